@@ -1,0 +1,136 @@
+package diff
+
+import "github.com/wbsync/wbsync/pkg/model"
+
+// FormatVersion is the version of the plan JSON format (SPEC §4).
+const FormatVersion = "1"
+
+// Action is the kind of one change.
+type Action string
+
+// The actions of a plan, listed in apply order.
+const (
+	CreateUser     Action = "create_user"
+	CreateTeam     Action = "create_team"
+	ReactivateUser Action = "reactivate_user"
+	UpdateUser     Action = "update_user"
+	AddMember      Action = "add_member"
+	SetOrgRole     Action = "set_org_role"
+	SetTeamRole    Action = "set_team_role"
+	RemoveMember   Action = "remove_member"
+	DeactivateUser Action = "deactivate_user"
+)
+
+// Phase returns the action's position in apply order (0 first).
+func (a Action) Phase() int {
+	for i, x := range actionOrder {
+		if x == a {
+			return i
+		}
+	}
+	return len(actionOrder)
+}
+
+// Destructive reports whether the action removes access.
+func (a Action) Destructive() bool { return a == RemoveMember || a == DeactivateUser }
+
+var actionOrder = []Action{CreateUser, CreateTeam, ReactivateUser, UpdateUser, AddMember, SetOrgRole, SetTeamRole, RemoveMember, DeactivateUser}
+
+// Change is one operation of a plan. User is the user's email (userName),
+// Team the team name; the ids are the live SCIM ids where they exist already
+// (empty for a user or team the plan creates).
+type Change struct {
+	Action Action `json:"action"`
+	User   string `json:"user,omitempty"`
+	Team   string `json:"team,omitempty"`
+	UserID string `json:"user_id,omitempty"`
+	TeamID string `json:"team_id,omitempty"`
+	// Role is the role set (set_org_role, set_team_role) or given on add
+	// (add_member; "member" unless the manifest says otherwise).
+	Role string `json:"role,omitempty"`
+	// From is the previous value of what the change replaces (a role, a
+	// display name), where known.
+	From string `json:"from,omitempty"`
+	// Name and ExternalID are the user's displayName and externalId
+	// (create_user, update_user: the new values; empty = not set).
+	Name       string `json:"name,omitempty"`
+	ExternalID string `json:"external_id,omitempty"`
+	// Reason says why the change is planned, where it is not obvious
+	// ("unmanaged user", "active: false", "deactivated on Multi-tenant Cloud").
+	Reason string `json:"reason,omitempty"`
+}
+
+// Warning codes (SPEC §4).
+const (
+	WarnDuplicateTeam            = "duplicate_team"
+	WarnTeamNameCase             = "team_name_case"
+	WarnUserWithoutTeam          = "user_without_team"
+	WarnUnmanagedUser            = "unmanaged_user"
+	WarnUnresolvedMember         = "unresolved_member"
+	WarnIrreversibleDeactivation = "irreversible_deactivation"
+	WarnAmbiguousUser            = "ambiguous_user"
+	WarnUnsupportedUpdate        = "unsupported_update"
+	WarnLastAdmin                = "last_admin"
+	WarnProtected                = "protected"
+)
+
+// Warning is something a reviewer should know that is not a change.
+type Warning struct {
+	Code    string   `json:"code"`
+	Team    string   `json:"team,omitempty"`
+	User    string   `json:"user,omitempty"`
+	Message string   `json:"message"`
+	IDs     []string `json:"ids,omitempty"`
+}
+
+// Block is a safety limit the plan exceeds; a blocked plan is never applied.
+type Block struct {
+	Limit   string `json:"limit"`
+	Message string `json:"message"`
+	Planned int    `json:"planned"`
+	Allowed int    `json:"allowed"`
+}
+
+// Summary counts the changes by kind.
+type Summary struct {
+	CreateUsers     int `json:"create_users"`
+	UpdateUsers     int `json:"update_users"`
+	ReactivateUsers int `json:"reactivate_users"`
+	CreateTeams     int `json:"create_teams"`
+	AddMembers      int `json:"add_members"`
+	RemoveMembers   int `json:"remove_members"`
+	SetRoles        int `json:"set_roles"`
+	DeactivateUsers int `json:"deactivate_users"`
+}
+
+// Limits are the safety limits in force for a plan, as counts.
+type Limits struct {
+	MaxDeactivations  int `json:"maxDeactivations"`
+	MaxMemberRemovals int `json:"maxMemberRemovals"`
+}
+
+// Target says where a plan was computed against (set by the caller).
+type Target struct {
+	URL        string           `json:"url,omitempty"`
+	Deployment model.Deployment `json:"deployment,omitempty"`
+}
+
+// Plan is the complete, ordered list of changes that takes the observed
+// organization to the desired one. It is data: rendered, saved or applied.
+type Plan struct {
+	FormatVersion       string    `json:"format_version"`
+	ManifestDigest      string    `json:"manifest_digest"`
+	ObservedFingerprint string    `json:"observed_fingerprint"`
+	Target              Target    `json:"target"`
+	Limits              Limits    `json:"limits"`
+	Summary             Summary   `json:"summary"`
+	Changes             []Change  `json:"changes"`
+	Warnings            []Warning `json:"warnings"`
+	Blocked             []Block   `json:"blocked"`
+}
+
+// HasChanges reports whether the plan changes anything.
+func (p Plan) HasChanges() bool { return len(p.Changes) > 0 }
+
+// IsBlocked reports whether a safety limit blocks the plan.
+func (p Plan) IsBlocked() bool { return len(p.Blocked) > 0 }
