@@ -1,0 +1,262 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/wbsync/wbsync/pkg/emulator"
+)
+
+const testKey = "wbsync-test-key-5f0c1d2e"
+
+// testEmu is an emulator on loopback.
+type testEmu struct {
+	url string
+	srv *emulator.Server
+	hs  *httptest.Server
+}
+
+func startEmu(t *testing.T, opts emulator.Options, statePath string) *testEmu {
+	t.Helper()
+	var seed *emulator.State
+	if statePath != "" {
+		f, err := os.Open(statePath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if seed, err = emulator.ParseState(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv, err := emulator.New(opts, seed, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return &testEmu{url: hs.URL + "/scim", srv: srv, hs: hs}
+}
+
+// requests returns the emulator's request counts by method.
+func (e *testEmu) requests(t *testing.T) map[string]int {
+	t.Helper()
+	resp, err := http.Get(e.hs.URL + "/_emulator/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Requests map[string]int `json:"requests"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Requests
+}
+
+func writes(m map[string]int) int { return m["POST"] + m["PATCH"] + m["PUT"] + m["DELETE"] }
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// wb runs the CLI in process with the given environment.
+func wb(t *testing.T, vars map[string]string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, env{
+		stdin:  strings.NewReader(""),
+		stdout: &out,
+		stderr: &errb,
+		getenv: func(k string) string { return vars[k] },
+	})
+	return result{code, out.String(), errb.String()}
+}
+
+func vars(url string) map[string]string {
+	return map[string]string{"WBSYNC_URL": url, "WANDB_API_KEY": testKey}
+}
+
+func examplePath(name string) string { return filepath.Join("..", "..", "examples", name) }
+
+// TestEndToEnd is the demo as a test: plan → dry-run → apply → plan is empty,
+// with plan and dry-run sending no write request.
+func TestEndToEnd(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	v := vars(emu.url)
+	manifest := examplePath("wbsync.yaml")
+
+	r := wb(t, v, "plan", "-f", manifest, "--detailed-exitcode")
+	if r.code != exitChanges {
+		t.Fatalf("plan exit = %d, want 2\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"ivan@example.com", "vision", "mallory@example.com", "oscar@example.com", "data-eng", "Plan: "} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("plan output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("plan sent %d write requests, want 0", n)
+	}
+
+	r = wb(t, v, "apply", "-f", manifest, "--dry-run", "-o", "json")
+	if r.code != exitOK {
+		t.Fatalf("apply --dry-run exit = %d\n%s", r.code, r.stderr)
+	}
+	var p struct {
+		Summary map[string]int `json:"summary"`
+		Changes []struct {
+			Action string `json:"action"`
+		} `json:"changes"`
+		Warnings []struct {
+			Code string `json:"code"`
+		} `json:"warnings"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
+		t.Fatalf("dry-run JSON: %v\n%s", err, r.stdout)
+	}
+	actions := map[string]int{}
+	for _, c := range p.Changes {
+		actions[c.Action]++
+	}
+	wantActions := map[string]int{"create_user": 2, "create_team": 1, "add_member": 7, "remove_member": 2,
+		"deactivate_user": 1, "set_org_role": 1, "set_team_role": 2}
+	for a, n := range wantActions {
+		if actions[a] != n {
+			t.Errorf("%s: %d changes, want %d (all: %v)", a, actions[a], n, actions)
+		}
+	}
+	codes := map[string]bool{}
+	for _, w := range p.Warnings {
+		codes[w.Code] = true
+	}
+	for _, c := range []string{"duplicate_team", "unmanaged_user"} {
+		if !codes[c] {
+			t.Errorf("no %s warning in %v", c, codes)
+		}
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("apply --dry-run sent %d write requests, want 0", n)
+	}
+
+	r = wb(t, v, "apply", "-f", manifest, "--auto-approve")
+	if r.code != exitOK {
+		t.Fatalf("apply exit = %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if writes(emu.requests(t)) == 0 {
+		t.Fatal("apply sent no write request")
+	}
+
+	r = wb(t, v, "plan", "-f", manifest, "--detailed-exitcode")
+	if r.code != exitOK || !strings.Contains(r.stdout, "No changes.") {
+		t.Fatalf("second plan: exit %d, want 0 and No changes.\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestApplyNeedsApproval: without a terminal and without --auto-approve,
+// apply refuses and writes nothing.
+func TestApplyNeedsApproval(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	r := wb(t, vars(emu.url), "apply", "-f", examplePath("wbsync.yaml"))
+	if r.code != exitError || !strings.Contains(r.stderr, "--auto-approve") {
+		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("%d writes without approval", n)
+	}
+}
+
+// TestKeyNeverPrinted runs a debug-level plan and apply and looks for the key.
+func TestKeyNeverPrinted(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	for _, auth := range []string{"bearer", "basic"} {
+		v := vars(emu.url)
+		v["WBSYNC_AUTH"] = auth
+		out := t.TempDir() + "/plan.json"
+		for _, args := range [][]string{
+			{"plan", "-f", examplePath("wbsync.yaml"), "--log-level", "debug", "--out", out},
+			{"apply", "-f", examplePath("wbsync.yaml"), "--log-level", "debug", "--auto-approve", "-o", "json"},
+		} {
+			r := wb(t, v, args...)
+			if strings.Contains(r.stdout+r.stderr, testKey) {
+				t.Fatalf("%s (%s) printed the API key", args[0], auth)
+			}
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(testKey)) {
+			t.Fatal("the saved plan holds the API key")
+		}
+	}
+}
+
+func TestConnectionErrors(t *testing.T) {
+	m := examplePath("wbsync.yaml")
+	cases := []struct {
+		name string
+		vars map[string]string
+		args []string
+		want string
+	}{
+		{"no key", map[string]string{"WBSYNC_URL": "http://127.0.0.1:1/scim"}, nil, "no API key"},
+		{"plain http off loopback", map[string]string{"WANDB_API_KEY": "k"}, []string{"--url", "http://example.com/scim"}, "plain http:// is refused"},
+		{"bad auth", map[string]string{"WANDB_API_KEY": "k", "WBSYNC_AUTH": "digest"}, nil, "--auth"},
+		{"bad deployment", map[string]string{"WANDB_API_KEY": "k"}, []string{"--deployment", "cloud"}, "--deployment"},
+		{"bad output", map[string]string{"WANDB_API_KEY": "k"}, []string{"-o", "yaml"}, "-o"},
+		{"stray argument", map[string]string{"WANDB_API_KEY": "k"}, []string{"extra"}, "unexpected argument"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := wb(t, tc.vars, append([]string{"plan", "-f", m}, tc.args...)...)
+			if r.code != exitError || !strings.Contains(r.stderr, tc.want) {
+				t.Fatalf("exit %d, want 1 with %q in stderr:\n%s", r.code, tc.want, r.stderr)
+			}
+		})
+	}
+}
+
+// TestFlagsAfterPositional: flags may follow the saved plan argument.
+func TestFlagsAfterPositional(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	v := vars(emu.url)
+	planPath := filepath.Join(t.TempDir(), "plan.json")
+	if r := wb(t, v, "plan", "-f", examplePath("wbsync.yaml"), "--out", planPath); r.code != exitOK {
+		t.Fatalf("plan: %d %s", r.code, r.stderr)
+	}
+	r := wb(t, v, "apply", planPath, "--auto-approve")
+	if r.code != exitOK {
+		t.Fatalf("apply PLANFILE --auto-approve: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r := wb(t, v, "plan", "-f", examplePath("wbsync.yaml"), "--detailed-exitcode"); r.code != exitOK {
+		t.Fatalf("plan after applying the saved plan: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	for _, cmd := range []string{"validate", "plan", "apply", "export", "emulate", "version"} {
+		r := wb(t, nil, cmd, "--help")
+		if r.code != exitOK || !strings.Contains(r.stderr, "Example:") {
+			t.Errorf("%s --help: exit %d\n%s", cmd, r.code, r.stderr)
+		}
+	}
+	r := wb(t, nil, "version")
+	if r.code != exitOK || !strings.HasPrefix(r.stdout, "wbsync ") {
+		t.Errorf("version: %d %q", r.code, r.stdout)
+	}
+	if r := wb(t, nil, "frobnicate"); r.code != exitError {
+		t.Errorf("unknown command: exit %d", r.code)
+	}
+}
