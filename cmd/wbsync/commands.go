@@ -48,12 +48,12 @@ func runValidate(args []string, e env) (int, error) {
 		return exitOK, nil
 	}
 	type result struct {
-		Valid    bool               `json:"valid"`
-		Users    int                `json:"users"`
-		Teams    int                `json:"teams"`
-		Members  int                `json:"members"`
-		Problems []desired.Problem  `json:"problems"`
-		Files    []string           `json:"files"`
+		Valid    bool              `json:"valid"`
+		Users    int               `json:"users"`
+		Teams    int               `json:"teams"`
+		Members  int               `json:"members"`
+		Problems []desired.Problem `json:"problems"`
+		Files    []string          `json:"files"`
 	}
 	res := result{Problems: []desired.Problem{}}
 	quiet := e
