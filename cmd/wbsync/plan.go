@@ -1,17 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/wbsync/wbsync/pkg/desired"
 	"github.com/wbsync/wbsync/pkg/diff"
+	"github.com/wbsync/wbsync/pkg/metrics"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/observed"
 	"github.com/wbsync/wbsync/pkg/scim"
@@ -140,6 +144,7 @@ func runPlan(ctx context.Context, args []string, e env) (int, error) {
 	out := fs.String("out", "", "also save the plan to this file, for 'wbsync apply FILE'")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when the plan has changes")
 	noColor := fs.Bool("no-color", false, "no colour in text output")
+	metricsFile := fs.String("metrics-file", "", "write Prometheus gauges of the plan to this file (node_exporter textfile collector)")
 	c.register(fs, e.getenv)
 	l.register(fs)
 	pos, err := parseInterleaved(fs, args)
@@ -169,6 +174,11 @@ func runPlan(ctx context.Context, args []string, e env) (int, error) {
 			return exitError, err
 		}
 		s.log.Info("saved the plan", zap.String("file", *out))
+	}
+	if *metricsFile != "" {
+		if err := writeMetrics(*metricsFile, p); err != nil {
+			return exitError, err
+		}
 	}
 	if err := renderPlan(e.stdout, p, *format, e.isTerminal && !*noColor); err != nil {
 		return exitError, err
@@ -214,4 +224,35 @@ func readPlanFile(path string) (*planFile, error) {
 		return nil, fmt.Errorf("%s is not a saved plan of format_version %q made by 'wbsync plan --out'", path, diff.FormatVersion)
 	}
 	return &pf, nil
+}
+
+// writeMetrics writes the plan's gauges atomically (temp file, then rename),
+// so the textfile collector never reads half a file.
+func writeMetrics(path string, p diff.Plan) error {
+	var buf bytes.Buffer
+	if err := metrics.Write(&buf, p, time.Now()); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".wbsync-metrics-*")
+	if err != nil {
+		return fmt.Errorf("write metrics: %w", err)
+	}
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write metrics: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write metrics: %w", err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write metrics: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write metrics: %w", err)
+	}
+	return nil
 }

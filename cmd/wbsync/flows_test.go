@@ -1,0 +1,172 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wbsync/wbsync/pkg/emulator"
+)
+
+// writeState writes an emulator seed to a file and returns its path.
+func writeState(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "state.json")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func writeFile(t *testing.T, name, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestStalePlanRefused: a change made in the org between plan --out and
+// apply FILE is refused, shown, and nothing is written.
+func TestStalePlanRefused(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	v := vars(emu.url)
+	planPath := filepath.Join(t.TempDir(), "plan.json")
+	if r := wb(t, v, "plan", "-f", examplePath("wbsync.yaml"), "--out", planPath); r.code != exitOK {
+		t.Fatalf("plan: %d\n%s", r.code, r.stderr)
+	}
+	// Someone adds carol to ml-research by hand: the saved add is now moot.
+	other := writeFile(t, "other.yaml", `version: 1
+users:
+  - email: carol@example.com
+teams:
+  - name: ml-research
+    membership: additive
+    members: [carol@example.com]
+`)
+	if r := wb(t, v, "apply", "-f", other, "--auto-approve"); r.code != exitOK {
+		t.Fatalf("out-of-band change: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	before := writes(emu.requests(t))
+	r := wb(t, v, "apply", planPath, "--auto-approve")
+	if r.code != exitError {
+		t.Fatalf("stale plan: exit %d, want 1\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "stale") || !strings.Contains(r.stderr, "carol@example.com") {
+		t.Fatalf("the refusal does not show what changed:\n%s", r.stderr)
+	}
+	if after := writes(emu.requests(t)); after != before {
+		t.Fatalf("a stale plan wrote %d requests", after-before)
+	}
+}
+
+// TestLimitBlocks: a plan over maxDeactivations exits 3 and writes nothing.
+func TestLimitBlocks(t *testing.T) {
+	var users []map[string]any
+	var lines []string
+	for i := 0; i < 8; i++ {
+		e := fmt.Sprintf("u%d@example.com", i)
+		users = append(users, map[string]any{"userName": e, "active": true})
+		lines = append(lines, "  - email: "+e+"\n    active: false")
+	}
+	state := writeState(t, map[string]any{"users": users, "teams": []any{}})
+	emu := startEmu(t, emulator.Options{}, state)
+	m := writeFile(t, "m.yaml", "version: 1\npolicy:\n  limits:\n    maxDeactivations: 2\nusers:\n"+strings.Join(lines, "\n")+"\n")
+	for _, args := range [][]string{
+		{"plan", "-f", m},
+		{"apply", "-f", m, "--auto-approve"},
+	} {
+		r := wb(t, vars(emu.url), args...)
+		if r.code != exitBlocked {
+			t.Fatalf("%s: exit %d, want 3\n%s\n%s", args[0], r.code, r.stdout, r.stderr)
+		}
+		if !strings.Contains(r.stdout, "maxDeactivations") {
+			t.Errorf("%s output does not name the limit:\n%s", args[0], r.stdout)
+		}
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("a blocked plan wrote %d requests", n)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	r := wb(t, nil, "validate", "-f", examplePath("wbsync.yaml"))
+	if r.code != exitOK || !strings.Contains(r.stdout, "12 users, 4 teams") {
+		t.Fatalf("validate: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	bad := writeFile(t, "bad.yaml", "version: 1\nusers:\n  - email: not-an-email\n  - emial: x@example.com\n")
+	r = wb(t, nil, "validate", "-f", bad)
+	if r.code != exitError || !strings.Contains(r.stderr, bad+":3:") || !strings.Contains(r.stderr, bad+":4:") {
+		t.Fatalf("bad manifest: exit %d, want both problems as FILE:LINE:COL\n%s", r.code, r.stderr)
+	}
+	r = wb(t, nil, "validate", "-f", bad, "-o", "json")
+	var res struct {
+		Valid    bool `json:"valid"`
+		Problems []struct {
+			File string `json:"file"`
+			Line int    `json:"line"`
+		} `json:"problems"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("validate -o json: %v\n%s", err, r.stdout)
+	}
+	if r.code != exitError || res.Valid || len(res.Problems) < 2 || res.Problems[0].Line != 3 {
+		t.Fatalf("validate -o json: exit %d %+v", r.code, res)
+	}
+	if r := wb(t, nil, "validate", "-f", filepath.Join(t.TempDir(), "missing.yaml")); r.code != exitError {
+		t.Fatalf("missing file: exit %d", r.code)
+	}
+}
+
+// TestExportRoundTrip: export a 500-user, 50-team org (teams sharing a name,
+// inactive users) and plan the export against it: no changes.
+func TestExportRoundTrip(t *testing.T) {
+	var users, teams []map[string]any
+	for i := 0; i < 500; i++ {
+		u := map[string]any{"userName": fmt.Sprintf("user%03d@example.com", i), "displayName": fmt.Sprintf("User %d", i), "active": i%17 != 0}
+		if i%50 == 0 {
+			u["organizationRole"] = "admin"
+		}
+		users = append(users, u)
+	}
+	for j := 0; j < 50; j++ {
+		name := fmt.Sprintf("team-%02d", j)
+		if j%10 == 9 {
+			name = fmt.Sprintf("team-%02d", j-1) // shares a name with the team before
+		}
+		var members []any
+		for i := j; i < 500; i += 23 {
+			m := fmt.Sprintf("user%03d@example.com", i)
+			if i%5 == 0 {
+				members = append(members, map[string]any{"userName": m, "role": "admin"})
+			} else {
+				members = append(members, m)
+			}
+		}
+		teams = append(teams, map[string]any{"name": name, "members": members})
+	}
+	emu := startEmu(t, emulator.Options{ServiceAccounts: 2}, writeState(t, map[string]any{"users": users, "teams": teams}))
+	v := vars(emu.url)
+	out := filepath.Join(t.TempDir(), "wbsync.yaml")
+	if r := wb(t, v, "export", "--out", out); r.code != exitOK {
+		t.Fatalf("export: %d\n%s", r.code, r.stderr)
+	}
+	if r := wb(t, nil, "validate", "-f", out); r.code != exitOK || !strings.Contains(r.stdout, "500 users, 50 teams") {
+		t.Fatalf("validate the export: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r := wb(t, v, "plan", "-f", out, "--detailed-exitcode")
+	if r.code != exitOK || !strings.Contains(r.stdout, "No changes.") {
+		t.Fatalf("plan of the export: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("export and plan wrote %d requests", n)
+	}
+}
