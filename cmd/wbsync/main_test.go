@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/wbsync/wbsync/pkg/emulator"
@@ -25,7 +26,7 @@ type testEmu struct {
 	hs  *httptest.Server
 }
 
-func startEmu(t *testing.T, opts emulator.Options, statePath string) *testEmu {
+func startEmu(t testing.TB, opts emulator.Options, statePath string) *testEmu {
 	t.Helper()
 	var seed *emulator.State
 	if statePath != "" {
@@ -38,7 +39,7 @@ func startEmu(t *testing.T, opts emulator.Options, statePath string) *testEmu {
 			t.Fatal(err)
 		}
 	}
-	srv, err := emulator.New(opts, seed, zaptest.NewLogger(t))
+	srv, err := emulator.New(opts, seed, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +49,7 @@ func startEmu(t *testing.T, opts emulator.Options, statePath string) *testEmu {
 }
 
 // requests returns the emulator's request counts by method.
-func (e *testEmu) requests(t *testing.T) map[string]int {
+func (e *testEmu) requests(t testing.TB) map[string]int {
 	t.Helper()
 	resp, err := http.Get(e.hs.URL + "/_emulator/stats")
 	if err != nil {
@@ -72,7 +73,7 @@ type result struct {
 }
 
 // wb runs the CLI in process with the given environment.
-func wb(t *testing.T, vars map[string]string, args ...string) result {
+func wb(t testing.TB, vars map[string]string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := run(context.Background(), args, env{
