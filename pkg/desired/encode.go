@@ -128,7 +128,7 @@ func teamNode(t model.Team, sharing int, written map[string]string) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.MappingNode}
 	addKV(n, "name", strNode(t.Name))
 	if sharing > 1 && t.ID != "" {
-		n.HeadComment = fmt.Sprintf("%d teams are named %q: each is pinned to its SCIM group id", sharing, t.Name)
+		n.HeadComment = fmt.Sprintf("%d teams share the name %q (ignoring case): each is pinned to its SCIM group id", sharing, t.Name)
 		addKV(n, "id", strNode(t.ID))
 	} else if t.ID != "" && t.Membership != "" {
 		// A desired state's pin (Membership is set only there) is kept.
