@@ -1,0 +1,197 @@
+package emulator
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+)
+
+const deleteTeamDetail = "Deleting teams is currently unsupported by the SCIM API since there is additional " +
+	"data linked to teams. Delete teams from the app"
+
+func (s *Server) routeGroups(method string, item bool) func(*request) (reply, *apiError) {
+	switch {
+	case !item && method == http.MethodGet:
+		return s.listGroups
+	case !item && method == http.MethodPost:
+		return s.createGroup
+	case item && method == http.MethodGet:
+		return s.getGroup
+	case item && method == http.MethodPatch:
+		return s.patchGroup
+	case item && method == http.MethodPut:
+		return s.putGroup
+	case item && method == http.MethodDelete:
+		return s.deleteGroup
+	}
+	return func(*request) (reply, *apiError) {
+		return reply{}, errf(http.StatusMethodNotAllowed, "", "%s is not supported on /Groups", method)
+	}
+}
+
+func (s *Server) findTeam(id string) (*team, *apiError) {
+	t := s.st.teamByID[id]
+	if t == nil {
+		return nil, errf(http.StatusNotFound, "", "Group %s not found", id)
+	}
+	return t, nil
+}
+
+func (s *Server) groupReply(status int, t *team) reply {
+	return reply{status: status, body: s.renderGroup(t), etag: etag(t.version)}
+}
+
+func (s *Server) listGroups(req *request) (reply, *apiError) {
+	q := req.r.URL.Query()
+	teams := s.st.teams
+	if f := q.Get("filter"); f != "" {
+		attr, v, err := parseEq(f)
+		if err != nil {
+			return reply{}, errf(http.StatusBadRequest, "invalidFilter", "%v", err)
+		}
+		if !strings.EqualFold(attr, "displayName") {
+			return reply{}, errf(http.StatusBadRequest, "invalidFilter", "filter attribute %q is not supported: use displayName", attr)
+		}
+		teams = s.st.teamsNamed(v)
+	}
+	from, to, start, e := s.page(q, len(teams))
+	if e != nil {
+		return reply{}, e
+	}
+	out := listOut{Schemas: []string{schemaList}, TotalResults: len(teams), StartIndex: start,
+		ItemsPerPage: to - from, Resources: make([]any, 0, to-from)}
+	for _, t := range teams[from:to] {
+		out.Resources = append(out.Resources, s.renderGroup(t))
+	}
+	return reply{status: http.StatusOK, body: out}, nil
+}
+
+func (s *Server) getGroup(req *request) (reply, *apiError) {
+	t, e := s.findTeam(req.id)
+	if e != nil {
+		return reply{}, e
+	}
+	return s.groupReply(http.StatusOK, t), nil
+}
+
+func (s *Server) deleteGroup(req *request) (reply, *apiError) {
+	if _, e := s.findTeam(req.id); e != nil {
+		return reply{}, e
+	}
+	return reply{}, errf(http.StatusBadRequest, "", deleteTeamDetail)
+}
+
+// memberIn is one entry of a members value; keys are matched
+// case-insensitively by encoding/json, so {"Value": ...} works too.
+type memberIn struct {
+	Value string `json:"value"`
+}
+
+type groupIn struct {
+	Schemas     []string    `json:"schemas"`
+	DisplayName string      `json:"displayName"`
+	Members     *[]memberIn `json:"members"`
+}
+
+// resolveMember finds the user a member value names: a user id, or an email
+// or userName. Service accounts are refused: membership operations work for
+// users only.
+func (s *Server) resolveMember(v string) (*user, *apiError) {
+	if s.st.sas[v] != nil {
+		return nil, errf(http.StatusBadRequest, "mutability",
+			"member %s is a service account: group membership operations work for users only", v)
+	}
+	if u := s.st.userByID[v]; u != nil {
+		return u, nil
+	}
+	if u := s.st.userByEmail(v); u != nil {
+		return u, nil
+	}
+	return nil, errf(http.StatusBadRequest, "invalidValue", "member %q is not a user of this organization", v)
+}
+
+func (s *Server) resolveMembers(in []memberIn) ([]*user, *apiError) {
+	out := make([]*user, 0, len(in))
+	for _, m := range in {
+		u, e := s.resolveMember(strings.TrimSpace(m.Value))
+		if e != nil {
+			return nil, e
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+func (s *Server) createGroup(req *request) (reply, *apiError) {
+	var in groupIn
+	if err := json.Unmarshal(req.body, &in); err != nil {
+		return reply{}, errf(http.StatusBadRequest, "invalidSyntax", "malformed Group body: %v", err)
+	}
+	name := strings.TrimSpace(in.DisplayName)
+	if name == "" {
+		return reply{}, errf(http.StatusBadRequest, "invalidValue", "displayName is required")
+	}
+	for _, taken := range s.opts.TakenTeamNames {
+		if strings.EqualFold(taken, name) {
+			return reply{}, errf(http.StatusConflict, "uniqueness", "Resource already exists: team name %q is taken", name)
+		}
+	}
+	if len(s.st.teamsNamed(name)) > 0 {
+		return reply{}, errf(http.StatusConflict, "uniqueness", "Resource already exists")
+	}
+	var members []*user
+	if in.Members != nil {
+		var e *apiError
+		if members, e = s.resolveMembers(*in.Members); e != nil {
+			return reply{}, e
+		}
+	}
+	t := &team{name: name}
+	s.st.addTeam(t)
+	for _, u := range members {
+		s.st.addMember(t, u, roleMember)
+	}
+	rep := s.groupReply(http.StatusCreated, t)
+	rep.location = "Groups/" + escapeID(t.id)
+	return rep, nil
+}
+
+func (s *Server) putGroup(req *request) (reply, *apiError) {
+	t, e := s.findTeam(req.id)
+	if e != nil {
+		return reply{}, e
+	}
+	if e := checkIfMatch(req, t.version); e != nil {
+		return reply{}, e
+	}
+	var in groupIn
+	if err := json.Unmarshal(req.body, &in); err != nil {
+		return reply{}, errf(http.StatusBadRequest, "invalidSyntax", "malformed Group body: %v", err)
+	}
+	var members []*user
+	if in.Members != nil {
+		if members, e = s.resolveMembers(*in.Members); e != nil {
+			return reply{}, e
+		}
+	}
+	// displayName differing from the team name is ignored: teams cannot be renamed.
+	s.replaceMembers(t, members)
+	return s.groupReply(http.StatusOK, t), nil
+}
+
+// replaceMembers makes the team's users exactly users; service accounts
+// stay, kept members keep their roles, new ones get member.
+func (s *Server) replaceMembers(t *team, users []*user) {
+	want := map[string]bool{}
+	for _, u := range users {
+		want[u.id] = true
+	}
+	for _, id := range append([]string(nil), t.members...) {
+		if s.st.userByID[id] != nil && !want[id] {
+			s.st.dropMember(t, id)
+		}
+	}
+	for _, u := range users {
+		s.st.addMember(t, u, roleMember)
+	}
+}

@@ -1,0 +1,253 @@
+package emulator
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// userEdit is a working copy of a user that PATCH operations change; it is
+// committed only when every operation succeeded.
+type userEdit struct {
+	u          *user
+	emails     []string
+	display    string
+	externalID string
+	active     bool
+	orgRole    string
+	modelsSeat string
+	weaveRole  string
+	teamRoles  map[*team]string
+}
+
+func (s *Server) patchUser(req *request) (reply, *apiError) {
+	u, e := s.findUser(req.id)
+	if e != nil {
+		return reply{}, e
+	}
+	if e := checkIfMatch(req, u.version); e != nil {
+		return reply{}, e
+	}
+	ops, e := s.parsePatch(req.body)
+	if e != nil {
+		return reply{}, e
+	}
+	ed := &userEdit{u: u, emails: slices.Clone(u.emails), display: u.displayName, externalID: u.externalID,
+		active: u.active, orgRole: u.orgRole, modelsSeat: u.modelsSeat, weaveRole: u.weaveRole, teamRoles: map[*team]string{}}
+	for t := range u.teams {
+		ed.teamRoles[t] = t.roles[u.id]
+	}
+	for _, op := range ops {
+		if e := s.applyUserOp(ed, op); e != nil {
+			return reply{}, e
+		}
+	}
+	return s.commitUser(ed)
+}
+
+func (s *Server) applyUserOp(ed *userEdit, op patchOp) *apiError {
+	switch op.Op {
+	case "replace", "add":
+		if op.Path != "" {
+			return s.setUserAttr(ed, op.Path, op.Value)
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(op.Value, &m); err != nil {
+			return errf(http.StatusBadRequest, "invalidValue", "a %s without path needs an object value: %v", op.Op, err)
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if strings.EqualFold(k, "schemas") || strings.EqualFold(k, "id") {
+				continue
+			}
+			if e := s.setUserAttr(ed, k, m[k]); e != nil {
+				return e
+			}
+		}
+		return nil
+	case "remove":
+		switch strings.ToLower(op.Path) {
+		case "externalid":
+			ed.externalID = ""
+			return nil
+		case "displayname":
+			if s.opts.Deployment == DeploymentSaaS {
+				return errf(http.StatusBadRequest, "mutability", "displayName updates are not supported in SaaS Cloud")
+			}
+			ed.display = ""
+			return nil
+		}
+		return errf(http.StatusBadRequest, "noTarget", "remove of %q is not supported on a User", op.Path)
+	}
+	return errf(http.StatusBadRequest, "invalidSyntax", "unsupported op %q", op.Op)
+}
+
+func jsonString(attr string, raw json.RawMessage) (string, *apiError) {
+	var v string
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", errf(http.StatusBadRequest, "invalidValue", "%s must be a string", attr)
+	}
+	return v, nil
+}
+
+// setUserAttr applies one replace of a User attribute.
+func (s *Server) setUserAttr(ed *userEdit, path string, raw json.RawMessage) *apiError {
+	saas := s.opts.Deployment == DeploymentSaaS
+	switch strings.ToLower(path) {
+	case "active":
+		var b flexBool
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return errf(http.StatusBadRequest, "invalidValue", "active: %v", err)
+		}
+		if bool(b) && saas {
+			return errf(http.StatusBadRequest, "", "User reactivation operations are not supported in SaaS Cloud")
+		}
+		ed.active = bool(b)
+	case "organizationrole":
+		v, e := jsonString("organizationRole", raw)
+		if e != nil {
+			return e
+		}
+		switch r := strings.ToLower(v); r {
+		case roleAdmin, roleMember:
+			ed.orgRole = r
+		case roleViewer:
+			// Deprecated: member, viewer seats, and every team role viewer.
+			ed.orgRole = roleMember
+			if !saas {
+				ed.modelsSeat, ed.weaveRole = "viewer", "viewer"
+			}
+			for t := range ed.teamRoles {
+				ed.teamRoles[t] = roleViewer
+			}
+		default:
+			return errf(http.StatusBadRequest, "invalidValue", "organizationRole %q: want admin or member", v)
+		}
+	case "teamroles":
+		return s.setTeamRoles(ed, raw)
+	case "displayname":
+		if saas {
+			return errf(http.StatusBadRequest, "mutability", "displayName updates are not supported in SaaS Cloud")
+		}
+		v, e := jsonString("displayName", raw)
+		if e != nil {
+			return e
+		}
+		ed.display = v
+	case "emails":
+		if saas {
+			return errf(http.StatusBadRequest, "mutability", "email updates are not supported in SaaS Cloud")
+		}
+		var in []emailIn
+		if err := json.Unmarshal(raw, &in); err != nil {
+			return errf(http.StatusBadRequest, "invalidValue", "emails must be an array of {value, primary}: %v", err)
+		}
+		emails, e := s.parseEmails(in)
+		if e != nil {
+			return e
+		}
+		ed.emails = emails
+	case "externalid":
+		v, e := jsonString("externalId", raw)
+		if e != nil {
+			return e
+		}
+		ed.externalID = v
+	case "modelsseat", "weaverole":
+		if saas {
+			return errf(http.StatusBadRequest, "mutability", "%s is not supported in SaaS Cloud", path)
+		}
+		v, e := jsonString(path, raw)
+		if e != nil {
+			return e
+		}
+		seat, e := seatValue(path, &v)
+		if e != nil {
+			return e
+		}
+		if strings.EqualFold(path, "modelsSeat") {
+			ed.modelsSeat = seat
+		} else {
+			ed.weaveRole = seat
+		}
+	default:
+		return errf(http.StatusBadRequest, "invalidPath", "attribute %q cannot be changed through SCIM", path)
+	}
+	return nil
+}
+
+// setTeamRoles applies [{teamName, roleName}]. The user must already be a
+// member of the team (membership goes through Groups): otherwise 400. A
+// name shared by several of the user's teams sets the role in each.
+func (s *Server) setTeamRoles(ed *userEdit, raw json.RawMessage) *apiError {
+	var in []struct {
+		TeamName string `json:"teamName"`
+		RoleName string `json:"roleName"`
+	}
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return errf(http.StatusBadRequest, "invalidValue", "teamRoles must be an array of {teamName, roleName}: %v", err)
+	}
+	if len(in) == 0 {
+		return errf(http.StatusBadRequest, "invalidValue", "teamRoles is empty")
+	}
+	for _, tr := range in {
+		role := strings.TrimSpace(tr.RoleName)
+		if role == "" {
+			return errf(http.StatusBadRequest, "invalidValue", "teamRoles: roleName is required for team %q", tr.TeamName)
+		}
+		if isPredefinedRole(role) {
+			role = strings.ToLower(role)
+		}
+		found := false
+		for t := range ed.teamRoles {
+			if strings.EqualFold(t.name, tr.TeamName) {
+				ed.teamRoles[t] = role
+				found = true
+			}
+		}
+		if !found {
+			if len(s.st.teamsNamed(tr.TeamName)) == 0 {
+				return errf(http.StatusBadRequest, "invalidValue", "team %q not found", tr.TeamName)
+			}
+			return errf(http.StatusBadRequest, "invalidValue", "user %s is not a member of team %q: add the user to the team first",
+				ed.u.userName, tr.TeamName)
+		}
+	}
+	return nil
+}
+
+// commitUser writes the edit back; on SaaS a deactivation removes the user
+// from the organization.
+func (s *Server) commitUser(ed *userEdit) (reply, *apiError) {
+	u := ed.u
+	if ed.active && !u.active {
+		if e := s.seatAvailable(); e != nil {
+			return reply{}, e
+		}
+	}
+	changed := !slices.Equal(ed.emails, u.emails) || ed.display != u.displayName || ed.externalID != u.externalID ||
+		ed.active != u.active || ed.orgRole != u.orgRole || ed.modelsSeat != u.modelsSeat || ed.weaveRole != u.weaveRole
+	for t, r := range ed.teamRoles {
+		if t.roles[u.id] != r {
+			t.roles[u.id] = r
+			changed = true
+		}
+	}
+	u.emails, u.displayName, u.externalID, u.active = ed.emails, ed.display, ed.externalID, ed.active
+	u.orgRole, u.modelsSeat, u.weaveRole = ed.orgRole, ed.modelsSeat, ed.weaveRole
+	if changed {
+		s.st.touchUser(u)
+	}
+	if !u.active && s.opts.Deployment == DeploymentSaaS {
+		rep := s.userReply(http.StatusOK, u)
+		s.st.removeUser(u)
+		return rep, nil
+	}
+	return s.userReply(http.StatusOK, u), nil
+}
