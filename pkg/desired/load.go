@@ -116,19 +116,32 @@ func decode(dec *yaml.Decoder, n *yaml.Node) (err error) {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// syntax records a YAML syntax error.
-func (l *loader) syntax(fi int, err error) {
+var unknownAnchorRE = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
+
+// syntax records a YAML syntax error. yaml.v3 gives a line (not always the
+// exact one) and no column; a message without a line is on the first line.
+func (l *loader) syntax(fi int, data []byte, err error) {
 	l.broken = true
 	msg := err.Error()
-	line := 1
+	p := pos{fi, 1, 1}
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
-			line = n
+			p.line = n
 		}
 		msg = m[2]
 	}
 	msg = strings.TrimPrefix(msg, "yaml: ")
-	l.addf(pos{fi, line, 1}, "invalid YAML: %s", msg)
+	if m := unknownAnchorRE.FindStringSubmatch(err.Error()); m != nil {
+		// A value such as *@svc.example.com, unquoted, is read as an alias.
+		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
+			p.line = 1 + bytes.Count(data[:i], []byte("\n"))
+			p.col = 1 + len([]rune(string(data[bytes.LastIndexByte(data[:i], '\n')+1 : i])))
+		}
+		msg += ` (YAML reads an unquoted value starting with * as an alias: quote it, e.g. "*@svc.example.com")`
+	} else if strings.Contains(msg, "did not find expected alphabetic or numeric character") {
+		msg += ` (a value starting with * or & must be quoted, e.g. "*@svc.example.com")`
+	}
+	l.addf(p, "invalid YAML: %s", msg)
 }
 
 // loadFile reads one source's single YAML document.
@@ -141,14 +154,14 @@ func (l *loader) loadFile(fi int, src Source) {
 		l.addf(pos{fi, 1, 1}, "empty file: a manifest holds version: 1, policy, users and teams")
 		return
 	} else if err != nil {
-		l.syntax(fi, err)
+		l.syntax(fi, src.Data, err)
 		return
 	}
 	var extra yaml.Node
 	if err := decode(dec, &extra); err == nil {
 		l.addf(at(fi, &extra), "a second YAML document is not allowed: one manifest per file (split it into files, or remove the ---)")
 	} else if !errors.Is(err, io.EOF) {
-		l.syntax(fi, err)
+		l.syntax(fi, src.Data, err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		l.broken = true
