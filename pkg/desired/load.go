@@ -135,7 +135,7 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 		// A value such as *@svc.example.com, unquoted, is read as an alias.
 		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
 			p.line = 1 + bytes.Count(data[:i], []byte("\n"))
-			p.col = 1 + len([]rune(string(data[bytes.LastIndexByte(data[:i], '\n')+1 : i])))
+			p.col = 1 + len([]rune(string(data[bytes.LastIndexByte(data[:i], '\n')+1:i])))
 		}
 		msg += ` (YAML reads an unquoted value starting with * as an alias: quote it, e.g. "*@svc.example.com")`
 	} else if strings.Contains(msg, "did not find expected alphabetic or numeric character") {
