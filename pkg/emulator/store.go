@@ -91,7 +91,7 @@ type store struct {
 	users    []*user // creation order
 	userByID map[string]*user
 	byName   map[string]*user // lower-cased userName
-	teams    []*team // creation order
+	teams    []*team          // creation order
 	teamByID map[string]*team
 	sas      map[string]*serviceAccount
 	saList   []*serviceAccount
