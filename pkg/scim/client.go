@@ -104,7 +104,7 @@ type Client struct {
 	backoffBase time.Duration
 
 	mu         sync.Mutex
-	names      map[string]string   // user id → userName, for error messages
+	names      map[string]string // user id → userName, for error messages
 	knownTeams map[string]string // group id → name, seen by ListGroups or created
 }
 

@@ -1,0 +1,201 @@
+package observed
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/scim"
+)
+
+type fakeLister struct {
+	users    []scim.User
+	groups   []scim.Group
+	usersErr error
+	groupErr error
+	// rendezvous, when set, makes each call wait until both calls are in
+	// flight (closed by the second arrival).
+	rendezvous chan struct{}
+	arrived    atomic.Int32
+	timedOut   atomic.Bool
+}
+
+func (f *fakeLister) enter(ctx context.Context) {
+	if f.rendezvous == nil {
+		return
+	}
+	if f.arrived.Add(1) == 2 {
+		close(f.rendezvous)
+	}
+	select {
+	case <-f.rendezvous:
+	case <-time.After(10 * time.Second): // a sequential Fetch never gets here twice at once
+		f.timedOut.Store(true)
+	case <-ctx.Done():
+	}
+}
+
+func (f *fakeLister) ListUsers(ctx context.Context) ([]scim.User, error) {
+	f.enter(ctx)
+	return append([]scim.User(nil), f.users...), f.usersErr
+}
+
+func (f *fakeLister) ListGroups(ctx context.Context) ([]scim.Group, error) {
+	f.enter(ctx)
+	return append([]scim.Group(nil), f.groups...), f.groupErr
+}
+
+func sample() ([]scim.User, []scim.Group) {
+	users := []scim.User{
+		{ID: "u2", UserName: "bob@example.com", DisplayName: "Bob", Active: true,
+			Emails:           []scim.Email{{Value: "bob.other@example.com"}, {Value: "bob@example.com", Primary: true}},
+			OrganizationRole: "Admin", ETag: `W/"2"`,
+			TeamRoles: []scim.TeamRole{{TeamName: "ml", RoleName: "ADMIN"}, {TeamName: "infra", RoleName: "custom-Role"}}},
+		{ID: "u1", UserName: "Alice@example.com", ExternalID: "ext-1", Active: false,
+			Emails: []scim.Email{{Value: "alice@example.com"}}},
+	}
+	groups := []scim.Group{
+		{ID: "g2", DisplayName: "ml", ETag: `W/"g"`, Members: []scim.GroupMember{
+			{Value: "u2", Display: "bob"}, {Value: "sa-1", Display: "ci-bot"}, {Value: "u1", Display: "alice"}}},
+		{ID: "g1", DisplayName: "infra", Members: []scim.GroupMember{{Value: "u2"}}},
+		{ID: "g0", DisplayName: "ml"},
+	}
+	return users, groups
+}
+
+func TestFetchResolvesMembersAndSorts(t *testing.T) {
+	users, groups := sample()
+	st, fp, err := Fetch(context.Background(), &fakeLister{users: users, groups: groups})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := model.State{
+		Users: []model.User{
+			{ID: "u1", UserName: "Alice@example.com", Email: "alice@example.com", ExternalID: "ext-1", Active: false},
+			{ID: "u2", UserName: "bob@example.com", Email: "bob@example.com", DisplayName: "Bob", OrgRole: "admin",
+				Active: true, ETag: `W/"2"`, TeamRoles: map[string]string{"ml": "admin", "infra": "custom-Role"}},
+		},
+		Teams: []model.Team{
+			{ID: "g1", Name: "infra", Members: []model.Member{{UserID: "u2", Email: "bob@example.com", Role: "custom-Role"}}},
+			{ID: "g0", Name: "ml", Members: []model.Member{}},
+			{ID: "g2", Name: "ml", ETag: `W/"g"`, Members: []model.Member{
+				{UserID: "sa-1", Display: "ci-bot"}, // unresolved: a service account
+				{UserID: "u1", Email: "Alice@example.com", Display: "alice"},
+				{UserID: "u2", Email: "bob@example.com", Display: "bob", Role: "admin"},
+			}},
+		},
+	}
+	if d := cmp.Diff(want, st); d != "" {
+		t.Fatalf("state (-want +got):\n%s", d)
+	}
+	if !strings.HasPrefix(fp, "sha256:") || len(fp) != len("sha256:")+64 {
+		t.Fatalf("fingerprint %q", fp)
+	}
+}
+
+func TestFetchReadsConcurrently(t *testing.T) {
+	users, groups := sample()
+	f := &fakeLister{users: users, groups: groups, rendezvous: make(chan struct{})}
+	if _, _, err := Fetch(context.Background(), f); err != nil {
+		t.Fatal(err)
+	}
+	if f.timedOut.Load() {
+		t.Fatal("ListUsers and ListGroups did not run at the same time")
+	}
+}
+
+func TestFingerprintIndependentOfOrderAndETags(t *testing.T) {
+	users, groups := sample()
+	_, fp1, err := Fetch(context.Background(), &fakeLister{users: users, groups: groups})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Reverse every list, change ETags: same fingerprint.
+	u2, g2 := sample()
+	for i, j := 0, len(u2)-1; i < j; i, j = i+1, j-1 {
+		u2[i], u2[j] = u2[j], u2[i]
+	}
+	for i, j := 0, len(g2)-1; i < j; i, j = i+1, j-1 {
+		g2[i], g2[j] = g2[j], g2[i]
+	}
+	g2[2].Members = []scim.GroupMember{g2[2].Members[2], g2[2].Members[0], g2[2].Members[1]}
+	u2[0].ETag, g2[2].ETag = "other", "other"
+	_, fp2, err := Fetch(context.Background(), &fakeLister{users: u2, groups: g2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fp1 != fp2 {
+		t.Fatalf("fingerprint depends on order or ETags: %s vs %s", fp1, fp2)
+	}
+	// A relevant change moves it.
+	u3, g3 := sample()
+	u3[1].Active = true
+	_, fp3, err := Fetch(context.Background(), &fakeLister{users: u3, groups: g3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fp3 == fp1 {
+		t.Fatal("fingerprint did not change with active")
+	}
+	u4, g4 := sample()
+	g4[1].Members = nil
+	_, fp4, _ := Fetch(context.Background(), &fakeLister{users: u4, groups: g4})
+	if fp4 == fp1 {
+		t.Fatal("fingerprint did not change with membership")
+	}
+}
+
+func TestFetchFailingReadIsAnError(t *testing.T) {
+	users, groups := sample()
+	boom := errors.New("list groups: 503")
+	for name, f := range map[string]*fakeLister{
+		"users":  {users: users, groups: groups, usersErr: boom},
+		"groups": {users: users, groups: groups, groupErr: boom},
+	} {
+		t.Run(name, func(t *testing.T) {
+			st, fp, err := Fetch(context.Background(), f)
+			if !errors.Is(err, boom) {
+				t.Fatalf("err = %v, want %v", err, boom)
+			}
+			if st.Users != nil || st.Teams != nil || fp != "" {
+				t.Fatalf("a failed read returned a state: %+v %q", st, fp)
+			}
+		})
+	}
+}
+
+func TestFetchDuplicateUserIDIsAnError(t *testing.T) {
+	users := []scim.User{{ID: "u1", UserName: "a@x"}, {ID: "u1", UserName: "b@x"}}
+	if _, _, err := Fetch(context.Background(), &fakeLister{users: users}); err == nil {
+		t.Fatal("duplicate ids accepted")
+	}
+}
+
+func TestFetchEmptyOrg(t *testing.T) {
+	st, fp, err := Fetch(context.Background(), &fakeLister{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Users == nil || st.Teams == nil || len(st.Users)+len(st.Teams) != 0 {
+		t.Fatalf("empty org: %+v", st)
+	}
+	if fp == "" {
+		t.Fatal("no fingerprint")
+	}
+}
+
+func TestNoTeamRolesIsNil(t *testing.T) {
+	st, err := Build([]scim.User{{ID: "u", UserName: "u@x", TeamRoles: []scim.TeamRole{}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Users[0].TeamRoles != nil {
+		t.Fatalf("TeamRoles = %#v, want nil", st.Users[0].TeamRoles)
+	}
+}
