@@ -252,8 +252,12 @@ func (s *Server) parsePatch(body []byte) ([]patchOp, *apiError) {
 		return nil, errf(http.StatusBadRequest, "invalidSyntax", "no Operations")
 	}
 	if max := s.opts.MaxOpsPerPatch; max > 0 && len(p.Operations) > max {
+		allowed := "one operation"
+		if max > 1 {
+			allowed = fmt.Sprintf("%d operations", max)
+		}
 		return nil, errf(http.StatusBadRequest, "tooMany",
-			"%d operations in one request: the API supports %d operation(s) at a time", len(p.Operations), max)
+			"%d operations in one request: the API only supports %s at a time", len(p.Operations), allowed)
 	}
 	for i := range p.Operations {
 		p.Operations[i].Op = strings.ToLower(p.Operations[i].Op)

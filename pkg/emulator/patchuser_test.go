@@ -1,0 +1,180 @@
+package emulator
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestDeactivateDedicated(t *testing.T) {
+	e := start(t, Options{}, seedBasic)
+	bob := e.userID("bob@example.com")
+	r := e.do("PATCH", "/Users/"+p(bob), patchOps(op("replace", "", map[string]any{"active": "False"}))).want(t, 200)
+	if r.body["active"] != false {
+		t.Fatalf("deactivate with the string False: %s", r.raw)
+	}
+	l := e.do("GET", "/Users", nil).want(t, 200).list()
+	found := false
+	for _, u := range l {
+		if u["id"] == bob {
+			found = u["active"] == false
+		}
+	}
+	if !found {
+		t.Error("an inactive user must stay listed with active false on dedicated")
+	}
+	if got := teamRoles(e.do("GET", "/Users/"+p(bob), nil).body); got["ml-research"] != "member" {
+		t.Errorf("deactivation changed teams: %v", got)
+	}
+	r = e.do("PATCH", "/Users/"+p(bob), patchOps(op("replace", "", map[string]any{"active": true}))).want(t, 200)
+	if r.body["active"] != true {
+		t.Errorf("reactivate: %s", r.raw)
+	}
+	r = e.do("PATCH", "/Users/"+p(bob), patchOps(op("replace", "active", "True"))).want(t, 200)
+	if r.body["active"] != true {
+		t.Errorf("replace path active: %s", r.raw)
+	}
+	e.do("PATCH", "/Users/"+p(bob), patchOps(op("replace", "", map[string]any{"active": "maybe"}))).wantError(t, 400, "")
+}
+
+func TestDeactivateSaaSRemovesUser(t *testing.T) {
+	e := start(t, Options{Deployment: "saas"}, seedBasic)
+	bob := e.userID("bob@example.com")
+	e.do("PATCH", "/Users/"+p(bob), patchOps(op("replace", "", map[string]any{"active": false}))).want(t, 200)
+	e.do("GET", "/Users/"+p(bob), nil).wantError(t, 404, "not found")
+	for _, u := range e.do("GET", "/Users", nil).list() {
+		if u["id"] == bob {
+			t.Error("a deactivated saas user is still listed")
+		}
+	}
+	for _, g := range e.do("GET", "/Groups", nil).list() {
+		for _, m := range memberValues(g) {
+			if m == bob {
+				t.Errorf("a deactivated saas user is still in %v", g["displayName"])
+			}
+		}
+	}
+	alice := e.userID("alice@example.com")
+	e.do("PATCH", "/Users/"+p(alice), patchOps(op("replace", "", map[string]any{"active": true}))).
+		wantError(t, 400, "User reactivation operations are not supported in SaaS Cloud")
+	// POSTing the user again brings a new account.
+	r := e.do("POST", "/Users", newUser("bob@example.com")).want(t, 201)
+	if r.str("id") == bob {
+		t.Error("a re-created saas user reused its old id")
+	}
+}
+
+func TestOrgAndTeamRoles(t *testing.T) {
+	for _, dep := range []string{"dedicated", "saas"} {
+		t.Run(dep, func(t *testing.T) {
+			e := start(t, Options{Deployment: dep}, seedBasic)
+			bob := e.userID("bob@example.com")
+			path := "/Users/" + p(bob)
+			r := e.do("PATCH", path, patchOps(op("replace", "organizationRole", "ADMIN"))).want(t, 200)
+			if r.str("organizationRole") != "admin" {
+				t.Errorf("org role: %s", r.raw)
+			}
+			e.do("PATCH", path, patchOps(op("replace", "organizationRole", "owner"))).wantError(t, 400, "organizationRole")
+			r = e.do("PATCH", path, patchOps(op("replace", "teamRoles",
+				[]map[string]string{{"teamName": "ML-research", "roleName": "Admin"}}))).want(t, 200)
+			if got := teamRoles(r.body); got["ml-research"] != "admin" || got["data-eng"] != "member" {
+				t.Errorf("teamRoles after set: %v", got)
+			}
+			r = e.do("PATCH", path, patchOps(op("replace", "teamRoles",
+				[]map[string]string{{"teamName": "data-eng", "roleName": "Reviewer"}}))).want(t, 200)
+			if got := teamRoles(r.body); got["data-eng"] != "Reviewer" {
+				t.Errorf("custom role must keep its case: %v", got)
+			}
+			e.do("PATCH", path, patchOps(op("replace", "teamRoles",
+				[]map[string]string{{"teamName": "platform", "roleName": "admin"}}))).wantError(t, 400, "not a member")
+			e.do("PATCH", path, patchOps(op("replace", "teamRoles",
+				[]map[string]string{{"teamName": "nope", "roleName": "admin"}}))).wantError(t, 400, "not found")
+			// viewer: member, and every team role becomes viewer.
+			r = e.do("PATCH", path, patchOps(op("replace", "organizationRole", "viewer"))).want(t, 200)
+			if r.str("organizationRole") != "member" {
+				t.Errorf("viewer org role: %s", r.raw)
+			}
+			if got := teamRoles(r.body); got["ml-research"] != "viewer" || got["data-eng"] != "viewer" {
+				t.Errorf("viewer must set every team role to viewer: %v", got)
+			}
+			if dep == "dedicated" && (r.str("modelsSeat") != "viewer" || r.str("weaveRole") != "viewer") {
+				t.Errorf("viewer seats: %s", r.raw)
+			}
+		})
+	}
+}
+
+func TestProfileUpdates(t *testing.T) {
+	e := start(t, Options{}, seedBasic)
+	dan := "/Users/" + p(e.userID("dan@example.com"))
+	r := e.do("PATCH", dan, patchOps(op("replace", "displayName", "Daniel"))).want(t, 200)
+	if r.str("displayName") != "Daniel" {
+		t.Errorf("displayName: %s", r.raw)
+	}
+	r = e.do("PATCH", dan, patchOps(op("replace", "emails",
+		[]map[string]any{{"value": "daniel@example.com", "primary": true}}))).want(t, 200)
+	if es := r.body["emails"].([]any); es[0].(map[string]any)["value"] != "daniel@example.com" || r.str("userName") != "dan@example.com" {
+		t.Errorf("emails: %s", r.raw)
+	}
+	e.do("PATCH", dan, patchOps(op("replace", "emails", []map[string]any{{"value": "a@example.com", "primary": true},
+		{"value": "b@example.com"}}))).wantError(t, 400, "one email")
+	r = e.do("PATCH", dan, patchOps(op("replace", "externalId", "00u-new"))).want(t, 200)
+	if r.str("externalId") != "00u-new" {
+		t.Errorf("externalId: %s", r.raw)
+	}
+	r = e.do("PATCH", dan, patchOps(op("replace", "", map[string]any{"displayName": "D", "externalId": "x"}))).want(t, 200)
+	if r.str("displayName") != "D" || r.str("externalId") != "x" {
+		t.Errorf("pathless replace: %s", r.raw)
+	}
+	e.do("PATCH", dan, patchOps(op("replace", "userName", "x@example.com"))).wantError(t, 400, "cannot be changed")
+	e.do("PATCH", dan, patchOps(op("replace", "displayName", "A"), op("replace", "externalId", "B"))).
+		wantError(t, 400, "one operation")
+
+	s := start(t, Options{Deployment: "saas", MaxOpsPerPatch: -1}, seedBasic)
+	sd := "/Users/" + p(s.userID("dan@example.com"))
+	s.do("PATCH", sd, patchOps(op("replace", "displayName", "Daniel"))).wantError(t, 400, "not supported in SaaS Cloud")
+	s.do("PATCH", sd, patchOps(op("replace", "emails", []map[string]any{{"value": "d@example.com", "primary": true}}))).
+		wantError(t, 400, "not supported in SaaS Cloud")
+	r = s.do("PATCH", sd, patchOps(op("replace", "externalId", "A"), op("replace", "organizationRole", "admin"))).want(t, 200)
+	if r.str("externalId") != "A" || r.str("organizationRole") != "admin" {
+		t.Errorf("two ops with an unlimited op count: %s", r.raw)
+	}
+	// A rejected PATCH changes nothing, even its valid first operation.
+	s.do("PATCH", sd, patchOps(op("replace", "externalId", "B"), op("replace", "displayName", "x"))).wantError(t, 400, "")
+	if got := s.do("GET", sd, nil).str("externalId"); got != "A" {
+		t.Errorf("a rejected PATCH applied part of its operations: externalId %q", got)
+	}
+}
+
+func TestUserETags(t *testing.T) {
+	e := start(t, Options{}, seedBasic)
+	path := "/Users/" + p(e.userID("bob@example.com"))
+	tag0 := e.do("GET", path, nil).want(t, 200).header.Get("ETag")
+	r := e.do("PATCH", path, patchOps(op("replace", "externalId", "e1")), "If-Match", tag0).want(t, 200)
+	tag1 := r.header.Get("ETag")
+	if tag1 == tag0 || r.body["meta"].(map[string]any)["version"] != tag1 {
+		t.Fatalf("ETag did not change on PATCH: %s → %s", tag0, tag1)
+	}
+	e.do("PATCH", path, patchOps(op("replace", "externalId", "e2")), "If-Match", tag0).wantError(t, 412, "precondition")
+	if got := e.do("GET", path, nil).str("externalId"); got != "e1" {
+		t.Errorf("a 412 PATCH was applied: %q", got)
+	}
+	// A membership change changes the user's ETag too (teamRoles are part of the user).
+	e.do("PATCH", "/Groups/"+p(e.teamID("platform")), patchOps(op("add", "members", members(e.userID("bob@example.com"))))).want(t, 200)
+	if tag2 := e.do("GET", path, nil).header.Get("ETag"); tag2 == tag1 {
+		t.Error("ETag unchanged after joining a team")
+	}
+	e.do("DELETE", path, nil, "If-Match", tag1).wantError(t, 412, "")
+}
+
+func TestPatchUserMalformed(t *testing.T) {
+	e := start(t, Options{}, seedBasic)
+	path := "/Users/" + p(e.userID("bob@example.com"))
+	e.do("PATCH", path, `{"schemas":`).wantError(t, 400, "malformed")
+	e.do("PATCH", path, map[string]any{"Operations": []any{op("replace", "externalId", "x")}}).wantError(t, 400, "schemas")
+	e.do("PATCH", path, patchOps()).wantError(t, 400, "no Operations")
+	e.do("PATCH", path, patchOps(op("move", "externalId", "x"))).wantError(t, 400, "unsupported op")
+	e.do("PATCH", "/Users/"+p("VXNlcjo5OTk="), patchOps(op("replace", "externalId", "x"))).wantError(t, 404, "not found")
+	if r := e.do("PATCH", path, patchOps(op("Replace", "externalId", "x"))).want(t, 200); !strings.EqualFold(r.str("externalId"), "x") {
+		t.Errorf("op names are case-insensitive: %s", r.raw)
+	}
+}
