@@ -171,7 +171,7 @@ func (l *loader) loadFile(fi int, src Source) {
 	root := doc.Content[0]
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
 		l.broken = true
-		l.addf(at(fi, root), "empty file: a manifest holds version: 1, policy, users and teams")
+		l.addf(pos{fi, 1, 1}, "empty file: a manifest holds version: 1, policy, users and teams")
 		return
 	}
 	if root.Kind != yaml.MappingNode {
@@ -298,7 +298,7 @@ func (l *loader) enum(fi int, f field, allowed []string) (string, bool) {
 	if contains(allowed, s) {
 		return s, true
 	}
-	msg := fmt.Sprintf("%s must be %s, got %q", f.name, oneOf(allowed), s)
+	msg := fmt.Sprintf("%s must be %s, got %q", f.name, oneOf(allowed), short(s))
 	if h := suggest(s, allowed); h != "" {
 		msg += fmt.Sprintf(" (did you mean %s?)", h)
 	}
