@@ -1,0 +1,120 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"go.uber.org/zap/zaptest"
+)
+
+func TestParseStateDefaults(t *testing.T) {
+	st, err := ParseState(strings.NewReader(seedBasic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &State{
+		Users: []StateUser{
+			{UserName: "alice@example.com", Email: "alice@example.com", DisplayName: "Alice", Active: true, OrganizationRole: "admin"},
+			{UserName: "bob@example.com", Email: "bob@example.com", DisplayName: "Bob", Active: true, OrganizationRole: "member"},
+			{UserName: "carol@example.com", Email: "carol@example.com", Active: false, OrganizationRole: "member"},
+			{UserName: "dan@example.com", Email: "dan@corp.example.com", ExternalID: "00u-dan", Active: true, OrganizationRole: "member"},
+		},
+		Teams: []StateTeam{
+			{Name: "ml-research", Members: []StateMember{{"alice@example.com", "admin"}, {"bob@example.com", "member"}}},
+			{Name: "platform", Members: []StateMember{{"dan@example.com", "member"}}},
+			{Name: "data-eng", Members: []StateMember{{"bob@example.com", "member"}}},
+			{Name: "data-eng", Members: []StateMember{}},
+		},
+	}
+	if diff := cmp.Diff(want, st); diff != "" {
+		t.Errorf("parsed state (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseStateErrors(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"unknown top-level field", `{"users":[],"teams":[],"groups":[]}`, `unknown field "groups"`},
+		{"unknown user field", `{"users":[{"userName":"a@x.io","mail":"a"}]}`, `unknown field "mail"`},
+		{"unknown member field", `{"users":[{"userName":"a@x.io"}],"teams":[{"name":"t","members":[{"userName":"a@x.io","rol":"admin"}]}]}`, `unknown field "rol"`},
+		{"unknown member", `{"users":[{"userName":"a@x.io"}],"teams":[{"name":"t","members":["b@x.io"]}]}`, `member "b@x.io" is not a seeded user`},
+		{"duplicate userName", `{"users":[{"userName":"a@x.io"},{"userName":"A@x.io"}]}`, `duplicate userName "A@x.io"`},
+		{"missing userName", `{"users":[{"displayName":"A"}]}`, "userName is required"},
+		{"missing team name", `{"teams":[{"members":[]}]}`, "name is required"},
+		{"bad org role", `{"users":[{"userName":"a@x.io","organizationRole":"owner"}]}`, `organizationRole "owner"`},
+		{"duplicate id", `{"users":[{"id":"X","userName":"a@x.io"}],"teams":[{"id":"X","name":"t","members":[]}]}`, `id "X" already used`},
+		{"member twice", `{"users":[{"userName":"a@x.io"}],"teams":[{"name":"t","members":["a@x.io","A@x.io"]}]}`, "listed twice"},
+		{"trailing data", `{"users":[]} {}`, "after the JSON value"},
+		{"not JSON", `users: []`, "invalid character"},
+		{"wrong type", `{"users":{}}`, "cannot unmarshal"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseState(strings.NewReader(tc.in))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+	// Every problem is reported at once.
+	_, err := ParseState(strings.NewReader(`{"users":[{"userName":""},{"userName":"a@x.io","organizationRole":"x"}],
+		"teams":[{"name":"t","members":["nobody@x.io"]}]}`))
+	if err == nil || strings.Count(err.Error(), "\n") != 2 {
+		t.Errorf("want three errors, got %v", err)
+	}
+}
+
+func TestSnapshotRoundTrip(t *testing.T) {
+	e := start(t, Options{ServiceAccounts: 1}, seedBasic)
+	e.do("POST", "/Groups", map[string]any{"displayName": "vision", "members": members("carol@example.com")}).want(t, 201)
+	snap := e.srv.Snapshot()
+	var names []string
+	for _, u := range snap.Users {
+		names = append(names, u.UserName)
+		if u.ID == "" {
+			t.Errorf("snapshot user %s without id", u.UserName)
+		}
+	}
+	if diff := cmp.Diff([]string{"alice@example.com", "bob@example.com", "carol@example.com", "dan@example.com"}, names); diff != "" {
+		t.Errorf("users sorted (-want +got):\n%s", diff)
+	}
+	if snap.Teams[4].Name != "vision" || len(snap.Teams[4].Members) != 1 {
+		t.Errorf("snapshot leaves out service accounts: %+v", snap.Teams[4])
+	}
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(snap); err != nil {
+		t.Fatal(err)
+	}
+	again, err := ParseState(&buf)
+	if err != nil {
+		t.Fatalf("a snapshot must parse as a seed: %v", err)
+	}
+	srv, err := New(Options{}, again, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(snap, srv.Snapshot()); diff != "" {
+		t.Errorf("seeding a snapshot gives it back (-want +got):\n%s", diff)
+	}
+}
+
+func TestExampleStateLoads(t *testing.T) {
+	f, err := os.Open("../../examples/emulator-state.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, err := ParseState(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Options{}, st, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap := srv.Snapshot(); len(snap.Users) != len(st.Users) || len(snap.Teams) != len(st.Teams) {
+		t.Errorf("snapshot has %d users, %d teams", len(snap.Users), len(snap.Teams))
+	}
+}
