@@ -1,0 +1,249 @@
+package scim
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func wantAll(t *testing.T, got []User, n int) {
+	t.Helper()
+	want := mkUsers(n)
+	if len(got) != n {
+		t.Fatalf("got %d users, want %d", len(got), n)
+	}
+	for i, u := range got {
+		if u.ID != want[i]["id"] {
+			t.Fatalf("user %d: id %q, want %q", i, u.ID, want[i]["id"])
+		}
+	}
+}
+
+func TestListPaging(t *testing.T) {
+	cases := []struct {
+		name     string
+		n        int
+		pageSize int
+		set      func(*fake)
+		requests int // GETs expected
+	}{
+		{"honours count", 250, 100, func(*fake) {}, 3},
+		{"exact multiple", 200, 100, func(*fake) {}, 2},
+		{"empty org", 0, 100, func(*fake) {}, 1},
+		{"ignores count", 250, 100, func(f *fake) { f.ignoreCount = true }, 1},
+		{"page cap below count", 250, 100, func(f *fake) { f.pageCap = 30 }, 9},
+		{"wrong itemsPerPage", 250, 100, func(f *fake) { f.itemsPerPage = 9999 }, 3},
+		{"one short page is refilled", 250, 100, func(f *fake) { f.shortAt, f.shortN = 101, 40 }, 4},
+		{"json content type", 120, 100, func(f *fake) { f.ctype = "application/json; charset=utf-8" }, 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := newFake(t)
+			f.users = mkUsers(tc.n)
+			tc.set(f)
+			c := testClient(t, srv.URL, func(c *Config) { c.PageSize = tc.pageSize })
+			got, err := c.ListUsers(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantAll(t, got, tc.n)
+			if n := f.count("GET /scim/Users"); n != tc.requests {
+				t.Fatalf("%d GETs, want %d: %v", n, tc.requests, f.requests())
+			}
+		})
+	}
+}
+
+func TestListFailsClosed(t *testing.T) {
+	cases := []struct {
+		name string
+		set  func(*fake)
+		want string
+	}{
+		{"past the end answers page 1", func(f *fake) { f.totalDelta = 50; f.pastEndFirst = true }, "came back at positions"},
+		{"short of totalResults", func(f *fake) { f.totalDelta = 10 }, "read 250 of 260 (totalResults): the page at startIndex 251 was empty; missing positions 251-260"},
+		{"startIndex ignored", func(f *fake) { f.ignoreStart = true }, "came back at positions"},
+		{"empty first page", func(f *fake) { f.totalDelta = 5; f.pageCap = 1; f.users = nil }, "read 0 of 5"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := newFake(t)
+			f.users = mkUsers(250)
+			tc.set(f)
+			c := testClient(t, srv.URL)
+			got, err := c.ListUsers(context.Background())
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
+			}
+			if got != nil {
+				t.Fatalf("a failed read returned %d users", len(got))
+			}
+		})
+	}
+}
+
+func TestListTotalChangesMidRead(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = mkUsers(250)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.URL.Query().Get("startIndex") != "1" {
+			f.mu.Lock()
+			f.totalDelta = 1
+			f.mu.Unlock()
+		}
+		return false
+	}
+	c := testClient(t, srv.URL, func(c *Config) { c.Concurrency = 1 })
+	_, err := c.ListUsers(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "changed while reading") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestListFailedPageIsAnError(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = mkUsers(250)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.URL.Query().Get("startIndex") == "201" {
+			scimErr(w, http.StatusBadRequest, "bad page")
+			return true
+		}
+		return false
+	}
+	c := testClient(t, srv.URL)
+	got, err := c.ListUsers(context.Background())
+	if err == nil || statusOf(err) != http.StatusBadRequest || got != nil {
+		t.Fatalf("got %d users, err %v", len(got), err)
+	}
+}
+
+// TestListPagesInParallel checks that pages after the first are fetched
+// concurrently, never more than Concurrency at once.
+func TestListPagesInParallel(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = mkUsers(1000)
+	ready := make(chan struct{})
+	arrived := 0
+	timedOut := false
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.URL.Query().Get("startIndex") == "1" {
+			return false
+		}
+		f.mu.Lock()
+		arrived++
+		if arrived == 3 {
+			close(ready)
+		}
+		f.mu.Unlock()
+		select {
+		case <-ready:
+		case <-time.After(10 * time.Second): // a sequential client never gets three pages in flight
+			f.mu.Lock()
+			timedOut = true
+			f.mu.Unlock()
+		}
+		return false
+	}
+	c := testClient(t, srv.URL, func(c *Config) { c.Concurrency = 3 })
+	got, err := c.ListUsers(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAll(t, got, 1000)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if timedOut {
+		t.Fatal("pages were not fetched in parallel")
+	}
+	if f.maxInFlight > 3 {
+		t.Fatalf("%d requests in flight, Concurrency is 3", f.maxInFlight)
+	}
+}
+
+func TestListGroupsShapes(t *testing.T) {
+	f, srv := newFake(t)
+	f.groups = []map[string]any{
+		{"id": "g1", "displayName": "null-members", "members": nil},
+		{"id": "g2", "displayName": "missing-members"},
+		{"id": "g3", "displayName": "empty-members", "members": []any{}},
+		{"id": "g4", "displayName": "legacy", "members": []any{
+			map[string]any{"Value": "u1", "Display": "alice", "Ref": "", "Type": ""},
+			map[string]any{"value": "u2", "display": "bob"}}},
+	}
+	c := testClient(t, srv.URL)
+	got, err := c.ListGroups(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 || len(got[0].Members)+len(got[1].Members)+len(got[2].Members) != 0 {
+		t.Fatalf("groups %+v", got)
+	}
+	want := []GroupMember{{Value: "u1", Display: "alice"}, {Value: "u2", Display: "bob"}}
+	if len(got[3].Members) != 2 || got[3].Members[0] != want[0] || got[3].Members[1] != want[1] {
+		t.Fatalf("members %+v", got[3].Members)
+	}
+}
+
+func TestFindUserFilterEscaping(t *testing.T) {
+	f, srv := newFake(t)
+	name := `o"dd\name+tag@example.com`
+	f.users = append(mkUsers(3), map[string]any{"id": "x", "userName": name,
+		"emails": []any{map[string]any{"value": "Odd@Example.com", "primary": true}}})
+	c := testClient(t, srv.URL)
+	u, err := c.FindUser(context.Background(), strings.ToUpper(name))
+	if err != nil || u == nil || u.ID != "x" {
+		t.Fatalf("FindUser = %+v, %v", u, err)
+	}
+	reqs := f.requests()
+	raw := reqs[len(reqs)-1]
+	if !strings.Contains(raw, "%2B") || strings.Contains(raw, "+") || !strings.Contains(raw, "filter=userName%20eq%20%22") {
+		t.Fatalf("filter not encoded as expected: %s", raw)
+	}
+	u, err = c.FindUserByEmail(context.Background(), "odd@example.COM")
+	if err != nil || u == nil || u.ID != "x" {
+		t.Fatalf("FindUserByEmail = %+v, %v", u, err)
+	}
+	u, err = c.FindUser(context.Background(), "nobody@example.com")
+	if err != nil || u != nil {
+		t.Fatalf("FindUser(absent) = %+v, %v", u, err)
+	}
+}
+
+// A server that ignores the filter answers every user: the client picks the
+// match itself.
+func TestFindUserServerIgnoresFilter(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = mkUsers(5)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		f.list(w, r, f.snapshot(&f.users)) // no filtering
+		return true
+	}
+	c := testClient(t, srv.URL)
+	u, err := c.FindUser(context.Background(), "USER0003@example.com")
+	if err != nil || u == nil || u.ID != mkUsers(5)[3]["id"] {
+		t.Fatalf("FindUser = %+v, %v", u, err)
+	}
+}
+
+func TestFilter(t *testing.T) {
+	if got, want := Filter("displayName", `a"b\c`), `displayName eq "a\"b\\c"`; got != want {
+		t.Fatalf("Filter = %s, want %s", got, want)
+	}
+}
+
+func TestListGroupsThenUsersConcurrently(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = mkUsers(300)
+	f.groups = []map[string]any{{"id": "g", "displayName": "t"}}
+	c := testClient(t, srv.URL)
+	errs := make(chan error, 2)
+	go func() { _, err := c.ListUsers(context.Background()); errs <- err }()
+	go func() { _, err := c.ListGroups(context.Background()); errs <- err }()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
