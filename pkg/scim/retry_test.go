@@ -1,0 +1,265 @@
+package scim
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// failN answers the first n requests matching method with fail, then lets
+// the fake serve.
+func failN(f *fake, method string, n int, fail func(w http.ResponseWriter)) *atomic.Int32 {
+	var seen atomic.Int32
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != method {
+			return false
+		}
+		if int(seen.Add(1)) <= n {
+			fail(w)
+			return true
+		}
+		return false
+	}
+	return &seen
+}
+
+func status(code int, hdr ...string) func(w http.ResponseWriter) {
+	return func(w http.ResponseWriter) {
+		for i := 0; i+1 < len(hdr); i += 2 {
+			w.Header().Set(hdr[i], hdr[i+1])
+		}
+		scimErr(w, code, http.StatusText(code))
+	}
+}
+
+func TestRetries(t *testing.T) {
+	past := time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)
+	cases := []struct {
+		name     string
+		method   string
+		fails    int
+		fail     func(w http.ResponseWriter)
+		requests int
+		ok       bool
+	}{
+		{"GET 503 twice", "GET", 2, status(503), 3, true},
+		{"GET 502", "GET", 1, status(502), 2, true},
+		{"GET 504", "GET", 1, status(504), 2, true},
+		{"GET 500", "GET", 2, status(500), 3, true},
+		{"GET transport error", "GET", 2, drop, 3, true},
+		{"GET 429 Retry-After 0", "GET", 2, status(429, "Retry-After", "0"), 3, true},
+		{"GET 429 Retry-After past date", "GET", 1, status(429, "Retry-After", past), 2, true},
+		{"GET 429 RateLimit-Reset 0", "GET", 1, status(429, "RateLimit-Reset", "0"), 2, true},
+		{"GET 429 Retry-After beyond budget", "GET", 1, status(429, "Retry-After", "3600"), 1, false},
+		{"GET 429 RateLimit-Reset beyond budget", "GET", 1, status(429, "RateLimit-Reset", "3600"), 1, false},
+		{"GET 400 not retried", "GET", 1, status(400), 1, false},
+		{"GET 401 not retried", "GET", 1, status(401), 1, false},
+		{"PATCH 500 not retried", "PATCH", 1, status(500), 1, false},
+		{"PATCH 503 retried", "PATCH", 1, status(503), 2, true},
+		{"PATCH transport error retried", "PATCH", 1, drop, 2, true},
+		{"PATCH 429 retried", "PATCH", 1, status(429, "Retry-After", "0"), 2, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := newFake(t)
+			f.users = mkUsers(3)
+			failN(f, tc.method, tc.fails, tc.fail)
+			c := testClient(t, srv.URL)
+			var err error
+			if tc.method == "GET" {
+				_, err = c.ListUsers(context.Background())
+			} else {
+				err = c.SetActive(context.Background(), "u1", false)
+			}
+			if (err == nil) != tc.ok {
+				t.Fatalf("err = %v, want ok=%v", err, tc.ok)
+			}
+			if n := f.count(tc.method); n != tc.requests {
+				t.Fatalf("%d %s requests, want %d", n, tc.method, tc.requests)
+			}
+		})
+	}
+}
+
+func TestRetryBudgetExhausted(t *testing.T) {
+	f, srv := newFake(t)
+	failN(f, "GET", 1<<30, status(503))
+	c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed = 30 * time.Millisecond })
+	_, err := c.ListUsers(context.Background())
+	var e *Error
+	if !errors.As(err, &e) || e.Status != 503 {
+		t.Fatalf("err = %v, want a 503 *Error", err)
+	}
+	if f.count("GET") < 2 {
+		t.Fatalf("no retry before giving up: %d requests", f.count("GET"))
+	}
+}
+
+func TestRetryAfterBeyondBudgetNamesIt(t *testing.T) {
+	f, srv := newFake(t)
+	failN(f, "GET", 1, status(429, "Retry-After", "3600"))
+	c := testClient(t, srv.URL)
+	_, err := c.ListUsers(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "asked to wait 1h0m0s") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestPerRequestTimeout(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = mkUsers(2)
+	var calls atomic.Int32
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if calls.Add(1) == 1 {
+			<-r.Context().Done() // hang until the client gives up
+			return true
+		}
+		return false
+	}
+	c := testClient(t, srv.URL, func(c *Config) { c.Timeout = 50 * time.Millisecond })
+	got, err := c.ListUsers(context.Background())
+	if err != nil || len(got) != 2 {
+		t.Fatalf("got %d users, err %v", len(got), err)
+	}
+	if calls.Load() != 2 {
+		t.Fatalf("%d calls, want a timed-out one and a retry", calls.Load())
+	}
+}
+
+func TestRateLimitBucket(t *testing.T) {
+	f, srv := newFake(t)
+	c := testClient(t, srv.URL, func(c *Config) { c.RateLimit = 0.001; c.Concurrency = 1 })
+	if _, err := c.ListUsers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if _, err := c.ListUsers(ctx); err == nil {
+		t.Fatal("a second request went through an empty bucket")
+	}
+	if n := f.count("GET"); n != 1 {
+		t.Fatalf("%d requests, want 1", n)
+	}
+}
+
+func TestActionableErrors(t *testing.T) {
+	cases := []struct {
+		name  string
+		serve func(w http.ResponseWriter)
+		want  []string
+	}{
+		{"401", status(401), []string{"GET /scim/Users", "401", "the key was refused: use an org admin's key or an org-scoped service account key"}},
+		{"403", status(403), []string{"403", "team-scoped service account", "Default API organization"}},
+		{"404 list", status(404), []string{"404", "is the URL https://HOST/scim?"}},
+		{"HTML 200", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = w.Write([]byte("<html><body>login</body></html>"))
+		}, []string{"GET /scim/Users", "HTML"}},
+		{"HTML 404", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(404)
+			_, _ = w.Write([]byte("<!doctype html><p>nope"))
+		}, []string{"404", "HTML", "https://HOST/scim"}},
+		{"non-JSON 200", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "text/plain")
+			_, _ = w.Write([]byte("hello"))
+		}, []string{"GET /scim/Users", "not a SCIM list response"}},
+		{"412", status(412), []string{"412", "changed under us: re-read"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := newFake(t)
+			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool { tc.serve(w); return true }
+			c := testClient(t, srv.URL)
+			_, err := c.ListUsers(context.Background())
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, s := range tc.want {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q lacks %q", err, s)
+				}
+			}
+			if strings.Contains(err.Error(), testKey) {
+				t.Fatal("the key is in the error")
+			}
+		})
+	}
+}
+
+func TestTLSFailure(t *testing.T) {
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	defer srv.Close()
+	c := testClient(t, srv.URL)
+	_, err := c.ListUsers(context.Background())
+	var e *Error
+	if !errors.As(err, &e) || e.Hint != hintTLS || e.Method != "GET" || e.Path != "/scim/Users" {
+		t.Fatalf("err = %#v", err)
+	}
+	if strings.Contains(err.Error(), testKey) {
+		t.Fatal("the key is in the error")
+	}
+}
+
+func TestBodyCap(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = mkUsers(50)
+	c := testClient(t, srv.URL, func(c *Config) { c.MaxBody = 1024 })
+	_, err := c.ListUsers(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "larger than 1024 bytes") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestNew(t *testing.T) {
+	for _, tc := range []struct {
+		url string
+		ok  bool
+	}{
+		{"https://api.wandb.ai/scim", true},
+		{"https://api.wandb.ai/scim/v2/", true},
+		{"http://127.0.0.1:8080/scim", true},
+		{"http://[::1]:8080/scim", true},
+		{"http://localhost/scim", true},
+		{"http://wandb.example.com/scim", false},
+		{"ftp://x/scim", false},
+		{"", false},
+		{"/scim", false},
+		{"https://user:pw@x/scim", false},
+	} {
+		_, err := New(Config{BaseURL: tc.url, APIKey: testKey})
+		if (err == nil) != tc.ok {
+			t.Errorf("New(%q) err = %v, want ok=%v", tc.url, err, tc.ok)
+		}
+	}
+	if _, err := New(Config{BaseURL: "https://x/scim", Auth: "digest"}); err == nil {
+		t.Error("auth digest accepted")
+	}
+}
+
+func TestAuthHeaders(t *testing.T) {
+	for auth, want := range map[string]string{
+		"":       "Bearer " + testKey,
+		"bearer": "Bearer " + testKey,
+		"basic":  basicHeader(testKey),
+	} {
+		f, srv := newFake(t)
+		c := testClient(t, srv.URL, func(c *Config) { c.Auth = auth; c.UserAgent = "wbsync/test" })
+		if _, err := c.ListUsers(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		h := f.headers[0]
+		if h.Get("Authorization") != want || h.Get("User-Agent") != "wbsync/test" ||
+			!strings.Contains(h.Get("Accept"), "application/scim+json") {
+			t.Errorf("auth %q: headers %v", auth, h)
+		}
+	}
+	if got := basicHeader("sa-p@55w0rd"); got != "Basic OnNhLXBANTV3MHJk" {
+		t.Errorf("basicHeader = %s (W&B's documented example is Basic OnNhLXBANTV3MHJk)", got)
+	}
+}
