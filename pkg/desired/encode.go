@@ -28,7 +28,9 @@ type EncodeOptions struct {
 // plain emails when their role is "member" or unknown, else {email, role};
 // members without an email (unresolved ids such as org service accounts) are
 // left out. Teams that share a name (case-insensitively) are written with
-// their id pin and a comment saying so. An org role other than admin or
+// their id pin and a comment saying so; a team of a desired state (Membership
+// set, as Parse returns it) keeps its id pin in any case, while a live team
+// (Membership empty) is pinned only when its name is shared. An org role other than admin or
 // member (such as the deprecated viewer) is not written, and a comment on the
 // user says so. Encode does not validate: a state that breaks the manifest's
 // rules (a malformed email, say) is written as is, and Parse reports it.

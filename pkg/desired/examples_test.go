@@ -1,8 +1,10 @@
 package desired
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -26,5 +28,28 @@ func TestExamples(t *testing.T) {
 			}
 			roundTrip(t, m)
 		})
+	}
+}
+
+// TestReferenceExamples parses the complete manifests (the ```yaml blocks
+// that say version: 1) in docs/manifest.md.
+func TestReferenceExamples(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "manifest.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for i, block := range strings.Split(string(b), "```yaml\n")[1:] {
+		block, _, _ = strings.Cut(block, "```")
+		if !strings.Contains(block, "\nversion: 1\n") {
+			continue
+		}
+		n++
+		if _, err := Parse([]Source{{fmt.Sprintf("block%d.yaml", i+1), []byte(block)}}); err != nil {
+			t.Errorf("docs/manifest.md example %d does not validate:\n%v\n%s", i+1, err, block)
+		}
+	}
+	if n == 0 {
+		t.Error("docs/manifest.md has no complete example")
 	}
 }
