@@ -5,7 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-		"sync"
+	"sync"
 	"testing"
 
 	"go.uber.org/zap"
