@@ -1,0 +1,337 @@
+package scim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+func jsonOf(t *testing.T, s string) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+const patchURN = `"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"]`
+
+func TestWriteRequests(t *testing.T) {
+	id := "VXNlcjox+/="
+	esc := "/scim/Users/VXNlcjox+%2F="
+	cases := []struct {
+		name  string
+		do    func(c *Client) error
+		reqs  []string
+		bodys []string // the last len(bodys) bodies
+	}{
+		{"deactivate", func(c *Client) error { return c.SetActive(context.Background(), id, false) },
+			[]string{"PATCH " + esc}, []string{`{` + patchURN + `,"Operations":[{"op":"replace","value":{"active":false}}]}`}},
+		{"reactivate dedicated", func(c *Client) error { return c.SetActive(context.Background(), id, true) },
+			[]string{"PATCH " + esc}, []string{`{` + patchURN + `,"Operations":[{"op":"replace","value":{"active":true}}]}`}},
+		{"org role", func(c *Client) error { return c.SetOrgRole(context.Background(), id, "Admin") },
+			[]string{"PATCH " + esc}, []string{`{` + patchURN + `,"Operations":[{"op":"replace","path":"organizationRole","value":"admin"}]}`}},
+		{"team role", func(c *Client) error { return c.SetTeamRole(context.Background(), id, "ml", "viewer") },
+			[]string{"PATCH " + esc}, []string{`{` + patchURN + `,"Operations":[{"op":"replace","path":"teamRoles","value":[{"teamName":"ml","roleName":"viewer"}]}]}`}},
+		{"update user", func(c *Client) error {
+			return c.UpdateUser(context.Background(), id, model.User{DisplayName: "Al", ExternalID: "e1"})
+		},
+			[]string{"PATCH " + esc, "PATCH " + esc}, []string{
+				`{` + patchURN + `,"Operations":[{"op":"replace","path":"displayName","value":"Al"}]}`,
+				`{` + patchURN + `,"Operations":[{"op":"replace","path":"externalId","value":"e1"}]}`}},
+		{"update nothing", func(c *Client) error { return c.UpdateUser(context.Background(), id, model.User{}) }, nil, nil},
+		{"add members", func(c *Client) error { return c.AddMembers(context.Background(), "g/1", []string{"a", "b=", "c"}) },
+			[]string{"PATCH /scim/Groups/g%2F1"}, []string{`{` + patchURN + `,"Operations":[{"op":"add","path":"members","value":[{"value":"a"},{"value":"b="},{"value":"c"}]}]}`}},
+		{"add none", func(c *Client) error { return c.AddMembers(context.Background(), "g1", nil) }, nil, nil},
+		{"remove member", func(c *Client) error { return c.RemoveMember(context.Background(), "g1", `u"1`) },
+			[]string{"PATCH /scim/Groups/g1"}, []string{`{` + patchURN + `,"Operations":[{"op":"remove","path":"members[value eq \"u\\\"1\"]"}]}`}},
+		{"create team", func(c *Client) error {
+			id, err := c.CreateTeam(context.Background(), "ml")
+			if id != "ok" {
+				t.Errorf("id %q", id)
+			}
+			return err
+		}, []string{"POST /scim/Groups"}, []string{`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"ml","members":[]}`}},
+		{"create user", func(c *Client) error {
+			id, err := c.CreateUser(context.Background(), model.User{UserName: "a@x.com", DisplayName: "A", ExternalID: "e"})
+			if id != "ok" {
+				t.Errorf("id %q", id)
+			}
+			return err
+		}, []string{"POST /scim/Users"}, []string{`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a@x.com",` +
+			`"emails":[{"value":"a@x.com","primary":true,"type":"work"}],"displayName":"A","externalId":"e","active":true}`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := newFake(t)
+			c := testClient(t, srv.URL, func(c *Config) { c.Deployment = model.Dedicated })
+			if err := tc.do(c); err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.reqs, f.requests()); d != "" {
+				t.Fatalf("requests (-want +got):\n%s", d)
+			}
+			for i, want := range tc.bodys {
+				f.mu.Lock()
+				got := f.bodies[len(f.bodies)-len(tc.bodys)+i]
+				ct := f.headers[len(f.headers)-len(tc.bodys)+i].Get("Content-Type")
+				f.mu.Unlock()
+				if d := cmp.Diff(jsonOf(t, want), jsonOf(t, got)); d != "" {
+					t.Fatalf("body %d (-want +got):\n%s", i, d)
+				}
+				if ct != "application/scim+json" {
+					t.Fatalf("content type %q", ct)
+				}
+			}
+		})
+	}
+}
+
+func TestRemoveMemberNever(t *testing.T) {
+	f, srv := newFake(t)
+	c := testClient(t, srv.URL)
+	if err := c.RemoveMember(context.Background(), "g1", " "); err == nil {
+		t.Fatal("an empty id was accepted")
+	}
+	if n := len(f.requests()); n != 0 {
+		t.Fatalf("%d requests sent", n)
+	}
+}
+
+func TestRemoveMember404IsDone(t *testing.T) {
+	f, srv := newFake(t)
+	failN(f, "PATCH", 1, status(404))
+	c := testClient(t, srv.URL)
+	if err := c.RemoveMember(context.Background(), "g1", "u1"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLocalRefusals(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = []map[string]any{{"id": "u1", "userName": "alice@example.com"}}
+	c := testClient(t, srv.URL, func(c *Config) { c.Deployment = model.SaaS })
+	if _, err := c.ListUsers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	before := len(f.requests())
+	err := c.SetActive(context.Background(), "u1", true)
+	if err == nil || !strings.Contains(err.Error(), "alice@example.com") || !strings.Contains(err.Error(), "Multi-tenant Cloud") {
+		t.Fatalf("reactivate on saas: %v", err)
+	}
+	err = c.SetOrgRole(context.Background(), "u1", "Viewer")
+	if err == nil || !strings.Contains(err.Error(), "viewer") {
+		t.Fatalf("viewer: %v", err)
+	}
+	if err := c.SetOrgRole(context.Background(), "u1", "owner"); err == nil {
+		t.Fatal("org role owner accepted")
+	}
+	if n := len(f.requests()); n != before {
+		t.Fatalf("%d requests sent for refused writes", n-before)
+	}
+}
+
+func TestServerAnswersInPlainWords(t *testing.T) {
+	cases := []struct {
+		name   string
+		status int
+		detail string
+		do     func(c *Client) error
+		want   []string
+	}{
+		{"seat limit on create", 400, "Seat limit reached", func(c *Client) error {
+			_, err := c.CreateUser(context.Background(), model.User{UserName: "bob@x.com"})
+			return err
+		}, []string{"bob@x.com", "seat limit is reached", "Seat limit reached"}},
+		{"seat limit on reactivate", 400, "Seat limit reached", func(c *Client) error {
+			return c.SetActive(context.Background(), "u1", true)
+		}, []string{"alice@example.com", "seat limit"}},
+		{"saas refuses reactivation", 400, "User reactivation operations are not supported in SaaS Cloud", func(c *Client) error {
+			return c.SetActive(context.Background(), "u1", true)
+		}, []string{"reactivate user alice@example.com (id u1)", "refuses reactivation"}},
+		{"team name taken", 409, "Resource already exists", func(c *Client) error {
+			_, err := c.CreateTeam(context.Background(), "ml")
+			return err
+		}, []string{"team name ml is taken (on Multi-tenant Cloud team names are global)"}},
+		{"412 on patch", 412, "etag mismatch", func(c *Client) error {
+			return c.SetOrgRole(context.Background(), "u1", "admin")
+		}, []string{"changed under us: re-read", "alice@example.com"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := newFake(t)
+			f.users = []map[string]any{{"id": "u1", "userName": "alice@example.com"}}
+			c := testClient(t, srv.URL, func(c *Config) { c.Deployment = model.Dedicated })
+			if _, err := c.ListUsers(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+				if r.Method == http.MethodGet {
+					return false
+				}
+				scimErr(w, tc.status, tc.detail)
+				return true
+			}
+			err := tc.do(c)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, s := range tc.want {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q lacks %q", err, s)
+				}
+			}
+			var se interface {
+				HTTPStatus() int
+				SCIMDetail() string
+			}
+			if !errors.As(err, &se) || se.HTTPStatus() != tc.status || se.SCIMDetail() != tc.detail {
+				t.Fatalf("status error not carried: %v", err)
+			}
+		})
+	}
+}
+
+func TestCreateUserConflictAdopts(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = []map[string]any{{"id": "old", "userName": "Alice@example.com",
+		"emails": []any{map[string]any{"value": "alice@example.com", "primary": true}}}}
+	failN(f, "POST", 1, status(409))
+	c := testClient(t, srv.URL)
+	id, err := c.CreateUser(context.Background(), model.User{UserName: "alice@example.com"})
+	if err != nil || id != "old" {
+		t.Fatalf("id %q, err %v", id, err)
+	}
+	// A 409 with nobody to adopt is an error.
+	f.users = nil
+	failN(f, "POST", 1, status(409))
+	if _, err := c.CreateUser(context.Background(), model.User{UserName: "ghost@example.com"}); err == nil ||
+		!strings.Contains(err.Error(), "no user with that userName or email") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// ambiguousPost makes POSTs to path apply (via create) and then drop the
+// connection the first `times` times.
+func ambiguousPost(f *fake, path string, applied bool, create func()) *atomic.Int32 {
+	var posts atomic.Int32
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPost || r.URL.Path != path {
+			return false
+		}
+		if posts.Add(1) == 1 {
+			if applied {
+				create()
+			}
+			drop(w)
+			return true
+		}
+		create()
+		writeJSON(w, "application/scim+json", 201, map[string]any{"id": "fresh", "displayName": "ml", "userName": "new@x.com"})
+		return true
+	}
+	return &posts
+}
+
+func TestCreateUserAmbiguous(t *testing.T) {
+	for _, applied := range []bool{true, false} {
+		f, srv := newFake(t)
+		posts := ambiguousPost(f, "/scim/Users", applied, func() {
+			f.mu.Lock()
+			if len(f.users) == 0 {
+				f.users = append(f.users, map[string]any{"id": "made", "userName": "new@x.com"})
+			}
+			f.mu.Unlock()
+		})
+		c := testClient(t, srv.URL)
+		id, err := c.CreateUser(context.Background(), model.User{UserName: "new@x.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantPosts, wantID := int32(2), "fresh"
+		if applied {
+			wantPosts, wantID = 1, "made"
+		}
+		if posts.Load() != wantPosts || id != wantID {
+			t.Fatalf("applied=%v: %d POSTs, id %q", applied, posts.Load(), id)
+		}
+		if f.count("GET /scim/Users?filter=userName%20eq%20%22new%40x.com%22") != 1 {
+			t.Fatalf("no lookup before retrying: %v", f.requests())
+		}
+	}
+}
+
+func TestCreateTeamAmbiguous(t *testing.T) {
+	t.Run("created under us: adopted", func(t *testing.T) {
+		f, srv := newFake(t)
+		posts := ambiguousPost(f, "/scim/Groups", true, func() {
+			f.mu.Lock()
+			f.groups = append(f.groups, map[string]any{"id": "made", "displayName": "ml"})
+			f.mu.Unlock()
+		})
+		c := testClient(t, srv.URL)
+		id, err := c.CreateTeam(context.Background(), "ml")
+		if err != nil || id != "made" || posts.Load() != 1 {
+			t.Fatalf("id %q, err %v, %d POSTs", id, err, posts.Load())
+		}
+	})
+	t.Run("not created: sent again", func(t *testing.T) {
+		f, srv := newFake(t)
+		posts := ambiguousPost(f, "/scim/Groups", false, func() {})
+		c := testClient(t, srv.URL)
+		id, err := c.CreateTeam(context.Background(), "ml")
+		if err != nil || id != "fresh" || posts.Load() != 2 {
+			t.Fatalf("id %q, err %v, %d POSTs", id, err, posts.Load())
+		}
+	})
+	t.Run("only a team known before: not adopted", func(t *testing.T) {
+		f, srv := newFake(t)
+		f.groups = []map[string]any{{"id": "old", "displayName": "ml"}}
+		c := testClient(t, srv.URL)
+		if _, err := c.ListGroups(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		posts := ambiguousPost(f, "/scim/Groups", false, func() {})
+		_, err := c.CreateTeam(context.Background(), "ml")
+		if err == nil || !strings.Contains(err.Error(), `1 teams named "ml"`) || posts.Load() != 1 {
+			t.Fatalf("err %v, %d POSTs", err, posts.Load())
+		}
+	})
+}
+
+func TestReadOnlySendsNothing(t *testing.T) {
+	f, srv := newFake(t)
+	c := testClient(t, srv.URL, func(c *Config) { c.ReadOnly = true })
+	ctx := context.Background()
+	errs := []error{
+		func() error { _, err := c.CreateUser(ctx, model.User{UserName: "a@x"}); return err }(),
+		func() error { _, err := c.CreateTeam(ctx, "t"); return err }(),
+		c.UpdateUser(ctx, "u", model.User{DisplayName: "x"}),
+		c.SetActive(ctx, "u", false),
+		c.SetActive(ctx, "u", true),
+		c.SetOrgRole(ctx, "u", "admin"),
+		c.SetTeamRole(ctx, "u", "t", "admin"),
+		c.AddMembers(ctx, "t", []string{"u"}),
+		c.RemoveMember(ctx, "t", "u"),
+	}
+	for i, err := range errs {
+		if !errors.Is(err, ErrReadOnly) {
+			t.Errorf("write %d: err = %v, want ErrReadOnly", i, err)
+		}
+	}
+	if n := len(f.requests()); n != 0 {
+		t.Fatalf("a read-only client sent %d requests", n)
+	}
+	if _, err := c.ListUsers(ctx); err != nil {
+		t.Fatalf("a read-only client cannot read: %v", err)
+	}
+}
