@@ -1,0 +1,445 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/wbsync/wbsync/pkg/diff"
+)
+
+func plan(changes ...diff.Change) diff.Plan { return diff.Plan{Changes: changes} }
+
+func ch(a diff.Action, user, uid, team, tid string) diff.Change {
+	return diff.Change{Action: a, User: user, UserID: uid, Team: team, TeamID: tid}
+}
+
+func run(t *testing.T, p diff.Plan, w Writer, opts Options) *Report {
+	t.Helper()
+	if opts.Logger == nil {
+		opts.Logger = zaptest.NewLogger(t)
+	}
+	rep, err := Run(context.Background(), p, w, opts)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return rep
+}
+
+// byUser indexes results by action and user ("action user@team").
+func byKey(rep *Report) map[string]Result {
+	m := map[string]Result{}
+	for _, r := range rep.Results {
+		m[fmt.Sprintf("%s %s@%s", r.Action, r.User, r.Team)] = r
+	}
+	return m
+}
+
+func TestRunPhaseOrder(t *testing.T) {
+	// Given out of order, with several changes per phase.
+	p := plan(
+		ch(diff.DeactivateUser, "z@x.com", "uz", "", ""),
+		ch(diff.RemoveMember, "y@x.com", "uy", "ml", "tml"),
+		diff.Change{Action: diff.SetTeamRole, User: "y@x.com", UserID: "uy", Team: "ml", Role: "admin"},
+		diff.Change{Action: diff.SetOrgRole, User: "y@x.com", UserID: "uy", Role: "admin"},
+		ch(diff.AddMember, "w@x.com", "uw", "ml", "tml"),
+		diff.Change{Action: diff.UpdateUser, User: "v@x.com", UserID: "uv", Name: "V"},
+		ch(diff.ReactivateUser, "r@x.com", "ur", "", ""),
+		ch(diff.CreateTeam, "", "", "new", ""),
+		ch(diff.CreateUser, "a@x.com", "", "", ""),
+		ch(diff.CreateUser, "b@x.com", "", "", ""),
+		ch(diff.CreateTeam, "", "", "new2", ""),
+		ch(diff.DeactivateUser, "q@x.com", "uq", "", ""),
+	)
+	w := &fakeWriter{}
+	rep := run(t, p, w, Options{Concurrency: 4})
+	if rep.OK != 12 || rep.Failed != 0 || rep.Skipped != 0 || rep.Requests != 12 {
+		t.Fatalf("report = %d ok, %d failed, %d skipped, %d requests; want 12/0/0/12", rep.OK, rep.Failed, rep.Skipped, rep.Requests)
+	}
+	phaseOf := map[string]int{"CreateUser": 0, "CreateTeam": 1, "UpdateUser": 3, "AddMembers": 4, "SetOrgRole": 5, "SetTeamRole": 6, "RemoveMember": 7}
+	last := -1
+	for _, c := range w.recorded() {
+		ph, ok := phaseOf[c.Method]
+		if c.Method == "SetActive" {
+			ph = map[string]int{"true": 2, "false": 8}[c.Arg]
+			ok = true
+		}
+		if !ok {
+			t.Fatalf("unexpected call %+v", c)
+		}
+		if ph < last {
+			t.Fatalf("call %s (phase %d) after phase %d: %v", c.Method, ph, last, w.methods())
+		}
+		last = ph
+	}
+	for i := 1; i < len(rep.Results); i++ {
+		if rep.Results[i].Action.Phase() < rep.Results[i-1].Action.Phase() {
+			t.Fatalf("results not in apply order: %v before %v", rep.Results[i-1].Action, rep.Results[i].Action)
+		}
+	}
+}
+
+func TestRunOneAddPerTeamPerChunk(t *testing.T) {
+	var changes []diff.Change
+	for i := range 250 {
+		changes = append(changes, ch(diff.AddMember, fmt.Sprintf("a%d@x.com", i), fmt.Sprintf("ua%d", i), "big", "tbig"))
+	}
+	for i := range 3 {
+		changes = append(changes, ch(diff.AddMember, fmt.Sprintf("b%d@x.com", i), fmt.Sprintf("ub%d", i), "small", "tsmall"))
+	}
+	w := &fakeWriter{}
+	rep := run(t, plan(changes...), w, Options{BatchSize: 100})
+	if got := w.count("AddMembers"); got != 4 {
+		t.Fatalf("AddMembers calls = %d, want 4 (3 for big, 1 for small)", got)
+	}
+	sizes := map[string][]int{}
+	seen := map[string]bool{}
+	for _, c := range w.recorded() {
+		sizes[c.ID] = append(sizes[c.ID], len(c.IDs))
+		for _, id := range c.IDs {
+			if seen[id] {
+				t.Fatalf("user %s sent twice", id)
+			}
+			seen[id] = true
+		}
+	}
+	if d := cmp.Diff(map[string][]int{"tbig": {100, 100, 50}, "tsmall": {3}}, sizes); d != "" {
+		t.Fatalf("chunk sizes (-want +got):\n%s", d)
+	}
+	if rep.OK != 253 || rep.Requests != 4 {
+		t.Fatalf("ok = %d, requests = %d; want 253, 4", rep.OK, rep.Requests)
+	}
+	for _, r := range rep.Results {
+		if r.Requests != 1 {
+			t.Fatalf("%s %s: requests = %d, want 1", r.Action, r.User, r.Requests)
+		}
+	}
+}
+
+func TestRunDefaultBatchSize(t *testing.T) {
+	var changes []diff.Change
+	for i := range DefaultBatchSize + 1 {
+		changes = append(changes, ch(diff.AddMember, fmt.Sprintf("a%d@x.com", i), fmt.Sprintf("u%d", i), "t", "tid"))
+	}
+	w := &fakeWriter{}
+	run(t, plan(changes...), w, Options{})
+	if got := w.count("AddMembers"); got != 2 {
+		t.Fatalf("AddMembers calls = %d, want 2", got)
+	}
+}
+
+func TestRunSplitIsolatesBadMember(t *testing.T) {
+	var changes []diff.Change
+	for i := range 8 {
+		uid := fmt.Sprintf("u%d", i)
+		if i == 5 {
+			uid = "bad"
+		}
+		changes = append(changes, ch(diff.AddMember, fmt.Sprintf("m%d@x.com", i), uid, "ml", "tml"))
+	}
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method != "AddMembers" {
+			return nil
+		}
+		if len(c.IDs) > 4 {
+			return wrapped(&httpError{413, "request too large"})
+		}
+		if has(c.IDs, "bad") {
+			return wrapped(&httpError{400, "no such user"})
+		}
+		return nil
+	}}
+	rep := run(t, plan(changes...), w, Options{})
+	// [0..7] 413 → [0..3] ok, [4..7] 400 → [4,5] 400 → [4] ok, [5] 400; [6,7] ok.
+	var sent [][]string
+	for _, c := range w.recorded() {
+		sent = append(sent, c.IDs)
+	}
+	want := [][]string{
+		{"u0", "u1", "u2", "u3", "u4", "bad", "u6", "u7"},
+		{"u0", "u1", "u2", "u3"},
+		{"u4", "bad", "u6", "u7"},
+		{"u4", "bad"},
+		{"u4"},
+		{"bad"},
+		{"u6", "u7"},
+	}
+	if d := cmp.Diff(want, sent); d != "" {
+		t.Fatalf("AddMembers calls (-want +got):\n%s", d)
+	}
+	if rep.OK != 7 || rep.Failed != 1 || rep.Requests != 7 {
+		t.Fatalf("ok/failed/requests = %d/%d/%d, want 7/1/7", rep.OK, rep.Failed, rep.Requests)
+	}
+	bad := byKey(rep)["add_member m5@x.com@ml"]
+	if bad.Status != StatusFailed || bad.HTTPStatus != 400 || bad.Detail != "no such user" || bad.Requests != 4 {
+		t.Fatalf("bad member result = %+v", bad)
+	}
+	if r := byKey(rep)["add_member m0@x.com@ml"]; r.Requests != 2 || r.Status != StatusOK {
+		t.Fatalf("m0 result = %+v, want ok after 2 requests", r)
+	}
+}
+
+func TestRunAddOtherErrorDoesNotSplit(t *testing.T) {
+	w := &fakeWriter{fail: func(c call) error { return &httpError{500, "boom"} }}
+	rep := run(t, plan(
+		ch(diff.AddMember, "a@x.com", "ua", "ml", "tml"),
+		ch(diff.AddMember, "b@x.com", "ub", "ml", "tml"),
+		ch(diff.AddMember, "c@x.com", "uc", "ml", "tml"),
+	), w, Options{})
+	if got := w.count("AddMembers"); got != 1 {
+		t.Fatalf("AddMembers calls = %d, want 1 (a 500 is not a size problem)", got)
+	}
+	if rep.Failed != 3 {
+		t.Fatalf("failed = %d, want 3", rep.Failed)
+	}
+	for _, r := range rep.Results {
+		if r.HTTPStatus != 500 || r.Detail != "boom" {
+			t.Fatalf("result = %+v", r)
+		}
+	}
+}
+
+func TestRunCreatedIDsFeedDependents(t *testing.T) {
+	p := plan(
+		diff.Change{Action: diff.CreateUser, User: "New@X.com", Name: "New", ExternalID: "e1"},
+		ch(diff.CreateTeam, "", "", "Research", ""),
+		ch(diff.AddMember, "new@x.com", "", "research", ""),
+		ch(diff.AddMember, "old@x.com", "uold", "research", ""),
+		ch(diff.AddMember, "new@x.com", "", "live", "tlive"),
+		diff.Change{Action: diff.SetOrgRole, User: "new@x.com", Role: "admin"},
+		diff.Change{Action: diff.SetTeamRole, User: "new@x.com", Team: "research", Role: "admin"},
+		ch(diff.RemoveMember, "gone@x.com", "ugone", "research", ""),
+	)
+	w := &fakeWriter{}
+	rep := run(t, p, w, Options{Concurrency: 1})
+	want := []call{
+		{Method: "CreateUser", User: "New@X.com", Arg: "New|e1"},
+		{Method: "CreateTeam", Team: "Research"},
+		{Method: "AddMembers", ID: "t-research", IDs: []string{"u-new@x.com", "uold"}},
+		{Method: "AddMembers", ID: "tlive", IDs: []string{"u-new@x.com"}},
+		{Method: "SetOrgRole", ID: "u-new@x.com", Arg: "admin"},
+		{Method: "SetTeamRole", ID: "u-new@x.com", Team: "research", Arg: "admin"},
+		{Method: "RemoveMember", ID: "ugone", Team: "t-research"},
+	}
+	if d := cmp.Diff(want, w.recorded()); d != "" {
+		t.Fatalf("calls (-want +got):\n%s", d)
+	}
+	if rep.OK != 8 {
+		t.Fatalf("ok = %d, want 8", rep.OK)
+	}
+	if r := rep.Results[0]; r.UserID != "u-new@x.com" {
+		t.Fatalf("create_user result user_id = %q", r.UserID)
+	}
+	if r := rep.Results[1]; r.TeamID != "t-research" {
+		t.Fatalf("create_team result team_id = %q", r.TeamID)
+	}
+}
+
+func TestRunFailedCreateFailsDependentsAndSkipsDestructive(t *testing.T) {
+	p := plan(
+		ch(diff.CreateUser, "a@x.com", "", "", ""),
+		ch(diff.CreateUser, "ok@x.com", "", "", ""),
+		ch(diff.AddMember, "a@x.com", "", "ml", "tml"),
+		ch(diff.AddMember, "b@x.com", "ub", "ml", "tml"),
+		diff.Change{Action: diff.SetOrgRole, User: "a@x.com", Role: "admin"},
+		diff.Change{Action: diff.SetTeamRole, User: "a@x.com", Team: "ml", Role: "admin"},
+		ch(diff.RemoveMember, "c@x.com", "uc", "ml", "tml"),
+		ch(diff.DeactivateUser, "d@x.com", "ud", "", ""),
+	)
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "CreateUser" && c.User == "a@x.com" {
+			return &httpError{403, "Seat limit reached"}
+		}
+		return nil
+	}}
+	rep := run(t, p, w, Options{})
+	if d := cmp.Diff([]string{"CreateUser", "CreateUser", "AddMembers"}, sortedMethods(w)); d != "" {
+		t.Fatalf("methods called (-want +got):\n%s", d)
+	}
+	for _, c := range w.recorded() {
+		if c.Method == "AddMembers" && !cmp.Equal(c.IDs, []string{"ub"}) {
+			t.Fatalf("AddMembers ids = %v, want [ub]", c.IDs)
+		}
+	}
+	res := byKey(rep)
+	checks := []struct {
+		key, status, text string
+	}{
+		{"create_user a@x.com@", StatusFailed, "Seat limit reached"},
+		{"create_user ok@x.com@", StatusOK, ""},
+		{"add_member a@x.com@ml", StatusFailed, "depends on failed create_user a@x.com"},
+		{"add_member b@x.com@ml", StatusOK, ""},
+		{"set_org_role a@x.com@", StatusFailed, "depends on failed create_user a@x.com"},
+		{"set_team_role a@x.com@ml", StatusFailed, "depends on failed create_user a@x.com"},
+		{"remove_member c@x.com@ml", StatusSkipped, "4 earlier operation(s) failed"},
+		{"deactivate_user d@x.com@", StatusSkipped, "4 earlier operation(s) failed"},
+	}
+	for _, c := range checks {
+		r := res[c.key]
+		if r.Status != c.status || !strings.Contains(r.Error+r.Reason, c.text) {
+			t.Errorf("%s = %+v; want %s containing %q", c.key, r, c.status, c.text)
+		}
+		if r.Status != StatusOK && c.key != "create_user a@x.com@" && r.Requests != 0 {
+			t.Errorf("%s: requests = %d, want 0 (not sent)", c.key, r.Requests)
+		}
+	}
+	if r := res["create_user a@x.com@"]; r.HTTPStatus != 403 || r.Detail != "Seat limit reached" {
+		t.Errorf("failed create: http %d detail %q", r.HTTPStatus, r.Detail)
+	}
+	if rep.OK != 2 || rep.Failed != 4 || rep.Skipped != 2 {
+		t.Fatalf("ok/failed/skipped = %d/%d/%d, want 2/4/2", rep.OK, rep.Failed, rep.Skipped)
+	}
+}
+
+func TestRunFailedCreateTeamFailsItsAdds(t *testing.T) {
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "CreateTeam" {
+			return &httpError{409, "name taken"}
+		}
+		return nil
+	}}
+	rep := run(t, plan(
+		ch(diff.CreateTeam, "", "", "taken", ""),
+		ch(diff.AddMember, "a@x.com", "ua", "taken", ""),
+		ch(diff.AddMember, "a@x.com", "ua", "other", "tother"),
+	), w, Options{})
+	if got := w.count("AddMembers"); got != 1 {
+		t.Fatalf("AddMembers calls = %d, want 1 (only team other)", got)
+	}
+	if r := byKey(rep)["add_member a@x.com@taken"]; r.Status != StatusFailed || r.Error != "depends on failed create_team taken" {
+		t.Fatalf("add to failed team = %+v", r)
+	}
+}
+
+func TestRunSetTeamRoleAfterFailedAdd(t *testing.T) {
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "AddMembers" {
+			return &httpError{400, "bad member"}
+		}
+		return nil
+	}}
+	rep := run(t, plan(
+		ch(diff.AddMember, "a@x.com", "ua", "ml", "tml"),
+		diff.Change{Action: diff.SetTeamRole, User: "a@x.com", UserID: "ua", Team: "ml", Role: "admin"},
+		diff.Change{Action: diff.SetTeamRole, User: "b@x.com", UserID: "ub", Team: "ml", Role: "admin"},
+	), w, Options{})
+	if got := w.count("SetTeamRole"); got != 1 {
+		t.Fatalf("SetTeamRole calls = %d, want 1 (b only)", got)
+	}
+	if r := byKey(rep)["set_team_role a@x.com@ml"]; r.Status != StatusFailed || r.Error != "depends on failed add_member a@x.com to team ml" {
+		t.Fatalf("set_team_role after failed add = %+v", r)
+	}
+}
+
+func TestRunMissingIDFailsWithoutSending(t *testing.T) {
+	w := &fakeWriter{}
+	rep := run(t, plan(ch(diff.AddMember, "ghost@x.com", "", "ml", "tml")), w, Options{})
+	if len(w.recorded()) != 0 {
+		t.Fatalf("calls = %v, want none", w.methods())
+	}
+	if r := rep.Results[0]; r.Status != StatusFailed || !strings.Contains(r.Error, "no id for user ghost@x.com") {
+		t.Fatalf("result = %+v", r)
+	}
+}
+
+func TestRunIndependentFailuresContinue(t *testing.T) {
+	var changes []diff.Change
+	for i := range 5 {
+		changes = append(changes, ch(diff.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
+	}
+	changes = append(changes,
+		diff.Change{Action: diff.UpdateUser, User: "v@x.com", UserID: "uv", Name: "V"},
+		diff.Change{Action: diff.UpdateUser, User: "w@x.com", UserID: "uw", Name: "W"},
+		ch(diff.RemoveMember, "r1@x.com", "ur1", "ml", "tml"),
+		ch(diff.RemoveMember, "r2@x.com", "ur2", "ml", "tml"),
+	)
+	w := &fakeWriter{fail: func(c call) error {
+		switch {
+		case c.Method == "CreateUser" && c.User == "u2@x.com":
+			return wrapped(&httpError{500, "internal"})
+		case c.Method == "UpdateUser" && c.ID == "uv":
+			return errors.New("connection reset")
+		}
+		return nil
+	}}
+	rep := run(t, plan(changes...), w, Options{Concurrency: 2})
+	if got := w.count("CreateUser"); got != 5 {
+		t.Fatalf("CreateUser calls = %d, want 5", got)
+	}
+	if got := w.count("UpdateUser"); got != 2 {
+		t.Fatalf("UpdateUser calls = %d, want 2", got)
+	}
+	if got := w.count("RemoveMember"); got != 0 {
+		t.Fatalf("RemoveMember calls = %d, want 0 after failures", got)
+	}
+	res := byKey(rep)
+	if r := res["create_user u2@x.com@"]; r.HTTPStatus != 500 || r.Detail != "internal" || r.Error != "scim: PATCH /Groups: 500 Internal Server Error: internal" {
+		t.Fatalf("failed create = %+v", r)
+	}
+	if r := res["update_user v@x.com@"]; r.HTTPStatus != 0 || r.Error != "connection reset" || r.Requests != 1 {
+		t.Fatalf("failed update = %+v", r)
+	}
+	if rep.OK != 5 || rep.Failed != 2 || rep.Skipped != 2 {
+		t.Fatalf("ok/failed/skipped = %d/%d/%d, want 5/2/2", rep.OK, rep.Failed, rep.Skipped)
+	}
+}
+
+func TestRunRemovalsOnePerChange(t *testing.T) {
+	w := &fakeWriter{}
+	rep := run(t, plan(
+		ch(diff.RemoveMember, "a@x.com", "ua", "ml", "tml"),
+		ch(diff.RemoveMember, "b@x.com", "ub", "ml", "tml"),
+		ch(diff.RemoveMember, "a@x.com", "ua", "cv", "tcv"),
+		ch(diff.DeactivateUser, "a@x.com", "ua", "", ""),
+	), w, Options{})
+	if got := w.count("RemoveMember"); got != 3 {
+		t.Fatalf("RemoveMember calls = %d, want 3", got)
+	}
+	if rep.OK != 4 || rep.Requests != 4 {
+		t.Fatalf("ok = %d, requests = %d", rep.OK, rep.Requests)
+	}
+	calls := w.recorded()
+	if last := calls[len(calls)-1]; last.Method != "SetActive" || last.ID != "ua" || last.Arg != "false" {
+		t.Fatalf("last call = %+v, want deactivation of ua", last)
+	}
+}
+
+func TestRunBlockedPlanRunsNothing(t *testing.T) {
+	p := plan(ch(diff.DeactivateUser, "a@x.com", "ua", "", ""))
+	p.Blocked = []diff.Block{{Limit: "maxDeactivations", Planned: 1, Allowed: 0}}
+	w := &fakeWriter{}
+	rep, err := Run(context.Background(), p, w, Options{Logger: zaptest.NewLogger(t)})
+	if !errors.Is(err, ErrBlocked) || rep != nil {
+		t.Fatalf("Run = %v, %v; want nil, ErrBlocked", rep, err)
+	}
+	if len(w.recorded()) != 0 {
+		t.Fatalf("calls = %v, want none", w.methods())
+	}
+}
+
+func TestRunEmptyPlan(t *testing.T) {
+	rep := run(t, plan(), &fakeWriter{}, Options{})
+	if len(rep.Results) != 0 || rep.OK+rep.Failed+rep.Skipped+rep.Requests != 0 {
+		t.Fatalf("report = %+v", rep)
+	}
+}
+
+// sortedMethods returns the method names in phase order but sorted within
+// equal names (the fake records concurrent calls in any order).
+func sortedMethods(w *fakeWriter) []string {
+	m := w.methods()
+	out := make([]string, 0, len(m))
+	for _, name := range []string{"CreateUser", "CreateTeam", "SetActive", "UpdateUser", "AddMembers", "SetOrgRole", "SetTeamRole", "RemoveMember"} {
+		for _, x := range m {
+			if x == name {
+				out = append(out, x)
+			}
+		}
+	}
+	return out
+}

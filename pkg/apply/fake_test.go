@@ -1,0 +1,144 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+// call is one request the fake Writer received.
+type call struct {
+	Method string   // Writer method name
+	ID     string   // user id (user methods, RemoveMember) or team id (AddMembers)
+	Team   string   // team id (RemoveMember) or team name (CreateTeam, SetTeamRole)
+	User   string   // userName (CreateUser, UpdateUser)
+	IDs    []string // AddMembers
+	Arg    string   // role, or "true"/"false" for SetActive
+}
+
+// fakeWriter is an in-memory Writer that records every call. Created ids
+// are "u-"+lower(userName) and "t-"+lower(name). fail, when set, may return
+// an error for a call (consulted after hook); hook, when set, runs first
+// (to block, or to cancel a context).
+type fakeWriter struct {
+	mu    sync.Mutex
+	calls []call
+	fail  func(c call) error
+	hook  func(ctx context.Context, c call)
+}
+
+func (f *fakeWriter) do(ctx context.Context, c call) error {
+	c.IDs = slices.Clone(c.IDs)
+	f.mu.Lock()
+	f.calls = append(f.calls, c)
+	f.mu.Unlock()
+	if f.hook != nil {
+		f.hook(ctx, c)
+	}
+	if f.fail != nil {
+		return f.fail(c)
+	}
+	return nil
+}
+
+func (f *fakeWriter) CreateUser(ctx context.Context, u model.User) (string, error) {
+	if err := f.do(ctx, call{Method: "CreateUser", User: u.UserName, Arg: u.DisplayName + "|" + u.ExternalID}); err != nil {
+		return "", err
+	}
+	return "u-" + model.Key(u.UserName), nil
+}
+
+func (f *fakeWriter) CreateTeam(ctx context.Context, name string) (string, error) {
+	if err := f.do(ctx, call{Method: "CreateTeam", Team: name}); err != nil {
+		return "", err
+	}
+	return "t-" + model.Key(name), nil
+}
+
+func (f *fakeWriter) UpdateUser(ctx context.Context, id string, u model.User) error {
+	return f.do(ctx, call{Method: "UpdateUser", ID: id, User: u.UserName, Arg: u.DisplayName + "|" + u.ExternalID})
+}
+
+func (f *fakeWriter) SetActive(ctx context.Context, id string, active bool) error {
+	return f.do(ctx, call{Method: "SetActive", ID: id, Arg: fmt.Sprint(active)})
+}
+
+func (f *fakeWriter) SetOrgRole(ctx context.Context, id, role string) error {
+	return f.do(ctx, call{Method: "SetOrgRole", ID: id, Arg: role})
+}
+
+func (f *fakeWriter) SetTeamRole(ctx context.Context, id, team, role string) error {
+	return f.do(ctx, call{Method: "SetTeamRole", ID: id, Team: team, Arg: role})
+}
+
+func (f *fakeWriter) AddMembers(ctx context.Context, teamID string, userIDs []string) error {
+	return f.do(ctx, call{Method: "AddMembers", ID: teamID, IDs: userIDs})
+}
+
+func (f *fakeWriter) RemoveMember(ctx context.Context, teamID, userID string) error {
+	return f.do(ctx, call{Method: "RemoveMember", ID: userID, Team: teamID})
+}
+
+// recorded returns a copy of the calls so far.
+func (f *fakeWriter) recorded() []call {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
+
+// methods returns the recorded calls' method names.
+func (f *fakeWriter) methods() []string {
+	var out []string
+	for _, c := range f.recorded() {
+		out = append(out, c.Method)
+	}
+	return out
+}
+
+// count returns how many calls of method were made.
+func (f *fakeWriter) count(method string) int {
+	n := 0
+	for _, c := range f.recorded() {
+		if c.Method == method {
+			n++
+		}
+	}
+	return n
+}
+
+// httpError is a StatusError, like *scim.Error.
+type httpError struct {
+	status int
+	detail string
+}
+
+func (e *httpError) Error() string {
+	return fmt.Sprintf("PATCH /Groups: %d %s: %s", e.status, http.StatusText(e.status), e.detail)
+}
+func (e *httpError) HTTPStatus() int    { return e.status }
+func (e *httpError) SCIMDetail() string { return e.detail }
+
+var _ StatusError = (*httpError)(nil)
+var _ Writer = (*fakeWriter)(nil)
+
+// wrapped wraps err the way a caller adding context would.
+func wrapped(err error) error { return fmt.Errorf("scim: %w", err) }
+
+// has reports whether ids contains id.
+func has(ids []string, id string) bool { return slices.Contains(ids, id) }
+
+// lines splits text into non-empty lines.
+func lines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}

@@ -1,0 +1,210 @@
+package apply
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/wbsync/wbsync/pkg/diff"
+)
+
+// gate is a Writer hook that blocks each call until released, counting the
+// calls in flight.
+type gate struct {
+	mu       sync.Mutex
+	inflight int
+	max      int
+	entered  chan call
+	release  chan struct{}
+}
+
+func newGate(n int) *gate {
+	return &gate{entered: make(chan call, n), release: make(chan struct{})}
+}
+
+func (g *gate) hook(_ context.Context, c call) {
+	g.mu.Lock()
+	g.inflight++
+	g.max = max(g.max, g.inflight)
+	g.mu.Unlock()
+	g.entered <- c
+	<-g.release
+	g.mu.Lock()
+	g.inflight--
+	g.mu.Unlock()
+}
+
+func (g *gate) now() (inflight, maxSeen int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.inflight, g.max
+}
+
+func TestRunConcurrencyBounded(t *testing.T) {
+	const n, limit = 12, 3
+	var changes []diff.Change
+	for i := range n {
+		changes = append(changes, ch(diff.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
+	}
+	g := newGate(n)
+	w := &fakeWriter{hook: g.hook}
+	done := make(chan *Report, 1)
+	go func() {
+		rep, _ := Run(context.Background(), plan(changes...), w, Options{Concurrency: limit, Logger: zaptest.NewLogger(t)})
+		done <- rep
+	}()
+	started := 0
+	for ; started < limit; started++ {
+		<-g.entered
+	}
+	if in, _ := g.now(); in != limit {
+		t.Fatalf("in flight = %d, want %d", in, limit)
+	}
+	for released := 0; released < n; released++ {
+		g.release <- struct{}{}
+		if started < n {
+			<-g.entered
+			started++
+			if in, _ := g.now(); in > limit {
+				t.Fatalf("in flight = %d > concurrency %d", in, limit)
+			}
+		}
+	}
+	rep := <-done
+	if _, m := g.now(); m != limit {
+		t.Fatalf("max in flight = %d, want exactly %d", m, limit)
+	}
+	if rep.OK != n {
+		t.Fatalf("ok = %d, want %d", rep.OK, n)
+	}
+}
+
+func TestRunOneTeamsChunksAreSequential(t *testing.T) {
+	// Team a has two chunks, team b one; with room for 4, the first two calls
+	// in flight must be a's first chunk and b's chunk, never both of a's.
+	g := newGate(3)
+	w := &fakeWriter{hook: g.hook}
+	p := plan(
+		ch(diff.AddMember, "1@x.com", "u1", "a", "ta"),
+		ch(diff.AddMember, "2@x.com", "u2", "a", "ta"),
+		ch(diff.AddMember, "3@x.com", "u3", "b", "tb"),
+	)
+	done := make(chan *Report, 1)
+	go func() {
+		rep, _ := Run(context.Background(), p, w, Options{Concurrency: 4, BatchSize: 1, Logger: zaptest.NewLogger(t)})
+		done <- rep
+	}()
+	first := map[string]bool{}
+	for range 2 {
+		c := <-g.entered
+		first[c.ID] = true
+	}
+	if !first["ta"] || !first["tb"] {
+		t.Fatalf("first calls in flight went to %v, want one each to ta and tb", first)
+	}
+	g.release <- struct{}{}
+	g.release <- struct{}{}
+	<-g.entered
+	g.release <- struct{}{}
+	if rep := <-done; rep.OK != 3 || rep.Requests != 3 {
+		t.Fatalf("ok = %d, requests = %d; want 3, 3", rep.OK, rep.Requests)
+	}
+}
+
+func TestRunContextCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var changes []diff.Change
+	for i := range 5 {
+		changes = append(changes, ch(diff.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
+	}
+	changes = append(changes,
+		ch(diff.AddMember, "u0@x.com", "", "ml", "tml"),
+		ch(diff.DeactivateUser, "z@x.com", "uz", "", ""),
+	)
+	w := &fakeWriter{hook: func(_ context.Context, c call) {
+		if c.User == "u1@x.com" {
+			cancel()
+		}
+	}}
+	rep, err := Run(ctx, plan(changes...), w, Options{Concurrency: 1, Logger: zaptest.NewLogger(t)})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if rep == nil {
+		t.Fatal("no report after cancellation")
+	}
+	if got := w.methods(); !cmp.Equal(got, []string{"CreateUser", "CreateUser"}) {
+		t.Fatalf("calls = %v, want the two creates started before the cancel", got)
+	}
+	if rep.OK != 2 || rep.Failed != 0 || rep.Skipped != 5 {
+		t.Fatalf("ok/failed/skipped = %d/%d/%d, want 2/0/5", rep.OK, rep.Failed, rep.Skipped)
+	}
+	for _, r := range rep.Results[2:] {
+		if r.Status != StatusSkipped || !strings.Contains(r.Reason, "interrupted") || r.Requests != 0 {
+			t.Fatalf("result after cancel = %+v", r)
+		}
+	}
+}
+
+func TestRunProgress(t *testing.T) {
+	var changes []diff.Change
+	for i := range 25 {
+		changes = append(changes, ch(diff.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
+	}
+	changes = append(changes, ch(diff.DeactivateUser, "z@x.com", "uz", "", ""))
+	w := &fakeWriter{fail: func(c call) error {
+		if c.User == "u3@x.com" {
+			return errors.New("nope")
+		}
+		return nil
+	}}
+	var buf bytes.Buffer
+	run(t, plan(changes...), w, Options{Progress: &buf})
+	got := lines(buf.String())
+	want := []string{
+		"Applying 25 create_user",
+		"  create_user 10/25",
+		"  create_user 20/25",
+		"  create_user done: 24 ok, 1 failed, 0 skipped",
+		"Skipping 1 deactivate_user: 1 earlier operation(s) failed",
+	}
+	if len(got) != len(want)+1 || !strings.HasPrefix(got[len(got)-1], "Finished: 25 write requests in ") {
+		t.Fatalf("progress:\n%s", buf.String())
+	}
+	if d := cmp.Diff(want, got[:len(want)]); d != "" {
+		t.Fatalf("progress (-want +got):\n%s", d)
+	}
+}
+
+func BenchmarkRun(b *testing.B) {
+	// Onboarding 1,000 users into 50 teams (5,000 memberships).
+	var changes []diff.Change
+	for i := range 1000 {
+		changes = append(changes, ch(diff.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
+	}
+	for j := range 50 {
+		changes = append(changes, ch(diff.CreateTeam, "", "", fmt.Sprintf("team%d", j), ""))
+	}
+	for i := range 1000 {
+		for k := range 5 {
+			changes = append(changes, ch(diff.AddMember, fmt.Sprintf("u%d@x.com", i), "", fmt.Sprintf("team%d", (i+k*7)%50), ""))
+		}
+	}
+	p := plan(changes...)
+	b.ReportAllocs()
+	for b.Loop() {
+		rep, err := Run(context.Background(), p, &fakeWriter{}, Options{})
+		if err != nil || rep.Failed != 0 {
+			b.Fatalf("Run: %v, %d failed", err, rep.Failed)
+		}
+		b.ReportMetric(float64(rep.Requests), "requests/op")
+	}
+}
