@@ -31,7 +31,7 @@ func run(t *testing.T, p diff.Plan, w Writer, opts Options) *Report {
 	return rep
 }
 
-// byUser indexes results by action and user ("action user@team").
+// byKey indexes results by "action user@team".
 func byKey(rep *Report) map[string]Result {
 	m := map[string]Result{}
 	for _, r := range rep.Results {
@@ -80,126 +80,6 @@ func TestRunPhaseOrder(t *testing.T) {
 	for i := 1; i < len(rep.Results); i++ {
 		if rep.Results[i].Action.Phase() < rep.Results[i-1].Action.Phase() {
 			t.Fatalf("results not in apply order: %v before %v", rep.Results[i-1].Action, rep.Results[i].Action)
-		}
-	}
-}
-
-func TestRunOneAddPerTeamPerChunk(t *testing.T) {
-	var changes []diff.Change
-	for i := range 250 {
-		changes = append(changes, ch(diff.AddMember, fmt.Sprintf("a%d@x.com", i), fmt.Sprintf("ua%d", i), "big", "tbig"))
-	}
-	for i := range 3 {
-		changes = append(changes, ch(diff.AddMember, fmt.Sprintf("b%d@x.com", i), fmt.Sprintf("ub%d", i), "small", "tsmall"))
-	}
-	w := &fakeWriter{}
-	rep := run(t, plan(changes...), w, Options{BatchSize: 100})
-	if got := w.count("AddMembers"); got != 4 {
-		t.Fatalf("AddMembers calls = %d, want 4 (3 for big, 1 for small)", got)
-	}
-	sizes := map[string][]int{}
-	seen := map[string]bool{}
-	for _, c := range w.recorded() {
-		sizes[c.ID] = append(sizes[c.ID], len(c.IDs))
-		for _, id := range c.IDs {
-			if seen[id] {
-				t.Fatalf("user %s sent twice", id)
-			}
-			seen[id] = true
-		}
-	}
-	if d := cmp.Diff(map[string][]int{"tbig": {100, 100, 50}, "tsmall": {3}}, sizes); d != "" {
-		t.Fatalf("chunk sizes (-want +got):\n%s", d)
-	}
-	if rep.OK != 253 || rep.Requests != 4 {
-		t.Fatalf("ok = %d, requests = %d; want 253, 4", rep.OK, rep.Requests)
-	}
-	for _, r := range rep.Results {
-		if r.Requests != 1 {
-			t.Fatalf("%s %s: requests = %d, want 1", r.Action, r.User, r.Requests)
-		}
-	}
-}
-
-func TestRunDefaultBatchSize(t *testing.T) {
-	var changes []diff.Change
-	for i := range DefaultBatchSize + 1 {
-		changes = append(changes, ch(diff.AddMember, fmt.Sprintf("a%d@x.com", i), fmt.Sprintf("u%d", i), "t", "tid"))
-	}
-	w := &fakeWriter{}
-	run(t, plan(changes...), w, Options{})
-	if got := w.count("AddMembers"); got != 2 {
-		t.Fatalf("AddMembers calls = %d, want 2", got)
-	}
-}
-
-func TestRunSplitIsolatesBadMember(t *testing.T) {
-	var changes []diff.Change
-	for i := range 8 {
-		uid := fmt.Sprintf("u%d", i)
-		if i == 5 {
-			uid = "bad"
-		}
-		changes = append(changes, ch(diff.AddMember, fmt.Sprintf("m%d@x.com", i), uid, "ml", "tml"))
-	}
-	w := &fakeWriter{fail: func(c call) error {
-		if c.Method != "AddMembers" {
-			return nil
-		}
-		if len(c.IDs) > 4 {
-			return wrapped(&httpError{413, "request too large"})
-		}
-		if has(c.IDs, "bad") {
-			return wrapped(&httpError{400, "no such user"})
-		}
-		return nil
-	}}
-	rep := run(t, plan(changes...), w, Options{})
-	// [0..7] 413 → [0..3] ok, [4..7] 400 → [4,5] 400 → [4] ok, [5] 400; [6,7] ok.
-	var sent [][]string
-	for _, c := range w.recorded() {
-		sent = append(sent, c.IDs)
-	}
-	want := [][]string{
-		{"u0", "u1", "u2", "u3", "u4", "bad", "u6", "u7"},
-		{"u0", "u1", "u2", "u3"},
-		{"u4", "bad", "u6", "u7"},
-		{"u4", "bad"},
-		{"u4"},
-		{"bad"},
-		{"u6", "u7"},
-	}
-	if d := cmp.Diff(want, sent); d != "" {
-		t.Fatalf("AddMembers calls (-want +got):\n%s", d)
-	}
-	if rep.OK != 7 || rep.Failed != 1 || rep.Requests != 7 {
-		t.Fatalf("ok/failed/requests = %d/%d/%d, want 7/1/7", rep.OK, rep.Failed, rep.Requests)
-	}
-	bad := byKey(rep)["add_member m5@x.com@ml"]
-	if bad.Status != StatusFailed || bad.HTTPStatus != 400 || bad.Detail != "no such user" || bad.Requests != 4 {
-		t.Fatalf("bad member result = %+v", bad)
-	}
-	if r := byKey(rep)["add_member m0@x.com@ml"]; r.Requests != 2 || r.Status != StatusOK {
-		t.Fatalf("m0 result = %+v, want ok after 2 requests", r)
-	}
-}
-
-func TestRunAddOtherErrorDoesNotSplit(t *testing.T) {
-	w := &fakeWriter{fail: func(c call) error { return &httpError{500, "boom"} }}
-	rep := run(t, plan(
-		ch(diff.AddMember, "a@x.com", "ua", "ml", "tml"),
-		ch(diff.AddMember, "b@x.com", "ub", "ml", "tml"),
-		ch(diff.AddMember, "c@x.com", "uc", "ml", "tml"),
-	), w, Options{})
-	if got := w.count("AddMembers"); got != 1 {
-		t.Fatalf("AddMembers calls = %d, want 1 (a 500 is not a size problem)", got)
-	}
-	if rep.Failed != 3 {
-		t.Fatalf("failed = %d, want 3", rep.Failed)
-	}
-	for _, r := range rep.Results {
-		if r.HTTPStatus != 500 || r.Detail != "boom" {
-			t.Fatalf("result = %+v", r)
 		}
 	}
 }
