@@ -1,0 +1,111 @@
+// Package metrics renders a plan as Prometheus text-format gauges, for
+// node_exporter's textfile collector: changes by action, warnings by code,
+// whether a safety limit blocked the plan, and when the last plan succeeded.
+// A scheduled `wbsync plan --metrics-file FILE` keeps the file current, and an
+// alert on wbsync_plan_changes or on a stale timestamp reports drift.
+//
+// It imports pkg/diff and the standard library only, and does no file I/O:
+// the caller writes the file (atomically, so the collector never reads half
+// of it).
+package metrics
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wbsync/wbsync/pkg/diff"
+)
+
+// actions are the plan actions always exported, in apply order; each gets a
+// series even at 0, so an alert sees 0 rather than a missing series.
+var actions = []diff.Action{
+	diff.CreateUser, diff.CreateTeam, diff.ReactivateUser, diff.UpdateUser, diff.AddMember,
+	diff.SetOrgRole, diff.SetTeamRole, diff.RemoveMember, diff.DeactivateUser,
+}
+
+// warningCodes are the warning codes always exported (at 0 when absent);
+// codes a plan carries beyond these are exported too.
+var warningCodes = []string{
+	diff.WarnDuplicateTeam, diff.WarnTeamNameCase, diff.WarnUserWithoutTeam, diff.WarnUnmanagedUser,
+	diff.WarnUnresolvedMember, diff.WarnIrreversibleDeactivation, diff.WarnAmbiguousUser,
+	diff.WarnUnsupportedUpdate, diff.WarnLastAdmin, diff.WarnProtected,
+}
+
+// Metric names, as they appear in the file.
+const (
+	NameChanges     = "wbsync_plan_changes"
+	NameWarnings    = "wbsync_plan_warnings"
+	NameBlocked     = "wbsync_plan_blocked"
+	NameLastSuccess = "wbsync_plan_last_success_timestamp_seconds"
+)
+
+// Write writes the gauges of p, a plan computed successfully at now, in the
+// Prometheus text exposition format (version 0.0.4). The output is
+// deterministic: actions in apply order, then any unknown action sorted;
+// warning codes sorted by name.
+func Write(w io.Writer, p diff.Plan, now time.Time) error {
+	var b strings.Builder
+
+	changes := map[diff.Action]int{}
+	for _, c := range p.Changes {
+		changes[c.Action]++
+	}
+	all := slices.Clone(actions)
+	var extra []diff.Action
+	for a := range changes {
+		if !slices.Contains(all, a) {
+			extra = append(extra, a)
+		}
+	}
+	slices.Sort(extra)
+	all = append(all, extra...)
+	header(&b, NameChanges, "Changes in the last successful wbsync plan, by action (0 = in sync).")
+	for _, a := range all {
+		fmt.Fprintf(&b, "%s{action=\"%s\"} %d\n", NameChanges, escape(string(a)), changes[a])
+	}
+
+	warnings := map[string]int{}
+	for _, c := range warningCodes {
+		warnings[c] = 0
+	}
+	for _, x := range p.Warnings {
+		warnings[x.Code]++
+	}
+	codes := make([]string, 0, len(warnings))
+	for c := range warnings {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	header(&b, NameWarnings, "Warnings in the last successful wbsync plan, by code.")
+	for _, c := range codes {
+		fmt.Fprintf(&b, "%s{code=\"%s\"} %d\n", NameWarnings, escape(c), warnings[c])
+	}
+
+	blocked := 0
+	if p.IsBlocked() {
+		blocked = 1
+	}
+	header(&b, NameBlocked, "1 if a safety limit blocked the last successful wbsync plan (it cannot be applied), else 0.")
+	fmt.Fprintf(&b, "%s %d\n", NameBlocked, blocked)
+
+	header(&b, NameLastSuccess, "Unix time of the last wbsync plan that read the organization successfully.")
+	fmt.Fprintf(&b, "%s %s\n", NameLastSuccess, strconv.FormatInt(now.Unix(), 10))
+
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write metrics: %w", err)
+	}
+	return nil
+}
+
+func header(b *strings.Builder, name, help string) {
+	fmt.Fprintf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name)
+}
+
+// escape escapes a label value: backslash, double quote and line feed.
+func escape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
+}

@@ -1,0 +1,197 @@
+package metrics
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/wbsync/wbsync/pkg/diff"
+)
+
+var now = time.Date(2026, 11, 30, 21, 0, 0, 0, time.UTC) // 1796072400
+
+func TestWriteInSync(t *testing.T) {
+	var b bytes.Buffer
+	if err := Write(&b, diff.Plan{FormatVersion: diff.FormatVersion}, now); err != nil {
+		t.Fatal(err)
+	}
+	want := `# HELP wbsync_plan_changes Changes in the last successful wbsync plan, by action (0 = in sync).
+# TYPE wbsync_plan_changes gauge
+wbsync_plan_changes{action="create_user"} 0
+wbsync_plan_changes{action="create_team"} 0
+wbsync_plan_changes{action="reactivate_user"} 0
+wbsync_plan_changes{action="update_user"} 0
+wbsync_plan_changes{action="add_member"} 0
+wbsync_plan_changes{action="set_org_role"} 0
+wbsync_plan_changes{action="set_team_role"} 0
+wbsync_plan_changes{action="remove_member"} 0
+wbsync_plan_changes{action="deactivate_user"} 0
+# HELP wbsync_plan_warnings Warnings in the last successful wbsync plan, by code.
+# TYPE wbsync_plan_warnings gauge
+wbsync_plan_warnings{code="ambiguous_user"} 0
+wbsync_plan_warnings{code="duplicate_team"} 0
+wbsync_plan_warnings{code="irreversible_deactivation"} 0
+wbsync_plan_warnings{code="last_admin"} 0
+wbsync_plan_warnings{code="protected"} 0
+wbsync_plan_warnings{code="team_name_case"} 0
+wbsync_plan_warnings{code="unmanaged_user"} 0
+wbsync_plan_warnings{code="unresolved_member"} 0
+wbsync_plan_warnings{code="unsupported_update"} 0
+wbsync_plan_warnings{code="user_without_team"} 0
+# HELP wbsync_plan_blocked 1 if a safety limit blocked the last successful wbsync plan (it cannot be applied), else 0.
+# TYPE wbsync_plan_blocked gauge
+wbsync_plan_blocked 0
+# HELP wbsync_plan_last_success_timestamp_seconds Unix time of the last wbsync plan that read the organization successfully.
+# TYPE wbsync_plan_last_success_timestamp_seconds gauge
+wbsync_plan_last_success_timestamp_seconds 1796072400
+`
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("output (-want +got):\n%s", diff)
+	}
+}
+
+func TestWriteChangesWarningsBlocked(t *testing.T) {
+	p := diff.Plan{
+		FormatVersion: diff.FormatVersion,
+		Changes: []diff.Change{
+			{Action: diff.CreateUser, User: "a@example.com"},
+			{Action: diff.AddMember, Team: "t", User: "a@example.com"},
+			{Action: diff.AddMember, Team: "u", User: "a@example.com"},
+			{Action: diff.RemoveMember, Team: "t", User: "b@example.com"},
+			{Action: diff.DeactivateUser, User: "c@example.com"},
+			{Action: "rename_team", Team: "t"},
+			{Action: "archive_team", Team: "t"},
+		},
+		Warnings: []diff.Warning{
+			{Code: diff.WarnUnmanagedUser, User: "x@example.com"},
+			{Code: diff.WarnUnmanagedUser, User: "y@example.com"},
+			{Code: diff.WarnDuplicateTeam, Team: "t"},
+			{Code: "new_code"},
+			{Code: `we"ird\code` + "\n"},
+		},
+		Blocked: []diff.Block{{Limit: "maxDeactivations", Planned: 1, Allowed: 0}},
+	}
+	var b bytes.Buffer
+	if err := Write(&b, p, now); err != nil {
+		t.Fatal(err)
+	}
+	want := `# HELP wbsync_plan_changes Changes in the last successful wbsync plan, by action (0 = in sync).
+# TYPE wbsync_plan_changes gauge
+wbsync_plan_changes{action="create_user"} 1
+wbsync_plan_changes{action="create_team"} 0
+wbsync_plan_changes{action="reactivate_user"} 0
+wbsync_plan_changes{action="update_user"} 0
+wbsync_plan_changes{action="add_member"} 2
+wbsync_plan_changes{action="set_org_role"} 0
+wbsync_plan_changes{action="set_team_role"} 0
+wbsync_plan_changes{action="remove_member"} 1
+wbsync_plan_changes{action="deactivate_user"} 1
+wbsync_plan_changes{action="archive_team"} 1
+wbsync_plan_changes{action="rename_team"} 1
+# HELP wbsync_plan_warnings Warnings in the last successful wbsync plan, by code.
+# TYPE wbsync_plan_warnings gauge
+wbsync_plan_warnings{code="ambiguous_user"} 0
+wbsync_plan_warnings{code="duplicate_team"} 1
+wbsync_plan_warnings{code="irreversible_deactivation"} 0
+wbsync_plan_warnings{code="last_admin"} 0
+wbsync_plan_warnings{code="new_code"} 1
+wbsync_plan_warnings{code="protected"} 0
+wbsync_plan_warnings{code="team_name_case"} 0
+wbsync_plan_warnings{code="unmanaged_user"} 2
+wbsync_plan_warnings{code="unresolved_member"} 0
+wbsync_plan_warnings{code="unsupported_update"} 0
+wbsync_plan_warnings{code="user_without_team"} 0
+wbsync_plan_warnings{code="we\"ird\\code\n"} 1
+# HELP wbsync_plan_blocked 1 if a safety limit blocked the last successful wbsync plan (it cannot be applied), else 0.
+# TYPE wbsync_plan_blocked gauge
+wbsync_plan_blocked 1
+# HELP wbsync_plan_last_success_timestamp_seconds Unix time of the last wbsync plan that read the organization successfully.
+# TYPE wbsync_plan_last_success_timestamp_seconds gauge
+wbsync_plan_last_success_timestamp_seconds 1796072400
+`
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("output (-want +got):\n%s", diff)
+	}
+}
+
+// TestActionsCoverDiff fails when pkg/diff gains an action this package does
+// not list (it would then appear only while non-zero).
+func TestActionsCoverDiff(t *testing.T) {
+	n := diff.Action("no_such_action").Phase() // = number of known actions
+	if len(actions) != n {
+		t.Fatalf("metrics lists %d actions, diff has %d", len(actions), n)
+	}
+	for i, a := range actions {
+		if a.Phase() != i {
+			t.Errorf("actions[%d] = %s has phase %d: keep apply order", i, a, a.Phase())
+		}
+	}
+}
+
+func TestWriteDeterministic(t *testing.T) {
+	p := diff.Plan{Warnings: []diff.Warning{{Code: "z"}, {Code: "a"}, {Code: "m"}}, Changes: []diff.Change{{Action: "y"}, {Action: "b"}}}
+	var first bytes.Buffer
+	if err := Write(&first, p, now); err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		var b bytes.Buffer
+		if err := Write(&b, p, now); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != first.String() {
+			t.Fatalf("output differs between runs:\n%s\n---\n%s", first.String(), b.String())
+		}
+	}
+}
+
+// TestWriteParses checks every sample line against the text format's
+// grammar: name, optional labels, a value; each family announced by TYPE.
+func TestWriteParses(t *testing.T) {
+	var b bytes.Buffer
+	if err := Write(&b, diff.Plan{Warnings: []diff.Warning{{Code: "x"}}}, now); err != nil {
+		t.Fatal(err)
+	}
+	typed := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n") {
+		if rest, ok := strings.CutPrefix(line, "# TYPE "); ok {
+			name, kind, _ := strings.Cut(rest, " ")
+			if kind != "gauge" {
+				t.Errorf("%s: type %q", name, kind)
+			}
+			typed[name] = true
+			continue
+		}
+		if strings.HasPrefix(line, "# HELP ") {
+			continue
+		}
+		name, _, _ := strings.Cut(line, "{")
+		name, _, _ = strings.Cut(name, " ")
+		if !typed[name] {
+			t.Errorf("sample before its TYPE line: %q", line)
+		}
+		if i := strings.LastIndexByte(line, ' '); i < 0 || strings.TrimSpace(line[i:]) == "" {
+			t.Errorf("sample without a value: %q", line)
+		}
+	}
+	for _, n := range []string{NameChanges, NameWarnings, NameBlocked, NameLastSuccess} {
+		if !typed[n] {
+			t.Errorf("family %s missing", n)
+		}
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestWriteError(t *testing.T) {
+	err := Write(failWriter{}, diff.Plan{}, now)
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("err = %v, want the writer's error", err)
+	}
+}
