@@ -39,6 +39,8 @@ const (
 	// (and parallel paging) is exercised on every org larger than 100, and a
 	// server that honours count never sends one huge body.
 	DefaultPageSize = 100
+	// DefaultBackoffBase is the default first retry delay.
+	DefaultBackoffBase = 200 * time.Millisecond
 	// DefaultMaxBody is the default cap on one response body (bytes).
 	DefaultMaxBody = 256 << 20
 )
@@ -66,6 +68,9 @@ type Config struct {
 	Timeout time.Duration
 	// MaxElapsed is the retry budget of one request (default 2m).
 	MaxElapsed time.Duration
+	// BackoffBase is the first retry delay, doubled per retry with 20%
+	// jitter (default 200ms).
+	BackoffBase time.Duration
 	// PageSize is the count asked per list page (default 100).
 	PageSize int
 	// MaxBody caps one response body in bytes (default 256 MiB).
@@ -142,7 +147,7 @@ func New(cfg Config) (*Client, error) {
 		maxBody:     cfg.MaxBody,
 		ua:          cfg.UserAgent,
 		log:         cfg.Logger,
-		backoffBase: 200 * time.Millisecond,
+		backoffBase: orDur(cfg.BackoffBase, DefaultBackoffBase),
 		names:       map[string]string{},
 		knownTeams:  map[string]string{},
 	}
