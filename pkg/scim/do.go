@@ -83,15 +83,17 @@ func (c *Client) do(ctx context.Context, cl call) (*reply, error) {
 			return nil, err
 		}
 		get := cl.method == http.MethodGet
-		switch {
-		case e.Status == http.StatusTooManyRequests:
+		if e.Status == http.StatusTooManyRequests || e.Status == http.StatusServiceUnavailable {
 			if d, ok := retryAfter(e.header); ok {
 				if time.Since(start)+d > c.maxElapsed {
-					e.Hint = fmt.Sprintf("rate limited: the server asked to wait %s, beyond the retry budget of %s", d.Round(time.Second), c.maxElapsed)
+					e.Hint = fmt.Sprintf("the server asked to wait %s, beyond the retry budget of %s", d.Round(time.Second), c.maxElapsed)
 					return nil, err
 				}
 				wait = d
 			}
+		}
+		switch {
+		case e.Status == http.StatusTooManyRequests:
 			return nil, retry.RetryableError(err)
 		case e.Status == http.StatusInternalServerError && get:
 			return nil, retry.RetryableError(err)

@@ -57,6 +57,8 @@ func TestRetries(t *testing.T) {
 		{"GET 429 RateLimit-Reset 0", "GET", 1, status(429, "RateLimit-Reset", "0"), 2, true},
 		{"GET 429 Retry-After beyond budget", "GET", 1, status(429, "Retry-After", "3600"), 1, false},
 		{"GET 429 RateLimit-Reset beyond budget", "GET", 1, status(429, "RateLimit-Reset", "3600"), 1, false},
+		{"GET 503 Retry-After beyond budget", "GET", 1, status(503, "Retry-After", "3600"), 1, false},
+		{"GET 503 Retry-After 0", "GET", 1, status(503, "Retry-After", "0"), 2, true},
 		{"GET 400 not retried", "GET", 1, status(400), 1, false},
 		{"GET 401 not retried", "GET", 1, status(401), 1, false},
 		{"PATCH 500 not retried", "PATCH", 1, status(500), 1, false},
@@ -107,6 +109,17 @@ func TestRetryAfterBeyondBudgetNamesIt(t *testing.T) {
 	_, err := c.ListUsers(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "asked to wait 1h0m0s") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestCanceledContext(t *testing.T) {
+	f, srv := newFake(t)
+	failN(f, "GET", 1<<30, status(503))
+	c := testClient(t, srv.URL)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.ListUsers(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
 
