@@ -365,3 +365,48 @@ func TestClientWritesAgainstEmulator(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthAndPrefixAgainstEmulator checks both auth schemes and both path
+// prefixes against an emulator that requires one key, and the hint a refused
+// key gets.
+func TestAuthAndPrefixAgainstEmulator(t *testing.T) {
+	st, err := emulator.ParseState(bytes.NewReader(matrixSeed()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	em, err := emulator.New(emulator.Options{APIKey: "right-key"}, st, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(em)
+	defer hs.Close()
+	read := func(prefix, auth, key string) (model.State, error) {
+		c, err := scim.New(scim.Config{BaseURL: hs.URL + prefix, APIKey: key, Auth: auth, RateLimit: -1, ReadOnly: true,
+			Logger: zaptest.NewLogger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := Fetch(context.Background(), c)
+		return stripETags(got), err
+	}
+	want, err := read("/scim", "bearer", "right-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, prefix := range []string{"/scim", "/scim/v2", "/scim/"} {
+		for _, auth := range []string{"bearer", "basic"} {
+			got, err := read(prefix, auth, "right-key")
+			if err != nil {
+				t.Fatalf("%s %s: %v", prefix, auth, err)
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Fatalf("%s %s: (-want +got):\n%s", prefix, auth, d)
+			}
+		}
+	}
+	_, err = read("/scim", "basic", "wrong-key")
+	if err == nil || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "org-scoped service account key") ||
+		strings.Contains(err.Error(), "wrong-key") {
+		t.Fatalf("wrong key: %v", err)
+	}
+}
