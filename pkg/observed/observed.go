@@ -160,8 +160,9 @@ func normRole(r string) string {
 	return r
 }
 
-// Fingerprint hashes the relevant fields of a sorted state (ETags left out):
-// "sha256:<hex>".
+// Fingerprint hashes the relevant fields of a state sorted as Build sorts it
+// (ETags left out): "sha256:<hex>". Fetch returns Fingerprint(Build(...)),
+// so the server's list order does not matter.
 func Fingerprint(st model.State) string {
 	type user struct {
 		ID, UserName, Email, DisplayName, ExternalID, OrgRole string
