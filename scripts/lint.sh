@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# lint.sh: go vet, gofmt, staticcheck, and actionlint on the GitHub Actions
+# recipes. The tools run with `go run PKG@VERSION`, which neither adds them to
+# go.mod/go.sum nor needs them installed; the first run downloads them into
+# the module cache. actionlint also runs shellcheck on `run:` scripts when
+# shellcheck is on PATH.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+GO=${GO:-go}
+STATICCHECK=${STATICCHECK:-honnef.co/go/tools/cmd/staticcheck@v0.7.0}
+ACTIONLINT=${ACTIONLINT:-github.com/rhysd/actionlint/cmd/actionlint@v1.7.12}
+
+status=0
+step() { printf '== %s\n' "$*"; }
+
+step "go vet"
+$GO vet ./... || status=1
+
+step "gofmt"
+files=$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*')
+unformatted=$(gofmt -l $files)
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"
+  echo "$unformatted"
+  status=1
+fi
+
+step "staticcheck ($STATICCHECK)"
+$GO run "$STATICCHECK" ./... || status=1
+
+step "actionlint ($ACTIONLINT) on examples/ci/github"
+command -v shellcheck >/dev/null 2>&1 || echo "(shellcheck not on PATH: run: scripts are not shell-checked)"
+$GO run "$ACTIONLINT" -color=never examples/ci/github/*.yml || status=1
+
+if [ "$status" -ne 0 ]; then
+  echo "lint: FAILED" >&2
+else
+  echo "lint: ok"
+fi
+exit "$status"
