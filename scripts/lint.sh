@@ -2,8 +2,8 @@
 # lint.sh: go vet, gofmt, staticcheck, and actionlint on the GitHub Actions
 # recipes. The tools run with `go run PKG@VERSION`, which neither adds them to
 # go.mod/go.sum nor needs them installed; the first run downloads them into
-# the module cache. actionlint also runs shellcheck on `run:` scripts when
-# shellcheck is on PATH.
+# the module cache. actionlint also checks `run:` scripts with ShellCheck
+# when the shellcheck binary is on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +19,7 @@ $GO vet ./... || status=1
 
 step "gofmt"
 files=$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*')
+# shellcheck disable=SC2086 # one argument per file
 unformatted=$(gofmt -l $files)
 if [ -n "$unformatted" ]; then
   echo "gofmt would change:"
@@ -31,7 +32,7 @@ $GO run "$STATICCHECK" ./... || status=1
 
 step "actionlint ($ACTIONLINT) on examples/ci/github"
 command -v shellcheck >/dev/null 2>&1 || echo "(shellcheck not on PATH: run: scripts are not shell-checked)"
-$GO run "$ACTIONLINT" -color=never examples/ci/github/*.yml || status=1
+$GO run "$ACTIONLINT" -no-color examples/ci/github/*.yml || status=1
 
 if [ "$status" -ne 0 ]; then
   echo "lint: FAILED" >&2
