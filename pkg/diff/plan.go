@@ -55,6 +55,9 @@ type Change struct {
 	// (create_user, update_user: the new values; empty = not set).
 	Name       string `json:"name,omitempty"`
 	ExternalID string `json:"external_id,omitempty"`
+	// FromExternalID is the previous externalId (update_user), where it
+	// changes.
+	FromExternalID string `json:"from_external_id,omitempty"`
 	// Reason says why the change is planned, where it is not obvious
 	// ("unmanaged user", "active: false", "deactivated on Multi-tenant Cloud").
 	Reason string `json:"reason,omitempty"`
@@ -107,6 +110,12 @@ type Summary struct {
 type Limits struct {
 	MaxDeactivations  int `json:"maxDeactivations"`
 	MaxMemberRemovals int `json:"maxMemberRemovals"`
+	// ActiveUsers and Memberships are the live counts the limits are taken
+	// from; the rules say how each limit was set, for the plan header.
+	ActiveUsers           int    `json:"active_users"`
+	Memberships           int    `json:"memberships"`
+	MaxDeactivationsRule  string `json:"maxDeactivations_rule,omitempty"`
+	MaxMemberRemovalsRule string `json:"maxMemberRemovals_rule,omitempty"`
 }
 
 // Target says where a plan was computed against (set by the caller).
@@ -134,3 +143,22 @@ func (p Plan) HasChanges() bool { return len(p.Changes) > 0 }
 
 // IsBlocked reports whether a safety limit blocks the plan.
 func (p Plan) IsBlocked() bool { return len(p.Blocked) > 0 }
+
+// More warning codes (beyond SPEC §4's minimum).
+const (
+	// WarnTeamPinNotFound: a manifest team pins an id no live team has; the
+	// team is left alone (creating it would never converge on the pin).
+	WarnTeamPinNotFound = "team_pin_not_found"
+	// WarnTeamPinMismatch: a pinned live team has another name; W&B cannot
+	// rename teams, so the team is left alone.
+	WarnTeamPinMismatch = "team_pin_mismatch"
+)
+
+// Block limits other than the manifest's policy.limits.
+const (
+	LimitMaxDeactivations  = "maxDeactivations"
+	LimitMaxMemberRemovals = "maxMemberRemovals"
+	// BlockLastAdmin: the plan would leave the organization without an
+	// active admin.
+	BlockLastAdmin = "lastAdmin"
+)

@@ -1,0 +1,142 @@
+package diff
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Describe returns a one-line human description of a change, as the apply
+// report and stale-plan diffs show it.
+func Describe(c Change) string {
+	var s string
+	switch c.Action {
+	case CreateUser:
+		s = "create user " + c.User + userAttrs(c)
+	case CreateTeam:
+		s = "create team " + c.Team
+	case ReactivateUser:
+		s = "reactivate user " + c.User
+	case UpdateUser:
+		s = fmt.Sprintf("update user %s: %s", c.User, updateText(c))
+	case AddMember:
+		s = fmt.Sprintf("add %s to team %s as %s", c.User, c.Team, roleOr(c.Role))
+	case SetOrgRole:
+		s = fmt.Sprintf("set the org role of %s to %s", c.User, c.Role)
+		if c.From != "" {
+			s = fmt.Sprintf("set the org role of %s: %s → %s", c.User, c.From, c.Role)
+		}
+	case SetTeamRole:
+		s = fmt.Sprintf("set the role of %s in team %s to %s", c.User, c.Team, c.Role)
+		if c.From != "" {
+			s = fmt.Sprintf("set the role of %s in team %s: %s → %s", c.User, c.Team, c.From, c.Role)
+		}
+	case RemoveMember:
+		s = fmt.Sprintf("remove %s from team %s", c.User, c.Team)
+	case DeactivateUser:
+		s = "deactivate user " + c.User
+	default:
+		s = fmt.Sprintf("%s user=%q team=%q", c.Action, c.User, c.Team)
+	}
+	if c.Reason != "" {
+		s += " (" + c.Reason + ")"
+	}
+	return s
+}
+
+func roleOr(r string) string {
+	if r == "" {
+		return "member"
+	}
+	return r
+}
+
+// userAttrs shows the attributes a created user gets.
+func userAttrs(c Change) string {
+	var a []string
+	if c.Name != "" {
+		a = append(a, fmt.Sprintf("name %q", c.Name))
+	}
+	if c.ExternalID != "" {
+		a = append(a, fmt.Sprintf("externalId %q", c.ExternalID))
+	}
+	if len(a) == 0 {
+		return ""
+	}
+	return " with " + strings.Join(a, ", ")
+}
+
+// updateText shows what update_user changes.
+func updateText(c Change) string {
+	var a []string
+	if c.Name != "" {
+		a = append(a, fmt.Sprintf("name %q → %q", c.From, c.Name))
+	}
+	if c.ExternalID != "" {
+		a = append(a, fmt.Sprintf("externalId %q → %q", c.FromExternalID, c.ExternalID))
+	}
+	return strings.Join(a, ", ")
+}
+
+// Equal reports whether two plans do the same thing: the same changes in
+// the same order and the same blocks. Digests, target, limits and warnings
+// are not compared.
+func Equal(a, b Plan) bool {
+	return slices.Equal(a.Changes, b.Changes) && slices.Equal(a.Blocked, b.Blocked)
+}
+
+// ChangesDiff returns human lines saying how the changes (and blocks) of
+// plan now differ from those of plan saved: "- ..." for what is no longer
+// planned, "+ ..." for what is newly planned. It is empty exactly when
+// Equal(saved, now).
+func ChangesDiff(saved, now Plan) []string {
+	lines := []string{}
+	count := make(map[Change]int, len(now.Changes))
+	for _, c := range now.Changes {
+		count[c]++
+	}
+	for _, c := range saved.Changes {
+		if count[c] > 0 {
+			count[c]--
+			continue
+		}
+		lines = append(lines, "- no longer planned: "+Describe(c))
+	}
+	count = make(map[Change]int, len(saved.Changes))
+	for _, c := range saved.Changes {
+		count[c]++
+	}
+	for _, c := range now.Changes {
+		if count[c] > 0 {
+			count[c]--
+			continue
+		}
+		lines = append(lines, "+ now planned: "+Describe(c))
+	}
+	blocks := make(map[Block]int, len(now.Blocked))
+	for _, b := range now.Blocked {
+		blocks[b]++
+	}
+	for _, b := range saved.Blocked {
+		if blocks[b] > 0 {
+			blocks[b]--
+			continue
+		}
+		lines = append(lines, "- no longer blocked by "+b.Limit+": "+b.Message)
+	}
+	blocks = make(map[Block]int, len(saved.Blocked))
+	for _, b := range saved.Blocked {
+		blocks[b]++
+	}
+	for _, b := range now.Blocked {
+		if blocks[b] > 0 {
+			blocks[b]--
+			continue
+		}
+		lines = append(lines, "+ now blocked by "+b.Limit+": "+b.Message)
+	}
+	if len(lines) == 0 && !Equal(saved, now) {
+		lines = append(lines, "~ the same changes, in a different order")
+	}
+	return lines
+}

@@ -1,0 +1,181 @@
+package diff
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+// group is the changes of one user or one team, as the text and markdown
+// views show them.
+type group struct {
+	sym   byte   // '+', '~' or '-'
+	title string // the user, or the team with its id
+	key   string // sort key
+	lines []line
+}
+
+// line is one change inside a group.
+type line struct {
+	sym  byte
+	text string
+}
+
+// symbol is the view symbol of an action.
+func symbol(a Action) byte {
+	switch a {
+	case CreateUser, CreateTeam, AddMember:
+		return '+'
+	case RemoveMember, DeactivateUser:
+		return '-'
+	}
+	return '~'
+}
+
+// isUserAction reports whether the change shows under its user (else under
+// its team).
+func isUserAction(a Action) bool {
+	switch a {
+	case CreateTeam, AddMember, SetTeamRole, RemoveMember:
+		return false
+	}
+	return true
+}
+
+// groups splits the plan's changes into user groups and team groups, each
+// sorted by name, lines in plan (apply) order.
+func (p Plan) groups() (users, teams []*group) {
+	byUser := map[string]*group{}
+	byTeam := map[string]*group{}
+	for _, c := range p.Changes {
+		var g *group
+		if isUserAction(c.Action) {
+			k := model.Key(c.User)
+			if g = byUser[k]; g == nil {
+				g = &group{title: c.User, key: k}
+				byUser[k] = g
+				users = append(users, g)
+			}
+		} else {
+			k := model.Key(c.Team) + "\x00" + c.TeamID
+			if g = byTeam[k]; g == nil {
+				title := c.Team + " (new)"
+				if c.TeamID != "" {
+					title = fmt.Sprintf("%s (id %s)", c.Team, c.TeamID)
+				}
+				g = &group{title: title, key: k}
+				byTeam[k] = g
+				teams = append(teams, g)
+			}
+		}
+		g.lines = append(g.lines, line{symbol(c.Action), lineText(c)})
+	}
+	for _, gs := range [][]*group{users, teams} {
+		for _, g := range gs {
+			g.sym = groupSymbol(g.lines)
+		}
+		slices.SortFunc(gs, func(a, b *group) int { return strings.Compare(a.key, b.key) })
+	}
+	return users, teams
+}
+
+// groupSymbol is '+' when the group only adds, '-' when it only removes
+// (or deactivates), '+' for a created user or team, else '~'.
+func groupSymbol(ls []line) byte {
+	adds, removes := 0, 0
+	for _, l := range ls {
+		switch l.sym {
+		case '+':
+			adds++
+		case '-':
+			removes++
+		}
+	}
+	switch {
+	case removes == len(ls):
+		return '-'
+	case adds == len(ls), strings.HasPrefix(ls[0].text, "create"):
+		return '+'
+	}
+	return '~'
+}
+
+// lineText describes a change inside its group (the group names the user
+// or team).
+func lineText(c Change) string {
+	var s string
+	switch c.Action {
+	case CreateUser:
+		s = "create user" + userAttrs(c)
+	case CreateTeam:
+		s = "create team"
+	case ReactivateUser:
+		s = "reactivate"
+	case UpdateUser:
+		s = "update " + updateText(c)
+	case SetOrgRole:
+		s = "org role " + c.Role
+		if c.From != "" {
+			s = fmt.Sprintf("org role %s → %s", c.From, c.Role)
+		}
+	case DeactivateUser:
+		s = "deactivate"
+	case AddMember:
+		s = fmt.Sprintf("add %s as %s", c.User, roleOr(c.Role))
+	case SetTeamRole:
+		s = fmt.Sprintf("role of %s: %s", c.User, c.Role)
+		if c.From != "" {
+			s = fmt.Sprintf("role of %s: %s → %s", c.User, c.From, c.Role)
+		}
+	case RemoveMember:
+		s = "remove " + c.User
+	default:
+		return Describe(c)
+	}
+	if c.Reason != "" {
+		s += " (" + c.Reason + ")"
+	}
+	return s
+}
+
+// summaryLine is the last line of the text view.
+func (p Plan) summaryLine() string {
+	if !p.HasChanges() {
+		return "No changes."
+	}
+	a, c, r := summarize(p.Changes).Counts()
+	return fmt.Sprintf("Plan: %d to add, %d to change, %d to remove.", a, c, r)
+}
+
+// deploymentText names the deployment for the header.
+func deploymentText(d model.Deployment) string {
+	switch d {
+	case model.SaaS:
+		return "saas (W&B Multi-tenant Cloud)"
+	case model.Dedicated:
+		return "dedicated (W&B Dedicated Cloud or self-managed)"
+	case "":
+		return "not set"
+	}
+	return string(d)
+}
+
+// limitLines state the limits in force.
+func (p Plan) limitLines() []string {
+	d := fmt.Sprintf("maxDeactivations %d", p.Limits.MaxDeactivations)
+	if p.Limits.MaxDeactivationsRule != "" {
+		d += " (" + p.Limits.MaxDeactivationsRule + ")"
+	}
+	r := fmt.Sprintf("maxMemberRemovals %d", p.Limits.MaxMemberRemovals)
+	if p.Limits.MaxMemberRemovalsRule != "" {
+		r += " (" + p.Limits.MaxMemberRemovalsRule + ")"
+	}
+	return []string{d, r}
+}
+
+// warningText is one warning on one line.
+func warningText(w Warning) string {
+	return fmt.Sprintf("[%s] %s", w.Code, w.Message)
+}

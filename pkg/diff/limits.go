@@ -1,0 +1,92 @@
+package diff
+
+import (
+	"fmt"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+// DefaultMaxDeactivations is the deactivation limit when the manifest sets
+// none: 10% of the active users, at least 5.
+func DefaultMaxDeactivations(activeUsers int) int { return max(5, activeUsers*10/100) }
+
+// DefaultMaxMemberRemovals is the member-removal limit when the manifest
+// sets none: 25% of the memberships, at least 10.
+func DefaultMaxMemberRemovals(memberships int) int { return max(10, memberships*25/100) }
+
+// limits resolves the safety limits against the live organization and
+// returns them with the blocks the plan hits.
+func (p *planner) limits() (Limits, []Block) {
+	var l Limits
+	admins := 0
+	for _, u := range p.have.Users {
+		if u.Active {
+			l.ActiveUsers++
+			if normRole(u.OrgRole) == model.RoleAdmin {
+				admins++
+			}
+		}
+	}
+	for _, t := range p.have.Teams {
+		l.Memberships += len(t.Members)
+	}
+	l.MaxDeactivations = p.policy.MaxDeactivations.Resolve(l.ActiveUsers, DefaultMaxDeactivations)
+	l.MaxMemberRemovals = p.policy.MaxMemberRemovals.Resolve(l.Memberships, DefaultMaxMemberRemovals)
+	l.MaxDeactivationsRule = rule(p.policy.MaxDeactivations, l.ActiveUsers, "active users", "10%", 5)
+	l.MaxMemberRemovalsRule = rule(p.policy.MaxMemberRemovals, l.Memberships, "memberships", "25%", 10)
+
+	var deact, removals int
+	for _, c := range p.changes {
+		switch c.Action {
+		case DeactivateUser:
+			deact++
+		case RemoveMember:
+			removals++
+		}
+	}
+	var blocks []Block
+	if deact > l.MaxDeactivations {
+		blocks = append(blocks, overLimit(LimitMaxDeactivations, "deactivations", deact, l.MaxDeactivations, l.MaxDeactivationsRule))
+	}
+	if removals > l.MaxMemberRemovals {
+		blocks = append(blocks, overLimit(LimitMaxMemberRemovals, "team member removals", removals, l.MaxMemberRemovals, l.MaxMemberRemovalsRule))
+	}
+	left := admins - p.adminsLost + p.adminsGained
+	if admins > 0 && p.adminsLost > 0 && left <= 0 {
+		blocks = append(blocks, Block{Limit: BlockLastAdmin, Planned: p.adminsLost, Allowed: admins - 1, Message: fmt.Sprintf(
+			"the plan would leave the organization without an active admin: it deactivates or demotes %d of the %d active admin(s) and promotes none; keep one admin active (orgRole: admin in the manifest, or add the admin to policy.protected)",
+			p.adminsLost, admins)})
+	}
+	if admins == 0 && deact > 0 && !p.anyKnownRole() {
+		p.warn(Warning{Code: WarnLastAdmin, Message: fmt.Sprintf(
+			"the server reports no organization roles, so wbsync cannot check that an active admin remains after %d deactivation(s); check that no admin is among them", deact)})
+	}
+	return l, blocks
+}
+
+func (p *planner) anyKnownRole() bool {
+	for _, u := range p.have.Users {
+		if u.OrgRole != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// rule says how a limit was set, for the plan header.
+func rule(l model.Limit, base int, of, defPct string, defMin int) string {
+	switch {
+	case !l.Set:
+		return fmt.Sprintf("default: %s of %d %s, at least %d", defPct, base, of, defMin)
+	case l.Percent:
+		return fmt.Sprintf("manifest: %d%% of %d %s", l.Value, base, of)
+	default:
+		return "manifest"
+	}
+}
+
+func overLimit(limit, what string, planned, allowed int, rule string) Block {
+	return Block{Limit: limit, Planned: planned, Allowed: allowed, Message: fmt.Sprintf(
+		"%d %s planned, %d allowed by %s (%s): %d over. Nothing will be applied. If the plan is intended, raise policy.limits.%s in the manifest to at least %d and plan again; otherwise fix the manifest",
+		planned, what, allowed, limit, rule, planned-allowed, limit, planned)}
+}

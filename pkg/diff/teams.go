@@ -1,0 +1,171 @@
+package diff
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+// teamState is the per-team scratch space, reused across teams.
+type teamState struct {
+	gen     int32
+	liveGen []int32  // live user → gen when a member of the current live team
+	livePos []int32  // live user → position in the current live team's members
+	keepGen []int32  // live user → gen when listed in the current desired team
+	wantGen []int32  // desired user → gen when listed in the current desired team
+	roleOf  []string // desired user → role in the current desired team
+	order   []int    // desired users of the current team, deduplicated
+}
+
+// planTeams matches desired teams to live ones (pinned ids first, then
+// names, case-insensitively) and plans team creation and membership.
+func (p *planner) planTeams() {
+	byID := make(map[string]int, len(p.have.Teams))
+	byKey := make(map[string][]int, len(p.have.Teams))
+	for i, t := range p.have.Teams {
+		if t.ID != "" {
+			byID[t.ID] = i
+		}
+		k := model.Key(t.Name)
+		byKey[k] = append(byKey[k], i)
+	}
+	ts := &teamState{
+		liveGen: make([]int32, len(p.have.Users)),
+		livePos: make([]int32, len(p.have.Users)),
+		keepGen: make([]int32, len(p.have.Users)),
+		wantGen: make([]int32, len(p.want.Users)),
+		roleOf:  make([]string, len(p.want.Users)),
+	}
+	claimed := make(map[int]bool)
+	// Pinned teams first, so a name match never takes a pinned team.
+	for _, pinned := range []bool{true, false} {
+		for _, ti := range p.sortedWantTeams() {
+			dt := p.want.Teams[ti]
+			if (dt.ID != "") != pinned {
+				continue
+			}
+			lt := p.matchTeam(dt, byID, byKey, claimed)
+			if lt == ambiguous {
+				p.markListed(dt) // listed users are in a team, even if it is left alone
+				continue
+			}
+			if lt == none {
+				p.add(Change{Action: CreateTeam, Team: dt.Name})
+			} else {
+				claimed[lt] = true
+			}
+			p.planMembers(dt, lt, ts)
+		}
+	}
+}
+
+// sortedWantTeams returns the desired team indexes by name key, then pin.
+func (p *planner) sortedWantTeams() []int {
+	idx := make([]int, len(p.want.Teams))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		ta, tb := p.want.Teams[idx[a]], p.want.Teams[idx[b]]
+		if ka, kb := model.Key(ta.Name), model.Key(tb.Name); ka != kb {
+			return ka < kb
+		}
+		if ta.ID != tb.ID {
+			return ta.ID < tb.ID
+		}
+		return ta.Name < tb.Name
+	})
+	return idx
+}
+
+// matchTeam returns the live team for dt, none (create it) or ambiguous
+// (leave it alone; a warning says why).
+func (p *planner) matchTeam(dt model.Team, byID map[string]int, byKey map[string][]int, claimed map[int]bool) int {
+	if dt.ID != "" {
+		lt, ok := byID[dt.ID]
+		if !ok {
+			p.warn(Warning{Code: WarnTeamPinNotFound, Team: dt.Name, IDs: []string{dt.ID}, Message: fmt.Sprintf(
+				"team %s pins id %s, which no live team has: left alone (a new team would get another id); fix or remove the pin", dt.Name, dt.ID)})
+			return ambiguous
+		}
+		live := p.have.Teams[lt]
+		if model.Key(live.Name) != model.Key(dt.Name) {
+			p.warn(Warning{Code: WarnTeamPinMismatch, Team: dt.Name, IDs: []string{dt.ID}, Message: fmt.Sprintf(
+				"team %s pins id %s, but that live team is named %s and W&B cannot rename teams: left alone; fix the name or the pin", dt.Name, dt.ID, live.Name)})
+			return ambiguous
+		}
+		p.warnCase(dt, live)
+		return lt
+	}
+	cands := byKey[model.Key(dt.Name)]
+	switch {
+	case len(cands) == 0:
+		return none
+	case len(cands) > 1 || claimed[cands[0]]:
+		ids := make([]string, 0, len(cands))
+		for _, c := range cands {
+			ids = append(ids, p.have.Teams[c].ID)
+		}
+		sort.Strings(ids)
+		msg := fmt.Sprintf("%d live teams are named %s (ids %s): left alone; pin the one to manage with id: in the manifest",
+			len(cands), dt.Name, strings.Join(ids, ", "))
+		if len(cands) == 1 {
+			msg = fmt.Sprintf("live team %s (id %s) is already managed through an id pin: left alone", dt.Name, ids[0])
+		}
+		p.warn(Warning{Code: WarnDuplicateTeam, Team: dt.Name, IDs: ids, Message: msg})
+		return ambiguous
+	}
+	p.warnCase(dt, p.have.Teams[cands[0]])
+	return cands[0]
+}
+
+func (p *planner) warnCase(dt, live model.Team) {
+	if live.Name == dt.Name {
+		return
+	}
+	p.warn(Warning{Code: WarnTeamNameCase, Team: live.Name, IDs: []string{live.ID}, Message: fmt.Sprintf(
+		"manifest team %s differs from live team %s only in case: the live team is used (W&B cannot rename teams)", dt.Name, live.Name)})
+}
+
+// markListed records the desired team's members as being in a team.
+func (p *planner) markListed(dt model.Team) {
+	for _, m := range dt.Members {
+		if di, ok := p.wantByKey[model.Key(m.Email)]; ok {
+			p.inTeam[di] = true
+		}
+	}
+}
+
+// resolve returns the live user of a live team member, or none when the
+// member is not a listed user (such as an org service account).
+func (p *planner) resolve(m model.Member) int {
+	if m.UserID != "" {
+		if li, ok := p.liveByID[m.UserID]; ok {
+			return li
+		}
+		return none
+	}
+	if ls := p.liveByKey[model.Key(m.Email)]; m.Email != "" && len(ls) == 1 {
+		return ls[0]
+	}
+	return none
+}
+
+// liveTeamRole is the known role of live user l in live team t ("" unknown).
+func liveTeamRole(m model.Member, l model.User, team string) string {
+	if r := normRole(m.Role); r != "" {
+		return r
+	}
+	if r, ok := l.TeamRoles[team]; ok {
+		return normRole(r)
+	}
+	best, role := "", ""
+	for n, r := range l.TeamRoles {
+		if strings.EqualFold(n, team) && (best == "" || n < best) {
+			best, role = n, normRole(r)
+		}
+	}
+	return role
+}

@@ -1,0 +1,107 @@
+package diff
+
+import (
+	"bufio"
+	"io"
+	"strconv"
+)
+
+// TextOptions tune the text view.
+type TextOptions struct {
+	// Color adds ANSI colours (for a terminal only).
+	Color bool
+}
+
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiPurple = "\x1b[35m"
+)
+
+// textWriter writes the text view, with or without colour.
+type textWriter struct {
+	w     *bufio.Writer
+	color bool
+}
+
+func (t textWriter) paint(code, s string) string {
+	if !t.color {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+func (t textWriter) sym(b byte) string {
+	switch b {
+	case '+':
+		return t.paint(ansiGreen, "+")
+	case '-':
+		return t.paint(ansiRed, "-")
+	case '!':
+		return t.paint(ansiPurple, "!")
+	}
+	return t.paint(ansiYellow, "~")
+}
+
+func (t textWriter) line(s ...string) {
+	for _, x := range s {
+		t.w.WriteString(x)
+	}
+	t.w.WriteByte('\n')
+}
+
+// WriteText writes the plan for a person: a header with the target and the
+// limits in force, the changes grouped by user and by team (+ create or add,
+// ~ change, - remove or deactivate), warnings (!), any BLOCKED section, and
+// last one summary line: "Plan: N to add, N to change, N to remove." or
+// "No changes.".
+func (p Plan) WriteText(w io.Writer, o TextOptions) error {
+	t := textWriter{w: bufio.NewWriter(w), color: o.Color}
+	url := p.Target.URL
+	if url == "" {
+		url = "not set"
+	}
+	t.line(t.paint(ansiBold, "wbsync plan"))
+	t.line("  target:     ", url)
+	t.line("  deployment: ", deploymentText(p.Target.Deployment))
+	ls := p.limitLines()
+	t.line("  limits:     ", ls[0])
+	t.line("              ", ls[1])
+	users, teams := p.groups()
+	for _, sec := range []struct {
+		title string
+		gs    []*group
+	}{{"Users", users}, {"Teams", teams}} {
+		if len(sec.gs) == 0 {
+			continue
+		}
+		t.line()
+		t.line(t.paint(ansiBold, sec.title+":"))
+		for _, g := range sec.gs {
+			t.line("  ", t.sym(g.sym), " ", g.title)
+			for _, l := range g.lines {
+				t.line("      ", t.sym(l.sym), " ", l.text)
+			}
+		}
+	}
+	if len(p.Warnings) > 0 {
+		t.line()
+		t.line(t.paint(ansiBold, "Warnings ("+strconv.Itoa(len(p.Warnings))+"):"))
+		for _, wr := range p.Warnings {
+			t.line("  ", t.sym('!'), " ", warningText(wr))
+		}
+	}
+	if p.IsBlocked() {
+		t.line()
+		t.line(t.paint(ansiBold+ansiRed, "BLOCKED: a safety limit stops this plan; nothing will be applied."))
+		for _, b := range p.Blocked {
+			t.line("  ", t.paint(ansiRed, "x"), " ", b.Limit, ": ", b.Message)
+		}
+	}
+	t.line()
+	t.line(p.summaryLine()) // never coloured: scripts match it
+	return t.w.Flush()
+}
