@@ -184,7 +184,7 @@ func (p *planner) held(li int) bool {
 	return o == ambiguous || (o >= 0 && p.match[o] == ambiguous)
 }
 
-func (p *planner) add(c Change)  { p.changes = append(p.changes, c) }
+func (p *planner) add(c Change)   { p.changes = append(p.changes, c) }
 func (p *planner) warn(w Warning) { p.warnings = append(p.warnings, w) }
 
 // protected reports whether any of the names is protected by the policy.
