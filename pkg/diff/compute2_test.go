@@ -1,0 +1,192 @@
+package diff
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+func TestComputeTeams(t *testing.T) {
+	a, b := "a@x.com", "b@x.com"
+	pinned := func(tm model.Team, id string) model.Team { tm.ID = id; return tm }
+	runCompute(t, []computeCase{
+		{
+			name:     "duplicate live teams: warned, untouched",
+			want:     state(users(du(a)), dt("ml", model.Authoritative, dm(a, ""))),
+			have:     state(users(lu("ua", a), lu("ub", b)), lt("g2", "ml", lm("ub", b, "")), lt("g1", "ML")),
+			warnings: []Warning{{Code: WarnDuplicateTeam, Team: "ml", IDs: []string{"g1", "g2"}}, {Code: WarnUnmanagedUser, User: b, IDs: []string{"ub"}}},
+		},
+		{
+			name: "duplicate live teams: the pinned one is managed",
+			want: state(users(du(a)), pinned(dt("ml", model.Authoritative, dm(a, "")), "g2")),
+			have: state(users(lu("ua", a), lu("ub", b)), lt("g2", "ml", lm("ub", b, "")), lt("g1", "ml")),
+			changes: []Change{
+				{Action: AddMember, Team: "ml", TeamID: "g2", User: a, UserID: "ua", Role: "member"},
+				{Action: RemoveMember, Team: "ml", TeamID: "g2", User: b, UserID: "ub", Reason: reasonNotManaged},
+			},
+			warnings: []Warning{{Code: WarnUnmanagedUser, User: b, IDs: []string{"ub"}}},
+		},
+		{
+			name:     "team name differs only in case: live team used, live name in changes",
+			want:     state(users(du(a)), dt("ml-Research", model.Authoritative, dm(a, "admin"))),
+			have:     state(users(lu("ua", a)), lt("g1", "ML-research")),
+			changes:  []Change{{Action: AddMember, Team: "ML-research", TeamID: "g1", User: a, UserID: "ua", Role: "admin"}, {Action: SetTeamRole, Team: "ML-research", TeamID: "g1", User: a, UserID: "ua", Role: "admin"}},
+			warnings: []Warning{{Code: WarnTeamNameCase, Team: "ML-research", IDs: []string{"g1"}}},
+		},
+		{
+			name:     "pin to a missing id: left alone",
+			want:     state(users(du(a)), pinned(dt("ml", model.Authoritative, dm(a, "")), "nope")),
+			have:     state(users(lu("ua", a)), lt("g1", "ml")),
+			warnings: []Warning{{Code: WarnTeamPinNotFound, Team: "ml", IDs: []string{"nope"}}},
+		},
+		{
+			name:     "pin to a team of another name: left alone",
+			want:     state(users(du(a)), pinned(dt("ml", model.Authoritative, dm(a, "")), "g1")),
+			have:     state(users(lu("ua", a), lu("ub", b)), lt("g1", "infra", lm("ub", b, ""))),
+			warnings: []Warning{{Code: WarnTeamPinMismatch, Team: "ml", IDs: []string{"g1"}}, {Code: WarnUnmanagedUser, User: b, IDs: []string{"ub"}}},
+		},
+		{
+			name:     "protected members are never removed",
+			policy:   model.Policy{Protected: []string{"ci@x.com"}},
+			want:     state(users(du(a)), dt("ml", model.Authoritative, dm(a, ""))),
+			have:     state(users(lu("ua", a), lu("uci", "CI@x.com")), lt("g1", "ml", lm("ua", a, ""), lm("uci", "CI@x.com", ""))),
+			warnings: []Warning{{Code: WarnProtected, Team: "ml", User: "CI@x.com"}},
+		},
+		{
+			name: "a deactivated user listed in a team keeps the membership; an unlisted one loses it",
+			want: state(users(du(a), with(du(b), func(u *model.User) { u.Active = false })),
+				dt("keep", model.Authoritative, dm(a, ""), dm(b, "")), dt("drop", model.Authoritative, dm(a, ""))),
+			have: state(users(lu("ua", a), lu("ub", b)),
+				lt("g1", "keep", lm("ua", a, ""), lm("ub", b, "")), lt("g2", "drop", lm("ua", a, ""), lm("ub", b, ""))),
+			changes: []Change{
+				{Action: RemoveMember, Team: "drop", TeamID: "g2", User: b, UserID: "ub", Reason: reasonNotListed},
+				{Action: DeactivateUser, User: b, UserID: "ub", Reason: reasonInactive},
+			},
+			warnings: []Warning{{Code: WarnLastAdmin}},
+		},
+	})
+}
+
+func TestComputeRoles(t *testing.T) {
+	a, b := "a@x.com", "b@x.com"
+	role := func(u model.User, r string) model.User { u.OrgRole = r; return u }
+	runCompute(t, []computeCase{
+		{
+			name:    "org role set where it differs from a known role; unknown left alone",
+			want:    state(users(role(du(a), "admin"), role(du(b), "admin")), dt("ml", model.Additive, dm(a, ""), dm(b, ""))),
+			have:    state(users(role(lu("ua", a), "member"), lu("ub", b)), lt("g", "ml", lm("ua", a, ""), lm("ub", b, ""))),
+			changes: []Change{{Action: SetOrgRole, User: a, UserID: "ua", Role: "admin", From: "member"}},
+		},
+		{
+			name: "new admin: create then set_org_role; new member: nothing",
+			want: state(users(role(du(a), "admin"), role(du(b), "member")), dt("ml", model.Additive, dm(a, ""), dm(b, ""))),
+			have: state(nil, lt("g", "ml")),
+			changes: []Change{
+				{Action: CreateUser, User: a},
+				{Action: CreateUser, User: b},
+				{Action: AddMember, Team: "ml", TeamID: "g", User: a, Role: "member"},
+				{Action: AddMember, Team: "ml", TeamID: "g", User: b, Role: "member"},
+				{Action: SetOrgRole, User: a, Role: "admin", Reason: reasonNewAdmin},
+			},
+		},
+		{
+			name:     "viewer org role is never set",
+			want:     state(users(role(du(a), "viewer")), dt("ml", model.Additive, dm(a, ""))),
+			have:     state(users(role(lu("ua", a), "member")), lt("g", "ml", lm("ua", a, ""))),
+			warnings: []Warning{{Code: WarnUnsupportedUpdate, User: a}},
+		},
+		{
+			name: "team roles: known and different is set, unknown is not, custom is case-sensitive",
+			want: state(users(du(a), du(b), du("c@x.com")), dt("ml", model.Additive, dm(a, "ADMIN"), dm(b, "admin"), dm("c@x.com", "Reviewer"))),
+			have: state(users(lu("ua", a), lu("ub", b), lu("uc", "c@x.com")),
+				lt("g", "ml", lm("ua", a, "member"), lm("ub", b, ""), lm("uc", "c@x.com", "reviewer"))),
+			changes: []Change{
+				{Action: SetTeamRole, Team: "ml", TeamID: "g", User: a, UserID: "ua", Role: "admin", From: "member"},
+				{Action: SetTeamRole, Team: "ml", TeamID: "g", User: "c@x.com", UserID: "uc", Role: "Reviewer", From: "reviewer"},
+			},
+		},
+		{
+			name:    "team role read from the user's teamRoles when the member has none",
+			want:    state(users(du(a)), dt("ml", model.Additive, dm(a, "member"))),
+			have:    state(users(with(lu("ua", a), func(u *model.User) { u.TeamRoles = map[string]string{"ML": "admin"} })), lt("g", "ml", lm("ua", a, ""))),
+			changes: []Change{{Action: SetTeamRole, Team: "ml", TeamID: "g", User: a, UserID: "ua", Role: "member", From: "admin"}},
+		},
+		{
+			name:    "last active admin is never deactivated",
+			want:    state(users(with(du(a), func(u *model.User) { u.Active = false }), du(b)), dt("ml", model.Additive, dm(b, ""))),
+			have:    state(users(role(lu("ua", a), "admin"), role(lu("ub", b), "member")), lt("g", "ml", lm("ub", b, ""))),
+			changes: []Change{{Action: DeactivateUser, User: a, UserID: "ua", Reason: reasonInactive}},
+			blocked: []string{BlockLastAdmin},
+		},
+		{
+			name: "deactivating an admin is fine when another is promoted",
+			want: state(users(with(du(a), func(u *model.User) { u.Active = false }), role(du(b), "admin")), dt("ml", model.Additive, dm(b, ""))),
+			have: state(users(role(lu("ua", a), "admin"), role(lu("ub", b), "member")), lt("g", "ml", lm("ub", b, ""))),
+			changes: []Change{
+				{Action: SetOrgRole, User: b, UserID: "ub", Role: "admin", From: "member"},
+				{Action: DeactivateUser, User: a, UserID: "ua", Reason: reasonInactive},
+			},
+		},
+	})
+}
+
+// limitsState has n live active users (not in the manifest) and one team
+// with all of them as members; the manifest keeps a single admin.
+func limitsState(n int) (want, have model.State) {
+	want = state(users(with(du("admin@x.com"), func(u *model.User) { u.OrgRole = "admin" })),
+		dt("all", model.Authoritative, dm("admin@x.com", "")))
+	have = state(users(with(lu("u0", "admin@x.com"), func(u *model.User) { u.OrgRole = "admin" })), lt("g", "all", lm("u0", "admin@x.com", "")))
+	for i := 1; i <= n; i++ {
+		id, e := fmt.Sprintf("u%d", i), fmt.Sprintf("user%03d@x.com", i)
+		have.Users = append(have.Users, with(lu(id, e), func(u *model.User) { u.OrgRole = "member" }))
+		have.Teams[0].Members = append(have.Teams[0].Members, lm(id, e, ""))
+	}
+	return want, have
+}
+
+func TestComputeLimits(t *testing.T) {
+	deact := model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}
+	for _, tc := range []struct {
+		name             string
+		n                int
+		policy           model.Policy
+		maxDeact, maxRem int
+		blocked          []string
+	}{
+		{"small org: defaults at least 5 and 10", 5, deact, 5, 10, nil},
+		{"6 deactivations over the default 5", 6, deact, 5, 10, []string{LimitMaxDeactivations}},
+		{"11 removals over the default 10", 11, model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, 5, 10, []string{LimitMaxMemberRemovals}},
+		{"big org: 10% and 25%", 99, model.Policy{UnmanagedUsers: model.UnmanagedIgnore, MaxMemberRemovals: model.Limit{Set: true, Value: 100}}, 10, 100, nil},
+		{"manifest count taken exactly, even below the default", 3, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, MaxDeactivations: model.Limit{Set: true, Value: 2}}, 2, 10, []string{LimitMaxDeactivations}},
+		{"manifest zero blocks any deactivation", 1, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, MaxDeactivations: model.Limit{Set: true}}, 0, 10, []string{LimitMaxDeactivations}},
+		{"manifest percentage", 19, model.Policy{UnmanagedUsers: model.UnmanagedIgnore, MaxMemberRemovals: model.Limit{Set: true, Value: 50, Percent: true}}, 5, 10, []string{LimitMaxMemberRemovals}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want, have := limitsState(tc.n)
+			p := Compute(want, have, tc.policy, Options{Deployment: model.Dedicated})
+			if p.Limits.MaxDeactivations != tc.maxDeact || p.Limits.MaxMemberRemovals != tc.maxRem {
+				t.Errorf("limits = %d/%d, want %d/%d", p.Limits.MaxDeactivations, p.Limits.MaxMemberRemovals, tc.maxDeact, tc.maxRem)
+			}
+			var got []string
+			for _, b := range p.Blocked {
+				got = append(got, b.Limit)
+				if b.Planned <= b.Allowed {
+					t.Errorf("block %s: planned %d not over allowed %d", b.Limit, b.Planned, b.Allowed)
+				}
+				for _, s := range []string{fmt.Sprint(b.Planned), fmt.Sprint(b.Allowed), fmt.Sprintf("%d over", b.Planned-b.Allowed), "policy.limits." + b.Limit} {
+					if !strings.Contains(b.Message, s) {
+						t.Errorf("block message %q lacks %q", b.Message, s)
+					}
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tc.blocked, ",") {
+				t.Errorf("blocked = %v, want %v", got, tc.blocked)
+			}
+			if !p.HasChanges() {
+				t.Error("the plan should still list its changes")
+			}
+		})
+	}
+}

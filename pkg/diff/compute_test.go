@@ -1,0 +1,254 @@
+package diff
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+type computeCase struct {
+	name     string
+	want     model.State
+	have     model.State
+	policy   model.Policy
+	dep      model.Deployment
+	changes  []Change
+	warnings []Warning // compared without Message
+	blocked  []string  // block limits
+}
+
+func runCompute(t *testing.T, cases []computeCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dep := tc.dep
+			if dep == "" {
+				dep = model.Dedicated
+			}
+			pol := tc.policy
+			if pol.UnmanagedUsers == "" {
+				pol.UnmanagedUsers = model.UnmanagedIgnore
+			}
+			got := Compute(tc.want, tc.have, pol, Options{Deployment: dep})
+			if tc.changes == nil {
+				tc.changes = []Change{}
+			}
+			if tc.warnings == nil {
+				tc.warnings = []Warning{}
+			}
+			if d := cmp.Diff(tc.changes, got.Changes); d != "" {
+				t.Errorf("changes (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(tc.warnings, got.Warnings, cmpopts.IgnoreFields(Warning{}, "Message")); d != "" {
+				t.Errorf("warnings (-want +got):\n%s", d)
+			}
+			var limits []string
+			for _, b := range got.Blocked {
+				limits = append(limits, b.Limit)
+			}
+			if d := cmp.Diff(tc.blocked, limits); d != "" {
+				t.Errorf("blocked (-want +got):\n%s", d)
+			}
+			for _, w := range got.Warnings {
+				if w.Message == "" {
+					t.Errorf("warning %s has no message", w.Code)
+				}
+			}
+		})
+	}
+}
+
+func TestComputeBasics(t *testing.T) {
+	a, b, c := "a@x.com", "b@x.com", "c@x.com"
+	runCompute(t, []computeCase{
+		{
+			name: "fresh org: create users, team, members, non-member role",
+			want: state(users(du(a), du(b)), dt("ml", model.Authoritative, dm(a, "member"), dm(b, "admin"))),
+			have: state(nil),
+			changes: []Change{
+				{Action: CreateUser, User: a},
+				{Action: CreateUser, User: b},
+				{Action: CreateTeam, Team: "ml"},
+				{Action: AddMember, Team: "ml", User: a, Role: "member"},
+				{Action: AddMember, Team: "ml", User: b, Role: "admin"},
+				{Action: SetTeamRole, Team: "ml", User: b, Role: "admin"},
+			},
+		},
+		{
+			name: "no changes when in sync",
+			want: state(users(du(a)), dt("ml", model.Authoritative, dm(a, "member"))),
+			have: state(users(lu("ua", a)), lt("t1", "ml", lm("ua", a, "member"))),
+		},
+		{
+			name: "existing user added to existing team with ids",
+			want: state(users(du(a), du(b)), dt("ml", model.Authoritative, dm(a, "member"), dm(b, "member"))),
+			have: state(users(lu("ua", a), lu("ub", b)), lt("t1", "ml", lm("ua", a, "member"))),
+			changes: []Change{
+				{Action: AddMember, Team: "ml", TeamID: "t1", User: b, UserID: "ub", Role: "member"},
+			},
+		},
+		{
+			name: "authoritative removes, additive keeps",
+			want: state(users(du(a), du(b)),
+				dt("auth", model.Authoritative, dm(a, "member")),
+				dt("add", model.Additive, dm(a, "member"))),
+			have: state(users(lu("ua", a), lu("ub", b)),
+				lt("t1", "auth", lm("ua", a, "member"), lm("ub", b, "member")),
+				lt("t2", "add", lm("ua", a, "member"), lm("ub", b, "member"))),
+			changes: []Change{
+				{Action: RemoveMember, Team: "auth", TeamID: "t1", User: b, UserID: "ub", Reason: reasonNotListed},
+			},
+			warnings: []Warning{{Code: WarnUserWithoutTeam, User: b}},
+		},
+		{
+			name: "unmanaged member of an authoritative team is removed and warned about",
+			want: state(users(du(a)), dt("ml", model.Authoritative, dm(a, "member"))),
+			have: state(users(lu("ua", a), lu("uc", c)), lt("t1", "ml", lm("ua", a, ""), lm("uc", c, ""))),
+			changes: []Change{
+				{Action: RemoveMember, Team: "ml", TeamID: "t1", User: c, UserID: "uc", Reason: reasonNotManaged},
+			},
+			warnings: []Warning{{Code: WarnUnmanagedUser, User: c, IDs: []string{"uc"}}},
+		},
+		{
+			name:     "unresolved members (service accounts) are never removed",
+			want:     state(users(du(a)), dt("ml", model.Authoritative, dm(a, "member"))),
+			have:     state(users(lu("ua", a)), lt("t1", "ml", lm("ua", a, ""), lm("sa2", "", ""), lm("sa1", "", ""))),
+			warnings: []Warning{{Code: WarnUnresolvedMember, Team: "ml", IDs: []string{"sa1", "sa2"}}},
+		},
+		{
+			name:     "user without team",
+			want:     state(users(du(a), with(du(b), func(u *model.User) { u.Active = false }))),
+			have:     state(users(lu("ua", a))),
+			warnings: []Warning{{Code: WarnUserWithoutTeam, User: a}},
+		},
+	})
+}
+
+func TestComputeUsers(t *testing.T) {
+	a, b := "a@x.com", "b@x.com"
+	inactive := func(u model.User) model.User { u.Active = false; return u }
+	runCompute(t, []computeCase{
+		{
+			name:     "desired inactive: deactivate on dedicated",
+			want:     state(users(inactive(du(a)))),
+			have:     state(users(lu("ua", a))),
+			changes:  []Change{{Action: DeactivateUser, User: a, UserID: "ua", Reason: reasonInactive}},
+			warnings: []Warning{{Code: WarnLastAdmin}},
+		},
+		{
+			name:     "desired inactive on saas: irreversible warning",
+			dep:      model.SaaS,
+			want:     state(users(inactive(du(a)))),
+			have:     state(users(lu("ua", a))),
+			changes:  []Change{{Action: DeactivateUser, User: a, UserID: "ua", Reason: reasonInactive}},
+			warnings: []Warning{{Code: WarnIrreversibleDeactivation, User: a}, {Code: WarnLastAdmin}},
+		},
+		{
+			name: "desired inactive and absent or already inactive: nothing",
+			want: state(users(inactive(du(a)), inactive(du(b)))),
+			have: state(users(inactive(lu("ua", a)))),
+		},
+		{
+			name:     "protected users are never deactivated",
+			policy:   model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, Protected: []string{"*@svc.x.com"}},
+			want:     state(users(inactive(du("bot@svc.x.com")))),
+			have:     state(users(lu("ub", "bot@svc.x.com"), lu("u2", "other@svc.x.com"))),
+			warnings: []Warning{{Code: WarnProtected, User: "bot@svc.x.com"}, {Code: WarnProtected, User: "other@svc.x.com"}},
+		},
+		{
+			name:     "unmanaged users deactivated under deactivate",
+			policy:   model.Policy{UnmanagedUsers: model.UnmanagedDeactivate},
+			want:     state(users(du(a)), dt("ml", model.Additive, dm(a, "member"))),
+			have:     state(users(lu("ua", a), lu("ub", b), inactive(lu("uc", "c@x.com"))), lt("t", "ml", lm("ua", a, ""))),
+			changes:  []Change{{Action: DeactivateUser, User: b, UserID: "ub", Reason: reasonUnmanaged}},
+			warnings: []Warning{{Code: WarnLastAdmin}},
+		},
+		{
+			name:    "reactivate on dedicated",
+			want:    state(users(du(a)), dt("ml", model.Additive, dm(a, "member"))),
+			have:    state(users(inactive(lu("ua", a))), lt("t", "ml", lm("ua", a, "member"))),
+			changes: []Change{{Action: ReactivateUser, User: a, UserID: "ua"}},
+		},
+		{
+			name: "saas: a deactivated user is created again, memberships follow the create",
+			dep:  model.SaaS,
+			want: state(users(du(a)), dt("ml", model.Additive, dm(a, "member"))),
+			have: state(users(inactive(lu("ua", a))), lt("t", "ml")),
+			changes: []Change{
+				{Action: CreateUser, User: a, Reason: reasonRecreate},
+				{Action: AddMember, Team: "ml", TeamID: "t", User: a, Role: "member"},
+			},
+		},
+		{
+			name: "update on dedicated only changes managed fields that differ",
+			want: state(users(
+				with(du(a), func(u *model.User) { u.DisplayName = "A New" }),
+				with(du(b), func(u *model.User) { u.ExternalID = "e2" }),
+			), dt("ml", model.Additive, dm(a, ""), dm(b, ""))),
+			have: state(users(
+				with(lu("ua", a), func(u *model.User) { u.DisplayName = "A Old"; u.ExternalID = "keep" }),
+				with(lu("ub", b), func(u *model.User) { u.DisplayName = "B" }),
+			), lt("t", "ml", lm("ua", a, ""), lm("ub", b, ""))),
+			changes: []Change{
+				{Action: UpdateUser, User: a, UserID: "ua", Name: "A New", From: "A Old"},
+				{Action: UpdateUser, User: b, UserID: "ub", ExternalID: "e2"},
+			},
+		},
+		{
+			name:     "update on saas is a warning",
+			dep:      model.SaaS,
+			want:     state(users(with(du(a), func(u *model.User) { u.DisplayName = "A New" })), dt("ml", model.Additive, dm(a, ""))),
+			have:     state(users(with(lu("ua", a), func(u *model.User) { u.DisplayName = "A Old" })), lt("t", "ml", lm("ua", a, ""))),
+			warnings: []Warning{{Code: WarnUnsupportedUpdate, User: a}},
+		},
+		{
+			name: "create carries name and externalId",
+			want: state(users(with(du(a), func(u *model.User) { u.DisplayName = "A"; u.ExternalID = "e1" })), dt("ml", model.Additive, dm(a, ""))),
+			have: state(nil, lt("t", "ml")),
+			changes: []Change{
+				{Action: CreateUser, User: a, Name: "A", ExternalID: "e1"},
+				{Action: AddMember, Team: "ml", TeamID: "t", User: a, Role: "member"},
+			},
+		},
+	})
+}
+
+func TestComputeIdentity(t *testing.T) {
+	a := "Alice@X.com"
+	runCompute(t, []computeCase{
+		{
+			name: "userName matched case-insensitively",
+			want: state(users(du(a)), dt("ml", model.Additive, dm(a, ""))),
+			have: state(users(lu("ua", "alice@x.com")), lt("t", "ml", lm("ua", "alice@x.com", "member"))),
+		},
+		{
+			name: "saas username matched by primary email",
+			dep:  model.SaaS,
+			want: state(users(du(a)), dt("ml", model.Authoritative, dm(a, ""))),
+			have: state(users(model.User{ID: "ua", UserName: "alice", Email: "ALICE@x.com", Active: true}),
+				lt("t", "ml", lm("ua", "alice", "member"))),
+		},
+		{
+			name: "matched by externalId when userName and email differ",
+			want: state(users(with(du("new@x.com"), func(u *model.User) { u.ExternalID = "okta1" })), dt("ml", model.Additive, dm("new@x.com", ""))),
+			have: state(users(with(lu("u1", "old@x.com"), func(u *model.User) { u.ExternalID = "okta1" })), lt("t", "ml", lm("u1", "old@x.com", ""))),
+		},
+		{
+			name:   "two live users match: ambiguous, skipped everywhere",
+			policy: model.Policy{UnmanagedUsers: model.UnmanagedDeactivate},
+			want:   state(users(du(a)), dt("ml", model.Authoritative)),
+			have: state(users(lu("u1", "alice@x.com"), model.User{ID: "u2", UserName: "alice", Email: "alice@x.com", Active: true}),
+				lt("t", "ml", lm("u1", "alice@x.com", ""), lm("u2", "alice", ""))),
+			warnings: []Warning{{Code: WarnAmbiguousUser, User: a, IDs: []string{"u1", "u2"}}},
+		},
+		{
+			name: "userName link beats email link of another account",
+			want: state(users(du("a@x.com"), du("b@x.com")), dt("ml", model.Additive, dm("a@x.com", ""), dm("b@x.com", ""))),
+			have: state(users(lu("u1", "a@x.com"), model.User{ID: "u2", UserName: "b@x.com", Email: "a@x.com", Active: true}),
+				lt("t", "ml", lm("u1", "a@x.com", ""), lm("u2", "b@x.com", ""))),
+		},
+	})
+}

@@ -1,0 +1,53 @@
+package diff
+
+import "github.com/wbsync/wbsync/pkg/model"
+
+// Builders for hand-made states.
+
+// du is a desired active user.
+func du(email string) model.User { return model.User{UserName: email, Email: email, Active: true} }
+
+// lu is a live active user whose userName is its email.
+func lu(id, email string) model.User {
+	return model.User{ID: id, UserName: email, Email: email, Active: true}
+}
+
+// dt is a desired team.
+func dt(name, membership string, members ...model.Member) model.Team {
+	if members == nil {
+		members = []model.Member{}
+	}
+	return model.Team{Name: name, Membership: membership, Members: members}
+}
+
+// lt is a live team.
+func lt(id, name string, members ...model.Member) model.Team {
+	if members == nil {
+		members = []model.Member{}
+	}
+	return model.Team{ID: id, Name: name, Members: members}
+}
+
+// dm is a desired member.
+func dm(email, role string) model.Member { return model.Member{Email: email, Role: role} }
+
+// lm is a live member.
+func lm(id, email, role string) model.Member {
+	return model.Member{UserID: id, Email: email, Role: role}
+}
+
+func state(users []model.User, teams ...model.Team) model.State {
+	if users == nil {
+		users = []model.User{}
+	}
+	if teams == nil {
+		teams = []model.Team{}
+	}
+	return model.State{Users: users, Teams: teams}
+}
+
+func users(us ...model.User) []model.User { return us }
+
+func with(u model.User, f func(*model.User)) model.User { f(&u); return u }
+
+var ignorePolicy = model.Policy{UnmanagedUsers: model.UnmanagedIgnore}
