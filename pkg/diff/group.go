@@ -116,7 +116,7 @@ func lineText(c Change) string {
 	case UpdateUser:
 		s = "update " + updateText(c)
 	case SetOrgRole:
-		s = "org role " + c.Role
+		s = "org role → " + c.Role
 		if c.From != "" {
 			s = fmt.Sprintf("org role %s → %s", c.From, c.Role)
 		}
@@ -125,7 +125,7 @@ func lineText(c Change) string {
 	case AddMember:
 		s = fmt.Sprintf("add %s as %s", c.User, roleOr(c.Role))
 	case SetTeamRole:
-		s = fmt.Sprintf("role of %s: %s", c.User, c.Role)
+		s = fmt.Sprintf("role of %s → %s", c.User, c.Role)
 		if c.From != "" {
 			s = fmt.Sprintf("role of %s: %s → %s", c.User, c.From, c.Role)
 		}

@@ -10,7 +10,7 @@ import (
 // Reasons carried by changes.
 const (
 	reasonInactive   = "active: false"
-	reasonUnmanaged  = "not in the manifest (unmanagedUsers: deactivate)"
+	reasonUnmanaged  = "not in the manifest; unmanagedUsers: deactivate"
 	reasonRecreate   = "deactivated on Multi-tenant Cloud, which removed the user from the organization and cannot reactivate: invited again"
 	reasonNewAdmin   = "new users join as member"
 	reasonNotListed  = "not listed in this authoritative team"

@@ -1,0 +1,169 @@
+package diff
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+// simulate applies a plan to a copy of the observed state the way W&B
+// would, and returns the new state. It is pure and shares no code with
+// Compute. rolesKnown says whether the server reports roles afterwards.
+func simulate(have model.State, p Plan, dep model.Deployment, rolesKnown bool) (model.State, error) {
+	st := cloneState(have)
+	reported := func(r string) string {
+		if rolesKnown {
+			return r
+		}
+		return ""
+	}
+	createdUser := map[string]string{} // key → id
+	createdTeam := map[string]string{}
+	next := 0
+	userIdx := func(c Change) int {
+		id := c.UserID
+		if id == "" {
+			id = createdUser[model.Key(c.User)]
+		}
+		for i, u := range st.Users {
+			if u.ID == id {
+				return i
+			}
+		}
+		return -1
+	}
+	teamIdx := func(c Change) int {
+		id := c.TeamID
+		if id == "" {
+			id = createdTeam[model.Key(c.Team)]
+		}
+		for i, t := range st.Teams {
+			if t.ID == id {
+				return i
+			}
+		}
+		return -1
+	}
+	for _, c := range p.Changes {
+		switch c.Action {
+		case CreateUser:
+			adopted := false
+			for i, u := range st.Users { // a 409 adopts the existing user, as the client does
+				if u.Key() == model.Key(c.User) {
+					st.Users[i].Active = true
+					createdUser[model.Key(c.User)] = u.ID
+					adopted = true
+					break
+				}
+			}
+			if !adopted {
+				next++
+				id := fmt.Sprintf("new-u-%d", next)
+				st.Users = append(st.Users, model.User{ID: id, UserName: c.User, Email: c.User, DisplayName: c.Name,
+					ExternalID: c.ExternalID, OrgRole: reported(model.RoleMember), Active: true})
+				createdUser[model.Key(c.User)] = id
+			}
+		case CreateTeam:
+			next++
+			id := fmt.Sprintf("new-t-%d", next)
+			st.Teams = append(st.Teams, model.Team{ID: id, Name: c.Team, Members: []model.Member{}})
+			createdTeam[model.Key(c.Team)] = id
+		case ReactivateUser, UpdateUser, SetOrgRole, DeactivateUser:
+			i := userIdx(c)
+			if i < 0 {
+				return st, fmt.Errorf("%s: no user %s", c.Action, c.User)
+			}
+			switch c.Action {
+			case ReactivateUser:
+				if dep == model.SaaS {
+					return st, fmt.Errorf("reactivate on saas: refused")
+				}
+				st.Users[i].Active = true
+			case UpdateUser:
+				if dep == model.SaaS {
+					return st, fmt.Errorf("update on saas: refused")
+				}
+				if c.Name != "" {
+					st.Users[i].DisplayName = c.Name
+				}
+				if c.ExternalID != "" {
+					st.Users[i].ExternalID = c.ExternalID
+				}
+			case SetOrgRole:
+				if c.Role == model.RoleViewer {
+					return st, fmt.Errorf("viewer org role sent")
+				}
+				st.Users[i].OrgRole = reported(c.Role)
+			case DeactivateUser:
+				if dep == model.SaaS { // removed from the organization
+					id := st.Users[i].ID
+					st.Users = slices.Delete(st.Users, i, i+1)
+					for t := range st.Teams {
+						st.Teams[t].Members = slices.DeleteFunc(st.Teams[t].Members, func(m model.Member) bool { return m.UserID == id })
+					}
+				} else {
+					st.Users[i].Active = false
+				}
+			}
+		case AddMember, SetTeamRole, RemoveMember:
+			t, u := teamIdx(c), userIdx(c)
+			if t < 0 || u < 0 {
+				return st, fmt.Errorf("%s: team %s or user %s unknown", c.Action, c.Team, c.User)
+			}
+			id := st.Users[u].ID
+			pos := slices.IndexFunc(st.Teams[t].Members, func(m model.Member) bool { return m.UserID == id })
+			switch c.Action {
+			case AddMember:
+				if pos >= 0 {
+					return st, fmt.Errorf("add_member: %s already in %s", c.User, c.Team)
+				}
+				st.Teams[t].Members = append(st.Teams[t].Members, model.Member{UserID: id, Email: st.Users[u].UserName, Role: reported(model.RoleMember)})
+			case SetTeamRole:
+				if pos < 0 {
+					return st, fmt.Errorf("set_team_role: %s not in %s", c.User, c.Team)
+				}
+				st.Teams[t].Members[pos].Role = reported(c.Role)
+			case RemoveMember:
+				if pos < 0 {
+					return st, fmt.Errorf("remove_member: %s not in %s", c.User, c.Team)
+				}
+				st.Teams[t].Members = slices.Delete(st.Teams[t].Members, pos, pos+1)
+			}
+		default:
+			return st, fmt.Errorf("unknown action %s", c.Action)
+		}
+	}
+	return st, nil
+}
+
+// cloneState deep-copies a state.
+func cloneState(s model.State) model.State {
+	c := model.State{Users: make([]model.User, len(s.Users)), Teams: make([]model.Team, len(s.Teams))}
+	for i, u := range s.Users {
+		if u.TeamRoles != nil {
+			m := make(map[string]string, len(u.TeamRoles))
+			for k, v := range u.TeamRoles {
+				m[k] = v
+			}
+			u.TeamRoles = m
+		}
+		c.Users[i] = u
+	}
+	for i, t := range s.Teams {
+		t.Members = slices.Clone(t.Members)
+		c.Teams[i] = t
+	}
+	return c
+}
+
+// shuffled returns a copy of the state with every list shuffled.
+func shuffled(s model.State, perm func(n int, swap func(i, j int))) model.State {
+	c := cloneState(s)
+	perm(len(c.Users), func(i, j int) { c.Users[i], c.Users[j] = c.Users[j], c.Users[i] })
+	perm(len(c.Teams), func(i, j int) { c.Teams[i], c.Teams[j] = c.Teams[j], c.Teams[i] })
+	for _, t := range c.Teams {
+		perm(len(t.Members), func(i, j int) { t.Members[i], t.Members[j] = t.Members[j], t.Members[i] })
+	}
+	return c
+}
