@@ -54,6 +54,13 @@ func generate(r *rand.Rand, o genOptions) genInput {
 
 	g.want = model.State{Users: []model.User{}, Teams: []model.Team{}}
 	g.have = model.State{Users: []model.User{}, Teams: []model.Team{}}
+	// An admin the manifest keeps, so the last-admin guard never blocks.
+	g.want.Users = append(g.want.Users, model.User{UserName: "owner@example.com", Email: "owner@example.com", OrgRole: model.RoleAdmin, Active: true})
+	owner := model.User{ID: "id-owner", UserName: "owner@example.com", Email: "owner@example.com", Active: true}
+	if g.rolesKnown {
+		owner.OrgRole = model.RoleAdmin
+	}
+	g.have.Users = append(g.have.Users, owner)
 	wantEmails := []string{}
 	liveIDs := []string{}
 	liveNames := []string{}
@@ -106,7 +113,11 @@ func generate(r *rand.Rand, o genOptions) genInput {
 		}
 		if inWant && pick(3) { // a second account with the same email: ambiguous
 			id := fmt.Sprintf("dup-%05d", i)
-			g.have.Users = append(g.have.Users, model.User{ID: id, UserName: fmt.Sprintf("other%05d", i), Email: email, Active: true})
+			dup := model.User{ID: id, UserName: fmt.Sprintf("other%05d", i), Email: email, Active: true}
+			if g.rolesKnown {
+				dup.OrgRole = model.RoleMember
+			}
+			g.have.Users = append(g.have.Users, dup)
 			liveIDs = append(liveIDs, id)
 			liveNames = append(liveNames, fmt.Sprintf("other%05d", i))
 		}

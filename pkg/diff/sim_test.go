@@ -49,8 +49,14 @@ func simulate(have model.State, p Plan, dep model.Deployment, rolesKnown bool) (
 		switch c.Action {
 		case CreateUser:
 			adopted := false
-			for i, u := range st.Users { // a 409 adopts the existing user, as the client does
-				if u.Key() == model.Key(c.User) {
+			// A create of an account W&B already has (same userName, or on
+			// Multi-tenant Cloud the same email: accounts are global) links
+			// that account, as the client's 409 adoption does.
+			for i, u := range st.Users {
+				if u.Key() == model.Key(c.User) || (dep == model.SaaS && model.Key(u.Email) == model.Key(c.User)) {
+					if !u.Active { // invited again: a fresh org membership
+						st.Users[i].OrgRole = reported(model.RoleMember)
+					}
 					st.Users[i].Active = true
 					createdUser[model.Key(c.User)] = u.ID
 					adopted = true
