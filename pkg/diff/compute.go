@@ -58,7 +58,7 @@ func Compute(want, have model.State, policy model.Policy, opts Options) Plan {
 	p.planUnmanaged()
 	p.warnWithoutTeam()
 	limits, blocked := p.limits()
-	sortChanges(p.changes)
+	p.changes = sortChanges(p.changes)
 	sortWarnings(p.warnings)
 	plan := Plan{
 		FormatVersion: FormatVersion,

@@ -121,6 +121,13 @@ func TestComputeRoles(t *testing.T) {
 			blocked: []string{BlockLastAdmin},
 		},
 		{
+			name:    "demoting the last active admin is blocked too",
+			want:    state(users(role(du(a), "member")), dt("ml", model.Additive, dm(a, ""))),
+			have:    state(users(role(lu("ua", a), "admin"), with(role(lu("ub", b), "admin"), func(u *model.User) { u.Active = false })), lt("g", "ml", lm("ua", a, ""))),
+			changes: []Change{{Action: SetOrgRole, User: a, UserID: "ua", Role: "member", From: "admin"}},
+			blocked: []string{BlockLastAdmin},
+		},
+		{
 			name: "deactivating an admin is fine when another is promoted",
 			want: state(users(with(du(a), func(u *model.User) { u.Active = false }), role(du(b), "admin")), dt("ml", model.Additive, dm(b, ""))),
 			have: state(users(role(lu("ua", a), "admin"), role(lu("ub", b), "member")), lt("g", "ml", lm("ub", b, ""))),

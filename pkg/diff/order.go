@@ -8,35 +8,43 @@ import (
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
-// sortChanges puts changes in apply order (Action.Phase), then by team and
-// user (case-insensitively), then by the remaining fields, so that the
-// order never depends on the inputs' order.
-func sortChanges(cs []Change) {
+// sortChanges returns the changes in apply order (Action.Phase), then by
+// team and user (case-insensitively), then by the remaining fields, so that
+// the order never depends on the inputs' order.
+func sortChanges(cs []Change) []Change {
 	type keyed struct {
-		c      *Change
+		i      int32
+		phase  int8
 		tk, uk string
 	}
 	ks := make([]keyed, len(cs))
 	for i := range cs {
-		ks[i] = keyed{&cs[i], model.Key(cs[i].Team), model.Key(cs[i].User)}
+		ks[i] = keyed{int32(i), int8(cs[i].Action.Phase()), model.Key(cs[i].Team), model.Key(cs[i].User)}
 	}
 	slices.SortFunc(ks, func(a, b keyed) int {
+		if a.phase != b.phase {
+			return int(a.phase) - int(b.phase)
+		}
+		if c := strings.Compare(a.tk, b.tk); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.uk, b.uk); c != 0 {
+			return c
+		}
+		x, y := &cs[a.i], &cs[b.i]
 		return cmp.Or(
-			cmp.Compare(a.c.Action.Phase(), b.c.Action.Phase()),
-			cmp.Compare(a.tk, b.tk),
-			cmp.Compare(a.uk, b.uk),
-			cmp.Compare(a.c.TeamID, b.c.TeamID),
-			cmp.Compare(a.c.UserID, b.c.UserID),
-			cmp.Compare(a.c.Team, b.c.Team),
-			cmp.Compare(a.c.User, b.c.User),
-			cmp.Compare(a.c.Role, b.c.Role),
+			cmp.Compare(x.TeamID, y.TeamID),
+			cmp.Compare(x.UserID, y.UserID),
+			cmp.Compare(x.Team, y.Team),
+			cmp.Compare(x.User, y.User),
+			cmp.Compare(x.Role, y.Role),
 		)
 	})
 	sorted := make([]Change, len(cs))
 	for i, k := range ks {
-		sorted[i] = *k.c
+		sorted[i] = cs[k.i]
 	}
-	copy(cs, sorted)
+	return sorted
 }
 
 // sortWarnings orders warnings by code, team, user, then message and ids.

@@ -1,0 +1,137 @@
+package diff
+
+import (
+	"fmt"
+	"io"
+	"math/rand"
+	"testing"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+// drift builds an organization of n users and n/20 teams of per members
+// that has drifted from its manifest by a few percent in every way:
+// missing and extra users, deactivated users, changed names and roles,
+// missing and extra memberships.
+func drift(r *rand.Rand, n, per int) (want, have model.State, policy model.Policy) {
+	pick := func(p int) bool { return r.Intn(1000) < p }
+	want = model.State{Users: make([]model.User, 0, n), Teams: make([]model.Team, 0, n/20)}
+	have = model.State{Users: make([]model.User, 0, n), Teams: make([]model.Team, 0, n/20)}
+	emails := make([]string, n)
+	ids := make([]string, n)
+	for i := 0; i < n; i++ {
+		e := fmt.Sprintf("user%06d@example.com", i)
+		emails[i], ids[i] = e, fmt.Sprintf("id-%06d", i)
+		d := model.User{UserName: e, Email: e, DisplayName: fmt.Sprintf("User %d", i), Active: !pick(20)}
+		if pick(100) {
+			d.OrgRole = model.RoleMember
+		}
+		want.Users = append(want.Users, d)
+		if pick(30) {
+			continue // missing live: created
+		}
+		l := model.User{ID: ids[i], UserName: e, Email: e, DisplayName: d.DisplayName, OrgRole: model.RoleMember, Active: !pick(20)}
+		if pick(20) {
+			l.DisplayName = "old name"
+		}
+		if i == 0 || pick(5) {
+			l.OrgRole = model.RoleAdmin
+		}
+		have.Users = append(have.Users, l)
+	}
+	for i := 0; i < n/50; i++ { // unmanaged extras
+		e := fmt.Sprintf("extra%06d@example.com", i)
+		have.Users = append(have.Users, model.User{ID: "x" + e, UserName: e, Email: e, OrgRole: model.RoleMember, Active: true})
+	}
+	for t := 0; t < n/20; t++ {
+		name := fmt.Sprintf("team-%05d", t)
+		dt := model.Team{Name: name, Membership: model.Authoritative, Members: make([]model.Member, 0, per)}
+		lt := model.Team{ID: fmt.Sprintf("g-%05d", t), Name: name, Members: make([]model.Member, 0, per)}
+		seen := map[int]bool{}
+		for len(dt.Members) < per {
+			i := r.Intn(n)
+			if seen[i] {
+				continue
+			}
+			seen[i] = true
+			role := model.RoleMember
+			if pick(50) {
+				role = model.RoleAdmin
+			}
+			dt.Members = append(dt.Members, model.Member{Email: emails[i], Role: role})
+			if !pick(50) {
+				if pick(50) {
+					role = model.RoleViewer
+				}
+				lt.Members = append(lt.Members, model.Member{UserID: ids[i], Email: emails[i], Role: role})
+			}
+			if pick(50) { // an extra live member
+				j := r.Intn(n)
+				if !seen[j] {
+					lt.Members = append(lt.Members, model.Member{UserID: ids[j], Email: emails[j], Role: model.RoleMember})
+				}
+			}
+		}
+		want.Teams = append(want.Teams, dt)
+		if t%100 != 99 { // a few teams are new
+			have.Teams = append(have.Teams, lt)
+		}
+	}
+	policy = model.Policy{UnmanagedUsers: model.UnmanagedIgnore,
+		MaxDeactivations: model.Limit{Set: true, Value: n}, MaxMemberRemovals: model.Limit{Set: true, Value: n * per}}
+	return want, have, policy
+}
+
+// BenchmarkCompute plans organizations of 10k to 100k users that drifted
+// by a few percent from their manifest (the largest: 100,000 users, 5,000
+// teams, 500,000 memberships), and, as "random", organizations whose every
+// membership differs (the worst case: a plan of about a million changes).
+// Time and allocations should grow linearly.
+func BenchmarkCompute(b *testing.B) {
+	for _, n := range []int{10000, 30000, 100000} {
+		want, have, policy := drift(rand.New(rand.NewSource(1)), n, 100)
+		run(b, fmt.Sprintf("drift/users=%d", n), want, have, policy, model.Dedicated)
+	}
+	for _, n := range []int{10000, 100000} {
+		g := generate(rand.New(rand.NewSource(1)), genOptions{users: n, teams: n / 20, membersPerTeam: 100})
+		run(b, fmt.Sprintf("random/users=%d", n), g.want, g.have, g.policy, g.dep)
+	}
+}
+
+func run(b *testing.B, name string, want, have model.State, policy model.Policy, dep model.Deployment) {
+	members := 0
+	for _, t := range have.Teams {
+		members += len(t.Members)
+	}
+	b.Run(fmt.Sprintf("%s/teams=%d/memberships=%d", name, len(want.Teams), members), func(b *testing.B) {
+		b.ReportAllocs()
+		var p Plan
+		for b.Loop() {
+			p = Compute(want, have, policy, Options{Deployment: dep})
+		}
+		b.ReportMetric(float64(len(p.Changes)), "changes")
+	})
+}
+
+// BenchmarkViews renders the three views of a 100k-user drift plan.
+func BenchmarkViews(b *testing.B) {
+	want, have, policy := drift(rand.New(rand.NewSource(1)), 100000, 100)
+	p := Compute(want, have, policy, Options{Deployment: model.Dedicated})
+	for _, v := range []struct {
+		name string
+		f    func(io.Writer) error
+	}{
+		{"text", func(w io.Writer) error { return p.WriteText(w, TextOptions{}) }},
+		{"json", p.WriteJSON},
+		{"markdown", p.WriteMarkdown},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := v.f(io.Discard); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
