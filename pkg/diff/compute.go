@@ -41,9 +41,35 @@ type planner struct {
 	// admin bookkeeping for the last-admin guard
 	adminsLost, adminsGained int
 
-	changes  []Change
+	// compact copies of hot fields, for cache-friendly team loops
+	wantActive []bool
+	wantNames  []string
+	liveIDs    []string
+
+	changes  changeBuf
 	warnings []Warning
 }
+
+// chunkBits sizes the chunks of a changeBuf (4096 changes each).
+const chunkBits = 12
+
+// changeBuf collects changes in fixed-size chunks, so that a plan of a
+// million changes is never copied while it grows.
+type changeBuf struct {
+	chunks [][]Change
+	n      int
+}
+
+func (b *changeBuf) add(c Change) {
+	if b.n&(1<<chunkBits-1) == 0 {
+		b.chunks = append(b.chunks, make([]Change, 0, 1<<chunkBits))
+	}
+	last := len(b.chunks) - 1
+	b.chunks[last] = append(b.chunks[last], c)
+	b.n++
+}
+
+func (b *changeBuf) at(i int) *Change { return &b.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
 
 // Compute plans want (desired, from the manifest) against have (observed,
 // from SCIM) under policy. It sets FormatVersion, Limits, Summary, Changes
@@ -58,13 +84,13 @@ func Compute(want, have model.State, policy model.Policy, opts Options) Plan {
 	p.planUnmanaged()
 	p.warnWithoutTeam()
 	limits, blocked := p.limits()
-	p.changes = sortChanges(p.changes)
+	changes := sortChanges(&p.changes)
 	sortWarnings(p.warnings)
 	plan := Plan{
 		FormatVersion: FormatVersion,
 		Limits:        limits,
-		Summary:       summarize(p.changes),
-		Changes:       p.changes,
+		Summary:       summarize(changes),
+		Changes:       changes,
 		Warnings:      p.warnings,
 		Blocked:       blocked,
 	}
@@ -114,6 +140,15 @@ func (p *planner) index() {
 		}
 		k := u.Key()
 		p.liveByKey[k] = append(p.liveByKey[k], i)
+	}
+	p.wantActive = make([]bool, nw)
+	p.wantNames = make([]string, nw)
+	for i, u := range p.want.Users {
+		p.wantActive[i], p.wantNames[i] = u.Active, wantName(u)
+	}
+	p.liveIDs = make([]string, nh)
+	for i, u := range p.have.Users {
+		p.liveIDs[i] = u.ID
 	}
 	p.match = make([]int, nw)
 	p.recreate = make([]bool, nw)
@@ -184,7 +219,7 @@ func (p *planner) held(li int) bool {
 	return o == ambiguous || (o >= 0 && p.match[o] == ambiguous)
 }
 
-func (p *planner) add(c Change)   { p.changes = append(p.changes, c) }
+func (p *planner) add(c Change)   { p.changes.add(c) }
 func (p *planner) warn(w Warning) { p.warnings = append(p.warnings, w) }
 
 // protected reports whether any of the names is protected by the policy.

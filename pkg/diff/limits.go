@@ -36,8 +36,8 @@ func (p *planner) limits() (Limits, []Block) {
 	l.MaxMemberRemovalsRule = rule(p.policy.MaxMemberRemovals, l.Memberships, "memberships", "25%", 10)
 
 	var deact, removals int
-	for _, c := range p.changes {
-		switch c.Action {
+	for i := 0; i < p.changes.n; i++ {
+		switch p.changes.at(i).Action {
 		case DeactivateUser:
 			deact++
 		case RemoveMember:

@@ -54,14 +54,13 @@ func (p *planner) planMembers(dt model.Team, lt int, ts *teamState) {
 		if li >= 0 {
 			ts.keepGen[li] = gen // listed: never removed, whatever its state
 		}
-		d := p.want.Users[di]
-		if !d.Active {
+		if !p.wantActive[di] {
 			continue // no adds or roles for a user the manifest deactivates
 		}
-		role, name := ts.roleOf[di], wantName(d)
+		role, name := ts.roleOf[di], p.wantNames[di]
 		uid := ""
 		if li >= 0 && !p.recreate[di] {
-			uid = p.have.Users[li].ID
+			uid = p.liveIDs[li]
 		}
 		if li >= 0 && ts.liveGen[li] == gen {
 			m := live.Members[ts.livePos[li]]

@@ -11,15 +11,16 @@ import (
 // sortChanges returns the changes in apply order (Action.Phase), then by
 // team and user (case-insensitively), then by the remaining fields, so that
 // the order never depends on the inputs' order.
-func sortChanges(cs []Change) []Change {
+func sortChanges(cs *changeBuf) []Change {
 	type keyed struct {
 		i      int32
 		phase  int8
 		tk, uk string
 	}
-	ks := make([]keyed, len(cs))
-	for i := range cs {
-		ks[i] = keyed{int32(i), int8(cs[i].Action.Phase()), model.Key(cs[i].Team), model.Key(cs[i].User)}
+	ks := make([]keyed, cs.n)
+	for i := range ks {
+		c := cs.at(i)
+		ks[i] = keyed{int32(i), int8(c.Action.Phase()), model.Key(c.Team), model.Key(c.User)}
 	}
 	slices.SortFunc(ks, func(a, b keyed) int {
 		if a.phase != b.phase {
@@ -31,7 +32,7 @@ func sortChanges(cs []Change) []Change {
 		if c := strings.Compare(a.uk, b.uk); c != 0 {
 			return c
 		}
-		x, y := &cs[a.i], &cs[b.i]
+		x, y := cs.at(int(a.i)), cs.at(int(b.i))
 		return cmp.Or(
 			cmp.Compare(x.TeamID, y.TeamID),
 			cmp.Compare(x.UserID, y.UserID),
@@ -40,9 +41,9 @@ func sortChanges(cs []Change) []Change {
 			cmp.Compare(x.Role, y.Role),
 		)
 	})
-	sorted := make([]Change, len(cs))
+	sorted := make([]Change, len(ks))
 	for i, k := range ks {
-		sorted[i] = cs[k.i]
+		sorted[i] = *cs.at(int(k.i))
 	}
 	return sorted
 }
