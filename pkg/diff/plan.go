@@ -154,9 +154,11 @@ const (
 	WarnTeamPinMismatch = "team_pin_mismatch"
 )
 
-// Block limits other than the manifest's policy.limits.
+// Values of Block.Limit.
 const (
-	LimitMaxDeactivations  = "maxDeactivations"
+	// LimitMaxDeactivations: more deactivations than policy.limits allows.
+	LimitMaxDeactivations = "maxDeactivations"
+	// LimitMaxMemberRemovals: more member removals than policy.limits allows.
 	LimitMaxMemberRemovals = "maxMemberRemovals"
 	// BlockLastAdmin: the plan would leave the organization without an
 	// active admin.
