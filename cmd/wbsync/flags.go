@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -244,13 +243,4 @@ func manifestPaths(files []string) ([]string, error) {
 		out = append(out, found...)
 	}
 	return out, nil
-}
-
-// parsePositiveInt is for flags given as strings.
-func parsePositiveInt(name, v string) (int, error) {
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		return 0, usageError{fmt.Sprintf("%s %q: want a positive integer", name, v)}
-	}
-	return n, nil
 }

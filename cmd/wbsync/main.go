@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 )
 
@@ -70,6 +71,7 @@ Run 'wbsync COMMAND --help' for a command's flags and an example.
 
 // run is the whole CLI; it returns the exit code.
 func run(ctx context.Context, args []string, e env) int {
+	e.stderr = &lockedWriter{w: e.stderr}
 	if len(args) == 0 {
 		fmt.Fprint(e.stderr, usage)
 		return exitError
@@ -107,4 +109,17 @@ func run(ctx context.Context, args []string, e env) int {
 		}
 	}
 	return code
+}
+
+// lockedWriter serialises writes: logs and progress come from several
+// goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

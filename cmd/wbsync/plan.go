@@ -43,12 +43,22 @@ func loadManifest(files []string, e env) (*desired.Manifest, error) {
 			for _, p := range probs {
 				fmt.Fprintln(e.stderr, p.String())
 			}
-			return nil, fmt.Errorf("the manifest has %d problem(s)", len(probs))
+			return nil, manifestError{probs}
 		}
 		return nil, err
 	}
 	return m, nil
 }
+
+// manifestError reports that the manifest has problems (already printed)
+// and unwraps to them.
+type manifestError struct{ probs desired.Problems }
+
+func (m manifestError) Error() string {
+	return fmt.Sprintf("the manifest has %d problem(s); nothing was read or written", len(m.probs))
+}
+
+func (m manifestError) Unwrap() error { return m.probs }
 
 // session is a connected run: the logger, the configuration and a client.
 type session struct {
