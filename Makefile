@@ -6,7 +6,7 @@ COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commitStamp=$(COMMIT)
 FUZZTIME ?= 30s
 
-.PHONY: build demo test vet fmt-check bench fuzz lint clean
+.PHONY: build demo test vet fmt-check bench fuzz lint docker clean
 
 ## build: the wbsync binary in bin/ (release flags: -trimpath, version stamped)
 build:
@@ -41,3 +41,11 @@ fuzz:
 
 clean:
 	rm -rf bin
+
+## lint: go vet, gofmt, staticcheck and actionlint on the workflow recipes
+lint:
+	./scripts/lint.sh
+
+## docker: the container image (needs a Docker engine; not run in CI)
+docker:
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t wbsync:$(VERSION) .
