@@ -115,9 +115,10 @@ func runApply(ctx context.Context, args []string, e env) (int, error) {
 		Logger:      s.log,
 		Progress:    e.stderr,
 	})
-	if err != nil {
+	if rep == nil {
 		return exitError, err
 	}
+	runErr := err // an interrupted run still reports what it did
 	if *report != "" {
 		if err := writeReport(*report, rep); err != nil {
 			return exitError, err
@@ -130,6 +131,9 @@ func runApply(ctx context.Context, args []string, e env) (int, error) {
 	}
 	if err != nil {
 		return exitError, err
+	}
+	if runErr != nil {
+		return exitFailed, runErr
 	}
 	if rep.Failed > 0 {
 		s.log.Warn("some operations failed; re-run apply after fixing the cause", zap.Int("failed", rep.Failed))
