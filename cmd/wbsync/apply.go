@@ -17,11 +17,9 @@ import (
 func runApply(ctx context.Context, args []string, e env) (int, error) {
 	fs := newFlagSet("apply", "apply [-f PATH]... [flags] | apply PLANFILE [flags]",
 		"WANDB_API_KEY=... wbsync apply -f teams/ --url https://acme.wandb.io/scim --auto-approve", e.stderr)
-	var files stringList
 	var c connFlags
 	var l logFlags
-	fs.Var(&files, "f", "manifest file or directory (repeatable; default wbsync.yaml)")
-	fs.Var(&files, "file", "same as -f")
+	files := manifestFlag(fs)
 	format := fs.String("o", "text", "output: text|json")
 	autoApprove := fs.Bool("auto-approve", false, "apply without asking")
 	dryRun := fs.Bool("dry-run", false, "compute and print the plan; send no write request")
@@ -40,7 +38,7 @@ func runApply(ctx context.Context, args []string, e env) (int, error) {
 	if len(pos) > 1 {
 		return exitError, usageError{fmt.Sprintf("unexpected argument %q: apply takes at most one saved plan", pos[1])}
 	}
-	if len(pos) == 1 && len(files) > 0 {
+	if len(pos) == 1 && len(*files) > 0 {
 		return exitError, usageError{"give either a saved plan or -f manifests, not both"}
 	}
 	color := e.isTerminal && !*noColor
@@ -55,11 +53,11 @@ func runApply(ctx context.Context, args []string, e env) (int, error) {
 		if s, err = connect(&c, &l, *dryRun, e); err != nil {
 			return exitError, err
 		}
-		now, _, err := s.computePlan(ctx, saved.Desired.State, saved.Desired.Policy, saved.ManifestDigest)
+		now, err := s.computePlan(ctx, saved.Desired.State, saved.Desired.Policy, saved.ManifestDigest)
 		if err != nil {
 			return exitError, err
 		}
-		if lines := diff.ChangesDiff(saved.Plan, now); len(lines) > 0 || !diff.Equal(saved.Plan, now) {
+		if lines := diff.ChangesDiff(saved.Plan, now); len(lines) > 0 {
 			fmt.Fprintf(e.stderr, "The saved plan %s is stale: the organization changed since it was made. What the plan would be now differs:\n", pos[0])
 			for _, line := range lines {
 				fmt.Fprintln(e.stderr, "  "+line)
@@ -69,14 +67,14 @@ func runApply(ctx context.Context, args []string, e env) (int, error) {
 		p = saved.Plan
 		p.Target = now.Target
 	} else {
-		m, err := loadManifest(files, e)
+		m, err := loadManifest(*files, e)
 		if err != nil {
 			return exitError, err
 		}
 		if s, err = connect(&c, &l, *dryRun, e); err != nil {
 			return exitError, err
 		}
-		if p, _, err = s.computePlan(ctx, m.State, m.Policy, m.Digest); err != nil {
+		if p, err = s.computePlan(ctx, m.State, m.Policy, m.Digest); err != nil {
 			return exitError, err
 		}
 	}

@@ -24,22 +24,20 @@ var version = "dev"
 
 func runValidate(args []string, e env) (int, error) {
 	fs := newFlagSet("validate", "validate [-f PATH]... [-o text|json]", "wbsync validate -f teams/", e.stderr)
-	var files stringList
-	fs.Var(&files, "f", "manifest file or directory (repeatable; default wbsync.yaml)")
-	fs.Var(&files, "file", "same as -f")
+	files := manifestFlag(fs)
 	format := fs.String("o", "text", "output: text|json (problems as JSON, for editors and CI annotations)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return exitError, err
 	}
-	if len(pos) > 0 {
-		return exitError, usageError{fmt.Sprintf("unexpected argument %q (manifests are given with -f)", pos[0])}
+	if err := noArgs(pos, " (manifests are given with -f)"); err != nil {
+		return exitError, err
 	}
 	if err := checkFormat(*format, "text", "json"); err != nil {
 		return exitError, err
 	}
 	if *format == "text" {
-		m, err := loadManifest(files, e)
+		m, err := loadManifest(*files, e)
 		if err != nil {
 			return exitError, err
 		}
@@ -58,7 +56,7 @@ func runValidate(args []string, e env) (int, error) {
 	res := result{Problems: []desired.Problem{}}
 	quiet := e
 	quiet.stderr = &bytes.Buffer{}
-	m, err := loadManifest(files, quiet)
+	m, err := loadManifest(*files, quiet)
 	var probs desired.Problems
 	switch {
 	case err == nil:
@@ -68,7 +66,7 @@ func runValidate(args []string, e env) (int, error) {
 	case errors.As(err, &probs):
 		res.Problems = probs
 	default:
-		paths, _ := manifestPaths(files)
+		paths, _ := manifestPaths(*files)
 		if len(paths) > 0 {
 			res.Problems = append(res.Problems, desired.Problem{File: paths[0], Line: 1, Column: 1, Message: err.Error()})
 		} else {
@@ -98,8 +96,8 @@ func runExport(ctx context.Context, args []string, e env) (int, error) {
 	if err != nil {
 		return exitError, err
 	}
-	if len(pos) > 0 {
-		return exitError, usageError{fmt.Sprintf("unexpected argument %q", pos[0])}
+	if err := noArgs(pos, ""); err != nil {
+		return exitError, err
 	}
 	s, err := connect(&c, &l, true, e)
 	if err != nil {
@@ -163,8 +161,8 @@ func runEmulate(ctx context.Context, args []string, e env) (int, error) {
 	if err != nil {
 		return exitError, err
 	}
-	if len(pos) > 0 {
-		return exitError, usageError{fmt.Sprintf("unexpected argument %q", pos[0])}
+	if err := noArgs(pos, ""); err != nil {
+		return exitError, err
 	}
 	log, err := l.logger(e.stderr)
 	if err != nil {

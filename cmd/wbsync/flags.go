@@ -35,6 +35,22 @@ func (s *stringList) Set(v string) error {
 	return nil
 }
 
+// manifestFlag registers -f/--file, the repeatable manifest path.
+func manifestFlag(fs *flag.FlagSet) *stringList {
+	var files stringList
+	fs.Var(&files, "f", "manifest file or directory (repeatable; default wbsync.yaml)")
+	fs.Var(&files, "file", "same as -f")
+	return &files
+}
+
+// noArgs refuses positional arguments for commands that take none.
+func noArgs(pos []string, hint string) error {
+	if len(pos) > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q%s", pos[0], hint)}
+	}
+	return nil
+}
+
 // newFlagSet returns a flag set whose usage prints the command's synopsis,
 // its flags and an example.
 func newFlagSet(name, synopsis, example string, out io.Writer) *flag.FlagSet {

@@ -97,17 +97,17 @@ func connect(c *connFlags, l *logFlags, readOnly bool, e env) (*session, error) 
 }
 
 // computePlan reads the live org and plans want against it.
-func (s *session) computePlan(ctx context.Context, want model.State, policy model.Policy, digest string) (diff.Plan, model.State, error) {
+func (s *session) computePlan(ctx context.Context, want model.State, policy model.Policy, digest string) (diff.Plan, error) {
 	have, fp, err := observed.Fetch(ctx, s.client)
 	if err != nil {
-		return diff.Plan{}, model.State{}, fmt.Errorf("read the live organization at %s: %w", s.conf.url, err)
+		return diff.Plan{}, fmt.Errorf("read the live organization at %s: %w", s.conf.url, err)
 	}
 	s.log.Info("read the live organization", zap.Int("users", len(have.Users)), zap.Int("teams", len(have.Teams)))
 	p := diff.Compute(want, have, policy, diff.Options{Deployment: s.conf.deployment})
 	p.ManifestDigest = digest
 	p.ObservedFingerprint = fp
 	p.Target = diff.Target{URL: s.conf.url, Deployment: s.conf.deployment}
-	return p, have, nil
+	return p, nil
 }
 
 // renderPlan writes the plan in the chosen format.
@@ -145,11 +145,9 @@ func planExit(p diff.Plan, detailed bool) int {
 func runPlan(ctx context.Context, args []string, e env) (int, error) {
 	fs := newFlagSet("plan", "plan [-f PATH]... [flags]",
 		"WANDB_API_KEY=... wbsync plan -f teams/ --url https://acme.wandb.io/scim --out plan.json", e.stderr)
-	var files stringList
 	var c connFlags
 	var l logFlags
-	fs.Var(&files, "f", "manifest file or directory (repeatable; default wbsync.yaml)")
-	fs.Var(&files, "file", "same as -f")
+	files := manifestFlag(fs)
 	format := fs.String("o", "text", "output: text|json|markdown")
 	out := fs.String("out", "", "also save the plan to this file, for 'wbsync apply FILE'")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when the plan has changes")
@@ -161,13 +159,13 @@ func runPlan(ctx context.Context, args []string, e env) (int, error) {
 	if err != nil {
 		return exitError, err
 	}
-	if len(pos) > 0 {
-		return exitError, usageError{fmt.Sprintf("unexpected argument %q (manifests are given with -f)", pos[0])}
+	if err := noArgs(pos, " (manifests are given with -f)"); err != nil {
+		return exitError, err
 	}
 	if err := checkFormat(*format, "text", "json", "markdown"); err != nil {
 		return exitError, err
 	}
-	m, err := loadManifest(files, e)
+	m, err := loadManifest(*files, e)
 	if err != nil {
 		return exitError, err
 	}
@@ -175,7 +173,7 @@ func runPlan(ctx context.Context, args []string, e env) (int, error) {
 	if err != nil {
 		return exitError, err
 	}
-	p, _, err := s.computePlan(ctx, m.State, m.Policy, m.Digest)
+	p, err := s.computePlan(ctx, m.State, m.Policy, m.Digest)
 	if err != nil {
 		return exitError, err
 	}

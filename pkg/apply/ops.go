@@ -22,36 +22,30 @@ func (e errDependency) Error() string { return e.msg }
 // userID returns the SCIM id for the change's user: the live id, or the id
 // of the user created in this run.
 func (r *runner) userID(c diff.Change) (string, error) {
-	if c.UserID != "" {
-		return c.UserID, nil
-	}
-	k := model.Key(c.User)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if id, ok := r.userIDs[k]; ok {
-		return id, nil
-	}
-	if st, ok := r.userFail[k]; ok {
-		return "", errDependency{fmt.Sprintf("depends on %s create_user %s", st, c.User)}
-	}
-	return "", errDependency{fmt.Sprintf("no id for user %s: the plan gives none and no create_user for it ran", c.User)}
+	return r.resolveID(c.UserID, "user", c.User, r.userIDs, r.userFail)
 }
 
 // teamID returns the SCIM id for the change's team, live or created now.
 func (r *runner) teamID(c diff.Change) (string, error) {
-	if c.TeamID != "" {
-		return c.TeamID, nil
+	return r.resolveID(c.TeamID, "team", c.Team, r.teamIDs, r.teamFail)
+}
+
+// resolveID returns live when the plan gives it, else the id created in this
+// run for name, else a dependency error saying why there is none.
+func (r *runner) resolveID(live, kind, name string, created, failed map[string]string) (string, error) {
+	if live != "" {
+		return live, nil
 	}
-	k := model.Key(c.Team)
+	k := model.Key(name)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if id, ok := r.teamIDs[k]; ok {
+	if id, ok := created[k]; ok {
 		return id, nil
 	}
-	if st, ok := r.teamFail[k]; ok {
-		return "", errDependency{fmt.Sprintf("depends on %s create_team %s", st, c.Team)}
+	if st, ok := failed[k]; ok {
+		return "", errDependency{fmt.Sprintf("depends on %s create_%s %s", st, kind, name)}
 	}
-	return "", errDependency{fmt.Sprintf("no id for team %s: the plan gives none and no create_team for it ran", c.Team)}
+	return "", errDependency{fmt.Sprintf("no id for %s %s: the plan gives none and no create_%s for it ran", kind, name, kind)}
 }
 
 // noteNotDone remembers a create or add that did not happen (status
