@@ -42,7 +42,7 @@ fuzz:
 clean:
 	rm -rf bin
 
-## lint: go vet, gofmt, staticcheck and actionlint on the workflow recipes
+## lint: staticcheck and actionlint on the workflow recipes (vet and gofmt run in `make test`)
 lint:
 	./scripts/lint.sh
 

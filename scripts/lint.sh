@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# lint.sh: go vet, gofmt, staticcheck, and actionlint on the GitHub Actions
-# recipes. The tools run with `go run PKG@VERSION`, which neither adds them to
-# go.mod/go.sum nor needs them installed; the first run downloads them into
+# lint.sh: staticcheck, and actionlint on the GitHub Actions recipes (go vet
+# and gofmt run once, in `make test`). The tools run with
+# `go run PKG@VERSION`, which neither adds them to go.mod/go.sum nor needs
+# them installed; the first run downloads them into
 # the module cache. actionlint also checks `run:` scripts with ShellCheck
 # when the shellcheck binary is on PATH.
 set -euo pipefail
@@ -13,19 +14,6 @@ ACTIONLINT=${ACTIONLINT:-github.com/rhysd/actionlint/cmd/actionlint@v1.7.12}
 
 status=0
 step() { printf '== %s\n' "$*"; }
-
-step "go vet"
-$GO vet ./... || status=1
-
-step "gofmt"
-files=$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*')
-# shellcheck disable=SC2086 # one argument per file
-unformatted=$(gofmt -l $files)
-if [ -n "$unformatted" ]; then
-  echo "gofmt would change:"
-  echo "$unformatted"
-  status=1
-fi
 
 step "staticcheck ($STATICCHECK)"
 $GO run "$STATICCHECK" ./... || status=1
