@@ -68,12 +68,12 @@ func (f *fakeWriter) SetActive(ctx context.Context, id string, active bool) erro
 	return f.do(ctx, call{Method: "SetActive", ID: id, Arg: fmt.Sprint(active)})
 }
 
-func (f *fakeWriter) SetOrgRole(ctx context.Context, id, role string) error {
-	return f.do(ctx, call{Method: "SetOrgRole", ID: id, Arg: role})
+func (f *fakeWriter) SetOrgRole(ctx context.Context, id string, role model.Role) error {
+	return f.do(ctx, call{Method: "SetOrgRole", ID: id, Arg: string(role)})
 }
 
-func (f *fakeWriter) SetTeamRole(ctx context.Context, id, team, role string) error {
-	return f.do(ctx, call{Method: "SetTeamRole", ID: id, Team: team, Arg: role})
+func (f *fakeWriter) SetTeamRole(ctx context.Context, id, team string, role model.Role) error {
+	return f.do(ctx, call{Method: "SetTeamRole", ID: id, Team: team, Arg: string(role)})
 }
 
 func (f *fakeWriter) AddMembers(ctx context.Context, teamID string, userIDs []string) error {

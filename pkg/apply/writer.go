@@ -21,9 +21,9 @@ type Writer interface {
 	// SetActive deactivates (false) or reactivates (true) the user.
 	SetActive(ctx context.Context, id string, active bool) error
 	// SetOrgRole sets the user's organization role (admin or member).
-	SetOrgRole(ctx context.Context, id, role string) error
+	SetOrgRole(ctx context.Context, id string, role model.Role) error
 	// SetTeamRole sets the user's role in the named team.
-	SetTeamRole(ctx context.Context, id, team, role string) error
+	SetTeamRole(ctx context.Context, id, team string, role model.Role) error
 	// AddMembers adds the users to the team in one PATCH.
 	AddMembers(ctx context.Context, teamID string, userIDs []string) error
 	// RemoveMember removes one user from the team (one operation per PATCH,

@@ -17,7 +17,7 @@ func bigOrg(n int) model.State {
 	for t := range n / 10 {
 		team := model.Team{ID: fmt.Sprintf("g%d", t), Name: fmt.Sprintf("team-%d", t%(n/20+1))}
 		for j := range 20 {
-			team.Members = append(team.Members, model.Member{Email: st.Users[(t*7+j*13)%n].UserName, Role: []string{"", "admin", "viewer"}[j%3]})
+			team.Members = append(team.Members, model.Member{Email: st.Users[(t*7+j*13)%n].UserName, Role: []model.Role{"", "admin", "viewer"}[j%3]})
 		}
 		st.Teams = append(st.Teams, team)
 	}

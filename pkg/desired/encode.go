@@ -115,7 +115,7 @@ func userNode(u model.User, email string) *yaml.Node {
 	if u.ExternalID != "" {
 		addKV(n, "externalId", strNode(u.ExternalID))
 	}
-	if role := strings.ToLower(u.OrgRole); contains(orgRoleValues, role) {
+	if role := strings.ToLower(string(u.OrgRole)); contains(orgRoleValues, role) {
 		addKV(n, "orgRole", strNode(role))
 	} else if u.OrgRole != "" {
 		n.HeadComment = fmt.Sprintf("org role %q left unmanaged: wbsync sets only admin or member", u.OrgRole)
@@ -137,7 +137,7 @@ func teamNode(t model.Team, sharing int, written map[string]string) *yaml.Node {
 		addKV(n, "id", strNode(t.ID))
 	}
 	if t.Membership == model.Additive {
-		addKV(n, "membership", strNode(model.Additive))
+		addKV(n, "membership", strNode(string(model.Additive)))
 	}
 	var ms []model.Member
 	seen := map[string]bool{}
@@ -148,7 +148,7 @@ func teamNode(t model.Team, sharing int, written map[string]string) *yaml.Node {
 		if e, ok := written[model.Key(m.Email)]; ok {
 			m.Email = e
 		}
-		m.Role = teamRole(m.Role)
+		m.Role = m.Role.Norm()
 		ms = append(ms, m)
 	}
 	sortMembers(ms)
@@ -165,7 +165,7 @@ func teamNode(t model.Team, sharing int, written map[string]string) *yaml.Node {
 		}
 		mn := &yaml.Node{Kind: yaml.MappingNode}
 		addKV(mn, "email", strNode(m.Email))
-		addKV(mn, "role", strNode(m.Role))
+		addKV(mn, "role", strNode(string(m.Role)))
 		list.Content = append(list.Content, mn)
 	}
 	if len(list.Content) == 0 {
@@ -178,7 +178,7 @@ func teamNode(t model.Team, sharing int, written map[string]string) *yaml.Node {
 func policyNode(p model.Policy) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.MappingNode}
 	if p.UnmanagedUsers != "" {
-		addKV(n, "unmanagedUsers", strNode(p.UnmanagedUsers))
+		addKV(n, "unmanagedUsers", strNode(string(p.UnmanagedUsers)))
 	}
 	if len(p.Protected) > 0 {
 		list := &yaml.Node{Kind: yaml.SequenceNode}

@@ -36,7 +36,8 @@ func observedOrg() model.State {
 
 func TestEncodeExport(t *testing.T) {
 	pol := &model.Policy{UnmanagedUsers: "ignore", Protected: []string{"*@svc.example.com"},
-		MaxDeactivations: model.Limit{Set: true, Value: 5}, MaxMemberRemovals: model.Limit{Set: true, Value: 20, Percent: true}}
+		MaxDeactivations: model.Limit{Set: true, Value: 5}, MaxMemberRemovals: model.Limit{Set: true, Value: 20, Percent: true},
+		UnreportedRoles: model.RolesSkip, UnmanagedGracePeriod: model.DefaultGracePeriod}
 	var buf bytes.Buffer
 	if err := Encode(&buf, observedOrg(), EncodeOptions{Header: "exported from https://api.wandb.ai/scim\nat 2026-01-02T03:04:05Z", Policy: pol}); err != nil {
 		t.Fatal(err)
@@ -171,7 +172,7 @@ func TestCountsAndDefaults(t *testing.T) {
 	if u, tm, mb := m.Counts(); u != 2 || tm != 2 || mb != 3 {
 		t.Errorf("Counts() = %d, %d, %d", u, tm, mb)
 	}
-	want := model.Policy{UnmanagedUsers: model.UnmanagedIgnore}
+	want := model.Policy{UnmanagedUsers: model.UnmanagedIgnore, UnreportedRoles: model.RolesSkip, UnmanagedGracePeriod: model.DefaultGracePeriod}
 	if d := cmp.Diff(want, m.Policy); d != "" {
 		t.Error(d)
 	}

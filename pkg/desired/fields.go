@@ -25,7 +25,7 @@ func (l *loader) loadPolicy(fi int, f field) {
 		switch f.name {
 		case "unmanagedUsers":
 			if s, ok := l.enum(fi, f, unmanagedValues); ok {
-				l.policy.UnmanagedUsers = s
+				l.policy.UnmanagedUsers = model.UnmanagedPolicy(s)
 			}
 		case "protected":
 			l.loadProtected(fi, f)
@@ -142,10 +142,11 @@ func (l *loader) loadUsers(fi int, f field) {
 			case "externalId":
 				r.u.ExternalID, _ = l.nonEmpty(fi, f, " (omit it to leave the externalId unmanaged)")
 			case "orgRole":
-				if s, ok := l.str(fi, f); ok && strings.EqualFold(s, model.RoleViewer) {
+				if s, ok := l.str(fi, f); ok && strings.EqualFold(s, string(model.RoleViewer)) {
 					l.addf(at(fi, f.val), "orgRole viewer is refused: W&B turns it into member with viewer seats and resets ALL of the user's team and project roles to viewer; use member (and set team roles per team)")
 				} else if ok {
-					r.u.OrgRole, _ = l.enum(fi, f, orgRoleValues)
+					role, _ := l.enum(fi, f, orgRoleValues)
+					r.u.OrgRole = model.Role(role)
 				}
 			case "active":
 				r.activeAt = at(fi, f.val)
@@ -201,7 +202,7 @@ func (l *loader) loadTeams(fi int, f field) {
 				r.t.ID, _ = l.nonEmpty(fi, f, " (omit it to match the team by name)")
 			case "membership":
 				if s, ok := l.enum(fi, f, membershipValues); ok {
-					r.t.Membership = s
+					r.t.Membership = model.Membership(s)
 				}
 			case "members":
 				members = &f
@@ -239,7 +240,7 @@ func (l *loader) loadMembers(fi int, f field, r *teamRec) {
 					mr.m.Email, mr.ok = l.email(fi, f)
 				case "role":
 					if s, ok := l.nonEmpty(fi, f, " (admin, member, viewer or a custom role name)"); ok {
-						mr.m.Role = teamRole(s)
+						mr.m.Role = model.NormRole(s)
 					}
 				}
 			}
@@ -261,15 +262,4 @@ func (l *loader) loadMembers(fi int, f field, r *teamRec) {
 		r.members = append(r.members, mr)
 		r.t.Members = append(r.t.Members, mr.m)
 	}
-}
-
-// teamRole lower-cases predefined roles (W&B treats them case-insensitively)
-// and keeps custom role names as written.
-func teamRole(s string) string {
-	for _, p := range predefinedRoles {
-		if strings.EqualFold(s, p) {
-			return p
-		}
-	}
-	return s
 }

@@ -34,6 +34,7 @@ type loader struct {
 	versionAt *pos
 	policyAt  *pos
 	policy    model.Policy
+	graceSet  bool // policy.unmanagedGracePeriod was given (0 disables)
 	protected []protectedRec
 	users     []userRec
 	teams     []teamRec

@@ -1,8 +1,6 @@
 package desired
 
 import (
-	"path"
-
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
@@ -25,6 +23,12 @@ func (l *loader) merge() *Manifest {
 	if m.Policy.UnmanagedUsers == "" {
 		m.Policy.UnmanagedUsers = model.UnmanagedIgnore
 	}
+	if m.Policy.UnreportedRoles == "" {
+		m.Policy.UnreportedRoles = model.RolesSkip
+	}
+	if !l.graceSet {
+		m.Policy.UnmanagedGracePeriod = model.DefaultGracePeriod
+	}
 
 	byKey := map[string]*userRec{}
 	declared := map[string]bool{}
@@ -43,7 +47,7 @@ func (l *loader) merge() *Manifest {
 		declared[r.u.Email] = true
 		if !r.u.Active {
 			for _, p := range l.protected {
-				if matches(p.pattern, k) {
+				if model.MatchesProtected(p.pattern, k) {
 					l.addf(r.activeAt, "user %s is protected (%q in policy.protected at %s) but marked active: false; a protected user is never deactivated", r.u.Email, p.pattern, l.where(p.at))
 					break
 				}
@@ -92,14 +96,4 @@ func (l *loader) merge() *Manifest {
 		}
 	}
 	return m
-}
-
-// matches reports whether the lower-cased protected entry pat covers the
-// user key k, as model.Policy.IsProtected does.
-func matches(pat, k string) bool {
-	if pat == k {
-		return true
-	}
-	ok, err := path.Match(pat, k)
-	return err == nil && ok
 }

@@ -3,7 +3,6 @@ package diff
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/wbsync/wbsync/pkg/model"
 )
@@ -230,15 +229,4 @@ func (p *planner) protected(names ...string) bool {
 		}
 	}
 	return false
-}
-
-// normRole lower-cases the predefined roles (W&B treats them
-// case-insensitively) and keeps custom role names as written.
-func normRole(r string) string {
-	r = strings.TrimSpace(r)
-	switch l := strings.ToLower(r); l {
-	case model.RoleAdmin, model.RoleMember, model.RoleViewer:
-		return l
-	}
-	return r
 }

@@ -71,7 +71,7 @@ func TestComputeTeams(t *testing.T) {
 
 func TestComputeRoles(t *testing.T) {
 	a, b := "a@x.com", "b@x.com"
-	role := func(u model.User, r string) model.User { u.OrgRole = r; return u }
+	role := func(u model.User, r model.Role) model.User { u.OrgRole = r; return u }
 	runCompute(t, []computeCase{
 		{
 			name:    "org role set where it differs from a known role; unknown left alone",
@@ -110,7 +110,7 @@ func TestComputeRoles(t *testing.T) {
 		{
 			name:    "team role read from the user's teamRoles when the member has none",
 			want:    state(users(du(a)), dt("ml", model.Additive, dm(a, "member"))),
-			have:    state(users(with(lu("ua", a), func(u *model.User) { u.TeamRoles = map[string]string{"ML": "admin"} })), lt("g", "ml", lm("ua", a, ""))),
+			have:    state(users(with(lu("ua", a), func(u *model.User) { u.TeamRoles = map[string]model.Role{"ML": "admin"} })), lt("g", "ml", lm("ua", a, ""))),
 			changes: []Change{{Action: SetTeamRole, Team: "ml", TeamID: "g", User: a, UserID: "ua", Role: "member", From: "admin"}},
 		},
 		{

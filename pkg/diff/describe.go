@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/wbsync/wbsync/pkg/model"
 )
 
 // Describe returns a one-line human description of a change, as the apply
@@ -44,7 +46,7 @@ func Describe(c Change) string {
 	return s
 }
 
-func roleOr(r string) string {
+func roleOr(r model.Role) model.Role {
 	if r == "" {
 		return "member"
 	}

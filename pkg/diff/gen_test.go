@@ -42,8 +42,8 @@ func generate(r *rand.Rand, o genOptions) genInput {
 		g.policy.MaxDeactivations = model.Limit{Set: true, Value: 1 << 30}
 		g.policy.MaxMemberRemovals = model.Limit{Set: true, Value: 1 << 30}
 	}
-	roles := []string{model.RoleMember, model.RoleAdmin, model.RoleViewer, "Reviewer"}
-	orgRoles := []string{model.RoleMember, model.RoleAdmin}
+	roles := []model.Role{model.RoleMember, model.RoleAdmin, model.RoleViewer, "Reviewer"}
+	orgRoles := []model.Role{model.RoleMember, model.RoleAdmin}
 	pick := func(p int) bool { return r.Intn(100) < p }
 	caseMix := func(s string) string {
 		if pick(15) {
@@ -105,7 +105,7 @@ func generate(r *rand.Rand, o genOptions) genInput {
 				l.ExternalID = fmt.Sprintf("ext-%d", i)
 			}
 			if g.rolesKnown {
-				l.OrgRole = []string{model.RoleMember, model.RoleMember, model.RoleAdmin, model.RoleViewer}[r.Intn(4)]
+				l.OrgRole = []model.Role{model.RoleMember, model.RoleMember, model.RoleAdmin, model.RoleViewer}[r.Intn(4)]
 			}
 			g.have.Users = append(g.have.Users, l)
 			liveIDs = append(liveIDs, id)
@@ -162,7 +162,7 @@ func generate(r *rand.Rand, o genOptions) genInput {
 					continue
 				}
 				seenID[liveIDs[j]] = true
-				role := ""
+				role := model.Role("")
 				if g.rolesKnown {
 					role = roles[r.Intn(len(roles))]
 				}

@@ -116,7 +116,7 @@ func lineText(c Change) string {
 	case UpdateUser:
 		s = "update " + updateText(c)
 	case SetOrgRole:
-		s = "org role → " + c.Role
+		s = "org role → " + string(c.Role)
 		if c.From != "" {
 			s = fmt.Sprintf("org role %s → %s", c.From, c.Role)
 		}

@@ -13,7 +13,7 @@ func lu(id, email string) model.User {
 }
 
 // dt is a desired team.
-func dt(name, membership string, members ...model.Member) model.Team {
+func dt(name string, membership model.Membership, members ...model.Member) model.Team {
 	if members == nil {
 		members = []model.Member{}
 	}
@@ -29,10 +29,10 @@ func lt(id, name string, members ...model.Member) model.Team {
 }
 
 // dm is a desired member.
-func dm(email, role string) model.Member { return model.Member{Email: email, Role: role} }
+func dm(email string, role model.Role) model.Member { return model.Member{Email: email, Role: role} }
 
 // lm is a live member.
-func lm(id, email, role string) model.Member {
+func lm(id, email string, role model.Role) model.Member {
 	return model.Member{UserID: id, Email: email, Role: role}
 }
 

@@ -22,7 +22,7 @@ func (p *planner) limits() (Limits, []Block) {
 	for _, u := range p.have.Users {
 		if u.Active {
 			l.ActiveUsers++
-			if normRole(u.OrgRole) == model.RoleAdmin {
+			if u.OrgRole.Norm() == model.RoleAdmin {
 				admins++
 			}
 		}

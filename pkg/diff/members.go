@@ -33,7 +33,7 @@ func (p *planner) planMembers(dt model.Team, lt int, ts *teamState) {
 		if !ok {
 			continue // an undeclared member is a manifest error
 		}
-		role := normRole(m.Role)
+		role := m.Role.Norm()
 		if role == "" {
 			role = model.RoleMember
 		}
@@ -65,7 +65,7 @@ func (p *planner) planMembers(dt model.Team, lt int, ts *teamState) {
 		if li >= 0 && ts.liveGen[li] == gen {
 			m := live.Members[ts.livePos[li]]
 			if have := liveTeamRole(m, p.have.Users[li], teamName); have != "" && have != role {
-				p.add(Change{Action: SetTeamRole, Team: teamName, TeamID: teamID, User: name, UserID: uid, Role: role, From: have})
+				p.add(Change{Action: SetTeamRole, Team: teamName, TeamID: teamID, User: name, UserID: uid, Role: role, From: string(have)})
 			}
 			continue
 		}

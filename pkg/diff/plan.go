@@ -47,7 +47,7 @@ type Change struct {
 	TeamID string `json:"team_id,omitempty"`
 	// Role is the role set (set_org_role, set_team_role) or given on add
 	// (add_member; "member" unless the manifest says otherwise).
-	Role string `json:"role,omitempty"`
+	Role model.Role `json:"role,omitempty"`
 	// From is the previous value of what the change replaces (a role, a
 	// display name), where known.
 	From string `json:"from,omitempty"`

@@ -196,7 +196,7 @@ func checkConverged(t *testing.T, seed int, g genInput, p Plan, st model.State) 
 			if !ok {
 				t.Fatalf("seed %d: team %s lacks %s", seed, dt.Name, d.UserName)
 			}
-			if g.rolesKnown && got.Role != normRole(m.Role) {
+			if g.rolesKnown && got.Role != m.Role.Norm() {
 				t.Fatalf("seed %d: team %s: %s has role %q, want %q", seed, dt.Name, d.UserName, got.Role, m.Role)
 			}
 		}

@@ -12,7 +12,7 @@ import (
 // Compute. rolesKnown says whether the server reports roles afterwards.
 func simulate(have model.State, p Plan, dep model.Deployment, rolesKnown bool) (model.State, error) {
 	st := cloneState(have)
-	reported := func(r string) string {
+	reported := func(r model.Role) model.Role {
 		if rolesKnown {
 			return r
 		}
@@ -148,7 +148,7 @@ func cloneState(s model.State) model.State {
 	c := model.State{Users: make([]model.User, len(s.Users)), Teams: make([]model.Team, len(s.Teams))}
 	for i, u := range s.Users {
 		if u.TeamRoles != nil {
-			m := make(map[string]string, len(u.TeamRoles))
+			m := make(map[string]model.Role, len(u.TeamRoles))
 			for k, v := range u.TeamRoles {
 				m[k] = v
 			}

@@ -11,12 +11,12 @@ import (
 // teamState is the per-team scratch space, reused across teams.
 type teamState struct {
 	gen     int32
-	liveGen []int32  // live user → gen when a member of the current live team
-	livePos []int32  // live user → position in the current live team's members
-	keepGen []int32  // live user → gen when listed in the current desired team
-	wantGen []int32  // desired user → gen when listed in the current desired team
-	roleOf  []string // desired user → role in the current desired team
-	order   []int    // desired users of the current team, deduplicated
+	liveGen []int32      // live user → gen when a member of the current live team
+	livePos []int32      // live user → position in the current live team's members
+	keepGen []int32      // live user → gen when listed in the current desired team
+	wantGen []int32      // desired user → gen when listed in the current desired team
+	roleOf  []model.Role // desired user → role in the current desired team
+	order   []int        // desired users of the current team, deduplicated
 }
 
 // planTeams matches desired teams to live ones (pinned ids first, then
@@ -36,7 +36,7 @@ func (p *planner) planTeams() {
 		livePos: make([]int32, len(p.have.Users)),
 		keepGen: make([]int32, len(p.have.Users)),
 		wantGen: make([]int32, len(p.want.Users)),
-		roleOf:  make([]string, len(p.want.Users)),
+		roleOf:  make([]model.Role, len(p.want.Users)),
 	}
 	claimed := make(map[int]bool)
 	// Pinned teams first, so a name match never takes a pinned team.
@@ -154,17 +154,17 @@ func (p *planner) resolve(m model.Member) int {
 }
 
 // liveTeamRole is the known role of live user l in live team t ("" unknown).
-func liveTeamRole(m model.Member, l model.User, team string) string {
-	if r := normRole(m.Role); r != "" {
+func liveTeamRole(m model.Member, l model.User, team string) model.Role {
+	if r := m.Role.Norm(); r != "" {
 		return r
 	}
 	if r, ok := l.TeamRoles[team]; ok {
-		return normRole(r)
+		return r.Norm()
 	}
-	best, role := "", ""
+	best, role := "", model.Role("")
 	for n, r := range l.TeamRoles {
 		if strings.EqualFold(n, team) && (best == "" || n < best) {
-			best, role = n, normRole(r)
+			best, role = n, r.Norm()
 		}
 	}
 	return role

@@ -57,7 +57,7 @@ func (p *planner) planUsers() {
 // newUserRole plans the org role of a user the plan creates: W&B makes new
 // users members, so only admin needs a change.
 func (p *planner) newUserRole(d model.User) {
-	switch normRole(d.OrgRole) {
+	switch d.OrgRole.Norm() {
 	case model.RoleAdmin:
 		p.add(Change{Action: SetOrgRole, User: wantName(d), Role: model.RoleAdmin, Reason: reasonNewAdmin})
 		p.adminsGained++
@@ -75,7 +75,7 @@ func (p *planner) warnViewer(d model.User) {
 // server reported a different one (an unknown live role is left alone, so
 // plans converge on servers that do not report roles).
 func (p *planner) orgRole(d model.User, l model.User) {
-	want, have := normRole(d.OrgRole), normRole(l.OrgRole)
+	want, have := d.OrgRole.Norm(), l.OrgRole.Norm()
 	if want == "" || have == "" || want == have {
 		return
 	}
@@ -83,7 +83,7 @@ func (p *planner) orgRole(d model.User, l model.User) {
 		p.warnViewer(d)
 		return
 	}
-	p.add(Change{Action: SetOrgRole, User: wantName(d), UserID: l.ID, Role: want, From: have})
+	p.add(Change{Action: SetOrgRole, User: wantName(d), UserID: l.ID, Role: want, From: string(have)})
 	switch {
 	case want == model.RoleAdmin:
 		p.adminsGained++
@@ -126,7 +126,7 @@ func (p *planner) deactivate(li int, name, reason string) {
 		return
 	}
 	p.add(Change{Action: DeactivateUser, User: name, UserID: l.ID, Reason: reason})
-	if normRole(l.OrgRole) == model.RoleAdmin {
+	if l.OrgRole.Norm() == model.RoleAdmin {
 		p.adminsLost++
 	}
 	if p.saas {

@@ -1,17 +1,19 @@
 // Package model holds the state wbsync reasons about: users, teams, memberships
 // and the manifest's policy, with the normalisation rules every other package
-// shares. It is pure data: it imports the standard library only and does no I/O.
+// shares (keys, roles, protected patterns, the manifest digest). It is pure
+// data: it imports the standard library only and does no I/O.
 package model
 
 import (
 	"path"
 	"strings"
+	"time"
 )
 
 // Deployment names which W&B SCIM implementation answers.
 type Deployment string
 
-// The two W&B SCIM implementations (see wandb-scim.md).
+// The two W&B SCIM implementations (docs/wandb-api.md).
 const (
 	// SaaS is W&B Multi-tenant Cloud (api.wandb.ai): deactivation removes the
 	// user from the organization and reactivation is refused.
@@ -21,42 +23,101 @@ const (
 	Dedicated Deployment = "dedicated"
 )
 
+// Membership is how a manifest team treats live members it does not list.
+type Membership string
+
 // Membership modes of a team.
 const (
 	// Authoritative teams lose members the manifest does not list.
-	Authoritative = "authoritative"
+	Authoritative Membership = "authoritative"
 	// Additive teams only gain members.
-	Additive = "additive"
+	Additive Membership = "additive"
 )
+
+// UnmanagedPolicy is what happens to live users absent from the manifest.
+type UnmanagedPolicy string
 
 // Unmanaged-user policies.
 const (
-	UnmanagedIgnore     = "ignore"
-	UnmanagedDeactivate = "deactivate"
+	UnmanagedIgnore     UnmanagedPolicy = "ignore"
+	UnmanagedDeactivate UnmanagedPolicy = "deactivate"
 )
+
+// UnreportedRolesPolicy is what wbsync does with declared roles the server
+// does not report on reads.
+type UnreportedRolesPolicy string
+
+// Unreported-role policies.
+const (
+	// RolesSkip plans no role change the read cannot confirm (default).
+	RolesSkip UnreportedRolesPolicy = "skip"
+	// RolesEnforce sends the declared roles anyway, as unverified changes.
+	RolesEnforce UnreportedRolesPolicy = "enforce"
+)
+
+// DefaultGracePeriod is policy.unmanagedGracePeriod when the manifest sets
+// none: unmanaged users created more recently are not deactivated.
+const DefaultGracePeriod = 7 * 24 * time.Hour
+
+// Role is an organization or team role: one of the predefined roles
+// (lower-case) or a custom team role name (case-sensitive, as written).
+type Role string
 
 // Predefined roles.
 const (
-	RoleAdmin  = "admin"
-	RoleMember = "member"
-	RoleViewer = "viewer"
+	RoleAdmin  Role = "admin"
+	RoleMember Role = "member"
+	RoleViewer Role = "viewer"
 )
+
+// NormRole trims r and lower-cases the predefined roles (W&B treats them
+// case-insensitively); a custom role name is kept as written.
+func NormRole(r string) Role {
+	r = strings.TrimSpace(r)
+	switch l := Role(strings.ToLower(r)); l {
+	case RoleAdmin, RoleMember, RoleViewer:
+		return l
+	}
+	return Role(r)
+}
+
+// Norm is NormRole(string(r)).
+func (r Role) Norm() Role { return NormRole(string(r)) }
+
+// Predefined reports whether r is admin, member or viewer (any case).
+func (r Role) Predefined() bool {
+	switch NormRole(string(r)) {
+	case RoleAdmin, RoleMember, RoleViewer:
+		return true
+	}
+	return false
+}
 
 // User is one W&B user. In the desired state it comes from the manifest (ID
 // empty, optional fields empty when the manifest leaves them unmanaged); in the
 // observed state it comes from SCIM.
 type User struct {
-	ID          string `json:"id,omitempty"`          // SCIM id; empty in the desired state
-	UserName    string `json:"userName"`              // W&B userName; the email in the manifest
-	Email       string `json:"email,omitempty"`       // primary email
-	DisplayName string `json:"displayName,omitempty"` // desired: "" = not managed
-	ExternalID  string `json:"externalId,omitempty"`  // desired: "" = not managed
-	OrgRole     string `json:"orgRole,omitempty"`     // admin | member; desired: "" = not managed; observed: "" = unknown
-	Active      bool   `json:"active"`
+	ID string `json:"id,omitempty"` // SCIM id; empty in the desired state
+	// UserName is the W&B userName, a handle such as "dev-user2" or an
+	// email. Desired: the manifest's username, else its email.
+	UserName string `json:"userName"`
+	// Email is the primary email (observed: the primary, else the first).
+	Email string `json:"email,omitempty"`
+	// Emails are every email value of the observed user, primary first
+	// (nil in the desired state).
+	Emails      []string `json:"emails,omitempty"`
+	DisplayName string   `json:"displayName,omitempty"` // desired: "" = not managed
+	ExternalID  string   `json:"externalId,omitempty"`  // desired: "" = not managed
+	OrgRole     Role     `json:"orgRole,omitempty"`     // admin | member; desired: "" = not managed; observed: "" = not reported
+	Active      bool     `json:"active"`
 	// TeamRoles is the observed user's role per team name, from the SCIM
-	// teamRoles attribute; nil when the server did not say.
-	TeamRoles map[string]string `json:"teamRoles,omitempty"`
-	ETag      string            `json:"etag,omitempty"`
+	// teamRoles attribute; nil when the server did not report it.
+	TeamRoles map[string]Role `json:"teamRoles,omitempty"`
+	ETag      string          `json:"etag,omitempty"`
+	// Created and LastModified are the observed meta.created and
+	// meta.lastModified (zero when the server does not report them).
+	Created      time.Time `json:"created,omitzero"`
+	LastModified time.Time `json:"lastModified,omitzero"`
 }
 
 // Key is the user's matching key: the lower-cased userName.
@@ -74,7 +135,7 @@ type Member struct {
 	Display string `json:"display,omitempty"`
 	// Role is the team role: desired "member" unless the manifest says
 	// otherwise; observed from the user's teamRoles, "" when unknown.
-	Role string `json:"role,omitempty"`
+	Role Role `json:"role,omitempty"`
 }
 
 // Team is one W&B team (a SCIM Group).
@@ -82,9 +143,9 @@ type Team struct {
 	ID   string `json:"id,omitempty"` // SCIM group id; in the desired state the optional pin
 	Name string `json:"name"`
 	// Membership is Authoritative or Additive (desired only).
-	Membership string   `json:"membership,omitempty"`
-	Members    []Member `json:"members"`
-	ETag       string   `json:"etag,omitempty"`
+	Membership Membership `json:"membership,omitempty"`
+	Members    []Member   `json:"members"`
+	ETag       string     `json:"etag,omitempty"`
 }
 
 // State is a whole organization: desired (from the manifest) or observed
@@ -116,26 +177,39 @@ func (l Limit) Resolve(base int, def func(base int) int) int {
 // Policy is the manifest's policy section.
 type Policy struct {
 	// UnmanagedUsers is UnmanagedIgnore (default) or UnmanagedDeactivate.
-	UnmanagedUsers string `json:"unmanagedUsers"`
+	UnmanagedUsers UnmanagedPolicy `json:"unmanagedUsers"`
 	// Protected are lower-cased emails or path.Match globs: never
 	// deactivated, never removed from a team.
 	Protected         []string `json:"protected,omitempty"`
 	MaxDeactivations  Limit    `json:"maxDeactivations"`
 	MaxMemberRemovals Limit    `json:"maxMemberRemovals"`
+	// UnreportedRoles is RolesSkip (default) or RolesEnforce.
+	UnreportedRoles UnreportedRolesPolicy `json:"unreportedRoles,omitempty"`
+	// UnmanagedGracePeriod spares unmanaged users created more recently
+	// from deactivation (0 disables it). The loader fills the default.
+	UnmanagedGracePeriod time.Duration `json:"unmanagedGracePeriod"`
 }
 
-// IsProtected reports whether the email matches a protected entry.
+// IsProtected reports whether the email (or userName) matches a protected
+// entry.
 func (p Policy) IsProtected(email string) bool {
 	k := Key(email)
 	for _, pat := range p.Protected {
-		if pat == k {
-			return true
-		}
-		if ok, err := path.Match(pat, k); err == nil && ok {
+		if MatchesProtected(pat, k) {
 			return true
 		}
 	}
 	return false
+}
+
+// MatchesProtected reports whether the lower-cased protected entry pat (an
+// email or a path.Match glob) covers the key k.
+func MatchesProtected(pat, k string) bool {
+	if pat == k {
+		return true
+	}
+	ok, err := path.Match(pat, k)
+	return err == nil && ok
 }
 
 // Key normalises an email or userName for matching: trimmed and lower-cased.

@@ -91,22 +91,22 @@ func wantFromSeed(t *testing.T, seed []byte) model.State {
 	if err != nil {
 		t.Fatal(err)
 	}
-	roles := map[string]map[string]string{}
+	roles := map[string]map[string]model.Role{}
 	var out model.State
 	for _, tm := range st.Teams {
 		mt := model.Team{ID: tm.Name, Name: tm.Name, Members: []model.Member{}}
 		for _, m := range tm.Members {
-			mt.Members = append(mt.Members, model.Member{UserID: m.UserName, Email: m.UserName, Display: m.UserName, Role: m.Role})
+			mt.Members = append(mt.Members, model.Member{UserID: m.UserName, Email: m.UserName, Display: m.UserName, Role: model.Role(m.Role)})
 			if roles[m.UserName] == nil {
-				roles[m.UserName] = map[string]string{}
+				roles[m.UserName] = map[string]model.Role{}
 			}
-			roles[m.UserName][tm.Name] = m.Role
+			roles[m.UserName][tm.Name] = model.Role(m.Role)
 		}
 		out.Teams = append(out.Teams, mt)
 	}
 	for _, u := range st.Users {
 		out.Users = append(out.Users, model.User{ID: u.UserName, UserName: u.UserName, Email: u.Email,
-			DisplayName: u.DisplayName, ExternalID: u.ExternalID, OrgRole: u.OrganizationRole, Active: u.Active,
+			DisplayName: u.DisplayName, ExternalID: u.ExternalID, OrgRole: model.Role(u.OrganizationRole), Active: u.Active,
 			TeamRoles: roles[u.UserName]})
 	}
 	return canonical(out)

@@ -80,14 +80,14 @@ func Build(users []scim.User, groups []scim.Group) (model.State, error) {
 			Email:       u.PrimaryEmail(),
 			DisplayName: u.DisplayName,
 			ExternalID:  u.ExternalID,
-			OrgRole:     strings.ToLower(strings.TrimSpace(u.OrganizationRole)),
+			OrgRole:     model.NormRole(u.OrganizationRole),
 			Active:      u.Active,
 			ETag:        u.ETag,
 		}
 		if len(u.TeamRoles) > 0 {
-			mu.TeamRoles = make(map[string]string, len(u.TeamRoles))
+			mu.TeamRoles = make(map[string]model.Role, len(u.TeamRoles))
 			for _, r := range u.TeamRoles {
-				mu.TeamRoles[r.TeamName] = normRole(r.RoleName)
+				mu.TeamRoles[r.TeamName] = model.NormRole(r.RoleName)
 			}
 		}
 		st.Users = append(st.Users, mu)
@@ -135,29 +135,18 @@ func Build(users []scim.User, groups []scim.Group) (model.State, error) {
 
 // teamRole is the user's role in the named team from teamRoles ("" unknown):
 // an exact name match first, then a case-insensitive one.
-func teamRole(u *scim.User, team string) string {
+func teamRole(u *scim.User, team string) model.Role {
 	for _, r := range u.TeamRoles {
 		if r.TeamName == team {
-			return normRole(r.RoleName)
+			return model.NormRole(r.RoleName)
 		}
 	}
 	for _, r := range u.TeamRoles {
 		if strings.EqualFold(r.TeamName, team) {
-			return normRole(r.RoleName)
+			return model.NormRole(r.RoleName)
 		}
 	}
 	return ""
-}
-
-// normRole lower-cases the predefined roles (W&B treats them
-// case-insensitively) and keeps custom role names as they are.
-func normRole(r string) string {
-	r = strings.TrimSpace(r)
-	switch l := strings.ToLower(r); l {
-	case model.RoleAdmin, model.RoleMember, model.RoleViewer:
-		return l
-	}
-	return r
 }
 
 // Fingerprint hashes the relevant fields of a state sorted as Build sorts it
@@ -165,9 +154,10 @@ func normRole(r string) string {
 // so the server's list order does not matter.
 func Fingerprint(st model.State) string {
 	type user struct {
-		ID, UserName, Email, DisplayName, ExternalID, OrgRole string
-		Active                                                bool
-		TeamRoles                                             map[string]string
+		ID, UserName, Email, DisplayName, ExternalID string
+		OrgRole                                      model.Role
+		Active                                       bool
+		TeamRoles                                    map[string]model.Role
 	}
 	type team struct {
 		ID, Name string

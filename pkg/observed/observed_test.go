@@ -79,7 +79,7 @@ func TestFetchResolvesMembersAndSorts(t *testing.T) {
 		Users: []model.User{
 			{ID: "u1", UserName: "Alice@example.com", Email: "alice@example.com", ExternalID: "ext-1", Active: false},
 			{ID: "u2", UserName: "bob@example.com", Email: "bob@example.com", DisplayName: "Bob", OrgRole: "admin",
-				Active: true, ETag: `W/"2"`, TeamRoles: map[string]string{"ml": "admin", "infra": "custom-Role"}},
+				Active: true, ETag: `W/"2"`, TeamRoles: map[string]model.Role{"ml": "admin", "infra": "custom-Role"}},
 		},
 		Teams: []model.Team{
 			{ID: "g1", Name: "infra", Members: []model.Member{{UserID: "u2", Email: "bob@example.com", Role: "custom-Role"}}},

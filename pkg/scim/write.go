@@ -248,11 +248,11 @@ func (c *Client) SetActive(ctx context.Context, id string, active bool) error {
 // SetOrgRole sets the user's organization role: admin or member. "viewer" is
 // refused locally: W&B's deprecated viewer org role also turns every team and
 // project role of the user into viewer.
-func (c *Client) SetOrgRole(ctx context.Context, id, role string) error {
+func (c *Client) SetOrgRole(ctx context.Context, id string, role model.Role) error {
 	if c.readOnly {
 		return ErrReadOnly
 	}
-	r := strings.ToLower(strings.TrimSpace(role))
+	r := role.Norm()
 	switch r {
 	case model.RoleAdmin, model.RoleMember:
 	case model.RoleViewer:
@@ -271,12 +271,12 @@ func (c *Client) SetOrgRole(ctx context.Context, id, role string) error {
 }
 
 // SetTeamRole sets the user's role in the named team through teamRoles.
-func (c *Client) SetTeamRole(ctx context.Context, id, team, role string) error {
+func (c *Client) SetTeamRole(ctx context.Context, id, team string, role model.Role) error {
 	if c.readOnly {
 		return ErrReadOnly
 	}
 	err := c.patch(ctx, userPath(id), patchOp{Op: "replace", Path: "teamRoles",
-		Value: []teamRoleBody{{TeamName: team, RoleName: role}}})
+		Value: []teamRoleBody{{TeamName: team, RoleName: string(role)}}})
 	if err != nil {
 		return fmt.Errorf("set the role of %s in team %s to %s: %w", c.who(id), team, role, err)
 	}
