@@ -9,11 +9,7 @@
 package desired
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/wbsync/wbsync/pkg/model"
@@ -97,69 +93,6 @@ func Parse(srcs []Source) (*Manifest, error) {
 		return nil, l.problems()
 	}
 	m.Files = files
-	m.Digest = Digest(m.State, m.Policy)
+	m.Digest = model.Digest(m.State, m.Policy)
 	return m, nil
-}
-
-// Digest returns "sha256:<hex>" over a canonical JSON of the state and
-// policy: users sorted by key, teams by name key and id, members by email key,
-// protected entries sorted. Parse sets Manifest.Digest with it.
-func Digest(st model.State, p model.Policy) string {
-	c := canonical(st)
-	p.Protected = append([]string(nil), p.Protected...)
-	sort.Strings(p.Protected)
-	b, err := json.Marshal(struct {
-		State  model.State  `json:"state"`
-		Policy model.Policy `json:"policy"`
-	}{c, p})
-	if err != nil { // cannot happen: plain data
-		panic(fmt.Sprintf("desired: marshal digest: %v", err))
-	}
-	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:])
-}
-
-// canonical returns a sorted deep copy of st.
-func canonical(st model.State) model.State {
-	c := model.State{Users: append([]model.User{}, st.Users...), Teams: make([]model.Team, len(st.Teams))}
-	sort.SliceStable(c.Users, func(i, j int) bool {
-		a, b := c.Users[i], c.Users[j]
-		if a.Key() != b.Key() {
-			return a.Key() < b.Key()
-		}
-		return a.UserName < b.UserName
-	})
-	for i, t := range st.Teams {
-		t.Members = append([]model.Member{}, t.Members...)
-		sortMembers(t.Members)
-		c.Teams[i] = t
-	}
-	sortTeams(c.Teams)
-	return c
-}
-
-func sortTeams(ts []model.Team) {
-	sort.SliceStable(ts, func(i, j int) bool {
-		a, b := ts[i], ts[j]
-		if ka, kb := model.Key(a.Name), model.Key(b.Name); ka != kb {
-			return ka < kb
-		}
-		if a.Name != b.Name {
-			return a.Name < b.Name
-		}
-		return a.ID < b.ID
-	})
-}
-
-func sortMembers(ms []model.Member) {
-	sort.SliceStable(ms, func(i, j int) bool {
-		a, b := ms[i], ms[j]
-		if ka, kb := model.Key(a.Email), model.Key(b.Email); ka != kb {
-			return ka < kb
-		}
-		if a.Email != b.Email {
-			return a.Email < b.Email
-		}
-		return a.Role < b.Role
-	})
 }

@@ -66,7 +66,7 @@ func Encode(w io.Writer, st model.State, opts EncodeOptions) error {
 	addKV(root, "users", usersNode)
 
 	teams := append([]model.Team(nil), st.Teams...)
-	sortTeams(teams)
+	model.SortTeams(teams)
 	shared := map[string]int{}
 	for _, t := range teams {
 		shared[model.Key(t.Name)]++
@@ -151,7 +151,7 @@ func teamNode(t model.Team, sharing int, written map[string]string) *yaml.Node {
 		m.Role = m.Role.Norm()
 		ms = append(ms, m)
 	}
-	sortMembers(ms)
+	model.SortMembers(ms)
 	list := &yaml.Node{Kind: yaml.SequenceNode}
 	for _, m := range ms {
 		if k := model.Key(m.Email); seen[k] {

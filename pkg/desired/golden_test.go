@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/wbsync/wbsync/pkg/model"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -164,7 +166,7 @@ func roundTrip(t testing.TB, m *Manifest) {
 	if err != nil {
 		t.Fatalf("the encoded manifest does not parse: %v\n%s", err, buf.String())
 	}
-	if d := cmp.Diff(canonical(m.State), canonical(back.State)); d != "" {
+	if d := cmp.Diff(model.Canonical(m.State), model.Canonical(back.State)); d != "" {
 		t.Fatalf("state changed in the round trip (-want +got):\n%s\n%s", d, buf.String())
 	}
 	if d := cmp.Diff(m.Policy.Protected, back.Policy.Protected); d != "" && (len(m.Policy.Protected) > 0 || len(back.Policy.Protected) > 0) {

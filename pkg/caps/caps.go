@@ -1,0 +1,62 @@
+// Package caps is the one place where wbsync's input bounds are decided:
+// how large a file, a response body, a list or a server-supplied string may
+// be, and how many of something may be printed or run at once. Every reader
+// of untrusted input takes its bound from here, so a reviewer can see them
+// all at once and no two readers disagree.
+//
+// It imports nothing.
+package caps
+
+// Files and flags.
+const (
+	// KeyFile is the largest --api-key-file accepted (bytes). W&B keys are
+	// about 40 characters; anything near this size is not a key.
+	KeyFile = 4 << 10
+	// ManifestFile is the largest manifest file accepted (bytes), checked
+	// before it is parsed.
+	ManifestFile = 256 << 20
+	// PlanFile is the largest saved plan accepted by apply (bytes).
+	PlanFile = 1 << 30
+	// Problems is how many manifest problems are printed; the rest are
+	// counted in one line.
+	Problems = 100
+	// Concurrency is the most parallel requests --concurrency allows.
+	Concurrency = 64
+	// MinRateLimit is the slowest --rate-limit allowed (requests/second),
+	// so that no single wait is longer than ten seconds.
+	MinRateLimit = 0.1
+	// PageSize is the most resources one list request asks for: W&B's
+	// documented maximum per request.
+	PageSize = 9999
+)
+
+// Server responses.
+const (
+	// ListBody caps one list page's body (bytes): W&B answers up to 9999
+	// resources a page.
+	ListBody = 64 << 20
+	// Body caps every other response body (bytes): one resource or an
+	// error.
+	Body = 1 << 20
+	// BodySlots is how many response bodies are read and decoded at once,
+	// whatever --concurrency is, so that peak memory is bounded by
+	// BodySlots × ListBody and not by the number of requests in flight.
+	BodySlots = 4
+	// TotalResults is the largest totalResults a list may claim.
+	TotalResults = 2_000_000
+	// Pages is the most pages one list read may take: a server that claims
+	// a large total but answers a handful of resources a page is refused
+	// rather than paged for days.
+	Pages = 20_000
+	// Field caps one string attribute of a record (userName, displayName,
+	// an email, an id, a role name): a longer one makes the record
+	// malformed.
+	Field = 4 << 10
+	// Detail is how much of a server-supplied message (SCIM detail,
+	// scimType, a plain-text body, a snippet quoted in a decode error) is
+	// shown, after redaction, in characters.
+	Detail = 200
+	// TraceBody caps each request or response body in a --trace file
+	// (bytes); a longer one is cut with a marker.
+	TraceBody = 1 << 20
+)

@@ -1,0 +1,187 @@
+// Package sanitize makes untrusted text safe to show: Redactor removes the API
+// key in every form wbsync sends it (and any fragment of 8 characters or more
+// of those forms), Controls escapes control characters a terminal would act
+// on, Truncate cuts text without splitting a character, and Server does all
+// three in the only safe order (redact, escape, then cut) for a string a
+// server sent.
+//
+// Every output of wbsync passes through one Redactor: the CLI wraps stdout,
+// stderr and every file it writes with it, and the SCIM client redacts server
+// strings before it truncates them. It imports the standard library only.
+package sanitize
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/binary"
+	"io"
+	"sync"
+)
+
+// Marker replaces redacted text.
+const Marker = "[redacted]"
+
+// gram is the length of the shortest fragment of a key form that is
+// redacted: any 8 consecutive bytes of the key or of its base64 forms.
+const gram = 8
+
+// Redactor removes one API key from text. A nil *Redactor, or one made for
+// an empty key, changes nothing. It is safe for concurrent use.
+type Redactor struct {
+	exact [][]byte            // forms shorter than a gram, replaced whole
+	grams map[uint64]struct{} // every 8-byte window of every form
+	bloom [1 << 10]uint64     // 65,536-bit prefilter over grams
+	hold  int                 // bytes a Writer holds back
+}
+
+// NewRedactor returns a Redactor for key. The forms covered are the key
+// itself (so also "Bearer KEY") and the standard base64 encoding of the key
+// at each of the three alignments it can take inside any base64 text, which
+// covers base64(":" + KEY) as Basic authentication sends it.
+func NewRedactor(key string) *Redactor {
+	if key == "" {
+		return nil
+	}
+	r := &Redactor{grams: map[uint64]struct{}{}, hold: gram - 1}
+	forms := [][]byte{[]byte(key)}
+	for _, prefix := range []string{"", ":", "::"} {
+		enc := base64.StdEncoding.EncodeToString([]byte(prefix + key))
+		// The first characters mix in the prefix and the last ones the
+		// padding: only the part that depends on the key alone is a form.
+		lead := (len(prefix)*8 + 5) / 6
+		body := enc[lead:]
+		for len(body) > 0 && body[len(body)-1] == '=' {
+			body = body[:len(body)-1]
+		}
+		if len(body) > 1 {
+			body = body[:len(body)-1] // the last character mixes in padding bits
+		}
+		forms = append(forms, []byte(body))
+	}
+	// The full Basic credential, padding included, for short keys.
+	forms = append(forms, []byte(base64.StdEncoding.EncodeToString([]byte(":"+key))))
+	for _, f := range forms {
+		if len(f) == 0 {
+			continue
+		}
+		if len(f) < gram {
+			r.exact = append(r.exact, f)
+			r.hold = max(r.hold, len(f)-1)
+			continue
+		}
+		for i := 0; i+gram <= len(f); i++ {
+			x := binary.LittleEndian.Uint64(f[i:])
+			r.grams[x] = struct{}{}
+			h := bloomIndex(x)
+			r.bloom[h>>6] |= 1 << (h & 63)
+		}
+	}
+	return r
+}
+
+func bloomIndex(x uint64) uint64 { return (x * 0x9E3779B97F4A7C15) >> 48 }
+
+// hit reports whether the 8 bytes at b[i:] are a window of a key form.
+func (r *Redactor) hit(b []byte, i int) bool {
+	x := binary.LittleEndian.Uint64(b[i:])
+	h := bloomIndex(x)
+	if r.bloom[h>>6]&(1<<(h&63)) == 0 {
+		return false
+	}
+	_, ok := r.grams[x]
+	return ok
+}
+
+// Bytes returns b with every key form and every fragment of 8 bytes or more
+// of a key form replaced by Marker. It returns b itself when there is
+// nothing to redact.
+func (r *Redactor) Bytes(b []byte) []byte {
+	if r == nil || len(b) == 0 {
+		return b
+	}
+	var out []byte
+	last := 0
+	for i := 0; i+gram <= len(b); {
+		if !r.hit(b, i) {
+			i++
+			continue
+		}
+		end := i + gram
+		for end < len(b) && r.hit(b, end-gram+1) {
+			end++
+		}
+		if out == nil {
+			out = make([]byte, 0, len(b))
+		}
+		out = append(out, b[last:i]...)
+		out = append(out, Marker...)
+		last, i = end, end
+	}
+	if out != nil {
+		b = append(out, b[last:]...)
+	}
+	for _, f := range r.exact {
+		if bytes.Contains(b, f) {
+			b = bytes.ReplaceAll(b, f, []byte(Marker))
+		}
+	}
+	return b
+}
+
+// String is Bytes for a string.
+func (r *Redactor) String(s string) string {
+	if r == nil || len(s) == 0 {
+		return s
+	}
+	b := r.Bytes([]byte(s))
+	return string(b)
+}
+
+// Writer returns an io.Writer that redacts what is written through it to w.
+// It holds back the last few bytes of each write (a fragment may continue in
+// the next one) until more arrives or Flush is called: call Flush before
+// waiting for input and at the end.
+func (r *Redactor) Writer(w io.Writer) *Writer { return &Writer{r: r, w: w} }
+
+// Writer is a redacting io.Writer; see Redactor.Writer. It is safe for
+// concurrent use.
+type Writer struct {
+	r   *Redactor
+	w   io.Writer
+	mu  sync.Mutex
+	buf []byte
+}
+
+// Write redacts and writes p, holding back a short tail. It reports len(p)
+// written unless the underlying writer fails.
+func (w *Writer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.r == nil {
+		return w.w.Write(p)
+	}
+	w.buf = append(w.buf, p...)
+	out := w.r.Bytes(w.buf)
+	keep := min(w.r.hold, len(out))
+	// Never hold back part of a marker: a redacted tail is final.
+	if bytes.HasSuffix(out, []byte(Marker)) {
+		keep = 0
+	}
+	if _, err := w.w.Write(out[:len(out)-keep]); err != nil {
+		return 0, err
+	}
+	w.buf = append(w.buf[:0], out[len(out)-keep:]...)
+	return len(p), nil
+}
+
+// Flush writes what is held back.
+func (w *Writer) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.buf) == 0 {
+		return nil
+	}
+	_, err := w.w.Write(w.r.Bytes(w.buf))
+	w.buf = w.buf[:0]
+	return err
+}

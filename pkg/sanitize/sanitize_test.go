@@ -1,0 +1,233 @@
+package sanitize
+
+import (
+	"bytes"
+	"encoding/base64"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+const testKey = "wbk_0123456789abcdefghijklmnopqrstuvwxyzABCD"
+
+// forms are the texts whose 8-byte fragments must never survive.
+func forms(key string) []string {
+	return []string{
+		key,
+		"Bearer " + key,
+		base64.StdEncoding.EncodeToString([]byte(":" + key)),
+		base64.StdEncoding.EncodeToString([]byte(key)),
+		base64.StdEncoding.EncodeToString([]byte("api:" + key)),
+		base64.RawURLEncoding.EncodeToString([]byte(":" + key))[:0], // not covered: documented
+	}
+}
+
+// leaks returns the first 8-byte fragment of a key form found in out.
+func leaks(t *testing.T, key, out string) string {
+	t.Helper()
+	for _, f := range forms(key) {
+		// Only the part of an encoded form that depends on the key alone
+		// is its fragment; a 2-character margin covers prefix and padding.
+		if strings.HasPrefix(f, "Bearer ") {
+			f = key
+		} else if f != key && len(f) > 6 {
+			f = f[3 : len(f)-3]
+		}
+		for i := 0; i+gram <= len(f); i++ {
+			if strings.Contains(out, f[i:i+gram]) {
+				return f[i : i+gram]
+			}
+		}
+	}
+	return ""
+}
+
+func TestRedactEveryForm(t *testing.T) {
+	r := NewRedactor(testKey)
+	b64 := base64.StdEncoding.EncodeToString([]byte(":" + testKey))
+	for _, in := range []string{
+		"Authorization: Bearer " + testKey,
+		"Authorization: Basic " + b64,
+		`{"scimType":"` + testKey + `","detail":"` + b64 + `"}`,
+		"prefix only: " + testKey[:8],
+		"suffix only: " + testKey[len(testKey)-9:],
+		"middle: " + testKey[10:19] + " and " + b64[5:14],
+		"base64 without colon: " + base64.StdEncoding.EncodeToString([]byte(testKey)),
+		"with user: " + base64.StdEncoding.EncodeToString([]byte("api:"+testKey)),
+		strings.Repeat(testKey[3:12], 3),
+	} {
+		out := r.String(in)
+		if l := leaks(t, testKey, out); l != "" {
+			t.Errorf("%q → %q leaks %q", in, out, l)
+		}
+		if !strings.Contains(out, Marker) {
+			t.Errorf("%q → %q: no marker", in, out)
+		}
+	}
+	// Text without the key is returned as is (same backing array).
+	in := []byte("nothing secret here, 1234567")
+	if out := r.Bytes(in); &out[0] != &in[0] {
+		t.Error("Bytes copied text that holds no key")
+	}
+	if got := (*Redactor)(nil).String("x " + testKey); got != "x "+testKey {
+		t.Error("a nil redactor changed text")
+	}
+	if NewRedactor("") != nil {
+		t.Error("an empty key gives a redactor")
+	}
+}
+
+func TestRedactShortKey(t *testing.T) {
+	r := NewRedactor("k3y")
+	b64 := base64.StdEncoding.EncodeToString([]byte(":k3y"))
+	out := r.String("Bearer k3y, Basic " + b64 + ", monkey")
+	if strings.Contains(out, "k3y") || strings.Contains(out, b64) {
+		t.Errorf("short key leaked: %q", out)
+	}
+	if !strings.Contains(out, "monkey") {
+		t.Errorf("unrelated text changed: %q", out)
+	}
+}
+
+func TestRedactRandomText(t *testing.T) {
+	r := NewRedactor(testKey)
+	b64 := base64.StdEncoding.EncodeToString([]byte(":" + testKey))
+	rng := rand.New(rand.NewPCG(1, 2))
+	pieces := []string{testKey, b64, "Bearer ", " ", "{}", "\x1b[2J", "é", "abc", testKey[rng.IntN(10):], b64[:20]}
+	for range 2000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			p := pieces[rng.IntN(len(pieces))]
+			lo := rng.IntN(len(p) + 1)
+			hi := lo + rng.IntN(len(p)-lo+1)
+			b.WriteString(p[lo:hi])
+		}
+		in := b.String()
+		out := r.String(in)
+		if l := leaks(t, testKey, out); l != "" {
+			t.Fatalf("%q → %q leaks %q", in, out, l)
+		}
+		// The writer, fed in random pieces, leaks nothing either.
+		var sink bytes.Buffer
+		w := r.Writer(&sink)
+		for rest := in; rest != ""; {
+			n := 1 + rng.IntN(len(rest))
+			if _, err := w.Write([]byte(rest[:n])); err != nil {
+				t.Fatal(err)
+			}
+			rest = rest[n:]
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if l := leaks(t, testKey, sink.String()); l != "" {
+			t.Fatalf("writer: %q → %q leaks %q", in, sink.String(), l)
+		}
+		if !strings.Contains(in, testKey[:8]) && !strings.Contains(in, b64[3:11]) && sink.String() != out && !strings.Contains(out, Marker) {
+			t.Fatalf("writer changed clean text: %q → %q", in, sink.String())
+		}
+	}
+}
+
+func TestWriterHoldsBackUntilFlush(t *testing.T) {
+	r := NewRedactor(testKey)
+	var sink bytes.Buffer
+	w := r.Writer(&sink)
+	w.Write([]byte("token " + testKey[:5]))
+	w.Write([]byte(testKey[5:12] + " done\n"))
+	w.Flush()
+	if got := sink.String(); got != "token "+Marker+" done\n" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestControls(t *testing.T) {
+	for in, want := range map[string]string{
+		"alice":                "alice",
+		"\x1b[2Jevil":          `\x1b[2Jevil`,
+		"line\nforged":         `line\nforged`,
+		"tab\there":            `tab\there`,
+		"del\x7f":              `del\x7f`,
+		"c1\u009bx":            `c1\u009bx`,
+		"rtl\u202eabc":         `rtl\u202eabc`,
+		"zw\u200bj":            `zw\u200bj`,
+		"bad\xffbyte":          `bad\xffbyte`,
+		"Zoë Ünïcode 名前":       "Zoë Ünïcode 名前",
+		"bell\a and null\x00.": `bell\x07 and null\x00.`,
+	} {
+		if got := Controls(in); got != want {
+			t.Errorf("Controls(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"eleven chars", 10, "eleven ch…"},
+		{"ééééé", 3, "éé…"},
+		{"ééé", 3, "ééé"},
+		{"x", 0, ""},
+	} {
+		got := Truncate(c.in, c.n)
+		if got != c.want || !utf8.ValidString(got) {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}
+
+// A key that straddles the cut is redacted before the cut, so no prefix of
+// it survives.
+func TestServerRedactsBeforeCutting(t *testing.T) {
+	r := NewRedactor(testKey)
+	for cut := 5; cut < 60; cut++ {
+		in := strings.Repeat("x", cut) + testKey + "\x1b[2J"
+		out := Server(r, in, cut+10)
+		if l := leaks(t, testKey, out); l != "" {
+			t.Fatalf("cut %d: %q leaks %q", cut, out, l)
+		}
+		if strings.Contains(out, "\x1b") {
+			t.Fatalf("cut %d: control character kept: %q", cut, out)
+		}
+		if utf8.RuneCountInString(out) > cut+10 {
+			t.Fatalf("cut %d: %q is longer than asked", cut, out)
+		}
+	}
+}
+
+func FuzzRedact(f *testing.F) {
+	b64 := base64.StdEncoding.EncodeToString([]byte(":" + testKey))
+	f.Add([]byte("Bearer " + testKey))
+	f.Add([]byte(b64[2:30]))
+	f.Add([]byte("clean text"))
+	r := NewRedactor(testKey)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		out := r.Bytes(append([]byte(nil), in...))
+		if l := leaks(t, testKey, string(out)); l != "" {
+			t.Fatalf("%q → %q leaks %q", in, out, l)
+		}
+	})
+}
+
+// BenchmarkRedactPlan measures the redactor over plan-like text with no key
+// in it: the cost every output byte pays.
+func BenchmarkRedactPlan(b *testing.B) {
+	r := NewRedactor(testKey)
+	var sb strings.Builder
+	for i := 0; sb.Len() < 1<<20; i++ {
+		sb.WriteString("      + add user-")
+		sb.WriteString(strings.Repeat("x", i%17))
+		sb.WriteString("@example.com as member\n")
+	}
+	text := []byte(sb.String())
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		r.Bytes(text)
+	}
+}

@@ -1,0 +1,111 @@
+package sanitize
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Controls returns s with every character a terminal or a reader could be
+// fooled by escaped: the C0 controls (ESC, CR, LF, TAB and the rest), DEL,
+// the C1 controls, the Unicode bidirectional and invisible formatting
+// characters (a name that reads backwards, or looks like another), and bytes
+// that are not UTF-8. LF, CR and TAB become \n, \r and \t, the other C0
+// controls, DEL and bad bytes \xNN, the rest \uNNNN.
+// Text with nothing to escape is returned as is.
+func Controls(s string) string {
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !unsafeRune(r, n) {
+			i += n
+			continue
+		}
+		break
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	b.WriteString(s[:i])
+	for i < len(s) {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f {
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case r == utf8.RuneError && n <= 1, r < 0x20, r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, c)
+			i++
+			continue
+		case unsafeRune(r, n):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// unsafeRune reports whether the rune decoded with width n must be escaped.
+func unsafeRune(r rune, n int) bool {
+	switch {
+	case r == utf8.RuneError && n <= 1: // not UTF-8
+		return true
+	case r < 0x20 || r == 0x7f: // C0, DEL
+		return true
+	case r >= 0x80 && r <= 0x9f: // C1
+		return true
+	case r >= 0x200b && r <= 0x200f, // zero-width and directional marks
+		r >= 0x202a && r <= 0x202e, // bidirectional embeddings and overrides
+		r >= 0x2060 && r <= 0x2069, // word joiner, invisible operators, isolates
+		r == 0xfeff:                // zero-width no-break space
+		return true
+	}
+	return false
+}
+
+// Truncate returns s cut to at most n characters (runes), ending with "…"
+// when it was cut. It never splits a character.
+func Truncate(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	if len(s) <= n { // bytes >= runes
+		return s
+	}
+	count := 0
+	for i := range s {
+		if count == n-1 {
+			if utf8.RuneCountInString(s[i:]) <= 1 {
+				return s
+			}
+			return s[:i] + "…"
+		}
+		count++
+	}
+	return s
+}
+
+// Server makes a server-supplied string safe to show: the key redacted
+// first (so a cut never leaves part of it), then control characters
+// escaped, then the result cut to n characters. r may be nil.
+func Server(r *Redactor, s string, n int) string {
+	return Truncate(Controls(r.String(s)), n)
+}
