@@ -11,7 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/wbsync/wbsync/pkg/apply"
-	"github.com/wbsync/wbsync/pkg/diff"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 func runApply(ctx context.Context, args []string, e env) (int, error) {
@@ -43,7 +43,7 @@ func runApply(ctx context.Context, args []string, e env) (int, error) {
 	}
 	color := e.isTerminal && !*noColor
 
-	var p diff.Plan
+	var p plan.Plan
 	var s *session
 	if len(pos) == 1 {
 		saved, err := readPlanFile(pos[0])
@@ -57,7 +57,7 @@ func runApply(ctx context.Context, args []string, e env) (int, error) {
 		if err != nil {
 			return exitError, err
 		}
-		if lines := diff.ChangesDiff(saved.Plan, now); len(lines) > 0 {
+		if lines := plan.ChangesDiff(saved.Plan, now); len(lines) > 0 {
 			fmt.Fprintf(e.stderr, "The saved plan %s is stale: the organization changed since it was made. What the plan would be now differs:\n", pos[0])
 			for _, line := range lines {
 				fmt.Fprintln(e.stderr, "  "+line)

@@ -15,10 +15,11 @@ import (
 
 	"github.com/wbsync/wbsync/pkg/desired"
 	"github.com/wbsync/wbsync/pkg/diff"
-	"github.com/wbsync/wbsync/pkg/metrics"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/observed"
+	"github.com/wbsync/wbsync/pkg/plan"
 	"github.com/wbsync/wbsync/pkg/scim"
+	"github.com/wbsync/wbsync/pkg/views"
 )
 
 // loadManifest expands and reads the -f paths and parses them as one
@@ -97,28 +98,28 @@ func connect(c *connFlags, l *logFlags, readOnly bool, e env) (*session, error) 
 }
 
 // computePlan reads the live org and plans want against it.
-func (s *session) computePlan(ctx context.Context, want model.State, policy model.Policy, digest string) (diff.Plan, error) {
+func (s *session) computePlan(ctx context.Context, want model.State, policy model.Policy, digest string) (plan.Plan, error) {
 	have, fp, err := observed.Fetch(ctx, s.client)
 	if err != nil {
-		return diff.Plan{}, fmt.Errorf("read the live organization at %s: %w", s.conf.url, err)
+		return plan.Plan{}, fmt.Errorf("read the live organization at %s: %w", s.conf.url, err)
 	}
 	s.log.Info("read the live organization", zap.Int("users", len(have.Users)), zap.Int("teams", len(have.Teams)))
 	p := diff.Compute(want, have, policy, diff.Options{Deployment: s.conf.deployment})
 	p.ManifestDigest = digest
 	p.ObservedFingerprint = fp
-	p.Target = diff.Target{URL: s.conf.url, Deployment: s.conf.deployment}
+	p.Target = plan.Target{URL: s.conf.url, Deployment: s.conf.deployment}
 	return p, nil
 }
 
 // renderPlan writes the plan in the chosen format.
-func renderPlan(w io.Writer, p diff.Plan, format string, color bool) error {
+func renderPlan(w io.Writer, p plan.Plan, format string, color bool) error {
 	switch format {
 	case "json":
 		return p.WriteJSON(w)
 	case "markdown":
-		return p.WriteMarkdown(w)
+		return views.WriteMarkdown(w, p)
 	default:
-		return p.WriteText(w, diff.TextOptions{Color: color})
+		return views.WriteText(w, p, views.TextOptions{Color: color})
 	}
 }
 
@@ -132,7 +133,7 @@ func checkFormat(format string, allowed ...string) error {
 }
 
 // planExit is the exit code of a computed plan.
-func planExit(p diff.Plan, detailed bool) int {
+func planExit(p plan.Plan, detailed bool) int {
 	switch {
 	case p.IsBlocked():
 		return exitBlocked
@@ -198,7 +199,7 @@ func runPlan(ctx context.Context, args []string, e env) (int, error) {
 // was computed from, so `apply FILE` can re-plan without the manifest files.
 // It holds no secret.
 type planFile struct {
-	diff.Plan
+	plan.Plan
 	Desired *savedManifest `json:"desired"`
 }
 
@@ -208,7 +209,7 @@ type savedManifest struct {
 	Files  []string     `json:"files"`
 }
 
-func writePlanFile(path string, p diff.Plan, m *desired.Manifest) error {
+func writePlanFile(path string, p plan.Plan, m *desired.Manifest) error {
 	b, err := json.MarshalIndent(planFile{Plan: p, Desired: &savedManifest{State: m.State, Policy: m.Policy, Files: m.Files}}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode plan: %w", err)
@@ -228,17 +229,17 @@ func readPlanFile(path string) (*planFile, error) {
 	if err := json.Unmarshal(b, &pf); err != nil {
 		return nil, fmt.Errorf("%s is not a saved plan: %w", path, err)
 	}
-	if pf.FormatVersion != diff.FormatVersion || pf.Desired == nil {
-		return nil, fmt.Errorf("%s is not a saved plan of format_version %q made by 'wbsync plan --out'", path, diff.FormatVersion)
+	if pf.FormatVersion != plan.FormatVersion || pf.Desired == nil {
+		return nil, fmt.Errorf("%s is not a saved plan of format_version %q made by 'wbsync plan --out'", path, plan.FormatVersion)
 	}
 	return &pf, nil
 }
 
 // writeMetrics writes the plan's gauges atomically (temp file, then rename),
 // so the textfile collector never reads half a file.
-func writeMetrics(path string, p diff.Plan) error {
+func writeMetrics(path string, p plan.Plan) error {
 	var buf bytes.Buffer
-	if err := metrics.Write(&buf, p, time.Now()); err != nil {
+	if err := views.WriteMetrics(&buf, p, time.Now()); err != nil {
 		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".wbsync-metrics-*")

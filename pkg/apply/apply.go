@@ -1,4 +1,4 @@
-// Package apply carries out a diff.Plan against a SCIM server through the
+// Package apply carries out a plan.Plan against a SCIM server through the
 // Writer interface: phase by phase in the plan's apply order, with the fewest
 // requests (one add PATCH per team per chunk), bounded parallelism, and a
 // Report that records every operation's outcome. It keeps going past
@@ -21,8 +21,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/wbsync/wbsync/pkg/diff"
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 // Defaults for Options.
@@ -56,14 +56,14 @@ var ErrBlocked = errors.New("apply: a safety limit blocks the plan; nothing was 
 // (status "skipped", Reason says why) if any earlier operation failed. A
 // blocked plan (p.IsBlocked()) runs nothing and returns ErrBlocked.
 //
-// Phases run in diff.Action.Phase order with a barrier between them. Within a
+// Phases run in plan.Action.Phase order with a barrier between them. Within a
 // phase, changes that write the same resource (the same team for member
 // changes, the same user otherwise) run one after another; different
 // resources run in parallel up to opts.Concurrency.
 //
 // When ctx is cancelled, Run starts no new operation, records the rest as
 // skipped, and returns the report together with an error wrapping ctx.Err().
-func Run(ctx context.Context, p diff.Plan, w Writer, opts Options) (*Report, error) {
+func Run(ctx context.Context, p plan.Plan, w Writer, opts Options) (*Report, error) {
 	if p.IsBlocked() {
 		return nil, ErrBlocked
 	}
@@ -78,7 +78,7 @@ func Run(ctx context.Context, p diff.Plan, w Writer, opts Options) (*Report, err
 		log = zap.NewNop()
 	}
 	changes := slices.Clone(p.Changes)
-	slices.SortStableFunc(changes, func(a, b diff.Change) int { return a.Action.Phase() - b.Action.Phase() })
+	slices.SortStableFunc(changes, func(a, b plan.Change) int { return a.Action.Phase() - b.Action.Phase() })
 
 	r := &runner{
 		w:         w,
@@ -132,7 +132,7 @@ type runner struct {
 	w       Writer
 	opts    Options
 	log     *zap.Logger
-	changes []diff.Change
+	changes []plan.Change
 	results []Result
 
 	requests atomic.Int64
@@ -191,7 +191,7 @@ func (r *runner) runPhase(ctx context.Context, lo, hi int) (interrupted bool) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			if action == diff.AddMember {
+			if action == plan.AddMember {
 				r.addUnit(ctx, u)
 			} else {
 				for _, i := range u {
@@ -234,7 +234,7 @@ func (r *runner) units(lo, hi int) [][]int {
 		c := r.changes[i]
 		var k string
 		switch c.Action {
-		case diff.AddMember, diff.RemoveMember, diff.CreateTeam:
+		case plan.AddMember, plan.RemoveMember, plan.CreateTeam:
 			k = "t:" + model.Key(c.Team)
 		default:
 			k = "u:" + model.Key(c.User)

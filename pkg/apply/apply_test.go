@@ -10,16 +10,16 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/zap/zaptest"
 
-	"github.com/wbsync/wbsync/pkg/diff"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
-func plan(changes ...diff.Change) diff.Plan { return diff.Plan{Changes: changes} }
+func planOf(changes ...plan.Change) plan.Plan { return plan.Plan{Changes: changes} }
 
-func ch(a diff.Action, user, uid, team, tid string) diff.Change {
-	return diff.Change{Action: a, User: user, UserID: uid, Team: team, TeamID: tid}
+func ch(a plan.Action, user, uid, team, tid string) plan.Change {
+	return plan.Change{Action: a, User: user, UserID: uid, Team: team, TeamID: tid}
 }
 
-func run(t *testing.T, p diff.Plan, w Writer, opts Options) *Report {
+func run(t *testing.T, p plan.Plan, w Writer, opts Options) *Report {
 	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = zaptest.NewLogger(t)
@@ -42,19 +42,19 @@ func byKey(rep *Report) map[string]Result {
 
 func TestRunPhaseOrder(t *testing.T) {
 	// Given out of order, with several changes per phase.
-	p := plan(
-		ch(diff.DeactivateUser, "z@x.com", "uz", "", ""),
-		ch(diff.RemoveMember, "y@x.com", "uy", "ml", "tml"),
-		diff.Change{Action: diff.SetTeamRole, User: "y@x.com", UserID: "uy", Team: "ml", Role: "admin"},
-		diff.Change{Action: diff.SetOrgRole, User: "y@x.com", UserID: "uy", Role: "admin"},
-		ch(diff.AddMember, "w@x.com", "uw", "ml", "tml"),
-		diff.Change{Action: diff.UpdateUser, User: "v@x.com", UserID: "uv", Name: "V"},
-		ch(diff.ReactivateUser, "r@x.com", "ur", "", ""),
-		ch(diff.CreateTeam, "", "", "new", ""),
-		ch(diff.CreateUser, "a@x.com", "", "", ""),
-		ch(diff.CreateUser, "b@x.com", "", "", ""),
-		ch(diff.CreateTeam, "", "", "new2", ""),
-		ch(diff.DeactivateUser, "q@x.com", "uq", "", ""),
+	p := planOf(
+		ch(plan.DeactivateUser, "z@x.com", "uz", "", ""),
+		ch(plan.RemoveMember, "y@x.com", "uy", "ml", "tml"),
+		plan.Change{Action: plan.SetTeamRole, User: "y@x.com", UserID: "uy", Team: "ml", Role: "admin"},
+		plan.Change{Action: plan.SetOrgRole, User: "y@x.com", UserID: "uy", Role: "admin"},
+		ch(plan.AddMember, "w@x.com", "uw", "ml", "tml"),
+		plan.Change{Action: plan.UpdateUser, User: "v@x.com", UserID: "uv", Name: "V"},
+		ch(plan.ReactivateUser, "r@x.com", "ur", "", ""),
+		ch(plan.CreateTeam, "", "", "new", ""),
+		ch(plan.CreateUser, "a@x.com", "", "", ""),
+		ch(plan.CreateUser, "b@x.com", "", "", ""),
+		ch(plan.CreateTeam, "", "", "new2", ""),
+		ch(plan.DeactivateUser, "q@x.com", "uq", "", ""),
 	)
 	w := &fakeWriter{}
 	rep := run(t, p, w, Options{Concurrency: 4})
@@ -85,15 +85,15 @@ func TestRunPhaseOrder(t *testing.T) {
 }
 
 func TestRunCreatedIDsFeedDependents(t *testing.T) {
-	p := plan(
-		diff.Change{Action: diff.CreateUser, User: "New@X.com", Name: "New", ExternalID: "e1"},
-		ch(diff.CreateTeam, "", "", "Research", ""),
-		ch(diff.AddMember, "new@x.com", "", "research", ""),
-		ch(diff.AddMember, "old@x.com", "uold", "research", ""),
-		ch(diff.AddMember, "new@x.com", "", "live", "tlive"),
-		diff.Change{Action: diff.SetOrgRole, User: "new@x.com", Role: "admin"},
-		diff.Change{Action: diff.SetTeamRole, User: "new@x.com", Team: "research", Role: "admin"},
-		ch(diff.RemoveMember, "gone@x.com", "ugone", "research", ""),
+	p := planOf(
+		plan.Change{Action: plan.CreateUser, User: "New@X.com", Name: "New", ExternalID: "e1"},
+		ch(plan.CreateTeam, "", "", "Research", ""),
+		ch(plan.AddMember, "new@x.com", "", "research", ""),
+		ch(plan.AddMember, "old@x.com", "uold", "research", ""),
+		ch(plan.AddMember, "new@x.com", "", "live", "tlive"),
+		plan.Change{Action: plan.SetOrgRole, User: "new@x.com", Role: "admin"},
+		plan.Change{Action: plan.SetTeamRole, User: "new@x.com", Team: "research", Role: "admin"},
+		ch(plan.RemoveMember, "gone@x.com", "ugone", "research", ""),
 	)
 	w := &fakeWriter{}
 	rep := run(t, p, w, Options{Concurrency: 1})
@@ -121,15 +121,15 @@ func TestRunCreatedIDsFeedDependents(t *testing.T) {
 }
 
 func TestRunFailedCreateFailsDependentsAndSkipsDestructive(t *testing.T) {
-	p := plan(
-		ch(diff.CreateUser, "a@x.com", "", "", ""),
-		ch(diff.CreateUser, "ok@x.com", "", "", ""),
-		ch(diff.AddMember, "a@x.com", "", "ml", "tml"),
-		ch(diff.AddMember, "b@x.com", "ub", "ml", "tml"),
-		diff.Change{Action: diff.SetOrgRole, User: "a@x.com", Role: "admin"},
-		diff.Change{Action: diff.SetTeamRole, User: "a@x.com", Team: "ml", Role: "admin"},
-		ch(diff.RemoveMember, "c@x.com", "uc", "ml", "tml"),
-		ch(diff.DeactivateUser, "d@x.com", "ud", "", ""),
+	p := planOf(
+		ch(plan.CreateUser, "a@x.com", "", "", ""),
+		ch(plan.CreateUser, "ok@x.com", "", "", ""),
+		ch(plan.AddMember, "a@x.com", "", "ml", "tml"),
+		ch(plan.AddMember, "b@x.com", "ub", "ml", "tml"),
+		plan.Change{Action: plan.SetOrgRole, User: "a@x.com", Role: "admin"},
+		plan.Change{Action: plan.SetTeamRole, User: "a@x.com", Team: "ml", Role: "admin"},
+		ch(plan.RemoveMember, "c@x.com", "uc", "ml", "tml"),
+		ch(plan.DeactivateUser, "d@x.com", "ud", "", ""),
 	)
 	w := &fakeWriter{fail: func(c call) error {
 		if c.Method == "CreateUser" && c.User == "a@x.com" {
@@ -183,10 +183,10 @@ func TestRunFailedCreateTeamFailsItsAdds(t *testing.T) {
 		}
 		return nil
 	}}
-	rep := run(t, plan(
-		ch(diff.CreateTeam, "", "", "taken", ""),
-		ch(diff.AddMember, "a@x.com", "ua", "taken", ""),
-		ch(diff.AddMember, "a@x.com", "ua", "other", "tother"),
+	rep := run(t, planOf(
+		ch(plan.CreateTeam, "", "", "taken", ""),
+		ch(plan.AddMember, "a@x.com", "ua", "taken", ""),
+		ch(plan.AddMember, "a@x.com", "ua", "other", "tother"),
 	), w, Options{})
 	if got := w.count("AddMembers"); got != 1 {
 		t.Fatalf("AddMembers calls = %d, want 1 (only team other)", got)
@@ -203,10 +203,10 @@ func TestRunSetTeamRoleAfterFailedAdd(t *testing.T) {
 		}
 		return nil
 	}}
-	rep := run(t, plan(
-		ch(diff.AddMember, "a@x.com", "ua", "ml", "tml"),
-		diff.Change{Action: diff.SetTeamRole, User: "a@x.com", UserID: "ua", Team: "ml", Role: "admin"},
-		diff.Change{Action: diff.SetTeamRole, User: "b@x.com", UserID: "ub", Team: "ml", Role: "admin"},
+	rep := run(t, planOf(
+		ch(plan.AddMember, "a@x.com", "ua", "ml", "tml"),
+		plan.Change{Action: plan.SetTeamRole, User: "a@x.com", UserID: "ua", Team: "ml", Role: "admin"},
+		plan.Change{Action: plan.SetTeamRole, User: "b@x.com", UserID: "ub", Team: "ml", Role: "admin"},
 	), w, Options{})
 	if got := w.count("SetTeamRole"); got != 1 {
 		t.Fatalf("SetTeamRole calls = %d, want 1 (b only)", got)
@@ -218,7 +218,7 @@ func TestRunSetTeamRoleAfterFailedAdd(t *testing.T) {
 
 func TestRunMissingIDFailsWithoutSending(t *testing.T) {
 	w := &fakeWriter{}
-	rep := run(t, plan(ch(diff.AddMember, "ghost@x.com", "", "ml", "tml")), w, Options{})
+	rep := run(t, planOf(ch(plan.AddMember, "ghost@x.com", "", "ml", "tml")), w, Options{})
 	if len(w.recorded()) != 0 {
 		t.Fatalf("calls = %v, want none", w.methods())
 	}
@@ -228,15 +228,15 @@ func TestRunMissingIDFailsWithoutSending(t *testing.T) {
 }
 
 func TestRunIndependentFailuresContinue(t *testing.T) {
-	var changes []diff.Change
+	var changes []plan.Change
 	for i := range 5 {
-		changes = append(changes, ch(diff.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
+		changes = append(changes, ch(plan.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
 	}
 	changes = append(changes,
-		diff.Change{Action: diff.UpdateUser, User: "v@x.com", UserID: "uv", Name: "V"},
-		diff.Change{Action: diff.UpdateUser, User: "w@x.com", UserID: "uw", Name: "W"},
-		ch(diff.RemoveMember, "r1@x.com", "ur1", "ml", "tml"),
-		ch(diff.RemoveMember, "r2@x.com", "ur2", "ml", "tml"),
+		plan.Change{Action: plan.UpdateUser, User: "v@x.com", UserID: "uv", Name: "V"},
+		plan.Change{Action: plan.UpdateUser, User: "w@x.com", UserID: "uw", Name: "W"},
+		ch(plan.RemoveMember, "r1@x.com", "ur1", "ml", "tml"),
+		ch(plan.RemoveMember, "r2@x.com", "ur2", "ml", "tml"),
 	)
 	w := &fakeWriter{fail: func(c call) error {
 		switch {
@@ -247,7 +247,7 @@ func TestRunIndependentFailuresContinue(t *testing.T) {
 		}
 		return nil
 	}}
-	rep := run(t, plan(changes...), w, Options{Concurrency: 2})
+	rep := run(t, planOf(changes...), w, Options{Concurrency: 2})
 	if got := w.count("CreateUser"); got != 5 {
 		t.Fatalf("CreateUser calls = %d, want 5", got)
 	}
@@ -271,11 +271,11 @@ func TestRunIndependentFailuresContinue(t *testing.T) {
 
 func TestRunRemovalsOnePerChange(t *testing.T) {
 	w := &fakeWriter{}
-	rep := run(t, plan(
-		ch(diff.RemoveMember, "a@x.com", "ua", "ml", "tml"),
-		ch(diff.RemoveMember, "b@x.com", "ub", "ml", "tml"),
-		ch(diff.RemoveMember, "a@x.com", "ua", "cv", "tcv"),
-		ch(diff.DeactivateUser, "a@x.com", "ua", "", ""),
+	rep := run(t, planOf(
+		ch(plan.RemoveMember, "a@x.com", "ua", "ml", "tml"),
+		ch(plan.RemoveMember, "b@x.com", "ub", "ml", "tml"),
+		ch(plan.RemoveMember, "a@x.com", "ua", "cv", "tcv"),
+		ch(plan.DeactivateUser, "a@x.com", "ua", "", ""),
 	), w, Options{})
 	if got := w.count("RemoveMember"); got != 3 {
 		t.Fatalf("RemoveMember calls = %d, want 3", got)
@@ -290,8 +290,8 @@ func TestRunRemovalsOnePerChange(t *testing.T) {
 }
 
 func TestRunBlockedPlanRunsNothing(t *testing.T) {
-	p := plan(ch(diff.DeactivateUser, "a@x.com", "ua", "", ""))
-	p.Blocked = []diff.Block{{Limit: "maxDeactivations", Planned: 1, Allowed: 0}}
+	p := planOf(ch(plan.DeactivateUser, "a@x.com", "ua", "", ""))
+	p.Blocked = []plan.Block{{Limit: "maxDeactivations", Planned: 1, Allowed: 0}}
 	w := &fakeWriter{}
 	rep, err := Run(context.Background(), p, w, Options{Logger: zaptest.NewLogger(t)})
 	if !errors.Is(err, ErrBlocked) || rep != nil {
@@ -303,7 +303,7 @@ func TestRunBlockedPlanRunsNothing(t *testing.T) {
 }
 
 func TestRunEmptyPlan(t *testing.T) {
-	rep := run(t, plan(), &fakeWriter{}, Options{})
+	rep := run(t, planOf(), &fakeWriter{}, Options{})
 	if len(rep.Results) != 0 || rep.OK+rep.Failed+rep.Skipped+rep.Requests != 0 {
 		t.Fatalf("report = %+v", rep)
 	}

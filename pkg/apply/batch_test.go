@@ -6,19 +6,19 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/wbsync/wbsync/pkg/diff"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 func TestRunOneAddPerTeamPerChunk(t *testing.T) {
-	var changes []diff.Change
+	var changes []plan.Change
 	for i := range 250 {
-		changes = append(changes, ch(diff.AddMember, fmt.Sprintf("a%d@x.com", i), fmt.Sprintf("ua%d", i), "big", "tbig"))
+		changes = append(changes, ch(plan.AddMember, fmt.Sprintf("a%d@x.com", i), fmt.Sprintf("ua%d", i), "big", "tbig"))
 	}
 	for i := range 3 {
-		changes = append(changes, ch(diff.AddMember, fmt.Sprintf("b%d@x.com", i), fmt.Sprintf("ub%d", i), "small", "tsmall"))
+		changes = append(changes, ch(plan.AddMember, fmt.Sprintf("b%d@x.com", i), fmt.Sprintf("ub%d", i), "small", "tsmall"))
 	}
 	w := &fakeWriter{}
-	rep := run(t, plan(changes...), w, Options{BatchSize: 100})
+	rep := run(t, planOf(changes...), w, Options{BatchSize: 100})
 	if got := w.count("AddMembers"); got != 4 {
 		t.Fatalf("AddMembers calls = %d, want 4 (3 for big, 1 for small)", got)
 	}
@@ -47,25 +47,25 @@ func TestRunOneAddPerTeamPerChunk(t *testing.T) {
 }
 
 func TestRunDefaultBatchSize(t *testing.T) {
-	var changes []diff.Change
+	var changes []plan.Change
 	for i := range DefaultBatchSize + 1 {
-		changes = append(changes, ch(diff.AddMember, fmt.Sprintf("a%d@x.com", i), fmt.Sprintf("u%d", i), "t", "tid"))
+		changes = append(changes, ch(plan.AddMember, fmt.Sprintf("a%d@x.com", i), fmt.Sprintf("u%d", i), "t", "tid"))
 	}
 	w := &fakeWriter{}
-	run(t, plan(changes...), w, Options{})
+	run(t, planOf(changes...), w, Options{})
 	if got := w.count("AddMembers"); got != 2 {
 		t.Fatalf("AddMembers calls = %d, want 2", got)
 	}
 }
 
 func TestRunSplitIsolatesBadMember(t *testing.T) {
-	var changes []diff.Change
+	var changes []plan.Change
 	for i := range 8 {
 		uid := fmt.Sprintf("u%d", i)
 		if i == 5 {
 			uid = "bad"
 		}
-		changes = append(changes, ch(diff.AddMember, fmt.Sprintf("m%d@x.com", i), uid, "ml", "tml"))
+		changes = append(changes, ch(plan.AddMember, fmt.Sprintf("m%d@x.com", i), uid, "ml", "tml"))
 	}
 	w := &fakeWriter{fail: func(c call) error {
 		if c.Method != "AddMembers" {
@@ -79,7 +79,7 @@ func TestRunSplitIsolatesBadMember(t *testing.T) {
 		}
 		return nil
 	}}
-	rep := run(t, plan(changes...), w, Options{})
+	rep := run(t, planOf(changes...), w, Options{})
 	// [0..7] 413 → [0..3] ok, [4..7] 400 → [4,5] 400 → [4] ok, [5] 400; [6,7] ok.
 	var sent [][]string
 	for _, c := range w.recorded() {
@@ -111,10 +111,10 @@ func TestRunSplitIsolatesBadMember(t *testing.T) {
 
 func TestRunAddOtherErrorDoesNotSplit(t *testing.T) {
 	w := &fakeWriter{fail: func(c call) error { return &httpError{500, "boom"} }}
-	rep := run(t, plan(
-		ch(diff.AddMember, "a@x.com", "ua", "ml", "tml"),
-		ch(diff.AddMember, "b@x.com", "ub", "ml", "tml"),
-		ch(diff.AddMember, "c@x.com", "uc", "ml", "tml"),
+	rep := run(t, planOf(
+		ch(plan.AddMember, "a@x.com", "ua", "ml", "tml"),
+		ch(plan.AddMember, "b@x.com", "ub", "ml", "tml"),
+		ch(plan.AddMember, "c@x.com", "uc", "ml", "tml"),
 	), w, Options{})
 	if got := w.count("AddMembers"); got != 1 {
 		t.Fatalf("AddMembers calls = %d, want 1 (a 500 is not a size problem)", got)

@@ -9,8 +9,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/wbsync/wbsync/pkg/diff"
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 // errDependency marks a failure recorded without sending anything because
@@ -21,12 +21,12 @@ func (e errDependency) Error() string { return e.msg }
 
 // userID returns the SCIM id for the change's user: the live id, or the id
 // of the user created in this run.
-func (r *runner) userID(c diff.Change) (string, error) {
+func (r *runner) userID(c plan.Change) (string, error) {
 	return r.resolveID(c.UserID, "user", c.User, r.userIDs, r.userFail)
 }
 
 // teamID returns the SCIM id for the change's team, live or created now.
-func (r *runner) teamID(c diff.Change) (string, error) {
+func (r *runner) teamID(c plan.Change) (string, error) {
 	return r.resolveID(c.TeamID, "team", c.Team, r.teamIDs, r.teamFail)
 }
 
@@ -50,15 +50,15 @@ func (r *runner) resolveID(live, kind, name string, created, failed map[string]s
 
 // noteNotDone remembers a create or add that did not happen (status
 // "failed" or "skipped") so that what depends on it is not sent.
-func (r *runner) noteNotDone(c diff.Change, status string) {
+func (r *runner) noteNotDone(c plan.Change, status string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch c.Action {
-	case diff.CreateUser:
+	case plan.CreateUser:
 		r.userFail[model.Key(c.User)] = status
-	case diff.CreateTeam:
+	case plan.CreateTeam:
 		r.teamFail[model.Key(c.Team)] = status
-	case diff.AddMember:
+	case plan.AddMember:
 		r.addFailed[[2]string{model.Key(c.Team), model.Key(c.User)}] = true
 	}
 }
@@ -105,7 +105,7 @@ func (r *runner) one(ctx context.Context, i int) {
 	}
 	var err error
 	switch c.Action {
-	case diff.CreateUser:
+	case plan.CreateUser:
 		u := model.User{UserName: c.User, Email: c.User, DisplayName: c.Name, ExternalID: c.ExternalID, Active: true}
 		var id string
 		err = send(func() (e error) { id, e = r.w.CreateUser(ctx, u); return e })
@@ -118,7 +118,7 @@ func (r *runner) one(ctx context.Context, i int) {
 			r.userIDs[model.Key(c.User)] = id
 			r.mu.Unlock()
 		}
-	case diff.CreateTeam:
+	case plan.CreateTeam:
 		var id string
 		err = send(func() (e error) { id, e = r.w.CreateTeam(ctx, c.Team); return e })
 		if err == nil && id == "" {
@@ -130,9 +130,9 @@ func (r *runner) one(ctx context.Context, i int) {
 			r.teamIDs[model.Key(c.Team)] = id
 			r.mu.Unlock()
 		}
-	case diff.ReactivateUser, diff.DeactivateUser, diff.UpdateUser, diff.SetOrgRole, diff.SetTeamRole:
+	case plan.ReactivateUser, plan.DeactivateUser, plan.UpdateUser, plan.SetOrgRole, plan.SetTeamRole:
 		err = r.userOp(ctx, c, res, send)
-	case diff.RemoveMember:
+	case plan.RemoveMember:
 		var uid, tid string
 		if uid, err = r.userID(c); err == nil {
 			if tid, err = r.teamID(c); err == nil {
@@ -147,23 +147,23 @@ func (r *runner) one(ctx context.Context, i int) {
 }
 
 // userOp runs a change that writes one user resource.
-func (r *runner) userOp(ctx context.Context, c diff.Change, res *Result, send func(func() error) error) error {
+func (r *runner) userOp(ctx context.Context, c plan.Change, res *Result, send func(func() error) error) error {
 	id, err := r.userID(c)
 	if err != nil {
 		return err
 	}
 	res.UserID = id
 	switch c.Action {
-	case diff.ReactivateUser:
+	case plan.ReactivateUser:
 		return send(func() error { return r.w.SetActive(ctx, id, true) })
-	case diff.DeactivateUser:
+	case plan.DeactivateUser:
 		return send(func() error { return r.w.SetActive(ctx, id, false) })
-	case diff.UpdateUser:
+	case plan.UpdateUser:
 		u := model.User{ID: id, UserName: c.User, Email: c.User, DisplayName: c.Name, ExternalID: c.ExternalID, Active: true}
 		return send(func() error { return r.w.UpdateUser(ctx, id, u) })
-	case diff.SetOrgRole:
+	case plan.SetOrgRole:
 		return send(func() error { return r.w.SetOrgRole(ctx, id, c.Role) })
-	default: // diff.SetTeamRole
+	default: // plan.SetTeamRole
 		r.mu.Lock()
 		addFailed := r.addFailed[[2]string{model.Key(c.Team), model.Key(c.User)}]
 		r.mu.Unlock()

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/wbsync/wbsync/pkg/diff"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 // Statuses of a Result.
@@ -19,7 +19,7 @@ const (
 
 // Result is the outcome of one change of the plan.
 type Result struct {
-	Action diff.Action `json:"action"`
+	Action plan.Action `json:"action"`
 	Team   string      `json:"team,omitempty"`
 	User   string      `json:"user,omitempty"`
 	// UserID and TeamID are the SCIM ids the operation used or created
@@ -91,13 +91,13 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // target names what the operation acted on, for text output.
 func (res Result) target() string {
 	switch res.Action {
-	case diff.CreateTeam:
+	case plan.CreateTeam:
 		return "team " + res.Team
-	case diff.AddMember:
+	case plan.AddMember:
 		return res.User + " to team " + res.Team
-	case diff.RemoveMember:
+	case plan.RemoveMember:
 		return res.User + " from team " + res.Team
-	case diff.SetTeamRole:
+	case plan.SetTeamRole:
 		return res.User + " in team " + res.Team
 	}
 	if res.Team != "" {
@@ -111,7 +111,7 @@ func (res Result) target() string {
 type progress struct {
 	w      io.Writer // nil: silent
 	mu     sync.Mutex
-	action diff.Action
+	action plan.Action
 	active bool
 	total  int
 	count  int
@@ -129,7 +129,7 @@ func (p *progress) printf(format string, args ...any) {
 }
 
 // startPhase begins counting a phase of total operations.
-func (p *progress) startPhase(a diff.Action, total int) {
+func (p *progress) startPhase(a plan.Action, total int) {
 	if p.w == nil {
 		return
 	}
@@ -157,7 +157,7 @@ func (p *progress) done() {
 }
 
 // endPhase writes the phase's tally.
-func (p *progress) endPhase(a diff.Action, ok, failed, skipped int) {
+func (p *progress) endPhase(a plan.Action, ok, failed, skipped int) {
 	if p.w == nil {
 		return
 	}

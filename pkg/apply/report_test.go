@@ -8,19 +8,19 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/wbsync/wbsync/pkg/diff"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 func sampleReport() *Report {
 	return &Report{
 		Results: []Result{
-			{Action: diff.CreateUser, User: "a@x.com", UserID: "u1", Status: StatusOK, DurationMS: 12, Requests: 1},
-			{Action: diff.AddMember, User: "b@x.com", UserID: "u2", Team: "ml", TeamID: "t1", Status: StatusFailed,
+			{Action: plan.CreateUser, User: "a@x.com", UserID: "u1", Status: StatusOK, DurationMS: 12, Requests: 1},
+			{Action: plan.AddMember, User: "b@x.com", UserID: "u2", Team: "ml", TeamID: "t1", Status: StatusFailed,
 				HTTPStatus: 400, Detail: "no such user", Error: "PATCH /Groups/t1: 400 Bad Request: no such user", DurationMS: 30, Requests: 3},
-			{Action: diff.SetTeamRole, User: "b@x.com", Team: "ml", Status: StatusFailed, Error: "depends on failed add_member b@x.com to team ml"},
-			{Action: diff.RemoveMember, User: "c@x.com", UserID: "u3", Team: "ml", TeamID: "t1", Status: StatusSkipped,
+			{Action: plan.SetTeamRole, User: "b@x.com", Team: "ml", Status: StatusFailed, Error: "depends on failed add_member b@x.com to team ml"},
+			{Action: plan.RemoveMember, User: "c@x.com", UserID: "u3", Team: "ml", TeamID: "t1", Status: StatusSkipped,
 				Reason: "not run: 2 earlier operation(s) failed"},
-			{Action: diff.DeactivateUser, User: "d@x.com", UserID: "u4", Status: StatusSkipped, Reason: "not run: 2 earlier operation(s) failed"},
+			{Action: plan.DeactivateUser, User: "d@x.com", UserID: "u4", Status: StatusSkipped, Reason: "not run: 2 earlier operation(s) failed"},
 		},
 		OK: 1, Failed: 2, Skipped: 2, Requests: 3, DurationMS: 45,
 	}
@@ -83,7 +83,7 @@ func TestReportText(t *testing.T) {
 
 func TestReportTextAllOK(t *testing.T) {
 	var buf bytes.Buffer
-	rep := &Report{Results: []Result{{Action: diff.CreateTeam, Team: "ml", Status: StatusOK}}, OK: 1}
+	rep := &Report{Results: []Result{{Action: plan.CreateTeam, Team: "ml", Status: StatusOK}}, OK: 1}
 	if err := rep.WriteText(&buf); err != nil {
 		t.Fatal(err)
 	}
@@ -100,9 +100,9 @@ func TestRunReportMatchesText(t *testing.T) {
 		}
 		return nil
 	}}
-	rep := run(t, plan(
-		ch(diff.CreateTeam, "", "", "ml", ""),
-		ch(diff.RemoveMember, "c@x.com", "uc", "cv", "tcv"),
+	rep := run(t, planOf(
+		ch(plan.CreateTeam, "", "", "ml", ""),
+		ch(plan.RemoveMember, "c@x.com", "uc", "cv", "tcv"),
 	), w, Options{})
 	var buf bytes.Buffer
 	if err := rep.WriteText(&buf); err != nil {

@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/zap/zaptest"
 
-	"github.com/wbsync/wbsync/pkg/diff"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 // gate is a Writer hook that blocks each call until released, counting the
@@ -49,15 +49,15 @@ func (g *gate) now() (inflight, maxSeen int) {
 
 func TestRunConcurrencyBounded(t *testing.T) {
 	const n, limit = 12, 3
-	var changes []diff.Change
+	var changes []plan.Change
 	for i := range n {
-		changes = append(changes, ch(diff.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
+		changes = append(changes, ch(plan.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
 	}
 	g := newGate(n)
 	w := &fakeWriter{hook: g.hook}
 	done := make(chan *Report, 1)
 	go func() {
-		rep, _ := Run(context.Background(), plan(changes...), w, Options{Concurrency: limit, Logger: zaptest.NewLogger(t)})
+		rep, _ := Run(context.Background(), planOf(changes...), w, Options{Concurrency: limit, Logger: zaptest.NewLogger(t)})
 		done <- rep
 	}()
 	started := 0
@@ -91,10 +91,10 @@ func TestRunOneTeamsChunksAreSequential(t *testing.T) {
 	// in flight must be a's first chunk and b's chunk, never both of a's.
 	g := newGate(3)
 	w := &fakeWriter{hook: g.hook}
-	p := plan(
-		ch(diff.AddMember, "1@x.com", "u1", "a", "ta"),
-		ch(diff.AddMember, "2@x.com", "u2", "a", "ta"),
-		ch(diff.AddMember, "3@x.com", "u3", "b", "tb"),
+	p := planOf(
+		ch(plan.AddMember, "1@x.com", "u1", "a", "ta"),
+		ch(plan.AddMember, "2@x.com", "u2", "a", "ta"),
+		ch(plan.AddMember, "3@x.com", "u3", "b", "tb"),
 	)
 	done := make(chan *Report, 1)
 	go func() {
@@ -121,20 +121,20 @@ func TestRunOneTeamsChunksAreSequential(t *testing.T) {
 func TestRunContextCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var changes []diff.Change
+	var changes []plan.Change
 	for i := range 5 {
-		changes = append(changes, ch(diff.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
+		changes = append(changes, ch(plan.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
 	}
 	changes = append(changes,
-		ch(diff.AddMember, "u0@x.com", "", "ml", "tml"),
-		ch(diff.DeactivateUser, "z@x.com", "uz", "", ""),
+		ch(plan.AddMember, "u0@x.com", "", "ml", "tml"),
+		ch(plan.DeactivateUser, "z@x.com", "uz", "", ""),
 	)
 	w := &fakeWriter{hook: func(_ context.Context, c call) {
 		if c.User == "u1@x.com" {
 			cancel()
 		}
 	}}
-	rep, err := Run(ctx, plan(changes...), w, Options{Concurrency: 1, Logger: zaptest.NewLogger(t)})
+	rep, err := Run(ctx, planOf(changes...), w, Options{Concurrency: 1, Logger: zaptest.NewLogger(t)})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
@@ -155,11 +155,11 @@ func TestRunContextCancel(t *testing.T) {
 }
 
 func TestRunProgress(t *testing.T) {
-	var changes []diff.Change
+	var changes []plan.Change
 	for i := range 25 {
-		changes = append(changes, ch(diff.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
+		changes = append(changes, ch(plan.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
 	}
-	changes = append(changes, ch(diff.DeactivateUser, "z@x.com", "uz", "", ""))
+	changes = append(changes, ch(plan.DeactivateUser, "z@x.com", "uz", "", ""))
 	w := &fakeWriter{fail: func(c call) error {
 		if c.User == "u3@x.com" {
 			return errors.New("nope")
@@ -167,7 +167,7 @@ func TestRunProgress(t *testing.T) {
 		return nil
 	}}
 	var buf bytes.Buffer
-	run(t, plan(changes...), w, Options{Progress: &buf})
+	run(t, planOf(changes...), w, Options{Progress: &buf})
 	got := lines(buf.String())
 	want := []string{
 		"Applying 25 create_user",
@@ -186,19 +186,19 @@ func TestRunProgress(t *testing.T) {
 
 func BenchmarkRun(b *testing.B) {
 	// Onboarding 1,000 users into 50 teams (5,000 memberships).
-	var changes []diff.Change
+	var changes []plan.Change
 	for i := range 1000 {
-		changes = append(changes, ch(diff.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
+		changes = append(changes, ch(plan.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
 	}
 	for j := range 50 {
-		changes = append(changes, ch(diff.CreateTeam, "", "", fmt.Sprintf("team%d", j), ""))
+		changes = append(changes, ch(plan.CreateTeam, "", "", fmt.Sprintf("team%d", j), ""))
 	}
 	for i := range 1000 {
 		for k := range 5 {
-			changes = append(changes, ch(diff.AddMember, fmt.Sprintf("u%d@x.com", i), "", fmt.Sprintf("team%d", (i+k*7)%50), ""))
+			changes = append(changes, ch(plan.AddMember, fmt.Sprintf("u%d@x.com", i), "", fmt.Sprintf("team%d", (i+k*7)%50), ""))
 		}
 	}
-	p := plan(changes...)
+	p := planOf(changes...)
 	b.ReportAllocs()
 	for b.Loop() {
 		rep, err := Run(context.Background(), p, &fakeWriter{}, Options{})

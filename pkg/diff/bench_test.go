@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
+	"github.com/wbsync/wbsync/pkg/views"
 )
 
 // drift builds an organization of n users and n/20 teams of per members
@@ -105,7 +107,7 @@ func run(b *testing.B, name string, want, have model.State, policy model.Policy,
 	}
 	b.Run(fmt.Sprintf("%s/teams=%d/memberships=%d", name, len(want.Teams), members), func(b *testing.B) {
 		b.ReportAllocs()
-		var p Plan
+		var p plan.Plan
 		for b.Loop() {
 			p = Compute(want, have, policy, Options{Deployment: dep})
 		}
@@ -121,9 +123,9 @@ func BenchmarkViews(b *testing.B) {
 		name string
 		f    func(io.Writer) error
 	}{
-		{"text", func(w io.Writer) error { return p.WriteText(w, TextOptions{}) }},
+		{"text", func(w io.Writer) error { return views.WriteText(w, p, views.TextOptions{}) }},
 		{"json", p.WriteJSON},
-		{"markdown", p.WriteMarkdown},
+		{"markdown", func(w io.Writer) error { return views.WriteMarkdown(w, p) }},
 	} {
 		b.Run(v.name, func(b *testing.B) {
 			b.ReportAllocs()

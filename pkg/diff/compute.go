@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 // Options tune Compute.
@@ -46,7 +47,7 @@ type planner struct {
 	liveIDs    []string
 
 	changes  changeBuf
-	warnings []Warning
+	warnings []plan.Warning
 }
 
 // chunkBits sizes the chunks of a changeBuf (4096 changes each).
@@ -55,26 +56,26 @@ const chunkBits = 12
 // changeBuf collects changes in fixed-size chunks, so that a plan of a
 // million changes is never copied while it grows.
 type changeBuf struct {
-	chunks [][]Change
+	chunks [][]plan.Change
 	n      int
 }
 
-func (b *changeBuf) add(c Change) {
+func (b *changeBuf) add(c plan.Change) {
 	if b.n&(1<<chunkBits-1) == 0 {
-		b.chunks = append(b.chunks, make([]Change, 0, 1<<chunkBits))
+		b.chunks = append(b.chunks, make([]plan.Change, 0, 1<<chunkBits))
 	}
 	last := len(b.chunks) - 1
 	b.chunks[last] = append(b.chunks[last], c)
 	b.n++
 }
 
-func (b *changeBuf) at(i int) *Change { return &b.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
+func (b *changeBuf) at(i int) *plan.Change { return &b.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
 
 // Compute plans want (desired, from the manifest) against have (observed,
 // from SCIM) under policy. It sets FormatVersion, Limits, Summary, Changes
 // (in apply order), Warnings and Blocked; the slices are never nil. The
 // caller sets ManifestDigest, ObservedFingerprint and Target.
-func Compute(want, have model.State, policy model.Policy, opts Options) Plan {
+func Compute(want, have model.State, policy model.Policy, opts Options) plan.Plan {
 	p := &planner{want: want, have: have, policy: policy, saas: opts.Deployment == model.SaaS}
 	p.index()
 	p.matchUsers()
@@ -85,24 +86,15 @@ func Compute(want, have model.State, policy model.Policy, opts Options) Plan {
 	limits, blocked := p.limits()
 	changes := sortChanges(&p.changes)
 	sortWarnings(p.warnings)
-	plan := Plan{
-		FormatVersion: FormatVersion,
+	out := plan.Plan{
+		FormatVersion: plan.FormatVersion,
 		Limits:        limits,
-		Summary:       summarize(changes),
+		Summary:       plan.Summarize(changes),
 		Changes:       changes,
 		Warnings:      p.warnings,
 		Blocked:       blocked,
 	}
-	if plan.Changes == nil {
-		plan.Changes = []Change{}
-	}
-	if plan.Warnings == nil {
-		plan.Warnings = []Warning{}
-	}
-	if plan.Blocked == nil {
-		plan.Blocked = []Block{}
-	}
-	return plan
+	return out.Normalized()
 }
 
 // wantKey is a desired user's key: the userName, else the email.
@@ -205,7 +197,7 @@ func (p *planner) matchUsers() {
 		}
 		sort.Strings(ids)
 		u := p.want.Users[di]
-		p.warn(Warning{Code: WarnAmbiguousUser, User: wantName(u), IDs: ids, Message: fmt.Sprintf(
+		p.warn(plan.Warning{Code: plan.WarnAmbiguousUser, User: wantName(u), IDs: ids, Message: fmt.Sprintf(
 			"%d live users match %s (by userName, primary email or externalId): it is left alone (no create, update, role, membership or deactivation) until only one matches",
 			len(ids), wantName(u))})
 	}
@@ -218,8 +210,8 @@ func (p *planner) held(li int) bool {
 	return o == ambiguous || (o >= 0 && p.match[o] == ambiguous)
 }
 
-func (p *planner) add(c Change)   { p.changes.add(c) }
-func (p *planner) warn(w Warning) { p.warnings = append(p.warnings, w) }
+func (p *planner) add(c plan.Change)   { p.changes.add(c) }
+func (p *planner) warn(w plan.Warning) { p.warnings = append(p.warnings, w) }
 
 // protected reports whether any of the names is protected by the policy.
 func (p *planner) protected(names ...string) bool {

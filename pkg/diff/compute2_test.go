@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 func TestComputeTeams(t *testing.T) {
@@ -16,43 +17,43 @@ func TestComputeTeams(t *testing.T) {
 			name:     "duplicate live teams: warned, untouched",
 			want:     state(users(du(a)), dt("ml", model.Authoritative, dm(a, ""))),
 			have:     state(users(lu("ua", a), lu("ub", b)), lt("g2", "ml", lm("ub", b, "")), lt("g1", "ML")),
-			warnings: []Warning{{Code: WarnDuplicateTeam, Team: "ml", IDs: []string{"g1", "g2"}}, {Code: WarnUnmanagedUser, User: b, IDs: []string{"ub"}}},
+			warnings: []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "ml", IDs: []string{"g1", "g2"}}, {Code: plan.WarnUnmanagedUser, User: b, IDs: []string{"ub"}}},
 		},
 		{
 			name: "duplicate live teams: the pinned one is managed",
 			want: state(users(du(a)), pinned(dt("ml", model.Authoritative, dm(a, "")), "g2")),
 			have: state(users(lu("ua", a), lu("ub", b)), lt("g2", "ml", lm("ub", b, "")), lt("g1", "ml")),
-			changes: []Change{
-				{Action: AddMember, Team: "ml", TeamID: "g2", User: a, UserID: "ua", Role: "member"},
-				{Action: RemoveMember, Team: "ml", TeamID: "g2", User: b, UserID: "ub", Reason: reasonNotManaged},
+			changes: []plan.Change{
+				{Action: plan.AddMember, Team: "ml", TeamID: "g2", User: a, UserID: "ua", Role: "member"},
+				{Action: plan.RemoveMember, Team: "ml", TeamID: "g2", User: b, UserID: "ub", Reason: reasonNotManaged},
 			},
-			warnings: []Warning{{Code: WarnUnmanagedUser, User: b, IDs: []string{"ub"}}},
+			warnings: []plan.Warning{{Code: plan.WarnUnmanagedUser, User: b, IDs: []string{"ub"}}},
 		},
 		{
 			name:     "team name differs only in case: live team used, live name in changes",
 			want:     state(users(du(a)), dt("ml-Research", model.Authoritative, dm(a, "admin"))),
 			have:     state(users(lu("ua", a)), lt("g1", "ML-research")),
-			changes:  []Change{{Action: AddMember, Team: "ML-research", TeamID: "g1", User: a, UserID: "ua", Role: "admin"}, {Action: SetTeamRole, Team: "ML-research", TeamID: "g1", User: a, UserID: "ua", Role: "admin"}},
-			warnings: []Warning{{Code: WarnTeamNameCase, Team: "ML-research", IDs: []string{"g1"}}},
+			changes:  []plan.Change{{Action: plan.AddMember, Team: "ML-research", TeamID: "g1", User: a, UserID: "ua", Role: "admin"}, {Action: plan.SetTeamRole, Team: "ML-research", TeamID: "g1", User: a, UserID: "ua", Role: "admin"}},
+			warnings: []plan.Warning{{Code: plan.WarnTeamNameCase, Team: "ML-research", IDs: []string{"g1"}}},
 		},
 		{
 			name:     "pin to a missing id: left alone",
 			want:     state(users(du(a)), pinned(dt("ml", model.Authoritative, dm(a, "")), "nope")),
 			have:     state(users(lu("ua", a)), lt("g1", "ml")),
-			warnings: []Warning{{Code: WarnTeamPinNotFound, Team: "ml", IDs: []string{"nope"}}},
+			warnings: []plan.Warning{{Code: plan.WarnTeamPinNotFound, Team: "ml", IDs: []string{"nope"}}},
 		},
 		{
 			name:     "pin to a team of another name: left alone",
 			want:     state(users(du(a)), pinned(dt("ml", model.Authoritative, dm(a, "")), "g1")),
 			have:     state(users(lu("ua", a), lu("ub", b)), lt("g1", "infra", lm("ub", b, ""))),
-			warnings: []Warning{{Code: WarnTeamPinMismatch, Team: "ml", IDs: []string{"g1"}}, {Code: WarnUnmanagedUser, User: b, IDs: []string{"ub"}}},
+			warnings: []plan.Warning{{Code: plan.WarnTeamPinMismatch, Team: "ml", IDs: []string{"g1"}}, {Code: plan.WarnUnmanagedUser, User: b, IDs: []string{"ub"}}},
 		},
 		{
 			name:     "protected members are never removed",
 			policy:   model.Policy{Protected: []string{"ci@x.com"}},
 			want:     state(users(du(a)), dt("ml", model.Authoritative, dm(a, ""))),
 			have:     state(users(lu("ua", a), lu("uci", "CI@x.com")), lt("g1", "ml", lm("ua", a, ""), lm("uci", "CI@x.com", ""))),
-			warnings: []Warning{{Code: WarnProtected, Team: "ml", User: "CI@x.com"}},
+			warnings: []plan.Warning{{Code: plan.WarnProtected, Team: "ml", User: "CI@x.com"}},
 		},
 		{
 			name: "a deactivated user listed in a team keeps the membership; an unlisted one loses it",
@@ -60,11 +61,11 @@ func TestComputeTeams(t *testing.T) {
 				dt("keep", model.Authoritative, dm(a, ""), dm(b, "")), dt("drop", model.Authoritative, dm(a, ""))),
 			have: state(users(lu("ua", a), lu("ub", b)),
 				lt("g1", "keep", lm("ua", a, ""), lm("ub", b, "")), lt("g2", "drop", lm("ua", a, ""), lm("ub", b, ""))),
-			changes: []Change{
-				{Action: RemoveMember, Team: "drop", TeamID: "g2", User: b, UserID: "ub", Reason: reasonNotListed},
-				{Action: DeactivateUser, User: b, UserID: "ub", Reason: reasonInactive},
+			changes: []plan.Change{
+				{Action: plan.RemoveMember, Team: "drop", TeamID: "g2", User: b, UserID: "ub", Reason: reasonNotListed},
+				{Action: plan.DeactivateUser, User: b, UserID: "ub", Reason: reasonInactive},
 			},
-			warnings: []Warning{{Code: WarnLastAdmin}},
+			warnings: []plan.Warning{{Code: plan.WarnLastAdmin}},
 		},
 	})
 }
@@ -77,63 +78,63 @@ func TestComputeRoles(t *testing.T) {
 			name:    "org role set where it differs from a known role; unknown left alone",
 			want:    state(users(role(du(a), "admin"), role(du(b), "admin")), dt("ml", model.Additive, dm(a, ""), dm(b, ""))),
 			have:    state(users(role(lu("ua", a), "member"), lu("ub", b)), lt("g", "ml", lm("ua", a, ""), lm("ub", b, ""))),
-			changes: []Change{{Action: SetOrgRole, User: a, UserID: "ua", Role: "admin", From: "member"}},
+			changes: []plan.Change{{Action: plan.SetOrgRole, User: a, UserID: "ua", Role: "admin", From: "member"}},
 		},
 		{
 			name: "new admin: create then set_org_role; new member: nothing",
 			want: state(users(role(du(a), "admin"), role(du(b), "member")), dt("ml", model.Additive, dm(a, ""), dm(b, ""))),
 			have: state(nil, lt("g", "ml")),
-			changes: []Change{
-				{Action: CreateUser, User: a},
-				{Action: CreateUser, User: b},
-				{Action: AddMember, Team: "ml", TeamID: "g", User: a, Role: "member"},
-				{Action: AddMember, Team: "ml", TeamID: "g", User: b, Role: "member"},
-				{Action: SetOrgRole, User: a, Role: "admin", Reason: reasonNewAdmin},
+			changes: []plan.Change{
+				{Action: plan.CreateUser, User: a},
+				{Action: plan.CreateUser, User: b},
+				{Action: plan.AddMember, Team: "ml", TeamID: "g", User: a, Role: "member"},
+				{Action: plan.AddMember, Team: "ml", TeamID: "g", User: b, Role: "member"},
+				{Action: plan.SetOrgRole, User: a, Role: "admin", Reason: reasonNewAdmin},
 			},
 		},
 		{
 			name:     "viewer org role is never set",
 			want:     state(users(role(du(a), "viewer")), dt("ml", model.Additive, dm(a, ""))),
 			have:     state(users(role(lu("ua", a), "member")), lt("g", "ml", lm("ua", a, ""))),
-			warnings: []Warning{{Code: WarnUnsupportedUpdate, User: a}},
+			warnings: []plan.Warning{{Code: plan.WarnUnsupportedUpdate, User: a}},
 		},
 		{
 			name: "team roles: known and different is set, unknown is not, custom is case-sensitive",
 			want: state(users(du(a), du(b), du("c@x.com")), dt("ml", model.Additive, dm(a, "ADMIN"), dm(b, "admin"), dm("c@x.com", "Reviewer"))),
 			have: state(users(lu("ua", a), lu("ub", b), lu("uc", "c@x.com")),
 				lt("g", "ml", lm("ua", a, "member"), lm("ub", b, ""), lm("uc", "c@x.com", "reviewer"))),
-			changes: []Change{
-				{Action: SetTeamRole, Team: "ml", TeamID: "g", User: a, UserID: "ua", Role: "admin", From: "member"},
-				{Action: SetTeamRole, Team: "ml", TeamID: "g", User: "c@x.com", UserID: "uc", Role: "Reviewer", From: "reviewer"},
+			changes: []plan.Change{
+				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: a, UserID: "ua", Role: "admin", From: "member"},
+				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: "c@x.com", UserID: "uc", Role: "Reviewer", From: "reviewer"},
 			},
 		},
 		{
 			name:    "team role read from the user's teamRoles when the member has none",
 			want:    state(users(du(a)), dt("ml", model.Additive, dm(a, "member"))),
 			have:    state(users(with(lu("ua", a), func(u *model.User) { u.TeamRoles = map[string]model.Role{"ML": "admin"} })), lt("g", "ml", lm("ua", a, ""))),
-			changes: []Change{{Action: SetTeamRole, Team: "ml", TeamID: "g", User: a, UserID: "ua", Role: "member", From: "admin"}},
+			changes: []plan.Change{{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: a, UserID: "ua", Role: "member", From: "admin"}},
 		},
 		{
 			name:    "last active admin is never deactivated",
 			want:    state(users(with(du(a), func(u *model.User) { u.Active = false }), du(b)), dt("ml", model.Additive, dm(b, ""))),
 			have:    state(users(role(lu("ua", a), "admin"), role(lu("ub", b), "member")), lt("g", "ml", lm("ub", b, ""))),
-			changes: []Change{{Action: DeactivateUser, User: a, UserID: "ua", Reason: reasonInactive}},
-			blocked: []string{BlockLastAdmin},
+			changes: []plan.Change{{Action: plan.DeactivateUser, User: a, UserID: "ua", Reason: reasonInactive}},
+			blocked: []string{plan.BlockLastAdmin},
 		},
 		{
 			name:    "demoting the last active admin is blocked too",
 			want:    state(users(role(du(a), "member")), dt("ml", model.Additive, dm(a, ""))),
 			have:    state(users(role(lu("ua", a), "admin"), with(role(lu("ub", b), "admin"), func(u *model.User) { u.Active = false })), lt("g", "ml", lm("ua", a, ""))),
-			changes: []Change{{Action: SetOrgRole, User: a, UserID: "ua", Role: "member", From: "admin"}},
-			blocked: []string{BlockLastAdmin},
+			changes: []plan.Change{{Action: plan.SetOrgRole, User: a, UserID: "ua", Role: "member", From: "admin"}},
+			blocked: []string{plan.BlockLastAdmin},
 		},
 		{
 			name: "deactivating an admin is fine when another is promoted",
 			want: state(users(with(du(a), func(u *model.User) { u.Active = false }), role(du(b), "admin")), dt("ml", model.Additive, dm(b, ""))),
 			have: state(users(role(lu("ua", a), "admin"), role(lu("ub", b), "member")), lt("g", "ml", lm("ub", b, ""))),
-			changes: []Change{
-				{Action: SetOrgRole, User: b, UserID: "ub", Role: "admin", From: "member"},
-				{Action: DeactivateUser, User: a, UserID: "ua", Reason: reasonInactive},
+			changes: []plan.Change{
+				{Action: plan.SetOrgRole, User: b, UserID: "ub", Role: "admin", From: "member"},
+				{Action: plan.DeactivateUser, User: a, UserID: "ua", Reason: reasonInactive},
 			},
 		},
 	})
@@ -163,12 +164,12 @@ func TestComputeLimits(t *testing.T) {
 		blocked          []string
 	}{
 		{"small org: defaults at least 5 and 10", 5, deact, 5, 10, nil},
-		{"6 deactivations over the default 5", 6, deact, 5, 10, []string{LimitMaxDeactivations}},
-		{"11 removals over the default 10", 11, model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, 5, 10, []string{LimitMaxMemberRemovals}},
+		{"6 deactivations over the default 5", 6, deact, 5, 10, []string{plan.LimitMaxDeactivations}},
+		{"11 removals over the default 10", 11, model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, 5, 10, []string{plan.LimitMaxMemberRemovals}},
 		{"big org: 10% and 25%", 99, model.Policy{UnmanagedUsers: model.UnmanagedIgnore, MaxMemberRemovals: model.Limit{Set: true, Value: 100}}, 10, 100, nil},
-		{"manifest count taken exactly, even below the default", 3, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, MaxDeactivations: model.Limit{Set: true, Value: 2}}, 2, 10, []string{LimitMaxDeactivations}},
-		{"manifest zero blocks any deactivation", 1, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, MaxDeactivations: model.Limit{Set: true}}, 0, 10, []string{LimitMaxDeactivations}},
-		{"manifest percentage", 19, model.Policy{UnmanagedUsers: model.UnmanagedIgnore, MaxMemberRemovals: model.Limit{Set: true, Value: 50, Percent: true}}, 5, 10, []string{LimitMaxMemberRemovals}},
+		{"manifest count taken exactly, even below the default", 3, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, MaxDeactivations: model.Limit{Set: true, Value: 2}}, 2, 10, []string{plan.LimitMaxDeactivations}},
+		{"manifest zero blocks any deactivation", 1, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, MaxDeactivations: model.Limit{Set: true}}, 0, 10, []string{plan.LimitMaxDeactivations}},
+		{"manifest percentage", 19, model.Policy{UnmanagedUsers: model.UnmanagedIgnore, MaxMemberRemovals: model.Limit{Set: true, Value: 50, Percent: true}}, 5, 10, []string{plan.LimitMaxMemberRemovals}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want, have := limitsState(tc.n)

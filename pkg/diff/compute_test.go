@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 type computeCase struct {
@@ -15,9 +16,9 @@ type computeCase struct {
 	have     model.State
 	policy   model.Policy
 	dep      model.Deployment
-	changes  []Change
-	warnings []Warning // compared without Message
-	blocked  []string  // block limits
+	changes  []plan.Change
+	warnings []plan.Warning // compared without Message
+	blocked  []string       // block limits
 }
 
 func runCompute(t *testing.T, cases []computeCase) {
@@ -34,15 +35,15 @@ func runCompute(t *testing.T, cases []computeCase) {
 			}
 			got := Compute(tc.want, tc.have, pol, Options{Deployment: dep})
 			if tc.changes == nil {
-				tc.changes = []Change{}
+				tc.changes = []plan.Change{}
 			}
 			if tc.warnings == nil {
-				tc.warnings = []Warning{}
+				tc.warnings = []plan.Warning{}
 			}
 			if d := cmp.Diff(tc.changes, got.Changes); d != "" {
 				t.Errorf("changes (-want +got):\n%s", d)
 			}
-			if d := cmp.Diff(tc.warnings, got.Warnings, cmpopts.IgnoreFields(Warning{}, "Message")); d != "" {
+			if d := cmp.Diff(tc.warnings, got.Warnings, cmpopts.IgnoreFields(plan.Warning{}, "Message")); d != "" {
 				t.Errorf("warnings (-want +got):\n%s", d)
 			}
 			var limits []string
@@ -68,13 +69,13 @@ func TestComputeBasics(t *testing.T) {
 			name: "fresh org: create users, team, members, non-member role",
 			want: state(users(du(a), du(b)), dt("ml", model.Authoritative, dm(a, "member"), dm(b, "admin"))),
 			have: state(nil),
-			changes: []Change{
-				{Action: CreateUser, User: a},
-				{Action: CreateUser, User: b},
-				{Action: CreateTeam, Team: "ml"},
-				{Action: AddMember, Team: "ml", User: a, Role: "member"},
-				{Action: AddMember, Team: "ml", User: b, Role: "admin"},
-				{Action: SetTeamRole, Team: "ml", User: b, Role: "admin"},
+			changes: []plan.Change{
+				{Action: plan.CreateUser, User: a},
+				{Action: plan.CreateUser, User: b},
+				{Action: plan.CreateTeam, Team: "ml"},
+				{Action: plan.AddMember, Team: "ml", User: a, Role: "member"},
+				{Action: plan.AddMember, Team: "ml", User: b, Role: "admin"},
+				{Action: plan.SetTeamRole, Team: "ml", User: b, Role: "admin"},
 			},
 		},
 		{
@@ -86,8 +87,8 @@ func TestComputeBasics(t *testing.T) {
 			name: "existing user added to existing team with ids",
 			want: state(users(du(a), du(b)), dt("ml", model.Authoritative, dm(a, "member"), dm(b, "member"))),
 			have: state(users(lu("ua", a), lu("ub", b)), lt("t1", "ml", lm("ua", a, "member"))),
-			changes: []Change{
-				{Action: AddMember, Team: "ml", TeamID: "t1", User: b, UserID: "ub", Role: "member"},
+			changes: []plan.Change{
+				{Action: plan.AddMember, Team: "ml", TeamID: "t1", User: b, UserID: "ub", Role: "member"},
 			},
 		},
 		{
@@ -98,31 +99,31 @@ func TestComputeBasics(t *testing.T) {
 			have: state(users(lu("ua", a), lu("ub", b)),
 				lt("t1", "auth", lm("ua", a, "member"), lm("ub", b, "member")),
 				lt("t2", "add", lm("ua", a, "member"), lm("ub", b, "member"))),
-			changes: []Change{
-				{Action: RemoveMember, Team: "auth", TeamID: "t1", User: b, UserID: "ub", Reason: reasonNotListed},
+			changes: []plan.Change{
+				{Action: plan.RemoveMember, Team: "auth", TeamID: "t1", User: b, UserID: "ub", Reason: reasonNotListed},
 			},
-			warnings: []Warning{{Code: WarnUserWithoutTeam, User: b}},
+			warnings: []plan.Warning{{Code: plan.WarnUserWithoutTeam, User: b}},
 		},
 		{
 			name: "unmanaged member of an authoritative team is removed and warned about",
 			want: state(users(du(a)), dt("ml", model.Authoritative, dm(a, "member"))),
 			have: state(users(lu("ua", a), lu("uc", c)), lt("t1", "ml", lm("ua", a, ""), lm("uc", c, ""))),
-			changes: []Change{
-				{Action: RemoveMember, Team: "ml", TeamID: "t1", User: c, UserID: "uc", Reason: reasonNotManaged},
+			changes: []plan.Change{
+				{Action: plan.RemoveMember, Team: "ml", TeamID: "t1", User: c, UserID: "uc", Reason: reasonNotManaged},
 			},
-			warnings: []Warning{{Code: WarnUnmanagedUser, User: c, IDs: []string{"uc"}}},
+			warnings: []plan.Warning{{Code: plan.WarnUnmanagedUser, User: c, IDs: []string{"uc"}}},
 		},
 		{
 			name:     "unresolved members (service accounts) are never removed",
 			want:     state(users(du(a)), dt("ml", model.Authoritative, dm(a, "member"))),
 			have:     state(users(lu("ua", a)), lt("t1", "ml", lm("ua", a, ""), lm("sa2", "", ""), lm("sa1", "", ""))),
-			warnings: []Warning{{Code: WarnUnresolvedMember, Team: "ml", IDs: []string{"sa1", "sa2"}}},
+			warnings: []plan.Warning{{Code: plan.WarnUnresolvedMember, Team: "ml", IDs: []string{"sa1", "sa2"}}},
 		},
 		{
 			name:     "user without team",
 			want:     state(users(du(a), with(du(b), func(u *model.User) { u.Active = false }))),
 			have:     state(users(lu("ua", a))),
-			warnings: []Warning{{Code: WarnUserWithoutTeam, User: a}},
+			warnings: []plan.Warning{{Code: plan.WarnUserWithoutTeam, User: a}},
 		},
 	})
 }
@@ -135,16 +136,16 @@ func TestComputeUsers(t *testing.T) {
 			name:     "desired inactive: deactivate on dedicated",
 			want:     state(users(inactive(du(a)))),
 			have:     state(users(lu("ua", a))),
-			changes:  []Change{{Action: DeactivateUser, User: a, UserID: "ua", Reason: reasonInactive}},
-			warnings: []Warning{{Code: WarnLastAdmin}},
+			changes:  []plan.Change{{Action: plan.DeactivateUser, User: a, UserID: "ua", Reason: reasonInactive}},
+			warnings: []plan.Warning{{Code: plan.WarnLastAdmin}},
 		},
 		{
 			name:     "desired inactive on saas: irreversible warning",
 			dep:      model.SaaS,
 			want:     state(users(inactive(du(a)))),
 			have:     state(users(lu("ua", a))),
-			changes:  []Change{{Action: DeactivateUser, User: a, UserID: "ua", Reason: reasonInactive}},
-			warnings: []Warning{{Code: WarnIrreversibleDeactivation, User: a}, {Code: WarnLastAdmin}},
+			changes:  []plan.Change{{Action: plan.DeactivateUser, User: a, UserID: "ua", Reason: reasonInactive}},
+			warnings: []plan.Warning{{Code: plan.WarnIrreversibleDeactivation, User: a}, {Code: plan.WarnLastAdmin}},
 		},
 		{
 			name: "desired inactive and absent or already inactive: nothing",
@@ -156,30 +157,30 @@ func TestComputeUsers(t *testing.T) {
 			policy:   model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, Protected: []string{"*@svc.x.com"}},
 			want:     state(users(inactive(du("bot@svc.x.com")))),
 			have:     state(users(lu("ub", "bot@svc.x.com"), lu("u2", "other@svc.x.com"))),
-			warnings: []Warning{{Code: WarnProtected, User: "bot@svc.x.com"}, {Code: WarnProtected, User: "other@svc.x.com"}},
+			warnings: []plan.Warning{{Code: plan.WarnProtected, User: "bot@svc.x.com"}, {Code: plan.WarnProtected, User: "other@svc.x.com"}},
 		},
 		{
 			name:     "unmanaged users deactivated under deactivate",
 			policy:   model.Policy{UnmanagedUsers: model.UnmanagedDeactivate},
 			want:     state(users(du(a)), dt("ml", model.Additive, dm(a, "member"))),
 			have:     state(users(lu("ua", a), lu("ub", b), inactive(lu("uc", "c@x.com"))), lt("t", "ml", lm("ua", a, ""))),
-			changes:  []Change{{Action: DeactivateUser, User: b, UserID: "ub", Reason: reasonUnmanaged}},
-			warnings: []Warning{{Code: WarnLastAdmin}},
+			changes:  []plan.Change{{Action: plan.DeactivateUser, User: b, UserID: "ub", Reason: reasonUnmanaged}},
+			warnings: []plan.Warning{{Code: plan.WarnLastAdmin}},
 		},
 		{
 			name:    "reactivate on dedicated",
 			want:    state(users(du(a)), dt("ml", model.Additive, dm(a, "member"))),
 			have:    state(users(inactive(lu("ua", a))), lt("t", "ml", lm("ua", a, "member"))),
-			changes: []Change{{Action: ReactivateUser, User: a, UserID: "ua"}},
+			changes: []plan.Change{{Action: plan.ReactivateUser, User: a, UserID: "ua"}},
 		},
 		{
 			name: "saas: a deactivated user is created again, memberships follow the create",
 			dep:  model.SaaS,
 			want: state(users(du(a)), dt("ml", model.Additive, dm(a, "member"))),
 			have: state(users(inactive(lu("ua", a))), lt("t", "ml")),
-			changes: []Change{
-				{Action: CreateUser, User: a, Reason: reasonRecreate},
-				{Action: AddMember, Team: "ml", TeamID: "t", User: a, Role: "member"},
+			changes: []plan.Change{
+				{Action: plan.CreateUser, User: a, Reason: reasonRecreate},
+				{Action: plan.AddMember, Team: "ml", TeamID: "t", User: a, Role: "member"},
 			},
 		},
 		{
@@ -192,9 +193,9 @@ func TestComputeUsers(t *testing.T) {
 				with(lu("ua", a), func(u *model.User) { u.DisplayName = "A Old"; u.ExternalID = "keep" }),
 				with(lu("ub", b), func(u *model.User) { u.DisplayName = "B" }),
 			), lt("t", "ml", lm("ua", a, ""), lm("ub", b, ""))),
-			changes: []Change{
-				{Action: UpdateUser, User: a, UserID: "ua", Name: "A New", From: "A Old"},
-				{Action: UpdateUser, User: b, UserID: "ub", ExternalID: "e2"},
+			changes: []plan.Change{
+				{Action: plan.UpdateUser, User: a, UserID: "ua", Name: "A New", From: "A Old"},
+				{Action: plan.UpdateUser, User: b, UserID: "ub", ExternalID: "e2"},
 			},
 		},
 		{
@@ -202,15 +203,15 @@ func TestComputeUsers(t *testing.T) {
 			dep:      model.SaaS,
 			want:     state(users(with(du(a), func(u *model.User) { u.DisplayName = "A New" })), dt("ml", model.Additive, dm(a, ""))),
 			have:     state(users(with(lu("ua", a), func(u *model.User) { u.DisplayName = "A Old" })), lt("t", "ml", lm("ua", a, ""))),
-			warnings: []Warning{{Code: WarnUnsupportedUpdate, User: a}},
+			warnings: []plan.Warning{{Code: plan.WarnUnsupportedUpdate, User: a}},
 		},
 		{
 			name: "create carries name and externalId",
 			want: state(users(with(du(a), func(u *model.User) { u.DisplayName = "A"; u.ExternalID = "e1" })), dt("ml", model.Additive, dm(a, ""))),
 			have: state(nil, lt("t", "ml")),
-			changes: []Change{
-				{Action: CreateUser, User: a, Name: "A", ExternalID: "e1"},
-				{Action: AddMember, Team: "ml", TeamID: "t", User: a, Role: "member"},
+			changes: []plan.Change{
+				{Action: plan.CreateUser, User: a, Name: "A", ExternalID: "e1"},
+				{Action: plan.AddMember, Team: "ml", TeamID: "t", User: a, Role: "member"},
 			},
 		},
 	})
@@ -242,7 +243,7 @@ func TestComputeIdentity(t *testing.T) {
 			want:   state(users(du(a)), dt("ml", model.Authoritative)),
 			have: state(users(lu("u1", "alice@x.com"), model.User{ID: "u2", UserName: "alice", Email: "alice@x.com", Active: true}),
 				lt("t", "ml", lm("u1", "alice@x.com", ""), lm("u2", "alice", ""))),
-			warnings: []Warning{{Code: WarnAmbiguousUser, User: a, IDs: []string{"u1", "u2"}}},
+			warnings: []plan.Warning{{Code: plan.WarnAmbiguousUser, User: a, IDs: []string{"u1", "u2"}}},
 		},
 		{
 			name: "userName link beats email link of another account",

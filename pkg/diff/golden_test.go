@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
+	"github.com/wbsync/wbsync/pkg/views"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -51,7 +53,7 @@ func genLarge(t *testing.T, dir string) {
 
 // loadCase reads a scenario and computes its plan, with the digests and
 // target a CLI would set (digests are hashes of the input files).
-func loadCase(t *testing.T, dir string) (wantFile, model.State, Plan) {
+func loadCase(t *testing.T, dir string) (wantFile, model.State, plan.Plan) {
 	t.Helper()
 	wb, err := os.ReadFile(filepath.Join(dir, "want.json"))
 	if err != nil {
@@ -75,7 +77,7 @@ func loadCase(t *testing.T, dir string) (wantFile, model.State, Plan) {
 	}
 	p := Compute(w.State, have, w.Policy, Options{Deployment: w.Deployment})
 	p.ManifestDigest, p.ObservedFingerprint = digest(wb), digest(ob)
-	p.Target = Target{URL: w.URL, Deployment: w.Deployment}
+	p.Target = plan.Target{URL: w.URL, Deployment: w.Deployment}
 	if p.Target.URL == "" {
 		p.Target.URL = "https://wandb.example.com/scim"
 	}
@@ -87,17 +89,17 @@ func digest(b []byte) string {
 	return "sha256:" + hex.EncodeToString(s[:])
 }
 
-// views renders the three views of a plan.
-func views(t *testing.T, p Plan) map[string][]byte {
+// render renders the three views of a plan.
+func render(t *testing.T, p plan.Plan) map[string][]byte {
 	t.Helper()
 	var txt, js, md bytes.Buffer
-	if err := p.WriteText(&txt, TextOptions{}); err != nil {
+	if err := views.WriteText(&txt, p, views.TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.WriteJSON(&js); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.WriteMarkdown(&md); err != nil {
+	if err := views.WriteMarkdown(&md, p); err != nil {
 		t.Fatal(err)
 	}
 	return map[string][]byte{"plan.txt": txt.Bytes(), "plan.json": js.Bytes(), "plan.md": md.Bytes()}
@@ -118,7 +120,7 @@ func TestGolden(t *testing.T) {
 		dir := filepath.Dir(wf)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			w, have, p := loadCase(t, dir)
-			got := views(t, p)
+			got := render(t, p)
 			for name, b := range got {
 				path := filepath.Join(dir, name)
 				if *update {
@@ -141,8 +143,8 @@ func TestGolden(t *testing.T) {
 			if last != "No changes." && !strings.HasPrefix(last, "Plan: ") {
 				t.Errorf("last text line %q", last)
 			}
-			var back Plan
-			if err := json.Unmarshal(got["plan.json"], &back); err != nil || !Equal(back, p) {
+			var back plan.Plan
+			if err := json.Unmarshal(got["plan.json"], &back); err != nil || !plan.Equal(back, p) {
 				t.Errorf("plan.json does not round-trip: %v", err)
 			}
 			// Shuffled inputs give byte-identical views.
@@ -150,7 +152,7 @@ func TestGolden(t *testing.T) {
 			for i := 0; i < 3; i++ {
 				sp := Compute(shuffled(w.State, r.Shuffle), shuffled(have, r.Shuffle), w.Policy, Options{Deployment: w.Deployment})
 				sp.ManifestDigest, sp.ObservedFingerprint, sp.Target = p.ManifestDigest, p.ObservedFingerprint, p.Target
-				for name, b := range views(t, sp) {
+				for name, b := range render(t, sp) {
 					if !bytes.Equal(b, got[name]) {
 						t.Fatalf("%s: shuffled inputs changed the output:\n%s", name, firstDiff(string(got[name]), string(b)))
 					}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 // DefaultMaxDeactivations is the deactivation limit when the manifest sets
@@ -16,8 +17,8 @@ func DefaultMaxMemberRemovals(memberships int) int { return max(10, memberships*
 
 // limits resolves the safety limits against the live organization and
 // returns them with the blocks the plan hits.
-func (p *planner) limits() (Limits, []Block) {
-	var l Limits
+func (p *planner) limits() (plan.Limits, []plan.Block) {
+	var l plan.Limits
 	admins := 0
 	for _, u := range p.have.Users {
 		if u.Active {
@@ -38,27 +39,27 @@ func (p *planner) limits() (Limits, []Block) {
 	var deact, removals int
 	for i := 0; i < p.changes.n; i++ {
 		switch p.changes.at(i).Action {
-		case DeactivateUser:
+		case plan.DeactivateUser:
 			deact++
-		case RemoveMember:
+		case plan.RemoveMember:
 			removals++
 		}
 	}
-	var blocks []Block
+	var blocks []plan.Block
 	if deact > l.MaxDeactivations {
-		blocks = append(blocks, overLimit(LimitMaxDeactivations, "deactivations", deact, l.MaxDeactivations, l.MaxDeactivationsRule))
+		blocks = append(blocks, overLimit(plan.LimitMaxDeactivations, "deactivations", deact, l.MaxDeactivations, l.MaxDeactivationsRule))
 	}
 	if removals > l.MaxMemberRemovals {
-		blocks = append(blocks, overLimit(LimitMaxMemberRemovals, "team member removals", removals, l.MaxMemberRemovals, l.MaxMemberRemovalsRule))
+		blocks = append(blocks, overLimit(plan.LimitMaxMemberRemovals, "team member removals", removals, l.MaxMemberRemovals, l.MaxMemberRemovalsRule))
 	}
 	left := admins - p.adminsLost + p.adminsGained
 	if admins > 0 && p.adminsLost > 0 && left <= 0 {
-		blocks = append(blocks, Block{Limit: BlockLastAdmin, Planned: p.adminsLost, Allowed: admins - 1, Message: fmt.Sprintf(
+		blocks = append(blocks, plan.Block{Limit: plan.BlockLastAdmin, Planned: p.adminsLost, Allowed: admins - 1, Message: fmt.Sprintf(
 			"the plan would leave the organization without an active admin: it deactivates or demotes %d of the %d active admin(s) and promotes none; keep one admin active (orgRole: admin in the manifest, or add the admin to policy.protected)",
 			p.adminsLost, admins)})
 	}
 	if admins == 0 && deact > 0 && !p.anyKnownRole() {
-		p.warn(Warning{Code: WarnLastAdmin, Message: fmt.Sprintf(
+		p.warn(plan.Warning{Code: plan.WarnLastAdmin, Message: fmt.Sprintf(
 			"the server reports no organization roles, so wbsync cannot check that an active admin remains after %d deactivation(s); check that no admin is among them", deact)})
 	}
 	return l, blocks
@@ -85,8 +86,8 @@ func rule(l model.Limit, base int, of, defPct string, defMin int) string {
 	}
 }
 
-func overLimit(limit, what string, planned, allowed int, rule string) Block {
-	return Block{Limit: limit, Planned: planned, Allowed: allowed, Message: fmt.Sprintf(
+func overLimit(limit, what string, planned, allowed int, rule string) plan.Block {
+	return plan.Block{Limit: limit, Planned: planned, Allowed: allowed, Message: fmt.Sprintf(
 		"%d %s planned, %d allowed by %s (%s): %d over. Nothing will be applied. If the plan is intended, raise policy.limits.%s in the manifest to at least %d and plan again; otherwise fix the manifest",
 		planned, what, allowed, limit, rule, planned-allowed, limit, planned)}
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 // planMembers plans the membership of desired team dt against live team lt
@@ -65,13 +66,13 @@ func (p *planner) planMembers(dt model.Team, lt int, ts *teamState) {
 		if li >= 0 && ts.liveGen[li] == gen {
 			m := live.Members[ts.livePos[li]]
 			if have := liveTeamRole(m, p.have.Users[li], teamName); have != "" && have != role {
-				p.add(Change{Action: SetTeamRole, Team: teamName, TeamID: teamID, User: name, UserID: uid, Role: role, From: string(have)})
+				p.add(plan.Change{Action: plan.SetTeamRole, Team: teamName, TeamID: teamID, User: name, UserID: uid, Role: role, From: string(have)})
 			}
 			continue
 		}
-		p.add(Change{Action: AddMember, Team: teamName, TeamID: teamID, User: name, UserID: uid, Role: role})
+		p.add(plan.Change{Action: plan.AddMember, Team: teamName, TeamID: teamID, User: name, UserID: uid, Role: role})
 		if role != model.RoleMember {
-			p.add(Change{Action: SetTeamRole, Team: teamName, TeamID: teamID, User: name, UserID: uid, Role: role})
+			p.add(plan.Change{Action: plan.SetTeamRole, Team: teamName, TeamID: teamID, User: name, UserID: uid, Role: role})
 		}
 	}
 
@@ -98,15 +99,15 @@ func (p *planner) planMembers(dt model.Team, lt int, ts *teamState) {
 			name, reason = wantName(p.want.Users[o]), reasonNotListed
 		}
 		if p.protected(name, l.UserName, l.Email) {
-			p.warn(Warning{Code: WarnProtected, Team: teamName, User: name, Message: fmt.Sprintf(
+			p.warn(plan.Warning{Code: plan.WarnProtected, Team: teamName, User: name, Message: fmt.Sprintf(
 				"%s is protected (policy.protected): not removed from team %s, although %s", name, teamName, reason)})
 			continue
 		}
-		p.add(Change{Action: RemoveMember, Team: teamName, TeamID: teamID, User: name, UserID: l.ID, Reason: reason})
+		p.add(plan.Change{Action: plan.RemoveMember, Team: teamName, TeamID: teamID, User: name, UserID: l.ID, Reason: reason})
 	}
 	if len(unresolved) > 0 {
 		sort.Strings(unresolved)
-		p.warn(Warning{Code: WarnUnresolvedMember, Team: teamName, IDs: unresolved, Message: fmt.Sprintf(
+		p.warn(plan.Warning{Code: plan.WarnUnresolvedMember, Team: teamName, IDs: unresolved, Message: fmt.Sprintf(
 			"%d member(s) of team %s are not listed SCIM users (such as org service accounts): never removed", len(unresolved), teamName)})
 	}
 }

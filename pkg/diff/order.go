@@ -6,12 +6,13 @@ import (
 	"strings"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 // sortChanges returns the changes in apply order (Action.Phase), then by
 // team and user (case-insensitively), then by the remaining fields, so that
 // the order never depends on the inputs' order.
-func sortChanges(cs *changeBuf) []Change {
+func sortChanges(cs *changeBuf) []plan.Change {
 	type keyed struct {
 		i      int32
 		phase  int8
@@ -41,7 +42,7 @@ func sortChanges(cs *changeBuf) []Change {
 			cmp.Compare(x.Role, y.Role),
 		)
 	})
-	sorted := make([]Change, len(ks))
+	sorted := make([]plan.Change, len(ks))
 	for i, k := range ks {
 		sorted[i] = *cs.at(int(k.i))
 	}
@@ -49,8 +50,8 @@ func sortChanges(cs *changeBuf) []Change {
 }
 
 // sortWarnings orders warnings by code, team, user, then message and ids.
-func sortWarnings(ws []Warning) {
-	slices.SortFunc(ws, func(a, b Warning) int {
+func sortWarnings(ws []plan.Warning) {
+	slices.SortFunc(ws, func(a, b plan.Warning) int {
 		return cmp.Or(
 			cmp.Compare(a.Code, b.Code),
 			cmp.Compare(model.Key(a.Team), model.Key(b.Team)),
@@ -61,39 +62,4 @@ func sortWarnings(ws []Warning) {
 			cmp.Compare(strings.Join(a.IDs, ","), strings.Join(b.IDs, ",")),
 		)
 	})
-}
-
-// summarize counts the changes by kind.
-func summarize(cs []Change) Summary {
-	var s Summary
-	for _, c := range cs {
-		switch c.Action {
-		case CreateUser:
-			s.CreateUsers++
-		case UpdateUser:
-			s.UpdateUsers++
-		case ReactivateUser:
-			s.ReactivateUsers++
-		case CreateTeam:
-			s.CreateTeams++
-		case AddMember:
-			s.AddMembers++
-		case RemoveMember:
-			s.RemoveMembers++
-		case SetOrgRole, SetTeamRole:
-			s.SetRoles++
-		case DeactivateUser:
-			s.DeactivateUsers++
-		}
-	}
-	return s
-}
-
-// Counts returns the summary's totals in Terraform's terms: add (create
-// user, create team, add member), change (reactivate, update, roles) and
-// remove (remove member, deactivate).
-func (s Summary) Counts() (add, change, remove int) {
-	return s.CreateUsers + s.CreateTeams + s.AddMembers,
-		s.ReactivateUsers + s.UpdateUsers + s.SetRoles,
-		s.RemoveMembers + s.DeactivateUsers
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 // TestProperties checks, over generated problems with fixed seeds, that
@@ -24,13 +25,13 @@ func TestProperties(t *testing.T) {
 	defer func() {
 		// The generator must exercise every action and the main warnings,
 		// or the properties prove little.
-		for _, a := range actionOrder {
+		for _, a := range plan.Actions() {
 			if seen[string(a)] == 0 {
 				t.Errorf("no generated plan has a %s change", a)
 			}
 		}
-		for _, w := range []string{WarnAmbiguousUser, WarnDuplicateTeam, WarnTeamNameCase, WarnUnresolvedMember, WarnUnmanagedUser,
-			WarnProtected, WarnIrreversibleDeactivation, WarnUnsupportedUpdate, WarnUserWithoutTeam} {
+		for _, w := range []string{plan.WarnAmbiguousUser, plan.WarnDuplicateTeam, plan.WarnTeamNameCase, plan.WarnUnresolvedMember, plan.WarnUnmanagedUser,
+			plan.WarnProtected, plan.WarnIrreversibleDeactivation, plan.WarnUnsupportedUpdate, plan.WarnUserWithoutTeam} {
 			if seen[w] == 0 {
 				t.Errorf("no generated plan has a %s warning", w)
 			}
@@ -67,7 +68,7 @@ func TestProperties(t *testing.T) {
 
 		sp := Compute(shuffled(g.want, r.Shuffle), shuffled(g.have, r.Shuffle), g.policy, opts)
 		if !bytes.Equal(jsonOf(t, p), jsonOf(t, sp)) {
-			t.Fatalf("seed %d: shuffled inputs give another plan:\n%s", seed, strings.Join(ChangesDiff(p, sp), "\n"))
+			t.Fatalf("seed %d: shuffled inputs give another plan:\n%s", seed, strings.Join(plan.ChangesDiff(p, sp), "\n"))
 		}
 
 		after, err := simulate(g.have, p, g.dep, g.rolesKnown)
@@ -78,7 +79,7 @@ func TestProperties(t *testing.T) {
 		if again.HasChanges() {
 			var lines []string
 			for _, c := range again.Changes {
-				lines = append(lines, Describe(c))
+				lines = append(lines, plan.Describe(c))
 			}
 			t.Fatalf("seed %d (%s, roles known %v): planning again is not empty:\n  %s", seed, g.dep, g.rolesKnown, strings.Join(lines, "\n  "))
 		}
@@ -86,7 +87,7 @@ func TestProperties(t *testing.T) {
 	}
 }
 
-func jsonOf(t *testing.T, p Plan) []byte {
+func jsonOf(t *testing.T, p plan.Plan) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := p.WriteJSON(&b); err != nil {
@@ -99,14 +100,14 @@ func jsonOf(t *testing.T, p Plan) []byte {
 // (not through Compute): users, org roles, names, team memberships and
 // roles, removals and deactivations, except what the plan's warnings say
 // was left alone.
-func checkConverged(t *testing.T, seed int, g genInput, p Plan, st model.State) {
+func checkConverged(t *testing.T, seed int, g genInput, p plan.Plan, st model.State) {
 	t.Helper()
 	skippedUser, skippedTeam := map[string]bool{}, map[string]bool{}
 	for _, w := range p.Warnings {
 		switch w.Code {
-		case WarnAmbiguousUser:
+		case plan.WarnAmbiguousUser:
 			skippedUser[model.Key(w.User)] = true
-		case WarnDuplicateTeam, WarnTeamPinNotFound, WarnTeamPinMismatch:
+		case plan.WarnDuplicateTeam, plan.WarnTeamPinNotFound, plan.WarnTeamPinMismatch:
 			skippedTeam[model.Key(w.Team)] = true
 		}
 	}

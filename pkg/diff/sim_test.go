@@ -5,12 +5,13 @@ import (
 	"slices"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 // simulate applies a plan to a copy of the observed state the way W&B
 // would, and returns the new state. It is pure and shares no code with
 // Compute. rolesKnown says whether the server reports roles afterwards.
-func simulate(have model.State, p Plan, dep model.Deployment, rolesKnown bool) (model.State, error) {
+func simulate(have model.State, p plan.Plan, dep model.Deployment, rolesKnown bool) (model.State, error) {
 	st := cloneState(have)
 	reported := func(r model.Role) model.Role {
 		if rolesKnown {
@@ -21,7 +22,7 @@ func simulate(have model.State, p Plan, dep model.Deployment, rolesKnown bool) (
 	createdUser := map[string]string{} // key → id
 	createdTeam := map[string]string{}
 	next := 0
-	userIdx := func(c Change) int {
+	userIdx := func(c plan.Change) int {
 		id := c.UserID
 		if id == "" {
 			id = createdUser[model.Key(c.User)]
@@ -33,7 +34,7 @@ func simulate(have model.State, p Plan, dep model.Deployment, rolesKnown bool) (
 		}
 		return -1
 	}
-	teamIdx := func(c Change) int {
+	teamIdx := func(c plan.Change) int {
 		id := c.TeamID
 		if id == "" {
 			id = createdTeam[model.Key(c.Team)]
@@ -47,7 +48,7 @@ func simulate(have model.State, p Plan, dep model.Deployment, rolesKnown bool) (
 	}
 	for _, c := range p.Changes {
 		switch c.Action {
-		case CreateUser:
+		case plan.CreateUser:
 			adopted := false
 			// A create of an account W&B already has (same userName, or on
 			// Multi-tenant Cloud the same email: accounts are global) links
@@ -70,23 +71,23 @@ func simulate(have model.State, p Plan, dep model.Deployment, rolesKnown bool) (
 					ExternalID: c.ExternalID, OrgRole: reported(model.RoleMember), Active: true})
 				createdUser[model.Key(c.User)] = id
 			}
-		case CreateTeam:
+		case plan.CreateTeam:
 			next++
 			id := fmt.Sprintf("new-t-%d", next)
 			st.Teams = append(st.Teams, model.Team{ID: id, Name: c.Team, Members: []model.Member{}})
 			createdTeam[model.Key(c.Team)] = id
-		case ReactivateUser, UpdateUser, SetOrgRole, DeactivateUser:
+		case plan.ReactivateUser, plan.UpdateUser, plan.SetOrgRole, plan.DeactivateUser:
 			i := userIdx(c)
 			if i < 0 {
 				return st, fmt.Errorf("%s: no user %s", c.Action, c.User)
 			}
 			switch c.Action {
-			case ReactivateUser:
+			case plan.ReactivateUser:
 				if dep == model.SaaS {
 					return st, fmt.Errorf("reactivate on saas: refused")
 				}
 				st.Users[i].Active = true
-			case UpdateUser:
+			case plan.UpdateUser:
 				if dep == model.SaaS {
 					return st, fmt.Errorf("update on saas: refused")
 				}
@@ -96,12 +97,12 @@ func simulate(have model.State, p Plan, dep model.Deployment, rolesKnown bool) (
 				if c.ExternalID != "" {
 					st.Users[i].ExternalID = c.ExternalID
 				}
-			case SetOrgRole:
+			case plan.SetOrgRole:
 				if c.Role == model.RoleViewer {
 					return st, fmt.Errorf("viewer org role sent")
 				}
 				st.Users[i].OrgRole = reported(c.Role)
-			case DeactivateUser:
+			case plan.DeactivateUser:
 				if dep == model.SaaS { // removed from the organization
 					id := st.Users[i].ID
 					st.Users = slices.Delete(st.Users, i, i+1)
@@ -112,7 +113,7 @@ func simulate(have model.State, p Plan, dep model.Deployment, rolesKnown bool) (
 					st.Users[i].Active = false
 				}
 			}
-		case AddMember, SetTeamRole, RemoveMember:
+		case plan.AddMember, plan.SetTeamRole, plan.RemoveMember:
 			t, u := teamIdx(c), userIdx(c)
 			if t < 0 || u < 0 {
 				return st, fmt.Errorf("%s: team %s or user %s unknown", c.Action, c.Team, c.User)
@@ -120,17 +121,17 @@ func simulate(have model.State, p Plan, dep model.Deployment, rolesKnown bool) (
 			id := st.Users[u].ID
 			pos := slices.IndexFunc(st.Teams[t].Members, func(m model.Member) bool { return m.UserID == id })
 			switch c.Action {
-			case AddMember:
+			case plan.AddMember:
 				if pos >= 0 {
 					return st, fmt.Errorf("add_member: %s already in %s", c.User, c.Team)
 				}
 				st.Teams[t].Members = append(st.Teams[t].Members, model.Member{UserID: id, Email: st.Users[u].UserName, Role: reported(model.RoleMember)})
-			case SetTeamRole:
+			case plan.SetTeamRole:
 				if pos < 0 {
 					return st, fmt.Errorf("set_team_role: %s not in %s", c.User, c.Team)
 				}
 				st.Teams[t].Members[pos].Role = reported(c.Role)
-			case RemoveMember:
+			case plan.RemoveMember:
 				if pos < 0 {
 					return st, fmt.Errorf("remove_member: %s not in %s", c.User, c.Team)
 				}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 // teamState is the per-team scratch space, reused across teams.
@@ -52,7 +53,7 @@ func (p *planner) planTeams() {
 				continue
 			}
 			if lt == none {
-				p.add(Change{Action: CreateTeam, Team: dt.Name})
+				p.add(plan.Change{Action: plan.CreateTeam, Team: dt.Name})
 			} else {
 				claimed[lt] = true
 			}
@@ -86,13 +87,13 @@ func (p *planner) matchTeam(dt model.Team, byID map[string]int, byKey map[string
 	if dt.ID != "" {
 		lt, ok := byID[dt.ID]
 		if !ok {
-			p.warn(Warning{Code: WarnTeamPinNotFound, Team: dt.Name, IDs: []string{dt.ID}, Message: fmt.Sprintf(
+			p.warn(plan.Warning{Code: plan.WarnTeamPinNotFound, Team: dt.Name, IDs: []string{dt.ID}, Message: fmt.Sprintf(
 				"team %s pins id %s, which no live team has: left alone (a new team would get another id); fix or remove the pin", dt.Name, dt.ID)})
 			return ambiguous
 		}
 		live := p.have.Teams[lt]
 		if model.Key(live.Name) != model.Key(dt.Name) {
-			p.warn(Warning{Code: WarnTeamPinMismatch, Team: dt.Name, IDs: []string{dt.ID}, Message: fmt.Sprintf(
+			p.warn(plan.Warning{Code: plan.WarnTeamPinMismatch, Team: dt.Name, IDs: []string{dt.ID}, Message: fmt.Sprintf(
 				"team %s pins id %s, but that live team is named %s and W&B cannot rename teams: left alone; fix the name or the pin", dt.Name, dt.ID, live.Name)})
 			return ambiguous
 		}
@@ -114,7 +115,7 @@ func (p *planner) matchTeam(dt model.Team, byID map[string]int, byKey map[string
 		if len(cands) == 1 {
 			msg = fmt.Sprintf("live team %s (id %s) is already managed through an id pin: left alone", dt.Name, ids[0])
 		}
-		p.warn(Warning{Code: WarnDuplicateTeam, Team: dt.Name, IDs: ids, Message: msg})
+		p.warn(plan.Warning{Code: plan.WarnDuplicateTeam, Team: dt.Name, IDs: ids, Message: msg})
 		return ambiguous
 	}
 	p.warnCase(dt, p.have.Teams[cands[0]])
@@ -125,7 +126,7 @@ func (p *planner) warnCase(dt, live model.Team) {
 	if live.Name == dt.Name {
 		return
 	}
-	p.warn(Warning{Code: WarnTeamNameCase, Team: live.Name, IDs: []string{live.ID}, Message: fmt.Sprintf(
+	p.warn(plan.Warning{Code: plan.WarnTeamNameCase, Team: live.Name, IDs: []string{live.ID}, Message: fmt.Sprintf(
 		"manifest team %s differs from live team %s only in case: the live team is used (W&B cannot rename teams)", dt.Name, live.Name)})
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 // Reasons carried by changes.
@@ -28,7 +29,7 @@ func (p *planner) planUsers() {
 		name := wantName(d)
 		if li == none {
 			if d.Active {
-				p.add(Change{Action: CreateUser, User: name, Name: d.DisplayName, ExternalID: d.ExternalID})
+				p.add(plan.Change{Action: plan.CreateUser, User: name, Name: d.DisplayName, ExternalID: d.ExternalID})
 				p.newUserRole(d)
 			}
 			continue
@@ -43,11 +44,11 @@ func (p *planner) planUsers() {
 		if !l.Active {
 			if p.saas {
 				p.recreate[di] = true
-				p.add(Change{Action: CreateUser, User: name, Name: d.DisplayName, ExternalID: d.ExternalID, Reason: reasonRecreate})
+				p.add(plan.Change{Action: plan.CreateUser, User: name, Name: d.DisplayName, ExternalID: d.ExternalID, Reason: reasonRecreate})
 				p.newUserRole(d)
 				continue
 			}
-			p.add(Change{Action: ReactivateUser, User: name, UserID: l.ID})
+			p.add(plan.Change{Action: plan.ReactivateUser, User: name, UserID: l.ID})
 		}
 		p.update(d, l)
 		p.orgRole(d, l)
@@ -59,7 +60,7 @@ func (p *planner) planUsers() {
 func (p *planner) newUserRole(d model.User) {
 	switch d.OrgRole.Norm() {
 	case model.RoleAdmin:
-		p.add(Change{Action: SetOrgRole, User: wantName(d), Role: model.RoleAdmin, Reason: reasonNewAdmin})
+		p.add(plan.Change{Action: plan.SetOrgRole, User: wantName(d), Role: model.RoleAdmin, Reason: reasonNewAdmin})
 		p.adminsGained++
 	case model.RoleViewer:
 		p.warnViewer(d)
@@ -67,7 +68,7 @@ func (p *planner) newUserRole(d model.User) {
 }
 
 func (p *planner) warnViewer(d model.User) {
-	p.warn(Warning{Code: WarnUnsupportedUpdate, User: wantName(d), Message: fmt.Sprintf(
+	p.warn(plan.Warning{Code: plan.WarnUnsupportedUpdate, User: wantName(d), Message: fmt.Sprintf(
 		"orgRole viewer for %s is never set: W&B turns it into member with viewer seats and resets all team roles to viewer", wantName(d))})
 }
 
@@ -83,7 +84,7 @@ func (p *planner) orgRole(d model.User, l model.User) {
 		p.warnViewer(d)
 		return
 	}
-	p.add(Change{Action: SetOrgRole, User: wantName(d), UserID: l.ID, Role: want, From: string(have)})
+	p.add(plan.Change{Action: plan.SetOrgRole, User: wantName(d), UserID: l.ID, Role: want, From: string(have)})
 	switch {
 	case want == model.RoleAdmin:
 		p.adminsGained++
@@ -95,7 +96,7 @@ func (p *planner) orgRole(d model.User, l model.User) {
 // update plans update_user for a managed displayName or externalId that
 // differs; on Multi-tenant Cloud, which cannot update them, a warning.
 func (p *planner) update(d model.User, l model.User) {
-	c := Change{Action: UpdateUser, User: wantName(d), UserID: l.ID}
+	c := plan.Change{Action: plan.UpdateUser, User: wantName(d), UserID: l.ID}
 	var what []string
 	if d.DisplayName != "" && d.DisplayName != l.DisplayName {
 		c.Name, c.From = d.DisplayName, l.DisplayName
@@ -109,7 +110,7 @@ func (p *planner) update(d model.User, l model.User) {
 		return
 	}
 	if p.saas {
-		p.warn(Warning{Code: WarnUnsupportedUpdate, User: wantName(d), Message: fmt.Sprintf(
+		p.warn(plan.Warning{Code: plan.WarnUnsupportedUpdate, User: wantName(d), Message: fmt.Sprintf(
 			"%s: the manifest sets %s, but W&B Multi-tenant Cloud cannot update these through SCIM; change them in W&B or drop them from the manifest",
 			wantName(d), strings.Join(what, " and "))})
 		return
@@ -121,16 +122,16 @@ func (p *planner) update(d model.User, l model.User) {
 func (p *planner) deactivate(li int, name, reason string) {
 	l := p.have.Users[li]
 	if p.protected(name, l.UserName, l.Email) {
-		p.warn(Warning{Code: WarnProtected, User: name, Message: fmt.Sprintf(
+		p.warn(plan.Warning{Code: plan.WarnProtected, User: name, Message: fmt.Sprintf(
 			"%s is protected (policy.protected): not deactivated, although %s", name, reason)})
 		return
 	}
-	p.add(Change{Action: DeactivateUser, User: name, UserID: l.ID, Reason: reason})
+	p.add(plan.Change{Action: plan.DeactivateUser, User: name, UserID: l.ID, Reason: reason})
 	if l.OrgRole.Norm() == model.RoleAdmin {
 		p.adminsLost++
 	}
 	if p.saas {
-		p.warn(Warning{Code: WarnIrreversibleDeactivation, User: name, Message: fmt.Sprintf(
+		p.warn(plan.Warning{Code: plan.WarnIrreversibleDeactivation, User: name, Message: fmt.Sprintf(
 			"deactivating %s on W&B Multi-tenant Cloud removes the user from the organization; SCIM cannot undo it (the user must be invited again)", name)})
 	}
 }
@@ -150,7 +151,7 @@ func (p *planner) planUnmanaged() {
 		if p.protected(l.UserName, l.Email) {
 			continue
 		}
-		p.warn(Warning{Code: WarnUnmanagedUser, User: l.UserName, IDs: []string{l.ID}, Message: fmt.Sprintf(
+		p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: l.UserName, IDs: []string{l.ID}, Message: fmt.Sprintf(
 			"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): left alone", liveName(l))})
 	}
 }
@@ -169,7 +170,7 @@ func (p *planner) warnWithoutTeam() {
 		if !d.Active || p.inTeam[di] || p.match[di] == ambiguous {
 			continue
 		}
-		p.warn(Warning{Code: WarnUserWithoutTeam, User: wantName(d), Message: fmt.Sprintf(
+		p.warn(plan.Warning{Code: plan.WarnUserWithoutTeam, User: wantName(d), Message: fmt.Sprintf(
 			"%s is active but in no team of the manifest: can log in, reaches no team's data", wantName(d))})
 	}
 }

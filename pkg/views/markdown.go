@@ -1,4 +1,4 @@
-package diff
+package views
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 // MarkdownLimit is the size the markdown view stays below, so that it fits
@@ -17,9 +18,9 @@ const MarkdownLimit = 60000
 // first, a banner when the plan removes access, any BLOCKED section, then the
 // details in collapsible sections. It stays below MarkdownLimit characters;
 // when details must be cut, a line says how many and where to find them.
-func (p Plan) WriteMarkdown(w io.Writer) error {
+func WriteMarkdown(w io.Writer, p plan.Plan) error {
 	var b strings.Builder
-	s := summarize(p.Changes)
+	s := plan.Summarize(p.Changes)
 	b.WriteString("### wbsync plan\n\n")
 	b.WriteString("| change | count |\n|---|---:|\n")
 	for _, r := range []struct {
@@ -33,12 +34,12 @@ func (p Plan) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, "| %s | %d |\n", r.name, r.n)
 	}
 	fmt.Fprintf(&b, "| warnings | %d |\n\n", len(p.Warnings))
-	fmt.Fprintf(&b, "**%s**\n\n", p.summaryLine())
+	fmt.Fprintf(&b, "**%s**\n\n", summaryLine(p))
 	url := p.Target.URL
 	if url == "" {
 		url = "not set"
 	}
-	ls := p.limitLines()
+	ls := limitLines(p)
 	fmt.Fprintf(&b, "Target: `%s` · deployment: %s · limits: %s; %s\n\n", code(url), deploymentText(p.Target.Deployment), ls[0], ls[1])
 	if s.RemoveMembers+s.DeactivateUsers > 0 {
 		fmt.Fprintf(&b, "> [!CAUTION]\n> **This plan removes access:** %d user(s) deactivated, %d team membership(s) removed.", s.DeactivateUsers, s.RemoveMembers)
@@ -55,7 +56,7 @@ func (p Plan) WriteMarkdown(w io.Writer) error {
 		b.WriteString("\n")
 	}
 
-	users, teams := p.groups()
+	users, teams := groups(p)
 	var sections []mdSection
 	for _, sec := range []struct {
 		title string

@@ -1,4 +1,4 @@
-package diff
+package views
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 // group is the changes of one user or one team, as the text and markdown
@@ -24,11 +25,11 @@ type line struct {
 }
 
 // symbol is the view symbol of an action.
-func symbol(a Action) byte {
+func symbol(a plan.Action) byte {
 	switch a {
-	case CreateUser, CreateTeam, AddMember:
+	case plan.CreateUser, plan.CreateTeam, plan.AddMember:
 		return '+'
-	case RemoveMember, DeactivateUser:
+	case plan.RemoveMember, plan.DeactivateUser:
 		return '-'
 	}
 	return '~'
@@ -36,9 +37,9 @@ func symbol(a Action) byte {
 
 // isUserAction reports whether the change shows under its user (else under
 // its team).
-func isUserAction(a Action) bool {
+func isUserAction(a plan.Action) bool {
 	switch a {
-	case CreateTeam, AddMember, SetTeamRole, RemoveMember:
+	case plan.CreateTeam, plan.AddMember, plan.SetTeamRole, plan.RemoveMember:
 		return false
 	}
 	return true
@@ -46,7 +47,7 @@ func isUserAction(a Action) bool {
 
 // groups splits the plan's changes into user groups and team groups, each
 // sorted by name, lines in plan (apply) order.
-func (p Plan) groups() (users, teams []*group) {
+func groups(p plan.Plan) (users, teams []*group) {
 	byUser := map[string]*group{}
 	byTeam := map[string]*group{}
 	for _, c := range p.Changes {
@@ -104,35 +105,35 @@ func groupSymbol(ls []line) byte {
 
 // lineText describes a change inside its group (the group names the user
 // or team).
-func lineText(c Change) string {
+func lineText(c plan.Change) string {
 	var s string
 	switch c.Action {
-	case CreateUser:
-		s = "create user" + userAttrs(c)
-	case CreateTeam:
+	case plan.CreateUser:
+		s = "create user" + plan.CreateAttrs(c)
+	case plan.CreateTeam:
 		s = "create team"
-	case ReactivateUser:
+	case plan.ReactivateUser:
 		s = "reactivate"
-	case UpdateUser:
-		s = "update " + updateText(c)
-	case SetOrgRole:
+	case plan.UpdateUser:
+		s = "update " + plan.UpdateText(c)
+	case plan.SetOrgRole:
 		s = "org role → " + string(c.Role)
 		if c.From != "" {
 			s = fmt.Sprintf("org role %s → %s", c.From, c.Role)
 		}
-	case DeactivateUser:
+	case plan.DeactivateUser:
 		s = "deactivate"
-	case AddMember:
-		s = fmt.Sprintf("add %s as %s", c.User, roleOr(c.Role))
-	case SetTeamRole:
+	case plan.AddMember:
+		s = fmt.Sprintf("add %s as %s", c.User, plan.RoleOrMember(c.Role))
+	case plan.SetTeamRole:
 		s = fmt.Sprintf("role of %s → %s", c.User, c.Role)
 		if c.From != "" {
 			s = fmt.Sprintf("role of %s: %s → %s", c.User, c.From, c.Role)
 		}
-	case RemoveMember:
+	case plan.RemoveMember:
 		s = "remove " + c.User
 	default:
-		return Describe(c)
+		return plan.Describe(c)
 	}
 	if c.Reason != "" {
 		s += " (" + c.Reason + ")"
@@ -141,11 +142,11 @@ func lineText(c Change) string {
 }
 
 // summaryLine is the last line of the text view.
-func (p Plan) summaryLine() string {
+func summaryLine(p plan.Plan) string {
 	if !p.HasChanges() {
 		return "No changes."
 	}
-	a, c, r := summarize(p.Changes).Counts()
+	a, c, r := plan.Summarize(p.Changes).Counts()
 	return fmt.Sprintf("Plan: %d to add, %d to change, %d to remove.", a, c, r)
 }
 
@@ -163,7 +164,7 @@ func deploymentText(d model.Deployment) string {
 }
 
 // limitLines state the limits in force.
-func (p Plan) limitLines() []string {
+func limitLines(p plan.Plan) []string {
 	d := fmt.Sprintf("maxDeactivations %d", p.Limits.MaxDeactivations)
 	if p.Limits.MaxDeactivationsRule != "" {
 		d += " (" + p.Limits.MaxDeactivationsRule + ")"
@@ -176,6 +177,6 @@ func (p Plan) limitLines() []string {
 }
 
 // warningText is one warning on one line.
-func warningText(w Warning) string {
+func warningText(w plan.Warning) string {
 	return fmt.Sprintf("[%s] %s", w.Code, w.Message)
 }

@@ -1,4 +1,4 @@
-package diff
+package plan
 
 import (
 	"encoding/json"
@@ -8,15 +8,7 @@ import (
 // WriteJSON writes the plan as indented JSON (SPEC §4) with a trailing
 // newline. Empty lists are written as [], never null.
 func (p Plan) WriteJSON(w io.Writer) error {
-	if p.Changes == nil {
-		p.Changes = []Change{}
-	}
-	if p.Warnings == nil {
-		p.Warnings = []Warning{}
-	}
-	if p.Blocked == nil {
-		p.Blocked = []Block{}
-	}
+	p = p.Normalized()
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

@@ -1,13 +1,12 @@
-// Package metrics renders a plan as Prometheus text-format gauges, for
+// The metrics view: a plan as Prometheus text-format gauges, for
 // node_exporter's textfile collector: changes by action, warnings by code,
 // whether a safety limit blocked the plan, and when the last plan succeeded.
 // A scheduled `wbsync plan --metrics-file FILE` keeps the file current, and an
-// alert on wbsync_plan_changes or on a stale timestamp reports drift.
-//
-// It imports pkg/diff and the standard library only, and does no file I/O:
-// the caller writes the file (atomically, so the collector never reads half
-// of it).
-package metrics
+// alert on wbsync_plan_changes or on a stale timestamp reports drift. The
+// caller writes the file (atomically, so the collector never reads half of
+// it).
+
+package views
 
 import (
 	"fmt"
@@ -17,22 +16,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wbsync/wbsync/pkg/diff"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
-
-// actions are the plan actions always exported, in apply order; each gets a
-// series even at 0, so an alert sees 0 rather than a missing series.
-var actions = []diff.Action{
-	diff.CreateUser, diff.CreateTeam, diff.ReactivateUser, diff.UpdateUser, diff.AddMember,
-	diff.SetOrgRole, diff.SetTeamRole, diff.RemoveMember, diff.DeactivateUser,
-}
 
 // warningCodes are the warning codes always exported (at 0 when absent);
 // codes a plan carries beyond these are exported too.
 var warningCodes = []string{
-	diff.WarnDuplicateTeam, diff.WarnTeamNameCase, diff.WarnUserWithoutTeam, diff.WarnUnmanagedUser,
-	diff.WarnUnresolvedMember, diff.WarnIrreversibleDeactivation, diff.WarnAmbiguousUser,
-	diff.WarnUnsupportedUpdate, diff.WarnLastAdmin, diff.WarnProtected,
+	plan.WarnDuplicateTeam, plan.WarnTeamNameCase, plan.WarnUserWithoutTeam, plan.WarnUnmanagedUser,
+	plan.WarnUnresolvedMember, plan.WarnIrreversibleDeactivation, plan.WarnAmbiguousUser,
+	plan.WarnUnsupportedUpdate, plan.WarnLastAdmin, plan.WarnProtected,
 }
 
 // Metric names, as they appear in the file.
@@ -47,15 +39,15 @@ const (
 // Prometheus text exposition format (version 0.0.4). The output is
 // deterministic: actions in apply order, then any unknown action sorted;
 // warning codes sorted by name.
-func Write(w io.Writer, p diff.Plan, now time.Time) error {
+func WriteMetrics(w io.Writer, p plan.Plan, now time.Time) error {
 	var b strings.Builder
 
-	changes := map[diff.Action]int{}
+	changes := map[plan.Action]int{}
 	for _, c := range p.Changes {
 		changes[c.Action]++
 	}
-	all := slices.Clone(actions)
-	var extra []diff.Action
+	all := plan.Actions() // every action, at 0 too: an alert sees 0, not a missing series
+	var extra []plan.Action
 	for a := range changes {
 		if !slices.Contains(all, a) {
 			extra = append(extra, a)

@@ -1,4 +1,4 @@
-package metrics
+package views
 
 import (
 	"bytes"
@@ -9,14 +9,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/wbsync/wbsync/pkg/diff"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 var now = time.Date(2026, 11, 30, 21, 0, 0, 0, time.UTC) // 1796072400
 
 func TestWriteInSync(t *testing.T) {
 	var b bytes.Buffer
-	if err := Write(&b, diff.Plan{FormatVersion: diff.FormatVersion}, now); err != nil {
+	if err := WriteMetrics(&b, plan.Plan{FormatVersion: plan.FormatVersion}, now); err != nil {
 		t.Fatal(err)
 	}
 	want := `# HELP wbsync_plan_changes Changes in the last successful wbsync plan, by action (0 = in sync).
@@ -55,28 +55,28 @@ wbsync_plan_last_success_timestamp_seconds 1796072400
 }
 
 func TestWriteChangesWarningsBlocked(t *testing.T) {
-	p := diff.Plan{
-		FormatVersion: diff.FormatVersion,
-		Changes: []diff.Change{
-			{Action: diff.CreateUser, User: "a@example.com"},
-			{Action: diff.AddMember, Team: "t", User: "a@example.com"},
-			{Action: diff.AddMember, Team: "u", User: "a@example.com"},
-			{Action: diff.RemoveMember, Team: "t", User: "b@example.com"},
-			{Action: diff.DeactivateUser, User: "c@example.com"},
+	p := plan.Plan{
+		FormatVersion: plan.FormatVersion,
+		Changes: []plan.Change{
+			{Action: plan.CreateUser, User: "a@example.com"},
+			{Action: plan.AddMember, Team: "t", User: "a@example.com"},
+			{Action: plan.AddMember, Team: "u", User: "a@example.com"},
+			{Action: plan.RemoveMember, Team: "t", User: "b@example.com"},
+			{Action: plan.DeactivateUser, User: "c@example.com"},
 			{Action: "rename_team", Team: "t"},
 			{Action: "archive_team", Team: "t"},
 		},
-		Warnings: []diff.Warning{
-			{Code: diff.WarnUnmanagedUser, User: "x@example.com"},
-			{Code: diff.WarnUnmanagedUser, User: "y@example.com"},
-			{Code: diff.WarnDuplicateTeam, Team: "t"},
+		Warnings: []plan.Warning{
+			{Code: plan.WarnUnmanagedUser, User: "x@example.com"},
+			{Code: plan.WarnUnmanagedUser, User: "y@example.com"},
+			{Code: plan.WarnDuplicateTeam, Team: "t"},
 			{Code: "new_code"},
 			{Code: `we"ird\code` + "\n"},
 		},
-		Blocked: []diff.Block{{Limit: "maxDeactivations", Planned: 1, Allowed: 0}},
+		Blocked: []plan.Block{{Limit: "maxDeactivations", Planned: 1, Allowed: 0}},
 	}
 	var b bytes.Buffer
-	if err := Write(&b, p, now); err != nil {
+	if err := WriteMetrics(&b, p, now); err != nil {
 		t.Fatal(err)
 	}
 	want := `# HELP wbsync_plan_changes Changes in the last successful wbsync plan, by action (0 = in sync).
@@ -118,29 +118,15 @@ wbsync_plan_last_success_timestamp_seconds 1796072400
 	}
 }
 
-// TestActionsCoverDiff fails when pkg/diff gains an action this package does
-// not list (it would then appear only while non-zero).
-func TestActionsCoverDiff(t *testing.T) {
-	n := diff.Action("no_such_action").Phase() // = number of known actions
-	if len(actions) != n {
-		t.Fatalf("metrics lists %d actions, diff has %d", len(actions), n)
-	}
-	for i, a := range actions {
-		if a.Phase() != i {
-			t.Errorf("actions[%d] = %s has phase %d: keep apply order", i, a, a.Phase())
-		}
-	}
-}
-
 func TestWriteDeterministic(t *testing.T) {
-	p := diff.Plan{Warnings: []diff.Warning{{Code: "z"}, {Code: "a"}, {Code: "m"}}, Changes: []diff.Change{{Action: "y"}, {Action: "b"}}}
+	p := plan.Plan{Warnings: []plan.Warning{{Code: "z"}, {Code: "a"}, {Code: "m"}}, Changes: []plan.Change{{Action: "y"}, {Action: "b"}}}
 	var first bytes.Buffer
-	if err := Write(&first, p, now); err != nil {
+	if err := WriteMetrics(&first, p, now); err != nil {
 		t.Fatal(err)
 	}
 	for range 20 {
 		var b bytes.Buffer
-		if err := Write(&b, p, now); err != nil {
+		if err := WriteMetrics(&b, p, now); err != nil {
 			t.Fatal(err)
 		}
 		if b.String() != first.String() {
@@ -153,7 +139,7 @@ func TestWriteDeterministic(t *testing.T) {
 // grammar: name, optional labels, a value; each family announced by TYPE.
 func TestWriteParses(t *testing.T) {
 	var b bytes.Buffer
-	if err := Write(&b, diff.Plan{Warnings: []diff.Warning{{Code: "x"}}}, now); err != nil {
+	if err := WriteMetrics(&b, plan.Plan{Warnings: []plan.Warning{{Code: "x"}}}, now); err != nil {
 		t.Fatal(err)
 	}
 	typed := map[string]bool{}
@@ -190,7 +176,7 @@ type failWriter struct{}
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestWriteError(t *testing.T) {
-	err := Write(failWriter{}, diff.Plan{}, now)
+	err := WriteMetrics(failWriter{}, plan.Plan{}, now)
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("err = %v, want the writer's error", err)
 	}

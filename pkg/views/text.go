@@ -1,9 +1,11 @@
-package diff
+package views
 
 import (
 	"bufio"
 	"io"
 	"strconv"
+
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 // TextOptions tune the text view.
@@ -58,7 +60,7 @@ func (t textWriter) line(s ...string) {
 // ~ change, - remove or deactivate), warnings (!), any BLOCKED section, and
 // last one summary line: "Plan: N to add, N to change, N to remove." or
 // "No changes.".
-func (p Plan) WriteText(w io.Writer, o TextOptions) error {
+func WriteText(w io.Writer, p plan.Plan, o TextOptions) error {
 	t := textWriter{w: bufio.NewWriter(w), color: o.Color}
 	url := p.Target.URL
 	if url == "" {
@@ -67,10 +69,10 @@ func (p Plan) WriteText(w io.Writer, o TextOptions) error {
 	t.line(t.paint(ansiBold, "wbsync plan"))
 	t.line("  target:     ", url)
 	t.line("  deployment: ", deploymentText(p.Target.Deployment))
-	ls := p.limitLines()
+	ls := limitLines(p)
 	t.line("  limits:     ", ls[0])
 	t.line("              ", ls[1])
-	users, teams := p.groups()
+	users, teams := groups(p)
 	for _, sec := range []struct {
 		title string
 		gs    []*group
@@ -102,6 +104,6 @@ func (p Plan) WriteText(w io.Writer, o TextOptions) error {
 		}
 	}
 	t.line()
-	t.line(p.summaryLine()) // never coloured: scripts match it
+	t.line(summaryLine(p)) // never coloured: scripts match it
 	return t.w.Flush()
 }

@@ -1,4 +1,4 @@
-package diff
+package plan
 
 import "github.com/wbsync/wbsync/pkg/model"
 
@@ -35,6 +35,9 @@ func (a Action) Phase() int {
 func (a Action) Destructive() bool { return a == RemoveMember || a == DeactivateUser }
 
 var actionOrder = []Action{CreateUser, CreateTeam, ReactivateUser, UpdateUser, AddMember, SetOrgRole, SetTeamRole, RemoveMember, DeactivateUser}
+
+// Actions returns every action, in apply order.
+func Actions() []Action { return append([]Action(nil), actionOrder...) }
 
 // Change is one operation of a plan. User is the user's email (userName),
 // Team the team name; the ids are the live SCIM ids where they exist already
@@ -138,6 +141,21 @@ type Plan struct {
 	Blocked             []Block   `json:"blocked"`
 }
 
+// Normalized returns p with nil lists replaced by empty ones, so that JSON
+// shows [] rather than null.
+func (p Plan) Normalized() Plan {
+	if p.Changes == nil {
+		p.Changes = []Change{}
+	}
+	if p.Warnings == nil {
+		p.Warnings = []Warning{}
+	}
+	if p.Blocked == nil {
+		p.Blocked = []Block{}
+	}
+	return p
+}
+
 // HasChanges reports whether the plan changes anything.
 func (p Plan) HasChanges() bool { return len(p.Changes) > 0 }
 
@@ -164,3 +182,38 @@ const (
 	// active admin.
 	BlockLastAdmin = "lastAdmin"
 )
+
+// Summarize counts the changes by kind.
+func Summarize(cs []Change) Summary {
+	var s Summary
+	for _, c := range cs {
+		switch c.Action {
+		case CreateUser:
+			s.CreateUsers++
+		case UpdateUser:
+			s.UpdateUsers++
+		case ReactivateUser:
+			s.ReactivateUsers++
+		case CreateTeam:
+			s.CreateTeams++
+		case AddMember:
+			s.AddMembers++
+		case RemoveMember:
+			s.RemoveMembers++
+		case SetOrgRole, SetTeamRole:
+			s.SetRoles++
+		case DeactivateUser:
+			s.DeactivateUsers++
+		}
+	}
+	return s
+}
+
+// Counts returns the summary's totals in Terraform's terms: add (create
+// user, create team, add member), change (reactivate, update, roles) and
+// remove (remove member, deactivate).
+func (s Summary) Counts() (add, change, remove int) {
+	return s.CreateUsers + s.CreateTeams + s.AddMembers,
+		s.ReactivateUsers + s.UpdateUsers + s.SetRoles,
+		s.RemoveMembers + s.DeactivateUsers
+}

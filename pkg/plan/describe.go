@@ -1,4 +1,4 @@
-package diff
+package plan
 
 import (
 	"fmt"
@@ -14,15 +14,15 @@ func Describe(c Change) string {
 	var s string
 	switch c.Action {
 	case CreateUser:
-		s = "create user " + c.User + userAttrs(c)
+		s = "create user " + c.User + CreateAttrs(c)
 	case CreateTeam:
 		s = "create team " + c.Team
 	case ReactivateUser:
 		s = "reactivate user " + c.User
 	case UpdateUser:
-		s = fmt.Sprintf("update user %s: %s", c.User, updateText(c))
+		s = fmt.Sprintf("update user %s: %s", c.User, UpdateText(c))
 	case AddMember:
-		s = fmt.Sprintf("add %s to team %s as %s", c.User, c.Team, roleOr(c.Role))
+		s = fmt.Sprintf("add %s to team %s as %s", c.User, c.Team, RoleOrMember(c.Role))
 	case SetOrgRole:
 		s = fmt.Sprintf("set the org role of %s to %s", c.User, c.Role)
 		if c.From != "" {
@@ -46,15 +46,17 @@ func Describe(c Change) string {
 	return s
 }
 
-func roleOr(r model.Role) model.Role {
+// RoleOrMember is r, or member when r is empty.
+func RoleOrMember(r model.Role) model.Role {
 	if r == "" {
 		return "member"
 	}
 	return r
 }
 
-// userAttrs shows the attributes a created user gets.
-func userAttrs(c Change) string {
+// CreateAttrs shows the attributes a created user gets: " with name ...,
+// externalId ..." or "".
+func CreateAttrs(c Change) string {
 	var a []string
 	if c.Name != "" {
 		a = append(a, fmt.Sprintf("name %q", c.Name))
@@ -68,8 +70,8 @@ func userAttrs(c Change) string {
 	return " with " + strings.Join(a, ", ")
 }
 
-// updateText shows what update_user changes.
-func updateText(c Change) string {
+// UpdateText shows what update_user changes.
+func UpdateText(c Change) string {
 	var a []string
 	if c.Name != "" {
 		a = append(a, fmt.Sprintf("name %q → %q", c.From, c.Name))

@@ -1,0 +1,105 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// samplePlan is a small plan of every kind of line.
+func samplePlan() Plan {
+	return Plan{
+		FormatVersion: FormatVersion,
+		Changes: []Change{
+			{Action: CreateUser, User: "a@x.com"},
+			{Action: AddMember, User: "a@x.com", Team: "ml", TeamID: "g", Role: "admin"},
+			{Action: RemoveMember, User: "b@x.com", Team: "ml", UserID: "ub", TeamID: "g"},
+			{Action: DeactivateUser, User: "b@x.com", UserID: "ub", Reason: "active: false"},
+		},
+		Warnings: []Warning{{Code: WarnUnmanagedUser, User: "c@x.com", Message: "m"}},
+		Blocked:  []Block{},
+	}
+}
+
+func TestJSONNeverNull(t *testing.T) {
+	var b bytes.Buffer
+	if err := (Plan{}).WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{`"changes": []`, `"warnings": []`, `"blocked": []`} {
+		if !strings.Contains(b.String(), k) {
+			t.Errorf("JSON lacks %s:\n%s", k, b.String())
+		}
+	}
+	if !strings.HasSuffix(b.String(), "}\n") || !strings.Contains(b.String(), "\n  \"") {
+		t.Errorf("want indented JSON with a trailing newline:\n%s", b.String())
+	}
+	p := Plan{FormatVersion: FormatVersion}
+	b.Reset()
+	if err := p.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b.Bytes(), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["format_version"] != "1" {
+		t.Errorf("format_version = %v", m["format_version"])
+	}
+	for _, k := range []string{"changes", "warnings", "blocked"} {
+		if _, ok := m[k].([]any); !ok {
+			t.Errorf("%s is %T, want a list", k, m[k])
+		}
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	for _, tc := range []struct {
+		c    Change
+		want string
+	}{
+		{Change{Action: CreateUser, User: "a@x.com", Name: "A", ExternalID: "e"}, `create user a@x.com with name "A", externalId "e"`},
+		{Change{Action: CreateTeam, Team: "ml"}, "create team ml"},
+		{Change{Action: ReactivateUser, User: "a@x.com"}, "reactivate user a@x.com"},
+		{Change{Action: UpdateUser, User: "a@x.com", Name: "B", From: "A"}, `update user a@x.com: name "A" → "B"`},
+		{Change{Action: AddMember, User: "a@x.com", Team: "ml", Role: "admin"}, "add a@x.com to team ml as admin"},
+		{Change{Action: SetOrgRole, User: "a@x.com", Role: "admin", From: "member"}, "set the org role of a@x.com: member → admin"},
+		{Change{Action: SetTeamRole, User: "a@x.com", Team: "ml", Role: "admin"}, "set the role of a@x.com in team ml to admin"},
+		{Change{Action: RemoveMember, User: "a@x.com", Team: "ml", Reason: "r"}, "remove a@x.com from team ml (r)"},
+		{Change{Action: DeactivateUser, User: "a@x.com", Reason: "active: false"}, "deactivate user a@x.com (active: false)"},
+	} {
+		if got := Describe(tc.c); got != tc.want {
+			t.Errorf("Describe(%s) = %q, want %q", tc.c.Action, got, tc.want)
+		}
+	}
+}
+
+func TestEqualAndChangesDiff(t *testing.T) {
+	a := samplePlan()
+	b := samplePlan()
+	b.ManifestDigest, b.Warnings = "other", nil // not part of what a plan does
+	if !Equal(a, b) || len(ChangesDiff(a, b)) != 0 {
+		t.Fatalf("equal plans differ: %v", ChangesDiff(a, b))
+	}
+	c := samplePlan()
+	c.Changes = append([]Change{}, c.Changes[1:]...)
+	c.Changes = append(c.Changes, Change{Action: CreateTeam, Team: "new"})
+	lines := ChangesDiff(a, c)
+	if Equal(a, c) || len(lines) != 2 {
+		t.Fatalf("lines = %q", lines)
+	}
+	if !strings.HasPrefix(lines[0], "- no longer planned: "+Describe(a.Changes[0])) || lines[1] != "+ now planned: create team new" {
+		t.Errorf("lines = %q", lines)
+	}
+	d := samplePlan()
+	d.Blocked = []Block{{Limit: LimitMaxDeactivations, Message: "m", Planned: 2, Allowed: 1}}
+	if Equal(a, d) || len(ChangesDiff(a, d)) != 1 || !strings.Contains(ChangesDiff(a, d)[0], "now blocked by maxDeactivations") {
+		t.Errorf("block difference not reported: %q", ChangesDiff(a, d))
+	}
+	e := samplePlan()
+	e.Changes[0], e.Changes[1] = e.Changes[1], e.Changes[0]
+	if Equal(a, e) || len(ChangesDiff(a, e)) != 1 {
+		t.Errorf("order difference not reported: %q", ChangesDiff(a, e))
+	}
+}

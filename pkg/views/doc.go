@@ -1,0 +1,12 @@
+// Package views renders a plan for people and monitors: text for a terminal
+// (WriteText), markdown for a pull-request comment (WriteMarkdown) and
+// Prometheus gauges for node_exporter's textfile collector (WriteMetrics).
+// The machine-readable JSON is the plan's own (plan.Plan.WriteJSON).
+//
+// Every string in a plan that came from a server or a manifest is shown with
+// its control characters escaped (sanitize.Controls), so a name cannot
+// redraw a reviewer's terminal or forge a line.
+//
+// It imports the standard library, pkg/model, pkg/plan and pkg/sanitize,
+// and does no I/O beyond the io.Writer it is given.
+package views

@@ -1,0 +1,130 @@
+package views
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
+)
+
+func samplePlan() plan.Plan {
+	return plan.Plan{
+		FormatVersion: plan.FormatVersion,
+		Target:        plan.Target{URL: "https://api.wandb.ai/scim", Deployment: model.SaaS},
+		Limits: plan.Limits{MaxDeactivations: 5, MaxMemberRemovals: 10, ActiveUsers: 2, Memberships: 1,
+			MaxDeactivationsRule: "default: 10% of 2 active users, at least 5", MaxMemberRemovalsRule: "default: 25% of 1 memberships, at least 10"},
+		Changes: []plan.Change{
+			{Action: plan.CreateUser, User: "a@x.com"},
+			{Action: plan.AddMember, User: "a@x.com", Team: "ml", TeamID: "g", Role: "admin"},
+			{Action: plan.SetTeamRole, User: "a@x.com", Team: "ml", TeamID: "g", Role: "admin"},
+			{Action: plan.RemoveMember, User: "b@x.com", Team: "ml", UserID: "ub", TeamID: "g", Reason: "not listed in this authoritative team"},
+			{Action: plan.DeactivateUser, User: "b@x.com", UserID: "ub", Reason: "active: false"},
+		},
+		Warnings: []plan.Warning{
+			{Code: plan.WarnIrreversibleDeactivation, User: "b@x.com", Message: "deactivating b@x.com on W&B Multi-tenant Cloud removes the user from the organization"},
+			{Code: plan.WarnUnmanagedUser, User: "c@x.com", Message: "c@x.com is active in W&B but not in the manifest", IDs: []string{"uc"}},
+		},
+		Blocked: []plan.Block{},
+	}
+}
+
+func TestTextColourOnlyWhenAsked(t *testing.T) {
+	p := samplePlan()
+	var plain, col bytes.Buffer
+	if err := WriteText(&plain, p, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteText(&col, p, TextOptions{Color: true}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plain.String(), "\x1b[") {
+		t.Error("plain text has ANSI escapes")
+	}
+	for _, code := range []string{ansiGreen + "+", ansiRed + "-", ansiPurple + "!"} {
+		if !strings.Contains(col.String(), code) {
+			t.Errorf("coloured text lacks %q", code)
+		}
+	}
+	// Stripping the escapes gives the plain text back.
+	stripped := col.String()
+	for _, c := range []string{ansiReset, ansiBold, ansiRed, ansiGreen, ansiYellow, ansiPurple} {
+		stripped = strings.ReplaceAll(stripped, c, "")
+	}
+	if stripped != plain.String() {
+		t.Errorf("colour changes the text:\n%s\nvs\n%s", stripped, plain.String())
+	}
+	for _, s := range []string{"target:     https://api.wandb.ai/scim", "saas", "maxDeactivations 5", "maxMemberRemovals 10",
+		"+ a@x.com", "- b@x.com", "! [irreversible_deactivation]"} {
+		if !strings.Contains(plain.String(), s) {
+			t.Errorf("text lacks %q:\n%s", s, plain.String())
+		}
+	}
+	lines := strings.Split(strings.TrimSuffix(plain.String(), "\n"), "\n")
+	if got := lines[len(lines)-1]; got != "Plan: 2 to add, 1 to change, 2 to remove." {
+		t.Errorf("summary line %q", got)
+	}
+}
+
+func TestTextNoChanges(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteText(&b, plan.Plan{}, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(b.String(), "\nNo changes.\n") {
+		t.Errorf("want a No changes. last line:\n%s", b.String())
+	}
+}
+
+// bigPlan has n add_member changes with long names, and removals.
+func bigPlan(n int) plan.Plan {
+	p := plan.Plan{FormatVersion: plan.FormatVersion, Changes: []plan.Change{}, Warnings: []plan.Warning{}, Blocked: []plan.Block{}}
+	for i := 0; i < n; i++ {
+		p.Changes = append(p.Changes, plan.Change{Action: plan.AddMember, Team: fmt.Sprintf("team-%d", i%50), TeamID: "g", User: fmt.Sprintf("someone.with.a.long.name.%06d@example.com", i), UserID: "u", Role: "member"})
+	}
+	p.Changes = append(p.Changes, plan.Change{Action: plan.RemoveMember, Team: "team-0", TeamID: "g", User: "x`y@x.com", UserID: "ux"})
+	p.Summary = plan.Summarize(p.Changes)
+	return p
+}
+
+func TestMarkdownCapped(t *testing.T) {
+	for _, n := range []int{10, 2000, 20000} {
+		var b bytes.Buffer
+		if err := WriteMarkdown(&b, bigPlan(n)); err != nil {
+			t.Fatal(err)
+		}
+		md := b.String()
+		if len(md) >= MarkdownLimit {
+			t.Errorf("n=%d: markdown is %d characters, want < %d", n, len(md), MarkdownLimit)
+		}
+		cut := strings.Contains(md, "detail lines were cut")
+		if cut != (n > 1000) {
+			t.Errorf("n=%d: cut note present = %v", n, cut)
+		}
+		if strings.Count(md, "```")%2 != 0 || strings.Count(md, "<details>") != strings.Count(md, "</details>") {
+			t.Errorf("n=%d: unbalanced fences or details", n)
+		}
+		if i, j := strings.Index(md, "| change | count |"), strings.Index(md, "[!CAUTION]"); i < 0 || j < i {
+			t.Errorf("n=%d: want the summary table first, then the destructive banner", n)
+		}
+		if !strings.Contains(md, fmt.Sprintf("| members added | %d |", n)) {
+			t.Errorf("n=%d: the table must count every change, even cut ones", n)
+		}
+		if strings.Contains(md, "x`y") {
+			t.Errorf("n=%d: a backtick from a name reached the markdown", n)
+		}
+	}
+}
+
+func TestMarkdownNoBannerWithoutRemovals(t *testing.T) {
+	var b bytes.Buffer
+	p := plan.Plan{Changes: []plan.Change{{Action: plan.CreateUser, User: "a@x.com"}, {Action: plan.AddMember, User: "a@x.com", Team: "ml"}}}
+	if err := WriteMarkdown(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "CAUTION") || strings.Contains(b.String(), "BLOCKED") {
+		t.Errorf("banner on a plan that removes nothing:\n%s", b.String())
+	}
+}
