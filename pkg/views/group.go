@@ -7,6 +7,7 @@ import (
 
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // group is the changes of one user or one team, as the text and markdown
@@ -55,7 +56,7 @@ func groups(p plan.Plan) (users, teams []*group) {
 		if isUserAction(c.Action) {
 			k := model.Key(c.User)
 			if g = byUser[k]; g == nil {
-				g = &group{title: c.User, key: k}
+				g = &group{title: sanitize.Controls(c.User), key: k}
 				byUser[k] = g
 				users = append(users, g)
 			}
@@ -66,12 +67,12 @@ func groups(p plan.Plan) (users, teams []*group) {
 				if c.TeamID != "" {
 					title = fmt.Sprintf("%s (id %s)", c.Team, c.TeamID)
 				}
-				g = &group{title: title, key: k}
+				g = &group{title: sanitize.Controls(title), key: k}
 				byTeam[k] = g
 				teams = append(teams, g)
 			}
 		}
-		g.lines = append(g.lines, line{symbol(c.Action), lineText(c)})
+		g.lines = append(g.lines, line{symbol(c.Action), sanitize.Controls(lineText(c))})
 	}
 	for _, gs := range [][]*group{users, teams} {
 		for _, g := range gs {
@@ -176,7 +177,15 @@ func limitLines(p plan.Plan) []string {
 	return []string{d, r}
 }
 
-// warningText is one warning on one line.
+// warningText is one warning on one line, control characters escaped.
 func warningText(w plan.Warning) string {
-	return fmt.Sprintf("[%s] %s", w.Code, w.Message)
+	return sanitize.Controls(fmt.Sprintf("[%s] %s", w.Code, w.Message))
+}
+
+// targetText is the target URL for a header, escaped.
+func targetText(p plan.Plan) string {
+	if p.Target.URL == "" {
+		return "not set"
+	}
+	return sanitize.Controls(p.Target.URL)
 }

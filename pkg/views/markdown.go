@@ -8,6 +8,7 @@ import (
 
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // MarkdownLimit is the size the markdown view stays below, so that it fits
@@ -35,12 +36,8 @@ func WriteMarkdown(w io.Writer, p plan.Plan) error {
 	}
 	fmt.Fprintf(&b, "| warnings | %d |\n\n", len(p.Warnings))
 	fmt.Fprintf(&b, "**%s**\n\n", summaryLine(p))
-	url := p.Target.URL
-	if url == "" {
-		url = "not set"
-	}
 	ls := limitLines(p)
-	fmt.Fprintf(&b, "Target: `%s` · deployment: %s · limits: %s; %s\n\n", code(url), deploymentText(p.Target.Deployment), ls[0], ls[1])
+	fmt.Fprintf(&b, "Target: `%s` · deployment: %s · limits: %s; %s\n\n", code(targetText(p)), deploymentText(p.Target.Deployment), ls[0], ls[1])
 	if s.RemoveMembers+s.DeactivateUsers > 0 {
 		fmt.Fprintf(&b, "> [!CAUTION]\n> **This plan removes access:** %d user(s) deactivated, %d team membership(s) removed.", s.DeactivateUsers, s.RemoveMembers)
 		if p.Target.Deployment == model.SaaS && s.DeactivateUsers > 0 {
@@ -51,7 +48,7 @@ func WriteMarkdown(w io.Writer, p plan.Plan) error {
 	if p.IsBlocked() {
 		b.WriteString("> [!WARNING]\n> **BLOCKED: a safety limit stops this plan; nothing will be applied.**\n")
 		for _, bl := range p.Blocked {
-			fmt.Fprintf(&b, "> - `%s`: %s\n", bl.Limit, html.EscapeString(bl.Message))
+			fmt.Fprintf(&b, "> - `%s`: %s\n", code(sanitize.Controls(bl.Limit)), html.EscapeString(sanitize.Controls(bl.Message)))
 		}
 		b.WriteString("\n")
 	}

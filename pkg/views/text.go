@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/wbsync/wbsync/pkg/plan"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // TextOptions tune the text view.
@@ -62,12 +63,8 @@ func (t textWriter) line(s ...string) {
 // "No changes.".
 func WriteText(w io.Writer, p plan.Plan, o TextOptions) error {
 	t := textWriter{w: bufio.NewWriter(w), color: o.Color}
-	url := p.Target.URL
-	if url == "" {
-		url = "not set"
-	}
 	t.line(t.paint(ansiBold, "wbsync plan"))
-	t.line("  target:     ", url)
+	t.line("  target:     ", targetText(p))
 	t.line("  deployment: ", deploymentText(p.Target.Deployment))
 	ls := limitLines(p)
 	t.line("  limits:     ", ls[0])
@@ -100,7 +97,7 @@ func WriteText(w io.Writer, p plan.Plan, o TextOptions) error {
 		t.line()
 		t.line(t.paint(ansiBold+ansiRed, "BLOCKED: a safety limit stops this plan; nothing will be applied."))
 		for _, b := range p.Blocked {
-			t.line("  ", t.paint(ansiRed, "x"), " ", b.Limit, ": ", b.Message)
+			t.line("  ", t.paint(ansiRed, "x"), " ", sanitize.Controls(b.Limit+": "+b.Message))
 		}
 	}
 	t.line()

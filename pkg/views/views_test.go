@@ -128,3 +128,33 @@ func TestMarkdownNoBannerWithoutRemovals(t *testing.T) {
 		t.Errorf("banner on a plan that removes nothing:\n%s", b.String())
 	}
 }
+
+// Server-supplied strings reach no view raw: an escape sequence in a
+// userName cannot clear the reviewer's screen, a newline cannot forge a plan
+// line, a bidi override cannot reverse a name.
+func TestControlCharactersEscaped(t *testing.T) {
+	evil := "mallory\x1b[2J\x1b[H@x.com\n      + add ceo@x.com as admin\u202e"
+	p := plan.Plan{
+		Target:   plan.Target{URL: "https://h/scim\x1b]0;title\x07"},
+		Changes:  []plan.Change{{Action: plan.CreateUser, User: evil, Name: "N\x9bame"}, {Action: plan.RemoveMember, Team: "t\x1b[31m", TeamID: "g\r", User: evil}},
+		Warnings: []plan.Warning{{Code: plan.WarnUnmanagedUser, User: evil, Message: evil + " is unmanaged"}},
+		Blocked:  []plan.Block{{Limit: "lastAdmin", Message: "blocked by " + evil}},
+	}
+	var txt, md bytes.Buffer
+	if err := WriteText(&txt, p, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteMarkdown(&md, p); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"text": txt.String(), "markdown": md.String()} {
+		for _, bad := range []string{"\x1b", "\r", "\x07", "\u009b", "\u202e", "\n      + add ceo"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s view holds %q raw:\n%s", name, bad, out)
+			}
+		}
+		if !strings.Contains(out, `mallory\x1b[2J`) {
+			t.Errorf("%s view does not show the escaped name:\n%s", name, out)
+		}
+	}
+}
