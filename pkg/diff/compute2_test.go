@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -119,14 +120,14 @@ func TestComputeRoles(t *testing.T) {
 			want:    state(users(with(du(a), func(u *model.User) { u.Active = false }), du(b)), dt("ml", model.Additive, dm(b, ""))),
 			have:    state(users(role(lu("ua", a), "admin"), role(lu("ub", b), "member")), lt("g", "ml", lm("ub", b, ""))),
 			changes: []plan.Change{{Action: plan.DeactivateUser, User: a, UserID: "ua", Reason: reasonInactive}},
-			blocked: []string{plan.BlockLastAdmin},
+			blocked: []plan.BlockLimit{plan.BlockLastAdmin},
 		},
 		{
 			name:    "demoting the last active admin is blocked too",
 			want:    state(users(role(du(a), "member")), dt("ml", model.Additive, dm(a, ""))),
 			have:    state(users(role(lu("ua", a), "admin"), with(role(lu("ub", b), "admin"), func(u *model.User) { u.Active = false })), lt("g", "ml", lm("ua", a, ""))),
 			changes: []plan.Change{{Action: plan.SetOrgRole, User: a, UserID: "ua", Role: "member", From: "admin"}},
-			blocked: []string{plan.BlockLastAdmin},
+			blocked: []plan.BlockLimit{plan.BlockLastAdmin},
 		},
 		{
 			name: "deactivating an admin is fine when another is promoted",
@@ -161,15 +162,15 @@ func TestComputeLimits(t *testing.T) {
 		n                int
 		policy           model.Policy
 		maxDeact, maxRem int
-		blocked          []string
+		blocked          []plan.BlockLimit
 	}{
 		{"small org: defaults at least 5 and 10", 5, deact, 5, 10, nil},
-		{"6 deactivations over the default 5", 6, deact, 5, 10, []string{plan.LimitMaxDeactivations}},
-		{"11 removals over the default 10", 11, model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, 5, 10, []string{plan.LimitMaxMemberRemovals}},
+		{"6 deactivations over the default 5", 6, deact, 5, 10, []plan.BlockLimit{plan.LimitMaxDeactivations}},
+		{"11 removals over the default 10", 11, model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, 5, 10, []plan.BlockLimit{plan.LimitMaxMemberRemovals}},
 		{"big org: 10% and 25%", 99, model.Policy{UnmanagedUsers: model.UnmanagedIgnore, MaxMemberRemovals: model.Limit{Set: true, Value: 100}}, 10, 100, nil},
-		{"manifest count taken exactly, even below the default", 3, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, MaxDeactivations: model.Limit{Set: true, Value: 2}}, 2, 10, []string{plan.LimitMaxDeactivations}},
-		{"manifest zero blocks any deactivation", 1, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, MaxDeactivations: model.Limit{Set: true}}, 0, 10, []string{plan.LimitMaxDeactivations}},
-		{"manifest percentage", 19, model.Policy{UnmanagedUsers: model.UnmanagedIgnore, MaxMemberRemovals: model.Limit{Set: true, Value: 50, Percent: true}}, 5, 10, []string{plan.LimitMaxMemberRemovals}},
+		{"manifest count taken exactly, even below the default", 3, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, MaxDeactivations: model.Limit{Set: true, Value: 2}}, 2, 10, []plan.BlockLimit{plan.LimitMaxDeactivations}},
+		{"manifest zero blocks any deactivation", 1, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, MaxDeactivations: model.Limit{Set: true}}, 0, 10, []plan.BlockLimit{plan.LimitMaxDeactivations}},
+		{"manifest percentage", 19, model.Policy{UnmanagedUsers: model.UnmanagedIgnore, MaxMemberRemovals: model.Limit{Set: true, Value: 50, Percent: true}}, 5, 10, []plan.BlockLimit{plan.LimitMaxMemberRemovals}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want, have := limitsState(tc.n)
@@ -177,19 +178,19 @@ func TestComputeLimits(t *testing.T) {
 			if p.Limits.MaxDeactivations != tc.maxDeact || p.Limits.MaxMemberRemovals != tc.maxRem {
 				t.Errorf("limits = %d/%d, want %d/%d", p.Limits.MaxDeactivations, p.Limits.MaxMemberRemovals, tc.maxDeact, tc.maxRem)
 			}
-			var got []string
+			var got []plan.BlockLimit
 			for _, b := range p.Blocked {
 				got = append(got, b.Limit)
 				if b.Planned <= b.Allowed {
 					t.Errorf("block %s: planned %d not over allowed %d", b.Limit, b.Planned, b.Allowed)
 				}
-				for _, s := range []string{fmt.Sprint(b.Planned), fmt.Sprint(b.Allowed), fmt.Sprintf("%d over", b.Planned-b.Allowed), "policy.limits." + b.Limit} {
+				for _, s := range []string{fmt.Sprint(b.Planned), fmt.Sprint(b.Allowed), fmt.Sprintf("%d over", b.Planned-b.Allowed), "policy.limits." + string(b.Limit)} {
 					if !strings.Contains(b.Message, s) {
 						t.Errorf("block message %q lacks %q", b.Message, s)
 					}
 				}
 			}
-			if strings.Join(got, ",") != strings.Join(tc.blocked, ",") {
+			if !slices.Equal(got, tc.blocked) {
 				t.Errorf("blocked = %v, want %v", got, tc.blocked)
 			}
 			if !p.HasChanges() {

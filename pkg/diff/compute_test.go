@@ -17,8 +17,8 @@ type computeCase struct {
 	policy   model.Policy
 	dep      model.Deployment
 	changes  []plan.Change
-	warnings []plan.Warning // compared without Message
-	blocked  []string       // block limits
+	warnings []plan.Warning    // compared without Message
+	blocked  []plan.BlockLimit // block limits
 }
 
 func runCompute(t *testing.T, cases []computeCase) {
@@ -46,7 +46,7 @@ func runCompute(t *testing.T, cases []computeCase) {
 			if d := cmp.Diff(tc.warnings, got.Warnings, cmpopts.IgnoreFields(plan.Warning{}, "Message")); d != "" {
 				t.Errorf("warnings (-want +got):\n%s", d)
 			}
-			var limits []string
+			var limits []plan.BlockLimit
 			for _, b := range got.Blocked {
 				limits = append(limits, b.Limit)
 			}

@@ -86,7 +86,7 @@ func rule(l model.Limit, base int, of, defPct string, defMin int) string {
 	}
 }
 
-func overLimit(limit, what string, planned, allowed int, rule string) plan.Block {
+func overLimit(limit plan.BlockLimit, what string, planned, allowed int, rule string) plan.Block {
 	return plan.Block{Limit: limit, Planned: planned, Allowed: allowed, Message: fmt.Sprintf(
 		"%d %s planned, %d allowed by %s (%s): %d over. Nothing will be applied. If the plan is intended, raise policy.limits.%s in the manifest to at least %d and plan again; otherwise fix the manifest",
 		planned, what, allowed, limit, rule, planned-allowed, limit, planned)}

@@ -30,9 +30,9 @@ func TestProperties(t *testing.T) {
 				t.Errorf("no generated plan has a %s change", a)
 			}
 		}
-		for _, w := range []string{plan.WarnAmbiguousUser, plan.WarnDuplicateTeam, plan.WarnTeamNameCase, plan.WarnUnresolvedMember, plan.WarnUnmanagedUser,
+		for _, w := range []plan.WarningCode{plan.WarnAmbiguousUser, plan.WarnDuplicateTeam, plan.WarnTeamNameCase, plan.WarnUnresolvedMember, plan.WarnUnmanagedUser,
 			plan.WarnProtected, plan.WarnIrreversibleDeactivation, plan.WarnUnsupportedUpdate, plan.WarnUserWithoutTeam} {
-			if seen[w] == 0 {
+			if seen[string(w)] == 0 {
 				t.Errorf("no generated plan has a %s warning", w)
 			}
 		}
@@ -50,7 +50,7 @@ func TestProperties(t *testing.T) {
 			seen[string(c.Action)]++
 		}
 		for _, w := range p.Warnings {
-			seen[w.Code]++
+			seen[string(w.Code)]++
 		}
 
 		if d := cmp.Diff(wantCopy, g.want); d != "" {

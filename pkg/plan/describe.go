@@ -126,7 +126,7 @@ func ChangesDiff(saved, now Plan) []string {
 			blocks[b]--
 			continue
 		}
-		lines = append(lines, "- no longer blocked by "+b.Limit+": "+b.Message)
+		lines = append(lines, "- no longer blocked by "+string(b.Limit)+": "+b.Message)
 	}
 	blocks = make(map[Block]int, len(saved.Blocked))
 	for _, b := range saved.Blocked {
@@ -137,7 +137,7 @@ func ChangesDiff(saved, now Plan) []string {
 			blocks[b]--
 			continue
 		}
-		lines = append(lines, "+ now blocked by "+b.Limit+": "+b.Message)
+		lines = append(lines, "+ now blocked by "+string(b.Limit)+": "+b.Message)
 	}
 	if len(lines) == 0 && !Equal(saved, now) {
 		lines = append(lines, "~ the same changes, in a different order")

@@ -2,7 +2,10 @@ package plan
 
 import "github.com/wbsync/wbsync/pkg/model"
 
-// FormatVersion is the version of the plan JSON format (SPEC §4).
+// FormatVersion is the version of the plan JSON format. Fields may be added
+// within a version, none removed. Kept for a format 2: the limit names mix
+// camelCase (maxDeactivations, from the manifest) with snake_case
+// (active_users); format 2 should use one style.
 const FormatVersion = "1"
 
 // Action is the kind of one change.
@@ -39,15 +42,19 @@ var actionOrder = []Action{CreateUser, CreateTeam, ReactivateUser, UpdateUser, A
 // Actions returns every action, in apply order.
 func Actions() []Action { return append([]Action(nil), actionOrder...) }
 
-// Change is one operation of a plan. User is the user's email (userName),
-// Team the team name; the ids are the live SCIM ids where they exist already
+// Change is one operation of a plan. User names the user as the manifest
+// does (its email; for a live user the manifest does not list, its userName),
+// Team the team; the ids are the live SCIM ids where they exist already
 // (empty for a user or team the plan creates).
 type Change struct {
 	Action Action `json:"action"`
 	User   string `json:"user,omitempty"`
-	Team   string `json:"team,omitempty"`
-	UserID string `json:"user_id,omitempty"`
-	TeamID string `json:"team_id,omitempty"`
+	// Username is the W&B userName (handle) a create_user sends, when it
+	// differs from the email in User.
+	Username string `json:"username,omitempty"`
+	Team     string `json:"team,omitempty"`
+	UserID   string `json:"user_id,omitempty"`
+	TeamID   string `json:"team_id,omitempty"`
 	// Role is the role set (set_org_role, set_team_role) or given on add
 	// (add_member; "member" unless the manifest says otherwise).
 	Role model.Role `json:"role,omitempty"`
@@ -61,40 +68,103 @@ type Change struct {
 	// FromExternalID is the previous externalId (update_user), where it
 	// changes.
 	FromExternalID string `json:"from_external_id,omitempty"`
+	// Email and FromEmail are the new and previous primary email of an
+	// update_user that changes it (a user matched by username).
+	Email     string `json:"email,omitempty"`
+	FromEmail string `json:"from_email,omitempty"`
 	// Reason says why the change is planned, where it is not obvious
-	// ("unmanaged user", "active: false", "deactivated on Multi-tenant Cloud").
+	// ("unmanaged user", "active: false", "deactivated on Multi-tenant Cloud",
+	// ReasonUnverified).
 	Reason string `json:"reason,omitempty"`
 }
 
-// Warning codes (SPEC §4).
+// ReasonUnverified marks a role change sent although the server does not
+// report roles (policy.unreportedRoles: enforce): apply sends it, but it is
+// not drift (HasDrift, the summary line and verification leave it out).
+const ReasonUnverified = "unverified"
+
+// Unverified reports whether the change is an unverified role assertion.
+func (c Change) Unverified() bool { return c.Reason == ReasonUnverified }
+
+// WarningCode names the kind of a warning; the codes are part of the plan
+// JSON (README "The plan").
+type WarningCode string
+
+// Warning codes.
 const (
-	WarnDuplicateTeam            = "duplicate_team"
-	WarnTeamNameCase             = "team_name_case"
-	WarnUserWithoutTeam          = "user_without_team"
-	WarnUnmanagedUser            = "unmanaged_user"
-	WarnUnresolvedMember         = "unresolved_member"
-	WarnIrreversibleDeactivation = "irreversible_deactivation"
-	WarnAmbiguousUser            = "ambiguous_user"
-	WarnUnsupportedUpdate        = "unsupported_update"
-	WarnLastAdmin                = "last_admin"
-	WarnProtected                = "protected"
+	// WarnDuplicateTeam: two or more live teams share a name; the team is
+	// left alone unless the manifest pins an id.
+	WarnDuplicateTeam WarningCode = "duplicate_team"
+	// WarnTeamNameCase: a manifest team differs from a live one only in case.
+	WarnTeamNameCase WarningCode = "team_name_case"
+	// WarnUserWithoutTeam: an active managed user in no team.
+	WarnUserWithoutTeam WarningCode = "user_without_team"
+	// WarnUnmanagedUser: a live user absent from the manifest, left alone.
+	WarnUnmanagedUser WarningCode = "unmanaged_user"
+	// WarnUnresolvedMember: team members that are no listed user (service
+	// accounts): never removed.
+	WarnUnresolvedMember WarningCode = "unresolved_member"
+	// WarnIrreversibleDeactivation: on Multi-tenant Cloud a deactivation
+	// removes the user from the organization.
+	WarnIrreversibleDeactivation WarningCode = "irreversible_deactivation"
+	// WarnAmbiguousUser: several live users match one manifest user.
+	WarnAmbiguousUser WarningCode = "ambiguous_user"
+	// WarnUnsupportedUpdate: the manifest asks for a change the deployment
+	// cannot make.
+	WarnUnsupportedUpdate WarningCode = "unsupported_update"
+	// WarnLastAdmin: roles are not reported, so the last-admin guard cannot
+	// check deactivations.
+	WarnLastAdmin WarningCode = "last_admin"
+	// WarnProtected: a protected user is spared a removal or deactivation.
+	WarnProtected WarningCode = "protected"
+	// WarnTeamPinNotFound: a manifest team pins an id no live team has; the
+	// team is left alone (creating it would never converge on the pin).
+	WarnTeamPinNotFound WarningCode = "team_pin_not_found"
+	// WarnTeamPinMismatch: a pinned live team has another name; W&B cannot
+	// rename teams, so the team is left alone.
+	WarnTeamPinMismatch WarningCode = "team_pin_mismatch"
+	// WarnExternalIDUnreported: the manifest sets externalId but no live
+	// user carries one: no externalId update is planned.
+	WarnExternalIDUnreported WarningCode = "external_id_unreported"
+	// WarnRolesUnreported: the manifest declares roles the read does not
+	// report (organizationRole, teamRoles).
+	WarnRolesUnreported WarningCode = "roles_unreported"
+	// WarnCustomRolesUnchecked: the server has no /Roles, so custom team
+	// role names could not be checked.
+	WarnCustomRolesUnchecked WarningCode = "custom_roles_unchecked"
+	// WarnUnmanagedRecent: an unmanaged user created within
+	// policy.unmanagedGracePeriod is not deactivated.
+	WarnUnmanagedRecent WarningCode = "unmanaged_recent"
 )
+
+var warningCodes = []WarningCode{
+	WarnDuplicateTeam, WarnTeamNameCase, WarnUserWithoutTeam, WarnUnmanagedUser, WarnUnresolvedMember,
+	WarnIrreversibleDeactivation, WarnAmbiguousUser, WarnUnsupportedUpdate, WarnLastAdmin, WarnProtected,
+	WarnTeamPinNotFound, WarnTeamPinMismatch, WarnExternalIDUnreported, WarnRolesUnreported,
+	WarnCustomRolesUnchecked, WarnUnmanagedRecent,
+}
+
+// WarningCodes returns every warning code.
+func WarningCodes() []WarningCode { return append([]WarningCode(nil), warningCodes...) }
 
 // Warning is something a reviewer should know that is not a change.
 type Warning struct {
-	Code    string   `json:"code"`
-	Team    string   `json:"team,omitempty"`
-	User    string   `json:"user,omitempty"`
-	Message string   `json:"message"`
-	IDs     []string `json:"ids,omitempty"`
+	Code    WarningCode `json:"code"`
+	Team    string      `json:"team,omitempty"`
+	User    string      `json:"user,omitempty"`
+	Message string      `json:"message"`
+	IDs     []string    `json:"ids,omitempty"`
 }
+
+// BlockLimit names the safety limit a plan exceeds.
+type BlockLimit string
 
 // Block is a safety limit the plan exceeds; a blocked plan is never applied.
 type Block struct {
-	Limit   string `json:"limit"`
-	Message string `json:"message"`
-	Planned int    `json:"planned"`
-	Allowed int    `json:"allowed"`
+	Limit   BlockLimit `json:"limit"`
+	Message string     `json:"message"`
+	Planned int        `json:"planned"`
+	Allowed int        `json:"allowed"`
 }
 
 // Summary counts the changes by kind.
@@ -107,6 +177,9 @@ type Summary struct {
 	RemoveMembers   int `json:"remove_members"`
 	SetRoles        int `json:"set_roles"`
 	DeactivateUsers int `json:"deactivate_users"`
+	// UnverifiedRoles counts the role changes sent without a read to
+	// confirm them (Change.Unverified); they are not in SetRoles.
+	UnverifiedRoles int `json:"unverified_roles"`
 }
 
 // Limits are the safety limits in force for a plan, as counts.
@@ -119,6 +192,13 @@ type Limits struct {
 	Memberships           int    `json:"memberships"`
 	MaxDeactivationsRule  string `json:"maxDeactivations_rule,omitempty"`
 	MaxMemberRemovalsRule string `json:"maxMemberRemovals_rule,omitempty"`
+}
+
+// Seats are the active users before and after the plan: W&B licenses
+// seats by active user.
+type Seats struct {
+	ActiveBefore int `json:"active_before"`
+	ActiveAfter  int `json:"active_after"`
 }
 
 // Target says where a plan was computed against (set by the caller).
@@ -136,6 +216,7 @@ type Plan struct {
 	Target              Target    `json:"target"`
 	Limits              Limits    `json:"limits"`
 	Summary             Summary   `json:"summary"`
+	Seats               Seats     `json:"seats"`
 	Changes             []Change  `json:"changes"`
 	Warnings            []Warning `json:"warnings"`
 	Blocked             []Block   `json:"blocked"`
@@ -156,31 +237,34 @@ func (p Plan) Normalized() Plan {
 	return p
 }
 
-// HasChanges reports whether the plan changes anything.
+// HasChanges reports whether the plan sends anything (unverified role
+// assertions included): apply has work to do.
 func (p Plan) HasChanges() bool { return len(p.Changes) > 0 }
+
+// HasDrift reports whether the plan changes anything the read can confirm:
+// the live organization differs from the manifest. Unverified role
+// assertions are not drift (--detailed-exitcode, "No changes.").
+func (p Plan) HasDrift() bool {
+	for _, c := range p.Changes {
+		if !c.Unverified() {
+			return true
+		}
+	}
+	return false
+}
 
 // IsBlocked reports whether a safety limit blocks the plan.
 func (p Plan) IsBlocked() bool { return len(p.Blocked) > 0 }
 
-// More warning codes (beyond SPEC §4's minimum).
-const (
-	// WarnTeamPinNotFound: a manifest team pins an id no live team has; the
-	// team is left alone (creating it would never converge on the pin).
-	WarnTeamPinNotFound = "team_pin_not_found"
-	// WarnTeamPinMismatch: a pinned live team has another name; W&B cannot
-	// rename teams, so the team is left alone.
-	WarnTeamPinMismatch = "team_pin_mismatch"
-)
-
 // Values of Block.Limit.
 const (
 	// LimitMaxDeactivations: more deactivations than policy.limits allows.
-	LimitMaxDeactivations = "maxDeactivations"
+	LimitMaxDeactivations BlockLimit = "maxDeactivations"
 	// LimitMaxMemberRemovals: more member removals than policy.limits allows.
-	LimitMaxMemberRemovals = "maxMemberRemovals"
+	LimitMaxMemberRemovals BlockLimit = "maxMemberRemovals"
 	// BlockLastAdmin: the plan would leave the organization without an
 	// active admin.
-	BlockLastAdmin = "lastAdmin"
+	BlockLastAdmin BlockLimit = "lastAdmin"
 )
 
 // Summarize counts the changes by kind.
@@ -201,7 +285,11 @@ func Summarize(cs []Change) Summary {
 		case RemoveMember:
 			s.RemoveMembers++
 		case SetOrgRole, SetTeamRole:
-			s.SetRoles++
+			if c.Unverified() {
+				s.UnverifiedRoles++
+			} else {
+				s.SetRoles++
+			}
 		case DeactivateUser:
 			s.DeactivateUsers++
 		}

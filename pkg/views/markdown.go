@@ -48,7 +48,7 @@ func WriteMarkdown(w io.Writer, p plan.Plan) error {
 	if p.IsBlocked() {
 		b.WriteString("> [!WARNING]\n> **BLOCKED: a safety limit stops this plan; nothing will be applied.**\n")
 		for _, bl := range p.Blocked {
-			fmt.Fprintf(&b, "> - `%s`: %s\n", code(sanitize.Controls(bl.Limit)), html.EscapeString(sanitize.Controls(bl.Message)))
+			fmt.Fprintf(&b, "> - `%s`: %s\n", code(sanitize.Controls(string(bl.Limit))), html.EscapeString(sanitize.Controls(bl.Message)))
 		}
 		b.WriteString("\n")
 	}

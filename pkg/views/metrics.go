@@ -19,14 +19,6 @@ import (
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
-// warningCodes are the warning codes always exported (at 0 when absent);
-// codes a plan carries beyond these are exported too.
-var warningCodes = []string{
-	plan.WarnDuplicateTeam, plan.WarnTeamNameCase, plan.WarnUserWithoutTeam, plan.WarnUnmanagedUser,
-	plan.WarnUnresolvedMember, plan.WarnIrreversibleDeactivation, plan.WarnAmbiguousUser,
-	plan.WarnUnsupportedUpdate, plan.WarnLastAdmin, plan.WarnProtected,
-}
-
 // Metric names, as they appear in the file.
 const (
 	NameChanges     = "wbsync_plan_changes"
@@ -60,21 +52,22 @@ func WriteMetrics(w io.Writer, p plan.Plan, now time.Time) error {
 		fmt.Fprintf(&b, "%s{action=\"%s\"} %d\n", NameChanges, escape(string(a)), changes[a])
 	}
 
-	warnings := map[string]int{}
-	for _, c := range warningCodes {
+	// Every known code at 0 too, and any other code a plan carries.
+	warnings := map[plan.WarningCode]int{}
+	for _, c := range plan.WarningCodes() {
 		warnings[c] = 0
 	}
 	for _, x := range p.Warnings {
 		warnings[x.Code]++
 	}
-	codes := make([]string, 0, len(warnings))
+	codes := make([]plan.WarningCode, 0, len(warnings))
 	for c := range warnings {
 		codes = append(codes, c)
 	}
 	slices.Sort(codes)
 	header(&b, NameWarnings, "Warnings in the last successful wbsync plan, by code.")
 	for _, c := range codes {
-		fmt.Fprintf(&b, "%s{code=\"%s\"} %d\n", NameWarnings, escape(c), warnings[c])
+		fmt.Fprintf(&b, "%s{code=\"%s\"} %d\n", NameWarnings, escape(string(c)), warnings[c])
 	}
 
 	blocked := 0

@@ -33,11 +33,17 @@ wbsync_plan_changes{action="deactivate_user"} 0
 # HELP wbsync_plan_warnings Warnings in the last successful wbsync plan, by code.
 # TYPE wbsync_plan_warnings gauge
 wbsync_plan_warnings{code="ambiguous_user"} 0
+wbsync_plan_warnings{code="custom_roles_unchecked"} 0
 wbsync_plan_warnings{code="duplicate_team"} 0
+wbsync_plan_warnings{code="external_id_unreported"} 0
 wbsync_plan_warnings{code="irreversible_deactivation"} 0
 wbsync_plan_warnings{code="last_admin"} 0
 wbsync_plan_warnings{code="protected"} 0
+wbsync_plan_warnings{code="roles_unreported"} 0
 wbsync_plan_warnings{code="team_name_case"} 0
+wbsync_plan_warnings{code="team_pin_mismatch"} 0
+wbsync_plan_warnings{code="team_pin_not_found"} 0
+wbsync_plan_warnings{code="unmanaged_recent"} 0
 wbsync_plan_warnings{code="unmanaged_user"} 0
 wbsync_plan_warnings{code="unresolved_member"} 0
 wbsync_plan_warnings{code="unsupported_update"} 0
@@ -95,12 +101,18 @@ wbsync_plan_changes{action="rename_team"} 1
 # HELP wbsync_plan_warnings Warnings in the last successful wbsync plan, by code.
 # TYPE wbsync_plan_warnings gauge
 wbsync_plan_warnings{code="ambiguous_user"} 0
+wbsync_plan_warnings{code="custom_roles_unchecked"} 0
 wbsync_plan_warnings{code="duplicate_team"} 1
+wbsync_plan_warnings{code="external_id_unreported"} 0
 wbsync_plan_warnings{code="irreversible_deactivation"} 0
 wbsync_plan_warnings{code="last_admin"} 0
 wbsync_plan_warnings{code="new_code"} 1
 wbsync_plan_warnings{code="protected"} 0
+wbsync_plan_warnings{code="roles_unreported"} 0
 wbsync_plan_warnings{code="team_name_case"} 0
+wbsync_plan_warnings{code="team_pin_mismatch"} 0
+wbsync_plan_warnings{code="team_pin_not_found"} 0
+wbsync_plan_warnings{code="unmanaged_recent"} 0
 wbsync_plan_warnings{code="unmanaged_user"} 2
 wbsync_plan_warnings{code="unresolved_member"} 0
 wbsync_plan_warnings{code="unsupported_update"} 0

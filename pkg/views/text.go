@@ -97,7 +97,7 @@ func WriteText(w io.Writer, p plan.Plan, o TextOptions) error {
 		t.line()
 		t.line(t.paint(ansiBold+ansiRed, "BLOCKED: a safety limit stops this plan; nothing will be applied."))
 		for _, b := range p.Blocked {
-			t.line("  ", t.paint(ansiRed, "x"), " ", sanitize.Controls(b.Limit+": "+b.Message))
+			t.line("  ", t.paint(ansiRed, "x"), " ", sanitize.Controls(string(b.Limit)+": "+b.Message))
 		}
 	}
 	t.line()
