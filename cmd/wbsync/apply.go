@@ -2,139 +2,221 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"go.uber.org/zap"
 
 	"github.com/wbsync/wbsync/pkg/apply"
+	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
-func runApply(ctx context.Context, args []string, e env) (int, error) {
-	fs := newFlagSet("apply", "apply [-f PATH]... [flags] | apply PLANFILE [flags]",
-		"WANDB_API_KEY=... wbsync apply -f teams/ --url https://acme.wandb.io/scim --auto-approve", e.stderr)
-	var c connFlags
-	var l logFlags
-	files := manifestFlag(fs)
-	format := fs.String("o", "text", "output: text|json")
-	autoApprove := fs.Bool("auto-approve", false, "apply without asking")
-	dryRun := fs.Bool("dry-run", false, "compute and print the plan; send no write request")
-	detailed := fs.Bool("detailed-exitcode", false, "with --dry-run: exit 2 when the plan has changes")
-	report := fs.String("report", "", "also write the JSON apply report to this file")
-	noColor := fs.Bool("no-color", false, "no colour in text output")
-	c.register(fs, e.getenv)
-	l.register(fs)
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return exitError, err
-	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
-		return exitError, err
-	}
+var applyCommand = &command{
+	name:     "apply",
+	synopsis: "apply [-f PATH]... [flags] | apply PLANFILE [flags]",
+	summary:  "make the changes (or exactly a saved plan's)",
+	example:  "WANDB_API_KEY=... wbsync apply -f teams/ --url https://acme.wandb.io/scim --auto-approve",
+	groups:   groups{manifest: true, conn: true, log: true},
+	formats:  []string{"text", "json"},
+	setup: func(fs *flag.FlagSet) any {
+		o := &applyFlags{}
+		fs.BoolVar(&o.autoApprove, "auto-approve", false, "apply without asking")
+		fs.BoolVar(&o.dryRun, "dry-run", false, "compute and print the plan; send no write request")
+		fs.BoolVar(&o.detailed, "detailed-exitcode", false, "with --dry-run: exit 2 when the plan has changes")
+		fs.StringVar(&o.report, "report", "", "also write the JSON apply report to this file")
+		fs.BoolVar(&o.noColor, "no-color", false, "no colour in text output")
+		return o
+	},
+	run: runApply,
+}
+
+type applyFlags struct {
+	autoApprove bool
+	dryRun      bool
+	detailed    bool
+	report      string
+	noColor     bool
+}
+
+// applyRun is what apply works from: a connected session, the plan to apply
+// and the manifest it came from (to verify against afterwards).
+type applyRun struct {
+	s      *session
+	p      plan.Plan
+	want   model.State
+	policy model.Policy
+}
+
+func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []string) (int, error) {
+	o := own.(*applyFlags)
 	if len(pos) > 1 {
 		return exitError, usageError{fmt.Sprintf("unexpected argument %q: apply takes at most one saved plan", pos[1])}
 	}
-	if len(pos) == 1 && len(*files) > 0 {
+	if len(pos) == 1 && len(f.files) > 0 {
 		return exitError, usageError{"give either a saved plan or -f manifests, not both"}
 	}
-	color := e.isTerminal && !*noColor
-
-	var p plan.Plan
-	var s *session
+	var (
+		a   *applyRun
+		err error
+	)
 	if len(pos) == 1 {
-		saved, err := readPlanFile(pos[0])
-		if err != nil {
-			return exitError, err
-		}
-		if s, err = connect(&c, &l, *dryRun, e); err != nil {
-			return exitError, err
-		}
-		now, err := s.computePlan(ctx, saved.Desired.State, saved.Desired.Policy, saved.ManifestDigest)
-		if err != nil {
-			return exitError, err
-		}
-		if lines := plan.ChangesDiff(saved.Plan, now); len(lines) > 0 {
-			fmt.Fprintf(e.stderr, "The saved plan %s is stale: the organization changed since it was made. What the plan would be now differs:\n", pos[0])
-			for _, line := range lines {
-				fmt.Fprintln(e.stderr, "  "+line)
-			}
-			return exitError, fmt.Errorf("refusing to apply a stale plan: run 'wbsync plan --out %s' again and review it", pos[0])
-		}
-		p = saved.Plan
-		p.Target = now.Target
+		a, err = prepareSaved(ctx, inv, f, o.dryRun, pos[0])
 	} else {
-		m, err := loadManifest(*files, e)
-		if err != nil {
-			return exitError, err
-		}
-		if s, err = connect(&c, &l, *dryRun, e); err != nil {
-			return exitError, err
-		}
-		if p, err = s.computePlan(ctx, m.State, m.Policy, m.Digest); err != nil {
-			return exitError, err
-		}
+		a, err = prepareManifest(ctx, inv, f, o.dryRun)
 	}
-
-	if *dryRun {
-		if err := renderPlan(e.stdout, p, *format, color); err != nil {
-			return exitError, err
-		}
-		return planExit(p, *detailed), nil
-	}
-	if err := renderPlan(planStream(e, *format), p, "text", color); err != nil {
+	if err != nil {
 		return exitError, err
 	}
-	if p.IsBlocked() {
-		return exitBlocked, fmt.Errorf("a safety limit blocks the plan; nothing was written")
+	color := inv.isTerminal && !o.noColor
+	if o.dryRun {
+		if err := renderPlan(inv.stdout, a.p, f.format, color); err != nil {
+			return exitError, err
+		}
+		return planExit(a.p, o.detailed), nil
 	}
-	if !p.HasChanges() {
-		if *format == "json" {
-			return exitOK, (&apply.Report{}).WriteJSON(e.stdout)
+	if a.p.IsBlocked() {
+		// The whole plan, blocks included, where the caller reads: JSON on
+		// stdout with -o json.
+		if err := renderPlan(inv.stdout, a.p, f.format, color); err != nil {
+			return exitError, err
+		}
+		return exitBlocked, errors.New("a safety limit blocks the plan; nothing was written")
+	}
+	if err := renderPlan(planStream(inv, f.format), a.p, "text", color); err != nil {
+		return exitError, err
+	}
+	if !a.p.HasChanges() {
+		if f.format == "json" {
+			return exitOK, (&apply.Report{}).WriteJSON(inv.stdout)
 		}
 		return exitOK, nil
 	}
-	if !*autoApprove {
-		ok, err := confirm(e)
+	if o.report != "" {
+		if err := checkWritable(o.report); err != nil {
+			return exitError, fmt.Errorf("--report %s cannot be written (%v); nothing was written to the organization", o.report, err)
+		}
+	}
+	if !o.autoApprove {
+		ok, err := confirm(ctx, inv)
 		if err != nil {
 			return exitError, err
 		}
 		if !ok {
-			fmt.Fprintln(e.stderr, "Apply cancelled; nothing was written.")
+			fmt.Fprintln(inv.stderr, "Apply cancelled; nothing was written.")
 			return exitError, nil
 		}
 	}
-	rep, err := apply.Run(ctx, p, s.client, apply.Options{
-		Concurrency: c.concurrency,
-		BatchSize:   c.batchSize,
-		Logger:      s.log,
-		Progress:    e.stderr,
+	return execute(ctx, inv, f, o, a)
+}
+
+// prepareManifest loads the manifest, connects and plans.
+func prepareManifest(ctx context.Context, inv *invocation, f *flags, dryRun bool) (*applyRun, error) {
+	m, err := loadManifest(ctx, f.files, inv)
+	if err != nil {
+		return nil, err
+	}
+	s, err := connect(ctx, inv, f, dryRun)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.computePlan(ctx, m.State, m.Policy, m.Digest)
+	if err != nil {
+		return nil, err
+	}
+	return &applyRun{s: s, p: p, want: m.State, policy: m.Policy}, nil
+}
+
+// prepareSaved reads a saved plan with every check, binds the session to
+// the plan's recorded target (refusing another), re-plans, and refuses a
+// stale plan, printing what changed.
+func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, path string) (*applyRun, error) {
+	saved, err := await(ctx, func() (*plan.File, error) {
+		b, _, err := readCapped(path, caps.PlanFile, "saved plan")
+		if err != nil {
+			return nil, err
+		}
+		pf, err := plan.ReadFile(bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return pf, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s, err := connect(ctx, inv, f, dryRun)
+	if err != nil {
+		return nil, err
+	}
+	target, err := saved.ResolveTarget(plan.Binding{
+		URL: s.conf.url, URLGiven: s.conf.urlGiven,
+		Deployment: s.conf.deployment, DeploymentGiven: s.conf.deploymentGiven,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.retarget(target, f, dryRun); err != nil {
+		return nil, err
+	}
+	want, policy := saved.Desired.State, saved.Desired.Policy
+	now, err := s.computePlan(ctx, want, policy, saved.ManifestDigest)
+	if err != nil {
+		return nil, err
+	}
+	if lines := plan.ChangesDiff(saved.Plan, now); len(lines) > 0 {
+		fmt.Fprintf(inv.stderr, "The saved plan %s is stale: the organization changed since it was made. What the plan would be now differs:\n", path)
+		for _, line := range lines {
+			fmt.Fprintln(inv.stderr, "  "+line)
+		}
+		return nil, fmt.Errorf("refusing to apply a stale plan: run 'wbsync plan --out %s' again and review it", path)
+	}
+	p := saved.Plan
+	p.Target = now.Target
+	return &applyRun{s: s, p: p, want: want, policy: policy}, nil
+}
+
+// execute runs the plan and reports: the report is always printed, also
+// when --report cannot be written or the run was interrupted.
+func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *applyRun) (int, error) {
+	rep, runErr := apply.Run(ctx, a.p, a.s.client, apply.Options{
+		Concurrency: f.conn.concurrency,
+		BatchSize:   f.conn.batchSize,
+		Logger:      a.s.log,
+		Progress:    inv.stderr,
 	})
 	if rep == nil {
-		return exitError, err
+		return exitError, runErr
 	}
-	runErr := err // an interrupted run still reports what it did
-	if *report != "" {
-		if err := writeReport(*report, rep); err != nil {
-			return exitError, err
+	var fileErr error
+	if o.report != "" {
+		var buf bytes.Buffer
+		if fileErr = rep.WriteJSON(&buf); fileErr == nil {
+			fileErr = writeOutput(o.report, buf.Bytes(), inv)
 		}
 	}
-	if *format == "json" {
-		err = rep.WriteJSON(e.stdout)
+	var err error
+	if f.format == "json" {
+		err = rep.WriteJSON(inv.stdout)
 	} else {
-		err = rep.WriteText(e.stdout)
+		err = rep.WriteText(inv.stdout)
 	}
 	if err != nil {
 		return exitError, err
 	}
-	if runErr != nil {
+	switch {
+	case runErr != nil:
 		return exitFailed, runErr
-	}
-	if rep.Failed > 0 {
-		s.log.Warn("some operations failed; re-run apply after fixing the cause", zap.Int("failed", rep.Failed))
+	case fileErr != nil:
+		return exitFailed, fmt.Errorf("the apply ran, but --report was not written: %w", fileErr)
+	case rep.Failed > 0:
+		a.s.log.Warn("some operations failed; re-run apply after fixing the cause", zap.Int("failed", rep.Failed))
 		return exitFailed, nil
 	}
 	return exitOK, nil
@@ -142,34 +224,31 @@ func runApply(ctx context.Context, args []string, e env) (int, error) {
 
 // planStream is where apply shows the plan: stdout in text mode; stderr when
 // stdout carries the JSON report.
-func planStream(e env, format string) io.Writer {
+func planStream(inv *invocation, format string) io.Writer {
 	if format == "json" {
-		return e.stderr
+		return inv.stderr
 	}
-	return e.stdout
+	return inv.stdout
 }
 
-// confirm asks for "yes" on a terminal and refuses without one.
-func confirm(e env) (bool, error) {
-	if !e.isTerminal {
+// confirm asks for "yes" on a terminal and refuses without one. A signal
+// while it waits ends it at once (errInterrupted).
+func confirm(ctx context.Context, inv *invocation) (bool, error) {
+	if !inv.isTerminal {
 		return false, usageError{"no terminal to confirm on: review the plan and pass --auto-approve to apply without asking"}
 	}
-	fmt.Fprint(e.stdout, "\nApply these changes? Only 'yes' is accepted: ")
-	line, err := bufio.NewReader(e.stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return false, nil
+	fmt.Fprint(inv.stdout, "\nApply these changes? Only 'yes' is accepted: ")
+	_ = inv.sinks.stdout.Flush()
+	line, err := await(ctx, func() (string, error) {
+		line, err := bufio.NewReader(inv.stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return "", nil
+		}
+		return line, nil
+	})
+	if err != nil {
+		fmt.Fprintln(inv.stdout)
+		return false, err
 	}
 	return strings.TrimSpace(line) == "yes", nil
-}
-
-func writeReport(path string, rep *apply.Report) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	if err := rep.WriteJSON(f); err != nil {
-		f.Close()
-		return fmt.Errorf("write report: %w", err)
-	}
-	return f.Close()
 }

@@ -1,11 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,6 +16,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
@@ -33,14 +35,6 @@ func (s *stringList) String() string { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error {
 	*s = append(*s, v)
 	return nil
-}
-
-// manifestFlag registers -f/--file, the repeatable manifest path.
-func manifestFlag(fs *flag.FlagSet) *stringList {
-	var files stringList
-	fs.Var(&files, "f", "manifest file or directory (repeatable; default wbsync.yaml)")
-	fs.Var(&files, "file", "same as -f")
-	return &files
 }
 
 // noArgs refuses positional arguments for commands that take none.
@@ -98,7 +92,7 @@ func (l *logFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.format, "log-format", "console", "log format: console|json")
 }
 
-// logger builds the stderr logger.
+// logger builds the stderr logger (stderr is the redacting sink).
 func (l *logFlags) logger(w io.Writer) (*zap.Logger, error) {
 	var lvl zapcore.Level
 	if err := lvl.UnmarshalText([]byte(l.level)); err != nil || lvl > zapcore.ErrorLevel {
@@ -119,7 +113,8 @@ func (l *logFlags) logger(w io.Writer) (*zap.Logger, error) {
 	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(w), lvl)), nil
 }
 
-// connFlags are the connection flags of SPEC §1.
+// connFlags are the connection flags (README "Commands, flags and
+// environment").
 type connFlags struct {
 	url         string
 	apiKeyFile  string
@@ -129,6 +124,8 @@ type connFlags struct {
 	rateLimit   float64
 	timeout     time.Duration
 	batchSize   int
+	pageSize    int
+	trace       string
 }
 
 func (c *connFlags) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -136,10 +133,12 @@ func (c *connFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.apiKeyFile, "api-key-file", "", "file holding the API key (default: env WANDB_API_KEY)")
 	fs.StringVar(&c.auth, "auth", envOr(getenv, "WBSYNC_AUTH", "bearer"), "authorization scheme: bearer|basic (env WBSYNC_AUTH)")
 	fs.StringVar(&c.deployment, "deployment", getenv("WBSYNC_DEPLOYMENT"), "W&B deployment: saas|dedicated (env WBSYNC_DEPLOYMENT; default saas for api.wandb.ai, else dedicated)")
-	fs.IntVar(&c.concurrency, "concurrency", 4, "parallel requests")
-	fs.Float64Var(&c.rateLimit, "rate-limit", 10, "requests per second")
+	fs.IntVar(&c.concurrency, "concurrency", 4, fmt.Sprintf("parallel requests (1 to %d)", caps.Concurrency))
+	fs.Float64Var(&c.rateLimit, "rate-limit", 10, fmt.Sprintf("requests per second (at least %v)", caps.MinRateLimit))
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout per request")
 	fs.IntVar(&c.batchSize, "batch-size", 100, "members per PATCH add")
+	fs.IntVar(&c.pageSize, "page-size", caps.PageSize, fmt.Sprintf("resources asked per list page (1 to %d, W&B's maximum)", caps.PageSize))
+	fs.StringVar(&c.trace, "trace", "", "write every HTTP exchange to this file as JSON Lines (key redacted), for a bug report")
 }
 
 func envOr(getenv func(string) string, key, def string) string {
@@ -151,61 +150,48 @@ func envOr(getenv func(string) string, key, def string) string {
 
 // resolved is the checked connection configuration.
 type resolved struct {
-	url        string
+	url        string // canonical
 	apiKey     string
 	auth       string
 	deployment model.Deployment
+	// urlGiven and deploymentGiven say whether the user named them (flag or
+	// environment), as opposed to the defaults: a saved plan's target wins
+	// over defaults only.
+	urlGiven, deploymentGiven bool
+	// keyWarning is set when the key file is readable by other users.
+	keyWarning string
 }
 
-// resolve checks the connection flags and reads the API key.
-func (c *connFlags) resolve(getenv func(string) string) (resolved, error) {
-	var r resolved
-	u, err := url.Parse(c.url)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return r, usageError{fmt.Sprintf("--url %q: want an absolute https:// URL such as https://HOST/scim", c.url)}
+// resolve checks the connection flags and reads the API key (watching ctx:
+// a key file that is a pipe never blocks a signal).
+func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) string) (resolved, error) {
+	r := resolved{
+		urlGiven:        f.set("url") || getenv("WBSYNC_URL") != "",
+		deploymentGiven: c.deployment != "",
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return r, usageError{fmt.Sprintf("--url %q: plain http:// is refused except on loopback; use https://", c.url)}
+	u, err := model.CanonicalURL(c.url)
+	if err != nil {
+		return r, usageError{fmt.Sprintf("--url %q: %v", c.url, err)}
 	}
-	r.url = strings.TrimRight(c.url, "/")
+	r.url = u
 	switch c.auth {
 	case "bearer", "basic":
 		r.auth = c.auth
 	default:
 		return r, usageError{fmt.Sprintf("--auth %q: want bearer or basic", c.auth)}
 	}
-	switch c.deployment {
-	case "":
-		r.deployment = model.Dedicated
-		if strings.EqualFold(u.Hostname(), "api.wandb.ai") {
-			r.deployment = model.SaaS
-		}
-	case "saas", "dedicated":
-		r.deployment = model.Deployment(c.deployment)
-	default:
-		return r, usageError{fmt.Sprintf("--deployment %q: want saas or dedicated", c.deployment)}
+	if r.deployment, err = deploymentOf(c.deployment, u); err != nil {
+		return r, err
 	}
-	if c.concurrency < 1 {
-		return r, usageError{fmt.Sprintf("--concurrency %d: want at least 1", c.concurrency)}
-	}
-	if c.rateLimit <= 0 {
-		return r, usageError{fmt.Sprintf("--rate-limit %v: want a positive number of requests per second", c.rateLimit)}
-	}
-	if c.timeout <= 0 {
-		return r, usageError{fmt.Sprintf("--timeout %v: want a positive duration", c.timeout)}
-	}
-	if c.batchSize < 1 {
-		return r, usageError{fmt.Sprintf("--batch-size %d: want at least 1", c.batchSize)}
+	if err := c.checkNumbers(); err != nil {
+		return r, err
 	}
 	if c.apiKeyFile != "" {
-		b, err := os.ReadFile(c.apiKeyFile)
+		k, err := await(ctx, func() (keyFile, error) { return readKeyFile(c.apiKeyFile) })
 		if err != nil {
-			return r, fmt.Errorf("read --api-key-file: %w", err)
+			return r, err
 		}
-		r.apiKey = strings.TrimSpace(string(b))
-		if r.apiKey == "" {
-			return r, fmt.Errorf("--api-key-file %s is empty", c.apiKeyFile)
-		}
+		r.apiKey, r.keyWarning = string(k.key), keyWarning(k)
 	} else {
 		r.apiKey = strings.TrimSpace(getenv("WANDB_API_KEY"))
 	}
@@ -215,14 +201,65 @@ func (c *connFlags) resolve(getenv func(string) string) (resolved, error) {
 	return r, nil
 }
 
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
+// deploymentOf is the --deployment value, or the default for the URL:
+// saas for api.wandb.ai, else dedicated.
+func deploymentOf(flagValue, canonicalURL string) (model.Deployment, error) {
+	switch flagValue {
+	case "saas", "dedicated":
+		return model.Deployment(flagValue), nil
+	case "":
+		if strings.HasPrefix(canonicalURL, "https://api.wandb.ai/") || canonicalURL == "https://api.wandb.ai" {
+			return model.SaaS, nil
+		}
+		return model.Dedicated, nil
 	}
-	if strings.HasPrefix(host, "127.") || host == "::1" {
-		return true
+	return "", usageError{fmt.Sprintf("--deployment %q: want saas or dedicated", flagValue)}
+}
+
+// checkNumbers bounds the numeric connection flags.
+func (c *connFlags) checkNumbers() error {
+	switch {
+	case c.concurrency < 1 || c.concurrency > caps.Concurrency:
+		return usageError{fmt.Sprintf("--concurrency %d: want 1 to %d", c.concurrency, caps.Concurrency)}
+	case math.IsNaN(c.rateLimit) || math.IsInf(c.rateLimit, 0) || c.rateLimit < caps.MinRateLimit:
+		return usageError{fmt.Sprintf("--rate-limit %v: want a number of requests per second of at least %v", c.rateLimit, caps.MinRateLimit)}
+	case c.timeout <= 0:
+		return usageError{fmt.Sprintf("--timeout %v: want a positive duration", c.timeout)}
+	case c.batchSize < 1:
+		return usageError{fmt.Sprintf("--batch-size %d: want at least 1", c.batchSize)}
+	case c.pageSize < 1 || c.pageSize > caps.PageSize:
+		return usageError{fmt.Sprintf("--page-size %d: want 1 to %d", c.pageSize, caps.PageSize)}
 	}
-	return false
+	return nil
+}
+
+// keyFile is a read API key file.
+type keyFile struct {
+	key  []byte
+	path string
+	mode os.FileMode
+}
+
+// readKeyFile reads --api-key-file: at most caps.KeyFile bytes, trimmed,
+// not empty.
+func readKeyFile(path string) (keyFile, error) {
+	b, fi, err := readCapped(path, caps.KeyFile, "--api-key-file")
+	if err != nil {
+		return keyFile{}, err
+	}
+	key := []byte(strings.TrimSpace(string(b)))
+	if len(key) == 0 {
+		return keyFile{}, fmt.Errorf("--api-key-file %s is empty", path)
+	}
+	return keyFile{key: key, path: path, mode: fi.Mode()}, nil
+}
+
+// keyWarning says when the key file is readable by other users.
+func keyWarning(k keyFile) string {
+	if k.mode.IsRegular() && k.mode.Perm()&0o044 != 0 {
+		return fmt.Sprintf("--api-key-file %s is readable by other users (mode %v): chmod 600 it", k.path, k.mode.Perm())
+	}
+	return ""
 }
 
 // manifestPaths expands -f values: a directory means every *.yaml and *.yml

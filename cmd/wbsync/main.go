@@ -1,7 +1,8 @@
 // Command wbsync keeps a Weights & Biases organization's users and teams in
 // line with a YAML manifest, over W&B's SCIM API: validate, plan, apply,
-// export, and a bundled emulator. This package is wiring only: flags,
-// environment, files, standard streams and exit codes; the work is in pkg/.
+// export, doctor, and a bundled emulator. This package is wiring only: flags,
+// environment, files, standard streams, signals and exit codes; the work is
+// in pkg/.
 package main
 
 import (
@@ -11,11 +12,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sync"
+	"strings"
 	"syscall"
+
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
-// Exit codes (SPEC §2).
+// Exit codes (README "Exit codes").
 const (
 	exitOK      = 0
 	exitError   = 1
@@ -32,13 +35,16 @@ type env struct {
 	stderr     io.Writer
 	getenv     func(string) string
 	isTerminal bool // stdin and stdout are a terminal: prompts and colour
-	// onListen, when set, receives the emulator's base URL once it listens
-	// (tests).
-	onListen func(baseURL string)
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first signal cancels ctx (apply drains what is in flight); after
+	// it, the default handling is back, so a second signal exits at once.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args[1:], env{
 		stdin:      os.Stdin,
 		stdout:     os.Stdout,
@@ -55,55 +61,47 @@ func isTerminal(f *os.File) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-const usage = `wbsync keeps a W&B organization's users and teams in line with a manifest.
+// sinks are the two output streams, each behind the one redactor: nothing
+// wbsync prints, logs or writes can carry the API key.
+type sinks struct {
+	stdout, stderr *sanitize.Writer
+}
 
-Usage:
-  wbsync validate [-f PATH]...                 check the manifest offline
-  wbsync plan     [-f PATH]... [flags]         show what would change
-  wbsync apply    [-f PATH]... [flags]         make the changes
-  wbsync apply    PLANFILE [flags]             apply exactly a saved plan
-  wbsync export   [flags] [--out FILE]         write the live org as a manifest
-  wbsync emulate  [--listen ADDR] [--state FILE] [flags]
-  wbsync version
-
-Run 'wbsync COMMAND --help' for a command's flags and an example.
-`
+func (s sinks) flush() {
+	_ = s.stdout.Flush()
+	_ = s.stderr.Flush()
+}
 
 // run is the whole CLI; it returns the exit code.
 func run(ctx context.Context, args []string, e env) int {
-	e.stderr = &lockedWriter{w: e.stderr}
+	red := sanitize.NewRedactor(strings.TrimSpace(e.getenv("WANDB_API_KEY")))
+	out := sinks{stdout: red.Writer(e.stdout), stderr: red.Writer(e.stderr)}
+	defer out.flush()
+	e.stdout, e.stderr = out.stdout, out.stderr
 	if len(args) == 0 {
-		fmt.Fprint(e.stderr, usage)
+		fmt.Fprint(e.stderr, usage())
 		return exitError
 	}
-	cmd, rest := args[0], args[1:]
-	var err error
-	code := exitOK
-	switch cmd {
-	case "validate":
-		code, err = runValidate(rest, e)
-	case "plan":
-		code, err = runPlan(ctx, rest, e)
-	case "apply":
-		code, err = runApply(ctx, rest, e)
-	case "export":
-		code, err = runExport(ctx, rest, e)
-	case "emulate":
-		code, err = runEmulate(ctx, rest, e)
-	case "version", "--version":
-		code, err = runVersion(rest, e)
+	name, rest := args[0], args[1:]
+	switch name {
 	case "help", "-h", "--help":
-		fmt.Fprint(e.stdout, usage)
+		fmt.Fprint(e.stdout, usage())
 		return exitOK
-	default:
-		fmt.Fprintf(e.stderr, "wbsync: unknown command %q\n\n%s", cmd, usage)
+	case "--version":
+		name = "version"
+	}
+	cmd := findCommand(name)
+	if cmd == nil {
+		fmt.Fprintf(e.stderr, "wbsync: unknown command %q\n\n%s", name, usage())
 		return exitError
 	}
+	inv := &invocation{env: e, sinks: out, red: red}
+	code, err := cmd.runWith(ctx, inv, rest)
 	if errors.Is(err, errHelp) {
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "wbsync %s: %v\n", cmd, err)
+		fmt.Fprintf(e.stderr, "wbsync %s: %v\n", name, err)
 		if code == exitOK {
 			code = exitError
 		}
@@ -111,15 +109,21 @@ func run(ctx context.Context, args []string, e env) int {
 	return code
 }
 
-// lockedWriter serialises writes: logs and progress come from several
-// goroutines.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+// invocation is one run of a command: the environment with its redacting
+// sinks.
+type invocation struct {
+	env
+	sinks sinks
+	red   *sanitize.Redactor
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+// redactWith makes every later output redact r's key (once the key is
+// known: the environment at start, --api-key-file after the flags).
+func (inv *invocation) redactWith(r *sanitize.Redactor) {
+	inv.red = r
+	inv.sinks.stdout.Use(r)
+	inv.sinks.stderr.Use(r)
 }
+
+// redactor is the redactor every output goes through (files too).
+func (inv *invocation) redactor() *sanitize.Redactor { return inv.red }

@@ -15,6 +15,8 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"io"
+	"sort"
+	"strings"
 	"sync"
 )
 
@@ -25,10 +27,16 @@ const Marker = "[redacted]"
 // redacted: any 8 consecutive bytes of the key or of its base64 forms.
 const gram = 8
 
+// minExact is the shortest key form replaced whole. A key shorter than a
+// gram (only ever a test key) is redacted where it appears whole, as is its
+// Basic credential; a key under 4 characters is not redacted at all, since
+// replacing every "k" in the output would destroy it and protect nothing.
+const minExact = 4
+
 // Redactor removes one API key from text. A nil *Redactor, or one made for
 // an empty key, changes nothing. It is safe for concurrent use.
 type Redactor struct {
-	exact [][]byte            // forms shorter than a gram, replaced whole
+	exact *strings.Replacer   // forms shorter than a gram, replaced whole
 	grams map[uint64]struct{} // every 8-byte window of every form
 	bloom [1 << 10]uint64     // 65,536-bit prefilter over grams
 	hold  int                 // bytes a Writer holds back
@@ -44,7 +52,13 @@ func NewRedactor(key string) *Redactor {
 	}
 	r := &Redactor{grams: map[uint64]struct{}{}, hold: gram - 1}
 	forms := [][]byte{[]byte(key)}
+	// The full Basic credential, padding included (it matters for short
+	// keys; for long ones its fragments are covered below).
+	forms = append(forms, []byte(base64.StdEncoding.EncodeToString([]byte(":"+key))))
 	for _, prefix := range []string{"", ":", "::"} {
+		if len(key) < gram {
+			break // too short for fragments: the whole forms above suffice
+		}
 		enc := base64.StdEncoding.EncodeToString([]byte(prefix + key))
 		// The first characters mix in the prefix and the last ones the
 		// padding: only the part that depends on the key alone is a form.
@@ -58,14 +72,13 @@ func NewRedactor(key string) *Redactor {
 		}
 		forms = append(forms, []byte(body))
 	}
-	// The full Basic credential, padding included, for short keys.
-	forms = append(forms, []byte(base64.StdEncoding.EncodeToString([]byte(":"+key))))
+	var exact []string
 	for _, f := range forms {
-		if len(f) == 0 {
+		if len(f) < minExact {
 			continue
 		}
 		if len(f) < gram {
-			r.exact = append(r.exact, f)
+			exact = append(exact, string(f))
 			r.hold = max(r.hold, len(f)-1)
 			continue
 		}
@@ -75,6 +88,16 @@ func NewRedactor(key string) *Redactor {
 			h := bloomIndex(x)
 			r.bloom[h>>6] |= 1 << (h & 63)
 		}
+	}
+	if len(exact) > 0 {
+		// One pass over the text, longest form first, so that a marker is
+		// never matched again by another form.
+		sort.Slice(exact, func(i, j int) bool { return len(exact[i]) > len(exact[j]) })
+		var pairs []string
+		for _, f := range exact {
+			pairs = append(pairs, f, Marker)
+		}
+		r.exact = strings.NewReplacer(pairs...)
 	}
 	return r
 }
@@ -120,9 +143,9 @@ func (r *Redactor) Bytes(b []byte) []byte {
 	if out != nil {
 		b = append(out, b[last:]...)
 	}
-	for _, f := range r.exact {
-		if bytes.Contains(b, f) {
-			b = bytes.ReplaceAll(b, f, []byte(Marker))
+	if r.exact != nil {
+		if t := r.exact.Replace(string(b)); t != string(b) {
+			b = []byte(t)
 		}
 	}
 	return b
@@ -157,12 +180,15 @@ type Writer struct {
 func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.r == nil {
+	if w.r == nil && len(w.buf) == 0 {
 		return w.w.Write(p)
 	}
 	w.buf = append(w.buf, p...)
 	out := w.r.Bytes(w.buf)
-	keep := min(w.r.hold, len(out))
+	keep := 0
+	if w.r != nil {
+		keep = min(w.r.hold, len(out))
+	}
 	// Never hold back part of a marker: a redacted tail is final.
 	if bytes.HasSuffix(out, []byte(Marker)) {
 		keep = 0
@@ -174,6 +200,14 @@ func (w *Writer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// Use makes w redact with r from now on (the CLI learns the key only after
+// reading its flags). What is held back is redacted with r too.
+func (w *Writer) Use(r *Redactor) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.r = r
+}
+
 // Flush writes what is held back.
 func (w *Writer) Flush() error {
 	w.mu.Lock()
@@ -181,7 +215,8 @@ func (w *Writer) Flush() error {
 	if len(w.buf) == 0 {
 		return nil
 	}
-	_, err := w.w.Write(w.r.Bytes(w.buf))
+	out := w.r.Bytes(w.buf)
 	w.buf = w.buf[:0]
+	_, err := w.w.Write(out)
 	return err
 }

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"time"
+
+	"github.com/wbsync/wbsync/pkg/emulator"
+)
+
+var emulateCommand = &command{
+	name:     "emulate",
+	synopsis: "emulate [--listen ADDR] [--state FILE] [flags]",
+	summary:  "serve a W&B-flavoured SCIM API in memory",
+	example:  "wbsync emulate --listen 127.0.0.1:8080 --state examples/emulator-state.json --deployment saas",
+	groups:   groups{log: true},
+	setup: func(fs *flag.FlagSet) any {
+		o := &emulateFlags{}
+		o.opts.RegisterFlags(fs)
+		fs.StringVar(&o.listen, "listen", "127.0.0.1:0", "address to listen on")
+		fs.StringVar(&o.state, "state", "", "JSON file seeding the users and teams")
+		return o
+	},
+	run: runEmulate,
+}
+
+type emulateFlags struct {
+	opts   emulator.Options
+	listen string
+	state  string
+}
+
+func runEmulate(ctx context.Context, inv *invocation, f *flags, own any, pos []string) (int, error) {
+	o := own.(*emulateFlags)
+	if err := noArgs(pos, ""); err != nil {
+		return exitError, err
+	}
+	log, err := f.log.logger(inv.stderr)
+	if err != nil {
+		return exitError, err
+	}
+	var seed *emulator.State
+	if o.state != "" {
+		fh, err := os.Open(o.state)
+		if err != nil {
+			return exitError, fmt.Errorf("read --state: %w", err)
+		}
+		seed, err = emulator.ParseState(fh)
+		fh.Close()
+		if err != nil {
+			return exitError, fmt.Errorf("--state %s: %w", o.state, err)
+		}
+	}
+	srv, err := emulator.New(o.opts, seed, log)
+	if err != nil {
+		return exitError, err
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return exitError, fmt.Errorf("listen: %w", err)
+	}
+	fmt.Fprintln(inv.stdout, "http://"+ln.Addr().String()+"/scim")
+	_ = inv.sinks.stdout.Flush() // the base URL is the first line a script reads
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(shut)
+		return exitOK, nil
+	case err := <-done:
+		return exitError, fmt.Errorf("serve: %w", err)
+	}
+}
+
+var versionCommand = &command{
+	name:     "version",
+	synopsis: "version",
+	summary:  "print the version",
+	example:  "wbsync version",
+	run:      runVersion,
+}
+
+// version is stamped by the release build: -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+// commitStamp is stamped by the release build: -ldflags "-X main.commitStamp=SHA".
+var commitStamp = ""
+
+func runVersion(_ context.Context, inv *invocation, _ *flags, _ any, _ []string) (int, error) {
+	commit, goVersion := "unknown", "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		goVersion = bi.GoVersion
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				commit = s.Value
+			}
+		}
+	}
+	if commitStamp != "" {
+		commit = commitStamp
+	}
+	fmt.Fprintf(inv.stdout, "wbsync %s (commit %s, %s)\n", version, commit, goVersion)
+	return exitOK, nil
+}

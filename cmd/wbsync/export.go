@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/wbsync/wbsync/pkg/desired"
+	"github.com/wbsync/wbsync/pkg/observed"
+)
+
+var exportCommand = &command{
+	name:     "export",
+	synopsis: "export [flags] [--out FILE]",
+	summary:  "write the live org as a manifest",
+	example:  "WANDB_API_KEY=... wbsync export --url https://acme.wandb.io/scim --out wbsync.yaml",
+	groups:   groups{conn: true, log: true},
+	setup: func(fs *flag.FlagSet) any {
+		return fs.String("out", "", "write the manifest to this file instead of stdout")
+	},
+	run: runExport,
+}
+
+func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []string) (int, error) {
+	out := *own.(*string)
+	if err := noArgs(pos, ""); err != nil {
+		return exitError, err
+	}
+	s, err := connect(ctx, inv, f, true)
+	if err != nil {
+		return exitError, err
+	}
+	have, _, err := observed.Fetch(ctx, s.client)
+	if err != nil {
+		if ctx.Err() != nil {
+			return exitError, errInterrupted
+		}
+		return exitError, fmt.Errorf("read the live organization at %s: %w", s.conf.url, err)
+	}
+	var buf bytes.Buffer
+	header := fmt.Sprintf("Exported by wbsync %s from %s (%s) at %s.\nReview it, then commit it as the source of truth.",
+		version, s.conf.url, s.conf.deployment, time.Now().UTC().Format(time.RFC3339))
+	if err := desired.Encode(&buf, have, desired.EncodeOptions{Header: header}); err != nil {
+		return exitError, err
+	}
+	if out == "" {
+		_, err = inv.stdout.Write(buf.Bytes())
+		return exitOK, err
+	}
+	if err := writeOutput(out, buf.Bytes(), inv); err != nil {
+		return exitError, err
+	}
+	s.log.Info("exported the organization", zap.String("file", out), zap.Int("users", len(have.Users)), zap.Int("teams", len(have.Teams)))
+	return exitOK, nil
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// errInterrupted ends a command that a signal stopped before it wrote
+// anything.
+var errInterrupted = errors.New("interrupted by a signal; nothing was written")
+
+// await runs f and returns its result, or errInterrupted as soon as ctx ends
+// (within the 2 seconds a user waits after Ctrl-C): loading a manifest, a
+// key file or a saved plan, or waiting at the prompt, never swallows a
+// signal. f keeps running until the process exits; it must not write.
+func await[T any](ctx context.Context, f func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		v, err := f()
+		ch <- result{v, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, errInterrupted
+	}
+}
+
+// readCapped reads the file at path, refusing one larger than max bytes:
+// a regular file by its size before reading anything, anything else (a
+// device such as /dev/zero, a pipe) after max+1 bytes.
+func readCapped(path string, max int64, what string) ([]byte, fs.FileInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	if fi.IsDir() {
+		return nil, nil, fmt.Errorf("read %s %s: it is a directory", what, path)
+	}
+	if fi.Mode().IsRegular() && fi.Size() > max {
+		return nil, nil, fmt.Errorf("%s %s is %d bytes, larger than the %d wbsync accepts", what, path, fi.Size(), max)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	if int64(len(b)) > max {
+		return nil, nil, fmt.Errorf("%s %s is larger than the %d bytes wbsync accepts", what, path, max)
+	}
+	return b, fi, nil
+}
+
+// writeFileAtomic writes data to path so that a reader sees the old file or
+// the whole new one, never half of it: a temporary file in the same
+// directory, written, synced and closed, then renamed over path (and the
+// directory synced). Every file wbsync writes (saved plans, reports,
+// metrics, exports) goes through it.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = tmp.Chmod(perm); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		_ = d.Sync() // best effort: the rename is durable on most filesystems anyway
+		d.Close()
+	}
+	return nil
+}
+
+// checkWritable makes sure path can be written atomically later (its
+// directory exists and takes a new file; path is not a directory), without
+// touching path itself. apply checks --report with it before any write
+// request.
+func checkWritable(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory", path)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".check-*")
+	if err != nil {
+		return err
+	}
+	name := tmp.Name()
+	tmp.Close()
+	return os.Remove(name)
+}

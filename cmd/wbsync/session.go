@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.uber.org/zap"
+
+	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/desired"
+	"github.com/wbsync/wbsync/pkg/diff"
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/observed"
+	"github.com/wbsync/wbsync/pkg/plan"
+	"github.com/wbsync/wbsync/pkg/sanitize"
+	"github.com/wbsync/wbsync/pkg/scim"
+)
+
+// loadManifest expands and reads the -f paths (each at most
+// caps.ManifestFile bytes, checked before parsing) and parses them as one
+// manifest, watching ctx. Manifest problems are printed to stderr, at most
+// caps.Problems of them, then a count of the rest.
+func loadManifest(ctx context.Context, files []string, inv *invocation) (*desired.Manifest, error) {
+	m, err := await(ctx, func() (*desired.Manifest, error) {
+		paths, err := manifestPaths(files)
+		if err != nil {
+			return nil, err
+		}
+		srcs := make([]desired.Source, 0, len(paths))
+		for _, p := range paths {
+			b, _, err := readCapped(p, caps.ManifestFile, "manifest")
+			if err != nil {
+				return nil, err
+			}
+			srcs = append(srcs, desired.Source{Name: p, Data: b})
+		}
+		return desired.Parse(srcs)
+	})
+	var probs desired.Problems
+	if errors.As(err, &probs) {
+		shown := probs[:min(len(probs), caps.Problems)]
+		for _, p := range shown {
+			fmt.Fprintln(inv.stderr, sanitize.Controls(p.String()))
+		}
+		if more := len(probs) - len(shown); more > 0 {
+			fmt.Fprintf(inv.stderr, "... and %d more problem(s)\n", more)
+		}
+		return nil, manifestError{probs}
+	}
+	return m, err
+}
+
+// manifestError reports that the manifest has problems (already printed)
+// and unwraps to them.
+type manifestError struct{ probs desired.Problems }
+
+func (m manifestError) Error() string {
+	return fmt.Sprintf("the manifest has %d problem(s); nothing was read or written", len(m.probs))
+}
+
+func (m manifestError) Unwrap() error { return m.probs }
+
+// session is a connected run: the logger, the configuration and a client.
+type session struct {
+	log    *zap.Logger
+	conf   resolved
+	client *scim.Client
+}
+
+// connect checks the connection flags, reads the key (from then on every
+// output redacts it) and builds a SCIM client; a readOnly client cannot
+// write at all.
+func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*session, error) {
+	log, err := f.log.logger(inv.stderr)
+	if err != nil {
+		return nil, err
+	}
+	conf, err := f.conn.resolve(ctx, f, inv.getenv)
+	if err != nil {
+		return nil, err
+	}
+	inv.redactWith(sanitize.NewRedactor(conf.apiKey))
+	if conf.keyWarning != "" {
+		log.Warn(conf.keyWarning)
+	}
+	s := &session{log: log, conf: conf}
+	if err := s.dial(f, readOnly); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// retarget points the session at t (a saved plan's target).
+func (s *session) retarget(t plan.Target, f *flags, readOnly bool) error {
+	s.conf.url, s.conf.deployment = t.URL, t.Deployment
+	return s.dial(f, readOnly)
+}
+
+// dial builds the session's SCIM client for its configuration.
+func (s *session) dial(f *flags, readOnly bool) error {
+	client, err := scim.New(scim.Config{
+		BaseURL:     s.conf.url,
+		APIKey:      s.conf.apiKey,
+		Auth:        s.conf.auth,
+		Deployment:  s.conf.deployment,
+		Concurrency: f.conn.concurrency,
+		RateLimit:   f.conn.rateLimit,
+		Timeout:     f.conn.timeout,
+		PageSize:    f.conn.pageSize,
+		ReadOnly:    readOnly,
+		Logger:      s.log,
+		UserAgent:   "wbsync/" + version,
+	})
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	s.client = client
+	return nil
+}
+
+// computePlan reads the live org and plans want against it.
+func (s *session) computePlan(ctx context.Context, want model.State, policy model.Policy, digest string) (plan.Plan, error) {
+	have, fp, err := observed.Fetch(ctx, s.client)
+	if err != nil {
+		if ctx.Err() != nil {
+			return plan.Plan{}, errInterrupted
+		}
+		return plan.Plan{}, fmt.Errorf("read the live organization at %s: %w", s.conf.url, err)
+	}
+	s.log.Info("read the live organization", zap.Int("users", len(have.Users)), zap.Int("teams", len(have.Teams)))
+	p := diff.Compute(want, have, policy, diff.Options{Deployment: s.conf.deployment})
+	p.ManifestDigest = digest
+	p.ObservedFingerprint = fp
+	p.Target = plan.Target{URL: s.conf.url, Deployment: s.conf.deployment}
+	return p, nil
+}

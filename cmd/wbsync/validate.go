@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/desired"
+)
+
+var validateCommand = &command{
+	name:     "validate",
+	synopsis: "validate [-f PATH]... [-o text|json]",
+	summary:  "check the manifest offline",
+	example:  "wbsync validate -f teams/",
+	groups:   groups{manifest: true},
+	formats:  []string{"text", "json"},
+	run:      runValidate,
+}
+
+// validateResult is `validate -o json`: problems for editors and CI
+// annotations (at most caps.Problems; More counts the rest).
+type validateResult struct {
+	Valid    bool              `json:"valid"`
+	Users    int               `json:"users"`
+	Teams    int               `json:"teams"`
+	Members  int               `json:"members"`
+	Problems []desired.Problem `json:"problems"`
+	More     int               `json:"more_problems"`
+	Files    []string          `json:"files"`
+}
+
+func runValidate(ctx context.Context, inv *invocation, f *flags, _ any, pos []string) (int, error) {
+	if err := noArgs(pos, " (manifests are given with -f)"); err != nil {
+		return exitError, err
+	}
+	if f.format == "text" {
+		m, err := loadManifest(ctx, f.files, inv)
+		if err != nil {
+			return exitError, err
+		}
+		users, teams, members := m.Counts()
+		fmt.Fprintf(inv.stdout, "Manifest is valid: %d users, %d teams, %d memberships (%d file(s)).\n", users, teams, members, len(m.Files))
+		return exitOK, nil
+	}
+	res := validateResult{Problems: []desired.Problem{}, Files: []string{}}
+	quiet := *inv
+	quiet.stderr = io.Discard
+	m, err := loadManifest(ctx, f.files, &quiet)
+	var probs desired.Problems
+	switch {
+	case err == nil:
+		res.Valid = true
+		res.Users, res.Teams, res.Members = m.Counts()
+		res.Files = m.Files
+	case errors.Is(err, errInterrupted):
+		return exitError, err
+	case errors.As(err, &probs):
+		res.Problems = probs[:min(len(probs), caps.Problems)]
+		res.More = len(probs) - len(res.Problems)
+	default:
+		p := desired.Problem{Message: err.Error()}
+		if paths, _ := manifestPaths(f.files); len(paths) > 0 {
+			p.File, p.Line, p.Column = paths[0], 1, 1
+		}
+		res.Problems = append(res.Problems, p)
+	}
+	enc := json.NewEncoder(inv.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(res); err != nil {
+		return exitError, err
+	}
+	if !res.Valid {
+		return exitError, nil
+	}
+	return exitOK, nil
+}

@@ -1,0 +1,62 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// CanonicalURL returns the SCIM base URL raw in the one form wbsync compares
+// and records: scheme and host lower-cased, a default port (443 for https,
+// 80 for http) dropped, a trailing slash dropped. "/scim" and "/scim/v2"
+// stay different targets. It refuses what a base URL must not carry (user
+// information, a query, a fragment), a scheme other than http or https, and
+// a port outside 1..65535. Whether plain http is allowed (loopback only) is
+// the SCIM client's rule, not this one's.
+func CanonicalURL(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", errors.New("empty URL")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("not a URL: %w", errors.Unwrap(err))
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if (scheme != "https" && scheme != "http") || u.Host == "" {
+		return "", errors.New("want an absolute https:// URL such as https://HOST/scim")
+	}
+	if u.User != nil {
+		return "", errors.New("the URL must not carry user information (the API key comes from WANDB_API_KEY or --api-key-file)")
+	}
+	if u.RawQuery != "" || u.ForceQuery {
+		return "", errors.New("the URL must not carry a query (nothing after ? is sent to W&B as a credential, and it would be recorded in plan files)")
+	}
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		return "", errors.New("the URL must not carry a fragment (#...)")
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "" {
+		return "", errors.New("the URL has no host")
+	}
+	port := u.Port()
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 {
+			return "", fmt.Errorf("invalid port %q: want 1 to 65535", port)
+		}
+		if (scheme == "https" && n == 443) || (scheme == "http" && n == 80) {
+			port = ""
+		}
+	}
+	if strings.Contains(host, ":") { // an IPv6 literal
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	path := strings.TrimRight(u.EscapedPath(), "/")
+	return scheme + "://" + host + path, nil
+}

@@ -1,0 +1,30 @@
+package model
+
+import "testing"
+
+func TestCanonicalURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://api.wandb.ai/scim":          "https://api.wandb.ai/scim",
+		"HTTPS://API.WandB.ai:443/scim/":     "https://api.wandb.ai/scim",
+		"https://acme.wandb.io/scim/v2":      "https://acme.wandb.io/scim/v2",
+		"http://127.0.0.1:8080/scim":         "http://127.0.0.1:8080/scim",
+		"http://localhost:80/scim":           "http://localhost/scim",
+		"https://[::1]:8443/scim":            "https://[::1]:8443/scim",
+		"https://[::1]:443/scim":             "https://[::1]/scim",
+		"  https://h.example.com/scim//  ":   "https://h.example.com/scim",
+		"https://h.example.com/Scim/%2Fodd/": "https://h.example.com/Scim/%2Fodd",
+	} {
+		got, err := CanonicalURL(in)
+		if err != nil || got != want {
+			t.Errorf("CanonicalURL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{
+		"", "api.wandb.ai/scim", "ftp://h/scim", "https://user:pw@h/scim", "https://h/scim?access_token=x",
+		"https://h/scim?", "https://h/scim#frag", "https://h:0/scim", "https://h:70000/scim", "https://h:port/scim", "https:///scim",
+	} {
+		if got, err := CanonicalURL(bad); err == nil {
+			t.Errorf("CanonicalURL(%q) = %q, want an error", bad, got)
+		}
+	}
+}

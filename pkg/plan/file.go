@@ -1,0 +1,153 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+// File is a saved plan, as `wbsync plan --out FILE` writes it and `wbsync
+// apply FILE` reads it: the plan JSON plus the manifest it was computed from
+// (normalised: state and policy), so that apply can re-plan without the
+// manifest files and refuse a plan whose organization changed since. It holds
+// no secret.
+type File struct {
+	Plan
+	// Desired is the manifest the plan was computed from.
+	Desired *Desired `json:"desired"`
+}
+
+// Desired is the manifest embedded in a saved plan.
+type Desired struct {
+	State  model.State  `json:"state"`
+	Policy model.Policy `json:"policy"`
+	// Files are the manifest files it was loaded from, for people.
+	Files []string `json:"files"`
+}
+
+// The reasons ReadFile refuses a file; match them with errors.Is.
+var (
+	// ErrNotSavedPlan: the file is not a saved plan (not JSON, or the plain
+	// output of `plan -o json`, which has no embedded manifest).
+	ErrNotSavedPlan = errors.New("not a saved plan")
+	// ErrFormatVersion: the plan has another format_version.
+	ErrFormatVersion = errors.New("unsupported plan format_version")
+	// ErrDigest: the embedded manifest does not hash to manifest_digest
+	// (it was edited after the plan was made).
+	ErrDigest = errors.New("manifest digest mismatch")
+	// ErrTargetMismatch: apply was pointed at another organization than the
+	// one the plan was made for.
+	ErrTargetMismatch = errors.New("the plan was made for another target")
+)
+
+// WriteFile writes p with the manifest it came from as a saved plan
+// (indented JSON, trailing newline).
+func WriteFile(w io.Writer, p Plan, d Desired) error {
+	if d.State.Users == nil {
+		d.State.Users = []model.User{}
+	}
+	if d.State.Teams == nil {
+		d.State.Teams = []model.Team{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(File{Plan: p.Normalized(), Desired: &d}); err != nil {
+		return fmt.Errorf("encode the saved plan: %w", err)
+	}
+	return nil
+}
+
+// ReadFile reads a saved plan and checks everything it can without the
+// network: that it is JSON with no unknown field, that it is a saved plan
+// and not `plan -o json` output, its format_version, that it records a
+// target, and that the embedded manifest still hashes to manifest_digest.
+// Errors wrap ErrNotSavedPlan, ErrFormatVersion or ErrDigest.
+func ReadFile(r io.Reader) (*File, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read the saved plan: %w", err)
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, fmt.Errorf("%w: the file is empty", ErrNotSavedPlan)
+	}
+	// The format version first, so that a plan of another version is named
+	// as such rather than as a decoding error.
+	var head struct {
+		FormatVersion *string          `json:"format_version"`
+		Desired       *json.RawMessage `json:"desired"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return nil, fmt.Errorf("%w: it is not JSON (%v); make one with 'wbsync plan --out FILE'", ErrNotSavedPlan, err)
+	}
+	switch {
+	case head.FormatVersion == nil:
+		return nil, fmt.Errorf("%w: it has no format_version; make one with 'wbsync plan --out FILE'", ErrNotSavedPlan)
+	case *head.FormatVersion != FormatVersion:
+		return nil, fmt.Errorf("%w %q: this wbsync reads format_version %q; plan again with this version", ErrFormatVersion, *head.FormatVersion, FormatVersion)
+	case head.Desired == nil || string(*head.Desired) == "null":
+		return nil, fmt.Errorf("%w: it is the output of 'plan -o json', which has no embedded manifest; save a plan with 'wbsync plan --out FILE'", ErrNotSavedPlan)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var f File
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%w: %v (was it written by another wbsync version, or edited?)", ErrNotSavedPlan, err)
+	}
+	if f.Target.URL == "" {
+		return nil, fmt.Errorf("%w: it records no target.url", ErrNotSavedPlan)
+	}
+	if got := model.Digest(f.Desired.State, f.Desired.Policy); got != f.ManifestDigest {
+		return nil, fmt.Errorf("%w: the embedded manifest hashes to %s, but the plan says %s: it was changed after the plan was made; plan again and review it",
+			ErrDigest, got, f.ManifestDigest)
+	}
+	return &f, nil
+}
+
+// Binding says which target apply was asked to use: URL and Deployment as
+// given, and whether each was given at all (a flag or the environment).
+type Binding struct {
+	URL             string
+	URLGiven        bool
+	Deployment      model.Deployment
+	DeploymentGiven bool
+}
+
+// ResolveTarget returns the target `apply FILE` must use: the one the plan
+// records, unless b names one. A URL or deployment that differs from the
+// recorded one is refused (ErrTargetMismatch), naming both; URLs are
+// compared in model.CanonicalURL form.
+func (f *File) ResolveTarget(b Binding) (Target, error) {
+	rec := f.Target
+	recURL, err := model.CanonicalURL(rec.URL)
+	if err != nil {
+		return Target{}, fmt.Errorf("%w: target.url %q: %v", ErrNotSavedPlan, rec.URL, err)
+	}
+	t := Target{URL: recURL, Deployment: rec.Deployment}
+	var diffs []string
+	if b.URLGiven {
+		got, err := model.CanonicalURL(b.URL)
+		if err != nil {
+			return Target{}, fmt.Errorf("--url %q: %v", b.URL, err)
+		}
+		if got != recURL {
+			diffs = append(diffs, fmt.Sprintf("the plan was made for %s, but --url (or WBSYNC_URL) is %s", recURL, got))
+		}
+	}
+	if b.DeploymentGiven && rec.Deployment != "" && b.Deployment != rec.Deployment {
+		diffs = append(diffs, fmt.Sprintf("the plan was made for deployment %s, but --deployment (or WBSYNC_DEPLOYMENT) is %s", rec.Deployment, b.Deployment))
+	}
+	if b.DeploymentGiven && rec.Deployment == "" {
+		t.Deployment = b.Deployment
+	}
+	if len(diffs) > 0 {
+		return Target{}, fmt.Errorf("%w: %s; nothing was written. Apply it to the organization it was made for (drop --url and --deployment to use the recorded target), or plan again against the new target",
+			ErrTargetMismatch, strings.Join(diffs, "; "))
+	}
+	return t, nil
+}

@@ -1,0 +1,129 @@
+package plan
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+func savedFile(t *testing.T) ([]byte, Desired) {
+	t.Helper()
+	d := Desired{
+		State: model.State{
+			Users: []model.User{{UserName: "a@x.com", Email: "a@x.com", Active: true, OrgRole: model.RoleAdmin}},
+			Teams: []model.Team{{Name: "ml", Membership: model.Authoritative, Members: []model.Member{{Email: "a@x.com", Role: model.RoleMember}}}},
+		},
+		Policy: model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, UnreportedRoles: model.RolesSkip, UnmanagedGracePeriod: model.DefaultGracePeriod},
+		Files:  []string{"wbsync.yaml"},
+	}
+	p := samplePlan()
+	p.ManifestDigest = model.Digest(d.State, d.Policy)
+	p.Target = Target{URL: "https://acme.wandb.io/scim", Deployment: model.Dedicated}
+	var b bytes.Buffer
+	if err := WriteFile(&b, p, d); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes(), d
+}
+
+func TestFileRoundTrip(t *testing.T) {
+	b, d := savedFile(t)
+	f, err := ReadFile(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(d, *f.Desired); diff != "" {
+		t.Errorf("desired (-want +got):\n%s", diff)
+	}
+	if !Equal(f.Plan, samplePlan()) {
+		t.Errorf("the changes did not round-trip: %v", ChangesDiff(samplePlan(), f.Plan))
+	}
+}
+
+func TestReadFileRefuses(t *testing.T) {
+	good, _ := savedFile(t)
+	var plainJSON bytes.Buffer
+	if err := samplePlan().WriteJSON(&plainJSON); err != nil {
+		t.Fatal(err)
+	}
+	tamper := func(old, new string) []byte {
+		if !bytes.Contains(good, []byte(old)) {
+			t.Fatalf("no %q in the saved plan", old)
+		}
+		return bytes.Replace(good, []byte(old), []byte(new), 1)
+	}
+	for _, tc := range []struct {
+		name string
+		in   []byte
+		is   error
+		says string
+	}{
+		{"empty", []byte("  \n"), ErrNotSavedPlan, "empty"},
+		{"not JSON", []byte("version: 1\nusers: []\n"), ErrNotSavedPlan, "not JSON"},
+		{"plain plan -o json", plainJSON.Bytes(), ErrNotSavedPlan, "output of 'plan -o json'"},
+		{"other format", tamper(`"format_version": "1"`, `"format_version": "2"`), ErrFormatVersion, `"2"`},
+		{"no format", tamper(`"format_version": "1",`, ``), ErrNotSavedPlan, "no format_version"},
+		{"unknown field", tamper(`"format_version": "1",`, `"format_version": "1", "surprise": true,`), ErrNotSavedPlan, "surprise"},
+		{"trailing data", append(append([]byte{}, good...), []byte("{}")...), ErrNotSavedPlan, "after top-level value"},
+		{"no target", tamper(`"url": "https://acme.wandb.io/scim",`, ``), ErrNotSavedPlan, "target.url"},
+		// The embedded manifest edited to deactivate one more user, with the
+		// reviewed digest left in place.
+		{"manifest edited", tamper(`"unmanagedUsers": "deactivate"`, `"unmanagedUsers": "ignore"`), ErrDigest, "changed after the plan was made"},
+		{"user added", tamper(`"users": [`, `"users": [{"userName": "evil@x.com", "email": "evil@x.com", "active": false},`), ErrDigest, "hashes to"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ReadFile(bytes.NewReader(tc.in))
+			if !errors.Is(err, tc.is) {
+				t.Fatalf("err = %v, want %v", err, tc.is)
+			}
+			if !strings.Contains(err.Error(), tc.says) {
+				t.Errorf("err = %q, want it to say %q", err, tc.says)
+			}
+		})
+	}
+}
+
+func TestResolveTarget(t *testing.T) {
+	b, _ := savedFile(t)
+	f, err := ReadFile(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Target{URL: "https://acme.wandb.io/scim", Deployment: model.Dedicated}
+	for _, bind := range []Binding{
+		{}, // nothing given: the recorded target
+		{URL: "HTTPS://ACME.wandb.io:443/scim/", URLGiven: true},
+		{Deployment: model.Dedicated, DeploymentGiven: true},
+	} {
+		got, err := f.ResolveTarget(bind)
+		if err != nil || got != want {
+			t.Errorf("ResolveTarget(%+v) = %+v, %v; want %+v", bind, got, err, want)
+		}
+	}
+	for _, tc := range []struct {
+		bind Binding
+		says []string
+	}{
+		{Binding{URL: "https://other.wandb.io/scim", URLGiven: true}, []string{"https://acme.wandb.io/scim", "https://other.wandb.io/scim"}},
+		{Binding{URL: "https://acme.wandb.io/scim/v2", URLGiven: true}, []string{"/scim/v2"}},
+		{Binding{Deployment: model.SaaS, DeploymentGiven: true}, []string{"deployment dedicated", "is saas"}},
+	} {
+		_, err := f.ResolveTarget(tc.bind)
+		if !errors.Is(err, ErrTargetMismatch) {
+			t.Fatalf("ResolveTarget(%+v) err = %v, want a target mismatch", tc.bind, err)
+		}
+		for _, s := range append(tc.says, "nothing was written") {
+			if !strings.Contains(err.Error(), s) {
+				t.Errorf("err = %q lacks %q", err, s)
+			}
+		}
+	}
+	if _, err := f.ResolveTarget(Binding{URL: "https://acme.wandb.io/scim?access_token=x", URLGiven: true}); err == nil {
+		t.Error("a URL with a query was accepted")
+	}
+}
