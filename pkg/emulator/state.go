@@ -139,7 +139,8 @@ func ParseState(r io.Reader) (*State, error) {
 	if err := decodeStrict(r, &raw); err != nil {
 		return nil, fmt.Errorf("parse state: %w", err)
 	}
-	p := &seedParser{st: &State{Teams: raw.Teams, Roles: raw.Roles}, names: map[string]bool{}, ids: map[string]string{}}
+	p := &seedParser{st: &State{Teams: raw.Teams, Roles: raw.Roles}, names: map[string]bool{}, ids: map[string]string{},
+		roles: map[string]bool{}}
 	for i, u := range raw.Users {
 		p.user(i, u)
 	}
@@ -273,9 +274,6 @@ func (p *seedParser) role(i int) {
 		p.fail("%s: %q is a predefined role, not a custom one", where, r.Name)
 	case p.roles[r.Name]:
 		p.fail("%s: duplicate role name %q", where, r.Name)
-	}
-	if p.roles == nil {
-		p.roles = map[string]bool{}
 	}
 	p.roles[r.Name] = true
 	switch r.InheritedFrom = strings.ToLower(r.InheritedFrom); r.InheritedFrom {
