@@ -1,6 +1,7 @@
 // Package emulator serves a W&B-flavoured SCIM 2.0 API in memory (an
 // http.Handler), for the demo, the tests and the benchmarks, with switches
-// for W&B's documented quirks and for injected faults.
+// for W&B's documented quirks and for injected faults. docs/wandb-api.md
+// describes the W&B behaviour it plays.
 //
 // It shares no code with pkg/scim (its own wire types and parsing, so a
 // mistake in one is caught by the other instead of cancelling out) and
@@ -8,7 +9,8 @@
 //
 // # Endpoints
 //
-// Everything is served under both /scim and /scim/v2:
+// Everything is served under both /scim and /scim/v2 (Options.BasePaths
+// serves one only; the other is 404):
 //
 //	GET    /Users          list; startIndex, count; filter userName eq "x" or emails.value eq "x"
 //	POST   /Users          create: userName and emails with a primary entry; 409 "Resource already exists"
@@ -21,11 +23,26 @@
 //	PATCH  /Groups/{id}    add members / remove members[value eq "ID"] / remove members (empties!) / replace
 //	PUT    /Groups/{id}    replace the members (displayName ignored: no rename)
 //	DELETE /Groups/{id}    400: "Deleting teams is currently unsupported by the SCIM API ..."
-//	GET    /_emulator/stats  request counts by method and faults (no auth, not counted, no faults)
+//	GET    /Roles          list the custom team roles (startIndex, count); 404 with NoRolesEndpoint
+//	GET    /Roles/{id}     one custom role; other methods are 405
+//	GET    /_emulator/stats  request counts by method, faults, active_users (no auth, not counted, no faults)
 //
 // Every SCIM request needs an Authorization header (Bearer KEY, or Basic
-// base64(anything:KEY)); Options.APIKey, when set, is the only key accepted.
-// Errors use the SCIM Error schema with status as a string, as W&B does.
+// base64(anything:KEY)); Options.APIKey, when set, is the only key accepted
+// (401 otherwise). Options.TeamScopedKey and Options.NonAdminKey are keys
+// answered 403, as W&B answers a team-scoped service account or a user who
+// is no admin. Errors use the SCIM Error schema with status as a string, as
+// W&B does.
+//
+// # Switches
+//
+// The zero Options is a well-behaved Dedicated Cloud server; each W&B quirk
+// is one field (and one flag of wbsync emulate, from RegisterFlags):
+// Deployment, LegacyShapes, PageCap, IgnoreCount, WandbPaging,
+// ServiceAccounts, TeamServiceAccounts, Handles, ExtraEmails, OmitRoles,
+// IgnoreExternalID, NoRolesEndpoint, CheckRoles, OmitEmptyMembers,
+// BasePaths, MaxOpsPerPatch, MaxAddValues, TakenTeamNames, SeatLimit; and
+// the faults: Latency, FaultRate, Faults, Seed, RetryAfter.
 //
 // # Decisions where W&B is silent
 //
@@ -33,25 +50,64 @@
 //     "Entity:N" (teams), deterministic in creation order. Decimal digits
 //     never encode to '+' or '/', so every fourth id is padded with '~' or
 //     '?' before encoding, giving '+' and '/'; team ids end with '='.
-//     Clients must URL-escape ids in paths (%2F).
+//     Clients must URL-escape ids in paths (%2F). Role ids are plain
+//     base64 of "Role:N", from Role:7 (W&B's example).
 //   - Lists honour startIndex and count (count defaults to and is capped at
 //     9999); itemsPerPage is the number of resources returned (W&B shows
-//     9999). Ordering is creation order. PageCap and IgnoreCount change this.
+//     9999, which WandbPaging plays). Ordering is creation order. PageCap and
+//     IgnoreCount change this; WandbPaging caps IgnoreCount at 9999 too.
 //   - ETags (header and meta.version, W/"N") change on every change of the
 //     resource; a user's changes when its team memberships or roles change.
 //     A stale If-Match on PATCH, PUT or DELETE is 412.
+//   - meta.created and meta.lastModified are RFC 3339 UTC, from Options.Now.
+//     Seeding is no change: a seeded resource's lastModified is its created
+//     (the seed's "created", else the clock at seeding). Create responses
+//     (User and Group) carry no lastModified, as W&B's User create example;
+//     a later GET does.
 //   - replace teamRoles for a team the user is not a member of is 400: use
-//     Groups membership first.
-//   - Service accounts never appear under /Users; naming one in a Group
-//     membership operation is 400 ("work for users only"). A bare remove of
-//     members, a PUT and a pathless replace change user members only, so
-//     service accounts stay in the team.
+//     Groups membership first. Without CheckRoles any roleName is taken
+//     (predefined ones lower-cased); with it, an unknown one is 400 "role
+//     "X" not found", and on saas every custom role is 400 "custom roles are
+//     available only on Dedicated Cloud and Self-Managed".
+//   - /Roles is read-only here (W&B also creates, updates and deletes
+//     roles). A role's permissions are those the seed lists, each with
+//     isInherited false: the predefined roles' own permissions are not
+//     modelled. Roles have no ETag; their lastModified is their created.
+//   - With OmitRoles, organizationRole and teamRoles are left out of GETs
+//     and lists and of PATCH responses that set no role; a PATCH setting
+//     organizationRole or teamRoles, and a create, carry them (W&B shows
+//     them in those responses only).
+//   - With Handles, a seeded userName that is an email becomes a handle;
+//     its emails come from the seed's email or emails, not from that
+//     userName. Explicit handles are kept first, derived ones take -2, -3...
+//     on a clash. Seed members still name users by their seed userName.
+//     userName eq matches handles only, emails.value eq every email, both
+//     case-insensitively. A create is then 409 also when one of its emails
+//     belongs to another user.
+//   - Several emails (seed "emails", ExtraEmails) are seed-only: create and
+//     PATCH on dedicated still allow one email per user. LegacyShapes'
+//     single emails object shows the primary one.
+//   - Service accounts (org and team-scoped) never appear under /Users;
+//     naming one in a Group membership operation is 400 ("work for users
+//     only"). A bare remove of members, a PUT and a pathless replace change
+//     user members only, so service accounts stay in the team. A team's
+//     members list the org accounts first, then its own, then its users.
 //   - Team names are unique case-insensitively for created teams (409), while
 //     seeded teams may share a name. Options.TakenTeamNames are also 409.
 //   - On saas, a PATCH setting active to true is 400 whatever the current
 //     state; a deactivation answers 200 with the user, then removes it.
+//   - Seats: only active users take a seat (service accounts none). A
+//     deactivation frees one at once (on saas the user is gone), and a
+//     reactivation or an active create beyond SeatLimit is 400 "Seat limit
+//     reached". The stats endpoint reports active_users.
 //   - Creating a user with organizationRole or the teams extension is saas
 //     only, with modelsSeat or weaveRole dedicated only; otherwise 400.
+//   - Faults: 429 sends Retry-After (RetryAfter in whole seconds rounded up,
+//     default 1); 503 sends it only when RetryAfter is set, so the default
+//     stays a bare 503; 429-reset sends RateLimit-Reset with the same value
+//     and RateLimit-Remaining: 0; 429-bare, 500, 502 and 504 send no timing
+//     header. A fault answers before the key is checked and changes nothing
+//     (reset excepted).
 //
 // # Example
 //

@@ -9,7 +9,7 @@ import (
 const deleteTeamDetail = "Deleting teams is currently unsupported by the SCIM API since there is additional " +
 	"data linked to teams. Delete teams from the app"
 
-func (s *Server) routeGroups(method string, item bool) func(*request) (reply, *apiError) {
+func (s *Server) routeGroups(method string, item bool) handler {
 	switch {
 	case !item && method == http.MethodGet:
 		return s.listGroups
@@ -24,9 +24,7 @@ func (s *Server) routeGroups(method string, item bool) func(*request) (reply, *a
 	case item && method == http.MethodDelete:
 		return s.deleteGroup
 	}
-	return func(*request) (reply, *apiError) {
-		return reply{}, errf(http.StatusMethodNotAllowed, "", "%s is not supported on /Groups", method)
-	}
+	return notAllowed(method, "Groups")
 }
 
 func (s *Server) findTeam(id string) (*team, *apiError) {
@@ -38,7 +36,7 @@ func (s *Server) findTeam(id string) (*team, *apiError) {
 }
 
 func (s *Server) groupReply(status int, t *team) reply {
-	return reply{status: status, body: s.renderGroup(t), etag: etag(t.version)}
+	return reply{status: status, body: s.renderGroup(t, status == http.StatusCreated), etag: etag(t.version)}
 }
 
 func (s *Server) listGroups(req *request) (reply, *apiError) {
@@ -54,16 +52,7 @@ func (s *Server) listGroups(req *request) (reply, *apiError) {
 		}
 		teams = s.st.teamsNamed(v)
 	}
-	from, to, start, e := s.page(q, len(teams))
-	if e != nil {
-		return reply{}, e
-	}
-	out := listOut{Schemas: []string{schemaList}, TotalResults: len(teams), StartIndex: start,
-		ItemsPerPage: to - from, Resources: make([]any, 0, to-from)}
-	for _, t := range teams[from:to] {
-		out.Resources = append(out.Resources, s.renderGroup(t))
-	}
-	return reply{status: http.StatusOK, body: out}, nil
+	return s.listReply(q, len(teams), func(i int) any { return s.renderGroup(teams[i], false) })
 }
 
 func (s *Server) getGroup(req *request) (reply, *apiError) {

@@ -33,6 +33,12 @@ func start(t *testing.T, opts Options, seed string) *env {
 			t.Fatalf("seed: %v", err)
 		}
 	}
+	return startState(t, opts, st)
+}
+
+// startState is start with a State built in Go.
+func startState(t *testing.T, opts Options, st *State) *env {
+	t.Helper()
 	srv, err := New(opts, st, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatalf("New: %v", err)

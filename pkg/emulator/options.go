@@ -3,12 +3,13 @@ package emulator
 import (
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
 
-// Deployments the emulator can play (see wandb-scim.md, "two separate SCIM
-// API implementations").
+// Deployments the emulator can play (W&B maintains two separate SCIM API
+// implementations; see docs/wandb-api.md).
 const (
 	// DeploymentSaaS is W&B Multi-tenant Cloud: deactivation removes the user
 	// from the organization, reactivation and email/displayName updates are
@@ -22,10 +23,24 @@ const (
 
 // Fault names accepted in Options.Faults.
 const (
-	Fault429   = "429"   // answered 429 Too Many Requests with Retry-After: 1
-	Fault500   = "500"   // answered 500 Internal Server Error
-	Fault503   = "503"   // answered 503 Service Unavailable
-	FaultReset = "reset" // served (any change applied), then the connection is dropped
+	Fault429      = "429"       // answered 429 Too Many Requests with Retry-After (Options.RetryAfter, default 1s)
+	Fault429Reset = "429-reset" // answered 429 with RateLimit-Reset and RateLimit-Remaining: 0, no Retry-After
+	Fault429Bare  = "429-bare"  // answered 429 with no timing header at all
+	Fault500      = "500"       // answered 500 Internal Server Error
+	Fault502      = "502"       // answered 502 Bad Gateway
+	Fault503      = "503"       // answered 503 Service Unavailable (Retry-After only when Options.RetryAfter is set)
+	Fault504      = "504"       // answered 504 Gateway Timeout
+	FaultReset    = "reset"     // served (any change applied), then the connection is dropped
+)
+
+// allFaults is every fault name, in the order the flag help lists them.
+var allFaults = []string{Fault429, Fault429Reset, Fault429Bare, Fault500, Fault502, Fault503, Fault504, FaultReset}
+
+// Base paths the API can be served under (Options.BasePaths).
+const (
+	BasePathsBoth = "both" // /scim and /scim/v2 (the default)
+	BasePathsSCIM = "scim" // /scim only
+	BasePathsV2   = "v2"   // /scim/v2 only
 )
 
 // Options are the emulator's quirk and fault switches. The zero value is a
@@ -37,8 +52,9 @@ type Options struct {
 	// "Basic base64(anything:KEY)". When empty any key is accepted, but an
 	// Authorization header is still required.
 	APIKey string
-	// LegacyShapes renders User emails as one object with capitalised keys,
-	// Group member keys capitalised, and empty members as null.
+	// LegacyShapes renders User emails as one object with capitalised keys
+	// (the primary email only), Group member keys capitalised, and empty
+	// members as null.
 	LegacyShapes bool
 	// PageCap is the most resources one list page holds, whatever count asks
 	// (0 = no cap).
@@ -53,8 +69,8 @@ type Options struct {
 	Latency time.Duration
 	// FaultRate is the share (0..1) of requests that meet a fault.
 	FaultRate float64
-	// Faults lists the faults to draw from: "429", "500", "503", "reset".
-	// Empty with a FaultRate above 0 means all four.
+	// Faults lists the faults to draw from (the Fault* names). Empty with a
+	// FaultRate above 0 means "429", "500", "503" and "reset".
 	Faults []string
 	// Seed seeds the fault generator: the same sequence of requests meets
 	// the same faults.
@@ -70,11 +86,61 @@ type Options struct {
 	// organizations): creating a team with one of them is answered 409.
 	TakenTeamNames []string
 	// SeatLimit is the most active users (0 = unlimited): a create or a
-	// reactivation beyond it is answered 400 "Seat limit reached".
+	// reactivation beyond it is answered 400 "Seat limit reached". An
+	// inactive user takes no seat.
 	SeatLimit int
+
+	// Handles makes W&B handles the userNames of seeded users: a seeded
+	// userName that is an email becomes a handle derived from its local part
+	// (lower-cased, characters outside [a-z0-9-_] replaced by '-', made
+	// unique with -2, -3...), the email staying in emails. A create is also
+	// 409 when one of its emails belongs to another user.
+	Handles bool
+	// ExtraEmails gives every seeded user with one email a second,
+	// non-primary one: LOCAL@alias.DOMAIN.
+	ExtraEmails bool
+	// OmitRoles leaves organizationRole and teamRoles out of GET responses
+	// and of PATCH responses that change no role; creates and role PATCHes
+	// still carry them.
+	OmitRoles bool
+	// IgnoreExternalID accepts externalId on create and PATCH but never
+	// stores nor returns it (seeded externalIds are dropped too).
+	IgnoreExternalID bool
+	// NoRolesEndpoint answers 404 on /Roles, as servers without custom roles.
+	NoRolesEndpoint bool
+	// CheckRoles makes a replace of teamRoles check roleName: admin, member
+	// and viewer (any case) always pass; on dedicated a custom role of
+	// /Roles (exact case) passes too; anything else is 400. On saas every
+	// custom role is 400. Seeded team roles are checked the same way.
+	CheckRoles bool
+	// Now is the clock for meta.created and meta.lastModified (nil =
+	// time.Now).
+	Now func() time.Time
+	// TeamServiceAccounts is the number of team-scoped service accounts each
+	// team (seeded or created) holds as members of its own: never listed
+	// under /Users, never removed by membership operations.
+	TeamServiceAccounts int
+	// WandbPaging makes lists page as W&B documents: itemsPerPage is always
+	// 9999, and no page holds more than 9999 resources (IgnoreCount too).
+	WandbPaging bool
+	// OmitEmptyMembers leaves the members key out of an empty team.
+	OmitEmptyMembers bool
+	// RetryAfter is the wait, in whole seconds rounded up, sent in
+	// Retry-After on 429 (default 1s) and in RateLimit-Reset on 429-reset;
+	// when set, 503 answers carry it in Retry-After too.
+	RetryAfter time.Duration
+	// BasePaths is where the API is served: "both" (the default: /scim and
+	// /scim/v2), "scim" or "v2"; the other path is 404.
+	BasePaths string
+	// TeamScopedKey, when set, is a team-scoped service account's key:
+	// requests carrying it are answered 403.
+	TeamScopedKey string
+	// NonAdminKey, when set, is a key of a user who is no admin: requests
+	// carrying it are answered 403.
+	NonAdminKey string
 }
 
-// RegisterFlags binds the options to flags named as in SPEC §5.
+// RegisterFlags binds the options to flags (the names of the emulate command).
 func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	if o.Deployment == "" {
 		o.Deployment = DeploymentDedicated
@@ -89,7 +155,8 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 		"N org service accounts, not listed under /Users, auto-added to every team")
 	fs.DurationVar(&o.Latency, "latency", o.Latency, "added to every response")
 	fs.Float64Var(&o.FaultRate, "fault-rate", o.FaultRate, "share of requests (0..1) that meet a fault")
-	fs.Func("faults", "comma list of faults: 429, 500, 503, reset (default all when --fault-rate is set)",
+	fs.Func("faults", "comma list of faults: "+strings.Join(allFaults, ", ")+
+		" (default 429, 500, 503, reset when --fault-rate is set)",
 		func(v string) error {
 			list, err := parseFaults(v)
 			o.Faults = list
@@ -103,7 +170,32 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 		o.TakenTeamNames = splitList(v)
 		return nil
 	})
-	fs.IntVar(&o.SeatLimit, "seat-limit", o.SeatLimit, "most active users (0 = unlimited)")
+	fs.IntVar(&o.SeatLimit, "seat-limit", o.SeatLimit, "most active users (0 = unlimited); inactive users take no seat")
+	o.registerFidelityFlags(fs)
+}
+
+// registerFidelityFlags binds the switches for W&B's identity, role, paging
+// and first-contact behaviours.
+func (o *Options) registerFidelityFlags(fs *flag.FlagSet) {
+	fs.BoolVar(&o.Handles, "handles", o.Handles,
+		"seeded userNames that are emails become handles (local part, made unique), the email kept in emails")
+	fs.BoolVar(&o.ExtraEmails, "extra-emails", o.ExtraEmails, "every seeded user gets a second, non-primary email LOCAL@alias.DOMAIN")
+	fs.BoolVar(&o.OmitRoles, "omit-roles", o.OmitRoles,
+		"organizationRole and teamRoles absent from GET responses (still in role PATCH responses)")
+	fs.BoolVar(&o.IgnoreExternalID, "ignore-external-id", o.IgnoreExternalID,
+		"externalId accepted on create and PATCH, never stored nor returned")
+	fs.BoolVar(&o.NoRolesEndpoint, "no-roles-endpoint", o.NoRolesEndpoint, "/Roles answers 404 (servers without custom roles)")
+	fs.BoolVar(&o.CheckRoles, "check-roles", o.CheckRoles,
+		"teamRoles roleName must be admin, member, viewer or (dedicated) a custom role of /Roles; else 400")
+	fs.IntVar(&o.TeamServiceAccounts, "team-service-accounts", o.TeamServiceAccounts,
+		"N team-scoped service accounts in every team, not listed under /Users, never removed")
+	fs.BoolVar(&o.WandbPaging, "wandb-paging", o.WandbPaging, "itemsPerPage always 9999, at most 9999 resources per list")
+	fs.BoolVar(&o.OmitEmptyMembers, "omit-empty-members", o.OmitEmptyMembers, "an empty team has no members key")
+	fs.DurationVar(&o.RetryAfter, "retry-after", o.RetryAfter,
+		"wait sent in Retry-After on 429 (and 503 when set) and in RateLimit-Reset, whole seconds (default 1s)")
+	fs.StringVar(&o.BasePaths, "base-paths", o.BasePaths, "where the API is served: scim, v2 or both (default both); the other → 404")
+	fs.StringVar(&o.TeamScopedKey, "team-scoped-key", o.TeamScopedKey, "a team-scoped service account's key: requests carrying it → 403")
+	fs.StringVar(&o.NonAdminKey, "non-admin-key", o.NonAdminKey, "a non-admin user's key: requests carrying it → 403")
 }
 
 func splitList(v string) []string {
@@ -119,10 +211,8 @@ func splitList(v string) []string {
 func parseFaults(v string) ([]string, error) {
 	list := splitList(v)
 	for _, f := range list {
-		switch f {
-		case Fault429, Fault500, Fault503, FaultReset:
-		default:
-			return nil, fmt.Errorf("unknown fault %q (want 429, 500, 503 or reset)", f)
+		if !slices.Contains(allFaults, f) {
+			return nil, fmt.Errorf("unknown fault %q (want one of %s)", f, strings.Join(allFaults, ", "))
 		}
 	}
 	return list, nil
@@ -137,6 +227,13 @@ func (o Options) normalise() (Options, error) {
 	default:
 		return o, fmt.Errorf("deployment %q: want saas or dedicated", o.Deployment)
 	}
+	switch o.BasePaths {
+	case "":
+		o.BasePaths = BasePathsBoth
+	case BasePathsBoth, BasePathsSCIM, BasePathsV2:
+	default:
+		return o, fmt.Errorf("base paths %q: want scim, v2 or both", o.BasePaths)
+	}
 	if o.FaultRate < 0 || o.FaultRate > 1 {
 		return o, fmt.Errorf("fault rate %v: want a share between 0 and 1", o.FaultRate)
 	}
@@ -146,14 +243,24 @@ func (o Options) normalise() (Options, error) {
 	if o.FaultRate > 0 && len(o.Faults) == 0 {
 		o.Faults = []string{Fault429, Fault500, Fault503, FaultReset}
 	}
-	if o.PageCap < 0 || o.ServiceAccounts < 0 || o.MaxAddValues < 0 || o.SeatLimit < 0 {
-		return o, fmt.Errorf("page cap, service accounts, max add values and seat limit must not be negative")
+	if o.PageCap < 0 || o.ServiceAccounts < 0 || o.TeamServiceAccounts < 0 || o.MaxAddValues < 0 || o.SeatLimit < 0 {
+		return o, fmt.Errorf("page cap, service accounts, team service accounts, max add values and seat limit must not be negative")
 	}
-	if o.Latency < 0 {
-		return o, fmt.Errorf("latency %v must not be negative", o.Latency)
+	if o.Latency < 0 || o.RetryAfter < 0 {
+		return o, fmt.Errorf("latency %v and retry-after %v must not be negative", o.Latency, o.RetryAfter)
 	}
 	if o.MaxOpsPerPatch == 0 {
 		o.MaxOpsPerPatch = 1
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	return o, nil
+}
+
+// retryAfterSeconds is Options.RetryAfter in whole seconds, rounded up, at
+// least 1.
+func (o Options) retryAfterSeconds() int {
+	secs := int((o.RetryAfter + time.Second - 1) / time.Second)
+	return max(secs, 1)
 }

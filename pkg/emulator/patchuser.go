@@ -20,6 +20,9 @@ type userEdit struct {
 	modelsSeat string
 	weaveRole  string
 	teamRoles  map[*team]string
+	// rolesTouched: an operation set organizationRole or teamRoles, so the
+	// response carries the roles even with OmitRoles.
+	rolesTouched bool
 }
 
 func (s *Server) patchUser(req *request) (reply, *apiError) {
@@ -74,7 +77,9 @@ func (s *Server) applyUserOp(ed *userEdit, op patchOp) *apiError {
 	case "remove":
 		switch strings.ToLower(op.Path) {
 		case "externalid":
-			ed.externalID = ""
+			if !s.opts.IgnoreExternalID {
+				ed.externalID = ""
+			}
 			return nil
 		case "displayname":
 			if s.opts.Deployment == DeploymentSaaS {
@@ -110,6 +115,7 @@ func (s *Server) setUserAttr(ed *userEdit, path string, raw json.RawMessage) *ap
 		}
 		ed.active = bool(b)
 	case "organizationrole":
+		ed.rolesTouched = true
 		v, e := jsonString("organizationRole", raw)
 		if e != nil {
 			return e
@@ -130,6 +136,7 @@ func (s *Server) setUserAttr(ed *userEdit, path string, raw json.RawMessage) *ap
 			return errf(http.StatusBadRequest, "invalidValue", "organizationRole %q: want admin or member", v)
 		}
 	case "teamroles":
+		ed.rolesTouched = true
 		return s.setTeamRoles(ed, raw)
 	case "displayname":
 		if saas {
@@ -158,7 +165,9 @@ func (s *Server) setUserAttr(ed *userEdit, path string, raw json.RawMessage) *ap
 		if e != nil {
 			return e
 		}
-		ed.externalID = v
+		if !s.opts.IgnoreExternalID {
+			ed.externalID = v
+		}
 	case "modelsseat", "weaverole":
 		if saas {
 			return errf(http.StatusBadRequest, "mutability", "%s is not supported in SaaS Cloud", path)
@@ -184,7 +193,8 @@ func (s *Server) setUserAttr(ed *userEdit, path string, raw json.RawMessage) *ap
 
 // setTeamRoles applies [{teamName, roleName}]. The user must already be a
 // member of the team (membership goes through Groups): otherwise 400. A
-// name shared by several of the user's teams sets the role in each.
+// name shared by several of the user's teams sets the role in each. With
+// CheckRoles, roleName must be one the deployment knows.
 func (s *Server) setTeamRoles(ed *userEdit, raw json.RawMessage) *apiError {
 	var in []struct {
 		TeamName string `json:"teamName"`
@@ -201,7 +211,13 @@ func (s *Server) setTeamRoles(ed *userEdit, raw json.RawMessage) *apiError {
 		if role == "" {
 			return errf(http.StatusBadRequest, "invalidValue", "teamRoles: roleName is required for team %q", tr.TeamName)
 		}
-		if isPredefinedRole(role) {
+		switch {
+		case s.opts.CheckRoles:
+			var e *apiError
+			if role, e = s.st.checkTeamRole(role, s.opts.Deployment == DeploymentSaaS); e != nil {
+				return e
+			}
+		case isPredefinedRole(role):
 			role = strings.ToLower(role)
 		}
 		found := false
@@ -244,10 +260,11 @@ func (s *Server) commitUser(ed *userEdit) (reply, *apiError) {
 	if changed {
 		s.st.touchUser(u)
 	}
+	v := userView{roles: !s.opts.OmitRoles || ed.rolesTouched}
 	if !u.active && s.opts.Deployment == DeploymentSaaS {
-		rep := s.userReply(http.StatusOK, u)
+		rep := s.userReply(http.StatusOK, u, v)
 		s.st.removeUser(u)
 		return rep, nil
 	}
-	return s.userReply(http.StatusOK, u), nil
+	return s.userReply(http.StatusOK, u, v), nil
 }

@@ -7,16 +7,23 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
-// State is the emulator's seed and snapshot format (SPEC §5):
+// State is the emulator's seed and snapshot format:
 //
-//	{"users": [{"userName": "alice@example.com", "displayName": "Alice", "active": true}],
-//	 "teams": [{"name": "ml-research", "members": ["alice@example.com",
-//	                                              {"userName": "bob@example.com", "role": "admin"}]}]}
+//	{"users": [{"userName": "alice@example.com", "displayName": "Alice", "active": true},
+//	           {"userName": "dev-user2", "emails": ["dev2@example.com", "d2@example.org"],
+//	            "created": "2024-03-01T09:00:00Z"}],
+//	 "teams": [{"name": "ml-research", "created": "2024-01-10T08:00:00Z",
+//	            "members": ["alice@example.com", {"userName": "dev-user2", "role": "Reviewer"}]}],
+//	 "roles": [{"name": "Reviewer", "inheritedFrom": "member", "description": "Reads and reviews",
+//	            "permissions": ["project:read", "artifact:read"]}]}
 type State struct {
 	Users []StateUser `json:"users"`
 	Teams []StateTeam `json:"teams"`
+	// Roles are the custom team roles served under /Roles.
+	Roles []StateRole `json:"roles,omitempty"`
 }
 
 // StateUser is one user of a State. In a seed only userName is required.
@@ -25,8 +32,12 @@ type StateUser struct {
 	ID string `json:"id,omitempty"`
 	// UserName is the W&B userName, unique case-insensitively.
 	UserName string `json:"userName"`
-	// Email is the primary email; defaults to UserName.
+	// Email is the primary email; defaults to the first of Emails, else
+	// UserName.
 	Email string `json:"email,omitempty"`
+	// Emails are all the user's emails, primary first, when there are
+	// several (nil otherwise: Email holds the one).
+	Emails []string `json:"emails,omitempty"`
 	// DisplayName is the user's display name.
 	DisplayName string `json:"displayName,omitempty"`
 	// ExternalID is the IdP identifier.
@@ -35,6 +46,8 @@ type StateUser struct {
 	Active bool `json:"active"`
 	// OrganizationRole is admin or member; a seed defaults it to member.
 	OrganizationRole string `json:"organizationRole,omitempty"`
+	// Created is meta.created; a seed defaults it to the emulator's clock.
+	Created time.Time `json:"created,omitzero"`
 }
 
 // StateTeam is one team of a State. Seeded teams may share a name.
@@ -45,6 +58,24 @@ type StateTeam struct {
 	Name string `json:"name"`
 	// Members are the team's users. Service accounts are not listed.
 	Members []StateMember `json:"members"`
+	// Created is meta.created; a seed defaults it to the emulator's clock.
+	Created time.Time `json:"created,omitzero"`
+}
+
+// StateRole is one custom team role of a State.
+type StateRole struct {
+	// ID is the SCIM id (base64 of "Role:N"); generated when empty in a seed.
+	ID string `json:"id,omitempty"`
+	// Name is the role name: case-sensitive, may contain spaces, none of
+	// admin, member and viewer.
+	Name string `json:"name"`
+	// InheritedFrom is the predefined role it extends: member (the default)
+	// or viewer.
+	InheritedFrom string `json:"inheritedFrom,omitempty"`
+	// Description is free text.
+	Description string `json:"description,omitempty"`
+	// Permissions are the permissions the role adds, such as project:read.
+	Permissions []string `json:"permissions,omitempty"`
 }
 
 // StateMember is one member of a StateTeam: in JSON either a userName string
@@ -71,13 +102,15 @@ func (m *StateMember) UnmarshalJSON(b []byte) error {
 
 // rawUser is StateUser as a seed writes it, with active optional.
 type rawUser struct {
-	ID               string `json:"id"`
-	UserName         string `json:"userName"`
-	Email            string `json:"email"`
-	DisplayName      string `json:"displayName"`
-	ExternalID       string `json:"externalId"`
-	Active           *bool  `json:"active"`
-	OrganizationRole string `json:"organizationRole"`
+	ID               string    `json:"id"`
+	UserName         string    `json:"userName"`
+	Email            string    `json:"email"`
+	Emails           []string  `json:"emails"`
+	DisplayName      string    `json:"displayName"`
+	ExternalID       string    `json:"externalId"`
+	Active           *bool     `json:"active"`
+	OrganizationRole string    `json:"organizationRole"`
+	Created          time.Time `json:"created"`
 }
 
 func decodeStrict(r io.Reader, v any) error {
@@ -93,87 +126,161 @@ func decodeStrict(r io.Reader, v any) error {
 }
 
 // ParseState reads a seed strictly: unknown fields, trailing data, missing or
-// duplicate userNames or ids, and members that are not seeded users are errors.
-// Defaults are filled in: email = userName, active = true, organizationRole
-// = member, member role = member.
+// duplicate userNames, ids or role names, and members that are not seeded
+// users are errors. Defaults are filled in: email = the first of emails,
+// else userName; active = true; organizationRole = member; member role =
+// member; inheritedFrom = member.
 func ParseState(r io.Reader) (*State, error) {
 	var raw struct {
 		Users []rawUser   `json:"users"`
 		Teams []StateTeam `json:"teams"`
+		Roles []StateRole `json:"roles"`
 	}
 	if err := decodeStrict(r, &raw); err != nil {
 		return nil, fmt.Errorf("parse state: %w", err)
 	}
-	var errs []error
-	st := &State{Teams: raw.Teams}
-	names := map[string]bool{}
-	ids := map[string]string{}
+	p := &seedParser{st: &State{Teams: raw.Teams, Roles: raw.Roles}, names: map[string]bool{}, ids: map[string]string{},
+		roles: map[string]bool{}}
 	for i, u := range raw.Users {
-		where := fmt.Sprintf("users[%d]", i)
-		if strings.TrimSpace(u.UserName) == "" {
-			errs = append(errs, fmt.Errorf("%s: userName is required", where))
-			continue
-		}
-		k := strings.ToLower(u.UserName)
-		if names[k] {
-			errs = append(errs, fmt.Errorf("%s: duplicate userName %q", where, u.UserName))
-		}
-		names[k] = true
-		if u.ID != "" {
-			if prev, ok := ids[u.ID]; ok {
-				errs = append(errs, fmt.Errorf("%s: id %q already used by %s", where, u.ID, prev))
-			}
-			ids[u.ID] = where
-		}
-		su := StateUser{ID: u.ID, UserName: u.UserName, Email: u.Email, DisplayName: u.DisplayName,
-			ExternalID: u.ExternalID, Active: true, OrganizationRole: strings.ToLower(u.OrganizationRole)}
-		if u.Active != nil {
-			su.Active = *u.Active
-		}
-		if su.Email == "" {
-			su.Email = su.UserName
-		}
-		switch su.OrganizationRole {
-		case "":
-			su.OrganizationRole = roleMember
-		case roleAdmin, roleMember:
-		default:
-			errs = append(errs, fmt.Errorf("%s: organizationRole %q: want admin or member", where, u.OrganizationRole))
-		}
-		st.Users = append(st.Users, su)
+		p.user(i, u)
 	}
-	for i := range st.Teams {
-		t := &st.Teams[i]
-		where := fmt.Sprintf("teams[%d]", i)
-		if strings.TrimSpace(t.Name) == "" {
-			errs = append(errs, fmt.Errorf("%s: name is required", where))
+	for i := range p.st.Teams {
+		p.team(i)
+	}
+	for i := range p.st.Roles {
+		p.role(i)
+	}
+	if len(p.errs) > 0 {
+		return nil, fmt.Errorf("parse state: %w", errors.Join(p.errs...))
+	}
+	return p.st, nil
+}
+
+// seedParser checks and completes a seed, collecting every problem.
+type seedParser struct {
+	st    *State
+	names map[string]bool   // lower-cased userNames
+	ids   map[string]string // id → where it is used
+	roles map[string]bool   // custom role names
+	errs  []error
+}
+
+func (p *seedParser) fail(format string, args ...any) {
+	p.errs = append(p.errs, fmt.Errorf(format, args...))
+}
+
+func (p *seedParser) id(where, id string) {
+	if id == "" {
+		return
+	}
+	if prev, ok := p.ids[id]; ok {
+		p.fail("%s: id %q already used by %s", where, id, prev)
+	}
+	p.ids[id] = where
+}
+
+func (p *seedParser) user(i int, u rawUser) {
+	where := fmt.Sprintf("users[%d]", i)
+	if strings.TrimSpace(u.UserName) == "" {
+		p.fail("%s: userName is required", where)
+		return
+	}
+	k := strings.ToLower(u.UserName)
+	if p.names[k] {
+		p.fail("%s: duplicate userName %q", where, u.UserName)
+	}
+	p.names[k] = true
+	p.id(where, u.ID)
+	su := StateUser{ID: u.ID, UserName: u.UserName, Email: u.Email, DisplayName: u.DisplayName,
+		ExternalID: u.ExternalID, Active: true, OrganizationRole: strings.ToLower(u.OrganizationRole), Created: u.Created}
+	if u.Active != nil {
+		su.Active = *u.Active
+	}
+	if u.Emails != nil {
+		p.emails(where, &su, u.Emails)
+	}
+	if su.Email == "" {
+		su.Email = su.UserName
+	}
+	switch su.OrganizationRole {
+	case "":
+		su.OrganizationRole = roleMember
+	case roleAdmin, roleMember:
+	default:
+		p.fail("%s: organizationRole %q: want admin or member", where, u.OrganizationRole)
+	}
+	p.st.Users = append(p.st.Users, su)
+}
+
+// emails checks a seed's emails list (primary first) against its email.
+func (p *seedParser) emails(where string, su *StateUser, emails []string) {
+	if len(emails) == 0 {
+		p.fail("%s: emails is empty: leave it out or list the primary email first", where)
+		return
+	}
+	seen := map[string]bool{}
+	for _, e := range emails {
+		if !strings.Contains(e, "@") {
+			p.fail("%s: emails: %q is not an email address", where, e)
 		}
-		if t.ID != "" {
-			if prev, ok := ids[t.ID]; ok {
-				errs = append(errs, fmt.Errorf("%s: id %q already used by %s", where, t.ID, prev))
-			}
-			ids[t.ID] = where
+		if seen[strings.ToLower(e)] {
+			p.fail("%s: emails: %q listed twice", where, e)
 		}
-		seen := map[string]bool{}
-		for j := range t.Members {
-			m := &t.Members[j]
-			k := strings.ToLower(m.UserName)
-			switch {
-			case !names[k]:
-				errs = append(errs, fmt.Errorf("%s (%s): member %q is not a seeded user", where, t.Name, m.UserName))
-			case seen[k]:
-				errs = append(errs, fmt.Errorf("%s (%s): member %q listed twice", where, t.Name, m.UserName))
-			}
-			seen[k] = true
-			if m.Role == "" {
-				m.Role = roleMember
-			} else if isPredefinedRole(m.Role) {
-				m.Role = strings.ToLower(m.Role)
-			}
+		seen[strings.ToLower(e)] = true
+	}
+	if su.Email != "" && !strings.EqualFold(su.Email, emails[0]) {
+		p.fail("%s: email %q differs from the first of emails %q (the primary)", where, su.Email, emails[0])
+	}
+	su.Email = emails[0]
+	if len(emails) > 1 {
+		su.Emails = emails
+	}
+}
+
+func (p *seedParser) team(i int) {
+	t := &p.st.Teams[i]
+	where := fmt.Sprintf("teams[%d]", i)
+	if strings.TrimSpace(t.Name) == "" {
+		p.fail("%s: name is required", where)
+	}
+	p.id(where, t.ID)
+	seen := map[string]bool{}
+	for j := range t.Members {
+		m := &t.Members[j]
+		k := strings.ToLower(m.UserName)
+		switch {
+		case !p.names[k]:
+			p.fail("%s (%s): member %q is not a seeded user", where, t.Name, m.UserName)
+		case seen[k]:
+			p.fail("%s (%s): member %q listed twice", where, t.Name, m.UserName)
+		}
+		seen[k] = true
+		if m.Role == "" {
+			m.Role = roleMember
+		} else if isPredefinedRole(m.Role) {
+			m.Role = strings.ToLower(m.Role)
 		}
 	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("parse state: %w", errors.Join(errs...))
+}
+
+func (p *seedParser) role(i int) {
+	r := &p.st.Roles[i]
+	where := fmt.Sprintf("roles[%d]", i)
+	p.id(where, r.ID)
+	switch {
+	case strings.TrimSpace(r.Name) == "":
+		p.fail("%s: name is required", where)
+	case isPredefinedRole(r.Name):
+		p.fail("%s: %q is a predefined role, not a custom one", where, r.Name)
+	case p.roles[r.Name]:
+		p.fail("%s: duplicate role name %q", where, r.Name)
 	}
-	return st, nil
+	p.roles[r.Name] = true
+	switch r.InheritedFrom = strings.ToLower(r.InheritedFrom); r.InheritedFrom {
+	case "":
+		r.InheritedFrom = roleMember
+	case roleMember, roleViewer:
+	default:
+		p.fail("%s (%s): inheritedFrom %q: want member or viewer", where, r.Name, r.InheritedFrom)
+	}
 }

@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -25,9 +26,11 @@ func isPredefinedRole(r string) bool {
 
 // First numbers of the relay-style ids, as in W&B's examples.
 const (
-	firstUserN = 1685709
-	firstTeamN = 2218222
-	firstSAN   = 9100001
+	firstUserN   = 1685709
+	firstTeamN   = 2218222
+	firstSAN     = 9100001 // org service accounts
+	firstTeamSAN = 9200001 // team-scoped service accounts
+	firstRoleN   = 7
 )
 
 // relayID is the emulator's id encoding: standard base64 (padded) of
@@ -86,6 +89,16 @@ type serviceAccount struct {
 	name string
 }
 
+// role is a custom team role of /Roles.
+type role struct {
+	id            string
+	name          string // case-sensitive, may contain spaces
+	description   string
+	inheritedFrom string // member or viewer
+	permissions   []string
+	created       time.Time
+}
+
 // store is the in-memory organization. Its methods assume the server lock.
 type store struct {
 	users    []*user // creation order
@@ -93,11 +106,16 @@ type store struct {
 	byName   map[string]*user // lower-cased userName
 	teams    []*team          // creation order
 	teamByID map[string]*team
-	sas      map[string]*serviceAccount
-	saList   []*serviceAccount
+	sas      map[string]*serviceAccount // org and team-scoped
+	saList   []*serviceAccount          // org service accounts, added to every team
+	teamSAs  int                        // team-scoped service accounts per team
+	roles    []*role                    // creation order
+	roleByID map[string]*role
 	ids      map[string]bool // every id ever used
 	nextUser int
 	nextTeam int
+	nextSA   int // next team-scoped service account
+	nextRole int
 	seq      int
 	rev      int64
 	now      func() time.Time
@@ -105,7 +123,8 @@ type store struct {
 
 func newStore(now func() time.Time) *store {
 	return &store{userByID: map[string]*user{}, byName: map[string]*user{}, teamByID: map[string]*team{},
-		sas: map[string]*serviceAccount{}, ids: map[string]bool{}, nextUser: firstUserN, nextTeam: firstTeamN, now: now}
+		sas: map[string]*serviceAccount{}, roleByID: map[string]*role{}, ids: map[string]bool{},
+		nextUser: firstUserN, nextTeam: firstTeamN, nextSA: firstTeamSAN, nextRole: firstRoleN, now: now}
 }
 
 func (s *store) newID(kind string, next *int) string {
@@ -157,7 +176,8 @@ func (s *store) removeUser(u *user) {
 	}
 }
 
-// addTeam stores t with the service accounts as its first members.
+// addTeam stores t with the org service accounts as its first members,
+// then its own team-scoped service accounts.
 func (s *store) addTeam(t *team) {
 	if t.id == "" {
 		t.id = s.newID("Entity", &s.nextTeam)
@@ -171,6 +191,12 @@ func (s *store) addTeam(t *team) {
 		t.members = append(t.members, sa.id)
 		t.roles[sa.id] = roleMember
 	}
+	for i := 0; i < s.teamSAs; i++ {
+		sa := &serviceAccount{id: s.newID("User", &s.nextSA), name: fmt.Sprintf("%s-service-account-%d", t.name, i+1)}
+		s.sas[sa.id] = sa
+		t.members = append(t.members, sa.id)
+		t.roles[sa.id] = roleMember
+	}
 	s.touchTeam(t)
 	s.teams = append(s.teams, t)
 	s.teamByID[t.id] = t
@@ -181,6 +207,31 @@ func (s *store) addServiceAccount(i int) {
 	sa := &serviceAccount{id: s.newID("User", &n), name: fmt.Sprintf("org-service-account-%d", i+1)}
 	s.sas[sa.id] = sa
 	s.saList = append(s.saList, sa)
+}
+
+// addRole stores r, giving it an id ("Role:N") when it has none.
+func (s *store) addRole(r *role) {
+	for r.id == "" {
+		id := base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("Role:%d", s.nextRole)))
+		s.nextRole++
+		if !s.ids[id] {
+			r.id = id
+		}
+	}
+	s.ids[r.id] = true
+	r.created = s.now()
+	s.roles = append(s.roles, r)
+	s.roleByID[r.id] = r
+}
+
+// customRole finds a custom role by its exact name.
+func (s *store) customRole(name string) *role {
+	for _, r := range s.roles {
+		if r.name == name {
+			return r
+		}
+	}
+	return nil
 }
 
 // addMember adds a user to t with a role; a member already there is left as is.
@@ -261,62 +312,22 @@ func (s *store) userByEmail(v string) *user {
 	return nil
 }
 
-// seed loads a parsed State, then adds the service accounts to every team.
-func (s *store) seed(st *State, serviceAccounts int) error {
-	for i := 0; i < serviceAccounts; i++ {
-		s.addServiceAccount(i)
-	}
-	if st == nil {
-		return nil
-	}
-	for _, su := range st.Users {
-		if su.ID != "" && s.ids[su.ID] {
-			return fmt.Errorf("seed user %s: id %q is already used", su.UserName, su.ID)
-		}
-		email := su.Email
-		if email == "" {
-			email = su.UserName
-		}
-		role := strings.ToLower(su.OrganizationRole)
-		if role == "" {
-			role = roleMember
-		}
-		s.addUser(&user{id: su.ID, userName: su.UserName, emails: []string{email}, displayName: su.DisplayName,
-			externalID: su.ExternalID, active: su.Active, orgRole: role})
-	}
-	for _, stm := range st.Teams {
-		if stm.ID != "" && s.ids[stm.ID] {
-			return fmt.Errorf("seed team %s: id %q is already used", stm.Name, stm.ID)
-		}
-		t := &team{id: stm.ID, name: stm.Name}
-		s.addTeam(t)
-		for _, m := range stm.Members {
-			u := s.byName[strings.ToLower(m.UserName)]
-			if u == nil {
-				return fmt.Errorf("seed team %s: member %q is not a seeded user", stm.Name, m.UserName)
-			}
-			role := m.Role
-			if role == "" {
-				role = roleMember
-			}
-			s.addMember(t, u, role)
-		}
-	}
-	return nil
-}
-
 // snapshot returns the state, users and teams sorted, service accounts left out.
 func (s *store) snapshot() *State {
 	st := &State{Users: []StateUser{}, Teams: []StateTeam{}}
 	for _, u := range s.users {
-		st.Users = append(st.Users, StateUser{ID: u.id, UserName: u.userName, Email: u.emails[0],
-			DisplayName: u.displayName, ExternalID: u.externalID, Active: u.active, OrganizationRole: u.orgRole})
+		su := StateUser{ID: u.id, UserName: u.userName, Email: u.emails[0], DisplayName: u.displayName,
+			ExternalID: u.externalID, Active: u.active, OrganizationRole: u.orgRole, Created: u.created.UTC()}
+		if len(u.emails) > 1 {
+			su.Emails = slices.Clone(u.emails)
+		}
+		st.Users = append(st.Users, su)
 	}
 	sort.SliceStable(st.Users, func(i, j int) bool {
 		return strings.ToLower(st.Users[i].UserName) < strings.ToLower(st.Users[j].UserName)
 	})
 	for _, t := range s.teams {
-		stm := StateTeam{ID: t.id, Name: t.name, Members: []StateMember{}}
+		stm := StateTeam{ID: t.id, Name: t.name, Members: []StateMember{}, Created: t.created.UTC()}
 		for _, id := range t.members {
 			if u := s.userByID[id]; u != nil {
 				stm.Members = append(stm.Members, StateMember{UserName: u.userName, Role: t.roles[id]})
@@ -334,5 +345,9 @@ func (s *store) snapshot() *State {
 		}
 		return st.Teams[i].ID < st.Teams[j].ID
 	})
+	for _, r := range s.roles {
+		st.Roles = append(st.Roles, StateRole{ID: r.id, Name: r.name, Description: r.description,
+			InheritedFrom: r.inheritedFrom, Permissions: slices.Clone(r.permissions)})
+	}
 	return st
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-func (s *Server) routeUsers(method string, item bool) func(*request) (reply, *apiError) {
+func (s *Server) routeUsers(method string, item bool) handler {
 	switch {
 	case !item && method == http.MethodGet:
 		return s.listUsers
@@ -19,9 +19,7 @@ func (s *Server) routeUsers(method string, item bool) func(*request) (reply, *ap
 	case item && method == http.MethodDelete:
 		return s.deleteUser
 	}
-	return func(*request) (reply, *apiError) {
-		return reply{}, errf(http.StatusMethodNotAllowed, "", "%s is not supported on /Users", method)
-	}
+	return notAllowed(method, "Users")
 }
 
 func (s *Server) findUser(id string) (*user, *apiError) {
@@ -32,8 +30,8 @@ func (s *Server) findUser(id string) (*user, *apiError) {
 	return u, nil
 }
 
-func (s *Server) userReply(status int, u *user) reply {
-	return reply{status: status, body: s.renderUser(u), etag: etag(u.version)}
+func (s *Server) userReply(status int, u *user, v userView) reply {
+	return reply{status: status, body: s.renderUser(u, v), etag: etag(u.version)}
 }
 
 func (s *Server) listUsers(req *request) (reply, *apiError) {
@@ -64,16 +62,8 @@ func (s *Server) listUsers(req *request) (reply, *apiError) {
 				"filter attribute %q is not supported: use userName or emails.value", attr)
 		}
 	}
-	from, to, start, e := s.page(q, len(users))
-	if e != nil {
-		return reply{}, e
-	}
-	out := listOut{Schemas: []string{schemaList}, TotalResults: len(users), StartIndex: start,
-		ItemsPerPage: to - from, Resources: make([]any, 0, to-from)}
-	for _, u := range users[from:to] {
-		out.Resources = append(out.Resources, s.renderUser(u))
-	}
-	return reply{status: http.StatusOK, body: out}, nil
+	v := s.getView()
+	return s.listReply(q, len(users), func(i int) any { return s.renderUser(users[i], v) })
 }
 
 func (s *Server) getUser(req *request) (reply, *apiError) {
@@ -81,7 +71,7 @@ func (s *Server) getUser(req *request) (reply, *apiError) {
 	if e != nil {
 		return reply{}, e
 	}
-	return s.userReply(http.StatusOK, u), nil
+	return s.userReply(http.StatusOK, u, s.getView()), nil
 }
 
 func (s *Server) deleteUser(req *request) (reply, *apiError) {
@@ -153,6 +143,8 @@ func seatValue(attr string, v *string) (string, *apiError) {
 	return "", errf(http.StatusBadRequest, "invalidValue", "%s %q: want full, viewer or none", attr, *v)
 }
 
+// seatAvailable answers 400 when every seat is taken. Only active users take
+// a seat: a deactivation frees one, a reactivation takes one.
 func (s *Server) seatAvailable() *apiError {
 	if s.opts.SeatLimit > 0 && s.st.activeUsers() >= s.opts.SeatLimit {
 		return errf(http.StatusBadRequest, "", "Seat limit reached: the organization has %d seats", s.opts.SeatLimit)
@@ -175,11 +167,14 @@ func (s *Server) createUser(req *request) (reply, *apiError) {
 	if e != nil {
 		return reply{}, e
 	}
-	if s.st.byName[strings.ToLower(in.UserName)] != nil {
+	if s.taken(in.UserName, emails) {
 		return reply{}, errf(http.StatusConflict, "uniqueness", "Resource already exists")
 	}
 	u := &user{userName: in.UserName, emails: emails, displayName: in.DisplayName, externalID: in.ExternalID,
 		active: in.Active == nil || bool(*in.Active), orgRole: roleMember}
+	if s.opts.IgnoreExternalID {
+		u.externalID = ""
+	}
 	var teams []*team
 	saas := s.opts.Deployment == DeploymentSaaS
 	switch {
@@ -225,7 +220,23 @@ func (s *Server) createUser(req *request) (reply, *apiError) {
 	for _, t := range teams {
 		s.st.addMember(t, u, roleMember)
 	}
-	rep := s.userReply(http.StatusCreated, u)
+	rep := s.userReply(http.StatusCreated, u, userView{roles: true, isCreate: true})
 	rep.location = "Users/" + escapeID(u.id)
 	return rep, nil
+}
+
+// taken says whether a create collides with a user: by userName, and with
+// Handles also by any email (W&B accounts are one per email).
+func (s *Server) taken(userName string, emails []string) bool {
+	if s.st.byName[strings.ToLower(userName)] != nil {
+		return true
+	}
+	if s.opts.Handles {
+		for _, e := range emails {
+			if s.st.userByEmail(e) != nil {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -2,14 +2,12 @@ package emulator
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 )
 
 // SCIM schema URNs the emulator speaks.
@@ -19,6 +17,7 @@ const (
 	schemaList     = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 	schemaError    = "urn:ietf:params:scim:api:messages:2.0:Error"
 	schemaPatchOp  = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+	schemaRole     = "urn:ietf:params:scim:schemas:core:2.0:Role"
 	schemaTeamsExt = "urn:ietf:params:scim:schemas:extension:teams:2.0:User"
 	contentType    = "application/scim+json"
 )
@@ -66,12 +65,14 @@ func writeError(w http.ResponseWriter, e *apiError) {
 		Detail: e.detail, Status: fmt.Sprint(e.status)})
 }
 
+// metaOut is a resource's meta. lastModified is left out of create
+// responses, as W&B does; Roles carry no location nor version.
 type metaOut struct {
 	ResourceType string `json:"resourceType"`
 	Created      string `json:"created"`
-	LastModified string `json:"lastModified"`
-	Location     string `json:"location"`
-	Version      string `json:"version"`
+	LastModified string `json:"lastModified,omitempty"`
+	Location     string `json:"location,omitempty"`
+	Version      string `json:"version,omitempty"`
 }
 
 type emailOut struct {
@@ -100,8 +101,8 @@ type userOut struct {
 	ExternalID       string        `json:"externalId,omitempty"`
 	Emails           any           `json:"emails"`
 	Active           bool          `json:"active"`
-	OrganizationRole string        `json:"organizationRole"`
-	TeamRoles        []teamRoleOut `json:"teamRoles"`
+	OrganizationRole string        `json:"organizationRole,omitempty"` // empty only when roles are omitted
+	TeamRoles        []teamRoleOut `json:"teamRoles,omitzero"`         // nil only when roles are omitted
 	ModelsSeat       string        `json:"modelsSeat,omitempty"`
 	WeaveRole        string        `json:"weaveRole,omitempty"`
 	Meta             metaOut       `json:"meta"`
@@ -123,7 +124,7 @@ type groupOut struct {
 	Schemas     []string `json:"schemas"`
 	ID          string   `json:"id"`
 	DisplayName string   `json:"displayName"`
-	Members     any      `json:"members"`
+	Members     any      `json:"members,omitzero"` // nil: no members key; a nil slice: null
 	Meta        metaOut  `json:"meta"`
 }
 
@@ -135,68 +136,24 @@ type listOut struct {
 	Resources    []any    `json:"Resources"`
 }
 
+type permissionOut struct {
+	Name        string `json:"name"`
+	IsInherited bool   `json:"isInherited"`
+}
+
+type roleOut struct {
+	Schemas        []string        `json:"schemas"`
+	ID             string          `json:"id"`
+	Name           string          `json:"name"`
+	Description    string          `json:"description"`
+	InheritedFrom  string          `json:"inheritedFrom"`
+	Permissions    []permissionOut `json:"permissions"`
+	OrganizationID string          `json:"organizationID"`
+	Meta           metaOut         `json:"meta"`
+}
+
 // escapeID escapes an id for a URL path segment ('/' becomes %2F).
 func escapeID(id string) string { return url.PathEscape(id) }
-
-func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-// renderUser is the wire form of u: emails as an RFC array, or as W&B's
-// legacy single object with capitalised keys.
-func (s *Server) renderUser(u *user) userOut {
-	out := userOut{Schemas: []string{schemaUser}, ID: u.id, UserName: u.userName, DisplayName: u.displayName,
-		ExternalID: u.externalID, Active: u.active, OrganizationRole: u.orgRole, TeamRoles: []teamRoleOut{},
-		Meta: metaOut{ResourceType: "User", Created: stamp(u.created), LastModified: stamp(u.modified),
-			Location: "Users/" + u.id, Version: etag(u.version)}}
-	if s.opts.LegacyShapes {
-		out.Emails = legacyEmailOut{Value: u.emails[0], Primary: true}
-	} else {
-		es := make([]emailOut, len(u.emails))
-		for i, e := range u.emails {
-			es[i] = emailOut{Value: e, Primary: i == 0, Type: "work"}
-		}
-		out.Emails = es
-	}
-	for _, t := range s.st.userTeams(u) {
-		out.TeamRoles = append(out.TeamRoles, teamRoleOut{TeamName: t.name, RoleName: t.roles[u.id]})
-	}
-	if s.opts.Deployment == DeploymentDedicated {
-		out.ModelsSeat, out.WeaveRole = cmp.Or(u.modelsSeat, "full"), cmp.Or(u.weaveRole, "full")
-	}
-	return out
-}
-
-// renderGroup is the wire form of t: members [{value, display}], or W&B's
-// legacy capitalised keys with null for an empty team.
-func (s *Server) renderGroup(t *team) groupOut {
-	out := groupOut{Schemas: []string{schemaGroup}, ID: t.id, DisplayName: t.name,
-		Meta: metaOut{ResourceType: "Group", Created: stamp(t.created), LastModified: stamp(t.modified),
-			Location: "Groups/" + t.id, Version: etag(t.version)}}
-	display := func(id string) string {
-		if u := s.st.userByID[id]; u != nil {
-			return u.userName
-		}
-		if sa := s.st.sas[id]; sa != nil {
-			return sa.name
-		}
-		return ""
-	}
-	if s.opts.LegacyShapes {
-		if len(t.members) > 0 {
-			ms := make([]legacyMemberOut, len(t.members))
-			for i, id := range t.members {
-				ms[i] = legacyMemberOut{Value: id, Display: display(id)}
-			}
-			out.Members = ms
-		}
-		return out
-	}
-	ms := make([]memberOut, len(t.members))
-	for i, id := range t.members {
-		ms[i] = memberOut{Value: id, Display: display(id)}
-	}
-	out.Members = ms
-	return out
-}
 
 // flexBool is a boolean that also accepts the strings "True" and "False"
 // (any case), as Microsoft Entra sends them.
