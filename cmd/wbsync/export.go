@@ -11,14 +11,16 @@ import (
 
 	"github.com/wbsync/wbsync/pkg/desired"
 	"github.com/wbsync/wbsync/pkg/observed"
+	"github.com/wbsync/wbsync/pkg/views"
 )
 
 var exportCommand = &command{
 	name:     "export",
-	synopsis: "export [flags] [--out FILE]",
+	synopsis: "export [flags] [-o yaml|csv] [--out FILE]",
 	summary:  "write the live org as a manifest",
 	example:  "WANDB_API_KEY=... wbsync export --url https://acme.wandb.io/scim --out wbsync.yaml",
 	groups:   groups{conn: true, log: true},
+	formats:  []string{"yaml", "csv"},
 	setup: func(fs *flag.FlagSet) any {
 		return fs.String("out", "", "write the manifest to this file instead of stdout")
 	},
@@ -42,18 +44,33 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 		return exitError, fmt.Errorf("read the live organization at %s: %w", s.conf.url, err)
 	}
 	var buf bytes.Buffer
+	if f.format == "csv" {
+		// The access review: one row per user, with teams and roles.
+		if err := views.WriteAccessReview(&buf, have); err != nil {
+			return exitError, err
+		}
+		if err := emit(out, buf.Bytes(), inv); err != nil {
+			return exitError, err
+		}
+		return exitOK, nil
+	}
 	header := fmt.Sprintf("Exported by wbsync %s from %s (%s) at %s.\nReview it, then commit it as the source of truth.",
 		version, s.conf.url, s.conf.deployment, time.Now().UTC().Format(time.RFC3339))
 	if err := desired.Encode(&buf, have, desired.EncodeOptions{Header: header}); err != nil {
 		return exitError, err
 	}
-	if out == "" {
-		_, err = inv.stdout.Write(buf.Bytes())
-		return exitOK, err
-	}
-	if err := writeOutput(out, buf.Bytes(), inv); err != nil {
+	if err := emit(out, buf.Bytes(), inv); err != nil {
 		return exitError, err
 	}
 	s.log.Info("exported the organization", zap.String("file", out), zap.Int("users", len(have.Users)), zap.Int("teams", len(have.Teams)))
 	return exitOK, nil
+}
+
+// emit writes an export to stdout, or atomically to out.
+func emit(out string, data []byte, inv *invocation) error {
+	if out == "" {
+		_, err := inv.stdout.Write(data)
+		return err
+	}
+	return writeOutput(out, data, inv)
 }

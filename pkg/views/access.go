@@ -1,0 +1,81 @@
+package views
+
+import (
+	"cmp"
+	"encoding/csv"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+// AccessReviewHeader is the header row of the access review CSV.
+var AccessReviewHeader = []string{"email", "username", "name", "active", "org_role", "teams", "created", "last_modified"}
+
+// WriteAccessReview writes the live organization st as an access review:
+// CSV (RFC 4180, quoted by encoding/csv), one row per user, sorted by email
+// (then userName): email (the primary email), username (empty when it equals
+// the email, ignoring case), name, active (true/false), org_role (empty when
+// the server does not report it), teams as "team:role" separated by ";"
+// (just "team" when the role is not reported; sorted by team name), and
+// created and last_modified in RFC 3339 (empty when unknown). Users without
+// any email are listed too, with an empty email.
+func WriteAccessReview(w io.Writer, st model.State) error {
+	teamsOf := make(map[string][]string, len(st.Users))
+	for _, t := range st.Teams {
+		for _, m := range t.Members {
+			if m.UserID == "" {
+				continue
+			}
+			entry := t.Name
+			if m.Role != "" {
+				entry += ":" + string(m.Role)
+			}
+			teamsOf[m.UserID] = append(teamsOf[m.UserID], entry)
+		}
+	}
+	users := slices.Clone(st.Users)
+	slices.SortFunc(users, func(a, b model.User) int {
+		return cmp.Or(
+			cmp.Compare(model.Key(a.Email), model.Key(b.Email)),
+			cmp.Compare(model.Key(a.UserName), model.Key(b.UserName)),
+			cmp.Compare(a.ID, b.ID),
+		)
+	})
+	cw := csv.NewWriter(w)
+	if err := cw.Write(AccessReviewHeader); err != nil {
+		return err
+	}
+	for _, u := range users {
+		username := u.UserName
+		if strings.EqualFold(username, u.Email) {
+			username = ""
+		}
+		teams := teamsOf[u.ID]
+		slices.Sort(teams)
+		if err := cw.Write([]string{
+			u.Email, username, u.DisplayName, boolText(u.Active), string(u.OrgRole),
+			strings.Join(teams, ";"), timeText(u.Created), timeText(u.LastModified),
+		}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func boolText(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
