@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,33 +21,6 @@ import (
 // The drift recipe (examples/ci/cron/drift-check.sh) run as cron runs it: a
 // built wbsync binary, bash, the environment variables it documents, against
 // the emulator on loopback.
-
-var recipeBin struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// recipeBinary builds the wbsync binary once per test process.
-func recipeBinary(t *testing.T) string {
-	t.Helper()
-	recipeBin.once.Do(func() {
-		dir, err := os.MkdirTemp("", "wbsync-recipe-bin-")
-		if err != nil {
-			recipeBin.err = err
-			return
-		}
-		recipeBin.path = filepath.Join(dir, "wbsync")
-		out, err := exec.Command("go", "build", "-o", recipeBin.path, ".").CombinedOutput()
-		if err != nil {
-			recipeBin.err = errors.New("go build: " + err.Error() + "\n" + string(out))
-		}
-	})
-	if recipeBin.err != nil {
-		t.Fatal(recipeBin.err)
-	}
-	return recipeBin.path
-}
 
 // recipeEmulator serves an emulator seeded with seedJSON and returns its
 // SCIM base URL.
@@ -158,7 +130,7 @@ const recipeDrifted = `{"users": [
  "teams": [{"name": "ml", "members": [{"userName": "alice@example.com", "role": "admin"}, "carol@example.com"]}]}`
 
 func TestRecipeDriftCheck(t *testing.T) {
-	bin := recipeBinary(t)
+	bin := testBinary(t)
 	dir := t.TempDir()
 	manifest := filepath.Join(dir, "wbsync.yaml")
 	if err := os.WriteFile(manifest, []byte(recipeManifest), 0o644); err != nil {
