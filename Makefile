@@ -6,7 +6,7 @@ COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commitStamp=$(COMMIT)
 FUZZTIME ?= 30s
 
-.PHONY: build demo test vet fmt-check bench fuzz lint docker clean
+.PHONY: build demo test vet fmt-check bench bench-scale fuzz lint docker clean
 
 ## build: the wbsync binary in bin/ (release flags: -trimpath, version stamped)
 build:
@@ -30,6 +30,11 @@ fmt-check:
 ## bench: the benchmarks (request counts, ratios and timings); figures go to BENCHMARKS.md
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## bench-scale: 100k users, 5k teams, 500k memberships: validate, plan and export next to
+## their floors (a bare yaml.v3 parse, a bare read of every page), as a table for BENCHMARKS.md
+bench-scale: build
+	$(GO) run ./scripts/benchscale -bin $(BIN)
 
 ## fuzz: each fuzz target for FUZZTIME (the seed corpora run in `make test`)
 fuzz:
