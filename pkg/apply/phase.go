@@ -31,22 +31,11 @@ func (r *runner) runPhase(ctx context.Context, lo, hi int) {
 	}
 	r.runUnits(ctx, action, r.units(todo))
 
-	var n [4]int // ok, failed, skipped, unknown
-	for _, res := range r.results[lo:hi] {
-		switch res.Status {
-		case StatusOK:
-			n[0]++
-		case StatusFailed:
-			n[1]++
-		case StatusSkipped:
-			n[2]++
-		case StatusUnknown:
-			n[3]++
-		}
-	}
-	r.bar.Done(tally(n[0], n[1], n[2], n[3]))
+	n := Report{Results: r.results[lo:hi]}
+	n.count()
+	r.bar.Done(tally(n.OK, n.Failed, n.Skipped, n.Unknown))
 	r.log.Log(level, "phase done", zap.String("action", string(action)),
-		zap.Int("ok", n[0]), zap.Int("failed", n[1]), zap.Int("skipped", n[2]), zap.Int("unknown", n[3]))
+		zap.Int("ok", n.OK), zap.Int("failed", n.Failed), zap.Int("skipped", n.Skipped), zap.Int("unknown", n.Unknown))
 }
 
 // runUnits runs each unit (see units) in its own goroutine, at most

@@ -69,10 +69,11 @@ type Result struct {
 // Report is the outcome of a Run: one Result per change, in apply order.
 type Report struct {
 	Results []Result `json:"operations"`
-	OK      int      `json:"ok"`
-	Failed  int      `json:"failed"`
-	Skipped int      `json:"skipped"`
-	Unknown int      `json:"unknown"`
+	// OK, Failed, Skipped and Unknown count the Results by Status.
+	OK      int `json:"ok"`
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped"`
+	Unknown int `json:"unknown"`
 	// Interrupted is true when the run's context ended before the run did
 	// (a signal): what had not started is skipped.
 	Interrupted bool `json:"interrupted"`

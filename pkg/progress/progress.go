@@ -74,7 +74,7 @@ type Bar struct {
 	step     int       // off a terminal: counts between running-count lines
 	next     int       // off a terminal: the count the next line is due at
 	lastLine time.Time // off a terminal: when the last line was written
-	done     bool
+	finished bool
 }
 
 // Start begins a task of total steps (0 when not known yet: see SetTotal)
@@ -98,16 +98,30 @@ func (p *Progress) Start(label string, total int) *Bar {
 }
 
 // Add counts n more steps done.
-func (b *Bar) Add(n int) {
+func (b *Bar) Add(n int) { b.update(func(p *Progress) { b.add(p, n) }) }
+
+// SetTotal sets the number of steps once it is known (such as a listing's
+// totalResults after its first page).
+func (b *Bar) SetTotal(total int) { b.update(func(*Progress) { b.setTotal(total) }) }
+
+// Done ends the task with a last line: its count, how long it took, and
+// tally (such as "12 ok, 1 failed"; may be empty).
+func (b *Bar) Done(tally string) { b.update(func(p *Progress) { b.done(p, tally) }) }
+
+// update runs f with p.mu held, unless b is nil or finished.
+func (b *Bar) update(f func(p *Progress)) {
 	if b == nil {
 		return
 	}
-	p := b.p
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if b.done {
-		return
+	b.p.mu.Lock()
+	defer b.p.mu.Unlock()
+	if !b.finished {
+		f(b.p)
 	}
+}
+
+// add is Add. Callers hold p.mu.
+func (b *Bar) add(p *Progress, n int) {
 	b.count += n
 	now := p.now()
 	if p.terminal {
@@ -127,32 +141,9 @@ func (b *Bar) Add(n int) {
 	}
 }
 
-// SetTotal sets the number of steps once it is known (such as a listing's
-// totalResults after its first page).
-func (b *Bar) SetTotal(total int) {
-	if b == nil {
-		return
-	}
-	b.p.mu.Lock()
-	defer b.p.mu.Unlock()
-	if !b.done {
-		b.setTotal(total)
-	}
-}
-
-// Done ends the task with a last line: its count, how long it took, and
-// tally (such as "12 ok, 1 failed"; may be empty).
-func (b *Bar) Done(tally string) {
-	if b == nil {
-		return
-	}
-	p := b.p
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if b.done {
-		return
-	}
-	b.done = true
+// done is Done. Callers hold p.mu.
+func (b *Bar) done(p *Progress, tally string) {
+	b.finished = true
 	now := p.now()
 	text := b.label + "  " + b.counts() + "  done in " + roundDuration(now.Sub(b.start))
 	if tally != "" {

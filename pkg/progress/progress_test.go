@@ -29,10 +29,22 @@ func (c *clock) advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// setup returns a Progress writing to a buffer, on a fake clock.
+func setup(terminal bool) (*bytes.Buffer, *clock, *Progress) {
+	buf, clk := &bytes.Buffer{}, newClock()
+	return buf, clk, New(buf, terminal, clk.now)
+}
+
+// expectOutput fails t unless buf holds exactly want.
+func expectOutput(t *testing.T, buf *bytes.Buffer, want string) {
+	t.Helper()
+	if got := buf.String(); got != want {
+		t.Fatalf("output:\n%q\nwant:\n%q", got, want)
+	}
+}
+
 func TestPlainLines(t *testing.T) {
-	var buf bytes.Buffer
-	clk := newClock()
-	p := New(&buf, false, clk.now)
+	buf, clk, p := setup(false)
 	bar := p.Start("create_user", 25)
 	for range 25 {
 		clk.advance(200 * time.Millisecond)
@@ -44,15 +56,11 @@ func TestPlainLines(t *testing.T) {
 		"create_user  10/25  5.0/s  ETA 3s\n" +
 		"create_user  20/25  5.0/s  ETA 1s\n" +
 		"create_user  25/25  done in 5s: 24 ok, 1 failed, 0 skipped\n"
-	if got := buf.String(); got != want {
-		t.Fatalf("output:\n%s\nwant:\n%s", got, want)
-	}
+	expectOutput(t, buf, want)
 }
 
 func TestPlainSlowTaskWritesEvery30s(t *testing.T) {
-	var buf bytes.Buffer
-	clk := newClock()
-	p := New(&buf, false, clk.now)
+	buf, clk, p := setup(false)
 	bar := p.Start("add_member", 1000)
 	for range 4 {
 		clk.advance(20 * time.Second)
@@ -64,15 +72,11 @@ func TestPlainSlowTaskWritesEvery30s(t *testing.T) {
 		"add_member  2/1,000  0.1/s  ETA 5h32m40s\n" +
 		"add_member  4/1,000  0.1/s  ETA 5h32m0s\n" +
 		"add_member  4/1,000  done in 1m20s\n"
-	if got := buf.String(); got != want {
-		t.Fatalf("output:\n%s\nwant:\n%s", got, want)
-	}
+	expectOutput(t, buf, want)
 }
 
 func TestPlainUnknownTotalThenSetTotal(t *testing.T) {
-	var buf bytes.Buffer
-	clk := newClock()
-	p := New(&buf, false, clk.now)
+	buf, clk, p := setup(false)
 	bar := p.Start("read users", 0)
 	clk.advance(time.Second)
 	bar.Add(100) // first page: no total yet, no line
@@ -93,15 +97,11 @@ func TestPlainUnknownTotalThenSetTotal(t *testing.T) {
 		"read users  800/1,000  100/s  ETA 2s\n" +
 		"read users  900/1,000  100/s  ETA 1s\n" +
 		"read users  1,000/1,000  done in 10s: 1,000 users\n"
-	if got := buf.String(); got != want {
-		t.Fatalf("output:\n%s\nwant:\n%s", got, want)
-	}
+	expectOutput(t, buf, want)
 }
 
 func TestTerminalOneLineThrottled(t *testing.T) {
-	var buf bytes.Buffer
-	clk := newClock()
-	p := New(&buf, true, clk.now)
+	buf, clk, p := setup(true)
 	bar := p.Start("add_member", 10000)
 	clk.advance(30 * time.Second)
 	bar.Add(1234) // drawn
@@ -118,15 +118,11 @@ func TestTerminalOneLineThrottled(t *testing.T) {
 		"\r\x1b[Kadd_member  1,236/10,000  41/s  ETA 3m33s" +
 		"\r\x1b[Kadd_member  10,000/10,000  111/s" +
 		"\r\x1b[Kadd_member  10,000/10,000  done in 1m30s: 10,000 ok, 0 failed, 0 skipped\n"
-	if got := buf.String(); got != want {
-		t.Fatalf("output:\n%q\nwant:\n%q", got, want)
-	}
+	expectOutput(t, buf, want)
 }
 
 func TestTerminalWriterKeepsLineIntact(t *testing.T) {
-	var buf bytes.Buffer
-	clk := newClock()
-	p := New(&buf, true, clk.now)
+	buf, clk, p := setup(true)
 	bar := p.Start("remove_member", 3)
 	clk.advance(time.Second)
 	bar.Add(1)
@@ -145,15 +141,11 @@ func TestTerminalWriterKeepsLineIntact(t *testing.T) {
 		"\n\r\x1b[Kremove_member  2/3  1.0/s  ETA 1s" +
 		"\r\x1b[Kremove_member  2/3  done in 2s: 3 ok\n" +
 		"after\n"
-	if got := buf.String(); got != want {
-		t.Fatalf("output:\n%q\nwant:\n%q", got, want)
-	}
+	expectOutput(t, buf, want)
 }
 
 func TestTerminalTwoBars(t *testing.T) {
-	var buf bytes.Buffer
-	clk := newClock()
-	p := New(&buf, true, clk.now)
+	buf, clk, p := setup(true)
 	users := p.Start("read users", 0)
 	teams := p.Start("read teams", 0)
 	clk.advance(time.Second)
@@ -168,9 +160,7 @@ func TestTerminalTwoBars(t *testing.T) {
 		"\r\x1b[Kread teams  0  done in 1s: 2 teams\n" +
 		"\r\x1b[Kread users  10  10/s" +
 		"\r\x1b[Kread users  20  done in 1s: 20 users\n"
-	if got := buf.String(); got != want {
-		t.Fatalf("output:\n%q\nwant:\n%q", got, want)
-	}
+	expectOutput(t, buf, want)
 }
 
 func TestNilDrawsNothing(t *testing.T) {
@@ -188,9 +178,8 @@ func TestNilDrawsNothing(t *testing.T) {
 }
 
 func TestAfterDoneNothing(t *testing.T) {
-	var buf bytes.Buffer
-	clk := newClock()
-	bar := New(&buf, false, clk.now).Start("x", 1)
+	buf, _, p := setup(false)
+	bar := p.Start("x", 1)
 	bar.Done("")
 	n := buf.Len()
 	bar.Add(5)
