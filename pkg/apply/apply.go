@@ -1,12 +1,19 @@
 // Package apply carries out a plan.Plan against a SCIM server through the
 // Writer interface: phase by phase in the plan's apply order, with the fewest
 // requests (one add PATCH per team per chunk), bounded parallelism, and a
-// Report that records every operation's outcome. It keeps going past
-// independent failures but never runs destructive phases (member removals,
-// deactivations) after anything failed.
+// Report that records every operation's outcome.
 //
-// It may import the standard library, zap, pkg/model and pkg/diff; never
-// pkg/scim or pkg/observed (the caller passes a Writer).
+// It keeps going past failures. What needs something that was not done (an
+// add to a team whose create failed) fails without being sent; a destructive
+// operation (a member removal, a deactivation) is skipped only when an
+// operation on the same user failed or ended unknown in an earlier phase,
+// so that one stuck user never keeps everyone else's access in place. When
+// the run is interrupted it starts nothing new and lets the requests in
+// flight finish, within a drain timeout.
+//
+// It may import the standard library, zap, pkg/model, pkg/plan, pkg/sanitize
+// and pkg/progress; never pkg/scim or pkg/observed (the caller passes a
+// Writer).
 package apply
 
 import (
@@ -15,20 +22,21 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
-	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
+	"github.com/wbsync/wbsync/pkg/progress"
 )
 
 // Defaults for Options.
 const (
-	DefaultConcurrency = 4
-	DefaultBatchSize   = 100
+	DefaultConcurrency  = 4
+	DefaultBatchSize    = 100
+	DefaultDrainTimeout = 30 * time.Second
 )
 
 // Options tune Run.
@@ -39,229 +47,179 @@ type Options struct {
 	// BatchSize is the most member values in one add PATCH (default
 	// DefaultBatchSize).
 	BatchSize int
-	// Logger receives debug lines per operation and info lines per phase;
+	// Logger receives debug lines per operation and info lines per phase
+	// (debug lines when a progress line shows the phases on a terminal);
 	// nil means zap.NewNop().
 	Logger *zap.Logger
-	// Progress receives progress lines for humans: a line per phase and a
-	// running count (no spinner). Nil means none.
+	// Progress receives progress for humans (see package progress). Nil
+	// means none.
 	Progress io.Writer
+	// Terminal says Progress is a terminal: one line per phase, redrawn in
+	// place, instead of periodic lines.
+	Terminal bool
+	// Now is the clock for durations and progress (nil means time.Now).
+	Now func() time.Time
+	// DrainTimeout is how long requests in flight may still run once ctx
+	// ends (default DefaultDrainTimeout); then their context is cancelled
+	// and their outcome is unknown.
+	DrainTimeout time.Duration
+}
+
+// withDefaults fills the zero fields.
+func (o Options) withDefaults() Options {
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = DefaultBatchSize
+	}
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.DrainTimeout <= 0 {
+		o.DrainTimeout = DefaultDrainTimeout
+	}
+	return o
 }
 
 // ErrBlocked is returned by Run for a plan that a safety limit blocks.
 var ErrBlocked = errors.New("apply: a safety limit blocks the plan; nothing was written")
 
+// errDrained is the cause given to the Writer's context when the drain
+// timeout ends the requests still in flight after an interrupt.
+var errDrained = errors.New("apply was interrupted and the drain timeout passed")
+
+// reasonInterrupted is the Reason of every operation an interrupt kept from
+// starting.
+const reasonInterrupted = "not started: apply was interrupted"
+
 // Run applies the plan's changes in order and records every operation's
 // outcome. It never stops at the first failure: independent operations
-// continue; destructive phases (remove_member, deactivate_user) are skipped
-// (status "skipped", Reason says why) if any earlier operation failed. A
-// blocked plan (p.IsBlocked()) runs nothing and returns ErrBlocked.
+// continue; a remove_member or deactivate_user is skipped (StatusSkipped,
+// Reason and CausedBy say why) when an operation on its user failed or ended
+// unknown in an earlier phase. A blocked plan (p.IsBlocked()) runs nothing
+// and returns ErrBlocked.
 //
 // Phases run in plan.Action.Phase order with a barrier between them. Within a
 // phase, changes that write the same resource (the same team for member
 // changes, the same user otherwise) run one after another; different
 // resources run in parallel up to opts.Concurrency.
 //
-// When ctx is cancelled, Run starts no new operation, records the rest as
-// skipped, and returns the report together with an error wrapping ctx.Err().
+// When ctx ends (the first interrupt), Run starts no new operation and
+// records the rest as skipped, but the Writer calls in flight go on: their
+// context is not cancelled by ctx, only opts.DrainTimeout after it ends. Run
+// then returns the report (Interrupted true) with an error wrapping
+// context.Cause(ctx).
 func Run(ctx context.Context, p plan.Plan, w Writer, opts Options) (*Report, error) {
 	if p.IsBlocked() {
 		return nil, ErrBlocked
 	}
-	if opts.Concurrency <= 0 {
-		opts.Concurrency = DefaultConcurrency
-	}
-	if opts.BatchSize <= 0 {
-		opts.BatchSize = DefaultBatchSize
-	}
-	log := opts.Logger
-	if log == nil {
-		log = zap.NewNop()
-	}
-	changes := slices.Clone(p.Changes)
-	slices.SortStableFunc(changes, func(a, b plan.Change) int { return a.Action.Phase() - b.Action.Phase() })
+	opts = opts.withDefaults()
+	r := newRunner(ctx.Done(), p.Changes, w, opts)
+	wctx, stopDrain := drainContext(ctx, opts.DrainTimeout)
+	defer stopDrain()
 
-	r := &runner{
-		w:         w,
-		opts:      opts,
-		log:       log,
-		changes:   changes,
-		results:   make([]Result, len(changes)),
-		userIDs:   map[string]string{},
-		teamIDs:   map[string]string{},
-		userFail:  map[string]string{},
-		teamFail:  map[string]string{},
-		addFailed: map[[2]string]bool{},
-		prog:      &progress{w: opts.Progress},
-	}
-	for i, c := range changes {
-		r.results[i] = Result{Action: c.Action, Team: c.Team, User: c.User, UserID: c.UserID, TeamID: c.TeamID}
-	}
-	start := time.Now()
-	interrupted := false
-	for lo := 0; lo < len(changes); {
+	start := opts.Now()
+	for lo := 0; lo < len(r.changes); {
 		hi := lo + 1
-		for hi < len(changes) && changes[hi].Action == changes[lo].Action {
+		for hi < len(r.changes) && r.changes[hi].Action == r.changes[lo].Action {
 			hi++
 		}
-		if r.runPhase(ctx, lo, hi) {
-			interrupted = true
-		}
+		r.runPhase(wctx, lo, hi)
 		lo = hi
 	}
-	rep := &Report{Results: r.results, Requests: int(r.requests.Load()), DurationMS: time.Since(start).Milliseconds()}
-	for _, res := range rep.Results {
-		switch res.Status {
-		case StatusOK:
-			rep.OK++
-		case StatusFailed:
-			rep.Failed++
-		case StatusSkipped:
-			rep.Skipped++
-		}
-	}
-	r.prog.printf("Finished: %d write requests in %s\n", rep.Requests, time.Since(start).Round(time.Millisecond))
-	if interrupted {
-		return rep, fmt.Errorf("apply interrupted, %d operations not started: %w", rep.Skipped, context.Cause(ctx))
+	elapsed := opts.Now().Sub(start)
+	rep := &Report{Results: r.results, Requests: int(r.requests.Load()), DurationMS: elapsed.Milliseconds()}
+	rep.count()
+	fmt.Fprintf(r.prog.Writer(), "Finished: %d write requests in %s\n", rep.Requests, elapsed.Round(time.Millisecond))
+	if ctx.Err() != nil {
+		rep.Interrupted = true
+		return rep, fmt.Errorf("apply interrupted: %d operation(s) not started, %d with an unknown outcome: %w",
+			r.notStarted.Load(), rep.Unknown, context.Cause(ctx))
 	}
 	return rep, nil
 }
 
+// drainContext returns the context Writer calls run under: not cancelled
+// when ctx ends, but d after that. stop releases it once the run is over.
+func drainContext(ctx context.Context, d time.Duration) (wctx context.Context, stop func()) {
+	wctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	stopAfter := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel(errDrained)
+		case <-wctx.Done():
+		}
+	})
+	return wctx, func() {
+		stopAfter()
+		cancel(context.Canceled)
+	}
+}
+
 // runner holds one Run's state. results[i] belongs to changes[i]; each index
-// is written by exactly one goroutine at a time (the unit that owns it).
+// is written by exactly one goroutine at a time (the unit that owns it), and
+// read by others only after the phase barrier.
 type runner struct {
-	w       Writer
-	opts    Options
-	log     *zap.Logger
+	w    Writer
+	opts Options
+	log  *zap.Logger
+	prog *progress.Progress
+	bar  *progress.Bar // the current phase's; set between phases only
+	// stop is closed when the run is interrupted (nil: never).
+	stop    <-chan struct{}
 	changes []plan.Change
 	results []Result
 
-	requests atomic.Int64
-	failed   atomic.Int64 // failed operations so far (gates destructive phases)
+	requests   atomic.Int64
+	notStarted atomic.Int64 // operations skipped by the interrupt
 
-	mu        sync.Mutex
-	userIDs   map[string]string  // created users: model.Key(email) → id
-	teamIDs   map[string]string  // created teams: model.Key(name) → id
-	userFail  map[string]string  // creates not done: key → "failed" | "skipped"
-	teamFail  map[string]string  // same for teams
-	addFailed map[[2]string]bool // adds not done: {team key, user key}
-	prog      *progress
+	deps deps
 }
 
-// runPhase runs changes[lo:hi] (one action) and reports whether ctx
-// cancellation left any of them unstarted.
-func (r *runner) runPhase(ctx context.Context, lo, hi int) (interrupted bool) {
-	action := r.changes[lo].Action
-	n := hi - lo
-	if err := ctx.Err(); err != nil {
-		r.skipRange(lo, hi, "not started: apply was interrupted")
-		r.prog.printf("Skipping %d %s: apply was interrupted\n", n, action)
+// newRunner prepares a run of changes, sorted into apply order.
+func newRunner(stop <-chan struct{}, changes []plan.Change, w Writer, opts Options) *runner {
+	changes = slices.Clone(changes)
+	slices.SortStableFunc(changes, func(a, b plan.Change) int { return a.Action.Phase() - b.Action.Phase() })
+	r := &runner{
+		w:       w,
+		opts:    opts,
+		log:     opts.Logger,
+		prog:    progress.New(opts.Progress, opts.Terminal, opts.Now),
+		stop:    stop,
+		changes: changes,
+		results: make([]Result, len(changes)),
+		deps:    newDeps(),
+	}
+	for i, c := range changes {
+		r.results[i] = Result{Action: c.Action, Team: c.Team, User: c.User, UserID: c.UserID, TeamID: c.TeamID}
+		if c.Unverified() {
+			r.results[i].Reason = c.Reason
+		}
+	}
+	return r
+}
+
+// interrupted reports whether the run was interrupted.
+func (r *runner) interrupted() bool {
+	select {
+	case <-r.stop:
 		return true
-	}
-	if action.Destructive() {
-		if f := r.failed.Load(); f > 0 {
-			reason := fmt.Sprintf("not run: %d earlier operation(s) failed, and destructive changes never run on top of a failed apply; fix the failures and apply again", f)
-			r.skipRange(lo, hi, reason)
-			r.prog.printf("Skipping %d %s: %d earlier operation(s) failed\n", n, action, f)
-			r.log.Info("destructive phase skipped", zap.String("action", string(action)), zap.Int("operations", n), zap.Int64("earlier_failures", f))
-			return false
-		}
-	}
-	r.prog.startPhase(action, n)
-	r.log.Info("phase start", zap.String("action", string(action)), zap.Int("operations", n))
-
-	units := r.units(lo, hi)
-	sem := make(chan struct{}, r.opts.Concurrency)
-	var wg sync.WaitGroup
-	for _, u := range units {
-		if ctx.Err() != nil {
-			for _, i := range u {
-				r.skip(i, "not started: apply was interrupted")
-			}
-			continue
-		}
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			for _, i := range u {
-				r.skip(i, "not started: apply was interrupted")
-			}
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if action == plan.AddMember {
-				r.addUnit(ctx, u)
-			} else {
-				for _, i := range u {
-					if ctx.Err() != nil {
-						r.skip(i, "not started: apply was interrupted")
-						continue
-					}
-					r.one(ctx, i)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-
-	var ok, failed, skipped int
-	for _, res := range r.results[lo:hi] {
-		switch res.Status {
-		case StatusOK:
-			ok++
-		case StatusFailed:
-			failed++
-		default:
-			skipped++
-			if ctx.Err() != nil {
-				interrupted = true
-			}
-		}
-	}
-	r.prog.endPhase(action, ok, failed, skipped)
-	r.log.Info("phase done", zap.String("action", string(action)), zap.Int("ok", ok), zap.Int("failed", failed), zap.Int("skipped", skipped))
-	return interrupted
-}
-
-// units groups changes[lo:hi] by the resource they write, in plan order:
-// member changes by team, team creates by team, everything else by user.
-func (r *runner) units(lo, hi int) [][]int {
-	var order []string
-	byKey := map[string][]int{}
-	for i := lo; i < hi; i++ {
-		c := r.changes[i]
-		var k string
-		switch c.Action {
-		case plan.AddMember, plan.RemoveMember, plan.CreateTeam:
-			k = "t:" + model.Key(c.Team)
-		default:
-			k = "u:" + model.Key(c.User)
-		}
-		if _, ok := byKey[k]; !ok {
-			order = append(order, k)
-		}
-		byKey[k] = append(byKey[k], i)
-	}
-	out := make([][]int, len(order))
-	for j, k := range order {
-		out[j] = byKey[k]
-	}
-	return out
-}
-
-// skipRange records changes[lo:hi] as skipped for reason.
-func (r *runner) skipRange(lo, hi int, reason string) {
-	for i := lo; i < hi; i++ {
-		r.skip(i, reason)
+	default:
+		return false
 	}
 }
 
-// skip records changes[i] as skipped (nothing sent).
-func (r *runner) skip(i int, reason string) {
-	res := &r.results[i]
-	res.Status, res.Reason = StatusSkipped, reason
-	r.noteNotDone(r.changes[i], StatusSkipped)
-	r.prog.done()
+// phaseLevel is the level of the per-phase log lines: debug when a
+// progress line on a terminal shows the phases already.
+func (r *runner) phaseLevel() zapcore.Level {
+	if r.opts.Terminal && r.opts.Progress != nil {
+		return zapcore.DebugLevel
+	}
+	return zapcore.InfoLevel
 }

@@ -98,7 +98,7 @@ func TestRunCreatedIDsFeedDependents(t *testing.T) {
 	w := &fakeWriter{}
 	rep := run(t, p, w, Options{Concurrency: 1})
 	want := []call{
-		{Method: "CreateUser", User: "New@X.com", Arg: "New|e1"},
+		{Method: "CreateUser", User: "New@X.com", Email: "New@X.com", Arg: "New|e1"},
 		{Method: "CreateTeam", Team: "Research"},
 		{Method: "AddMembers", ID: "t-research", IDs: []string{"u-new@x.com", "uold"}},
 		{Method: "AddMembers", ID: "tlive", IDs: []string{"u-new@x.com"}},
@@ -120,7 +120,7 @@ func TestRunCreatedIDsFeedDependents(t *testing.T) {
 	}
 }
 
-func TestRunFailedCreateFailsDependentsAndSkipsDestructive(t *testing.T) {
+func TestRunFailedCreateFailsDependentsOnly(t *testing.T) {
 	p := planOf(
 		ch(plan.CreateUser, "a@x.com", "", "", ""),
 		ch(plan.CreateUser, "ok@x.com", "", "", ""),
@@ -138,7 +138,7 @@ func TestRunFailedCreateFailsDependentsAndSkipsDestructive(t *testing.T) {
 		return nil
 	}}
 	rep := run(t, p, w, Options{})
-	if d := cmp.Diff([]string{"CreateUser", "CreateUser", "AddMembers"}, sortedMethods(w)); d != "" {
+	if d := cmp.Diff([]string{"CreateUser", "CreateUser", "SetActive", "AddMembers", "RemoveMember"}, sortedMethods(w)); d != "" {
 		t.Fatalf("methods called (-want +got):\n%s", d)
 	}
 	for _, c := range w.recorded() {
@@ -148,21 +148,28 @@ func TestRunFailedCreateFailsDependentsAndSkipsDestructive(t *testing.T) {
 	}
 	res := byKey(rep)
 	checks := []struct {
-		key, status, text string
+		key    string
+		status Status
+		text   string
+		cause  int // index of CausedBy, -1 for none
 	}{
-		{"create_user a@x.com@", StatusFailed, "Seat limit reached"},
-		{"create_user ok@x.com@", StatusOK, ""},
-		{"add_member a@x.com@ml", StatusFailed, "depends on failed create_user a@x.com"},
-		{"add_member b@x.com@ml", StatusOK, ""},
-		{"set_org_role a@x.com@", StatusFailed, "depends on failed create_user a@x.com"},
-		{"set_team_role a@x.com@ml", StatusFailed, "depends on failed create_user a@x.com"},
-		{"remove_member c@x.com@ml", StatusSkipped, "4 earlier operation(s) failed"},
-		{"deactivate_user d@x.com@", StatusSkipped, "4 earlier operation(s) failed"},
+		{"create_user a@x.com@", StatusFailed, "Seat limit reached", -1},
+		{"create_user ok@x.com@", StatusOK, "", -1},
+		{"add_member a@x.com@ml", StatusFailed, "depends on failed create_user a@x.com", 0},
+		{"add_member b@x.com@ml", StatusOK, "", -1},
+		{"set_org_role a@x.com@", StatusFailed, "depends on failed create_user a@x.com", 0},
+		{"set_team_role a@x.com@ml", StatusFailed, "depends on failed create_user a@x.com", 0},
+		// Destructive changes on other users go ahead.
+		{"remove_member c@x.com@ml", StatusOK, "", -1},
+		{"deactivate_user d@x.com@", StatusOK, "", -1},
 	}
 	for _, c := range checks {
 		r := res[c.key]
 		if r.Status != c.status || !strings.Contains(r.Error+r.Reason, c.text) {
 			t.Errorf("%s = %+v; want %s containing %q", c.key, r, c.status, c.text)
+		}
+		if got := causedBy(r); got != c.cause {
+			t.Errorf("%s: caused_by = %d, want %d", c.key, got, c.cause)
 		}
 		if r.Status != StatusOK && c.key != "create_user a@x.com@" && r.Requests != 0 {
 			t.Errorf("%s: requests = %d, want 0 (not sent)", c.key, r.Requests)
@@ -171,8 +178,8 @@ func TestRunFailedCreateFailsDependentsAndSkipsDestructive(t *testing.T) {
 	if r := res["create_user a@x.com@"]; r.HTTPStatus != 403 || r.Detail != "Seat limit reached" {
 		t.Errorf("failed create: http %d detail %q", r.HTTPStatus, r.Detail)
 	}
-	if rep.OK != 2 || rep.Failed != 4 || rep.Skipped != 2 {
-		t.Fatalf("ok/failed/skipped = %d/%d/%d, want 2/4/2", rep.OK, rep.Failed, rep.Skipped)
+	if rep.OK != 4 || rep.Failed != 4 || rep.Skipped != 0 {
+		t.Fatalf("ok/failed/skipped = %d/%d/%d, want 4/4/0", rep.OK, rep.Failed, rep.Skipped)
 	}
 }
 
@@ -254,8 +261,8 @@ func TestRunIndependentFailuresContinue(t *testing.T) {
 	if got := w.count("UpdateUser"); got != 2 {
 		t.Fatalf("UpdateUser calls = %d, want 2", got)
 	}
-	if got := w.count("RemoveMember"); got != 0 {
-		t.Fatalf("RemoveMember calls = %d, want 0 after failures", got)
+	if got := w.count("RemoveMember"); got != 2 {
+		t.Fatalf("RemoveMember calls = %d, want 2 (failures on other users)", got)
 	}
 	res := byKey(rep)
 	if r := res["create_user u2@x.com@"]; r.HTTPStatus != 500 || r.Detail != "internal" || r.Error != "scim: PATCH /Groups: 500 Internal Server Error: internal" {
@@ -264,8 +271,8 @@ func TestRunIndependentFailuresContinue(t *testing.T) {
 	if r := res["update_user v@x.com@"]; r.HTTPStatus != 0 || r.Error != "connection reset" || r.Requests != 1 {
 		t.Fatalf("failed update = %+v", r)
 	}
-	if rep.OK != 5 || rep.Failed != 2 || rep.Skipped != 2 {
-		t.Fatalf("ok/failed/skipped = %d/%d/%d, want 5/2/2", rep.OK, rep.Failed, rep.Skipped)
+	if rep.OK != 7 || rep.Failed != 2 || rep.Skipped != 0 {
+		t.Fatalf("ok/failed/skipped = %d/%d/%d, want 7/2/0", rep.OK, rep.Failed, rep.Skipped)
 	}
 }
 
@@ -307,6 +314,14 @@ func TestRunEmptyPlan(t *testing.T) {
 	if len(rep.Results) != 0 || rep.OK+rep.Failed+rep.Skipped+rep.Requests != 0 {
 		t.Fatalf("report = %+v", rep)
 	}
+}
+
+// causedBy returns r.CausedBy, or -1 when nil.
+func causedBy(r Result) int {
+	if r.CausedBy == nil {
+		return -1
+	}
+	return *r.CausedBy
 }
 
 // sortedMethods returns the method names in phase order but sorted within

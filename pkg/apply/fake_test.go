@@ -17,6 +17,7 @@ type call struct {
 	ID     string   // user id (user methods, RemoveMember) or team id (AddMembers)
 	Team   string   // team id (RemoveMember) or team name (CreateTeam, SetTeamRole)
 	User   string   // userName (CreateUser, UpdateUser)
+	Email  string   // email (CreateUser, UpdateUser)
 	IDs    []string // AddMembers
 	Arg    string   // role, or "true"/"false" for SetActive
 }
@@ -24,12 +25,12 @@ type call struct {
 // fakeWriter is an in-memory Writer that records every call. Created ids
 // are "u-"+lower(userName) and "t-"+lower(name). fail, when set, may return
 // an error for a call (consulted after hook); hook, when set, runs first
-// (to block, or to cancel a context).
+// (to block, or to cancel a context) and its error, if any, is the call's.
 type fakeWriter struct {
 	mu    sync.Mutex
 	calls []call
 	fail  func(c call) error
-	hook  func(ctx context.Context, c call)
+	hook  func(ctx context.Context, c call) error
 }
 
 func (f *fakeWriter) do(ctx context.Context, c call) error {
@@ -38,7 +39,9 @@ func (f *fakeWriter) do(ctx context.Context, c call) error {
 	f.calls = append(f.calls, c)
 	f.mu.Unlock()
 	if f.hook != nil {
-		f.hook(ctx, c)
+		if err := f.hook(ctx, c); err != nil {
+			return err
+		}
 	}
 	if f.fail != nil {
 		return f.fail(c)
@@ -47,7 +50,7 @@ func (f *fakeWriter) do(ctx context.Context, c call) error {
 }
 
 func (f *fakeWriter) CreateUser(ctx context.Context, u model.User) (string, error) {
-	if err := f.do(ctx, call{Method: "CreateUser", User: u.UserName, Arg: u.DisplayName + "|" + u.ExternalID}); err != nil {
+	if err := f.do(ctx, call{Method: "CreateUser", User: u.UserName, Email: u.Email, Arg: u.DisplayName + "|" + u.ExternalID}); err != nil {
 		return "", err
 	}
 	return "u-" + model.Key(u.UserName), nil
@@ -61,7 +64,7 @@ func (f *fakeWriter) CreateTeam(ctx context.Context, name string) (string, error
 }
 
 func (f *fakeWriter) UpdateUser(ctx context.Context, id string, u model.User) error {
-	return f.do(ctx, call{Method: "UpdateUser", ID: id, User: u.UserName, Arg: u.DisplayName + "|" + u.ExternalID})
+	return f.do(ctx, call{Method: "UpdateUser", ID: id, User: u.UserName, Email: u.Email, Arg: u.DisplayName + "|" + u.ExternalID})
 }
 
 func (f *fakeWriter) SetActive(ctx context.Context, id string, active bool) error {
@@ -124,6 +127,16 @@ func (e *httpError) HTTPStatus() int    { return e.status }
 func (e *httpError) SCIMDetail() string { return e.detail }
 
 var _ StatusError = (*httpError)(nil)
+
+// unknownError is a Writer error that knows the request may have reached
+// the server, like *scim.Error after a lost response.
+type unknownError struct{ unknown bool }
+
+func (e *unknownError) Error() string {
+	return "POST /Users: connection reset after the request was sent"
+}
+func (e *unknownError) OutcomeUnknown() bool { return e.unknown }
+
 var _ Writer = (*fakeWriter)(nil)
 
 // wrapped wraps err the way a caller adding context would.

@@ -5,17 +5,33 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 
 	"github.com/wbsync/wbsync/pkg/plan"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
+
+// Status is the outcome of one operation.
+type Status string
 
 // Statuses of a Result.
 const (
-	StatusOK      = "ok"
-	StatusFailed  = "failed"
-	StatusSkipped = "skipped"
+	// StatusOK: the operation was done.
+	StatusOK Status = "ok"
+	// StatusFailed: the operation was refused, or not sent because
+	// something it needs was not done (then Requests is 0).
+	StatusFailed Status = "failed"
+	// StatusSkipped: the operation was not sent, on purpose (Reason says
+	// why): apply was interrupted, or it is a destructive operation on a
+	// user an earlier operation failed on.
+	StatusSkipped Status = "skipped"
+	// StatusUnknown: the request may have reached the server (it was cut
+	// short, or the server's answer was lost); the next plan shows whether
+	// it did.
+	StatusUnknown Status = "unknown"
 )
+
+// unknownNote is what the text report says of every unknown outcome.
+const unknownNote = "the request may have reached the server; the next plan shows whether it did"
 
 // Result is the outcome of one change of the plan.
 type Result struct {
@@ -26,16 +42,23 @@ type Result struct {
 	// (empty when unknown, such as after a failed create).
 	UserID string `json:"user_id,omitempty"`
 	TeamID string `json:"team_id,omitempty"`
-	// Status is StatusOK, StatusFailed or StatusSkipped.
-	Status string `json:"status"`
+	// Status is the outcome.
+	Status Status `json:"status"`
 	// HTTPStatus and Detail come from the last failed request's StatusError.
 	HTTPStatus int    `json:"http_status,omitempty"`
 	Detail     string `json:"detail,omitempty"`
-	// Error says why the operation failed (a failed operation whose
-	// Requests is 0 was not sent: something it depends on was not done).
+	// Error says why the operation failed or why its outcome is unknown (a
+	// failed operation whose Requests is 0 was not sent: something it
+	// depends on was not done).
 	Error string `json:"error,omitempty"`
-	// Reason says why the operation was skipped.
+	// Reason says why the operation was skipped; on other outcomes it is
+	// the change's own reason when that is plan.ReasonUnverified.
 	Reason string `json:"reason,omitempty"`
+	// CausedBy is the index in Report.Results of the operation whose
+	// failure kept this one from being done: the failed create or add a
+	// dependent needed, or the failed operation on the same user that made
+	// a destructive operation skip. Nil when nothing did.
+	CausedBy *int `json:"caused_by,omitempty"`
 	// DurationMS is the time spent in the requests that carried it.
 	DurationMS int64 `json:"duration_ms"`
 	// Requests is how many write requests carried this change (an add
@@ -46,31 +69,102 @@ type Result struct {
 // Report is the outcome of a Run: one Result per change, in apply order.
 type Report struct {
 	Results []Result `json:"operations"`
-	OK      int      `json:"ok"`
-	Failed  int      `json:"failed"`
-	Skipped int      `json:"skipped"`
+	// OK, Failed, Skipped and Unknown count the Results by Status.
+	OK      int `json:"ok"`
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped"`
+	Unknown int `json:"unknown"`
+	// Interrupted is true when the run's context ended before the run did
+	// (a signal): what had not started is skipped.
+	Interrupted bool `json:"interrupted"`
 	// Requests is the number of write requests made (each Writer call
 	// once; the Writer's own retries are not counted).
 	Requests int `json:"requests"`
 	// DurationMS is the wall time of the whole run.
 	DurationMS int64 `json:"duration_ms"`
+	// Verification is what a fresh read and plan found after the run; nil
+	// when none was made. The caller sets it (see Verify).
+	Verification *Verification `json:"verification,omitempty"`
 }
 
-// WriteText writes a line per failed or skipped operation and a last line
-// "Apply: N ok, N failed, N skipped.".
+// Verification is the plan computed from a fresh read after the run: what
+// still differs from the manifest.
+type Verification struct {
+	// Remaining is len(Changes) (WriteJSON writes it so).
+	Remaining int `json:"remaining"`
+	// Changes are the changes still planned ([] when none, never null).
+	Changes []plan.Change `json:"changes"`
+}
+
+// Verify returns the verification of a plan computed after the run. Its
+// unverified role assertions are left out: they are sent on every apply
+// and are no sign that the run missed anything.
+func Verify(after plan.Plan) *Verification {
+	v := &Verification{Changes: []plan.Change{}}
+	for _, c := range after.Changes {
+		if !c.Unverified() {
+			v.Changes = append(v.Changes, c)
+		}
+	}
+	v.Remaining = len(v.Changes)
+	return v
+}
+
+// count adds up the results' statuses into r's counters.
+func (r *Report) count() {
+	r.OK, r.Failed, r.Skipped, r.Unknown = 0, 0, 0, 0
+	for _, res := range r.Results {
+		switch res.Status {
+		case StatusOK:
+			r.OK++
+		case StatusFailed:
+			r.Failed++
+		case StatusSkipped:
+			r.Skipped++
+		case StatusUnknown:
+			r.Unknown++
+		}
+	}
+}
+
+// WriteText writes a line per failed, skipped or unknown operation, the
+// verification (when made), and a last line "Apply: N ok, N failed, N
+// skipped." (", N unknown" added before the period when there are any).
+// Names, errors and reasons are shown with control characters escaped.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	for _, res := range r.Results {
 		switch res.Status {
 		case StatusFailed:
-			fmt.Fprintf(&b, "failed:  %s %s: %s\n", res.Action, res.target(), res.Error)
+			fmt.Fprintf(&b, "failed:  %s %s%s: %s\n", res.Action, sanitize.Controls(res.target()), res.unverifiedMark(), sanitize.Controls(res.Error))
 		case StatusSkipped:
-			fmt.Fprintf(&b, "skipped: %s %s: %s\n", res.Action, res.target(), res.Reason)
+			fmt.Fprintf(&b, "skipped: %s %s: %s\n", res.Action, sanitize.Controls(res.target()), sanitize.Controls(res.Reason))
+		case StatusUnknown:
+			fmt.Fprintf(&b, "unknown: %s %s%s: %s; %s\n", res.Action, sanitize.Controls(res.target()), res.unverifiedMark(), sanitize.Controls(res.Error), unknownNote)
 		}
 	}
-	fmt.Fprintf(&b, "Apply: %d ok, %d failed, %d skipped.\n", r.OK, r.Failed, r.Skipped)
+	if v := r.Verification; v != nil {
+		if len(v.Changes) == 0 {
+			b.WriteString("Verified: the organization matches the manifest.\n")
+		} else {
+			fmt.Fprintf(&b, "Verified: %d change(s) remain.\n", len(v.Changes))
+		}
+		for _, c := range v.Changes {
+			fmt.Fprintf(&b, "  ~ %s\n", sanitize.Controls(plan.Describe(c)))
+		}
+	}
+	fmt.Fprintf(&b, "Apply: %s.\n", tally(r.OK, r.Failed, r.Skipped, r.Unknown))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// tally is "N ok, N failed, N skipped", with ", N unknown" when any.
+func tally(ok, failed, skipped, unknown int) string {
+	s := fmt.Sprintf("%d ok, %d failed, %d skipped", ok, failed, skipped)
+	if unknown > 0 {
+		s += fmt.Sprintf(", %d unknown", unknown)
+	}
+	return s
 }
 
 // WriteJSON writes the report as indented JSON ("operations" is [] when
@@ -80,6 +174,13 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	if out.Results == nil {
 		out.Results = []Result{}
 	}
+	if v := out.Verification; v != nil {
+		changes := v.Changes
+		if changes == nil {
+			changes = []plan.Change{}
+		}
+		out.Verification = &Verification{Remaining: len(changes), Changes: changes}
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(out); err != nil {
@@ -88,81 +189,30 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return nil
 }
 
-// target names what the operation acted on, for text output.
+// target names what the operation acted on ("alice@x.com to team ml"), as
+// data: callers that print it escape it.
 func (res Result) target() string {
+	user, team := res.User, res.Team
 	switch res.Action {
 	case plan.CreateTeam:
-		return "team " + res.Team
+		return team
 	case plan.AddMember:
-		return res.User + " to team " + res.Team
+		return user + " to team " + team
 	case plan.RemoveMember:
-		return res.User + " from team " + res.Team
+		return user + " from team " + team
 	case plan.SetTeamRole:
-		return res.User + " in team " + res.Team
+		return user + " in team " + team
 	}
 	if res.Team != "" {
-		return res.User + " (team " + res.Team + ")"
+		return user + " (team " + team + ")"
 	}
-	return res.User
+	return user
 }
 
-// progress writes human progress lines: one when a phase starts, a running
-// count about every tenth of a large phase, and one when it ends.
-type progress struct {
-	w      io.Writer // nil: silent
-	mu     sync.Mutex
-	action plan.Action
-	active bool
-	total  int
-	count  int
-	step   int
-}
-
-// printf writes one line, if there is a writer.
-func (p *progress) printf(format string, args ...any) {
-	if p.w == nil {
-		return
+// unverifiedMark is " (unverified)" for an unverified role assertion.
+func (res Result) unverifiedMark() string {
+	if res.Reason == plan.ReasonUnverified {
+		return " (" + plan.ReasonUnverified + ")"
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, format, args...)
-}
-
-// startPhase begins counting a phase of total operations.
-func (p *progress) startPhase(a plan.Action, total int) {
-	if p.w == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.action, p.active, p.total, p.count = a, true, total, 0
-	p.step = max(10, (total+9)/10)
-	fmt.Fprintf(p.w, "Applying %d %s\n", total, a)
-}
-
-// done counts one finished operation of the current phase.
-func (p *progress) done() {
-	if p.w == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.active {
-		return
-	}
-	p.count++
-	if p.count%p.step == 0 && p.count < p.total {
-		fmt.Fprintf(p.w, "  %s %d/%d\n", p.action, p.count, p.total)
-	}
-}
-
-// endPhase writes the phase's tally.
-func (p *progress) endPhase(a plan.Action, ok, failed, skipped int) {
-	if p.w == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.active = false
-	fmt.Fprintf(p.w, "  %s done: %d ok, %d failed, %d skipped\n", a, ok, failed, skipped)
+	return ""
 }

@@ -11,18 +11,25 @@ import (
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
+func intp(i int) *int { return &i }
+
 func sampleReport() *Report {
 	return &Report{
 		Results: []Result{
 			{Action: plan.CreateUser, User: "a@x.com", UserID: "u1", Status: StatusOK, DurationMS: 12, Requests: 1},
 			{Action: plan.AddMember, User: "b@x.com", UserID: "u2", Team: "ml", TeamID: "t1", Status: StatusFailed,
 				HTTPStatus: 400, Detail: "no such user", Error: "PATCH /Groups/t1: 400 Bad Request: no such user", DurationMS: 30, Requests: 3},
-			{Action: plan.SetTeamRole, User: "b@x.com", Team: "ml", Status: StatusFailed, Error: "depends on failed add_member b@x.com to team ml"},
-			{Action: plan.RemoveMember, User: "c@x.com", UserID: "u3", Team: "ml", TeamID: "t1", Status: StatusSkipped,
-				Reason: "not run: 2 earlier operation(s) failed"},
-			{Action: plan.DeactivateUser, User: "d@x.com", UserID: "u4", Status: StatusSkipped, Reason: "not run: 2 earlier operation(s) failed"},
+			{Action: plan.SetTeamRole, User: "b@x.com", Team: "ml", Status: StatusFailed, Error: "depends on failed add_member b@x.com to team ml", CausedBy: intp(1)},
+			{Action: plan.SetOrgRole, User: "e@x.com", UserID: "u5", Status: StatusUnknown, Reason: plan.ReasonUnverified,
+				Error: "PATCH /Users/u5: context canceled", Requests: 1},
+			{Action: plan.RemoveMember, User: "b@x.com", UserID: "u2", Team: "cv", TeamID: "t2", Status: StatusSkipped, CausedBy: intp(1),
+				Reason: "not run: add_member b@x.com to team ml failed earlier (HTTP 400: no such user)"},
+			{Action: plan.DeactivateUser, User: "d@x.com", UserID: "u4", Status: StatusSkipped, Reason: "not started: apply was interrupted"},
 		},
-		OK: 1, Failed: 2, Skipped: 2, Requests: 3, DurationMS: 45,
+		OK: 1, Failed: 2, Skipped: 2, Unknown: 1, Interrupted: true, Requests: 5, DurationMS: 45,
+		Verification: &Verification{Remaining: 1, Changes: []plan.Change{
+			{Action: plan.AddMember, User: "b@x.com", UserID: "u2", Team: "ml", TeamID: "t1", Role: "member"},
+		}},
 	}
 }
 
@@ -36,17 +43,26 @@ func TestReportJSON(t *testing.T) {
 		t.Fatalf("report is not JSON: %v\n%s", err, buf.String())
 	}
 	want := map[string]any{
-		"ok": 1.0, "failed": 2.0, "skipped": 2.0, "requests": 3.0, "duration_ms": 45.0,
+		"ok": 1.0, "failed": 2.0, "skipped": 2.0, "unknown": 1.0, "interrupted": true, "requests": 5.0, "duration_ms": 45.0,
 		"operations": []any{
 			map[string]any{"action": "create_user", "user": "a@x.com", "user_id": "u1", "status": "ok", "duration_ms": 12.0, "requests": 1.0},
 			map[string]any{"action": "add_member", "user": "b@x.com", "user_id": "u2", "team": "ml", "team_id": "t1", "status": "failed",
 				"http_status": 400.0, "detail": "no such user", "error": "PATCH /Groups/t1: 400 Bad Request: no such user", "duration_ms": 30.0, "requests": 3.0},
 			map[string]any{"action": "set_team_role", "user": "b@x.com", "team": "ml", "status": "failed",
-				"error": "depends on failed add_member b@x.com to team ml", "duration_ms": 0.0, "requests": 0.0},
-			map[string]any{"action": "remove_member", "user": "c@x.com", "user_id": "u3", "team": "ml", "team_id": "t1", "status": "skipped",
-				"reason": "not run: 2 earlier operation(s) failed", "duration_ms": 0.0, "requests": 0.0},
+				"error": "depends on failed add_member b@x.com to team ml", "caused_by": 1.0, "duration_ms": 0.0, "requests": 0.0},
+			map[string]any{"action": "set_org_role", "user": "e@x.com", "user_id": "u5", "status": "unknown", "reason": "unverified",
+				"error": "PATCH /Users/u5: context canceled", "duration_ms": 0.0, "requests": 1.0},
+			map[string]any{"action": "remove_member", "user": "b@x.com", "user_id": "u2", "team": "cv", "team_id": "t2", "status": "skipped",
+				"reason": "not run: add_member b@x.com to team ml failed earlier (HTTP 400: no such user)", "caused_by": 1.0,
+				"duration_ms": 0.0, "requests": 0.0},
 			map[string]any{"action": "deactivate_user", "user": "d@x.com", "user_id": "u4", "status": "skipped",
-				"reason": "not run: 2 earlier operation(s) failed", "duration_ms": 0.0, "requests": 0.0},
+				"reason": "not started: apply was interrupted", "duration_ms": 0.0, "requests": 0.0},
+		},
+		"verification": map[string]any{
+			"remaining": 1.0,
+			"changes": []any{
+				map[string]any{"action": "add_member", "user": "b@x.com", "user_id": "u2", "team": "ml", "team_id": "t1", "role": "member"},
+			},
 		},
 	}
 	if d := cmp.Diff(want, got); d != "" {
@@ -62,6 +78,19 @@ func TestReportJSONEmpty(t *testing.T) {
 	if !strings.Contains(buf.String(), `"operations": []`) {
 		t.Fatalf("empty report has no empty operations list:\n%s", buf.String())
 	}
+	if strings.Contains(buf.String(), "verification") {
+		t.Fatalf("verification shown although none was made (--no-verify):\n%s", buf.String())
+	}
+	buf.Reset()
+	if err := (&Report{Verification: &Verification{}}).WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"verification": {
+    "remaining": 0,
+    "changes": []
+  }`) {
+		t.Fatalf("clean verification not shown as remaining 0, changes []:\n%s", buf.String())
+	}
 }
 
 func TestReportText(t *testing.T) {
@@ -72,16 +101,57 @@ func TestReportText(t *testing.T) {
 	want := []string{
 		"failed:  add_member b@x.com to team ml: PATCH /Groups/t1: 400 Bad Request: no such user",
 		"failed:  set_team_role b@x.com in team ml: depends on failed add_member b@x.com to team ml",
-		"skipped: remove_member c@x.com from team ml: not run: 2 earlier operation(s) failed",
-		"skipped: deactivate_user d@x.com: not run: 2 earlier operation(s) failed",
-		"Apply: 1 ok, 2 failed, 2 skipped.",
+		"unknown: set_org_role e@x.com (unverified): PATCH /Users/u5: context canceled; the request may have reached the server; the next plan shows whether it did",
+		"skipped: remove_member b@x.com from team cv: not run: add_member b@x.com to team ml failed earlier (HTTP 400: no such user)",
+		"skipped: deactivate_user d@x.com: not started: apply was interrupted",
+		"Verified: 1 change(s) remain.",
+		"  ~ add b@x.com to team ml as member",
+		"Apply: 1 ok, 2 failed, 2 skipped, 1 unknown.",
 	}
 	if d := cmp.Diff(want, lines(buf.String())); d != "" {
 		t.Fatalf("text (-want +got):\n%s", d)
 	}
 }
 
-func TestReportTextAllOK(t *testing.T) {
+func TestReportTextEscapesControls(t *testing.T) {
+	rep := &Report{
+		Results: []Result{
+			{Action: plan.AddMember, User: "evil\x1b[2J@x.com", Team: "m\nl", Status: StatusFailed, Error: "400: bad \x1b]0;title\a"},
+			{Action: plan.RemoveMember, User: "b@x.com", Team: "t\u202e", Status: StatusSkipped, Reason: "not run: x\ry"},
+			{Action: plan.CreateUser, User: "c@x.com", Status: StatusUnknown, Error: "reset\x00"},
+		},
+		Failed: 1, Skipped: 1, Unknown: 1,
+		Verification: &Verification{Changes: []plan.Change{{Action: plan.CreateTeam, Team: "new\x1b[31mteam"}}},
+	}
+	var buf bytes.Buffer
+	if err := rep.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	want := "" +
+		`failed:  add_member evil\x1b[2J@x.com to team m\nl: 400: bad \x1b]0;title\x07` + "\n" +
+		`skipped: remove_member b@x.com from team t\u202e: not run: x\ry` + "\n" +
+		`unknown: create_user c@x.com: reset\x00; the request may have reached the server; the next plan shows whether it did` + "\n" +
+		"Verified: 1 change(s) remain.\n" +
+		`  ~ create team new\x1b[31mteam` + "\n" +
+		"Apply: 0 ok, 1 failed, 1 skipped, 1 unknown.\n"
+	if d := cmp.Diff(want, buf.String()); d != "" {
+		t.Fatalf("text (-want +got):\n%s", d)
+	}
+}
+
+func TestReportTextAllOKVerified(t *testing.T) {
+	var buf bytes.Buffer
+	rep := &Report{Results: []Result{{Action: plan.CreateTeam, Team: "ml", Status: StatusOK}}, OK: 1, Verification: Verify(plan.Plan{})}
+	if err := rep.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	want := "Verified: the organization matches the manifest.\nApply: 1 ok, 0 failed, 0 skipped.\n"
+	if buf.String() != want {
+		t.Fatalf("text = %q, want %q", buf.String(), want)
+	}
+}
+
+func TestReportTextWithoutVerification(t *testing.T) {
 	var buf bytes.Buffer
 	rep := &Report{Results: []Result{{Action: plan.CreateTeam, Team: "ml", Status: StatusOK}}, OK: 1}
 	if err := rep.WriteText(&buf); err != nil {
@@ -92,26 +162,42 @@ func TestReportTextAllOK(t *testing.T) {
 	}
 }
 
+func TestVerifyLeavesOutUnverified(t *testing.T) {
+	drift := plan.Change{Action: plan.RemoveMember, User: "a@x.com", UserID: "ua", Team: "ml", TeamID: "tml"}
+	v := Verify(plan.Plan{Changes: []plan.Change{
+		{Action: plan.SetOrgRole, User: "b@x.com", UserID: "ub", Role: "admin", Reason: plan.ReasonUnverified},
+		drift,
+	}})
+	if d := cmp.Diff(&Verification{Remaining: 1, Changes: []plan.Change{drift}}, v); d != "" {
+		t.Fatalf("Verify (-want +got):\n%s", d)
+	}
+}
+
 func TestRunReportMatchesText(t *testing.T) {
-	// A run's own report renders the failed create and its skipped removal.
+	// A run's own report renders the failed add and the removal it kept.
 	w := &fakeWriter{fail: func(c call) error {
-		if c.Method == "CreateTeam" {
-			return &httpError{409, "exists"}
+		if c.Method == "AddMembers" {
+			return &httpError{400, "bad member"}
 		}
 		return nil
 	}}
 	rep := run(t, planOf(
-		ch(plan.CreateTeam, "", "", "ml", ""),
+		ch(plan.AddMember, "c@x.com", "uc", "ml", "tml"),
 		ch(plan.RemoveMember, "c@x.com", "uc", "cv", "tcv"),
 	), w, Options{})
+	rep.Verification = Verify(planOf(ch(plan.AddMember, "c@x.com", "uc", "ml", "tml")))
 	var buf bytes.Buffer
 	if err := rep.WriteText(&buf); err != nil {
 		t.Fatal(err)
 	}
-	got := lines(buf.String())
-	if len(got) != 3 || !strings.HasPrefix(got[0], "failed:  create_team team ml: PATCH /Groups: 409 Conflict: exists") ||
-		!strings.HasPrefix(got[1], "skipped: remove_member c@x.com from team cv: not run: 1 earlier operation(s) failed") ||
-		got[2] != "Apply: 0 ok, 1 failed, 1 skipped." {
-		t.Fatalf("text:\n%s", buf.String())
+	want := []string{
+		"failed:  add_member c@x.com to team ml: PATCH /Groups: 400 Bad Request: bad member",
+		"skipped: remove_member c@x.com from team cv: not run: add_member c@x.com to team ml failed earlier (HTTP 400: bad member)",
+		"Verified: 1 change(s) remain.",
+		"  ~ add c@x.com to team ml as member",
+		"Apply: 0 ok, 1 failed, 1 skipped.",
+	}
+	if d := cmp.Diff(want, lines(buf.String())); d != "" {
+		t.Fatalf("text (-want +got):\n%s", d)
 	}
 }

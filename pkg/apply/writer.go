@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"errors"
 
 	"github.com/wbsync/wbsync/pkg/model"
 )
@@ -9,14 +10,26 @@ import (
 // Writer is what apply needs of a SCIM server. *scim.Client satisfies it;
 // apply never imports scim. Every method is one logical operation; the
 // implementation retries what is safe to retry and adopts what already exists.
+//
+// The context of every call is not cancelled when the run is interrupted:
+// a call in flight may finish, until the drain timeout (Options.DrainTimeout)
+// cancels it. When a call fails in a way that leaves its outcome unknown
+// (the request may have reached the server), the error should implement
+// interface{ OutcomeUnknown() bool } and return true; apply then reports the
+// operation as StatusUnknown rather than StatusFailed. A context error with
+// no such method is taken as unknown too.
 type Writer interface {
-	// CreateUser creates the user (userName and primary email u.UserName,
-	// displayName, externalId) and returns its id. A 409 adopts the existing
-	// user and returns its id.
+	// CreateUser creates an active user and returns its id: userName
+	// u.UserName (the manifest's username, else its email), primary email
+	// u.Email, and u.DisplayName and u.ExternalID when not empty. A 409
+	// adopts the existing user and returns its id.
 	CreateUser(ctx context.Context, u model.User) (id string, err error)
 	// CreateTeam creates an empty team and returns its id.
 	CreateTeam(ctx context.Context, name string) (id string, err error)
-	// UpdateUser replaces the non-empty displayName and externalId of u.
+	// UpdateUser changes only the fields of u that are not empty: the
+	// primary email (u.Email, set when the plan changes it), the
+	// displayName and the externalId. u.UserName is empty: the handle is
+	// never changed.
 	UpdateUser(ctx context.Context, id string, u model.User) error
 	// SetActive deactivates (false) or reactivates (true) the user.
 	SetActive(ctx context.Context, id string, active bool) error
@@ -37,4 +50,19 @@ type StatusError interface {
 	error
 	HTTPStatus() int
 	SCIMDetail() string
+}
+
+// outcomeUnknowner is implemented by Writer errors that know whether the
+// request may have reached the server (see Writer).
+type outcomeUnknowner interface{ OutcomeUnknown() bool }
+
+// outcomeUnknown reports whether a Writer error leaves the operation's
+// outcome unknown: the error says so, or (saying nothing) it is a context
+// error, which may have cut a request short after it was sent.
+func outcomeUnknown(err error) bool {
+	var u outcomeUnknowner
+	if errors.As(err, &u) {
+		return u.OutcomeUnknown()
+	}
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }

@@ -1,0 +1,187 @@
+package apply
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
+	"github.com/wbsync/wbsync/pkg/sanitize"
+)
+
+// deps is what later operations of a run need to know about earlier ones:
+// the ids created, the creates and adds that were not done, and the users
+// an operation failed on. It is safe for concurrent use.
+type deps struct {
+	mu sync.Mutex
+	// ids maps "user:"/"team:" + model.Key(name) to the id created in this
+	// run.
+	ids map[string]string
+	// notDone maps "user:"/"team:" + key of a create, and "add:" + team key
+	// + "\x00" + user key of an add, to the index of that operation when
+	// it was not done.
+	notDone map[string]int
+	// blocked maps a user ("name:" + model.Key(User), "id:" + SCIM id) to
+	// the lowest index of an operation on that user that failed or ended
+	// unknown.
+	blocked map[string]int
+}
+
+func newDeps() deps {
+	return deps{ids: map[string]string{}, notDone: map[string]int{}, blocked: map[string]int{}}
+}
+
+// errDependency is a failure recorded without sending anything because
+// something the change needs was not done: results[cause].
+type errDependency struct {
+	msg   string
+	cause int
+}
+
+func (e errDependency) Error() string { return e.msg }
+
+// createKey is the deps key of the create of the user or team (kind) name.
+func createKey(kind, name string) string { return kind + ":" + model.Key(name) }
+
+// addKey is the deps key of the add of c's user to c's team.
+func addKey(c plan.Change) string { return "add:" + model.Key(c.Team) + "\x00" + model.Key(c.User) }
+
+// created records the id of a user or team created in this run.
+func (d *deps) created(kind, name, id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.ids[createKey(kind, name)] = id
+}
+
+// userID returns the SCIM id of the change's user: the live id, or the id
+// of the user created in this run.
+func (r *runner) userID(c plan.Change) (string, error) {
+	return r.resolveID(c.UserID, "user", c.User)
+}
+
+// teamID returns the SCIM id of the change's team, live or created now.
+func (r *runner) teamID(c plan.Change) (string, error) {
+	return r.resolveID(c.TeamID, "team", c.Team)
+}
+
+// resolveID returns live when the plan gives it, else the id created in this
+// run for name, else a dependency error saying why there is none.
+func (r *runner) resolveID(live, kind, name string) (string, error) {
+	if live != "" {
+		return live, nil
+	}
+	k := createKey(kind, name)
+	r.deps.mu.Lock()
+	id, ok := r.deps.ids[k]
+	cause, notDone := r.deps.notDone[k]
+	r.deps.mu.Unlock()
+	switch {
+	case ok:
+		return id, nil
+	case notDone:
+		return "", r.dependsOn(cause)
+	}
+	return "", errDependency{fmt.Sprintf("no id for %s %s: the plan gives none and no create_%s for it ran", kind, name, kind), -1}
+}
+
+// addNotDone returns the dependency error of a set_team_role whose add of
+// the user to the team was not done, or nil.
+func (r *runner) addNotDone(c plan.Change) error {
+	r.deps.mu.Lock()
+	cause, notDone := r.deps.notDone[addKey(c)]
+	r.deps.mu.Unlock()
+	if notDone {
+		return r.dependsOn(cause)
+	}
+	return nil
+}
+
+// dependsOn is the dependency error for a change that needs results[cause],
+// which was not done. results[cause] is final: it belongs to an earlier
+// phase.
+func (r *runner) dependsOn(cause int) error {
+	res := r.results[cause]
+	var msg string
+	switch res.Status {
+	case StatusFailed:
+		msg = fmt.Sprintf("depends on failed %s %s", res.Action, res.target())
+	case StatusUnknown:
+		msg = fmt.Sprintf("depends on %s %s, whose outcome is unknown", res.Action, res.target())
+	default:
+		msg = fmt.Sprintf("depends on %s %s, which was %s", res.Action, res.target(), res.Status)
+	}
+	return errDependency{msg, cause}
+}
+
+// noteOutcome records what later operations need to know of results[i],
+// once final: a create or add not done, a user an operation failed on.
+func (r *runner) noteOutcome(i int) {
+	c, res := r.changes[i], r.results[i]
+	if res.Status == StatusOK {
+		return
+	}
+	d := &r.deps
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	switch c.Action {
+	case plan.CreateUser:
+		d.notDone[createKey("user", c.User)] = i
+	case plan.CreateTeam:
+		d.notDone[createKey("team", c.Team)] = i
+	case plan.AddMember:
+		d.notDone[addKey(c)] = i
+	}
+	if c.User == "" || (res.Status != StatusFailed && res.Status != StatusUnknown) {
+		return
+	}
+	for _, k := range userKeys(c.User, c.UserID, res.UserID) {
+		if j, ok := d.blocked[k]; !ok || i < j {
+			d.blocked[k] = i
+		}
+	}
+}
+
+// blocker returns the index of the earliest operation before index lo (an
+// earlier phase) that failed or ended unknown on c's user.
+func (d *deps) blocker(c plan.Change, lo int) (int, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	best, found := 0, false
+	for _, k := range userKeys(c.User, c.UserID) {
+		if j, ok := d.blocked[k]; ok && j < lo && (!found || j < best) {
+			best, found = j, true
+		}
+	}
+	return best, found
+}
+
+// userKeys are the keys a user is known by: its name (plan.Change.User) and
+// the SCIM ids the plan or a result gives it.
+func userKeys(name string, ids ...string) []string {
+	keys := []string{"name:" + model.Key(name)}
+	for _, id := range ids {
+		if id != "" {
+			keys = append(keys, "id:"+id)
+		}
+	}
+	return keys
+}
+
+// blockedReason is the Reason of a destructive operation skipped because
+// cause failed or ended unknown: "not run: add_member alice@x.com to team ml
+// failed earlier (HTTP 400: ...)".
+func blockedReason(cause Result) string {
+	outcome := "failed"
+	if cause.Status == StatusUnknown {
+		outcome = "ended with an unknown outcome"
+	}
+	why := cause.Error
+	if cause.HTTPStatus != 0 {
+		detail := cause.Detail
+		if detail == "" {
+			detail = cause.Error
+		}
+		why = fmt.Sprintf("HTTP %d: %s", cause.HTTPStatus, detail)
+	}
+	return fmt.Sprintf("not run: %s %s %s earlier (%s)", cause.Action, cause.target(), outcome, sanitize.Truncate(why, 200))
+}

@@ -1,0 +1,188 @@
+package apply
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/wbsync/wbsync/pkg/plan"
+)
+
+// want is one expected result: its status, and its Error or Reason and
+// CausedBy when they matter.
+type want struct {
+	status Status
+	text   string // Error or Reason, exactly; "" = not checked
+	cause  int    // -1: no CausedBy
+}
+
+// check compares the results by "action user@team" key.
+func check(t *testing.T, rep *Report, wants map[string]want) {
+	t.Helper()
+	res := byKey(rep)
+	for key, w := range wants {
+		r, ok := res[key]
+		if !ok {
+			t.Errorf("no result %s", key)
+			continue
+		}
+		if r.Status != w.status {
+			t.Errorf("%s: status %s, want %s (%+v)", key, r.Status, w.status, r)
+		}
+		if w.text != "" && r.Error+r.Reason != w.text {
+			t.Errorf("%s: text\n  %q\nwant\n  %q", key, r.Error+r.Reason, w.text)
+		}
+		if got := causedBy(r); got != w.cause {
+			t.Errorf("%s: caused_by %d, want %d", key, got, w.cause)
+		}
+	}
+}
+
+func TestRunPersistentFailureSkipsOnlyThatUsersDestructive(t *testing.T) {
+	// alice moves from team old to the new team ml, and her add fails
+	// (400, every time). Her removal from old and her deactivation wait;
+	// carol's removal and dave's deactivation, unrelated, go ahead.
+	p := planOf(
+		ch(plan.CreateTeam, "", "", "ml", ""),                     // 0
+		ch(plan.AddMember, "alice@x.com", "ua", "ml", ""),         // 1
+		ch(plan.AddMember, "bob@x.com", "ub", "cv", "tcv"),        // 2
+		ch(plan.RemoveMember, "alice@x.com", "ua", "old", "told"), // 3
+		ch(plan.RemoveMember, "carol@x.com", "uc", "old", "told"), // 4
+		ch(plan.DeactivateUser, "dave@x.com", "ud", "", ""),       // 5
+		ch(plan.DeactivateUser, "alice@x.com", "ua", "", ""),      // 6
+	)
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "AddMembers" && has(c.IDs, "ua") {
+			return wrapped(&httpError{400, "user ua cannot join"})
+		}
+		return nil
+	}}
+	rep := run(t, p, w, Options{})
+	reason := "not run: add_member alice@x.com to team ml failed earlier (HTTP 400: user ua cannot join)"
+	check(t, rep, map[string]want{
+		"create_team @ml":               {StatusOK, "", -1},
+		"add_member alice@x.com@ml":     {StatusFailed, "scim: PATCH /Groups: 400 Bad Request: user ua cannot join", -1},
+		"add_member bob@x.com@cv":       {StatusOK, "", -1},
+		"remove_member alice@x.com@old": {StatusSkipped, reason, 1},
+		"remove_member carol@x.com@old": {StatusOK, "", -1},
+		"deactivate_user dave@x.com@":   {StatusOK, "", -1},
+		"deactivate_user alice@x.com@":  {StatusSkipped, reason, 1},
+	})
+	var destructive []call
+	for _, c := range w.recorded() {
+		if c.Method == "RemoveMember" || c.Method == "SetActive" {
+			destructive = append(destructive, c)
+		}
+	}
+	wantCalls := []call{
+		{Method: "RemoveMember", ID: "uc", Team: "told"},
+		{Method: "SetActive", ID: "ud", Arg: "false"},
+	}
+	if d := cmp.Diff(wantCalls, destructive); d != "" {
+		t.Fatalf("destructive calls (-want +got):\n%s", d)
+	}
+	if rep.OK != 5-1 || rep.Failed != 1 || rep.Skipped != 2 {
+		t.Fatalf("ok/failed/skipped = %d/%d/%d, want 4/1/2", rep.OK, rep.Failed, rep.Skipped)
+	}
+}
+
+func TestRunAddFailedByTeamCreateBlocksRemoval(t *testing.T) {
+	p := planOf(
+		ch(plan.CreateTeam, "", "", "ml", ""),                     // 0
+		ch(plan.AddMember, "alice@x.com", "ua", "ml", ""),         // 1
+		ch(plan.RemoveMember, "alice@x.com", "ua", "old", "told"), // 2
+	)
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "CreateTeam" {
+			return &httpError{409, "name taken"}
+		}
+		return nil
+	}}
+	rep := run(t, p, w, Options{})
+	check(t, rep, map[string]want{
+		"add_member alice@x.com@ml": {StatusFailed, "depends on failed create_team ml", 0},
+		"remove_member alice@x.com@old": {StatusSkipped,
+			"not run: add_member alice@x.com to team ml failed earlier (depends on failed create_team ml)", 1},
+	})
+	if r := rep.Results[1]; r.Requests != 0 {
+		t.Fatalf("add to a team never created: requests = %d, want 0", r.Requests)
+	}
+	if got := w.methods(); !cmp.Equal(got, []string{"CreateTeam"}) {
+		t.Fatalf("calls = %v, want only the create", got)
+	}
+}
+
+func TestRunFailedRemovalSkipsOnlyLaterPhases(t *testing.T) {
+	// alice's removal from ml fails: her removal from cv, in the same phase,
+	// still runs (removals do not wait for each other); her deactivation,
+	// a later phase, is skipped. bob is unaffected.
+	p := planOf(
+		ch(plan.RemoveMember, "alice@x.com", "ua", "ml", "tml"), // 0
+		ch(plan.RemoveMember, "alice@x.com", "ua", "cv", "tcv"), // 1
+		ch(plan.DeactivateUser, "alice@x.com", "ua", "", ""),    // 2
+		ch(plan.DeactivateUser, "bob@x.com", "ub", "", ""),      // 3
+	)
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "RemoveMember" && c.Team == "tml" {
+			return &httpError{500, "boom"}
+		}
+		return nil
+	}}
+	rep := run(t, p, w, Options{Concurrency: 1})
+	check(t, rep, map[string]want{
+		"remove_member alice@x.com@ml": {StatusFailed, "", -1},
+		"remove_member alice@x.com@cv": {StatusOK, "", -1},
+		"deactivate_user alice@x.com@": {StatusSkipped, "not run: remove_member alice@x.com from team ml failed earlier (HTTP 500: boom)", 0},
+		"deactivate_user bob@x.com@":   {StatusOK, "", -1},
+	})
+}
+
+func TestRunUnknownOutcomeBlocksByIDAndEarliestCauseWins(t *testing.T) {
+	// The update (renamed user, same id) ends unknown and the org role
+	// fails later: the deactivation names the update, the earliest. The
+	// org role itself still runs: only destructive changes wait.
+	p := planOf(
+		plan.Change{Action: plan.UpdateUser, User: "alice@new.com", UserID: "ua", Email: "alice@new.com"}, // 0
+		plan.Change{Action: plan.SetOrgRole, User: "alice@new.com", UserID: "ua", Role: "admin"},          // 1
+		ch(plan.DeactivateUser, "alice@old.com", "ua", "", ""),                                            // 2
+	)
+	w := &fakeWriter{fail: func(c call) error {
+		switch c.Method {
+		case "UpdateUser":
+			return wrapped(&unknownError{unknown: true})
+		case "SetOrgRole":
+			return &httpError{403, "forbidden"}
+		}
+		return nil
+	}}
+	rep := run(t, p, w, Options{})
+	check(t, rep, map[string]want{
+		"update_user alice@new.com@":  {StatusUnknown, "scim: POST /Users: connection reset after the request was sent", -1},
+		"set_org_role alice@new.com@": {StatusFailed, "", -1},
+		"deactivate_user alice@old.com@": {StatusSkipped,
+			"not run: update_user alice@new.com ended with an unknown outcome earlier (scim: POST /Users: connection reset after the request was sent)", 0},
+	})
+	if got := w.count("SetActive"); got != 0 {
+		t.Fatalf("SetActive calls = %d, want 0", got)
+	}
+	if rep.Unknown != 1 || rep.Failed != 1 || rep.Skipped != 1 {
+		t.Fatalf("unknown/failed/skipped = %d/%d/%d, want 1/1/1", rep.Unknown, rep.Failed, rep.Skipped)
+	}
+}
+
+func TestRunFailedTeamRoleBlocksRemoval(t *testing.T) {
+	p := planOf(
+		plan.Change{Action: plan.SetTeamRole, User: "alice@x.com", UserID: "ua", Team: "ml", Role: "admin"}, // 0
+		ch(plan.RemoveMember, "alice@x.com", "ua", "cv", "tcv"),                                             // 1
+	)
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "SetTeamRole" {
+			return &httpError{400, "no such role"}
+		}
+		return nil
+	}}
+	rep := run(t, p, w, Options{})
+	check(t, rep, map[string]want{
+		"remove_member alice@x.com@cv": {StatusSkipped, "not run: set_team_role alice@x.com in team ml failed earlier (HTTP 400: no such role)", 0},
+	})
+}

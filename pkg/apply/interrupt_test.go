@@ -1,0 +1,229 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/wbsync/wbsync/pkg/plan"
+)
+
+// errSignal stands for the cause the CLI gives when a signal arrives.
+var errSignal = errors.New("interrupt signal")
+
+// inFlight is a Writer hook that lets the first call in, signals it, and
+// holds it until released; then it runs after(ctx) for the call's error.
+// Later calls pass straight through.
+type inFlight struct {
+	entered chan context.Context
+	release chan struct{}
+	after   func(ctx context.Context) error
+	later   atomic.Bool
+}
+
+func newInFlight(after func(ctx context.Context) error) *inFlight {
+	return &inFlight{entered: make(chan context.Context, 1), release: make(chan struct{}), after: after}
+}
+
+func (f *inFlight) hook(ctx context.Context, _ call) error {
+	if f.later.Swap(true) {
+		return nil
+	}
+	f.entered <- ctx
+	<-f.release
+	if f.after != nil {
+		return f.after(ctx)
+	}
+	return nil
+}
+
+// interruptedPlan is three creates, an add and a deactivation.
+func interruptedPlan() plan.Plan {
+	return planOf(
+		ch(plan.CreateUser, "u0@x.com", "", "", ""),
+		ch(plan.CreateUser, "u1@x.com", "", "", ""),
+		ch(plan.CreateUser, "u2@x.com", "", "", ""),
+		ch(plan.AddMember, "old@x.com", "uold", "ml", "tml"),
+		ch(plan.DeactivateUser, "z@x.com", "uz", "", ""),
+	)
+}
+
+// runInterrupted runs interruptedPlan with Concurrency 1, cancels ctx with
+// errSignal while the first create is in flight, then lets it return.
+// It returns the report, Run's error, and the in-flight call's context error
+// seen after the cancel.
+func runInterrupted(t *testing.T, f *inFlight, opts Options) (*Report, error, error) {
+	t.Helper()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	w := &fakeWriter{hook: f.hook}
+	opts.Concurrency, opts.Logger = 1, zaptest.NewLogger(t)
+	type out struct {
+		rep *Report
+		err error
+	}
+	done := make(chan out, 1)
+	go func() {
+		rep, err := Run(ctx, interruptedPlan(), w, opts)
+		done <- out{rep, err}
+	}()
+	wctx := <-f.entered
+	cancel(errSignal)
+	callErr := wctx.Err()
+	close(f.release)
+	o := <-done
+	if got := w.count("CreateUser"); got != 1 {
+		t.Fatalf("CreateUser calls = %d, want 1: nothing starts after the interrupt", got)
+	}
+	if len(w.recorded()) != 1 {
+		t.Fatalf("calls = %v, want only the create in flight", w.methods())
+	}
+	return o.rep, o.err, callErr
+}
+
+func TestRunInterruptLetsInFlightFinish(t *testing.T) {
+	rep, err, callErr := runInterrupted(t, newInFlight(nil), Options{})
+	if callErr != nil {
+		t.Fatalf("the call in flight saw its context end at the interrupt: %v", callErr)
+	}
+	if !errors.Is(err, errSignal) {
+		t.Fatalf("err = %v, want it to wrap the interrupt's cause", err)
+	}
+	if !rep.Interrupted {
+		t.Fatal("report not marked interrupted")
+	}
+	if r := rep.Results[0]; r.Status != StatusOK || r.UserID != "u-u0@x.com" {
+		t.Fatalf("create in flight = %+v, want ok", r)
+	}
+	for _, r := range rep.Results[1:] {
+		if r.Status != StatusSkipped || r.Reason != "not started: apply was interrupted" || r.Requests != 0 || r.CausedBy != nil {
+			t.Fatalf("result after the interrupt = %+v", r)
+		}
+	}
+	if rep.OK != 1 || rep.Skipped != 4 || rep.Failed != 0 || rep.Unknown != 0 {
+		t.Fatalf("ok/skipped/failed/unknown = %d/%d/%d/%d, want 1/4/0/0", rep.OK, rep.Skipped, rep.Failed, rep.Unknown)
+	}
+	if !strings.Contains(err.Error(), "4 operation(s) not started") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRunInterruptContextErrorIsUnknown(t *testing.T) {
+	// The Writer gives up on the request in flight with a context error
+	// (its own timeout cut it short): the outcome is unknown, not failed.
+	f := newInFlight(func(context.Context) error {
+		return fmt.Errorf("POST /Users: %w", context.DeadlineExceeded)
+	})
+	rep, err, _ := runInterrupted(t, f, Options{})
+	if !errors.Is(err, errSignal) {
+		t.Fatalf("err = %v", err)
+	}
+	if r := rep.Results[0]; r.Status != StatusUnknown || r.Error != "POST /Users: context deadline exceeded" {
+		t.Fatalf("create cut short = %+v, want unknown", r)
+	}
+	if rep.Unknown != 1 || rep.Failed != 0 || rep.Skipped != 4 {
+		t.Fatalf("unknown/failed/skipped = %d/%d/%d, want 1/0/4", rep.Unknown, rep.Failed, rep.Skipped)
+	}
+}
+
+func TestRunDrainTimeoutEndsCallsInFlight(t *testing.T) {
+	// The call in flight waits for its context: only the drain timeout,
+	// which starts at the interrupt, can end it.
+	var cause error
+	f := newInFlight(func(ctx context.Context) error {
+		<-ctx.Done()
+		cause = context.Cause(ctx)
+		return fmt.Errorf("POST /Users: %w", ctx.Err())
+	})
+	rep, err, _ := runInterrupted(t, f, Options{DrainTimeout: time.Nanosecond})
+	if !errors.Is(cause, errDrained) {
+		t.Fatalf("the call's context ended with %v, want the drain timeout", cause)
+	}
+	if !errors.Is(err, errSignal) || !rep.Interrupted {
+		t.Fatalf("err = %v, interrupted = %v", err, rep.Interrupted)
+	}
+	want := "POST /Users: context canceled (apply was interrupted and the drain timeout passed)"
+	if r := rep.Results[0]; r.Status != StatusUnknown || r.Error != want {
+		t.Fatalf("create past the drain timeout = %+v, want unknown with %q", r, want)
+	}
+}
+
+func TestRunOutcomeUnknownError(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want Status
+	}{
+		{"says unknown", &unknownError{unknown: true}, StatusUnknown},
+		{"says unknown, wrapped", wrapped(&unknownError{unknown: true}), StatusUnknown},
+		{"says known", &unknownError{unknown: false}, StatusFailed},
+		{"context error", fmt.Errorf("POST /Users: %w", context.Canceled), StatusUnknown},
+		{"HTTP error", &httpError{500, "boom"}, StatusFailed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := &fakeWriter{fail: func(c call) error {
+				if c.Method == "CreateUser" {
+					return tc.err
+				}
+				return nil
+			}}
+			rep := run(t, planOf(
+				ch(plan.CreateUser, "a@x.com", "", "", ""),
+				ch(plan.AddMember, "a@x.com", "", "ml", "tml"),
+			), w, Options{})
+			if r := rep.Results[0]; r.Status != tc.want || r.Error != tc.err.Error() || r.Requests != 1 {
+				t.Fatalf("create = %+v, want %s", r, tc.want)
+			}
+			// What needs the user fails without being sent, whatever the
+			// create's outcome.
+			add := rep.Results[1]
+			wantErr := "depends on failed create_user a@x.com"
+			if tc.want == StatusUnknown {
+				wantErr = "depends on create_user a@x.com, whose outcome is unknown"
+			}
+			if add.Status != StatusFailed || add.Error != wantErr || causedBy(add) != 0 || add.Requests != 0 {
+				t.Fatalf("add = %+v, want failed: %q", add, wantErr)
+			}
+		})
+	}
+}
+
+func TestRunInterruptBetweenAddChunks(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &fakeWriter{hook: func(_ context.Context, c call) error {
+		cancel() // during the first chunk
+		return nil
+	}}
+	rep, err := Run(ctx, planOf(
+		ch(plan.AddMember, "a@x.com", "ua", "ml", "tml"),
+		ch(plan.AddMember, "b@x.com", "ub", "ml", "tml"),
+		ch(plan.AddMember, "c@x.com", "uc", "ml", "tml"),
+	), w, Options{BatchSize: 1, Logger: zaptest.NewLogger(t)})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	var got []Status
+	for _, r := range rep.Results {
+		got = append(got, r.Status)
+	}
+	if d := cmp.Diff([]Status{StatusOK, StatusSkipped, StatusSkipped}, got); d != "" {
+		t.Fatalf("statuses (-want +got):\n%s", d)
+	}
+}
+
+func TestRunNotInterruptedReturnsNoError(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rep, err := Run(ctx, planOf(ch(plan.CreateTeam, "", "", "ml", "")), &fakeWriter{}, Options{Logger: zaptest.NewLogger(t)})
+	if err != nil || rep.Interrupted {
+		t.Fatalf("Run = %v, interrupted %v", err, rep.Interrupted)
+	}
+}

@@ -1,0 +1,147 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"go.uber.org/zap"
+
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
+)
+
+// runPhase runs changes[lo:hi], which share one action. ctx is the Writer's
+// context (see drainContext).
+func (r *runner) runPhase(ctx context.Context, lo, hi int) {
+	action := r.changes[lo].Action
+	if r.interrupted() {
+		r.bar = nil
+		r.skipInterrupted(indices(lo, hi)...)
+		fmt.Fprintf(r.prog.Writer(), "Skipping %d %s: apply was interrupted\n", hi-lo, action)
+		return
+	}
+	level := r.phaseLevel()
+	r.log.Log(level, "phase start", zap.String("action", string(action)), zap.Int("operations", hi-lo))
+	r.bar = r.prog.Start(string(action), hi-lo)
+
+	todo := indices(lo, hi)
+	if action.Destructive() {
+		todo = r.skipBlocked(lo, hi)
+	}
+	r.runUnits(ctx, action, r.units(todo))
+
+	n := Report{Results: r.results[lo:hi]}
+	n.count()
+	r.bar.Done(tally(n.OK, n.Failed, n.Skipped, n.Unknown))
+	r.log.Log(level, "phase done", zap.String("action", string(action)),
+		zap.Int("ok", n.OK), zap.Int("failed", n.Failed), zap.Int("skipped", n.Skipped), zap.Int("unknown", n.Unknown))
+}
+
+// runUnits runs each unit (see units) in its own goroutine, at most
+// Concurrency at a time, and waits for them all. Once the run is
+// interrupted no further unit starts.
+func (r *runner) runUnits(ctx context.Context, action plan.Action, units [][]int) {
+	sem := make(chan struct{}, r.opts.Concurrency)
+	var wg sync.WaitGroup
+	for _, u := range units {
+		if !r.acquire(sem) {
+			r.skipInterrupted(u...)
+			continue
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			r.runUnit(ctx, action, u)
+		})
+	}
+	wg.Wait()
+}
+
+// acquire takes a slot in sem, or reports false when the run is
+// interrupted first.
+func (r *runner) acquire(sem chan struct{}) bool {
+	select {
+	case sem <- struct{}{}:
+		if r.interrupted() { // a free slot and the interrupt may come together
+			<-sem
+			return false
+		}
+		return true
+	case <-r.stop:
+		return false
+	}
+}
+
+// runUnit runs one unit's changes one after another: the adds to one team
+// as batched PATCHes, anything else one request (or so) per change.
+func (r *runner) runUnit(ctx context.Context, action plan.Action, unit []int) {
+	if action == plan.AddMember {
+		r.addUnit(ctx, unit)
+		return
+	}
+	for _, i := range unit {
+		if r.interrupted() {
+			r.skipInterrupted(i)
+			continue
+		}
+		r.one(ctx, i)
+	}
+}
+
+// units groups the changes at idx (one action) by the resource they write,
+// in plan order: member changes and team creates by team, everything else by
+// user.
+func (r *runner) units(idx []int) [][]int {
+	var order []string
+	byKey := map[string][]int{}
+	for _, i := range idx {
+		c := r.changes[i]
+		var k string
+		switch c.Action {
+		case plan.AddMember, plan.RemoveMember, plan.CreateTeam:
+			k = "t:" + model.Key(c.Team)
+		default:
+			k = "u:" + model.Key(c.User)
+		}
+		if _, ok := byKey[k]; !ok {
+			order = append(order, k)
+		}
+		byKey[k] = append(byKey[k], i)
+	}
+	out := make([][]int, len(order))
+	for j, k := range order {
+		out[j] = byKey[k]
+	}
+	return out
+}
+
+// skipBlocked skips the destructive changes in [lo, hi) whose user an
+// earlier phase left with a failed or unknown operation, and returns the
+// others.
+func (r *runner) skipBlocked(lo, hi int) []int {
+	var todo []int
+	skipped := 0
+	for i := lo; i < hi; i++ {
+		cause, ok := r.deps.blocker(r.changes[i], lo)
+		if !ok {
+			todo = append(todo, i)
+			continue
+		}
+		r.skip(i, blockedReason(r.results[cause]), &cause)
+		skipped++
+	}
+	if skipped > 0 {
+		r.log.Info("destructive operations skipped: an earlier operation on the same user was not done",
+			zap.String("action", string(r.changes[lo].Action)), zap.Int("operations", skipped))
+	}
+	return todo
+}
+
+// indices returns lo, lo+1, ..., hi-1.
+func indices(lo, hi int) []int {
+	out := make([]int, 0, hi-lo)
+	for i := lo; i < hi; i++ {
+		out = append(out, i)
+	}
+	return out
+}

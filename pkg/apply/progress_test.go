@@ -1,0 +1,145 @@
+package apply
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/wbsync/wbsync/pkg/plan"
+)
+
+// fakeClock is a clock that moves only when told.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)} }
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// tickingWriter is a fake Writer whose every call takes one second of clk.
+func tickingWriter(clk *fakeClock, fail func(c call) error) *fakeWriter {
+	return &fakeWriter{fail: fail, hook: func(context.Context, call) error {
+		clk.advance(time.Second)
+		return nil
+	}}
+}
+
+// creates returns n create_user changes, u0@x.com...
+func creates(n int) []plan.Change {
+	var out []plan.Change
+	for i := range n {
+		out = append(out, ch(plan.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
+	}
+	return out
+}
+
+// phaseLogLevels returns the level of each "phase start" log entry.
+func phaseLogLevels(logs *observer.ObservedLogs) []zapcore.Level {
+	var out []zapcore.Level
+	for _, e := range logs.FilterMessage("phase start").All() {
+		out = append(out, e.Level)
+	}
+	return out
+}
+
+func TestRunProgressPlain(t *testing.T) {
+	clk := newFakeClock()
+	w := tickingWriter(clk, func(c call) error {
+		if c.User == "u3@x.com" {
+			return errors.New("nope")
+		}
+		return nil
+	})
+	core, logs := observer.New(zapcore.DebugLevel)
+	var buf bytes.Buffer
+	changes := append(creates(25), ch(plan.DeactivateUser, "z@x.com", "uz", "", ""))
+	run(t, planOf(changes...), w, Options{Concurrency: 1, Progress: &buf, Now: clk.now, Logger: zap.New(core)})
+	want := "" +
+		"create_user  0/25\n" +
+		"create_user  10/25  1.0/s  ETA 15s\n" +
+		"create_user  20/25  1.0/s  ETA 5s\n" +
+		"create_user  25/25  done in 25s: 24 ok, 1 failed, 0 skipped\n" +
+		"deactivate_user  0/1\n" +
+		"deactivate_user  1/1  done in 1s: 1 ok, 0 failed, 0 skipped\n" +
+		"Finished: 26 write requests in 26s\n"
+	if d := cmp.Diff(want, buf.String()); d != "" {
+		t.Fatalf("progress (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]zapcore.Level{zapcore.InfoLevel, zapcore.InfoLevel}, phaseLogLevels(logs)); d != "" {
+		t.Fatalf("phase log levels without a terminal (-want +got):\n%s", d)
+	}
+}
+
+func TestRunProgressTerminal(t *testing.T) {
+	clk := newFakeClock()
+	core, logs := observer.New(zapcore.DebugLevel)
+	var buf bytes.Buffer
+	changes := append(creates(3), ch(plan.DeactivateUser, "z@x.com", "uz", "", ""))
+	rep := run(t, planOf(changes...), tickingWriter(clk, nil), Options{
+		Concurrency: 1, Progress: &buf, Terminal: true, Now: clk.now, Logger: zap.New(core),
+	})
+	want := "" +
+		"\r\x1b[Kcreate_user  0/3" +
+		"\r\x1b[Kcreate_user  1/3  1.0/s  ETA 2s" +
+		"\r\x1b[Kcreate_user  2/3  1.0/s  ETA 1s" +
+		"\r\x1b[Kcreate_user  3/3  1.0/s" +
+		"\r\x1b[Kcreate_user  3/3  done in 3s: 3 ok, 0 failed, 0 skipped\n" +
+		"\r\x1b[Kdeactivate_user  0/1" +
+		"\r\x1b[Kdeactivate_user  1/1  1.0/s" +
+		"\r\x1b[Kdeactivate_user  1/1  done in 1s: 1 ok, 0 failed, 0 skipped\n" +
+		"Finished: 4 write requests in 4s\n"
+	if d := cmp.Diff(want, buf.String()); d != "" {
+		t.Fatalf("progress (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]zapcore.Level{zapcore.DebugLevel, zapcore.DebugLevel}, phaseLogLevels(logs)); d != "" {
+		t.Fatalf("phase log levels on a terminal (-want +got):\n%s", d)
+	}
+	if rep.DurationMS != 4000 || rep.Results[0].DurationMS != 1000 {
+		t.Fatalf("durations from the injected clock: run %d ms, first create %d ms; want 4000, 1000", rep.DurationMS, rep.Results[0].DurationMS)
+	}
+}
+
+func TestRunProgressInterrupted(t *testing.T) {
+	clk := newFakeClock()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &fakeWriter{hook: func(context.Context, call) error {
+		clk.advance(time.Second)
+		cancel()
+		return nil
+	}}
+	var buf bytes.Buffer
+	changes := append(creates(2), ch(plan.DeactivateUser, "z@x.com", "uz", "", ""))
+	if _, err := Run(ctx, planOf(changes...), w, Options{Concurrency: 1, Progress: &buf, Now: clk.now}); err == nil {
+		t.Fatal("no error from an interrupted run")
+	}
+	want := "" +
+		"create_user  0/2\n" +
+		"create_user  2/2  done in 1s: 1 ok, 0 failed, 1 skipped\n" +
+		"Skipping 1 deactivate_user: apply was interrupted\n" +
+		"Finished: 1 write requests in 1s\n"
+	if d := cmp.Diff(want, buf.String()); d != "" {
+		t.Fatalf("progress (-want +got):\n%s", d)
+	}
+}

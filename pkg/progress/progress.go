@@ -1,0 +1,287 @@
+// Package progress shows people how far a long task has got, on a stream
+// such as stderr. On a terminal each task is one line redrawn in place (a
+// carriage return and an erase-line sequence), at most about ten times a
+// second; elsewhere (CI logs) a task writes a line when it starts, a running
+// count about every tenth of the way (and at least every 30 seconds while
+// the count moves), and a last line with its tally.
+//
+// Every duration (throttling, rate, ETA) comes from the clock the caller
+// injects; the package never sleeps and starts no goroutine or timer. It
+// imports the standard library only.
+package progress
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+const (
+	// redrawEvery is the shortest interval between two redraws of a
+	// terminal line.
+	redrawEvery = 100 * time.Millisecond
+	// logEvery is the longest interval between two running-count lines
+	// off a terminal, while the count moves.
+	logEvery = 30 * time.Second
+	// minStep is the smallest count between two running-count lines off a
+	// terminal, so that short tasks write only their first and last lines.
+	minStep = 10
+)
+
+// eraseLine returns the cursor to the start of the line and clears it.
+const eraseLine = "\r\x1b[K"
+
+// Progress draws the progress of tasks on one stream. It is safe for
+// concurrent use. A nil *Progress draws nothing, and so do its (nil) bars.
+// Write errors are ignored: progress is a courtesy, never a reason to fail.
+type Progress struct {
+	w        io.Writer
+	terminal bool
+	now      func() time.Time
+
+	mu       sync.Mutex
+	shown    *Bar      // terminal: the unfinished bar whose line is on screen
+	lastDraw time.Time // terminal: when a line was last drawn
+	midLine  bool      // Writer left the cursor after text with no newline
+}
+
+// New returns a Progress that writes to w, redrawing one line per task when
+// terminal is true. now is the clock (nil means time.Now). A nil w gives a
+// nil *Progress, which draws nothing.
+func New(w io.Writer, terminal bool, now func() time.Time) *Progress {
+	if w == nil {
+		return nil
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Progress{w: w, terminal: terminal, now: now}
+}
+
+// Bar is the progress of one task, from Start to Done. Its methods are safe
+// for concurrent use; after Done they do nothing.
+type Bar struct {
+	p     *Progress
+	label string
+	start time.Time
+
+	// Guarded by p.mu.
+	total    int
+	count    int
+	step     int       // off a terminal: counts between running-count lines
+	next     int       // off a terminal: the count the next line is due at
+	lastLine time.Time // off a terminal: when the last line was written
+	finished bool
+}
+
+// Start begins a task of total steps (0 when not known yet: see SetTotal)
+// and shows its first line. On a terminal several bars may be open at once;
+// the line shows the one that moved last.
+func (p *Progress) Start(label string, total int) *Bar {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	b := &Bar{p: p, label: label, start: now, lastLine: now}
+	b.setTotal(total)
+	if p.terminal {
+		p.draw(b, now)
+	} else {
+		p.line(b.snapshot(now))
+	}
+	return b
+}
+
+// Add counts n more steps done.
+func (b *Bar) Add(n int) { b.update(func(p *Progress) { b.add(p, n) }) }
+
+// SetTotal sets the number of steps once it is known (such as a listing's
+// totalResults after its first page).
+func (b *Bar) SetTotal(total int) { b.update(func(*Progress) { b.setTotal(total) }) }
+
+// Done ends the task with a last line: its count, how long it took, and
+// tally (such as "12 ok, 1 failed"; may be empty).
+func (b *Bar) Done(tally string) { b.update(func(p *Progress) { b.done(p, tally) }) }
+
+// update runs f with p.mu held, unless b is nil or finished.
+func (b *Bar) update(f func(p *Progress)) {
+	if b == nil {
+		return
+	}
+	b.p.mu.Lock()
+	defer b.p.mu.Unlock()
+	if !b.finished {
+		f(b.p)
+	}
+}
+
+// add is Add. Callers hold p.mu.
+func (b *Bar) add(p *Progress, n int) {
+	b.count += n
+	now := p.now()
+	if p.terminal {
+		if p.shown == nil || now.Sub(p.lastDraw) >= redrawEvery {
+			p.draw(b, now)
+		}
+		return
+	}
+	if b.total > 0 && b.count >= b.total {
+		return // the last line is Done's
+	}
+	due := b.total > 0 && b.count >= b.next
+	if due || now.Sub(b.lastLine) >= logEvery {
+		b.lastLine = now
+		b.next = (b.count/b.step + 1) * b.step
+		p.line(b.snapshot(now))
+	}
+}
+
+// done is Done. Callers hold p.mu.
+func (b *Bar) done(p *Progress, tally string) {
+	b.finished = true
+	now := p.now()
+	text := b.label + "  " + b.counts() + "  done in " + roundDuration(now.Sub(b.start))
+	if tally != "" {
+		text += ": " + tally
+	}
+	if !p.terminal {
+		p.line(text)
+		return
+	}
+	p.endMidLine()
+	io.WriteString(p.w, eraseLine+text+"\n")
+	other := p.shown
+	p.shown = nil
+	if other != nil && other != b {
+		p.draw(other, now) // the last line took the place of other's
+	}
+}
+
+// Writer returns an io.Writer to the same stream for whole lines of other
+// output (log lines): on a terminal each write clears the progress line
+// first and draws it again after, so the two never mix.
+func (p *Progress) Writer() io.Writer {
+	if p == nil {
+		return io.Discard
+	}
+	return lineWriter{p}
+}
+
+// lineWriter is Progress.Writer.
+type lineWriter struct{ p *Progress }
+
+// Write writes b above the progress line.
+func (lw lineWriter) Write(b []byte) (int, error) {
+	p := lw.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	redraw := p.terminal && p.shown != nil
+	if redraw && !p.midLine {
+		io.WriteString(p.w, eraseLine)
+	}
+	n, err := p.w.Write(b)
+	if len(b) > 0 {
+		p.midLine = b[len(b)-1] != '\n'
+	}
+	if redraw && !p.midLine {
+		p.draw(p.shown, p.now())
+	}
+	return n, err
+}
+
+// setTotal sets the total and the running-count step. Callers hold p.mu.
+func (b *Bar) setTotal(total int) {
+	b.total = max(total, 0)
+	b.step = max(minStep, (b.total+9)/10)
+	b.next = (b.count/b.step + 1) * b.step
+}
+
+// draw shows b's line on a terminal. Callers hold p.mu.
+func (p *Progress) draw(b *Bar, now time.Time) {
+	p.endMidLine()
+	io.WriteString(p.w, eraseLine+b.snapshot(now))
+	p.shown, p.lastDraw = b, now
+}
+
+// line writes one whole line (off a terminal). Callers hold p.mu.
+func (p *Progress) line(text string) {
+	p.endMidLine()
+	io.WriteString(p.w, text+"\n")
+}
+
+// endMidLine ends a line Writer left open, so that progress never erases
+// or joins it. Callers hold p.mu.
+func (p *Progress) endMidLine() {
+	if p.midLine {
+		io.WriteString(p.w, "\n")
+		p.midLine = false
+	}
+}
+
+// snapshot is the bar's state as one line: "label  1,234/10,000  41/s  ETA
+// 3m34s" (the rate once anything is done, the ETA when the total is known).
+// Callers hold p.mu.
+func (b *Bar) snapshot(now time.Time) string {
+	s := b.label + "  " + b.counts()
+	elapsed := now.Sub(b.start)
+	if b.count <= 0 || elapsed <= 0 {
+		return s
+	}
+	rate := float64(b.count) / elapsed.Seconds()
+	s += "  " + formatRate(rate)
+	if b.total > b.count {
+		eta := time.Duration(float64(b.total-b.count) / rate * float64(time.Second))
+		s += "  ETA " + eta.Round(time.Second).String()
+	}
+	return s
+}
+
+// counts is "count/total", or "count" while the total is not known.
+func (b *Bar) counts() string {
+	if b.total == 0 {
+		return thousands(b.count)
+	}
+	return thousands(b.count) + "/" + thousands(b.total)
+}
+
+// formatRate shows a rate per second: whole numbers from 10 up, one decimal
+// below.
+func formatRate(r float64) string {
+	if r >= 10 {
+		return thousands(int(r+0.5)) + "/s"
+	}
+	return fmt.Sprintf("%.1f/s", r)
+}
+
+// roundDuration shows d to the second, or to the millisecond under one.
+func roundDuration(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+// thousands formats n with commas between groups of three digits.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}

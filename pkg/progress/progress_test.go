@@ -1,0 +1,246 @@
+package progress
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// clock is a fake clock that moves only when told.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)} }
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// setup returns a Progress writing to a buffer, on a fake clock.
+func setup(terminal bool) (*bytes.Buffer, *clock, *Progress) {
+	buf, clk := &bytes.Buffer{}, newClock()
+	return buf, clk, New(buf, terminal, clk.now)
+}
+
+// expectOutput fails t unless buf holds exactly want.
+func expectOutput(t *testing.T, buf *bytes.Buffer, want string) {
+	t.Helper()
+	if got := buf.String(); got != want {
+		t.Fatalf("output:\n%q\nwant:\n%q", got, want)
+	}
+}
+
+func TestPlainLines(t *testing.T) {
+	buf, clk, p := setup(false)
+	bar := p.Start("create_user", 25)
+	for range 25 {
+		clk.advance(200 * time.Millisecond)
+		bar.Add(1)
+	}
+	bar.Done("24 ok, 1 failed, 0 skipped")
+	want := "" +
+		"create_user  0/25\n" +
+		"create_user  10/25  5.0/s  ETA 3s\n" +
+		"create_user  20/25  5.0/s  ETA 1s\n" +
+		"create_user  25/25  done in 5s: 24 ok, 1 failed, 0 skipped\n"
+	expectOutput(t, buf, want)
+}
+
+func TestPlainSlowTaskWritesEvery30s(t *testing.T) {
+	buf, clk, p := setup(false)
+	bar := p.Start("add_member", 1000)
+	for range 4 {
+		clk.advance(20 * time.Second)
+		bar.Add(1)
+	}
+	bar.Done("")
+	want := "" +
+		"add_member  0/1,000\n" +
+		"add_member  2/1,000  0.1/s  ETA 5h32m40s\n" +
+		"add_member  4/1,000  0.1/s  ETA 5h32m0s\n" +
+		"add_member  4/1,000  done in 1m20s\n"
+	expectOutput(t, buf, want)
+}
+
+func TestPlainUnknownTotalThenSetTotal(t *testing.T) {
+	buf, clk, p := setup(false)
+	bar := p.Start("read users", 0)
+	clk.advance(time.Second)
+	bar.Add(100) // first page: no total yet, no line
+	bar.SetTotal(1000)
+	for range 9 {
+		clk.advance(time.Second)
+		bar.Add(100)
+	}
+	bar.Done("1,000 users")
+	want := "" +
+		"read users  0\n" +
+		"read users  200/1,000  100/s  ETA 8s\n" +
+		"read users  300/1,000  100/s  ETA 7s\n" +
+		"read users  400/1,000  100/s  ETA 6s\n" +
+		"read users  500/1,000  100/s  ETA 5s\n" +
+		"read users  600/1,000  100/s  ETA 4s\n" +
+		"read users  700/1,000  100/s  ETA 3s\n" +
+		"read users  800/1,000  100/s  ETA 2s\n" +
+		"read users  900/1,000  100/s  ETA 1s\n" +
+		"read users  1,000/1,000  done in 10s: 1,000 users\n"
+	expectOutput(t, buf, want)
+}
+
+func TestTerminalOneLineThrottled(t *testing.T) {
+	buf, clk, p := setup(true)
+	bar := p.Start("add_member", 10000)
+	clk.advance(30 * time.Second)
+	bar.Add(1234) // drawn
+	clk.advance(50 * time.Millisecond)
+	bar.Add(1) // within 100ms of the last draw: not drawn
+	clk.advance(50 * time.Millisecond)
+	bar.Add(1) // 100ms: drawn
+	clk.advance(time.Minute)
+	bar.Add(10000 - 1236)
+	bar.Done("10,000 ok, 0 failed, 0 skipped")
+	want := "" +
+		"\r\x1b[Kadd_member  0/10,000" +
+		"\r\x1b[Kadd_member  1,234/10,000  41/s  ETA 3m33s" +
+		"\r\x1b[Kadd_member  1,236/10,000  41/s  ETA 3m33s" +
+		"\r\x1b[Kadd_member  10,000/10,000  111/s" +
+		"\r\x1b[Kadd_member  10,000/10,000  done in 1m30s: 10,000 ok, 0 failed, 0 skipped\n"
+	expectOutput(t, buf, want)
+}
+
+func TestTerminalWriterKeepsLineIntact(t *testing.T) {
+	buf, clk, p := setup(true)
+	bar := p.Start("remove_member", 3)
+	clk.advance(time.Second)
+	bar.Add(1)
+	fmt.Fprintf(p.Writer(), "INFO retrying\n")
+	fmt.Fprintf(p.Writer(), "partial")
+	clk.advance(time.Second)
+	bar.Add(1)
+	bar.Done("3 ok")
+	fmt.Fprintf(p.Writer(), "after\n")
+	want := "" +
+		"\r\x1b[Kremove_member  0/3" +
+		"\r\x1b[Kremove_member  1/3  1.0/s  ETA 2s" +
+		"\r\x1b[KINFO retrying\n" +
+		"\r\x1b[Kremove_member  1/3  1.0/s  ETA 2s" +
+		"\r\x1b[Kpartial" +
+		"\n\r\x1b[Kremove_member  2/3  1.0/s  ETA 1s" +
+		"\r\x1b[Kremove_member  2/3  done in 2s: 3 ok\n" +
+		"after\n"
+	expectOutput(t, buf, want)
+}
+
+func TestTerminalTwoBars(t *testing.T) {
+	buf, clk, p := setup(true)
+	users := p.Start("read users", 0)
+	teams := p.Start("read teams", 0)
+	clk.advance(time.Second)
+	users.Add(10)
+	teams.Done("2 teams")
+	users.Add(10) // drawn again just now, with teams' last line: not yet
+	users.Done("20 users")
+	want := "" +
+		"\r\x1b[Kread users  0" +
+		"\r\x1b[Kread teams  0" +
+		"\r\x1b[Kread users  10  10/s" +
+		"\r\x1b[Kread teams  0  done in 1s: 2 teams\n" +
+		"\r\x1b[Kread users  10  10/s" +
+		"\r\x1b[Kread users  20  done in 1s: 20 users\n"
+	expectOutput(t, buf, want)
+}
+
+func TestNilDrawsNothing(t *testing.T) {
+	p := New(nil, true, nil)
+	if p != nil {
+		t.Fatalf("New(nil) = %v, want nil", p)
+	}
+	bar := p.Start("x", 3)
+	bar.Add(1)
+	bar.SetTotal(4)
+	bar.Done("ok")
+	if _, err := p.Writer().Write([]byte("x\n")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAfterDoneNothing(t *testing.T) {
+	buf, _, p := setup(false)
+	bar := p.Start("x", 1)
+	bar.Done("")
+	n := buf.Len()
+	bar.Add(5)
+	bar.SetTotal(9)
+	bar.Done("again")
+	if buf.Len() != n {
+		t.Fatalf("wrote after Done: %q", buf.String()[n:])
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 12: "12", 999: "999", 1000: "1,000", 1234567: "1,234,567", -4321: "-4,321"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for the race test's concurrent reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestConcurrentAdd(t *testing.T) {
+	for _, terminal := range []bool{false, true} {
+		t.Run(fmt.Sprint("terminal=", terminal), func(t *testing.T) {
+			var buf lockedBuffer
+			clk := newClock()
+			p := New(&buf, terminal, clk.now)
+			const workers, each = 8, 500
+			bar := p.Start("add_member", workers*each)
+			var wg sync.WaitGroup
+			for range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for range each {
+						clk.advance(time.Millisecond)
+						bar.Add(1)
+						fmt.Fprint(p.Writer(), "log\n")
+					}
+				}()
+			}
+			wg.Wait()
+			bar.Done("done")
+			if out := buf.String(); !strings.Contains(out, "add_member  4,000/4,000  done in 4s: done\n") {
+				t.Fatalf("last line missing or wrong count:\n%s", out[max(0, len(out)-200):])
+			}
+		})
+	}
+}
