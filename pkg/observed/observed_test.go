@@ -14,6 +14,10 @@ import (
 	"github.com/wbsync/wbsync/pkg/scim"
 )
 
+// testKey is a realistic API key: the client redacts it from every
+// message, so a one-letter key would mangle them.
+const testKey = "wbk-observed-0123456789abcdefABCDEF"
+
 type fakeLister struct {
 	users    []scim.User
 	groups   []scim.Group
@@ -55,10 +59,10 @@ func sample() ([]scim.User, []scim.Group) {
 	users := []scim.User{
 		{ID: "u2", UserName: "bob@example.com", DisplayName: "Bob", Active: true,
 			Emails:           []scim.Email{{Value: "bob.other@example.com"}, {Value: "bob@example.com", Primary: true}},
-			OrganizationRole: "Admin", ETag: `W/"2"`,
+			OrganizationRole: "Admin", ETag: `W/"2"`, LastModified: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
 			TeamRoles: []scim.TeamRole{{TeamName: "ml", RoleName: "ADMIN"}, {TeamName: "infra", RoleName: "custom-Role"}}},
 		{ID: "u1", UserName: "Alice@example.com", ExternalID: "ext-1", Active: false,
-			Emails: []scim.Email{{Value: "alice@example.com"}}},
+			Emails: []scim.Email{{Value: "alice@example.com"}}, Created: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)},
 	}
 	groups := []scim.Group{
 		{ID: "g2", DisplayName: "ml", ETag: `W/"g"`, Members: []scim.GroupMember{
@@ -77,8 +81,10 @@ func TestFetchResolvesMembersAndSorts(t *testing.T) {
 	}
 	want := model.State{
 		Users: []model.User{
-			{ID: "u1", UserName: "Alice@example.com", Email: "alice@example.com", ExternalID: "ext-1", Active: false},
-			{ID: "u2", UserName: "bob@example.com", Email: "bob@example.com", DisplayName: "Bob", OrgRole: "admin",
+			{ID: "u1", UserName: "Alice@example.com", Email: "alice@example.com", Emails: []string{"alice@example.com"},
+				ExternalID: "ext-1", Active: false, Created: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)},
+			{ID: "u2", UserName: "bob@example.com", Email: "bob@example.com", Emails: []string{"bob@example.com", "bob.other@example.com"},
+				DisplayName: "Bob", OrgRole: "admin", LastModified: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
 				Active: true, ETag: `W/"2"`, TeamRoles: map[string]model.Role{"ml": "admin", "infra": "custom-Role"}},
 		},
 		Teams: []model.Team{

@@ -214,12 +214,12 @@ func mkUsers(n int) []map[string]any {
 	return out
 }
 
-// testClient builds a client for srv with fast retries.
+// testClient builds a client for srv with fast retries and pages of 100.
 func testClient(t *testing.T, url string, mod ...func(*Config)) *Client {
 	t.Helper()
 	cfg := Config{
 		BaseURL: url + "/scim", APIKey: testKey, RateLimit: -1, MaxElapsed: 5 * time.Second,
-		Timeout: 5 * time.Second, Logger: zaptest.NewLogger(t),
+		Timeout: 5 * time.Second, Logger: zaptest.NewLogger(t), PageSize: 100,
 	}
 	for _, m := range mod {
 		m(&cfg)

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
 // failN answers the first n requests matching method with fail, then lets
@@ -61,7 +63,11 @@ func TestRetries(t *testing.T) {
 		{"GET 503 Retry-After 0", "GET", 1, status(503, "Retry-After", "0"), 2, true},
 		{"GET 400 not retried", "GET", 1, status(400), 1, false},
 		{"GET 401 not retried", "GET", 1, status(401), 1, false},
-		{"PATCH 500 not retried", "PATCH", 1, status(500), 1, false},
+		{"PATCH 500 retried", "PATCH", 1, status(500), 2, true},
+		{"PATCH 502 retried", "PATCH", 1, status(502), 2, true},
+		{"PATCH 504 retried", "PATCH", 1, status(504), 2, true},
+		{"PATCH 400 not retried", "PATCH", 1, status(400), 1, false},
+		{"PATCH 409 not retried", "PATCH", 1, status(409), 1, false},
 		{"PATCH 503 retried", "PATCH", 1, status(503), 2, true},
 		{"PATCH transport error retried", "PATCH", 1, drop, 2, true},
 		{"PATCH 429 retried", "PATCH", 1, status(429, "Retry-After", "0"), 2, true},
@@ -146,7 +152,7 @@ func TestPerRequestTimeout(t *testing.T) {
 
 func TestRateLimitBucket(t *testing.T) {
 	f, srv := newFake(t)
-	c := testClient(t, srv.URL, func(c *Config) { c.RateLimit = 0.001; c.Concurrency = 1 })
+	c := testClient(t, srv.URL, func(c *Config) { c.RateLimit = caps.MinRateLimit; c.Concurrency = 1 })
 	if _, err := c.ListUsers(context.Background()); err != nil {
 		t.Fatal(err)
 	}
