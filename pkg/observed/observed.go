@@ -155,8 +155,12 @@ func teamOf(gr scim.Group, users []model.User, index map[string]int) model.Team 
 	for _, m := range gr.Members {
 		mm := model.Member{UserID: m.Value, Display: m.Display}
 		if i, ok := index[m.Value]; ok {
-			mm.Email = users[i].UserName
-			mm.Role = teamRole(users[i].TeamRoles, gr.DisplayName)
+			u := &users[i]
+			mm.UserID, mm.Email = u.ID, u.UserName // the user's copies: the group's can go
+			if m.Display == u.UserName {
+				mm.Display = u.UserName
+			}
+			mm.Role = teamRole(u.TeamRoles, gr.DisplayName)
 		}
 		t.Members = append(t.Members, mm)
 	}

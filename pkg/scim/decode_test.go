@@ -90,7 +90,7 @@ func page(t *testing.T, kind, body string, start, limit int) (int, []any, bool, 
 	switch kind {
 	case "users":
 		var p listPage[User]
-		p, err = decodeList(strings.NewReader(body), nil, "user", start, limit, listedUser)
+		p, err = decodeList(strings.NewReader(body), nil, "user", start, limit, listedUsers(nil))
 		for _, v := range p.items {
 			items = append(items, v)
 		}
@@ -186,7 +186,7 @@ func TestDecodeRoles(t *testing.T) {
 func TestDecodeListFollowsWhatArrived(t *testing.T) {
 	body := `{"totalResults":1999999,"itemsPerPage":9999,"Resources":[{"id":"a","userName":"a@x"}]}`
 	allocs := testing.AllocsPerRun(20, func() {
-		p, err := decodeList(strings.NewReader(body), nil, "user", 1, caps.TotalResults, listedUser)
+		p, err := decodeList(strings.NewReader(body), nil, "user", 1, caps.TotalResults, listedUsers(nil))
 		if err != nil || len(p.items) != 1 || p.total != 1999999 {
 			t.Fatalf("%+v %v", p, err)
 		}
@@ -197,7 +197,7 @@ func TestDecodeListFollowsWhatArrived(t *testing.T) {
 	var before, after runtimeStats
 	before.read()
 	for range 10 {
-		_, _ = decodeList(strings.NewReader(body), nil, "user", 1, caps.TotalResults, listedUser)
+		_, _ = decodeList(strings.NewReader(body), nil, "user", 1, caps.TotalResults, listedUsers(nil))
 	}
 	after.read()
 	if per := (after.total - before.total) / 10; per > 64<<10 {

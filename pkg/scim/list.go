@@ -12,7 +12,7 @@ func groupID(g Group) string { return g.ID }
 func roleID(r Role) string   { return r.ID }
 
 func (c *Client) users(filter string) *lister[User] {
-	return &lister[User]{c: c, path: "/Users", filter: filter, noun: "user", plural: "users", rec: listedUser, id: userID}
+	return &lister[User]{c: c, path: "/Users", filter: filter, noun: "user", plural: "users", rec: listedUsers(newInterner()), id: userID}
 }
 
 func (c *Client) groups(filter string) *lister[Group] {

@@ -55,6 +55,7 @@ func TestRetries(t *testing.T) {
 		{"GET 500", "GET", 2, status(500), 3, true},
 		{"GET transport error", "GET", 2, drop, 3, true},
 		{"GET 429 Retry-After 0", "GET", 2, status(429, "Retry-After", "0"), 3, true},
+		{"GET 429 without a wait: backoff", "GET", 2, status(429), 3, true},
 		{"GET 429 Retry-After past date", "GET", 1, status(429, "Retry-After", past), 2, true},
 		{"GET 429 RateLimit-Reset 0", "GET", 1, status(429, "RateLimit-Reset", "0"), 2, true},
 		{"GET 429 Retry-After beyond budget", "GET", 1, status(429, "Retry-After", "3600"), 1, false},

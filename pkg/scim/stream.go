@@ -154,7 +154,11 @@ func (p *listPage[T]) resources(dec *json.Decoder, red *sanitize.Redactor, noun 
 		}
 		v, id, err := rec(dec)
 		if err != nil {
-			return &recordError{noun: noun, pos: start + len(p.items), id: sanitize.Server(red, id, shownID), err: err}
+			re := &recordError{noun: noun, pos: start + len(p.items), err: err}
+			if !blank(id) {
+				re.id = sanitize.Server(red, id, shownID)
+			}
+			return re
 		}
 		p.items = append(p.items, v)
 	}
