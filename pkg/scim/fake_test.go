@@ -21,7 +21,7 @@ const testKey = "sekret-KEY-0123456789abcdef"
 // lists raw resources with paging quirks and records every request. hook,
 // when set, may answer a request first.
 type fake struct {
-	t  *testing.T
+	t  testing.TB
 	mu sync.Mutex
 
 	users  []map[string]any
@@ -46,7 +46,7 @@ type fake struct {
 	inFlight, maxInFlight int
 }
 
-func newFake(t *testing.T) (*fake, *httptest.Server) {
+func newFake(t testing.TB) (*fake, *httptest.Server) {
 	f := &fake{t: t, ctype: "application/scim+json"}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)

@@ -105,6 +105,10 @@ type flexString string
 
 func (f *flexString) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
+	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' && plain(b[1:n-1]) {
+		*f = flexString(b[1 : n-1]) // the common case, without a second scan
+		return nil
+	}
 	if string(b) == "null" {
 		*f = ""
 		return nil
@@ -123,6 +127,17 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	}
 	*f = flexString(n.String())
 	return nil
+}
+
+// plain reports whether the inside of a JSON string needs no unescaping
+// or UTF-8 checking: printable ASCII without backslashes or quotes.
+func plain(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c >= 0x80 || c == '\\' || c == '"' {
+			return false
+		}
+	}
+	return true
 }
 
 // flexInt is a non-negative JSON number or numeric string.
@@ -152,7 +167,9 @@ type flexTime time.Time
 func (f *flexTime) UnmarshalJSON(b []byte) error {
 	*f = flexTime{}
 	var s string
-	if json.Unmarshal(b, &s) != nil {
+	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' && plain(b[1:n-1]) {
+		s = string(b[1 : n-1]) // the common case, without a second scan
+	} else if json.Unmarshal(b, &s) != nil {
 		return nil
 	}
 	if t, err := time.Parse(time.RFC3339, strings.TrimSpace(s)); err == nil {

@@ -50,7 +50,7 @@ func (c *Client) ListGroups(ctx context.Context) ([]Group, error) {
 // needs an id and a name. A server without /Roles gives an error matching
 // ErrNotFound.
 func (c *Client) ListRoles(ctx context.Context) ([]Role, error) {
-	l := &lister[Role]{c: c, path: "/Roles", noun: "role", plural: "roles", rec: listedRole, id: roleID}
+	l := &lister[Role]{c: c, path: "/Roles", noun: "role", plural: "roles", rec: listedRole, id: roleID, optional: true}
 	return l.read(ctx)
 }
 

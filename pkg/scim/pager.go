@@ -35,6 +35,9 @@ type lister[T any] struct {
 	plural string // "users"
 	rec    func(*json.Decoder) (T, string, error)
 	id     func(T) string
+	// optional marks a collection a server may lack (/Roles): its 404 gets
+	// no hint about the base URL.
+	optional bool
 
 	pages atomic.Int64 // pages fetched
 }
@@ -114,7 +117,7 @@ func (l *lister[T]) fetch(ctx context.Context, start, limit int) (listPage[T], e
 		q = "filter=" + queryEscape(l.filter) + "&" + q
 	}
 	var p listPage[T]
-	cl := call{method: http.MethodGet, path: l.path, query: q, list: true,
+	cl := call{method: http.MethodGet, path: l.path, query: q, list: !l.optional,
 		what: fmt.Sprintf("the %s list page at startIndex %d", l.plural, start),
 		read: func(r io.Reader) (err error) {
 			p, err = decodeList(r, l.c.red, l.noun, start, limit, l.rec)

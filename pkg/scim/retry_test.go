@@ -3,6 +3,7 @@ package scim
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -212,14 +213,25 @@ func TestActionableErrors(t *testing.T) {
 	}
 }
 
+// TestTLSFailure: a certificate the system does not trust is one attempt
+// and an actionable error.
 func TestTLSFailure(t *testing.T) {
 	srv := httptest.NewTLSServer(http.NotFoundHandler())
 	defer srv.Close()
-	c := testClient(t, srv.URL)
+	var dials atomic.Int32
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	c := testClient(t, srv.URL, func(c *Config) { c.HTTPClient = &http.Client{Transport: tr} })
 	_, err := c.ListUsers(context.Background())
 	var e *Error
 	if !errors.As(err, &e) || e.Hint != hintTLS || e.Method != "GET" || e.Path != "/scim/Users" {
 		t.Fatalf("err = %#v", err)
+	}
+	if dials.Load() != 1 {
+		t.Fatalf("%d attempts, want 1", dials.Load())
 	}
 	if strings.Contains(err.Error(), testKey) {
 		t.Fatal("the key is in the error")

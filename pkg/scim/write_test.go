@@ -104,6 +104,19 @@ func TestWriteRequests(t *testing.T) {
 	}
 }
 
+// TestUpdateEmailOnlyOnDedicated: Multi-tenant Cloud has no email update:
+// an email-only update sends nothing there.
+func TestUpdateEmailOnlyOnDedicated(t *testing.T) {
+	f, srv := newFake(t)
+	c := testClient(t, srv.URL, func(c *Config) { c.Deployment = model.SaaS })
+	if err := c.UpdateUser(context.Background(), "u1", model.User{Email: "new@x.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.requests()); n != 0 {
+		t.Fatalf("%d requests on saas", n)
+	}
+}
+
 func TestRemoveMemberNever(t *testing.T) {
 	f, srv := newFake(t)
 	c := testClient(t, srv.URL)
