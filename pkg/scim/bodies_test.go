@@ -164,4 +164,3 @@ func TestTricklingBody(t *testing.T) {
 		t.Fatalf("err = %v, want a timeout", err)
 	}
 }
-

@@ -49,13 +49,6 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 			e.Detail = "non-JSON body: " + c.safe(t)
 		}
 	}
-	low := strings.ToLower(raw)
-	switch {
-	case strings.Contains(low, "seat limit reached"):
-		e.kind, e.Hint = kindSeatLimit, hintSeat
-	case resp.StatusCode == http.StatusBadRequest && strings.Contains(low, "reactivation operations are not supported"):
-		e.kind = kindReactivation
-	}
 	switch resp.StatusCode {
 	case http.StatusUnauthorized:
 		e.Hint = hint401
@@ -69,7 +62,16 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 		e.Hint = hint412
 	case http.StatusBadGateway, http.StatusGatewayTimeout:
 		e.unknown = cl.method != http.MethodGet
-	case http.StatusTooManyRequests:
+	}
+	// What the server says it is decides over the status's generic hint.
+	low := strings.ToLower(raw)
+	switch {
+	case strings.Contains(low, "seat limit reached"):
+		e.kind, e.Hint = kindSeatLimit, hintSeat
+	case resp.StatusCode == http.StatusBadRequest && strings.Contains(low, "reactivation operations are not supported"):
+		e.kind = kindReactivation
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
 		wait, _ := retryAfter(resp.Header)
 		return &RateLimitError{Err: e, Wait: wait}
 	}

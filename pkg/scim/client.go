@@ -308,25 +308,21 @@ func (c *Client) rememberName(id, userName string) {
 }
 
 // who names a user for an error message: "user alice@x (id ID)" when known.
-func (c *Client) who(id string) string {
-	c.mu.Lock()
-	n := c.names[id]
-	c.mu.Unlock()
-	if n == "" {
-		return "user id " + c.safe(id)
-	}
-	return fmt.Sprintf("user %s (id %s)", c.safe(n), c.safe(id))
-}
+func (c *Client) who(id string) string { return c.named("user", c.names, id) }
 
 // team names a team for an error message.
-func (c *Client) team(id string) string {
+func (c *Client) team(id string) string { return c.named("team", c.knownTeams, id) }
+
+// named is "KIND NAME (id ID)" when names knows id, else "KIND id ID"; both
+// come from the server, so both are made safe.
+func (c *Client) named(kind string, names map[string]string, id string) string {
 	c.mu.Lock()
-	n := c.knownTeams[id]
+	n := names[id]
 	c.mu.Unlock()
 	if n == "" {
-		return "team id " + c.safe(id)
+		return kind + " id " + c.safe(id)
 	}
-	return fmt.Sprintf("team %s (id %s)", c.safe(n), c.safe(id))
+	return fmt.Sprintf("%s %s (id %s)", kind, c.safe(n), c.safe(id))
 }
 
 func (c *Client) rememberTeams(groups []Group) {

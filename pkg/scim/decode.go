@@ -128,11 +128,15 @@ func (in *interner) get(s string) string {
 	return s
 }
 
-// user checks w and converts it; a missing id or an overlong attribute is
-// an error. Team and role names are shared through in (may be nil).
-func (w *wireUser) user(in *interner) (User, error) {
+// user checks w and converts it: a missing id (or, for a listed user, a
+// missing userName) or an overlong attribute is an error. Team and role
+// names are shared through in (may be nil).
+func (w *wireUser) user(in *interner, listed bool) (User, error) {
 	if blank(string(w.ID)) {
 		return User{}, errors.New("no id")
+	}
+	if listed && blank(string(w.UserName)) {
+		return User{}, errors.New("no userName")
 	}
 	u := User{
 		ID:               string(w.ID),
@@ -178,11 +182,15 @@ func (w *wireUser) user(in *interner) (User, error) {
 	return u, nil
 }
 
-// group checks w and converts it: an id is required, and every member needs
-// a value. Members may be null, missing or [].
-func (w *wireGroup) group() (Group, error) {
+// group checks w and converts it: an id (and, for a listed group, a
+// displayName) is required, and every member needs a value. Members may be
+// null, missing or [].
+func (w *wireGroup) group(listed bool) (Group, error) {
 	if blank(string(w.ID)) {
 		return Group{}, errors.New("no id")
+	}
+	if listed && blank(string(w.DisplayName)) {
+		return Group{}, errors.New("no displayName")
 	}
 	g := Group{ID: string(w.ID), DisplayName: string(w.DisplayName), ETag: w.Meta.version()}
 	g.Created, g.LastModified = w.Meta.times()
@@ -234,7 +242,7 @@ func decodeUser(b []byte) (User, error) {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return User{}, err
 	}
-	return w.user(nil)
+	return w.user(nil, false)
 }
 
 // decodeGroup decodes one Group resource (a create's answer): an id is
@@ -244,45 +252,38 @@ func decodeGroup(b []byte) (Group, error) {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return Group{}, err
 	}
-	return w.group()
+	return w.group(false)
 }
 
 // The record decoders of the list reader: one resource from the stream,
 // its id (for messages, also on failure) and whether it is well-formed.
+
+// record decodes one resource into its wire form w (whose id field is id)
+// and converts it with conv.
+func record[T any](dec *json.Decoder, w any, id *flexString, conv func() (T, error)) (T, string, error) {
+	if err := dec.Decode(w); err != nil {
+		var zero T
+		return zero, string(*id), err
+	}
+	v, err := conv()
+	return v, string(*id), err
+}
 
 // listedUsers returns the record decoder of a users list, sharing repeated
 // names through in (may be nil).
 func listedUsers(in *interner) func(dec *json.Decoder) (User, string, error) {
 	return func(dec *json.Decoder) (User, string, error) {
 		var w wireUser
-		if err := dec.Decode(&w); err != nil {
-			return User{}, string(w.ID), err
-		}
-		u, err := w.user(in)
-		if err == nil && blank(u.UserName) {
-			err = errors.New("no userName")
-		}
-		return u, string(w.ID), err
+		return record(dec, &w, &w.ID, func() (User, error) { return w.user(in, true) })
 	}
 }
 
 func listedGroup(dec *json.Decoder) (Group, string, error) {
 	var w wireGroup
-	if err := dec.Decode(&w); err != nil {
-		return Group{}, string(w.ID), err
-	}
-	g, err := w.group()
-	if err == nil && blank(g.DisplayName) {
-		err = errors.New("no displayName")
-	}
-	return g, string(w.ID), err
+	return record(dec, &w, &w.ID, func() (Group, error) { return w.group(true) })
 }
 
 func listedRole(dec *json.Decoder) (Role, string, error) {
 	var w wireRole
-	if err := dec.Decode(&w); err != nil {
-		return Role{}, string(w.ID), err
-	}
-	r, err := w.role()
-	return r, string(w.ID), err
+	return record(dec, &w, &w.ID, w.role)
 }

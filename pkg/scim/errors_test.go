@@ -71,6 +71,9 @@ func TestClassifier(t *testing.T) {
 			if !errors.As(err, &e) || e.HTTPStatus() != tc.status || e.SCIMDetail() != detail {
 				t.Fatalf("not an *Error carrying status and detail: %#v", err)
 			}
+			if errors.Is(err, ErrSeatLimit) && e.Hint != hintSeat {
+				t.Fatalf("seat limit hint %q", e.Hint)
+			}
 			var rl *RateLimitError
 			if errors.As(err, &rl) != (tc.status == 429) || (rl != nil && rl.Wait != 7*time.Second) {
 				t.Fatalf("rate limit error %#v", rl)

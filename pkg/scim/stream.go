@@ -53,7 +53,7 @@ var errNotList = errors.New("the body is not a SCIM list response")
 // number the server claims. A malformed record fails the whole page, named
 // by its position (start-based) and id. At most limit resources are decoded
 // (fewer once totalResults says so: no more than totalResults-(start-1));
-// the rest are skipped undecoded and the page is returned with more set. totalResults is required
+// past that the page is returned with more set. totalResults is required
 // and refused above caps.TotalResults; keys are matched case-insensitively
 // and may not repeat.
 func decodeList[T any](r io.Reader, red *sanitize.Redactor, noun string, start, limit int,

@@ -64,7 +64,7 @@ func groupPath(id string) string { return "/Groups/" + url.PathEscape(id) }
 // patch sends one PATCH with the given operations; writes that replace a
 // value or add/remove members are safe to repeat.
 func (c *Client) patch(ctx context.Context, path string, ops ...patchOp) error {
-	_, err := c.do(ctx, call{method: http.MethodPatch, path: path, idempotent: true, what: "the PATCH answer",
+	_, err := c.do(ctx, call{method: http.MethodPatch, path: path, idempotent: true,
 		body: patchBody{Schemas: []string{schemaPatch}, Operations: ops}})
 	return err
 }
