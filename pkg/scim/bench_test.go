@@ -37,7 +37,7 @@ func BenchmarkDecodeListPage(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		r := bufio.NewReader(&jsonGuard{r: bytes.NewReader(body)})
+		r := bufio.NewReader(newJSONGuard(bytes.NewReader(body)))
 		p, err := decodeList(r, nil, "user", 1, caps.TotalResults, listedUsers(newInterner()))
 		if err != nil || len(p.items) != caps.PageSize {
 			b.Fatalf("%d users, %v", len(p.items), err)

@@ -93,25 +93,30 @@ func TestEndlessBody(t *testing.T) {
 func TestJSONGuard(t *testing.T) {
 	for _, tc := range []struct {
 		name, prefix, unit, want string
+		small                    bool // bounds of 1 KiB and 64 KiB instead of wbsync's
 	}{
-		{"string", `{"a":"`, "x", "longer than"},
-		{"escaped string", `{"a":"`, `\u0041`, "longer than"},
-		{"number", `{"a":`, "1", "longer than"},
-		{"blanks", `{`, " ", "longer than"},
-		{"record", `{"Resources":[{"x":[`, "1,", "a record larger than"},
-		{"record of objects", `{"Resources":[{"members":[`, `{"value":"u"},`, "a record larger than"},
+		{"string", `{"a":"`, "x", "longer than 24640 bytes", false},
+		{"escaped string", `{"a":"`, `\u0041`, "longer than", false},
+		{"number", `{"a":`, "1", "longer than", false},
+		{"blanks", `{`, " ", "longer than", false},
+		{"record", `{"Resources":[{"x":[`, "1,", "a record larger than 16777216 bytes", false},
+		{"record of objects", `{"Resources":[{"members":[`, `{"value":"u"},`, "a record larger than 65536 bytes", true},
+		{"string, small bounds", `{"Resources":[{"id":"`, "x", "longer than 1024 bytes", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			g := &jsonGuard{r: &endlessJSON{prefix: strings.NewReader(tc.prefix), unit: tc.unit}}
+			g := newJSONGuard(&endlessJSON{prefix: strings.NewReader(tc.prefix), unit: tc.unit})
+			if tc.small {
+				g.token, g.record = 1<<10, 64<<10
+			}
 			n, err := io.Copy(io.Discard, g)
-			if !errors.Is(err, errJSONBounds) || !strings.Contains(err.Error(), tc.want) || n > maxRecord+1<<10 {
+			if !errors.Is(err, errJSONBounds) || !strings.Contains(err.Error(), tc.want) || n > int64(g.record)+1<<10 {
 				t.Fatalf("after %d bytes: %v", n, err)
 			}
 		})
 	}
 	ok := `{"totalResults":2,"Resources":[{"id":"` + strings.Repeat("é", caps.Field/2) + `","members":[` +
 		strings.Repeat(`{"value":"u"},`, 1000) + `{"value":"v"}]}, "` + strings.Repeat(`\"`, caps.Field) + `"]}`
-	if _, err := io.Copy(io.Discard, &jsonGuard{r: strings.NewReader(ok)}); err != nil {
+	if _, err := io.Copy(io.Discard, newJSONGuard(strings.NewReader(ok))); err != nil {
 		t.Fatalf("a body within bounds: %v", err)
 	}
 }

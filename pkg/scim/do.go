@@ -151,7 +151,7 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 	htmlErr := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, Detail: "HTML body", Hint: hintHTML, fatal: true}
 	if cl.read != nil {
 		cr := &capReader{r: resp.Body, max: c.listBody}
-		br := bufio.NewReader(&jsonGuard{r: cr})
+		br := bufio.NewReader(newJSONGuard(cr))
 		head, _ := br.Peek(64)
 		if looksHTML(ctype, head) {
 			return nil, htmlErr

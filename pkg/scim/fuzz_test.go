@@ -58,7 +58,7 @@ func decodeAll(t *testing.T, b []byte) {
 			}
 		}
 	}
-	reader := func() *bufio.Reader { return bufio.NewReader(&jsonGuard{r: bytes.NewReader(b)}) }
+	reader := func() *bufio.Reader { return bufio.NewReader(newJSONGuard(bytes.NewReader(b))) }
 
 	if p, err := decodeList(reader(), red, "user", 1, caps.TotalResults, listedUsers(nil)); err == nil {
 		check(len(p.items), p.total)

@@ -30,12 +30,18 @@ var errJSONBounds = errors.New("the body breaks wbsync's JSON bounds")
 // the top two levels is larger than maxRecord. It tracks strings and
 // nesting only; the decoder checks everything else.
 type jsonGuard struct {
-	r      io.Reader
-	run    int // bytes since the last structural character outside a string
-	depth  int
-	record int // bytes of the current value at depth 3 and below
-	inStr  bool
-	esc    bool
+	r             io.Reader
+	token, record int // the bounds: maxToken and maxRecord
+
+	run   int // bytes since the last structural character outside a string
+	depth int
+	inRec int // bytes of the current value at depth 3 and below
+	inStr bool
+	esc   bool
+}
+
+func newJSONGuard(r io.Reader) *jsonGuard {
+	return &jsonGuard{r: r, token: maxToken, record: maxRecord}
 }
 
 func (g *jsonGuard) Read(p []byte) (int, error) {
@@ -64,15 +70,15 @@ func (g *jsonGuard) Read(p []byte) (int, error) {
 			g.run = 0
 		}
 		if g.depth >= 3 || (g.depth == 2 && (c == '}' || c == ']')) {
-			g.record++
+			g.inRec++
 		} else {
-			g.record = 0
+			g.inRec = 0
 		}
 		switch {
-		case g.run > maxToken:
-			return i, fmt.Errorf("%w: a string, number or blank run longer than %d bytes", errJSONBounds, maxToken)
-		case g.record > maxRecord:
-			return i, fmt.Errorf("%w: a record larger than %d bytes", errJSONBounds, maxRecord)
+		case g.run > g.token:
+			return i, fmt.Errorf("%w: a string, number or blank run longer than %d bytes", errJSONBounds, g.token)
+		case g.inRec > g.record:
+			return i, fmt.Errorf("%w: a record larger than %d bytes", errJSONBounds, g.record)
 		}
 	}
 	return n, err
