@@ -47,7 +47,7 @@ func BenchmarkFetchLargeOrg(b *testing.B) {
 	defer hs.Close()
 	for _, conc := range []int{1, 4, 16} {
 		b.Run(fmt.Sprintf("concurrency=%d", conc), func(b *testing.B) {
-			c, err := scim.New(scim.Config{BaseURL: hs.URL + "/scim", APIKey: "k", Deployment: model.Dedicated,
+			c, err := scim.New(scim.Config{BaseURL: hs.URL + "/scim", APIKey: testKey, Deployment: model.Dedicated,
 				Concurrency: conc, RateLimit: -1, ReadOnly: true})
 			if err != nil {
 				b.Fatal(err)

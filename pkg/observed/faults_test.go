@@ -21,7 +21,7 @@ import (
 // fastClient is a client with a short backoff for the fault tests.
 func fastClient(t testing.TB, url string, dep model.Deployment, log *zap.Logger) *scim.Client {
 	t.Helper()
-	c, err := scim.New(scim.Config{BaseURL: url + "/scim", APIKey: "k", Deployment: dep, RateLimit: -1,
+	c, err := scim.New(scim.Config{BaseURL: url + "/scim", APIKey: testKey, Deployment: dep, RateLimit: -1,
 		PageSize: 25, MaxElapsed: 30 * time.Second, BackoffBase: 2 * time.Millisecond, Logger: log})
 	if err != nil {
 		t.Fatal(err)

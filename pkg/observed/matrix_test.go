@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"sort"
@@ -105,7 +106,7 @@ func wantFromSeed(t *testing.T, seed []byte) model.State {
 		out.Teams = append(out.Teams, mt)
 	}
 	for _, u := range st.Users {
-		out.Users = append(out.Users, model.User{ID: u.UserName, UserName: u.UserName, Email: u.Email,
+		out.Users = append(out.Users, model.User{ID: u.UserName, UserName: u.UserName, Email: u.Email, Emails: []string{u.Email},
 			DisplayName: u.DisplayName, ExternalID: u.ExternalID, OrgRole: model.Role(u.OrganizationRole), Active: u.Active,
 			TeamRoles: roles[u.UserName]})
 	}
@@ -113,7 +114,7 @@ func wantFromSeed(t *testing.T, seed []byte) model.State {
 }
 
 // canonical replaces ids by names (ids are the emulator's to choose), drops
-// ETags and unresolved members (service accounts: counted separately), and
+// ETags, dates and unresolved members (service accounts: counted separately), and
 // sorts.
 func canonical(st model.State) model.State {
 	name := map[string]string{}
@@ -122,7 +123,7 @@ func canonical(st model.State) model.State {
 	}
 	out := model.State{Users: []model.User{}, Teams: []model.Team{}}
 	for _, u := range st.Users {
-		u.ID, u.ETag = u.UserName, ""
+		u.ID, u.ETag, u.Created, u.LastModified = u.UserName, "", time.Time{}, time.Time{}
 		out.Users = append(out.Users, u)
 	}
 	for _, t := range st.Teams {
@@ -193,7 +194,7 @@ func TestClientMatrixAgainstEmulator(t *testing.T) {
 				}
 				hs := httptest.NewServer(em)
 				defer hs.Close()
-				c, err := scim.New(scim.Config{BaseURL: hs.URL + "/scim", APIKey: "k", Deployment: dep, RateLimit: -1,
+				c, err := scim.New(scim.Config{BaseURL: hs.URL + "/scim", APIKey: testKey, Deployment: dep, RateLimit: -1,
 					PageSize: 40, Concurrency: 4, ReadOnly: true, MaxElapsed: 10 * time.Second, Logger: zaptest.NewLogger(t)})
 				if err != nil {
 					t.Fatal(err)
@@ -234,10 +235,12 @@ func TestClientMatrixAgainstEmulator(t *testing.T) {
 	}
 }
 
+// stripETags drops what differs between two emulators serving the same
+// seed: ETags and dates.
 func stripETags(st model.State) model.State {
 	out := model.State{Users: append([]model.User(nil), st.Users...), Teams: append([]model.Team(nil), st.Teams...)}
 	for i := range out.Users {
-		out.Users[i].ETag = ""
+		out.Users[i].ETag, out.Users[i].Created, out.Users[i].LastModified = "", time.Time{}, time.Time{}
 	}
 	for i := range out.Teams {
 		out.Teams[i].ETag = ""
@@ -264,7 +267,7 @@ func TestClientWritesAgainstEmulator(t *testing.T) {
 				}
 				hs := httptest.NewServer(em)
 				defer hs.Close()
-				c, err := scim.New(scim.Config{BaseURL: hs.URL + "/scim", APIKey: "k", Auth: "basic", Deployment: dep,
+				c, err := scim.New(scim.Config{BaseURL: hs.URL + "/scim", APIKey: testKey, Auth: "basic", Deployment: dep,
 					RateLimit: -1, Logger: zaptest.NewLogger(t)})
 				if err != nil {
 					t.Fatal(err)
@@ -290,7 +293,7 @@ func TestClientWritesAgainstEmulator(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, err := c.CreateTeam(ctx, "taken"); err == nil || !strings.Contains(err.Error(), "team name taken is taken") {
+				if _, err := c.CreateTeam(ctx, "taken"); !errors.Is(err, scim.ErrNameTaken) || !strings.Contains(err.Error(), "create team taken: the name is taken") {
 					t.Fatalf("taken team: %v", err)
 				}
 				if err := c.AddMembers(ctx, team, []string{dave, ids["alice@example.com"]}); err != nil {

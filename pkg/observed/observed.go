@@ -12,7 +12,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -29,14 +29,16 @@ type Lister interface {
 
 // Fetch reads users and groups concurrently and returns the observed state,
 // sorted deterministically, and a fingerprint "sha256:<hex>" over the
-// relevant fields (not ETags) that does not depend on the server's order.
+// relevant fields (not ETags, not dates) that does not depend on the
+// server's order.
 //
-// Users carry UserName, Email (the primary email, else the first),
-// DisplayName, ExternalID, OrgRole (lower-cased, "" if absent), Active,
-// TeamRoles (nil if the server gave none) and ETag. Team members carry the
-// SCIM id, the display, Email = the resolved user's UserName ("" when the id
-// is no listed user, such as an org service account) and Role from that
-// user's teamRoles for the team ("" unknown).
+// Users carry UserName, Email (the primary email, else the first), Emails
+// (every email value, primary first), DisplayName, ExternalID, OrgRole
+// (lower-cased, "" if absent), Active, TeamRoles (nil if the server gave
+// none), ETag, Created and LastModified. Team members carry the SCIM id, the
+// display, Email = the resolved user's UserName ("" when the id is no listed
+// user, such as an org service account) and Role from that user's teamRoles
+// for the team ("" unknown).
 func Fetch(ctx context.Context, l Lister) (model.State, string, error) {
 	var (
 		users  []scim.User
@@ -56,7 +58,10 @@ func Fetch(ctx context.Context, l Lister) (model.State, string, error) {
 	if err := g.Wait(); err != nil {
 		return model.State{}, "", err
 	}
-	st, err := Build(users, groups)
+	// Fetch owns what it read: build releases it as it goes, so that the
+	// SCIM and the model copies of a large organization are never both
+	// whole in memory.
+	st, err := build(users, groups, true)
 	if err != nil {
 		return model.State{}, "", err
 	}
@@ -64,97 +69,139 @@ func Fetch(ctx context.Context, l Lister) (model.State, string, error) {
 }
 
 // Build turns SCIM users and groups into a sorted model.State. Two users with
-// the same id are an error.
+// the same id are an error. It does not change its arguments.
 func Build(users []scim.User, groups []scim.Group) (model.State, error) {
+	return build(users, groups, false)
+}
+
+// build is Build. With consume, it owns users and groups and clears each
+// record once converted, so that what it read is released as the model
+// grows.
+func build(users []scim.User, groups []scim.Group, consume bool) (model.State, error) {
 	st := model.State{Users: make([]model.User, 0, len(users)), Teams: make([]model.Team, 0, len(groups))}
-	byID := make(map[string]*scim.User, len(users))
+	index := make(map[string]int, len(users)) // user id → position in st.Users
 	for i := range users {
 		u := &users[i]
-		if _, dup := byID[u.ID]; dup {
-			return model.State{}, fmt.Errorf("read users: id %s listed twice", u.ID)
+		if _, dup := index[u.ID]; dup {
+			return model.State{}, fmt.Errorf("read users: id %q listed twice", u.ID)
 		}
-		byID[u.ID] = u
-		mu := model.User{
-			ID:          u.ID,
-			UserName:    u.UserName,
-			Email:       u.PrimaryEmail(),
-			DisplayName: u.DisplayName,
-			ExternalID:  u.ExternalID,
-			OrgRole:     model.NormRole(u.OrganizationRole),
-			Active:      u.Active,
-			ETag:        u.ETag,
+		index[u.ID] = len(st.Users)
+		st.Users = append(st.Users, userOf(u))
+		if consume {
+			*u = scim.User{}
 		}
-		if len(u.TeamRoles) > 0 {
-			mu.TeamRoles = make(map[string]model.Role, len(u.TeamRoles))
-			for _, r := range u.TeamRoles {
-				mu.TeamRoles[r.TeamName] = model.NormRole(r.RoleName)
-			}
-		}
-		st.Users = append(st.Users, mu)
 	}
-	for _, gr := range groups {
-		t := model.Team{ID: gr.ID, Name: gr.DisplayName, Members: []model.Member{}, ETag: gr.ETag}
-		seen := make(map[string]bool, len(gr.Members))
-		for _, m := range gr.Members {
-			if seen[m.Value] {
-				continue
-			}
-			seen[m.Value] = true
-			mm := model.Member{UserID: m.Value, Display: m.Display}
-			if u, ok := byID[m.Value]; ok {
-				mm.Email = u.UserName
-				mm.Role = teamRole(u, gr.DisplayName)
-			}
-			t.Members = append(t.Members, mm)
+	for i := range groups {
+		st.Teams = append(st.Teams, teamOf(groups[i], st.Users, index))
+		if consume {
+			groups[i] = scim.Group{}
 		}
-		sort.Slice(t.Members, func(i, j int) bool {
-			a, b := t.Members[i], t.Members[j]
-			if ka, kb := model.Key(a.Email), model.Key(b.Email); ka != kb {
-				return ka < kb
-			}
-			return a.UserID < b.UserID
-		})
-		st.Teams = append(st.Teams, t)
 	}
-	sort.Slice(st.Users, func(i, j int) bool {
-		a, b := st.Users[i], st.Users[j]
-		if ka, kb := a.Key(), b.Key(); ka != kb {
-			return ka < kb
+	slices.SortFunc(st.Users, func(a, b model.User) int {
+		if c := strings.Compare(a.Key(), b.Key()); c != 0 {
+			return c
 		}
-		return a.ID < b.ID
+		return strings.Compare(a.ID, b.ID)
 	})
-	sort.Slice(st.Teams, func(i, j int) bool {
-		a, b := st.Teams[i], st.Teams[j]
-		if a.Name != b.Name {
-			return a.Name < b.Name
+	slices.SortFunc(st.Teams, func(a, b model.Team) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
 		}
-		return a.ID < b.ID
+		return strings.Compare(a.ID, b.ID)
 	})
 	return st, nil
 }
 
-// teamRole is the user's role in the named team from teamRoles ("" unknown):
-// an exact name match first, then a case-insensitive one.
-func teamRole(u *scim.User, team string) model.Role {
-	for _, r := range u.TeamRoles {
-		if r.TeamName == team {
-			return model.NormRole(r.RoleName)
+// userOf converts one SCIM user.
+func userOf(u *scim.User) model.User {
+	mu := model.User{
+		ID:           u.ID,
+		UserName:     u.UserName,
+		Email:        u.PrimaryEmail(),
+		DisplayName:  u.DisplayName,
+		ExternalID:   u.ExternalID,
+		OrgRole:      model.NormRole(u.OrganizationRole),
+		Active:       u.Active,
+		ETag:         u.ETag,
+		Created:      u.Created,
+		LastModified: u.LastModified,
+	}
+	if len(u.Emails) > 0 {
+		mu.Emails = make([]string, 0, len(u.Emails))
+		mu.Emails = append(mu.Emails, mu.Email)
+		skipped := false
+		for _, e := range u.Emails {
+			if e.Value == mu.Email && !skipped { // the primary, already first
+				skipped = true
+				continue
+			}
+			mu.Emails = append(mu.Emails, e.Value)
 		}
 	}
-	for _, r := range u.TeamRoles {
-		if strings.EqualFold(r.TeamName, team) {
-			return model.NormRole(r.RoleName)
+	if len(u.TeamRoles) > 0 {
+		mu.TeamRoles = make(map[string]model.Role, len(u.TeamRoles))
+		for _, r := range u.TeamRoles {
+			mu.TeamRoles[r.TeamName] = model.NormRole(r.RoleName)
 		}
 	}
-	return ""
+	return mu
+}
+
+// teamOf converts one SCIM group, resolving members against users (by
+// index). Members are sorted by resolved email then id; a member listed
+// twice is kept once (the first entry).
+func teamOf(gr scim.Group, users []model.User, index map[string]int) model.Team {
+	t := model.Team{ID: gr.ID, Name: gr.DisplayName, Members: make([]model.Member, 0, len(gr.Members)), ETag: gr.ETag}
+	for _, m := range gr.Members {
+		mm := model.Member{UserID: m.Value, Display: m.Display}
+		if i, ok := index[m.Value]; ok {
+			u := &users[i]
+			mm.UserID, mm.Email = u.ID, u.UserName // the user's copies: the group's can go
+			if m.Display == u.UserName {
+				mm.Display = u.UserName
+			}
+			mm.Role = teamRole(u.TeamRoles, gr.DisplayName)
+		}
+		t.Members = append(t.Members, mm)
+	}
+	// Entries of one id resolve alike, so they sort next to each other,
+	// first entry first.
+	slices.SortStableFunc(t.Members, func(a, b model.Member) int {
+		if c := strings.Compare(model.Key(a.Email), model.Key(b.Email)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.UserID, b.UserID)
+	})
+	t.Members = slices.CompactFunc(t.Members, func(a, b model.Member) bool { return a.UserID == b.UserID })
+	return t
+}
+
+// teamRole is the user's role in the named team ("" unknown): an exact name
+// match first, then a case-insensitive one (the smallest such name, so that
+// the answer does not depend on map order).
+func teamRole(roles map[string]model.Role, team string) model.Role {
+	if r, ok := roles[team]; ok {
+		return r
+	}
+	best, found := "", false
+	for name := range roles {
+		if strings.EqualFold(name, team) && (!found || name < best) {
+			best, found = name, true
+		}
+	}
+	if !found {
+		return ""
+	}
+	return roles[best]
 }
 
 // Fingerprint hashes the relevant fields of a state sorted as Build sorts it
-// (ETags left out): "sha256:<hex>". Fetch returns Fingerprint(Build(...)),
-// so the server's list order does not matter.
+// (ETags and dates left out): "sha256:<hex>". Fetch returns
+// Fingerprint(Build(...)), so the server's list order does not matter.
 func Fingerprint(st model.State) string {
 	type user struct {
 		ID, UserName, Email, DisplayName, ExternalID string
+		Emails                                       []string
 		OrgRole                                      model.Role
 		Active                                       bool
 		TeamRoles                                    map[string]model.Role
@@ -163,20 +210,20 @@ func Fingerprint(st model.State) string {
 		ID, Name string
 		Members  []model.Member
 	}
-	c := struct {
-		Users []user
-		Teams []team
-	}{Users: []user{}, Teams: []team{}}
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	write := func(v any) {
+		if err := enc.Encode(v); err != nil { // plain strings, bools and maps: cannot fail
+			panic(fmt.Sprintf("fingerprint: %v", err))
+		}
+	}
+	// One record at a time into the hash: no encoded copy of the state.
 	for _, u := range st.Users {
-		c.Users = append(c.Users, user{u.ID, u.UserName, u.Email, u.DisplayName, u.ExternalID, u.OrgRole, u.Active, u.TeamRoles})
+		write(user{u.ID, u.UserName, u.Email, u.DisplayName, u.ExternalID, u.Emails, u.OrgRole, u.Active, u.TeamRoles})
 	}
+	write("teams")
 	for _, t := range st.Teams {
-		c.Teams = append(c.Teams, team{t.ID, t.Name, t.Members})
+		write(team{t.ID, t.Name, t.Members})
 	}
-	b, err := json.Marshal(c)
-	if err != nil { // plain strings, bools and maps: cannot fail
-		panic(fmt.Sprintf("fingerprint: %v", err))
-	}
-	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:])
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }

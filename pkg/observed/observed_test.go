@@ -14,6 +14,10 @@ import (
 	"github.com/wbsync/wbsync/pkg/scim"
 )
 
+// testKey is a realistic API key: the client redacts it from every
+// message, so a one-letter key would mangle them.
+const testKey = "wbk-observed-0123456789abcdefABCDEF"
+
 type fakeLister struct {
 	users    []scim.User
 	groups   []scim.Group
@@ -55,10 +59,10 @@ func sample() ([]scim.User, []scim.Group) {
 	users := []scim.User{
 		{ID: "u2", UserName: "bob@example.com", DisplayName: "Bob", Active: true,
 			Emails:           []scim.Email{{Value: "bob.other@example.com"}, {Value: "bob@example.com", Primary: true}},
-			OrganizationRole: "Admin", ETag: `W/"2"`,
+			OrganizationRole: "Admin", ETag: `W/"2"`, LastModified: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
 			TeamRoles: []scim.TeamRole{{TeamName: "ml", RoleName: "ADMIN"}, {TeamName: "infra", RoleName: "custom-Role"}}},
 		{ID: "u1", UserName: "Alice@example.com", ExternalID: "ext-1", Active: false,
-			Emails: []scim.Email{{Value: "alice@example.com"}}},
+			Emails: []scim.Email{{Value: "alice@example.com"}}, Created: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)},
 	}
 	groups := []scim.Group{
 		{ID: "g2", DisplayName: "ml", ETag: `W/"g"`, Members: []scim.GroupMember{
@@ -77,8 +81,10 @@ func TestFetchResolvesMembersAndSorts(t *testing.T) {
 	}
 	want := model.State{
 		Users: []model.User{
-			{ID: "u1", UserName: "Alice@example.com", Email: "alice@example.com", ExternalID: "ext-1", Active: false},
-			{ID: "u2", UserName: "bob@example.com", Email: "bob@example.com", DisplayName: "Bob", OrgRole: "admin",
+			{ID: "u1", UserName: "Alice@example.com", Email: "alice@example.com", Emails: []string{"alice@example.com"},
+				ExternalID: "ext-1", Active: false, Created: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)},
+			{ID: "u2", UserName: "bob@example.com", Email: "bob@example.com", Emails: []string{"bob@example.com", "bob.other@example.com"},
+				DisplayName: "Bob", OrgRole: "admin", LastModified: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
 				Active: true, ETag: `W/"2"`, TeamRoles: map[string]model.Role{"ml": "admin", "infra": "custom-Role"}},
 		},
 		Teams: []model.Team{
@@ -197,5 +203,58 @@ func TestNoTeamRolesIsNil(t *testing.T) {
 	}
 	if st.Users[0].TeamRoles != nil {
 		t.Fatalf("TeamRoles = %#v, want nil", st.Users[0].TeamRoles)
+	}
+}
+
+// TestFingerprintCoversEmails: every email counts; dates do not.
+func TestFingerprintCoversEmails(t *testing.T) {
+	users, groups := sample()
+	_, fp1, err := Fetch(context.Background(), &fakeLister{users: users, groups: groups})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u2, g2 := sample()
+	u2[0].Emails[0].Value = "bob.third@example.com" // not the primary
+	_, fp2, _ := Fetch(context.Background(), &fakeLister{users: u2, groups: g2})
+	if fp2 == fp1 {
+		t.Fatal("fingerprint did not change with a secondary email")
+	}
+	u3, g3 := sample()
+	u3[0].Created, u3[0].LastModified = time.Now(), time.Now()
+	_, fp3, _ := Fetch(context.Background(), &fakeLister{users: u3, groups: g3})
+	if fp3 != fp1 {
+		t.Fatal("fingerprint changed with dates")
+	}
+}
+
+// TestBuildLeavesItsArguments: Build reads its arguments and changes
+// nothing in them (Fetch, which owns what it read, releases it as it goes).
+func TestBuildLeavesItsArguments(t *testing.T) {
+	users, groups := sample()
+	u0, g0 := sample()
+	if _, err := Build(users, groups); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(u0, users); d != "" {
+		t.Fatalf("users changed (-before +after):\n%s", d)
+	}
+	if d := cmp.Diff(g0, groups); d != "" {
+		t.Fatalf("groups changed (-before +after):\n%s", d)
+	}
+}
+
+// TestMembersListedTwiceKeptOnce: a member id listed twice in a group is
+// one member, its first entry.
+func TestMembersListedTwiceKeptOnce(t *testing.T) {
+	users := []scim.User{{ID: "u1", UserName: "a@x"}}
+	groups := []scim.Group{{ID: "g", DisplayName: "t", Members: []scim.GroupMember{
+		{Value: "sa", Display: "bot"}, {Value: "u1", Display: "first"}, {Value: "sa", Display: "bot2"}, {Value: "u1", Display: "second"}}}}
+	st, err := Build(users, groups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []model.Member{{UserID: "sa", Display: "bot"}, {UserID: "u1", Email: "a@x", Display: "first"}}
+	if d := cmp.Diff(want, st.Teams[0].Members); d != "" {
+		t.Fatalf("members (-want +got):\n%s", d)
 	}
 }

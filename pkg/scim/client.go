@@ -1,19 +1,26 @@
-// Package scim is the SCIM 2.0 wire client for W&B: authentication, defensive
-// paging, retries (go-retry) with Retry-After, a client-side token bucket,
-// typed actionable errors, and decoding of W&B's response shapes (legacy and
-// RFC). It reads Users and Groups and implements apply.Writer for writes.
+// Package scim is the SCIM 2.0 wire client for W&B: authentication bound to
+// one origin, no redirects, defensive paging with streaming and strict
+// decoding, retries (go-retry) with Retry-After, a client-side token bucket,
+// errors classified once into typed values, one redactor over every string a
+// server sends, an optional JSON Lines trace of every exchange, and decoding
+// of W&B's response shapes (legacy and RFC). It reads Users, Groups and
+// Roles and implements apply.Writer for writes. See docs/wandb-api.md for
+// the server's behaviour.
 //
-// It may import the standard library, pkg/model, zap, go-retry,
-// golang.org/x/sync and golang.org/x/time/rate. It never imports apply,
-// observed or emulator, and does no os.* I/O.
+// It may import the standard library, pkg/model, pkg/sanitize, pkg/caps,
+// zap, go-retry, golang.org/x/sync and golang.org/x/time/rate. It never
+// imports apply, observed or emulator, and does no os.* I/O.
 package scim
 
 import (
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,7 +28,9 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/time/rate"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // Defaults of Config.
@@ -34,15 +43,12 @@ const (
 	DefaultTimeout = 30 * time.Second
 	// DefaultMaxElapsed is the default retry budget of one request.
 	DefaultMaxElapsed = 2 * time.Minute
-	// DefaultPageSize is the default count asked per list page. W&B answers
-	// up to 9999 resources in one page; 100 keeps pages small so that paging
-	// (and parallel paging) is exercised on every org larger than 100, and a
-	// server that honours count never sends one huge body.
-	DefaultPageSize = 100
+	// DefaultPageSize is the default count asked per list page: W&B's
+	// documented maximum, so that a W&B org reads in as few pages as it
+	// allows.
+	DefaultPageSize = caps.PageSize
 	// DefaultBackoffBase is the default first retry delay.
 	DefaultBackoffBase = 200 * time.Millisecond
-	// DefaultMaxBody is the default cap on one response body (bytes).
-	DefaultMaxBody = 256 << 20
 )
 
 // Config configures a Client. Zero values take the defaults above.
@@ -51,59 +57,69 @@ type Config struct {
 	// http://127.0.0.1:8080/scim; Users live at BaseURL+"/Users". http:// is
 	// refused unless the host is loopback.
 	BaseURL string
-	// APIKey authenticates every request. It is never logged and never part
-	// of an error.
+	// APIKey authenticates requests to BaseURL's origin only. It is never
+	// logged, traced or part of an error.
 	APIKey string
 	// Auth is "bearer" (default) or "basic" (Basic base64(":"+key)).
 	Auth string
-	// Deployment affects nothing on reads; on writes, reactivation on SaaS is
-	// refused with a plain error before anything is sent.
+	// Deployment shapes writes: reactivation and email updates exist only on
+	// Dedicated Cloud, and messages name the right product.
 	Deployment model.Deployment
-	// Concurrency bounds the requests in flight (default 4).
+	// Concurrency bounds the requests in flight (default 4, at most
+	// caps.Concurrency).
 	Concurrency int
-	// RateLimit is the token bucket in requests/second (default 10; <0
-	// unlimited; 0 means the default).
+	// RateLimit is the token bucket in requests/second (default 10; 0 means
+	// the default; negative means unlimited; otherwise finite and at least
+	// caps.MinRateLimit).
 	RateLimit float64
-	// Timeout bounds one request attempt, body included (default 30s).
+	// Timeout bounds one request attempt: until the headers arrive, then
+	// again for reading the body (default 30s).
 	Timeout time.Duration
 	// MaxElapsed is the retry budget of one request (default 2m).
 	MaxElapsed time.Duration
 	// BackoffBase is the first retry delay, doubled per retry with 20%
 	// jitter (default 200ms).
 	BackoffBase time.Duration
-	// PageSize is the count asked per list page (default 100).
+	// PageSize is the count asked per list page (default and maximum
+	// caps.PageSize).
 	PageSize int
-	// MaxBody caps one response body in bytes (default 256 MiB).
+	// MaxBody, when positive, lowers the body caps (caps.ListBody for list
+	// pages, caps.Body for the rest) to this many bytes. Tests use it.
 	MaxBody int64
 	// ReadOnly makes every write return ErrReadOnly without touching the
 	// network.
 	ReadOnly bool
 	// HTTPClient sends the requests (default: a client with the default
-	// transport). Its Transport is wrapped for auth and redacted logging.
+	// transport). Its Transport is wrapped for auth, logging and tracing,
+	// and redirects are never followed.
 	HTTPClient *http.Client
-	// Logger receives debug lines per request (method, path, status,
-	// duration; never headers). Default: no logging.
+	// Logger receives a debug line per exchange (method, path, status,
+	// duration; never headers) and an info line per retry. Default: none.
 	Logger *zap.Logger
 	// UserAgent is sent as User-Agent when set.
 	UserAgent string
+	// Trace, when set, receives one JSON object per HTTP exchange (JSON
+	// Lines, see TraceRecord), redacted and without Authorization.
+	Trace io.Writer
 }
 
 // Client talks to one W&B SCIM endpoint. It is safe for concurrent use.
 type Client struct {
 	base       *url.URL
-	key        string
+	red        *sanitize.Redactor
 	deployment model.Deployment
 	readOnly   bool
 	pageSize   int
 	conc       int
 	timeout    time.Duration
 	maxElapsed time.Duration
-	maxBody    int64
-	ua         string
+	listBody   int64 // cap of a list page body
+	body       int64 // cap of every other body
 	log        *zap.Logger
 	http       *http.Client
 	limiter    *rate.Limiter
-	sem        chan struct{}
+	sem        chan struct{} // requests in flight
+	bodies     chan struct{} // bodies being read and decoded
 
 	// backoffBase is the first retry delay (tests shorten it).
 	backoffBase time.Duration
@@ -119,53 +135,50 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	auth := strings.ToLower(strings.TrimSpace(cfg.Auth))
-	if auth == "" {
-		auth = "bearer"
+	header, err := authHeader(cfg.Auth, cfg.APIKey)
+	if err != nil {
+		return nil, err
 	}
-	var header string
-	switch auth {
-	case "bearer":
-		header = "Bearer " + cfg.APIKey
-	case "basic":
-		header = basicHeader(cfg.APIKey)
-	default:
-		return nil, fmt.Errorf("auth %q: want bearer or basic", cfg.Auth)
+	if cfg.Concurrency > caps.Concurrency || cfg.Concurrency < 0 {
+		return nil, fmt.Errorf("concurrency %d: want 1 to %d", cfg.Concurrency, caps.Concurrency)
 	}
-	if cfg.APIKey == "" {
-		header = ""
+	if cfg.PageSize > caps.PageSize || cfg.PageSize < 0 {
+		return nil, fmt.Errorf("page size %d: want 1 to %d (W&B's maximum per request)", cfg.PageSize, caps.PageSize)
 	}
 	c := &Client{
 		base:        base,
-		key:         cfg.APIKey,
+		red:         sanitize.NewRedactor(cfg.APIKey),
 		deployment:  cfg.Deployment,
 		readOnly:    cfg.ReadOnly,
 		pageSize:    orInt(cfg.PageSize, DefaultPageSize),
 		conc:        orInt(cfg.Concurrency, DefaultConcurrency),
 		timeout:     orDur(cfg.Timeout, DefaultTimeout),
 		maxElapsed:  orDur(cfg.MaxElapsed, DefaultMaxElapsed),
-		maxBody:     cfg.MaxBody,
-		ua:          cfg.UserAgent,
+		listBody:    caps.ListBody,
+		body:        caps.Body,
 		log:         cfg.Logger,
 		backoffBase: orDur(cfg.BackoffBase, DefaultBackoffBase),
+		bodies:      make(chan struct{}, caps.BodySlots),
 		names:       map[string]string{},
 		knownTeams:  map[string]string{},
 	}
-	if c.maxBody <= 0 {
-		c.maxBody = DefaultMaxBody
+	if cfg.MaxBody > 0 {
+		c.listBody, c.body = min(c.listBody, cfg.MaxBody), min(c.body, cfg.MaxBody)
 	}
 	if c.log == nil {
 		c.log = zap.NewNop()
 	}
 	c.sem = make(chan struct{}, c.conc)
-	switch r := cfg.RateLimit; {
-	case r == 0:
-		c.limiter = rate.NewLimiter(DefaultRateLimit, c.conc)
-	case r < 0:
-		c.limiter = rate.NewLimiter(rate.Inf, 1)
-	default:
-		c.limiter = rate.NewLimiter(rate.Limit(r), max(1, c.conc))
+	if c.limiter, err = limiter(cfg.RateLimit, c.conc); err != nil {
+		return nil, err
 	}
+	c.http = c.httpClient(cfg, header)
+	return c, nil
+}
+
+// httpClient copies cfg.HTTPClient with the wrapping transport and a
+// redirect policy that never follows.
+func (c *Client) httpClient(cfg Config, header string) *http.Client {
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = &http.Client{}
@@ -175,12 +188,57 @@ func New(cfg Config) (*Client, error) {
 		inner = http.DefaultTransport
 	}
 	cp := *hc
-	cp.Transport = &transport{next: inner, auth: header, ua: c.ua, log: c.log}
-	c.http = &cp
-	return c, nil
+	t := &transport{next: inner, auth: header, origin: originOf(c.base), ua: cfg.UserAgent, log: c.log, red: c.red}
+	if cfg.Trace != nil {
+		t.trace = &tracer{w: cfg.Trace, red: c.red, log: c.log}
+	}
+	cp.Transport = t
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cp
 }
 
-// parseBase checks the base URL: absolute, https, or http on loopback.
+// authHeader builds the Authorization value ("" without a key).
+func authHeader(auth, key string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(auth)) {
+	case "", "bearer":
+		if key == "" {
+			return "", nil
+		}
+		return "Bearer " + key, nil
+	case "basic":
+		if key == "" {
+			return "", nil
+		}
+		return basicHeader(key), nil
+	}
+	return "", fmt.Errorf("auth %q: want bearer or basic", auth)
+}
+
+// limiter builds the token bucket: 0 is the default rate, negative is
+// unlimited, anything else must be finite and at least caps.MinRateLimit.
+func limiter(r float64, burst int) (*rate.Limiter, error) {
+	switch {
+	case math.IsNaN(r) || math.IsInf(r, 0):
+		return nil, fmt.Errorf("rate limit %v: want a finite number of requests per second", r)
+	case r == 0:
+		return rate.NewLimiter(DefaultRateLimit, burst), nil
+	case r < 0:
+		return rate.NewLimiter(rate.Inf, 1), nil
+	case r < caps.MinRateLimit:
+		return nil, fmt.Errorf("rate limit %v: want at least %v requests per second", r, caps.MinRateLimit)
+	}
+	return rate.NewLimiter(rate.Limit(r), max(1, burst)), nil
+}
+
+// Redactor returns the redactor of the client's key: what the client
+// redacts, a caller writing its own output redacts the same way.
+func (c *Client) Redactor() *sanitize.Redactor { return c.red }
+
+// BaseURL returns the checked SCIM base URL (no trailing slash, no query).
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// parseBase checks the base URL: absolute, https (or http on loopback), a
+// valid port, no credentials.
 func parseBase(raw string) (*url.URL, error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
@@ -188,10 +246,15 @@ func parseBase(raw string) (*url.URL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("SCIM base URL %q is not an absolute URL (e.g. https://HOST/scim)", raw)
+		return nil, fmt.Errorf("SCIM base URL %q is not an absolute URL with a valid host and port (e.g. https://HOST/scim)", raw)
 	}
 	if u.User != nil {
 		return nil, errors.New("SCIM base URL must not carry credentials")
+	}
+	if p := u.Port(); p != "" || strings.HasSuffix(u.Host, ":") {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("SCIM base URL %s: port %q is not a number from 1 to 65535", u.Redacted(), p)
+		}
 	}
 	switch u.Scheme {
 	case "https":
@@ -204,7 +267,7 @@ func parseBase(raw string) (*url.URL, error) {
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
-	u.RawQuery, u.Fragment = "", ""
+	u.RawQuery, u.Fragment, u.ForceQuery = "", "", false
 	return u, nil
 }
 
@@ -230,6 +293,10 @@ func orDur(v, def time.Duration) time.Duration {
 	return v
 }
 
+// safe makes a server-supplied string fit for an error or a log: redacted,
+// controls escaped, then cut.
+func (c *Client) safe(s string) string { return sanitize.Server(c.red, s, caps.Detail) }
+
 // rememberName records a user's userName for error messages.
 func (c *Client) rememberName(id, userName string) {
 	if id == "" {
@@ -240,49 +307,38 @@ func (c *Client) rememberName(id, userName string) {
 	c.mu.Unlock()
 }
 
-// who names a user for an error message: "alice@x (id ID)" when known.
-func (c *Client) who(id string) string {
+// who names a user for an error message: "user alice@x (id ID)" when known.
+func (c *Client) who(id string) string { return c.named("user", c.names, id) }
+
+// team names a team for an error message.
+func (c *Client) team(id string) string { return c.named("team", c.knownTeams, id) }
+
+// named is "KIND NAME (id ID)" when names knows id, else "KIND id ID"; both
+// come from the server, so both are made safe.
+func (c *Client) named(kind string, names map[string]string, id string) string {
 	c.mu.Lock()
-	n := c.names[id]
+	n := names[id]
 	c.mu.Unlock()
 	if n == "" {
-		return fmt.Sprintf("user id %s", id)
+		return kind + " id " + c.safe(id)
 	}
-	return fmt.Sprintf("user %s (id %s)", n, id)
+	return fmt.Sprintf("%s %s (id %s)", kind, c.safe(n), c.safe(id))
 }
 
-// transport sets the auth and agent headers and logs each exchange at debug
-// level: method, path, status and duration, never headers or bodies.
-type transport struct {
-	next http.RoundTripper
-	auth string
-	ua   string
-	log  *zap.Logger
+func (c *Client) rememberTeams(groups []Group) {
+	c.mu.Lock()
+	for _, g := range groups {
+		c.knownTeams[g.ID] = g.DisplayName
+	}
+	c.mu.Unlock()
 }
 
-// RoundTrip implements http.RoundTripper.
-func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	r := req.Clone(req.Context())
-	if t.auth != "" {
-		r.Header.Set("Authorization", t.auth)
+func (c *Client) knownTeamIDs() map[string]struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]struct{}, len(c.knownTeams))
+	for id := range c.knownTeams {
+		out[id] = struct{}{}
 	}
-	if t.ua != "" {
-		r.Header.Set("User-Agent", t.ua)
-	}
-	start := time.Now()
-	resp, err := t.next.RoundTrip(r)
-	if ce := t.log.Check(zap.DebugLevel, "scim request"); ce != nil {
-		fields := []zap.Field{
-			zap.String("method", req.Method),
-			zap.String("path", req.URL.EscapedPath()),
-			zap.Duration("duration", time.Since(start)),
-		}
-		if err != nil {
-			fields = append(fields, zap.String("error", "transport error"))
-		} else {
-			fields = append(fields, zap.Int("status", resp.StatusCode))
-		}
-		ce.Write(fields...)
-	}
-	return resp, err
+	return out
 }

@@ -1,16 +1,13 @@
 package scim
 
 import (
-	"context"
-	"fmt"
-	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
 const legacyUser = `{
@@ -24,6 +21,7 @@ const legacyUser = `{
 
 const rfcUser = `{
   "ID": "u2", "USERNAME": "b@x.com", "active": "False", "externalId": "ext",
+  "meta": {"created": "2024-02-03T04:05:06.789Z", "lastModified": "2025-01-01T10:00:00+02:00"},
   "emails": [{"value": "other@x.com", "type": "home"}, {"value": "b@x.com", "primary": "True", "type": "work"}]
 }`
 
@@ -34,13 +32,18 @@ func TestDecodeUserShapes(t *testing.T) {
 	}{
 		{"legacy", legacyUser, User{ID: "VXNlcjoxNjg1NzA5", UserName: "dev-user1", DisplayName: "Dev User 1",
 			Emails: []Email{{Value: "dev-user1@example.com", Primary: true}}, Active: true,
-			OrganizationRole: "Member", TeamRoles: []TeamRole{{"ml", "admin"}}, ETag: `W/"v1"`}},
-		{"rfc, upper keys, string active", rfcUser, User{ID: "u2", UserName: "b@x.com", ExternalID: "ext",
-			Emails: []Email{{Value: "other@x.com", Type: "home"}, {Value: "b@x.com", Primary: true, Type: "work"}}}},
+			OrganizationRole: "Member", TeamRoles: []TeamRole{{"ml", "admin"}}, ETag: `W/"v1"`,
+			Created: time.Date(2023, 10, 1, 0, 0, 0, 0, time.UTC)}},
+		{"rfc, upper keys, string active, primary first", rfcUser, User{ID: "u2", UserName: "b@x.com", ExternalID: "ext",
+			Emails:  []Email{{Value: "b@x.com", Primary: true, Type: "work"}, {Value: "other@x.com", Type: "home"}},
+			Created: time.Date(2024, 2, 3, 4, 5, 6, 789e6, time.UTC), LastModified: time.Date(2025, 1, 1, 8, 0, 0, 0, time.UTC)}},
 		{"active True string", `{"id":"1","active":"True"}`, User{ID: "1", Active: true}},
 		{"active absent", `{"id":"1"}`, User{ID: "1", Active: true}},
 		{"numeric id, null emails", `{"id":7,"emails":null,"active":false}`, User{ID: "7"}},
-		{"empty teamRoles", `{"id":"1","teamRoles":[]}`, User{ID: "1", Active: true, TeamRoles: []TeamRole{}}},
+		{"empty teamRoles reported", `{"id":"1","teamRoles":[]}`, User{ID: "1", Active: true, TeamRoles: []TeamRole{}}},
+		{"unparsable dates are zero", `{"id":"1","meta":{"created":"yesterday","lastModified":17}}`, User{ID: "1", Active: true}},
+		{"every email kept", `{"id":"1","emails":[{"value":"a@x"},{"value":""},{"value":"b@x","primary":true},{"value":"c@x"}]}`,
+			User{ID: "1", Active: true, Emails: []Email{{Value: "b@x", Primary: true}, {Value: "a@x"}, {Value: "c@x"}}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -48,6 +51,10 @@ func TestDecodeUserShapes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if !got.Created.Equal(tc.want.Created) || !got.LastModified.Equal(tc.want.LastModified) {
+				t.Fatalf("times %v %v, want %v %v", got.Created, got.LastModified, tc.want.Created, tc.want.LastModified)
+			}
+			got.Created, got.LastModified, tc.want.Created, tc.want.LastModified = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 			if d := cmp.Diff(tc.want, got); d != "" {
 				t.Fatalf("(-want +got):\n%s", d)
 			}
@@ -59,126 +66,157 @@ func TestDecodeUserShapes(t *testing.T) {
 	if got, _ := decodeUser([]byte(`{"id":"1","emails":[{"value":"first@x"},{"value":"second@x"}]}`)); got.PrimaryEmail() != "first@x" {
 		t.Fatalf("primary fallback %q", got.PrimaryEmail())
 	}
-	for _, bad := range []string{`{"userName":"noid"}`, `{"id":"1","active":"maybe"}`, `{"id":"1","emails":5}`, `[]`, `nope`} {
+	if got, _ := decodeUser([]byte(`{"id":"1"}`)); got.TeamRoles != nil || got.OrganizationRole != "" {
+		t.Fatalf("absent roles decoded as %+v", got)
+	}
+	for _, bad := range []string{`{"userName":"noid"}`, `{"id":" "}`, `{"id":"1","active":"maybe"}`, `{"id":"1","emails":5}`,
+		`[]`, `nope`, `{"id":"1","userName":"` + strings.Repeat("x", caps.Field+1) + `"}`,
+		`{"id":"1","emails":[{"value":"` + strings.Repeat("x", caps.Field+1) + `"}]}`} {
 		if _, err := decodeUser([]byte(bad)); err == nil {
-			t.Errorf("decodeUser(%s) accepted", bad)
+			t.Errorf("decodeUser(%.60s) accepted", bad)
 		}
 	}
 }
 
-func TestDecodeListStringNumbers(t *testing.T) {
-	p, err := decodeList([]byte(`{"totalResults":"3","itemsPerPage":"9999","startIndex":1,"resources":[{"id":"a"}]}`))
-	if err != nil || p.total != 3 || !p.hasTotal || p.itemsPerPage != 9999 || len(p.resources) != 1 {
-		t.Fatalf("%+v %v", p, err)
+// page decodes body as a list page of kind ("users", "groups", "roles").
+func page(t *testing.T, kind, body string, start, limit int) (int, []any, bool, error) {
+	t.Helper()
+	var items []any
+	var (
+		total int
+		more  bool
+		err   error
+	)
+	switch kind {
+	case "users":
+		var p listPage[User]
+		p, err = decodeList(strings.NewReader(body), nil, "user", start, limit, listedUsers(nil))
+		for _, v := range p.items {
+			items = append(items, v)
+		}
+		total, more = p.total, p.more
+	case "groups":
+		var p listPage[Group]
+		p, err = decodeList(strings.NewReader(body), nil, "group", start, limit, listedGroup)
+		for _, v := range p.items {
+			items = append(items, v)
+		}
+		total, more = p.total, p.more
+	default:
+		var p listPage[Role]
+		p, err = decodeList(strings.NewReader(body), nil, "role", start, limit, listedRole)
+		for _, v := range p.items {
+			items = append(items, v)
+		}
+		total, more = p.total, p.more
 	}
+	return total, items, more, err
 }
 
-func FuzzDecodeUser(f *testing.F) {
-	for _, s := range []string{legacyUser, rfcUser, `{"id":"1","active":"False"}`, `{"id":1,"emails":{"value":"x"}}`,
-		`{"id":"1","emails":"x@y"}`, `{}`, `null`, `{"id":"1","teamRoles":null}`} {
-		f.Add([]byte(s))
+func TestDecodeListEnvelope(t *testing.T) {
+	cases := []struct {
+		name, kind, body string
+		total, n         int
+		more             bool
+		err              string
+	}{
+		{"string numbers, lower-case resources", "users", `{"totalResults":"3","itemsPerPage":"9999","startIndex":1,"resources":[{"id":"a","userName":"a"}]}`, 3, 1, false, ""},
+		{"Resources before totalResults", "users", `{"Resources":[{"id":"a","userName":"a"}],"totalResults":1}`, 1, 1, false, ""},
+		{"null Resources", "groups", `{"totalResults":0,"Resources":null}`, 0, 0, false, ""},
+		{"unknown keys skipped", "groups", `{"schemas":["x"],"extra":{"deep":[1,{"a":[]}]},"totalResults":1,"Resources":[{"id":"g","displayName":"t"}]}`, 1, 1, false, ""},
+		{"more than totalResults: skipped", "users", `{"totalResults":1,"Resources":[{"id":"a","userName":"a"},{"id":"b","userName":"b"},{"id":"c"}]}`, 1, 1, true, ""},
+		{"more than totalResults, Resources first", "users", `{"Resources":[{"id":"a","userName":"a"},{"id":"b","userName":"b"}],"totalResults":1}`, 1, 1, true, ""},
+		{"no totalResults", "users", `{"Resources":[]}`, 0, 0, false, "without totalResults"},
+		{"total beyond the cap", "users", `{"totalResults":4000000,"Resources":[]}`, 0, 0, false, "beyond what wbsync reads (2000000)"},
+		{"negative total", "users", `{"totalResults":-1,"Resources":[]}`, 0, 0, false, "non-negative"},
+		{"Resources twice", "users", `{"totalResults":1,"Resources":[],"Resources":[]}`, 0, 0, false, "resources twice"},
+		{"not an object", "users", `[1,2]`, 0, 0, false, "not a SCIM list response"},
+		{"Resources not an array", "users", `{"totalResults":1,"Resources":{"id":"a"}}`, 0, 0, false, "want an array"},
+		{"trailing data", "users", `{"totalResults":0,"Resources":[]} {"totalResults":0}`, 0, 0, false, "data after the list response"},
+		{"user without userName", "users", `{"totalResults":10,"Resources":[{"id":"a","userName":"a"},{"id":"u7"}]}`, 0, 0, false, "the user at position 6 (id u7): no userName"},
+		{"user without id", "users", `{"totalResults":10,"Resources":[{"userName":"x"}]}`, 0, 0, false, "the user at position 5: no id"},
+		{"group without displayName", "groups", `{"totalResults":10,"Resources":[{"id":"g1","displayName":" "}]}`, 0, 0, false, "the group at position 5 (id g1): no displayName"},
+		{"member without value", "groups", `{"totalResults":10,"Resources":[{"id":"g1","displayName":"t","members":[{"value":"u"},{"Display":"x"}]}]}`, 0, 0, false, "the group at position 5 (id g1): member 2 has no value"},
+		{"role without name", "roles", `{"totalResults":10,"Resources":[{"id":"r1"}]}`, 0, 0, false, "the role at position 5 (id r1): no name"},
+		{"overlong displayName", "groups", `{"totalResults":1,"Resources":[{"id":"g1","displayName":"` + strings.Repeat("d", caps.Field+1) + `"}]}`, 0, 0, false, "displayName is longer than 4096 bytes"},
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		u, err := decodeUser(b)
-		if err != nil {
-			return
-		}
-		if strings.TrimSpace(u.ID) == "" {
-			t.Fatalf("decoded a user without id from %q", b)
-		}
-		for _, e := range u.Emails {
-			if e.Value == "" {
-				t.Fatalf("empty email decoded from %q", b)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			start := 1
+			if tc.err != "" && strings.Contains(tc.err, "position") {
+				start = 5
 			}
-		}
-	})
-}
-
-func FuzzDecodeListResponse(f *testing.F) {
-	for _, s := range []string{
-		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,"startIndex":1,"itemsPerPage":9999,"Resources":[` + legacyUser + `]}`,
-		`{"totalResults":2,"Resources":[{"id":"g","displayName":"t","members":null},{"id":"h","members":[{"Value":"u","Display":"d"}]}]}`,
-		`{"totalResults":"0","resources":[]}`,
-		`{"Resources":null}`,
-	} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		p, err := decodeList(b)
-		if err != nil {
-			return
-		}
-		if p.hasTotal && p.total < 0 {
-			t.Fatalf("negative total from %q", b)
-		}
-		for _, r := range p.resources {
-			if g, err := decodeGroup(r); err == nil {
-				if g.ID == "" {
-					t.Fatalf("group without id from %q", r)
+			total, items, more, err := page(t, tc.kind, tc.body, start, caps.TotalResults)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want %q", err, tc.err)
 				}
-				for _, m := range g.Members {
-					if m.Value == "" {
-						t.Fatalf("member without value from %q", r)
-					}
-				}
+				return
 			}
-			_, _ = decodeUser(r)
-		}
-	})
-}
-
-// TestKeyNeverLogged runs reads, writes and failures with a debug logger and
-// a server that echoes the Authorization header in its error details.
-func TestKeyNeverLogged(t *testing.T) {
-	for _, auth := range []string{"bearer", "basic"} {
-		t.Run(auth, func(t *testing.T) {
-			core, logs := observer.New(zapcore.DebugLevel)
-			f, srv := newFake(t)
-			f.users = mkUsers(120)
-			var hdr string
-			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
-				hdr = r.Header.Get("Authorization")
-				if r.Method == http.MethodPatch {
-					scimErr(w, 400, "bad request from "+hdr+" key "+testKey)
-					return true
-				}
-				return false
-			}
-			c := testClient(t, srv.URL, func(c *Config) { c.Auth = auth; c.Logger = zap.New(core) })
-			if _, err := c.ListUsers(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			errs := []error{
-				c.SetActive(context.Background(), "u1", false),
-				c.RemoveMember(context.Background(), "g", "u"),
-			}
-			for _, err := range errs {
-				if err == nil {
-					t.Fatal("no error")
-				}
-				if s := err.Error(); strings.Contains(s, testKey) || strings.Contains(s, hdr) || strings.Contains(s, hdr[strings.Index(hdr, " ")+1:]) {
-					t.Fatalf("secret in error: %s", s)
-				}
-			}
-			if logs.Len() == 0 {
-				t.Fatal("nothing logged at debug")
-			}
-			sawStatus := false
-			for _, e := range logs.All() {
-				line := e.Message
-				for k, v := range e.ContextMap() {
-					line += " " + k + "=" + fmt.Sprint(v)
-				}
-				if strings.Contains(line, testKey) || strings.Contains(line, hdr[strings.Index(hdr, " ")+1:]) {
-					t.Fatalf("secret logged: %s", line)
-				}
-				if e.ContextMap()["status"] != nil && e.ContextMap()["method"] != nil && e.ContextMap()["path"] != nil {
-					sawStatus = true
-				}
-			}
-			if !sawStatus {
-				t.Fatal("no request line with method, path and status")
+			if err != nil || total != tc.total || len(items) != tc.n || more != tc.more {
+				t.Fatalf("total %d, %d items, more %v, err %v", total, len(items), more, err)
 			}
 		})
+	}
+}
+
+func TestDecodeRoles(t *testing.T) {
+	body := `{"schemas":[""],"totalResults":2,"Resources":[
+	  {"id":"Um9sZTo3","name":"Model Reviewer","description":"reviews","inheritedFrom":"member",
+	   "permissions":[{"name":"project:read","isInherited":true},{"name":"artifact:write","isInherited":"False"}],
+	   "meta":{"created":"2024-01-01T00:00:00Z"},"schemas":[""]},
+	  {"id":"r2","name":"auditor","inheritedFrom":"viewer","permissions":null}]}`
+	var p listPage[Role]
+	p, err := decodeList(strings.NewReader(body), nil, "role", 1, 10, listedRole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Role{
+		{ID: "Um9sZTo3", Name: "Model Reviewer", Description: "reviews", InheritedFrom: "member",
+			Permissions: []Permission{{"project:read", true}, {"artifact:write", false}}, Created: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{ID: "r2", Name: "auditor", InheritedFrom: "viewer"},
+	}
+	if d := cmp.Diff(want, p.items); d != "" {
+		t.Fatalf("(-want +got):\n%s", d)
+	}
+}
+
+// TestDecodeListFollowsWhatArrived: a page claiming a huge total with one
+// resource allocates for the one resource, not for the claim.
+func TestDecodeListFollowsWhatArrived(t *testing.T) {
+	body := `{"totalResults":1999999,"itemsPerPage":9999,"Resources":[{"id":"a","userName":"a@x"}]}`
+	allocs := testing.AllocsPerRun(20, func() {
+		p, err := decodeList(strings.NewReader(body), nil, "user", 1, caps.TotalResults, listedUsers(nil))
+		if err != nil || len(p.items) != 1 || p.total != 1999999 {
+			t.Fatalf("%+v %v", p, err)
+		}
+	})
+	t.Logf("%v allocations per decode", allocs)
+	if allocs > 120 {
+		t.Fatalf("%v allocations to decode one resource", allocs)
+	}
+	var before, after runtimeStats
+	before.read()
+	for range 10 {
+		_, _ = decodeList(strings.NewReader(body), nil, "user", 1, caps.TotalResults, listedUsers(nil))
+	}
+	after.read()
+	per := (after.total - before.total) / 10
+	t.Logf("%d bytes allocated per decode", per)
+	if per > 64<<10 {
+		t.Fatal("a one-resource page allocates beyond what arrived")
+	}
+}
+
+func TestFlexErrorsNameKindsNotValues(t *testing.T) {
+	secret := "sekret-value-0123456789"
+	for _, in := range []string{`{"id":"1","active":"` + secret + `"}`, `{"id":{"` + secret + `":1}}`, `{"id":"1","emails":` + "12345678901234567890" + `}`} {
+		_, err := decodeUser([]byte(in))
+		if err == nil {
+			t.Fatalf("%s accepted", in)
+		}
+		if strings.Contains(err.Error(), "sekret") || strings.Contains(err.Error(), "1234567890") {
+			t.Fatalf("the value is quoted in %q", err)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -8,12 +9,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
+	"net/http/httptrace"
+	"sync/atomic"
 	"time"
-
-	"github.com/sethvargo/go-retry"
 )
 
 // call is one logical request; do retries it as its kind allows.
@@ -22,23 +20,30 @@ type call struct {
 	path   string // relative to the base path, escaped: "/Users/" + url.PathEscape(id)
 	query  string // encoded query, without "?"
 	body   any
+	// what names the response body for decode errors: "the created user".
+	what string
 	// list marks a collection read (a 404 then hints at the base URL).
 	list bool
 	// idempotent marks a write that is safe to send again after a transport
-	// error or a 502/503/504 (GETs always are).
+	// error or a 500/502/503/504 (GETs always are).
 	idempotent bool
 	// ambiguous is called, for a non-idempotent write, after a failure that
-	// may have been applied (transport error, 502/503/504): true means the
-	// effect was found and adopted, so do returns errAdopted instead of
-	// sending again.
+	// may have been applied (transport error after sending, 500, 502, 503,
+	// 504): true means the effect was found and adopted, so do returns
+	// errAdopted instead of sending again.
 	ambiguous func(ctx context.Context) (bool, error)
+	// read, when set, streams a 2xx body (capped at the list cap) instead of
+	// reading it whole into reply.body.
+	read func(r io.Reader) error
+	// bodyCap overrides the cap of a whole body (0: the default cap).
+	bodyCap int64
 }
 
 // reply is a 2xx answer.
 type reply struct {
 	status int
 	header http.Header
-	body   []byte
+	body   []byte // nil when call.read consumed it
 }
 
 // errAdopted is returned by do when call.ambiguous adopted the effect.
@@ -53,72 +58,8 @@ func (c *Client) do(ctx context.Context, cl call) (*reply, error) {
 			return nil, fmt.Errorf("encode %s %s: %w", cl.method, cl.path, err)
 		}
 	}
-	start := time.Now()
-	var wait time.Duration // a server-requested delay for the next attempt
-	exp := retry.NewExponential(c.backoffBase)
-	exp = retry.WithCappedDuration(max(c.backoffBase*32, time.Second), exp)
-	exp = retry.WithJitterPercent(20, exp)
-	b := retry.BackoffFunc(func() (time.Duration, bool) {
-		d, stop := exp.Next()
-		if stop {
-			return 0, true
-		}
-		d = max(d, wait)
-		wait = 0
-		if time.Since(start)+d > c.maxElapsed {
-			return 0, true
-		}
-		return d, false
-	})
-	return retry.DoValue(ctx, b, func(ctx context.Context) (*reply, error) {
-		r, err := c.attempt(ctx, cl, payload)
-		if err == nil {
-			return r, nil
-		}
-		if ctx.Err() != nil {
-			return nil, err
-		}
-		var e *Error
-		if !errors.As(err, &e) {
-			return nil, err
-		}
-		get := cl.method == http.MethodGet
-		if e.Status == http.StatusTooManyRequests || e.Status == http.StatusServiceUnavailable {
-			if d, ok := retryAfter(e.header); ok {
-				if time.Since(start)+d > c.maxElapsed {
-					e.Hint = fmt.Sprintf("the server asked to wait %s, beyond the retry budget of %s", d.Round(time.Second), c.maxElapsed)
-					return nil, err
-				}
-				wait = d
-			}
-		}
-		switch {
-		case e.Status == http.StatusTooManyRequests:
-			return nil, retry.RetryableError(err)
-		case e.Status == http.StatusInternalServerError && get:
-			return nil, retry.RetryableError(err)
-		case e.Status == 0 || e.Status == http.StatusBadGateway || e.Status == http.StatusServiceUnavailable ||
-			e.Status == http.StatusGatewayTimeout:
-			if e.Status == 0 && e.Hint == hintTLS {
-				return nil, err
-			}
-			if get || cl.idempotent {
-				return nil, retry.RetryableError(err)
-			}
-			if cl.ambiguous == nil {
-				return nil, err
-			}
-			adopted, aerr := cl.ambiguous(ctx)
-			if aerr != nil {
-				return nil, fmt.Errorf("%w; checking whether it was applied: %w", err, aerr)
-			}
-			if adopted {
-				return nil, errAdopted
-			}
-			return nil, retry.RetryableError(err)
-		}
-		return nil, err
-	})
+	r := retrier{c: c, cl: cl, start: time.Now()}
+	return r.run(ctx, payload)
 }
 
 // attempt sends the call once.
@@ -130,23 +71,31 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 	}
 	defer func() { <-c.sem }()
 	if err := c.limiter.Wait(ctx); err != nil {
-		return nil, err
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%s %s: wait for the rate limit: %w", cl.method, c.pathOf(cl), err)
 	}
-	actx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
+	actx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	timer := time.AfterFunc(c.timeout, func() { cancel(errAttemptTimeout) })
+	defer timer.Stop()
 
+	var sent atomic.Bool
+	tctx := httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
+		WroteRequest: func(i httptrace.WroteRequestInfo) { sent.Store(i.Err == nil) },
+	})
 	raw := c.base.String() + cl.path
 	if cl.query != "" {
 		raw += "?" + cl.query
 	}
-	path := c.base.EscapedPath() + cl.path
 	var rd io.Reader
 	if payload != nil {
 		rd = bytes.NewReader(payload)
 	}
-	req, err := http.NewRequestWithContext(actx, cl.method, raw, rd)
+	req, err := http.NewRequestWithContext(tctx, cl.method, raw, rd)
 	if err != nil {
-		return nil, fmt.Errorf("build %s %s: %w", cl.method, path, err)
+		return nil, fmt.Errorf("build %s %s: %w", cl.method, c.pathOf(cl), err)
 	}
 	req.Header.Set("Accept", "application/scim+json, application/json")
 	if payload != nil {
@@ -157,62 +106,105 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, c.transportError(cl.method, path, unwrapURLError(err))
+		if context.Cause(actx) == errAttemptTimeout {
+			err = errAttemptTimeout
+		}
+		return nil, c.transportError(cl, err, sent.Load())
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, c.transportError(cl.method, path, fmt.Errorf("read body: %w", err))
+
+	// The body takes one of caps.BodySlots, so that at most that many
+	// bodies are in memory whatever the concurrency, and a timeout of its
+	// own: waiting for a slot does not count.
+	timer.Stop()
+	select {
+	case c.bodies <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	if int64(len(body)) > c.maxBody {
-		return nil, &Error{Method: cl.method, Path: path, Status: resp.StatusCode,
-			Detail: fmt.Sprintf("response body larger than %d bytes", c.maxBody)}
+	defer func() { <-c.bodies }()
+	timer.Reset(c.timeout)
+	r, err := c.readBody(actx, cl, resp)
+	if err != nil && ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return r, err
+}
+
+// readBody reads (or, for call.read, streams) the answer's body under its
+// cap and classifies anything but a 2xx.
+func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*reply, error) {
+	status := resp.StatusCode
+	if status < 200 || status > 299 {
+		var body []byte
+		if status < 300 || status > 399 {
+			cr := &capReader{r: resp.Body, max: c.body}
+			b, err := io.ReadAll(cr)
+			if err != nil && !cr.over {
+				return nil, c.bodyError(ctx, cl, status, cr, err)
+			}
+			body = b // an error body over the cap is classified on its first bytes
+		}
+		return nil, c.checkResponse(cl, resp, body)
 	}
 	ctype := resp.Header.Get("Content-Type")
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := c.statusError(cl.method, path, resp.StatusCode, ctype, body, cl.list)
-		e.header = resp.Header
-		return nil, e
+	htmlErr := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, Detail: "HTML body", Hint: hintHTML, fatal: true}
+	if cl.read != nil {
+		cr := &capReader{r: resp.Body, max: c.listBody}
+		br := bufio.NewReader(newJSONGuard(cr))
+		head, _ := br.Peek(64)
+		if looksHTML(ctype, head) {
+			return nil, htmlErr
+		}
+		if err := cl.read(br); err != nil {
+			return nil, c.bodyError(ctx, cl, status, cr, err)
+		}
+		return &reply{status: status, header: resp.Header}, nil
+	}
+	limit := c.body
+	if cl.bodyCap > 0 {
+		limit = cl.bodyCap
+	}
+	cr := &capReader{r: resp.Body, max: limit}
+	body, err := io.ReadAll(cr)
+	if err != nil {
+		return nil, c.bodyError(ctx, cl, status, cr, err)
 	}
 	if len(bytes.TrimSpace(body)) > 0 && looksHTML(ctype, body) {
-		return nil, &Error{Method: cl.method, Path: path, Status: resp.StatusCode, Detail: "HTML body", Hint: hintHTML}
+		return nil, htmlErr
 	}
-	return &reply{status: resp.StatusCode, header: resp.Header, body: body}, nil
+	return &reply{status: status, header: resp.Header, body: body}, nil
 }
 
-// hintHTMLOrJSON is the hint for a 2xx body that is not SCIM JSON.
-const hintHTMLOrJSON = "is the URL https://HOST/scim?"
-
-// unwrapURLError drops the *url.Error wrapper (it repeats the URL).
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
+// capReader reads at most max bytes: one more is errBodyTooLarge. It keeps
+// the underlying read error, so that a body cut by the network is told
+// from one that does not decode.
+type capReader struct {
+	r    io.Reader
+	max  int64
+	n    int64
+	over bool
+	err  error
 }
 
-// retryAfter reads Retry-After (seconds or an HTTP date) or RateLimit-Reset
-// (seconds).
-func retryAfter(h http.Header) (time.Duration, bool) {
-	if h == nil {
-		return 0, false
+// errBodyTooLarge is what a capReader returns past its cap.
+var errBodyTooLarge = errors.New("response body over the cap")
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.over {
+		return 0, errBodyTooLarge
 	}
-	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-			return time.Duration(n) * time.Second, true
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return max(time.Until(t), 0), true
-		}
+	if room := c.max + 1 - c.n; int64(len(p)) > room {
+		p = p[:room]
 	}
-	if v := strings.TrimSpace(h.Get("RateLimit-Reset")); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-			return time.Duration(n) * time.Second, true
-		}
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.n > c.max {
+		c.over = true
+		return n - int(c.n-c.max), errBodyTooLarge
 	}
-	return 0, false
+	if err != nil && err != io.EOF {
+		c.err = err
+	}
+	return n, err
 }

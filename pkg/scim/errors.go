@@ -1,22 +1,44 @@
 package scim
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // ErrReadOnly is returned by every write of a read-only client; nothing is
 // sent.
 var ErrReadOnly = errors.New("scim: the client is read-only (plan never writes)")
 
+// Sentinels matched with errors.Is against an *Error (or an error wrapping
+// one). Each is decided once, when the response is classified.
+var (
+	// ErrSeatLimit: the organization's seat limit is reached.
+	ErrSeatLimit = errors.New("scim: seat limit reached")
+	// ErrReactivationRefused: the server does not reactivate users (W&B
+	// Multi-tenant Cloud).
+	ErrReactivationRefused = errors.New("scim: reactivation refused")
+	// ErrNameTaken: a create answered 409 (the userName or team name
+	// exists).
+	ErrNameTaken = errors.New("scim: name taken")
+	// ErrNotFound: 404.
+	ErrNotFound = errors.New("scim: not found")
+	// ErrUnauthorized: 401, the key was refused.
+	ErrUnauthorized = errors.New("scim: unauthorized")
+	// ErrForbidden: 403, the key may not use SCIM.
+	ErrForbidden = errors.New("scim: forbidden")
+	// ErrRateLimited: 429 (the error is also a *RateLimitError).
+	ErrRateLimited = errors.New("scim: rate limited")
+	// ErrRedirect: a 3xx answer, which wbsync never follows.
+	ErrRedirect = errors.New("scim: redirect refused")
+)
+
 // Error is a failed SCIM request: an HTTP status with the SCIM error body, or
-// (Status 0) a transport failure. It names the method and path, never the key.
+// (Status 0) a transport failure. It names the method and path, never the
+// key; every server-supplied string in it is redacted, escaped and cut.
 type Error struct {
 	Method   string // HTTP method
 	Path     string // URL path (escaped), without the query
@@ -24,11 +46,27 @@ type Error struct {
 	ScimType string // SCIM scimType, when the server sent one
 	Detail   string // SCIM detail, or a description of the failure
 	Hint     string // what a person can do about it
+	// Location is where a 3xx answer pointed (scheme, host, port and path
+	// only); "" otherwise.
+	Location string
 	// Err is the underlying transport or decoding error, if any.
 	Err error
 
-	header http.Header // response headers (Retry-After), not part of the message
+	header  http.Header // response headers (Retry-After), not part of the message
+	kind    errKind     // what the classifier recognised in the body
+	fatal   bool        // cannot heal: never retried
+	sent    bool        // the request may have reached the server
+	unknown bool        // a write whose outcome is unknown
 }
+
+// errKind is what the classifier recognised in a response body.
+type errKind int
+
+const (
+	kindNone errKind = iota
+	kindSeatLimit
+	kindReactivation
+)
 
 // Error implements error.
 func (e *Error) Error() string {
@@ -52,11 +90,76 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
 
+// Is matches the package's sentinels.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrSeatLimit:
+		return e.kind == kindSeatLimit
+	case ErrReactivationRefused:
+		return e.kind == kindReactivation
+	case ErrNameTaken:
+		return e.Status == http.StatusConflict && e.Method == http.MethodPost
+	case ErrNotFound:
+		return e.Status == http.StatusNotFound
+	case ErrUnauthorized:
+		return e.Status == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.Status == http.StatusForbidden
+	case ErrRateLimited:
+		return e.Status == http.StatusTooManyRequests
+	case ErrRedirect:
+		return e.Status >= 300 && e.Status <= 399
+	}
+	return false
+}
+
 // HTTPStatus returns the HTTP status (0 for a transport failure).
 func (e *Error) HTTPStatus() int { return e.Status }
 
 // SCIMDetail returns the SCIM detail.
 func (e *Error) SCIMDetail() string { return e.Detail }
+
+// OutcomeUnknown reports whether a write may have been applied although it
+// failed: its request may have reached the server and the answer was lost
+// (a transport error after sending) or came from a gateway (502, 504), and
+// no read-back settled it. Reads are never unknown.
+func (e *Error) OutcomeUnknown() bool { return e.unknown }
+
+// RateLimitError is a 429 answer: the server asked to slow down. It wraps
+// the *Error, so errors.As finds both.
+type RateLimitError struct {
+	Err *Error
+	// Wait is what the server asked to wait (Retry-After or
+	// RateLimit-Reset); 0 when it did not say.
+	Wait time.Duration
+}
+
+// Error implements error.
+func (e *RateLimitError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the *Error.
+func (e *RateLimitError) Unwrap() error { return e.Err }
+
+// Hints for what a person can act on.
+const (
+	hint401 = "the key was refused: use an org admin's key or an org-scoped service account key"
+	hint403 = "the key is not allowed to use SCIM: it may belong to a team-scoped service account or a " +
+		"user who is not an org admin, or on Multi-tenant Cloud the key owner's \"Default API organization\" " +
+		"setting points at another organization"
+	hint404List    = "is the URL https://HOST/scim?"
+	hint412        = "changed under us: re-read and plan again"
+	hintHTML       = "the server answered HTML, not SCIM JSON: is the URL https://HOST/scim?"
+	hintHTMLOrJSON = "is the URL https://HOST/scim?"
+	hintTLS        = "TLS failed: check the URL's host and the system's trusted certificates"
+	hintRedirect   = "wbsync never follows redirects: fix --url (use the URL the server pointed to if you trust it)"
+	hintSeat       = "free a seat or raise the organization's seat limit"
+	hintTimeout    = "the server did not answer within the per-request timeout (--timeout)"
+)
+
+// hintDNS is the hint for a host that does not resolve.
+func hintDNS(host string) string {
+	return fmt.Sprintf("the host %s does not resolve: check --url", host)
+}
 
 // statusOf returns the HTTP status carried by err, or 0.
 func statusOf(err error) int {
@@ -67,101 +170,6 @@ func statusOf(err error) int {
 	return 0
 }
 
-// Hints for statuses a person can act on.
-const (
-	hint401 = "the key was refused: use an org admin's key or an org-scoped service account key"
-	hint403 = "the key is not allowed to use SCIM: it may belong to a team-scoped service account or a " +
-		"user who is not an org admin, or on Multi-tenant Cloud the key owner's \"Default API organization\" " +
-		"setting points at another organization"
-	hint404List = "is the URL https://HOST/scim?"
-	hint412     = "changed under us: re-read and plan again"
-	hintHTML    = "the server answered HTML, not SCIM JSON: is the URL https://HOST/scim?"
-	hintTLS     = "TLS failed: check the URL's host and the system's trusted certificates"
-)
-
-// scimError is the SCIM Error body; status is a string on W&B.
-type scimError struct {
-	Detail   string          `json:"detail"`
-	ScimType string          `json:"scimType"`
-	Status   json.RawMessage `json:"status"`
-	Message  string          `json:"message"`
-}
-
-// statusError builds the Error for a non-2xx answer.
-func (c *Client) statusError(method, path string, status int, ctype string, body []byte, isList bool) *Error {
-	e := &Error{Method: method, Path: path, Status: status}
-	if looksHTML(ctype, body) {
-		e.Detail = "HTML body"
-		e.Hint = hintHTML
-	} else {
-		var se scimError
-		if err := json.Unmarshal(body, &se); err == nil {
-			e.Detail, e.ScimType = se.Detail, se.ScimType
-			if e.Detail == "" {
-				e.Detail = se.Message
-			}
-		} else if t := strings.TrimSpace(string(body)); t != "" {
-			if len(t) > 200 {
-				t = t[:200] + "…"
-			}
-			e.Detail = "non-JSON body: " + t
-		}
-	}
-	e.Detail = c.redact(e.Detail)
-	switch status {
-	case http.StatusUnauthorized:
-		e.Hint = hint401
-	case http.StatusForbidden:
-		e.Hint = hint403
-	case http.StatusNotFound:
-		if isList {
-			e.Hint = hint404List
-		}
-	case http.StatusPreconditionFailed:
-		e.Hint = hint412
-	}
-	return e
-}
-
-// transportError builds the Error for a failure below HTTP.
-func (c *Client) transportError(method, path string, err error) *Error {
-	e := &Error{Method: method, Path: path, Detail: c.redact(err.Error()), Err: err}
-	var (
-		cv   *tls.CertificateVerificationError
-		ua   x509.UnknownAuthorityError
-		hn   x509.HostnameError
-		ci   x509.CertificateInvalidError
-		rh   tls.RecordHeaderError
-		alrt tls.AlertError
-	)
-	switch {
-	case errors.As(err, &cv), errors.As(err, &ua), errors.As(err, &hn), errors.As(err, &ci),
-		errors.As(err, &rh), errors.As(err, &alrt):
-		e.Hint = hintTLS
-	}
-	return e
-}
-
-// redact removes the key from text that came from elsewhere.
-func (c *Client) redact(s string) string {
-	if c.key == "" || s == "" {
-		return s
-	}
-	s = strings.ReplaceAll(s, c.key, "[redacted]")
-	if h := basicHeader(c.key); strings.Contains(s, h[len("Basic "):]) {
-		s = strings.ReplaceAll(s, h[len("Basic "):], "[redacted]")
-	}
-	return s
-}
-
 func basicHeader(key string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(":"+key))
-}
-
-func looksHTML(ctype string, body []byte) bool {
-	if strings.Contains(strings.ToLower(ctype), "html") {
-		return true
-	}
-	t := strings.TrimSpace(string(body[:min(len(body), 64)]))
-	return strings.HasPrefix(t, "<")
 }

@@ -21,7 +21,7 @@ const testKey = "sekret-KEY-0123456789abcdef"
 // lists raw resources with paging quirks and records every request. hook,
 // when set, may answer a request first.
 type fake struct {
-	t  *testing.T
+	t  testing.TB
 	mu sync.Mutex
 
 	users  []map[string]any
@@ -46,7 +46,7 @@ type fake struct {
 	inFlight, maxInFlight int
 }
 
-func newFake(t *testing.T) (*fake, *httptest.Server) {
+func newFake(t testing.TB) (*fake, *httptest.Server) {
 	f := &fake{t: t, ctype: "application/scim+json"}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
@@ -214,12 +214,12 @@ func mkUsers(n int) []map[string]any {
 	return out
 }
 
-// testClient builds a client for srv with fast retries.
+// testClient builds a client for srv with fast retries and pages of 100.
 func testClient(t *testing.T, url string, mod ...func(*Config)) *Client {
 	t.Helper()
 	cfg := Config{
 		BaseURL: url + "/scim", APIKey: testKey, RateLimit: -1, MaxElapsed: 5 * time.Second,
-		Timeout: 5 * time.Second, Logger: zaptest.NewLogger(t),
+		Timeout: 5 * time.Second, Logger: zaptest.NewLogger(t), PageSize: 100,
 	}
 	for _, m := range mod {
 		m(&cfg)

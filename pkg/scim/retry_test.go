@@ -3,12 +3,15 @@ package scim
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
 // failN answers the first n requests matching method with fail, then lets
@@ -53,6 +56,7 @@ func TestRetries(t *testing.T) {
 		{"GET 500", "GET", 2, status(500), 3, true},
 		{"GET transport error", "GET", 2, drop, 3, true},
 		{"GET 429 Retry-After 0", "GET", 2, status(429, "Retry-After", "0"), 3, true},
+		{"GET 429 without a wait: backoff", "GET", 2, status(429), 3, true},
 		{"GET 429 Retry-After past date", "GET", 1, status(429, "Retry-After", past), 2, true},
 		{"GET 429 RateLimit-Reset 0", "GET", 1, status(429, "RateLimit-Reset", "0"), 2, true},
 		{"GET 429 Retry-After beyond budget", "GET", 1, status(429, "Retry-After", "3600"), 1, false},
@@ -61,7 +65,11 @@ func TestRetries(t *testing.T) {
 		{"GET 503 Retry-After 0", "GET", 1, status(503, "Retry-After", "0"), 2, true},
 		{"GET 400 not retried", "GET", 1, status(400), 1, false},
 		{"GET 401 not retried", "GET", 1, status(401), 1, false},
-		{"PATCH 500 not retried", "PATCH", 1, status(500), 1, false},
+		{"PATCH 500 retried", "PATCH", 1, status(500), 2, true},
+		{"PATCH 502 retried", "PATCH", 1, status(502), 2, true},
+		{"PATCH 504 retried", "PATCH", 1, status(504), 2, true},
+		{"PATCH 400 not retried", "PATCH", 1, status(400), 1, false},
+		{"PATCH 409 not retried", "PATCH", 1, status(409), 1, false},
 		{"PATCH 503 retried", "PATCH", 1, status(503), 2, true},
 		{"PATCH transport error retried", "PATCH", 1, drop, 2, true},
 		{"PATCH 429 retried", "PATCH", 1, status(429, "Retry-After", "0"), 2, true},
@@ -146,7 +154,7 @@ func TestPerRequestTimeout(t *testing.T) {
 
 func TestRateLimitBucket(t *testing.T) {
 	f, srv := newFake(t)
-	c := testClient(t, srv.URL, func(c *Config) { c.RateLimit = 0.001; c.Concurrency = 1 })
+	c := testClient(t, srv.URL, func(c *Config) { c.RateLimit = caps.MinRateLimit; c.Concurrency = 1 })
 	if _, err := c.ListUsers(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -205,14 +213,25 @@ func TestActionableErrors(t *testing.T) {
 	}
 }
 
+// TestTLSFailure: a certificate the system does not trust is one attempt
+// and an actionable error.
 func TestTLSFailure(t *testing.T) {
 	srv := httptest.NewTLSServer(http.NotFoundHandler())
 	defer srv.Close()
-	c := testClient(t, srv.URL)
+	var dials atomic.Int32
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	c := testClient(t, srv.URL, func(c *Config) { c.HTTPClient = &http.Client{Transport: tr} })
 	_, err := c.ListUsers(context.Background())
 	var e *Error
 	if !errors.As(err, &e) || e.Hint != hintTLS || e.Method != "GET" || e.Path != "/scim/Users" {
 		t.Fatalf("err = %#v", err)
+	}
+	if dials.Load() != 1 {
+		t.Fatalf("%d attempts, want 1", dials.Load())
 	}
 	if strings.Contains(err.Error(), testKey) {
 		t.Fatal("the key is in the error")

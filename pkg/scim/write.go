@@ -32,7 +32,6 @@ type patchBody struct {
 type emailBody struct {
 	Value   string `json:"value"`
 	Primary bool   `json:"primary"`
-	Type    string `json:"type,omitempty"`
 }
 
 type userBody struct {
@@ -70,11 +69,13 @@ func (c *Client) patch(ctx context.Context, path string, ops ...patchOp) error {
 	return err
 }
 
-// CreateUser creates the user (userName, primary email u.Email or else
-// u.UserName, displayName, externalId) and returns its id. A 409 adopts the
-// existing user (found by userName, else by email). After a failure that may
-// have been applied (a transport error or 502/503/504), the user is looked up
-// by userName before the create is sent again, and adopted if found.
+// CreateUser creates the user and returns its id: userName u.UserName (a
+// handle or an email), one primary email u.Email (u.UserName when Email is
+// empty), displayName and externalId when set. A 409 adopts the existing
+// user (found by userName, else by email). After a failure that may have
+// been applied (a transport error after sending, 500, 502, 503, 504), the
+// user is looked up by userName before the create is sent again, and
+// adopted if found.
 func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 	if c.readOnly {
 		return "", ErrReadOnly
@@ -88,9 +89,9 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 		email = name
 	}
 	var adopted string
-	cl := call{method: http.MethodPost, path: "/Users",
+	cl := call{method: http.MethodPost, path: "/Users", what: "the created user",
 		body: userBody{Schemas: []string{schemaUser}, UserName: name,
-			Emails:      []emailBody{{Value: email, Primary: true, Type: "work"}},
+			Emails:      []emailBody{{Value: email, Primary: true}},
 			DisplayName: u.DisplayName, ExternalID: u.ExternalID, Active: true},
 		ambiguous: func(ctx context.Context) (bool, error) {
 			found, err := c.FindUser(ctx, name)
@@ -104,16 +105,16 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 	switch {
 	case errors.Is(err, errAdopted):
 		return adopted, nil
-	case statusOf(err) == http.StatusConflict:
+	case errors.Is(err, ErrNameTaken):
 		return c.adoptUser(ctx, name, email, err)
-	case isSeatLimit(err):
-		return "", fmt.Errorf("create user %s: the organization's seat limit is reached: free a seat or raise the limit: %w", name, err)
+	case errors.Is(err, ErrSeatLimit):
+		return "", fmt.Errorf("create user %s: the organization's seat limit is reached: %w", name, err)
 	case err != nil:
 		return "", fmt.Errorf("create user %s: %w", name, err)
 	}
 	created, err := decodeUser(r.body)
 	if err != nil {
-		return "", fmt.Errorf("create user %s: %w", name, c.decodeErr(cl, r, err))
+		return "", fmt.Errorf("create user %s: %w", name, c.decodeErr(cl, r.status, err))
 	}
 	c.rememberName(created.ID, name)
 	return created.ID, nil
@@ -135,13 +136,14 @@ func (c *Client) adoptUser(ctx context.Context, name, email string, conflict err
 	return found.ID, nil
 }
 
-// CreateTeam creates an empty team and returns its id. A 409 means the name
-// is taken (on Multi-tenant Cloud, team names are global across wandb.ai).
-// After a failure that may have been applied (a transport error or
-// 502/503/504), the team is looked up by displayName before the create is
-// sent again: it is adopted only when exactly one team has that name and its
-// id was not known to this client before the create (from ListGroups or an
-// earlier lookup); several matches are an error.
+// CreateTeam creates an empty team and returns its id. When the create may
+// have happened without its answer (a transport error after sending, 500,
+// 502, 503, 504) or answers 409 (a concurrent apply created it), the team is
+// looked up by displayName: it is adopted when exactly one live team has
+// that name and its id was not known to this client before the create (from
+// ListGroups or an earlier lookup). Otherwise an ambiguous failure is sent
+// again when no team has the name, and a 409 fails with a message that fits
+// the deployment.
 func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 	if c.readOnly {
 		return "", ErrReadOnly
@@ -151,66 +153,102 @@ func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 	}
 	known := c.knownTeamIDs()
 	var adopted string
-	cl := call{method: http.MethodPost, path: "/Groups",
+	cl := call{method: http.MethodPost, path: "/Groups", what: "the created team",
 		body: groupBody{Schemas: []string{schemaGroup}, DisplayName: name, Members: []memberBody{}},
 		ambiguous: func(ctx context.Context) (bool, error) {
-			found, err := c.FindGroups(ctx, name)
-			if err != nil {
-				return false, err
-			}
+			id, n, err := c.adoptTeam(ctx, name, known)
 			switch {
-			case len(found) == 0:
+			case err != nil:
+				return false, err
+			case id != "":
+				adopted = id
+				return true, nil
+			case n == 0:
 				return false, nil
-			case len(found) == 1:
-				if _, ok := known[found[0].ID]; !ok {
-					adopted = found[0].ID
-					return true, nil
-				}
 			}
-			return false, fmt.Errorf("%d teams named %q exist, and the create may have made one of them: re-read and plan again", len(found), name)
+			return false, fmt.Errorf("%d teams named %q exist, and the create may have made one of them: re-read and plan again", n, name)
 		}}
 	r, err := c.do(ctx, cl)
 	switch {
 	case errors.Is(err, errAdopted):
 		c.rememberTeams([]Group{{ID: adopted, DisplayName: name}})
 		return adopted, nil
-	case statusOf(err) == http.StatusConflict:
-		return "", fmt.Errorf("team name %s is taken (on Multi-tenant Cloud team names are global): %w", name, err)
+	case errors.Is(err, ErrNameTaken):
+		id, n, aerr := c.adoptTeam(ctx, name, known)
+		if aerr != nil {
+			return "", fmt.Errorf("create team %s: %w; looking up the existing team: %w", name, err, aerr)
+		}
+		if id != "" {
+			c.rememberTeams([]Group{{ID: id, DisplayName: name}})
+			return id, nil
+		}
+		return "", fmt.Errorf("create team %s: %s: %w", name, c.nameTaken(n), err)
 	case err != nil:
 		return "", fmt.Errorf("create team %s: %w", name, err)
 	}
 	g, err := decodeGroup(r.body)
 	if err != nil {
-		return "", fmt.Errorf("create team %s: %w", name, c.decodeErr(cl, r, err))
+		return "", fmt.Errorf("create team %s: %w", name, c.decodeErr(cl, r.status, err))
 	}
 	c.rememberTeams([]Group{g})
 	return g.ID, nil
 }
 
-func (c *Client) knownTeamIDs() map[string]struct{} {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make(map[string]struct{}, len(c.knownTeams))
-	for id := range c.knownTeams {
-		out[id] = struct{}{}
+// adoptTeam looks name up after a create that may have made it: id is the
+// one live team of that name when it was not known before the create, n the
+// number of live teams with the name.
+func (c *Client) adoptTeam(ctx context.Context, name string, known map[string]struct{}) (id string, n int, err error) {
+	found, err := c.FindGroups(ctx, name)
+	if err != nil {
+		return "", 0, err
 	}
-	return out
+	if len(found) == 1 {
+		if _, ok := known[found[0].ID]; !ok {
+			return found[0].ID, 1, nil
+		}
+	}
+	return "", len(found), nil
 }
 
-// UpdateUser replaces the non-empty displayName and externalId of u, one
-// PATCH per attribute (W&B takes one operation per request).
+// nameTaken explains a 409 on a team create that could not be adopted, n
+// being the number of live teams with the name.
+func (c *Client) nameTaken(n int) string {
+	switch {
+	case n > 1:
+		return fmt.Sprintf("the name is taken and %d teams have it: re-read and plan again", n)
+	case n == 1:
+		return "the name is taken by a team this run already knew: re-read and plan again"
+	case c.deployment == model.SaaS:
+		return "the name is taken: team names are global across W&B Multi-tenant Cloud: the name may be taken by another organization or user"
+	}
+	return "the name is taken: a team with this name already exists on the instance"
+}
+
+// UpdateUser replaces, one PATCH per attribute (W&B takes one operation per
+// request), the non-empty displayName and externalId of u and, on Dedicated
+// Cloud and self-managed, its email (emails = [{value, primary: true}]).
+// Multi-tenant Cloud has no email update: there u.Email is not sent.
 func (c *Client) UpdateUser(ctx context.Context, id string, u model.User) error {
 	if c.readOnly {
 		return ErrReadOnly
 	}
+	type attr struct {
+		name, path string
+		value      any
+	}
+	var attrs []attr
 	if u.DisplayName != "" {
-		if err := c.patch(ctx, userPath(id), patchOp{Op: "replace", Path: "displayName", Value: u.DisplayName}); err != nil {
-			return fmt.Errorf("update the display name of %s: %w", c.who(id), err)
-		}
+		attrs = append(attrs, attr{"display name", "displayName", u.DisplayName})
 	}
 	if u.ExternalID != "" {
-		if err := c.patch(ctx, userPath(id), patchOp{Op: "replace", Path: "externalId", Value: u.ExternalID}); err != nil {
-			return fmt.Errorf("update the externalId of %s: %w", c.who(id), err)
+		attrs = append(attrs, attr{"externalId", "externalId", u.ExternalID})
+	}
+	if email := strings.TrimSpace(u.Email); email != "" && c.deployment != model.SaaS {
+		attrs = append(attrs, attr{"email", "emails", []emailBody{{Value: email, Primary: true}}})
+	}
+	for _, a := range attrs {
+		if err := c.patch(ctx, userPath(id), patchOp{Op: "replace", Path: a.path, Value: a.value}); err != nil {
+			return fmt.Errorf("update the %s of %s: %w", a.name, c.who(id), err)
 		}
 	}
 	return nil
@@ -235,11 +273,11 @@ func (c *Client) SetActive(ctx context.Context, id string, active bool) error {
 	switch {
 	case err == nil:
 		return nil
-	case !active && statusOf(err) == http.StatusNotFound && c.deployment == model.SaaS:
+	case !active && errors.Is(err, ErrNotFound) && c.deployment == model.SaaS:
 		return nil
-	case isSeatLimit(err):
+	case errors.Is(err, ErrSeatLimit):
 		return fmt.Errorf("%s %s: the organization's seat limit is reached: %w", verb, c.who(id), err)
-	case active && strings.Contains(strings.ToLower(detailOf(err)), "reactivation"):
+	case errors.Is(err, ErrReactivationRefused):
 		return fmt.Errorf("reactivate %s: the server refuses reactivation (W&B Multi-tenant Cloud does not support it): %w", c.who(id), err)
 	}
 	return fmt.Errorf("%s %s: %w", verb, c.who(id), err)
@@ -264,7 +302,7 @@ func (c *Client) SetOrgRole(ctx context.Context, id string, role model.Role) err
 	switch {
 	case err == nil:
 		return nil
-	case isSeatLimit(err):
+	case errors.Is(err, ErrSeatLimit):
 		return fmt.Errorf("set the org role of %s to %s: the organization's seat limit is reached: %w", c.who(id), r, err)
 	}
 	return fmt.Errorf("set the org role of %s to %s: %w", c.who(id), r, err)
@@ -314,31 +352,8 @@ func (c *Client) RemoveMember(ctx context.Context, teamID, userID string) error 
 	}
 	p := "members[" + Filter("value", userID) + "]"
 	err := c.patch(ctx, groupPath(teamID), patchOp{Op: "remove", Path: p})
-	if err == nil || statusOf(err) == http.StatusNotFound {
+	if err == nil || errors.Is(err, ErrNotFound) {
 		return nil
 	}
 	return fmt.Errorf("remove %s from %s: %w", c.who(userID), c.team(teamID), err)
-}
-
-// team names a team for an error message.
-func (c *Client) team(id string) string {
-	c.mu.Lock()
-	n := c.knownTeams[id]
-	c.mu.Unlock()
-	if n == "" {
-		return "team id " + id
-	}
-	return fmt.Sprintf("team %s (id %s)", n, id)
-}
-
-func detailOf(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Detail
-	}
-	return ""
-}
-
-func isSeatLimit(err error) bool {
-	return err != nil && strings.Contains(strings.ToLower(detailOf(err)), "seat limit")
 }

@@ -68,7 +68,15 @@ func TestWriteRequests(t *testing.T) {
 			}
 			return err
 		}, []string{"POST /scim/Users"}, []string{`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a@x.com",` +
-			`"emails":[{"value":"a@x.com","primary":true,"type":"work"}],"displayName":"A","externalId":"e","active":true}`}},
+			`"emails":[{"value":"a@x.com","primary":true}],"displayName":"A","externalId":"e","active":true}`}},
+		{"create user with a handle", func(c *Client) error {
+			_, err := c.CreateUser(context.Background(), model.User{UserName: "dev-user2", Email: "dev-user2@example.com"})
+			return err
+		}, []string{"POST /scim/Users"}, []string{`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"dev-user2",` +
+			`"emails":[{"value":"dev-user2@example.com","primary":true}],"active":true}`}},
+		{"update email on dedicated", func(c *Client) error {
+			return c.UpdateUser(context.Background(), id, model.User{Email: "new@x.com"})
+		}, []string{"PATCH " + esc}, []string{`{` + patchURN + `,"Operations":[{"op":"replace","path":"emails","value":[{"value":"new@x.com","primary":true}]}]}`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -93,6 +101,19 @@ func TestWriteRequests(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestUpdateEmailOnlyOnDedicated: Multi-tenant Cloud has no email update:
+// an email-only update sends nothing there.
+func TestUpdateEmailOnlyOnDedicated(t *testing.T) {
+	f, srv := newFake(t)
+	c := testClient(t, srv.URL, func(c *Config) { c.Deployment = model.SaaS })
+	if err := c.UpdateUser(context.Background(), "u1", model.User{Email: "new@x.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.requests()); n != 0 {
+		t.Fatalf("%d requests on saas", n)
 	}
 }
 
@@ -161,7 +182,7 @@ func TestServerAnswersInPlainWords(t *testing.T) {
 		{"team name taken", 409, "Resource already exists", func(c *Client) error {
 			_, err := c.CreateTeam(context.Background(), "ml")
 			return err
-		}, []string{"team name ml is taken (on Multi-tenant Cloud team names are global)"}},
+		}, []string{"create team ml: the name is taken: a team with this name already exists on the instance"}},
 		{"412 on patch", 412, "etag mismatch", func(c *Client) error {
 			return c.SetOrgRole(context.Background(), "u1", "admin")
 		}, []string{"changed under us: re-read", "alice@example.com"}},

@@ -1,0 +1,171 @@
+package scim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wbsync/wbsync/pkg/caps"
+)
+
+// endlessJSON repeats unit after prefix forever.
+type endlessJSON struct {
+	prefix io.Reader
+	unit   string
+	off    int // into unit
+}
+
+func (e *endlessJSON) Read(p []byte) (int, error) {
+	if n, _ := e.prefix.Read(p); n > 0 {
+		return n, nil
+	}
+	n := 0
+	for n < len(p) {
+		c := copy(p[n:], e.unit[e.off:])
+		n += c
+		e.off = (e.off + c) % len(e.unit)
+	}
+	return n, nil
+}
+
+// TestEndlessBody: a body that never ends is an error, never retried, with
+// a heap bounded whatever it holds: at the longest token, the largest
+// record, or the body cap (the list cap for a list page, caps.Body for the
+// rest).
+func TestEndlessBody(t *testing.T) {
+	list := func(c *Client) error { _, err := c.ListUsers(context.Background()); return err }
+	cases := []struct {
+		name, prefix, unit string
+		status             int
+		maxBody            int64
+		do                 func(c *Client) error
+		want               string
+		max                uint64
+	}{
+		{"one endless string", `{"totalResults":1,"Resources":[{"id":"a","userName":"`, "a", 200, 0, list,
+			fmt.Sprintf("longer than %d bytes", maxToken), 1 << 20},
+		{"endless blanks", `{"totalResults":1,`, " ", 200, 0, list,
+			fmt.Sprintf("longer than %d bytes", maxToken), 1 << 20},
+		{"endless skipped value, at the list cap", `{"totalResults":1,"x":[`, `"abcdefgh",`, 200, 64 << 10, list,
+			"response body larger than 65536 bytes", 16 << 20},
+		{"created team", `{"id":"`, "a", 201, 0,
+			func(c *Client) error { _, err := c.CreateTeam(context.Background(), "t"); return err },
+			fmt.Sprintf("response body larger than %d bytes", caps.Body), 16 * caps.Body},
+		{"error body", `{"detail":"`, "a", 400, 0,
+			func(c *Client) error { return c.SetActive(context.Background(), "u", false) }, "400 Bad Request", 16 * caps.Body},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := newFake(t)
+			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+				w.Header().Set("Content-Type", "application/scim+json")
+				w.WriteHeader(tc.status)
+				_, _ = io.Copy(w, &endlessJSON{prefix: strings.NewReader(tc.prefix), unit: tc.unit})
+				return true
+			}
+			c := testClient(t, srv.URL, func(c *Config) { c.MaxBody = tc.maxBody })
+			var before, after runtimeStats
+			before.read()
+			err := tc.do(c)
+			after.read()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+			if n := len(f.requests()); n != 1 {
+				t.Fatalf("%d requests, want 1", n)
+			}
+			alloc := after.total - before.total
+			t.Logf("allocated %d KiB", alloc>>10)
+			if alloc > tc.max {
+				t.Fatalf("allocated %d KiB", alloc>>10)
+			}
+		})
+	}
+}
+
+// TestJSONGuard: the raw-byte bounds stop an endless string, blank run or
+// record before the decoder buffers it, and pass what is well within them.
+func TestJSONGuard(t *testing.T) {
+	for _, tc := range []struct {
+		name, prefix, unit, want string
+		small                    bool // bounds of 1 KiB and 64 KiB instead of wbsync's
+	}{
+		{"string", `{"a":"`, "x", "longer than 24640 bytes", false},
+		{"escaped string", `{"a":"`, `\u0041`, "longer than", false},
+		{"number", `{"a":`, "1", "longer than", false},
+		{"blanks", `{`, " ", "longer than", false},
+		{"record", `{"Resources":[{"x":[`, "1,", "a record larger than 16777216 bytes", false},
+		{"record of objects", `{"Resources":[{"members":[`, `{"value":"u"},`, "a record larger than 65536 bytes", true},
+		{"string, small bounds", `{"Resources":[{"id":"`, "x", "longer than 1024 bytes", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := newJSONGuard(&endlessJSON{prefix: strings.NewReader(tc.prefix), unit: tc.unit})
+			if tc.small {
+				g.token, g.record = 1<<10, 64<<10
+			}
+			n, err := io.Copy(io.Discard, g)
+			if !errors.Is(err, errJSONBounds) || !strings.Contains(err.Error(), tc.want) || n > int64(g.record)+1<<10 {
+				t.Fatalf("after %d bytes: %v", n, err)
+			}
+		})
+	}
+	ok := `{"totalResults":2,"Resources":[{"id":"` + strings.Repeat("é", caps.Field/2) + `","members":[` +
+		strings.Repeat(`{"value":"u"},`, 1000) + `{"value":"v"}]}, "` + strings.Repeat(`\"`, caps.Field) + `"]}`
+	if _, err := io.Copy(io.Discard, newJSONGuard(strings.NewReader(ok))); err != nil {
+		t.Fatalf("a body within bounds: %v", err)
+	}
+}
+
+// TestEndlessRecords: an endless array of small records past totalResults
+// stops at totalResults without reading on.
+func TestEndlessRecords(t *testing.T) {
+	f, srv := newFake(t)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		w.Header().Set("Content-Type", "application/scim+json")
+		_, _ = io.WriteString(w, `{"totalResults":3,"Resources":[`)
+		for i := 0; r.Context().Err() == nil; i++ {
+			if _, err := fmt.Fprintf(w, `{"id":"u%d","userName":"n%d"},`, i, i); err != nil {
+				return true
+			}
+		}
+		return true
+	}
+	_, err := testClient(t, srv.URL).ListUsers(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "holds more resources than totalResults 3") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestTricklingBody: a body sent one byte at a time is ended by the
+// per-request timeout (then retried, within the budget).
+func TestTricklingBody(t *testing.T) {
+	f, srv := newFake(t)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		w.Header().Set("Content-Type", "application/scim+json")
+		w.WriteHeader(200)
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-r.Context().Done():
+				return true
+			case <-tick.C:
+				if _, err := w.Write([]byte(" ")); err != nil {
+					return true
+				}
+				w.(http.Flusher).Flush()
+			}
+		}
+	}
+	c := testClient(t, srv.URL, func(c *Config) { c.Timeout, c.MaxElapsed = 60*time.Millisecond, 150*time.Millisecond })
+	_, err := c.ListUsers(context.Background())
+	var e *Error
+	if !errors.As(err, &e) || e.Status != 0 || e.Hint != hintTimeout {
+		t.Fatalf("err = %v, want a timeout", err)
+	}
+}

@@ -1,0 +1,208 @@
+package scim
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The classifier: every answer that is not a success becomes an error here,
+// once, with its kind decided; callers branch with errors.Is and errors.As.
+
+// scimError is the SCIM Error body; status is a string on W&B.
+type scimError struct {
+	Detail   string          `json:"detail"`
+	ScimType string          `json:"scimType"`
+	Status   json.RawMessage `json:"status"`
+	Message  string          `json:"message"`
+}
+
+// checkResponse turns a non-2xx answer (body already read, capped) into an
+// error: *Error, or *RateLimitError for a 429.
+func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error {
+	e := &Error{Method: cl.method, Path: c.pathOf(cl), Status: resp.StatusCode, header: resp.Header, sent: true}
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return c.redirectError(e, resp)
+	}
+	var raw string // the server's own words, for the kind checks only
+	switch {
+	case looksHTML(resp.Header.Get("Content-Type"), body):
+		e.Detail, e.Hint = "HTML body", hintHTML
+	default:
+		var se scimError
+		if err := json.Unmarshal(body, &se); err == nil {
+			raw = se.Detail
+			if raw == "" {
+				raw = se.Message
+			}
+			e.Detail, e.ScimType = c.safe(raw), c.safe(se.ScimType)
+		} else if t := strings.TrimSpace(string(body)); t != "" {
+			raw = t
+			e.Detail = "non-JSON body: " + c.safe(t)
+		}
+	}
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		e.Hint = hint401
+	case http.StatusForbidden:
+		e.Hint = hint403
+	case http.StatusNotFound:
+		if cl.list {
+			e.Hint = hint404List
+		}
+	case http.StatusPreconditionFailed:
+		e.Hint = hint412
+	case http.StatusBadGateway, http.StatusGatewayTimeout:
+		e.unknown = cl.method != http.MethodGet
+	}
+	// What the server says it is decides over the status's generic hint.
+	low := strings.ToLower(raw)
+	switch {
+	case strings.Contains(low, "seat limit reached"):
+		e.kind, e.Hint = kindSeatLimit, hintSeat
+	case resp.StatusCode == http.StatusBadRequest && strings.Contains(low, "reactivation operations are not supported"):
+		e.kind = kindReactivation
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		wait, _ := retryAfter(resp.Header)
+		return &RateLimitError{Err: e, Wait: wait}
+	}
+	return e
+}
+
+// redirectError refuses a 3xx answer, naming where it pointed.
+func (c *Client) redirectError(e *Error, resp *http.Response) *Error {
+	e.fatal, e.Hint = true, hintRedirect
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		e.Detail = "redirected without a Location"
+		return e
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		e.Detail = "redirected to an unparsable Location"
+		return e
+	}
+	if resp.Request != nil && resp.Request.URL != nil {
+		u = resp.Request.URL.ResolveReference(u)
+	}
+	e.Location = c.safe(u.Scheme + "://" + u.Host + u.EscapedPath())
+	e.Detail = "redirected to " + e.Location
+	return e
+}
+
+// errAttemptTimeout is the cause of an attempt's context when its
+// per-request timeout ran out.
+var errAttemptTimeout = errors.New("no answer within the per-request timeout")
+
+// transportError builds the Error for a failure below HTTP. sent says
+// whether the request may have reached the server.
+func (c *Client) transportError(cl call, err error, sent bool) *Error {
+	err = unwrapURLError(err)
+	e := &Error{Method: cl.method, Path: c.pathOf(cl), Detail: c.safe(err.Error()), Err: err, sent: sent}
+	if errors.Is(err, errAttemptTimeout) {
+		e.Hint = hintTimeout
+	}
+	var (
+		dns  *net.DNSError
+		cv   *tls.CertificateVerificationError
+		ua   x509.UnknownAuthorityError
+		hn   x509.HostnameError
+		ci   x509.CertificateInvalidError
+		rh   tls.RecordHeaderError
+		alrt tls.AlertError
+	)
+	switch {
+	case errors.As(err, &dns) && dns.IsNotFound:
+		e.fatal, e.Hint = true, hintDNS(c.safe(dns.Name))
+	case errors.As(err, &cv), errors.As(err, &ua), errors.As(err, &hn), errors.As(err, &ci),
+		errors.As(err, &rh), errors.As(err, &alrt):
+		e.fatal, e.Hint = true, hintTLS
+	}
+	e.unknown = sent && cl.method != http.MethodGet
+	return e
+}
+
+// bodyError builds the Error for a response body that did not read or
+// decode: too large (never retried), cut by the network or the timeout (a
+// transport error), or malformed.
+func (c *Client) bodyError(ctx context.Context, cl call, status int, cr *capReader, err error) error {
+	switch {
+	case cr.over:
+		return &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true,
+			Detail: "response body larger than " + strconv.FormatInt(cr.max, 10) + " bytes: refusing it"}
+	case context.Cause(ctx) == errAttemptTimeout:
+		return c.transportError(cl, errAttemptTimeout, true)
+	case cr.err != nil:
+		return c.transportError(cl, cr.err, true)
+	}
+	return c.decodeErr(cl, status, err)
+}
+
+// decodeErr names what did not decode, in which request.
+func (c *Client) decodeErr(cl call, status int, err error) *Error {
+	e := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, Err: err,
+		Detail: "decode " + cl.what + ": " + c.safe(err.Error())}
+	var se *json.SyntaxError
+	if errors.Is(err, errNotList) || errors.As(err, &se) {
+		e.Hint = hintHTMLOrJSON
+	}
+	return e
+}
+
+// pathOf is the request's path for messages, redacted (ids come from the
+// server).
+func (c *Client) pathOf(cl call) string { return c.red.String(c.base.EscapedPath() + cl.path) }
+
+// unwrapURLError drops the *url.Error wrapper (it repeats the URL).
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// retryAfter reads Retry-After (seconds or an HTTP date) or RateLimit-Reset
+// (seconds).
+func retryAfter(h http.Header) (time.Duration, bool) {
+	if h == nil {
+		return 0, false
+	}
+	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			return seconds(n), true
+		}
+		if t, err := http.ParseTime(v); err == nil {
+			return max(time.Until(t), 0), true
+		}
+	}
+	if v := strings.TrimSpace(h.Get("RateLimit-Reset")); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			return seconds(n), true
+		}
+	}
+	return 0, false
+}
+
+// seconds converts a server-supplied count of seconds, at most a year (any
+// such wait is beyond every retry budget).
+func seconds(n int) time.Duration {
+	return time.Duration(min(n, 365*24*3600)) * time.Second
+}
+
+func looksHTML(ctype string, body []byte) bool {
+	if strings.Contains(strings.ToLower(ctype), "html") {
+		return true
+	}
+	t := strings.TrimSpace(string(body[:min(len(body), 64)]))
+	return strings.HasPrefix(t, "<")
+}

@@ -1,0 +1,286 @@
+package scim
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+// TestClassifier: one function decides what an answer is; callers branch
+// with errors.Is and errors.As.
+func TestClassifier(t *testing.T) {
+	sentinels := []error{ErrSeatLimit, ErrReactivationRefused, ErrNameTaken, ErrNotFound, ErrUnauthorized, ErrForbidden,
+		ErrRateLimited, ErrRedirect}
+	cases := []struct {
+		name   string
+		method string
+		status int
+		detail string
+		header []string
+		is     []error
+	}{
+		{"seat limit", "POST", 400, "Seat limit reached for organization", nil, []error{ErrSeatLimit}},
+		{"seat limit on a role change", "PATCH", 403, "seat limit reached", nil, []error{ErrSeatLimit, ErrForbidden}},
+		{"saas reactivation", "PATCH", 400, "User reactivation operations are not supported in SaaS Cloud", nil, []error{ErrReactivationRefused}},
+		{"name taken", "POST", 409, "Resource already exists", nil, []error{ErrNameTaken}},
+		{"409 on a patch is no name", "PATCH", 409, "conflict", nil, nil},
+		{"404", "GET", 404, "", nil, []error{ErrNotFound}},
+		{"401", "GET", 401, "", nil, []error{ErrUnauthorized}},
+		{"403", "GET", 403, "", nil, []error{ErrForbidden}},
+		{"429", "GET", 429, "", []string{"Retry-After", "7"}, []error{ErrRateLimited}},
+		{"302", "GET", 302, "", []string{"Location", "https://x/y"}, []error{ErrRedirect}},
+		{"500", "GET", 500, "Seat limits are fine", nil, nil},
+	}
+	c, err := New(Config{BaseURL: "https://x/scim", APIKey: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := http.Header{"Content-Type": {"application/scim+json"}}
+			for i := 0; i+1 < len(tc.header); i += 2 {
+				h.Set(tc.header[i], tc.header[i+1])
+			}
+			body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"` + tc.detail + `","status":"400"}`
+			err := c.checkResponse(call{method: tc.method, path: "/Users"}, &http.Response{StatusCode: tc.status, Header: h}, []byte(body))
+			for _, s := range sentinels {
+				want := false
+				for _, w := range tc.is {
+					want = want || w == s
+				}
+				if errors.Is(err, s) != want {
+					t.Errorf("errors.Is(%v, %v) = %v", err, s, !want)
+				}
+			}
+			var e *Error
+			detail := tc.detail
+			if tc.status == 302 {
+				detail = "redirected to https://x/y"
+			}
+			if !errors.As(err, &e) || e.HTTPStatus() != tc.status || e.SCIMDetail() != detail {
+				t.Fatalf("not an *Error carrying status and detail: %#v", err)
+			}
+			if errors.Is(err, ErrSeatLimit) && e.Hint != hintSeat {
+				t.Fatalf("seat limit hint %q", e.Hint)
+			}
+			var rl *RateLimitError
+			if errors.As(err, &rl) != (tc.status == 429) || (rl != nil && rl.Wait != 7*time.Second) {
+				t.Fatalf("rate limit error %#v", rl)
+			}
+		})
+	}
+}
+
+// TestOutcomeUnknown: a write whose request may have been applied, with no
+// answer or a gateway's, is unknown; a definite answer or a read is not.
+func TestOutcomeUnknown(t *testing.T) {
+	cases := []struct {
+		name    string
+		fail    func(w http.ResponseWriter)
+		write   bool
+		unknown bool
+	}{
+		{"PATCH dropped", drop, true, true},
+		{"PATCH 502", status(502), true, true},
+		{"PATCH 504", status(504), true, true},
+		{"PATCH 503", status(503), true, false},
+		{"PATCH 500", status(500), true, false},
+		{"PATCH 400", status(400), true, false},
+		{"GET dropped", drop, false, false},
+		{"GET 502", status(502), false, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := newFake(t)
+			method := "GET"
+			if tc.write {
+				method = "PATCH"
+			}
+			failN(f, method, 1<<30, tc.fail)
+			c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed = 20 * time.Millisecond })
+			var err error
+			if tc.write {
+				err = c.SetOrgRole(context.Background(), "u1", "admin")
+			} else {
+				_, err = c.ListUsers(context.Background())
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.OutcomeUnknown() != tc.unknown {
+				t.Fatalf("err = %v, OutcomeUnknown want %v", err, tc.unknown)
+			}
+		})
+	}
+	t.Run("never sent", func(t *testing.T) {
+		hc, dials := dialer(errors.New("connection refused"))
+		c := testClient(t, "http://127.0.0.1:1", func(c *Config) { c.HTTPClient, c.MaxElapsed = hc, 20*time.Millisecond })
+		_, err := c.CreateTeam(context.Background(), "ml")
+		var e *Error
+		if !errors.As(err, &e) || e.OutcomeUnknown() || dials.Load() < 2 {
+			t.Fatalf("err = %v (%d dials): a create that never left is retried and known", err, dials.Load())
+		}
+	})
+}
+
+// TestRetriesLoggedAtInfo: each retry says what, why, which attempt and
+// how long it waits.
+func TestRetriesLoggedAtInfo(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = mkUsers(3)
+	failN(f, "GET", 2, status(503, "Retry-After", "0"))
+	core, logs := observer.New(zapcore.InfoLevel)
+	c := testClient(t, srv.URL, func(c *Config) { c.Logger = zap.New(core) })
+	if _, err := c.ListUsers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	entries := logs.FilterMessage("SCIM request failed; retrying").All()
+	if len(entries) != 2 {
+		t.Fatalf("%d retry lines: %s", len(entries), logText(logs))
+	}
+	for i, e := range entries {
+		m := e.ContextMap()
+		if e.Level != zapcore.InfoLevel || m["method"] != "GET" || m["path"] != "/scim/Users" ||
+			!strings.Contains(m["reason"].(string), "503 Service Unavailable") || m["attempt"] != int64(i+1) || m["wait"] == nil {
+			t.Fatalf("retry line %d: %v", i, m)
+		}
+	}
+}
+
+// TestCreateAfterAmbiguousFailure: a POST that may have been applied is
+// read back before it is sent again; a 429 is sent again as is.
+func TestCreateAfterAmbiguousFailure(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		fail     func(w http.ResponseWriter)
+		lookups  int
+		wantPost int
+	}{
+		{"500", status(500), 1, 2},
+		{"502", status(502), 1, 2},
+		{"503", status(503), 1, 2},
+		{"504", status(504), 1, 2},
+		{"429", status(429, "Retry-After", "0"), 0, 2},
+		{"400", status(400), 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := newFake(t)
+			failN(f, "POST", 1, tc.fail)
+			c := testClient(t, srv.URL)
+			_, err := c.CreateUser(context.Background(), model.User{UserName: "new@x.com"})
+			if (err == nil) != (tc.wantPost == 2) {
+				t.Fatalf("err = %v", err)
+			}
+			if n := f.count("POST"); n != tc.wantPost {
+				t.Fatalf("%d POSTs, want %d", n, tc.wantPost)
+			}
+			if n := f.count("GET /scim/Users?filter="); n != tc.lookups {
+				t.Fatalf("%d read-backs, want %d", n, tc.lookups)
+			}
+		})
+	}
+}
+
+// TestCreateTeamConflict: a 409 adopts the one live team of that name this
+// client did not know; otherwise the message fits the deployment.
+func TestCreateTeamConflict(t *testing.T) {
+	conflict := func(f *fake) {
+		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			if r.Method == http.MethodPost {
+				scimErr(w, 409, "Resource already exists")
+				return true
+			}
+			return false
+		}
+	}
+	t.Run("made by a concurrent apply: adopted", func(t *testing.T) {
+		f, srv := newFake(t)
+		c := testClient(t, srv.URL)
+		if _, err := c.ListGroups(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		f.groups = []map[string]any{{"id": "theirs", "displayName": "ml"}}
+		conflict(f)
+		id, err := c.CreateTeam(context.Background(), "ml")
+		if err != nil || id != "theirs" {
+			t.Fatalf("id %q, err %v", id, err)
+		}
+	})
+	for _, tc := range []struct {
+		dep    model.Deployment
+		groups []map[string]any
+		want   string
+		not    string
+	}{
+		{model.SaaS, nil, "team names are global across W&B Multi-tenant Cloud: the name may be taken by another organization or user", ""},
+		{model.Dedicated, nil, "a team with this name already exists on the instance", "Multi-tenant"},
+		{model.Dedicated, []map[string]any{{"id": "a", "displayName": "ml"}, {"id": "b", "displayName": "ml"}}, "2 teams have it", "Multi-tenant"},
+	} {
+		t.Run(string(tc.dep)+" not adopted", func(t *testing.T) {
+			f, srv := newFake(t)
+			f.groups = tc.groups
+			conflict(f)
+			c := testClient(t, srv.URL, func(c *Config) { c.Deployment = tc.dep })
+			_, err := c.CreateTeam(context.Background(), "ml")
+			if !errors.Is(err, ErrNameTaken) || !strings.Contains(err.Error(), tc.want) || (tc.not != "" && strings.Contains(err.Error(), tc.not)) {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+}
+
+func TestNewRefusesBadLimits(t *testing.T) {
+	for _, cfg := range []Config{
+		{Concurrency: caps.Concurrency + 1},
+		{Concurrency: -1},
+		{RateLimit: math.NaN()},
+		{RateLimit: math.Inf(1)},
+		{RateLimit: math.Inf(-1)},
+		{RateLimit: caps.MinRateLimit / 2},
+		{PageSize: caps.PageSize + 1},
+	} {
+		cfg.BaseURL = "https://x/scim"
+		if _, err := New(cfg); err == nil {
+			t.Errorf("New(%+v) accepted", cfg)
+		}
+	}
+	for _, cfg := range []Config{{Concurrency: caps.Concurrency}, {RateLimit: caps.MinRateLimit}, {RateLimit: -1}, {PageSize: caps.PageSize}} {
+		cfg.BaseURL = "https://x/scim"
+		if _, err := New(cfg); err != nil {
+			t.Errorf("New(%+v): %v", cfg, err)
+		}
+	}
+	c, err := New(Config{BaseURL: "https://x/scim/"})
+	if err != nil || c.pageSize != caps.PageSize || c.BaseURL() != "https://x/scim" {
+		t.Fatalf("defaults: %v %+v", err, c)
+	}
+}
+
+// TestRateLimitWaitEndsWithContext: a wait for the token bucket stops when
+// the context ends.
+func TestRateLimitWaitEndsWithContext(t *testing.T) {
+	f, srv := newFake(t)
+	c := testClient(t, srv.URL, func(c *Config) { c.RateLimit, c.Concurrency = caps.MinRateLimit, 1 })
+	if _, err := c.ListUsers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { _, err := c.ListUsers(ctx); done <- err }()
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := f.count("GET"); n != 1 {
+		t.Fatalf("%d requests", n)
+	}
+}

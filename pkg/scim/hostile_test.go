@@ -1,0 +1,268 @@
+package scim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wbsync/wbsync/pkg/caps"
+)
+
+// TestRedirectRefused: a 3xx to another host is an error naming where it
+// pointed (no userinfo, no query), never followed: the second server sees
+// no request, so never the key. A write fails the same way.
+func TestRedirectRefused(t *testing.T) {
+	var evilHits, evilKeys atomic.Int32
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		evilHits.Add(1)
+		if r.Header.Get("Authorization") != "" {
+			evilKeys.Add(1)
+		}
+		writeJSON(w, "application/json", 200, map[string]any{"totalResults": 0, "Resources": []any{}})
+	}))
+	defer evil.Close()
+	target := strings.Replace(evil.URL, "http://", "http://user:pw@", 1) + "/scim/v2/Users?token=abc"
+	for _, code := range []int{301, 302, 303, 307, 308} {
+		t.Run(fmt.Sprint(code), func(t *testing.T) {
+			f, srv := newFake(t)
+			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+				w.Header().Set("Location", target)
+				w.WriteHeader(code)
+				return true
+			}
+			c := testClient(t, srv.URL)
+			_, err := c.ListUsers(context.Background())
+			want := "redirected to " + evil.URL + "/scim/v2/Users"
+			if !errors.Is(err, ErrRedirect) || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "fix --url") {
+				t.Fatalf("err = %v, want ErrRedirect naming %s", err, want)
+			}
+			if s := err.Error(); strings.Contains(s, "token") || strings.Contains(s, "user:pw") || strings.Contains(s, "pw@") {
+				t.Fatalf("the Location's query or userinfo shows: %s", s)
+			}
+			err = c.SetActive(context.Background(), "u1", false)
+			if !errors.Is(err, ErrRedirect) {
+				t.Fatalf("write: err = %v", err)
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.OutcomeUnknown() || e.Location != evil.URL+"/scim/v2/Users" {
+				t.Fatalf("write error %#v", e)
+			}
+			if n := f.count("GET") + f.count("PATCH"); n != 2 {
+				t.Fatalf("%d requests: a redirect was retried", n)
+			}
+		})
+	}
+	if evilHits.Load() != 0 || evilKeys.Load() != 0 {
+		t.Fatalf("the redirect target got %d requests, %d with a key", evilHits.Load(), evilKeys.Load())
+	}
+	t.Run("relative Location", func(t *testing.T) {
+		f, srv := newFake(t)
+		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			w.Header().Set("Location", "../elsewhere/Users?x=1")
+			w.WriteHeader(302)
+			return true
+		}
+		_, err := testClient(t, srv.URL).ListUsers(context.Background())
+		if !errors.Is(err, ErrRedirect) || !strings.Contains(err.Error(), "redirected to "+srv.URL+"/elsewhere/Users (") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+// TestKeyOnlyToItsOrigin: the transport sets Authorization only for the
+// base URL's scheme, host and port.
+func TestKeyOnlyToItsOrigin(t *testing.T) {
+	var got []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Get("Authorization"))
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	other := httptest.NewServer(srv.Config.Handler)
+	defer other.Close()
+	c := testClient(t, srv.URL)
+	for _, u := range []string{srv.URL + "/x", other.URL + "/x", strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) + "/x"} {
+		resp, err := c.http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if want := []string{"Bearer " + testKey, "", ""}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("Authorization sent %q, want %q", got, want)
+	}
+	for _, pair := range [][2]string{{"https://API.wandb.ai/scim", "https://api.wandb.ai:443/x"}, {"http://127.0.0.1/scim", "http://127.0.0.1:80/"}} {
+		a, _ := parseBase(pair[0])
+		b, _ := parseBase(pair[1])
+		if originOf(a) != originOf(b) {
+			t.Errorf("%s and %s: different origins", pair[0], pair[1])
+		}
+	}
+}
+
+// TestMalformedRecordsFailTheRead: a record without its required attribute
+// fails the whole read, named by position and id, on any page.
+func TestMalformedRecordsFailTheRead(t *testing.T) {
+	cases := []struct {
+		name  string
+		set   func(f *fake)
+		read  func(c *Client) (int, error)
+		wants []string
+	}{
+		{"user without userName on page 2", func(f *fake) { delete(f.users[149], "userName") },
+			func(c *Client) (int, error) { u, err := c.ListUsers(context.Background()); return len(u), err },
+			[]string{"the user at position 150 (id VXNlcjo149+/=): no userName", "startIndex 101"}},
+		{"user with a blank id", func(f *fake) { f.users[3]["id"] = "  " },
+			func(c *Client) (int, error) { u, err := c.ListUsers(context.Background()); return len(u), err },
+			[]string{"the user at position 4: no id"}},
+		{"group without displayName", func(f *fake) {
+			f.groups = []map[string]any{{"id": "g1", "displayName": "a"}, {"id": "g2"}}
+		}, func(c *Client) (int, error) { g, err := c.ListGroups(context.Background()); return len(g), err },
+			[]string{"the group at position 2 (id g2): no displayName"}},
+		{"member without value", func(f *fake) {
+			f.groups = []map[string]any{{"id": "g1", "displayName": "a", "members": []any{map[string]any{"Display": "x"}}}}
+		}, func(c *Client) (int, error) { g, err := c.ListGroups(context.Background()); return len(g), err },
+			[]string{"the group at position 1 (id g1): member 1 has no value"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := newFake(t)
+			f.users = mkUsers(250)
+			tc.set(f)
+			n, err := tc.read(testClient(t, srv.URL))
+			if err == nil || n != 0 {
+				t.Fatalf("read %d, err %v", n, err)
+			}
+			for _, w := range tc.wants {
+				if !strings.Contains(err.Error(), w) {
+					t.Fatalf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// onePerPage answers every list with the resource at startIndex and a
+// claimed total.
+func onePerPage(total int) func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+	return func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		start := r.URL.Query().Get("startIndex")
+		writeJSON(w, "application/scim+json", 200, map[string]any{"totalResults": total, "itemsPerPage": 1,
+			"Resources": []any{map[string]any{"id": "u" + start, "userName": "user" + start}}})
+		return true
+	}
+}
+
+// TestLyingTotalFailsFast: a server claiming millions of users but
+// answering one a page is refused after its first page, allocating for what
+// arrived only.
+func TestLyingTotalFailsFast(t *testing.T) {
+	for _, tc := range []struct {
+		total int
+		want  string
+	}{
+		{4_000_000, "totalResults 4000000 is beyond what wbsync reads (2000000)"},
+		{caps.TotalResults, "would take 2000000 pages, more than wbsync reads (20000)"},
+	} {
+		t.Run(fmt.Sprint(tc.total), func(t *testing.T) {
+			f, srv := newFake(t)
+			f.hook = onePerPage(tc.total)
+			c := testClient(t, srv.URL, func(c *Config) { c.Concurrency = caps.Concurrency })
+			var before, after runtimeStats
+			before.read()
+			_, err := c.ListUsers(context.Background())
+			after.read()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+			if n := f.count("GET"); n != 1 {
+				t.Fatalf("%d requests, want 1", n)
+			}
+			alloc := after.total - before.total
+			t.Logf("allocated %d KiB", alloc>>10)
+			if alloc > 50<<20 {
+				t.Fatalf("allocated %d MiB for a one-resource page", alloc>>20)
+			}
+		})
+	}
+}
+
+// TestControlCharactersEscaped: controls in a server's detail or in a
+// userName quoted by a message are escaped.
+func TestControlCharactersEscaped(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = []map[string]any{{"id": "u1", "userName": "eve\x1b[31m\r\nINFO forged"}}
+	c := testClient(t, srv.URL)
+	if _, err := c.ListUsers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	failN(f, "PATCH", 1, func(w http.ResponseWriter) { scimErr(w, 400, "bad\x1b]0;title\x07\nnext line\u202e") })
+	err := c.SetActive(context.Background(), "u1", false)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	s := err.Error()
+	for _, raw := range []string{"\x1b", "\r", "\n", "\x07", "\u202e"} {
+		if strings.Contains(s, raw) {
+			t.Fatalf("raw %q in %q", raw, s)
+		}
+	}
+	for _, esc := range []string{`eve\x1b[31m\r\nINFO forged`, `bad\x1b]0;title\x07\nnext line\u202e`} {
+		if !strings.Contains(s, esc) {
+			t.Fatalf("%q lacks %q", s, esc)
+		}
+	}
+}
+
+// dialer answers every dial with err and counts the attempts.
+func dialer(err error) (*http.Client, *atomic.Int32) {
+	var n atomic.Int32
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		n.Add(1)
+		return nil, err
+	}
+	return &http.Client{Transport: tr}, &n
+}
+
+// TestUnresolvableHostFailsFast: a host that does not resolve is one
+// attempt and an actionable error; a temporary DNS failure is retried.
+func TestUnresolvableHostFailsFast(t *testing.T) {
+	hc, dials := dialer(&net.DNSError{Err: "no such host", Name: "wandb.invalid", IsNotFound: true})
+	c := testClient(t, "https://wandb.invalid", func(c *Config) { c.HTTPClient = hc })
+	_, err := c.ListUsers(context.Background())
+	var e *Error
+	if !errors.As(err, &e) || !strings.Contains(err.Error(), "the host wandb.invalid does not resolve: check --url") || e.OutcomeUnknown() {
+		t.Fatalf("err = %v", err)
+	}
+	if dials.Load() != 1 {
+		t.Fatalf("%d attempts, want 1", dials.Load())
+	}
+	hc, dials = dialer(&net.DNSError{Err: "server misbehaving", Name: "wandb.example", IsTemporary: true})
+	c = testClient(t, "https://wandb.example", func(c *Config) { c.HTTPClient = hc; c.MaxElapsed = 30 * time.Millisecond })
+	if _, err := c.ListUsers(context.Background()); err == nil || dials.Load() < 2 {
+		t.Fatalf("temporary DNS failure: %d attempts, err %v", dials.Load(), err)
+	}
+}
+
+func TestInvalidPortRefused(t *testing.T) {
+	for _, u := range []string{"https://x:0/scim", "https://x:65536/scim", "https://x:99999/scim", "https://x:/scim", "https://x:abc/scim"} {
+		_, err := New(Config{BaseURL: u, APIKey: testKey})
+		if err == nil || !strings.Contains(err.Error(), "port") {
+			t.Errorf("New(%q) err = %v, want a port error", u, err)
+		}
+	}
+	if _, err := New(Config{BaseURL: "https://x:65535/scim"}); err != nil {
+		t.Errorf("port 65535 refused: %v", err)
+	}
+}

@@ -1,0 +1,280 @@
+package scim
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/sanitize"
+)
+
+// lister reads one collection, failing closed: the first page gives
+// totalResults, the rest are fetched in parallel (bounded by Concurrency)
+// stepping by the number of resources the first page actually held, and the
+// gaps left by short pages are filled one page at a time. Every resource
+// lands at its position; a position met twice with different ids, an id met
+// at two positions, a changed totalResults, a page past totalResults or an
+// empty page before totalResults is an error, never a smaller list.
+type lister[T any] struct {
+	c      *Client
+	path   string // "/Users"
+	filter string // a SCIM filter, or ""
+	noun   string // "user"
+	plural string // "users"
+	rec    func(*json.Decoder) (T, string, error)
+	id     func(T) string
+	// optional marks a collection a server may lack (/Roles): its 404 gets
+	// no hint about the base URL.
+	optional bool
+
+	pages atomic.Int64 // pages fetched
+}
+
+// read returns the whole collection in position order.
+func (l *lister[T]) read(ctx context.Context) ([]T, error) {
+	first, err := l.fetch(ctx, 1, caps.TotalResults)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", l.plural, err)
+	}
+	step := len(first.items)
+	if step > 0 && (first.total+step-1)/step > caps.Pages {
+		return nil, fmt.Errorf("list %s: totalResults %d at %d resource(s) per page would take %d pages, more than wbsync reads (%d): refusing",
+			l.plural, first.total, step, (first.total+step-1)/step, caps.Pages)
+	}
+	a := &assembly[T]{plural: l.plural, idOf: l.id, red: l.c.red, total: first.total, seen: make(map[string]int, step)}
+	if err := a.place(1, first); err != nil {
+		return nil, err
+	}
+	if err := l.parallel(ctx, a, step); err != nil {
+		return nil, err
+	}
+	if err := l.fillGaps(ctx, a); err != nil {
+		return nil, err
+	}
+	return a.result(), nil
+}
+
+// parallel fetches the pages after the first, step resources apart.
+func (l *lister[T]) parallel(ctx context.Context, a *assembly[T], step int) error {
+	total := a.total
+	if step == 0 || step >= total {
+		return nil
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(l.c.conc)
+	for start := 1 + step; start <= total && gctx.Err() == nil; start += step {
+		g.Go(func() error {
+			p, err := l.fetch(gctx, start, total-(start-1))
+			if err != nil {
+				return fmt.Errorf("list %s: %w", l.plural, err)
+			}
+			return a.place(start, p)
+		})
+	}
+	return g.Wait()
+}
+
+// fillGaps fetches from the first missing position until every position is
+// filled. Every round fills that position or fails, and the page budget
+// bounds the rounds.
+func (l *lister[T]) fillGaps(ctx context.Context, a *assembly[T]) error {
+	for a.count < a.total {
+		pos := a.firstGap()
+		p, err := l.fetch(ctx, pos+1, a.total-pos)
+		if err != nil {
+			return fmt.Errorf("list %s: %w", l.plural, err)
+		}
+		if len(p.items) == 0 {
+			return fmt.Errorf("list %s: read %d of %d (totalResults): the page at startIndex %d was empty; missing %s",
+				l.plural, a.count, a.total, pos+1, a.missing())
+		}
+		if err := a.place(pos+1, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fetch reads one page, decoding at most limit resources.
+func (l *lister[T]) fetch(ctx context.Context, start, limit int) (listPage[T], error) {
+	if n := l.pages.Add(1); n > caps.Pages {
+		return listPage[T]{}, fmt.Errorf("more than %d pages: refusing to page on", caps.Pages)
+	}
+	q := "startIndex=" + strconv.Itoa(start) + "&count=" + strconv.Itoa(l.c.pageSize)
+	if l.filter != "" {
+		q = "filter=" + queryEscape(l.filter) + "&" + q
+	}
+	var p listPage[T]
+	cl := call{method: http.MethodGet, path: l.path, query: q, list: !l.optional,
+		what: fmt.Sprintf("the %s list page at startIndex %d", l.plural, start),
+		read: func(r io.Reader) (err error) {
+			p, err = decodeList(r, l.c.red, l.noun, start, limit, l.rec)
+			return err
+		}}
+	if _, err := l.c.do(ctx, cl); err != nil {
+		return listPage[T]{}, err
+	}
+	if p.hasItems && p.itemsPerPage != len(p.items) {
+		l.c.log.Debug("list page itemsPerPage differs from the resources it holds",
+			zap.String("path", l.path), zap.Int("startIndex", start),
+			zap.Int("itemsPerPage", p.itemsPerPage), zap.Int("resources", len(p.items)))
+	}
+	return p, nil
+}
+
+// assembly places pages' resources at their positions. It holds what
+// arrived, as runs of consecutive positions (sub-slices of the pages), never
+// anything sized by the claimed total.
+type assembly[T any] struct {
+	plural string
+	idOf   func(T) string
+	red    *sanitize.Redactor
+	total  int
+
+	mu    sync.Mutex
+	segs  []segment[T]   // disjoint, sorted by from
+	seen  map[string]int // id → position
+	count int            // positions filled
+}
+
+// segment is a run of resources at consecutive positions from from
+// (0-based).
+type segment[T any] struct {
+	from  int
+	items []T
+}
+
+// place puts page p, asked at startIndex start, in position.
+func (a *assembly[T]) place(start int, p listPage[T]) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if p.total != a.total {
+		return fmt.Errorf("list %s: the organization changed while reading (totalResults %d, then %d at startIndex %d): run again",
+			a.plural, a.total, p.total, start)
+	}
+	run := -1 // index in p.items where the current run of new resources began
+	flush := func(end int) {
+		if run >= 0 {
+			a.insert(segment[T]{from: start - 1 + run, items: p.items[run:end:end]})
+			run = -1
+		}
+	}
+	for i, v := range p.items {
+		pos := start - 1 + i
+		if pos >= a.total {
+			return fmt.Errorf("list %s: the page at startIndex %d holds more resources than totalResults %d", a.plural, start, a.total)
+		}
+		id := a.idOf(v)
+		if prev, ok := a.seen[id]; ok && prev != pos {
+			return fmt.Errorf("list %s: id %s came back at positions %d and %d (the server may answer a startIndex past the end with the first page again): refusing a partial read",
+				a.plural, a.show(id), prev+1, pos+1)
+		}
+		if old, ok := a.at(pos); ok {
+			if a.idOf(old) != id {
+				return fmt.Errorf("list %s: position %d held %s, then %s: the organization changed while reading: run again",
+					a.plural, pos+1, a.show(a.idOf(old)), a.show(id))
+			}
+			flush(i)
+			continue
+		}
+		if run < 0 {
+			run = i
+		}
+		a.seen[id] = pos
+		a.count++
+	}
+	flush(len(p.items))
+	if p.more {
+		return fmt.Errorf("list %s: the page at startIndex %d holds more resources than totalResults %d", a.plural, start, a.total)
+	}
+	return nil
+}
+
+// show makes a server-supplied id fit for a message.
+func (a *assembly[T]) show(id string) string { return sanitize.Server(a.red, id, shownID) }
+
+// insert adds s, which overlaps no segment, keeping segs sorted.
+func (a *assembly[T]) insert(s segment[T]) {
+	i := sort.Search(len(a.segs), func(i int) bool { return a.segs[i].from > s.from })
+	a.segs = slices.Insert(a.segs, i, s)
+}
+
+// at returns the resource at pos, if any.
+func (a *assembly[T]) at(pos int) (T, bool) {
+	i := sort.Search(len(a.segs), func(i int) bool { return a.segs[i].from+len(a.segs[i].items) > pos })
+	if i < len(a.segs) && a.segs[i].from <= pos {
+		return a.segs[i].items[pos-a.segs[i].from], true
+	}
+	var zero T
+	return zero, false
+}
+
+// firstGap is the first position not filled.
+func (a *assembly[T]) firstGap() int {
+	next := 0
+	for _, s := range a.segs {
+		if s.from > next {
+			return next
+		}
+		next = s.from + len(s.items)
+	}
+	return next
+}
+
+// missing describes the unfilled positions as ranges, e.g. "positions
+// 181-200".
+func (a *assembly[T]) missing() string {
+	var parts []string
+	add := func(from, to int) { // 0-based, to exclusive
+		switch {
+		case len(parts) == 5:
+			parts = append(parts, "…")
+		case len(parts) > 5:
+		case to-from == 1:
+			parts = append(parts, strconv.Itoa(from+1))
+		default:
+			parts = append(parts, fmt.Sprintf("%d-%d", from+1, to))
+		}
+	}
+	next := 0
+	for _, s := range a.segs {
+		if s.from > next {
+			add(next, s.from)
+		}
+		next = s.from + len(s.items)
+	}
+	if next < a.total {
+		add(next, a.total)
+	}
+	return "positions " + strings.Join(parts, ", ")
+}
+
+// result returns the resources in position order, releasing the segments
+// as they are copied.
+func (a *assembly[T]) result() []T {
+	switch len(a.segs) {
+	case 0:
+		return []T{}
+	case 1:
+		return a.segs[0].items
+	}
+	out := make([]T, 0, a.count)
+	for i := range a.segs {
+		out = append(out, a.segs[i].items...)
+		a.segs[i].items = nil
+	}
+	a.segs = nil
+	return out
+}

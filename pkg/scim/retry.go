@@ -1,0 +1,121 @@
+package scim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/sethvargo/go-retry"
+	"go.uber.org/zap"
+)
+
+// retrier runs one call's attempts: what can heal (429, 500, 502, 503, 504,
+// transport errors) is sent again after a jittered exponential backoff or
+// the wait the server asked for, within the retry budget; what cannot
+// (redirects, an unresolvable host, TLS, other statuses, bodies that do not
+// decode) ends at once. A create (POST) that may have been applied is read
+// back before it is sent again.
+type retrier struct {
+	c     *Client
+	cl    call
+	start time.Time
+
+	attempts int
+	last     *Error        // the last attempt's failure
+	wait     time.Duration // a server-requested delay for the next attempt
+}
+
+func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
+	exp := retry.NewExponential(r.c.backoffBase)
+	exp = retry.WithCappedDuration(max(r.c.backoffBase*32, time.Second), exp)
+	exp = retry.WithJitterPercent(20, exp)
+	b := retry.BackoffFunc(func() (time.Duration, bool) {
+		d, stop := exp.Next()
+		if stop {
+			return 0, true
+		}
+		d = max(d, r.wait)
+		r.wait = 0
+		if time.Since(r.start)+d > r.c.maxElapsed {
+			return 0, true
+		}
+		r.logRetry(d)
+		return d, false
+	})
+	return retry.DoValue(ctx, b, func(ctx context.Context) (*reply, error) {
+		r.attempts++
+		rep, err := r.c.attempt(ctx, r.cl, payload)
+		if err == nil {
+			return rep, nil
+		}
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		var e *Error
+		if !errors.As(err, &e) {
+			return nil, err
+		}
+		r.last = e
+		return nil, r.decide(ctx, err, e)
+	})
+}
+
+// decide returns err marked retryable when another attempt may heal it.
+func (r *retrier) decide(ctx context.Context, err error, e *Error) error {
+	if e.fatal {
+		return err
+	}
+	if e.Status == http.StatusTooManyRequests || e.Status == http.StatusServiceUnavailable {
+		if d, ok := retryAfter(e.header); ok {
+			if time.Since(r.start)+d > r.c.maxElapsed {
+				e.Hint = fmt.Sprintf("the server asked to wait %s, beyond the retry budget of %s", d.Round(time.Second), r.c.maxElapsed)
+				return err
+			}
+			r.wait = d
+		}
+	}
+	switch e.Status {
+	case http.StatusTooManyRequests:
+		return retry.RetryableError(err)
+	case 0, http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	default:
+		return err
+	}
+	cl := r.cl
+	if cl.method == http.MethodGet || cl.idempotent || !e.sent {
+		return retry.RetryableError(err)
+	}
+	if cl.ambiguous == nil {
+		return err
+	}
+	adopted, aerr := cl.ambiguous(ctx)
+	if aerr != nil {
+		return fmt.Errorf("%w; checking whether it was applied: %w", err, aerr)
+	}
+	if adopted {
+		return errAdopted
+	}
+	e.unknown = false // read back: it was not applied
+	return retry.RetryableError(err)
+}
+
+// logRetry says at info level what is retried, why, after which attempt
+// and how long it waits.
+func (r *retrier) logRetry(wait time.Duration) {
+	e := r.last
+	if e == nil {
+		return
+	}
+	reason := e.Detail
+	if e.Status != 0 {
+		reason = fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
+		if e.Detail != "" {
+			reason += ": " + e.Detail
+		}
+	}
+	r.c.log.Info("SCIM request failed; retrying",
+		zap.String("method", e.Method), zap.String("path", e.Path), zap.String("reason", reason),
+		zap.Int("attempt", r.attempts), zap.Duration("wait", wait))
+}

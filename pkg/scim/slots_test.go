@@ -1,0 +1,98 @@
+package scim
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/wbsync/wbsync/pkg/caps"
+)
+
+// gate serves one-resource list pages of total; the bodies of the pages
+// after the first block on their first Read until released, and gate
+// counts how many are being read at once. It releases them all once want
+// requests are in flight and caps.BodySlots bodies are being read (or more:
+// a violation, reported rather than hung on).
+type gate struct {
+	total, want int
+
+	mu      sync.Mutex
+	trips   int // answers after the first page
+	active  int // bodies being read
+	peak    int
+	release chan struct{}
+	opened  bool
+}
+
+func (g *gate) check() { // with g.mu held
+	if !g.opened && ((g.trips >= g.want && g.active == caps.BodySlots) || g.active > caps.BodySlots) {
+		g.opened = true
+		close(g.release)
+	}
+}
+
+func (g *gate) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := req.URL.Query().Get("startIndex")
+	body := fmt.Sprintf(`{"totalResults":%d,"Resources":[{"id":"u%s","userName":"n%s"}]}`, g.total, start, start)
+	resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/scim+json"}}, Request: req,
+		Body: io.NopCloser(strings.NewReader(body))}
+	if start != "1" {
+		g.mu.Lock()
+		g.trips++
+		g.check()
+		g.mu.Unlock()
+		resp.Body = &gatedBody{g: g, r: strings.NewReader(body)}
+	}
+	return resp, nil
+}
+
+type gatedBody struct {
+	g               *gate
+	r               io.Reader
+	started, closed bool
+}
+
+func (b *gatedBody) Read(p []byte) (int, error) {
+	if !b.started {
+		b.started = true
+		b.g.mu.Lock()
+		b.g.active++
+		b.g.peak = max(b.g.peak, b.g.active)
+		b.g.check()
+		b.g.mu.Unlock()
+		<-b.g.release
+	}
+	return b.r.Read(p)
+}
+
+func (b *gatedBody) Close() error {
+	if b.started && !b.closed {
+		b.closed = true
+		b.g.mu.Lock()
+		b.g.active--
+		b.g.mu.Unlock()
+	}
+	return nil
+}
+
+// TestBodiesBoundedByBodySlots: with Concurrency far above caps.BodySlots,
+// no more than BodySlots bodies are read at once, while every request is in
+// flight.
+func TestBodiesBoundedByBodySlots(t *testing.T) {
+	const conc = 16
+	g := &gate{total: 40, want: conc, release: make(chan struct{})}
+	c := testClient(t, "http://127.0.0.1:1", func(c *Config) {
+		c.Concurrency, c.HTTPClient = conc, &http.Client{Transport: g}
+	})
+	users, err := c.ListUsers(context.Background())
+	if err != nil || len(users) != 40 {
+		t.Fatalf("%d users, %v", len(users), err)
+	}
+	if g.peak != caps.BodySlots {
+		t.Fatalf("%d bodies read at once, want %d (BodySlots) with %d requests in flight", g.peak, caps.BodySlots, conc)
+	}
+}

@@ -1,0 +1,282 @@
+package scim
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/sanitize"
+)
+
+// TraceRecord is one HTTP exchange of a trace (Config.Trace): one JSON
+// object per line. Every string has passed through the client's redactor;
+// Authorization, Proxy-Authorization, Cookie and Set-Cookie headers are
+// dropped. Bodies longer than caps.TraceBody end with "…[cut: N more
+// bytes]".
+//
+// A trace is also a fixture: ReadTrace parses one and ReplayTransport
+// answers a client's requests from it, so a session recorded against a real
+// server can be replayed in a test.
+type TraceRecord struct {
+	Time            string      `json:"time"` // RFC 3339 with milliseconds, UTC
+	Method          string      `json:"method"`
+	URL             string      `json:"url"`             // without userinfo
+	Status          int         `json:"status"`          // 0 on a transport error
+	Error           string      `json:"error,omitempty"` // the transport error, when any
+	DurationMS      float64     `json:"duration_ms"`
+	RequestHeaders  http.Header `json:"request_headers"`
+	RequestBody     string      `json:"request_body"`
+	ResponseHeaders http.Header `json:"response_headers"`
+	ResponseBody    string      `json:"response_body"`
+}
+
+// traceTime is TraceRecord.Time's layout.
+const traceTime = "2006-01-02T15:04:05.000Z07:00"
+
+// secretHeaders are never written to a trace.
+var secretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"}
+
+// tracer writes trace records, one Write per line, one line at a time.
+type tracer struct {
+	w   io.Writer
+	red *sanitize.Redactor
+	log *zap.Logger
+
+	mu     sync.Mutex
+	failed bool
+}
+
+// exchange is one request being traced.
+type exchange struct {
+	t     *tracer
+	start time.Time
+	rec   TraceRecord
+
+	body    []byte // captured response body, up to caps.TraceBody plus a margin
+	more    int64  // bytes read beyond the capture
+	readErr error
+	once    sync.Once
+}
+
+// begin records the request side of an exchange.
+func (t *tracer) begin(r *http.Request) *exchange {
+	u := *r.URL
+	u.User = nil
+	ex := &exchange{t: t, start: time.Now(), rec: TraceRecord{
+		Method:         r.Method,
+		URL:            t.red.String(u.String()),
+		RequestHeaders: t.headers(r.Header),
+	}}
+	if r.GetBody != nil {
+		if rc, err := r.GetBody(); err == nil {
+			b, _ := io.ReadAll(io.LimitReader(rc, caps.TraceBody+traceMargin))
+			_ = rc.Close()
+			ex.rec.RequestBody = t.cut(b, int64(len(b)))
+		}
+	}
+	return ex
+}
+
+// traceMargin is how many bytes past caps.TraceBody a capture keeps, so
+// that a key straddling the cut is still redacted before the cut.
+const traceMargin = 256
+
+// headers copies h without the secret headers, every name and value
+// redacted.
+func (t *tracer) headers(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		if isSecretHeader(k) {
+			continue
+		}
+		rk := t.red.String(k)
+		for _, v := range vs {
+			out[rk] = append(out[rk], t.red.String(v))
+		}
+	}
+	return out
+}
+
+func isSecretHeader(k string) bool {
+	for _, s := range secretHeaders {
+		if strings.EqualFold(k, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// cut redacts b (the first bytes of a body of total bytes), then cuts it at
+// caps.TraceBody with a marker.
+func (t *tracer) cut(b []byte, total int64) string {
+	b = t.red.Bytes(b)
+	if total <= caps.TraceBody && len(b) <= caps.TraceBody {
+		return string(b)
+	}
+	b = b[:min(len(b), caps.TraceBody)]
+	return string(b) + "…[cut: " + strconv.FormatInt(max(total-caps.TraceBody, 1), 10) + " more bytes]"
+}
+
+// fail ends an exchange that got no response.
+func (ex *exchange) fail(err error) {
+	ex.rec.Error = ex.t.red.String(unwrapURLError(err).Error())
+	ex.t.write(ex)
+}
+
+// watch returns resp's body wrapped so that what the client reads is
+// captured and the exchange is written when the body is closed.
+func (ex *exchange) watch(resp *http.Response) io.ReadCloser {
+	ex.rec.Status = resp.StatusCode
+	ex.rec.ResponseHeaders = ex.t.headers(resp.Header)
+	return &tracedBody{ReadCloser: resp.Body, ex: ex}
+}
+
+// tracedBody tees what the client reads into the exchange.
+type tracedBody struct {
+	io.ReadCloser
+	ex *exchange
+}
+
+func (b *tracedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	ex := b.ex
+	keep := min(n, max(0, caps.TraceBody+traceMargin-len(ex.body)))
+	ex.body = append(ex.body, p[:keep]...)
+	ex.more += int64(n - keep)
+	if err != nil && err != io.EOF {
+		ex.readErr = err
+	}
+	return n, err
+}
+
+func (b *tracedBody) Close() error {
+	err := b.ReadCloser.Close()
+	ex := b.ex
+	ex.once.Do(func() {
+		ex.rec.ResponseBody = ex.t.cut(ex.body, int64(len(ex.body))+ex.more)
+		ex.body = nil
+		if ex.readErr != nil {
+			ex.rec.Error = ex.t.red.String("read the body: " + ex.readErr.Error())
+		}
+		ex.t.write(ex)
+	})
+	return err
+}
+
+// write serialises one record as one line in one Write call. A failed
+// write is logged once; tracing then stops.
+func (t *tracer) write(ex *exchange) {
+	rec := ex.rec
+	rec.Time = ex.start.UTC().Format(traceTime)
+	rec.DurationMS = float64(time.Since(ex.start).Microseconds()) / 1000
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(rec); err != nil { // strings and maps only: cannot fail
+		panic(fmt.Sprintf("trace: %v", err))
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.failed {
+		return
+	}
+	if _, err := t.w.Write(buf.Bytes()); err != nil {
+		t.failed = true
+		t.log.Warn("writing the trace failed; tracing stops", zap.String("error", t.red.String(err.Error())))
+	}
+}
+
+// maxTraceLine bounds one line of a trace read by ReadTrace: two bodies of
+// caps.TraceBody, each up to six times longer once JSON-escaped.
+const maxTraceLine = 16*caps.TraceBody + 1<<20
+
+// ReadTrace parses a trace written through Config.Trace (JSON Lines; blank
+// lines are skipped). A line that is not a TraceRecord is an error naming
+// its number.
+func ReadTrace(r io.Reader) ([]TraceRecord, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), maxTraceLine)
+	var out []TraceRecord
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var rec TraceRecord
+		if err := json.Unmarshal(line, &rec); err != nil {
+			return nil, fmt.Errorf("trace line %d: %w", n, err)
+		}
+		out = append(out, rec)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read the trace: %w", err)
+	}
+	return out, nil
+}
+
+// ReplayTransport answers requests from recorded exchanges, matched by
+// method and URL: the exchanges of one method and URL are served in the
+// order recorded, the last one again once they run out. A record with
+// status 0 is served as its transport error; a request that was never
+// recorded is an error naming it. Bodies cut by the trace are served cut.
+func ReplayTransport(recs []TraceRecord) http.RoundTripper {
+	rt := &replay{queue: map[string][]TraceRecord{}}
+	for _, r := range recs {
+		k := r.Method + " " + r.URL
+		rt.queue[k] = append(rt.queue[k], r)
+	}
+	return rt
+}
+
+type replay struct {
+	mu    sync.Mutex
+	queue map[string][]TraceRecord
+}
+
+// RoundTrip implements http.RoundTripper.
+func (rt *replay) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
+	u := *req.URL
+	u.User = nil
+	k := req.Method + " " + u.String()
+	rt.mu.Lock()
+	q := rt.queue[k]
+	var rec TraceRecord
+	if len(q) > 0 {
+		rec = q[0]
+		if len(q) > 1 {
+			rt.queue[k] = q[1:]
+		}
+	}
+	rt.mu.Unlock()
+	switch {
+	case len(q) == 0:
+		return nil, fmt.Errorf("replay: no recorded exchange for %s", k)
+	case rec.Status == 0:
+		return nil, errors.New(rec.Error)
+	}
+	h := rec.ResponseHeaders.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Del("Content-Length")
+	return &http.Response{
+		Status: fmt.Sprintf("%d %s", rec.Status, http.StatusText(rec.Status)), StatusCode: rec.Status,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: h,
+		Body: io.NopCloser(strings.NewReader(rec.ResponseBody)), ContentLength: int64(len(rec.ResponseBody)),
+		Request: req,
+	}, nil
+}

@@ -1,0 +1,161 @@
+package scim
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/wbsync/wbsync/pkg/caps"
+)
+
+// traceFields are the fields of a trace line, exactly.
+var traceFields = []string{"time", "method", "url", "status", "duration_ms", "request_headers", "request_body",
+	"response_headers", "response_body"}
+
+// TestTraceRoundTrip records a session (parallel pages, a write, a failed
+// request) and replays the trace through a fresh client: the same users and
+// groups come back. Every line is one JSON object with exactly the trace
+// fields, and no Authorization.
+func TestTraceRoundTrip(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = mkUsers(330)
+	f.groups = []map[string]any{{"id": "g1", "displayName": "ml", "members": []any{map[string]any{"value": mkUsers(1)[0]["id"]}}},
+		{"id": "g/2", "displayName": "empty", "members": nil}}
+	var trace bytes.Buffer
+	c := testClient(t, srv.URL, func(c *Config) { c.Trace, c.Concurrency, c.UserAgent = &trace, 8, "wbsync/test" })
+	ctx := context.Background()
+	users, err := c.ListUsers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, err := c.ListGroups(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddMembers(ctx, "g/2", []string{"u1"}); err != nil {
+		t.Fatal(err)
+	}
+	failN(f, "PATCH", 1, status(404))
+	if err := c.SetOrgRole(ctx, "u1", "admin"); err == nil {
+		t.Fatal("no error")
+	}
+
+	lines := strings.Split(strings.TrimSuffix(trace.String(), "\n"), "\n")
+	if len(lines) != len(f.requests()) {
+		t.Fatalf("%d trace lines for %d requests", len(lines), len(f.requests()))
+	}
+	for _, line := range lines {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("line is not one JSON object: %v: %s", err, line)
+		}
+		for _, k := range traceFields {
+			if _, ok := m[k]; !ok {
+				t.Fatalf("line lacks %s: %s", k, line)
+			}
+		}
+		if len(m) != len(traceFields) {
+			t.Fatalf("line has other fields: %s", line)
+		}
+		if strings.Contains(strings.ToLower(line), "authorization") {
+			t.Fatalf("Authorization traced: %s", line)
+		}
+	}
+	recs, err := ReadTrace(strings.NewReader(trace.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if _, err := time.Parse(traceTime, r.Time); err != nil || !strings.Contains(r.Time, ".") {
+			t.Fatalf("time %q: %v", r.Time, err)
+		}
+		if !strings.HasPrefix(r.URL, srv.URL+"/scim/") || r.DurationMS < 0 || r.Status == 0 || r.RequestHeaders.Get("User-Agent") != "wbsync/test" {
+			t.Fatalf("record %+v", r)
+		}
+	}
+	last := recs[len(recs)-1]
+	if last.Method != "PATCH" || last.Status != 404 || !strings.Contains(last.RequestBody, `"organizationRole"`) ||
+		!strings.Contains(last.ResponseBody, "Not Found") || last.ResponseHeaders.Get("Content-Type") == "" {
+		t.Fatalf("last record %+v", last)
+	}
+
+	// Replay: no server at all.
+	rc := testClient(t, "http://127.0.0.1:1", func(c *Config) {
+		c.BaseURL = srv.URL + "/scim"
+		c.HTTPClient = &http.Client{Transport: ReplayTransport(recs)}
+		c.MaxElapsed = 50 * time.Millisecond // an unrecorded request is a transport error: retried
+	})
+	users2, err := rc.ListUsers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups2, err := rc.ListGroups(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(users, users2); d != "" {
+		t.Fatalf("replayed users (-recorded +replayed):\n%s", d)
+	}
+	if d := cmp.Diff(groups, groups2); d != "" {
+		t.Fatalf("replayed groups (-recorded +replayed):\n%s", d)
+	}
+	if _, err := rc.FindUser(ctx, "nobody"); err == nil || !strings.Contains(err.Error(), "no recorded exchange for GET") {
+		t.Fatalf("unrecorded request: %v", err)
+	}
+}
+
+// TestTraceCutsLongBodies: a body over caps.TraceBody is cut with a marker
+// that says how much was left out; the client still read it whole.
+func TestTraceCutsLongBodies(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = mkUsers(12000) // about 1.3 MB in one page
+	var trace bytes.Buffer
+	c := testClient(t, srv.URL, func(c *Config) { c.Trace, c.PageSize = &trace, caps.PageSize })
+	got, err := c.ListUsers(context.Background())
+	if err != nil || len(got) != 12000 {
+		t.Fatalf("%d users, %v", len(got), err)
+	}
+	recs, err := ReadTrace(&trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := recs[0].ResponseBody
+	i := strings.LastIndex(body, "…[cut: ")
+	if i != caps.TraceBody {
+		t.Fatalf("marker at %d, want %d", i, caps.TraceBody)
+	}
+	var more int
+	if _, err := fmt.Sscanf(body[i:], "…[cut: %d more bytes]", &more); err != nil || more <= 0 {
+		t.Fatalf("marker %q: %v", body[i:], err)
+	}
+	if n := recs[0].ResponseHeaders.Get("Content-Length"); n != "" && n != fmt.Sprint(caps.TraceBody+more) {
+		t.Fatalf("cut %d more bytes, Content-Length %s", more, n)
+	}
+}
+
+// TestTraceTransportError: an exchange without an answer is traced with
+// status 0 and the (redacted) error.
+func TestTraceTransportError(t *testing.T) {
+	f, srv := newFake(t)
+	failN(f, "GET", 1, drop)
+	f.users = mkUsers(2)
+	var trace bytes.Buffer
+	c := testClient(t, srv.URL, func(c *Config) { c.Trace = &trace })
+	if _, err := c.ListUsers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := ReadTrace(&trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 || recs[0].Status != 0 || recs[0].Error == "" || recs[1].Status != 200 {
+		t.Fatalf("records %+v", recs)
+	}
+}

@@ -1,0 +1,85 @@
+package scim
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/wbsync/wbsync/pkg/sanitize"
+)
+
+// origin is a URL's scheme, host and port, compared to decide where the key
+// may go.
+type origin struct {
+	scheme, host, port string
+}
+
+// originOf returns u's origin: scheme and host lower-cased, the default
+// port of the scheme filled in.
+func originOf(u *url.URL) origin {
+	o := origin{scheme: strings.ToLower(u.Scheme), host: strings.ToLower(u.Hostname()), port: u.Port()}
+	if o.port == "" {
+		switch o.scheme {
+		case "https":
+			o.port = "443"
+		case "http":
+			o.port = "80"
+		}
+	}
+	return o
+}
+
+// transport sets the auth header (only towards the base URL's origin) and
+// the agent header, logs each exchange at debug level (method, path, status
+// and duration, never headers or bodies) and, when tracing, records it.
+type transport struct {
+	next   http.RoundTripper
+	auth   string
+	origin origin
+	ua     string
+	log    *zap.Logger
+	red    *sanitize.Redactor
+	trace  *tracer // nil: off
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	r.Header.Del("Authorization")
+	if t.auth != "" && originOf(r.URL) == t.origin {
+		r.Header.Set("Authorization", t.auth)
+	}
+	if t.ua != "" {
+		r.Header.Set("User-Agent", t.ua)
+	}
+	var ex *exchange
+	if t.trace != nil {
+		ex = t.trace.begin(r)
+	}
+	start := time.Now()
+	resp, err := t.next.RoundTrip(r)
+	if ce := t.log.Check(zap.DebugLevel, "scim request"); ce != nil {
+		fields := []zap.Field{
+			zap.String("method", r.Method),
+			zap.String("path", t.red.String(r.URL.EscapedPath())),
+			zap.Duration("duration", time.Since(start)),
+		}
+		if err != nil {
+			fields = append(fields, zap.String("error", "transport error"))
+		} else {
+			fields = append(fields, zap.Int("status", resp.StatusCode))
+		}
+		ce.Write(fields...)
+	}
+	if ex != nil {
+		if err != nil {
+			ex.fail(err)
+		} else {
+			resp.Body = ex.watch(resp)
+		}
+	}
+	return resp, err
+}

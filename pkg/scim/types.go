@@ -1,0 +1,90 @@
+package scim
+
+import "time"
+
+// User is a SCIM User as W&B returns it, normalised across shapes.
+type User struct {
+	ID          string
+	UserName    string // a handle ("dev-user2") or an email
+	DisplayName string
+	ExternalID  string
+	// Emails are every email of the user, primary first, from an RFC array
+	// or W&B's legacy single object with capitalised keys.
+	Emails []Email
+	// Active is the user's state; true when the server leaves it out.
+	Active bool
+	// OrganizationRole is W&B's organizationRole as sent ("" if absent).
+	OrganizationRole string
+	// TeamRoles is W&B's teamRoles: nil if the key is absent, empty (not
+	// nil) if reported empty.
+	TeamRoles []TeamRole
+	// ETag is meta.version ("" if none).
+	ETag string
+	// Created and LastModified are meta.created and meta.lastModified (zero
+	// when absent or not RFC 3339).
+	Created, LastModified time.Time
+}
+
+// Email is one of a user's emails.
+type Email struct {
+	Value   string
+	Primary bool
+	Type    string
+}
+
+// TeamRole is a user's role in one team (W&B's teamRoles).
+type TeamRole struct {
+	TeamName, RoleName string
+}
+
+// PrimaryEmail returns the primary email, else the first, else "".
+func (u User) PrimaryEmail() string {
+	for _, e := range u.Emails {
+		if e.Primary {
+			return e.Value
+		}
+	}
+	if len(u.Emails) > 0 {
+		return u.Emails[0].Value
+	}
+	return ""
+}
+
+// Group is a SCIM Group: a W&B team.
+type Group struct {
+	ID          string
+	DisplayName string
+	// Members may hold ids that are no listed user (org service accounts).
+	Members []GroupMember
+	// ETag is meta.version ("" if none).
+	ETag string
+	// Created and LastModified are meta.created and meta.lastModified (zero
+	// when absent or not RFC 3339).
+	Created, LastModified time.Time
+}
+
+// GroupMember is one member entry of a group.
+type GroupMember struct {
+	Value   string // the member's id
+	Display string // the member's display (W&B: the userName)
+}
+
+// Role is a W&B role from /Roles (a W&B extension, not part of SCIM): a
+// custom team role and what it inherits. Names are case-sensitive and may
+// contain spaces.
+type Role struct {
+	ID            string
+	Name          string
+	Description   string
+	InheritedFrom string // the predefined role it builds on: member or viewer
+	Permissions   []Permission
+	// Created and LastModified are meta.created and meta.lastModified (zero
+	// when absent or not RFC 3339).
+	Created, LastModified time.Time
+}
+
+// Permission is one permission of a Role.
+type Permission struct {
+	Name        string
+	IsInherited bool
+}
