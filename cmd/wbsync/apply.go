@@ -32,6 +32,7 @@ var applyCommand = &command{
 		fs.BoolVar(&o.detailed, "detailed-exitcode", false, "with --dry-run: exit 2 when the plan has changes")
 		fs.StringVar(&o.report, "report", "", "also write the JSON apply report to this file")
 		fs.BoolVar(&o.noColor, "no-color", false, "no colour in text output")
+		fs.BoolVar(&o.noVerify, "no-verify", false, "skip the verification read and re-plan after the last phase")
 		return o
 	},
 	run: runApply,
@@ -43,6 +44,7 @@ type applyFlags struct {
 	detailed    bool
 	report      string
 	noColor     bool
+	noVerify    bool
 }
 
 // applyRun is what apply works from: a connected session, the plan to apply
@@ -186,13 +188,19 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 // when --report cannot be written or the run was interrupted.
 func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *applyRun) (int, error) {
 	rep, runErr := apply.Run(ctx, a.p, a.s.client, apply.Options{
-		Concurrency: f.conn.concurrency,
-		BatchSize:   f.conn.batchSize,
-		Logger:      a.s.log,
-		Progress:    inv.stderr,
+		Concurrency:  f.conn.concurrency,
+		BatchSize:    f.conn.batchSize,
+		Logger:       a.s.log,
+		Progress:     inv.progress(),
+		Terminal:     inv.stderrTerminal,
+		DrainTimeout: f.conn.timeout,
 	})
 	if rep == nil {
 		return exitError, runErr
+	}
+	var verifyErr error
+	if runErr == nil && !o.noVerify {
+		verifyErr = a.verify(ctx, rep)
 	}
 	var fileErr error
 	if o.report != "" {
@@ -213,13 +221,29 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	switch {
 	case runErr != nil:
 		return exitFailed, runErr
+	case verifyErr != nil:
+		return exitError, verifyErr
 	case fileErr != nil:
 		return exitFailed, fmt.Errorf("the apply ran, but --report was not written: %w", fileErr)
-	case rep.Failed > 0:
-		a.s.log.Warn("some operations failed; re-run apply after fixing the cause", zap.Int("failed", rep.Failed))
+	case rep.Failed > 0 || rep.Unknown > 0:
+		a.s.log.Warn("some operations failed; re-run apply after fixing the cause", zap.Int("failed", rep.Failed), zap.Int("unknown", rep.Unknown))
+		return exitFailed, nil
+	case rep.Verification != nil && rep.Verification.Remaining > 0:
 		return exitFailed, nil
 	}
 	return exitOK, nil
+}
+
+// verify reads the organization again, re-plans the same manifest and
+// records in the report what still differs (unverified role assertions do
+// not count: the read cannot confirm them).
+func (a *applyRun) verify(ctx context.Context, rep *apply.Report) error {
+	after, err := a.s.computePlan(ctx, a.want, a.policy, a.p.ManifestDigest)
+	if err != nil {
+		return fmt.Errorf("the apply ran, but the verification read failed (run 'wbsync plan' to see where the organization stands): %w", err)
+	}
+	rep.Verification = apply.Verify(after)
+	return nil
 }
 
 // planStream is where apply shows the plan: stdout in text mode; stderr when

@@ -72,7 +72,7 @@ func (h *hostile) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "echo-plain":
 		// A plain-text error whose 200-character cut lands inside the key.
 		w.Header().Set("Content-Type", "text/plain")
-		w.WriteHeader(http.StatusInternalServerError)
+		w.WriteHeader(http.StatusBadRequest)
 		io.WriteString(w, strings.Repeat("x", 190)+auth+" and more")
 	case "echo-snippet":
 		// A body that does not decode, quoting the key around the error.
@@ -83,7 +83,7 @@ func (h *hostile) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if users {
 			w.Write(listBody(2,
 				map[string]any{"id": "u1", "userName": auth, "displayName": hostileKey, "active": true},
-				map[string]any{"id": "u2", "userName": "b64-" + base64.StdEncoding.EncodeToString([]byte(":"+hostileKey))[:20], "active": true}))
+				map[string]any{"id": "u2", "userName": "b64-" + base64.StdEncoding.EncodeToString([]byte(":" + hostileKey))[:20], "active": true}))
 			return
 		}
 		w.Write(listBody(1, map[string]any{"id": "g1", "displayName": "team-" + hostileKey[4:16], "members": []any{}}))
@@ -103,14 +103,36 @@ func (h *hostile) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Write(listBody(1, map[string]any{"id": "g1", "displayName": "ml", "members": []any{map[string]any{"display": "who"}}}))
 	case "lying-total":
 		// Four million users claimed, one per page, each new.
+		if !users {
+			w.Write(listBody(0))
+			return
+		}
 		w.Write(listBody(4_000_000, map[string]any{"id": fmt.Sprintf("u%d", start), "userName": fmt.Sprintf("u%d@example.com", start), "active": true}))
 	case "endless":
-		// A body that never ends.
+		// A body that never ends: one string without end.
 		w.WriteHeader(http.StatusOK)
 		io.WriteString(w, `{"totalResults": 1, "Resources": [{"id": "u1", "userName": "`)
 		chunk := []byte(strings.Repeat("a", 64<<10))
 		for {
 			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	case "endless-records":
+		// A body that never ends: well-formed records without end, each new.
+		if !users {
+			w.Write(listBody(0))
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, `{"totalResults": 1000000, "Resources": [`)
+		var chunk strings.Builder
+		for i := 0; ; i++ {
+			chunk.Reset()
+			for j := 0; j < 512; j++ {
+				fmt.Fprintf(&chunk, `{"id": "u%d-%d", "userName": "user%d-%d@example.com", "active": true},`, i, j, i, j)
+			}
+			if _, err := io.WriteString(w, chunk.String()); err != nil {
 				return
 			}
 		}
@@ -188,8 +210,8 @@ func TestHostileServers(t *testing.T) {
 	}{
 		{mode: "echo-error", auth: "bearer", code: exitError, stderr: []string{"400"}},
 		{mode: "echo-error", auth: "basic", code: exitError, stderr: []string{"400"}},
-		{mode: "echo-plain", auth: "bearer", code: exitError, stderr: []string{"500"}},
-		{mode: "echo-plain", auth: "basic", code: exitError, stderr: []string{"500"}},
+		{mode: "echo-plain", auth: "bearer", code: exitError, stderr: []string{"400"}},
+		{mode: "echo-plain", auth: "basic", code: exitError, stderr: []string{"400"}},
 		{mode: "echo-snippet", auth: "bearer", code: exitError, stderr: []string{"decode"}},
 		{mode: "echo-snippet", auth: "basic", code: exitError, stderr: []string{"decode"}},
 		{mode: "echo-records", auth: "bearer", code: exitOK},
@@ -197,8 +219,9 @@ func TestHostileServers(t *testing.T) {
 		{mode: "missing-username", auth: "bearer", code: exitError, stderr: []string{"userName", "u1"}},
 		{mode: "missing-member-value", auth: "bearer", code: exitError, stderr: []string{"value", "g1"}},
 		{mode: "lying-total", auth: "bearer", code: exitError, stderr: []string{"4000000"}, maxRSS: 200 << 20},
-		{mode: "endless", auth: "bearer", code: exitError, stderr: []string{"larger than"}, maxRSS: 400 << 20},
-		{mode: "endless", auth: "bearer", args: []string{"--concurrency", "64"}, code: exitError, stderr: []string{"larger than"}, maxRSS: 400 << 20},
+		{mode: "endless", auth: "bearer", code: exitError, stderr: []string{"JSON bounds"}, maxRSS: 200 << 20},
+		{mode: "endless-records", auth: "bearer", code: exitError, stderr: []string{"larger than"}, maxRSS: 400 << 20},
+		{mode: "endless-records", auth: "bearer", args: []string{"--concurrency", "64"}, code: exitError, stderr: []string{"larger than"}, maxRSS: 400 << 20},
 		{mode: "controls", auth: "bearer", code: exitOK},
 	}
 	for _, tc := range cases {

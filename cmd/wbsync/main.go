@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/wbsync/wbsync/pkg/progress"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
@@ -35,24 +36,32 @@ type env struct {
 	stderr     io.Writer
 	getenv     func(string) string
 	isTerminal bool // stdin and stdout are a terminal: prompts and colour
+	// stderrTerminal says stderr is a terminal: progress is one line per
+	// phase, redrawn in place.
+	stderrTerminal bool
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// The first signal cancels ctx (apply drains what is in flight); after
-	// it, the default handling is back, so a second signal exits at once.
+	// The first SIGINT or SIGTERM cancels ctx: loading, reading and the
+	// prompt stop at once, apply lets requests in flight finish. The default
+	// handling is then back, so a second signal exits at once.
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		<-ctx.Done()
-		stop()
+		s := <-sigs
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
+		fmt.Fprintf(os.Stderr, "\nwbsync: %v: stopping (a second signal exits at once)\n", s)
+		cancel(fmt.Errorf("%v received", s))
 	}()
 	code := run(ctx, os.Args[1:], env{
-		stdin:      os.Stdin,
-		stdout:     os.Stdout,
-		stderr:     os.Stderr,
-		getenv:     os.Getenv,
-		isTerminal: isTerminal(os.Stdin) && isTerminal(os.Stdout),
+		stdin:          os.Stdin,
+		stdout:         os.Stdout,
+		stderr:         os.Stderr,
+		getenv:         os.Getenv,
+		isTerminal:     isTerminal(os.Stdin) && isTerminal(os.Stdout),
+		stderrTerminal: isTerminal(os.Stderr),
 	})
-	stop()
 	os.Exit(code)
 }
 
@@ -61,10 +70,12 @@ func isTerminal(f *os.File) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// sinks are the two output streams, each behind the one redactor: nothing
-// wbsync prints, logs or writes can carry the API key.
+// sinks are the output streams, each behind the one redactor: nothing
+// wbsync prints, logs or writes can carry the API key. stderrUnit is stderr
+// for writers whose every write is whole (log entries, progress lines), so
+// that nothing is held back on screen.
 type sinks struct {
-	stdout, stderr *sanitize.Writer
+	stdout, stderr, stderrUnit *sanitize.Writer
 }
 
 func (s sinks) flush() {
@@ -75,7 +86,7 @@ func (s sinks) flush() {
 // run is the whole CLI; it returns the exit code.
 func run(ctx context.Context, args []string, e env) int {
 	red := sanitize.NewRedactor(strings.TrimSpace(e.getenv("WANDB_API_KEY")))
-	out := sinks{stdout: red.Writer(e.stdout), stderr: red.Writer(e.stderr)}
+	out := sinks{stdout: red.Writer(e.stdout), stderr: red.Writer(e.stderr), stderrUnit: red.UnitWriter(e.stderr)}
 	defer out.flush()
 	e.stdout, e.stderr = out.stdout, out.stderr
 	if len(args) == 0 {
@@ -115,6 +126,17 @@ type invocation struct {
 	env
 	sinks sinks
 	red   *sanitize.Redactor
+	prog  *progress.Progress
+}
+
+// progress is the run's progress display on stderr; logs go through its
+// Writer so that a log line never breaks a progress line.
+func (inv *invocation) progress() *progress.Progress {
+	if inv.prog == nil {
+		_ = inv.sinks.stderr.Flush() // what was printed before comes first
+		inv.prog = progress.New(inv.sinks.stderrUnit, inv.stderrTerminal, nil)
+	}
+	return inv.prog
 }
 
 // redactWith makes every later output redact r's key (once the key is
@@ -123,6 +145,7 @@ func (inv *invocation) redactWith(r *sanitize.Redactor) {
 	inv.red = r
 	inv.sinks.stdout.Use(r)
 	inv.sinks.stderr.Use(r)
+	inv.sinks.stderrUnit.Use(r)
 }
 
 // redactor is the redactor every output goes through (files too).

@@ -28,7 +28,8 @@ func onboardManifest(n, teams, per int) string {
 
 // TestOnboardingRequestCount: onboarding 1,000 users into 50 teams (5,000
 // memberships) takes exactly 1,000 user creates, 50 team creates, one add
-// PATCH per team per --batch-size chunk and the two reads of an empty org.
+// PATCH per team per --batch-size chunk, the two reads of an empty org, and
+// the two reads of the verification after the last phase.
 func TestOnboardingRequestCount(t *testing.T) {
 	m := writeFile(t, "onboard.yaml", onboardManifest(1000, 50, 100))
 	for _, batch := range []int{100, 30} {
@@ -36,11 +37,11 @@ func TestOnboardingRequestCount(t *testing.T) {
 			emu := startEmu(t, emulator.Options{}, "")
 			r := wb(t, vars(emu.url), "apply", "-f", m, "--auto-approve", "--rate-limit", "100000",
 				"--concurrency", "8", "--batch-size", fmt.Sprint(batch), "--log-level", "warn")
-			if r.code != exitOK {
-				t.Fatalf("apply: exit %d\n%s", r.code, r.stderr)
+			if r.code != exitOK || !strings.Contains(r.stdout, "Verified: the organization matches the manifest.") {
+				t.Fatalf("apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 			}
 			chunks := (100 + batch - 1) / batch
-			want := map[string]int{"GET": 2, "POST": 1000 + 50, "PATCH": 50 * chunks, "PUT": 0, "DELETE": 0}
+			want := map[string]int{"GET": 2 + 2, "POST": 1000 + 50, "PATCH": 50 * chunks, "PUT": 0, "DELETE": 0}
 			got := emu.requests(t)
 			for k, n := range want {
 				if got[k] != n {

@@ -72,7 +72,7 @@ type session struct {
 // output redacts it) and builds a SCIM client; a readOnly client cannot
 // write at all.
 func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*session, error) {
-	log, err := f.log.logger(inv.stderr)
+	log, err := f.log.logger(inv.progress().Writer())
 	if err != nil {
 		return nil, err
 	}

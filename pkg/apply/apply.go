@@ -20,7 +20,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -51,11 +50,12 @@ type Options struct {
 	// (debug lines when a progress line shows the phases on a terminal);
 	// nil means zap.NewNop().
 	Logger *zap.Logger
-	// Progress receives progress for humans (see package progress). Nil
-	// means none.
-	Progress io.Writer
-	// Terminal says Progress is a terminal: one line per phase, redrawn in
-	// place, instead of periodic lines.
+	// Progress shows progress for humans, one bar per phase (see package
+	// progress). Nil means none. The caller shares it with its logger
+	// (Progress.Writer) so that log lines never break a progress line.
+	Progress *progress.Progress
+	// Terminal says Progress is on a terminal: the per-phase log lines are
+	// then written at debug level, as the progress line shows the phases.
 	Terminal bool
 	// Now is the clock for durations and progress (nil means time.Now).
 	Now func() time.Time
@@ -190,7 +190,7 @@ func newRunner(stop <-chan struct{}, changes []plan.Change, w Writer, opts Optio
 		w:       w,
 		opts:    opts,
 		log:     opts.Logger,
-		prog:    progress.New(opts.Progress, opts.Terminal, opts.Now),
+		prog:    opts.Progress,
 		stop:    stop,
 		changes: changes,
 		results: make([]Result, len(changes)),

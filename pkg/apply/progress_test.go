@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/wbsync/wbsync/pkg/plan"
+	"github.com/wbsync/wbsync/pkg/progress"
 )
 
 // fakeClock is a clock that moves only when told.
@@ -74,7 +75,7 @@ func TestRunProgressPlain(t *testing.T) {
 	core, logs := observer.New(zapcore.DebugLevel)
 	var buf bytes.Buffer
 	changes := append(creates(25), ch(plan.DeactivateUser, "z@x.com", "uz", "", ""))
-	run(t, planOf(changes...), w, Options{Concurrency: 1, Progress: &buf, Now: clk.now, Logger: zap.New(core)})
+	run(t, planOf(changes...), w, Options{Concurrency: 1, Progress: progress.New(&buf, false, clk.now), Now: clk.now, Logger: zap.New(core)})
 	want := "" +
 		"create_user  0/25\n" +
 		"create_user  10/25  1.0/s  ETA 15s\n" +
@@ -97,7 +98,7 @@ func TestRunProgressTerminal(t *testing.T) {
 	var buf bytes.Buffer
 	changes := append(creates(3), ch(plan.DeactivateUser, "z@x.com", "uz", "", ""))
 	rep := run(t, planOf(changes...), tickingWriter(clk, nil), Options{
-		Concurrency: 1, Progress: &buf, Terminal: true, Now: clk.now, Logger: zap.New(core),
+		Concurrency: 1, Progress: progress.New(&buf, true, clk.now), Terminal: true, Now: clk.now, Logger: zap.New(core),
 	})
 	want := "" +
 		"\r\x1b[Kcreate_user  0/3" +
@@ -131,7 +132,7 @@ func TestRunProgressInterrupted(t *testing.T) {
 	}}
 	var buf bytes.Buffer
 	changes := append(creates(2), ch(plan.DeactivateUser, "z@x.com", "uz", "", ""))
-	if _, err := Run(ctx, planOf(changes...), w, Options{Concurrency: 1, Progress: &buf, Now: clk.now}); err == nil {
+	if _, err := Run(ctx, planOf(changes...), w, Options{Concurrency: 1, Progress: progress.New(&buf, false, clk.now), Now: clk.now}); err == nil {
 		t.Fatal("no error from an interrupted run")
 	}
 	want := "" +

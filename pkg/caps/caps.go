@@ -42,6 +42,10 @@ const (
 	// whatever --concurrency is, so that peak memory is bounded by
 	// BodySlots × ListBody and not by the number of requests in flight.
 	BodySlots = 4
+	// Attempts is the most attempts one request makes when what fails can
+	// heal (429, 5xx, a dropped connection): about 20 s of backoff, so a
+	// server that keeps failing is reported, not retried for minutes.
+	Attempts = 8
 	// TotalResults is the largest totalResults a list may claim.
 	TotalResults = 2_000_000
 	// Pages is the most pages one list read may take: a server that claims

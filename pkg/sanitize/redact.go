@@ -39,7 +39,8 @@ type Redactor struct {
 	exact *strings.Replacer   // forms shorter than a gram, replaced whole
 	grams map[uint64]struct{} // every 8-byte window of every form
 	bloom [1 << 10]uint64     // 65,536-bit prefilter over grams
-	hold  int                 // bytes a Writer holds back
+	hold  int                 // the most bytes a Writer holds back
+	forms [][]byte            // every form, to tell whether a tail may begin one
 }
 
 // NewRedactor returns a Redactor for key. The forms covered are the key
@@ -73,6 +74,7 @@ func NewRedactor(key string) *Redactor {
 		forms = append(forms, []byte(body))
 	}
 	var exact []string
+	r.forms = forms
 	for _, f := range forms {
 		if len(f) < minExact {
 			continue
@@ -161,18 +163,20 @@ func (r *Redactor) String(s string) string {
 }
 
 // Writer returns an io.Writer that redacts what is written through it to w.
-// It holds back the last few bytes of each write (a fragment may continue in
-// the next one) until more arrives or Flush is called: call Flush before
-// waiting for input and at the end.
+// It holds back the end of a write that could begin a key fragment (at
+// most 7 bytes; nothing after a newline, or after anything the key cannot
+// contain) until more arrives or Flush is called: call Flush before waiting
+// for input and at the end.
 func (r *Redactor) Writer(w io.Writer) *Writer { return &Writer{r: r, w: w} }
 
 // Writer is a redacting io.Writer; see Redactor.Writer. It is safe for
 // concurrent use.
 type Writer struct {
-	r   *Redactor
-	w   io.Writer
-	mu  sync.Mutex
-	buf []byte
+	r    *Redactor
+	w    io.Writer
+	unit bool // each Write is whole: nothing held back
+	mu   sync.Mutex
+	buf  []byte
 }
 
 // Write redacts and writes p, holding back a short tail. It reports len(p)
@@ -186,12 +190,8 @@ func (w *Writer) Write(p []byte) (int, error) {
 	w.buf = append(w.buf, p...)
 	out := w.r.Bytes(w.buf)
 	keep := 0
-	if w.r != nil {
-		keep = min(w.r.hold, len(out))
-	}
-	// Never hold back part of a marker: a redacted tail is final.
-	if bytes.HasSuffix(out, []byte(Marker)) {
-		keep = 0
+	if !w.unit {
+		keep = w.r.tail(out)
 	}
 	if _, err := w.w.Write(out[:len(out)-keep]); err != nil {
 		return 0, err
@@ -199,6 +199,30 @@ func (w *Writer) Write(p []byte) (int, error) {
 	w.buf = append(w.buf[:0], out[len(out)-keep:]...)
 	return len(p), nil
 }
+
+// tail returns how many bytes at the end of out must wait for the next
+// write: the longest suffix (shorter than a gram) that is part of a key
+// form, since the next write may continue it into a fragment. Text that
+// ends with a newline, a space or a marker holds back nothing.
+func (r *Redactor) tail(out []byte) int {
+	if r == nil || bytes.HasSuffix(out, []byte(Marker)) {
+		return 0
+	}
+	for n := min(r.hold, len(out)); n > 0; n-- {
+		suffix := out[len(out)-n:]
+		for _, f := range r.forms {
+			if bytes.Contains(f, suffix) {
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+// UnitWriter returns a Writer that redacts each write on its own and holds
+// nothing back: for writers whose every Write is a whole unit (a log
+// entry, a progress line), so that nothing waits on screen.
+func (r *Redactor) UnitWriter(w io.Writer) *Writer { return &Writer{r: r, w: w, unit: true} }
 
 // Use makes w redact with r from now on (the CLI learns the key only after
 // reading its flags). What is held back is redacted with r too.

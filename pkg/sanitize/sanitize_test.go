@@ -244,3 +244,31 @@ func TestRedactTinyKey(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// Lines that end in a newline, or in anything no key form holds, are
+// written whole: a log line never waits on screen.
+func TestWriterHoldsOnlyWhatMayContinue(t *testing.T) {
+	r := NewRedactor(testKey)
+	var sink bytes.Buffer
+	w := r.Writer(&sink)
+	w.Write([]byte("INFO read the organization {\"users\": 3}\n"))
+	if sink.String() != "INFO read the organization {\"users\": 3}\n" {
+		t.Errorf("a whole line was held back: %q", sink.String())
+	}
+	sink.Reset()
+	w.Write([]byte("prompt? "))
+	if sink.String() != "prompt? " {
+		t.Errorf("a tail no key form holds was held back: %q", sink.String())
+	}
+	sink.Reset()
+	w.Write([]byte("token " + testKey[:3]))
+	if sink.String() != "token " {
+		t.Errorf("a tail that may begin the key was written: %q", sink.String())
+	}
+	u := r.UnitWriter(&sink)
+	sink.Reset()
+	u.Write([]byte("create_user  3/10  2/s  ETA 4s"))
+	if sink.String() != "create_user  3/10  2/s  ETA 4s" {
+		t.Errorf("the unit writer held something back: %q", sink.String())
+	}
+}

@@ -9,11 +9,14 @@ import (
 
 	"github.com/sethvargo/go-retry"
 	"go.uber.org/zap"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
 // retrier runs one call's attempts: what can heal (429, 500, 502, 503, 504,
 // transport errors) is sent again after a jittered exponential backoff or
-// the wait the server asked for, within the retry budget; what cannot
+// the wait the server asked for, within the retry budget and at most
+// caps.Attempts times; what cannot
 // (redirects, an unresolvable host, TLS, other statuses, bodies that do not
 // decode) ends at once. A create (POST) that may have been applied is read
 // back before it is sent again.
@@ -38,7 +41,7 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		}
 		d = max(d, r.wait)
 		r.wait = 0
-		if time.Since(r.start)+d > r.c.maxElapsed {
+		if time.Since(r.start)+d > r.c.maxElapsed || r.attempts >= caps.Attempts {
 			return 0, true
 		}
 		r.logRetry(d)

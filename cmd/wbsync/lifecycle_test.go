@@ -1,0 +1,301 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/wbsync/wbsync/pkg/emulator"
+)
+
+// The saved-plan and apply lifecycle, end to end through the CLI.
+
+// reportJSON is the part of apply's JSON report the tests read.
+type reportJSON struct {
+	Operations []struct {
+		Action   string `json:"action"`
+		User     string `json:"user"`
+		Team     string `json:"team"`
+		Status   string `json:"status"`
+		Reason   string `json:"reason"`
+		CausedBy *int   `json:"caused_by"`
+	} `json:"operations"`
+	Unknown      int  `json:"unknown"`
+	Interrupted  bool `json:"interrupted"`
+	Verification *struct {
+		Remaining int `json:"remaining"`
+		Changes   []struct {
+			Action string `json:"action"`
+		} `json:"changes"`
+	} `json:"verification"`
+}
+
+func decodeReport(t *testing.T, s string) reportJSON {
+	t.Helper()
+	var r reportJSON
+	if err := json.Unmarshal([]byte(s), &r); err != nil {
+		t.Fatalf("the JSON report does not decode: %v\n%s", err, s)
+	}
+	return r
+}
+
+// TestSavedPlanBoundToTarget: a plan made for organization A is refused for
+// B, naming both, with nothing written anywhere; without --url it applies to
+// A, the recorded target.
+func TestSavedPlanBoundToTarget(t *testing.T) {
+	a := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	b := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	planPath := filepath.Join(t.TempDir(), "plan.json")
+	if r := wb(t, vars(a.url), "plan", "-f", examplePath("wbsync.yaml"), "--out", planPath); r.code != exitOK {
+		t.Fatalf("plan: %d\n%s", r.code, r.stderr)
+	}
+	r := wb(t, vars(b.url), "apply", planPath, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, a.url) || !strings.Contains(r.stderr, b.url) {
+		t.Fatalf("apply to another target: exit %d, want 1 naming both URLs:\n%s", r.code, r.stderr)
+	}
+	r = wb(t, vars(a.url), "apply", planPath, "--auto-approve", "--deployment", "saas")
+	if r.code != exitError || !strings.Contains(r.stderr, "deployment dedicated") {
+		t.Fatalf("apply with another deployment: exit %d\n%s", r.code, r.stderr)
+	}
+	if n := writes(a.requests(t)) + writes(b.requests(t)); n != 0 {
+		t.Fatalf("%d writes after refusals", n)
+	}
+	// No --url, no WBSYNC_URL: the recorded target, not the default host.
+	r = wb(t, map[string]string{"WANDB_API_KEY": testKey}, "apply", planPath, "--auto-approve")
+	if r.code != exitOK {
+		t.Fatalf("apply with the recorded target: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if writes(a.requests(t)) == 0 || writes(b.requests(t)) != 0 {
+		t.Fatalf("writes: A %d, B %d; want A only", writes(a.requests(t)), writes(b.requests(t)))
+	}
+}
+
+// TestSavedPlanTampered: a plan file whose embedded manifest was edited
+// (deactivating one more user under the reviewed digest) is refused.
+func TestSavedPlanTampered(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	planPath := filepath.Join(t.TempDir(), "plan.json")
+	if r := wb(t, vars(emu.url), "plan", "-f", examplePath("wbsync.yaml"), "--out", planPath); r.code != exitOK {
+		t.Fatalf("plan: %d\n%s", r.code, r.stderr)
+	}
+	b, err := os.ReadFile(planPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampered := strings.Replace(string(b), `"displayName": "Bob Jones",
+          "active": true`, `"displayName": "Bob Jones",
+          "active": false`, 1)
+	if tampered == string(b) {
+		t.Fatal("the test could not edit the embedded manifest")
+	}
+	if err := os.WriteFile(planPath, []byte(tampered), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := wb(t, vars(emu.url), "apply", planPath, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "digest") {
+		t.Fatalf("tampered plan: exit %d\n%s", r.code, r.stderr)
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("%d writes from a tampered plan", n)
+	}
+	// Plain `plan -o json` output is not a saved plan.
+	plain := writeFile(t, "plain.json", wb(t, vars(emu.url), "plan", "-f", examplePath("wbsync.yaml"), "-o", "json").stdout)
+	if r := wb(t, vars(emu.url), "apply", plain, "--auto-approve"); r.code != exitError || !strings.Contains(r.stderr, "plan --out") {
+		t.Fatalf("plain JSON: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestReportCheckedFirst: an unwritable --report stops apply before any
+// write request.
+func TestReportCheckedFirst(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	r := wb(t, vars(emu.url), "apply", "-f", examplePath("wbsync.yaml"), "--auto-approve",
+		"--report", filepath.Join(t.TempDir(), "no-such-dir", "report.json"))
+	if r.code != exitError || !strings.Contains(r.stderr, "--report") {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("%d writes before finding the report unwritable", n)
+	}
+}
+
+// TestBlockedPlanJSON: apply -o json on a blocked plan prints the JSON plan
+// with its blocks and exits 3.
+func TestBlockedPlanJSON(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	m := writeFile(t, "m.yaml", "version: 1\npolicy:\n  unmanagedUsers: deactivate\n  limits: {maxDeactivations: 1}\nusers:\n  - email: alice@example.com\n    orgRole: admin\nteams: []\n")
+	r := wb(t, vars(emu.url), "apply", "-f", m, "--auto-approve", "-o", "json")
+	var p struct {
+		Blocked []struct {
+			Limit string `json:"limit"`
+		} `json:"blocked"`
+		Seats struct {
+			ActiveBefore int `json:"active_before"`
+		} `json:"seats"`
+	}
+	if r.code != exitBlocked || json.Unmarshal([]byte(r.stdout), &p) != nil || len(p.Blocked) == 0 {
+		t.Fatalf("exit %d, stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("%d writes from a blocked plan", n)
+	}
+}
+
+// TestPersistentFailureStillOffboards: the create of a new team fails for
+// good (its name is taken elsewhere). The user moving into it keeps its old
+// team (its removal depends on the failed add), but an unrelated departed
+// user is still removed and deactivated.
+func TestPersistentFailureStillOffboards(t *testing.T) {
+	seed := writeState(t, map[string]any{
+		"users": []any{
+			map[string]any{"userName": "admin@example.com", "organizationRole": "admin"},
+			map[string]any{"userName": "u@example.com"},
+			map[string]any{"userName": "v@example.com"},
+		},
+		"teams": []any{map[string]any{"name": "alpha", "members": []string{"u@example.com", "v@example.com"}}},
+	})
+	emu := startEmu(t, emulator.Options{TakenTeamNames: []string{"beta"}}, seed)
+	m := writeFile(t, "m.yaml", `version: 1
+users:
+  - email: admin@example.com
+    orgRole: admin
+  - email: u@example.com
+  - email: v@example.com
+    active: false
+teams:
+  - name: alpha
+    members: [admin@example.com]
+  - name: beta
+    members: [u@example.com]
+`)
+	r := wb(t, vars(emu.url), "apply", "-f", m, "--auto-approve", "-o", "json")
+	if r.code != exitFailed {
+		t.Fatalf("exit %d, want 4\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	rep := decodeReport(t, r.stdout)
+	status := map[string]string{}
+	for i, op := range rep.Operations {
+		status[op.Action+" "+op.User+" "+op.Team] = op.Status
+		if op.Action == "remove_member" && op.User == "u@example.com" {
+			if op.CausedBy == nil || rep.Operations[*op.CausedBy].Action != "add_member" {
+				t.Errorf("operation %d: the skipped removal of u does not name the failed add: %+v", i, op)
+			}
+		}
+	}
+	for key, want := range map[string]string{
+		"create_team  beta":                 "failed",
+		"add_member u@example.com beta":     "failed",
+		"remove_member u@example.com alpha": "skipped",
+		"remove_member v@example.com alpha": "ok",
+		"deactivate_user v@example.com ":    "ok",
+	} {
+		if status[key] != want {
+			t.Errorf("%s: %q, want %q (all: %v)", key, status[key], want, status)
+		}
+	}
+}
+
+// TestVerificationCatchesDroppedWrite: a server that answers 200 to a
+// member add without doing it is caught by the verification: exit 4.
+func TestVerificationCatchesDroppedWrite(t *testing.T) {
+	srv, err := emulator.New(emulator.Options{}, nil, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch && strings.Contains(r.URL.Path, "/Groups/") {
+			// Answer with the group as it is, having changed nothing.
+			get, _ := http.NewRequest(http.MethodGet, r.URL.String(), nil)
+			get.Header = r.Header.Clone()
+			get.URL.Path, get.RequestURI = r.URL.Path, r.URL.Path
+			srv.ServeHTTP(w, get)
+			return
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\nteams:\n  - name: ml\n    members: [a@example.com]\n")
+	r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve")
+	if r.code != exitFailed || !strings.Contains(r.stdout, "Verified: 1 change(s) remain.") || !strings.Contains(r.stdout, "add a@example.com to team ml") {
+		t.Fatalf("exit %d, want 4 with the remaining add:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve", "-o", "json", "--no-verify")
+	if rep := decodeReport(t, r.stdout); rep.Verification != nil {
+		t.Errorf("--no-verify still verified: %+v", rep.Verification)
+	}
+}
+
+// TestInterruptedApply: the first signal arrives while a create is in
+// flight and the server stops answering. The create is reported unknown
+// (it did reach the server), nothing new starts, exit 4; the next plan
+// shows the create was done.
+func TestInterruptedApply(t *testing.T) {
+	srv, err := emulator.New(emulator.Options{}, nil, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var (
+		mu   sync.Mutex
+		hung bool
+	)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		stuck := hung
+		first := !hung && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Users")
+		hung = hung || first
+		mu.Unlock()
+		switch {
+		case first:
+			srv.ServeHTTP(httptest.NewRecorder(), r) // the create reaches the server...
+			cancel()                                 // ...the user presses Ctrl-C...
+			<-r.Context().Done()                     // ...and the answer never comes
+		case stuck:
+			<-r.Context().Done()
+		default:
+			srv.ServeHTTP(w, r)
+		}
+	}))
+	defer hs.Close()
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n  - email: b@example.com\n  - email: c@example.com\nteams: []\n")
+	var out, errb strings.Builder
+	code := run(ctx, []string{"apply", "-f", m, "--auto-approve", "--concurrency", "1", "--timeout", "1s", "-o", "json"}, env{
+		stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+		getenv: func(k string) string { return vars(hs.URL + "/scim")[k] },
+	})
+	if code != exitFailed {
+		t.Fatalf("exit %d, want 4\n%s\n%s", code, out.String(), errb.String())
+	}
+	rep := decodeReport(t, out.String())
+	var unknown, skipped int
+	for _, op := range rep.Operations {
+		switch op.Status {
+		case "unknown":
+			unknown++
+		case "skipped":
+			skipped++
+		case "failed":
+			t.Errorf("an interrupted operation is reported failed: %+v", op)
+		}
+	}
+	if unknown != 1 || skipped != 2 || !rep.Interrupted || rep.Verification != nil {
+		t.Fatalf("unknown %d, skipped %d, interrupted %v; want 1, 2, true\n%s", unknown, skipped, rep.Interrupted, out.String())
+	}
+	mu.Lock()
+	hung = false
+	mu.Unlock()
+	p := wb(t, vars(hs.URL+"/scim"), "plan", "-f", m, "-o", "json")
+	if strings.Count(p.stdout, `"action": "create_user"`) != 2 {
+		t.Errorf("the next plan should create only the two users never sent:\n%s", p.stdout)
+	}
+}

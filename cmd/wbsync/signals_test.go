@@ -1,0 +1,290 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/wbsync/wbsync/pkg/emulator"
+)
+
+// Signals and the prompt, on the built binary under a real pseudo-terminal.
+
+// hangTimeout bounds how long a test waits for the child before it calls
+// the child hung: a failure detector, not a speed assertion.
+const hangTimeout = 20 * time.Second
+
+// child is the binary started under a pty (stdin and stdout on the
+// terminal; stderr in a buffer).
+type child struct {
+	cmd    *exec.Cmd
+	tty    *os.File
+	screen chan string // everything the terminal shows, as it arrives
+	stderr *safeBuffer
+	done   chan struct{}
+}
+
+func startOnPty(t *testing.T, env []string, args ...string) *child {
+	t.Helper()
+	c := &child{cmd: exec.Command(testBinary(t), args...), screen: make(chan string, 64), stderr: &safeBuffer{}, done: make(chan struct{})}
+	c.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	c.cmd.Stderr = c.stderr
+	tty, err := pty.Start(c.cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.tty = tty
+	t.Cleanup(func() {
+		_ = c.cmd.Process.Kill()
+		tty.Close()
+	})
+	go func() {
+		r := bufio.NewReader(tty)
+		buf := make([]byte, 4096)
+		for {
+			n, err := r.Read(buf)
+			if n > 0 {
+				c.screen <- string(buf[:n])
+			}
+			if err != nil {
+				close(c.screen)
+				return
+			}
+		}
+	}()
+	go func() {
+		_ = c.cmd.Wait()
+		close(c.done)
+	}()
+	return c
+}
+
+// waitFor reads the terminal until it shows s.
+func (c *child) waitFor(t *testing.T, s string) {
+	t.Helper()
+	var seen strings.Builder
+	deadline := time.After(hangTimeout)
+	for !strings.Contains(seen.String(), s) {
+		select {
+		case chunk, ok := <-c.screen:
+			if !ok {
+				t.Fatalf("the terminal closed before showing %q:\n%s\nstderr:\n%s", s, seen.String(), c.stderr.String())
+			}
+			seen.WriteString(chunk)
+		case <-deadline:
+			t.Fatalf("the terminal never showed %q:\n%s\nstderr:\n%s", s, seen.String(), c.stderr.String())
+		}
+	}
+}
+
+// exit waits for the child and returns its wait status.
+func (c *child) exit(t *testing.T) syscall.WaitStatus {
+	t.Helper()
+	go func() { // drain the terminal so the child never blocks on it
+		for range c.screen {
+		}
+	}()
+	select {
+	case <-c.done:
+	case <-time.After(hangTimeout):
+		t.Fatalf("the child did not exit after the signal\nstderr:\n%s", c.stderr.String())
+	}
+	return c.cmd.ProcessState.Sys().(syscall.WaitStatus)
+}
+
+func emuServer(t *testing.T, seedPath string) (*emulator.Server, *httptest.Server) {
+	t.Helper()
+	var seed *emulator.State
+	if seedPath != "" {
+		f, err := os.Open(seedPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if seed, err = emulator.ParseState(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv, err := emulator.New(emulator.Options{}, seed, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, httptest.NewServer(srv)
+}
+
+// TestPromptSignal: Ctrl-C (or SIGTERM) at the yes prompt ends wbsync at
+// once, exit 1, nothing written.
+func TestPromptSignal(t *testing.T) {
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			srv, hs := emuServer(t, examplePath("emulator-state.json"))
+			defer hs.Close()
+			c := startOnPty(t, []string{"WANDB_API_KEY=" + testKey, "WBSYNC_URL=" + hs.URL + "/scim"}, "apply", "-f", examplePath("wbsync.yaml"))
+			c.waitFor(t, "Only 'yes' is accepted")
+			if err := c.cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			ws := c.exit(t)
+			if ws.Signaled() || ws.ExitStatus() != exitError {
+				t.Fatalf("wait status %v, want exit 1\n%s", ws, c.stderr.String())
+			}
+			if !strings.Contains(c.stderr.String(), "interrupted") {
+				t.Errorf("stderr does not say it was interrupted:\n%s", c.stderr.String())
+			}
+			if n := writes(srv.Stats().Requests); n != 0 {
+				t.Fatalf("%d writes after a signal at the prompt", n)
+			}
+		})
+	}
+}
+
+// TestPromptYes: typing yes at the prompt applies.
+func TestPromptYes(t *testing.T) {
+	srv, hs := emuServer(t, examplePath("emulator-state.json"))
+	defer hs.Close()
+	c := startOnPty(t, []string{"WANDB_API_KEY=" + testKey, "WBSYNC_URL=" + hs.URL + "/scim"}, "apply", "-f", examplePath("wbsync.yaml"))
+	c.waitFor(t, "Only 'yes' is accepted")
+	if _, err := c.tty.WriteString("yes\r"); err != nil {
+		t.Fatal(err)
+	}
+	c.waitFor(t, "Verified: the organization matches the manifest.")
+	if ws := c.exit(t); ws.ExitStatus() != exitOK {
+		t.Fatalf("wait status %v\n%s", ws, c.stderr.String())
+	}
+	if writes(srv.Stats().Requests) == 0 {
+		t.Fatal("yes applied nothing")
+	}
+}
+
+// TestSignalWhileLoading: SIGTERM while the manifest is being read (here a
+// pipe that never ends) exits 1 at once, nothing done.
+func TestSignalWhileLoading(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "wbsync.yaml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no named pipes here: ", err) // not Linux-like
+	}
+	// Hold the pipe open for writing, never writing: the reader blocks in
+	// read, not in open.
+	w, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	cmd := exec.Command(testBinary(t), "validate", "-f", fifo)
+	var stderr safeBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitOpen(t, cmd.Process.Pid, fifo)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != exitError || !strings.Contains(stderr.String(), "interrupted") {
+			t.Fatalf("exit %v, want 1 saying interrupted:\n%s", err, stderr.String())
+		}
+	case <-time.After(hangTimeout):
+		t.Fatal("validate did not exit after SIGTERM while loading")
+	}
+}
+
+// waitOpen waits until process pid has path open (reading /proc).
+func waitOpen(t *testing.T, pid int, path string) {
+	t.Helper()
+	deadline := time.Now().Add(hangTimeout)
+	dir := filepath.Join("/proc", strconv.Itoa(pid), "fd")
+	for time.Now().Before(deadline) {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if target, err := os.Readlink(filepath.Join(dir, e.Name())); err == nil && target == path {
+				return
+			}
+		}
+		time.Sleep(5 * time.Millisecond) // polling /proc for a condition
+	}
+	t.Fatalf("process %d never opened %s", pid, path)
+}
+
+// TestSecondSignalExitsAtOnce: during an apply whose write hangs, the first
+// SIGINT starts the drain; the second ends the process at once.
+func TestSecondSignalExitsAtOnce(t *testing.T) {
+	srv, err := emulator.New(emulator.Options{}, nil, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var writing atomic.Bool
+	inFlight := make(chan struct{}, 1)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			io.Copy(io.Discard, r.Body) // read it all, so a closed connection ends r.Context()
+			if writing.CompareAndSwap(false, true) {
+				inFlight <- struct{}{}
+			}
+			<-r.Context().Done() // never answers a write
+			return
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\nteams: []\n")
+	cmd := exec.Command(testBinary(t), "apply", "-f", m, "--auto-approve", "--timeout", "10m")
+	cmd.Env = []string{"WANDB_API_KEY=" + testKey, "WBSYNC_URL=" + hs.URL + "/scim"}
+	var stderr safeBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	select {
+	case <-inFlight:
+	case <-time.After(hangTimeout):
+		t.Fatalf("no write arrived:\n%s", stderr.String())
+	}
+	cmd.Process.Signal(os.Interrupt) // drain: the write may take up to --timeout (10m)
+	waitFor(t, func() bool { return strings.Contains(stderr.String(), "a second signal exits at once") }, &stderr)
+	cmd.Process.Signal(os.Interrupt) // the second: at once
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+		ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+		if !ws.Signaled() && ws.ExitStatus() == exitOK {
+			t.Fatalf("wait status %v after two signals\n%s", ws, stderr.String())
+		}
+	case <-time.After(hangTimeout):
+		t.Fatalf("the second signal did not end the process\n%s", stderr.String())
+	}
+}
+
+// waitFor polls cond until it holds (a condition, never a fixed sleep).
+func waitFor(t *testing.T, cond func() bool, out *safeBuffer) {
+	t.Helper()
+	deadline := time.Now().Add(hangTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition never held:\n%s", out.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
