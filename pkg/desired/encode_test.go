@@ -39,7 +39,7 @@ func TestEncodeExport(t *testing.T) {
 		MaxDeactivations: model.Limit{Set: true, Value: 5}, MaxMemberRemovals: model.Limit{Set: true, Value: 20, Percent: true},
 		UnreportedRoles: model.RolesSkip, UnmanagedGracePeriod: model.DefaultGracePeriod}
 	var buf bytes.Buffer
-	if err := Encode(&buf, observedOrg(), EncodeOptions{Header: "exported from https://api.wandb.ai/scim\nat 2026-01-02T03:04:05Z", Policy: pol}); err != nil {
+	if _, err := Encode(&buf, observedOrg(), EncodeOptions{Header: "exported from https://api.wandb.ai/scim\nat 2026-01-02T03:04:05Z", Policy: pol}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, filepath.Join("testdata", "export.golden.yaml"), buf.Bytes())
@@ -72,7 +72,7 @@ func TestEncodeExport(t *testing.T) {
 
 func TestEncodeWithoutPolicyOrHeader(t *testing.T) {
 	var buf bytes.Buffer
-	if err := Encode(&buf, model.State{}, EncodeOptions{}); err != nil {
+	if _, err := Encode(&buf, model.State{}, EncodeOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := buf.String(), "version: 1\nusers: []\nteams: []\n"; got != want {
@@ -89,7 +89,7 @@ func TestEncodeQuotesStringsThatLookLikeOtherTypes(t *testing.T) {
 		Teams: []model.Team{{Name: "123", Members: []model.Member{{Email: "a@b.co", Role: "null"}}}, {Name: "~", Members: nil}, {Name: "yes: no", ID: "1"}},
 	}
 	var buf bytes.Buffer
-	if err := Encode(&buf, st, EncodeOptions{}); err != nil {
+	if _, err := Encode(&buf, st, EncodeOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	m, err := Parse([]Source{{"e.yaml", buf.Bytes()}})
@@ -109,7 +109,7 @@ type failWriter struct{}
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestEncodeReportsWriteErrors(t *testing.T) {
-	err := Encode(failWriter{}, observedOrg(), EncodeOptions{Header: "h"})
+	_, err := Encode(failWriter{}, observedOrg(), EncodeOptions{Header: "h"})
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("got %v", err)
 	}

@@ -47,10 +47,11 @@ func FuzzLoad(f *testing.F) {
 		}
 		m, err := Parse(srcs)
 		if err != nil {
-			var probs Problems
-			if !errors.As(err, &probs) || len(probs) == 0 {
-				t.Fatalf("error is not Problems: %v", err)
+			var pe *ProblemsError
+			if !errors.As(err, &pe) || len(pe.Problems) == 0 {
+				t.Fatalf("error is not a *ProblemsError: %v", err)
 			}
+			probs := pe.Problems
 			for _, p := range probs {
 				if !names[p.File] || p.Line < 1 || p.Column < 1 || p.Message == "" {
 					t.Fatalf("problem without a position: %+v", p)
