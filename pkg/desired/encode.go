@@ -197,7 +197,8 @@ func (e *encoder) policy(p model.Policy) {
 		e.kv("  ", "unreportedRoles", string(p.UnreportedRoles))
 	}
 	if p.UnmanagedGracePeriod != model.DefaultGracePeriod {
-		e.kv("  ", "unmanagedGracePeriod", formatGrace(p.UnmanagedGracePeriod))
+		// Digits and units, read back as such (0 as the integer 0).
+		e.buf = append(e.buf, "  unmanagedGracePeriod: "+formatGrace(p.UnmanagedGracePeriod)+"\n"...)
 	}
 	if len(e.buf) == start+1 {
 		e.buf = append(e.buf[:start], " {}\n"...)

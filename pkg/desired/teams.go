@@ -11,8 +11,9 @@ import (
 
 func (l *loader) loadTeams(fi int, v *yaml.Node) {
 	items := l.items(fi, "teams", v)
-	l.state.Teams = slices.Grow(l.state.Teams, len(items))
-	l.teams = slices.Grow(l.teams, len(items))
+	n := mappings(items)
+	l.state.Teams = slices.Grow(l.state.Teams, n)
+	l.teams = slices.Grow(l.teams, n)
 	for j, n := range items {
 		if l.itemMapping(fi, n, "team", "name, id, membership, members") {
 			l.loadTeam(fi, n)
@@ -67,7 +68,13 @@ func (l *loader) loadMembers(fi int, v *yaml.Node, ti int32) {
 		return
 	}
 	t := &l.state.Teams[ti]
-	t.Members = make([]model.Member, 0, len(items))
+	n := 0
+	for _, it := range items {
+		if it.Kind == yaml.MappingNode || isStr(it) {
+			n++
+		}
+	}
+	t.Members = make([]model.Member, 0, n)
 	// seen holds the keys of members not (yet) declared: made only when a
 	// team has such members.
 	var seen map[string]pos

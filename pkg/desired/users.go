@@ -45,14 +45,26 @@ func (l *loader) itemMapping(fi int, n *yaml.Node, what, shape string) bool {
 
 func (l *loader) loadUsers(fi int, v *yaml.Node) {
 	items := l.items(fi, "users", v)
-	l.state.Users = slices.Grow(l.state.Users, len(items))
-	l.users = slices.Grow(l.users, len(items))
+	n := mappings(items)
+	l.state.Users = slices.Grow(l.state.Users, n)
+	l.users = slices.Grow(l.users, n)
 	for j, n := range items {
 		if l.itemMapping(fi, n, "user", "email, username, name, externalId, orgRole, active") {
 			l.loadUser(fi, n)
 		}
 		items[j] = nil // read: let the collector have it
 	}
+}
+
+// mappings counts the items that are mappings: the records to make room for.
+func mappings(items []*yaml.Node) int {
+	n := 0
+	for _, it := range items {
+		if it.Kind == yaml.MappingNode {
+			n++
+		}
+	}
+	return n
 }
 
 func (l *loader) loadUser(fi int, n *yaml.Node) {
