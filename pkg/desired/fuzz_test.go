@@ -10,7 +10,7 @@ import (
 )
 
 // FuzzLoad feeds arbitrary bytes to Parse: it must never panic, a rejection
-// must be Problems with positions, and whatever it accepts must round-trip
+// must be a *ProblemsError with positions, and whatever it accepts must round-trip
 // through Encode to an equal state. A NUL byte (never valid in YAML) splits
 // the input into several files of one manifest. The seed corpus (every
 // manifest under testdata and examples) runs as an ordinary test.

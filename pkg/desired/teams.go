@@ -93,7 +93,7 @@ func (l *loader) loadMembers(fi int, v *yaml.Node, ti int32) {
 			} else {
 				u.inTeam, u.inTeamAt = ti+1, mp
 			}
-			if e := l.state.Users[ui].Email; e == m.Email {
+			if e := l.users[ui].email; e == m.Email {
 				m.Email = e
 				t.Members = append(t.Members, m)
 				continue

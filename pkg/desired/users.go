@@ -46,6 +46,9 @@ func (l *loader) itemMapping(fi int, n *yaml.Node, what, shape string) bool {
 func (l *loader) loadUsers(fi int, v *yaml.Node) {
 	items := l.items(fi, "users", v)
 	n := mappings(items)
+	if len(l.byEmail) == 0 {
+		l.byEmail = make(map[string]int32, n)
+	}
 	l.state.Users = slices.Grow(l.state.Users, n)
 	l.users = slices.Grow(l.users, n)
 	for j, n := range items {
@@ -118,6 +121,15 @@ func (l *loader) loadUser(fi int, n *yaml.Node) {
 		}
 	}
 	idx := int32(len(l.state.Users))
+	if r.emailOK {
+		u.Email = l.emails.copy(u.Email)
+		if r.hasHandle {
+			u.UserName = l.emails.copy(u.UserName)
+		} else {
+			u.UserName = u.Email
+		}
+	}
+	r.email = u.Email
 	l.state.Users = append(l.state.Users, u)
 	l.users = append(l.users, r)
 	if !u.Active {
