@@ -163,20 +163,17 @@ func (l *loader) loadFile(fi int, src Source) {
 
 // walk reads the root mapping of source fi.
 func (l *loader) walk(fi int, root *yaml.Node) {
-	var s keySet
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], root.Content[i+1]
-		switch l.key(fi, root, i, &s, topKeys, "at the top level") {
+	for j, f := range l.fields(fi, root, topKeys, "at the top level") {
+		switch j {
 		case topVersion:
-			l.version(fi, k, v)
+			l.version(fi, f)
 		case topPolicy:
-			l.loadPolicy(fi, k, v)
+			l.loadPolicy(fi, f)
 		case topUsers:
-			l.loadUsers(fi, v)
+			l.loadUsers(fi, f.val)
 		case topTeams:
-			l.loadTeams(fi, v)
+			l.loadTeams(fi, f.val)
 		}
-		root.Content[i+1] = nil // read: let the collector have it
 	}
 }
 
@@ -218,8 +215,8 @@ func (l *loader) document(fi int, src Source) *yaml.Node {
 	return root
 }
 
-func (l *loader) version(fi int, k, v *yaml.Node) {
-	p := at(fi, k)
+func (l *loader) version(fi int, f field) {
+	p, v := at(fi, f.key), f.val
 	if l.versionAt != nil {
 		l.addf(p, "version is already set at %s: only one file sets version (and policy); the others hold only users and teams", l.where(*l.versionAt))
 		return

@@ -2,6 +2,7 @@ package desired
 
 import (
 	"fmt"
+	"iter"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -67,6 +68,30 @@ func (l *loader) key(fi int, n *yaml.Node, i int, s *keySet, known []string, wha
 		l.addf(kp, "unknown key %q %s (known keys: %s)", k.Value, in, strings.Join(known, ", "))
 	}
 	return -1
+}
+
+// field is one accepted key of a mapping and its value.
+type field struct{ key, val *yaml.Node }
+
+// fields yields the index in known of each key of mapping n that key
+// accepts, with the key and its value, in order. Each value is dropped from
+// the tree once yielded (the caller holds what it keeps), so that the tree
+// is freed as it is read.
+func (l *loader) fields(fi int, n *yaml.Node, known []string, what string) iter.Seq2[int, field] {
+	return func(yield func(int, field) bool) {
+		var s keySet
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			j := l.key(fi, n, i, &s, known, what)
+			if j < 0 {
+				continue
+			}
+			f := field{n.Content[i], n.Content[i+1]}
+			n.Content[i+1] = nil
+			if !yield(j, f) {
+				return
+			}
+		}
+	}
 }
 
 // alias reports (and records a problem) when n is a YAML alias.

@@ -12,8 +12,8 @@ import (
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
-func (l *loader) loadPolicy(fi int, k, v *yaml.Node) {
-	p := at(fi, k)
+func (l *loader) loadPolicy(fi int, f field) {
+	p, v := at(fi, f.key), f.val
 	if l.policyAt != nil {
 		l.addf(p, "policy is already set at %s: only one file sets policy", l.where(*l.policyAt))
 		return
@@ -22,10 +22,9 @@ func (l *loader) loadPolicy(fi int, k, v *yaml.Node) {
 	if !l.mappingOf(fi, "policy", v, policyKeys) {
 		return
 	}
-	var s keySet
-	for i := 0; i+1 < len(v.Content); i += 2 {
-		val := v.Content[i+1]
-		switch l.key(fi, v, i, &s, policyKeys, "policy") {
+	for j, f := range l.fields(fi, v, policyKeys, "policy") {
+		val := f.val
+		switch j {
 		case polUnmanaged:
 			if s, ok := l.enum(fi, "unmanagedUsers", val, unmanagedValues); ok {
 				l.policy.UnmanagedUsers = model.UnmanagedPolicy(s)
@@ -76,11 +75,10 @@ func (l *loader) loadLimits(fi int, v *yaml.Node) {
 	if !l.mappingOf(fi, "limits", v, limitKeys) {
 		return
 	}
-	var s keySet
-	for i := 0; i+1 < len(v.Content); i += 2 {
-		switch j := l.key(fi, v, i, &s, limitKeys, "limits"); j {
+	for j, f := range l.fields(fi, v, limitKeys, "limits") {
+		switch j {
 		case limDeactivations, limRemovals:
-			lim, ok := l.limit(fi, limitKeys[j], v.Content[i+1])
+			lim, ok := l.limit(fi, limitKeys[j], f.val)
 			if !ok {
 				continue
 			}

@@ -27,10 +27,9 @@ func (l *loader) loadTeam(fi int, n *yaml.Node) {
 	r := teamRec{at: at(fi, n)}
 	hasName := false
 	var members *yaml.Node
-	var s keySet
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		v := n.Content[i+1]
-		switch l.key(fi, n, i, &s, teamKeys, "team") {
+	for j, f := range l.fields(fi, n, teamKeys, "team") {
+		v := f.val
+		switch j {
 		case teamName:
 			hasName = true
 			t.Name, r.nameOK = l.nonEmpty(fi, "name", v, "")
@@ -124,10 +123,9 @@ func (l *loader) member(fi int, n *yaml.Node, mp pos) (model.Member, bool) {
 		return m, ok
 	case n.Kind == yaml.MappingNode:
 		hasEmail, ok := false, false
-		var s keySet
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			v := n.Content[i+1]
-			switch l.key(fi, n, i, &s, memberKeys, "member") {
+		for j, f := range l.fields(fi, n, memberKeys, "member") {
+			v := f.val
+			switch j {
 			case memberEmail:
 				hasEmail = true
 				m.Email, ok = l.email(fi, "email", v)

@@ -76,10 +76,9 @@ func (l *loader) loadUser(fi int, n *yaml.Node) {
 	r.activeAt = r.at
 	hasEmail := false
 	var handle *yaml.Node
-	var s keySet
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		v := n.Content[i+1]
-		switch l.key(fi, n, i, &s, userKeys, "user") {
+	for j, f := range l.fields(fi, n, userKeys, "user") {
+		v := f.val
+		switch j {
 		case userEmail:
 			hasEmail = true
 			u.Email, r.emailOK = l.email(fi, "email", v)
