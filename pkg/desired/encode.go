@@ -57,7 +57,7 @@ func (r EncodeReport) Warnings() []string {
 		out = append(out, fmt.Sprintf("user %s left out of the export: %s", userLabel(s.User), s.Reason))
 	}
 	for _, s := range r.SkippedTeams {
-		out = append(out, fmt.Sprintf("team %q (id %s) left out of the export: %s", s.Team.Name, s.Team.ID, s.Reason))
+		out = append(out, fmt.Sprintf("team %q%s left out of the export: %s", s.Team.Name, idSuffix(s.Team.ID), s.Reason))
 	}
 	for _, t := range r.AdditiveTeams {
 		out = append(out, fmt.Sprintf("team %s exported as membership: additive: it holds members the export leaves out", t))
@@ -120,12 +120,13 @@ type encoder struct {
 	buf    []byte
 	report EncodeReport
 
-	users_  []model.User
-	written []bool // users_[i] is written
-	emailOf []string
-	byID    map[string]int32
-	byMail  map[string]int32
-	byName  map[string]int32
+	all     []model.User
+	written []bool // all[i] is written
+	// byID maps SCIM ids to users; byMail email keys (to the user written
+	// when several share one); byName userName keys: how members resolve.
+	byID   map[string]int32
+	byMail map[string]int32
+	byName map[string]int32
 }
 
 // line writes s and a newline.

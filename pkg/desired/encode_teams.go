@@ -19,7 +19,7 @@ func (e *encoder) teams(ts []model.Team) {
 	ids := make(map[string]bool, len(teams))
 	// stamp[u] is the team (plus one) that last wrote user u: one member
 	// per user per team.
-	stamp := make([]int32, len(e.users_))
+	stamp := make([]int32, len(e.all))
 	var ms []model.Member
 	n := 0
 	for ti := range teams {
@@ -50,7 +50,7 @@ func (e *encoder) teams(ts []model.Team) {
 				continue
 			}
 			stamp[ui] = int32(ti + 1)
-			ms = append(ms, model.Member{Email: e.emailOf[ui], Role: m.Role.Norm()})
+			ms = append(ms, model.Member{Email: e.all[ui].Email, Role: m.Role.Norm()})
 		}
 		model.SortMembers(ms)
 		e.team(t, sharing, ms, left)
@@ -84,7 +84,7 @@ func (e *encoder) resolve(m model.Member) (ui int32, why string) {
 	case ui < 0:
 		return -1, "member " + m.Email + " is not a listed user"
 	case !e.written[ui]:
-		u := e.users_[ui]
+		u := e.all[ui]
 		return -1, "user " + u.UserName + idSuffix(u.ID) + " is left out of the export"
 	}
 	return ui, ""

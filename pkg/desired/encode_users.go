@@ -11,9 +11,8 @@ import (
 // users writes the users that a manifest can declare, sorted by email, and
 // indexes every user (written or not) for the members.
 func (e *encoder) users(us []model.User) {
-	e.users_ = us
+	e.all = us
 	e.written = make([]bool, len(us))
-	e.emailOf = make([]string, len(us))
 	e.byID = make(map[string]int32, len(us))
 	e.byMail = make(map[string]int32, len(us))
 	e.byName = make(map[string]int32, len(us))
@@ -65,7 +64,7 @@ func (e *encoder) users(us []model.User) {
 			continue
 		}
 		taken[uk] = true
-		e.written[i], e.emailOf[i] = true, u.Email
+		e.written[i] = true
 		e.byMail[keys[i]] = i
 	}
 	n := 0

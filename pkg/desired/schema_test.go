@@ -241,3 +241,31 @@ func TestSchemaAgreesWithLoader(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyIndexes keeps the loader's key index constants in step with the
+// key tables they index.
+func TestKeyIndexes(t *testing.T) {
+	for _, c := range []struct {
+		keys []string
+		i    int
+		want string
+	}{
+		{topKeys, topVersion, "version"}, {topKeys, topPolicy, "policy"}, {topKeys, topUsers, "users"}, {topKeys, topTeams, "teams"},
+		{policyKeys, polUnmanaged, "unmanagedUsers"}, {policyKeys, polProtected, "protected"}, {policyKeys, polLimits, "limits"},
+		{policyKeys, polUnreported, "unreportedRoles"}, {policyKeys, polGrace, "unmanagedGracePeriod"},
+		{limitKeys, limDeactivations, "maxDeactivations"}, {limitKeys, limRemovals, "maxMemberRemovals"},
+		{userKeys, userEmail, "email"}, {userKeys, userUsername, "username"}, {userKeys, userName, "name"},
+		{userKeys, userExternalID, "externalId"}, {userKeys, userOrgRole, "orgRole"}, {userKeys, userActive, "active"},
+		{teamKeys, teamName, "name"}, {teamKeys, teamID, "id"}, {teamKeys, teamMembership, "membership"}, {teamKeys, teamMembers, "members"},
+		{memberKeys, memberEmail, "email"}, {memberKeys, memberRole, "role"},
+	} {
+		if c.keys[c.i] != c.want {
+			t.Errorf("index %d of %v is %q, want %q", c.i, c.keys, c.keys[c.i], c.want)
+		}
+	}
+	for _, keys := range [][]string{topKeys, policyKeys, limitKeys, userKeys, teamKeys, memberKeys} {
+		if len(keys) > maxKeys {
+			t.Errorf("%v: more keys than keySet holds", keys)
+		}
+	}
+}
