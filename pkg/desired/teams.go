@@ -86,13 +86,13 @@ func (l *loader) loadMembers(fi int, v *yaml.Node, ti int32) {
 		}
 		k := model.Key(m.Email)
 		if ui, found := l.byEmail[k]; found {
-			if u := &l.users[ui]; u.inTeam == ti+1 {
+			u := &l.users[ui]
+			if u.inTeam == ti+1 {
 				l.addf(mp, "member %s is listed twice in team %q (first at %s)", m.Email, t.Name, l.where(u.inTeamAt))
 				continue
-			} else {
-				u.inTeam, u.inTeamAt = ti+1, mp
 			}
-			if e := l.users[ui].email; e == m.Email {
+			u.inTeam, u.inTeamAt = ti+1, mp
+			if e := u.email; e == m.Email {
 				m.Email = e
 				t.Members = append(t.Members, m)
 				continue
