@@ -160,8 +160,12 @@ func TestGoodManifests(t *testing.T) {
 func roundTrip(t testing.TB, m *Manifest) {
 	t.Helper()
 	var buf bytes.Buffer
-	if _, err := Encode(&buf, m.State, EncodeOptions{Header: "round trip", Policy: &m.Policy}); err != nil {
+	rep, err := Encode(&buf, m.State, EncodeOptions{Header: "round trip", Policy: &m.Policy})
+	if err != nil {
 		t.Fatalf("Encode: %v", err)
+	}
+	if w := rep.Warnings(); len(w) > 0 {
+		t.Fatalf("Encode left out parts of a valid manifest: %v", w)
 	}
 	back, err := Parse([]Source{{"encoded.yaml", buf.Bytes()}})
 	if err != nil {

@@ -10,15 +10,11 @@ import (
 )
 
 func (l *loader) loadTeams(fi int, v *yaml.Node) {
-	items := l.items(fi, "teams", v)
-	n := mappings(items)
+	n, teams := l.records(fi, "teams", v, "team", "name, id, membership, members")
 	l.state.Teams = slices.Grow(l.state.Teams, n)
 	l.teams = slices.Grow(l.teams, n)
-	for j, n := range items {
-		if l.itemMapping(fi, n, "team", "name, id, membership, members") {
-			l.loadTeam(fi, n)
-		}
-		items[j] = nil // read: let the collector have it
+	for t := range teams {
+		l.loadTeam(fi, t)
 	}
 }
 

@@ -1,6 +1,7 @@
 package desired
 
 import (
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,14 +12,29 @@ import (
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
-// items checks v is a list and returns its items; what names one item
-// ("user").
-func (l *loader) items(fi int, name string, v *yaml.Node) []*yaml.Node {
+// records checks v is a list and returns how many of its items are
+// mappings (the records to make room for) and those items; what names one
+// item ("user") and shape what it holds. Each item is dropped from the tree
+// once read.
+func (l *loader) records(fi int, name string, v *yaml.Node, what, shape string) (int, iter.Seq[*yaml.Node]) {
 	items, ok := l.list(fi, name, v)
 	if !ok {
-		return nil
+		return 0, func(func(*yaml.Node) bool) {}
 	}
-	return items
+	n := 0
+	for _, it := range items {
+		if it.Kind == yaml.MappingNode {
+			n++
+		}
+	}
+	return n, func(yield func(*yaml.Node) bool) {
+		for j, it := range items {
+			items[j] = nil
+			if l.itemMapping(fi, it, what, shape) && !yield(it) {
+				return
+			}
+		}
+	}
 }
 
 // itemMapping reports whether list item n is a mapping, recording a problem
@@ -44,30 +60,15 @@ func (l *loader) itemMapping(fi int, n *yaml.Node, what, shape string) bool {
 }
 
 func (l *loader) loadUsers(fi int, v *yaml.Node) {
-	items := l.items(fi, "users", v)
-	n := mappings(items)
+	n, users := l.records(fi, "users", v, "user", "email, username, name, externalId, orgRole, active")
 	if len(l.byEmail) == 0 {
 		l.byEmail = make(map[string]int32, n)
 	}
 	l.state.Users = slices.Grow(l.state.Users, n)
 	l.users = slices.Grow(l.users, n)
-	for j, n := range items {
-		if l.itemMapping(fi, n, "user", "email, username, name, externalId, orgRole, active") {
-			l.loadUser(fi, n)
-		}
-		items[j] = nil // read: let the collector have it
+	for u := range users {
+		l.loadUser(fi, u)
 	}
-}
-
-// mappings counts the items that are mappings: the records to make room for.
-func mappings(items []*yaml.Node) int {
-	n := 0
-	for _, it := range items {
-		if it.Kind == yaml.MappingNode {
-			n++
-		}
-	}
-	return n
 }
 
 func (l *loader) loadUser(fi int, n *yaml.Node) {
