@@ -12,7 +12,7 @@ import (
 func bigOrg(n int) model.State {
 	var st model.State
 	for i := range n {
-		st.Users = append(st.Users, model.User{UserName: fmt.Sprintf("user%05d@example.com", i), DisplayName: fmt.Sprintf("User %d", i), Active: i%50 != 0})
+		st.Users = append(st.Users, model.User{UserName: fmt.Sprintf("user%05d@example.com", i), Email: fmt.Sprintf("user%05d@example.com", i), DisplayName: fmt.Sprintf("User %d", i), Active: i%50 != 0})
 	}
 	for t := range n / 10 {
 		team := model.Team{ID: fmt.Sprintf("g%d", t), Name: fmt.Sprintf("team-%d", t%(n/20+1))}
@@ -26,7 +26,7 @@ func bigOrg(n int) model.State {
 
 func TestBigOrgRoundTrip(t *testing.T) {
 	var buf bytes.Buffer
-	if err := Encode(&buf, bigOrg(2000), EncodeOptions{Header: "big"}); err != nil {
+	if _, err := Encode(&buf, bigOrg(2000), EncodeOptions{Header: "big"}); err != nil {
 		t.Fatal(err)
 	}
 	m, err := Parse([]Source{{"big.yaml", buf.Bytes()}})
@@ -41,7 +41,7 @@ func TestBigOrgRoundTrip(t *testing.T) {
 
 func BenchmarkParse(b *testing.B) {
 	var buf bytes.Buffer
-	if err := Encode(&buf, bigOrg(5000), EncodeOptions{}); err != nil {
+	if _, err := Encode(&buf, bigOrg(5000), EncodeOptions{}); err != nil {
 		b.Fatal(err)
 	}
 	src := []Source{{"big.yaml", buf.Bytes()}}
@@ -56,7 +56,7 @@ func BenchmarkParse(b *testing.B) {
 func BenchmarkEncode(b *testing.B) {
 	st := bigOrg(5000)
 	for b.Loop() {
-		if err := Encode(&bytes.Buffer{}, st, EncodeOptions{}); err != nil {
+		if _, err := Encode(&bytes.Buffer{}, st, EncodeOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,17 +1,21 @@
-// Package desired loads wbsync manifests (SPEC §3) into the desired state:
-// it parses YAML at node level with gopkg.in/yaml.v3 so that every problem
-// carries FILE:LINE:COL, validates the whole manifest reporting all problems
-// at once, merges several files into one model.State and model.Policy, and
+// Package desired loads wbsync manifests (docs/manifest.md) into the desired
+// state: it parses YAML at node level with gopkg.in/yaml.v3 so that every
+// problem carries FILE:LINE:COL, validates the whole manifest reporting its
+// problems at once (the first caps.Problems of them, and a count of the
+// rest), merges several files into one model.State and model.Policy, and
 // encodes a state back into a manifest for `wbsync export`.
 //
-// It may import the standard library, gopkg.in/yaml.v3 and pkg/model. It does
-// no file or network I/O: callers pass the bytes of each file.
+// It may import the standard library, gopkg.in/yaml.v3, pkg/model and
+// pkg/caps. It does no file or network I/O: callers pass the bytes of each
+// file.
 package desired
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
@@ -24,18 +28,21 @@ type Source struct {
 
 // Manifest is a loaded, validated manifest (all sources merged).
 type Manifest struct {
-	// State holds users and teams in manifest order. User.UserName and
-	// User.Email are the email as written; Active defaults to true;
-	// Team.Membership is model.Authoritative (default) or model.Additive;
-	// Member.Email is as written and Member.Role defaults to "member"
-	// (predefined roles lower-cased); Team.ID is the optional id pin.
+	// State holds users and teams in manifest order. User.UserName is the
+	// username when the manifest sets one (and it differs from the email
+	// other than in case), else the email; User.Email is the email as
+	// written; Active defaults to true; Team.Membership is
+	// model.Authoritative (default) or model.Additive; Member.Email is as
+	// written and Member.Role defaults to "member" (predefined roles
+	// lower-cased); Team.ID is the optional id pin.
 	State model.State
-	// Policy has UnmanagedUsers defaulted to "ignore", Protected lower-cased
-	// and limits with Set=false when absent.
+	// Policy has UnmanagedUsers defaulted to "ignore", UnreportedRoles to
+	// "skip", UnmanagedGracePeriod to model.DefaultGracePeriod, Protected
+	// lower-cased and limits with Set=false when absent.
 	Policy model.Policy
 	// Digest is "sha256:<hex>" over a canonical JSON of the normalised State
-	// and Policy (sorted), so comments, formatting and file order do not
-	// change it.
+	// and Policy (model.Digest), so comments, formatting and file order do
+	// not change it.
 	Digest string
 	// Files are the source names in the order given.
 	Files []string
@@ -60,11 +67,11 @@ type Problem struct {
 
 // String formats the problem as "FILE:LINE:COL: message".
 func (p Problem) String() string {
-	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Column, p.Message)
+	return p.File + ":" + strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Column) + ": " + p.Message
 }
 
-// Problems is every problem found in a manifest, sorted by file (in the
-// order the sources were given), line and column.
+// Problems is a list of manifest problems, sorted by file (in the order the
+// sources were given), line, column and message.
 type Problems []Problem
 
 // Error joins the problems' String()s with newlines.
@@ -76,23 +83,65 @@ func (ps Problems) Error() string {
 	return strings.Join(lines, "\n")
 }
 
+// ProblemsError is the error Parse returns for an invalid manifest: the
+// first caps.Problems problems by position, and how many were found in all.
+// Callers print Error() (or each of Problems, then MoreLine()), and
+// `validate -o json` can list Problems and report More().
+type ProblemsError struct {
+	// Problems are the problems kept, sorted: the first caps.Problems by
+	// position (file, line, column).
+	Problems Problems
+	// Total counts every problem found, kept or not (Total >= len(Problems)).
+	Total int
+}
+
+// More returns how many problems were found beyond those kept.
+func (e *ProblemsError) More() int { return e.Total - len(e.Problems) }
+
+// MoreLine returns "... and N more problem(s)", or "" when every problem
+// was kept.
+func (e *ProblemsError) MoreLine() string {
+	if e.More() <= 0 {
+		return ""
+	}
+	return "... and " + strconv.Itoa(e.More()) + " more problem(s)"
+}
+
+// Error is one line per kept problem, then MoreLine() when some were left
+// out.
+func (e *ProblemsError) Error() string {
+	s := e.Problems.Error()
+	if m := e.MoreLine(); m != "" {
+		s += "\n" + m
+	}
+	return s
+}
+
+// Unwrap returns the kept problems, so that errors.As(err, &Problems{})
+// finds them too.
+func (e *ProblemsError) Unwrap() error { return e.Problems }
+
 // Parse loads and validates all sources as one manifest, merged in the order
-// given. On failure the error is Problems, holding every problem found.
+// given. On failure the error is a *ProblemsError. A source larger than
+// caps.ManifestFile is refused before it is parsed.
 func Parse(srcs []Source) (*Manifest, error) {
-	l := &loader{}
+	if len(srcs) == 0 {
+		return nil, fmt.Errorf("no manifest files given")
+	}
+	l := newLoader()
 	files := make([]string, len(srcs))
 	for i, s := range srcs {
 		files[i] = s.Name
 		l.loadFile(i, s)
 	}
-	if len(srcs) == 0 {
-		return nil, fmt.Errorf("no manifest files given")
-	}
 	m := l.merge()
-	if len(l.probs) > 0 {
+	if l.probs.total > 0 {
 		return nil, l.problems()
 	}
 	m.Files = files
 	m.Digest = model.Digest(m.State, m.Policy)
 	return m, nil
 }
+
+// maxProblems is how many problems Parse keeps (a variable for tests).
+var maxProblems = caps.Problems

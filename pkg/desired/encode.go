@@ -1,13 +1,12 @@
 package desired
 
 import (
+	"bufio"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
-
-	"gopkg.in/yaml.v3"
+	"time"
 
 	"github.com/wbsync/wbsync/pkg/model"
 )
@@ -21,173 +20,164 @@ type EncodeOptions struct {
 	Policy *model.Policy
 }
 
-// Encode writes st as a version 1 manifest (for `wbsync export`): users
-// sorted by email, teams by name then id, members by email. A user's email is
-// u.Email, or u.UserName when Email is empty; name, externalId and orgRole
-// are written when set, and `active: false` for inactive users. Members are
-// plain emails when their role is "member" or unknown, else {email, role};
-// members without an email (unresolved ids such as org service accounts) are
-// left out. Teams that share a name (case-insensitively) are written with
-// their id pin and a comment saying so; a team of a desired state (Membership
-// set, as Parse returns it) keeps its id pin in any case, while a live team
-// (Membership empty) is pinned only when its name is shared. An org role other than admin or
-// member (such as the deprecated viewer) is not written, and a comment on the
-// user says so. Encode does not validate: a state that breaks the manifest's
-// rules (a malformed email, say) is written as is, and Parse reports it.
-func Encode(w io.Writer, st model.State, opts EncodeOptions) error {
-	root := &yaml.Node{Kind: yaml.MappingNode}
-	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
-	addKV(root, "version", intNode(SupportedVersion))
-	if opts.Policy != nil {
-		addKV(root, "policy", policyNode(*opts.Policy))
-	}
-
-	users := append([]model.User(nil), st.Users...)
-	sort.SliceStable(users, func(i, j int) bool {
-		a, b := userEmail(users[i]), userEmail(users[j])
-		if ka, kb := model.Key(a), model.Key(b); ka != kb {
-			return ka < kb
-		}
-		return a < b
-	})
-	// written maps a user's keys to the email written for it, so that
-	// members are spelt exactly as declared.
-	written := map[string]string{}
-	usersNode := &yaml.Node{Kind: yaml.SequenceNode}
-	for _, u := range users {
-		email := userEmail(u)
-		for _, k := range []string{model.Key(u.UserName), model.Key(u.Email)} {
-			if _, ok := written[k]; !ok && k != "" {
-				written[k] = email
-			}
-		}
-		usersNode.Content = append(usersNode.Content, userNode(u, email))
-	}
-	addKV(root, "users", usersNode)
-
-	teams := append([]model.Team(nil), st.Teams...)
-	model.SortTeams(teams)
-	shared := map[string]int{}
-	for _, t := range teams {
-		shared[model.Key(t.Name)]++
-	}
-	teamsNode := &yaml.Node{Kind: yaml.SequenceNode}
-	for _, t := range teams {
-		n := shared[model.Key(t.Name)]
-		teamsNode.Content = append(teamsNode.Content, teamNode(t, n, written))
-	}
-	addKV(root, "teams", teamsNode)
-
-	if h := strings.TrimRight(opts.Header, "\n"); h != "" {
-		var b strings.Builder
-		for _, line := range strings.Split(h, "\n") {
-			b.WriteString(strings.TrimRight("# "+line, " ") + "\n")
-		}
-		b.WriteString("\n")
-		if _, err := io.WriteString(w, b.String()); err != nil {
-			return fmt.Errorf("encode manifest: %w", err)
-		}
-	}
-	enc := yaml.NewEncoder(w)
-	enc.SetIndent(2)
-	if err := enc.Encode(doc); err != nil {
-		return fmt.Errorf("encode manifest: %w", err)
-	}
-	if err := enc.Close(); err != nil {
-		return fmt.Errorf("encode manifest: %w", err)
-	}
-	return nil
+// EncodeReport is what Encode could not write as it was: the CLI prints
+// Warnings() on stderr.
+type EncodeReport struct {
+	// SkippedUsers are the users left out, because a manifest cannot
+	// declare them: no email, an email or userName the manifest refuses,
+	// or one another user already has.
+	SkippedUsers []SkippedUser
+	// SkippedTeams are the teams left out: a name the manifest refuses, or
+	// a name shared with another team and no id to pin.
+	SkippedTeams []SkippedTeam
+	// AdditiveTeams are the teams written membership: additive because
+	// they hold a member that is left out (a skipped user, or an id that
+	// resolves to no written user), so that applying the export never
+	// removes that member. Names as written, with " (id ID)" when pinned.
+	AdditiveTeams []string
 }
 
-func userEmail(u model.User) string {
-	if u.Email != "" {
-		return u.Email
-	}
-	return u.UserName
+// SkippedUser is a user Encode left out, and why.
+type SkippedUser struct {
+	User   model.User
+	Reason string
 }
 
-func userNode(u model.User, email string) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.MappingNode}
-	addKV(n, "email", strNode(email))
+// SkippedTeam is a team Encode left out, and why.
+type SkippedTeam struct {
+	Team   model.Team
+	Reason string
+}
+
+// Warnings returns one line per user or team left out and per team made
+// additive, for stderr.
+func (r EncodeReport) Warnings() []string {
+	var out []string
+	for _, s := range r.SkippedUsers {
+		out = append(out, fmt.Sprintf("user %s left out of the export: %s", userLabel(s.User), s.Reason))
+	}
+	for _, s := range r.SkippedTeams {
+		out = append(out, fmt.Sprintf("team %q%s left out of the export: %s", s.Team.Name, idSuffix(s.Team.ID), s.Reason))
+	}
+	for _, t := range r.AdditiveTeams {
+		out = append(out, fmt.Sprintf("team %s exported as membership: additive: it holds members the export leaves out", t))
+	}
+	return out
+}
+
+func userLabel(u model.User) string {
+	s := strconv.Quote(u.UserName)
 	if u.DisplayName != "" {
-		addKV(n, "name", strNode(u.DisplayName))
+		s += " (" + strconv.Quote(u.DisplayName) + ")"
 	}
-	if u.ExternalID != "" {
-		addKV(n, "externalId", strNode(u.ExternalID))
+	if u.ID != "" {
+		s += " id " + u.ID
 	}
-	if role := strings.ToLower(string(u.OrgRole)); contains(orgRoleValues, role) {
-		addKV(n, "orgRole", strNode(role))
-	} else if u.OrgRole != "" {
-		n.HeadComment = fmt.Sprintf("org role %q left unmanaged: wbsync sets only admin or member", u.OrgRole)
-	}
-	if !u.Active {
-		addKV(n, "active", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "false"})
-	}
-	return n
+	return s
 }
 
-func teamNode(t model.Team, sharing int, written map[string]string) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.MappingNode}
-	addKV(n, "name", strNode(t.Name))
-	if sharing > 1 && t.ID != "" {
-		n.HeadComment = fmt.Sprintf("%d teams share the name %q (ignoring case): each is pinned to its SCIM group id", sharing, t.Name)
-		addKV(n, "id", strNode(t.ID))
-	} else if t.ID != "" && t.Membership != "" {
-		// A desired state's pin (Membership is set only there) is kept.
-		addKV(n, "id", strNode(t.ID))
+// Encode writes st as a version 1 manifest (for `wbsync export`), streaming
+// it user by user and team by team: users sorted by email, teams by name
+// then id, members by email.
+//
+// A user's email is u.Email (the primary email); username is written when
+// u.UserName differs from it other than in case; name, externalId and
+// orgRole when set (an org role other than admin or member, such as the
+// deprecated viewer, is left out with a comment), and `active: false` for
+// inactive users. A user the manifest cannot declare (no email, see
+// EncodeReport) is left out and reported.
+//
+// Members are resolved to users by UserID (observed states), else by email,
+// then userName (desired states), and written as their user's email: plain
+// when the role is "member" or unknown, else {email, role}. Members whose id
+// resolves to no user and who carry no email (org service accounts) are
+// left out, as the plan never removes them. A team holding any other member
+// that cannot be written is exported `membership: additive`, with a comment
+// saying why. Teams that share a name (case-insensitively) are written with
+// their id pin and a comment; a team of a desired state (Membership set, as
+// Parse returns it) keeps its id pin in any case.
+//
+// The output always validates (Parse reads it back to st, less what the
+// report lists).
+func Encode(w io.Writer, st model.State, opts EncodeOptions) (EncodeReport, error) {
+	e := &encoder{w: bufio.NewWriterSize(w, 64<<10)}
+	e.header(opts.Header)
+	e.line("version: " + strconv.Itoa(SupportedVersion))
+	if opts.Policy != nil {
+		e.policy(*opts.Policy)
 	}
-	if t.Membership == model.Additive {
-		addKV(n, "membership", strNode(string(model.Additive)))
+	e.users(st.Users)
+	e.teams(st.Teams)
+	if err := e.w.Flush(); err != nil {
+		return e.report, fmt.Errorf("encode manifest: %w", err)
 	}
-	var ms []model.Member
-	seen := map[string]bool{}
-	for _, m := range t.Members {
-		if m.Email == "" {
-			continue
-		}
-		if e, ok := written[model.Key(m.Email)]; ok {
-			m.Email = e
-		}
-		m.Role = m.Role.Norm()
-		ms = append(ms, m)
-	}
-	model.SortMembers(ms)
-	list := &yaml.Node{Kind: yaml.SequenceNode}
-	for _, m := range ms {
-		if k := model.Key(m.Email); seen[k] {
-			continue
-		} else {
-			seen[k] = true
-		}
-		if m.Role == "" || m.Role == model.RoleMember {
-			list.Content = append(list.Content, strNode(m.Email))
-			continue
-		}
-		mn := &yaml.Node{Kind: yaml.MappingNode}
-		addKV(mn, "email", strNode(m.Email))
-		addKV(mn, "role", strNode(string(m.Role)))
-		list.Content = append(list.Content, mn)
-	}
-	if len(list.Content) == 0 {
-		list.Style = yaml.FlowStyle
-	}
-	addKV(n, "members", list)
-	return n
+	return e.report, nil
 }
 
-func policyNode(p model.Policy) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.MappingNode}
+// encoder writes one manifest; buf is the record being written.
+type encoder struct {
+	w      *bufio.Writer
+	buf    []byte
+	report EncodeReport
+
+	all     []model.User
+	written []bool // all[i] is written
+	// byID maps SCIM ids to users; byMail email keys (to the user written
+	// when several share one); byName userName keys: how members resolve.
+	byID   map[string]int32
+	byMail map[string]int32
+	byName map[string]int32
+}
+
+// line writes s and a newline.
+func (e *encoder) line(s string) {
+	e.w.WriteString(s)
+	e.w.WriteByte('\n')
+}
+
+// flush writes the record in buf.
+func (e *encoder) flush() {
+	e.w.Write(e.buf)
+	e.buf = e.buf[:0]
+}
+
+// kv appends "indent key: value" as a line.
+func (e *encoder) kv(indent, key, val string) {
+	e.buf = append(e.buf, indent...)
+	e.buf = append(e.buf, key...)
+	e.buf = append(e.buf, ':', ' ')
+	e.buf = appendScalar(e.buf, val)
+	e.buf = append(e.buf, '\n')
+}
+
+func (e *encoder) header(h string) {
+	h = strings.TrimRight(h, "\n")
+	if h == "" {
+		return
+	}
+	for _, line := range strings.Split(h, "\n") {
+		e.buf = appendComment(e.buf, "", line)
+	}
+	e.buf = append(e.buf, '\n')
+	e.flush()
+}
+
+func (e *encoder) policy(p model.Policy) {
+	e.buf = append(e.buf, "policy:"...)
+	start := len(e.buf)
+	e.buf = append(e.buf, '\n')
 	if p.UnmanagedUsers != "" {
-		addKV(n, "unmanagedUsers", strNode(string(p.UnmanagedUsers)))
+		e.kv("  ", "unmanagedUsers", string(p.UnmanagedUsers))
 	}
 	if len(p.Protected) > 0 {
-		list := &yaml.Node{Kind: yaml.SequenceNode}
+		e.buf = append(e.buf, "  protected:\n"...)
 		for _, s := range p.Protected {
-			list.Content = append(list.Content, strNode(s))
+			e.buf = append(e.buf, "    - "...)
+			e.buf = appendScalar(e.buf, s)
+			e.buf = append(e.buf, '\n')
 		}
-		addKV(n, "protected", list)
 	}
-	limits := &yaml.Node{Kind: yaml.MappingNode}
+	var limits []byte
 	for _, l := range []struct {
 		name string
 		lim  model.Limit
@@ -195,26 +185,43 @@ func policyNode(p model.Policy) *yaml.Node {
 		switch {
 		case !l.lim.Set:
 		case l.lim.Percent:
-			addKV(limits, l.name, strNode(strconv.Itoa(l.lim.Value)+"%"))
+			limits = append(limits, "    "+l.name+": "+strconv.Itoa(l.lim.Value)+"%\n"...)
 		default:
-			addKV(limits, l.name, intNode(l.lim.Value))
+			limits = append(limits, "    "+l.name+": "+strconv.Itoa(l.lim.Value)+"\n"...)
 		}
 	}
-	if len(limits.Content) > 0 {
-		addKV(n, "limits", limits)
+	if len(limits) > 0 {
+		e.buf = append(e.buf, "  limits:\n"...)
+		e.buf = append(e.buf, limits...)
 	}
-	if len(n.Content) == 0 {
-		n.Style = yaml.FlowStyle
+	if p.UnreportedRoles != "" && p.UnreportedRoles != model.RolesSkip {
+		e.kv("  ", "unreportedRoles", string(p.UnreportedRoles))
 	}
-	return n
+	if p.UnmanagedGracePeriod != model.DefaultGracePeriod {
+		// Digits and units, read back as such (0 as the integer 0).
+		e.buf = append(e.buf, "  unmanagedGracePeriod: "+formatGrace(p.UnmanagedGracePeriod)+"\n"...)
+	}
+	if len(e.buf) == start+1 {
+		e.buf = append(e.buf[:start], " {}\n"...)
+	}
+	e.flush()
 }
 
-func addKV(m *yaml.Node, k string, v *yaml.Node) {
-	m.Content = append(m.Content, strNode(k), v)
-}
-
-func strNode(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
-
-func intNode(i int) *yaml.Node {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(i)}
+// formatGrace writes a grace period as whole days when it is, else as a Go
+// duration without zero units ("36h", "1h30m").
+func formatGrace(d time.Duration) string {
+	if d == 0 {
+		return "0"
+	}
+	if d%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }

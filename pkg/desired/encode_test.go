@@ -6,29 +6,34 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
-// observedOrg is what pkg/observed hands `wbsync export`: SCIM ids, userName
-// and email, unresolved members, teams sharing a name.
+// observedOrg is what pkg/observed hands `wbsync export`: SCIM ids, handles
+// and emails, members by id (Email = the user's userName), an org service
+// account, a user without email, teams sharing a name.
 func observedOrg() model.State {
 	return model.State{
 		Users: []model.User{
 			{ID: "u3", UserName: "carol@example.com", Email: "carol@example.com", OrgRole: "viewer", Active: false},
-			{ID: "u1", UserName: "alice@example.com", Email: "Alice@Example.com", DisplayName: "Alice Smith", ExternalID: "00u1", OrgRole: "admin", Active: true},
-			{ID: "u2", UserName: "bob@example.com", OrgRole: "member", Active: true, ETag: `W/"1"`},
+			{ID: "u1", UserName: "alice@example.com", Email: "Alice@Example.com", Emails: []string{"Alice@Example.com", "alice.smith@example.com"},
+				DisplayName: "Alice Smith", ExternalID: "00u1", OrgRole: "admin", Active: true},
+			{ID: "u2", UserName: "dev-bob", Email: "bob@example.com", OrgRole: "member", Active: true, ETag: `W/"1"`},
+			{ID: "u4", UserName: "ghost", DisplayName: "Ghost", Active: true},
+			{ID: "u5", UserName: "zoe", Email: "zoe@example.com", DisplayName: `Zoë "Z" O'Brien: #1`, Active: true},
 		},
 		Teams: []model.Team{
 			{ID: "g2", Name: "research", Members: []model.Member{
-				{UserID: "u2", Email: "bob@example.com", Role: "member"},
+				{UserID: "u2", Email: "dev-bob", Role: "member"},
 				{UserID: "u1", Email: "alice@example.com", Role: "admin"},
 				{UserID: "sa1", Display: "ci service account"},
 			}},
-			{ID: "g3", Name: "Research", Members: []model.Member{{UserID: "u3", Email: "carol@example.com", Role: "reviewer"}}},
-			{ID: "g1", Name: "platform", Members: []model.Member{{UserID: "u2", Email: "bob@example.com"}}},
+			{ID: "g3", Name: "Research", Members: []model.Member{{UserID: "u3", Email: "carol@example.com", Role: "Model Reviewer"}}},
+			{ID: "g1", Name: "platform", Members: []model.Member{{UserID: "u2", Email: "dev-bob"}, {UserID: "u4", Email: "ghost"}, {UserID: "u5", Email: "zoe"}}},
 			{ID: "g4", Name: "empty", Members: nil},
 		},
 	}
@@ -37,12 +42,26 @@ func observedOrg() model.State {
 func TestEncodeExport(t *testing.T) {
 	pol := &model.Policy{UnmanagedUsers: "ignore", Protected: []string{"*@svc.example.com"},
 		MaxDeactivations: model.Limit{Set: true, Value: 5}, MaxMemberRemovals: model.Limit{Set: true, Value: 20, Percent: true},
-		UnreportedRoles: model.RolesSkip, UnmanagedGracePeriod: model.DefaultGracePeriod}
+		UnreportedRoles: model.RolesEnforce, UnmanagedGracePeriod: 36 * time.Hour}
 	var buf bytes.Buffer
-	if err := Encode(&buf, observedOrg(), EncodeOptions{Header: "exported from https://api.wandb.ai/scim\nat 2026-01-02T03:04:05Z", Policy: pol}); err != nil {
+	rep, err := Encode(&buf, observedOrg(), EncodeOptions{Header: "exported from https://api.wandb.ai/scim\nat 2026-01-02T03:04:05Z", Policy: pol})
+	if err != nil {
 		t.Fatal(err)
 	}
 	golden(t, filepath.Join("testdata", "export.golden.yaml"), buf.Bytes())
+	if len(rep.SkippedUsers) != 1 || rep.SkippedUsers[0].User.ID != "u4" || len(rep.SkippedTeams) != 0 {
+		t.Errorf("report %+v", rep)
+	}
+	if d := cmp.Diff([]string{`"platform" (id g1)`}, rep.AdditiveTeams); d != "" {
+		t.Error(d)
+	}
+	wantWarnings := []string{
+		`user "ghost" ("Ghost") id u4 left out of the export: it has no email, and a manifest declares users by email`,
+		`team "platform" (id g1) exported as membership: additive: it holds members the export leaves out`,
+	}
+	if d := cmp.Diff(wantWarnings, rep.Warnings()); d != "" {
+		t.Error(d)
+	}
 
 	m, err := Parse([]Source{{"export.yaml", buf.Bytes()}})
 	if err != nil {
@@ -51,13 +70,15 @@ func TestEncodeExport(t *testing.T) {
 	want := model.State{
 		Users: []model.User{
 			{UserName: "Alice@Example.com", Email: "Alice@Example.com", DisplayName: "Alice Smith", ExternalID: "00u1", OrgRole: "admin", Active: true},
-			{UserName: "bob@example.com", Email: "bob@example.com", OrgRole: "member", Active: true},
+			{UserName: "dev-bob", Email: "bob@example.com", OrgRole: "member", Active: true},
 			{UserName: "carol@example.com", Email: "carol@example.com", Active: false},
+			{UserName: "zoe", Email: "zoe@example.com", DisplayName: `Zoë "Z" O'Brien: #1`, Active: true},
 		},
 		Teams: []model.Team{
 			{Name: "empty", Membership: model.Authoritative, Members: []model.Member{}},
-			{Name: "platform", Membership: model.Authoritative, Members: []model.Member{{Email: "bob@example.com", Role: "member"}}},
-			{ID: "g3", Name: "Research", Membership: model.Authoritative, Members: []model.Member{{Email: "carol@example.com", Role: "reviewer"}}},
+			{Name: "platform", Membership: model.Additive, Members: []model.Member{
+				{Email: "bob@example.com", Role: "member"}, {Email: "zoe@example.com", Role: "member"}}},
+			{ID: "g3", Name: "Research", Membership: model.Authoritative, Members: []model.Member{{Email: "carol@example.com", Role: "Model Reviewer"}}},
 			{ID: "g2", Name: "research", Membership: model.Authoritative, Members: []model.Member{
 				{Email: "Alice@Example.com", Role: "admin"}, {Email: "bob@example.com", Role: "member"}}},
 		},
@@ -72,7 +93,7 @@ func TestEncodeExport(t *testing.T) {
 
 func TestEncodeWithoutPolicyOrHeader(t *testing.T) {
 	var buf bytes.Buffer
-	if err := Encode(&buf, model.State{}, EncodeOptions{}); err != nil {
+	if _, err := Encode(&buf, model.State{}, EncodeOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := buf.String(), "version: 1\nusers: []\nteams: []\n"; got != want {
@@ -83,13 +104,47 @@ func TestEncodeWithoutPolicyOrHeader(t *testing.T) {
 	}
 }
 
+// TestEncodePolicyDefaults: unreportedRoles and unmanagedGracePeriod are
+// written only when they differ from the defaults.
+func TestEncodePolicyDefaults(t *testing.T) {
+	for _, c := range []struct {
+		pol  model.Policy
+		want string
+	}{
+		{model.Policy{UnreportedRoles: model.RolesSkip, UnmanagedGracePeriod: model.DefaultGracePeriod}, "policy: {}\n"},
+		{model.Policy{UnmanagedGracePeriod: model.DefaultGracePeriod}, "policy: {}\n"},
+		{model.Policy{UnreportedRoles: model.RolesEnforce, UnmanagedGracePeriod: 0}, "policy:\n  unreportedRoles: enforce\n  unmanagedGracePeriod: 0\n"},
+		{model.Policy{UnmanagedGracePeriod: 3 * 24 * time.Hour}, "policy:\n  unmanagedGracePeriod: 3d\n"},
+		{model.Policy{UnmanagedGracePeriod: 36 * time.Hour}, "policy:\n  unmanagedGracePeriod: 36h\n"},
+		{model.Policy{UnmanagedGracePeriod: 90 * time.Minute}, "policy:\n  unmanagedGracePeriod: 1h30m\n"},
+		{model.Policy{UnmanagedGracePeriod: 1500 * time.Millisecond}, "policy:\n  unmanagedGracePeriod: 1.5s\n"},
+	} {
+		var buf bytes.Buffer
+		if _, err := Encode(&buf, model.State{}, EncodeOptions{Policy: &c.pol}); err != nil {
+			t.Fatal(err)
+		}
+		got := strings.TrimSuffix(strings.TrimPrefix(buf.String(), "version: 1\n"), "users: []\nteams: []\n")
+		if got != c.want {
+			t.Errorf("%+v: got %q, want %q", c.pol, got, c.want)
+		}
+		m, err := Parse([]Source{{"p.yaml", buf.Bytes()}})
+		if err != nil {
+			t.Fatalf("%v\n%s", err, buf.String())
+		}
+		wantGrace := c.pol.UnmanagedGracePeriod
+		if m.Policy.UnmanagedGracePeriod != wantGrace {
+			t.Errorf("grace came back as %v, want %v", m.Policy.UnmanagedGracePeriod, wantGrace)
+		}
+	}
+}
+
 func TestEncodeQuotesStringsThatLookLikeOtherTypes(t *testing.T) {
 	st := model.State{
-		Users: []model.User{{UserName: "a@b.co", DisplayName: "true", ExternalID: "0042", Active: true}},
+		Users: []model.User{{UserName: "a@b.co", Email: "a@b.co", DisplayName: "true", ExternalID: "0042", Active: true}},
 		Teams: []model.Team{{Name: "123", Members: []model.Member{{Email: "a@b.co", Role: "null"}}}, {Name: "~", Members: nil}, {Name: "yes: no", ID: "1"}},
 	}
 	var buf bytes.Buffer
-	if err := Encode(&buf, st, EncodeOptions{}); err != nil {
+	if _, err := Encode(&buf, st, EncodeOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	m, err := Parse([]Source{{"e.yaml", buf.Bytes()}})
@@ -104,12 +159,74 @@ func TestEncodeQuotesStringsThatLookLikeOtherTypes(t *testing.T) {
 	}
 }
 
+// TestEncodeLeavesOutWhatAManifestCannotHold: users and teams a manifest
+// would refuse are reported, and teams holding a member that cannot be
+// written become additive; what is written validates.
+func TestEncodeLeavesOutWhatAManifestCannotHold(t *testing.T) {
+	st := model.State{
+		Users: []model.User{
+			{ID: "1", UserName: "ok", Email: "ok@x.io", Active: true},
+			{ID: "2", UserName: "bad email", Email: "not-an-email", Active: true},
+			{ID: "3", UserName: "has space", Email: "space@x.io", Active: true},
+			{ID: "4", UserName: "OK@x.io", Email: "other@x.io", Active: true}, // its handle is user 5's email
+			{ID: "5", UserName: "ok@x.io.", Email: "ok2@x.io", Active: true},
+			{ID: "6", UserName: "twin", Email: "OK@X.IO", Active: true}, // same email as user 1, and sorts first
+		},
+		Teams: []model.Team{
+			{ID: "t1", Name: " padded", Members: []model.Member{{UserID: "1"}}},
+			{ID: "t2", Name: "shared", Members: []model.Member{{UserID: "1", Email: "ok"}}},
+			{Name: "Shared", Members: []model.Member{{UserID: "1", Email: "ok"}}},
+			{ID: "t2", Name: "dup-id"},
+			{ID: "t3", Name: "desired-ref", Members: []model.Member{{Email: "gone@x.io"}, {Email: "ok@x.io"}}},
+			{ID: "t4", Name: "to-skipped", Members: []model.Member{{UserID: "2", Email: "bad email"}, {UserID: "sa"}}},
+		},
+	}
+	var buf bytes.Buffer
+	rep, err := Encode(&buf, st, EncodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users, teams []string
+	for _, s := range rep.SkippedUsers {
+		users = append(users, s.User.ID+": "+s.Reason)
+	}
+	for _, s := range rep.SkippedTeams {
+		teams = append(teams, s.Team.Name+": "+s.Reason)
+	}
+	wantUsers := []string{
+		"2: its email not-an-email is not a well-formed address",
+		"1: another user has the same email ok@x.io",
+		"3: its userName has space contains whitespace or a control character: a W&B userName is one word, such as dev-user2",
+	}
+	wantTeams := []string{
+		" padded: its name has leading or trailing spaces, which a manifest refuses",
+		"Shared: it shares its name with another team and has no id to pin it",
+		"shared: another team has the same id",
+	}
+	if d := cmp.Diff(wantUsers, users); d != "" {
+		t.Errorf("skipped users (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(wantTeams, teams); d != "" {
+		t.Errorf("skipped teams (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{`"desired-ref" (id t3)`, `"to-skipped" (id t4)`}, rep.AdditiveTeams); d != "" {
+		t.Errorf("additive teams (-want +got):\n%s", d)
+	}
+	m, err := Parse([]Source{{"e.yaml", buf.Bytes()}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, buf.String())
+	}
+	if u, tm, _ := m.Counts(); u != 3 || tm != 3 {
+		t.Errorf("%d users, %d teams:\n%s", u, tm, buf.String())
+	}
+}
+
 type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestEncodeReportsWriteErrors(t *testing.T) {
-	err := Encode(failWriter{}, observedOrg(), EncodeOptions{Header: "h"})
+	_, err := Encode(failWriter{}, observedOrg(), EncodeOptions{Header: "h"})
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("got %v", err)
 	}
@@ -195,10 +312,11 @@ func TestProblemsFormat(t *testing.T) {
 		{"b.yaml", []byte("teams: [{name: t, members: [x@y.io]}]\n")},
 		{"a.yaml", []byte("version: 1\nusers: [{email: bad}]\n")},
 	})
-	var probs Problems
-	if !errors.As(err, &probs) {
+	var pe *ProblemsError
+	if !errors.As(err, &pe) {
 		t.Fatalf("got %v", err)
 	}
+	probs := pe.Problems
 	want := "b.yaml:1:29: member x@y.io is not declared under users\n" +
 		"a.yaml:2:17: malformed email \"bad\": it has no @"
 	if got := err.Error(); got != want {

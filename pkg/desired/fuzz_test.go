@@ -10,7 +10,7 @@ import (
 )
 
 // FuzzLoad feeds arbitrary bytes to Parse: it must never panic, a rejection
-// must be Problems with positions, and whatever it accepts must round-trip
+// must be a *ProblemsError with positions, and whatever it accepts must round-trip
 // through Encode to an equal state. A NUL byte (never valid in YAML) splits
 // the input into several files of one manifest. The seed corpus (every
 // manifest under testdata and examples) runs as an ordinary test.
@@ -47,10 +47,11 @@ func FuzzLoad(f *testing.F) {
 		}
 		m, err := Parse(srcs)
 		if err != nil {
-			var probs Problems
-			if !errors.As(err, &probs) || len(probs) == 0 {
-				t.Fatalf("error is not Problems: %v", err)
+			var pe *ProblemsError
+			if !errors.As(err, &pe) || len(pe.Problems) == 0 {
+				t.Fatalf("error is not a *ProblemsError: %v", err)
 			}
+			probs := pe.Problems
 			for _, p := range probs {
 				if !names[p.File] || p.Line < 1 || p.Column < 1 || p.Message == "" {
 					t.Fatalf("problem without a position: %+v", p)

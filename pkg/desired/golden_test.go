@@ -107,10 +107,11 @@ func TestBadManifests(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Parse accepted a bad manifest: %+v", m)
 			}
-			var probs Problems
-			if !errors.As(err, &probs) || len(probs) == 0 {
-				t.Fatalf("error is not Problems: %v", err)
+			var pe *ProblemsError
+			if !errors.As(err, &pe) || len(pe.Problems) == 0 {
+				t.Fatalf("error is not a *ProblemsError: %v", err)
 			}
+			probs := pe.Problems
 			names := map[string]bool{}
 			for _, s := range c.srcs {
 				names[s.Name] = true
@@ -159,8 +160,12 @@ func TestGoodManifests(t *testing.T) {
 func roundTrip(t testing.TB, m *Manifest) {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := Encode(&buf, m.State, EncodeOptions{Header: "round trip", Policy: &m.Policy}); err != nil {
+	rep, err := Encode(&buf, m.State, EncodeOptions{Header: "round trip", Policy: &m.Policy})
+	if err != nil {
 		t.Fatalf("Encode: %v", err)
+	}
+	if w := rep.Warnings(); len(w) > 0 {
+		t.Fatalf("Encode left out parts of a valid manifest: %v", w)
 	}
 	back, err := Parse([]Source{{"encoded.yaml", buf.Bytes()}})
 	if err != nil {
@@ -176,7 +181,7 @@ func roundTrip(t testing.TB, m *Manifest) {
 		t.Fatalf("digest changed in the round trip: %s, then %s\n%s", m.Digest, back.Digest, buf.String())
 	}
 	var again bytes.Buffer
-	if err := Encode(&again, back.State, EncodeOptions{Header: "round trip", Policy: &back.Policy}); err != nil {
+	if _, err := Encode(&again, back.State, EncodeOptions{Header: "round trip", Policy: &back.Policy}); err != nil {
 		t.Fatal(err)
 	}
 	if again.String() != buf.String() {

@@ -5,25 +5,65 @@ import (
 	"strings"
 )
 
-// The keys each manifest object accepts, in documentation order. The JSON
-// Schema (schema/manifest.schema.json) is tested against these tables.
+// The keys each manifest object accepts, in documentation order, and their
+// indexes (the loader switches on them). The JSON Schema
+// (schema/manifest.schema.json) is tested against these tables.
 var (
 	topKeys    = []string{"version", "policy", "users", "teams"}
-	policyKeys = []string{"unmanagedUsers", "protected", "limits"}
+	policyKeys = []string{"unmanagedUsers", "protected", "limits", "unreportedRoles", "unmanagedGracePeriod"}
 	limitKeys  = []string{"maxDeactivations", "maxMemberRemovals"}
-	userKeys   = []string{"email", "name", "externalId", "orgRole", "active"}
+	userKeys   = []string{"email", "username", "name", "externalId", "orgRole", "active"}
 	teamKeys   = []string{"name", "id", "membership", "members"}
 	memberKeys = []string{"email", "role"}
+)
+
+const (
+	topVersion = iota
+	topPolicy
+	topUsers
+	topTeams
+)
+
+const (
+	polUnmanaged = iota
+	polProtected
+	polLimits
+	polUnreported
+	polGrace
+)
+
+const (
+	limDeactivations = iota
+	limRemovals
+)
+
+const (
+	userEmail = iota
+	userUsername
+	userName
+	userExternalID
+	userOrgRole
+	userActive
+)
+
+const (
+	teamName = iota
+	teamID
+	teamMembership
+	teamMembers
+)
+
+const (
+	memberEmail = iota
+	memberRole
 )
 
 // The values enumerated fields accept.
 var (
 	unmanagedValues  = []string{"ignore", "deactivate"}
+	unreportedValues = []string{"skip", "enforce"}
 	orgRoleValues    = []string{"admin", "member"}
 	membershipValues = []string{"authoritative", "additive"}
-	// predefinedRoles are the team roles W&B predefines; any other non-empty
-	// role name is a custom role.
-	predefinedRoles = []string{"admin", "member", "viewer"}
 )
 
 // SupportedVersion is the only manifest version this package reads.
@@ -31,21 +71,79 @@ const SupportedVersion = 1
 
 // emailPattern is what a well-formed email looks like: an ASCII local part
 // of atoms joined by dots, "@", and a domain of at least two DNS labels. The
-// JSON Schema uses the same pattern.
+// JSON Schema uses the same pattern; validEmail implements it.
 const emailPattern = "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*" +
 	"@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$"
 
 // percentPattern is a limit given as a percentage, 0% to 100%.
 const percentPattern = "^(100|[1-9]?[0-9])%$"
 
+// gracePattern is policy.unmanagedGracePeriod: 0, whole days, or a
+// non-negative Go duration (time.ParseDuration's units).
+const gracePattern = `^(0|[0-9]+d|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$`
+
+// usernamePattern is a username: no whitespace (Unicode White_Space, and
+// U+FEFF, as ECMAScript's \s has it) and no control characters. It is
+// written so that Go and ECMAScript read it alike (the JSON Schema holds the
+// same pattern, with maxLength for the length).
+const usernamePattern = "^[^\\s\\x00-\\x1f\\x7f-\\x9f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+$"
+
 var (
-	emailRE   = regexp.MustCompile(emailPattern)
-	percentRE = regexp.MustCompile(percentPattern)
+	percentRE  = regexp.MustCompile(percentPattern)
+	usernameRE = regexp.MustCompile(usernamePattern)
 )
+
+// emailAtom marks the bytes allowed in the local part of an email.
+var emailAtom = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~-") {
+		t[c] = true
+	}
+	return t
+}()
+
+// validEmail reports whether s matches emailPattern, without a regular
+// expression (it runs for every member of every team).
+func validEmail(s string) bool {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 {
+		return false
+	}
+	prev := byte('.')
+	for i := 0; i < at; i++ {
+		c := s[i]
+		if c == '.' {
+			if prev == '.' {
+				return false
+			}
+		} else if !emailAtom[c] {
+			return false
+		}
+		prev = c
+	}
+	if prev == '.' {
+		return false
+	}
+	labels, start := 0, at+1
+	for i := start; i <= len(s); i++ {
+		if i < len(s) && s[i] != '.' {
+			c := s[i]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
+			continue
+		}
+		if i == start || s[start] == '-' || s[i-1] == '-' {
+			return false
+		}
+		labels++
+		start = i + 1
+	}
+	return labels >= 2
+}
 
 // emailProblem returns why s is not a well-formed email, or "" when it is.
 func emailProblem(s string) string {
-	if emailRE.MatchString(s) {
+	if validEmail(s) {
 		return ""
 	}
 	switch at := strings.Count(s, "@"); {

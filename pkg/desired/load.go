@@ -6,27 +6,23 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
-// pos is a position in a source: the source's index, line and column.
-type pos struct{ fi, line, col int }
-
-type problem struct {
-	pos
-	msg string
-}
-
-// loader walks the sources' YAML nodes, collecting records and problems.
+// loader walks the sources' YAML nodes once, building the state as it goes
+// and keeping only what the cross-record checks need: the positions of
+// users and teams, and the few records (inactive users, members declared
+// further on) that must wait for the whole manifest. Each item's node is
+// dropped from the tree once read, so the tree is freed as it is walked.
 type loader struct {
 	names []string
-	probs []problem
+	probs problemSet
 	// broken is set when a file could not be read as a manifest at all, so
 	// that cross-file checks do not pile follow-on noise on its problem.
 	broken bool
@@ -36,8 +32,38 @@ type loader struct {
 	policy    model.Policy
 	graceSet  bool // policy.unmanagedGracePeriod was given (0 disables)
 	protected []protectedRec
-	users     []userRec
-	teams     []teamRec
+
+	state model.State
+	users []userRec // parallel to state.Users
+	teams []teamRec // parallel to state.Teams
+	// byEmail maps each well-formed user email's key to its first user;
+	// byHandle maps each username's key (when it differs from the email)
+	// to its user.
+	byEmail  map[string]int32
+	byHandle map[string]int32
+	inactive []int32 // users marked active: false
+	// pending are members whose email matched no user declared before them.
+	pending []pendingMember
+	// emails holds the users' emails side by side (members' emails then
+	// share them): member lookups touch one compact block rather than
+	// strings scattered over the node tree.
+	emails arena
+}
+
+// arena copies strings into large shared blocks. A block is a
+// strings.Builder that is only appended to, so the strings taken from it
+// never change.
+type arena struct{ b strings.Builder }
+
+// copy returns a copy of s in the arena.
+func (a *arena) copy(s string) string {
+	if a.b.Cap()-a.b.Len() < len(s) {
+		a.b = strings.Builder{}
+		a.b.Grow(max(64<<10, len(s)))
+	}
+	start := a.b.Len()
+	a.b.WriteString(s)
+	return a.b.String()[start:]
 }
 
 type protectedRec struct {
@@ -46,62 +72,38 @@ type protectedRec struct {
 }
 
 type userRec struct {
-	u        model.User
-	at       pos
-	emailOK  bool
-	activeAt pos
+	// email is the user's email (a copy of state.Users[i].Email kept here,
+	// with inTeam, in one cache line: each member reads both).
+	email        string
+	at, activeAt pos
+	emailOK      bool // the email is well-formed
+	hasHandle    bool // a username that differs from the email
+	// inTeam is the team (plus one) that last listed the user, inTeamAt
+	// where: the duplicate-member check without a map per team.
+	inTeam   int32
+	inTeamAt pos
 }
 
 type teamRec struct {
-	t       model.Team
-	at      pos
-	idAt    pos
-	nameOK  bool
-	members []memberRec
+	at, idAt pos
+	nameOK   bool
 }
 
-type memberRec struct {
-	m  model.Member
-	at pos
-	ok bool // the email is well-formed
+type pendingMember struct {
+	team, member int32
+	at           pos
 }
 
-// field is one known key of a mapping and its value.
-type field struct {
-	name     string
-	key, val *yaml.Node
-}
-
-func (l *loader) addf(p pos, format string, args ...any) {
-	l.probs = append(l.probs, problem{p, fmt.Sprintf(format, args...)})
-}
-
-func at(fi int, n *yaml.Node) pos { return pos{fi, max(n.Line, 1), max(n.Column, 1)} }
-
-func (l *loader) where(p pos) string {
-	return fmt.Sprintf("%s:%d:%d", l.names[p.fi], p.line, p.col)
-}
-
-// problems returns the collected problems, sorted.
-func (l *loader) problems() Problems {
-	sort.SliceStable(l.probs, func(i, j int) bool {
-		a, b := l.probs[i], l.probs[j]
-		if a.fi != b.fi {
-			return a.fi < b.fi
-		}
-		if a.line != b.line {
-			return a.line < b.line
-		}
-		if a.col != b.col {
-			return a.col < b.col
-		}
-		return a.msg < b.msg
-	})
-	ps := make(Problems, len(l.probs))
-	for i, p := range l.probs {
-		ps[i] = Problem{File: l.names[p.fi], Line: p.line, Column: p.col, Message: p.msg}
+func newLoader() *loader {
+	return &loader{
+		state:    model.State{Users: []model.User{}, Teams: []model.Team{}},
+		byEmail:  map[string]int32{},
+		byHandle: map[string]int32{},
 	}
-	return ps
+}
+
+func at(fi int, n *yaml.Node) pos {
+	return pos{int32(fi), int32(max(n.Line, 1)), int32(max(n.Column, 1))}
 }
 
 // decode reads the next document; a panic inside the YAML library becomes
@@ -124,10 +126,10 @@ var unknownAnchorRE = regexp.MustCompile(`^yaml: unknown anchor '(.*)' reference
 func (l *loader) syntax(fi int, data []byte, err error) {
 	l.broken = true
 	msg := err.Error()
-	p := pos{fi, 1, 1}
+	p := pos{int32(fi), 1, 1}
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
-			p.line = n
+			p.line = int32(n)
 		}
 		msg = m[2]
 	}
@@ -135,73 +137,92 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 	if m := unknownAnchorRE.FindStringSubmatch(err.Error()); m != nil {
 		// A value such as *@svc.example.com, unquoted, is read as an alias.
 		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
-			p.line = 1 + bytes.Count(data[:i], []byte("\n"))
-			p.col = 1 + len([]rune(string(data[bytes.LastIndexByte(data[:i], '\n')+1:i])))
+			p.line = int32(1 + bytes.Count(data[:i], []byte("\n")))
+			p.col = int32(1 + len([]rune(string(data[bytes.LastIndexByte(data[:i], '\n')+1:i]))))
 		}
 		msg += ` (YAML reads an unquoted value starting with * as an alias: quote it, e.g. "*@svc.example.com")`
 	} else if strings.Contains(msg, "did not find expected alphabetic or numeric character") {
 		msg += ` (a value starting with * or & must be quoted, e.g. "*@svc.example.com")`
 	}
-	l.addf(p, "invalid YAML: %s", msg)
+	l.add(p, "invalid YAML: "+msg)
 }
+
+const emptyFile = "empty file: a manifest holds version: 1, policy, users and teams"
 
 // loadFile reads one source's single YAML document.
 func (l *loader) loadFile(fi int, src Source) {
 	l.names = append(l.names, src.Name)
+	if len(src.Data) > caps.ManifestFile {
+		l.broken = true
+		l.addf(pos{int32(fi), 1, 1}, "the file is %d bytes, larger than the %d (%d MiB) a manifest may be: split it into several files", len(src.Data), caps.ManifestFile, caps.ManifestFile>>20)
+		return
+	}
+	if root := l.document(fi, src); root != nil {
+		l.walk(fi, root)
+	}
+}
+
+// walk reads the root mapping of source fi.
+func (l *loader) walk(fi int, root *yaml.Node) {
+	for j, f := range l.fields(fi, root, topKeys, "at the top level") {
+		switch j {
+		case topVersion:
+			l.version(fi, f)
+		case topPolicy:
+			l.loadPolicy(fi, f)
+		case topUsers:
+			l.loadUsers(fi, f.val)
+		case topTeams:
+			l.loadTeams(fi, f.val)
+		}
+	}
+}
+
+// document parses src and returns its root mapping, or nil after recording
+// why there is none.
+func (l *loader) document(fi int, src Source) *yaml.Node {
 	dec := yaml.NewDecoder(bytes.NewReader(src.Data))
 	var doc yaml.Node
 	if err := decode(dec, &doc); errors.Is(err, io.EOF) {
 		l.broken = true
-		l.addf(pos{fi, 1, 1}, "empty file: a manifest holds version: 1, policy, users and teams")
-		return
+		l.add(pos{int32(fi), 1, 1}, emptyFile)
+		return nil
 	} else if err != nil {
 		l.syntax(fi, src.Data, err)
-		return
+		return nil
 	}
 	var extra yaml.Node
 	if err := decode(dec, &extra); err == nil {
-		l.addf(at(fi, &extra), "a second YAML document is not allowed: one manifest per file (split it into files, or remove the ---)")
+		l.add(at(fi, &extra), "a second YAML document is not allowed: one manifest per file (split it into files, or remove the ---)")
 	} else if !errors.Is(err, io.EOF) {
 		l.syntax(fi, src.Data, err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		l.broken = true
-		l.addf(pos{fi, 1, 1}, "empty file: a manifest holds version: 1, policy, users and teams")
-		return
+		l.add(pos{int32(fi), 1, 1}, emptyFile)
+		return nil
 	}
 	root := doc.Content[0]
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
 		l.broken = true
-		l.addf(pos{fi, 1, 1}, "empty file: a manifest holds version: 1, policy, users and teams")
-		return
+		l.add(pos{int32(fi), 1, 1}, emptyFile)
+		return nil
 	}
 	if root.Kind != yaml.MappingNode {
 		l.broken = true
 		l.addf(at(fi, root), "the manifest must be a mapping with version, policy, users and teams, got %s", kind(root))
-		return
+		return nil
 	}
-	for _, f := range l.mapping(fi, root, topKeys, "at the top level") {
-		switch f.name {
-		case "version":
-			l.version(fi, f)
-		case "policy":
-			l.loadPolicy(fi, f)
-		case "users":
-			l.loadUsers(fi, f)
-		case "teams":
-			l.loadTeams(fi, f)
-		}
-	}
+	return root
 }
 
 func (l *loader) version(fi int, f field) {
-	p := at(fi, f.key)
+	p, v := at(fi, f.key), f.val
 	if l.versionAt != nil {
 		l.addf(p, "version is already set at %s: only one file sets version (and policy); the others hold only users and teams", l.where(*l.versionAt))
 		return
 	}
 	l.versionAt = &p
-	v := f.val
 	if l.alias(fi, v) {
 		return
 	}
@@ -213,158 +234,4 @@ func (l *loader) version(fi int, f field) {
 	if err := v.Decode(&n); err != nil || n != SupportedVersion {
 		l.addf(at(fi, v), "unsupported version %s: this wbsync reads version %d", v.Value, SupportedVersion)
 	}
-}
-
-// mapping checks that n is a mapping of string keys from known, each at most
-// once, and returns its known fields in order. what names the object in
-// messages ("user", "team", "at the top level").
-func (l *loader) mapping(fi int, n *yaml.Node, known []string, what string) []field {
-	var out []field
-	seen := map[string]pos{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		kp := at(fi, k)
-		if k.Kind != yaml.ScalarNode || (k.ShortTag() != "!!str" && k.ShortTag() != "!!merge") {
-			l.addf(kp, "keys must be plain strings, got %s", kind(k))
-			continue
-		}
-		if k.ShortTag() == "!!merge" {
-			l.addf(kp, "YAML merge keys (<<) are not supported: write the keys out")
-			continue
-		}
-		if first, dup := seen[k.Value]; dup {
-			l.addf(kp, "duplicate key %q (first at %s)", k.Value, l.where(first))
-			continue
-		}
-		seen[k.Value] = kp
-		if !contains(known, k.Value) {
-			in := "in " + what
-			if strings.HasPrefix(what, "at ") {
-				in = what
-			}
-			if s := suggest(k.Value, known); s != "" {
-				l.addf(kp, "unknown key %q %s (did you mean %s?)", k.Value, in, s)
-			} else {
-				l.addf(kp, "unknown key %q %s (known keys: %s)", k.Value, in, strings.Join(known, ", "))
-			}
-			continue
-		}
-		out = append(out, field{k.Value, k, v})
-	}
-	return out
-}
-
-// alias reports (and records a problem) when n is a YAML alias.
-func (l *loader) alias(fi int, n *yaml.Node) bool {
-	if n.Kind != yaml.AliasNode {
-		return false
-	}
-	l.addf(at(fi, n), "YAML aliases (*%s) are not supported: write the value out", n.Value)
-	return true
-}
-
-// str returns f's value as a string; the value must be a YAML string.
-func (l *loader) str(fi int, f field) (string, bool) {
-	v := f.val
-	if l.alias(fi, v) {
-		return "", false
-	}
-	if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" {
-		hint := ""
-		if v.Kind == yaml.ScalarNode && contains([]string{"!!int", "!!float", "!!bool", "!!timestamp"}, v.ShortTag()) {
-			hint = fmt.Sprintf(" (quote it: \"%s\")", v.Value)
-		}
-		l.addf(at(fi, v), "%s must be a string, got %s%s", f.name, kind(v), hint)
-		return "", false
-	}
-	return v.Value, true
-}
-
-// nonEmpty is str that also refuses "" (why says what to do instead).
-func (l *loader) nonEmpty(fi int, f field, why string) (string, bool) {
-	s, ok := l.str(fi, f)
-	if ok && strings.TrimSpace(s) == "" {
-		l.addf(at(fi, f.val), "%s must not be empty%s", f.name, why)
-		return "", false
-	}
-	return s, ok
-}
-
-// enum returns f's value when it is one of allowed.
-func (l *loader) enum(fi int, f field, allowed []string) (string, bool) {
-	s, ok := l.str(fi, f)
-	if !ok {
-		return "", false
-	}
-	if contains(allowed, s) {
-		return s, true
-	}
-	msg := fmt.Sprintf("%s must be %s, got %q", f.name, oneOf(allowed), short(s))
-	if h := suggest(s, allowed); h != "" {
-		msg += fmt.Sprintf(" (did you mean %s?)", h)
-	}
-	l.addf(at(fi, f.val), "%s", msg)
-	return "", false
-}
-
-// list returns f's value as a list.
-func (l *loader) list(fi int, f field) ([]*yaml.Node, bool) {
-	if l.alias(fi, f.val) {
-		return nil, false
-	}
-	if f.val.Kind != yaml.SequenceNode {
-		l.addf(at(fi, f.val), "%s must be a list, got %s", f.name, kind(f.val))
-		return nil, false
-	}
-	return f.val.Content, true
-}
-
-// object returns f's value's known fields; the value must be a mapping.
-func (l *loader) object(fi int, f field, known []string) ([]field, bool) {
-	if l.alias(fi, f.val) {
-		return nil, false
-	}
-	if f.val.Kind != yaml.MappingNode {
-		l.addf(at(fi, f.val), "%s must be a mapping of %s, got %s", f.name, strings.Join(known, ", "), kind(f.val))
-		return nil, false
-	}
-	return l.mapping(fi, f.val, known, f.name), true
-}
-
-// kind describes a node's type for messages.
-func kind(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.AliasNode:
-		return "an alias"
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.DocumentNode:
-		return "a document"
-	}
-	switch t := n.ShortTag(); t {
-	case "!!str":
-		return fmt.Sprintf("the string %q", short(n.Value))
-	case "!!int":
-		return "the integer " + short(n.Value)
-	case "!!bool":
-		return "the boolean " + short(n.Value)
-	case "!!float":
-		return "the number " + short(n.Value)
-	case "!!null":
-		return "nothing (null)"
-	case "!!timestamp":
-		return "the date " + short(n.Value)
-	default:
-		return "a value tagged " + t
-	}
-}
-
-// short truncates s for a message.
-func short(s string) string {
-	if r := []rune(s); len(r) > 40 {
-		return string(r[:37]) + "..."
-	}
-	return s
 }

@@ -4,96 +4,113 @@ import (
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
-// merge runs the checks that span records and files, and builds the
-// manifest from the records.
+// merge runs the checks that need the whole manifest (every file read) and
+// returns it. Each step is one rule.
 func (l *loader) merge() *Manifest {
+	l.checkVersionAndPolicy()
+	l.fillDefaults()
+	l.checkProtectedActive()
+	l.checkTeams()
+	l.checkPendingMembers()
+	return &Manifest{State: l.state, Policy: l.policy}
+}
+
+// checkVersionAndPolicy: exactly one file says version, and the policy is
+// in that file.
+func (l *loader) checkVersionAndPolicy() {
 	if l.versionAt == nil && !l.broken && len(l.names) > 0 {
 		msg := "missing version: add version: 1 at the top of the manifest"
 		if len(l.names) > 1 {
 			msg = "missing version: one file (the one with policy, if any) must say version: 1"
 		}
-		l.addf(pos{0, 1, 1}, "%s", msg)
+		l.add(pos{0, 1, 1}, msg)
 	}
 	if l.policyAt != nil && l.versionAt != nil && l.policyAt.fi != l.versionAt.fi {
 		l.addf(*l.policyAt, "policy must be in the file that sets version (%s)", l.names[l.versionAt.fi])
 	}
+}
 
-	m := &Manifest{State: model.State{Users: []model.User{}, Teams: []model.Team{}}}
-	m.Policy = l.policy
-	if m.Policy.UnmanagedUsers == "" {
-		m.Policy.UnmanagedUsers = model.UnmanagedIgnore
+// fillDefaults sets the policy fields the manifest leaves out.
+func (l *loader) fillDefaults() {
+	if l.policy.UnmanagedUsers == "" {
+		l.policy.UnmanagedUsers = model.UnmanagedIgnore
 	}
-	if m.Policy.UnreportedRoles == "" {
-		m.Policy.UnreportedRoles = model.RolesSkip
+	if l.policy.UnreportedRoles == "" {
+		l.policy.UnreportedRoles = model.RolesSkip
 	}
 	if !l.graceSet {
-		m.Policy.UnmanagedGracePeriod = model.DefaultGracePeriod
+		l.policy.UnmanagedGracePeriod = model.DefaultGracePeriod
 	}
+}
 
-	byKey := map[string]*userRec{}
-	declared := map[string]bool{}
-	for i := range l.users {
-		r := &l.users[i]
-		m.State.Users = append(m.State.Users, r.u)
+// checkProtectedActive: a protected user is never marked active: false.
+func (l *loader) checkProtectedActive() {
+	for _, i := range l.inactive {
+		u, r := l.state.Users[i], l.users[i]
 		if !r.emailOK {
 			continue
 		}
-		k := r.u.Key()
-		if first, dup := byKey[k]; dup {
-			l.addf(r.at, "duplicate user %s: already declared at %s (emails match case-insensitively)", r.u.Email, l.where(first.at))
-			continue
+		if first, ok := l.byEmail[model.Key(u.Email)]; !ok || first != i {
+			continue // a duplicate, already reported
 		}
-		byKey[k] = r
-		declared[r.u.Email] = true
-		if !r.u.Active {
-			for _, p := range l.protected {
-				if model.MatchesProtected(p.pattern, k) {
-					l.addf(r.activeAt, "user %s is protected (%q in policy.protected at %s) but marked active: false; a protected user is never deactivated", r.u.Email, p.pattern, l.where(p.at))
-					break
-				}
+		k := model.Key(u.Email)
+		for _, p := range l.protected {
+			if model.MatchesProtected(p.pattern, k) {
+				l.addf(r.activeAt, "user %s is protected (%q in policy.protected at %s) but marked active: false; a protected user is never deactivated", u.Email, p.pattern, l.where(p.at))
+				break
 			}
 		}
 	}
+}
 
-	ids := map[string]*teamRec{}
-	names := map[string][]*teamRec{}
-	for i := range l.teams {
-		r := &l.teams[i]
-		m.State.Teams = append(m.State.Teams, r.t)
+// checkTeams: team names are unique (case-insensitively) unless each team
+// sharing one pins a distinct id, and no two teams pin the same id.
+func (l *loader) checkTeams() {
+	ids := make(map[string]int, len(l.state.Teams))
+	names := make(map[string][]int, len(l.state.Teams))
+	for i, t := range l.state.Teams {
+		r := l.teams[i]
 		idDup := false
-		if r.t.ID != "" {
-			if first, dup := ids[r.t.ID]; dup {
-				l.addf(r.idAt, "id pin %q is already used by team %q at %s: two teams cannot pin the same id", r.t.ID, first.t.Name, l.where(first.at))
+		if t.ID != "" {
+			if first, dup := ids[t.ID]; dup {
+				l.addf(r.idAt, "id pin %q is already used by team %q at %s: two teams cannot pin the same id", t.ID, l.state.Teams[first].Name, l.where(l.teams[first].at))
 				idDup = true
 			} else {
-				ids[r.t.ID] = r
+				ids[t.ID] = i
 			}
 		}
-		if r.nameOK {
-			k := model.Key(r.t.Name)
-			for _, first := range names[k] {
-				if idDup || r.t.ID == "" || first.t.ID == "" {
-					if !idDup {
-						l.addf(r.at, "duplicate team %q: already declared at %s (names match case-insensitively; teams that share a name each need a distinct id pin)", r.t.Name, l.where(first.at))
-					}
-					break
-				}
-			}
-			names[k] = append(names[k], r)
-		}
-		if l.broken {
+		if !r.nameOK {
 			continue
 		}
-		for _, mr := range r.members {
-			if !mr.ok || declared[mr.m.Email] {
-				continue
-			}
-			if u, ok := byKey[model.Key(mr.m.Email)]; ok {
-				l.addf(mr.at, "member %s is not declared under users (did you mean %s? write it as declared)", mr.m.Email, u.u.Email)
-			} else {
-				l.addf(mr.at, "member %s is not declared under users", mr.m.Email)
+		k := model.Key(t.Name)
+		for _, first := range names[k] {
+			if idDup || t.ID == "" || l.state.Teams[first].ID == "" {
+				if !idDup {
+					l.addf(r.at, "duplicate team %q: already declared at %s (names match case-insensitively; teams that share a name each need a distinct id pin)", t.Name, l.where(l.teams[first].at))
+				}
+				break
 			}
 		}
+		names[k] = append(names[k], i)
 	}
-	return m
+}
+
+// checkPendingMembers: every member is a declared user, written as
+// declared. Members declared before their team were checked on the way.
+func (l *loader) checkPendingMembers() {
+	if l.broken {
+		return
+	}
+	for _, pm := range l.pending {
+		m := &l.state.Teams[pm.team].Members[pm.member]
+		ui, found := l.byEmail[model.Key(m.Email)]
+		switch {
+		case found && l.state.Users[ui].Email == m.Email:
+			m.Email = l.state.Users[ui].Email
+		case found:
+			l.addf(pm.at, "member %s is not declared under users (did you mean %s? write it as declared)", m.Email, l.state.Users[ui].Email)
+		default:
+			l.addf(pm.at, "member %s is not declared under users", m.Email)
+		}
+	}
 }

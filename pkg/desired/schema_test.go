@@ -1,16 +1,16 @@
 package desired
 
 import (
+	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
 )
 
@@ -112,6 +112,7 @@ func TestSchemaMatchesLoader(t *testing.T) {
 		{"unmanagedUsers", prop(root, policy, "unmanagedUsers"), unmanagedValues},
 		{"orgRole", prop(root, user, "orgRole"), orgRoleValues},
 		{"membership", prop(root, team, "membership"), membershipValues},
+		{"unreportedRoles", prop(root, policy, "unreportedRoles"), unreportedValues},
 	}
 	for _, e := range enums {
 		if d := cmp.Diff(e.want, strs(e.s["enum"])); d != "" {
@@ -123,6 +124,15 @@ func TestSchemaMatchesLoader(t *testing.T) {
 	}
 	if got := prop(root, user, "email")["pattern"]; got != emailPattern {
 		t.Errorf("email pattern = %v, want the loader's %s", got, emailPattern)
+	}
+	if got := prop(root, user, "username")["pattern"]; got != usernamePattern {
+		t.Errorf("username pattern = %+q, want the loader's %+q", got, usernamePattern)
+	}
+	if got := prop(root, user, "username")["maxLength"]; got != float64(maxUsername) {
+		t.Errorf("username maxLength = %v, want %d", got, maxUsername)
+	}
+	if got := prop(root, policy, "unmanagedGracePeriod")["oneOf"].([]any)[1].(jsonSchema)["pattern"]; got != gracePattern {
+		t.Errorf("unmanagedGracePeriod pattern = %+q, want the loader's %+q", got, gracePattern)
 	}
 	limit := prop(root, prop(root, policy, "limits"), "maxDeactivations")
 	if got := limit["oneOf"].([]any)[1].(jsonSchema)["pattern"]; got != percentPattern {
@@ -136,31 +146,83 @@ func TestSchemaMatchesLoader(t *testing.T) {
 // schemaRejects lists the bad manifests whose problems are all local to one
 // value, so the schema must reject them too. The others break rules that
 // span entries or files (duplicates, undeclared members, shared pins, globs,
-// YAML features), which the schema cannot express.
+// YAML features, sizes), which the schema cannot express.
 var schemaRejects = []string{
 	"limits-invalid", "limits-percent-shapes", "limits-wrong-types", "malformed-email", "member-shapes",
 	"membership-invalid", "missing-required", "null-values", "orgrole-invalid", "orgrole-viewer",
 	"policy-not-mapping", "team-fields-empty", "top-level-list", "unknown-team-key", "unknown-top-key",
 	"unknown-user-key", "unmanaged-invalid", "users-as-strings", "version-2", "version-string", "wrong-types",
-	"empty-role",
+	"empty-role", "grace-negative", "grace-fractional-days", "grace-junk", "grace-no-unit", "grace-not-scalar",
+	"unreported-roles-invalid", "unreported-roles-bool", "username-bad",
+}
+
+// compileSchema compiles schema/manifest.schema.json with a JSON Schema
+// 2020-12 validator, which checks it against the draft's meta-schema.
+func compileSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.AssertFormat()
+	abs, err := filepath.Abs(schemaPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile(abs)
+	if err != nil {
+		t.Fatalf("the schema does not compile: %v", err)
+	}
+	return sch
+}
+
+// TestSchemaCompilerChecksTheMetaSchema: the compiler used here refuses a
+// schema that breaks the 2020-12 meta-schema, so a compiling schema is a
+// valid one.
+func TestSchemaCompilerChecksTheMetaSchema(t *testing.T) {
+	c := jsonschema.NewCompiler()
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(`{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": 5}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddResource("mem://broken.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Compile("mem://broken.json"); err == nil {
+		t.Fatal("a schema with \"type\": 5 compiled")
+	}
+}
+
+// yamlAsJSON reads one manifest file as the JSON value the schema checks
+// (what an editor's YAML language server does).
+func yamlAsJSON(data []byte) (any, error) {
+	var v any
+	if err := yaml.Unmarshal(data, &v); err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return jsonschema.UnmarshalJSON(bytes.NewReader(b))
 }
 
 // TestSchemaAgreesWithLoader validates manifests against the schema with a
-// small validator for the keywords it uses: every file of every good
-// manifest passes, and the bad manifests listed in schemaRejects fail.
+// real 2020-12 validator: every file of every good manifest (and of the
+// examples) passes, and the bad manifests listed in schemaRejects fail.
 func TestSchemaAgreesWithLoader(t *testing.T) {
-	root := loadSchema(t)
-	check := func(name string, data []byte) error {
-		var v any
-		if err := yaml.Unmarshal(data, &v); err != nil {
+	sch := compileSchema(t)
+	check := func(data []byte) error {
+		v, err := yamlAsJSON(data)
+		if err != nil {
 			return err
 		}
-		return validate(root, root, v, "")
+		return sch.Validate(v)
 	}
-	for _, c := range loadCases(t, filepath.Join("testdata", "good")) {
-		for _, s := range c.srcs {
-			if err := check(s.Name, s.Data); err != nil {
-				t.Errorf("good %s fails the schema: %v", s.Name, err)
+	for _, dir := range []string{filepath.Join("testdata", "good"), filepath.Join("..", "..", "examples")} {
+		for _, c := range loadCases(t, dir) {
+			for _, s := range c.srcs {
+				if err := check(s.Data); err != nil {
+					t.Errorf("good %s fails the schema: %v", s.Name, err)
+				}
 			}
 		}
 	}
@@ -174,102 +236,36 @@ func TestSchemaAgreesWithLoader(t *testing.T) {
 			t.Errorf("no bad manifest %s", name)
 			continue
 		}
-		if err := check(name, c.srcs[0].Data); err == nil {
+		if err := check(c.srcs[0].Data); err == nil {
 			t.Errorf("bad %s passes the schema", name)
 		}
 	}
 }
 
-// validate checks v against schema s (type, const, enum, pattern, minLength,
-// minimum, maximum, properties, additionalProperties, required, items,
-// oneOf, $ref).
-func validate(root, s jsonSchema, v any, at string) error {
-	s = resolve(root, s)
-	if alts, ok := s["oneOf"].([]any); ok {
-		n := 0
-		for _, a := range alts {
-			if validate(root, a.(jsonSchema), v, at) == nil {
-				n++
-			}
-		}
-		if n != 1 {
-			return fmt.Errorf("%s: matches %d of oneOf", at, n)
+// TestKeyIndexes keeps the loader's key index constants in step with the
+// key tables they index.
+func TestKeyIndexes(t *testing.T) {
+	for _, c := range []struct {
+		keys []string
+		i    int
+		want string
+	}{
+		{topKeys, topVersion, "version"}, {topKeys, topPolicy, "policy"}, {topKeys, topUsers, "users"}, {topKeys, topTeams, "teams"},
+		{policyKeys, polUnmanaged, "unmanagedUsers"}, {policyKeys, polProtected, "protected"}, {policyKeys, polLimits, "limits"},
+		{policyKeys, polUnreported, "unreportedRoles"}, {policyKeys, polGrace, "unmanagedGracePeriod"},
+		{limitKeys, limDeactivations, "maxDeactivations"}, {limitKeys, limRemovals, "maxMemberRemovals"},
+		{userKeys, userEmail, "email"}, {userKeys, userUsername, "username"}, {userKeys, userName, "name"},
+		{userKeys, userExternalID, "externalId"}, {userKeys, userOrgRole, "orgRole"}, {userKeys, userActive, "active"},
+		{teamKeys, teamName, "name"}, {teamKeys, teamID, "id"}, {teamKeys, teamMembership, "membership"}, {teamKeys, teamMembers, "members"},
+		{memberKeys, memberEmail, "email"}, {memberKeys, memberRole, "role"},
+	} {
+		if c.keys[c.i] != c.want {
+			t.Errorf("index %d of %v is %q, want %q", c.i, c.keys, c.keys[c.i], c.want)
 		}
 	}
-	if c, ok := s["const"]; ok && fmt.Sprint(c) != fmt.Sprint(v) {
-		return fmt.Errorf("%s: %v is not %v", at, v, c)
+	for _, keys := range [][]string{topKeys, policyKeys, limitKeys, userKeys, teamKeys, memberKeys} {
+		if len(keys) > maxKeys {
+			t.Errorf("%v: more keys than keySet holds", keys)
+		}
 	}
-	if e, ok := s["enum"]; ok && !contains(strs(e), fmt.Sprint(v)) {
-		return fmt.Errorf("%s: %v not in enum", at, v)
-	}
-	switch s["type"] {
-	case nil:
-	case "integer":
-		n, ok := v.(int)
-		if !ok {
-			return fmt.Errorf("%s: %v is not an integer", at, v)
-		}
-		if m, ok := s["minimum"].(float64); ok && float64(n) < m {
-			return fmt.Errorf("%s: below minimum", at)
-		}
-		if m, ok := s["maximum"].(float64); ok && float64(n) > m {
-			return fmt.Errorf("%s: above maximum", at)
-		}
-	case "boolean":
-		if _, ok := v.(bool); !ok {
-			return fmt.Errorf("%s: %v is not a boolean", at, v)
-		}
-	case "string":
-		str, ok := v.(string)
-		if !ok {
-			return fmt.Errorf("%s: %v is not a string", at, v)
-		}
-		if m, ok := s["minLength"].(float64); ok && len([]rune(str)) < int(m) {
-			return fmt.Errorf("%s: too short", at)
-		}
-		if p, ok := s["pattern"].(string); ok && !regexp.MustCompile(p).MatchString(str) {
-			return fmt.Errorf("%s: %q does not match %s", at, str, p)
-		}
-	case "array":
-		list, ok := v.([]any)
-		if !ok {
-			return fmt.Errorf("%s: %v is not an array", at, v)
-		}
-		for i, x := range list {
-			if err := validate(root, s["items"].(jsonSchema), x, fmt.Sprintf("%s[%d]", at, i)); err != nil {
-				return err
-			}
-		}
-	case "object":
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return fmt.Errorf("%s: %v is not an object", at, v)
-		}
-		props, _ := s["properties"].(jsonSchema)
-		for _, r := range reqs(s) {
-			if _, ok := obj[r.(string)]; !ok {
-				return fmt.Errorf("%s: missing %s", at, r)
-			}
-		}
-		for k, x := range obj {
-			ps, ok := props[k].(jsonSchema)
-			if !ok {
-				if s["additionalProperties"] == false {
-					return fmt.Errorf("%s: unknown property %s", at, k)
-				}
-				continue
-			}
-			if err := validate(root, ps, x, at+"."+k); err != nil {
-				return err
-			}
-		}
-	default:
-		return fmt.Errorf("validator does not know type %v", s["type"])
-	}
-	return nil
-}
-
-func reqs(s jsonSchema) []any {
-	r, _ := s["required"].([]any)
-	return r
 }

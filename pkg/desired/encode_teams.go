@@ -1,0 +1,165 @@
+package desired
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+// teams writes the teams, sorted by name then id.
+func (e *encoder) teams(ts []model.Team) {
+	teams := append([]model.Team(nil), ts...)
+	model.SortTeams(teams)
+	shared := make(map[string]int, len(teams))
+	for _, t := range teams {
+		shared[model.Key(t.Name)]++
+	}
+	ids := make(map[string]bool, len(teams))
+	// stamp[u] is the team (plus one) that last wrote user u: one member
+	// per user per team.
+	stamp := make([]int32, len(e.all))
+	var ms []model.Member
+	n := 0
+	for ti := range teams {
+		t := &teams[ti]
+		sharing := shared[model.Key(t.Name)]
+		if why := teamProblem(*t, sharing, ids); why != "" {
+			e.report.SkippedTeams = append(e.report.SkippedTeams, SkippedTeam{*t, why})
+			continue
+		}
+		if t.ID != "" {
+			ids[t.ID] = true
+		}
+		if n == 0 {
+			e.line("teams:")
+		}
+		n++
+		ms = ms[:0]
+		var left []string // why members are left out
+		for _, m := range t.Members {
+			ui, why := e.resolve(m)
+			switch {
+			case why != "":
+				left = append(left, why)
+				continue
+			case ui < 0:
+				continue
+			case stamp[ui] == int32(ti+1):
+				continue
+			}
+			stamp[ui] = int32(ti + 1)
+			ms = append(ms, model.Member{Email: e.all[ui].Email, Role: m.Role.Norm()})
+		}
+		model.SortMembers(ms)
+		e.team(t, sharing, ms, left)
+	}
+	if n == 0 {
+		e.line("teams: []")
+	}
+}
+
+// resolve finds member m's written user. ui < 0 with why "" is a member to
+// leave out silently (an org service account: an id that matches no user,
+// and no email); why says why a member that names a user cannot be written.
+func (e *encoder) resolve(m model.Member) (ui int32, why string) {
+	ui = -1
+	if m.UserID != "" {
+		if i, ok := e.byID[m.UserID]; ok {
+			ui = i
+		}
+	}
+	if ui < 0 && m.Email != "" {
+		k := model.Key(m.Email)
+		if i, ok := e.byMail[k]; ok {
+			ui = i
+		} else if i, ok := e.byName[k]; ok {
+			ui = i
+		}
+	}
+	switch {
+	case ui < 0 && m.Email == "":
+		return -1, ""
+	case ui < 0:
+		return -1, "member " + m.Email + " is not a listed user"
+	case !e.written[ui]:
+		u := e.all[ui]
+		return -1, "user " + u.UserName + idSuffix(u.ID) + " is left out of the export"
+	}
+	return ui, ""
+}
+
+func idSuffix(id string) string {
+	if id == "" {
+		return ""
+	}
+	return " (id " + id + ")"
+}
+
+// teamProblem returns why team t cannot be written, or "".
+func teamProblem(t model.Team, sharing int, ids map[string]bool) string {
+	switch {
+	case !utf8.ValidString(t.Name) || !utf8.ValidString(t.ID):
+		return "its name or id is not valid UTF-8"
+	case strings.TrimSpace(t.Name) == "":
+		return "it has no name"
+	case strings.TrimSpace(t.Name) != t.Name:
+		return "its name has leading or trailing spaces, which a manifest refuses"
+	case t.ID != "" && strings.TrimSpace(t.ID) == "":
+		return "its id is blank"
+	case sharing > 1 && t.ID == "":
+		return "it shares its name with another team and has no id to pin it"
+	case ids[t.ID]:
+		return "another team has the same id"
+	}
+	return ""
+}
+
+// team writes one team's entry.
+func (e *encoder) team(t *model.Team, sharing int, ms []model.Member, left []string) {
+	if sharing > 1 {
+		e.buf = appendComment(e.buf, "  ", strconv.Itoa(sharing)+" teams share the name \""+t.Name+"\" (ignoring case): each is pinned to its SCIM group id")
+	}
+	additive := t.Membership == model.Additive
+	if len(left) > 0 {
+		additive = true
+		msg := "membership: additive because " + strconv.Itoa(len(left)) + " member(s) cannot be declared (" + left[0]
+		if len(left) > 1 {
+			msg += ", ..."
+		}
+		msg += "): applying this export never removes them"
+		e.buf = appendComment(e.buf, "  ", msg)
+		name := strconv.Quote(t.Name)
+		if t.ID != "" {
+			name += " (id " + t.ID + ")"
+		}
+		e.report.AdditiveTeams = append(e.report.AdditiveTeams, name)
+	}
+	e.kv("  - ", "name", t.Name)
+	if t.ID != "" && (sharing > 1 || t.Membership != "") {
+		e.kv("    ", "id", t.ID)
+	}
+	if additive {
+		e.buf = append(e.buf, "    membership: additive\n"...)
+	}
+	if len(ms) == 0 {
+		e.buf = append(e.buf, "    members: []\n"...)
+	} else {
+		e.buf = append(e.buf, "    members:\n"...)
+	}
+	for _, m := range ms {
+		if m.Role == "" || m.Role == model.RoleMember {
+			e.buf = append(e.buf, "      - "...)
+			e.buf = appendScalar(e.buf, m.Email)
+			e.buf = append(e.buf, '\n')
+		} else {
+			e.kv("      - ", "email", m.Email)
+			e.kv("        ", "role", string(m.Role))
+		}
+		if len(e.buf) > 32<<10 {
+			e.flush()
+		}
+	}
+	e.flush()
+}

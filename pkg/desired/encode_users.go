@@ -1,0 +1,124 @@
+package desired
+
+import (
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+// users writes the users that a manifest can declare, sorted by email, and
+// indexes every user (written or not) for the members.
+func (e *encoder) users(us []model.User) {
+	e.all = us
+	e.written = make([]bool, len(us))
+	e.byID = make(map[string]int32, len(us))
+	e.byMail = make(map[string]int32, len(us))
+	e.byName = make(map[string]int32, len(us))
+	keys := make([]string, len(us))
+	order := make([]int32, len(us))
+	for i := range us {
+		keys[i] = model.Key(us[i].Email)
+		order[i] = int32(i)
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		i, j := order[a], order[b]
+		if keys[i] != keys[j] {
+			return keys[i] < keys[j]
+		}
+		return us[i].Email < us[j].Email
+	})
+	// taken holds the userName keys written: a user's username, or its
+	// email when it has none.
+	taken := make(map[string]bool, len(us))
+	for _, i := range order {
+		u := &us[i]
+		if u.ID != "" {
+			e.byID[u.ID] = i
+		}
+		if _, dup := e.byName[model.Key(u.UserName)]; !dup && u.UserName != "" {
+			e.byName[model.Key(u.UserName)] = i
+		}
+		handle := u.UserName
+		if strings.EqualFold(handle, u.Email) {
+			handle = ""
+		}
+		why := userProblem(*u, handle)
+		first, dupMail := e.byMail[keys[i]]
+		if why == "" && dupMail && e.written[first] {
+			why = "another user has the same email " + u.Email
+		}
+		uk := keys[i]
+		if handle != "" {
+			uk = model.Key(handle)
+		}
+		if why == "" && taken[uk] {
+			why = "its userName " + u.UserName + " is another user's userName or email"
+		}
+		if !dupMail && u.Email != "" {
+			e.byMail[keys[i]] = i
+		}
+		if why != "" {
+			e.report.SkippedUsers = append(e.report.SkippedUsers, SkippedUser{*u, why})
+			continue
+		}
+		taken[uk] = true
+		e.written[i] = true
+		e.byMail[keys[i]] = i
+	}
+	n := 0
+	for _, i := range order {
+		if !e.written[i] {
+			continue
+		}
+		if n == 0 {
+			e.line("users:")
+		}
+		n++
+		e.user(&us[i])
+	}
+	if n == 0 {
+		e.line("users: []")
+	}
+}
+
+// userProblem returns why u cannot be declared in a manifest, or "".
+func userProblem(u model.User, handle string) string {
+	switch {
+	case u.Email == "":
+		return "it has no email, and a manifest declares users by email"
+	case !validEmail(u.Email):
+		return "its email " + u.Email + " is not a well-formed address"
+	case handle != "" && usernameProblem(handle) != "":
+		return "its userName " + handle + " " + usernameProblem(handle)
+	case !utf8.ValidString(u.DisplayName) || !utf8.ValidString(u.ExternalID):
+		return "its name or externalId is not valid UTF-8"
+	}
+	return ""
+}
+
+// user writes one user's entry.
+func (e *encoder) user(u *model.User) {
+	role := model.NormRole(string(u.OrgRole))
+	if u.OrgRole != "" && role != model.RoleAdmin && role != model.RoleMember {
+		e.buf = appendComment(e.buf, "  ", "org role \""+string(u.OrgRole)+"\" left unmanaged: wbsync sets only admin or member")
+	}
+	e.kv("  - ", "email", u.Email)
+	if !strings.EqualFold(u.UserName, u.Email) && u.UserName != "" {
+		e.kv("    ", "username", u.UserName)
+	}
+	if strings.TrimSpace(u.DisplayName) != "" {
+		e.kv("    ", "name", u.DisplayName)
+	}
+	if strings.TrimSpace(u.ExternalID) != "" {
+		e.kv("    ", "externalId", u.ExternalID)
+	}
+	if role == model.RoleAdmin || role == model.RoleMember {
+		e.kv("    ", "orgRole", string(role))
+	}
+	if !u.Active {
+		e.buf = append(e.buf, "    active: false\n"...)
+	}
+	e.flush()
+}

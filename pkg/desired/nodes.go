@@ -1,0 +1,224 @@
+package desired
+
+import (
+	"fmt"
+	"iter"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// keySet tracks the keys seen in one mapping: the known ones in a bit set
+// with their first positions, unknown ones (rare) in a map made on demand.
+type keySet struct {
+	seen    uint32
+	first   [maxKeys]pos
+	unknown map[string]pos
+}
+
+// maxKeys bounds the known keys of one object (the bit set's width).
+const maxKeys = 16
+
+// key checks the key at n.Content[i] of mapping n against known and returns
+// its index there, or -1 after recording why it is refused (not a plain
+// string, a merge key, a duplicate, unknown). what names the object in
+// messages ("user", "team", "at the top level").
+func (l *loader) key(fi int, n *yaml.Node, i int, s *keySet, known []string, what string) int {
+	k := n.Content[i]
+	if k.Kind != yaml.ScalarNode || (k.Tag != "!!str" && k.ShortTag() != "!!str" && k.ShortTag() != "!!merge") {
+		l.addf(at(fi, k), "keys must be plain strings, got %s", kind(k))
+		return -1
+	}
+	if k.Tag != "!!str" && k.ShortTag() == "!!merge" {
+		l.add(at(fi, k), "YAML merge keys (<<) are not supported: write the keys out")
+		return -1
+	}
+	for j, name := range known {
+		if name != k.Value {
+			continue
+		}
+		if s.seen&(1<<j) != 0 {
+			l.addf(at(fi, k), "duplicate key %q (first at %s)", k.Value, l.where(s.first[j]))
+			return -1
+		}
+		s.seen |= 1 << j
+		s.first[j] = at(fi, k)
+		return j
+	}
+	kp := at(fi, k)
+	if first, dup := s.unknown[k.Value]; dup {
+		l.addf(kp, "duplicate key %q (first at %s)", k.Value, l.where(first))
+		return -1
+	}
+	if s.unknown == nil {
+		s.unknown = map[string]pos{}
+	}
+	s.unknown[k.Value] = kp
+	if !l.keeps(kp) {
+		l.skip()
+		return -1
+	}
+	in := "in " + what
+	if strings.HasPrefix(what, "at ") {
+		in = what
+	}
+	if h := suggest(k.Value, known); h != "" {
+		l.addf(kp, "unknown key %q %s (did you mean %s?)", k.Value, in, h)
+	} else {
+		l.addf(kp, "unknown key %q %s (known keys: %s)", k.Value, in, strings.Join(known, ", "))
+	}
+	return -1
+}
+
+// field is one accepted key of a mapping and its value.
+type field struct{ key, val *yaml.Node }
+
+// fields yields the index in known of each key of mapping n that key
+// accepts, with the key and its value, in order. Each value is dropped from
+// the tree once yielded (the caller holds what it keeps), so that the tree
+// is freed as it is read.
+func (l *loader) fields(fi int, n *yaml.Node, known []string, what string) iter.Seq2[int, field] {
+	return func(yield func(int, field) bool) {
+		var s keySet
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			j := l.key(fi, n, i, &s, known, what)
+			if j < 0 {
+				continue
+			}
+			f := field{n.Content[i], n.Content[i+1]}
+			n.Content[i+1] = nil
+			if !yield(j, f) {
+				return
+			}
+		}
+	}
+}
+
+// alias reports (and records a problem) when n is a YAML alias.
+func (l *loader) alias(fi int, n *yaml.Node) bool {
+	if n.Kind != yaml.AliasNode {
+		return false
+	}
+	l.addf(at(fi, n), "YAML aliases (*%s) are not supported: write the value out", n.Value)
+	return true
+}
+
+// isStr reports whether n is a string scalar.
+func isStr(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && (n.Tag == "!!str" || n.ShortTag() == "!!str")
+}
+
+// str returns v's value as a string; the value must be a YAML string. name
+// names the field in messages.
+func (l *loader) str(fi int, name string, v *yaml.Node) (string, bool) {
+	if isStr(v) {
+		return v.Value, true
+	}
+	if l.alias(fi, v) {
+		return "", false
+	}
+	p := at(fi, v)
+	if !l.keeps(p) {
+		l.skip()
+		return "", false
+	}
+	hint := ""
+	if v.Kind == yaml.ScalarNode && contains([]string{"!!int", "!!float", "!!bool", "!!timestamp"}, v.ShortTag()) {
+		hint = fmt.Sprintf(" (quote it: \"%s\")", v.Value)
+	}
+	l.addf(p, "%s must be a string, got %s%s", name, kind(v), hint)
+	return "", false
+}
+
+// nonEmpty is str that also refuses "" (why says what to do instead).
+func (l *loader) nonEmpty(fi int, name string, v *yaml.Node, why string) (string, bool) {
+	s, ok := l.str(fi, name, v)
+	if ok && strings.TrimSpace(s) == "" {
+		l.addf(at(fi, v), "%s must not be empty%s", name, why)
+		return "", false
+	}
+	return s, ok
+}
+
+// enum returns v's value when it is one of allowed (as the constant from
+// allowed, so the node's copy is not kept).
+func (l *loader) enum(fi int, name string, v *yaml.Node, allowed []string) (string, bool) {
+	s, ok := l.str(fi, name, v)
+	if !ok {
+		return "", false
+	}
+	for _, a := range allowed {
+		if a == s {
+			return a, true
+		}
+	}
+	msg := fmt.Sprintf("%s must be %s, got %q", name, oneOf(allowed), short(s))
+	if h := suggest(s, allowed); h != "" {
+		msg += fmt.Sprintf(" (did you mean %s?)", h)
+	}
+	l.add(at(fi, v), msg)
+	return "", false
+}
+
+// list returns v's items; v must be a list.
+func (l *loader) list(fi int, name string, v *yaml.Node) ([]*yaml.Node, bool) {
+	if l.alias(fi, v) {
+		return nil, false
+	}
+	if v.Kind != yaml.SequenceNode {
+		l.addf(at(fi, v), "%s must be a list, got %s", name, kind(v))
+		return nil, false
+	}
+	return v.Content, true
+}
+
+// mappingOf reports whether v is a mapping, recording a problem when not
+// (known lists the keys it may hold).
+func (l *loader) mappingOf(fi int, name string, v *yaml.Node, known []string) bool {
+	if l.alias(fi, v) {
+		return false
+	}
+	if v.Kind != yaml.MappingNode {
+		l.addf(at(fi, v), "%s must be a mapping of %s, got %s", name, strings.Join(known, ", "), kind(v))
+		return false
+	}
+	return true
+}
+
+// kind describes a node's type for messages.
+func kind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.AliasNode:
+		return "an alias"
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.DocumentNode:
+		return "a document"
+	}
+	switch t := n.ShortTag(); t {
+	case "!!str":
+		return fmt.Sprintf("the string %q", short(n.Value))
+	case "!!int":
+		return "the integer " + short(n.Value)
+	case "!!bool":
+		return "the boolean " + short(n.Value)
+	case "!!float":
+		return "the number " + short(n.Value)
+	case "!!null":
+		return "nothing (null)"
+	case "!!timestamp":
+		return "the date " + short(n.Value)
+	default:
+		return "a value tagged " + t
+	}
+}
+
+// short truncates s for a message.
+func short(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:37]) + "..."
+	}
+	return s
+}

@@ -1,0 +1,168 @@
+package desired
+
+import (
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+func (l *loader) loadPolicy(fi int, f field) {
+	p, v := at(fi, f.key), f.val
+	if l.policyAt != nil {
+		l.addf(p, "policy is already set at %s: only one file sets policy", l.where(*l.policyAt))
+		return
+	}
+	l.policyAt = &p
+	if !l.mappingOf(fi, "policy", v, policyKeys) {
+		return
+	}
+	for j, f := range l.fields(fi, v, policyKeys, "policy") {
+		val := f.val
+		switch j {
+		case polUnmanaged:
+			if s, ok := l.enum(fi, "unmanagedUsers", val, unmanagedValues); ok {
+				l.policy.UnmanagedUsers = model.UnmanagedPolicy(s)
+			}
+		case polProtected:
+			l.loadProtected(fi, val)
+		case polLimits:
+			l.loadLimits(fi, val)
+		case polUnreported:
+			if s, ok := l.enum(fi, "unreportedRoles", val, unreportedValues); ok {
+				l.policy.UnreportedRoles = model.UnreportedRolesPolicy(s)
+			}
+		case polGrace:
+			if d, ok := l.grace(fi, val); ok {
+				l.policy.UnmanagedGracePeriod, l.graceSet = d, true
+			}
+		}
+	}
+}
+
+func (l *loader) loadProtected(fi int, v *yaml.Node) {
+	items, ok := l.list(fi, "protected", v)
+	if !ok {
+		return
+	}
+	for _, n := range items {
+		s, ok := l.nonEmpty(fi, "each protected entry", n, " (an email or a glob such as *@svc.example.com)")
+		if !ok {
+			continue
+		}
+		p := at(fi, n)
+		pat := strings.ToLower(s)
+		if strings.ContainsAny(pat, `*?[\`) {
+			if _, err := path.Match(pat, ""); err != nil {
+				l.addf(p, "bad glob %q in protected: %v (use * ? [a-z] as in Go's path.Match)", s, err)
+				continue
+			}
+		} else if why := emailProblem(s); why != "" {
+			l.addf(p, "malformed email %q in protected: %s", s, why)
+			continue
+		}
+		l.policy.Protected = append(l.policy.Protected, pat)
+		l.protected = append(l.protected, protectedRec{pat, p})
+	}
+}
+
+func (l *loader) loadLimits(fi int, v *yaml.Node) {
+	if !l.mappingOf(fi, "limits", v, limitKeys) {
+		return
+	}
+	for j, f := range l.fields(fi, v, limitKeys, "limits") {
+		switch j {
+		case limDeactivations, limRemovals:
+			lim, ok := l.limit(fi, limitKeys[j], f.val)
+			if !ok {
+				continue
+			}
+			if j == limDeactivations {
+				l.policy.MaxDeactivations = lim
+			} else {
+				l.policy.MaxMemberRemovals = lim
+			}
+		}
+	}
+}
+
+// limit reads a safety limit: an integer >= 0 or "N%" with N in 0..100.
+func (l *loader) limit(fi int, name string, v *yaml.Node) (model.Limit, bool) {
+	if l.alias(fi, v) {
+		return model.Limit{}, false
+	}
+	if v.Kind == yaml.ScalarNode {
+		switch v.ShortTag() {
+		case "!!int":
+			var n int64
+			if err := v.Decode(&n); err == nil && n >= 0 && n <= 1<<31-1 {
+				return model.Limit{Set: true, Value: int(n)}, true
+			}
+		case "!!str":
+			if m := percentRE.FindStringSubmatch(v.Value); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				return model.Limit{Set: true, Value: n, Percent: true}, true
+			}
+		}
+	}
+	l.addf(at(fi, v), "%s must be an integer >= 0 or a percentage \"N%%\" with N in 0..100, got %s", name, kind(v))
+	return model.Limit{}, false
+}
+
+var graceRE = regexp.MustCompile(gracePattern)
+
+// grace reads policy.unmanagedGracePeriod: a Go duration (36h, 90m) or
+// whole days (7d); 0, 0s and 0d disable it.
+func (l *loader) grace(fi int, v *yaml.Node) (time.Duration, bool) {
+	if l.alias(fi, v) {
+		return 0, false
+	}
+	const hint = ` (a Go duration such as 36h or 90m, or whole days such as 7d; 0 disables it)`
+	p := at(fi, v)
+	if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!int" && v.Value == "0" {
+		return 0, true
+	}
+	if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" {
+		msg := "unmanagedGracePeriod must be a duration, got " + kind(v)
+		if v.Kind == yaml.ScalarNode && (v.ShortTag() == "!!int" || v.ShortTag() == "!!float") {
+			msg += ": a duration needs a unit, such as " + v.Value + "d or " + v.Value + "h"
+		} else {
+			msg += hint
+		}
+		l.add(p, msg)
+		return 0, false
+	}
+	s := v.Value
+	if graceRE.MatchString(s) {
+		if days, ok := strings.CutSuffix(s, "d"); ok {
+			n, err := strconv.ParseInt(days, 10, 64)
+			if err == nil && n <= int64(maxGraceDays) {
+				return time.Duration(n) * 24 * time.Hour, true
+			}
+		} else if d, err := time.ParseDuration(s); err == nil {
+			return d, true
+		}
+		l.addf(p, "unmanagedGracePeriod %q is too long: at most %d days", short(s), maxGraceDays)
+		return 0, false
+	}
+	var why string
+	switch body := strings.TrimSuffix(s, "d"); {
+	case strings.HasPrefix(strings.TrimSpace(s), "-"):
+		why = "it must not be negative"
+	case body != s && body != "" && strings.Trim(body, "0123456789.") == "":
+		why = "days must be whole: write hours instead, such as 36h for a day and a half"
+	default:
+		why = "it is not a duration" + hint
+	}
+	l.addf(p, "unmanagedGracePeriod %q: %s", short(s), why)
+	return 0, false
+}
+
+// maxGraceDays is the longest grace period in days that a time.Duration
+// holds.
+const maxGraceDays = int64(1<<63-1) / int64(24*time.Hour)

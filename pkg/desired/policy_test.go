@@ -1,0 +1,66 @@
+package desired
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+// TestGracePeriodForms: Go durations and whole days are read; 0, 0s and 0d
+// disable the grace; the default is model.DefaultGracePeriod; negative,
+// fractional days, unitless numbers and junk are refused with a hint.
+func TestGracePeriodForms(t *testing.T) {
+	parse := func(v string) (time.Duration, string) {
+		t.Helper()
+		doc := "version: 1\n"
+		if v != "" {
+			doc += "policy:\n  unmanagedGracePeriod: " + v + "\n"
+		}
+		m, err := Parse([]Source{{"g.yaml", []byte(doc)}})
+		if err != nil {
+			return 0, err.Error()
+		}
+		return m.Policy.UnmanagedGracePeriod, ""
+	}
+	for v, want := range map[string]time.Duration{
+		"": model.DefaultGracePeriod, "36h": 36 * time.Hour, "7d": 7 * 24 * time.Hour, "0": 0, "0d": 0, "0s": 0, `"0"`: 0,
+		"90m": 90 * time.Minute, "1h30m": 90 * time.Minute, "1.5h": 90 * time.Minute, "30d": 30 * 24 * time.Hour, "500ms": 500 * time.Millisecond,
+	} {
+		if got, err := parse(v); err != "" || got != want {
+			t.Errorf("%q: got %v, %q; want %v", v, got, err, want)
+		}
+	}
+	for v, want := range map[string]string{
+		"-1h": "must not be negative", "-0s": "must not be negative", "1.5d": "days must be whole", "abc": "not a duration",
+		"7": "needs a unit", "1.5": "needs a unit", "7D": "not a duration", "1w": "not a duration", "7d12h": "not a duration",
+		"true": "must be a duration", "~": "must be a duration", "999999h": "", "99999999999999999999h": "too long",
+		"999999999d": "too long",
+	} {
+		_, err := parse(v)
+		if want == "" {
+			if err != "" {
+				t.Errorf("%q: %s", v, err)
+			}
+			continue
+		}
+		if !strings.Contains(err, want) {
+			t.Errorf("%q: got %q, want it to say %q", v, err, want)
+		}
+	}
+}
+
+// TestUnreportedRoles: skip (default) and enforce.
+func TestUnreportedRoles(t *testing.T) {
+	for v, want := range map[string]model.UnreportedRolesPolicy{"": model.RolesSkip, "skip": model.RolesSkip, "enforce": model.RolesEnforce} {
+		doc := "version: 1\n"
+		if v != "" {
+			doc += "policy: {unreportedRoles: " + v + "}\n"
+		}
+		m, err := Parse([]Source{{"r.yaml", []byte(doc)}})
+		if err != nil || m.Policy.UnreportedRoles != want {
+			t.Errorf("%q: %v %v", v, m, err)
+		}
+	}
+}

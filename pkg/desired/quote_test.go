@@ -1,0 +1,112 @@
+package desired
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// trickyStrings are values an export must quote or escape right.
+var trickyStrings = []string{
+	"plain", "Alice Smith", "user@example.com", "O'Brien", `say "hi"`, `back\slash`, "a: b", "a:b", "a #b", "a#b", "#x",
+	"*star", "&amp", "!bang", "|pipe", ">gt", "%pct", "@at", "`tick`", "-dash", "- item", "?q", ",comma", "[x]", "{x}",
+	"true", "True", "false", "yes", "no", "on", "off", "null", "Null", "~", "", " ", "  lead", "trail  ", "123", "0042",
+	"1e3", "0x1F", "0o17", "+1", "-1", ".5", ".inf", "-.inf", ".nan", "2001-12-14", "2001-12-14t21:59:43.10-05:00",
+	"line\nbreak", "cr\rlf", "tab\there", "bell\x07", "nul\x00", "del\x7f", "c1\u0085nel", "\u2028sep", "\u2029par",
+	"bom\ufeff", "\ufffe", "Zoë Müller", "日本語", "emoji 🎉", "nbsp\u00a0x", "Model Reviewer", "custom:role #1",
+	"<<", "=", "---", "...", "'", "\"", "a  b", "a\tb", "x:", ":x", "\\", "20%", "µs",
+}
+
+// readScalar parses "k: <s>" and returns the value and its tag.
+func readScalar(t testing.TB, s []byte) (string, string) {
+	t.Helper()
+	var n yaml.Node
+	if err := yaml.Unmarshal(append([]byte("k: "), s...), &n); err != nil {
+		t.Fatalf("%q does not parse: %v", s, err)
+	}
+	v := n.Content[0].Content[1]
+	return v.Value, v.ShortTag()
+}
+
+func TestAppendScalarRoundTrips(t *testing.T) {
+	for _, s := range trickyStrings {
+		out := appendScalar(nil, s)
+		if got, tag := readScalar(t, out); got != s || tag != "!!str" {
+			t.Errorf("%q written as %s reads back as %s %q", s, out, tag, got)
+		}
+		if strings.ContainsAny(string(out), "\n\r") {
+			t.Errorf("%q written over several lines: %s", s, out)
+		}
+	}
+	// A list item and a value in a mapping inside a list read alike.
+	for _, s := range trickyStrings {
+		doc := "- " + string(appendScalar(nil, s)) + "\n- k: " + string(appendScalar(nil, s)) + "\n"
+		var v []any
+		if err := yaml.Unmarshal([]byte(doc), &v); err != nil {
+			t.Fatalf("%q: %v\n%s", s, err, doc)
+		}
+		if v[0] != s || v[1].(map[string]any)["k"] != s {
+			t.Errorf("%q read back as %#v", s, v)
+		}
+	}
+}
+
+func TestAppendCommentStaysOnOneLine(t *testing.T) {
+	for _, s := range trickyStrings {
+		doc := string(appendComment(nil, "", "note "+s)) + "k: v\n"
+		var v map[string]string
+		if err := yaml.Unmarshal([]byte(doc), &v); err != nil || len(v) != 1 || v["k"] != "v" {
+			t.Errorf("comment of %q breaks the document: %v %v\n%s", s, err, v, doc)
+		}
+	}
+}
+
+// FuzzAppendScalar: any valid UTF-8 string written by appendScalar reads
+// back as the same string.
+func FuzzAppendScalar(f *testing.F) {
+	for _, s := range trickyStrings {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return
+		}
+		out := appendScalar(nil, s)
+		if got, tag := readScalar(t, out); got != s || tag != "!!str" {
+			t.Fatalf("%q written as %s reads back as %s %q", s, out, tag, got)
+		}
+	})
+}
+
+var emailPatternRE = regexp.MustCompile(emailPattern)
+
+// emailSamples are addresses near the edges of emailPattern.
+var emailSamples = []string{
+	"a@b.co", "a.b@c.d", "a..b@c.d", ".a@b.co", "a.@b.co", "a@b", "a@.b.co", "a@b..co", "a@b.co.", "a@-b.co", "a@b-.co",
+	"a@b-c.co", "a@@b.co", "@b.co", "a@", "", "a b@c.d", "ä@b.co", "a@bä.co", "a+tag@b.co", "o'b@x.io", "a@1.2",
+	"!#$%&'*+/=?^_`{|}~-@x.io", "a@b_c.co", "a@b.c_o", "Alice <a@b.co>", "a@b.co\n", "a\x00@b.co",
+}
+
+func TestValidEmailIsEmailPattern(t *testing.T) {
+	for _, s := range emailSamples {
+		if got, want := validEmail(s), emailPatternRE.MatchString(s); got != want {
+			t.Errorf("validEmail(%q) = %v, the pattern says %v", s, got, want)
+		}
+	}
+}
+
+// FuzzValidEmail: validEmail agrees with emailPattern (which the JSON
+// Schema holds).
+func FuzzValidEmail(f *testing.F) {
+	for _, s := range emailSamples {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := validEmail(s), emailPatternRE.MatchString(s); got != want {
+			t.Fatalf("validEmail(%q) = %v, the pattern says %v", s, got, want)
+		}
+	})
+}

@@ -1,0 +1,158 @@
+package desired
+
+import (
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+func (l *loader) loadTeams(fi int, v *yaml.Node) {
+	n, teams := l.records(fi, "teams", v, "team", "name, id, membership, members")
+	l.state.Teams = slices.Grow(l.state.Teams, n)
+	l.teams = slices.Grow(l.teams, n)
+	for t := range teams {
+		l.loadTeam(fi, t)
+	}
+}
+
+func (l *loader) loadTeam(fi int, n *yaml.Node) {
+	t := model.Team{Membership: model.Authoritative, Members: []model.Member{}}
+	r := teamRec{at: at(fi, n)}
+	hasName := false
+	var members *yaml.Node
+	for j, f := range l.fields(fi, n, teamKeys, "team") {
+		v := f.val
+		switch j {
+		case teamName:
+			hasName = true
+			t.Name, r.nameOK = l.nonEmpty(fi, "name", v, "")
+			if r.nameOK && strings.TrimSpace(t.Name) != t.Name {
+				l.addf(at(fi, v), "team name %q has leading or trailing spaces", t.Name)
+				r.nameOK = false
+			}
+		case teamID:
+			r.idAt = at(fi, v)
+			t.ID, _ = l.nonEmpty(fi, "id", v, " (omit it to match the team by name)")
+		case teamMembership:
+			if s, ok := l.enum(fi, "membership", v, membershipValues); ok {
+				t.Membership = model.Membership(s)
+			}
+		case teamMembers:
+			members = v
+		}
+	}
+	if !hasName {
+		l.add(r.at, "team is missing name")
+	}
+	l.state.Teams = append(l.state.Teams, t)
+	l.teams = append(l.teams, r)
+	if members != nil {
+		l.loadMembers(fi, members, int32(len(l.state.Teams)-1))
+	}
+}
+
+// loadMembers reads team ti's members. A member whose email is a user
+// declared before it takes that user's email string (one copy for all its
+// memberships); the others are checked once every file is read.
+func (l *loader) loadMembers(fi int, v *yaml.Node, ti int32) {
+	items, ok := l.list(fi, "members", v)
+	if !ok {
+		return
+	}
+	t := &l.state.Teams[ti]
+	n := 0
+	for _, it := range items {
+		if it.Kind == yaml.MappingNode || isStr(it) {
+			n++
+		}
+	}
+	t.Members = make([]model.Member, 0, n)
+	// seen holds the keys of members not (yet) declared: made only when a
+	// team has such members.
+	var seen map[string]pos
+	for j, n := range items {
+		mp := at(fi, n)
+		m, ok := l.member(fi, n, mp)
+		items[j] = nil
+		if !ok {
+			continue
+		}
+		k := model.Key(m.Email)
+		if ui, found := l.byEmail[k]; found {
+			u := &l.users[ui]
+			if u.inTeam == ti+1 {
+				l.addf(mp, "member %s is listed twice in team %q (first at %s)", m.Email, t.Name, l.where(u.inTeamAt))
+				continue
+			}
+			u.inTeam, u.inTeamAt = ti+1, mp
+			if e := u.email; e == m.Email {
+				m.Email = e
+				t.Members = append(t.Members, m)
+				continue
+			}
+		} else {
+			if first, dup := seen[k]; dup {
+				l.addf(mp, "member %s is listed twice in team %q (first at %s)", m.Email, t.Name, l.where(first))
+				continue
+			}
+			if seen == nil {
+				seen = map[string]pos{}
+			}
+			seen[k] = mp
+		}
+		l.pending = append(l.pending, pendingMember{ti, int32(len(t.Members)), mp})
+		t.Members = append(t.Members, m)
+	}
+}
+
+// member reads one member: an email, or a mapping with email and role. ok
+// is false when it has no well-formed email.
+func (l *loader) member(fi int, n *yaml.Node, mp pos) (model.Member, bool) {
+	m := model.Member{Role: model.RoleMember}
+	switch {
+	case n.Kind == yaml.ScalarNode:
+		var ok bool
+		m.Email, ok = l.email(fi, "member", n)
+		return m, ok
+	case n.Kind == yaml.MappingNode:
+		hasEmail, ok := false, false
+		for j, f := range l.fields(fi, n, memberKeys, "member") {
+			v := f.val
+			switch j {
+			case memberEmail:
+				hasEmail = true
+				m.Email, ok = l.email(fi, "email", v)
+			case memberRole:
+				if s, good := l.nonEmpty(fi, "role", v, " (admin, member, viewer or a custom role name)"); good {
+					m.Role = role(s)
+				}
+			}
+		}
+		if !hasEmail {
+			l.add(mp, "member is missing email")
+		}
+		return m, ok
+	case l.alias(fi, n):
+		return m, false
+	}
+	l.addf(mp, "each member must be an email or a mapping with email and role, got %s", kind(n))
+	return m, false
+}
+
+// role is model.NormRole, with the predefined roles as their constants so
+// that the node's copy of the string is not kept.
+func role(s string) model.Role {
+	switch r := model.NormRole(s); r {
+	case model.RoleAdmin:
+		return model.RoleAdmin
+	case model.RoleMember:
+		return model.RoleMember
+	case model.RoleViewer:
+		return model.RoleViewer
+	default:
+		return r
+	}
+}

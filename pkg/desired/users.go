@@ -1,0 +1,217 @@
+package desired
+
+import (
+	"iter"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+// records checks v is a list and returns how many of its items are
+// mappings (the records to make room for) and those items; what names one
+// item ("user") and shape what it holds. Each item is dropped from the tree
+// once read.
+func (l *loader) records(fi int, name string, v *yaml.Node, what, shape string) (int, iter.Seq[*yaml.Node]) {
+	items, ok := l.list(fi, name, v)
+	if !ok {
+		return 0, func(func(*yaml.Node) bool) {}
+	}
+	n := 0
+	for _, it := range items {
+		if it.Kind == yaml.MappingNode {
+			n++
+		}
+	}
+	return n, func(yield func(*yaml.Node) bool) {
+		for j, it := range items {
+			items[j] = nil
+			if l.itemMapping(fi, it, what, shape) && !yield(it) {
+				return
+			}
+		}
+	}
+}
+
+// itemMapping reports whether list item n is a mapping, recording a problem
+// when not; what names the item and shape what it holds.
+func (l *loader) itemMapping(fi int, n *yaml.Node, what, shape string) bool {
+	if n.Kind == yaml.MappingNode {
+		return true
+	}
+	if l.alias(fi, n) {
+		return false
+	}
+	p := at(fi, n)
+	if !l.keeps(p) {
+		l.skip()
+		return false
+	}
+	hint := ""
+	if n.Kind == yaml.ScalarNode && what == "user" && emailProblem(n.Value) == "" {
+		hint = " (write - email: " + n.Value + ")"
+	}
+	l.add(p, "each "+what+" must be a mapping with "+shape+", got "+kind(n)+hint)
+	return false
+}
+
+func (l *loader) loadUsers(fi int, v *yaml.Node) {
+	n, users := l.records(fi, "users", v, "user", "email, username, name, externalId, orgRole, active")
+	if len(l.byEmail) == 0 {
+		l.byEmail = make(map[string]int32, n)
+	}
+	l.state.Users = slices.Grow(l.state.Users, n)
+	l.users = slices.Grow(l.users, n)
+	for u := range users {
+		l.loadUser(fi, u)
+	}
+}
+
+func (l *loader) loadUser(fi int, n *yaml.Node) {
+	u := model.User{Active: true}
+	r := userRec{at: at(fi, n)}
+	r.activeAt = r.at
+	hasEmail := false
+	var handle *yaml.Node
+	for j, f := range l.fields(fi, n, userKeys, "user") {
+		v := f.val
+		switch j {
+		case userEmail:
+			hasEmail = true
+			u.Email, r.emailOK = l.email(fi, "email", v)
+		case userUsername:
+			handle = v
+		case userName:
+			u.DisplayName, _ = l.nonEmpty(fi, "name", v, " (omit it to leave the display name unmanaged)")
+		case userExternalID:
+			u.ExternalID, _ = l.nonEmpty(fi, "externalId", v, " (omit it to leave the externalId unmanaged)")
+		case userOrgRole:
+			if s, ok := l.str(fi, "orgRole", v); ok && strings.EqualFold(s, string(model.RoleViewer)) {
+				l.add(at(fi, v), "orgRole viewer is refused: W&B turns it into member with viewer seats and resets ALL of the user's team and project roles to viewer; use member (and set team roles per team)")
+			} else if ok {
+				role, _ := l.enum(fi, "orgRole", v, orgRoleValues)
+				u.OrgRole = model.Role(role)
+			}
+		case userActive:
+			r.activeAt = at(fi, v)
+			if l.alias(fi, v) {
+				continue
+			}
+			if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!bool" {
+				l.addf(r.activeAt, "active must be true or false, got %s", kind(v))
+				continue
+			}
+			var b bool
+			if err := v.Decode(&b); err == nil {
+				u.Active = b
+			}
+		}
+	}
+	if !hasEmail {
+		l.add(r.at, "user is missing email")
+	}
+	u.UserName = u.Email
+	if handle != nil {
+		if h, ok := l.username(fi, handle); ok && !strings.EqualFold(h, u.Email) {
+			u.UserName, r.hasHandle = h, true
+		}
+	}
+	idx := int32(len(l.state.Users))
+	if r.emailOK {
+		u.Email = l.emails.copy(u.Email)
+		if r.hasHandle {
+			u.UserName = l.emails.copy(u.UserName)
+		} else {
+			u.UserName = u.Email
+		}
+	}
+	r.email = u.Email
+	l.state.Users = append(l.state.Users, u)
+	l.users = append(l.users, r)
+	if !u.Active {
+		l.inactive = append(l.inactive, idx)
+	}
+	if r.emailOK {
+		l.declare(idx, handle, fi)
+	}
+}
+
+// declare indexes user idx by email and username, reporting a user whose
+// email or userName another user already has.
+func (l *loader) declare(idx int32, handle *yaml.Node, fi int) {
+	u, r := &l.state.Users[idx], &l.users[idx]
+	ek := model.Key(u.Email)
+	if first, dup := l.byEmail[ek]; dup {
+		l.addf(r.at, "duplicate user %s: already declared at %s (emails match case-insensitively)", u.Email, l.where(l.users[first].at))
+		return
+	}
+	if r.hasHandle {
+		hk := model.Key(u.UserName)
+		hp := at(fi, handle)
+		if first, dup := l.byHandle[hk]; dup {
+			l.addf(hp, "duplicate username %s: the user declared at %s has it too (usernames match case-insensitively)", u.UserName, l.where(l.users[first].at))
+			return
+		}
+		if first, dup := l.byEmail[hk]; dup && !l.users[first].hasHandle {
+			l.addf(hp, "username %s is the userName of the user declared at %s, whose email it is (a user without username has its email as userName; they match case-insensitively)", u.UserName, l.where(l.users[first].at))
+			return
+		}
+		l.byHandle[hk] = idx
+	} else if first, dup := l.byHandle[ek]; dup {
+		l.addf(r.at, "user %s: its email is the username of the user declared at %s, and a user without username has its email as userName (they match case-insensitively): set a username on one of them", u.Email, l.where(l.users[first].at))
+		return
+	}
+	l.byEmail[ek] = idx
+}
+
+// maxUsername is the longest username accepted, in characters.
+const maxUsername = 256
+
+// username reads a W&B userName: one word, no whitespace or control
+// characters, at most maxUsername characters.
+func (l *loader) username(fi int, v *yaml.Node) (string, bool) {
+	s, ok := l.nonEmpty(fi, "username", v, " (omit it when the W&B userName is the email)")
+	if !ok {
+		return "", false
+	}
+	if why := usernameProblem(s); why != "" {
+		l.addf(at(fi, v), "username %q %s", short(s), why)
+		return "", false
+	}
+	return s, true
+}
+
+// usernameProblem returns why s cannot be a username, or "".
+func usernameProblem(s string) string {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7f {
+			plain = false
+			break
+		}
+	}
+	if !plain && !usernameRE.MatchString(s) {
+		return "contains whitespace or a control character: a W&B userName is one word, such as dev-user2"
+	}
+	if n := utf8.RuneCountInString(s); n > maxUsername {
+		return "is " + strconv.Itoa(n) + " characters long: at most " + strconv.Itoa(maxUsername)
+	}
+	return ""
+}
+
+// email reads a well-formed email.
+func (l *loader) email(fi int, name string, v *yaml.Node) (string, bool) {
+	s, ok := l.str(fi, name, v)
+	if !ok {
+		return "", false
+	}
+	if validEmail(s) {
+		return s, true
+	}
+	l.addf(at(fi, v), "malformed email %q: %s", short(s), emailProblem(s))
+	return s, false
+}
