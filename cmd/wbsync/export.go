@@ -11,6 +11,7 @@ import (
 
 	"github.com/wbsync/wbsync/pkg/desired"
 	"github.com/wbsync/wbsync/pkg/observed"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 	"github.com/wbsync/wbsync/pkg/views"
 )
 
@@ -56,8 +57,14 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 	}
 	header := fmt.Sprintf("Exported by wbsync %s from %s (%s) at %s.\nReview it, then commit it as the source of truth.",
 		version, s.conf.url, s.conf.deployment, time.Now().UTC().Format(time.RFC3339))
-	if err := desired.Encode(&buf, have, desired.EncodeOptions{Header: header}); err != nil {
+	rep, err := desired.Encode(&buf, have, desired.EncodeOptions{Header: header})
+	if err != nil {
 		return exitError, err
+	}
+	// What a manifest cannot hold is reported, not written, so that the
+	// export always validates.
+	for _, w := range rep.Warnings() {
+		s.log.Warn(sanitize.Controls(w))
 	}
 	if err := emit(out, buf.Bytes(), inv); err != nil {
 		return exitError, err

@@ -112,7 +112,8 @@ func run(ctx context.Context, args []string, e env) int {
 		return exitOK
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "wbsync %s: %v\n", name, err)
+		// Errors quote what servers and files said: escaped, never acted on.
+		fmt.Fprintf(e.stderr, "wbsync %s: %s\n", name, sanitize.Controls(err.Error()))
 		if code == exitOK {
 			code = exitError
 		}

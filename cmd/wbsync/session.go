@@ -37,29 +37,28 @@ func loadManifest(ctx context.Context, files []string, inv *invocation) (*desire
 		}
 		return desired.Parse(srcs)
 	})
-	var probs desired.Problems
-	if errors.As(err, &probs) {
-		shown := probs[:min(len(probs), caps.Problems)]
-		for _, p := range shown {
+	var pe *desired.ProblemsError
+	if errors.As(err, &pe) {
+		for _, p := range pe.Problems {
 			fmt.Fprintln(inv.stderr, sanitize.Controls(p.String()))
 		}
-		if more := len(probs) - len(shown); more > 0 {
-			fmt.Fprintf(inv.stderr, "... and %d more problem(s)\n", more)
+		if line := pe.MoreLine(); line != "" {
+			fmt.Fprintln(inv.stderr, line)
 		}
-		return nil, manifestError{probs}
+		return nil, manifestError{pe}
 	}
 	return m, err
 }
 
 // manifestError reports that the manifest has problems (already printed)
 // and unwraps to them.
-type manifestError struct{ probs desired.Problems }
+type manifestError struct{ pe *desired.ProblemsError }
 
 func (m manifestError) Error() string {
-	return fmt.Sprintf("the manifest has %d problem(s); nothing was read or written", len(m.probs))
+	return fmt.Sprintf("the manifest has %d problem(s); nothing was read or written", m.pe.Total)
 }
 
-func (m manifestError) Unwrap() error { return m.probs }
+func (m manifestError) Unwrap() error { return m.pe }
 
 // session is a connected run: the logger, the configuration and a client.
 type session struct {

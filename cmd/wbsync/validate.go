@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/desired"
 )
 
@@ -22,7 +21,7 @@ var validateCommand = &command{
 }
 
 // validateResult is `validate -o json`: problems for editors and CI
-// annotations (at most caps.Problems; More counts the rest).
+// annotations (the first 100 by position; More counts the rest).
 type validateResult struct {
 	Valid    bool              `json:"valid"`
 	Users    int               `json:"users"`
@@ -50,7 +49,7 @@ func runValidate(ctx context.Context, inv *invocation, f *flags, _ any, pos []st
 	quiet := *inv
 	quiet.stderr = io.Discard
 	m, err := loadManifest(ctx, f.files, &quiet)
-	var probs desired.Problems
+	var pe *desired.ProblemsError
 	switch {
 	case err == nil:
 		res.Valid = true
@@ -58,9 +57,9 @@ func runValidate(ctx context.Context, inv *invocation, f *flags, _ any, pos []st
 		res.Files = m.Files
 	case errors.Is(err, errInterrupted):
 		return exitError, err
-	case errors.As(err, &probs):
-		res.Problems = probs[:min(len(probs), caps.Problems)]
-		res.More = len(probs) - len(res.Problems)
+	case errors.As(err, &pe):
+		res.Problems = pe.Problems
+		res.More = pe.More()
 	default:
 		p := desired.Problem{Message: err.Error()}
 		if paths, _ := manifestPaths(f.files); len(paths) > 0 {

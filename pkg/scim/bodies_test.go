@@ -169,3 +169,24 @@ func TestTricklingBody(t *testing.T) {
 		t.Fatalf("err = %v, want a timeout", err)
 	}
 }
+
+// TestPageOverWandBMaximum: a page that holds more than 9999 resources (and
+// claims a total to match) is refused after 9999 records are decoded, never
+// decoded to the body cap.
+func TestPageOverWandBMaximum(t *testing.T) {
+	f, srv := newFake(t)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		w.Header().Set("Content-Type", "application/scim+json")
+		_, _ = io.WriteString(w, `{"totalResults":1000000,"Resources":[`)
+		for i := 0; r.Context().Err() == nil; i++ {
+			if _, err := fmt.Fprintf(w, `{"id":"u%d","userName":"n%d"},`, i, i); err != nil {
+				return true
+			}
+		}
+		return true
+	}
+	_, err := testClient(t, srv.URL).ListUsers(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "holds more than 9999 resources") {
+		t.Fatalf("err = %v", err)
+	}
+}

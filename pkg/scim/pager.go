@@ -107,8 +107,12 @@ func (l *lister[T]) fillGaps(ctx context.Context, a *assembly[T]) error {
 	return nil
 }
 
-// fetch reads one page, decoding at most limit resources.
+// fetch reads one page, decoding at most limit resources. A page is never
+// decoded past caps.PageSize resources, W&B's most per request: a page that
+// holds more is refused, so that memory follows what a real page can hold.
 func (l *lister[T]) fetch(ctx context.Context, start, limit int) (listPage[T], error) {
+	capped := limit > caps.PageSize
+	limit = min(limit, caps.PageSize)
 	if n := l.pages.Add(1); n > caps.Pages {
 		return listPage[T]{}, fmt.Errorf("more than %d pages: refusing to page on", caps.Pages)
 	}
@@ -125,6 +129,10 @@ func (l *lister[T]) fetch(ctx context.Context, start, limit int) (listPage[T], e
 		}}
 	if _, err := l.c.do(ctx, cl); err != nil {
 		return listPage[T]{}, err
+	}
+	if capped && p.more && len(p.items) >= caps.PageSize {
+		return listPage[T]{}, fmt.Errorf("the %s list page at startIndex %d holds more than %d resources, W&B's most per request: refusing it",
+			l.plural, start, caps.PageSize)
 	}
 	if p.hasItems && p.itemsPerPage != len(p.items) {
 		l.c.log.Debug("list page itemsPerPage differs from the resources it holds",
