@@ -107,6 +107,7 @@ func run(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 	inv := &invocation{env: e, sinks: out, red: red}
+	defer inv.exit()
 	code, err := cmd.runWith(ctx, inv, rest)
 	if errors.Is(err, errHelp) {
 		return exitOK
@@ -128,6 +129,16 @@ type invocation struct {
 	sinks sinks
 	red   *sanitize.Redactor
 	prog  *progress.Progress
+	done  []func() // run at the end (closing files)
+}
+
+// atExit runs f when the command ends.
+func (inv *invocation) atExit(f func()) { inv.done = append(inv.done, f) }
+
+func (inv *invocation) exit() {
+	for i := len(inv.done) - 1; i >= 0; i-- {
+		inv.done[i]()
+	}
 }
 
 // progress is the run's progress display on stderr; logs go through its

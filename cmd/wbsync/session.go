@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"sync"
 
 	"go.uber.org/zap"
 
@@ -13,6 +16,7 @@ import (
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/observed"
 	"github.com/wbsync/wbsync/pkg/plan"
+	"github.com/wbsync/wbsync/pkg/progress"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 	"github.com/wbsync/wbsync/pkg/scim"
 )
@@ -65,6 +69,8 @@ type session struct {
 	log    *zap.Logger
 	conf   resolved
 	client *scim.Client
+	pages  *readProgress // long reads shown as progress
+	trace  io.Writer     // --trace: every exchange as JSON Lines (nil: none)
 }
 
 // connect checks the connection flags, reads the key (from then on every
@@ -83,11 +89,53 @@ func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*se
 	if conf.keyWarning != "" {
 		log.Warn(conf.keyWarning)
 	}
-	s := &session{log: log, conf: conf}
+	s := &session{log: log, conf: conf, pages: &readProgress{p: inv.progress(), bars: map[string]*readBar{}}}
+	if f.conn.trace != "" {
+		// Overwritten, written as the run goes (a failed run leaves its
+		// trace), every line redacted twice: by the client and here.
+		fh, err := os.Create(f.conn.trace)
+		if err != nil {
+			return nil, fmt.Errorf("--trace: %w", err)
+		}
+		inv.atExit(func() { fh.Close() })
+		s.trace = inv.redactor().UnitWriter(fh)
+	}
 	if err := s.dial(f, readOnly); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// readProgress shows reads that take more than one page as progress bars,
+// one per collection.
+type readProgress struct {
+	p    *progress.Progress
+	mu   sync.Mutex
+	bars map[string]*readBar
+}
+
+type readBar struct {
+	bar  *progress.Bar
+	read int
+}
+
+// page is scim.Config.OnPage.
+func (r *readProgress) page(collection string, read, total int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b := r.bars[collection]
+	if b == nil {
+		if read >= total {
+			return // one page: nothing worth a bar
+		}
+		b = &readBar{bar: r.p.Start("read "+collection, total)}
+		r.bars[collection] = b
+	}
+	b.bar.Add(read - b.read)
+	b.read = read
+	if read >= total {
+		b.bar.Done(fmt.Sprintf("%d %s", total, collection))
+	}
 }
 
 // retarget points the session at t (a saved plan's target).
@@ -110,6 +158,8 @@ func (s *session) dial(f *flags, readOnly bool) error {
 		ReadOnly:    readOnly,
 		Logger:      s.log,
 		UserAgent:   "wbsync/" + version,
+		Trace:       s.trace,
+		OnPage:      s.pages.page,
 	})
 	if err != nil {
 		return usageError{err.Error()}

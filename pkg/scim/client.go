@@ -101,6 +101,11 @@ type Config struct {
 	// Trace, when set, receives one JSON object per HTTP exchange (JSON
 	// Lines, see TraceRecord), redacted and without Authorization.
 	Trace io.Writer
+	// OnPage, when set, is called after each page of a whole-collection
+	// read (ListUsers, ListGroups) with the collection ("users", "groups"),
+	// the resources read so far and totalResults, from any goroutine: for a
+	// progress display. Filtered look-ups do not call it.
+	OnPage func(collection string, read, total int)
 }
 
 // Client talks to one W&B SCIM endpoint. It is safe for concurrent use.
@@ -123,6 +128,8 @@ type Client struct {
 
 	// backoffBase is the first retry delay (tests shorten it).
 	backoffBase time.Duration
+
+	onPage func(collection string, read, total int) // Config.OnPage
 
 	mu         sync.Mutex
 	names      map[string]string // user id → userName, for error messages
@@ -158,6 +165,7 @@ func New(cfg Config) (*Client, error) {
 		body:        caps.Body,
 		log:         cfg.Logger,
 		backoffBase: orDur(cfg.BackoffBase, DefaultBackoffBase),
+		onPage:      cfg.OnPage,
 		bodies:      make(chan struct{}, caps.BodySlots),
 		names:       map[string]string{},
 		knownTeams:  map[string]string{},

@@ -2,8 +2,10 @@ package scim
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -245,5 +247,39 @@ func TestListGroupsThenUsersConcurrently(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestOnPage: a whole-collection read reports each page placed, with the
+// running count and the total; a filtered look-up reports nothing.
+func TestOnPage(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	f, srv := newFake(t)
+	f.users = mkUsers(25)
+	c := testClient(t, srv.URL, func(cfg *Config) {
+		cfg.PageSize = 10
+		cfg.Concurrency = 1
+		cfg.OnPage = func(coll string, read, total int) {
+			mu.Lock()
+			seen = append(seen, fmt.Sprintf("%s %d/%d", coll, read, total))
+			mu.Unlock()
+		}
+	})
+	if _, err := c.ListUsers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	got := strings.Join(seen, ", ")
+	mu.Unlock()
+	if !strings.HasPrefix(got, "users 10/25") || !strings.HasSuffix(got, "users 25/25") || len(seen) != 3 {
+		t.Errorf("pages reported: %s", got)
+	}
+	seen = nil
+	if _, err := c.FindUser(context.Background(), "user0001@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 0 {
+		t.Errorf("a filtered look-up reported pages: %v", seen)
 	}
 }

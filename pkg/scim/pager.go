@@ -54,6 +54,10 @@ func (l *lister[T]) read(ctx context.Context) ([]T, error) {
 			l.plural, first.total, step, (first.total+step-1)/step, caps.Pages)
 	}
 	a := &assembly[T]{plural: l.plural, idOf: l.id, red: l.c.red, total: first.total, seen: make(map[string]int, step)}
+	if l.filter == "" && l.c.onPage != nil {
+		onPage := l.c.onPage
+		a.placed = func(count, total int) { onPage(l.plural, count, total) }
+	}
 	if err := a.place(1, first); err != nil {
 		return nil, err
 	}
@@ -151,6 +155,9 @@ type assembly[T any] struct {
 	red    *sanitize.Redactor
 	total  int
 
+	// placed, when set, hears of every page placed (Config.OnPage).
+	placed func(count, total int)
+
 	mu    sync.Mutex
 	segs  []segment[T]   // disjoint, sorted by from
 	seen  map[string]int // id → position
@@ -206,6 +213,9 @@ func (a *assembly[T]) place(start int, p listPage[T]) error {
 	flush(len(p.items))
 	if p.more {
 		return fmt.Errorf("list %s: the page at startIndex %d holds more resources than totalResults %d", a.plural, start, a.total)
+	}
+	if a.placed != nil {
+		a.placed(a.count, a.total)
 	}
 	return nil
 }

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/wbsync/wbsync/pkg/emulator"
+	"github.com/wbsync/wbsync/pkg/observed"
+	"github.com/wbsync/wbsync/pkg/scim"
+)
+
+// TestTraceFile: --trace writes one JSON object per exchange with the
+// documented fields, no Authorization header and no form of the key; and the
+// trace is a fixture: replayed through the client it gives the same
+// organization as the live read.
+func TestTraceFile(t *testing.T) {
+	emu := startEmu(t, emulator.Options{PageCap: 4}, examplePath("emulator-state.json"))
+	for _, auth := range []string{"bearer", "basic"} {
+		trace := filepath.Join(t.TempDir(), "trace.jsonl")
+		v := vars(emu.url)
+		v["WANDB_API_KEY"] = hostileKey
+		v["WBSYNC_AUTH"] = auth
+		r := wb(t, v, "plan", "-f", examplePath("wbsync.yaml"), "--trace", trace, "--page-size", "4")
+		if r.code != exitOK {
+			t.Fatalf("plan: exit %d\n%s", r.code, r.stderr)
+		}
+		b, err := os.ReadFile(trace)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := keyLeaks(string(b)); len(l) > 0 {
+			t.Fatalf("%s: the trace leaks %q", auth, l)
+		}
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		if len(lines) < 4 { // 11 users and 4 teams at 4 a page: 3 + 1 pages at least
+			t.Fatalf("%d trace lines:\n%s", len(lines), b)
+		}
+		for _, line := range lines {
+			var rec map[string]any
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatalf("a trace line is not JSON: %v\n%s", err, line)
+			}
+			for _, k := range []string{"time", "method", "url", "status", "duration_ms", "request_headers", "request_body", "response_headers", "response_body"} {
+				if _, ok := rec[k]; !ok {
+					t.Errorf("trace line lacks %q: %s", k, line)
+				}
+			}
+			if strings.Contains(strings.ToLower(line), "authorization") {
+				t.Errorf("a trace line carries Authorization: %s", line)
+			}
+		}
+		// Replay: the trace serves the same answers to a client.
+		recs, err := scim.ReadTrace(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		replay, err := scim.New(scim.Config{BaseURL: emu.url, APIKey: "replayed", ReadOnly: true, PageSize: 4, Concurrency: 1,
+			RateLimit: -1, HTTPClient: &http.Client{Transport: scim.ReplayTransport(recs)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		live, err := scim.New(scim.Config{BaseURL: emu.url, APIKey: testKey, ReadOnly: true, PageSize: 4, RateLimit: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := observed.Fetch(context.Background(), replay)
+		if err != nil {
+			t.Fatalf("replaying the trace: %v", err)
+		}
+		want, _, err := observed.Fetch(context.Background(), live)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("the replayed organization differs (-live +replayed):\n%s", d)
+		}
+	}
+}
+
+// TestReadProgress: a read of several pages shows a progress bar per
+// collection (lines, off a terminal); a one-page read shows none.
+func TestReadProgress(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	r := wb(t, vars(emu.url), "plan", "-f", examplePath("wbsync.yaml"), "--page-size", "4", "--concurrency", "1")
+	if r.code != exitOK || !strings.Contains(r.stderr, "read users  11/11  done") || !strings.Contains(r.stderr, "read users  0/11") {
+		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if r := wb(t, vars(emu.url), "plan", "-f", examplePath("wbsync.yaml")); strings.Contains(r.stderr, "read users") {
+		t.Errorf("a one-page read shows progress:\n%s", r.stderr)
+	}
+}
