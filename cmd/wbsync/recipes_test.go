@@ -1,17 +1,18 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	promodel "github.com/prometheus/common/model"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 
@@ -81,22 +82,28 @@ func readGauges(t *testing.T, path string) map[string]float64 {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	g := map[string]float64{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		if i < 0 || err != nil {
-			t.Fatalf("%s: bad sample %q", path, line)
-		}
-		g[line[:i]] = v
+	// Parsed as node_exporter's textfile collector parses it.
+	parser := expfmt.NewTextParser(promodel.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(f)
+	if err != nil {
+		t.Fatalf("%s does not parse as the Prometheus text format: %v", path, err)
 	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
+	g := map[string]float64{}
+	for name, fam := range families {
+		if fam.GetType() != dto.MetricType_GAUGE {
+			t.Errorf("%s: %s is %v, want a gauge", path, name, fam.GetType())
+		}
+		for _, m := range fam.GetMetric() {
+			key := name
+			if lp := m.GetLabel(); len(lp) > 0 {
+				var parts []string
+				for _, l := range lp {
+					parts = append(parts, l.GetName()+`="`+l.GetValue()+`"`)
+				}
+				key += "{" + strings.Join(parts, ",") + "}"
+			}
+			g[key] = m.GetGauge().GetValue()
+		}
 	}
 	return g
 }

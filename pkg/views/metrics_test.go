@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	promodel "github.com/prometheus/common/model"
 
 	"github.com/wbsync/wbsync/pkg/plan"
 )
@@ -191,5 +194,61 @@ func TestWriteError(t *testing.T) {
 	err := WriteMetrics(failWriter{}, plan.Plan{}, now)
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("err = %v, want the writer's error", err)
+	}
+}
+
+// TestMetricsParse: the file parses with the Prometheus text parser that
+// node_exporter's textfile collector uses, every family a gauge, with the
+// values of the plan.
+func TestMetricsParse(t *testing.T) {
+	p := plan.Plan{
+		Changes:  []plan.Change{{Action: plan.CreateUser}, {Action: plan.CreateUser}, {Action: plan.DeactivateUser}},
+		Warnings: []plan.Warning{{Code: plan.WarnDuplicateTeam}, {Code: "some \"new\" code"}},
+		Blocked:  []plan.Block{{Limit: plan.LimitMaxDeactivations}},
+	}
+	var b bytes.Buffer
+	if err := WriteMetrics(&b, p, now); err != nil {
+		t.Fatal(err)
+	}
+	parser := expfmt.NewTextParser(promodel.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(&b)
+	if err != nil {
+		t.Fatalf("the metrics do not parse: %v", err)
+	}
+	value := func(name, label, lv string) float64 {
+		t.Helper()
+		fam, ok := fams[name]
+		if !ok || fam.GetType() != dto.MetricType_GAUGE {
+			t.Fatalf("%s: missing or not a gauge", name)
+		}
+		for _, m := range fam.GetMetric() {
+			if label == "" {
+				return m.GetGauge().GetValue()
+			}
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && l.GetValue() == lv {
+					return m.GetGauge().GetValue()
+				}
+			}
+		}
+		t.Fatalf("%s{%s=%q}: no such series", name, label, lv)
+		return 0
+	}
+	for _, c := range []struct {
+		name, label, lv string
+		want            float64
+	}{
+		{NameChanges, "action", "create_user", 2},
+		{NameChanges, "action", "deactivate_user", 1},
+		{NameChanges, "action", "add_member", 0},
+		{NameWarnings, "code", "duplicate_team", 1},
+		{NameWarnings, "code", `some "new" code`, 1},
+		{NameWarnings, "code", "roles_unreported", 0},
+		{NameBlocked, "", "", 1},
+		{NameLastSuccess, "", "", float64(now.Unix())},
+	} {
+		if got := value(c.name, c.label, c.lv); got != c.want {
+			t.Errorf("%s{%s=%q} = %v, want %v", c.name, c.label, c.lv, got, c.want)
+		}
 	}
 }
