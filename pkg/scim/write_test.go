@@ -356,3 +356,53 @@ func TestReadOnlySendsNothing(t *testing.T) {
 		t.Fatalf("a read-only client cannot read: %v", err)
 	}
 }
+
+// TestDeactivate404: on Multi-tenant Cloud a deactivated user leaves the
+// organization, so a 404 on its deactivation counts as done; on Dedicated a
+// 404 is an error (the user is listed there even when inactive).
+func TestDeactivate404(t *testing.T) {
+	for _, dep := range []model.Deployment{model.SaaS, model.Dedicated} {
+		f, srv := newFake(t)
+		failN(f, "PATCH", 1, status(404))
+		c := testClient(t, srv.URL, func(c *Config) { c.Deployment = dep })
+		err := c.SetActive(context.Background(), "u1", false)
+		if dep == model.SaaS && err != nil {
+			t.Errorf("saas: a 404 on deactivation is done, got %v", err)
+		}
+		if dep == model.Dedicated && !errors.Is(err, ErrNotFound) {
+			t.Errorf("dedicated: err = %v, want ErrNotFound", err)
+		}
+	}
+}
+
+// TestCreateLookupFails: after an ambiguous create, the look-up that decides
+// whether it was applied fails: the create is not sent again blind, and the
+// error says the outcome is unknown.
+func TestCreateLookupFails(t *testing.T) {
+	for _, path := range []string{"/scim/Users", "/scim/Groups"} {
+		f, srv := newFake(t)
+		posts := ambiguousPost(f, path, false, func() {})
+		post := f.hook
+		f.hook = func(w http.ResponseWriter, r *http.Request, b []byte) bool {
+			if r.Method == http.MethodGet {
+				scimErr(w, http.StatusForbidden, "forbidden")
+				return true
+			}
+			return post(w, r, b)
+		}
+		c := testClient(t, srv.URL)
+		var err error
+		if path == "/scim/Users" {
+			_, err = c.CreateUser(context.Background(), model.User{UserName: "new@x.com", Email: "new@x.com"})
+		} else {
+			_, err = c.CreateTeam(context.Background(), "ml")
+		}
+		if err == nil || !strings.Contains(err.Error(), "checking whether it was applied") || posts.Load() != 1 {
+			t.Errorf("%s: err %v, %d POSTs; want one POST and the failed look-up named", path, err, posts.Load())
+		}
+		var e interface{ OutcomeUnknown() bool }
+		if !errors.As(err, &e) || !e.OutcomeUnknown() {
+			t.Errorf("%s: the outcome of a create whose look-up failed is unknown: %v", path, err)
+		}
+	}
+}
