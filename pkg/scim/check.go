@@ -56,7 +56,7 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 		e.Hint = hint403
 	case http.StatusNotFound:
 		if cl.list {
-			e.Hint = hint404List
+			e.Hint = hintBaseURL
 		}
 	case http.StatusPreconditionFailed:
 		e.Hint = hint412
@@ -153,7 +153,7 @@ func (c *Client) decodeErr(cl call, status int, err error) *Error {
 		Detail: "decode " + cl.what + ": " + c.safe(err.Error())}
 	var se *json.SyntaxError
 	if errors.Is(err, errNotList) || errors.As(err, &se) {
-		e.Hint = hintHTMLOrJSON
+		e.Hint = hintBaseURL
 	}
 	return e
 }

@@ -146,14 +146,14 @@ const (
 	hint403 = "the key is not allowed to use SCIM: it may belong to a team-scoped service account or a " +
 		"user who is not an org admin, or on Multi-tenant Cloud the key owner's \"Default API organization\" " +
 		"setting points at another organization"
-	hint404List    = "is the URL https://HOST/scim?"
-	hint412        = "changed under us: re-read and plan again"
-	hintHTML       = "the server answered HTML, not SCIM JSON: is the URL https://HOST/scim?"
-	hintHTMLOrJSON = "is the URL https://HOST/scim?"
-	hintTLS        = "TLS failed: check the URL's host and the system's trusted certificates"
-	hintRedirect   = "wbsync never follows redirects: fix --url (use the URL the server pointed to if you trust it)"
-	hintSeat       = "free a seat or raise the organization's seat limit"
-	hintTimeout    = "the server did not answer within the per-request timeout (--timeout)"
+	// hintBaseURL: a list answered 404, or a body that is not a SCIM list.
+	hintBaseURL  = "is the URL https://HOST/scim?"
+	hint412      = "changed under us: re-read and plan again"
+	hintHTML     = "the server answered HTML, not SCIM JSON: " + hintBaseURL
+	hintTLS      = "TLS failed: check the URL's host and the system's trusted certificates"
+	hintRedirect = "wbsync never follows redirects: fix --url (use the URL the server pointed to if you trust it)"
+	hintSeat     = "free a seat or raise the organization's seat limit"
+	hintTimeout  = "the server did not answer within the per-request timeout (--timeout)"
 )
 
 // hintDNS is the hint for a host that does not resolve.

@@ -39,7 +39,7 @@ func TestListRoles(t *testing.T) {
 	f2, srv2 := newFake(t)
 	failN(f2, "GET", 1, status(404))
 	_, err = testClient(t, srv2.URL).ListRoles(context.Background())
-	if !errors.Is(err, ErrNotFound) || strings.Contains(err.Error(), hint404List) {
+	if !errors.Is(err, ErrNotFound) || strings.Contains(err.Error(), hintBaseURL) {
 		t.Fatalf("no /Roles: err = %v, want ErrNotFound without a URL hint", err)
 	}
 }
