@@ -118,17 +118,10 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 	return execute(ctx, inv, f, o, a)
 }
 
-// prepareManifest loads the manifest, connects and plans.
+// prepareManifest loads the manifest while it reads the organization, and
+// plans.
 func prepareManifest(ctx context.Context, inv *invocation, f *flags, dryRun bool) (*applyRun, error) {
-	m, err := loadManifest(ctx, f.files, inv)
-	if err != nil {
-		return nil, err
-	}
-	s, err := connect(ctx, inv, f, dryRun)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.computePlan(ctx, m.State, m.Policy, m.Digest)
+	m, s, p, err := loadAndPlan(ctx, inv, f, dryRun)
 	if err != nil {
 		return nil, err
 	}

@@ -299,3 +299,22 @@ func TestInterruptedApply(t *testing.T) {
 		t.Errorf("the next plan should create only the two users never sent:\n%s", p.stdout)
 	}
 }
+
+// TestBadManifestStopsTheRead: the manifest is loaded while the organization
+// is read; a bad manifest is reported at once, without waiting for a server
+// that does not answer.
+func TestBadManifestStopsTheRead(t *testing.T) {
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done() // never answers
+	}))
+	defer hs.Close()
+	bad := writeFile(t, "bad.yaml", "version: 1\nusers:\n  - email: not-an-email\nteams: []\n")
+	ctx, cancel := context.WithTimeout(context.Background(), hangTimeout)
+	defer cancel()
+	var out, errb strings.Builder
+	code := run(ctx, []string{"plan", "-f", bad}, env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+		getenv: func(k string) string { return vars(hs.URL + "/scim")[k] }})
+	if code != exitError || !strings.Contains(errb.String(), "bad.yaml:3:") || strings.Contains(errb.String(), "interrupted") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errb.String())
+	}
+}

@@ -44,15 +44,7 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 	if err := noArgs(pos, " (manifests are given with -f)"); err != nil {
 		return exitError, err
 	}
-	m, err := loadManifest(ctx, f.files, inv)
-	if err != nil {
-		return exitError, err
-	}
-	s, err := connect(ctx, inv, f, true)
-	if err != nil {
-		return exitError, err
-	}
-	p, err := s.computePlan(ctx, m.State, m.Policy, m.Digest)
+	m, s, p, err := loadAndPlan(ctx, inv, f, true)
 	if err != nil {
 		return exitError, err
 	}

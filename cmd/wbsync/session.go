@@ -59,7 +59,7 @@ func loadManifest(ctx context.Context, files []string, inv *invocation) (*desire
 type manifestError struct{ pe *desired.ProblemsError }
 
 func (m manifestError) Error() string {
-	return fmt.Sprintf("the manifest has %d problem(s); nothing was read or written", m.pe.Total)
+	return fmt.Sprintf("the manifest has %d problem(s); nothing was written", m.pe.Total)
 }
 
 func (m manifestError) Unwrap() error { return m.pe }
@@ -168,19 +168,75 @@ func (s *session) dial(f *flags, readOnly bool) error {
 	return nil
 }
 
-// computePlan reads the live org and plans want against it.
-func (s *session) computePlan(ctx context.Context, want model.State, policy model.Policy, digest string) (plan.Plan, error) {
+// live is the organization as read, with its fingerprint.
+type live struct {
+	state       model.State
+	fingerprint string
+}
+
+// read reads the live organization.
+func (s *session) read(ctx context.Context) (live, error) {
 	have, fp, err := observed.Fetch(ctx, s.client)
 	if err != nil {
 		if ctx.Err() != nil {
-			return plan.Plan{}, errInterrupted
+			return live{}, errInterrupted
 		}
-		return plan.Plan{}, fmt.Errorf("read the live organization at %s: %w", s.conf.url, err)
+		return live{}, fmt.Errorf("read the live organization at %s: %w", s.conf.url, err)
 	}
 	s.log.Info("read the live organization", zap.Int("users", len(have.Users)), zap.Int("teams", len(have.Teams)))
-	p := diff.Compute(want, have, policy, diff.Options{Deployment: s.conf.deployment})
+	return live{have, fp}, nil
+}
+
+// planAgainst plans want against what was read.
+func (s *session) planAgainst(have live, want model.State, policy model.Policy, digest string) plan.Plan {
+	p := diff.Compute(want, have.state, policy, diff.Options{Deployment: s.conf.deployment})
 	p.ManifestDigest = digest
-	p.ObservedFingerprint = fp
+	p.ObservedFingerprint = have.fingerprint
 	p.Target = plan.Target{URL: s.conf.url, Deployment: s.conf.deployment}
-	return p, nil
+	return p
+}
+
+// computePlan reads the live org and plans want against it.
+func (s *session) computePlan(ctx context.Context, want model.State, policy model.Policy, digest string) (plan.Plan, error) {
+	have, err := s.read(ctx)
+	if err != nil {
+		return plan.Plan{}, err
+	}
+	return s.planAgainst(have, want, policy, digest), nil
+}
+
+// loadAndPlan loads the manifest while it connects and reads the live
+// organization (the two take about as long at scale), then plans. Manifest
+// problems are reported first, whatever else failed, and stop the read at
+// once.
+func loadAndPlan(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*desired.Manifest, *session, plan.Plan, error) {
+	readCtx, stopRead := context.WithCancel(ctx)
+	defer stopRead()
+	type loaded struct {
+		m   *desired.Manifest
+		err error
+	}
+	ch := make(chan loaded, 1)
+	go func() {
+		m, err := loadManifest(ctx, f.files, inv)
+		if err != nil {
+			stopRead()
+		} else {
+			m.Digest() // hashed here, while the read goes on
+		}
+		ch <- loaded{m, err}
+	}()
+	s, err := connect(readCtx, inv, f, readOnly)
+	var have live
+	if err == nil {
+		have, err = s.read(readCtx)
+	}
+	l := <-ch
+	switch {
+	case l.err != nil:
+		return nil, nil, plan.Plan{}, l.err
+	case err != nil:
+		return nil, nil, plan.Plan{}, err
+	}
+	return l.m, s, s.planAgainst(have, l.m.State, l.m.Policy, l.m.Digest()), nil
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
@@ -40,12 +41,21 @@ type Manifest struct {
 	// "skip", UnmanagedGracePeriod to model.DefaultGracePeriod, Protected
 	// lower-cased and limits with Set=false when absent.
 	Policy model.Policy
-	// Digest is "sha256:<hex>" over a canonical JSON of the normalised State
-	// and Policy (model.Digest), so comments, formatting and file order do
-	// not change it.
-	Digest string
 	// Files are the source names in the order given.
 	Files []string
+
+	digest     string
+	digestOnce sync.Once
+}
+
+// Digest is "sha256:<hex>" over a canonical JSON of the normalised State and
+// Policy (model.Digest), so comments, formatting and file order do not change
+// it. It is computed on first use (validate never needs it; plan computes it
+// while the organization is read) and must not be called while State or
+// Policy change.
+func (m *Manifest) Digest() string {
+	m.digestOnce.Do(func() { m.digest = model.Digest(m.State, m.Policy) })
+	return m.digest
 }
 
 // Counts returns the number of users, teams and team memberships, for
@@ -139,7 +149,6 @@ func Parse(srcs []Source) (*Manifest, error) {
 		return nil, l.problems()
 	}
 	m.Files = files
-	m.Digest = model.Digest(m.State, m.Policy)
 	return m, nil
 }
 

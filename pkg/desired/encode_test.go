@@ -259,11 +259,11 @@ teams:
 	}
 	m2 := parse(split...)
 	m3 := parse(split[1], split[0])
-	if m1.Digest != m2.Digest || m2.Digest != m3.Digest {
-		t.Errorf("digests differ: %s %s %s", m1.Digest, m2.Digest, m3.Digest)
+	if m1.Digest() != m2.Digest() || m2.Digest() != m3.Digest() {
+		t.Errorf("digests differ: %s %s %s", m1.Digest(), m2.Digest(), m3.Digest())
 	}
-	if !strings.HasPrefix(m1.Digest, "sha256:") || len(m1.Digest) != len("sha256:")+64 {
-		t.Errorf("digest %q", m1.Digest)
+	if !strings.HasPrefix(m1.Digest(), "sha256:") || len(m1.Digest()) != len("sha256:")+64 {
+		t.Errorf("digest %q", m1.Digest())
 	}
 	if d := cmp.Diff([]string{"root.yaml", "teams.yaml"}, m2.Files); d != "" {
 		t.Error(d)
@@ -274,7 +274,7 @@ teams:
 		strings.Replace(a, "version: 1", "version: 1\n# x", 1) + "    membership: additive\n",
 		strings.Replace(a, `"a@x.io"`, `"c@x.io"`, 1),
 	} {
-		if m := parse(Source{"a.yaml", []byte(changed)}); m.Digest == m1.Digest {
+		if m := parse(Source{"a.yaml", []byte(changed)}); m.Digest() == m1.Digest() {
 			t.Errorf("digest did not change for:\n%s", changed)
 		}
 	}

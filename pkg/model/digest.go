@@ -1,76 +1,120 @@
 package model
 
 import (
+	"bufio"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"slices"
 	"sort"
 )
 
 // Digest returns "sha256:<hex>" over a canonical JSON of the state and
-// policy: users sorted by key, teams by name key and id, members by email key,
-// protected entries sorted. desired.Parse sets Manifest.Digest with it, and a saved
-// plan is checked against it.
+// policy: users sorted by key, teams by name key and id, members by email
+// key, protected entries sorted. desired.Parse sets Manifest.Digest with it,
+// and a saved plan is checked against it.
+//
+// The JSON is the one json.Marshal gives for {"state": Canonical(st),
+// "policy": p}, streamed into the hash element by element, with every sort
+// key computed once: a manifest of 100,000 users is hashed without a copy of
+// the state or a buffer of its JSON.
 func Digest(st State, p Policy) string {
-	c := Canonical(st)
-	p.Protected = append([]string(nil), p.Protected...)
-	sort.Strings(p.Protected)
-	b, err := json.Marshal(struct {
-		State  State  `json:"state"`
-		Policy Policy `json:"policy"`
-	}{c, p})
-	if err != nil { // cannot happen: plain data
-		panic(fmt.Sprintf("model: marshal digest: %v", err))
+	h := sha256.New()
+	w := bufio.NewWriterSize(h, 64<<10)
+	enc := func(v any) {
+		b, err := json.Marshal(v)
+		if err != nil { // cannot happen: plain data
+			panic(fmt.Sprintf("model: marshal digest: %v", err))
+		}
+		w.Write(b)
 	}
-	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:])
+	io.WriteString(w, `{"state":{"users":[`)
+	for i, u := range sortedUsers(st.Users) {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		enc(u)
+	}
+	io.WriteString(w, `],"teams":[`)
+	for i, t := range sortedTeams(st.Teams) {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		t.Members = sortedMembers(t.Members)
+		if t.Members == nil {
+			t.Members = []Member{}
+		}
+		enc(t)
+	}
+	io.WriteString(w, `]},"policy":`)
+	p.Protected = slices.Clone(p.Protected)
+	sort.Strings(p.Protected)
+	enc(p)
+	w.WriteByte('}')
+	w.Flush()
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // Canonical returns a sorted deep copy of st: users by key, teams and
 // members as SortTeams and SortMembers sort them.
 func Canonical(st State) State {
-	c := State{Users: append([]User{}, st.Users...), Teams: make([]Team, len(st.Teams))}
-	sort.SliceStable(c.Users, func(i, j int) bool {
-		a, b := c.Users[i], c.Users[j]
-		if a.Key() != b.Key() {
-			return a.Key() < b.Key()
-		}
-		return a.UserName < b.UserName
-	})
-	for i, t := range st.Teams {
-		t.Members = append([]Member{}, t.Members...)
-		SortMembers(t.Members)
-		c.Teams[i] = t
+	c := State{Users: sortedUsers(st.Users), Teams: sortedTeams(st.Teams)}
+	if c.Users == nil {
+		c.Users = []User{}
 	}
-	SortTeams(c.Teams)
+	for i := range c.Teams {
+		c.Teams[i].Members = sortedMembers(c.Teams[i].Members)
+		if c.Teams[i].Members == nil {
+			c.Teams[i].Members = []Member{}
+		}
+	}
 	return c
 }
 
 // SortTeams sorts teams by name key, then name, then id.
-func SortTeams(ts []Team) {
-	sort.SliceStable(ts, func(i, j int) bool {
-		a, b := ts[i], ts[j]
-		if ka, kb := Key(a.Name), Key(b.Name); ka != kb {
-			return ka < kb
-		}
-		if a.Name != b.Name {
-			return a.Name < b.Name
-		}
-		return a.ID < b.ID
-	})
-}
+func SortTeams(ts []Team) { copy(ts, sortedTeams(ts)) }
 
 // SortMembers sorts members by email key, then email, then role.
-func SortMembers(ms []Member) {
-	sort.SliceStable(ms, func(i, j int) bool {
-		a, b := ms[i], ms[j]
-		if ka, kb := Key(a.Email), Key(b.Email); ka != kb {
-			return ka < kb
-		}
-		if a.Email != b.Email {
-			return a.Email < b.Email
-		}
-		return a.Role < b.Role
+func SortMembers(ms []Member) { copy(ms, sortedMembers(ms)) }
+
+// sortedBy returns a sorted copy of xs, ordered by the key each element
+// gives (computed once per element), then by tie; the sort is stable.
+func sortedBy[T any](xs []T, key func(*T) string, tie func(a, b *T) int) []T {
+	if xs == nil {
+		return nil
+	}
+	type keyed struct {
+		k string
+		i int
+	}
+	ks := make([]keyed, len(xs))
+	for i := range xs {
+		ks[i] = keyed{key(&xs[i]), i}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int {
+		return cmp.Or(cmp.Compare(a.k, b.k), tie(&xs[a.i], &xs[b.i]))
 	})
+	out := make([]T, len(xs))
+	for j, k := range ks {
+		out[j] = xs[k.i]
+	}
+	return out
+}
+
+func sortedUsers(us []User) []User {
+	return sortedBy(us, func(u *User) string { return u.Key() },
+		func(a, b *User) int { return cmp.Compare(a.UserName, b.UserName) })
+}
+
+func sortedTeams(ts []Team) []Team {
+	return sortedBy(ts, func(t *Team) string { return Key(t.Name) },
+		func(a, b *Team) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
+}
+
+func sortedMembers(ms []Member) []Member {
+	return sortedBy(ms, func(m *Member) string { return Key(m.Email) },
+		func(a, b *Member) int { return cmp.Or(cmp.Compare(a.Email, b.Email), cmp.Compare(a.Role, b.Role)) })
 }

@@ -15,7 +15,7 @@
 //	plan          wbsync plan                goal ≤ 1.5 × (F+R) time, RSS ≤ F + 1.5 KB/user
 //	export        wbsync export              goal ≤ 2 × (F+R) time, ≤ 2 KB/user
 //
-// Usage: go run ./scripts/benchscale [-users N] [-teams N] [-per N] [-bin PATH]
+// Usage: go run ./scripts/benchscale [-users N] [-teams N] [-per N] [-bin PATH] [-dir DIR]
 package main
 
 import (
@@ -50,8 +50,9 @@ func main() {
 	teams := flag.Int("teams", 5_000, "teams")
 	per := flag.Int("per", 100, "members per team")
 	bin := flag.String("bin", "bin/wbsync", "the wbsync binary to measure")
+	keep := flag.String("dir", "", "write the generated state and manifest here and keep them (default: a temporary directory)")
 	flag.Parse()
-	exitOn(bench(*bin, *users, *teams, *per))
+	exitOn(bench(*bin, *keep, *users, *teams, *per))
 }
 
 func exitOn(err error) {
@@ -68,12 +69,17 @@ type step struct {
 	maxRSS  int64 // bytes
 }
 
-func bench(bin string, nUsers, nTeams, per int) error {
-	dir, err := os.MkdirTemp("", "wbsync-benchscale-")
-	if err != nil {
+func bench(bin, dir string, nUsers, nTeams, per int) error {
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "wbsync-benchscale-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
 	statePath, manifestPath := filepath.Join(dir, "state.json"), filepath.Join(dir, "wbsync.yaml")
 	if err := generate(statePath, manifestPath, nUsers, nTeams, per); err != nil {
 		return err
