@@ -92,15 +92,15 @@ func drift(r *rand.Rand, n, per int) (want, have model.State, policy model.Polic
 func BenchmarkCompute(b *testing.B) {
 	for _, n := range []int{10000, 30000, 100000} {
 		want, have, policy := drift(rand.New(rand.NewSource(1)), n, 100)
-		run(b, fmt.Sprintf("drift/users=%d", n), want, have, policy, model.Dedicated)
+		run(b, fmt.Sprintf("drift/users=%d", n), want, have, policy, Options{Deployment: model.Dedicated})
 	}
 	for _, n := range []int{10000, 100000} {
 		g := generate(rand.New(rand.NewSource(1)), genOptions{users: n, teams: n / 20, membersPerTeam: 100})
-		run(b, fmt.Sprintf("random/users=%d", n), g.want, g.have, g.policy, g.dep)
+		run(b, fmt.Sprintf("random/users=%d", n), g.want, g.have, g.policy, g.opts)
 	}
 }
 
-func run(b *testing.B, name string, want, have model.State, policy model.Policy, dep model.Deployment) {
+func run(b *testing.B, name string, want, have model.State, policy model.Policy, opts Options) {
 	members := 0
 	for _, t := range have.Teams {
 		members += len(t.Members)
@@ -109,7 +109,7 @@ func run(b *testing.B, name string, want, have model.State, policy model.Policy,
 		b.ReportAllocs()
 		var p plan.Plan
 		for b.Loop() {
-			p = Compute(want, have, policy, Options{Deployment: dep})
+			p = Compute(want, have, policy, opts)
 		}
 		b.ReportMetric(float64(len(p.Changes)), "changes")
 	})

@@ -58,20 +58,18 @@ func (p *planner) limits() (plan.Limits, []plan.Block) {
 			"the plan would leave the organization without an active admin: it deactivates or demotes %d of the %d active admin(s) and promotes none; keep one admin active (orgRole: admin in the manifest, or add the admin to policy.protected)",
 			p.adminsLost, admins)})
 	}
-	if admins == 0 && deact > 0 && !p.anyKnownRole() {
+	// Unverified demotions may each remove an admin the read cannot see:
+	// they are safe only when the plan also makes someone admin.
+	if p.unverifiedDemotions > 0 && p.unverifiedAdmins+p.adminsGained == 0 {
+		blocks = append(blocks, plan.Block{Limit: plan.BlockLastAdmin, Planned: p.unverifiedDemotions, Allowed: 0, Message: fmt.Sprintf(
+			"the server does not report organization roles and the plan asserts a non-admin org role for %d existing user(s) (policy.unreportedRoles: enforce) without making anyone admin: if they are the admins today, the organization would be left without one; declare orgRole: admin for at least one active user",
+			p.unverifiedDemotions)})
+	}
+	if admins == 0 && deact > 0 && !p.orgRolesReported {
 		p.warn(plan.Warning{Code: plan.WarnLastAdmin, Message: fmt.Sprintf(
 			"the server reports no organization roles, so wbsync cannot check that an active admin remains after %d deactivation(s); check that no admin is among them", deact)})
 	}
 	return l, blocks
-}
-
-func (p *planner) anyKnownRole() bool {
-	for _, u := range p.have.Users {
-		if u.OrgRole != "" {
-			return true
-		}
-	}
-	return false
 }
 
 // rule says how a limit was set, for the plan header.
