@@ -37,16 +37,20 @@ type planner struct {
 	opts       Options
 	saas       bool
 
-	wantByEmail map[string]int32 // desired user email key → index
-	liveByID    map[string]int32 // live user id → index
-	liveKeys    multiIndex       // live userName key → indexes
+	wantByEmail *keyIndex  // desired user email key → index
+	liveByID    *keyIndex  // live user id → index
+	liveKeys    multiIndex // live userName key → indexes
 
 	// What the live read reports at all (docs/wandb-api.md): a field no
 	// live user carries is taken as unreported, never as empty.
 	extReported, orgRolesReported, teamRolesReported bool
 
-	wants []wantUser // per desired user
-	lives []liveUser // per live user
+	wants     []wantUser // per desired user
+	wantNames []string   // per desired user: wantName
+	lives     []liveUser // per live user
+
+	roles  []model.Role          // the team roles of the manifest, interned
+	roleID map[model.Role]uint16 // role → index in roles
 
 	// admin bookkeeping for the last-admin guard
 	adminsLost, adminsGained int
@@ -57,24 +61,34 @@ type planner struct {
 	// externalIds the manifest sets on live users that report none
 	uncheckedExtIDs int
 
+	// live counts, from index
+	activeUsers, activeAdmins, liveExtIDs int
+
 	changes  changeBuf
+	byPhase  [16]int // changes planned, by Action.Phase
 	warnings []plan.Warning
 }
 
-// wantUser is the planner's compact view of one desired user.
+// wantUser is the planner's compact view of one desired user (16 bytes,
+// so that the team loops' random accesses mostly hit the cache), with the
+// scratch slots of the team being planned.
 type wantUser struct {
-	match    int32 // live user, none or ambiguous
+	match    int32  // live user, none or ambiguous
+	teamGen  int32  // teamState.gen when listed in the current desired team
+	teamRole uint16 // role in the current desired team, an index in planner.roles
 	level    matchLevel
 	active   bool
 	recreate bool // live but deactivated on SaaS: created again
 	inTeam   bool // listed in some desired team
-	name     string
 }
 
-// liveUser is the planner's compact view of one live user.
+// liveUser is the planner's compact view of one live user (16 bytes): the
+// scratch slots of the team being planned.
 type liveUser struct {
-	owner int32 // desired user, none or ambiguous
-	id    string
+	owner   int32 // desired user, none or ambiguous
+	teamGen int32 // teamState.gen when a member of the current live team
+	teamPos int32 // position in the current live team's members
+	keepGen int32 // teamState.gen when listed in the current desired team
 }
 
 // chunkBits sizes the chunks of a changeBuf (4096 changes each).
@@ -118,7 +132,7 @@ func Compute(want, have model.State, policy model.Policy, opts Options) plan.Pla
 		FormatVersion: plan.FormatVersion,
 		Limits:        limits,
 		Summary:       plan.Summarize(changes),
-		Seats:         seats(have, changes),
+		Seats:         p.seats(),
 		Changes:       changes,
 		Warnings:      p.warnings,
 		Blocked:       blocked,
@@ -128,7 +142,7 @@ func Compute(want, have model.State, policy model.Policy, opts Options) plan.Pla
 
 // wantEmail is a desired user's email (the manifest's email: key; a state
 // built without Email falls back to the userName).
-func wantEmail(u model.User) string {
+func wantEmail(u *model.User) string {
 	if u.Email != "" {
 		return u.Email
 	}
@@ -137,7 +151,7 @@ func wantEmail(u model.User) string {
 
 // wantUserName is a desired user's W&B userName: the manifest's username,
 // else its email.
-func wantUserName(u model.User) string {
+func wantUserName(u *model.User) string {
 	if u.UserName != "" {
 		return u.UserName
 	}
@@ -146,11 +160,11 @@ func wantUserName(u model.User) string {
 
 // wantName is how a desired user is named in changes and warnings: its
 // email as the manifest writes it.
-func wantName(u model.User) string { return wantEmail(u) }
+func wantName(u *model.User) string { return wantEmail(u) }
 
 // liveName shows a live user the manifest does not list: the userName,
 // with the primary email when it differs.
-func liveName(l model.User) string {
+func liveName(l *model.User) string {
 	if l.Email != "" && model.Key(l.Email) != l.Key() {
 		return l.UserName + " (" + l.Email + ")"
 	}
@@ -159,7 +173,7 @@ func liveName(l model.User) string {
 
 // liveEmails calls f with every distinct email key of a live user: its
 // emails, and the primary email should the list lack it.
-func liveEmails(l model.User, f func(key string)) {
+func liveEmails(l *model.User, f func(key string)) {
 	for i, e := range l.Emails {
 		if k := model.Key(e); k != "" && !containsKey(l.Emails[:i], k) {
 			f(k)
@@ -181,26 +195,38 @@ func containsKey(es []string, k string) bool {
 
 func (p *planner) index() {
 	nw, nh := len(p.want.Users), len(p.have.Users)
-	p.wantByEmail = make(map[string]int32, nw)
+	p.wantByEmail = newKeyIndex(nw, 24)
 	p.wants = make([]wantUser, nw)
-	for i, u := range p.want.Users {
-		p.wants[i] = wantUser{match: none, active: u.Active, name: wantName(u)}
+	p.wantNames = make([]string, nw)
+	for i := range p.want.Users {
+		u := &p.want.Users[i]
+		p.wants[i] = wantUser{match: none, active: u.Active}
+		p.wantNames[i] = wantName(u)
 		k := model.Key(wantEmail(u))
-		if j, dup := p.wantByEmail[k]; dup && p.wants[j].name <= p.wants[i].name {
-			continue // duplicates are a manifest error; keep one deterministically
+		if j := p.wantByEmail.put(k, int32(i)); j >= 0 && p.wantNames[j] <= p.wantNames[i] {
+			p.wantByEmail.put(k, j) // duplicates are a manifest error; keep one deterministically
 		}
-		p.wantByEmail[k] = int32(i)
 	}
-	p.liveByID = make(map[string]int32, nh)
+	p.liveByID = newKeyIndex(nh, 24)
 	p.liveKeys = newMultiIndex(nh)
 	p.lives = make([]liveUser, nh)
-	for i, u := range p.have.Users {
-		p.lives[i] = liveUser{owner: none, id: u.ID}
+	for i := range p.have.Users {
+		u := &p.have.Users[i]
+		p.lives[i] = liveUser{owner: none}
 		if u.ID != "" {
-			p.liveByID[u.ID] = int32(i)
+			p.liveByID.put(u.ID, int32(i))
 		}
 		p.liveKeys.add(u.Key(), int32(i))
-		p.extReported = p.extReported || u.ExternalID != ""
+		if u.Active {
+			p.activeUsers++
+			if u.OrgRole != "" && u.OrgRole.Norm() == model.RoleAdmin {
+				p.activeAdmins++
+			}
+		}
+		if u.ExternalID != "" {
+			p.extReported = true
+			p.liveExtIDs++
+		}
 		p.orgRolesReported = p.orgRolesReported || u.OrgRole != ""
 		p.teamRolesReported = p.teamRolesReported || u.TeamRoles != nil
 	}
@@ -221,12 +247,32 @@ func (p *planner) held(li int32) bool {
 	return o == ambiguous || (o >= 0 && p.wants[o].match == ambiguous)
 }
 
-func (p *planner) add(c plan.Change)   { p.changes.add(c) }
+func (p *planner) add(c plan.Change) {
+	p.changes.add(c)
+	p.byPhase[c.Action.Phase()]++
+}
+
+// planned is how many changes of action a the plan has.
+func (p *planner) planned(a plan.Action) int { return p.byPhase[a.Phase()] }
+
+// roleIndex interns a team role.
+func (p *planner) roleIndex(r model.Role) uint16 {
+	i, ok := p.roleID[r]
+	if !ok {
+		if p.roleID == nil {
+			p.roleID = map[model.Role]uint16{}
+		}
+		i = uint16(len(p.roles))
+		p.roleID[r] = i
+		p.roles = append(p.roles, r)
+	}
+	return i
+}
 func (p *planner) warn(w plan.Warning) { p.warnings = append(p.warnings, w) }
 
 // protected reports whether live user l, shown as name, is protected by
 // the policy: by name, userName or any of its emails.
-func (p *planner) protected(name string, l model.User) bool {
+func (p *planner) protected(name string, l *model.User) bool {
 	if len(p.policy.Protected) == 0 {
 		return false
 	}
@@ -241,21 +287,7 @@ func (p *planner) protected(name string, l model.User) bool {
 // seats counts the active users before the plan, and after it: creates
 // (a re-created user on Multi-tenant Cloud too) and reactivations add one
 // each, deactivations take one.
-func seats(have model.State, changes []plan.Change) plan.Seats {
-	var s plan.Seats
-	for _, u := range have.Users {
-		if u.Active {
-			s.ActiveBefore++
-		}
-	}
-	s.ActiveAfter = s.ActiveBefore
-	for _, c := range changes {
-		switch c.Action {
-		case plan.CreateUser, plan.ReactivateUser:
-			s.ActiveAfter++
-		case plan.DeactivateUser:
-			s.ActiveAfter--
-		}
-	}
-	return s
+func (p *planner) seats() plan.Seats {
+	return plan.Seats{ActiveBefore: p.activeUsers, ActiveAfter: p.activeUsers +
+		p.planned(plan.CreateUser) + p.planned(plan.ReactivateUser) - p.planned(plan.DeactivateUser)}
 }

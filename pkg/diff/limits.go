@@ -18,16 +18,8 @@ func DefaultMaxMemberRemovals(memberships int) int { return max(10, memberships*
 // limits resolves the safety limits against the live organization and
 // returns them with the blocks the plan hits.
 func (p *planner) limits() (plan.Limits, []plan.Block) {
-	var l plan.Limits
-	admins := 0
-	for _, u := range p.have.Users {
-		if u.Active {
-			l.ActiveUsers++
-			if u.OrgRole.Norm() == model.RoleAdmin {
-				admins++
-			}
-		}
-	}
+	l := plan.Limits{ActiveUsers: p.activeUsers}
+	admins := p.activeAdmins
 	for _, t := range p.have.Teams {
 		l.Memberships += len(t.Members)
 	}
@@ -36,15 +28,7 @@ func (p *planner) limits() (plan.Limits, []plan.Block) {
 	l.MaxDeactivationsRule = rule(p.policy.MaxDeactivations, l.ActiveUsers, "active users", "10%", 5)
 	l.MaxMemberRemovalsRule = rule(p.policy.MaxMemberRemovals, l.Memberships, "memberships", "25%", 10)
 
-	var deact, removals int
-	for i := 0; i < p.changes.n; i++ {
-		switch p.changes.at(i).Action {
-		case plan.DeactivateUser:
-			deact++
-		case plan.RemoveMember:
-			removals++
-		}
-	}
+	deact, removals := p.planned(plan.DeactivateUser), p.planned(plan.RemoveMember)
 	var blocks []plan.Block
 	if deact > l.MaxDeactivations {
 		blocks = append(blocks, overLimit(plan.LimitMaxDeactivations, "deactivations", deact, l.MaxDeactivations, l.MaxDeactivationsRule))

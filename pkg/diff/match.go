@@ -34,43 +34,45 @@ func (l matchLevel) String() string {
 // multiIndex maps a key to the indexes that carry it, without a slice per
 // key for the common case of one.
 type multiIndex struct {
-	one  map[string]int32   // key → index, or ambiguous when several
+	one  *keyIndex          // key → index, or ambiguous when several
 	many map[string][]int32 // key → indexes, for keys with several
 }
 
 func newMultiIndex(n int) multiIndex {
-	return multiIndex{one: make(map[string]int32, n), many: map[string][]int32{}}
+	return multiIndex{one: newKeyIndex(n, 24), many: map[string][]int32{}}
 }
 
 func (m multiIndex) add(k string, i int32) {
-	j, ok := m.one[k]
-	switch {
-	case !ok:
-		m.one[k] = i
-	case j == ambiguous:
+	switch j := m.one.put(k, i); j {
+	case none:
+	case ambiguous:
+		m.one.put(k, ambiguous)
 		m.many[k] = append(m.many[k], i)
 	default:
-		m.one[k] = ambiguous
+		m.one.put(k, ambiguous)
 		m.many[k] = []int32{j, i}
 	}
 }
 
 // each calls f with every index of k.
-func (m multiIndex) each(k string, f func(int32)) {
-	switch i, ok := m.one[k]; {
-	case !ok:
-	case i == ambiguous:
+func (m multiIndex) each(k string, f func(int32)) { m.eachOf(k, m.one.get(k), f) }
+
+// eachOf calls f with every index of k, whose entry in m.one is v.
+func (m multiIndex) eachOf(k string, v int32, f func(int32)) {
+	switch v {
+	case none:
+	case ambiguous:
 		for _, j := range m.many[k] {
 			f(j)
 		}
 	default:
-		f(i)
+		f(v)
 	}
 }
 
 // unique returns the only index of k, or none.
 func (m multiIndex) unique(k string) int32 {
-	if i, ok := m.one[k]; ok && i >= 0 {
+	if i := m.one.get(k); i >= 0 {
 		return i
 	}
 	return none
@@ -97,100 +99,142 @@ type ambiguity struct {
 // live users taken by stronger links is left alone too, rather than
 // created next to them.
 func (p *planner) matchUsers() {
-	nh := len(p.have.Users)
-	emails := newMultiIndex(nh)
-	var extIDs multiIndex
-	needExt := false
-	for _, d := range p.want.Users {
-		needExt = needExt || d.ExternalID != ""
-	}
-	if needExt {
-		extIDs = newMultiIndex(0)
-	}
-	for i, l := range p.have.Users {
-		liveEmails(l, func(k string) { emails.add(k, int32(i)) })
-		if needExt && l.ExternalID != "" {
-			extIDs.add(l.ExternalID, int32(i))
-		}
-	}
-	candidates := func(level matchLevel, d model.User, f func(int32)) {
-		switch level {
-		case byUserName:
-			p.liveKeys.each(model.Key(wantUserName(d)), f)
-		case byEmail:
-			emails.each(model.Key(wantEmail(d)), f)
-		case byExternalID:
-			if d.ExternalID != "" {
-				extIDs.each(d.ExternalID, f)
-			}
-		}
-	}
-
-	taken := make([]bool, nh)
-	claims := make([]int32, nh)
-	var links []link
-	var amb []ambiguity
+	m := p.newMatcher()
 	for level := byUserName; level <= byExternalID; level++ {
-		links = links[:0]
-		for di, d := range p.want.Users {
-			if p.wants[di].match != none {
-				continue
-			}
-			candidates(level, d, func(li int32) {
-				if !taken[li] {
-					links = append(links, link{int32(di), li})
-				}
-			})
-		}
-		for _, l := range links {
-			claims[l.li]++
-		}
-		var claimants map[int32][]int32 // only for contested live users
-		for i := 0; i < len(links); {
-			j := i + 1
-			for j < len(links) && links[j].di == links[i].di {
-				j++
-			}
-			group := links[i:j]
-			i = j
-			di := group[0].di
-			if len(group) == 1 && claims[group[0].li] == 1 {
-				li := group[0].li
-				p.wants[di].match, p.wants[di].level, p.lives[li].owner = li, level, di
-				continue
-			}
-			a := ambiguity{di: di, level: level}
-			for _, l := range group {
-				a.lives = append(a.lives, l.li)
-				if claims[l.li] == 1 {
-					p.lives[l.li].owner = di
-					continue
-				}
-				p.lives[l.li].owner = ambiguous
-				if claimants == nil {
-					claimants = contested(links, claims)
-				}
-				for _, o := range claimants[l.li] {
-					if o != di && !slices.Contains(a.others, o) {
-						a.others = append(a.others, o)
-					}
-				}
-			}
-			p.wants[di].match = ambiguous
-			amb = append(amb, a)
-		}
-		for _, l := range links {
-			taken[l.li], claims[l.li] = true, 0
+		m.matchLevel(level)
+	}
+	m.markLost()
+	for _, a := range m.amb {
+		p.warnAmbiguous(a)
+	}
+}
+
+// matcher is the state of matchUsers.
+type matcher struct {
+	p       *planner
+	byLevel [byExternalID + 1]multiIndex // live users by the key of each level
+	taken   []bool                       // live user: matched (or held) at an earlier level
+	claims  []int32                      // live user: desired users claiming it at this level
+	amb     []ambiguity
+
+	// scratch of matchLevel
+	links []link
+	ds    []int32  // the desired users still free
+	keys  []string // their keys at the level
+	vals  []int32
+	lk    lookup
+}
+
+func (p *planner) newMatcher() *matcher {
+	nh := len(p.have.Users)
+	m := &matcher{p: p, taken: make([]bool, nh), claims: make([]int32, nh)}
+	m.byLevel[byUserName] = p.liveKeys
+	m.byLevel[byEmail] = newMultiIndex(nh)
+	m.byLevel[byExternalID] = newMultiIndex(p.liveExtIDs)
+	for i := range p.have.Users {
+		l := &p.have.Users[i]
+		liveEmails(l, func(k string) { m.byLevel[byEmail].add(k, int32(i)) })
+		if l.ExternalID != "" {
+			m.byLevel[byExternalID].add(l.ExternalID, int32(i))
 		}
 	}
-	// Desired users that link only to live users taken by stronger links.
-	for di, d := range p.want.Users {
+	return m
+}
+
+// key is desired user d's key at a level ("" when it has none).
+func (m *matcher) key(level matchLevel, d *model.User) string {
+	switch level {
+	case byUserName:
+		return model.Key(wantUserName(d))
+	case byEmail:
+		return model.Key(wantEmail(d))
+	}
+	return d.ExternalID
+}
+
+// matchLevel ties the desired users still free to the live users still
+// free that they link to at level, in one batch lookup.
+func (m *matcher) matchLevel(level matchLevel) {
+	p := m.p
+	m.ds, m.keys = m.ds[:0], m.keys[:0]
+	for di := range p.want.Users {
 		if p.wants[di].match != none {
 			continue
 		}
+		if k := m.key(level, &p.want.Users[di]); k != "" {
+			m.ds, m.keys = append(m.ds, int32(di)), append(m.keys, k)
+		}
+	}
+	idx := m.byLevel[level]
+	m.vals = resize(m.vals, len(m.keys))
+	idx.one.getAll(m.keys, m.vals, &m.lk)
+	m.links = m.links[:0]
+	for i, v := range m.vals {
+		idx.eachOf(m.keys[i], v, func(li int32) {
+			if !m.taken[li] {
+				m.links = append(m.links, link{m.ds[i], li})
+			}
+		})
+	}
+	for _, l := range m.links {
+		m.claims[l.li]++
+	}
+	var claimants map[int32][]int32 // only for contested live users
+	for i := 0; i < len(m.links); {
+		j := i + 1
+		for j < len(m.links) && m.links[j].di == m.links[i].di {
+			j++
+		}
+		group := m.links[i:j]
+		i = j
+		di := group[0].di
+		if len(group) == 1 && m.claims[group[0].li] == 1 {
+			li := group[0].li
+			p.wants[di].match, p.wants[di].level, p.lives[li].owner = li, level, di
+			continue
+		}
+		a := ambiguity{di: di, level: level}
+		for _, l := range group {
+			a.lives = append(a.lives, l.li)
+			if m.claims[l.li] == 1 {
+				p.lives[l.li].owner = di
+				continue
+			}
+			p.lives[l.li].owner = ambiguous
+			if claimants == nil {
+				claimants = contested(m.links, m.claims)
+			}
+			for _, o := range claimants[l.li] {
+				if o != di && !slices.Contains(a.others, o) {
+					a.others = append(a.others, o)
+				}
+			}
+		}
+		p.wants[di].match = ambiguous
+		m.amb = append(m.amb, a)
+	}
+	for _, l := range m.links {
+		m.taken[l.li], m.claims[l.li] = true, 0
+	}
+}
+
+// markLost leaves alone the desired users still free that link to live
+// users taken by stronger links (every live user they link to is taken,
+// or they would have matched it).
+func (m *matcher) markLost() {
+	p := m.p
+	for di := range p.want.Users {
+		if p.wants[di].match != none {
+			continue
+		}
+		d := &p.want.Users[di]
 		var a *ambiguity
 		for level := byUserName; level <= byExternalID; level++ {
-			candidates(level, d, func(li int32) {
+			k := m.key(level, d)
+			if k == "" {
+				continue
+			}
+			m.byLevel[level].each(k, func(li int32) {
 				if a == nil {
 					a = &ambiguity{di: int32(di), level: level, lost: true}
 				}
@@ -204,11 +248,8 @@ func (p *planner) matchUsers() {
 		}
 		if a != nil {
 			p.wants[di].match = ambiguous
-			amb = append(amb, *a)
+			m.amb = append(m.amb, *a)
 		}
-	}
-	for _, a := range amb {
-		p.warnAmbiguous(a)
 	}
 }
 
@@ -228,19 +269,18 @@ func contested(links []link, claims []int32) map[int32][]int32 {
 const leftAlone = "left alone (no create, update, role, membership or deactivation) until only one matches"
 
 func (p *planner) warnAmbiguous(a ambiguity) {
-	d := p.want.Users[a.di]
-	name := wantName(d)
+	name := p.wantNames[a.di]
 	ids := make([]string, 0, len(a.lives))
 	lives := make([]string, 0, len(a.lives))
 	for _, li := range a.lives {
 		ids = append(ids, p.have.Users[li].ID)
-		lives = append(lives, liveName(p.have.Users[li]))
+		lives = append(lives, liveName(&p.have.Users[li]))
 	}
 	slices.Sort(ids)
 	slices.Sort(lives)
 	others := make([]string, 0, len(a.others))
 	for _, o := range a.others {
-		others = append(others, wantName(p.want.Users[o]))
+		others = append(others, p.wantNames[o])
 	}
 	slices.Sort(others)
 	var msg string

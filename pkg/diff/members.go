@@ -8,27 +8,16 @@ import (
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
-// teamState is the per-team scratch space, reused across teams: per-user
-// slots are valid for the current team when their generation is gen.
+// teamState is the per-team scratch space, reused across teams: the
+// per-user slots (wantUser.teamGen, liveUser.teamGen, ...) are valid for
+// the current team when they hold gen.
 type teamState struct {
 	gen     int32
-	liveGen []int32 // live user → gen when a member of the current live team
-	livePos []int32 // live user → position in the current live team's members
-	keepGen []int32 // live user → gen when listed in the current desired team
-	wantGen []int32 // desired user → gen when listed in the current desired team
-	roleOf  []model.Role
 	order   []int32 // desired users of the current team, deduplicated
+	listed  []int32 // current desired team: member position → desired user, or none
+	keys    []string
+	lookup  lookup
 	members []int32 // current live team: member position → live user, or none
-}
-
-func newTeamState(nw, nh int) *teamState {
-	return &teamState{
-		liveGen: make([]int32, nh),
-		livePos: make([]int32, nh),
-		keepGen: make([]int32, nh),
-		wantGen: make([]int32, nw),
-		roleOf:  make([]model.Role, nw),
-	}
 }
 
 // teamRef is the team a membership change goes to: the live team's name
@@ -58,14 +47,24 @@ func (p *planner) planMembers(dt *model.Team, lt int, ts *teamState) {
 	}
 }
 
-// markLiveMembers resolves the live team's members to live users, once.
+// markLiveMembers resolves the live team's members to live users, once:
+// by SCIM id, or by userName for a member without one; none for a member
+// that is no listed user (such as an org service account).
 func (p *planner) markLiveMembers(live *model.Team, ts *teamState) {
-	ts.members = ts.members[:0]
-	for pos := range live.Members {
-		li := p.resolve(&live.Members[pos])
-		ts.members = append(ts.members, li)
+	ts.keys = ts.keys[:0]
+	for i := range live.Members {
+		ts.keys = append(ts.keys, live.Members[i].UserID)
+	}
+	ts.members = resize(ts.members, len(ts.keys))
+	p.liveByID.getAll(ts.keys, ts.members, &ts.lookup)
+	for pos, li := range ts.members {
+		if m := &live.Members[pos]; m.UserID == "" && m.Email != "" {
+			li = p.liveKeys.unique(model.Key(m.Email)) // a member the server named by userName only
+			ts.members[pos] = li
+		}
 		if li >= 0 {
-			ts.liveGen[li], ts.livePos[li] = ts.gen, int32(pos)
+			l := &p.lives[li]
+			l.teamGen, l.teamPos = ts.gen, int32(pos)
 		}
 	}
 }
@@ -74,22 +73,27 @@ func (p *planner) markLiveMembers(live *model.Team, ts *teamState) {
 // user listed twice keeps the smallest role, so the result does not depend
 // on the manifest's order).
 func (p *planner) listMembers(dt *model.Team, ts *teamState) {
+	ts.keys = ts.keys[:0]
+	for i := range dt.Members {
+		ts.keys = append(ts.keys, model.Key(dt.Members[i].Email))
+	}
+	ts.listed = resize(ts.listed, len(ts.keys))
+	p.wantByEmail.getAll(ts.keys, ts.listed, &ts.lookup)
 	ts.order = ts.order[:0]
-	for _, m := range dt.Members {
-		di, ok := p.wantByEmail[model.Key(m.Email)]
-		if !ok {
+	for i, di := range ts.listed {
+		if di < 0 {
 			continue // an undeclared member is a manifest error
 		}
-		role := m.Role.Norm()
+		role := dt.Members[i].Role.Norm()
 		if role == "" {
 			role = model.RoleMember
 		}
-		switch {
-		case ts.wantGen[di] != ts.gen:
-			ts.wantGen[di], ts.roleOf[di] = ts.gen, role
+		switch w := &p.wants[di]; {
+		case w.teamGen != ts.gen:
+			w.teamGen, w.teamRole = ts.gen, p.roleIndex(role)
 			ts.order = append(ts.order, di)
-		case role < ts.roleOf[di]:
-			ts.roleOf[di] = role
+		case role < p.roles[w.teamRole]:
+			w.teamRole = p.roleIndex(role)
 		}
 	}
 }
@@ -105,43 +109,53 @@ func (p *planner) planListed(t teamRef, di int32, ts *teamState) {
 		return
 	}
 	if li >= 0 {
-		ts.keepGen[li] = ts.gen // listed: never removed, whatever its state
+		p.lives[li].keepGen = ts.gen // listed: never removed, whatever its state
 	}
 	if !w.active {
 		return // no adds or roles for a user the manifest deactivates
 	}
-	role, uid := ts.roleOf[di], ""
-	if li >= 0 && !w.recreate {
-		uid = p.lives[li].id
-	}
-	if li >= 0 && ts.liveGen[li] == ts.gen {
-		p.memberRole(t, w.name, uid, role, li, ts)
+	role := p.roles[w.teamRole]
+	if li >= 0 && p.lives[li].teamGen == ts.gen {
+		p.memberRole(t, di, li, role)
 		return
 	}
-	p.add(plan.Change{Action: plan.AddMember, Team: t.name, TeamID: t.id, User: w.name, UserID: uid, Role: role})
+	uid := ""
+	if li >= 0 && !w.recreate {
+		uid = p.have.Users[li].ID
+	}
+	name := p.wantNames[di]
+	p.add(plan.Change{Action: plan.AddMember, Team: t.name, TeamID: t.id, User: name, UserID: uid, Role: role})
 	if role != model.RoleMember {
-		p.add(plan.Change{Action: plan.SetTeamRole, Team: t.name, TeamID: t.id, User: w.name, UserID: uid, Role: role})
+		p.add(plan.Change{Action: plan.SetTeamRole, Team: t.name, TeamID: t.id, User: name, UserID: uid, Role: role})
 	}
 }
 
-// memberRole plans the team role of an existing member. When the server
-// reports team roles, a known role that differs is changed; when it
-// reports none, a declared role other than member is counted as unchecked
-// and, under unreportedRoles: enforce, sent as an unverified assertion.
-func (p *planner) memberRole(t teamRef, name, uid string, role model.Role, li int32, ts *teamState) {
+// memberRole plans the team role of desired user di, live user li, a
+// member of the team already. When the server reports team roles, a known
+// role that differs is changed; when it reports none, a declared role
+// other than member is counted as unchecked and, under unreportedRoles:
+// enforce, sent as an unverified assertion.
+func (p *planner) memberRole(t teamRef, di, li int32, role model.Role) {
+	change := func(from, reason string) {
+		uid := p.have.Users[li].ID
+		if p.wants[di].recreate {
+			uid = ""
+		}
+		p.add(plan.Change{Action: plan.SetTeamRole, Team: t.name, TeamID: t.id, User: p.wantNames[di], UserID: uid, Role: role, From: from, Reason: reason})
+	}
 	if !p.teamRolesReported {
 		if role == model.RoleMember {
 			return
 		}
 		p.uncheckedTeamRoles++
 		if p.policy.UnreportedRoles == model.RolesEnforce {
-			p.add(plan.Change{Action: plan.SetTeamRole, Team: t.name, TeamID: t.id, User: name, UserID: uid, Role: role, Reason: plan.ReasonUnverified})
+			change("", plan.ReasonUnverified)
 		}
 		return
 	}
-	m := &t.live.Members[ts.livePos[li]]
+	m := &t.live.Members[p.lives[li].teamPos]
 	if have := p.liveTeamRole(m, li, t.name); have != "" && have != role {
-		p.add(plan.Change{Action: plan.SetTeamRole, Team: t.name, TeamID: t.id, User: name, UserID: uid, Role: role, From: string(have)})
+		change(string(have), "")
 	}
 }
 
@@ -161,17 +175,17 @@ func (p *planner) planRemovals(t teamRef, ts *teamState) {
 			unresolved = append(unresolved, id)
 			continue
 		}
-		if ts.keepGen[li] == ts.gen || p.held(li) {
+		if p.lives[li].keepGen == ts.gen || p.held(li) {
 			continue
 		}
 		l := &p.have.Users[li]
 		name, reason := "", reasonNotManaged
 		if o := p.lives[li].owner; o >= 0 {
-			name, reason = p.wants[o].name, reasonNotListed
+			name, reason = p.wantNames[o], reasonNotListed
 		} else {
-			name = liveName(*l)
+			name = liveName(l)
 		}
-		if p.protected(name, *l) {
+		if p.protected(name, l) {
 			p.warn(plan.Warning{Code: plan.WarnProtected, Team: t.name, User: name, Message: fmt.Sprintf(
 				"%s is protected (policy.protected): not removed from team %s, although %s", name, t.name, reason)})
 			continue

@@ -40,6 +40,8 @@ func sortChanges(cs *changeBuf) []plan.Change {
 			cmp.Compare(x.Team, y.Team),
 			cmp.Compare(x.User, y.User),
 			cmp.Compare(x.Role, y.Role),
+			cmp.Compare(x.From, y.From),
+			cmp.Compare(x.Reason, y.Reason),
 		)
 	})
 	sorted := make([]plan.Change, len(ks))
@@ -49,17 +51,35 @@ func sortChanges(cs *changeBuf) []plan.Change {
 	return sorted
 }
 
-// sortWarnings orders warnings by code, team, user, then message and ids.
+// sortWarnings orders warnings by code, team, user (case-insensitively,
+// then as written), then message and ids.
 func sortWarnings(ws []plan.Warning) {
-	slices.SortFunc(ws, func(a, b plan.Warning) int {
-		return cmp.Or(
-			cmp.Compare(a.Code, b.Code),
-			cmp.Compare(model.Key(a.Team), model.Key(b.Team)),
-			cmp.Compare(model.Key(a.User), model.Key(b.User)),
-			cmp.Compare(a.Team, b.Team),
-			cmp.Compare(a.User, b.User),
-			cmp.Compare(a.Message, b.Message),
-			cmp.Compare(strings.Join(a.IDs, ","), strings.Join(b.IDs, ",")),
-		)
+	type keyed struct {
+		tk, uk string
+		w      *plan.Warning
+	}
+	ks := make([]keyed, len(ws))
+	for i := range ws {
+		ks[i] = keyed{model.Key(ws[i].Team), model.Key(ws[i].User), &ws[i]}
+	}
+	slices.SortFunc(ks, func(x, y keyed) int {
+		a, b := x.w, y.w
+		// cmp.Or would evaluate every comparison; most pairs differ early.
+		if c := cmp.Compare(a.Code, b.Code); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.tk, y.tk); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.uk, y.uk); c != 0 {
+			return c
+		}
+		return cmp.Or(strings.Compare(a.Team, b.Team), strings.Compare(a.User, b.User),
+			strings.Compare(a.Message, b.Message), slices.Compare(a.IDs, b.IDs))
 	})
+	sorted := make([]plan.Warning, len(ks))
+	for i, k := range ks {
+		sorted[i] = *k.w
+	}
+	copy(ws, sorted)
 }

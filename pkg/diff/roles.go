@@ -159,7 +159,10 @@ func (p *planner) warnUnreported() {
 			"the server does not report the roles of its users, so %d role declaration(s) of existing users cannot be checked (%s): %s",
 			n, strings.Join(kinds, " and "), what)})
 	}
-	if names := CustomRoleNames(p.want); p.opts.CustomRolesUnchecked && len(names) > 0 {
+	if !p.opts.CustomRolesUnchecked {
+		return
+	}
+	if names := CustomRoleNames(p.want); len(names) > 0 {
 		quoted := make([]string, len(names))
 		for i, n := range names {
 			quoted[i] = strconv.Quote(n)

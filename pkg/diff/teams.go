@@ -21,7 +21,7 @@ func (p *planner) planTeams() {
 		k := model.Key(t.Name)
 		byKey[k] = append(byKey[k], i)
 	}
-	ts := newTeamState(len(p.want.Users), len(p.have.Users))
+	ts := &teamState{}
 	claimed := make(map[int]bool)
 	// Pinned teams first, so a name match never takes a pinned team.
 	for _, pinned := range []bool{true, false} {
@@ -116,25 +116,10 @@ func (p *planner) warnCase(dt, live *model.Team) {
 // markListed records the desired team's members as being in a team.
 func (p *planner) markListed(dt *model.Team) {
 	for _, m := range dt.Members {
-		if di, ok := p.wantByEmail[model.Key(m.Email)]; ok {
+		if di := p.wantByEmail.get(model.Key(m.Email)); di >= 0 {
 			p.wants[di].inTeam = true
 		}
 	}
-}
-
-// resolve returns the live user of a live team member, or none when the
-// member is not a listed user (such as an org service account).
-func (p *planner) resolve(m *model.Member) int32 {
-	if m.UserID != "" {
-		if li, ok := p.liveByID[m.UserID]; ok {
-			return li
-		}
-		return none
-	}
-	if m.Email == "" {
-		return none
-	}
-	return p.liveKeys.unique(model.Key(m.Email))
 }
 
 // liveTeamRole is the known role of live member m (live user li) in the

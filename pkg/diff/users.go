@@ -22,8 +22,8 @@ const (
 // planUsers plans the per-user changes of every desired user: create,
 // reactivate, update, org role and deactivation.
 func (p *planner) planUsers() {
-	for di, d := range p.want.Users {
-		w := &p.wants[di]
+	for di := range p.want.Users {
+		d, w := &p.want.Users[di], &p.wants[di]
 		li := w.match
 		if li == ambiguous {
 			continue
@@ -34,10 +34,10 @@ func (p *planner) planUsers() {
 			}
 			continue
 		}
-		l := p.have.Users[li]
+		l := &p.have.Users[li]
 		if !d.Active {
 			if l.Active {
-				p.deactivate(li, w.name, reasonInactive)
+				p.deactivate(li, p.wantNames[di], reasonInactive)
 			}
 			continue
 		}
@@ -47,7 +47,7 @@ func (p *planner) planUsers() {
 				p.create(d, reasonRecreate)
 				continue
 			}
-			p.add(plan.Change{Action: plan.ReactivateUser, User: w.name, UserID: l.ID})
+			p.add(plan.Change{Action: plan.ReactivateUser, User: p.wantNames[di], UserID: l.ID})
 		}
 		p.update(d, l, w.level)
 		p.orgRole(d, l)
@@ -55,7 +55,7 @@ func (p *planner) planUsers() {
 }
 
 // create plans create_user for d, with the org role a new user needs.
-func (p *planner) create(d model.User, reason string) {
+func (p *planner) create(d *model.User, reason string) {
 	c := plan.Change{Action: plan.CreateUser, User: wantName(d), Name: d.DisplayName, ExternalID: d.ExternalID, Reason: reason}
 	if un := wantUserName(d); model.Key(un) != model.Key(wantEmail(d)) {
 		c.Username = un
@@ -66,7 +66,7 @@ func (p *planner) create(d model.User, reason string) {
 
 // newUserRole plans the org role of a user the plan creates: W&B makes new
 // users members, so only admin needs a change.
-func (p *planner) newUserRole(d model.User) {
+func (p *planner) newUserRole(d *model.User) {
 	switch d.OrgRole.Norm() {
 	case model.RoleAdmin:
 		p.add(plan.Change{Action: plan.SetOrgRole, User: wantName(d), Role: model.RoleAdmin, Reason: reasonNewAdmin})
@@ -76,7 +76,7 @@ func (p *planner) newUserRole(d model.User) {
 	}
 }
 
-func (p *planner) warnViewer(d model.User) {
+func (p *planner) warnViewer(d *model.User) {
 	p.warn(plan.Warning{Code: plan.WarnUnsupportedUpdate, User: wantName(d), Message: fmt.Sprintf(
 		"orgRole viewer for %s is never set: W&B turns it into member with viewer seats and resets all team roles to viewer", wantName(d))})
 }
@@ -86,7 +86,7 @@ func (p *planner) warnViewer(d model.User) {
 // differs is changed (an unknown one is left alone, so plans converge);
 // when it reports none, the role is counted as unchecked and, under
 // unreportedRoles: enforce, sent as an unverified assertion.
-func (p *planner) orgRole(d model.User, l model.User) {
+func (p *planner) orgRole(d *model.User, l *model.User) {
 	want := d.OrgRole.Norm()
 	if want == "" {
 		return
@@ -129,7 +129,7 @@ func (p *planner) orgRole(d model.User, l model.User) {
 // differs, and for the primary email of a user matched by userName; on
 // Multi-tenant Cloud, which cannot update them, a warning instead. An
 // externalId is compared only when the server reports externalIds at all.
-func (p *planner) update(d model.User, l model.User, level matchLevel) {
+func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 	c := plan.Change{Action: plan.UpdateUser, User: wantName(d), UserID: l.ID}
 	var what []string
 	if d.DisplayName != "" && d.DisplayName != l.DisplayName {
@@ -162,7 +162,7 @@ func (p *planner) update(d model.User, l model.User, level matchLevel) {
 
 // deactivate plans deactivate_user for live user li unless it is protected.
 func (p *planner) deactivate(li int32, name, reason string) {
-	l := p.have.Users[li]
+	l := &p.have.Users[li]
 	if p.protected(name, l) {
 		p.warn(plan.Warning{Code: plan.WarnProtected, User: name, Message: fmt.Sprintf(
 			"%s is protected (policy.protected): not deactivated, although %s", name, reason)})
@@ -184,7 +184,8 @@ func (p *planner) deactivate(li int32, name, reason string) {
 // ignore they are warned about.
 func (p *planner) planUnmanaged() {
 	deact := p.policy.UnmanagedUsers == model.UnmanagedDeactivate
-	for li, l := range p.have.Users {
+	for li := range p.have.Users {
+		l := &p.have.Users[li]
 		if p.lives[li].owner != none || !l.Active {
 			continue
 		}
@@ -209,7 +210,7 @@ func (p *planner) planUnmanaged() {
 // inGrace reports whether live user l was created less than
 // policy.unmanagedGracePeriod before Options.Now. A user without a
 // creation time, a zero grace or a zero Now give no grace.
-func (p *planner) inGrace(l model.User) bool {
+func (p *planner) inGrace(l *model.User) bool {
 	g := p.policy.UnmanagedGracePeriod
 	if g <= 0 || l.Created.IsZero() || p.opts.Now.IsZero() {
 		return false
@@ -232,12 +233,12 @@ func graceText(d time.Duration) string {
 
 // warnWithoutTeam warns about active managed users listed in no team.
 func (p *planner) warnWithoutTeam() {
-	for di := range p.want.Users {
-		w := p.wants[di]
+	for di, w := range p.wants {
 		if !w.active || w.inTeam || w.match == ambiguous {
 			continue
 		}
-		p.warn(plan.Warning{Code: plan.WarnUserWithoutTeam, User: w.name, Message: fmt.Sprintf(
-			"%s is active but in no team of the manifest: can log in, reaches no team's data", w.name)})
+		name := p.wantNames[di]
+		p.warn(plan.Warning{Code: plan.WarnUserWithoutTeam, User: name, Message: fmt.Sprintf(
+			"%s is active but in no team of the manifest: can log in, reaches no team's data", name)})
 	}
 }
