@@ -62,7 +62,9 @@ type planner struct {
 	uncheckedExtIDs int
 
 	// live counts, from index
-	activeUsers, activeAdmins, liveExtIDs int
+	activeUsers, activeAdmins int
+
+	sink int32 // what the prefetching loops read, so that they are kept
 
 	changes  changeBuf
 	byPhase  [16]int // changes planned, by Action.Phase
@@ -195,41 +197,41 @@ func containsKey(es []string, k string) bool {
 
 func (p *planner) index() {
 	nw, nh := len(p.want.Users), len(p.have.Users)
-	p.wantByEmail = newKeyIndex(nw, 24)
+	var s lookup
+	keys, vals := make([]string, 0, max(nw, nh)), make([]int32, 0, max(nw, nh))
+
 	p.wants = make([]wantUser, nw)
 	p.wantNames = make([]string, nw)
 	for i := range p.want.Users {
 		u := &p.want.Users[i]
 		p.wants[i] = wantUser{match: none, active: u.Active}
 		p.wantNames[i] = wantName(u)
-		k := model.Key(wantEmail(u))
-		if j := p.wantByEmail.put(k, int32(i)); j >= 0 && p.wantNames[j] <= p.wantNames[i] {
-			p.wantByEmail.put(k, j) // duplicates are a manifest error; keep one deterministically
-		}
+		keys, vals = append(keys, model.Key(wantEmail(u))), append(vals, int32(i))
 	}
-	p.liveByID = newKeyIndex(nh, 24)
-	p.liveKeys = newMultiIndex(nh)
+	p.wantByEmail = newKeyIndex(nw, 24)
+	p.wantByEmail.putAll(keys, vals, func(i int, old int32) int32 {
+		// Duplicates are a manifest error; keep one deterministically.
+		return minBy(old, vals[i], func(j int32) string { return p.wantNames[j] })
+	}, &s)
+
 	p.lives = make([]liveUser, nh)
+	keys, vals = keys[:0], vals[:0]
 	for i := range p.have.Users {
 		u := &p.have.Users[i]
 		p.lives[i] = liveUser{owner: none}
 		if u.ID != "" {
-			p.liveByID.put(u.ID, int32(i))
+			keys, vals = append(keys, u.ID), append(vals, int32(i))
 		}
-		p.liveKeys.add(u.Key(), int32(i))
-		if u.Active {
-			p.activeUsers++
-			if u.OrgRole != "" && u.OrgRole.Norm() == model.RoleAdmin {
-				p.activeAdmins++
-			}
-		}
-		if u.ExternalID != "" {
-			p.extReported = true
-			p.liveExtIDs++
-		}
-		p.orgRolesReported = p.orgRolesReported || u.OrgRole != ""
-		p.teamRolesReported = p.teamRolesReported || u.TeamRoles != nil
+		p.countLive(u)
 	}
+	p.liveByID = newKeyIndex(nh, 24)
+	p.liveByID.putAll(keys, vals, nil, &s)
+	keys, vals = keys[:0], vals[:0]
+	for i := range p.have.Users {
+		keys, vals = append(keys, p.have.Users[i].Key()), append(vals, int32(i))
+	}
+	p.liveKeys = newMultiIndex(nh)
+	p.liveKeys.addAll(keys, vals, &s)
 	for _, t := range p.have.Teams {
 		for _, m := range t.Members {
 			if m.Role != "" {
@@ -238,6 +240,30 @@ func (p *planner) index() {
 			}
 		}
 	}
+}
+
+// countLive counts live user u in what the read reports and in the
+// active users and admins.
+func (p *planner) countLive(u *model.User) {
+	if u.Active {
+		p.activeUsers++
+		if u.OrgRole != "" && u.OrgRole.Norm() == model.RoleAdmin {
+			p.activeAdmins++
+		}
+	}
+	if u.ExternalID != "" {
+		p.extReported = true
+	}
+	p.orgRolesReported = p.orgRolesReported || u.OrgRole != ""
+	p.teamRolesReported = p.teamRolesReported || u.TeamRoles != nil
+}
+
+// minBy returns whichever of a and b has the smaller key (a on a tie).
+func minBy(a, b int32, key func(int32) string) int32 {
+	if key(b) < key(a) {
+		return b
+	}
+	return a
 }
 
 // held reports whether live user li belongs to an ambiguous desired user

@@ -20,6 +20,7 @@ type keyIndex struct {
 	mask  uint64
 	n     int    // keys
 	arena []byte // entries: value (4 bytes), key length (4 bytes), key
+	sink  byte   // what getAll's prefetching loop reads, so that it is kept
 }
 
 const (
@@ -28,6 +29,7 @@ const (
 	maxArena   = lowMask - 1
 	emptySlot  = 0
 	noEntryOff = -1
+	notThere   = -2 // getAll: no slot with the key's tag
 )
 
 // newKeyIndex returns an index sized for n keys of about keyLen bytes.
@@ -68,7 +70,10 @@ func (x *keyIndex) find(k string, h uint64) (off int, slot uint64) {
 // put sets the value of k, and returns the value it replaces (none when k
 // is new).
 func (x *keyIndex) put(k string, v int32) (old int32) {
-	h := maphash.String(x.seed, k)
+	return x.putHashed(k, maphash.String(x.seed, k), v)
+}
+
+func (x *keyIndex) putHashed(k string, h uint64, v int32) (old int32) {
 	off, slot := x.find(k, h)
 	if off >= 0 {
 		_, old = x.entry(off)
@@ -88,6 +93,32 @@ func (x *keyIndex) put(k string, v int32) (old int32) {
 	x.arena = append(x.arena, k...)
 	x.n++
 	return none
+}
+
+// putBatch is how many keys putAll loads ahead.
+const putBatch = 256
+
+// putAll puts keys[i] with value vals[i], in order. When keys[i] is there
+// already, dup(i, old) gives the value to keep. Like getAll it loads the
+// slots of a batch of keys before inserting them one by one, so that the
+// loads overlap.
+func (x *keyIndex) putAll(keys []string, vals []int32, dup func(i int, old int32) int32, s *lookup) {
+	for start := 0; start < len(keys); start += putBatch {
+		batch := keys[start:min(start+putBatch, len(keys))]
+		s.hashes = resize(s.hashes, len(batch))
+		var touched uint64
+		for i, k := range batch {
+			h := maphash.String(x.seed, k)
+			s.hashes[i] = h
+			touched |= x.slots[h&x.mask]
+		}
+		_ = touched
+		for i, k := range batch {
+			if old := x.putHashed(k, s.hashes[i], vals[start+i]); old != none && dup != nil {
+				x.putHashed(k, s.hashes[i], dup(start+i, old))
+			}
+		}
+	}
 }
 
 // grow doubles the table (only when more keys come than were announced).
@@ -119,37 +150,48 @@ type lookup struct {
 }
 
 // getAll sets out[i] to the value of keys[i], or none, for every i. It
-// works in stages over the whole batch (hash every key, load every first
-// slot, compare every candidate entry), so that the memory loads of
-// different keys overlap; a key whose first slot is taken by another
-// (rare at this load factor) takes the plain path.
+// works in stages over the whole batch (hash every key, find every
+// candidate slot by its tag, compare every candidate entry), so that the
+// memory loads of different keys overlap.
 func (x *keyIndex) getAll(keys []string, out []int32, s *lookup) {
 	n := len(keys)
 	s.hashes, s.offs = resize(s.hashes, n), resize(s.offs, n)
 	for i, k := range keys {
 		s.hashes[i] = maphash.String(x.seed, k)
 	}
+	var touchedSlots uint64
+	for _, h := range s.hashes {
+		touchedSlots |= x.slots[h&x.mask]
+	}
+	x.sink += byte(touchedSlots)
 	for i, h := range s.hashes {
-		s.offs[i] = noEntryOff
-		if sl := x.slots[h&x.mask]; sl == emptySlot {
-			s.offs[i] = noEntryOff - 1 // not in the index
-		} else if sl&^lowMask == h&^lowMask {
-			s.offs[i] = int(sl&lowMask) - 1
+		s.offs[i] = notThere
+		for j := h & x.mask; ; j = (j + 1) & x.mask { // probes stay in one or two cache lines
+			if sl := x.slots[j]; sl == emptySlot {
+				break
+			} else if sl&^lowMask == h&^lowMask {
+				s.offs[i] = int(sl&lowMask) - 1
+				break
+			}
 		}
 	}
-	for i, off := range s.offs {
-		switch {
-		case off == noEntryOff-1:
-			out[i] = none
-		case off >= 0:
-			if key, v := x.entry(off); string(key) == keys[i] {
-				out[i] = v
-				continue
-			}
-			fallthrough
-		default:
-			out[i] = x.get(keys[i])
+	var touched byte
+	for _, off := range s.offs {
+		if off >= 0 {
+			touched |= x.arena[off]
 		}
+	}
+	x.sink += touched
+	for i, off := range s.offs {
+		if off == notThere {
+			out[i] = none
+			continue
+		}
+		if key, v := x.entry(off); string(key) == keys[i] {
+			out[i] = v
+			continue
+		}
+		out[i] = x.get(keys[i]) // another key with the same tag: rare
 	}
 }
 

@@ -42,16 +42,16 @@ func newMultiIndex(n int) multiIndex {
 	return multiIndex{one: newKeyIndex(n, 24), many: map[string][]int32{}}
 }
 
-func (m multiIndex) add(k string, i int32) {
-	switch j := m.one.put(k, i); j {
-	case none:
-	case ambiguous:
-		m.one.put(k, ambiguous)
-		m.many[k] = append(m.many[k], i)
-	default:
-		m.one.put(k, ambiguous)
-		m.many[k] = []int32{j, i}
-	}
+// addAll adds index vals[i] under keys[i], for every i.
+func (m multiIndex) addAll(keys []string, vals []int32, s *lookup) {
+	m.one.putAll(keys, vals, func(i int, old int32) int32 {
+		if old == ambiguous {
+			m.many[keys[i]] = append(m.many[keys[i]], vals[i])
+		} else {
+			m.many[keys[i]] = []int32{old, vals[i]}
+		}
+		return ambiguous
+	}, s)
 }
 
 // each calls f with every index of k.
@@ -129,15 +129,19 @@ func (p *planner) newMatcher() *matcher {
 	nh := len(p.have.Users)
 	m := &matcher{p: p, taken: make([]bool, nh), claims: make([]int32, nh)}
 	m.byLevel[byUserName] = p.liveKeys
-	m.byLevel[byEmail] = newMultiIndex(nh)
-	m.byLevel[byExternalID] = newMultiIndex(p.liveExtIDs)
+	var keys, extIDs []string
+	var vals, extVals []int32
 	for i := range p.have.Users {
 		l := &p.have.Users[i]
-		liveEmails(l, func(k string) { m.byLevel[byEmail].add(k, int32(i)) })
+		liveEmails(l, func(k string) { keys, vals = append(keys, k), append(vals, int32(i)) })
 		if l.ExternalID != "" {
-			m.byLevel[byExternalID].add(l.ExternalID, int32(i))
+			extIDs, extVals = append(extIDs, l.ExternalID), append(extVals, int32(i))
 		}
 	}
+	m.byLevel[byEmail] = newMultiIndex(len(keys))
+	m.byLevel[byEmail].addAll(keys, vals, &m.lk)
+	m.byLevel[byExternalID] = newMultiIndex(len(extIDs))
+	m.byLevel[byExternalID].addAll(extIDs, extVals, &m.lk)
 	return m
 }
 

@@ -39,6 +39,13 @@ func (p *planner) planMembers(dt *model.Team, lt int, ts *teamState) {
 		p.markLiveMembers(t.live, ts)
 	}
 	p.listMembers(dt, ts)
+	var touched int32
+	for _, di := range ts.order {
+		if li := p.wants[di].match; li >= 0 {
+			touched |= p.lives[li].teamGen
+		}
+	}
+	p.sink += touched
 	for _, di := range ts.order {
 		p.planListed(t, di, ts)
 	}
@@ -57,6 +64,13 @@ func (p *planner) markLiveMembers(live *model.Team, ts *teamState) {
 	}
 	ts.members = resize(ts.members, len(ts.keys))
 	p.liveByID.getAll(ts.keys, ts.members, &ts.lookup)
+	var touched int32
+	for _, li := range ts.members {
+		if li >= 0 {
+			touched |= p.lives[li].teamGen
+		}
+	}
+	p.sink += touched
 	for pos, li := range ts.members {
 		if m := &live.Members[pos]; m.UserID == "" && m.Email != "" {
 			li = p.liveKeys.unique(model.Key(m.Email)) // a member the server named by userName only
@@ -79,6 +93,13 @@ func (p *planner) listMembers(dt *model.Team, ts *teamState) {
 	}
 	ts.listed = resize(ts.listed, len(ts.keys))
 	p.wantByEmail.getAll(ts.keys, ts.listed, &ts.lookup)
+	var touched int32
+	for _, di := range ts.listed {
+		if di >= 0 {
+			touched |= p.wants[di].teamGen
+		}
+	}
+	p.sink += touched
 	ts.order = ts.order[:0]
 	for i, di := range ts.listed {
 		if di < 0 {

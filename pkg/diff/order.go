@@ -11,39 +11,69 @@ import (
 
 // sortChanges returns the changes in apply order (Action.Phase), then by
 // team and user (case-insensitively), then by the remaining fields, so that
-// the order never depends on the inputs' order.
+// the order never depends on the inputs' order. Changes are first bucketed
+// by phase and team (a counting sort over integer ranks: teams are few),
+// then each bucket is sorted by user: the string comparisons stay within
+// one team's changes.
 func sortChanges(cs *changeBuf) []plan.Change {
 	type keyed struct {
-		i      int32
-		phase  int8
-		tk, uk string
+		i  int32
+		uk string
+	}
+	// Rank the distinct team keys; rank 0 is no team.
+	teamRank := map[string]int32{"": 0}
+	var teamKeys []string
+	for i := 0; i < cs.n; i++ {
+		if k := model.Key(cs.at(i).Team); k != "" {
+			if _, ok := teamRank[k]; !ok {
+				teamRank[k] = 0
+				teamKeys = append(teamKeys, k)
+			}
+		}
+	}
+	slices.Sort(teamKeys)
+	for r, k := range teamKeys {
+		teamRank[k] = int32(r + 1)
+	}
+	teams := len(teamKeys) + 1
+	bucket := make([]int32, cs.n)
+	count := make([]int32, (len(plan.Actions())+1)*teams+1)
+	for i := range bucket {
+		c := cs.at(i)
+		b := int32(c.Action.Phase()*teams) + teamRank[model.Key(c.Team)]
+		bucket[i] = b
+		count[b+1]++
+	}
+	for b := 1; b < len(count); b++ {
+		count[b] += count[b-1]
 	}
 	ks := make([]keyed, cs.n)
-	for i := range ks {
-		c := cs.at(i)
-		ks[i] = keyed{int32(i), int8(c.Action.Phase()), model.Key(c.Team), model.Key(c.User)}
+	next := slices.Clone(count)
+	for i, b := range bucket {
+		ks[next[b]] = keyed{int32(i), model.Key(cs.at(i).User)}
+		next[b]++
 	}
-	slices.SortFunc(ks, func(a, b keyed) int {
-		if a.phase != b.phase {
-			return int(a.phase) - int(b.phase)
+	for b := 0; b+1 < len(count); b++ {
+		part := ks[count[b]:count[b+1]]
+		if len(part) < 2 {
+			continue
 		}
-		if c := strings.Compare(a.tk, b.tk); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.uk, b.uk); c != 0 {
-			return c
-		}
-		x, y := cs.at(int(a.i)), cs.at(int(b.i))
-		return cmp.Or(
-			cmp.Compare(x.TeamID, y.TeamID),
-			cmp.Compare(x.UserID, y.UserID),
-			cmp.Compare(x.Team, y.Team),
-			cmp.Compare(x.User, y.User),
-			cmp.Compare(x.Role, y.Role),
-			cmp.Compare(x.From, y.From),
-			cmp.Compare(x.Reason, y.Reason),
-		)
-	})
+		slices.SortFunc(part, func(a, b keyed) int {
+			if c := strings.Compare(a.uk, b.uk); c != 0 {
+				return c
+			}
+			x, y := cs.at(int(a.i)), cs.at(int(b.i))
+			return cmp.Or(
+				cmp.Compare(x.TeamID, y.TeamID),
+				cmp.Compare(x.UserID, y.UserID),
+				cmp.Compare(x.Team, y.Team),
+				cmp.Compare(x.User, y.User),
+				cmp.Compare(x.Role, y.Role),
+				cmp.Compare(x.From, y.From),
+				cmp.Compare(x.Reason, y.Reason),
+			)
+		})
+	}
 	sorted := make([]plan.Change, len(ks))
 	for i, k := range ks {
 		sorted[i] = *cs.at(int(k.i))
