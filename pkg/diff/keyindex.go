@@ -112,7 +112,7 @@ func (x *keyIndex) putAll(keys []string, vals []int32, dup func(i int, old int32
 			s.hashes[i] = h
 			touched |= x.slots[h&x.mask]
 		}
-		_ = touched
+		x.sink += byte(touched)
 		for i, k := range batch {
 			if old := x.putHashed(k, s.hashes[i], vals[start+i]); old != none && dup != nil {
 				x.putHashed(k, s.hashes[i], dup(start+i, old))
