@@ -13,9 +13,9 @@ import (
 // the current team when they hold gen.
 type teamState struct {
 	gen     int32
-	order   []int32 // desired users of the current team, deduplicated
-	listed  []int32 // current desired team: member position → desired user, or none
-	keys    []string
+	order   []int32  // desired users of the current team, deduplicated
+	listed  []int32  // current desired team: member position → desired user, or none
+	keys    []string // member keys, for a batch lookup
 	lookup  lookup
 	members []int32 // current live team: member position → live user, or none
 }
@@ -39,13 +39,7 @@ func (p *planner) planMembers(dt *model.Team, lt int, ts *teamState) {
 		p.markLiveMembers(t.live, ts)
 	}
 	p.listMembers(dt, ts)
-	var touched int32
-	for _, di := range ts.order {
-		if li := p.wants[di].match; li >= 0 {
-			touched |= p.lives[li].teamGen
-		}
-	}
-	p.sink += touched
+	p.prefetchMatches(ts.order)
 	for _, di := range ts.order {
 		p.planListed(t, di, ts)
 	}
@@ -64,13 +58,7 @@ func (p *planner) markLiveMembers(live *model.Team, ts *teamState) {
 	}
 	ts.members = resize(ts.members, len(ts.keys))
 	p.liveByID.getAll(ts.keys, ts.members, &ts.lookup)
-	var touched int32
-	for _, li := range ts.members {
-		if li >= 0 {
-			touched |= p.lives[li].teamGen
-		}
-	}
-	p.sink += touched
+	p.prefetchLives(ts.members)
 	for pos, li := range ts.members {
 		if m := &live.Members[pos]; m.UserID == "" && m.Email != "" {
 			li = p.liveKeys.unique(model.Key(m.Email)) // a member the server named by userName only
@@ -93,13 +81,7 @@ func (p *planner) listMembers(dt *model.Team, ts *teamState) {
 	}
 	ts.listed = resize(ts.listed, len(ts.keys))
 	p.wantByEmail.getAll(ts.keys, ts.listed, &ts.lookup)
-	var touched int32
-	for _, di := range ts.listed {
-		if di >= 0 {
-			touched |= p.wants[di].teamGen
-		}
-	}
-	p.sink += touched
+	p.prefetchWants(ts.listed)
 	ts.order = ts.order[:0]
 	for i, di := range ts.listed {
 		if di < 0 {

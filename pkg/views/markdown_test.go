@@ -3,6 +3,7 @@ package views
 import (
 	"bytes"
 	"fmt"
+	"math/rand"
 	"regexp"
 	"strconv"
 	"strings"
@@ -182,5 +183,40 @@ func TestSummaryLines(t *testing.T) {
 				t.Errorf("unverified lines shown with their reason:\n%s", txt.String())
 			}
 		})
+	}
+}
+
+// Whatever the mix, the markdown stays within the cap, lists every
+// destructive line it can, and says how many it could not.
+func TestMarkdownCapRandomMixes(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	actions := plan.Actions()
+	for seed := 0; seed < 40; seed++ {
+		var p plan.Plan
+		n := r.Intn(4000)
+		for i := 0; i < n; i++ {
+			a := actions[r.Intn(len(actions))]
+			p.Changes = append(p.Changes, plan.Change{Action: a, Team: fmt.Sprintf("team-%d", r.Intn(30)), TeamID: "g",
+				User: user("u", r.Intn(3000)), UserID: "u", Role: "admin", Reason: strings.Repeat("r", r.Intn(60))})
+		}
+		for i := r.Intn(3000); i > 0; i-- {
+			p.Warnings = append(p.Warnings, plan.Warning{Code: plan.WarningCodes()[r.Intn(5)], Message: strings.Repeat("w", r.Intn(80))})
+		}
+		md := markdownOf(t, p)
+		destructive := 0
+		for _, c := range p.Changes {
+			if tierOf(c.Action) < mustTiers {
+				destructive++
+			}
+		}
+		shown := strings.Count(md, "-     ") + strings.Count(md, "~     org role") + strings.Count(md, "~     role of")
+		notListed := 0
+		for _, m := range regexp.MustCompile(`(\d+) of \d+ (deactivation|member removal|role change)`).FindAllStringSubmatch(md, -1) {
+			k, _ := strconv.Atoi(m[1])
+			notListed += k
+		}
+		if shown+notListed != destructive {
+			t.Fatalf("seed %d: %d destructive lines shown + %d said not listed != %d", seed, shown, notListed, destructive)
+		}
 	}
 }
