@@ -39,7 +39,12 @@ func (p *planner) planMembers(dt *model.Team, lt int, ts *teamState) {
 		p.markLiveMembers(t.live, ts)
 	}
 	p.listMembers(dt, ts)
-	p.prefetchMatches(ts.order)
+	p.prefetch(ts.order, func(di int32) int32 {
+		if li := p.wants[di].match; li >= 0 {
+			return p.lives[li].teamGen
+		}
+		return 0
+	})
 	for _, di := range ts.order {
 		p.planListed(t, di, ts)
 	}
@@ -58,7 +63,7 @@ func (p *planner) markLiveMembers(live *model.Team, ts *teamState) {
 	}
 	ts.members = resize(ts.members, len(ts.keys))
 	p.liveByID.getAll(ts.keys, ts.members, &ts.lookup)
-	p.prefetchLives(ts.members)
+	p.prefetch(ts.members, func(li int32) int32 { return p.lives[li].teamGen })
 	for pos, li := range ts.members {
 		if m := &live.Members[pos]; m.UserID == "" && m.Email != "" {
 			li = p.liveKeys.unique(model.Key(m.Email)) // a member the server named by userName only
@@ -81,7 +86,7 @@ func (p *planner) listMembers(dt *model.Team, ts *teamState) {
 	}
 	ts.listed = resize(ts.listed, len(ts.keys))
 	p.wantByEmail.getAll(ts.keys, ts.listed, &ts.lookup)
-	p.prefetchWants(ts.listed)
+	p.prefetch(ts.listed, func(di int32) int32 { return p.wants[di].teamGen })
 	ts.order = ts.order[:0]
 	for i, di := range ts.listed {
 		if di < 0 {

@@ -121,31 +121,26 @@ func TestComputeUnverifiedLastAdmin(t *testing.T) {
 	enforce := model.Policy{UnreportedRoles: model.RolesEnforce}
 	team := dt("ml", model.Additive, dm(a, ""), dm(b, ""))
 	live := state(users(lu("ua", a), lu("ub", b)), lt("g", "ml", lm("ua", a, ""), lm("ub", b, "")))
-	runCompute(t, []computeCase{
-		{
-			name:   "unverified demotions without any admin assertion may remove every admin: blocked",
-			policy: enforce,
-			want:   state(users(role(du(a), "member"), role(du(b), "member")), team),
-			have:   live,
-			changes: []plan.Change{
-				{Action: plan.SetOrgRole, User: a, UserID: "ua", Role: "member", Reason: plan.ReasonUnverified},
-				{Action: plan.SetOrgRole, User: b, UserID: "ub", Role: "member", Reason: plan.ReasonUnverified},
-			},
+	assert := func(user, id string, r model.Role) plan.Change {
+		return plan.Change{Action: plan.SetOrgRole, User: user, UserID: id, Role: r, Reason: plan.ReasonUnverified}
+	}
+	var cases []computeCase
+	for _, tc := range []struct {
+		name    string
+		aRole   model.Role
+		blocked []plan.BlockLimit
+	}{
+		{"unverified demotions without any admin assertion may remove every admin: blocked", "member", []plan.BlockLimit{plan.BlockLastAdmin}},
+		{"with an admin asserted too, they are allowed", "admin", nil},
+	} {
+		cases = append(cases, computeCase{
+			name: tc.name, policy: enforce, have: live, blocked: tc.blocked,
+			want:     state(users(role(du(a), tc.aRole), role(du(b), "member")), team),
+			changes:  []plan.Change{assert(a, "ua", tc.aRole), assert(b, "ub", "member")},
 			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
-			blocked:  []plan.BlockLimit{plan.BlockLastAdmin},
-		},
-		{
-			name:   "with an admin asserted too, they are allowed",
-			policy: enforce,
-			want:   state(users(role(du(a), "admin"), role(du(b), "member")), team),
-			have:   live,
-			changes: []plan.Change{
-				{Action: plan.SetOrgRole, User: a, UserID: "ua", Role: "admin", Reason: plan.ReasonUnverified},
-				{Action: plan.SetOrgRole, User: b, UserID: "ub", Role: "member", Reason: plan.ReasonUnverified},
-			},
-			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
-		},
-	})
+		})
+	}
+	runCompute(t, cases)
 }
 
 func TestComputeCustomRolesUnchecked(t *testing.T) {

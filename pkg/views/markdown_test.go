@@ -191,7 +191,7 @@ func TestSummaryLines(t *testing.T) {
 func TestMarkdownCapRandomMixes(t *testing.T) {
 	r := rand.New(rand.NewSource(5))
 	actions := plan.Actions()
-	for seed := 0; seed < 40; seed++ {
+	for seed := 0; seed < 20; seed++ {
 		var p plan.Plan
 		n := r.Intn(4000)
 		for i := 0; i < n; i++ {
