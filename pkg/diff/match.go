@@ -269,8 +269,8 @@ func contested(links []link, claims []int32) map[int32][]int32 {
 	return m
 }
 
-// leftAlone is how every ambiguity warning ends.
-const leftAlone = "left alone (no create, update, role, membership or deactivation) until only one matches"
+// leftAlone says what an ambiguity warning's users are spared.
+const leftAlone = "left alone (no create, update, role, membership or deactivation)"
 
 func (p *planner) warnAmbiguous(a ambiguity) {
 	name := p.wantNames[a.di]
@@ -290,13 +290,13 @@ func (p *planner) warnAmbiguous(a ambiguity) {
 	var msg string
 	switch {
 	case a.lost:
-		msg = fmt.Sprintf("%s matches live user %s by %s, but that user is matched to %s by a stronger link (userName, then email, then externalId): %s is %s",
+		msg = fmt.Sprintf("%s matches live user %s by %s, but that user is matched to %s by a stronger link (userName, then email, then externalId): %s is %s until it matches a live user of its own",
 			name, strings.Join(lives, ", "), a.level, orNobody(others), name, leftAlone)
 	case len(others) > 0:
-		msg = fmt.Sprintf("live user %s matches both %s and %s by %s: they are %s",
+		msg = fmt.Sprintf("live user %s matches both %s and %s by %s: they are %s until only one matches",
 			strings.Join(lives, ", "), name, strings.Join(others, ", "), a.level, leftAlone)
 	default:
-		msg = fmt.Sprintf("%d live users match %s by %s (%s): it is %s",
+		msg = fmt.Sprintf("%d live users match %s by %s (%s): it is %s until only one matches",
 			len(ids), name, a.level, strings.Join(lives, ", "), leftAlone)
 	}
 	p.warn(plan.Warning{Code: plan.WarnAmbiguousUser, User: name, IDs: ids, Message: msg})
