@@ -48,6 +48,7 @@ type planner struct {
 	wants     []wantUser // per desired user
 	wantNames []string   // per desired user: wantName
 	lives     []liveUser // per live user
+	liveIDs   []string   // per live user: its SCIM id (a compact copy of the headers)
 
 	roles  []model.Role          // the team roles of the manifest, interned
 	roleID map[model.Role]uint16 // role → index in roles
@@ -215,10 +216,12 @@ func (p *planner) index() {
 	}, &s)
 
 	p.lives = make([]liveUser, nh)
+	p.liveIDs = make([]string, nh)
 	keys, vals = keys[:0], vals[:0]
 	for i := range p.have.Users {
 		u := &p.have.Users[i]
 		p.lives[i] = liveUser{owner: none}
+		p.liveIDs[i] = u.ID
 		if u.ID != "" {
 			keys, vals = append(keys, u.ID), append(vals, int32(i))
 		}

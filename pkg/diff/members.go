@@ -129,7 +129,7 @@ func (p *planner) planListed(t teamRef, di int32, ts *teamState) {
 	}
 	uid := ""
 	if li >= 0 && !w.recreate {
-		uid = p.have.Users[li].ID
+		uid = p.liveIDs[li]
 	}
 	name := p.wantNames[di]
 	p.add(plan.Change{Action: plan.AddMember, Team: t.name, TeamID: t.id, User: name, UserID: uid, Role: role})
@@ -145,7 +145,7 @@ func (p *planner) planListed(t teamRef, di int32, ts *teamState) {
 // enforce, sent as an unverified assertion.
 func (p *planner) memberRole(t teamRef, di, li int32, role model.Role) {
 	change := func(from, reason string) {
-		uid := p.have.Users[li].ID
+		uid := p.liveIDs[li]
 		if p.wants[di].recreate {
 			uid = ""
 		}

@@ -20,41 +20,44 @@ func sortChanges(cs *changeBuf) []plan.Change {
 		i  int32
 		uk string
 	}
-	// Rank the distinct team keys; rank 0 is no team.
+	// One pass over the changes for their keys; rank the distinct team
+	// keys (rank 0 is no team).
+	tks, ks, phases := make([]string, cs.n), make([]keyed, cs.n), make([]int8, cs.n)
 	teamRank := map[string]int32{"": 0}
 	var teamKeys []string
-	for i := 0; i < cs.n; i++ {
-		if k := model.Key(cs.at(i).Team); k != "" {
-			if _, ok := teamRank[k]; !ok {
-				teamRank[k] = 0
-				teamKeys = append(teamKeys, k)
-			}
+	for i := range ks {
+		c := cs.at(i)
+		tk := model.Key(c.Team)
+		if _, ok := teamRank[tk]; !ok {
+			teamRank[tk] = 0
+			teamKeys = append(teamKeys, tk)
 		}
+		tks[i], ks[i], phases[i] = tk, keyed{int32(i), model.Key(c.User)}, int8(c.Action.Phase())
 	}
 	slices.Sort(teamKeys)
 	for r, k := range teamKeys {
 		teamRank[k] = int32(r + 1)
 	}
+	// Counting sort by bucket (phase, team).
 	teams := len(teamKeys) + 1
 	bucket := make([]int32, cs.n)
 	count := make([]int32, (len(plan.Actions())+1)*teams+1)
 	for i := range bucket {
-		c := cs.at(i)
-		b := int32(c.Action.Phase()*teams) + teamRank[model.Key(c.Team)]
+		b := int32(phases[i])*int32(teams) + teamRank[tks[i]]
 		bucket[i] = b
 		count[b+1]++
 	}
 	for b := 1; b < len(count); b++ {
 		count[b] += count[b-1]
 	}
-	ks := make([]keyed, cs.n)
+	byBucket := make([]keyed, cs.n)
 	next := slices.Clone(count)
 	for i, b := range bucket {
-		ks[next[b]] = keyed{int32(i), model.Key(cs.at(i).User)}
+		byBucket[next[b]] = ks[i]
 		next[b]++
 	}
 	for b := 0; b+1 < len(count); b++ {
-		part := ks[count[b]:count[b+1]]
+		part := byBucket[count[b]:count[b+1]]
 		if len(part) < 2 {
 			continue
 		}
@@ -74,8 +77,8 @@ func sortChanges(cs *changeBuf) []plan.Change {
 			)
 		})
 	}
-	sorted := make([]plan.Change, len(ks))
-	for i, k := range ks {
+	sorted := make([]plan.Change, cs.n)
+	for i, k := range byBucket {
 		sorted[i] = *cs.at(int(k.i))
 	}
 	return sorted
