@@ -51,7 +51,7 @@ type planner struct {
 	liveIDs   []string   // per live user: its SCIM id (a compact copy of the headers)
 
 	roles  []model.Role          // the team roles of the manifest, interned
-	roleID map[model.Role]uint16 // role → index in roles
+	roleID map[model.Role]uint32 // role → index in roles
 
 	// admin bookkeeping for the last-admin guard
 	adminsLost, adminsGained int
@@ -78,7 +78,7 @@ type planner struct {
 type wantUser struct {
 	match    int32  // live user, none or ambiguous
 	teamGen  int32  // teamState.gen when listed in the current desired team
-	teamRole uint16 // role in the current desired team, an index in planner.roles
+	teamRole uint32 // role in the current desired team, an index in planner.roles
 	level    matchLevel
 	active   bool
 	recreate bool // live but deactivated on SaaS: created again
@@ -300,13 +300,13 @@ func (p *planner) prefetch(idx []int32, load func(int32) int32) {
 }
 
 // roleIndex interns a team role.
-func (p *planner) roleIndex(r model.Role) uint16 {
+func (p *planner) roleIndex(r model.Role) uint32 {
 	i, ok := p.roleID[r]
 	if !ok {
 		if p.roleID == nil {
-			p.roleID = map[model.Role]uint16{}
+			p.roleID = map[model.Role]uint32{}
 		}
-		i = uint16(len(p.roles))
+		i = uint32(len(p.roles))
 		p.roleID[r] = i
 		p.roles = append(p.roles, r)
 	}
