@@ -16,6 +16,7 @@ type computeCase struct {
 	have     model.State
 	policy   model.Policy
 	dep      model.Deployment
+	opts     Options // Deployment comes from dep
 	changes  []plan.Change
 	warnings []plan.Warning    // compared without Message
 	blocked  []plan.BlockLimit // block limits
@@ -33,7 +34,9 @@ func runCompute(t *testing.T, cases []computeCase) {
 			if pol.UnmanagedUsers == "" {
 				pol.UnmanagedUsers = model.UnmanagedIgnore
 			}
-			got := Compute(tc.want, tc.have, pol, Options{Deployment: dep})
+			opts := tc.opts
+			opts.Deployment = dep
+			got := Compute(tc.want, tc.have, pol, opts)
 			if tc.changes == nil {
 				tc.changes = []plan.Change{}
 			}
@@ -238,18 +241,19 @@ func TestComputeIdentity(t *testing.T) {
 			have: state(users(with(lu("u1", "old@x.com"), func(u *model.User) { u.ExternalID = "okta1" })), lt("t", "ml", lm("u1", "old@x.com", ""))),
 		},
 		{
-			name:   "two live users match: ambiguous, skipped everywhere",
+			name:   "two live users match at the same level: ambiguous, skipped everywhere",
 			policy: model.Policy{UnmanagedUsers: model.UnmanagedDeactivate},
 			want:   state(users(du(a)), dt("ml", model.Authoritative)),
-			have: state(users(lu("u1", "alice@x.com"), model.User{ID: "u2", UserName: "alice", Email: "alice@x.com", Active: true}),
-				lt("t", "ml", lm("u1", "alice@x.com", ""), lm("u2", "alice", ""))),
+			have: state(users(model.User{ID: "u1", UserName: "alice1", Email: "alice@x.com", Active: true}, model.User{ID: "u2", UserName: "alice2", Email: "alice@x.com", Active: true}),
+				lt("t", "ml", lm("u1", "alice1", ""), lm("u2", "alice2", ""))),
 			warnings: []plan.Warning{{Code: plan.WarnAmbiguousUser, User: a, IDs: []string{"u1", "u2"}}},
 		},
 		{
-			name: "userName link beats email link of another account",
+			name: "userName link beats the email link of another account, whose primary email is then updated",
 			want: state(users(du("a@x.com"), du("b@x.com")), dt("ml", model.Additive, dm("a@x.com", ""), dm("b@x.com", ""))),
 			have: state(users(lu("u1", "a@x.com"), model.User{ID: "u2", UserName: "b@x.com", Email: "a@x.com", Active: true}),
 				lt("t", "ml", lm("u1", "a@x.com", ""), lm("u2", "b@x.com", ""))),
+			changes: []plan.Change{{Action: plan.UpdateUser, User: "b@x.com", UserID: "u2", Email: "b@x.com", FromEmail: "a@x.com"}},
 		},
 	})
 }

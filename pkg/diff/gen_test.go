@@ -4,17 +4,27 @@ import (
 	"fmt"
 	"math/rand"
 	"strings"
+	"time"
 
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
+// genNow is the clock of generated problems.
+var genNow = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+
+// server says what a simulated server reports on reads.
+type server struct {
+	orgRoles, teamRoles, extIDs bool
+}
+
 // genInput is one generated planning problem.
 type genInput struct {
-	want       model.State
-	have       model.State
-	policy     model.Policy
-	dep        model.Deployment
-	rolesKnown bool // the simulated server reports org and team roles
+	want   model.State
+	have   model.State
+	policy model.Policy
+	dep    model.Deployment
+	srv    server
+	opts   Options // Deployment set to dep
 }
 
 // genOptions size a generated problem.
@@ -26,25 +36,38 @@ type genOptions struct {
 // generate builds a random but valid problem: a manifest that validates
 // (unique users, declared members, no protected user marked inactive) and a
 // live org that overlaps it with every kind of difference: missing and
-// extra users, case changes, SaaS usernames, deactivated users, duplicate
-// and case-different teams, pins, service accounts, unknown roles and
-// accounts that make a manifest user ambiguous.
+// extra users, case changes, handles (with and without a manifest
+// username), secondary and changed emails, deactivated users, recent
+// unmanaged users, duplicate and case-different teams, pins, service
+// accounts, custom roles, accounts that make a manifest user ambiguous,
+// and servers that do not report roles or externalIds.
 func generate(r *rand.Rand, o genOptions) genInput {
-	g := genInput{dep: model.Dedicated, rolesKnown: r.Intn(3) > 0}
-	if r.Intn(2) == 0 {
+	pick := func(p int) bool { return r.Intn(100) < p }
+	g := genInput{dep: model.Dedicated, srv: server{orgRoles: pick(70), teamRoles: pick(70), extIDs: pick(70)}}
+	if pick(50) {
 		g.dep = model.SaaS
 	}
-	g.policy = model.Policy{UnmanagedUsers: model.UnmanagedIgnore, Protected: []string{"bot*@example.com"}}
-	if r.Intn(2) == 0 {
+	g.opts = Options{Deployment: g.dep, Now: genNow, CustomRolesUnchecked: g.dep == model.Dedicated && pick(30)}
+	g.policy = model.Policy{UnmanagedUsers: model.UnmanagedIgnore, Protected: []string{"bot*@example.com"},
+		UnreportedRoles: model.RolesSkip, UnmanagedGracePeriod: model.DefaultGracePeriod}
+	if pick(50) {
 		g.policy.UnmanagedUsers = model.UnmanagedDeactivate
+	}
+	if pick(50) {
+		g.policy.UnreportedRoles = model.RolesEnforce
+	}
+	if pick(20) {
+		g.policy.UnmanagedGracePeriod = 0
 	}
 	if !o.limits {
 		g.policy.MaxDeactivations = model.Limit{Set: true, Value: 1 << 30}
 		g.policy.MaxMemberRemovals = model.Limit{Set: true, Value: 1 << 30}
 	}
-	roles := []model.Role{model.RoleMember, model.RoleAdmin, model.RoleViewer, "Reviewer"}
+	roles := []model.Role{model.RoleMember, model.RoleAdmin, model.RoleViewer}
+	if g.dep == model.Dedicated {
+		roles = append(roles, "Reviewer", "Data Scientist")
+	}
 	orgRoles := []model.Role{model.RoleMember, model.RoleAdmin}
-	pick := func(p int) bool { return r.Intn(100) < p }
 	caseMix := func(s string) string {
 		if pick(15) {
 			return strings.ToUpper(s[:1]) + s[1:]
@@ -54,29 +77,51 @@ func generate(r *rand.Rand, o genOptions) genInput {
 
 	g.want = model.State{Users: []model.User{}, Teams: []model.Team{}}
 	g.have = model.State{Users: []model.User{}, Teams: []model.Team{}}
-	// An admin the manifest keeps, so the last-admin guard never blocks.
+	// An admin the manifest keeps and asserts, so the last-admin guard
+	// never blocks.
 	g.want.Users = append(g.want.Users, model.User{UserName: "owner@example.com", Email: "owner@example.com", OrgRole: model.RoleAdmin, Active: true})
 	owner := model.User{ID: "id-owner", UserName: "owner@example.com", Email: "owner@example.com", Active: true}
-	if g.rolesKnown {
+	if g.srv.orgRoles {
 		owner.OrgRole = model.RoleAdmin
+	}
+	if g.srv.extIDs { // a server that reports externalIds shows at least one
+		owner.ExternalID = "ext-owner"
 	}
 	g.have.Users = append(g.have.Users, owner)
 	wantEmails := []string{}
-	liveIDs := []string{}
-	liveNames := []string{}
+	var liveIDs, liveNames []string
+	addLive := func(l model.User) {
+		if !g.srv.extIDs {
+			l.ExternalID = ""
+		}
+		if !g.srv.orgRoles {
+			l.OrgRole = ""
+		}
+		g.have.Users = append(g.have.Users, l)
+		liveIDs = append(liveIDs, l.ID)
+		liveNames = append(liveNames, l.UserName)
+	}
 	n := o.users
+	prevEmail := ""
 	for i := 0; i < n+n/4; i++ {
 		email := fmt.Sprintf("user%05d@example.com", i)
 		if i%17 == 3 {
 			email = fmt.Sprintf("bot%05d@example.com", i)
 		}
+		handle := fmt.Sprintf("u%05d", i)
 		inWant, inLive := i < n && pick(85), pick(75) || i >= n
 		if i >= n && !inLive {
 			continue
 		}
+		username := "" // the manifest's username, if any
+		active := false
 		if inWant {
 			u := model.User{UserName: caseMix(email), Email: "", Active: !pick(10)}
 			u.Email = u.UserName
+			if pick(20) {
+				username = handle
+				u.UserName = handle
+			}
 			if strings.HasPrefix(email, "bot") {
 				u.Active = true
 			}
@@ -90,13 +135,25 @@ func generate(r *rand.Rand, o genOptions) genInput {
 				u.OrgRole = orgRoles[r.Intn(len(orgRoles))]
 			}
 			g.want.Users = append(g.want.Users, u)
-			wantEmails = append(wantEmails, u.UserName)
+			wantEmails = append(wantEmails, u.Email)
+			active = u.Active
 		}
 		if inLive {
 			id := fmt.Sprintf("id-%05d", i)
-			l := model.User{ID: id, UserName: caseMix(email), Email: email, Active: !pick(12)}
-			if g.dep == model.SaaS && pick(50) {
-				l.UserName = strings.TrimSuffix(email, "@example.com")
+			l := model.User{ID: id, UserName: caseMix(email), Email: email, Emails: []string{email}, Active: !pick(12)}
+			switch {
+			case username != "" && pick(80):
+				l.UserName = caseMix(username)
+				if pick(30) { // the manifest changed the email
+					old := fmt.Sprintf("old%05d@example.org", i)
+					l.Email, l.Emails = old, []string{old}
+				}
+			case pick(30):
+				l.UserName = handle
+			}
+			if pick(15) { // another primary email, the manifest's as a secondary
+				alt := fmt.Sprintf("alt%05d@example.net", i)
+				l.Email, l.Emails = alt, append([]string{alt}, l.Emails...)
 			}
 			if pick(50) {
 				l.DisplayName = fmt.Sprintf("User %d", i)
@@ -104,22 +161,28 @@ func generate(r *rand.Rand, o genOptions) genInput {
 			if pick(30) {
 				l.ExternalID = fmt.Sprintf("ext-%d", i)
 			}
-			if g.rolesKnown {
-				l.OrgRole = []model.Role{model.RoleMember, model.RoleMember, model.RoleAdmin, model.RoleViewer}[r.Intn(4)]
+			l.OrgRole = []model.Role{model.RoleMember, model.RoleMember, model.RoleAdmin, model.RoleViewer}[r.Intn(4)]
+			if pick(60) {
+				l.Created = genNow.Add(-time.Duration(r.Intn(14*24)) * time.Hour)
 			}
-			g.have.Users = append(g.have.Users, l)
-			liveIDs = append(liveIDs, id)
-			liveNames = append(liveNames, l.UserName)
+			addLive(l)
 		}
-		if inWant && pick(3) { // a second account with the same email: ambiguous
-			id := fmt.Sprintf("dup-%05d", i)
-			dup := model.User{ID: id, UserName: fmt.Sprintf("other%05d", i), Email: email, Active: true}
-			if g.rolesKnown {
-				dup.OrgRole = model.RoleMember
-			}
-			g.have.Users = append(g.have.Users, dup)
-			liveIDs = append(liveIDs, id)
-			liveNames = append(liveNames, fmt.Sprintf("other%05d", i))
+		// A second account with the same email: ambiguous, or unmanaged while
+		// the first matches by userName. (Not for a user deactivated on
+		// Multi-tenant Cloud: once its first account is gone, the second
+		// becomes its own and is deactivated by the next plan.)
+		if inWant && (active || g.dep != model.SaaS) && pick(3) {
+			addLive(model.User{ID: fmt.Sprintf("dup-%05d", i), UserName: fmt.Sprintf("other%05d", i), Email: email, Active: true, OrgRole: model.RoleMember})
+		}
+		// An account with two (active) people's emails: contested. (With an
+		// inactive one, deactivating its own account on Multi-tenant Cloud
+		// would make the shared account contested only after apply.)
+		if active && prevEmail != "" && pick(2) {
+			addLive(model.User{ID: fmt.Sprintf("shared-%05d", i), UserName: fmt.Sprintf("shared%05d", i), Email: email,
+				Emails: []string{email, prevEmail}, Active: true, OrgRole: model.RoleMember})
+		}
+		if active {
+			prevEmail = email
 		}
 	}
 
@@ -163,7 +226,7 @@ func generate(r *rand.Rand, o genOptions) genInput {
 				}
 				seenID[liveIDs[j]] = true
 				role := model.Role("")
-				if g.rolesKnown {
+				if g.srv.teamRoles {
 					role = roles[r.Intn(len(roles))]
 				}
 				lt.Members = append(lt.Members, model.Member{UserID: liveIDs[j], Email: liveNames[j], Role: role})
@@ -178,7 +241,5 @@ func generate(r *rand.Rand, o genOptions) genInput {
 		}
 		g.want.Teams = append(g.want.Teams, dtm)
 	}
-	// Live members carry the role from the server only when it reports them;
-	// dedupe members of users listed twice via dup accounts is not needed.
 	return g
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
@@ -26,6 +27,13 @@ type wantFile struct {
 	Policy     model.Policy     `json:"policy"`
 	Deployment model.Deployment `json:"deployment"`
 	URL        string           `json:"url,omitempty"`
+	// Now and CustomRolesUnchecked are the Options a CLI would pass.
+	Now                  time.Time `json:"now,omitzero"`
+	CustomRolesUnchecked bool      `json:"customRolesUnchecked,omitempty"`
+}
+
+func (w wantFile) options() Options {
+	return Options{Deployment: w.Deployment, Now: w.Now, CustomRolesUnchecked: w.CustomRolesUnchecked}
 }
 
 // largeCase is generated (inputs included) by -update from a fixed seed.
@@ -47,7 +55,8 @@ func genLarge(t *testing.T, dir string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	writeJSONFile(t, filepath.Join(dir, "want.json"), wantFile{State: g.want, Policy: g.policy, Deployment: g.dep})
+	writeJSONFile(t, filepath.Join(dir, "want.json"), wantFile{State: g.want, Policy: g.policy, Deployment: g.dep,
+		Now: g.opts.Now, CustomRolesUnchecked: g.opts.CustomRolesUnchecked})
 	writeJSONFile(t, filepath.Join(dir, "observed.json"), g.have)
 }
 
@@ -75,7 +84,7 @@ func loadCase(t *testing.T, dir string) (wantFile, model.State, plan.Plan) {
 			t.Fatalf("%s: %v", dir, err)
 		}
 	}
-	p := Compute(w.State, have, w.Policy, Options{Deployment: w.Deployment})
+	p := Compute(w.State, have, w.Policy, w.options())
 	p.ManifestDigest, p.ObservedFingerprint = digest(wb), digest(ob)
 	p.Target = plan.Target{URL: w.URL, Deployment: w.Deployment}
 	if p.Target.URL == "" {
@@ -150,7 +159,7 @@ func TestGolden(t *testing.T) {
 			// Shuffled inputs give byte-identical views.
 			r := rand.New(rand.NewSource(int64(len(dir))))
 			for i := 0; i < 3; i++ {
-				sp := Compute(shuffled(w.State, r.Shuffle), shuffled(have, r.Shuffle), w.Policy, Options{Deployment: w.Deployment})
+				sp := Compute(shuffled(w.State, r.Shuffle), shuffled(have, r.Shuffle), w.Policy, w.options())
 				sp.ManifestDigest, sp.ObservedFingerprint, sp.Target = p.ManifestDigest, p.ObservedFingerprint, p.Target
 				for name, b := range render(t, sp) {
 					if !bytes.Equal(b, got[name]) {

@@ -18,16 +18,8 @@ func DefaultMaxMemberRemovals(memberships int) int { return max(10, memberships*
 // limits resolves the safety limits against the live organization and
 // returns them with the blocks the plan hits.
 func (p *planner) limits() (plan.Limits, []plan.Block) {
-	var l plan.Limits
-	admins := 0
-	for _, u := range p.have.Users {
-		if u.Active {
-			l.ActiveUsers++
-			if u.OrgRole.Norm() == model.RoleAdmin {
-				admins++
-			}
-		}
-	}
+	l := plan.Limits{ActiveUsers: p.activeUsers}
+	admins := p.activeAdmins
 	for _, t := range p.have.Teams {
 		l.Memberships += len(t.Members)
 	}
@@ -36,15 +28,7 @@ func (p *planner) limits() (plan.Limits, []plan.Block) {
 	l.MaxDeactivationsRule = rule(p.policy.MaxDeactivations, l.ActiveUsers, "active users", "10%", 5)
 	l.MaxMemberRemovalsRule = rule(p.policy.MaxMemberRemovals, l.Memberships, "memberships", "25%", 10)
 
-	var deact, removals int
-	for i := 0; i < p.changes.n; i++ {
-		switch p.changes.at(i).Action {
-		case plan.DeactivateUser:
-			deact++
-		case plan.RemoveMember:
-			removals++
-		}
-	}
+	deact, removals := p.planned(plan.DeactivateUser), p.planned(plan.RemoveMember)
 	var blocks []plan.Block
 	if deact > l.MaxDeactivations {
 		blocks = append(blocks, overLimit(plan.LimitMaxDeactivations, "deactivations", deact, l.MaxDeactivations, l.MaxDeactivationsRule))
@@ -58,20 +42,18 @@ func (p *planner) limits() (plan.Limits, []plan.Block) {
 			"the plan would leave the organization without an active admin: it deactivates or demotes %d of the %d active admin(s) and promotes none; keep one admin active (orgRole: admin in the manifest, or add the admin to policy.protected)",
 			p.adminsLost, admins)})
 	}
-	if admins == 0 && deact > 0 && !p.anyKnownRole() {
+	// Unverified demotions may each remove an admin the read cannot see:
+	// they are safe only when the plan also makes someone admin.
+	if p.unverifiedDemotions > 0 && p.unverifiedAdmins+p.adminsGained == 0 {
+		blocks = append(blocks, plan.Block{Limit: plan.BlockLastAdmin, Planned: p.unverifiedDemotions, Allowed: 0, Message: fmt.Sprintf(
+			"the server does not report organization roles and the plan asserts a non-admin org role for %d existing user(s) (policy.unreportedRoles: enforce) without making anyone admin: if they are the admins today, the organization would be left without one; declare orgRole: admin for at least one active user",
+			p.unverifiedDemotions)})
+	}
+	if admins == 0 && deact > 0 && !p.orgRolesReported {
 		p.warn(plan.Warning{Code: plan.WarnLastAdmin, Message: fmt.Sprintf(
 			"the server reports no organization roles, so wbsync cannot check that an active admin remains after %d deactivation(s); check that no admin is among them", deact)})
 	}
 	return l, blocks
-}
-
-func (p *planner) anyKnownRole() bool {
-	for _, u := range p.have.Users {
-		if u.OrgRole != "" {
-			return true
-		}
-	}
-	return false
 }
 
 // rule says how a limit was set, for the plan header.

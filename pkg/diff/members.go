@@ -2,87 +2,180 @@ package diff
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
+// teamState is the per-team scratch space, reused across teams: the
+// per-user slots (wantUser.teamGen, liveUser.teamGen, ...) are valid for
+// the current team when they hold gen.
+type teamState struct {
+	gen     int32
+	order   []int32  // desired users of the current team, deduplicated
+	listed  []int32  // current desired team: member position → desired user, or none
+	keys    []string // member keys, for a batch lookup
+	lookup  lookup
+	members []int32 // current live team: member position → live user, or none
+}
+
+// teamRef is the team a membership change goes to: the live team's name
+// and id, or the manifest's name for a team the plan creates.
+type teamRef struct {
+	name, id string
+	live     *model.Team // nil for a team the plan creates
+}
+
 // planMembers plans the membership of desired team dt against live team lt
-// (none: the plan creates the team): adds, team roles and, for
-// authoritative teams, removals.
-func (p *planner) planMembers(dt model.Team, lt int, ts *teamState) {
+// (none: the plan creates the team): adds and team roles for the members it
+// lists and, for an authoritative team, removals of the others.
+func (p *planner) planMembers(dt *model.Team, lt int, ts *teamState) {
 	ts.gen++
-	gen := ts.gen
-	teamName, teamID := dt.Name, ""
-	var live model.Team
+	t := teamRef{name: dt.Name}
 	if lt >= 0 {
-		live = p.have.Teams[lt]
-		teamName, teamID = live.Name, live.ID
-		for pos, m := range live.Members {
-			if li := p.resolve(m); li >= 0 {
-				ts.liveGen[li], ts.livePos[li] = gen, int32(pos)
-			}
+		t.live = &p.have.Teams[lt]
+		t.name, t.id = t.live.Name, t.live.ID
+		p.markLiveMembers(t.live, ts)
+	}
+	p.listMembers(dt, ts)
+	p.prefetch(ts.order, func(di int32) int32 {
+		if li := p.wants[di].match; li >= 0 {
+			return p.lives[li].teamGen
+		}
+		return 0
+	})
+	for _, di := range ts.order {
+		p.planListed(t, di, ts)
+	}
+	if t.live != nil && dt.Membership != model.Additive {
+		p.planRemovals(t, ts)
+	}
+}
+
+// markLiveMembers resolves the live team's members to live users, once:
+// by SCIM id, or by userName for a member without one; none for a member
+// that is no listed user (such as an org service account).
+func (p *planner) markLiveMembers(live *model.Team, ts *teamState) {
+	ts.keys = ts.keys[:0]
+	for i := range live.Members {
+		ts.keys = append(ts.keys, live.Members[i].UserID)
+	}
+	ts.members = resize(ts.members, len(ts.keys))
+	p.liveByID.getAll(ts.keys, ts.members, &ts.lookup)
+	p.prefetch(ts.members, func(li int32) int32 { return p.lives[li].teamGen })
+	for pos, li := range ts.members {
+		if m := &live.Members[pos]; m.UserID == "" && m.Email != "" {
+			li = p.liveKeys.unique(model.Key(m.Email)) // a member the server named by userName only
+			ts.members[pos] = li
+		}
+		if li >= 0 {
+			l := &p.lives[li]
+			l.teamGen, l.teamPos = ts.gen, int32(pos)
 		}
 	}
+}
 
-	// Desired members, one entry per user (a duplicate keeps the smallest
-	// role, so the result does not depend on the manifest's order).
+// listMembers collects the desired team's members, one entry per user (a
+// user listed twice keeps the smallest role, so the result does not depend
+// on the manifest's order).
+func (p *planner) listMembers(dt *model.Team, ts *teamState) {
+	ts.keys = ts.keys[:0]
+	for i := range dt.Members {
+		ts.keys = append(ts.keys, model.Key(dt.Members[i].Email))
+	}
+	ts.listed = resize(ts.listed, len(ts.keys))
+	p.wantByEmail.getAll(ts.keys, ts.listed, &ts.lookup)
+	p.prefetch(ts.listed, func(di int32) int32 { return p.wants[di].teamGen })
 	ts.order = ts.order[:0]
-	for _, m := range dt.Members {
-		di, ok := p.wantByKey[model.Key(m.Email)]
-		if !ok {
+	for i, di := range ts.listed {
+		if di < 0 {
 			continue // an undeclared member is a manifest error
 		}
-		role := m.Role.Norm()
+		role := dt.Members[i].Role.Norm()
 		if role == "" {
 			role = model.RoleMember
 		}
-		if ts.wantGen[di] != gen {
-			ts.wantGen[di], ts.roleOf[di] = gen, role
+		switch w := &p.wants[di]; {
+		case w.teamGen != ts.gen:
+			w.teamGen, w.teamRole = ts.gen, p.roleIndex(role)
 			ts.order = append(ts.order, di)
-		} else if role < ts.roleOf[di] {
-			ts.roleOf[di] = role
+		case role < p.roles[w.teamRole]:
+			w.teamRole = p.roleIndex(role)
 		}
 	}
+}
 
-	for _, di := range ts.order {
-		p.inTeam[di] = true
-		li := p.match[di]
-		if li == ambiguous {
-			continue
-		}
-		if li >= 0 {
-			ts.keepGen[li] = gen // listed: never removed, whatever its state
-		}
-		if !p.wantActive[di] {
-			continue // no adds or roles for a user the manifest deactivates
-		}
-		role, name := ts.roleOf[di], p.wantNames[di]
-		uid := ""
-		if li >= 0 && !p.recreate[di] {
-			uid = p.liveIDs[li]
-		}
-		if li >= 0 && ts.liveGen[li] == gen {
-			m := live.Members[ts.livePos[li]]
-			if have := liveTeamRole(m, p.have.Users[li], teamName); have != "" && have != role {
-				p.add(plan.Change{Action: plan.SetTeamRole, Team: teamName, TeamID: teamID, User: name, UserID: uid, Role: role, From: string(have)})
-			}
-			continue
-		}
-		p.add(plan.Change{Action: plan.AddMember, Team: teamName, TeamID: teamID, User: name, UserID: uid, Role: role})
-		if role != model.RoleMember {
-			p.add(plan.Change{Action: plan.SetTeamRole, Team: teamName, TeamID: teamID, User: name, UserID: uid, Role: role})
-		}
-	}
-
-	if lt < 0 || dt.Membership == model.Additive {
+// planListed plans one listed member: nothing for an ambiguous user, kept
+// (never removed) when live, and for an active user an add with its role,
+// or a role change when it is a member already.
+func (p *planner) planListed(t teamRef, di int32, ts *teamState) {
+	w := &p.wants[di]
+	w.inTeam = true
+	li := w.match
+	if li == ambiguous {
 		return
 	}
+	if li >= 0 {
+		p.lives[li].keepGen = ts.gen // listed: never removed, whatever its state
+	}
+	if !w.active {
+		return // no adds or roles for a user the manifest deactivates
+	}
+	role := p.roles[w.teamRole]
+	if li >= 0 && p.lives[li].teamGen == ts.gen {
+		p.memberRole(t, di, li, role)
+		return
+	}
+	uid := ""
+	if li >= 0 && !w.recreate {
+		uid = p.liveIDs[li]
+	}
+	name := p.wantNames[di]
+	p.add(plan.Change{Action: plan.AddMember, Team: t.name, TeamID: t.id, User: name, UserID: uid, Role: role})
+	if role != model.RoleMember {
+		p.add(plan.Change{Action: plan.SetTeamRole, Team: t.name, TeamID: t.id, User: name, UserID: uid, Role: role})
+	}
+}
+
+// memberRole plans the team role of desired user di, live user li, a
+// member of the team already. When the server reports team roles, a known
+// role that differs is changed; when it reports none, a declared role
+// other than member is counted as unchecked and, under unreportedRoles:
+// enforce, sent as an unverified assertion.
+func (p *planner) memberRole(t teamRef, di, li int32, role model.Role) {
+	change := func(from, reason string) {
+		uid := p.liveIDs[li]
+		if p.wants[di].recreate {
+			uid = ""
+		}
+		p.add(plan.Change{Action: plan.SetTeamRole, Team: t.name, TeamID: t.id, User: p.wantNames[di], UserID: uid, Role: role, From: from, Reason: reason})
+	}
+	if !p.teamRolesReported {
+		if role == model.RoleMember {
+			return
+		}
+		p.uncheckedTeamRoles++
+		if p.policy.UnreportedRoles == model.RolesEnforce {
+			change("", plan.ReasonUnverified)
+		}
+		return
+	}
+	m := &t.live.Members[p.lives[li].teamPos]
+	if have := p.liveTeamRole(m, li, t.name); have != "" && have != role {
+		change(string(have), "")
+	}
+}
+
+// planRemovals removes from an authoritative live team every member the
+// manifest does not list, except users left alone (ambiguous), protected
+// users and members that are no listed user (service accounts), which are
+// warned about.
+func (p *planner) planRemovals(t teamRef, ts *teamState) {
 	var unresolved []string
-	for _, m := range live.Members {
-		li := p.resolve(m)
+	for pos, li := range ts.members {
 		if li < 0 {
+			m := t.live.Members[pos]
 			id := m.UserID
 			if id == "" {
 				id = m.Email
@@ -90,24 +183,26 @@ func (p *planner) planMembers(dt model.Team, lt int, ts *teamState) {
 			unresolved = append(unresolved, id)
 			continue
 		}
-		if ts.keepGen[li] == gen || p.held(li) {
+		if p.lives[li].keepGen == ts.gen || p.held(li) {
 			continue
 		}
-		l := p.have.Users[li]
-		name, reason := l.UserName, reasonNotManaged
-		if o := p.owner[li]; o >= 0 {
-			name, reason = wantName(p.want.Users[o]), reasonNotListed
+		l := &p.have.Users[li]
+		name, reason := "", reasonNotManaged
+		if o := p.lives[li].owner; o >= 0 {
+			name, reason = p.wantNames[o], reasonNotListed
+		} else {
+			name = liveName(l)
 		}
-		if p.protected(name, l.UserName, l.Email) {
-			p.warn(plan.Warning{Code: plan.WarnProtected, Team: teamName, User: name, Message: fmt.Sprintf(
-				"%s is protected (policy.protected): not removed from team %s, although %s", name, teamName, reason)})
+		if p.protected(name, l) {
+			p.warn(plan.Warning{Code: plan.WarnProtected, Team: t.name, User: name, Message: fmt.Sprintf(
+				"%s is protected (policy.protected): not removed from team %s, although %s", name, t.name, reason)})
 			continue
 		}
-		p.add(plan.Change{Action: plan.RemoveMember, Team: teamName, TeamID: teamID, User: name, UserID: l.ID, Reason: reason})
+		p.add(plan.Change{Action: plan.RemoveMember, Team: t.name, TeamID: t.id, User: name, UserID: l.ID, Reason: reason})
 	}
 	if len(unresolved) > 0 {
-		sort.Strings(unresolved)
-		p.warn(plan.Warning{Code: plan.WarnUnresolvedMember, Team: teamName, IDs: unresolved, Message: fmt.Sprintf(
-			"%d member(s) of team %s are not listed SCIM users (such as org service accounts): never removed", len(unresolved), teamName)})
+		slices.Sort(unresolved)
+		p.warn(plan.Warning{Code: plan.WarnUnresolvedMember, Team: t.name, IDs: unresolved, Message: fmt.Sprintf(
+			"%d member(s) of team %s are not listed SCIM users (such as org service accounts): never removed", len(unresolved), t.name)})
 	}
 }

@@ -10,12 +10,20 @@ import (
 
 // simulate applies a plan to a copy of the observed state the way W&B
 // would, and returns the new state. It is pure and shares no code with
-// Compute. rolesKnown says whether the server reports roles afterwards.
-func simulate(have model.State, p plan.Plan, dep model.Deployment, rolesKnown bool) (model.State, error) {
+// Compute. srv says what the server reports (and keeps) afterwards.
+func simulate(have model.State, p plan.Plan, dep model.Deployment, srv server) (model.State, error) {
 	st := cloneState(have)
-	reported := func(r model.Role) model.Role {
-		if rolesKnown {
+	reportedAs := func(known bool, r model.Role) model.Role {
+		if known {
 			return r
+		}
+		return ""
+	}
+	orgRole := func(r model.Role) model.Role { return reportedAs(srv.orgRoles, r) }
+	teamRole := func(r model.Role) model.Role { return reportedAs(srv.teamRoles, r) }
+	extID := func(s string) string {
+		if srv.extIDs {
+			return s
 		}
 		return ""
 	}
@@ -49,14 +57,18 @@ func simulate(have model.State, p plan.Plan, dep model.Deployment, rolesKnown bo
 	for _, c := range p.Changes {
 		switch c.Action {
 		case plan.CreateUser:
+			userName := c.User
+			if c.Username != "" {
+				userName = c.Username
+			}
 			adopted := false
 			// A create of an account W&B already has (same userName, or on
 			// Multi-tenant Cloud the same email: accounts are global) links
 			// that account, as the client's 409 adoption does.
 			for i, u := range st.Users {
-				if u.Key() == model.Key(c.User) || (dep == model.SaaS && model.Key(u.Email) == model.Key(c.User)) {
+				if u.Key() == model.Key(userName) || (dep == model.SaaS && hasEmail(u, c.User)) {
 					if !u.Active { // invited again: a fresh org membership
-						st.Users[i].OrgRole = reported(model.RoleMember)
+						st.Users[i].OrgRole = orgRole(model.RoleMember)
 					}
 					st.Users[i].Active = true
 					createdUser[model.Key(c.User)] = u.ID
@@ -67,8 +79,8 @@ func simulate(have model.State, p plan.Plan, dep model.Deployment, rolesKnown bo
 			if !adopted {
 				next++
 				id := fmt.Sprintf("new-u-%d", next)
-				st.Users = append(st.Users, model.User{ID: id, UserName: c.User, Email: c.User, DisplayName: c.Name,
-					ExternalID: c.ExternalID, OrgRole: reported(model.RoleMember), Active: true})
+				st.Users = append(st.Users, model.User{ID: id, UserName: userName, Email: c.User, Emails: []string{c.User}, DisplayName: c.Name,
+					ExternalID: extID(c.ExternalID), OrgRole: orgRole(model.RoleMember), Active: true})
 				createdUser[model.Key(c.User)] = id
 			}
 		case plan.CreateTeam:
@@ -95,13 +107,20 @@ func simulate(have model.State, p plan.Plan, dep model.Deployment, rolesKnown bo
 					st.Users[i].DisplayName = c.Name
 				}
 				if c.ExternalID != "" {
-					st.Users[i].ExternalID = c.ExternalID
+					st.Users[i].ExternalID = extID(c.ExternalID)
+				}
+				if c.Email != "" { // the new primary replaces the old one
+					u := &st.Users[i]
+					rest := slices.DeleteFunc(slices.Clone(u.Emails), func(e string) bool {
+						return model.Key(e) == model.Key(u.Email) || model.Key(e) == model.Key(c.Email)
+					})
+					u.Email, u.Emails = c.Email, append([]string{c.Email}, rest...)
 				}
 			case plan.SetOrgRole:
 				if c.Role == model.RoleViewer {
 					return st, fmt.Errorf("viewer org role sent")
 				}
-				st.Users[i].OrgRole = reported(c.Role)
+				st.Users[i].OrgRole = orgRole(c.Role)
 			case plan.DeactivateUser:
 				if dep == model.SaaS { // removed from the organization
 					id := st.Users[i].ID
@@ -125,12 +144,12 @@ func simulate(have model.State, p plan.Plan, dep model.Deployment, rolesKnown bo
 				if pos >= 0 {
 					return st, fmt.Errorf("add_member: %s already in %s", c.User, c.Team)
 				}
-				st.Teams[t].Members = append(st.Teams[t].Members, model.Member{UserID: id, Email: st.Users[u].UserName, Role: reported(model.RoleMember)})
+				st.Teams[t].Members = append(st.Teams[t].Members, model.Member{UserID: id, Email: st.Users[u].UserName, Role: teamRole(model.RoleMember)})
 			case plan.SetTeamRole:
 				if pos < 0 {
 					return st, fmt.Errorf("set_team_role: %s not in %s", c.User, c.Team)
 				}
-				st.Teams[t].Members[pos].Role = reported(c.Role)
+				st.Teams[t].Members[pos].Role = teamRole(c.Role)
 			case plan.RemoveMember:
 				if pos < 0 {
 					return st, fmt.Errorf("remove_member: %s not in %s", c.User, c.Team)
@@ -144,6 +163,14 @@ func simulate(have model.State, p plan.Plan, dep model.Deployment, rolesKnown bo
 	return st, nil
 }
 
+// hasEmail reports whether live user u has the email e.
+func hasEmail(u model.User, e string) bool {
+	if model.Key(u.Email) == model.Key(e) {
+		return true
+	}
+	return slices.ContainsFunc(u.Emails, func(x string) bool { return model.Key(x) == model.Key(e) })
+}
+
 // cloneState deep-copies a state.
 func cloneState(s model.State) model.State {
 	c := model.State{Users: make([]model.User, len(s.Users)), Teams: make([]model.Team, len(s.Teams))}
@@ -155,6 +182,7 @@ func cloneState(s model.State) model.State {
 			}
 			u.TeamRoles = m
 		}
+		u.Emails = slices.Clone(u.Emails)
 		c.Users[i] = u
 	}
 	for i, t := range s.Teams {

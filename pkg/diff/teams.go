@@ -9,17 +9,6 @@ import (
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
-// teamState is the per-team scratch space, reused across teams.
-type teamState struct {
-	gen     int32
-	liveGen []int32      // live user → gen when a member of the current live team
-	livePos []int32      // live user → position in the current live team's members
-	keepGen []int32      // live user → gen when listed in the current desired team
-	wantGen []int32      // desired user → gen when listed in the current desired team
-	roleOf  []model.Role // desired user → role in the current desired team
-	order   []int        // desired users of the current team, deduplicated
-}
-
 // planTeams matches desired teams to live ones (pinned ids first, then
 // names, case-insensitively) and plans team creation and membership.
 func (p *planner) planTeams() {
@@ -32,18 +21,12 @@ func (p *planner) planTeams() {
 		k := model.Key(t.Name)
 		byKey[k] = append(byKey[k], i)
 	}
-	ts := &teamState{
-		liveGen: make([]int32, len(p.have.Users)),
-		livePos: make([]int32, len(p.have.Users)),
-		keepGen: make([]int32, len(p.have.Users)),
-		wantGen: make([]int32, len(p.want.Users)),
-		roleOf:  make([]model.Role, len(p.want.Users)),
-	}
+	ts := &teamState{}
 	claimed := make(map[int]bool)
 	// Pinned teams first, so a name match never takes a pinned team.
 	for _, pinned := range []bool{true, false} {
 		for _, ti := range p.sortedWantTeams() {
-			dt := p.want.Teams[ti]
+			dt := &p.want.Teams[ti]
 			if (dt.ID != "") != pinned {
 				continue
 			}
@@ -83,7 +66,7 @@ func (p *planner) sortedWantTeams() []int {
 
 // matchTeam returns the live team for dt, none (create it) or ambiguous
 // (leave it alone; a warning says why).
-func (p *planner) matchTeam(dt model.Team, byID map[string]int, byKey map[string][]int, claimed map[int]bool) int {
+func (p *planner) matchTeam(dt *model.Team, byID map[string]int, byKey map[string][]int, claimed map[int]bool) int {
 	if dt.ID != "" {
 		lt, ok := byID[dt.ID]
 		if !ok {
@@ -97,7 +80,7 @@ func (p *planner) matchTeam(dt model.Team, byID map[string]int, byKey map[string
 				"team %s pins id %s, but that live team is named %s and W&B cannot rename teams: left alone; fix the name or the pin", dt.Name, dt.ID, live.Name)})
 			return ambiguous
 		}
-		p.warnCase(dt, live)
+		p.warnCase(dt, &live)
 		return lt
 	}
 	cands := byKey[model.Key(dt.Name)]
@@ -118,11 +101,11 @@ func (p *planner) matchTeam(dt model.Team, byID map[string]int, byKey map[string
 		p.warn(plan.Warning{Code: plan.WarnDuplicateTeam, Team: dt.Name, IDs: ids, Message: msg})
 		return ambiguous
 	}
-	p.warnCase(dt, p.have.Teams[cands[0]])
+	p.warnCase(dt, &p.have.Teams[cands[0]])
 	return cands[0]
 }
 
-func (p *planner) warnCase(dt, live model.Team) {
+func (p *planner) warnCase(dt, live *model.Team) {
 	if live.Name == dt.Name {
 		return
 	}
@@ -131,34 +114,22 @@ func (p *planner) warnCase(dt, live model.Team) {
 }
 
 // markListed records the desired team's members as being in a team.
-func (p *planner) markListed(dt model.Team) {
+func (p *planner) markListed(dt *model.Team) {
 	for _, m := range dt.Members {
-		if di, ok := p.wantByKey[model.Key(m.Email)]; ok {
-			p.inTeam[di] = true
+		if di := p.wantByEmail.get(model.Key(m.Email)); di >= 0 {
+			p.wants[di].inTeam = true
 		}
 	}
 }
 
-// resolve returns the live user of a live team member, or none when the
-// member is not a listed user (such as an org service account).
-func (p *planner) resolve(m model.Member) int {
-	if m.UserID != "" {
-		if li, ok := p.liveByID[m.UserID]; ok {
-			return li
-		}
-		return none
-	}
-	if ls := p.liveByKey[model.Key(m.Email)]; m.Email != "" && len(ls) == 1 {
-		return ls[0]
-	}
-	return none
-}
-
-// liveTeamRole is the known role of live user l in live team t ("" unknown).
-func liveTeamRole(m model.Member, l model.User, team string) model.Role {
+// liveTeamRole is the known role of live member m (live user li) in the
+// team named team ("" unknown): the member's own role, else the user's
+// teamRoles entry for the team.
+func (p *planner) liveTeamRole(m *model.Member, li int32, team string) model.Role {
 	if r := m.Role.Norm(); r != "" {
 		return r
 	}
+	l := &p.have.Users[li]
 	if r, ok := l.TeamRoles[team]; ok {
 		return r.Norm()
 	}

@@ -3,6 +3,7 @@ package diff
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
@@ -21,43 +22,51 @@ const (
 // planUsers plans the per-user changes of every desired user: create,
 // reactivate, update, org role and deactivation.
 func (p *planner) planUsers() {
-	for di, d := range p.want.Users {
-		li := p.match[di]
+	for di := range p.want.Users {
+		d, w := &p.want.Users[di], &p.wants[di]
+		li := w.match
 		if li == ambiguous {
 			continue
 		}
-		name := wantName(d)
 		if li == none {
 			if d.Active {
-				p.add(plan.Change{Action: plan.CreateUser, User: name, Name: d.DisplayName, ExternalID: d.ExternalID})
-				p.newUserRole(d)
+				p.create(d, "")
 			}
 			continue
 		}
-		l := p.have.Users[li]
+		l := &p.have.Users[li]
 		if !d.Active {
 			if l.Active {
-				p.deactivate(li, name, reasonInactive)
+				p.deactivate(li, p.wantNames[di], reasonInactive)
 			}
 			continue
 		}
 		if !l.Active {
 			if p.saas {
-				p.recreate[di] = true
-				p.add(plan.Change{Action: plan.CreateUser, User: name, Name: d.DisplayName, ExternalID: d.ExternalID, Reason: reasonRecreate})
-				p.newUserRole(d)
+				w.recreate = true
+				p.create(d, reasonRecreate)
 				continue
 			}
-			p.add(plan.Change{Action: plan.ReactivateUser, User: name, UserID: l.ID})
+			p.add(plan.Change{Action: plan.ReactivateUser, User: p.wantNames[di], UserID: l.ID})
 		}
-		p.update(d, l)
+		p.update(d, l, w.level)
 		p.orgRole(d, l)
 	}
 }
 
+// create plans create_user for d, with the org role a new user needs.
+func (p *planner) create(d *model.User, reason string) {
+	c := plan.Change{Action: plan.CreateUser, User: wantName(d), Name: d.DisplayName, ExternalID: d.ExternalID, Reason: reason}
+	if un := wantUserName(d); model.Key(un) != model.Key(wantEmail(d)) {
+		c.Username = un
+	}
+	p.add(c)
+	p.newUserRole(d)
+}
+
 // newUserRole plans the org role of a user the plan creates: W&B makes new
 // users members, so only admin needs a change.
-func (p *planner) newUserRole(d model.User) {
+func (p *planner) newUserRole(d *model.User) {
 	switch d.OrgRole.Norm() {
 	case model.RoleAdmin:
 		p.add(plan.Change{Action: plan.SetOrgRole, User: wantName(d), Role: model.RoleAdmin, Reason: reasonNewAdmin})
@@ -67,17 +76,40 @@ func (p *planner) newUserRole(d model.User) {
 	}
 }
 
-func (p *planner) warnViewer(d model.User) {
+func (p *planner) warnViewer(d *model.User) {
 	p.warn(plan.Warning{Code: plan.WarnUnsupportedUpdate, User: wantName(d), Message: fmt.Sprintf(
 		"orgRole viewer for %s is never set: W&B turns it into member with viewer seats and resets all team roles to viewer", wantName(d))})
 }
 
-// orgRole plans set_org_role where the manifest manages the role and the
-// server reported a different one (an unknown live role is left alone, so
-// plans converge on servers that do not report roles).
-func (p *planner) orgRole(d model.User, l model.User) {
-	want, have := d.OrgRole.Norm(), l.OrgRole.Norm()
-	if want == "" || have == "" || want == have {
+// orgRole plans set_org_role where the manifest manages the role of an
+// existing user. When the server reports org roles, only a known role that
+// differs is changed (an unknown one is left alone, so plans converge);
+// when it reports none, the role is counted as unchecked and, under
+// unreportedRoles: enforce, sent as an unverified assertion.
+func (p *planner) orgRole(d *model.User, l *model.User) {
+	want := d.OrgRole.Norm()
+	if want == "" {
+		return
+	}
+	if !p.orgRolesReported {
+		p.uncheckedOrgRoles++
+		if p.policy.UnreportedRoles != model.RolesEnforce {
+			return
+		}
+		if want == model.RoleViewer {
+			p.warnViewer(d)
+			return
+		}
+		p.add(plan.Change{Action: plan.SetOrgRole, User: wantName(d), UserID: l.ID, Role: want, Reason: plan.ReasonUnverified})
+		if want == model.RoleAdmin {
+			p.unverifiedAdmins++
+		} else {
+			p.unverifiedDemotions++ // the user may be an admin today
+		}
+		return
+	}
+	have := l.OrgRole.Norm()
+	if have == "" || want == have {
 		return
 	}
 	if want == model.RoleViewer {
@@ -94,17 +126,27 @@ func (p *planner) orgRole(d model.User, l model.User) {
 }
 
 // update plans update_user for a managed displayName or externalId that
-// differs; on Multi-tenant Cloud, which cannot update them, a warning.
-func (p *planner) update(d model.User, l model.User) {
+// differs, and for the primary email of a user matched by userName; on
+// Multi-tenant Cloud, which cannot update them, a warning instead. An
+// externalId is compared only when the server reports externalIds at all.
+func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 	c := plan.Change{Action: plan.UpdateUser, User: wantName(d), UserID: l.ID}
 	var what []string
 	if d.DisplayName != "" && d.DisplayName != l.DisplayName {
 		c.Name, c.From = d.DisplayName, l.DisplayName
 		what = append(what, fmt.Sprintf("displayName %q (live %q)", d.DisplayName, l.DisplayName))
 	}
-	if d.ExternalID != "" && d.ExternalID != l.ExternalID {
+	switch {
+	case d.ExternalID == "" || d.ExternalID == l.ExternalID:
+	case !p.extReported:
+		p.uncheckedExtIDs++
+	default:
 		c.ExternalID, c.FromExternalID = d.ExternalID, l.ExternalID
 		what = append(what, fmt.Sprintf("externalId %q (live %q)", d.ExternalID, l.ExternalID))
+	}
+	if email := wantEmail(d); level == byUserName && model.Key(email) != model.Key(l.Email) {
+		c.Email, c.FromEmail = email, l.Email
+		what = append(what, fmt.Sprintf("email %q (live %q)", email, l.Email))
 	}
 	if len(what) == 0 {
 		return
@@ -119,9 +161,9 @@ func (p *planner) update(d model.User, l model.User) {
 }
 
 // deactivate plans deactivate_user for live user li unless it is protected.
-func (p *planner) deactivate(li int, name, reason string) {
-	l := p.have.Users[li]
-	if p.protected(name, l.UserName, l.Email) {
+func (p *planner) deactivate(li int32, name, reason string) {
+	l := &p.have.Users[li]
+	if p.protected(name, l) {
 		p.warn(plan.Warning{Code: plan.WarnProtected, User: name, Message: fmt.Sprintf(
 			"%s is protected (policy.protected): not deactivated, although %s", name, reason)})
 		return
@@ -137,40 +179,66 @@ func (p *planner) deactivate(li int, name, reason string) {
 }
 
 // planUnmanaged handles live active users that match no desired user:
-// deactivated under unmanagedUsers: deactivate, else warned about.
+// under unmanagedUsers: deactivate they are deactivated, unless created
+// within policy.unmanagedGracePeriod (just-in-time users from SSO); under
+// ignore they are warned about.
 func (p *planner) planUnmanaged() {
 	deact := p.policy.UnmanagedUsers == model.UnmanagedDeactivate
-	for li, l := range p.have.Users {
-		if p.owner[li] != none || !l.Active {
+	for li := range p.have.Users {
+		l := &p.have.Users[li]
+		if p.lives[li].owner != none || !l.Active {
 			continue
 		}
-		if deact {
-			p.deactivate(li, l.UserName, reasonUnmanaged)
-			continue
+		name := liveName(l)
+		switch {
+		case !deact:
+			if !p.protected(name, l) {
+				p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: name, IDs: []string{l.ID}, Message: fmt.Sprintf(
+					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): left alone", name)})
+			}
+		case p.inGrace(l) && !p.protected(name, l):
+			until := l.Created.Add(p.policy.UnmanagedGracePeriod)
+			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: name, IDs: []string{l.ID}, Message: fmt.Sprintf(
+				"%s is not in the manifest but was created %s, within policy.unmanagedGracePeriod (%s): not deactivated before %s; add the user to the manifest to keep it",
+				name, stamp(l.Created), graceText(p.policy.UnmanagedGracePeriod), stamp(until))})
+		default:
+			p.deactivate(int32(li), name, reasonUnmanaged)
 		}
-		if p.protected(l.UserName, l.Email) {
-			continue
-		}
-		p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: l.UserName, IDs: []string{l.ID}, Message: fmt.Sprintf(
-			"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): left alone", liveName(l))})
 	}
 }
 
-// liveName shows a live user: the userName, with the email when it differs.
-func liveName(l model.User) string {
-	if l.Email != "" && model.Key(l.Email) != l.Key() {
-		return fmt.Sprintf("%s (%s)", l.UserName, l.Email)
+// inGrace reports whether live user l was created less than
+// policy.unmanagedGracePeriod before Options.Now. A user without a
+// creation time, a zero grace or a zero Now give no grace.
+func (p *planner) inGrace(l *model.User) bool {
+	g := p.policy.UnmanagedGracePeriod
+	if g <= 0 || l.Created.IsZero() || p.opts.Now.IsZero() {
+		return false
 	}
-	return l.UserName
+	return p.opts.Now.Before(l.Created.Add(g))
+}
+
+// stamp shows a time in UTC, to the second.
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// graceText shows a grace period as the manifest may write it: whole days
+// as "7d", anything else as a Go duration.
+func graceText(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d%day == 0 {
+		return fmt.Sprintf("%dd", d/day)
+	}
+	return d.String()
 }
 
 // warnWithoutTeam warns about active managed users listed in no team.
 func (p *planner) warnWithoutTeam() {
-	for di, d := range p.want.Users {
-		if !d.Active || p.inTeam[di] || p.match[di] == ambiguous {
+	for di, w := range p.wants {
+		if !w.active || w.inTeam || w.match == ambiguous {
 			continue
 		}
-		p.warn(plan.Warning{Code: plan.WarnUserWithoutTeam, User: wantName(d), Message: fmt.Sprintf(
-			"%s is active but in no team of the manifest: can log in, reaches no team's data", wantName(d))})
+		name := p.wantNames[di]
+		p.warn(plan.Warning{Code: plan.WarnUserWithoutTeam, User: name, Message: fmt.Sprintf(
+			"%s is active but in no team of the manifest: can log in, reaches no team's data", name)})
 	}
 }

@@ -54,10 +54,13 @@ func RoleOrMember(r model.Role) model.Role {
 	return r
 }
 
-// CreateAttrs shows the attributes a created user gets: " with name ...,
-// externalId ..." or "".
+// CreateAttrs shows the attributes a created user gets: " with username
+// ..., name ..., externalId ..." or "".
 func CreateAttrs(c Change) string {
 	var a []string
+	if c.Username != "" {
+		a = append(a, fmt.Sprintf("username %q", c.Username))
+	}
 	if c.Name != "" {
 		a = append(a, fmt.Sprintf("name %q", c.Name))
 	}
@@ -78,6 +81,9 @@ func UpdateText(c Change) string {
 	}
 	if c.ExternalID != "" {
 		a = append(a, fmt.Sprintf("externalId %q → %q", c.FromExternalID, c.ExternalID))
+	}
+	if c.Email != "" {
+		a = append(a, fmt.Sprintf("email %q → %q", c.FromEmail, c.Email))
 	}
 	return strings.Join(a, ", ")
 }

@@ -42,10 +42,11 @@ var actionOrder = []Action{CreateUser, CreateTeam, ReactivateUser, UpdateUser, A
 // Actions returns every action, in apply order.
 func Actions() []Action { return append([]Action(nil), actionOrder...) }
 
-// Change is one operation of a plan. User names the user as the manifest
-// does (its email; for a live user the manifest does not list, its userName),
-// Team the team; the ids are the live SCIM ids where they exist already
-// (empty for a user or team the plan creates).
+// Change is one operation of a plan. User names the user: by its email as
+// the manifest writes it when the manifest lists the user, else by its live
+// userName followed by " (primary email)" when that differs. Team names the
+// team; the ids are the live SCIM ids where they exist already (empty for a
+// user or team the plan creates).
 type Change struct {
 	Action Action `json:"action"`
 	User   string `json:"user,omitempty"`
@@ -195,7 +196,9 @@ type Limits struct {
 }
 
 // Seats are the active users before and after the plan: W&B licenses
-// seats by active user.
+// seats by active user. After counts every create_user (a user re-invited
+// on Multi-tenant Cloud too) and reactivate_user as one more, and every
+// deactivate_user as one less.
 type Seats struct {
 	ActiveBefore int `json:"active_before"`
 	ActiveAfter  int `json:"active_after"`

@@ -3,6 +3,12 @@
 // Prometheus gauges for node_exporter's textfile collector (WriteMetrics).
 // The machine-readable JSON is the plan's own (plan.Plan.WriteJSON).
 //
+// The text and markdown views show the seats line
+// ("Seats: N active → M active") and the summary line, whose counts leave
+// out the unverified role assertions (they are not drift). The markdown
+// view stays within MarkdownLimit bytes and never hides a removal, a
+// deactivation or a role change to make room (see WriteMarkdown).
+//
 // Every string in a plan that came from a server or a manifest is shown with
 // its control characters escaped (sanitize.Controls), so a name cannot
 // redraw a reviewer's terminal or forge a line.

@@ -21,8 +21,9 @@ type group struct {
 
 // line is one change inside a group.
 type line struct {
-	sym  byte
-	text string
+	sym    byte
+	action plan.Action
+	text   string
 }
 
 // symbol is the view symbol of an action.
@@ -72,7 +73,7 @@ func groups(p plan.Plan) (users, teams []*group) {
 				teams = append(teams, g)
 			}
 		}
-		g.lines = append(g.lines, line{symbol(c.Action), sanitize.Controls(lineText(c))})
+		g.lines = append(g.lines, line{symbol(c.Action), c.Action, sanitize.Controls(lineText(c))})
 	}
 	for _, gs := range [][]*group{users, teams} {
 		for _, g := range gs {
@@ -142,13 +143,27 @@ func lineText(c plan.Change) string {
 	return s
 }
 
-// summaryLine is the last line of the text view.
+// summaryLine is the last line of the text view (and the headline of the
+// markdown view). Unverified role assertions are not drift: they are
+// counted apart.
 func summaryLine(p plan.Plan) string {
-	if !p.HasChanges() {
+	s := plan.Summarize(p.Changes)
+	if !p.HasDrift() {
+		if s.UnverifiedRoles > 0 {
+			return fmt.Sprintf("No changes. Apply would also send %d unverified role assertion(s).", s.UnverifiedRoles)
+		}
 		return "No changes."
 	}
-	a, c, r := plan.Summarize(p.Changes).Counts()
+	a, c, r := s.Counts()
+	if s.UnverifiedRoles > 0 {
+		return fmt.Sprintf("Plan: %d to add, %d to change, %d to remove, and %d unverified role assertion(s).", a, c, r, s.UnverifiedRoles)
+	}
 	return fmt.Sprintf("Plan: %d to add, %d to change, %d to remove.", a, c, r)
+}
+
+// seatsLine states the active users before and after the plan.
+func seatsLine(p plan.Plan) string {
+	return fmt.Sprintf("Seats: %d active → %d active", p.Seats.ActiveBefore, p.Seats.ActiveAfter)
 }
 
 // deploymentText names the deployment for the header.

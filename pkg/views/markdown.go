@@ -11,17 +11,51 @@ import (
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
-// MarkdownLimit is the size the markdown view stays below, so that it fits
-// in one pull-request comment (GitHub allows 65,536 characters).
+// MarkdownLimit is the size, in bytes, the markdown view never exceeds, so
+// that it fits in one pull-request comment (GitHub allows 65,536
+// characters; a character is at least a byte, so bytes bound characters).
 const MarkdownLimit = 60000
 
 // WriteMarkdown writes the plan for a pull-request comment: a summary table
-// first, a banner when the plan removes access, any BLOCKED section, then the
-// details in collapsible sections. It stays below MarkdownLimit characters;
-// when details must be cut, a line says how many and where to find them.
+// (counting every change), the summary and seats lines, a banner when the
+// plan removes access, any BLOCKED section, then the details in collapsible
+// sections: user changes, team changes, warnings.
+//
+// The output is at most MarkdownLimit bytes. When the details do not fit,
+// lines are left out in this order, and a closing note says how many and
+// to run `wbsync plan -o json` for all:
+//   - first the + lines (creates and adds), then the other ~ lines
+//     (updates, reactivations);
+//   - warnings are listed by name, unless they do not fit next to the
+//     removals, deactivations and role changes: then they are counted by
+//     code ("duplicate_team: 12");
+//   - removals, deactivations and role changes are always listed by name.
+//
+// Only when those alone pass the limit (tens of thousands of removals) are
+// some of them left out too: deactivations are listed first, then member
+// removals, then role changes, as many as fit, and a CAUTION block at the
+// top says how many of each are NOT listed.
 func WriteMarkdown(w io.Writer, p plan.Plan) error {
-	var b strings.Builder
 	s := plan.Summarize(p.Changes)
+	top, banner := markdownHead(p, s)
+	users, teams := groups(p)
+	l := newMarkdownLayout([]mdSection{{title: "User changes", groups: users}, {title: "Team changes", groups: teams}}, p.Warnings)
+	l.fit(MarkdownLimit - len(top) - len(banner) - l.reserve())
+	var b strings.Builder
+	b.Grow(MarkdownLimit)
+	b.WriteString(top)
+	l.writeNotListed(&b)
+	b.WriteString(banner)
+	l.writeDetails(&b)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// markdownHead returns what goes above the details: the table, the
+// summary and seats lines and the target (top), then the access banner and
+// any BLOCKED section (banner).
+func markdownHead(p plan.Plan, s plan.Summary) (top, banner string) {
+	var b strings.Builder
 	b.WriteString("### wbsync plan\n\n")
 	b.WriteString("| change | count |\n|---|---:|\n")
 	for _, r := range []struct {
@@ -34,10 +68,15 @@ func WriteMarkdown(w io.Writer, p plan.Plan) error {
 	} {
 		fmt.Fprintf(&b, "| %s | %d |\n", r.name, r.n)
 	}
+	if s.UnverifiedRoles > 0 {
+		fmt.Fprintf(&b, "| unverified role assertions | %d |\n", s.UnverifiedRoles)
+	}
 	fmt.Fprintf(&b, "| warnings | %d |\n\n", len(p.Warnings))
-	fmt.Fprintf(&b, "**%s**\n\n", summaryLine(p))
+	fmt.Fprintf(&b, "**%s**\n\n%s\n\n", summaryLine(p), seatsLine(p))
 	ls := limitLines(p)
 	fmt.Fprintf(&b, "Target: `%s` · deployment: %s · limits: %s; %s\n\n", code(targetText(p)), deploymentText(p.Target.Deployment), ls[0], ls[1])
+	top = b.String()
+	b.Reset()
 	if s.RemoveMembers+s.DeactivateUsers > 0 {
 		fmt.Fprintf(&b, "> [!CAUTION]\n> **This plan removes access:** %d user(s) deactivated, %d team membership(s) removed.", s.DeactivateUsers, s.RemoveMembers)
 		if p.Target.Deployment == model.SaaS && s.DeactivateUsers > 0 {
@@ -52,77 +91,7 @@ func WriteMarkdown(w io.Writer, p plan.Plan) error {
 		}
 		b.WriteString("\n")
 	}
-
-	users, teams := groups(p)
-	var sections []mdSection
-	for _, sec := range []struct {
-		title string
-		gs    []*group
-	}{{"User changes", users}, {"Team changes", teams}} {
-		if len(sec.gs) == 0 {
-			continue
-		}
-		var lines []string
-		n := 0
-		for _, g := range sec.gs {
-			lines = append(lines, string(g.sym)+" "+g.title)
-			for _, l := range g.lines {
-				lines = append(lines, string(l.sym)+"     "+l.text)
-				n++
-			}
-		}
-		sections = append(sections, mdSection{fmt.Sprintf("%s (%d)", sec.title, n), lines})
-	}
-	if len(p.Warnings) > 0 {
-		lines := make([]string, 0, len(p.Warnings))
-		for _, wr := range p.Warnings {
-			lines = append(lines, "! "+warningText(wr))
-		}
-		sections = append(sections, mdSection{fmt.Sprintf("Warnings (%d)", len(p.Warnings)), lines})
-	}
-	writeSections(&b, sections, MarkdownLimit-b.Len())
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// mdSection is one collapsible details section of diff-highlighted lines.
-type mdSection struct {
-	title string
-	lines []string
-}
-
-// cutNote is the longest note that ends a cut markdown view.
-const cutNote = "\n**%d of %d detail lines were cut to keep this comment under %d characters.** Run `wbsync plan` (or `-o json`) for the full plan.\n"
-
-// writeSections writes the sections within budget characters, cutting
-// lines (and saying so) when they do not fit.
-func writeSections(b *strings.Builder, secs []mdSection, budget int) {
-	total := 0
-	for _, s := range secs {
-		total += len(s.lines)
-	}
-	// Reserve room for the cut note and each section's frame.
-	room := budget - len(cutNote) - 40
-	cut := 0
-	for _, s := range secs {
-		open := fmt.Sprintf("<details><summary>%s</summary>\n\n```diff\n", html.EscapeString(s.title))
-		const closing = "```\n\n</details>\n\n"
-		room -= len(open) + len(closing)
-		b.WriteString(open)
-		for i, l := range s.lines {
-			l = code(l) + "\n"
-			if cut > 0 || len(l) > room {
-				cut += len(s.lines) - i
-				break
-			}
-			b.WriteString(l)
-			room -= len(l)
-		}
-		b.WriteString(closing)
-	}
-	if cut > 0 {
-		fmt.Fprintf(b, cutNote, cut, total, MarkdownLimit)
-	}
+	return top, b.String()
 }
 
 // code makes text safe inside a fenced block or inline code span.

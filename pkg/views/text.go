@@ -58,9 +58,16 @@ func (t textWriter) line(s ...string) {
 
 // WriteText writes the plan for a person: a header with the target and the
 // limits in force, the changes grouped by user and by team (+ create or add,
-// ~ change, - remove or deactivate), warnings (!), any BLOCKED section, and
-// last one summary line: "Plan: N to add, N to change, N to remove." or
-// "No changes.".
+// ~ change, - remove or deactivate; unverified role assertions with their
+// reason), warnings (!), any BLOCKED section, a line
+// "Seats: N active → M active", and last one summary line, never coloured:
+//
+//	Plan: A to add, C to change, R to remove.
+//	Plan: A to add, C to change, R to remove, and N unverified role assertion(s).
+//	No changes.
+//	No changes. Apply would also send N unverified role assertion(s).
+//
+// The counts leave unverified role assertions out: they are not drift.
 func WriteText(w io.Writer, p plan.Plan, o TextOptions) error {
 	t := textWriter{w: bufio.NewWriter(w), color: o.Color}
 	t.line(t.paint(ansiBold, "wbsync plan"))
@@ -101,6 +108,7 @@ func WriteText(w io.Writer, p plan.Plan, o TextOptions) error {
 		}
 	}
 	t.line()
+	t.line(seatsLine(p))
 	t.line(summaryLine(p)) // never coloured: scripts match it
 	return t.w.Flush()
 }

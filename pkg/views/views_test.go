@@ -96,10 +96,10 @@ func TestMarkdownCapped(t *testing.T) {
 			t.Fatal(err)
 		}
 		md := b.String()
-		if len(md) >= MarkdownLimit {
-			t.Errorf("n=%d: markdown is %d characters, want < %d", n, len(md), MarkdownLimit)
+		if len(md) > MarkdownLimit {
+			t.Errorf("n=%d: markdown is %d bytes, want at most %d", n, len(md), MarkdownLimit)
 		}
-		cut := strings.Contains(md, "detail lines were cut")
+		cut := strings.Contains(md, "change lines are not shown")
 		if cut != (n > 1000) {
 			t.Errorf("n=%d: cut note present = %v", n, cut)
 		}

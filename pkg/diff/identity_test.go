@@ -1,0 +1,144 @@
+package diff
+
+import (
+	"testing"
+
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
+)
+
+// hu is a desired user with a manifest username (a W&B handle).
+func hu(username, email string) model.User {
+	return model.User{UserName: username, Email: email, Active: true}
+}
+
+// lh is a live user with a handle and emails, primary first.
+func lh(id, userName string, emails ...string) model.User {
+	u := model.User{ID: id, UserName: userName, Emails: emails, Active: true}
+	if len(emails) > 0 {
+		u.Email = emails[0]
+	}
+	return u
+}
+
+func TestComputeHandles(t *testing.T) {
+	a := "alice@x.com"
+	team := func(members ...model.Member) model.Team { return dt("ml", model.Additive, members...) }
+	runCompute(t, []computeCase{
+		{
+			name: "manifest username matches the live handle: in sync",
+			want: state(users(hu("alice", a)), team(dm(a, ""))),
+			have: state(users(lh("ua", "Alice", a)), lt("g", "ml", lm("ua", "alice", ""))),
+		},
+		{
+			name: "matched by a secondary email: no email update",
+			want: state(users(du(a)), team(dm(a, ""))),
+			have: state(users(lh("ua", "al", "alice@old.com", "ALICE@x.com")), lt("g", "ml", lm("ua", "al", ""))),
+		},
+		{
+			name: "an observed user without an emails list matches by its primary email",
+			want: state(users(du(a)), team(dm(a, ""))),
+			have: state(users(model.User{ID: "ua", UserName: "al", Email: a, Active: true}), lt("g", "ml", lm("ua", "al", ""))),
+		},
+		{
+			name: "matched by username with another primary email: email update on dedicated",
+			want: state(users(hu("alice", a)), team(dm(a, ""))),
+			have: state(users(lh("ua", "alice", "alice@old.com")), lt("g", "ml", lm("ua", "alice", ""))),
+			changes: []plan.Change{
+				{Action: plan.UpdateUser, User: a, UserID: "ua", Email: a, FromEmail: "alice@old.com"},
+			},
+		},
+		{
+			name:     "matched by username with another primary email: a warning on saas",
+			dep:      model.SaaS,
+			want:     state(users(hu("alice", a)), team(dm(a, ""))),
+			have:     state(users(lh("ua", "alice", "alice@old.com")), lt("g", "ml", lm("ua", "alice", ""))),
+			warnings: []plan.Warning{{Code: plan.WarnUnsupportedUpdate, User: a}},
+		},
+		{
+			name: "create sends the username when it is not the email",
+			want: state(users(hu("dev-alice", a), hu("Bob@X.com", "bob@x.com")), team(dm(a, ""), dm("bob@x.com", ""))),
+			have: state(nil, lt("g", "ml")),
+			changes: []plan.Change{
+				{Action: plan.CreateUser, User: a, Username: "dev-alice"},
+				{Action: plan.CreateUser, User: "bob@x.com"},
+				{Action: plan.AddMember, Team: "ml", TeamID: "g", User: a, Role: "member"},
+				{Action: plan.AddMember, Team: "ml", TeamID: "g", User: "bob@x.com", Role: "member"},
+			},
+		},
+		{
+			name:     "externalId matches exactly: another case is no match",
+			want:     state(users(with(du("new@x.com"), func(u *model.User) { u.ExternalID = "Okta1" })), team(dm("new@x.com", ""))),
+			have:     state(users(with(lu("u1", "old@x.com"), func(u *model.User) { u.ExternalID = "okta1" })), lt("g", "ml")),
+			changes:  []plan.Change{{Action: plan.CreateUser, User: "new@x.com", ExternalID: "Okta1"}, {Action: plan.AddMember, Team: "ml", TeamID: "g", User: "new@x.com", Role: "member"}},
+			warnings: []plan.Warning{{Code: plan.WarnUnmanagedUser, User: "old@x.com", IDs: []string{"u1"}}},
+		},
+	})
+}
+
+func TestComputeMatchPriority(t *testing.T) {
+	a, b := "a@x.com", "b@x.com"
+	team := func(members ...model.Member) model.Team { return dt("ml", model.Authoritative, members...) }
+	runCompute(t, []computeCase{
+		{
+			name: "a userName match wins; the other live user with the email is unmanaged",
+			want: state(users(du(a)), team(dm(a, ""))),
+			have: state(users(lu("u1", a), lh("u2", "a-second", a)), lt("g", "ml", lm("u1", a, ""), lm("u2", "a-second", ""))),
+			changes: []plan.Change{
+				{Action: plan.RemoveMember, Team: "ml", TeamID: "g", User: "a-second (a@x.com)", UserID: "u2", Reason: reasonNotManaged},
+			},
+			warnings: []plan.Warning{{Code: plan.WarnUnmanagedUser, User: "a-second (a@x.com)", IDs: []string{"u2"}}},
+		},
+		{
+			name: "the other live user goes to whoever else it matches",
+			want: state(users(du(a), hu("bee", b)), team(dm(a, ""), dm(b, ""))),
+			have: state(users(lu("u1", a), lh("u2", "zed", a, b)), lt("g", "ml", lm("u1", a, ""), lm("u2", "zed", ""))),
+		},
+		{
+			name:     "a live user claimed by two manifest users at one level: both left alone",
+			want:     state(users(du(a), du(b)), team(dm(a, ""), dm(b, ""))),
+			have:     state(users(lh("u1", "shared", a, b)), lt("g", "ml", lm("u1", "shared", ""))),
+			warnings: []plan.Warning{{Code: plan.WarnAmbiguousUser, User: a, IDs: []string{"u1"}}, {Code: plan.WarnAmbiguousUser, User: b, IDs: []string{"u1"}}},
+		},
+		{
+			name: "a manifest user whose only live match went to a stronger link is left alone, not created",
+			want: state(users(hu("alice", a), du(b)), team(dm(a, ""), dm(b, ""))),
+			have: state(users(lh("u1", "alice", b)), lt("g", "ml", lm("u1", "alice", ""))),
+			changes: []plan.Change{
+				{Action: plan.UpdateUser, User: a, UserID: "u1", Email: a, FromEmail: b},
+			},
+			warnings: []plan.Warning{{Code: plan.WarnAmbiguousUser, User: b, IDs: []string{"u1"}}},
+		},
+		{
+			name:   "an email match wins over an externalId match of another live user",
+			policy: model.Policy{UnmanagedUsers: model.UnmanagedDeactivate},
+			want:   state(users(with(du(a), func(u *model.User) { u.ExternalID = "e1"; u.OrgRole = "admin" })), team(dm(a, ""))),
+			have: state(users(with(lh("u1", "al", a), func(u *model.User) { u.ExternalID = "e1"; u.OrgRole = "admin" }),
+				with(lh("u2", "other", "other@x.com"), func(u *model.User) { u.ExternalID = "e1"; u.OrgRole = "member" })),
+				lt("g", "ml", lm("u1", "al", ""))),
+			changes: []plan.Change{{Action: plan.DeactivateUser, User: "other (other@x.com)", UserID: "u2", Reason: reasonUnmanaged}},
+		},
+		{
+			name:   "removals and deactivations name live users by userName and email",
+			policy: model.Policy{UnmanagedUsers: model.UnmanagedDeactivate},
+			want:   state(users(with(du(a), func(u *model.User) { u.OrgRole = "admin" })), team(dm(a, ""))),
+			have: state(users(with(lu("u1", a), func(u *model.User) { u.OrgRole = "admin" }), with(lh("u2", "dev-7", "Dev7@x.com"), func(u *model.User) { u.OrgRole = "member" }),
+				with(lh("u3", "c@x.com", "c@x.com"), func(u *model.User) { u.OrgRole = "member" })),
+				lt("g", "ml", lm("u1", a, ""), lm("u2", "dev-7", ""), lm("u3", "c@x.com", ""))),
+			changes: []plan.Change{
+				{Action: plan.RemoveMember, Team: "ml", TeamID: "g", User: "c@x.com", UserID: "u3", Reason: reasonNotManaged},
+				{Action: plan.RemoveMember, Team: "ml", TeamID: "g", User: "dev-7 (Dev7@x.com)", UserID: "u2", Reason: reasonNotManaged},
+				{Action: plan.DeactivateUser, User: "c@x.com", UserID: "u3", Reason: reasonUnmanaged},
+				{Action: plan.DeactivateUser, User: "dev-7 (Dev7@x.com)", UserID: "u2", Reason: reasonUnmanaged},
+			},
+		},
+		{
+			name:   "protected by a secondary email",
+			policy: model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, Protected: []string{"ci@x.com"}},
+			want:   state(users(with(du(a), func(u *model.User) { u.OrgRole = "admin" })), team(dm(a, ""))),
+			have: state(users(with(lu("u1", a), func(u *model.User) { u.OrgRole = "admin" }), with(lh("u2", "ci-bot", "ci-bot@svc.io", "ci@x.com"), func(u *model.User) { u.OrgRole = "member" })),
+				lt("g", "ml", lm("u1", a, ""))),
+			warnings: []plan.Warning{{Code: plan.WarnProtected, User: "ci-bot (ci-bot@svc.io)"}},
+		},
+	})
+}

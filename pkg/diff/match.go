@@ -1,0 +1,310 @@
+package diff
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
+)
+
+// matchLevel is how strongly a live user is tied to a desired user; a
+// lower level wins.
+type matchLevel int8
+
+// Matching levels, in priority order (docs/wandb-api.md: userName is a
+// handle, the email lives in emails).
+const (
+	byUserName   matchLevel = iota + 1 // live userName = desired username (else email), any case
+	byEmail                            // any live email = desired email, any case
+	byExternalID                       // live externalId = desired externalId, exactly
+)
+
+func (l matchLevel) String() string {
+	switch l {
+	case byUserName:
+		return "userName"
+	case byEmail:
+		return "email"
+	}
+	return "externalId"
+}
+
+// multiIndex maps a key to the indexes that carry it, without a slice per
+// key for the common case of one.
+type multiIndex struct {
+	one  *keyIndex          // key → index, or ambiguous when several
+	many map[string][]int32 // key → indexes, for keys with several
+}
+
+func newMultiIndex(n int) multiIndex {
+	return multiIndex{one: newKeyIndex(n, 24), many: map[string][]int32{}}
+}
+
+// addAll adds index vals[i] under keys[i], for every i.
+func (m multiIndex) addAll(keys []string, vals []int32, s *lookup) {
+	m.one.putAll(keys, vals, func(i int, old int32) int32 {
+		if old == ambiguous {
+			m.many[keys[i]] = append(m.many[keys[i]], vals[i])
+		} else {
+			m.many[keys[i]] = []int32{old, vals[i]}
+		}
+		return ambiguous
+	}, s)
+}
+
+// each calls f with every index of k.
+func (m multiIndex) each(k string, f func(int32)) { m.eachOf(k, m.one.get(k), f) }
+
+// eachOf calls f with every index of k, whose entry in m.one is v.
+func (m multiIndex) eachOf(k string, v int32, f func(int32)) {
+	switch v {
+	case none:
+	case ambiguous:
+		for _, j := range m.many[k] {
+			f(j)
+		}
+	default:
+		f(v)
+	}
+}
+
+// unique returns the only index of k, or none.
+func (m multiIndex) unique(k string) int32 {
+	if i := m.one.get(k); i >= 0 {
+		return i
+	}
+	return none
+}
+
+// link is a live user tied to a desired user at the level being matched.
+type link struct{ di, li int32 }
+
+// ambiguity says why a desired user is left alone.
+type ambiguity struct {
+	di     int32
+	level  matchLevel
+	lives  []int32 // the live users involved
+	others []int32 // contested or lost: the desired users that also claim them
+	lost   bool    // every live user it links to went to another, stronger link
+}
+
+// matchUsers ties desired and live users level by level: userName, then
+// every email of the live user, then externalId. At each level only users
+// still free take part, so a stronger link always wins over a weaker one
+// to another user. A desired user with two live users at its level, or a
+// live user claimed by two desired users at one level (contested), is
+// ambiguous: left alone, with a warning. A desired user that links only to
+// live users taken by stronger links is left alone too, rather than
+// created next to them.
+func (p *planner) matchUsers() {
+	m := p.newMatcher()
+	for level := byUserName; level <= byExternalID; level++ {
+		m.matchLevel(level)
+	}
+	m.markLost()
+	for _, a := range m.amb {
+		p.warnAmbiguous(a)
+	}
+}
+
+// matcher is the state of matchUsers.
+type matcher struct {
+	p       *planner
+	byLevel [byExternalID + 1]multiIndex // live users by the key of each level
+	taken   []bool                       // live user: matched (or held) at an earlier level
+	claims  []int32                      // live user: desired users claiming it at this level
+	amb     []ambiguity
+
+	// scratch of matchLevel
+	links []link
+	ds    []int32  // the desired users still free
+	keys  []string // their keys at the level
+	vals  []int32
+	lk    lookup
+}
+
+func (p *planner) newMatcher() *matcher {
+	nh := len(p.have.Users)
+	m := &matcher{p: p, taken: make([]bool, nh), claims: make([]int32, nh)}
+	m.byLevel[byUserName] = p.liveKeys
+	var keys, extIDs []string
+	var vals, extVals []int32
+	for i := range p.have.Users {
+		l := &p.have.Users[i]
+		liveEmails(l, func(k string) { keys, vals = append(keys, k), append(vals, int32(i)) })
+		if l.ExternalID != "" {
+			extIDs, extVals = append(extIDs, l.ExternalID), append(extVals, int32(i))
+		}
+	}
+	m.byLevel[byEmail] = newMultiIndex(len(keys))
+	m.byLevel[byEmail].addAll(keys, vals, &m.lk)
+	m.byLevel[byExternalID] = newMultiIndex(len(extIDs))
+	m.byLevel[byExternalID].addAll(extIDs, extVals, &m.lk)
+	return m
+}
+
+// key is desired user d's key at a level ("" when it has none).
+func (m *matcher) key(level matchLevel, d *model.User) string {
+	switch level {
+	case byUserName:
+		return model.Key(wantUserName(d))
+	case byEmail:
+		return model.Key(wantEmail(d))
+	}
+	return d.ExternalID
+}
+
+// matchLevel ties the desired users still free to the live users still
+// free that they link to at level, in one batch lookup.
+func (m *matcher) matchLevel(level matchLevel) {
+	p := m.p
+	m.ds, m.keys = m.ds[:0], m.keys[:0]
+	for di := range p.want.Users {
+		if p.wants[di].match != none {
+			continue
+		}
+		if k := m.key(level, &p.want.Users[di]); k != "" {
+			m.ds, m.keys = append(m.ds, int32(di)), append(m.keys, k)
+		}
+	}
+	idx := m.byLevel[level]
+	m.vals = resize(m.vals, len(m.keys))
+	idx.one.getAll(m.keys, m.vals, &m.lk)
+	m.links = m.links[:0]
+	for i, v := range m.vals {
+		idx.eachOf(m.keys[i], v, func(li int32) {
+			if !m.taken[li] {
+				m.links = append(m.links, link{m.ds[i], li})
+			}
+		})
+	}
+	for _, l := range m.links {
+		m.claims[l.li]++
+	}
+	var claimants map[int32][]int32 // only for contested live users
+	for i := 0; i < len(m.links); {
+		j := i + 1
+		for j < len(m.links) && m.links[j].di == m.links[i].di {
+			j++
+		}
+		group := m.links[i:j]
+		i = j
+		di := group[0].di
+		if len(group) == 1 && m.claims[group[0].li] == 1 {
+			li := group[0].li
+			p.wants[di].match, p.wants[di].level, p.lives[li].owner = li, level, di
+			continue
+		}
+		a := ambiguity{di: di, level: level}
+		for _, l := range group {
+			a.lives = append(a.lives, l.li)
+			if m.claims[l.li] == 1 {
+				p.lives[l.li].owner = di
+				continue
+			}
+			p.lives[l.li].owner = ambiguous
+			if claimants == nil {
+				claimants = contested(m.links, m.claims)
+			}
+			for _, o := range claimants[l.li] {
+				if o != di && !slices.Contains(a.others, o) {
+					a.others = append(a.others, o)
+				}
+			}
+		}
+		p.wants[di].match = ambiguous
+		m.amb = append(m.amb, a)
+	}
+	for _, l := range m.links {
+		m.taken[l.li], m.claims[l.li] = true, 0
+	}
+}
+
+// markLost leaves alone the desired users still free that link to live
+// users taken by stronger links (every live user they link to is taken,
+// or they would have matched it).
+func (m *matcher) markLost() {
+	p := m.p
+	for di := range p.want.Users {
+		if p.wants[di].match != none {
+			continue
+		}
+		d := &p.want.Users[di]
+		var a *ambiguity
+		for level := byUserName; level <= byExternalID; level++ {
+			k := m.key(level, d)
+			if k == "" {
+				continue
+			}
+			m.byLevel[level].each(k, func(li int32) {
+				if a == nil {
+					a = &ambiguity{di: int32(di), level: level, lost: true}
+				}
+				if !slices.Contains(a.lives, li) {
+					a.lives = append(a.lives, li)
+					if o := p.lives[li].owner; o >= 0 && !slices.Contains(a.others, o) {
+						a.others = append(a.others, o)
+					}
+				}
+			})
+		}
+		if a != nil {
+			p.wants[di].match = ambiguous
+			m.amb = append(m.amb, *a)
+		}
+	}
+}
+
+// contested returns the desired users that claim each live user claimed
+// more than once at this level.
+func contested(links []link, claims []int32) map[int32][]int32 {
+	m := map[int32][]int32{}
+	for _, l := range links {
+		if claims[l.li] > 1 {
+			m[l.li] = append(m[l.li], l.di)
+		}
+	}
+	return m
+}
+
+// leftAlone says what an ambiguity warning's users are spared.
+const leftAlone = "left alone (no create, update, role, membership or deactivation)"
+
+func (p *planner) warnAmbiguous(a ambiguity) {
+	name := p.wantNames[a.di]
+	ids := make([]string, 0, len(a.lives))
+	lives := make([]string, 0, len(a.lives))
+	for _, li := range a.lives {
+		ids = append(ids, p.have.Users[li].ID)
+		lives = append(lives, liveName(&p.have.Users[li]))
+	}
+	slices.Sort(ids)
+	slices.Sort(lives)
+	others := make([]string, 0, len(a.others))
+	for _, o := range a.others {
+		others = append(others, p.wantNames[o])
+	}
+	slices.Sort(others)
+	var msg string
+	switch {
+	case a.lost:
+		msg = fmt.Sprintf("%s matches live user %s by %s, but that user is matched to %s by a stronger link (userName, then email, then externalId): %s is %s until it matches a live user of its own",
+			name, strings.Join(lives, ", "), a.level, orNobody(others), name, leftAlone)
+	case len(others) > 0:
+		msg = fmt.Sprintf("live user %s matches both %s and %s by %s: they are %s until only one matches",
+			strings.Join(lives, ", "), name, strings.Join(others, ", "), a.level, leftAlone)
+	default:
+		msg = fmt.Sprintf("%d live users match %s by %s (%s): it is %s until only one matches",
+			len(ids), name, a.level, strings.Join(lives, ", "), leftAlone)
+	}
+	p.warn(plan.Warning{Code: plan.WarnAmbiguousUser, User: name, IDs: ids, Message: msg})
+}
+
+func orNobody(names []string) string {
+	if len(names) == 0 {
+		return "another manifest user"
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,174 @@
+package diff
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
+)
+
+// maxRoleProblems bounds the lines of a CheckRoles error.
+const maxRoleProblems = 100
+
+// maxSuggestDistance is the largest edit distance a "did you mean"
+// suggestion may have.
+const maxSuggestDistance = 3
+
+// CustomRoleNames returns the custom team role names the manifest declares
+// (any member role other than admin, member or viewer, in any case),
+// sorted and without duplicates; nil when there is none. The CLI reads the
+// server's /Roles only when this is not empty.
+func CustomRoleNames(want model.State) []string {
+	var names []string
+	for _, t := range want.Teams {
+		for _, m := range t.Members {
+			if r := m.Role.Norm(); r != "" && !r.Predefined() {
+				names = append(names, string(r))
+			}
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// CheckRoles checks the custom team roles of the manifest against the
+// deployment: on Multi-tenant Cloud (model.SaaS) any custom role is an
+// error; on Dedicated Cloud and self-managed, when checked (the server's
+// /Roles was read, its names in existing), a name /Roles does not list
+// (case-sensitively) is an error with a "did you mean" for the closest
+// name within an edit distance of 3. Predefined roles are accepted in any
+// case. Unchecked custom roles (no /Roles on the server) are no error:
+// Compute warns about them with Options.CustomRolesUnchecked.
+//
+// The error names the team and member of every problem, one per line,
+// sorted, at most 100 of them followed by "... and N more problem(s)"; nil
+// when there is none.
+func CheckRoles(want model.State, dep model.Deployment, existing []string, checked bool) error {
+	if dep != model.SaaS && !checked {
+		return nil
+	}
+	known := make(map[string]bool, len(existing))
+	for _, n := range existing {
+		known[n] = true
+	}
+	// Suggestions come from what the server has, and from the predefined
+	// roles (a misspelt "admni" is meant as admin).
+	candidates := []string{string(model.RoleAdmin), string(model.RoleMember), string(model.RoleViewer)}
+	if dep != model.SaaS {
+		candidates = append(candidates, existing...)
+	}
+	var problems []string
+	for _, t := range want.Teams {
+		for _, m := range t.Members {
+			r := m.Role.Norm()
+			if r == "" || r.Predefined() || (dep != model.SaaS && known[string(r)]) {
+				continue
+			}
+			why := "custom roles exist only on Dedicated Cloud and Self-Managed"
+			if dep != model.SaaS {
+				why = "no such role on the server (/Roles)"
+			}
+			if s := suggest(string(r), candidates); s != "" {
+				why += "; did you mean " + strconv.Quote(s) + "?"
+			}
+			problems = append(problems, fmt.Sprintf("team %s, member %s: role %q: %s", t.Name, m.Email, string(r), why))
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	slices.Sort(problems)
+	problems = slices.Compact(problems)
+	n := len(problems)
+	if n > maxRoleProblems {
+		problems = append(problems[:maxRoleProblems:maxRoleProblems], fmt.Sprintf("... and %d more problem(s)", n-maxRoleProblems))
+	}
+	return fmt.Errorf("%d team role problem(s):\n  %s", n, strings.Join(problems, "\n  "))
+}
+
+// suggest returns the candidate closest to name: one that differs only in
+// case first, else the smallest edit distance (case-sensitive) up to
+// maxSuggestDistance, ties broken by name; "" when none is close.
+func suggest(name string, candidates []string) string {
+	best, bestD := "", maxSuggestDistance+1
+	for _, c := range candidates {
+		d := editDistance(name, c)
+		if c != name && strings.EqualFold(c, name) {
+			d = 0 // a case-only difference is the best guess
+		}
+		if d < bestD || (d == bestD && c < best) {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) < len(rb) {
+		ra, rb = rb, ra
+	}
+	if len(ra)-len(rb) > maxSuggestDistance {
+		return len(ra) - len(rb) // a lower bound, already too far to suggest
+	}
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// warnUnreported adds the warnings about what the live read does not
+// report: externalIds, roles, and custom roles the server could not list.
+// Each is one warning in all.
+func (p *planner) warnUnreported() {
+	if p.uncheckedExtIDs > 0 {
+		p.warn(plan.Warning{Code: plan.WarnExternalIDUnreported, Message: fmt.Sprintf(
+			"the server reports no externalId for any user, so the %d externalId(s) the manifest sets on existing users cannot be compared: no externalId update is planned (new users are still created with theirs)",
+			p.uncheckedExtIDs)})
+	}
+	if n := p.uncheckedOrgRoles + p.uncheckedTeamRoles; n > 0 {
+		var kinds []string
+		if p.uncheckedOrgRoles > 0 {
+			kinds = append(kinds, fmt.Sprintf("%d organization role(s)", p.uncheckedOrgRoles))
+		}
+		if p.uncheckedTeamRoles > 0 {
+			kinds = append(kinds, fmt.Sprintf("%d team role(s) other than member", p.uncheckedTeamRoles))
+		}
+		what := "none of them is sent (policy.unreportedRoles: skip; set it to enforce to send them anyway)"
+		if p.policy.UnreportedRoles == model.RolesEnforce {
+			what = "they are sent anyway as unverified role assertions (policy.unreportedRoles: enforce)"
+		}
+		p.warn(plan.Warning{Code: plan.WarnRolesUnreported, Message: fmt.Sprintf(
+			"the server does not report the roles of its users, so %d role declaration(s) of existing users cannot be checked (%s): %s",
+			n, strings.Join(kinds, " and "), what)})
+	}
+	if !p.opts.CustomRolesUnchecked {
+		return
+	}
+	if names := CustomRoleNames(p.want); len(names) > 0 {
+		quoted := make([]string, len(names))
+		for i, n := range names {
+			quoted[i] = strconv.Quote(n)
+		}
+		p.warn(plan.Warning{Code: plan.WarnCustomRolesUnchecked, Message: fmt.Sprintf(
+			"the server has no /Roles, so the custom team role(s) %s could not be checked: a role that does not exist fails when applied",
+			strings.Join(quoted, ", "))})
+	}
+}

@@ -1,0 +1,146 @@
+package diff
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+func TestCheckRoles(t *testing.T) {
+	teams := func(ms ...model.Member) model.State {
+		return state(nil, dt("ml-research", model.Authoritative, ms...), dt("infra", model.Additive, dm("z@x.com", "member")))
+	}
+	existing := []string{"Reviewer", "Data Scientist", "Labeler"}
+	for _, tc := range []struct {
+		name     string
+		want     model.State
+		dep      model.Deployment
+		existing []string
+		checked  bool
+		errs     []string // substrings of the error, nil: no error
+	}{
+		{
+			name: "saas: a custom role is refused, naming the team and member",
+			want: teams(dm("bob@x.com", "Reviewer"), dm("amy@x.com", "admin")),
+			dep:  model.SaaS,
+			errs: []string{`1 team role problem(s)`, `team ml-research, member bob@x.com: role "Reviewer": custom roles exist only on Dedicated Cloud and Self-Managed`},
+		},
+		{
+			name: "saas: a misspelt predefined role gets a did you mean",
+			want: teams(dm("bob@x.com", "admn")),
+			dep:  model.SaaS,
+			errs: []string{`role "admn": custom roles exist only on Dedicated Cloud and Self-Managed; did you mean "admin"?`},
+		},
+		{
+			name: "predefined roles in any case are accepted everywhere",
+			want: teams(dm("bob@x.com", "ADMIN"), dm("amy@x.com", "Viewer"), dm("cy@x.com", " member ")),
+			dep:  model.SaaS,
+		},
+		{
+			name:     "dedicated, checked: an existing custom role is accepted, case-sensitively",
+			want:     teams(dm("bob@x.com", "Data Scientist"), dm("amy@x.com", "Reviewer")),
+			dep:      model.Dedicated,
+			existing: existing,
+			checked:  true,
+		},
+		{
+			name:     "dedicated, checked: a misspelt custom role is refused with a did you mean",
+			want:     teams(dm("bob@x.com", "Reveiwer")),
+			dep:      model.Dedicated,
+			existing: existing,
+			checked:  true,
+			errs:     []string{`team ml-research, member bob@x.com: role "Reveiwer": no such role on the server (/Roles); did you mean "Reviewer"?`},
+		},
+		{
+			name:     "dedicated, checked: a case-only difference is refused and suggested",
+			want:     teams(dm("bob@x.com", "DATA SCIENTIST")),
+			dep:      model.Dedicated,
+			existing: existing,
+			checked:  true,
+			errs:     []string{`role "DATA SCIENTIST": no such role on the server (/Roles); did you mean "Data Scientist"?`},
+		},
+		{
+			name:     "dedicated, checked: nothing close, no suggestion",
+			want:     teams(dm("bob@x.com", "Platform Owner")),
+			dep:      model.Dedicated,
+			existing: existing,
+			checked:  true,
+			errs:     []string{`role "Platform Owner": no such role on the server (/Roles)` + "\n"},
+		},
+		{
+			name: "dedicated, unchecked (/Roles 404): no error, Compute warns instead",
+			want: teams(dm("bob@x.com", "Anything")),
+			dep:  model.Dedicated,
+		},
+		{
+			name:     "every problem is listed, sorted",
+			want:     state(nil, dt("b-team", model.Additive, dm("y@x.com", "Nope")), dt("a-team", model.Additive, dm("x@x.com", "Nope"), dm("w@x.com", "Reviewer"))),
+			dep:      model.Dedicated,
+			existing: existing,
+			checked:  true,
+			errs:     []string{"2 team role problem(s):\n  team a-team, member x@x.com: role \"Nope\": no such role on the server (/Roles)\n  team b-team, member y@x.com"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckRoles(tc.want, tc.dep, tc.existing, tc.checked)
+			if tc.errs == nil {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			for _, s := range tc.errs {
+				if !strings.Contains(err.Error()+"\n", s) {
+					t.Errorf("error lacks %q:\n%v", s, err)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckRolesBounded(t *testing.T) {
+	var ms []model.Member
+	for i := 0; i < 150; i++ {
+		ms = append(ms, dm(fmt.Sprintf("u%03d@x.com", i), "Custom"))
+	}
+	err := CheckRoles(state(nil, dt("ml", model.Additive, ms...)), model.SaaS, nil, false)
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 1+100+1 || !strings.HasPrefix(lines[0], "150 team role problem(s)") || lines[101] != "  ... and 50 more problem(s)" {
+		t.Errorf("want a header, 100 problems and a count of the rest; got %d lines, first %q, last %q", len(lines), lines[0], lines[len(lines)-1])
+	}
+}
+
+func TestCustomRoleNames(t *testing.T) {
+	w := state(nil,
+		dt("a", model.Additive, dm("x@x.com", "Reviewer"), dm("y@x.com", "ADMIN"), dm("z@x.com", "")),
+		dt("b", model.Additive, dm("x@x.com", "Data Scientist"), dm("y@x.com", "Reviewer"), dm("z@x.com", "reviewer")))
+	if d := cmp.Diff([]string{"Data Scientist", "Reviewer", "reviewer"}, CustomRoleNames(w)); d != "" {
+		t.Errorf("CustomRoleNames (-want +got):\n%s", d)
+	}
+	if got := CustomRoleNames(state(nil, dt("a", model.Additive, dm("x@x.com", "viewer")))); got != nil {
+		t.Errorf("no custom role: got %q, want nil", got)
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0}, {"abc", "abc", 0}, {"Reviewer", "Reveiwer", 2}, {"admin", "admn", 1}, {"kitten", "sitting", 3}, {"é", "e", 1}, {"a", "abcdefgh", 7},
+	} {
+		if got := editDistance(tc.a, tc.b); got != tc.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

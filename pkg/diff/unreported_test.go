@@ -1,0 +1,236 @@
+package diff
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
+)
+
+func TestComputeExternalIDUnreported(t *testing.T) {
+	a, b := "a@x.com", "b@x.com"
+	ext := func(u model.User, id string) model.User { u.ExternalID = id; return u }
+	team := func(members ...model.Member) model.Team { return dt("ml", model.Additive, members...) }
+	runCompute(t, []computeCase{
+		{
+			name: "no live user carries an externalId: no update, one warning; creates still send it",
+			want: state(users(ext(du(a), "e1"), ext(du(b), "e2"), ext(du("c@x.com"), "e3")), team(dm(a, ""), dm(b, ""), dm("c@x.com", ""))),
+			have: state(users(lu("ua", a), lu("ub", b)), lt("g", "ml", lm("ua", a, ""), lm("ub", b, ""))),
+			changes: []plan.Change{
+				{Action: plan.CreateUser, User: "c@x.com", ExternalID: "e3"},
+				{Action: plan.AddMember, Team: "ml", TeamID: "g", User: "c@x.com", Role: "member"},
+			},
+			warnings: []plan.Warning{{Code: plan.WarnExternalIDUnreported}},
+		},
+		{
+			name:    "one live user carries one: externalIds are compared",
+			want:    state(users(ext(du(a), "e1"), ext(du(b), "e2")), team(dm(a, ""), dm(b, ""))),
+			have:    state(users(lu("ua", a), ext(lu("ub", b), "e2")), lt("g", "ml", lm("ua", a, ""), lm("ub", b, ""))),
+			changes: []plan.Change{{Action: plan.UpdateUser, User: a, UserID: "ua", ExternalID: "e1"}},
+		},
+		{
+			name: "a manifest without externalIds gets no warning",
+			want: state(users(du(a)), team(dm(a, ""))),
+			have: state(users(lu("ua", a)), lt("g", "ml", lm("ua", a, ""))),
+		},
+	})
+}
+
+func TestComputeRolesUnreported(t *testing.T) {
+	a, b, c := "a@x.com", "b@x.com", "c@x.com"
+	role := func(u model.User, r model.Role) model.User { u.OrgRole = r; return u }
+	enforce := model.Policy{UnreportedRoles: model.RolesEnforce}
+	want := state(users(role(du(a), "admin"), role(du(b), "member"), role(du(c), "admin")),
+		dt("ml", model.Authoritative, dm(a, "admin"), dm(b, "member"), dm(c, "Reviewer")))
+	// c is new: created as admin and added with its role, as real changes.
+	have := state(users(lu("ua", a), lu("ub", b)), lt("g", "ml", lm("ua", a, ""), lm("ub", b, "")))
+	newUser := []plan.Change{
+		{Action: plan.CreateUser, User: c},
+		{Action: plan.AddMember, Team: "ml", TeamID: "g", User: c, Role: "Reviewer"},
+		{Action: plan.SetOrgRole, User: c, Role: "admin", Reason: reasonNewAdmin},
+		{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: c, Role: "Reviewer"},
+	}
+	runCompute(t, []computeCase{
+		{
+			name:     "skip: nothing sent for existing users, one warning",
+			want:     want,
+			have:     have,
+			changes:  newUser,
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
+		},
+		{
+			name:   "enforce: the declared roles of existing users are sent as unverified",
+			policy: enforce,
+			want:   want,
+			have:   have,
+			changes: []plan.Change{
+				newUser[0], newUser[1],
+				{Action: plan.SetOrgRole, User: a, UserID: "ua", Role: "admin", Reason: plan.ReasonUnverified},
+				{Action: plan.SetOrgRole, User: b, UserID: "ub", Role: "member", Reason: plan.ReasonUnverified},
+				newUser[2],
+				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: a, UserID: "ua", Role: "admin", Reason: plan.ReasonUnverified},
+				newUser[3],
+			},
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
+		},
+		{
+			name:   "org roles reported, team roles not: only team roles are unchecked",
+			policy: enforce,
+			want:   want,
+			have:   state(users(role(lu("ua", a), "admin"), role(lu("ub", b), "member")), lt("g", "ml", lm("ua", a, ""), lm("ub", b, ""))),
+			changes: []plan.Change{
+				newUser[0], newUser[1], newUser[2],
+				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: a, UserID: "ua", Role: "admin", Reason: plan.ReasonUnverified},
+				newUser[3],
+			},
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
+		},
+		{
+			name: "team roles reported through teamRoles: compared",
+			want: want,
+			have: state(users(role(lu("ua", a), "admin"), with(role(lu("ub", b), "member"), func(u *model.User) { u.TeamRoles = map[string]model.Role{"ml": "viewer"} })),
+				lt("g", "ml", lm("ua", a, ""), lm("ub", b, ""))),
+			changes: []plan.Change{
+				newUser[0], newUser[1], newUser[2],
+				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: b, UserID: "ub", Role: "member", From: "viewer"},
+				newUser[3],
+			},
+		},
+	})
+
+	p := Compute(want, have, enforce, Options{Deployment: model.Dedicated})
+	if !p.HasDrift() || p.Summary.UnverifiedRoles != 3 || p.Summary.SetRoles != 2 {
+		t.Errorf("summary %+v: want 3 unverified assertions apart from the 2 real role changes", p.Summary)
+	}
+	if msg := p.Warnings[0].Message; !strings.Contains(msg, "3 role declaration(s)") || !strings.Contains(msg, "2 organization role(s) and 1 team role(s)") || !strings.Contains(msg, "enforce") {
+		t.Errorf("roles_unreported message %q should count the declarations", msg)
+	}
+	// Only unverified assertions left: no drift.
+	inSync := state(users(role(du(a), "admin")), dt("ml", model.Additive, dm(a, "admin")))
+	p = Compute(inSync, state(users(lu("ua", a)), lt("g", "ml", lm("ua", a, ""))), enforce, Options{Deployment: model.Dedicated})
+	if p.HasDrift() || !p.HasChanges() || p.Summary.UnverifiedRoles != 2 {
+		t.Errorf("assertions only: drift %v, changes %v, summary %+v", p.HasDrift(), p.HasChanges(), p.Summary)
+	}
+}
+
+func TestComputeUnverifiedLastAdmin(t *testing.T) {
+	a, b := "a@x.com", "b@x.com"
+	role := func(u model.User, r model.Role) model.User { u.OrgRole = r; return u }
+	enforce := model.Policy{UnreportedRoles: model.RolesEnforce}
+	team := dt("ml", model.Additive, dm(a, ""), dm(b, ""))
+	live := state(users(lu("ua", a), lu("ub", b)), lt("g", "ml", lm("ua", a, ""), lm("ub", b, "")))
+	assert := func(user, id string, r model.Role) plan.Change {
+		return plan.Change{Action: plan.SetOrgRole, User: user, UserID: id, Role: r, Reason: plan.ReasonUnverified}
+	}
+	var cases []computeCase
+	for _, tc := range []struct {
+		name    string
+		aRole   model.Role
+		blocked []plan.BlockLimit
+	}{
+		{"unverified demotions without any admin assertion may remove every admin: blocked", "member", []plan.BlockLimit{plan.BlockLastAdmin}},
+		{"with an admin asserted too, they are allowed", "admin", nil},
+	} {
+		cases = append(cases, computeCase{
+			name: tc.name, policy: enforce, have: live, blocked: tc.blocked,
+			want:     state(users(role(du(a), tc.aRole), role(du(b), "member")), team),
+			changes:  []plan.Change{assert(a, "ua", tc.aRole), assert(b, "ub", "member")},
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
+		})
+	}
+	runCompute(t, cases)
+}
+
+func TestComputeCustomRolesUnchecked(t *testing.T) {
+	a := "a@x.com"
+	w := state(users(du(a)), dt("ml", model.Additive, dm(a, "Data Scientist"), dm(a, "admin")))
+	h := state(users(lu("ua", a)), lt("g", "ml", lm("ua", a, "member")))
+	p := Compute(w, h, ignorePolicy, Options{Deployment: model.Dedicated, CustomRolesUnchecked: true})
+	if len(p.Warnings) != 1 || p.Warnings[0].Code != plan.WarnCustomRolesUnchecked || !strings.Contains(p.Warnings[0].Message, `"Data Scientist"`) {
+		t.Errorf("warnings %+v: want one custom_roles_unchecked naming the role", p.Warnings)
+	}
+	// No custom role declared: nothing to warn about.
+	w.Teams[0].Members = []model.Member{dm(a, "admin")}
+	if p := Compute(w, h, ignorePolicy, Options{Deployment: model.Dedicated, CustomRolesUnchecked: true}); len(p.Warnings) != 0 {
+		t.Errorf("warnings %+v without custom roles", p.Warnings)
+	}
+}
+
+func TestComputeGracePeriod(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	a := "a@x.com"
+	created := func(u model.User, ago time.Duration) model.User { u.Created = now.Add(-ago); return u }
+	policy := model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, UnmanagedGracePeriod: 7 * 24 * time.Hour}
+	want := state(users(with(du(a), func(u *model.User) { u.OrgRole = "admin" })), dt("ml", model.Additive, dm(a, "")))
+	have := func(us ...model.User) model.State {
+		return state(append(users(with(lu("ua", a), func(u *model.User) { u.OrgRole = "admin" })), us...), lt("g", "ml", lm("ua", a, "")))
+	}
+	member := func(u model.User) model.User { u.OrgRole = "member"; return u }
+	for _, tc := range []struct {
+		name   string
+		user   model.User
+		policy model.Policy
+		now    time.Time
+		spared bool
+	}{
+		{"created a day ago: spared", created(member(lu("un", "new@x.com")), 24*time.Hour), policy, now, true},
+		{"created in the future (clock skew): spared", created(member(lu("un", "new@x.com")), -time.Hour), policy, now, true},
+		{"created 8 days ago: deactivated", created(member(lu("un", "new@x.com")), 8*24*time.Hour), policy, now, false},
+		{"created exactly 7 days ago: the grace is over", created(member(lu("un", "new@x.com")), 7*24*time.Hour), policy, now, false},
+		{"no creation time: no grace", member(lu("un", "new@x.com")), policy, now, false},
+		{"grace 0: disabled", created(member(lu("un", "new@x.com")), time.Hour), model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, now, false},
+		{"no Now: no grace", created(member(lu("un", "new@x.com")), time.Hour), policy, time.Time{}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := Compute(want, have(tc.user), tc.policy, Options{Deployment: model.Dedicated, Now: tc.now})
+			deactivated := len(p.Changes) == 1 && p.Changes[0].Action == plan.DeactivateUser
+			var recent []plan.Warning
+			for _, w := range p.Warnings {
+				if w.Code == plan.WarnUnmanagedRecent {
+					recent = append(recent, w)
+				}
+			}
+			if tc.spared == deactivated || tc.spared != (len(recent) == 1) {
+				t.Fatalf("spared %v: changes %+v, warnings %+v", tc.spared, p.Changes, p.Warnings)
+			}
+			if tc.spared {
+				until := tc.user.Created.Add(7 * 24 * time.Hour).Format(time.RFC3339)
+				if w := recent[0]; w.User != "new@x.com" || len(w.IDs) != 1 || !strings.Contains(w.Message, "7d") || !strings.Contains(w.Message, until) {
+					t.Errorf("warning %+v should name the user, the grace and when it ends (%s)", w, until)
+				}
+			}
+		})
+	}
+	// A protected recent user is protected, not spared by the grace.
+	pol := policy
+	pol.Protected = []string{"new@x.com"}
+	p := Compute(want, have(created(member(lu("un", "new@x.com")), time.Hour)), pol, Options{Deployment: model.Dedicated, Now: now})
+	if len(p.Changes) != 0 || len(p.Warnings) != 1 || p.Warnings[0].Code != plan.WarnProtected {
+		t.Errorf("protected recent user: changes %+v, warnings %+v", p.Changes, p.Warnings)
+	}
+}
+
+func TestComputeSeats(t *testing.T) {
+	a, b, c, d := "a@x.com", "b@x.com", "c@x.com", "d@x.com"
+	inactive := func(u model.User) model.User { u.Active = false; return u }
+	want := state(users(du(a), du(b), inactive(du(c)), du("new@x.com")), dt("ml", model.Additive, dm(a, ""), dm(b, ""), dm("new@x.com", "")))
+	have := state(users(lu("ua", a), inactive(lu("ub", b)), lu("uc", c), lu("ud", d)), lt("g", "ml", lm("ua", a, ""), lm("ub", b, "")))
+	for _, tc := range []struct {
+		dep    model.Deployment
+		policy model.Policy
+		want   plan.Seats
+	}{
+		// a stays, b is reactivated (saas: invited again), c is
+		// deactivated, d is unmanaged, new@x.com is created.
+		{model.Dedicated, ignorePolicy, plan.Seats{ActiveBefore: 3, ActiveAfter: 4}},
+		{model.SaaS, ignorePolicy, plan.Seats{ActiveBefore: 3, ActiveAfter: 4}},
+		{model.Dedicated, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, MaxDeactivations: model.Limit{Set: true}}, plan.Seats{ActiveBefore: 3, ActiveAfter: 3}},
+	} {
+		p := Compute(want, have, tc.policy, Options{Deployment: tc.dep})
+		if p.Seats != tc.want {
+			t.Errorf("%s %s: seats %+v, want %+v (blocked %v)", tc.dep, tc.policy.UnmanagedUsers, p.Seats, tc.want, p.IsBlocked())
+		}
+	}
+}

@@ -1,0 +1,222 @@
+package views
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/wbsync/wbsync/pkg/plan"
+)
+
+// markdownOf renders p, checks the byte cap and the balance of fences and
+// details, and returns the markdown.
+func markdownOf(t *testing.T, p plan.Plan) string {
+	t.Helper()
+	p.Summary = plan.Summarize(p.Changes)
+	var b bytes.Buffer
+	if err := WriteMarkdown(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	md := b.String()
+	if len(md) > MarkdownLimit {
+		t.Fatalf("markdown is %d bytes, want at most %d", len(md), MarkdownLimit)
+	}
+	if strings.Count(md, "```")%2 != 0 || strings.Count(md, "<details>") != strings.Count(md, "</details>") {
+		t.Fatalf("unbalanced fences or details:\n%s", md)
+	}
+	return md
+}
+
+func user(prefix string, i int) string {
+	return fmt.Sprintf("%s.with.a.rather.long.name.%06d@example.com", prefix, i)
+}
+
+func TestMarkdownCutKeepsDeactivations(t *testing.T) {
+	var p plan.Plan
+	for i := 0; i < 10000; i++ {
+		p.Changes = append(p.Changes, plan.Change{Action: plan.CreateUser, User: user("new", i)})
+	}
+	for i := 0; i < 5; i++ {
+		p.Changes = append(p.Changes, plan.Change{Action: plan.DeactivateUser, User: user("gone", i), UserID: "u", Reason: "active: false"})
+	}
+	md := markdownOf(t, p)
+	for i := 0; i < 5; i++ {
+		if !strings.Contains(md, "- "+user("gone", i)+"\n-     deactivate") {
+			t.Errorf("deactivation of %s not listed by name", user("gone", i))
+		}
+	}
+	if !strings.Contains(md, "| users created | 10000 |") || !strings.Contains(md, "| users deactivated | 5 |") {
+		t.Error("the table must count every change")
+	}
+	m := regexp.MustCompile(`\*\*(\d+) of 10005 change lines are not shown`).FindStringSubmatch(md)
+	if m == nil {
+		t.Fatalf("no cut note:\n%s", md[len(md)-500:])
+	}
+	cut, _ := strconv.Atoi(m[1])
+	if shown := strings.Count(md, "+     create user"); shown+cut != 10000 {
+		t.Errorf("%d creates shown + %d cut != 10000", shown, cut)
+	}
+	if !strings.Contains(md, "wbsync plan -o json") || strings.Contains(md, "NOT LISTED") {
+		t.Error("want the json pointer, and no NOT LISTED block: every deactivation is listed")
+	}
+	if !strings.Contains(md, fmt.Sprintf("User changes (%d of 10005 shown)", 10005-cut)) {
+		t.Error("the section title should say how many lines it shows")
+	}
+}
+
+// Removals alone over the cap: as many as fit are listed, and a CAUTION
+// block at the top says how many are NOT listed.
+func TestMarkdownRemovalsOverCap(t *testing.T) {
+	var p plan.Plan
+	for i := 0; i < 20000; i++ {
+		p.Changes = append(p.Changes, plan.Change{Action: plan.RemoveMember, Team: fmt.Sprintf("team-%d", i%40), TeamID: "g", User: user("member", i), UserID: "u"})
+	}
+	p.Changes = append(p.Changes, plan.Change{Action: plan.DeactivateUser, User: user("gone", 0), UserID: "u"})
+	for i := 0; i < 50; i++ {
+		p.Warnings = append(p.Warnings, plan.Warning{Code: plan.WarnUnmanagedUser, Message: "m"})
+	}
+	md := markdownOf(t, p)
+	listed := strings.Count(md, "-     remove ")
+	m := regexp.MustCompile(`NOT LISTED: (\d+) of 20000 member removal\(s\) do not fit`).FindStringSubmatch(md)
+	if m == nil {
+		t.Fatalf("no NOT LISTED block")
+	}
+	notListed, _ := strconv.Atoi(m[1])
+	if listed == 0 || listed+notListed != 20000 {
+		t.Errorf("%d removals listed + %d not listed != 20000", listed, notListed)
+	}
+	if i, j := strings.Index(md, "NOT LISTED"), strings.Index(md, "<details>"); i < 0 || i > j {
+		t.Error("the NOT LISTED block must come before the details")
+	}
+	if !strings.Contains(md, "-     deactivate") {
+		t.Error("the deactivation comes before the removals")
+	}
+	if !strings.Contains(md, "! unmanaged_user: 50") || strings.Contains(md, "! [unmanaged_user]") {
+		t.Error("with removals over the cap, warnings are counted by code")
+	}
+	if MarkdownLimit-len(md) > 300 {
+		t.Errorf("the cut wastes %d bytes", MarkdownLimit-len(md))
+	}
+}
+
+// Warnings that alone pass the cap are counted by code; every removal and
+// role change is still named.
+func TestMarkdownWarningsOverCap(t *testing.T) {
+	var p plan.Plan
+	for i := 0; i < 5; i++ {
+		p.Changes = append(p.Changes,
+			plan.Change{Action: plan.RemoveMember, Team: "ml", TeamID: "g", User: user("member", i), UserID: "u"},
+			plan.Change{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: user("role", i), UserID: "u", Role: "admin", From: "member"})
+	}
+	for i := 0; i < 3000; i++ {
+		p.Changes = append(p.Changes, plan.Change{Action: plan.AddMember, Team: "ml", TeamID: "g", User: user("add", i), Role: "member"})
+		code := plan.WarnDuplicateTeam
+		if i%3 == 0 {
+			code = plan.WarnUnresolvedMember
+		}
+		p.Warnings = append(p.Warnings, plan.Warning{Code: code, Team: fmt.Sprint(i), Message: strings.Repeat("long warning text ", 3)})
+	}
+	md := markdownOf(t, p)
+	for i := 0; i < 5; i++ {
+		if !strings.Contains(md, "remove "+user("member", i)) || !strings.Contains(md, "role of "+user("role", i)) {
+			t.Errorf("removal or role change %d not listed by name", i)
+		}
+	}
+	for _, s := range []string{"Warnings (3000, counted by code", "! duplicate_team: 2000\n", "! unresolved_member: 1000\n", "The 3000 warnings are counted by code"} {
+		if !strings.Contains(md, s) {
+			t.Errorf("markdown lacks %q", s)
+		}
+	}
+	if strings.Contains(md, "NOT LISTED") {
+		t.Error("nothing destructive was left out")
+	}
+}
+
+// Warnings that fit are listed by name even when adds are cut.
+func TestMarkdownWarningsByNameBeforeAdds(t *testing.T) {
+	var p plan.Plan
+	for i := 0; i < 5000; i++ {
+		p.Changes = append(p.Changes, plan.Change{Action: plan.AddMember, Team: "ml", TeamID: "g", User: user("add", i), Role: "member"})
+	}
+	p.Warnings = []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "x", Message: "two live teams are named x"}}
+	md := markdownOf(t, p)
+	if !strings.Contains(md, "! [duplicate_team] two live teams are named x") || !strings.Contains(md, "change lines are not shown") {
+		t.Error("want the warning by name and the adds cut")
+	}
+}
+
+func TestSummaryLines(t *testing.T) {
+	unverified := plan.Change{Action: plan.SetOrgRole, User: "a@x.com", UserID: "u", Role: "admin", Reason: plan.ReasonUnverified}
+	for _, tc := range []struct {
+		name    string
+		changes []plan.Change
+		want    string
+	}{
+		{"nothing", nil, "No changes."},
+		{"drift", []plan.Change{{Action: plan.CreateUser, User: "b@x.com"}, {Action: plan.DeactivateUser, User: "c@x.com"}}, "Plan: 1 to add, 0 to change, 1 to remove."},
+		{"drift and assertions", []plan.Change{{Action: plan.SetOrgRole, User: "b@x.com", Role: "admin", From: "member"}, unverified, unverified},
+			"Plan: 0 to add, 1 to change, 0 to remove, and 2 unverified role assertion(s)."},
+		{"assertions only", []plan.Change{unverified}, "No changes. Apply would also send 1 unverified role assertion(s)."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := plan.Plan{Changes: tc.changes, Seats: plan.Seats{ActiveBefore: 3, ActiveAfter: 4}}
+			var txt bytes.Buffer
+			if err := WriteText(&txt, p, TextOptions{Color: true}); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(txt.String(), "\n"), "\n")
+			if got := lines[len(lines)-1]; got != tc.want {
+				t.Errorf("summary line %q, want %q", got, tc.want)
+			}
+			if got := lines[len(lines)-2]; got != "Seats: 3 active → 4 active" {
+				t.Errorf("seats line %q", got)
+			}
+			md := markdownOf(t, p)
+			if !strings.Contains(md, "**"+tc.want+"**\n\nSeats: 3 active → 4 active\n") {
+				t.Errorf("markdown lacks the summary and seats lines:\n%s", md)
+			}
+			if strings.Contains(txt.String(), "unverified") != (len(tc.changes) > 0 && tc.changes[len(tc.changes)-1].Unverified()) {
+				t.Errorf("unverified lines shown with their reason:\n%s", txt.String())
+			}
+		})
+	}
+}
+
+// Whatever the mix, the markdown stays within the cap, lists every
+// destructive line it can, and says how many it could not.
+func TestMarkdownCapRandomMixes(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	actions := plan.Actions()
+	for seed := 0; seed < 20; seed++ {
+		var p plan.Plan
+		n := r.Intn(4000)
+		for i := 0; i < n; i++ {
+			a := actions[r.Intn(len(actions))]
+			p.Changes = append(p.Changes, plan.Change{Action: a, Team: fmt.Sprintf("team-%d", r.Intn(30)), TeamID: "g",
+				User: user("u", r.Intn(3000)), UserID: "u", Role: "admin", Reason: strings.Repeat("r", r.Intn(60))})
+		}
+		for i := r.Intn(3000); i > 0; i-- {
+			p.Warnings = append(p.Warnings, plan.Warning{Code: plan.WarningCodes()[r.Intn(5)], Message: strings.Repeat("w", r.Intn(80))})
+		}
+		md := markdownOf(t, p)
+		destructive := 0
+		for _, c := range p.Changes {
+			if tierOf(c.Action) < mustTiers {
+				destructive++
+			}
+		}
+		shown := strings.Count(md, "-     ") + strings.Count(md, "~     org role") + strings.Count(md, "~     role of")
+		notListed := 0
+		for _, m := range regexp.MustCompile(`(\d+) of \d+ (deactivation|member removal|role change)`).FindAllStringSubmatch(md, -1) {
+			k, _ := strconv.Atoi(m[1])
+			notListed += k
+		}
+		if shown+notListed != destructive {
+			t.Fatalf("seed %d: %d destructive lines shown + %d said not listed != %d", seed, shown, notListed, destructive)
+		}
+	}
+}
