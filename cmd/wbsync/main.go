@@ -113,8 +113,13 @@ func run(ctx context.Context, args []string, e env) int {
 		return exitOK
 	}
 	if err != nil {
-		// Errors quote what servers and files said: escaped, never acted on.
-		fmt.Fprintf(e.stderr, "wbsync %s: %s\n", name, sanitize.Controls(err.Error()))
+		// Errors quote what servers and files said: escaped, never acted on
+		// (line by line: an error may list several problems, one per line).
+		lines := strings.Split(err.Error(), "\n")
+		for i, l := range lines {
+			lines[i] = sanitize.Controls(l)
+		}
+		fmt.Fprintf(e.stderr, "wbsync %s: %s\n", name, strings.Join(lines, "\n"))
 		if code == exitOK {
 			code = exitError
 		}

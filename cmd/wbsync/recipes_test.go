@@ -222,7 +222,7 @@ func TestRecipeDriftCheck(t *testing.T) {
 		seed := `{"users": [
 		   {"userName": "alice@example.com", "displayName": "Alice", "active": true, "organizationRole": "admin"},
 		   {"userName": "bob@example.com", "displayName": "Bob", "active": true},
-		   {"userName": "x1@example.com"}, {"userName": "x2@example.com"}],
+		   {"userName": "x1@example.com", "created": "2024-01-15T09:00:00Z"}, {"userName": "x2@example.com", "created": "2024-01-15T09:00:00Z"}],
 		 "teams": [{"name": "ml", "members": [{"userName": "alice@example.com", "role": "admin"}, "bob@example.com"]}]}`
 		metrics := filepath.Join(dir, "blocked.prom")
 		env := append(settings(recipeEmulator(t, emulator.Options{}, seed), metrics), "WBSYNC_MANIFEST="+strict)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -187,13 +188,58 @@ func (s *session) read(ctx context.Context) (live, error) {
 	return live{have, fp}, nil
 }
 
-// planAgainst plans want against what was read.
-func (s *session) planAgainst(have live, want model.State, policy model.Policy, digest string) plan.Plan {
-	p := diff.Compute(want, have.state, policy, diff.Options{Deployment: s.conf.deployment})
+// planAgainst checks the manifest's custom team roles against the server
+// and plans want against what was read.
+func (s *session) planAgainst(ctx context.Context, have live, want model.State, policy model.Policy, digest string) (plan.Plan, error) {
+	unchecked, err := s.checkRoles(ctx, want)
+	if err != nil {
+		return plan.Plan{}, err
+	}
+	p := diff.Compute(want, have.state, policy, diff.Options{
+		Deployment:           s.conf.deployment,
+		Now:                  time.Now(),
+		CustomRolesUnchecked: unchecked,
+	})
 	p.ManifestDigest = digest
 	p.ObservedFingerprint = have.fingerprint
 	p.Target = plan.Target{URL: s.conf.url, Deployment: s.conf.deployment}
-	return p
+	return p, nil
+}
+
+// checkRoles refuses, before any write, custom team roles the target cannot
+// take: any custom role on Multi-tenant Cloud, and on Dedicated Cloud or
+// Self-Managed one that the server's /Roles does not list. /Roles is read
+// only when the manifest declares a custom role; a server without it (404)
+// leaves them unchecked (a warning in the plan); any other failure fails.
+func (s *session) checkRoles(ctx context.Context, want model.State) (unchecked bool, err error) {
+	if len(diff.CustomRoleNames(want)) == 0 {
+		return false, nil
+	}
+	var (
+		names   []string
+		checked bool
+	)
+	if s.conf.deployment != model.SaaS {
+		roles, err := s.client.ListRoles(ctx)
+		switch {
+		case errors.Is(err, scim.ErrNotFound):
+			unchecked = true
+		case err != nil:
+			if ctx.Err() != nil {
+				return false, errInterrupted
+			}
+			return false, fmt.Errorf("read the custom roles at %s/Roles: %w", s.conf.url, err)
+		default:
+			checked = true
+			for _, r := range roles {
+				names = append(names, r.Name)
+			}
+		}
+	}
+	if err := diff.CheckRoles(want, s.conf.deployment, names, checked); err != nil {
+		return false, fmt.Errorf("the manifest's team roles cannot be applied; nothing was written:\n%w", err)
+	}
+	return unchecked, nil
 }
 
 // computePlan reads the live org and plans want against it.
@@ -202,7 +248,7 @@ func (s *session) computePlan(ctx context.Context, want model.State, policy mode
 	if err != nil {
 		return plan.Plan{}, err
 	}
-	return s.planAgainst(have, want, policy, digest), nil
+	return s.planAgainst(ctx, have, want, policy, digest)
 }
 
 // loadAndPlan loads the manifest while it connects and reads the live
@@ -238,5 +284,9 @@ func loadAndPlan(ctx context.Context, inv *invocation, f *flags, readOnly bool) 
 	case err != nil:
 		return nil, nil, plan.Plan{}, err
 	}
-	return l.m, s, s.planAgainst(have, l.m.State, l.m.Policy, l.m.Digest()), nil
+	p, err := s.planAgainst(ctx, have, l.m.State, l.m.Policy, l.m.Digest())
+	if err != nil {
+		return nil, nil, plan.Plan{}, err
+	}
+	return l.m, s, p, nil
 }

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wbsync/wbsync/pkg/emulator"
+)
+
+// W&B as it really behaves, through the CLI: handles, several emails,
+// unreported roles and externalIds, custom roles, service accounts.
+
+// fidelityOrg is an organization of n users with handles (the emulator
+// derives them), several emails each, custom team roles, org and team-scoped
+// service accounts, teams sharing a name, and inactive users.
+func fidelityOrg(n int) map[string]any {
+	var users, teams []map[string]any
+	for i := 0; i < n; i++ {
+		u := map[string]any{"userName": fmt.Sprintf("user%05d@example.com", i), "displayName": fmt.Sprintf("User %d", i),
+			"active": i%17 != 0, "created": "2024-03-01T09:00:00Z"}
+		if i%500 == 0 {
+			u["organizationRole"] = "admin"
+		}
+		users = append(users, u)
+	}
+	for j := 0; j < n/10; j++ {
+		name := fmt.Sprintf("team-%04d", j)
+		if j%25 == 24 {
+			name = fmt.Sprintf("team-%04d", j-1) // shares a name with the team before
+		}
+		var members []any
+		for i := j; i < n; i += n / 10 * 3 / 7 {
+			m := fmt.Sprintf("user%05d@example.com", i)
+			switch i % 7 {
+			case 0:
+				members = append(members, map[string]any{"userName": m, "role": "admin"})
+			case 3:
+				members = append(members, map[string]any{"userName": m, "role": "Model Reviewer"})
+			default:
+				members = append(members, m)
+			}
+		}
+		teams = append(teams, map[string]any{"name": name, "members": members})
+	}
+	return map[string]any{"users": users, "teams": teams,
+		"roles": []any{map[string]any{"name": "Model Reviewer", "inheritedFrom": "member"}}}
+}
+
+// TestExportRoundTripHandles: on an organization with handles, several
+// emails, service accounts and custom roles, at 5,000 users, export →
+// validate → plan says "No changes.".
+func TestExportRoundTripHandles(t *testing.T) {
+	emu := startEmu(t, emulator.Options{Handles: true, ExtraEmails: true, ServiceAccounts: 2, TeamServiceAccounts: 1},
+		writeState(t, fidelityOrg(5000)))
+	v := vars(emu.url)
+	out := filepath.Join(t.TempDir(), "wbsync.yaml")
+	r := wb(t, v, "export", "--out", out)
+	if r.code != exitOK {
+		t.Fatalf("export: %d\n%s", r.code, r.stderr)
+	}
+	if r := wb(t, nil, "validate", "-f", out); r.code != exitOK || !strings.Contains(r.stdout, "5000 users, 500 teams") {
+		t.Fatalf("validate the export: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = wb(t, v, "plan", "-f", out, "--detailed-exitcode")
+	if r.code != exitOK || !strings.Contains(r.stdout, "No changes.") {
+		t.Fatalf("plan of the export: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("export and plan wrote %d requests", n)
+	}
+	// The access review of the same organization: one row per user.
+	r = wb(t, v, "export", "-o", "csv")
+	if r.code != exitOK || strings.Count(r.stdout, "\n") != 5001 || !strings.HasPrefix(r.stdout, "email,username,name,active,org_role,teams,created,last_modified\n") {
+		t.Fatalf("export -o csv: exit %d, %d lines\n%s", r.code, strings.Count(r.stdout, "\n"), r.stderr)
+	}
+}
+
+// TestCustomRoles: a custom team role is refused before any write on
+// Multi-tenant Cloud, and on Dedicated when the server's /Roles does not
+// list it (with a suggestion); a server without /Roles leaves it unchecked
+// with a warning.
+func TestCustomRoles(t *testing.T) {
+	seed := writeState(t, map[string]any{
+		"users": []any{map[string]any{"userName": "a@example.com", "organizationRole": "admin"}},
+		"teams": []any{map[string]any{"name": "ml", "members": []any{"a@example.com"}}},
+		"roles": []any{map[string]any{"name": "Model Reviewer", "inheritedFrom": "member"}},
+	})
+	manifest := func(role string) string {
+		return writeFile(t, "m.yaml", fmt.Sprintf("version: 1\nusers:\n  - email: a@example.com\n    orgRole: admin\n"+
+			"teams:\n  - name: ml\n    members:\n      - email: a@example.com\n        role: %q\n", role))
+	}
+	for _, tc := range []struct {
+		name string
+		opts emulator.Options
+		role string
+		code int
+		says []string
+	}{
+		{"saas refuses any custom role", emulator.Options{Deployment: "saas"}, "Model Reviewer", exitError,
+			[]string{"ml", "a@example.com", "Model Reviewer", "Dedicated"}},
+		{"dedicated: misspelt", emulator.Options{}, "Model Reveiwer", exitError, []string{"ml", "a@example.com", `did you mean "Model Reviewer"`}},
+		{"dedicated: listed", emulator.Options{}, "Model Reviewer", exitOK, []string{"role of a@example.com: member → Model Reviewer"}},
+		{"dedicated: predefined in another case", emulator.Options{}, "ADMIN", exitOK, []string{"admin"}},
+		{"no /Roles: unchecked", emulator.Options{NoRolesEndpoint: true}, "Whatever Role", exitOK, []string{"custom_roles_unchecked"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			emu := startEmu(t, tc.opts, seed)
+			v := vars(emu.url)
+			if tc.opts.Deployment == "saas" {
+				v["WBSYNC_DEPLOYMENT"] = "saas"
+			}
+			r := wb(t, v, "plan", "-f", manifest(tc.role))
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s\n%s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			for _, s := range tc.says {
+				if !strings.Contains(r.stdout+r.stderr, s) {
+					t.Errorf("output lacks %q:\n%s\n%s", s, r.stdout, r.stderr)
+				}
+			}
+			if n := writes(emu.requests(t)); n != 0 {
+				t.Errorf("%d writes", n)
+			}
+		})
+	}
+}
+
+// TestRolesUnreported: against a server that reports no roles on reads, the
+// plan warns roles_unreported and plans no role change; with
+// unreportedRoles: enforce it sends the declared roles as unverified
+// assertions, which are not drift (--detailed-exitcode 0) and not counted by
+// the verification.
+func TestRolesUnreported(t *testing.T) {
+	seed := writeState(t, map[string]any{
+		"users": []any{map[string]any{"userName": "a@example.com", "organizationRole": "admin"}, map[string]any{"userName": "b@example.com"}},
+		"teams": []any{map[string]any{"name": "ml", "members": []any{"a@example.com", "b@example.com"}}},
+	})
+	body := "users:\n  - email: a@example.com\n    orgRole: admin\n  - email: b@example.com\n" +
+		"teams:\n  - name: ml\n    members:\n      - a@example.com\n      - email: b@example.com\n        role: admin\n"
+	emu := startEmu(t, emulator.Options{OmitRoles: true}, seed)
+	v := vars(emu.url)
+	skip := writeFile(t, "skip.yaml", "version: 1\n"+body)
+	r := wb(t, v, "plan", "-f", skip, "--detailed-exitcode")
+	if r.code != exitOK || !strings.Contains(r.stdout, "roles_unreported") || !strings.Contains(r.stdout, "No changes.") {
+		t.Fatalf("skip: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	enforce := writeFile(t, "enforce.yaml", "version: 1\npolicy:\n  unreportedRoles: enforce\n"+body)
+	r = wb(t, v, "plan", "-f", enforce, "--detailed-exitcode")
+	if r.code != exitOK || !strings.Contains(r.stdout, "unverified role assertion(s)") {
+		t.Fatalf("enforce plan: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = wb(t, v, "apply", "-f", enforce, "--auto-approve")
+	if r.code != exitOK || !strings.Contains(r.stdout, "Verified: the organization matches the manifest.") {
+		t.Fatalf("enforce apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if emu.requests(t)["PATCH"] == 0 {
+		t.Error("enforce sent no role")
+	}
+}
