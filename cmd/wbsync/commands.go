@@ -37,6 +37,7 @@ var commands = []*command{
 	planCommand,
 	applyCommand,
 	exportCommand,
+	doctorCommand,
 
 	emulateCommand,
 	versionCommand,

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/wbsync/wbsync/pkg/doctor"
+	"github.com/wbsync/wbsync/pkg/emulator"
+)
+
+// doctorJSON runs wbsync doctor -o json and decodes its report.
+func doctorJSON(t *testing.T, v map[string]string, args ...string) (doctor.Report, result) {
+	t.Helper()
+	r := wb(t, v, append([]string{"doctor", "-o", "json"}, args...)...)
+	var rep doctor.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("doctor -o json: %v\nstdout:\n%s\nstderr:\n%s", err, r.stdout, r.stderr)
+	}
+	if len(rep.Checks) != len(doctor.Names) {
+		t.Fatalf("%d checks, want %d", len(rep.Checks), len(doctor.Names))
+	}
+	for i, c := range rep.Checks {
+		if c.Name != doctor.Names[i] {
+			t.Errorf("check %d is %q, want %q", i, c.Name, doctor.Names[i])
+		}
+	}
+	return rep, r
+}
+
+// TestDoctorHealthy: exit 0 on a healthy emulator, a table ending with the
+// Doctor: line, JSON that parses, GET requests only.
+func TestDoctorHealthy(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	v := vars(emu.url)
+	r := wb(t, v, "doctor")
+	if r.code != exitOK {
+		t.Fatalf("doctor exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if len(lines) != len(doctor.Names)+1 || !strings.HasPrefix(lines[len(lines)-1], "Doctor: ") {
+		t.Fatalf("text output:\n%s", r.stdout)
+	}
+	if last := lines[len(lines)-1]; last != "Doctor: 10 ok, 2 warnings, 0 failed." { // duplicate team, no externalId
+		t.Errorf("last line %q", last)
+	}
+	rep, r := doctorJSON(t, v)
+	if r.code != exitOK || !rep.OK {
+		t.Fatalf("doctor -o json: exit %d, ok %v", r.code, rep.OK)
+	}
+	if c := rep.Get(doctor.NameCounts); c.Status != doctor.Warn || !strings.Contains(c.Detail, "data-eng") {
+		t.Errorf("counts: %+v", c)
+	}
+	if strings.Contains(r.stdout+r.stderr, testKey) {
+		t.Error("doctor printed the API key")
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("doctor sent %d write requests", n)
+	}
+}
+
+// TestDoctorAuthFailures: a refused key fails auth and exits 1, with the
+// likely cause, and nothing is written.
+func TestDoctorAuthFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		opts  emulator.Options
+		cause string
+	}{
+		{"wrong key", emulator.Options{APIKey: "another-key-0123456789abcdef"}, "401 Unauthorized"},
+		{"team-scoped key", emulator.Options{TeamScopedKey: testKey}, "team-scoped service account"},
+		{"non-admin key", emulator.Options{NonAdminKey: testKey}, "not an org admin"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			emu := startEmu(t, tc.opts, examplePath("emulator-state.json"))
+			r := wb(t, vars(emu.url), "doctor")
+			if r.code != exitError || !strings.Contains(r.stdout, "FAIL  auth") || !strings.HasSuffix(r.stdout, "1 failed.\n") {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+			}
+			rep, r := doctorJSON(t, vars(emu.url))
+			if r.code != exitError || rep.OK {
+				t.Fatalf("JSON: exit %d, ok %v", r.code, rep.OK)
+			}
+			if c := rep.Get(doctor.NameAuth); c.Status != doctor.Fail || !strings.Contains(c.Detail, tc.cause) {
+				t.Errorf("auth: %+v, want fail with %q", c, tc.cause)
+			}
+			if n := writes(emu.requests(t)); n != 0 {
+				t.Fatalf("%d write requests", n)
+			}
+		})
+	}
+}
+
+// TestDoctorNoKey: without a key doctor exits 1 before any request.
+func TestDoctorNoKey(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, "")
+	r := wb(t, map[string]string{"WBSYNC_URL": emu.url}, "doctor")
+	if r.code != exitError || !strings.Contains(r.stderr, "no API key") || r.stdout != "" {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	total := 0
+	for _, n := range emu.requests(t) {
+		total += n
+	}
+	if total != 0 {
+		t.Fatalf("the emulator saw %d request(s) without a key", total)
+	}
+}
+
+// TestDoctorBasePathAndDeployment: a /scim/v2-only server and a
+// --deployment the host does not suggest are warnings (exit 0), and the
+// checks after base_path run through /scim/v2.
+func TestDoctorBasePathAndDeployment(t *testing.T) {
+	emu := startEmu(t, emulator.Options{BasePaths: emulator.BasePathsV2}, examplePath("emulator-state.json"))
+	v := vars(emu.url)
+	v["WBSYNC_DEPLOYMENT"] = "saas"
+	rep, r := doctorJSON(t, v)
+	if r.code != exitOK || !rep.OK {
+		t.Fatalf("exit %d, ok %v\n%s", r.code, rep.OK, r.stdout)
+	}
+	if c := rep.Get(doctor.NameBasePath); c.Status != doctor.Warn || !strings.Contains(c.Detail, "pass --url "+emu.url+"/v2") {
+		t.Errorf("base_path: %+v", c)
+	}
+	if c := rep.Get(doctor.NameDeployment); c.Status != doctor.Warn || !strings.Contains(c.Detail, "--deployment saas") {
+		t.Errorf("deployment: %+v", c)
+	}
+	if c := rep.Get(doctor.NameCounts); !strings.Contains(c.Detail, "11 users") {
+		t.Errorf("counts did not read through /scim/v2: %+v", c)
+	}
+	r = wb(t, v, "doctor", "--deployment", "dedicated")
+	if r.code != exitOK || !strings.Contains(r.stdout, "as the host 127.0.0.1 suggests") {
+		t.Errorf("--deployment dedicated: exit %d\n%s", r.code, r.stdout)
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("%d write requests", n)
+	}
+}
+
+// TestDoctorUsage: doctor takes no argument and only text or json.
+func TestDoctorUsage(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, "")
+	for _, args := range [][]string{{"doctor", "extra"}, {"doctor", "-o", "markdown"}} {
+		if r := wb(t, vars(emu.url), args...); r.code != exitError {
+			t.Errorf("%v: exit %d", args, r.code)
+		}
+	}
+	if r := wb(t, nil, "doctor", "--help"); r.code != exitOK || !strings.Contains(r.stderr, "wbsync doctor") {
+		t.Errorf("--help: exit %d\n%s", r.code, r.stderr)
+	}
+}

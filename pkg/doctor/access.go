@@ -1,0 +1,157 @@
+package doctor
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/scim"
+)
+
+// OtherBase returns the other W&B base path of a SCIM base URL: base+"/v2"
+// for a URL ending in /scim, the URL without "/v2" for one ending in
+// /scim/v2, and "" for any other URL.
+func OtherBase(base string) string {
+	base = strings.TrimRight(base, "/")
+	switch {
+	case strings.HasSuffix(base, "/scim/v2"):
+		return strings.TrimSuffix(base, "/v2")
+	case strings.HasSuffix(base, "/scim"):
+		return base + "/v2"
+	}
+	return ""
+}
+
+// outcome is how a base path answered a list probe.
+type outcome int
+
+const (
+	answered outcome = iota // a 2xx SCIM list
+	missing                 // 404, or a 2xx that is not a SCIM list: no SCIM API here
+	refused                 // 401 or 403: an API that refused the key
+	broken                  // anything else: redirect, transport error, 5xx after retries
+)
+
+// notListError is a 2xx answer that is not a SCIM ListResponse.
+type notListError struct{ path, why string }
+
+func (e *notListError) Error() string {
+	return fmt.Sprintf("GET %s: %s, not a SCIM list", e.path, e.why)
+}
+
+func classify(err error) outcome {
+	var nl *notListError
+	var se *scim.Error
+	switch {
+	case err == nil:
+		return answered
+	case errors.As(err, &nl), errors.Is(err, scim.ErrNotFound):
+		return missing
+	case errors.As(err, &se) && se.Status >= 200 && se.Status <= 299: // an HTML page
+		return missing
+	case errors.Is(err, scim.ErrUnauthorized), errors.Is(err, scim.ErrForbidden):
+		return refused
+	}
+	return broken
+}
+
+// why says in a few words why a base path is not a SCIM API.
+func why(err error) string {
+	var nl *notListError
+	if errors.As(err, &nl) {
+		return nl.why
+	}
+	if errors.Is(err, scim.ErrNotFound) {
+		return "404"
+	}
+	return "HTML"
+}
+
+// Auth judges the answer to the first list request (nil: it answered): 401
+// and 403 with their likely causes, a redirect with where it pointed, any
+// other error with the client's message. scheme is the authorization
+// scheme in use, d the deployment wbsync assumes.
+func Auth(err error, scheme string, d model.Deployment) Check {
+	c := Check{Name: NameAuth, Status: Fail}
+	var se *scim.Error
+	switch {
+	case err == nil:
+		c.Status, c.Detail = OK, "the key is accepted"
+	case errors.Is(err, scim.ErrUnauthorized):
+		c.Detail = "401 Unauthorized: the key was refused: wrong or revoked, or made on another W&B instance than --url"
+		if scheme != "basic" {
+			c.Detail += "; Dedicated Cloud and Self-Managed before v0.79 refuse Bearer: try --auth basic"
+		}
+	case errors.Is(err, scim.ErrForbidden):
+		c.Detail = forbidden(err, d)
+	case errors.Is(err, scim.ErrRedirect) && errors.As(err, &se) && se.Location != "":
+		c.Detail = fmt.Sprintf("%d: redirected to %s; wbsync never follows redirects: fix --url", se.Status, server(se.Location, 200))
+	default:
+		c.Detail = server(err.Error(), 300)
+	}
+	return c
+}
+
+// forbidden is the detail of a 403: the cause the server names when it
+// names one, else every likely cause.
+func forbidden(err error, d model.Deployment) string {
+	const use = "use an org admin's key or an org-scoped service account key"
+	var se *scim.Error
+	said := ""
+	if errors.As(err, &se) {
+		said = strings.ToLower(se.Detail)
+	}
+	switch {
+	case strings.Contains(said, "team-scoped") || strings.Contains(said, "team scoped"):
+		return "403 Forbidden: the key belongs to a team-scoped service account (the server says so): " + use
+	case strings.Contains(said, "admin"):
+		return "403 Forbidden: the key's owner is not an org admin (the server says so): " + use
+	}
+	s := "403 Forbidden: the key may not use SCIM: a team-scoped service account key, or a user who is not an org admin"
+	if d == model.SaaS {
+		s += `, or the owner's "Default API organization" (user settings of the CoreWeave console) is another organization`
+	}
+	if se != nil && se.Detail != "" {
+		s += fmt.Sprintf(` (server: "%s")`, server(se.Detail, 80))
+	}
+	return s + ": " + use
+}
+
+// Deployment compares what wbsync will assume (d, given when the user named
+// it) with what the host of base suggests.
+func Deployment(base string, d model.Deployment, given bool, suggests model.Deployment) Check {
+	c := Check{Name: NameDeployment, Status: OK}
+	host := base
+	if u, err := url.Parse(base); err == nil && u.Host != "" {
+		host = u.Hostname()
+	}
+	host = server(host, 100)
+	switch {
+	case !given:
+		c.Detail = fmt.Sprintf("wbsync will assume %s (%s), from the host %s; --deployment changes it", d, product(d), host)
+	case d == suggests:
+		c.Detail = fmt.Sprintf("%s (%s), as the host %s suggests", d, product(d), host)
+	default:
+		c.Status = Warn
+		c.Detail = fmt.Sprintf("--deployment %s, but the host %s suggests %s (only api.wandb.ai is Multi-tenant Cloud): check --deployment and WBSYNC_DEPLOYMENT",
+			d, host, suggests)
+	}
+	return c
+}
+
+func product(d model.Deployment) string {
+	if d == model.SaaS {
+		return "Multi-tenant Cloud"
+	}
+	return "Dedicated Cloud or Self-Managed"
+}
+
+// pathOf is the path of a base URL, for short details.
+func pathOf(base string) string {
+	if u, err := url.Parse(base); err == nil && u.Path != "" {
+		return u.EscapedPath()
+	}
+	return base
+}

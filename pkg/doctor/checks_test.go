@@ -1,0 +1,299 @@
+package doctor
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/scim"
+)
+
+// want asserts a check's name and status and that its detail holds every
+// fragment (and none of the absent ones).
+func want(t *testing.T, c Check, name string, st Status, has []string, absent ...string) {
+	t.Helper()
+	if c.Name != name || c.Status != st {
+		t.Errorf("%s = %s %q, want %s %s", name, c.Status, c.Detail, name, st)
+	}
+	for _, h := range has {
+		if !strings.Contains(c.Detail, h) {
+			t.Errorf("%s detail %q lacks %q", name, c.Detail, h)
+		}
+	}
+	for _, a := range absent {
+		if strings.Contains(c.Detail, a) {
+			t.Errorf("%s detail %q holds %q", name, c.Detail, a)
+		}
+	}
+}
+
+func raws(docs ...string) []json.RawMessage {
+	out := make([]json.RawMessage, len(docs))
+	for i, d := range docs {
+		out[i] = json.RawMessage(d)
+	}
+	return out
+}
+
+func TestOtherBase(t *testing.T) {
+	for in, out := range map[string]string{
+		"https://api.wandb.ai/scim":     "https://api.wandb.ai/scim/v2",
+		"https://api.wandb.ai/scim/v2":  "https://api.wandb.ai/scim",
+		"https://api.wandb.ai/scim/v2/": "https://api.wandb.ai/scim",
+		"http://127.0.0.1:8080/scim":    "http://127.0.0.1:8080/scim/v2",
+		"https://proxy.example.com/api": "",
+	} {
+		if got := OtherBase(in); got != out {
+			t.Errorf("OtherBase(%q) = %q, want %q", in, got, out)
+		}
+	}
+}
+
+func TestAuth(t *testing.T) {
+	e := func(status int, detail string) error {
+		return &scim.Error{Method: "GET", Path: "/scim/Users", Status: status, Detail: detail}
+	}
+	const teamDetail = "Keys from team-scoped service accounts cannot authenticate to the SCIM API"
+	const adminDetail = "insufficient permissions: every SCIM request must be authenticated as an organization admin"
+	want(t, Auth(nil, "bearer", model.Dedicated), NameAuth, OK, []string{"accepted"})
+	want(t, Auth(e(401, ""), "bearer", model.Dedicated), NameAuth, Fail, []string{"401", "another W&B instance", "--auth basic"})
+	want(t, Auth(e(401, ""), "basic", model.Dedicated), NameAuth, Fail, []string{"401"}, "--auth basic")
+	want(t, Auth(e(403, teamDetail), "bearer", model.Dedicated), NameAuth, Fail,
+		[]string{"403", "team-scoped service account", "org-scoped service account key"}, "not an org admin")
+	want(t, Auth(e(403, adminDetail), "bearer", model.Dedicated), NameAuth, Fail,
+		[]string{"403", "not an org admin"}, "team-scoped")
+	want(t, Auth(e(403, "nope"), "bearer", model.SaaS), NameAuth, Fail,
+		[]string{"team-scoped", "not an org admin", "Default API organization", "CoreWeave console", `"nope"`})
+	want(t, Auth(e(403, ""), "bearer", model.Dedicated), NameAuth, Fail, []string{"team-scoped", "not an org admin"},
+		"Default API organization")
+	redirect := &scim.Error{Method: "GET", Path: "/scim/Users", Status: 301, Location: "https://elsewhere.example.com/scim/Users"}
+	want(t, Auth(redirect, "bearer", model.Dedicated), NameAuth, Fail,
+		[]string{"redirected to https://elsewhere.example.com/scim/Users", "fix --url"})
+	transport := &scim.Error{Method: "GET", Path: "/scim/Users", Detail: "dial tcp: connection refused"}
+	want(t, Auth(transport, "bearer", model.Dedicated), NameAuth, Fail, []string{"connection refused"})
+	want(t, Auth(errors.New("evil\x1b[31m"), "bearer", model.Dedicated), NameAuth, Fail, []string{`evil\x1b[31m`})
+}
+
+func TestDeployment(t *testing.T) {
+	want(t, Deployment("https://api.wandb.ai/scim", model.SaaS, false, model.SaaS), NameDeployment, OK,
+		[]string{"wbsync will assume saas", "api.wandb.ai"})
+	want(t, Deployment("https://api.wandb.ai/scim", model.SaaS, true, model.SaaS), NameDeployment, OK,
+		[]string{"saas", "as the host api.wandb.ai suggests"})
+	want(t, Deployment("https://api.wandb.ai/scim", model.Dedicated, true, model.SaaS), NameDeployment, Warn,
+		[]string{"--deployment dedicated", "suggests saas"})
+	want(t, Deployment("https://acme.wandb.io/scim", model.SaaS, true, model.Dedicated), NameDeployment, Warn,
+		[]string{"--deployment saas", "acme.wandb.io suggests dedicated"})
+	want(t, Deployment("https://acme.wandb.io/scim", model.Dedicated, false, model.Dedicated), NameDeployment, OK,
+		[]string{"wbsync will assume dedicated"})
+}
+
+const (
+	rfcUser    = `{"id":"u1","userName":"alice@example.com","emails":[{"value":"alice@example.com","primary":true}],"organizationRole":"admin","teamRoles":[],"externalId":"x1","meta":{"created":"2024-01-01T00:00:00Z"}}`
+	legacyUser = `{"id":"u2","userName":"bob@example.com","emails":{"Value":"bob@example.com","Primary":true},"meta":{}}`
+	handleUser = `{"id":"u3","userName":"dev-user2","emails":[{"Value":"dev@example.com","Primary":true}]}`
+	noMail     = `{"id":"u4","userName":"carol"}`
+)
+
+func TestShapes(t *testing.T) {
+	want(t, Shapes(nil, nil), NameShapes, Warn, []string{"nothing to inspect"})
+	want(t, Shapes(raws(rfcUser), raws(`{"members":[{"value":"u1","display":"alice"}]}`, `{"members":[]}`)), NameShapes, OK,
+		[]string{"emails: RFC array;", "userName: the email", "member keys: value/display", "empty members: []"})
+	want(t, Shapes(raws(legacyUser), raws(`{"Members":[{"Value":"u1","Display":"bob"}]}`, `{"members":null}`, `{"id":"g3"}`)),
+		NameShapes, OK, []string{"legacy single object", "member keys: Value/Display", "empty members: mixed: null (1), missing (1)"})
+	want(t, Shapes(raws(rfcUser, handleUser, noMail), nil), NameShapes, OK,
+		[]string{"mixed: RFC array (1), RFC array with capitalised keys (1), absent (1)",
+			"a handle for 2 of 3 users", "username:", "wbsync export", "no team to inspect"})
+	want(t, Shapes(nil, raws(`{"members":[{"value":"u1"}]}`)), NameShapes, OK, []string{"no user to inspect", "no empty team seen"})
+	// What a hostile server sends is described, never a panic.
+	want(t, Shapes(raws(`not json`, `[]`, `{"emails": 5}`, `{"emails": {"value": "a@x"}}`), raws(`{"members": 7}`, `{"members": [{"id": 1}]}`)),
+		NameShapes, OK, []string{"absent (2)", "not an array or object (1)", "single object (1)", "not a list of objects", "no value key"})
+}
+
+func TestReadsReport(t *testing.T) {
+	created := time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)
+	member := func(ids ...string) []model.Team {
+		ms := make([]model.Member, len(ids))
+		for i, id := range ids {
+			ms[i] = model.Member{UserID: id, Email: id}
+		}
+		return []model.Team{{ID: "g1", Name: "ml", Members: ms}}
+	}
+	full := model.State{
+		Users: []model.User{
+			{ID: "a", OrgRole: "admin", TeamRoles: map[string]model.Role{"ml": "admin"}, ExternalID: "x1", Created: created},
+			{ID: "b", OrgRole: "member"},
+		},
+		Teams: member("a"),
+	}
+	bare := model.State{Users: []model.User{{ID: "a"}, {ID: "b"}}, Teams: member("a")}
+	want(t, Roles(full), NameRoles, OK, []string{"organizationRole and teamRoles"})
+	want(t, Roles(bare), NameRoles, Warn, []string{"do not report roles", "roles_unreported", "policy.unreportedRoles: enforce"})
+	want(t, Roles(model.State{Users: []model.User{{OrgRole: "member"}}, Teams: member("a")}), NameRoles, Warn, []string{"not teamRoles"})
+	want(t, Roles(model.State{Users: []model.User{{OrgRole: "member"}}}), NameRoles, OK, []string{"organizationRole and teamRoles"})
+	want(t, Roles(model.State{Users: []model.User{{TeamRoles: map[string]model.Role{}}}}), NameRoles, Warn, []string{"not organizationRole"})
+	want(t, Roles(model.State{}), NameRoles, Warn, []string{"not checked"})
+
+	want(t, ExternalID(full), NameExternalID, OK, []string{"1 of 2 users"})
+	want(t, ExternalID(bare), NameExternalID, Warn, []string{"external_id_unreported"})
+	want(t, ExternalID(model.State{}), NameExternalID, Warn, []string{"not checked"})
+
+	full.Users[1].Created = created
+	want(t, Created(full), NameCreated, OK, []string{"grace period"})
+	full.Users[1].Created = time.Time{}
+	want(t, Created(full), NameCreated, OK, []string{"1 of 2 users"})
+	want(t, Created(bare), NameCreated, Warn, []string{"no grace period"})
+	want(t, Created(model.State{}), NameCreated, Warn, []string{"not checked"})
+}
+
+func TestPaging(t *testing.T) {
+	honoured := PagingProbe{Total: 5, First: []string{"a"}, Second: []string{"b"}, PageSize: 9999, FullPage: 5, ItemsPerPage: 5}
+	want(t, Paging(honoured), NamePaging, OK, []string{"honoured", "itemsPerPage 5, as the page held"})
+
+	capped := honoured
+	capped.FullPage, capped.ItemsPerPage = 2, 9999
+	want(t, Paging(capped), NamePaging, OK, []string{"at most 2 users (asked 9999)", "itemsPerPage 9999 for a page of 2"})
+	if capped.PageSizeServed() != 2 || honoured.PageSizeServed() != 9999 {
+		t.Errorf("PageSizeServed = %d, %d", capped.PageSizeServed(), honoured.PageSizeServed())
+	}
+
+	noIPP := honoured
+	noIPP.ItemsPerPage = -1
+	want(t, Paging(noIPP), NamePaging, OK, []string{"no itemsPerPage"})
+
+	ignored := PagingProbe{Total: 5, First: []string{"a", "b", "c", "d", "e"}, PageSize: 9999, FullPage: 5}
+	want(t, Paging(ignored), NamePaging, OK, []string{"count is ignored", "fits one page"})
+	ignored.Total, ignored.FullPage = 12000, 9999
+	want(t, Paging(ignored), NamePaging, Warn, []string{"count is ignored", "9999 of 12000", "fail closed"})
+
+	startIgnored := honoured
+	startIgnored.Second = []string{"a"}
+	want(t, Paging(startIgnored), NamePaging, OK, []string{"startIndex is ignored"})
+	startIgnored.FullPage = 3
+	want(t, Paging(startIgnored), NamePaging, Warn, []string{"startIndex is ignored", "3 of 5"})
+
+	wraps := honoured
+	wraps.PastEnd = []string{"a"}
+	want(t, Paging(wraps), NamePaging, Warn, []string{"startIndex=6, past the end, answered the first page again"})
+
+	short := honoured
+	short.Second = []string{}
+	want(t, Paging(short), NamePaging, Warn, []string{"startIndex=2 answered no user"})
+
+	failed := honoured
+	failed.Second, failed.SecondErr = nil, errors.New("GET /scim/Users: 500")
+	want(t, Paging(failed), NamePaging, Warn, []string{"startIndex=2 failed", "500"})
+
+	want(t, Paging(PagingProbe{Total: 1, First: []string{"a"}, PageSize: 9999, FullPage: 1}), NamePaging, Warn,
+		[]string{"not checked", "too few"})
+}
+
+func TestLatency(t *testing.T) {
+	p := LatencyProbe{Took: 120 * time.Millisecond, PageUsers: 11, Users: 11, Teams: 4, PageSize: 9999, RateLimit: 10, Concurrency: 4}
+	est, pages := p.Estimate()
+	if pages != 2 || est != 200*time.Millisecond {
+		t.Errorf("Estimate = %v, %d pages; want 200ms, 2", est, pages)
+	}
+	want(t, Latency(p), NameLatency, OK, []string{"one page of 11 users took 120ms", "2 pages of up to 9999", "about 200ms",
+		"--rate-limit 10, --concurrency 4"})
+
+	// 100k users and 20k teams at 100 a page: 1200 pages; at 2s a page over
+	// 2 in parallel that is 20 minutes, slower than the rate limit's 2 min.
+	slow := LatencyProbe{Took: 2 * time.Second, PageUsers: 100, Users: 100_000, Teams: 20_000, PageSize: 100, RateLimit: 10, Concurrency: 2}
+	est, pages = slow.Estimate()
+	if pages != 1200 || est != 20*time.Minute {
+		t.Errorf("Estimate = %v, %d pages; want 20m, 1200", est, pages)
+	}
+	want(t, Latency(slow), NameLatency, Warn, []string{"about 20m0s", "raise --concurrency"})
+
+	// The rate limit decides when pages are fast.
+	rated := LatencyProbe{Took: time.Millisecond, Users: 100_000, Teams: 1, PageSize: 10, RateLimit: 0.5, Concurrency: 64}
+	if est, pages := rated.Estimate(); pages != 10_001 || est != 20002*time.Second {
+		t.Errorf("Estimate = %v, %d pages", est, pages)
+	}
+	unlimited := LatencyProbe{Took: time.Second, Users: 10, Teams: 10, PageSize: 10, Concurrency: 1}
+	if est, _ := unlimited.Estimate(); est != 2*time.Second {
+		t.Errorf("without a rate limit: %v", est)
+	}
+	want(t, Latency(unlimited), NameLatency, OK, []string{"--rate-limit none"})
+
+	// A claimed total is bounded as the client bounds it: no overflow.
+	huge := LatencyProbe{Took: 30 * time.Second, Users: 1 << 50, Teams: -5, PageSize: 1, RateLimit: 10, Concurrency: 1}
+	if est, pages := huge.Estimate(); pages != 2_000_001 || est <= 0 {
+		t.Errorf("Estimate of a huge claim = %v, %d pages", est, pages)
+	}
+}
+
+func TestOrgChecks(t *testing.T) {
+	st := model.State{
+		Users: []model.User{{ID: "u1", UserName: "a@x", Active: true}, {ID: "u2", UserName: "b@x"}},
+		Teams: []model.Team{
+			{ID: "g1", Name: "ml", Members: []model.Member{{UserID: "u1", Email: "a@x"}, {UserID: "sa1"}}},
+			{ID: "g2", Name: "ML", Members: []model.Member{{UserID: "sa1"}, {UserID: "sa2"}}},
+			{ID: "g3", Name: "ops"},
+		},
+	}
+	want(t, ServiceAccounts(st), NameServiceAccounts, OK, []string{"2 team member(s) are not listed users", "never removes"})
+	want(t, ServiceAccounts(model.State{}), NameServiceAccounts, OK, []string{"none"})
+	want(t, Counts(st), NameCounts, Warn, []string{"2 users (1 active), 3 teams", "ml (ids g1, g2)", "pins an id"})
+	st.Teams[1].Name = "ml-2"
+	want(t, Counts(st), NameCounts, OK, []string{"2 users (1 active), 3 teams"}, "sharing")
+
+	roles := []scim.Role{{Name: "Reviewer"}, {Name: "a\x1bb"}}
+	want(t, CustomRoles(model.Dedicated, roles, nil), NameCustomRoles, OK, []string{"2 custom role(s): Reviewer, a\\x1bb"})
+	want(t, CustomRoles(model.Dedicated, nil, nil), NameCustomRoles, OK, []string{"no custom roles"})
+	notFound := &scim.Error{Method: "GET", Path: "/scim/Roles", Status: 404}
+	want(t, CustomRoles(model.Dedicated, nil, notFound), NameCustomRoles, Warn, []string{"404", "custom_roles_unchecked"})
+	want(t, CustomRoles(model.Dedicated, nil, errors.New("boom")), NameCustomRoles, Warn, []string{"will fail", "boom"})
+	want(t, CustomRoles(model.SaaS, nil, nil), NameCustomRoles, OK, []string{"not available on Multi-tenant Cloud"})
+
+	many := make([]scim.Role, 8)
+	for i := range many {
+		many[i].Name = string(rune('a' + i))
+	}
+	want(t, CustomRoles(model.Dedicated, many, nil), NameCustomRoles, OK, []string{"8 custom role(s): a, b, c, d, e, … and 3 more"})
+}
+
+func TestReport(t *testing.T) {
+	r := NewReport(Check{Name: NameLatency, Status: OK, Detail: "fast"}, Check{Name: NameAuth, Status: Fail, Detail: "bad\nline\x1b"})
+	if r.OK {
+		t.Error("a failed check left the report ok")
+	}
+	if len(r.Checks) != len(Names) {
+		t.Fatalf("%d checks, want %d", len(r.Checks), len(Names))
+	}
+	for i, c := range r.Checks {
+		if c.Name != Names[i] {
+			t.Errorf("check %d is %s, want %s", i, c.Name, Names[i])
+		}
+	}
+	if d := r.Get(NameAuth).Detail; d != `bad\nline\x1b` {
+		t.Errorf("auth detail not escaped: %q", d)
+	}
+	want(t, r.Get(NameShapes), NameShapes, Warn, []string{"not checked"})
+	var text bytes.Buffer
+	if err := r.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(text.String(), "\n"), "\n")
+	if len(lines) != len(Names)+1 || lines[len(lines)-1] != "Doctor: 1 ok, 10 warnings, 1 failed." {
+		t.Errorf("text:\n%s", text.String())
+	}
+	if !strings.HasPrefix(lines[0], "FAIL  auth              bad") || !strings.HasPrefix(lines[11], "ok    latency") {
+		t.Errorf("rows:\n%s", text.String())
+	}
+	var back Report
+	var js bytes.Buffer
+	if err := r.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || back.OK || len(back.Checks) != len(Names) {
+		t.Errorf("JSON round trip: %v %+v", err, back)
+	}
+	if !NewReport().OK {
+		t.Error("a report without failures is not ok")
+	}
+}

@@ -1,0 +1,279 @@
+package doctor
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/wbsync/wbsync/pkg/emulator"
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/scim"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+const testKey = "doctor-test-key-7a1e93c0"
+
+// emuMode is one emulator configuration doctor is run against.
+type emuMode struct {
+	name string
+	opts emulator.Options
+	seed string // file under testdata/seeds; "" is an empty organization
+	key  string // the key sent (default testKey)
+	env  func(*Env)
+	// notOK are the checks whose status is not ok; every other is ok.
+	notOK map[string]Status
+	// has are fragments a check's detail must hold.
+	has map[string][]string
+}
+
+var notChecked10 = map[string]Status{NameShapes: Warn, NameRoles: Warn, NameExternalID: Warn, NameCreated: Warn,
+	NamePaging: Warn, NameServiceAccounts: Warn, NameCustomRoles: Warn, NameCounts: Warn, NameLatency: Warn}
+
+func authFailed(extra map[string]Status) map[string]Status {
+	m := map[string]Status{NameAuth: Fail, NameBasePath: Warn}
+	for k, v := range notChecked10 {
+		m[k] = v
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
+var emuModes = []emuMode{
+	{name: "default", seed: "org.json", has: map[string][]string{
+		NameAuth:        {"the key is accepted"},
+		NameBasePath:    {"/scim answers (/scim/v2 too)"},
+		NameDeployment:  {"wbsync will assume dedicated"},
+		NameShapes:      {"emails: RFC array", "userName: the email", "member keys: value/display", "empty members: []"},
+		NameRoles:       {"organizationRole and teamRoles"},
+		NameExternalID:  {"2 of 5 users"},
+		NameCreated:     {"meta.created is reported"},
+		NamePaging:      {"count and startIndex are honoured", "itemsPerPage 5, as the page held"},
+		NameCustomRoles: {"2 custom role(s): Reviewer, Data Steward"},
+		NameCounts:      {"5 users (4 active), 3 teams"},
+		NameLatency:     {"one page of 5 users took 40ms", "2 pages of up to 9999", "about 200ms"},
+	}},
+	{name: "legacy_shapes", seed: "org.json", opts: emulator.Options{LegacyShapes: true}, has: map[string][]string{
+		NameShapes: {"emails: legacy single object with capitalised keys", "member keys: Value/Display", "empty members: null"},
+	}},
+	{name: "omit_empty_members", seed: "org.json", opts: emulator.Options{OmitEmptyMembers: true}, has: map[string][]string{
+		NameShapes: {"empty members: missing"},
+	}},
+	{name: "omit_roles", seed: "org.json", opts: emulator.Options{OmitRoles: true},
+		notOK: map[string]Status{NameRoles: Warn},
+		has:   map[string][]string{NameRoles: {"do not report roles", "policy.unreportedRoles: enforce"}}},
+	{name: "handles", seed: "org.json", opts: emulator.Options{Handles: true}, has: map[string][]string{
+		NameShapes: {"userName: a handle for 5 of 5 users", "set username: in the manifest", "wbsync export"},
+	}},
+	{name: "ignore_external_id", seed: "org.json", opts: emulator.Options{IgnoreExternalID: true},
+		notOK: map[string]Status{NameExternalID: Warn},
+		has:   map[string][]string{NameExternalID: {"external_id_unreported"}}},
+	{name: "saas", seed: "org.json", opts: emulator.Options{Deployment: emulator.DeploymentSaaS},
+		env: func(e *Env) { e.Deployment, e.DeploymentGiven = model.SaaS, true },
+		// The emulator is on loopback, which suggests dedicated.
+		notOK: map[string]Status{NameDeployment: Warn},
+		has: map[string][]string{
+			NameDeployment:  {"--deployment saas, but the host 127.0.0.1 suggests dedicated"},
+			NameCustomRoles: {"not available on Multi-tenant Cloud"},
+		}},
+	{name: "saas_host", seed: "org.json", opts: emulator.Options{Deployment: emulator.DeploymentSaaS},
+		// As the CLI would see https://api.wandb.ai/scim (the probes still
+		// go to the emulator).
+		env: func(e *Env) {
+			e.URL, e.Deployment, e.HostSuggests = "https://api.wandb.ai/scim", model.SaaS, model.SaaS
+		},
+		has: map[string][]string{NameDeployment: {"wbsync will assume saas (Multi-tenant Cloud), from the host api.wandb.ai"}}},
+	{name: "dedicated_given", seed: "org.json",
+		env: func(e *Env) { e.DeploymentGiven = true },
+		has: map[string][]string{NameDeployment: {"dedicated (Dedicated Cloud or Self-Managed), as the host 127.0.0.1 suggests"}}},
+	{name: "wrong_key", seed: "org.json", opts: emulator.Options{APIKey: "the-right-key-0123456789"},
+		notOK: authFailed(nil),
+		has:   map[string][]string{NameAuth: {"401 Unauthorized", "--auth basic"}, NameShapes: {"not checked: authentication failed"}}},
+	{name: "team_scoped_key", seed: "org.json", opts: emulator.Options{TeamScopedKey: testKey},
+		notOK: authFailed(nil),
+		has:   map[string][]string{NameAuth: {"403 Forbidden", "team-scoped service account"}}},
+	{name: "non_admin_key", seed: "org.json", opts: emulator.Options{NonAdminKey: testKey},
+		notOK: authFailed(nil),
+		has:   map[string][]string{NameAuth: {"403 Forbidden", "not an org admin"}}},
+	{name: "v2_only", seed: "org.json", opts: emulator.Options{BasePaths: emulator.BasePathsV2},
+		notOK: map[string]Status{NameBasePath: Warn},
+		has: map[string][]string{
+			NameAuth:     {"the key is accepted (at /scim/v2)"},
+			NameBasePath: {"only /scim/v2 answers: pass --url http://EMULATOR/scim/v2"},
+			NameCounts:   {"5 users (4 active), 3 teams"},
+		}},
+	{name: "scim_only", seed: "org.json", opts: emulator.Options{BasePaths: emulator.BasePathsSCIM},
+		has: map[string][]string{NameBasePath: {"/scim answers (/scim/v2 does not)"}}},
+	{name: "page_cap", seed: "org.json", opts: emulator.Options{PageCap: 2}, has: map[string][]string{
+		NamePaging:  {"honoured", "pages hold at most 2 users (asked 9999)"},
+		NameLatency: {"one page of 2 users", "5 pages of up to 2"},
+	}},
+	{name: "ignore_count", seed: "org.json", opts: emulator.Options{IgnoreCount: true}, has: map[string][]string{
+		NamePaging: {"count is ignored (count=1 answered 5 users)", "fits one page"},
+	}},
+	{name: "wandb_paging", seed: "org.json", opts: emulator.Options{WandbPaging: true}, has: map[string][]string{
+		NamePaging: {"honoured", "itemsPerPage 9999 for a page of 5"},
+	}},
+	{name: "no_roles_endpoint", seed: "org.json", opts: emulator.Options{NoRolesEndpoint: true},
+		notOK: map[string]Status{NameCustomRoles: Warn},
+		has:   map[string][]string{NameCustomRoles: {"/Roles answers 404", "custom_roles_unchecked"}}},
+	{name: "duplicate_teams", seed: "duplicates.json",
+		notOK: map[string]Status{NameCounts: Warn},
+		has: map[string][]string{
+			NameCounts:      {"3 users (3 active), 4 teams", "teams sharing a name: data-eng (ids ", "Vision (ids ", "pins an id"},
+			NameCustomRoles: {"no custom roles"},
+		}},
+	{name: "service_accounts", seed: "org.json", opts: emulator.Options{ServiceAccounts: 2, TeamServiceAccounts: 1},
+		has: map[string][]string{NameServiceAccounts: {"5 team member(s) are not listed users", "never removes"}}},
+	{name: "empty_org",
+		notOK: map[string]Status{NameShapes: Warn, NameRoles: Warn, NameExternalID: Warn, NameCreated: Warn, NamePaging: Warn},
+		has: map[string][]string{
+			NameShapes: {"nothing to inspect"},
+			NameCounts: {"0 users (0 active), 0 teams"},
+		}},
+}
+
+// TestEmulatorModes runs doctor against the emulator in each of its modes:
+// every check's status, fragments of the details, GET requests only, and
+// the whole report against a golden file (go test ./pkg/doctor -update).
+func TestEmulatorModes(t *testing.T) {
+	for _, m := range emuModes {
+		t.Run(m.name, func(t *testing.T) {
+			rep, stats, base := runEmulator(t, m)
+			for _, c := range rep.Checks {
+				st, ok := m.notOK[c.Name]
+				if !ok {
+					st = OK
+				}
+				if c.Status != st {
+					t.Errorf("%s = %s (%s), want %s", c.Name, c.Status, c.Detail, st)
+				}
+			}
+			wantOK := true
+			for _, st := range m.notOK {
+				wantOK = wantOK && st != Fail
+			}
+			if rep.OK != wantOK {
+				t.Errorf("ok = %v, want %v", rep.OK, wantOK)
+			}
+			for name, frags := range m.has {
+				d := strings.ReplaceAll(rep.Get(name).Detail, base, "http://EMULATOR")
+				for _, f := range frags {
+					if !strings.Contains(d, f) {
+						t.Errorf("%s detail %q lacks %q", name, d, f)
+					}
+				}
+			}
+			for method, n := range stats.Requests {
+				if method != "GET" && n != 0 {
+					t.Errorf("%d %s request(s): doctor must send GET only", n, method)
+				}
+			}
+			if stats.Requests["GET"] == 0 {
+				t.Error("no GET request reached the emulator")
+			}
+			golden(t, m.name, rep, base)
+		})
+	}
+}
+
+// runEmulator serves m's emulator on loopback and runs doctor against it,
+// with a clock that makes every timed page take 40ms.
+func runEmulator(t *testing.T, m emuMode) (Report, emulator.Stats, string) {
+	t.Helper()
+	var seed *emulator.State
+	if m.seed != "" {
+		f, err := os.Open(filepath.Join("testdata", "seeds", m.seed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if seed, err = emulator.ParseState(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opts := m.opts
+	opts.Now = func() time.Time { return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC) }
+	srv, err := emulator.New(opts, seed, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	key := m.key
+	if key == "" {
+		key = testKey
+	}
+	url := hs.URL + "/scim"
+	env := Env{
+		URL: url, Client: client(t, url, key), OtherURL: OtherBase(url), Other: client(t, OtherBase(url), key),
+		Auth: "bearer", Deployment: model.Dedicated, HostSuggests: model.Dedicated,
+		PageSize: 9999, RateLimit: 10, Concurrency: 4, Now: stepClock(40 * time.Millisecond),
+	}
+	if m.env != nil {
+		m.env(&env)
+	}
+	rep := Run(context.Background(), env)
+	return rep, srv.Stats(), hs.URL
+}
+
+func client(t *testing.T, base, key string) *scim.Client {
+	t.Helper()
+	c, err := scim.New(scim.Config{BaseURL: base, APIKey: key, ReadOnly: true, RateLimit: -1,
+		Logger: zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// stepClock is a clock that moves step forward at every reading.
+func stepClock(step time.Duration) func() time.Time {
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	return func() time.Time {
+		now = now.Add(step)
+		return now
+	}
+}
+
+// golden compares the report's JSON and text views with
+// testdata/<name>.{json,txt}, the emulator's address written as
+// http://EMULATOR; -update rewrites them.
+func golden(t *testing.T, name string, rep Report, base string) {
+	t.Helper()
+	var js, text bytes.Buffer
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	for ext, got := range map[string]string{"json": js.String(), "txt": text.String()} {
+		got = strings.ReplaceAll(got, base, "http://EMULATOR")
+		path := filepath.Join("testdata", name+"."+ext)
+		if *update {
+			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test ./pkg/doctor -update)", err)
+		}
+		if got != string(want) {
+			t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", path, got, want)
+		}
+	}
+}

@@ -1,0 +1,110 @@
+package doctor
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/scim"
+)
+
+// shownNames is how many names a detail lists before "…".
+const shownNames = 5
+
+// ServiceAccounts counts the team members that are no listed user: org and
+// team-scoped service accounts, which wbsync never removes.
+func ServiceAccounts(st model.State) Check {
+	seen := map[string]bool{}
+	for _, t := range st.Teams {
+		for _, m := range t.Members {
+			if m.Email == "" {
+				seen[m.UserID] = true
+			}
+		}
+	}
+	if len(seen) == 0 {
+		return Check{Name: NameServiceAccounts, Status: OK, Detail: "none: every team member is a listed user"}
+	}
+	return Check{Name: NameServiceAccounts, Status: OK, Detail: fmt.Sprintf(
+		"%d team member(s) are not listed users (org or team-scoped service accounts): wbsync never removes them", len(seen))}
+}
+
+// CustomRoles reports what /Roles listed (roles, err are ListRoles'
+// answer): a 404 means custom role names cannot be checked before apply.
+// On saas there are no custom roles and /Roles is not asked.
+func CustomRoles(d model.Deployment, roles []scim.Role, err error) Check {
+	c := Check{Name: NameCustomRoles, Status: OK}
+	switch {
+	case d == model.SaaS:
+		c.Detail = "custom roles are not available on Multi-tenant Cloud (saas): team roles are admin, member or viewer"
+	case errors.Is(err, scim.ErrNotFound):
+		c.Status = Warn
+		c.Detail = "/Roles answers 404: custom role names cannot be checked before apply (plans warn custom_roles_unchecked)"
+	case err != nil:
+		c.Status = Warn
+		c.Detail = "/Roles failed, so a plan that declares a custom role will fail: " + server(err.Error(), 200)
+	case len(roles) == 0:
+		c.Detail = "/Roles answers: no custom roles defined"
+	default:
+		names := make([]string, len(roles))
+		for i, r := range roles {
+			names[i] = r.Name
+		}
+		c.Detail = fmt.Sprintf("%d custom role(s): %s", len(roles), listNames(names, 60))
+	}
+	return c
+}
+
+// Counts reports users, active users and teams, and warns when live teams
+// share a name (case-insensitively): wbsync leaves such a team alone until
+// the manifest pins an id.
+func Counts(st model.State) Check {
+	active := 0
+	for _, u := range st.Users {
+		if u.Active {
+			active++
+		}
+	}
+	c := Check{Name: NameCounts, Status: OK, Detail: fmt.Sprintf("%d users (%d active), %d teams", len(st.Users), active, len(st.Teams))}
+	byKey := map[string][]model.Team{}
+	var keys []string
+	for _, t := range st.Teams {
+		k := model.Key(t.Name)
+		if len(byKey[k]) == 1 {
+			keys = append(keys, k)
+		}
+		byKey[k] = append(byKey[k], t)
+	}
+	if len(keys) == 0 {
+		return c
+	}
+	sort.Strings(keys)
+	dups := make([]string, len(keys))
+	for i, k := range keys {
+		ids := make([]string, len(byKey[k]))
+		for j, t := range byKey[k] {
+			ids[j] = server(t.ID, 60)
+		}
+		sort.Strings(ids)
+		dups[i] = fmt.Sprintf("%s (ids %s)", server(byKey[k][0].Name, 60), strings.Join(ids, ", "))
+	}
+	c.Status = Warn
+	c.Detail += fmt.Sprintf("; teams sharing a name: %s: wbsync leaves them alone until the manifest pins an id", listNames(dups, 200))
+	return c
+}
+
+// listNames joins the first names, each escaped and cut to n characters,
+// and counts the rest.
+func listNames(names []string, n int) string {
+	shown := make([]string, 0, shownNames)
+	for i, name := range names {
+		if i == shownNames {
+			shown = append(shown, fmt.Sprintf("… and %d more", len(names)-shownNames))
+			break
+		}
+		shown = append(shown, server(name, n))
+	}
+	return strings.Join(shown, ", ")
+}

@@ -1,0 +1,165 @@
+package doctor
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/wbsync/wbsync/pkg/caps"
+)
+
+// PagingProbe is what the /Users probes saw of paging.
+type PagingProbe struct {
+	// Total is the totalResults of the first page.
+	Total int
+	// First are the ids answered at startIndex 1 for count 1.
+	First []string
+	// Second are the ids answered at startIndex 2 for count 1, PastEnd those
+	// at startIndex Total+1 (nil with their errors when not asked or
+	// failed).
+	Second, PastEnd       []string
+	SecondErr, PastEndErr error
+	// PageSize is the count asked for a full page, FullPage how many users
+	// that page held, ItemsPerPage what it reported (-1: absent).
+	PageSize, FullPage, ItemsPerPage int
+}
+
+// PageSizeServed is how many users a page holds: the count asked, or less
+// when the server caps its pages.
+func (p PagingProbe) PageSizeServed() int {
+	if p.FullPage > 0 && p.FullPage < min(p.Total, p.PageSize) {
+		return p.FullPage
+	}
+	return max(p.PageSize, 1)
+}
+
+// Paging judges whether count and startIndex are honoured: a server that
+// ignores them is fine while a list fits one page; one that answers a
+// startIndex past the end with users again makes a read whose totalResults
+// overcounts fail closed.
+func Paging(p PagingProbe) Check {
+	c := Check{Name: NamePaging, Status: OK}
+	fits := p.FullPage >= p.Total && p.Total <= caps.PageSize
+	switch {
+	case len(p.First) > 1:
+		c.Detail = fmt.Sprintf("count is ignored (count=1 answered %d users)", len(p.First))
+		if fits {
+			c.Detail += fmt.Sprintf(": fine while every list fits one page (all %d users did, at most %d)", p.Total, caps.PageSize)
+		} else {
+			c.Status = Warn
+			c.Detail += fmt.Sprintf(" and a page held %d of %d users: reads will fail closed", p.FullPage, p.Total)
+		}
+		return c
+	case p.Total < 2:
+		return notChecked(NamePaging, fmt.Sprintf("%d user(s): too few to page through", p.Total))
+	case p.SecondErr != nil:
+		c.Status, c.Detail = Warn, "startIndex=2 failed: "+server(p.SecondErr.Error(), 200)
+		return c
+	case len(p.Second) == 0:
+		c.Status, c.Detail = Warn, fmt.Sprintf("startIndex=2 answered no user though totalResults is %d: reads past the first page will fail closed", p.Total)
+		return c
+	case p.Second[0] == p.First[0]:
+		c.Detail = "startIndex is ignored (startIndex=2 answered the first user again)"
+		if fits {
+			c.Detail += fmt.Sprintf(": fine while every list fits one page (all %d users did)", p.Total)
+		} else {
+			c.Status = Warn
+			c.Detail += fmt.Sprintf(" and a page held %d of %d users: reads will fail closed", p.FullPage, p.Total)
+		}
+		return c
+	case len(p.PastEnd) > 0:
+		c.Status = Warn
+		again := "users"
+		if p.PastEnd[0] == p.First[0] {
+			again = "the first page again"
+		}
+		c.Detail = fmt.Sprintf("startIndex=%d, past the end, answered %s: a read whose totalResults overcounts will fail closed", p.Total+1, again)
+		return c
+	}
+	parts := []string{"count and startIndex are honoured"}
+	if served := p.PageSizeServed(); served < p.PageSize {
+		parts = append(parts, fmt.Sprintf("pages hold at most %d users (asked %d)", served, p.PageSize))
+	}
+	switch ipp := p.ItemsPerPage; {
+	case ipp < 0:
+		parts = append(parts, "no itemsPerPage")
+	case ipp == p.FullPage:
+		parts = append(parts, fmt.Sprintf("itemsPerPage %d, as the page held", ipp))
+	default:
+		parts = append(parts, fmt.Sprintf("itemsPerPage %d for a page of %d (wbsync steps by what arrives)", ipp, p.FullPage))
+	}
+	c.Detail = strings.Join(parts, "; ")
+	return c
+}
+
+// LatencyProbe is the timing of one full /Users page and the settings a
+// full read would run with.
+type LatencyProbe struct {
+	// Took is how long the page took; PageUsers how many users it held.
+	Took      time.Duration
+	PageUsers int
+	// Users and Teams are the totalResults of /Users and /Groups.
+	Users, Teams int
+	// PageSize is how many resources a page holds.
+	PageSize int
+	// RateLimit (requests per second, 0 or less: none) and Concurrency
+	// are --rate-limit and --concurrency.
+	RateLimit   float64
+	Concurrency int
+}
+
+// slowRead is the estimated read time above which latency warns.
+const slowRead = 10 * time.Minute
+
+// Estimate is the time a full read (users and groups) should take: the
+// pages of each, at the rate limit, or at the measured latency spread over
+// the concurrency, whichever is slower. It returns the pages too.
+func (p LatencyProbe) Estimate() (time.Duration, int) {
+	size := max(p.PageSize, 1)
+	// A claimed total is bounded as the client bounds it.
+	users, teams := min(max(p.Users, 0), caps.TotalResults), min(max(p.Teams, 0), caps.TotalResults)
+	pages := max(1, ceilDiv(users, size)) + max(1, ceilDiv(teams, size))
+	var byRate time.Duration
+	if p.RateLimit > 0 {
+		byRate = time.Duration(math.Ceil(float64(pages) / p.RateLimit * float64(time.Second)))
+	}
+	byLatency := time.Duration(pages) * p.Took / time.Duration(max(p.Concurrency, 1))
+	return max(byRate, byLatency), pages
+}
+
+// Latency reports the time of one full page and what it means for a full
+// read; it warns above 10 minutes.
+func Latency(p LatencyProbe) Check {
+	est, pages := p.Estimate()
+	c := Check{Name: NameLatency, Status: OK, Detail: fmt.Sprintf(
+		"one page of %d users took %s; a full read (%d pages of up to %d) takes about %s at --rate-limit %s, --concurrency %d",
+		p.PageUsers, short(p.Took), pages, max(p.PageSize, 1), short(est), rate(p.RateLimit), max(p.Concurrency, 1))}
+	if est > slowRead {
+		c.Status = Warn
+		c.Detail += ": every plan reads the whole organization; raise --concurrency or --rate-limit if the server allows"
+	}
+	return c
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// short formats a duration to a precision a person reads.
+func short(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return d.Round(time.Microsecond).String()
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+func rate(r float64) string {
+	if r <= 0 {
+		return "none"
+	}
+	return fmt.Sprintf("%g", r)
+}

@@ -1,0 +1,231 @@
+package doctor
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/observed"
+)
+
+// teamSample is how many teams the shapes check looks at.
+const teamSample = 100
+
+// Run probes env with GET requests only and returns every check, in the
+// order of Names. It never fails: what could not be probed is a check's
+// status. The requests: GET /Users (startIndex 1 count 1, on the other
+// base path too), one full page (timed), startIndex 2 and past the end
+// (count 1), a page of /Groups, a full read (users and groups), and /Roles
+// (not on saas).
+func Run(ctx context.Context, env Env) Report {
+	if env.Fetch == nil {
+		env.Fetch = func(ctx context.Context, c Client) (model.State, error) {
+			st, _, err := observed.Fetch(ctx, c)
+			return st, err
+		}
+	}
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	if env.PageSize <= 0 || env.PageSize > caps.PageSize {
+		env.PageSize = caps.PageSize
+	}
+	acc := access(ctx, env)
+	checks := []Check{acc.auth, acc.base, Deployment(env.URL, env.Deployment, env.DeploymentGiven, env.HostSuggests)}
+	if acc.client == nil {
+		for _, n := range Names[3:] { // every check after deployment
+			checks = append(checks, notChecked(n, acc.why))
+		}
+		return NewReport(checks...)
+	}
+	c := acc.client
+
+	// One full page, timed; it goes second, so that the client's token
+	// bucket (its burst is --concurrency) rarely makes it wait. Then count
+	// 1 at startIndex 2 and past the end.
+	start := env.Now()
+	full, fullErr := getList(ctx, c, "/Users", "startIndex=1&count="+strconv.Itoa(env.PageSize))
+	took := env.Now().Sub(start)
+	pp := PagingProbe{Total: acc.first.total, First: ids(acc.first.resources), PageSize: env.PageSize, ItemsPerPage: -1}
+	if pp.Total >= 2 && len(pp.First) == 1 {
+		pp.Second, pp.SecondErr = probeIDs(ctx, c, 2)
+		pp.PastEnd, pp.PastEndErr = probeIDs(ctx, c, pp.Total+1)
+	}
+	teams, teamsErr := getList(ctx, c, "/Groups", "startIndex=1&count="+strconv.Itoa(min(teamSample, env.PageSize)))
+
+	if fullErr != nil {
+		why := "GET /Users failed: " + server(fullErr.Error(), 200)
+		checks = append(checks, notChecked(NameShapes, why), notChecked(NamePaging, why))
+	} else {
+		var sample []json.RawMessage
+		if teamsErr == nil {
+			sample = teams.resources
+		}
+		pp.ItemsPerPage, pp.FullPage = full.itemsPerPage, len(full.resources)
+		shapes := Shapes(full.resources, sample)
+		if teamsErr != nil {
+			shapes.Detail += "; teams not inspected: " + server(teamsErr.Error(), 200)
+		}
+		checks = append(checks, shapes, Paging(pp))
+	}
+	// The samples are not needed any more: release them before the full read.
+	pageUsers, usersTotal, teamsTotal := 0, 0, 0
+	if fullErr == nil {
+		pageUsers, usersTotal = len(full.resources), full.total
+	}
+	if teamsErr == nil {
+		teamsTotal = teams.total
+	}
+	full, teams = nil, nil
+
+	// What reads report, service accounts and counts: from the full read,
+	// exactly as plan sees the organization.
+	st, fetchErr := env.Fetch(ctx, c)
+	if fetchErr != nil {
+		for _, n := range []string{NameRoles, NameExternalID, NameCreated, NameServiceAccounts} {
+			checks = append(checks, notChecked(n, "the full read failed (see counts)"))
+		}
+	} else {
+		checks = append(checks, Roles(st), ExternalID(st), Created(st), ServiceAccounts(st))
+	}
+
+	if env.Deployment == model.SaaS {
+		checks = append(checks, CustomRoles(env.Deployment, nil, nil))
+	} else {
+		roles, err := c.ListRoles(ctx)
+		checks = append(checks, CustomRoles(env.Deployment, roles, err))
+	}
+
+	if fetchErr != nil {
+		checks = append(checks, Check{Name: NameCounts, Status: Fail,
+			Detail: "the full read failed, as plan, apply and export would: " + server(fetchErr.Error(), 300)})
+	} else {
+		checks = append(checks, Counts(st))
+	}
+
+	if fullErr != nil {
+		checks = append(checks, notChecked(NameLatency, "GET /Users failed"))
+	} else {
+		checks = append(checks, Latency(LatencyProbe{Took: took, PageUsers: pageUsers, Users: usersTotal, Teams: teamsTotal,
+			PageSize: pp.PageSizeServed(), RateLimit: env.RateLimit, Concurrency: env.Concurrency}))
+	}
+	return NewReport(checks...)
+}
+
+// accessResult is what the first probes decided: auth and base_path, and
+// the client (nil: stop) the other checks go through, with its first page.
+type accessResult struct {
+	auth, base Check
+	client     Client
+	first      *list
+	why        string // why the other checks are not run
+}
+
+// access probes GET /Users (count 1) at the configured base path, and at
+// the other one when needed or to say whether it answers too.
+func access(ctx context.Context, env Env) accessResult {
+	here, there := pathOf(env.URL), pathOf(env.OtherURL)
+	first, err := getList(ctx, env.Client, "/Users", "startIndex=1&count=1")
+	r := accessResult{auth: Auth(err, env.Auth, env.Deployment), base: Check{Name: NameBasePath}}
+	switch classify(err) {
+	case answered:
+		r.client, r.first = env.Client, first
+		r.base.Status, r.base.Detail = OK, here+" answers"
+		if env.Other == nil {
+			r.base.Detail += " (the other base path was not tried: the URL ends in neither /scim nor /scim/v2)"
+		} else if _, err := getList(ctx, env.Other, "/Users", "startIndex=1&count=1"); err == nil {
+			r.base.Detail += fmt.Sprintf(" (%s too)", there)
+		} else {
+			r.base.Detail += fmt.Sprintf(" (%s does not)", there)
+		}
+		return r
+	case refused:
+		r.base, r.why = notChecked(NameBasePath, "the key was refused"), "authentication failed"
+		return r
+	case broken:
+		r.base, r.why = notChecked(NameBasePath, "the first request failed"), "the first request failed"
+		return r
+	}
+	neither := Check{Name: NameBasePath, Status: Fail, Detail: fmt.Sprintf(
+		"%s does not answer a SCIM list (%s): is the URL https://HOST/scim?", here, why(err))}
+	if env.Other == nil {
+		r.auth, r.base, r.why = notChecked(NameAuth, "no SCIM API answers at the URL"), neither, "no SCIM API answers at the URL"
+		return r
+	}
+	neither.Detail = fmt.Sprintf("neither %s (%s) nor %s answers a SCIM list: is the URL https://HOST/scim?", here, why(err), there)
+	first, err = getList(ctx, env.Other, "/Users", "startIndex=1&count=1")
+	r.auth = Auth(err, env.Auth, env.Deployment)
+	only := Check{Name: NameBasePath, Status: Warn, Detail: fmt.Sprintf("only %s answers: pass --url %s", there, server(env.OtherURL, 200))}
+	switch classify(err) {
+	case answered:
+		r.auth.Detail += " (at " + there + ")"
+		r.client, r.first, r.base = env.Other, first, only
+	case refused:
+		r.auth.Detail = "at " + there + ": " + r.auth.Detail
+		r.base, r.why = only, "authentication failed"
+	case broken:
+		r.auth.Detail = "at " + there + ": " + r.auth.Detail
+		r.base, r.why = neither, "no SCIM API answers at the URL"
+	default:
+		r.auth, r.base, r.why = notChecked(NameAuth, "no SCIM API answers at the URL"), neither, "no SCIM API answers at the URL"
+	}
+	return r
+}
+
+// list is a decoded ListResponse, its resources undecoded.
+type list struct {
+	total        int
+	itemsPerPage int // -1 when absent
+	resources    []json.RawMessage
+}
+
+// getList GETs path?query and decodes a SCIM ListResponse; a 2xx that is
+// not one is a *notListError.
+func getList(ctx context.Context, c Client, path, query string) (*list, error) {
+	resp, err := c.GetRaw(ctx, path, query)
+	if err != nil {
+		return nil, err
+	}
+	var body struct {
+		TotalResults *int              `json:"totalResults"`
+		ItemsPerPage *int              `json:"itemsPerPage"`
+		Resources    []json.RawMessage `json:"Resources"`
+	}
+	if err := json.Unmarshal(resp.Body, &body); err != nil {
+		return nil, &notListError{path: path, why: "the answer is not JSON"}
+	}
+	if body.TotalResults == nil {
+		return nil, &notListError{path: path, why: "the answer has no totalResults"}
+	}
+	l := &list{total: *body.TotalResults, itemsPerPage: -1, resources: body.Resources}
+	if body.ItemsPerPage != nil {
+		l.itemsPerPage = *body.ItemsPerPage
+	}
+	return l, nil
+}
+
+// probeIDs returns the ids of the users at startIndex start, count 1.
+func probeIDs(ctx context.Context, c Client, start int) ([]string, error) {
+	l, err := getList(ctx, c, "/Users", fmt.Sprintf("startIndex=%d&count=1", start))
+	if err != nil {
+		return nil, err
+	}
+	return ids(l.resources), nil
+}
+
+// ids returns each resource's id ("" when it has none).
+func ids(resources []json.RawMessage) []string {
+	out := make([]string, len(resources))
+	for i, r := range resources {
+		var v struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(r, &v)
+		out[i] = v.ID
+	}
+	return out
+}

@@ -1,0 +1,217 @@
+package doctor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/scim"
+)
+
+// fakeServer answers GetRaw from in-memory users and groups, paging as
+// asked unless told otherwise, or with a fixed error per path.
+type fakeServer struct {
+	users, groups []string // resources, as JSON
+	// wraps answers a startIndex past the end with the first page.
+	wraps bool
+	// errs answer a request with an error: keyed by path and query, by
+	// path and "?startIndex=N", or by path.
+	errs     map[string]error
+	body     string // when set, every answer's body
+	roles    []scim.Role
+	rolesErr error
+	calls    []string
+}
+
+func (f *fakeServer) GetRaw(_ context.Context, path, query string) (*scim.RawResponse, error) {
+	f.calls = append(f.calls, path+"?"+query)
+	q, _ := url.ParseQuery(query)
+	if err := f.errs[path+"?"+query]; err != nil {
+		return nil, err
+	}
+	if err := f.errs[path+"?startIndex="+q.Get("startIndex")]; err != nil {
+		return nil, err
+	}
+	if err := f.errs[path]; err != nil {
+		return nil, err
+	}
+	if f.body != "" {
+		return &scim.RawResponse{Status: 200, Body: []byte(f.body)}, nil
+	}
+	all := f.users
+	if path == "/Groups" {
+		all = f.groups
+	}
+	start, _ := strconv.Atoi(q.Get("startIndex"))
+	count, _ := strconv.Atoi(q.Get("count"))
+	if start > len(all) && f.wraps {
+		start = 1
+	}
+	from := min(max(start, 1)-1, len(all))
+	to := min(from+count, len(all))
+	body := fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":%d,"itemsPerPage":%d,"startIndex":%d,"Resources":[%s]}`,
+		len(all), to-from, start, strings.Join(all[from:to], ","))
+	return &scim.RawResponse{Status: 200, Body: []byte(body)}, nil
+}
+
+func (f *fakeServer) ListRoles(context.Context) ([]scim.Role, error) { return f.roles, f.rolesErr }
+
+func (f *fakeServer) ListUsers(context.Context) ([]scim.User, error) {
+	return nil, errors.New("the fake lists through Env.Fetch")
+}
+
+func (f *fakeServer) ListGroups(context.Context) ([]scim.Group, error) {
+	return nil, errors.New("the fake lists through Env.Fetch")
+}
+
+func fakeUsers(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf(`{"id":"u%d","userName":"user%d@example.com","emails":[{"value":"user%d@example.com","primary":true}]}`, i, i, i)
+	}
+	return out
+}
+
+var fakeState = model.State{
+	Users: []model.User{{ID: "u0", UserName: "user0@example.com", Active: true, OrgRole: "member",
+		TeamRoles: map[string]model.Role{"ml": "member"}}},
+	Teams: []model.Team{{ID: "g0", Name: "ml", Members: []model.Member{{UserID: "u0", Email: "user0@example.com"}}}},
+}
+
+func fakeEnv(here, there *fakeServer) Env {
+	env := Env{URL: "https://acme.wandb.io/scim", Client: here, Auth: "bearer", Deployment: model.Dedicated,
+		HostSuggests: model.Dedicated, RateLimit: 10, Concurrency: 4, Now: stepClock(0),
+		Fetch: func(context.Context, Client) (model.State, error) { return fakeState, nil }}
+	if there != nil {
+		env.OtherURL, env.Other = "https://acme.wandb.io/scim/v2", there
+	}
+	return env
+}
+
+func status(t *testing.T, r Report, want map[string]Status) {
+	t.Helper()
+	for name, st := range want {
+		if c := r.Get(name); c.Status != st {
+			t.Errorf("%s = %s (%s), want %s", name, c.Status, c.Detail, st)
+		}
+	}
+}
+
+var (
+	err404   = &scim.Error{Method: "GET", Path: "/scim/Users", Status: 404, Detail: "no such endpoint"}
+	err401   = &scim.Error{Method: "GET", Path: "/scim/v2/Users", Status: 401}
+	errHTML  = &scim.Error{Method: "GET", Path: "/scim/Users", Status: 200, Detail: "HTML body"}
+	errReset = &scim.Error{Method: "GET", Path: "/scim/Users", Detail: "connection reset by peer"}
+)
+
+func TestRunBasePaths(t *testing.T) {
+	ctx := context.Background()
+	t.Run("other refuses the key", func(t *testing.T) {
+		r := Run(ctx, fakeEnv(&fakeServer{errs: map[string]error{"/Users": err404}}, &fakeServer{errs: map[string]error{"/Users": err401}}))
+		status(t, r, map[string]Status{NameAuth: Fail, NameBasePath: Warn, NameCounts: Warn})
+		want(t, r.Get(NameAuth), NameAuth, Fail, []string{"at /scim/v2: 401"})
+		want(t, r.Get(NameBasePath), NameBasePath, Warn, []string{"only /scim/v2 answers: pass --url https://acme.wandb.io/scim/v2"})
+		want(t, r.Get(NameCounts), NameCounts, Warn, []string{"not checked: authentication failed"})
+	})
+	t.Run("neither answers", func(t *testing.T) {
+		r := Run(ctx, fakeEnv(&fakeServer{errs: map[string]error{"/Users": errHTML}}, &fakeServer{errs: map[string]error{"/Users": err404}}))
+		status(t, r, map[string]Status{NameAuth: Warn, NameBasePath: Fail, NameDeployment: OK, NameLatency: Warn})
+		want(t, r.Get(NameBasePath), NameBasePath, Fail, []string{"neither /scim (HTML) nor /scim/v2 answers a SCIM list", "https://HOST/scim"})
+		if r.OK {
+			t.Error("report ok without a SCIM API")
+		}
+	})
+	t.Run("not a list, no other path", func(t *testing.T) {
+		env := fakeEnv(&fakeServer{body: `{"hello": "world"}`}, nil)
+		env.URL = "https://proxy.example.com/api"
+		r := Run(ctx, env)
+		status(t, r, map[string]Status{NameAuth: Warn, NameBasePath: Fail})
+		want(t, r.Get(NameBasePath), NameBasePath, Fail, []string{"/api does not answer a SCIM list (the answer has no totalResults)"})
+	})
+	t.Run("no other path", func(t *testing.T) {
+		env := fakeEnv(&fakeServer{users: fakeUsers(3)}, nil)
+		env.URL = "https://proxy.example.com/api"
+		r := Run(ctx, env)
+		want(t, r.Get(NameBasePath), NameBasePath, OK, []string{"/api answers (the other base path was not tried"})
+	})
+	t.Run("transport error", func(t *testing.T) {
+		r := Run(ctx, fakeEnv(&fakeServer{errs: map[string]error{"/Users": errReset}}, &fakeServer{}))
+		status(t, r, map[string]Status{NameAuth: Fail, NameBasePath: Warn, NameShapes: Warn})
+		want(t, r.Get(NameAuth), NameAuth, Fail, []string{"connection reset by peer"})
+		want(t, r.Get(NameShapes), NameShapes, Warn, []string{"not checked: the first request failed"})
+	})
+	t.Run("redirect", func(t *testing.T) {
+		redirect := &scim.Error{Method: "GET", Path: "/scim/Users", Status: 302, Location: "https://login.example.com/sso"}
+		r := Run(ctx, fakeEnv(&fakeServer{errs: map[string]error{"/Users": redirect}}, &fakeServer{}))
+		want(t, r.Get(NameAuth), NameAuth, Fail, []string{"302: redirected to https://login.example.com/sso", "never follows redirects"})
+	})
+}
+
+func TestRunProbes(t *testing.T) {
+	ctx := context.Background()
+	t.Run("past the end wraps", func(t *testing.T) {
+		f := &fakeServer{users: fakeUsers(3), wraps: true}
+		r := Run(ctx, fakeEnv(f, &fakeServer{users: fakeUsers(3)}))
+		want(t, r.Get(NamePaging), NamePaging, Warn, []string{"startIndex=4, past the end, answered the first page again"})
+		wantCalls := []string{"/Users?startIndex=1&count=1", "/Users?startIndex=1&count=9999", "/Users?startIndex=2&count=1",
+			"/Users?startIndex=4&count=1", "/Groups?startIndex=1&count=100"}
+		if strings.Join(f.calls, " ") != strings.Join(wantCalls, " ") {
+			t.Errorf("calls %v, want %v", f.calls, wantCalls)
+		}
+	})
+	t.Run("full read fails", func(t *testing.T) {
+		env := fakeEnv(&fakeServer{users: fakeUsers(3)}, &fakeServer{})
+		env.Fetch = func(context.Context, Client) (model.State, error) {
+			return model.State{}, errors.New("list users: the page at startIndex 2 was empty")
+		}
+		r := Run(ctx, env)
+		status(t, r, map[string]Status{NameCounts: Fail, NameRoles: Warn, NameServiceAccounts: Warn, NamePaging: OK, NameLatency: OK})
+		want(t, r.Get(NameCounts), NameCounts, Fail, []string{"the full read failed", "startIndex 2 was empty"})
+		want(t, r.Get(NameRoles), NameRoles, Warn, []string{"not checked: the full read failed"})
+		if r.OK {
+			t.Error("report ok after a failed read")
+		}
+	})
+	t.Run("page failures", func(t *testing.T) {
+		f := &fakeServer{users: fakeUsers(3), errs: map[string]error{"/Groups": errReset, "/Users?startIndex=2": errReset}}
+		r := Run(ctx, fakeEnv(f, &fakeServer{}))
+		want(t, r.Get(NameShapes), NameShapes, OK, []string{"no team to inspect", "teams not inspected: GET /scim/Users: connection reset"})
+		want(t, r.Get(NamePaging), NamePaging, Warn, []string{"startIndex=2 failed"})
+		want(t, r.Get(NameLatency), NameLatency, OK, []string{"one page of 3 users", "2 pages"})
+
+		f = &fakeServer{users: fakeUsers(3), errs: map[string]error{"/Users?startIndex=1&count=9999": errReset}}
+		r = Run(ctx, fakeEnv(f, &fakeServer{}))
+		status(t, r, map[string]Status{NameShapes: Warn, NamePaging: Warn, NameLatency: Warn, NameCounts: OK, NameRoles: OK})
+		want(t, r.Get(NameShapes), NameShapes, Warn, []string{"not checked: GET /Users failed: GET /scim/Users: connection reset"})
+	})
+	t.Run("roles fail", func(t *testing.T) {
+		r := Run(ctx, fakeEnv(&fakeServer{users: fakeUsers(3), rolesErr: errReset}, &fakeServer{}))
+		want(t, r.Get(NameCustomRoles), NameCustomRoles, Warn, []string{"a plan that declares a custom role will fail"})
+	})
+	t.Run("saas asks no roles", func(t *testing.T) {
+		f := &fakeServer{users: fakeUsers(3), rolesErr: errors.New("must not be asked")}
+		env := fakeEnv(f, &fakeServer{})
+		env.Deployment = model.SaaS
+		r := Run(ctx, env)
+		want(t, r.Get(NameCustomRoles), NameCustomRoles, OK, []string{"not available on Multi-tenant Cloud"})
+	})
+	t.Run("server strings escaped", func(t *testing.T) {
+		evil := &scim.Error{Method: "GET", Path: "/scim/Users", Status: 403, Detail: "go away\x1b]0;owned\x07"}
+		r := Run(ctx, fakeEnv(&fakeServer{errs: map[string]error{"/Users": evil}}, &fakeServer{}))
+		for _, c := range r.Checks {
+			if strings.ContainsAny(c.Detail, "\x1b\x07\n") {
+				t.Errorf("%s detail holds a control character: %q", c.Name, c.Detail)
+			}
+		}
+		b, _ := json.Marshal(r)
+		if !strings.Contains(string(b), `go away\\x1b]0;owned\\x07`) {
+			t.Errorf("escaped detail missing: %s", b)
+		}
+	})
+}

@@ -1,0 +1,296 @@
+package doctor
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+// userShape is what the shapes check needs of one raw User.
+type userShape struct {
+	userName string
+	emails   string // one of the email forms below
+}
+
+// The forms of a User's emails.
+const (
+	emailsArray    = "RFC array"
+	emailsArrayCap = "RFC array with capitalised keys"
+	emailsLegacy   = "legacy single object with capitalised keys"
+	emailsObject   = "single object"
+	emailsAbsent   = "absent"
+	emailsOther    = "not an array or object"
+)
+
+// teamShape is what the shapes check needs of one raw Group.
+type teamShape struct {
+	members string // "missing", "null", "[]" or "list"
+	keys    string // for a list: "value/display", "Value/Display" or what it is
+}
+
+// fields decodes a JSON object into its members (nil when it is not one).
+func fields(raw json.RawMessage) map[string]json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return nil
+	}
+	return m
+}
+
+// field returns the member name of m, matched exactly, else
+// case-insensitively (SCIM attribute names are case-insensitive).
+func field(m map[string]json.RawMessage, name string) (json.RawMessage, bool) {
+	if v, ok := m[name]; ok {
+		return v, true
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+func parseUser(raw json.RawMessage) userShape {
+	m := fields(raw)
+	var u userShape
+	if v, ok := field(m, "userName"); ok {
+		_ = json.Unmarshal(v, &u.userName)
+	}
+	u.emails = emailsForm(m)
+	return u
+}
+
+func emailsForm(m map[string]json.RawMessage) string {
+	v, ok := field(m, "emails")
+	t := bytes.TrimSpace(v)
+	switch {
+	case !ok || len(t) == 0 || string(t) == "null":
+		return emailsAbsent
+	case t[0] == '{':
+		if capitalised(fields(t)) {
+			return emailsLegacy
+		}
+		return emailsObject
+	case t[0] == '[':
+		var items []json.RawMessage
+		_ = json.Unmarshal(t, &items)
+		for _, it := range items {
+			if capitalised(fields(it)) {
+				return emailsArrayCap
+			}
+		}
+		return emailsArray
+	}
+	return emailsOther
+}
+
+// capitalised says whether an object's keys start with an upper-case
+// letter (W&B's legacy "Value", "Primary").
+func capitalised(m map[string]json.RawMessage) bool {
+	for k := range m {
+		if k != "" && k[0] >= 'A' && k[0] <= 'Z' {
+			return true
+		}
+	}
+	return false
+}
+
+func parseTeam(raw json.RawMessage) teamShape {
+	v, ok := field(fields(raw), "members")
+	t := bytes.TrimSpace(v)
+	switch {
+	case !ok:
+		return teamShape{members: "missing"}
+	case string(t) == "null":
+		return teamShape{members: "null"}
+	}
+	var ms []map[string]json.RawMessage
+	if json.Unmarshal(t, &ms) != nil {
+		return teamShape{members: "list", keys: "not a list of objects"}
+	}
+	if len(ms) == 0 {
+		return teamShape{members: "[]"}
+	}
+	_, lower := ms[0]["value"]
+	_, upper := ms[0]["Value"]
+	switch {
+	case lower:
+		return teamShape{members: "list", keys: "value/display"}
+	case upper:
+		return teamShape{members: "list", keys: "Value/Display"}
+	}
+	return teamShape{members: "list", keys: "no value key"}
+}
+
+// Shapes reports the shapes of the first users and teams the server lists:
+// the emails form, whether userName is an email or a handle, the member
+// key form and the form of an empty team's members. It warns only when
+// there is nothing to inspect.
+func Shapes(users, teams []json.RawMessage) Check {
+	c := Check{Name: NameShapes, Status: OK}
+	if len(users) == 0 && len(teams) == 0 {
+		c.Status, c.Detail = Warn, "nothing to inspect: the server lists no user and no team"
+		return c
+	}
+	var parts []string
+	if len(users) > 0 {
+		forms := tally{}
+		handles := 0
+		for _, raw := range users {
+			u := parseUser(raw)
+			forms.add(u.emails)
+			if !strings.Contains(u.userName, "@") {
+				handles++
+			}
+		}
+		parts = append(parts, "emails: "+forms.String())
+		switch {
+		case handles == 0:
+			parts = append(parts, "userName: the email")
+		default:
+			parts = append(parts, fmt.Sprintf("userName: a handle for %d of %d users (set username: in the manifest, or start from wbsync export)",
+				handles, len(users)))
+		}
+	} else {
+		parts = append(parts, "no user to inspect")
+	}
+	if len(teams) > 0 {
+		keys, empty := tally{}, tally{}
+		for _, raw := range teams {
+			t := parseTeam(raw)
+			if t.members == "list" {
+				keys.add(t.keys)
+			} else {
+				empty.add(t.members)
+			}
+		}
+		if len(keys.order) > 0 {
+			parts = append(parts, "member keys: "+keys.String())
+		}
+		if len(empty.order) > 0 {
+			parts = append(parts, "empty members: "+empty.String())
+		} else {
+			parts = append(parts, "no empty team seen")
+		}
+	} else {
+		parts = append(parts, "no team to inspect")
+	}
+	c.Detail = strings.Join(parts, "; ")
+	return c
+}
+
+// tally counts values in first-seen order.
+type tally struct {
+	order []string
+	n     map[string]int
+}
+
+func (t *tally) add(v string) {
+	if t.n == nil {
+		t.n = map[string]int{}
+	}
+	if t.n[v] == 0 {
+		t.order = append(t.order, v)
+	}
+	t.n[v]++
+}
+
+// String is the one value, or every value with its count when they differ.
+func (t tally) String() string {
+	if len(t.order) == 1 {
+		return t.order[0]
+	}
+	parts := make([]string, len(t.order))
+	for i, v := range t.order {
+		parts[i] = fmt.Sprintf("%s (%d)", v, t.n[v])
+	}
+	return "mixed: " + strings.Join(parts, ", ")
+}
+
+// Roles reports whether the full read carried organizationRole and
+// teamRoles: without them plans cannot see roles.
+func Roles(st model.State) Check {
+	if len(st.Users) == 0 {
+		return notChecked(NameRoles, "no user to inspect")
+	}
+	org, team := 0, 0
+	for _, u := range st.Users {
+		if u.OrgRole != "" {
+			org++
+		}
+		if u.TeamRoles != nil {
+			team++
+		}
+	}
+	const enforce = "plans will warn roles_unreported; set policy.unreportedRoles: enforce to send declared roles anyway"
+	c := Check{Name: NameRoles, Status: Warn}
+	switch {
+	case org > 0 && (team > 0 || !inAnyTeam(st)):
+		c.Status, c.Detail = OK, "reads report organizationRole and teamRoles"
+	case org == 0 && team == 0:
+		c.Detail = "reads do not report roles: " + enforce
+	case org == 0:
+		c.Detail = "reads report teamRoles but not organizationRole: org roles are unknown; " + enforce
+	default:
+		c.Detail = "reads report organizationRole but not teamRoles: team roles are unknown; " + enforce
+	}
+	return c
+}
+
+// inAnyTeam says whether any listed user is a team member (only then can
+// teamRoles be seen).
+func inAnyTeam(st model.State) bool {
+	for _, t := range st.Teams {
+		for _, m := range t.Members {
+			if m.Email != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ExternalID reports whether any user carries externalId: when none does,
+// wbsync plans no externalId update (external_id_unreported).
+func ExternalID(st model.State) Check {
+	if len(st.Users) == 0 {
+		return notChecked(NameExternalID, "no user to inspect")
+	}
+	n := 0
+	for _, u := range st.Users {
+		if u.ExternalID != "" {
+			n++
+		}
+	}
+	if n == 0 {
+		return Check{Name: NameExternalID, Status: Warn, Detail: fmt.Sprintf(
+			"none of %d users carries externalId: plans will warn external_id_unreported and plan no externalId update", len(st.Users))}
+	}
+	return Check{Name: NameExternalID, Status: OK, Detail: fmt.Sprintf("%d of %d users carry externalId", n, len(st.Users))}
+}
+
+// Created reports whether users carry meta.created, which the grace period
+// for just-in-time users needs.
+func Created(st model.State) Check {
+	if len(st.Users) == 0 {
+		return notChecked(NameCreated, "no user to inspect")
+	}
+	n := 0
+	for _, u := range st.Users {
+		if !u.Created.IsZero() {
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return Check{Name: NameCreated, Status: Warn, Detail: "no user carries meta.created: just-in-time users get no grace period (policy.unmanagedGracePeriod) before a deactivation"}
+	case len(st.Users):
+		return Check{Name: NameCreated, Status: OK, Detail: "meta.created is reported: the grace period for just-in-time users applies"}
+	}
+	return Check{Name: NameCreated, Status: OK, Detail: fmt.Sprintf(
+		"meta.created is reported for %d of %d users; the others get no grace period", n, len(st.Users))}
+}
