@@ -34,6 +34,7 @@ var allowed = map[string]struct {
 	"pkg/scim": {imports: []string{"pkg/model", "pkg/caps", "pkg/sanitize", "go.uber.org/zap", "github.com/sethvargo/go-retry",
 		"golang.org/x/sync/errgroup", "golang.org/x/time/rate"}, http: true, context: true},
 	"pkg/observed": {imports: []string{"pkg/model", "pkg/scim", "pkg/caps", "pkg/sanitize", "golang.org/x/sync/errgroup"}, context: true},
+	"pkg/doctor":   {imports: []string{"pkg/model", "pkg/scim", "pkg/observed", "pkg/sanitize", "pkg/caps"}, context: true},
 	"pkg/emulator": {imports: []string{"go.uber.org/zap"}, http: true, context: true},
 }
 
