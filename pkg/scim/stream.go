@@ -139,7 +139,7 @@ func (p *listPage[T]) resources(dec *json.Decoder, red *sanitize.Redactor, noun 
 	case tok == nil:
 		return nil
 	case tok != json.Delim('['):
-		return errors.New("Resources: want an array")
+		return errors.New("want Resources to be an array")
 	}
 	for dec.More() {
 		if len(p.items) >= limit {
