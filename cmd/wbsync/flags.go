@@ -171,7 +171,7 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 	}
 	u, err := model.CanonicalURL(c.url)
 	if err != nil {
-		return r, usageError{fmt.Sprintf("--url %q: %v", c.url, err)}
+		return r, usageError{fmt.Sprintf("--url %q: %v", model.ShowURL(c.url), err)}
 	}
 	r.url = u
 	switch c.auth {

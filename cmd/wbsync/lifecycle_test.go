@@ -318,3 +318,13 @@ func TestBadManifestStopsTheRead(t *testing.T) {
 		t.Fatalf("exit %d, stderr:\n%s", code, errb.String())
 	}
 }
+
+// TestURLWithQueryRefused: a --url carrying a query (a credential, perhaps)
+// is refused before anything is sent, and the query is not echoed.
+func TestURLWithQueryRefused(t *testing.T) {
+	r := wb(t, map[string]string{"WANDB_API_KEY": testKey}, "plan", "-f", examplePath("wbsync.yaml"),
+		"--url", "https://acme.wandb.io/scim?access_token=SECRET-VALUE")
+	if r.code != exitError || !strings.Contains(r.stderr, "must not carry a query") || strings.Contains(r.stderr+r.stdout, "SECRET-VALUE") {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+}

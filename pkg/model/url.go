@@ -60,3 +60,24 @@ func CanonicalURL(raw string) (string, error) {
 	path := strings.TrimRight(u.EscapedPath(), "/")
 	return scheme + "://" + host + path, nil
 }
+
+// ShowURL returns raw as it may be shown in a message: without user
+// information, and with a query or fragment replaced by "?…" or "#…", since
+// either may carry a credential.
+func ShowURL(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return "(an unparsable URL)"
+	}
+	u.User = nil
+	q, f := u.RawQuery != "" || u.ForceQuery, u.Fragment != ""
+	u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
+	s := u.String()
+	if q {
+		s += "?…"
+	}
+	if f {
+		s += "#…"
+	}
+	return s
+}

@@ -28,3 +28,17 @@ func TestCanonicalURL(t *testing.T) {
 		}
 	}
 }
+
+func TestShowURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://h/scim?access_token=SECRET":   "https://h/scim?…",
+		"https://user:pw@h/scim#frag":          "https://h/scim#…",
+		"https://api.wandb.ai/scim":            "https://api.wandb.ai/scim",
+		"https://h/scim?x=1#y":                 "https://h/scim?…#…",
+		"http://[::1]:8080/scim?token=abc&b=2": "http://[::1]:8080/scim?…",
+	} {
+		if got := ShowURL(in); got != want {
+			t.Errorf("ShowURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -133,7 +133,7 @@ func (f *File) ResolveTarget(b Binding) (Target, error) {
 	if b.URLGiven {
 		got, err := model.CanonicalURL(b.URL)
 		if err != nil {
-			return Target{}, fmt.Errorf("--url %q: %v", b.URL, err)
+			return Target{}, fmt.Errorf("--url %q: %v", model.ShowURL(b.URL), err)
 		}
 		if got != recURL {
 			diffs = append(diffs, fmt.Sprintf("the plan was made for %s, but --url (or WBSYNC_URL) is %s", recURL, got))
