@@ -101,52 +101,39 @@ func Equal(a, b Plan) bool {
 // Equal(saved, now).
 func ChangesDiff(saved, now Plan) []string {
 	lines := []string{}
-	count := make(map[Change]int, len(now.Changes))
-	for _, c := range now.Changes {
-		count[c]++
-	}
-	for _, c := range saved.Changes {
-		if count[c] > 0 {
-			count[c]--
-			continue
-		}
+	blocked := func(b Block) string { return "blocked by " + string(b.Limit) + ": " + b.Message }
+	for _, c := range missingFrom(saved.Changes, now.Changes) {
 		lines = append(lines, "- no longer planned: "+Describe(c))
 	}
-	count = make(map[Change]int, len(saved.Changes))
-	for _, c := range saved.Changes {
-		count[c]++
-	}
-	for _, c := range now.Changes {
-		if count[c] > 0 {
-			count[c]--
-			continue
-		}
+	for _, c := range missingFrom(now.Changes, saved.Changes) {
 		lines = append(lines, "+ now planned: "+Describe(c))
 	}
-	blocks := make(map[Block]int, len(now.Blocked))
-	for _, b := range now.Blocked {
-		blocks[b]++
+	for _, b := range missingFrom(saved.Blocked, now.Blocked) {
+		lines = append(lines, "- no longer "+blocked(b))
 	}
-	for _, b := range saved.Blocked {
-		if blocks[b] > 0 {
-			blocks[b]--
-			continue
-		}
-		lines = append(lines, "- no longer blocked by "+string(b.Limit)+": "+b.Message)
-	}
-	blocks = make(map[Block]int, len(saved.Blocked))
-	for _, b := range saved.Blocked {
-		blocks[b]++
-	}
-	for _, b := range now.Blocked {
-		if blocks[b] > 0 {
-			blocks[b]--
-			continue
-		}
-		lines = append(lines, "+ now blocked by "+string(b.Limit)+": "+b.Message)
+	for _, b := range missingFrom(now.Blocked, saved.Blocked) {
+		lines = append(lines, "+ now "+blocked(b))
 	}
 	if len(lines) == 0 && !Equal(saved, now) {
 		lines = append(lines, "~ the same changes, in a different order")
 	}
 	return lines
+}
+
+// missingFrom returns the elements of a that b lacks, counting repeats (a
+// multiset difference), in a's order.
+func missingFrom[T comparable](a, b []T) []T {
+	count := make(map[T]int, len(b))
+	for _, x := range b {
+		count[x]++
+	}
+	var out []T
+	for _, x := range a {
+		if count[x] > 0 {
+			count[x]--
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
 }
