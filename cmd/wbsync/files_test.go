@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestWriteFileAtomic: the file is replaced whole, with its mode, and no
+// temporary file is left, whether the write succeeds or not.
+func TestWriteFileAtomic(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "plan.json")
+	if err := writeFileAtomic(path, []byte("first\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeFileAtomic(path, []byte("second\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || string(b) != "second\n" {
+		t.Fatalf("content %q, %v", b, err)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", fi.Mode().Perm())
+	}
+	if err := writeFileAtomic(filepath.Join(dir, "missing", "x.json"), []byte("x"), 0o644); err == nil {
+		t.Error("a write into a missing directory succeeded")
+	}
+	if err := writeFileAtomic(dir, []byte("x"), 0o644); err == nil {
+		t.Error("a directory was replaced by a file")
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("temporary file left: %s", e.Name())
+		}
+	}
+}
+
+func TestCheckWritable(t *testing.T) {
+	dir := t.TempDir()
+	if err := checkWritable(filepath.Join(dir, "report.json")); err != nil {
+		t.Errorf("a writable path: %v", err)
+	}
+	if err := checkWritable(filepath.Join(dir, "no", "report.json")); err == nil {
+		t.Error("a path in a missing directory is writable?")
+	}
+	if err := checkWritable(dir); err == nil {
+		t.Error("a directory is writable as a file?")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("checkWritable left %d file(s)", len(entries))
+	}
+}
+
+// TestReadCapped: a regular file over the cap is refused by its size, a
+// device (endless) after the cap.
+func TestReadCapped(t *testing.T) {
+	p := writeFile(t, "k", strings.Repeat("k", 100))
+	if _, _, err := readCapped(p, 99, "key"); err == nil || !strings.Contains(err.Error(), "100 bytes") {
+		t.Errorf("over the cap: %v", err)
+	}
+	if b, _, err := readCapped(p, 100, "key"); err != nil || len(b) != 100 {
+		t.Errorf("at the cap: %d, %v", len(b), err)
+	}
+	if _, _, err := readCapped("/dev/zero", 4096, "key"); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("/dev/zero: %v", err)
+	}
+}
+
+// TestAwait: a signal (ctx done) ends the wait at once, even while the work
+// blocks.
+func TestAwait(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	block := make(chan struct{})
+	defer close(block)
+	cancel()
+	if _, err := await(ctx, func() (int, error) { <-block; return 1, nil }); !errors.Is(err, errInterrupted) {
+		t.Errorf("err = %v", err)
+	}
+	if v, err := await(context.Background(), func() (int, error) { return 7, nil }); v != 7 || err != nil {
+		t.Errorf("%d, %v", v, err)
+	}
+}
