@@ -118,8 +118,7 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 	return execute(ctx, inv, f, o, a)
 }
 
-// prepareManifest loads the manifest while it reads the organization, and
-// plans.
+// prepareManifest loads the manifest, reads the organization and plans.
 func prepareManifest(ctx context.Context, inv *invocation, f *flags, dryRun bool) (*applyRun, error) {
 	m, s, p, err := loadAndPlan(ctx, inv, f, dryRun)
 	if err != nil {

@@ -300,9 +300,8 @@ func TestInterruptedApply(t *testing.T) {
 	}
 }
 
-// TestBadManifestStopsTheRead: the manifest is loaded while the organization
-// is read; a bad manifest is reported at once, without waiting for a server
-// that does not answer.
+// TestBadManifestStopsTheRead: a bad manifest is reported at once, without
+// waiting for a server that does not answer.
 func TestBadManifestStopsTheRead(t *testing.T) {
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done() // never answers
