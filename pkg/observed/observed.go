@@ -8,9 +8,6 @@ package observed
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -79,30 +76,30 @@ func Build(users []scim.User, groups []scim.Group) (model.State, error) {
 // grows.
 func build(users []scim.User, groups []scim.Group, consume bool) (model.State, error) {
 	st := model.State{Users: make([]model.User, 0, len(users)), Teams: make([]model.Team, 0, len(groups))}
-	index := make(map[string]int, len(users)) // user id → position in st.Users
+	r := resolver{
+		index: make(map[string]int32, len(users)), // user id → position in st.Users
+		keys:  make([]string, 0, len(users)),      // model.Key of each user's userName, by position
+	}
 	for i := range users {
 		u := &users[i]
-		if _, dup := index[u.ID]; dup {
+		if _, dup := r.index[u.ID]; dup {
 			return model.State{}, fmt.Errorf("read users: id %q listed twice", u.ID)
 		}
-		index[u.ID] = len(st.Users)
+		r.index[u.ID] = int32(len(st.Users))
 		st.Users = append(st.Users, userOf(u))
+		r.keys = append(r.keys, st.Users[len(st.Users)-1].Key())
 		if consume {
 			*u = scim.User{}
 		}
 	}
+	r.users = st.Users
 	for i := range groups {
-		st.Teams = append(st.Teams, teamOf(groups[i], st.Users, index))
+		st.Teams = append(st.Teams, r.teamOf(&groups[i]))
 		if consume {
 			groups[i] = scim.Group{}
 		}
 	}
-	slices.SortFunc(st.Users, func(a, b model.User) int {
-		if c := strings.Compare(a.Key(), b.Key()); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	sortUsers(st.Users, r.keys)
 	slices.SortFunc(st.Teams, func(a, b model.Team) int {
 		if c := strings.Compare(a.Name, b.Name); c != 0 {
 			return c
@@ -110,6 +107,40 @@ func build(users []scim.User, groups []scim.Group, consume bool) (model.State, e
 		return strings.Compare(a.ID, b.ID)
 	})
 	return st, nil
+}
+
+// sortUsers sorts users by key (keys[i] is users[i]'s), then id, each key
+// computed once: it sorts positions, then moves each user once.
+func sortUsers(users []model.User, keys []string) {
+	order := make([]int32, len(users))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		if c := strings.Compare(keys[a], keys[b]); c != 0 {
+			return c
+		}
+		return strings.Compare(users[a].ID, users[b].ID)
+	})
+	// Apply the permutation in place, cycle by cycle: order[i] is the
+	// position whose user goes to i; a done entry is marked -1.
+	for i := range order {
+		if order[i] < 0 || order[i] == int32(i) {
+			continue
+		}
+		tmp := users[i]
+		j := i
+		for {
+			k := int(order[j])
+			order[j] = -1
+			if k == i {
+				users[j] = tmp
+				break
+			}
+			users[j] = users[k]
+			j = k
+		}
+	}
 }
 
 // userOf converts one SCIM user.
@@ -147,32 +178,70 @@ func userOf(u *scim.User) model.User {
 	return mu
 }
 
-// teamOf converts one SCIM group, resolving members against users (by
-// index). Members are sorted by resolved email then id; a member listed
-// twice is kept once (the first entry).
-func teamOf(gr scim.Group, users []model.User, index map[string]int) model.Team {
-	t := model.Team{ID: gr.ID, Name: gr.DisplayName, Members: make([]model.Member, 0, len(gr.Members)), ETag: gr.ETag}
+// resolver turns groups into teams against the converted users.
+type resolver struct {
+	users []model.User
+	keys  []string         // model.Key of users[i].UserName
+	index map[string]int32 // user id → position in users
+
+	// Scratch reused from team to team.
+	members []model.Member
+	order   []memberKey
+}
+
+// memberKey is what members sort by: the resolved email's key, then the
+// id, then the position in the group (a stable sort).
+type memberKey struct {
+	key string
+	pos int32
+}
+
+// teamOf converts one SCIM group, resolving members against the users.
+// Members are sorted by resolved email then id; a member listed twice is
+// kept once (the first entry).
+func (r *resolver) teamOf(gr *scim.Group) model.Team {
+	t := model.Team{ID: gr.ID, Name: gr.DisplayName, ETag: gr.ETag}
+	ms, order := r.members[:0], r.order[:0]
 	for _, m := range gr.Members {
 		mm := model.Member{UserID: m.Value, Display: m.Display}
-		if i, ok := index[m.Value]; ok {
-			u := &users[i]
+		key := ""
+		if i, ok := r.index[m.Value]; ok {
+			u := &r.users[i]
 			mm.UserID, mm.Email = u.ID, u.UserName // the user's copies: the group's can go
 			if m.Display == u.UserName {
 				mm.Display = u.UserName
 			}
 			mm.Role = teamRole(u.TeamRoles, gr.DisplayName)
+			key = r.keys[i]
 		}
-		t.Members = append(t.Members, mm)
+		order = append(order, memberKey{key: key, pos: int32(len(ms))})
+		ms = append(ms, mm)
 	}
 	// Entries of one id resolve alike, so they sort next to each other,
 	// first entry first.
-	slices.SortStableFunc(t.Members, func(a, b model.Member) int {
-		if c := strings.Compare(model.Key(a.Email), model.Key(b.Email)); c != 0 {
+	slices.SortFunc(order, func(a, b memberKey) int {
+		if c := strings.Compare(a.key, b.key); c != 0 {
 			return c
 		}
-		return strings.Compare(a.UserID, b.UserID)
+		if c := strings.Compare(ms[a.pos].UserID, ms[b.pos].UserID); c != 0 {
+			return c
+		}
+		return int(a.pos - b.pos)
 	})
-	t.Members = slices.CompactFunc(t.Members, func(a, b model.Member) bool { return a.UserID == b.UserID })
+	n := 0
+	for i, o := range order {
+		if i == 0 || ms[o.pos].UserID != ms[order[i-1].pos].UserID {
+			n++
+		}
+	}
+	t.Members = make([]model.Member, 0, n)
+	for i, o := range order {
+		if i == 0 || ms[o.pos].UserID != ms[order[i-1].pos].UserID {
+			t.Members = append(t.Members, ms[o.pos])
+		}
+	}
+	clear(ms) // keep no strings alive through the scratch
+	r.members, r.order = ms[:0], order[:0]
 	return t
 }
 
@@ -193,37 +262,4 @@ func teamRole(roles map[string]model.Role, team string) model.Role {
 		return ""
 	}
 	return roles[best]
-}
-
-// Fingerprint hashes the relevant fields of a state sorted as Build sorts it
-// (ETags and dates left out): "sha256:<hex>". Fetch returns
-// Fingerprint(Build(...)), so the server's list order does not matter.
-func Fingerprint(st model.State) string {
-	type user struct {
-		ID, UserName, Email, DisplayName, ExternalID string
-		Emails                                       []string
-		OrgRole                                      model.Role
-		Active                                       bool
-		TeamRoles                                    map[string]model.Role
-	}
-	type team struct {
-		ID, Name string
-		Members  []model.Member
-	}
-	h := sha256.New()
-	enc := json.NewEncoder(h)
-	write := func(v any) {
-		if err := enc.Encode(v); err != nil { // plain strings, bools and maps: cannot fail
-			panic(fmt.Sprintf("fingerprint: %v", err))
-		}
-	}
-	// One record at a time into the hash: no encoded copy of the state.
-	for _, u := range st.Users {
-		write(user{u.ID, u.UserName, u.Email, u.DisplayName, u.ExternalID, u.Emails, u.OrgRole, u.Active, u.TeamRoles})
-	}
-	write("teams")
-	for _, t := range st.Teams {
-		write(team{t.ID, t.Name, t.Members})
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
