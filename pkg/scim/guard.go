@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -46,40 +47,124 @@ func newJSONGuard(r io.Reader) *jsonGuard {
 
 func (g *jsonGuard) Read(p []byte) (int, error) {
 	n, err := g.r.Read(p)
-	for i, c := range p[:n] {
-		g.run++
-		switch {
-		case g.inStr:
-			switch {
-			case g.esc:
-				g.esc = false
-			case c == '\\':
-				g.esc = true
-			case c == '"':
-				g.inStr = false
+	for i := 0; i < n; {
+		if g.inStr && g.depth >= 3 {
+			// Inside a record's string every byte counts alike: the run
+			// to the closing quote at once.
+			m, closed := g.stringEnd(p[i:n])
+			if k, e := g.count(m); e != nil {
+				return i + k, e
 			}
-		case c == '"':
-			g.inStr = true
-		case c == '{' || c == '[':
-			g.depth++
-			g.run = 0
-		case c == '}' || c == ']':
-			g.depth--
-			g.run = 0
-		case c == ',' || c == ':':
-			g.run = 0
+			i += m
+			g.inStr = g.inStr && !closed
+			continue
 		}
-		if g.depth >= 3 || (g.depth == 2 && (c == '}' || c == ']')) {
-			g.inRec++
-		} else {
-			g.inRec = 0
+		if e := g.step(p[i]); e != nil {
+			return i, e
 		}
-		switch {
-		case g.run > g.token:
-			return i, fmt.Errorf("%w: a string, number or blank run longer than %d bytes", errJSONBounds, g.token)
-		case g.inRec > g.record:
-			return i, fmt.Errorf("%w: a record larger than %d bytes", errJSONBounds, g.record)
-		}
+		i++
 	}
 	return n, err
+}
+
+// step passes one byte.
+func (g *jsonGuard) step(c byte) error {
+	g.run++
+	switch {
+	case g.inStr:
+		switch {
+		case g.esc:
+			g.esc = false
+		case c == '\\':
+			g.esc = true
+		case c == '"':
+			g.inStr = false
+		}
+	case c == '"':
+		g.inStr = true
+	case c == '{' || c == '[':
+		g.depth++
+		g.run = 0
+	case c == '}' || c == ']':
+		g.depth--
+		g.run = 0
+	case c == ',' || c == ':':
+		g.run = 0
+	}
+	if g.depth >= 3 || (g.depth == 2 && (c == '}' || c == ']')) {
+		g.inRec++
+	} else {
+		g.inRec = 0
+	}
+	switch {
+	case g.run > g.token:
+		return g.tokenErr()
+	case g.inRec > g.record:
+		return g.recordErr()
+	}
+	return nil
+}
+
+// count passes m bytes inside a string at depth 3 or more; past a bound,
+// it returns the offset of the byte that broke it.
+func (g *jsonGuard) count(m int) (int, error) {
+	run, rec := g.run, g.inRec
+	g.run, g.inRec = run+m, rec+m
+	switch tok, big := g.token-run, g.record-rec; {
+	case g.run > g.token && (g.inRec <= g.record || tok <= big):
+		return tok, g.tokenErr()
+	case g.inRec > g.record:
+		return big, g.recordErr()
+	}
+	return 0, nil
+}
+
+// stringEnd returns how many bytes of b the current string takes, its
+// closing quote included, and whether that quote is in b. It skips escaped
+// bytes, carrying an escape cut at the end of b to the next call, and looks
+// at each byte a bounded number of times whatever the backslashes.
+func (g *jsonGuard) stringEnd(b []byte) (int, bool) {
+	j := 0
+	if g.esc {
+		if len(b) == 0 {
+			return 0, false
+		}
+		g.esc, j = false, 1
+	}
+	for {
+		q := -1 // the next quote, perhaps escaped
+		if k := bytes.IndexByte(b[j:], '"'); k >= 0 {
+			q = j + k
+		}
+		for {
+			end := len(b)
+			if q >= 0 {
+				end = q
+			}
+			k := bytes.IndexByte(b[j:end], '\\')
+			if k < 0 {
+				if q < 0 {
+					return len(b), false
+				}
+				return q + 1, true
+			}
+			j += k + 1 // past the backslash
+			if j == len(b) {
+				g.esc = true
+				return len(b), false
+			}
+			j++ // past the escaped byte
+			if q >= 0 && j > q {
+				break // that quote was escaped: find the next
+			}
+		}
+	}
+}
+
+func (g *jsonGuard) tokenErr() error {
+	return fmt.Errorf("%w: a string, number or blank run longer than %d bytes", errJSONBounds, g.token)
+}
+
+func (g *jsonGuard) recordErr() error {
+	return fmt.Errorf("%w: a record larger than %d bytes", errJSONBounds, g.record)
 }

@@ -2,7 +2,6 @@ package scim
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -33,7 +32,7 @@ type lister[T any] struct {
 	filter string // a SCIM filter, or ""
 	noun   string // "user"
 	plural string // "users"
-	rec    func(*json.Decoder) (T, string, error)
+	rec    func(*jsonReader) (T, string, error)
 	id     func(T) string
 	// optional marks a collection a server may lack (/Roles): its 404 gets
 	// no hint about the base URL.
