@@ -87,8 +87,8 @@ func (m *mergeSlice[E]) items() []E { return m.s[:m.n] }
 
 // The wire forms, as spans into the record's arenas.
 type (
-	metaF   struct{ version span }
-	emailF  struct {
+	metaF  struct{ version span }
+	emailF struct {
 		value, typ span
 		primary    bool
 	}

@@ -419,6 +419,7 @@ func refListedRole(dec *json.Decoder) (Role, string, error) {
 	var w wireRole
 	return refRecord(dec, &w, &w.ID, w.role)
 }
+
 // decodeList reads one ListResponse from r, resource by resource: nothing of
 // the body is kept but the decoded records, and nothing is allocated from a
 // number the server claims. A malformed record fails the whole page, named
