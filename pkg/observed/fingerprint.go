@@ -30,10 +30,21 @@ import (
 // written here field by field, without reflection, into a buffer that is
 // hashed as it fills: no encoded copy of the state.
 func Fingerprint(st model.State) string {
-	w := fpWriter{h: sha256.New(), buf: make([]byte, 0, fpBuffer+4<<10)}
+	w := newFingerprint()
+	w.users(st.Users)
+	w.teams(st.Teams)
+	return w.sum()
+}
+
+func newFingerprint() fpWriter {
+	return fpWriter{h: sha256.New(), buf: make([]byte, 0, fpBuffer+4<<10)}
+}
+
+// users writes the users' records.
+func (w *fpWriter) users(users []model.User) {
 	var roles []string // a user's team names, sorted: reused
-	for i := range st.Users {
-		u := &st.Users[i]
+	for i := range users {
+		u := &users[i]
 		w.raw(`{"ID":`)
 		w.str(u.ID)
 		w.raw(`,"UserName":`)
@@ -85,9 +96,13 @@ func Fingerprint(st model.State) string {
 		}
 		w.raw("}\n")
 	}
+}
+
+// teams writes the separator, then the teams' records.
+func (w *fpWriter) teams(teams []model.Team) {
 	w.raw("\"teams\"\n")
-	for i := range st.Teams {
-		t := &st.Teams[i]
+	for i := range teams {
+		t := &teams[i]
 		w.raw(`{"ID":`)
 		w.str(t.ID)
 		w.raw(`,"Name":`)
@@ -107,7 +122,6 @@ func Fingerprint(st model.State) string {
 		}
 		w.raw("}\n")
 	}
-	return "sha256:" + hex.EncodeToString(w.sum())
 }
 
 // fpBuffer is how much encoded JSON fpWriter gathers before hashing it.
@@ -159,10 +173,11 @@ func (w *fpWriter) spill() {
 	}
 }
 
-func (w *fpWriter) sum() []byte {
+// sum returns "sha256:<hex>" of what was written.
+func (w *fpWriter) sum() string {
 	w.h.Write(w.buf)
 	w.buf = w.buf[:0]
-	return w.h.Sum(nil)
+	return "sha256:" + hex.EncodeToString(w.h.Sum(nil))
 }
 
 // appendJSONString appends s quoted as encoding/json's encoder quotes it

@@ -9,8 +9,11 @@ package observed
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
@@ -36,16 +39,30 @@ type Lister interface {
 // display, Email = the resolved user's UserName ("" when the id is no listed
 // user, such as an org service account) and Role from that user's teamRoles
 // for the team ("" unknown).
+//
+// The users are converted, sorted and hashed as soon as they are read,
+// while the groups may still be arriving; the SCIM records are released as
+// they are converted.
 func Fetch(ctx context.Context, l Lister) (model.State, string, error) {
 	var (
-		users  []scim.User
+		r      *resolver
+		fp     fpWriter
 		groups []scim.Group
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		var err error
-		users, err = l.ListUsers(gctx)
-		return err
+		users, err := l.ListUsers(gctx)
+		if err != nil {
+			return err
+		}
+		// Fetch owns what it read: the users are released as they are
+		// converted, and whole once converted.
+		if r, err = resolve(users, true); err != nil {
+			return err
+		}
+		fp = newFingerprint()
+		fp.users(r.users)
+		return nil
 	})
 	g.Go(func() error {
 		var err error
@@ -55,62 +72,99 @@ func Fetch(ctx context.Context, l Lister) (model.State, string, error) {
 	if err := g.Wait(); err != nil {
 		return model.State{}, "", err
 	}
-	// Fetch owns what it read: build releases it as it goes, so that the
-	// SCIM and the model copies of a large organization are never both
-	// whole in memory.
-	st, err := build(users, groups, true)
-	if err != nil {
-		return model.State{}, "", err
-	}
-	return st, Fingerprint(st), nil
+	st := r.state(groups, true)
+	fp.teams(st.Teams)
+	return st, fp.sum(), nil
 }
 
 // Build turns SCIM users and groups into a sorted model.State. Two users with
 // the same id are an error. It does not change its arguments.
 func Build(users []scim.User, groups []scim.Group) (model.State, error) {
-	return build(users, groups, false)
+	r, err := resolve(users, false)
+	if err != nil {
+		return model.State{}, err
+	}
+	return r.state(groups, false), nil
 }
 
-// build is Build. With consume, it owns users and groups and clears each
-// record once converted, so that what it read is released as the model
-// grows.
-func build(users []scim.User, groups []scim.Group, consume bool) (model.State, error) {
-	st := model.State{Users: make([]model.User, 0, len(users)), Teams: make([]model.Team, 0, len(groups))}
-	r := resolver{
-		index: make(map[string]int32, len(users)), // user id → position in st.Users
+// resolve converts the users and sorts them by key (model.Key of the
+// userName), then id, each key computed once, and indexes them for the
+// groups. With consume, it owns users and clears each record once
+// converted.
+func resolve(users []scim.User, consume bool) (*resolver, error) {
+	r := &resolver{
+		users: make([]model.User, 0, len(users)),
+		index: make(map[string]int32, len(users)), // user id → position in r.users
 		keys:  make([]string, 0, len(users)),      // model.Key of each user's userName, by position
 	}
 	for i := range users {
 		u := &users[i]
 		if _, dup := r.index[u.ID]; dup {
-			return model.State{}, fmt.Errorf("read users: id %q listed twice", u.ID)
+			return nil, fmt.Errorf("read users: id %q listed twice", u.ID)
 		}
-		r.index[u.ID] = int32(len(st.Users))
-		st.Users = append(st.Users, userOf(u))
-		r.keys = append(r.keys, st.Users[len(st.Users)-1].Key())
+		r.index[u.ID] = 0 // seen; the position is set once sorted
+		r.users = append(r.users, userOf(u))
+		r.keys = append(r.keys, r.users[len(r.users)-1].Key())
 		if consume {
 			*u = scim.User{}
 		}
 	}
-	r.users = st.Users
-	for i := range groups {
-		st.Teams = append(st.Teams, r.teamOf(&groups[i]))
-		if consume {
-			groups[i] = scim.Group{}
-		}
+	sortUsers(r.users, r.keys)
+	for i := range r.users {
+		r.index[r.users[i].ID] = int32(i)
 	}
-	sortUsers(st.Users, r.keys)
-	slices.SortFunc(st.Teams, func(a, b model.Team) int {
-		if c := strings.Compare(a.Name, b.Name); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	return st, nil
+	return r, nil
 }
 
-// sortUsers sorts users by key (keys[i] is users[i]'s), then id, each key
-// computed once: it sorts positions, then moves each user once.
+// state builds the teams from groups against the users and returns the
+// sorted state. With consume, it owns groups and clears each record once
+// converted. Teams are built in parallel (they only read the users).
+func (r *resolver) state(groups []scim.Group, consume bool) model.State {
+	// Sort first (positions, by name then id, stably), then build each
+	// team in its place.
+	order := make([]int32, len(groups))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int {
+		if c := strings.Compare(groups[a].DisplayName, groups[b].DisplayName); c != 0 {
+			return c
+		}
+		return strings.Compare(groups[a].ID, groups[b].ID)
+	})
+	teams := make([]model.Team, len(groups))
+	const chunk = 64
+	var next atomic.Int64
+	work := func() {
+		var sc teamScratch
+		for {
+			from := int(next.Add(chunk)) - chunk
+			if from >= len(order) {
+				return
+			}
+			for k := from; k < min(from+chunk, len(order)); k++ {
+				gr := &groups[order[k]]
+				teams[k] = r.teamOf(gr, &sc)
+				if consume {
+					*gr = scim.Group{}
+				}
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), maxWorkers, (len(order)+chunk-1)/chunk) - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+	return model.State{Users: r.users, Teams: teams}
+}
+
+// maxWorkers bounds the goroutines that build teams.
+const maxWorkers = 8
+
+// sortUsers sorts users by key (keys[i] is users[i]'s), then id, and keys
+// with them: it sorts positions, then moves each user (and key) once.
 func sortUsers(users []model.User, keys []string) {
 	order := make([]int32, len(users))
 	for i := range order {
@@ -128,16 +182,16 @@ func sortUsers(users []model.User, keys []string) {
 		if order[i] < 0 || order[i] == int32(i) {
 			continue
 		}
-		tmp := users[i]
+		tmpU, tmpK := users[i], keys[i]
 		j := i
 		for {
 			k := int(order[j])
 			order[j] = -1
 			if k == i {
-				users[j] = tmp
+				users[j], keys[j] = tmpU, tmpK
 				break
 			}
-			users[j] = users[k]
+			users[j], keys[j] = users[k], keys[k]
 			j = k
 		}
 	}
@@ -183,8 +237,10 @@ type resolver struct {
 	users []model.User
 	keys  []string         // model.Key of users[i].UserName
 	index map[string]int32 // user id → position in users
+}
 
-	// Scratch reused from team to team.
+// teamScratch is what teamOf reuses from team to team.
+type teamScratch struct {
 	members []model.Member
 	order   []memberKey
 }
@@ -199,9 +255,9 @@ type memberKey struct {
 // teamOf converts one SCIM group, resolving members against the users.
 // Members are sorted by resolved email then id; a member listed twice is
 // kept once (the first entry).
-func (r *resolver) teamOf(gr *scim.Group) model.Team {
+func (r *resolver) teamOf(gr *scim.Group, sc *teamScratch) model.Team {
 	t := model.Team{ID: gr.ID, Name: gr.DisplayName, ETag: gr.ETag}
-	ms, order := r.members[:0], r.order[:0]
+	ms, order := sc.members[:0], sc.order[:0]
 	for _, m := range gr.Members {
 		mm := model.Member{UserID: m.Value, Display: m.Display}
 		key := ""
@@ -241,7 +297,7 @@ func (r *resolver) teamOf(gr *scim.Group) model.Team {
 		}
 	}
 	clear(ms) // keep no strings alive through the scratch
-	r.members, r.order = ms[:0], order[:0]
+	sc.members, sc.order = ms[:0], order[:0]
 	return t
 }
 

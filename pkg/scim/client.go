@@ -315,6 +315,21 @@ func (c *Client) rememberName(id, userName string) {
 	c.mu.Unlock()
 }
 
+// rememberNames records the userNames of a whole list, under one lock, in
+// a map sized for it when none is known yet.
+func (c *Client) rememberNames(users []User) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.names) == 0 {
+		c.names = make(map[string]string, len(users))
+	}
+	for _, u := range users {
+		if u.ID != "" {
+			c.names[u.ID] = u.UserName
+		}
+	}
+}
+
 // who names a user for an error message: "user alice@x (id ID)" when known.
 func (c *Client) who(id string) string { return c.named("user", c.names, id) }
 

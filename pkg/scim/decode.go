@@ -43,10 +43,11 @@ func primaryFirst(emails []Email) {
 // interner shares one copy of strings that repeat across records (the team
 // and role names of teamRoles): 100,000 users in 5 teams each then hold the
 // organization's team names once, not 500,000 times. It is safe for
-// concurrent use and stops adding after maxInterned distinct strings. A nil
-// *interner shares nothing.
+// concurrent use (the pages of a list are decoded in parallel, and most
+// look-ups find their string: they share a read lock) and stops adding
+// after maxInterned distinct strings. A nil *interner shares nothing.
 type interner struct {
-	mu sync.Mutex
+	mu sync.RWMutex
 	m  map[string]string
 }
 
@@ -59,6 +60,12 @@ func (in *interner) get(s string) string {
 	if in == nil {
 		return s
 	}
+	in.mu.RLock()
+	v, ok := in.m[s]
+	in.mu.RUnlock()
+	if ok {
+		return v
+	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if v, ok := in.m[s]; ok {
@@ -68,6 +75,20 @@ func (in *interner) get(s string) string {
 		in.m[s] = s
 	}
 	return s
+}
+
+// bytes is get for b, allocating only for a string not yet shared.
+func (in *interner) bytes(b []byte) string {
+	if in == nil {
+		return string(b)
+	}
+	in.mu.RLock()
+	v, ok := in.m[string(b)]
+	in.mu.RUnlock()
+	if ok {
+		return v
+	}
+	return in.get(string(b))
 }
 
 // one decodes a body that is one resource with rec, and wants nothing

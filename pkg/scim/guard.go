@@ -48,24 +48,43 @@ func newJSONGuard(r io.Reader) *jsonGuard {
 func (g *jsonGuard) Read(p []byte) (int, error) {
 	n, err := g.r.Read(p)
 	for i := 0; i < n; {
-		if g.inStr && g.depth >= 3 {
+		m, closed := 0, false
+		switch {
+		case g.inStr && g.depth >= 3:
 			// Inside a record's string every byte counts alike: the run
 			// to the closing quote at once.
-			m, closed := g.stringEnd(p[i:n])
-			if k, e := g.count(m); e != nil {
-				return i + k, e
+			m, closed = g.stringEnd(p[i:n])
+		case !g.inStr:
+			// A run of blanks, digits and letters between structural
+			// characters: at once too.
+			for m < n-i && !structural[p[i+m]] {
+				m++
 			}
-			i += m
-			g.inStr = g.inStr && !closed
+		}
+		if m == 0 {
+			if e := g.step(p[i]); e != nil {
+				return i, e
+			}
+			i++
 			continue
 		}
-		if e := g.step(p[i]); e != nil {
-			return i, e
+		if k, e := g.count(m); e != nil {
+			return i + k, e
 		}
-		i++
+		i += m
+		g.inStr = g.inStr && !closed
 	}
 	return n, err
 }
+
+// structural marks the bytes that change the guard's state outside a
+// string.
+var structural = func() (t [256]bool) {
+	for _, c := range []byte(`"{}[],:`) {
+		t[c] = true
+	}
+	return t
+}()
 
 // step passes one byte.
 func (g *jsonGuard) step(c byte) error {
@@ -105,10 +124,14 @@ func (g *jsonGuard) step(c byte) error {
 	return nil
 }
 
-// count passes m bytes inside a string at depth 3 or more; past a bound,
-// it returns the offset of the byte that broke it.
+// count passes m bytes that change no state (inside a string at depth 3
+// or more, or between structural characters); past a bound, it returns the
+// offset of the byte that broke it.
 func (g *jsonGuard) count(m int) (int, error) {
 	run, rec := g.run, g.inRec
+	if g.depth < 3 { // outside records
+		rec = -m
+	}
 	g.run, g.inRec = run+m, rec+m
 	switch tok, big := g.token-run, g.record-rec; {
 	case g.run > g.token && (g.inRec <= g.record || tok <= big):

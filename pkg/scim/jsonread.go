@@ -412,9 +412,31 @@ func (d *jsonReader) scalar(c byte) ([]byte, error) {
 
 // member walks an object's members: after open, call member(&first)
 // until it reports false (the closing '}' consumed); each time it reports
-// true, it returns the member's key, unquoted (valid until the next read),
-// with the ':' consumed and the reader at the value.
+// true, it returns the member's key, unquoted, with the ':' consumed and
+// the reader at the value.
 func (d *jsonReader) member(first *bool) ([]byte, bool, error) {
+	k, ok, err := d.keyOf(first)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	d.raw = append(d.raw[:0], k...) // reading the colon may move buf
+	return d.raw, true, d.consume(':', "want a colon after an object key")
+}
+
+// nextKey is member for the record decoders: d.key holds the key folded
+// as encoding/json folds keys to match them to fields.
+func (d *jsonReader) nextKey(first *bool) (bool, error) {
+	k, ok, err := d.keyOf(first)
+	if err != nil || !ok {
+		return false, err
+	}
+	d.key = foldKey(d.key[:0], k)
+	return true, d.consume(':', "want a colon after an object key")
+}
+
+// keyOf reads up to the next key of an object and returns it unquoted
+// (valid until the next read), or false at the object's end.
+func (d *jsonReader) keyOf(first *bool) ([]byte, bool, error) {
 	c, err := d.next()
 	if err != nil {
 		return nil, false, err
@@ -440,22 +462,7 @@ func (d *jsonReader) member(first *bool) ([]byte, bool, error) {
 		return nil, false, d.bad("want an object key")
 	}
 	k, err := d.text()
-	if err != nil {
-		return nil, false, err
-	}
-	d.raw = append(d.raw[:0], k...) // reading on may move buf
-	return d.raw, true, d.consume(':', "want a colon after an object key")
-}
-
-// nextKey is member for the record decoders: d.key holds the key folded
-// as encoding/json folds keys to match them to fields.
-func (d *jsonReader) nextKey(first *bool) (bool, error) {
-	k, ok, err := d.member(first)
-	if err != nil || !ok {
-		return false, err
-	}
-	d.key = foldKey(d.key[:0], k)
-	return true, nil
+	return k, err == nil, err
 }
 
 // nextElem walks an array's elements: after open, call nextElem(&first)

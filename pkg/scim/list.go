@@ -28,9 +28,7 @@ func (c *Client) ListUsers(ctx context.Context) ([]User, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, u := range users {
-		c.rememberName(u.ID, u.UserName)
-	}
+	c.rememberNames(users)
 	return users, nil
 }
 

@@ -107,8 +107,6 @@ type recordScratch struct {
 	teamRoles                     mergeSlice[teamRoleF]
 	members                       mergeSlice[memberF]
 	perms                         mergeSlice[permF]
-	// local caches the interner for this body: no lock per name.
-	local map[string]string
 	// soft is the record's first value of the wrong kind (the record is
 	// read to its end, then fails with it).
 	soft error
@@ -545,30 +543,12 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 			if err := tooLongBytes("a teamRoles teamName", team, "a teamRoles roleName", role); err != nil {
 				return User{}, u.ID, err
 			}
-			u.TeamRoles = append(u.TeamRoles, TeamRole{TeamName: d.intern(in, team), RoleName: d.intern(in, role)})
+			u.TeamRoles = append(u.TeamRoles, TeamRole{TeamName: in.bytes(team), RoleName: in.bytes(role)})
 		}
 	}
 	return u, u.ID, nil
 }
 
-// intern returns b as a string shared through in (nil: a new string),
-// through the body's own cache first.
-func (d *jsonReader) intern(in *interner, b []byte) string {
-	if in == nil {
-		return string(b)
-	}
-	if s, ok := d.sc.local[string(b)]; ok {
-		return s
-	}
-	s := in.get(string(b))
-	if d.sc.local == nil {
-		d.sc.local = map[string]string{}
-	}
-	if len(d.sc.local) < maxInterned {
-		d.sc.local[s] = s
-	}
-	return s
-}
 
 // tooLongBytes is tooLong for two attributes held as bytes.
 func tooLongBytes(name1 string, v1 []byte, name2 string, v2 []byte) error {
