@@ -549,7 +549,6 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 	return u, u.ID, nil
 }
 
-
 // tooLongBytes is tooLong for two attributes held as bytes.
 func tooLongBytes(name1 string, v1 []byte, name2 string, v2 []byte) error {
 	switch {
