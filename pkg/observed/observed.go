@@ -41,9 +41,15 @@ type Lister interface {
 // for the team ("" unknown).
 //
 // The users are converted, sorted and hashed as soon as they are read,
-// while the groups may still be arriving; the SCIM records are released as
-// they are converted.
+// while the groups may still be arriving, and the SCIM records are
+// released as they are converted. A Lister that also hands over what it
+// reads page by page (*scim.Client does, with EachUser and EachGroup) has
+// its users converted page by page: the SCIM users are then never whole in
+// memory.
 func Fetch(ctx context.Context, l Lister) (model.State, string, error) {
+	if pl, ok := l.(pageLister); ok {
+		return fetchPages(ctx, pl)
+	}
 	var (
 		r      *resolver
 		fp     fpWriter
@@ -87,51 +93,112 @@ func Build(users []scim.User, groups []scim.Group) (model.State, error) {
 	return r.state(groups, false), nil
 }
 
-// resolve converts the users and sorts them by key (model.Key of the
-// userName), then id, each key computed once, and indexes them for the
-// groups. With consume, it owns users and clears each record once
-// converted.
+// resolve converts the users and sorts them (see userBatches). With
+// consume, it owns users and clears each record once converted.
 func resolve(users []scim.User, consume bool) (*resolver, error) {
-	r := &resolver{
-		users: make([]model.User, 0, len(users)),
-		index: make(map[string]int32, len(users)), // user id → position in r.users
-		keys:  make([]string, 0, len(users)),      // model.Key of each user's userName, by position
+	var b userBatches
+	if err := b.add(users, consume); err != nil {
+		return nil, err
 	}
-	for i := range users {
-		u := &users[i]
-		if _, dup := r.index[u.ID]; dup {
-			return nil, fmt.Errorf("read users: id %q listed twice", u.ID)
+	return b.resolve(), nil
+}
+
+// userBatches gathers users converted a page at a time, each page's in
+// slices of its size, then sorts them once all are in: by key (model.Key
+// of the userName), then id, each key computed once.
+type userBatches struct {
+	users [][]model.User
+	keys  [][]string       // model.Key of each user's userName
+	index map[string]int32 // the ids seen
+	n     int
+}
+
+// add converts a page of users; two users with the same id are an error.
+// With consume, it owns page and clears each record once converted.
+func (b *userBatches) add(page []scim.User, consume bool) error {
+	if b.index == nil {
+		b.index = make(map[string]int32, len(page))
+	}
+	us, ks := make([]model.User, len(page)), make([]string, len(page))
+	for i := range page {
+		u := &page[i]
+		if _, dup := b.index[u.ID]; dup {
+			return fmt.Errorf("read users: id %q listed twice", u.ID)
 		}
-		r.index[u.ID] = 0 // seen; the position is set once sorted
-		r.users = append(r.users, userOf(u))
-		r.keys = append(r.keys, r.users[len(r.users)-1].Key())
+		b.index[u.ID] = 0 // seen; the position is set once sorted
+		us[i] = userOf(u)
+		ks[i] = us[i].Key()
 		if consume {
 			*u = scim.User{}
 		}
 	}
-	sortUsers(r.users, r.keys)
+	b.users, b.keys = append(b.users, us), append(b.keys, ks)
+	b.n += len(page)
+	return nil
+}
+
+// resolve sorts the users into one slice and indexes them for the groups;
+// the batches are released.
+func (b *userBatches) resolve() *resolver {
+	r := &resolver{index: b.index}
+	if r.index == nil {
+		r.index = map[string]int32{}
+	}
+	switch len(b.users) {
+	case 0:
+		r.users, r.keys = []model.User{}, []string{}
+	case 1: // sorted in place
+		r.users, r.keys = b.users[0], b.keys[0]
+		sortUsers(r.users, r.keys)
+	default: // sorted by reference, then copied once in order
+		type ref struct{ batch, i int32 }
+		order := make([]ref, 0, b.n)
+		for k, us := range b.users {
+			for i := range us {
+				order = append(order, ref{int32(k), int32(i)})
+			}
+		}
+		slices.SortFunc(order, func(x, y ref) int {
+			if c := strings.Compare(b.keys[x.batch][x.i], b.keys[y.batch][y.i]); c != 0 {
+				return c
+			}
+			return strings.Compare(b.users[x.batch][x.i].ID, b.users[y.batch][y.i].ID)
+		})
+		r.users, r.keys = make([]model.User, b.n), make([]string, b.n)
+		for k, o := range order {
+			r.users[k], r.keys[k] = b.users[o.batch][o.i], b.keys[o.batch][o.i]
+		}
+	}
+	*b = userBatches{}
 	for i := range r.users {
 		r.index[r.users[i].ID] = int32(i)
 	}
-	return r, nil
+	return r
 }
 
 // state builds the teams from groups against the users and returns the
 // sorted state. With consume, it owns groups and clears each record once
-// converted. Teams are built in parallel (they only read the users).
+// converted.
 func (r *resolver) state(groups []scim.Group, consume bool) model.State {
-	// Sort first (positions, by name then id, stably), then build each
-	// team in its place.
-	order := make([]int32, len(groups))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortStableFunc(order, func(a, b int32) int {
-		if c := strings.Compare(groups[a].DisplayName, groups[b].DisplayName); c != 0 {
+	teams := r.teams(groups, consume)
+	sortTeams(teams)
+	return model.State{Users: r.users, Teams: teams}
+}
+
+// sortTeams sorts teams by name, then id, stably.
+func sortTeams(teams []model.Team) {
+	slices.SortStableFunc(teams, func(a, b model.Team) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
 			return c
 		}
-		return strings.Compare(groups[a].ID, groups[b].ID)
+		return strings.Compare(a.ID, b.ID)
 	})
+}
+
+// teams builds the teams of groups, in their order, in parallel (they only
+// read the users). With consume, it owns groups and clears each record once
+// converted.
+func (r *resolver) teams(groups []scim.Group, consume bool) []model.Team {
 	teams := make([]model.Team, len(groups))
 	const chunk = 64
 	var next atomic.Int64
@@ -139,25 +206,24 @@ func (r *resolver) state(groups []scim.Group, consume bool) model.State {
 		var sc teamScratch
 		for {
 			from := int(next.Add(chunk)) - chunk
-			if from >= len(order) {
+			if from >= len(groups) {
 				return
 			}
-			for k := from; k < min(from+chunk, len(order)); k++ {
-				gr := &groups[order[k]]
-				teams[k] = r.teamOf(gr, &sc)
+			for k := from; k < min(from+chunk, len(groups)); k++ {
+				teams[k] = r.teamOf(&groups[k], &sc)
 				if consume {
-					*gr = scim.Group{}
+					groups[k] = scim.Group{}
 				}
 			}
 		}
 	}
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), maxWorkers, (len(order)+chunk-1)/chunk) - 1 {
+	for range min(runtime.GOMAXPROCS(0), maxWorkers, (len(groups)+chunk-1)/chunk) - 1 {
 		wg.Go(work)
 	}
 	work()
 	wg.Wait()
-	return model.State{Users: r.users, Teams: teams}
+	return teams
 }
 
 // maxWorkers bounds the goroutines that build teams.

@@ -316,8 +316,12 @@ func (c *Client) rememberName(id, userName string) {
 }
 
 // rememberNames records the userNames of a whole list, under one lock, in
-// a map sized for it when none is known yet.
+// a map sized for it when none is known yet. A read-only client, which
+// writes nothing, keeps none.
 func (c *Client) rememberNames(users []User) {
+	if c.readOnly {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.names) == 0 {
@@ -348,7 +352,12 @@ func (c *Client) named(kind string, names map[string]string, id string) string {
 	return fmt.Sprintf("%s %s (id %s)", kind, c.safe(n), c.safe(id))
 }
 
+// rememberTeams records the names of the groups listed (for messages and
+// CreateTeam's adoption); a read-only client keeps none.
 func (c *Client) rememberTeams(groups []Group) {
+	if c.readOnly {
+		return
+	}
 	c.mu.Lock()
 	for _, g := range groups {
 		c.knownTeams[g.ID] = g.DisplayName

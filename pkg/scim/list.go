@@ -32,6 +32,28 @@ func (c *Client) ListUsers(ctx context.Context) ([]User, error) {
 	return users, nil
 }
 
+// EachUser reads every user as ListUsers does, failing closed alike, but
+// hands them to fn page by page as they are read instead of returning them
+// at the end: fn gets every user once, in no particular order, one call at
+// a time, and owns what it is given; the client keeps only ids. If EachUser
+// returns an error (fn's own included), what fn was given is not the
+// organization: discard it.
+func (c *Client) EachUser(ctx context.Context, fn func([]User) error) error {
+	return c.users("").each(ctx, func(users []User) error {
+		c.rememberNames(users)
+		return fn(users)
+	})
+}
+
+// EachGroup reads every group as ListGroups does and hands them to fn as
+// EachUser hands users.
+func (c *Client) EachGroup(ctx context.Context, fn func([]Group) error) error {
+	return c.groups("").each(ctx, func(groups []Group) error {
+		c.rememberTeams(groups)
+		return fn(groups)
+	})
+}
+
 // ListGroups reads every group (W&B team), failing closed like ListUsers: a
 // group needs an id and a displayName, each member a value.
 func (c *Client) ListGroups(ctx context.Context) ([]Group, error) {

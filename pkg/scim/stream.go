@@ -58,6 +58,14 @@ var errNotList = errors.New("the body is not a SCIM list response")
 // and may not repeat.
 func decodeList[T any](r io.Reader, red *sanitize.Redactor, noun string, start, limit int,
 	rec func(*jsonReader) (T, string, error)) (listPage[T], error) {
+	return decodeListSized(r, red, noun, start, limit, 0, rec)
+}
+
+// decodeListSized is decodeList expecting about size resources (what an
+// earlier page of the list held, never a number the server claims): a
+// page as large fills one slice made for it at once.
+func decodeListSized[T any](r io.Reader, red *sanitize.Redactor, noun string, start, limit, size int,
+	rec func(*jsonReader) (T, string, error)) (listPage[T], error) {
 
 	var p listPage[T]
 	d := newJSONReader(r)
@@ -115,7 +123,7 @@ func decodeList[T any](r io.Reader, red *sanitize.Redactor, noun string, start, 
 				return p, err
 			}
 		case "resources":
-			if err := p.resources(d, red, noun, start, limit, hasTotal, rec); err != nil || (p.more && hasTotal) {
+			if err := p.resources(d, red, noun, start, limit, size, hasTotal, rec); err != nil || (p.more && hasTotal) {
 				return p, err // past totalResults, known: nothing more to learn from the body
 			}
 		default:
@@ -171,7 +179,7 @@ func (d *jsonReader) count() (int, error) {
 // of them, and sets more if there are others. Past the limit it stops when
 // the limit came from totalResults (hasTotal); otherwise it skips the rest
 // undecoded, to read the totalResults that follows.
-func (p *listPage[T]) resources(d *jsonReader, red *sanitize.Redactor, noun string, start, limit int,
+func (p *listPage[T]) resources(d *jsonReader, red *sanitize.Redactor, noun string, start, limit, size int,
 	hasTotal bool, rec func(*jsonReader) (T, string, error)) error {
 
 	c, err := d.next()
@@ -192,6 +200,9 @@ func (p *listPage[T]) resources(d *jsonReader, red *sanitize.Redactor, noun stri
 		return err
 	}
 	var got pile[T]
+	if size = min(size, limit); size > 0 {
+		got.cur = make([]T, 0, size)
+	}
 	defer func() { p.items = got.slice() }()
 	for first := true; ; first = false {
 		c, err := d.next()
@@ -240,6 +251,8 @@ func (p *listPage[T]) resources(d *jsonReader, red *sanitize.Redactor, noun stri
 
 // pile gathers a page's records in blocks, then copies them once into a
 // slice of their number: no slice regrown (and copied) record after record.
+// A first block made for the page's size is the page's slice itself, when
+// about that many came.
 type pile[T any] struct {
 	full [][]T
 	cur  []T
@@ -259,7 +272,7 @@ func (p *pile[T]) add(v T) {
 
 // slice returns the records in order (nil if none).
 func (p *pile[T]) slice() []T {
-	if len(p.full) == 0 {
+	if len(p.full) == 0 && cap(p.cur)-len(p.cur) <= len(p.cur)/8 {
 		return p.cur
 	}
 	out := make([]T, 0, p.n)
