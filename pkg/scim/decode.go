@@ -11,7 +11,7 @@ import (
 )
 
 // Decoding of W&B's resources: the record decoders are in records.go and
-// resources.go, the JSON reader under them in jsonread.go.
+// resources.go, the JSON reader under them in jsonread.go and jsonwalk.go.
 
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
 

@@ -2,7 +2,9 @@ package scim
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -117,5 +119,24 @@ func TestEachGroupHandsEveryGroup(t *testing.T) {
 	}
 	if !strings.Contains(c.team("g17"), "team-17") {
 		t.Fatalf("team name not remembered: %s", c.team("g17"))
+	}
+}
+
+// TestBrokenJSONHintsAtTheURL: a list body that stops being JSON half-way
+// is a decode error with the base-URL hint, as a body that is no list.
+func TestBrokenJSONHintsAtTheURL(t *testing.T) {
+	for _, body := range []string{`{"totalResults":2,"Resources":[{"id":"a","userName":"b"} x]}`, `{"totalResults":1,"Resources":[{"id":tru}]}`,
+		`{"totalResults":1,"Resources":[{"id":"a","userName":"b\q"}]}`, `{"totalResults":1,"Resources":[]}}`} {
+		f, srv := newFake(t)
+		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			w.Header().Set("Content-Type", "application/scim+json")
+			_, _ = w.Write([]byte(body))
+			return true
+		}
+		_, err := testClient(t, srv.URL).ListUsers(context.Background())
+		var e *Error
+		if !errors.As(err, &e) || e.Hint != hintBaseURL {
+			t.Errorf("%s: err = %v, want the base-URL hint", body, err)
+		}
 	}
 }
