@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"testing"
 
 	"github.com/wbsync/wbsync/pkg/caps"
@@ -58,6 +59,17 @@ func BenchmarkListUsers(b *testing.B) {
 		users, err := c.ListUsers(context.Background())
 		if err != nil || len(users) != 30000 {
 			b.Fatalf("%d users, %v", len(users), err)
+		}
+	}
+}
+
+// BenchmarkJSONGuard passes one 9999-user page through the JSON guard.
+func BenchmarkJSONGuard(b *testing.B) {
+	body := page9999()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if _, err := io.Copy(io.Discard, newJSONGuard(bytes.NewReader(body))); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -48,6 +48,32 @@ func newJSONGuard(r io.Reader) *jsonGuard {
 func (g *jsonGuard) Read(p []byte) (int, error) {
 	n, err := g.r.Read(p)
 	for i := 0; i < n; {
+		if c := p[i]; !g.inStr && g.depth >= 3 && structural[c] {
+			// A structural byte inside a record, as step takes it: the
+			// record goes on (its closing bracket counts in it).
+			g.run++
+			switch c {
+			case '"':
+				g.inStr = true
+			case '{', '[':
+				g.depth++
+				g.run = 0
+			case '}', ']':
+				g.depth--
+				g.run = 0
+			default:
+				g.run = 0
+			}
+			g.inRec++
+			switch {
+			case g.run > g.token:
+				return i, g.tokenErr()
+			case g.inRec > g.record:
+				return i, g.recordErr()
+			}
+			i++
+			continue
+		}
 		m, closed := 0, false
 		switch {
 		case g.inStr && g.depth >= 3:
@@ -153,6 +179,12 @@ func (g *jsonGuard) stringEnd(b []byte) (int, bool) {
 			return 0, false
 		}
 		g.esc, j = false, 1
+	}
+	// Most strings are short and plain: a byte loop first.
+	for short := min(len(b), j+32); j < short && b[j] != '\\'; j++ {
+		if b[j] == '"' {
+			return j + 1, true
+		}
 	}
 	for {
 		q := -1 // the next quote, perhaps escaped

@@ -133,6 +133,9 @@ func (d *jsonReader) peek() (byte, bool) {
 
 // next is peek inside a value: the end of the stream is an error.
 func (d *jsonReader) next() (byte, error) {
+	if d.i < d.n && d.buf[d.i] > ' ' { // no blank: the usual case
+		return d.buf[d.i], nil
+	}
 	c, ok := d.peek()
 	if !ok {
 		return 0, d.ended()
