@@ -85,14 +85,19 @@ func (m *mergeSlice[E]) items() []E { return m.s[:m.n] }
 
 // The wire forms, as spans into the record's arenas.
 type (
-	metaF  struct{ version span }
+	metaF struct {
+		version           span
+		created, modified time.Time
+		set               bool // a meta object came, and no null after it
+	}
 	emailF struct {
 		value, typ span
 		primary    bool
 	}
-	teamRoleF struct{ team, role span } // in the names arena
-	memberF   struct{ value, display span }
-	permF     struct {
+	// pairF is an object of two string attributes: a teamRoles entry
+	// (teamName, roleName) or a member (value, display).
+	pairF struct{ a, b span }
+	permF struct {
 		name      span
 		inherited bool
 	}
@@ -102,8 +107,8 @@ type (
 type recordScratch struct {
 	head, values, displays, names []byte // arenas
 	emails                        []emailF
-	teamRoles                     mergeSlice[teamRoleF]
-	members                       mergeSlice[memberF]
+	teamRoles                     mergeSlice[pairF]
+	members                       mergeSlice[pairF]
 	perms                         mergeSlice[permF]
 	// soft is the record's first value of the wrong kind (the record is
 	// read to its end, then fails with it).
@@ -274,31 +279,40 @@ func daysIn(month, year int) int {
 
 // meta reads meta into m (merged into what an earlier meta left; null
 // drops it).
-func (d *jsonReader) meta(m *metaF, set *bool, created, modified *time.Time) error {
+func (d *jsonReader) meta(m *metaF) error {
 	c, err := d.next()
 	switch {
 	case err != nil:
 		return err
 	case c == 'n':
-		*m, *set, *created, *modified = metaF{}, false, time.Time{}, time.Time{}
+		*m = metaF{}
 		return d.literal("null")
 	case c != '{':
 		return d.wrongKind("meta", "an object", c)
 	}
-	*set = true
+	m.set = true
 	return d.fields(func() (err error) {
 		switch string(d.key) {
 		case "VERSION":
 			m.version, err = d.flexStr(&d.sc.head)
 		case "CREATED":
-			*created, err = d.flexTime()
+			m.created, err = d.flexTime()
 		case "LASTMODIFIED":
-			*modified, err = d.flexTime()
+			m.modified, err = d.flexTime()
 		default:
 			err = d.skip()
 		}
 		return err
 	})
+}
+
+// ended returns the string of the record's head arena and the record's
+// error: err, else its first value of the wrong kind.
+func (sc *recordScratch) ended(err error) (string, error) {
+	if err == nil {
+		err = sc.soft
+	}
+	return string(sc.head), err
 }
 
 // objects reads an array of objects into m, decoding each object's keys
@@ -420,6 +434,22 @@ func (d *jsonReader) email(e *emailF) error {
 		}
 		if err != nil {
 			err = fmt.Errorf("emails: %w", err)
+		}
+		return err
+	})
+}
+
+// pairs reads an array of objects of two string attributes (keyA and keyB,
+// folded) into m, their strings in the arenas a and b.
+func (d *jsonReader) pairs(what string, m *mergeSlice[pairF], keyA, keyB string, a, b *[]byte) error {
+	return objects(d, what, m, func(p *pairF) (err error) {
+		switch string(d.key) {
+		case keyA:
+			p.a, err = d.flexStr(a)
+		case keyB:
+			p.b, err = d.flexStr(b)
+		default:
+			err = d.skip()
 		}
 		return err
 	})

@@ -3,7 +3,6 @@ package scim
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/wbsync/wbsync/pkg/caps"
 )
@@ -23,8 +22,6 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 		id, userName, displayName, externalID, orgRole span
 		active                                         = -1 // absent or null
 		meta                                           metaF
-		hasMeta                                        bool
-		created, modified                              time.Time
 	)
 	err := d.record("the user", func() (err error) {
 		switch string(d.key) {
@@ -53,28 +50,15 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 		case "EMAILS":
 			err = d.emails()
 		case "TEAMROLES":
-			err = objects(d, "teamRoles", &sc.teamRoles, func(r *teamRoleF) (err error) {
-				switch string(d.key) {
-				case "TEAMNAME":
-					r.team, err = d.flexStr(&sc.names)
-				case "ROLENAME":
-					r.role, err = d.flexStr(&sc.names)
-				default:
-					err = d.skip()
-				}
-				return err
-			})
+			err = d.pairs("teamRoles", &sc.teamRoles, "TEAMNAME", "ROLENAME", &sc.names, &sc.names)
 		case "META":
-			err = d.meta(&meta, &hasMeta, &created, &modified)
+			err = d.meta(&meta)
 		default:
 			err = d.skip()
 		}
 		return err
 	})
-	rec := string(sc.head)
-	if err == nil {
-		err = sc.soft
-	}
+	rec, err := sc.ended(err)
 	if err != nil {
 		return User{}, id.of(rec), err
 	}
@@ -86,8 +70,8 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 		Active:           active != 0,
 		OrganizationRole: orgRole.of(rec),
 	}
-	if hasMeta {
-		u.ETag, u.Created, u.LastModified = meta.version.of(rec), created, modified
+	if meta.set {
+		u.ETag, u.Created, u.LastModified = meta.version.of(rec), meta.created, meta.modified
 	}
 	if blank(u.ID) {
 		return User{}, u.ID, errors.New("no id")
@@ -123,7 +107,7 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 		roles := sc.teamRoles.items()
 		u.TeamRoles = make([]TeamRole, 0, len(roles))
 		for _, r := range roles {
-			team, role := sc.names[r.team.off:r.team.off+r.team.n], sc.names[r.role.off:r.role.off+r.role.n]
+			team, role := sc.names[r.a.off:r.a.off+r.a.n], sc.names[r.b.off:r.b.off+r.b.n]
 			if err := tooLongBytes("a teamRoles teamName", team, "a teamRoles roleName", role); err != nil {
 				return User{}, u.ID, err
 			}
@@ -153,10 +137,8 @@ func (d *jsonReader) group(listed bool) (Group, string, error) {
 	sc := &d.sc
 	sc.begin()
 	var (
-		id, displayName   span
-		meta              metaF
-		hasMeta           bool
-		created, modified time.Time
+		id, displayName span
+		meta            metaF
 	)
 	err := d.record("the group", func() (err error) {
 		switch string(d.key) {
@@ -165,34 +147,21 @@ func (d *jsonReader) group(listed bool) (Group, string, error) {
 		case "DISPLAYNAME":
 			displayName, err = d.flexStr(&sc.head)
 		case "MEMBERS":
-			err = objects(d, "members", &sc.members, func(m *memberF) (err error) {
-				switch string(d.key) {
-				case "VALUE":
-					m.value, err = d.flexStr(&sc.values)
-				case "DISPLAY":
-					m.display, err = d.flexStr(&sc.displays)
-				default:
-					err = d.skip()
-				}
-				return err
-			})
+			err = d.pairs("members", &sc.members, "VALUE", "DISPLAY", &sc.values, &sc.displays)
 		case "META":
-			err = d.meta(&meta, &hasMeta, &created, &modified)
+			err = d.meta(&meta)
 		default:
 			err = d.skip()
 		}
 		return err
 	})
-	rec := string(sc.head)
-	if err == nil {
-		err = sc.soft
-	}
+	rec, err := sc.ended(err)
 	if err != nil {
 		return Group{}, id.of(rec), err
 	}
 	g := Group{ID: id.of(rec), DisplayName: displayName.of(rec)}
-	if hasMeta {
-		g.ETag, g.Created, g.LastModified = meta.version.of(rec), created, modified
+	if meta.set {
+		g.ETag, g.Created, g.LastModified = meta.version.of(rec), meta.created, meta.modified
 	}
 	if blank(g.ID) {
 		return Group{}, g.ID, errors.New("no id")
@@ -210,11 +179,11 @@ func (d *jsonReader) group(listed bool) (Group, string, error) {
 	values, displays := string(sc.values), string(sc.displays)
 	g.Members = make([]GroupMember, 0, len(members))
 	for i, m := range members {
-		v := m.value.of(values)
+		v := m.a.of(values)
 		if blank(v) {
 			return Group{}, g.ID, fmt.Errorf("member %d has no value", i+1)
 		}
-		dp := m.display.of(displays)
+		dp := m.b.of(displays)
 		if err := tooLong("a member value", v, "a member display", dp); err != nil {
 			return Group{}, g.ID, err
 		}
@@ -230,8 +199,6 @@ func (d *jsonReader) role() (Role, string, error) {
 	var (
 		id, name, description, inheritedFrom span
 		meta                                 metaF
-		hasMeta                              bool
-		created, modified                    time.Time
 	)
 	err := d.record("the role", func() (err error) {
 		switch string(d.key) {
@@ -256,22 +223,19 @@ func (d *jsonReader) role() (Role, string, error) {
 				return err
 			})
 		case "META":
-			err = d.meta(&meta, &hasMeta, &created, &modified)
+			err = d.meta(&meta)
 		default:
 			err = d.skip()
 		}
 		return err
 	})
-	rec := string(sc.head)
-	if err == nil {
-		err = sc.soft
-	}
+	rec, err := sc.ended(err)
 	if err != nil {
 		return Role{}, id.of(rec), err
 	}
 	r := Role{ID: id.of(rec), Name: name.of(rec), Description: description.of(rec), InheritedFrom: inheritedFrom.of(rec)}
-	if hasMeta {
-		r.Created, r.LastModified = created, modified
+	if meta.set {
+		r.Created, r.LastModified = meta.created, meta.modified
 	}
 	if blank(r.ID) {
 		return Role{}, r.ID, errors.New("no id")
