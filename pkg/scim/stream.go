@@ -194,7 +194,7 @@ func (p *listPage[T]) resources(d *jsonReader, red *sanitize.Redactor, noun stri
 				return err
 			}
 		}
-		return errors.New("Resources: want an array")
+		return errors.New("the list's Resources: want an array")
 	}
 	if err := d.open(); err != nil {
 		return err
