@@ -1,7 +1,6 @@
 package scim
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -94,7 +93,7 @@ func (in *interner) bytes(b []byte) string {
 // one decodes a body that is one resource with rec, and wants nothing
 // after it.
 func one[T any](b []byte, rec func(d *jsonReader) (T, string, error)) (T, error) {
-	d := newJSONReaderSize(bytes.NewReader(b), min(len(b)+1, readBuffer))
+	d := newJSONReaderBytes(b)
 	v, _, err := rec(d)
 	if err == nil {
 		err = d.end("data after the resource")

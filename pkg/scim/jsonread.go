@@ -44,12 +44,15 @@ const (
 	maxDepth = 10000
 )
 
-func newJSONReader(r io.Reader) *jsonReader { return newJSONReaderSize(r, readBuffer) }
+// newJSONReader reads the stream r through a buffer of readBuffer bytes.
+func newJSONReader(r io.Reader) *jsonReader {
+	return &jsonReader{r: r, buf: make([]byte, readBuffer)}
+}
 
-// newJSONReaderSize is newJSONReader with a buffer of size bytes: the
-// longest token it can hold (a body shorter than size is held whole).
-func newJSONReaderSize(r io.Reader, size int) *jsonReader {
-	return &jsonReader{r: r, buf: make([]byte, size)}
+// newJSONReaderBytes reads the whole body b, in place (it never writes to
+// b): a token may be as long as the body.
+func newJSONReaderBytes(b []byte) *jsonReader {
+	return &jsonReader{buf: b, n: len(b), err: io.EOF}
 }
 
 // errSyntax marks a body that is not JSON.
