@@ -128,6 +128,84 @@ func tooLongBytes(name1 string, v1 []byte, name2 string, v2 []byte) error {
 	return nil
 }
 
+// emails reads the emails attribute into d.sc.emails, replacing what an
+// earlier one left.
+func (d *jsonReader) emails() error {
+	sc := &d.sc
+	sc.emails = sc.emails[:0]
+	c, err := d.next()
+	if err != nil {
+		return err
+	}
+	switch c {
+	case 'n':
+		return d.literal("null")
+	case '"':
+		b, err := d.text()
+		if err != nil {
+			return err
+		}
+		sc.emails = append(sc.emails, emailF{value: add(&sc.head, b), primary: true})
+		return nil
+	case '{':
+		var e emailF
+		if err := d.email(&e); err != nil {
+			return err
+		}
+		sc.emails = append(sc.emails, e)
+		return nil
+	case '[':
+	default:
+		return fmt.Errorf("emails: %w", d.wrongType("an array or an object", c))
+	}
+	if err := d.open(); err != nil {
+		return err
+	}
+	first := true
+	for {
+		ok, err := d.nextElem(&first)
+		if err != nil || !ok {
+			return err
+		}
+		var e emailF
+		c, err := d.next()
+		switch {
+		case err != nil:
+			return err
+		case c == '{':
+			err = d.email(&e)
+		case c == 'n':
+			err = d.literal("null")
+		default:
+			err = fmt.Errorf("emails: %w", d.wrongType("objects in the array", c))
+		}
+		if err != nil {
+			return err
+		}
+		sc.emails = append(sc.emails, e)
+	}
+}
+
+// email reads one email object ('{' checked).
+func (d *jsonReader) email(e *emailF) error {
+	return d.fields(func() (err error) {
+		switch string(d.key) {
+		case "VALUE":
+			e.value, err = d.flexStr(&d.sc.head)
+		case "PRIMARY":
+			e.primary, err = d.flexBool()
+		case "TYPE":
+			e.typ, err = d.flexStr(&d.sc.head)
+		default:
+			return d.skip()
+		}
+		if err != nil {
+			err = fmt.Errorf("emails: %w", err)
+		}
+		return err
+	})
+}
+
 // group reads one Group resource: an id (and, for a listed group, a
 // displayName) is required, and every member needs a value. Members may be
 // null, missing or []. The group's own strings and its members' values and
