@@ -126,7 +126,8 @@ func liveHeap() uint64 {
 
 // BenchmarkFetchMemory reads 100,000 users and 20,000 teams of 25 members
 // (500,000 memberships, 5 team roles per user) and reports the peak live
-// heap during Fetch and the heap the observed state keeps, per user.
+// heap during Fetch and the heap the observed state keeps, per user, with
+// what Fetch allocated in all (bytes and allocations, per user).
 //
 //	go test -run XXX -bench FetchMemory -benchtime 1x ./pkg/observed
 func BenchmarkFetchMemory(b *testing.B) {
@@ -140,9 +141,12 @@ func BenchmarkFetchMemory(b *testing.B) {
 			}
 			for b.Loop() {
 				base := liveHeap()
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
 				s := sampleHeap()
 				st, _, err := Fetch(context.Background(), c)
 				peak := s.done()
+				runtime.ReadMemStats(&after)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -151,6 +155,8 @@ func BenchmarkFetchMemory(b *testing.B) {
 				n := float64(org.nUsers)
 				b.ReportMetric((float64(peak)-float64(base))/n, "peak-B/user")
 				b.ReportMetric((float64(kept)-float64(base))/n, "kept-B/user")
+				b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/n, "alloc-B/user")
+				b.ReportMetric(float64(after.Mallocs-before.Mallocs)/n, "allocs/user")
 			}
 		})
 	}

@@ -8,12 +8,12 @@ package observed
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
@@ -39,16 +39,36 @@ type Lister interface {
 // display, Email = the resolved user's UserName ("" when the id is no listed
 // user, such as an org service account) and Role from that user's teamRoles
 // for the team ("" unknown).
+//
+// The users are converted, sorted and hashed as soon as they are read,
+// while the groups may still be arriving, and the SCIM records are
+// released as they are converted. A Lister that also hands over what it
+// reads page by page (*scim.Client does, with EachUser and EachGroup) has
+// its users converted page by page: the SCIM users are then never whole in
+// memory.
 func Fetch(ctx context.Context, l Lister) (model.State, string, error) {
+	if pl, ok := l.(pageLister); ok {
+		return fetchPages(ctx, pl)
+	}
 	var (
-		users  []scim.User
+		r      *resolver
+		fp     fpWriter
 		groups []scim.Group
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		var err error
-		users, err = l.ListUsers(gctx)
-		return err
+		users, err := l.ListUsers(gctx)
+		if err != nil {
+			return err
+		}
+		// Fetch owns what it read: the users are released as they are
+		// converted, and whole once converted.
+		if r, err = resolve(users, true); err != nil {
+			return err
+		}
+		fp = newFingerprint()
+		fp.users(r.users)
+		return nil
 	})
 	g.Go(func() error {
 		var err error
@@ -58,58 +78,189 @@ func Fetch(ctx context.Context, l Lister) (model.State, string, error) {
 	if err := g.Wait(); err != nil {
 		return model.State{}, "", err
 	}
-	// Fetch owns what it read: build releases it as it goes, so that the
-	// SCIM and the model copies of a large organization are never both
-	// whole in memory.
-	st, err := build(users, groups, true)
-	if err != nil {
-		return model.State{}, "", err
-	}
-	return st, Fingerprint(st), nil
+	st := r.state(groups, true)
+	fp.teams(st.Teams)
+	return st, fp.sum(), nil
 }
 
 // Build turns SCIM users and groups into a sorted model.State. Two users with
 // the same id are an error. It does not change its arguments.
 func Build(users []scim.User, groups []scim.Group) (model.State, error) {
-	return build(users, groups, false)
+	r, err := resolve(users, false)
+	if err != nil {
+		return model.State{}, err
+	}
+	return r.state(groups, false), nil
 }
 
-// build is Build. With consume, it owns users and groups and clears each
-// record once converted, so that what it read is released as the model
-// grows.
-func build(users []scim.User, groups []scim.Group, consume bool) (model.State, error) {
-	st := model.State{Users: make([]model.User, 0, len(users)), Teams: make([]model.Team, 0, len(groups))}
-	index := make(map[string]int, len(users)) // user id → position in st.Users
-	for i := range users {
-		u := &users[i]
-		if _, dup := index[u.ID]; dup {
-			return model.State{}, fmt.Errorf("read users: id %q listed twice", u.ID)
+// resolve converts the users and sorts them (see userBatches). With
+// consume, it owns users and clears each record once converted.
+func resolve(users []scim.User, consume bool) (*resolver, error) {
+	var b userBatches
+	if err := b.add(users, consume); err != nil {
+		return nil, err
+	}
+	return b.resolve(), nil
+}
+
+// userBatches gathers users converted a page at a time, each page's in
+// slices of its size, then sorts them once all are in: by key (model.Key
+// of the userName), then id, each key computed once.
+type userBatches struct {
+	users [][]model.User
+	keys  [][]string       // model.Key of each user's userName
+	index map[string]int32 // the ids seen
+	n     int
+}
+
+// add converts a page of users; two users with the same id are an error.
+// With consume, it owns page and clears each record once converted.
+func (b *userBatches) add(page []scim.User, consume bool) error {
+	if b.index == nil {
+		b.index = make(map[string]int32, len(page))
+	}
+	us, ks := make([]model.User, len(page)), make([]string, len(page))
+	for i := range page {
+		u := &page[i]
+		if _, dup := b.index[u.ID]; dup {
+			return fmt.Errorf("read users: id %q listed twice", u.ID)
 		}
-		index[u.ID] = len(st.Users)
-		st.Users = append(st.Users, userOf(u))
+		b.index[u.ID] = 0 // seen; the position is set once sorted
+		us[i] = userOf(u)
+		ks[i] = us[i].Key()
 		if consume {
 			*u = scim.User{}
 		}
 	}
-	for i := range groups {
-		st.Teams = append(st.Teams, teamOf(groups[i], st.Users, index))
-		if consume {
-			groups[i] = scim.Group{}
+	b.users, b.keys = append(b.users, us), append(b.keys, ks)
+	b.n += len(page)
+	return nil
+}
+
+// resolve sorts the users into one slice and indexes them for the groups;
+// the batches are released.
+func (b *userBatches) resolve() *resolver {
+	r := &resolver{index: b.index}
+	if r.index == nil {
+		r.index = map[string]int32{}
+	}
+	switch len(b.users) {
+	case 0:
+		r.users, r.keys = []model.User{}, []string{}
+	case 1: // sorted in place
+		r.users, r.keys = b.users[0], b.keys[0]
+		sortUsers(r.users, r.keys)
+	default: // sorted by reference, then copied once in order
+		type ref struct{ batch, i int32 }
+		order := make([]ref, 0, b.n)
+		for k, us := range b.users {
+			for i := range us {
+				order = append(order, ref{int32(k), int32(i)})
+			}
+		}
+		slices.SortFunc(order, func(x, y ref) int {
+			if c := strings.Compare(b.keys[x.batch][x.i], b.keys[y.batch][y.i]); c != 0 {
+				return c
+			}
+			return strings.Compare(b.users[x.batch][x.i].ID, b.users[y.batch][y.i].ID)
+		})
+		r.users, r.keys = make([]model.User, b.n), make([]string, b.n)
+		for k, o := range order {
+			r.users[k], r.keys[k] = b.users[o.batch][o.i], b.keys[o.batch][o.i]
 		}
 	}
-	slices.SortFunc(st.Users, func(a, b model.User) int {
-		if c := strings.Compare(a.Key(), b.Key()); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	slices.SortFunc(st.Teams, func(a, b model.Team) int {
+	*b = userBatches{}
+	for i := range r.users {
+		r.index[r.users[i].ID] = int32(i)
+	}
+	return r
+}
+
+// state builds the teams from groups against the users and returns the
+// sorted state. With consume, it owns groups and clears each record once
+// converted.
+func (r *resolver) state(groups []scim.Group, consume bool) model.State {
+	teams := r.teams(groups, consume)
+	sortTeams(teams)
+	return model.State{Users: r.users, Teams: teams}
+}
+
+// sortTeams sorts teams by name, then id, stably.
+func sortTeams(teams []model.Team) {
+	slices.SortStableFunc(teams, func(a, b model.Team) int {
 		if c := strings.Compare(a.Name, b.Name); c != 0 {
 			return c
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-	return st, nil
+}
+
+// teams builds the teams of groups, in their order, in parallel (they only
+// read the users). With consume, it owns groups and clears each record once
+// converted.
+func (r *resolver) teams(groups []scim.Group, consume bool) []model.Team {
+	teams := make([]model.Team, len(groups))
+	const chunk = 64
+	var next atomic.Int64
+	work := func() {
+		var sc teamScratch
+		for {
+			from := int(next.Add(chunk)) - chunk
+			if from >= len(groups) {
+				return
+			}
+			for k := from; k < min(from+chunk, len(groups)); k++ {
+				teams[k] = r.teamOf(&groups[k], &sc)
+				if consume {
+					groups[k] = scim.Group{}
+				}
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), maxWorkers, (len(groups)+chunk-1)/chunk) - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+	return teams
+}
+
+// maxWorkers bounds the goroutines that build teams.
+const maxWorkers = 8
+
+// sortUsers sorts users by key (keys[i] is users[i]'s), then id, and keys
+// with them: it sorts positions, then moves each user (and key) once.
+func sortUsers(users []model.User, keys []string) {
+	order := make([]int32, len(users))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		if c := strings.Compare(keys[a], keys[b]); c != 0 {
+			return c
+		}
+		return strings.Compare(users[a].ID, users[b].ID)
+	})
+	// Apply the permutation in place, cycle by cycle: order[i] is the
+	// position whose user goes to i; a done entry is marked -1.
+	for i := range order {
+		if order[i] < 0 || order[i] == int32(i) {
+			continue
+		}
+		tmpU, tmpK := users[i], keys[i]
+		j := i
+		for {
+			k := int(order[j])
+			order[j] = -1
+			if k == i {
+				users[j], keys[j] = tmpU, tmpK
+				break
+			}
+			users[j], keys[j] = users[k], keys[k]
+			j = k
+		}
+	}
 }
 
 // userOf converts one SCIM user.
@@ -147,32 +298,72 @@ func userOf(u *scim.User) model.User {
 	return mu
 }
 
-// teamOf converts one SCIM group, resolving members against users (by
-// index). Members are sorted by resolved email then id; a member listed
-// twice is kept once (the first entry).
-func teamOf(gr scim.Group, users []model.User, index map[string]int) model.Team {
-	t := model.Team{ID: gr.ID, Name: gr.DisplayName, Members: make([]model.Member, 0, len(gr.Members)), ETag: gr.ETag}
+// resolver turns groups into teams against the converted users.
+type resolver struct {
+	users []model.User
+	keys  []string         // model.Key of users[i].UserName
+	index map[string]int32 // user id → position in users
+}
+
+// teamScratch is what teamOf reuses from team to team.
+type teamScratch struct {
+	members []model.Member
+	order   []memberKey
+}
+
+// memberKey is what members sort by: the resolved email's key, then the
+// id, then the position in the group (a stable sort).
+type memberKey struct {
+	key string
+	pos int32
+}
+
+// teamOf converts one SCIM group, resolving members against the users.
+// Members are sorted by resolved email then id; a member listed twice is
+// kept once (the first entry).
+func (r *resolver) teamOf(gr *scim.Group, sc *teamScratch) model.Team {
+	t := model.Team{ID: gr.ID, Name: gr.DisplayName, ETag: gr.ETag}
+	ms, order := sc.members[:0], sc.order[:0]
 	for _, m := range gr.Members {
 		mm := model.Member{UserID: m.Value, Display: m.Display}
-		if i, ok := index[m.Value]; ok {
-			u := &users[i]
+		key := ""
+		if i, ok := r.index[m.Value]; ok {
+			u := &r.users[i]
 			mm.UserID, mm.Email = u.ID, u.UserName // the user's copies: the group's can go
 			if m.Display == u.UserName {
 				mm.Display = u.UserName
 			}
 			mm.Role = teamRole(u.TeamRoles, gr.DisplayName)
+			key = r.keys[i]
 		}
-		t.Members = append(t.Members, mm)
+		order = append(order, memberKey{key: key, pos: int32(len(ms))})
+		ms = append(ms, mm)
 	}
 	// Entries of one id resolve alike, so they sort next to each other,
 	// first entry first.
-	slices.SortStableFunc(t.Members, func(a, b model.Member) int {
-		if c := strings.Compare(model.Key(a.Email), model.Key(b.Email)); c != 0 {
+	slices.SortFunc(order, func(a, b memberKey) int {
+		if c := strings.Compare(a.key, b.key); c != 0 {
 			return c
 		}
-		return strings.Compare(a.UserID, b.UserID)
+		if c := strings.Compare(ms[a.pos].UserID, ms[b.pos].UserID); c != 0 {
+			return c
+		}
+		return int(a.pos - b.pos)
 	})
-	t.Members = slices.CompactFunc(t.Members, func(a, b model.Member) bool { return a.UserID == b.UserID })
+	n := 0
+	for i, o := range order {
+		if i == 0 || ms[o.pos].UserID != ms[order[i-1].pos].UserID {
+			n++
+		}
+	}
+	t.Members = make([]model.Member, 0, n)
+	for i, o := range order {
+		if i == 0 || ms[o.pos].UserID != ms[order[i-1].pos].UserID {
+			t.Members = append(t.Members, ms[o.pos])
+		}
+	}
+	clear(ms) // keep no strings alive through the scratch
+	sc.members, sc.order = ms[:0], order[:0]
 	return t
 }
 
@@ -193,37 +384,4 @@ func teamRole(roles map[string]model.Role, team string) model.Role {
 		return ""
 	}
 	return roles[best]
-}
-
-// Fingerprint hashes the relevant fields of a state sorted as Build sorts it
-// (ETags and dates left out): "sha256:<hex>". Fetch returns
-// Fingerprint(Build(...)), so the server's list order does not matter.
-func Fingerprint(st model.State) string {
-	type user struct {
-		ID, UserName, Email, DisplayName, ExternalID string
-		Emails                                       []string
-		OrgRole                                      model.Role
-		Active                                       bool
-		TeamRoles                                    map[string]model.Role
-	}
-	type team struct {
-		ID, Name string
-		Members  []model.Member
-	}
-	h := sha256.New()
-	enc := json.NewEncoder(h)
-	write := func(v any) {
-		if err := enc.Encode(v); err != nil { // plain strings, bools and maps: cannot fail
-			panic(fmt.Sprintf("fingerprint: %v", err))
-		}
-	}
-	// One record at a time into the hash: no encoded copy of the state.
-	for _, u := range st.Users {
-		write(user{u.ID, u.UserName, u.Email, u.DisplayName, u.ExternalID, u.Emails, u.OrgRole, u.Active, u.TeamRoles})
-	}
-	write("teams")
-	for _, t := range st.Teams {
-		write(team{t.ID, t.Name, t.Members})
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"testing"
 
 	"github.com/wbsync/wbsync/pkg/caps"
@@ -12,10 +13,13 @@ import (
 
 // page9999 is one full W&B page: 9999 users in the legacy shape, with
 // roles.
-func page9999() []byte {
+func page9999() []byte { return pageOf(caps.PageSize) }
+
+// pageOf is a page of n users in the legacy shape, with roles.
+func pageOf(n int) []byte {
 	var b bytes.Buffer
-	b.WriteString(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":9999,"startIndex":1,"itemsPerPage":9999,"Resources":[`)
-	for i := range caps.PageSize {
+	fmt.Fprintf(&b, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":%d,"startIndex":1,"itemsPerPage":%d,"Resources":[`, n, n)
+	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
@@ -58,6 +62,17 @@ func BenchmarkListUsers(b *testing.B) {
 		users, err := c.ListUsers(context.Background())
 		if err != nil || len(users) != 30000 {
 			b.Fatalf("%d users, %v", len(users), err)
+		}
+	}
+}
+
+// BenchmarkJSONGuard passes one 9999-user page through the JSON guard.
+func BenchmarkJSONGuard(b *testing.B) {
+	body := page9999()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if _, err := io.Copy(io.Discard, newJSONGuard(bytes.NewReader(body))); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

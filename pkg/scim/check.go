@@ -152,7 +152,7 @@ func (c *Client) decodeErr(cl call, status int, err error) *Error {
 	e := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, Err: err,
 		Detail: "decode " + cl.what + ": " + c.safe(err.Error())}
 	var se *json.SyntaxError
-	if errors.Is(err, errNotList) || errors.As(err, &se) {
+	if errors.Is(err, errNotList) || errors.Is(err, errSyntax) || errors.As(err, &se) {
 		e.Hint = hintBaseURL
 	}
 	return e

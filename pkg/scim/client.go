@@ -315,6 +315,25 @@ func (c *Client) rememberName(id, userName string) {
 	c.mu.Unlock()
 }
 
+// rememberNames records the userNames of a whole list, under one lock, in
+// a map sized for it when none is known yet. A read-only client, which
+// writes nothing, keeps none.
+func (c *Client) rememberNames(users []User) {
+	if c.readOnly {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.names) == 0 {
+		c.names = make(map[string]string, len(users))
+	}
+	for _, u := range users {
+		if u.ID != "" {
+			c.names[u.ID] = u.UserName
+		}
+	}
+}
+
 // who names a user for an error message: "user alice@x (id ID)" when known.
 func (c *Client) who(id string) string { return c.named("user", c.names, id) }
 
@@ -333,7 +352,12 @@ func (c *Client) named(kind string, names map[string]string, id string) string {
 	return fmt.Sprintf("%s %s (id %s)", kind, c.safe(n), c.safe(id))
 }
 
+// rememberTeams records the names of the groups listed (for messages and
+// CreateTeam's adoption); a read-only client keeps none.
 func (c *Client) rememberTeams(groups []Group) {
+	if c.readOnly {
+		return
+	}
 	c.mu.Lock()
 	for _, g := range groups {
 		c.knownTeams[g.ID] = g.DisplayName

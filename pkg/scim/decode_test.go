@@ -131,7 +131,7 @@ func TestDecodeListEnvelope(t *testing.T) {
 		{"negative total", "users", `{"totalResults":-1,"Resources":[]}`, 0, 0, false, "non-negative"},
 		{"Resources twice", "users", `{"totalResults":1,"Resources":[],"Resources":[]}`, 0, 0, false, "resources twice"},
 		{"not an object", "users", `[1,2]`, 0, 0, false, "not a SCIM list response"},
-		{"Resources not an array", "users", `{"totalResults":1,"Resources":{"id":"a"}}`, 0, 0, false, "want Resources to be an array"},
+		{"Resources not an array", "users", `{"totalResults":1,"Resources":{"id":"a"}}`, 0, 0, false, "Resources: want an array"},
 		{"trailing data", "users", `{"totalResults":0,"Resources":[]} {"totalResults":0}`, 0, 0, false, "data after the list response"},
 		{"user without userName", "users", `{"totalResults":10,"Resources":[{"id":"a","userName":"a"},{"id":"u7"}]}`, 0, 0, false, "the user at position 6 (id u7): no userName"},
 		{"user without id", "users", `{"totalResults":10,"Resources":[{"userName":"x"}]}`, 0, 0, false, "the user at position 5: no id"},

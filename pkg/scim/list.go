@@ -28,10 +28,30 @@ func (c *Client) ListUsers(ctx context.Context) ([]User, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, u := range users {
-		c.rememberName(u.ID, u.UserName)
-	}
+	c.rememberNames(users)
 	return users, nil
+}
+
+// EachUser reads every user as ListUsers does, failing closed alike, but
+// hands them to fn page by page as they are read instead of returning them
+// at the end: fn gets every user once, in no particular order, one call at
+// a time, and owns what it is given; the client keeps only ids. If EachUser
+// returns an error (fn's own included), what fn was given is not the
+// organization: discard it.
+func (c *Client) EachUser(ctx context.Context, fn func([]User) error) error {
+	return c.users("").each(ctx, func(users []User) error {
+		c.rememberNames(users)
+		return fn(users)
+	})
+}
+
+// EachGroup reads every group as ListGroups does and hands them to fn as
+// EachUser hands users.
+func (c *Client) EachGroup(ctx context.Context, fn func([]Group) error) error {
+	return c.groups("").each(ctx, func(groups []Group) error {
+		c.rememberTeams(groups)
+		return fn(groups)
+	})
 }
 
 // ListGroups reads every group (W&B team), failing closed like ListUsers: a

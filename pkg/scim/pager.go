@@ -2,7 +2,6 @@ package scim
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -33,17 +32,39 @@ type lister[T any] struct {
 	filter string // a SCIM filter, or ""
 	noun   string // "user"
 	plural string // "users"
-	rec    func(*json.Decoder) (T, string, error)
+	rec    func(*jsonReader) (T, string, error)
 	id     func(T) string
 	// optional marks a collection a server may lack (/Roles): its 404 gets
 	// no hint about the base URL.
 	optional bool
 
 	pages atomic.Int64 // pages fetched
+	// size is how many resources the first page held, once it has come:
+	// what the next pages are expected to hold.
+	size int
 }
 
 // read returns the whole collection in position order.
 func (l *lister[T]) read(ctx context.Context) ([]T, error) {
+	a, err := l.run(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return a.result(), nil
+}
+
+// each reads the whole collection, handing each run of resources to fn as
+// it is placed, one call at a time; the assembly keeps only their ids.
+// Every position is handed over once. An error means that what fn was
+// given is not the collection.
+func (l *lister[T]) each(ctx context.Context, fn func([]T) error) error {
+	_, err := l.run(ctx, fn)
+	return err
+}
+
+// run reads the collection into an assembly (handing it over to hand, if
+// set).
+func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T], error) {
 	first, err := l.fetch(ctx, 1, caps.TotalResults)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", l.plural, err)
@@ -53,12 +74,13 @@ func (l *lister[T]) read(ctx context.Context) ([]T, error) {
 		return nil, fmt.Errorf("list %s: totalResults %d at %d resource(s) per page would take %d pages, more than wbsync reads (%d): refusing",
 			l.plural, first.total, step, (first.total+step-1)/step, caps.Pages)
 	}
-	a := &assembly[T]{plural: l.plural, idOf: l.id, red: l.c.red, total: first.total, seen: make(map[string]int, step)}
+	l.size = step
+	a := &assembly[T]{plural: l.plural, idOf: l.id, red: l.c.red, total: first.total, seen: make(map[string]int, step), hand: hand}
 	if l.filter == "" && l.c.onPage != nil {
 		onPage := l.c.onPage
 		a.placed = func(count, total int) { onPage(l.plural, count, total) }
 	}
-	if err := a.place(1, first); err != nil {
+	if err := a.add(1, first); err != nil {
 		return nil, err
 	}
 	if err := l.parallel(ctx, a, step); err != nil {
@@ -67,7 +89,7 @@ func (l *lister[T]) read(ctx context.Context) ([]T, error) {
 	if err := l.fillGaps(ctx, a); err != nil {
 		return nil, err
 	}
-	return a.result(), nil
+	return a, nil
 }
 
 // parallel fetches the pages after the first, step resources apart.
@@ -84,7 +106,7 @@ func (l *lister[T]) parallel(ctx context.Context, a *assembly[T], step int) erro
 			if err != nil {
 				return fmt.Errorf("list %s: %w", l.plural, err)
 			}
-			return a.place(start, p)
+			return a.add(start, p)
 		})
 	}
 	return g.Wait()
@@ -104,7 +126,7 @@ func (l *lister[T]) fillGaps(ctx context.Context, a *assembly[T]) error {
 			return fmt.Errorf("list %s: read %d of %d (totalResults): the page at startIndex %d was empty; missing %s",
 				l.plural, a.count, a.total, pos+1, a.missing())
 		}
-		if err := a.place(pos+1, p); err != nil {
+		if err := a.add(pos+1, p); err != nil {
 			return err
 		}
 	}
@@ -128,7 +150,7 @@ func (l *lister[T]) fetch(ctx context.Context, start, limit int) (listPage[T], e
 	cl := call{method: http.MethodGet, path: l.path, query: q, list: !l.optional,
 		what: fmt.Sprintf("the %s list page at startIndex %d", l.plural, start),
 		read: func(r io.Reader) (err error) {
-			p, err = decodeList(r, l.c.red, l.noun, start, limit, l.rec)
+			p, err = decodeListSized(r, l.c.red, l.noun, start, limit, l.size, l.rec)
 			return err
 		}}
 	if _, err := l.c.do(ctx, cl); err != nil {
@@ -157,6 +179,10 @@ type assembly[T any] struct {
 
 	// placed, when set, hears of every page placed (Config.OnPage).
 	placed func(count, total int)
+	// hand, when set, is given each run of new resources once placed, and
+	// the segments keep only their ids.
+	hand   func([]T) error
+	handMu sync.Mutex // one hand call at a time
 
 	mu    sync.Mutex
 	segs  []segment[T]   // disjoint, sorted by from
@@ -165,41 +191,73 @@ type assembly[T any] struct {
 }
 
 // segment is a run of resources at consecutive positions from from
-// (0-based).
+// (0-based): the resources, or (once handed over) their ids.
 type segment[T any] struct {
 	from  int
 	items []T
+	ids   []string
 }
 
-// place puts page p, asked at startIndex start, in position.
-func (a *assembly[T]) place(start int, p listPage[T]) error {
+func (s *segment[T]) len() int { return len(s.items) + len(s.ids) }
+
+// add places page p, asked at startIndex start, and hands its new runs
+// over when the assembly does.
+func (a *assembly[T]) add(start int, p listPage[T]) error {
+	runs, err := a.place(start, p)
+	if err != nil || a.hand == nil {
+		return err
+	}
+	a.handMu.Lock()
+	defer a.handMu.Unlock()
+	for _, r := range runs {
+		if err := a.hand(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// place puts page p, asked at startIndex start, in position, and returns
+// the runs of new resources when they are to be handed over.
+func (a *assembly[T]) place(start int, p listPage[T]) ([][]T, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if p.total != a.total {
-		return fmt.Errorf("list %s: the organization changed while reading (totalResults %d, then %d at startIndex %d): run again",
+		return nil, fmt.Errorf("list %s: the organization changed while reading (totalResults %d, then %d at startIndex %d): run again",
 			a.plural, a.total, p.total, start)
 	}
+	var runs [][]T
 	run := -1 // index in p.items where the current run of new resources began
 	flush := func(end int) {
-		if run >= 0 {
-			a.insert(segment[T]{from: start - 1 + run, items: p.items[run:end:end]})
-			run = -1
+		if run < 0 {
+			return
 		}
+		seg := segment[T]{from: start - 1 + run, items: p.items[run:end:end]}
+		if a.hand != nil {
+			runs = append(runs, seg.items)
+			seg.ids = make([]string, len(seg.items))
+			for i, v := range seg.items {
+				seg.ids[i] = a.idOf(v)
+			}
+			seg.items = nil
+		}
+		a.insert(seg)
+		run = -1
 	}
 	for i, v := range p.items {
 		pos := start - 1 + i
 		if pos >= a.total {
-			return fmt.Errorf("list %s: the page at startIndex %d holds more resources than totalResults %d", a.plural, start, a.total)
+			return nil, fmt.Errorf("list %s: the page at startIndex %d holds more resources than totalResults %d", a.plural, start, a.total)
 		}
 		id := a.idOf(v)
 		if prev, ok := a.seen[id]; ok && prev != pos {
-			return fmt.Errorf("list %s: id %s came back at positions %d and %d (the server may answer a startIndex past the end with the first page again): refusing a partial read",
+			return nil, fmt.Errorf("list %s: id %s came back at positions %d and %d (the server may answer a startIndex past the end with the first page again): refusing a partial read",
 				a.plural, a.show(id), prev+1, pos+1)
 		}
-		if old, ok := a.at(pos); ok {
-			if a.idOf(old) != id {
-				return fmt.Errorf("list %s: position %d held %s, then %s: the organization changed while reading: run again",
-					a.plural, pos+1, a.show(a.idOf(old)), a.show(id))
+		if old, ok := a.idAt(pos); ok {
+			if old != id {
+				return nil, fmt.Errorf("list %s: position %d held %s, then %s: the organization changed while reading: run again",
+					a.plural, pos+1, a.show(old), a.show(id))
 			}
 			flush(i)
 			continue
@@ -212,12 +270,12 @@ func (a *assembly[T]) place(start int, p listPage[T]) error {
 	}
 	flush(len(p.items))
 	if p.more {
-		return fmt.Errorf("list %s: the page at startIndex %d holds more resources than totalResults %d", a.plural, start, a.total)
+		return nil, fmt.Errorf("list %s: the page at startIndex %d holds more resources than totalResults %d", a.plural, start, a.total)
 	}
 	if a.placed != nil {
 		a.placed(a.count, a.total)
 	}
-	return nil
+	return runs, nil
 }
 
 // show makes a server-supplied id fit for a message.
@@ -229,14 +287,17 @@ func (a *assembly[T]) insert(s segment[T]) {
 	a.segs = slices.Insert(a.segs, i, s)
 }
 
-// at returns the resource at pos, if any.
-func (a *assembly[T]) at(pos int) (T, bool) {
-	i := sort.Search(len(a.segs), func(i int) bool { return a.segs[i].from+len(a.segs[i].items) > pos })
-	if i < len(a.segs) && a.segs[i].from <= pos {
-		return a.segs[i].items[pos-a.segs[i].from], true
+// idAt returns the id of the resource at pos, if any.
+func (a *assembly[T]) idAt(pos int) (string, bool) {
+	i := sort.Search(len(a.segs), func(i int) bool { return a.segs[i].from+a.segs[i].len() > pos })
+	if i >= len(a.segs) || a.segs[i].from > pos {
+		return "", false
 	}
-	var zero T
-	return zero, false
+	s := &a.segs[i]
+	if s.items == nil {
+		return s.ids[pos-s.from], true
+	}
+	return a.idOf(s.items[pos-s.from]), true
 }
 
 // firstGap is the first position not filled.
@@ -246,7 +307,7 @@ func (a *assembly[T]) firstGap() int {
 		if s.from > next {
 			return next
 		}
-		next = s.from + len(s.items)
+		next = s.from + s.len()
 	}
 	return next
 }
@@ -271,7 +332,7 @@ func (a *assembly[T]) missing() string {
 		if s.from > next {
 			add(next, s.from)
 		}
-		next = s.from + len(s.items)
+		next = s.from + s.len()
 	}
 	if next < a.total {
 		add(next, a.total)

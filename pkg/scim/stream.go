@@ -1,7 +1,7 @@
 package scim
 
 import (
-	"encoding/json"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -57,22 +57,44 @@ var errNotList = errors.New("the body is not a SCIM list response")
 // and refused above caps.TotalResults; keys are matched case-insensitively
 // and may not repeat.
 func decodeList[T any](r io.Reader, red *sanitize.Redactor, noun string, start, limit int,
-	rec func(*json.Decoder) (T, string, error)) (listPage[T], error) {
+	rec func(*jsonReader) (T, string, error)) (listPage[T], error) {
+	return decodeListSized(r, red, noun, start, limit, 0, rec)
+}
+
+// decodeListSized is decodeList expecting about size resources (what an
+// earlier page of the list held, never a number the server claims): a
+// page as large fills one slice made for it at once.
+func decodeListSized[T any](r io.Reader, red *sanitize.Redactor, noun string, start, limit, size int,
+	rec func(*jsonReader) (T, string, error)) (listPage[T], error) {
 
 	var p listPage[T]
-	dec := json.NewDecoder(r)
-	if err := expectDelim(dec, '{'); err != nil {
-		return p, fmt.Errorf("%w: %w", errNotList, err)
+	d := newJSONReader(r)
+	if c, ok := d.peek(); !ok {
+		if d.err == io.EOF {
+			return p, fmt.Errorf("%w: %w", errNotList, io.EOF)
+		}
+		return p, fmt.Errorf("%w: %w", errNotList, d.err)
+	} else if c != '{' {
+		if _, err := d.scalar(c); err != nil && c != '[' {
+			return p, fmt.Errorf("%w: %w", errNotList, err)
+		}
+		return p, fmt.Errorf("%w: want '{'", errNotList)
+	}
+	if err := d.open(); err != nil {
+		return p, err
 	}
 	hasTotal := false
 	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
+	first := true
+	for {
+		key, ok, err := d.member(&first)
 		if err != nil {
 			return p, err
 		}
-		key, _ := tok.(string)
-		k := strings.ToLower(key)
+		if !ok {
+			break
+		}
+		k := strings.ToLower(string(key))
 		switch k {
 		case "totalresults", "itemsperpage", "startindex", "resources":
 			if seen[k] {
@@ -82,37 +104,35 @@ func decodeList[T any](r io.Reader, red *sanitize.Redactor, noun string, start, 
 		}
 		switch k {
 		case "totalresults":
-			var n flexInt
-			if err := dec.Decode(&n); err != nil {
+			n, err := d.count()
+			if err != nil {
 				return p, fmt.Errorf("totalResults: %w", err)
 			}
 			if n > caps.TotalResults {
 				return p, fmt.Errorf("totalResults %d is beyond what wbsync reads (%d)", n, caps.TotalResults)
 			}
-			p.total, hasTotal = int(n), true
+			p.total, hasTotal = n, true
 			limit = min(limit, max(p.total-(start-1), 0))
 		case "itemsperpage":
-			var n flexInt
-			if dec.Decode(&n) == nil { // informative only
-				p.itemsPerPage, p.hasItems = int(n), true
+			n, err := d.count()
+			var se *syntaxError
+			switch {
+			case err == nil: // informative only
+				p.itemsPerPage, p.hasItems = n, true
+			case errors.As(err, &se) || errors.Is(err, d.err):
+				return p, err
 			}
 		case "resources":
-			if err := p.resources(dec, red, noun, start, limit, hasTotal, rec); err != nil || (p.more && hasTotal) {
+			if err := p.resources(d, red, noun, start, limit, size, hasTotal, rec); err != nil || (p.more && hasTotal) {
 				return p, err // past totalResults, known: nothing more to learn from the body
 			}
 		default:
-			if err := skipValue(dec); err != nil {
+			if err := d.skip(); err != nil {
 				return p, err
 			}
 		}
 	}
-	if err := expectDelim(dec, '}'); err != nil {
-		return p, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		if err == nil {
-			err = errors.New("data after the list response")
-		}
+	if err := d.end("data after the list response"); err != nil {
 		return p, err
 	}
 	if !hasTotal {
@@ -125,75 +145,139 @@ func decodeList[T any](r io.Reader, red *sanitize.Redactor, noun string, start, 
 	return p, nil
 }
 
+// count reads a non-negative integer: a JSON number or a numeric string
+// (blanks around).
+func (d *jsonReader) count() (int, error) {
+	c, err := d.next()
+	if err != nil {
+		return 0, err
+	}
+	var b []byte
+	switch {
+	case c == '{' || c == '[':
+		if err := d.skip(); err != nil {
+			return 0, err
+		}
+	case c == '"':
+		if b, err = d.text(); err != nil {
+			return 0, err
+		}
+		b = bytes.TrimSpace(b)
+	default:
+		if b, err = d.scalar(c); err != nil {
+			return 0, err
+		}
+	}
+	n, ok := atoi(b)
+	if !ok {
+		return 0, errors.New("want a non-negative integer")
+	}
+	return n, nil
+}
+
 // resources decodes the Resources array (or null) into p.items, up to limit
 // of them, and sets more if there are others. Past the limit it stops when
 // the limit came from totalResults (hasTotal); otherwise it skips the rest
 // undecoded, to read the totalResults that follows.
-func (p *listPage[T]) resources(dec *json.Decoder, red *sanitize.Redactor, noun string, start, limit int,
-	hasTotal bool, rec func(*json.Decoder) (T, string, error)) error {
+func (p *listPage[T]) resources(d *jsonReader, red *sanitize.Redactor, noun string, start, limit, size int,
+	hasTotal bool, rec func(*jsonReader) (T, string, error)) error {
 
-	tok, err := dec.Token()
+	c, err := d.next()
 	switch {
 	case err != nil:
 		return err
-	case tok == nil:
-		return nil
-	case tok != json.Delim('['):
-		return errors.New("want Resources to be an array")
+	case c == 'n':
+		return d.literal("null")
+	case c != '[':
+		if c != '{' {
+			if _, err := d.scalar(c); err != nil {
+				return err
+			}
+		}
+		return errors.New("the list's Resources: want an array")
 	}
-	for dec.More() {
-		if len(p.items) >= limit {
+	if err := d.open(); err != nil {
+		return err
+	}
+	var got pile[T]
+	if size = min(size, limit); size > 0 {
+		got.cur = make([]T, 0, size)
+	}
+	defer func() { p.items = got.slice() }()
+	for first := true; ; first = false {
+		c, err := d.next()
+		switch {
+		case err != nil:
+			return err
+		case c == ']':
+			d.close()
+			return nil
+		case c == '}':
+			return d.bad("want a value or the end of an array")
+		}
+		if got.n >= limit { // another resource follows, whatever it holds
 			p.more = true
 			if hasTotal {
 				return nil
 			}
-			if err := skipValue(dec); err != nil {
+		}
+		if !first {
+			if c != ',' {
+				err := d.bad("want a comma or the end of an array")
+				if !p.more { // where a record was expected: that record is malformed
+					err = &recordError{noun: noun, pos: start + got.n, err: err}
+				}
+				return err
+			}
+			d.i++
+		}
+		if p.more {
+			if err := d.skip(); err != nil {
 				return err
 			}
 			continue
 		}
-		v, id, err := rec(dec)
+		v, id, err := rec(d)
 		if err != nil {
-			re := &recordError{noun: noun, pos: start + len(p.items), err: err}
+			re := &recordError{noun: noun, pos: start + got.n, err: err}
 			if !blank(id) {
 				re.id = sanitize.Server(red, id, shownID)
 			}
 			return re
 		}
-		p.items = append(p.items, v)
+		got.add(v)
 	}
-	return expectDelim(dec, ']')
 }
 
-// expectDelim reads the next token and wants it to be d.
-func expectDelim(dec *json.Decoder, d json.Delim) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if tok != d {
-		return fmt.Errorf("want %q", d)
-	}
-	return nil
+// pile gathers a page's records in blocks, then copies them once into a
+// slice of their number: no slice regrown (and copied) record after record.
+// A first block made for the page's size is the page's slice itself, when
+// about that many came.
+type pile[T any] struct {
+	full [][]T
+	cur  []T
+	n    int
 }
 
-// skipValue reads past one value token by token, so that a large array or
-// object is never held whole.
-func skipValue(dec *json.Decoder) error {
-	depth := 0
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
+func (p *pile[T]) add(v T) {
+	if len(p.cur) == cap(p.cur) {
+		if p.cur != nil {
+			p.full = append(p.full, p.cur)
 		}
-		switch tok {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
-		}
-		if depth == 0 {
-			return nil
-		}
+		p.cur = make([]T, 0, min(max(2*cap(p.cur), 16), 1024))
 	}
+	p.cur = append(p.cur, v)
+	p.n++
+}
+
+// slice returns the records in order (nil if none).
+func (p *pile[T]) slice() []T {
+	if len(p.full) == 0 && cap(p.cur)-len(p.cur) <= len(p.cur)/8 {
+		return p.cur
+	}
+	out := make([]T, 0, p.n)
+	for _, b := range p.full {
+		out = append(out, b...)
+	}
+	return append(out, p.cur...)
 }

@@ -1,0 +1,416 @@
+package scim
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+)
+
+// jsonReader reads one JSON stream strictly (RFC 8259 syntax, as
+// encoding/json's scanner checks it) and streams it: it holds at most one
+// token at a time, in a buffer of fixed size, so that a list page is
+// decoded record by record straight into the client's types, each value
+// scanned once. The record decoders (records.go) give each value the
+// meaning encoding/json gave the wire types they replace, which
+// reference_test.go keeps as their oracle: case-insensitive keys, the
+// flexible strings, booleans and dates of W&B's shapes.
+//
+// Its error messages name positions and JSON kinds, never the bytes met.
+type jsonReader struct {
+	r    io.Reader
+	buf  []byte
+	i, n int   // buf[i:n] is read and not yet consumed
+	off  int64 // offset in the stream of buf[0]
+	err  error // how the stream ended (io.EOF, or the read error), once it has
+
+	depth int // arrays and objects open
+	base  int // depth where the current record starts (maxDepth counts from it)
+
+	tmp   []byte // a string unescaped
+	raw   []byte // the last object key read
+	key   []byte // the same, folded (nextKey)
+	stack []byte // skip's closing delimiters
+	sc    recordScratch
+}
+
+const (
+	// readBuffer is the reader's buffer: the longest token it holds. The
+	// JSON guard stops a token at maxToken before the reader sees it.
+	readBuffer = 32 << 10
+	// maxDepth is how deep arrays and objects may nest in a record (or in
+	// a value of the list envelope), as in encoding/json.
+	maxDepth = 10000
+)
+
+// newJSONReader reads the stream r through a buffer of readBuffer bytes.
+func newJSONReader(r io.Reader) *jsonReader {
+	return &jsonReader{r: r, buf: make([]byte, readBuffer)}
+}
+
+// newJSONReaderBytes reads the whole body b, in place (it never writes to
+// b): a token may be as long as the body.
+func newJSONReaderBytes(b []byte) *jsonReader {
+	return &jsonReader{buf: b, n: len(b), err: io.EOF}
+}
+
+// errSyntax marks a body that is not JSON.
+var errSyntax = errors.New("invalid JSON")
+
+// syntaxError is a body that is not JSON, with where.
+type syntaxError struct {
+	off  int64
+	what string
+}
+
+func (e *syntaxError) Error() string {
+	return fmt.Sprintf("%v at byte %d: %s", errSyntax, e.off, e.what)
+}
+
+func (e *syntaxError) Unwrap() error { return errSyntax }
+
+// bad is a syntax error at the current position.
+func (d *jsonReader) bad(what string) error {
+	return &syntaxError{off: d.off + int64(d.i), what: what}
+}
+
+// more reads more of the stream, keeping buf[keep:n] (keep ≤ i) and moving
+// it to the front. It returns how far the kept bytes moved, and false once
+// nothing more can be read (then d.err says why).
+func (d *jsonReader) more(keep int) (int, bool) {
+	if d.err != nil {
+		return 0, false
+	}
+	shift := keep
+	if keep > 0 {
+		copy(d.buf, d.buf[keep:d.n])
+		d.n -= keep
+		d.i -= keep
+		d.off += int64(keep)
+	}
+	if d.n == len(d.buf) {
+		d.err = fmt.Errorf("%w: a string, number or blank run longer than %d bytes", errJSONBounds, len(d.buf))
+		return shift, false
+	}
+	for range 100 {
+		m, err := d.r.Read(d.buf[d.n:])
+		d.n += m
+		if err != nil {
+			d.err = err
+			return shift, m > 0
+		}
+		if m > 0 {
+			return shift, true
+		}
+	}
+	d.err = io.ErrNoProgress
+	return shift, false
+}
+
+// ended is the error of a stream that stopped inside a value.
+func (d *jsonReader) ended() error {
+	if d.err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return d.err
+}
+
+// peek skips blanks and returns the next byte, unconsumed; false at the
+// end of the stream.
+func (d *jsonReader) peek() (byte, bool) {
+	for {
+		for d.i < d.n {
+			switch c := d.buf[d.i]; c {
+			case ' ', '\t', '\n', '\r':
+				d.i++
+			default:
+				return c, true
+			}
+		}
+		if _, ok := d.more(d.n); !ok {
+			return 0, false
+		}
+	}
+}
+
+// next is peek inside a value: the end of the stream is an error.
+func (d *jsonReader) next() (byte, error) {
+	if d.i < d.n && d.buf[d.i] > ' ' { // no blank: the usual case
+		return d.buf[d.i], nil
+	}
+	c, ok := d.peek()
+	if !ok {
+		return 0, d.ended()
+	}
+	return c, nil
+}
+
+// consume wants c next (after blanks) and consumes it.
+func (d *jsonReader) consume(c byte, what string) error {
+	got, err := d.next()
+	if err != nil {
+		return err
+	}
+	if got != c {
+		return d.bad(what)
+	}
+	d.i++
+	return nil
+}
+
+// open consumes the '{' or '[' at d.i.
+func (d *jsonReader) open() error {
+	if d.depth-d.base >= maxDepth {
+		return d.bad("nested too deep")
+	}
+	d.depth++
+	d.i++
+	return nil
+}
+
+// close consumes the '}' or ']' at d.i.
+func (d *jsonReader) close() {
+	d.depth--
+	d.i++
+}
+
+// strKind says what a string holds beyond printable ASCII (0: nothing, its
+// bytes are its value).
+type strKind uint8
+
+const (
+	strHigh    strKind = 1 << iota // bytes ≥ 0x80: its value if valid UTF-8
+	strEscaped                     // escapes
+	strUnicode                     // \u escapes
+)
+
+// str consumes the string at d.i (a '"') and returns where it is in buf,
+// quotes included (valid until the next read), and what it needs.
+func (d *jsonReader) str() (s, e int, kind strKind, err error) {
+	s = d.i
+	j := s + 1
+	for {
+	scan:
+		for j < d.n {
+			for j < d.n && plainByte[d.buf[j]] {
+				j++
+			}
+			if j == d.n {
+				break
+			}
+			c := d.buf[j]
+			switch {
+			case c == '"':
+				d.i = j + 1
+				return s, j + 1, kind, nil
+			case c == '\\':
+				if j+1 >= d.n {
+					break scan
+				}
+				switch d.buf[j+1] {
+				case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+					j += 2
+				case 'u':
+					if j+6 > d.n {
+						break scan
+					}
+					kind |= strUnicode
+					for _, h := range d.buf[j+2 : j+6] {
+						if !isHex(h) {
+							d.i = j
+							return 0, 0, 0, d.bad("a bad \\u escape in a string")
+						}
+					}
+					j += 6
+				default:
+					d.i = j
+					return 0, 0, 0, d.bad("a bad escape in a string")
+				}
+				kind |= strEscaped
+			case c < 0x20:
+				d.i = j
+				return 0, 0, 0, d.bad("a control character in a string")
+			default:
+				kind |= strHigh
+				j++
+			}
+		}
+		shift, ok := d.more(s)
+		if !ok {
+			return 0, 0, 0, d.ended()
+		}
+		s -= shift
+		j -= shift
+	}
+}
+
+// plainByte marks the bytes a string holds as they are: printable ASCII
+// but the quote and the backslash.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// text consumes the string at d.i and returns its value as encoding/json
+// decodes it (escapes resolved, invalid UTF-8 as U+FFFD): a slice of buf,
+// valid until the next read, or of a new array.
+func (d *jsonReader) text() ([]byte, error) {
+	s, e, kind, err := d.str()
+	if err != nil {
+		return nil, err
+	}
+	raw := d.buf[s+1 : e-1]
+	switch {
+	case kind == 0 || kind == strHigh && utf8.Valid(raw):
+		return raw, nil
+	case kind == strEscaped: // ASCII with one-letter escapes, such as W/\"1\"
+		d.tmp = d.tmp[:0]
+		for i := 0; i < len(raw); i++ {
+			c := raw[i]
+			if c == '\\' {
+				i++
+				switch c = raw[i]; c {
+				case 'b':
+					c = '\b'
+				case 'f':
+					c = '\f'
+				case 'n':
+					c = '\n'
+				case 'r':
+					c = '\r'
+				case 't':
+					c = '\t'
+				}
+			}
+			d.tmp = append(d.tmp, c)
+		}
+		return d.tmp, nil
+	}
+	var v string // the rare case: encoding/json's own unquoting
+	if err := json.Unmarshal(d.buf[s:e], &v); err != nil {
+		return nil, d.bad("a string that does not unquote")
+	}
+	return []byte(v), nil
+}
+
+// number consumes the number at d.i and returns it as written (a slice of
+// buf, valid until the next read).
+func (d *jsonReader) number() ([]byte, error) {
+	s := d.i
+	j := s
+	for {
+		for j < d.n && isNumByte(d.buf[j]) {
+			j++
+		}
+		if j < d.n {
+			break
+		}
+		shift, ok := d.more(s)
+		s -= shift
+		j -= shift
+		if !ok {
+			if d.err != io.EOF {
+				return nil, d.err
+			}
+			break
+		}
+	}
+	if !validNumber(d.buf[s:j]) {
+		return nil, d.bad("a malformed number")
+	}
+	d.i = j
+	return d.buf[s:j], nil
+}
+
+func isNumByte(c byte) bool {
+	return '0' <= c && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'
+}
+
+// validNumber reports whether b is a JSON number:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func validNumber(b []byte) bool {
+	digits := func(i int) int { // index past the digits from i
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			i++
+		}
+		return i
+	}
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && '1' <= b[i] && b[i] <= '9':
+		i = digits(i)
+	default:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		j := digits(i + 1)
+		if j == i+1 {
+			return false
+		}
+		i = j
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		j := digits(i)
+		if j == i {
+			return false
+		}
+		i = j
+	}
+	return i == len(b)
+}
+
+// literal consumes the literal at d.i, which must be lit (true, false or
+// null).
+func (d *jsonReader) literal(lit string) error {
+	for d.n-d.i < len(lit) {
+		if _, ok := d.more(d.i); !ok {
+			if d.err == io.EOF && string(d.buf[d.i:d.n]) != lit[:d.n-d.i] {
+				return d.bad("a malformed literal")
+			}
+			return d.ended()
+		}
+	}
+	if string(d.buf[d.i:d.i+len(lit)]) != lit {
+		return d.bad("a malformed literal")
+	}
+	d.i += len(lit)
+	return nil
+}
+
+// scalar consumes the string, number or literal starting with c at d.i
+// and returns its raw bytes, quotes included (valid until the next read).
+func (d *jsonReader) scalar(c byte) ([]byte, error) {
+	switch {
+	case c == '"':
+		s, e, _, err := d.str()
+		if err != nil {
+			return nil, err
+		}
+		return d.buf[s:e], nil
+	case c == 't':
+		return []byte("true"), d.literal("true")
+	case c == 'f':
+		return []byte("false"), d.literal("false")
+	case c == 'n':
+		return []byte("null"), d.literal("null")
+	case c == '-' || '0' <= c && c <= '9':
+		return d.number()
+	}
+	return nil, d.bad("want a value")
+}

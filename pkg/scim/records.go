@@ -1,0 +1,378 @@
+package scim
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The record decoders: W&B's User, Group and Role resources read straight
+// from the stream. They give each attribute the meaning it always had:
+//
+//   - keys match case-insensitively (folded as encoding/json folds them);
+//     unknown keys are skipped;
+//   - a string attribute is a JSON string or number (written as sent), or
+//     null for ""; anything else fails the record;
+//   - a boolean is true, false, null (false) or a string "True"/"False" in
+//     any case, blanks around; active null or absent is true;
+//   - a date is an RFC 3339 string, anything else the zero time;
+//   - emails is an array of objects, W&B's legacy single object, a bare
+//     string (one primary email) or null;
+//   - a key met twice: the later value wins; objects and arrays of objects
+//     are decoded into what the earlier one left, as encoding/json does;
+//   - a value of the wrong kind for an object or an array fails the
+//     record once the record is read (its id is then known).
+//
+// The strings of one record are gathered in an arena and made one string,
+// which the record's fields slice: one allocation per record instead of one
+// per attribute, and a record's strings side by side in memory.
+
+// span is a string of the record being decoded: where it is in its arena.
+type span struct{ off, n int32 }
+
+// add appends b to the arena a and returns where it is.
+func add(a *[]byte, b []byte) span {
+	sp := span{int32(len(*a)), int32(len(b))}
+	*a = append(*a, b...)
+	return sp
+}
+
+// of returns the span's string in rec, the arena made a string ("" for an
+// empty span: it holds no pointer into rec).
+func (s span) of(rec string) string {
+	if s.n == 0 {
+		return ""
+	}
+	return rec[s.off : s.off+s.n]
+}
+
+// mergeSlice is an array of objects decoded as encoding/json decodes into
+// a slice it already holds (when a key comes twice in a record): element i
+// decoded into what is at i, elements past the length kept as they were up
+// to where the slice ever reached in the record, null making it nil.
+type mergeSlice[E any] struct {
+	s      []E // s[:len(s)] are this record's elements, its high-water mark
+	n      int // length
+	isNull bool
+}
+
+// reset starts a record: nil, nothing kept.
+func (m *mergeSlice[E]) reset() {
+	clear(m.s)
+	m.s, m.n, m.isNull = m.s[:0], 0, true
+}
+
+// at returns element i (i ≤ the high-water mark), zero when new.
+func (m *mergeSlice[E]) at(i int) *E {
+	if i == len(m.s) {
+		var zero E
+		m.s = append(m.s, zero)
+	}
+	return &m.s[i]
+}
+
+// done ends an array of n elements (an empty array is a new empty slice).
+func (m *mergeSlice[E]) done(n int) {
+	m.n, m.isNull = n, false
+	if n == 0 {
+		clear(m.s)
+		m.s = m.s[:0]
+	}
+}
+
+func (m *mergeSlice[E]) items() []E { return m.s[:m.n] }
+
+// The wire forms, as spans into the record's arenas.
+type (
+	metaF struct {
+		version           span
+		created, modified time.Time
+		set               bool // a meta object came, and no null after it
+	}
+	emailF struct {
+		value, typ span
+		primary    bool
+	}
+	// pairF is an object of two string attributes: a teamRoles entry
+	// (teamName, roleName) or a member (value, display).
+	pairF struct{ a, b span }
+	permF struct {
+		name      span
+		inherited bool
+	}
+)
+
+// recordScratch is what the record decoders reuse from record to record.
+type recordScratch struct {
+	head, values, displays, names []byte // arenas
+	emails                        []emailF
+	teamRoles                     mergeSlice[pairF]
+	members                       mergeSlice[pairF]
+	perms                         mergeSlice[permF]
+	// soft is the record's first value of the wrong kind (the record is
+	// read to its end, then fails with it).
+	soft error
+}
+
+func (sc *recordScratch) begin() {
+	sc.head, sc.values, sc.displays, sc.names = sc.head[:0], sc.values[:0], sc.displays[:0], sc.names[:0]
+	sc.teamRoles.reset()
+	sc.members.reset()
+	sc.perms.reset()
+	sc.soft = nil
+}
+
+// wrongKind notes a value of the wrong kind and skips it.
+func (d *jsonReader) wrongKind(what, want string, c byte) error {
+	if d.sc.soft == nil {
+		d.sc.soft = fmt.Errorf("%s: want %s, got %s", what, want, kindAt(c))
+	}
+	return d.skip()
+}
+
+// fields decodes the object at the reader ('{' checked), calling field
+// with each key in d.key and the reader at its value.
+func (d *jsonReader) fields(field func() error) error {
+	if err := d.open(); err != nil {
+		return err
+	}
+	first := true
+	for {
+		ok, err := d.nextKey(&first)
+		if err != nil || !ok {
+			return err
+		}
+		if err := field(); err != nil {
+			return err
+		}
+	}
+}
+
+// record decodes the object of one resource, calling field for each key;
+// null is an empty resource, another kind a soft failure.
+func (d *jsonReader) record(noun string, field func() error) error {
+	d.base = d.depth
+	defer func() { d.base = 0 }()
+	c, err := d.next()
+	switch {
+	case err != nil:
+		return err
+	case c == '{':
+		return d.fields(field)
+	case c == 'n':
+		return d.literal("null")
+	}
+	return d.wrongKind(noun, "an object", c)
+}
+
+// flexStr reads a string attribute into the arena a.
+func (d *jsonReader) flexStr(a *[]byte) (span, error) {
+	c, err := d.next()
+	if err != nil {
+		return span{}, err
+	}
+	var b []byte
+	switch {
+	case c == '"':
+		b, err = d.text()
+	case c == '-' || '0' <= c && c <= '9':
+		b, err = d.number()
+	case c == 'n':
+		return span{}, d.literal("null")
+	case c == 't' || c == 'f' || c == '{' || c == '[':
+		return span{}, d.wrongType("a string", c)
+	default:
+		return span{}, d.bad("want a value")
+	}
+	if err != nil {
+		return span{}, err
+	}
+	return add(a, b), nil
+}
+
+// flexBool reads a boolean attribute (null is false).
+func (d *jsonReader) flexBool() (bool, error) {
+	c, err := d.next()
+	if err != nil {
+		return false, err
+	}
+	switch c {
+	case 't':
+		return true, d.literal("true")
+	case 'f':
+		return false, d.literal("false")
+	case 'n':
+		return false, d.literal("null")
+	case '"':
+		b, err := d.text()
+		if err != nil {
+			return false, err
+		}
+		switch strings.ToLower(strings.TrimSpace(string(b))) {
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
+		}
+		return false, errors.New("want a boolean or \"True\"/\"False\", got another string")
+	case '{', '[', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return false, d.wrongType("a boolean", c)
+	}
+	return false, d.bad("want a value")
+}
+
+// flexTime reads a date: an RFC 3339 string, anything else the zero time.
+func (d *jsonReader) flexTime() (time.Time, error) {
+	c, err := d.next()
+	if err != nil || c != '"' {
+		if err != nil {
+			return time.Time{}, err
+		}
+		return time.Time{}, d.skip()
+	}
+	b, err := d.text()
+	if err != nil {
+		return time.Time{}, err
+	}
+	return parseTime(b), nil
+}
+
+// parseTime is time.Parse(time.RFC3339, strings.TrimSpace(b)), the zero
+// time on error, with a fast path for the usual "2006-01-02T15:04:05Z".
+func parseTime(b []byte) time.Time {
+	if len(b) == 20 && b[4] == '-' && b[7] == '-' && b[10] == 'T' && b[13] == ':' && b[16] == ':' && b[19] == 'Z' {
+		num := func(i, n int) int {
+			v := 0
+			for _, c := range b[i : i+n] {
+				if c < '0' || c > '9' {
+					return -1
+				}
+				v = v*10 + int(c-'0')
+			}
+			return v
+		}
+		y, mo, dd, h, mi, s := num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2)
+		if y >= 0 && mo >= 1 && mo <= 12 && dd >= 1 && dd <= daysIn(mo, y) && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59 {
+			return time.Date(y, time.Month(mo), dd, h, mi, s, 0, time.UTC)
+		}
+	}
+	t, err := time.Parse(time.RFC3339, strings.TrimSpace(string(b)))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// meta reads meta into m (merged into what an earlier meta left; null
+// drops it).
+func (d *jsonReader) meta(m *metaF) error {
+	c, err := d.next()
+	switch {
+	case err != nil:
+		return err
+	case c == 'n':
+		*m = metaF{}
+		return d.literal("null")
+	case c != '{':
+		return d.wrongKind("meta", "an object", c)
+	}
+	m.set = true
+	return d.fields(func() (err error) {
+		switch string(d.key) {
+		case "VERSION":
+			m.version, err = d.flexStr(&d.sc.head)
+		case "CREATED":
+			m.created, err = d.flexTime()
+		case "LASTMODIFIED":
+			m.modified, err = d.flexTime()
+		default:
+			err = d.skip()
+		}
+		return err
+	})
+}
+
+// ended returns the string of the record's head arena and the record's
+// error: err, else its first value of the wrong kind.
+func (sc *recordScratch) ended(err error) (string, error) {
+	if err == nil {
+		err = sc.soft
+	}
+	return string(sc.head), err
+}
+
+// objects reads an array of objects into m, decoding each object's keys
+// with field (given the element); null elements are left as they are.
+func objects[E any](d *jsonReader, what string, m *mergeSlice[E], field func(e *E) error) error {
+	c, err := d.next()
+	switch {
+	case err != nil:
+		return err
+	case c == 'n':
+		m.reset()
+		return d.literal("null")
+	case c != '[':
+		return d.wrongKind(what, "an array", c)
+	}
+	if err := d.open(); err != nil {
+		return err
+	}
+	first, i := true, 0
+	for {
+		ok, err := d.nextElem(&first)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		e := m.at(i)
+		i++
+		c, err := d.next()
+		switch {
+		case err != nil:
+			return err
+		case c == '{':
+			err = d.fields(func() error { return field(e) })
+		case c == 'n':
+			err = d.literal("null")
+		default:
+			err = d.wrongKind(what, "objects", c)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	m.done(i)
+	return nil
+}
+
+// pairs reads an array of objects of two string attributes (keyA and keyB,
+// folded) into m, their strings in the arenas a and b.
+func (d *jsonReader) pairs(what string, m *mergeSlice[pairF], keyA, keyB string, a, b *[]byte) error {
+	return objects(d, what, m, func(p *pairF) (err error) {
+		switch string(d.key) {
+		case keyA:
+			p.a, err = d.flexStr(a)
+		case keyB:
+			p.b, err = d.flexStr(b)
+		default:
+			err = d.skip()
+		}
+		return err
+	})
+}

@@ -1,0 +1,571 @@
+package scim
+
+// The decoding of list bodies and resources as wbsync did it with
+// encoding/json (wire types with flexible UnmarshalJSON, a json.Decoder over
+// the stream): the oracle the streaming decoders are checked against.
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/sanitize"
+)
+
+// The flexible JSON types of W&B's shapes. Their error messages name the
+// JSON kind they met, never the value: a value may be anything a server
+// echoes, the key included.
+
+// kindOf names the JSON kind of a raw value for error messages.
+func kindOf(b []byte) string {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return "nothing"
+	}
+	switch b[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}
+
+// wireEmails is an RFC array of emails, W&B's legacy single object, a bare
+// string, or null.
+type wireEmails []wireEmail
+
+func (w *wireEmails) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0 || string(b) == "null":
+		*w = nil
+	case b[0] == '[':
+		var list []wireEmail
+		if err := json.Unmarshal(b, &list); err != nil {
+			return fmt.Errorf("emails: %w", err)
+		}
+		*w = list
+	case b[0] == '{':
+		var one wireEmail
+		if err := json.Unmarshal(b, &one); err != nil {
+			return fmt.Errorf("emails: %w", err)
+		}
+		*w = wireEmails{one}
+	case b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("emails: %w", err)
+		}
+		*w = wireEmails{{Value: flexString(s), Primary: true}}
+	default:
+		return fmt.Errorf("emails: want an array or an object, got %s", kindOf(b))
+	}
+	return nil
+}
+
+// flexBool is a JSON boolean or a string "True"/"False" (any case); null is
+// false.
+type flexBool bool
+
+func (f *flexBool) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch string(b) {
+	case "null", "false":
+		*f = false
+		return nil
+	case "true":
+		*f = true
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		switch strings.ToLower(strings.TrimSpace(s)) {
+		case "true":
+			*f = true
+			return nil
+		case "false":
+			*f = false
+			return nil
+		}
+		return errors.New("want a boolean or \"True\"/\"False\", got another string")
+	}
+	return fmt.Errorf("want a boolean, got %s", kindOf(b))
+}
+
+// flexString is a JSON string or number (ids); null is "".
+type flexString string
+
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' && plain(b[1:n-1]) {
+		*f = flexString(b[1 : n-1]) // the common case, without a second scan
+		return nil
+	}
+	if string(b) == "null" {
+		*f = ""
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*f = flexString(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("want a string, got %s", kindOf(b))
+	}
+	*f = flexString(n.String())
+	return nil
+}
+
+// plain reports whether the inside of a JSON string needs no unescaping
+// or UTF-8 checking: printable ASCII without backslashes or quotes.
+func plain(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c >= 0x80 || c == '\\' || c == '"' {
+			return false
+		}
+	}
+	return true
+}
+
+// flexInt is a non-negative JSON number or numeric string.
+type flexInt int
+
+func (f *flexInt) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		b = []byte(strings.TrimSpace(s))
+	}
+	n, err := strconv.Atoi(string(b))
+	if err != nil || n < 0 {
+		return errors.New("want a non-negative integer")
+	}
+	*f = flexInt(n)
+	return nil
+}
+
+// flexTime is an RFC 3339 string; anything else is the zero time, not an
+// error (W&B's dates are informative, never required).
+type flexTime time.Time
+
+func (f *flexTime) UnmarshalJSON(b []byte) error {
+	*f = flexTime{}
+	var s string
+	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' && plain(b[1:n-1]) {
+		s = string(b[1 : n-1]) // the common case, without a second scan
+	} else if json.Unmarshal(b, &s) != nil {
+		return nil
+	}
+	if t, err := time.Parse(time.RFC3339, strings.TrimSpace(s)); err == nil {
+		*f = flexTime(t)
+	}
+	return nil
+}
+
+// The wire types (their flexible fields are in flex.go). encoding/json
+// matches keys case-insensitively, which covers W&B's capitalised keys
+// (Value, Display, Primary, Resources).
+
+type wireMeta struct {
+	Version      flexString `json:"version"`
+	Created      flexTime   `json:"created"`
+	LastModified flexTime   `json:"lastModified"`
+}
+
+type wireUser struct {
+	ID               flexString     `json:"id"`
+	UserName         flexString     `json:"userName"`
+	DisplayName      flexString     `json:"displayName"`
+	ExternalID       flexString     `json:"externalId"`
+	Emails           wireEmails     `json:"emails"`
+	Active           *flexBool      `json:"active"`
+	OrganizationRole flexString     `json:"organizationRole"`
+	TeamRoles        []wireTeamRole `json:"teamRoles"`
+	Meta             *wireMeta      `json:"meta"`
+}
+
+type wireTeamRole struct {
+	TeamName flexString `json:"teamName"`
+	RoleName flexString `json:"roleName"`
+}
+
+type wireEmail struct {
+	Value   flexString `json:"value"`
+	Primary flexBool   `json:"primary"`
+	Type    flexString `json:"type"`
+}
+
+type wireMember struct {
+	Value   flexString `json:"value"`
+	Display flexString `json:"display"`
+}
+
+type wireGroup struct {
+	ID          flexString   `json:"id"`
+	DisplayName flexString   `json:"displayName"`
+	Members     []wireMember `json:"members"`
+	Meta        *wireMeta    `json:"meta"`
+}
+
+type wirePermission struct {
+	Name        flexString `json:"name"`
+	IsInherited flexBool   `json:"isInherited"`
+}
+
+type wireRole struct {
+	ID            flexString       `json:"id"`
+	Name          flexString       `json:"name"`
+	Description   flexString       `json:"description"`
+	InheritedFrom flexString       `json:"inheritedFrom"`
+	Permissions   []wirePermission `json:"permissions"`
+	Meta          *wireMeta        `json:"meta"`
+}
+
+func (m *wireMeta) times() (created, modified time.Time) {
+	if m == nil {
+		return time.Time{}, time.Time{}
+	}
+	return time.Time(m.Created), time.Time(m.LastModified)
+}
+
+func (m *wireMeta) version() string {
+	if m == nil {
+		return ""
+	}
+	return string(m.Version)
+}
+
+// user checks w and converts it: a missing id (or, for a listed user, a
+// missing userName) or an overlong attribute is an error. Team and role
+// names are shared through in (may be nil).
+func (w *wireUser) user(in *interner, listed bool) (User, error) {
+	if blank(string(w.ID)) {
+		return User{}, errors.New("no id")
+	}
+	if listed && blank(string(w.UserName)) {
+		return User{}, errors.New("no userName")
+	}
+	u := User{
+		ID:               string(w.ID),
+		UserName:         string(w.UserName),
+		DisplayName:      string(w.DisplayName),
+		ExternalID:       string(w.ExternalID),
+		Active:           w.Active == nil || bool(*w.Active),
+		OrganizationRole: string(w.OrganizationRole),
+		ETag:             w.Meta.version(),
+	}
+	u.Created, u.LastModified = w.Meta.times()
+	if err := tooLong("id", u.ID, "userName", u.UserName, "displayName", u.DisplayName, "externalId", u.ExternalID,
+		"organizationRole", u.OrganizationRole, "meta.version", u.ETag); err != nil {
+		return User{}, err
+	}
+	for _, e := range w.Emails {
+		if e.Value == "" {
+			continue
+		}
+		if err := tooLong("an email", string(e.Value), "an email type", string(e.Type)); err != nil {
+			return User{}, err
+		}
+		u.Emails = append(u.Emails, Email{Value: string(e.Value), Primary: bool(e.Primary), Type: string(e.Type)})
+	}
+	slices.SortStableFunc(u.Emails, func(a, b Email) int {
+		switch {
+		case a.Primary == b.Primary:
+			return 0
+		case a.Primary:
+			return -1
+		}
+		return 1
+	})
+	if w.TeamRoles != nil {
+		u.TeamRoles = make([]TeamRole, 0, len(w.TeamRoles))
+	}
+	for _, r := range w.TeamRoles {
+		if err := tooLong("a teamRoles teamName", string(r.TeamName), "a teamRoles roleName", string(r.RoleName)); err != nil {
+			return User{}, err
+		}
+		u.TeamRoles = append(u.TeamRoles, TeamRole{TeamName: in.get(string(r.TeamName)), RoleName: in.get(string(r.RoleName))})
+	}
+	return u, nil
+}
+
+// group checks w and converts it: an id (and, for a listed group, a
+// displayName) is required, and every member needs a value. Members may be
+// null, missing or [].
+func (w *wireGroup) group(listed bool) (Group, error) {
+	if blank(string(w.ID)) {
+		return Group{}, errors.New("no id")
+	}
+	if listed && blank(string(w.DisplayName)) {
+		return Group{}, errors.New("no displayName")
+	}
+	g := Group{ID: string(w.ID), DisplayName: string(w.DisplayName), ETag: w.Meta.version()}
+	g.Created, g.LastModified = w.Meta.times()
+	if err := tooLong("id", g.ID, "displayName", g.DisplayName, "meta.version", g.ETag); err != nil {
+		return Group{}, err
+	}
+	if len(w.Members) > 0 {
+		g.Members = make([]GroupMember, 0, len(w.Members))
+	}
+	for i, m := range w.Members {
+		if blank(string(m.Value)) {
+			return Group{}, fmt.Errorf("member %d has no value", i+1)
+		}
+		if err := tooLong("a member value", string(m.Value), "a member display", string(m.Display)); err != nil {
+			return Group{}, err
+		}
+		g.Members = append(g.Members, GroupMember{Value: string(m.Value), Display: string(m.Display)})
+	}
+	return g, nil
+}
+
+// role checks w and converts it: an id and a name are required.
+func (w *wireRole) role() (Role, error) {
+	if blank(string(w.ID)) {
+		return Role{}, errors.New("no id")
+	}
+	r := Role{ID: string(w.ID), Name: string(w.Name), Description: string(w.Description),
+		InheritedFrom: string(w.InheritedFrom)}
+	r.Created, r.LastModified = w.Meta.times()
+	if blank(r.Name) {
+		return Role{}, errors.New("no name")
+	}
+	if err := tooLong("id", r.ID, "name", r.Name, "description", r.Description, "inheritedFrom", r.InheritedFrom); err != nil {
+		return Role{}, err
+	}
+	for _, p := range w.Permissions {
+		if err := tooLong("a permission name", string(p.Name)); err != nil {
+			return Role{}, err
+		}
+		r.Permissions = append(r.Permissions, Permission{Name: string(p.Name), IsInherited: bool(p.IsInherited)})
+	}
+	return r, nil
+}
+
+// decodeUser decodes one User resource (a create's answer): an id is
+// required, a userName is not (the caller knows it).
+func refDecodeUser(b []byte) (User, error) {
+	var w wireUser
+	if err := json.Unmarshal(b, &w); err != nil {
+		return User{}, err
+	}
+	return w.user(nil, false)
+}
+
+// decodeGroup decodes one Group resource (a create's answer): an id is
+// required, a displayName is not (the caller knows it).
+func refDecodeGroup(b []byte) (Group, error) {
+	var w wireGroup
+	if err := json.Unmarshal(b, &w); err != nil {
+		return Group{}, err
+	}
+	return w.group(false)
+}
+
+// The record decoders of the list reader: one resource from the stream,
+// its id (for messages, also on failure) and whether it is well-formed.
+
+// record decodes one resource into its wire form w (whose id field is id)
+// and converts it with conv.
+func refRecord[T any](dec *json.Decoder, w any, id *flexString, conv func() (T, error)) (T, string, error) {
+	if err := dec.Decode(w); err != nil {
+		var zero T
+		return zero, string(*id), err
+	}
+	v, err := conv()
+	return v, string(*id), err
+}
+
+// listedUsers returns the record decoder of a users list, sharing repeated
+// names through in (may be nil).
+func refListedUsers(in *interner) func(dec *json.Decoder) (User, string, error) {
+	return func(dec *json.Decoder) (User, string, error) {
+		var w wireUser
+		return refRecord(dec, &w, &w.ID, func() (User, error) { return w.user(in, true) })
+	}
+}
+
+func refListedGroup(dec *json.Decoder) (Group, string, error) {
+	var w wireGroup
+	return refRecord(dec, &w, &w.ID, func() (Group, error) { return w.group(true) })
+}
+
+func refListedRole(dec *json.Decoder) (Role, string, error) {
+	var w wireRole
+	return refRecord(dec, &w, &w.ID, w.role)
+}
+
+// decodeList reads one ListResponse from r, resource by resource: nothing of
+// the body is kept but the decoded records, and nothing is allocated from a
+// number the server claims. A malformed record fails the whole page, named
+// by its position (start-based) and id. At most limit resources are decoded
+// (fewer once totalResults says so: no more than totalResults-(start-1));
+// past that the page is returned with more set. totalResults is required
+// and refused above caps.TotalResults; keys are matched case-insensitively
+// and may not repeat.
+func refDecodeList[T any](r io.Reader, red *sanitize.Redactor, noun string, start, limit int,
+	rec func(*json.Decoder) (T, string, error)) (listPage[T], error) {
+
+	var p listPage[T]
+	dec := json.NewDecoder(r)
+	if err := expectDelim(dec, '{'); err != nil {
+		return p, fmt.Errorf("%w: %w", errNotList, err)
+	}
+	hasTotal := false
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return p, err
+		}
+		key, _ := tok.(string)
+		k := strings.ToLower(key)
+		switch k {
+		case "totalresults", "itemsperpage", "startindex", "resources":
+			if seen[k] {
+				return p, fmt.Errorf("the list response has %s twice", k)
+			}
+			seen[k] = true
+		}
+		switch k {
+		case "totalresults":
+			var n flexInt
+			if err := dec.Decode(&n); err != nil {
+				return p, fmt.Errorf("totalResults: %w", err)
+			}
+			if n > caps.TotalResults {
+				return p, fmt.Errorf("totalResults %d is beyond what wbsync reads (%d)", n, caps.TotalResults)
+			}
+			p.total, hasTotal = int(n), true
+			limit = min(limit, max(p.total-(start-1), 0))
+		case "itemsperpage":
+			var n flexInt
+			if dec.Decode(&n) == nil { // informative only
+				p.itemsPerPage, p.hasItems = int(n), true
+			}
+		case "resources":
+			if err := p.refResources(dec, red, noun, start, limit, hasTotal, rec); err != nil || (p.more && hasTotal) {
+				return p, err // past totalResults, known: nothing more to learn from the body
+			}
+		default:
+			if err := skipValue(dec); err != nil {
+				return p, err
+			}
+		}
+	}
+	if err := expectDelim(dec, '}'); err != nil {
+		return p, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		if err == nil {
+			err = errors.New("data after the list response")
+		}
+		return p, err
+	}
+	if !hasTotal {
+		return p, errors.New("list response without totalResults")
+	}
+	if len(p.items) > max(p.total-(start-1), 0) { // Resources came before totalResults
+		p.more = true
+		p.items = p.items[:max(p.total-(start-1), 0)]
+	}
+	return p, nil
+}
+
+// resources decodes the Resources array (or null) into p.items, up to limit
+// of them, and sets more if there are others. Past the limit it stops when
+// the limit came from totalResults (hasTotal); otherwise it skips the rest
+// undecoded, to read the totalResults that follows.
+func (p *listPage[T]) refResources(dec *json.Decoder, red *sanitize.Redactor, noun string, start, limit int,
+	hasTotal bool, rec func(*json.Decoder) (T, string, error)) error {
+
+	tok, err := dec.Token()
+	switch {
+	case err != nil:
+		return err
+	case tok == nil:
+		return nil
+	case tok != json.Delim('['):
+		return errors.New("Resources: want an array")
+	}
+	for dec.More() {
+		if len(p.items) >= limit {
+			p.more = true
+			if hasTotal {
+				return nil
+			}
+			if err := skipValue(dec); err != nil {
+				return err
+			}
+			continue
+		}
+		v, id, err := rec(dec)
+		if err != nil {
+			re := &recordError{noun: noun, pos: start + len(p.items), err: err}
+			if !blank(id) {
+				re.id = sanitize.Server(red, id, shownID)
+			}
+			return re
+		}
+		p.items = append(p.items, v)
+	}
+	return expectDelim(dec, ']')
+}
+
+// expectDelim reads the next token and wants it to be d.
+func expectDelim(dec *json.Decoder, d json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok != d {
+		return fmt.Errorf("want %q", d)
+	}
+	return nil
+}
+
+// skipValue reads past one value token by token, so that a large array or
+// object is never held whole.
+func skipValue(dec *json.Decoder) error {
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}

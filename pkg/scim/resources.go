@@ -1,0 +1,335 @@
+package scim
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/wbsync/wbsync/pkg/caps"
+)
+
+// The record decoders of W&B's resources (see records.go for what their
+// attributes mean).
+
+// user reads one User resource: an id is required, and for a listed user
+// a userName; no attribute may be longer than caps.Field. Team and role
+// names are shared through in (may be nil). It returns the id read (for
+// messages, also on failure).
+func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
+	sc := &d.sc
+	sc.begin()
+	sc.emails = sc.emails[:0]
+	var (
+		id, userName, displayName, externalID, orgRole span
+		active                                         = -1 // absent or null
+		meta                                           metaF
+	)
+	err := d.record("the user", func() (err error) {
+		switch string(d.key) {
+		case "ID":
+			id, err = d.flexStr(&sc.head)
+		case "USERNAME":
+			userName, err = d.flexStr(&sc.head)
+		case "DISPLAYNAME":
+			displayName, err = d.flexStr(&sc.head)
+		case "EXTERNALID":
+			externalID, err = d.flexStr(&sc.head)
+		case "ORGANIZATIONROLE":
+			orgRole, err = d.flexStr(&sc.head)
+		case "ACTIVE":
+			if c, _ := d.next(); c == 'n' {
+				active = -1
+				return d.literal("null")
+			}
+			var b bool
+			if b, err = d.flexBool(); err == nil {
+				active = 0
+				if b {
+					active = 1
+				}
+			}
+		case "EMAILS":
+			err = d.emails()
+		case "TEAMROLES":
+			err = d.pairs("teamRoles", &sc.teamRoles, "TEAMNAME", "ROLENAME", &sc.names, &sc.names)
+		case "META":
+			err = d.meta(&meta)
+		default:
+			err = d.skip()
+		}
+		return err
+	})
+	rec, err := sc.ended(err)
+	if err != nil {
+		return User{}, id.of(rec), err
+	}
+	u := User{
+		ID:               id.of(rec),
+		UserName:         userName.of(rec),
+		DisplayName:      displayName.of(rec),
+		ExternalID:       externalID.of(rec),
+		Active:           active != 0,
+		OrganizationRole: orgRole.of(rec),
+	}
+	if meta.set {
+		u.ETag, u.Created, u.LastModified = meta.version.of(rec), meta.created, meta.modified
+	}
+	if blank(u.ID) {
+		return User{}, u.ID, errors.New("no id")
+	}
+	if listed && blank(u.UserName) {
+		return User{}, u.ID, errors.New("no userName")
+	}
+	if err := tooLong("id", u.ID, "userName", u.UserName, "displayName", u.DisplayName, "externalId", u.ExternalID,
+		"organizationRole", u.OrganizationRole, "meta.version", u.ETag); err != nil {
+		return User{}, u.ID, err
+	}
+	n := 0
+	for _, e := range sc.emails {
+		if e.value.n > 0 {
+			n++
+		}
+	}
+	if n > 0 {
+		u.Emails = make([]Email, 0, n)
+	}
+	for _, e := range sc.emails {
+		if e.value.n == 0 {
+			continue
+		}
+		v, t := e.value.of(rec), e.typ.of(rec)
+		if err := tooLong("an email", v, "an email type", t); err != nil {
+			return User{}, u.ID, err
+		}
+		u.Emails = append(u.Emails, Email{Value: v, Primary: e.primary, Type: t})
+	}
+	primaryFirst(u.Emails)
+	if !sc.teamRoles.isNull {
+		roles := sc.teamRoles.items()
+		u.TeamRoles = make([]TeamRole, 0, len(roles))
+		for _, r := range roles {
+			team, role := sc.names[r.a.off:r.a.off+r.a.n], sc.names[r.b.off:r.b.off+r.b.n]
+			if err := tooLongBytes("a teamRoles teamName", team, "a teamRoles roleName", role); err != nil {
+				return User{}, u.ID, err
+			}
+			u.TeamRoles = append(u.TeamRoles, TeamRole{TeamName: in.bytes(team), RoleName: in.bytes(role)})
+		}
+	}
+	return u, u.ID, nil
+}
+
+// tooLongBytes is tooLong for two attributes held as bytes.
+func tooLongBytes(name1 string, v1 []byte, name2 string, v2 []byte) error {
+	switch {
+	case len(v1) > caps.Field:
+		return fmt.Errorf("%s is longer than %d bytes", name1, caps.Field)
+	case len(v2) > caps.Field:
+		return fmt.Errorf("%s is longer than %d bytes", name2, caps.Field)
+	}
+	return nil
+}
+
+// emails reads the emails attribute into d.sc.emails, replacing what an
+// earlier one left.
+func (d *jsonReader) emails() error {
+	sc := &d.sc
+	sc.emails = sc.emails[:0]
+	c, err := d.next()
+	if err != nil {
+		return err
+	}
+	switch c {
+	case 'n':
+		return d.literal("null")
+	case '"':
+		b, err := d.text()
+		if err != nil {
+			return err
+		}
+		sc.emails = append(sc.emails, emailF{value: add(&sc.head, b), primary: true})
+		return nil
+	case '{':
+		var e emailF
+		if err := d.email(&e); err != nil {
+			return err
+		}
+		sc.emails = append(sc.emails, e)
+		return nil
+	case '[':
+	default:
+		return fmt.Errorf("emails: %w", d.wrongType("an array or an object", c))
+	}
+	if err := d.open(); err != nil {
+		return err
+	}
+	first := true
+	for {
+		ok, err := d.nextElem(&first)
+		if err != nil || !ok {
+			return err
+		}
+		var e emailF
+		c, err := d.next()
+		switch {
+		case err != nil:
+			return err
+		case c == '{':
+			err = d.email(&e)
+		case c == 'n':
+			err = d.literal("null")
+		default:
+			err = fmt.Errorf("emails: %w", d.wrongType("objects in the array", c))
+		}
+		if err != nil {
+			return err
+		}
+		sc.emails = append(sc.emails, e)
+	}
+}
+
+// email reads one email object ('{' checked).
+func (d *jsonReader) email(e *emailF) error {
+	return d.fields(func() (err error) {
+		switch string(d.key) {
+		case "VALUE":
+			e.value, err = d.flexStr(&d.sc.head)
+		case "PRIMARY":
+			e.primary, err = d.flexBool()
+		case "TYPE":
+			e.typ, err = d.flexStr(&d.sc.head)
+		default:
+			return d.skip()
+		}
+		if err != nil {
+			err = fmt.Errorf("emails: %w", err)
+		}
+		return err
+	})
+}
+
+// group reads one Group resource: an id (and, for a listed group, a
+// displayName) is required, and every member needs a value. Members may be
+// null, missing or []. The group's own strings and its members' values and
+// displays are three allocations: the values are garbage once the members
+// are resolved, and the rest is kept only as long as it is used.
+func (d *jsonReader) group(listed bool) (Group, string, error) {
+	sc := &d.sc
+	sc.begin()
+	var (
+		id, displayName span
+		meta            metaF
+	)
+	err := d.record("the group", func() (err error) {
+		switch string(d.key) {
+		case "ID":
+			id, err = d.flexStr(&sc.head)
+		case "DISPLAYNAME":
+			displayName, err = d.flexStr(&sc.head)
+		case "MEMBERS":
+			err = d.pairs("members", &sc.members, "VALUE", "DISPLAY", &sc.values, &sc.displays)
+		case "META":
+			err = d.meta(&meta)
+		default:
+			err = d.skip()
+		}
+		return err
+	})
+	rec, err := sc.ended(err)
+	if err != nil {
+		return Group{}, id.of(rec), err
+	}
+	g := Group{ID: id.of(rec), DisplayName: displayName.of(rec)}
+	if meta.set {
+		g.ETag, g.Created, g.LastModified = meta.version.of(rec), meta.created, meta.modified
+	}
+	if blank(g.ID) {
+		return Group{}, g.ID, errors.New("no id")
+	}
+	if listed && blank(g.DisplayName) {
+		return Group{}, g.ID, errors.New("no displayName")
+	}
+	if err := tooLong("id", g.ID, "displayName", g.DisplayName, "meta.version", g.ETag); err != nil {
+		return Group{}, g.ID, err
+	}
+	members := sc.members.items()
+	if len(members) == 0 {
+		return g, g.ID, nil
+	}
+	values, displays := string(sc.values), string(sc.displays)
+	g.Members = make([]GroupMember, 0, len(members))
+	for i, m := range members {
+		v := m.a.of(values)
+		if blank(v) {
+			return Group{}, g.ID, fmt.Errorf("member %d has no value", i+1)
+		}
+		dp := m.b.of(displays)
+		if err := tooLong("a member value", v, "a member display", dp); err != nil {
+			return Group{}, g.ID, err
+		}
+		g.Members = append(g.Members, GroupMember{Value: v, Display: dp})
+	}
+	return g, g.ID, nil
+}
+
+// role reads one Role resource: an id and a name are required.
+func (d *jsonReader) role() (Role, string, error) {
+	sc := &d.sc
+	sc.begin()
+	var (
+		id, name, description, inheritedFrom span
+		meta                                 metaF
+	)
+	err := d.record("the role", func() (err error) {
+		switch string(d.key) {
+		case "ID":
+			id, err = d.flexStr(&sc.head)
+		case "NAME":
+			name, err = d.flexStr(&sc.head)
+		case "DESCRIPTION":
+			description, err = d.flexStr(&sc.head)
+		case "INHERITEDFROM":
+			inheritedFrom, err = d.flexStr(&sc.head)
+		case "PERMISSIONS":
+			err = objects(d, "permissions", &sc.perms, func(p *permF) (err error) {
+				switch string(d.key) {
+				case "NAME":
+					p.name, err = d.flexStr(&sc.head)
+				case "ISINHERITED":
+					p.inherited, err = d.flexBool()
+				default:
+					err = d.skip()
+				}
+				return err
+			})
+		case "META":
+			err = d.meta(&meta)
+		default:
+			err = d.skip()
+		}
+		return err
+	})
+	rec, err := sc.ended(err)
+	if err != nil {
+		return Role{}, id.of(rec), err
+	}
+	r := Role{ID: id.of(rec), Name: name.of(rec), Description: description.of(rec), InheritedFrom: inheritedFrom.of(rec)}
+	if meta.set {
+		r.Created, r.LastModified = meta.created, meta.modified
+	}
+	if blank(r.ID) {
+		return Role{}, r.ID, errors.New("no id")
+	}
+	if blank(r.Name) {
+		return Role{}, r.ID, errors.New("no name")
+	}
+	if err := tooLong("id", r.ID, "name", r.Name, "description", r.Description, "inheritedFrom", r.InheritedFrom); err != nil {
+		return Role{}, r.ID, err
+	}
+	for _, p := range sc.perms.items() {
+		n := p.name.of(rec)
+		if err := tooLong("a permission name", n); err != nil {
+			return Role{}, r.ID, err
+		}
+		r.Permissions = append(r.Permissions, Permission{Name: n, IsInherited: p.inherited})
+	}
+	return r, r.ID, nil
+}
