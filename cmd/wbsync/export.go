@@ -1,16 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/wbsync/wbsync/pkg/desired"
-	"github.com/wbsync/wbsync/pkg/observed"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 	"github.com/wbsync/wbsync/pkg/views"
 )
@@ -37,27 +36,26 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 	if err != nil {
 		return exitError, err
 	}
-	have, _, err := observed.Fetch(ctx, s.client)
+	have, err := s.read(ctx)
 	if err != nil {
-		if ctx.Err() != nil {
-			return exitError, errInterrupted
-		}
-		return exitError, fmt.Errorf("read the live organization at %s: %w", s.conf.url, err)
+		return exitError, err
 	}
-	var buf bytes.Buffer
 	if f.format == "csv" {
 		// The access review: one row per user, with teams and roles.
-		if err := views.WriteAccessReview(&buf, have); err != nil {
-			return exitError, err
-		}
-		if err := emit(out, buf.Bytes(), inv); err != nil {
+		err := streamOutput(out, inv, func(w io.Writer) error { return views.WriteAccessReview(w, have.state) })
+		if err != nil {
 			return exitError, err
 		}
 		return exitOK, nil
 	}
 	header := fmt.Sprintf("Exported by wbsync %s from %s (%s) at %s.\nReview it, then commit it as the source of truth.",
 		version, s.conf.url, s.conf.deployment, time.Now().UTC().Format(time.RFC3339))
-	rep, err := desired.Encode(&buf, have, desired.EncodeOptions{Header: header})
+	var rep desired.EncodeReport
+	err = streamOutput(out, inv, func(w io.Writer) error {
+		var err error
+		rep, err = desired.Encode(w, have.state, desired.EncodeOptions{Header: header})
+		return err
+	})
 	if err != nil {
 		return exitError, err
 	}
@@ -66,18 +64,8 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 	for _, w := range rep.Warnings() {
 		s.log.Warn(sanitize.Controls(w))
 	}
-	if err := emit(out, buf.Bytes(), inv); err != nil {
-		return exitError, err
+	if out != "" {
+		s.log.Info("exported the organization", zap.String("file", out), zap.Int("users", len(have.state.Users)), zap.Int("teams", len(have.state.Teams)))
 	}
-	s.log.Info("exported the organization", zap.String("file", out), zap.Int("users", len(have.Users)), zap.Int("teams", len(have.Teams)))
 	return exitOK, nil
-}
-
-// emit writes an export to stdout, or atomically to out.
-func emit(out string, data []byte, inv *invocation) error {
-	if out == "" {
-		_, err := inv.stdout.Write(data)
-		return err
-	}
-	return writeOutput(out, data, inv)
 }

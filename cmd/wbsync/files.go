@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -67,11 +68,19 @@ func readCapped(path string, max int64, what string) ([]byte, fs.FileInfo, error
 }
 
 // writeFileAtomic writes data to path so that a reader sees the old file or
-// the whole new one, never half of it: a temporary file in the same
-// directory, written, synced and closed, then renamed over path (and the
-// directory synced). Every file wbsync writes (saved plans, reports,
-// metrics, exports) goes through it.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
+// the whole new one, never half of it (see writeAtomic).
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	return writeAtomic(path, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writeAtomic streams what write writes to path atomically: a temporary
+// file in the same directory, written, synced and closed, then renamed over
+// path (and the directory synced). Every file wbsync writes (saved plans,
+// reports, metrics, exports) goes through it.
+func writeAtomic(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -83,7 +92,11 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if _, err = tmp.Write(data); err != nil {
+	bw := bufio.NewWriterSize(tmp, 64<<10)
+	if err = write(bw); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = bw.Flush(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err = tmp.Sync(); err != nil {

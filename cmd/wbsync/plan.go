@@ -84,6 +84,22 @@ func writeOutput(path string, data []byte, inv *invocation) error {
 	return writeFileAtomic(path, inv.redactor().Bytes(data), 0o644)
 }
 
+// streamOutput writes what write writes to path (or to stdout when path is
+// ""): redacted like every output, atomically, and without holding the
+// whole output in memory.
+func streamOutput(path string, inv *invocation, write func(io.Writer) error) error {
+	if path == "" {
+		return write(inv.stdout)
+	}
+	return writeAtomic(path, 0o644, func(w io.Writer) error {
+		rw := inv.redactor().Writer(w)
+		if err := write(rw); err != nil {
+			return err
+		}
+		return rw.Flush()
+	})
+}
+
 // renderPlan writes the plan in the chosen format.
 func renderPlan(w io.Writer, p plan.Plan, format string, color bool) error {
 	switch format {

@@ -156,7 +156,7 @@ func startEmulator(bin, statePath string) (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	cmd.Stderr = os.Stderr
+	cmd.Stderr = io.Discard // its start is checked below; its stop message is noise here
 	if err := cmd.Start(); err != nil {
 		return "", nil, err
 	}
