@@ -213,4 +213,25 @@ func MatchesProtected(pat, k string) bool {
 }
 
 // Key normalises an email or userName for matching: trimmed and lower-cased.
-func Key(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// A string already in that form (the common case: ASCII, lower-case, no
+// surrounding space) is returned as is, without a copy.
+func Key(s string) string {
+	if n := len(s); n > 0 && isSpaceFree(s[0]) && isSpaceFree(s[n-1]) {
+		i := 0
+		for ; i < n; i++ {
+			c := s[i]
+			if c >= 0x80 || ('A' <= c && c <= 'Z') {
+				break
+			}
+		}
+		if i == n {
+			return s
+		}
+	}
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+// isSpaceFree reports whether the byte is not ASCII white space.
+func isSpaceFree(c byte) bool {
+	return c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f'
+}

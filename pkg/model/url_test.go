@@ -42,3 +42,24 @@ func TestShowURL(t *testing.T) {
 		}
 	}
 }
+
+func TestKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"alice@example.com":      "alice@example.com",
+		"Alice@Example.COM":      "alice@example.com",
+		"  bob@example.com\t":    "bob@example.com",
+		"\nbob@example.com":      "bob@example.com",
+		"ÉLODIE@example.com":     "élodie@example.com",
+		"élodie@example.com ":    "élodie@example.com",
+		"":                       "",
+		"dev-user2":              "dev-user2",
+		"\u00a0nbsp@example.com": "nbsp@example.com",
+	} {
+		if got := Key(in); got != want {
+			t.Errorf("Key(%q) = %q, want %q", in, got, want)
+		}
+		if got := Key(in); got != Key(Key(in)) {
+			t.Errorf("Key is not idempotent on %q", in)
+		}
+	}
+}
