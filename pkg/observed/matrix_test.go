@@ -1,6 +1,6 @@
 package observed
 
-// The issue-4 matrix: the SCIM client reads the same organization from the
+// The client matrix: the SCIM client reads the same organization from the
 // emulator in every quirk mode and both deployments, and Fetch gives the same
 // state each time (compared with go-cmp), equal to what was seeded.
 

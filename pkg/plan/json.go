@@ -5,7 +5,7 @@ import (
 	"io"
 )
 
-// WriteJSON writes the plan as indented JSON (SPEC §4) with a trailing
+// WriteJSON writes the plan as indented JSON (README "The plan") with a trailing
 // newline. Empty lists are written as [], never null.
 func (p Plan) WriteJSON(w io.Writer) error {
 	p = p.Normalized()
