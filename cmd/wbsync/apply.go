@@ -201,13 +201,7 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 			fileErr = writeOutput(o.report, buf.Bytes(), inv)
 		}
 	}
-	var err error
-	if f.format == "json" {
-		err = rep.WriteJSON(inv.stdout)
-	} else {
-		err = rep.WriteText(inv.stdout)
-	}
-	if err != nil {
+	if err := writeView(inv.stdout, f.format, rep); err != nil {
 		return exitError, err
 	}
 	switch {
