@@ -42,7 +42,8 @@ func CanonicalURL(raw string) (string, error) {
 		return "", errors.New("the URL has no host")
 	}
 	port := u.Port()
-	if port != "" {
+	if port != "" || strings.HasSuffix(u.Host, ":") { // "HOST:" has an empty port
+
 		n, err := strconv.Atoi(port)
 		if err != nil || n < 1 || n > 65535 {
 			return "", fmt.Errorf("invalid port %q: want 1 to 65535", port)

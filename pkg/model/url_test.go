@@ -21,7 +21,7 @@ func TestCanonicalURL(t *testing.T) {
 	}
 	for _, bad := range []string{
 		"", "api.wandb.ai/scim", "ftp://h/scim", "https://user:pw@h/scim", "https://h/scim?access_token=x",
-		"https://h/scim?", "https://h/scim#frag", "https://h:0/scim", "https://h:70000/scim", "https://h:port/scim", "https:///scim",
+		"https://h/scim?", "https://h/scim#frag", "https://h:0/scim", "https://h:70000/scim", "https://h:port/scim", "https://h:/scim", "https:///scim",
 	} {
 		if got, err := CanonicalURL(bad); err == nil {
 			t.Errorf("CanonicalURL(%q) = %q, want an error", bad, got)

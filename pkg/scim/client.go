@@ -20,7 +20,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -248,34 +247,23 @@ func (c *Client) BaseURL() string { return c.base.String() }
 // parseBase checks the base URL: absolute, https (or http on loopback), a
 // valid port, no credentials.
 func parseBase(raw string) (*url.URL, error) {
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
+	if strings.TrimSpace(raw) == "" {
 		return nil, errors.New("no SCIM base URL (e.g. https://api.wandb.ai/scim)")
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("SCIM base URL %q is not an absolute URL with a valid host and port (e.g. https://HOST/scim)", raw)
+	// The shape of a base URL (scheme, host, port, no user information,
+	// query or fragment) is model.CanonicalURL's rule; plain http only on
+	// loopback is the client's own.
+	canon, err := model.CanonicalURL(raw)
+	if err != nil {
+		return nil, fmt.Errorf("SCIM base URL %s: %v", model.ShowURL(raw), err)
 	}
-	if u.User != nil {
-		return nil, errors.New("SCIM base URL must not carry credentials")
+	u, err := url.Parse(canon)
+	if err != nil { // cannot happen: canon parsed once already
+		return nil, fmt.Errorf("SCIM base URL %s: %w", model.ShowURL(raw), err)
 	}
-	if p := u.Port(); p != "" || strings.HasSuffix(u.Host, ":") {
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("SCIM base URL %s: port %q is not a number from 1 to 65535", u.Redacted(), p)
-		}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("SCIM base URL %s: plain http:// is refused unless the host is loopback; use https://", u.Redacted())
 	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("SCIM base URL %s: plain http:// is refused unless the host is loopback; use https://", u.Redacted())
-		}
-	default:
-		return nil, fmt.Errorf("SCIM base URL %q: want https://", raw)
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawPath = ""
-	u.RawQuery, u.Fragment, u.ForceQuery = "", "", false
 	return u, nil
 }
 

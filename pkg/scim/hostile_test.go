@@ -266,3 +266,18 @@ func TestInvalidPortRefused(t *testing.T) {
 		t.Errorf("port 65535 refused: %v", err)
 	}
 }
+
+// A base URL that carries a credential (user information or a query) is
+// refused before any request, and the error does not repeat the credential.
+func TestBaseURLCredentialRefused(t *testing.T) {
+	for _, u := range []string{"https://h/scim?access_token=S3CRETVALUE", "https://me:S3CRETVALUE@h/scim", "https://h/scim#S3CRETVALUE"} {
+		_, err := New(Config{BaseURL: u, APIKey: testKey})
+		if err == nil {
+			t.Errorf("New(%q) accepted", u)
+			continue
+		}
+		if strings.Contains(err.Error(), "S3CRETVALUE") {
+			t.Errorf("New(%q) err repeats the credential: %v", u, err)
+		}
+	}
+}
