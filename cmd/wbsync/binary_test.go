@@ -2,9 +2,12 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -20,8 +23,13 @@ var builtBin struct {
 	err  error
 }
 
-// TestMain removes the built binary's directory after the tests.
+// TestMain removes the built binary's directory after the tests. Started
+// with peakEnv set, the test binary is instead the small parent that
+// runPeak measures through (see peakParent).
 func TestMain(m *testing.M) {
+	if file := os.Getenv(peakEnv); file != "" {
+		os.Exit(peakParent(file, os.Args[1:]))
+	}
 	code := m.Run()
 	if builtBin.dir != "" {
 		os.RemoveAll(builtBin.dir)
@@ -59,10 +67,40 @@ type procRun struct {
 }
 
 // runBinary runs the binary with env (added to a clean environment) and
-// args, and returns its exit code, output and peak memory.
+// args, and returns its exit code and output.
 func runBinary(t testing.TB, env []string, args ...string) procRun {
 	t.Helper()
-	cmd := exec.Command(testBinary(t), args...)
+	return runProc(t, env, false, args)
+}
+
+// runPeak is runBinary that also measures the binary's peak resident set
+// size.
+//
+// The child's own rusage cannot be trusted for that here: Linux carries the
+// high-water mark of the memory a process execs from into its maxrss, and
+// Go starts children with vfork, sharing the parent's memory, so a child of
+// this test process reports at least this process's own peak (hundreds of
+// MB under -race beside the other tests). The binary is therefore started
+// by a fresh, small copy of the test binary (peakParent), whose peak is a
+// few MB, and which hands back the binary's maxrss through a file.
+func runPeak(t testing.TB, env []string, args ...string) procRun {
+	t.Helper()
+	return runProc(t, env, true, args)
+}
+
+// peakEnv names the file a peakParent writes the measured maxrss to.
+const peakEnv = "WBSYNC_TEST_PEAK_FILE"
+
+func runProc(t testing.TB, env []string, peak bool, args []string) procRun {
+	t.Helper()
+	bin := testBinary(t)
+	var peakFile string
+	cmd := exec.Command(bin, args...)
+	if peak {
+		peakFile = filepath.Join(t.TempDir(), "peak")
+		cmd = exec.Command(os.Args[0], append([]string{bin}, args...)...)
+		env = append(env[:len(env):len(env)], peakEnv+"="+peakFile)
+	}
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
 	var stdout, stderr safeBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -75,10 +113,49 @@ func runBinary(t testing.TB, env []string, args ...string) procRun {
 	case err != nil:
 		t.Fatal(err)
 	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.maxRSS = ru.Maxrss * 1024 // kilobytes on Linux
+	if peak {
+		b, err := os.ReadFile(peakFile)
+		if err != nil {
+			t.Fatalf("the measuring parent left no peak: %v\nstderr:\n%s", err, r.stderr)
+		}
+		if r.maxRSS, err = strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err != nil {
+			t.Fatalf("the measuring parent's peak %q: %v", b, err)
+		}
 	}
 	return r
+}
+
+// peakParent runs args (the binary and its arguments) with this process's
+// standard streams and an environment without peakEnv, writes the child's
+// maxrss in bytes to file, and returns the child's exit code (128+signal
+// when a signal ended it).
+func peakParent(file string, args []string) int {
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, peakEnv+"=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		fmt.Fprintln(os.Stderr, "peakParent:", err)
+		return 125
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		fmt.Fprintln(os.Stderr, "peakParent: no rusage on this system")
+		return 125
+	}
+	if err := os.WriteFile(file, []byte(strconv.FormatInt(ru.Maxrss*1024, 10)), 0o600); err != nil { // kilobytes on Linux
+		fmt.Fprintln(os.Stderr, "peakParent:", err)
+		return 125
+	}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return cmd.ProcessState.ExitCode()
 }
 
 // safeBuffer is a bytes buffer safe for the concurrent writes of a child's
