@@ -129,8 +129,13 @@ func (p *planner) newMatcher() *matcher {
 	nh := len(p.have.Users)
 	m := &matcher{p: p, taken: make([]bool, nh), claims: make([]int32, nh)}
 	m.byLevel[byUserName] = p.liveKeys
-	var keys, extIDs []string
-	var vals, extVals []int32
+	// Slices sized up front: at 100,000 users, growing them by doubling
+	// copies megabytes that no longer fit in the cache.
+	nw := len(p.want.Users)
+	m.ds, m.keys, m.links = make([]int32, 0, nw), make([]string, 0, nw), make([]link, 0, nw)
+	keys, vals := make([]string, 0, nh), make([]int32, 0, nh)
+	var extIDs []string
+	var extVals []int32
 	for i := range p.have.Users {
 		l := &p.have.Users[i]
 		liveEmails(l, func(k string) { keys, vals = append(keys, k), append(vals, int32(i)) })
