@@ -164,15 +164,19 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	if err != nil {
 		return nil, err
 	}
-	if lines := plan.ChangesDiff(saved.Plan, now); len(lines) > 0 {
-		fmt.Fprintf(inv.stderr, "The saved plan %s is stale: the organization changed since it was made. What the plan would be now differs:\n", path)
+	if lines := plan.Staleness(saved.Plan, now); len(lines) > 0 {
+		fmt.Fprintf(inv.stderr, "The saved plan %s is stale: the organization changed since it was made. What differs now:\n", path)
 		for _, line := range lines {
 			fmt.Fprintln(inv.stderr, "  "+line)
 		}
 		return nil, fmt.Errorf("refusing to apply a stale plan: run 'wbsync plan --out %s' again and review it", path)
 	}
-	p := saved.Plan
-	p.Target = now.Target
+	// Not stale: the organization reads as it did and the changes are the
+	// saved ones. What is shown and applied is the plan recomputed from the
+	// manifest and the organization, so that nothing of the file but what
+	// its digest and fingerprint vouch for (seats, warnings, limits as
+	// edited by hand) reaches the approver.
+	p := now
 	return &applyRun{s: s, p: p, want: want, policy: policy}, nil
 }
 

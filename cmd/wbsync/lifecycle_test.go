@@ -352,3 +352,75 @@ func TestSignalWhileReading(t *testing.T) {
 		t.Fatalf("exit %d, stderr:\n%s", code, errb.String())
 	}
 }
+
+// TestSavedPlanStaleOrg: a user created by hand between plan --out and
+// apply FILE leaves the changes as they were, but the organization the plan
+// was reviewed against (its seats, its warnings) is gone: the plan is
+// stale, refused with exit 1, and nothing is written.
+func TestSavedPlanStaleOrg(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	v := vars(emu.url)
+	planPath := filepath.Join(t.TempDir(), "plan.json")
+	if r := wb(t, v, "plan", "-f", examplePath("wbsync.yaml"), "--out", planPath); r.code != exitOK {
+		t.Fatalf("plan: %d\n%s", r.code, r.stderr)
+	}
+	req, err := http.NewRequest("POST", emu.url+"/Users", strings.NewReader(
+		`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"zed@example.com","emails":[{"value":"zed@example.com","primary":true}],"active":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	req.Header.Set("Content-Type", "application/scim+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("creating zed by hand: %s", resp.Status)
+	}
+	before := writes(emu.requests(t))
+	r := wb(t, v, "apply", planPath, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "stale") || !strings.Contains(r.stderr, "seats") {
+		t.Fatalf("exit %d, want 1 naming the staleness and the seats\n%s", r.code, r.stderr)
+	}
+	if after := writes(emu.requests(t)); after != before {
+		t.Fatalf("a stale plan wrote %d requests", after-before)
+	}
+}
+
+// TestSavedPlanShowsRecomputed: what apply FILE shows the approver comes
+// from the manifest and the organization, not from the parts of the file
+// its digests do not cover (seats, warnings edited by hand).
+func TestSavedPlanShowsRecomputed(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	v := vars(emu.url)
+	planPath := filepath.Join(t.TempDir(), "plan.json")
+	if r := wb(t, v, "plan", "-f", examplePath("wbsync.yaml"), "--out", planPath); r.code != exitOK {
+		t.Fatalf("plan: %d\n%s", r.code, r.stderr)
+	}
+	var f map[string]any
+	b, err := os.ReadFile(planPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	f["seats"] = map[string]any{"active_before": 1, "active_after": 99}
+	f["warnings"] = []any{}
+	b, err = json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(planPath, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := wb(t, v, "apply", planPath, "--auto-approve", "--no-verify")
+	if r.code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout, "99 active") || !strings.Contains(r.stdout, "Warnings") {
+		t.Fatalf("apply showed the edited seats or lost the warnings:\n%s", r.stdout)
+	}
+}

@@ -120,6 +120,31 @@ func ChangesDiff(saved, now Plan) []string {
 	return lines
 }
 
+// Staleness returns human lines saying why a saved plan no longer holds
+// against plan now, computed from the same manifest against the
+// organization as it reads at apply time; it is empty when the saved plan
+// may be applied. A plan is stale when its changes or blocks differ
+// (ChangesDiff), and also when they do not but the organization read
+// differs from the one the plan was made from (the observed fingerprint):
+// what the approver reviewed (seats, warnings, who is in which team) is no
+// longer what is there, as with Terraform's stale saved plans.
+func Staleness(saved, now Plan) []string {
+	lines := ChangesDiff(saved, now)
+	if len(lines) > 0 || saved.ObservedFingerprint == now.ObservedFingerprint {
+		return lines
+	}
+	lines = append(lines, fmt.Sprintf("~ the same changes, but the organization read differs from the one the plan was made from (observed_fingerprint %s, now %s)",
+		saved.ObservedFingerprint, now.ObservedFingerprint))
+	if saved.Seats != now.Seats {
+		lines = append(lines, fmt.Sprintf("~ seats: the plan said %d active → %d active; now %d active → %d active",
+			saved.Seats.ActiveBefore, saved.Seats.ActiveAfter, now.Seats.ActiveBefore, now.Seats.ActiveAfter))
+	}
+	if len(saved.Warnings) != len(now.Warnings) {
+		lines = append(lines, fmt.Sprintf("~ warnings: the plan had %d; now %d", len(saved.Warnings), len(now.Warnings)))
+	}
+	return lines
+}
+
 // missingFrom returns the elements of a that b lacks, counting repeats (a
 // multiset difference), in a's order.
 func missingFrom[T comparable](a, b []T) []T {

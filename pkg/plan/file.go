@@ -102,11 +102,32 @@ func ReadFile(r io.Reader) (*File, error) {
 	if f.Target.URL == "" {
 		return nil, fmt.Errorf("%w: it records no target.url", ErrNotSavedPlan)
 	}
+	if d := f.Target.Deployment; d != model.SaaS && d != model.Dedicated {
+		return nil, fmt.Errorf("%w: target.deployment must be %q or %q", ErrNotSavedPlan, model.SaaS, model.Dedicated)
+	}
+	if !isSHA256(f.ObservedFingerprint) {
+		return nil, fmt.Errorf("%w: observed_fingerprint is not a sha256:HEX digest", ErrNotSavedPlan)
+	}
 	if got := model.Digest(f.Desired.State, f.Desired.Policy); got != f.ManifestDigest {
 		return nil, fmt.Errorf("%w: the embedded manifest hashes to %s, but the plan says %s: it was changed after the plan was made; plan again and review it",
 			ErrDigest, got, f.ManifestDigest)
 	}
 	return &f, nil
+}
+
+// isSHA256 reports whether s is "sha256:" and 64 lower-case hex digits, as
+// wbsync writes its digests.
+func isSHA256(s string) bool {
+	h, ok := strings.CutPrefix(s, "sha256:")
+	if !ok || len(h) != 64 {
+		return false
+	}
+	for _, c := range h {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // Binding says which target apply was asked to use: URL and Deployment as
@@ -139,11 +160,8 @@ func (f *File) ResolveTarget(b Binding) (Target, error) {
 			diffs = append(diffs, fmt.Sprintf("the plan was made for %s, but --url (or WBSYNC_URL) is %s", recURL, got))
 		}
 	}
-	if b.DeploymentGiven && rec.Deployment != "" && b.Deployment != rec.Deployment {
+	if b.DeploymentGiven && b.Deployment != rec.Deployment {
 		diffs = append(diffs, fmt.Sprintf("the plan was made for deployment %s, but --deployment (or WBSYNC_DEPLOYMENT) is %s", rec.Deployment, b.Deployment))
-	}
-	if b.DeploymentGiven && rec.Deployment == "" {
-		t.Deployment = b.Deployment
 	}
 	if len(diffs) > 0 {
 		return Target{}, fmt.Errorf("%w: %s; nothing was written. Apply it to the organization it was made for (drop --url and --deployment to use the recorded target), or plan again against the new target",

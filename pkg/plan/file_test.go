@@ -23,6 +23,7 @@ func savedFile(t *testing.T) ([]byte, Desired) {
 	}
 	p := samplePlan()
 	p.ManifestDigest = model.Digest(d.State, d.Policy)
+	p.ObservedFingerprint = "sha256:" + strings.Repeat("ab", 32)
 	p.Target = Target{URL: "https://acme.wandb.io/scim", Deployment: model.Dedicated}
 	var b bytes.Buffer
 	if err := WriteFile(&b, p, d); err != nil {
@@ -71,6 +72,9 @@ func TestReadFileRefuses(t *testing.T) {
 		{"unknown field", tamper(`"format_version": "1",`, `"format_version": "1", "surprise": true,`), ErrNotSavedPlan, "surprise"},
 		{"trailing data", append(append([]byte{}, good...), []byte("{}")...), ErrNotSavedPlan, "after top-level value"},
 		{"no target", tamper(`"url": "https://acme.wandb.io/scim",`, ``), ErrNotSavedPlan, "target.url"},
+		{"no deployment", tamper(`"deployment": "dedicated"`, `"deployment": ""`), ErrNotSavedPlan, "target.deployment"},
+		{"unknown deployment", tamper(`"deployment": "dedicated"`, `"deployment": "bogus"`), ErrNotSavedPlan, "target.deployment"},
+		{"fingerprint edited", tamper(`"observed_fingerprint": "sha256:abab`, `"observed_fingerprint": "sha256:\u001b[2Jabab`), ErrNotSavedPlan, "observed_fingerprint"},
 		// The embedded manifest edited to deactivate one more user, with the
 		// reviewed digest left in place.
 		{"manifest edited", tamper(`"unmanagedUsers": "deactivate"`, `"unmanagedUsers": "ignore"`), ErrDigest, "changed after the plan was made"},

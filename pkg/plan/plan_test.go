@@ -106,3 +106,32 @@ func TestEqualAndChangesDiff(t *testing.T) {
 		t.Errorf("order difference not reported: %q", ChangesDiff(a, e))
 	}
 }
+
+func TestStaleness(t *testing.T) {
+	saved := samplePlan()
+	saved.ObservedFingerprint = "sha256:aa"
+	saved.Seats = Seats{ActiveBefore: 3, ActiveAfter: 3}
+	now := samplePlan()
+	now.ObservedFingerprint = "sha256:aa"
+	now.Seats = saved.Seats
+	if lines := Staleness(saved, now); len(lines) != 0 {
+		t.Fatalf("the same plan against the same organization is stale: %v", lines)
+	}
+	// The same changes against an organization that reads differently.
+	now.ObservedFingerprint, now.Seats.ActiveBefore = "sha256:bb", 4
+	now.Warnings = append(now.Warnings, Warning{Code: WarnUnmanagedUser, User: "z@x.com"})
+	got := strings.Join(Staleness(saved, now), "\n")
+	for _, s := range []string{"the same changes", "sha256:aa", "sha256:bb", "3 active → 3 active; now 4 active", "the plan had 1; now 2"} {
+		if !strings.Contains(got, s) {
+			t.Errorf("Staleness lacks %q:\n%s", s, got)
+		}
+	}
+	// Changed changes are named as ChangesDiff names them, whatever the
+	// fingerprints say.
+	now = samplePlan()
+	now.ObservedFingerprint = "sha256:aa"
+	now.Changes = now.Changes[1:]
+	if got := Staleness(saved, now); len(got) != 1 || !strings.Contains(got[0], "no longer planned: create user a@x.com") {
+		t.Errorf("Staleness = %q", got)
+	}
+}
