@@ -152,7 +152,7 @@ func TestBlockedPlanJSON(t *testing.T) {
 
 // TestPersistentFailureStillOffboards: the create of a new team fails for
 // good (its name is taken elsewhere). The user moving into it keeps its old
-// team (its removal depends on the failed add), but an unrelated departed
+// team (its removal depends on the add, skipped for the failed create), but an unrelated departed
 // user is still removed and deactivated.
 func TestPersistentFailureStillOffboards(t *testing.T) {
 	seed := writeState(t, map[string]any{
@@ -187,13 +187,13 @@ teams:
 		status[op.Action+" "+op.User+" "+op.Team] = op.Status
 		if op.Action == "remove_member" && op.User == "u@example.com" {
 			if op.CausedBy == nil || rep.Operations[*op.CausedBy].Action != "add_member" {
-				t.Errorf("operation %d: the skipped removal of u does not name the failed add: %+v", i, op)
+				t.Errorf("operation %d: the skipped removal of u does not name the add it needed: %+v", i, op)
 			}
 		}
 	}
 	for key, want := range map[string]string{
 		"create_team  beta":                 "failed",
-		"add_member u@example.com beta":     "failed",
+		"add_member u@example.com beta":     "skipped",
 		"remove_member u@example.com alpha": "skipped",
 		"remove_member v@example.com alpha": "ok",
 		"deactivate_user v@example.com ":    "ok",

@@ -131,7 +131,11 @@ func (r *runner) noteOutcome(i int) {
 	case plan.AddMember:
 		d.notDone[addKey(c)] = i
 	}
-	if c.User == "" || (res.Status != StatusFailed && res.Status != StatusUnknown) {
+	// A user is blocked for later destructive operations by an operation
+	// on it that failed, ended unknown, or was skipped because what it
+	// needed was not done (its add to a team whose create failed).
+	notDone := res.Status == StatusFailed || res.Status == StatusUnknown || (res.Status == StatusSkipped && res.CausedBy != nil)
+	if c.User == "" || !notDone {
 		return
 	}
 	for _, k := range userKeys(c.User, c.UserID, res.UserID) {
@@ -168,14 +172,16 @@ func userKeys(name string, ids ...string) []string {
 }
 
 // blockedReason is the Reason of a destructive operation skipped because
-// cause failed or ended unknown: "not run: add_member alice@x.com to team ml
+// cause failed, ended unknown or was skipped for a dependency: "not run: add_member alice@x.com to team ml
 // failed earlier (HTTP 400: ...)".
 func blockedReason(cause Result) string {
-	outcome := "failed"
-	if cause.Status == StatusUnknown {
+	outcome, why := "failed", cause.Error
+	switch cause.Status {
+	case StatusUnknown:
 		outcome = "ended with an unknown outcome"
+	case StatusSkipped:
+		outcome, why = "was skipped", cause.Reason
 	}
-	why := cause.Error
 	if cause.HTTPStatus != 0 {
 		detail := cause.Detail
 		if detail == "" {

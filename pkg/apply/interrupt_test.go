@@ -181,15 +181,15 @@ func TestRunOutcomeUnknownError(t *testing.T) {
 			if r := rep.Results[0]; r.Status != tc.want || r.Error != tc.err.Error() || r.Requests != 1 {
 				t.Fatalf("create = %+v, want %s", r, tc.want)
 			}
-			// What needs the user fails without being sent, whatever the
-			// create's outcome.
+			// What needs the user is skipped without being sent, naming the
+			// create, whatever the create's outcome.
 			add := rep.Results[1]
 			wantErr := "depends on failed create_user a@x.com"
 			if tc.want == StatusUnknown {
 				wantErr = "depends on create_user a@x.com, whose outcome is unknown"
 			}
-			if add.Status != StatusFailed || add.Error != wantErr || causedBy(add) != 0 || add.Requests != 0 {
-				t.Fatalf("add = %+v, want failed: %q", add, wantErr)
+			if add.Status != StatusSkipped || add.Reason != wantErr || causedBy(add) != 0 || add.Requests != 0 {
+				t.Fatalf("add = %+v, want skipped: %q", add, wantErr)
 			}
 		})
 	}

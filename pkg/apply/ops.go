@@ -121,11 +121,12 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 	switch {
 	case err == nil:
 		res.Status = StatusOK
+	case errors.As(err, &dep) && dep.cause >= 0:
+		// Not sent: what it needs was not done. Skipped, naming the cause,
+		// so that the failures counted are the requests that failed.
+		res.Status, res.Reason, res.CausedBy = StatusSkipped, dep.msg, &dep.cause
 	case errors.As(err, &dep):
 		res.Status, res.Error = StatusFailed, dep.msg
-		if dep.cause >= 0 {
-			res.CausedBy = &dep.cause
-		}
 	case outcomeUnknown(err):
 		res.Status, res.Error = StatusUnknown, err.Error()
 		if cause := context.Cause(ctx); errors.Is(cause, errDrained) {
