@@ -133,6 +133,13 @@ func (c *Client) adoptUser(ctx context.Context, name, email string, conflict err
 		return "", fmt.Errorf("create user %s: the server says it exists, but no user with that userName or email is listed "+
 			"(on Multi-tenant Cloud the name may belong to an account outside the organization): %w", name, conflict)
 	}
+	if !found.Active {
+		// Adopting it would report a create done while the user stays
+		// deactivated: every later apply would find it still to do.
+		return "", fmt.Errorf("create user %s: the user exists but is deactivated (id %s), and a create does not reactivate it: "+
+			"on Dedicated Cloud and self-managed run plan again (it plans a reactivation); on Multi-tenant Cloud, which cannot "+
+			"reactivate through SCIM, restore the user in the W&B UI: %w", name, c.safe(found.ID), conflict)
+	}
 	return found.ID, nil
 }
 

@@ -232,6 +232,14 @@ func TestCreateUserConflictAdopts(t *testing.T) {
 	if err != nil || id != "old" {
 		t.Fatalf("id %q, err %v", id, err)
 	}
+	// A 409 for a user that exists deactivated is an error: adopting it
+	// would report done a create that left the user deactivated.
+	f.users = []map[string]any{{"id": "gone", "userName": "bob@example.com", "active": false}}
+	failN(f, "POST", 1, status(409))
+	if _, err := c.CreateUser(context.Background(), model.User{UserName: "bob@example.com"}); err == nil ||
+		!strings.Contains(err.Error(), "exists but is deactivated (id gone)") {
+		t.Fatalf("deactivated user adopted: err = %v", err)
+	}
 	// A 409 with nobody to adopt is an error.
 	f.users = nil
 	failN(f, "POST", 1, status(409))
