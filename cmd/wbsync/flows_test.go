@@ -171,18 +171,21 @@ func TestExportRoundTrip(t *testing.T) {
 	}
 }
 
-// TestMemberCase: team members written in another case than their users'
-// declared emails validate, and plan no change against an organization
-// where they are already members (no add, no remove).
-func TestMemberCase(t *testing.T) {
+// TestManifestCase: team members written in another case than their users'
+// declared emails, and orgRole and membership in capitals, validate and plan
+// no change against an organization that already matches (no add, no
+// remove, no role change).
+func TestManifestCase(t *testing.T) {
 	seed := writeState(t, map[string]any{
-		"users": []any{map[string]any{"userName": "alice@example.com"}, map[string]any{"userName": "bob@example.com"}},
+		"users": []any{map[string]any{"userName": "alice@example.com"},
+			map[string]any{"userName": "bob@example.com", "organizationRole": "admin"}},
 		"teams": []any{map[string]any{"name": "ml", "members": []any{"alice@example.com",
 			map[string]any{"userName": "bob@example.com", "role": "admin"}}}},
 	})
 	emu := startEmu(t, emulator.Options{}, seed)
-	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: alice@example.com\n  - email: bob@example.com\n"+
-		"teams:\n  - name: ml\n    members:\n      - ALICE@Example.com\n      - email: BOB@Example.COM\n        role: Admin\n")
+	m := writeFile(t, "m.yaml", "version: 1\npolicy:\n  unmanagedUsers: Deactivate\n"+
+		"users:\n  - email: alice@example.com\n    orgRole: MEMBER\n  - email: bob@example.com\n    orgRole: Admin\n"+
+		"teams:\n  - name: ml\n    membership: Authoritative\n    members:\n      - ALICE@Example.com\n      - email: BOB@Example.COM\n        role: Admin\n")
 	if r := wb(t, nil, "validate", "-f", m); r.code != exitOK {
 		t.Fatalf("validate: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}

@@ -2,6 +2,7 @@ package desired
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -64,5 +65,67 @@ func TestMemberTwiceInAnotherCase(t *testing.T) {
 				t.Errorf("problem = %q", msg)
 			}
 		})
+	}
+}
+
+// TestEnumsIgnoreCase: orgRole, membership, unmanagedUsers and
+// unreportedRoles accept their values in any case and keep them lower-cased,
+// so the manifest means, and digests, the same as one written in lower case;
+// orgRole viewer stays refused in any case, with its reason.
+func TestEnumsIgnoreCase(t *testing.T) {
+	const src = "version: 1\npolicy:\n  unmanagedUsers: %s\n  unreportedRoles: %s\n" +
+		"users:\n  - email: a@example.com\n    orgRole: %s\n  - email: b@example.com\n    orgRole: %s\n" +
+		"teams:\n  - name: ml\n    membership: %s\n    members: [a@example.com]\n"
+	parse := func(vals ...any) *Manifest {
+		t.Helper()
+		m, err := Parse([]Source{{"m.yaml", []byte(fmt.Sprintf(src, vals...))}})
+		if err != nil {
+			t.Fatalf("Parse: %v", err)
+		}
+		return m
+	}
+	want := parse("deactivate", "enforce", "admin", "member", "additive")
+	got := parse("Deactivate", "ENFORCE", "Admin", "MEMBER", "Additive")
+	if d := cmp.Diff(want.State, got.State); d != "" {
+		t.Errorf("state differs from the lower-case manifest (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(want.Policy, got.Policy); d != "" {
+		t.Errorf("policy differs from the lower-case manifest (-want +got):\n%s", d)
+	}
+	if got.Digest() != want.Digest() {
+		t.Errorf("digest %s, want %s", got.Digest(), want.Digest())
+	}
+	// Case folding is ASCII only, as in the schema's pattern: a long s
+	// (U+017F) or a Kelvin sign (U+212A) is not an s or a k.
+	for _, v := range []string{"\u017fkip", "s\u212aip"} {
+		if _, err := Parse([]Source{{"m.yaml", []byte("version: 1\npolicy:\n  unreportedRoles: " + v + "\n")}}); err == nil {
+			t.Errorf("unreportedRoles: %s accepted", v)
+		}
+	}
+	for _, v := range []string{"viewer", "Viewer", "VIEWER"} {
+		_, err := Parse([]Source{{"m.yaml", []byte("version: 1\nusers:\n  - email: a@example.com\n    orgRole: " + v + "\n")}})
+		if err == nil || !strings.Contains(err.Error(), "orgRole viewer is refused: W&B turns it into member") {
+			t.Errorf("orgRole %s: %v, want the viewer refusal", v, err)
+		}
+	}
+}
+
+// TestActiveIsABoolean: active takes the YAML booleans (true, True, TRUE and
+// the same for false) and refuses strings such as yes or "false".
+func TestActiveIsABoolean(t *testing.T) {
+	for v, want := range map[string]bool{"true": true, "True": true, "TRUE": true, "false": false, "False": false, "FALSE": false} {
+		m, err := Parse([]Source{{"m.yaml", []byte("version: 1\nusers:\n  - email: a@example.com\n    active: " + v + "\n")}})
+		if err != nil {
+			t.Errorf("active: %s: %v", v, err)
+			continue
+		}
+		if got := m.State.Users[0].Active; got != want {
+			t.Errorf("active: %s gave %v", v, got)
+		}
+	}
+	for _, v := range []string{"yes", "on", `"false"`, "tRUE"} {
+		if _, err := Parse([]Source{{"m.yaml", []byte("version: 1\nusers:\n  - email: a@example.com\n    active: " + v + "\n")}}); err == nil {
+			t.Errorf("active: %s accepted", v)
+		}
 	}
 }
