@@ -170,3 +170,27 @@ func TestExportRoundTrip(t *testing.T) {
 		t.Fatalf("export and plan wrote %d requests", n)
 	}
 }
+
+// TestManifestCase: team members written in another case than their users'
+// declared emails, and orgRole and membership in capitals, validate and plan
+// no change against an organization that already matches (no add, no
+// remove, no role change).
+func TestManifestCase(t *testing.T) {
+	seed := writeState(t, map[string]any{
+		"users": []any{map[string]any{"userName": "alice@example.com"},
+			map[string]any{"userName": "bob@example.com", "organizationRole": "admin"}},
+		"teams": []any{map[string]any{"name": "ml", "members": []any{"alice@example.com",
+			map[string]any{"userName": "bob@example.com", "role": "admin"}}}},
+	})
+	emu := startEmu(t, emulator.Options{}, seed)
+	m := writeFile(t, "m.yaml", "version: 1\npolicy:\n  unmanagedUsers: Deactivate\n"+
+		"users:\n  - email: alice@example.com\n    orgRole: MEMBER\n  - email: bob@example.com\n    orgRole: Admin\n"+
+		"teams:\n  - name: ml\n    membership: Authoritative\n    members:\n      - ALICE@Example.com\n      - email: BOB@Example.COM\n        role: Admin\n")
+	if r := wb(t, nil, "validate", "-f", m); r.code != exitOK {
+		t.Fatalf("validate: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r := wb(t, vars(emu.url), "plan", "-f", m, "--detailed-exitcode")
+	if r.code != exitOK || !strings.Contains(r.stdout, "No changes.") {
+		t.Fatalf("plan: exit %d, want 0 and No changes.\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}

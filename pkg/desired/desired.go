@@ -33,9 +33,10 @@ type Manifest struct {
 	// username when the manifest sets one (and it differs from the email
 	// other than in case), else the email; User.Email is the email as
 	// written; Active defaults to true; Team.Membership is
-	// model.Authoritative (default) or model.Additive; Member.Email is as
-	// written and Member.Role defaults to "member" (predefined roles
-	// lower-cased); Team.ID is the optional id pin.
+	// model.Authoritative (default) or model.Additive; Member.Email is the
+	// member's user's email as declared under users (members match it
+	// case-insensitively) and Member.Role defaults to "member" (predefined
+	// roles lower-cased); Team.ID is the optional id pin.
 	State model.State
 	// Policy has UnmanagedUsers defaulted to "ignore", UnreportedRoles to
 	// "skip", UnmanagedGracePeriod to model.DefaultGracePeriod, Protected

@@ -58,7 +58,8 @@ const (
 	memberRole
 )
 
-// The values enumerated fields accept.
+// The values enumerated fields accept, in lower case; the loader accepts
+// them in any case (enum) and keeps them lower-cased.
 var (
 	unmanagedValues  = []string{"ignore", "deactivate"}
 	unreportedValues = []string{"skip", "enforce"}

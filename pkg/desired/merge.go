@@ -95,21 +95,18 @@ func (l *loader) checkTeams() {
 	}
 }
 
-// checkPendingMembers: every member is a declared user, written as
-// declared. Members declared before their team were checked on the way.
+// checkPendingMembers: every member is a declared user (emails match
+// case-insensitively), and takes that user's email as declared. Members of
+// users declared before their team were resolved on the way.
 func (l *loader) checkPendingMembers() {
 	if l.broken {
 		return
 	}
 	for _, pm := range l.pending {
 		m := &l.state.Teams[pm.team].Members[pm.member]
-		ui, found := l.byEmail[model.Key(m.Email)]
-		switch {
-		case found && l.state.Users[ui].Email == m.Email:
+		if ui, found := l.byEmail[model.Key(m.Email)]; found {
 			m.Email = l.state.Users[ui].Email
-		case found:
-			l.addf(pm.at, "member %s is not declared under users (did you mean %s? write it as declared)", m.Email, l.state.Users[ui].Email)
-		default:
+		} else {
 			l.addf(pm.at, "member %s is not declared under users", m.Email)
 		}
 	}

@@ -140,15 +140,18 @@ func (l *loader) nonEmpty(fi int, name string, v *yaml.Node, why string) (string
 	return s, ok
 }
 
-// enum returns v's value when it is one of allowed (as the constant from
-// allowed, so the node's copy is not kept).
+// enum returns v's value when it is one of allowed, ignoring ASCII case, as
+// the lower-case constant from allowed (so the node's copy is not kept).
+// Every enumerated manifest value is read here: none is case-sensitive.
+// (allowed is ASCII, so equal lengths keep EqualFold from taking the Kelvin
+// sign for k, as the schema's [Kk] does not.)
 func (l *loader) enum(fi int, name string, v *yaml.Node, allowed []string) (string, bool) {
 	s, ok := l.str(fi, name, v)
 	if !ok {
 		return "", false
 	}
 	for _, a := range allowed {
-		if a == s {
+		if len(a) == len(s) && strings.EqualFold(a, s) {
 			return a, true
 		}
 	}

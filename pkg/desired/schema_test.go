@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -70,10 +71,32 @@ func strs(v any) []string {
 	return out
 }
 
+// anyCase is the pattern the schema gives an enumerated field: one of vals
+// in any ASCII case ("^([Aa][Bb]|...)$"), read alike by ECMAScript and Go.
+func anyCase(vals []string) string {
+	var b strings.Builder
+	b.WriteString("^(")
+	for i, v := range vals {
+		if i > 0 {
+			b.WriteByte('|')
+		}
+		for _, c := range v {
+			if 'a' <= c && c <= 'z' {
+				b.WriteString("[" + strings.ToUpper(string(c)) + string(c) + "]")
+			} else {
+				b.WriteString(regexp.QuoteMeta(string(c)))
+			}
+		}
+	}
+	b.WriteString(")$")
+	return b.String()
+}
+
 // TestSchemaMatchesLoader keeps schema/manifest.schema.json equal to the
 // loader: every object's property names are the loader's known keys (and no
-// others are allowed), every enum is the loader's allowed values, and the
-// patterns are the loader's.
+// others are allowed), every enumerated field takes the loader's allowed
+// values in any case (a pattern, with the values as examples for editors),
+// and the patterns are the loader's.
 func TestSchemaMatchesLoader(t *testing.T) {
 	root := loadSchema(t)
 	if root["$schema"] != "https://json-schema.org/draft/2020-12/schema" {
@@ -115,8 +138,14 @@ func TestSchemaMatchesLoader(t *testing.T) {
 		{"unreportedRoles", prop(root, policy, "unreportedRoles"), unreportedValues},
 	}
 	for _, e := range enums {
-		if d := cmp.Diff(e.want, strs(e.s["enum"])); d != "" {
-			t.Errorf("%s: schema enum differs from the loader (-loader +schema):\n%s", e.name, d)
+		if d := cmp.Diff(e.want, strs(e.s["examples"])); d != "" {
+			t.Errorf("%s: schema examples differ from the loader's values (-loader +schema):\n%s", e.name, d)
+		}
+		if got, want := e.s["pattern"], anyCase(e.want); got != want {
+			t.Errorf("%s: schema pattern = %v, want %s (the loader's values in any case)", e.name, got, want)
+		}
+		if e.s["enum"] != nil {
+			t.Errorf("%s: schema has an enum, which is case-sensitive; the loader is not", e.name)
 		}
 	}
 	if got := prop(root, root, "version")["const"]; got != float64(SupportedVersion) {

@@ -54,9 +54,10 @@ func (l *loader) loadTeam(fi int, n *yaml.Node) {
 	}
 }
 
-// loadMembers reads team ti's members. A member whose email is a user
-// declared before it takes that user's email string (one copy for all its
-// memberships); the others are checked once every file is read.
+// loadMembers reads team ti's members. A member whose email is, ignoring
+// case, that of a user declared before it takes that user's email string as
+// declared (one copy for all its memberships); the others are checked once
+// every file is read.
 func (l *loader) loadMembers(fi int, v *yaml.Node, ti int32) {
 	items, ok := l.list(fi, "members", v)
 	if !ok {
@@ -88,21 +89,18 @@ func (l *loader) loadMembers(fi int, v *yaml.Node, ti int32) {
 				continue
 			}
 			u.inTeam, u.inTeamAt = ti+1, mp
-			if e := u.email; e == m.Email {
-				m.Email = e
-				t.Members = append(t.Members, m)
-				continue
-			}
-		} else {
-			if first, dup := seen[k]; dup {
-				l.addf(mp, "member %s is listed twice in team %q (first at %s)", m.Email, t.Name, l.where(first))
-				continue
-			}
-			if seen == nil {
-				seen = map[string]pos{}
-			}
-			seen[k] = mp
+			m.Email = u.email
+			t.Members = append(t.Members, m)
+			continue
 		}
+		if first, dup := seen[k]; dup {
+			l.addf(mp, "member %s is listed twice in team %q (first at %s)", m.Email, t.Name, l.where(first))
+			continue
+		}
+		if seen == nil {
+			seen = map[string]pos{}
+		}
+		seen[k] = mp
 		l.pending = append(l.pending, pendingMember{ti, int32(len(t.Members)), mp})
 		t.Members = append(t.Members, m)
 	}

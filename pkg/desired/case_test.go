@@ -1,0 +1,131 @@
+package desired
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestMemberCaseResolvesToDeclaredUser: a member written in another case
+// than the user's declared email is that user, whether the user is declared
+// before the team or after it (in the same file or another), and the state
+// carries the email as declared: the manifest means, and digests, the same
+// as one with every member written as declared.
+func TestMemberCaseResolvesToDeclaredUser(t *testing.T) {
+	const users = "users:\n  - email: bob@example.com\n  - email: Carol@Example.com\n"
+	const teams = "teams:\n  - name: ml\n    members:\n      - BOB@Example.COM\n      - email: carol@EXAMPLE.com\n        role: admin\n"
+	const asDeclared = "teams:\n  - name: ml\n    members:\n      - bob@example.com\n      - email: Carol@Example.com\n        role: admin\n"
+	want, err := Parse([]Source{{"want.yaml", []byte("version: 1\n" + users + asDeclared)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		srcs []Source
+	}{
+		{"users first", []Source{{"m.yaml", []byte("version: 1\n" + users + teams)}}},
+		{"teams first", []Source{{"m.yaml", []byte("version: 1\n" + teams + users)}}},
+		{"users in a later file", []Source{{"a.yaml", []byte("version: 1\n" + teams)}, {"b.yaml", []byte(users)}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := Parse(tc.srcs)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if d := cmp.Diff(want.State.Teams, m.State.Teams); d != "" {
+				t.Errorf("teams differ from the manifest written as declared (-want +got):\n%s", d)
+			}
+			if m.Digest() != want.Digest() {
+				t.Errorf("digest %s, want %s (the same as written as declared)", m.Digest(), want.Digest())
+			}
+		})
+	}
+}
+
+// TestMemberTwiceInAnotherCase: the same user listed twice in one team,
+// in different case, is still an error, on both paths (user declared before
+// the team, or after it).
+func TestMemberTwiceInAnotherCase(t *testing.T) {
+	const users = "users:\n  - email: bob@example.com\n"
+	const teams = "teams:\n  - name: ml\n    members:\n      - bob@example.com\n      - BOB@Example.COM\n"
+	for name, src := range map[string]string{
+		"users first": "version: 1\n" + users + teams,
+		"teams first": "version: 1\n" + teams + users,
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse([]Source{{"m.yaml", []byte(src)}})
+			var pe *ProblemsError
+			if !errors.As(err, &pe) || len(pe.Problems) != 1 {
+				t.Fatalf("want one problem, got %v", err)
+			}
+			if msg := pe.Problems[0].Message; !strings.Contains(msg, `member BOB@Example.COM is listed twice in team "ml"`) {
+				t.Errorf("problem = %q", msg)
+			}
+		})
+	}
+}
+
+// TestEnumsIgnoreCase: orgRole, membership, unmanagedUsers and
+// unreportedRoles accept their values in any case and keep them lower-cased,
+// so the manifest means, and digests, the same as one written in lower case;
+// orgRole viewer stays refused in any case, with its reason.
+func TestEnumsIgnoreCase(t *testing.T) {
+	const src = "version: 1\npolicy:\n  unmanagedUsers: %s\n  unreportedRoles: %s\n" +
+		"users:\n  - email: a@example.com\n    orgRole: %s\n  - email: b@example.com\n    orgRole: %s\n" +
+		"teams:\n  - name: ml\n    membership: %s\n    members: [a@example.com]\n"
+	parse := func(vals ...any) *Manifest {
+		t.Helper()
+		m, err := Parse([]Source{{"m.yaml", []byte(fmt.Sprintf(src, vals...))}})
+		if err != nil {
+			t.Fatalf("Parse: %v", err)
+		}
+		return m
+	}
+	want := parse("deactivate", "enforce", "admin", "member", "additive")
+	got := parse("Deactivate", "ENFORCE", "Admin", "MEMBER", "Additive")
+	if d := cmp.Diff(want.State, got.State); d != "" {
+		t.Errorf("state differs from the lower-case manifest (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(want.Policy, got.Policy); d != "" {
+		t.Errorf("policy differs from the lower-case manifest (-want +got):\n%s", d)
+	}
+	if got.Digest() != want.Digest() {
+		t.Errorf("digest %s, want %s", got.Digest(), want.Digest())
+	}
+	// Case folding is ASCII only, as in the schema's pattern: a long s
+	// (U+017F) or a Kelvin sign (U+212A) is not an s or a k.
+	for _, v := range []string{"\u017fkip", "s\u212aip"} {
+		if _, err := Parse([]Source{{"m.yaml", []byte("version: 1\npolicy:\n  unreportedRoles: " + v + "\n")}}); err == nil {
+			t.Errorf("unreportedRoles: %s accepted", v)
+		}
+	}
+	for _, v := range []string{"viewer", "Viewer", "VIEWER"} {
+		_, err := Parse([]Source{{"m.yaml", []byte("version: 1\nusers:\n  - email: a@example.com\n    orgRole: " + v + "\n")}})
+		if err == nil || !strings.Contains(err.Error(), "orgRole viewer is refused: W&B turns it into member") {
+			t.Errorf("orgRole %s: %v, want the viewer refusal", v, err)
+		}
+	}
+}
+
+// TestActiveIsABoolean: active takes the YAML booleans (true, True, TRUE and
+// the same for false) and refuses strings such as yes or "false".
+func TestActiveIsABoolean(t *testing.T) {
+	for v, want := range map[string]bool{"true": true, "True": true, "TRUE": true, "false": false, "False": false, "FALSE": false} {
+		m, err := Parse([]Source{{"m.yaml", []byte("version: 1\nusers:\n  - email: a@example.com\n    active: " + v + "\n")}})
+		if err != nil {
+			t.Errorf("active: %s: %v", v, err)
+			continue
+		}
+		if got := m.State.Users[0].Active; got != want {
+			t.Errorf("active: %s gave %v", v, got)
+		}
+	}
+	for _, v := range []string{"yes", "on", `"false"`, "tRUE"} {
+		if _, err := Parse([]Source{{"m.yaml", []byte("version: 1\nusers:\n  - email: a@example.com\n    active: " + v + "\n")}}); err == nil {
+			t.Errorf("active: %s accepted", v)
+		}
+	}
+}
