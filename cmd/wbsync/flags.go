@@ -59,26 +59,58 @@ func newFlagSet(name, synopsis, example string, out io.Writer) *flag.FlagSet {
 }
 
 // parseInterleaved parses flags that may come before or after positional
-// arguments and returns the positionals.
+// arguments and returns the positionals, in order. "--" ends the flags:
+// every argument after it is positional, even one that starts with a dash.
+//
+// Package flag stops at the first positional and consumes a "--" itself, so
+// the arguments are first split here, the way it reads them (a flag that
+// takes a value takes the next argument), and only the flags are handed to
+// it.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, errHelp
-			}
-			return nil, usageError{err.Error()}
+	var flagArgs, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
 		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
+		if len(a) < 2 || a[0] != '-' {
+			pos = append(pos, a)
+			continue
 		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
+		flagArgs = append(flagArgs, a)
+		if takesValue(fs, a) && i+1 < len(args) {
+			i++
+			flagArgs = append(flagArgs, args[i])
 		}
-		pos = append(pos, args[0])
-		args = args[1:]
 	}
+	if err := fs.Parse(flagArgs); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, errHelp
+		}
+		return nil, usageError{fmt.Sprintf("%v (see 'wbsync %s --help')", err, fs.Name())}
+	}
+	if rest := fs.Args(); len(rest) > 0 {
+		// Unreachable while takesValue reads flags as package flag does.
+		return nil, usageError{fmt.Sprintf("unexpected argument %q", rest[0])}
+	}
+	return pos, nil
+}
+
+// takesValue reports whether the flag argument a (-name or --name) takes the
+// next argument as its value: a defined flag that is not boolean and has no
+// "=value". An unknown flag takes nothing: parsing refuses it.
+func takesValue(fs *flag.FlagSet, a string) bool {
+	name := strings.TrimPrefix(a[1:], "-")
+	if strings.Contains(name, "=") {
+		return false
+	}
+	fl := fs.Lookup(name)
+	if fl == nil {
+		return false
+	}
+	b, ok := fl.Value.(interface{ IsBoolFlag() bool })
+	return !ok || !b.IsBoolFlag()
 }
 
 // logFlags are the logging flags every networked command takes.
