@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"flag"
 	"io"
 	"path/filepath"
@@ -77,4 +79,68 @@ func TestDoubleDashEndsFlags(t *testing.T) {
 			t.Errorf("%q: exit %d, want 1 and an unexpected argument\nstdout:\n%s\nstderr:\n%s", args, r.code, r.stdout, r.stderr)
 		}
 	}
+}
+
+// TestLogFlagsOnEveryCommand: --log-level and --log-format are general
+// flags: every command accepts them, and refuses a bad value (exit 1), even
+// one with nothing to log.
+func TestLogFlagsOnEveryCommand(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	v := vars(emu.url)
+	m := examplePath("wbsync.yaml")
+	runs := map[string][]string{
+		"validate": {"validate", "-f", m},
+		"version":  {"version"},
+		"plan":     {"plan", "-f", m},
+		"apply":    {"apply", "-f", m, "--dry-run"},
+		"export":   {"export", "--out", filepath.Join(t.TempDir(), "export.yaml")},
+		"doctor":   {"doctor"},
+		"emulate":  {"emulate"}, // run with a cancelled context: it prints its URL and stops
+	}
+	for _, c := range commands {
+		args, ok := runs[c.name]
+		if !ok {
+			t.Errorf("command %s is not covered", c.name)
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			if c.name == "emulate" {
+				cancel()
+			} else {
+				defer cancel()
+			}
+			for _, logArgs := range [][]string{
+				{"--log-level", "debug", "--log-format", "json"},
+				{"--log-level=warn", "--log-format=console"},
+			} {
+				r := wbCtx(ctx, v, append(args[:len(args):len(args)], logArgs...)...)
+				if r.code != exitOK {
+					t.Errorf("%q: exit %d, want 0\nstdout:\n%s\nstderr:\n%s", logArgs, r.code, r.stdout, r.stderr)
+				}
+			}
+			for _, bad := range [][]string{
+				{"--log-level", "loud"},
+				{"--log-level", "fatal"},
+				{"--log-format", "xml"},
+			} {
+				r := wbCtx(ctx, v, append(args[:len(args):len(args)], bad...)...)
+				if r.code != exitError || !strings.Contains(r.stderr, bad[0]+` "`+bad[1]+`"`) {
+					t.Errorf("%q: exit %d, want 1 naming the value\nstderr:\n%s", bad, r.code, r.stderr)
+				}
+			}
+		})
+	}
+}
+
+// wbCtx is wb with a context.
+func wbCtx(ctx context.Context, vars map[string]string, args ...string) result {
+	var out, errb bytes.Buffer
+	code := run(ctx, args, env{
+		stdin:  strings.NewReader(""),
+		stdout: &out,
+		stderr: &errb,
+		getenv: func(k string) string { return vars[k] },
+	})
+	return result{code, out.String(), errb.String()}
 }

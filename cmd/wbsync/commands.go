@@ -28,7 +28,6 @@ type command struct {
 type groups struct {
 	manifest bool // -f/--file
 	conn     bool // connection flags (and --trace)
-	log      bool // --log-level, --log-format
 }
 
 // commands is the command table, in the order the usage lists them.
@@ -82,9 +81,7 @@ func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (
 	if c.groups.conn {
 		f.conn.register(fs, inv.getenv)
 	}
-	if c.groups.log {
-		f.log.register(fs)
-	}
+	f.log.register(fs)
 	if len(c.formats) > 0 {
 		fs.StringVar(&f.format, "o", c.formats[0], "output: "+strings.Join(c.formats, "|"))
 	}
@@ -94,6 +91,9 @@ func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (
 	}
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
+		return exitError, err
+	}
+	if _, err := f.log.check(); err != nil {
 		return exitError, err
 	}
 	if len(c.formats) > 0 {

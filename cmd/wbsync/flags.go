@@ -113,7 +113,8 @@ func takesValue(fs *flag.FlagSet, a string) bool {
 	return !ok || !b.IsBoolFlag()
 }
 
-// logFlags are the logging flags every networked command takes.
+// logFlags are the logging flags every command takes (README "Commands,
+// flags and environment"), checked even where a command has nothing to log.
 type logFlags struct {
 	level  string
 	format string
@@ -124,23 +125,32 @@ func (l *logFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.format, "log-format", "console", "log format: console|json")
 }
 
-// logger builds the stderr logger (stderr is the redacting sink).
-func (l *logFlags) logger(w io.Writer) (*zap.Logger, error) {
+// check refuses a bad --log-level or --log-format and returns the level.
+func (l *logFlags) check() (zapcore.Level, error) {
 	var lvl zapcore.Level
 	if err := lvl.UnmarshalText([]byte(l.level)); err != nil || lvl > zapcore.ErrorLevel {
-		return nil, usageError{fmt.Sprintf("--log-level %q: want debug, info, warn or error", l.level)}
+		return lvl, usageError{fmt.Sprintf("--log-level %q: want debug, info, warn or error", l.level)}
+	}
+	if l.format != "console" && l.format != "json" {
+		return lvl, usageError{fmt.Sprintf("--log-format %q: want console or json", l.format)}
+	}
+	return lvl, nil
+}
+
+// logger builds the stderr logger (stderr is the redacting sink).
+func (l *logFlags) logger(w io.Writer) (*zap.Logger, error) {
+	lvl, err := l.check()
+	if err != nil {
+		return nil, err
 	}
 	cfg := zap.NewProductionEncoderConfig()
 	cfg.EncodeTime = zapcore.ISO8601TimeEncoder
 	var enc zapcore.Encoder
-	switch l.format {
-	case "json":
+	if l.format == "json" {
 		enc = zapcore.NewJSONEncoder(cfg)
-	case "console":
+	} else {
 		cfg.EncodeLevel = zapcore.CapitalLevelEncoder
 		enc = zapcore.NewConsoleEncoder(cfg)
-	default:
-		return nil, usageError{fmt.Sprintf("--log-format %q: want console or json", l.format)}
 	}
 	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(w), lvl)), nil
 }
