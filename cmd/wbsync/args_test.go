@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -143,4 +145,45 @@ func wbCtx(ctx context.Context, vars map[string]string, args ...string) result {
 		getenv: func(k string) string { return vars[k] },
 	})
 	return result{code, out.String(), errb.String()}
+}
+
+// TestManifestDirSkipsDotfiles: -f DIR reads *.yaml and *.yml as a shell
+// glob matches them, without names starting with "." (a hidden copy, an
+// editor's dangling lock link); a dotfile named with -f is still read.
+func TestManifestDirSkipsDotfiles(t *testing.T) {
+	manifest, err := os.ReadFile(examplePath("wbsync.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"org.yaml", ".hidden.yaml", ".old.yml"} {
+		// Read together, two copies of one manifest clash (duplicate users).
+		if err := os.WriteFile(filepath.Join(dir, name), manifest, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join(dir, "gone"), filepath.Join(dir, ".#org.yaml")); err != nil {
+		t.Fatal(err)
+	}
+
+	r := wb(t, nil, "validate", "-f", dir, "-o", "json")
+	var res validateResult
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("validate -o json: %v\n%s\n%s", err, r.stdout, r.stderr)
+	}
+	if want := []string{filepath.Join(dir, "org.yaml")}; r.code != exitOK || !cmp.Equal(want, res.Files) {
+		t.Fatalf("validate -f DIR: exit %d, files %q; want 0 and %q\n%s", r.code, res.Files, want, r.stdout)
+	}
+
+	if r := wb(t, nil, "validate", "-f", filepath.Join(dir, ".hidden.yaml")); r.code != exitOK {
+		t.Errorf("validate -f .hidden.yaml: exit %d, want 0 (a named file is read)\n%s", r.code, r.stderr)
+	}
+
+	only := t.TempDir()
+	if err := os.WriteFile(filepath.Join(only, ".hidden.yaml"), manifest, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := wb(t, nil, "validate", "-f", only); r.code != exitError || !strings.Contains(r.stderr, "holds no *.yaml") {
+		t.Errorf("validate -f DIR with only dotfiles: exit %d, want 1\n%s", r.code, r.stderr)
+	}
 }

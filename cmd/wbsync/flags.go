@@ -305,7 +305,9 @@ func keyWarning(k keyFile) string {
 }
 
 // manifestPaths expands -f values: a directory means every *.yaml and *.yml
-// in it, sorted; nothing means wbsync.yaml.
+// in it, sorted, skipping names that start with "." as a shell glob does
+// (editor lock and backup files such as .#org.yaml); nothing means
+// wbsync.yaml. A file named explicitly is read whatever its name.
 func manifestPaths(files []string) ([]string, error) {
 	if len(files) == 0 {
 		files = []string{"wbsync.yaml"}
@@ -326,13 +328,14 @@ func manifestPaths(files []string) ([]string, error) {
 		}
 		var found []string
 		for _, e := range entries {
-			ext := filepath.Ext(e.Name())
-			if !e.IsDir() && (ext == ".yaml" || ext == ".yml") {
+			name := e.Name()
+			ext := filepath.Ext(name)
+			if !e.IsDir() && !strings.HasPrefix(name, ".") && (ext == ".yaml" || ext == ".yml") {
 				found = append(found, filepath.Join(f, e.Name()))
 			}
 		}
 		if len(found) == 0 {
-			return nil, fmt.Errorf("manifest directory %s holds no *.yaml or *.yml file", f)
+			return nil, fmt.Errorf("manifest directory %s holds no *.yaml or *.yml file (names starting with a dot are skipped)", f)
 		}
 		sort.Strings(found)
 		out = append(out, found...)
