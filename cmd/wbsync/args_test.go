@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -186,4 +187,95 @@ func TestManifestDirSkipsDotfiles(t *testing.T) {
 	if r := wb(t, nil, "validate", "-f", only); r.code != exitError || !strings.Contains(r.stderr, "holds no *.yaml") {
 		t.Errorf("validate -f DIR with only dotfiles: exit %d, want 1\n%s", r.code, r.stderr)
 	}
+}
+
+// TestCommandHelp: "CMD --help", "CMD -h" and "wbsync help CMD" print the
+// same help on stdout (exit 0): every flag as a user types it, with its
+// default, and an example. A bad flag is a short message on stderr, exit 1.
+func TestCommandHelp(t *testing.T) {
+	oneDash := regexp.MustCompile(`(^|\s)-[a-z][a-z-]+`) // -detailed-exitcode
+	for _, c := range commands {
+		t.Run(c.name, func(t *testing.T) {
+			r := runBinary(t, nil, c.name, "--help")
+			if r.code != exitOK || r.stderr != "" {
+				t.Fatalf("--help: exit %d, want 0 and nothing on stderr\nstderr:\n%s", r.code, r.stderr)
+			}
+			help := r.stdout
+			for _, want := range []string{"Usage:\n  wbsync " + c.name, "Example:\n  ", c.example, "-h, --help"} {
+				if !strings.Contains(help, want) {
+					t.Errorf("help lacks %q:\n%s", want, help)
+				}
+			}
+			if m := oneDash.FindString(help); m != "" {
+				t.Errorf("help spells a long flag with one dash (%q):\n%s", m, help)
+			}
+			f, _ := c.flagSet(func(string) string { return "" })
+			f.fs.VisitAll(func(fl *flag.Flag) {
+				spelling := "--" + fl.Name
+				switch {
+				case fl.Name == "f":
+					return // listed with --file
+				case fl.Name == "file":
+					spelling = "-f, --file"
+				case len(fl.Name) == 1:
+					spelling = "-" + fl.Name
+				}
+				line := flagLine(help, spelling)
+				switch {
+				case line == "":
+					t.Errorf("help lacks %s:\n%s", spelling, help)
+				case !strings.Contains(line, firstWords(fl.Usage)):
+					t.Errorf("%s: no description in %q", spelling, line)
+				case !isZeroDefault(fl.DefValue) && !strings.Contains(line, "(default "+fl.DefValue+")"):
+					t.Errorf("%s: no default %q in %q", spelling, fl.DefValue, line)
+				}
+			})
+
+			if r := runBinary(t, nil, c.name, "-h"); r.code != exitOK || r.stdout != help || r.stderr != "" {
+				t.Errorf("-h: exit %d, stdout differs from --help: %v\nstderr:\n%s", r.code, r.stdout != help, r.stderr)
+			}
+			if r := runBinary(t, nil, "help", c.name); r.code != exitOK || r.stdout != help || r.stderr != "" {
+				t.Errorf("help %s: exit %d, stdout differs from --help: %v\nstdout:\n%s\nstderr:\n%s", c.name, r.code, r.stdout != help, r.stdout, r.stderr)
+			}
+
+			r = runBinary(t, nil, c.name, "--no-such-flag")
+			if r.code != exitError || r.stdout != "" || !strings.Contains(r.stderr, "--no-such-flag") || strings.Count(r.stderr, "\n") > 2 {
+				t.Errorf("bad flag: exit %d, want 1 and a short message on stderr only\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+			}
+		})
+	}
+	if r := runBinary(t, nil, "help", "frobnicate"); r.code != exitError || r.stdout != "" {
+		t.Errorf("help frobnicate: exit %d\nstdout:\n%s", r.code, r.stdout)
+	}
+	if r := runBinary(t, nil, "--help"); r.code != exitOK || !strings.Contains(r.stdout, "wbsync help COMMAND") {
+		t.Errorf("--help: exit %d\nstdout:\n%s", r.code, r.stdout)
+	}
+}
+
+// flagLine returns the help line that lists the flag spelled so (with the
+// next line when the description is on it), or "".
+func flagLine(help, spelling string) string {
+	lines := strings.Split(help, "\n")
+	for i, l := range lines {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(l), spelling)
+		if ok && (rest == "" || rest[0] == ' ') {
+			if i+1 < len(lines) && !strings.HasPrefix(strings.TrimSpace(lines[i+1]), "-") {
+				l += lines[i+1] // the description, under a long spelling
+			}
+			return l
+		}
+	}
+	return ""
+}
+
+// firstWords is the start of a flag's usage, up to a backquote.
+func firstWords(usage string) string {
+	if i := strings.IndexByte(usage, '`'); i >= 0 {
+		usage = usage[:i]
+	}
+	return usage[:min(len(usage), 20)]
+}
+
+func isZeroDefault(v string) bool {
+	return v == "" || v == "0" || v == "false" || v == "0s"
 }

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -45,19 +46,6 @@ func noArgs(pos []string, hint string) error {
 	return nil
 }
 
-// newFlagSet returns a flag set whose usage prints the command's synopsis,
-// its flags and an example.
-func newFlagSet(name, synopsis, example string, out io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: wbsync %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
-		fmt.Fprintf(out, "\nExample:\n  %s\n", example)
-	}
-	return fs
-}
-
 // parseInterleaved parses flags that may come before or after positional
 // arguments and returns the positionals, in order. "--" ends the flags:
 // every argument after it is positional, even one that starts with a dash.
@@ -88,7 +76,10 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, errHelp
 		}
-		return nil, usageError{fmt.Sprintf("%v (see 'wbsync %s --help')", err, fs.Name())}
+		// Package flag names every flag with one dash; the help spells
+		// long flags with two, as the README does.
+		msg := longFlag.ReplaceAllString(err.Error(), "$1--$2")
+		return nil, usageError{fmt.Sprintf("%s (see 'wbsync %s --help')", msg, fs.Name())}
 	}
 	if rest := fs.Args(); len(rest) > 0 {
 		// Unreachable while takesValue reads flags as package flag does.
@@ -96,6 +87,10 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 	return pos, nil
 }
+
+// longFlag matches a long flag's name in package flag's error messages
+// ("flag provided but not defined: -name").
+var longFlag = regexp.MustCompile(`(^|[ :])-([a-zA-Z0-9][a-zA-Z0-9-]+)\b`)
 
 // takesValue reports whether the flag argument a (-name or --name) takes the
 // next argument as its value: a defined flag that is not boolean and has no
