@@ -23,7 +23,7 @@ var applyCommand = &command{
 	synopsis: "apply [-f PATH]... [flags] | apply PLANFILE [flags]",
 	summary:  "make the changes (or exactly a saved plan's)",
 	example:  "WANDB_API_KEY=... wbsync apply -f teams/ --url https://acme.wandb.io/scim --auto-approve",
-	groups:   groups{manifest: true, conn: true, log: true},
+	groups:   groups{manifest: true, conn: true},
 	formats:  []string{"text", "json"},
 	setup: func(fs *flag.FlagSet) any {
 		o := &applyFlags{}

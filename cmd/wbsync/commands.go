@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -28,7 +30,6 @@ type command struct {
 type groups struct {
 	manifest bool // -f/--file
 	conn     bool // connection flags (and --trace)
-	log      bool // --log-level, --log-format
 }
 
 // commands is the command table, in the order the usage lists them.
@@ -58,7 +59,7 @@ func usage() string {
 	for _, c := range commands {
 		fmt.Fprintf(&b, "  wbsync %-44s %s\n", c.synopsis, c.summary)
 	}
-	b.WriteString("\nRun 'wbsync COMMAND --help' for a command's flags and an example.\n")
+	b.WriteString("\nRun 'wbsync COMMAND --help' or 'wbsync help COMMAND' for a command's flags and an example.\n")
 	return b.String()
 }
 
@@ -69,31 +70,54 @@ type flags struct {
 	conn   connFlags
 	log    logFlags
 	format string
+	// sections list the flag names by heading, for the help.
+	sections []helpSection
 }
 
-// run parses args for c and calls c.run.
-func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (int, error) {
-	fs := newFlagSet(c.name, c.synopsis, c.example, inv.stderr)
+// flagSet registers c's flags: the command's own, -f/--file and -o under
+// "Flags", then the connection and logging flags. It returns the shared
+// flags and what c.setup returned. Nothing is printed while parsing:
+// --help and usage errors are printed by the caller.
+func (c *command) flagSet(getenv func(string) string) (*flags, any) {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	f := &flags{fs: fs}
-	if c.groups.manifest {
-		fs.Var(&f.files, "f", "manifest file or directory (repeatable; default wbsync.yaml)")
-		fs.Var(&f.files, "file", "same as -f")
-	}
-	if c.groups.conn {
-		f.conn.register(fs, inv.getenv)
-	}
-	if c.groups.log {
-		f.log.register(fs)
-	}
-	if len(c.formats) > 0 {
-		fs.StringVar(&f.format, "o", c.formats[0], "output: "+strings.Join(c.formats, "|"))
-	}
+	seen := map[string]bool{}
 	var own any
 	if c.setup != nil {
 		own = c.setup(fs)
 	}
-	pos, err := parseInterleaved(fs, args)
+	if c.groups.manifest {
+		fs.Var(&f.files, "file", "manifest file or directory (repeatable; default wbsync.yaml)")
+		fs.Var(&f.files, "f", "short for --file")
+	}
+	if len(c.formats) > 0 {
+		fs.StringVar(&f.format, "o", c.formats[0], "output: "+strings.Join(c.formats, "|"))
+	}
+	f.sections = append(f.sections, helpSection{"Flags", newNames(fs, seen)})
+	if c.groups.conn {
+		f.conn.register(fs, getenv)
+		f.sections = append(f.sections, helpSection{"Connection flags", newNames(fs, seen)})
+	}
+	f.log.register(fs)
+	f.sections = append(f.sections, helpSection{"Logging flags", newNames(fs, seen)})
+	return f, own
+}
+
+// runWith parses args for c and calls c.run; --help prints c's help on
+// stdout.
+func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (int, error) {
+	f, own := c.flagSet(inv.getenv)
+	pos, err := parseInterleaved(f.fs, args)
+	if errors.Is(err, errHelp) {
+		c.printHelp(inv.stdout, f)
+		return exitOK, err
+	}
 	if err != nil {
+		return exitError, err
+	}
+	if _, err := f.log.check(); err != nil {
 		return exitError, err
 	}
 	if len(c.formats) > 0 {

@@ -13,7 +13,7 @@ var doctorCommand = &command{
 	synopsis: "doctor [flags] [-o text|json]",
 	summary:  "check, with GET requests only, what wbsync can do with a live org",
 	example:  "WANDB_API_KEY=... wbsync doctor --url https://acme.wandb.io/scim",
-	groups:   groups{conn: true, log: true},
+	groups:   groups{conn: true},
 	formats:  []string{"text", "json"},
 	run:      runDoctor,
 }

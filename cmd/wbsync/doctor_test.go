@@ -144,7 +144,7 @@ func TestDoctorUsage(t *testing.T) {
 			t.Errorf("%v: exit %d", args, r.code)
 		}
 	}
-	if r := wb(t, nil, "doctor", "--help"); r.code != exitOK || !strings.Contains(r.stderr, "wbsync doctor") {
+	if r := wb(t, nil, "doctor", "--help"); r.code != exitOK || !strings.Contains(r.stdout, "wbsync doctor") {
 		t.Errorf("--help: exit %d\n%s", r.code, r.stderr)
 	}
 }

@@ -18,7 +18,6 @@ var emulateCommand = &command{
 	synopsis: "emulate [--listen ADDR] [--state FILE] [flags]",
 	summary:  "serve a W&B-flavoured SCIM API in memory",
 	example:  "wbsync emulate --listen 127.0.0.1:8080 --state examples/emulator-state.json --deployment saas",
-	groups:   groups{log: true},
 	setup: func(fs *flag.FlagSet) any {
 		o := &emulateFlags{}
 		o.opts.RegisterFlags(fs)

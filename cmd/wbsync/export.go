@@ -19,7 +19,7 @@ var exportCommand = &command{
 	synopsis: "export [flags] [-o yaml|csv] [--out FILE]",
 	summary:  "write the live org as a manifest",
 	example:  "WANDB_API_KEY=... wbsync export --url https://acme.wandb.io/scim --out wbsync.yaml",
-	groups:   groups{conn: true, log: true},
+	groups:   groups{conn: true},
 	formats:  []string{"yaml", "csv"},
 	setup: func(fs *flag.FlagSet) any {
 		return fs.String("out", "", "write the manifest to this file instead of stdout")

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -45,43 +46,70 @@ func noArgs(pos []string, hint string) error {
 	return nil
 }
 
-// newFlagSet returns a flag set whose usage prints the command's synopsis,
-// its flags and an example.
-func newFlagSet(name, synopsis, example string, out io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: wbsync %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
-		fmt.Fprintf(out, "\nExample:\n  %s\n", example)
-	}
-	return fs
-}
-
 // parseInterleaved parses flags that may come before or after positional
-// arguments and returns the positionals.
+// arguments and returns the positionals, in order. "--" ends the flags:
+// every argument after it is positional, even one that starts with a dash.
+//
+// Package flag stops at the first positional and consumes a "--" itself, so
+// the arguments are first split here, the way it reads them (a flag that
+// takes a value takes the next argument), and only the flags are handed to
+// it.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, errHelp
-			}
-			return nil, usageError{err.Error()}
+	var flagArgs, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
 		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
+		if len(a) < 2 || a[0] != '-' {
+			pos = append(pos, a)
+			continue
 		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
+		flagArgs = append(flagArgs, a)
+		if takesValue(fs, a) && i+1 < len(args) {
+			i++
+			flagArgs = append(flagArgs, args[i])
 		}
-		pos = append(pos, args[0])
-		args = args[1:]
 	}
+	if err := fs.Parse(flagArgs); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, errHelp
+		}
+		// Package flag names every flag with one dash; the help spells
+		// long flags with two, as the README does.
+		msg := longFlag.ReplaceAllString(err.Error(), "$1--$2")
+		return nil, usageError{fmt.Sprintf("%s (see 'wbsync %s --help')", msg, fs.Name())}
+	}
+	if rest := fs.Args(); len(rest) > 0 {
+		// Unreachable while takesValue reads flags as package flag does.
+		return nil, usageError{fmt.Sprintf("unexpected argument %q", rest[0])}
+	}
+	return pos, nil
 }
 
-// logFlags are the logging flags every networked command takes.
+// longFlag matches a long flag's name in package flag's error messages
+// ("flag provided but not defined: -name").
+var longFlag = regexp.MustCompile(`(^|[ :])-([a-zA-Z0-9][a-zA-Z0-9-]+)\b`)
+
+// takesValue reports whether the flag argument a (-name or --name) takes the
+// next argument as its value: a defined flag that is not boolean and has no
+// "=value". An unknown flag takes nothing: parsing refuses it.
+func takesValue(fs *flag.FlagSet, a string) bool {
+	name := strings.TrimPrefix(a[1:], "-")
+	if strings.Contains(name, "=") {
+		return false
+	}
+	fl := fs.Lookup(name)
+	if fl == nil {
+		return false
+	}
+	b, ok := fl.Value.(interface{ IsBoolFlag() bool })
+	return !ok || !b.IsBoolFlag()
+}
+
+// logFlags are the logging flags every command takes (README "Commands,
+// flags and environment"), checked even where a command has nothing to log.
 type logFlags struct {
 	level  string
 	format string
@@ -92,23 +120,32 @@ func (l *logFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.format, "log-format", "console", "log format: console|json")
 }
 
-// logger builds the stderr logger (stderr is the redacting sink).
-func (l *logFlags) logger(w io.Writer) (*zap.Logger, error) {
+// check refuses a bad --log-level or --log-format and returns the level.
+func (l *logFlags) check() (zapcore.Level, error) {
 	var lvl zapcore.Level
 	if err := lvl.UnmarshalText([]byte(l.level)); err != nil || lvl > zapcore.ErrorLevel {
-		return nil, usageError{fmt.Sprintf("--log-level %q: want debug, info, warn or error", l.level)}
+		return lvl, usageError{fmt.Sprintf("--log-level %q: want debug, info, warn or error", l.level)}
+	}
+	if l.format != "console" && l.format != "json" {
+		return lvl, usageError{fmt.Sprintf("--log-format %q: want console or json", l.format)}
+	}
+	return lvl, nil
+}
+
+// logger builds the stderr logger (stderr is the redacting sink).
+func (l *logFlags) logger(w io.Writer) (*zap.Logger, error) {
+	lvl, err := l.check()
+	if err != nil {
+		return nil, err
 	}
 	cfg := zap.NewProductionEncoderConfig()
 	cfg.EncodeTime = zapcore.ISO8601TimeEncoder
 	var enc zapcore.Encoder
-	switch l.format {
-	case "json":
+	if l.format == "json" {
 		enc = zapcore.NewJSONEncoder(cfg)
-	case "console":
+	} else {
 		cfg.EncodeLevel = zapcore.CapitalLevelEncoder
 		enc = zapcore.NewConsoleEncoder(cfg)
-	default:
-		return nil, usageError{fmt.Sprintf("--log-format %q: want console or json", l.format)}
 	}
 	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(w), lvl)), nil
 }
@@ -263,7 +300,9 @@ func keyWarning(k keyFile) string {
 }
 
 // manifestPaths expands -f values: a directory means every *.yaml and *.yml
-// in it, sorted; nothing means wbsync.yaml.
+// in it, sorted, skipping names that start with "." as a shell glob does
+// (editor lock and backup files such as .#org.yaml); nothing means
+// wbsync.yaml. A file named explicitly is read whatever its name.
 func manifestPaths(files []string) ([]string, error) {
 	if len(files) == 0 {
 		files = []string{"wbsync.yaml"}
@@ -284,13 +323,14 @@ func manifestPaths(files []string) ([]string, error) {
 		}
 		var found []string
 		for _, e := range entries {
-			ext := filepath.Ext(e.Name())
-			if !e.IsDir() && (ext == ".yaml" || ext == ".yml") {
+			name := e.Name()
+			ext := filepath.Ext(name)
+			if !e.IsDir() && !strings.HasPrefix(name, ".") && (ext == ".yaml" || ext == ".yml") {
 				found = append(found, filepath.Join(f, e.Name()))
 			}
 		}
 		if len(found) == 0 {
-			return nil, fmt.Errorf("manifest directory %s holds no *.yaml or *.yml file", f)
+			return nil, fmt.Errorf("manifest directory %s holds no *.yaml or *.yml file (names starting with a dot are skipped)", f)
 		}
 		sort.Strings(found)
 		out = append(out, found...)

@@ -105,6 +105,9 @@ func run(ctx context.Context, args []string, e env) int {
 	name, rest := args[0], args[1:]
 	switch name {
 	case "help", "-h", "--help":
+		if name == "help" && len(rest) > 0 {
+			return help(e, rest)
+		}
 		fmt.Fprint(e.stdout, usage())
 		return exitOK
 	case "--version":
@@ -134,6 +137,19 @@ func run(ctx context.Context, args []string, e env) int {
 		}
 	}
 	return code
+}
+
+// help is "wbsync help COMMAND": the command's help, as COMMAND --help
+// prints it.
+func help(e env, args []string) int {
+	cmd := findCommand(args[0])
+	if cmd == nil || len(args) > 1 {
+		fmt.Fprintf(e.stderr, "wbsync help: want one command name, got %q\n\n%s", strings.Join(args, " "), usage())
+		return exitError
+	}
+	f, _ := cmd.flagSet(e.getenv)
+	cmd.printHelp(e.stdout, f)
+	return exitOK
 }
 
 // invocation is one run of a command: the environment with its redacting

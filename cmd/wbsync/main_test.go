@@ -249,8 +249,8 @@ func TestFlagsAfterPositional(t *testing.T) {
 func TestHelpAndVersion(t *testing.T) {
 	for _, cmd := range []string{"validate", "plan", "apply", "export", "emulate", "version"} {
 		r := wb(t, nil, cmd, "--help")
-		if r.code != exitOK || !strings.Contains(r.stderr, "Example:") {
-			t.Errorf("%s --help: exit %d\n%s", cmd, r.code, r.stderr)
+		if r.code != exitOK || !strings.Contains(r.stdout, "Example:") {
+			t.Errorf("%s --help: exit %d\n%s", cmd, r.code, r.stdout)
 		}
 	}
 	r := wb(t, nil, "version")

@@ -19,7 +19,7 @@ var planCommand = &command{
 	synopsis: "plan [-f PATH]... [flags]",
 	summary:  "show what would change",
 	example:  "WANDB_API_KEY=... wbsync plan -f teams/ --url https://acme.wandb.io/scim --out plan.json",
-	groups:   groups{manifest: true, conn: true, log: true},
+	groups:   groups{manifest: true, conn: true},
 	formats:  []string{"text", "json", "markdown"},
 	setup: func(fs *flag.FlagSet) any {
 		o := &planFlags{}

@@ -1,0 +1,281 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/wbsync/wbsync/pkg/emulator"
+)
+
+// TestParseInterleaved: flags may come before or after positionals, and
+// "--" makes every argument after it positional.
+func TestParseInterleaved(t *testing.T) {
+	cases := []struct {
+		args    []string
+		pos     []string
+		approve bool
+		out     string
+	}{
+		{[]string{"plan.out", "--auto-approve"}, []string{"plan.out"}, true, ""},
+		{[]string{"--auto-approve", "plan.out"}, []string{"plan.out"}, true, ""},
+		{[]string{"--", "plan.out", "--auto-approve"}, []string{"plan.out", "--auto-approve"}, false, ""},
+		{[]string{"--auto-approve", "--", "-x", "--"}, []string{"-x", "--"}, true, ""},
+		{[]string{"a", "--out", "o.json", "b", "--", "--out", "c"}, []string{"a", "b", "--out", "c"}, false, "o.json"},
+		{[]string{"--out", "--", "a"}, []string{"a"}, false, "--"}, // "--" as a flag's value
+		{[]string{"--out=x", "-", "--auto-approve=false"}, []string{"-"}, false, "x"},
+		{[]string{"--"}, nil, false, ""},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			fs := flag.NewFlagSet("test", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			approve := fs.Bool("auto-approve", false, "")
+			out := fs.String("out", "", "")
+			pos, err := parseInterleaved(fs, tc.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.pos, pos); diff != "" {
+				t.Errorf("positionals (-want +got):\n%s", diff)
+			}
+			if *approve != tc.approve || *out != tc.out {
+				t.Errorf("auto-approve %v, out %q; want %v, %q", *approve, *out, tc.approve, tc.out)
+			}
+		})
+	}
+}
+
+// TestDoubleDashEndsFlags: after "--", a flag-like argument is a positional,
+// so "apply -- PLANFILE --auto-approve" is refused (two positionals) and
+// writes nothing, instead of applying without confirmation.
+func TestDoubleDashEndsFlags(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	v := vars(emu.url)
+	planPath := filepath.Join(t.TempDir(), "plan.json")
+	if r := wb(t, v, "plan", "-f", examplePath("wbsync.yaml"), "--out", planPath); r.code != exitOK {
+		t.Fatalf("plan: %d %s", r.code, r.stderr)
+	}
+	r := wb(t, v, "apply", "--", planPath, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, `unexpected argument "--auto-approve"`) {
+		t.Fatalf("apply -- PLANFILE --auto-approve: exit %d, want 1 naming the extra argument\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("apply -- PLANFILE --auto-approve sent %d write requests", n)
+	}
+
+	for _, args := range [][]string{
+		{"validate", "-f", examplePath("wbsync.yaml"), "--", "-o", "json"},
+		{"validate", "--", "extra", "-o", "json", "-f", examplePath("wbsync.yaml")},
+	} {
+		r := wb(t, nil, args...)
+		if r.code != exitError || !strings.Contains(r.stderr, "unexpected argument") || r.stdout != "" {
+			t.Errorf("%q: exit %d, want 1 and an unexpected argument\nstdout:\n%s\nstderr:\n%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+// TestLogFlagsOnEveryCommand: --log-level and --log-format are general
+// flags: every command accepts them, and refuses a bad value (exit 1), even
+// one with nothing to log.
+func TestLogFlagsOnEveryCommand(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	v := vars(emu.url)
+	m := examplePath("wbsync.yaml")
+	runs := map[string][]string{
+		"validate": {"validate", "-f", m},
+		"version":  {"version"},
+		"plan":     {"plan", "-f", m},
+		"apply":    {"apply", "-f", m, "--dry-run"},
+		"export":   {"export", "--out", filepath.Join(t.TempDir(), "export.yaml")},
+		"doctor":   {"doctor"},
+		"emulate":  {"emulate"}, // run with a cancelled context: it prints its URL and stops
+	}
+	for _, c := range commands {
+		args, ok := runs[c.name]
+		if !ok {
+			t.Errorf("command %s is not covered", c.name)
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			if c.name == "emulate" {
+				cancel()
+			} else {
+				defer cancel()
+			}
+			for _, logArgs := range [][]string{
+				{"--log-level", "debug", "--log-format", "json"},
+				{"--log-level=warn", "--log-format=console"},
+			} {
+				r := wbCtx(ctx, v, append(args[:len(args):len(args)], logArgs...)...)
+				if r.code != exitOK {
+					t.Errorf("%q: exit %d, want 0\nstdout:\n%s\nstderr:\n%s", logArgs, r.code, r.stdout, r.stderr)
+				}
+			}
+			for _, bad := range [][]string{
+				{"--log-level", "loud"},
+				{"--log-level", "fatal"},
+				{"--log-format", "xml"},
+			} {
+				r := wbCtx(ctx, v, append(args[:len(args):len(args)], bad...)...)
+				if r.code != exitError || !strings.Contains(r.stderr, bad[0]+` "`+bad[1]+`"`) {
+					t.Errorf("%q: exit %d, want 1 naming the value\nstderr:\n%s", bad, r.code, r.stderr)
+				}
+			}
+		})
+	}
+}
+
+// wbCtx is wb with a context.
+func wbCtx(ctx context.Context, vars map[string]string, args ...string) result {
+	var out, errb bytes.Buffer
+	code := run(ctx, args, env{
+		stdin:  strings.NewReader(""),
+		stdout: &out,
+		stderr: &errb,
+		getenv: func(k string) string { return vars[k] },
+	})
+	return result{code, out.String(), errb.String()}
+}
+
+// TestManifestDirSkipsDotfiles: -f DIR reads *.yaml and *.yml as a shell
+// glob matches them, without names starting with "." (a hidden copy, an
+// editor's dangling lock link); a dotfile named with -f is still read.
+func TestManifestDirSkipsDotfiles(t *testing.T) {
+	manifest, err := os.ReadFile(examplePath("wbsync.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"org.yaml", ".hidden.yaml", ".old.yml"} {
+		// Read together, two copies of one manifest clash (duplicate users).
+		if err := os.WriteFile(filepath.Join(dir, name), manifest, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join(dir, "gone"), filepath.Join(dir, ".#org.yaml")); err != nil {
+		t.Fatal(err)
+	}
+
+	r := wb(t, nil, "validate", "-f", dir, "-o", "json")
+	var res validateResult
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("validate -o json: %v\n%s\n%s", err, r.stdout, r.stderr)
+	}
+	if want := []string{filepath.Join(dir, "org.yaml")}; r.code != exitOK || !cmp.Equal(want, res.Files) {
+		t.Fatalf("validate -f DIR: exit %d, files %q; want 0 and %q\n%s", r.code, res.Files, want, r.stdout)
+	}
+
+	if r := wb(t, nil, "validate", "-f", filepath.Join(dir, ".hidden.yaml")); r.code != exitOK {
+		t.Errorf("validate -f .hidden.yaml: exit %d, want 0 (a named file is read)\n%s", r.code, r.stderr)
+	}
+
+	only := t.TempDir()
+	if err := os.WriteFile(filepath.Join(only, ".hidden.yaml"), manifest, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := wb(t, nil, "validate", "-f", only); r.code != exitError || !strings.Contains(r.stderr, "holds no *.yaml") {
+		t.Errorf("validate -f DIR with only dotfiles: exit %d, want 1\n%s", r.code, r.stderr)
+	}
+}
+
+// TestCommandHelp: "CMD --help", "CMD -h" and "wbsync help CMD" print the
+// same help on stdout (exit 0): every flag as a user types it, with its
+// default, and an example. A bad flag is a short message on stderr, exit 1.
+func TestCommandHelp(t *testing.T) {
+	oneDash := regexp.MustCompile(`(^|\s)-[a-z][a-z-]+`) // -detailed-exitcode
+	for _, c := range commands {
+		t.Run(c.name, func(t *testing.T) {
+			r := runBinary(t, nil, c.name, "--help")
+			if r.code != exitOK || r.stderr != "" {
+				t.Fatalf("--help: exit %d, want 0 and nothing on stderr\nstderr:\n%s", r.code, r.stderr)
+			}
+			help := r.stdout
+			for _, want := range []string{"Usage:\n  wbsync " + c.name, "Example:\n  ", c.example, "-h, --help"} {
+				if !strings.Contains(help, want) {
+					t.Errorf("help lacks %q:\n%s", want, help)
+				}
+			}
+			if m := oneDash.FindString(help); m != "" {
+				t.Errorf("help spells a long flag with one dash (%q):\n%s", m, help)
+			}
+			f, _ := c.flagSet(func(string) string { return "" })
+			f.fs.VisitAll(func(fl *flag.Flag) {
+				spelling := "--" + fl.Name
+				switch {
+				case fl.Name == "f":
+					return // listed with --file
+				case fl.Name == "file":
+					spelling = "-f, --file"
+				case len(fl.Name) == 1:
+					spelling = "-" + fl.Name
+				}
+				line := flagLine(help, spelling)
+				switch {
+				case line == "":
+					t.Errorf("help lacks %s:\n%s", spelling, help)
+				case !strings.Contains(line, firstWords(fl.Usage)):
+					t.Errorf("%s: no description in %q", spelling, line)
+				case !isZeroDefault(fl.DefValue) && !strings.Contains(line, "(default "+fl.DefValue+")"):
+					t.Errorf("%s: no default %q in %q", spelling, fl.DefValue, line)
+				}
+			})
+
+			if r := runBinary(t, nil, c.name, "-h"); r.code != exitOK || r.stdout != help || r.stderr != "" {
+				t.Errorf("-h: exit %d, stdout differs from --help: %v\nstderr:\n%s", r.code, r.stdout != help, r.stderr)
+			}
+			if r := runBinary(t, nil, "help", c.name); r.code != exitOK || r.stdout != help || r.stderr != "" {
+				t.Errorf("help %s: exit %d, stdout differs from --help: %v\nstdout:\n%s\nstderr:\n%s", c.name, r.code, r.stdout != help, r.stdout, r.stderr)
+			}
+
+			r = runBinary(t, nil, c.name, "--no-such-flag")
+			if r.code != exitError || r.stdout != "" || !strings.Contains(r.stderr, "--no-such-flag") || strings.Count(r.stderr, "\n") > 2 {
+				t.Errorf("bad flag: exit %d, want 1 and a short message on stderr only\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+			}
+		})
+	}
+	if r := runBinary(t, nil, "help", "frobnicate"); r.code != exitError || r.stdout != "" {
+		t.Errorf("help frobnicate: exit %d\nstdout:\n%s", r.code, r.stdout)
+	}
+	if r := runBinary(t, nil, "--help"); r.code != exitOK || !strings.Contains(r.stdout, "wbsync help COMMAND") {
+		t.Errorf("--help: exit %d\nstdout:\n%s", r.code, r.stdout)
+	}
+}
+
+// flagLine returns the help line that lists the flag spelled so (with the
+// next line when the description is on it), or "".
+func flagLine(help, spelling string) string {
+	lines := strings.Split(help, "\n")
+	for i, l := range lines {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(l), spelling)
+		if ok && (rest == "" || rest[0] == ' ') {
+			if i+1 < len(lines) && !strings.HasPrefix(strings.TrimSpace(lines[i+1]), "-") {
+				l += lines[i+1] // the description, under a long spelling
+			}
+			return l
+		}
+	}
+	return ""
+}
+
+// firstWords is the start of a flag's usage, up to a backquote.
+func firstWords(usage string) string {
+	if i := strings.IndexByte(usage, '`'); i >= 0 {
+		usage = usage[:i]
+	}
+	return usage[:min(len(usage), 20)]
+}
+
+func isZeroDefault(v string) bool {
+	return v == "" || v == "0" || v == "false" || v == "0s"
+}
