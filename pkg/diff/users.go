@@ -37,7 +37,7 @@ func (p *planner) planUsers() {
 		l := &p.have.Users[li]
 		if !d.Active {
 			if l.Active {
-				p.deactivate(li, p.wantNames[di], reasonInactive)
+				p.deactivate(li, p.wantSubject(int32(di)), reasonInactive)
 			}
 			continue
 		}
@@ -160,21 +160,22 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 	p.add(c)
 }
 
-// deactivate plans deactivate_user for live user li unless it is protected.
-func (p *planner) deactivate(li int32, name, reason string) {
+// deactivate plans deactivate_user for live user li, who, unless it is
+// protected.
+func (p *planner) deactivate(li int32, who subject, reason string) {
 	l := &p.have.Users[li]
-	if p.protected(name, l) {
-		p.warn(plan.Warning{Code: plan.WarnProtected, User: name, Message: fmt.Sprintf(
-			"%s is protected (policy.protected): not deactivated, although %s", name, reason)})
+	if p.protected(who.user, l) {
+		p.warn(plan.Warning{Code: plan.WarnProtected, User: who.user, Message: fmt.Sprintf(
+			"%s is protected (policy.protected): not deactivated, although %s", who.text(), reason)})
 		return
 	}
-	p.add(plan.Change{Action: plan.DeactivateUser, User: name, UserID: l.ID, Reason: reason})
+	p.add(plan.Change{Action: plan.DeactivateUser, User: who.user, Username: who.handle, UserID: l.ID, Reason: reason})
 	if l.OrgRole.Norm() == model.RoleAdmin {
 		p.adminsLost++
 	}
 	if p.saas {
-		p.warn(plan.Warning{Code: plan.WarnIrreversibleDeactivation, User: name, Message: fmt.Sprintf(
-			"deactivating %s on W&B Multi-tenant Cloud removes the user from the organization; SCIM cannot undo it (the user must be invited again)", name)})
+		p.warn(plan.Warning{Code: plan.WarnIrreversibleDeactivation, User: who.user, Message: fmt.Sprintf(
+			"deactivating %s on W&B Multi-tenant Cloud removes the user from the organization; SCIM cannot undo it (the user must be invited again)", who.text())})
 	}
 }
 
@@ -189,20 +190,20 @@ func (p *planner) planUnmanaged() {
 		if p.lives[li].owner != none || !l.Active {
 			continue
 		}
-		name := liveName(l)
+		who := liveSubject(l)
 		switch {
 		case !deact:
-			if !p.protected(name, l) {
-				p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: name, IDs: []string{l.ID}, Message: fmt.Sprintf(
-					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): left alone", name)})
+			if !p.protected(who.user, l) {
+				p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: who.user, IDs: []string{l.ID}, Message: fmt.Sprintf(
+					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): left alone", who.text())})
 			}
-		case p.inGrace(l) && !p.protected(name, l):
+		case p.inGrace(l) && !p.protected(who.user, l):
 			until := l.Created.Add(p.policy.UnmanagedGracePeriod)
-			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: name, IDs: []string{l.ID}, Message: fmt.Sprintf(
+			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, IDs: []string{l.ID}, Message: fmt.Sprintf(
 				"%s is not in the manifest but was created %s, within policy.unmanagedGracePeriod (%s): not deactivated before %s; add the user to the manifest to keep it",
-				name, stamp(l.Created), graceText(p.policy.UnmanagedGracePeriod), stamp(until))})
+				who.text(), stamp(l.Created), graceText(p.policy.UnmanagedGracePeriod), stamp(until))})
 		default:
-			p.deactivate(int32(li), name, reasonUnmanaged)
+			p.deactivate(int32(li), who, reasonUnmanaged)
 		}
 	}
 }
