@@ -126,9 +126,11 @@ func (p *planner) orgRole(d *model.User, l *model.User) {
 }
 
 // update plans update_user for a managed displayName or externalId that
-// differs, and for the primary email of a user matched by userName; on
-// Multi-tenant Cloud, which cannot update them, a warning instead. An
-// externalId is compared only when the server reports externalIds at all.
+// differs, and for the primary email of a user matched by userName or by
+// externalId (the identity provider says it is the same person; a user
+// matched by email has the manifest's email already); on Multi-tenant
+// Cloud, which cannot update them, a warning instead. An externalId is
+// compared only when the server reports externalIds at all.
 func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 	c := plan.Change{Action: plan.UpdateUser, User: wantName(d), UserID: l.ID}
 	var what []string
@@ -144,7 +146,7 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 		c.ExternalID, c.FromExternalID = d.ExternalID, l.ExternalID
 		what = append(what, fmt.Sprintf("externalId %q (live %q)", d.ExternalID, l.ExternalID))
 	}
-	if email := wantEmail(d); level == byUserName && model.Key(email) != model.Key(l.Email) {
+	if email := wantEmail(d); level != byEmail && model.Key(email) != model.Key(l.Email) {
 		c.Email, c.FromEmail = email, l.Email
 		what = append(what, fmt.Sprintf("email %q (live %q)", email, l.Email))
 	}
