@@ -59,8 +59,9 @@ type planner struct {
 	unverifiedDemotions, unverifiedAdmins int
 	// role declarations the read cannot check (roles_unreported)
 	uncheckedOrgRoles, uncheckedTeamRoles int
-	// externalIds the manifest sets on live users that report none
-	uncheckedExtIDs int
+	// externalIds the manifest sets (external_id_unreported counts them
+	// when no live user carries one)
+	wantExtIDs int
 
 	// live counts, from index
 	activeUsers, activeAdmins int
@@ -231,6 +232,9 @@ func (p *planner) index() {
 		u := &p.want.Users[i]
 		p.wants[i] = wantUser{match: none, active: u.Active}
 		p.wantNames[i] = wantName(u)
+		if u.ExternalID != "" {
+			p.wantExtIDs++
+		}
 		keys, vals = append(keys, model.Key(wantEmail(u))), append(vals, int32(i))
 	}
 	p.wantByEmail = newKeyIndex(nw, 24)

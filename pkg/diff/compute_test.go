@@ -216,6 +216,7 @@ func TestComputeUsers(t *testing.T) {
 				{Action: plan.CreateUser, User: a, Name: "A", ExternalID: "e1"},
 				{Action: plan.AddMember, Team: "ml", TeamID: "t", User: a, Role: "member"},
 			},
+			warnings: []plan.Warning{{Code: plan.WarnExternalIDUnreported}}, // no live user carries one
 		},
 	})
 }

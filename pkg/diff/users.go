@@ -140,8 +140,7 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 	}
 	switch {
 	case d.ExternalID == "" || d.ExternalID == l.ExternalID:
-	case !p.extReported:
-		p.uncheckedExtIDs++
+	case !p.extReported: // external_id_unreported says why
 	default:
 		c.ExternalID, c.FromExternalID = d.ExternalID, l.ExternalID
 		what = append(what, fmt.Sprintf("externalId %q (live %q)", d.ExternalID, l.ExternalID))
