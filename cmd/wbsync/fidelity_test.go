@@ -148,7 +148,7 @@ func TestRolesUnreported(t *testing.T) {
 	}
 	enforce := writeFile(t, "enforce.yaml", "version: 1\npolicy:\n  unreportedRoles: enforce\n"+body)
 	r = wb(t, v, "plan", "-f", enforce, "--detailed-exitcode")
-	if r.code != exitOK || !strings.Contains(r.stdout, "unverified role assertion(s)") {
+	if r.code != exitOK || !strings.HasSuffix(r.stdout, "\nNo changes. 0 to add, 0 to change, 0 to remove, and 2 unverified role assertion(s).\n") {
 		t.Fatalf("enforce plan: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	r = wb(t, v, "apply", "-f", enforce, "--auto-approve")

@@ -150,13 +150,13 @@ func lineText(c plan.Change) string {
 // counted apart.
 func summaryLine(p plan.Plan) string {
 	s := plan.Summarize(p.Changes)
+	a, c, r := s.Counts()
 	if !p.HasDrift() {
 		if s.UnverifiedRoles > 0 {
-			return fmt.Sprintf("No changes. Apply would also send %d unverified role assertion(s).", s.UnverifiedRoles)
+			return fmt.Sprintf("No changes. %d to add, %d to change, %d to remove, and %d unverified role assertion(s).", a, c, r, s.UnverifiedRoles)
 		}
 		return "No changes."
 	}
-	a, c, r := s.Counts()
 	if s.UnverifiedRoles > 0 {
 		return fmt.Sprintf("Plan: %d to add, %d to change, %d to remove, and %d unverified role assertion(s).", a, c, r, s.UnverifiedRoles)
 	}
