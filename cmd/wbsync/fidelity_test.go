@@ -148,7 +148,7 @@ func TestRolesUnreported(t *testing.T) {
 	}
 	enforce := writeFile(t, "enforce.yaml", "version: 1\npolicy:\n  unreportedRoles: enforce\n"+body)
 	r = wb(t, v, "plan", "-f", enforce, "--detailed-exitcode")
-	if r.code != exitOK || !strings.Contains(r.stdout, "unverified role assertion(s)") {
+	if r.code != exitOK || !strings.HasSuffix(r.stdout, "\nNo changes. 0 to add, 0 to change, 0 to remove, and 2 unverified role assertion(s).\n") {
 		t.Fatalf("enforce plan: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	r = wb(t, v, "apply", "-f", enforce, "--auto-approve")
@@ -158,4 +158,47 @@ func TestRolesUnreported(t *testing.T) {
 	if emu.requests(t)["PATCH"] == 0 {
 		t.Error("enforce sent no role")
 	}
+}
+
+// TestExternalIDMatchEmail: a user matched by externalId whose email
+// differs from the manifest's gets its email updated on Dedicated (and
+// the next plan is empty), and an unsupported_update warning on
+// Multi-tenant Cloud, as a user matched by userName does.
+func TestExternalIDMatchEmail(t *testing.T) {
+	seed := writeState(t, map[string]any{
+		"users": []any{map[string]any{"userName": "a@example.com", "organizationRole": "admin"},
+			map[string]any{"userName": "old@example.com", "externalId": "okta-7"}},
+		"teams": []any{map[string]any{"name": "ml", "members": []any{"a@example.com", "old@example.com"}}},
+	})
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n    orgRole: admin\n"+
+		"  - email: new@example.com\n    externalId: okta-7\n"+
+		"teams:\n  - name: ml\n    members: [a@example.com, new@example.com]\n")
+	t.Run("dedicated", func(t *testing.T) {
+		emu := startEmu(t, emulator.Options{}, seed)
+		v := vars(emu.url)
+		r := wb(t, v, "plan", "-f", m, "--detailed-exitcode")
+		if r.code != exitChanges || !strings.Contains(r.stdout, `email "old@example.com" → "new@example.com"`) {
+			t.Fatalf("plan: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+		r = wb(t, v, "apply", "-f", m, "--auto-approve")
+		if r.code != exitOK || !strings.Contains(r.stdout, "Verified: the organization matches the manifest.") {
+			t.Fatalf("apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+		r = wb(t, v, "plan", "-f", m, "--detailed-exitcode")
+		if r.code != exitOK || !strings.HasSuffix(r.stdout, "No changes.\n") {
+			t.Fatalf("plan after apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+	})
+	t.Run("saas", func(t *testing.T) {
+		emu := startEmu(t, emulator.Options{Deployment: "saas"}, seed)
+		v := vars(emu.url)
+		v["WBSYNC_DEPLOYMENT"] = "saas"
+		r := wb(t, v, "plan", "-f", m, "--detailed-exitcode")
+		if r.code != exitOK || !strings.Contains(r.stdout, "[unsupported_update] new@example.com") || !strings.Contains(r.stdout, `email "new@example.com" (live "old@example.com")`) {
+			t.Fatalf("plan: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+		if n := writes(emu.requests(t)); n != 0 {
+			t.Fatalf("plan wrote %d requests", n)
+		}
+	})
 }

@@ -59,8 +59,9 @@ type planner struct {
 	unverifiedDemotions, unverifiedAdmins int
 	// role declarations the read cannot check (roles_unreported)
 	uncheckedOrgRoles, uncheckedTeamRoles int
-	// externalIds the manifest sets on live users that report none
-	uncheckedExtIDs int
+	// externalIds the manifest sets (external_id_unreported counts them
+	// when no live user carries one)
+	wantExtIDs int
 
 	// live counts, from index
 	activeUsers, activeAdmins int
@@ -165,14 +166,38 @@ func wantUserName(u *model.User) string {
 // email as the manifest writes it.
 func wantName(u *model.User) string { return wantEmail(u) }
 
-// liveName shows a live user the manifest does not list: the userName,
-// with the primary email when it differs.
-func liveName(l *model.User) string {
-	if l.Email != "" && model.Key(l.Email) != l.Key() {
-		return l.UserName + " (" + l.Email + ")"
+// subject is the user a change or warning is about: user is its user
+// field, handle its username field ("" when the user has no other handle
+// to show).
+type subject struct{ user, handle string }
+
+// text names the subject in messages: "handle (user)" when it has a
+// handle, else user.
+func (s subject) text() string {
+	if s.handle != "" {
+		return s.handle + " (" + s.user + ")"
 	}
-	return l.UserName
+	return s.user
 }
+
+// wantSubject is desired user di, named as the manifest writes its email.
+func (p *planner) wantSubject(di int32) subject { return subject{user: p.wantNames[di]} }
+
+// liveSubject is a live user the manifest does not list: identified by its
+// primary email, else its userName, with the userName as handle when it
+// differs from that email (case-insensitively).
+func liveSubject(l *model.User) subject {
+	if l.Email == "" {
+		return subject{user: l.UserName}
+	}
+	if model.Key(l.Email) != l.Key() {
+		return subject{user: l.Email, handle: l.UserName}
+	}
+	return subject{user: l.Email}
+}
+
+// liveName shows a live user the manifest does not list in messages.
+func liveName(l *model.User) string { return liveSubject(l).text() }
 
 // liveEmails calls f with every distinct email key of a live user: its
 // emails, and the primary email should the list lack it.
@@ -207,6 +232,9 @@ func (p *planner) index() {
 		u := &p.want.Users[i]
 		p.wants[i] = wantUser{match: none, active: u.Active}
 		p.wantNames[i] = wantName(u)
+		if u.ExternalID != "" {
+			p.wantExtIDs++
+		}
 		keys, vals = append(keys, model.Key(wantEmail(u))), append(vals, int32(i))
 	}
 	p.wantByEmail = newKeyIndex(nw, 24)
@@ -314,8 +342,8 @@ func (p *planner) roleIndex(r model.Role) uint32 {
 }
 func (p *planner) warn(w plan.Warning) { p.warnings = append(p.warnings, w) }
 
-// protected reports whether live user l, shown as name, is protected by
-// the policy: by name, userName or any of its emails.
+// protected reports whether live user l, named name in changes, is
+// protected by the policy: by name, userName or any of its emails.
 func (p *planner) protected(name string, l *model.User) bool {
 	if len(p.policy.Protected) == 0 {
 		return false

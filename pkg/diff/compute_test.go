@@ -216,6 +216,7 @@ func TestComputeUsers(t *testing.T) {
 				{Action: plan.CreateUser, User: a, Name: "A", ExternalID: "e1"},
 				{Action: plan.AddMember, Team: "ml", TeamID: "t", User: a, Role: "member"},
 			},
+			warnings: []plan.Warning{{Code: plan.WarnExternalIDUnreported}}, // no live user carries one
 		},
 	})
 }
@@ -236,9 +237,19 @@ func TestComputeIdentity(t *testing.T) {
 				lt("t", "ml", lm("ua", "alice", "member"))),
 		},
 		{
-			name: "matched by externalId when userName and email differ",
+			name: "matched by externalId when userName and email differ: email update on dedicated",
 			want: state(users(with(du("new@x.com"), func(u *model.User) { u.ExternalID = "okta1" })), dt("ml", model.Additive, dm("new@x.com", ""))),
 			have: state(users(with(lu("u1", "old@x.com"), func(u *model.User) { u.ExternalID = "okta1" })), lt("t", "ml", lm("u1", "old@x.com", ""))),
+			changes: []plan.Change{
+				{Action: plan.UpdateUser, User: "new@x.com", UserID: "u1", Email: "new@x.com", FromEmail: "old@x.com"},
+			},
+		},
+		{
+			name:     "matched by externalId when userName and email differ: a warning on saas",
+			dep:      model.SaaS,
+			want:     state(users(with(du("new@x.com"), func(u *model.User) { u.ExternalID = "okta1" })), dt("ml", model.Additive, dm("new@x.com", ""))),
+			have:     state(users(with(lu("u1", "old@x.com"), func(u *model.User) { u.ExternalID = "okta1" })), lt("t", "ml", lm("u1", "old@x.com", ""))),
+			warnings: []plan.Warning{{Code: plan.WarnUnsupportedUpdate, User: "new@x.com"}},
 		},
 		{
 			name:   "two live users match at the same level: ambiguous, skipped everywhere",

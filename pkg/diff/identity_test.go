@@ -85,9 +85,9 @@ func TestComputeMatchPriority(t *testing.T) {
 			want: state(users(du(a)), team(dm(a, ""))),
 			have: state(users(lu("u1", a), lh("u2", "a-second", a)), lt("g", "ml", lm("u1", a, ""), lm("u2", "a-second", ""))),
 			changes: []plan.Change{
-				{Action: plan.RemoveMember, Team: "ml", TeamID: "g", User: "a-second (a@x.com)", UserID: "u2", Reason: reasonNotManaged},
+				{Action: plan.RemoveMember, Team: "ml", TeamID: "g", User: a, Username: "a-second", UserID: "u2", Reason: reasonNotManaged},
 			},
-			warnings: []plan.Warning{{Code: plan.WarnUnmanagedUser, User: "a-second (a@x.com)", IDs: []string{"u2"}}},
+			warnings: []plan.Warning{{Code: plan.WarnUnmanagedUser, User: a, IDs: []string{"u2"}}},
 		},
 		{
 			name: "the other live user goes to whoever else it matches",
@@ -116,10 +116,10 @@ func TestComputeMatchPriority(t *testing.T) {
 			have: state(users(with(lh("u1", "al", a), func(u *model.User) { u.ExternalID = "e1"; u.OrgRole = "admin" }),
 				with(lh("u2", "other", "other@x.com"), func(u *model.User) { u.ExternalID = "e1"; u.OrgRole = "member" })),
 				lt("g", "ml", lm("u1", "al", ""))),
-			changes: []plan.Change{{Action: plan.DeactivateUser, User: "other (other@x.com)", UserID: "u2", Reason: reasonUnmanaged}},
+			changes: []plan.Change{{Action: plan.DeactivateUser, User: "other@x.com", Username: "other", UserID: "u2", Reason: reasonUnmanaged}},
 		},
 		{
-			name:   "removals and deactivations name live users by userName and email",
+			name:   "removals and deactivations identify live users by primary email, with the handle as username",
 			policy: model.Policy{UnmanagedUsers: model.UnmanagedDeactivate},
 			want:   state(users(with(du(a), func(u *model.User) { u.OrgRole = "admin" })), team(dm(a, ""))),
 			have: state(users(with(lu("u1", a), func(u *model.User) { u.OrgRole = "admin" }), with(lh("u2", "dev-7", "Dev7@x.com"), func(u *model.User) { u.OrgRole = "member" }),
@@ -127,9 +127,9 @@ func TestComputeMatchPriority(t *testing.T) {
 				lt("g", "ml", lm("u1", a, ""), lm("u2", "dev-7", ""), lm("u3", "c@x.com", ""))),
 			changes: []plan.Change{
 				{Action: plan.RemoveMember, Team: "ml", TeamID: "g", User: "c@x.com", UserID: "u3", Reason: reasonNotManaged},
-				{Action: plan.RemoveMember, Team: "ml", TeamID: "g", User: "dev-7 (Dev7@x.com)", UserID: "u2", Reason: reasonNotManaged},
+				{Action: plan.RemoveMember, Team: "ml", TeamID: "g", User: "Dev7@x.com", Username: "dev-7", UserID: "u2", Reason: reasonNotManaged},
 				{Action: plan.DeactivateUser, User: "c@x.com", UserID: "u3", Reason: reasonUnmanaged},
-				{Action: plan.DeactivateUser, User: "dev-7 (Dev7@x.com)", UserID: "u2", Reason: reasonUnmanaged},
+				{Action: plan.DeactivateUser, User: "Dev7@x.com", Username: "dev-7", UserID: "u2", Reason: reasonUnmanaged},
 			},
 		},
 		{
@@ -138,7 +138,7 @@ func TestComputeMatchPriority(t *testing.T) {
 			want:   state(users(with(du(a), func(u *model.User) { u.OrgRole = "admin" })), team(dm(a, ""))),
 			have: state(users(with(lu("u1", a), func(u *model.User) { u.OrgRole = "admin" }), with(lh("u2", "ci-bot", "ci-bot@svc.io", "ci@x.com"), func(u *model.User) { u.OrgRole = "member" })),
 				lt("g", "ml", lm("u1", a, ""))),
-			warnings: []plan.Warning{{Code: plan.WarnProtected, User: "ci-bot (ci-bot@svc.io)"}},
+			warnings: []plan.Warning{{Code: plan.WarnProtected, User: "ci-bot@svc.io"}},
 		},
 	})
 }

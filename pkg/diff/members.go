@@ -187,18 +187,19 @@ func (p *planner) planRemovals(t teamRef, ts *teamState) {
 			continue
 		}
 		l := &p.have.Users[li]
-		name, reason := "", reasonNotManaged
+		var who subject
+		reason := reasonNotManaged
 		if o := p.lives[li].owner; o >= 0 {
-			name, reason = p.wantNames[o], reasonNotListed
+			who, reason = p.wantSubject(o), reasonNotListed
 		} else {
-			name = liveName(l)
+			who = liveSubject(l)
 		}
-		if p.protected(name, l) {
-			p.warn(plan.Warning{Code: plan.WarnProtected, Team: t.name, User: name, Message: fmt.Sprintf(
-				"%s is protected (policy.protected): not removed from team %s, although %s", name, t.name, reason)})
+		if p.protected(who.user, l) {
+			p.warn(plan.Warning{Code: plan.WarnProtected, Team: t.name, User: who.user, Message: fmt.Sprintf(
+				"%s is protected (policy.protected): not removed from team %s, although %s", who.text(), t.name, reason)})
 			continue
 		}
-		p.add(plan.Change{Action: plan.RemoveMember, Team: t.name, TeamID: t.id, User: name, UserID: l.ID, Reason: reason})
+		p.add(plan.Change{Action: plan.RemoveMember, Team: t.name, TeamID: t.id, User: who.user, Username: who.handle, UserID: l.ID, Reason: reason})
 	}
 	if len(unresolved) > 0 {
 		slices.Sort(unresolved)

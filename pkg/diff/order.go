@@ -71,6 +71,7 @@ func sortChanges(cs *changeBuf) []plan.Change {
 				cmp.Compare(x.UserID, y.UserID),
 				cmp.Compare(x.Team, y.Team),
 				cmp.Compare(x.User, y.User),
+				cmp.Compare(x.Username, y.Username),
 				cmp.Compare(x.Role, y.Role),
 				cmp.Compare(x.From, y.From),
 				cmp.Compare(x.Reason, y.Reason),

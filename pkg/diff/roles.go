@@ -138,10 +138,10 @@ func editDistance(a, b string) int {
 // report: externalIds, roles, and custom roles the server could not list.
 // Each is one warning in all.
 func (p *planner) warnUnreported() {
-	if p.uncheckedExtIDs > 0 {
+	if p.wantExtIDs > 0 && !p.extReported {
 		p.warn(plan.Warning{Code: plan.WarnExternalIDUnreported, Message: fmt.Sprintf(
-			"the server reports no externalId for any user, so the %d externalId(s) the manifest sets on existing users cannot be compared: no externalId update is planned (new users are still created with theirs)",
-			p.uncheckedExtIDs)})
+			"the server reports no externalId for any user, so the %d externalId(s) the manifest sets cannot be compared with live ones: no externalId update is planned (new users are still created with theirs)",
+			p.wantExtIDs)})
 	}
 	if n := p.uncheckedOrgRoles + p.uncheckedTeamRoles; n > 0 {
 		var kinds []string

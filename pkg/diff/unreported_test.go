@@ -31,11 +31,38 @@ func TestComputeExternalIDUnreported(t *testing.T) {
 			changes: []plan.Change{{Action: plan.UpdateUser, User: a, UserID: "ua", ExternalID: "e1"}},
 		},
 		{
+			name: "externalIds only on users the plan creates: still one warning; the creates send them",
+			want: state(users(du(a), ext(du(b), "e2")), team(dm(a, ""), dm(b, ""))),
+			have: state(users(lu("ua", a)), lt("g", "ml", lm("ua", a, ""))),
+			changes: []plan.Change{
+				{Action: plan.CreateUser, User: b, ExternalID: "e2"},
+				{Action: plan.AddMember, Team: "ml", TeamID: "g", User: b, Role: "member"},
+			},
+			warnings: []plan.Warning{{Code: plan.WarnExternalIDUnreported}},
+		},
+		{
+			name: "an empty organization reports no externalId either",
+			want: state(users(ext(du(a), "e1")), team(dm(a, ""))),
+			have: state(nil),
+			changes: []plan.Change{
+				{Action: plan.CreateUser, User: a, ExternalID: "e1"},
+				{Action: plan.CreateTeam, Team: "ml"},
+				{Action: plan.AddMember, Team: "ml", User: a, Role: "member"},
+			},
+			warnings: []plan.Warning{{Code: plan.WarnExternalIDUnreported}},
+		},
+		{
 			name: "a manifest without externalIds gets no warning",
 			want: state(users(du(a)), team(dm(a, ""))),
 			have: state(users(lu("ua", a)), lt("g", "ml", lm("ua", a, ""))),
 		},
 	})
+	// The warning counts every externalId the manifest sets, new users too.
+	p := Compute(state(users(ext(du(a), "e1"), ext(du(b), "e2")), team(dm(a, ""), dm(b, ""))),
+		state(users(lu("ua", a)), lt("g", "ml", lm("ua", a, ""))), ignorePolicy, Options{Deployment: model.Dedicated})
+	if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0].Message, " 2 externalId(s) the manifest sets ") {
+		t.Errorf("warnings %+v: want one external_id_unreported counting 2 externalIds", p.Warnings)
+	}
 }
 
 func TestComputeRolesUnreported(t *testing.T) {

@@ -37,7 +37,7 @@ func (p *planner) planUsers() {
 		l := &p.have.Users[li]
 		if !d.Active {
 			if l.Active {
-				p.deactivate(li, p.wantNames[di], reasonInactive)
+				p.deactivate(li, p.wantSubject(int32(di)), reasonInactive)
 			}
 			continue
 		}
@@ -126,9 +126,11 @@ func (p *planner) orgRole(d *model.User, l *model.User) {
 }
 
 // update plans update_user for a managed displayName or externalId that
-// differs, and for the primary email of a user matched by userName; on
-// Multi-tenant Cloud, which cannot update them, a warning instead. An
-// externalId is compared only when the server reports externalIds at all.
+// differs, and for the primary email of a user matched by userName or by
+// externalId (the identity provider says it is the same person; a user
+// matched by email has the manifest's email already); on Multi-tenant
+// Cloud, which cannot update them, a warning instead. An externalId is
+// compared only when the server reports externalIds at all.
 func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 	c := plan.Change{Action: plan.UpdateUser, User: wantName(d), UserID: l.ID}
 	var what []string
@@ -138,13 +140,12 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 	}
 	switch {
 	case d.ExternalID == "" || d.ExternalID == l.ExternalID:
-	case !p.extReported:
-		p.uncheckedExtIDs++
+	case !p.extReported: // external_id_unreported says why
 	default:
 		c.ExternalID, c.FromExternalID = d.ExternalID, l.ExternalID
 		what = append(what, fmt.Sprintf("externalId %q (live %q)", d.ExternalID, l.ExternalID))
 	}
-	if email := wantEmail(d); level == byUserName && model.Key(email) != model.Key(l.Email) {
+	if email := wantEmail(d); level != byEmail && model.Key(email) != model.Key(l.Email) {
 		c.Email, c.FromEmail = email, l.Email
 		what = append(what, fmt.Sprintf("email %q (live %q)", email, l.Email))
 	}
@@ -160,21 +161,22 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 	p.add(c)
 }
 
-// deactivate plans deactivate_user for live user li unless it is protected.
-func (p *planner) deactivate(li int32, name, reason string) {
+// deactivate plans deactivate_user for live user li, who, unless it is
+// protected.
+func (p *planner) deactivate(li int32, who subject, reason string) {
 	l := &p.have.Users[li]
-	if p.protected(name, l) {
-		p.warn(plan.Warning{Code: plan.WarnProtected, User: name, Message: fmt.Sprintf(
-			"%s is protected (policy.protected): not deactivated, although %s", name, reason)})
+	if p.protected(who.user, l) {
+		p.warn(plan.Warning{Code: plan.WarnProtected, User: who.user, Message: fmt.Sprintf(
+			"%s is protected (policy.protected): not deactivated, although %s", who.text(), reason)})
 		return
 	}
-	p.add(plan.Change{Action: plan.DeactivateUser, User: name, UserID: l.ID, Reason: reason})
+	p.add(plan.Change{Action: plan.DeactivateUser, User: who.user, Username: who.handle, UserID: l.ID, Reason: reason})
 	if l.OrgRole.Norm() == model.RoleAdmin {
 		p.adminsLost++
 	}
 	if p.saas {
-		p.warn(plan.Warning{Code: plan.WarnIrreversibleDeactivation, User: name, Message: fmt.Sprintf(
-			"deactivating %s on W&B Multi-tenant Cloud removes the user from the organization; SCIM cannot undo it (the user must be invited again)", name)})
+		p.warn(plan.Warning{Code: plan.WarnIrreversibleDeactivation, User: who.user, Message: fmt.Sprintf(
+			"deactivating %s on W&B Multi-tenant Cloud removes the user from the organization; SCIM cannot undo it (the user must be invited again)", who.text())})
 	}
 }
 
@@ -189,20 +191,20 @@ func (p *planner) planUnmanaged() {
 		if p.lives[li].owner != none || !l.Active {
 			continue
 		}
-		name := liveName(l)
+		who := liveSubject(l)
 		switch {
 		case !deact:
-			if !p.protected(name, l) {
-				p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: name, IDs: []string{l.ID}, Message: fmt.Sprintf(
-					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): left alone", name)})
+			if !p.protected(who.user, l) {
+				p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: who.user, IDs: []string{l.ID}, Message: fmt.Sprintf(
+					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): left alone", who.text())})
 			}
-		case p.inGrace(l) && !p.protected(name, l):
+		case p.inGrace(l) && !p.protected(who.user, l):
 			until := l.Created.Add(p.policy.UnmanagedGracePeriod)
-			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: name, IDs: []string{l.ID}, Message: fmt.Sprintf(
+			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, IDs: []string{l.ID}, Message: fmt.Sprintf(
 				"%s is not in the manifest but was created %s, within policy.unmanagedGracePeriod (%s): not deactivated before %s; add the user to the manifest to keep it",
-				name, stamp(l.Created), graceText(p.policy.UnmanagedGracePeriod), stamp(until))})
+				who.text(), stamp(l.Created), graceText(p.policy.UnmanagedGracePeriod), stamp(until))})
 		default:
-			p.deactivate(int32(li), name, reasonUnmanaged)
+			p.deactivate(int32(li), who, reasonUnmanaged)
 		}
 	}
 }

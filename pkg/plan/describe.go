@@ -8,37 +8,49 @@ import (
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
+// UserText names the user of a change for a person: User, or
+// "handle (User)" for a change about a live user the manifest does not
+// list whose handle (Username) differs from its email. A create_user shows
+// its Username among the attributes instead (CreateAttrs).
+func UserText(c Change) string {
+	if c.Username != "" && c.Action != CreateUser {
+		return c.Username + " (" + c.User + ")"
+	}
+	return c.User
+}
+
 // Describe returns a one-line human description of a change, as the apply
 // report and stale-plan diffs show it.
 func Describe(c Change) string {
 	var s string
+	user := UserText(c)
 	switch c.Action {
 	case CreateUser:
-		s = "create user " + c.User + CreateAttrs(c)
+		s = "create user " + user + CreateAttrs(c)
 	case CreateTeam:
 		s = "create team " + c.Team
 	case ReactivateUser:
-		s = "reactivate user " + c.User
+		s = "reactivate user " + user
 	case UpdateUser:
-		s = fmt.Sprintf("update user %s: %s", c.User, UpdateText(c))
+		s = fmt.Sprintf("update user %s: %s", user, UpdateText(c))
 	case AddMember:
-		s = fmt.Sprintf("add %s to team %s as %s", c.User, c.Team, RoleOrMember(c.Role))
+		s = fmt.Sprintf("add %s to team %s as %s", user, c.Team, RoleOrMember(c.Role))
 	case SetOrgRole:
-		s = fmt.Sprintf("set the org role of %s to %s", c.User, c.Role)
+		s = fmt.Sprintf("set the org role of %s to %s", user, c.Role)
 		if c.From != "" {
-			s = fmt.Sprintf("set the org role of %s: %s → %s", c.User, c.From, c.Role)
+			s = fmt.Sprintf("set the org role of %s: %s → %s", user, c.From, c.Role)
 		}
 	case SetTeamRole:
-		s = fmt.Sprintf("set the role of %s in team %s to %s", c.User, c.Team, c.Role)
+		s = fmt.Sprintf("set the role of %s in team %s to %s", user, c.Team, c.Role)
 		if c.From != "" {
-			s = fmt.Sprintf("set the role of %s in team %s: %s → %s", c.User, c.Team, c.From, c.Role)
+			s = fmt.Sprintf("set the role of %s in team %s: %s → %s", user, c.Team, c.From, c.Role)
 		}
 	case RemoveMember:
-		s = fmt.Sprintf("remove %s from team %s", c.User, c.Team)
+		s = fmt.Sprintf("remove %s from team %s", user, c.Team)
 	case DeactivateUser:
-		s = "deactivate user " + c.User
+		s = "deactivate user " + user
 	default:
-		s = fmt.Sprintf("%s user=%q team=%q", c.Action, c.User, c.Team)
+		s = fmt.Sprintf("%s user=%q team=%q", c.Action, user, c.Team)
 	}
 	if c.Reason != "" {
 		s += " (" + c.Reason + ")"

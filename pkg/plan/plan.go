@@ -42,16 +42,18 @@ var actionOrder = []Action{CreateUser, CreateTeam, ReactivateUser, UpdateUser, A
 // Actions returns every action, in apply order.
 func Actions() []Action { return append([]Action(nil), actionOrder...) }
 
-// Change is one operation of a plan. User names the user: by its email as
-// the manifest writes it when the manifest lists the user, else by its live
-// userName followed by " (primary email)" when that differs. Team names the
+// Change is one operation of a plan. User identifies the user: by its email
+// as the manifest writes it when the manifest lists the user, else by its
+// live primary email (its userName when it has no email). Team names the
 // team; the ids are the live SCIM ids where they exist already (empty for a
 // user or team the plan creates).
 type Change struct {
 	Action Action `json:"action"`
 	User   string `json:"user,omitempty"`
-	// Username is the W&B userName (handle) a create_user sends, when it
-	// differs from the email in User.
+	// Username is a W&B userName (handle) that differs from the email in
+	// User (case-insensitively): on create_user the handle it sends; on a
+	// change about a live user the manifest does not list, that user's
+	// handle. UserText shows it.
 	Username string `json:"username,omitempty"`
 	Team     string `json:"team,omitempty"`
 	UserID   string `json:"user_id,omitempty"`
@@ -148,7 +150,9 @@ var warningCodes = []WarningCode{
 // WarningCodes returns every warning code.
 func WarningCodes() []WarningCode { return append([]WarningCode(nil), warningCodes...) }
 
-// Warning is something a reviewer should know that is not a change.
+// Warning is something a reviewer should know that is not a change. User
+// identifies the user it is about as Change.User does; the message names
+// the user for a person (with its handle where that differs).
 type Warning struct {
 	Code    WarningCode `json:"code"`
 	Team    string      `json:"team,omitempty"`

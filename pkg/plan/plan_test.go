@@ -71,6 +71,8 @@ func TestDescribe(t *testing.T) {
 		{Change{Action: SetTeamRole, User: "a@x.com", Team: "ml", Role: "admin"}, "set the role of a@x.com in team ml to admin"},
 		{Change{Action: RemoveMember, User: "a@x.com", Team: "ml", Reason: "r"}, "remove a@x.com from team ml (r)"},
 		{Change{Action: DeactivateUser, User: "a@x.com", Reason: "active: false"}, "deactivate user a@x.com (active: false)"},
+		{Change{Action: RemoveMember, User: "b@x.com", Username: "bobby", Team: "ml"}, "remove bobby (b@x.com) from team ml"},
+		{Change{Action: DeactivateUser, User: "b@x.com", Username: "bobby"}, "deactivate user bobby (b@x.com)"},
 	} {
 		if got := Describe(tc.c); got != tc.want {
 			t.Errorf("Describe(%s) = %q, want %q", tc.c.Action, got, tc.want)

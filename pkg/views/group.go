@@ -55,9 +55,10 @@ func groups(p plan.Plan) (users, teams []*group) {
 	for _, c := range p.Changes {
 		var g *group
 		if isUserAction(c.Action) {
-			k := model.Key(c.User)
+			name := plan.UserText(c)
+			k := model.Key(name)
 			if g = byUser[k]; g == nil {
-				g = &group{title: sanitize.Controls(c.User), key: k}
+				g = &group{title: sanitize.Controls(name), key: k}
 				byUser[k] = g
 				users = append(users, g)
 			}
@@ -109,6 +110,7 @@ func groupSymbol(ls []line) byte {
 // or team).
 func lineText(c plan.Change) string {
 	var s string
+	user := plan.UserText(c)
 	switch c.Action {
 	case plan.CreateUser:
 		s = "create user" + plan.CreateAttrs(c)
@@ -126,14 +128,14 @@ func lineText(c plan.Change) string {
 	case plan.DeactivateUser:
 		s = "deactivate"
 	case plan.AddMember:
-		s = fmt.Sprintf("add %s as %s", c.User, plan.RoleOrMember(c.Role))
+		s = fmt.Sprintf("add %s as %s", user, plan.RoleOrMember(c.Role))
 	case plan.SetTeamRole:
-		s = fmt.Sprintf("role of %s → %s", c.User, c.Role)
+		s = fmt.Sprintf("role of %s → %s", user, c.Role)
 		if c.From != "" {
-			s = fmt.Sprintf("role of %s: %s → %s", c.User, c.From, c.Role)
+			s = fmt.Sprintf("role of %s: %s → %s", user, c.From, c.Role)
 		}
 	case plan.RemoveMember:
-		s = "remove " + c.User
+		s = "remove " + user
 	default:
 		return plan.Describe(c)
 	}
@@ -148,13 +150,13 @@ func lineText(c plan.Change) string {
 // counted apart.
 func summaryLine(p plan.Plan) string {
 	s := plan.Summarize(p.Changes)
+	a, c, r := s.Counts()
 	if !p.HasDrift() {
 		if s.UnverifiedRoles > 0 {
-			return fmt.Sprintf("No changes. Apply would also send %d unverified role assertion(s).", s.UnverifiedRoles)
+			return fmt.Sprintf("No changes. %d to add, %d to change, %d to remove, and %d unverified role assertion(s).", a, c, r, s.UnverifiedRoles)
 		}
 		return "No changes."
 	}
-	a, c, r := s.Counts()
 	if s.UnverifiedRoles > 0 {
 		return fmt.Sprintf("Plan: %d to add, %d to change, %d to remove, and %d unverified role assertion(s).", a, c, r, s.UnverifiedRoles)
 	}

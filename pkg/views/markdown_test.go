@@ -160,7 +160,7 @@ func TestSummaryLines(t *testing.T) {
 		{"drift", []plan.Change{{Action: plan.CreateUser, User: "b@x.com"}, {Action: plan.DeactivateUser, User: "c@x.com"}}, "Plan: 1 to add, 0 to change, 1 to remove."},
 		{"drift and assertions", []plan.Change{{Action: plan.SetOrgRole, User: "b@x.com", Role: "admin", From: "member"}, unverified, unverified},
 			"Plan: 0 to add, 1 to change, 0 to remove, and 2 unverified role assertion(s)."},
-		{"assertions only", []plan.Change{unverified}, "No changes. Apply would also send 1 unverified role assertion(s)."},
+		{"assertions only", []plan.Change{unverified}, "No changes. 0 to add, 0 to change, 0 to remove, and 1 unverified role assertion(s)."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := plan.Plan{Changes: tc.changes, Seats: plan.Seats{ActiveBefore: 3, ActiveAfter: 4}}

@@ -65,9 +65,10 @@ func (t textWriter) line(s ...string) {
 //	Plan: A to add, C to change, R to remove.
 //	Plan: A to add, C to change, R to remove, and N unverified role assertion(s).
 //	No changes.
-//	No changes. Apply would also send N unverified role assertion(s).
+//	No changes. 0 to add, 0 to change, 0 to remove, and N unverified role assertion(s).
 //
-// The counts leave unverified role assertions out: they are not drift.
+// The counts leave unverified role assertions out: they are not drift, so
+// a plan of nothing else still starts "No changes.".
 func WriteText(w io.Writer, p plan.Plan, o TextOptions) error {
 	t := textWriter{w: bufio.NewWriter(w), color: o.Color}
 	t.line(t.paint(ansiBold, "wbsync plan"))

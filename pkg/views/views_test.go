@@ -158,3 +158,29 @@ func TestControlCharactersEscaped(t *testing.T) {
 		}
 	}
 }
+
+// A live user the manifest does not list is identified by its email in the
+// plan; the views show it as "handle (email)" from the username field.
+func TestUnlistedUserShownWithHandle(t *testing.T) {
+	p := plan.Plan{Changes: []plan.Change{
+		{Action: plan.CreateUser, User: "a@x.com", Username: "dev-a"},
+		{Action: plan.RemoveMember, Team: "ml", TeamID: "g", User: "bob@x.com", Username: "bobby", UserID: "ub", Reason: "not in the manifest; the team is authoritative"},
+		{Action: plan.DeactivateUser, User: "bob@x.com", Username: "bobby", UserID: "ub"},
+	}}
+	var txt bytes.Buffer
+	if err := WriteText(&txt, p, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	md := markdownOf(t, p)
+	for _, s := range []string{
+		"+ a@x.com\n", `create user with username "dev-a"`, "- bobby (bob@x.com)\n",
+		"remove bobby (bob@x.com) (not in the manifest; the team is authoritative)",
+	} {
+		if !strings.Contains(txt.String(), s) {
+			t.Errorf("text lacks %q:\n%s", s, txt.String())
+		}
+		if !strings.Contains(md, s) {
+			t.Errorf("markdown lacks %q:\n%s", s, md)
+		}
+	}
+}

@@ -1,0 +1,117 @@
+package diff
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
+)
+
+// A live user the manifest does not list is identified in the user field
+// by its primary email (its userName when it has none); its handle, when
+// it differs, goes to username in changes and stays readable in messages.
+func TestComputeUnlistedUserIdentity(t *testing.T) {
+	a := "a@x.com"
+	admin := func(u model.User) model.User { u.OrgRole = "admin"; return u }
+	member := func(u model.User) model.User { u.OrgRole = "member"; return u }
+	want := state(users(admin(du(a))), dt("ml", model.Authoritative, dm(a, "")))
+	bobby := member(lh("ub", "bobby", "bob@example.com"))
+	noEmail := member(model.User{ID: "un", UserName: "svc-runner", Active: true})
+	sameCase := member(model.User{ID: "uc", UserName: "Carol@X.com", Email: "carol@x.com", Active: true})
+	have := state(users(admin(lu("ua", a)), bobby, noEmail, sameCase),
+		lt("g", "ml", lm("ua", a, ""), lm("ub", "bobby", ""), lm("un", "svc-runner", ""), lm("uc", "Carol@X.com", "")))
+	deactivate := model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}
+	removals := []plan.Change{
+		{Action: plan.RemoveMember, Team: "ml", TeamID: "g", User: "bob@example.com", Username: "bobby", UserID: "ub", Reason: reasonNotManaged},
+		{Action: plan.RemoveMember, Team: "ml", TeamID: "g", User: "carol@x.com", UserID: "uc", Reason: reasonNotManaged},
+		{Action: plan.RemoveMember, Team: "ml", TeamID: "g", User: "svc-runner", UserID: "un", Reason: reasonNotManaged},
+	}
+	runCompute(t, []computeCase{
+		{
+			name:    "ignore: removals and unmanaged_user warnings",
+			want:    want,
+			have:    have,
+			changes: removals,
+			warnings: []plan.Warning{
+				{Code: plan.WarnUnmanagedUser, User: "bob@example.com", IDs: []string{"ub"}},
+				{Code: plan.WarnUnmanagedUser, User: "carol@x.com", IDs: []string{"uc"}},
+				{Code: plan.WarnUnmanagedUser, User: "svc-runner", IDs: []string{"un"}},
+			},
+		},
+		{
+			name:   "deactivate on saas: deactivations and irreversible_deactivation warnings",
+			dep:    model.SaaS,
+			policy: deactivate,
+			want:   want,
+			have:   have,
+			changes: append(removals[:3:3],
+				plan.Change{Action: plan.DeactivateUser, User: "bob@example.com", Username: "bobby", UserID: "ub", Reason: reasonUnmanaged},
+				plan.Change{Action: plan.DeactivateUser, User: "carol@x.com", UserID: "uc", Reason: reasonUnmanaged},
+				plan.Change{Action: plan.DeactivateUser, User: "svc-runner", UserID: "un", Reason: reasonUnmanaged},
+			),
+			warnings: []plan.Warning{
+				{Code: plan.WarnIrreversibleDeactivation, User: "bob@example.com"},
+				{Code: plan.WarnIrreversibleDeactivation, User: "carol@x.com"},
+				{Code: plan.WarnIrreversibleDeactivation, User: "svc-runner"},
+			},
+		},
+		{
+			name:   "protected: the warnings name the user by the same identifier",
+			policy: model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, Protected: []string{"bob@example.com"}},
+			want:   want,
+			have:   state(users(admin(lu("ua", a)), bobby), lt("g", "ml", lm("ua", a, ""), lm("ub", "bobby", ""))),
+			warnings: []plan.Warning{
+				{Code: plan.WarnProtected, User: "bob@example.com"},
+				{Code: plan.WarnProtected, Team: "ml", User: "bob@example.com"},
+			},
+		},
+	})
+
+	// Messages still show the handle; JSON carries the two fields apart.
+	p := Compute(want, have, deactivate, Options{Deployment: model.Dedicated})
+	var bob *plan.Change
+	for i := range p.Changes {
+		if c := &p.Changes[i]; c.Action == plan.DeactivateUser && c.UserID == "ub" {
+			bob = c
+		}
+	}
+	if bob == nil {
+		t.Fatalf("no deactivation of bobby in %+v", p.Changes)
+	}
+	js, err := json.Marshal(bob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(js), `"user":"bob@example.com","username":"bobby"`) {
+		t.Errorf("deactivate_user JSON %s: want user bob@example.com and username bobby", js)
+	}
+	if got := plan.Describe(*bob); got != "deactivate user bobby (bob@example.com) ("+reasonUnmanaged+")" {
+		t.Errorf("Describe = %q", got)
+	}
+	ignored := Compute(want, have, ignorePolicy, Options{Deployment: model.Dedicated})
+	for _, w := range ignored.Warnings {
+		if w.User == "bob@example.com" && !strings.HasPrefix(w.Message, "bobby (bob@example.com) is active") {
+			t.Errorf("unmanaged_user message %q should show the handle and the email", w.Message)
+		}
+	}
+}
+
+func TestComputeUnlistedUserInGrace(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	a := "a@x.com"
+	jit := lh("uj", "jit.new", "new.hire@example.com")
+	jit.Created, jit.OrgRole = now.Add(-time.Hour), "member"
+	want := state(users(with(du(a), func(u *model.User) { u.OrgRole = "admin" })), dt("ml", model.Additive, dm(a, "")))
+	have := state(users(with(lu("ua", a), func(u *model.User) { u.OrgRole = "admin" }), jit), lt("g", "ml", lm("ua", a, "")))
+	p := Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, UnmanagedGracePeriod: 7 * 24 * time.Hour},
+		Options{Deployment: model.Dedicated, Now: now})
+	if len(p.Changes) != 0 || len(p.Warnings) != 1 {
+		t.Fatalf("changes %+v, warnings %+v: want one unmanaged_recent warning", p.Changes, p.Warnings)
+	}
+	if w := p.Warnings[0]; w.Code != plan.WarnUnmanagedRecent || w.User != "new.hire@example.com" || !strings.HasPrefix(w.Message, "jit.new (new.hire@example.com) ") {
+		t.Errorf("warning %+v: want unmanaged_recent for new.hire@example.com, the message showing the handle", w)
+	}
+}
