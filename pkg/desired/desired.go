@@ -35,8 +35,9 @@ type Manifest struct {
 	// written; Active defaults to true; Team.Membership is
 	// model.Authoritative (default) or model.Additive; Member.Email is the
 	// member's user's email as declared under users (members match it
-	// case-insensitively) and Member.Role defaults to "member" (predefined
-	// roles lower-cased); Team.ID is the optional id pin.
+	// case-insensitively) and Member.Role is the role the manifest writes
+	// (predefined roles lower-cased), "" for a plain email (a member, with
+	// no role declared); Team.ID is the optional id pin.
 	State model.State
 	// Policy has UnmanagedUsers defaulted to "ignore", UnreportedRoles to
 	// "skip", UnmanagedGracePeriod to model.DefaultGracePeriod, Protected

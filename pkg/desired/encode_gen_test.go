@@ -95,8 +95,8 @@ func genOrg(r *rand.Rand, users, teams int) (have, want model.State, skipped int
 				continue
 			}
 			wr := role.Norm()
-			if wr == "" {
-				wr = model.RoleMember
+			if wr == model.RoleMember {
+				wr = "" // exported as a plain email: no role declared
 			}
 			w.Members = append(w.Members, model.Member{Email: u.Email, Role: wr})
 		}

@@ -50,7 +50,14 @@ func (e *encoder) teams(ts []model.Team) {
 				continue
 			}
 			stamp[ui] = int32(ti + 1)
-			ms = append(ms, model.Member{Email: e.all[ui].Email, Role: m.Role.Norm()})
+			r := m.Role.Norm()
+			if r == model.RoleMember && m.UserID != "" {
+				// A live member's reported "member" is the default: written
+				// as a plain email, as a manifest author would. A desired
+				// member keeps a role it declares.
+				r = ""
+			}
+			ms = append(ms, model.Member{Email: e.all[ui].Email, Role: r})
 		}
 		model.SortMembers(ms)
 		e.team(t, sharing, ms, left)
@@ -149,7 +156,7 @@ func (e *encoder) team(t *model.Team, sharing int, ms []model.Member, left []str
 		e.buf = append(e.buf, "    members:\n"...)
 	}
 	for _, m := range ms {
-		if m.Role == "" || m.Role == model.RoleMember {
+		if m.Role == "" {
 			e.buf = append(e.buf, "      - "...)
 			e.buf = appendScalar(e.buf, m.Email)
 			e.buf = append(e.buf, '\n')

@@ -77,10 +77,10 @@ func TestEncodeExport(t *testing.T) {
 		Teams: []model.Team{
 			{Name: "empty", Membership: model.Authoritative, Members: []model.Member{}},
 			{Name: "platform", Membership: model.Additive, Members: []model.Member{
-				{Email: "bob@example.com", Role: "member"}, {Email: "zoe@example.com", Role: "member"}}},
+				{Email: "bob@example.com"}, {Email: "zoe@example.com"}}},
 			{ID: "g3", Name: "Research", Membership: model.Authoritative, Members: []model.Member{{Email: "carol@example.com", Role: "Model Reviewer"}}},
 			{ID: "g2", Name: "research", Membership: model.Authoritative, Members: []model.Member{
-				{Email: "Alice@Example.com", Role: "admin"}, {Email: "bob@example.com", Role: "member"}}},
+				{Email: "Alice@Example.com", Role: "admin"}, {Email: "bob@example.com"}}},
 		},
 	}
 	if d := cmp.Diff(want, m.State); d != "" {
@@ -296,7 +296,7 @@ func TestCountsAndDefaults(t *testing.T) {
 	if u := m.State.Users[0]; !u.Active || u.UserName != "a@x.io" || u.Email != "a@x.io" {
 		t.Errorf("user defaults: %+v", u)
 	}
-	if tm := m.State.Teams[0]; tm.Membership != model.Authoritative || tm.Members[0].Role != model.RoleMember {
+	if tm := m.State.Teams[0]; tm.Membership != model.Authoritative || tm.Members[0].Role != "" {
 		t.Errorf("team defaults: %+v", tm)
 	}
 }

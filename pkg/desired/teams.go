@@ -109,7 +109,7 @@ func (l *loader) loadMembers(fi int, v *yaml.Node, ti int32) {
 // member reads one member: an email, or a mapping with email and role. ok
 // is false when it has no well-formed email.
 func (l *loader) member(fi int, n *yaml.Node, mp pos) (model.Member, bool) {
-	m := model.Member{Role: model.RoleMember}
+	var m model.Member // Role stays "" for a plain email: member, not declared
 	switch {
 	case n.Kind == yaml.ScalarNode:
 		var ok bool

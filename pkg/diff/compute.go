@@ -79,7 +79,7 @@ type planner struct {
 type wantUser struct {
 	match    int32  // live user, none or ambiguous
 	teamGen  int32  // teamState.gen when listed in the current desired team
-	teamRole uint32 // role in the current desired team, an index in planner.roles
+	teamRole uint32 // role in the current desired team: an index in planner.roles, | roleDeclared
 	level    matchLevel
 	active   bool
 	recreate bool // live but deactivated on SaaS: created again

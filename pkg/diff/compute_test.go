@@ -70,7 +70,7 @@ func TestComputeBasics(t *testing.T) {
 	runCompute(t, []computeCase{
 		{
 			name: "fresh org: create users, team, members, non-member role",
-			want: state(users(du(a), du(b)), dt("ml", model.Authoritative, dm(a, "member"), dm(b, "admin"))),
+			want: state(users(du(a), du(b)), dt("ml", model.Authoritative, dm(a, ""), dm(b, "admin"))),
 			have: state(nil),
 			changes: []plan.Change{
 				{Action: plan.CreateUser, User: a},
@@ -83,12 +83,12 @@ func TestComputeBasics(t *testing.T) {
 		},
 		{
 			name: "no changes when in sync",
-			want: state(users(du(a)), dt("ml", model.Authoritative, dm(a, "member"))),
+			want: state(users(du(a)), dt("ml", model.Authoritative, dm(a, ""))),
 			have: state(users(lu("ua", a)), lt("t1", "ml", lm("ua", a, "member"))),
 		},
 		{
 			name: "existing user added to existing team with ids",
-			want: state(users(du(a), du(b)), dt("ml", model.Authoritative, dm(a, "member"), dm(b, "member"))),
+			want: state(users(du(a), du(b)), dt("ml", model.Authoritative, dm(a, ""), dm(b, ""))),
 			have: state(users(lu("ua", a), lu("ub", b)), lt("t1", "ml", lm("ua", a, "member"))),
 			changes: []plan.Change{
 				{Action: plan.AddMember, Team: "ml", TeamID: "t1", User: b, UserID: "ub", Role: "member"},
@@ -97,8 +97,8 @@ func TestComputeBasics(t *testing.T) {
 		{
 			name: "authoritative removes, additive keeps",
 			want: state(users(du(a), du(b)),
-				dt("auth", model.Authoritative, dm(a, "member")),
-				dt("add", model.Additive, dm(a, "member"))),
+				dt("auth", model.Authoritative, dm(a, "")),
+				dt("add", model.Additive, dm(a, ""))),
 			have: state(users(lu("ua", a), lu("ub", b)),
 				lt("t1", "auth", lm("ua", a, "member"), lm("ub", b, "member")),
 				lt("t2", "add", lm("ua", a, "member"), lm("ub", b, "member"))),
@@ -109,7 +109,7 @@ func TestComputeBasics(t *testing.T) {
 		},
 		{
 			name: "unmanaged member of an authoritative team is removed and warned about",
-			want: state(users(du(a)), dt("ml", model.Authoritative, dm(a, "member"))),
+			want: state(users(du(a)), dt("ml", model.Authoritative, dm(a, ""))),
 			have: state(users(lu("ua", a), lu("uc", c)), lt("t1", "ml", lm("ua", a, ""), lm("uc", c, ""))),
 			changes: []plan.Change{
 				{Action: plan.RemoveMember, Team: "ml", TeamID: "t1", User: c, UserID: "uc", Reason: reasonNotManaged},
@@ -118,7 +118,7 @@ func TestComputeBasics(t *testing.T) {
 		},
 		{
 			name:     "unresolved members (service accounts) are never removed",
-			want:     state(users(du(a)), dt("ml", model.Authoritative, dm(a, "member"))),
+			want:     state(users(du(a)), dt("ml", model.Authoritative, dm(a, ""))),
 			have:     state(users(lu("ua", a)), lt("t1", "ml", lm("ua", a, ""), lm("sa2", "", ""), lm("sa1", "", ""))),
 			warnings: []plan.Warning{{Code: plan.WarnUnresolvedMember, Team: "ml", IDs: []string{"sa1", "sa2"}}},
 		},
@@ -165,21 +165,21 @@ func TestComputeUsers(t *testing.T) {
 		{
 			name:     "unmanaged users deactivated under deactivate",
 			policy:   model.Policy{UnmanagedUsers: model.UnmanagedDeactivate},
-			want:     state(users(du(a)), dt("ml", model.Additive, dm(a, "member"))),
+			want:     state(users(du(a)), dt("ml", model.Additive, dm(a, ""))),
 			have:     state(users(lu("ua", a), lu("ub", b), inactive(lu("uc", "c@x.com"))), lt("t", "ml", lm("ua", a, ""))),
 			changes:  []plan.Change{{Action: plan.DeactivateUser, User: b, UserID: "ub", Reason: reasonUnmanaged}},
 			warnings: []plan.Warning{{Code: plan.WarnLastAdmin}},
 		},
 		{
 			name:    "reactivate on dedicated",
-			want:    state(users(du(a)), dt("ml", model.Additive, dm(a, "member"))),
+			want:    state(users(du(a)), dt("ml", model.Additive, dm(a, ""))),
 			have:    state(users(inactive(lu("ua", a))), lt("t", "ml", lm("ua", a, "member"))),
 			changes: []plan.Change{{Action: plan.ReactivateUser, User: a, UserID: "ua"}},
 		},
 		{
 			name: "saas: a deactivated user is created again, memberships follow the create",
 			dep:  model.SaaS,
-			want: state(users(du(a)), dt("ml", model.Additive, dm(a, "member"))),
+			want: state(users(du(a)), dt("ml", model.Additive, dm(a, ""))),
 			have: state(users(inactive(lu("ua", a))), lt("t", "ml")),
 			changes: []plan.Change{
 				{Action: plan.CreateUser, User: a, Reason: reasonRecreate},

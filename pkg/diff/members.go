@@ -8,6 +8,10 @@ import (
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
+// roleDeclared marks wantUser.teamRole when the manifest writes the role
+// out (`role: member` included) rather than listing a plain email.
+const roleDeclared = 1 << 31
+
 // teamState is the per-team scratch space, reused across teams: the
 // per-user slots (wantUser.teamGen, liveUser.teamGen, ...) are valid for
 // the current team when they hold gen.
@@ -92,16 +96,20 @@ func (p *planner) listMembers(dt *model.Team, ts *teamState) {
 		if di < 0 {
 			continue // an undeclared member is a manifest error
 		}
-		role := dt.Members[i].Role.Norm()
+		role, declared := dt.Members[i].Role.Norm(), uint32(0)
 		if role == "" {
-			role = model.RoleMember
+			role = model.RoleMember // a plain email: member, not a declaration
+		} else {
+			declared = roleDeclared
 		}
 		switch w := &p.wants[di]; {
 		case w.teamGen != ts.gen:
-			w.teamGen, w.teamRole = ts.gen, p.roleIndex(role)
+			w.teamGen, w.teamRole = ts.gen, p.roleIndex(role)|declared
 			ts.order = append(ts.order, di)
-		case role < p.roles[w.teamRole]:
-			w.teamRole = p.roleIndex(role)
+		case role < p.roles[w.teamRole&^roleDeclared]:
+			w.teamRole = p.roleIndex(role) | w.teamRole&roleDeclared | declared
+		default:
+			w.teamRole |= declared
 		}
 	}
 }
@@ -122,9 +130,9 @@ func (p *planner) planListed(t teamRef, di int32, ts *teamState) {
 	if !w.active {
 		return // no adds or roles for a user the manifest deactivates
 	}
-	role := p.roles[w.teamRole]
+	role := p.roles[w.teamRole&^roleDeclared]
 	if li >= 0 && p.lives[li].teamGen == ts.gen {
-		p.memberRole(t, di, li, role)
+		p.memberRole(t, di, li, role, w.teamRole&roleDeclared != 0)
 		return
 	}
 	uid := ""
@@ -140,10 +148,10 @@ func (p *planner) planListed(t teamRef, di int32, ts *teamState) {
 
 // memberRole plans the team role of desired user di, live user li, a
 // member of the team already. When the server reports team roles, a known
-// role that differs is changed; when it reports none, a declared role
-// other than member is counted as unchecked and, under unreportedRoles:
-// enforce, sent as an unverified assertion.
-func (p *planner) memberRole(t teamRef, di, li int32, role model.Role) {
+// role that differs is changed; when it reports none, a role the manifest
+// writes out (member included; not a plain email) is counted as unchecked
+// and, under unreportedRoles: enforce, sent as an unverified assertion.
+func (p *planner) memberRole(t teamRef, di, li int32, role model.Role, declared bool) {
 	change := func(from, reason string) {
 		uid := p.liveIDs[li]
 		if p.wants[di].recreate {
@@ -152,8 +160,8 @@ func (p *planner) memberRole(t teamRef, di, li int32, role model.Role) {
 		p.add(plan.Change{Action: plan.SetTeamRole, Team: t.name, TeamID: t.id, User: p.wantNames[di], UserID: uid, Role: role, From: from, Reason: reason})
 	}
 	if !p.teamRolesReported {
-		if role == model.RoleMember {
-			return
+		if !declared {
+			return // a plain email declares no role to check
 		}
 		p.uncheckedTeamRoles++
 		if p.policy.UnreportedRoles == model.RolesEnforce {

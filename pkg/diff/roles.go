@@ -149,7 +149,7 @@ func (p *planner) warnUnreported() {
 			kinds = append(kinds, fmt.Sprintf("%d organization role(s)", p.uncheckedOrgRoles))
 		}
 		if p.uncheckedTeamRoles > 0 {
-			kinds = append(kinds, fmt.Sprintf("%d team role(s) other than member", p.uncheckedTeamRoles))
+			kinds = append(kinds, fmt.Sprintf("%d team role(s)", p.uncheckedTeamRoles))
 		}
 		what := "none of them is sent (policy.unreportedRoles: skip; set it to enforce to send them anyway)"
 		if p.policy.UnreportedRoles == model.RolesEnforce {

@@ -66,13 +66,15 @@ func TestComputeExternalIDUnreported(t *testing.T) {
 }
 
 func TestComputeRolesUnreported(t *testing.T) {
-	a, b, c := "a@x.com", "b@x.com", "c@x.com"
+	a, b, c, d := "a@x.com", "b@x.com", "c@x.com", "d@x.com"
 	role := func(u model.User, r model.Role) model.User { u.OrgRole = r; return u }
 	enforce := model.Policy{UnreportedRoles: model.RolesEnforce}
-	want := state(users(role(du(a), "admin"), role(du(b), "member"), role(du(c), "admin")),
-		dt("ml", model.Authoritative, dm(a, "admin"), dm(b, "member"), dm(c, "Reviewer")))
+	// b's team role is written out (role: member), a declaration; d is a
+	// plain email, which declares no role.
+	want := state(users(role(du(a), "admin"), role(du(b), "member"), role(du(c), "admin"), du(d)),
+		dt("ml", model.Authoritative, dm(a, "admin"), dm(b, "member"), dm(c, "Reviewer"), dm(d, "")))
 	// c is new: created as admin and added with its role, as real changes.
-	have := state(users(lu("ua", a), lu("ub", b)), lt("g", "ml", lm("ua", a, ""), lm("ub", b, "")))
+	have := state(users(lu("ua", a), lu("ub", b), lu("ud", d)), lt("g", "ml", lm("ua", a, ""), lm("ub", b, ""), lm("ud", d, "")))
 	newUser := []plan.Change{
 		{Action: plan.CreateUser, User: c},
 		{Action: plan.AddMember, Team: "ml", TeamID: "g", User: c, Role: "Reviewer"},
@@ -98,6 +100,7 @@ func TestComputeRolesUnreported(t *testing.T) {
 				{Action: plan.SetOrgRole, User: b, UserID: "ub", Role: "member", Reason: plan.ReasonUnverified},
 				newUser[2],
 				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: a, UserID: "ua", Role: "admin", Reason: plan.ReasonUnverified},
+				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: b, UserID: "ub", Role: "member", Reason: plan.ReasonUnverified},
 				newUser[3],
 			},
 			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
@@ -106,10 +109,12 @@ func TestComputeRolesUnreported(t *testing.T) {
 			name:   "org roles reported, team roles not: only team roles are unchecked",
 			policy: enforce,
 			want:   want,
-			have:   state(users(role(lu("ua", a), "admin"), role(lu("ub", b), "member")), lt("g", "ml", lm("ua", a, ""), lm("ub", b, ""))),
+			have: state(users(role(lu("ua", a), "admin"), role(lu("ub", b), "member"), role(lu("ud", d), "member")),
+				lt("g", "ml", lm("ua", a, ""), lm("ub", b, ""), lm("ud", d, ""))),
 			changes: []plan.Change{
 				newUser[0], newUser[1], newUser[2],
 				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: a, UserID: "ua", Role: "admin", Reason: plan.ReasonUnverified},
+				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: b, UserID: "ub", Role: "member", Reason: plan.ReasonUnverified},
 				newUser[3],
 			},
 			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
@@ -117,8 +122,9 @@ func TestComputeRolesUnreported(t *testing.T) {
 		{
 			name: "team roles reported through teamRoles: compared",
 			want: want,
-			have: state(users(role(lu("ua", a), "admin"), with(role(lu("ub", b), "member"), func(u *model.User) { u.TeamRoles = map[string]model.Role{"ml": "viewer"} })),
-				lt("g", "ml", lm("ua", a, ""), lm("ub", b, ""))),
+			have: state(users(role(lu("ua", a), "admin"), with(role(lu("ub", b), "member"), func(u *model.User) { u.TeamRoles = map[string]model.Role{"ml": "viewer"} }),
+				role(lu("ud", d), "member")),
+				lt("g", "ml", lm("ua", a, ""), lm("ub", b, ""), lm("ud", d, ""))),
 			changes: []plan.Change{
 				newUser[0], newUser[1], newUser[2],
 				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: b, UserID: "ub", Role: "member", From: "viewer"},
@@ -128,10 +134,10 @@ func TestComputeRolesUnreported(t *testing.T) {
 	})
 
 	p := Compute(want, have, enforce, Options{Deployment: model.Dedicated})
-	if !p.HasDrift() || p.Summary.UnverifiedRoles != 3 || p.Summary.SetRoles != 2 {
-		t.Errorf("summary %+v: want 3 unverified assertions apart from the 2 real role changes", p.Summary)
+	if !p.HasDrift() || p.Summary.UnverifiedRoles != 4 || p.Summary.SetRoles != 2 {
+		t.Errorf("summary %+v: want 4 unverified assertions apart from the 2 real role changes", p.Summary)
 	}
-	if msg := p.Warnings[0].Message; !strings.Contains(msg, "3 role declaration(s)") || !strings.Contains(msg, "2 organization role(s) and 1 team role(s)") || !strings.Contains(msg, "enforce") {
+	if msg := p.Warnings[0].Message; !strings.Contains(msg, "4 role declaration(s)") || !strings.Contains(msg, "2 organization role(s) and 2 team role(s)") || !strings.Contains(msg, "enforce") {
 		t.Errorf("roles_unreported message %q should count the declarations", msg)
 	}
 	// Only unverified assertions left: no drift.

@@ -133,8 +133,9 @@ type Member struct {
 	Email string `json:"email,omitempty"`
 	// Display is the member's display as the server sent it (observed).
 	Display string `json:"display,omitempty"`
-	// Role is the team role: desired "member" unless the manifest says
-	// otherwise; observed from the user's teamRoles, "" when unknown.
+	// Role is the team role: desired, the role the manifest writes, ""
+	// for a plain email (member, no role declared); observed, from the
+	// user's teamRoles, "" when unknown.
 	Role Role `json:"role,omitempty"`
 }
 
