@@ -1,10 +1,12 @@
 package doctor
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wbsync/wbsync/pkg/caps"
@@ -184,28 +186,87 @@ type list struct {
 }
 
 // getList GETs path?query and decodes a SCIM ListResponse; a 2xx that is
-// not one is a *notListError.
+// not one is a *notListError. The body is read value by value: at most
+// caps.PageSize resources (W&B's most per request) are kept, each of which
+// must be an object, so that what is held stays in proportion to a real
+// page whatever the body holds.
 func getList(ctx context.Context, c Client, path, query string) (*list, error) {
 	resp, err := c.GetRaw(ctx, path, query)
 	if err != nil {
 		return nil, err
 	}
-	var body struct {
-		TotalResults *int              `json:"totalResults"`
-		ItemsPerPage *int              `json:"itemsPerPage"`
-		Resources    []json.RawMessage `json:"Resources"`
+	notList := func(why string) error { return &notListError{path: path, why: why} }
+	dec := json.NewDecoder(bytes.NewReader(resp.Body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, notList("the answer is not a JSON object")
 	}
-	if err := json.Unmarshal(resp.Body, &body); err != nil {
-		return nil, &notListError{path: path, why: "the answer is not JSON"}
+	l := &list{total: -1, itemsPerPage: -1}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, notList("the answer is not JSON")
+		}
+		key, _ := t.(string)
+		switch {
+		case strings.EqualFold(key, "totalResults"):
+			if err := dec.Decode(&l.total); err != nil || l.total < 0 {
+				return nil, notList("totalResults is not a count")
+			}
+		case strings.EqualFold(key, "itemsPerPage"):
+			if err := dec.Decode(&l.itemsPerPage); err != nil {
+				return nil, notList("itemsPerPage is not a count")
+			}
+		case strings.EqualFold(key, "Resources"):
+			if l.resources, err = resources(dec, notList); err != nil {
+				return nil, err
+			}
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return nil, notList("the answer is not JSON")
+			}
+		}
 	}
-	if body.TotalResults == nil {
-		return nil, &notListError{path: path, why: "the answer has no totalResults"}
+	if _, err := dec.Token(); err != nil {
+		return nil, notList("the answer is not JSON")
 	}
-	l := &list{total: *body.TotalResults, itemsPerPage: -1, resources: body.Resources}
-	if body.ItemsPerPage != nil {
-		l.itemsPerPage = *body.ItemsPerPage
+	if l.total < 0 {
+		return nil, notList("the answer has no totalResults")
 	}
 	return l, nil
+}
+
+// resources reads a list's Resources array (or null), refusing more than
+// caps.PageSize elements and any element that is not an object.
+func resources(dec *json.Decoder, notList func(string) error) ([]json.RawMessage, error) {
+	t, err := dec.Token()
+	if err != nil {
+		return nil, notList("the answer is not JSON")
+	}
+	if t == nil {
+		return nil, nil
+	}
+	if t != json.Delim('[') {
+		return nil, notList("Resources is not an array")
+	}
+	var out []json.RawMessage
+	for dec.More() {
+		if len(out) == caps.PageSize {
+			return nil, notList(fmt.Sprintf("the page holds more than %d resources, W&B's most per request", caps.PageSize))
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, notList("the answer is not JSON")
+		}
+		if len(raw) == 0 || raw[0] != '{' {
+			return nil, notList(fmt.Sprintf("resource %d is not an object", len(out)+1))
+		}
+		out = append(out, raw)
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, notList("the answer is not JSON")
+	}
+	return out, nil
 }
 
 // probeIDs returns the ids of the users at startIndex start, count 1.

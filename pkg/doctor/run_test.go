@@ -215,3 +215,36 @@ func TestRunProbes(t *testing.T) {
 		}
 	})
 }
+
+// TestGetListBounded: a list page is read value by value: more resources
+// than W&B serves a page, or resources that are not objects, are refused
+// rather than held (a 60 MiB page of zeros once took gigabytes), and the
+// checks that need the page say it is not a list.
+func TestGetListBounded(t *testing.T) {
+	zeros := `{"totalResults":3,"Resources":[` + strings.Repeat("0,", 200_000) + `0]}`
+	many := `{"totalResults":3,"Resources":[` + strings.Repeat(`{"id":"x"},`, 10_000) + `{"id":"y"}]}`
+	for name, tc := range map[string]struct{ body, says string }{
+		"not objects":    {zeros, "resource 1 is not an object"},
+		"over a page":    {many, "more than 9999 resources"},
+		"no total":       {`{"Resources":[]}`, "no totalResults"},
+		"negative total": {`{"totalResults":-1,"Resources":[]}`, "not a count"},
+		"array":          {`[{"id":"x"}]`, "not a JSON object"},
+		"trailing junk":  {`{"totalResults":1,"Resources":[{"id":"x"}]`, "not JSON"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := getList(context.Background(), &fakeServer{body: tc.body}, "/Users", "")
+			var nl *notListError
+			if !errors.As(err, &nl) || !strings.Contains(err.Error(), tc.says) {
+				t.Fatalf("err = %v, want a notListError saying %q", err, tc.says)
+			}
+		})
+	}
+	l, err := getList(context.Background(), &fakeServer{body: `{"TOTALRESULTS":2,"itemsPerPage":2,"resources":[{"id":"a"},{"id":"b"}],"extra":{"x":[1]}}`}, "/Users", "")
+	if err != nil || l.total != 2 || l.itemsPerPage != 2 || len(l.resources) != 2 {
+		t.Fatalf("a good page: %+v, %v", l, err)
+	}
+	r := Run(context.Background(), fakeEnv(&fakeServer{body: zeros}, nil))
+	if c := r.Get(NameShapes); c.Status == OK {
+		t.Errorf("shapes on a page of zeros = %s (%s), want it not ok", c.Status, c.Detail)
+	}
+}
