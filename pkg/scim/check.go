@@ -82,13 +82,17 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 func (c *Client) redirectError(e *Error, resp *http.Response) *Error {
 	e.fatal, e.Hint = true, hintRedirect
 	loc := resp.Header.Get("Location")
+	if loc == "" && resp.Header.Get(badLocation) != "" {
+		e.Detail = "redirected to an unparsable Location (not shown: it may carry credentials)"
+		return e
+	}
 	if loc == "" {
 		e.Detail = "redirected without a Location"
 		return e
 	}
 	u, err := url.Parse(loc)
 	if err != nil {
-		e.Detail = "redirected to an unparsable Location"
+		e.Detail = "redirected to an unparsable Location (not shown: it may carry credentials)"
 		return e
 	}
 	if resp.Request != nil && resp.Request.URL != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/model"
 )
 
 // TestRedirectRefused: a 3xx to another host is an error naming where it
@@ -73,6 +74,38 @@ func TestRedirectRefused(t *testing.T) {
 		_, err := testClient(t, srv.URL).ListUsers(context.Background())
 		if !errors.Is(err, ErrRedirect) || !strings.Contains(err.Error(), "redirected to "+srv.URL+"/elsewhere/Users (") {
 			t.Fatalf("err = %v", err)
+		}
+	})
+	// A Location that does not parse (here: a port that is not a number)
+	// is refused at once like any redirect, not retried as a transport
+	// error, and not quoted: it carries a password, a token and a
+	// fragment.
+	t.Run("unparsable Location", func(t *testing.T) {
+		f, srv := newFake(t)
+		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			w.Header().Set("Location", "http://svc:s3cr3t-pass@evil.example:bad/scim?token=secret-query#frag")
+			w.WriteHeader(302)
+			return true
+		}
+		c := testClient(t, srv.URL)
+		_, err := c.ListUsers(context.Background())
+		if !errors.Is(err, ErrRedirect) || !strings.Contains(err.Error(), "unparsable Location") {
+			t.Fatalf("read: err = %v", err)
+		}
+		_, werr := c.CreateUser(context.Background(), model.User{UserName: "a@x.com"})
+		var e *Error
+		if !errors.As(werr, &e) || e.OutcomeUnknown() {
+			t.Fatalf("write: err = %v, want a failed (not unknown) operation", werr)
+		}
+		for _, got := range []string{err.Error(), werr.Error()} {
+			for _, secret := range []string{"s3cr3t-pass", "secret-query", "frag", "evil.example"} {
+				if strings.Contains(got, secret) {
+					t.Errorf("the error quotes %q: %s", secret, got)
+				}
+			}
+		}
+		if n := f.count("GET") + f.count("POST"); n != 2 {
+			t.Fatalf("%d requests: the redirect was retried", n)
 		}
 	})
 }

@@ -74,6 +74,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		ce.Write(fields...)
 	}
+	if err == nil {
+		hideBadLocation(r, resp)
+	}
 	if ex != nil {
 		if err != nil {
 			ex.fail(err)
@@ -82,4 +85,27 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	return resp, err
+}
+
+// badLocation marks a 3xx answer whose Location did not parse.
+const badLocation = "X-Wbsync-Unparsable-Location"
+
+// hideBadLocation removes the Location of a 3xx answer that does not parse,
+// marking the answer instead. http.Client parses a Location before asking
+// its redirect policy, and fails the request with an error that quotes the
+// header whole (user information and query included) and looks like a
+// transport error worth retrying; without the header the client returns
+// the answer, and the client's redirect check refuses it at once.
+func hideBadLocation(req *http.Request, resp *http.Response) {
+	if resp.StatusCode < 300 || resp.StatusCode > 399 {
+		return
+	}
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return
+	}
+	if _, err := req.URL.Parse(loc); err != nil {
+		resp.Header.Del("Location")
+		resp.Header.Set(badLocation, "1")
+	}
 }
