@@ -173,7 +173,35 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 	if len(bytes.TrimSpace(body)) > 0 && looksHTML(ctype, body) {
 		return nil, htmlErr
 	}
+	if detail, ok := scimErrorBody(body); ok {
+		return nil, &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true,
+			Detail: "a success status with a SCIM error body: " + c.safe(detail)}
+	}
 	return &reply{status: status, header: resp.Header, body: body}, nil
+}
+
+// schemaError is the schema of a SCIM error message (RFC 7644, 3.12).
+const schemaError = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+// scimErrorBody reports whether a 2xx body is a SCIM error message, and its
+// detail: a write answered so did not take effect, whatever the status.
+func scimErrorBody(body []byte) (string, bool) {
+	if !bytes.Contains(body, []byte(schemaError)) {
+		return "", false
+	}
+	var msg struct {
+		Schemas []string `json:"schemas"`
+		Detail  string   `json:"detail"`
+	}
+	if json.Unmarshal(body, &msg) != nil {
+		return "", false
+	}
+	for _, s := range msg.Schemas {
+		if s == schemaError {
+			return msg.Detail, true
+		}
+	}
+	return "", false
 }
 
 // capReader reads at most max bytes: one more is errBodyTooLarge. It keeps

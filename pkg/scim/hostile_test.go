@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -312,5 +313,77 @@ func TestBaseURLCredentialRefused(t *testing.T) {
 		if strings.Contains(err.Error(), "S3CRETVALUE") {
 			t.Errorf("New(%q) err repeats the credential: %v", u, err)
 		}
+	}
+}
+
+// TestCreateAnswerChecked: a create's 2xx answer is checked before its id
+// is written to: an answer naming another user or team, an id the read
+// listed under another name, or an id with spaces fails the create, and a
+// 2xx carrying a SCIM error body is an error, never a success.
+func TestCreateAnswerChecked(t *testing.T) {
+	answer := func(f *fake, method, path, body string) {
+		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			if r.Method != method || !strings.HasSuffix(r.URL.Path, path) {
+				return false
+			}
+			w.Header().Set("Content-Type", "application/scim+json")
+			w.WriteHeader(http.StatusCreated)
+			io.WriteString(w, body)
+			return true
+		}
+	}
+	setup := func(t *testing.T) (*fake, *Client) {
+		f, srv := newFake(t)
+		f.users = []map[string]any{{"id": "u-ceo", "userName": "ceo@example.com"}}
+		f.groups = []map[string]any{{"id": "g-admins", "displayName": "admins"}}
+		c := testClient(t, srv.URL)
+		if _, err := c.ListUsers(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.ListGroups(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return f, c
+	}
+	for _, tc := range []struct {
+		name, path, body, says string
+	}{
+		{"team named otherwise", "/Groups", `{"id":"g-new","displayName":"admins"}`, "names another team (admins"},
+		{"team id of another team", "/Groups", `{"id":"g-admins"}`, "id of an existing team (admins"},
+		{"team id with spaces", "/Groups", `{"id":"Bearer abc def","displayName":"newteam"}`, "spaces or control characters"},
+		{"user named otherwise", "/Users", `{"id":"u-ceo","userName":"ceo@example.com"}`, "names another user (ceo@example.com"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, c := setup(t)
+			answer(f, "POST", tc.path, tc.body)
+			var err error
+			if tc.path == "/Groups" {
+				_, err = c.CreateTeam(context.Background(), "newteam")
+			} else {
+				_, err = c.CreateUser(context.Background(), model.User{UserName: "b@example.com"})
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.says) {
+				t.Fatalf("err = %v, want it to say %q", err, tc.says)
+			}
+		})
+	}
+	// A user recreated with the id the read listed under its own name (a
+	// Multi-tenant user deactivated earlier) is fine.
+	f, c := setup(t)
+	answer(f, "POST", "/Users", `{"id":"u-ceo","userName":"CEO@example.com"}`)
+	if id, err := c.CreateUser(context.Background(), model.User{UserName: "ceo@example.com"}); err != nil || id != "u-ceo" {
+		t.Fatalf("recreate: %q, %v", id, err)
+	}
+	// A PATCH answered 200 with a SCIM error body did not take effect.
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPatch {
+			return false
+		}
+		io.WriteString(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","detail":"not applied"}`)
+		return true
+	}
+	err := c.SetActive(context.Background(), "u-ceo", false)
+	if err == nil || !strings.Contains(err.Error(), "SCIM error body: not applied") {
+		t.Fatalf("PATCH with an error body: err = %v", err)
 	}
 }

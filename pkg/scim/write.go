@@ -116,6 +116,12 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("create user %s: %w", name, c.decodeErr(cl, r.status, err))
 	}
+	c.mu.Lock()
+	before, existed := c.names[created.ID]
+	c.mu.Unlock()
+	if err := c.checkCreated("user", name, created.ID, created.UserName, before, existed); err != nil {
+		return "", err
+	}
 	c.rememberName(created.ID, name)
 	return created.ID, nil
 }
@@ -196,6 +202,12 @@ func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 	g, err := decodeGroup(r.body)
 	if err != nil {
 		return "", fmt.Errorf("create team %s: %w", name, c.decodeErr(cl, r.status, err))
+	}
+	c.mu.Lock()
+	before, existed := c.knownTeams[g.ID]
+	c.mu.Unlock()
+	if err := c.checkCreated("team", name, g.ID, g.DisplayName, before, existed); err != nil {
+		return "", err
 	}
 	c.rememberTeams([]Group{g})
 	return g.ID, nil
@@ -363,4 +375,23 @@ func (c *Client) RemoveMember(ctx context.Context, teamID, userID string) error 
 		return nil
 	}
 	return fmt.Errorf("remove %s from %s: %w", c.who(userID), c.team(teamID), err)
+}
+
+// checkCreated checks a create's 2xx answer before its id is written to:
+// the id must be plain (no space or control character), the name the
+// answer gives, if any, the one created (case aside), and the id new, or
+// one the read listed under that same name (on Multi-tenant Cloud a user
+// deactivated earlier comes back with its id). Otherwise later writes
+// would go to another user or team.
+func (c *Client) checkCreated(kind, name, id, gotName, before string, existed bool) error {
+	same := func(a string) bool { return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(name)) }
+	switch {
+	case strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || (r >= 0x7f && r <= 0x9f) }):
+		return fmt.Errorf("create %s %s: the answer's id %q holds spaces or control characters: not used", kind, name, c.safe(id))
+	case gotName != "" && !same(gotName):
+		return fmt.Errorf("create %s %s: the answer names another %s (%s, id %s): not used, nothing more is sent to it", kind, name, kind, c.safe(gotName), c.safe(id))
+	case existed && !same(before):
+		return fmt.Errorf("create %s %s: the answer gives the id of an existing %s (%s, id %s): not used, nothing more is sent to it", kind, name, kind, c.safe(before), c.safe(id))
+	}
+	return nil
 }
