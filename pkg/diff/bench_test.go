@@ -3,9 +3,12 @@ package diff
 import (
 	"fmt"
 	"io"
+	"math"
 	"math/rand"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
@@ -142,5 +145,39 @@ func BenchmarkViews(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkComputeLinearity measures how Compute's time grows from 10k to
+// 100k users (drift): each iteration plans the 10k organization and then
+// the 100k one, one after the other, so that both see the same load on a
+// shared machine; the fastest of each over the iterations is reported
+// (x-time: 100k over 10k; linear is 10), with the process CPU time of the
+// same runs (x-cpu). Run with -benchtime 10x or more.
+func BenchmarkComputeLinearity(b *testing.B) {
+	type input struct {
+		want, have model.State
+		policy     model.Policy
+	}
+	var in [2]input
+	for i, n := range []int{10000, 100000} {
+		in[i].want, in[i].have, in[i].policy = drift(rand.New(rand.NewSource(1)), n, 100)
+	}
+	best := [2]float64{math.Inf(1), math.Inf(1)}
+	cpu := [2]float64{math.Inf(1), math.Inf(1)}
+	for b.Loop() {
+		for i := range in {
+			runtime.GC()
+			c0, t0 := cpuTime(), time.Now()
+			Compute(in[i].want, in[i].have, in[i].policy, Options{Deployment: model.Dedicated})
+			best[i] = min(best[i], float64(time.Since(t0)))
+			cpu[i] = min(cpu[i], float64(cpuTime()-c0))
+		}
+	}
+	b.ReportMetric(best[0]/1e6, "10k-ms")
+	b.ReportMetric(best[1]/1e6, "100k-ms")
+	b.ReportMetric(best[1]/best[0], "x-time")
+	if cpu[0] > 0 {
+		b.ReportMetric(cpu[1]/cpu[0], "x-cpu")
 	}
 }
