@@ -26,7 +26,7 @@ var allowed = map[string]struct {
 	"pkg/plan":     {imports: []string{"pkg/model"}},
 	"pkg/diff":     {imports: []string{"pkg/model", "pkg/plan"}},
 	"pkg/views":    {imports: []string{"pkg/model", "pkg/plan", "pkg/sanitize"}},
-	"pkg/desired":  {imports: []string{"pkg/model", "pkg/caps", "gopkg.in/yaml.v3"}},
+	"pkg/desired":  {imports: []string{"pkg/model", "pkg/caps", "pkg/sanitize", "gopkg.in/yaml.v3"}},
 	// apply uses net/http for status codes only (a 400 or 413 splits an
 	// add chunk); it never imports scim or observed.
 	"pkg/apply": {imports: []string{"pkg/model", "pkg/plan", "pkg/progress", "pkg/sanitize", "go.uber.org/zap", "go.uber.org/zap/zapcore"},

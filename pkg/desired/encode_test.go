@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // observedOrg is what pkg/observed hands `wbsync export`: SCIM ids, handles
@@ -156,6 +157,50 @@ func TestEncodeQuotesStringsThatLookLikeOtherTypes(t *testing.T) {
 	}
 	if got := m.State.Teams[0].Members[0].Role; got != "null" {
 		t.Errorf("role %q", got)
+	}
+}
+
+// TestEncodeEscapesBidiAndC1: server strings holding bidirectional
+// controls and C1 controls are written escaped, never raw, and read back as
+// exactly the same strings.
+func TestEncodeEscapesBidiAndC1(t *testing.T) {
+	const (
+		name   = "A\u202eevil\u202c \u2066x\u2069 \u200e\u200f\u061c \u202a\u202b\u202d csi\u009b2J nel\u0085 \x1b[31m"
+		handle = "dev\u202ebob\u2067"
+		extID  = "00u\u202e1\u0085"
+		team   = "t\u0085eam\u202e"
+		role   = "Model\u202eReviewer"
+	)
+	st := model.State{
+		Users: []model.User{{ID: "u1", UserName: handle, Email: "bob@example.com", DisplayName: name, ExternalID: extID,
+			OrgRole: "viewer\u202e", Active: true}},
+		Teams: []model.Team{{ID: "g1", Name: team, Members: []model.Member{{UserID: "u1", Email: handle, Role: role}}}},
+	}
+	var buf bytes.Buffer
+	rep, err := Encode(&buf, st, EncodeOptions{Header: "from https://x.example/\u202escim"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := rep.Warnings(); len(w) != 0 {
+		t.Fatalf("warnings: %q", w)
+	}
+	out := buf.String()
+	for i, r := range out {
+		if r != '\n' && (r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || sanitize.Invisible(r)) {
+			t.Errorf("raw %U at byte %d of\n%s", r, i, out)
+		}
+	}
+	m, err := Parse([]Source{{"bidi.yaml", buf.Bytes()}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if len(m.State.Users) != 1 || len(m.State.Teams) != 1 || len(m.State.Teams[0].Members) != 1 {
+		t.Fatalf("read back %+v\n%s", m.State, out)
+	}
+	u, tm := m.State.Users[0], m.State.Teams[0]
+	got := []string{u.UserName, u.DisplayName, u.ExternalID, tm.Name, string(tm.Members[0].Role)}
+	if d := cmp.Diff([]string{handle, name, extID, team, role}, got); d != "" {
+		t.Errorf("read back (-want +got):\n%s\n%s", d, out)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // appendScalar appends s as a YAML scalar that reads back as the string s:
@@ -37,7 +39,7 @@ func plainSafe(s string) bool {
 			if !plainASCII[r] || r == ' ' && s[i+1] == ' ' {
 				return false
 			}
-		case r == utf8.RuneError:
+		case r == utf8.RuneError, sanitize.Invisible(r):
 			return false
 		case !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r):
 			return false
@@ -66,8 +68,11 @@ func appendQuoted(dst []byte, s string) []byte {
 
 // appendEscaped appends s with what YAML cannot hold raw escaped as in a
 // double-quoted scalar: control characters, line and paragraph separators,
-// the byte-order mark and non-characters; quotes and backslashes too when
-// quoted.
+// the byte-order mark and non-characters; and, so that no name reads
+// reordered or hides text in a terminal or an editor, the bidirectional
+// controls and invisible formatting characters (sanitize.Invisible), as
+// \uXXXX; quotes and backslashes too when quoted. A string holding any of
+// these is never plain (plainSafe), so it is always written quoted.
 func appendEscaped(dst []byte, s string, quoted bool) []byte {
 	for _, r := range s {
 		switch {
@@ -85,7 +90,7 @@ func appendEscaped(dst []byte, s string, quoted bool) []byte {
 			dst = append(dst, '\\', 'L')
 		case r == 0x2029:
 			dst = append(dst, '\\', 'P')
-		case r == 0xfeff || r == 0xfffe || r == 0xffff:
+		case r == 0xfeff || r == 0xfffe || r == 0xffff || sanitize.Invisible(r):
 			dst = append(dst, '\\', 'u', hexDigits[r>>12], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
 		default:
 			dst = utf8.AppendRune(dst, r)

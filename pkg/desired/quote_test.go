@@ -18,6 +18,8 @@ var trickyStrings = []string{
 	"line\nbreak", "cr\rlf", "tab\there", "bell\x07", "nul\x00", "del\x7f", "c1\u0085nel", "\u2028sep", "\u2029par",
 	"bom\ufeff", "\ufffe", "Zoë Müller", "日本語", "emoji 🎉", "nbsp\u00a0x", "Model Reviewer", "custom:role #1",
 	"<<", "=", "---", "...", "'", "\"", "a  b", "a\tb", "x:", ":x", "\\", "20%", "µs",
+	"rtl\u202eevil", "\u202a\u202b\u202c\u202d", "\u2066\u2067\u2068\u2069", "\u200e\u200f", "alm\u061c", "zw\u200bj",
+	"wj\u2060", "csi\u009b2J", "עברית", "عربي",
 }
 
 // readScalar parses "k: <s>" and returns the value and its tag.
@@ -50,6 +52,25 @@ func TestAppendScalarRoundTrips(t *testing.T) {
 		}
 		if v[0] != s || v[1].(map[string]any)["k"] != s {
 			t.Errorf("%q read back as %#v", s, v)
+		}
+	}
+}
+
+// TestAppendScalarEscapesInvisible: a string holding a bidirectional
+// control or an invisible formatting character is double-quoted, with the
+// character written as \uXXXX and never raw; C1 controls as \xNN.
+func TestAppendScalarEscapesInvisible(t *testing.T) {
+	for in, want := range map[string]string{
+		"rtl\u202eevil":    `"rtl\u202Eevil"`,
+		"\u202a\u202d":     `"\u202A\u202D"`,
+		"\u2066x\u2069":    `"\u2066x\u2069"`,
+		"\u200eA\u200f":    `"\u200EA\u200F"`,
+		"alm\u061c":        `"alm\u061C"`,
+		"c1\u009b\u0085":   `"c1\x9B\x85"`,
+		"Zoë \u202eMüller": `"Zoë \u202EMüller"`,
+	} {
+		if got := string(appendScalar(nil, in)); got != want {
+			t.Errorf("appendScalar(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

@@ -152,12 +152,30 @@ func TestControls(t *testing.T) {
 		"c1\u009bx":            `c1\u009bx`,
 		"rtl\u202eabc":         `rtl\u202eabc`,
 		"zw\u200bj":            `zw\u200bj`,
+		"alm\u061cx":           `alm\u061cx`,
+		"lrm\u200e rlm\u200f":  `lrm\u200e rlm\u200f`,
+		"lri\u2066 pdi\u2069":  `lri\u2066 pdi\u2069`,
+		"lre\u202a pdf\u202c":  `lre\u202a pdf\u202c`,
+		"nel\u0085x":           `nel\u0085x`,
 		"bad\xffbyte":          `bad\xffbyte`,
 		"Zoë Ünïcode 名前":       "Zoë Ünïcode 名前",
 		"bell\a and null\x00.": `bell\x07 and null\x00.`,
 	} {
 		if got := Controls(in); got != want {
 			t.Errorf("Controls(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestInvisible(t *testing.T) {
+	for _, r := range []rune{0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069} {
+		if !Invisible(r) {
+			t.Errorf("Invisible(%U) = false", r)
+		}
+	}
+	for _, r := range []rune{'a', ' ', 0x00a0, 0x05d0, 0x0627, 0x2028, 0x2070} {
+		if Invisible(r) {
+			t.Errorf("Invisible(%U) = true", r)
 		}
 	}
 }

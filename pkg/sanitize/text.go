@@ -72,7 +72,21 @@ func unsafeRune(r rune, n int) bool {
 		return true
 	case r >= 0x80 && r <= 0x9f: // C1
 		return true
-	case r >= 0x200b && r <= 0x200f, // zero-width and directional marks
+	}
+	return Invisible(r)
+}
+
+// Invisible reports whether r is a Unicode bidirectional control or an
+// invisible formatting character: the Arabic letter mark, the zero-width
+// and directional marks, the embeddings and overrides, the word joiner and
+// invisible operators, the isolates, and the zero-width no-break space.
+// Shown raw, such a character reorders or hides the text around it. Every
+// output that escapes text asks this one function, so the set stays the
+// same everywhere.
+func Invisible(r rune) bool {
+	switch {
+	case r == 0x061c, // Arabic letter mark
+		r >= 0x200b && r <= 0x200f, // zero-width and directional marks
 		r >= 0x202a && r <= 0x202e, // bidirectional embeddings and overrides
 		r >= 0x2060 && r <= 0x2069, // word joiner, invisible operators, isolates
 		r == 0xfeff:                // zero-width no-break space

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // AccessReviewHeader is the header row of the access review CSV.
@@ -22,6 +23,12 @@ var AccessReviewHeader = []string{"email", "username", "name", "active", "org_ro
 // (just "team" when the role is not reported; sorted by team name), and
 // created and last_modified in RFC 3339 (empty when unknown). Users without
 // any email are listed too, with an empty email.
+//
+// Every server string (email, username, name, org_role, team names and
+// roles) is written with its control characters escaped as the text view
+// shows them (sanitize.Controls): no C0 or C1 control, DEL or bidirectional
+// control reaches a terminal or a spreadsheet raw, TAB, CR and LF included
+// (a line break in a name reads as \n). Quoting is left to encoding/csv.
 func WriteAccessReview(w io.Writer, st model.State) error {
 	teamsOf := make(map[string][]string, len(st.Users))
 	for _, t := range st.Teams {
@@ -33,7 +40,7 @@ func WriteAccessReview(w io.Writer, st model.State) error {
 			if m.Role != "" {
 				entry += ":" + string(m.Role)
 			}
-			teamsOf[m.UserID] = append(teamsOf[m.UserID], entry)
+			teamsOf[m.UserID] = append(teamsOf[m.UserID], sanitize.Controls(entry))
 		}
 	}
 	users := slices.Clone(st.Users)
@@ -56,7 +63,8 @@ func WriteAccessReview(w io.Writer, st model.State) error {
 		teams := teamsOf[u.ID]
 		slices.Sort(teams)
 		if err := cw.Write([]string{
-			u.Email, username, u.DisplayName, boolText(u.Active), string(u.OrgRole),
+			sanitize.Controls(u.Email), sanitize.Controls(username), sanitize.Controls(u.DisplayName),
+			boolText(u.Active), sanitize.Controls(string(u.OrgRole)),
 			strings.Join(teams, ";"), timeText(u.Created), timeText(u.LastModified),
 		}); err != nil {
 			return err

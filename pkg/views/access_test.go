@@ -6,12 +6,15 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -50,8 +53,8 @@ func TestAccessReviewGolden(t *testing.T) {
 	if d := cmp.Diff(string(want), b.String()); d != "" {
 		t.Errorf("access review differs from %s (run go test ./pkg/views -update and review):\n%s", golden, d)
 	}
-	// A consumer's parser reads back exactly the fields, commas, quotes and
-	// newlines included.
+	// A consumer's parser reads back exactly the fields, commas and quotes
+	// included; a line break in a name is escaped, so each row is one line.
 	rows, err := csv.NewReader(bytes.NewReader(b.Bytes())).ReadAll()
 	if err != nil {
 		t.Fatal(err)
@@ -59,11 +62,69 @@ func TestAccessReviewGolden(t *testing.T) {
 	wantRows := [][]string{
 		AccessReviewHeader,
 		{"", "no-email", "", "true", "", "", "", ""},
-		{"alice@example.com", "", "Alice\nSmith", "true", "member", "ml:admin;vision:Reviewer, senior", "", ""},
+		{"alice@example.com", "", `Alice\nSmith`, "true", "member", "ml:admin;vision:Reviewer, senior", "", ""},
 		{"bob@example.com", "bob-handle", "", "false", "", "ml:member", "", ""},
 		{"zed@example.com", "zed", "Zed, \"the last\"", "true", "admin", "ml", "2025-03-01T09:30:00Z", "2025-03-03T09:30:00Z"},
 	}
 	if d := cmp.Diff(wantRows, rows); d != "" {
+		t.Errorf("rows (-want +got):\n%s", d)
+	}
+}
+
+// hostileNames are server strings that try to act on a terminal: an OSC
+// title, BEL, SGR, C1 CSI (0x9b) and NEL (0x85), a right-to-left override,
+// CR LF, NUL, and the other bidirectional controls.
+const (
+	hostileDisplay  = "A\x1b]0;pwned\x07\x1b[31mRED\u009b2J\u202eevil\r\nX"
+	hostileUserName = "b\x1b[2J@example.com"
+	hostileTeam1    = "ml\x1b[5m"
+	hostileTeam2    = "t\u0085eam\x00x"
+	hostileBidi     = "\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069\u200e\u200f\u061c\tend\x7f"
+)
+
+func TestAccessReviewEscapesControls(t *testing.T) {
+	st := model.State{
+		Users: []model.User{{
+			ID: "u1", UserName: hostileUserName, Email: "a@example.com", DisplayName: hostileDisplay,
+			Active: true, OrgRole: model.Role("admin\u202e"),
+		}, {
+			ID: "u2", UserName: "b2", Email: "b\u2067@example.com", DisplayName: hostileBidi, Active: true,
+		}},
+		Teams: []model.Team{
+			{ID: "g1", Name: hostileTeam1, Members: []model.Member{{UserID: "u1", Role: "member\x1b[0m"}}},
+			{ID: "g2", Name: hostileTeam2, Members: []model.Member{{UserID: "u1"}, {UserID: "u2", Role: "r,\"x\"\u202e"}}},
+		},
+	}
+	var b bytes.Buffer
+	if err := WriteAccessReview(&b, st); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for i, r := range out {
+		switch {
+		case r == '\n':
+			// the record terminator, and only that (checked below)
+		case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f, sanitize.Invisible(r):
+			t.Errorf("raw %U at byte %d in\n%q", r, i, out)
+		case r == utf8.RuneError:
+			t.Errorf("invalid UTF-8 at byte %d in\n%q", i, out)
+		}
+	}
+	if n := strings.Count(out, "\n"); n != 3 {
+		t.Errorf("%d line breaks, want 3 (header and two rows):\n%s", n, out)
+	}
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatalf("the review does not parse as CSV: %v\n%s", err, out)
+	}
+	want := [][]string{
+		AccessReviewHeader,
+		{"a@example.com", `b\x1b[2J@example.com`, `A\x1b]0;pwned\x07\x1b[31mRED\u009b2J\u202eevil\r\nX`, "true", `admin\u202e`,
+			`ml\x1b[5m:member\x1b[0m;t\u0085eam\x00x`, "", ""},
+		{`b\u2067@example.com`, "b2", `\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069\u200e\u200f\u061c\tend\x7f`, "true", "",
+			`t\u0085eam\x00x:r,"x"\u202e`, "", ""},
+	}
+	if d := cmp.Diff(want, rows); d != "" {
 		t.Errorf("rows (-want +got):\n%s", d)
 	}
 }

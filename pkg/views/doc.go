@@ -11,7 +11,8 @@
 //
 // Every string in a plan that came from a server or a manifest is shown with
 // its control characters escaped (sanitize.Controls), so a name cannot
-// redraw a reviewer's terminal or forge a line.
+// redraw a reviewer's terminal or forge a line; so is every server string in
+// the access review CSV (WriteAccessReview).
 //
 // It imports the standard library, pkg/model, pkg/plan and pkg/sanitize,
 // and does no I/O beyond the io.Writer it is given.

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/wbsync/wbsync/pkg/desired"
+	"github.com/wbsync/wbsync/pkg/emulator"
+	"github.com/wbsync/wbsync/pkg/sanitize"
+)
+
+// rawControl returns the first character of s that a terminal would act on
+// or that reorders text (a C0 control other than LF and the given allowed
+// ones, DEL, a C1 control, a bidirectional control, an invalid byte), and
+// whether there is one.
+func rawControl(s string, allowed ...rune) (rune, bool) {
+	for _, r := range s {
+		if r != '\n' && !slices.Contains(allowed, r) && (r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == utf8.RuneError || sanitize.Invisible(r)) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// TestExportEscapesServerControls: names a hostile server sends (an OSC
+// title, SGR, C1 CSI and NEL, a right-to-left override, CR LF, NUL) reach
+// neither the access review CSV nor the exported manifest raw; the CSV
+// still parses, and the manifest reads back to the very same names.
+func TestExportEscapesServerControls(t *testing.T) {
+	const (
+		display = "A\x1b]0;pwned\x07\x1b[31mRED\u009b2J\u202eevil\r\nX"
+		handle  = "b\x1b[2J@example.com"
+		team1   = "ml\x1b[5m"
+		team2   = "t\u0085eam\x00x"
+		bidi    = "Zoë \u202eevil\u202c \u2066x\u2069 \u200e\u200f\u061c"
+	)
+	emu := startEmu(t, emulator.Options{}, writeState(t, map[string]any{
+		"users": []any{
+			map[string]any{"userName": handle, "email": "bob@example.com", "displayName": display},
+			map[string]any{"userName": "carol@example.com", "displayName": bidi},
+		},
+		"teams": []any{
+			map[string]any{"name": team1, "members": []any{handle, "carol@example.com"}},
+			map[string]any{"name": team2, "members": []any{"carol@example.com"}},
+		},
+	}))
+	v := vars(emu.url)
+
+	r := wb(t, v, "export", "-o", "csv")
+	if r.code != exitOK {
+		t.Fatalf("export -o csv: exit %d\n%s", r.code, r.stderr)
+	}
+	if c, ok := rawControl(r.stdout); ok {
+		t.Errorf("raw %U in the CSV:\n%q", c, r.stdout)
+	}
+	// The log's console format separates its fields with TABs.
+	if c, ok := rawControl(r.stderr, '\t'); ok {
+		t.Errorf("raw %U on stderr:\n%q", c, r.stderr)
+	}
+	rows, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if err != nil {
+		t.Fatalf("the CSV does not parse: %v\n%s", err, r.stdout)
+	}
+	if len(rows) != 3 {
+		t.Fatalf("%d rows, want a header and 2 users:\n%s", len(rows), r.stdout)
+	}
+	for _, row := range rows {
+		if len(row) != 8 {
+			t.Errorf("%d fields, want 8: %q", len(row), row)
+		}
+	}
+	if got, want := rows[1][1:3], []string{`b\x1b[2J@example.com`, `A\x1b]0;pwned\x07\x1b[31mRED\u009b2J\u202eevil\r\nX`}; !slices.Equal(got, want) {
+		t.Errorf("bob's username and name: %q, want %q", got, want)
+	}
+	if got, want := rows[2][5], `ml\x1b[5m:member;t\u0085eam\x00x:member`; got != want {
+		t.Errorf("carol's teams: %q, want %q", got, want)
+	}
+
+	// The manifest: bob's userName cannot be declared (he is left out, and
+	// said so on stderr, escaped); carol and both teams read back exactly.
+	out := filepath.Join(t.TempDir(), "wbsync.yaml")
+	r = wb(t, v, "export", "--out", out)
+	if r.code != exitOK {
+		t.Fatalf("export: exit %d\n%s", r.code, r.stderr)
+	}
+	if c, ok := rawControl(r.stderr, '\t'); ok {
+		t.Errorf("raw %U on stderr:\n%q", c, r.stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := rawControl(string(data)); ok {
+		t.Errorf("raw %U in the manifest:\n%s", c, data)
+	}
+	m, err := desired.Parse([]desired.Source{{Name: out, Data: data}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, data)
+	}
+	if len(m.State.Users) != 1 || m.State.Users[0].DisplayName != bidi {
+		t.Errorf("users read back as %+v, want carol named %q\n%s", m.State.Users, bidi, data)
+	}
+	var names []string
+	for _, tm := range m.State.Teams {
+		names = append(names, tm.Name)
+	}
+	if !slices.Equal(names, []string{team1, team2}) && !slices.Equal(names, []string{team2, team1}) {
+		t.Errorf("teams read back as %q\n%s", names, data)
+	}
+}
