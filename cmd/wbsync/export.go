@@ -65,7 +65,7 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 		s.log.Warn(sanitize.Controls(w))
 	}
 	if out != "" {
-		s.log.Info("exported the organization", zap.String("file", out), zap.Int("users", len(have.state.Users)), zap.Int("teams", len(have.state.Teams)))
+		s.log.Info("exported the organization", zap.String("file", out), zap.Int("users", len(have.state.Users)-len(rep.SkippedUsers)), zap.Int("teams", len(have.state.Teams)-len(rep.SkippedTeams)))
 	}
 	return exitOK, nil
 }
