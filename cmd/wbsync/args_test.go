@@ -59,12 +59,8 @@ func TestParseInterleaved(t *testing.T) {
 // so "apply -- PLANFILE --auto-approve" is refused (two positionals) and
 // writes nothing, instead of applying without confirmation.
 func TestDoubleDashEndsFlags(t *testing.T) {
-	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	emu, planPath := savedExamplePlan(t)
 	v := vars(emu.url)
-	planPath := filepath.Join(t.TempDir(), "plan.json")
-	if r := wb(t, v, "plan", "-f", examplePath("wbsync.yaml"), "--out", planPath); r.code != exitOK {
-		t.Fatalf("plan: %d %s", r.code, r.stderr)
-	}
 	r := wb(t, v, "apply", "--", planPath, "--auto-approve")
 	if r.code != exitError || !strings.Contains(r.stderr, `unexpected argument "--auto-approve"`) {
 		t.Fatalf("apply -- PLANFILE --auto-approve: exit %d, want 1 naming the extra argument\n%s\n%s", r.code, r.stdout, r.stderr)

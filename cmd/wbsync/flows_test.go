@@ -37,12 +37,8 @@ func writeFile(t *testing.T, name, body string) string {
 // TestStalePlanRefused: a change made in the org between plan --out and
 // apply FILE is refused, shown, and nothing is written.
 func TestStalePlanRefused(t *testing.T) {
-	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	emu, planPath := savedExamplePlan(t)
 	v := vars(emu.url)
-	planPath := filepath.Join(t.TempDir(), "plan.json")
-	if r := wb(t, v, "plan", "-f", examplePath("wbsync.yaml"), "--out", planPath); r.code != exitOK {
-		t.Fatalf("plan: %d\n%s", r.code, r.stderr)
-	}
 	// Someone adds carol to ml-research by hand: the saved add is now moot.
 	other := writeFile(t, "other.yaml", `version: 1
 users:

@@ -52,12 +52,8 @@ func decodeReport(t *testing.T, s string) reportJSON {
 // B, naming both, with nothing written anywhere; without --url it applies to
 // A, the recorded target.
 func TestSavedPlanBoundToTarget(t *testing.T) {
-	a := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	a, planPath := savedExamplePlan(t)
 	b := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
-	planPath := filepath.Join(t.TempDir(), "plan.json")
-	if r := wb(t, vars(a.url), "plan", "-f", examplePath("wbsync.yaml"), "--out", planPath); r.code != exitOK {
-		t.Fatalf("plan: %d\n%s", r.code, r.stderr)
-	}
 	r := wb(t, vars(b.url), "apply", planPath, "--auto-approve")
 	if r.code != exitError || !strings.Contains(r.stderr, a.url) || !strings.Contains(r.stderr, b.url) {
 		t.Fatalf("apply to another target: exit %d, want 1 naming both URLs:\n%s", r.code, r.stderr)
@@ -82,11 +78,7 @@ func TestSavedPlanBoundToTarget(t *testing.T) {
 // TestSavedPlanTampered: a plan file whose embedded manifest was edited
 // (deactivating one more user under the reviewed digest) is refused.
 func TestSavedPlanTampered(t *testing.T) {
-	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
-	planPath := filepath.Join(t.TempDir(), "plan.json")
-	if r := wb(t, vars(emu.url), "plan", "-f", examplePath("wbsync.yaml"), "--out", planPath); r.code != exitOK {
-		t.Fatalf("plan: %d\n%s", r.code, r.stderr)
-	}
+	emu, planPath := savedExamplePlan(t)
 	b, err := os.ReadFile(planPath)
 	if err != nil {
 		t.Fatal(err)
@@ -358,12 +350,8 @@ func TestSignalWhileReading(t *testing.T) {
 // was reviewed against (its seats, its warnings) is gone: the plan is
 // stale, refused with exit 1, and nothing is written.
 func TestSavedPlanStaleOrg(t *testing.T) {
-	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	emu, planPath := savedExamplePlan(t)
 	v := vars(emu.url)
-	planPath := filepath.Join(t.TempDir(), "plan.json")
-	if r := wb(t, v, "plan", "-f", examplePath("wbsync.yaml"), "--out", planPath); r.code != exitOK {
-		t.Fatalf("plan: %d\n%s", r.code, r.stderr)
-	}
 	req, err := http.NewRequest("POST", emu.url+"/Users", strings.NewReader(
 		`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"zed@example.com","emails":[{"value":"zed@example.com","primary":true}],"active":true}`))
 	if err != nil {
@@ -393,12 +381,8 @@ func TestSavedPlanStaleOrg(t *testing.T) {
 // from the manifest and the organization, not from the parts of the file
 // its digests do not cover (seats, warnings edited by hand).
 func TestSavedPlanShowsRecomputed(t *testing.T) {
-	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	emu, planPath := savedExamplePlan(t)
 	v := vars(emu.url)
-	planPath := filepath.Join(t.TempDir(), "plan.json")
-	if r := wb(t, v, "plan", "-f", examplePath("wbsync.yaml"), "--out", planPath); r.code != exitOK {
-		t.Fatalf("plan: %d\n%s", r.code, r.stderr)
-	}
 	var f map[string]any
 	b, err := os.ReadFile(planPath)
 	if err != nil {

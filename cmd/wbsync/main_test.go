@@ -231,12 +231,8 @@ func TestConnectionErrors(t *testing.T) {
 
 // TestFlagsAfterPositional: flags may follow the saved plan argument.
 func TestFlagsAfterPositional(t *testing.T) {
-	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	emu, planPath := savedExamplePlan(t)
 	v := vars(emu.url)
-	planPath := filepath.Join(t.TempDir(), "plan.json")
-	if r := wb(t, v, "plan", "-f", examplePath("wbsync.yaml"), "--out", planPath); r.code != exitOK {
-		t.Fatalf("plan: %d %s", r.code, r.stderr)
-	}
 	r := wb(t, v, "apply", planPath, "--auto-approve")
 	if r.code != exitOK {
 		t.Fatalf("apply PLANFILE --auto-approve: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
@@ -260,4 +256,16 @@ func TestHelpAndVersion(t *testing.T) {
 	if r := wb(t, nil, "frobnicate"); r.code != exitError {
 		t.Errorf("unknown command: exit %d", r.code)
 	}
+}
+
+// savedExamplePlan starts an emulator seeded with examples/ and saves the
+// plan of examples/wbsync.yaml against it (plan --out), returning both.
+func savedExamplePlan(t *testing.T) (*testEmu, string) {
+	t.Helper()
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	planPath := filepath.Join(t.TempDir(), "plan.json")
+	if r := wb(t, vars(emu.url), "plan", "-f", examplePath("wbsync.yaml"), "--out", planPath); r.code != exitOK {
+		t.Fatalf("plan --out: exit %d\n%s", r.code, r.stderr)
+	}
+	return emu, planPath
 }
