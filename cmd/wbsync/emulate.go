@@ -93,7 +93,10 @@ var version = "dev"
 // commitStamp is stamped by the release build: -ldflags "-X main.commitStamp=SHA".
 var commitStamp = ""
 
-func runVersion(_ context.Context, inv *invocation, _ *flags, _ any, _ []string) (int, error) {
+func runVersion(_ context.Context, inv *invocation, _ *flags, _ any, pos []string) (int, error) {
+	if err := noArgs(pos, ": version takes none"); err != nil {
+		return exitError, err
+	}
 	commit, goVersion := "unknown", "unknown"
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		goVersion = bi.GoVersion

@@ -253,6 +253,9 @@ func TestHelpAndVersion(t *testing.T) {
 	if r.code != exitOK || !strings.HasPrefix(r.stdout, "wbsync ") {
 		t.Errorf("version: %d %q", r.code, r.stdout)
 	}
+	if r := wb(t, nil, "version", "extra"); r.code != exitError || r.stdout != "" || !strings.Contains(r.stderr, `unexpected argument "extra"`) {
+		t.Errorf("version extra: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 	if r := wb(t, nil, "frobnicate"); r.code != exitError {
 		t.Errorf("unknown command: exit %d", r.code)
 	}
