@@ -190,3 +190,34 @@ func TestPageOverWandBMaximum(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestOversizeWriteAnswerUnknown: a write answered 2xx with a body over
+// the cap probably took effect, but what it made is not known: its outcome
+// is unknown (the next plan shows it), never failed; an oversize read is a
+// plain error.
+func TestOversizeWriteAnswerUnknown(t *testing.T) {
+	f, srv := newFake(t)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		w.Header().Set("Content-Type", "application/scim+json")
+		if r.Method == http.MethodPost {
+			w.WriteHeader(http.StatusCreated)
+		}
+		_, _ = io.WriteString(w, `{"id":"`+strings.Repeat("a", 4096)+`"}`)
+		return true
+	}
+	c := testClient(t, srv.URL, func(c *Config) { c.MaxBody = 1024 })
+	for name, do := range map[string]func() error{
+		"create":     func() error { _, err := c.CreateTeam(context.Background(), "t"); return err },
+		"deactivate": func() error { return c.SetActive(context.Background(), "u", false) },
+	} {
+		var e *Error
+		if err := do(); !errors.As(err, &e) || !e.OutcomeUnknown() {
+			t.Errorf("%s: err = %v, want an unknown outcome", name, err)
+		}
+	}
+	_, err := c.ListUsers(context.Background())
+	var e *Error
+	if !errors.As(err, &e) || e.OutcomeUnknown() {
+		t.Errorf("read: err = %v, want a plain error", err)
+	}
+}

@@ -141,8 +141,11 @@ func (c *Client) transportError(cl call, err error, sent bool) *Error {
 func (c *Client) bodyError(ctx context.Context, cl call, status int, cr *capReader, err error) error {
 	switch {
 	case cr.over:
+		// A write the server answered 2xx probably took effect, but what
+		// it made is not known: its outcome is unknown, not failed.
 		return &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true,
-			Detail: "response body larger than " + strconv.FormatInt(cr.max, 10) + " bytes: refusing it"}
+			unknown: cl.method != http.MethodGet && status >= 200 && status <= 299,
+			Detail:  "response body larger than " + strconv.FormatInt(cr.max, 10) + " bytes: refusing it"}
 	case context.Cause(ctx) == errAttemptTimeout:
 		return c.transportError(cl, errAttemptTimeout, true)
 	case cr.err != nil:
