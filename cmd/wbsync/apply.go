@@ -16,6 +16,7 @@ import (
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 var applyCommand = &command{
@@ -167,7 +168,7 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	if lines := plan.Staleness(saved.Plan, now); len(lines) > 0 {
 		fmt.Fprintf(inv.stderr, "The saved plan %s is stale: the organization changed since it was made. What differs now:\n", path)
 		for _, line := range lines {
-			fmt.Fprintln(inv.stderr, "  "+line)
+			fmt.Fprintln(inv.stderr, "  "+sanitize.Controls(line)) // names come from the server
 		}
 		return nil, fmt.Errorf("refusing to apply a stale plan: run 'wbsync plan --out %s' again and review it", path)
 	}

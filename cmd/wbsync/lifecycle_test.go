@@ -408,3 +408,42 @@ func TestSavedPlanShowsRecomputed(t *testing.T) {
 		t.Fatalf("apply showed the edited seats or lost the warnings:\n%s", r.stdout)
 	}
 }
+
+// TestStaleLinesEscaped: what a stale refusal prints names users the
+// server sent; their control characters are escaped, as in every view.
+func TestStaleLinesEscaped(t *testing.T) {
+	seed := writeState(t, map[string]any{
+		"users": []any{map[string]any{"userName": "admin@example.com", "organizationRole": "admin"}},
+		"teams": []any{},
+	})
+	emu := startEmu(t, emulator.Options{}, seed)
+	v := vars(emu.url)
+	m := writeFile(t, "m.yaml", "version: 1\npolicy:\n  unmanagedUsers: deactivate\n  unmanagedGracePeriod: 0\n"+
+		"  limits: {maxDeactivations: 10}\nusers:\n  - email: admin@example.com\n    orgRole: admin\nteams: []\n")
+	planPath := filepath.Join(t.TempDir(), "plan.json")
+	if r := wb(t, v, "plan", "-f", m, "--out", planPath); r.code != exitOK {
+		t.Fatalf("plan: %d\n%s", r.code, r.stderr)
+	}
+	req, err := http.NewRequest("POST", emu.url+"/Users", strings.NewReader(
+		`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ev\u001b]0;PWN\u0007il","emails":[{"value":"eve@example.com","primary":true}],"active":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	req.Header.Set("Content-Type", "application/scim+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("creating the user by hand: %s", resp.Status)
+	}
+	r := wb(t, v, "apply", planPath, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "now planned: deactivate") {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if strings.ContainsAny(r.stderr, "\x1b\x07") {
+		t.Fatalf("a control character reached stderr:\n%q", r.stderr)
+	}
+}

@@ -21,9 +21,10 @@ type deps struct {
 	// + "\x00" + user key of an add, to the index of that operation when
 	// it was not done.
 	notDone map[string]int
-	// blocked maps a user ("name:" + model.Key(User), "id:" + SCIM id) to
-	// the lowest index of an operation on that user that failed or ended
-	// unknown.
+	// blocked maps a user ("id:" + SCIM id, or "name:" + model.Key(User)
+	// for a user the run creates) to the lowest index of an operation on
+	// that user that failed, ended unknown, or was skipped for a
+	// dependency.
 	blocked map[string]int
 }
 
@@ -138,7 +139,7 @@ func (r *runner) noteOutcome(i int) {
 	if c.User == "" || !notDone {
 		return
 	}
-	for _, k := range userKeys(c.User, c.UserID, res.UserID) {
+	for _, k := range blockKeys(c.User, c.UserID, res.UserID) {
 		if j, ok := d.blocked[k]; !ok || i < j {
 			d.blocked[k] = i
 		}
@@ -159,14 +160,32 @@ func (d *deps) blocker(c plan.Change, lo int) (int, bool) {
 	return best, found
 }
 
-// userKeys are the keys a user is known by: its name (plan.Change.User) and
-// the SCIM ids the plan or a result gives it.
+// userKeys are the keys a later operation's user is looked up by: its
+// name (plan.Change.User) and the SCIM ids the plan gives it.
 func userKeys(name string, ids ...string) []string {
 	keys := []string{"name:" + model.Key(name)}
 	for _, id := range ids {
 		if id != "" {
 			keys = append(keys, "id:"+id)
 		}
+	}
+	return keys
+}
+
+// blockKeys are the keys a failure blocks its user under: the SCIM ids
+// when any is known, else the name (a user the run creates). A user known
+// by id is not blocked by name, since two users may share a name in a plan
+// (a listed user, and an unlisted live user whose primary email is that
+// user's manifest email).
+func blockKeys(name string, ids ...string) []string {
+	var keys []string
+	for _, id := range ids {
+		if id != "" {
+			keys = append(keys, "id:"+id)
+		}
+	}
+	if len(keys) == 0 {
+		keys = append(keys, "name:"+model.Key(name))
 	}
 	return keys
 }

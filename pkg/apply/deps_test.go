@@ -186,3 +186,28 @@ func TestRunFailedTeamRoleBlocksRemoval(t *testing.T) {
 		"remove_member alice@x.com@cv": {StatusSkipped, "not run: set_team_role alice@x.com in team ml failed earlier (HTTP 400: no such role)", 0},
 	})
 }
+
+// TestRunSameNameOtherUserNotBlocked: two users share a name in a plan (a
+// listed user, and an unlisted live user whose primary email is that
+// user's manifest email) but not an id: a failure on one does not hold back
+// the other's removal.
+func TestRunSameNameOtherUserNotBlocked(t *testing.T) {
+	p := planOf(
+		ch(plan.AddMember, "bob@x.com", "u-bob", "ml", "tml"),      // 0: fails
+		ch(plan.RemoveMember, "bob@x.com", "u-bobby", "ml", "tml"), // 1: another user
+		ch(plan.RemoveMember, "bob@x.com", "u-bob", "old", "told"), // 2: the same user
+	)
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "AddMembers" {
+			return &httpError{400, "bad member"}
+		}
+		return nil
+	}}
+	rep := run(t, p, w, Options{})
+	if r := rep.Results[1]; r.Status != StatusOK {
+		t.Errorf("removal of the other user = %+v, want ok", r)
+	}
+	if r := rep.Results[2]; r.Status != StatusSkipped || causedBy(r) != 0 {
+		t.Errorf("removal of the user whose add failed = %+v, want skipped, caused by 0", r)
+	}
+}

@@ -47,17 +47,18 @@ type Result struct {
 	// HTTPStatus and Detail come from the last failed request's StatusError.
 	HTTPStatus int    `json:"http_status,omitempty"`
 	Detail     string `json:"detail,omitempty"`
-	// Error says why the operation failed or why its outcome is unknown (a
-	// failed operation whose Requests is 0 was not sent: something it
-	// depends on was not done).
+	// Error says why the operation failed or why its outcome is unknown.
+	// An operation not sent because something it depends on was not done
+	// is skipped, with Reason and CausedBy instead.
 	Error string `json:"error,omitempty"`
 	// Reason says why the operation was skipped; on other outcomes it is
 	// the change's own reason when that is plan.ReasonUnverified.
 	Reason string `json:"reason,omitempty"`
 	// CausedBy is the index in Report.Results of the operation whose
-	// failure kept this one from being done: the failed create or add a
-	// dependent needed, or the failed operation on the same user that made
-	// a destructive operation skip. Nil when nothing did.
+	// failure kept this one from being done: the create or add (failed,
+	// unknown or itself skipped) a dependent needed, or the operation on
+	// the same user that made a destructive operation skip. Nil when
+	// nothing did.
 	CausedBy *int `json:"caused_by,omitempty"`
 	// DurationMS is the time spent in the requests that carried it.
 	DurationMS int64 `json:"duration_ms"`

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -229,6 +230,9 @@ func getList(ctx context.Context, c Client, path, query string) (*list, error) {
 	}
 	if _, err := dec.Token(); err != nil {
 		return nil, notList("the answer is not JSON")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, notList("data after the list response")
 	}
 	if l.total < 0 {
 		return nil, notList("the answer has no totalResults")

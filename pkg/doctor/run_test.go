@@ -229,7 +229,8 @@ func TestGetListBounded(t *testing.T) {
 		"no total":       {`{"Resources":[]}`, "no totalResults"},
 		"negative total": {`{"totalResults":-1,"Resources":[]}`, "not a count"},
 		"array":          {`[{"id":"x"}]`, "not a JSON object"},
-		"trailing junk":  {`{"totalResults":1,"Resources":[{"id":"x"}]`, "not JSON"},
+		"truncated":      {`{"totalResults":1,"Resources":[{"id":"x"}]`, "not JSON"},
+		"trailing junk":  {`{"totalResults":1,"Resources":[{"id":"x"}]} garbage {{{`, "data after the list response"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := getList(context.Background(), &fakeServer{body: tc.body}, "/Users", "")

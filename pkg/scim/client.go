@@ -132,6 +132,7 @@ type Client struct {
 
 	mu         sync.Mutex
 	names      map[string]string // user id → userName, for error messages
+	emails     map[string]string // user id → primary email, for CreateUser's answer check
 	knownTeams map[string]string // group id → name, seen by ListGroups or created
 }
 
@@ -315,9 +316,15 @@ func (c *Client) rememberNames(users []User) {
 	if len(c.names) == 0 {
 		c.names = make(map[string]string, len(users))
 	}
+	if c.emails == nil {
+		c.emails = make(map[string]string, len(users))
+	}
 	for _, u := range users {
 		if u.ID != "" {
 			c.names[u.ID] = u.UserName
+			if len(u.Emails) > 0 {
+				c.emails[u.ID] = u.Emails[0].Value
+			}
 		}
 	}
 }

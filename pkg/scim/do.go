@@ -10,6 +10,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"slices"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -173,7 +176,14 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 	if len(bytes.TrimSpace(body)) > 0 && looksHTML(ctype, body) {
 		return nil, htmlErr
 	}
-	if detail, ok := scimErrorBody(body); ok {
+	if detail, bodyStatus, ok := scimErrorBody(body); ok {
+		if bodyStatus >= 400 && bodyStatus <= 599 {
+			// Classified as the error it says it is (a 409 is a taken
+			// name, a seat limit is a seat limit), as if sent with it.
+			as := *resp
+			as.StatusCode, as.Status = bodyStatus, fmt.Sprintf("%d %s", bodyStatus, http.StatusText(bodyStatus))
+			return nil, c.checkResponse(cl, &as, body)
+		}
 		return nil, &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true,
 			Detail: "a success status with a SCIM error body: " + c.safe(detail)}
 	}
@@ -183,25 +193,30 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 // schemaError is the schema of a SCIM error message (RFC 7644, 3.12).
 const schemaError = "urn:ietf:params:scim:api:messages:2.0:Error"
 
-// scimErrorBody reports whether a 2xx body is a SCIM error message, and its
-// detail: a write answered so did not take effect, whatever the status.
-func scimErrorBody(body []byte) (string, bool) {
+// scimErrorBody reports whether a 2xx body is a SCIM error message, with
+// its detail and the status it states (0 when none parses): a write
+// answered so did not take effect, whatever the status line says.
+func scimErrorBody(body []byte) (detail string, status int, ok bool) {
 	if !bytes.Contains(body, []byte(schemaError)) {
-		return "", false
+		return "", 0, false
 	}
 	var msg struct {
-		Schemas []string `json:"schemas"`
-		Detail  string   `json:"detail"`
+		Schemas []string        `json:"schemas"`
+		Detail  json.RawMessage `json:"detail"`
+		Status  json.RawMessage `json:"status"`
 	}
-	if json.Unmarshal(body, &msg) != nil {
-		return "", false
+	if json.Unmarshal(body, &msg) != nil || !slices.Contains(msg.Schemas, schemaError) {
+		return "", 0, false
 	}
-	for _, s := range msg.Schemas {
-		if s == schemaError {
-			return msg.Detail, true
-		}
+	if json.Unmarshal(msg.Detail, &detail) != nil {
+		detail = string(msg.Detail) // not a string: shown as sent (made safe by the caller)
 	}
-	return "", false
+	var s string
+	if json.Unmarshal(msg.Status, &s) != nil {
+		s = string(msg.Status) // RFC 7644 says a string; a number is taken too
+	}
+	status, _ = strconv.Atoi(strings.TrimSpace(s))
+	return detail, status, true
 }
 
 // capReader reads at most max bytes: one more is errBodyTooLarge. It keeps

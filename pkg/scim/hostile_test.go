@@ -362,17 +362,37 @@ func TestCreateAnswerChecked(t *testing.T) {
 			} else {
 				_, err = c.CreateUser(context.Background(), model.User{UserName: "b@example.com"})
 			}
-			if err == nil || !strings.Contains(err.Error(), tc.says) {
-				t.Fatalf("err = %v, want it to say %q", err, tc.says)
+			var e *Error
+			if err == nil || !strings.Contains(err.Error(), tc.says) || !errors.As(err, &e) || !e.OutcomeUnknown() {
+				t.Fatalf("err = %v, want an unknown outcome saying %q", err, tc.says)
 			}
 		})
 	}
+	// W&B may answer a create with a handle of its own: the answer still
+	// names the user created when it carries the email sent.
+	f0, c0 := setup(t)
+	answer(f0, "POST", "/Users", `{"id":"u-new","userName":"bee","emails":[{"value":"B@example.com","primary":true}]}`)
+	if id, err := c0.CreateUser(context.Background(), model.User{UserName: "b@example.com"}); err != nil || id != "u-new" {
+		t.Fatalf("a handle in the answer: %q, %v", id, err)
+	}
 	// A user recreated with the id the read listed under its own name (a
-	// Multi-tenant user deactivated earlier) is fine.
+	// Multi-tenant user deactivated earlier) is fine, and so is one the
+	// read listed under a handle with the email sent.
 	f, c := setup(t)
 	answer(f, "POST", "/Users", `{"id":"u-ceo","userName":"CEO@example.com"}`)
 	if id, err := c.CreateUser(context.Background(), model.User{UserName: "ceo@example.com"}); err != nil || id != "u-ceo" {
 		t.Fatalf("recreate: %q, %v", id, err)
+	}
+	f2, srv2 := newFake(t)
+	f2.users = []map[string]any{{"id": "u-al", "userName": "alice", "active": false,
+		"emails": []any{map[string]any{"value": "alice@example.com", "primary": true}}}}
+	c2 := testClient(t, srv2.URL)
+	if _, err := c2.ListUsers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	answer(f2, "POST", "/Users", `{"id":"u-al","userName":"alice","emails":[{"value":"alice@example.com","primary":true}]}`)
+	if id, err := c2.CreateUser(context.Background(), model.User{UserName: "alice@example.com"}); err != nil || id != "u-al" {
+		t.Fatalf("recreate under a handle: %q, %v", id, err)
 	}
 	// A PATCH answered 200 with a SCIM error body did not take effect.
 	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
@@ -383,7 +403,31 @@ func TestCreateAnswerChecked(t *testing.T) {
 		return true
 	}
 	err := c.SetActive(context.Background(), "u-ceo", false)
-	if err == nil || !strings.Contains(err.Error(), "SCIM error body: not applied") {
+	if err == nil || !strings.Contains(err.Error(), "400 Bad Request") || !strings.Contains(err.Error(), "not applied") {
 		t.Fatalf("PATCH with an error body: err = %v", err)
+	}
+	// A detail that is not a string does not slip past, and an error body
+	// with no status it states is still an error.
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPatch {
+			return false
+		}
+		io.WriteString(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":{"why":"nope"}}`)
+		return true
+	}
+	if err := c.SetActive(context.Background(), "u-ceo", false); err == nil || !strings.Contains(err.Error(), "SCIM error body") {
+		t.Fatalf("an error body with an object detail: err = %v", err)
+	}
+	// Stating 409 on a team create, it is classified as a taken name.
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPost {
+			return false
+		}
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":409,"detail":"Resource already exists"}`)
+		return true
+	}
+	if _, err := c.CreateTeam(context.Background(), "admins"); !errors.Is(err, ErrNameTaken) {
+		t.Fatalf("a 201 stating 409: err = %v, want a taken name", err)
 	}
 }

@@ -118,8 +118,23 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 	}
 	c.mu.Lock()
 	before, existed := c.names[created.ID]
+	beforeEmail := c.emails[created.ID]
 	c.mu.Unlock()
-	if err := c.checkCreated("user", name, created.ID, created.UserName, before, existed); err != nil {
+	got := created.UserName
+	if got != "" && !strings.EqualFold(strings.TrimSpace(got), name) && !strings.EqualFold(strings.TrimSpace(got), email) {
+		// W&B may answer with a handle of its own: the user is still the
+		// one created when the answer carries the email sent.
+		for _, e := range created.Emails {
+			if strings.EqualFold(strings.TrimSpace(e.Value), email) {
+				got = ""
+				break
+			}
+		}
+	}
+	if existed && (strings.EqualFold(before, email) || strings.EqualFold(beforeEmail, email)) {
+		before = name // listed before under this user's email: the same user
+	}
+	if err := c.checkCreated(cl, r.status, "user", name, created.ID, got, before, existed); err != nil {
 		return "", err
 	}
 	c.rememberName(created.ID, name)
@@ -206,7 +221,7 @@ func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 	c.mu.Lock()
 	before, existed := c.knownTeams[g.ID]
 	c.mu.Unlock()
-	if err := c.checkCreated("team", name, g.ID, g.DisplayName, before, existed); err != nil {
+	if err := c.checkCreated(cl, r.status, "team", name, g.ID, g.DisplayName, before, existed); err != nil {
 		return "", err
 	}
 	c.rememberTeams([]Group{g})
@@ -379,19 +394,25 @@ func (c *Client) RemoveMember(ctx context.Context, teamID, userID string) error 
 
 // checkCreated checks a create's 2xx answer before its id is written to:
 // the id must be plain (no space or control character), the name the
-// answer gives, if any, the one created (case aside), and the id new, or
-// one the read listed under that same name (on Multi-tenant Cloud a user
-// deactivated earlier comes back with its id). Otherwise later writes
-// would go to another user or team.
-func (c *Client) checkCreated(kind, name, id, gotName, before string, existed bool) error {
+// answer gives, if any, the one created (case aside; gotName is "" when
+// the caller found the answer to name the same user otherwise), and the id
+// new, or one the read listed under that same name (on Multi-tenant Cloud
+// a user deactivated earlier comes back with its id). Otherwise later
+// writes would go to another user or team. The create was answered 2xx, so
+// a refused answer leaves its outcome unknown, not failed.
+func (c *Client) checkCreated(cl call, status int, kind, name, id, gotName, before string, existed bool) error {
 	same := func(a string) bool { return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(name)) }
+	var why string
 	switch {
 	case strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || (r >= 0x7f && r <= 0x9f) }):
-		return fmt.Errorf("create %s %s: the answer's id %q holds spaces or control characters: not used", kind, name, c.safe(id))
+		why = fmt.Sprintf("the answer's id %q holds spaces or control characters", c.safe(id))
 	case gotName != "" && !same(gotName):
-		return fmt.Errorf("create %s %s: the answer names another %s (%s, id %s): not used, nothing more is sent to it", kind, name, kind, c.safe(gotName), c.safe(id))
+		why = fmt.Sprintf("the answer names another %s (%s, id %s)", kind, c.safe(gotName), c.safe(id))
 	case existed && !same(before):
-		return fmt.Errorf("create %s %s: the answer gives the id of an existing %s (%s, id %s): not used, nothing more is sent to it", kind, name, kind, c.safe(before), c.safe(id))
+		why = fmt.Sprintf("the answer gives the id of an existing %s (%s, id %s)", kind, c.safe(before), c.safe(id))
+	default:
+		return nil
 	}
-	return nil
+	return fmt.Errorf("create %s %s: %w", kind, name, &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: true,
+		Detail: why + ": not used, nothing more is sent to it; whether the " + kind + " was created is unknown (the next plan shows it)"})
 }
