@@ -242,6 +242,7 @@ func (s *Server) setTeamRoles(ed *userEdit, raw json.RawMessage) *apiError {
 // from the organization.
 func (s *Server) commitUser(ed *userEdit) (reply, *apiError) {
 	u := ed.u
+	deactivated := u.active && !ed.active
 	if ed.active && !u.active {
 		if e := s.seatAvailable(); e != nil {
 			return reply{}, e
@@ -261,7 +262,9 @@ func (s *Server) commitUser(ed *userEdit) (reply, *apiError) {
 		s.st.touchUser(u)
 	}
 	v := userView{roles: !s.opts.OmitRoles || ed.rolesTouched}
-	if !u.active && s.opts.Deployment == DeploymentSaaS {
+	// On Multi-tenant Cloud a deactivation removes the user from the
+	// organization; another change to a user seeded inactive does not.
+	if deactivated && s.opts.Deployment == DeploymentSaaS {
 		rep := s.userReply(http.StatusOK, u, v)
 		s.st.removeUser(u)
 		return rep, nil

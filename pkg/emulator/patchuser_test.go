@@ -56,6 +56,11 @@ func TestDeactivateSaaSRemovesUser(t *testing.T) {
 	alice := e.userID("alice@example.com")
 	e.do("PATCH", "/Users/"+p(alice), patchOps(op("replace", "", map[string]any{"active": true}))).
 		wantError(t, 400, "User reactivation operations are not supported in SaaS Cloud")
+	// A change other than a deactivation to a user seeded inactive leaves
+	// it in the organization.
+	carol := e.userID("carol@example.com")
+	e.do("PATCH", "/Users/"+p(carol), patchOps(op("replace", "organizationRole", "admin"))).want(t, 200)
+	e.do("GET", "/Users/"+p(carol), nil).want(t, 200)
 	// POSTing the user again brings a new account.
 	r := e.do("POST", "/Users", newUser("bob@example.com")).want(t, 201)
 	if r.str("id") == bob {

@@ -287,9 +287,10 @@ func (s *Server) listReply(q url.Values, n int, render func(i int) any) (reply, 
 
 // page slices n resources according to startIndex and count (1-based),
 // PageCap, IgnoreCount and WandbPaging, and returns [from, to) and the
-// startIndex echoed.
+// startIndex echoed. PageCap holds whatever else is set: with IgnoreCount
+// too, count is ignored and pages are PageCap long from startIndex.
 func (s *Server) page(q url.Values, n int) (from, to, start int, e *apiError) {
-	if s.opts.IgnoreCount {
+	if s.opts.IgnoreCount && s.opts.PageCap == 0 {
 		if s.opts.WandbPaging {
 			n = min(n, wandbPageSize)
 		}
@@ -305,7 +306,7 @@ func (s *Server) page(q url.Values, n int) (from, to, start int, e *apiError) {
 			start = 1
 		}
 	}
-	if v := q.Get("count"); v != "" {
+	if v := q.Get("count"); v != "" && !s.opts.IgnoreCount { // with PageCap, IgnoreCount pages by the cap alone
 		var err error
 		if count, err = strconv.Atoi(strings.TrimSpace(v)); err != nil {
 			return 0, 0, 0, errf(http.StatusBadRequest, "invalidValue", "count %q is not an integer", v)

@@ -60,6 +60,8 @@ func TestPaging(t *testing.T) {
 		{"count honoured", Options{}, 10, []int{10, 10, 5}},
 		{"page cap below count", Options{PageCap: 7}, 10, []int{7, 7, 7, 4}},
 		{"ignore count", Options{IgnoreCount: true}, 10, []int{25}},
+		// The cap holds whatever count asks, ignored or not.
+		{"ignore count under a page cap", Options{IgnoreCount: true, PageCap: 7}, 2, []int{7, 7, 7, 4}},
 		{"count above the max", Options{}, 100000, []int{25}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
