@@ -75,7 +75,7 @@ func TestGroupShapes(t *testing.T) {
 			t.Errorf("member = %v", m)
 		}
 		meta := r.body["meta"].(map[string]any)
-		if meta["location"] != "Groups/"+ids["platform"] || r.header.Get("ETag") != meta["version"] {
+		if meta["location"] != "Groups/"+url.PathEscape(ids["platform"]) || r.header.Get("ETag") != meta["version"] {
 			t.Errorf("meta = %v, ETag %q", meta, r.header.Get("ETag"))
 		}
 	}

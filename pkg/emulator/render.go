@@ -35,7 +35,7 @@ func (s *Server) getView() userView { return userView{roles: !s.opts.OmitRoles} 
 func (s *Server) renderUser(u *user, v userView) userOut {
 	out := userOut{Schemas: []string{schemaUser}, ID: u.id, UserName: u.userName, DisplayName: u.displayName,
 		ExternalID: u.externalID, Active: u.active,
-		Meta: meta("User", u.created, u.modified, "Users/"+u.id, u.version, v.isCreate)}
+		Meta: meta("User", u.created, u.modified, "Users/"+escapeID(u.id), u.version, v.isCreate)}
 	switch {
 	case s.opts.LegacyShapes:
 		out.Emails = legacyEmailOut{Value: u.emails[0], Primary: true}
@@ -63,7 +63,7 @@ func (s *Server) renderUser(u *user, v userView) userOut {
 // all for an empty team with OmitEmptyMembers.
 func (s *Server) renderGroup(t *team, isCreate bool) groupOut {
 	out := groupOut{Schemas: []string{schemaGroup}, ID: t.id, DisplayName: t.name,
-		Meta: meta("Group", t.created, t.modified, "Groups/"+t.id, t.version, isCreate)}
+		Meta: meta("Group", t.created, t.modified, "Groups/"+escapeID(t.id), t.version, isCreate)}
 	display := func(id string) string {
 		if u := s.st.userByID[id]; u != nil {
 			return u.userName

@@ -250,3 +250,18 @@ func TestDeleteUser(t *testing.T) {
 		t.Errorf("%d users listed after delete", n)
 	}
 }
+
+// TestMetaLocationEscaped: an id holding "/" or "+" is escaped in
+// meta.location as in the Location header, so that following it finds the
+// resource.
+func TestMetaLocationEscaped(t *testing.T) {
+	e := start(t, Options{}, `{"users":[{"id":"VXNlcjo/Pz8+","userName":"odd@example.com"}],"teams":[{"id":"R3I/dXA+","name":"odd","members":["odd@example.com"]}]}`)
+	for _, path := range []string{"/Users/" + url.PathEscape("VXNlcjo/Pz8+"), "/Groups/" + url.PathEscape("R3I/dXA+")} {
+		r := e.do("GET", path, nil).want(t, 200)
+		loc, _ := r.body["meta"].(map[string]any)["location"].(string)
+		if "/"+loc != path {
+			t.Errorf("meta.location %q, want %q", loc, strings.TrimPrefix(path, "/"))
+		}
+		e.do("GET", "/"+loc, nil).want(t, 200)
+	}
+}
