@@ -81,6 +81,10 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 // path (and the directory synced). Every file wbsync writes (saved plans,
 // reports, metrics, exports) goes through it.
 func writeAtomic(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
+	path, err = outputTarget(path)
+	if err != nil {
+		return err
+	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -123,8 +127,9 @@ func writeAtomic(path string, perm os.FileMode, write func(io.Writer) error) (er
 // touching path itself. apply checks --report with it before any write
 // request.
 func checkWritable(path string) error {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return fmt.Errorf("%s is a directory", path)
+	path, err := outputTarget(path)
+	if err != nil {
+		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".check-*")
 	if err != nil {
@@ -133,4 +138,42 @@ func checkWritable(path string) error {
 	name := tmp.Name()
 	tmp.Close()
 	return os.Remove(name)
+}
+
+// outputTarget returns the file an output named path is written to. A rename
+// replaces what it lands on, so it must land only on a regular file the
+// user may write: a symbolic link is followed to its file (the link stays),
+// and a directory, device, pipe or socket, a dangling link, or a file the
+// user cannot write is refused, where a plain rename would have replaced
+// /dev/null or a read-only file.
+func outputTarget(path string) (string, error) {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return path, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		target, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			return "", fmt.Errorf("%s is a symbolic link to a file that cannot be reached: %w", path, err)
+		}
+		if fi, err = os.Stat(target); err != nil {
+			return "", err
+		}
+		path = target
+	}
+	switch {
+	case fi.IsDir():
+		return "", fmt.Errorf("%s is a directory", path)
+	case !fi.Mode().IsRegular():
+		return "", fmt.Errorf("%s is not a regular file (a device, pipe or socket): wbsync writes a file whole and replaces it, which it does not do to %s", path, path)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0) // no truncation: only whether it may be written
+	if err != nil {
+		return "", fmt.Errorf("%s cannot be written: %w", path, errors.Unwrap(err))
+	}
+	f.Close()
+	return path, nil
 }

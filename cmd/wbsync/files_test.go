@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -84,5 +85,50 @@ func TestAwait(t *testing.T) {
 	}
 	if v, err := await(context.Background(), func() (int, error) { return 7, nil }); v != 7 || err != nil {
 		t.Errorf("%d, %v", v, err)
+	}
+}
+
+// TestOutputTarget: an output lands only on a regular file: a symbolic
+// link is written through (the link stays a link), and a device, a pipe or
+// a directory is refused untouched, where a rename would replace them.
+func TestOutputTarget(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "target.json")
+	if err := os.WriteFile(target, []byte("old"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeFileAtomic(link, []byte("new"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v %v", fi.Mode(), err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "new" {
+		t.Fatalf("the link's file holds %q", b)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{os.DevNull, fifo, dir, filepath.Join(dir, "dangling")} {
+		if bad == filepath.Join(dir, "dangling") {
+			if err := os.Symlink(filepath.Join(dir, "no", "such"), bad); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before, _ := os.Lstat(bad)
+		if err := writeFileAtomic(bad, []byte("x"), 0o600); err == nil {
+			t.Errorf("writeFileAtomic(%s) succeeded", bad)
+		}
+		if err := checkWritable(bad); err == nil {
+			t.Errorf("checkWritable(%s) succeeded", bad)
+		}
+		if after, _ := os.Lstat(bad); after.Mode() != before.Mode() {
+			t.Errorf("%s changed from %v to %v", bad, before.Mode(), after.Mode())
+		}
 	}
 }
