@@ -235,6 +235,15 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 	if r.apiKey == "" {
 		return r, usageError{"no API key: set WANDB_API_KEY or pass --api-key-file FILE (an org admin's key or an org-scoped service account key)"}
 	}
+	if strings.ContainsFunc(r.apiKey, func(c rune) bool { return c < ' ' || c == 0x7f || c == '\ufeff' }) {
+		// It could never go in a header: say where it came from now, rather
+		// than after the retry budget.
+		from := "WANDB_API_KEY"
+		if c.apiKeyFile != "" {
+			from = "--api-key-file " + c.apiKeyFile
+		}
+		return r, usageError{fmt.Sprintf("the API key from %s holds a control character (a line break inside it, or a byte-order mark?): it must be the key alone, on one line", from)}
+	}
 	return r, nil
 }
 

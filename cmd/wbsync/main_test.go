@@ -218,6 +218,10 @@ func TestConnectionErrors(t *testing.T) {
 		{"bad deployment", map[string]string{"WANDB_API_KEY": "k"}, []string{"--deployment", "cloud"}, "--deployment"},
 		{"bad output", map[string]string{"WANDB_API_KEY": "k"}, []string{"-o", "yaml"}, "-o"},
 		{"stray argument", map[string]string{"WANDB_API_KEY": "k"}, []string{"extra"}, "unexpected argument"},
+		{"key with a line break", map[string]string{"WANDB_API_KEY": "abcdefgh12\nxyz", "WBSYNC_URL": "http://127.0.0.1:1/scim"}, nil, "the API key from WANDB_API_KEY holds a control character"},
+		{"empty --out", map[string]string{"WANDB_API_KEY": "k"}, []string{"--out="}, "--out was given an empty value"},
+		{"empty --api-key-file", map[string]string{"WANDB_API_KEY": "k"}, []string{"--api-key-file", ""}, "--api-key-file was given an empty value"},
+		{"empty --log-level", map[string]string{"WANDB_API_KEY": "k"}, []string{"--log-level="}, "--log-level was given an empty value"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
