@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -274,4 +275,20 @@ func firstWords(usage string) string {
 
 func isZeroDefault(v string) bool {
 	return v == "" || v == "0" || v == "false" || v == "0s"
+}
+
+// TestManifestDirPipeRefused: a pipe named like a manifest in a manifest
+// directory is refused at once, not read (which would wait forever).
+func TestManifestDirPipeRefused(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "org.yaml"), []byte("version: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.yml"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := wb(t, nil, "validate", "-f", dir)
+	if r.code != exitError || !strings.Contains(r.stderr, "pipe.yml is not a regular file") {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
 }

@@ -334,9 +334,16 @@ func manifestPaths(files []string) ([]string, error) {
 		for _, e := range entries {
 			name := e.Name()
 			ext := filepath.Ext(name)
-			if !e.IsDir() && !strings.HasPrefix(name, ".") && (ext == ".yaml" || ext == ".yml") {
-				found = append(found, filepath.Join(f, e.Name()))
+			if e.IsDir() || strings.HasPrefix(name, ".") || (ext != ".yaml" && ext != ".yml") {
+				continue
 			}
+			p := filepath.Join(f, name)
+			// A pipe or device among the manifests would hang or flood the
+			// load: only regular files (or links to them) are read.
+			if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
+				return nil, fmt.Errorf("manifest directory %s: %s is not a regular file", f, name)
+			}
+			found = append(found, p)
 		}
 		if len(found) == 0 {
 			return nil, fmt.Errorf("manifest directory %s holds no *.yaml or *.yml file (names starting with a dot are skipped)", f)
