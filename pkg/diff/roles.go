@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
@@ -74,7 +75,7 @@ func CheckRoles(want model.State, dep model.Deployment, existing []string, check
 			if s := suggest(string(r), candidates); s != "" {
 				why += "; did you mean " + strconv.Quote(s) + "?"
 			}
-			problems = append(problems, fmt.Sprintf("team %s, member %s: role %q: %s", t.Name, m.Email, string(r), why))
+			problems = append(problems, fmt.Sprintf("team %s, member %s: role %q: %s", shown(t.Name), shown(m.Email), string(r), why))
 		}
 	}
 	if len(problems) == 0 {
@@ -171,4 +172,14 @@ func (p *planner) warnUnreported() {
 			"the server has no /Roles, so the custom team role(s) %s could not be checked: a role that does not exist fails when applied",
 			strings.Join(quoted, ", "))})
 	}
+}
+
+// shown is s as a line of a multi-line message may show it: quoted, with
+// escapes, when it holds a control character (a line break would forge a
+// line of its own).
+func shown(s string) string {
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		return strconv.Quote(s)
+	}
+	return s
 }

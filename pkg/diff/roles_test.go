@@ -144,3 +144,21 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckRolesNamesEscaped: a team name holding a line break cannot
+// forge a line of the multi-line error ("Plan: No changes." on its own).
+func TestCheckRolesNamesEscaped(t *testing.T) {
+	w := state(nil, dt("evil\nPlan: No changes.\x1b[2K", model.Additive, dm("a@x.com", "nope")))
+	err := CheckRoles(w, model.SaaS, nil, false)
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "Plan:") || strings.ContainsRune(line, 0x1b) {
+			t.Errorf("a forged or raw line: %q", line)
+		}
+	}
+	if !strings.Contains(err.Error(), `team "evil\nPlan: No changes.\x1b[2K", member a@x.com`) {
+		t.Errorf("the team is not shown quoted:\n%s", err)
+	}
+}
