@@ -65,6 +65,13 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 	if len(pos) == 1 && len(f.files) > 0 {
 		return exitError, usageError{"give either a saved plan or -f manifests, not both"}
 	}
+	inputs := pos
+	if len(pos) == 0 {
+		inputs, _ = manifestPaths(f.files) // a failure is reported by the load
+	}
+	if err := distinctFiles(inputs, output{"--report", o.report}, output{"--trace", f.conn.trace}); err != nil {
+		return exitError, err
+	}
 	var (
 		a   *applyRun
 		err error

@@ -32,6 +32,9 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 	if err := noArgs(pos, ""); err != nil {
 		return exitError, err
 	}
+	if err := distinctFiles(nil, output{"--out", out}, output{"--trace", f.conn.trace}); err != nil {
+		return exitError, err
+	}
 	s, err := connect(ctx, inv, f, true)
 	if err != nil {
 		return exitError, err

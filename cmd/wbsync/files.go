@@ -177,3 +177,38 @@ func outputTarget(path string) (string, error) {
 	f.Close()
 	return path, nil
 }
+
+// output is a file a run writes, named by the flag that gives it.
+type output struct{ flag, path string }
+
+// distinctFiles refuses an output that is one of the inputs (a manifest or
+// a saved plan) or another output of the same run: writing it would
+// destroy what was read, or one output the other.
+func distinctFiles(inputs []string, outs ...output) error {
+	same := func(a, b string) bool {
+		if fa, err := os.Stat(a); err == nil {
+			if fb, err := os.Stat(b); err == nil {
+				return os.SameFile(fa, fb)
+			}
+		}
+		aa, err1 := filepath.Abs(a)
+		bb, err2 := filepath.Abs(b)
+		return err1 == nil && err2 == nil && aa == bb
+	}
+	for i, o := range outs {
+		if o.path == "" {
+			continue
+		}
+		for _, in := range inputs {
+			if same(o.path, in) {
+				return usageError{fmt.Sprintf("%s %s is an input of this run: writing it would destroy it", o.flag, o.path)}
+			}
+		}
+		for _, p := range outs[:i] {
+			if p.path != "" && same(o.path, p.path) {
+				return usageError{fmt.Sprintf("%s and %s name the same file (%s)", p.flag, o.flag, o.path)}
+			}
+		}
+	}
+	return nil
+}

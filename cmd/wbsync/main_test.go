@@ -220,6 +220,8 @@ func TestConnectionErrors(t *testing.T) {
 		{"stray argument", map[string]string{"WANDB_API_KEY": "k"}, []string{"extra"}, "unexpected argument"},
 		{"key with a line break", map[string]string{"WANDB_API_KEY": "abcdefgh12\nxyz", "WBSYNC_URL": "http://127.0.0.1:1/scim"}, nil, "the API key from WANDB_API_KEY holds a control character"},
 		{"empty --out", map[string]string{"WANDB_API_KEY": "k"}, []string{"--out="}, "--out was given an empty value"},
+		{"--out over the manifest", map[string]string{"WANDB_API_KEY": "k"}, []string{"--out", m}, "is an input of this run"},
+		{"two outputs on one file", map[string]string{"WANDB_API_KEY": "k"}, []string{"--out", "p.json", "--metrics-file", "./p.json"}, "--out and --metrics-file name the same file"},
 		{"empty --api-key-file", map[string]string{"WANDB_API_KEY": "k"}, []string{"--api-key-file", ""}, "--api-key-file was given an empty value"},
 		{"empty --log-level", map[string]string{"WANDB_API_KEY": "k"}, []string{"--log-level="}, "--log-level was given an empty value"},
 	}

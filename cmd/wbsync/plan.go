@@ -44,6 +44,10 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 	if err := noArgs(pos, " (manifests are given with -f)"); err != nil {
 		return exitError, err
 	}
+	inputs, _ := manifestPaths(f.files) // a failure is reported by the load
+	if err := distinctFiles(inputs, output{"--out", o.out}, output{"--metrics-file", o.metricsFile}, output{"--trace", f.conn.trace}); err != nil {
+		return exitError, err
+	}
 	m, s, p, err := loadAndPlan(ctx, inv, f, true)
 	if err != nil {
 		return exitError, err
