@@ -208,14 +208,14 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 	}
 	u, err := model.CanonicalURL(c.url)
 	if err != nil {
-		return r, usageError{fmt.Sprintf("--url %q: %v", model.ShowURL(c.url), err)}
+		return r, usageError{fmt.Sprintf("--url (or WBSYNC_URL) %q: %v", model.ShowURL(c.url), err)}
 	}
 	r.url = u
 	switch c.auth {
 	case "bearer", "basic":
 		r.auth = c.auth
 	default:
-		return r, usageError{fmt.Sprintf("--auth %q: want bearer or basic", c.auth)}
+		return r, usageError{fmt.Sprintf("--auth (or WBSYNC_AUTH) %q: want bearer or basic", c.auth)}
 	}
 	if r.deployment, err = deploymentOf(c.deployment, u); err != nil {
 		return r, err
@@ -259,7 +259,7 @@ func deploymentOf(flagValue, canonicalURL string) (model.Deployment, error) {
 		}
 		return model.Dedicated, nil
 	}
-	return "", usageError{fmt.Sprintf("--deployment %q: want saas or dedicated", flagValue)}
+	return "", usageError{fmt.Sprintf("--deployment (or WBSYNC_DEPLOYMENT) %q: want saas or dedicated", flagValue)}
 }
 
 // checkNumbers bounds the numeric connection flags.
