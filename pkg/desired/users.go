@@ -149,6 +149,10 @@ func (l *loader) declare(idx int32, handle *yaml.Node, fi int) {
 		l.addf(r.at, "duplicate user %s: already declared at %s (emails match case-insensitively)", u.Email, l.where(l.users[first].at))
 		return
 	}
+	// A clash of usernames is reported once; the user's email is still
+	// declared, so that its team memberships are not reported undeclared
+	// on top.
+	defer func() { l.byEmail[ek] = idx }()
 	if r.hasHandle {
 		hk := model.Key(u.UserName)
 		hp := at(fi, handle)
@@ -163,9 +167,7 @@ func (l *loader) declare(idx int32, handle *yaml.Node, fi int) {
 		l.byHandle[hk] = idx
 	} else if first, dup := l.byHandle[ek]; dup {
 		l.addf(r.at, "user %s: its email is the username of the user declared at %s, and a user without username has its email as userName (they match case-insensitively): set a username on one of them", u.Email, l.where(l.users[first].at))
-		return
 	}
-	l.byEmail[ek] = idx
 }
 
 // maxUsername is the longest username accepted, in characters.
