@@ -172,8 +172,8 @@ func (c *connFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.deployment, "deployment", getenv("WBSYNC_DEPLOYMENT"), "W&B deployment: saas|dedicated (env WBSYNC_DEPLOYMENT; default saas for api.wandb.ai, else dedicated)")
 	fs.IntVar(&c.concurrency, "concurrency", 4, fmt.Sprintf("parallel requests (1 to %d)", caps.Concurrency))
 	fs.Float64Var(&c.rateLimit, "rate-limit", 10, fmt.Sprintf("requests per second (at least %v)", caps.MinRateLimit))
-	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout per request")
-	fs.IntVar(&c.batchSize, "batch-size", 100, "members per PATCH add")
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout per request (1s to 1h)")
+	fs.IntVar(&c.batchSize, "batch-size", 100, "members per PATCH add (1 to 1000)")
 	fs.IntVar(&c.pageSize, "page-size", caps.PageSize, fmt.Sprintf("resources asked per list page (1 to %d, W&B's maximum)", caps.PageSize))
 	fs.StringVar(&c.trace, "trace", "", "write every HTTP exchange to this file as JSON Lines (key redacted), for a bug report")
 }
@@ -269,10 +269,10 @@ func (c *connFlags) checkNumbers() error {
 		return usageError{fmt.Sprintf("--concurrency %d: want 1 to %d", c.concurrency, caps.Concurrency)}
 	case math.IsNaN(c.rateLimit) || math.IsInf(c.rateLimit, 0) || c.rateLimit < caps.MinRateLimit:
 		return usageError{fmt.Sprintf("--rate-limit %v: want a number of requests per second of at least %v", c.rateLimit, caps.MinRateLimit)}
-	case c.timeout <= 0:
-		return usageError{fmt.Sprintf("--timeout %v: want a positive duration", c.timeout)}
-	case c.batchSize < 1:
-		return usageError{fmt.Sprintf("--batch-size %d: want at least 1", c.batchSize)}
+	case c.timeout < caps.MinTimeoutSeconds*time.Second || c.timeout > caps.MaxTimeoutSeconds*time.Second:
+		return usageError{fmt.Sprintf("--timeout %v: want a duration from %ds to %ds", c.timeout, caps.MinTimeoutSeconds, caps.MaxTimeoutSeconds)}
+	case c.batchSize < 1 || c.batchSize > caps.MaxBatchSize:
+		return usageError{fmt.Sprintf("--batch-size %d: want 1 to %d", c.batchSize, caps.MaxBatchSize)}
 	case c.pageSize < 1 || c.pageSize > caps.PageSize:
 		return usageError{fmt.Sprintf("--page-size %d: want 1 to %d", c.pageSize, caps.PageSize)}
 	}

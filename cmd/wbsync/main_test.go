@@ -224,6 +224,8 @@ func TestConnectionErrors(t *testing.T) {
 		{"two outputs on one file", map[string]string{"WANDB_API_KEY": "k"}, []string{"--out", "p.json", "--metrics-file", "./p.json"}, "--out and --metrics-file name the same file"},
 		{"empty --api-key-file", map[string]string{"WANDB_API_KEY": "k"}, []string{"--api-key-file", ""}, "--api-key-file was given an empty value"},
 		{"empty --log-level", map[string]string{"WANDB_API_KEY": "k"}, []string{"--log-level="}, "--log-level was given an empty value"},
+		{"--timeout below a second", map[string]string{"WANDB_API_KEY": "k"}, []string{"--timeout", "1ns"}, "--timeout 1ns: want a duration from 1s to 3600s"},
+		{"--batch-size too large", map[string]string{"WANDB_API_KEY": "k"}, []string{"--batch-size", "100000000000"}, "--batch-size 100000000000: want 1 to 1000"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -22,6 +22,14 @@ const (
 	Problems = 100
 	// Concurrency is the most parallel requests --concurrency allows.
 	Concurrency = 64
+	// MinTimeoutSeconds and MaxTimeoutSeconds bound --timeout: below a
+	// second no real request completes, and above an hour a stalled one
+	// holds the run.
+	MinTimeoutSeconds = 1
+	MaxTimeoutSeconds = 3600
+	// MaxBatchSize bounds --batch-size: members in one PATCH add (a body
+	// of this many member values stays far below the write body cap).
+	MaxBatchSize = 1000
 	// MinRateLimit is the slowest --rate-limit allowed (requests/second),
 	// so that no single wait is longer than ten seconds.
 	MinRateLimit = 0.1
