@@ -352,21 +352,7 @@ func TestSignalWhileReading(t *testing.T) {
 func TestSavedPlanStaleOrg(t *testing.T) {
 	emu, planPath := savedExamplePlan(t)
 	v := vars(emu.url)
-	req, err := http.NewRequest("POST", emu.url+"/Users", strings.NewReader(
-		`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"zed@example.com","emails":[{"value":"zed@example.com","primary":true}],"active":true}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+testKey)
-	req.Header.Set("Content-Type", "application/scim+json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("creating zed by hand: %s", resp.Status)
-	}
+	createByHand(t, emu, "zed@example.com", "zed@example.com")
 	before := writes(emu.requests(t))
 	r := wb(t, v, "apply", planPath, "--auto-approve")
 	if r.code != exitError || !strings.Contains(r.stderr, "stale") || !strings.Contains(r.stderr, "seats") {
@@ -424,8 +410,22 @@ func TestStaleLinesEscaped(t *testing.T) {
 	if r := wb(t, v, "plan", "-f", m, "--out", planPath); r.code != exitOK {
 		t.Fatalf("plan: %d\n%s", r.code, r.stderr)
 	}
+	createByHand(t, emu, `ev\u001b]0;PWN\u0007il`, "eve@example.com")
+	r := wb(t, v, "apply", planPath, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "now planned: deactivate") {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if strings.ContainsAny(r.stderr, "\x1b\x07") {
+		t.Fatalf("a control character reached stderr:\n%q", r.stderr)
+	}
+}
+
+// createByHand creates an active user in the emulator behind wbsync's back,
+// as an admin in the W&B UI (or SSO) would; userName is JSON-escaped text.
+func createByHand(t *testing.T, emu *testEmu, userName, email string) {
+	t.Helper()
 	req, err := http.NewRequest("POST", emu.url+"/Users", strings.NewReader(
-		`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ev\u001b]0;PWN\u0007il","emails":[{"value":"eve@example.com","primary":true}],"active":true}`))
+		`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"`+userName+`","emails":[{"value":"`+email+`","primary":true}],"active":true}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -437,13 +437,6 @@ func TestStaleLinesEscaped(t *testing.T) {
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("creating the user by hand: %s", resp.Status)
-	}
-	r := wb(t, v, "apply", planPath, "--auto-approve")
-	if r.code != exitError || !strings.Contains(r.stderr, "now planned: deactivate") {
-		t.Fatalf("exit %d\n%s", r.code, r.stderr)
-	}
-	if strings.ContainsAny(r.stderr, "\x1b\x07") {
-		t.Fatalf("a control character reached stderr:\n%q", r.stderr)
+		t.Fatalf("creating %s by hand: %s", email, resp.Status)
 	}
 }

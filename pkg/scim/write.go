@@ -116,25 +116,17 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("create user %s: %w", name, c.decodeErr(cl, r.status, err))
 	}
+	// W&B may answer with a handle of its own: the user is still the one
+	// created when the answer carries the email sent.
+	got := []string{created.UserName}
+	for _, e := range created.Emails {
+		got = append(got, e.Value)
+	}
 	c.mu.Lock()
 	before, existed := c.names[created.ID]
 	beforeEmail := c.emails[created.ID]
 	c.mu.Unlock()
-	got := created.UserName
-	if got != "" && !strings.EqualFold(strings.TrimSpace(got), name) && !strings.EqualFold(strings.TrimSpace(got), email) {
-		// W&B may answer with a handle of its own: the user is still the
-		// one created when the answer carries the email sent.
-		for _, e := range created.Emails {
-			if strings.EqualFold(strings.TrimSpace(e.Value), email) {
-				got = ""
-				break
-			}
-		}
-	}
-	if existed && (strings.EqualFold(before, email) || strings.EqualFold(beforeEmail, email)) {
-		before = name // listed before under this user's email: the same user
-	}
-	if err := c.checkCreated(cl, r.status, "user", name, created.ID, got, before, existed); err != nil {
+	if err := c.checkCreated(cl, r.status, "user", created.ID, []string{name, email}, got, []string{before, beforeEmail}, existed); err != nil {
 		return "", err
 	}
 	c.rememberName(created.ID, name)
@@ -221,7 +213,7 @@ func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 	c.mu.Lock()
 	before, existed := c.knownTeams[g.ID]
 	c.mu.Unlock()
-	if err := c.checkCreated(cl, r.status, "team", name, g.ID, g.DisplayName, before, existed); err != nil {
+	if err := c.checkCreated(cl, r.status, "team", g.ID, []string{name}, []string{g.DisplayName}, []string{before}, existed); err != nil {
 		return "", err
 	}
 	c.rememberTeams([]Group{g})
@@ -392,27 +384,54 @@ func (c *Client) RemoveMember(ctx context.Context, teamID, userID string) error 
 	return fmt.Errorf("remove %s from %s: %w", c.who(userID), c.team(teamID), err)
 }
 
-// checkCreated checks a create's 2xx answer before its id is written to:
-// the id must be plain (no space or control character), the name the
-// answer gives, if any, the one created (case aside; gotName is "" when
-// the caller found the answer to name the same user otherwise), and the id
-// new, or one the read listed under that same name (on Multi-tenant Cloud
-// a user deactivated earlier comes back with its id). Otherwise later
-// writes would go to another user or team. The create was answered 2xx, so
-// a refused answer leaves its outcome unknown, not failed.
-func (c *Client) checkCreated(cl call, status int, kind, name, id, gotName, before string, existed bool) error {
-	same := func(a string) bool { return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(name)) }
+// checkCreated checks a create's 2xx answer before its id is written to.
+// sent are the names the created user or team goes by (its name, and for a
+// user its email); got are the names the answer gives (userName and
+// emails, or displayName; empty ones are not given); before are the names
+// the read listed the answer's id under, when it did (existed). The id
+// must be plain (no space or control character), the answer must name
+// what was sent, if it names anything, and the id must be new, or one the
+// read listed under one of the names sent (on Multi-tenant Cloud a user
+// deactivated earlier comes back with its id). Otherwise later writes
+// would go to another user or team. The create was answered 2xx, so a
+// refused answer leaves its outcome unknown, not failed.
+func (c *Client) checkCreated(cl call, status int, kind, id string, sent, got, before []string, existed bool) error {
+	first := func(names []string) string {
+		for _, n := range names {
+			if strings.TrimSpace(n) != "" {
+				return n
+			}
+		}
+		return ""
+	}
 	var why string
 	switch {
 	case strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || (r >= 0x7f && r <= 0x9f) }):
 		why = fmt.Sprintf("the answer's id %q holds spaces or control characters", c.safe(id))
-	case gotName != "" && !same(gotName):
-		why = fmt.Sprintf("the answer names another %s (%s, id %s)", kind, c.safe(gotName), c.safe(id))
-	case existed && !same(before):
-		why = fmt.Sprintf("the answer gives the id of an existing %s (%s, id %s)", kind, c.safe(before), c.safe(id))
+	case first(got) != "" && !anySame(got, sent):
+		why = fmt.Sprintf("the answer names another %s (%s, id %s)", kind, c.safe(first(got)), c.safe(id))
+	case existed && !anySame(before, sent):
+		why = fmt.Sprintf("the answer gives the id of an existing %s (%s, id %s)", kind, c.safe(first(before)), c.safe(id))
 	default:
 		return nil
 	}
-	return fmt.Errorf("create %s %s: %w", kind, name, &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: true,
+	return fmt.Errorf("create %s %s: %w", kind, sent[0], &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: true,
 		Detail: why + ": not used, nothing more is sent to it; whether the " + kind + " was created is unknown (the next plan shows it)"})
+}
+
+// anySame reports whether a non-empty name of a equals one of b, spaces
+// around and case aside.
+func anySame(a, b []string) bool {
+	for _, x := range a {
+		x = strings.TrimSpace(x)
+		if x == "" {
+			continue
+		}
+		for _, y := range b {
+			if strings.EqualFold(x, strings.TrimSpace(y)) {
+				return true
+			}
+		}
+	}
+	return false
 }
