@@ -95,27 +95,6 @@ type liveUser struct {
 	keepGen int32 // teamState.gen when listed in the current desired team
 }
 
-// chunkBits sizes the chunks of a changeBuf (4096 changes each).
-const chunkBits = 12
-
-// changeBuf collects changes in fixed-size chunks, so that a plan of a
-// million changes is never copied while it grows.
-type changeBuf struct {
-	chunks [][]plan.Change
-	n      int
-}
-
-func (b *changeBuf) add(c plan.Change) {
-	if b.n&(1<<chunkBits-1) == 0 {
-		b.chunks = append(b.chunks, make([]plan.Change, 0, 1<<chunkBits))
-	}
-	last := len(b.chunks) - 1
-	b.chunks[last] = append(b.chunks[last], c)
-	b.n++
-}
-
-func (b *changeBuf) at(i int) *plan.Change { return &b.chunks[i>>chunkBits][i&(1<<chunkBits-1)] }
-
 // Compute plans want (desired, from the manifest) against have (observed,
 // from SCIM) under policy. It sets FormatVersion, Limits, Summary, Seats,
 // Changes (in apply order), Warnings and Blocked; the slices are never nil.

@@ -14,3 +14,14 @@ func cpuTime() int64 {
 	}
 	return ru.Utime.Nano() + ru.Stime.Nano()
 }
+
+// pageFaults is how many minor page faults the process has taken: pages
+// it touched for the first time since the kernel gave them (or since the
+// Go runtime gave them back).
+func pageFaults() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Minflt
+}

@@ -16,44 +16,50 @@ import (
 // then each bucket is sorted by user: the string comparisons stay within
 // one team's changes.
 func sortChanges(cs *changeBuf) []plan.Change {
-	type keyed struct {
-		i  int32
-		uk string
-	}
-	// One pass over the changes for their keys; rank the distinct team
-	// keys (rank 0 is no team).
-	tks, ks, phases := make([]string, cs.n), make([]keyed, cs.n), make([]int8, cs.n)
-	teamRank := map[string]int32{"": 0}
-	var teamKeys []string
-	for i := range ks {
-		c := cs.at(i)
-		tk := model.Key(c.Team)
-		if _, ok := teamRank[tk]; !ok {
-			teamRank[tk] = 0
+	// One pass over the changes numbers the distinct team keys as they
+	// come; once those are sorted, bucket[i] becomes (phase, team rank)
+	// (rank 0 is no team).
+	bucket := make([]int32, cs.n)
+	seen := map[string]int32{"": 0}
+	teamKeys := []string{""}
+	for i := range bucket {
+		tk := model.Key(cs.field(i, fTeam))
+		n, ok := seen[tk]
+		if !ok {
+			n = int32(len(teamKeys))
+			seen[tk] = n
 			teamKeys = append(teamKeys, tk)
 		}
-		tks[i], ks[i], phases[i] = tk, keyed{int32(i), model.Key(c.User)}, int8(c.Action.Phase())
+		bucket[i] = n
 	}
-	slices.Sort(teamKeys)
-	for r, k := range teamKeys {
-		teamRank[k] = int32(r + 1)
+	byKey := make([]int32, len(teamKeys))
+	for i := range byKey {
+		byKey[i] = int32(i)
 	}
-	// Counting sort by bucket (phase, team).
-	teams := len(teamKeys) + 1
-	bucket := make([]int32, cs.n)
-	count := make([]int32, (len(plan.Actions())+1)*teams+1)
-	for i := range bucket {
-		b := int32(phases[i])*int32(teams) + teamRank[tks[i]]
+	slices.SortFunc(byKey, func(a, b int32) int { return strings.Compare(teamKeys[a], teamKeys[b]) })
+	rank := make([]int32, len(teamKeys))
+	for r, n := range byKey {
+		rank[n] = int32(r)
+	}
+	teams := int32(len(teamKeys))
+	count := make([]int32, int32(len(actions))*teams+1)
+	for i, n := range bucket {
+		b := int32(cs.heads[i].phase)*teams + rank[n]
 		bucket[i] = b
 		count[b+1]++
 	}
 	for b := 1; b < len(count); b++ {
 		count[b] += count[b-1]
 	}
+	// Counting sort by bucket, then each bucket by user key.
+	type keyed struct {
+		i  int32
+		uk string
+	}
 	byBucket := make([]keyed, cs.n)
 	next := slices.Clone(count)
 	for i, b := range bucket {
-		byBucket[next[b]] = ks[i]
+		byBucket[next[b]] = keyed{int32(i), model.Key(cs.field(i, fUser))}
 		next[b]++
 	}
 	for b := 0; b+1 < len(count); b++ {
@@ -65,22 +71,17 @@ func sortChanges(cs *changeBuf) []plan.Change {
 			if c := strings.Compare(a.uk, b.uk); c != 0 {
 				return c
 			}
-			x, y := cs.at(int(a.i)), cs.at(int(b.i))
-			return cmp.Or(
-				cmp.Compare(x.TeamID, y.TeamID),
-				cmp.Compare(x.UserID, y.UserID),
-				cmp.Compare(x.Team, y.Team),
-				cmp.Compare(x.User, y.User),
-				cmp.Compare(x.Username, y.Username),
-				cmp.Compare(x.Role, y.Role),
-				cmp.Compare(x.From, y.From),
-				cmp.Compare(x.Reason, y.Reason),
-			)
+			for _, f := range [...]int{fTeamID, fUserID, fTeam, fUser, fUsername, fRole, fFrom, fReason} {
+				if c := strings.Compare(cs.field(int(a.i), f), cs.field(int(b.i), f)); c != 0 {
+					return c
+				}
+			}
+			return 0
 		})
 	}
 	sorted := make([]plan.Change, cs.n)
 	for i, k := range byBucket {
-		sorted[i] = *cs.at(int(k.i))
+		sorted[i] = cs.change(int(k.i))
 	}
 	return sorted
 }
