@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -119,6 +120,9 @@ func decode(dec *yaml.Decoder, n *yaml.Node) (err error) {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
+// badCharRE matches yaml.v3's complaints about a UTF-8 file's characters.
+var badCharRE = regexp.MustCompile(`^(invalid (leading|trailing) UTF-8 octet|incomplete UTF-8 octet sequence|invalid length of a UTF-8 sequence|invalid Unicode character|control characters are not allowed)$`)
+
 var unknownAnchorRE = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
 
 // syntax records a YAML syntax error. yaml.v3 gives a line (not always the
@@ -134,6 +138,14 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 		msg = m[2]
 	}
 	msg = strings.TrimPrefix(msg, "yaml: ")
+	if badCharRE.MatchString(msg) && !bytes.HasPrefix(data, []byte{0xFF, 0xFE}) && !bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+		// yaml.v3 checks a UTF-8 file's characters as it reads them,
+		// and says neither where nor which.
+		if off, what := firstBadChar(data); off >= 0 {
+			p.line, p.col = lineCol(data, off)
+			msg = what
+		}
+	}
 	if m := unknownAnchorRE.FindStringSubmatch(err.Error()); m != nil {
 		// A value such as *@svc.example.com, unquoted, is read as an alias.
 		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
@@ -145,6 +157,31 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 		msg += ` (a value starting with * or & must be quoted, e.g. "*@svc.example.com")`
 	}
 	l.add(p, "invalid YAML: "+msg)
+}
+
+// firstBadChar returns the offset of the first byte of data that is not
+// valid UTF-8, or of the first character YAML does not allow (C0 and C1
+// controls but tab, line feed, carriage return and NEL; surrogates;
+// U+FFFE and U+FFFF), and says what it is; -1 when there is none.
+func firstBadChar(data []byte) (int, string) {
+	for off := 0; off < len(data); {
+		r, n := utf8.DecodeRune(data[off:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			return off, fmt.Sprintf("byte 0x%02X is not valid UTF-8 (save the file as UTF-8)", data[off])
+		case r < 0x20 && r != '\t' && r != '\n' && r != '\r', r >= 0x7F && r <= 0x9F && r != 0x85, r == 0xFFFE, r == 0xFFFF:
+			return off, fmt.Sprintf("character U+%04X (a control character or noncharacter) is not allowed in YAML", r)
+		}
+		off += n
+	}
+	return -1, ""
+}
+
+// lineCol is the line and column (both from 1, the column in characters)
+// of byte offset off in data.
+func lineCol(data []byte, off int) (line, col int32) {
+	start := bytes.LastIndexByte(data[:off], '\n') + 1
+	return int32(1 + bytes.Count(data[:start], []byte("\n"))), int32(1 + utf8.RuneCount(data[start:off]))
 }
 
 const emptyFile = "empty file: a manifest holds version: 1, policy, users and teams"
