@@ -91,7 +91,11 @@ func (l *loader) loadLimits(fi int, v *yaml.Node) {
 	}
 }
 
-// limit reads a safety limit: an integer >= 0 or "N%" with N in 0..100.
+// maxLimit is the largest integer limit (the schema's maximum too).
+const maxLimit = 1<<31 - 1
+
+// limit reads a safety limit: an integer in 0..maxLimit or "N%" with N in
+// 0..100.
 func (l *loader) limit(fi int, name string, v *yaml.Node) (model.Limit, bool) {
 	if l.alias(fi, v) {
 		return model.Limit{}, false
@@ -100,7 +104,7 @@ func (l *loader) limit(fi int, name string, v *yaml.Node) (model.Limit, bool) {
 		switch v.ShortTag() {
 		case "!!int":
 			var n int64
-			if err := v.Decode(&n); err == nil && n >= 0 && n <= 1<<31-1 {
+			if err := v.Decode(&n); err == nil && n >= 0 && n <= maxLimit {
 				return model.Limit{Set: true, Value: int(n)}, true
 			}
 		case "!!str":
@@ -110,7 +114,7 @@ func (l *loader) limit(fi int, name string, v *yaml.Node) (model.Limit, bool) {
 			}
 		}
 	}
-	l.addf(at(fi, v), "%s must be an integer >= 0 or a percentage \"N%%\" with N in 0..100, got %s", name, kind(v))
+	l.addf(at(fi, v), "%s must be an integer from 0 to %d or a percentage \"N%%\" with N in 0..100, got %s", name, maxLimit, kind(v))
 	return model.Limit{}, false
 }
 
