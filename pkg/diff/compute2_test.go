@@ -76,10 +76,11 @@ func TestComputeRoles(t *testing.T) {
 	role := func(u model.User, r model.Role) model.User { u.OrgRole = r; return u }
 	runCompute(t, []computeCase{
 		{
-			name:    "org role set where it differs from a known role; unknown left alone",
-			want:    state(users(role(du(a), "admin"), role(du(b), "admin")), dt("ml", model.Additive, dm(a, ""), dm(b, ""))),
-			have:    state(users(role(lu("ua", a), "member"), lu("ub", b)), lt("g", "ml", lm("ua", a, ""), lm("ub", b, ""))),
-			changes: []plan.Change{{Action: plan.SetOrgRole, User: a, UserID: "ua", Role: "admin", From: "member"}},
+			name:     "org role set where it differs from a known role; unknown left alone and counted unchecked",
+			want:     state(users(role(du(a), "admin"), role(du(b), "admin")), dt("ml", model.Additive, dm(a, ""), dm(b, ""))),
+			have:     state(users(role(lu("ua", a), "member"), lu("ub", b)), lt("g", "ml", lm("ua", a, ""), lm("ub", b, ""))),
+			changes:  []plan.Change{{Action: plan.SetOrgRole, User: a, UserID: "ua", Role: "admin", From: "member"}},
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
 		},
 		{
 			name: "new admin: create then set_org_role; new member: nothing",
@@ -100,7 +101,7 @@ func TestComputeRoles(t *testing.T) {
 			warnings: []plan.Warning{{Code: plan.WarnUnsupportedUpdate, User: a}},
 		},
 		{
-			name: "team roles: known and different is set, unknown is not, custom is case-sensitive",
+			name: "team roles: known and different is set, unknown is counted unchecked, custom is case-sensitive",
 			want: state(users(du(a), du(b), du("c@x.com")), dt("ml", model.Additive, dm(a, "ADMIN"), dm(b, "admin"), dm("c@x.com", "Reviewer"))),
 			have: state(users(lu("ua", a), lu("ub", b), lu("uc", "c@x.com")),
 				lt("g", "ml", lm("ua", a, "member"), lm("ub", b, ""), lm("uc", "c@x.com", "reviewer"))),
@@ -108,6 +109,7 @@ func TestComputeRoles(t *testing.T) {
 				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: a, UserID: "ua", Role: "admin", From: "member"},
 				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: "c@x.com", UserID: "uc", Role: "Reviewer", From: "reviewer"},
 			},
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
 		},
 		{
 			name:    "team role read from the user's teamRoles when the member has none",

@@ -90,9 +90,10 @@ func TestComputeMatchPriority(t *testing.T) {
 			warnings: []plan.Warning{{Code: plan.WarnUnmanagedUser, User: a, IDs: []string{"u2"}}},
 		},
 		{
-			name: "the other live user goes to whoever else it matches",
-			want: state(users(du(a), hu("bee", b)), team(dm(a, ""), dm(b, ""))),
-			have: state(users(lu("u1", a), lh("u2", "zed", a, b)), lt("g", "ml", lm("u1", a, ""), lm("u2", "zed", ""))),
+			name:     "the other live user goes to whoever else it matches (and its other handle is warned about)",
+			want:     state(users(du(a), hu("bee", b)), team(dm(a, ""), dm(b, ""))),
+			have:     state(users(lu("u1", a), lh("u2", "zed", a, b)), lt("g", "ml", lm("u1", a, ""), lm("u2", "zed", ""))),
+			warnings: []plan.Warning{{Code: plan.WarnUnsupportedUpdate, User: b}},
 		},
 		{
 			name:     "a live user claimed by two manifest users at one level: both left alone",

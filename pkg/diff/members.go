@@ -22,6 +22,9 @@ type teamState struct {
 	keys    []string // member keys, for a batch lookup
 	lookup  lookup
 	members []int32 // current live team: member position → live user, or none
+	// rolesSkipped counts the current team's role declarations left
+	// unplanned because its name is shared (teamRef.sharedName).
+	rolesSkipped int
 }
 
 // teamRef is the team a membership change goes to: the live team's name
@@ -29,14 +32,19 @@ type teamState struct {
 type teamRef struct {
 	name, id string
 	live     *model.Team // nil for a team the plan creates
+	// sharedName: another live team has the same name (the manifest pins
+	// this one by id). W&B reads and sets team roles by team name only
+	// (teamRoles [{teamName, roleName}]), so roles in it are never planned.
+	sharedName bool
 }
 
 // planMembers plans the membership of desired team dt against live team lt
 // (none: the plan creates the team): adds and team roles for the members it
 // lists and, for an authoritative team, removals of the others.
-func (p *planner) planMembers(dt *model.Team, lt int, ts *teamState) {
+func (p *planner) planMembers(dt *model.Team, lt int, shared bool, ts *teamState) {
 	ts.gen++
-	t := teamRef{name: dt.Name}
+	t := teamRef{name: dt.Name, sharedName: shared}
+	ts.rolesSkipped = 0
 	if lt >= 0 {
 		t.live = &p.have.Teams[lt]
 		t.name, t.id = t.live.Name, t.live.ID
@@ -54,6 +62,11 @@ func (p *planner) planMembers(dt *model.Team, lt int, ts *teamState) {
 	}
 	if t.live != nil && dt.Membership != model.Additive {
 		p.planRemovals(t, ts)
+	}
+	if ts.rolesSkipped > 0 {
+		p.warn(plan.Warning{Code: plan.WarnTeamRolesAmbiguous, Team: t.name, IDs: []string{t.id}, Message: fmt.Sprintf(
+			"team %s (id %s) shares its name with another live team, and W&B reads and sets team roles by team name only: %d role(s) the manifest declares in it are neither checked nor set; set them in W&B, or rename the other team",
+			t.name, t.id, ts.rolesSkipped)})
 	}
 }
 
@@ -131,8 +144,15 @@ func (p *planner) planListed(t teamRef, di int32, ts *teamState) {
 		return // no adds or roles for a user the manifest deactivates
 	}
 	role := p.roles[w.teamRole&^roleDeclared]
-	if li >= 0 && p.lives[li].teamGen == ts.gen {
-		p.memberRole(t, di, li, role, w.teamRole&roleDeclared != 0)
+	declared := w.teamRole&roleDeclared != 0
+	if li >= 0 && p.lives[li].teamGen == ts.gen && !w.recreate {
+		// A user created again (Multi-tenant Cloud) joins no team: a
+		// membership the server still lists belongs to the old account.
+		if t.sharedName {
+			ts.rolesSkipped += b2i(declared)
+			return
+		}
+		p.memberRole(t, di, li, role, declared)
 		return
 	}
 	uid := ""
@@ -141,16 +161,35 @@ func (p *planner) planListed(t teamRef, di int32, ts *teamState) {
 	}
 	name := p.wantNames[di]
 	p.add(plan.Change{Action: plan.AddMember, Team: t.name, TeamID: t.id, User: name, UserID: uid, Role: role})
-	if role != model.RoleMember {
+	setRole := role != model.RoleMember
+	if !setRole && w.recreate && li >= 0 && p.lives[li].teamGen == ts.gen && p.teamRolesReported {
+		// The old account's membership, should W&B keep it through the
+		// invitation, keeps its role too.
+		have := p.liveTeamRole(&t.live.Members[p.lives[li].teamPos], li, t.name)
+		setRole = have != "" && have != role
+	}
+	if setRole {
+		if t.sharedName {
+			ts.rolesSkipped++
+			return
+		}
 		p.add(plan.Change{Action: plan.SetTeamRole, Team: t.name, TeamID: t.id, User: name, UserID: uid, Role: role})
 	}
 }
 
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // memberRole plans the team role of desired user di, live user li, a
-// member of the team already. When the server reports team roles, a known
-// role that differs is changed; when it reports none, a role the manifest
-// writes out (member included; not a plain email) is counted as unchecked
-// and, under unreportedRoles: enforce, sent as an unverified assertion.
+// member of the team already. A known role that differs is changed; when
+// the read reports no role for this membership (for no user at all, or not
+// for this one), a role the manifest writes out (member included; not a
+// plain email) is counted as unchecked and, under unreportedRoles: enforce,
+// sent as an unverified assertion.
 func (p *planner) memberRole(t teamRef, di, li int32, role model.Role, declared bool) {
 	change := func(from, reason string) {
 		uid := p.liveIDs[li]
@@ -159,18 +198,18 @@ func (p *planner) memberRole(t teamRef, di, li int32, role model.Role, declared 
 		}
 		p.add(plan.Change{Action: plan.SetTeamRole, Team: t.name, TeamID: t.id, User: p.wantNames[di], UserID: uid, Role: role, From: from, Reason: reason})
 	}
-	if !p.teamRolesReported {
-		if !declared {
-			return // a plain email declares no role to check
-		}
+	have := model.Role("")
+	if p.teamRolesReported {
+		have = p.liveTeamRole(&t.live.Members[p.lives[li].teamPos], li, t.name)
+	}
+	switch {
+	case have == "" && declared:
+		// Not reported (for any user, or for this one): unchecked.
 		p.uncheckedTeamRoles++
 		if p.policy.UnreportedRoles == model.RolesEnforce {
 			change("", plan.ReasonUnverified)
 		}
-		return
-	}
-	m := &t.live.Members[p.lives[li].teamPos]
-	if have := p.liveTeamRole(m, li, t.name); have != "" && have != role {
+	case have != "" && have != role:
 		change(string(have), "")
 	}
 }

@@ -157,7 +157,7 @@ func (p *planner) warnUnreported() {
 			what = "they are sent anyway as unverified role assertions (policy.unreportedRoles: enforce)"
 		}
 		p.warn(plan.Warning{Code: plan.WarnRolesUnreported, Message: fmt.Sprintf(
-			"the server does not report the roles of its users, so %d role declaration(s) of existing users cannot be checked (%s): %s",
+			"the live read does not report these roles (for no user, or not for these users), so %d role declaration(s) of existing users cannot be checked (%s): %s",
 			n, strings.Join(kinds, " and "), what)})
 	}
 	if !p.opts.CustomRolesUnchecked {

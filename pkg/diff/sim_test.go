@@ -141,6 +141,14 @@ func simulate(have model.State, p plan.Plan, dep model.Deployment, srv server) (
 			pos := slices.IndexFunc(st.Teams[t].Members, func(m model.Member) bool { return m.UserID == id })
 			switch c.Action {
 			case plan.AddMember:
+				if pos >= 0 && c.UserID == "" && dep == model.SaaS {
+					// A user invited again on Multi-tenant Cloud that the
+					// read still listed as a member: whether W&B kept the
+					// membership is unknown, so the plan adds it, and an
+					// add of a present member changes nothing (RFC 7644
+					// 3.5.2.1).
+					continue
+				}
 				if pos >= 0 {
 					return st, fmt.Errorf("add_member: %s already in %s", c.User, c.Team)
 				}

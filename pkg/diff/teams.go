@@ -40,7 +40,8 @@ func (p *planner) planTeams() {
 			} else {
 				claimed[lt] = true
 			}
-			p.planMembers(dt, lt, ts)
+			shared := lt >= 0 && len(byKey[model.Key(p.have.Teams[lt].Name)]) > 1
+			p.planMembers(dt, lt, shared, ts)
 		}
 	}
 }

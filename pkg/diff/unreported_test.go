@@ -120,7 +120,7 @@ func TestComputeRolesUnreported(t *testing.T) {
 			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
 		},
 		{
-			name: "team roles reported through teamRoles: compared",
+			name: "team roles reported through teamRoles for some users: compared for them, unchecked for the others",
 			want: want,
 			have: state(users(role(lu("ua", a), "admin"), with(role(lu("ub", b), "member"), func(u *model.User) { u.TeamRoles = map[string]model.Role{"ml": "viewer"} }),
 				role(lu("ud", d), "member")),
@@ -130,6 +130,7 @@ func TestComputeRolesUnreported(t *testing.T) {
 				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: b, UserID: "ub", Role: "member", From: "viewer"},
 				newUser[3],
 			},
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
 		},
 	})
 

@@ -82,16 +82,16 @@ func (p *planner) warnViewer(d *model.User) {
 }
 
 // orgRole plans set_org_role where the manifest manages the role of an
-// existing user. When the server reports org roles, only a known role that
-// differs is changed (an unknown one is left alone, so plans converge);
-// when it reports none, the role is counted as unchecked and, under
+// existing user. A known role that differs is changed; when the read
+// reports no org role for this user (for no user at all, or not for this
+// one), the declaration is counted as unchecked and, under
 // unreportedRoles: enforce, sent as an unverified assertion.
 func (p *planner) orgRole(d *model.User, l *model.User) {
 	want := d.OrgRole.Norm()
 	if want == "" {
 		return
 	}
-	if !p.orgRolesReported {
+	if !p.orgRolesReported || l.OrgRole.Norm() == "" { // not reported (for any user, or for this one)
 		p.uncheckedOrgRoles++
 		if p.policy.UnreportedRoles != model.RolesEnforce {
 			return
@@ -109,7 +109,7 @@ func (p *planner) orgRole(d *model.User, l *model.User) {
 		return
 	}
 	have := l.OrgRole.Norm()
-	if have == "" || want == have {
+	if want == have {
 		return
 	}
 	if want == model.RoleViewer {
@@ -145,9 +145,20 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 		c.ExternalID, c.FromExternalID = d.ExternalID, l.ExternalID
 		what = append(what, fmt.Sprintf("externalId %q (live %q)", d.ExternalID, l.ExternalID))
 	}
-	if email := wantEmail(d); level != byEmail && model.Key(email) != model.Key(l.Email) {
+	// On Multi-tenant Cloud a user has several emails and the primary one
+	// cannot be changed: the manifest's email among them is enough.
+	if email := wantEmail(d); level != byEmail && model.Key(email) != model.Key(l.Email) && !(p.saas && containsKey(l.Emails, model.Key(email))) {
 		c.Email, c.FromEmail = email, l.Email
 		what = append(what, fmt.Sprintf("email %q (live %q)", email, l.Email))
+	}
+	if un := wantUserName(d); model.Key(un) != model.Key(wantEmail(d)) && model.Key(un) != l.Key() { // a handle the manifest sets
+		fix := "set username: " + shown(l.UserName)
+		if l.Key() == model.Key(wantEmail(d)) {
+			fix = "drop username: (the live userName is the email)"
+		}
+		p.warn(plan.Warning{Code: plan.WarnUnsupportedUpdate, User: wantName(d), Message: fmt.Sprintf(
+			"%s: the manifest sets username %s, but the live user it matches by %s has userName %s, and wbsync never changes a userName: change it in W&B, or %s",
+			wantName(d), shown(un), level, shown(l.UserName), fix)})
 	}
 	if len(what) == 0 {
 		return
@@ -196,7 +207,7 @@ func (p *planner) planUnmanaged() {
 		case !deact:
 			if !p.protected(who.user, l) {
 				p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: who.user, IDs: []string{l.ID}, Message: fmt.Sprintf(
-					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): left alone", who.text())})
+					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): not deactivated (an authoritative team still removes it)", who.text())})
 			}
 		case p.inGrace(l) && !p.protected(who.user, l):
 			until := l.Created.Add(p.policy.UnmanagedGracePeriod)

@@ -138,13 +138,17 @@ const (
 	// WarnUnmanagedRecent: an unmanaged user created within
 	// policy.unmanagedGracePeriod is not deactivated.
 	WarnUnmanagedRecent WarningCode = "unmanaged_recent"
+	// WarnTeamRolesAmbiguous: a pinned team shares its name with another
+	// live team; W&B addresses team roles by team name, so the roles the
+	// manifest declares in it are neither checked nor set.
+	WarnTeamRolesAmbiguous WarningCode = "team_roles_ambiguous"
 )
 
 var warningCodes = []WarningCode{
 	WarnDuplicateTeam, WarnTeamNameCase, WarnUserWithoutTeam, WarnUnmanagedUser, WarnUnresolvedMember,
 	WarnIrreversibleDeactivation, WarnAmbiguousUser, WarnUnsupportedUpdate, WarnLastAdmin, WarnProtected,
 	WarnTeamPinNotFound, WarnTeamPinMismatch, WarnExternalIDUnreported, WarnRolesUnreported,
-	WarnCustomRolesUnchecked, WarnUnmanagedRecent,
+	WarnCustomRolesUnchecked, WarnUnmanagedRecent, WarnTeamRolesAmbiguous,
 }
 
 // WarningCodes returns every warning code.

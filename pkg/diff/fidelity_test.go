@@ -1,0 +1,72 @@
+package diff
+
+import (
+	"testing"
+
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
+)
+
+// TestComputeWandbAddressing covers what W&B addresses by name or gives a
+// new identity: team roles (teamRoles names a team by name only) and a
+// user invited again on Multi-tenant Cloud.
+func TestComputeWandbAddressing(t *testing.T) {
+	a, b, c := "a@x.com", "b@x.com", "c@x.com"
+	pinned := func(id string, members ...model.Member) model.Team {
+		t := dt("dup", model.Authoritative, members...)
+		t.ID = id
+		return t
+	}
+	teamRoles := func(u model.User, r map[string]model.Role) model.User { u.TeamRoles = r; return u }
+	inactive := func(u model.User) model.User { u.Active = false; return u }
+	runCompute(t, []computeCase{
+		{
+			name: "pinned teams sharing a name: members added and removed, roles neither read nor set",
+			want: state(users(du(a), du(b), du(c)),
+				pinned("g1", dm(a, "admin"), dm(b, "admin"), dm(c, "")),
+				pinned("g2", dm(a, "viewer"))),
+			have: state(users(
+				teamRoles(lu("ua", a), map[string]model.Role{"dup": "viewer"}),
+				teamRoles(lu("ub", b), map[string]model.Role{"dup": "admin"}),
+				teamRoles(lu("uc", c), map[string]model.Role{})),
+				lt("g1", "dup", lm("ua", a, ""), lm("uc", c, "")),
+				lt("g2", "dup", lm("ua", a, ""), lm("ub", b, ""))),
+			changes: []plan.Change{
+				{Action: plan.AddMember, Team: "dup", TeamID: "g1", User: b, UserID: "ub", Role: "admin"},
+				{Action: plan.RemoveMember, Team: "dup", TeamID: "g2", User: b, UserID: "ub", Reason: reasonNotListed},
+			},
+			warnings: []plan.Warning{
+				{Code: plan.WarnTeamRolesAmbiguous, Team: "dup", IDs: []string{"g1"}},
+				{Code: plan.WarnTeamRolesAmbiguous, Team: "dup", IDs: []string{"g2"}},
+			},
+		},
+		{
+			name: "Multi-tenant Cloud: a user invited again is added to the teams the read still lists it in, with its role",
+			dep:  model.SaaS,
+			want: state(users(du(a), du(b)), dt("ml", model.Authoritative, dm(a, ""), dm(b, "admin")), dt("cv", model.Authoritative, dm(a, ""))),
+			have: state(users(
+				inactive(teamRoles(lu("ua", a), map[string]model.Role{"ml": "viewer", "cv": "member"})),
+				teamRoles(lu("ub", b), map[string]model.Role{"ml": "admin"})),
+				lt("g1", "ml", lm("ua", a, ""), lm("ub", b, "")),
+				lt("g2", "cv", lm("ua", a, ""))),
+			changes: []plan.Change{
+				{Action: plan.CreateUser, User: a, Reason: reasonRecreate},
+				{Action: plan.AddMember, Team: "cv", TeamID: "g2", User: a, Role: "member"},
+				{Action: plan.AddMember, Team: "ml", TeamID: "g1", User: a, Role: "member"},
+				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g1", User: a, Role: "member"},
+			},
+		},
+		{
+			name: "Multi-tenant Cloud: a user matched by username whose manifest email is a secondary live email needs no update",
+			dep:  model.SaaS,
+			want: state(users(hu("carol", c)), dt("ml", model.Additive, dm(c, ""))),
+			have: state(users(lh("uc", "carol", "carol.old@x.com", c)), lt("g", "ml", lm("uc", "carol", ""))),
+		},
+		{
+			name:    "Dedicated: the same user gets its primary email updated",
+			want:    state(users(hu("carol", c)), dt("ml", model.Additive, dm(c, ""))),
+			have:    state(users(lh("uc", "carol", "carol.old@x.com", c)), lt("g", "ml", lm("uc", "carol", ""))),
+			changes: []plan.Change{{Action: plan.UpdateUser, User: c, UserID: "uc", Email: c, FromEmail: "carol.old@x.com"}},
+		},
+	})
+}
