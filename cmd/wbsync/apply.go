@@ -69,7 +69,7 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 	if len(pos) == 0 {
 		inputs, _ = manifestPaths(f.files) // a failure is reported by the load
 	}
-	if err := distinctFiles(inputs, output{"--report", o.report}, output{"--trace", f.conn.trace}); err != nil {
+	if err := distinctFiles(f.conn.inputs(inputs...), output{"--report", o.report}, output{"--trace", f.conn.trace}); err != nil {
 		return exitError, err
 	}
 	var (

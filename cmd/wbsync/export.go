@@ -32,7 +32,7 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 	if err := noArgs(pos, ""); err != nil {
 		return exitError, err
 	}
-	if err := distinctFiles(nil, output{"--out", out}, output{"--trace", f.conn.trace}); err != nil {
+	if err := distinctFiles(f.conn.inputs(), output{"--out", out}, output{"--trace", f.conn.trace}); err != nil {
 		return exitError, err
 	}
 	s, err := connect(ctx, inv, f, true)

@@ -79,11 +79,15 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 // writeAtomic streams what write writes to path atomically: a temporary
 // file in the same directory, written, synced and closed, then renamed over
 // path (and the directory synced). Every file wbsync writes (saved plans,
-// reports, metrics, exports) goes through it.
+// reports, metrics, exports) goes through it. A new file gets perm; a file
+// replaced keeps its permission bits.
 func writeAtomic(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
 	path, err = outputTarget(path)
 	if err != nil {
 		return err
+	}
+	if fi, err := os.Stat(path); err == nil {
+		perm = fi.Mode().Perm() // a file replaced keeps the mode its owner gave it
 	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")

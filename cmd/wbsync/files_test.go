@@ -18,7 +18,14 @@ func TestWriteFileAtomic(t *testing.T) {
 	if err := writeFileAtomic(path, []byte("first\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeFileAtomic(path, []byte("second\n"), 0o600); err != nil {
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o644&^umask(t) {
+		t.Errorf("new file's mode %v, want 0644 less the umask", fi.Mode().Perm())
+	}
+	// The owner locks the file down; replacing it keeps its mode.
+	if err := os.Chmod(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeFileAtomic(path, []byte("second\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(path)
@@ -26,7 +33,7 @@ func TestWriteFileAtomic(t *testing.T) {
 		t.Fatalf("content %q, %v", b, err)
 	}
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
-		t.Errorf("mode %v, want 0600", fi.Mode().Perm())
+		t.Errorf("mode %v after replacing a 0600 file, want 0600", fi.Mode().Perm())
 	}
 	if err := writeFileAtomic(filepath.Join(dir, "missing", "x.json"), []byte("x"), 0o644); err == nil {
 		t.Error("a write into a missing directory succeeded")
@@ -131,4 +138,19 @@ func TestOutputTarget(t *testing.T) {
 			t.Errorf("%s changed from %v to %v", bad, before.Mode(), after.Mode())
 		}
 	}
+}
+
+// umask is the process's file creation mask, as a new file shows it.
+func umask(t *testing.T) os.FileMode {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(t.TempDir(), "probe"), os.O_CREATE|os.O_WRONLY, 0o777)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0o777 &^ fi.Mode().Perm()
 }

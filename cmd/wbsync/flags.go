@@ -165,6 +165,15 @@ type connFlags struct {
 	trace       string
 }
 
+// inputs returns paths with the API key file, when one is given: the
+// files of the run that no output may overwrite (see distinctFiles).
+func (c *connFlags) inputs(paths ...string) []string {
+	if c.apiKeyFile != "" {
+		return append(paths, c.apiKeyFile)
+	}
+	return paths
+}
+
 func (c *connFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.url, "url", envOr(getenv, "WBSYNC_URL", "https://api.wandb.ai/scim"), "SCIM base URL (env WBSYNC_URL)")
 	fs.StringVar(&c.apiKeyFile, "api-key-file", "", "file holding the API key (default: env WANDB_API_KEY)")

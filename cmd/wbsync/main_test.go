@@ -206,6 +206,10 @@ func TestKeyNeverPrinted(t *testing.T) {
 
 func TestConnectionErrors(t *testing.T) {
 	m := examplePath("wbsync.yaml")
+	keyFile := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(keyFile, []byte("k-0123456789"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		vars map[string]string
@@ -222,6 +226,9 @@ func TestConnectionErrors(t *testing.T) {
 		{"empty --out", map[string]string{"WANDB_API_KEY": "k"}, []string{"--out="}, "--out was given an empty value"},
 		{"--out over the manifest", map[string]string{"WANDB_API_KEY": "k"}, []string{"--out", m}, "is an input of this run"},
 		{"two outputs on one file", map[string]string{"WANDB_API_KEY": "k"}, []string{"--out", "p.json", "--metrics-file", "./p.json"}, "--out and --metrics-file name the same file"},
+		{"--trace over the key file", nil, []string{"--api-key-file", keyFile, "--trace", keyFile}, "--trace " + keyFile + " is an input of this run"},
+		{"--out over the key file", nil, []string{"--api-key-file", keyFile, "--out", keyFile}, "--out " + keyFile + " is an input of this run"},
+		{"--trace to a device", map[string]string{"WANDB_API_KEY": "k", "WBSYNC_URL": "http://127.0.0.1:1/scim"}, []string{"--trace", os.DevNull}, "--trace: " + os.DevNull + " is not a regular file"},
 		{"empty --api-key-file", map[string]string{"WANDB_API_KEY": "k"}, []string{"--api-key-file", ""}, "--api-key-file was given an empty value"},
 		{"empty --log-level", map[string]string{"WANDB_API_KEY": "k"}, []string{"--log-level="}, "--log-level was given an empty value"},
 		{"--timeout below a second", map[string]string{"WANDB_API_KEY": "k"}, []string{"--timeout", "1ns"}, "--timeout 1ns: want a duration from 1s to 3600s"},
@@ -234,6 +241,9 @@ func TestConnectionErrors(t *testing.T) {
 				t.Fatalf("exit %d, want 1 with %q in stderr:\n%s", r.code, tc.want, r.stderr)
 			}
 		})
+	}
+	if b, err := os.ReadFile(keyFile); err != nil || string(b) != "k-0123456789" {
+		t.Errorf("the key file now holds %q (%v)", b, err)
 	}
 }
 

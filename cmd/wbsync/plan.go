@@ -45,7 +45,7 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 		return exitError, err
 	}
 	inputs, _ := manifestPaths(f.files) // a failure is reported by the load
-	if err := distinctFiles(inputs, output{"--out", o.out}, output{"--metrics-file", o.metricsFile}, output{"--trace", f.conn.trace}); err != nil {
+	if err := distinctFiles(f.conn.inputs(inputs...), output{"--out", o.out}, output{"--metrics-file", o.metricsFile}, output{"--trace", f.conn.trace}); err != nil {
 		return exitError, err
 	}
 	m, s, p, err := loadAndPlan(ctx, inv, f, true)

@@ -94,7 +94,11 @@ func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*se
 	if f.conn.trace != "" {
 		// Overwritten, written as the run goes (a failed run leaves its
 		// trace), every line redacted twice: by the client and here.
-		fh, err := os.Create(f.conn.trace)
+		path, err := outputTarget(f.conn.trace) // a regular file, as every output
+		if err != nil {
+			return nil, fmt.Errorf("--trace: %w", err)
+		}
+		fh, err := os.Create(path)
 		if err != nil {
 			return nil, fmt.Errorf("--trace: %w", err)
 		}
