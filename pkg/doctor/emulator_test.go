@@ -113,6 +113,10 @@ var emuModes = []emuMode{
 			NameBasePath: {"only /scim/v2 answers: pass --url http://EMULATOR/scim/v2"},
 			NameCounts:   {"5 users (4 active), 3 teams"},
 		}},
+	{name: "v2_only_at_v2", seed: "org.json", opts: emulator.Options{BasePaths: emulator.BasePathsV2},
+		env:   func(e *Env) { e.URL, e.OtherURL, e.Client, e.Other = e.OtherURL, e.URL, e.Other, e.Client },
+		notOK: map[string]Status{NameBasePath: Warn},
+		has:   map[string][]string{NameBasePath: {"only /scim/v2 answers (/scim does not)", "W&B serves SCIM at /scim"}}},
 	{name: "scim_only", seed: "org.json", opts: emulator.Options{BasePaths: emulator.BasePathsSCIM},
 		has: map[string][]string{NameBasePath: {"/scim answers (/scim/v2 does not)"}}},
 	{name: "page_cap", seed: "org.json", opts: emulator.Options{PageCap: 2}, has: map[string][]string{

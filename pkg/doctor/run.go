@@ -23,7 +23,8 @@ const teamSample = 100
 // status. The requests: GET /Users (startIndex 1 count 1, on the other
 // base path too), one full page (timed), startIndex 2 and past the end
 // (count 1), a page of /Groups, a full read (users and groups), and /Roles
-// (not on saas).
+// (not on saas). Once a request fails after its retries without an answer
+// (or with a 5xx or 429), the probes after it are not sent.
 func Run(ctx context.Context, env Env) Report {
 	if env.Fetch == nil {
 		env.Fetch = func(ctx context.Context, c Client) (model.State, error) {
@@ -37,6 +38,8 @@ func Run(ctx context.Context, env Env) Report {
 	if env.PageSize <= 0 || env.PageSize > caps.PageSize {
 		env.PageSize = caps.PageSize
 	}
+	q := &quitting{}
+	env.Client, env.Other = q.wrap(env.Client), q.wrap(env.Other)
 	acc := access(ctx, env)
 	checks := []Check{acc.auth, acc.base, Deployment(env.URL, env.Deployment, env.DeploymentGiven, env.HostSuggests)}
 	if acc.client == nil {
@@ -140,10 +143,22 @@ func access(ctx context.Context, env Env) accessResult {
 		r.base.Status, r.base.Detail = OK, here+" answers"
 		if env.Other == nil {
 			r.base.Detail += " (the other base path was not tried: the URL ends in neither /scim nor /scim/v2)"
-		} else if _, err := getList(ctx, env.Other, "/Users", "startIndex=1&count=1"); err == nil {
-			r.base.Detail += fmt.Sprintf(" (%s too)", there)
 		} else {
-			r.base.Detail += fmt.Sprintf(" (%s does not)", there)
+			_, err := getList(ctx, env.Other, "/Users", "startIndex=1&count=1")
+			switch classify(err) {
+			case answered:
+				r.base.Detail += fmt.Sprintf(" (%s too)", there)
+			case missing:
+				r.base.Detail += fmt.Sprintf(" (%s does not)", there)
+				if strings.HasSuffix(here, "/v2") {
+					// W&B serves /scim; a server that answers only
+					// /scim/v2 is not shaped like it.
+					r.base.Status, r.base.Detail = Warn, fmt.Sprintf(
+						"only %s answers (%s does not): W&B serves SCIM at /scim, so this server may not behave as W&B does", here, there)
+				}
+			default:
+				r.base.Detail += fmt.Sprintf(" (%s could not be probed: %v)", there, err)
+			}
 		}
 		return r
 	case refused:
@@ -210,11 +225,11 @@ func getList(ctx context.Context, c Client, path, query string) (*list, error) {
 		key, _ := t.(string)
 		switch {
 		case strings.EqualFold(key, "totalResults"):
-			if err := dec.Decode(&l.total); err != nil || l.total < 0 {
+			if l.total, err = countOf(dec); err != nil || l.total < 0 {
 				return nil, notList("totalResults is not a count")
 			}
 		case strings.EqualFold(key, "itemsPerPage"):
-			if err := dec.Decode(&l.itemsPerPage); err != nil {
+			if l.itemsPerPage, err = countOf(dec); err != nil {
 				return nil, notList("itemsPerPage is not a count")
 			}
 		case strings.EqualFold(key, "Resources"):
@@ -238,6 +253,26 @@ func getList(ctx context.Context, c Client, path, query string) (*list, error) {
 		return nil, notList("the answer has no totalResults")
 	}
 	return l, nil
+}
+
+// countOf reads a count: a JSON integer, or a string holding one (as
+// W&B sends some numbers, and as the client reading the organization
+// accepts them).
+func countOf(dec *json.Decoder) (int, error) {
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return 0, err
+	}
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return 0, err
+		}
+		raw = json.RawMessage(strings.TrimSpace(s))
+	}
+	var n int
+	err := json.Unmarshal(raw, &n)
+	return n, err
 }
 
 // resources reads a list's Resources array (or null), refusing more than

@@ -181,9 +181,19 @@ func TestRunProbes(t *testing.T) {
 	t.Run("page failures", func(t *testing.T) {
 		f := &fakeServer{users: fakeUsers(3), errs: map[string]error{"/Groups": errReset, "/Users?startIndex=2": errReset}}
 		r := Run(ctx, fakeEnv(f, &fakeServer{}))
-		want(t, r.Get(NameShapes), NameShapes, OK, []string{"no team to inspect", "teams not inspected: GET /scim/Users: connection reset"})
+		// The reset at startIndex=2 was not healed by retries: the probes
+		// after it are not sent, each of which would spend the whole
+		// retry budget again against a server that stopped answering.
+		want(t, r.Get(NameShapes), NameShapes, OK, []string{"no team to inspect",
+			"teams not inspected: not sent: an earlier request failed after its retries (GET /scim/Users: connection reset"})
 		want(t, r.Get(NamePaging), NamePaging, Warn, []string{"startIndex=2 failed"})
 		want(t, r.Get(NameLatency), NameLatency, OK, []string{"one page of 3 users", "2 pages"})
+		want(t, r.Get(NameCustomRoles), NameCustomRoles, Warn, []string{"not sent: an earlier request failed"})
+		for _, c := range f.calls {
+			if strings.HasPrefix(c, "/Groups") || strings.HasPrefix(c, "/Users?startIndex=4") {
+				t.Errorf("%s was sent after a request failed for good", c)
+			}
+		}
 
 		f = &fakeServer{users: fakeUsers(3), errs: map[string]error{"/Users?startIndex=1&count=9999": errReset}}
 		r = Run(ctx, fakeEnv(f, &fakeServer{}))
@@ -243,6 +253,15 @@ func TestGetListBounded(t *testing.T) {
 	l, err := getList(context.Background(), &fakeServer{body: `{"TOTALRESULTS":2,"itemsPerPage":2,"resources":[{"id":"a"},{"id":"b"}],"extra":{"x":[1]}}`}, "/Users", "")
 	if err != nil || l.total != 2 || l.itemsPerPage != 2 || len(l.resources) != 2 {
 		t.Fatalf("a good page: %+v, %v", l, err)
+	}
+	// Counts sent as strings, which the client reading the organization
+	// accepts too.
+	l, err = getList(context.Background(), &fakeServer{body: `{"totalResults":"2","itemsPerPage":" 9999 ","Resources":[{"id":"a"},{"id":"b"}]}`}, "/Users", "")
+	if err != nil || l.total != 2 || l.itemsPerPage != 9999 {
+		t.Fatalf("counts as strings: %+v, %v", l, err)
+	}
+	if _, err := getList(context.Background(), &fakeServer{body: `{"totalResults":"two","Resources":[]}`}, "/Users", ""); err == nil || !strings.Contains(err.Error(), "not a count") {
+		t.Errorf("a count that is a word: %v", err)
 	}
 	r := Run(context.Background(), fakeEnv(&fakeServer{body: zeros}, nil))
 	if c := r.Get(NameShapes); c.Status == OK {

@@ -153,7 +153,7 @@ const (
 	hintTLS      = "TLS failed: check the URL's host and the system's trusted certificates"
 	hintRedirect = "wbsync never follows redirects: fix --url (use the URL the server pointed to if you trust it)"
 	hintSeat     = "free a seat or raise the organization's seat limit"
-	hintTimeout  = "the server did not answer within the per-request timeout (--timeout)"
+	hintTimeout  = "raise --timeout if the server is slow, or check that it is up"
 )
 
 // hintDNS is the hint for a host that does not resolve.

@@ -1,0 +1,92 @@
+package doctor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"github.com/wbsync/wbsync/pkg/scim"
+)
+
+// quitting makes the clients of one Run stop sending once a request failed
+// in a way its retries did not heal (no answer, a 5xx, a 429): each later
+// probe would spend the whole retry budget again (minutes against a server
+// that stopped answering), so it fails at once instead, saying why.
+type quitting struct {
+	mu  sync.Mutex
+	err error // the failure that stopped the probes
+}
+
+// errGaveUp wraps the failure that stopped the probes.
+type errGaveUp struct{ cause error }
+
+func (e errGaveUp) Error() string {
+	return fmt.Sprintf("not sent: an earlier request failed after its retries (%v)", e.cause)
+}
+
+func (e errGaveUp) Unwrap() error { return e.cause }
+
+// unhealed reports whether err is a failure retries did not heal: a
+// transport failure or timeout, a 5xx or a 429.
+func unhealed(err error) bool {
+	var se *scim.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	return se.Status == 0 || se.Status == http.StatusTooManyRequests || se.Status >= 500
+}
+
+// wrap returns c, sending through q.
+func (q *quitting) wrap(c Client) Client {
+	if c == nil {
+		return nil
+	}
+	return quitClient{c: c, q: q}
+}
+
+// do runs f unless an earlier request gave up, and records f's failure.
+func (q *quitting) do(f func() error) error {
+	q.mu.Lock()
+	stopped := q.err
+	q.mu.Unlock()
+	if stopped != nil {
+		return errGaveUp{stopped}
+	}
+	err := f()
+	if unhealed(err) {
+		q.mu.Lock()
+		if q.err == nil {
+			q.err = err
+		}
+		q.mu.Unlock()
+	}
+	return err
+}
+
+// quitClient is a Client whose requests go through quitting.
+type quitClient struct {
+	c Client
+	q *quitting
+}
+
+func (c quitClient) GetRaw(ctx context.Context, path, query string) (r *scim.RawResponse, err error) {
+	err = c.q.do(func() error { r, err = c.c.GetRaw(ctx, path, query); return err })
+	return r, err
+}
+
+func (c quitClient) ListRoles(ctx context.Context) (r []scim.Role, err error) {
+	err = c.q.do(func() error { r, err = c.c.ListRoles(ctx); return err })
+	return r, err
+}
+
+func (c quitClient) ListUsers(ctx context.Context) (r []scim.User, err error) {
+	err = c.q.do(func() error { r, err = c.c.ListUsers(ctx); return err })
+	return r, err
+}
+
+func (c quitClient) ListGroups(ctx context.Context) (r []scim.Group, err error) {
+	err = c.q.do(func() error { r, err = c.c.ListGroups(ctx); return err })
+	return r, err
+}
