@@ -46,7 +46,7 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 			e.Detail, e.ScimType = c.safe(raw), c.safe(se.ScimType)
 		} else if t := strings.TrimSpace(string(body)); t != "" {
 			raw = t
-			e.Detail = "non-JSON body: " + c.safe(t)
+			e.Detail = "non-JSON body: " + c.safe(string(unescapeASCII([]byte(t)))) // an escaped key is redacted too
 		}
 	}
 	switch resp.StatusCode {

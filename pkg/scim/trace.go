@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 
@@ -23,7 +24,8 @@ import (
 // object per line. Every string has passed through the client's redactor;
 // Authorization, Proxy-Authorization, Cookie and Set-Cookie headers are
 // dropped. Bodies longer than caps.TraceBody end with "…[cut: N more
-// bytes]".
+// bytes]"; a body the client stopped reading before its end ends with
+// "…[not read further]" (with the Content-Length when known).
 //
 // A trace is also a fixture: ReadTrace parses one and ReplayTransport
 // answers a client's requests from it, so a session recorded against a real
@@ -65,6 +67,8 @@ type exchange struct {
 
 	body    []byte // captured response body, up to caps.TraceBody plus a margin
 	more    int64  // bytes read beyond the capture
+	eof     bool   // the client read the body to its end
+	length  int64  // the answer's Content-Length, -1 when unknown
 	readErr error
 	once    sync.Once
 }
@@ -118,14 +122,56 @@ func isSecretHeader(k string) bool {
 }
 
 // cut redacts b (the first bytes of a body of total bytes), then cuts it at
-// caps.TraceBody with a marker.
+// caps.TraceBody, on a character boundary, with a marker. Before the
+// redaction, \uXXXX escapes of printable ASCII are written as the
+// characters they stand for (the same JSON), so that a key a server echoes
+// escaped is redacted too.
 func (t *tracer) cut(b []byte, total int64) string {
-	b = t.red.Bytes(b)
+	b = t.red.Bytes(unescapeASCII(b))
 	if total <= caps.TraceBody && len(b) <= caps.TraceBody {
 		return string(b)
 	}
-	b = b[:min(len(b), caps.TraceBody)]
-	return string(b) + "…[cut: " + strconv.FormatInt(max(total-caps.TraceBody, 1), 10) + " more bytes]"
+	n := min(len(b), caps.TraceBody)
+	for n > 0 && n < len(b) && !utf8.RuneStart(b[n]) {
+		n--
+	}
+	return string(b[:n]) + "…[cut: " + strconv.FormatInt(max(total-int64(n), 1), 10) + " more bytes]"
+}
+
+// unescapeASCII returns b with every JSON escape \uXXXX of a printable
+// ASCII character other than " and \ replaced by that character, and \/
+// by /: the same JSON text, with nothing left for a key to hide behind.
+// Other escapes are kept; b itself is returned when there is none to
+// replace.
+func unescapeASCII(b []byte) []byte {
+	if !bytes.Contains(b, []byte{'\\'}) {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c != '\\' || i+1 == len(b) {
+			out = append(out, c)
+			continue
+		}
+		switch next := b[i+1]; {
+		case next == '/':
+			out = append(out, '/')
+			i++
+		case next == 'u' && i+6 <= len(b):
+			if v, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 16); err == nil && v >= 0x20 && v < 0x7f && v != '"' && v != '\\' {
+				out = append(out, byte(v))
+				i += 5
+				continue
+			}
+			out = append(out, b[i:i+2]...)
+			i++
+		default: // another escape, kept whole (so \\u0073 stays as it is)
+			out = append(out, c, next)
+			i++
+		}
+	}
+	return out
 }
 
 // fail ends an exchange that got no response.
@@ -139,6 +185,7 @@ func (ex *exchange) fail(err error) {
 func (ex *exchange) watch(resp *http.Response) io.ReadCloser {
 	ex.rec.Status = resp.StatusCode
 	ex.rec.ResponseHeaders = ex.t.headers(resp.Header)
+	ex.length = resp.ContentLength
 	return &tracedBody{ReadCloser: resp.Body, ex: ex}
 }
 
@@ -154,7 +201,10 @@ func (b *tracedBody) Read(p []byte) (int, error) {
 	keep := min(n, max(0, caps.TraceBody+traceMargin-len(ex.body)))
 	ex.body = append(ex.body, p[:keep]...)
 	ex.more += int64(n - keep)
-	if err != nil && err != io.EOF {
+	switch {
+	case err == io.EOF:
+		ex.eof = true
+	case err != nil:
 		ex.readErr = err
 	}
 	return n, err
@@ -165,6 +215,15 @@ func (b *tracedBody) Close() error {
 	ex := b.ex
 	ex.once.Do(func() {
 		ex.rec.ResponseBody = ex.t.cut(ex.body, int64(len(ex.body))+ex.more)
+		if !ex.eof && ex.readErr == nil && ex.length != 0 {
+			// The client stopped reading (an answer it refused early):
+			// what follows was never read, so it is not here.
+			ex.rec.ResponseBody += "…[not read further"
+			if ex.length > 0 {
+				ex.rec.ResponseBody += fmt.Sprintf(": Content-Length %d", ex.length)
+			}
+			ex.rec.ResponseBody += "]"
+		}
 		ex.body = nil
 		if ex.readErr != nil {
 			ex.rec.Error = ex.t.red.String("read the body: " + ex.readErr.Error())

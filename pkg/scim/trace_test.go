@@ -5,14 +5,19 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // traceFields are the fields of a trace line, exactly.
@@ -157,5 +162,64 @@ func TestTraceTransportError(t *testing.T) {
 	}
 	if len(recs) != 2 || recs[0].Status != 0 || recs[0].Error == "" || recs[1].Status != 200 {
 		t.Fatalf("records %+v", recs)
+	}
+}
+
+// TestTraceBodiesHostile: a key the server echoes with JSON escapes is
+// redacted once the escapes are read; a body cut at caps.TraceBody is cut
+// on a character boundary; a body the client stops reading early says so.
+func TestTraceBodiesHostile(t *testing.T) {
+	escaped := func(s string) string { // every character as \uXXXX
+		var b strings.Builder
+		for _, r := range s {
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+		return b.String()
+	}
+	long := strings.Repeat("é", caps.TraceBody/2) + "x" // 2-byte characters, one byte off
+	bodies := map[string]string{
+		"/scim/Users/escaped": `{"detail":"bad key: ` + escaped(testKey) + `","status":"401"}`,
+		"/scim/Users/long":    `{"detail":"` + long + `","status":"500"}`,
+		"/scim/Users":         `{"totalResults": "x", "Resources": [` + strings.Repeat(`{"id":"u"},`, 5000) + `{}]}`,
+	}
+	status := map[string]int{"/scim/Users/escaped": 401, "/scim/Users/long": 400, "/scim/Users": 200}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/scim+json")
+		w.Header().Set("Content-Length", fmt.Sprint(len(bodies[r.URL.Path])))
+		w.WriteHeader(status[r.URL.Path])
+		_, _ = io.WriteString(w, bodies[r.URL.Path])
+	}))
+	t.Cleanup(srv.Close)
+	var trace bytes.Buffer
+	c := testClient(t, srv.URL, func(c *Config) { c.Trace, c.MaxElapsed = &trace, time.Second })
+	ctx := context.Background()
+	for _, id := range []string{"escaped", "long"} {
+		if _, err := c.GetRaw(ctx, "/Users/"+id, ""); err == nil {
+			t.Fatalf("GET %s: no error", id)
+		}
+	}
+	if _, err := c.ListUsers(ctx); err == nil {
+		t.Fatal("a list with a word for totalResults was read")
+	}
+	recs, err := ReadTrace(&trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPath := map[string]string{}
+	for _, r := range recs {
+		u, _ := url.Parse(r.URL)
+		byPath[u.Path] = r.ResponseBody
+	}
+	if b := byPath["/scim/Users/escaped"]; !strings.Contains(b, sanitize.Marker) || strings.Contains(b, `\u`) {
+		t.Errorf("escaped echo of the key: %q", b)
+	}
+	noLeak(t, "the trace", trace.String())
+	b := byPath["/scim/Users/long"]
+	i := strings.LastIndex(b, "…[cut: ")
+	if i < 0 || !utf8.ValidString(b[:i]) || i > caps.TraceBody {
+		t.Errorf("long body cut at %d (valid UTF-8: %v)", i, utf8.ValidString(b))
+	}
+	if b := byPath["/scim/Users"]; !strings.Contains(b, "…[not read further: Content-Length ") {
+		t.Errorf("a body read in part carries no marker: ...%q", b[max(0, len(b)-80):])
 	}
 }
