@@ -220,6 +220,13 @@ func TestLatency(t *testing.T) {
 	}
 	want(t, Latency(unlimited), NameLatency, OK, []string{"--rate-limit none"})
 
+	// Pages go in rounds of --concurrency: two pages at 4 in parallel
+	// take one page's time, never less.
+	oneRound := LatencyProbe{Took: 573 * time.Millisecond, Users: 9000, Teams: 10, PageSize: 9999, Concurrency: 4}
+	if est, pages := oneRound.Estimate(); pages != 2 || est != 573*time.Millisecond {
+		t.Errorf("two pages in one round: %v, %d pages; want 573ms, 2", est, pages)
+	}
+
 	// A claimed total is bounded as the client bounds it: no overflow.
 	huge := LatencyProbe{Took: 30 * time.Second, Users: 1 << 50, Teams: -5, PageSize: 1, RateLimit: 10, Concurrency: 1}
 	if est, pages := huge.Estimate(); pages != 2_000_001 || est <= 0 {

@@ -67,7 +67,7 @@ func Counts(st model.State) Check {
 			active++
 		}
 	}
-	c := Check{Name: NameCounts, Status: OK, Detail: fmt.Sprintf("%d users (%d active), %d teams", len(st.Users), active, len(st.Teams))}
+	c := Check{Name: NameCounts, Status: OK, Detail: fmt.Sprintf("%d %s (%d active), %d %s", len(st.Users), plural(len(st.Users), "user"), active, len(st.Teams), plural(len(st.Teams), "team"))}
 	byKey := map[string][]model.Team{}
 	var keys []string
 	for _, t := range st.Teams {
@@ -107,4 +107,12 @@ func listNames(names []string, n int) string {
 		shown = append(shown, server(name, n))
 	}
 	return strings.Join(shown, ", ")
+}
+
+// plural is word for n of them: "1 team", "2 teams".
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }

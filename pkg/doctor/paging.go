@@ -124,7 +124,9 @@ func (p LatencyProbe) Estimate() (time.Duration, int) {
 	if p.RateLimit > 0 {
 		byRate = time.Duration(math.Ceil(float64(pages) / p.RateLimit * float64(time.Second)))
 	}
-	byLatency := time.Duration(pages) * p.Took / time.Duration(max(p.Concurrency, 1))
+	// Pages go in rounds of --concurrency; a read never takes less than
+	// one page.
+	byLatency := time.Duration(ceilDiv(pages, max(p.Concurrency, 1))) * p.Took
 	return max(byRate, byLatency), pages
 }
 

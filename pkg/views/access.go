@@ -16,7 +16,8 @@ import (
 var AccessReviewHeader = []string{"email", "username", "name", "active", "org_role", "teams", "created", "last_modified"}
 
 // WriteAccessReview writes the live organization st as an access review:
-// CSV (RFC 4180, quoted by encoding/csv), one row per user, sorted by email
+// CSV (quoted as RFC 4180 says, by encoding/csv; lines end in LF), one row
+// per user, sorted by email
 // (then userName): email (the primary email), username (empty when it equals
 // the email, ignoring case), name, active (true/false), org_role (empty when
 // the server does not report it), teams as "team:role" separated by ";"
@@ -34,17 +35,13 @@ var AccessReviewHeader = []string{"email", "username", "name", "active", "org_ro
 // injection: the spreadsheet shows the text instead of running it.
 // Quoting is left to encoding/csv.
 func WriteAccessReview(w io.Writer, st model.State) error {
-	teamsOf := make(map[string][]string, len(st.Users))
+	type membership struct{ team, role string }
+	teamsOf := make(map[string][]membership, len(st.Users))
 	for _, t := range st.Teams {
 		for _, m := range t.Members {
-			if m.UserID == "" {
-				continue
+			if m.UserID != "" {
+				teamsOf[m.UserID] = append(teamsOf[m.UserID], membership{t.Name, string(m.Role)})
 			}
-			entry := t.Name
-			if m.Role != "" {
-				entry += ":" + string(m.Role)
-			}
-			teamsOf[m.UserID] = append(teamsOf[m.UserID], sanitize.Controls(entry))
 		}
 	}
 	users := slices.Clone(st.Users)
@@ -64,8 +61,15 @@ func WriteAccessReview(w io.Writer, st model.State) error {
 		if strings.EqualFold(username, u.Email) {
 			username = ""
 		}
-		teams := teamsOf[u.ID]
-		slices.Sort(teams)
+		ms := teamsOf[u.ID]
+		slices.SortFunc(ms, func(a, b membership) int { return cmp.Or(cmp.Compare(a.team, b.team), cmp.Compare(a.role, b.role)) })
+		teams := make([]string, len(ms))
+		for i, m := range ms {
+			teams[i] = sanitize.Controls(m.team)
+			if m.role != "" {
+				teams[i] += ":" + sanitize.Controls(m.role)
+			}
+		}
 		if err := cw.Write([]string{
 			cell(u.Email), cell(username), cell(u.DisplayName),
 			boolText(u.Active), cell(string(u.OrgRole)),

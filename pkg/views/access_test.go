@@ -140,14 +140,7 @@ func TestAccessReviewDefusesFormulas(t *testing.T) {
 		},
 		Teams: []model.Team{{ID: "g1", Name: "-ops", Members: []model.Member{{UserID: "u1"}, {UserID: "u2", Role: "=cmd"}}}},
 	}
-	var b bytes.Buffer
-	if err := WriteAccessReview(&b, st); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(&b).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := reviewRows(t, st)
 	want := [][]string{
 		AccessReviewHeader,
 		{"'-b@example.com", "b", "Bob = Builder", "true", "", "'-ops:=cmd", "", ""},
@@ -156,4 +149,35 @@ func TestAccessReviewDefusesFormulas(t *testing.T) {
 	if d := cmp.Diff(want, rows); d != "" {
 		t.Errorf("rows (-want +got):\n%s", d)
 	}
+}
+
+// TestAccessReviewTeamsByName: the teams cell is sorted by team name,
+// not by the joined "team:role" text (where "a-b:member" sorts before
+// "a:admin").
+func TestAccessReviewTeamsByName(t *testing.T) {
+	st := model.State{
+		Users: []model.User{{ID: "u1", UserName: "a@example.com", Email: "a@example.com", Active: true}},
+		Teams: []model.Team{
+			{ID: "g2", Name: "a-b", Members: []model.Member{{UserID: "u1", Role: "member"}}},
+			{ID: "g1", Name: "a", Members: []model.Member{{UserID: "u1", Role: "admin"}}},
+		},
+	}
+	rows := reviewRows(t, st)
+	if got := rows[1][5]; got != "a:admin;a-b:member" {
+		t.Errorf("teams %q, want a:admin;a-b:member", got)
+	}
+}
+
+// reviewRows writes st's access review and parses it back as CSV.
+func reviewRows(t *testing.T, st model.State) [][]string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := WriteAccessReview(&b, st); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }
