@@ -202,6 +202,7 @@ func TestComputeGracePeriod(t *testing.T) {
 		return state(append(users(with(lu("ua", a), func(u *model.User) { u.OrgRole = "admin" })), us...), lt("g", "ml", lm("ua", a, "")))
 	}
 	member := func(u model.User) model.User { u.OrgRole = "member"; return u }
+	unreadable := func(u model.User) model.User { u.CreatedUnreadable = true; return u }
 	for _, tc := range []struct {
 		name   string
 		user   model.User
@@ -216,6 +217,8 @@ func TestComputeGracePeriod(t *testing.T) {
 		{"no creation time: no grace", member(lu("un", "new@x.com")), policy, now, false},
 		{"grace 0: disabled", created(member(lu("un", "new@x.com")), time.Hour), model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, now, false},
 		{"no Now: no grace", created(member(lu("un", "new@x.com")), time.Hour), policy, time.Time{}, false},
+		{"a creation date that is not a date: age unknown, spared", unreadable(member(lu("un", "new@x.com"))), policy, now, true},
+		{"a creation date that is not a date, grace 0: deactivated", unreadable(member(lu("un", "new@x.com"))), model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, now, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := Compute(want, have(tc.user), tc.policy, Options{Deployment: model.Dedicated, Now: tc.now})
@@ -229,7 +232,11 @@ func TestComputeGracePeriod(t *testing.T) {
 			if tc.spared == deactivated || tc.spared != (len(recent) == 1) {
 				t.Fatalf("spared %v: changes %+v, warnings %+v", tc.spared, p.Changes, p.Warnings)
 			}
-			if tc.spared {
+			if tc.spared && tc.user.CreatedUnreadable {
+				if w := recent[0]; w.User != "new@x.com" || !strings.Contains(w.Message, "not a date") {
+					t.Errorf("warning %+v should name the user and say its date could not be read", w)
+				}
+			} else if tc.spared {
 				until := tc.user.Created.Add(7 * 24 * time.Hour).Format(time.RFC3339)
 				if w := recent[0]; w.User != "new@x.com" || len(w.IDs) != 1 || !strings.Contains(w.Message, "7d") || !strings.Contains(w.Message, until) {
 					t.Errorf("warning %+v should name the user, the grace and when it ends (%s)", w, until)

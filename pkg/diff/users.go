@@ -209,6 +209,10 @@ func (p *planner) planUnmanaged() {
 				p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: who.user, IDs: []string{l.ID}, Message: fmt.Sprintf(
 					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): not deactivated (an authoritative team still removes it)", who.text())})
 			}
+		case p.graceUnknown(l) && !p.protected(who.user, l):
+			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, IDs: []string{l.ID}, Message: fmt.Sprintf(
+				"%s is not in the manifest, but the server sent a meta.created that is not a date, so whether it is within policy.unmanagedGracePeriod (%s) is unknown: not deactivated; add the user to the manifest, or deactivate it in W&B",
+				who.text(), graceText(p.policy.UnmanagedGracePeriod))})
 		case p.inGrace(l) && !p.protected(who.user, l):
 			until := l.Created.Add(p.policy.UnmanagedGracePeriod)
 			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, IDs: []string{l.ID}, Message: fmt.Sprintf(
@@ -229,6 +233,14 @@ func (p *planner) inGrace(l *model.User) bool {
 		return false
 	}
 	return p.opts.Now.Before(l.Created.Add(g))
+}
+
+// graceUnknown reports whether live user l may be within the grace period
+// for all anyone knows: the grace is on and the server sent a creation
+// date that could not be read (a user the server sends no date for gets no
+// grace: it says nothing of its age).
+func (p *planner) graceUnknown(l *model.User) bool {
+	return p.policy.UnmanagedGracePeriod > 0 && !p.opts.Now.IsZero() && l.CreatedUnreadable
 }
 
 // stamp shows a time in UTC, to the second.

@@ -234,6 +234,13 @@ func TestLatency(t *testing.T) {
 	}
 }
 
+// TestCreatedUnreadable: creation dates that are not dates are a warning
+// saying what plans do with those users.
+func TestCreatedUnreadable(t *testing.T) {
+	st := model.State{Users: []model.User{{ID: "u1", Created: time.Unix(1, 0)}, {ID: "u2", CreatedUnreadable: true}, {ID: "u3"}}}
+	want(t, Created(st), NameCreated, Warn, []string{"1 of 3 users carry a meta.created that is not a date (1 a readable one)", "spare those users"})
+}
+
 func TestOrgChecks(t *testing.T) {
 	st := model.State{
 		Users: []model.User{{ID: "u1", UserName: "a@x", Active: true}, {ID: "u2", UserName: "b@x"}},

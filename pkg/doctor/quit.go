@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 
 	"github.com/wbsync/wbsync/pkg/scim"
@@ -35,7 +34,7 @@ func unhealed(err error) bool {
 	if !errors.As(err, &se) {
 		return false
 	}
-	return se.Status == 0 || se.Status == http.StatusTooManyRequests || se.Status >= 500
+	return se.Status == 0 || se.Status == 429 || se.Status >= 500 // Too Many Requests, server errors
 }
 
 // wrap returns c, sending through q.

@@ -279,11 +279,19 @@ func Created(st model.State) Check {
 	if len(st.Users) == 0 {
 		return notChecked(NameCreated, "no user to inspect")
 	}
-	n := 0
+	n, bad := 0, 0
 	for _, u := range st.Users {
-		if !u.Created.IsZero() {
+		switch {
+		case !u.Created.IsZero():
 			n++
+		case u.CreatedUnreadable:
+			bad++
 		}
+	}
+	if bad > 0 {
+		return Check{Name: NameCreated, Status: Warn, Detail: fmt.Sprintf(
+			"%d of %d users carry a meta.created that is not a date (%d a readable one): under unmanagedUsers: deactivate, plans spare those users with a warning, as their age is unknown",
+			bad, len(st.Users), n)}
 	}
 	switch n {
 	case 0:

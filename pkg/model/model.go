@@ -118,6 +118,9 @@ type User struct {
 	// meta.lastModified (zero when the server does not report them).
 	Created      time.Time `json:"created,omitzero"`
 	LastModified time.Time `json:"lastModified,omitzero"`
+	// CreatedUnreadable says the server sent a meta.created that is not a
+	// date: the user's age is unknown, not "no date".
+	CreatedUnreadable bool `json:"createdUnreadable,omitempty"`
 }
 
 // Key is the user's matching key: the lower-cased userName.

@@ -276,6 +276,8 @@ func userOf(u *scim.User) model.User {
 		ETag:         u.ETag,
 		Created:      u.Created,
 		LastModified: u.LastModified,
+
+		CreatedUnreadable: u.CreatedUnreadable,
 	}
 	if len(u.Emails) > 0 {
 		mu.Emails = make([]string, 0, len(u.Emails))

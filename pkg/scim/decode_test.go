@@ -41,7 +41,10 @@ func TestDecodeUserShapes(t *testing.T) {
 		{"active absent", `{"id":"1"}`, User{ID: "1", Active: true}},
 		{"numeric id, null emails", `{"id":7,"emails":null,"active":false}`, User{ID: "7"}},
 		{"empty teamRoles reported", `{"id":"1","teamRoles":[]}`, User{ID: "1", Active: true, TeamRoles: []TeamRole{}}},
-		{"unparsable dates are zero", `{"id":"1","meta":{"created":"yesterday","lastModified":17}}`, User{ID: "1", Active: true}},
+		{"unparsable dates are zero, an unreadable created marked", `{"id":"1","meta":{"created":"yesterday","lastModified":17}}`, User{ID: "1", Active: true, CreatedUnreadable: true}},
+		{"a null created is no date", `{"id":"1","meta":{"created":null}}`, User{ID: "1", Active: true}},
+		{"dates without a zone are UTC", `{"id":"1","meta":{"created":"2026-12-02T00:12:21","lastModified":"2026-12-02 00:12:21.5"}}`,
+			User{ID: "1", Active: true, Created: time.Date(2026, 12, 2, 0, 12, 21, 0, time.UTC), LastModified: time.Date(2026, 12, 2, 0, 12, 21, 500_000_000, time.UTC)}},
 		{"every email kept", `{"id":"1","emails":[{"value":"a@x"},{"value":""},{"value":"b@x","primary":true},{"value":"c@x"}]}`,
 			User{ID: "1", Active: true, Emails: []Email{{Value: "b@x", Primary: true}, {Value: "a@x"}, {Value: "c@x"}}}},
 	}

@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,7 +17,9 @@ import (
 //     null for ""; anything else fails the record;
 //   - a boolean is true, false, null (false) or a string "True"/"False" in
 //     any case, blanks around; active null or absent is true;
-//   - a date is an RFC 3339 string, anything else the zero time;
+//   - a date is an RFC 3339 string (or one without a zone, taken as UTC,
+//     or with a space for the T), anything else the zero time, marked as
+//     unreadable for meta.created;
 //   - emails is an array of objects, W&B's legacy single object, a bare
 //     string (one primary email) or null;
 //   - a key met twice: the later value wins; objects and arrays of objects
@@ -88,6 +91,7 @@ type (
 	metaF struct {
 		version           span
 		created, modified time.Time
+		createdBad        bool // meta.created came, but is not a date
 		set               bool // a meta object came, and no null after it
 	}
 	emailF struct {
@@ -222,25 +226,28 @@ func (d *jsonReader) flexBool() (bool, error) {
 	return false, d.bad("want a value")
 }
 
-// flexTime reads a date: an RFC 3339 string, anything else the zero time.
-func (d *jsonReader) flexTime() (time.Time, error) {
+// flexTime reads a date (see parseTime). bad says a value came that is not
+// one (null is no value).
+func (d *jsonReader) flexTime() (t time.Time, bad bool, err error) {
 	c, err := d.next()
 	if err != nil || c != '"' {
 		if err != nil {
-			return time.Time{}, err
+			return time.Time{}, false, err
 		}
-		return time.Time{}, d.skip()
+		return time.Time{}, c != 'n', d.skip()
 	}
 	b, err := d.text()
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, false, err
 	}
-	return parseTime(b), nil
+	t, ok := parseTime(b)
+	return t, !ok && len(bytes.TrimSpace(b)) > 0, nil
 }
 
-// parseTime is time.Parse(time.RFC3339, strings.TrimSpace(b)), the zero
-// time on error, with a fast path for the usual "2006-01-02T15:04:05Z".
-func parseTime(b []byte) time.Time {
+// parseTime reads b (blanks around) in the first of timeLayouts that fits
+// (ok false and the zero time when none does), with a fast path for the
+// usual "2006-01-02T15:04:05Z".
+func parseTime(b []byte) (t time.Time, ok bool) {
 	if len(b) == 20 && b[4] == '-' && b[7] == '-' && b[10] == 'T' && b[13] == ':' && b[16] == ':' && b[19] == 'Z' {
 		num := func(i, n int) int {
 			v := 0
@@ -254,15 +261,22 @@ func parseTime(b []byte) time.Time {
 		}
 		y, mo, dd, h, mi, s := num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2)
 		if y >= 0 && mo >= 1 && mo <= 12 && dd >= 1 && dd <= daysIn(mo, y) && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 59 {
-			return time.Date(y, time.Month(mo), dd, h, mi, s, 0, time.UTC)
+			return time.Date(y, time.Month(mo), dd, h, mi, s, 0, time.UTC), true
 		}
 	}
-	t, err := time.Parse(time.RFC3339, strings.TrimSpace(string(b)))
-	if err != nil {
-		return time.Time{}
+	s := strings.TrimSpace(string(b))
+	for _, layout := range timeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
 	}
-	return t
+	return time.Time{}, false
 }
+
+// timeLayouts are the dates parseTime reads: RFC 3339, and the forms
+// servers write for it without a zone (taken as UTC) or with a space for
+// the T. Fractional seconds are read by each.
+var timeLayouts = []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05"}
 
 func daysIn(month, year int) int {
 	switch month {
@@ -296,9 +310,9 @@ func (d *jsonReader) meta(m *metaF) error {
 		case "VERSION":
 			m.version, err = d.flexStr(&d.sc.head)
 		case "CREATED":
-			m.created, err = d.flexTime()
+			m.created, m.createdBad, err = d.flexTime()
 		case "LASTMODIFIED":
-			m.modified, err = d.flexTime()
+			m.modified, _, err = d.flexTime()
 		default:
 			err = d.skip()
 		}

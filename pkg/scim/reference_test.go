@@ -169,9 +169,13 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// flexTime is an RFC 3339 string; anything else is the zero time, not an
-// error (W&B's dates are informative, never required).
-type flexTime time.Time
+// flexTime is an RFC 3339 string (or one without a zone, or with a space
+// for the T); anything else is the zero time, not an error (W&B's dates
+// are informative, never required), and bad unless it is null or blank.
+type flexTime struct {
+	t   time.Time
+	bad bool
+}
 
 func (f *flexTime) UnmarshalJSON(b []byte) error {
 	*f = flexTime{}
@@ -179,11 +183,17 @@ func (f *flexTime) UnmarshalJSON(b []byte) error {
 	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' && plain(b[1:n-1]) {
 		s = string(b[1 : n-1]) // the common case, without a second scan
 	} else if json.Unmarshal(b, &s) != nil {
+		f.bad = string(b) != "null"
 		return nil
 	}
-	if t, err := time.Parse(time.RFC3339, strings.TrimSpace(s)); err == nil {
-		*f = flexTime(t)
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			f.t = t
+			return nil
+		}
 	}
+	f.bad = s != ""
 	return nil
 }
 
@@ -250,7 +260,7 @@ func (m *wireMeta) times() (created, modified time.Time) {
 	if m == nil {
 		return time.Time{}, time.Time{}
 	}
-	return time.Time(m.Created), time.Time(m.LastModified)
+	return m.Created.t, m.LastModified.t
 }
 
 func (m *wireMeta) version() string {
@@ -280,6 +290,7 @@ func (w *wireUser) user(in *interner, listed bool) (User, error) {
 		ETag:             w.Meta.version(),
 	}
 	u.Created, u.LastModified = w.Meta.times()
+	u.CreatedUnreadable = w.Meta != nil && w.Meta.Created.bad
 	if err := tooLong("id", u.ID, "userName", u.UserName, "displayName", u.DisplayName, "externalId", u.ExternalID,
 		"organizationRole", u.OrganizationRole, "meta.version", u.ETag); err != nil {
 		return User{}, err

@@ -72,6 +72,7 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 	}
 	if meta.set {
 		u.ETag, u.Created, u.LastModified = meta.version.of(rec), meta.created, meta.modified
+		u.CreatedUnreadable = meta.createdBad
 	}
 	if blank(u.ID) {
 		return User{}, u.ID, errors.New("no id")

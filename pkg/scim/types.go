@@ -21,8 +21,10 @@ type User struct {
 	// ETag is meta.version ("" if none).
 	ETag string
 	// Created and LastModified are meta.created and meta.lastModified (zero
-	// when absent or not RFC 3339).
+	// when absent or not a date).
 	Created, LastModified time.Time
+	// CreatedUnreadable says meta.created came but is not a date.
+	CreatedUnreadable bool
 }
 
 // Email is one of a user's emails.
