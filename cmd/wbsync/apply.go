@@ -220,7 +220,9 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	case runErr != nil:
 		return exitFailed, runErr
 	case verifyErr != nil:
-		return exitError, verifyErr
+		// The writes were made; what remains is unknown: as for changes
+		// that remain, exit 4 (exit 1 would read as "nothing written").
+		return exitFailed, verifyErr
 	case fileErr != nil:
 		return exitFailed, fmt.Errorf("the apply ran, but --report was not written: %w", fileErr)
 	case rep.Failed > 0 || rep.Unknown > 0:
@@ -238,7 +240,12 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 func (a *applyRun) verify(ctx context.Context, rep *apply.Report) error {
 	after, err := a.s.computePlan(ctx, a.want, a.policy, a.p.ManifestDigest)
 	if err != nil {
-		return fmt.Errorf("the apply ran, but the verification read failed (run 'wbsync plan' to see where the organization stands): %w", err)
+		why := err.Error()
+		if errors.Is(err, errInterrupted) || ctx.Err() != nil {
+			why, rep.Interrupted = "interrupted by a signal", true // not errInterrupted's "nothing was written"
+		}
+		rep.Verification = apply.VerifyFailed(why)
+		return fmt.Errorf("the apply ran (%d write request(s)), but the verification read failed (%s): run 'wbsync plan' to see where the organization stands", rep.Requests, why)
 	}
 	rep.Verification = apply.Verify(after)
 	return nil

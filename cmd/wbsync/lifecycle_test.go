@@ -36,6 +36,7 @@ type reportJSON struct {
 		Changes   []struct {
 			Action string `json:"action"`
 		} `json:"changes"`
+		Error string `json:"error"`
 	} `json:"verification"`
 }
 
@@ -223,6 +224,46 @@ func TestVerificationCatchesDroppedWrite(t *testing.T) {
 	r = wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve", "-o", "json", "--no-verify")
 	if rep := decodeReport(t, r.stdout); rep.Verification != nil {
 		t.Errorf("--no-verify still verified: %+v", rep.Verification)
+	}
+}
+
+// TestVerificationReadFails: the writes are made, then the read that
+// verifies them fails (the server answers 404 to every list from then on):
+// exit 4, never 1 (which reads as "nothing written"), and the report says
+// the verification could not be made (remaining -1, with why).
+func TestVerificationReadFails(t *testing.T) {
+	srv, err := emulator.New(emulator.Options{}, nil, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wrote sync.Once
+	written := make(chan struct{})
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-written:
+			if r.Method == http.MethodGet {
+				http.NotFound(w, r)
+				return
+			}
+		default:
+		}
+		if r.Method != http.MethodGet {
+			wrote.Do(func() { close(written) })
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\nteams:\n  - name: ml\n    members: [a@example.com]\n")
+	r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve", "-o", "json")
+	if r.code != exitFailed || strings.Contains(r.stderr, "nothing was written") || !strings.Contains(r.stderr, "the verification read failed") {
+		t.Fatalf("exit %d, want 4 saying the verification read failed:\n%s", r.code, r.stderr)
+	}
+	rep := decodeReport(t, r.stdout)
+	if v := rep.Verification; v == nil || v.Remaining != -1 || !strings.Contains(v.Error, "404") {
+		t.Fatalf("verification %+v, want remaining -1 and the error", v)
+	}
+	if got := srv.Stats().Requests["POST"]; got == 0 {
+		t.Fatal("nothing was written: the test proves nothing")
 	}
 }
 

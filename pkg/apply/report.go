@@ -91,10 +91,20 @@ type Report struct {
 // Verification is the plan computed from a fresh read after the run: what
 // still differs from the manifest.
 type Verification struct {
-	// Remaining is len(Changes) (WriteJSON writes it so).
+	// Remaining is len(Changes) (WriteJSON writes it so), or -1 when the
+	// read failed (Error).
 	Remaining int `json:"remaining"`
 	// Changes are the changes still planned ([] when none, never null).
 	Changes []plan.Change `json:"changes"`
+	// Error says why the verification read failed ("" when it did not):
+	// what remains is unknown.
+	Error string `json:"error,omitempty"`
+}
+
+// VerifyFailed returns the verification of a run whose verification read
+// failed for why.
+func VerifyFailed(why string) *Verification {
+	return &Verification{Remaining: -1, Changes: []plan.Change{}, Error: why}
 }
 
 // Verify returns the verification of a plan computed after the run. Its
@@ -145,13 +155,16 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	if v := r.Verification; v != nil {
-		if len(v.Changes) == 0 {
+		switch {
+		case v.Error != "":
+			fmt.Fprintf(&b, "Verified: not possible: the verification read failed (%s); run 'wbsync plan' to see what remains.\n", sanitize.Controls(v.Error))
+		case len(v.Changes) == 0:
 			b.WriteString("Verified: the organization matches the manifest.\n")
-		} else {
+		default:
 			fmt.Fprintf(&b, "Verified: %d change(s) remain.\n", len(v.Changes))
 		}
 		for _, c := range v.Changes {
-			fmt.Fprintf(&b, "  ~ %s\n", sanitize.Controls(plan.Describe(c)))
+			fmt.Fprintf(&b, "  %c %s\n", c.Action.Symbol(), sanitize.Controls(plan.Describe(c)))
 		}
 	}
 	fmt.Fprintf(&b, "Apply: %s.\n", tally(r.OK, r.Failed, r.Skipped, r.Unknown))
@@ -180,7 +193,10 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		if changes == nil {
 			changes = []plan.Change{}
 		}
-		out.Verification = &Verification{Remaining: len(changes), Changes: changes}
+		out.Verification = &Verification{Remaining: len(changes), Changes: changes, Error: v.Error}
+		if v.Error != "" {
+			out.Verification.Remaining = -1
+		}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -105,7 +105,7 @@ func TestReportText(t *testing.T) {
 		"skipped: remove_member b@x.com from team cv: not run: add_member b@x.com to team ml failed earlier (HTTP 400: no such user)",
 		"skipped: deactivate_user d@x.com: not started: apply was interrupted",
 		"Verified: 1 change(s) remain.",
-		"  ~ add b@x.com to team ml as member",
+		"  + add b@x.com to team ml as member",
 		"Apply: 1 ok, 2 failed, 2 skipped, 1 unknown.",
 	}
 	if d := cmp.Diff(want, lines(buf.String())); d != "" {
@@ -132,7 +132,7 @@ func TestReportTextEscapesControls(t *testing.T) {
 		`skipped: remove_member b@x.com from team t\u202e: not run: x\ry` + "\n" +
 		`unknown: create_user c@x.com: reset\x00; the request may have reached the server; the next plan shows whether it did` + "\n" +
 		"Verified: 1 change(s) remain.\n" +
-		`  ~ create team new\x1b[31mteam` + "\n" +
+		`  + create team new\x1b[31mteam` + "\n" +
 		"Apply: 0 ok, 1 failed, 1 skipped, 1 unknown.\n"
 	if d := cmp.Diff(want, buf.String()); d != "" {
 		t.Fatalf("text (-want +got):\n%s", d)
@@ -194,10 +194,40 @@ func TestRunReportMatchesText(t *testing.T) {
 		"failed:  add_member c@x.com to team ml: PATCH /Groups: 400 Bad Request: bad member",
 		"skipped: remove_member c@x.com from team cv: not run: add_member c@x.com to team ml failed earlier (HTTP 400: bad member)",
 		"Verified: 1 change(s) remain.",
-		"  ~ add c@x.com to team ml as member",
+		"  + add c@x.com to team ml as member",
 		"Apply: 0 ok, 1 failed, 1 skipped.",
 	}
 	if d := cmp.Diff(want, lines(buf.String())); d != "" {
 		t.Fatalf("text (-want +got):\n%s", d)
+	}
+}
+
+// TestReportVerificationFailed: a verification read that failed is shown as
+// such, in text (a "Verified:" line saying it was not possible, and why)
+// and in JSON (remaining -1, never a 0 that reads as "all done").
+func TestReportVerificationFailed(t *testing.T) {
+	rep := &Report{Verification: VerifyFailed("list users: 404\x1b[2J")}
+	var text, js bytes.Buffer
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), `Verified: not possible: the verification read failed (list users: 404\x1b[2J); run 'wbsync plan' to see what remains.`) {
+		t.Errorf("text:\n%s", text.String())
+	}
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Verification struct {
+			Remaining int             `json:"remaining"`
+			Changes   json.RawMessage `json:"changes"`
+			Error     string          `json:"error"`
+		} `json:"verification"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if v := got.Verification; v.Remaining != -1 || string(v.Changes) != "[]" || v.Error == "" {
+		t.Errorf("verification %+v", v)
 	}
 }

@@ -34,6 +34,18 @@ func (a Action) Phase() int {
 	return len(actionOrder)
 }
 
+// Symbol is how views mark a change of the action: + adds, - removes
+// access, ~ changes.
+func (a Action) Symbol() byte {
+	switch a {
+	case CreateUser, CreateTeam, AddMember:
+		return '+'
+	case RemoveMember, DeactivateUser:
+		return '-'
+	}
+	return '~'
+}
+
 // Destructive reports whether the action removes access.
 func (a Action) Destructive() bool { return a == RemoveMember || a == DeactivateUser }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/sethvargo/go-retry"
@@ -28,6 +29,9 @@ type retrier struct {
 	attempts int
 	last     *Error        // the last attempt's failure
 	wait     time.Duration // a server-requested delay for the next attempt
+	// maybeApplied: an earlier attempt of this write may have been applied
+	// (sent, and its answer lost) and no read-back settled it.
+	maybeApplied bool
 }
 
 func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
@@ -47,7 +51,7 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		r.logRetry(d)
 		return d, false
 	})
-	return retry.DoValue(ctx, b, func(ctx context.Context) (*reply, error) {
+	rep, err := retry.DoValue(ctx, b, func(ctx context.Context) (*reply, error) {
 		r.attempts++
 		rep, err := r.c.attempt(ctx, r.cl, payload)
 		if err == nil {
@@ -61,8 +65,18 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 			return nil, err
 		}
 		r.last = e
-		return nil, r.decide(ctx, err, e)
+		err = r.decide(ctx, err, e)
+		r.maybeApplied = r.maybeApplied || e.unknown
+		return nil, err
 	})
+	var e *Error
+	if err != nil && r.maybeApplied && errors.As(err, &e) && !e.unknown {
+		// The last answer is definite, but an earlier attempt may have
+		// done the work: the outcome is unknown, not failed.
+		e.unknown = true
+		e.Detail = strings.TrimPrefix(e.Detail+"; an earlier attempt lost its answer after it was sent, so it may have been applied", "; ")
+	}
+	return rep, err
 }
 
 // decide returns err marked retryable when another attempt may heal it.

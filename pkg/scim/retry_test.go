@@ -295,3 +295,45 @@ func TestAuthHeaders(t *testing.T) {
 		t.Errorf("basicHeader = %s (W&B's documented example is Basic OnNhLXBANTV3MHJk)", got)
 	}
 }
+
+// TestRetryLostAnswerStaysUnknown: a write whose first attempt lost its
+// answer after it was sent (it may have been applied), and whose retries
+// then end in a definite error, is unknown, not failed: the error says
+// so, and a caller must not treat it as not done.
+func TestRetryLostAnswerStaysUnknown(t *testing.T) {
+	for name, last := range map[string]func(http.ResponseWriter){
+		"500 after the drop": status(500),
+		"400 after the drop": status(400),
+		"429 after the drop": status(429),
+	} {
+		t.Run(name, func(t *testing.T) {
+			f, srv := newFake(t)
+			var n atomic.Int32
+			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+				if r.Method != http.MethodPatch {
+					return false
+				}
+				if n.Add(1) == 1 {
+					drop(w) // sent, read by the server, answer lost
+				} else {
+					last(w)
+				}
+				return true
+			}
+			c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed = 300 * time.Millisecond })
+			err := c.SetOrgRole(context.Background(), "u1", "admin")
+			var e *Error
+			if !errors.As(err, &e) || !e.OutcomeUnknown() || !strings.Contains(err.Error(), "may have been applied") {
+				t.Fatalf("err = %v (unknown %v), want an unknown outcome", err, e != nil && e.OutcomeUnknown())
+			}
+		})
+	}
+	// Without a lost answer, the same definite error is a failure.
+	f, srv := newFake(t)
+	failN(f, "PATCH", 100, status(400))
+	c := testClient(t, srv.URL)
+	var e *Error
+	if err := c.SetOrgRole(context.Background(), "u1", "admin"); !errors.As(err, &e) || e.OutcomeUnknown() {
+		t.Fatalf("a plain 400: %v, want a failure", err)
+	}
+}

@@ -26,17 +26,6 @@ type line struct {
 	text   string
 }
 
-// symbol is the view symbol of an action.
-func symbol(a plan.Action) byte {
-	switch a {
-	case plan.CreateUser, plan.CreateTeam, plan.AddMember:
-		return '+'
-	case plan.RemoveMember, plan.DeactivateUser:
-		return '-'
-	}
-	return '~'
-}
-
 // isUserAction reports whether the change shows under its user (else under
 // its team).
 func isUserAction(a plan.Action) bool {
@@ -74,7 +63,7 @@ func groups(p plan.Plan) (users, teams []*group) {
 				teams = append(teams, g)
 			}
 		}
-		g.lines = append(g.lines, line{symbol(c.Action), c.Action, sanitize.Controls(lineText(c))})
+		g.lines = append(g.lines, line{c.Action.Symbol(), c.Action, sanitize.Controls(lineText(c))})
 	}
 	for _, gs := range [][]*group{users, teams} {
 		for _, g := range gs {
