@@ -117,9 +117,6 @@ func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (
 	if err != nil {
 		return exitError, err
 	}
-	if err := noEmptyValues(f.fs); err != nil {
-		return exitError, err
-	}
 	if _, err := f.log.check(); err != nil {
 		return exitError, err
 	}
@@ -151,18 +148,3 @@ func checkFormat(format string, allowed ...string) error {
 	return usageError{fmt.Sprintf("-o %q: want one of %s", format, strings.Join(allowed, ", "))}
 }
 
-// noEmptyValues refuses a flag given with an empty value (--out= or
-// --out "$UNSET"): it would otherwise quietly mean "not given".
-func noEmptyValues(fs *flag.FlagSet) error {
-	var err error
-	fs.Visit(func(f *flag.Flag) {
-		if err == nil && f.Value.String() == "" {
-			dash := "--"
-			if len(f.Name) == 1 {
-				dash = "-"
-			}
-			err = usageError{fmt.Sprintf("%s%s was given an empty value", dash, f.Name)}
-		}
-	})
-	return err
-}

@@ -14,23 +14,8 @@ import (
 // TestEmulateCommand: `wbsync emulate` prints its base URL first, serves the
 // seeded organization with the switches given, and exits 0 on SIGINT.
 func TestEmulateCommand(t *testing.T) {
-	cmd := exec.Command(testBinary(t), "emulate", "--state", examplePath("emulator-state.json"),
+	cmd, base, stderr := startEmulate(t, "--state", examplePath("emulator-state.json"),
 		"--deployment", "saas", "--legacy-shapes", "--api-key", "emu-key")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr safeBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "http://127.0.0.1:") || !strings.HasSuffix(line, "/scim\n") {
-		t.Fatalf("first line %q, %v\n%s", line, err, stderr.String())
-	}
-	base := strings.TrimSpace(line)
 	get := func(key string) (int, map[string]any) {
 		req, _ := http.NewRequest(http.MethodGet, base+"/Users?count=2", nil)
 		req.Header.Set("Authorization", "Bearer "+key)
@@ -66,5 +51,42 @@ func TestEmulateCommand(t *testing.T) {
 		}
 	case <-time.After(hangTimeout):
 		t.Fatal("emulate did not stop on SIGINT")
+	}
+}
+
+// startEmulate runs `wbsync emulate` with args and returns it with the base
+// URL it printed first; it is killed when the test ends.
+func startEmulate(t *testing.T, args ...string) (*exec.Cmd, string, *safeBuffer) {
+	t.Helper()
+	cmd := exec.Command(testBinary(t), append([]string{"emulate"}, args...)...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := &safeBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "http://127.0.0.1:") || !strings.HasSuffix(line, "/scim\n") {
+		t.Fatalf("first line %q, %v\n%s", line, err, stderr.String())
+	}
+	return cmd, strings.TrimSpace(line), stderr
+}
+
+// TestEmulateListFlags: the switches that take a list (--faults,
+// --taken-team-names) work from the command line, not only when a test
+// sets them.
+func TestEmulateListFlags(t *testing.T) {
+	_, base, stderr := startEmulate(t, "--fault-rate", "1", "--faults", "429", "--seed", "1", "--taken-team-names", "vision,ml")
+	resp, err := http.Get(base + "/Users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "1" {
+		t.Fatalf("--faults 429 at rate 1: %d (Retry-After %q)\n%s", resp.StatusCode, resp.Header.Get("Retry-After"), stderr.String())
 	}
 }

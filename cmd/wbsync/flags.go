@@ -55,7 +55,7 @@ func noArgs(pos []string, hint string) error {
 // takes a value takes the next argument), and only the flags are handed to
 // it.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var flagArgs, pos []string
+	var flagArgs, pos, empty []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -70,6 +70,9 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		if takesValue(fs, a) && i+1 < len(args) {
 			i++
 			flagArgs = append(flagArgs, args[i])
+			empty = append(empty, emptyValue(a, args[i]))
+		} else if name, value, ok := strings.Cut(strings.TrimLeft(a, "-"), "="); ok {
+			empty = append(empty, emptyValue("--"+name, value))
 		}
 	}
 	if err := fs.Parse(flagArgs); err != nil {
@@ -85,7 +88,29 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		// Unreachable while takesValue reads flags as package flag does.
 		return nil, usageError{fmt.Sprintf("unexpected argument %q", rest[0])}
 	}
+	// A flag given an empty value (--out= or --out "$UNSET") would
+	// otherwise quietly mean "not given". The raw arguments say so, not
+	// the flags' String methods (a flag.Func flag shows "" whatever it
+	// was given).
+	for _, name := range empty {
+		if name != "" {
+			return nil, usageError{fmt.Sprintf("%s was given an empty value", name)}
+		}
+	}
 	return pos, nil
+}
+
+// emptyValue returns the flag a (as written: -f, --out, -out) spelled as
+// the help spells it when value is empty, else "".
+func emptyValue(a, value string) string {
+	if value != "" {
+		return ""
+	}
+	name := strings.TrimLeft(a, "-")
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }
 
 // longFlag matches a long flag's name in package flag's error messages
