@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -129,6 +130,9 @@ type Client struct {
 	backoffBase time.Duration
 
 	onPage func(collection string, read, total int) // Config.OnPage
+
+	// noRetries is set by StopRetrying: no attempt is sent again.
+	noRetries atomic.Bool
 
 	mu         sync.Mutex
 	names      map[string]string // user id → userName, for error messages
@@ -241,6 +245,12 @@ func limiter(r float64, burst int) (*rate.Limiter, error) {
 // Redactor returns the redactor of the client's key: what the client
 // redacts, a caller writing its own output redacts the same way.
 func (c *Client) Redactor() *sanitize.Redactor { return c.red }
+
+// StopRetrying makes every request in flight, and every later one, end
+// with its current attempt: no attempt is sent again. apply calls it when
+// the run is interrupted (a retry is a new request, which an interrupt
+// must not start).
+func (c *Client) StopRetrying() { c.noRetries.Store(true) }
 
 // BaseURL returns the checked SCIM base URL (no trailing slash, no query).
 func (c *Client) BaseURL() string { return c.base.String() }

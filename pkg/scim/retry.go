@@ -45,7 +45,7 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		}
 		d = max(d, r.wait)
 		r.wait = 0
-		if time.Since(r.start)+d > r.c.maxElapsed || r.attempts >= caps.Attempts {
+		if time.Since(r.start)+d > r.c.maxElapsed || r.attempts >= caps.Attempts || r.c.noRetries.Load() {
 			return 0, true
 		}
 		r.logRetry(d)

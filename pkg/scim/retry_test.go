@@ -337,3 +337,30 @@ func TestRetryLostAnswerStaysUnknown(t *testing.T) {
 		t.Fatalf("a plain 400: %v, want a failure", err)
 	}
 }
+
+// TestStopRetrying: once StopRetrying is called (apply was interrupted), a
+// request ends with its current attempt: no new attempt is sent, and a
+// write whose answer was lost stays unknown.
+func TestStopRetrying(t *testing.T) {
+	f, srv := newFake(t)
+	c := testClient(t, srv.URL)
+	var attempts atomic.Int32
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPatch {
+			return false
+		}
+		if attempts.Add(1) == 1 {
+			c.StopRetrying() // the signal arrives while the first attempt is in flight
+		}
+		drop(w)
+		return true
+	}
+	err := c.SetOrgRole(context.Background(), "u1", "admin")
+	var e *Error
+	if !errors.As(err, &e) || !e.OutcomeUnknown() {
+		t.Fatalf("err = %v, want an unknown outcome", err)
+	}
+	if n := attempts.Load(); n != 1 {
+		t.Fatalf("%d attempts after StopRetrying, want 1", n)
+	}
+}
