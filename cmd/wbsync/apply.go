@@ -65,6 +65,9 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 	if len(pos) == 1 && len(f.files) > 0 {
 		return exitError, usageError{"give either a saved plan or -f manifests, not both"}
 	}
+	if o.dryRun && o.report != "" {
+		return exitError, usageError{"--report records what an apply did, and --dry-run does nothing: for the plan as JSON, use wbsync plan -o json --out FILE"}
+	}
 	inputs := pos
 	if len(pos) == 0 {
 		inputs, _ = manifestPaths(f.files) // a failure is reported by the load
@@ -103,8 +106,20 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		return exitError, err
 	}
 	if !a.p.HasChanges() {
+		// Nothing to do is a report too: a pipeline that keeps the
+		// report finds this run's, not a stale file or none.
+		var buf bytes.Buffer
+		if err := (&apply.Report{}).WriteJSON(&buf); err != nil {
+			return exitError, err
+		}
+		if o.report != "" {
+			if err := writeOutput(o.report, buf.Bytes(), inv); err != nil {
+				return exitError, fmt.Errorf("--report: %w", err)
+			}
+		}
 		if f.format == "json" {
-			return exitOK, (&apply.Report{}).WriteJSON(inv.stdout)
+			_, err := inv.stdout.Write(buf.Bytes())
+			return exitOK, err
 		}
 		return exitOK, nil
 	}

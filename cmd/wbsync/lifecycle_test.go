@@ -121,6 +121,33 @@ func TestReportCheckedFirst(t *testing.T) {
 	}
 }
 
+// TestReportWhenNothingToDo: an apply with nothing to do still writes
+// --report (an empty report: a pipeline that keeps it finds this run's);
+// --report with --dry-run, which does nothing, is refused.
+func TestReportWhenNothingToDo(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	v := vars(emu.url)
+	m := examplePath("wbsync.yaml")
+	if r := wb(t, v, "apply", "-f", m, "--auto-approve"); r.code != exitOK {
+		t.Fatalf("first apply: exit %d\n%s", r.code, r.stderr)
+	}
+	path := filepath.Join(t.TempDir(), "report.json")
+	if r := wb(t, v, "apply", "-f", m, "--auto-approve", "--report", path); r.code != exitOK {
+		t.Fatalf("second apply: exit %d\n%s", r.code, r.stderr)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no report after an apply with nothing to do: %v", err)
+	}
+	if rep := decodeReport(t, string(b)); rep.Operations == nil || len(rep.Operations) != 0 {
+		t.Errorf("report %s, want no operations", b)
+	}
+	r := wb(t, v, "apply", "-f", m, "--dry-run", "--report", path)
+	if r.code != exitError || !strings.Contains(r.stderr, "--dry-run does nothing") {
+		t.Errorf("--dry-run --report: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
 // TestBlockedPlanJSON: apply -o json on a blocked plan prints the JSON plan
 // with its blocks and exits 3.
 func TestBlockedPlanJSON(t *testing.T) {
