@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -124,6 +126,28 @@ func TestCustomRoles(t *testing.T) {
 				t.Errorf("%d writes", n)
 			}
 		})
+	}
+}
+
+// TestCustomRolesForbidden: a key that reads users and teams but is refused
+// /Roles fails the plan with a hint about listing roles, not the generic
+// "this key cannot use SCIM" one.
+func TestCustomRolesForbidden(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, "")
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/Roles") {
+			w.Header().Set("Content-Type", "application/scim+json")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"detail":"forbidden","status":"403"}`))
+			return
+		}
+		emu.srv.ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\nteams:\n  - name: ml\n    members:\n      - email: a@example.com\n        role: Model Reviewer\n")
+	r := wb(t, vars(hs.URL+"/scim"), "plan", "-f", m)
+	if r.code != exitError || !strings.Contains(r.stderr, "may not list custom roles") || strings.Contains(r.stderr, "team-scoped") {
+		t.Fatalf("exit %d, want 1 with the /Roles hint:\n%s", r.code, r.stderr)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"io"
 	"os"
 	"sync"
@@ -231,6 +232,14 @@ func (s *session) checkRoles(ctx context.Context, want model.State) (unchecked b
 		case err != nil:
 			if ctx.Err() != nil {
 				return false, errInterrupted
+			}
+			var se *scim.Error
+			if errors.As(err, &se) && se.Status == http.StatusForbidden {
+				// The generic 403 hint speaks of keys that cannot use SCIM
+				// at all; this one may read users and teams.
+				e := *se
+				e.Hint = "the key may not list custom roles, which only an org admin's key can; the manifest's custom roles cannot be checked without it"
+				err = &e
 			}
 			return false, fmt.Errorf("read the custom roles at %s/Roles: %w", s.conf.url, err)
 		default:
