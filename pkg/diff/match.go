@@ -107,6 +107,44 @@ func (p *planner) matchUsers() {
 	for _, a := range m.amb {
 		p.warnAmbiguous(a)
 	}
+	m.warnEmailElsewhere()
+}
+
+// warnEmailElsewhere warns about each desired user matched by userName or
+// externalId whose email belongs to another live user that nothing in the
+// manifest matches: matching priority gave the desired user to the
+// stronger link, so that other user is treated as not in the manifest
+// (left alone, deactivated or removed from authoritative teams by policy),
+// which a reviewer should see said.
+func (m *matcher) warnEmailElsewhere() {
+	p := m.p
+	for di := range p.want.Users {
+		w := &p.wants[di]
+		if w.match < 0 || w.level == byEmail {
+			continue
+		}
+		d, l := &p.want.Users[di], &p.have.Users[w.match]
+		k := model.Key(wantEmail(d))
+		if k == "" || k == l.Key() || k == model.Key(l.Email) || containsKey(l.Emails, k) {
+			continue
+		}
+		var others []string
+		var ids []string
+		m.byLevel[byEmail].each(k, func(li int32) {
+			if li != w.match && p.lives[li].owner == none {
+				others = append(others, liveName(&p.have.Users[li]))
+				ids = append(ids, p.have.Users[li].ID)
+			}
+		})
+		if len(others) == 0 {
+			continue
+		}
+		slices.Sort(others)
+		slices.Sort(ids)
+		p.warn(plan.Warning{Code: plan.WarnEmailElsewhere, User: p.wantNames[di], IDs: ids, Message: fmt.Sprintf(
+			"%s matches live user %s by %s, which wins over an email match: live user %s, which has the email %s, is treated as not in the manifest (and an email update of %s may be refused while it holds the email)",
+			p.wantNames[di], liveName(l), w.level, strings.Join(others, ", "), wantEmail(d), liveName(l))})
+	}
 }
 
 // matcher is the state of matchUsers.

@@ -154,13 +154,17 @@ const (
 	// live team; W&B addresses team roles by team name, so the roles the
 	// manifest declares in it are neither checked nor set.
 	WarnTeamRolesAmbiguous WarningCode = "team_roles_ambiguous"
+	// WarnEmailElsewhere: a manifest user matched by userName or
+	// externalId has an email another live user holds; that user is
+	// treated as not in the manifest.
+	WarnEmailElsewhere WarningCode = "email_elsewhere"
 )
 
 var warningCodes = []WarningCode{
 	WarnDuplicateTeam, WarnTeamNameCase, WarnUserWithoutTeam, WarnUnmanagedUser, WarnUnresolvedMember,
 	WarnIrreversibleDeactivation, WarnAmbiguousUser, WarnUnsupportedUpdate, WarnLastAdmin, WarnProtected,
 	WarnTeamPinNotFound, WarnTeamPinMismatch, WarnExternalIDUnreported, WarnRolesUnreported,
-	WarnCustomRolesUnchecked, WarnUnmanagedRecent, WarnTeamRolesAmbiguous,
+	WarnCustomRolesUnchecked, WarnUnmanagedRecent, WarnTeamRolesAmbiguous, WarnEmailElsewhere,
 }
 
 // WarningCodes returns every warning code.
