@@ -147,4 +147,3 @@ func checkFormat(format string, allowed ...string) error {
 	}
 	return usageError{fmt.Sprintf("-o %q: want one of %s", format, strings.Join(allowed, ", "))}
 }
-

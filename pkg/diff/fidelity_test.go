@@ -69,9 +69,9 @@ func TestComputeWandbAddressing(t *testing.T) {
 			changes: []plan.Change{{Action: plan.UpdateUser, User: c, UserID: "uc", Email: c, FromEmail: "carol.old@x.com"}},
 		},
 		{
-			name: "a username match wins over another live user's email match: said, with that user's id",
-			want: state(users(hu("ah", a)), dt("ml", model.Additive, dm(a, ""))),
-			have: state(users(lh("u1", "ah", "old@x.com"), lh("u2", "someone", a)), lt("g", "ml", lm("u1", "ah", ""))),
+			name:    "a username match wins over another live user's email match: said, with that user's id",
+			want:    state(users(hu("ah", a)), dt("ml", model.Additive, dm(a, ""))),
+			have:    state(users(lh("u1", "ah", "old@x.com"), lh("u2", "someone", a)), lt("g", "ml", lm("u1", "ah", ""))),
 			changes: []plan.Change{{Action: plan.UpdateUser, User: a, UserID: "u1", Email: a, FromEmail: "old@x.com"}},
 			warnings: []plan.Warning{
 				{Code: plan.WarnEmailElsewhere, User: a, IDs: []string{"u2"}},
