@@ -46,7 +46,8 @@ type Redactor struct {
 // NewRedactor returns a Redactor for key. The forms covered are the key
 // itself (so also "Bearer KEY") and the standard base64 encoding of the key
 // at each of the three alignments it can take inside any base64 text, which
-// covers base64(":" + KEY) as Basic authentication sends it.
+// covers base64(":" + KEY) as Basic authentication sends it; and each of
+// those percent-encoded byte by byte.
 func NewRedactor(key string) *Redactor {
 	if key == "" {
 		return nil
@@ -72,6 +73,12 @@ func NewRedactor(key string) *Redactor {
 			body = body[:len(body)-1] // the last character mixes in padding bits
 		}
 		forms = append(forms, []byte(body))
+	}
+	// Each form percent-encoded byte by byte (%73%6B..., upper- and
+	// lower-case hex), as a proxy or server may echo a header in a URL or
+	// a Location: the same key, in another spelling.
+	for _, f := range forms[:len(forms):len(forms)] {
+		forms = append(forms, percentEncoded(f, upperHex), percentEncoded(f, lowerHex))
 	}
 	var exact []string
 	r.forms = forms
@@ -102,6 +109,20 @@ func NewRedactor(key string) *Redactor {
 		r.exact = strings.NewReplacer(pairs...)
 	}
 	return r
+}
+
+const (
+	upperHex = "0123456789ABCDEF"
+	lowerHex = "0123456789abcdef"
+)
+
+// percentEncoded is f with every byte written %XX in the digits hex.
+func percentEncoded(f []byte, hex string) []byte {
+	out := make([]byte, 0, 3*len(f))
+	for _, c := range f {
+		out = append(out, '%', hex[c>>4], hex[c&15])
+	}
+	return out
 }
 
 func bloomIndex(x uint64) uint64 { return (x * 0x9E3779B97F4A7C15) >> 48 }

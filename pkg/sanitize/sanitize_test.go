@@ -3,7 +3,9 @@ package sanitize
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -56,10 +58,16 @@ func TestRedactEveryForm(t *testing.T) {
 		"base64 without colon: " + base64.StdEncoding.EncodeToString([]byte(testKey)),
 		"with user: " + base64.StdEncoding.EncodeToString([]byte("api:"+testKey)),
 		strings.Repeat(testKey[3:12], 3),
+		"percent-encoded: " + pct(testKey, "%%%02X"),
+		"percent-encoded, lower-case: /x/" + pct(testKey, "%%%02x") + "?q=1",
+		"percent-encoded Basic: " + pct(b64, "%%%02X"),
 	} {
 		out := r.String(in)
 		if l := leaks(t, testKey, out); l != "" {
 			t.Errorf("%q → %q leaks %q", in, out, l)
+		}
+		if l := leaks(t, testKey, percentDecoded(out)); l != "" {
+			t.Errorf("%q → %q leaks %q once percent-decoded", in, out, l)
 		}
 		if !strings.Contains(out, Marker) {
 			t.Errorf("%q → %q: no marker", in, out)
@@ -289,4 +297,29 @@ func TestWriterHoldsOnlyWhatMayContinue(t *testing.T) {
 	if sink.String() != "create_user  3/10  2/s  ETA 4s" {
 		t.Errorf("the unit writer held something back: %q", sink.String())
 	}
+}
+
+// pct writes every byte of s with format (%%%02X or %%%02x).
+func pct(s, format string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		fmt.Fprintf(&b, format, s[i])
+	}
+	return b.String()
+}
+
+// percentDecoded decodes every %XX of s (what is not one is kept).
+func percentDecoded(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
