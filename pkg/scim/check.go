@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"strconv"
 	"strings"
@@ -125,6 +126,12 @@ func (c *Client) transportError(cl call, err error, sent bool) *Error {
 		alrt tls.AlertError
 	)
 	switch {
+	case malformedHTTP(err):
+		// The answer is not HTTP (a header line with a control byte, a bad
+		// status line): Go quotes the line, which may hold a Location's
+		// password or query. Not shown, and not asked again: the server
+		// answers so every time.
+		e.fatal, e.Err, e.Detail = true, nil, malformedAnswer
 	case errors.As(err, &dns) && dns.IsNotFound:
 		e.fatal, e.Hint = true, hintDNS(c.safe(dns.Name))
 	case errors.As(err, &cv), errors.As(err, &ua), errors.As(err, &hn), errors.As(err, &ci),
@@ -168,6 +175,22 @@ func (c *Client) decodeErr(cl call, status int, err error) *Error {
 // pathOf is the request's path for messages, redacted (ids come from the
 // server).
 func (c *Client) pathOf(cl call) string { return c.red.String(c.base.EscapedPath() + cl.path) }
+
+// malformedAnswer describes an answer net/http refused as not HTTP,
+// without quoting it.
+const malformedAnswer = "the server's answer is not valid HTTP (a malformed status or header line, not shown: it may carry credentials)"
+
+// malformedHTTP reports whether err is net/http's refusal of an answer
+// that is not HTTP (a textproto.ProtocolError, or for some of them only a
+// message).
+func malformedHTTP(err error) bool {
+	var proto textproto.ProtocolError
+	if errors.As(err, &proto) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "malformed HTTP") || strings.Contains(msg, "malformed MIME header")
+}
 
 // unwrapURLError drops the *url.Error wrapper (it repeats the URL).
 func unwrapURLError(err error) error {

@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -429,5 +430,50 @@ func TestCreateAnswerChecked(t *testing.T) {
 	}
 	if _, err := c.CreateTeam(context.Background(), "admins"); !errors.Is(err, ErrNameTaken) {
 		t.Fatalf("a 201 stating 409: err = %v, want a taken name", err)
+	}
+}
+
+// TestMalformedAnswerNotQuoted: an answer net/http refuses as not HTTP (a
+// Location holding a control byte, with a password and a query) fails at
+// once, without quoting the line, in the error and in the trace.
+func TestMalformedAnswerNotQuoted(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var conns atomic.Int32
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go func() {
+				defer conn.Close()
+				buf := make([]byte, 4096)
+				_, _ = conn.Read(buf)
+				_, _ = io.WriteString(conn, "HTTP/1.1 307 Temporary Redirect\r\n"+
+					"Location: http://admin:hunter2pass@evil.example/x?sig=TOPSECRETSIG\x01\r\nContent-Length: 0\r\n\r\n")
+			}()
+		}
+	}()
+	var trace bytes.Buffer
+	c := testClient(t, "http://"+ln.Addr().String(), func(c *Config) { c.Trace = &trace })
+	_, err = c.ListUsers(context.Background())
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for what, s := range map[string]string{"the error": err.Error(), "the trace": trace.String()} {
+		if strings.Contains(s, "hunter2pass") || strings.Contains(s, "TOPSECRETSIG") {
+			t.Errorf("%s quotes the malformed line: %s", what, s)
+		}
+	}
+	if !strings.Contains(err.Error(), "not valid HTTP") {
+		t.Errorf("error %q does not say what is wrong", err)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections: an answer that is not HTTP is not asked again", n)
 	}
 }

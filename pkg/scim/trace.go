@@ -176,7 +176,11 @@ func unescapeASCII(b []byte) []byte {
 
 // fail ends an exchange that got no response.
 func (ex *exchange) fail(err error) {
-	ex.rec.Error = ex.t.red.String(unwrapURLError(err).Error())
+	msg := unwrapURLError(err).Error()
+	if malformedHTTP(err) {
+		msg = malformedAnswer // Go quotes the line, which may hold credentials
+	}
+	ex.rec.Error = ex.t.red.String(msg)
 	ex.t.write(ex)
 }
 
