@@ -232,6 +232,22 @@ func TestLyingTotalFailsFast(t *testing.T) {
 	}
 }
 
+// TestEmptyPageStopsTheRead: a server that claims 1,000 users, sends 2 and
+// then only empty pages is refused at the first empty page, not after all
+// 500 claimed pages were asked for.
+func TestEmptyPageStopsTheRead(t *testing.T) {
+	f, srv := newFake(t)
+	f.users, f.pageCap, f.totalDelta = mkUsers(2), 2, 998
+	c := testClient(t, srv.URL, func(c *Config) { c.Concurrency = 4 })
+	_, err := c.ListUsers(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "read 2 of 1000 (totalResults): the page at startIndex") || !strings.Contains(err.Error(), "was empty") {
+		t.Fatalf("err = %v", err)
+	}
+	if n := f.count("GET"); n > 1+2*4 {
+		t.Fatalf("%d requests after the first empty page came back", n)
+	}
+}
+
 // TestControlCharactersEscaped: controls in a server's detail or in a
 // userName quoted by a message are escaped.
 func TestControlCharactersEscaped(t *testing.T) {

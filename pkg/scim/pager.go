@@ -106,6 +106,12 @@ func (l *lister[T]) parallel(ctx context.Context, a *assembly[T], step int) erro
 			if err != nil {
 				return fmt.Errorf("list %s: %w", l.plural, err)
 			}
+			if len(p.items) == 0 {
+				// Conclusive at once: the pages still to come are not
+				// fetched (a server that claims a million users and then
+				// sends none is not asked a million times).
+				return a.emptyPage(start)
+			}
 			return a.add(start, p)
 		})
 	}
@@ -123,8 +129,7 @@ func (l *lister[T]) fillGaps(ctx context.Context, a *assembly[T]) error {
 			return fmt.Errorf("list %s: %w", l.plural, err)
 		}
 		if len(p.items) == 0 {
-			return fmt.Errorf("list %s: read %d of %d (totalResults): the page at startIndex %d was empty; missing %s",
-				l.plural, a.count, a.total, pos+1, a.missing())
+			return a.emptyPage(pos + 1)
 		}
 		if err := a.add(pos+1, p); err != nil {
 			return err
@@ -188,6 +193,15 @@ type assembly[T any] struct {
 	segs  []segment[T]   // disjoint, sorted by from
 	seen  map[string]int // id → position
 	count int            // positions filled
+}
+
+// emptyPage is the error for an empty page at startIndex start, before
+// totalResults was reached.
+func (a *assembly[T]) emptyPage(start int) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return fmt.Errorf("list %s: read %d of %d (totalResults): the page at startIndex %d was empty; missing %s",
+		a.plural, a.count, a.total, start, a.missing())
 }
 
 // segment is a run of resources at consecutive positions from from
