@@ -109,7 +109,7 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		// Nothing to do is a report too: a pipeline that keeps the
 		// report finds this run's, not a stale file or none.
 		var buf bytes.Buffer
-		if err := (&apply.Report{}).WriteJSON(&buf); err != nil {
+		if err := (&apply.Report{}).WriteJSON(sanitize.JSONWriter(&buf)); err != nil {
 			return exitError, err
 		}
 		if o.report != "" {
@@ -227,7 +227,7 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	var fileErr error
 	if o.report != "" {
 		var buf bytes.Buffer
-		if fileErr = rep.WriteJSON(&buf); fileErr == nil {
+		if fileErr = rep.WriteJSON(sanitize.JSONWriter(&buf)); fileErr == nil {
 			fileErr = writeOutput(o.report, buf.Bytes(), inv)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/wbsync/wbsync/pkg/doctor"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 	"github.com/wbsync/wbsync/pkg/scim"
 )
 
@@ -75,7 +76,7 @@ type view interface {
 // writeView writes v to w as JSON when format is "json", else as text.
 func writeView(w io.Writer, format string, v view) error {
 	if format == "json" {
-		return v.WriteJSON(w)
+		return v.WriteJSON(sanitize.JSONWriter(w))
 	}
 	return v.WriteText(w)
 }

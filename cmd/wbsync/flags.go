@@ -19,6 +19,7 @@ import (
 
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // errHelp ends a command after --help printed its usage.
@@ -172,7 +173,10 @@ func (l *logFlags) logger(w io.Writer) (*zap.Logger, error) {
 		cfg.EncodeLevel = zapcore.CapitalLevelEncoder
 		enc = zapcore.NewConsoleEncoder(cfg)
 	}
-	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(w), lvl)), nil
+	// zap writes each entry in one Write and escapes C0 controls in
+	// strings; C1 controls and bidirectional characters from a server (a
+	// user's name in a field) are escaped here, in both formats.
+	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(sanitize.JSONWriter(w)), lvl)), nil
 }
 
 // connFlags are the connection flags (README "Commands, flags and

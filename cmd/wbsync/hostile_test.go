@@ -138,7 +138,7 @@ func (h *hostile) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case "controls":
 		if users {
-			w.Write(listBody(1, map[string]any{"id": "u1", "userName": "mallory\x1b[2J\x1b[H@example.com\n      - deactivate ceo@example.com", "active": true}))
+			w.Write(listBody(1, map[string]any{"id": "u1", "userName": "mallory\x1b[2J\x1b[H@example.com\n      - deactivate ceo@example.com\u009b31m\u202e\u200b", "active": true}))
 			return
 		}
 		w.Write(listBody(0))
@@ -317,5 +317,19 @@ func TestControlCharactersInPlan(t *testing.T) {
 	r := runBinary(t, []string{"WANDB_API_KEY=" + hostileKey, "WBSYNC_URL=" + h.url()}, "plan", "-f", manifest, "-o", "markdown")
 	if r.code != exitOK || !strings.Contains(r.stdout, `mallory\x1b[2J`) || strings.Contains(r.stdout, "\n      - deactivate ceo") {
 		t.Errorf("exit %d; markdown:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	// JSON escapes C0 controls itself; C1 controls and bidirectional
+	// characters are escaped too, in the plan and in the logs (both
+	// formats), which a terminal shows.
+	for _, args := range [][]string{{"-o", "json"}, {"--log-level", "debug"}, {"--log-level", "debug", "--log-format", "json"}} {
+		r := runBinary(t, []string{"WANDB_API_KEY=" + hostileKey, "WBSYNC_URL=" + h.url()}, append([]string{"plan", "-f", manifest}, args...)...)
+		for _, out := range []string{r.stdout, r.stderr} {
+			for _, c := range out {
+				if c >= 0x80 && c <= 0x9f || c == 0x202e || c == 0x200b || c == 0x1b {
+					t.Errorf("%v: raw %U in the output:\n%s", args, c, out)
+					break
+				}
+			}
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wbsync/wbsync/pkg/desired"
 	"github.com/wbsync/wbsync/pkg/plan"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 	"github.com/wbsync/wbsync/pkg/views"
 )
 
@@ -76,7 +77,7 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 // savePlan writes the saved plan file (the plan and its manifest).
 func savePlan(path string, p plan.Plan, m *desired.Manifest, inv *invocation) error {
 	var buf bytes.Buffer
-	if err := plan.WriteFile(&buf, p, plan.Desired{State: m.State, Policy: m.Policy, Files: m.Files}); err != nil {
+	if err := plan.WriteFile(sanitize.JSONWriter(&buf), p, plan.Desired{State: m.State, Policy: m.Policy, Files: m.Files}); err != nil {
 		return err
 	}
 	return writeOutput(path, buf.Bytes(), inv)
@@ -108,7 +109,7 @@ func streamOutput(path string, inv *invocation, write func(io.Writer) error) err
 func renderPlan(w io.Writer, p plan.Plan, format string, color bool) error {
 	switch format {
 	case "json":
-		return p.WriteJSON(w)
+		return p.WriteJSON(sanitize.JSONWriter(w))
 	case "markdown":
 		return views.WriteMarkdown(w, p)
 	default:

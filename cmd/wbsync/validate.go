@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/wbsync/wbsync/pkg/desired"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 var validateCommand = &command{
@@ -67,7 +68,7 @@ func runValidate(ctx context.Context, inv *invocation, f *flags, _ any, pos []st
 		}
 		res.Problems = append(res.Problems, p)
 	}
-	enc := json.NewEncoder(inv.stdout)
+	enc := json.NewEncoder(sanitize.JSONWriter(inv.stdout))
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(res); err != nil {
 		return exitError, err

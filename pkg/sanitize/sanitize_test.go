@@ -3,6 +3,7 @@ package sanitize
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -322,4 +323,32 @@ func percentDecoded(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+// TestEscapeJSON: C1 controls and invisible or bidirectional characters
+// are written as \u escapes, other text (é, 日本, ASCII) as it is, and
+// the JSON decodes to the same value.
+func TestEscapeJSON(t *testing.T) {
+	v := map[string]string{"name": "A\u009b31mB\u202eC\u200bD é 日本 \u0085 ok"}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := EscapeJSON(raw)
+	for _, r := range string(out) {
+		if r >= 0x80 && r <= 0x9f || Invisible(r) {
+			t.Fatalf("raw %U in %s", r, out)
+		}
+	}
+	if !strings.Contains(string(out), `\u009b`) || !strings.Contains(string(out), `\u202e`) || !strings.Contains(string(out), "é 日本") {
+		t.Errorf("escaped: %s", out)
+	}
+	var back map[string]string
+	if err := json.Unmarshal(out, &back); err != nil || back["name"] != v["name"] {
+		t.Errorf("decodes to %q (%v), want %q", back["name"], err, v["name"])
+	}
+	plain := []byte(`{"name":"é 日本"}`)
+	if got := EscapeJSON(plain); &got[0] != &plain[0] {
+		t.Error("text with nothing to escape was copied")
+	}
 }

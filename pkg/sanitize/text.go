@@ -2,6 +2,7 @@ package sanitize
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -122,4 +123,66 @@ func Truncate(s string, n int) string {
 // escaped, then the result cut to n characters. r may be nil.
 func Server(r *Redactor, s string, n int) string {
 	return Truncate(Controls(r.String(s)), n)
+}
+
+// EscapeJSON returns the JSON text b with every C1 control (U+0080 to
+// U+009F) and every Invisible character written as a \uXXXX escape: the
+// same JSON, which a terminal showing it cannot be steered by
+// (encoding/json escapes only C0 controls, U+2028 and U+2029). They can
+// occur only inside strings, where the escape means the same character. b
+// itself is returned when there is nothing to escape.
+func EscapeJSON(b []byte) []byte {
+	i := firstJSONEscape(b)
+	if i < 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	out, b = append(out, b[:i]...), b[i:]
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if needsJSONEscape(r, n) {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, b[:n]...)
+		}
+		b = b[n:]
+	}
+	return out
+}
+
+// needsJSONEscape reports whether rune r (n bytes in UTF-8) is one that
+// EscapeJSON escapes.
+func needsJSONEscape(r rune, n int) bool {
+	return n > 1 && (r >= 0x80 && r <= 0x9f || Invisible(r))
+}
+
+// firstJSONEscape is the offset of the first rune EscapeJSON escapes, or
+// -1: a pass without allocation for the usual text, which has none.
+func firstJSONEscape(b []byte) int {
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if needsJSONEscape(r, n) {
+			return i
+		}
+		i += n
+	}
+	return -1
+}
+
+// JSONWriter returns a writer that passes each Write through EscapeJSON:
+// for writers given whole JSON texts per Write, as json.Encoder writes
+// them.
+func JSONWriter(w io.Writer) io.Writer { return jsonWriter{w} }
+
+type jsonWriter struct{ w io.Writer }
+
+func (j jsonWriter) Write(p []byte) (int, error) {
+	if _, err := j.w.Write(EscapeJSON(p)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

@@ -254,7 +254,7 @@ func (t *tracer) write(ex *exchange) {
 	if t.failed {
 		return
 	}
-	if _, err := t.w.Write(buf.Bytes()); err != nil {
+	if _, err := t.w.Write(sanitize.EscapeJSON(buf.Bytes())); err != nil {
 		t.failed = true
 		t.log.Warn("writing the trace failed; tracing stops", zap.String("error", t.red.String(err.Error())))
 	}
