@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 	"time"
 
 	"go.uber.org/zap"
@@ -273,14 +274,19 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 	if r.apiKey == "" {
 		return r, usageError{"no API key: set WANDB_API_KEY or pass --api-key-file FILE (an org admin's key or an org-scoped service account key)"}
 	}
-	if strings.ContainsFunc(r.apiKey, func(c rune) bool { return c < ' ' || c == 0x7f || c == '\ufeff' }) {
-		// It could never go in a header: say where it came from now, rather
-		// than after the retry budget.
-		from := "WANDB_API_KEY"
-		if c.apiKeyFile != "" {
-			from = "--api-key-file " + c.apiKeyFile
-		}
+	from := "WANDB_API_KEY"
+	if c.apiKeyFile != "" {
+		from = "--api-key-file " + c.apiKeyFile
+	}
+	// What could never be a key is refused now, saying where it came
+	// from, rather than after the retry budget.
+	switch {
+	case strings.ContainsFunc(r.apiKey, func(c rune) bool { return c < ' ' || c == 0x7f || c == '\ufeff' }):
 		return r, usageError{fmt.Sprintf("the API key from %s holds a control character (a line break inside it, or a byte-order mark?): it must be the key alone, on one line", from)}
+	case strings.ContainsFunc(r.apiKey, unicode.IsSpace):
+		return r, usageError{fmt.Sprintf("the API key from %s holds a space: it must be the key alone (not \"Bearer KEY\" or two keys)", from)}
+	case len(r.apiKey) > caps.KeyFile:
+		return r, usageError{fmt.Sprintf("the API key from %s is %d bytes, more than the %d an API key file may hold: it is not a key", from, len(r.apiKey), caps.KeyFile)}
 	}
 	return r, nil
 }

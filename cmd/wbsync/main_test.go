@@ -223,6 +223,8 @@ func TestConnectionErrors(t *testing.T) {
 		{"bad output", map[string]string{"WANDB_API_KEY": "k"}, []string{"-o", "yaml"}, "-o"},
 		{"stray argument", map[string]string{"WANDB_API_KEY": "k"}, []string{"extra"}, "unexpected argument"},
 		{"key with a line break", map[string]string{"WANDB_API_KEY": "abcdefgh12\nxyz", "WBSYNC_URL": "http://127.0.0.1:1/scim"}, nil, "the API key from WANDB_API_KEY holds a control character"},
+		{"key with a space", map[string]string{"WANDB_API_KEY": "Bearer abcdefgh12", "WBSYNC_URL": "http://127.0.0.1:1/scim"}, nil, "the API key from WANDB_API_KEY holds a space"},
+		{"key too long", map[string]string{"WANDB_API_KEY": strings.Repeat("k", 5000), "WBSYNC_URL": "http://127.0.0.1:1/scim"}, nil, "the API key from WANDB_API_KEY is 5000 bytes"},
 		{"empty --out", map[string]string{"WANDB_API_KEY": "k"}, []string{"--out="}, "--out was given an empty value"},
 		{"--out over the manifest", map[string]string{"WANDB_API_KEY": "k"}, []string{"--out", m}, "is an input of this run"},
 		{"two outputs on one file", map[string]string{"WANDB_API_KEY": "k"}, []string{"--out", "p.json", "--metrics-file", "./p.json"}, "--out and --metrics-file name the same file"},

@@ -66,6 +66,12 @@ func why(err error) string {
 	if errors.Is(err, scim.ErrNotFound) {
 		return "404"
 	}
+	var se *scim.Error
+	if errors.As(err, &se) && se.Detail != "HTML body" {
+		// A 2xx answer refused for another reason (too large, a SCIM
+		// error body): say which, not "HTML".
+		return server(se.Detail, 120)
+	}
 	return "HTML"
 }
 

@@ -127,6 +127,11 @@ func TestRunBasePaths(t *testing.T) {
 			t.Error("report ok without a SCIM API")
 		}
 	})
+	t.Run("a 2xx refused for its size is not called HTML", func(t *testing.T) {
+		big := &scim.Error{Method: "GET", Path: "/scim/Users", Status: 200, Detail: "response body larger than 67108864 bytes: refusing it"}
+		r := Run(ctx, fakeEnv(&fakeServer{errs: map[string]error{"/Users": big}}, &fakeServer{errs: map[string]error{"/Users": err404}}))
+		want(t, r.Get(NameBasePath), NameBasePath, Fail, []string{"neither /scim (response body larger than 67108864 bytes: refusing it) nor /scim/v2"})
+	})
 	t.Run("not a list, no other path", func(t *testing.T) {
 		env := fakeEnv(&fakeServer{body: `{"hello": "world"}`}, nil)
 		env.URL = "https://proxy.example.com/api"
