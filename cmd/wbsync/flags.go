@@ -12,8 +12,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"unicode"
 	"time"
+	"unicode"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
