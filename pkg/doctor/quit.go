@@ -9,10 +9,10 @@ import (
 	"github.com/wbsync/wbsync/pkg/scim"
 )
 
-// quitting makes the clients of one Run stop sending once a request failed
-// in a way its retries did not heal (no answer, a 5xx, a 429): each later
-// probe would spend the whole retry budget again (minutes against a server
-// that stopped answering), so it fails at once instead, saying why.
+// quitting makes the probes of one Run stop once a request plan makes too
+// failed in a way its retries did not heal (no answer, a 5xx, a 429): each
+// later probe would spend the whole retry budget again (minutes against a
+// server that stopped answering), so it fails at once instead, saying why.
 type quitting struct {
 	mu  sync.Mutex
 	err error // the failure that stopped the probes
@@ -37,16 +37,15 @@ func unhealed(err error) bool {
 	return se.Status == 0 || se.Status == 429 || se.Status >= 500 // Too Many Requests, server errors
 }
 
-// wrap returns c, sending through q.
-func (q *quitting) wrap(c Client) Client {
-	if c == nil {
-		return nil
-	}
-	return quitClient{c: c, q: q}
+// wrap returns c, sending through q: a request is not sent once an
+// earlier one gave up; when trips, its own unhealed failure gives up.
+func (q *quitting) wrap(c Client, trips bool) Client {
+	return quitClient{c: c, q: q, trips: trips}
 }
 
-// do runs f unless an earlier request gave up, and records f's failure.
-func (q *quitting) do(f func() error) error {
+// do runs f unless an earlier request gave up, and records f's failure
+// when trips.
+func (q *quitting) do(trips bool, f func() error) error {
 	q.mu.Lock()
 	stopped := q.err
 	q.mu.Unlock()
@@ -54,7 +53,7 @@ func (q *quitting) do(f func() error) error {
 		return errGaveUp{stopped}
 	}
 	err := f()
-	if unhealed(err) {
+	if trips && unhealed(err) {
 		q.mu.Lock()
 		if q.err == nil {
 			q.err = err
@@ -66,26 +65,27 @@ func (q *quitting) do(f func() error) error {
 
 // quitClient is a Client whose requests go through quitting.
 type quitClient struct {
-	c Client
-	q *quitting
+	c     Client
+	q     *quitting
+	trips bool
 }
 
 func (c quitClient) GetRaw(ctx context.Context, path, query string) (r *scim.RawResponse, err error) {
-	err = c.q.do(func() error { r, err = c.c.GetRaw(ctx, path, query); return err })
+	err = c.q.do(c.trips, func() error { r, err = c.c.GetRaw(ctx, path, query); return err })
 	return r, err
 }
 
 func (c quitClient) ListRoles(ctx context.Context) (r []scim.Role, err error) {
-	err = c.q.do(func() error { r, err = c.c.ListRoles(ctx); return err })
+	err = c.q.do(c.trips, func() error { r, err = c.c.ListRoles(ctx); return err })
 	return r, err
 }
 
 func (c quitClient) ListUsers(ctx context.Context) (r []scim.User, err error) {
-	err = c.q.do(func() error { r, err = c.c.ListUsers(ctx); return err })
+	err = c.q.do(c.trips, func() error { r, err = c.c.ListUsers(ctx); return err })
 	return r, err
 }
 
 func (c quitClient) ListGroups(ctx context.Context) (r []scim.Group, err error) {
-	err = c.q.do(func() error { r, err = c.c.ListGroups(ctx); return err })
+	err = c.q.do(c.trips, func() error { r, err = c.c.ListGroups(ctx); return err })
 	return r, err
 }

@@ -23,8 +23,9 @@ const teamSample = 100
 // status. The requests: GET /Users (startIndex 1 count 1, on the other
 // base path too), one full page (timed), startIndex 2 and past the end
 // (count 1), a page of /Groups, a full read (users and groups), and /Roles
-// (not on saas). Once a request fails after its retries without an answer
-// (or with a 5xx or 429), the probes after it are not sent.
+// (not on saas). Once one of the requests plan makes too fails after its
+// retries without an answer (or with a 5xx or 429), the probes after it are
+// not sent.
 func Run(ctx context.Context, env Env) Report {
 	if env.Fetch == nil {
 		env.Fetch = func(ctx context.Context, c Client) (model.State, error) {
@@ -38,8 +39,6 @@ func Run(ctx context.Context, env Env) Report {
 	if env.PageSize <= 0 || env.PageSize > caps.PageSize {
 		env.PageSize = caps.PageSize
 	}
-	q := &quitting{}
-	env.Client, env.Other = q.wrap(env.Client), q.wrap(env.Other)
 	acc := access(ctx, env)
 	checks := []Check{acc.auth, acc.base, Deployment(env.URL, env.Deployment, env.DeploymentGiven, env.HostSuggests)}
 	if acc.client == nil {
@@ -48,7 +47,12 @@ func Run(ctx context.Context, env Env) Report {
 		}
 		return NewReport(checks...)
 	}
-	c := acc.client
+	// The requests plan would make too (a full page, the groups, the full
+	// read, /Roles) stop the run once one fails after its retries; the
+	// optional paging probes are skipped then, but their own failure
+	// (many gateways answer 5xx past the end) stops nothing.
+	q := &quitting{}
+	c, optional := q.wrap(acc.client, true), q.wrap(acc.client, false)
 
 	// One full page, timed; it goes second, so that the client's token
 	// bucket (its burst is --concurrency) rarely makes it wait. Then count
@@ -58,8 +62,8 @@ func Run(ctx context.Context, env Env) Report {
 	took := env.Now().Sub(start)
 	pp := PagingProbe{Total: acc.first.total, First: ids(acc.first.resources), PageSize: env.PageSize, ItemsPerPage: -1}
 	if pp.Total >= 2 && len(pp.First) == 1 {
-		pp.Second, pp.SecondErr = probeIDs(ctx, c, 2)
-		pp.PastEnd, pp.PastEndErr = probeIDs(ctx, c, pp.Total+1)
+		pp.Second, pp.SecondErr = probeIDs(ctx, optional, 2)
+		pp.PastEnd, pp.PastEndErr = probeIDs(ctx, optional, pp.Total+1)
 	}
 	teams, teamsErr := getList(ctx, c, "/Groups", "startIndex=1&count="+strconv.Itoa(min(teamSample, env.PageSize)))
 
