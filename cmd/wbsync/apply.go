@@ -112,14 +112,15 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		if err := (&apply.Report{}).WriteJSON(sanitize.JSONWriter(&buf)); err != nil {
 			return exitError, err
 		}
-		if o.report != "" {
-			if err := writeOutput(o.report, buf.Bytes(), inv); err != nil {
-				return exitError, fmt.Errorf("--report: %w", err)
+		if f.format == "json" { // printed even when the file fails
+			if _, err := inv.stdout.Write(buf.Bytes()); err != nil {
+				return exitError, err
 			}
 		}
-		if f.format == "json" {
-			_, err := inv.stdout.Write(buf.Bytes())
-			return exitOK, err
+		if o.report != "" {
+			if err := writeOutput(o.report, buf.Bytes(), inv); err != nil {
+				return exitError, fmt.Errorf("--report %s was not written (nothing was written to the organization either): %w", o.report, err)
+			}
 		}
 		return exitOK, nil
 	}

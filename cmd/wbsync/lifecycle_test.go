@@ -146,6 +146,14 @@ func TestReportWhenNothingToDo(t *testing.T) {
 	if r.code != exitError || !strings.Contains(r.stderr, "--dry-run does nothing") {
 		t.Errorf("--dry-run --report: exit %d\n%s", r.code, r.stderr)
 	}
+	// A report file that cannot be written: the report is still printed.
+	r = wb(t, v, "apply", "-f", m, "--auto-approve", "-o", "json", "--report", filepath.Join(t.TempDir(), "missing", "r.json"))
+	if r.code != exitError || !strings.Contains(r.stderr, "was not written") {
+		t.Errorf("unwritable --report: exit %d\n%s", r.code, r.stderr)
+	}
+	if rep := decodeReport(t, r.stdout); rep.Operations == nil {
+		t.Errorf("no report printed: %q", r.stdout)
+	}
 }
 
 // TestBlockedPlanJSON: apply -o json on a blocked plan prints the JSON plan

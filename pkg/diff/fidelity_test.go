@@ -32,13 +32,20 @@ func TestComputeWandbAddressing(t *testing.T) {
 				lt("g1", "dup", lm("ua", a, ""), lm("uc", c, "")),
 				lt("g2", "dup", lm("ua", a, ""), lm("ub", b, ""))),
 			changes: []plan.Change{
-				{Action: plan.AddMember, Team: "dup", TeamID: "g1", User: b, UserID: "ub", Role: "admin"},
+				{Action: plan.AddMember, Team: "dup", TeamID: "g1", User: b, UserID: "ub", Role: "member"},
 				{Action: plan.RemoveMember, Team: "dup", TeamID: "g2", User: b, UserID: "ub", Reason: reasonNotListed},
 			},
 			warnings: []plan.Warning{
 				{Code: plan.WarnTeamRolesAmbiguous, Team: "dup", IDs: []string{"g1"}},
 				{Code: plan.WarnTeamRolesAmbiguous, Team: "dup", IDs: []string{"g2"}},
 			},
+		},
+		{
+			name: "pinned team whose name another live team has only in another case: roles are addressed exactly, and set",
+			want: state(users(du(a)), func() model.Team { t := dt("ml", model.Additive, dm(a, "admin")); t.ID = "g2"; return t }()),
+			have: state(users(teamRoles(lu("ua", a), map[string]model.Role{"ml": "member", "ML": "viewer"})),
+				lt("g1", "ML", lm("ua", a, "")), lt("g2", "ml", lm("ua", a, ""))),
+			changes: []plan.Change{{Action: plan.SetTeamRole, Team: "ml", TeamID: "g2", User: a, UserID: "ua", Role: "admin", From: "member"}},
 		},
 		{
 			name: "Multi-tenant Cloud: a user invited again is added to the teams the read still lists it in, with its role",

@@ -160,6 +160,13 @@ func (p *planner) planListed(t teamRef, di int32, ts *teamState) {
 		uid = p.liveIDs[li]
 	}
 	name := p.wantNames[di]
+	if t.sharedName && role != model.RoleMember {
+		// Added as member, which is what the add makes: the role cannot
+		// be set in a team whose name another live team has.
+		ts.rolesSkipped++
+		p.add(plan.Change{Action: plan.AddMember, Team: t.name, TeamID: t.id, User: name, UserID: uid, Role: model.RoleMember})
+		return
+	}
 	p.add(plan.Change{Action: plan.AddMember, Team: t.name, TeamID: t.id, User: name, UserID: uid, Role: role})
 	setRole := role != model.RoleMember
 	if !setRole && w.recreate && li >= 0 && p.lives[li].teamGen == ts.gen && p.teamRolesReported {

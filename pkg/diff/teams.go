@@ -40,10 +40,22 @@ func (p *planner) planTeams() {
 			} else {
 				claimed[lt] = true
 			}
-			shared := lt >= 0 && len(byKey[model.Key(p.have.Teams[lt].Name)]) > 1
+			shared := lt >= 0 && p.nameShared(lt, byKey)
 			p.planMembers(dt, lt, shared, ts)
 		}
 	}
+}
+
+// nameShared reports whether another live team has live team lt's name,
+// exactly (the teamName W&B reads and sets team roles by).
+func (p *planner) nameShared(lt int, byKey map[string][]int) bool {
+	name := p.have.Teams[lt].Name
+	for _, o := range byKey[model.Key(name)] {
+		if o != lt && p.have.Teams[o].Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // sortedWantTeams returns the desired team indexes by name key, then pin.

@@ -207,7 +207,7 @@ func (p *planner) planUnmanaged() {
 		case !deact:
 			if !p.protected(who.user, l) {
 				p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: who.user, IDs: []string{l.ID}, Message: fmt.Sprintf(
-					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): not deactivated (an authoritative team still removes it)", who.text())})
+					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): not deactivated", who.text())})
 			}
 		case p.graceUnknown(l) && !p.protected(who.user, l):
 			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, IDs: []string{l.ID}, Message: fmt.Sprintf(

@@ -121,21 +121,45 @@ func isSecretHeader(k string) bool {
 	return false
 }
 
-// cut redacts b (the first bytes of a body of total bytes), then cuts it at
-// caps.TraceBody, on a character boundary, with a marker. Before the
-// redaction, \uXXXX escapes of printable ASCII are written as the
-// characters they stand for (the same JSON), so that a key a server echoes
-// escaped is redacted too.
+// cut redacts b (the first bytes of a body of total bytes) and cuts it at
+// caps.TraceBody, on a character boundary, with a marker counting the
+// body's bytes left out. The cut falls on b itself, so the count is exact;
+// the bytes kept are redacted with what follows them (up to the margin) in
+// view, so that a key straddling the cut leaves no fragment before it.
 func (t *tracer) cut(b []byte, total int64) string {
-	b = t.red.Bytes(unescapeASCII(b))
-	if total <= caps.TraceBody && len(b) <= caps.TraceBody {
-		return string(b)
+	n := len(b)
+	if total > caps.TraceBody || n > caps.TraceBody {
+		n = min(n, caps.TraceBody)
+		for n > 0 && n < len(b) && !utf8.RuneStart(b[n]) {
+			n--
+		}
 	}
-	n := min(len(b), caps.TraceBody)
-	for n > 0 && n < len(b) && !utf8.RuneStart(b[n]) {
-		n--
+	kept := t.redact(b[:n], b[n:])
+	if n == len(b) && total <= int64(n) {
+		return kept
 	}
-	return string(b[:n]) + "…[cut: " + strconv.FormatInt(max(total-int64(n), 1), 10) + " more bytes]"
+	return kept + "…[cut: " + strconv.FormatInt(max(total-int64(n), 1), 10) + " more bytes]"
+}
+
+// redact redacts b, which rest follows in the body. Where a key is hidden
+// behind \uXXXX escapes of printable ASCII (the same JSON written another
+// way), b is returned with those escapes written out as the characters,
+// redacted; other bodies keep their bytes as sent (a trace is also a
+// replay fixture).
+func (t *tracer) redact(b, rest []byte) string {
+	whole := append(b[:len(b):len(b)], rest...)
+	red := t.red.Bytes(whole)
+	if u := unescapeASCII(whole); len(u) != len(whole) {
+		if ru := t.red.Bytes(u); bytes.Count(ru, []byte(sanitize.Marker)) > bytes.Count(red, []byte(sanitize.Marker)) {
+			// Unescaped, the text shows a key: keep the unescaped part
+			// that stands for b.
+			return string(t.red.Bytes(unescapeASCII(b)))
+		}
+	}
+	if len(rest) == 0 {
+		return string(red)
+	}
+	return string(t.red.Bytes(b))
 }
 
 // unescapeASCII returns b with every JSON escape \uXXXX of a printable

@@ -181,8 +181,9 @@ func TestTraceBodiesHostile(t *testing.T) {
 		"/scim/Users/escaped": `{"detail":"bad key: ` + escaped(testKey) + `","status":"401"}`,
 		"/scim/Users/long":    `{"detail":"` + long + `","status":"500"}`,
 		"/scim/Users":         `{"totalResults": "x", "Resources": [` + strings.Repeat(`{"id":"u"},`, 5000) + `{}]}`,
+		"/scim/Users/plain":   `not JSON: a\/b \u0041`,
 	}
-	status := map[string]int{"/scim/Users/escaped": 401, "/scim/Users/long": 400, "/scim/Users": 200}
+	status := map[string]int{"/scim/Users/escaped": 401, "/scim/Users/long": 400, "/scim/Users": 200, "/scim/Users/plain": 400}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/scim+json")
 		w.Header().Set("Content-Length", fmt.Sprint(len(bodies[r.URL.Path])))
@@ -193,7 +194,7 @@ func TestTraceBodiesHostile(t *testing.T) {
 	var trace bytes.Buffer
 	c := testClient(t, srv.URL, func(c *Config) { c.Trace, c.MaxElapsed = &trace, time.Second })
 	ctx := context.Background()
-	for _, id := range []string{"escaped", "long"} {
+	for _, id := range []string{"escaped", "long", "plain"} {
 		if _, err := c.GetRaw(ctx, "/Users/"+id, ""); err == nil {
 			t.Fatalf("GET %s: no error", id)
 		}
@@ -218,6 +219,17 @@ func TestTraceBodiesHostile(t *testing.T) {
 	i := strings.LastIndex(b, "…[cut: ")
 	if i < 0 || !utf8.ValidString(b[:i]) || i > caps.TraceBody {
 		t.Errorf("long body cut at %d (valid UTF-8: %v)", i, utf8.ValidString(b))
+	}
+	var more int
+	n := len(bodies["/scim/Users/long"])
+	if _, err := fmt.Sscanf(b[i:], "…[cut: %d more bytes]", &more); err != nil || i+more > n ||
+		i+more < n && !strings.HasSuffix(b, fmt.Sprintf("…[not read further: Content-Length %d]", n)) {
+		t.Errorf("kept %d bytes and counted %d more of a %d-byte body (%v): ...%q", i, more, n, err, b[i:])
+	}
+	// Escapes that hide no key are kept as sent: a trace is also a replay
+	// fixture.
+	if b := byPath["/scim/Users/plain"]; b != bodies["/scim/Users/plain"] {
+		t.Errorf("a body without a key was rewritten: %q", b)
 	}
 	if b := byPath["/scim/Users"]; !strings.Contains(b, "…[not read further: Content-Length ") {
 		t.Errorf("a body read in part carries no marker: ...%q", b[max(0, len(b)-80):])

@@ -32,7 +32,9 @@ var AccessReviewHeader = []string{"email", "username", "name", "active", "org_ro
 // (a line break in a name reads as \n). A cell that starts with =, +, -
 // or @, which a spreadsheet would evaluate as a formula (a display name is
 // chosen by its user), gets a leading ' as OWASP advises for CSV
-// injection: the spreadsheet shows the text instead of running it.
+// injection: the spreadsheet shows the text instead of running it. The
+// email is the exception: it is the key a review joins on, an email may
+// start with + or -, and users do not choose it.
 // Quoting is left to encoding/csv.
 func WriteAccessReview(w io.Writer, st model.State) error {
 	type membership struct{ team, role string }
@@ -71,7 +73,7 @@ func WriteAccessReview(w io.Writer, st model.State) error {
 			}
 		}
 		if err := cw.Write([]string{
-			cell(u.Email), cell(username), cell(u.DisplayName),
+			sanitize.Controls(u.Email), cell(username), cell(u.DisplayName),
 			boolText(u.Active), cell(string(u.OrgRole)),
 			inert(strings.Join(teams, ";")), timeText(u.Created), timeText(u.LastModified),
 		}); err != nil {

