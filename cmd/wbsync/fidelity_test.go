@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -225,4 +226,39 @@ func TestExternalIDMatchEmail(t *testing.T) {
 			t.Fatalf("plan wrote %d requests", n)
 		}
 	})
+}
+
+// TestTeamsSharingANameApplied: two live teams named dup, each pinned by id
+// in the manifest, get each its own member, and the verification agrees
+// (every add once went to the first team).
+func TestTeamsSharingANameApplied(t *testing.T) {
+	seed := writeState(t, map[string]any{
+		"users": []any{map[string]any{"userName": "a@example.com"}, map[string]any{"userName": "b@example.com"}},
+		"teams": []any{map[string]any{"name": "dup", "members": []any{}}, map[string]any{"name": "dup", "members": []any{}}},
+	})
+	emu := startEmu(t, emulator.Options{}, seed)
+	req, _ := http.NewRequest(http.MethodGet, emu.url+"/Groups", nil)
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var groups struct {
+		Resources []struct {
+			ID string `json:"id"`
+		} `json:"Resources"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&groups)
+	resp.Body.Close()
+	if err != nil || len(groups.Resources) != 2 {
+		t.Fatalf("groups: %+v, %v", groups, err)
+	}
+	g1, g2 := groups.Resources[0].ID, groups.Resources[1].ID
+	m := writeFile(t, "m.yaml", fmt.Sprintf("version: 1\nusers:\n  - email: a@example.com\n  - email: b@example.com\nteams:\n"+
+		"  - name: dup\n    id: %q\n    membership: additive\n    members: [a@example.com]\n"+
+		"  - name: dup\n    id: %q\n    membership: additive\n    members: [b@example.com]\n", g1, g2))
+	r := wb(t, vars(emu.url), "apply", "-f", m, "--auto-approve")
+	if r.code != exitOK || !strings.Contains(r.stdout, "Verified: the organization matches the manifest.") {
+		t.Fatalf("exit %d:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
 }

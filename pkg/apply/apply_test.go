@@ -214,8 +214,8 @@ func TestRunSetTeamRoleAfterFailedAdd(t *testing.T) {
 	}}
 	rep := run(t, planOf(
 		ch(plan.AddMember, "a@x.com", "ua", "ml", "tml"),
-		plan.Change{Action: plan.SetTeamRole, User: "a@x.com", UserID: "ua", Team: "ml", Role: "admin"},
-		plan.Change{Action: plan.SetTeamRole, User: "b@x.com", UserID: "ub", Team: "ml", Role: "admin"},
+		plan.Change{Action: plan.SetTeamRole, User: "a@x.com", UserID: "ua", Team: "ml", TeamID: "tml", Role: "admin"},
+		plan.Change{Action: plan.SetTeamRole, User: "b@x.com", UserID: "ub", Team: "ml", TeamID: "tml", Role: "admin"},
 	), w, Options{})
 	if got := w.count("SetTeamRole"); got != 1 {
 		t.Fatalf("SetTeamRole calls = %d, want 1 (b only)", got)
@@ -339,4 +339,29 @@ func sortedMethods(w *fakeWriter) []string {
 		}
 	}
 	return out
+}
+
+// TestRunTeamsSharingAName: two live teams named dup (the manifest pins
+// each by id) get their own adds and removals, each sent to its own id:
+// grouping by name sent every add to the first one.
+func TestRunTeamsSharingAName(t *testing.T) {
+	w := &fakeWriter{}
+	run(t, planOf(
+		ch(plan.AddMember, "a@x.com", "ua", "dup", "g1"),
+		ch(plan.AddMember, "b@x.com", "ub", "dup", "g2"),
+		ch(plan.RemoveMember, "c@x.com", "uc", "dup", "g2"),
+	), w, Options{})
+	got := map[string][]string{}
+	for _, c := range w.recorded() {
+		switch c.Method {
+		case "AddMembers":
+			got[c.ID] = append(got[c.ID], c.IDs...)
+		case "RemoveMember":
+			got["remove from "+c.Team] = append(got["remove from "+c.Team], c.ID)
+		}
+	}
+	want := map[string][]string{"g1": {"ua"}, "g2": {"ub"}, "remove from g2": {"uc"}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("writes by team id (-want +got):\n%s", d)
+	}
 }

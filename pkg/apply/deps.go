@@ -45,7 +45,17 @@ func (e errDependency) Error() string { return e.msg }
 func createKey(kind, name string) string { return kind + ":" + model.Key(name) }
 
 // addKey is the deps key of the add of c's user to c's team.
-func addKey(c plan.Change) string { return "add:" + model.Key(c.Team) + "\x00" + model.Key(c.User) }
+func addKey(c plan.Change) string { return "add:" + teamKey(c) + "\x00" + model.Key(c.User) }
+
+// teamKey identifies c's team: its live id, or for a team the run creates
+// (no id yet) its name. Never the name of a live team alone: two live
+// teams may share a name (the manifest pins each by id).
+func teamKey(c plan.Change) string {
+	if c.TeamID != "" {
+		return "id:" + c.TeamID
+	}
+	return "new:" + model.Key(c.Team)
+}
 
 // created records the id of a user or team created in this run.
 func (d *deps) created(kind, name, id string) {

@@ -89,8 +89,8 @@ func (r *runner) runUnit(ctx context.Context, action plan.Action, unit []int) {
 }
 
 // units groups the changes at idx (one action) by the resource they write,
-// in plan order: member changes and team creates by team, everything else by
-// user.
+// in plan order: member changes and team creates by team (its id: two live
+// teams may share a name), everything else by user.
 func (r *runner) units(idx []int) [][]int {
 	var order []string
 	byKey := map[string][]int{}
@@ -99,7 +99,7 @@ func (r *runner) units(idx []int) [][]int {
 		var k string
 		switch c.Action {
 		case plan.AddMember, plan.RemoveMember, plan.CreateTeam:
-			k = "t:" + model.Key(c.Team)
+			k = "t:" + teamKey(c)
 		default:
 			k = "u:" + model.Key(c.User)
 		}

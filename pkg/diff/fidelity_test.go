@@ -85,5 +85,16 @@ func TestComputeWandbAddressing(t *testing.T) {
 				{Code: plan.WarnUnmanagedUser, User: a, IDs: []string{"u2"}},
 			},
 		},
+		{
+			name: "the manifest email is the matched user's userName and another live user's email: said too",
+			dep:  model.SaaS,
+			want: state(users(du("x@x.com")), dt("ml", model.Additive, dm("x@x.com", ""))),
+			have: state(users(lh("u1", "x@x.com", "y@x.com"), lh("u2", "x-new", "x@x.com")), lt("g", "ml", lm("u1", "x@x.com", ""))),
+			warnings: []plan.Warning{
+				{Code: plan.WarnEmailElsewhere, User: "x@x.com", IDs: []string{"u2"}},
+				{Code: plan.WarnUnmanagedUser, User: "x@x.com", IDs: []string{"u2"}},
+				{Code: plan.WarnUnsupportedUpdate, User: "x@x.com"},
+			},
+		},
 	})
 }

@@ -125,8 +125,8 @@ func (m *matcher) warnEmailElsewhere() {
 		}
 		d, l := &p.want.Users[di], &p.have.Users[w.match]
 		k := model.Key(wantEmail(d))
-		if k == "" || k == l.Key() || k == model.Key(l.Email) || containsKey(l.Emails, k) {
-			continue
+		if k == "" || k == model.Key(l.Email) || containsKey(l.Emails, k) {
+			continue // the matched user has the email itself (its userName may be it too, and another's email)
 		}
 		var others []string
 		var ids []string
