@@ -74,23 +74,18 @@ func groups(p plan.Plan) (users, teams []*group) {
 	return users, teams
 }
 
-// groupSymbol is '+' when the group only adds, '-' when it only removes
-// (or deactivates), '+' for a created user or team, else '~'.
+// groupSymbol marks what happens to the group's user or team itself, as
+// Terraform marks a resource: '+' when the plan creates it, '-' when it
+// deactivates the user, else '~' (changed in place: a team that only gains
+// or loses members is still there).
 func groupSymbol(ls []line) byte {
-	adds, removes := 0, 0
 	for _, l := range ls {
-		switch l.sym {
-		case '+':
-			adds++
-		case '-':
-			removes++
+		switch l.action {
+		case plan.CreateUser, plan.CreateTeam:
+			return '+'
+		case plan.DeactivateUser:
+			return '-'
 		}
-	}
-	switch {
-	case removes == len(ls):
-		return '-'
-	case adds == len(ls), strings.HasPrefix(ls[0].text, "create"):
-		return '+'
 	}
 	return '~'
 }
