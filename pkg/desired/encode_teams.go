@@ -12,9 +12,10 @@ import (
 func (e *encoder) teams(ts []model.Team) {
 	teams := append([]model.Team(nil), ts...)
 	model.SortTeams(teams)
-	shared := make(map[string]int, len(teams))
+	shared, sameName := make(map[string]int, len(teams)), make(map[string]int, len(teams))
 	for _, t := range teams {
 		shared[model.Key(t.Name)]++
+		sameName[t.Name]++
 	}
 	ids := make(map[string]bool, len(teams))
 	// stamp[u] is the team (plus one) that last wrote user u: one member
@@ -51,6 +52,11 @@ func (e *encoder) teams(ts []model.Team) {
 			}
 			stamp[ui] = int32(ti + 1)
 			r := m.Role.Norm()
+			if sameName[t.Name] > 1 {
+				// W&B reports team roles by team name: with several
+				// teams of this name, the role read is any of theirs.
+				r = ""
+			}
 			if r == model.RoleMember && m.UserID != "" {
 				// A live member's reported "member" is the default: written
 				// as a plain email, as a manifest author would. A desired
@@ -60,7 +66,7 @@ func (e *encoder) teams(ts []model.Team) {
 			ms = append(ms, model.Member{Email: e.all[ui].Email, Role: r})
 		}
 		model.SortMembers(ms)
-		e.team(t, sharing, ms, left)
+		e.team(t, sharing, sameName[t.Name] > 1, ms, left)
 	}
 	if n == 0 {
 		e.line("teams: []")
@@ -124,9 +130,13 @@ func teamProblem(t model.Team, sharing int, ids map[string]bool) string {
 }
 
 // team writes one team's entry.
-func (e *encoder) team(t *model.Team, sharing int, ms []model.Member, left []string) {
+func (e *encoder) team(t *model.Team, sharing int, noRoles bool, ms []model.Member, left []string) {
 	if sharing > 1 {
-		e.buf = appendComment(e.buf, "  ", strconv.Itoa(sharing)+" teams share the name \""+t.Name+"\" (ignoring case): each is pinned to its SCIM group id")
+		msg := strconv.Itoa(sharing) + " teams share the name \"" + t.Name + "\" (ignoring case): each is pinned to its SCIM group id"
+		if noRoles {
+			msg += "; team roles are not written, since W&B reports them by team name"
+		}
+		e.buf = appendComment(e.buf, "  ", msg)
 	}
 	additive := t.Membership == model.Additive
 	if len(left) > 0 {

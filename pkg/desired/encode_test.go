@@ -3,6 +3,7 @@ package desired
 import (
 	"bytes"
 	"errors"
+	"maps"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -144,19 +145,39 @@ func TestEncodeQuotesStringsThatLookLikeOtherTypes(t *testing.T) {
 		Users: []model.User{{UserName: "a@b.co", Email: "a@b.co", DisplayName: "true", ExternalID: "0042", Active: true}},
 		Teams: []model.Team{{Name: "123", Members: []model.Member{{Email: "a@b.co", Role: "null"}}}, {Name: "~", Members: nil}, {Name: "yes: no", ID: "1"}},
 	}
-	var buf bytes.Buffer
-	if _, err := Encode(&buf, st, EncodeOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	m, err := Parse([]Source{{"e.yaml", buf.Bytes()}})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, buf.String())
-	}
+	m, _ := encodeAndParse(t, st)
 	if u := m.State.Users[0]; u.DisplayName != "true" || u.ExternalID != "0042" {
 		t.Errorf("user came back as %+v", u)
 	}
 	if got := m.State.Teams[0].Members[0].Role; got != "null" {
 		t.Errorf("role %q", got)
+	}
+}
+
+// TestEncodeSharedNameWritesNoRoles: W&B reports team roles by team name,
+// so in teams that share a name the role read may be the other team's:
+// their members are written as plain emails, with a comment saying why;
+// a team whose name differs only in case keeps its roles.
+func TestEncodeSharedNameWritesNoRoles(t *testing.T) {
+	st := model.State{
+		Users: []model.User{{ID: "u1", UserName: "a@b.co", Email: "a@b.co", Active: true}},
+		Teams: []model.Team{
+			{ID: "g1", Name: "dup", Members: []model.Member{{UserID: "u1", Role: "admin"}}},
+			{ID: "g2", Name: "dup", Members: []model.Member{{UserID: "u1", Role: "viewer"}}},
+			{ID: "g3", Name: "ML", Members: []model.Member{{UserID: "u1", Role: "admin"}}},
+			{ID: "g4", Name: "ml", Members: []model.Member{{UserID: "u1", Role: "viewer"}}},
+		},
+	}
+	m, buf := encodeAndParse(t, st)
+	roles := map[string]model.Role{}
+	for _, tm := range m.State.Teams {
+		roles[tm.ID] = tm.Members[0].Role
+	}
+	if want := (map[string]model.Role{"g1": "", "g2": "", "g3": "admin", "g4": "viewer"}); !maps.Equal(roles, want) {
+		t.Errorf("roles by team %v, want %v\n%s", roles, want, buf.String())
+	}
+	if !strings.Contains(buf.String(), "team roles are not written, since W&B reports them by team name") {
+		t.Errorf("no comment saying why:\n%s", buf.String())
 	}
 }
 
@@ -370,4 +391,18 @@ func TestProblemsFormat(t *testing.T) {
 	if probs[1].String() != "a.yaml:2:17: malformed email \"bad\": it has no @" {
 		t.Errorf("String() = %q", probs[1].String())
 	}
+}
+
+// encodeAndParse exports st and parses the export back.
+func encodeAndParse(t *testing.T, st model.State) (*Manifest, *bytes.Buffer) {
+	t.Helper()
+	var buf bytes.Buffer
+	if _, err := Encode(&buf, st, EncodeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Parse([]Source{{"e.yaml", buf.Bytes()}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, buf.String())
+	}
+	return m, &buf
 }
