@@ -131,8 +131,11 @@ type Client struct {
 
 	onPage func(collection string, read, total int) // Config.OnPage
 
-	// noRetries is set by StopRetrying: no attempt is sent again.
-	noRetries atomic.Bool
+	// noRetries is set by StopRetrying: no attempt is sent again;
+	// stopRetries is closed then, ending the retry waits.
+	noRetries   atomic.Bool
+	stopRetries chan struct{}
+	stopOnce    sync.Once
 
 	mu         sync.Mutex
 	names      map[string]string // user id → userName, for error messages
@@ -169,6 +172,7 @@ func New(cfg Config) (*Client, error) {
 		body:        caps.Body,
 		log:         cfg.Logger,
 		backoffBase: orDur(cfg.BackoffBase, DefaultBackoffBase),
+		stopRetries: make(chan struct{}),
 		onPage:      cfg.OnPage,
 		bodies:      make(chan struct{}, caps.BodySlots),
 		names:       map[string]string{},
@@ -250,7 +254,10 @@ func (c *Client) Redactor() *sanitize.Redactor { return c.red }
 // with its current attempt: no attempt is sent again. apply calls it when
 // the run is interrupted (a retry is a new request, which an interrupt
 // must not start).
-func (c *Client) StopRetrying() { c.noRetries.Store(true) }
+func (c *Client) StopRetrying() {
+	c.noRetries.Store(true)
+	c.stopOnce.Do(func() { close(c.stopRetries) })
+}
 
 // BaseURL returns the checked SCIM base URL (no trailing slash, no query).
 func (c *Client) BaseURL() string { return c.base.String() }

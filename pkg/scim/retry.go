@@ -49,7 +49,19 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 			return 0, true
 		}
 		r.logRetry(d)
-		return d, false
+		// The wait happens here rather than in go-retry, so that
+		// StopRetrying ends it: a retry waiting to go out is a request
+		// not yet sent, which an interrupted apply must not send.
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return 0, false
+		case <-r.c.stopRetries:
+			return 0, true
+		case <-ctx.Done():
+			return 0, true
+		}
 	})
 	rep, err := retry.DoValue(ctx, b, func(ctx context.Context) (*reply, error) {
 		r.attempts++

@@ -364,3 +364,38 @@ func TestStopRetrying(t *testing.T) {
 		t.Fatalf("%d attempts after StopRetrying, want 1", n)
 	}
 }
+
+// TestStopRetryingEndsTheWait: a retry waiting out a Retry-After when
+// StopRetrying is called is never sent, and the call returns at once
+// rather than when the wait would have ended.
+func TestStopRetryingEndsTheWait(t *testing.T) {
+	f, srv := newFake(t)
+	c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed = time.Hour })
+	var attempts atomic.Int32
+	first := make(chan struct{})
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPatch {
+			return false
+		}
+		if attempts.Add(1) == 1 {
+			defer close(first)
+		}
+		status(429, "Retry-After", "600")(w)
+		return true
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.SetOrgRole(context.Background(), "u1", "admin") }()
+	<-first
+	c.StopRetrying()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("no error")
+		}
+	case <-time.After(time.Minute): // far below the 600 s asked for, far above any scheduling delay
+		t.Fatal("the retry wait did not end on StopRetrying")
+	}
+	if n := attempts.Load(); n != 1 {
+		t.Fatalf("%d attempts, want 1", n)
+	}
+}
