@@ -87,7 +87,11 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 	if err != nil {
 		return exitError, err
 	}
-	color := inv.isTerminal && !o.noColor
+	// Colour for the stream the plan goes to: stderr with -o json.
+	color := inv.color(inv.isTerminal, o.noColor)
+	if f.format == "json" {
+		color = inv.color(inv.stderrTerminal, o.noColor)
+	}
 	if o.dryRun {
 		if err := renderPlan(inv.stdout, a.p, f.format, color); err != nil {
 			return exitError, err
@@ -285,6 +289,9 @@ func confirm(ctx context.Context, inv *invocation) (bool, error) {
 	if !inv.isTerminal {
 		return false, usageError{"no terminal to confirm on: review the plan and pass --auto-approve to apply without asking"}
 	}
+	if inv.flushInput != nil {
+		inv.flushInput() // what was typed before the plan was shown answers nothing
+	}
 	fmt.Fprint(inv.stdout, "\nApply these changes? Only 'yes' is accepted: ")
 	_ = inv.sinks.stdout.Flush()
 	line, err := await(ctx, func() (string, error) {
@@ -294,9 +301,11 @@ func confirm(ctx context.Context, inv *invocation) (bool, error) {
 		}
 		return line, nil
 	})
+	if err != nil || !strings.HasSuffix(line, "\n") {
+		fmt.Fprintln(inv.stdout) // the cursor is still after the question
+	}
 	if err != nil {
-		fmt.Fprintln(inv.stdout)
 		return false, err
 	}
-	return strings.TrimSpace(line) == "yes", nil
+	return strings.TrimRight(line, "\r\n") == "yes", nil
 }

@@ -40,6 +40,10 @@ type env struct {
 	// stderrTerminal says stderr is a terminal: progress is one line per
 	// phase, redrawn in place.
 	stderrTerminal bool
+	// flushInput discards what was typed and not read (nil: nothing to
+	// discard); stderrWidth is stderr's width in columns (nil: unknown).
+	flushInput  func()
+	stderrWidth func() int
 }
 
 func main() {
@@ -51,17 +55,25 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(50)
 	}
-	// The first SIGINT or SIGTERM cancels ctx: loading, reading and the
-	// prompt stop at once, apply lets requests in flight finish. The default
-	// handling is then back, so a second signal exits at once.
+	// The first SIGINT, SIGTERM or SIGHUP (a closed terminal) cancels ctx:
+	// loading, reading and the prompt stop at once, apply lets requests in
+	// flight finish. A second signal says what that leaves and ends the
+	// process at once, by the signal's default action.
 	ctx, cancel := context.WithCancelCause(context.Background())
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	sigs := make(chan os.Signal, 2)
+	handled := []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+	signal.Notify(sigs, handled...)
 	go func() {
 		s := <-sigs
-		signal.Reset(os.Interrupt, syscall.SIGTERM)
 		fmt.Fprintf(os.Stderr, "\nwbsync: %v: stopping (a second signal exits at once)\n", s)
 		cancel(fmt.Errorf("%v received", s))
+		s = <-sigs
+		fmt.Fprintf(os.Stderr, "\nwbsync: %v again: exiting now; a write in flight may or may not have been applied, and no report is written: run 'wbsync plan' to see where the organization stands\n", s)
+		signal.Reset(handled...)
+		if p, err := os.FindProcess(os.Getpid()); err == nil {
+			_ = p.Signal(s)
+		}
+		os.Exit(exitError) // if the signal's default action did not end it
 	}()
 	code := run(ctx, os.Args[1:], env{
 		stdin:          os.Stdin,
@@ -70,14 +82,13 @@ func main() {
 		getenv:         os.Getenv,
 		isTerminal:     isTerminal(os.Stdin) && isTerminal(os.Stdout),
 		stderrTerminal: isTerminal(os.Stderr),
+		flushInput:     func() { flushInput(os.Stdin.Fd()) },
+		stderrWidth:    func() int { return termWidth(os.Stderr.Fd()) },
 	})
 	os.Exit(code)
 }
 
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
+func isTerminal(f *os.File) bool { return isTTY(f.Fd()) }
 
 // sinks are the output streams, each behind the one redactor: nothing
 // wbsync prints, logs or writes can carry the API key. stderrUnit is stderr
@@ -176,9 +187,23 @@ func (inv *invocation) exit() {
 func (inv *invocation) progress() *progress.Progress {
 	if inv.prog == nil {
 		_ = inv.sinks.stderr.Flush() // what was printed before comes first
-		inv.prog = progress.New(inv.sinks.stderrUnit, inv.stderrTerminal, nil)
+		inv.prog = progress.New(inv.sinks.stderrUnit, inv.stderrTerminal && !inv.dumbTerminal(), nil)
+		if inv.stderrWidth != nil {
+			inv.prog.SetWidth(inv.stderrWidth)
+		}
 	}
 	return inv.prog
+}
+
+// dumbTerminal reports TERM=dumb: a terminal that cannot move the cursor
+// or show colour.
+func (inv *invocation) dumbTerminal() bool { return inv.getenv("TERM") == "dumb" }
+
+// color says whether text written to a stream that is (or not) a terminal
+// may be coloured: not with --no-color, NO_COLOR set (no-color.org) or
+// TERM=dumb.
+func (inv *invocation) color(terminal, noColor bool) bool {
+	return terminal && !noColor && inv.getenv("NO_COLOR") == "" && !inv.dumbTerminal()
 }
 
 // redactWith makes every later output redact r's key (once the key is

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -291,4 +292,32 @@ func savedExamplePlan(t *testing.T) (*testEmu, string) {
 		t.Fatalf("plan --out: exit %d\n%s", r.code, r.stderr)
 	}
 	return emu, planPath
+}
+
+// TestColourFollowsTheStream: colour is decided for the stream the plan is
+// written to (stderr under apply -o json), and never with NO_COLOR or
+// TERM=dumb.
+func TestColourFollowsTheStream(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	runTerm := func(extra map[string]string, stdoutTerm, stderrTerm bool, args ...string) result {
+		v := vars(emu.url)
+		maps.Copy(v, extra)
+		var out, errb bytes.Buffer
+		code := run(context.Background(), args, env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+			getenv: func(k string) string { return v[k] }, isTerminal: stdoutTerm, stderrTerminal: stderrTerm})
+		return result{code, out.String(), errb.String()}
+	}
+	m := examplePath("wbsync.yaml")
+	if r := runTerm(nil, true, false, "plan", "-f", m); !strings.Contains(r.stdout, "\x1b[") {
+		t.Fatalf("no colour on a terminal: the test proves nothing\n%s", r.stdout)
+	}
+	for name, r := range map[string]result{
+		"NO_COLOR":                        runTerm(map[string]string{"NO_COLOR": "1"}, true, true, "plan", "-f", m),
+		"TERM=dumb":                       runTerm(map[string]string{"TERM": "dumb"}, true, true, "plan", "-f", m),
+		"apply -o json, stderr to a file": runTerm(nil, true, false, "apply", "-f", m, "-o", "json", "--auto-approve"),
+	} {
+		if strings.Contains(r.stdout+r.stderr, "\x1b[") {
+			t.Errorf("%s: escape sequences in the output:\n%q", name, r.stdout+r.stderr)
+		}
+	}
 }

@@ -68,7 +68,7 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 			return exitError, err
 		}
 	}
-	if err := renderPlan(inv.stdout, p, f.format, inv.isTerminal && !o.noColor); err != nil {
+	if err := renderPlan(inv.stdout, p, f.format, inv.color(inv.isTerminal, o.noColor)); err != nil {
 		return exitError, err
 	}
 	return planExit(p, o.detailed), nil

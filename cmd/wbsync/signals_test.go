@@ -107,7 +107,7 @@ func (c *child) exit(t *testing.T) syscall.WaitStatus {
 	return c.cmd.ProcessState.Sys().(syscall.WaitStatus)
 }
 
-func emuServer(t *testing.T, seedPath string) (*emulator.Server, *httptest.Server) {
+func emuServer(t *testing.T, seedPath string, opts ...emulator.Options) (*emulator.Server, *httptest.Server) {
 	t.Helper()
 	var seed *emulator.State
 	if seedPath != "" {
@@ -120,7 +120,8 @@ func emuServer(t *testing.T, seedPath string) (*emulator.Server, *httptest.Serve
 			t.Fatal(err)
 		}
 	}
-	srv, err := emulator.New(emulator.Options{}, seed, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
+	opts = append(opts, emulator.Options{})
+	srv, err := emulator.New(opts[0], seed, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,6 +169,28 @@ func TestPromptYes(t *testing.T) {
 	}
 	if writes(srv.Stats().Requests) == 0 {
 		t.Fatal("yes applied nothing")
+	}
+}
+
+// TestPromptAnswersOnlyWhatIsShown: "yes" typed while the organization is
+// still being read (before the plan and the question are shown) answers
+// nothing, and " yes " with spaces is not yes: exit 1, nothing written.
+func TestPromptAnswersOnlyWhatIsShown(t *testing.T) {
+	srv, hs := emuServer(t, examplePath("emulator-state.json"), emulator.Options{Latency: 300 * time.Millisecond})
+	defer hs.Close()
+	c := startOnPty(t, []string{"WANDB_API_KEY=" + testKey, "WBSYNC_URL=" + hs.URL + "/scim"}, "apply", "-f", examplePath("wbsync.yaml"))
+	if _, err := c.tty.WriteString("yes\r"); err != nil { // typed ahead, during the read
+		t.Fatal(err)
+	}
+	c.waitFor(t, "Only 'yes' is accepted")
+	if _, err := c.tty.WriteString(" yes \r"); err != nil {
+		t.Fatal(err)
+	}
+	if ws := c.exit(t); ws.ExitStatus() != exitError {
+		t.Fatalf("wait status %v, want exit 1\n%s", ws, c.stderr.String())
+	}
+	if n := writes(srv.Stats().Requests); n != 0 {
+		t.Fatalf("%d writes: a typed-ahead or padded yes approved the plan", n)
 	}
 }
 
@@ -271,6 +294,9 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 		ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
 		if !ws.Signaled() && ws.ExitStatus() == exitOK {
 			t.Fatalf("wait status %v after two signals\n%s", ws, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), "again: exiting now; a write in flight may or may not have been applied") {
+			t.Errorf("the second signal ended the process without a word:\n%s", stderr.String())
 		}
 	case <-time.After(hangTimeout):
 		t.Fatalf("the second signal did not end the process\n%s", stderr.String())

@@ -42,6 +42,10 @@ type Progress struct {
 	terminal bool
 	now      func() time.Time
 
+	// width, when set, is the terminal's width in columns: a line is cut
+	// to fit, since a line that wraps cannot be redrawn in place.
+	width func() int
+
 	mu       sync.Mutex
 	shown    *Bar      // terminal: the unfinished bar whose line is on screen
 	lastDraw time.Time // terminal: when a line was last drawn
@@ -59,6 +63,33 @@ func New(w io.Writer, terminal bool, now func() time.Time) *Progress {
 		now = time.Now
 	}
 	return &Progress{w: w, terminal: terminal, now: now}
+}
+
+// SetWidth makes p cut terminal lines to width() columns (less one, so
+// that the cursor never wraps). Call it before the first bar.
+func (p *Progress) SetWidth(width func() int) {
+	if p != nil {
+		p.width = width
+	}
+}
+
+// fit cuts line to the terminal's width, when known.
+func (p *Progress) fit(line string) string {
+	if p.width == nil {
+		return line
+	}
+	w := p.width() - 1
+	if w <= 0 {
+		return line
+	}
+	n := 0
+	for i := range line {
+		if n == w {
+			return line[:i]
+		}
+		n++
+	}
+	return line
 }
 
 // Bar is the progress of one task, from Start to Done. Its methods are safe
@@ -204,7 +235,7 @@ func (b *Bar) setTotal(total int) {
 // draw shows b's line on a terminal. Callers hold p.mu.
 func (p *Progress) draw(b *Bar, now time.Time) {
 	p.endMidLine()
-	io.WriteString(p.w, eraseLine+b.snapshot(now))
+	io.WriteString(p.w, eraseLine+p.fit(b.snapshot(now)))
 	p.shown, p.lastDraw = b, now
 }
 

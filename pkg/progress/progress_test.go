@@ -244,3 +244,22 @@ func TestConcurrentAdd(t *testing.T) {
 		})
 	}
 }
+
+// TestTerminalLineFitsTheWidth: on a terminal of known width a line is cut
+// to one column less, so that it never wraps (a wrapped line cannot be
+// redrawn in place).
+func TestTerminalLineFitsTheWidth(t *testing.T) {
+	buf, clk, p := setup(true)
+	p.SetWidth(func() int { return 12 })
+	bar := p.Start("create_user", 300)
+	clk.advance(time.Second)
+	bar.Add(5)
+	for _, l := range strings.Split(buf.String(), "\r\x1b[K") {
+		if n := len([]rune(l)); n > 11 {
+			t.Errorf("line %q is %d columns on a 12-column terminal", l, n)
+		}
+	}
+	if !strings.Contains(buf.String(), "create_user") {
+		t.Errorf("output %q", buf.String())
+	}
+}

@@ -1,0 +1,39 @@
+//go:build linux && (amd64 || arm64 || 386 || arm || riscv64 || loong64 || s390x)
+
+package main
+
+import (
+	"syscall"
+	"unsafe"
+)
+
+// The ioctl requests, as the generic Linux ABI numbers them (the
+// architectures in the build line; others use tty_other.go).
+const (
+	tcgets     = 0x5401
+	tcflsh     = 0x540b
+	tiocgwinsz = 0x5413
+)
+
+// isTTY reports whether fd is a terminal (it answers the terminal
+// attributes request: /dev/null, a character device too, does not).
+func isTTY(fd uintptr) bool {
+	var t syscall.Termios
+	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, fd, tcgets, uintptr(unsafe.Pointer(&t)))
+	return e == 0
+}
+
+// flushInput discards what was typed on terminal fd and not read yet, so
+// that an answer typed before a question was shown does not answer it.
+func flushInput(fd uintptr) {
+	_, _, _ = syscall.Syscall(syscall.SYS_IOCTL, fd, tcflsh, syscall.TCIFLUSH)
+}
+
+// termWidth is terminal fd's width in columns (0 when unknown).
+func termWidth(fd uintptr) int {
+	var ws struct{ row, col, x, y uint16 }
+	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, fd, tiocgwinsz, uintptr(unsafe.Pointer(&ws))); e != 0 {
+		return 0
+	}
+	return int(ws.col)
+}

@@ -1,0 +1,18 @@
+//go:build !(linux && (amd64 || arm64 || 386 || arm || riscv64 || loong64 || s390x))
+
+package main
+
+import "os"
+
+// isTTY reports whether fd is a character device (a terminal, or
+// /dev/null: other systems are told apart less finely here).
+func isTTY(fd uintptr) bool {
+	fi, err := os.NewFile(fd, "").Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// flushInput does nothing here.
+func flushInput(uintptr) {}
+
+// termWidth is unknown here.
+func termWidth(uintptr) int { return 0 }
