@@ -61,7 +61,10 @@ func main() {
 	// process at once, by the signal's default action.
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
-	handled := []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+	handled := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) { // under nohup, a hangup stays ignored
+		handled = append(handled, syscall.SIGHUP)
+	}
 	signal.Notify(sigs, handled...)
 	go func() {
 		s := <-sigs
@@ -88,7 +91,7 @@ func main() {
 	os.Exit(code)
 }
 
-func isTerminal(f *os.File) bool { return isTTY(f.Fd()) }
+func isTerminal(f *os.File) bool { return isTTY(f) }
 
 // sinks are the output streams, each behind the one redactor: nothing
 // wbsync prints, logs or writes can carry the API key. stderrUnit is stderr

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"os"
 	"syscall"
 	"unsafe"
 )
@@ -15,11 +16,11 @@ const (
 	tiocgwinsz = 0x5413
 )
 
-// isTTY reports whether fd is a terminal (it answers the terminal
+// isTTY reports whether f is a terminal (it answers the terminal
 // attributes request: /dev/null, a character device too, does not).
-func isTTY(fd uintptr) bool {
+func isTTY(f *os.File) bool {
 	var t syscall.Termios
-	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, fd, tcgets, uintptr(unsafe.Pointer(&t)))
+	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), tcgets, uintptr(unsafe.Pointer(&t)))
 	return e == 0
 }
 

@@ -4,10 +4,10 @@ package main
 
 import "os"
 
-// isTTY reports whether fd is a character device (a terminal, or
+// isTTY reports whether f is a character device (a terminal, or
 // /dev/null: other systems are told apart less finely here).
-func isTTY(fd uintptr) bool {
-	fi, err := os.NewFile(fd, "").Stat()
+func isTTY(f *os.File) bool {
+	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 

@@ -80,7 +80,7 @@ func (x *keyIndex) putHashed(k string, h uint64, v int32) (old int32) {
 		binary.LittleEndian.PutUint32(x.arena[off:], uint32(v))
 		return old
 	}
-	if len(x.arena)+entryHead+len(k) > maxArena {
+	if uint64(len(x.arena))+entryHead+uint64(len(k)) > maxArena {
 		panic("diff: key index over 4 GiB") // inputs are capped far below
 	}
 	if 2*(x.n+1) > len(x.slots) {

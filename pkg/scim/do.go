@@ -65,19 +65,47 @@ func (c *Client) do(ctx context.Context, cl call) (*reply, error) {
 	return r.run(ctx, payload)
 }
 
-// attempt sends the call once.
-func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, error) {
+// errRetryStopped is what attempt returns for a retry StopRetrying kept
+// from being sent.
+var errRetryStopped = errors.New("not sent again: the run was interrupted")
+
+// attempt sends the call once. A retry (not the first attempt) waits for
+// its turn and the rate limit only until StopRetrying, and is not sent
+// after it.
+func (c *Client) attempt(ctx context.Context, cl call, payload []byte, retry bool) (*reply, error) {
+	wait := ctx
+	if retry {
+		var cancel context.CancelFunc
+		wait, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			select {
+			case <-c.stopRetries:
+				cancel()
+			case <-wait.Done():
+			}
+		}()
+	}
 	select {
 	case c.sem <- struct{}{}:
-	case <-ctx.Done():
+	case <-wait.Done():
+		if ctx.Err() == nil {
+			return nil, errRetryStopped
+		}
 		return nil, ctx.Err()
 	}
 	defer func() { <-c.sem }()
-	if err := c.limiter.Wait(ctx); err != nil {
-		if ctx.Err() != nil {
+	if err := c.limiter.Wait(wait); err != nil {
+		switch {
+		case ctx.Err() != nil:
 			return nil, ctx.Err()
+		case wait.Err() != nil:
+			return nil, errRetryStopped
 		}
 		return nil, fmt.Errorf("%s %s: wait for the rate limit: %w", cl.method, c.pathOf(cl), err)
+	}
+	if retry && c.noRetries.Load() {
+		return nil, errRetryStopped
 	}
 	actx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)

@@ -63,9 +63,17 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 			return 0, true
 		}
 	})
+	var lastErr error // the last attempt's error, as the caller would get it
 	rep, err := retry.DoValue(ctx, b, func(ctx context.Context) (*reply, error) {
+		if r.attempts > 0 && r.c.noRetries.Load() {
+			return nil, lastErr // interrupted between the wait and now
+		}
 		r.attempts++
-		rep, err := r.c.attempt(ctx, r.cl, payload)
+		rep, err := r.c.attempt(ctx, r.cl, payload, r.attempts > 1)
+		if errors.Is(err, errRetryStopped) {
+			return nil, lastErr
+		}
+		lastErr = err
 		if err == nil {
 			return rep, nil
 		}

@@ -399,3 +399,21 @@ func TestStopRetryingEndsTheWait(t *testing.T) {
 		t.Fatalf("%d attempts, want 1", n)
 	}
 }
+
+// TestStopRetryingEndsTheRateWait: a retry that would wait for the rate
+// limiter after StopRetrying is not sent (errRetryStopped), while a first
+// attempt still is.
+func TestStopRetryingEndsTheRateWait(t *testing.T) {
+	f, srv := newFake(t)
+	c := testClient(t, srv.URL, func(c *Config) { c.RateLimit, c.Concurrency = 0.1, 1 })
+	for c.limiter.Allow() { // the bucket is empty: the next token is 10 s away
+	}
+	c.StopRetrying()
+	cl := call{method: http.MethodPatch, path: "/Users/u1"}
+	if _, err := c.attempt(context.Background(), cl, []byte("{}"), true); !errors.Is(err, errRetryStopped) {
+		t.Fatalf("retry after StopRetrying: %v, want errRetryStopped", err)
+	}
+	if n := f.count("PATCH"); n != 0 {
+		t.Fatalf("%d requests sent", n)
+	}
+}
