@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -57,7 +58,8 @@ func noArgs(pos []string, hint string) error {
 // takes a value takes the next argument), and only the flags are handed to
 // it.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var flagArgs, pos, empty []string
+	var flagArgs, pos []string
+	var empty string // the first flag given an empty value
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -72,9 +74,9 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		if takesValue(fs, a) && i+1 < len(args) {
 			i++
 			flagArgs = append(flagArgs, args[i])
-			empty = append(empty, emptyValue(a, args[i]))
+			empty = cmp.Or(empty, emptyValue(a, args[i]))
 		} else if name, value, ok := strings.Cut(strings.TrimLeft(a, "-"), "="); ok {
-			empty = append(empty, emptyValue("--"+name, value))
+			empty = cmp.Or(empty, emptyValue("--"+name, value))
 		}
 	}
 	if err := fs.Parse(flagArgs); err != nil {
@@ -94,10 +96,8 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	// otherwise quietly mean "not given". The raw arguments say so, not
 	// the flags' String methods (a flag.Func flag shows "" whatever it
 	// was given).
-	for _, name := range empty {
-		if name != "" {
-			return nil, usageError{fmt.Sprintf("%s was given an empty value", name)}
-		}
+	if empty != "" {
+		return nil, usageError{fmt.Sprintf("%s was given an empty value", empty)}
 	}
 	return pos, nil
 }

@@ -145,11 +145,14 @@ func (p *planner) planListed(t teamRef, di int32, ts *teamState) {
 	}
 	role := p.roles[w.teamRole&^roleDeclared]
 	declared := w.teamRole&roleDeclared != 0
-	if li >= 0 && p.lives[li].teamGen == ts.gen && !w.recreate {
-		// A user created again (Multi-tenant Cloud) joins no team: a
-		// membership the server still lists belongs to the old account.
+	listed := li >= 0 && p.lives[li].teamGen == ts.gen // the read lists the user in the team
+	if listed && !w.recreate {
+		// (A user created again on Multi-tenant Cloud joins no team: a
+		// membership the server still lists belongs to the old account.)
 		if t.sharedName {
-			ts.rolesSkipped += b2i(declared)
+			if declared {
+				ts.rolesSkipped++
+			}
 			return
 		}
 		p.memberRole(t, di, li, role, declared)
@@ -159,36 +162,25 @@ func (p *planner) planListed(t teamRef, di int32, ts *teamState) {
 	if li >= 0 && !w.recreate {
 		uid = p.liveIDs[li]
 	}
-	name := p.wantNames[di]
-	if t.sharedName && role != model.RoleMember {
-		// Added as member, which is what the add makes: the role cannot
-		// be set in a team whose name another live team has.
-		ts.rolesSkipped++
-		p.add(plan.Change{Action: plan.AddMember, Team: t.name, TeamID: t.id, User: name, UserID: uid, Role: model.RoleMember})
-		return
-	}
-	p.add(plan.Change{Action: plan.AddMember, Team: t.name, TeamID: t.id, User: name, UserID: uid, Role: role})
 	setRole := role != model.RoleMember
-	if !setRole && w.recreate && li >= 0 && p.lives[li].teamGen == ts.gen && p.teamRolesReported {
+	if !setRole && listed && p.teamRolesReported {
 		// The old account's membership, should W&B keep it through the
 		// invitation, keeps its role too.
 		have := p.liveTeamRole(&t.live.Members[p.lives[li].teamPos], li, t.name)
 		setRole = have != "" && have != role
 	}
+	addRole := role
+	if setRole && t.sharedName {
+		// The role cannot be set in a team whose name another live team
+		// has: the add makes a member, and says so.
+		ts.rolesSkipped++
+		setRole, addRole = false, model.RoleMember
+	}
+	name := p.wantNames[di]
+	p.add(plan.Change{Action: plan.AddMember, Team: t.name, TeamID: t.id, User: name, UserID: uid, Role: addRole})
 	if setRole {
-		if t.sharedName {
-			ts.rolesSkipped++
-			return
-		}
 		p.add(plan.Change{Action: plan.SetTeamRole, Team: t.name, TeamID: t.id, User: name, UserID: uid, Role: role})
 	}
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // memberRole plans the team role of desired user di, live user li, a

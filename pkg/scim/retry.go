@@ -65,9 +65,6 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 	})
 	var lastErr error // the last attempt's error, as the caller would get it
 	rep, err := retry.DoValue(ctx, b, func(ctx context.Context) (*reply, error) {
-		if r.attempts > 0 && r.c.noRetries.Load() {
-			return nil, lastErr // interrupted between the wait and now
-		}
 		r.attempts++
 		rep, err := r.c.attempt(ctx, r.cl, payload, r.attempts > 1)
 		if errors.Is(err, errRetryStopped) {

@@ -124,8 +124,7 @@ func isSecretHeader(k string) bool {
 // cut redacts b (the first bytes of a body of total bytes) and cuts it at
 // caps.TraceBody, on a character boundary, with a marker counting the
 // body's bytes left out. The cut falls on b itself, so the count is exact;
-// the bytes kept are redacted with what follows them (up to the margin) in
-// view, so that a key straddling the cut leaves no fragment before it.
+// a key straddling the cut leaves less than a redacted fragment before it.
 func (t *tracer) cut(b []byte, total int64) string {
 	n := len(b)
 	if total > caps.TraceBody || n > caps.TraceBody {
@@ -134,39 +133,33 @@ func (t *tracer) cut(b []byte, total int64) string {
 			n--
 		}
 	}
-	kept := t.redact(b[:n], b[n:])
+	kept := t.redact(b[:n])
 	if n == len(b) && total <= int64(n) {
 		return kept
 	}
 	return kept + "…[cut: " + strconv.FormatInt(max(total-int64(n), 1), 10) + " more bytes]"
 }
 
-// redact redacts b, which rest follows in the body. Where a key is hidden
-// behind \uXXXX escapes of printable ASCII (the same JSON written another
-// way), b is returned with those escapes written out as the characters,
-// redacted; other bodies keep their bytes as sent (a trace is also a
-// replay fixture).
-func (t *tracer) redact(b, rest []byte) string {
-	whole := append(b[:len(b):len(b)], rest...)
-	red := t.red.Bytes(whole)
-	if u := unescapeASCII(whole); len(u) != len(whole) {
-		if ru := t.red.Bytes(u); bytes.Count(ru, []byte(sanitize.Marker)) > bytes.Count(red, []byte(sanitize.Marker)) {
-			// Unescaped, the text shows a key: keep the unescaped part
-			// that stands for b.
-			return string(t.red.Bytes(unescapeASCII(b)))
+// redact redacts b. Where a key is hidden behind \uXXXX escapes of
+// printable ASCII (the same JSON written another way), b is returned with
+// those escapes written out as the characters, redacted; other bodies keep
+// their bytes as sent (a trace is also a replay fixture).
+func (t *tracer) redact(b []byte) string {
+	red := t.red.Bytes(b)
+	if bytes.IndexByte(b, '\\') >= 0 {
+		marker := []byte(sanitize.Marker)
+		if ru := t.red.Bytes(unescapeASCII(b)); bytes.Count(ru, marker) > bytes.Count(red, marker) {
+			return string(ru)
 		}
 	}
-	if len(rest) == 0 {
-		return string(red)
-	}
-	return string(t.red.Bytes(b))
+	return string(red)
 }
 
 // unescapeASCII returns b with every JSON escape \uXXXX of a printable
 // ASCII character other than " and \ replaced by that character, and \/
 // by /: the same JSON text, with nothing left for a key to hide behind.
-// Other escapes are kept; b itself is returned when there is none to
-// replace.
+// Other escapes are kept; b itself is returned when it holds no
+// backslash.
 func unescapeASCII(b []byte) []byte {
 	if !bytes.Contains(b, []byte{'\\'}) {
 		return b
