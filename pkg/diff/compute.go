@@ -277,11 +277,9 @@ func minBy(a, b int32, key func(int32) string) int32 {
 }
 
 // held reports whether live user li belongs to an ambiguous desired user
-// (or is contested): such users are never touched.
-func (p *planner) held(li int32) bool {
-	o := p.lives[li].owner
-	return o == ambiguous || (o >= 0 && p.wants[o].match == ambiguous)
-}
+// or is contested (matchUsers marks both ambiguous): such users are never
+// touched.
+func (p *planner) held(li int32) bool { return p.lives[li].owner == ambiguous }
 
 func (p *planner) add(c plan.Change) {
 	p.changes.add(c)

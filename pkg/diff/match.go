@@ -108,6 +108,13 @@ func (p *planner) matchUsers() {
 		p.warnAmbiguous(a)
 	}
 	m.warnEmailElsewhere()
+	// A live user whose desired user is ambiguous is left alone as much
+	// as a contested one: mark it so once, so that held reads one slot.
+	for li := range p.lives {
+		if o := p.lives[li].owner; o >= 0 && p.wants[o].match == ambiguous {
+			p.lives[li].owner = ambiguous
+		}
+	}
 }
 
 // warnEmailElsewhere warns about each desired user matched by userName or

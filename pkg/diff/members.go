@@ -232,20 +232,21 @@ func (p *planner) planRemovals(t teamRef, ts *teamState) {
 		if p.lives[li].keepGen == ts.gen || p.held(li) {
 			continue
 		}
-		l := &p.have.Users[li]
+		// The live record itself (a cache miss at scale) is read only for
+		// what the compact views lack.
 		var who subject
 		reason := reasonNotManaged
 		if o := p.lives[li].owner; o >= 0 {
 			who, reason = p.wantSubject(o), reasonNotListed
 		} else {
-			who = liveSubject(l)
+			who = liveSubject(&p.have.Users[li])
 		}
-		if p.protected(who.user, l) {
+		if len(p.policy.Protected) > 0 && p.protected(who.user, &p.have.Users[li]) {
 			p.warn(plan.Warning{Code: plan.WarnProtected, Team: t.name, User: who.user, Message: fmt.Sprintf(
 				"%s is protected (policy.protected): not removed from team %s, although %s", who.text(), t.name, reason)})
 			continue
 		}
-		p.add(plan.Change{Action: plan.RemoveMember, Team: t.name, TeamID: t.id, User: who.user, Username: who.handle, UserID: l.ID, Reason: reason})
+		p.add(plan.Change{Action: plan.RemoveMember, Team: t.name, TeamID: t.id, User: who.user, Username: who.handle, UserID: p.liveIDs[li], Reason: reason})
 	}
 	if len(unresolved) > 0 {
 		slices.Sort(unresolved)

@@ -2,6 +2,7 @@ package diff
 
 import (
 	"cmp"
+	"encoding/binary"
 	"slices"
 	"strings"
 
@@ -22,15 +23,21 @@ func sortChanges(cs *changeBuf) []plan.Change {
 	bucket := make([]int32, cs.n)
 	seen := map[string]int32{"": 0}
 	teamKeys := []string{""}
+	lastTeam, lastN := "", int32(0)
 	for i := range bucket {
-		tk := model.Key(cs.field(i, fTeam))
-		n, ok := seen[tk]
-		if !ok {
-			n = int32(len(teamKeys))
-			seen[tk] = n
-			teamKeys = append(teamKeys, tk)
+		// A team's changes are planned one after the other: most changes
+		// have the team of the one before.
+		if t := cs.field(i, fTeam); t != lastTeam {
+			tk := model.Key(t)
+			n, ok := seen[tk]
+			if !ok {
+				n = int32(len(teamKeys))
+				seen[tk] = n
+				teamKeys = append(teamKeys, tk)
+			}
+			lastTeam, lastN = t, n
 		}
-		bucket[i] = n
+		bucket[i] = lastN
 	}
 	byKey := make([]int32, len(teamKeys))
 	for i := range byKey {
@@ -53,13 +60,15 @@ func sortChanges(cs *changeBuf) []plan.Change {
 	}
 	// Counting sort by bucket, then each bucket by user key.
 	type keyed struct {
-		i  int32
-		uk string
+		pre uint64 // uk's first 8 bytes, big-endian: most comparisons end here
+		uk  string
+		i   int32
 	}
 	byBucket := make([]keyed, cs.n)
 	next := slices.Clone(count)
 	for i, b := range bucket {
-		byBucket[next[b]] = keyed{int32(i), model.Key(cs.field(i, fUser))}
+		uk := model.Key(cs.field(i, fUser))
+		byBucket[next[b]] = keyed{prefix(uk), uk, int32(i)}
 		next[b]++
 	}
 	for b := 0; b+1 < len(count); b++ {
@@ -68,6 +77,9 @@ func sortChanges(cs *changeBuf) []plan.Change {
 			continue
 		}
 		slices.SortFunc(part, func(a, b keyed) int {
+			if c := cmp.Compare(a.pre, b.pre); c != 0 {
+				return c
+			}
 			if c := strings.Compare(a.uk, b.uk); c != 0 {
 				return c
 			}
@@ -84,6 +96,15 @@ func sortChanges(cs *changeBuf) []plan.Change {
 		sorted[i] = cs.change(int(k.i))
 	}
 	return sorted
+}
+
+// prefix is s's first 8 bytes as a big-endian number (zero-padded), so
+// that comparing prefixes orders strings as strings.Compare does, up to
+// ties.
+func prefix(s string) uint64 {
+	var b [8]byte
+	copy(b[:], s)
+	return binary.BigEndian.Uint64(b[:])
 }
 
 // sortWarnings orders warnings by code, team, user (case-insensitively,
