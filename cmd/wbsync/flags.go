@@ -352,6 +352,16 @@ func keyWarning(k keyFile) string {
 	return ""
 }
 
+// fileError is a manifest file (or directory) that cannot be read: path
+// is the one to blame.
+type fileError struct {
+	path string
+	err  error
+}
+
+func (e fileError) Error() string { return e.err.Error() }
+func (e fileError) Unwrap() error { return e.err }
+
 // manifestPaths expands -f values: a directory means every *.yaml and *.yml
 // in it, sorted, skipping names that start with "." as a shell glob does
 // (editor lock and backup files such as .#org.yaml); nothing means
@@ -364,7 +374,7 @@ func manifestPaths(files []string) ([]string, error) {
 	for _, f := range files {
 		fi, err := os.Stat(f)
 		if err != nil {
-			return nil, fmt.Errorf("manifest %s: %w", f, errors.Unwrap(err))
+			return nil, fileError{f, fmt.Errorf("manifest %s: %w", f, errors.Unwrap(err))}
 		}
 		if !fi.IsDir() {
 			out = append(out, f)
@@ -372,7 +382,7 @@ func manifestPaths(files []string) ([]string, error) {
 		}
 		entries, err := os.ReadDir(f)
 		if err != nil {
-			return nil, fmt.Errorf("manifest directory %s: %w", f, err)
+			return nil, fileError{f, fmt.Errorf("manifest directory %s: %w", f, err)}
 		}
 		var found []string
 		for _, e := range entries {
@@ -384,13 +394,15 @@ func manifestPaths(files []string) ([]string, error) {
 			p := filepath.Join(f, name)
 			// A pipe or device among the manifests would hang or flood the
 			// load: only regular files (or links to them) are read.
-			if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
-				return nil, fmt.Errorf("manifest directory %s: %s is not a regular file", f, name)
+			if fi, err := os.Stat(p); err != nil {
+				return nil, fileError{p, fmt.Errorf("manifest directory %s: %s cannot be read: %w", f, name, errors.Unwrap(err))}
+			} else if !fi.Mode().IsRegular() {
+				return nil, fileError{p, fmt.Errorf("manifest directory %s: %s is not a regular file", f, name)}
 			}
 			found = append(found, p)
 		}
 		if len(found) == 0 {
-			return nil, fmt.Errorf("manifest directory %s holds no *.yaml or *.yml file (names starting with a dot are skipped)", f)
+			return nil, fileError{f, fmt.Errorf("manifest directory %s holds no *.yaml or *.yml file (names starting with a dot are skipped)", f)}
 		}
 		sort.Strings(found)
 		out = append(out, found...)

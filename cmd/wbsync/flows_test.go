@@ -120,6 +120,23 @@ func TestValidate(t *testing.T) {
 	if r := wb(t, nil, "validate", "-f", filepath.Join(t.TempDir(), "missing.yaml")); r.code != exitError {
 		t.Fatalf("missing file: exit %d", r.code)
 	}
+	// A file that cannot be read is the problem's file, not the first one.
+	good := writeFile(t, "one.yaml", "version: 1\n")
+	for _, other := range []string{filepath.Join(t.TempDir(), "missing.yaml"), t.TempDir() + "/empty-dir"} {
+		if strings.HasSuffix(other, "empty-dir") {
+			if err := os.Mkdir(other, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r = wb(t, nil, "validate", "-f", good, "-f", other, "-o", "json")
+		res.Problems = nil
+		if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+			t.Fatalf("validate -o json: %v\n%s", err, r.stdout)
+		}
+		if r.code != exitError || len(res.Problems) != 1 || res.Problems[0].File != other || res.Problems[0].Line != 1 {
+			t.Errorf("-f %s -f %s: exit %d, problems %+v: want the problem at %s:1", good, other, r.code, res.Problems, other)
+		}
+	}
 }
 
 // TestExportRoundTrip: export a 500-user, 50-team org (teams sharing a name,

@@ -37,7 +37,7 @@ func loadManifest(ctx context.Context, files []string, inv *invocation) (*desire
 		for _, p := range paths {
 			b, _, err := readCapped(p, caps.ManifestFile, "manifest")
 			if err != nil {
-				return nil, err
+				return nil, fileError{p, err}
 			}
 			srcs = append(srcs, desired.Source{Name: p, Data: b})
 		}

@@ -62,9 +62,10 @@ func runValidate(ctx context.Context, inv *invocation, f *flags, _ any, pos []st
 		res.Problems = pe.Problems
 		res.More = pe.More()
 	default:
+		// A file that cannot be read: the problem is that file's.
 		p := desired.Problem{Message: err.Error()}
-		if paths, _ := manifestPaths(f.files); len(paths) > 0 {
-			p.File, p.Line, p.Column = paths[0], 1, 1
+		if fe := (fileError{}); errors.As(err, &fe) {
+			p.File, p.Line, p.Column = fe.path, 1, 1
 		}
 		res.Problems = append(res.Problems, p)
 	}

@@ -15,6 +15,13 @@ const (
 	// ManifestFile is the largest manifest file accepted (bytes), checked
 	// before it is parsed.
 	ManifestFile = 256 << 20
+	// ManifestIndicators is the most YAML structure indicators (, : ? - [
+	// {, counted anywhere in the file) one manifest file may hold, checked
+	// before it is parsed: the YAML library's tree costs about 200 bytes
+	// per value and a value takes as little as one indicator (two bytes,
+	// such as "1,"), so the file size alone does not bound memory. About
+	// 1.6 GB at most; a 100,000-user manifest holds about 0.93 million.
+	ManifestIndicators = 4_000_000
 	// PlanFile is the largest saved plan accepted by apply (bytes).
 	PlanFile = 1 << 30
 	// Problems is how many manifest problems are printed; the rest are

@@ -1,6 +1,7 @@
 package desired
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 )
@@ -94,6 +95,10 @@ var (
 	usernameRE = regexp.MustCompile(usernamePattern)
 )
 
+// maxEmail is the longest email accepted (RFC 5321's 254 octets; the
+// JSON Schema's maxLength).
+const maxEmail = 254
+
 // emailAtom marks the bytes allowed in the local part of an email.
 var emailAtom = func() (t [256]bool) {
 	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~-") {
@@ -106,7 +111,7 @@ var emailAtom = func() (t [256]bool) {
 // expression (it runs for every member of every team).
 func validEmail(s string) bool {
 	at := strings.IndexByte(s, '@')
-	if at <= 0 {
+	if at <= 0 || len(s) > maxEmail {
 		return false
 	}
 	prev := byte('.')
@@ -150,6 +155,8 @@ func emailProblem(s string) string {
 	switch at := strings.Count(s, "@"); {
 	case s == "":
 		return "it is empty"
+	case len(s) > maxEmail:
+		return fmt.Sprintf("it is %d characters long: at most %d", len(s), maxEmail)
 	case strings.ContainsAny(s, " \t\r\n"):
 		return "it contains whitespace"
 	case at == 0:

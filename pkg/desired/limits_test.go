@@ -129,6 +129,26 @@ func TestSizeCap(t *testing.T) {
 	}
 }
 
+// TestIndicatorCap: a file whose indicators could make more YAML values
+// than caps.ManifestIndicators allows is refused at FILE:1:1 before it is
+// parsed (its tree would take gigabytes), whatever its size in bytes.
+func TestIndicatorCap(t *testing.T) {
+	data := flood(caps.ManifestIndicators) // the indicators of version: and users: make one more
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	pe := parseProblems(t, Source{"flood.yaml", data})
+	runtime.ReadMemStats(&after)
+	if pe.Total != 1 || pe.Problems[0].Line != 1 || pe.Problems[0].Column != 1 || !strings.Contains(pe.Problems[0].Message, "split it into several files") {
+		t.Fatalf("got %v", pe)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+		t.Errorf("refusing a %d-byte file allocated %d bytes: it was parsed", len(data), alloc)
+	}
+	if got := indicators([]byte("a: [b, c]\n- {d: e}\n? f\n")); got != 7 {
+		t.Errorf("indicators = %d, want 7", got)
+	}
+}
+
 // BenchmarkProblemFlood parses a 6 MB manifest of three million problems.
 func BenchmarkProblemFlood(b *testing.B) {
 	data := flood(3_000_000)

@@ -123,6 +123,18 @@ var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // badCharRE matches yaml.v3's complaints about a UTF-8 file's characters.
 var badCharRE = regexp.MustCompile(`^(invalid (leading|trailing) UTF-8 octet|incomplete UTF-8 octet sequence|invalid length of a UTF-8 sequence|invalid Unicode character|control characters are not allowed)$`)
 
+// parserProblems are yaml.v3's parser (not scanner) errors: it gives
+// their line counted from 0, the line where the broken construct starts
+// (a scanner error's line is counted from 1).
+var parserProblems = map[string]bool{
+	"did not find expected ',' or ']'": true, "did not find expected ',' or '}'": true,
+	"did not find expected '-' indicator": true, "did not find expected <document start>": true,
+	"did not find expected key": true, "did not find expected node content": true,
+	"found duplicate %YAML directive": true, "found incompatible YAML document": true,
+	"found undefined tag handle": true, "found duplicate %TAG directive": true,
+	"did not find expected <stream-start>": true,
+}
+
 var unknownAnchorRE = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
 
 // syntax records a YAML syntax error. yaml.v3 gives a line (not always the
@@ -134,6 +146,9 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
 			p.line = int32(n)
+			if parserProblems[m[2]] {
+				p.line++ // yaml.v3 counts a parser error's line from 0
+			}
 		}
 		msg = m[2]
 	}
@@ -148,15 +163,41 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 	}
 	if m := unknownAnchorRE.FindStringSubmatch(err.Error()); m != nil {
 		// A value such as *@svc.example.com, unquoted, is read as an alias.
-		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
-			p.line = int32(1 + bytes.Count(data[:i], []byte("\n")))
-			p.col = int32(1 + len([]rune(string(data[bytes.LastIndexByte(data[:i], '\n')+1:i]))))
+		if i := aliasAt(data, m[1]); i >= 0 {
+			p.line, p.col = lineCol(data, i)
 		}
 		msg += ` (YAML reads an unquoted value starting with * as an alias: quote it, e.g. "*@svc.example.com")`
 	} else if strings.Contains(msg, "did not find expected alphabetic or numeric character") {
 		msg += ` (a value starting with * or & must be quoted, e.g. "*@svc.example.com")`
 	}
 	l.add(p, "invalid YAML: "+msg)
+}
+
+// aliasAt returns the offset of the first *name in data that YAML reads as
+// an alias: the whole name, where a value starts (after a line's indent,
+// "- ", ": ", "[", "{", "," or "? "), not in a comment; -1 when none is.
+// (yaml.v3 names the alias it cannot resolve but not where it is.)
+func aliasAt(data []byte, name string) int {
+	ref := []byte("*" + name)
+	for off := 0; ; {
+		i := bytes.Index(data[off:], ref)
+		if i < 0 {
+			return -1
+		}
+		i += off
+		off = i + 1
+		if end := i + len(ref); end < len(data) && !bytes.ContainsAny(data[end:end+1], " \t\r\n,]}#") {
+			continue // a longer name
+		}
+		line := data[bytes.LastIndexByte(data[:i], '\n')+1 : i]
+		if bytes.IndexByte(line, '#') >= 0 {
+			continue // in a comment (or after a # in a value: rare)
+		}
+		before := bytes.TrimRight(line, " \t")
+		if len(before) == 0 || bytes.ContainsAny(before[len(before)-1:], "-:[{,?") {
+			return i
+		}
+	}
 }
 
 // firstBadChar returns the offset of the first byte of data that is not
@@ -194,9 +235,74 @@ func (l *loader) loadFile(fi int, src Source) {
 		l.addf(pos{int32(fi), 1, 1}, "the file is %d bytes, larger than the %d (%d MiB) a manifest may be: split it into several files", len(src.Data), caps.ManifestFile, caps.ManifestFile>>20)
 		return
 	}
+	if n := indicators(src.Data); n > caps.ManifestIndicators {
+		l.broken = true
+		l.addf(pos{int32(fi), 1, 1}, "the file holds %d YAML indicators (, : ? - [ {), more than the %d a manifest file may hold before its parse would need gigabytes: split it into several files", n, caps.ManifestIndicators)
+		return
+	}
+	if off, what := oddLineBreak(src.Data); off >= 0 {
+		l.broken = true
+		line, col := lineCol(src.Data, off)
+		l.addf(pos{int32(fi), line, col}, "%s: YAML reads it as a line break, where editors and this message do not, so every later position would be off; write it as an escape (%s) in a double-quoted string", what, escapeOf(what))
+		return
+	}
 	if root := l.document(fi, src); root != nil {
 		l.walk(fi, root)
 	}
+}
+
+// oddLineBreaks are the line breaks YAML knows besides \n and \r\n.
+var oddLineBreaks = []struct{ seq, what string }{
+	{"\u0085", "character U+0085 (next line)"},
+	{"\u2028", "character U+2028 (line separator)"},
+	{"\u2029", "character U+2029 (paragraph separator)"},
+}
+
+// oddLineBreak returns the offset of the first line break in data other
+// than \n and \r\n (a lone \r, U+0085, U+2028, U+2029), and what it is;
+// -1 when there is none.
+func oddLineBreak(data []byte) (int, string) {
+	first, what := -1, ""
+	for off := 0; ; {
+		i := bytes.IndexByte(data[off:], '\r')
+		if i < 0 {
+			break
+		}
+		if i += off; i+1 == len(data) || data[i+1] != '\n' {
+			first, what = i, "a carriage return without a line feed"
+			break
+		}
+		off = i + 1
+	}
+	for _, b := range oddLineBreaks {
+		if i := bytes.Index(data, []byte(b.seq)); i >= 0 && (first < 0 || i < first) {
+			first, what = i, b.what
+		}
+	}
+	return first, what
+}
+
+// escapeOf is the YAML escape for what oddLineBreak found.
+func escapeOf(what string) string {
+	switch {
+	case strings.Contains(what, "U+0085"):
+		return `\N`
+	case strings.Contains(what, "U+2028"):
+		return `\L`
+	case strings.Contains(what, "U+2029"):
+		return `\P`
+	}
+	return `\r`
+}
+
+// indicators counts the bytes of data that may start or separate a YAML
+// value (, : ? - [ {): twice that bounds how many values a parse makes.
+func indicators(data []byte) int {
+	n := 0
+	for _, c := range []byte(",:?-[{") {
+		n += bytes.Count(data, []byte{c})
+	}
+	return n
 }
 
 // walk reads the root mapping of source fi.

@@ -66,8 +66,11 @@ func (l *loader) checkProtectedActive() {
 // checkTeams: team names are unique (case-insensitively) unless each team
 // sharing one pins a distinct id, and no two teams pin the same id.
 func (l *loader) checkTeams() {
+	// Per name key: the first team with it, and the first without a pin
+	// (-1: none), so that each team is checked in constant time.
+	type named struct{ first, unpinned int }
 	ids := make(map[string]int, len(l.state.Teams))
-	names := make(map[string][]int, len(l.state.Teams))
+	names := make(map[string]named, len(l.state.Teams))
 	for i, t := range l.state.Teams {
 		r := l.teams[i]
 		idDup := false
@@ -83,15 +86,23 @@ func (l *loader) checkTeams() {
 			continue
 		}
 		k := model.Key(t.Name)
-		for _, first := range names[k] {
-			if idDup || t.ID == "" || l.state.Teams[first].ID == "" {
-				if !idDup {
-					l.addf(r.at, "duplicate team %q: already declared at %s (names match case-insensitively; teams that share a name each need a distinct id pin)", t.Name, l.where(l.teams[first].at))
-				}
-				break
+		n, seen := names[k]
+		if !seen {
+			n = named{first: i, unpinned: -1}
+		} else if !idDup {
+			// A duplicate unless both pin (distinct) ids.
+			other := n.unpinned
+			if t.ID == "" {
+				other = n.first
+			}
+			if other >= 0 {
+				l.addf(r.at, "duplicate team %q: already declared at %s (names match case-insensitively; teams that share a name each need a distinct id pin)", t.Name, l.where(l.teams[other].at))
 			}
 		}
-		names[k] = append(names[k], i)
+		if t.ID == "" && n.unpinned < 0 {
+			n.unpinned = i
+		}
+		names[k] = n
 	}
 }
 

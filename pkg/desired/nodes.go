@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
 // keySet tracks the keys seen in one mapping: the known ones in a bit set
@@ -112,6 +114,12 @@ func isStr(n *yaml.Node) bool {
 // names the field in messages.
 func (l *loader) str(fi int, name string, v *yaml.Node) (string, bool) {
 	if isStr(v) {
+		if len(v.Value) > caps.Field {
+			// The read refuses a longer string from the server: a record
+			// created with it would make the organization unreadable.
+			l.addf(at(fi, v), "%s is %d bytes long: at most %d", name, len(v.Value), caps.Field)
+			return "", false
+		}
 		return v.Value, true
 	}
 	if l.alias(fi, v) {

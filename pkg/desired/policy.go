@@ -59,11 +59,11 @@ func (l *loader) loadProtected(fi int, v *yaml.Node) {
 		pat := strings.ToLower(s)
 		if strings.ContainsAny(pat, `*?[\`) {
 			if _, err := path.Match(pat, ""); err != nil {
-				l.addf(p, "bad glob %q in protected: %v (use * ? [a-z] as in Go's path.Match)", s, err)
+				l.addf(p, "bad glob %q in protected: %v (use * ? [a-z] as in Go's path.Match)", short(s), err)
 				continue
 			}
 		} else if why := emailProblem(s); why != "" {
-			l.addf(p, "malformed email %q in protected: %s", s, why)
+			l.addf(p, "malformed email %q in protected: %s", short(s), why)
 			continue
 		}
 		l.policy.Protected = append(l.policy.Protected, pat)
@@ -104,6 +104,12 @@ func (l *loader) limit(fi int, name string, v *yaml.Node) (model.Limit, bool) {
 		switch v.ShortTag() {
 		case "!!int":
 			var n int64
+			if !decimalRE.MatchString(v.Value) {
+				// yaml.v3 reads 010 as 8 (YAML 1.1 octal), where YAML 1.2
+				// tools, the schema's among them, read 10.
+				l.addf(at(fi, v), "%s must be written as a plain decimal integer (such as 10, without leading zeros, + or _), got %s", name, short(v.Value))
+				return model.Limit{}, false
+			}
 			if err := v.Decode(&n); err == nil && n >= 0 && n <= maxLimit {
 				return model.Limit{Set: true, Value: int(n)}, true
 			}
@@ -119,6 +125,10 @@ func (l *loader) limit(fi int, name string, v *yaml.Node) (model.Limit, bool) {
 }
 
 var graceRE = regexp.MustCompile(gracePattern)
+
+// decimalRE is an integer as YAML 1.1 and 1.2 read it alike (a negative one
+// is refused by its range).
+var decimalRE = regexp.MustCompile(`^-?(0|[1-9][0-9]*)$`)
 
 // grace reads policy.unmanagedGracePeriod: a Go duration (36h, 90m) or
 // whole days (7d); 0, 0s and 0d disable it.

@@ -154,6 +154,9 @@ func TestSchemaMatchesLoader(t *testing.T) {
 	if got := prop(root, user, "email")["pattern"]; got != emailPattern {
 		t.Errorf("email pattern = %v, want the loader's %s", got, emailPattern)
 	}
+	if got := prop(root, user, "email")["maxLength"]; got != float64(maxEmail) {
+		t.Errorf("email maxLength = %v, want the loader's %d", got, maxEmail)
+	}
 	if got := prop(root, user, "username")["pattern"]; got != usernamePattern {
 		t.Errorf("username pattern = %+q, want the loader's %+q", got, usernamePattern)
 	}

@@ -21,16 +21,17 @@ func (l *loader) loadTeams(fi int, v *yaml.Node) {
 func (l *loader) loadTeam(fi int, n *yaml.Node) {
 	t := model.Team{Membership: model.Authoritative, Members: []model.Member{}}
 	r := teamRec{at: at(fi, n)}
-	hasName := false
+	hasName, nameAt := false, pos{}
 	var members *yaml.Node
 	for j, f := range l.fields(fi, n, teamKeys, "team") {
 		v := f.val
 		switch j {
 		case teamName:
 			hasName = true
+			nameAt = at(fi, v)
 			t.Name, r.nameOK = l.nonEmpty(fi, "name", v, "")
 			if r.nameOK && strings.TrimSpace(t.Name) != t.Name {
-				l.addf(at(fi, v), "team name %q has leading or trailing spaces", t.Name)
+				l.addf(at(fi, v), "team name %q has leading or trailing spaces", short(t.Name))
 				r.nameOK = false
 			}
 		case teamID:
@@ -46,6 +47,8 @@ func (l *loader) loadTeam(fi int, n *yaml.Node) {
 	}
 	if !hasName {
 		l.add(r.at, "team is missing name")
+	} else {
+		r.at = nameAt // the team is shown where its name is
 	}
 	l.state.Teams = append(l.state.Teams, t)
 	l.teams = append(l.teams, r)
@@ -76,7 +79,7 @@ func (l *loader) loadMembers(fi int, v *yaml.Node, ti int32) {
 	var seen map[string]pos
 	for j, n := range items {
 		mp := at(fi, n)
-		m, ok := l.member(fi, n, mp)
+		m, ok := l.member(fi, n, &mp)
 		items[j] = nil
 		if !ok {
 			continue
@@ -108,7 +111,7 @@ func (l *loader) loadMembers(fi int, v *yaml.Node, ti int32) {
 
 // member reads one member: an email, or a mapping with email and role. ok
 // is false when it has no well-formed email.
-func (l *loader) member(fi int, n *yaml.Node, mp pos) (model.Member, bool) {
+func (l *loader) member(fi int, n *yaml.Node, mp *pos) (model.Member, bool) {
 	var m model.Member // Role stays "" for a plain email: member, not declared
 	switch {
 	case n.Kind == yaml.ScalarNode:
@@ -123,6 +126,7 @@ func (l *loader) member(fi int, n *yaml.Node, mp pos) (model.Member, bool) {
 			case memberEmail:
 				hasEmail = true
 				m.Email, ok = l.email(fi, "email", v)
+				*mp = at(fi, v) // the member is shown where its email is
 			case memberRole:
 				if s, good := l.nonEmpty(fi, "role", v, " (admin, member, viewer or a custom role name)"); good {
 					m.Role = role(s)
@@ -130,13 +134,13 @@ func (l *loader) member(fi int, n *yaml.Node, mp pos) (model.Member, bool) {
 			}
 		}
 		if !hasEmail {
-			l.add(mp, "member is missing email")
+			l.add(*mp, "member is missing email")
 		}
 		return m, ok
 	case l.alias(fi, n):
 		return m, false
 	}
-	l.addf(mp, "each member must be an email or a mapping with email and role, got %s", kind(n))
+	l.addf(*mp, "each member must be an email or a mapping with email and role, got %s", kind(n))
 	return m, false
 }
 

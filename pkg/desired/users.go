@@ -75,13 +75,14 @@ func (l *loader) loadUser(fi int, n *yaml.Node) {
 	u := model.User{Active: true}
 	r := userRec{at: at(fi, n)}
 	r.activeAt = r.at
-	hasEmail := false
+	hasEmail, emailAt := false, pos{}
 	var handle *yaml.Node
 	for j, f := range l.fields(fi, n, userKeys, "user") {
 		v := f.val
 		switch j {
 		case userEmail:
 			hasEmail = true
+			emailAt = at(fi, v)
 			u.Email, r.emailOK = l.email(fi, "email", v)
 		case userUsername:
 			handle = v
@@ -106,13 +107,18 @@ func (l *loader) loadUser(fi int, n *yaml.Node) {
 				continue
 			}
 			var b bool
-			if err := v.Decode(&b); err == nil {
-				u.Active = b
+			if err := v.Decode(&b); err != nil {
+				// A !!bool tag on what is no boolean (!!bool no).
+				l.addf(r.activeAt, "active must be true or false, got %q tagged !!bool", short(v.Value))
+				continue
 			}
+			u.Active = b
 		}
 	}
 	if !hasEmail {
 		l.add(r.at, "user is missing email")
+	} else {
+		r.at = emailAt // the user is shown where its email is
 	}
 	u.UserName = u.Email
 	if handle != nil {

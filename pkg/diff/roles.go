@@ -144,20 +144,34 @@ func (p *planner) warnUnreported() {
 			"the server reports no externalId for any user, so the %d externalId(s) the manifest sets cannot be compared with live ones: no externalId update is planned (new users are still created with theirs)",
 			p.wantExtIDs)})
 	}
-	if n := p.uncheckedOrgRoles + p.uncheckedTeamRoles; n > 0 {
+	// When the read could have reported a kind of role (it lists users, or
+	// team members) and reports it for none, every declaration of that
+	// kind counts (those of new users and memberships too); else those of
+	// the existing users it does not report it for.
+	orgN, teamN := p.uncheckedOrgRoles, p.uncheckedTeamRoles
+	if org, team := !p.orgRolesReported && len(p.have.Users) > 0, !p.teamRolesReported && p.liveMembers(); org || team {
+		declOrg, declTeam := declaredRoles(p.want)
+		if org {
+			orgN = declOrg
+		}
+		if team {
+			teamN = declTeam
+		}
+	}
+	if n := orgN + teamN; n > 0 {
 		var kinds []string
-		if p.uncheckedOrgRoles > 0 {
-			kinds = append(kinds, fmt.Sprintf("%d organization role(s)", p.uncheckedOrgRoles))
+		if orgN > 0 {
+			kinds = append(kinds, fmt.Sprintf("%d organization role(s)", orgN))
 		}
-		if p.uncheckedTeamRoles > 0 {
-			kinds = append(kinds, fmt.Sprintf("%d team role(s)", p.uncheckedTeamRoles))
+		if teamN > 0 {
+			kinds = append(kinds, fmt.Sprintf("%d team role(s)", teamN))
 		}
-		what := "none of them is sent (policy.unreportedRoles: skip; set it to enforce to send them anyway)"
+		what := "those of existing users are not sent (policy.unreportedRoles: skip; set it to enforce to send them anyway); new users and memberships get theirs"
 		if p.policy.UnreportedRoles == model.RolesEnforce {
-			what = "they are sent anyway as unverified role assertions (policy.unreportedRoles: enforce)"
+			what = "those of existing users are sent anyway as unverified role assertions (policy.unreportedRoles: enforce)"
 		}
 		p.warn(plan.Warning{Code: plan.WarnRolesUnreported, Message: fmt.Sprintf(
-			"the live read does not report these roles (for no user, or not for these users), so %d role declaration(s) of existing users cannot be checked (%s): %s",
+			"the live read does not report roles (for no user, or not for some users), so %d role declaration(s) of the manifest cannot be checked against live ones (%s): %s",
 			n, strings.Join(kinds, " and "), what)})
 	}
 	if !p.opts.CustomRolesUnchecked {
@@ -172,6 +186,35 @@ func (p *planner) warnUnreported() {
 			"the server has no /Roles, so the custom team role(s) %s could not be checked: a role that does not exist fails when applied",
 			strings.Join(quoted, ", "))})
 	}
+}
+
+// liveMembers reports whether any live team has a member.
+func (p *planner) liveMembers() bool {
+	for i := range p.have.Teams {
+		if len(p.have.Teams[i].Members) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// declaredRoles counts the manifest's role declarations: orgRole values,
+// and team roles written out (role: member too; a plain email declares
+// none).
+func declaredRoles(want model.State) (org, team int) {
+	for i := range want.Users {
+		if want.Users[i].OrgRole != "" {
+			org++
+		}
+	}
+	for i := range want.Teams {
+		for _, m := range want.Teams[i].Members {
+			if m.Role != "" {
+				team++
+			}
+		}
+	}
+	return org, team
 }
 
 // shown is s as a line of a multi-line message may show it: quoted, with

@@ -138,8 +138,21 @@ func TestComputeRolesUnreported(t *testing.T) {
 	if !p.HasDrift() || p.Summary.UnverifiedRoles != 4 || p.Summary.SetRoles != 2 {
 		t.Errorf("summary %+v: want 4 unverified assertions apart from the 2 real role changes", p.Summary)
 	}
-	if msg := p.Warnings[0].Message; !strings.Contains(msg, "4 role declaration(s)") || !strings.Contains(msg, "2 organization role(s) and 2 team role(s)") || !strings.Contains(msg, "enforce") {
+	// The read reports no role at all: every declaration of the manifest
+	// counts, the new user c's too.
+	if msg := p.Warnings[0].Message; !strings.Contains(msg, "6 role declaration(s)") || !strings.Contains(msg, "3 organization role(s) and 3 team role(s)") || !strings.Contains(msg, "enforce") {
 		t.Errorf("roles_unreported message %q should count the declarations", msg)
+	}
+	// Some users' team roles reported: only the others' declarations count.
+	p = Compute(want, state(users(role(lu("ua", a), "admin"), with(role(lu("ub", b), "member"), func(u *model.User) { u.TeamRoles = map[string]model.Role{"ml": "member"} }),
+		role(lu("ud", d), "member")), lt("g", "ml", lm("ua", a, ""), lm("ub", b, ""), lm("ud", d, ""))), enforce, Options{Deployment: model.Dedicated})
+	if msg := p.Warnings[0].Message; !strings.Contains(msg, "1 role declaration(s)") || !strings.Contains(msg, "(1 team role(s))") {
+		t.Errorf("roles_unreported message %q should count a's team role only", msg)
+	}
+	// An empty organization reports nothing because it holds nothing: no
+	// warning.
+	if p = Compute(want, state(nil), enforce, Options{Deployment: model.Dedicated}); len(p.Warnings) != 0 {
+		t.Errorf("empty organization: warnings %+v, want none", p.Warnings)
 	}
 	// Only unverified assertions left: no drift.
 	inSync := state(users(role(du(a), "admin")), dt("ml", model.Additive, dm(a, "admin")))

@@ -207,10 +207,15 @@ func (p Policy) IsProtected(email string) bool {
 }
 
 // MatchesProtected reports whether the lower-cased protected entry pat (an
-// email or a path.Match glob) covers the key k.
+// email or a path.Match glob) covers the key k. Unlike in a path, * and ?
+// match / too (a/b@example.com is a valid email): / is matched as a
+// character no email holds.
 func MatchesProtected(pat, k string) bool {
 	if pat == k {
 		return true
+	}
+	if strings.IndexByte(k, '/') >= 0 || strings.IndexByte(pat, '/') >= 0 {
+		pat, k = strings.ReplaceAll(pat, "/", "\x00"), strings.ReplaceAll(k, "/", "\x00")
 	}
 	ok, err := path.Match(pat, k)
 	return err == nil && ok
