@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/model"
 )
 
 // endlessJSON repeats unit after prefix forever.
@@ -219,5 +220,40 @@ func TestOversizeWriteAnswerUnknown(t *testing.T) {
 	var e *Error
 	if !errors.As(err, &e) || e.OutcomeUnknown() {
 		t.Errorf("read: err = %v, want a plain error", err)
+	}
+}
+
+// TestUndecodableWriteAnswerUnknown: a create answered 201 with a body that
+// is not JSON, or a record that fails its checks (a displayName over
+// caps.Field), probably made the user: unknown, never failed; a 4xx with
+// the same body is a plain failure.
+func TestUndecodableWriteAnswerUnknown(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		status     int
+		unknown    bool
+	}{
+		{"not JSON", `{"id": `, http.StatusCreated, true},
+		{"record too long", `{"id":"u1","userName":"a@x.io","displayName":"` + strings.Repeat("n", caps.Field+1) + `"}`, http.StatusCreated, true},
+		{"refused", `{"id": `, http.StatusBadRequest, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := newFake(t)
+			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+				w.Header().Set("Content-Type", "application/scim+json")
+				w.WriteHeader(tc.status)
+				_, _ = io.WriteString(w, tc.body)
+				return true
+			}
+			c := testClient(t, srv.URL)
+			_, err := c.CreateUser(context.Background(), model.User{UserName: "a@x.io", Email: "a@x.io", Active: true})
+			var e *Error
+			if !errors.As(err, &e) || e.OutcomeUnknown() != tc.unknown {
+				t.Fatalf("err = %v, want unknown %v", err, tc.unknown)
+			}
+			if tc.unknown && !strings.Contains(err.Error(), "whether the change was made is unknown") {
+				t.Errorf("err = %v, want it to say the outcome is unknown", err)
+			}
+		})
 	}
 }

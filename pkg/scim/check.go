@@ -165,6 +165,12 @@ func (c *Client) bodyError(ctx context.Context, cl call, status int, cr *capRead
 func (c *Client) decodeErr(cl call, status int, err error) *Error {
 	e := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, Err: err,
 		Detail: "decode " + cl.what + ": " + c.safe(err.Error())}
+	if cl.method != http.MethodGet && status >= 200 && status <= 299 {
+		// The write was answered as done, in a form not understood: it
+		// probably took effect, so its outcome is unknown, not failed.
+		e.unknown = true
+		e.Detail += " (the server answered " + strconv.Itoa(status) + ": whether the change was made is unknown; the next plan shows it)"
+	}
 	var se *json.SyntaxError
 	if errors.Is(err, errNotList) || errors.Is(err, errSyntax) || errors.As(err, &se) {
 		e.Hint = hintBaseURL
