@@ -159,6 +159,9 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 		if off, what := firstBadChar(data); off >= 0 {
 			p.line, p.col = lineCol(data, off)
 			msg = what
+			if len(data) >= 2 && (data[0] == 0) != (data[1] == 0) {
+				msg += " (the file looks like UTF-16 without a byte-order mark: save it as UTF-8)"
+			}
 		}
 	}
 	if m := unknownAnchorRE.FindStringSubmatch(err.Error()); m != nil {
