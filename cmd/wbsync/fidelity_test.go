@@ -102,8 +102,8 @@ func TestCustomRoles(t *testing.T) {
 		says []string
 	}{
 		{"saas refuses any custom role", emulator.Options{Deployment: "saas"}, "Model Reviewer", exitError,
-			[]string{"ml", "a@example.com", "Model Reviewer", "Dedicated"}},
-		{"dedicated: misspelt", emulator.Options{}, "Model Reveiwer", exitError, []string{"ml", "a@example.com", `did you mean "Model Reviewer"`}},
+			[]string{"m.yaml:8:16: team ml, member a@example.com", "Model Reviewer", "Dedicated"}},
+		{"dedicated: misspelt", emulator.Options{}, "Model Reveiwer", exitError, []string{"m.yaml:8:16: team ml, member a@example.com", `did you mean "Model Reviewer"`}},
 		{"dedicated: listed", emulator.Options{}, "Model Reviewer", exitOK, []string{"role of a@example.com: member → Model Reviewer"}},
 		{"dedicated: predefined in another case", emulator.Options{}, "ADMIN", exitOK, []string{"admin"}},
 		{"no /Roles: unchecked", emulator.Options{NoRolesEndpoint: true}, "Whatever Role", exitOK, []string{"custom_roles_unchecked"}},
@@ -123,8 +123,12 @@ func TestCustomRoles(t *testing.T) {
 					t.Errorf("output lacks %q:\n%s\n%s", s, r.stdout, r.stderr)
 				}
 			}
-			if n := writes(emu.requests(t)); n != 0 {
+			reqs := emu.requests(t)
+			if n := writes(reqs); n != 0 {
 				t.Errorf("%d writes", n)
+			}
+			if tc.opts.Deployment == "saas" && reqs["GET"] != 0 {
+				t.Errorf("%d reads: a custom role on Multi-tenant Cloud is refused before the organization is read", reqs["GET"])
 			}
 		})
 	}

@@ -73,6 +73,9 @@ type session struct {
 	client *scim.Client
 	pages  *readProgress // long reads shown as progress
 	trace  io.Writer     // --trace: every exchange as JSON Lines (nil: none)
+	// memberAt gives where a member with a custom role is written
+	// (desired.Manifest.MemberAt); nil for a saved plan's manifest.
+	memberAt func(t, m int) string
 }
 
 // connect checks the connection flags, reads the key (from then on every
@@ -249,7 +252,7 @@ func (s *session) checkRoles(ctx context.Context, want model.State) (unchecked b
 			}
 		}
 	}
-	if err := diff.CheckRoles(want, s.conf.deployment, names, checked); err != nil {
+	if err := diff.CheckRoles(want, s.conf.deployment, names, checked, s.memberAt); err != nil {
 		return false, fmt.Errorf("the manifest's team roles cannot be applied; nothing was written:\n%w", err)
 	}
 	return unchecked, nil
@@ -277,6 +280,14 @@ func loadAndPlan(ctx context.Context, inv *invocation, f *flags, readOnly bool) 
 	s, err := connect(ctx, inv, f, readOnly)
 	if err != nil {
 		return nil, nil, plan.Plan{}, err
+	}
+	s.memberAt = m.MemberAt
+	if s.conf.deployment == model.SaaS {
+		// Custom roles are refused on Multi-tenant Cloud whatever the
+		// organization holds: say so before reading it.
+		if _, err := s.checkRoles(ctx, m.State); err != nil {
+			return nil, nil, plan.Plan{}, err
+		}
 	}
 	have, err := s.read(ctx)
 	if err != nil {

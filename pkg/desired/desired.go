@@ -49,7 +49,13 @@ type Manifest struct {
 
 	digest     string
 	digestOnce sync.Once
+	// customRoleAt: see MemberAt.
+	customRoleAt map[[2]int32]string
 }
+
+// MemberAt returns where member m of team t (indexes in State) is written,
+// as FILE:LINE:COL, when its role is a custom one; "" otherwise.
+func (mf *Manifest) MemberAt(t, m int) string { return mf.customRoleAt[[2]int32{int32(t), int32(m)}] }
 
 // Digest is "sha256:<hex>" over a canonical JSON of the normalised State and
 // Policy (model.Digest), so comments, formatting and file order do not change

@@ -49,6 +49,10 @@ type loader struct {
 	// share them): member lookups touch one compact block rather than
 	// strings scattered over the node tree.
 	emails arena
+	// customRoleAt is where each member with a custom team role is
+	// written (few are): the CLI names them when the server refuses the
+	// role (Manifest.MemberAt).
+	customRoleAt map[[2]int32]string
 }
 
 // arena copies strings into large shared blocks. A block is a

@@ -12,7 +12,7 @@ func (l *loader) merge() *Manifest {
 	l.checkProtectedActive()
 	l.checkTeams()
 	l.checkPendingMembers()
-	return &Manifest{State: l.state, Policy: l.policy}
+	return &Manifest{State: l.state, Policy: l.policy, customRoleAt: l.customRoleAt}
 }
 
 // checkVersionAndPolicy: exactly one file says version, and the policy is

@@ -93,6 +93,7 @@ func (l *loader) loadMembers(fi int, v *yaml.Node, ti int32) {
 			}
 			u.inTeam, u.inTeamAt = ti+1, mp
 			m.Email = u.email
+			l.noteCustomRole(ti, int32(len(t.Members)), m.Role, mp)
 			t.Members = append(t.Members, m)
 			continue
 		}
@@ -105,6 +106,7 @@ func (l *loader) loadMembers(fi int, v *yaml.Node, ti int32) {
 		}
 		seen[k] = mp
 		l.pending = append(l.pending, pendingMember{ti, int32(len(t.Members)), mp})
+		l.noteCustomRole(ti, int32(len(t.Members)), m.Role, mp)
 		t.Members = append(t.Members, m)
 	}
 }
@@ -142,6 +144,18 @@ func (l *loader) member(fi int, n *yaml.Node, mp *pos) (model.Member, bool) {
 	}
 	l.addf(*mp, "each member must be an email or a mapping with email and role, got %s", kind(n))
 	return m, false
+}
+
+// noteCustomRole records where member mi of team ti is written when its
+// role is a custom one.
+func (l *loader) noteCustomRole(ti, mi int32, r model.Role, at pos) {
+	if r == "" || r.Norm().Predefined() {
+		return
+	}
+	if l.customRoleAt == nil {
+		l.customRoleAt = map[[2]int32]string{}
+	}
+	l.customRoleAt[[2]int32{ti, mi}] = l.where(at)
 }
 
 // role is model.NormRole, with the predefined roles as their constants so

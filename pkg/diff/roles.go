@@ -46,8 +46,9 @@ func CustomRoleNames(want model.State) []string {
 //
 // The error names the team and member of every problem, one per line,
 // sorted, at most 100 of them followed by "... and N more problem(s)"; nil
-// when there is none.
-func CheckRoles(want model.State, dep model.Deployment, existing []string, checked bool) error {
+// when there is none. where, when not nil, gives where member m of team t
+// is written (FILE:LINE:COL, or ""), which then starts its line.
+func CheckRoles(want model.State, dep model.Deployment, existing []string, checked bool, where func(t, m int) string) error {
 	if dep != model.SaaS && !checked {
 		return nil
 	}
@@ -62,8 +63,8 @@ func CheckRoles(want model.State, dep model.Deployment, existing []string, check
 		candidates = append(candidates, existing...)
 	}
 	var problems []string
-	for _, t := range want.Teams {
-		for _, m := range t.Members {
+	for ti, t := range want.Teams {
+		for mi, m := range t.Members {
 			r := m.Role.Norm()
 			if r == "" || r.Predefined() || (dep != model.SaaS && known[string(r)]) {
 				continue
@@ -75,7 +76,13 @@ func CheckRoles(want model.State, dep model.Deployment, existing []string, check
 			if s := suggest(string(r), candidates); s != "" {
 				why += "; did you mean " + strconv.Quote(s) + "?"
 			}
-			problems = append(problems, fmt.Sprintf("team %s, member %s: role %q: %s", shown(t.Name), shown(m.Email), string(r), why))
+			line := fmt.Sprintf("team %s, member %s: role %q: %s", shown(t.Name), shown(m.Email), string(r), why)
+			if where != nil {
+				if at := where(ti, mi); at != "" {
+					line = at + ": " + line
+				}
+			}
+			problems = append(problems, line)
 		}
 	}
 	if len(problems) == 0 {

@@ -86,7 +86,7 @@ func TestCheckRoles(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := CheckRoles(tc.want, tc.dep, tc.existing, tc.checked)
+			err := CheckRoles(tc.want, tc.dep, tc.existing, tc.checked, nil)
 			if tc.errs == nil {
 				if err != nil {
 					t.Fatalf("unexpected error: %v", err)
@@ -110,7 +110,7 @@ func TestCheckRolesBounded(t *testing.T) {
 	for i := 0; i < 150; i++ {
 		ms = append(ms, dm(fmt.Sprintf("u%03d@x.com", i), "Custom"))
 	}
-	err := CheckRoles(state(nil, dt("ml", model.Additive, ms...)), model.SaaS, nil, false)
+	err := CheckRoles(state(nil, dt("ml", model.Additive, ms...)), model.SaaS, nil, false, nil)
 	if err == nil {
 		t.Fatal("want an error")
 	}
@@ -149,7 +149,7 @@ func TestEditDistance(t *testing.T) {
 // forge a line of the multi-line error ("Plan: No changes." on its own).
 func TestCheckRolesNamesEscaped(t *testing.T) {
 	w := state(nil, dt("evil\nPlan: No changes.\x1b[2K", model.Additive, dm("a@x.com", "nope")))
-	err := CheckRoles(w, model.SaaS, nil, false)
+	err := CheckRoles(w, model.SaaS, nil, false, nil)
 	if err == nil {
 		t.Fatal("want an error")
 	}
