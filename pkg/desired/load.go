@@ -363,6 +363,11 @@ func (l *loader) document(fi int, src Source) *yaml.Node {
 		l.addf(at(fi, root), "the manifest must be a mapping with version, policy, users and teams, got %s", kind(root))
 		return nil
 	}
+	if t := root.ShortTag(); t != "!!map" {
+		l.broken = true
+		l.addf(at(fi, root), "the manifest must be a mapping, got a mapping tagged %s (remove the tag)", short(t))
+		return nil
+	}
 	return root
 }
 

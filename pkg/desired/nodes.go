@@ -180,6 +180,10 @@ func (l *loader) list(fi int, name string, v *yaml.Node) ([]*yaml.Node, bool) {
 		l.addf(at(fi, v), "%s must be a list, got %s", name, kind(v))
 		return nil, false
 	}
+	if t := v.ShortTag(); t != "!!seq" {
+		l.addf(at(fi, v), "%s must be a list, got a list tagged %s (remove the tag)", name, short(t))
+		return nil, false
+	}
 	return v.Content, true
 }
 
@@ -191,6 +195,10 @@ func (l *loader) mappingOf(fi int, name string, v *yaml.Node, known []string) bo
 	}
 	if v.Kind != yaml.MappingNode {
 		l.addf(at(fi, v), "%s must be a mapping of %s, got %s", name, strings.Join(known, ", "), kind(v))
+		return false
+	}
+	if t := v.ShortTag(); t != "!!map" {
+		l.addf(at(fi, v), "%s must be a mapping, got a mapping tagged %s (remove the tag)", name, short(t))
 		return false
 	}
 	return true
