@@ -371,13 +371,24 @@ func manifestPaths(files []string) ([]string, error) {
 		files = []string{"wbsync.yaml"}
 	}
 	var out []string
+	seen := map[string]bool{} // a file reached twice (-f d -f d/a.yaml) is read once
+	add := func(p string) {
+		k := p
+		if abs, err := filepath.Abs(p); err == nil {
+			k = abs
+		}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, p)
+		}
+	}
 	for _, f := range files {
 		fi, err := os.Stat(f)
 		if err != nil {
 			return nil, fileError{f, fmt.Errorf("manifest %s: %w", f, errors.Unwrap(err))}
 		}
 		if !fi.IsDir() {
-			out = append(out, f)
+			add(f)
 			continue
 		}
 		entries, err := os.ReadDir(f)
@@ -405,7 +416,9 @@ func manifestPaths(files []string) ([]string, error) {
 			return nil, fileError{f, fmt.Errorf("manifest directory %s holds no *.yaml or *.yml file (names starting with a dot are skipped)", f)}
 		}
 		sort.Strings(found)
-		out = append(out, found...)
+		for _, p := range found {
+			add(p)
+		}
 	}
 	return out, nil
 }

@@ -120,6 +120,14 @@ func TestValidate(t *testing.T) {
 	if r := wb(t, nil, "validate", "-f", filepath.Join(t.TempDir(), "missing.yaml")); r.code != exitError {
 		t.Fatalf("missing file: exit %d", r.code)
 	}
+	// A file reached twice (a directory and one of its files, or the same
+	// path spelt twice) is read once.
+	multi := examplePath("multi")
+	for _, args := range [][]string{{"-f", multi, "-f", filepath.Join(multi, "10-research.yaml")}, {"-f", multi, "-f", multi + "/"}} {
+		if r := wb(t, nil, append([]string{"validate"}, args...)...); r.code != exitOK || !strings.Contains(r.stdout, "(3 file(s))") {
+			t.Errorf("validate %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
 	// A file that cannot be read is the problem's file, not the first one.
 	good := writeFile(t, "one.yaml", "version: 1\n")
 	for _, other := range []string{filepath.Join(t.TempDir(), "missing.yaml"), t.TempDir() + "/empty-dir"} {
