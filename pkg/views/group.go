@@ -24,8 +24,9 @@ type line struct {
 	sym    byte
 	action plan.Action
 	text   string
-	who    string // the user the change is about
-	gist   string // text without the user (removals, deactivations, role changes only)
+	// removals, deactivations and role changes only: the user, and text
+	// without the user
+	who, gist string
 }
 
 // isUserAction reports whether the change shows under its user (else under
@@ -65,9 +66,9 @@ func groups(p plan.Plan) (users, teams []*group) {
 				teams = append(teams, g)
 			}
 		}
-		ln := line{sym: c.Action.Symbol(), action: c.Action, text: sanitize.Controls(lineText(c)), who: sanitize.Controls(plan.UserText(c))}
+		ln := line{sym: c.Action.Symbol(), action: c.Action, text: sanitize.Controls(lineText(c))}
 		if tierOf(c.Action) < mustTiers {
-			ln.gist = sanitize.Controls(gistText(c))
+			ln.who, ln.gist = sanitize.Controls(plan.UserText(c)), sanitize.Controls(gistText(c))
 		}
 		g.lines = append(g.lines, ln)
 	}

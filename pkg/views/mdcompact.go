@@ -37,7 +37,8 @@ type bundle struct {
 	inGroup bool   // inside a team's group, else at the top of its section
 	si      int    // section
 	names   []string
-	shown   int // names listed: the first shown
+	shown   int    // names listed: the first shown
+	headLen [2]int // of headLine, complete and (at most) partial
 }
 
 // headLine says what happens to the names below it: all of them, or with
@@ -98,17 +99,31 @@ func (bu *bundle) write(b *strings.Builder, partial bool) {
 // tier in the order fit visits them, and returns the bundle of each line
 // (-1: none).
 func bundleChanges(secs []mdSection) (bs []bundle, of [][][]int32) {
+	n := 0
+	for _, s := range secs {
+		for _, g := range s.groups {
+			n += len(g.lines)
+		}
+	}
+	flat := make([]int32, n) // one allocation for all lines
+	for i := range flat {
+		flat[i] = -1
+	}
 	of = make([][][]int32, len(secs))
 	for si, s := range secs {
 		of[si] = make([][]int32, len(s.groups))
 		for gi, g := range s.groups {
-			of[si][gi] = make([]int32, len(g.lines))
-			for li := range g.lines {
-				of[si][gi][li] = -1
-			}
+			of[si][gi], flat = flat[:len(g.lines):len(g.lines)], flat[len(g.lines):]
 		}
 	}
-	index := map[string]int32{}
+	type key struct {
+		si, gi int // gi -1: at the top of the section
+		action plan.Action
+		gist   string
+	}
+	index := map[key]int32{}
+	var last key // consecutive lines mostly share a bundle
+	lastBi := int32(-1)
 	for tier := 0; tier < mustTiers; tier++ {
 		for si, s := range secs {
 			for gi, g := range s.groups {
@@ -117,21 +132,30 @@ func bundleChanges(secs []mdSection) (bs []bundle, of [][][]int32) {
 						continue
 					}
 					inGroup := !isUserAction(ln.action)
-					k := fmt.Sprintf("%d\x00%d\x00%s\x00%s", si, gi, ln.action, ln.gist)
+					k := key{si, gi, ln.action, ln.gist}
 					if !inGroup {
-						k = fmt.Sprintf("%d\x00\x00%s\x00%s", si, ln.action, ln.gist)
+						k.gi = -1
 					}
-					bi, ok := index[k]
+					bi, ok := lastBi, lastBi >= 0 && k == last
+					if !ok {
+						bi, ok = index[k]
+						last = k
+					}
 					if !ok {
 						bi = int32(len(bs))
 						index[k] = bi
 						bs = append(bs, bundle{sym: ln.sym, gist: ln.gist, noun: "user(s)", inGroup: inGroup, si: si})
 					}
+					lastBi = bi
 					bs[bi].names = append(bs[bi].names, ln.who)
 					of[si][gi][li] = bi
 				}
 			}
 		}
+	}
+	for i := range bs {
+		bu := &bs[i]
+		bu.headLen = [2]int{len(bu.headLine(len(bu.names), false)), len(bu.headLine(len(bu.names), true))}
 	}
 	return bs, of
 }

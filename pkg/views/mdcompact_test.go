@@ -175,3 +175,23 @@ func TestMarkdownCapSizes(t *testing.T) {
 		}
 	}
 }
+
+// fit charges lines by changeLen and titleLen: they are the lengths of the
+// lines written, backticks and escapes included.
+func TestMarkdownLineLengths(t *testing.T) {
+	p := plan.Plan{Changes: []plan.Change{
+		{Action: plan.RemoveMember, Team: "t`\x1b", TeamID: "g", User: "x`y\x1b[2J\u202e@x.com", Reason: "r`"},
+		{Action: plan.DeactivateUser, User: "é`\x9b@x.com"},
+	}}
+	users, teams := groups(p)
+	for _, g := range append(users, teams...) {
+		if len(titleLine(g)) != titleLen(g) {
+			t.Errorf("titleLen(%q) = %d, the line is %d bytes", g.title, titleLen(g), len(titleLine(g)))
+		}
+		for _, ln := range g.lines {
+			if len(changeLine(ln)) != changeLen(ln) {
+				t.Errorf("changeLen(%q) = %d, the line is %d bytes", ln.text, changeLen(ln), len(changeLine(ln)))
+			}
+		}
+	}
+}

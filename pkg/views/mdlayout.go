@@ -84,9 +84,12 @@ func newMarkdownLayout(secs []mdSection, ws []plan.Warning) *markdownLayout {
 	return l
 }
 
-// Lines of a group inside a diff block.
+// Lines of a group inside a diff block, and their lengths (code keeps
+// lengths, so fit need not build them).
 func titleLine(g *group) string { return code(string(g.sym)+" "+g.title) + "\n" }
 func changeLine(ln line) string { return code(string(ln.sym)+"     "+ln.text) + "\n" }
+func titleLen(g *group) int     { return len(g.title) + 3 }
+func changeLen(ln line) int     { return len(ln.text) + 7 }
 
 // reserve is the most the layout writes besides the lines it keeps and
 // the warnings beyond their count by code: the section frames, the
@@ -158,17 +161,20 @@ func (l *markdownLayout) place(pl *placement, from, to, room int, mark bool) (us
 					bi := l.bundleOfLine(pl.compact, si, gi, li)
 					cost, next, opens := 0, 0, true
 					if bi < 0 {
-						cost = len(changeLine(ln))
+						cost = changeLen(ln)
 					} else {
 						bu := &l.bundles[bi]
 						if pl.cur[bi] == 0 {
-							cost = len(bu.headLine(len(bu.names), pl.partial)) + 1
+							cost = bu.headLen[0] + 1
+							if pl.partial {
+								cost = bu.headLen[1] + 1
+							}
 						}
 						c, n, _ := wrapStep(pl.cur[bi], len(bu.prefix()), len(ln.who))
 						cost, next, opens = cost+c, n, bu.inGroup
 					}
 					if opens && !pl.open[si][gi] {
-						cost += len(titleLine(g))
+						cost += titleLen(g)
 					}
 					if full || used+cost > room {
 						full = true
@@ -196,31 +202,52 @@ func (l *markdownLayout) place(pl *placement, from, to, room int, mark bool) (us
 	return used
 }
 
-// fit chooses the forms and the lines to show within room bytes. The
-// removals, deactivations and role changes must all be named, and the
-// warnings too when they can be; among the choices that do that, the
-// richest wins: the most destructive lines in full (with their reasons,
-// else bundled by name), then the warnings with their messages (else
-// bundled by name), then the graver tiers in full (deactivations before
-// removals before role changes). Then the other tiers fill what is left,
-// in order.
+// fit chooses the forms and the lines to show within room bytes (see
+// chooseForms), then the lines: the must tiers, then the other tiers in
+// order, until one does not fit.
 //
 // When even the bundles do not fit, every destructive tier is bundled, the
 // warnings are counted by code, and lines are kept in tier order until
 // one does not fit: the rest are NOT listed.
 func (l *markdownLayout) fit(room int) {
-	const allMust = 1<<mustTiers - 1
+	compact, form, ok := l.chooseForms(room)
+	if !ok {
+		l.compact, l.partial, l.warnForm = allMust, true, warnCounts
+		l.place(l.newPlacement(allMust, true), 0, numTiers, room, true)
+		return
+	}
+	l.compact, l.warnForm = compact, form
+	pl := l.newPlacement(compact, false)
+	room -= l.warnExtra(form)
+	used := l.place(pl, 0, mustTiers, room, true)
+	l.place(pl, mustTiers, numTiers, room-used, true)
+}
+
+// allMust bundles every must tier.
+const allMust = 1<<mustTiers - 1
+
+// chooseForms picks which must tiers to bundle and the warnings' form.
+// The removals, deactivations and role changes must all be named, and the
+// warnings too when they can be; among the choices that do that, the
+// richest wins: the most destructive lines in full (with their reasons,
+// else bundled by name), then the warnings with their messages (else
+// bundled by name), then the graver tiers in full (deactivations before
+// removals before role changes). ok is false when even the names of the
+// must tiers do not fit.
+func (l *markdownLayout) chooseForms(room int) (compact, form int, ok bool) {
+	if l.place(l.newPlacement(allMust, false), 0, mustTiers, math.MaxInt, false) > room {
+		return 0, 0, false
+	}
 	mustLines := 0
 	for t := 0; t < mustTiers; t++ {
 		mustLines += l.tierTotal[t]
 	}
-	best, bestCompact, bestForm := -1, 0, 0
-	for compact := 0; compact <= allMust; compact++ {
-		cost := l.place(l.newPlacement(compact, false), 0, mustTiers, math.MaxInt, false)
-		// on a tie, the earlier (graver) tiers keep their full lines
+	best := -1
+	for c := 0; c <= allMust; c++ {
+		cost := l.place(l.newPlacement(c, false), 0, mustTiers, math.MaxInt, false)
 		fullLines, later := mustLines, 0
 		for t := 0; t < mustTiers; t++ {
-			if compact&(1<<t) != 0 {
+			if c&(1<<t) != 0 {
 				fullLines -= l.tierTotal[t]
 				later |= 1 << (mustTiers - 1 - t)
 			}
@@ -236,22 +263,15 @@ func (l *markdownLayout) fit(room int) {
 			if f == warnFull {
 				rank++
 			}
-			rank = rank<<mustTiers + allMust - later
-			if rank > best {
-				best, bestCompact, bestForm = rank, compact, f
+			if rank = rank<<mustTiers + allMust - later; rank > best {
+				best, compact, form = rank, c, f
 			}
 		}
+		if c == 0 && best >= 0 && form == warnFull {
+			break // everything in full: nothing ranks higher
+		}
 	}
-	if best < 0 {
-		l.compact, l.partial, l.warnForm = allMust, true, warnCounts
-		l.place(l.newPlacement(allMust, true), 0, numTiers, room, true)
-		return
-	}
-	l.compact, l.warnForm = bestCompact, bestForm
-	pl := l.newPlacement(bestCompact, false)
-	room -= l.warnExtra(bestForm)
-	used := l.place(pl, 0, mustTiers, room, true)
-	l.place(pl, mustTiers, numTiers, room-used, true)
+	return compact, form, true
 }
 
 // warnExtra is what warnings in form f take beyond their count by code
