@@ -24,6 +24,9 @@ type line struct {
 	sym    byte
 	action plan.Action
 	text   string
+	// removals, deactivations and role changes only: the user, and text
+	// without the user
+	who, gist string
 }
 
 // isUserAction reports whether the change shows under its user (else under
@@ -63,7 +66,11 @@ func groups(p plan.Plan) (users, teams []*group) {
 				teams = append(teams, g)
 			}
 		}
-		g.lines = append(g.lines, line{c.Action.Symbol(), c.Action, sanitize.Controls(lineText(c))})
+		ln := line{sym: c.Action.Symbol(), action: c.Action, text: sanitize.Controls(lineText(c))}
+		if tierOf(c.Action) < mustTiers {
+			ln.who, ln.gist = sanitize.Controls(plan.UserText(c)), sanitize.Controls(gistText(c))
+		}
+		g.lines = append(g.lines, ln)
 	}
 	for _, gs := range [][]*group{users, teams} {
 		for _, g := range gs {
@@ -123,6 +130,26 @@ func lineText(c plan.Change) string {
 	default:
 		return plan.Describe(c)
 	}
+	return withReason(s, c)
+}
+
+// gistText is lineText without the user, for the compact markdown form
+// that lists many such changes by name under one line.
+func gistText(c plan.Change) string {
+	switch c.Action {
+	case plan.RemoveMember:
+		return withReason("remove", c)
+	case plan.SetTeamRole:
+		s := "role → " + string(c.Role)
+		if c.From != "" {
+			s = fmt.Sprintf("role %s → %s", c.From, c.Role)
+		}
+		return withReason(s, c)
+	}
+	return lineText(c) // the user's group names the user
+}
+
+func withReason(s string, c plan.Change) string {
 	if c.Reason != "" {
 		s += " (" + c.Reason + ")"
 	}

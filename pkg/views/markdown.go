@@ -22,19 +22,27 @@ const MarkdownLimit = 60000
 // sections: user changes, team changes, warnings.
 //
 // The output is at most MarkdownLimit bytes. When the details do not fit,
-// lines are left out in this order, and a closing note says how many and
-// to run `wbsync plan -o json` for all:
-//   - first the + lines (creates and adds), then the other ~ lines
-//     (updates, reactivations);
-//   - warnings are listed by name, unless they do not fit next to the
+// they degrade in steps, the richest form that fits winning, and a closing
+// note says what was shortened or left out and to run
+// `wbsync plan -o json` for all:
+//   - the + lines (creates and adds) are left out first, then the other ~
+//     lines (updates, reactivations);
+//   - removals, deactivations and role changes are always listed by name:
+//     one line each with its reason, or, when those do not all fit, in
+//     bundles of one kind of change and reason that name every user
+//     ("remove (reason): 800 user(s)" over comma-separated names, see
+//     mdcompact.go), as few of them as will do (on a tie, deactivations
+//     keep their full lines, then removals);
+//   - warnings are listed by name, with their messages, or else by name
+//     only, grouped by code, unless even that does not fit next to the
 //     removals, deactivations and role changes: then they are counted by
-//     code ("duplicate_team: 12");
-//   - removals, deactivations and role changes are always listed by name.
+//     code ("duplicate_team: 12").
 //
-// Only when those alone pass the limit (tens of thousands of removals) are
-// some of them left out too: deactivations are listed first, then member
-// removals, then role changes, as many as fit, and a CAUTION block at the
-// top says how many of each are NOT listed.
+// Only when those names alone pass the limit (tens of thousands of
+// removals) are some of them left out too: all are bundled, deactivations
+// are listed first, then member removals, then role changes, as many as
+// fit, each bundle's head says how many of its names it lists, and a
+// CAUTION block at the top says how many of each are NOT listed.
 func WriteMarkdown(w io.Writer, p plan.Plan) error {
 	s := plan.Summarize(p.Changes)
 	top, banner := markdownHead(p, s)

@@ -31,6 +31,31 @@ func markdownOf(t *testing.T, p plan.Plan) string {
 	return md
 }
 
+// checkRemovalsAccounted checks that the NOT LISTED block counts the
+// member removals md does not list, and returns that count.
+func checkRemovalsAccounted(t *testing.T, md string, listed, total int) int {
+	t.Helper()
+	m := regexp.MustCompile(fmt.Sprintf(`NOT LISTED: (\d+) of %d member removal\(s\) do not fit`, total)).FindStringSubmatch(md)
+	if m == nil {
+		t.Fatal("no NOT LISTED block")
+	}
+	notListed, _ := strconv.Atoi(m[1])
+	if listed == 0 || listed+notListed != total {
+		t.Errorf("%d removals listed + %d NOT LISTED != %d", listed, notListed, total)
+	}
+	return notListed
+}
+
+// wantAll checks that md holds every one of want.
+func wantAll(t *testing.T, md string, want ...string) {
+	t.Helper()
+	for _, s := range want {
+		if !strings.Contains(md, s) {
+			t.Errorf("markdown lacks %q", s)
+		}
+	}
+}
+
 func user(prefix string, i int) string {
 	return fmt.Sprintf("%s.with.a.rather.long.name.%06d@example.com", prefix, i)
 }
@@ -68,8 +93,9 @@ func TestMarkdownCutKeepsDeactivations(t *testing.T) {
 	}
 }
 
-// Removals alone over the cap: as many as fit are listed, and a CAUTION
-// block at the top says how many are NOT listed.
+// Removals alone over the cap, even by name only: as many names as fit
+// are listed, deactivations first, and a CAUTION block at the top says how
+// many are NOT listed.
 func TestMarkdownRemovalsOverCap(t *testing.T) {
 	var p plan.Plan
 	for i := 0; i < 20000; i++ {
@@ -80,19 +106,20 @@ func TestMarkdownRemovalsOverCap(t *testing.T) {
 		p.Warnings = append(p.Warnings, plan.Warning{Code: plan.WarnUnmanagedUser, Message: "m"})
 	}
 	md := markdownOf(t, p)
-	listed := strings.Count(md, "-     remove ")
-	m := regexp.MustCompile(`NOT LISTED: (\d+) of 20000 member removal\(s\) do not fit`).FindStringSubmatch(md)
-	if m == nil {
-		t.Fatalf("no NOT LISTED block")
+	listed := strings.Count(md, "member.with.a.rather.long.name.")
+	checkRemovalsAccounted(t, md, listed, 20000)
+	heads := 0
+	for _, h := range regexp.MustCompile(`(?m)^-     remove: (\d+)(?: of 500)? user\(s\)`).FindAllStringSubmatch(md, -1) {
+		k, _ := strconv.Atoi(h[1])
+		heads += k
 	}
-	notListed, _ := strconv.Atoi(m[1])
-	if listed == 0 || listed+notListed != 20000 {
-		t.Errorf("%d removals listed + %d not listed != 20000", listed, notListed)
+	if heads != listed {
+		t.Errorf("the bundle heads say %d removals are listed, the names are %d", heads, listed)
 	}
 	if i, j := strings.Index(md, "NOT LISTED"), strings.Index(md, "<details>"); i < 0 || i > j {
 		t.Error("the NOT LISTED block must come before the details")
 	}
-	if !strings.Contains(md, "-     deactivate") {
+	if i, j := strings.Index(md, user("gone", 0)), strings.Index(md, user("member", 0)); i < 0 || i > j {
 		t.Error("the deactivation comes before the removals")
 	}
 	if !strings.Contains(md, "! unmanaged_user: 50") || strings.Contains(md, "! [unmanaged_user]") {
@@ -103,8 +130,8 @@ func TestMarkdownRemovalsOverCap(t *testing.T) {
 	}
 }
 
-// Warnings that alone pass the cap are counted by code; every removal and
-// role change is still named.
+// Warnings whose names alone pass the cap are counted by code; every
+// removal and role change is still named.
 func TestMarkdownWarningsOverCap(t *testing.T) {
 	var p plan.Plan
 	for i := 0; i < 5; i++ {
@@ -118,7 +145,7 @@ func TestMarkdownWarningsOverCap(t *testing.T) {
 		if i%3 == 0 {
 			code = plan.WarnUnresolvedMember
 		}
-		p.Warnings = append(p.Warnings, plan.Warning{Code: code, Team: fmt.Sprint(i), Message: strings.Repeat("long warning text ", 3)})
+		p.Warnings = append(p.Warnings, plan.Warning{Code: code, Team: fmt.Sprintf("team-with-a-rather-long-name-%06d", i), Message: strings.Repeat("long warning text ", 3)})
 	}
 	md := markdownOf(t, p)
 	for i := 0; i < 5; i++ {
@@ -209,7 +236,7 @@ func TestMarkdownCapRandomMixes(t *testing.T) {
 				destructive++
 			}
 		}
-		shown := strings.Count(md, "-     ") + strings.Count(md, "~     org role") + strings.Count(md, "~     role of")
+		shown, named := listedDestructive(md)
 		notListed := 0
 		for _, m := range regexp.MustCompile(`(\d+) of \d+ (deactivation|member removal|role change)`).FindAllStringSubmatch(md, -1) {
 			k, _ := strconv.Atoi(m[1])
@@ -218,5 +245,28 @@ func TestMarkdownCapRandomMixes(t *testing.T) {
 		if shown+notListed != destructive {
 			t.Fatalf("seed %d: %d destructive lines shown + %d said not listed != %d", seed, shown, notListed, destructive)
 		}
+		if shown != named {
+			t.Fatalf("seed %d: %d destructive lines said shown, %d named", seed, shown, named)
+		}
 	}
+}
+
+// listedDestructive counts the destructive changes a markdown view of the
+// user() names lists: in full lines, and in bundles as their heads say
+// (shown) and by the names under them (named).
+func listedDestructive(md string) (shown, named int) {
+	full := regexp.MustCompile(`(?m)^(-     remove \w+\.with|-     deactivate|~     org role|~     role of )`)
+	shown = len(full.FindAllString(md, -1))
+	named = shown
+	for _, h := range regexp.MustCompile(`(?m)^[-~] .*: (?:(\d+) of )?(\d+) user\(s\)(?: listed)?$`).FindAllStringSubmatch(md, -1) {
+		k, _ := strconv.Atoi(h[2])
+		if h[1] != "" {
+			k, _ = strconv.Atoi(h[1])
+		}
+		shown += k
+	}
+	for _, ln := range regexp.MustCompile(`(?m)^[-~] {5,}\w+\.with\..*$`).FindAllString(md, -1) {
+		named += strings.Count(ln, "@example.com")
+	}
+	return shown, named
 }

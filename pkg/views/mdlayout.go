@@ -3,11 +3,10 @@ package views
 import (
 	"fmt"
 	"html"
-	"slices"
+	"math"
 	"strings"
 
 	"github.com/wbsync/wbsync/pkg/plan"
-	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // Tiers of markdown detail lines, in the order they are kept when the
@@ -49,22 +48,27 @@ type mdSection struct {
 }
 
 // markdownLayout decides which detail lines the markdown view shows within
-// its byte budget, and writes them.
+// its byte budget, and in which form, and writes them.
 type markdownLayout struct {
 	secs []mdSection
 	keep [][][]bool // section → group → line: shown
 	// per section: lines in all, and shown
 	total, shown []int
 
-	warnByName []string // "! [code] message"
-	warnByCode []string // "! code: n"
-	byName     bool     // warnings listed by name (else counted by code)
+	bundles  []bundle
+	bundleOf [][][]int32 // section → group → line: its bundle, or -1
+	compact  int         // bit t: tier t is listed in bundles
+	partial  bool        // bundles may list only some of their names
+
+	warnings int
+	warnBody [numWarnForms]string
+	warnForm int
 
 	tierTotal, notShown [numTiers]int
 }
 
 func newMarkdownLayout(secs []mdSection, ws []plan.Warning) *markdownLayout {
-	l := &markdownLayout{secs: secs, keep: make([][][]bool, len(secs)), total: make([]int, len(secs)), shown: make([]int, len(secs))}
+	l := &markdownLayout{secs: secs, keep: make([][][]bool, len(secs)), total: make([]int, len(secs)), shown: make([]int, len(secs)), warnings: len(ws)}
 	for si, s := range secs {
 		l.keep[si] = make([][]bool, len(s.groups))
 		for gi, g := range s.groups {
@@ -75,41 +79,36 @@ func newMarkdownLayout(secs []mdSection, ws []plan.Warning) *markdownLayout {
 			}
 		}
 	}
-	counts := map[plan.WarningCode]int{}
-	for _, w := range ws {
-		l.warnByName = append(l.warnByName, "! "+warningText(w))
-		counts[w.Code]++
-	}
-	for c, n := range counts {
-		l.warnByCode = append(l.warnByCode, fmt.Sprintf("! %s: %d", sanitize.Controls(string(c)), n))
-	}
-	slices.Sort(l.warnByCode)
+	l.bundles, l.bundleOf = bundleChanges(secs)
+	l.warnBody = warningForms(ws)
 	return l
 }
 
-// Lines of a group inside a diff block.
+// Lines of a group inside a diff block, and their lengths (code keeps
+// lengths, so fit need not build them).
 func titleLine(g *group) string { return code(string(g.sym)+" "+g.title) + "\n" }
 func changeLine(ln line) string { return code(string(ln.sym)+"     "+ln.text) + "\n" }
-func linesBytes(ls []string) (n int) {
-	for _, s := range ls {
-		n += len(code(s)) + 1
-	}
-	return n
-}
+func titleLen(g *group) int     { return len(g.title) + 3 }
+func changeLen(ln line) int     { return len(ln.text) + 7 }
 
-// reserve is the most the layout writes besides the lines it keeps: the
-// section frames, the warnings counted by code, the NOT-listed block and
-// the closing note, each with the largest numbers they can show.
+// reserve is the most the layout writes besides the lines it keeps and
+// the warnings beyond their count by code: the section frames, the
+// warnings counted by code, the NOT-listed block and the closing note,
+// each with the largest numbers they can show.
 func (l *markdownLayout) reserve() int {
 	n := 0
 	for si, s := range l.secs {
 		n += len(frameOpen(fmt.Sprintf("%s (%d of %d shown)", s.title, l.total[si], l.total[si]))) + len(frameClose)
 	}
-	n += len(frameOpen(warningsTitle(len(l.warnByName), true))) + len(frameClose) + linesBytes(l.warnByCode)
+	title, note := 0, 0
+	for f := 0; f < numWarnForms; f++ {
+		title = max(title, len(frameOpen(warningsTitle(l.warnings, f))))
+		note = max(note, len(cutNote(l.changeLines(), l.changeLines(), l.warnings, true, f)))
+	}
+	n += title + len(frameClose) + len(l.warnBody[warnCounts])
 	var worst [numTiers]int
 	copy(worst[:], l.tierTotal[:])
-	n += len(l.notListedText(worst)) + len(l.cutNote(l.changeLines(), l.changeLines(), len(l.warnByName)))
-	return n
+	return n + len(l.notListedText(worst)) + note
 }
 
 func (l *markdownLayout) changeLines() (n int) {
@@ -119,45 +118,176 @@ func (l *markdownLayout) changeLines() (n int) {
 	return n
 }
 
-// fit chooses the lines to show within room bytes: the must tiers first,
-// then the warnings (by name if they fit, else by code, which reserve
-// already counts), then the other tiers. Once a line does not fit, no
-// later line in that order is shown.
-func (l *markdownLayout) fit(room int) {
-	open := make([][]bool, len(l.secs))
+// placement is the state of one pass over the lines: which group titles
+// and which bundles are open, and how long each bundle's last line is.
+type placement struct {
+	compact int
+	partial bool
+	open    [][]bool // section → group: title written
+	cur     []int    // bundle → length of its last names line (0: not open)
+}
+
+func (l *markdownLayout) newPlacement(compact int, partial bool) *placement {
+	pl := &placement{compact: compact, partial: partial, open: make([][]bool, len(l.secs)), cur: make([]int, len(l.bundles))}
 	for si, s := range l.secs {
-		open[si] = make([]bool, len(s.groups))
+		pl.open[si] = make([]bool, len(s.groups))
 	}
+	return pl
+}
+
+// bundleOfLine is the bundle a line is listed in under compact, or -1
+// when it has its own line.
+func (l *markdownLayout) bundleOfLine(compact, si, gi, li int) int32 {
+	bi := l.bundleOf[si][gi][li]
+	if bi < 0 || compact&(1<<tierOf(l.secs[si].groups[gi].lines[li].action)) == 0 {
+		return -1
+	}
+	return bi
+}
+
+// place walks the lines of tiers [from, to) in order and charges each its
+// cost in pl's forms against room; once a line does not fit, no later one
+// does. With mark it keeps the lines that fit and counts the others as not
+// shown. It returns the bytes charged.
+func (l *markdownLayout) place(pl *placement, from, to, room int, mark bool) (used int) {
 	full := false
-	for tier := 0; tier < numTiers; tier++ {
-		if tier == mustTiers {
-			extra := linesBytes(l.warnByName) - linesBytes(l.warnByCode)
-			if l.byName = !full && extra <= room; l.byName {
-				room -= extra
-			}
-		}
+	for tier := from; tier < to; tier++ {
 		for si, s := range l.secs {
 			for gi, g := range s.groups {
 				for li, ln := range g.lines {
 					if tierOf(ln.action) != tier {
 						continue
 					}
-					cost := len(changeLine(ln))
-					if !open[si][gi] {
-						cost += len(titleLine(g))
+					bi := l.bundleOfLine(pl.compact, si, gi, li)
+					cost, next, opens := 0, 0, true
+					if bi < 0 {
+						cost = changeLen(ln)
+					} else {
+						bu := &l.bundles[bi]
+						if pl.cur[bi] == 0 {
+							cost = bu.headLen[0] + 1
+							if pl.partial {
+								cost = bu.headLen[1] + 1
+							}
+						}
+						c, n, _ := wrapStep(pl.cur[bi], len(bu.prefix()), len(ln.who))
+						cost, next, opens = cost+c, n, bu.inGroup
 					}
-					if full || cost > room {
+					if opens && !pl.open[si][gi] {
+						cost += titleLen(g)
+					}
+					if full || used+cost > room {
 						full = true
-						l.notShown[tier]++
+						if mark {
+							l.notShown[tier]++
+						}
 						continue
 					}
-					room -= cost
-					open[si][gi], l.keep[si][gi][li] = true, true
-					l.shown[si]++
+					used += cost
+					pl.open[si][gi] = pl.open[si][gi] || opens
+					if bi >= 0 {
+						pl.cur[bi] = next
+					}
+					if mark {
+						l.keep[si][gi][li] = true
+						l.shown[si]++
+						if bi >= 0 {
+							l.bundles[bi].shown++
+						}
+					}
 				}
 			}
 		}
 	}
+	return used
+}
+
+// fit chooses the forms and the lines to show within room bytes (see
+// chooseForms), then the lines: the must tiers, then the other tiers in
+// order, until one does not fit.
+//
+// When even the bundles do not fit, every destructive tier is bundled, the
+// warnings are counted by code, and lines are kept in tier order until
+// one does not fit: the rest are NOT listed.
+func (l *markdownLayout) fit(room int) {
+	compact, form, ok := l.chooseForms(room)
+	if !ok {
+		l.compact, l.partial, l.warnForm = allMust, true, warnCounts
+		l.place(l.newPlacement(allMust, true), 0, numTiers, room, true)
+		return
+	}
+	l.compact, l.warnForm = compact, form
+	pl := l.newPlacement(compact, false)
+	room -= l.warnExtra(form)
+	used := l.place(pl, 0, mustTiers, room, true)
+	l.place(pl, mustTiers, numTiers, room-used, true)
+}
+
+// allMust bundles every must tier.
+const allMust = 1<<mustTiers - 1
+
+// chooseForms picks which must tiers to bundle and the warnings' form.
+// The removals, deactivations and role changes must all be named, and the
+// warnings too when they can be; among the choices that do that, the
+// richest wins: the most destructive lines in full (with their reasons,
+// else bundled by name), then the warnings with their messages (else
+// bundled by name), then the graver tiers in full (deactivations before
+// removals before role changes). ok is false when even the names of the
+// must tiers do not fit.
+func (l *markdownLayout) chooseForms(room int) (compact, form int, ok bool) {
+	if l.place(l.newPlacement(allMust, false), 0, mustTiers, math.MaxInt, false) > room {
+		return 0, 0, false
+	}
+	mustLines := 0
+	for t := 0; t < mustTiers; t++ {
+		mustLines += l.tierTotal[t]
+	}
+	best := -1
+	for c := 0; c <= allMust; c++ {
+		cost := l.place(l.newPlacement(c, false), 0, mustTiers, math.MaxInt, false)
+		fullLines, later := mustLines, 0
+		for t := 0; t < mustTiers; t++ {
+			if c&(1<<t) != 0 {
+				fullLines -= l.tierTotal[t]
+				later |= 1 << (mustTiers - 1 - t)
+			}
+		}
+		for f := 0; f < numWarnForms; f++ {
+			if cost+l.warnExtra(f) > room {
+				continue
+			}
+			rank := fullLines * 2
+			if f != warnCounts {
+				rank += (mustLines + 1) * 2
+			}
+			if f == warnFull {
+				rank++
+			}
+			if rank = rank<<mustTiers + allMust - later; rank > best {
+				best, compact, form = rank, c, f
+			}
+		}
+		if c == 0 && best >= 0 && form == warnFull {
+			break // everything in full: nothing ranks higher
+		}
+	}
+	return compact, form, true
+}
+
+// warnExtra is what warnings in form f take beyond their count by code
+// (which reserve counts).
+func (l *markdownLayout) warnExtra(f int) int {
+	return len(l.warnBody[f]) - len(l.warnBody[warnCounts])
+}
+
+// compacted reports whether some destructive line is listed in a bundle.
+func (l *markdownLayout) compacted() bool {
+	for t := 0; t < mustTiers; t++ {
+		if l.compact&(1<<t) != 0 && l.tierTotal[t] > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // writeNotListed writes the loud block that says how many removals,
@@ -181,7 +311,7 @@ func (l *markdownLayout) notListedText(cut [numTiers]int) string {
 }
 
 // writeDetails writes the sections with the lines fit kept, the warnings,
-// and the closing note when anything was left out.
+// and the closing note when anything was left out or shortened.
 func (l *markdownLayout) writeDetails(b *strings.Builder) {
 	for si, s := range l.secs {
 		if l.total[si] == 0 {
@@ -192,36 +322,53 @@ func (l *markdownLayout) writeDetails(b *strings.Builder) {
 			title = fmt.Sprintf("%s (%d of %d shown)", s.title, l.shown[si], l.total[si])
 		}
 		b.WriteString(frameOpen(title))
+		written := make([]bool, len(l.bundles))
+		for bi := range l.bundles {
+			if bu := &l.bundles[bi]; bu.si == si && !bu.inGroup && bu.shown > 0 {
+				bu.write(b, l.partial)
+			}
+		}
 		for gi, g := range s.groups {
-			if !slices.Contains(l.keep[si][gi], true) {
-				continue
-			}
-			b.WriteString(titleLine(g))
-			for li, ln := range g.lines {
-				if l.keep[si][gi][li] {
-					b.WriteString(changeLine(ln))
-				}
-			}
+			l.writeGroup(b, si, gi, g, written)
 		}
 		b.WriteString(frameClose)
 	}
-	if n := len(l.warnByName); n > 0 {
-		ws := l.warnByName
-		if !l.byName {
-			ws = l.warnByCode
-		}
-		b.WriteString(frameOpen(warningsTitle(n, !l.byName)))
-		for _, w := range ws {
-			b.WriteString(code(w) + "\n")
-		}
+	if l.warnings > 0 {
+		b.WriteString(frameOpen(warningsTitle(l.warnings, l.warnForm)))
+		b.WriteString(l.warnBody[l.warnForm])
 		b.WriteString(frameClose)
 	}
 	all, shown := l.changeLines(), 0
 	for _, n := range l.shown {
 		shown += n
 	}
-	if shown < all || !l.byName && len(l.warnByName) > 0 {
-		b.WriteString(l.cutNote(all-shown, all, len(l.warnByName)))
+	if shown < all || l.compacted() || l.warnForm != warnFull && l.warnings > 0 {
+		b.WriteString(cutNote(all-shown, all, l.warnings, l.compacted(), l.warnForm))
+	}
+}
+
+// writeGroup writes group gi of section si when it shows a line: its
+// title, its lines in full and its bundles where their first line is.
+func (l *markdownLayout) writeGroup(b *strings.Builder, si, gi int, g *group, written []bool) {
+	titled := false
+	for li, ln := range g.lines {
+		if !l.keep[si][gi][li] {
+			continue
+		}
+		bi := l.bundleOfLine(l.compact, si, gi, li)
+		if bi >= 0 && (!l.bundles[bi].inGroup || written[bi]) {
+			continue
+		}
+		if !titled {
+			b.WriteString(titleLine(g))
+			titled = true
+		}
+		if bi >= 0 {
+			l.bundles[bi].write(b, l.partial)
+			written[bi] = true
+			continue
+		}
+		b.WriteString(changeLine(ln))
 	}
 }
 
@@ -231,18 +378,22 @@ func frameOpen(title string) string {
 
 const frameClose = "```\n\n</details>\n\n"
 
-func warningsTitle(n int, byCode bool) string {
-	if byCode {
-		return fmt.Sprintf("Warnings (%d, counted by code: too many to list by name here)", n)
+// cutNote closes a markdown view that leaves something out or lists it
+// by name only.
+func cutNote(cut, all, warnings int, compacted bool, warnForm int) string {
+	var s []string
+	if cut > 0 {
+		s = append(s, fmt.Sprintf("**%d of %d change lines are not shown, to keep this comment under %d bytes:** creates and adds are left out first, removals, deactivations and role changes last.", cut, all, MarkdownLimit))
 	}
-	return fmt.Sprintf("Warnings (%d)", n)
-}
-
-// cutNote closes a markdown view that leaves something out.
-func (l *markdownLayout) cutNote(cut, all, warnings int) string {
-	s := fmt.Sprintf("**%d of %d change lines are not shown, to keep this comment under %d bytes:** creates and adds are left out first, removals, deactivations and role changes last.", cut, all, MarkdownLimit)
-	if !l.byName && warnings > 0 {
-		s += fmt.Sprintf(" The %d warnings are counted by code.", warnings)
+	if compacted {
+		s = append(s, "**Removals, deactivations or role changes are listed by name only,** under one line per kind of change and reason, to fit.")
 	}
-	return s + " Run `wbsync plan -o json` for all.\n"
+	switch {
+	case warnings == 0:
+	case warnForm == warnNames:
+		s = append(s, fmt.Sprintf("The %d warnings are listed by name, by code, without their messages.", warnings))
+	case warnForm == warnCounts:
+		s = append(s, fmt.Sprintf("The %d warnings are counted by code.", warnings))
+	}
+	return strings.Join(append(s, "Run `wbsync plan -o json` for all.\n"), " ")
 }

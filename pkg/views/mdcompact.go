@@ -1,0 +1,238 @@
+package views
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/wbsync/wbsync/pkg/plan"
+	"github.com/wbsync/wbsync/pkg/sanitize"
+)
+
+// The compact forms of the markdown view. When the removals, deactivations
+// and role changes do not all fit one line each, a tier of them is listed
+// in bundles: one head line per kind of change and reason, then the names,
+// comma-separated and wrapped:
+//
+//	~ big (id g1)
+//	-     remove (not listed in this authoritative team): 800 user(s)
+//	-         member0001@example.com, member0002@example.com, ...
+//	- deactivate (not in the manifest; unmanagedUsers: deactivate): 500 user(s)
+//	-     gone0001@example.com, gone0002@example.com, ...
+//
+// A team's bundles sit in the team's group; deactivations and org roles,
+// which are grouped by user, sit at the top of the user section. Warnings
+// that do not fit with their messages are bundled the same way by code.
+
+// wrapWidth is the widest a line of names grows before the next name
+// starts a new line (a single longer name keeps a line of its own).
+const wrapWidth = 100
+
+// bundle is the changes of one kind and one reason (in one team, or in the
+// user section), or the warnings of one code, listed by name.
+type bundle struct {
+	sym     byte
+	gist    string // what happens and why: "remove (reason)", "[code]"
+	noun    string // what names counts: "user(s)", "warning(s)"
+	inGroup bool   // inside a team's group, else at the top of its section
+	si      int    // section
+	names   []string
+	shown   int    // names listed: the first shown
+	headLen [2]int // of headLine, complete and (at most) partial
+}
+
+// headLine says what happens to the names below it: all of them, or with
+// partial, how many are listed.
+func (bu *bundle) headLine(shown int, partial bool) string {
+	pad := " "
+	if bu.inGroup {
+		pad = "     "
+	}
+	n := len(bu.names)
+	if partial {
+		return fmt.Sprintf("%c%s%s: %d of %d %s listed", bu.sym, pad, bu.gist, shown, n, bu.noun)
+	}
+	return fmt.Sprintf("%c%s%s: %d %s", bu.sym, pad, bu.gist, n, bu.noun)
+}
+
+// prefix starts each line of names.
+func (bu *bundle) prefix() string {
+	if bu.inGroup {
+		return string(bu.sym) + "         "
+	}
+	return string(bu.sym) + "     "
+}
+
+// wrapStep adds a name of n bytes to a names line now cur bytes long (0:
+// none open yet). It returns the bytes it costs, the new line length, and
+// whether the name starts a new line of prefix bytes.
+func wrapStep(cur, prefix, n int) (cost, next int, newLine bool) {
+	if cur > 0 && cur+2+n <= wrapWidth {
+		return 2 + n, cur + 2 + n, false
+	}
+	return prefix + n + 1, prefix + n, true
+}
+
+// write writes the head and the first shown names.
+func (bu *bundle) write(b *strings.Builder, partial bool) {
+	b.WriteString(code(bu.headLine(bu.shown, partial && bu.shown < len(bu.names))) + "\n")
+	pre, cur := bu.prefix(), 0
+	for _, name := range bu.names[:bu.shown] {
+		_, next, nl := wrapStep(cur, len(pre), len(name))
+		switch {
+		case nl && cur > 0:
+			b.WriteString("\n" + pre)
+		case nl:
+			b.WriteString(pre)
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(code(name))
+		cur = next
+	}
+	if cur > 0 {
+		b.WriteByte('\n')
+	}
+}
+
+// bundleChanges groups the lines of the must tiers into bundles, tier by
+// tier in the order fit visits them, and returns the bundle of each line
+// (-1: none).
+func bundleChanges(secs []mdSection) (bs []bundle, of [][][]int32) {
+	n := 0
+	for _, s := range secs {
+		for _, g := range s.groups {
+			n += len(g.lines)
+		}
+	}
+	flat := make([]int32, n) // one allocation for all lines
+	for i := range flat {
+		flat[i] = -1
+	}
+	of = make([][][]int32, len(secs))
+	for si, s := range secs {
+		of[si] = make([][]int32, len(s.groups))
+		for gi, g := range s.groups {
+			of[si][gi], flat = flat[:len(g.lines):len(g.lines)], flat[len(g.lines):]
+		}
+	}
+	type key struct {
+		si, gi int // gi -1: at the top of the section
+		action plan.Action
+		gist   string
+	}
+	index := map[key]int32{}
+	var last key // consecutive lines mostly share a bundle
+	lastBi := int32(-1)
+	for tier := 0; tier < mustTiers; tier++ {
+		for si, s := range secs {
+			for gi, g := range s.groups {
+				for li, ln := range g.lines {
+					if tierOf(ln.action) != tier {
+						continue
+					}
+					inGroup := !isUserAction(ln.action)
+					k := key{si, gi, ln.action, ln.gist}
+					if !inGroup {
+						k.gi = -1
+					}
+					bi, ok := lastBi, lastBi >= 0 && k == last
+					if !ok {
+						bi, ok = index[k]
+						last = k
+					}
+					if !ok {
+						bi = int32(len(bs))
+						index[k] = bi
+						bs = append(bs, bundle{sym: ln.sym, gist: ln.gist, noun: "user(s)", inGroup: inGroup, si: si})
+					}
+					lastBi = bi
+					bs[bi].names = append(bs[bi].names, ln.who)
+					of[si][gi][li] = bi
+				}
+			}
+		}
+	}
+	for i := range bs {
+		bu := &bs[i]
+		bu.headLen = [2]int{len(bu.headLine(len(bu.names), false)), len(bu.headLine(len(bu.names), true))}
+	}
+	return bs, of
+}
+
+// Forms of the warnings, richest first.
+const (
+	warnFull   = iota // "! [code] message"
+	warnNames         // bundled by code, by name (warningNames)
+	warnCounts        // "! code: n"
+	numWarnForms
+)
+
+// warningForms writes the warnings in each form.
+func warningForms(ws []plan.Warning) [numWarnForms]string {
+	var full, counted strings.Builder
+	counts := map[plan.WarningCode]int{}
+	for _, w := range ws {
+		full.WriteString(code("! "+warningText(w)) + "\n")
+		counts[w.Code]++
+	}
+	byCode := make([]string, 0, len(counts))
+	for c, n := range counts {
+		byCode = append(byCode, code(fmt.Sprintf("! %s: %d", sanitize.Controls(string(c)), n))+"\n")
+	}
+	slices.Sort(byCode)
+	for _, s := range byCode {
+		counted.WriteString(s)
+	}
+	return [numWarnForms]string{full.String(), warningNames(ws), counted.String()}
+}
+
+func warningsTitle(n, form int) string {
+	switch form {
+	case warnNames:
+		return fmt.Sprintf("Warnings (%d, listed by name: too many to show with their messages here)", n)
+	case warnCounts:
+		return fmt.Sprintf("Warnings (%d, counted by code: too many to list by name here)", n)
+	}
+	return fmt.Sprintf("Warnings (%d)", n)
+}
+
+// warningNames lists the warnings by name, grouped by code: a warning
+// about no user or team keeps its message.
+func warningNames(ws []plan.Warning) string {
+	var b strings.Builder
+	byCode := map[plan.WarningCode]*bundle{}
+	var codes []plan.WarningCode
+	for _, w := range ws {
+		name := warningName(w)
+		if name == "" {
+			b.WriteString(code("! "+warningText(w)) + "\n")
+			continue
+		}
+		bu := byCode[w.Code]
+		if bu == nil {
+			bu = &bundle{sym: '!', gist: "[" + sanitize.Controls(string(w.Code)) + "]", noun: "warning(s)"}
+			byCode[w.Code] = bu
+			codes = append(codes, w.Code)
+		}
+		bu.names = append(bu.names, name)
+	}
+	slices.Sort(codes)
+	for _, c := range codes {
+		bu := byCode[c]
+		bu.shown = len(bu.names)
+		bu.write(&b, false)
+	}
+	return b.String()
+}
+
+// warningName names what a warning is about: its user, its team, or both.
+func warningName(w plan.Warning) string {
+	switch {
+	case w.User != "" && w.Team != "":
+		return sanitize.Controls(w.User + " (team " + w.Team + ")")
+	case w.User != "":
+		return sanitize.Controls(w.User)
+	}
+	return sanitize.Controls(w.Team)
+}

@@ -1,0 +1,197 @@
+package views
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/wbsync/wbsync/pkg/plan"
+)
+
+// sizedPlan has, with the reasons diff gives them, deact deactivations,
+// remove removals from the authoritative team big, create creates and
+// unmanaged unmanaged_user warnings; names like member0001@example.com.
+func sizedPlan(deact, remove, create, unmanaged int) plan.Plan {
+	var p plan.Plan
+	for i := 0; i < create; i++ {
+		p.Changes = append(p.Changes, plan.Change{Action: plan.CreateUser, User: fmt.Sprintf("new%04d@example.com", i)})
+	}
+	for i := 0; i < remove; i++ {
+		p.Changes = append(p.Changes, plan.Change{Action: plan.RemoveMember, Team: "big", TeamID: "g1", User: fmt.Sprintf("member%04d@example.com", i), UserID: "u", Reason: "not listed in this authoritative team"})
+	}
+	for i := 0; i < deact; i++ {
+		p.Changes = append(p.Changes, plan.Change{Action: plan.DeactivateUser, User: fmt.Sprintf("gone%04d@example.com", i), UserID: "u", Reason: "not in the manifest; unmanagedUsers: deactivate"})
+	}
+	for i := 0; i < unmanaged; i++ {
+		u := fmt.Sprintf("u%04d@ex.com", i)
+		p.Warnings = append(p.Warnings, plan.Warning{Code: plan.WarnUnmanagedUser, User: u, Message: u + " is active in W&B but not in the manifest (unmanagedUsers: ignore): not deactivated"})
+	}
+	return p
+}
+
+// missing returns the first of n names format%04d that md does not hold.
+func missing(md, format string, n int) string {
+	for i := 0; i < n; i++ {
+		if name := fmt.Sprintf(format, i); !strings.Contains(md, name) {
+			return name
+		}
+	}
+	return ""
+}
+
+// 800 removals with their reasons pass the cap; by name they fit, so every
+// one is listed, under one line that gives the reason once.
+func TestMarkdownCompactRemovals(t *testing.T) {
+	md := markdownOf(t, sizedPlan(0, 800, 0, 0))
+	if name := missing(md, "member%04d@example.com", 800); name != "" {
+		t.Errorf("%s is not listed", name)
+	}
+	wantAll(t, md,
+		"~ big (id g1)\n-     remove (not listed in this authoritative team): 800 user(s)\n-         member0000@example.com, member0001@example.com,",
+		"Team changes (800)", "listed by name only",
+	)
+	if strings.Contains(md, "NOT LISTED") || strings.Contains(md, "not shown") {
+		t.Error("nothing was left out")
+	}
+}
+
+// 500 deactivations and 500 removals: every name is listed.
+func TestMarkdownCompactDeactivationsAndRemovals(t *testing.T) {
+	md := markdownOf(t, sizedPlan(500, 500, 0, 0))
+	if name := missing(md, "member%04d@example.com", 500) + missing(md, "gone%04d@example.com", 500); name != "" {
+		t.Errorf("%s is not listed", name)
+	}
+	if strings.Contains(md, "NOT LISTED") || !strings.Contains(md, "listed by name only") {
+		t.Error("want bundles, and nothing NOT LISTED")
+	}
+}
+
+// 400 deactivations and 400 removals fit with either in full lines: the
+// deactivations, graver, keep theirs.
+func TestMarkdownCompactKeepsGraverInFull(t *testing.T) {
+	md := markdownOf(t, sizedPlan(400, 400, 0, 0))
+	if n := strings.Count(md, "\n-     deactivate (not in the manifest"); n != 400 {
+		t.Errorf("%d deactivations in full lines, want 400", n)
+	}
+	if !strings.Contains(md, "-     remove (not listed in this authoritative team): 400 user(s)") {
+		t.Error("want the removals bundled")
+	}
+}
+
+// 1,500 deactivations, 1,500 removals and 3,000 creates: even by name the
+// destructive changes pass the cap. The creates go, the deactivations are
+// all named, then as many removals as fit; NOT LISTED counts the rest, and
+// the bundle's head and the section title agree with the names listed.
+func TestMarkdownCompactOverCap(t *testing.T) {
+	md := markdownOf(t, sizedPlan(1500, 1500, 3000, 0))
+	if name := missing(md, "gone%04d@example.com", 1500); name != "" {
+		t.Errorf("%s is not listed", name)
+	}
+	listed := len(regexp.MustCompile(`member\d{4}@example\.com`).FindAllString(md, -1))
+	if listed != strings.Count(md, "@example.com")-1500 || strings.Contains(md, "new0000") {
+		t.Errorf("want deactivations and removals only")
+	}
+	notListed := checkRemovalsAccounted(t, md, listed, 1500)
+	wantAll(t, md,
+		fmt.Sprintf("-     remove (not listed in this authoritative team): %d of 1500 user(s) listed\n", listed),
+		fmt.Sprintf("Team changes (%d of 1500 shown)", listed),
+		"User changes (1500 of 4500 shown)",
+		fmt.Sprintf("**%d of 6000 change lines are not shown", 3000+notListed),
+	)
+	if strings.Contains(md, "deactivation(s) do not fit") || strings.Contains(md, "of 1500 deactivation(s)") {
+		t.Error("every deactivation is listed")
+	}
+}
+
+// 3,000 unmanaged_user warnings do not fit with their messages, but their
+// names do: listed by name under their code, not counted.
+func TestMarkdownWarningsByNameCompact(t *testing.T) {
+	p := sizedPlan(0, 5, 0, 3000)
+	p.Warnings = append(p.Warnings, plan.Warning{Code: plan.WarnLastAdmin, Message: "the last admin goes"})
+	md := markdownOf(t, p)
+	if name := missing(md, "u%04d@ex.com", 3000); name != "" {
+		t.Errorf("warning about %s is not listed", name)
+	}
+	wantAll(t, md,
+		"Warnings (3001, listed by name", "! [last_admin] the last admin goes\n", "! [unmanaged_user]: 3000 warning(s)\n!     u0000@ex.com, u0001@ex.com,",
+		"The 3001 warnings are listed by name", "-     remove member0004@example.com (not listed in this authoritative team)\n",
+	)
+	if strings.Contains(md, "unmanaged_user: 3000") || strings.Contains(md, "is active in W&B") {
+		t.Error("the warnings are listed by name, without their messages")
+	}
+}
+
+// Names in a bundle are escaped as in full lines: a backtick cannot close
+// the code block, a control character is shown escaped.
+func TestMarkdownCompactEscapes(t *testing.T) {
+	p := sizedPlan(0, 800, 0, 0)
+	p.Changes = append(p.Changes, plan.Change{Action: plan.RemoveMember, Team: "big", TeamID: "g1", User: "x`y\x1b[2J\n-     z@x.com", UserID: "u", Reason: "not listed in this authoritative team"})
+	md := markdownOf(t, p)
+	if !strings.Contains(md, `, x'y\x1b[2J\n-     z@x.com`) || strings.Contains(md, "\x1b") || strings.Contains(md, "x`y") {
+		t.Errorf("the name is not escaped:\n%s", md[strings.Index(md, "x'y")-200:])
+	}
+}
+
+// Across sizes the markdown stays within the cap, names every destructive
+// change or says how many it does not, and names them all whenever it
+// says none is left out.
+func TestMarkdownCapSizes(t *testing.T) {
+	for _, n := range []int{0, 1, 10, 100, 300, 500, 800, 1000, 1300, 2000, 5000, 20000} {
+		var p plan.Plan
+		for i := 0; i < n; i++ {
+			p.Changes = append(p.Changes,
+				plan.Change{Action: plan.CreateUser, User: user("new", i)},
+				plan.Change{Action: plan.RemoveMember, Team: fmt.Sprintf("team-%d", i%3), TeamID: "g", User: user("rm", i), UserID: "u", Reason: "not listed in this authoritative team"})
+			if i%2 == 0 {
+				p.Changes = append(p.Changes, plan.Change{Action: plan.DeactivateUser, User: user("gone", i), UserID: "u", Reason: "active: false"})
+			}
+			if i%4 == 0 {
+				p.Changes = append(p.Changes, plan.Change{Action: plan.SetTeamRole, Team: "team-0", TeamID: "g", User: user("role", i), UserID: "u", Role: "admin", From: "member"})
+			}
+			if i%2 == 1 {
+				p.Warnings = append(p.Warnings, plan.Warning{Code: plan.WarnUnmanagedUser, User: user("w", i), Message: "is active"})
+			}
+		}
+		md := markdownOf(t, p)
+		destructive := n + (n+1)/2 + (n+3)/4
+		shown, named := listedDestructive(md)
+		notListed := 0
+		for _, m := range regexp.MustCompile(`(\d+) of \d+ (deactivation|member removal|role change)`).FindAllStringSubmatch(md, -1) {
+			k, _ := strconv.Atoi(m[1])
+			notListed += k
+		}
+		if shown != named || shown+notListed != destructive {
+			t.Errorf("n=%d: %d said shown, %d named, %d NOT LISTED, of %d", n, shown, named, notListed, destructive)
+		}
+		if notListed == 0 {
+			for i := 0; i < n; i++ {
+				if !strings.Contains(md, user("rm", i)) || i%2 == 0 && !strings.Contains(md, user("gone", i)) || i%4 == 0 && !strings.Contains(md, user("role", i)) {
+					t.Errorf("n=%d: change %d is not named, and no NOT LISTED says so", n, i)
+					break
+				}
+			}
+		}
+	}
+}
+
+// fit charges lines by changeLen and titleLen: they are the lengths of the
+// lines written, backticks and escapes included.
+func TestMarkdownLineLengths(t *testing.T) {
+	p := plan.Plan{Changes: []plan.Change{
+		{Action: plan.RemoveMember, Team: "t`\x1b", TeamID: "g", User: "x`y\x1b[2J\u202e@x.com", Reason: "r`"},
+		{Action: plan.DeactivateUser, User: "é`\x9b@x.com"},
+	}}
+	users, teams := groups(p)
+	for _, g := range append(users, teams...) {
+		if len(titleLine(g)) != titleLen(g) {
+			t.Errorf("titleLen(%q) = %d, the line is %d bytes", g.title, titleLen(g), len(titleLine(g)))
+		}
+		for _, ln := range g.lines {
+			if len(changeLine(ln)) != changeLen(ln) {
+				t.Errorf("changeLen(%q) = %d, the line is %d bytes", ln.text, changeLen(ln), len(changeLine(ln)))
+			}
+		}
+	}
+}
