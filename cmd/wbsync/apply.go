@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/wbsync/wbsync/pkg/apply"
 	"github.com/wbsync/wbsync/pkg/caps"
@@ -106,8 +107,10 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		}
 		return exitBlocked, errors.New("a safety limit blocks the plan; nothing was written")
 	}
-	if err := renderPlan(planStream(inv, f.format), a.p, "text", color); err != nil {
-		return exitError, err
+	if w := planStream(inv, f.format, !o.autoApprove && inv.isTerminal); w != nil {
+		if err := renderPlan(w, a.p, "text", color); err != nil {
+			return exitError, err
+		}
 	}
 	if !a.p.HasChanges() {
 		// Nothing to do is a report too: a pipeline that keeps the
@@ -139,7 +142,7 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 			return exitError, err
 		}
 		if !ok {
-			fmt.Fprintln(inv.stderr, "Apply cancelled; nothing was written.")
+			inv.say(zapcore.ErrorLevel, "Apply cancelled; nothing was written.")
 			return exitError, nil
 		}
 	}
@@ -193,9 +196,9 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		return nil, err
 	}
 	if lines := plan.Staleness(saved.Plan, now); len(lines) > 0 {
-		fmt.Fprintf(inv.stderr, "The saved plan %s is stale: the organization changed since it was made. What differs now:\n", path)
+		inv.say(zapcore.ErrorLevel, fmt.Sprintf("The saved plan %s is stale: the organization changed since it was made. What differs now:", path))
 		for _, line := range lines {
-			fmt.Fprintln(inv.stderr, "  "+sanitize.Controls(line)) // names come from the server
+			inv.sayIndented(zapcore.ErrorLevel, "  ", sanitize.Controls(line)) // names come from the server
 		}
 		return nil, fmt.Errorf("refusing to apply a stale plan: run 'wbsync plan --out %s' again and review it", path)
 	}
@@ -274,13 +277,19 @@ func (a *applyRun) verify(ctx context.Context, rep *apply.Report) error {
 	return nil
 }
 
-// planStream is where apply shows the plan: stdout in text mode; stderr when
-// stdout carries the JSON report.
-func planStream(inv *invocation, format string) io.Writer {
-	if format == "json" {
+// planStream is where apply shows the plan: stdout in text mode; stderr
+// when stdout carries the JSON report, for people: when apply is going to
+// ask on a terminal (prompt), or when stderr carries text (console logs at
+// info or debug level). Else nowhere (nil): JSON logs keep stderr to log
+// entries, and warn or error level asks for nothing but trouble.
+func planStream(inv *invocation, format string, prompt bool) io.Writer {
+	switch {
+	case format != "json":
+		return inv.stdout
+	case prompt || inv.humanStderr():
 		return inv.stderr
 	}
-	return inv.stdout
+	return nil
 }
 
 // confirm asks for "yes" on a terminal and refuses without one. A signal

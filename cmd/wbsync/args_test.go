@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -82,8 +83,8 @@ func TestDoubleDashEndsFlags(t *testing.T) {
 }
 
 // TestLogFlagsOnEveryCommand: --log-level and --log-format are general
-// flags: every command accepts them, and refuses a bad value (exit 1), even
-// one with nothing to log.
+// flags: every command accepts them (with json, stderr is JSON entries
+// only), and refuses a bad value (exit 1), even one with nothing to log.
 func TestLogFlagsOnEveryCommand(t *testing.T) {
 	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
 	v := vars(emu.url)
@@ -117,6 +118,9 @@ func TestLogFlagsOnEveryCommand(t *testing.T) {
 				r := wbCtx(ctx, v, append(args[:len(args):len(args)], logArgs...)...)
 				if r.code != exitOK {
 					t.Errorf("%q: exit %d, want 0\nstdout:\n%s\nstderr:\n%s", logArgs, r.code, r.stdout, r.stderr)
+				}
+				if slices.Contains(logArgs, "json") {
+					jsonLog(t, r.stderr) // every line a JSON entry, also for export, doctor and emulate
 				}
 			}
 			for _, bad := range [][]string{

@@ -117,9 +117,11 @@ func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (
 	if err != nil {
 		return exitError, err
 	}
-	if _, err := f.log.check(); err != nil {
+	logs, err := f.log.check()
+	if err != nil {
 		return exitError, err
 	}
+	inv.logs = &logs
 	if len(c.formats) > 0 {
 		if err := checkFormat(f.format, c.formats...); err != nil {
 			return exitError, err

@@ -39,10 +39,7 @@ func runEmulate(ctx context.Context, inv *invocation, f *flags, own any, pos []s
 	if err := noArgs(pos, ""); err != nil {
 		return exitError, err
 	}
-	log, err := f.log.logger(inv.stderr)
-	if err != nil {
-		return exitError, err
-	}
+	log := inv.logger()
 	var seed *emulator.State
 	if o.state != "" {
 		fh, err := os.Open(o.state)

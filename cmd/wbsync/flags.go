@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -16,12 +15,10 @@ import (
 	"time"
 	"unicode"
 
-	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
-	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // errHelp ends a command after --help printed its usage.
@@ -147,37 +144,17 @@ func (l *logFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.format, "log-format", "console", "log format: console|json")
 }
 
-// check refuses a bad --log-level or --log-format and returns the level.
-func (l *logFlags) check() (zapcore.Level, error) {
+// check refuses a bad --log-level or --log-format and returns the checked
+// setup.
+func (l *logFlags) check() (logSetup, error) {
 	var lvl zapcore.Level
 	if err := lvl.UnmarshalText([]byte(l.level)); err != nil || lvl > zapcore.ErrorLevel {
-		return lvl, usageError{fmt.Sprintf("--log-level %q: want debug, info, warn or error", l.level)}
+		return logSetup{}, usageError{fmt.Sprintf("--log-level %q: want debug, info, warn or error", l.level)}
 	}
 	if l.format != "console" && l.format != "json" {
-		return lvl, usageError{fmt.Sprintf("--log-format %q: want console or json", l.format)}
+		return logSetup{}, usageError{fmt.Sprintf("--log-format %q: want console or json", l.format)}
 	}
-	return lvl, nil
-}
-
-// logger builds the stderr logger (stderr is the redacting sink).
-func (l *logFlags) logger(w io.Writer) (*zap.Logger, error) {
-	lvl, err := l.check()
-	if err != nil {
-		return nil, err
-	}
-	cfg := zap.NewProductionEncoderConfig()
-	cfg.EncodeTime = zapcore.ISO8601TimeEncoder
-	var enc zapcore.Encoder
-	if l.format == "json" {
-		enc = zapcore.NewJSONEncoder(cfg)
-	} else {
-		cfg.EncodeLevel = zapcore.CapitalLevelEncoder
-		enc = zapcore.NewConsoleEncoder(cfg)
-	}
-	// zap writes each entry in one Write and escapes C0 controls in
-	// strings; C1 controls and bidirectional characters from a server (a
-	// user's name in a field) are escaped here, in both formats.
-	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(sanitize.JSONWriter(w)), lvl)), nil
+	return logSetup{level: lvl, json: l.format == "json"}, nil
 }
 
 // connFlags are the connection flags (README "Commands, flags and

@@ -16,6 +16,9 @@ import (
 	"strings"
 	"syscall"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
 	"github.com/wbsync/wbsync/pkg/progress"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
@@ -141,14 +144,16 @@ func run(ctx context.Context, args []string, e env) int {
 	if err != nil {
 		// Errors quote what servers and files said: escaped, never acted on
 		// (line by line: an error may list several problems, one per line).
+		// With JSON logs, one error entry (README.md "Commands, flags and
+		// environment").
 		lines := strings.Split(err.Error(), "\n")
 		for i, l := range lines {
 			lines[i] = sanitize.Controls(l)
 		}
-		fmt.Fprintf(e.stderr, "wbsync %s: %s\n", name, strings.Join(lines, "\n"))
 		if code == exitOK {
 			code = exitError
 		}
+		inv.say(zapcore.ErrorLevel, fmt.Sprintf("wbsync %s: %s", name, strings.Join(lines, "\n")), zap.Int("exit_code", code))
 	}
 	return code
 }
@@ -172,8 +177,12 @@ type invocation struct {
 	env
 	sinks sinks
 	red   *sanitize.Redactor
-	prog  *progress.Progress
-	done  []func() // run at the end (closing files)
+	// logs is the checked logging flags, nil until they are parsed: text
+	// until then (see say).
+	logs *logSetup
+	prog *progress.Progress // see progress
+	log  *zap.Logger        // see logger
+	done []func()           // run at the end (closing files)
 }
 
 // atExit runs f when the command ends.
@@ -183,19 +192,6 @@ func (inv *invocation) exit() {
 	for i := len(inv.done) - 1; i >= 0; i-- {
 		inv.done[i]()
 	}
-}
-
-// progress is the run's progress display on stderr; logs go through its
-// Writer so that a log line never breaks a progress line.
-func (inv *invocation) progress() *progress.Progress {
-	if inv.prog == nil {
-		_ = inv.sinks.stderr.Flush() // what was printed before comes first
-		inv.prog = progress.New(inv.sinks.stderrUnit, inv.stderrTerminal && !inv.dumbTerminal(), nil)
-		if inv.stderrWidth != nil {
-			inv.prog.SetWidth(inv.stderrWidth)
-		}
-	}
-	return inv.prog
 }
 
 // dumbTerminal reports TERM=dumb: a terminal that cannot move the cursor

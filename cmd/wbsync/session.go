@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/desired"
@@ -23,12 +24,30 @@ import (
 	"github.com/wbsync/wbsync/pkg/scim"
 )
 
-// loadManifest expands and reads the -f paths (each at most
-// caps.ManifestFile bytes, checked before parsing) and parses them as one
-// manifest, watching ctx. Manifest problems are printed to stderr, at most
-// caps.Problems of them, then a count of the rest.
+// loadManifest is readManifest that prints the manifest's problems to
+// stderr (at most caps.Problems of them, then a count of the rest): with
+// JSON logs, one error entry each.
 func loadManifest(ctx context.Context, files []string, inv *invocation) (*desired.Manifest, error) {
-	m, err := await(ctx, func() (*desired.Manifest, error) {
+	m, err := readManifest(ctx, files)
+	var pe *desired.ProblemsError
+	if errors.As(err, &pe) {
+		for _, p := range pe.Problems {
+			inv.say(zapcore.ErrorLevel, sanitize.Controls(p.String()),
+				zap.String("file", p.File), zap.Int("line", p.Line), zap.Int("column", p.Column))
+		}
+		if line := pe.MoreLine(); line != "" {
+			inv.say(zapcore.ErrorLevel, line, zap.Int("more_problems", pe.More()))
+		}
+		return nil, manifestError{pe}
+	}
+	return m, err
+}
+
+// readManifest expands and reads the -f paths (each at most
+// caps.ManifestFile bytes, checked before parsing) and parses them as one
+// manifest, watching ctx.
+func readManifest(ctx context.Context, files []string) (*desired.Manifest, error) {
+	return await(ctx, func() (*desired.Manifest, error) {
 		paths, err := manifestPaths(files)
 		if err != nil {
 			return nil, err
@@ -43,17 +62,6 @@ func loadManifest(ctx context.Context, files []string, inv *invocation) (*desire
 		}
 		return desired.Parse(srcs)
 	})
-	var pe *desired.ProblemsError
-	if errors.As(err, &pe) {
-		for _, p := range pe.Problems {
-			fmt.Fprintln(inv.stderr, sanitize.Controls(p.String()))
-		}
-		if line := pe.MoreLine(); line != "" {
-			fmt.Fprintln(inv.stderr, line)
-		}
-		return nil, manifestError{pe}
-	}
-	return m, err
 }
 
 // manifestError reports that the manifest has problems (already printed)
@@ -82,10 +90,7 @@ type session struct {
 // output redacts it) and builds a SCIM client; a readOnly client cannot
 // write at all.
 func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*session, error) {
-	log, err := f.log.logger(inv.progress().Writer())
-	if err != nil {
-		return nil, err
-	}
+	log := inv.logger()
 	conf, err := f.conn.resolve(ctx, f, inv.getenv)
 	if err != nil {
 		return nil, err

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/wbsync/wbsync/pkg/desired"
 	"github.com/wbsync/wbsync/pkg/sanitize"
@@ -47,9 +46,7 @@ func runValidate(ctx context.Context, inv *invocation, f *flags, _ any, pos []st
 		return exitOK, nil
 	}
 	res := validateResult{Problems: []desired.Problem{}, Files: []string{}}
-	quiet := *inv
-	quiet.stderr = io.Discard
-	m, err := loadManifest(ctx, f.files, &quiet)
+	m, err := readManifest(ctx, f.files) // the problems go to stdout
 	var pe *desired.ProblemsError
 	switch {
 	case err == nil:

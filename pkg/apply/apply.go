@@ -53,6 +53,9 @@ type Options struct {
 	// Progress shows progress for humans, one bar per phase (see package
 	// progress). Nil means none. The caller shares it with its logger
 	// (Progress.Writer) so that log lines never break a progress line.
+	// Run's own status lines ("Finished: ...") are written through it, or,
+	// when it hands its lines to a hook (Progress.Hooked: the caller logs
+	// them), logged to Logger as entries with fields.
 	Progress *progress.Progress
 	// Terminal says Progress is on a terminal: the per-phase log lines are
 	// then written at debug level, as the progress line shows the phases.
@@ -134,7 +137,8 @@ func Run(ctx context.Context, p plan.Plan, w Writer, opts Options) (*Report, err
 	elapsed := opts.Now().Sub(start)
 	rep := &Report{Results: r.results, Requests: int(r.requests.Load()), DurationMS: elapsed.Milliseconds()}
 	rep.count()
-	fmt.Fprintf(r.prog.Writer(), "Finished: %d write requests in %s\n", rep.Requests, elapsed.Round(time.Millisecond))
+	r.status(zapcore.InfoLevel, fmt.Sprintf("Finished: %d write requests in %s", rep.Requests, elapsed.Round(time.Millisecond)),
+		"finished", zap.Int("write_requests", rep.Requests), zap.Duration("elapsed", elapsed))
 	if ctx.Err() != nil {
 		rep.Interrupted = true
 		return rep, fmt.Errorf("apply interrupted: %d operation(s) not started, %d with an unknown outcome: %w",
@@ -222,4 +226,15 @@ func (r *runner) phaseLevel() zapcore.Level {
 		return zapcore.DebugLevel
 	}
 	return zapcore.InfoLevel
+}
+
+// status shows a status line for people: text on the progress stream, or,
+// when the progress hands its lines to a hook, a log entry msg with fields
+// at level (the caller's logs are then the only output).
+func (r *runner) status(level zapcore.Level, text, msg string, fields ...zap.Field) {
+	if r.prog.Hooked() {
+		r.log.Log(level, msg, fields...)
+		return
+	}
+	fmt.Fprintln(r.prog.Writer(), text)
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
@@ -18,7 +19,8 @@ func (r *runner) runPhase(ctx context.Context, lo, hi int) {
 	if r.interrupted() {
 		r.bar = nil
 		r.skipInterrupted(indices(lo, hi)...)
-		fmt.Fprintf(r.prog.Writer(), "Skipping %d %s: apply was interrupted\n", hi-lo, action)
+		r.status(zapcore.WarnLevel, fmt.Sprintf("Skipping %d %s: apply was interrupted", hi-lo, action),
+			"skipping: apply was interrupted", zap.String("action", string(action)), zap.Int("operations", hi-lo))
 		return
 	}
 	level := r.phaseLevel()

@@ -46,6 +46,26 @@ func tickingWriter(clk *fakeClock, fail func(c call) error) *fakeWriter {
 	}}
 }
 
+// progressInterrupted runs two creates and a deactivation with opts on a fake
+// clock, interrupted by the first request (which takes a second); prog
+// makes the run's progress on that clock.
+func progressInterrupted(t *testing.T, opts Options, prog func(now func() time.Time) *progress.Progress) {
+	t.Helper()
+	clk := newFakeClock()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &fakeWriter{hook: func(context.Context, call) error {
+		clk.advance(time.Second)
+		cancel()
+		return nil
+	}}
+	opts.Concurrency, opts.Now, opts.Progress = 1, clk.now, prog(clk.now)
+	changes := append(creates(2), ch(plan.DeactivateUser, "z@x.com", "uz", "", ""))
+	if _, err := Run(ctx, planOf(changes...), w, opts); err == nil {
+		t.Fatal("no error from an interrupted run")
+	}
+}
+
 // creates returns n create_user changes, u0@x.com...
 func creates(n int) []plan.Change {
 	var out []plan.Change
@@ -122,19 +142,8 @@ func TestRunProgressTerminal(t *testing.T) {
 }
 
 func TestRunProgressInterrupted(t *testing.T) {
-	clk := newFakeClock()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	w := &fakeWriter{hook: func(context.Context, call) error {
-		clk.advance(time.Second)
-		cancel()
-		return nil
-	}}
 	var buf bytes.Buffer
-	changes := append(creates(2), ch(plan.DeactivateUser, "z@x.com", "uz", "", ""))
-	if _, err := Run(ctx, planOf(changes...), w, Options{Concurrency: 1, Progress: progress.New(&buf, false, clk.now), Now: clk.now}); err == nil {
-		t.Fatal("no error from an interrupted run")
-	}
+	progressInterrupted(t, Options{}, func(now func() time.Time) *progress.Progress { return progress.New(&buf, false, now) })
 	want := "" +
 		"create_user  0/2\n" +
 		"create_user  2/2  done in 1s: 1 ok, 0 failed, 1 skipped\n" +
@@ -142,5 +151,45 @@ func TestRunProgressInterrupted(t *testing.T) {
 		"Finished: 1 write requests in 1s\n"
 	if d := cmp.Diff(want, buf.String()); d != "" {
 		t.Fatalf("progress (-want +got):\n%s", d)
+	}
+}
+
+// TestRunProgressHooked: when the progress hands its lines to a hook (the
+// caller logs them), Run writes no text of its own: "Skipping" and
+// "Finished" are log entries with fields.
+func TestRunProgressHooked(t *testing.T) {
+	var (
+		buf    bytes.Buffer
+		events []string
+	)
+	core, logs := observer.New(zapcore.DebugLevel)
+	progressInterrupted(t, Options{Logger: zap.New(core)}, func(now func() time.Time) *progress.Progress {
+		p := progress.New(&buf, false, now)
+		p.SetHook(func(e progress.Event) { events = append(events, e.Text) })
+		return p
+	})
+	if buf.Len() != 0 {
+		t.Errorf("text written beside the hook:\n%s", buf.String())
+	}
+	if d := cmp.Diff([]string{"create_user  0/2", "create_user  2/2  done in 1s: 1 ok, 0 failed, 1 skipped"}, events); d != "" {
+		t.Errorf("hook events (-want +got):\n%s", d)
+	}
+	type entry struct {
+		Level  zapcore.Level
+		Msg    string
+		Fields map[string]any
+	}
+	var got []entry
+	for _, e := range logs.All() {
+		if e.Message == "finished" || e.Message == "skipping: apply was interrupted" {
+			got = append(got, entry{e.Level, e.Message, e.ContextMap()})
+		}
+	}
+	want := []entry{
+		{zapcore.WarnLevel, "skipping: apply was interrupted", map[string]any{"action": "deactivate_user", "operations": int64(1)}},
+		{zapcore.InfoLevel, "finished", map[string]any{"write_requests": int64(1), "elapsed": time.Second}},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("status entries (-want +got):\n%s", d)
 	}
 }

@@ -3,7 +3,9 @@
 // carriage return and an erase-line sequence), at most about ten times a
 // second; elsewhere (CI logs) a task writes a line when it starts, a running
 // count about every tenth of the way (and at least every 30 seconds while
-// the count moves), and a last line with its tally.
+// the count moves), and a last line with its tally. A caller that logs
+// instead (JSON logs) sets a hook: each of those lines then goes to the hook
+// as an Event, and nothing is drawn.
 //
 // Every duration (throttling, rate, ETA) comes from the clock the caller
 // injects; the package never sleeps and starts no goroutine or timer. It
@@ -46,6 +48,13 @@ type Progress struct {
 	// to fit, since a line that wraps cannot be redrawn in place.
 	width func() int
 
+	// hook, when set, receives each line instead of the stream (see
+	// SetHook).
+	hook func(Event)
+	// wmu serialises Writer's writes when a hook is set: the hook runs with
+	// mu held and may write through Writer.
+	wmu sync.Mutex
+
 	mu       sync.Mutex
 	shown    *Bar      // terminal: the unfinished bar whose line is on screen
 	lastDraw time.Time // terminal: when a line was last drawn
@@ -72,6 +81,40 @@ func (p *Progress) SetWidth(width func() int) {
 		p.width = width
 	}
 }
+
+// Event is one progress line as data, for a hook (see SetHook).
+type Event struct {
+	// Task is the bar's label, such as "create_user" or "read users".
+	Task string
+	// Done is the count of steps done; Total the number of steps (0 while
+	// not known).
+	Done, Total int
+	// Finished is set on the task's last event (Bar.Done).
+	Finished bool
+	// Elapsed is the time since the task started.
+	Elapsed time.Duration
+	// Text is the line as it is written off a terminal, such as
+	// "read users  300/3,000  1,126/s  ETA 2s".
+	Text string
+}
+
+// SetHook makes p hand each line to hook instead of writing it, on a
+// terminal or not: the events come when lines are written off a terminal,
+// and nothing is drawn. Writer still writes to the stream. hook is called
+// with p's lock held, one event at a time in order: it may write through
+// Writer, but must not call p's or its bars' methods. Call SetHook before
+// the first bar and before any write through Writer.
+func (p *Progress) SetHook(hook func(Event)) {
+	if p != nil {
+		p.hook = hook
+		p.terminal = false
+	}
+}
+
+// Hooked reports whether p hands its lines to a hook: a caller with other
+// status lines for people then logs them rather than writing them through
+// Writer.
+func (p *Progress) Hooked() bool { return p != nil && p.hook != nil }
 
 // fit cuts line to the terminal's width, when known.
 func (p *Progress) fit(line string) string {
@@ -123,7 +166,7 @@ func (p *Progress) Start(label string, total int) *Bar {
 	if p.terminal {
 		p.draw(b, now)
 	} else {
-		p.line(b.snapshot(now))
+		p.line(b, now, b.snapshot(now))
 	}
 	return b
 }
@@ -168,7 +211,7 @@ func (b *Bar) add(p *Progress, n int) {
 	if due || now.Sub(b.lastLine) >= logEvery {
 		b.lastLine = now
 		b.next = (b.count/b.step + 1) * b.step
-		p.line(b.snapshot(now))
+		p.line(b, now, b.snapshot(now))
 	}
 }
 
@@ -181,7 +224,7 @@ func (b *Bar) done(p *Progress, tally string) {
 		text += ": " + tally
 	}
 	if !p.terminal {
-		p.line(text)
+		p.line(b, now, text)
 		return
 	}
 	p.endMidLine()
@@ -195,7 +238,8 @@ func (b *Bar) done(p *Progress, tally string) {
 
 // Writer returns an io.Writer to the same stream for whole lines of other
 // output (log lines): on a terminal each write clears the progress line
-// first and draws it again after, so the two never mix.
+// first and draws it again after, so the two never mix. Writes are
+// serialised.
 func (p *Progress) Writer() io.Writer {
 	if p == nil {
 		return io.Discard
@@ -209,6 +253,11 @@ type lineWriter struct{ p *Progress }
 // Write writes b above the progress line.
 func (lw lineWriter) Write(b []byte) (int, error) {
 	p := lw.p
+	if p.hook != nil { // nothing drawn to keep intact
+		p.wmu.Lock()
+		defer p.wmu.Unlock()
+		return p.w.Write(b)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	redraw := p.terminal && p.shown != nil
@@ -239,8 +288,13 @@ func (p *Progress) draw(b *Bar, now time.Time) {
 	p.shown, p.lastDraw = b, now
 }
 
-// line writes one whole line (off a terminal). Callers hold p.mu.
-func (p *Progress) line(text string) {
+// line writes b's line text (off a terminal), or hands it to the hook.
+// Callers hold p.mu.
+func (p *Progress) line(b *Bar, now time.Time, text string) {
+	if p.hook != nil {
+		p.hook(Event{Task: b.label, Done: b.count, Total: b.total, Finished: b.finished, Elapsed: now.Sub(b.start), Text: text})
+		return
+	}
 	p.endMidLine()
 	io.WriteString(p.w, text+"\n")
 }

@@ -263,3 +263,96 @@ func TestTerminalLineFitsTheWidth(t *testing.T) {
 		t.Errorf("output %q", buf.String())
 	}
 }
+
+// TestHookGetsThePlainLines: with a hook, even on a terminal, each line
+// written off a terminal goes to the hook as an Event and nothing is drawn;
+// the hook may write through Writer (as a logger does), which writes as is.
+func TestHookGetsThePlainLines(t *testing.T) {
+	buf, clk, p := setup(true)
+	var got []Event
+	p.SetHook(func(e Event) {
+		got = append(got, e)
+		fmt.Fprintf(p.Writer(), "logged %s\n", e.Text)
+	})
+	if !p.Hooked() {
+		t.Fatal("Hooked() = false after SetHook")
+	}
+	bar := p.Start("create_user", 25)
+	for range 25 {
+		clk.advance(200 * time.Millisecond)
+		bar.Add(1)
+	}
+	bar.Done("25 ok")
+	fmt.Fprint(p.Writer(), "a log line\n")
+	want := []Event{
+		{Task: "create_user", Total: 25, Text: "create_user  0/25"},
+		{Task: "create_user", Done: 10, Total: 25, Elapsed: 2 * time.Second, Text: "create_user  10/25  5.0/s  ETA 3s"},
+		{Task: "create_user", Done: 20, Total: 25, Elapsed: 4 * time.Second, Text: "create_user  20/25  5.0/s  ETA 1s"},
+		{Task: "create_user", Done: 25, Total: 25, Finished: true, Elapsed: 5 * time.Second, Text: "create_user  25/25  done in 5s: 25 ok"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("events:\n%+v\nwant:\n%+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("event %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	expectOutput(t, buf, ""+
+		"logged create_user  0/25\n"+
+		"logged create_user  10/25  5.0/s  ETA 3s\n"+
+		"logged create_user  20/25  5.0/s  ETA 1s\n"+
+		"logged create_user  25/25  done in 5s: 25 ok\n"+
+		"a log line\n")
+}
+
+// TestHookedOnlyWithAHook: Hooked is false for a nil Progress and one
+// without a hook.
+func TestHookedOnlyWithAHook(t *testing.T) {
+	var nilP *Progress
+	nilP.SetHook(func(Event) {}) // does nothing, as every method of a nil Progress
+	if nilP.Hooked() {
+		t.Error("nil Progress: Hooked() = true")
+	}
+	if _, _, p := setup(false); p.Hooked() {
+		t.Error("no hook: Hooked() = true")
+	}
+}
+
+// TestHookConcurrent: bars moving in several goroutines while others log
+// through Writer: every event arrives, and Writer serialises the writes to
+// a stream that is not safe for concurrent use (run with -race).
+func TestHookConcurrent(t *testing.T) {
+	var out bytes.Buffer
+	p := New(&out, false, nil)
+	var mu sync.Mutex
+	finished := 0
+	p.SetHook(func(e Event) {
+		if e.Finished {
+			mu.Lock()
+			finished++
+			mu.Unlock()
+		}
+		fmt.Fprintf(p.Writer(), "%s\n", e.Text)
+	})
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() {
+			b := p.Start(fmt.Sprintf("task%d", i), 100)
+			for range 100 {
+				b.Add(1)
+				fmt.Fprintf(p.Writer(), "log %d\n", i)
+			}
+			b.Done("")
+		})
+	}
+	wg.Wait()
+	if finished != 4 {
+		t.Errorf("%d finished events, want 4", finished)
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		if !strings.HasPrefix(l, "log ") && !strings.HasPrefix(l, "task") {
+			t.Errorf("mixed line %q", l)
+		}
+	}
+}
