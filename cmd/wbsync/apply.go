@@ -31,7 +31,7 @@ var applyCommand = &command{
 		o := &applyFlags{}
 		fs.BoolVar(&o.autoApprove, "auto-approve", false, "apply without asking")
 		fs.BoolVar(&o.dryRun, "dry-run", false, "compute and print the plan; send no write request")
-		fs.BoolVar(&o.detailed, "detailed-exitcode", false, "with --dry-run: exit 2 when the plan has changes")
+		fs.BoolVar(&o.detailed, "detailed-exitcode", false, "exit 2 when the plan has changes (with --dry-run: none is made; else all were made)")
 		fs.StringVar(&o.report, "report", "", "also write the JSON apply report to this file")
 		fs.BoolVar(&o.noColor, "no-color", false, "no colour in text output")
 		fs.BoolVar(&o.noVerify, "no-verify", false, "skip the verification read and re-plan after the last phase")
@@ -146,7 +146,11 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 			return exitError, nil
 		}
 	}
-	return execute(ctx, inv, f, o, a)
+	code, err := execute(ctx, inv, f, o, a)
+	if code == exitOK && err == nil && o.detailed && a.p.HasDrift() {
+		code = exitChanges // the plan had changes, and they were made
+	}
+	return code, err
 }
 
 // prepareManifest loads the manifest, reads the organization and plans.
@@ -296,7 +300,7 @@ func planStream(inv *invocation, format string, prompt bool) io.Writer {
 // while it waits ends it at once (errInterrupted).
 func confirm(ctx context.Context, inv *invocation) (bool, error) {
 	if !inv.isTerminal {
-		return false, usageError{"no terminal to confirm on: review the plan and pass --auto-approve to apply without asking"}
+		return false, usageError{"no terminal to confirm on: review the plan (wbsync plan, or the plan above when shown) and pass --auto-approve to apply without asking"}
 	}
 	if inv.flushInput != nil {
 		inv.flushInput() // what was typed before the plan was shown answers nothing

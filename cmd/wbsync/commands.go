@@ -122,6 +122,13 @@ func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (
 		return exitError, err
 	}
 	inv.logs = &logs
+	if logs.json {
+		// A signal's notice is a log entry too (through the progress
+		// writer, which serialises it with the other entries).
+		log := inv.logger()
+		warn := func(msg string) { log.Warn(msg) }
+		signalNotice.Store(&warn)
+	}
 	if len(c.formats) > 0 {
 		if err := checkFormat(f.format, c.formats...); err != nil {
 			return exitError, err

@@ -60,7 +60,11 @@ func runEmulate(ctx context.Context, inv *invocation, f *flags, own any, pos []s
 	if err != nil {
 		return exitError, fmt.Errorf("listen: %w", err)
 	}
-	fmt.Fprintln(inv.stdout, "http://"+ln.Addr().String()+"/scim")
+	base := "/scim"
+	if o.opts.BasePaths == emulator.BasePathsV2 {
+		base = "/scim/v2" // the only path that answers
+	}
+	fmt.Fprintln(inv.stdout, "http://"+ln.Addr().String()+base)
 	_ = inv.sinks.stdout.Flush() // the base URL is the first line a script reads
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan error, 1)

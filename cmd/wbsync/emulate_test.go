@@ -54,6 +54,25 @@ func TestEmulateCommand(t *testing.T) {
 	}
 }
 
+// TestEmulateV2Only: with --base-paths v2 the URL printed is the one that
+// answers, /scim/v2.
+func TestEmulateV2Only(t *testing.T) {
+	_, base, _ := startEmulate(t, "--base-paths", "v2")
+	if !strings.HasSuffix(base, "/scim/v2") {
+		t.Fatalf("printed %s, want .../scim/v2", base)
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/Users", nil)
+	req.Header.Set("Authorization", "Bearer any-key")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s/Users: %d", base, resp.StatusCode)
+	}
+}
+
 // startEmulate runs `wbsync emulate` with args and returns it with the base
 // URL it printed first; it is killed when the test ends.
 func startEmulate(t *testing.T, args ...string) (*exec.Cmd, string, *safeBuffer) {
@@ -70,7 +89,7 @@ func startEmulate(t *testing.T, args ...string) (*exec.Cmd, string, *safeBuffer)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "http://127.0.0.1:") || !strings.HasSuffix(line, "/scim\n") {
+	if err != nil || !strings.HasPrefix(line, "http://127.0.0.1:") || !(strings.HasSuffix(line, "/scim\n") || strings.HasSuffix(line, "/scim/v2\n")) {
 		t.Fatalf("first line %q, %v\n%s", line, err, stderr.String())
 	}
 	return cmd, strings.TrimSpace(line), stderr

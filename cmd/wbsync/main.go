@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"go.uber.org/zap"
@@ -71,10 +72,10 @@ func main() {
 	signal.Notify(sigs, handled...)
 	go func() {
 		s := <-sigs
-		fmt.Fprintf(os.Stderr, "\nwbsync: %v: stopping (a second signal exits at once)\n", s)
+		notice(fmt.Sprintf("wbsync: %v: stopping (a second signal exits at once)", s))
 		cancel(fmt.Errorf("%v received", s))
 		s = <-sigs
-		fmt.Fprintf(os.Stderr, "\nwbsync: %v again: exiting now; a write in flight may or may not have been applied, and no report is written: run 'wbsync plan' to see where the organization stands\n", s)
+		notice(fmt.Sprintf("wbsync: %v again: exiting now; a write in flight may or may not have been applied, and no report is written: run 'wbsync plan' to see where the organization stands", s))
 		signal.Reset(handled...)
 		if p, err := os.FindProcess(os.Getpid()); err == nil {
 			_ = p.Signal(s)
@@ -95,6 +96,20 @@ func main() {
 }
 
 func isTerminal(f *os.File) bool { return isTTY(f) }
+
+// signalNotice, once the logging flags say JSON, logs what a signal
+// leaves as a warn entry (runWith sets it); until then, and in console
+// format, notice writes a plain line to stderr.
+var signalNotice atomic.Pointer[func(string)]
+
+// notice tells what a signal does, from the signal goroutine.
+func notice(msg string) {
+	if f := signalNotice.Load(); f != nil {
+		(*f)(msg)
+		return
+	}
+	fmt.Fprintf(os.Stderr, "\n%s\n", msg)
+}
 
 // sinks are the output streams, each behind the one redactor: nothing
 // wbsync prints, logs or writes can carry the API key. stderrUnit is stderr

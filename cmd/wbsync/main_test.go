@@ -152,9 +152,11 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("apply --dry-run sent %d write requests, want 0", n)
 	}
 
-	r = wb(t, v, "apply", "-f", manifest, "--auto-approve")
-	if r.code != exitOK {
-		t.Fatalf("apply exit = %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	// --detailed-exitcode on a real apply: 2 when it made changes, 0 when
+	// there was nothing to do.
+	r = wb(t, v, "apply", "-f", manifest, "--auto-approve", "--detailed-exitcode")
+	if r.code != exitChanges {
+		t.Fatalf("apply exit = %d, want 2\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	if writes(emu.requests(t)) == 0 {
 		t.Fatal("apply sent no write request")
@@ -163,6 +165,9 @@ func TestEndToEnd(t *testing.T) {
 	r = wb(t, v, "plan", "-f", manifest, "--detailed-exitcode")
 	if r.code != exitOK || !strings.Contains(r.stdout, "No changes.") {
 		t.Fatalf("second plan: exit %d, want 0 and No changes.\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r = wb(t, v, "apply", "-f", manifest, "--auto-approve", "--detailed-exitcode"); r.code != exitOK {
+		t.Fatalf("second apply: exit %d, want 0\n%s", r.code, r.stderr)
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -195,8 +196,15 @@ func TestPromptAnswersOnlyWhatIsShown(t *testing.T) {
 }
 
 // TestSignalWhileLoading: SIGTERM while the manifest is being read (here a
-// pipe that never ends) exits 1 at once, nothing done.
+// pipe that never ends) exits 1 at once, nothing done; with JSON logs the
+// signal's notice is a log entry like every other stderr line.
 func TestSignalWhileLoading(t *testing.T) {
+	for _, format := range []string{"console", "json"} {
+		t.Run(format, func(t *testing.T) { signalWhileLoading(t, format) })
+	}
+}
+
+func signalWhileLoading(t *testing.T, format string) {
 	fifo := filepath.Join(t.TempDir(), "wbsync.yaml")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Skip("no named pipes here: ", err) // not Linux-like
@@ -208,7 +216,7 @@ func TestSignalWhileLoading(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	cmd := exec.Command(testBinary(t), "validate", "-f", fifo)
+	cmd := exec.Command(testBinary(t), "validate", "-f", fifo, "--log-format", format)
 	var stderr safeBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -224,8 +232,17 @@ func TestSignalWhileLoading(t *testing.T) {
 	select {
 	case err := <-done:
 		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != exitError || !strings.Contains(stderr.String(), "interrupted") {
-			t.Fatalf("exit %v, want 1 saying interrupted:\n%s", err, stderr.String())
+		if !errors.As(err, &ee) || ee.ExitCode() != exitError || !strings.Contains(stderr.String(), "interrupted") ||
+			!strings.Contains(stderr.String(), "stopping (a second signal exits at once)") {
+			t.Fatalf("exit %v, want 1 saying stopping and interrupted:\n%s", err, stderr.String())
+		}
+		if format == "json" {
+			for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+				var e map[string]any
+				if err := json.Unmarshal([]byte(line), &e); err != nil || e["level"] == nil {
+					t.Errorf("stderr line is not a JSON log entry: %q", line)
+				}
+			}
 		}
 	case <-time.After(hangTimeout):
 		t.Fatal("validate did not exit after SIGTERM while loading")

@@ -147,6 +147,10 @@ func TestIndicatorCap(t *testing.T) {
 	if got := indicators([]byte("a: [b, c]\n- {d: e}\n? f\n")); got != 7 {
 		t.Errorf("indicators = %d, want 7", got)
 	}
+	// A - or : inside a word starts nothing: hyphenated names, times.
+	if got := indicators([]byte("- email: jean-luc@acme-corp.com\n  name: Jean-Luc 10:30\n  id: 9f1c-4e2a\n- x:\n-")); got != 7 {
+		t.Errorf("indicators = %d, want 7", got)
+	}
 }
 
 // BenchmarkProblemFlood parses a 6 MB manifest of three million problems.

@@ -244,7 +244,7 @@ func (l *loader) loadFile(fi int, src Source) {
 	}
 	if n := indicators(src.Data); n > caps.ManifestIndicators {
 		l.broken = true
-		l.addf(pos{int32(fi), 1, 1}, "the file holds %d YAML indicators (, : ? - [ {), more than the %d a manifest file may hold before its parse would need gigabytes: split it into several files", n, caps.ManifestIndicators)
+		l.addf(pos{int32(fi), 1, 1}, "the file holds %d YAML indicators (, [ { and - ? : before a space or line break), more than the %d a manifest file may hold: its parse could need over a gigabyte; split it into several files", n, caps.ManifestIndicators)
 		return
 	}
 	if off, what := oddLineBreak(src.Data); off >= 0 {
@@ -302,12 +302,23 @@ func escapeOf(what string) string {
 	return `\r`
 }
 
-// indicators counts the bytes of data that may start or separate a YAML
-// value (, : ? - [ {): twice that bounds how many values a parse makes.
+// indicators counts what may start or separate a YAML value: every , [
+// and {, and every - ? : followed by a space, a tab, a line break or the
+// end (a - or : inside a word, as in jean-luc or 10:30, starts nothing).
+// Twice that bounds how many values a parse makes.
 func indicators(data []byte) int {
-	n := 0
-	for _, c := range []byte(",:?-[{") {
-		n += bytes.Count(data, []byte{c})
+	n := bytes.Count(data, []byte{','}) + bytes.Count(data, []byte{'['}) + bytes.Count(data, []byte{'{'})
+	for _, c := range []byte("-?:") {
+		for off := 0; ; {
+			i := bytes.IndexByte(data[off:], c)
+			if i < 0 {
+				break
+			}
+			off += i + 1
+			if off == len(data) || data[off] == ' ' || data[off] == '\t' || data[off] == '\n' || data[off] == '\r' {
+				n++
+			}
+		}
 	}
 	return n
 }

@@ -3,6 +3,7 @@ package desired
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/wbsync/wbsync/pkg/caps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -156,6 +157,17 @@ func TestSchemaMatchesLoader(t *testing.T) {
 	}
 	if got := prop(root, user, "email")["maxLength"]; got != float64(maxEmail) {
 		t.Errorf("email maxLength = %v, want the loader's %d", got, maxEmail)
+	}
+	// Every other string the loader caps at caps.Field bytes (the schema
+	// counts characters: it is the looser check for non-ASCII text).
+	for name, s := range map[string]jsonSchema{
+		"user.name": prop(root, user, "name"), "user.externalId": prop(root, user, "externalId"),
+		"team.name": prop(root, team, "name"), "team.id": prop(root, team, "id"), "member.role": prop(root, memberObj, "role"),
+		"policy.protected[]": prop(root, policy, "protected")["items"].(jsonSchema),
+	} {
+		if got := s["maxLength"]; got != float64(caps.Field) {
+			t.Errorf("%s maxLength = %v, want the loader's %d", name, got, caps.Field)
+		}
 	}
 	if got := prop(root, user, "username")["pattern"]; got != usernamePattern {
 		t.Errorf("username pattern = %+q, want the loader's %+q", got, usernamePattern)

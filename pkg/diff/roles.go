@@ -45,7 +45,7 @@ func CustomRoleNames(want model.State) []string {
 // Compute warns about them with Options.CustomRolesUnchecked.
 //
 // The error names the team and member of every problem, one per line,
-// sorted, at most 100 of them followed by "... and N more problem(s)"; nil
+// sorted (by position when where is given), at most 100 of them followed by "... and N more problem(s)"; nil
 // when there is none. where, when not nil, gives where member m of team t
 // is written (FILE:LINE:COL, or ""), which then starts its line.
 func CheckRoles(want model.State, dep model.Deployment, existing []string, checked bool, where func(t, m int) string) error {
@@ -88,7 +88,9 @@ func CheckRoles(want model.State, dep model.Deployment, existing []string, check
 	if len(problems) == 0 {
 		return nil
 	}
-	slices.Sort(problems)
+	if where == nil {
+		slices.Sort(problems)
+	} // else in manifest order (teams, then members): by position
 	problems = slices.Compact(problems)
 	n := len(problems)
 	if n > maxRoleProblems {

@@ -120,6 +120,21 @@ func TestCheckRolesBounded(t *testing.T) {
 	}
 }
 
+// TestCheckRolesByPosition: with positions, problems come in manifest
+// order (line 8 before line 12), each starting with its position.
+func TestCheckRolesByPosition(t *testing.T) {
+	w := state(nil, dt("a", model.Additive, dm("x@x.com", "Custom")), dt("b", model.Additive, dm("y@x.com", "Custom")))
+	at := map[[2]int]string{{0, 0}: "m.yaml:8:16", {1, 0}: "m.yaml:12:16"}
+	err := CheckRoles(w, model.SaaS, nil, false, func(t, m int) string { return at[[2]int{t, m}] })
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[1], "  m.yaml:8:16: team a, member x@x.com") || !strings.HasPrefix(lines[2], "  m.yaml:12:16: team b, member y@x.com") {
+		t.Errorf("want line 8 then line 12:\n%s", err)
+	}
+}
+
 func TestCustomRoleNames(t *testing.T) {
 	w := state(nil,
 		dt("a", model.Additive, dm("x@x.com", "Reviewer"), dm("y@x.com", "ADMIN"), dm("z@x.com", "")),

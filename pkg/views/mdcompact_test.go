@@ -195,3 +195,24 @@ func TestMarkdownLineLengths(t *testing.T) {
 		}
 	}
 }
+
+// One removal in each of 600 teams: a bundle of one name costs more than
+// its line, so the lines, which fit, are kept (bundling every tier would
+// pass the cap and cut names that fit).
+func TestMarkdownSingleRemovalTeams(t *testing.T) {
+	var p plan.Plan
+	for i := 0; i < 600; i++ {
+		p.Changes = append(p.Changes, plan.Change{Action: plan.RemoveMember, Team: fmt.Sprintf("team%04d", i), TeamID: fmt.Sprintf("g%04d", i),
+			User: "bob@example.com", UserID: "u", Reason: "not listed in this authoritative team"})
+	}
+	md := markdownOf(t, p)
+	if name := missing(md, "team%04d", 600); name != "" {
+		t.Errorf("%s is not listed", name)
+	}
+	if strings.Contains(md, "NOT LISTED") || len(md) > MarkdownLimit {
+		t.Errorf("%d bytes, NOT LISTED %v: every removal fits as its own line", len(md), strings.Contains(md, "NOT LISTED"))
+	}
+	if n := strings.Count(md, "remove bob@example.com"); n != 600 {
+		t.Errorf("%d removal lines, want 600", n)
+	}
+}

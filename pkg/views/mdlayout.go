@@ -206,14 +206,15 @@ func (l *markdownLayout) place(pl *placement, from, to, room int, mark bool) (us
 // chooseForms), then the lines: the must tiers, then the other tiers in
 // order, until one does not fit.
 //
-// When even the bundles do not fit, every destructive tier is bundled, the
-// warnings are counted by code, and lines are kept in tier order until
-// one does not fit: the rest are NOT listed.
+// When no choice names every removal, deactivation and role change, the
+// cheapest choice is used (the one that lists the most), the warnings are
+// counted by code, and lines are kept in tier order until one does not
+// fit: the rest are NOT listed.
 func (l *markdownLayout) fit(room int) {
 	compact, form, ok := l.chooseForms(room)
 	if !ok {
-		l.compact, l.partial, l.warnForm = allMust, true, warnCounts
-		l.place(l.newPlacement(allMust, true), 0, numTiers, room, true)
+		l.compact, l.partial, l.warnForm = compact, true, warnCounts
+		l.place(l.newPlacement(compact, true), 0, numTiers, room, true)
 		return
 	}
 	l.compact, l.warnForm = compact, form
@@ -232,12 +233,12 @@ const allMust = 1<<mustTiers - 1
 // richest wins: the most destructive lines in full (with their reasons,
 // else bundled by name), then the warnings with their messages (else
 // bundled by name), then the graver tiers in full (deactivations before
-// removals before role changes). ok is false when even the names of the
-// must tiers do not fit.
+// removals before role changes). Bundling is not always the cheaper form
+// (a bundle of one name costs more than its line), so every choice is
+// priced. ok is false when no choice names them all: compact is then the
+// cheapest choice, which lists the most.
 func (l *markdownLayout) chooseForms(room int) (compact, form int, ok bool) {
-	if l.place(l.newPlacement(allMust, false), 0, mustTiers, math.MaxInt, false) > room {
-		return 0, 0, false
-	}
+	cheapest, cheapestCost := allMust, math.MaxInt
 	mustLines := 0
 	for t := 0; t < mustTiers; t++ {
 		mustLines += l.tierTotal[t]
@@ -245,6 +246,9 @@ func (l *markdownLayout) chooseForms(room int) (compact, form int, ok bool) {
 	best := -1
 	for c := 0; c <= allMust; c++ {
 		cost := l.place(l.newPlacement(c, false), 0, mustTiers, math.MaxInt, false)
+		if cost < cheapestCost {
+			cheapest, cheapestCost = c, cost
+		}
 		fullLines, later := mustLines, 0
 		for t := 0; t < mustTiers; t++ {
 			if c&(1<<t) != 0 {
@@ -270,6 +274,9 @@ func (l *markdownLayout) chooseForms(room int) (compact, form int, ok bool) {
 		if c == 0 && best >= 0 && form == warnFull {
 			break // everything in full: nothing ranks higher
 		}
+	}
+	if best < 0 {
+		return cheapest, warnCounts, false
 	}
 	return compact, form, true
 }
