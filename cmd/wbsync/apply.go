@@ -115,8 +115,9 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 	if !a.p.HasChanges() {
 		// Nothing to do is a report too: a pipeline that keeps the
 		// report finds this run's, not a stale file or none.
+		// The read just made is its verification: nothing remains.
 		var buf bytes.Buffer
-		if err := (&apply.Report{}).WriteJSON(sanitize.JSONWriter(&buf)); err != nil {
+		if err := (&apply.Report{Verification: apply.Verify(a.p)}).WriteJSON(sanitize.JSONWriter(&buf)); err != nil {
 			return exitError, err
 		}
 		if f.format == "json" { // printed even when the file fails
@@ -233,8 +234,12 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 		return exitError, runErr
 	}
 	var verifyErr error
-	if runErr == nil && !o.noVerify {
+	switch {
+	case runErr == nil && !o.noVerify:
 		verifyErr = a.verify(ctx, rep)
+	case runErr != nil && !o.noVerify:
+		// Not read again: what remains is unknown (the next plan shows it).
+		rep.Verification = apply.VerifyFailed("not run: " + runErr.Error())
 	}
 	var fileErr error
 	if o.report != "" {

@@ -122,7 +122,8 @@ func TestReportCheckedFirst(t *testing.T) {
 }
 
 // TestReportWhenNothingToDo: an apply with nothing to do still writes
-// --report (an empty report: a pipeline that keeps it finds this run's);
+// --report (an empty report, its verification the read just made: a
+// pipeline that keeps it finds this run's);
 // --report with --dry-run, which does nothing, is refused.
 func TestReportWhenNothingToDo(t *testing.T) {
 	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
@@ -139,8 +140,9 @@ func TestReportWhenNothingToDo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no report after an apply with nothing to do: %v", err)
 	}
-	if rep := decodeReport(t, string(b)); rep.Operations == nil || len(rep.Operations) != 0 {
-		t.Errorf("report %s, want no operations", b)
+	if rep := decodeReport(t, string(b)); rep.Operations == nil || len(rep.Operations) != 0 ||
+		rep.Verification == nil || rep.Verification.Remaining != 0 || rep.Verification.Changes == nil {
+		t.Errorf("report %s, want no operations and a verification with nothing remaining (the read just made)", b)
 	}
 	r := wb(t, v, "apply", "-f", m, "--dry-run", "--report", path)
 	if r.code != exitError || !strings.Contains(r.stderr, "--dry-run does nothing") {
@@ -356,8 +358,12 @@ func TestInterruptedApply(t *testing.T) {
 			t.Errorf("an interrupted operation is reported failed: %+v", op)
 		}
 	}
-	if unknown != 1 || skipped != 2 || !rep.Interrupted || rep.Verification != nil {
+	if unknown != 1 || skipped != 2 || !rep.Interrupted {
 		t.Fatalf("unknown %d, skipped %d, interrupted %v; want 1, 2, true\n%s", unknown, skipped, rep.Interrupted, out.String())
+	}
+	// Not read again: what remains is unknown, and the report says so.
+	if v := rep.Verification; v == nil || v.Remaining != -1 || !strings.HasPrefix(v.Error, "not run: ") {
+		t.Errorf("verification %+v, want remaining -1 and why it was not run", v)
 	}
 	mu.Lock()
 	hung = false

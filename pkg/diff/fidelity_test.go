@@ -82,7 +82,7 @@ func TestComputeWandbAddressing(t *testing.T) {
 			changes: []plan.Change{{Action: plan.UpdateUser, User: a, UserID: "u1", Email: a, FromEmail: "old@x.com"}},
 			warnings: []plan.Warning{
 				{Code: plan.WarnEmailElsewhere, User: a, IDs: []string{"u2"}},
-				{Code: plan.WarnUnmanagedUser, User: a, IDs: []string{"u2"}},
+				{Code: plan.WarnUnmanagedUser, User: a, Username: "someone", IDs: []string{"u2"}},
 			},
 		},
 		{
@@ -92,7 +92,7 @@ func TestComputeWandbAddressing(t *testing.T) {
 			have: state(users(lh("u1", "x@x.com", "y@x.com"), lh("u2", "x-new", "x@x.com")), lt("g", "ml", lm("u1", "x@x.com", ""))),
 			warnings: []plan.Warning{
 				{Code: plan.WarnEmailElsewhere, User: "x@x.com", IDs: []string{"u2"}},
-				{Code: plan.WarnUnmanagedUser, User: "x@x.com", IDs: []string{"u2"}},
+				{Code: plan.WarnUnmanagedUser, User: "x@x.com", Username: "x-new", IDs: []string{"u2"}},
 				{Code: plan.WarnUnsupportedUpdate, User: "x@x.com"},
 			},
 		},

@@ -87,7 +87,7 @@ func TestComputeMatchPriority(t *testing.T) {
 			changes: []plan.Change{
 				{Action: plan.RemoveMember, Team: "ml", TeamID: "g", User: a, Username: "a-second", UserID: "u2", Reason: reasonNotManaged},
 			},
-			warnings: []plan.Warning{{Code: plan.WarnUnmanagedUser, User: a, IDs: []string{"u2"}}},
+			warnings: []plan.Warning{{Code: plan.WarnUnmanagedUser, User: a, Username: "a-second", IDs: []string{"u2"}}},
 		},
 		{
 			name:     "the other live user goes to whoever else it matches (and its other handle is warned about)",
@@ -139,7 +139,7 @@ func TestComputeMatchPriority(t *testing.T) {
 			want:   state(users(with(du(a), func(u *model.User) { u.OrgRole = "admin" })), team(dm(a, ""))),
 			have: state(users(with(lu("u1", a), func(u *model.User) { u.OrgRole = "admin" }), with(lh("u2", "ci-bot", "ci-bot@svc.io", "ci@x.com"), func(u *model.User) { u.OrgRole = "member" })),
 				lt("g", "ml", lm("u1", a, ""))),
-			warnings: []plan.Warning{{Code: plan.WarnProtected, User: "ci-bot@svc.io"}},
+			warnings: []plan.Warning{{Code: plan.WarnProtected, User: "ci-bot@svc.io", Username: "ci-bot"}},
 		},
 	})
 }

@@ -36,7 +36,7 @@ func TestComputeUnlistedUserIdentity(t *testing.T) {
 			have:    have,
 			changes: removals,
 			warnings: []plan.Warning{
-				{Code: plan.WarnUnmanagedUser, User: "bob@example.com", IDs: []string{"ub"}},
+				{Code: plan.WarnUnmanagedUser, User: "bob@example.com", Username: "bobby", IDs: []string{"ub"}},
 				{Code: plan.WarnUnmanagedUser, User: "carol@x.com", IDs: []string{"uc"}},
 				{Code: plan.WarnUnmanagedUser, User: "svc-runner", IDs: []string{"un"}},
 			},
@@ -53,7 +53,7 @@ func TestComputeUnlistedUserIdentity(t *testing.T) {
 				plan.Change{Action: plan.DeactivateUser, User: "svc-runner", UserID: "un", Reason: reasonUnmanaged},
 			),
 			warnings: []plan.Warning{
-				{Code: plan.WarnIrreversibleDeactivation, User: "bob@example.com"},
+				{Code: plan.WarnIrreversibleDeactivation, User: "bob@example.com", Username: "bobby"},
 				{Code: plan.WarnIrreversibleDeactivation, User: "carol@x.com"},
 				{Code: plan.WarnIrreversibleDeactivation, User: "svc-runner"},
 			},
@@ -64,8 +64,8 @@ func TestComputeUnlistedUserIdentity(t *testing.T) {
 			want:   want,
 			have:   state(users(admin(lu("ua", a)), bobby), lt("g", "ml", lm("ua", a, ""), lm("ub", "bobby", ""))),
 			warnings: []plan.Warning{
-				{Code: plan.WarnProtected, User: "bob@example.com"},
-				{Code: plan.WarnProtected, Team: "ml", User: "bob@example.com"},
+				{Code: plan.WarnProtected, User: "bob@example.com", Username: "bobby"},
+				{Code: plan.WarnProtected, Team: "ml", User: "bob@example.com", Username: "bobby"},
 			},
 		},
 	})

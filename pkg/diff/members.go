@@ -242,7 +242,7 @@ func (p *planner) planRemovals(t teamRef, ts *teamState) {
 			who = liveSubject(&p.have.Users[li])
 		}
 		if len(p.policy.Protected) > 0 && p.protected(who.user, &p.have.Users[li]) {
-			p.warn(plan.Warning{Code: plan.WarnProtected, Team: t.name, User: who.user, Message: fmt.Sprintf(
+			p.warn(plan.Warning{Code: plan.WarnProtected, Team: t.name, User: who.user, Username: who.handle, Message: fmt.Sprintf(
 				"%s is protected (policy.protected): not removed from team %s, although %s", who.text(), t.name, reason)})
 			continue
 		}

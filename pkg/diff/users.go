@@ -177,7 +177,7 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 func (p *planner) deactivate(li int32, who subject, reason string) {
 	l := &p.have.Users[li]
 	if p.protected(who.user, l) {
-		p.warn(plan.Warning{Code: plan.WarnProtected, User: who.user, Message: fmt.Sprintf(
+		p.warn(plan.Warning{Code: plan.WarnProtected, User: who.user, Username: who.handle, Message: fmt.Sprintf(
 			"%s is protected (policy.protected): not deactivated, although %s", who.text(), reason)})
 		return
 	}
@@ -186,7 +186,7 @@ func (p *planner) deactivate(li int32, who subject, reason string) {
 		p.adminsLost++
 	}
 	if p.saas {
-		p.warn(plan.Warning{Code: plan.WarnIrreversibleDeactivation, User: who.user, Message: fmt.Sprintf(
+		p.warn(plan.Warning{Code: plan.WarnIrreversibleDeactivation, User: who.user, Username: who.handle, Message: fmt.Sprintf(
 			"deactivating %s on W&B Multi-tenant Cloud removes the user from the organization; SCIM cannot undo it (the user must be invited again)", who.text())})
 	}
 }
@@ -206,16 +206,16 @@ func (p *planner) planUnmanaged() {
 		switch {
 		case !deact:
 			if !p.protected(who.user, l) {
-				p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: who.user, IDs: []string{l.ID}, Message: fmt.Sprintf(
+				p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
 					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): not deactivated", who.text())})
 			}
 		case p.graceUnknown(l) && !p.protected(who.user, l):
-			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, IDs: []string{l.ID}, Message: fmt.Sprintf(
+			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
 				"%s is not in the manifest, but the server sent a meta.created that is not a date, so whether it is within policy.unmanagedGracePeriod (%s) is unknown: not deactivated; add the user to the manifest, or deactivate it in W&B",
 				who.text(), graceText(p.policy.UnmanagedGracePeriod))})
 		case p.inGrace(l) && !p.protected(who.user, l):
 			until := l.Created.Add(p.policy.UnmanagedGracePeriod)
-			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, IDs: []string{l.ID}, Message: fmt.Sprintf(
+			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
 				"%s is not in the manifest but was created %s, within policy.unmanagedGracePeriod (%s): not deactivated before %s; add the user to the manifest to keep it",
 				who.text(), stamp(l.Created), graceText(p.policy.UnmanagedGracePeriod), stamp(until))})
 		default:

@@ -174,11 +174,14 @@ func WarningCodes() []WarningCode { return append([]WarningCode(nil), warningCod
 // identifies the user it is about as Change.User does; the message names
 // the user for a person (with its handle where that differs).
 type Warning struct {
-	Code    WarningCode `json:"code"`
-	Team    string      `json:"team,omitempty"`
-	User    string      `json:"user,omitempty"`
-	Message string      `json:"message"`
-	IDs     []string    `json:"ids,omitempty"`
+	Code WarningCode `json:"code"`
+	Team string      `json:"team,omitempty"`
+	User string      `json:"user,omitempty"`
+	// Username is the userName of a live user the manifest does not list,
+	// when it differs from User (its email), as in Change.
+	Username string   `json:"username,omitempty"`
+	Message  string   `json:"message"`
+	IDs      []string `json:"ids,omitempty"`
 }
 
 // BlockLimit names the safety limit a plan exceeds.

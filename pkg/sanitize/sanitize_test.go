@@ -154,6 +154,7 @@ func TestWriterHoldsBackUntilFlush(t *testing.T) {
 func TestControls(t *testing.T) {
 	for in, want := range map[string]string{
 		"alice":                "alice",
+		"ls\u2028ps\u2029":     `ls\u2028ps\u2029`,
 		"\x1b[2Jevil":          `\x1b[2Jevil`,
 		"line\nforged":         `line\nforged`,
 		"tab\there":            `tab\there`,

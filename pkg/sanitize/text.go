@@ -9,8 +9,9 @@ import (
 
 // Controls returns s with every character a terminal or a reader could be
 // fooled by escaped: the C0 controls (ESC, CR, LF, TAB and the rest), DEL,
-// the C1 controls, the Unicode bidirectional and invisible formatting
-// characters (a name that reads backwards, or looks like another), and bytes
+// the C1 controls, the line and paragraph separators (U+2028, U+2029), the
+// Unicode bidirectional and invisible formatting characters (a name that
+// reads backwards, or looks like another), and bytes
 // that are not UTF-8. LF, CR and TAB become \n, \r and \t, the other C0
 // controls, DEL and bad bytes \xNN, the rest \uNNNN.
 // Text with nothing to escape is returned as is.
@@ -72,6 +73,8 @@ func unsafeRune(r rune, n int) bool {
 	case r < 0x20 || r == 0x7f: // C0, DEL
 		return true
 	case r >= 0x80 && r <= 0x9f: // C1
+		return true
+	case r == 0x2028 || r == 0x2029: // line and paragraph separators: a line break to some readers
 		return true
 	}
 	return Invisible(r)

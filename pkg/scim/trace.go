@@ -81,6 +81,8 @@ func (t *tracer) begin(r *http.Request) *exchange {
 		Method:         r.Method,
 		URL:            t.red.String(u.String()),
 		RequestHeaders: t.headers(r.Header),
+		// {} until a response arrives: a line without one keeps the type.
+		ResponseHeaders: http.Header{},
 	}}
 	if r.GetBody != nil {
 		if rc, err := r.GetBody(); err == nil {

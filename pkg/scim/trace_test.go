@@ -156,12 +156,17 @@ func TestTraceTransportError(t *testing.T) {
 	if _, err := c.ListUsers(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	raw := trace.String()
 	recs, err := ReadTrace(&trace)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(recs) != 2 || recs[0].Status != 0 || recs[0].Error == "" || recs[1].Status != 200 {
 		t.Fatalf("records %+v", recs)
+	}
+	// A line without a response keeps every field's type: headers {}.
+	if !strings.Contains(raw, `"response_headers":{}`) || strings.Contains(raw, `"response_headers":null`) {
+		t.Errorf("want response_headers {} on the failed exchange:\n%s", raw)
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 // Metric names, as they appear in the file.
 const (
 	NameChanges     = "wbsync_plan_changes"
+	NameUnverified  = "wbsync_plan_unverified_roles"
 	NameWarnings    = "wbsync_plan_warnings"
 	NameBlocked     = "wbsync_plan_blocked"
 	NameLastSuccess = "wbsync_plan_last_success_timestamp_seconds"
@@ -34,8 +35,12 @@ const (
 func WriteMetrics(w io.Writer, p plan.Plan, now time.Time) error {
 	var b strings.Builder
 
-	changes := map[plan.Action]int{}
+	changes, unverified := map[plan.Action]int{}, 0
 	for _, c := range p.Changes {
+		if c.Reason == plan.ReasonUnverified {
+			unverified++ // sent by apply, but no drift (README.md "W&B fidelity")
+			continue
+		}
 		changes[c.Action]++
 	}
 	all := plan.Actions() // every action, at 0 too: an alert sees 0, not a missing series
@@ -47,10 +52,12 @@ func WriteMetrics(w io.Writer, p plan.Plan, now time.Time) error {
 	}
 	slices.Sort(extra)
 	all = append(all, extra...)
-	header(&b, NameChanges, "Changes in the last successful wbsync plan, by action (0 = in sync).")
+	header(&b, NameChanges, "Changes in the last successful wbsync plan, by action (0 = in sync; unverified role assertions are not counted).")
 	for _, a := range all {
 		fmt.Fprintf(&b, "%s{action=\"%s\"} %d\n", NameChanges, escape(string(a)), changes[a])
 	}
+	header(&b, NameUnverified, "Role assertions the last successful wbsync plan sends unverified (policy.unreportedRoles: enforce): not drift.")
+	fmt.Fprintf(&b, "%s %d\n", NameUnverified, unverified)
 
 	// Every known code at 0 too, and any other code a plan carries.
 	warnings := map[plan.WarningCode]int{}

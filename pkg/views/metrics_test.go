@@ -22,7 +22,7 @@ func TestWriteInSync(t *testing.T) {
 	if err := WriteMetrics(&b, plan.Plan{FormatVersion: plan.FormatVersion}, now); err != nil {
 		t.Fatal(err)
 	}
-	want := `# HELP wbsync_plan_changes Changes in the last successful wbsync plan, by action (0 = in sync).
+	want := `# HELP wbsync_plan_changes Changes in the last successful wbsync plan, by action (0 = in sync; unverified role assertions are not counted).
 # TYPE wbsync_plan_changes gauge
 wbsync_plan_changes{action="create_user"} 0
 wbsync_plan_changes{action="create_team"} 0
@@ -33,6 +33,9 @@ wbsync_plan_changes{action="set_org_role"} 0
 wbsync_plan_changes{action="set_team_role"} 0
 wbsync_plan_changes{action="remove_member"} 0
 wbsync_plan_changes{action="deactivate_user"} 0
+# HELP wbsync_plan_unverified_roles Role assertions the last successful wbsync plan sends unverified (policy.unreportedRoles: enforce): not drift.
+# TYPE wbsync_plan_unverified_roles gauge
+wbsync_plan_unverified_roles 0
 # HELP wbsync_plan_warnings Warnings in the last successful wbsync plan, by code.
 # TYPE wbsync_plan_warnings gauge
 wbsync_plan_warnings{code="ambiguous_user"} 0
@@ -90,7 +93,7 @@ func TestWriteChangesWarningsBlocked(t *testing.T) {
 	if err := WriteMetrics(&b, p, now); err != nil {
 		t.Fatal(err)
 	}
-	want := `# HELP wbsync_plan_changes Changes in the last successful wbsync plan, by action (0 = in sync).
+	want := `# HELP wbsync_plan_changes Changes in the last successful wbsync plan, by action (0 = in sync; unverified role assertions are not counted).
 # TYPE wbsync_plan_changes gauge
 wbsync_plan_changes{action="create_user"} 1
 wbsync_plan_changes{action="create_team"} 0
@@ -103,6 +106,9 @@ wbsync_plan_changes{action="remove_member"} 1
 wbsync_plan_changes{action="deactivate_user"} 1
 wbsync_plan_changes{action="archive_team"} 1
 wbsync_plan_changes{action="rename_team"} 1
+# HELP wbsync_plan_unverified_roles Role assertions the last successful wbsync plan sends unverified (policy.unreportedRoles: enforce): not drift.
+# TYPE wbsync_plan_unverified_roles gauge
+wbsync_plan_unverified_roles 0
 # HELP wbsync_plan_warnings Warnings in the last successful wbsync plan, by code.
 # TYPE wbsync_plan_warnings gauge
 wbsync_plan_warnings{code="ambiguous_user"} 0
@@ -253,6 +259,30 @@ func TestMetricsParse(t *testing.T) {
 	} {
 		if got := value(c.name, c.label, c.lv); got != c.want {
 			t.Errorf("%s{%s=%q} = %v, want %v", c.name, c.label, c.lv, got, c.want)
+		}
+	}
+}
+
+// TestWriteUnverifiedNotDrift: role assertions sent unverified (reason
+// "unverified") are no drift: wbsync_plan_changes stays 0 for them, and
+// wbsync_plan_unverified_roles counts them.
+func TestWriteUnverifiedNotDrift(t *testing.T) {
+	p := plan.Plan{Changes: []plan.Change{
+		{Action: plan.SetOrgRole, User: "a@x.io", Role: "admin", Reason: plan.ReasonUnverified},
+		{Action: plan.SetTeamRole, Team: "ml", User: "a@x.io", Role: "admin", Reason: plan.ReasonUnverified},
+		{Action: plan.SetTeamRole, Team: "ml", User: "b@x.io", Role: "admin", From: "member"},
+	}}
+	var b strings.Builder
+	if err := WriteMetrics(&b, p, now); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`wbsync_plan_changes{action="set_org_role"} 0` + "\n",
+		`wbsync_plan_changes{action="set_team_role"} 1` + "\n",
+		"wbsync_plan_unverified_roles 2\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("metrics lack %q:\n%s", want, b.String())
 		}
 	}
 }
