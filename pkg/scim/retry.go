@@ -126,6 +126,9 @@ func (r *retrier) decide(ctx context.Context, err error, e *Error) error {
 	}
 	adopted, aerr := cl.ambiguous(ctx)
 	if aerr != nil {
+		// Sent, answered with a failure that may follow the work, and the
+		// look-up that would tell failed too: the outcome is unknown.
+		e.unknown = true
 		return fmt.Errorf("%w; checking whether it was applied: %w", err, aerr)
 	}
 	if adopted {

@@ -387,9 +387,24 @@ func TestDeactivate404(t *testing.T) {
 // whether it was applied fails: the create is not sent again blind, and the
 // error says the outcome is unknown.
 func TestCreateLookupFails(t *testing.T) {
-	for _, path := range []string{"/scim/Users", "/scim/Groups"} {
+	for _, tc := range []struct{ path, answer string }{
+		{"/scim/Users", "drop"}, {"/scim/Groups", "drop"}, {"/scim/Users", "500"}, {"/scim/Groups", "503"},
+	} {
+		path := tc.path
 		f, srv := newFake(t)
 		posts := ambiguousPost(f, path, false, func() {})
+		if tc.answer != "drop" {
+			// Answered with a 5xx (the work may be done) rather than cut.
+			code := map[string]int{"500": 500, "503": 503}[tc.answer]
+			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+				if r.Method != http.MethodPost || r.URL.Path != path {
+					return false
+				}
+				posts.Add(1)
+				scimErr(w, code, "try again")
+				return true
+			}
+		}
 		post := f.hook
 		f.hook = func(w http.ResponseWriter, r *http.Request, b []byte) bool {
 			if r.Method == http.MethodGet {
@@ -406,11 +421,11 @@ func TestCreateLookupFails(t *testing.T) {
 			_, err = c.CreateTeam(context.Background(), "ml")
 		}
 		if err == nil || !strings.Contains(err.Error(), "checking whether it was applied") || posts.Load() != 1 {
-			t.Errorf("%s: err %v, %d POSTs; want one POST and the failed look-up named", path, err, posts.Load())
+			t.Errorf("%s %s: err %v, %d POSTs; want one POST and the failed look-up named", path, tc.answer, err, posts.Load())
 		}
 		var e interface{ OutcomeUnknown() bool }
 		if !errors.As(err, &e) || !e.OutcomeUnknown() {
-			t.Errorf("%s: the outcome of a create whose look-up failed is unknown: %v", path, err)
+			t.Errorf("%s %s: the outcome of a create whose look-up failed is unknown: %v", path, tc.answer, err)
 		}
 	}
 }
