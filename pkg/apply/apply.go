@@ -99,6 +99,10 @@ var errDrained = errors.New("apply was interrupted and the drain timeout passed"
 // starting.
 const reasonInterrupted = "not started: apply was interrupted"
 
+// reasonNotRetried is an operation whose attempt was refused in a way that
+// heals (a 429) and that the interrupt kept from being tried again.
+const reasonNotRetried = "not tried again: apply was interrupted"
+
 // Run applies the plan's changes in order and records every operation's
 // outcome. It never stops at the first failure: independent operations
 // continue; a remove_member or deactivate_user is skipped (StatusSkipped,

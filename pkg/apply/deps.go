@@ -2,6 +2,7 @@ package apply
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/wbsync/wbsync/pkg/model"
@@ -144,8 +145,10 @@ func (r *runner) noteOutcome(i int) {
 	}
 	// A user is blocked for later destructive operations by an operation
 	// on it that failed, ended unknown, or was skipped because what it
-	// needed was not done (its add to a team whose create failed).
-	notDone := res.Status == StatusFailed || res.Status == StatusUnknown || (res.Status == StatusSkipped && res.CausedBy != nil)
+	// needed was not done (its add to a team whose create failed) or
+	// because the interrupt kept it from being tried again.
+	notDone := res.Status == StatusFailed || res.Status == StatusUnknown ||
+		(res.Status == StatusSkipped && (res.CausedBy != nil || strings.HasPrefix(res.Reason, reasonNotRetried)))
 	if c.User == "" || !notDone {
 		return
 	}

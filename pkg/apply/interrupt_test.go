@@ -227,3 +227,36 @@ func TestRunNotInterruptedReturnsNoError(t *testing.T) {
 		t.Fatalf("Run = %v, interrupted %v", err, rep.Interrupted)
 	}
 }
+
+// stoppedError is a Writer error whose retries the interrupt ended, with a
+// known outcome (a 429: not done).
+type stoppedError struct{}
+
+func (stoppedError) Error() string {
+	return "PATCH /Groups/tml: 429 Too Many Requests; not tried again"
+}
+func (stoppedError) OutcomeUnknown() bool { return false }
+func (stoppedError) RetryStopped() bool   { return true }
+
+// TestRunRetryStoppedIsSkipped: an operation the interrupt kept from being
+// tried again, not done, is skipped (not failed), and holds back that
+// user's destructive operations like a failure.
+func TestRunRetryStoppedIsSkipped(t *testing.T) {
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "AddMembers" {
+			return stoppedError{}
+		}
+		return nil
+	}}
+	rep := run(t, planOf(
+		ch(plan.AddMember, "a@x.com", "ua", "ml", "tml"),
+		ch(plan.DeactivateUser, "a@x.com", "ua", "", ""),
+	), w, Options{})
+	add := rep.Results[0]
+	if add.Status != StatusSkipped || !strings.HasPrefix(add.Reason, reasonNotRetried) || add.Requests != 1 {
+		t.Fatalf("add = %+v, want skipped: %s", add, reasonNotRetried)
+	}
+	if d := rep.Results[1]; d.Status != StatusSkipped || causedBy(d) != 0 {
+		t.Fatalf("deactivation = %+v, want held back by the add", d)
+	}
+}

@@ -17,7 +17,10 @@ import (
 // (the request may have reached the server), the error should implement
 // interface{ OutcomeUnknown() bool } and return true; apply then reports the
 // operation as StatusUnknown rather than StatusFailed. A context error with
-// no such method is taken as unknown too.
+// no such method is taken as unknown too. An error whose retries the
+// interrupt ended, and whose outcome is known (not done: a 429, say),
+// should implement interface{ RetryStopped() bool }: the operation is then
+// StatusSkipped, not StatusFailed.
 type Writer interface {
 	// CreateUser creates an active user and returns its id: userName
 	// u.UserName (the manifest's username, else its email), primary email
@@ -55,6 +58,17 @@ type StatusError interface {
 // outcomeUnknowner is implemented by Writer errors that know whether the
 // request may have reached the server (see Writer).
 type outcomeUnknowner interface{ OutcomeUnknown() bool }
+
+// retryStopper is implemented by Writer errors of a call whose retries the
+// interrupt ended (see Writer): not unknown, it was not done.
+type retryStopper interface{ RetryStopped() bool }
+
+// retryStopped reports whether err is a failure the run's interrupt kept
+// from being tried again.
+func retryStopped(err error) bool {
+	var s retryStopper
+	return errors.As(err, &s) && s.RetryStopped()
+}
 
 // outcomeUnknown reports whether a Writer error leaves the operation's
 // outcome unknown: the error says so, or (saying nothing) it is a context

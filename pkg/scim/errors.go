@@ -57,6 +57,7 @@ type Error struct {
 	fatal   bool        // cannot heal: never retried
 	sent    bool        // the request may have reached the server
 	unknown bool        // a write whose outcome is unknown
+	stopped bool        // would have been retried, but StopRetrying ended it
 }
 
 // errKind is what the classifier recognised in a response body.
@@ -124,6 +125,11 @@ func (e *Error) SCIMDetail() string { return e.Detail }
 // (a transport error after sending) or came from a gateway (502, 504), and
 // no read-back settled it. Reads are never unknown.
 func (e *Error) OutcomeUnknown() bool { return e.unknown }
+
+// RetryStopped reports that the request would have been tried again, had
+// StopRetrying (an interrupted run) not ended its retries: when its
+// outcome is not unknown, it was not done, and is not failed either.
+func (e *Error) RetryStopped() bool { return e.stopped }
 
 // RateLimitError is a 429 answer: the server asked to slow down. It wraps
 // the *Error, so errors.As finds both.

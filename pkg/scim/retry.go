@@ -32,6 +32,9 @@ type retrier struct {
 	// maybeApplied: an earlier attempt of this write may have been applied
 	// (sent, and its answer lost) and no read-back settled it.
 	maybeApplied bool
+	// retrying: the last failure was to be tried again; notApplied: a
+	// read-back settled that the last attempt did not take effect.
+	retrying, notApplied bool
 }
 
 func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
@@ -82,11 +85,23 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 			return nil, err
 		}
 		r.last = e
+		r.notApplied, r.retrying = false, false
 		err = r.decide(ctx, err, e)
 		r.maybeApplied = r.maybeApplied || e.unknown
 		return nil, err
 	})
 	var e *Error
+	if err != nil && r.retrying && r.c.noRetries.Load() && errors.As(err, &e) {
+		// The run was interrupted while this request waited to be tried
+		// again. A 429, or a create read back as not applied, was not
+		// done; any other failure of a write that was sent may follow the
+		// work (a 5xx): unknown.
+		e.stopped = true
+		if r.cl.method != http.MethodGet && e.sent && e.Status != http.StatusTooManyRequests && !r.notApplied {
+			e.unknown = true
+		}
+		e.Detail = strings.TrimPrefix(e.Detail+"; not tried again: the run was interrupted", "; ")
+	}
 	if err != nil && r.maybeApplied && errors.As(err, &e) && !e.unknown {
 		// The last answer is definite, but an earlier attempt may have
 		// done the work: the outcome is unknown, not failed.
@@ -112,14 +127,14 @@ func (r *retrier) decide(ctx context.Context, err error, e *Error) error {
 	}
 	switch e.Status {
 	case http.StatusTooManyRequests:
-		return retry.RetryableError(err)
+		return r.again(err)
 	case 0, http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 	default:
 		return err
 	}
 	cl := r.cl
 	if cl.method == http.MethodGet || cl.idempotent || !e.sent {
-		return retry.RetryableError(err)
+		return r.again(err)
 	}
 	if cl.ambiguous == nil {
 		return err
@@ -135,6 +150,13 @@ func (r *retrier) decide(ctx context.Context, err error, e *Error) error {
 		return errAdopted
 	}
 	e.unknown = false // read back: it was not applied
+	r.notApplied = true
+	return r.again(err)
+}
+
+// again marks err to be tried again.
+func (r *retrier) again(err error) error {
+	r.retrying = true
 	return retry.RetryableError(err)
 }
 

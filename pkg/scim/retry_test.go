@@ -367,36 +367,44 @@ func TestStopRetrying(t *testing.T) {
 
 // TestStopRetryingEndsTheWait: a retry waiting out a Retry-After when
 // StopRetrying is called is never sent, and the call returns at once
-// rather than when the wait would have ended.
+// rather than when the wait would have ended. The error says its retries
+// were stopped; after a 429 (not done) the outcome is known, after a 503
+// to a write (which may follow the work) it is unknown.
 func TestStopRetryingEndsTheWait(t *testing.T) {
-	f, srv := newFake(t)
-	c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed = time.Hour })
-	var attempts atomic.Int32
-	first := make(chan struct{})
-	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
-		if r.Method != http.MethodPatch {
-			return false
+	for _, tc := range []struct {
+		status  int
+		unknown bool
+	}{{429, false}, {503, true}} {
+		f, srv := newFake(t)
+		c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed = time.Hour })
+		var attempts atomic.Int32
+		first := make(chan struct{})
+		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			if r.Method != http.MethodPatch {
+				return false
+			}
+			if attempts.Add(1) == 1 {
+				defer close(first)
+			}
+			status(tc.status, "Retry-After", "600")(w)
+			return true
 		}
-		if attempts.Add(1) == 1 {
-			defer close(first)
+		done := make(chan error, 1)
+		go func() { done <- c.SetOrgRole(context.Background(), "u1", "admin") }()
+		<-first
+		c.StopRetrying()
+		select {
+		case err := <-done:
+			var e *Error
+			if !errors.As(err, &e) || !e.RetryStopped() || e.OutcomeUnknown() != tc.unknown || !strings.Contains(err.Error(), "not tried again") {
+				t.Fatalf("%d: err = %v, want retries stopped, unknown %v", tc.status, err, tc.unknown)
+			}
+		case <-time.After(time.Minute): // far below the 600 s asked for, far above any scheduling delay
+			t.Fatal("the retry wait did not end on StopRetrying")
 		}
-		status(429, "Retry-After", "600")(w)
-		return true
-	}
-	done := make(chan error, 1)
-	go func() { done <- c.SetOrgRole(context.Background(), "u1", "admin") }()
-	<-first
-	c.StopRetrying()
-	select {
-	case err := <-done:
-		if err == nil {
-			t.Fatal("no error")
+		if n := attempts.Load(); n != 1 {
+			t.Fatalf("%d attempts, want 1", n)
 		}
-	case <-time.After(time.Minute): // far below the 600 s asked for, far above any scheduling delay
-		t.Fatal("the retry wait did not end on StopRetrying")
-	}
-	if n := attempts.Load(); n != 1 {
-		t.Fatalf("%d attempts, want 1", n)
 	}
 }
 
