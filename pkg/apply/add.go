@@ -26,14 +26,30 @@ func (r *runner) addUnit(ctx context.Context, idx []int) {
 		}
 		r.finish(ctx, i, err)
 	}
-	for lo := 0; lo < len(ready); lo += r.opts.BatchSize {
-		r.addChunk(ctx, tid, ready[lo:min(lo+r.opts.BatchSize, len(ready))])
+	size := r.opts.BatchSize
+	if l := int(r.addLimit.Load()); l > 0 && l < size {
+		size = l
+	}
+	for lo := 0; lo < len(ready); lo += size {
+		r.addChunk(ctx, tid, ready[lo:min(lo+size, len(ready))])
+	}
+}
+
+// lowerAddLimit makes n the add chunk size when it is below the current
+// one.
+func (r *runner) lowerAddLimit(n int) {
+	for {
+		cur := r.addLimit.Load()
+		if cur != 0 && cur <= int64(n) || r.addLimit.CompareAndSwap(cur, int64(n)) {
+			return
+		}
 	}
 }
 
 // addChunk sends one AddMembers request for the changes at idx. A 400 or 413
 // for more than one member splits the chunk in half and sends each half, so
-// that a bad member fails alone.
+// that a bad member fails alone; a 413 also lowers the chunk size of the
+// teams sent after it (addLimit).
 func (r *runner) addChunk(ctx context.Context, teamID string, idx []int) {
 	if r.interrupted() {
 		r.skipInterrupted(idx...)
@@ -49,6 +65,9 @@ func (r *runner) addChunk(ctx context.Context, teamID string, idx []int) {
 		(se.HTTPStatus() == http.StatusBadRequest || se.HTTPStatus() == http.StatusRequestEntityTooLarge) {
 		r.log.Debug("add chunk refused; splitting", zap.String("team_id", teamID), zap.Int("members", len(idx)), zap.Int("status", se.HTTPStatus()))
 		half := len(idx) / 2
+		if se.HTTPStatus() == http.StatusRequestEntityTooLarge {
+			r.lowerAddLimit(half) // too large for this server: later teams start at half
+		}
 		r.addChunk(ctx, teamID, idx[:half])
 		r.addChunk(ctx, teamID, idx[half:])
 		return

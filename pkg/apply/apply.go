@@ -186,6 +186,10 @@ type runner struct {
 
 	requests   atomic.Int64
 	notStarted atomic.Int64 // operations skipped by the interrupt
+	// addLimit is the chunk size add_member requests use once the server
+	// refused a larger one as too large (413): later teams start there
+	// instead of finding the cap again (0: none seen).
+	addLimit atomic.Int64
 
 	deps deps
 }

@@ -128,3 +128,28 @@ func TestRunAddOtherErrorDoesNotSplit(t *testing.T) {
 		}
 	}
 }
+
+// TestRunAddLimitLearned: once the server refused a chunk as too large
+// (413), the teams after it start at the halved size instead of finding
+// the cap again: 10 teams of 20 members against a cap of 7 take 7 requests
+// for the first team (20 → 10 → 5) and 4 for each other (chunks of 5),
+// 43 in all instead of 70.
+func TestRunAddLimitLearned(t *testing.T) {
+	var changes []plan.Change
+	for team := range 10 {
+		for m := range 20 {
+			changes = append(changes, ch(plan.AddMember, fmt.Sprintf("m%d@x.com", m), fmt.Sprintf("u%d", m),
+				fmt.Sprintf("team%d", team), fmt.Sprintf("t%d", team)))
+		}
+	}
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "AddMembers" && len(c.IDs) > 7 {
+			return wrapped(&httpError{413, "request too large"})
+		}
+		return nil
+	}}
+	rep := run(t, planOf(changes...), w, Options{Concurrency: 1})
+	if got := w.count("AddMembers"); got != 43 || rep.OK != 200 || rep.Failed != 0 {
+		t.Fatalf("AddMembers calls = %d, ok %d, failed %d; want 43, 200, 0", got, rep.OK, rep.Failed)
+	}
+}
