@@ -123,8 +123,12 @@ type Client struct {
 	log        *zap.Logger
 	http       *http.Client
 	limiter    *rate.Limiter
-	sem        chan struct{} // requests in flight
-	bodies     chan struct{} // bodies being read and decoded
+	// pausedUntil (Unix nanoseconds) holds every request back after a 429
+	// whose Retry-After asked to wait: the server limits the client, not
+	// one request, so the other workers wait too.
+	pausedUntil atomic.Int64
+	sem         chan struct{} // requests in flight
+	bodies      chan struct{} // bodies being read and decoded
 
 	// backoffBase is the first retry delay (tests shorten it).
 	backoffBase time.Duration
@@ -228,6 +232,23 @@ func authHeader(auth, key string) (string, error) {
 		return basicHeader(key), nil
 	}
 	return "", fmt.Errorf("auth %q: want bearer or basic", auth)
+}
+
+// pause holds every request back for d from now (a 429's Retry-After),
+// unless a longer pause is already set.
+func (c *Client) pause(d time.Duration) {
+	until := time.Now().Add(d).UnixNano()
+	for {
+		cur := c.pausedUntil.Load()
+		if cur >= until || c.pausedUntil.CompareAndSwap(cur, until) {
+			return
+		}
+	}
+}
+
+// paused is how long requests are still held back by pause.
+func (c *Client) paused() time.Duration {
+	return time.Until(time.Unix(0, c.pausedUntil.Load()))
 }
 
 // limiter builds the token bucket: 0 is the default rate, negative is

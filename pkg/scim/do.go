@@ -95,6 +95,19 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, retry boo
 		return nil, ctx.Err()
 	}
 	defer func() { <-c.sem }()
+	if d := c.paused(); d > 0 {
+		// A 429 asked this client to wait: every request does.
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-wait.Done():
+			t.Stop()
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, errRetryStopped
+		}
+	}
 	if err := c.limiter.Wait(wait); err != nil {
 		switch {
 		case ctx.Err() != nil:

@@ -123,6 +123,9 @@ func (r *retrier) decide(ctx context.Context, err error, e *Error) error {
 				return err
 			}
 			r.wait = d
+			if e.Status == http.StatusTooManyRequests {
+				r.c.pause(d) // the server limits the client: all requests wait
+			}
 		}
 	}
 	switch e.Status {

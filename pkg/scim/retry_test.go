@@ -6,7 +6,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -423,5 +425,48 @@ func TestStopRetryingEndsTheRateWait(t *testing.T) {
 	}
 	if n := f.count("PATCH"); n != 0 {
 		t.Fatalf("%d requests sent", n)
+	}
+}
+
+// TestRateLimitPausesEveryRequest: a 429 with Retry-After holds back the
+// client's other requests too (the server limits the client, not one
+// request): a request started during the pause reaches the server only
+// once it is over. (A lower bound: the pause guarantees it.)
+func TestRateLimitPausesEveryRequest(t *testing.T) {
+	f, srv := newFake(t)
+	c := testClient(t, srv.URL)
+	var mu sync.Mutex
+	var refusedAt, otherAt time.Time
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPatch {
+			return false
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/u1") && refusedAt.IsZero():
+			refusedAt = time.Now()
+			status(429, "Retry-After", "1")(w)
+			return true
+		case strings.HasSuffix(r.URL.Path, "/u2") && otherAt.IsZero():
+			otherAt = time.Now()
+		}
+		return false
+	}
+	first := make(chan error, 1)
+	go func() { first <- c.SetOrgRole(context.Background(), "u1", "admin") }()
+	deadline := time.Now().Add(time.Minute)
+	for c.paused() <= 0 { // until the 429 has been read
+		if time.Now().After(deadline) {
+			t.Fatal("no pause after the 429")
+		}
+		runtime.Gosched()
+	}
+	_ = c.SetOrgRole(context.Background(), "u2", "admin")
+	<-first
+	mu.Lock()
+	defer mu.Unlock()
+	if otherAt.IsZero() || otherAt.Sub(refusedAt) < 900*time.Millisecond {
+		t.Fatalf("the other request arrived %v after the 429 asked to wait 1s", otherAt.Sub(refusedAt))
 	}
 }
