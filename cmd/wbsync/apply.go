@@ -117,7 +117,11 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		// report finds this run's, not a stale file or none.
 		// The read just made is its verification: nothing remains.
 		var buf bytes.Buffer
-		if err := (&apply.Report{Verification: apply.Verify(a.p)}).WriteJSON(sanitize.JSONWriter(&buf)); err != nil {
+		rep := &apply.Report{}
+		if !o.noVerify {
+			rep.Verification = apply.Verify(a.p)
+		}
+		if err := rep.WriteJSON(sanitize.JSONWriter(&buf)); err != nil {
 			return exitError, err
 		}
 		if f.format == "json" { // printed even when the file fails
@@ -239,7 +243,7 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 		verifyErr = a.verify(ctx, rep)
 	case runErr != nil && !o.noVerify:
 		// Not read again: what remains is unknown (the next plan shows it).
-		rep.Verification = apply.VerifyFailed("not run: " + runErr.Error())
+		rep.Verification = apply.VerifyFailed(apply.NotRun + runErr.Error())
 	}
 	var fileErr error
 	if o.report != "" {

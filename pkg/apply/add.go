@@ -46,14 +46,16 @@ func (r *runner) lowerAddLimit(n int) {
 	}
 }
 
-// addChunk sends one AddMembers request for the changes at idx. A 400 or 413
-// for more than one member splits the chunk in half and sends each half, so
-// that a bad member fails alone; a 413 also lowers the chunk size of the
-// teams sent after it (addLimit).
-func (r *runner) addChunk(ctx context.Context, teamID string, idx []int) {
+// addChunk sends one AddMembers request for the changes at idx, and
+// reports whether that one request took them all. A 400 or 413 for more
+// than one member splits the chunk in half and sends each half, so that a
+// bad member fails alone; a 413 whose two halves then both go through in
+// one request each was about size: the teams sent after it use the larger
+// half's size (addLimit).
+func (r *runner) addChunk(ctx context.Context, teamID string, idx []int) bool {
 	if r.interrupted() {
 		r.skipInterrupted(idx...)
-		return
+		return false
 	}
 	ids := make([]string, len(idx))
 	for j, i := range idx {
@@ -65,14 +67,15 @@ func (r *runner) addChunk(ctx context.Context, teamID string, idx []int) {
 		(se.HTTPStatus() == http.StatusBadRequest || se.HTTPStatus() == http.StatusRequestEntityTooLarge) {
 		r.log.Debug("add chunk refused; splitting", zap.String("team_id", teamID), zap.Int("members", len(idx)), zap.Int("status", se.HTTPStatus()))
 		half := len(idx) / 2
-		if se.HTTPStatus() == http.StatusRequestEntityTooLarge {
-			r.lowerAddLimit(half) // too large for this server: later teams start at half
+		left := r.addChunk(ctx, teamID, idx[:half])
+		right := r.addChunk(ctx, teamID, idx[half:])
+		if se.HTTPStatus() == http.StatusRequestEntityTooLarge && left && right {
+			r.lowerAddLimit(len(idx) - half) // too large for this server: later teams start there
 		}
-		r.addChunk(ctx, teamID, idx[:half])
-		r.addChunk(ctx, teamID, idx[half:])
-		return
+		return false
 	}
 	for _, i := range idx {
 		r.finish(ctx, i, err)
 	}
+	return err == nil
 }

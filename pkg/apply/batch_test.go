@@ -153,3 +153,31 @@ func TestRunAddLimitLearned(t *testing.T) {
 		t.Fatalf("AddMembers calls = %d, ok %d, failed %d; want 43, 200, 0", got, rep.OK, rep.Failed)
 	}
 }
+
+// TestRunAddLimitNotLearnedFromOneMember: a 413 that one member causes
+// (its half fails again) says nothing of the server's size cap: the chunk
+// size of later teams stays --batch-size. 5 teams of 64, the last member
+// of each refused: 13 requests a team (the split down to that member).
+func TestRunAddLimitNotLearnedFromOneMember(t *testing.T) {
+	var changes []plan.Change
+	for team := range 5 {
+		for m := range 64 {
+			uid := fmt.Sprintf("u%d", m)
+			if m == 63 {
+				uid = "bad"
+			}
+			changes = append(changes, ch(plan.AddMember, fmt.Sprintf("m%d@x.com", m), uid,
+				fmt.Sprintf("team%d", team), fmt.Sprintf("t%d", team)))
+		}
+	}
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "AddMembers" && has(c.IDs, "bad") {
+			return wrapped(&httpError{413, "request too large"})
+		}
+		return nil
+	}}
+	rep := run(t, planOf(changes...), w, Options{Concurrency: 1})
+	if got := w.count("AddMembers"); got != 65 || rep.OK != 315 || rep.Failed != 5 {
+		t.Fatalf("AddMembers calls = %d, ok %d, failed %d; want 65, 315, 5", got, rep.OK, rep.Failed)
+	}
+}

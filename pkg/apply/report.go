@@ -101,8 +101,12 @@ type Verification struct {
 	Error string `json:"error,omitempty"`
 }
 
+// NotRun starts a Verification.Error when the verification read was not
+// made at all (an interrupted apply), rather than failed.
+const NotRun = "not run: "
+
 // VerifyFailed returns the verification of a run whose verification read
-// failed for why.
+// failed, or was not made, for why.
 func VerifyFailed(why string) *Verification {
 	return &Verification{Remaining: -1, Changes: []plan.Change{}, Error: why}
 }
@@ -156,6 +160,8 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	if v := r.Verification; v != nil {
 		switch {
+		case strings.HasPrefix(v.Error, NotRun):
+			fmt.Fprintf(&b, "Verified: %s; run 'wbsync plan' to see what remains.\n", sanitize.Controls(v.Error))
 		case v.Error != "":
 			fmt.Fprintf(&b, "Verified: not possible: the verification read failed (%s); run 'wbsync plan' to see what remains.\n", sanitize.Controls(v.Error))
 		case len(v.Changes) == 0:

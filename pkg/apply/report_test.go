@@ -231,3 +231,16 @@ func TestReportVerificationFailed(t *testing.T) {
 		t.Errorf("verification %+v", v)
 	}
 }
+
+// TestReportVerificationNotRun: an interrupted apply made no verification
+// read: the text says it was not run, not that a read failed.
+func TestReportVerificationNotRun(t *testing.T) {
+	r := &Report{Results: []Result{}, Verification: VerifyFailed(NotRun + "apply interrupted")}
+	var text strings.Builder
+	if err := r.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if got := text.String(); !strings.Contains(got, "Verified: not run: apply interrupted; run 'wbsync plan' to see what remains.") || strings.Contains(got, "read failed") {
+		t.Fatalf("text:\n%s", got)
+	}
+}

@@ -69,23 +69,19 @@ func (c *Client) do(ctx context.Context, cl call) (*reply, error) {
 // from being sent.
 var errRetryStopped = errors.New("not sent again: the run was interrupted")
 
-// attempt sends the call once. A retry (not the first attempt) waits for
-// its turn and the rate limit only until StopRetrying, and is not sent
-// after it.
-func (c *Client) attempt(ctx context.Context, cl call, payload []byte, retry bool) (*reply, error) {
-	wait := ctx
-	if retry {
-		var cancel context.CancelFunc
-		wait, cancel = context.WithCancel(ctx)
-		defer cancel()
-		go func() {
-			select {
-			case <-c.stopRetries:
-				cancel()
-			case <-wait.Done():
-			}
-		}()
-	}
+// attempt sends the call once. It waits for its turn, a 429's pause and
+// the rate limit only until StopRetrying, and is not sent after it: a
+// request not yet sent when the run is interrupted is never sent.
+func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, error) {
+	wait, stopWait := context.WithCancel(ctx)
+	defer stopWait()
+	go func() {
+		select {
+		case <-c.stopRetries:
+			stopWait()
+		case <-wait.Done():
+		}
+	}()
 	select {
 	case c.sem <- struct{}{}:
 	case <-wait.Done():
@@ -117,7 +113,7 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, retry boo
 		}
 		return nil, fmt.Errorf("%s %s: wait for the rate limit: %w", cl.method, c.pathOf(cl), err)
 	}
-	if retry && c.noRetries.Load() {
+	if c.noRetries.Load() {
 		return nil, errRetryStopped
 	}
 	actx, cancel := context.WithCancelCause(ctx)

@@ -69,8 +69,12 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 	var lastErr error // the last attempt's error, as the caller would get it
 	rep, err := retry.DoValue(ctx, b, func(ctx context.Context) (*reply, error) {
 		r.attempts++
-		rep, err := r.c.attempt(ctx, r.cl, payload, r.attempts > 1)
+		rep, err := r.c.attempt(ctx, r.cl, payload)
 		if errors.Is(err, errRetryStopped) {
+			if lastErr == nil { // never sent
+				return nil, &Error{Method: r.cl.method, Path: r.c.pathOf(r.cl), fatal: true, stopped: true,
+					Detail: "not sent: the run was interrupted"}
+			}
 			return nil, lastErr
 		}
 		lastErr = err

@@ -3,6 +3,7 @@ package scim
 import (
 	"context"
 	"errors"
+	"github.com/wbsync/wbsync/pkg/model"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -410,9 +411,9 @@ func TestStopRetryingEndsTheWait(t *testing.T) {
 	}
 }
 
-// TestStopRetryingEndsTheRateWait: a retry that would wait for the rate
-// limiter after StopRetrying is not sent (errRetryStopped), while a first
-// attempt still is.
+// TestStopRetryingEndsTheRateWait: an attempt that would wait for the rate
+// limiter after StopRetrying is not sent (errRetryStopped): nothing not yet
+// sent goes out once the run is interrupted.
 func TestStopRetryingEndsTheRateWait(t *testing.T) {
 	f, srv := newFake(t)
 	c := testClient(t, srv.URL, func(c *Config) { c.RateLimit, c.Concurrency = 0.1, 1 })
@@ -420,8 +421,14 @@ func TestStopRetryingEndsTheRateWait(t *testing.T) {
 	}
 	c.StopRetrying()
 	cl := call{method: http.MethodPatch, path: "/Users/u1"}
-	if _, err := c.attempt(context.Background(), cl, []byte("{}"), true); !errors.Is(err, errRetryStopped) {
-		t.Fatalf("retry after StopRetrying: %v, want errRetryStopped", err)
+	if _, err := c.attempt(context.Background(), cl, []byte("{}")); !errors.Is(err, errRetryStopped) {
+		t.Fatalf("attempt after StopRetrying: %v, want errRetryStopped", err)
+	}
+	// Through the retrier, a request never sent is an error that says so.
+	err := c.SetOrgRole(context.Background(), "u1", "admin")
+	var e *Error
+	if !errors.As(err, &e) || !e.RetryStopped() || e.OutcomeUnknown() || !strings.Contains(err.Error(), "not sent") {
+		t.Fatalf("request after StopRetrying: %v, want not sent, retries stopped, outcome known", err)
 	}
 	if n := f.count("PATCH"); n != 0 {
 		t.Fatalf("%d requests sent", n)
@@ -468,5 +475,35 @@ func TestRateLimitPausesEveryRequest(t *testing.T) {
 	defer mu.Unlock()
 	if otherAt.IsZero() || otherAt.Sub(refusedAt) < 900*time.Millisecond {
 		t.Fatalf("the other request arrived %v after the 429 asked to wait 1s", otherAt.Sub(refusedAt))
+	}
+}
+
+// TestUpdatePartlyMadeIsUnknown: an update whose first attribute was
+// changed and whose second waits out a 429 when the run is interrupted is
+// partly made: unknown, not "not done".
+func TestUpdatePartlyMadeIsUnknown(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = mkUsers(1)
+	c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed = time.Hour })
+	refused := make(chan struct{})
+	var once sync.Once
+	f.hook = func(w http.ResponseWriter, r *http.Request, b []byte) bool {
+		if r.Method != http.MethodPatch || !strings.Contains(string(b), "externalId") {
+			return false
+		}
+		once.Do(func() { close(refused) })
+		status(429, "Retry-After", "600")(w)
+		return true
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- c.UpdateUser(context.Background(), f.users[0]["id"].(string), model.User{DisplayName: "New Name", ExternalID: "ext-1"})
+	}()
+	<-refused
+	c.StopRetrying()
+	err := <-done
+	var e *Error
+	if !errors.As(err, &e) || !e.OutcomeUnknown() || e.RetryStopped() || !strings.Contains(err.Error(), "partly made") {
+		t.Fatalf("err = %v, want unknown: partly made", err)
 	}
 }

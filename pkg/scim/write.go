@@ -272,8 +272,15 @@ func (c *Client) UpdateUser(ctx context.Context, id string, u model.User) error 
 	if email := strings.TrimSpace(u.Email); email != "" && c.deployment != model.SaaS {
 		attrs = append(attrs, attr{"email", "emails", []emailBody{{Value: email, Primary: true}}})
 	}
-	for _, a := range attrs {
+	for i, a := range attrs {
 		if err := c.patch(ctx, userPath(id), patchOp{Op: "replace", Path: a.path, Value: a.value}); err != nil {
+			var e *Error
+			if i > 0 && errors.As(err, &e) && !e.unknown {
+				// An earlier attribute was changed: the update is partly
+				// made, neither done nor not done.
+				e.unknown, e.stopped = true, false
+				e.Detail = strings.TrimPrefix(e.Detail+"; the update is partly made (the attributes before it were changed)", "; ")
+			}
 			return fmt.Errorf("update the %s of %s: %w", a.name, c.who(id), err)
 		}
 	}
