@@ -123,10 +123,12 @@ type Client struct {
 	log        *zap.Logger
 	http       *http.Client
 	limiter    *rate.Limiter
-	// pausedUntil (Unix nanoseconds) holds every request back after a 429
-	// whose Retry-After asked to wait: the server limits the client, not
-	// one request, so the other workers wait too.
+	// pausedUntil (nanoseconds since epoch, on the monotonic clock, so
+	// that a step of the wall clock moves nothing) holds every request
+	// back after a 429 whose Retry-After asked to wait: the server limits
+	// the client, not one request, so the other workers wait too.
 	pausedUntil atomic.Int64
+	epoch       time.Time
 	sem         chan struct{} // requests in flight
 	bodies      chan struct{} // bodies being read and decoded
 
@@ -176,6 +178,7 @@ func New(cfg Config) (*Client, error) {
 		body:        caps.Body,
 		log:         cfg.Logger,
 		backoffBase: orDur(cfg.BackoffBase, DefaultBackoffBase),
+		epoch:       time.Now(),
 		stopRetries: make(chan struct{}),
 		onPage:      cfg.OnPage,
 		bodies:      make(chan struct{}, caps.BodySlots),
@@ -237,7 +240,7 @@ func authHeader(auth, key string) (string, error) {
 // pause holds every request back for d from now (a 429's Retry-After),
 // unless a longer pause is already set.
 func (c *Client) pause(d time.Duration) {
-	until := time.Now().Add(d).UnixNano()
+	until := int64(time.Since(c.epoch) + d)
 	for {
 		cur := c.pausedUntil.Load()
 		if cur >= until || c.pausedUntil.CompareAndSwap(cur, until) {
@@ -248,7 +251,7 @@ func (c *Client) pause(d time.Duration) {
 
 // paused is how long requests are still held back by pause.
 func (c *Client) paused() time.Duration {
-	return time.Until(time.Unix(0, c.pausedUntil.Load()))
+	return time.Duration(c.pausedUntil.Load()) - time.Since(c.epoch)
 }
 
 // limiter builds the token bucket: 0 is the default rate, negative is
