@@ -247,10 +247,10 @@ func (l *loader) loadFile(fi int, src Source) {
 		l.addf(pos{int32(fi), 1, 1}, "the file holds %d YAML indicators (, [ { and - ? : before a space or line break), more than the %d a manifest file may hold: its parse could need over a gigabyte; split it into several files", n, caps.ManifestIndicators)
 		return
 	}
-	if off, what := oddLineBreak(src.Data); off >= 0 {
+	if off, b := oddLineBreak(src.Data); off >= 0 {
 		l.broken = true
 		line, col := lineCol(src.Data, off)
-		l.addf(pos{int32(fi), line, col}, "%s: YAML reads it as a line break, where editors and this message do not, so every later position would be off; write it as an escape (%s) in a double-quoted string", what, escapeOf(what))
+		l.addf(pos{int32(fi), line, col}, "%s: YAML reads it as a line break, where editors and this message do not, so every later position would be off; write it as an escape (%s) in a double-quoted string", b.what, b.escape)
 		return
 	}
 	if root := l.document(fi, src); root != nil {
@@ -258,48 +258,41 @@ func (l *loader) loadFile(fi int, src Source) {
 	}
 }
 
-// oddLineBreaks are the line breaks YAML knows besides \n and \r\n.
-var oddLineBreaks = []struct{ seq, what string }{
-	{"\u0085", "character U+0085 (next line)"},
-	{"\u2028", "character U+2028 (line separator)"},
-	{"\u2029", "character U+2029 (paragraph separator)"},
-}
+// lineBreak is a line break YAML knows besides \n and \r\n: its bytes,
+// what it is, and its escape in a double-quoted string.
+type lineBreak struct{ seq, what, escape string }
+
+var (
+	loneCR        = lineBreak{"\r", "a carriage return without a line feed", `\r`}
+	oddLineBreaks = []lineBreak{
+		{"\u0085", "character U+0085 (next line)", `\N`},
+		{"\u2028", "character U+2028 (line separator)", `\L`},
+		{"\u2029", "character U+2029 (paragraph separator)", `\P`},
+	}
+)
 
 // oddLineBreak returns the offset of the first line break in data other
-// than \n and \r\n (a lone \r, U+0085, U+2028, U+2029), and what it is;
-// -1 when there is none.
-func oddLineBreak(data []byte) (int, string) {
-	first, what := -1, ""
+// than \n and \r\n (a lone \r, U+0085, U+2028, U+2029), and which; -1
+// when there is none.
+func oddLineBreak(data []byte) (int, lineBreak) {
+	first, found := -1, lineBreak{}
 	for off := 0; ; {
 		i := bytes.IndexByte(data[off:], '\r')
 		if i < 0 {
 			break
 		}
 		if i += off; i+1 == len(data) || data[i+1] != '\n' {
-			first, what = i, "a carriage return without a line feed"
+			first, found = i, loneCR
 			break
 		}
 		off = i + 1
 	}
 	for _, b := range oddLineBreaks {
 		if i := bytes.Index(data, []byte(b.seq)); i >= 0 && (first < 0 || i < first) {
-			first, what = i, b.what
+			first, found = i, b
 		}
 	}
-	return first, what
-}
-
-// escapeOf is the YAML escape for what oddLineBreak found.
-func escapeOf(what string) string {
-	switch {
-	case strings.Contains(what, "U+0085"):
-		return `\N`
-	case strings.Contains(what, "U+2028"):
-		return `\L`
-	case strings.Contains(what, "U+2029"):
-		return `\P`
-	}
-	return `\r`
+	return first, found
 }
 
 // indicators counts what may start or separate a YAML value: every , [

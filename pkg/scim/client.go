@@ -13,6 +13,7 @@
 package scim
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -137,11 +138,11 @@ type Client struct {
 
 	onPage func(collection string, read, total int) // Config.OnPage
 
-	// noRetries is set by StopRetrying: no attempt is sent again;
-	// stopRetries is closed then, ending the retry waits.
-	noRetries   atomic.Bool
-	stopRetries chan struct{}
-	stopOnce    sync.Once
+	// stopped is cancelled by StopRetrying: no attempt is sent again, and
+	// every wait before a send (retry backoff, request slot, a 429's pause,
+	// the rate limit) ends.
+	stopped context.Context
+	stop    context.CancelFunc
 
 	mu         sync.Mutex
 	names      map[string]string // user id → userName, for error messages
@@ -179,7 +180,6 @@ func New(cfg Config) (*Client, error) {
 		log:         cfg.Logger,
 		backoffBase: orDur(cfg.BackoffBase, DefaultBackoffBase),
 		epoch:       time.Now(),
-		stopRetries: make(chan struct{}),
 		onPage:      cfg.OnPage,
 		bodies:      make(chan struct{}, caps.BodySlots),
 		names:       map[string]string{},
@@ -192,6 +192,7 @@ func New(cfg Config) (*Client, error) {
 		c.log = zap.NewNop()
 	}
 	c.sem = make(chan struct{}, c.conc)
+	c.stopped, c.stop = context.WithCancel(context.Background())
 	if c.limiter, err = limiter(cfg.RateLimit, c.conc); err != nil {
 		return nil, err
 	}
@@ -278,10 +279,7 @@ func (c *Client) Redactor() *sanitize.Redactor { return c.red }
 // with its current attempt: no attempt is sent again. apply calls it when
 // the run is interrupted (a retry is a new request, which an interrupt
 // must not start).
-func (c *Client) StopRetrying() {
-	c.noRetries.Store(true)
-	c.stopOnce.Do(func() { close(c.stopRetries) })
-}
+func (c *Client) StopRetrying() { c.stop() }
 
 // BaseURL returns the checked SCIM base URL (no trailing slash, no query).
 func (c *Client) BaseURL() string { return c.base.String() }

@@ -75,13 +75,7 @@ var errRetryStopped = errors.New("not sent again: the run was interrupted")
 func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, error) {
 	wait, stopWait := context.WithCancel(ctx)
 	defer stopWait()
-	go func() {
-		select {
-		case <-c.stopRetries:
-			stopWait()
-		case <-wait.Done():
-		}
-	}()
+	defer context.AfterFunc(c.stopped, stopWait)()
 	select {
 	case c.sem <- struct{}{}:
 	case <-wait.Done():
@@ -113,7 +107,7 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 		}
 		return nil, fmt.Errorf("%s %s: wait for the rate limit: %w", cl.method, c.pathOf(cl), err)
 	}
-	if c.noRetries.Load() {
+	if c.stopped.Err() != nil {
 		return nil, errRetryStopped
 	}
 	actx, cancel := context.WithCancelCause(ctx)

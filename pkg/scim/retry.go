@@ -48,7 +48,7 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		}
 		d = max(d, r.wait)
 		r.wait = 0
-		if time.Since(r.start)+d > r.c.maxElapsed || r.attempts >= caps.Attempts || r.c.noRetries.Load() {
+		if time.Since(r.start)+d > r.c.maxElapsed || r.attempts >= caps.Attempts || r.c.stopped.Err() != nil {
 			return 0, true
 		}
 		r.logRetry(d)
@@ -60,7 +60,7 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		select {
 		case <-t.C:
 			return 0, false
-		case <-r.c.stopRetries:
+		case <-r.c.stopped.Done():
 			return 0, true
 		case <-ctx.Done():
 			return 0, true
@@ -95,7 +95,7 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		return nil, err
 	})
 	var e *Error
-	if err != nil && r.retrying && r.c.noRetries.Load() && errors.As(err, &e) {
+	if err != nil && r.retrying && r.c.stopped.Err() != nil && errors.As(err, &e) {
 		// The run was interrupted while this request waited to be tried
 		// again. A 429, or a create read back as not applied, was not
 		// done; any other failure of a write that was sent may follow the
