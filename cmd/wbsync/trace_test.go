@@ -53,6 +53,14 @@ func TestTraceFile(t *testing.T) {
 					t.Errorf("trace line lacks %q: %s", k, line)
 				}
 			}
+			// Whole milliseconds, like the apply report's: a consumer that
+			// decodes it into an integer must not fail.
+			var typed struct {
+				DurationMS int64 `json:"duration_ms"`
+			}
+			if err := json.Unmarshal([]byte(line), &typed); err != nil || typed.DurationMS < 0 {
+				t.Errorf("duration_ms is not a whole number of milliseconds (%v): %s", err, line)
+			}
 			if strings.Contains(strings.ToLower(line), "authorization") {
 				t.Errorf("a trace line carries Authorization: %s", line)
 			}

@@ -36,7 +36,7 @@ type TraceRecord struct {
 	URL             string      `json:"url"`             // without userinfo
 	Status          int         `json:"status"`          // 0 on a transport error
 	Error           string      `json:"error,omitempty"` // the transport error, when any
-	DurationMS      float64     `json:"duration_ms"`
+	DurationMS      int64       `json:"duration_ms"`     // whole milliseconds, as in the apply report
 	RequestHeaders  http.Header `json:"request_headers"`
 	RequestBody     string      `json:"request_body"`
 	ResponseHeaders http.Header `json:"response_headers"`
@@ -261,7 +261,7 @@ func (b *tracedBody) Close() error {
 func (t *tracer) write(ex *exchange) {
 	rec := ex.rec
 	rec.Time = ex.start.UTC().Format(traceTime)
-	rec.DurationMS = float64(time.Since(ex.start).Microseconds()) / 1000
+	rec.DurationMS = time.Since(ex.start).Milliseconds()
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
