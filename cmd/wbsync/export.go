@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/wbsync/wbsync/pkg/desired"
+	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 	"github.com/wbsync/wbsync/pkg/views"
 )
@@ -45,9 +46,17 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 	}
 	if f.format == "csv" {
 		// The access review: one row per user, with teams and roles.
-		err := streamOutput(out, inv, func(w io.Writer) error { return views.WriteAccessReview(w, have.state) })
+		var left []model.User
+		err := streamOutput(out, inv, func(w io.Writer) error {
+			var err error
+			left, err = views.WriteAccessReview(w, have.state)
+			return err
+		})
 		if err != nil {
 			return exitError, err
+		}
+		for _, u := range left {
+			s.log.Warn(sanitize.Controls(desired.SkippedUser{User: u, Reason: "it has no email, and the access review lists users by email"}.Warning()))
 		}
 		return exitOK, nil
 	}

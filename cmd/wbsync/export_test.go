@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/csv"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -111,5 +113,46 @@ func TestExportEscapesServerControls(t *testing.T) {
 	}
 	if !slices.Equal(names, []string{team1, team2}) && !slices.Equal(names, []string{team2, team1}) {
 		t.Errorf("teams read back as %q\n%s", names, data)
+	}
+}
+
+// TestExportLeavesOutUsersWithoutEmail: a W&B user with no email at all is
+// left out of both exports with a warning on stderr, and the team holding
+// it is exported additive.
+func TestExportLeavesOutUsersWithoutEmail(t *testing.T) {
+	users := listBody(2,
+		map[string]any{"id": "u1", "userName": "alice", "emails": []any{map[string]any{"value": "alice@example.com", "primary": true}}, "active": true},
+		map[string]any{"id": "u2", "userName": "nomail", "displayName": "No Mail", "emails": []any{}, "active": true})
+	groups := listBody(1, map[string]any{"id": "g1", "displayName": "ml", "members": []any{map[string]any{"value": "u1"}, map[string]any{"value": "u2"}}})
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/scim+json")
+		switch {
+		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Users"):
+			_, _ = w.Write(users)
+		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Groups"):
+			_, _ = w.Write(groups)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer hs.Close()
+	v := vars(hs.URL + "/scim")
+	const warning = `user "nomail" ("No Mail") id u2 left out of the export: it has no email`
+
+	r := wb(t, v, "export", "-o", "csv")
+	rows, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if r.code != exitOK || err != nil || len(rows) != 2 || rows[1][0] != "alice@example.com" {
+		t.Fatalf("export -o csv: exit %d, rows %q (%v), want the header and alice only\n%s", r.code, rows, err, r.stderr)
+	}
+	if !strings.Contains(r.stderr, warning) || !strings.Contains(r.stderr, "WARN") {
+		t.Errorf("export -o csv: stderr lacks the warning %q:\n%s", warning, r.stderr)
+	}
+
+	r = wb(t, v, "export")
+	if r.code != exitOK || strings.Contains(r.stdout, "No Mail") || strings.Count(r.stdout, "- email:") != 1 || !strings.Contains(r.stdout, "membership: additive") {
+		t.Fatalf("export: exit %d, want nomail left out and ml additive:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stderr, warning) {
+		t.Errorf("export: stderr lacks the warning %q:\n%s", warning, r.stderr)
 	}
 }

@@ -43,6 +43,11 @@ type SkippedUser struct {
 	Reason string
 }
 
+// Warning says which user was left out, and why.
+func (s SkippedUser) Warning() string {
+	return fmt.Sprintf("user %s left out of the export: %s", userLabel(s.User), s.Reason)
+}
+
 // SkippedTeam is a team Encode left out, and why.
 type SkippedTeam struct {
 	Team   model.Team
@@ -54,7 +59,7 @@ type SkippedTeam struct {
 func (r EncodeReport) Warnings() []string {
 	var out []string
 	for _, s := range r.SkippedUsers {
-		out = append(out, fmt.Sprintf("user %s left out of the export: %s", userLabel(s.User), s.Reason))
+		out = append(out, s.Warning())
 	}
 	for _, s := range r.SkippedTeams {
 		out = append(out, fmt.Sprintf("team %q%s left out of the export: %s", s.Team.Name, idSuffix(s.Team.ID), s.Reason))

@@ -31,11 +31,13 @@ func TestComputeTeams(t *testing.T) {
 			warnings: []plan.Warning{{Code: plan.WarnUnmanagedUser, User: b, IDs: []string{"ub"}}},
 		},
 		{
-			name:     "team name differs only in case: live team used, live name in changes",
-			want:     state(users(du(a)), dt("ml-Research", model.Authoritative, dm(a, "admin"))),
-			have:     state(users(lu("ua", a)), lt("g1", "ML-research")),
-			changes:  []plan.Change{{Action: plan.AddMember, Team: "ML-research", TeamID: "g1", User: a, UserID: "ua", Role: "admin"}, {Action: plan.SetTeamRole, Team: "ML-research", TeamID: "g1", User: a, UserID: "ua", Role: "admin"}},
-			warnings: []plan.Warning{{Code: plan.WarnTeamNameCase, Team: "ML-research", IDs: []string{"g1"}}},
+			name:    "team name differs only in case: live team used, live name in changes",
+			want:    state(users(du(a)), dt("ml-Research", model.Authoritative, dm(a, "admin"))),
+			have:    state(users(lu("ua", a)), lt("g1", "ML-research")),
+			changes: []plan.Change{{Action: plan.AddMember, Team: "ML-research", TeamID: "g1", User: a, UserID: "ua", Role: "admin"}, {Action: plan.SetTeamRole, Team: "ML-research", TeamID: "g1", User: a, UserID: "ua", Role: "admin"}},
+			// The read lists a user and reports no role at all: the declared
+			// team role cannot be checked.
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}, {Code: plan.WarnTeamNameCase, Team: "ML-research", IDs: []string{"g1"}}},
 		},
 		{
 			name:     "pin to a missing id: left alone",

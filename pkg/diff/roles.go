@@ -153,12 +153,15 @@ func (p *planner) warnUnreported() {
 			"the server reports no externalId for any user, so the %d externalId(s) the manifest sets cannot be compared with live ones: no externalId update is planned (new users are still created with theirs)",
 			p.wantExtIDs)})
 	}
-	// When the read could have reported a kind of role (it lists users, or
-	// team members) and reports it for none, every declaration of that
-	// kind counts (those of new users and memberships too); else those of
-	// the existing users it does not report it for.
+	// When the read lists users and reports no role of either kind, every
+	// declaration of the manifest counts (those of new users and
+	// memberships too). When it reports one kind only, every declaration
+	// of the other kind counts if the read could have reported it (it
+	// lists users; for team roles, team members); else those of the
+	// existing users it does not report them for.
 	orgN, teamN := p.uncheckedOrgRoles, p.uncheckedTeamRoles
-	if org, team := !p.orgRolesReported && len(p.have.Users) > 0, !p.teamRolesReported && p.liveMembers(); org || team {
+	none := !p.orgRolesReported && !p.teamRolesReported && len(p.have.Users) > 0
+	if org, team := none || !p.orgRolesReported && len(p.have.Users) > 0, none || !p.teamRolesReported && p.liveMembers(); org || team {
 		declOrg, declTeam := declaredRoles(p.want)
 		if org {
 			orgN = declOrg

@@ -69,6 +69,7 @@ func TestComputeRolesUnreported(t *testing.T) {
 	a, b, c, d := "a@x.com", "b@x.com", "c@x.com", "d@x.com"
 	role := func(u model.User, r model.Role) model.User { u.OrgRole = r; return u }
 	enforce := model.Policy{UnreportedRoles: model.RolesEnforce}
+	skipPolicy := model.Policy{UnreportedRoles: model.RolesSkip}
 	// b's team role is written out (role: member), a declaration; d is a
 	// plain email, which declares no role.
 	want := state(users(role(du(a), "admin"), role(du(b), "member"), role(du(c), "admin"), du(d)),
@@ -148,6 +149,20 @@ func TestComputeRolesUnreported(t *testing.T) {
 		role(lu("ud", d), "member")), lt("g", "ml", lm("ua", a, ""), lm("ub", b, ""), lm("ud", d, ""))), enforce, Options{Deployment: model.Dedicated})
 	if msg := p.Warnings[0].Message; !strings.Contains(msg, "1 role declaration(s)") || !strings.Contains(msg, "(1 team role(s))") {
 		t.Errorf("roles_unreported message %q should count a's team role only", msg)
+	}
+	// The read lists users and no team has a member yet: it reports no role
+	// at all, so the team roles count too, not only the org roles.
+	p = Compute(want, state(users(lu("ua", a), lu("ub", b)), lt("g", "ml")), skipPolicy, Options{Deployment: model.Dedicated})
+	if len(p.Warnings) == 0 || p.Warnings[0].Code != plan.WarnRolesUnreported || !strings.Contains(p.Warnings[0].Message, "6 role declaration(s)") {
+		t.Errorf("users and an empty team, no roles reported: warnings %+v, want roles_unreported counting all 6 declarations", p.Warnings)
+	}
+	// Org roles reported and no team has a member: the team roles are set
+	// as the members are added, nothing is unchecked.
+	p = Compute(want, state(users(role(lu("ua", a), "admin"), role(lu("ub", b), "member")), lt("g", "ml")), skipPolicy, Options{Deployment: model.Dedicated})
+	for _, w := range p.Warnings {
+		if w.Code == plan.WarnRolesUnreported {
+			t.Errorf("org roles reported, no live members: unexpected %s", w.Message)
+		}
 	}
 	// An empty organization reports nothing because it holds nothing: no
 	// warning.

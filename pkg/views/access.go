@@ -22,8 +22,9 @@ var AccessReviewHeader = []string{"email", "username", "name", "active", "org_ro
 // the email, ignoring case), name, active (true/false), org_role (empty when
 // the server does not report it), teams as "team:role" separated by ";"
 // (just "team" when the role is not reported; sorted by team name), and
-// created and last_modified in RFC 3339 (empty when unknown). Users without
-// any email are listed too, with an empty email.
+// created and last_modified in RFC 3339 (empty when unknown). A user
+// without any email is left out, as export leaves it out of a manifest, and
+// returned in left, for the caller to report.
 //
 // Every server string (email, username, name, org_role, team names and
 // roles) is written with its control characters escaped as the text view
@@ -36,7 +37,7 @@ var AccessReviewHeader = []string{"email", "username", "name", "active", "org_ro
 // email is the exception: it is the key a review joins on, an email may
 // start with + or -, and users do not choose it.
 // Quoting is left to encoding/csv.
-func WriteAccessReview(w io.Writer, st model.State) error {
+func WriteAccessReview(w io.Writer, st model.State) (left []model.User, err error) {
 	type membership struct{ team, role string }
 	teamsOf := make(map[string][]membership, len(st.Users))
 	for _, t := range st.Teams {
@@ -56,9 +57,13 @@ func WriteAccessReview(w io.Writer, st model.State) error {
 	})
 	cw := csv.NewWriter(w)
 	if err := cw.Write(AccessReviewHeader); err != nil {
-		return err
+		return nil, err
 	}
 	for _, u := range users {
+		if u.Email == "" {
+			left = append(left, u)
+			continue
+		}
 		username := u.UserName
 		if strings.EqualFold(username, u.Email) {
 			username = ""
@@ -77,11 +82,11 @@ func WriteAccessReview(w io.Writer, st model.State) error {
 			boolText(u.Active), cell(string(u.OrgRole)),
 			inert(strings.Join(teams, ";")), timeText(u.Created), timeText(u.LastModified),
 		}); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	cw.Flush()
-	return cw.Error()
+	return left, cw.Error()
 }
 
 // cell is server string s as an access review cell: its controls
