@@ -15,6 +15,7 @@ import (
 
 	"github.com/wbsync/wbsync/pkg/apply"
 	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/desired"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 	"github.com/wbsync/wbsync/pkg/sanitize"
@@ -171,14 +172,24 @@ func prepareManifest(ctx context.Context, inv *invocation, f *flags, dryRun bool
 // the plan's recorded target (refusing another), re-plans, and refuses a
 // stale plan, printing what changed.
 func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, path string) (*applyRun, error) {
+	redacted := false // the file holds the redaction marker (see redactedPlan)
 	saved, err := await(ctx, func() (*plan.File, error) {
-		b, _, err := readCapped(path, caps.PlanFile, "saved plan")
+		b, _, err := readCapped(path, caps.PlanFile, "saved plan", jsonObject)
 		if err != nil {
 			return nil, err
 		}
-		pf, err := plan.ReadFile(bytes.NewReader(b))
+		redacted = bytes.Contains(b, []byte(sanitize.Marker))
+		pf, err := plan.ParseFile(b)
+		if errors.Is(err, plan.ErrDigest) && redacted {
+			return nil, fmt.Errorf("%s: %w\n%s", path, err, redactedPlan)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		// The digest catches an accidental edit only: the manifest applied
+		// must also be one the loader accepts.
+		if err := desired.Verify(pf.Desired.State, pf.Desired.Policy); err != nil {
+			return nil, fmt.Errorf("%s: the embedded manifest is not a valid manifest, so the plan was edited by hand: plan again from the manifest files\n%w", path, err)
 		}
 		return pf, nil
 	})
@@ -209,7 +220,10 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		for _, line := range lines {
 			inv.sayIndented(zapcore.ErrorLevel, "  ", sanitize.Controls(line)) // names come from the server
 		}
-		return nil, fmt.Errorf("refusing to apply a stale plan: run 'wbsync plan --out %s' again and review it", path)
+		if redacted {
+			return nil, fmt.Errorf("refusing to apply a stale plan: %s", redactedPlan)
+		}
+		return nil, fmt.Errorf("refusing to apply a stale plan: plan again and review it: %s", replanCommand(saved, path))
 	}
 	// Not stale: the organization reads as it did and the changes are the
 	// saved ones. What is shown and applied is the plan recomputed from the
@@ -330,4 +344,34 @@ func confirm(ctx context.Context, inv *invocation) (bool, error) {
 		return false, err
 	}
 	return strings.TrimRight(line, "\r\n") == "yes", nil
+}
+
+// redactedPlan explains why a saved plan that holds the redaction marker
+// does not match what it was made from: plan --out wrote "[redacted]" where
+// a value held a fragment of the API key, and warned.
+const redactedPlan = "the saved plan holds " + sanitize.Marker + " where a value held 8 or more characters of the API key " +
+	"(wbsync never writes the key), so it cannot be applied as saved: apply the manifest files with -f, or rotate the API key and plan again"
+
+// replanCommand is the command that makes the saved plan at path again:
+// its manifest files, its target and its deployment.
+func replanCommand(saved *plan.File, path string) string {
+	args := []string{"wbsync", "plan"}
+	for _, f := range saved.Desired.Files {
+		args = append(args, "-f", f)
+	}
+	args = append(args, "--url", saved.Target.URL, "--deployment", string(saved.Target.Deployment), "--out", path)
+	for i, a := range args {
+		args[i] = shellQuote(a)
+	}
+	return strings.Join(args, " ")
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

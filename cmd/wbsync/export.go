@@ -65,7 +65,7 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 	var rep desired.EncodeReport
 	err = streamOutput(out, inv, func(w io.Writer) error {
 		var err error
-		rep, err = desired.Encode(w, have.state, desired.EncodeOptions{Header: header})
+		rep, err = desired.Encode(w, have.state, desired.EncodeOptions{Header: header, Unwritable: inv.redactor().Holds})
 		return err
 	})
 	if err != nil {

@@ -2,13 +2,18 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
+
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // errInterrupted ends a command that a signal stopped before it wrote
@@ -40,8 +45,11 @@ func await[T any](ctx context.Context, f func() (T, error)) (T, error) {
 
 // readCapped reads the file at path, refusing one larger than max bytes:
 // a regular file by its size before reading anything, anything else (a
-// device such as /dev/zero, a pipe) after max+1 bytes.
-func readCapped(path string, max int64, what string) ([]byte, fs.FileInfo, error) {
+// device such as /dev/zero, a pipe) after max+1 bytes. Each check, when
+// given, sees the file's first bytes (up to 512) before the rest is read,
+// so that a file that is plainly something else is refused at once rather
+// than after reading up to max bytes.
+func readCapped(path string, max int64, what string, checks ...func(head []byte) error) ([]byte, fs.FileInfo, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read %s: %w", what, err)
@@ -57,7 +65,19 @@ func readCapped(path string, max int64, what string) ([]byte, fs.FileInfo, error
 	if fi.Mode().IsRegular() && fi.Size() > max {
 		return nil, nil, fmt.Errorf("%s %s is %d bytes, larger than the %d wbsync accepts", what, path, fi.Size(), max)
 	}
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	r := bufio.NewReaderSize(io.LimitReader(f, max+1), 512)
+	if len(checks) > 0 {
+		head, err := r.Peek(512)
+		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+			return nil, nil, fmt.Errorf("read %s: %w", what, err)
+		}
+		for _, check := range checks {
+			if err := check(head); err != nil {
+				return nil, nil, fmt.Errorf("%s %s: %w", what, path, err)
+			}
+		}
+	}
+	b, err := io.ReadAll(r)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read %s: %w", what, err)
 	}
@@ -65,6 +85,15 @@ func readCapped(path string, max int64, what string) ([]byte, fs.FileInfo, error
 		return nil, nil, fmt.Errorf("%s %s is larger than the %d bytes wbsync accepts", what, path, max)
 	}
 	return b, fi, nil
+}
+
+// jsonObject is a readCapped check: the file starts (after white space)
+// with the '{' of a JSON object, or is empty.
+func jsonObject(head []byte) error {
+	if t := bytes.TrimLeft(head, " \t\r\n"); len(t) > 0 && t[0] != '{' {
+		return fmt.Errorf("it is not a saved plan: a saved plan is a JSON object, and this file starts with %q; make one with 'wbsync plan --out FILE'", sanitize.Controls(string(t[:min(len(t), 8)])))
+	}
+	return nil
 }
 
 // writeFileAtomic writes data to path so that a reader sees the old file or
@@ -79,18 +108,20 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 // writeAtomic streams what write writes to path atomically: a temporary
 // file in the same directory, written, synced and closed, then renamed over
 // path (and the directory synced). Every file wbsync writes (saved plans,
-// reports, metrics, exports) goes through it. A new file gets perm; a file
-// replaced keeps its permission bits.
+// reports, metrics, exports) goes through it. A new file gets perm less
+// the umask, as os.WriteFile gives it; a file replaced keeps its permission
+// bits.
 func writeAtomic(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
 	path, err = outputTarget(path)
 	if err != nil {
 		return err
 	}
+	replaced := false
 	if fi, err := os.Stat(path); err == nil {
-		perm = fi.Mode().Perm() // a file replaced keeps the mode its owner gave it
+		perm, replaced = fi.Mode().Perm(), true // a file replaced keeps the mode its owner gave it
 	}
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmp, err := createTemp(dir, "."+filepath.Base(path)+".tmp-", perm)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -110,8 +141,10 @@ func writeAtomic(path string, perm os.FileMode, write func(io.Writer) error) (er
 	if err = tmp.Sync(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err = tmp.Chmod(perm); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	if replaced {
+		if err = tmp.Chmod(perm); err != nil { // the umask does not apply to a mode kept
+			return fmt.Errorf("write %s: %w", path, err)
+		}
 	}
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
@@ -124,6 +157,20 @@ func writeAtomic(path string, perm os.FileMode, write func(io.Writer) error) (er
 		d.Close()
 	}
 	return nil
+}
+
+// createTemp creates a new file in dir named prefix and a random suffix,
+// with perm less the umask (os.CreateTemp would give 0600 whatever the
+// umask).
+func createTemp(dir, prefix string, perm os.FileMode) (*os.File, error) {
+	for range 100 {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(rand.Uint64(), 36))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("no free temporary name in %s", dir)
 }
 
 // checkWritable makes sure path can be written atomically later (its

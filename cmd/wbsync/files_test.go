@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/wbsync/wbsync/pkg/emulator"
 )
 
 // TestWriteFileAtomic: the file is replaced whole, with its mode, and no
@@ -153,4 +156,27 @@ func umask(t *testing.T) os.FileMode {
 		t.Fatal(err)
 	}
 	return 0o777 &^ fi.Mode().Perm()
+}
+
+// TestOutputsFollowTheUmask: under umask 077 the files wbsync creates (a
+// saved plan, an export) are 0600, as the admin asked: they hold the
+// organization's user list.
+func TestOutputsFollowTheUmask(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, "")
+	dir := t.TempDir()
+	bin := testBinary(t)
+	for _, args := range [][]string{
+		{"plan", "-f", examplePath("wbsync.yaml"), "--out", filepath.Join(dir, "plan.json")},
+		{"export", "--out", filepath.Join(dir, "wbsync.yaml")},
+	} {
+		cmd := exec.Command("sh", append([]string{"-c", `umask 077 && exec "$0" "$@"`, bin}, args...)...)
+		cmd.Env = []string{"WBSYNC_URL=" + emu.url, "WANDB_API_KEY=" + testKey, "PATH=" + os.Getenv("PATH")}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		path := args[len(args)-1]
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s under umask 077: %v (%v), want 0600", filepath.Base(path), fi.Mode().Perm(), err)
+		}
+	}
 }

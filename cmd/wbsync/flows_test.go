@@ -59,6 +59,11 @@ teams:
 	if !strings.Contains(r.stderr, "stale") || !strings.Contains(r.stderr, "carol@example.com") {
 		t.Fatalf("the refusal does not show what changed:\n%s", r.stderr)
 	}
+	// It gives the command that plans again: the same files, target and
+	// file.
+	if want := "wbsync plan -f " + examplePath("wbsync.yaml") + " --url " + emu.url + " --deployment dedicated --out " + planPath; !strings.Contains(r.stderr, want) {
+		t.Errorf("the refusal lacks %q:\n%s", want, r.stderr)
+	}
 	if after := writes(emu.requests(t)); after != before {
 		t.Fatalf("a stale plan wrote %d requests", after-before)
 	}
@@ -213,5 +218,18 @@ func TestManifestCase(t *testing.T) {
 	r := wb(t, vars(emu.url), "plan", "-f", m, "--detailed-exitcode")
 	if r.code != exitOK || !strings.Contains(r.stdout, "No changes.") {
 		t.Fatalf("plan: exit %d, want 0 and No changes.\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestShellQuote: the re-plan command quotes what a shell would split or
+// expand, and only that.
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"teams/ml.yaml": "teams/ml.yaml", "https://acme.wandb.io/scim": "https://acme.wandb.io/scim",
+		"my plan.json": "'my plan.json'", "it's.yaml": `'it'\''s.yaml'`, "$HOME/x": "'$HOME/x'", "": "''",
+	} {
+		if got := shellQuote(in); got != want {
+			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+		}
 	}
 }

@@ -15,6 +15,9 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/wbsync/wbsync/pkg/emulator"
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // The saved-plan and apply lifecycle, end to end through the CLI.
@@ -99,6 +102,29 @@ func TestSavedPlanTampered(t *testing.T) {
 	}
 	if n := writes(emu.requests(t)); n != 0 {
 		t.Fatalf("%d writes from a tampered plan", n)
+	}
+	// An edit made with the digest recomputed (as the digest error shows
+	// it): the embedded manifest must still be one the loader accepts.
+	var f plan.File
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	f.Desired.Policy.UnmanagedUsers = "bogus"
+	f.Desired.State.Teams[0].Members = append(f.Desired.State.Teams[0].Members, model.Member{Email: "ghost@example.com"})
+	f.ManifestDigest = model.Digest(f.Desired.State, f.Desired.Policy)
+	edited, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(planPath, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = wb(t, vars(emu.url), "apply", planPath, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "the embedded manifest is not a valid manifest") || !strings.Contains(r.stderr, "unmanagedUsers") {
+		t.Fatalf("edited plan with its digest recomputed: exit %d\n%s", r.code, r.stderr)
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("%d writes from an edited plan", n)
 	}
 	// Plain `plan -o json` output is not a saved plan.
 	plain := writeFile(t, "plain.json", wb(t, vars(emu.url), "plan", "-f", examplePath("wbsync.yaml"), "-o", "json").stdout)
@@ -520,5 +546,98 @@ func createByHand(t *testing.T, emu *testEmu, userName, email string) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("creating %s by hand: %s", email, resp.Status)
+	}
+}
+
+// TestKeyFragmentInData: a value holding 8 or more characters of the API
+// key by chance (a GUID externalId) is never written into data wbsync
+// reads back as if it were the value: plan --out saves it redacted and
+// warns, apply of that file refuses it and says why (not "edited"), the
+// manifest files still apply; export leaves that user out with a warning,
+// so that the export still plans to "No changes." and applying it never
+// overwrites the live externalId with "[redacted]".
+func TestKeyFragmentInData(t *testing.T) {
+	guid := "2f0c9d6e-" + testKey[16:24] + "-4b1e-9a0f-5d6c7b8a9e0f" // the key's last 8 characters
+	emu := startEmu(t, emulator.Options{}, writeState(t, map[string]any{
+		"users": []any{
+			map[string]any{"userName": "a@example.com", "organizationRole": "admin"},
+			map[string]any{"userName": "b@example.com", "externalId": guid},
+		},
+		"teams": []any{map[string]any{"name": "ml", "members": []any{"a@example.com", "b@example.com"}}},
+	}))
+	v := vars(emu.url)
+	dir := t.TempDir()
+
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n    orgRole: admin\n  - email: b@example.com\n    externalId: "+guid+
+		"\n    name: Bee\nteams:\n  - name: ml\n    members: [a@example.com, b@example.com]\n")
+	out := filepath.Join(dir, "plan.json")
+	r := wb(t, v, "plan", "-f", m, "--out", out)
+	if r.code != exitOK || !strings.Contains(r.stderr, "a value held 8 or more characters of the API key, and is saved as [redacted]") ||
+		!strings.Contains(r.stderr, `externalId\": \"2f0c9d6e[redacted]`) || !strings.Contains(r.stderr, "apply will refuse this saved plan") {
+		t.Fatalf("plan --out: exit %d, want 0 with a warning naming the place\n%s", r.code, r.stderr)
+	}
+	if l := keyLeaks(r.stdout + r.stderr); len(l) > 0 {
+		t.Fatalf("plan --out leaks %q", l)
+	}
+	if b, err := os.ReadFile(out); err != nil || len(keyLeaks(string(b))) > 0 {
+		t.Fatalf("the saved plan: %v, leaks %q", err, keyLeaks(string(b)))
+	}
+	r = wb(t, v, "apply", out, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "the saved plan holds [redacted] where a value held 8 or more characters of the API key") {
+		t.Fatalf("apply of the redacted plan: exit %d, want 1 saying why\n%s", r.code, r.stderr)
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("%d writes from a redacted plan", n)
+	}
+	r = wb(t, v, "apply", "-f", m, "--auto-approve")
+	if r.code != exitOK {
+		t.Fatalf("apply -f: exit %d\n%s", r.code, r.stderr)
+	}
+
+	export := filepath.Join(dir, "wbsync.yaml")
+	r = wb(t, v, "export", "--out", export)
+	if r.code != exitOK || !strings.Contains(r.stderr, `user "b@example.com"`) || !strings.Contains(r.stderr, "its externalId holds 8 or more characters of the API key") {
+		t.Fatalf("export: exit %d, want 0 and b left out with a warning\n%s", r.code, r.stderr)
+	}
+	data, err := os.ReadFile(export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), sanitize.Marker) || strings.Contains(string(data), "- email: b@example.com") || !strings.Contains(string(data), "membership: additive") {
+		t.Fatalf("the export holds b or a redaction, or ml is not additive:\n%s", data)
+	}
+	r = wb(t, v, "plan", "-f", export, "--detailed-exitcode")
+	if r.code != exitOK || !strings.Contains(r.stdout, "No changes.") {
+		t.Fatalf("plan of the export: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestSavedPlanNotJSON: a file that is plainly no saved plan (a large file
+// of zeros, just under the cap; a YAML manifest given by mistake) is
+// refused from its first bytes, with what it starts with, before the rest
+// is read; nothing is sent.
+func TestSavedPlanNotJSON(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, "")
+	v := vars(emu.url)
+	zeros := filepath.Join(t.TempDir(), "zeros.json")
+	f, err := os.Create(zeros)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(1<<30 - 1); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	f.Close()
+	for _, tc := range []struct{ path, starts string }{
+		{zeros, `starts with "\\x00\\x00`},
+		{examplePath("wbsync.yaml"), `starts with "#`},
+	} {
+		r := wb(t, v, "apply", tc.path, "--auto-approve")
+		if r.code != exitError || !strings.Contains(r.stderr, "it is not a saved plan") || !strings.Contains(r.stderr, tc.starts) {
+			t.Errorf("apply %s: exit %d, want 1 saying what it starts with (%s)\n%s", filepath.Base(tc.path), r.code, tc.starts, r.stderr)
+		}
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Errorf("%d writes", n)
 	}
 }

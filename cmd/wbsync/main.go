@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -77,8 +78,11 @@ func main() {
 		s = <-sigs
 		notice(fmt.Sprintf("wbsync: %v again: exiting now; a write in flight may or may not have been applied, and no report is written: run 'wbsync plan' to see where the organization stands", s))
 		signal.Reset(handled...)
-		if p, err := os.FindProcess(os.Getpid()); err == nil {
-			_ = p.Signal(s)
+		if p, err := os.FindProcess(os.Getpid()); err == nil && p.Signal(s) == nil {
+			// The default action ends the process (status 128+N in a shell)
+			// as soon as the signal is delivered, which is not at once:
+			// exiting here first would make the status a race.
+			time.Sleep(2 * time.Second)
 		}
 		os.Exit(exitError) // if the signal's default action did not end it
 	}()

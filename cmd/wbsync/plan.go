@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"io"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/wbsync/wbsync/pkg/desired"
 	"github.com/wbsync/wbsync/pkg/plan"
@@ -80,7 +84,25 @@ func savePlan(path string, p plan.Plan, m *desired.Manifest, inv *invocation) er
 	if err := plan.WriteFile(sanitize.JSONWriter(&buf), p, plan.Desired{State: m.State, Policy: m.Policy, Files: m.Files}); err != nil {
 		return err
 	}
+	// Redacted, a saved plan is no longer the plan it stands for: apply
+	// refuses it (see redactedPlan). The plan itself is fine to show and to
+	// apply from the manifest files, so this is said, not an error.
+	if i := inv.redactor().Index(buf.Bytes()); i >= 0 {
+		inv.say(zapcore.WarnLevel, fmt.Sprintf("%s: a value held 8 or more characters of the API key, and is saved as %s (wbsync never writes the key), at %s: "+
+			"apply will refuse this saved plan; apply the manifest files with -f, or rotate the API key and plan again", path, sanitize.Marker, keyContext(buf.Bytes(), i)))
+	}
 	return writeOutput(path, buf.Bytes(), inv)
+}
+
+// keyContext shows where in b a key fragment starts (at i): the text
+// before it, then the redaction marker, quoted. The text before holds no
+// fragment, so nothing of the key is shown.
+func keyContext(b []byte, i int) string {
+	start := max(0, i-48)
+	for start > 0 && start < i && !utf8.RuneStart(b[start]) {
+		start++
+	}
+	return strconv.Quote("…" + string(b[start:i]) + sanitize.Marker)
 }
 
 // writeOutput writes a file wbsync produces: redacted like every output,

@@ -18,6 +18,12 @@ type EncodeOptions struct {
 	Header string
 	// Policy is written as the manifest's policy when not nil.
 	Policy *model.Policy
+	// Unwritable reports whether a value cannot be written as it is: the
+	// CLI's redactor would change it (it holds a fragment of the API key),
+	// and a manifest holding "[redacted]" would apply it. A user or team
+	// with such a value is left out and reported. Nil: every value is
+	// written.
+	Unwritable func(string) bool
 }
 
 // EncodeReport is what Encode could not write as it was: the CLI prints
@@ -105,7 +111,10 @@ func userLabel(u model.User) string {
 // The output always validates (Parse reads it back to st, less what the
 // report lists).
 func Encode(w io.Writer, st model.State, opts EncodeOptions) (EncodeReport, error) {
-	e := &encoder{w: bufio.NewWriterSize(w, 64<<10)}
+	e := &encoder{w: bufio.NewWriterSize(w, 64<<10), unwritable: opts.Unwritable}
+	if e.unwritable == nil {
+		e.unwritable = func(string) bool { return false }
+	}
 	e.header(opts.Header)
 	e.line("version: " + strconv.Itoa(SupportedVersion))
 	if opts.Policy != nil {
@@ -132,6 +141,8 @@ type encoder struct {
 	byID   map[string]int32
 	byMail map[string]int32
 	byName map[string]int32
+
+	unwritable func(string) bool // EncodeOptions.Unwritable, never nil
 }
 
 // line writes s and a newline.

@@ -26,7 +26,11 @@ func (e *encoder) teams(ts []model.Team) {
 	for ti := range teams {
 		t := &teams[ti]
 		sharing := shared[model.Key(t.Name)]
-		if why := teamProblem(*t, sharing, ids); why != "" {
+		why := teamProblem(*t, sharing, ids)
+		if why == "" {
+			why = keyProblem(e.unwritable, "name", t.Name, "id", t.ID)
+		}
+		if why != "" {
 			e.report.SkippedTeams = append(e.report.SkippedTeams, SkippedTeam{*t, why})
 			continue
 		}

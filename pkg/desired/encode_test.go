@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -405,4 +406,41 @@ func encodeAndParse(t *testing.T, st model.State) (*Manifest, *bytes.Buffer) {
 		t.Fatalf("%v\n%s", err, buf.String())
 	}
 	return m, &buf
+}
+
+// TestEncodeLeavesOutKeyFragments: a user or team holding a value the
+// CLI's redactor would change (8 or more characters of the API key, here
+// by chance in a GUID externalId) is left out and reported, so that the
+// export never holds "[redacted]" where a real value was; the teams that
+// hold the user are exported additive.
+func TestEncodeLeavesOutKeyFragments(t *testing.T) {
+	const key = "0123456789abcdef77aa1c3e0123456789abcdef"
+	red := sanitize.NewRedactor(key)
+	st := observedOrg()
+	st.Users[2].ExternalID = "2f0c9d6e-77aa1c3e-4b1e-9a0f-5d6c7b8a9e0f" // dev-bob, by chance
+	st.Teams = append(st.Teams, model.Team{ID: "g5", Name: "ops-" + key[4:14]})
+	var buf bytes.Buffer
+	rep, err := Encode(&buf, st, EncodeOptions{Unwritable: red.Holds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if red.Holds(buf.String()) || strings.Contains(buf.String(), "username: dev-bob") {
+		t.Errorf("the export holds a key fragment or dev-bob:\n%s", buf.String())
+	}
+	var why []string
+	for _, w := range rep.Warnings() {
+		if strings.Contains(w, "characters of the API key") {
+			why = append(why, w)
+		}
+	}
+	if len(why) != 2 || !strings.Contains(why[0], `user "dev-bob" id u2 left out of the export: its externalId holds 8 or more characters`) ||
+		!strings.Contains(why[1], "left out of the export: its name holds 8 or more characters") {
+		t.Errorf("warnings %q, want dev-bob's externalId and team g5's name", why)
+	}
+	if !slices.Contains(rep.AdditiveTeams, `"research" (id g2)`) {
+		t.Errorf("additive teams %q: research holds dev-bob", rep.AdditiveTeams)
+	}
+	if _, err := Parse([]Source{{"export.yaml", buf.Bytes()}}); err != nil {
+		t.Fatalf("the export does not parse: %v", err)
+	}
 }

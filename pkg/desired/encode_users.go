@@ -45,6 +45,10 @@ func (e *encoder) users(us []model.User) {
 			handle = ""
 		}
 		why := userProblem(*u, handle)
+		if why == "" {
+			why = keyProblem(e.unwritable, "email", u.Email, "userName", u.UserName, "name", u.DisplayName,
+				"externalId", u.ExternalID, "orgRole", string(u.OrgRole))
+		}
 		first, dupMail := e.byMail[keys[i]]
 		if why == "" && dupMail && e.written[first] {
 			why = "another user has the same email " + u.Email
@@ -121,4 +125,16 @@ func (e *encoder) user(u *model.User) {
 		e.buf = append(e.buf, "    active: false\n"...)
 	}
 	e.flush()
+}
+
+// keyProblem returns why a record whose fields are given as name, value
+// pairs cannot be written when one value is unwritable (it holds a
+// fragment of the API key), or "".
+func keyProblem(unwritable func(string) bool, fields ...string) string {
+	for i := 0; i+1 < len(fields); i += 2 {
+		if unwritable(fields[i+1]) {
+			return "its " + fields[i] + " holds 8 or more characters of the API key, which wbsync never writes; rotate the API key to export it"
+		}
+	}
+	return ""
 }

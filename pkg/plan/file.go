@@ -73,23 +73,31 @@ func ReadFile(r io.Reader) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the saved plan: %w", err)
 	}
+	return ParseFile(b)
+}
+
+// ParseFile is ReadFile for a saved plan already read.
+func ParseFile(b []byte) (*File, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, fmt.Errorf("%w: the file is empty", ErrNotSavedPlan)
 	}
 	// The format version first, so that a plan of another version is named
 	// as such rather than as a decoding error.
 	var head struct {
-		FormatVersion *string          `json:"format_version"`
+		FormatVersion json.RawMessage  `json:"format_version"`
 		Desired       *json.RawMessage `json:"desired"`
 	}
 	if err := json.Unmarshal(b, &head); err != nil {
 		return nil, fmt.Errorf("%w: it is not JSON (%v); make one with 'wbsync plan --out FILE'", ErrNotSavedPlan, err)
 	}
+	var version string
 	switch {
 	case head.FormatVersion == nil:
 		return nil, fmt.Errorf("%w: it has no format_version; make one with 'wbsync plan --out FILE'", ErrNotSavedPlan)
-	case *head.FormatVersion != FormatVersion:
-		return nil, fmt.Errorf("%w %q: this wbsync reads format_version %q; plan again with this version", ErrFormatVersion, *head.FormatVersion, FormatVersion)
+	case json.Unmarshal(head.FormatVersion, &version) != nil || string(head.FormatVersion) == "null":
+		return nil, fmt.Errorf("%w %.20s: format_version is a string (this wbsync reads %q); make one with 'wbsync plan --out FILE'", ErrFormatVersion, head.FormatVersion, FormatVersion)
+	case version != FormatVersion:
+		return nil, fmt.Errorf("%w %q: this wbsync reads format_version %q; plan again with this version", ErrFormatVersion, version, FormatVersion)
 	case head.Desired == nil || string(*head.Desired) == "null":
 		return nil, fmt.Errorf("%w: it is the output of 'plan -o json', which has no embedded manifest; save a plan with 'wbsync plan --out FILE'", ErrNotSavedPlan)
 	}

@@ -37,6 +37,7 @@ const minExact = 4
 // an empty key, changes nothing. It is safe for concurrent use.
 type Redactor struct {
 	exact *strings.Replacer   // forms shorter than a gram, replaced whole
+	short []string            // those forms
 	grams map[uint64]struct{} // every 8-byte window of every form
 	bloom [1 << 10]uint64     // 65,536-bit prefilter over grams
 	hold  int                 // the most bytes a Writer holds back
@@ -107,9 +108,36 @@ func NewRedactor(key string) *Redactor {
 			pairs = append(pairs, f, Marker)
 		}
 		r.exact = strings.NewReplacer(pairs...)
+		r.short = exact
 	}
 	return r
 }
+
+// Index returns where in b the first text Bytes would redact begins, or -1
+// when Bytes would leave b as it is. A caller that writes data wbsync reads
+// back (a saved plan, an exported manifest) uses it to refuse such data:
+// redacted, it would no longer be what it stands for.
+func (r *Redactor) Index(b []byte) int {
+	if r == nil {
+		return -1
+	}
+	first := -1
+	for i := 0; i+gram <= len(b); i++ {
+		if r.hit(b, i) {
+			first = i
+			break
+		}
+	}
+	for _, f := range r.short {
+		if j := bytes.Index(b, []byte(f)); j >= 0 && (first < 0 || j < first) {
+			first = j
+		}
+	}
+	return first
+}
+
+// Holds reports whether Bytes would change s.
+func (r *Redactor) Holds(s string) bool { return r.Index([]byte(s)) >= 0 }
 
 const (
 	upperHex = "0123456789ABCDEF"

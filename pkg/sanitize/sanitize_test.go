@@ -97,6 +97,9 @@ func TestRedactShortKey(t *testing.T) {
 	if !strings.Contains(out, "monkey") {
 		t.Errorf("unrelated text changed: %q", out)
 	}
+	if i := r.Index([]byte("a monkey and k3y55")); i != 13 || r.Holds("monkey") {
+		t.Errorf("Index of the short key: %d (want 13); Holds(monkey) %v", i, r.Holds("monkey"))
+	}
 }
 
 func TestRedactRandomText(t *testing.T) {
@@ -116,6 +119,14 @@ func TestRedactRandomText(t *testing.T) {
 		out := r.String(in)
 		if l := leaks(t, testKey, out); l != "" {
 			t.Fatalf("%q → %q leaks %q", in, out, l)
+		}
+		// Index finds text exactly when there is something to redact, and
+		// where: the text before it comes out as it was.
+		switch i := r.Index([]byte(in)); {
+		case (i >= 0) != (out != in) || r.Holds(in) != (out != in):
+			t.Fatalf("%q: Index %d, Holds %v, but String gives %q", in, i, r.Holds(in), out)
+		case i >= 0 && !strings.HasPrefix(out, in[:i]+Marker):
+			t.Fatalf("%q: Index %d, but String gives %q", in, i, out)
 		}
 		// The writer, fed in random pieces, leaks nothing either.
 		var sink bytes.Buffer
