@@ -95,6 +95,9 @@ func TestComputeRoles(t *testing.T) {
 				{Action: plan.AddMember, Team: "ml", TeamID: "g", User: b, Role: "member"},
 				{Action: plan.SetOrgRole, User: a, Role: "admin", Reason: reasonNewAdmin},
 			},
+			// An empty organization reports no role: the two declarations
+			// cannot be checked.
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
 		},
 		{
 			name:     "viewer org role is never set",

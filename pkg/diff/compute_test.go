@@ -80,6 +80,7 @@ func TestComputeBasics(t *testing.T) {
 				{Action: plan.AddMember, Team: "ml", User: b, Role: "admin"},
 				{Action: plan.SetTeamRole, Team: "ml", User: b, Role: "admin"},
 			},
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}}, // b's role: an empty org reports none
 		},
 		{
 			name: "no changes when in sync",

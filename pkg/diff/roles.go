@@ -153,14 +153,15 @@ func (p *planner) warnUnreported() {
 			"the server reports no externalId for any user, so the %d externalId(s) the manifest sets cannot be compared with live ones: no externalId update is planned (new users are still created with theirs)",
 			p.wantExtIDs)})
 	}
-	// When the read lists users and reports no role of either kind, every
-	// declaration of the manifest counts (those of new users and
-	// memberships too). When it reports one kind only, every declaration
-	// of the other kind counts if the read could have reported it (it
-	// lists users; for team roles, team members); else those of the
-	// existing users it does not report them for.
+	// When the read reports no role of either kind (an empty organization
+	// included, as for externalId), every declaration of the manifest
+	// counts (those of new users and memberships too). When it reports one
+	// kind only, every declaration of the other kind counts if the read
+	// could have reported it (it lists users; for team roles, team
+	// members); else those of the existing users it does not report them
+	// for.
 	orgN, teamN := p.uncheckedOrgRoles, p.uncheckedTeamRoles
-	none := !p.orgRolesReported && !p.teamRolesReported && len(p.have.Users) > 0
+	none := !p.orgRolesReported && !p.teamRolesReported
 	if org, team := none || !p.orgRolesReported && len(p.have.Users) > 0, none || !p.teamRolesReported && p.liveMembers(); org || team {
 		declOrg, declTeam := declaredRoles(p.want)
 		if org {
@@ -182,9 +183,13 @@ func (p *planner) warnUnreported() {
 		if p.policy.UnreportedRoles == model.RolesEnforce {
 			what = "those of existing users are sent anyway as unverified role assertions (policy.unreportedRoles: enforce)"
 		}
+		why := "the live read does not report roles (for no user, or not for some users)"
+		if len(p.have.Users) == 0 {
+			why = "the organization has no users yet: the live read reports no roles"
+		}
 		p.warn(plan.Warning{Code: plan.WarnRolesUnreported, Message: fmt.Sprintf(
-			"the live read does not report roles (for no user, or not for some users), so %d role declaration(s) of the manifest cannot be checked against live ones (%s): %s",
-			n, strings.Join(kinds, " and "), what)})
+			"%s, so %d role declaration(s) of the manifest cannot be checked against live ones (%s): %s",
+			why, n, strings.Join(kinds, " and "), what)})
 	}
 	if !p.opts.CustomRolesUnchecked {
 		return

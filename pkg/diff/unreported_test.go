@@ -164,10 +164,12 @@ func TestComputeRolesUnreported(t *testing.T) {
 			t.Errorf("org roles reported, no live members: unexpected %s", w.Message)
 		}
 	}
-	// An empty organization reports nothing because it holds nothing: no
-	// warning.
-	if p = Compute(want, state(nil), enforce, Options{Deployment: model.Dedicated}); len(p.Warnings) != 0 {
-		t.Errorf("empty organization: warnings %+v, want none", p.Warnings)
+	// An empty organization reports no role either (as for externalId):
+	// every declaration counts, and the message says why.
+	p = Compute(want, state(nil), enforce, Options{Deployment: model.Dedicated})
+	if len(p.Warnings) != 1 || p.Warnings[0].Code != plan.WarnRolesUnreported ||
+		!strings.Contains(p.Warnings[0].Message, "the organization has no users yet") || !strings.Contains(p.Warnings[0].Message, "6 role declaration(s)") {
+		t.Errorf("empty organization: warnings %+v, want roles_unreported counting 6", p.Warnings)
 	}
 	// Only unverified assertions left: no drift.
 	inSync := state(users(role(du(a), "admin")), dt("ml", model.Additive, dm(a, "admin")))
