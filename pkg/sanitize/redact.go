@@ -14,8 +14,12 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"io"
+	"net/url"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -30,8 +34,12 @@ const gram = 8
 // minExact is the shortest key form replaced whole. A key shorter than a
 // gram (only ever a test key) is redacted where it appears whole, as is its
 // Basic credential; a key under 4 characters is not redacted at all, since
-// replacing every "k" in the output would destroy it and protect nothing.
+// replacing every "k" in the output would destroy it and protect nothing:
+// the CLI refuses such a key (MinKey).
 const minExact = 4
+
+// MinKey is the shortest API key a Redactor keeps out of the output.
+const MinKey = minExact
 
 // Redactor removes one API key from text. A nil *Redactor, or one made for
 // an empty key, changes nothing. It is safe for concurrent use.
@@ -47,8 +55,12 @@ type Redactor struct {
 // NewRedactor returns a Redactor for key. The forms covered are the key
 // itself (so also "Bearer KEY") and the standard base64 encoding of the key
 // at each of the three alignments it can take inside any base64 text, which
-// covers base64(":" + KEY) as Basic authentication sends it; and each of
-// those percent-encoded byte by byte.
+// covers base64(":" + KEY) as Basic authentication sends it; each of those
+// percent-encoded byte by byte; and each in the other spellings a server
+// or wbsync's own quoting gives text (URL query and path escaping, with
+// upper- or lower-case hex; JSON and Go string escapes; CSV's doubled
+// quotes), which differ from the key only for a key holding such
+// characters (a W&B key is hex: none).
 func NewRedactor(key string) *Redactor {
 	if key == "" {
 		return nil
@@ -80,6 +92,11 @@ func NewRedactor(key string) *Redactor {
 	// a Location: the same key, in another spelling.
 	for _, f := range forms[:len(forms):len(forms)] {
 		forms = append(forms, percentEncoded(f, upperHex), percentEncoded(f, lowerHex))
+		for _, v := range spellings(string(f)) {
+			if v != string(f) && !slices.ContainsFunc(forms, func(g []byte) bool { return string(g) == v }) {
+				forms = append(forms, []byte(v))
+			}
+		}
 	}
 	var exact []string
 	r.forms = forms
@@ -143,6 +160,44 @@ const (
 	upperHex = "0123456789ABCDEF"
 	lowerHex = "0123456789abcdef"
 )
+
+// spellings are f as the usual escapes write it: URL query and path
+// escaping (upper- and lower-case hex), a JSON or Go string's escapes
+// (with and without HTML escaping), and CSV's doubled quotes.
+func spellings(f string) []string {
+	q, p := url.QueryEscape(f), url.PathEscape(f)
+	quoted := strconv.Quote(f)
+	jsonHTML, _ := json.Marshal(f)
+	var plain strings.Builder
+	enc := json.NewEncoder(&plain)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(f)
+	return []string{
+		q, lowerEscapes(q), p, lowerEscapes(p),
+		quoted[1 : len(quoted)-1],
+		string(jsonHTML[1 : len(jsonHTML)-1]),
+		strings.TrimSuffix(plain.String(), "\n")[1 : len(strings.TrimSuffix(plain.String(), "\n"))-1],
+		strings.ReplaceAll(f, `"`, `""`),
+	}
+}
+
+// lowerEscapes is s with the hex digits of its %XX escapes in lower case.
+func lowerEscapes(s string) string {
+	b := []byte(s)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			b[i+1], b[i+2] = toLowerHex(b[i+1]), toLowerHex(b[i+2])
+		}
+	}
+	return string(b)
+}
+
+func toLowerHex(c byte) byte {
+	if c >= 'A' && c <= 'F' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
 
 // percentEncoded is f with every byte written %XX in the digits hex.
 func percentEncoded(f []byte, hex string) []byte {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -362,5 +363,32 @@ func TestEscapeJSON(t *testing.T) {
 	plain := []byte(`{"name":"é 日本"}`)
 	if got := EscapeJSON(plain); &got[0] != &plain[0] {
 		t.Error("text with nothing to escape was copied")
+	}
+}
+
+// TestRedactEscapedSpellings: a key holding characters that escapes change
+// is redacted in every spelling a server or wbsync's own quoting gives it
+// (URL query and path escaping in either hex case, JSON with or without
+// HTML escapes, Go quoting, CSV's doubled quotes), whole and by fragment.
+func TestRedactEscapedSpellings(t *testing.T) {
+	const key = `k3y+With/Special=Chars<&"andMore\1234567890`
+	r := NewRedactor(key)
+	jsonHTML, _ := json.Marshal(key)
+	spelled := map[string]string{
+		"query":            url.QueryEscape(key),
+		"query, lower hex": strings.ToLower(url.QueryEscape(key)),
+		"path":             url.PathEscape(key),
+		"JSON":             string(jsonHTML[1 : len(jsonHTML)-1]),
+		"Go quoted":        strconv.Quote(key),
+		"CSV":              `"` + strings.ReplaceAll(key, `"`, `""`) + `"`,
+		"Bearer, query":    url.QueryEscape("Bearer " + key),
+	}
+	for name, s := range spelled {
+		for _, in := range []string{s, s[:len(s)/2], s[len(s)/3:]} {
+			out := r.String("echo: " + in + " end")
+			if r.Index([]byte("echo: "+in+" end")) < 0 || !strings.Contains(out, Marker) {
+				t.Errorf("%s: %q not redacted: %q", name, in, out)
+			}
+		}
 	}
 }

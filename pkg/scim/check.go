@@ -137,6 +137,10 @@ func (c *Client) transportError(cl call, err error, sent bool) *Error {
 	case errors.As(err, &cv), errors.As(err, &ua), errors.As(err, &hn), errors.As(err, &ci),
 		errors.As(err, &rh), errors.As(err, &alrt):
 		e.fatal, e.Hint = true, hintTLS
+	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		// net/http's own words for a TLS handshake answered in plain HTTP
+		// (an http port behind an https:// URL): it answers so every time.
+		e.fatal, e.Hint = true, hintNotTLS
 	}
 	e.unknown = sent && cl.method != http.MethodGet
 	return e

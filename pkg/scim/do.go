@@ -185,10 +185,24 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 	htmlErr := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, Detail: "HTML body", Hint: hintHTML, fatal: true}
 	if cl.read != nil {
 		cr := &capReader{r: resp.Body, max: c.listBody}
-		br := bufio.NewReader(newJSONGuard(cr))
-		head, _ := br.Peek(64)
+		br := bufio.NewReaderSize(newJSONGuard(cr), errorPeek)
+		head, _ := br.Peek(errorPeek)
 		if looksHTML(ctype, head) {
 			return nil, htmlErr
+		}
+		// A SCIM error message answered with a 2xx is a failed read, never
+		// an empty list (it may well carry totalResults 0). Error messages
+		// are short: one that fits the first bytes is classified by the
+		// status it states, as a write's is.
+		if bytes.Contains(head, []byte(schemaError)) {
+			if len(head) < errorPeek {
+				if err := c.errorBody(cl, resp, head); err != nil {
+					return nil, err
+				}
+			} else {
+				return nil, &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true,
+					Detail: "a success status with a body that names the SCIM error schema, not a list"}
+			}
 		}
 		if err := cl.read(br); err != nil {
 			return nil, c.bodyError(ctx, cl, status, cr, err)
@@ -207,18 +221,31 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 	if len(bytes.TrimSpace(body)) > 0 && looksHTML(ctype, body) {
 		return nil, htmlErr
 	}
-	if detail, bodyStatus, ok := scimErrorBody(body); ok {
-		if bodyStatus >= 400 && bodyStatus <= 599 {
-			// Classified as the error it says it is (a 409 is a taken
-			// name, a seat limit is a seat limit), as if sent with it.
-			as := *resp
-			as.StatusCode, as.Status = bodyStatus, fmt.Sprintf("%d %s", bodyStatus, http.StatusText(bodyStatus))
-			return nil, c.checkResponse(cl, &as, body)
-		}
-		return nil, &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true,
-			Detail: "a success status with a SCIM error body: " + c.safe(detail)}
+	if err := c.errorBody(cl, resp, body); err != nil {
+		return nil, err
 	}
 	return &reply{status: status, header: resp.Header, body: body}, nil
+}
+
+// errorPeek is how much of a list answer is looked at for a SCIM error
+// message before it is decoded as a list.
+const errorPeek = 4096
+
+// errorBody returns the error a 2xx body states when it is a SCIM error
+// message, or nil: classified as the error it says it is (a 409 is a taken
+// name, a seat limit is a seat limit), as if sent with that status.
+func (c *Client) errorBody(cl call, resp *http.Response, body []byte) error {
+	detail, bodyStatus, ok := scimErrorBody(body)
+	switch {
+	case !ok:
+		return nil
+	case bodyStatus >= 400 && bodyStatus <= 599:
+		as := *resp
+		as.StatusCode, as.Status = bodyStatus, fmt.Sprintf("%d %s", bodyStatus, http.StatusText(bodyStatus))
+		return c.checkResponse(cl, &as, body)
+	}
+	return &Error{Method: cl.method, Path: c.pathOf(cl), Status: resp.StatusCode, fatal: true,
+		Detail: "a success status with a SCIM error body: " + c.safe(detail)}
 }
 
 // schemaError is the schema of a SCIM error message (RFC 7644, 3.12).

@@ -157,6 +157,7 @@ const (
 	hint412      = "changed under us: re-read and plan again"
 	hintHTML     = "the server answered HTML, not SCIM JSON: " + hintBaseURL
 	hintTLS      = "TLS failed: check the URL's host and the system's trusted certificates"
+	hintNotTLS   = "the server answered in plain HTTP on an https:// URL: check the URL's port"
 	hintRedirect = "wbsync never follows redirects: fix --url (use the URL the server pointed to if you trust it)"
 	hintSeat     = "free a seat or raise the organization's seat limit"
 	hintTimeout  = "raise --timeout if the server is slow, or check that it is up"

@@ -3,6 +3,7 @@ package scim
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -281,5 +282,32 @@ func TestOnPage(t *testing.T) {
 	}
 	if len(seen) != 0 {
 		t.Errorf("a filtered look-up reported pages: %v", seen)
+	}
+}
+
+// TestListErrorBodyIsNoList: a list answered 200 with a SCIM error message
+// (even one carrying totalResults 0 and no Resources) is a failed read,
+// classified by the status it states, never an empty organization; so is
+// a long body naming the error schema.
+func TestListErrorBodyIsNoList(t *testing.T) {
+	for _, tc := range []struct{ name, body, want string }{
+		{"403 stated", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"403","detail":"forbidden","totalResults":0,"Resources":[]}`, "403 Forbidden"},
+		{"no status", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"nope","totalResults":0}`, "SCIM error body: nope"},
+		{"long", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"` + strings.Repeat("x", 5000) + `","totalResults":0,"Resources":[]}`, "names the SCIM error schema"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := newFake(t)
+			f.users = mkUsers(3)
+			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+				w.Header().Set("Content-Type", "application/scim+json")
+				io.WriteString(w, tc.body)
+				return true
+			}
+			c := testClient(t, srv.URL)
+			got, err := c.ListUsers(context.Background())
+			if err == nil || !strings.Contains(err.Error(), tc.want) || got != nil {
+				t.Fatalf("ListUsers: %d users, err %v; want a failed read naming %q", len(got), err, tc.want)
+			}
+		})
 	}
 }

@@ -221,13 +221,7 @@ func TestActionableErrors(t *testing.T) {
 func TestTLSFailure(t *testing.T) {
 	srv := httptest.NewTLSServer(http.NotFoundHandler())
 	defer srv.Close()
-	var dials atomic.Int32
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		dials.Add(1)
-		return (&net.Dialer{}).DialContext(ctx, network, addr)
-	}
-	c := testClient(t, srv.URL, func(c *Config) { c.HTTPClient = &http.Client{Transport: tr} })
+	c, dials := dialCounting(t, srv.URL)
 	_, err := c.ListUsers(context.Background())
 	var e *Error
 	if !errors.As(err, &e) || e.Hint != hintTLS || e.Method != "GET" || e.Path != "/scim/Users" {
@@ -506,4 +500,31 @@ func TestUpdatePartlyMadeIsUnknown(t *testing.T) {
 	if !errors.As(err, &e) || !e.OutcomeUnknown() || e.RetryStopped() || !strings.Contains(err.Error(), "partly made") {
 		t.Fatalf("err = %v, want unknown: partly made", err)
 	}
+}
+
+// TestHTTPSToPlainHTTP: an https:// URL whose port speaks plain HTTP is one
+// attempt and a hint to check the port, not a retry budget spent.
+func TestHTTPSToPlainHTTP(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	c, dials := dialCounting(t, "https://"+srv.Listener.Addr().String())
+	_, err := c.ListUsers(context.Background())
+	var e *Error
+	if !errors.As(err, &e) || e.Hint != hintNotTLS {
+		t.Fatalf("err = %v", err)
+	}
+	if dials.Load() != 1 {
+		t.Fatalf("%d attempts, want 1", dials.Load())
+	}
+}
+
+// dialCounting is a client for url that counts its connection attempts.
+func dialCounting(t *testing.T, url string) (*Client, *atomic.Int32) {
+	var dials atomic.Int32
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	return testClient(t, url, func(c *Config) { c.HTTPClient = &http.Client{Transport: tr} }), &dials
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -108,10 +109,35 @@ func (t *tracer) headers(h http.Header) http.Header {
 		}
 		rk := t.red.String(k)
 		for _, v := range vs {
+			if isLocationHeader(k) {
+				v = withoutCredentials(v)
+			}
 			out[rk] = append(out[rk], t.red.String(v))
 		}
 	}
 	return out
+}
+
+// isLocationHeader reports whether header k holds a URL, which may carry a
+// password or a token in its userinfo or query.
+func isLocationHeader(k string) bool {
+	return strings.EqualFold(k, "Location") || strings.EqualFold(k, "Content-Location")
+}
+
+// withoutCredentials is URL v with only its scheme, host, port and path,
+// as redirect errors name it; a value that does not parse is not shown.
+func withoutCredentials(v string) string {
+	u, err := url.Parse(v)
+	if err != nil {
+		return "(not shown: it does not parse, and may carry credentials)"
+	}
+	switch {
+	case u.Host == "":
+		return u.EscapedPath()
+	case u.Scheme == "":
+		return "//" + u.Host + u.EscapedPath()
+	}
+	return u.Scheme + "://" + u.Host + u.EscapedPath()
 }
 
 func isSecretHeader(k string) bool {

@@ -240,3 +240,35 @@ func TestTraceBodiesHostile(t *testing.T) {
 		t.Errorf("a body read in part carries no marker: ...%q", b[max(0, len(b)-80):])
 	}
 }
+
+// TestTraceLocationWithoutCredentials: a redirect's Location (and a
+// Content-Location) is traced with its scheme, host, port and path only:
+// the password and the token a server put in it stay out of a file meant
+// for bug reports, as they stay out of the error.
+func TestTraceLocationWithoutCredentials(t *testing.T) {
+	f, srv := newFake(t)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		w.Header().Set("Location", "http://admin:hunter2pass@127.0.0.1:9/scim/Groups?token=secret-query-zzz#frag")
+		w.Header().Set("Content-Location", "//other.example:8443/x?sig=abc")
+		w.WriteHeader(http.StatusFound)
+		return true
+	}
+	var trace bytes.Buffer
+	c := testClient(t, srv.URL, func(c *Config) { c.Trace = &trace })
+	if _, err := c.ListUsers(context.Background()); err == nil {
+		t.Fatal("a redirect was followed")
+	}
+	recs, err := ReadTrace(bytes.NewReader(trace.Bytes()))
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("%d records, %v", len(recs), err)
+	}
+	h := recs[0].ResponseHeaders
+	if h.Get("Location") != "http://127.0.0.1:9/scim/Groups" || h.Get("Content-Location") != "//other.example:8443/x" {
+		t.Errorf("Location %q, Content-Location %q", h.Get("Location"), h.Get("Content-Location"))
+	}
+	for _, secret := range []string{"hunter2pass", "secret-query", "sig=abc", "admin"} {
+		if strings.Contains(trace.String(), secret) {
+			t.Errorf("the trace holds %q:\n%s", secret, trace.String())
+		}
+	}
+}
