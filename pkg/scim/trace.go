@@ -110,7 +110,7 @@ func (t *tracer) headers(h http.Header) http.Header {
 		rk := t.red.String(k)
 		for _, v := range vs {
 			if isLocationHeader(k) {
-				v = withoutCredentials(v)
+				v = withoutCredentials(v, t.red)
 			}
 			out[rk] = append(out[rk], t.red.String(v))
 		}
@@ -126,18 +126,28 @@ func isLocationHeader(k string) bool {
 
 // withoutCredentials is URL v with only its scheme, host, port and path,
 // as redirect errors name it; a value that does not parse is not shown.
-func withoutCredentials(v string) string {
+func withoutCredentials(v string, red *sanitize.Redactor) string {
 	u, err := url.Parse(v)
 	if err != nil {
 		return "(not shown: it does not parse, and may carry credentials)"
 	}
 	switch {
 	case u.Host == "":
-		return u.EscapedPath()
+		return shownPath(u, red)
 	case u.Scheme == "":
-		return "//" + u.Host + u.EscapedPath()
+		return "//" + u.Host + shownPath(u, red)
 	}
-	return u.Scheme + "://" + u.Host + u.EscapedPath()
+	return u.Scheme + "://" + u.Host + shownPath(u, red)
+}
+
+// shownPath is u's path as sent (escaped), or decoded and redacted when its
+// decoded form holds a key fragment: a server may escape any character of
+// the key, and every such spelling decodes to the key.
+func shownPath(u *url.URL, red *sanitize.Redactor) string {
+	if red.Holds(u.Path) {
+		return red.String(u.Path)
+	}
+	return u.EscapedPath()
 }
 
 func isSecretHeader(k string) bool {

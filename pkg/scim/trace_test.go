@@ -271,4 +271,28 @@ func TestTraceLocationWithoutCredentials(t *testing.T) {
 			t.Errorf("the trace holds %q:\n%s", secret, trace.String())
 		}
 	}
+
+	// The key in the path, every third character percent-encoded (the same
+	// URL in another spelling): redacted in the error and the trace.
+	var spelled strings.Builder
+	for i, c := range []byte(testKey) {
+		if i%3 == 0 {
+			fmt.Fprintf(&spelled, "%%%02X", c)
+		} else {
+			spelled.WriteByte(c)
+		}
+	}
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		w.Header().Set("Location", "http://127.0.0.1:9/"+spelled.String()+"/Users")
+		w.WriteHeader(http.StatusFound)
+		return true
+	}
+	trace.Reset()
+	_, err = c.ListUsers(context.Background())
+	if err == nil || strings.Contains(err.Error(), spelled.String()[:12]) || !strings.Contains(err.Error(), "[redacted]") {
+		t.Errorf("redirect error: %v", err)
+	}
+	if strings.Contains(trace.String(), spelled.String()[:12]) || !strings.Contains(trace.String(), "[redacted]") {
+		t.Errorf("trace:\n%s", trace.String())
+	}
 }
