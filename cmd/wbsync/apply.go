@@ -15,7 +15,6 @@ import (
 
 	"github.com/wbsync/wbsync/pkg/apply"
 	"github.com/wbsync/wbsync/pkg/caps"
-	"github.com/wbsync/wbsync/pkg/desired"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 	"github.com/wbsync/wbsync/pkg/sanitize"
@@ -191,12 +190,6 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	if err != nil {
 		return nil, err
 	}
-	// The digest catches an accidental edit only: the manifest applied must
-	// also be one the loader accepts. Checking it takes about as long as
-	// loading the manifest files did (seconds at 100,000 users), so it runs
-	// while the organization is read, and is awaited before anything else.
-	verified := make(chan error, 1)
-	go func() { verified <- desired.Verify(saved.Desired.State, saved.Desired.Policy) }()
 	s, err := connect(ctx, inv, f, dryRun)
 	if err != nil {
 		return nil, err
@@ -216,21 +209,16 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	if err != nil {
 		return nil, err
 	}
-	if _, err := await(ctx, func() (struct{}, error) { return struct{}{}, <-verified }); err != nil {
-		if errors.Is(err, errInterrupted) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("%s: the embedded manifest is not a valid manifest, so the plan was edited by hand: plan again from the manifest files\n%w", path, err)
-	}
 	if lines := plan.Staleness(saved.Plan, now); len(lines) > 0 {
 		inv.say(zapcore.ErrorLevel, fmt.Sprintf("The saved plan %s is stale: the organization changed since it was made. What differs now:", path))
 		for _, line := range lines {
 			inv.sayIndented(zapcore.ErrorLevel, "  ", sanitize.Controls(line)) // names come from the server
 		}
+		hint := ""
 		if redacted {
-			return nil, fmt.Errorf("refusing to apply a stale plan: %s", redactedPlan)
+			hint = "\n" + redactedPlan
 		}
-		return nil, fmt.Errorf("refusing to apply a stale plan: plan again and review it: %s", replanCommand(saved, path))
+		return nil, fmt.Errorf("refusing to apply a stale plan: plan again and review it: %s%s", replanCommand(saved, path), hint)
 	}
 	// Not stale: the organization reads as it did and the changes are the
 	// saved ones. What is shown and applied is the plan recomputed from the
@@ -353,11 +341,11 @@ func confirm(ctx context.Context, inv *invocation) (bool, error) {
 	return strings.TrimRight(line, "\r\n") == "yes", nil
 }
 
-// redactedPlan explains why a saved plan that holds the redaction marker
-// does not match what it was made from: plan --out wrote "[redacted]" where
-// a value held a fragment of the API key, and warned.
-const redactedPlan = "the saved plan holds " + sanitize.Marker + " where a value held 8 or more characters of the API key " +
-	"(wbsync never writes the key), so it cannot be applied as saved: apply the manifest files with -f, or rotate the API key and plan again"
+// redactedPlan is the likely reason a saved plan that holds the redaction
+// marker does not match what it was made from, when plan --out warned so
+// (a value may also be "[redacted]" in earnest).
+const redactedPlan = "the saved plan holds " + sanitize.Marker + ": if 'plan --out' warned that a value held 8 or more characters of the API key, " +
+	"that value was saved redacted (wbsync never writes the key) and the plan cannot be applied as saved: apply the manifest files with -f, or rotate the API key and plan again"
 
 // replanCommand is the command that makes the saved plan at path again:
 // its manifest files, its target and its deployment.

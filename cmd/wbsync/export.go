@@ -46,17 +46,17 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 	}
 	if f.format == "csv" {
 		// The access review: one row per user, with teams and roles.
-		var left []model.User
+		var noEmail []model.User
 		err := streamOutput(out, inv, func(w io.Writer) error {
 			var err error
-			left, err = views.WriteAccessReview(w, have.state)
+			noEmail, err = views.WriteAccessReview(w, have.state)
 			return err
 		})
 		if err != nil {
 			return exitError, err
 		}
-		for _, u := range left {
-			s.log.Warn(sanitize.Controls(desired.SkippedUser{User: u, Reason: "it has no email, and the access review lists users by email"}.Warning()))
+		for _, u := range noEmail {
+			s.log.Warn(sanitize.Controls(fmt.Sprintf("user %s has no email: listed with an empty email (a manifest export leaves it out)", desired.UserLabel(u))))
 		}
 		return exitOK, nil
 	}

@@ -116,10 +116,11 @@ func TestExportEscapesServerControls(t *testing.T) {
 	}
 }
 
-// TestExportLeavesOutUsersWithoutEmail: a W&B user with no email at all is
-// left out of both exports with a warning on stderr, and the team holding
-// it is exported additive.
-func TestExportLeavesOutUsersWithoutEmail(t *testing.T) {
+// TestExportUsersWithoutEmail: a W&B user with no email at all is listed in
+// the access review (everyone with access is) and left out of the manifest
+// (which declares users by email, its team exported additive), with a
+// warning on stderr either way.
+func TestExportUsersWithoutEmail(t *testing.T) {
 	users := listBody(2,
 		map[string]any{"id": "u1", "userName": "alice", "emails": []any{map[string]any{"value": "alice@example.com", "primary": true}}, "active": true},
 		map[string]any{"id": "u2", "userName": "nomail", "displayName": "No Mail", "emails": []any{}, "active": true})
@@ -137,16 +138,15 @@ func TestExportLeavesOutUsersWithoutEmail(t *testing.T) {
 	}))
 	defer hs.Close()
 	v := vars(hs.URL + "/scim")
-	const warning = `user "nomail" ("No Mail") id u2 left out of the export: it has no email`
-
 	r := wb(t, v, "export", "-o", "csv")
 	rows, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
-	if r.code != exitOK || err != nil || len(rows) != 2 || rows[1][0] != "alice@example.com" {
-		t.Fatalf("export -o csv: exit %d, rows %q (%v), want the header and alice only\n%s", r.code, rows, err, r.stderr)
+	if r.code != exitOK || err != nil || len(rows) != 3 || rows[1][0] != "" || rows[1][1] != "nomail" || rows[2][0] != "alice@example.com" {
+		t.Fatalf("export -o csv: exit %d, rows %q (%v), want the header, nomail and alice\n%s", r.code, rows, err, r.stderr)
 	}
-	if !strings.Contains(r.stderr, warning) || !strings.Contains(r.stderr, "WARN") {
-		t.Errorf("export -o csv: stderr lacks the warning %q:\n%s", warning, r.stderr)
+	if w := `user "nomail" ("No Mail") id u2 has no email: listed with an empty email`; !strings.Contains(r.stderr, w) || !strings.Contains(r.stderr, "WARN") {
+		t.Errorf("export -o csv: stderr lacks the warning %q:\n%s", w, r.stderr)
 	}
+	const warning = `user "nomail" ("No Mail") id u2 left out of the export: it has no email`
 
 	r = wb(t, v, "export")
 	if r.code != exitOK || strings.Contains(r.stdout, "No Mail") || strings.Count(r.stdout, "- email:") != 1 || !strings.Contains(r.stdout, "membership: additive") {

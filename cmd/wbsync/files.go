@@ -12,8 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-
-	"github.com/wbsync/wbsync/pkg/sanitize"
+	"unicode/utf8"
 )
 
 // errInterrupted ends a command that a signal stopped before it wrote
@@ -91,7 +90,11 @@ func readCapped(path string, max int64, what string, checks ...func(head []byte)
 // with the '{' of a JSON object, or is empty.
 func jsonObject(head []byte) error {
 	if t := bytes.TrimLeft(head, " \t\r\n"); len(t) > 0 && t[0] != '{' {
-		return fmt.Errorf("it is not a saved plan: a saved plan is a JSON object, and this file starts with %q; make one with 'wbsync plan --out FILE'", sanitize.Controls(string(t[:min(len(t), 8)])))
+		n := min(len(t), 8)
+		for n < len(t) && n > 1 && !utf8.RuneStart(t[n]) {
+			n-- // not inside a character
+		}
+		return fmt.Errorf("it is not a saved plan: a saved plan is a JSON object, and this file starts with %q; make one with 'wbsync plan --out FILE'", t[:n])
 	}
 	return nil
 }

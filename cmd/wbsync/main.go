@@ -70,6 +70,12 @@ func main() {
 	if !signal.Ignored(syscall.SIGHUP) { // under nohup, a hangup stays ignored
 		handled = append(handled, syscall.SIGHUP)
 	}
+	// A background job of a script starts with SIGINT ignored: Reset
+	// restores that, and the signal raised again would not end the process.
+	ignoredAtStart := map[os.Signal]bool{}
+	for _, s := range handled {
+		ignoredAtStart[s] = signal.Ignored(s)
+	}
 	signal.Notify(sigs, handled...)
 	go func() {
 		s := <-sigs
@@ -78,13 +84,16 @@ func main() {
 		s = <-sigs
 		notice(fmt.Sprintf("wbsync: %v again: exiting now; a write in flight may or may not have been applied, and no report is written: run 'wbsync plan' to see where the organization stands", s))
 		signal.Reset(handled...)
-		if p, err := os.FindProcess(os.Getpid()); err == nil && p.Signal(s) == nil {
+		if p, err := os.FindProcess(os.Getpid()); err == nil && !ignoredAtStart[s] && p.Signal(s) == nil {
 			// The default action ends the process (status 128+N in a shell)
-			// as soon as the signal is delivered, which is not at once:
-			// exiting here first would make the status a race.
+			// as soon as the signal is delivered, within microseconds, but
+			// not at once: exiting here first would make the status a race.
 			time.Sleep(2 * time.Second)
 		}
-		os.Exit(exitError) // if the signal's default action did not end it
+		if n, ok := s.(syscall.Signal); ok {
+			os.Exit(128 + int(n)) // the status a shell shows for a process the signal ended
+		}
+		os.Exit(exitError)
 	}()
 	code := run(ctx, os.Args[1:], env{
 		stdin:          os.Stdin,

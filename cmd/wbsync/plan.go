@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -81,15 +82,28 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 // savePlan writes the saved plan file (the plan and its manifest).
 func savePlan(path string, p plan.Plan, m *desired.Manifest, inv *invocation) error {
 	var buf bytes.Buffer
-	if err := plan.WriteFile(sanitize.JSONWriter(&buf), p, plan.Desired{State: m.State, Policy: m.Policy, Files: m.Files}); err != nil {
+	desired := plan.Desired{State: m.State, Policy: m.Policy, Files: m.Files}
+	if err := plan.WriteFile(sanitize.JSONWriter(&buf), p, desired); err != nil {
 		return err
 	}
-	// Redacted, a saved plan is no longer the plan it stands for: apply
-	// refuses it (see redactedPlan). The plan itself is fine to show and to
-	// apply from the manifest files, so this is said, not an error.
-	if i := inv.redactor().Index(buf.Bytes()); i >= 0 {
-		inv.say(zapcore.WarnLevel, fmt.Sprintf("%s: a value held 8 or more characters of the API key, and is saved as %s (wbsync never writes the key), at %s: "+
-			"apply will refuse this saved plan; apply the manifest files with -f, or rotate the API key and plan again", path, sanitize.Marker, keyContext(buf.Bytes(), i)))
+	// A redacted value in what apply checks (the manifest, by its digest;
+	// the changes and blocks, against the re-plan) makes the saved plan one
+	// apply refuses (see redactedPlan): said, not an error, as the plan
+	// itself is fine to show and to apply from the manifest files. A
+	// redacted warning or seat count is harmless: apply recomputes those.
+	if inv.redactor().Index(buf.Bytes()) >= 0 {
+		checked, err := json.Marshal(struct {
+			D plan.Desired
+			C []plan.Change
+			B []plan.Block
+		}{desired, p.Changes, p.Blocked})
+		if err != nil {
+			return err
+		}
+		if j := inv.redactor().Index(checked); j >= 0 {
+			inv.say(zapcore.WarnLevel, fmt.Sprintf("%s: a value held 8 or more characters of the API key, and is saved as %s (wbsync never writes the key), at %s: "+
+				"apply will refuse this saved plan; apply the manifest files with -f, or rotate the API key and plan again", path, sanitize.Marker, keyContext(checked, j)))
+		}
 	}
 	return writeOutput(path, buf.Bytes(), inv)
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -269,6 +270,14 @@ func waitOpen(t *testing.T, pid int, path string) {
 // TestSecondSignalExitsAtOnce: during an apply whose write hangs, the first
 // SIGINT starts the drain; the second ends the process at once.
 func TestSecondSignalExitsAtOnce(t *testing.T) {
+	// A background job of a script starts with SIGINT ignored: the second
+	// signal still ends it at once, with the status a shell would show.
+	for _, ignored := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ignored at start %v", ignored), func(t *testing.T) { secondSignal(t, ignored) })
+	}
+}
+
+func secondSignal(t *testing.T, ignoredAtStart bool) {
 	srv, err := emulator.New(emulator.Options{}, nil, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
 	if err != nil {
 		t.Fatal(err)
@@ -288,8 +297,12 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	}))
 	defer hs.Close()
 	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\nteams: []\n")
-	cmd := exec.Command(testBinary(t), "apply", "-f", m, "--auto-approve", "--timeout", "10m")
-	cmd.Env = []string{"WANDB_API_KEY=" + testKey, "WBSYNC_URL=" + hs.URL + "/scim"}
+	args := []string{"apply", "-f", m, "--auto-approve", "--timeout", "10m"}
+	cmd := exec.Command(testBinary(t), args...)
+	if ignoredAtStart {
+		cmd = exec.Command("sh", append([]string{"-c", `trap "" INT; exec "$0" "$@"`, testBinary(t)}, args...)...)
+	}
+	cmd.Env = []string{"WANDB_API_KEY=" + testKey, "WBSYNC_URL=" + hs.URL + "/scim", "PATH=" + os.Getenv("PATH")}
 	var stderr safeBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -309,9 +322,10 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	select {
 	case <-done:
 		ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
-		// Ended by the signal's default action, always (a shell shows 130).
-		if !ws.Signaled() || ws.Signal() != syscall.SIGINT {
-			t.Fatalf("wait status %v after two signals, want killed by SIGINT\n%s", ws, stderr.String())
+		// Ended by the signal's default action (a shell shows 130); when
+		// the signal was ignored at start, by exiting 130 itself.
+		if ignoredAtStart && (ws.Signaled() || ws.ExitStatus() != 130) || !ignoredAtStart && (!ws.Signaled() || ws.Signal() != syscall.SIGINT) {
+			t.Fatalf("wait status %v after two signals (ignored at start: %v), want SIGINT's 130\n%s", ws, ignoredAtStart, stderr.String())
 		}
 		if !strings.Contains(stderr.String(), "again: exiting now; a write in flight may or may not have been applied") {
 			t.Errorf("the second signal ended the process without a word:\n%s", stderr.String())

@@ -49,11 +49,6 @@ type SkippedUser struct {
 	Reason string
 }
 
-// Warning says which user was left out, and why.
-func (s SkippedUser) Warning() string {
-	return fmt.Sprintf("user %s left out of the export: %s", userLabel(s.User), s.Reason)
-}
-
 // SkippedTeam is a team Encode left out, and why.
 type SkippedTeam struct {
 	Team   model.Team
@@ -65,7 +60,7 @@ type SkippedTeam struct {
 func (r EncodeReport) Warnings() []string {
 	var out []string
 	for _, s := range r.SkippedUsers {
-		out = append(out, s.Warning())
+		out = append(out, fmt.Sprintf("user %s left out of the export: %s", UserLabel(s.User), s.Reason))
 	}
 	for _, s := range r.SkippedTeams {
 		out = append(out, fmt.Sprintf("team %q%s left out of the export: %s", s.Team.Name, idSuffix(s.Team.ID), s.Reason))
@@ -76,7 +71,9 @@ func (r EncodeReport) Warnings() []string {
 	return out
 }
 
-func userLabel(u model.User) string {
+// UserLabel names a live user in messages: its quoted userName, display
+// name and id.
+func UserLabel(u model.User) string {
 	s := strconv.Quote(u.UserName)
 	if u.DisplayName != "" {
 		s += " (" + strconv.Quote(u.DisplayName) + ")"

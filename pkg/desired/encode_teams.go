@@ -54,6 +54,12 @@ func (e *encoder) teams(ts []model.Team) {
 			case stamp[ui] == int32(ti+1):
 				continue
 			}
+			if e.unwritable(string(m.Role)) {
+				// Written redacted, the role would be applied as "[redacted]":
+				// the member is left out and the team written additive.
+				left = append(left, "member "+e.all[ui].Email+"'s role holds 8 or more characters of the API key")
+				continue
+			}
 			stamp[ui] = int32(ti + 1)
 			r := m.Role.Norm()
 			if sameName[t.Name] > 1 {

@@ -418,7 +418,8 @@ func TestEncodeLeavesOutKeyFragments(t *testing.T) {
 	red := sanitize.NewRedactor(key)
 	st := observedOrg()
 	st.Users[2].ExternalID = "2f0c9d6e-77aa1c3e-4b1e-9a0f-5d6c7b8a9e0f" // dev-bob, by chance
-	st.Teams = append(st.Teams, model.Team{ID: "g5", Name: "ops-" + key[4:14]})
+	st.Teams = append(st.Teams, model.Team{ID: "g5", Name: "ops-" + key[4:14]},
+		model.Team{ID: "g6", Name: "reviewers", Members: []model.Member{{UserID: "u5", Role: model.Role("rev-" + key[16:24])}}})
 	var buf bytes.Buffer
 	rep, err := Encode(&buf, st, EncodeOptions{Unwritable: red.Holds})
 	if err != nil {
@@ -437,8 +438,8 @@ func TestEncodeLeavesOutKeyFragments(t *testing.T) {
 		!strings.Contains(why[1], "left out of the export: its name holds 8 or more characters") {
 		t.Errorf("warnings %q, want dev-bob's externalId and team g5's name", why)
 	}
-	if !slices.Contains(rep.AdditiveTeams, `"research" (id g2)`) {
-		t.Errorf("additive teams %q: research holds dev-bob", rep.AdditiveTeams)
+	if !slices.Contains(rep.AdditiveTeams, `"research" (id g2)`) || !slices.Contains(rep.AdditiveTeams, `"reviewers" (id g6)`) {
+		t.Errorf("additive teams %q: research holds dev-bob, reviewers zoe with a role holding a key fragment", rep.AdditiveTeams)
 	}
 	if _, err := Parse([]Source{{"export.yaml", buf.Bytes()}}); err != nil {
 		t.Fatalf("the export does not parse: %v", err)

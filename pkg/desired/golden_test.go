@@ -181,10 +181,6 @@ func roundTrip(t testing.TB, m *Manifest) {
 	if back.Digest() != m.Digest() {
 		t.Fatalf("digest changed in the round trip: %s, then %s\n%s", m.Digest(), back.Digest(), buf.String())
 	}
-	// What a saved plan embeds of a valid manifest passes Verify.
-	if err := Verify(m.State, m.Policy); err != nil {
-		t.Fatalf("Verify refuses a valid manifest: %v", err)
-	}
 	var again bytes.Buffer
 	if _, err := Encode(&again, back.State, EncodeOptions{Header: "round trip", Policy: &back.Policy}); err != nil {
 		t.Fatal(err)

@@ -156,8 +156,10 @@ func TestComputeRolesUnreported(t *testing.T) {
 	if len(p.Warnings) == 0 || p.Warnings[0].Code != plan.WarnRolesUnreported || !strings.Contains(p.Warnings[0].Message, "6 role declaration(s)") {
 		t.Errorf("users and an empty team, no roles reported: warnings %+v, want roles_unreported counting all 6 declarations", p.Warnings)
 	}
-	// Org roles reported and no team has a member: the team roles are set
-	// as the members are added, nothing is unchecked.
+	// Org roles reported, so the read reports roles, and no team has a
+	// member yet, so nothing tells that team roles go unreported: the
+	// memberships get their declared roles as they are added, and no
+	// declaration counts.
 	p = Compute(want, state(users(role(lu("ua", a), "admin"), role(lu("ub", b), "member")), lt("g", "ml")), skipPolicy, Options{Deployment: model.Dedicated})
 	for _, w := range p.Warnings {
 		if w.Code == plan.WarnRolesUnreported {

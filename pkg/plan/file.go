@@ -92,10 +92,10 @@ func ParseFile(b []byte) (*File, error) {
 	}
 	var version string
 	switch {
-	case head.FormatVersion == nil:
+	case head.FormatVersion == nil || string(head.FormatVersion) == "null":
 		return nil, fmt.Errorf("%w: it has no format_version; make one with 'wbsync plan --out FILE'", ErrNotSavedPlan)
-	case json.Unmarshal(head.FormatVersion, &version) != nil || string(head.FormatVersion) == "null":
-		return nil, fmt.Errorf("%w %.20s: format_version is a string (this wbsync reads %q); make one with 'wbsync plan --out FILE'", ErrFormatVersion, head.FormatVersion, FormatVersion)
+	case json.Unmarshal(head.FormatVersion, &version) != nil:
+		return nil, fmt.Errorf("%w: format_version must be a string, such as %q, and is not; make one with 'wbsync plan --out FILE'", ErrFormatVersion, FormatVersion)
 	case version != FormatVersion:
 		return nil, fmt.Errorf("%w %q: this wbsync reads format_version %q; plan again with this version", ErrFormatVersion, version, FormatVersion)
 	case head.Desired == nil || string(*head.Desired) == "null":

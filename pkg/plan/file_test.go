@@ -69,7 +69,7 @@ func TestReadFileRefuses(t *testing.T) {
 		{"plain plan -o json", plainJSON.Bytes(), ErrNotSavedPlan, "output of 'plan -o json'"},
 		{"other format", tamper(`"format_version": "1"`, `"format_version": "2"`), ErrFormatVersion, `"2"`},
 		{"no format", tamper(`"format_version": "1",`, ``), ErrNotSavedPlan, "no format_version"},
-		{"numeric format", tamper(`"format_version": "1"`, `"format_version": 1`), ErrFormatVersion, "format_version is a string"},
+		{"numeric format", tamper(`"format_version": "1"`, `"format_version": 1`), ErrFormatVersion, "format_version must be a string"},
 		{"unknown field", tamper(`"format_version": "1",`, `"format_version": "1", "surprise": true,`), ErrNotSavedPlan, "surprise"},
 		{"trailing data", append(append([]byte{}, good...), []byte("{}")...), ErrNotSavedPlan, "after top-level value"},
 		{"no target", tamper(`"url": "https://acme.wandb.io/scim",`, ``), ErrNotSavedPlan, "target.url"},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -81,22 +82,24 @@ func unsafeRune(r rune, n int) bool {
 }
 
 // Invisible reports whether r is a Unicode bidirectional control or an
-// invisible formatting character: the Arabic letter mark, the zero-width
-// and directional marks, the embeddings and overrides, the word joiner and
-// invisible operators, the isolates, and the zero-width no-break space.
-// Shown raw, such a character reorders or hides the text around it. Every
-// output that escapes text asks this one function, so the set stays the
-// same everywhere.
+// invisible character: every format character (general category Cf: the
+// Arabic letter mark, the soft hyphen, the zero-width and directional
+// marks, the embeddings, overrides and isolates, the word joiner and
+// invisible operators, the interlinear annotation marks, the tag
+// characters, the zero-width no-break space), the unassigned U+2065 among
+// them, and the Hangul fillers, which render as nothing. Shown raw, such a
+// character reorders or hides the text around it, so that one name can
+// pass for another. Every output that escapes text asks this one
+// function, so the set stays the same everywhere.
 func Invisible(r rune) bool {
 	switch {
-	case r == 0x061c, // Arabic letter mark
-		r >= 0x200b && r <= 0x200f, // zero-width and directional marks
-		r >= 0x202a && r <= 0x202e, // bidirectional embeddings and overrides
-		r >= 0x2060 && r <= 0x2069, // word joiner, invisible operators, isolates
-		r == 0xfeff:                // zero-width no-break space
+	case r < 0xad:
+		return false
+	case r == 0x2065, // unassigned, among the invisible operators and isolates
+		r == 0x115f || r == 0x1160 || r == 0x3164 || r == 0xffa0: // Hangul fillers
 		return true
 	}
-	return false
+	return unicode.Is(unicode.Cf, r)
 }
 
 // Truncate returns s cut to at most n characters (runes), ending with "…"

@@ -23,8 +23,9 @@ var AccessReviewHeader = []string{"email", "username", "name", "active", "org_ro
 // the server does not report it), teams as "team:role" separated by ";"
 // (just "team" when the role is not reported; sorted by team name), and
 // created and last_modified in RFC 3339 (empty when unknown). A user
-// without any email is left out, as export leaves it out of a manifest, and
-// returned in left, for the caller to report.
+// without any email is listed too, with an empty email (an access review
+// shows everyone with access), and returned in noEmail, for the caller to
+// warn about.
 //
 // Every server string (email, username, name, org_role, team names and
 // roles) is written with its control characters escaped as the text view
@@ -37,7 +38,7 @@ var AccessReviewHeader = []string{"email", "username", "name", "active", "org_ro
 // email is the exception: it is the key a review joins on, an email may
 // start with + or -, and users do not choose it.
 // Quoting is left to encoding/csv.
-func WriteAccessReview(w io.Writer, st model.State) (left []model.User, err error) {
+func WriteAccessReview(w io.Writer, st model.State) (noEmail []model.User, err error) {
 	type membership struct{ team, role string }
 	teamsOf := make(map[string][]membership, len(st.Users))
 	for _, t := range st.Teams {
@@ -61,8 +62,7 @@ func WriteAccessReview(w io.Writer, st model.State) (left []model.User, err erro
 	}
 	for _, u := range users {
 		if u.Email == "" {
-			left = append(left, u)
-			continue
+			noEmail = append(noEmail, u)
 		}
 		username := u.UserName
 		if strings.EqualFold(username, u.Email) {
@@ -86,7 +86,7 @@ func WriteAccessReview(w io.Writer, st model.State) (left []model.User, err erro
 		}
 	}
 	cw.Flush()
-	return left, cw.Error()
+	return noEmail, cw.Error()
 }
 
 // cell is server string s as an access review cell: its controls
