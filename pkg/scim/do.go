@@ -193,15 +193,12 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 		// A SCIM error message answered with a 2xx is a failed read, never
 		// an empty list (it may well carry totalResults 0). Error messages
 		// are short: one that fits the first bytes is classified by the
-		// status it states, as a write's is.
-		if bytes.Contains(head, []byte(schemaError)) {
-			if len(head) < errorPeek {
-				if err := c.errorBody(cl, resp, head); err != nil {
-					return nil, err
-				}
-			} else {
-				return nil, &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true,
-					Detail: "a success status with a body that names the SCIM error schema, not a list"}
+		// status it states, as a write's is; a longer one fails the list
+		// decoder on its top-level schemas (errErrorList). A record that
+		// merely holds the schema's name is data.
+		if len(head) < errorPeek && bytes.Contains(head, []byte(schemaError)) {
+			if err := c.errorBody(cl, resp, head); err != nil {
+				return nil, err
 			}
 		}
 		if err := cl.read(br); err != nil {

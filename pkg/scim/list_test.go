@@ -293,7 +293,7 @@ func TestListErrorBodyIsNoList(t *testing.T) {
 	for _, tc := range []struct{ name, body, want string }{
 		{"403 stated", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"403","detail":"forbidden","totalResults":0,"Resources":[]}`, "403 Forbidden"},
 		{"no status", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"nope","totalResults":0}`, "SCIM error body: nope"},
-		{"long", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"` + strings.Repeat("x", 5000) + `","totalResults":0,"Resources":[]}`, "names the SCIM error schema"},
+		{"long", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"` + strings.Repeat("x", 5000) + `","totalResults":0,"Resources":[]}`, "is a SCIM error message, not a list"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, srv := newFake(t)
@@ -309,5 +309,20 @@ func TestListErrorBodyIsNoList(t *testing.T) {
 				t.Fatalf("ListUsers: %d users, err %v; want a failed read naming %q", len(got), err, tc.want)
 			}
 		})
+	}
+}
+
+// TestListRecordNamingTheErrorSchema: a user whose name is the error
+// schema's URN is data: the page reads, short or long.
+func TestListRecordNamingTheErrorSchema(t *testing.T) {
+	for _, n := range []int{1, 60} {
+		f, srv := newFake(t)
+		f.users = mkUsers(n)
+		f.users[0]["displayName"] = "urn:ietf:params:scim:api:messages:2.0:Error"
+		c := testClient(t, srv.URL)
+		got, err := c.ListUsers(context.Background())
+		if err != nil || len(got) != n {
+			t.Fatalf("%d users: got %d, err %v", n, len(got), err)
+		}
 	}
 }

@@ -45,6 +45,46 @@ func (e *recordError) Error() string {
 
 func (e *recordError) Unwrap() error { return e.err }
 
+// errErrorList is a list answer whose top-level schemas name a SCIM error
+// message: a failed read, never an empty list.
+var errErrorList = errors.New("the answer is a SCIM error message, not a list (a success status with an error body)")
+
+// errorSchema reads a schemas value and reports whether it names the SCIM
+// error message schema (anything but an array of strings is skipped).
+func (d *jsonReader) errorSchema() (bool, error) {
+	c, err := d.next()
+	if err != nil {
+		return false, err
+	}
+	if c != '[' {
+		return false, d.skip()
+	}
+	if err := d.open(); err != nil {
+		return false, err
+	}
+	found, first := false, true
+	for {
+		ok, err := d.nextElem(&first)
+		if err != nil || !ok {
+			return found, err
+		}
+		if c, err = d.next(); err != nil {
+			return false, err
+		}
+		if c != '"' {
+			if err := d.skip(); err != nil {
+				return false, err
+			}
+			continue
+		}
+		b, err := d.text()
+		if err != nil {
+			return false, err
+		}
+		found = found || string(b) == schemaError
+	}
+}
+
 // errNotList wraps what fails before the envelope is an object.
 var errNotList = errors.New("the body is not a SCIM list response")
 
@@ -103,6 +143,14 @@ func decodeListSized[T any](r io.Reader, red *sanitize.Redactor, noun string, st
 			seen[k] = true
 		}
 		switch k {
+		case "schemas":
+			isErr, err := d.errorSchema()
+			if err != nil {
+				return p, err
+			}
+			if isErr {
+				return p, errErrorList
+			}
 		case "totalresults":
 			n, err := d.count()
 			if err != nil {
