@@ -264,7 +264,7 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 	case strings.ContainsFunc(r.apiKey, unicode.IsSpace):
 		return r, usageError{fmt.Sprintf("the API key from %s holds a space: it must be the key alone (not \"Bearer KEY\" or two keys)", from)}
 	case len(r.apiKey) < sanitize.MinKey:
-		return r, usageError{fmt.Sprintf("the API key from %s is %d character(s) long: too short to be a key, or to be kept out of the output (at least %d)", from, len(r.apiKey), sanitize.MinKey)}
+		return r, usageError{fmt.Sprintf("the API key from %s is %d byte(s) long: too short to be a key, or to be kept out of the output (at least %d)", from, len(r.apiKey), sanitize.MinKey)}
 	case len(r.apiKey) > caps.KeyFile:
 		return r, usageError{fmt.Sprintf("the API key from %s is %d bytes, more than the %d an API key file may hold: it is not a key", from, len(r.apiKey), caps.KeyFile)}
 	}

@@ -87,7 +87,8 @@ func savePlan(path string, p plan.Plan, m *desired.Manifest, inv *invocation) er
 		return err
 	}
 	// A redacted value in what apply checks (the manifest, by its digest;
-	// the changes and blocks, against the re-plan) makes the saved plan one
+	// the changes and blocks, against the re-plan; the target and the
+	// digests themselves) makes the saved plan one
 	// apply refuses (see redactedPlan): said, not an error, as the plan
 	// itself is fine to show and to apply from the manifest files. A
 	// redacted warning or seat count is harmless: apply recomputes those.
@@ -96,7 +97,9 @@ func savePlan(path string, p plan.Plan, m *desired.Manifest, inv *invocation) er
 			D plan.Desired
 			C []plan.Change
 			B []plan.Block
-		}{desired, p.Changes, p.Blocked})
+			T plan.Target
+			S []string
+		}{desired, p.Changes, p.Blocked, p.Target, []string{p.ManifestDigest, p.ObservedFingerprint}})
 		if err != nil {
 			return err
 		}

@@ -54,13 +54,6 @@ func (e *encoder) teams(ts []model.Team) {
 			case stamp[ui] == int32(ti+1):
 				continue
 			}
-			if e.unwritable(string(m.Role)) {
-				// Written redacted, the role would be applied as "[redacted]":
-				// the member is left out and the team written additive.
-				left = append(left, "member "+e.all[ui].Email+"'s role holds 8 or more characters of the API key")
-				continue
-			}
-			stamp[ui] = int32(ti + 1)
 			r := m.Role.Norm()
 			if sameName[t.Name] > 1 {
 				// W&B reports team roles by team name: with several
@@ -73,6 +66,13 @@ func (e *encoder) teams(ts []model.Team) {
 				// member keeps a role it declares.
 				r = ""
 			}
+			if e.unwritable(string(r)) {
+				// Written redacted, the role would be applied as "[redacted]":
+				// the member is left out and the team written additive.
+				left = append(left, "member "+e.all[ui].Email+"'s role holds 8 or more characters of the API key")
+				continue
+			}
+			stamp[ui] = int32(ti + 1)
 			ms = append(ms, model.Member{Email: e.all[ui].Email, Role: r})
 		}
 		model.SortMembers(ms)

@@ -445,3 +445,18 @@ func TestEncodeLeavesOutKeyFragments(t *testing.T) {
 		t.Fatalf("the export does not parse: %v", err)
 	}
 }
+
+// TestEncodeSubdivisionFlag: a name holding a subdivision flag (🏴 and tag
+// characters, above U+FFFF) is written and read back as it is.
+func TestEncodeSubdivisionFlag(t *testing.T) {
+	const name = "Alice \U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F"
+	st := model.State{Users: []model.User{{ID: "u1", UserName: "a@example.com", Email: "a@example.com", DisplayName: name, Active: true}}}
+	var buf bytes.Buffer
+	if _, err := Encode(&buf, st, EncodeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Parse([]Source{{"flag.yaml", buf.Bytes()}})
+	if err != nil || len(m.State.Users) != 1 || m.State.Users[0].DisplayName != name {
+		t.Fatalf("read back %+v, %v\n%s", m, err, buf.String())
+	}
+}

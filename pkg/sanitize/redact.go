@@ -168,15 +168,16 @@ func spellings(f string) []string {
 	q, p := url.QueryEscape(f), url.PathEscape(f)
 	quoted := strconv.Quote(f)
 	jsonHTML, _ := json.Marshal(f)
-	var plain strings.Builder
-	enc := json.NewEncoder(&plain)
+	var buf strings.Builder
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(f)
+	plain := strings.TrimSuffix(buf.String(), "\n")
 	return []string{
 		q, lowerEscapes(q), p, lowerEscapes(p),
 		quoted[1 : len(quoted)-1],
 		string(jsonHTML[1 : len(jsonHTML)-1]),
-		strings.TrimSuffix(plain.String(), "\n")[1 : len(strings.TrimSuffix(plain.String(), "\n"))-1],
+		plain[1 : len(plain)-1],
 		strings.ReplaceAll(f, `"`, `""`),
 	}
 }

@@ -192,13 +192,15 @@ func TestControls(t *testing.T) {
 func TestInvisible(t *testing.T) {
 	for _, r := range []rune{0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069,
 		// soft hyphen, Mongolian vowel separator, deprecated format
-		// characters, Hangul fillers, interlinear annotation, tags
-		0x00ad, 0x180e, 0x206a, 0x206f, 0x3164, 0x115f, 0xffa0, 0xfff9, 0xfffb, 0xe0001, 0xe0041, 0xe007f} {
+		// characters, Hangul fillers, interlinear annotation
+		0x00ad, 0x180e, 0x206a, 0x206f, 0x3164, 0x115f, 0xffa0, 0xfff9, 0xfffb} {
 		if !Invisible(r) {
 			t.Errorf("Invisible(%U) = false", r)
 		}
 	}
-	for _, r := range []rune{'a', ' ', 0x00a0, 0x05d0, 0x0627, 0x2028, 0x2070, 0xfe0f, 0x00e9, 0x4e2d} {
+	// Above U+FFFF nothing is: the tag characters of a subdivision flag
+	// stay as they are (every escaper writes four hex digits).
+	for _, r := range []rune{'a', ' ', 0x00a0, 0x05d0, 0x0627, 0x2028, 0x2070, 0xfe0f, 0x00e9, 0x4e2d, 0xe0001, 0xe0067, 0xe007f, 0x1d173} {
 		if Invisible(r) {
 			t.Errorf("Invisible(%U) = true", r)
 		}
@@ -393,5 +395,19 @@ func TestRedactEscapedSpellings(t *testing.T) {
 				t.Errorf("%s: %q not redacted: %q", name, in, out)
 			}
 		}
+	}
+}
+
+// TestEscapeJSONAboveBMP: characters above U+FFFF (a subdivision flag's
+// tag characters) come through EscapeJSON as the same string.
+func TestEscapeJSONAboveBMP(t *testing.T) {
+	in := "x \U0001F3F4\U000E0067\U000E0062\U000E007F \U0001D173"
+	b, _ := json.Marshal(in)
+	var out string
+	if err := json.Unmarshal(EscapeJSON(b), &out); err != nil || out != in {
+		t.Fatalf("round trip: %q, %v", out, err)
+	}
+	if got := Controls(in); got != in {
+		t.Errorf("Controls(%q) = %q", in, got)
 	}
 }

@@ -85,15 +85,18 @@ func unsafeRune(r rune, n int) bool {
 // invisible character: every format character (general category Cf: the
 // Arabic letter mark, the soft hyphen, the zero-width and directional
 // marks, the embeddings, overrides and isolates, the word joiner and
-// invisible operators, the interlinear annotation marks, the tag
-// characters, the zero-width no-break space), the unassigned U+2065 among
-// them, and the Hangul fillers, which render as nothing. Shown raw, such a
+// invisible operators, the interlinear annotation marks, the zero-width
+// no-break space) up to U+FFFF, the unassigned
+// U+2065 among them, and the Hangul fillers, which render as nothing. Shown raw, such a
 // character reorders or hides the text around it, so that one name can
 // pass for another. Every output that escapes text asks this one
 // function, so the set stays the same everywhere.
 func Invisible(r rune) bool {
 	switch {
-	case r < 0xad:
+	case r < 0xad || r > 0xffff:
+		// Above U+FFFF: the tag characters of subdivision flags (🏴 and
+		// tags) among them, kept as they are; every escaper here writes
+		// four hex digits.
 		return false
 	case r == 0x2065, // unassigned, among the invisible operators and isolates
 		r == 0x115f || r == 0x1160 || r == 0x3164 || r == 0xffa0: // Hangul fillers

@@ -118,6 +118,9 @@ func (t *tracer) headers(h http.Header) http.Header {
 	return out
 }
 
+// pathEscaper escapes what would end a path or start an escape.
+var pathEscaper = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
+
 // isLocationHeader reports whether header k holds a URL, which may carry a
 // password or a token in its userinfo or query.
 func isLocationHeader(k string) bool {
@@ -132,12 +135,12 @@ func withoutCredentials(v string, red *sanitize.Redactor) string {
 		return "(not shown: it does not parse, and may carry credentials)"
 	}
 	switch {
-	case u.Host == "":
-		return shownPath(u, red)
-	case u.Scheme == "":
+	case u.Scheme != "":
+		return u.Scheme + "://" + u.Host + shownPath(u, red) // as a redirect error names it
+	case u.Host != "":
 		return "//" + u.Host + shownPath(u, red)
 	}
-	return u.Scheme + "://" + u.Host + shownPath(u, red)
+	return shownPath(u, red)
 }
 
 // shownPath is u's path as sent (escaped), or decoded and redacted when its
@@ -145,7 +148,9 @@ func withoutCredentials(v string, red *sanitize.Redactor) string {
 // the key, and every such spelling decodes to the key.
 func shownPath(u *url.URL, red *sanitize.Redactor) string {
 	if red.Holds(u.Path) {
-		return red.String(u.Path)
+		// Escaped again where it matters, so that it parses back to the
+		// same path (a decoded '?' stays in it); the marker stays legible.
+		return pathEscaper.Replace(red.String(u.Path))
 	}
 	return u.EscapedPath()
 }
