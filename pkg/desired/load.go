@@ -29,10 +29,12 @@ type loader struct {
 	broken bool
 
 	versionAt *pos
-	policyAt  *pos
-	policy    model.Policy
-	graceSet  bool // policy.unmanagedGracePeriod was given (0 disables)
-	protected []protectedRec
+	// versionFiles are the files that say version.
+	versionFiles map[int]bool
+	policyAt     *pos
+	policy       model.Policy
+	graceSet     bool // policy.unmanagedGracePeriod was given (0 disables)
+	protected    []protectedRec
 
 	state model.State
 	users []userRec // parallel to state.Users
@@ -377,11 +379,15 @@ func (l *loader) document(fi int, src Source) *yaml.Node {
 
 func (l *loader) version(fi int, f field) {
 	p, v := at(fi, f.key), f.val
-	if l.versionAt != nil {
-		l.addf(p, "version is already set at %s: only one file sets version (and policy); the others hold only users and teams", l.where(*l.versionAt))
-		return
+	// Several files may say version (each a complete manifest of its own,
+	// as users split them); each must say 1.
+	if l.versionAt == nil {
+		l.versionAt = &p
 	}
-	l.versionAt = &p
+	if l.versionFiles == nil {
+		l.versionFiles = map[int]bool{}
+	}
+	l.versionFiles[fi] = true
 	if l.alias(fi, v) {
 		return
 	}

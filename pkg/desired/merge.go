@@ -15,8 +15,8 @@ func (l *loader) merge() *Manifest {
 	return &Manifest{State: l.state, Policy: l.policy, customRoleAt: l.customRoleAt}
 }
 
-// checkVersionAndPolicy: exactly one file says version, and the policy is
-// in that file.
+// checkVersionAndPolicy: some file says version, and the policy is in a
+// file that does.
 func (l *loader) checkVersionAndPolicy() {
 	if l.versionAt == nil && !l.broken && len(l.names) > 0 {
 		msg := "missing version: add version: 1 at the top of the manifest"
@@ -25,8 +25,8 @@ func (l *loader) checkVersionAndPolicy() {
 		}
 		l.add(pos{0, 1, 1}, msg)
 	}
-	if l.policyAt != nil && l.versionAt != nil && l.policyAt.fi != l.versionAt.fi {
-		l.addf(*l.policyAt, "policy must be in the file that sets version (%s)", l.names[l.versionAt.fi])
+	if l.policyAt != nil && l.versionAt != nil && !l.versionFiles[int(l.policyAt.fi)] {
+		l.addf(*l.policyAt, "policy must be in a file that says version: 1 (as %s does)", l.names[l.versionAt.fi])
 	}
 }
 
