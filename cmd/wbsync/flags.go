@@ -19,7 +19,6 @@ import (
 
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
-	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // errHelp ends a command after --help printed its usage.
@@ -263,8 +262,6 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 		return r, usageError{fmt.Sprintf("the API key from %s holds a control character (a line break inside it, or a byte-order mark?): it must be the key alone, on one line", from)}
 	case strings.ContainsFunc(r.apiKey, unicode.IsSpace):
 		return r, usageError{fmt.Sprintf("the API key from %s holds a space: it must be the key alone (not \"Bearer KEY\" or two keys)", from)}
-	case len(r.apiKey) < sanitize.MinKey:
-		return r, usageError{fmt.Sprintf("the API key from %s is %d byte(s) long: too short to be a key, or to be kept out of the output (at least %d)", from, len(r.apiKey), sanitize.MinKey)}
 	case len(r.apiKey) > caps.KeyFile:
 		return r, usageError{fmt.Sprintf("the API key from %s is %d bytes, more than the %d an API key file may hold: it is not a key", from, len(r.apiKey), caps.KeyFile)}
 	}

@@ -34,12 +34,9 @@ const gram = 8
 // minExact is the shortest key form replaced whole. A key shorter than a
 // gram (only ever a test key) is redacted where it appears whole, as is its
 // Basic credential; a key under 4 characters is not redacted at all, since
-// replacing every "k" in the output would destroy it and protect nothing:
-// the CLI refuses such a key (MinKey).
+// replacing every "k" in the output would destroy it and protect nothing
+// ("Bearer KEY", a form of its own, is still redacted).
 const minExact = 4
-
-// MinKey is the shortest API key a Redactor keeps out of the output.
-const MinKey = minExact
 
 // Redactor removes one API key from text. A nil *Redactor, or one made for
 // an empty key, changes nothing. It is safe for concurrent use.
@@ -67,6 +64,11 @@ func NewRedactor(key string) *Redactor {
 	}
 	r := &Redactor{grams: map[uint64]struct{}{}, hold: gram - 1}
 	forms := [][]byte{[]byte(key)}
+	if len(key) < minExact {
+		// Too short to redact alone, the key is still redacted in the
+		// header value that carries it.
+		forms = append(forms, []byte("Bearer "+key))
+	}
 	// The full Basic credential, padding included (it matters for short
 	// keys; for long ones its fragments are covered below).
 	forms = append(forms, []byte(base64.StdEncoding.EncodeToString([]byte(":"+key))))

@@ -284,6 +284,10 @@ func TestRedactTinyKey(t *testing.T) {
 	if got := r.String(in); got != in {
 		t.Errorf("a 1-character key changed the text: %q", got)
 	}
+	// The header value that carries it is still redacted, as echoed.
+	if got := r.String("bad key Bearer k end"); got != "bad key "+Marker+" end" {
+		t.Errorf("Bearer k echoed: %q", got)
+	}
 	r = NewRedactor("abcd")
 	if got := r.String("key abcd, basic " + base64.StdEncoding.EncodeToString([]byte(":abcd"))); strings.Contains(got, "abcd") || strings.Count(got, Marker) != 2 {
 		t.Errorf("got %q", got)
