@@ -61,7 +61,8 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 		}
 	case http.StatusPreconditionFailed:
 		e.Hint = hint412
-	case http.StatusBadGateway, http.StatusGatewayTimeout:
+	}
+	if mayFollowWork(resp.StatusCode) {
 		e.unknown = cl.method != http.MethodGet
 	}
 	// What the server says it is decides over the status's generic hint.
@@ -77,6 +78,20 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 		return &RateLimitError{Err: e, Wait: wait}
 	}
 	return e
+}
+
+// mayFollowWork reports whether a write answered with status may still
+// have been done: a server error (500) or a gateway's answer for an origin
+// that failed or took too long (502, 504, and the 520–527 of a CDN such as
+// Cloudflare). A 503 is a refusal to take the request.
+func mayFollowWork(status int) bool {
+	switch {
+	case status == http.StatusInternalServerError, status == http.StatusBadGateway, status == http.StatusGatewayTimeout:
+		return true
+	case status >= 520 && status <= 527:
+		return true
+	}
+	return false
 }
 
 // redirectError refuses a 3xx answer, naming where it pointed.

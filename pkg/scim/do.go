@@ -40,6 +40,11 @@ type call struct {
 	read func(r io.Reader) error
 	// bodyCap overrides the cap of a whole body (0: the default cap).
 	bodyCap int64
+	// skipBody marks a write whose 2xx answer is not used (a PATCH): only
+	// its first bytes are looked at, for a SCIM error message, and the
+	// rest is drained unread (W&B answers a Group PATCH with the whole
+	// group: megabytes for a team of tens of thousands).
+	skipBody bool
 }
 
 // reply is a 2xx answer.
@@ -206,6 +211,9 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 		}
 		return &reply{status: status, header: resp.Header}, nil
 	}
+	if cl.skipBody {
+		return c.skipReply(cl, resp, ctype, htmlErr)
+	}
 	limit := c.body
 	if cl.bodyCap > 0 {
 		limit = cl.bodyCap
@@ -222,6 +230,29 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 		return nil, err
 	}
 	return &reply{status: status, header: resp.Header, body: body}, nil
+}
+
+// skipReply reads the 2xx answer of a call.skipBody write: its first
+// bytes, checked as any answer's (HTML, a SCIM error message), then at most
+// the list cap more, drained unread so that the connection is reused; a
+// body longer than that is left unread (the connection is closed).
+func (c *Client) skipReply(cl call, resp *http.Response, ctype string, htmlErr *Error) (*reply, error) {
+	head, err := io.ReadAll(io.LimitReader(resp.Body, errorPeek))
+	if err != nil {
+		return nil, c.transportError(cl, err, true)
+	}
+	if _, err := io.Copy(io.Discard, io.LimitReader(resp.Body, c.listBody)); err != nil {
+		return nil, c.transportError(cl, err, true)
+	}
+	if len(bytes.TrimSpace(head)) > 0 && looksHTML(ctype, head) {
+		return nil, htmlErr
+	}
+	if len(head) < errorPeek { // the whole answer: an error message is short
+		if err := c.errorBody(cl, resp, head); err != nil {
+			return nil, err
+		}
+	}
+	return &reply{status: resp.StatusCode, header: resp.Header}, nil
 }
 
 // errorPeek is how much of a list answer is looked at for a SCIM error

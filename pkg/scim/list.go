@@ -113,7 +113,8 @@ func (c *Client) findUser(ctx context.Context, attr, value string, keys func(Use
 	case 0:
 		return nil, nil
 	case 1:
-		c.rememberName(found[0].ID, found[0].UserName)
+		// Not remembered here: the caller checks the id against what the
+		// read listed before it adopts the user.
 		return &found[0], nil
 	}
 	return nil, fmt.Errorf("find user with %s %q: %d users match", attr, c.safe(value), len(found))

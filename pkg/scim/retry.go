@@ -132,10 +132,10 @@ func (r *retrier) decide(ctx context.Context, err error, e *Error) error {
 			}
 		}
 	}
-	switch e.Status {
-	case http.StatusTooManyRequests:
+	switch {
+	case e.Status == http.StatusTooManyRequests:
 		return r.again(err)
-	case 0, http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	case e.Status == 0, e.Status == http.StatusServiceUnavailable, mayFollowWork(e.Status):
 	default:
 		return err
 	}

@@ -64,7 +64,7 @@ func groupPath(id string) string { return "/Groups/" + url.PathEscape(id) }
 // patch sends one PATCH with the given operations; writes that replace a
 // value or add/remove members are safe to repeat.
 func (c *Client) patch(ctx context.Context, path string, ops ...patchOp) error {
-	_, err := c.do(ctx, call{method: http.MethodPatch, path: path, idempotent: true,
+	_, err := c.do(ctx, call{method: http.MethodPatch, path: path, idempotent: true, skipBody: true,
 		body: patchBody{Schemas: []string{schemaPatch}, Operations: ops}})
 	return err
 }
@@ -73,9 +73,11 @@ func (c *Client) patch(ctx context.Context, path string, ops ...patchOp) error {
 // handle or an email), one primary email u.Email (u.UserName when Email is
 // empty), displayName and externalId when set. A 409 adopts the existing
 // user (found by userName, else by email). After a failure that may have
-// been applied (a transport error after sending, 500, 502, 503, 504), the
-// user is looked up by userName before the create is sent again, and
-// adopted if found.
+// been applied (a transport error after sending, 500, 502, 503, 504,
+// 520–527), the user is looked up the same way before the create is sent
+// again, and adopted if found. A user the look-up answers is never adopted
+// when it names another user or has an id the read listed under another
+// name (checkUser).
 func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 	if c.readOnly {
 		return "", ErrReadOnly
@@ -89,13 +91,18 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 		email = name
 	}
 	var adopted string
-	cl := call{method: http.MethodPost, path: "/Users", what: "the created user",
+	var cl call
+	cl = call{method: http.MethodPost, path: "/Users", what: "the created user",
 		body: userBody{Schemas: []string{schemaUser}, UserName: name,
 			Emails:      []emailBody{{Value: email, Primary: true}},
 			DisplayName: u.DisplayName, ExternalID: u.ExternalID, Active: true},
 		ambiguous: func(ctx context.Context) (bool, error) {
-			found, err := c.FindUser(ctx, name)
+			// By email too: W&B may have given the user a handle of its own.
+			found, err := c.findCreatedUser(ctx, name, email)
 			if err != nil || found == nil {
+				return false, err
+			}
+			if err := c.checkUser(cl, 0, found, name, email); err != nil {
 				return false, err
 			}
 			adopted = found.ID
@@ -104,9 +111,14 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 	r, err := c.do(ctx, cl)
 	switch {
 	case errors.Is(err, errAdopted):
+		c.rememberName(adopted, name)
 		return adopted, nil
 	case errors.Is(err, ErrNameTaken):
-		return c.adoptUser(ctx, name, email, err)
+		id, err := c.adoptUser(ctx, cl, name, email, err)
+		if err == nil {
+			c.rememberName(id, name)
+		}
+		return id, err
 	case errors.Is(err, ErrSeatLimit):
 		return "", fmt.Errorf("create user %s: the organization's seat limit is reached: %w", name, err)
 	case err != nil:
@@ -118,27 +130,42 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 	}
 	// W&B may answer with a handle of its own: the user is still the one
 	// created when the answer carries the email sent.
-	got := []string{created.UserName}
-	for _, e := range created.Emails {
-		got = append(got, e.Value)
-	}
-	c.mu.Lock()
-	before, existed := c.names[created.ID]
-	beforeEmail := c.emails[created.ID]
-	c.mu.Unlock()
-	if err := c.checkCreated(cl, r.status, "user", created.ID, []string{name, email}, got, []string{before, beforeEmail}, existed); err != nil {
+	if err := c.checkUser(cl, r.status, &created, name, email); err != nil {
 		return "", err
 	}
 	c.rememberName(created.ID, name)
 	return created.ID, nil
 }
 
-// adoptUser finds the user a 409 says exists.
-func (c *Client) adoptUser(ctx context.Context, name, email string, conflict error) (string, error) {
+// findCreatedUser looks up the user a create of name and email may have
+// made: by userName, else by email.
+func (c *Client) findCreatedUser(ctx context.Context, name, email string) (*User, error) {
 	found, err := c.FindUser(ctx, name)
-	if err == nil && found == nil && !strings.EqualFold(email, name) {
-		found, err = c.FindUserByEmail(ctx, email)
+	if err == nil && found == nil {
+		found, err = c.FindUserByEmail(ctx, email) // under a handle the server chose, if the email was the userName sent
 	}
+	return found, err
+}
+
+// checkUser refuses a user that a create's answer (status) or a look-up
+// after it (status 0) gives, when it is not the one the create was for: it
+// names another user, or its id is one the read listed under another name
+// (the new user's roles and teams would go to that user).
+func (c *Client) checkUser(cl call, status int, u *User, name, email string) error {
+	got := []string{u.UserName}
+	for _, e := range u.Emails {
+		got = append(got, e.Value)
+	}
+	c.mu.Lock()
+	before, existed := c.names[u.ID]
+	beforeEmail := c.emails[u.ID]
+	c.mu.Unlock()
+	return c.checkCreated(cl, status, "user", u.ID, []string{name, email}, got, []string{before, beforeEmail}, existed)
+}
+
+// adoptUser finds the user a 409 says exists.
+func (c *Client) adoptUser(ctx context.Context, cl call, name, email string, conflict error) (string, error) {
+	found, err := c.findCreatedUser(ctx, name, email)
 	if err != nil {
 		return "", fmt.Errorf("create user %s: %w; looking up the existing user: %w", name, conflict, err)
 	}
@@ -152,6 +179,9 @@ func (c *Client) adoptUser(ctx context.Context, name, email string, conflict err
 		return "", fmt.Errorf("create user %s: the user exists but is deactivated (id %s), and a create does not reactivate it: "+
 			"on Dedicated Cloud and self-managed run plan again (it plans a reactivation); on Multi-tenant Cloud, which cannot "+
 			"reactivate through SCIM, restore the user in the W&B UI: %w", name, c.safe(found.ID), conflict)
+	}
+	if err := c.checkUser(cl, 0, found, name, email); err != nil {
+		return "", err
 	}
 	return found.ID, nil
 }
@@ -415,6 +445,8 @@ func (c *Client) checkCreated(cl call, status int, kind, id string, sent, got, b
 	switch {
 	case strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || (r >= 0x7f && r <= 0x9f) }):
 		why = fmt.Sprintf("the answer's id %q holds spaces or control characters", c.safe(id))
+	case id == "." || id == "..":
+		why = fmt.Sprintf("the answer's id %q is a path segment, not an id", id)
 	case first(got) != "" && !anySame(got, sent):
 		why = fmt.Sprintf("the answer names another %s (%s, id %s)", kind, c.safe(first(got)), c.safe(id))
 	case existed && !anySame(before, sent):

@@ -429,3 +429,57 @@ func TestCreateLookupFails(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateUserAmbiguousUnderAHandle: a create whose answer is lost, made
+// by a server that gives the user a handle of its own (the email kept in
+// emails, as W&B does), is found by email and adopted: never sent again,
+// which would make a second account.
+func TestCreateUserAmbiguousUnderAHandle(t *testing.T) {
+	f, srv := newFake(t)
+	posts := ambiguousPost(f, "/scim/Users", true, func() {
+		f.mu.Lock()
+		if len(f.users) == 0 {
+			f.users = append(f.users, map[string]any{"id": "made", "userName": "new-handle",
+				"emails": []any{map[string]any{"value": "new@x.com", "primary": true}}})
+		}
+		f.mu.Unlock()
+	})
+	c := testClient(t, srv.URL)
+	id, err := c.CreateUser(context.Background(), model.User{UserName: "new@x.com", Email: "new@x.com"})
+	if err != nil || id != "made" || posts.Load() != 1 {
+		t.Fatalf("id %q, err %v, %d POSTs; want the user made under a handle adopted, one POST", id, err, posts.Load())
+	}
+}
+
+// TestCreateUserNeverAdoptsAnotherUser: a look-up (after a 409 or a lost
+// answer) that answers a user the read listed under another name is not
+// adopted: the new user's roles and teams would go to that user.
+func TestCreateUserNeverAdoptsAnotherUser(t *testing.T) {
+	for _, fail := range []func(http.ResponseWriter){status(409), status(500)} {
+		f, srv := newFake(t)
+		carol := map[string]any{"id": "u-carol", "userName": "carol@x.com", "emails": []any{map[string]any{"value": "carol@x.com", "primary": true}}}
+		f.users = []map[string]any{carol}
+		c := testClient(t, srv.URL)
+		if _, err := c.ListUsers(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		// From now on, every look-up answers dave under carol's id.
+		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			switch {
+			case r.Method == http.MethodPost:
+				fail(w)
+			case r.Method == http.MethodGet && r.URL.Query().Get("filter") != "":
+				writeJSON(w, "application/scim+json", 200, map[string]any{"totalResults": 1, "Resources": []any{
+					map[string]any{"id": "u-carol", "userName": "dave@x.com", "active": true}}})
+			default:
+				return false
+			}
+			return true
+		}
+		id, err := c.CreateUser(context.Background(), model.User{UserName: "dave@x.com"})
+		var e *Error
+		if err == nil || id != "" || !strings.Contains(err.Error(), "the id of an existing user (carol@x.com, id u-carol)") || !errors.As(err, &e) || !e.OutcomeUnknown() {
+			t.Fatalf("adopted %q, err %v; want carol's id refused, the outcome unknown", id, err)
+		}
+	}
+}
