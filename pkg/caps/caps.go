@@ -62,6 +62,11 @@ const (
 	// heal (429, 5xx, a dropped connection): about 20 s of backoff, so a
 	// server that keeps failing is reported, not retried for minutes.
 	Attempts = 8
+	// FailedInARow is how many requests in a row may fail after all their
+	// attempts before the others are tried once each, until one succeeds:
+	// a server that refuses everything (a 429 to every write) is reported
+	// in minutes, not in 20 s per operation.
+	FailedInARow = 8
 	// TotalResults is the largest totalResults a list may claim.
 	TotalResults = 2_000_000
 	// Pages is the most pages one list read may take: a server that claims

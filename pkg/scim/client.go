@@ -135,6 +135,10 @@ type Client struct {
 
 	// backoffBase is the first retry delay (tests shorten it).
 	backoffBase time.Duration
+	// failedInARow counts the calls in a row that failed after retrying
+	// what could heal; from caps.FailedInARow on, calls are tried once
+	// until one succeeds (the run-wide retry budget).
+	failedInARow atomic.Int32
 
 	onPage func(collection string, read, total int) // Config.OnPage
 

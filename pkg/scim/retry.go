@@ -51,6 +51,9 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		if time.Since(r.start)+d > r.c.maxElapsed || r.attempts >= caps.Attempts || r.c.stopped.Err() != nil {
 			return 0, true
 		}
+		if r.c.failedInARow.Load() >= caps.FailedInARow {
+			return 0, true // the run-wide retry budget is spent: tried once
+		}
 		r.logRetry(d)
 		// The wait happens here rather than in go-retry, so that
 		// StopRetrying ends it: a retry waiting to go out is a request
@@ -94,6 +97,16 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		r.maybeApplied = r.maybeApplied || e.unknown
 		return nil, err
 	})
+	switch {
+	case err == nil:
+		r.c.failedInARow.Store(0)
+	case r.retrying && r.c.stopped.Err() == nil:
+		// Failed with what could have healed, after every attempt allowed.
+		if n := r.c.failedInARow.Add(1); n == caps.FailedInARow {
+			r.c.log.Warn("the last requests all failed after retrying: from now on each request is tried once, until one succeeds",
+				zap.Int("requests", int(n)))
+		}
+	}
 	var e *Error
 	if err != nil && r.retrying && r.c.stopped.Err() != nil && errors.As(err, &e) {
 		// The run was interrupted while this request waited to be tried

@@ -528,3 +528,50 @@ func dialCounting(t *testing.T, url string) (*Client, *atomic.Int32) {
 	}
 	return testClient(t, url, func(c *Config) { c.HTTPClient = &http.Client{Transport: tr} }), &dials
 }
+
+// TestRetryBudgetRunWide: once caps.FailedInARow calls in a row failed after
+// all their attempts (a server that answers every write 429), the others
+// are tried once each, so that a plan of hundreds of writes is reported in
+// minutes, not 20 s per write; one success gives retries back.
+func TestRetryBudgetRunWide(t *testing.T) {
+	f, srv := newFake(t)
+	var refuse atomic.Bool
+	refuse.Store(true)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPatch || !refuse.Load() {
+			return false
+		}
+		status(429, "Retry-After", "0")(w)
+		return true
+	}
+	c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed = time.Minute })
+	set := func() error { return c.SetActive(context.Background(), "u1", false) }
+	for range caps.FailedInARow {
+		if err := set(); err == nil {
+			t.Fatal("a refused write succeeded")
+		}
+	}
+	full := f.count("PATCH")
+	if full != caps.FailedInARow*caps.Attempts {
+		t.Fatalf("%d PATCHes for %d calls, want %d attempts each", full, caps.FailedInARow, caps.Attempts)
+	}
+	for range 4 {
+		if err := set(); err == nil {
+			t.Fatal("a refused write succeeded")
+		}
+	}
+	if n := f.count("PATCH") - full; n != 4 {
+		t.Fatalf("%d PATCHes for 4 calls once the budget is spent, want 1 each", n)
+	}
+	// One success gives the retries back.
+	refuse.Store(false)
+	if err := set(); err != nil {
+		t.Fatal(err)
+	}
+	refuse.Store(true)
+	before := f.count("PATCH")
+	_ = set()
+	if n := f.count("PATCH") - before; n != caps.Attempts {
+		t.Fatalf("%d attempts after a success, want %d", n, caps.Attempts)
+	}
+}
