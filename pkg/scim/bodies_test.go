@@ -258,3 +258,21 @@ func TestUndecodableWriteAnswerUnknown(t *testing.T) {
 		})
 	}
 }
+
+// TestPatchLongErrorBody: a PATCH answered 200 with a SCIM error message
+// longer than the 4 KiB first looked at is still the error it states.
+func TestPatchLongErrorBody(t *testing.T) {
+	f, srv := newFake(t)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPatch {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/scim+json")
+		_, _ = io.WriteString(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","detail":"`+strings.Repeat("x", 5000)+`"}`)
+		return true
+	}
+	c := testClient(t, srv.URL)
+	if err := c.SetActive(context.Background(), "u1", false); err == nil || !strings.Contains(err.Error(), "400 Bad Request") {
+		t.Fatalf("err = %v, want the 400 the body states", err)
+	}
+}

@@ -135,9 +135,11 @@ type Client struct {
 
 	// backoffBase is the first retry delay (tests shorten it).
 	backoffBase time.Duration
-	// failedInARow counts the calls in a row that failed after retrying
-	// what could heal; from caps.FailedInARow on, calls are tried once
-	// until one succeeds (the run-wide retry budget).
+	// failedInARow counts the writes in a row that failed after retrying
+	// what could heal (a call its context ended does not count); from
+	// caps.FailedInARow on, writes are tried once until a call succeeds
+	// (the run-wide retry budget). Reads, such as apply's verification,
+	// keep their retries.
 	failedInARow atomic.Int32
 
 	onPage func(collection string, read, total int) // Config.OnPage

@@ -212,7 +212,7 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 		return &reply{status: status, header: resp.Header}, nil
 	}
 	if cl.skipBody {
-		return c.skipReply(cl, resp, ctype, htmlErr)
+		return c.skipReply(ctx, cl, resp, ctype, htmlErr)
 	}
 	limit := c.body
 	if cl.bodyCap > 0 {
@@ -233,13 +233,23 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 }
 
 // skipReply reads the 2xx answer of a call.skipBody write: its first
-// bytes, checked as any answer's (HTML, a SCIM error message), then at most
-// the list cap more, drained unread so that the connection is reused; a
-// body longer than that is left unread (the connection is closed).
-func (c *Client) skipReply(cl call, resp *http.Response, ctype string, htmlErr *Error) (*reply, error) {
+// bytes, checked as any answer's (HTML, a SCIM error message; one that
+// names the error schema is read on to the usual cap), then at most the
+// list cap more, drained unread so that the connection is reused; a body
+// longer than that is left unread (the connection is closed).
+func (c *Client) skipReply(ctx context.Context, cl call, resp *http.Response, ctype string, htmlErr *Error) (*reply, error) {
 	head, err := io.ReadAll(io.LimitReader(resp.Body, errorPeek))
 	if err != nil {
 		return nil, c.transportError(cl, err, true)
+	}
+	if len(head) == errorPeek && bytes.Contains(head, []byte(schemaError)) {
+		// Possibly a long error message: read as any answer is, to its cap.
+		cr := &capReader{r: resp.Body, max: c.body - errorPeek}
+		rest, err := io.ReadAll(cr)
+		if err != nil {
+			return nil, c.bodyError(ctx, cl, resp.StatusCode, cr, err)
+		}
+		head = append(head, rest...)
 	}
 	if _, err := io.Copy(io.Discard, io.LimitReader(resp.Body, c.listBody)); err != nil {
 		return nil, c.transportError(cl, err, true)
@@ -247,10 +257,8 @@ func (c *Client) skipReply(cl call, resp *http.Response, ctype string, htmlErr *
 	if len(bytes.TrimSpace(head)) > 0 && looksHTML(ctype, head) {
 		return nil, htmlErr
 	}
-	if len(head) < errorPeek { // the whole answer: an error message is short
-		if err := c.errorBody(cl, resp, head); err != nil {
-			return nil, err
-		}
+	if err := c.errorBody(cl, resp, head); err != nil {
+		return nil, err
 	}
 	return &reply{status: resp.StatusCode, header: resp.Header}, nil
 }

@@ -51,8 +51,8 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		if time.Since(r.start)+d > r.c.maxElapsed || r.attempts >= caps.Attempts || r.c.stopped.Err() != nil {
 			return 0, true
 		}
-		if r.c.failedInARow.Load() >= caps.FailedInARow {
-			return 0, true // the run-wide retry budget is spent: tried once
+		if r.cl.method != http.MethodGet && r.c.failedInARow.Load() >= caps.FailedInARow {
+			return 0, true // the run-wide retry budget of writes is spent: tried once
 		}
 		r.logRetry(d)
 		// The wait happens here rather than in go-retry, so that
@@ -100,7 +100,7 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 	switch {
 	case err == nil:
 		r.c.failedInARow.Store(0)
-	case r.retrying && r.c.stopped.Err() == nil:
+	case r.cl.method != http.MethodGet && r.retrying && r.c.stopped.Err() == nil && ctx.Err() == nil:
 		// Failed with what could have healed, after every attempt allowed.
 		if n := r.c.failedInARow.Add(1); n == caps.FailedInARow {
 			r.c.log.Warn("the last requests all failed after retrying: from now on each request is tried once, until one succeeds",

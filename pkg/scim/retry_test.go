@@ -575,3 +575,41 @@ func TestRetryBudgetRunWide(t *testing.T) {
 		t.Fatalf("%d attempts after a success, want %d", n, caps.Attempts)
 	}
 }
+
+// TestRetryBudgetSparesReads: a spent budget of writes leaves reads their
+// retries (apply's verification read meets one transient 503 and reads),
+// and a write its context ended does not count towards it.
+func TestRetryBudgetSparesReads(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = []map[string]any{{"id": "u1", "userName": "a@x.com", "active": true}}
+	var getBlips atomic.Int32
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method == http.MethodPatch || r.Method == http.MethodGet && getBlips.Add(-1) >= 0 {
+			status(503)(w)
+			return true
+		}
+		return false
+	}
+	c := testClient(t, srv.URL)
+	for range caps.FailedInARow {
+		_ = c.SetActive(context.Background(), "u1", false)
+	}
+	if c.failedInARow.Load() < caps.FailedInARow {
+		t.Fatalf("budget not spent: %d", c.failedInARow.Load())
+	}
+	getBlips.Store(1)
+	if _, err := c.ListUsers(context.Background()); err != nil {
+		t.Fatalf("a read after the budget was spent: %v", err)
+	}
+
+	c = testClient(t, srv.URL)
+	c.backoffBase = 200 * time.Millisecond
+	for range caps.FailedInARow {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		_ = c.SetActive(ctx, "u1", false)
+		cancel()
+	}
+	if n := c.failedInARow.Load(); n != 0 {
+		t.Errorf("%d writes ended by their context counted as failed after retrying", n)
+	}
+}
