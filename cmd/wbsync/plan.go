@@ -82,8 +82,8 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 // savePlan writes the saved plan file (the plan and its manifest).
 func savePlan(path string, p plan.Plan, m *desired.Manifest, inv *invocation) error {
 	var buf bytes.Buffer
-	desired := plan.Desired{State: m.State, Policy: m.Policy, Files: m.Files}
-	if err := plan.WriteFile(sanitize.JSONWriter(&buf), p, desired); err != nil {
+	d := plan.Desired{State: m.State, Policy: m.Policy, Files: m.Files}
+	if err := plan.WriteFile(sanitize.JSONWriter(&buf), p, d); err != nil {
 		return err
 	}
 	// A redacted value in what apply checks (the manifest, by its digest;
@@ -99,7 +99,7 @@ func savePlan(path string, p plan.Plan, m *desired.Manifest, inv *invocation) er
 			B []plan.Block
 			T plan.Target
 			S []string
-		}{desired, p.Changes, p.Blocked, p.Target, []string{p.ManifestDigest, p.ObservedFingerprint}})
+		}{d, p.Changes, p.Blocked, p.Target, []string{p.ManifestDigest, p.ObservedFingerprint}})
 		if err != nil {
 			return err
 		}

@@ -127,14 +127,14 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 		res.Status, res.Reason, res.CausedBy = StatusSkipped, dep.msg, &dep.cause
 	case errors.As(err, &dep):
 		res.Status, res.Error = StatusFailed, dep.msg
-	case !outcomeUnknown(err) && retryStopped(err):
-		// Not done, and not tried again because the run was interrupted.
-		res.Status, res.Reason = StatusSkipped, reasonNotRetried+": "+err.Error()
 	case outcomeUnknown(err):
 		res.Status, res.Error = StatusUnknown, err.Error()
 		if cause := context.Cause(ctx); errors.Is(cause, errDrained) {
 			res.Error = fmt.Sprintf("%v (%v)", err, cause)
 		}
+	case retryStopped(err):
+		// Not done, and not tried again because the run was interrupted.
+		res.Status, res.Reason = StatusSkipped, reasonNotRetried+": "+err.Error()
 	default:
 		res.Status, res.Error = StatusFailed, err.Error()
 	}

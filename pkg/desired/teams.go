@@ -149,7 +149,7 @@ func (l *loader) member(fi int, n *yaml.Node, mp *pos) (model.Member, bool) {
 // noteCustomRole records where member mi of team ti is written when its
 // role is a custom one.
 func (l *loader) noteCustomRole(ti, mi int32, r model.Role, at pos) {
-	if r == "" || r.Norm().Predefined() {
+	if r == "" || r.Predefined() {
 		return
 	}
 	if l.customRoleAt == nil {

@@ -42,7 +42,6 @@ const minExact = 4
 // an empty key, changes nothing. It is safe for concurrent use.
 type Redactor struct {
 	exact *strings.Replacer   // forms shorter than a gram, replaced whole
-	short []string            // those forms
 	grams map[uint64]struct{} // every 8-byte window of every form
 	bloom [1 << 10]uint64     // 65,536-bit prefilter over grams
 	hold  int                 // the most bytes a Writer holds back
@@ -127,7 +126,6 @@ func NewRedactor(key string) *Redactor {
 			pairs = append(pairs, f, Marker)
 		}
 		r.exact = strings.NewReplacer(pairs...)
-		r.short = exact
 	}
 	return r
 }
@@ -137,22 +135,15 @@ func NewRedactor(key string) *Redactor {
 // back (a saved plan, an exported manifest) uses it to refuse such data:
 // redacted, it would no longer be what it stands for.
 func (r *Redactor) Index(b []byte) int {
-	if r == nil {
+	out := r.Bytes(b) // b itself when there is nothing to redact
+	if len(out) == len(b) && (len(b) == 0 || &out[0] == &b[0]) {
 		return -1
 	}
-	first := -1
-	for i := 0; i+gram <= len(b); i++ {
-		if r.hit(b, i) {
-			first = i
-			break
-		}
+	i := 0 // Bytes copies what precedes the first redaction as it is
+	for i < len(b) && i < len(out) && b[i] == out[i] {
+		i++
 	}
-	for _, f := range r.short {
-		if j := bytes.Index(b, []byte(f)); j >= 0 && (first < 0 || j < first) {
-			first = j
-		}
-	}
-	return first
+	return i
 }
 
 // Holds reports whether Bytes would change s.

@@ -114,7 +114,7 @@ func (c *Client) redirectError(e *Error, resp *http.Response) *Error {
 	if resp.Request != nil && resp.Request.URL != nil {
 		u = resp.Request.URL.ResolveReference(u)
 	}
-	e.Location = c.safe(u.Scheme + "://" + u.Host + shownPath(u, c.red))
+	e.Location = c.safe(locationText(u, c.red))
 	e.Detail = "redirected to " + e.Location
 	return e
 }

@@ -103,8 +103,8 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 	case r.cl.method != http.MethodGet && r.retrying && r.c.stopped.Err() == nil && ctx.Err() == nil:
 		// Failed with what could have healed, after every attempt allowed.
 		if n := r.c.failedInARow.Add(1); n == caps.FailedInARow {
-			r.c.log.Warn("the last requests all failed after retrying: from now on each request is tried once, until one succeeds",
-				zap.Int("requests", int(n)))
+			r.c.log.Warn("the last writes all failed after retrying: from now on each write is tried once, until a request succeeds",
+				zap.Int("writes", int(n)))
 		}
 	}
 	var e *Error

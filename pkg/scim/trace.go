@@ -127,32 +127,35 @@ func isLocationHeader(k string) bool {
 	return strings.EqualFold(k, "Location") || strings.EqualFold(k, "Content-Location")
 }
 
-// withoutCredentials is URL v with only its scheme, host, port and path,
-// as redirect errors name it; a value that does not parse is not shown.
+// withoutCredentials is URL v as locationText shows it; a value that does
+// not parse is not shown.
 func withoutCredentials(v string, red *sanitize.Redactor) string {
 	u, err := url.Parse(v)
 	if err != nil {
 		return "(not shown: it does not parse, and may carry credentials)"
 	}
-	switch {
-	case u.Scheme != "":
-		return u.Scheme + "://" + u.Host + shownPath(u, red) // as a redirect error names it
-	case u.Host != "":
-		return "//" + u.Host + shownPath(u, red)
-	}
-	return shownPath(u, red)
+	return locationText(u, red)
 }
 
-// shownPath is u's path as sent (escaped), or decoded and redacted when its
+// locationText is URL u with only its scheme, host, port and path (no
+// userinfo, query or fragment), as redirect errors and traces show a
+// Location. The path is as sent (escaped), or decoded and redacted when its
 // decoded form holds a key fragment: a server may escape any character of
 // the key, and every such spelling decodes to the key.
-func shownPath(u *url.URL, red *sanitize.Redactor) string {
-	if red.Holds(u.Path) {
+func locationText(u *url.URL, red *sanitize.Redactor) string {
+	path := u.EscapedPath()
+	if p := red.String(u.Path); p != u.Path {
 		// Escaped again where it matters, so that it parses back to the
 		// same path (a decoded '?' stays in it); the marker stays legible.
-		return pathEscaper.Replace(red.String(u.Path))
+		path = pathEscaper.Replace(p)
 	}
-	return u.EscapedPath()
+	switch {
+	case u.Scheme != "":
+		return u.Scheme + "://" + u.Host + path
+	case u.Host != "":
+		return "//" + u.Host + path
+	}
+	return path
 }
 
 func isSecretHeader(k string) bool {

@@ -68,7 +68,10 @@ func groups(p plan.Plan) (users, teams []*group) {
 		}
 		ln := line{sym: c.Action.Symbol(), action: c.Action, text: sanitize.Controls(lineText(c))}
 		if tierOf(c.Action) < mustTiers {
-			ln.who, ln.gist = sanitize.Controls(plan.UserText(c)), sanitize.Controls(gistText(c))
+			ln.who, ln.gist = sanitize.Controls(plan.UserText(c)), ln.text // the user's group names the user
+			if c.Action == plan.RemoveMember || c.Action == plan.SetTeamRole {
+				ln.gist = sanitize.Controls(gistText(c))
+			}
 		}
 		g.lines = append(g.lines, ln)
 	}
@@ -146,7 +149,7 @@ func gistText(c plan.Change) string {
 		}
 		return withReason(s, c)
 	}
-	return lineText(c) // the user's group names the user
+	return lineText(c)
 }
 
 func withReason(s string, c plan.Change) string {

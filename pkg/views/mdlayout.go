@@ -100,10 +100,10 @@ func (l *markdownLayout) reserve() int {
 	for si, s := range l.secs {
 		n += len(frameOpen(fmt.Sprintf("%s (%d of %d shown)", s.title, l.total[si], l.total[si]))) + len(frameClose)
 	}
-	title, note := 0, 0
+	title, note, all := 0, 0, l.changeLines()
 	for f := 0; f < numWarnForms; f++ {
 		title = max(title, len(frameOpen(warningsTitle(l.warnings, f))))
-		note = max(note, len(cutNote(l.changeLines(), l.changeLines(), l.warnings, true, f)))
+		note = max(note, len(cutNote(all, all, l.warnings, true, f)))
 	}
 	n += title + len(frameClose) + len(l.warnBody[warnCounts])
 	var worst [numTiers]int
