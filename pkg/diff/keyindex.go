@@ -176,9 +176,13 @@ func (x *keyIndex) getAll(keys []string, out []int32, s *lookup) {
 		}
 	}
 	var touched byte
+	last := len(x.arena) - 1
 	for _, off := range s.offs {
 		if off >= 0 {
-			touched |= x.arena[off]
+			// Load the entry's second cache line too: an entry with a
+			// key of 20 to 30 bytes straddles two lines about half of the
+			// time.
+			touched |= x.arena[off] ^ x.arena[min(off+entryHead+24, last)]
 		}
 	}
 	x.sink += touched

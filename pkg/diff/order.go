@@ -110,26 +110,38 @@ func prefix(s string) uint64 {
 // sortWarnings orders warnings by code, team, user (case-insensitively,
 // then as written), then message and ids.
 func sortWarnings(ws []plan.Warning) {
+	// The keys and their 8-byte prefixes sit in the sorted slice itself:
+	// most comparisons end on a prefix, without loading the warning or its
+	// strings (scattered over the inputs' memory at 100,000 users).
 	type keyed struct {
-		tk, uk string
-		w      *plan.Warning
+		code       plan.WarningCode
+		tpre, upre uint64
+		tk, uk     string
+		w          *plan.Warning
 	}
 	ks := make([]keyed, len(ws))
 	for i := range ws {
-		ks[i] = keyed{model.Key(ws[i].Team), model.Key(ws[i].User), &ws[i]}
+		tk, uk := model.Key(ws[i].Team), model.Key(ws[i].User)
+		ks[i] = keyed{ws[i].Code, prefix(tk), prefix(uk), tk, uk, &ws[i]}
 	}
 	slices.SortFunc(ks, func(x, y keyed) int {
-		a, b := x.w, y.w
 		// cmp.Or would evaluate every comparison; most pairs differ early.
-		if c := cmp.Compare(a.Code, b.Code); c != 0 {
+		if c := strings.Compare(string(x.code), string(y.code)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.tpre, y.tpre); c != 0 {
 			return c
 		}
 		if c := strings.Compare(x.tk, y.tk); c != 0 {
 			return c
 		}
+		if c := cmp.Compare(x.upre, y.upre); c != 0 {
+			return c
+		}
 		if c := strings.Compare(x.uk, y.uk); c != 0 {
 			return c
 		}
+		a, b := x.w, y.w
 		return cmp.Or(strings.Compare(a.Team, b.Team), strings.Compare(a.User, b.User),
 			strings.Compare(a.Message, b.Message), slices.Compare(a.IDs, b.IDs))
 	})
