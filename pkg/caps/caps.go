@@ -23,6 +23,11 @@ const (
 	// bound memory. About 1.6 GB at most; a manifest of 100,000 users in
 	// 5,000 teams of 100 holds about 0.93 million.
 	ManifestIndicators = 4_000_000
+	// ManifestErrorSearch is the largest manifest file (bytes) in which a
+	// YAML syntax error is looked for line by line (by parsing prefixes
+	// of the file, about 20 of them), to name the line where it arises
+	// rather than where the broken construct starts.
+	ManifestErrorSearch = 1 << 20
 	// PlanFile is the largest saved plan accepted by apply (bytes).
 	PlanFile = 1 << 30
 	// Problems is how many manifest problems are printed; the rest are

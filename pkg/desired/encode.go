@@ -138,6 +138,9 @@ type encoder struct {
 	byID   map[string]int32
 	byMail map[string]int32
 	byName map[string]int32
+	// sharedExt holds the externalIds that two or more written users have
+	// (nil when none do): left unmanaged, since a manifest refuses them.
+	sharedExt map[string]bool
 
 	unwritable func(string) bool // EncodeOptions.Unwritable, never nil
 }

@@ -67,6 +67,15 @@ func genOrg(r *rand.Rand, users, teams int) (have, want model.State, skipped int
 		}
 		want.Users = append(want.Users, w)
 	}
+	ext := map[string]int{}
+	for _, w := range want.Users {
+		ext[w.ExternalID]++
+	}
+	for i := range want.Users {
+		if ext[want.Users[i].ExternalID] > 1 {
+			want.Users[i].ExternalID = "" // shared: left unmanaged, with a comment
+		}
+	}
 	teamNames := []string{"research", "Research", "platform", `team "q"`, "a: b", "# hash", "*star", "&amp", "Ünïcode 🎉", "x"}
 	count := map[string]int{}
 	for i := range teams {

@@ -71,6 +71,7 @@ func (e *encoder) users(us []model.User) {
 		e.written[i] = true
 		e.byMail[keys[i]] = i
 	}
+	e.sharedExternalIDs(us)
 	n := 0
 	for _, i := range order {
 		if !e.written[i] {
@@ -84,6 +85,23 @@ func (e *encoder) users(us []model.User) {
 	}
 	if n == 0 {
 		e.line("users: []")
+	}
+}
+
+// sharedExternalIDs finds the externalIds that two or more written users
+// have.
+func (e *encoder) sharedExternalIDs(us []model.User) {
+	seen := map[string]bool{}
+	for i := range us {
+		if id := us[i].ExternalID; e.written[i] && strings.TrimSpace(id) != "" {
+			if seen[id] {
+				if e.sharedExt == nil {
+					e.sharedExt = map[string]bool{}
+				}
+				e.sharedExt[id] = true
+			}
+			seen[id] = true
+		}
 	}
 }
 
@@ -115,7 +133,9 @@ func (e *encoder) user(u *model.User) {
 	if strings.TrimSpace(u.DisplayName) != "" {
 		e.kv("    ", "name", u.DisplayName)
 	}
-	if strings.TrimSpace(u.ExternalID) != "" {
+	if e.sharedExt[u.ExternalID] {
+		e.buf = appendComment(e.buf, "    ", "externalId \""+u.ExternalID+"\" left unmanaged: another user has it too, and a manifest gives each its own")
+	} else if strings.TrimSpace(u.ExternalID) != "" {
 		e.kv("    ", "externalId", u.ExternalID)
 	}
 	if role == model.RoleAdmin || role == model.RoleMember {

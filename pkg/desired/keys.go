@@ -90,6 +90,19 @@ const gracePattern = `^(0|[0-9]+d|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms
 // same pattern, with maxLength for the length).
 const usernamePattern = "^[^\\s\\x00-\\x1f\\x7f-\\x9f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+$"
 
+// spaceChars is a regular expression class's contents: what the loader
+// takes as space (strings.TrimSpace's Unicode White_Space), spelled out so
+// that Go and ECMAScript read it alike (ECMAScript's \s adds U+FEFF).
+const spaceChars = "\\t\\n\\x0b\\f\\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+// textPattern is a free-text value (a user's name and externalId, a team's
+// id pin, a role): not only spaces. (JSON Schema patterns are not
+// anchored: one character that is no space is enough.)
+const textPattern = "[^" + spaceChars + "]"
+
+// teamNamePattern is a team name: no space at either end.
+const teamNamePattern = "^[^" + spaceChars + "]([\\s\\S]*[^" + spaceChars + "])?$"
+
 var (
 	percentRE  = regexp.MustCompile(percentPattern)
 	usernameRE = regexp.MustCompile(usernamePattern)

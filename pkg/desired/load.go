@@ -2,12 +2,14 @@ package desired
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -44,7 +46,10 @@ type loader struct {
 	// to its user.
 	byEmail  map[string]int32
 	byHandle map[string]int32
-	inactive []int32 // users marked active: false
+	// byExternalID maps each externalId to where it is first written
+	// (made when a user has one).
+	byExternalID map[string]pos
+	inactive     []int32 // users marked active: false
 	// pending are members whose email matched no user declared before them.
 	pending []pendingMember
 	// emails holds the users' emails side by side (members' emails then
@@ -159,6 +164,15 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 		msg = m[2]
 	}
 	msg = strings.TrimPrefix(msg, "yaml: ")
+	if p.line > 1 || parserProblems[msg] || strings.Contains(msg, "tab character") {
+		// yaml.v3 names the line where the broken construct starts (for
+		// a mis-indented entry, the first entry of its list, hundreds of
+		// lines away): look for the line where the error arises.
+		if line, col, ok := problemAt(data, int(p.line), err.Error()); ok && int32(line) != p.line {
+			msg = fmt.Sprintf("%s (within the list or mapping that starts at line %d)", msg, p.line)
+			p.line, p.col = int32(line), int32(col)
+		}
+	}
 	if badCharRE.MatchString(msg) && !bytes.HasPrefix(data, []byte{0xFF, 0xFE}) && !bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
 		// yaml.v3 checks a UTF-8 file's characters as it reads them,
 		// and says neither where nor which.
@@ -180,6 +194,67 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 		msg += ` (a value starting with * or & must be quoted, e.g. "*@svc.example.com")`
 	}
 	l.add(p, "invalid YAML: "+msg)
+}
+
+// problemAt returns the line (from 1) where the YAML error whose text is
+// want, which yaml.v3 reports at line from, arises: the fewest lines of
+// data, from line on, whose parse meets the same error (yaml.v3 parses
+// from the start and stops at its first error, so every longer prefix
+// meets it too, and a binary search finds it). The column is the line's
+// first tab for an error about tabs, else its first character that is no
+// space. ok is false when data is too large to search
+// (caps.ManifestErrorSearch) or the search does not confirm the error.
+func problemAt(data []byte, from int, want string) (line, col int, ok bool) {
+	if len(data) > caps.ManifestErrorSearch {
+		return 0, 0, false
+	}
+	var ends []int // ends[i]: the offset just past line i+1
+	for off := 0; off < len(data); {
+		i := bytes.IndexByte(data[off:], '\n')
+		if i < 0 {
+			ends = append(ends, len(data))
+			break
+		}
+		off += i + 1
+		ends = append(ends, off)
+	}
+	same := func(lines int) bool {
+		dec := yaml.NewDecoder(bytes.NewReader(data[:ends[lines-1]]))
+		for range 2 {
+			var n yaml.Node
+			if err := decode(dec, &n); err != nil {
+				return err.Error() == want
+			}
+		}
+		return false
+	}
+	lo, hi := max(from, 1), len(ends)
+	if lo > hi || !same(hi) {
+		return 0, 0, false
+	}
+	for lo < hi {
+		if mid := (lo + hi) / 2; same(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	start := 0
+	if lo > 1 {
+		start = ends[lo-2]
+	}
+	text := data[start:ends[lo-1]]
+	i := bytes.IndexFunc(text, func(r rune) bool { return r != ' ' && r != '\t' })
+	if strings.Contains(want, "tab character") {
+		if t := bytes.IndexByte(text, '\t'); t >= 0 {
+			i = t
+		}
+	}
+	if i < 0 {
+		i = 0
+	}
+	_, c := lineCol(data, start+i)
+	return lo, int(c), true
 }
 
 // aliasAt returns the offset of the first *name in data that YAML reads as
@@ -229,9 +304,53 @@ func firstBadChar(data []byte) (int, string) {
 
 // lineCol is the line and column (both from 1, the column in characters)
 // of byte offset off in data.
+// A byte-order mark at the start of the file is not counted (YAML
+// counts it in no column either).
 func lineCol(data []byte, off int) (line, col int32) {
 	start := bytes.LastIndexByte(data[:off], '\n') + 1
+	if start == 0 && bytes.HasPrefix(data[:off], utf8BOM) {
+		start = len(utf8BOM)
+	}
 	return int32(1 + bytes.Count(data[:start], []byte("\n"))), int32(1 + utf8.RuneCount(data[start:off]))
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// fromUTF16 returns data as UTF-8 when it starts with a UTF-16 byte-order
+// mark (as Windows PowerShell 5.1 redirections and Notepad's "Unicode"
+// write it), so that the byte scans here (line breaks, characters,
+// positions) read what the file says rather than its bytes; other data is
+// returned as it is. bad is the offset in the result where a byte pair
+// that is no UTF-16 (a surrogate without its pair, an odd last byte) was
+// found, or -1.
+func fromUTF16(data []byte) (out []byte, bad int) {
+	var order binary.ByteOrder
+	switch {
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}):
+		order = binary.LittleEndian
+	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		order = binary.BigEndian
+	default:
+		return data, -1
+	}
+	out = make([]byte, 0, len(data)/2*3)
+	for i := 2; i < len(data); i += 2 {
+		if i+1 == len(data) {
+			return out, len(out)
+		}
+		r := rune(order.Uint16(data[i:]))
+		if utf16.IsSurrogate(r) {
+			if i+3 >= len(data) {
+				return out, len(out)
+			}
+			if r = utf16.DecodeRune(r, rune(order.Uint16(data[i+2:]))); r == utf8.RuneError {
+				return out, len(out)
+			}
+			i += 2
+		}
+		out = utf8.AppendRune(out, r)
+	}
+	return out, -1
 }
 
 const emptyFile = "empty file: a manifest holds version: 1, policy, users and teams"
@@ -244,6 +363,14 @@ func (l *loader) loadFile(fi int, src Source) {
 		l.addf(pos{int32(fi), 1, 1}, "the file is %d bytes, larger than the %d (%d MiB) a manifest may be: split it into several files", len(src.Data), caps.ManifestFile, caps.ManifestFile>>20)
 		return
 	}
+	data, bad := fromUTF16(src.Data)
+	if bad >= 0 {
+		l.broken = true
+		line, col := lineCol(data, bad)
+		l.add(pos{int32(fi), line, col}, "the file is UTF-16 (it starts with a byte-order mark) but is not valid UTF-16 here: save it as UTF-8")
+		return
+	}
+	src.Data = data
 	if n := indicators(src.Data); n > caps.ManifestIndicators {
 		l.broken = true
 		l.addf(pos{int32(fi), 1, 1}, "the file holds %d YAML indicators (, [ { and - ? : before a space or line break), more than the %d a manifest file may hold: its parse could need over a gigabyte; split it into several files", n, caps.ManifestIndicators)

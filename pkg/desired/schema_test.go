@@ -3,17 +3,20 @@ package desired
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/wbsync/wbsync/pkg/caps"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
 const schemaPath = "../../schema/manifest.schema.json"
@@ -169,6 +172,17 @@ func TestSchemaMatchesLoader(t *testing.T) {
 			t.Errorf("%s maxLength = %v, want the loader's %d", name, got, caps.Field)
 		}
 	}
+	for name, s := range map[string]jsonSchema{
+		"user.name": prop(root, user, "name"), "user.externalId": prop(root, user, "externalId"),
+		"team.id": prop(root, team, "id"), "member.role": prop(root, memberObj, "role"),
+	} {
+		if got := s["pattern"]; got != textPattern {
+			t.Errorf("%s pattern = %+q, want the loader's %+q", name, got, textPattern)
+		}
+	}
+	if got := prop(root, team, "name")["pattern"]; got != teamNamePattern {
+		t.Errorf("team.name pattern = %+q, want the loader's %+q", got, teamNamePattern)
+	}
 	if got := prop(root, user, "username")["pattern"]; got != usernamePattern {
 		t.Errorf("username pattern = %+q, want the loader's %+q", got, usernamePattern)
 	}
@@ -310,6 +324,36 @@ func TestKeyIndexes(t *testing.T) {
 	for _, keys := range [][]string{topKeys, policyKeys, limitKeys, userKeys, teamKeys, memberKeys} {
 		if len(keys) > maxKeys {
 			t.Errorf("%v: more keys than keySet holds", keys)
+		}
+	}
+}
+
+// TestSchemaAgreesOnText: for free-text values and team names, the schema
+// refuses exactly what the loader refuses (blank values, spaces around a
+// team name, in every kind of space).
+func TestSchemaAgreesOnText(t *testing.T) {
+	sch := compileSchema(t)
+	values := []string{"ok", "two words", " ", "\t", "\u00a0", "\u3000", "\u2028", "\u0085", "\ufeff", "\ufeffx",
+		"x\ufeff", " x", "x ", "\u3000x", "x\u3000", "a\nb", "a\u0085b", "\u200b", "x\x00y"}
+	manifests := map[string]string{
+		"user.name":       "version: 1\nusers:\n  - email: a@example.com\n    name: %s\n",
+		"user.externalId": "version: 1\nusers:\n  - email: a@example.com\n    externalId: %s\n",
+		"team.id":         "version: 1\nteams:\n  - name: t\n    id: %s\n",
+		"team.name":       "version: 1\nteams:\n  - name: %s\n",
+		"member.role":     "version: 1\nusers:\n  - email: a@example.com\nteams:\n  - name: t\n    members:\n      - email: a@example.com\n        role: %s\n",
+	}
+	for field, tmpl := range manifests {
+		for _, v := range values {
+			data := []byte(fmt.Sprintf(tmpl, strconv.Quote(v)))
+			_, loadErr := Parse([]Source{{Name: "m.yaml", Data: data}})
+			doc, err := yamlAsJSON(data)
+			if err != nil {
+				t.Fatalf("%s %+q: %v", field, v, err)
+			}
+			schemaErr := sch.Validate(doc)
+			if (loadErr == nil) != (schemaErr == nil) {
+				t.Errorf("%s %+q: the loader says %v, the schema %v", field, v, loadErr, schemaErr)
+			}
 		}
 	}
 }

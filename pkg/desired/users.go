@@ -89,7 +89,10 @@ func (l *loader) loadUser(fi int, n *yaml.Node) {
 		case userName:
 			u.DisplayName, _ = l.nonEmpty(fi, "name", v, " (omit it to leave the display name unmanaged)")
 		case userExternalID:
-			u.ExternalID, _ = l.nonEmpty(fi, "externalId", v, " (omit it to leave the externalId unmanaged)")
+			var ok bool
+			if u.ExternalID, ok = l.nonEmpty(fi, "externalId", v, " (omit it to leave the externalId unmanaged)"); ok {
+				l.externalID(u.ExternalID, at(fi, v))
+			}
 		case userOrgRole:
 			if s, ok := l.str(fi, "orgRole", v); ok && strings.EqualFold(s, string(model.RoleViewer)) {
 				l.add(at(fi, v), "orgRole viewer is refused: W&B turns it into member with viewer seats and resets ALL of the user's team and project roles to viewer; use member (and set team roles per team)")
@@ -174,6 +177,20 @@ func (l *loader) declare(idx int32, handle *yaml.Node, fi int) {
 	} else if first, dup := l.byHandle[ek]; dup {
 		l.addf(r.at, "user %s: its email is the username of the user declared at %s, and a user without username has its email as userName (they match case-insensitively): set a username on one of them", u.Email, l.where(l.users[first].at))
 	}
+}
+
+// externalID records that a user declared at p has externalId id, and
+// reports a user that has it too: externalIds match exactly, and two
+// manifest users with one would both match the same live user.
+func (l *loader) externalID(id string, p pos) {
+	if first, dup := l.byExternalID[id]; dup {
+		l.addf(p, "duplicate externalId %q: the user declared at %s has it too (externalIds match exactly; both would match one live user)", short(id), l.where(first))
+		return
+	}
+	if l.byExternalID == nil {
+		l.byExternalID = map[string]pos{}
+	}
+	l.byExternalID[id] = p
 }
 
 // maxUsername is the longest username accepted, in characters.

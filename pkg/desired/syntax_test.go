@@ -1,0 +1,69 @@
+package desired
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/wbsync/wbsync/pkg/caps"
+)
+
+// usersWithBadIndent is a manifest of n users in which user bad's name is
+// indented one space short, and the line that name is on.
+func usersWithBadIndent(n, bad int) (string, int) {
+	var b strings.Builder
+	b.WriteString("version: 1\nusers:\n")
+	line := 0
+	for i := range n {
+		fmt.Fprintf(&b, "  - email: u%d@example.com\n", i)
+		indent := "    "
+		if i == bad {
+			indent = "   "
+			line = 3 + 2*i + 1
+		}
+		fmt.Fprintf(&b, "%sname: %s\n", indent, strings.Repeat("x", 30))
+	}
+	return b.String(), line
+}
+
+func TestSyntaxErrorAtItsLine(t *testing.T) {
+	data, line := usersWithBadIndent(500, 400)
+	_, err := Parse([]Source{{Name: "u.yaml", Data: []byte(data)}})
+	var pe *ProblemsError
+	if !errors.As(err, &pe) || len(pe.Problems) != 1 {
+		t.Fatalf("want one problem, got %v", err)
+	}
+	p := pe.Problems[0]
+	if p.Line != line || p.Column != 4 || !strings.Contains(p.Message, "starts at line 3") {
+		t.Errorf("problem at %d:%d (%s), want %d:4, naming line 3", p.Line, p.Column, p.Message, line)
+	}
+}
+
+func TestSyntaxErrorInALargeFileAtItsBlock(t *testing.T) {
+	n := caps.ManifestErrorSearch / 40
+	data, _ := usersWithBadIndent(n, n-2)
+	if len(data) <= caps.ManifestErrorSearch {
+		t.Fatalf("the file is %d bytes: not over the search cap", len(data))
+	}
+	_, err := Parse([]Source{{Name: "u.yaml", Data: []byte(data)}})
+	var pe *ProblemsError
+	if !errors.As(err, &pe) || len(pe.Problems) != 1 {
+		t.Fatalf("want one problem, got %v", err)
+	}
+	if p := pe.Problems[0]; p.Line != 3 || p.Column != 1 || strings.Contains(p.Message, "starts at") {
+		t.Errorf("problem at %d:%d (%s), want the list's start, 3:1, as the YAML library gives it", p.Line, p.Column, p.Message)
+	}
+}
+
+func TestTabErrorAtTheTab(t *testing.T) {
+	data := "version: 1\nusers:\n  - email: a@example.com\n    name: A\n  - email: b@example.com\n  \tname: B\n"
+	_, err := Parse([]Source{{Name: "t.yaml", Data: []byte(data)}})
+	var pe *ProblemsError
+	if !errors.As(err, &pe) || len(pe.Problems) != 1 {
+		t.Fatalf("want one problem, got %v", err)
+	}
+	if p := pe.Problems[0]; p.Line != 6 || p.Column != 3 {
+		t.Errorf("problem at %d:%d (%s), want the tab at 6:3", p.Line, p.Column, p.Message)
+	}
+}
