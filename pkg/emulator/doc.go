@@ -65,10 +65,11 @@
 //     (User and Group) carry no lastModified, as W&B's User create example;
 //     a later GET does.
 //   - replace teamRoles for a team the user is not a member of is 400: use
-//     Groups membership first. Without CheckRoles any roleName is taken
+//     Groups membership first. On saas every custom role is 400 "custom
+//     roles are available only on Dedicated Cloud and Self-Managed" (seeded
+//     ones too). On dedicated, without CheckRoles any roleName is taken
 //     (predefined ones lower-cased); with it, an unknown one is 400 "role
-//     "X" not found", and on saas every custom role is 400 "custom roles are
-//     available only on Dedicated Cloud and Self-Managed".
+//     "X" not found".
 //   - /Roles is read-only here (W&B also creates, updates and deletes
 //     roles). A role's permissions are those the seed lists, each with
 //     isInherited false: the predefined roles' own permissions are not

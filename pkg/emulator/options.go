@@ -108,10 +108,12 @@ type Options struct {
 	IgnoreExternalID bool
 	// NoRolesEndpoint answers 404 on /Roles, as servers without custom roles.
 	NoRolesEndpoint bool
-	// CheckRoles makes a replace of teamRoles check roleName: admin, member
-	// and viewer (any case) always pass; on dedicated a custom role of
-	// /Roles (exact case) passes too; anything else is 400. On saas every
-	// custom role is 400. Seeded team roles are checked the same way.
+	// CheckRoles makes a replace of teamRoles on dedicated check roleName:
+	// admin, member and viewer (any case) and a custom role of /Roles
+	// (exact case) pass; anything else is 400. Without it any roleName is
+	// taken there. On saas every custom role is 400 either way (W&B: custom
+	// roles are for Dedicated Cloud and Self-Managed only). Seeded team
+	// roles are checked the same way.
 	CheckRoles bool
 	// Now is the clock for meta.created and meta.lastModified (nil =
 	// time.Now).
@@ -186,7 +188,7 @@ func (o *Options) registerFidelityFlags(fs *flag.FlagSet) {
 		"externalId accepted on create and PATCH, never stored nor returned")
 	fs.BoolVar(&o.NoRolesEndpoint, "no-roles-endpoint", o.NoRolesEndpoint, "/Roles answers 404 (servers without custom roles)")
 	fs.BoolVar(&o.CheckRoles, "check-roles", o.CheckRoles,
-		"teamRoles roleName must be admin, member, viewer or (dedicated) a custom role of /Roles; else 400")
+		"on dedicated, teamRoles roleName must be admin, member, viewer or a custom role of /Roles; else 400 (on saas every custom role is 400 anyway)")
 	fs.IntVar(&o.TeamServiceAccounts, "team-service-accounts", o.TeamServiceAccounts,
 		"N team-scoped service accounts in every team, not listed under /Users, never removed")
 	fs.BoolVar(&o.WandbPaging, "wandb-paging", o.WandbPaging, "itemsPerPage always 9999, at most 9999 resources per list")
@@ -234,7 +236,7 @@ func (o Options) normalise() (Options, error) {
 	default:
 		return o, fmt.Errorf("base paths %q: want scim, v2 or both", o.BasePaths)
 	}
-	if o.FaultRate < 0 || o.FaultRate > 1 {
+	if !(o.FaultRate >= 0 && o.FaultRate <= 1) { // NaN too
 		return o, fmt.Errorf("fault rate %v: want a share between 0 and 1", o.FaultRate)
 	}
 	if _, err := parseFaults(strings.Join(o.Faults, ",")); err != nil {

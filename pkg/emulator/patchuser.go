@@ -194,7 +194,8 @@ func (s *Server) setUserAttr(ed *userEdit, path string, raw json.RawMessage) *ap
 // setTeamRoles applies [{teamName, roleName}]. The user must already be a
 // member of the team (membership goes through Groups): otherwise 400. A
 // name shared by several of the user's teams sets the role in each. With
-// CheckRoles, roleName must be one the deployment knows.
+// CheckRoles (and always on saas), roleName must be one the deployment
+// knows.
 func (s *Server) setTeamRoles(ed *userEdit, raw json.RawMessage) *apiError {
 	var in []struct {
 		TeamName string `json:"teamName"`
@@ -212,7 +213,7 @@ func (s *Server) setTeamRoles(ed *userEdit, raw json.RawMessage) *apiError {
 			return errf(http.StatusBadRequest, "invalidValue", "teamRoles: roleName is required for team %q", tr.TeamName)
 		}
 		switch {
-		case s.opts.CheckRoles:
+		case s.opts.CheckRoles || s.opts.Deployment == DeploymentSaaS:
 			var e *apiError
 			if role, e = s.st.checkTeamRole(role, s.opts.Deployment == DeploymentSaaS); e != nil {
 				return e

@@ -55,6 +55,12 @@ func (s *Server) renderUser(u *user, v userView) userOut {
 	if s.opts.Deployment == DeploymentDedicated {
 		out.ModelsSeat, out.WeaveRole = cmp.Or(u.modelsSeat, "full"), cmp.Or(u.weaveRole, "full")
 	}
+	if v.isCreate && s.opts.Deployment == DeploymentSaaS {
+		// W&B's Multi-tenant create response lists the user's teams.
+		for _, t := range s.st.userTeams(u) {
+			out.Groups = append(out.Groups, groupRefOut{Value: t.id})
+		}
+	}
 	return out
 }
 

@@ -81,11 +81,14 @@ func TestCheckRoles(t *testing.T) {
 	set(e, "reviewer").wantError(t, 400, `role "reviewer" not found`) // custom roles are case-sensitive
 	set(e, "Owner").wantError(t, 400, "not found")
 
-	saas := start(t, Options{CheckRoles: true, Deployment: "saas"}, strings.Replace(seedRoles, `"role": "Reviewer"`, `"role": "admin"`, 1))
-	set(saas, "Reviewer").wantError(t, 400, "custom roles are available only on Dedicated Cloud and Self-Managed")
-	set(saas, "Member").want(t, 200)
+	// On saas every custom role is refused, with the switch or without.
+	for _, check := range []bool{true, false} {
+		saas := start(t, Options{CheckRoles: check, Deployment: "saas"}, strings.Replace(seedRoles, `"role": "Reviewer"`, `"role": "admin"`, 1))
+		set(saas, "Reviewer").wantError(t, 400, "custom roles are available only on Dedicated Cloud and Self-Managed")
+		set(saas, "Member").want(t, 200)
+	}
 
-	// Without the switch any roleName is taken, as before.
+	// Without the switch any roleName is taken on dedicated, as before.
 	if got := teamRoles(set(start(t, Options{}, seedRoles), "Anything Goes").want(t, 200).body)["ml"]; got != "Anything Goes" {
 		t.Errorf("unchecked role = %q", got)
 	}
@@ -94,9 +97,11 @@ func TestCheckRoles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := New(Options{CheckRoles: true, Deployment: "saas"}, st, zaptest.NewLogger(t)); err == nil ||
-		!strings.Contains(err.Error(), "custom roles") {
-		t.Errorf("seeding a custom team role on saas: %v", err)
+	for _, check := range []bool{true, false} {
+		if _, err := New(Options{CheckRoles: check, Deployment: "saas"}, st, zaptest.NewLogger(t)); err == nil ||
+			!strings.Contains(err.Error(), "custom roles") {
+			t.Errorf("seeding a custom team role on saas (check-roles %v): %v", check, err)
+		}
 	}
 	st.Roles = st.Roles[1:]
 	if _, err := New(Options{CheckRoles: true}, st, zaptest.NewLogger(t)); err == nil || !strings.Contains(err.Error(), `"Reviewer" not found`) {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -252,6 +253,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	for _, o := range []Options{
 		{Deployment: "cloud"},
 		{FaultRate: 1.5},
+		{FaultRate: math.NaN()},
 		{Faults: []string{"404"}},
 		{PageCap: -1},
 		{Latency: -time.Second},

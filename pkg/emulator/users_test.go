@@ -179,6 +179,13 @@ func TestCreateUserSaaS(t *testing.T) {
 	if r.body["modelsSeat"] != nil {
 		t.Errorf("saas shows modelsSeat: %s", r.raw)
 	}
+	// W&B's Multi-tenant create response lists the teams: groups [{value}].
+	if gs, _ := r.body["groups"].([]any); len(gs) != 1 || gs[0].(map[string]any)["value"] != e.teamID("platform") {
+		t.Errorf("create response groups = %v, want [{value: platform's id}]", r.body["groups"])
+	}
+	if get := e.do("GET", "/Users/"+p(r.str("id")), nil).want(t, 200); get.body["groups"] != nil {
+		t.Errorf("a GET shows groups: %s", get.raw)
+	}
 	g := e.do("GET", "/Groups/"+p(e.teamID("platform")), nil).want(t, 200)
 	if ms := memberValues(g.body); len(ms) != 2 || ms[1] != r.str("id") {
 		t.Errorf("platform members = %v", ms)

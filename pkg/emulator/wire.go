@@ -105,7 +105,14 @@ type userOut struct {
 	TeamRoles        []teamRoleOut `json:"teamRoles,omitzero"`         // nil only when roles are omitted
 	ModelsSeat       string        `json:"modelsSeat,omitempty"`
 	WeaveRole        string        `json:"weaveRole,omitempty"`
-	Meta             metaOut       `json:"meta"`
+	// Groups is in a Multi-tenant create response only: the teams the
+	// user was created into.
+	Groups []groupRefOut `json:"groups,omitempty"`
+	Meta   metaOut       `json:"meta"`
+}
+
+type groupRefOut struct {
+	Value string `json:"value"`
 }
 
 type memberOut struct {

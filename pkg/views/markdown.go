@@ -102,5 +102,11 @@ func markdownHead(p plan.Plan, s plan.Summary) (top, banner string) {
 	return top, b.String()
 }
 
-// code makes text safe inside a fenced block or inline code span.
-func code(s string) string { return strings.ReplaceAll(s, "`", "'") }
+// code makes text safe inside a fenced block or inline code span: a
+// backtick, which could close it, is written \x60 (as sanitize.Controls
+// writes the characters it escapes), so that a name holding one does not
+// read as a name holding an apostrophe.
+func code(s string) string { return strings.ReplaceAll(s, "`", `\x60`) }
+
+// codeLen is len(code(s)), without building it.
+func codeLen(s string) int { return len(s) + 3*strings.Count(s, "`") }

@@ -78,7 +78,7 @@ func (bu *bundle) write(b *strings.Builder, partial bool) {
 	b.WriteString(code(bu.headLine(bu.shown, partial && bu.shown < len(bu.names))) + "\n")
 	pre, cur := bu.prefix(), 0
 	for _, name := range bu.names[:bu.shown] {
-		_, next, nl := wrapStep(cur, len(pre), len(name))
+		_, next, nl := wrapStep(cur, len(pre), codeLen(name))
 		switch {
 		case nl && cur > 0:
 			b.WriteString("\n" + pre)
@@ -155,7 +155,7 @@ func bundleChanges(secs []mdSection) (bs []bundle, of [][][]int32) {
 	}
 	for i := range bs {
 		bu := &bs[i]
-		bu.headLen = [2]int{len(bu.headLine(len(bu.names), false)), len(bu.headLine(len(bu.names), true))}
+		bu.headLen = [2]int{codeLen(bu.headLine(len(bu.names), false)), codeLen(bu.headLine(len(bu.names), true))}
 	}
 	return bs, of
 }

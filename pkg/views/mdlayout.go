@@ -88,8 +88,8 @@ func newMarkdownLayout(secs []mdSection, ws []plan.Warning) *markdownLayout {
 // lengths, so fit need not build them).
 func titleLine(g *group) string { return code(string(g.sym)+" "+g.title) + "\n" }
 func changeLine(ln line) string { return code(string(ln.sym)+"     "+ln.text) + "\n" }
-func titleLen(g *group) int     { return len(g.title) + 3 }
-func changeLen(ln line) int     { return len(ln.text) + 7 }
+func titleLen(g *group) int     { return codeLen(g.title) + 3 }
+func changeLen(ln line) int     { return codeLen(ln.text) + 7 }
 
 // reserve is the most the layout writes besides the lines it keeps and
 // the warnings beyond their count by code: the section frames, the
@@ -170,7 +170,7 @@ func (l *markdownLayout) place(pl *placement, from, to, room int, mark bool) (us
 								cost = bu.headLen[1] + 1
 							}
 						}
-						c, n, _ := wrapStep(pl.cur[bi], len(bu.prefix()), len(ln.who))
+						c, n, _ := wrapStep(pl.cur[bi], len(bu.prefix()), codeLen(ln.who))
 						cost, next, opens = cost+c, n, bu.inGroup
 					}
 					if opens && !pl.open[si][gi] {
