@@ -85,16 +85,22 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 	} else {
 		a, err = prepareManifest(ctx, inv, f, o.dryRun)
 	}
+	if err == nil {
+		err = stopped(ctx) // a signal while the plan was computed
+	}
 	if err != nil {
 		return exitError, err
 	}
+	// Until the first write, a signal ends the run with nothing written:
+	// the plan printed before it stops there.
+	stdout := untilStopped{ctx, inv.stdout}
 	// Colour for the stream the plan goes to: stderr with -o json.
 	color := inv.color(inv.isTerminal, o.noColor)
 	if f.format == "json" {
 		color = inv.color(inv.stderrTerminal, o.noColor)
 	}
 	if o.dryRun {
-		if err := renderPlan(inv.stdout, a.p, f.format, color); err != nil {
+		if err := renderPlan(stdout, a.p, f.format, color); err != nil {
 			return exitError, err
 		}
 		return planExit(a.p, o.detailed), nil
@@ -102,13 +108,13 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 	if a.p.IsBlocked() {
 		// The whole plan, blocks included, where the caller reads: JSON on
 		// stdout with -o json.
-		if err := renderPlan(inv.stdout, a.p, f.format, color); err != nil {
+		if err := renderPlan(stdout, a.p, f.format, color); err != nil {
 			return exitError, err
 		}
 		return exitBlocked, errors.New("a safety limit blocks the plan; nothing was written")
 	}
 	if w := planStream(inv, f.format, !o.autoApprove && inv.isTerminal); w != nil {
-		if err := renderPlan(w, a.p, "text", color); err != nil {
+		if err := renderPlan(untilStopped{ctx, w}, a.p, "text", color); err != nil {
 			return exitError, err
 		}
 	}
@@ -125,12 +131,12 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 			return exitError, err
 		}
 		if f.format == "json" { // printed even when the file fails
-			if _, err := inv.stdout.Write(buf.Bytes()); err != nil {
+			if _, err := stdout.Write(buf.Bytes()); err != nil {
 				return exitError, err
 			}
 		}
 		if o.report != "" {
-			if err := writeOutput(o.report, buf.Bytes(), inv); err != nil {
+			if err := writeOutput(ctx, o.report, buf.Bytes(), inv); err != nil {
 				return exitError, fmt.Errorf("--report %s was not written (nothing was written to the organization either): %w", o.report, err)
 			}
 		}
@@ -140,6 +146,9 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		if err := checkWritable(o.report); err != nil {
 			return exitError, fmt.Errorf("--report %s cannot be written (%v); nothing was written to the organization", o.report, err)
 		}
+	}
+	if err := stopped(ctx); err != nil {
+		return exitError, err
 	}
 	if !o.autoApprove {
 		ok, err := confirm(ctx, inv)
@@ -258,7 +267,7 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	if o.report != "" {
 		var buf bytes.Buffer
 		if fileErr = rep.WriteJSON(sanitize.JSONWriter(&buf)); fileErr == nil {
-			fileErr = writeOutput(o.report, buf.Bytes(), inv)
+			fileErr = writeOutput(context.Background(), o.report, buf.Bytes(), inv) // after an interrupt too
 		}
 	}
 	if err := writeView(inv.stdout, f.format, rep); err != nil {

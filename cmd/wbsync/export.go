@@ -47,7 +47,7 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 	if f.format == "csv" {
 		// The access review: one row per user, with teams and roles.
 		var noEmail []model.User
-		err := streamOutput(out, inv, func(w io.Writer) error {
+		err := streamOutput(ctx, out, inv, func(w io.Writer) error {
 			var err error
 			noEmail, err = views.WriteAccessReview(w, have.state)
 			return err
@@ -63,7 +63,7 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 	header := fmt.Sprintf("Exported by wbsync %s from %s (%s) at %s.\nReview it, then commit it as the source of truth.",
 		version, s.conf.url, s.conf.deployment, time.Now().UTC().Format(time.RFC3339))
 	var rep desired.EncodeReport
-	err = streamOutput(out, inv, func(w io.Writer) error {
+	err = streamOutput(ctx, out, inv, func(w io.Writer) error {
 		var err error
 		rep, err = desired.Encode(w, have.state, desired.EncodeOptions{Header: header, Unwritable: inv.redactor().Holds})
 		return err

@@ -19,6 +19,31 @@ import (
 // anything.
 var errInterrupted = errors.New("interrupted by a signal; nothing was written")
 
+// stopped is errInterrupted once ctx has ended, else nil: checked between
+// the steps of a command before it writes, so that a signal that arrives
+// after the read (while the plan is computed or printed) still ends it
+// with nothing written.
+func stopped(ctx context.Context) error {
+	if ctx.Err() != nil {
+		return errInterrupted
+	}
+	return nil
+}
+
+// untilStopped is w, failing with errInterrupted once ctx has ended: a
+// long plan or export being printed when a signal arrives stops there.
+type untilStopped struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (u untilStopped) Write(p []byte) (int, error) {
+	if u.ctx.Err() != nil {
+		return 0, errInterrupted
+	}
+	return u.w.Write(p)
+}
+
 // await runs f and returns its result, or errInterrupted as soon as ctx ends
 // (within the 2 seconds a user waits after Ctrl-C): loading a manifest, a
 // key file or a saved plan, or waiting at the prompt, never swallows a
@@ -102,7 +127,13 @@ func jsonObject(head []byte) error {
 // writeFileAtomic writes data to path so that a reader sees the old file or
 // the whole new one, never half of it (see writeAtomic).
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	return writeAtomic(path, perm, func(w io.Writer) error {
+	return writeFileUnlessStopped(context.Background(), path, data, perm)
+}
+
+// writeFileUnlessStopped is writeFileAtomic, except that nothing is
+// written when ctx ends before the file would replace path.
+func writeFileUnlessStopped(ctx context.Context, path string, data []byte, perm os.FileMode) error {
+	return writeAtomic(ctx, path, perm, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
 	})
@@ -113,8 +144,9 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 // path (and the directory synced). Every file wbsync writes (saved plans,
 // reports, metrics, exports) goes through it. A new file gets perm less
 // the umask, as os.WriteFile gives it; a file replaced keeps its permission
-// bits.
-func writeAtomic(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
+// bits. When ctx ends before the rename, the temporary file is removed and
+// errInterrupted returned: what a signal stopped writes nothing.
+func writeAtomic(ctx context.Context, path string, perm os.FileMode, write func(io.Writer) error) (err error) {
 	path, err = outputTarget(path)
 	if err != nil {
 		return err
@@ -151,6 +183,9 @@ func writeAtomic(path string, perm os.FileMode, write func(io.Writer) error) (er
 	}
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = stopped(ctx); err != nil {
+		return err
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)

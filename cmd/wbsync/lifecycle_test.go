@@ -616,3 +616,54 @@ func TestSavedPlanNotJSON(t *testing.T) {
 		t.Errorf("%d writes", n)
 	}
 }
+
+// cancelOn is a writer (stderr) that cancels when a line holding line is
+// written: a signal at a precise point of the run.
+type cancelOn struct {
+	strings.Builder
+	line   string
+	cancel context.CancelFunc
+}
+
+func (c *cancelOn) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), c.line) {
+		c.cancel()
+	}
+	return c.Builder.Write(p)
+}
+
+// TestSignalAfterTheRead: a signal that arrives once the organization is
+// read, while the plan is computed and printed, still ends plan, apply
+// and export with exit 1, nothing printed to stdout, no file written and
+// no write request sent.
+func TestSignalAfterTheRead(t *testing.T) {
+	srv, hs := emuServer(t, "")
+	dir := t.TempDir()
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\nteams:\n  - name: t\n    members: [a@example.com]\n")
+	for _, args := range [][]string{
+		{"plan", "-f", m, "--out", filepath.Join(dir, "p.plan"), "--metrics-file", filepath.Join(dir, "m.prom")},
+		{"plan", "-f", m, "-o", "json"},
+		{"apply", "-f", m, "--auto-approve", "--report", filepath.Join(dir, "r.json")},
+		{"apply", "-f", m, "--dry-run"},
+		{"export", "--out", filepath.Join(dir, "e.yaml")},
+		{"export", "-o", "csv"},
+	} {
+		t.Run(strings.Join(args[:1], " "), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			stderr := &cancelOn{line: "read the live organization", cancel: cancel}
+			var out strings.Builder
+			code := run(ctx, args, env{stdin: strings.NewReader(""), stdout: &out, stderr: stderr,
+				getenv: func(k string) string { return vars(hs.URL + "/scim")[k] }})
+			if code != exitError || out.Len() > 0 || !strings.Contains(stderr.String(), "interrupted by a signal; nothing was written") {
+				t.Errorf("%v: exit %d, stdout %q, stderr:\n%s\nwant exit 1, nothing printed, and why", args, code, out.String(), stderr.String())
+			}
+			if files, _ := os.ReadDir(dir); len(files) > 0 {
+				t.Errorf("%v: wrote %v", args, files)
+			}
+		})
+	}
+	if st := srv.Stats(); st.Requests["POST"]+st.Requests["PATCH"]+st.Requests["PUT"]+st.Requests["DELETE"] > 0 {
+		t.Errorf("a write was sent: %+v", st)
+	}
+}

@@ -55,11 +55,14 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 		return exitError, err
 	}
 	m, s, p, err := loadAndPlan(ctx, inv, f, true)
+	if err == nil {
+		err = stopped(ctx)
+	}
 	if err != nil {
 		return exitError, err
 	}
 	if o.out != "" {
-		if err := savePlan(o.out, p, m, inv); err != nil {
+		if err := savePlan(ctx, o.out, p, m, inv); err != nil {
 			return exitError, err
 		}
 		s.log.Info("saved the plan", zap.String("file", o.out))
@@ -69,18 +72,18 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 		if err := views.WriteMetrics(&buf, p, time.Now()); err != nil {
 			return exitError, err
 		}
-		if err := writeOutput(o.metricsFile, buf.Bytes(), inv); err != nil {
+		if err := writeOutput(ctx, o.metricsFile, buf.Bytes(), inv); err != nil {
 			return exitError, err
 		}
 	}
-	if err := renderPlan(inv.stdout, p, f.format, inv.color(inv.isTerminal, o.noColor)); err != nil {
+	if err := renderPlan(untilStopped{ctx, inv.stdout}, p, f.format, inv.color(inv.isTerminal, o.noColor)); err != nil {
 		return exitError, err
 	}
 	return planExit(p, o.detailed), nil
 }
 
 // savePlan writes the saved plan file (the plan and its manifest).
-func savePlan(path string, p plan.Plan, m *desired.Manifest, inv *invocation) error {
+func savePlan(ctx context.Context, path string, p plan.Plan, m *desired.Manifest, inv *invocation) error {
 	var buf bytes.Buffer
 	d := plan.Desired{State: m.State, Policy: m.Policy, Files: m.Files}
 	if err := plan.WriteFile(sanitize.JSONWriter(&buf), p, d); err != nil {
@@ -108,7 +111,7 @@ func savePlan(path string, p plan.Plan, m *desired.Manifest, inv *invocation) er
 				"apply will refuse this saved plan; apply the manifest files with -f, or rotate the API key and plan again", path, sanitize.Marker, keyContext(checked, j)))
 		}
 	}
-	return writeOutput(path, buf.Bytes(), inv)
+	return writeOutput(ctx, path, buf.Bytes(), inv)
 }
 
 // keyContext shows where in b a key fragment starts (at i): the text
@@ -124,18 +127,18 @@ func keyContext(b []byte, i int) string {
 
 // writeOutput writes a file wbsync produces: redacted like every output,
 // and atomically.
-func writeOutput(path string, data []byte, inv *invocation) error {
-	return writeFileAtomic(path, inv.redactor().Bytes(data), 0o644)
+func writeOutput(ctx context.Context, path string, data []byte, inv *invocation) error {
+	return writeFileUnlessStopped(ctx, path, inv.redactor().Bytes(data), 0o644)
 }
 
 // streamOutput writes what write writes to path (or to stdout when path is
 // ""): redacted like every output, atomically, and without holding the
 // whole output in memory.
-func streamOutput(path string, inv *invocation, write func(io.Writer) error) error {
+func streamOutput(ctx context.Context, path string, inv *invocation, write func(io.Writer) error) error {
 	if path == "" {
-		return write(inv.stdout)
+		return write(untilStopped{ctx, inv.stdout})
 	}
-	return writeAtomic(path, 0o644, func(w io.Writer) error {
+	return writeAtomic(ctx, path, 0o644, func(w io.Writer) error {
 		rw := inv.redactor().Writer(w)
 		if err := write(rw); err != nil {
 			return err

@@ -208,11 +208,13 @@ func (s *session) planAgainst(ctx context.Context, have live, want model.State, 
 	if err != nil {
 		return plan.Plan{}, err
 	}
-	p := diff.Compute(want, have.state, policy, diff.Options{
-		Deployment:           s.conf.deployment,
-		Now:                  time.Now(),
-		CustomRolesUnchecked: unchecked,
-	})
+	opts := diff.Options{Deployment: s.conf.deployment, Now: time.Now(), CustomRolesUnchecked: unchecked}
+	// Compute takes seconds at the largest sizes: a signal meanwhile ends
+	// the command at once, as it ends the read.
+	p, err := await(ctx, func() (plan.Plan, error) { return diff.Compute(want, have.state, policy, opts), nil })
+	if err != nil {
+		return plan.Plan{}, err
+	}
 	p.ManifestDigest = digest
 	p.ObservedFingerprint = have.fingerprint
 	p.Target = plan.Target{URL: s.conf.url, Deployment: s.conf.deployment}
