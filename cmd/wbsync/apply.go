@@ -327,7 +327,7 @@ func planStream(inv *invocation, format string, prompt bool) io.Writer {
 // while it waits ends it at once (errInterrupted).
 func confirm(ctx context.Context, inv *invocation) (bool, error) {
 	if !inv.isTerminal {
-		return false, usageError{"no terminal to confirm on: review the plan (wbsync plan, or the plan above when shown) and pass --auto-approve to apply without asking"}
+		return false, usageError{"no terminal to confirm on (the question needs standard input and standard output both on a terminal: one of them is redirected or piped, as with | tee): review the plan (wbsync plan, or the plan above when shown) and pass --auto-approve to apply without asking"}
 	}
 	if inv.flushInput != nil {
 		inv.flushInput() // what was typed before the plan was shown answers nothing

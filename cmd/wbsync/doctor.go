@@ -55,6 +55,7 @@ func runDoctor(ctx context.Context, inv *invocation, f *flags, _ any, pos []stri
 		env.Other, env.OtherURL = other, otherURL
 	}
 	rep := doctor.Run(ctx, env)
+	s.pages.stop() // a read that failed leaves no bar above the report
 	if ctx.Err() != nil {
 		return exitError, errInterrupted
 	}

@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"go.uber.org/zap/zapcore"
@@ -665,5 +668,51 @@ func TestSignalAfterTheRead(t *testing.T) {
 	}
 	if st := srv.Stats(); st.Requests["POST"]+st.Requests["PATCH"]+st.Requests["PUT"]+st.Requests["DELETE"] > 0 {
 		t.Errorf("a write was sent: %+v", st)
+	}
+}
+
+// TestReadProgressEachRead: apply's verification read shows its progress
+// as the first read does, and a read that fails ends its progress before
+// the error is printed.
+func TestReadProgressEachRead(t *testing.T) {
+	var users strings.Builder
+	users.WriteString(`{"users": [`)
+	for i := range 30 {
+		if i > 0 {
+			users.WriteString(",")
+		}
+		fmt.Fprintf(&users, `{"userName": "u%d@example.com", "active": true}`, i)
+	}
+	users.WriteString(`], "teams": []}`)
+	seed := writeFile(t, "seed.json", users.String())
+	_, hs := emuServer(t, seed, emulator.Options{PageCap: 10})
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: new@example.com\nteams: []\n")
+	r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve")
+	if r.code != exitOK || strings.Count(r.stderr, "read users  30/30  done in") != 1 || strings.Count(r.stderr, "read users  31/31  done in") != 1 {
+		t.Errorf("exit %d; want both reads' progress (30 users, then 31):\n%s", r.code, r.stderr)
+	}
+
+	// A read whose second page fails: the error is on a line of its own.
+	var pages atomic.Int32
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if strings.HasSuffix(req.URL.Path, "/Users") && pages.Add(1) > 1 {
+			http.Error(w, "bad page", http.StatusBadRequest)
+			return
+		}
+		hs.Config.Handler.ServeHTTP(w, req)
+	}))
+	defer failing.Close()
+	var out, errb strings.Builder
+	code := run(context.Background(), []string{"plan", "-f", m, "--concurrency", "1"}, env{
+		stdin: strings.NewReader(""), stdout: &out, stderr: &errb, stderrTerminal: true,
+		getenv: func(k string) string { return vars(failing.URL + "/scim")[k] },
+	})
+	// On a terminal the bar is a line redrawn after \r\x1b[K: the error
+	// must follow an erase or a line break, never the bar's text.
+	if code != exitError || !regexp.MustCompile(`(\r\x1b\[K|\n|^)wbsync plan: read the live organization`).MatchString(errb.String()) {
+		t.Errorf("exit %d; want the error at the start of a clean line:\n%q", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "read users  0/31") {
+		t.Errorf("no progress was drawn: the test proves nothing:\n%q", errb.String())
 	}
 }

@@ -108,6 +108,8 @@ func (inv *invocation) sayIndented(level zapcore.Level, indent, text string, fie
 	case ls.json:
 		_ = inv.sinks.stderr.Flush() // what was printed before comes first
 		inv.logger().Log(level, text, fields...)
+	case inv.prog != nil:
+		fmt.Fprintln(inv.prog.Writer(), indent+text) // above a progress line still shown
 	default:
 		fmt.Fprintln(inv.stderr, indent+text)
 	}

@@ -131,6 +131,7 @@ type readProgress struct {
 type readBar struct {
 	bar  *progress.Bar
 	read int
+	done bool
 }
 
 // page is scim.Config.OnPage.
@@ -138,7 +139,7 @@ func (r *readProgress) page(collection string, read, total int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	b := r.bars[collection]
-	if b == nil {
+	if b == nil || b.done { // a read of its own (apply's verification reads again)
 		if read >= total {
 			return // one page: nothing worth a bar
 		}
@@ -149,6 +150,20 @@ func (r *readProgress) page(collection string, read, total int) {
 	b.read = read
 	if read >= total {
 		b.bar.Done(fmt.Sprintf("%d %s", total, collection))
+		b.done = true
+	}
+}
+
+// stop ends the bars of a read that failed, so that its error is printed on
+// a line of its own, not after a stale bar.
+func (r *readProgress) stop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, b := range r.bars {
+		if !b.done {
+			b.bar.Stop()
+			b.done = true
+		}
 	}
 }
 
@@ -192,6 +207,7 @@ type live struct {
 func (s *session) read(ctx context.Context) (live, error) {
 	have, fp, err := observed.Fetch(ctx, s.client)
 	if err != nil {
+		s.pages.stop()
 		if ctx.Err() != nil {
 			return live{}, errInterrupted
 		}

@@ -260,3 +260,31 @@ func TestRunRetryStoppedIsSkipped(t *testing.T) {
 		t.Fatalf("deactivation = %+v, want held back by the add", d)
 	}
 }
+
+// notSentError is a Writer error for a request the interrupt kept from
+// ever going out (it waited for the rate limit).
+type notSentError struct{ stoppedError }
+
+func (notSentError) Error() string { return "not sent: the run was interrupted" }
+func (notSentError) NotSent() bool { return true }
+
+// TestRunNotSentIsNotCounted: a request that never went out is no request
+// in the report, nor in the run's count.
+func TestRunNotSentIsNotCounted(t *testing.T) {
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "AddMembers" {
+			return notSentError{}
+		}
+		return nil
+	}}
+	rep := run(t, planOf(
+		ch(plan.CreateTeam, "", "", "ml", ""),
+		ch(plan.AddMember, "a@x.com", "ua", "ml", "tml"),
+	), w, Options{})
+	if add := rep.Results[1]; add.Status != StatusSkipped || add.Requests != 0 || add.DurationMS != 0 {
+		t.Fatalf("add = %+v, want skipped, no request", add)
+	}
+	if rep.Requests != 1 {
+		t.Fatalf("run requests = %d, want 1 (the create only)", rep.Requests)
+	}
+}

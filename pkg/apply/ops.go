@@ -96,11 +96,15 @@ func (r *runner) userOp(ctx context.Context, i int) error {
 
 // send makes one Writer request on behalf of the changes at idx: it counts
 // the request once for the run and once in each change's result, with its
-// duration.
+// duration, unless the Writer says it never went out (an interrupt while
+// it waited for its turn).
 func (r *runner) send(idx []int, f func() error) error {
-	r.requests.Add(1)
 	start := r.opts.Now()
 	err := f()
+	if notSent(err) {
+		return err
+	}
+	r.requests.Add(1)
 	d := r.opts.Now().Sub(start).Milliseconds()
 	for _, i := range idx {
 		r.results[i].Requests++

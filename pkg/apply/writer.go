@@ -63,6 +63,15 @@ type outcomeUnknowner interface{ OutcomeUnknown() bool }
 // interrupt ended (see Writer): not unknown, it was not done.
 type retryStopper interface{ RetryStopped() bool }
 
+// notSender is a Writer error that can say its request never went out.
+type notSender interface{ NotSent() bool }
+
+// notSent reports whether err says the request was never sent.
+func notSent(err error) bool {
+	var n notSender
+	return errors.As(err, &n) && n.NotSent()
+}
+
 // retryStopped reports whether err is a failure the run's interrupt kept
 // from being tried again.
 func retryStopped(err error) bool {

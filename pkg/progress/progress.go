@@ -182,6 +182,20 @@ func (b *Bar) SetTotal(total int) { b.update(func(*Progress) { b.setTotal(total)
 // tally (such as "12 ok, 1 failed"; may be empty).
 func (b *Bar) Done(tally string) { b.update(func(p *Progress) { b.done(p, tally) }) }
 
+// Stop ends the task without a last line (it failed or was abandoned, and
+// the caller says why): on a terminal its line is erased, so that what is
+// printed next starts on a clean line.
+func (b *Bar) Stop() {
+	b.update(func(p *Progress) {
+		b.finished = true
+		if p.terminal && p.shown == b {
+			p.endMidLine()
+			io.WriteString(p.w, eraseLine)
+			p.shown = nil
+		}
+	})
+}
+
 // update runs f with p.mu held, unless b is nil or finished.
 func (b *Bar) update(f func(p *Progress)) {
 	if b == nil {

@@ -356,3 +356,29 @@ func TestHookConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// A stopped bar leaves a clean line for what is printed next, draws no
+// last line, and ignores later calls.
+func TestTerminalStopErasesTheLine(t *testing.T) {
+	buf, clk, p := setup(true)
+	bar := p.Start("read users", 3000)
+	clk.advance(time.Second)
+	bar.Add(1000)
+	bar.Stop()
+	fmt.Fprintf(p.Writer(), "error: bad page\n")
+	bar.Add(1)
+	bar.Done("3000 users")
+	expectOutput(t, buf, ""+
+		"\r\x1b[Kread users  0/3,000"+
+		"\r\x1b[Kread users  1,000/3,000  1,000/s  ETA 2s"+
+		"\r\x1b[K"+
+		"error: bad page\n")
+}
+
+func TestPlainStopWritesNothing(t *testing.T) {
+	buf, _, p := setup(false)
+	bar := p.Start("read users", 3000)
+	bar.Stop()
+	bar.Done("3000 users")
+	expectOutput(t, buf, "read users  0/3,000\n")
+}

@@ -131,6 +131,10 @@ func (e *Error) OutcomeUnknown() bool { return e.unknown }
 // outcome is not unknown, it was not done, and is not failed either.
 func (e *Error) RetryStopped() bool { return e.stopped }
 
+// NotSent reports that the request never went out: the run was interrupted
+// while it waited for its turn (the rate limit, a Retry-After hold).
+func (e *Error) NotSent() bool { return e.stopped && !e.sent }
+
 // RateLimitError is a 429 answer: the server asked to slow down. It wraps
 // the *Error, so errors.As finds both.
 type RateLimitError struct {
