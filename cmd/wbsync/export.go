@@ -65,7 +65,8 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 	var rep desired.EncodeReport
 	err = streamOutput(ctx, out, inv, func(w io.Writer) error {
 		var err error
-		rep, err = desired.Encode(w, have.state, desired.EncodeOptions{Header: header, Unwritable: inv.redactor().Holds})
+		rep, err = desired.Encode(w, have.state, desired.EncodeOptions{Header: header, Unwritable: inv.redactor().Holds,
+			NoCustomRoles: s.conf.deployment == model.SaaS})
 		return err
 	})
 	if err != nil {

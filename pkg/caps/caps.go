@@ -89,4 +89,10 @@ const (
 	// TraceBody caps each request or response body in a --trace file
 	// (bytes); a longer one is cut with a marker.
 	TraceBody = 1 << 20
+	// TraceHeader caps each header value in a --trace file (bytes); a
+	// longer one is cut with a marker.
+	TraceHeader = 4 << 10
+	// ResponseHeaders caps the headers of one answer (bytes; Go's own
+	// default is 10 MiB): a server sending more fails that request.
+	ResponseHeaders = 256 << 10
 )

@@ -24,6 +24,11 @@ type EncodeOptions struct {
 	// with such a value is left out and reported. Nil: every value is
 	// written.
 	Unwritable func(string) bool
+	// NoCustomRoles says the export is of Multi-tenant Cloud, where a
+	// manifest may declare no custom team role (plan refuses it): a member
+	// with one is left out, and its team written additive, so that the
+	// export still plans as no change.
+	NoCustomRoles bool
 }
 
 // EncodeReport is what Encode could not write as it was: the CLI prints
@@ -108,7 +113,7 @@ func UserLabel(u model.User) string {
 // The output always validates (Parse reads it back to st, less what the
 // report lists).
 func Encode(w io.Writer, st model.State, opts EncodeOptions) (EncodeReport, error) {
-	e := &encoder{w: bufio.NewWriterSize(w, 64<<10), unwritable: opts.Unwritable}
+	e := &encoder{w: bufio.NewWriterSize(w, 64<<10), unwritable: opts.Unwritable, noCustomRoles: opts.NoCustomRoles}
 	if e.unwritable == nil {
 		e.unwritable = func(string) bool { return false }
 	}
@@ -142,7 +147,8 @@ type encoder struct {
 	// (nil when none do): left unmanaged, since a manifest refuses them.
 	sharedExt map[string]bool
 
-	unwritable func(string) bool // EncodeOptions.Unwritable, never nil
+	unwritable    func(string) bool // EncodeOptions.Unwritable, never nil
+	noCustomRoles bool              // EncodeOptions.NoCustomRoles
 }
 
 // line writes s and a newline.

@@ -66,6 +66,10 @@ func (e *encoder) teams(ts []model.Team) {
 				// member keeps a role it declares.
 				r = ""
 			}
+			if r != "" && !r.Predefined() && e.noCustomRoles {
+				left = append(left, "member "+e.all[ui].Email+"'s role \""+string(r)+"\" is a custom role, which Multi-tenant Cloud does not have")
+				continue
+			}
 			if e.unwritable(string(r)) {
 				// Written redacted, the role would be applied as "[redacted]":
 				// the member is left out and the team written additive.

@@ -460,3 +460,35 @@ func TestEncodeSubdivisionFlag(t *testing.T) {
 		t.Fatalf("read back %+v, %v\n%s", m, err, buf.String())
 	}
 }
+
+// TestEncodeNoCustomRoles: a Multi-tenant Cloud export declares no custom
+// team role (plan would refuse it there): the member is left out and its
+// team written additive, so that the export plans as no change; the
+// predefined roles are written as usual.
+func TestEncodeNoCustomRoles(t *testing.T) {
+	st := model.State{
+		Users: []model.User{{ID: "u1", UserName: "a@b.co", Email: "a@b.co", Active: true}, {ID: "u2", UserName: "b@b.co", Email: "b@b.co", Active: true}},
+		Teams: []model.Team{{ID: "g1", Name: "ml", Members: []model.Member{{UserID: "u1", Role: "Ops Lead"}, {UserID: "u2", Role: "Admin"}}}},
+	}
+	var buf bytes.Buffer
+	rep, err := Encode(&buf, st, EncodeOptions{NoCustomRoles: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Parse([]Source{{"e.yaml", buf.Bytes()}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, buf.String())
+	}
+	want := []model.Team{{Name: "ml", Membership: model.Additive, Members: []model.Member{{Email: "b@b.co", Role: "admin"}}}}
+	if d := cmp.Diff(want, m.State.Teams); d != "" || !strings.Contains(buf.String(), "is a custom role, which Multi-tenant Cloud does not have") {
+		t.Errorf("teams (-want +got):\n%s\n%s", d, buf.String())
+	}
+	if len(rep.AdditiveTeams) != 1 {
+		t.Errorf("report %+v, want the team written additive", rep)
+	}
+	// Without the option the custom role is written.
+	m, _ = encodeAndParse(t, st)
+	if r := m.State.Teams[0].Members[0].Role; r != "Ops Lead" {
+		t.Errorf("dedicated export: role %q, want Ops Lead", r)
+	}
+}

@@ -132,7 +132,13 @@ func TestReadsReport(t *testing.T) {
 	bare := model.State{Users: []model.User{{ID: "a"}, {ID: "b"}}, Teams: member("a")}
 	want(t, Roles(full), NameRoles, OK, []string{"organizationRole and teamRoles"})
 	want(t, Roles(bare), NameRoles, Warn, []string{"do not report roles", "roles_unreported", "policy.unreportedRoles: enforce"})
-	want(t, Roles(model.State{Users: []model.User{{OrgRole: "member"}}, Teams: member("a")}), NameRoles, Warn, []string{"not teamRoles"})
+	want(t, Roles(model.State{Users: []model.User{{ID: "a", OrgRole: "member"}}, Teams: member("a")}), NameRoles, Warn, []string{"not teamRoles"})
+	// Some users carry roles, others not (a server that leaves out a
+	// default value): a warning with the counts, not ok.
+	partial := model.State{Users: []model.User{
+		{ID: "a", OrgRole: "admin", TeamRoles: map[string]model.Role{"ml": "admin"}}, {ID: "b"}, {ID: "c", OrgRole: "member"},
+	}, Teams: member("a", "b")}
+	want(t, Roles(partial), NameRoles, Warn, []string{"organizationRole for 2 of 3 users", "teamRoles for 1 of 2 team members", "roles_unreported"})
 	want(t, Roles(model.State{Users: []model.User{{OrgRole: "member"}}}), NameRoles, OK, []string{"organizationRole and teamRoles"})
 	want(t, Roles(model.State{Users: []model.User{{TeamRoles: map[string]model.Role{}}}}), NameRoles, Warn, []string{"not organizationRole"})
 	want(t, Roles(model.State{}), NameRoles, Warn, []string{"not checked"})

@@ -217,41 +217,56 @@ func Roles(st model.State) Check {
 	if len(st.Users) == 0 {
 		return notChecked(NameRoles, "no user to inspect")
 	}
-	org, team := 0, 0
+	inTeam := map[string]bool{}
+	for _, t := range st.Teams {
+		for _, m := range t.Members {
+			if m.UserID != "" {
+				inTeam[m.UserID] = true
+			}
+		}
+	}
+	// members: users in some team, where teamRoles can be seen; anyTeam:
+	// users that carry teamRoles at all.
+	org, team, members, anyTeam := 0, 0, 0, 0
 	for _, u := range st.Users {
 		if u.OrgRole != "" {
 			org++
 		}
 		if u.TeamRoles != nil {
-			team++
+			anyTeam++
+		}
+		if inTeam[u.ID] {
+			members++
+			if u.TeamRoles != nil {
+				team++
+			}
 		}
 	}
 	const enforce = "plans will warn roles_unreported; set policy.unreportedRoles: enforce to send declared roles anyway"
 	c := Check{Name: NameRoles, Status: Warn}
+	n := len(st.Users)
 	switch {
-	case org > 0 && (team > 0 || !inAnyTeam(st)):
+	case org == n && team == members:
 		c.Status, c.Detail = OK, "reads report organizationRole and teamRoles"
-	case org == 0 && team == 0:
+	case org == 0 && anyTeam == 0:
 		c.Detail = "reads do not report roles: " + enforce
 	case org == 0:
 		c.Detail = "reads report teamRoles but not organizationRole: org roles are unknown; " + enforce
-	default:
+	case org == n && anyTeam == 0 && members > 0:
 		c.Detail = "reads report organizationRole but not teamRoles: team roles are unknown; " + enforce
+	default:
+		// Some users carry roles and others not (a server that leaves
+		// out a default value): the others' roles are unknown, not member.
+		var parts []string
+		if org < n {
+			parts = append(parts, fmt.Sprintf("organizationRole for %d of %d users", org, n))
+		}
+		if team < members {
+			parts = append(parts, fmt.Sprintf("teamRoles for %d of %d team members", team, members))
+		}
+		c.Detail = "reads report " + strings.Join(parts, " and ") + ": the others' roles are unknown (not taken as member); " + enforce
 	}
 	return c
-}
-
-// inAnyTeam says whether any listed user is a team member (only then can
-// teamRoles be seen).
-func inAnyTeam(st model.State) bool {
-	for _, t := range st.Teams {
-		for _, m := range t.Members {
-			if m.Email != "" {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // ExternalID reports whether any user carries externalId: when none does,

@@ -66,8 +66,9 @@
 //     a later GET does.
 //   - replace teamRoles for a team the user is not a member of is 400: use
 //     Groups membership first. On saas every custom role is 400 "custom
-//     roles are available only on Dedicated Cloud and Self-Managed" (seeded
-//     ones too). On dedicated, without CheckRoles any roleName is taken
+//     roles are available only on Dedicated Cloud and Self-Managed" (a
+//     seed may hold some, unless CheckRoles). On dedicated, without
+//     CheckRoles any roleName is taken
 //     (predefined ones lower-cased); with it, an unknown one is 400 "role
 //     "X" not found".
 //   - /Roles is read-only here (W&B also creates, updates and deletes

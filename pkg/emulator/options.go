@@ -112,8 +112,8 @@ type Options struct {
 	// admin, member and viewer (any case) and a custom role of /Roles
 	// (exact case) pass; anything else is 400. Without it any roleName is
 	// taken there. On saas every custom role is 400 either way (W&B: custom
-	// roles are for Dedicated Cloud and Self-Managed only). Seeded team
-	// roles are checked the same way.
+	// roles are for Dedicated Cloud and Self-Managed only). With it, seeded
+	// team roles are checked the same way.
 	CheckRoles bool
 	// Now is the clock for meta.created and meta.lastModified (nil =
 	// time.Now).

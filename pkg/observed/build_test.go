@@ -42,6 +42,32 @@ func refBuild(users []scim.User, groups []scim.Group) model.State {
 		t.Members = slices.CompactFunc(t.Members, func(a, b model.Member) bool { return a.UserID == b.UserID })
 		st.Teams = append(st.Teams, t)
 	}
+	// Team roles are reported by team name: a user in two teams of one name
+	// (exactly, or ignoring case when the role was found ignoring case)
+	// has no known role in either.
+	for _, t := range st.Teams {
+		for j := range t.Members {
+			m := &t.Members[j]
+			i, ok := index[m.UserID]
+			if !ok {
+				continue
+			}
+			_, exactRole := st.Users[i].TeamRoles[t.Name]
+			in := 0
+			for _, o := range st.Teams {
+				same := o.Name == t.Name
+				if !exactRole {
+					same = strings.EqualFold(o.Name, t.Name)
+				}
+				if same && slices.ContainsFunc(o.Members, func(x model.Member) bool { return x.UserID == m.UserID }) {
+					in++
+				}
+			}
+			if in > 1 {
+				m.Role = ""
+			}
+		}
+	}
 	slices.SortFunc(st.Users, func(a, b model.User) int {
 		if c := strings.Compare(a.Key(), b.Key()); c != 0 {
 			return c

@@ -182,7 +182,59 @@ func (b *userBatches) resolve() *resolver {
 func (r *resolver) state(groups []scim.Group, consume bool) model.State {
 	teams := r.teams(groups, consume)
 	sortTeams(teams)
+	r.sharedNameRoles(teams)
 	return model.State{Users: r.users, Teams: teams}
+}
+
+// sharedNameRoles settles the member roles of teams whose name another live
+// team has, ignoring case. W&B reports team roles by team name (teamRoles
+// [{teamName, roleName}]): a user who is a member of two teams of one name
+// has one role for both, which cannot be tied to either, so it is unknown
+// ("") in each; likewise a role found only ignoring case (teamRole's
+// fallback) for a user in two teams whose names differ only in case. A
+// user in one of them keeps its role.
+func (r *resolver) sharedNameRoles(teams []model.Team) {
+	byKey := make(map[string]int, len(teams))
+	for i := range teams {
+		byKey[model.Key(teams[i].Name)]++
+	}
+	type userTeam struct{ id, name string }
+	exact, folded := map[userTeam]int{}, map[userTeam]int{}
+	for i := range teams {
+		t := &teams[i]
+		if k := model.Key(t.Name); byKey[k] > 1 {
+			for _, m := range t.Members {
+				if _, ok := r.index[m.UserID]; ok {
+					exact[userTeam{m.UserID, t.Name}]++
+					folded[userTeam{m.UserID, k}]++
+				}
+			}
+		}
+	}
+	if len(exact) == 0 {
+		return
+	}
+	for i := range teams {
+		t := &teams[i]
+		k := model.Key(t.Name)
+		if byKey[k] < 2 {
+			continue
+		}
+		for j := range t.Members {
+			m := &t.Members[j]
+			u, ok := r.index[m.UserID]
+			if !ok {
+				continue
+			}
+			if _, ok := r.users[u].TeamRoles[t.Name]; ok {
+				if exact[userTeam{m.UserID, t.Name}] > 1 {
+					m.Role = ""
+				}
+			} else if folded[userTeam{m.UserID, k}] > 1 {
+				m.Role = ""
+			}
+		}
+	}
 }
 
 // sortTeams sorts teams by name, then id, stably.

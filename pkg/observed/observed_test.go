@@ -258,3 +258,41 @@ func TestMembersListedTwiceKeptOnce(t *testing.T) {
 		t.Fatalf("members (-want +got):\n%s", d)
 	}
 }
+
+// TestSharedNameRoles: W&B reports team roles by team name, so a user in
+// two teams of one name has no known role in either; a user in one of
+// them keeps its role; a role found only ignoring case is kept only when
+// the user is in one team of that name.
+func TestSharedNameRoles(t *testing.T) {
+	users := []scim.User{
+		{ID: "a", UserName: "a@x", TeamRoles: []scim.TeamRole{{TeamName: "ml", RoleName: "admin"}}},
+		{ID: "b", UserName: "b@x", TeamRoles: []scim.TeamRole{{TeamName: "ml", RoleName: "viewer"}}},
+		{ID: "c", UserName: "c@x", TeamRoles: []scim.TeamRole{{TeamName: "data", RoleName: "admin"}}},
+		{ID: "d", UserName: "d@x", TeamRoles: []scim.TeamRole{{TeamName: "DATA", RoleName: "viewer"}}},
+	}
+	groups := []scim.Group{
+		{ID: "g1", DisplayName: "ml", Members: []scim.GroupMember{{Value: "a"}, {Value: "b"}}},
+		{ID: "g2", DisplayName: "ml", Members: []scim.GroupMember{{Value: "a"}}},
+		{ID: "g3", DisplayName: "Data", Members: []scim.GroupMember{{Value: "c"}, {Value: "d"}}},
+		{ID: "g4", DisplayName: "data", Members: []scim.GroupMember{{Value: "c"}, {Value: "d"}}},
+	}
+	st, err := Build(users, groups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]model.Role{}
+	for _, tm := range st.Teams {
+		for _, m := range tm.Members {
+			got[tm.ID+"/"+m.UserID] = m.Role
+		}
+	}
+	want := map[string]model.Role{
+		"g1/a": "", "g2/a": "", // a is in both ml teams
+		"g1/b": "viewer",            // b is in one
+		"g3/c": "", "g4/c": "admin", // exact for data; Data only ignoring case, and c is in both
+		"g3/d": "", "g4/d": "", // DATA matches neither exactly
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("member roles (-want +got):\n%s", d)
+	}
+}

@@ -76,6 +76,7 @@ func fetchPages(ctx context.Context, pl pageLister) (model.State, string, error)
 		teams = []model.Team{}
 	}
 	sortTeams(teams)
+	r.sharedNameRoles(teams)
 	fp.teams(teams)
 	return model.State{Users: r.users, Teams: teams}, fp.sum(), nil
 }

@@ -215,7 +215,9 @@ func (c *Client) httpClient(cfg Config, header string) *http.Client {
 	}
 	inner := hc.Transport
 	if inner == nil {
-		inner = http.DefaultTransport
+		dt := http.DefaultTransport.(*http.Transport).Clone()
+		dt.MaxResponseHeaderBytes = caps.ResponseHeaders
+		inner = dt
 	}
 	cp := *hc
 	t := &transport{next: inner, auth: header, origin: originOf(c.base), ua: cfg.UserAgent, log: c.log, red: c.red}

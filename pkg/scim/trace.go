@@ -34,15 +34,20 @@ import (
 type TraceRecord struct {
 	Time            string      `json:"time"` // RFC 3339 with milliseconds, UTC
 	Method          string      `json:"method"`
-	URL             string      `json:"url"`             // without userinfo
-	Status          int         `json:"status"`          // 0 on a transport error
-	Error           string      `json:"error,omitempty"` // the transport error, when any
-	DurationMS      int64       `json:"duration_ms"`     // whole milliseconds, as in the apply report
+	URL             string      `json:"url"`         // without userinfo
+	Status          int         `json:"status"`      // 0 on a transport error
+	DurationMS      int64       `json:"duration_ms"` // whole milliseconds, as in the apply report
 	RequestHeaders  http.Header `json:"request_headers"`
 	RequestBody     string      `json:"request_body"`
 	ResponseHeaders http.Header `json:"response_headers"`
-	ResponseBody    string      `json:"response_body"`
+	// ResponseBody is the answer's body; with no answer (Status 0),
+	// noResponse and the transport error; a body whose reading failed
+	// ends with "…[read error: ...]".
+	ResponseBody string `json:"response_body"`
 }
+
+// noResponse starts the response body of an exchange that got no answer.
+const noResponse = "[no response: "
 
 // traceTime is TraceRecord.Time's layout.
 const traceTime = "2006-01-02T15:04:05.000Z07:00"
@@ -112,10 +117,23 @@ func (t *tracer) headers(h http.Header) http.Header {
 			if isLocationHeader(k) {
 				v = withoutCredentials(v, t.red)
 			}
-			out[rk] = append(out[rk], t.red.String(v))
+			out[rk] = append(out[rk], t.cutHeader(t.red.String(v)))
 		}
 	}
 	return out
+}
+
+// cutHeader cuts a redacted header value to caps.TraceHeader bytes (at a
+// character boundary), saying how much was left out.
+func (t *tracer) cutHeader(v string) string {
+	if len(v) <= caps.TraceHeader {
+		return v
+	}
+	n := caps.TraceHeader
+	for n > 0 && !utf8.RuneStart(v[n]) {
+		n--
+	}
+	return v[:n] + fmt.Sprintf("…[cut: %d more bytes]", len(v)-n)
 }
 
 // pathEscaper escapes what would end a path or start an escape.
@@ -243,7 +261,7 @@ func (ex *exchange) fail(err error) {
 	if malformedHTTP(err) {
 		msg = malformedAnswer // Go quotes the line, which may hold credentials
 	}
-	ex.rec.Error = ex.t.red.String(msg)
+	ex.rec.ResponseBody = noResponse + ex.t.red.String(msg) + "]"
 	ex.t.write(ex)
 }
 
@@ -293,7 +311,7 @@ func (b *tracedBody) Close() error {
 		}
 		ex.body = nil
 		if ex.readErr != nil {
-			ex.rec.Error = ex.t.red.String("read the body: " + ex.readErr.Error())
+			ex.rec.ResponseBody += "…[read error: " + ex.t.red.String(ex.readErr.Error()) + "]"
 		}
 		ex.t.write(ex)
 	})
@@ -392,7 +410,7 @@ func (rt *replay) RoundTrip(req *http.Request) (*http.Response, error) {
 	case len(q) == 0:
 		return nil, fmt.Errorf("replay: no recorded exchange for %s", k)
 	case rec.Status == 0:
-		return nil, errors.New(rec.Error)
+		return nil, errors.New(strings.TrimSuffix(strings.TrimPrefix(rec.ResponseBody, noResponse), "]"))
 	}
 	h := rec.ResponseHeaders.Clone()
 	if h == nil {

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -161,12 +163,57 @@ func TestTraceTransportError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 2 || recs[0].Status != 0 || recs[0].Error == "" || recs[1].Status != 200 {
+	if len(recs) != 2 || recs[0].Status != 0 || !strings.HasPrefix(recs[0].ResponseBody, noResponse) || recs[1].Status != 200 {
 		t.Fatalf("records %+v", recs)
+	}
+	// Exactly the fields the trace format names, on every line: the
+	// error is in the response body.
+	for _, line := range strings.Split(strings.TrimSpace(raw), "\n") {
+		var fields map[string]any
+		if err := json.Unmarshal([]byte(line), &fields); err != nil {
+			t.Fatal(err)
+		}
+		keys, want := slices.Sorted(maps.Keys(fields)), slices.Sorted(slices.Values(traceFields))
+		if !slices.Equal(keys, want) {
+			t.Errorf("trace line keys %v, want %v", keys, want)
+		}
 	}
 	// A line without a response keeps every field's type: headers {}.
 	if !strings.Contains(raw, `"response_headers":{}`) || strings.Contains(raw, `"response_headers":null`) {
 		t.Errorf("want response_headers {} on the failed exchange:\n%s", raw)
+	}
+}
+
+// TestTraceHeadersCut: a header value longer than caps.TraceHeader is cut
+// in the trace, with a marker; an answer whose headers pass
+// caps.ResponseHeaders fails.
+func TestTraceHeadersCut(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/huge/") {
+			w.Header().Set("X-Huge", strings.Repeat("h", caps.ResponseHeaders))
+		} else {
+			w.Header().Set("X-Long", strings.Repeat("é", caps.TraceHeader))
+		}
+		w.Header().Set("Content-Type", "application/scim+json")
+		io.WriteString(w, `{"totalResults":0,"itemsPerPage":0,"startIndex":1,"Resources":[]}`)
+	}))
+	defer srv.Close()
+	var trace bytes.Buffer
+	c := testClient(t, srv.URL, func(c *Config) { c.Trace = &trace; c.HTTPClient = nil })
+	if _, err := c.ListUsers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := ReadTrace(&trace)
+	if err != nil || len(recs) == 0 {
+		t.Fatal(recs, err)
+	}
+	v := recs[0].ResponseHeaders.Get("X-Long")
+	if i := strings.Index(v, "…[cut: "); i < 0 || i > caps.TraceHeader || !utf8.ValidString(v) {
+		t.Errorf("X-Long in the trace is %d bytes, not cut at %d with a marker", len(v), caps.TraceHeader)
+	}
+	huge := testClient(t, srv.URL+"/huge", func(c *Config) { c.HTTPClient = nil })
+	if _, err := huge.ListUsers(context.Background()); err == nil {
+		t.Error("an answer with headers over caps.ResponseHeaders was read")
 	}
 }
 

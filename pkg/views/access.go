@@ -34,9 +34,10 @@ var AccessReviewHeader = []string{"email", "username", "name", "active", "org_ro
 // (a line break in a name reads as \n). A cell that starts with =, +, -
 // or @, which a spreadsheet would evaluate as a formula (a display name is
 // chosen by its user), gets a leading ' as OWASP advises for CSV
-// injection: the spreadsheet shows the text instead of running it. The
-// email is the exception: it is the key a review joins on, an email may
-// start with + or -, and users do not choose it.
+// injection: the spreadsheet shows the text instead of running it. An
+// email that is a plain address is the exception: it is the key a review
+// joins on, and an address may start with + or - (or =); one that is not
+// (=HYPERLINK("...") from a hostile server) is made inert like the rest.
 // Quoting is left to encoding/csv.
 func WriteAccessReview(w io.Writer, st model.State) (noEmail []model.User, err error) {
 	type membership struct{ team, role string }
@@ -78,7 +79,7 @@ func WriteAccessReview(w io.Writer, st model.State) (noEmail []model.User, err e
 			}
 		}
 		if err := cw.Write([]string{
-			sanitize.Controls(u.Email), cell(username), cell(u.DisplayName),
+			emailCell(u.Email), cell(username), cell(u.DisplayName),
 			boolText(u.Active), cell(string(u.OrgRole)),
 			inert(strings.Join(teams, ";")), timeText(u.Created), timeText(u.LastModified),
 		}); err != nil {
@@ -92,6 +93,20 @@ func WriteAccessReview(w io.Writer, st model.State) (noEmail []model.User, err e
 // cell is server string s as an access review cell: its controls
 // escaped, and inert.
 func cell(s string) string { return inert(sanitize.Controls(s)) }
+
+// emailCell is an email as a cell: as it is when it is a plain address
+// (local@domain, the local part in RFC 5322's atext and dots, the domain
+// letters, digits, hyphens and dots), else like any other cell.
+func emailCell(s string) string {
+	local, domain, ok := strings.Cut(s, "@")
+	plain := ok && local != "" && domain != "" &&
+		strings.Trim(local, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~.-") == "" &&
+		strings.Trim(domain, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == ""
+	if plain {
+		return s
+	}
+	return cell(s)
+}
 
 // inert prefixes ' to a cell a spreadsheet would read as a formula.
 func inert(s string) string {

