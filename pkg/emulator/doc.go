@@ -40,7 +40,7 @@
 // is one field (and one flag of wbsync emulate, from RegisterFlags):
 // Deployment, LegacyShapes, PageCap, IgnoreCount, WandbPaging,
 // ServiceAccounts, TeamServiceAccounts, Handles, ExtraEmails, OmitRoles,
-// IgnoreExternalID, NoRolesEndpoint, CheckRoles, OmitEmptyMembers,
+// IgnoreExternalID, NoRolesEndpoint, CheckRoles, StringBooleans, OmitEmptyMembers,
 // BasePaths, MaxOpsPerPatch, MaxAddValues, TakenTeamNames, SeatLimit; and
 // the faults: Latency, FaultRate, Faults, Seed, RetryAfter.
 //

@@ -106,6 +106,10 @@ type Options struct {
 	// IgnoreExternalID accepts externalId on create and PATCH but never
 	// stores nor returns it (seeded externalIds are dropped too).
 	IgnoreExternalID bool
+	// StringBooleans accepts "True" and "False" (any case) where a boolean
+	// is expected (active, primary), as Microsoft Entra sends them. W&B
+	// fails those (Entra needs ?aadOptscim062020): without it, 400.
+	StringBooleans bool
 	// NoRolesEndpoint answers 404 on /Roles, as servers without custom roles.
 	NoRolesEndpoint bool
 	// CheckRoles makes a replace of teamRoles on dedicated check roleName:
@@ -186,6 +190,8 @@ func (o *Options) registerFidelityFlags(fs *flag.FlagSet) {
 		"organizationRole and teamRoles absent from GET responses (still in role PATCH responses)")
 	fs.BoolVar(&o.IgnoreExternalID, "ignore-external-id", o.IgnoreExternalID,
 		"externalId accepted on create and PATCH, never stored nor returned")
+	fs.BoolVar(&o.StringBooleans, "string-booleans", o.StringBooleans,
+		`accept "True"/"False" strings for active and primary, as Entra sends them (W&B fails them: 400 without this)`)
 	fs.BoolVar(&o.NoRolesEndpoint, "no-roles-endpoint", o.NoRolesEndpoint, "/Roles answers 404 (servers without custom roles)")
 	fs.BoolVar(&o.CheckRoles, "check-roles", o.CheckRoles,
 		"on dedicated, teamRoles roleName must be admin, member, viewer or a custom role of /Roles; else 400 (on saas every custom role is 400 anyway)")

@@ -110,10 +110,13 @@ func (s *Server) setUserAttr(ed *userEdit, path string, raw json.RawMessage) *ap
 		if err := json.Unmarshal(raw, &b); err != nil {
 			return errf(http.StatusBadRequest, "invalidValue", "active: %v", err)
 		}
-		if bool(b) && saas {
+		if e := s.checkBool("active", b); e != nil {
+			return e
+		}
+		if b.val && saas {
 			return errf(http.StatusBadRequest, "", "User reactivation operations are not supported in SaaS Cloud")
 		}
-		ed.active = bool(b)
+		ed.active = b.val
 	case "organizationrole":
 		ed.rolesTouched = true
 		v, e := jsonString("organizationRole", raw)

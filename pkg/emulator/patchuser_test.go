@@ -6,7 +6,11 @@ import (
 )
 
 func TestDeactivateDedicated(t *testing.T) {
-	e := start(t, Options{}, seedBasic)
+	// W&B fails a string boolean (Entra's "False"); StringBooleans takes it.
+	strict := start(t, Options{}, seedBasic)
+	strict.do("PATCH", "/Users/"+p(strict.userID("bob@example.com")), patchOps(op("replace", "", map[string]any{"active": "False"}))).
+		wantError(t, 400, "must be a JSON boolean")
+	e := start(t, Options{StringBooleans: true}, seedBasic)
 	bob := e.userID("bob@example.com")
 	r := e.do("PATCH", "/Users/"+p(bob), patchOps(op("replace", "", map[string]any{"active": "False"}))).want(t, 200)
 	if r.body["active"] != false {

@@ -117,7 +117,10 @@ func (s *Server) parseEmails(in []emailIn) ([]string, *apiError) {
 		if v == "" || !strings.Contains(v, "@") {
 			return nil, errf(http.StatusBadRequest, "invalidValue", "email %q is not an email address", e.Value)
 		}
-		if bool(e.Primary) && primary == "" {
+		if e := s.checkBool("primary", e.Primary); e != nil {
+			return nil, e
+		}
+		if e.Primary.val && primary == "" {
 			primary = v
 		} else {
 			rest = append(rest, v)
@@ -167,11 +170,16 @@ func (s *Server) createUser(req *request) (reply, *apiError) {
 	if e != nil {
 		return reply{}, e
 	}
+	if in.Active != nil {
+		if e := s.checkBool("active", *in.Active); e != nil {
+			return reply{}, e
+		}
+	}
 	if s.taken(in.UserName, emails) {
 		return reply{}, errf(http.StatusConflict, "uniqueness", "Resource already exists")
 	}
 	u := &user{userName: in.UserName, emails: emails, displayName: in.DisplayName, externalID: in.ExternalID,
-		active: in.Active == nil || bool(*in.Active), orgRole: roleMember}
+		active: in.Active == nil || in.Active.val, orgRole: roleMember}
 	if s.opts.IgnoreExternalID {
 		u.externalID = ""
 	}

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"encoding/base64"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -270,5 +271,26 @@ func TestMetaLocationEscaped(t *testing.T) {
 			t.Errorf("meta.location %q, want %q", loc, strings.TrimPrefix(path, "/"))
 		}
 		e.do("GET", "/"+loc, nil).want(t, 200)
+	}
+}
+
+// TestCreateStringBooleans: a create writing active or primary as a string
+// is refused, as W&B fails Entra's string booleans, unless StringBooleans.
+func TestCreateStringBooleans(t *testing.T) {
+	for _, lenient := range []bool{false, true} {
+		e := start(t, Options{StringBooleans: lenient}, seedBasic)
+		for i, mod := range []func(map[string]any){
+			func(b map[string]any) { b["active"] = "True" },
+			func(b map[string]any) { b["emails"] = []map[string]any{{"value": b["userName"], "primary": "true"}} },
+		} {
+			body := newUser(fmt.Sprintf("s%d@example.com", i))
+			mod(body)
+			r := e.do("POST", "/Users", body)
+			if lenient {
+				r.want(t, 201)
+			} else {
+				r.wantError(t, 400, "must be a JSON boolean")
+			}
+		}
 	}
 }

@@ -162,9 +162,10 @@ type roleOut struct {
 // escapeID escapes an id for a URL path segment ('/' becomes %2F).
 func escapeID(id string) string { return url.PathEscape(id) }
 
-// flexBool is a boolean that also accepts the strings "True" and "False"
-// (any case), as Microsoft Entra sends them.
-type flexBool bool
+// flexBool is a boolean that may also be written as the string "True" or
+// "False" (any case), as Microsoft Entra sends them; quoted says it was
+// (Server.checkBool refuses that unless Options.StringBooleans).
+type flexBool struct{ val, quoted bool }
 
 func (b *flexBool) UnmarshalJSON(data []byte) error {
 	var v any
@@ -173,19 +174,29 @@ func (b *flexBool) UnmarshalJSON(data []byte) error {
 	}
 	switch x := v.(type) {
 	case bool:
-		*b = flexBool(x)
+		*b = flexBool{val: x}
 		return nil
 	case string:
 		switch strings.ToLower(x) {
 		case "true":
-			*b = true
+			*b = flexBool{val: true, quoted: true}
 			return nil
 		case "false":
-			*b = false
+			*b = flexBool{val: false, quoted: true}
 			return nil
 		}
 	}
 	return fmt.Errorf("%s is not a boolean", data)
+}
+
+// checkBool refuses a boolean attribute written as a string, as W&B does
+// (Entra's "active": "False" makes a deactivation fail there: Entra needs
+// ?aadOptscim062020), unless Options.StringBooleans.
+func (s *Server) checkBool(name string, b flexBool) *apiError {
+	if b.quoted && !s.opts.StringBooleans {
+		return errf(http.StatusBadRequest, "invalidValue", "%s must be a JSON boolean, not a string", name)
+	}
+	return nil
 }
 
 type patchOp struct {
