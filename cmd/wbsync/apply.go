@@ -134,6 +134,8 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 			if _, err := stdout.Write(buf.Bytes()); err != nil {
 				return exitError, err
 			}
+		} else if err := rep.WriteText(stdout); err != nil { // Verified: and Apply: lines, as after any apply
+			return exitError, err
 		}
 		if o.report != "" {
 			if err := writeOutput(ctx, o.report, buf.Bytes(), inv); err != nil {
@@ -282,8 +284,11 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 		return exitFailed, verifyErr
 	case fileErr != nil:
 		return exitFailed, fmt.Errorf("the apply ran, but --report was not written: %w", fileErr)
-	case rep.Failed > 0 || rep.Unknown > 0:
+	case rep.Failed > 0:
 		a.s.log.Warn("some operations failed; re-run apply after fixing the cause", zap.Int("failed", rep.Failed), zap.Int("unknown", rep.Unknown))
+		return exitFailed, nil
+	case rep.Unknown > 0:
+		a.s.log.Warn("whether some operations were done is unknown: the verification says what remains, and apply again converges", zap.Int("unknown", rep.Unknown))
 		return exitFailed, nil
 	case rep.Verification != nil && rep.Verification.Remaining > 0:
 		return exitFailed, nil

@@ -712,7 +712,60 @@ func TestReadProgressEachRead(t *testing.T) {
 	if code != exitError || !regexp.MustCompile(`(\r\x1b\[K|\n|^)wbsync plan: read the live organization`).MatchString(errb.String()) {
 		t.Errorf("exit %d; want the error at the start of a clean line:\n%q", code, errb.String())
 	}
+	if !strings.HasSuffix(errb.String(), "bad page\n") {
+		t.Errorf("a bar is drawn again after the error:\n%q", errb.String())
+	}
 	if !strings.Contains(errb.String(), "read users  0/31") {
 		t.Errorf("no progress was drawn: the test proves nothing:\n%q", errb.String())
+	}
+}
+
+// TestApplyNothingToDoVerifies: an apply with nothing to do still ends
+// with the Verified and Apply lines (the read it just made is its
+// verification); --no-verify leaves the Verified line out.
+func TestApplyNothingToDoVerifies(t *testing.T) {
+	_, hs := emuServer(t, "")
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\nteams: []\n")
+	v := vars(hs.URL + "/scim")
+	if r := wb(t, v, "apply", "-f", m, "--auto-approve"); r.code != exitOK {
+		t.Fatalf("first apply: exit %d\n%s", r.code, r.stderr)
+	}
+	r := wb(t, v, "apply", "-f", m, "--auto-approve")
+	if r.code != exitOK || !strings.Contains(r.stdout, "No changes.") ||
+		!strings.HasSuffix(r.stdout, "Verified: the organization matches the manifest.\nApply: 0 ok, 0 failed, 0 skipped.\n") {
+		t.Errorf("exit %d; stdout:\n%s", r.code, r.stdout)
+	}
+	r = wb(t, v, "apply", "-f", m, "--auto-approve", "--no-verify")
+	if r.code != exitOK || strings.Contains(r.stdout, "Verified:") || !strings.HasSuffix(r.stdout, "Apply: 0 ok, 0 failed, 0 skipped.\n") {
+		t.Errorf("--no-verify: exit %d; stdout:\n%s", r.code, r.stdout)
+	}
+}
+
+// TestSignalWhilePrinting: a signal that arrives while the plan is being
+// printed stops the printing, and the plan file and metrics are not
+// written (they are saved after the plan is printed).
+func TestSignalWhilePrinting(t *testing.T) {
+	_, hs := emuServer(t, "")
+	dir := t.TempDir()
+	var users strings.Builder
+	users.WriteString("version: 1\nusers:\n")
+	for i := range 2000 {
+		fmt.Fprintf(&users, "  - email: u%d@example.com\n", i)
+	}
+	m := writeFile(t, "m.yaml", users.String())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout := &cancelOn{line: "", cancel: cancel} // the first write brings the signal
+	var errb strings.Builder
+	code := run(ctx, []string{"plan", "-f", m, "--out", filepath.Join(dir, "p.plan"), "--metrics-file", filepath.Join(dir, "m.prom")},
+		env{stdin: strings.NewReader(""), stdout: stdout, stderr: &errb, getenv: func(k string) string { return vars(hs.URL + "/scim")[k] }})
+	if code != exitError || !strings.Contains(errb.String(), "interrupted by a signal") {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit 1 and why", code, errb.String())
+	}
+	if strings.Contains(stdout.String(), "u1999@example.com") {
+		t.Error("the whole plan was printed after the signal")
+	}
+	if files, _ := os.ReadDir(dir); len(files) > 0 {
+		t.Errorf("wrote %v", files)
 	}
 }

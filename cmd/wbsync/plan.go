@@ -61,6 +61,12 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 	if err != nil {
 		return exitError, err
 	}
+	// Printed first, saved after: a signal while the plan is printed
+	// leaves no plan file or metrics behind (a file is renamed into place
+	// only while no signal has come).
+	if err := renderPlan(untilStopped{ctx, inv.stdout}, p, f.format, inv.color(inv.isTerminal, o.noColor)); err != nil {
+		return exitError, err
+	}
 	if o.out != "" {
 		if err := savePlan(ctx, o.out, p, m, inv); err != nil {
 			return exitError, err
@@ -75,9 +81,6 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 		if err := writeOutput(ctx, o.metricsFile, buf.Bytes(), inv); err != nil {
 			return exitError, err
 		}
-	}
-	if err := renderPlan(untilStopped{ctx, inv.stdout}, p, f.format, inv.color(inv.isTerminal, o.noColor)); err != nil {
-		return exitError, err
 	}
 	return planExit(p, o.detailed), nil
 }

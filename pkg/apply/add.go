@@ -51,7 +51,11 @@ func (r *runner) lowerAddLimit(n int) {
 // than one member splits the chunk in half and sends each half, so that a
 // bad member fails alone; a 413 whose two halves then both go through in
 // one request each was about size: the teams sent after it use the larger
-// half's size (addLimit).
+// half's size (addLimit). A chunk whose outcome is unknown (an earlier
+// attempt lost its answer after it was sent, and its retry was refused,
+// such as a 400 "already a member") is not split: its members are
+// reported unknown, as the retry's refusal may only say the first attempt
+// was applied.
 func (r *runner) addChunk(ctx context.Context, teamID string, idx []int) bool {
 	if r.interrupted() {
 		r.skipInterrupted(idx...)
@@ -63,7 +67,7 @@ func (r *runner) addChunk(ctx context.Context, teamID string, idx []int) bool {
 	}
 	err := r.send(idx, func() error { return r.w.AddMembers(ctx, teamID, ids) })
 	var se StatusError
-	if err != nil && len(idx) > 1 && errors.As(err, &se) &&
+	if err != nil && len(idx) > 1 && !outcomeUnknown(err) && errors.As(err, &se) &&
 		(se.HTTPStatus() == http.StatusBadRequest || se.HTTPStatus() == http.StatusRequestEntityTooLarge) {
 		r.log.Debug("add chunk refused; splitting", zap.String("team_id", teamID), zap.Int("members", len(idx)), zap.Int("status", se.HTTPStatus()))
 		half := len(idx) / 2

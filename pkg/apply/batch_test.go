@@ -181,3 +181,29 @@ func TestRunAddLimitNotLearnedFromOneMember(t *testing.T) {
 		t.Fatalf("AddMembers calls = %d, ok %d, failed %d; want 65, 315, 5", got, rep.OK, rep.Failed)
 	}
 }
+
+// maybeAppliedError is a 400 whose request an earlier attempt may have
+// applied (its answer was lost): *scim.Error after such a retry.
+type maybeAppliedError struct{ httpError }
+
+func (e *maybeAppliedError) OutcomeUnknown() bool { return true }
+
+// TestRunAddChunkUnknownNotSplit: a chunk whose first attempt lost its
+// answer and whose retry is refused (400 "already a member") is not split
+// into fresh requests, which would report members failed that the first
+// attempt added: all its members are unknown.
+func TestRunAddChunkUnknownNotSplit(t *testing.T) {
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "AddMembers" {
+			return &maybeAppliedError{httpError{400, "user is already a member of the team"}}
+		}
+		return nil
+	}}
+	rep := run(t, planOf(
+		ch(plan.AddMember, "a@x.com", "ua", "ml", "tml"),
+		ch(plan.AddMember, "b@x.com", "ub", "ml", "tml"),
+	), w, Options{Concurrency: 1})
+	if got := w.count("AddMembers"); got != 1 || rep.Unknown != 2 || rep.Failed != 0 {
+		t.Fatalf("AddMembers calls = %d, unknown %d, failed %d; want 1, 2, 0", got, rep.Unknown, rep.Failed)
+	}
+}

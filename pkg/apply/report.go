@@ -25,13 +25,13 @@ const (
 	// user an earlier operation failed on.
 	StatusSkipped Status = "skipped"
 	// StatusUnknown: the request may have reached the server (it was cut
-	// short, or the server's answer was lost); the next plan shows whether
-	// it did.
+	// short, or the server's answer was lost), or an update of several
+	// attributes was partly made; the next plan shows what was done.
 	StatusUnknown Status = "unknown"
 )
 
 // unknownNote is what the text report says of every unknown outcome.
-const unknownNote = "the request may have reached the server; the next plan shows whether it did"
+const unknownNote = "whether it was done (or how much of it) is unknown; the next plan shows it"
 
 // Result is the outcome of one change of the plan.
 type Result struct {

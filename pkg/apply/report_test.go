@@ -101,7 +101,7 @@ func TestReportText(t *testing.T) {
 	want := []string{
 		"failed:  add_member b@x.com to team ml: PATCH /Groups/t1: 400 Bad Request: no such user",
 		"failed:  set_team_role b@x.com in team ml: depends on failed add_member b@x.com to team ml",
-		"unknown: set_org_role e@x.com (unverified): PATCH /Users/u5: context canceled; the request may have reached the server; the next plan shows whether it did",
+		"unknown: set_org_role e@x.com (unverified): PATCH /Users/u5: context canceled; whether it was done (or how much of it) is unknown; the next plan shows it",
 		"skipped: remove_member b@x.com from team cv: not run: add_member b@x.com to team ml failed earlier (HTTP 400: no such user)",
 		"skipped: deactivate_user d@x.com: not started: apply was interrupted",
 		"Verified: 1 change(s) remain.",
@@ -130,7 +130,7 @@ func TestReportTextEscapesControls(t *testing.T) {
 	want := "" +
 		`failed:  add_member evil\x1b[2J@x.com to team m\nl: 400: bad \x1b]0;title\x07` + "\n" +
 		`skipped: remove_member b@x.com from team t\u202e: not run: x\ry` + "\n" +
-		`unknown: create_user c@x.com: reset\x00; the request may have reached the server; the next plan shows whether it did` + "\n" +
+		`unknown: create_user c@x.com: reset\x00; whether it was done (or how much of it) is unknown; the next plan shows it` + "\n" +
 		"Verified: 1 change(s) remain.\n" +
 		`  + create team new\x1b[31mteam` + "\n" +
 		"Apply: 0 ok, 1 failed, 1 skipped, 1 unknown.\n"

@@ -148,28 +148,38 @@ var parserProblems = map[string]bool{
 
 var unknownAnchorRE = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
 
-// syntax records a YAML syntax error. yaml.v3 gives a line (not always the
-// exact one) and no column; a message without a line is on the first line.
-func (l *loader) syntax(fi int, data []byte, err error) {
-	l.broken = true
-	msg := err.Error()
-	p := pos{int32(fi), 1, 1}
+// yamlError splits a yaml.v3 error into its line (0 when it names none;
+// a parser error's line, counted from 0, made to count from 1) and its
+// message.
+func yamlError(err error) (line int, msg string) {
+	msg = err.Error()
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
-			p.line = int32(n)
+			line = n
 			if parserProblems[m[2]] {
-				p.line++ // yaml.v3 counts a parser error's line from 0
+				line++ // yaml.v3 counts a parser error's line from 0
 			}
 		}
 		msg = m[2]
 	}
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	if p.line > 1 || parserProblems[msg] || strings.Contains(msg, "tab character") {
+	return line, strings.TrimPrefix(msg, "yaml: ")
+}
+
+// syntax records a YAML syntax error. yaml.v3 gives a line (not always the
+// exact one) and no column; a message without a line is on the first line.
+func (l *loader) syntax(fi int, data []byte, err error) {
+	l.broken = true
+	line, msg := yamlError(err)
+	p := pos{int32(fi), int32(max(line, 1)), 1}
+	tab := strings.Contains(msg, "tab character") || strings.Contains(msg, "cannot start any token")
+	if p.line > 1 || parserProblems[msg] || tab {
 		// yaml.v3 names the line where the broken construct starts (for
 		// a mis-indented entry, the first entry of its list, hundreds of
 		// lines away): look for the line where the error arises.
-		if line, col, ok := problemAt(data, int(p.line), err.Error()); ok && int32(line) != p.line {
-			msg = fmt.Sprintf("%s (within the list or mapping that starts at line %d)", msg, p.line)
+		if line, col, ok := problemAt(data, int(p.line), err.Error(), tab); ok {
+			if int32(line) != p.line && parserProblems[msg] {
+				msg = fmt.Sprintf("%s (within the list or mapping that starts at line %d)", msg, p.line)
+			}
 			p.line, p.col = int32(line), int32(col)
 		}
 	}
@@ -200,11 +210,15 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 // want, which yaml.v3 reports at line from, arises: the fewest lines of
 // data, from line on, whose parse meets the same error (yaml.v3 parses
 // from the start and stops at its first error, so every longer prefix
-// meets it too, and a binary search finds it). The column is the line's
-// first tab for an error about tabs, else its first character that is no
-// space. ok is false when data is too large to search
-// (caps.ManifestErrorSearch) or the search does not confirm the error.
-func problemAt(data []byte, from int, want string) (line, col int, ok bool) {
+// meets it too, and a binary search finds it). When one line fewer meets
+// another error earlier (a quoted string left open runs to the next quote
+// and breaks there: the one line fewer meets the open string where it
+// starts), that earlier line is the one. The column is the line's first
+// tab when tab says the error is about a tab and the line has one, else
+// its first character that is no space. ok is false when data is too
+// large to search (caps.ManifestErrorSearch) or the search does not
+// confirm the error.
+func problemAt(data []byte, from int, want string, tab bool) (line, col int, ok bool) {
 	if len(data) > caps.ManifestErrorSearch {
 		return 0, 0, false
 	}
@@ -218,15 +232,19 @@ func problemAt(data []byte, from int, want string) (line, col int, ok bool) {
 		off += i + 1
 		ends = append(ends, off)
 	}
-	same := func(lines int) bool {
+	parse := func(lines int) error {
 		dec := yaml.NewDecoder(bytes.NewReader(data[:ends[lines-1]]))
 		for range 2 {
 			var n yaml.Node
 			if err := decode(dec, &n); err != nil {
-				return err.Error() == want
+				return err
 			}
 		}
-		return false
+		return nil
+	}
+	same := func(lines int) bool {
+		err := parse(lines)
+		return err != nil && err.Error() == want
 	}
 	lo, hi := max(from, 1), len(ends)
 	if lo > hi || !same(hi) {
@@ -239,16 +257,23 @@ func problemAt(data []byte, from int, want string) (line, col int, ok bool) {
 			lo = mid + 1
 		}
 	}
+	if lo > 1 {
+		if err := parse(lo - 1); err != nil && !errors.Is(err, io.EOF) {
+			earlier, _ := yamlError(err)
+			if earlier < from || earlier >= lo {
+				return 0, 0, false // not a story the search can tell
+			}
+			lo = earlier
+		}
+	}
 	start := 0
 	if lo > 1 {
 		start = ends[lo-2]
 	}
 	text := data[start:ends[lo-1]]
 	i := bytes.IndexFunc(text, func(r rune) bool { return r != ' ' && r != '\t' })
-	if strings.Contains(want, "tab character") {
-		if t := bytes.IndexByte(text, '\t'); t >= 0 {
-			i = t
-		}
+	if t := bytes.IndexByte(text, '\t'); tab && t >= 0 {
+		i = t
 	}
 	if i < 0 {
 		i = 0

@@ -27,14 +27,20 @@ func usersWithBadIndent(n, bad int) (string, int) {
 	return b.String(), line
 }
 
-func TestSyntaxErrorAtItsLine(t *testing.T) {
-	data, line := usersWithBadIndent(500, 400)
-	_, err := Parse([]Source{{Name: "u.yaml", Data: []byte(data)}})
+// oneProblem parses data as the file name and returns its one problem.
+func oneProblem(t *testing.T, name, data string) Problem {
+	t.Helper()
+	_, err := Parse([]Source{{Name: name, Data: []byte(data)}})
 	var pe *ProblemsError
 	if !errors.As(err, &pe) || len(pe.Problems) != 1 {
 		t.Fatalf("want one problem, got %v", err)
 	}
-	p := pe.Problems[0]
+	return pe.Problems[0]
+}
+
+func TestSyntaxErrorAtItsLine(t *testing.T) {
+	data, line := usersWithBadIndent(500, 400)
+	p := oneProblem(t, "u.yaml", data)
 	if p.Line != line || p.Column != 4 || !strings.Contains(p.Message, "starts at line 3") {
 		t.Errorf("problem at %d:%d (%s), want %d:4, naming line 3", p.Line, p.Column, p.Message, line)
 	}
@@ -46,24 +52,28 @@ func TestSyntaxErrorInALargeFileAtItsBlock(t *testing.T) {
 	if len(data) <= caps.ManifestErrorSearch {
 		t.Fatalf("the file is %d bytes: not over the search cap", len(data))
 	}
-	_, err := Parse([]Source{{Name: "u.yaml", Data: []byte(data)}})
-	var pe *ProblemsError
-	if !errors.As(err, &pe) || len(pe.Problems) != 1 {
-		t.Fatalf("want one problem, got %v", err)
-	}
-	if p := pe.Problems[0]; p.Line != 3 || p.Column != 1 || strings.Contains(p.Message, "starts at") {
+	p := oneProblem(t, "u.yaml", data)
+	if p.Line != 3 || p.Column != 1 || strings.Contains(p.Message, "starts at") {
 		t.Errorf("problem at %d:%d (%s), want the list's start, 3:1, as the YAML library gives it", p.Line, p.Column, p.Message)
 	}
 }
 
 func TestTabErrorAtTheTab(t *testing.T) {
 	data := "version: 1\nusers:\n  - email: a@example.com\n    name: A\n  - email: b@example.com\n  \tname: B\n"
-	_, err := Parse([]Source{{Name: "t.yaml", Data: []byte(data)}})
-	var pe *ProblemsError
-	if !errors.As(err, &pe) || len(pe.Problems) != 1 {
-		t.Fatalf("want one problem, got %v", err)
-	}
-	if p := pe.Problems[0]; p.Line != 6 || p.Column != 3 {
+	p := oneProblem(t, "t.yaml", data)
+	if p.Line != 6 || p.Column != 3 {
 		t.Errorf("problem at %d:%d (%s), want the tab at 6:3", p.Line, p.Column, p.Message)
+	}
+}
+
+// TestSyntaxErrorUnclosedQuote: a quoted string left open runs to the next
+// quote, lines below, and breaks there; the error is shown where the open
+// string is, not on that correct line.
+func TestSyntaxErrorUnclosedQuote(t *testing.T) {
+	data := "version: 1\nusers:\n  - email: a@example.com\n    name: \"Alice\n  - email: b@example.com\n    name: Bob\n" +
+		"  - email: c@example.com\n    name: \"Dee Dee\"\n"
+	p := oneProblem(t, "q.yaml", data)
+	if p.Line != 4 || p.Column != 5 {
+		t.Errorf("problem at %d:%d (%s), want the open string's line, 4:5", p.Line, p.Column, p.Message)
 	}
 }

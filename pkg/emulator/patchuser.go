@@ -196,7 +196,8 @@ func (s *Server) setUserAttr(ed *userEdit, path string, raw json.RawMessage) *ap
 
 // setTeamRoles applies [{teamName, roleName}]. The user must already be a
 // member of the team (membership goes through Groups): otherwise 400. A
-// name shared by several of the user's teams sets the role in each. With
+// name shared by several of the user's teams sets the role in each (a
+// name in another case only when none has it exactly). With
 // CheckRoles (and always on saas), roleName must be one the deployment
 // knows.
 func (s *Server) setTeamRoles(ed *userEdit, raw json.RawMessage) *apiError {
@@ -224,11 +225,18 @@ func (s *Server) setTeamRoles(ed *userEdit, raw json.RawMessage) *apiError {
 		case isPredefinedRole(role):
 			role = strings.ToLower(role)
 		}
+		// The user's teams of exactly that name (each, when several share
+		// it); only when none is, those of that name in another case.
 		found := false
-		for t := range ed.teamRoles {
-			if strings.EqualFold(t.name, tr.TeamName) {
-				ed.teamRoles[t] = role
-				found = true
+		for _, same := range []func(a, b string) bool{func(a, b string) bool { return a == b }, strings.EqualFold} {
+			for t := range ed.teamRoles {
+				if same(t.name, tr.TeamName) {
+					ed.teamRoles[t] = role
+					found = true
+				}
+			}
+			if found {
+				break
 			}
 		}
 		if !found {

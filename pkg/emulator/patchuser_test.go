@@ -190,3 +190,21 @@ func TestPatchUserMalformed(t *testing.T) {
 		t.Errorf("op names are case-insensitive: %s", r.raw)
 	}
 }
+
+// TestTeamRoleExactNameFirst: teamRoles addresses the user's team of
+// exactly that name; a team whose name differs only in case keeps its
+// role (it is matched ignoring case only when no team has the name
+// exactly).
+func TestTeamRoleExactNameFirst(t *testing.T) {
+	e := start(t, Options{}, `{"users": [{"userName": "a@example.com", "active": true}],
+	 "teams": [{"name": "Data", "members": ["a@example.com"]}, {"name": "data", "members": ["a@example.com"]}, {"name": "ML", "members": ["a@example.com"]}]}`)
+	path := "/Users/" + p(e.userID("a@example.com"))
+	r := e.do("PATCH", path, patchOps(op("replace", "teamRoles", []map[string]string{{"teamName": "data", "roleName": "admin"}}))).want(t, 200)
+	if got := teamRoles(r.body); got["data"] != "admin" || got["Data"] != "member" {
+		t.Errorf("teamRoles %v: want data admin, Data still member", got)
+	}
+	r = e.do("PATCH", path, patchOps(op("replace", "teamRoles", []map[string]string{{"teamName": "ml", "roleName": "viewer"}}))).want(t, 200)
+	if got := teamRoles(r.body); got["ML"] != "viewer" {
+		t.Errorf("teamRoles %v: want ML viewer (no team is named ml exactly)", got)
+	}
+}

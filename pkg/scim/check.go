@@ -156,6 +156,10 @@ func (c *Client) transportError(cl call, err error, sent bool) *Error {
 		// net/http's own words for a TLS handshake answered in plain HTTP
 		// (an http port behind an https:// URL): it answers so every time.
 		e.fatal, e.Hint = true, hintNotTLS
+	case strings.Contains(err.Error(), "server response headers exceeded"):
+		// Over caps.ResponseHeaders (net/http's words): the server
+		// answers so every time.
+		e.fatal, e.Hint = true, hintHugeHeaders
 	}
 	e.unknown = sent && cl.method != http.MethodGet
 	return e

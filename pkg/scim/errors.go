@@ -58,6 +58,9 @@ type Error struct {
 	sent    bool        // the request may have reached the server
 	unknown bool        // a write whose outcome is unknown
 	stopped bool        // would have been retried, but StopRetrying ended it
+	// neverSent: StopRetrying ended the request before any attempt went
+	// out (it waited for the rate limit).
+	neverSent bool
 }
 
 // errKind is what the classifier recognised in a response body.
@@ -133,7 +136,7 @@ func (e *Error) RetryStopped() bool { return e.stopped }
 
 // NotSent reports that the request never went out: the run was interrupted
 // while it waited for its turn (the rate limit, a Retry-After hold).
-func (e *Error) NotSent() bool { return e.stopped && !e.sent }
+func (e *Error) NotSent() bool { return e.neverSent }
 
 // RateLimitError is a 429 answer: the server asked to slow down. It wraps
 // the *Error, so errors.As finds both.
@@ -157,14 +160,15 @@ const (
 		"user who is not an org admin, or on Multi-tenant Cloud the key owner's \"Default API organization\" " +
 		"setting points at another organization"
 	// hintBaseURL: a list answered 404, or a body that is not a SCIM list.
-	hintBaseURL  = "is the URL https://HOST/scim?"
-	hint412      = "changed under us: re-read and plan again"
-	hintHTML     = "the server answered HTML, not SCIM JSON: " + hintBaseURL
-	hintTLS      = "TLS failed: check the URL's host and the system's trusted certificates"
-	hintNotTLS   = "the server answered in plain HTTP on an https:// URL: check the URL's port"
-	hintRedirect = "wbsync never follows redirects: fix --url (use the URL the server pointed to if you trust it)"
-	hintSeat     = "free a seat or raise the organization's seat limit"
-	hintTimeout  = "raise --timeout if the server is slow, or check that it is up"
+	hintBaseURL     = "is the URL https://HOST/scim?"
+	hint412         = "changed under us: re-read and plan again"
+	hintHTML        = "the server answered HTML, not SCIM JSON: " + hintBaseURL
+	hintTLS         = "TLS failed: check the URL's host and the system's trusted certificates"
+	hintNotTLS      = "the server answered in plain HTTP on an https:// URL: check the URL's port"
+	hintHugeHeaders = "the answer's headers are larger than wbsync reads (256 KiB): is --url a SCIM endpoint?"
+	hintRedirect    = "wbsync never follows redirects: fix --url (use the URL the server pointed to if you trust it)"
+	hintSeat        = "free a seat or raise the organization's seat limit; deactivations run after creates, so seats a plan frees serve the next apply"
+	hintTimeout     = "raise --timeout if the server is slow, or check that it is up"
 )
 
 // hintDNS is the hint for a host that does not resolve.

@@ -75,7 +75,7 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		rep, err := r.c.attempt(ctx, r.cl, payload)
 		if errors.Is(err, errRetryStopped) {
 			if lastErr == nil { // never sent
-				return nil, &Error{Method: r.cl.method, Path: r.c.pathOf(r.cl), fatal: true, stopped: true,
+				return nil, &Error{Method: r.cl.method, Path: r.c.pathOf(r.cl), fatal: true, stopped: true, neverSent: true,
 					Detail: "not sent: the run was interrupted"}
 			}
 			return nil, lastErr

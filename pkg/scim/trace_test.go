@@ -12,11 +12,14 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/sanitize"
@@ -211,9 +214,22 @@ func TestTraceHeadersCut(t *testing.T) {
 	if i := strings.Index(v, "…[cut: "); i < 0 || i > caps.TraceHeader || !utf8.ValidString(v) {
 		t.Errorf("X-Long in the trace is %d bytes, not cut at %d with a marker", len(v), caps.TraceHeader)
 	}
-	huge := testClient(t, srv.URL+"/huge", func(c *Config) { c.HTTPClient = nil })
-	if _, err := huge.ListUsers(context.Background()); err == nil {
-		t.Error("an answer with headers over caps.ResponseHeaders was read")
+	var retried atomic.Int32
+	huge := testClient(t, srv.URL+"/huge", func(c *Config) {
+		c.HTTPClient = nil
+		c.Logger = zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zap.InfoLevel),
+			zap.Hooks(func(e zapcore.Entry) error {
+				if strings.Contains(e.Message, "retrying") {
+					retried.Add(1)
+				}
+				return nil
+			}))
+	})
+	if _, err := huge.ListUsers(context.Background()); err == nil || !strings.Contains(err.Error(), "256 KiB") {
+		t.Errorf("an answer with headers over caps.ResponseHeaders: %v", err)
+	}
+	if retried.Load() > 0 {
+		t.Error("an answer with headers over the cap was asked again: it answers so every time")
 	}
 }
 
