@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"syscall"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -272,8 +273,11 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 			fileErr = writeOutput(context.Background(), o.report, buf.Bytes(), inv) // after an interrupt too
 		}
 	}
-	if err := writeView(inv.stdout, f.format, rep); err != nil {
-		return exitError, err
+	if err := writeView(inv.stdout, f.format, rep); errors.Is(err, syscall.EPIPE) {
+		// The writes were made: the exit code says how they went.
+		a.s.log.Warn("stdout was closed before the report was printed whole")
+	} else if err != nil {
+		return exitFailed, err
 	}
 	switch {
 	case runErr != nil:
@@ -284,16 +288,23 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 		return exitFailed, verifyErr
 	case fileErr != nil:
 		return exitFailed, fmt.Errorf("the apply ran, but --report was not written: %w", fileErr)
-	case rep.Failed > 0:
-		a.s.log.Warn("some operations failed; re-run apply after fixing the cause", zap.Int("failed", rep.Failed), zap.Int("unknown", rep.Unknown))
-		return exitFailed, nil
-	case rep.Unknown > 0:
-		a.s.log.Warn("whether some operations were done is unknown: the verification says what remains, and apply again converges", zap.Int("unknown", rep.Unknown))
+	case rep.Failed > 0 || rep.Unknown > 0:
+		a.s.log.Warn(outcomeWarning(rep), zap.Int("failed", rep.Failed), zap.Int("unknown", rep.Unknown))
 		return exitFailed, nil
 	case rep.Verification != nil && rep.Verification.Remaining > 0:
 		return exitFailed, nil
 	}
 	return exitOK, nil
+}
+
+// outcomeWarning is what apply says last when operations failed or ended
+// unknown: a failure needs its cause fixed; an unknown outcome only a look
+// (the verification) and another apply.
+func outcomeWarning(rep *apply.Report) string {
+	if rep.Failed > 0 {
+		return "some operations failed; re-run apply after fixing the cause"
+	}
+	return "whether some operations were done is unknown: the verification says what remains, and apply again converges"
 }
 
 // verify reads the organization again, re-plans the same manifest and

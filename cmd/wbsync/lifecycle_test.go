@@ -12,11 +12,13 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/wbsync/wbsync/pkg/apply"
 	"github.com/wbsync/wbsync/pkg/emulator"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
@@ -767,5 +769,52 @@ func TestSignalWhilePrinting(t *testing.T) {
 	}
 	if files, _ := os.ReadDir(dir); len(files) > 0 {
 		t.Errorf("wrote %v", files)
+	}
+}
+
+// closedPipe is a stdout whose reader stops after its first read (| head):
+// later writes fail with EPIPE, as they do once SIGPIPE is ignored.
+type closedPipe struct{ writes int }
+
+func (c *closedPipe) Write(p []byte) (int, error) {
+	if c.writes++; c.writes > 1 {
+		return 0, syscall.EPIPE
+	}
+	return len(p), nil
+}
+
+// TestPlanReaderStopsEarly: plan --out into a pipe whose reader stops
+// early still saves the plan file and metrics, and says the print was cut
+// (exit 1).
+func TestPlanReaderStopsEarly(t *testing.T) {
+	_, hs := emuServer(t, "")
+	dir := t.TempDir()
+	var users strings.Builder
+	users.WriteString("version: 1\nusers:\n")
+	for i := range 2000 {
+		fmt.Fprintf(&users, "  - email: u%d@example.com\n", i)
+	}
+	m := writeFile(t, "m.yaml", users.String())
+	var errb strings.Builder
+	code := run(context.Background(), []string{"plan", "-f", m, "--out", filepath.Join(dir, "p.plan"), "--metrics-file", filepath.Join(dir, "m.prom")},
+		env{stdin: strings.NewReader(""), stdout: &closedPipe{}, stderr: &errb, getenv: func(k string) string { return vars(hs.URL + "/scim")[k] }})
+	if code != exitError || !strings.Contains(errb.String(), "stdout was closed before the plan was printed whole") {
+		t.Errorf("exit %d, stderr:\n%s", code, errb.String())
+	}
+	for _, f := range []string{"p.plan", "m.prom"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s not saved: %v", f, err)
+		}
+	}
+}
+
+// TestOutcomeWarning: apply's last warning says failed only when an
+// operation failed.
+func TestOutcomeWarning(t *testing.T) {
+	if w := outcomeWarning(&apply.Report{Failed: 1, Unknown: 2}); !strings.Contains(w, "failed") {
+		t.Errorf("failed and unknown: %q", w)
+	}
+	if w := outcomeWarning(&apply.Report{Unknown: 2}); strings.Contains(w, "failed") || !strings.Contains(w, "unknown") {
+		t.Errorf("unknown only: %q", w)
 	}
 }

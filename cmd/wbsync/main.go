@@ -77,12 +77,20 @@ func main() {
 		ignoredAtStart[s] = signal.Ignored(s)
 	}
 	signal.Notify(sigs, handled...)
+	// A reader that stops early (| head, a pager quit) makes writes to
+	// stdout fail with EPIPE instead of ending the process: plan still
+	// saves --out and --metrics-file after printing the plan.
+	signal.Ignore(syscall.SIGPIPE)
 	go func() {
 		s := <-sigs
 		notice(fmt.Sprintf("wbsync: %v: stopping (a second signal exits at once)", s))
 		cancel(fmt.Errorf("%v received", s))
 		s = <-sigs
-		notice(fmt.Sprintf("wbsync: %v again: exiting now; a write in flight may or may not have been applied, and no report is written: run 'wbsync plan' to see where the organization stands", s))
+		if len(os.Args) > 1 && os.Args[1] == "apply" {
+			notice(fmt.Sprintf("wbsync: %v again: exiting now; a write in flight may or may not have been applied, and no report is written: run 'wbsync plan' to see where the organization stands", s))
+		} else {
+			notice(fmt.Sprintf("wbsync: %v again: exiting now; nothing was written", s))
+		}
 		signal.Reset(handled...)
 		if p, err := os.FindProcess(os.Getpid()); err == nil && !ignoredAtStart[s] && p.Signal(s) == nil {
 			// The default action ends the process (status 128+N in a shell)

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strconv"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -64,8 +66,11 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 	// Printed first, saved after: a signal while the plan is printed
 	// leaves no plan file or metrics behind (a file is renamed into place
 	// only while no signal has come).
-	if err := renderPlan(untilStopped{ctx, inv.stdout}, p, f.format, inv.color(inv.isTerminal, o.noColor)); err != nil {
-		return exitError, err
+	// A reader that stops early (| head) leaves the plan printed in part:
+	// the files are still saved, and the run ends in an error after.
+	printErr := renderPlan(untilStopped{ctx, inv.stdout}, p, f.format, inv.color(inv.isTerminal, o.noColor))
+	if printErr != nil && !errors.Is(printErr, syscall.EPIPE) {
+		return exitError, printErr
 	}
 	if o.out != "" {
 		if err := savePlan(ctx, o.out, p, m, inv); err != nil {
@@ -81,6 +86,9 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 		if err := writeOutput(ctx, o.metricsFile, buf.Bytes(), inv); err != nil {
 			return exitError, err
 		}
+	}
+	if printErr != nil {
+		return exitError, errors.New("stdout was closed before the plan was printed whole (the files asked for are written)")
 	}
 	return planExit(p, o.detailed), nil
 }

@@ -152,6 +152,9 @@ var unknownAnchorRE = regexp.MustCompile(`^yaml: unknown anchor '(.*)' reference
 // a parser error's line, counted from 0, made to count from 1) and its
 // message.
 func yamlError(err error) (line int, msg string) {
+	if err == nil {
+		return 0, ""
+	}
 	msg = err.Error()
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
@@ -176,12 +179,18 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 		// yaml.v3 names the line where the broken construct starts (for
 		// a mis-indented entry, the first entry of its list, hundreds of
 		// lines away): look for the line where the error arises.
-		if line, col, ok := problemAt(data, int(p.line), err.Error(), tab); ok {
-			if int32(line) != p.line && parserProblems[msg] {
+		if line, col, readTo, ok := problemAt(data, int(p.line), err.Error(), tab); ok {
+			switch {
+			case readTo > 0:
+				msg = fmt.Sprintf("%s (a quoted string opens here: if its closing quote is missing, YAML read on to line %d)", msg, readTo)
+			case int32(line) != p.line && parserProblems[msg]:
 				msg = fmt.Sprintf("%s (within the list or mapping that starts at line %d)", msg, p.line)
 			}
 			p.line, p.col = int32(line), int32(col)
 		}
+	}
+	if n := int32(lineCount(data)); p.line > n {
+		p.line = max(n, 1) // a parser error at the end of the file is on its last line
 	}
 	if badCharRE.MatchString(msg) && !bytes.HasPrefix(data, []byte{0xFF, 0xFE}) && !bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
 		// yaml.v3 checks a UTF-8 file's characters as it reads them,
@@ -210,17 +219,17 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 // want, which yaml.v3 reports at line from, arises: the fewest lines of
 // data, from line on, whose parse meets the same error (yaml.v3 parses
 // from the start and stops at its first error, so every longer prefix
-// meets it too, and a binary search finds it). When one line fewer meets
-// another error earlier (a quoted string left open runs to the next quote
-// and breaks there: the one line fewer meets the open string where it
-// starts), that earlier line is the one. The column is the line's first
-// tab when tab says the error is about a tab and the line has one, else
-// its first character that is no space. ok is false when data is too
-// large to search (caps.ManifestErrorSearch) or the search does not
-// confirm the error.
-func problemAt(data []byte, from int, want string, tab bool) (line, col int, ok bool) {
+// meets it too, and a binary search finds it). When one line fewer ends
+// inside a quoted string (a string left open runs on to the next quote
+// and breaks there, on a correct line), the line is where that string
+// opens, its column the quote's, and readTo the line found first (0
+// otherwise). The column is else the line's first character that is no
+// space, or with tab its first tab among the leading spaces. ok is false
+// when data is too large to search (caps.ManifestErrorSearch) or the
+// search does not confirm the error.
+func problemAt(data []byte, from int, want string, tab bool) (line, col, readTo int, ok bool) {
 	if len(data) > caps.ManifestErrorSearch {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	var ends []int // ends[i]: the offset just past line i+1
 	for off := 0; off < len(data); {
@@ -248,7 +257,7 @@ func problemAt(data []byte, from int, want string, tab bool) (line, col int, ok 
 	}
 	lo, hi := max(from, 1), len(ends)
 	if lo > hi || !same(hi) {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	for lo < hi {
 		if mid := (lo + hi) / 2; same(mid) {
@@ -258,12 +267,8 @@ func problemAt(data []byte, from int, want string, tab bool) (line, col int, ok 
 		}
 	}
 	if lo > 1 {
-		if err := parse(lo - 1); err != nil && !errors.Is(err, io.EOF) {
-			earlier, _ := yamlError(err)
-			if earlier < from || earlier >= lo {
-				return 0, 0, false // not a story the search can tell
-			}
-			lo = earlier
+		if earlier, msg := yamlError(parse(lo - 1)); msg == openString && earlier >= 1 && earlier < lo {
+			readTo, lo = lo, earlier
 		}
 	}
 	start := 0
@@ -271,16 +276,23 @@ func problemAt(data []byte, from int, want string, tab bool) (line, col int, ok 
 		start = ends[lo-2]
 	}
 	text := data[start:ends[lo-1]]
-	i := bytes.IndexFunc(text, func(r rune) bool { return r != ' ' && r != '\t' })
-	if t := bytes.IndexByte(text, '\t'); tab && t >= 0 {
+	lead := len(text) - len(bytes.TrimLeft(text, " \t"))
+	i := lead
+	switch t := bytes.IndexByte(text[:lead], '\t'); {
+	case readTo > 0:
+		if q := bytes.IndexAny(text, `"'`); q >= 0 {
+			i = q
+		}
+	case tab && t >= 0:
 		i = t
 	}
-	if i < 0 {
-		i = 0
-	}
 	_, c := lineCol(data, start+i)
-	return lo, int(c), true
+	return lo, int(c), readTo, true
 }
+
+// openString is yaml.v3's error for a file that ends inside a quoted
+// string.
+const openString = "found unexpected end of stream"
 
 // aliasAt returns the offset of the first *name in data that YAML reads as
 // an alias: the whole name, where a value starts (after a line's indent,
@@ -325,6 +337,16 @@ func firstBadChar(data []byte) (int, string) {
 		off += n
 	}
 	return -1, ""
+}
+
+// lineCount is how many lines data holds (a last line without a line
+// break counts).
+func lineCount(data []byte) int {
+	n := bytes.Count(data, []byte("\n"))
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		n++
+	}
+	return n
 }
 
 // lineCol is the line and column (both from 1, the column in characters)

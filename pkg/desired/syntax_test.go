@@ -73,7 +73,27 @@ func TestSyntaxErrorUnclosedQuote(t *testing.T) {
 	data := "version: 1\nusers:\n  - email: a@example.com\n    name: \"Alice\n  - email: b@example.com\n    name: Bob\n" +
 		"  - email: c@example.com\n    name: \"Dee Dee\"\n"
 	p := oneProblem(t, "q.yaml", data)
-	if p.Line != 4 || p.Column != 5 {
-		t.Errorf("problem at %d:%d (%s), want the open string's line, 4:5", p.Line, p.Column, p.Message)
+	if p.Line != 4 || p.Column != 11 || !strings.Contains(p.Message, "YAML read on to line 8") {
+		t.Errorf("problem at %d:%d (%s), want the open string's quote, 4:11, naming line 8", p.Line, p.Column, p.Message)
+	}
+}
+
+// TestSyntaxErrorPositions: errors inside a flow that spans lines are
+// shown on their line (not on the line the flow opens); a tab counts only
+// among a line's leading spaces; an error at the end of the file is on its
+// last line.
+func TestSyntaxErrorPositions(t *testing.T) {
+	for _, c := range []struct {
+		data      string
+		line, col int
+	}{
+		{"version: 1\nusers: [\n  {email: a@example.com},\n  {email: b@example.com}\n  {email: c@example.com},\n]\n", 4, 3},
+		{"version: 1\nusers:\n  - email: a@example.com\n    name: @bob\t# handle\n", 4, 5},
+		{"version: 1\nteams: [\n", 2, 1},
+		{"version: [1", 1, 1},
+	} {
+		if p := oneProblem(t, "p.yaml", c.data); p.Line != c.line || p.Column != c.col {
+			t.Errorf("%q: problem at %d:%d (%s), want %d:%d", c.data, p.Line, p.Column, p.Message, c.line, c.col)
+		}
 	}
 }

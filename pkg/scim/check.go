@@ -156,9 +156,12 @@ func (c *Client) transportError(cl call, err error, sent bool) *Error {
 		// net/http's own words for a TLS handshake answered in plain HTTP
 		// (an http port behind an https:// URL): it answers so every time.
 		e.fatal, e.Hint = true, hintNotTLS
-	case strings.Contains(err.Error(), "server response headers exceeded"):
-		// Over caps.ResponseHeaders (net/http's words): the server
-		// answers so every time.
+	case strings.Contains(err.Error(), "server response headers exceeded"),
+		strings.Contains(err.Error(), "response header list larger than advertised limit"):
+		// Over caps.ResponseHeaders (net/http's words, over HTTP/1 and
+		// HTTP/2): the server answers so every time. (An HTTP/2 server
+		// that instead resets the stream with PROTOCOL_ERROR is retried
+		// as any connection error.)
 		e.fatal, e.Hint = true, hintHugeHeaders
 	}
 	e.unknown = sent && cl.method != http.MethodGet
