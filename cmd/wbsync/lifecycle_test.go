@@ -749,12 +749,7 @@ func TestApplyNothingToDoVerifies(t *testing.T) {
 func TestSignalWhilePrinting(t *testing.T) {
 	_, hs := emuServer(t, "")
 	dir := t.TempDir()
-	var users strings.Builder
-	users.WriteString("version: 1\nusers:\n")
-	for i := range 2000 {
-		fmt.Fprintf(&users, "  - email: u%d@example.com\n", i)
-	}
-	m := writeFile(t, "m.yaml", users.String())
+	m := manyUsers(t, 2000)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stdout := &cancelOn{line: "", cancel: cancel} // the first write brings the signal
@@ -789,12 +784,7 @@ func (c *closedPipe) Write(p []byte) (int, error) {
 func TestPlanReaderStopsEarly(t *testing.T) {
 	_, hs := emuServer(t, "")
 	dir := t.TempDir()
-	var users strings.Builder
-	users.WriteString("version: 1\nusers:\n")
-	for i := range 2000 {
-		fmt.Fprintf(&users, "  - email: u%d@example.com\n", i)
-	}
-	m := writeFile(t, "m.yaml", users.String())
+	m := manyUsers(t, 2000)
 	var errb strings.Builder
 	code := run(context.Background(), []string{"plan", "-f", m, "--out", filepath.Join(dir, "p.plan"), "--metrics-file", filepath.Join(dir, "m.prom")},
 		env{stdin: strings.NewReader(""), stdout: &closedPipe{}, stderr: &errb, getenv: func(k string) string { return vars(hs.URL + "/scim")[k] }})
@@ -817,4 +807,15 @@ func TestOutcomeWarning(t *testing.T) {
 	if w := outcomeWarning(&apply.Report{Unknown: 2}); strings.Contains(w, "failed") || !strings.Contains(w, "unknown") {
 		t.Errorf("unknown only: %q", w)
 	}
+}
+
+// manyUsers writes a manifest of n users (u0@example.com ...) and returns
+// its path.
+func manyUsers(t *testing.T, n int) string {
+	var users strings.Builder
+	users.WriteString("version: 1\nusers:\n")
+	for i := range n {
+		fmt.Fprintf(&users, "  - email: u%d@example.com\n", i)
+	}
+	return writeFile(t, "m.yaml", users.String())
 }
