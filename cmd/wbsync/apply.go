@@ -102,7 +102,7 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 	}
 	if o.dryRun {
 		if err := renderPlan(stdout, a.p, f.format, color); err != nil {
-			return exitError, err
+			return exitError, unprinted(err)
 		}
 		return planExit(a.p, o.detailed), nil
 	}
@@ -110,13 +110,13 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		// The whole plan, blocks included, where the caller reads: JSON on
 		// stdout with -o json.
 		if err := renderPlan(stdout, a.p, f.format, color); err != nil {
-			return exitError, err
+			return exitError, unprinted(err)
 		}
 		return exitBlocked, errors.New("a safety limit blocks the plan; nothing was written")
 	}
 	if w := planStream(inv, f.format, !o.autoApprove && inv.isTerminal); w != nil {
 		if err := renderPlan(untilStopped{ctx, w}, a.p, "text", color); err != nil {
-			return exitError, err
+			return exitError, unprinted(err)
 		}
 	}
 	if !a.p.HasChanges() {
@@ -295,6 +295,15 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 		return exitFailed, nil
 	}
 	return exitOK, nil
+}
+
+// unprinted is err from printing the plan before any write: a closed
+// standard output (| head) says that nothing was sent.
+func unprinted(err error) error {
+	if errors.Is(err, syscall.EPIPE) {
+		return errors.New("the plan's output was closed while it was printed (a pipe whose reader stopped): nothing was written to the organization")
+	}
+	return err
 }
 
 // outcomeWarning is what apply says last when operations failed or ended

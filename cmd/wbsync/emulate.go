@@ -65,7 +65,10 @@ func runEmulate(ctx context.Context, inv *invocation, f *flags, own any, pos []s
 		base = "/scim/v2" // the only path that answers
 	}
 	fmt.Fprintln(inv.stdout, "http://"+ln.Addr().String()+base)
-	_ = inv.sinks.stdout.Flush() // the base URL is the first line a script reads
+	if err := inv.sinks.stdout.Flush(); err != nil { // the base URL is the first line a script reads
+		ln.Close()
+		return exitError, fmt.Errorf("print the base URL: %w (nobody could reach the emulator)", err)
+	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()

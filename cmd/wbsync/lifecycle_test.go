@@ -819,3 +819,18 @@ func manyUsers(t *testing.T, n int) string {
 	}
 	return writeFile(t, "m.yaml", users.String())
 }
+
+// TestClosedStdoutIsAnError: a command whose output cannot be written (its
+// reader already gone) exits 1 rather than 0; the emulator does not serve
+// on an address nobody could learn.
+func TestClosedStdoutIsAnError(t *testing.T) {
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n")
+	for _, args := range [][]string{{"validate", "-f", m}, {"version"}, {"--help"}, {"plan", "--help"}, {"emulate", "--listen", "127.0.0.1:0"}} {
+		var errb strings.Builder
+		code := run(context.Background(), args, env{stdin: strings.NewReader(""), stdout: &closedPipe{writes: 1}, stderr: &errb,
+			getenv: func(string) string { return "" }})
+		if code != exitError || !strings.Contains(errb.String(), "broken pipe") {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and why", args, code, errb.String())
+		}
+	}
+}

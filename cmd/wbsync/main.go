@@ -162,6 +162,10 @@ func run(ctx context.Context, args []string, e env) int {
 			return help(e, rest)
 		}
 		fmt.Fprint(e.stdout, usage())
+		if err := out.stdout.Flush(); err != nil {
+			fmt.Fprintf(e.stderr, "wbsync: write the help: %v\n", err)
+			return exitError
+		}
 		return exitOK
 	case "--version":
 		name = "version"
@@ -175,7 +179,15 @@ func run(ctx context.Context, args []string, e env) int {
 	defer inv.exit()
 	code, err := cmd.runWith(ctx, inv, rest)
 	if errors.Is(err, errHelp) {
-		return exitOK
+		err = nil
+	}
+	if ferr := out.stdout.Flush(); err == nil && ferr != nil {
+		// What the command printed did not all arrive (a closed pipe):
+		// success would be a lie. (plan and apply say more themselves.)
+		err = fmt.Errorf("write standard output: %w", ferr)
+		if code != exitFailed {
+			code = exitError
+		}
 	}
 	if err != nil {
 		// Errors quote what servers and files said: escaped, never acted on

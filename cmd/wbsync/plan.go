@@ -88,7 +88,11 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 		}
 	}
 	if printErr != nil {
-		return exitError, errors.New("stdout was closed before the plan was printed whole (the files asked for are written)")
+		msg := "stdout was closed before the plan was printed whole"
+		if o.out != "" || o.metricsFile != "" {
+			msg += " (the files asked for are written)"
+		}
+		return exitError, errors.New(msg)
 	}
 	return planExit(p, o.detailed), nil
 }

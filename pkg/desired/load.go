@@ -189,6 +189,14 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 			p.line, p.col = int32(line), int32(col)
 		}
 	}
+	if msg == openString {
+		// The file ends inside a quoted string: yaml.v3 names the end;
+		// the string opens earlier.
+		if off := openQuote(data); off >= 0 {
+			p.line, p.col = lineCol(data, off)
+			msg += " (a quoted string opens here and is never closed)"
+		}
+	}
 	if n := int32(lineCount(data)); p.line > n {
 		p.line = max(n, 1) // a parser error at the end of the file is on its last line
 	}
@@ -280,7 +288,7 @@ func problemAt(data []byte, from int, want string, tab bool) (line, col, readTo 
 	i := lead
 	switch t := bytes.IndexByte(text[:lead], '\t'); {
 	case readTo > 0:
-		if q := bytes.IndexAny(text, `"'`); q >= 0 {
+		if q := openQuote(text); q >= 0 {
 			i = q
 		}
 	case tab && t >= 0:
@@ -288,6 +296,50 @@ func problemAt(data []byte, from int, want string, tab bool) (line, col, readTo 
 	}
 	_, c := lineCol(data, start+i)
 	return lo, int(c), readTo, true
+}
+
+// openQuote returns the offset in text of the quote that opens a string
+// still open at its end (-1 when none is). A quote opens a string only
+// where a value starts (at a line's indent, after ": ", "- ", "[", "{",
+// "," or "? "; O'Brien in a plain value opens none); double-quoted
+// strings skip \" escapes, single-quoted ones end at a ' not doubled, a
+// string may span lines, and a # after a space outside strings starts a
+// comment, to the line's end.
+func openQuote(text []byte) int {
+	open, comment := -1, false
+	startsValue := func(i int) bool {
+		j := i - 1
+		for j >= 0 && (text[j] == ' ' || text[j] == '\t') {
+			j--
+		}
+		return j < 0 || bytes.IndexByte([]byte(":-[{,?\n"), text[j]) >= 0
+	}
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case comment:
+			comment = c != '\n'
+		case open >= 0 && text[open] == '"':
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				open = -1
+			}
+		case open >= 0: // single-quoted
+			if c == '\'' {
+				if i+1 < len(text) && text[i+1] == '\'' {
+					i++
+				} else {
+					open = -1
+				}
+			}
+		case (c == '"' || c == '\'') && startsValue(i):
+			open = i
+		case c == '#' && (i == 0 || text[i-1] == ' ' || text[i-1] == '\t' || text[i-1] == '\n'):
+			comment = true
+		}
+	}
+	return open
 }
 
 // openString is yaml.v3's error for a file that ends inside a quoted

@@ -91,6 +91,12 @@ func TestSyntaxErrorPositions(t *testing.T) {
 		{"version: 1\nusers:\n  - email: a@example.com\n    name: @bob\t# handle\n", 4, 5},
 		{"version: 1\nteams: [\n", 2, 1},
 		{"version: [1", 1, 1},
+		// A string never closed: at its opening quote, not at the end of
+		// the file; an apostrophe in a plain value opens none.
+		{"version: \"1\nusers:\n  - email: a@example.com\n", 1, 10},
+		{"version: 1\nusers:\n  - email: a@example.com\n    name: O'Brien\n  - email: b@example.com\n    name: \"Bob\n", 6, 11},
+		// The column is the quote left open, not the line's first one.
+		{"version: 1\nusers: [\n  {\"email\": \"a@example.com},\n  {\"email\": \"b@example.com\"}\n]\n", 3, 13},
 	} {
 		if p := oneProblem(t, "p.yaml", c.data); p.Line != c.line || p.Column != c.col {
 			t.Errorf("%q: problem at %d:%d (%s), want %d:%d", c.data, p.Line, p.Column, p.Message, c.line, c.col)

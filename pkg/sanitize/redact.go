@@ -275,15 +275,23 @@ type Writer struct {
 	unit bool // each Write is whole: nothing held back
 	mu   sync.Mutex
 	buf  []byte
+	err  error // the underlying writer's first failure: every later Write and Flush returns it
 }
 
 // Write redacts and writes p, holding back a short tail. It reports len(p)
-// written unless the underlying writer fails.
+// written unless the underlying writer fails; once it has failed (a closed
+// pipe), Write returns that error at once and keeps nothing, so that a
+// writer nobody reads costs nothing.
 func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.err != nil {
+		return 0, w.err
+	}
 	if w.r == nil && len(w.buf) == 0 {
-		return w.w.Write(p)
+		n, err := w.w.Write(p)
+		w.err = err
+		return n, err
 	}
 	w.buf = append(w.buf, p...)
 	out := w.r.Bytes(w.buf)
@@ -292,6 +300,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 		keep = w.r.tail(out)
 	}
 	if _, err := w.w.Write(out[:len(out)-keep]); err != nil {
+		w.err, w.buf = err, nil
 		return 0, err
 	}
 	w.buf = append(w.buf[:0], out[len(out)-keep:]...)
@@ -334,11 +343,12 @@ func (w *Writer) Use(r *Redactor) {
 func (w *Writer) Flush() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if len(w.buf) == 0 {
-		return nil
+	if w.err != nil || len(w.buf) == 0 {
+		return w.err
 	}
 	out := w.r.Bytes(w.buf)
 	w.buf = w.buf[:0]
 	_, err := w.w.Write(out)
+	w.err = err
 	return err
 }
