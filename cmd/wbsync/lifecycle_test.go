@@ -834,3 +834,20 @@ func TestClosedStdoutIsAnError(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyReportLostKeepsItsCode: an apply whose writes went through
+// but whose report could not be printed (stdout closed) keeps exit 0,
+// says so, and the writes are made.
+func TestApplyReportLostKeepsItsCode(t *testing.T) {
+	srv, hs := emuServer(t, "")
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n")
+	var errb strings.Builder
+	code := run(context.Background(), []string{"apply", "-f", m, "--auto-approve", "-o", "json"}, env{stdin: strings.NewReader(""),
+		stdout: &closedPipe{writes: 1}, stderr: &errb, getenv: func(k string) string { return vars(hs.URL + "/scim")[k] }})
+	if code != exitOK || !strings.Contains(errb.String(), "stdout was closed before the report was printed whole") {
+		t.Errorf("exit %d, stderr:\n%s\nwant 0 and why", code, errb.String())
+	}
+	if got := srv.Stats().Requests["POST"]; got != 1 {
+		t.Errorf("POST requests = %d, want the create", got)
+	}
+}

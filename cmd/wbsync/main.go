@@ -185,7 +185,7 @@ func run(ctx context.Context, args []string, e env) int {
 		// What the command printed did not all arrive (a closed pipe):
 		// success would be a lie. (plan and apply say more themselves.)
 		err = fmt.Errorf("write standard output: %w", ferr)
-		if code != exitFailed {
+		if !inv.wrote {
 			code = exitError
 		}
 	}
@@ -198,7 +198,7 @@ func run(ctx context.Context, args []string, e env) int {
 		for i, l := range lines {
 			lines[i] = sanitize.Controls(l)
 		}
-		if code == exitOK {
+		if code == exitOK && !inv.wrote { // after apply's writes, its code stands
 			code = exitError
 		}
 		inv.say(zapcore.ErrorLevel, fmt.Sprintf("wbsync %s: %s", name, strings.Join(lines, "\n")), zap.Int("exit_code", code))
@@ -231,6 +231,9 @@ type invocation struct {
 	prog *progress.Progress // see progress
 	log  *zap.Logger        // see logger
 	done []func()           // run at the end (closing files)
+	// wrote is set once apply starts sending writes: from then on an exit
+	// code says how they went, whatever became of stdout.
+	wrote bool
 }
 
 // atExit runs f when the command ends.
