@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"syscall"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -274,11 +273,10 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 			fileErr = writeOutput(context.Background(), o.report, buf.Bytes(), inv) // after an interrupt too
 		}
 	}
-	if err := writeView(inv.stdout, f.format, rep); errors.Is(err, syscall.EPIPE) {
-		// The writes were made: the exit code says how they went.
-		a.s.log.Warn("stdout was closed before the report was printed whole")
-	} else if err != nil {
-		return exitFailed, err
+	if err := writeView(inv.stdout, f.format, rep); err != nil {
+		// The writes were made: the exit code says how they went, not
+		// whether stdout took the report (a closed pipe, a full disk).
+		a.s.log.Warn("the report could not be printed whole on stdout (the writes were made: the exit code says how they went)", zap.Error(err))
 	}
 	switch {
 	case runErr != nil:
@@ -298,13 +296,14 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	return exitOK, nil
 }
 
-// unprinted is err from printing the plan before any write: a closed
-// standard output (| head) says that nothing was sent.
+// unprinted is err from printing the plan before any write: an output
+// that failed (a pipe whose reader stopped, a full disk) says that nothing
+// was sent; an interrupt says so itself.
 func unprinted(err error) error {
-	if errors.Is(err, syscall.EPIPE) {
-		return errors.New("the plan's output was closed while it was printed (a pipe whose reader stopped): nothing was written to the organization")
+	if errors.Is(err, errInterrupted) {
+		return err
 	}
-	return err
+	return fmt.Errorf("the plan could not be printed (%w): nothing was written to the organization", err)
 }
 
 // outcomeWarning is what apply says last when operations failed or ended

@@ -825,7 +825,7 @@ func manyUsers(t *testing.T, n int) string {
 // on an address nobody could learn.
 func TestClosedStdoutIsAnError(t *testing.T) {
 	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n")
-	for _, args := range [][]string{{"validate", "-f", m}, {"version"}, {"--help"}, {"plan", "--help"}, {"emulate", "--listen", "127.0.0.1:0"}} {
+	for _, args := range [][]string{{"validate", "-f", m}, {"version"}, {"--help"}, {"help", "plan"}, {"plan", "--help"}, {"emulate", "--listen", "127.0.0.1:0"}} {
 		var errb strings.Builder
 		code := run(context.Background(), args, env{stdin: strings.NewReader(""), stdout: &closedPipe{writes: 1}, stderr: &errb,
 			getenv: func(string) string { return "" }})
@@ -844,7 +844,7 @@ func TestApplyReportLostKeepsItsCode(t *testing.T) {
 	var errb strings.Builder
 	code := run(context.Background(), []string{"apply", "-f", m, "--auto-approve", "-o", "json"}, env{stdin: strings.NewReader(""),
 		stdout: &closedPipe{writes: 1}, stderr: &errb, getenv: func(k string) string { return vars(hs.URL + "/scim")[k] }})
-	if code != exitOK || !strings.Contains(errb.String(), "stdout was closed before the report was printed whole") {
+	if code != exitOK || !strings.Contains(errb.String(), "the report could not be printed whole") || strings.Contains(errb.String(), "write standard output") {
 		t.Errorf("exit %d, stderr:\n%s\nwant 0 and why", code, errb.String())
 	}
 	if got := srv.Stats().Requests["POST"]; got != 1 {

@@ -158,15 +158,17 @@ func run(ctx context.Context, args []string, e env) int {
 	name, rest := args[0], args[1:]
 	switch name {
 	case "help", "-h", "--help":
+		code := exitOK
 		if name == "help" && len(rest) > 0 {
-			return help(e, rest)
+			code = help(e, rest)
+		} else {
+			fmt.Fprint(e.stdout, usage())
 		}
-		fmt.Fprint(e.stdout, usage())
 		if err := out.stdout.Flush(); err != nil {
 			fmt.Fprintf(e.stderr, "wbsync: write the help: %v\n", err)
 			return exitError
 		}
-		return exitOK
+		return code
 	case "--version":
 		name = "version"
 	}
@@ -181,13 +183,11 @@ func run(ctx context.Context, args []string, e env) int {
 	if errors.Is(err, errHelp) {
 		err = nil
 	}
-	if ferr := out.stdout.Flush(); err == nil && ferr != nil {
+	if ferr := out.stdout.Flush(); err == nil && ferr != nil && !inv.wrote {
 		// What the command printed did not all arrive (a closed pipe):
-		// success would be a lie. (plan and apply say more themselves.)
-		err = fmt.Errorf("write standard output: %w", ferr)
-		if !inv.wrote {
-			code = exitError
-		}
+		// success would be a lie. (plan says more itself; apply, once it
+		// has written, has warned, and its exit code stands.)
+		err, code = fmt.Errorf("write standard output: %w", ferr), exitError
 	}
 	if err != nil {
 		// Errors quote what servers and files said: escaped, never acted on

@@ -189,16 +189,19 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 			p.line, p.col = int32(line), int32(col)
 		}
 	}
-	if msg == openString {
-		// The file ends inside a quoted string: yaml.v3 names the end;
-		// the string opens earlier.
-		if off := openQuote(data); off >= 0 {
-			p.line, p.col = lineCol(data, off)
-			msg += " (a quoted string opens here and is never closed)"
-		}
-	}
 	if n := int32(lineCount(data)); p.line > n {
 		p.line = max(n, 1) // a parser error at the end of the file is on its last line
+	}
+	if msg == openString {
+		// The file ends inside a quoted string: yaml.v3 names the line
+		// where it opens, or for one opened on the first line, the end.
+		for _, l := range []int32{p.line, 1} {
+			if start, text := lineAt(data, l); openQuote(text) >= 0 {
+				p.line, p.col = lineCol(data, start+openQuote(text))
+				msg += " (a quoted string opens here and is never closed)"
+				break
+			}
+		}
 	}
 	if badCharRE.MatchString(msg) && !bytes.HasPrefix(data, []byte{0xFF, 0xFE}) && !bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
 		// yaml.v3 checks a UTF-8 file's characters as it reads them,
@@ -389,6 +392,23 @@ func firstBadChar(data []byte) (int, string) {
 		off += n
 	}
 	return -1, ""
+}
+
+// lineAt returns the offset where line l (from 1) of data starts and its
+// text, without its line break.
+func lineAt(data []byte, l int32) (start int, text []byte) {
+	for ; l > 1; l-- {
+		i := bytes.IndexByte(data[start:], '\n')
+		if i < 0 {
+			return len(data), nil
+		}
+		start += i + 1
+	}
+	text = data[start:]
+	if i := bytes.IndexByte(text, '\n'); i >= 0 {
+		text = text[:i]
+	}
+	return start, text
 }
 
 // lineCount is how many lines data holds (a last line without a line

@@ -95,6 +95,9 @@ func TestSyntaxErrorPositions(t *testing.T) {
 		// the file; an apostrophe in a plain value opens none.
 		{"version: \"1\nusers:\n  - email: a@example.com\n", 1, 10},
 		{"version: 1\nusers:\n  - email: a@example.com\n    name: O'Brien\n  - email: b@example.com\n    name: \"Bob\n", 6, 11},
+		// Quotes inside earlier plain values and block scalars open none.
+		{"version: 1\nusers:\n  - email: a@example.com\n    name: Ops - 'night shift\n  - email: b@example.com\n    name: \"Bob\n", 6, 11},
+		{"version: 1\nusers:\n  - email: a@example.com\n    name: |\n      'tis the season\n  - email: b@example.com\n    name: \"Bob\n", 7, 11},
 		// The column is the quote left open, not the line's first one.
 		{"version: 1\nusers: [\n  {\"email\": \"a@example.com},\n  {\"email\": \"b@example.com\"}\n]\n", 3, 13},
 	} {
