@@ -243,7 +243,7 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 // execute runs the plan and reports: the report is always printed, also
 // when --report cannot be written or the run was interrupted.
 func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *applyRun) (int, error) {
-	inv.wrote = true
+	inv.startWrites()
 	// Once interrupted, requests in flight may finish but are not sent
 	// again: a retry would be a new write.
 	defer context.AfterFunc(ctx, a.s.client.StopRetrying)()

@@ -125,14 +125,9 @@ func jsonObject(head []byte) error {
 }
 
 // writeFileAtomic writes data to path so that a reader sees the old file or
-// the whole new one, never half of it (see writeAtomic).
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	return writeFileUnlessStopped(context.Background(), path, data, perm)
-}
-
-// writeFileUnlessStopped is writeFileAtomic, except that nothing is
-// written when ctx ends before the file would replace path.
-func writeFileUnlessStopped(ctx context.Context, path string, data []byte, perm os.FileMode) error {
+// the whole new one, never half of it, and nothing when ctx ends before the
+// file would replace path (see writeAtomic).
+func writeFileAtomic(ctx context.Context, path string, data []byte, perm os.FileMode) error {
 	return writeAtomic(ctx, path, perm, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err

@@ -18,7 +18,7 @@ import (
 func TestWriteFileAtomic(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "plan.json")
-	if err := writeFileAtomic(path, []byte("first\n"), 0o644); err != nil {
+	if err := writeFileAtomic(context.Background(), path, []byte("first\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o644&^umask(t) {
@@ -28,7 +28,7 @@ func TestWriteFileAtomic(t *testing.T) {
 	if err := os.Chmod(path, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeFileAtomic(path, []byte("second\n"), 0o644); err != nil {
+	if err := writeFileAtomic(context.Background(), path, []byte("second\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(path)
@@ -38,10 +38,10 @@ func TestWriteFileAtomic(t *testing.T) {
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v after replacing a 0600 file, want 0600", fi.Mode().Perm())
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "missing", "x.json"), []byte("x"), 0o644); err == nil {
+	if err := writeFileAtomic(context.Background(), filepath.Join(dir, "missing", "x.json"), []byte("x"), 0o644); err == nil {
 		t.Error("a write into a missing directory succeeded")
 	}
-	if err := writeFileAtomic(dir, []byte("x"), 0o644); err == nil {
+	if err := writeFileAtomic(context.Background(), dir, []byte("x"), 0o644); err == nil {
 		t.Error("a directory was replaced by a file")
 	}
 	entries, _ := os.ReadDir(dir)
@@ -111,7 +111,7 @@ func TestOutputTarget(t *testing.T) {
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeFileAtomic(link, []byte("new"), 0o600); err != nil {
+	if err := writeFileAtomic(context.Background(), link, []byte("new"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
@@ -131,7 +131,7 @@ func TestOutputTarget(t *testing.T) {
 			}
 		}
 		before, _ := os.Lstat(bad)
-		if err := writeFileAtomic(bad, []byte("x"), 0o600); err == nil {
+		if err := writeFileAtomic(context.Background(), bad, []byte("x"), 0o600); err == nil {
 			t.Errorf("writeFileAtomic(%s) succeeded", bad)
 		}
 		if err := checkWritable(bad); err == nil {

@@ -86,7 +86,7 @@ func main() {
 		notice(fmt.Sprintf("wbsync: %v: stopping (a second signal exits at once)", s))
 		cancel(fmt.Errorf("%v received", s))
 		s = <-sigs
-		if len(os.Args) > 1 && os.Args[1] == "apply" {
+		if writesStarted.Load() {
 			notice(fmt.Sprintf("wbsync: %v again: exiting now; a write in flight may or may not have been applied, and no report is written: run 'wbsync plan' to see where the organization stands", s))
 		} else {
 			notice(fmt.Sprintf("wbsync: %v again: exiting now; nothing was written", s))
@@ -231,9 +231,19 @@ type invocation struct {
 	prog *progress.Progress // see progress
 	log  *zap.Logger        // see logger
 	done []func()           // run at the end (closing files)
-	// wrote is set once apply starts sending writes: from then on an exit
-	// code says how they went, whatever became of stdout.
+	// wrote is set once apply starts sending writes (startWrites): from
+	// then on an exit code says how they went, whatever became of stdout.
 	wrote bool
+}
+
+// writesStarted is invocation.wrote for the process, for the second
+// signal's notice (the signal goroutine has no invocation).
+var writesStarted atomic.Bool
+
+// startWrites marks that apply sends its first write.
+func (inv *invocation) startWrites() {
+	inv.wrote = true
+	writesStarted.Store(true)
 }
 
 // atExit runs f when the command ends.

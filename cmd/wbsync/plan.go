@@ -143,7 +143,7 @@ func keyContext(b []byte, i int) string {
 // writeOutput writes a file wbsync produces: redacted like every output,
 // and atomically.
 func writeOutput(ctx context.Context, path string, data []byte, inv *invocation) error {
-	return writeFileUnlessStopped(ctx, path, inv.redactor().Bytes(data), 0o644)
+	return writeFileAtomic(ctx, path, inv.redactor().Bytes(data), 0o644)
 }
 
 // streamOutput writes what write writes to path (or to stdout when path is

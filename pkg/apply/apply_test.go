@@ -206,12 +206,7 @@ func TestRunFailedCreateTeamSkipsItsAdds(t *testing.T) {
 }
 
 func TestRunSetTeamRoleAfterFailedAdd(t *testing.T) {
-	w := &fakeWriter{fail: func(c call) error {
-		if c.Method == "AddMembers" {
-			return &httpError{400, "bad member"}
-		}
-		return nil
-	}}
+	w := addsFail(&httpError{400, "bad member"})
 	rep := run(t, planOf(
 		ch(plan.AddMember, "a@x.com", "ua", "ml", "tml"),
 		plan.Change{Action: plan.SetTeamRole, User: "a@x.com", UserID: "ua", Team: "ml", TeamID: "tml", Role: "admin"},

@@ -193,12 +193,7 @@ func (e *maybeAppliedError) OutcomeUnknown() bool { return true }
 // into fresh requests, which would report members failed that the first
 // attempt added: all its members are unknown.
 func TestRunAddChunkUnknownNotSplit(t *testing.T) {
-	w := &fakeWriter{fail: func(c call) error {
-		if c.Method == "AddMembers" {
-			return &maybeAppliedError{httpError{400, "user is already a member of the team"}}
-		}
-		return nil
-	}}
+	w := addsFail(&maybeAppliedError{httpError{400, "user is already a member of the team"}})
 	rep := run(t, planOf(
 		ch(plan.AddMember, "a@x.com", "ua", "ml", "tml"),
 		ch(plan.AddMember, "b@x.com", "ub", "ml", "tml"),

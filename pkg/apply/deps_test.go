@@ -197,12 +197,7 @@ func TestRunSameNameOtherUserNotBlocked(t *testing.T) {
 		ch(plan.RemoveMember, "bob@x.com", "u-bobby", "ml", "tml"), // 1: another user
 		ch(plan.RemoveMember, "bob@x.com", "u-bob", "old", "told"), // 2: the same user
 	)
-	w := &fakeWriter{fail: func(c call) error {
-		if c.Method == "AddMembers" {
-			return &httpError{400, "bad member"}
-		}
-		return nil
-	}}
+	w := addsFail(&httpError{400, "bad member"})
 	rep := run(t, p, w, Options{})
 	if r := rep.Results[1]; r.Status != StatusOK {
 		t.Errorf("removal of the other user = %+v, want ok", r)

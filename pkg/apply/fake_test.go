@@ -155,3 +155,13 @@ func lines(s string) []string {
 	}
 	return out
 }
+
+// addsFail is a fakeWriter whose every AddMembers fails with err.
+func addsFail(err error) *fakeWriter {
+	return &fakeWriter{fail: func(c call) error {
+		if c.Method == "AddMembers" {
+			return err
+		}
+		return nil
+	}}
+}

@@ -242,12 +242,7 @@ func (stoppedError) RetryStopped() bool   { return true }
 // tried again, not done, is skipped (not failed), and holds back that
 // user's destructive operations like a failure.
 func TestRunRetryStoppedIsSkipped(t *testing.T) {
-	w := &fakeWriter{fail: func(c call) error {
-		if c.Method == "AddMembers" {
-			return stoppedError{}
-		}
-		return nil
-	}}
+	w := addsFail(stoppedError{})
 	rep := run(t, planOf(
 		ch(plan.AddMember, "a@x.com", "ua", "ml", "tml"),
 		ch(plan.DeactivateUser, "a@x.com", "ua", "", ""),
@@ -271,12 +266,7 @@ func (notSentError) NotSent() bool { return true }
 // TestRunNotSentIsNotCounted: a request that never went out is no request
 // in the report, nor in the run's count.
 func TestRunNotSentIsNotCounted(t *testing.T) {
-	w := &fakeWriter{fail: func(c call) error {
-		if c.Method == "AddMembers" {
-			return notSentError{}
-		}
-		return nil
-	}}
+	w := addsFail(notSentError{})
 	rep := run(t, planOf(
 		ch(plan.CreateTeam, "", "", "ml", ""),
 		ch(plan.AddMember, "a@x.com", "ua", "ml", "tml"),

@@ -175,12 +175,7 @@ func TestVerifyLeavesOutUnverified(t *testing.T) {
 
 func TestRunReportMatchesText(t *testing.T) {
 	// A run's own report renders the failed add and the removal it kept.
-	w := &fakeWriter{fail: func(c call) error {
-		if c.Method == "AddMembers" {
-			return &httpError{400, "bad member"}
-		}
-		return nil
-	}}
+	w := addsFail(&httpError{400, "bad member"})
 	rep := run(t, planOf(
 		ch(plan.AddMember, "c@x.com", "uc", "ml", "tml"),
 		ch(plan.RemoveMember, "c@x.com", "uc", "cv", "tcv"),

@@ -196,14 +196,15 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 		// The file ends inside a quoted string: yaml.v3 names the line
 		// where it opens, or for one opened on the first line, the end.
 		for _, l := range []int32{p.line, 1} {
-			if start, text := lineAt(data, l); openQuote(text) >= 0 {
-				p.line, p.col = lineCol(data, start+openQuote(text))
+			start, text := lineAt(data, l)
+			if q := openQuote(text); q >= 0 {
+				p.line, p.col = lineCol(data, start+q)
 				msg += " (a quoted string opens here and is never closed)"
 				break
 			}
 		}
 	}
-	if badCharRE.MatchString(msg) && !bytes.HasPrefix(data, []byte{0xFF, 0xFE}) && !bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+	if badCharRE.MatchString(msg) { // data is UTF-8: loadFile transcodes UTF-16
 		// yaml.v3 checks a UTF-8 file's characters as it reads them,
 		// and says neither where nor which.
 		if off, what := firstBadChar(data); off >= 0 {
@@ -301,45 +302,36 @@ func problemAt(data []byte, from int, want string, tab bool) (line, col, readTo 
 	return lo, int(c), readTo, true
 }
 
-// openQuote returns the offset in text of the quote that opens a string
-// still open at its end (-1 when none is). A quote opens a string only
-// where a value starts (at a line's indent, after ": ", "- ", "[", "{",
+// openQuote returns the offset in line of the quote that opens a string
+// still open at the line's end (-1 when none is). A quote opens a string
+// only where a value starts (at the indent, after ": ", "- ", "[", "{",
 // "," or "? "; O'Brien in a plain value opens none); double-quoted
-// strings skip \" escapes, single-quoted ones end at a ' not doubled, a
-// string may span lines, and a # after a space outside strings starts a
-// comment, to the line's end.
-func openQuote(text []byte) int {
-	open, comment := -1, false
+// strings skip \" escapes, single-quoted ones end at a ' not doubled, and
+// a # after a space outside strings starts a comment.
+func openQuote(line []byte) int {
 	startsValue := func(i int) bool {
-		j := i - 1
-		for j >= 0 && (text[j] == ' ' || text[j] == '\t') {
-			j--
-		}
-		return j < 0 || bytes.IndexByte([]byte(":-[{,?\n"), text[j]) >= 0
+		before := bytes.TrimRight(line[:i], " \t")
+		return len(before) == 0 || bytes.IndexByte([]byte(":-[{,?"), before[len(before)-1]) >= 0
 	}
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		switch {
-		case comment:
-			comment = c != '\n'
-		case open >= 0 && text[open] == '"':
+	open := -1
+	for i := 0; i < len(line); i++ {
+		switch c := line[i]; {
+		case open >= 0 && line[open] == '"':
 			if c == '\\' {
 				i++
 			} else if c == '"' {
 				open = -1
 			}
 		case open >= 0: // single-quoted
-			if c == '\'' {
-				if i+1 < len(text) && text[i+1] == '\'' {
-					i++
-				} else {
-					open = -1
-				}
+			if c == '\'' && i+1 < len(line) && line[i+1] == '\'' {
+				i++
+			} else if c == '\'' {
+				open = -1
 			}
 		case (c == '"' || c == '\'') && startsValue(i):
 			open = i
-		case c == '#' && (i == 0 || text[i-1] == ' ' || text[i-1] == '\t' || text[i-1] == '\n'):
-			comment = true
+		case c == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t'):
+			return -1 // a comment to the end
 		}
 	}
 	return open

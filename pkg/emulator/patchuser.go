@@ -194,6 +194,25 @@ func (s *Server) setUserAttr(ed *userEdit, path string, raw json.RawMessage) *ap
 	return nil
 }
 
+// teamsNamed returns the user's teams of exactly that name (each, when
+// several share it); only when none has it, those of that name in another
+// case.
+func (ed *userEdit) teamsNamed(name string) []*team {
+	var exact, folded []*team
+	for t := range ed.teamRoles {
+		switch {
+		case t.name == name:
+			exact = append(exact, t)
+		case strings.EqualFold(t.name, name):
+			folded = append(folded, t)
+		}
+	}
+	if len(exact) > 0 {
+		return exact
+	}
+	return folded
+}
+
 // setTeamRoles applies [{teamName, roleName}]. The user must already be a
 // member of the team (membership goes through Groups): otherwise 400. A
 // name shared by several of the user's teams sets the role in each (a
@@ -225,21 +244,11 @@ func (s *Server) setTeamRoles(ed *userEdit, raw json.RawMessage) *apiError {
 		case isPredefinedRole(role):
 			role = strings.ToLower(role)
 		}
-		// The user's teams of exactly that name (each, when several share
-		// it); only when none is, those of that name in another case.
-		found := false
-		for _, same := range []func(a, b string) bool{func(a, b string) bool { return a == b }, strings.EqualFold} {
-			for t := range ed.teamRoles {
-				if same(t.name, tr.TeamName) {
-					ed.teamRoles[t] = role
-					found = true
-				}
-			}
-			if found {
-				break
-			}
+		named := ed.teamsNamed(tr.TeamName)
+		for _, t := range named {
+			ed.teamRoles[t] = role
 		}
-		if !found {
+		if len(named) == 0 {
 			if len(s.st.teamsNamed(tr.TeamName)) == 0 {
 				return errf(http.StatusBadRequest, "invalidValue", "team %q not found", tr.TeamName)
 			}

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
 // ErrReadOnly is returned by every write of a read-only client; nothing is
@@ -160,16 +162,19 @@ const (
 		"user who is not an org admin, or on Multi-tenant Cloud the key owner's \"Default API organization\" " +
 		"setting points at another organization"
 	// hintBaseURL: a list answered 404, or a body that is not a SCIM list.
-	hintBaseURL     = "is the URL https://HOST/scim?"
-	hint412         = "changed under us: re-read and plan again"
-	hintHTML        = "the server answered HTML, not SCIM JSON: " + hintBaseURL
-	hintTLS         = "TLS failed: check the URL's host and the system's trusted certificates"
-	hintNotTLS      = "the server answered in plain HTTP on an https:// URL: check the URL's port"
-	hintHugeHeaders = "the answer's headers are larger than wbsync reads (256 KiB): is --url a SCIM endpoint?"
-	hintRedirect    = "wbsync never follows redirects: fix --url (use the URL the server pointed to if you trust it)"
-	hintSeat        = "free a seat or raise the organization's seat limit; deactivations run after creates, so seats a plan frees serve the next apply"
-	hintTimeout     = "raise --timeout if the server is slow, or check that it is up"
+	hintBaseURL  = "is the URL https://HOST/scim?"
+	hint412      = "changed under us: re-read and plan again"
+	hintHTML     = "the server answered HTML, not SCIM JSON: " + hintBaseURL
+	hintTLS      = "TLS failed: check the URL's host and the system's trusted certificates"
+	hintNotTLS   = "the server answered in plain HTTP on an https:// URL: check the URL's port"
+	hintRedirect = "wbsync never follows redirects: fix --url (use the URL the server pointed to if you trust it)"
+	hintSeat     = "free a seat or raise the organization's seat limit; deactivations run after creates, so seats a plan frees serve the next apply"
+	hintTimeout  = "raise --timeout if the server is slow, or check that it is up"
 )
+
+// hintHugeHeaders is the hint for an answer whose headers pass
+// caps.ResponseHeaders.
+var hintHugeHeaders = fmt.Sprintf("the answer's headers are larger than wbsync reads (%d KiB): is --url a SCIM endpoint?", caps.ResponseHeaders>>10)
 
 // hintDNS is the hint for a host that does not resolve.
 func hintDNS(host string) string {

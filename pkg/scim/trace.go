@@ -133,8 +133,11 @@ func (t *tracer) cutHeader(v string) string {
 	for n > 0 && !utf8.RuneStart(v[n]) {
 		n--
 	}
-	return v[:n] + fmt.Sprintf("…[cut: %d more bytes]", len(v)-n)
+	return v[:n] + cutNote(int64(len(v)-n))
 }
+
+// cutNote ends a trace value that was cut, saying how much was left out.
+func cutNote(more int64) string { return "…[cut: " + strconv.FormatInt(more, 10) + " more bytes]" }
 
 // pathEscaper escapes what would end a path or start an escape.
 var pathEscaper = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
@@ -201,7 +204,7 @@ func (t *tracer) cut(b []byte, total int64) string {
 	if n == len(b) && total <= int64(n) {
 		return kept
 	}
-	return kept + "…[cut: " + strconv.FormatInt(max(total-int64(n), 1), 10) + " more bytes]"
+	return kept + cutNote(max(total-int64(n), 1))
 }
 
 // redact redacts b. Where a key is hidden behind \uXXXX escapes of
