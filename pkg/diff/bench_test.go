@@ -161,6 +161,13 @@ func BenchmarkViews(b *testing.B) {
 // Compute allocates is new to the process, as in a wbsync run, where
 // Compute runs once; faults-10k and faults-100k count the pages it first
 // touched (in the fastest runs).
+//
+// The two floors run, as warm does, what any plan must do at least, so
+// that the machine's own growth from 10k to 100k can be told from
+// Compute's: "floor-scan" reads every byte of every team member's email
+// and id once, in order; "floor-join" builds a Go map of the desired
+// users by email and of the live ones by id, and looks every member up
+// once.
 func BenchmarkComputeLinearity(b *testing.B) {
 	type input struct {
 		want, have model.State
@@ -170,10 +177,20 @@ func BenchmarkComputeLinearity(b *testing.B) {
 	for i, n := range []int{10000, 100000} {
 		in[i].want, in[i].have, in[i].policy = drift(rand.New(rand.NewSource(1)), n, 100)
 	}
+	var sink int
+	compute := func(i int) {
+		Compute(in[i].want, in[i].have, in[i].policy, Options{Deployment: model.Dedicated})
+	}
 	for _, mode := range []struct {
 		name  string
 		fresh bool
-	}{{"warm", false}, {"fresh", true}} {
+		run   func(i int)
+	}{
+		{"warm", false, compute},
+		{"fresh", true, compute},
+		{"floor-scan", false, func(i int) { sink += scanMembers(in[i].want, in[i].have) }},
+		{"floor-join", false, func(i int) { sink += joinMembers(in[i].want, in[i].have) }},
+	} {
 		b.Run(mode.name, func(b *testing.B) {
 			inf := math.Inf(1)
 			best, cpu := [2]float64{inf, inf}, [2]float64{inf, inf}
@@ -186,7 +203,7 @@ func BenchmarkComputeLinearity(b *testing.B) {
 						runtime.GC()
 					}
 					c0, f0, t0 := cpuTime(), pageFaults(), time.Now()
-					Compute(in[i].want, in[i].have, in[i].policy, Options{Deployment: model.Dedicated})
+					mode.run(i)
 					if d := float64(time.Since(t0)); d < best[i] {
 						best[i], faults[i] = d, pageFaults()-f0
 					}
@@ -203,4 +220,54 @@ func BenchmarkComputeLinearity(b *testing.B) {
 			b.ReportMetric(float64(faults[1]), "faults-100k")
 		})
 	}
+	if sink == -1 {
+		b.Log(sink) // keeps the floors' reads
+	}
+}
+
+// scanMembers reads every byte of every team member's email (desired) and
+// id (live) once, in order, and returns their sum.
+func scanMembers(want, have model.State) int {
+	sum := 0
+	for _, t := range want.Teams {
+		for _, m := range t.Members {
+			for i := 0; i < len(m.Email); i++ {
+				sum += int(m.Email[i])
+			}
+		}
+	}
+	for _, t := range have.Teams {
+		for _, m := range t.Members {
+			for i := 0; i < len(m.UserID); i++ {
+				sum += int(m.UserID[i])
+			}
+		}
+	}
+	return sum
+}
+
+// joinMembers maps the desired users by email and the live ones by id,
+// looks up every team member once, and returns the sum of the indexes
+// found.
+func joinMembers(want, have model.State) int {
+	byEmail := make(map[string]int, len(want.Users))
+	for i := range want.Users {
+		byEmail[want.Users[i].Email] = i
+	}
+	byID := make(map[string]int, len(have.Users))
+	for i := range have.Users {
+		byID[have.Users[i].ID] = i
+	}
+	sum := 0
+	for _, t := range want.Teams {
+		for _, m := range t.Members {
+			sum += byEmail[m.Email]
+		}
+	}
+	for _, t := range have.Teams {
+		for _, m := range t.Members {
+			sum += byID[m.UserID]
+		}
+	}
+	return sum
 }

@@ -110,7 +110,7 @@ func Compute(want, have model.State, policy model.Policy, opts Options) plan.Pla
 	p.warnUnreported()
 	limits, blocked := p.limits()
 	changes := sortChanges(&p.changes)
-	sortWarnings(p.warnings)
+	p.sortWarnings()
 	out := plan.Plan{
 		FormatVersion: plan.FormatVersion,
 		Limits:        limits,

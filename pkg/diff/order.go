@@ -109,7 +109,8 @@ func prefix(s string) uint64 {
 
 // sortWarnings orders warnings by code, team, user (case-insensitively,
 // then as written), then message and ids.
-func sortWarnings(ws []plan.Warning) {
+func (p *planner) sortWarnings() {
+	ws := p.warnings
 	// The keys and their 8-byte prefixes sit in the sorted slice itself:
 	// most comparisons end on a prefix, without loading the warning or its
 	// strings (scattered over the inputs' memory at 100,000 users).
@@ -120,6 +121,13 @@ func sortWarnings(ws []plan.Warning) {
 		w          *plan.Warning
 	}
 	ks := make([]keyed, len(ws))
+	// Load the keys' first bytes in a loop that does nothing else, so
+	// that their cache misses overlap.
+	var touched int32
+	for i := range ws {
+		touched |= first(ws[i].Team) ^ first(ws[i].User)
+	}
+	p.sink += touched
 	for i := range ws {
 		tk, uk := model.Key(ws[i].Team), model.Key(ws[i].User)
 		ks[i] = keyed{ws[i].Code, prefix(tk), prefix(uk), tk, uk, &ws[i]}
@@ -150,4 +158,12 @@ func sortWarnings(ws []plan.Warning) {
 		sorted[i] = *k.w
 	}
 	copy(ws, sorted)
+}
+
+// first is s's first byte, or 0: what a prefetching loop reads.
+func first(s string) int32 {
+	if s == "" {
+		return 0
+	}
+	return int32(s[0])
 }
