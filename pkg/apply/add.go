@@ -47,9 +47,10 @@ func (r *runner) lowerAddLimit(n int) {
 }
 
 // addChunk sends one AddMembers request for the changes at idx, and
-// reports whether that one request took them all. A 400 or 413 for more
-// than one member splits the chunk in half and sends each half, so that a
-// bad member fails alone; a 413 whose two halves then both go through in
+// reports whether that one request took them all. A 400, 409 or 413 for
+// more than one member splits the chunk in half and sends each half, so
+// that a bad member (one the server refuses, or says is there already)
+// fails alone; a 413 whose two halves then both go through in
 // one request each was about size: the teams sent after it use the larger
 // half's size (addLimit). A chunk whose outcome is unknown (an earlier
 // attempt lost its answer after it was sent, and its retry was refused,
@@ -68,7 +69,7 @@ func (r *runner) addChunk(ctx context.Context, teamID string, idx []int) bool {
 	err := r.send(idx, func() error { return r.w.AddMembers(ctx, teamID, ids) })
 	var se StatusError
 	if err != nil && len(idx) > 1 && !outcomeUnknown(err) && errors.As(err, &se) &&
-		(se.HTTPStatus() == http.StatusBadRequest || se.HTTPStatus() == http.StatusRequestEntityTooLarge) {
+		splitOn(se.HTTPStatus()) {
 		r.log.Debug("add chunk refused; splitting", zap.String("team_id", teamID), zap.Int("members", len(idx)), zap.Int("status", se.HTTPStatus()))
 		half := len(idx) / 2
 		left := r.addChunk(ctx, teamID, idx[:half])
@@ -82,4 +83,12 @@ func (r *runner) addChunk(ctx context.Context, teamID string, idx []int) bool {
 		r.finish(ctx, i, err)
 	}
 	return err == nil
+}
+
+// splitOn reports whether an add chunk refused with status is sent again
+// in halves: a refusal that may concern one member (400 a bad value, 409
+// W&B's "Resource already exists") or the request's size (413). Other
+// statuses concern the request or the team as a whole.
+func splitOn(status int) bool {
+	return status == http.StatusBadRequest || status == http.StatusConflict || status == http.StatusRequestEntityTooLarge
 }

@@ -202,3 +202,29 @@ func TestRunAddChunkUnknownNotSplit(t *testing.T) {
 		t.Fatalf("AddMembers calls = %d, unknown %d, failed %d; want 1, 2, 0", got, rep.Unknown, rep.Failed)
 	}
 }
+
+// A 409 for one member of a chunk (W&B's "Resource already exists") splits
+// it as a 400 does: the others are added, the member fails alone.
+func TestRunAddConflictIsolatesMember(t *testing.T) {
+	var changes []plan.Change
+	for i := range 4 {
+		changes = append(changes, ch(plan.AddMember, fmt.Sprintf("m%d@x.com", i), fmt.Sprintf("u%d", i), "ml", "tml"))
+	}
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "AddMembers" && has(c.IDs, "u2") {
+			return wrapped(&httpError{409, "Resource already exists"})
+		}
+		return nil
+	}}
+	rep := run(t, planOf(changes...), w, Options{})
+	// [0..3] 409 → [0,1] ok, [2,3] 409 → [2] 409, [3] ok.
+	if got := w.count("AddMembers"); got != 5 {
+		t.Fatalf("AddMembers calls = %d, want 5", got)
+	}
+	if rep.OK != 3 || rep.Failed != 1 {
+		t.Fatalf("ok/failed = %d/%d, want 3/1", rep.OK, rep.Failed)
+	}
+	if r := byKey(rep)["add_member m2@x.com@ml"]; r.Status != StatusFailed || r.HTTPStatus != 409 {
+		t.Fatalf("conflicting member result = %+v", r)
+	}
+}
