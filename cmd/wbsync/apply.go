@@ -209,6 +209,9 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		URL: s.conf.url, URLGiven: s.conf.urlGiven,
 		Deployment: s.conf.deployment, DeploymentGiven: s.conf.deploymentGiven,
 	})
+	if errors.Is(err, plan.ErrNotSavedPlan) {
+		return nil, fmt.Errorf("%s: %w", path, err) // its recorded target.url is not a URL wbsync takes
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +224,13 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		return nil, err
 	}
 	if lines := plan.Staleness(saved.Plan, now); len(lines) > 0 {
-		inv.say(zapcore.ErrorLevel, fmt.Sprintf("The saved plan %s is stale: the organization changed since it was made. What differs now:", path))
+		header := fmt.Sprintf("The saved plan %s is stale: the organization changed since it was made. What differs now:", path)
+		if saved.ObservedFingerprint == now.ObservedFingerprint {
+			// The organization reads as it did: what changed is the
+			// clock, the file or the planner.
+			header = fmt.Sprintf("The saved plan %s no longer holds: the organization reads as it did when the plan was made, but its manifest now plans other changes (an unmanaged user's grace period may have run out since, or the plan file was edited or made by another wbsync version). What differs now:", path)
+		}
+		inv.say(zapcore.ErrorLevel, header)
 		for _, line := range lines {
 			inv.sayIndented(zapcore.ErrorLevel, "  ", sanitize.Controls(line)) // names come from the server
 		}

@@ -451,29 +451,38 @@ func TestSavedPlanStaleOrg(t *testing.T) {
 	}
 }
 
+// TestSavedPlanEditedChanges: a plan file whose changes were edited, against
+// an organization that reads as it did, is refused without blaming the
+// organization.
+func TestSavedPlanEditedChanges(t *testing.T) {
+	emu, planPath := savedExamplePlan(t)
+	v := vars(emu.url)
+	editPlanFile(t, planPath, func(f map[string]any) {
+		cs := f["changes"].([]any)
+		f["changes"] = cs[:len(cs)-1]
+	})
+	before := writes(emu.requests(t))
+	r := wb(t, v, "apply", planPath, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "no longer holds: the organization reads as it did") ||
+		!strings.Contains(r.stderr, "edited") || strings.Contains(r.stderr, "the organization changed") ||
+		!strings.Contains(r.stderr, "+ now planned: ") {
+		t.Fatalf("exit %d, want 1 saying the organization reads as it did\n%s", r.code, r.stderr)
+	}
+	if after := writes(emu.requests(t)); after != before {
+		t.Fatalf("an edited plan wrote %d requests", after-before)
+	}
+}
+
 // TestSavedPlanShowsRecomputed: what apply FILE shows the approver comes
 // from the manifest and the organization, not from the parts of the file
 // its digests do not cover (seats, warnings edited by hand).
 func TestSavedPlanShowsRecomputed(t *testing.T) {
 	emu, planPath := savedExamplePlan(t)
 	v := vars(emu.url)
-	var f map[string]any
-	b, err := os.ReadFile(planPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
-	f["seats"] = map[string]any{"active_before": 1, "active_after": 99}
-	f["warnings"] = []any{}
-	b, err = json.Marshal(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(planPath, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	editPlanFile(t, planPath, func(f map[string]any) {
+		f["seats"] = map[string]any{"active_before": 1, "active_after": 99}
+		f["warnings"] = []any{}
+	})
 	r := wb(t, v, "apply", planPath, "--auto-approve", "--no-verify")
 	if r.code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
@@ -505,6 +514,26 @@ func TestStaleLinesEscaped(t *testing.T) {
 	}
 	if strings.ContainsAny(r.stderr, "\x1b\x07") {
 		t.Fatalf("a control character reached stderr:\n%q", r.stderr)
+	}
+}
+
+// editPlanFile rewrites the saved plan at path as edit changes its JSON.
+func editPlanFile(t *testing.T, path string, edit func(map[string]any)) {
+	t.Helper()
+	var f map[string]any
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	edit(f)
+	if b, err = json.Marshal(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

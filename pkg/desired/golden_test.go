@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -156,10 +157,16 @@ func TestGoodManifests(t *testing.T) {
 	}
 }
 
-// roundTrip checks that m encodes to a manifest that parses back to the
-// same state and policy (the same digest), and that encoding is stable.
+// roundTrip checks that m passes a saved plan's checks, encodes to a
+// manifest that parses back to the same state and policy (the same
+// digest), and that encoding is stable.
 func roundTrip(t testing.TB, m *Manifest) {
 	t.Helper()
+	// What the loader accepts, a saved plan embeds: the plan file's checks
+	// must never refuse it.
+	if why := (plan.Desired{State: m.State, Policy: m.Policy}).Problem(); why != "" {
+		t.Fatalf("a loaded manifest fails the saved plan's check: %s", why)
+	}
 	var buf bytes.Buffer
 	rep, err := Encode(&buf, m.State, EncodeOptions{Header: "round trip", Policy: &m.Policy})
 	if err != nil {

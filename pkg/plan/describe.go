@@ -111,14 +111,34 @@ func Equal(a, b Plan) bool {
 // plan now differ from those of plan saved: "- ..." for what is no longer
 // planned, "+ ..." for what is newly planned. It is empty exactly when
 // Equal(saved, now).
+//
+// A change that reads the same on both sides differs in what Describe does
+// not show, the ids (a team or user that now exists, or exists no more):
+// those lines end with them.
 func ChangesDiff(saved, now Plan) []string {
 	lines := []string{}
 	blocked := func(b Block) string { return "blocked by " + string(b.Limit) + ": " + b.Message }
-	for _, c := range missingFrom(saved.Changes, now.Changes) {
-		lines = append(lines, "- no longer planned: "+Describe(c))
+	gone, added := missingFrom(saved.Changes, now.Changes), missingFrom(now.Changes, saved.Changes)
+	texts := func(cs []Change) map[string]bool {
+		m := make(map[string]bool, len(cs))
+		for _, c := range cs {
+			m[Describe(c)] = true
+		}
+		return m
 	}
-	for _, c := range missingFrom(now.Changes, saved.Changes) {
-		lines = append(lines, "+ now planned: "+Describe(c))
+	goneTexts, addedTexts := texts(gone), texts(added)
+	describe := func(c Change, other map[string]bool) string {
+		d := Describe(c)
+		if other[d] {
+			d += fmt.Sprintf(" [user_id %q, team_id %q]", c.UserID, c.TeamID)
+		}
+		return d
+	}
+	for _, c := range gone {
+		lines = append(lines, "- no longer planned: "+describe(c, addedTexts))
+	}
+	for _, c := range added {
+		lines = append(lines, "+ now planned: "+describe(c, goneTexts))
 	}
 	for _, b := range missingFrom(saved.Blocked, now.Blocked) {
 		lines = append(lines, "- no longer "+blocked(b))

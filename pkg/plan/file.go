@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"strings"
 
 	"github.com/wbsync/wbsync/pkg/model"
@@ -116,6 +117,9 @@ func ParseFile(b []byte) (*File, error) {
 	if !isSHA256(f.ObservedFingerprint) {
 		return nil, fmt.Errorf("%w: observed_fingerprint is not a sha256:HEX digest", ErrNotSavedPlan)
 	}
+	if why := f.Desired.Problem(); why != "" {
+		return nil, fmt.Errorf("%w: its embedded manifest is not one wbsync loads: %s (was the file edited?); plan again from the manifest", ErrNotSavedPlan, why)
+	}
 	if got := model.Digest(f.Desired.State, f.Desired.Policy); got != f.ManifestDigest {
 		return nil, fmt.Errorf("%w: the embedded manifest hashes to %s, but the plan says %s: it was changed after the plan was made; plan again and review it",
 			ErrDigest, got, f.ManifestDigest)
@@ -155,7 +159,7 @@ func (f *File) ResolveTarget(b Binding) (Target, error) {
 	rec := f.Target
 	recURL, err := model.CanonicalURL(rec.URL)
 	if err != nil {
-		return Target{}, fmt.Errorf("%w: target.url %q: %v", ErrNotSavedPlan, rec.URL, err)
+		return Target{}, fmt.Errorf("%w: target.url %q: %v", ErrNotSavedPlan, model.ShowURL(rec.URL), err)
 	}
 	t := Target{URL: recURL, Deployment: rec.Deployment}
 	var diffs []string
@@ -176,4 +180,61 @@ func (f *File) ResolveTarget(b Binding) (Target, error) {
 			ErrTargetMismatch, strings.Join(diffs, "; "))
 	}
 	return t, nil
+}
+
+// Problem returns what a manifest loaded by wbsync never holds and the
+// embedded one does (a value no manifest key takes, an empty email, a
+// member no user declares), or "". The digest vouches only for the file
+// being unchanged since it was written; these checks keep a hand-made
+// file from planning with values the loader would have refused. The
+// loader (pkg/desired) owns the full rules, with positions.
+func (d Desired) Problem() string {
+	p := d.Policy
+	switch {
+	case p.UnmanagedUsers != model.UnmanagedIgnore && p.UnmanagedUsers != model.UnmanagedDeactivate:
+		return fmt.Sprintf("policy.unmanagedUsers %q", short(string(p.UnmanagedUsers)))
+	case p.UnreportedRoles != model.RolesSkip && p.UnreportedRoles != model.RolesEnforce:
+		return fmt.Sprintf("policy.unreportedRoles %q", short(string(p.UnreportedRoles)))
+	case p.MaxDeactivations.Value < 0 || p.MaxMemberRemovals.Value < 0:
+		return "a negative limit"
+	case p.UnmanagedGracePeriod < 0:
+		return "a negative unmanagedGracePeriod"
+	}
+	for _, pat := range p.Protected {
+		if _, err := path.Match(pat, ""); err != nil || pat == "" {
+			return fmt.Sprintf("protected entry %q", short(pat))
+		}
+	}
+	emails := make(map[string]bool, len(d.State.Users))
+	for _, u := range d.State.Users {
+		k := model.Key(u.Email)
+		switch {
+		case !strings.Contains(k, "@") || u.UserName == "":
+			return fmt.Sprintf("user email %q, userName %q", short(u.Email), short(u.UserName))
+		case u.OrgRole != "" && u.OrgRole != model.RoleAdmin && u.OrgRole != model.RoleMember:
+			return fmt.Sprintf("orgRole %q of user %q", short(string(u.OrgRole)), short(u.Email))
+		case emails[k]:
+			return fmt.Sprintf("user %q declared twice", short(u.Email))
+		}
+		emails[k] = true
+	}
+	for _, t := range d.State.Teams {
+		if t.Name == "" || t.Membership != model.Authoritative && t.Membership != model.Additive {
+			return fmt.Sprintf("team %q with membership %q", short(t.Name), short(string(t.Membership)))
+		}
+		for _, m := range t.Members {
+			if !emails[model.Key(m.Email)] {
+				return fmt.Sprintf("member %q of team %q, which no user declares", short(m.Email), short(t.Name))
+			}
+		}
+	}
+	return ""
+}
+
+// short cuts a value from a file for a message.
+func short(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
 }

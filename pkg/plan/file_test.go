@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,6 +22,12 @@ func savedFile(t *testing.T) ([]byte, Desired) {
 		Policy: model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, UnreportedRoles: model.RolesSkip, UnmanagedGracePeriod: model.DefaultGracePeriod},
 		Files:  []string{"wbsync.yaml"},
 	}
+	return fileOf(t, d), d
+}
+
+// fileOf is a saved plan of samplePlan embedding d, with its digest.
+func fileOf(t *testing.T, d Desired) []byte {
+	t.Helper()
 	p := samplePlan()
 	p.ManifestDigest = model.Digest(d.State, d.Policy)
 	p.ObservedFingerprint = "sha256:" + strings.Repeat("ab", 32)
@@ -29,7 +36,7 @@ func savedFile(t *testing.T) ([]byte, Desired) {
 	if err := WriteFile(&b, p, d); err != nil {
 		t.Fatal(err)
 	}
-	return b.Bytes(), d
+	return b.Bytes()
 }
 
 func TestFileRoundTrip(t *testing.T) {
@@ -130,5 +137,47 @@ func TestResolveTarget(t *testing.T) {
 	}
 	if _, err := f.ResolveTarget(Binding{URL: "https://acme.wandb.io/scim?access_token=x", URLGiven: true}); err == nil {
 		t.Error("a URL with a query was accepted")
+	}
+	// A recorded URL wbsync refuses is shown as --url would be: without
+	// its user information and query.
+	f.Target.URL = "https://ops:S3cretPassw0rd@acme.wandb.io/scim?token=abc123TOKEN"
+	_, err = f.ResolveTarget(Binding{})
+	if !errors.Is(err, ErrNotSavedPlan) || strings.Contains(err.Error(), "S3cret") || strings.Contains(err.Error(), "abc123TOKEN") ||
+		!strings.Contains(err.Error(), "https://acme.wandb.io/scim?…") {
+		t.Errorf("ResolveTarget of a URL with credentials: %v", err)
+	}
+}
+
+// An embedded manifest the loader would never have produced is refused,
+// even with a digest made to match it (anyone can compute one).
+func TestReadFileRefusesImpossibleManifest(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(d *Desired)
+		says string
+	}{
+		{"unmanagedUsers", func(d *Desired) { d.Policy.UnmanagedUsers = "deactivate-all" }, `unmanagedUsers "deactivate-all"`},
+		{"unreportedRoles", func(d *Desired) { d.Policy.UnreportedRoles = "" }, "unreportedRoles"},
+		{"negative limit", func(d *Desired) { d.Policy.MaxDeactivations = model.Limit{Set: true, Value: -1} }, "negative limit"},
+		{"negative grace", func(d *Desired) { d.Policy.UnmanagedGracePeriod = -1 }, "negative"},
+		{"bad glob", func(d *Desired) { d.Policy.Protected = []string{"["} }, `protected entry "["`},
+		{"not an email", func(d *Desired) { d.State.Users[0].Email, d.State.Users[0].UserName = "not an email", "not an email" }, `user email "not an email"`},
+		{"empty userName", func(d *Desired) { d.State.Users[0].UserName = "" }, `userName ""`},
+		{"viewer", func(d *Desired) { d.State.Users[0].OrgRole = model.RoleViewer }, `orgRole "viewer"`},
+		{"duplicate", func(d *Desired) { d.State.Users = append(d.State.Users, d.State.Users[0]) }, "declared twice"},
+		{"membership", func(d *Desired) { d.State.Teams[0].Membership = "bogus" }, `membership "bogus"`},
+		{"undeclared member", func(d *Desired) { d.State.Teams[0].Members[0].Email = "z@x.com" }, `member "z@x.com"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, d := savedFile(t)
+			d.State.Users = slices.Clone(d.State.Users)
+			d.State.Teams = slices.Clone(d.State.Teams)
+			d.State.Teams[0].Members = slices.Clone(d.State.Teams[0].Members)
+			tc.edit(&d)
+			_, err := ReadFile(bytes.NewReader(fileOf(t, d)))
+			if !errors.Is(err, ErrNotSavedPlan) || !strings.Contains(err.Error(), tc.says) || !strings.Contains(err.Error(), "not one wbsync loads") {
+				t.Fatalf("err = %v, want it to refuse, saying %q", err, tc.says)
+			}
+		})
 	}
 }

@@ -137,3 +137,22 @@ func TestStaleness(t *testing.T) {
 		t.Errorf("Staleness = %q", got)
 	}
 }
+
+// A change that reads the same before and after, but for its ids (the
+// team now exists), shows them on both lines; other lines show none.
+func TestChangesDiffShowsIDsOfLookAlikes(t *testing.T) {
+	saved := samplePlan()
+	saved.Changes = append(saved.Changes, Change{Action: AddMember, User: "d@x.com", Team: "new", Role: "member"})
+	now := samplePlan()
+	now.Changes = now.Changes[1:]
+	now.Changes = append(now.Changes, Change{Action: AddMember, User: "d@x.com", Team: "new", UserID: "ud", TeamID: "gn", Role: "member"})
+	got := ChangesDiff(saved, now)
+	want := []string{
+		"- no longer planned: create user a@x.com",
+		`- no longer planned: add d@x.com to team new as member [user_id "", team_id ""]`,
+		`+ now planned: add d@x.com to team new as member [user_id "ud", team_id "gn"]`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("ChangesDiff =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
