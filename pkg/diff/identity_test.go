@@ -143,3 +143,47 @@ func TestComputeMatchPriority(t *testing.T) {
 		},
 	})
 }
+
+// A manifest user marked active: false deactivates the account it matches,
+// and the plan names that account; an account that goes by another
+// username than the manifest sets is left alone.
+func TestComputeDeactivationNamesTheAccount(t *testing.T) {
+	a := "alice@corp.example"
+	off := func(u model.User) model.User { u.Active = false; return u }
+	boss := du("boss@corp.example")
+	bossLive := lh("ub", "boss@corp.example", "boss@corp.example")
+	bossLive.OrgRole = model.RoleAdmin
+	runCompute(t, []computeCase{
+		{
+			name: "the username the manifest sets is not the matched account's: left alone",
+			dep:  model.SaaS,
+			want: state(users(boss, off(hu("alice-h", a)))),
+			have: state(users(bossLive, lh("ap", "alice-personal", "alice@gmail.example", a))),
+			warnings: []plan.Warning{
+				{Code: plan.WarnIdentityMismatch, User: a, IDs: []string{"ap"}},
+				{Code: plan.WarnUserWithoutTeam, User: "boss@corp.example"},
+			},
+		},
+		{
+			name: "matched by email to a handle: the handle is shown",
+			want: state(users(boss, off(du(a)))),
+			have: state(users(bossLive, lh("ua", "alice-h", a))),
+			changes: []plan.Change{
+				{Action: plan.DeactivateUser, User: a, Username: "alice-h", UserID: "ua", Reason: reasonInactive},
+			},
+			warnings: []plan.Warning{{Code: plan.WarnUserWithoutTeam, User: "boss@corp.example"}},
+		},
+		{
+			name: "matched by externalId to an account with another email: a warning names it",
+			want: state(users(boss, func() model.User { u := off(du("someone@example.com")); u.ExternalID = "okta-9"; return u }())),
+			have: state(users(bossLive, func() model.User { u := lh("uk", "kim", "kim.old@example.com"); u.ExternalID = "okta-9"; return u }())),
+			changes: []plan.Change{
+				{Action: plan.DeactivateUser, User: "someone@example.com", Username: "kim", UserID: "uk", Reason: reasonInactive},
+			},
+			warnings: []plan.Warning{
+				{Code: plan.WarnIdentityMismatch, User: "someone@example.com", Username: "kim", IDs: []string{"uk"}},
+				{Code: plan.WarnUserWithoutTeam, User: "boss@corp.example"},
+			},
+		},
+	})
+}

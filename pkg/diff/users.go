@@ -37,7 +37,7 @@ func (p *planner) planUsers() {
 		l := &p.have.Users[li]
 		if !d.Active {
 			if l.Active {
-				p.deactivate(li, p.wantSubject(int32(di)), reasonInactive)
+				p.deactivateDesired(int32(di), d, li, w.level)
 			}
 			continue
 		}
@@ -170,6 +170,34 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 		return
 	}
 	p.add(c)
+}
+
+// deactivateDesired plans the deactivation of desired user di (d, active:
+// false), matched to live user li at level. The change names the live
+// account by its userName when that is not the manifest's, so that a
+// reviewer sees which account goes; matched by a secondary email or by
+// externalId, the account's own email is not the manifest's, and a warning
+// names it. A manifest that sets a username the live account does not have
+// names another account: that one is left alone, as deactivation (on
+// Multi-tenant Cloud, removal) cannot be taken back.
+func (p *planner) deactivateDesired(di int32, d *model.User, li int32, level matchLevel) {
+	l := &p.have.Users[li]
+	who := p.wantSubject(di)
+	un := wantUserName(d)
+	if model.Key(un) != model.Key(wantEmail(d)) && model.Key(un) != l.Key() {
+		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, IDs: []string{l.ID}, Message: fmt.Sprintf(
+			"%s: the manifest sets username %s and active: false, but the live user it matches by %s is %s: not deactivated, as it is not the account the manifest names; set username: %s if it is, or remove the entry",
+			who.user, shown(un), level, liveName(l), shown(l.UserName))})
+		return
+	}
+	if l.Key() != model.Key(un) {
+		who.handle = l.UserName
+	}
+	if level != byUserName && model.Key(l.Email) != model.Key(wantEmail(d)) {
+		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
+			"%s (active: false) matches live user %s by %s: that account is deactivated", who.user, liveName(l), level)})
+	}
+	p.deactivate(li, who, reasonInactive)
 }
 
 // deactivate plans deactivate_user for live user li, who, unless it is

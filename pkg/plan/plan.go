@@ -158,13 +158,18 @@ const (
 	// externalId has an email another live user holds; that user is
 	// treated as not in the manifest.
 	WarnEmailElsewhere WarningCode = "email_elsewhere"
+	// WarnIdentityMismatch: a manifest user marked active: false matches,
+	// by a weaker link than its own userName and email, a live account that
+	// goes by another name: deactivated with that name shown, or left
+	// alone when the manifest's username contradicts it.
+	WarnIdentityMismatch WarningCode = "identity_mismatch"
 )
 
 var warningCodes = []WarningCode{
 	WarnDuplicateTeam, WarnTeamNameCase, WarnUserWithoutTeam, WarnUnmanagedUser, WarnUnresolvedMember,
 	WarnIrreversibleDeactivation, WarnAmbiguousUser, WarnUnsupportedUpdate, WarnLastAdmin, WarnProtected,
 	WarnTeamPinNotFound, WarnTeamPinMismatch, WarnExternalIDUnreported, WarnRolesUnreported,
-	WarnCustomRolesUnchecked, WarnUnmanagedRecent, WarnTeamRolesAmbiguous, WarnEmailElsewhere,
+	WarnCustomRolesUnchecked, WarnUnmanagedRecent, WarnTeamRolesAmbiguous, WarnEmailElsewhere, WarnIdentityMismatch,
 }
 
 // WarningCodes returns every warning code.
