@@ -36,14 +36,21 @@ type teamRef struct {
 	// this one by id). W&B reads and sets team roles by team name only
 	// (teamRoles [{teamName, roleName}]), so roles in it are never planned.
 	sharedName bool
+	// foldedName: another live team has the same name ignoring case: a
+	// teamRoles entry found only ignoring case may be that team's.
+	foldedName bool
 }
+
+// sharing says whether other live teams share a live team's name, exactly
+// or ignoring case.
+type sharing struct{ exact, folded bool }
 
 // planMembers plans the membership of desired team dt against live team lt
 // (none: the plan creates the team): adds and team roles for the members it
 // lists and, for an authoritative team, removals of the others.
-func (p *planner) planMembers(dt *model.Team, lt int, shared bool, ts *teamState) {
+func (p *planner) planMembers(dt *model.Team, lt int, shared sharing, ts *teamState) {
 	ts.gen++
-	t := teamRef{name: dt.Name, sharedName: shared}
+	t := teamRef{name: dt.Name, sharedName: shared.exact, foldedName: shared.folded}
 	ts.rolesSkipped = 0
 	if lt >= 0 {
 		t.live = &p.have.Teams[lt]
@@ -166,7 +173,7 @@ func (p *planner) planListed(t teamRef, di int32, ts *teamState) {
 	if !setRole && listed && p.teamRolesReported {
 		// The old account's membership, should W&B keep it through the
 		// invitation, keeps its role too.
-		have := p.liveTeamRole(&t.live.Members[p.lives[li].teamPos], li, t.name)
+		have := p.liveTeamRole(&t.live.Members[p.lives[li].teamPos], li, t)
 		setRole = have != "" && have != role
 	}
 	addRole := role
@@ -199,7 +206,7 @@ func (p *planner) memberRole(t teamRef, di, li int32, role model.Role, declared 
 	}
 	have := model.Role("")
 	if p.teamRolesReported {
-		have = p.liveTeamRole(&t.live.Members[p.lives[li].teamPos], li, t.name)
+		have = p.liveTeamRole(&t.live.Members[p.lives[li].teamPos], li, t)
 	}
 	switch {
 	case have == "" && declared:

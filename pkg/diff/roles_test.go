@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 func TestCheckRoles(t *testing.T) {
@@ -176,4 +177,36 @@ func TestCheckRolesNamesEscaped(t *testing.T) {
 	if !strings.Contains(err.Error(), `team "evil\nPlan: No changes.\x1b[2K", member a@x.com`) {
 		t.Errorf("the team is not shown quoted:\n%s", err)
 	}
+}
+
+// Live teams ml and ML (names that differ only in case), u1 a member of
+// both, with a teamRoles entry for ML only: u1's role in ml is unknown, not
+// ML's, so a manifest that lists u1 in ml plans nothing for it, and one
+// that declares a role in ml counts it as unchecked.
+func TestComputeFoldedTeamNameRole(t *testing.T) {
+	u := "u1@x.com"
+	live := func() model.State {
+		return state(users(with(lu("U1", u), func(l *model.User) {
+			l.OrgRole = model.RoleMember
+			l.TeamRoles = map[string]model.Role{"ML": model.RoleAdmin}
+		})), lt("G1", "ml", lm("U1", u, "")), lt("G2", "ML", lm("U1", u, model.RoleAdmin)))
+	}
+	pinned := func(role model.Role) model.Team {
+		t := dt("ml", model.Additive, dm(u, role))
+		t.ID = "G1"
+		return t
+	}
+	runCompute(t, []computeCase{
+		{
+			name: "a plain member: no role change",
+			want: state(users(du(u)), pinned("")),
+			have: live(),
+		},
+		{
+			name:     "a declared role: unchecked, not changed from ML's",
+			want:     state(users(du(u)), pinned(model.RoleMember)),
+			have:     live(),
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
+		},
+	})
 }

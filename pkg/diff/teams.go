@@ -40,7 +40,10 @@ func (p *planner) planTeams() {
 			} else {
 				claimed[lt] = true
 			}
-			shared := lt >= 0 && p.nameShared(lt, byKey)
+			var shared sharing
+			if lt >= 0 {
+				shared = sharing{exact: p.nameShared(lt, byKey), folded: len(byKey[model.Key(p.have.Teams[lt].Name)]) > 1}
+			}
 			p.planMembers(dt, lt, shared, ts)
 		}
 	}
@@ -135,20 +138,25 @@ func (p *planner) markListed(dt *model.Team) {
 	}
 }
 
-// liveTeamRole is the known role of live member m (live user li) in the
-// team named team ("" unknown): the member's own role, else the user's
-// teamRoles entry for the team.
-func (p *planner) liveTeamRole(m *model.Member, li int32, team string) model.Role {
+// liveTeamRole is the known role of live member m (live user li) in team
+// t ("" unknown): the member's own role, else the user's teamRoles entry
+// for the team's name, else one whose name matches ignoring case, unless
+// another live team has this name ignoring case (then that role may be
+// the other team's: the read resolves such roles, or leaves them unknown).
+func (p *planner) liveTeamRole(m *model.Member, li int32, t teamRef) model.Role {
 	if r := m.Role.Norm(); r != "" {
 		return r
 	}
 	l := &p.have.Users[li]
-	if r, ok := l.TeamRoles[team]; ok {
+	if r, ok := l.TeamRoles[t.name]; ok {
 		return r.Norm()
+	}
+	if t.foldedName {
+		return ""
 	}
 	best, role := "", model.Role("")
 	for n, r := range l.TeamRoles {
-		if strings.EqualFold(n, team) && (best == "" || n < best) {
+		if strings.EqualFold(n, t.name) && (best == "" || n < best) {
 			best, role = n, r.Norm()
 		}
 	}
