@@ -206,3 +206,47 @@ func TestComputeLimits(t *testing.T) {
 		})
 	}
 }
+
+// user_without_team is for a user the plan leaves in no team: one who
+// stays a member of a live team (additive, one the manifest does not
+// mention, or as a protected member of an authoritative one) is in a team.
+func TestComputeWithoutTeamOnlyWhenInNone(t *testing.T) {
+	a, b := "a@x.com", "b@x.com"
+	live := func(name string) model.State {
+		return state(users(lu("ua", a), lu("ub", b)), lt("g", name, lm("ua", a, ""), lm("ub", b, "")))
+	}
+	runCompute(t, []computeCase{
+		{
+			name: "an additive team keeps b",
+			want: state(users(du(a), du(b)), dt("ml", model.Additive, dm(a, ""))),
+			have: live("ml"),
+		},
+		{
+			name: "b stays in a live team the manifest does not mention",
+			want: state(users(du(a), du(b)), dt("cv", model.Authoritative, dm(a, ""))),
+			have: live("ml"),
+			changes: []plan.Change{
+				{Action: plan.CreateTeam, Team: "cv"},
+				{Action: plan.AddMember, Team: "cv", User: a, UserID: "ua", Role: model.RoleMember},
+			},
+		},
+		{
+			name:   "a protected b is not removed from an authoritative team",
+			policy: model.Policy{UnmanagedUsers: model.UnmanagedIgnore, Protected: []string{b}},
+			want:   state(users(du(a), du(b)), dt("ml", model.Authoritative, dm(a, ""))),
+			have:   live("ml"),
+			warnings: []plan.Warning{
+				{Code: plan.WarnProtected, Team: "ml", User: b},
+			},
+		},
+		{
+			name: "removed from its only team, b is in none",
+			want: state(users(du(a), du(b)), dt("ml", model.Authoritative, dm(a, ""))),
+			have: live("ml"),
+			changes: []plan.Change{
+				{Action: plan.RemoveMember, Team: "ml", TeamID: "g", User: b, UserID: "ub", Reason: reasonNotListed},
+			},
+			warnings: []plan.Warning{{Code: plan.WarnUserWithoutTeam, User: b}},
+		},
+	})
+}

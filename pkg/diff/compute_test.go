@@ -106,7 +106,7 @@ func TestComputeBasics(t *testing.T) {
 			changes: []plan.Change{
 				{Action: plan.RemoveMember, Team: "auth", TeamID: "t1", User: b, UserID: "ub", Reason: reasonNotListed},
 			},
-			warnings: []plan.Warning{{Code: plan.WarnUserWithoutTeam, User: b}},
+			// b stays in the additive team: no user_without_team.
 		},
 		{
 			name: "unmanaged member of an authoritative team is removed and warned about",

@@ -69,6 +69,8 @@ func (p *planner) planMembers(dt *model.Team, lt int, shared sharing, ts *teamSt
 	}
 	if t.live != nil && dt.Membership != model.Additive {
 		p.planRemovals(t, ts)
+	} else if t.live != nil {
+		p.markStaying(ts.members)
 	}
 	if ts.rolesSkipped > 0 {
 		p.warn(plan.Warning{Code: plan.WarnTeamRolesAmbiguous, Team: t.name, IDs: []string{t.id}, Message: fmt.Sprintf(
@@ -249,6 +251,7 @@ func (p *planner) planRemovals(t teamRef, ts *teamState) {
 			who = liveSubject(&p.have.Users[li])
 		}
 		if len(p.policy.Protected) > 0 && p.protected(who.user, &p.have.Users[li]) {
+			p.stays[li] = true
 			p.warn(plan.Warning{Code: plan.WarnProtected, Team: t.name, User: who.user, Username: who.handle, Message: fmt.Sprintf(
 				"%s is protected (policy.protected): not removed from team %s, although %s", who.text(), t.name, reason)})
 			continue

@@ -22,6 +22,7 @@ func (p *planner) planTeams() {
 		byKey[k] = append(byKey[k], i)
 	}
 	ts := &teamState{}
+	p.stays = make([]bool, len(p.have.Users))
 	claimed := make(map[int]bool)
 	// Pinned teams first, so a name match never takes a pinned team.
 	for _, pinned := range []bool{true, false} {
@@ -45,6 +46,25 @@ func (p *planner) planTeams() {
 				shared = sharing{exact: p.nameShared(lt, byKey), folded: len(byKey[model.Key(p.have.Teams[lt].Name)]) > 1}
 			}
 			p.planMembers(dt, lt, shared, ts)
+		}
+	}
+	// The members of live teams the plan leaves alone stay in them.
+	for i := range p.have.Teams {
+		if !claimed[i] {
+			ts.gen++
+			p.markLiveMembers(&p.have.Teams[i], ts)
+			p.markStaying(ts.members)
+		}
+	}
+}
+
+// markStaying records that live users lis stay members of a live team
+// after the plan, listed by the manifest or not (an additive or unmanaged
+// team, a protected member): such a user is in a team.
+func (p *planner) markStaying(lis []int32) {
+	for _, li := range lis {
+		if li >= 0 {
+			p.stays[li] = true
 		}
 	}
 }

@@ -284,10 +284,12 @@ func graceText(d time.Duration) string {
 	return d.String()
 }
 
-// warnWithoutTeam warns about active managed users listed in no team.
+// warnWithoutTeam warns about active managed users listed in no team and
+// left in none: a user who stays in a live team (an additive or unmanaged
+// one, or as a protected member) reaches that team's data.
 func (p *planner) warnWithoutTeam() {
 	for di, w := range p.wants {
-		if !w.active || w.inTeam || w.match == ambiguous {
+		if !w.active || w.inTeam || w.match == ambiguous || w.match >= 0 && p.stays[w.match] {
 			continue
 		}
 		name := p.wantNames[di]
