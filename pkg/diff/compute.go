@@ -67,6 +67,11 @@ type planner struct {
 	// manifest does not list it in (planTeams)
 	stays []bool
 
+	// memberships of live teams whose member is a listed user (what
+	// policy.limits.maxMemberRemovals is a percentage of): members that are
+	// not, such as org service accounts, are never removed
+	memberships int
+
 	// live counts, from index
 	activeUsers, activeAdmins int
 

@@ -18,11 +18,8 @@ func DefaultMaxMemberRemovals(memberships int) int { return max(10, memberships*
 // limits resolves the safety limits against the live organization and
 // returns them with the blocks the plan hits.
 func (p *planner) limits() (plan.Limits, []plan.Block) {
-	l := plan.Limits{ActiveUsers: p.activeUsers}
+	l := plan.Limits{ActiveUsers: p.activeUsers, Memberships: p.memberships}
 	admins := p.activeAdmins
-	for _, t := range p.have.Teams {
-		l.Memberships += len(t.Members)
-	}
 	l.MaxDeactivations = p.policy.MaxDeactivations.Resolve(l.ActiveUsers, DefaultMaxDeactivations)
 	l.MaxMemberRemovals = p.policy.MaxMemberRemovals.Resolve(l.Memberships, DefaultMaxMemberRemovals)
 	l.MaxDeactivationsRule = rule(p.policy.MaxDeactivations, l.ActiveUsers, "active users", "10%", 5)

@@ -79,9 +79,10 @@ func (p *planner) planMembers(dt *model.Team, lt int, shared sharing, ts *teamSt
 	}
 }
 
-// markLiveMembers resolves the live team's members to live users, once:
-// by SCIM id, or by userName for a member without one; none for a member
-// that is no listed user (such as an org service account).
+// markLiveMembers resolves the live team's members to live users, once
+// per live team: by SCIM id, or by userName for a member without one; none
+// for a member that is no listed user (such as an org service account).
+// It counts the members that are listed users (planner.memberships).
 func (p *planner) markLiveMembers(live *model.Team, ts *teamState) {
 	ts.keys = ts.keys[:0]
 	for i := range live.Members {
@@ -98,6 +99,7 @@ func (p *planner) markLiveMembers(live *model.Team, ts *teamState) {
 		if li >= 0 {
 			l := &p.lives[li]
 			l.teamGen, l.teamPos = ts.gen, int32(pos)
+			p.memberships++
 		}
 	}
 }
