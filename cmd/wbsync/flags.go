@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -186,11 +187,11 @@ func (c *connFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.apiKeyFile, "api-key-file", "", "file holding the API key (default: env WANDB_API_KEY)")
 	fs.StringVar(&c.auth, "auth", envOr(getenv, "WBSYNC_AUTH", "bearer"), "authorization scheme: bearer|basic (env WBSYNC_AUTH)")
 	fs.StringVar(&c.deployment, "deployment", getenv("WBSYNC_DEPLOYMENT"), "W&B deployment: saas|dedicated (env WBSYNC_DEPLOYMENT; default saas for api.wandb.ai, else dedicated)")
-	fs.IntVar(&c.concurrency, "concurrency", 4, fmt.Sprintf("parallel requests (1 to %d)", caps.Concurrency))
-	fs.Float64Var(&c.rateLimit, "rate-limit", 10, fmt.Sprintf("requests per second (at least %v)", caps.MinRateLimit))
-	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout per request (1s to 1h)")
-	fs.IntVar(&c.batchSize, "batch-size", 100, "members per PATCH add (1 to 1000)")
-	fs.IntVar(&c.pageSize, "page-size", caps.PageSize, fmt.Sprintf("resources asked per list page (1 to %d, W&B's maximum)", caps.PageSize))
+	fs.IntVar(&c.concurrency, "concurrency", 4, fmt.Sprintf("parallel requests (1 to %d; env WBSYNC_CONCURRENCY)", caps.Concurrency))
+	fs.Float64Var(&c.rateLimit, "rate-limit", 10, fmt.Sprintf("requests per second (at least %v; env WBSYNC_RATE_LIMIT)", caps.MinRateLimit))
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout per request (1s to 1h; env WBSYNC_TIMEOUT)")
+	fs.IntVar(&c.batchSize, "batch-size", 100, "members per PATCH add (1 to 1000; env WBSYNC_BATCH_SIZE)")
+	fs.IntVar(&c.pageSize, "page-size", caps.PageSize, fmt.Sprintf("resources asked per list page (1 to %d, W&B's maximum; env WBSYNC_PAGE_SIZE)", caps.PageSize))
 	fs.StringVar(&c.trace, "trace", "", "write every HTTP exchange to this file as JSON Lines (key redacted), for a bug report")
 }
 
@@ -234,6 +235,9 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 		return r, usageError{fmt.Sprintf("--auth (or WBSYNC_AUTH) %q: want bearer or basic", c.auth)}
 	}
 	if r.deployment, err = deploymentOf(c.deployment, u); err != nil {
+		return r, err
+	}
+	if err := c.numbersFromEnv(f, getenv); err != nil {
 		return r, err
 	}
 	if err := c.checkNumbers(); err != nil {
@@ -283,19 +287,60 @@ func deploymentOf(flagValue, canonicalURL string) (model.Deployment, error) {
 	return "", usageError{fmt.Sprintf("--deployment (or WBSYNC_DEPLOYMENT) %q: want saas or dedicated", flagValue)}
 }
 
+// numberEnv names the environment variable of each numeric connection
+// flag: the flag wins when both are given.
+var numberEnv = [...]struct{ flag, env string }{
+	{"concurrency", "WBSYNC_CONCURRENCY"},
+	{"rate-limit", "WBSYNC_RATE_LIMIT"},
+	{"timeout", "WBSYNC_TIMEOUT"},
+	{"batch-size", "WBSYNC_BATCH_SIZE"},
+	{"page-size", "WBSYNC_PAGE_SIZE"},
+}
+
+// numbersFromEnv sets each numeric connection flag not given on the
+// command line from its environment variable, when that is set.
+func (c *connFlags) numbersFromEnv(f *flags, getenv func(string) string) error {
+	for _, n := range numberEnv {
+		v := strings.TrimSpace(getenv(n.env))
+		if v == "" || f.set(n.flag) {
+			continue
+		}
+		var err error
+		switch n.flag {
+		case "concurrency":
+			c.concurrency, err = strconv.Atoi(v)
+		case "rate-limit":
+			c.rateLimit, err = strconv.ParseFloat(v, 64)
+		case "timeout":
+			c.timeout, err = time.ParseDuration(v)
+		case "batch-size":
+			c.batchSize, err = strconv.Atoi(v)
+		case "page-size":
+			c.pageSize, err = strconv.Atoi(v)
+		}
+		if err != nil {
+			if len(v) > 64 {
+				v = v[:64] + "…"
+			}
+			return usageError{fmt.Sprintf("%s %q: not a value --%s takes (see wbsync plan --help)", n.env, v, n.flag)}
+		}
+	}
+	return nil
+}
+
 // checkNumbers bounds the numeric connection flags.
 func (c *connFlags) checkNumbers() error {
 	switch {
 	case c.concurrency < 1 || c.concurrency > caps.Concurrency:
-		return usageError{fmt.Sprintf("--concurrency %d: want 1 to %d", c.concurrency, caps.Concurrency)}
+		return usageError{fmt.Sprintf("--concurrency (or WBSYNC_CONCURRENCY) %d: want 1 to %d", c.concurrency, caps.Concurrency)}
 	case math.IsNaN(c.rateLimit) || math.IsInf(c.rateLimit, 0) || c.rateLimit < caps.MinRateLimit:
-		return usageError{fmt.Sprintf("--rate-limit %v: want a number of requests per second of at least %v", c.rateLimit, caps.MinRateLimit)}
+		return usageError{fmt.Sprintf("--rate-limit (or WBSYNC_RATE_LIMIT) %v: want a number of requests per second of at least %v", c.rateLimit, caps.MinRateLimit)}
 	case c.timeout < caps.MinTimeoutSeconds*time.Second || c.timeout > caps.MaxTimeoutSeconds*time.Second:
-		return usageError{fmt.Sprintf("--timeout %v: want a duration from %ds to %ds", c.timeout, caps.MinTimeoutSeconds, caps.MaxTimeoutSeconds)}
+		return usageError{fmt.Sprintf("--timeout (or WBSYNC_TIMEOUT) %v: want a duration from %ds to %ds", c.timeout, caps.MinTimeoutSeconds, caps.MaxTimeoutSeconds)}
 	case c.batchSize < 1 || c.batchSize > caps.MaxBatchSize:
-		return usageError{fmt.Sprintf("--batch-size %d: want 1 to %d", c.batchSize, caps.MaxBatchSize)}
+		return usageError{fmt.Sprintf("--batch-size (or WBSYNC_BATCH_SIZE) %d: want 1 to %d", c.batchSize, caps.MaxBatchSize)}
 	case c.pageSize < 1 || c.pageSize > caps.PageSize:
-		return usageError{fmt.Sprintf("--page-size %d: want 1 to %d", c.pageSize, caps.PageSize)}
+		return usageError{fmt.Sprintf("--page-size (or WBSYNC_PAGE_SIZE) %d: want 1 to %d", c.pageSize, caps.PageSize)}
 	}
 	return nil
 }

@@ -105,3 +105,32 @@ func TestReadProgress(t *testing.T) {
 		t.Errorf("a one-page read shows progress:\n%s", r.stderr)
 	}
 }
+
+// The numeric connection flags have environment variables, and the flag
+// wins: WBSYNC_PAGE_SIZE sets the page size a plan asks for, unless
+// --page-size is given.
+func TestNumberFlagsFromEnvironment(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "count=3"},
+		{[]string{"--page-size", "5"}, "count=5"},
+	} {
+		trace := filepath.Join(t.TempDir(), "trace.jsonl")
+		v := vars(emu.url)
+		v["WBSYNC_PAGE_SIZE"] = "3"
+		r := wb(t, v, append([]string{"plan", "-f", examplePath("wbsync.yaml"), "--trace", trace}, tc.args...)...)
+		if r.code != exitOK {
+			t.Fatalf("plan %v: exit %d\n%s", tc.args, r.code, r.stderr)
+		}
+		b, err := os.ReadFile(trace)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), tc.want) {
+			t.Errorf("plan %v with WBSYNC_PAGE_SIZE=3: no request asks %s:\n%.2000s", tc.args, tc.want, b)
+		}
+	}
+}
