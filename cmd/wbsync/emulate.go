@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/wbsync/wbsync/pkg/emulator"
@@ -64,7 +65,7 @@ func runEmulate(ctx context.Context, inv *invocation, f *flags, own any, pos []s
 	if o.opts.BasePaths == emulator.BasePathsV2 {
 		base = "/scim/v2" // the only path that answers
 	}
-	fmt.Fprintln(inv.stdout, "http://"+ln.Addr().String()+base)
+	fmt.Fprintln(inv.stdout, "http://"+reachable(ln.Addr())+base)
 	if err := inv.sinks.stdout.Flush(); err != nil { // the base URL is the first line a script reads
 		ln.Close()
 		return exitError, fmt.Errorf("print the base URL: %w (nobody could reach the emulator)", err)
@@ -115,4 +116,15 @@ func runVersion(_ context.Context, inv *invocation, _ *flags, _ any, pos []strin
 	}
 	fmt.Fprintf(inv.stdout, "wbsync %s (commit %s, %s)\n", version, commit, goVersion)
 	return exitOK, nil
+}
+
+// reachable is the host:port a client on this machine dials to reach a
+// listener at addr: a wildcard address (":0", "0.0.0.0:0", "[::]:0"; Go
+// listens on both IPv4 and IPv6 for them) is reached on 127.0.0.1, a
+// loopback address wbsync accepts over plain http.
+func reachable(addr net.Addr) string {
+	if a, ok := addr.(*net.TCPAddr); ok && a.IP.IsUnspecified() {
+		return net.JoinHostPort("127.0.0.1", strconv.Itoa(a.Port))
+	}
+	return addr.String()
 }

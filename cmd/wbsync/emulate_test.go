@@ -109,3 +109,14 @@ func TestEmulateListFlags(t *testing.T) {
 		t.Fatalf("--faults 429 at rate 1: %d (Retry-After %q)\n%s", resp.StatusCode, resp.Header.Get("Retry-After"), stderr.String())
 	}
 }
+
+// TestEmulateWildcardListen: listening on every address, emulate prints a
+// loopback URL, one wbsync takes over plain http.
+func TestEmulateWildcardListen(t *testing.T) {
+	for _, listen := range []string{":0", "0.0.0.0:0", "[::]:0"} {
+		_, base, stderr := startEmulate(t, "--listen", listen, "--state", examplePath("emulator-state.json"))
+		if r := wb(t, vars(base), "plan", "-f", examplePath("wbsync.yaml")); r.code != exitOK {
+			t.Fatalf("--listen %s: plan against %s: exit %d\n%s\n%s", listen, base, r.code, r.stderr, stderr.String())
+		}
+	}
+}

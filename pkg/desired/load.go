@@ -633,6 +633,11 @@ func (l *loader) version(fi int, f field) {
 		l.addf(at(fi, v), "version must be the integer %d, got %s", SupportedVersion, kind(v))
 		return
 	}
+	if !decimalRE.MatchString(v.Value) {
+		// 0x1, 01, +1 and 0o1 are 1 to yaml.v3, but not to every YAML tool.
+		l.addf(at(fi, v), "version must be written as the plain decimal integer %d, got %s", SupportedVersion, short(v.Value))
+		return
+	}
 	var n int64
 	if err := v.Decode(&n); err != nil || n != SupportedVersion {
 		l.addf(at(fi, v), "unsupported version %s: this wbsync reads version %d", v.Value, SupportedVersion)
