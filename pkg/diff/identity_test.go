@@ -187,3 +187,37 @@ func TestComputeDeactivationNamesTheAccount(t *testing.T) {
 		},
 	})
 }
+
+// An externalId update to a value another live user holds is planned with
+// a warning naming that user.
+func TestComputeExternalIDElsewhere(t *testing.T) {
+	p, q := "p@example.com", "q@example.com"
+	ext := func(u model.User, id string) model.User { u.ExternalID = id; return u }
+	runCompute(t, []computeCase{
+		{
+			name: "another live user holds it",
+			want: state(users(ext(du(p), "X"))),
+			have: state(users(ext(lu("P1", p), "Y"), ext(lu("Q1", q), "X"))),
+			changes: []plan.Change{
+				{Action: plan.UpdateUser, User: p, UserID: "P1", ExternalID: "X", FromExternalID: "Y"},
+			},
+			warnings: []plan.Warning{
+				{Code: plan.WarnExternalIDElsewhere, User: p, IDs: []string{"Q1"}},
+				{Code: plan.WarnUnmanagedUser, User: q, IDs: []string{"Q1"}},
+				{Code: plan.WarnUserWithoutTeam, User: p},
+			},
+		},
+		{
+			name: "nobody else holds it",
+			want: state(users(ext(du(p), "X"))),
+			have: state(users(ext(lu("P1", p), "Y"), ext(lu("Q1", q), "Z"))),
+			changes: []plan.Change{
+				{Action: plan.UpdateUser, User: p, UserID: "P1", ExternalID: "X", FromExternalID: "Y"},
+			},
+			warnings: []plan.Warning{
+				{Code: plan.WarnUnmanagedUser, User: q, IDs: []string{"Q1"}},
+				{Code: plan.WarnUserWithoutTeam, User: p},
+			},
+		},
+	})
+}

@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -144,6 +145,7 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 	default:
 		c.ExternalID, c.FromExternalID = d.ExternalID, l.ExternalID
 		what = append(what, fmt.Sprintf("externalId %q (live %q)", d.ExternalID, l.ExternalID))
+		p.warnExternalIDElsewhere(d, l)
 	}
 	// On Multi-tenant Cloud a user has several emails and the primary one
 	// cannot be changed: the manifest's email among them is enough.
@@ -170,6 +172,35 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 		return
 	}
 	p.add(c)
+}
+
+// warnExternalIDElsewhere warns when the externalId the manifest gives d
+// (matched to live user l) is held by other live users: the identity
+// provider calls one of them that person, and after the update two
+// accounts would carry it.
+func (p *planner) warnExternalIDElsewhere(d *model.User, l *model.User) {
+	if p.liveByExt == nil {
+		p.liveByExt = map[string][]int32{}
+		for i := range p.have.Users {
+			if id := p.have.Users[i].ExternalID; id != "" {
+				p.liveByExt[id] = append(p.liveByExt[id], int32(i))
+			}
+		}
+	}
+	var names, ids []string
+	for _, li := range p.liveByExt[d.ExternalID] {
+		if o := &p.have.Users[li]; o.ID != l.ID {
+			names, ids = append(names, liveName(o)), append(ids, o.ID)
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	slices.Sort(names)
+	slices.Sort(ids)
+	p.warn(plan.Warning{Code: plan.WarnExternalIDElsewhere, User: wantName(d), IDs: ids, Message: fmt.Sprintf(
+		"%s: the manifest sets externalId %q, which live user %s holds already: after the update two accounts carry it; check which account the identity provider means",
+		wantName(d), d.ExternalID, strings.Join(names, ", "))})
 }
 
 // deactivateDesired plans the deactivation of desired user di (d, active:

@@ -163,6 +163,9 @@ const (
 	// goes by another name: deactivated with that name shown, or left
 	// alone when the manifest's username contradicts it.
 	WarnIdentityMismatch WarningCode = "identity_mismatch"
+	// WarnExternalIDElsewhere: the plan sets a user's externalId to one
+	// another live user holds.
+	WarnExternalIDElsewhere WarningCode = "external_id_elsewhere"
 )
 
 var warningCodes = []WarningCode{
@@ -170,6 +173,7 @@ var warningCodes = []WarningCode{
 	WarnIrreversibleDeactivation, WarnAmbiguousUser, WarnUnsupportedUpdate, WarnLastAdmin, WarnProtected,
 	WarnTeamPinNotFound, WarnTeamPinMismatch, WarnExternalIDUnreported, WarnRolesUnreported,
 	WarnCustomRolesUnchecked, WarnUnmanagedRecent, WarnTeamRolesAmbiguous, WarnEmailElsewhere, WarnIdentityMismatch,
+	WarnExternalIDElsewhere,
 }
 
 // WarningCodes returns every warning code.
