@@ -305,18 +305,24 @@ func (c *connFlags) numbersFromEnv(f *flags, getenv func(string) string) error {
 		if v == "" || f.set(n.flag) {
 			continue
 		}
+		// Parsed as the flag package parses the flag (an integer in any
+		// base Go writes: 0x10, 0o10, 1_000; a leading 0 is octal).
+		atoi := func(s string) (int, error) {
+			n, err := strconv.ParseInt(s, 0, strconv.IntSize)
+			return int(n), err
+		}
 		var err error
 		switch n.flag {
 		case "concurrency":
-			c.concurrency, err = strconv.Atoi(v)
+			c.concurrency, err = atoi(v)
 		case "rate-limit":
 			c.rateLimit, err = strconv.ParseFloat(v, 64)
 		case "timeout":
 			c.timeout, err = time.ParseDuration(v)
 		case "batch-size":
-			c.batchSize, err = strconv.Atoi(v)
+			c.batchSize, err = atoi(v)
 		case "page-size":
-			c.pageSize, err = strconv.Atoi(v)
+			c.pageSize, err = atoi(v)
 		}
 		if err != nil {
 			if len(v) > 64 {

@@ -30,10 +30,19 @@ func (r *runner) addUnit(ctx context.Context, idx []int) {
 	if l := int(r.addLimit.Load()); l > 0 && l < size {
 		size = l
 	}
+	splits := maxRefusalSplits
 	for lo := 0; lo < len(ready); lo += size {
-		r.addChunk(ctx, tid, ready[lo:min(lo+size, len(ready))])
+		r.addChunk(ctx, tid, ready[lo:min(lo+size, len(ready))], &splits)
 	}
 }
+
+// maxRefusalSplits bounds how many times one team's add chunks are split
+// because the server refused them (400, 409): enough to isolate a few bad
+// members (about seven splits each in a chunk of 100), while a refusal
+// that concerns the whole team costs 2×24 requests more, not one request
+// per member. A 413 (too large) splits without this bound: the chunks
+// must shrink for anyone to be added.
+const maxRefusalSplits = 24
 
 // lowerAddLimit makes n the add chunk size when it is below the current
 // one.
@@ -57,7 +66,7 @@ func (r *runner) lowerAddLimit(n int) {
 // such as a 400 "already a member") is not split: its members are
 // reported unknown, as the retry's refusal may only say the first attempt
 // was applied.
-func (r *runner) addChunk(ctx context.Context, teamID string, idx []int) bool {
+func (r *runner) addChunk(ctx context.Context, teamID string, idx []int, splits *int) bool {
 	if r.interrupted() {
 		r.skipInterrupted(idx...)
 		return false
@@ -69,11 +78,11 @@ func (r *runner) addChunk(ctx context.Context, teamID string, idx []int) bool {
 	err := r.send(idx, func() error { return r.w.AddMembers(ctx, teamID, ids) })
 	var se StatusError
 	if err != nil && len(idx) > 1 && !outcomeUnknown(err) && errors.As(err, &se) &&
-		splitOn(se.HTTPStatus()) {
+		splitOn(se.HTTPStatus(), splits) {
 		r.log.Debug("add chunk refused; splitting", zap.String("team_id", teamID), zap.Int("members", len(idx)), zap.Int("status", se.HTTPStatus()))
 		half := len(idx) / 2
-		left := r.addChunk(ctx, teamID, idx[:half])
-		right := r.addChunk(ctx, teamID, idx[half:])
+		left := r.addChunk(ctx, teamID, idx[:half], splits)
+		right := r.addChunk(ctx, teamID, idx[half:], splits)
 		if se.HTTPStatus() == http.StatusRequestEntityTooLarge && left && right {
 			r.lowerAddLimit(len(idx) - half) // too large for this server: later teams start there
 		}
@@ -87,8 +96,18 @@ func (r *runner) addChunk(ctx context.Context, teamID string, idx []int) bool {
 
 // splitOn reports whether an add chunk refused with status is sent again
 // in halves: a refusal that may concern one member (400 a bad value, 409
-// W&B's "Resource already exists") or the request's size (413). Other
-// statuses concern the request or the team as a whole.
-func splitOn(status int) bool {
-	return status == http.StatusBadRequest || status == http.StatusConflict || status == http.StatusRequestEntityTooLarge
+// W&B's "Resource already exists"), while the team's splits last, or the
+// request's size (413). Other statuses concern the request or the team as
+// a whole.
+func splitOn(status int, splits *int) bool {
+	switch status {
+	case http.StatusRequestEntityTooLarge:
+		return true
+	case http.StatusBadRequest, http.StatusConflict:
+		if *splits > 0 {
+			*splits--
+			return true
+		}
+	}
+	return false
 }

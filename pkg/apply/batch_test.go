@@ -228,3 +228,26 @@ func TestRunAddConflictIsolatesMember(t *testing.T) {
 		t.Fatalf("conflicting member result = %+v", r)
 	}
 }
+
+// A refusal that concerns the whole team (every add answered 409) costs a
+// bounded number of splits, not one request per member; every member is
+// reported failed.
+func TestRunAddRefusalSplitsBounded(t *testing.T) {
+	var changes []plan.Change
+	for i := range 100 {
+		changes = append(changes, ch(plan.AddMember, fmt.Sprintf("m%d@x.com", i), fmt.Sprintf("u%d", i), "ml", "tml"))
+	}
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "AddMembers" {
+			return wrapped(&httpError{409, "team locked"})
+		}
+		return nil
+	}}
+	rep := run(t, planOf(changes...), w, Options{})
+	if got := w.count("AddMembers"); got != 1+2*maxRefusalSplits {
+		t.Fatalf("AddMembers calls = %d, want %d (one, then two per split)", got, 1+2*maxRefusalSplits)
+	}
+	if rep.Failed != 100 || rep.OK != 0 {
+		t.Fatalf("ok/failed = %d/%d, want 0/100", rep.OK, rep.Failed)
+	}
+}

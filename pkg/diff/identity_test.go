@@ -221,3 +221,55 @@ func TestComputeExternalIDElsewhere(t *testing.T) {
 		},
 	})
 }
+
+// Two users that swap externalIds: neither update leaves an id on two
+// accounts.
+func TestComputeExternalIDSwap(t *testing.T) {
+	p, q := "p@example.com", "q@example.com"
+	ext := func(u model.User, id string) model.User { u.ExternalID = id; return u }
+	runCompute(t, []computeCase{{
+		name: "swap",
+		want: state(users(ext(du(p), "X"), ext(du(q), "Y"))),
+		have: state(users(ext(lu("P1", p), "Y"), ext(lu("Q1", q), "X"))),
+		changes: []plan.Change{
+			{Action: plan.UpdateUser, User: p, UserID: "P1", ExternalID: "X", FromExternalID: "Y"},
+			{Action: plan.UpdateUser, User: q, UserID: "Q1", ExternalID: "Y", FromExternalID: "X"},
+		},
+		warnings: []plan.Warning{{Code: plan.WarnUserWithoutTeam, User: p}, {Code: plan.WarnUserWithoutTeam, User: q}},
+	}})
+}
+
+// A protected account reached by a secondary email is not deactivated:
+// only the protected warning says so.
+func TestComputeProtectedIdentityMismatch(t *testing.T) {
+	alias := "kim@alias.example"
+	off := du(alias)
+	off.Active = false
+	runCompute(t, []computeCase{{
+		name:     "protected",
+		policy:   model.Policy{UnmanagedUsers: model.UnmanagedIgnore, Protected: []string{"kim@main.example"}},
+		want:     state(users(off)),
+		have:     state(users(lh("uk", "kim", "kim@main.example", alias))),
+		warnings: []plan.Warning{{Code: plan.WarnProtected, User: alias, Username: "kim"}},
+	}})
+}
+
+// On Multi-tenant Cloud a user created again joins no team: a membership
+// the read lists for the old account does not count.
+func TestComputeRecreatedWithoutTeam(t *testing.T) {
+	a, b := "a@x.com", "b@x.com"
+	oldB := lu("ub", b)
+	oldB.Active = false
+	runCompute(t, []computeCase{{
+		name: "recreated",
+		dep:  model.SaaS,
+		want: state(users(du(a), du(b)), dt("ml", model.Additive, dm(a, ""))),
+		have: state(users(lu("ua", a), oldB), lt("g", "other", lm("ua", a, ""), lm("ub", b, ""))),
+		changes: []plan.Change{
+			{Action: plan.CreateUser, User: b, Reason: reasonRecreate},
+			{Action: plan.CreateTeam, Team: "ml"},
+			{Action: plan.AddMember, Team: "ml", User: a, UserID: "ua", Role: model.RoleMember},
+		},
+		warnings: []plan.Warning{{Code: plan.WarnUserWithoutTeam, User: b}},
+	}})
+}

@@ -189,9 +189,14 @@ func (p *planner) warnExternalIDElsewhere(d *model.User, l *model.User) {
 	}
 	var names, ids []string
 	for _, li := range p.liveByExt[d.ExternalID] {
-		if o := &p.have.Users[li]; o.ID != l.ID {
-			names, ids = append(names, liveName(o)), append(ids, o.ID)
+		o := &p.have.Users[li]
+		if o.ID == l.ID {
+			continue
 		}
+		if di := p.lives[li].owner; di >= 0 && p.want.Users[di].ExternalID != "" && p.want.Users[di].ExternalID != d.ExternalID {
+			continue // the plan gives it another externalId
+		}
+		names, ids = append(names, liveName(o)), append(ids, o.ID)
 	}
 	if len(names) == 0 {
 		return
@@ -224,7 +229,7 @@ func (p *planner) deactivateDesired(di int32, d *model.User, li int32, level mat
 	if l.Key() != model.Key(un) {
 		who.handle = l.UserName
 	}
-	if level != byUserName && model.Key(l.Email) != model.Key(wantEmail(d)) {
+	if level != byUserName && model.Key(l.Email) != model.Key(wantEmail(d)) && !p.protected(who.user, l) {
 		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
 			"%s (active: false) matches live user %s by %s: that account is deactivated", who.user, liveName(l), level)})
 	}
@@ -320,7 +325,9 @@ func graceText(d time.Duration) string {
 // one, or as a protected member) reaches that team's data.
 func (p *planner) warnWithoutTeam() {
 	for di, w := range p.wants {
-		if !w.active || w.inTeam || w.match == ambiguous || w.match >= 0 && p.stays[w.match] {
+		// A user created again on Multi-tenant Cloud joins no team: what the
+		// read lists belongs to the old account.
+		if !w.active || w.inTeam || w.match == ambiguous || w.match >= 0 && p.stays[w.match] && !w.recreate {
 			continue
 		}
 		name := p.wantNames[di]

@@ -8,6 +8,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"unicode"
 
 	"github.com/wbsync/wbsync/pkg/model"
 )
@@ -183,11 +184,15 @@ func (f *File) ResolveTarget(b Binding) (Target, error) {
 }
 
 // Problem returns what a manifest loaded by wbsync never holds and the
-// embedded one does (a value no manifest key takes, an empty email, a
-// member no user declares), or "". The digest vouches only for the file
-// being unchanged since it was written; these checks keep a hand-made
-// file from planning with values the loader would have refused. The
-// loader (pkg/desired) owns the full rules, with positions.
+// embedded one does, or "": a value no manifest key takes, a negative or
+// over-100% limit, a bad glob, an email or username with a space or a
+// control character, a user, username or externalId twice, a team name
+// twice without distinct id pins, an id pinned twice, a member no user
+// declares or listed twice. The digest vouches only for the file being
+// unchanged since it was written; these checks keep a hand-made file from
+// planning with what the loader would have refused (pkg/desired owns the
+// full rules, with positions; these are the ones that change what a plan
+// does or sends).
 func (d Desired) Problem() string {
 	p := d.Policy
 	switch {
@@ -195,8 +200,8 @@ func (d Desired) Problem() string {
 		return fmt.Sprintf("policy.unmanagedUsers %q", short(string(p.UnmanagedUsers)))
 	case p.UnreportedRoles != model.RolesSkip && p.UnreportedRoles != model.RolesEnforce:
 		return fmt.Sprintf("policy.unreportedRoles %q", short(string(p.UnreportedRoles)))
-	case p.MaxDeactivations.Value < 0 || p.MaxMemberRemovals.Value < 0:
-		return "a negative limit"
+	case badLimit(p.MaxDeactivations) || badLimit(p.MaxMemberRemovals):
+		return "a negative limit, or a percentage over 100"
 	case p.UnmanagedGracePeriod < 0:
 		return "a negative unmanagedGracePeriod"
 	}
@@ -206,29 +211,61 @@ func (d Desired) Problem() string {
 		}
 	}
 	emails := make(map[string]bool, len(d.State.Users))
+	handles := make(map[string]bool, len(d.State.Users))
+	extIDs := map[string]bool{}
 	for _, u := range d.State.Users {
-		k := model.Key(u.Email)
+		k, h := model.Key(u.Email), model.Key(u.UserName)
 		switch {
-		case !strings.Contains(k, "@") || u.UserName == "":
+		case !strings.Contains(k, "@") || h == "" || unprintable(u.Email) || unprintable(u.UserName):
 			return fmt.Sprintf("user email %q, userName %q", short(u.Email), short(u.UserName))
 		case u.OrgRole != "" && u.OrgRole != model.RoleAdmin && u.OrgRole != model.RoleMember:
 			return fmt.Sprintf("orgRole %q of user %q", short(string(u.OrgRole)), short(u.Email))
-		case emails[k]:
-			return fmt.Sprintf("user %q declared twice", short(u.Email))
+		case emails[k] || handles[h]:
+			return fmt.Sprintf("user %q (userName %q) declared twice", short(u.Email), short(u.UserName))
+		case u.ExternalID != "" && extIDs[u.ExternalID]:
+			return fmt.Sprintf("externalId %q given to two users", short(u.ExternalID))
 		}
-		emails[k] = true
+		emails[k], handles[h], extIDs[u.ExternalID] = true, true, true
 	}
+	pins := map[string]bool{}
+	unpinned := map[string]int{} // team name key → teams without a pin
+	named := map[string]int{}    // team name key → teams
 	for _, t := range d.State.Teams {
 		if t.Name == "" || t.Membership != model.Authoritative && t.Membership != model.Additive {
 			return fmt.Sprintf("team %q with membership %q", short(t.Name), short(string(t.Membership)))
 		}
-		for _, m := range t.Members {
-			if !emails[model.Key(m.Email)] {
-				return fmt.Sprintf("member %q of team %q, which no user declares", short(m.Email), short(t.Name))
+		if t.ID != "" {
+			if pins[t.ID] {
+				return fmt.Sprintf("team id %q pinned twice", short(t.ID))
 			}
+			pins[t.ID] = true
+		} else {
+			unpinned[model.Key(t.Name)]++
+		}
+		named[model.Key(t.Name)]++
+		listed := make(map[string]bool, len(t.Members))
+		for _, m := range t.Members {
+			k := model.Key(m.Email)
+			if !emails[k] || listed[k] {
+				return fmt.Sprintf("member %q of team %q, which no user declares or the team lists twice", short(m.Email), short(t.Name))
+			}
+			listed[k] = true
+		}
+	}
+	for k, n := range named {
+		if n > 1 && unpinned[k] > 0 {
+			return fmt.Sprintf("team name %q twice, not every one pinned by id", short(k))
 		}
 	}
 	return ""
+}
+
+// badLimit reports whether l is a limit no manifest sets.
+func badLimit(l model.Limit) bool { return l.Value < 0 || l.Percent && l.Value > 100 }
+
+// unprintable reports whether s holds white space or a control character.
+func unprintable(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 }
 
 // short cuts a value from a file for a message.

@@ -167,6 +167,26 @@ func TestReadFileRefusesImpossibleManifest(t *testing.T) {
 		{"duplicate", func(d *Desired) { d.State.Users = append(d.State.Users, d.State.Users[0]) }, "declared twice"},
 		{"membership", func(d *Desired) { d.State.Teams[0].Membership = "bogus" }, `membership "bogus"`},
 		{"undeclared member", func(d *Desired) { d.State.Teams[0].Members[0].Email = "z@x.com" }, `member "z@x.com"`},
+		{"member twice", func(d *Desired) {
+			d.State.Teams[0].Members = append(d.State.Teams[0].Members, d.State.Teams[0].Members[0])
+		}, "lists twice"},
+		{"percentage over 100", func(d *Desired) { d.Policy.MaxMemberRemovals = model.Limit{Set: true, Value: 250, Percent: true} }, "over 100"},
+		{"username with a space", func(d *Desired) { d.State.Users[0].UserName = "two words" }, `userName "two words"`},
+		{"control character", func(d *Desired) { d.State.Users[0].Email = "a\x1b[31m@x.com" }, "user email"},
+		{"username twice", func(d *Desired) {
+			d.State.Users = append(d.State.Users, model.User{UserName: "a@x.com", Email: "b@x.com", Active: true})
+		}, "declared twice"},
+		{"externalId twice", func(d *Desired) {
+			d.State.Users[0].ExternalID = "e1"
+			d.State.Users = append(d.State.Users, model.User{UserName: "b@x.com", Email: "b@x.com", ExternalID: "e1", Active: true})
+		}, `externalId "e1"`},
+		{"team name twice", func(d *Desired) {
+			d.State.Teams = append(d.State.Teams, model.Team{Name: "ML", Membership: model.Additive})
+		}, `team name "ml" twice`},
+		{"id pinned twice", func(d *Desired) {
+			d.State.Teams[0].ID = "g1"
+			d.State.Teams = append(d.State.Teams, model.Team{Name: "other", ID: "g1", Membership: model.Additive})
+		}, `team id "g1" pinned twice`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, d := savedFile(t)
