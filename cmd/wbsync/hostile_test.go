@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -330,6 +332,56 @@ func TestControlCharactersInPlan(t *testing.T) {
 					break
 				}
 			}
+		}
+	}
+}
+
+// TestUnsolicitedBytesRedacted: a server that sends bytes past each
+// answer's Content-Length, echoing the Authorization header, makes
+// net/http log them through the standard logger; they reach stderr only
+// through the redacting logger, at debug level.
+func TestUnsolicitedBytesRedacted(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				r := bufio.NewReader(c)
+				for {
+					req, err := http.ReadRequest(r)
+					if err != nil {
+						return
+					}
+					io.Copy(io.Discard, req.Body)
+					res := []any{}
+					if strings.Contains(req.URL.Path, "/Users") {
+						res = append(res, map[string]any{"id": "u0", "userName": "alice@example.com", "active": true})
+					}
+					body := listBody(len(res), res...)
+					extra := "\n{\"debug\":\"" + req.Header.Get("Authorization") + "\"}"
+					fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: %d\r\n\r\n%s%s", len(body), body, extra)
+				}
+			}(c)
+		}
+	}()
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: alice@example.com\n")
+	url := "http://" + ln.Addr().String() + "/scim"
+	for _, format := range []string{"console", "json"} {
+		r := runBinary(t, []string{"WANDB_API_KEY=" + hostileKey}, "plan", "-f", m, "--url", url, "--page-size", "1",
+			"--concurrency", "1", "--log-level", "debug", "--log-format", format)
+		if l := keyLeaks(r.stderr + r.stdout); len(l) > 0 {
+			t.Fatalf("%s: the output leaks %q:\n%s", format, l, r.stderr)
+		}
+		if !strings.Contains(r.stderr, "net/http: Unsolicited response") {
+			t.Fatalf("%s: net/http's complaint did not reach the logger:\n%s", format, r.stderr)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -118,6 +119,27 @@ func main() {
 
 func isTerminal(f *os.File) bool { return isTTY(f) }
 
+// stdLogTarget is the logger that receives what the standard library logs,
+// or nil to drop it. net/http logs a server's unsolicited bytes through
+// the standard logger, quoting up to 4 KiB of them: a hostile server can
+// put the key there. They go to the run's logger at debug level, whose
+// output is redacted, never straight to stderr.
+var stdLogTarget atomic.Pointer[zap.Logger]
+
+func init() {
+	log.SetFlags(0)
+	log.SetOutput(stdLogWriter{})
+}
+
+type stdLogWriter struct{}
+
+func (stdLogWriter) Write(p []byte) (int, error) {
+	if l := stdLogTarget.Load(); l != nil {
+		l.Debug("net/http: " + sanitize.Controls(strings.TrimSpace(string(p))))
+	}
+	return len(p), nil
+}
+
 // signalNotice, once the logging flags say JSON, logs what a signal
 // leaves as a warn entry (runWith sets it); until then, and in console
 // format, notice writes a plain line to stderr.
@@ -147,6 +169,7 @@ func (s sinks) flush() {
 
 // run is the whole CLI; it returns the exit code.
 func run(ctx context.Context, args []string, e env) int {
+	defer stdLogTarget.Store(nil)
 	red := sanitize.NewRedactor(strings.TrimSpace(e.getenv("WANDB_API_KEY")))
 	out := sinks{stdout: red.Writer(e.stdout), stderr: red.Writer(e.stderr), stderrUnit: red.UnitWriter(e.stderr)}
 	defer out.flush()
