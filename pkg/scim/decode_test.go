@@ -141,6 +141,10 @@ func TestDecodeListEnvelope(t *testing.T) {
 		{"group without displayName", "groups", `{"totalResults":10,"Resources":[{"id":"g1","displayName":" "}]}`, 0, 0, false, "the group at position 5 (id g1): no displayName"},
 		{"member without value", "groups", `{"totalResults":10,"Resources":[{"id":"g1","displayName":"t","members":[{"value":"u"},{"Display":"x"}]}]}`, 0, 0, false, "the group at position 5 (id g1): member 2 has no value"},
 		{"role without name", "roles", `{"totalResults":10,"Resources":[{"id":"r1"}]}`, 0, 0, false, "the role at position 5 (id r1): no name"},
+		{"userName not UTF-8", "users", "{\"totalResults\":10,\"Resources\":[{\"id\":\"u1\",\"userName\":\"fr\xc3ank\"}]}", 0, 0, false, "the user at position 5 (id u1): userName is not valid UTF-8"},
+		{"email a lone surrogate", "users", `{"totalResults":10,"Resources":[{"id":"u1","userName":"frank","emails":[{"value":"fr\ud800ank@x.com"}]}]}`, 0, 0, false, "the user at position 5 (id u1): an email is not valid UTF-8"},
+		{"member not UTF-8", "groups", "{\"totalResults\":10,\"Resources\":[{\"id\":\"g1\",\"displayName\":\"t\",\"members\":[{\"value\":\"u\xff\"}]}]}", 0, 0, false, "(id g1): a member value is not valid UTF-8"},
+		{"a displayName that is not UTF-8 is kept", "users", "{\"totalResults\":1,\"Resources\":[{\"id\":\"u1\",\"userName\":\"frank\",\"displayName\":\"Fr\xc3nk\"}]}", 1, 1, false, ""},
 		{"overlong displayName", "groups", `{"totalResults":1,"Resources":[{"id":"g1","displayName":"` + strings.Repeat("d", caps.Field+1) + `"}]}`, 0, 0, false, "displayName is longer than 4096 bytes"},
 	}
 	for _, tc := range cases {

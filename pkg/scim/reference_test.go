@@ -295,11 +295,17 @@ func (w *wireUser) user(in *interner, listed bool) (User, error) {
 		"organizationRole", u.OrganizationRole, "meta.version", u.ETag); err != nil {
 		return User{}, err
 	}
+	if err := garbled("id", u.ID, "userName", u.UserName, "externalId", u.ExternalID); err != nil {
+		return User{}, err
+	}
 	for _, e := range w.Emails {
 		if e.Value == "" {
 			continue
 		}
 		if err := tooLong("an email", string(e.Value), "an email type", string(e.Type)); err != nil {
+			return User{}, err
+		}
+		if err := garbled("an email", string(e.Value)); err != nil {
 			return User{}, err
 		}
 		u.Emails = append(u.Emails, Email{Value: string(e.Value), Primary: bool(e.Primary), Type: string(e.Type)})
@@ -340,6 +346,9 @@ func (w *wireGroup) group(listed bool) (Group, error) {
 	if err := tooLong("id", g.ID, "displayName", g.DisplayName, "meta.version", g.ETag); err != nil {
 		return Group{}, err
 	}
+	if err := garbled("id", g.ID, "displayName", g.DisplayName); err != nil {
+		return Group{}, err
+	}
 	if len(w.Members) > 0 {
 		g.Members = make([]GroupMember, 0, len(w.Members))
 	}
@@ -348,6 +357,9 @@ func (w *wireGroup) group(listed bool) (Group, error) {
 			return Group{}, fmt.Errorf("member %d has no value", i+1)
 		}
 		if err := tooLong("a member value", string(m.Value), "a member display", string(m.Display)); err != nil {
+			return Group{}, err
+		}
+		if err := garbled("a member value", string(m.Value)); err != nil {
 			return Group{}, err
 		}
 		g.Members = append(g.Members, GroupMember{Value: string(m.Value), Display: string(m.Display)})

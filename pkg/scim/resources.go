@@ -3,6 +3,8 @@ package scim
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/wbsync/wbsync/pkg/caps"
 )
@@ -84,6 +86,9 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 		"organizationRole", u.OrganizationRole, "meta.version", u.ETag); err != nil {
 		return User{}, u.ID, err
 	}
+	if err := garbled("id", u.ID, "userName", u.UserName, "externalId", u.ExternalID); err != nil {
+		return User{}, u.ID, err
+	}
 	n := 0
 	for _, e := range sc.emails {
 		if e.value.n > 0 {
@@ -101,6 +106,9 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 		if err := tooLong("an email", v, "an email type", t); err != nil {
 			return User{}, u.ID, err
 		}
+		if err := garbled("an email", v); err != nil {
+			return User{}, u.ID, err
+		}
 		u.Emails = append(u.Emails, Email{Value: v, Primary: e.primary, Type: t})
 	}
 	primaryFirst(u.Emails)
@@ -116,6 +124,22 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 		}
 	}
 	return u, u.ID, nil
+}
+
+// garbled returns an error naming the first of the name, value pairs
+// whose value holds U+FFFD, the decoder's stand-in for bytes that are not
+// UTF-8 (and for a lone surrogate escape): an identity (id, userName,
+// email, externalId, team name, member) so altered would match the wrong
+// user or none, and a user matched by none is planned for deactivation.
+// The read fails instead, naming the record. (No real identity holds
+// U+FFFD itself.)
+func garbled(pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if strings.ContainsRune(pairs[i+1], utf8.RuneError) {
+			return fmt.Errorf("%s is not valid UTF-8 (or holds U+FFFD): wbsync cannot match it to the manifest reliably", pairs[i])
+		}
+	}
+	return nil
 }
 
 // tooLongBytes is tooLong for two attributes held as bytes.
@@ -251,6 +275,9 @@ func (d *jsonReader) group(listed bool) (Group, string, error) {
 	if err := tooLong("id", g.ID, "displayName", g.DisplayName, "meta.version", g.ETag); err != nil {
 		return Group{}, g.ID, err
 	}
+	if err := garbled("id", g.ID, "displayName", g.DisplayName); err != nil {
+		return Group{}, g.ID, err
+	}
 	members := sc.members.items()
 	if len(members) == 0 {
 		return g, g.ID, nil
@@ -264,6 +291,9 @@ func (d *jsonReader) group(listed bool) (Group, string, error) {
 		}
 		dp := m.b.of(displays)
 		if err := tooLong("a member value", v, "a member display", dp); err != nil {
+			return Group{}, g.ID, err
+		}
+		if err := garbled("a member value", v); err != nil {
 			return Group{}, g.ID, err
 		}
 		g.Members = append(g.Members, GroupMember{Value: v, Display: dp})
