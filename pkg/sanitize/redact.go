@@ -91,8 +91,14 @@ func NewRedactor(key string) *Redactor {
 	// Each form percent-encoded byte by byte (%73%6B..., upper- and
 	// lower-case hex), as a proxy or server may echo a header in a URL or
 	// a Location: the same key, in another spelling.
-	for _, f := range forms[:len(forms):len(forms)] {
-		forms = append(forms, percentEncoded(f, upperHex), percentEncoded(f, lowerHex))
+	for i, f := range forms[:len(forms):len(forms)] {
+		up, low := percentEncoded(f, upperHex), percentEncoded(f, lowerHex)
+		forms = append(forms, up, low)
+		if i == 0 {
+			// The key escaped once more (%2533%2566...): a server id that
+			// is the percent-encoded key, escaped into a request path.
+			forms = append(forms, []byte(url.PathEscape(string(up))), []byte(url.PathEscape(string(low))))
+		}
 		for _, v := range spellings(string(f)) {
 			if v != string(f) && !slices.ContainsFunc(forms, func(g []byte) bool { return string(g) == v }) {
 				forms = append(forms, []byte(v))

@@ -63,6 +63,8 @@ func TestRedactEveryForm(t *testing.T) {
 		"percent-encoded: " + pct(testKey, "%%%02X"),
 		"percent-encoded, lower-case: /x/" + pct(testKey, "%%%02x") + "?q=1",
 		"percent-encoded Basic: " + pct(b64, "%%%02X"),
+		"escaped twice, as a path made of an id that is the encoded key: /Users/" + pct(testKey, "%%25%02X"),
+		"escaped twice, lower-case: /Users/" + pct(testKey, "%%25%02x"),
 	} {
 		out := r.String(in)
 		if l := leaks(t, testKey, out); l != "" {
@@ -70,6 +72,9 @@ func TestRedactEveryForm(t *testing.T) {
 		}
 		if l := leaks(t, testKey, percentDecoded(out)); l != "" {
 			t.Errorf("%q → %q leaks %q once percent-decoded", in, out, l)
+		}
+		if l := leaks(t, testKey, percentDecoded(percentDecoded(out))); l != "" {
+			t.Errorf("%q → %q leaks %q once percent-decoded twice", in, out, l)
 		}
 		if !strings.Contains(out, Marker) {
 			t.Errorf("%q → %q: no marker", in, out)
