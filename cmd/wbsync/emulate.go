@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/wbsync/wbsync/pkg/emulator"
 )
 
@@ -70,7 +72,10 @@ func runEmulate(ctx context.Context, inv *invocation, f *flags, own any, pos []s
 		ln.Close()
 		return exitError, fmt.Errorf("print the base URL: %w (nobody could reach the emulator)", err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	// The server's own complaints (a handler's panic, a bad request line)
+	// go to the emulator's log, not to Go's standard logger, which wbsync
+	// keeps for the client's messages.
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: zap.NewStdLog(log)}
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 	select {
