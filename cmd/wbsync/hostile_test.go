@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/wbsync/wbsync/pkg/emulator"
 )
 
 // A hostile SCIM server: it lies, echoes credentials, redirects, sends
@@ -383,5 +385,20 @@ func TestUnsolicitedBytesRedacted(t *testing.T) {
 		if !strings.Contains(r.stderr, "net/http: Unsolicited response") {
 			t.Fatalf("%s: net/http's complaint did not reach the logger:\n%s", format, r.stderr)
 		}
+	}
+}
+
+// TestReplacementCharacterRoundTrips: U+FFFD is a character a manifest may
+// hold (in a team name, an externalId); applied, it reads back as data,
+// and the organization then matches the manifest.
+func TestReplacementCharacterRoundTrips(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, "")
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: alice@example.com\n    externalId: \"ext-\uFFFD-1\"\nteams:\n  - name: \"caf\uFFFD\"\n    members: [alice@example.com]\n")
+	v := vars(emu.url)
+	if r := wb(t, v, "apply", "-f", m, "--auto-approve"); r.code != exitOK {
+		t.Fatalf("apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r := wb(t, v, "plan", "-f", m, "--detailed-exitcode"); r.code != exitOK || !strings.Contains(r.stdout, "No changes.") {
+		t.Fatalf("plan again: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }

@@ -273,3 +273,26 @@ func TestComputeRecreatedWithoutTeam(t *testing.T) {
 		warnings: []plan.Warning{{Code: plan.WarnUserWithoutTeam, User: b}},
 	}})
 }
+
+// The holder of the externalId is deactivated, not updated: it keeps the
+// id, and the warning stays.
+func TestComputeExternalIDHolderDeactivated(t *testing.T) {
+	a, b := "a@x.com", "b@x.com"
+	ext := func(u model.User, id string) model.User { u.ExternalID = id; return u }
+	offA := ext(du(a), "X2")
+	offA.Active = false
+	runCompute(t, []computeCase{{
+		name: "holder deactivated",
+		want: state(users(offA, ext(du(b), "X1"))),
+		have: state(users(with(ext(lu("A", a), "X1"), func(u *model.User) { u.OrgRole = model.RoleMember }),
+			with(ext(lu("B", b), ""), func(u *model.User) { u.OrgRole = model.RoleAdmin }))),
+		changes: []plan.Change{
+			{Action: plan.UpdateUser, User: b, UserID: "B", ExternalID: "X1"},
+			{Action: plan.DeactivateUser, User: a, UserID: "A", Reason: reasonInactive},
+		},
+		warnings: []plan.Warning{
+			{Code: plan.WarnExternalIDElsewhere, User: b, IDs: []string{"A"}},
+			{Code: plan.WarnUserWithoutTeam, User: b},
+		},
+	}})
+}

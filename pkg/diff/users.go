@@ -193,8 +193,9 @@ func (p *planner) warnExternalIDElsewhere(d *model.User, l *model.User) {
 		if o.ID == l.ID {
 			continue
 		}
-		if di := p.lives[li].owner; di >= 0 && p.want.Users[di].ExternalID != "" && p.want.Users[di].ExternalID != d.ExternalID {
-			continue // the plan gives it another externalId
+		if di := p.lives[li].owner; di >= 0 && !p.saas && p.want.Users[di].Active &&
+			p.want.Users[di].ExternalID != "" && p.want.Users[di].ExternalID != d.ExternalID {
+			continue // the plan gives it another externalId (Multi-tenant Cloud cannot; a user to deactivate keeps its own)
 		}
 		names, ids = append(names, liveName(o)), append(ids, o.ID)
 	}

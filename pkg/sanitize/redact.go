@@ -46,6 +46,7 @@ type Redactor struct {
 	bloom [1 << 10]uint64     // 65,536-bit prefilter over grams
 	hold  int                 // the most bytes a Writer holds back
 	forms [][]byte            // every form, to tell whether a tail may begin one
+	twice [][]byte            // the key percent-encoded and escaped again, replaced whole
 }
 
 // NewRedactor returns a Redactor for key. The forms covered are the key
@@ -97,7 +98,9 @@ func NewRedactor(key string) *Redactor {
 		if i == 0 {
 			// The key escaped once more (%2533%2566...): a server id that
 			// is the percent-encoded key, escaped into a request path.
-			forms = append(forms, []byte(url.PathEscape(string(up))), []byte(url.PathEscape(string(low))))
+			// Replaced whole only: 8 bytes of it (%2530%25) hold one
+			// character of the key.
+			r.twice = [][]byte{[]byte(url.PathEscape(string(up))), []byte(url.PathEscape(string(low)))}
 		}
 		for _, v := range spellings(string(f)) {
 			if v != string(f) && !slices.ContainsFunc(forms, func(g []byte) bool { return string(g) == v }) {
@@ -252,6 +255,13 @@ func (r *Redactor) Bytes(b []byte) []byte {
 	if r.exact != nil {
 		if t := r.exact.Replace(string(b)); t != string(b) {
 			b = []byte(t)
+		}
+	}
+	if len(r.twice) > 0 && bytes.Contains(b, []byte("%25")) {
+		for _, f := range r.twice {
+			if bytes.Contains(b, f) {
+				b = bytes.ReplaceAll(b, f, []byte(Marker))
+			}
 		}
 	}
 	return b

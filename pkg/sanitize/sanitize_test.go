@@ -420,3 +420,19 @@ func TestEscapeJSONAboveBMP(t *testing.T) {
 		t.Errorf("Controls(%q) = %q", in, got)
 	}
 }
+
+// Doubly escaped text that holds a character or two of the key, but not
+// the whole key, is left as it is.
+func TestRedactTwiceEscapedOnlyWhole(t *testing.T) {
+	key := "0123456789abcdef0123456789abcdef01234567"
+	r := NewRedactor(key)
+	for _, in := range []string{"GET /scim/Groups/team%2530%2541 404", "discount 50%2530%25off", "%2561%25"} {
+		if got := r.String(in); got != in {
+			t.Errorf("%q → %q", in, got)
+		}
+	}
+	whole := "/Users/" + pct(key, "%%25%02X") + " 404"
+	if got := r.String(whole); got != "/Users/"+Marker+" 404" {
+		t.Errorf("%q → %q", whole, got)
+	}
+}

@@ -144,6 +144,8 @@ func TestDecodeListEnvelope(t *testing.T) {
 		{"userName not UTF-8", "users", "{\"totalResults\":10,\"Resources\":[{\"id\":\"u1\",\"userName\":\"fr\xc3ank\"}]}", 0, 0, false, "the user at position 5 (id u1): userName is not valid UTF-8"},
 		{"email a lone surrogate", "users", `{"totalResults":10,"Resources":[{"id":"u1","userName":"frank","emails":[{"value":"fr\ud800ank@x.com"}]}]}`, 0, 0, false, "the user at position 5 (id u1): an email is not valid UTF-8"},
 		{"member not UTF-8", "groups", "{\"totalResults\":10,\"Resources\":[{\"id\":\"g1\",\"displayName\":\"t\",\"members\":[{\"value\":\"u\xff\"}]}]}", 0, 0, false, "(id g1): a member value is not valid UTF-8"},
+		{"a U+FFFD escaped, as such, is data", "groups", `{"totalResults":1,"Resources":[{"id":"g1","displayName":"caf\ufffd","members":[{"value":"u\uFFFD"}]}]}`, 1, 1, false, ""},
+		{"a U+FFFD written, as such, is data", "users", "{\"totalResults\":1,\"Resources\":[{\"id\":\"u1\",\"userName\":\"a\xef\xbf\xbdb\",\"externalId\":\"x\\u00e9\xef\xbf\xbd\"}]}", 1, 1, false, ""},
 		{"a displayName that is not UTF-8 is kept", "users", "{\"totalResults\":1,\"Resources\":[{\"id\":\"u1\",\"userName\":\"frank\",\"displayName\":\"Fr\xc3nk\"}]}", 1, 1, false, ""},
 		{"overlong displayName", "groups", `{"totalResults":1,"Resources":[{"id":"g1","displayName":"` + strings.Repeat("d", caps.Field+1) + `"}]}`, 0, 0, false, "displayName is longer than 4096 bytes"},
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -33,6 +34,12 @@ type jsonReader struct {
 	key   []byte // the same, folded (nextKey)
 	stack []byte // skip's closing delimiters
 	sc    recordScratch
+	// replaced counts the string attributes read so far (flexStr, a
+	// legacy email string) that held bytes that are not UTF-8 or a lone
+	// surrogate escape, which text turns into U+FFFD; textReplaced says so
+	// of the last string text read.
+	replaced     int
+	textReplaced bool
 }
 
 const (
@@ -262,6 +269,7 @@ func isHex(c byte) bool {
 // decodes it (escapes resolved, invalid UTF-8 as U+FFFD): a slice of buf,
 // valid until the next read, or of a new array.
 func (d *jsonReader) text() ([]byte, error) {
+	d.textReplaced = false
 	s, e, kind, err := d.str()
 	if err != nil {
 		return nil, err
@@ -297,7 +305,36 @@ func (d *jsonReader) text() ([]byte, error) {
 	if err := json.Unmarshal(d.buf[s:e], &v); err != nil {
 		return nil, d.bad("a string that does not unquote")
 	}
+	d.textReplaced = replacedFFFD(v, raw)
 	return []byte(v), nil
+}
+
+// replacedFFFD reports whether unquoting raw into v made U+FFFD of what
+// was no U+FFFD: bytes that are not UTF-8, or a lone surrogate escape.
+func replacedFFFD(v string, raw []byte) bool {
+	n := strings.Count(v, "\uFFFD")
+	return n > 0 && n > writtenFFFD(raw)
+}
+
+// writtenFFFD counts the U+FFFD a JSON string's raw bytes hold themselves,
+// as UTF-8 or as a \ufffd escape (any case).
+func writtenFFFD(raw []byte) int {
+	n := 0
+	for i := 0; i < len(raw); i++ {
+		switch {
+		case raw[i] == '\\' && i+1 < len(raw) && raw[i+1] == 'u':
+			if i+6 <= len(raw) && strings.EqualFold(string(raw[i+2:i+6]), "fffd") {
+				n++
+			}
+			i += 5
+		case raw[i] == '\\':
+			i++ // a one-letter escape
+		case raw[i] == 0xEF && i+2 < len(raw) && raw[i+1] == 0xBF && raw[i+2] == 0xBD:
+			n++
+			i += 2
+		}
+	}
+	return n
 }
 
 // number consumes the number at d.i and returns it as written (a slice of

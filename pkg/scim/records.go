@@ -180,6 +180,9 @@ func (d *jsonReader) flexStr(a *[]byte) (span, error) {
 	switch {
 	case c == '"':
 		b, err = d.text()
+		if d.textReplaced {
+			d.replaced++
+		}
 	case c == '-' || '0' <= c && c <= '9':
 		b, err = d.number()
 	case c == 'n':

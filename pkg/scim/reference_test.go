@@ -70,6 +70,9 @@ func (w *wireEmails) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return fmt.Errorf("emails: %w", err)
 		}
+		if replacedFFFD(s, b[1:len(b)-1]) {
+			refReplaced++
+		}
 		*w = wireEmails{{Value: flexString(s), Primary: true}}
 	default:
 		return fmt.Errorf("emails: want an array or an object, got %s", kindOf(b))
@@ -109,6 +112,11 @@ func (f *flexBool) UnmarshalJSON(b []byte) error {
 	return fmt.Errorf("want a boolean, got %s", kindOf(b))
 }
 
+// refReplaced counts the strings of the record being decoded that held
+// bytes that are not UTF-8 or a lone surrogate escape (decoded as U+FFFD),
+// as jsonReader.replaced does; each record decoder resets it.
+var refReplaced int
+
 // flexString is a JSON string or number (ids); null is "".
 type flexString string
 
@@ -126,6 +134,9 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
+		}
+		if replacedFFFD(s, b[1:len(b)-1]) {
+			refReplaced++
 		}
 		*f = flexString(s)
 		return nil
@@ -295,6 +306,7 @@ func (w *wireUser) user(in *interner, listed bool) (User, error) {
 		"organizationRole", u.OrganizationRole, "meta.version", u.ETag); err != nil {
 		return User{}, err
 	}
+	garbled := garbledIf(refReplaced > 0)
 	if err := garbled("id", u.ID, "userName", u.UserName, "externalId", u.ExternalID); err != nil {
 		return User{}, err
 	}
@@ -346,6 +358,7 @@ func (w *wireGroup) group(listed bool) (Group, error) {
 	if err := tooLong("id", g.ID, "displayName", g.DisplayName, "meta.version", g.ETag); err != nil {
 		return Group{}, err
 	}
+	garbled := garbledIf(refReplaced > 0)
 	if err := garbled("id", g.ID, "displayName", g.DisplayName); err != nil {
 		return Group{}, err
 	}
@@ -394,6 +407,7 @@ func (w *wireRole) role() (Role, error) {
 // required, a userName is not (the caller knows it).
 func refDecodeUser(b []byte) (User, error) {
 	var w wireUser
+	refReplaced = 0
 	if err := json.Unmarshal(b, &w); err != nil {
 		return User{}, err
 	}
@@ -404,6 +418,7 @@ func refDecodeUser(b []byte) (User, error) {
 // required, a displayName is not (the caller knows it).
 func refDecodeGroup(b []byte) (Group, error) {
 	var w wireGroup
+	refReplaced = 0
 	if err := json.Unmarshal(b, &w); err != nil {
 		return Group{}, err
 	}
@@ -416,6 +431,7 @@ func refDecodeGroup(b []byte) (Group, error) {
 // record decodes one resource into its wire form w (whose id field is id)
 // and converts it with conv.
 func refRecord[T any](dec *json.Decoder, w any, id *flexString, conv func() (T, error)) (T, string, error) {
+	refReplaced = 0
 	if err := dec.Decode(w); err != nil {
 		var zero T
 		return zero, string(*id), err

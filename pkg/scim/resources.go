@@ -17,6 +17,7 @@ import (
 // names are shared through in (may be nil). It returns the id read (for
 // messages, also on failure).
 func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
+	replaced := d.replaced
 	sc := &d.sc
 	sc.begin()
 	sc.emails = sc.emails[:0]
@@ -86,6 +87,7 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 		"organizationRole", u.OrganizationRole, "meta.version", u.ETag); err != nil {
 		return User{}, u.ID, err
 	}
+	garbled := garbledIf(d.replaced > replaced)
 	if err := garbled("id", u.ID, "userName", u.UserName, "externalId", u.ExternalID); err != nil {
 		return User{}, u.ID, err
 	}
@@ -126,20 +128,26 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 	return u, u.ID, nil
 }
 
-// garbled returns an error naming the first of the name, value pairs
-// whose value holds U+FFFD, the decoder's stand-in for bytes that are not
-// UTF-8 (and for a lone surrogate escape): an identity (id, userName,
-// email, externalId, team name, member) so altered would match the wrong
-// user or none, and a user matched by none is planned for deactivation.
-// The read fails instead, naming the record. (No real identity holds
-// U+FFFD itself.)
-func garbled(pairs ...string) error {
-	for i := 0; i+1 < len(pairs); i += 2 {
-		if strings.ContainsRune(pairs[i+1], utf8.RuneError) {
-			return fmt.Errorf("%s is not valid UTF-8 (or holds U+FFFD): wbsync cannot match it to the manifest reliably", pairs[i])
+// garbledIf returns a check for the identities of a record (id, userName,
+// email, externalId, team name, member) that fails on the first holding
+// U+FFFD when replaced, that is when the record held bytes that are not
+// UTF-8 or a lone surrogate escape, which the decoder turns into U+FFFD
+// (jsonReader.replaced): an identity so altered would match the wrong user
+// or none, and a user matched by none is planned for deactivation. The
+// read fails instead, naming the record. A U+FFFD the server sent as such
+// (a manifest may hold one) is data.
+func garbledIf(replaced bool) func(pairs ...string) error {
+	return func(pairs ...string) error {
+		if !replaced {
+			return nil
 		}
+		for i := 0; i+1 < len(pairs); i += 2 {
+			if strings.ContainsRune(pairs[i+1], utf8.RuneError) {
+				return fmt.Errorf("%s is not valid UTF-8 (the server sent bytes that are not, or a lone surrogate escape): wbsync cannot match it to the manifest reliably", pairs[i])
+			}
+		}
+		return nil
 	}
-	return nil
 }
 
 // tooLongBytes is tooLong for two attributes held as bytes.
@@ -169,6 +177,9 @@ func (d *jsonReader) emails() error {
 		b, err := d.text()
 		if err != nil {
 			return err
+		}
+		if d.textReplaced {
+			d.replaced++
 		}
 		sc.emails = append(sc.emails, emailF{value: add(&sc.head, b), primary: true})
 		return nil
@@ -237,6 +248,7 @@ func (d *jsonReader) email(e *emailF) error {
 // displays are three allocations: the values are garbage once the members
 // are resolved, and the rest is kept only as long as it is used.
 func (d *jsonReader) group(listed bool) (Group, string, error) {
+	replaced := d.replaced
 	sc := &d.sc
 	sc.begin()
 	var (
@@ -275,6 +287,7 @@ func (d *jsonReader) group(listed bool) (Group, string, error) {
 	if err := tooLong("id", g.ID, "displayName", g.DisplayName, "meta.version", g.ETag); err != nil {
 		return Group{}, g.ID, err
 	}
+	garbled := garbledIf(d.replaced > replaced)
 	if err := garbled("id", g.ID, "displayName", g.DisplayName); err != nil {
 		return Group{}, g.ID, err
 	}
