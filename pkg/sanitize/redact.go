@@ -331,7 +331,8 @@ func (r *Redactor) tail(out []byte) int {
 	if r == nil || bytes.HasSuffix(out, []byte(Marker)) {
 		return 0
 	}
-	for n := min(r.hold, len(out)); n > 0; n-- {
+	keep := r.twiceTail(out)
+	for n := min(r.hold, len(out)); n > keep; n-- {
 		suffix := out[len(out)-n:]
 		for _, f := range r.forms {
 			if bytes.Contains(f, suffix) {
@@ -339,7 +340,24 @@ func (r *Redactor) tail(out []byte) int {
 			}
 		}
 	}
-	return 0
+	return keep
+}
+
+// twiceTail returns the length of the longest suffix of out that begins
+// a doubly escaped key form (r.twice, replaced whole only): it waits for
+// the rest, so that a form split between two writes is still replaced.
+func (r *Redactor) twiceTail(out []byte) int {
+	keep := 0
+	for _, f := range r.twice {
+		win := out[len(out)-min(len(f)-1, len(out)):]
+		for i := 0; i < len(win); i++ {
+			if win[i] == '%' && bytes.HasPrefix(f, win[i:]) {
+				keep = max(keep, len(win)-i)
+				break
+			}
+		}
+	}
+	return keep
 }
 
 // UnitWriter returns a Writer that redacts each write on its own and holds

@@ -436,3 +436,21 @@ func TestRedactTwiceEscapedOnlyWhole(t *testing.T) {
 		t.Errorf("%q → %q", whole, got)
 	}
 }
+
+// The doubly escaped key split between two writes is still redacted: the
+// Writer waits for the rest of what begins it.
+func TestRedactTwiceEscapedSplit(t *testing.T) {
+	key := "0123456789abcdef0123456789abcdef01234567"
+	r := NewRedactor(key)
+	line := "GET /scim/Groups/" + pct(key, "%%25%02X") + " 404\n"
+	for _, cut := range []int{18, 19, 30, 100, 150, len(line) - 6} {
+		var b strings.Builder
+		w := r.Writer(&b)
+		w.Write([]byte(line[:cut]))
+		w.Write([]byte(line[cut:]))
+		w.Flush()
+		if got := b.String(); got != "GET /scim/Groups/"+Marker+" 404\n" {
+			t.Errorf("cut at %d: %q", cut, got)
+		}
+	}
+}

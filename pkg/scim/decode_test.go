@@ -146,6 +146,8 @@ func TestDecodeListEnvelope(t *testing.T) {
 		{"member not UTF-8", "groups", "{\"totalResults\":10,\"Resources\":[{\"id\":\"g1\",\"displayName\":\"t\",\"members\":[{\"value\":\"u\xff\"}]}]}", 0, 0, false, "(id g1): a member value is not valid UTF-8"},
 		{"a U+FFFD escaped, as such, is data", "groups", `{"totalResults":1,"Resources":[{"id":"g1","displayName":"caf\ufffd","members":[{"value":"u\uFFFD"}]}]}`, 1, 1, false, ""},
 		{"a U+FFFD written, as such, is data", "users", "{\"totalResults\":1,\"Resources\":[{\"id\":\"u1\",\"userName\":\"a\xef\xbf\xbdb\",\"externalId\":\"x\\u00e9\xef\xbf\xbd\"}]}", 1, 1, false, ""},
+		{"a U+FFFD sent as such beside other bad bytes is data", "groups", "{\"totalResults\":1,\"Resources\":[{\"id\":\"g1\",\"displayName\":\"caf\\ufffd\",\"members\":[{\"value\":\"u1\",\"display\":\"Fr\xc3nk\"}]}]}", 1, 1, false, ""},
+		{"an externalId U+FFFD beside a bad displayName is data", "users", "{\"totalResults\":1,\"Resources\":[{\"id\":\"u1\",\"userName\":\"frank\",\"externalId\":\"ext-\\ufffd-1\",\"displayName\":\"Fr\xc3nk\",\"emails\":[{\"value\":\"a\\ufffd@x.com\",\"type\":\"w\xffork\"}]}]}", 1, 1, false, ""},
 		{"a displayName that is not UTF-8 is kept", "users", "{\"totalResults\":1,\"Resources\":[{\"id\":\"u1\",\"userName\":\"frank\",\"displayName\":\"Fr\xc3nk\"}]}", 1, 1, false, ""},
 		{"overlong displayName", "groups", `{"totalResults":1,"Resources":[{"id":"g1","displayName":"` + strings.Repeat("d", caps.Field+1) + `"}]}`, 0, 0, false, "displayName is longer than 4096 bytes"},
 	}

@@ -34,12 +34,12 @@ type jsonReader struct {
 	key   []byte // the same, folded (nextKey)
 	stack []byte // skip's closing delimiters
 	sc    recordScratch
-	// replaced counts the string attributes read so far (flexStr, a
-	// legacy email string) that held bytes that are not UTF-8 or a lone
-	// surrogate escape, which text turns into U+FFFD; textReplaced says so
-	// of the last string text read.
-	replaced     int
-	textReplaced bool
+	// replaced counts the identity attributes read so far (see identity;
+	// a legacy email string) that held bytes that are not UTF-8 or a lone
+	// surrogate escape, which text turns into U+FFFD; textReplaced and
+	// strReplaced say so of the last string text and flexStr read.
+	replaced                  int
+	textReplaced, strReplaced bool
 }
 
 const (

@@ -172,6 +172,7 @@ func (d *jsonReader) record(noun string, field func() error) error {
 
 // flexStr reads a string attribute into the arena a.
 func (d *jsonReader) flexStr(a *[]byte) (span, error) {
+	d.strReplaced = false
 	c, err := d.next()
 	if err != nil {
 		return span{}, err
@@ -180,9 +181,7 @@ func (d *jsonReader) flexStr(a *[]byte) (span, error) {
 	switch {
 	case c == '"':
 		b, err = d.text()
-		if d.textReplaced {
-			d.replaced++
-		}
+		d.strReplaced = d.textReplaced
 	case c == '-' || '0' <= c && c <= '9':
 		b, err = d.number()
 	case c == 'n':
@@ -379,12 +378,16 @@ func objects[E any](d *jsonReader, what string, m *mergeSlice[E], field func(e *
 }
 
 // pairs reads an array of objects of two string attributes (keyA and keyB,
-// folded) into m, their strings in the arenas a and b.
-func (d *jsonReader) pairs(what string, m *mergeSlice[pairF], keyA, keyB string, a, b *[]byte) error {
+// folded) into m, their strings in the arenas a and b; identA says the
+// first is an identity (see identity).
+func (d *jsonReader) pairs(what string, m *mergeSlice[pairF], keyA, keyB string, a, b *[]byte, identA bool) error {
 	return objects(d, what, m, func(p *pairF) (err error) {
 		switch string(d.key) {
 		case keyA:
 			p.a, err = d.flexStr(a)
+			if identA {
+				d.identity()
+			}
 		case keyB:
 			p.b, err = d.flexStr(b)
 		default:
@@ -392,4 +395,13 @@ func (d *jsonReader) pairs(what string, m *mergeSlice[pairF], keyA, keyB string,
 		}
 		return err
 	})
+}
+
+// identity counts the string attribute flexStr just read in replaced when
+// the decoder replaced bytes in it: the attribute is an identity (id,
+// userName, externalId, email, team name, member), which garbledIf checks.
+func (d *jsonReader) identity() {
+	if d.strReplaced {
+		d.replaced++
+	}
 }

@@ -73,7 +73,7 @@ func (w *wireEmails) UnmarshalJSON(b []byte) error {
 		if replacedFFFD(s, b[1:len(b)-1]) {
 			refReplaced++
 		}
-		*w = wireEmails{{Value: flexString(s), Primary: true}}
+		*w = wireEmails{{Value: identString(s), Primary: true}}
 	default:
 		return fmt.Errorf("emails: want an array or an object, got %s", kindOf(b))
 	}
@@ -112,10 +112,27 @@ func (f *flexBool) UnmarshalJSON(b []byte) error {
 	return fmt.Errorf("want a boolean, got %s", kindOf(b))
 }
 
-// refReplaced counts the strings of the record being decoded that held
-// bytes that are not UTF-8 or a lone surrogate escape (decoded as U+FFFD),
-// as jsonReader.replaced does; each record decoder resets it.
+// refReplaced counts the identity attributes (identString) of the record
+// being decoded that held bytes that are not UTF-8 or a lone surrogate
+// escape (decoded as U+FFFD), as jsonReader.replaced does; each record
+// decoder resets it.
 var refReplaced int
+
+// identString is a flexString that is an identity (id, userName,
+// externalId, email, team name, member value): a replacement in it counts.
+type identString string
+
+func (f *identString) UnmarshalJSON(b []byte) error {
+	var s flexString
+	if err := s.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	if b = bytes.TrimSpace(b); len(b) >= 2 && b[0] == '"' && replacedFFFD(string(s), b[1:len(b)-1]) {
+		refReplaced++
+	}
+	*f = identString(s)
+	return nil
+}
 
 // flexString is a JSON string or number (ids); null is "".
 type flexString string
@@ -134,9 +151,6 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
-		}
-		if replacedFFFD(s, b[1:len(b)-1]) {
-			refReplaced++
 		}
 		*f = flexString(s)
 		return nil
@@ -219,10 +233,10 @@ type wireMeta struct {
 }
 
 type wireUser struct {
-	ID               flexString     `json:"id"`
-	UserName         flexString     `json:"userName"`
+	ID               identString    `json:"id"`
+	UserName         identString    `json:"userName"`
 	DisplayName      flexString     `json:"displayName"`
-	ExternalID       flexString     `json:"externalId"`
+	ExternalID       identString    `json:"externalId"`
 	Emails           wireEmails     `json:"emails"`
 	Active           *flexBool      `json:"active"`
 	OrganizationRole flexString     `json:"organizationRole"`
@@ -236,19 +250,19 @@ type wireTeamRole struct {
 }
 
 type wireEmail struct {
-	Value   flexString `json:"value"`
-	Primary flexBool   `json:"primary"`
-	Type    flexString `json:"type"`
+	Value   identString `json:"value"`
+	Primary flexBool    `json:"primary"`
+	Type    flexString  `json:"type"`
 }
 
 type wireMember struct {
-	Value   flexString `json:"value"`
-	Display flexString `json:"display"`
+	Value   identString `json:"value"`
+	Display flexString  `json:"display"`
 }
 
 type wireGroup struct {
-	ID          flexString   `json:"id"`
-	DisplayName flexString   `json:"displayName"`
+	ID          identString  `json:"id"`
+	DisplayName identString  `json:"displayName"`
 	Members     []wireMember `json:"members"`
 	Meta        *wireMeta    `json:"meta"`
 }
@@ -430,7 +444,7 @@ func refDecodeGroup(b []byte) (Group, error) {
 
 // record decodes one resource into its wire form w (whose id field is id)
 // and converts it with conv.
-func refRecord[T any](dec *json.Decoder, w any, id *flexString, conv func() (T, error)) (T, string, error) {
+func refRecord[T any, I ~string](dec *json.Decoder, w any, id *I, conv func() (T, error)) (T, string, error) {
 	refReplaced = 0
 	if err := dec.Decode(w); err != nil {
 		var zero T

@@ -30,12 +30,15 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 		switch string(d.key) {
 		case "ID":
 			id, err = d.flexStr(&sc.head)
+			d.identity()
 		case "USERNAME":
 			userName, err = d.flexStr(&sc.head)
+			d.identity()
 		case "DISPLAYNAME":
 			displayName, err = d.flexStr(&sc.head)
 		case "EXTERNALID":
 			externalID, err = d.flexStr(&sc.head)
+			d.identity()
 		case "ORGANIZATIONROLE":
 			orgRole, err = d.flexStr(&sc.head)
 		case "ACTIVE":
@@ -53,7 +56,7 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 		case "EMAILS":
 			err = d.emails()
 		case "TEAMROLES":
-			err = d.pairs("teamRoles", &sc.teamRoles, "TEAMNAME", "ROLENAME", &sc.names, &sc.names)
+			err = d.pairs("teamRoles", &sc.teamRoles, "TEAMNAME", "ROLENAME", &sc.names, &sc.names, false)
 		case "META":
 			err = d.meta(&meta)
 		default:
@@ -228,6 +231,7 @@ func (d *jsonReader) email(e *emailF) error {
 		switch string(d.key) {
 		case "VALUE":
 			e.value, err = d.flexStr(&d.sc.head)
+			d.identity()
 		case "PRIMARY":
 			e.primary, err = d.flexBool()
 		case "TYPE":
@@ -259,10 +263,12 @@ func (d *jsonReader) group(listed bool) (Group, string, error) {
 		switch string(d.key) {
 		case "ID":
 			id, err = d.flexStr(&sc.head)
+			d.identity()
 		case "DISPLAYNAME":
 			displayName, err = d.flexStr(&sc.head)
+			d.identity()
 		case "MEMBERS":
-			err = d.pairs("members", &sc.members, "VALUE", "DISPLAY", &sc.values, &sc.displays)
+			err = d.pairs("members", &sc.members, "VALUE", "DISPLAY", &sc.values, &sc.displays, true)
 		case "META":
 			err = d.meta(&meta)
 		default:
