@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -298,33 +297,15 @@ var numberEnv = [...]struct{ flag, env string }{
 }
 
 // numbersFromEnv sets each numeric connection flag not given on the
-// command line from its environment variable, when that is set.
+// command line from its environment variable, when that is set, parsed by
+// the flag itself (an integer in any base Go writes, a Go duration).
 func (c *connFlags) numbersFromEnv(f *flags, getenv func(string) string) error {
 	for _, n := range numberEnv {
 		v := strings.TrimSpace(getenv(n.env))
 		if v == "" || f.set(n.flag) {
 			continue
 		}
-		// Parsed as the flag package parses the flag (an integer in any
-		// base Go writes: 0x10, 0o10, 1_000; a leading 0 is octal).
-		atoi := func(s string) (int, error) {
-			n, err := strconv.ParseInt(s, 0, strconv.IntSize)
-			return int(n), err
-		}
-		var err error
-		switch n.flag {
-		case "concurrency":
-			c.concurrency, err = atoi(v)
-		case "rate-limit":
-			c.rateLimit, err = strconv.ParseFloat(v, 64)
-		case "timeout":
-			c.timeout, err = time.ParseDuration(v)
-		case "batch-size":
-			c.batchSize, err = atoi(v)
-		case "page-size":
-			c.pageSize, err = atoi(v)
-		}
-		if err != nil {
+		if err := f.fs.Set(n.flag, v); err != nil {
 			if len(v) > 64 {
 				v = v[:64] + "…"
 			}

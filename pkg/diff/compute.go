@@ -63,9 +63,8 @@ type planner struct {
 	// when no live user carries one)
 	wantExtIDs int
 
-	// liveByExt: live users by externalId, built when an externalId update
-	// is planned
-	liveByExt map[string][]int32
+	// liveByExt: live users by externalId (the matcher's index)
+	liveByExt multiIndex
 
 	// stays: per live user, whether it stays a member of a live team the
 	// manifest does not list it in (planTeams)

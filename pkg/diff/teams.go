@@ -43,7 +43,7 @@ func (p *planner) planTeams() {
 			}
 			var shared sharing
 			if lt >= 0 {
-				shared = sharing{exact: p.nameShared(lt, byKey), folded: len(byKey[model.Key(p.have.Teams[lt].Name)]) > 1}
+				shared = p.nameShared(lt, byKey)
 			}
 			p.planMembers(dt, lt, shared, ts)
 		}
@@ -69,16 +69,19 @@ func (p *planner) markStaying(lis []int32) {
 	}
 }
 
-// nameShared reports whether another live team has live team lt's name,
-// exactly (the teamName W&B reads and sets team roles by).
-func (p *planner) nameShared(lt int, byKey map[string][]int) bool {
+// nameShared says whether other live teams have live team lt's name:
+// exactly (the teamName W&B reads and sets team roles by), or ignoring
+// case.
+func (p *planner) nameShared(lt int, byKey map[string][]int) sharing {
 	name := p.have.Teams[lt].Name
-	for _, o := range byKey[model.Key(name)] {
+	others := byKey[model.Key(name)]
+	s := sharing{folded: len(others) > 1}
+	for _, o := range others {
 		if o != lt && p.have.Teams[o].Name == name {
-			return true
+			s.exact = true
 		}
 	}
-	return false
+	return s
 }
 
 // sortedWantTeams returns the desired team indexes by name key, then pin.

@@ -153,7 +153,7 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 		c.Email, c.FromEmail = email, l.Email
 		what = append(what, fmt.Sprintf("email %q (live %q)", email, l.Email))
 	}
-	if un := wantUserName(d); model.Key(un) != model.Key(wantEmail(d)) && model.Key(un) != l.Key() { // a handle the manifest sets
+	if un := wantUserName(d); otherHandle(d, l) {
 		fix := "set username: " + shown(l.UserName)
 		if l.Key() == model.Key(wantEmail(d)) {
 			fix = "drop username: (the live userName is the email)"
@@ -179,26 +179,18 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 // provider calls one of them that person, and after the update two
 // accounts would carry it.
 func (p *planner) warnExternalIDElsewhere(d *model.User, l *model.User) {
-	if p.liveByExt == nil {
-		p.liveByExt = map[string][]int32{}
-		for i := range p.have.Users {
-			if id := p.have.Users[i].ExternalID; id != "" {
-				p.liveByExt[id] = append(p.liveByExt[id], int32(i))
-			}
-		}
-	}
 	var names, ids []string
-	for _, li := range p.liveByExt[d.ExternalID] {
+	p.liveByExt.each(d.ExternalID, func(li int32) {
 		o := &p.have.Users[li]
 		if o.ID == l.ID {
-			continue
+			return
 		}
 		if di := p.lives[li].owner; di >= 0 && !p.saas && p.want.Users[di].Active &&
 			p.want.Users[di].ExternalID != "" && p.want.Users[di].ExternalID != d.ExternalID {
-			continue // the plan gives it another externalId (Multi-tenant Cloud cannot; a user to deactivate keeps its own)
+			return // the plan gives it another externalId (Multi-tenant Cloud cannot; a user to deactivate keeps its own)
 		}
 		names, ids = append(names, liveName(o)), append(ids, o.ID)
-	}
+	})
 	if len(names) == 0 {
 		return
 	}
@@ -207,6 +199,13 @@ func (p *planner) warnExternalIDElsewhere(d *model.User, l *model.User) {
 	p.warn(plan.Warning{Code: plan.WarnExternalIDElsewhere, User: wantName(d), IDs: ids, Message: fmt.Sprintf(
 		"%s: the manifest sets externalId %q, which live user %s holds already: after the update two accounts carry it; check which account the identity provider means",
 		wantName(d), d.ExternalID, strings.Join(names, ", "))})
+}
+
+// otherHandle reports whether the manifest sets d a username (a handle,
+// not its email) that live user l does not have.
+func otherHandle(d, l *model.User) bool {
+	un := wantUserName(d)
+	return model.Key(un) != model.Key(wantEmail(d)) && model.Key(un) != l.Key()
 }
 
 // deactivateDesired plans the deactivation of desired user di (d, active:
@@ -221,7 +220,7 @@ func (p *planner) deactivateDesired(di int32, d *model.User, li int32, level mat
 	l := &p.have.Users[li]
 	who := p.wantSubject(di)
 	un := wantUserName(d)
-	if model.Key(un) != model.Key(wantEmail(d)) && model.Key(un) != l.Key() {
+	if otherHandle(d, l) {
 		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, IDs: []string{l.ID}, Message: fmt.Sprintf(
 			"%s: the manifest sets username %s and active: false, but the live user it matches by %s is %s: not deactivated, as it is not the account the manifest names; set username: %s if it is, or remove the entry",
 			who.user, shown(un), level, liveName(l), shown(l.UserName))})

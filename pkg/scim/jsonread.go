@@ -36,10 +36,10 @@ type jsonReader struct {
 	sc    recordScratch
 	// replaced counts the identity attributes read so far (see identity;
 	// a legacy email string) that held bytes that are not UTF-8 or a lone
-	// surrogate escape, which text turns into U+FFFD; textReplaced and
-	// strReplaced say so of the last string text and flexStr read.
-	replaced                  int
-	textReplaced, strReplaced bool
+	// surrogate escape, which text turns into U+FFFD; textReplaced says so
+	// of the last string read (text, flexStr).
+	replaced     int
+	textReplaced bool
 }
 
 const (

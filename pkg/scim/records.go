@@ -172,7 +172,7 @@ func (d *jsonReader) record(noun string, field func() error) error {
 
 // flexStr reads a string attribute into the arena a.
 func (d *jsonReader) flexStr(a *[]byte) (span, error) {
-	d.strReplaced = false
+	d.textReplaced = false // a number or null replaces nothing
 	c, err := d.next()
 	if err != nil {
 		return span{}, err
@@ -181,7 +181,6 @@ func (d *jsonReader) flexStr(a *[]byte) (span, error) {
 	switch {
 	case c == '"':
 		b, err = d.text()
-		d.strReplaced = d.textReplaced
 	case c == '-' || '0' <= c && c <= '9':
 		b, err = d.number()
 	case c == 'n':
@@ -401,7 +400,7 @@ func (d *jsonReader) pairs(what string, m *mergeSlice[pairF], keyA, keyB string,
 // the decoder replaced bytes in it: the attribute is an identity (id,
 // userName, externalId, email, team name, member), which garbledIf checks.
 func (d *jsonReader) identity() {
-	if d.strReplaced {
+	if d.textReplaced {
 		d.replaced++
 	}
 }
