@@ -132,7 +132,6 @@ type readProgress struct {
 type readBar struct {
 	bar  *progress.Bar
 	read int
-	done bool
 }
 
 // page is scim.Config.OnPage.
@@ -140,7 +139,7 @@ func (r *readProgress) page(collection string, read, total int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	b := r.bars[collection]
-	if b == nil || b.done { // a read of its own (apply's verification reads again)
+	if b == nil { // a read of its own (apply's verification reads again)
 		if read >= total {
 			return // one page: nothing worth a bar
 		}
@@ -151,7 +150,7 @@ func (r *readProgress) page(collection string, read, total int) {
 	b.read = read
 	if read >= total {
 		b.bar.Done(fmt.Sprintf("%d %s", total, collection))
-		b.done = true
+		delete(r.bars, collection)
 	}
 }
 
@@ -161,11 +160,9 @@ func (r *readProgress) stop() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, b := range r.bars {
-		if !b.done {
-			b.bar.Stop()
-			b.done = true
-		}
+		b.bar.Stop() // a bar in r.bars is not done
 	}
+	clear(r.bars)
 }
 
 // retarget points the session at t (a saved plan's target).

@@ -309,10 +309,6 @@ func problemAt(data []byte, from int, want string, tab bool) (line, col, readTo 
 // strings skip \" escapes, single-quoted ones end at a ' not doubled, and
 // a # after a space outside strings starts a comment.
 func openQuote(line []byte) int {
-	startsValue := func(i int) bool {
-		before := bytes.TrimRight(line[:i], " \t")
-		return len(before) == 0 || bytes.IndexByte([]byte(":-[{,?"), before[len(before)-1]) >= 0
-	}
 	open := -1
 	for i := 0; i < len(line); i++ {
 		switch c := line[i]; {
@@ -328,7 +324,7 @@ func openQuote(line []byte) int {
 			} else if c == '\'' {
 				open = -1
 			}
-		case (c == '"' || c == '\'') && startsValue(i):
+		case (c == '"' || c == '\'') && startsValue(line[:i]):
 			open = i
 		case c == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t'):
 			return -1 // a comment to the end
@@ -361,11 +357,18 @@ func aliasAt(data []byte, name string) int {
 		if bytes.IndexByte(line, '#') >= 0 {
 			continue // in a comment (or after a # in a value: rare)
 		}
-		before := bytes.TrimRight(line, " \t")
-		if len(before) == 0 || bytes.ContainsAny(before[len(before)-1:], "-:[{,?") {
+		if startsValue(line) {
 			return i
 		}
 	}
+}
+
+// startsValue reports whether what follows before on its line starts a
+// YAML value: before is the line's indent, or ends (blanks aside) with
+// ":", "-", "[", "{", "," or "?".
+func startsValue(before []byte) bool {
+	before = bytes.TrimRight(before, " \t")
+	return len(before) == 0 || bytes.IndexByte([]byte(":-[{,?"), before[len(before)-1]) >= 0
 }
 
 // firstBadChar returns the offset of the first byte of data that is not
