@@ -37,7 +37,7 @@ func (r *runner) addUnit(ctx context.Context, idx []int) {
 }
 
 // maxRefusalSplits bounds how many times one team's add chunks are split
-// because the server refused them (400, 409): enough to isolate a few bad
+// because the server refused them (400, 404, 409): enough to isolate a few bad
 // members (about seven splits each in a chunk of 100), while a refusal
 // that concerns the whole team costs 2×24 requests more, not one request
 // per member. A 413 (too large) splits without this bound: the chunks
@@ -56,7 +56,7 @@ func (r *runner) lowerAddLimit(n int) {
 }
 
 // addChunk sends one AddMembers request for the changes at idx, and
-// reports whether that one request took them all. A 400, 409 or 413 for
+// reports whether that one request took them all. A 400, 404, 409 or 413 for
 // more than one member splits the chunk in half and sends each half, so
 // that a bad member (one the server refuses, or says is there already)
 // fails alone; a 413 whose two halves then both go through in
@@ -95,15 +95,17 @@ func (r *runner) addChunk(ctx context.Context, teamID string, idx []int, splits 
 }
 
 // splitOn reports whether an add chunk refused with status is sent again
-// in halves: a refusal that may concern one member (400 a bad value, 409
-// W&B's "Resource already exists"), while the team's splits last, or the
-// request's size (413). Other statuses concern the request or the team as
-// a whole.
+// in halves: a refusal that may concern one member (400 a bad value, 404 a
+// user deleted since the plan was made, 409 W&B's "Resource already
+// exists"), while the team's splits last, or the request's size (413).
+// Other statuses concern the request or the team as a whole (a 404 for a
+// team deleted since the plan costs the bounded splits, then fails every
+// member).
 func splitOn(status int, splits *int) bool {
 	switch status {
 	case http.StatusRequestEntityTooLarge:
 		return true
-	case http.StatusBadRequest, http.StatusConflict:
+	case http.StatusBadRequest, http.StatusNotFound, http.StatusConflict:
 		if *splits > 0 {
 			*splits--
 			return true

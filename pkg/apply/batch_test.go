@@ -203,29 +203,32 @@ func TestRunAddChunkUnknownNotSplit(t *testing.T) {
 	}
 }
 
-// A 409 for one member of a chunk (W&B's "Resource already exists") splits
-// it as a 400 does: the others are added, the member fails alone.
+// A 409 for one member of a chunk (W&B's "Resource already exists"), or a
+// 404 for a member deleted since the plan was made, splits it as a 400
+// does: the others are added, the member fails alone.
 func TestRunAddConflictIsolatesMember(t *testing.T) {
-	var changes []plan.Change
-	for i := range 4 {
-		changes = append(changes, ch(plan.AddMember, fmt.Sprintf("m%d@x.com", i), fmt.Sprintf("u%d", i), "ml", "tml"))
-	}
-	w := &fakeWriter{fail: func(c call) error {
-		if c.Method == "AddMembers" && has(c.IDs, "u2") {
-			return wrapped(&httpError{409, "Resource already exists"})
+	for _, status := range []int{409, 404} {
+		var changes []plan.Change
+		for i := range 4 {
+			changes = append(changes, ch(plan.AddMember, fmt.Sprintf("m%d@x.com", i), fmt.Sprintf("u%d", i), "ml", "tml"))
 		}
-		return nil
-	}}
-	rep := run(t, planOf(changes...), w, Options{})
-	// [0..3] 409 → [0,1] ok, [2,3] 409 → [2] 409, [3] ok.
-	if got := w.count("AddMembers"); got != 5 {
-		t.Fatalf("AddMembers calls = %d, want 5", got)
-	}
-	if rep.OK != 3 || rep.Failed != 1 {
-		t.Fatalf("ok/failed = %d/%d, want 3/1", rep.OK, rep.Failed)
-	}
-	if r := byKey(rep)["add_member m2@x.com@ml"]; r.Status != StatusFailed || r.HTTPStatus != 409 {
-		t.Fatalf("conflicting member result = %+v", r)
+		w := &fakeWriter{fail: func(c call) error {
+			if c.Method == "AddMembers" && has(c.IDs, "u2") {
+				return wrapped(&httpError{status, "refused"})
+			}
+			return nil
+		}}
+		rep := run(t, planOf(changes...), w, Options{})
+		// [0..3] refused → [0,1] ok, [2,3] refused → [2] refused, [3] ok.
+		if got := w.count("AddMembers"); got != 5 {
+			t.Fatalf("%d: AddMembers calls = %d, want 5", status, got)
+		}
+		if rep.OK != 3 || rep.Failed != 1 {
+			t.Fatalf("%d: ok/failed = %d/%d, want 3/1", status, rep.OK, rep.Failed)
+		}
+		if r := byKey(rep)["add_member m2@x.com@ml"]; r.Status != StatusFailed || r.HTTPStatus != status {
+			t.Fatalf("%d: refused member result = %+v", status, r)
+		}
 	}
 }
 
