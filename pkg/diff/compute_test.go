@@ -253,6 +253,16 @@ func TestComputeIdentity(t *testing.T) {
 			warnings: []plan.Warning{{Code: plan.WarnUnsupportedUpdate, User: "new@x.com"}},
 		},
 		{
+			name: "saas: an externalId the server reports is updated; a displayName is warned about",
+			dep:  model.SaaS,
+			want: state(users(with(du(a), func(u *model.User) { u.ExternalID, u.DisplayName = "okta-new", "Alice" })), dt("ml", model.Additive, dm(a, ""))),
+			have: state(users(with(lu("ua", "alice@x.com"), func(u *model.User) { u.ExternalID = "okta-old" })), lt("t", "ml", lm("ua", "alice@x.com", ""))),
+			changes: []plan.Change{
+				{Action: plan.UpdateUser, User: a, UserID: "ua", ExternalID: "okta-new", FromExternalID: "okta-old"},
+			},
+			warnings: []plan.Warning{{Code: plan.WarnUnsupportedUpdate, User: a}},
+		},
+		{
 			name:   "two live users match at the same level: ambiguous, skipped everywhere",
 			policy: model.Policy{UnmanagedUsers: model.UnmanagedDeactivate},
 			want:   state(users(du(a)), dt("ml", model.Authoritative)),

@@ -67,8 +67,11 @@ func simulate(have model.State, p plan.Plan, dep model.Deployment, srv server) (
 			// that account, as the client's 409 adoption does.
 			for i, u := range st.Users {
 				if u.Key() == model.Key(userName) || (dep == model.SaaS && hasEmail(u, c.User)) {
-					if !u.Active { // invited again: a fresh org membership
+					if !u.Active { // invited again: a fresh org membership, with what the create sends
 						st.Users[i].OrgRole = orgRole(model.RoleMember)
+						if c.ExternalID != "" {
+							st.Users[i].ExternalID = extID(c.ExternalID)
+						}
 					}
 					st.Users[i].Active = true
 					createdUser[model.Key(c.User)] = u.ID
@@ -100,8 +103,8 @@ func simulate(have model.State, p plan.Plan, dep model.Deployment, srv server) (
 				}
 				st.Users[i].Active = true
 			case plan.UpdateUser:
-				if dep == model.SaaS {
-					return st, fmt.Errorf("update on saas: refused")
+				if dep == model.SaaS && (c.Name != "" || c.Email != "") {
+					return st, fmt.Errorf("displayName or email update on saas: refused")
 				}
 				if c.Name != "" {
 					st.Users[i].DisplayName = c.Name

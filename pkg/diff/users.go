@@ -129,29 +129,29 @@ func (p *planner) orgRole(d *model.User, l *model.User) {
 // update plans update_user for a managed displayName or externalId that
 // differs, and for the primary email of a user matched by userName or by
 // externalId (the identity provider says it is the same person; a user
-// matched by email has the manifest's email already); on Multi-tenant
-// Cloud, which cannot update them, a warning instead. An externalId is
-// compared only when the server reports externalIds at all.
+// matched by email has the manifest's email already). Multi-tenant Cloud
+// cannot update a displayName or email: a warning says so, and only an
+// externalId is planned there. An externalId is compared only when the
+// server reports externalIds at all.
 func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 	c := plan.Change{Action: plan.UpdateUser, User: wantName(d), UserID: l.ID}
-	var what []string
+	var refused []string // what Multi-tenant Cloud cannot update
 	if d.DisplayName != "" && d.DisplayName != l.DisplayName {
 		c.Name, c.From = d.DisplayName, l.DisplayName
-		what = append(what, fmt.Sprintf("displayName %q (live %q)", d.DisplayName, l.DisplayName))
+		refused = append(refused, fmt.Sprintf("displayName %q (live %q)", d.DisplayName, l.DisplayName))
 	}
 	switch {
 	case d.ExternalID == "" || d.ExternalID == l.ExternalID:
 	case !p.extReported: // external_id_unreported says why
 	default:
 		c.ExternalID, c.FromExternalID = d.ExternalID, l.ExternalID
-		what = append(what, fmt.Sprintf("externalId %q (live %q)", d.ExternalID, l.ExternalID))
 		p.warnExternalIDElsewhere(d, l)
 	}
 	// On Multi-tenant Cloud a user has several emails and the primary one
 	// cannot be changed: the manifest's email among them is enough.
 	if email := wantEmail(d); level != byEmail && model.Key(email) != model.Key(l.Email) && !(p.saas && containsKey(l.Emails, model.Key(email))) {
 		c.Email, c.FromEmail = email, l.Email
-		what = append(what, fmt.Sprintf("email %q (live %q)", email, l.Email))
+		refused = append(refused, fmt.Sprintf("email %q (live %q)", email, l.Email))
 	}
 	if un := wantUserName(d); otherHandle(d, l) {
 		fix := "set username: " + shown(l.UserName)
@@ -162,13 +162,13 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 			"%s: the manifest sets username %s, but the live user it matches by %s has userName %s, and wbsync never changes a userName: change it in W&B, or %s",
 			wantName(d), shown(un), level, shown(l.UserName), fix)})
 	}
-	if len(what) == 0 {
-		return
-	}
-	if p.saas {
+	if p.saas && len(refused) > 0 {
 		p.warn(plan.Warning{Code: plan.WarnUnsupportedUpdate, User: wantName(d), Message: fmt.Sprintf(
 			"%s: the manifest sets %s, but W&B Multi-tenant Cloud cannot update these through SCIM; change them in W&B or drop them from the manifest",
-			wantName(d), strings.Join(what, " and "))})
+			wantName(d), strings.Join(refused, " and "))})
+		c.Name, c.From, c.Email, c.FromEmail = "", "", "", ""
+	}
+	if c.Name == "" && c.ExternalID == "" && c.Email == "" {
 		return
 	}
 	p.add(c)

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -281,5 +282,18 @@ func TestMetaTimes(t *testing.T) {
 	}
 	if _, err := ParseState(strings.NewReader(`{"users": [{"userName": "a@x.io", "created": "yesterday"}]}`)); err == nil {
 		t.Error("a created that is not RFC 3339 was accepted")
+	}
+}
+
+// W&B documents teamRoles as a one-object array: two entries in one
+// operation are refused, and nothing changes.
+func TestTeamRolesOneEntry(t *testing.T) {
+	e := start(t, Options{}, seedBasic)
+	bob := "/Users/" + p(e.userID("bob@example.com"))
+	before := teamRoles(e.do("GET", bob, nil).want(t, 200).body)
+	e.do("PATCH", bob, patchOps(op("replace", "teamRoles", []map[string]string{
+		{"teamName": "data-eng", "roleName": "admin"}, {"teamName": "ml-research", "roleName": "admin"}}))).want(t, 400)
+	if after := teamRoles(e.do("GET", bob, nil).want(t, 200).body); !maps.Equal(before, after) {
+		t.Fatalf("team roles changed by a refused PATCH: %v → %v", before, after)
 	}
 }

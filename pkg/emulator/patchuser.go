@@ -230,6 +230,11 @@ func (s *Server) setTeamRoles(ed *userEdit, raw json.RawMessage) *apiError {
 	if len(in) == 0 {
 		return errf(http.StatusBadRequest, "invalidValue", "teamRoles is empty")
 	}
+	if len(in) > 1 {
+		// W&B documents teamRoles as "a one-object array": a client that
+		// batches roles must fail here, not against W&B.
+		return errf(http.StatusBadRequest, "invalidValue", "teamRoles takes one {teamName, roleName} per operation, got %d", len(in))
+	}
 	for _, tr := range in {
 		role := strings.TrimSpace(tr.RoleName)
 		if role == "" {

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wbsync/wbsync/pkg/model"
 )
 
 // The classifier: every answer that is not a success becomes an error here,
@@ -39,13 +41,20 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 		e.Detail, e.Hint = "HTML body", hintHTML
 	default:
 		var se scimError
+		t := strings.TrimSpace(string(body))
 		if err := json.Unmarshal(body, &se); err == nil {
 			raw = se.Detail
 			if raw == "" {
 				raw = se.Message
 			}
 			e.Detail, e.ScimType = c.safe(raw), c.safe(se.ScimType)
-		} else if t := strings.TrimSpace(string(body)); t != "" {
+			if raw == "" && se.ScimType == "" && se.Status == nil && t != "" && t != "{}" && t != "null" {
+				// JSON in another shape ({"error": "Seat limit reached"}):
+				// the body itself is the server's words.
+				raw = t
+				e.Detail = "body: " + c.safe(string(unescapeASCII([]byte(t))))
+			}
+		} else if t != "" {
 			raw = t
 			e.Detail = "non-JSON body: " + c.safe(string(unescapeASCII([]byte(t)))) // an escaped key is redacted too
 		}
@@ -53,6 +62,9 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 	switch resp.StatusCode {
 	case http.StatusUnauthorized:
 		e.Hint = hint401
+		if c.bearer && c.deployment != model.SaaS {
+			e.Hint += hint401Bearer
+		}
 	case http.StatusForbidden:
 		e.Hint = hint403
 	case http.StatusNotFound:

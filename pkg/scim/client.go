@@ -114,6 +114,7 @@ type Client struct {
 	base       *url.URL
 	red        *sanitize.Redactor
 	deployment model.Deployment
+	bearer     bool // the key goes as Bearer (not Basic)
 	readOnly   bool
 	pageSize   int
 	conc       int
@@ -154,6 +155,10 @@ type Client struct {
 	names      map[string]string // user id → userName, for error messages
 	emails     map[string]string // user id → primary email, for CreateUser's answer check
 	knownTeams map[string]string // group id → name, seen by ListGroups or created
+	// createdAs: a team this client created whose answer named it otherwise
+	// (W&B team names are lowercase): requested name → answered name, which
+	// SetTeamRole addresses, as W&B finds team roles by exact name
+	createdAs map[string]string
 }
 
 // New checks cfg and builds a Client.
@@ -176,6 +181,7 @@ func New(cfg Config) (*Client, error) {
 		base:        base,
 		red:         sanitize.NewRedactor(cfg.APIKey),
 		deployment:  cfg.Deployment,
+		bearer:      cfg.Auth != "basic",
 		readOnly:    cfg.ReadOnly,
 		pageSize:    orInt(cfg.PageSize, DefaultPageSize),
 		conc:        orInt(cfg.Concurrency, DefaultConcurrency),
@@ -190,6 +196,7 @@ func New(cfg Config) (*Client, error) {
 		bodies:      make(chan struct{}, caps.BodySlots),
 		names:       map[string]string{},
 		knownTeams:  map[string]string{},
+		createdAs:   map[string]string{},
 	}
 	if cfg.MaxBody > 0 {
 		c.listBody, c.body = min(c.listBody, cfg.MaxBody), min(c.body, cfg.MaxBody)

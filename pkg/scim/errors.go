@@ -158,7 +158,9 @@ func (e *RateLimitError) Unwrap() error { return e.Err }
 // Hints for what a person can act on.
 const (
 	hint401 = "the key was refused: use an org admin's key or an org-scoped service account key"
-	hint403 = "the key is not allowed to use SCIM: it may belong to a team-scoped service account or a " +
+	// hint401Bearer follows hint401 for Bearer off Multi-tenant Cloud.
+	hint401Bearer = "; Dedicated Cloud and Self-Managed before v0.79 refuse Bearer: try --auth basic"
+	hint403       = "the key is not allowed to use SCIM: it may belong to a team-scoped service account or a " +
 		"user who is not an org admin, or on Multi-tenant Cloud the key owner's \"Default API organization\" " +
 		"setting points at another organization"
 	// hintBaseURL: a list answered 404, or a body that is not a SCIM list.

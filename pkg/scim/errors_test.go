@@ -82,6 +82,53 @@ func TestClassifier(t *testing.T) {
 	}
 }
 
+// TestClassifierOtherJSONBody: an error body that is JSON without detail
+// or message ({"error": ...}) is shown as the server's words, redacted, and
+// classified by them; a SCIM error that only names its status adds nothing.
+func TestClassifierOtherJSONBody(t *testing.T) {
+	c, err := New(Config{BaseURL: "https://x/scim", APIKey: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(body string) *Error {
+		t.Helper()
+		var e *Error
+		if err := c.checkResponse(call{method: "POST", path: "/Users"}, &http.Response{StatusCode: 400, Header: http.Header{}}, []byte(body)); !errors.As(err, &e) {
+			t.Fatalf("%s: not an *Error: %v", body, err)
+		}
+		return e
+	}
+	e := check(`{"error": "Seat limit reached", "key": "` + testKey + `"}`)
+	if !errors.Is(e, ErrSeatLimit) || !strings.Contains(e.SCIMDetail(), "Seat limit reached") || strings.Contains(e.Error(), testKey) {
+		t.Fatalf("other JSON shape: seat limit %v, detail %q, error %q", errors.Is(e, ErrSeatLimit), e.SCIMDetail(), e.Error())
+	}
+	if e := check(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400"}`); e.SCIMDetail() != "" {
+		t.Fatalf("a bare SCIM error gave detail %q", e.SCIMDetail())
+	}
+}
+
+// TestHint401: a refused key on Dedicated or Self-Managed sent as Bearer
+// may be a server before v0.79, which takes only Basic: the hint says so.
+func TestHint401(t *testing.T) {
+	for _, tc := range []struct {
+		auth string
+		dep  model.Deployment
+		want bool
+	}{{"bearer", model.Dedicated, true}, {"", model.Dedicated, true}, {"basic", model.Dedicated, false}, {"bearer", model.SaaS, false}} {
+		c, err := New(Config{BaseURL: "https://x/scim", APIKey: testKey, Auth: tc.auth, Deployment: tc.dep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e *Error
+		if err := c.checkResponse(call{method: "GET", path: "/Users", list: true}, &http.Response{StatusCode: 401, Header: http.Header{}}, nil); !errors.As(err, &e) {
+			t.Fatalf("not an *Error: %v", err)
+		}
+		if got := strings.Contains(e.Error(), "try --auth basic"); got != tc.want || !strings.Contains(e.Error(), hint401) {
+			t.Errorf("%s on %s: %q", tc.auth, tc.dep, e.Error())
+		}
+	}
+}
+
 // TestOutcomeUnknown: a write whose request may have been applied, with no
 // answer or a gateway's, is unknown; a definite answer or a read is not.
 func TestOutcomeUnknown(t *testing.T) {

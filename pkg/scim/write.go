@@ -247,6 +247,11 @@ func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 		return "", err
 	}
 	c.rememberTeams([]Group{g})
+	if g.DisplayName != "" && g.DisplayName != name {
+		c.mu.Lock()
+		c.createdAs[name] = g.DisplayName
+		c.mu.Unlock()
+	}
 	return g.ID, nil
 }
 
@@ -372,10 +377,16 @@ func (c *Client) SetOrgRole(ctx context.Context, id string, role model.Role) err
 }
 
 // SetTeamRole sets the user's role in the named team through teamRoles.
+// A team this client created is named as the server's answer named it.
 func (c *Client) SetTeamRole(ctx context.Context, id, team string, role model.Role) error {
 	if c.readOnly {
 		return ErrReadOnly
 	}
+	c.mu.Lock()
+	if answered, ok := c.createdAs[team]; ok {
+		team = answered // the name the server gave the team this run created
+	}
+	c.mu.Unlock()
 	err := c.patch(ctx, userPath(id), patchOp{Op: "replace", Path: "teamRoles",
 		Value: []teamRoleBody{{TeamName: team, RoleName: string(role)}}})
 	if err != nil {

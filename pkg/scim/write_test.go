@@ -337,6 +337,36 @@ func TestCreateTeamAmbiguous(t *testing.T) {
 	})
 }
 
+// TestTeamRoleAfterCreateUsesAnsweredName: a server that names a created
+// team otherwise (W&B team names are lowercase) finds team roles by that
+// name, so the role of the team this client created is set by it; other
+// teams keep the name the caller gives.
+func TestTeamRoleAfterCreateUsesAnsweredName(t *testing.T) {
+	f, srv := newFake(t)
+	f.hook = func(w http.ResponseWriter, r *http.Request, body []byte) bool {
+		if r.Method == http.MethodPost && r.URL.Path == "/scim/Groups" {
+			writeJSON(w, "application/scim+json", http.StatusCreated, map[string]any{"id": "g1", "displayName": "vision-team"})
+			return true
+		}
+		return false
+	}
+	c := testClient(t, srv.URL)
+	ctx := context.Background()
+	if id, err := c.CreateTeam(ctx, "Vision-Team"); err != nil || id != "g1" {
+		t.Fatalf("create: id %q, err %v", id, err)
+	}
+	if err := c.SetTeamRole(ctx, "u1", "Vision-Team", model.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetTeamRole(ctx, "u1", "Other-Team", model.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	bodies := f.bodies[len(f.bodies)-2:]
+	if !strings.Contains(bodies[0], `"teamName":"vision-team"`) || !strings.Contains(bodies[1], `"teamName":"Other-Team"`) {
+		t.Fatalf("team role bodies: %s", bodies)
+	}
+}
+
 func TestReadOnlySendsNothing(t *testing.T) {
 	f, srv := newFake(t)
 	c := testClient(t, srv.URL, func(c *Config) { c.ReadOnly = true })
