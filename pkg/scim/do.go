@@ -188,6 +188,13 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 	}
 	ctype := resp.Header.Get("Content-Type")
 	htmlErr := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, Detail: "HTML body", Hint: hintHTML, fatal: true}
+	if cl.method != http.MethodGet {
+		// A write answered 2xx probably took effect, whatever the body:
+		// its outcome is unknown, not failed (and the URL answered SCIM
+		// to the reads before it).
+		htmlErr.unknown, htmlErr.Hint = true, ""
+		htmlErr.Detail += " (the server answered " + strconv.Itoa(status) + ": whether the change was made is unknown; the next plan shows it)"
+	}
 	if cl.read != nil {
 		cr := &capReader{r: resp.Body, max: c.listBody}
 		br := bufio.NewReaderSize(newJSONGuard(cr), errorPeek)

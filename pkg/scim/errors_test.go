@@ -3,6 +3,7 @@ package scim
 import (
 	"context"
 	"errors"
+	"io"
 	"math"
 	"net/http"
 	"strings"
@@ -129,6 +130,12 @@ func TestHint401(t *testing.T) {
 	}
 }
 
+// html200 answers 200 with an HTML page.
+func html200(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/html")
+	_, _ = io.WriteString(w, "<html><body>OK</body></html>")
+}
+
 // TestOutcomeUnknown: a write whose request may have been applied, with no
 // answer or a gateway's, is unknown; a definite answer or a read is not.
 func TestOutcomeUnknown(t *testing.T) {
@@ -148,6 +155,9 @@ func TestOutcomeUnknown(t *testing.T) {
 		{"PATCH 400", status(400), true, false},
 		{"GET dropped", drop, false, false},
 		{"GET 502", status(502), false, false},
+		// A write answered 2xx in HTML (a proxy's page) was probably done.
+		{"PATCH 200 HTML", html200, true, true},
+		{"GET 200 HTML", html200, false, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

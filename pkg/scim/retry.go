@@ -167,6 +167,9 @@ func (r *retrier) decide(ctx context.Context, err error, e *Error) error {
 		return fmt.Errorf("%w; checking whether it was applied: %w", err, aerr)
 	}
 	if adopted {
+		r.c.log.Info("SCIM write lost its answer; a look-up found what it made, which is used",
+			zap.String("method", e.Method), zap.String("path", e.Path), zap.String("reason", failureReason(e)),
+			zap.Int("attempt", r.attempts))
 		return errAdopted
 	}
 	e.unknown = false // read back: it was not applied
@@ -187,14 +190,19 @@ func (r *retrier) logRetry(wait time.Duration) {
 	if e == nil {
 		return
 	}
-	reason := e.Detail
-	if e.Status != 0 {
-		reason = fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
-		if e.Detail != "" {
-			reason += ": " + e.Detail
-		}
-	}
 	r.c.log.Info("SCIM request failed; retrying",
-		zap.String("method", e.Method), zap.String("path", e.Path), zap.String("reason", reason),
+		zap.String("method", e.Method), zap.String("path", e.Path), zap.String("reason", failureReason(e)),
 		zap.Int("attempt", r.attempts), zap.Duration("wait", wait))
+}
+
+// reason says why attempt e failed, for the log.
+func failureReason(e *Error) string {
+	if e.Status == 0 {
+		return e.Detail
+	}
+	reason := fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
+	if e.Detail != "" {
+		reason += ": " + e.Detail
+	}
+	return reason
 }

@@ -10,6 +10,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/wbsync/wbsync/pkg/model"
 )
@@ -307,10 +310,15 @@ func TestCreateTeamAmbiguous(t *testing.T) {
 			f.groups = append(f.groups, map[string]any{"id": "made", "displayName": "ml"})
 			f.mu.Unlock()
 		})
-		c := testClient(t, srv.URL)
+		core, logs := observer.New(zapcore.InfoLevel)
+		c := testClient(t, srv.URL, func(c *Config) { c.Logger = zap.New(core) })
 		id, err := c.CreateTeam(context.Background(), "ml")
 		if err != nil || id != "made" || posts.Load() != 1 {
 			t.Fatalf("id %q, err %v, %d POSTs", id, err, posts.Load())
+		}
+		// Settled by the look-up, not by an answer: said at info level.
+		if l := logs.FilterMessageSnippet("a look-up found what it made").All(); len(l) != 1 || l[0].ContextMap()["path"] != "/scim/Groups" {
+			t.Fatalf("adoption log lines: %v", l)
 		}
 	})
 	t.Run("not created: sent again", func(t *testing.T) {
