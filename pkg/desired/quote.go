@@ -1,6 +1,7 @@
 package desired
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -45,9 +46,17 @@ func plainSafe(s string) bool {
 			return false
 		}
 	}
+	if yaml11Bool[strings.ToLower(s)] {
+		return false
+	}
 	n := yaml.Node{Kind: yaml.ScalarNode, Value: s}
 	return n.ShortTag() == "!!str"
 }
+
+// yaml11Bool holds the words YAML 1.1 reads as booleans (yaml.v3 reads
+// YAML 1.2, where they are strings): quoted, an exported manifest reads
+// the same in PyYAML, yamllint and other YAML 1.1 tools.
+var yaml11Bool = map[string]bool{"y": true, "yes": true, "n": true, "no": true, "on": true, "off": true, "true": true, "false": true}
 
 // plainASCII marks the ASCII characters a plain scalar may hold here.
 var plainASCII = func() (t [128]bool) {

@@ -56,6 +56,22 @@ func TestAppendScalarRoundTrips(t *testing.T) {
 	}
 }
 
+// TestAppendScalarQuotesYAML11Booleans: words YAML 1.1 tools read as
+// booleans are quoted, though yaml.v3 reads them as strings; others stay
+// plain.
+func TestAppendScalarQuotesYAML11Booleans(t *testing.T) {
+	for _, s := range []string{"yes", "Yes", "NO", "on", "Off", "y", "N", "true", "False"} {
+		if out := string(appendScalar(nil, s)); out != `"`+s+`"` {
+			t.Errorf("%s written as %s", s, out)
+		}
+	}
+	for _, s := range []string{"yesterday", "only", "nope", "ml"} {
+		if out := string(appendScalar(nil, s)); out != s {
+			t.Errorf("%s written as %s", s, out)
+		}
+	}
+}
+
 // TestAppendScalarEscapesInvisible: a string holding a bidirectional
 // control or an invisible formatting character is double-quoted, with the
 // character written as \uXXXX and never raw; C1 controls as \xNN.

@@ -73,9 +73,9 @@ func WriteAccessReview(w io.Writer, st model.State) (noEmail []model.User, err e
 		slices.SortFunc(ms, func(a, b membership) int { return cmp.Or(cmp.Compare(a.team, b.team), cmp.Compare(a.role, b.role)) })
 		teams := make([]string, len(ms))
 		for i, m := range ms {
-			teams[i] = sanitize.Controls(m.team)
+			teams[i] = cellPart(m.team)
 			if m.role != "" {
-				teams[i] += ":" + sanitize.Controls(m.role)
+				teams[i] += ":" + cellPart(m.role)
 			}
 		}
 		if err := cw.Write([]string{
@@ -128,4 +128,15 @@ func timeText(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// cellPart is a team or role name inside the teams cell, its separators
+// (";" between teams, ":" before a role) and backslash escaped with a
+// backslash, so that a team named "eng;admins:admin" cannot read as a
+// role in another team.
+func cellPart(s string) string {
+	if strings.ContainsAny(s, `;:\`) {
+		s = strings.NewReplacer(`\`, `\\`, ";", `\;`, ":", `\:`).Replace(s)
+	}
+	return sanitize.Controls(s)
 }

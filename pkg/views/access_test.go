@@ -193,3 +193,18 @@ func reviewRows(t *testing.T, st model.State) [][]string {
 	}
 	return rows
 }
+
+// TestAccessReviewTeamsSeparatorsEscaped: a team or role name holding the
+// cell's separators cannot read as another team or role.
+func TestAccessReviewTeamsSeparatorsEscaped(t *testing.T) {
+	st := model.State{
+		Users: []model.User{{ID: "u1", UserName: "a@example.com", Email: "a@example.com", Active: true}},
+		Teams: []model.Team{
+			{ID: "g1", Name: "eng", Members: []model.Member{{UserID: "u1", Role: "Lead;admins:admin"}}},
+			{ID: "g2", Name: `x\y`, Members: []model.Member{{UserID: "u1"}}},
+		},
+	}
+	if got, want := reviewRows(t, st)[1][5], `eng:Lead\;admins\:admin;x\\y`; got != want {
+		t.Errorf("teams %q, want %q", got, want)
+	}
+}

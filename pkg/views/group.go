@@ -16,6 +16,7 @@ type group struct {
 	sym   byte   // '+', '~' or '-'
 	title string // the user, or the team with its id
 	key   string // sort key
+	id    string // a user group's user id ("" for a user the plan creates)
 	lines []line
 }
 
@@ -47,10 +48,13 @@ func groups(p plan.Plan) (users, teams []*group) {
 	for _, c := range p.Changes {
 		var g *group
 		if isUserAction(c.Action) {
+			// One group per user: two users whose names differ only in
+			// case (or a user created beside another account holding its
+			// email) are told apart by id.
 			name := plan.UserText(c)
-			k := model.Key(name)
+			k := model.Key(name) + "\x00" + c.UserID
 			if g = byUser[k]; g == nil {
-				g = &group{title: sanitize.Controls(name), key: k}
+				g = &group{title: sanitize.Controls(name), key: k, id: c.UserID}
 				byUser[k] = g
 				users = append(users, g)
 			}
@@ -81,7 +85,30 @@ func groups(p plan.Plan) (users, teams []*group) {
 		}
 		slices.SortFunc(gs, func(a, b *group) int { return strings.Compare(a.key, b.key) })
 	}
+	// Users whose names alone do not tell them apart show their ids.
+	for i := 0; i < len(users); {
+		name, _, _ := strings.Cut(users[i].key, "\x00")
+		j := i + 1
+		for j < len(users) && strings.HasPrefix(users[j].key, name+"\x00") {
+			j++
+		}
+		if j-i > 1 {
+			for _, g := range users[i:j] {
+				g.title += idSuffix(g.id)
+			}
+		}
+		i = j
+	}
 	return users, teams
+}
+
+// idSuffix tells apart users that share a name: their SCIM id, or that the
+// plan creates the user.
+func idSuffix(id string) string {
+	if id == "" {
+		return " (new)"
+	}
+	return " (id " + sanitize.Controls(id) + ")"
 }
 
 // groupSymbol marks what happens to the group's user or team itself, as

@@ -184,3 +184,38 @@ func TestUnlistedUserShownWithHandle(t *testing.T) {
 		}
 	}
 }
+
+// TestUsersApartByID: two users whose names differ only in case, and a
+// user the plan creates beside another account named as it is, each get
+// their own group, told apart by id, in text and markdown.
+func TestUsersApartByID(t *testing.T) {
+	p := samplePlan()
+	p.Changes = []plan.Change{
+		{Action: plan.CreateUser, User: "bob@x.com", Username: "bobby"},
+		{Action: plan.DeactivateUser, User: "Hank", UserID: "h1", Reason: "not in the manifest"},
+		{Action: plan.DeactivateUser, User: "hank", UserID: "h2", Reason: "not in the manifest"},
+		{Action: plan.DeactivateUser, User: "bob@x.com", UserID: "x", Reason: "not in the manifest"},
+		{Action: plan.DeactivateUser, User: "carol@x.com", UserID: "uc", Reason: "not in the manifest"},
+	}
+	var text, md bytes.Buffer
+	if err := WriteText(&text, p, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteMarkdown(&md, p); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"- Hank (id h1)\n", "- hank (id h2)\n", "+ bob@x.com (new)\n", "- bob@x.com (id x)\n"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, text.String())
+		}
+	}
+	for _, want := range []string{"Hank (id h1)", "hank (id h2)", "bob@x.com (new)", "bob@x.com (id x)"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md.String())
+		}
+	}
+	// A user with no namesake keeps its plain name.
+	if !strings.Contains(text.String(), "- carol@x.com\n") || strings.Contains(text.String(), "(id uc)") {
+		t.Errorf("a user without a namesake shows its id:\n%s", text.String())
+	}
+}
