@@ -77,6 +77,10 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 	for _, w := range rep.Warnings() {
 		s.log.Warn(sanitize.Controls(w))
 	}
+	if rep.Unresolved > 0 {
+		s.log.Info("team members that are no listed SCIM user (such as org service accounts) are left out of the export; wbsync never removes them",
+			zap.Int("members", rep.Unresolved), zap.Int("teams", rep.UnresolvedTeams))
+	}
 	if out != "" {
 		s.log.Info("exported the organization", zap.String("file", out), zap.Int("users", len(have.state.Users)-len(rep.SkippedUsers)), zap.Int("teams", len(have.state.Teams)-len(rep.SkippedTeams)))
 	}

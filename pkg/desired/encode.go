@@ -46,6 +46,10 @@ type EncodeReport struct {
 	// resolves to no written user), so that applying the export never
 	// removes that member. Names as written, with " (id ID)" when pinned.
 	AdditiveTeams []string
+	// Unresolved counts the members left out because their id names no
+	// listed user (such as org service accounts, which W&B adds to every
+	// team: wbsync never removes them), in UnresolvedTeams teams.
+	Unresolved, UnresolvedTeams int
 }
 
 // SkippedUser is a user Encode left out, and why.

@@ -43,6 +43,7 @@ func (e *encoder) teams(ts []model.Team) {
 		n++
 		ms = ms[:0]
 		var left []string // why members are left out
+		unresolved := 0
 		for _, m := range t.Members {
 			ui, why := e.resolve(m)
 			switch {
@@ -50,6 +51,7 @@ func (e *encoder) teams(ts []model.Team) {
 				left = append(left, why)
 				continue
 			case ui < 0:
+				unresolved++
 				continue
 			case stamp[ui] == int32(ti+1):
 				continue
@@ -78,6 +80,10 @@ func (e *encoder) teams(ts []model.Team) {
 			}
 			stamp[ui] = int32(ti + 1)
 			ms = append(ms, model.Member{Email: e.all[ui].Email, Role: r})
+		}
+		if unresolved > 0 {
+			e.report.Unresolved += unresolved
+			e.report.UnresolvedTeams++
 		}
 		model.SortMembers(ms)
 		e.team(t, sharing, sameName[t.Name] > 1, ms, left)

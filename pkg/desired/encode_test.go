@@ -55,6 +55,10 @@ func TestEncodeExport(t *testing.T) {
 	if len(rep.SkippedUsers) != 1 || rep.SkippedUsers[0].User.ID != "u4" || len(rep.SkippedTeams) != 0 {
 		t.Errorf("report %+v", rep)
 	}
+	// The service account in research is counted, not written.
+	if rep.Unresolved != 1 || rep.UnresolvedTeams != 1 {
+		t.Errorf("unresolved members %d in %d teams, want 1 in 1", rep.Unresolved, rep.UnresolvedTeams)
+	}
 	if d := cmp.Diff([]string{`"platform" (id g1)`}, rep.AdditiveTeams); d != "" {
 		t.Error(d)
 	}

@@ -357,6 +357,35 @@ type resolver struct {
 	users []model.User
 	keys  []string         // model.Key of users[i].UserName
 	index map[string]int32 // user id → position in users
+	// byName: userName and email keys → position in users, or ambiguous
+	// (-1) when two users have the key; built at the first member whose
+	// value is no user id
+	byName map[string]int32
+}
+
+// byNameOf returns the user whose userName or one of whose emails is
+// value, ignoring case, when exactly one user has it: W&B takes a member
+// value as "a W&B user ID" or "an email address", so a server may list
+// members by email.
+func (r *resolver) byNameOf(value string) (int32, bool) {
+	if r.byName == nil {
+		r.byName = make(map[string]int32, len(r.users))
+		for i := range r.users {
+			u := &r.users[i]
+			for _, k := range append([]string{r.keys[i], u.Email}, u.Emails...) {
+				if k = model.Key(k); k == "" {
+					continue
+				}
+				if j, ok := r.byName[k]; ok && j != int32(i) {
+					r.byName[k] = -1
+				} else {
+					r.byName[k] = int32(i)
+				}
+			}
+		}
+	}
+	i, ok := r.byName[model.Key(value)]
+	return i, ok && i >= 0
 }
 
 // teamScratch is what teamOf reuses from team to team.
@@ -381,7 +410,11 @@ func (r *resolver) teamOf(gr *scim.Group, sc *teamScratch) model.Team {
 	for _, m := range gr.Members {
 		mm := model.Member{UserID: m.Value, Display: m.Display}
 		key := ""
-		if i, ok := r.index[m.Value]; ok {
+		i, ok := r.index[m.Value]
+		if !ok {
+			i, ok = r.byNameOf(m.Value)
+		}
+		if ok {
 			u := &r.users[i]
 			mm.UserID, mm.Email = u.ID, u.UserName // the user's copies: the group's can go
 			if m.Display == u.UserName {

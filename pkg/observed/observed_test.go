@@ -3,6 +3,7 @@ package observed
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -256,6 +257,35 @@ func TestMembersListedTwiceKeptOnce(t *testing.T) {
 	want := []model.Member{{UserID: "sa", Display: "bot"}, {UserID: "u1", Email: "a@x", Display: "first"}}
 	if d := cmp.Diff(want, st.Teams[0].Members); d != "" {
 		t.Fatalf("members (-want +got):\n%s", d)
+	}
+}
+
+// TestMembersByEmailResolved: W&B takes a member value as a user id or an
+// email, so a member listed by a user's email or userName (any case) is
+// that user, when exactly one user has it; a value two users share, or
+// that no user has, stays unresolved.
+func TestMembersByEmailResolved(t *testing.T) {
+	users := []scim.User{
+		{ID: "u1", UserName: "alice", Emails: []scim.Email{{Value: "alice@x.com", Primary: true}}},
+		{ID: "u2", UserName: "bob@x.com"},
+		{ID: "u3", UserName: "shared@x.com"},
+		{ID: "u4", UserName: "carol", Emails: []scim.Email{{Value: "shared@x.com", Primary: true}}},
+	}
+	groups := []scim.Group{{ID: "g", DisplayName: "t", Members: []scim.GroupMember{
+		{Value: "Alice@X.com"}, {Value: "bob@x.com"}, {Value: "u1"}, {Value: "shared@x.com"}, {Value: "sa-1"}}}}
+	st, err := Build(users, groups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range st.Teams[0].Members {
+		got = append(got, m.UserID+"="+m.Email)
+	}
+	want := []string{"u1=alice", "u2=bob@x.com", "sa-1=", "shared@x.com="}
+	slices.Sort(got)
+	slices.Sort(want)
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("members (-want +got):\n%s", d)
 	}
 }
 
