@@ -122,6 +122,55 @@ func TestListFailedPageIsAnError(t *testing.T) {
 	}
 }
 
+// TestListLaterPage404: a 404 for a page after the first names the page
+// and does not blame the base URL, whose first page answered; a 404 for
+// the first page does.
+func TestListLaterPage404(t *testing.T) {
+	for _, tc := range []struct {
+		start    string
+		page, at bool // the message names the page; hints at the base URL
+	}{{"101", true, false}, {"1", false, true}} {
+		f, srv := newFake(t)
+		f.users = mkUsers(250)
+		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			if r.URL.Query().Get("startIndex") == tc.start {
+				scimErr(w, http.StatusNotFound, "nf")
+				return true
+			}
+			return false
+		}
+		c := testClient(t, srv.URL, func(c *Config) { c.PageSize = 100 })
+		_, err := c.ListUsers(context.Background())
+		if err == nil || statusOf(err) != http.StatusNotFound ||
+			strings.Contains(err.Error(), "startIndex "+tc.start) != tc.page || strings.Contains(err.Error(), hintBaseURL) != tc.at {
+			t.Errorf("404 at startIndex %s: %v", tc.start, err)
+		}
+	}
+}
+
+// TestListLaterTotalBelowStart: a later page that holds resources under a
+// totalResults at or below its startIndex says the organization changed,
+// not that the page was empty.
+func TestListLaterTotalBelowStart(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = mkUsers(23)
+	f.pageCap = 5
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.URL.Query().Get("startIndex") != "6" {
+			return false
+		}
+		writeJSON(w, "application/scim+json", http.StatusOK, map[string]any{
+			"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:ListResponse"}, "totalResults": 0,
+			"startIndex": 6, "itemsPerPage": 5, "Resources": f.users[5:10]})
+		return true
+	}
+	c := testClient(t, srv.URL, func(c *Config) { c.Concurrency = 1 })
+	_, err := c.ListUsers(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "changed while reading (totalResults 23, then 0 at startIndex 6)") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 // TestListPagesInParallel checks that pages after the first are fetched
 // concurrently, never more than Concurrency at once.
 func TestListPagesInParallel(t *testing.T) {

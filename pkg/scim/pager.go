@@ -106,10 +106,11 @@ func (l *lister[T]) parallel(ctx context.Context, a *assembly[T], step int) erro
 			if err != nil {
 				return fmt.Errorf("list %s: %w", l.plural, err)
 			}
-			if len(p.items) == 0 {
+			if len(p.items) == 0 && p.total == a.total {
 				// Conclusive at once: the pages still to come are not
 				// fetched (a server that claims a million users and then
-				// sends none is not asked a million times).
+				// sends none is not asked a million times). Under another
+				// totalResults, add says the organization changed.
 				return a.emptyPage(start)
 			}
 			return a.add(start, p)
@@ -128,7 +129,7 @@ func (l *lister[T]) fillGaps(ctx context.Context, a *assembly[T]) error {
 		if err != nil {
 			return fmt.Errorf("list %s: %w", l.plural, err)
 		}
-		if len(p.items) == 0 {
+		if len(p.items) == 0 && p.total == a.total {
 			return a.emptyPage(pos + 1)
 		}
 		if err := a.add(pos+1, p); err != nil {
@@ -152,13 +153,18 @@ func (l *lister[T]) fetch(ctx context.Context, start, limit int) (listPage[T], e
 		q = "filter=" + queryEscape(l.filter) + "&" + q
 	}
 	var p listPage[T]
-	cl := call{method: http.MethodGet, path: l.path, query: q, list: !l.optional,
+	// Only a first page's 404 hints at the base URL: a later page's comes
+	// from a URL whose first page answered.
+	cl := call{method: http.MethodGet, path: l.path, query: q, list: !l.optional && start == 1,
 		what: fmt.Sprintf("the %s list page at startIndex %d", l.plural, start),
 		read: func(r io.Reader) (err error) {
 			p, err = decodeListSized(r, l.c.red, l.noun, start, limit, l.size, l.rec)
 			return err
 		}}
 	if _, err := l.c.do(ctx, cl); err != nil {
+		if start > 1 {
+			return listPage[T]{}, fmt.Errorf("the %s list page at startIndex %d: %w", l.plural, start, err)
+		}
 		return listPage[T]{}, err
 	}
 	if capped && p.more && len(p.items) >= caps.PageSize {
