@@ -253,6 +253,27 @@ func TestCommandHelp(t *testing.T) {
 	}
 }
 
+// TestHelpShowsDefaultsNotEnvironment: help prints each flag's own
+// default, never the environment's value (a WBSYNC_URL may carry a
+// password or a token, and help is pasted into bug reports), while the
+// environment still sets the value.
+func TestHelpShowsDefaultsNotEnvironment(t *testing.T) {
+	env := []string{"WBSYNC_URL=https://admin:hunter2pass@acme.example/scim?token=s3cr3t", "WBSYNC_AUTH=Basic", "WBSYNC_DEPLOYMENT=saas"}
+	r := runBinary(t, env, "plan", "--help")
+	for _, leak := range []string{"hunter2pass", "s3cr3t", "Basic"} {
+		if strings.Contains(r.stdout+r.stderr, leak) {
+			t.Errorf("help shows %q:\n%s", leak, r.stdout)
+		}
+	}
+	if !strings.Contains(flagLine(r.stdout, "--url"), "(default https://api.wandb.ai/scim)") || !strings.Contains(flagLine(r.stdout, "--auth"), "(default bearer)") {
+		t.Errorf("help lacks the defaults:\n%s", r.stdout)
+	}
+	// The environment still sets the value: WBSYNC_AUTH=Basic is refused.
+	if r := runBinary(t, append(env[1:], "WANDB_API_KEY=k"), "plan", "-f", "../../examples"); r.code != exitError || !strings.Contains(r.stderr, `"Basic": want bearer or basic`) {
+		t.Errorf("WBSYNC_AUTH=Basic: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
 // flagLine returns the help line that lists the flag spelled so (with the
 // next line when the description is on it), or "".
 func flagLine(help, spelling string) string {

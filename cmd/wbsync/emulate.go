@@ -45,14 +45,23 @@ func runEmulate(ctx context.Context, inv *invocation, f *flags, own any, pos []s
 	log := inv.logger()
 	var seed *emulator.State
 	if o.state != "" {
-		fh, err := os.Open(o.state)
+		// Watching ctx, as every load does: a --state that is a pipe never
+		// blocks a signal.
+		var err error
+		seed, err = await(ctx, func() (*emulator.State, error) {
+			fh, err := os.Open(o.state)
+			if err != nil {
+				return nil, fmt.Errorf("read --state: %w", err)
+			}
+			defer fh.Close()
+			seed, err := emulator.ParseState(fh)
+			if err != nil {
+				return nil, fmt.Errorf("--state %s: %w", o.state, err)
+			}
+			return seed, nil
+		})
 		if err != nil {
-			return exitError, fmt.Errorf("read --state: %w", err)
-		}
-		seed, err = emulator.ParseState(fh)
-		fh.Close()
-		if err != nil {
-			return exitError, fmt.Errorf("--state %s: %w", o.state, err)
+			return exitError, err
 		}
 	}
 	srv, err := emulator.New(o.opts, seed, log)

@@ -182,10 +182,15 @@ func (c *connFlags) inputs(paths ...string) []string {
 }
 
 func (c *connFlags) register(fs *flag.FlagSet, getenv func(string) string) {
-	fs.StringVar(&c.url, "url", envOr(getenv, "WBSYNC_URL", "https://api.wandb.ai/scim"), "SCIM base URL (env WBSYNC_URL)")
+	fs.StringVar(&c.url, "url", "https://api.wandb.ai/scim", "SCIM base URL (env WBSYNC_URL)")
 	fs.StringVar(&c.apiKeyFile, "api-key-file", "", "file holding the API key (default: env WANDB_API_KEY)")
-	fs.StringVar(&c.auth, "auth", envOr(getenv, "WBSYNC_AUTH", "bearer"), "authorization scheme: bearer|basic (env WBSYNC_AUTH)")
-	fs.StringVar(&c.deployment, "deployment", getenv("WBSYNC_DEPLOYMENT"), "W&B deployment: saas|dedicated (env WBSYNC_DEPLOYMENT; default saas for api.wandb.ai, else dedicated)")
+	fs.StringVar(&c.auth, "auth", "bearer", "authorization scheme: bearer|basic (env WBSYNC_AUTH)")
+	fs.StringVar(&c.deployment, "deployment", "", "W&B deployment: saas|dedicated (env WBSYNC_DEPLOYMENT; default saas for api.wandb.ai, else dedicated)")
+	// The environment sets the values, not the defaults help prints: a
+	// WBSYNC_URL may carry credentials, and help is pasted into bug reports.
+	c.url = envOr(getenv, "WBSYNC_URL", c.url)
+	c.auth = envOr(getenv, "WBSYNC_AUTH", c.auth)
+	c.deployment = getenv("WBSYNC_DEPLOYMENT")
 	fs.IntVar(&c.concurrency, "concurrency", 4, fmt.Sprintf("parallel requests (1 to %d; env WBSYNC_CONCURRENCY)", caps.Concurrency))
 	fs.Float64Var(&c.rateLimit, "rate-limit", 10, fmt.Sprintf("requests per second (at least %v; env WBSYNC_RATE_LIMIT)", caps.MinRateLimit))
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout per request (1s to 1h; env WBSYNC_TIMEOUT)")

@@ -196,16 +196,18 @@ func TestPromptAnswersOnlyWhatIsShown(t *testing.T) {
 	}
 }
 
-// TestSignalWhileLoading: SIGTERM while the manifest is being read (here a
-// pipe that never ends) exits 1 at once, nothing done; with JSON logs the
-// signal's notice is a log entry like every other stderr line.
+// TestSignalWhileLoading: SIGTERM while the manifest (or the emulator's
+// --state) is being read (here a pipe that never ends) exits 1 at once,
+// nothing done; with JSON logs the signal's notice is a log entry like
+// every other stderr line.
 func TestSignalWhileLoading(t *testing.T) {
 	for _, format := range []string{"console", "json"} {
-		t.Run(format, func(t *testing.T) { signalWhileLoading(t, format) })
+		t.Run(format, func(t *testing.T) { signalWhileLoading(t, format, "validate", "-f") })
 	}
+	t.Run("emulate", func(t *testing.T) { signalWhileLoading(t, "console", "emulate", "--state") })
 }
 
-func signalWhileLoading(t *testing.T, format string) {
+func signalWhileLoading(t *testing.T, format, command, fileFlag string) {
 	fifo := filepath.Join(t.TempDir(), "wbsync.yaml")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Skip("no named pipes here: ", err) // not Linux-like
@@ -217,7 +219,7 @@ func signalWhileLoading(t *testing.T, format string) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	cmd := exec.Command(testBinary(t), "validate", "-f", fifo, "--log-format", format)
+	cmd := exec.Command(testBinary(t), command, fileFlag, fifo, "--log-format", format)
 	var stderr safeBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -246,7 +248,7 @@ func signalWhileLoading(t *testing.T, format string) {
 			}
 		}
 	case <-time.After(hangTimeout):
-		t.Fatal("validate did not exit after SIGTERM while loading")
+		t.Fatalf("%s did not exit after SIGTERM while loading", command)
 	}
 }
 
