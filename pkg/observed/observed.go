@@ -366,7 +366,7 @@ type resolver struct {
 // byNameOf returns the user whose userName or one of whose emails is
 // value, ignoring case, when exactly one user has it: W&B takes a member
 // value as "a W&B user ID" or "an email address", so a server may list
-// members by email.
+// members by email (teamOf asks only for values holding "@").
 func (r *resolver) byNameOf(value string) (int32, bool) {
 	if r.byName == nil {
 		r.byName = make(map[string]int32, len(r.users))
@@ -411,7 +411,9 @@ func (r *resolver) teamOf(gr *scim.Group, sc *teamScratch) model.Team {
 		mm := model.Member{UserID: m.Value, Display: m.Display}
 		key := ""
 		i, ok := r.index[m.Value]
-		if !ok {
+		if !ok && strings.Contains(m.Value, "@") {
+			// An email address, not an opaque id (a service account's
+			// never holds "@", so the name index is never built for one).
 			i, ok = r.byNameOf(m.Value)
 		}
 		if ok {
