@@ -193,6 +193,9 @@ func emailProblem(s string) string {
 // of it (same letters up to case, or at most two edits away), else "".
 func suggest(s string, candidates []string) string {
 	best, bestD := "", 3
+	if len(s) > 64 {
+		return "" // no key is that long: nothing to suggest, and no quadratic work
+	}
 	for _, c := range candidates {
 		if strings.EqualFold(s, c) {
 			return c

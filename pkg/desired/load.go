@@ -188,6 +188,10 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 			}
 			p.line, p.col = int32(line), int32(col)
 		}
+		if _, text := lineAt(data, p.line); tab && bytes.IndexByte(text, '\t') >= 0 && len(bytes.Trim(text, " \t\r")) == 0 {
+			// Editors take such a line for an empty one; YAML does not.
+			msg += " (this line holds only white space with a tab: delete the tab, or the line)"
+		}
 	}
 	if n := int32(lineCount(data)); p.line > n {
 		p.line = max(n, 1) // a parser error at the end of the file is on its last line
@@ -210,7 +214,7 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 		if off, what := firstBadChar(data); off >= 0 {
 			p.line, p.col = lineCol(data, off)
 			msg = what
-			if len(data) >= 2 && (data[0] == 0) != (data[1] == 0) {
+			if looksUTF16(data) {
 				msg += " (the file looks like UTF-16 without a byte-order mark: save it as UTF-8)"
 			}
 		}
@@ -220,7 +224,10 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 		if i := aliasAt(data, m[1]); i >= 0 {
 			p.line, p.col = lineCol(data, i)
 		}
+		msg = strings.Replace(msg, m[1], short(m[1]), 1)
 		msg += ` (YAML reads an unquoted value starting with * as an alias: quote it, e.g. "*@svc.example.com")`
+	} else if strings.Contains(msg, "found incompatible YAML document") {
+		msg += " (a %YAML directive other than 1.1, such as %YAML 1.2: remove the %YAML line; the manifest reads the same without it)"
 	} else if strings.Contains(msg, "did not find expected alphabetic or numeric character") {
 		msg += ` (a value starting with * or & must be quoted, e.g. "*@svc.example.com")`
 	}
@@ -490,6 +497,12 @@ func (l *loader) loadFile(fi int, src Source) {
 		l.addf(pos{int32(fi), 1, 1}, "the file holds %d YAML indicators (, [ { and - ? : before a space or line break), more than the %d a manifest file may hold: its parse could need over a gigabyte; split it into several files", n, caps.ManifestIndicators)
 		return
 	}
+	if looksUTF16(src.Data) {
+		// Before the line breaks: a UTF-16 CRLF would read as a lone CR.
+		l.broken = true
+		l.add(pos{int32(fi), 1, 1}, "the file looks like UTF-16 (or UTF-32) without a byte-order mark: NUL bytes between its characters; save it as UTF-8")
+		return
+	}
 	if off, b := oddLineBreak(src.Data); off >= 0 {
 		l.broken = true
 		line, col := lineCol(src.Data, off)
@@ -499,6 +512,13 @@ func (l *loader) loadFile(fi int, src Source) {
 	if root := l.document(fi, src); root != nil {
 		l.walk(fi, root)
 	}
+}
+
+// looksUTF16 reports whether data starts as UTF-16 (or UTF-32) text
+// without a byte-order mark does: one of its first two bytes NUL, the
+// other not (no UTF-8 manifest starts with a NUL).
+func looksUTF16(data []byte) bool {
+	return len(data) >= 2 && (data[0] == 0) != (data[1] == 0)
 }
 
 // lineBreak is a line break YAML knows besides \n and \r\n: its bytes,

@@ -49,7 +49,7 @@ func (l *loader) key(fi int, n *yaml.Node, i int, s *keySet, known []string, wha
 	}
 	kp := at(fi, k)
 	if first, dup := s.unknown[k.Value]; dup {
-		l.addf(kp, "duplicate key %q (first at %s)", k.Value, l.where(first))
+		l.addf(kp, "duplicate key %q (first at %s)", short(k.Value), l.where(first))
 		return -1
 	}
 	if s.unknown == nil {
@@ -65,9 +65,9 @@ func (l *loader) key(fi int, n *yaml.Node, i int, s *keySet, known []string, wha
 		in = what
 	}
 	if h := suggest(k.Value, known); h != "" {
-		l.addf(kp, "unknown key %q %s (did you mean %s?)", k.Value, in, h)
+		l.addf(kp, "unknown key %q %s (did you mean %s?)", short(k.Value), in, h)
 	} else {
-		l.addf(kp, "unknown key %q %s (known keys: %s)", k.Value, in, strings.Join(known, ", "))
+		l.addf(kp, "unknown key %q %s (known keys: %s)", short(k.Value), in, strings.Join(known, ", "))
 	}
 	return -1
 }
@@ -101,7 +101,7 @@ func (l *loader) alias(fi int, n *yaml.Node) bool {
 	if n.Kind != yaml.AliasNode {
 		return false
 	}
-	l.addf(at(fi, n), "YAML aliases (*%s) are not supported: write the value out", n.Value)
+	l.addf(at(fi, n), "YAML aliases (*%s) are not supported: write the value out", short(n.Value))
 	return true
 }
 

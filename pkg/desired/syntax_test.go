@@ -66,6 +66,21 @@ func TestTabErrorAtTheTab(t *testing.T) {
 	}
 }
 
+// TestTabOnlyLine: a line holding only white space with a tab, which an
+// editor takes for an empty line, is named as such.
+func TestTabOnlyLine(t *testing.T) {
+	data := "version: 1\nusers:\n  - email: a@example.com\n\t\n    name: Alice\n"
+	p := oneProblem(t, "t.yaml", data)
+	if p.Line != 4 || !strings.Contains(p.Message, "holds only white space with a tab") {
+		t.Errorf("problem at %d:%d: %s", p.Line, p.Column, p.Message)
+	}
+	// A tab among a line's leading spaces before text is not such a line.
+	p = oneProblem(t, "t.yaml", "version: 1\nusers:\n  - email: a@example.com\n  \tname: B\n")
+	if strings.Contains(p.Message, "only white space") {
+		t.Errorf("said of a line with text: %s", p.Message)
+	}
+}
+
 // TestSyntaxErrorUnclosedQuote: a quoted string left open runs to the next
 // quote, lines below, and breaks there; the error is shown where the open
 // string is, not on that correct line.
@@ -104,5 +119,30 @@ func TestSyntaxErrorPositions(t *testing.T) {
 		if p := oneProblem(t, "p.yaml", c.data); p.Line != c.line || p.Column != c.col {
 			t.Errorf("%q: problem at %d:%d (%s), want %d:%d", c.data, p.Line, p.Column, p.Message, c.line, c.col)
 		}
+	}
+}
+
+// TestLongNamesInMessagesCut: a key or an alias name of a megabyte is
+// quoted cut short, as values are, not whole.
+func TestLongNamesInMessagesCut(t *testing.T) {
+	long := strings.Repeat("A", 1<<20)
+	for _, data := range []string{
+		"version: 1\nusers: *" + long + "\n",
+		"version: 1\nusers: [*" + long + "]\n",
+		"version: 1\nusers: []\n? " + long + "\n: 1\n",
+	} {
+		p := oneProblem(t, "m.yaml", data)
+		if len(p.Message) > 300 || !strings.Contains(p.Message, "AAA...") {
+			t.Errorf("message of %d bytes: %.200s", len(p.Message), p.Message)
+		}
+	}
+}
+
+// TestYAML12Directive: yaml.v3 refuses a %YAML 1.2 directive; the message
+// says to remove it.
+func TestYAML12Directive(t *testing.T) {
+	p := oneProblem(t, "y.yaml", "%YAML 1.2\n---\nversion: 1\nusers:\n  - email: a@example.com\n")
+	if p.Line != 1 || !strings.Contains(p.Message, "remove the %YAML line") {
+		t.Errorf("problem at %d:%d: %s", p.Line, p.Column, p.Message)
 	}
 }
