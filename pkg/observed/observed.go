@@ -358,9 +358,10 @@ type resolver struct {
 	keys  []string         // model.Key of users[i].UserName
 	index map[string]int32 // user id → position in users
 	// byName: userName and email keys → position in users, or ambiguous
-	// (-1) when two users have the key; built at the first member whose
-	// value is no user id
-	byName map[string]int32
+	// (-1) when two users have the key; built once (byNameOnce: teams are
+	// built in parallel) at the first member whose value is an email
+	byName     map[string]int32
+	byNameOnce sync.Once
 }
 
 // byNameOf returns the user whose userName or one of whose emails is
@@ -368,7 +369,7 @@ type resolver struct {
 // value as "a W&B user ID" or "an email address", so a server may list
 // members by email (teamOf asks only for values holding "@").
 func (r *resolver) byNameOf(value string) (int32, bool) {
-	if r.byName == nil {
+	r.byNameOnce.Do(func() {
 		r.byName = make(map[string]int32, len(r.users))
 		for i := range r.users {
 			u := &r.users[i]
@@ -383,7 +384,7 @@ func (r *resolver) byNameOf(value string) (int32, bool) {
 				}
 			}
 		}
-	}
+	})
 	i, ok := r.byName[model.Key(value)]
 	return i, ok && i >= 0
 }

@@ -3,6 +3,7 @@ package observed
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -286,6 +287,35 @@ func TestMembersByEmailResolved(t *testing.T) {
 	slices.Sort(want)
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("members (-want +got):\n%s", d)
+	}
+}
+
+// TestMembersByEmailManyTeams: teams are built in parallel, and members
+// listed by email resolve alike in every one of them (the name index is
+// built once; go test -race catches a shared build).
+func TestMembersByEmailManyTeams(t *testing.T) {
+	var users []scim.User
+	for i := range 50 {
+		users = append(users, scim.User{ID: fmt.Sprintf("u%d", i), UserName: fmt.Sprintf("user%d@x.com", i)})
+	}
+	var groups []scim.Group
+	for g := range 300 {
+		var ms []scim.GroupMember
+		for i := range 5 {
+			ms = append(ms, scim.GroupMember{Value: fmt.Sprintf("USER%d@x.com", (g+i)%50)})
+		}
+		groups = append(groups, scim.Group{ID: fmt.Sprintf("g%d", g), DisplayName: fmt.Sprintf("t%03d", g), Members: ms})
+	}
+	st, err := Build(users, groups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tm := range st.Teams {
+		for _, m := range tm.Members {
+			if m.Email == "" || !strings.HasPrefix(m.UserID, "u") {
+				t.Fatalf("team %s: member %+v unresolved", tm.Name, m)
+			}
+		}
 	}
 }
 
