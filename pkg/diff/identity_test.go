@@ -223,20 +223,26 @@ func TestComputeExternalIDElsewhere(t *testing.T) {
 }
 
 // Two users that swap externalIds: neither update leaves an id on two
-// accounts.
+// accounts, on either deployment (Multi-tenant Cloud updates externalIds
+// too).
 func TestComputeExternalIDSwap(t *testing.T) {
 	p, q := "p@example.com", "q@example.com"
 	ext := func(u model.User, id string) model.User { u.ExternalID = id; return u }
-	runCompute(t, []computeCase{{
-		name: "swap",
-		want: state(users(ext(du(p), "X"), ext(du(q), "Y"))),
-		have: state(users(ext(lu("P1", p), "Y"), ext(lu("Q1", q), "X"))),
-		changes: []plan.Change{
-			{Action: plan.UpdateUser, User: p, UserID: "P1", ExternalID: "X", FromExternalID: "Y"},
-			{Action: plan.UpdateUser, User: q, UserID: "Q1", ExternalID: "Y", FromExternalID: "X"},
-		},
-		warnings: []plan.Warning{{Code: plan.WarnUserWithoutTeam, User: p}, {Code: plan.WarnUserWithoutTeam, User: q}},
-	}})
+	var cases []computeCase
+	for _, dep := range []model.Deployment{model.Dedicated, model.SaaS} {
+		cases = append(cases, computeCase{
+			name: "swap on " + string(dep),
+			dep:  dep,
+			want: state(users(ext(du(p), "X"), ext(du(q), "Y"))),
+			have: state(users(ext(lu("P1", p), "Y"), ext(lu("Q1", q), "X"))),
+			changes: []plan.Change{
+				{Action: plan.UpdateUser, User: p, UserID: "P1", ExternalID: "X", FromExternalID: "Y"},
+				{Action: plan.UpdateUser, User: q, UserID: "Q1", ExternalID: "Y", FromExternalID: "X"},
+			},
+			warnings: []plan.Warning{{Code: plan.WarnUserWithoutTeam, User: p}, {Code: plan.WarnUserWithoutTeam, User: q}},
+		})
+	}
+	runCompute(t, cases)
 }
 
 // A protected account reached by a secondary email is not deactivated:

@@ -185,9 +185,9 @@ func (p *planner) warnExternalIDElsewhere(d *model.User, l *model.User) {
 		if o.ID == l.ID {
 			return
 		}
-		if di := p.lives[li].owner; di >= 0 && !p.saas && p.want.Users[di].Active &&
+		if di := p.lives[li].owner; di >= 0 && !p.wants[di].recreate && p.want.Users[di].Active &&
 			p.want.Users[di].ExternalID != "" && p.want.Users[di].ExternalID != d.ExternalID {
-			return // the plan gives it another externalId (Multi-tenant Cloud cannot; a user to deactivate keeps its own)
+			return // the plan gives it another externalId (a user to deactivate, or created again on Multi-tenant Cloud, keeps its own)
 		}
 		names, ids = append(names, liveName(o)), append(ids, o.ID)
 	})
