@@ -48,9 +48,10 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 				raw = se.Message
 			}
 			e.Detail, e.ScimType = c.safe(raw), c.safe(se.ScimType)
-			if raw == "" && se.ScimType == "" && se.Status == nil && t != "" && t != "{}" && t != "null" {
-				// JSON in another shape ({"error": "Seat limit reached"}):
-				// the body itself is the server's words.
+			if raw == "" && se.ScimType == "" && otherKeys(body) {
+				// JSON in another shape ({"error": "Seat limit reached"},
+				// with or without a status): the body itself is the
+				// server's words.
 				raw = t
 				e.Detail = "body: " + c.safe(string(unescapeASCII([]byte(t))))
 			}
@@ -62,7 +63,7 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 	switch resp.StatusCode {
 	case http.StatusUnauthorized:
 		e.Hint = hint401
-		if c.bearer && c.deployment != model.SaaS {
+		if c.bearer && c.deployment != model.SaaS && !c.accepted.Load() {
 			e.Hint += hint401Bearer
 		}
 	case http.StatusForbidden:
@@ -90,6 +91,23 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 		return &RateLimitError{Err: e, Wait: wait}
 	}
 	return e
+}
+
+// otherKeys reports whether the JSON object body holds a key besides the
+// SCIM error's own (schemas, status, detail, message, scimType).
+func otherKeys(body []byte) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return false
+	}
+	for k := range m {
+		switch strings.ToLower(k) {
+		case "schemas", "status", "detail", "message", "scimtype":
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 // mayFollowWork reports whether a write answered with status may still

@@ -115,6 +115,9 @@ type Client struct {
 	red        *sanitize.Redactor
 	deployment model.Deployment
 	bearer     bool // the key goes as Bearer (not Basic)
+	// accepted: a request was answered 2xx, so the key and its scheme work
+	// (a later 401 is no question of the scheme)
+	accepted   atomic.Bool
 	readOnly   bool
 	pageSize   int
 	conc       int

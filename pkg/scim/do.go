@@ -186,6 +186,7 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 		}
 		return nil, c.checkResponse(cl, resp, body)
 	}
+	c.accepted.Store(true)
 	ctype := resp.Header.Get("Content-Type")
 	htmlErr := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, Detail: "HTML body", Hint: hintHTML, fatal: true}
 	if cl.method != http.MethodGet {
@@ -200,6 +201,9 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 		br := bufio.NewReaderSize(newJSONGuard(cr), errorPeek)
 		head, _ := br.Peek(errorPeek)
 		if looksHTML(ctype, head) {
+			if !cl.list {
+				htmlErr.Hint = "" // a later page: the URL answered SCIM before
+			}
 			return nil, htmlErr
 		}
 		// A SCIM error message answered with a 2xx is a failed read, never

@@ -99,9 +99,15 @@ func TestClassifierOtherJSONBody(t *testing.T) {
 		}
 		return e
 	}
-	e := check(`{"error": "Seat limit reached", "key": "` + testKey + `"}`)
-	if !errors.Is(e, ErrSeatLimit) || !strings.Contains(e.SCIMDetail(), "Seat limit reached") || strings.Contains(e.Error(), testKey) {
-		t.Fatalf("other JSON shape: seat limit %v, detail %q, error %q", errors.Is(e, ErrSeatLimit), e.SCIMDetail(), e.Error())
+	for _, body := range []string{
+		`{"error": "Seat limit reached", "key": "` + testKey + `"}`,
+		`{"status": 400, "error": "Seat limit reached"}`,
+		`{"status": "400", "errors": [{"message": "Seat limit reached"}]}`,
+	} {
+		e := check(body)
+		if !errors.Is(e, ErrSeatLimit) || !strings.Contains(e.SCIMDetail(), "Seat limit reached") || strings.Contains(e.Error(), testKey) {
+			t.Errorf("%s: seat limit %v, detail %q, error %q", body, errors.Is(e, ErrSeatLimit), e.SCIMDetail(), e.Error())
+		}
 	}
 	if e := check(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400"}`); e.SCIMDetail() != "" {
 		t.Fatalf("a bare SCIM error gave detail %q", e.SCIMDetail())
@@ -127,6 +133,18 @@ func TestHint401(t *testing.T) {
 		if got := strings.Contains(e.Error(), "try --auth basic"); got != tc.want || !strings.Contains(e.Error(), hint401) {
 			t.Errorf("%s on %s: %q", tc.auth, tc.dep, e.Error())
 		}
+	}
+	// Once a request was answered, Bearer works: a later 401 (a write the
+	// key may not make) is no question of the scheme.
+	f, srv := newFake(t)
+	f.users = mkUsers(1)
+	c := testClient(t, srv.URL, func(c *Config) { c.Deployment = model.Dedicated })
+	if _, err := c.ListUsers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	failN(f, "PATCH", 1, status(401))
+	if err := c.SetOrgRole(context.Background(), "u1", "admin"); err == nil || strings.Contains(err.Error(), "try --auth basic") {
+		t.Errorf("401 after an accepted request: %v", err)
 	}
 }
 

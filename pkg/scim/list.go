@@ -123,13 +123,29 @@ func (c *Client) findUser(ctx context.Context, attr, value string, keys func(Use
 // FindGroups returns the groups whose displayName equals name (exactly, as
 // team names are lower-case on W&B).
 func (c *Client) FindGroups(ctx context.Context, name string) ([]Group, error) {
-	groups, err := c.groups(Filter("displayName", name)).read(ctx)
+	groups, err := c.findGroupsFold(ctx, name)
 	if err != nil {
 		return nil, err
 	}
 	var out []Group
 	for _, g := range groups {
 		if g.DisplayName == name {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+// findGroupsFold returns the groups the server finds by displayName whose
+// name equals name ignoring case.
+func (c *Client) findGroupsFold(ctx context.Context, name string) ([]Group, error) {
+	groups, err := c.groups(Filter("displayName", name)).read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Group
+	for _, g := range groups {
+		if strings.EqualFold(g.DisplayName, name) {
 			out = append(out, g)
 		}
 	}

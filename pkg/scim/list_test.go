@@ -122,28 +122,34 @@ func TestListFailedPageIsAnError(t *testing.T) {
 	}
 }
 
-// TestListLaterPage404: a 404 for a page after the first names the page
-// and does not blame the base URL, whose first page answered; a 404 for
-// the first page does.
+// TestListLaterPage404: a 404 or an HTML page after the first names the
+// page and does not blame the base URL, whose first page answered; on the
+// first page, both do.
 func TestListLaterPage404(t *testing.T) {
 	for _, tc := range []struct {
 		start    string
+		html     bool // a 200 HTML page, else a 404
 		page, at bool // the message names the page; hints at the base URL
-	}{{"101", true, false}, {"1", false, true}} {
+	}{{"101", false, true, false}, {"1", false, false, true}, {"101", true, true, false}, {"1", true, false, true}} {
 		f, srv := newFake(t)
 		f.users = mkUsers(250)
 		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
-			if r.URL.Query().Get("startIndex") == tc.start {
-				scimErr(w, http.StatusNotFound, "nf")
-				return true
+			if r.URL.Query().Get("startIndex") != tc.start {
+				return false
 			}
-			return false
+			if tc.html {
+				w.Header().Set("Content-Type", "text/html")
+				_, _ = w.Write([]byte("<html>login</html>"))
+			} else {
+				scimErr(w, http.StatusNotFound, "nf")
+			}
+			return true
 		}
 		c := testClient(t, srv.URL, func(c *Config) { c.PageSize = 100 })
 		_, err := c.ListUsers(context.Background())
-		if err == nil || statusOf(err) != http.StatusNotFound ||
+		if err == nil || (statusOf(err) == http.StatusNotFound) == tc.html ||
 			strings.Contains(err.Error(), "startIndex "+tc.start) != tc.page || strings.Contains(err.Error(), hintBaseURL) != tc.at {
-			t.Errorf("404 at startIndex %s: %v", tc.start, err)
+			t.Errorf("html %v at startIndex %s: %v", tc.html, tc.start, err)
 		}
 	}
 }

@@ -257,14 +257,32 @@ func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 
 // adoptTeam looks name up after a create that may have made it: id is the
 // one live team of that name when it was not known before the create, n the
-// number of live teams with the name.
+// number of live teams with the name. A server that names teams in lower
+// case answers the create's name in another case: the one live team of
+// the name ignoring case, unknown before the create, is adopted too, and
+// its team roles go to its own name (createdAs).
 func (c *Client) adoptTeam(ctx context.Context, name string, known map[string]struct{}) (id string, n int, err error) {
-	found, err := c.FindGroups(ctx, name)
+	found, err := c.findGroupsFold(ctx, name)
 	if err != nil {
 		return "", 0, err
 	}
-	if len(found) == 1 {
+	var exact []Group
+	for _, g := range found {
+		if g.DisplayName == name {
+			exact = append(exact, g)
+		}
+	}
+	switch {
+	case len(exact) > 0:
+		if _, ok := known[exact[0].ID]; !ok && len(exact) == 1 {
+			return exact[0].ID, 1, nil
+		}
+		return "", len(exact), nil
+	case len(found) == 1:
 		if _, ok := known[found[0].ID]; !ok {
+			c.mu.Lock()
+			c.createdAs[name] = found[0].DisplayName
+			c.mu.Unlock()
 			return found[0].ID, 1, nil
 		}
 	}

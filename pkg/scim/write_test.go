@@ -330,6 +330,31 @@ func TestCreateTeamAmbiguous(t *testing.T) {
 			t.Fatalf("id %q, err %v, %d POSTs", id, err, posts.Load())
 		}
 	})
+	t.Run("created under us in lower case: adopted, roles by its name", func(t *testing.T) {
+		f, srv := newFake(t)
+		posts := ambiguousPost(f, "/scim/Groups", true, func() {
+			f.mu.Lock()
+			f.groups = append(f.groups, map[string]any{"id": "made", "displayName": "vision-team"})
+			f.mu.Unlock()
+		})
+		c := testClient(t, srv.URL)
+		id, err := c.CreateTeam(context.Background(), "Vision-Team")
+		if err != nil || id != "made" || posts.Load() != 1 {
+			t.Fatalf("id %q, err %v, %d POSTs", id, err, posts.Load())
+		}
+		f.mu.Lock()
+		f.hook = nil
+		f.mu.Unlock()
+		if err := c.SetTeamRole(context.Background(), "u1", "Vision-Team", model.RoleAdmin); err != nil {
+			t.Fatal(err)
+		}
+		f.mu.Lock()
+		b := f.bodies[len(f.bodies)-1]
+		f.mu.Unlock()
+		if !strings.Contains(b, `"teamName":"vision-team"`) {
+			t.Fatalf("team role body: %s", b)
+		}
+	})
 	t.Run("only a team known before: not adopted", func(t *testing.T) {
 		f, srv := newFake(t)
 		f.groups = []map[string]any{{"id": "old", "displayName": "ml"}}
