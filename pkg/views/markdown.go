@@ -11,17 +11,32 @@ import (
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
-// MarkdownLimit is the size, in bytes, the markdown view never exceeds, so
-// that it fits in one pull-request comment (GitHub allows 65,536
-// characters; a character is at least a byte, so bytes bound characters).
+// MarkdownLimit is the size, in characters, the markdown view never
+// exceeds, so that it fits in one pull-request comment (GitHub allows
+// 65,536 characters). Characters are counted as UTF-16 code units, as a
+// browser counts them: a character above U+FFFF (an emoji) counts twice,
+// so the view is at most this many characters however they are counted.
 const MarkdownLimit = 60000
+
+// width is the length of s in MarkdownLimit's characters (UTF-16 code
+// units).
+func width(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r > 0xFFFF {
+			n++
+		}
+	}
+	return n
+}
 
 // WriteMarkdown writes the plan for a pull-request comment: a summary table
 // (counting every change), the summary and seats lines, a banner when the
 // plan removes access, any BLOCKED section, then the details in collapsible
 // sections: user changes, team changes, warnings.
 //
-// The output is at most MarkdownLimit bytes. When the details do not fit,
+// The output is at most MarkdownLimit characters. When the details do not fit,
 // they degrade in steps, the richest form that fits winning, and a closing
 // note says what was shortened or left out and to run
 // `wbsync plan -o json` for all:
@@ -48,7 +63,7 @@ func WriteMarkdown(w io.Writer, p plan.Plan) error {
 	top, banner := markdownHead(p, s)
 	users, teams := groups(p)
 	l := newMarkdownLayout([]mdSection{{title: "User changes", groups: users}, {title: "Team changes", groups: teams}}, p.Warnings)
-	l.fit(MarkdownLimit - len(top) - len(banner) - l.reserve())
+	l.fit(MarkdownLimit - width(top) - width(banner) - l.reserve())
 	var b strings.Builder
 	b.Grow(MarkdownLimit)
 	b.WriteString(top)
@@ -108,5 +123,5 @@ func markdownHead(p plan.Plan, s plan.Summary) (top, banner string) {
 // read as a name holding an apostrophe.
 func code(s string) string { return strings.ReplaceAll(s, "`", `\x60`) }
 
-// codeLen is len(code(s)), without building it.
-func codeLen(s string) int { return len(s) + 3*strings.Count(s, "`") }
+// codeLen is width(code(s)), without building it.
+func codeLen(s string) int { return width(s) + 3*strings.Count(s, "`") }

@@ -22,8 +22,8 @@ func markdownOf(t *testing.T, p plan.Plan) string {
 		t.Fatal(err)
 	}
 	md := b.String()
-	if len(md) > MarkdownLimit {
-		t.Fatalf("markdown is %d bytes, want at most %d", len(md), MarkdownLimit)
+	if width(md) > MarkdownLimit {
+		t.Fatalf("markdown is %d characters, want at most %d", width(md), MarkdownLimit)
 	}
 	if strings.Count(md, "```")%2 != 0 || strings.Count(md, "<details>") != strings.Count(md, "</details>") {
 		t.Fatalf("unbalanced fences or details:\n%s", md)
@@ -125,8 +125,8 @@ func TestMarkdownRemovalsOverCap(t *testing.T) {
 	if !strings.Contains(md, "! unmanaged_user: 50") || strings.Contains(md, "! [unmanaged_user]") {
 		t.Error("with removals over the cap, warnings are counted by code")
 	}
-	if MarkdownLimit-len(md) > 300 {
-		t.Errorf("the cut wastes %d bytes", MarkdownLimit-len(md))
+	if MarkdownLimit-width(md) > 300 {
+		t.Errorf("the cut wastes %d characters", MarkdownLimit-width(md))
 	}
 }
 

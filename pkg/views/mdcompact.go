@@ -63,9 +63,9 @@ func (bu *bundle) prefix() string {
 	return string(bu.sym) + "     "
 }
 
-// wrapStep adds a name of n bytes to a names line now cur bytes long (0:
-// none open yet). It returns the bytes it costs, the new line length, and
-// whether the name starts a new line of prefix bytes.
+// wrapStep adds a name of n characters to a names line now cur long (0:
+// none open yet). It returns the characters it costs, the new line length, and
+// whether the name starts a new line of prefix characters.
 func wrapStep(cur, prefix, n int) (cost, next int, newLine bool) {
 	if cur > 0 && cur+2+n <= wrapWidth {
 		return 2 + n, cur + 2 + n, false

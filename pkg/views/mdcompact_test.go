@@ -182,15 +182,16 @@ func TestMarkdownLineLengths(t *testing.T) {
 	p := plan.Plan{Changes: []plan.Change{
 		{Action: plan.RemoveMember, Team: "t`\x1b", TeamID: "g", User: "x`y\x1b[2J\u202e@x.com", Reason: "r`"},
 		{Action: plan.DeactivateUser, User: "é`\x9b@x.com"},
+		{Action: plan.DeactivateUser, User: "\U0001F600ユーザー"}, // an emoji counts twice
 	}}
 	users, teams := groups(p)
 	for _, g := range append(users, teams...) {
-		if len(titleLine(g)) != titleLen(g) {
-			t.Errorf("titleLen(%q) = %d, the line is %d bytes", g.title, titleLen(g), len(titleLine(g)))
+		if width(titleLine(g)) != titleLen(g) {
+			t.Errorf("titleLen(%q) = %d, the line is %d characters", g.title, titleLen(g), width(titleLine(g)))
 		}
 		for _, ln := range g.lines {
-			if len(changeLine(ln)) != changeLen(ln) {
-				t.Errorf("changeLen(%q) = %d, the line is %d bytes", ln.text, changeLen(ln), len(changeLine(ln)))
+			if width(changeLine(ln)) != changeLen(ln) {
+				t.Errorf("changeLen(%q) = %d, the line is %d characters", ln.text, changeLen(ln), width(changeLine(ln)))
 			}
 		}
 	}
@@ -209,10 +210,33 @@ func TestMarkdownSingleRemovalTeams(t *testing.T) {
 	if name := missing(md, "team%04d", 600); name != "" {
 		t.Errorf("%s is not listed", name)
 	}
-	if strings.Contains(md, "NOT LISTED") || len(md) > MarkdownLimit {
-		t.Errorf("%d bytes, NOT LISTED %v: every removal fits as its own line", len(md), strings.Contains(md, "NOT LISTED"))
+	if strings.Contains(md, "NOT LISTED") || width(md) > MarkdownLimit {
+		t.Errorf("%d characters, NOT LISTED %v: every removal fits as its own line", width(md), strings.Contains(md, "NOT LISTED"))
 	}
 	if n := strings.Count(md, "remove bob@example.com"); n != 600 {
 		t.Errorf("%d removal lines, want 600", n)
+	}
+}
+
+// The limit counts characters, not bytes: 4,500 deactivations of users
+// named in Japanese (three bytes a character) are all listed by name,
+// in more than MarkdownLimit bytes but fewer characters.
+func TestMarkdownCountsCharacters(t *testing.T) {
+	var cs []plan.Change
+	for i := range 4500 {
+		cs = append(cs, plan.Change{Action: plan.DeactivateUser, User: fmt.Sprintf("ユーザー%05d", i), UserID: fmt.Sprintf("u%d", i), Reason: "not in the manifest"})
+	}
+	var b strings.Builder
+	if err := WriteMarkdown(&b, plan.Plan{Changes: cs}); err != nil {
+		t.Fatal(err)
+	}
+	md := b.String()
+	if strings.Contains(md, "NOT LISTED") || width(md) > MarkdownLimit || len(md) <= MarkdownLimit {
+		t.Fatalf("%d characters, %d bytes, NOT LISTED %v", width(md), len(md), strings.Contains(md, "NOT LISTED"))
+	}
+	for i := range 4500 {
+		if !strings.Contains(md, fmt.Sprintf("ユーザー%05d", i)) {
+			t.Fatalf("user %d is not named", i)
+		}
 	}
 }

@@ -98,17 +98,17 @@ func changeLen(ln line) int     { return codeLen(ln.text) + 7 }
 func (l *markdownLayout) reserve() int {
 	n := 0
 	for si, s := range l.secs {
-		n += len(frameOpen(fmt.Sprintf("%s (%d of %d shown)", s.title, l.total[si], l.total[si]))) + len(frameClose)
+		n += width(frameOpen(fmt.Sprintf("%s (%d of %d shown)", s.title, l.total[si], l.total[si]))) + width(frameClose)
 	}
 	title, note, all := 0, 0, l.changeLines()
 	for f := 0; f < numWarnForms; f++ {
-		title = max(title, len(frameOpen(warningsTitle(l.warnings, f))))
-		note = max(note, len(cutNote(all, all, l.warnings, true, f)))
+		title = max(title, width(frameOpen(warningsTitle(l.warnings, f))))
+		note = max(note, width(cutNote(all, all, l.warnings, true, f)))
 	}
-	n += title + len(frameClose) + len(l.warnBody[warnCounts])
+	n += title + width(frameClose) + width(l.warnBody[warnCounts])
 	var worst [numTiers]int
 	copy(worst[:], l.tierTotal[:])
-	return n + len(l.notListedText(worst)) + note
+	return n + width(l.notListedText(worst)) + note
 }
 
 func (l *markdownLayout) changeLines() (n int) {
@@ -148,7 +148,7 @@ func (l *markdownLayout) bundleOfLine(compact, si, gi, li int) int32 {
 // place walks the lines of tiers [from, to) in order and charges each its
 // cost in pl's forms against room; once a line does not fit, no later one
 // does. With mark it keeps the lines that fit and counts the others as not
-// shown. It returns the bytes charged.
+// shown. It returns the characters charged.
 func (l *markdownLayout) place(pl *placement, from, to, room int, mark bool) (used int) {
 	full := false
 	for tier := from; tier < to; tier++ {
@@ -202,7 +202,7 @@ func (l *markdownLayout) place(pl *placement, from, to, room int, mark bool) (us
 	return used
 }
 
-// fit chooses the forms and the lines to show within room bytes (see
+// fit chooses the forms and the lines to show within room characters (see
 // chooseForms), then the lines: the must tiers, then the other tiers in
 // order, until one does not fit.
 //
@@ -284,7 +284,7 @@ func (l *markdownLayout) chooseForms(room int) (compact, form int, ok bool) {
 // warnExtra is what warnings in form f take beyond their count by code
 // (which reserve counts).
 func (l *markdownLayout) warnExtra(f int) int {
-	return len(l.warnBody[f]) - len(l.warnBody[warnCounts])
+	return width(l.warnBody[f]) - width(l.warnBody[warnCounts])
 }
 
 // compacted reports whether some destructive line is listed in a bundle.
@@ -313,7 +313,7 @@ func (l *markdownLayout) notListedText(cut [numTiers]int) string {
 	if len(parts) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("> [!CAUTION]\n> **NOT LISTED: %s do not fit in this comment (at most %d bytes) and are not listed below.** Run `wbsync plan -o json` and review every one before approving.\n\n",
+	return fmt.Sprintf("> [!CAUTION]\n> **NOT LISTED: %s do not fit in this comment (at most %d characters) and are not listed below.** Run `wbsync plan -o json` and review every one before approving.\n\n",
 		strings.Join(parts, ", "), MarkdownLimit)
 }
 
@@ -390,7 +390,7 @@ const frameClose = "```\n\n</details>\n\n"
 func cutNote(cut, all, warnings int, compacted bool, warnForm int) string {
 	var s []string
 	if cut > 0 {
-		s = append(s, fmt.Sprintf("**%d of %d change lines are not shown, to keep this comment under %d bytes:** creates and adds are left out first, removals, deactivations and role changes last.", cut, all, MarkdownLimit))
+		s = append(s, fmt.Sprintf("**%d of %d change lines are not shown, to keep this comment under %d characters:** creates and adds are left out first, removals, deactivations and role changes last.", cut, all, MarkdownLimit))
 	}
 	if compacted {
 		s = append(s, "**Removals, deactivations or role changes are listed by name only,** under one line per kind of change and reason, to fit.")

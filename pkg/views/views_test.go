@@ -96,8 +96,8 @@ func TestMarkdownCapped(t *testing.T) {
 			t.Fatal(err)
 		}
 		md := b.String()
-		if len(md) > MarkdownLimit {
-			t.Errorf("n=%d: markdown is %d bytes, want at most %d", n, len(md), MarkdownLimit)
+		if width(md) > MarkdownLimit {
+			t.Errorf("n=%d: markdown is %d characters, want at most %d", n, width(md), MarkdownLimit)
 		}
 		cut := strings.Contains(md, "change lines are not shown")
 		if cut != (n > 1000) {
