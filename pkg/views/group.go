@@ -18,6 +18,9 @@ type group struct {
 	key   string // sort key
 	id    string // a user group's user id ("" for a user the plan creates)
 	lines []line
+	// the markdown view's measures, set once (measure): codeLen of title
+	titleLen int
+	measured bool
 }
 
 // line is one change inside a group.
@@ -28,6 +31,21 @@ type line struct {
 	// removals, deactivations and role changes only: the user, and text
 	// without the user
 	who, gist string
+	// the markdown view's measures (group.measure): codeLen of text, who
+	textLen, whoLen int
+}
+
+// measure sets the markdown view's measures of g and its lines, once.
+func (g *group) measure() {
+	if g.measured {
+		return
+	}
+	g.titleLen = codeLen(g.title)
+	for i := range g.lines {
+		ln := &g.lines[i]
+		ln.textLen, ln.whoLen = codeLen(ln.text), codeLen(ln.who)
+	}
+	g.measured = true
 }
 
 // isUserAction reports whether the change shows under its user (else under

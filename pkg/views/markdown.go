@@ -21,10 +21,18 @@ const MarkdownLimit = 60000
 // width is the length of s in MarkdownLimit's characters (UTF-16 code
 // units).
 func width(s string) int {
+	// Each byte that starts a character counts one (continuation bytes,
+	// 0x80 to 0xBF, none), and one that starts a four-byte character (above
+	// U+FFFF) one more: the UTF-16 length of valid UTF-8, in one pass over
+	// bytes.
 	n := 0
-	for _, r := range s {
-		n++
-		if r > 0xFFFF {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x80:
+			n++
+		case c >= 0xF0:
+			n += 2
+		case c >= 0xC0:
 			n++
 		}
 	}
@@ -58,19 +66,42 @@ func width(s string) int {
 // are listed first, then member removals, then role changes, as many as
 // fit, each bundle's head says how many of its names it lists, and a
 // CAUTION block at the top says how many of each are NOT listed.
+//
+// The layout first keeps room for the largest frames and notes it may
+// write (l.reserve); when what it then wrote left room unused and less
+// than everything is shown in full, it lays out again with that room
+// given back, keeping the result only while it stays within the limit.
 func WriteMarkdown(w io.Writer, p plan.Plan) error {
 	s := plan.Summarize(p.Changes)
 	top, banner := markdownHead(p, s)
 	users, teams := groups(p)
 	l := newMarkdownLayout([]mdSection{{title: "User changes", groups: users}, {title: "Team changes", groups: teams}}, p.Warnings)
-	l.fit(MarkdownLimit - width(top) - width(banner) - l.reserve())
-	var b strings.Builder
-	b.Grow(MarkdownLimit)
-	b.WriteString(top)
-	l.writeNotListed(&b)
-	b.WriteString(banner)
-	l.writeDetails(&b)
-	_, err := io.WriteString(w, b.String())
+	render := func(room int) (string, bool) {
+		l.reset()
+		l.fit(room)
+		var b strings.Builder
+		b.Grow(MarkdownLimit)
+		b.WriteString(top)
+		l.writeNotListed(&b)
+		b.WriteString(banner)
+		l.writeDetails(&b)
+		return b.String(), l.whole()
+	}
+	room := MarkdownLimit - width(top) - width(banner) - l.reserve()
+	out, whole := render(room)
+	// Give back what the output left unused; a try that passes the limit
+	// (a longer count in a note) is tried again with half as much.
+	for add, tries := MarkdownLimit-width(out), 0; !whole && add > 0 && tries < 10; tries++ {
+		next, nextWhole := render(room + add)
+		if width(next) > MarkdownLimit {
+			add /= 2
+			continue
+		}
+		room += add
+		out, whole = next, nextWhole
+		add = MarkdownLimit - width(out)
+	}
+	_, err := io.WriteString(w, out)
 	return err
 }
 

@@ -65,6 +65,24 @@ type markdownLayout struct {
 	warnForm int
 
 	tierTotal, notShown [numTiers]int
+
+	// mustCost[c] is what the must tiers cost bundled as c says, priced
+	// once (it does not depend on the room): -1 until priced
+	mustCost [allMust + 1]int
+}
+
+// reset forgets what fit chose, so that fit can run again with other room.
+func (l *markdownLayout) reset() {
+	for si := range l.keep {
+		for gi := range l.keep[si] {
+			clear(l.keep[si][gi])
+		}
+		l.shown[si] = 0
+	}
+	for bi := range l.bundles {
+		l.bundles[bi].shown = 0
+	}
+	l.notShown = [numTiers]int{}
 }
 
 func newMarkdownLayout(secs []mdSection, ws []plan.Warning) *markdownLayout {
@@ -72,6 +90,7 @@ func newMarkdownLayout(secs []mdSection, ws []plan.Warning) *markdownLayout {
 	for si, s := range secs {
 		l.keep[si] = make([][]bool, len(s.groups))
 		for gi, g := range s.groups {
+			g.measure()
 			l.keep[si][gi] = make([]bool, len(g.lines))
 			l.total[si] += len(g.lines)
 			for _, ln := range g.lines {
@@ -81,6 +100,9 @@ func newMarkdownLayout(secs []mdSection, ws []plan.Warning) *markdownLayout {
 	}
 	l.bundles, l.bundleOf = bundleChanges(secs)
 	l.warnBody = warningForms(ws)
+	for c := range l.mustCost {
+		l.mustCost[c] = -1
+	}
 	return l
 }
 
@@ -88,8 +110,8 @@ func newMarkdownLayout(secs []mdSection, ws []plan.Warning) *markdownLayout {
 // lengths, so fit need not build them).
 func titleLine(g *group) string { return code(string(g.sym)+" "+g.title) + "\n" }
 func changeLine(ln line) string { return code(string(ln.sym)+"     "+ln.text) + "\n" }
-func titleLen(g *group) int     { return codeLen(g.title) + 3 }
-func changeLen(ln line) int     { return codeLen(ln.text) + 7 }
+func titleLen(g *group) int     { return g.titleLen + 3 }
+func changeLen(ln line) int     { return ln.textLen + 7 }
 
 // reserve is the most the layout writes besides the lines it keeps and
 // the warnings beyond their count by code: the section frames, the
@@ -170,7 +192,7 @@ func (l *markdownLayout) place(pl *placement, from, to, room int, mark bool) (us
 								cost = bu.headLen[1] + 1
 							}
 						}
-						c, n, _ := wrapStep(pl.cur[bi], len(bu.prefix()), codeLen(ln.who))
+						c, n, _ := wrapStep(pl.cur[bi], len(bu.prefix()), ln.whoLen)
 						cost, next, opens = cost+c, n, bu.inGroup
 					}
 					if opens && !pl.open[si][gi] {
@@ -245,7 +267,10 @@ func (l *markdownLayout) chooseForms(room int) (compact, form int, ok bool) {
 	}
 	best := -1
 	for c := 0; c <= allMust; c++ {
-		cost := l.place(l.newPlacement(c, false), 0, mustTiers, math.MaxInt, false)
+		if l.mustCost[c] < 0 {
+			l.mustCost[c] = l.place(l.newPlacement(c, false), 0, mustTiers, math.MaxInt, false)
+		}
+		cost := l.mustCost[c]
 		if cost < cheapestCost {
 			cheapest, cheapestCost = c, cost
 		}
@@ -285,6 +310,17 @@ func (l *markdownLayout) chooseForms(room int) (compact, form int, ok bool) {
 // (which reserve counts).
 func (l *markdownLayout) warnExtra(f int) int {
 	return width(l.warnBody[f]) - width(l.warnBody[warnCounts])
+}
+
+// whole reports whether the layout shows everything in full: every line,
+// no bundle, every warning with its message.
+func (l *markdownLayout) whole() bool {
+	for si := range l.secs {
+		if l.shown[si] < l.total[si] {
+			return false
+		}
+	}
+	return !l.compacted() && (l.warnForm == warnFull || l.warnings == 0)
 }
 
 // compacted reports whether some destructive line is listed in a bundle.
