@@ -302,3 +302,37 @@ func TestComputeExternalIDHolderDeactivated(t *testing.T) {
 		},
 	}})
 }
+
+// On Multi-tenant Cloud a holder created again keeps its old account's
+// externalId: the warning stays, whatever the manifest's order; and a user
+// created again with an externalId another live user holds is warned
+// about too.
+func TestComputeExternalIDRecreatedOnSaaS(t *testing.T) {
+	a, b, z, o := "a@x.com", "b@x.com", "z@x.com", "o@x.com"
+	ext := func(u model.User, id string) model.User { u.ExternalID = id; return u }
+	offB := ext(lu("B", b), "X")
+	offB.Active = false
+	have := state(users(ext(lu("A", a), "Y"), offB, ext(lu("Z", z), "W")))
+	wantA, wantB, wantZ := ext(du(a), "X"), ext(du(b), "Q"), ext(du(z), "W")
+	for _, order := range [][]model.User{{wantA, wantB, wantZ}, {wantB, wantA, wantZ}} {
+		p := Compute(state(users(order...)), have, model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, Options{Deployment: model.SaaS})
+		if !hasWarning(p, plan.WarnExternalIDElsewhere, a) {
+			t.Errorf("order %s first: no external_id_elsewhere for %s: %+v", order[0].Email, a, p.Warnings)
+		}
+	}
+	offA := lu("A", a)
+	offA.Active = false
+	p := Compute(state(users(ext(du(a), "X"))), state(users(offA, ext(lu("O", o), "X"))), model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, Options{Deployment: model.SaaS})
+	if !hasWarning(p, plan.WarnExternalIDElsewhere, a) {
+		t.Errorf("recreated with a held externalId: no warning: %+v", p.Warnings)
+	}
+}
+
+func hasWarning(p plan.Plan, code plan.WarningCode, user string) bool {
+	for _, w := range p.Warnings {
+		if w.Code == code && w.User == user {
+			return true
+		}
+	}
+	return false
+}

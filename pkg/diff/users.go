@@ -23,6 +23,13 @@ const (
 // planUsers plans the per-user changes of every desired user: create,
 // reactivate, update, org role and deactivation.
 func (p *planner) planUsers() {
+	// Who is created again on Multi-tenant Cloud is known before any user
+	// is planned: warnExternalIDElsewhere asks it of other users.
+	for di := range p.want.Users {
+		if w := &p.wants[di]; p.saas && w.match >= 0 && p.want.Users[di].Active && !p.have.Users[w.match].Active {
+			w.recreate = true
+		}
+	}
 	for di := range p.want.Users {
 		d, w := &p.want.Users[di], &p.wants[di]
 		li := w.match
@@ -43,9 +50,11 @@ func (p *planner) planUsers() {
 			continue
 		}
 		if !l.Active {
-			if p.saas {
-				w.recreate = true
+			if w.recreate {
 				p.create(d, reasonRecreate)
+				if d.ExternalID != "" && p.extReported {
+					p.warnExternalIDElsewhere(d, l) // the create sends it
+				}
 				continue
 			}
 			p.add(plan.Change{Action: plan.ReactivateUser, User: p.wantNames[di], UserID: l.ID})
