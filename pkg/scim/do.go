@@ -167,6 +167,9 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 	if err != nil && ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
+	if err == nil {
+		c.accepted.Store(true) // a 2xx whose body passed its checks
+	}
 	return r, err
 }
 
@@ -186,7 +189,6 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 		}
 		return nil, c.checkResponse(cl, resp, body)
 	}
-	c.accepted.Store(true)
 	ctype := resp.Header.Get("Content-Type")
 	htmlErr := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, Detail: "HTML body", Hint: hintHTML, fatal: true}
 	if cl.method != http.MethodGet {

@@ -134,6 +134,20 @@ func TestHint401(t *testing.T) {
 			t.Errorf("%s on %s: %q", tc.auth, tc.dep, e.Error())
 		}
 	}
+	// A 200 that is a SCIM error saying 401 answered nothing: the hint
+	// stays.
+	f0, srv0 := newFake(t)
+	f0.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		writeJSON(w, "application/scim+json", http.StatusOK, map[string]any{
+			"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:Error"}, "status": "401", "detail": "unauthorized"})
+		return true
+	}
+	c0 := testClient(t, srv0.URL, func(c *Config) { c.Deployment = model.Dedicated })
+	for range 2 {
+		if _, err := c0.ListUsers(context.Background()); err == nil || !strings.Contains(err.Error(), "try --auth basic") {
+			t.Errorf("a 200 carrying a 401: %v", err)
+		}
+	}
 	// Once a request was answered, Bearer works: a later 401 (a write the
 	// key may not make) is no question of the scheme.
 	f, srv := newFake(t)
