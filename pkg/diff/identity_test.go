@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/wbsync/wbsync/pkg/model"
@@ -323,8 +324,8 @@ func TestComputeExternalIDRecreatedOnSaaS(t *testing.T) {
 	offA := lu("A", a)
 	offA.Active = false
 	p := Compute(state(users(ext(du(a), "X"))), state(users(offA, ext(lu("O", o), "X"))), model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, Options{Deployment: model.SaaS})
-	if !hasWarning(p, plan.WarnExternalIDElsewhere, a) {
-		t.Errorf("recreated with a held externalId: no warning: %+v", p.Warnings)
+	if !hasWarning(p, plan.WarnExternalIDElsewhere, a) || !strings.Contains(p.Warnings[0].Message, "once the user is created again two accounts carry it") {
+		t.Errorf("recreated with a held externalId: %+v", p.Warnings)
 	}
 }
 

@@ -53,7 +53,7 @@ func (p *planner) planUsers() {
 			if w.recreate {
 				p.create(d, reasonRecreate)
 				if d.ExternalID != "" && p.extReported {
-					p.warnExternalIDElsewhere(d, l) // the create sends it
+					p.warnExternalIDElsewhere(d, l, "once the user is created again") // the create sends it
 				}
 				continue
 			}
@@ -154,7 +154,7 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 	case !p.extReported: // external_id_unreported says why
 	default:
 		c.ExternalID, c.FromExternalID = d.ExternalID, l.ExternalID
-		p.warnExternalIDElsewhere(d, l)
+		p.warnExternalIDElsewhere(d, l, "after the update")
 	}
 	// On Multi-tenant Cloud a user has several emails and the primary one
 	// cannot be changed: the manifest's email among them is enough.
@@ -185,9 +185,9 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 
 // warnExternalIDElsewhere warns when the externalId the manifest gives d
 // (matched to live user l) is held by other live users: the identity
-// provider calls one of them that person, and after the update two
-// accounts would carry it.
-func (p *planner) warnExternalIDElsewhere(d *model.User, l *model.User) {
+// provider calls one of them that person, and when (after the update, or
+// once the user is created again) two accounts would carry it.
+func (p *planner) warnExternalIDElsewhere(d *model.User, l *model.User, when string) {
 	var names, ids []string
 	p.liveByExt.each(d.ExternalID, func(li int32) {
 		o := &p.have.Users[li]
@@ -206,8 +206,8 @@ func (p *planner) warnExternalIDElsewhere(d *model.User, l *model.User) {
 	slices.Sort(names)
 	slices.Sort(ids)
 	p.warn(plan.Warning{Code: plan.WarnExternalIDElsewhere, User: wantName(d), IDs: ids, Message: fmt.Sprintf(
-		"%s: the manifest sets externalId %q, which live user %s holds already: after the update two accounts carry it; check which account the identity provider means",
-		wantName(d), d.ExternalID, strings.Join(names, ", "))})
+		"%s: the manifest sets externalId %q, which live user %s holds already: %s two accounts carry it; check which account the identity provider means",
+		wantName(d), d.ExternalID, strings.Join(names, ", "), when)})
 }
 
 // otherHandle reports whether the manifest sets d a username (a handle,

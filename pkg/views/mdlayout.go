@@ -142,15 +142,26 @@ func (l *markdownLayout) changeLines() (n int) {
 
 // placement is the state of one pass over the lines: which group titles
 // and which bundles are open, and how long each bundle's last line is.
+//
+// With partial, a bundle's head says how many of its names it lists ("N of
+// M user(s) listed") only when the cut falls inside it; a complete bundle
+// has the shorter head. Each bundle is charged the short head, and extra
+// holds what the long heads of the bundles open and not yet complete add,
+// charged against the room as it changes.
 type placement struct {
 	compact int
 	partial bool
 	open    [][]bool // section → group: title written
 	cur     []int    // bundle → length of its last names line (0: not open)
+	placed  []int    // bundle → names placed (partial only)
+	extra   int
 }
 
 func (l *markdownLayout) newPlacement(compact int, partial bool) *placement {
 	pl := &placement{compact: compact, partial: partial, open: make([][]bool, len(l.secs)), cur: make([]int, len(l.bundles))}
+	if partial {
+		pl.placed = make([]int, len(l.bundles))
+	}
 	for si, s := range l.secs {
 		pl.open[si] = make([]bool, len(s.groups))
 	}
@@ -181,15 +192,23 @@ func (l *markdownLayout) place(pl *placement, from, to, room int, mark bool) (us
 						continue
 					}
 					bi := l.bundleOfLine(pl.compact, si, gi, li)
-					cost, next, opens := 0, 0, true
+					cost, next, opens, delta := 0, 0, true, 0
 					if bi < 0 {
 						cost = changeLen(ln)
 					} else {
 						bu := &l.bundles[bi]
 						if pl.cur[bi] == 0 {
 							cost = bu.headLen[0] + 1
-							if pl.partial {
-								cost = bu.headLen[1] + 1
+						}
+						if pl.partial {
+							// The long head while the bundle is open and
+							// incomplete.
+							ext := bu.headLen[1] - bu.headLen[0]
+							if pl.cur[bi] == 0 {
+								delta += ext
+							}
+							if pl.placed[bi]+1 == len(bu.names) {
+								delta -= ext
 							}
 						}
 						c, n, _ := wrapStep(pl.cur[bi], len(bu.prefix()), ln.whoLen)
@@ -198,7 +217,7 @@ func (l *markdownLayout) place(pl *placement, from, to, room int, mark bool) (us
 					if opens && !pl.open[si][gi] {
 						cost += titleLen(g)
 					}
-					if full || used+cost > room {
+					if full || used+cost+pl.extra+delta > room {
 						full = true
 						if mark {
 							l.notShown[tier]++
@@ -206,9 +225,13 @@ func (l *markdownLayout) place(pl *placement, from, to, room int, mark bool) (us
 						continue
 					}
 					used += cost
+					pl.extra += delta
 					pl.open[si][gi] = pl.open[si][gi] || opens
 					if bi >= 0 {
 						pl.cur[bi] = next
+						if pl.partial {
+							pl.placed[bi]++
+						}
 					}
 					if mark {
 						l.keep[si][gi][li] = true
