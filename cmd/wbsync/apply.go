@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"go.uber.org/zap"
@@ -329,6 +330,11 @@ func outcomeWarning(rep *apply.Report) string {
 // records in the report what still differs (unverified role assertions do
 // not count: the read cannot confirm them).
 func (a *applyRun) verify(ctx context.Context, rep *apply.Report) error {
+	// A plan that could not update externalIds (its read reported none) is
+	// verified as it was made: the users it created with one make the
+	// server report them now, and the updates it never planned are not
+	// what remains of it (the next plan makes them).
+	a.s.extIDsUnreported = slices.ContainsFunc(a.p.Warnings, func(w plan.Warning) bool { return w.Code == plan.WarnExternalIDUnreported })
 	after, err := a.s.computePlan(ctx, a.want, a.policy, a.p.ManifestDigest)
 	if err != nil {
 		why := err.Error()

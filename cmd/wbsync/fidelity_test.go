@@ -266,3 +266,28 @@ func TestTeamsSharingANameApplied(t *testing.T) {
 		t.Fatalf("exit %d:\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestExternalIDsFirstReported: a first apply against an organization
+// where no user carries an externalId creates users with theirs; the
+// verification plans as the applied plan did (no externalId update), so
+// the apply ends verified; the next plan then updates the others.
+func TestExternalIDsFirstReported(t *testing.T) {
+	seed := writeState(t, map[string]any{
+		"users": []any{map[string]any{"userName": "alice@example.com", "organizationRole": "admin"}},
+	})
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: alice@example.com\n    orgRole: admin\n    externalId: ext-a\n"+
+		"  - email: bob@example.com\n    externalId: ext-b\n")
+	emu := startEmu(t, emulator.Options{}, seed)
+	v := vars(emu.url)
+	r := wb(t, v, "apply", "-f", m, "--auto-approve")
+	if r.code != exitOK || !strings.Contains(r.stdout, "external_id_unreported") || !strings.Contains(r.stdout, "Verified: the organization matches the manifest.") {
+		t.Fatalf("apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = wb(t, v, "plan", "-f", m, "--detailed-exitcode")
+	if r.code != exitChanges || !strings.Contains(r.stdout, `update externalId "" → "ext-a"`) {
+		t.Fatalf("next plan: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r = wb(t, v, "apply", "-f", m, "--auto-approve"); r.code != exitOK {
+		t.Fatalf("second apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}

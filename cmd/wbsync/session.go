@@ -84,6 +84,9 @@ type session struct {
 	// memberAt gives where a member with a custom role is written
 	// (desired.Manifest.MemberAt); nil for a saved plan's manifest.
 	memberAt func(t, m int) string
+	// extIDsUnreported: plan as if no live user carried an externalId
+	// (diff.Options.ExternalIDsUnreported; set for apply's verification)
+	extIDsUnreported bool
 }
 
 // connect checks the connection flags, reads the key (from then on every
@@ -222,7 +225,7 @@ func (s *session) planAgainst(ctx context.Context, have live, want model.State, 
 	if err != nil {
 		return plan.Plan{}, err
 	}
-	opts := diff.Options{Deployment: s.conf.deployment, Now: time.Now(), CustomRolesUnchecked: unchecked}
+	opts := diff.Options{Deployment: s.conf.deployment, Now: time.Now(), CustomRolesUnchecked: unchecked, ExternalIDsUnreported: s.extIDsUnreported}
 	// Compute takes seconds at the largest sizes: a signal meanwhile ends
 	// the command at once, as it ends the read.
 	p, err := await(ctx, func() (plan.Plan, error) { return diff.Compute(want, have.state, policy, opts), nil })

@@ -21,6 +21,11 @@ type Options struct {
 	// custom team roles the manifest declares could not be checked by
 	// CheckRoles: the plan warns custom_roles_unchecked.
 	CustomRolesUnchecked bool
+	// ExternalIDsUnreported plans as if no live user carried an externalId
+	// (apply's verification of a plan whose read reported none: the users
+	// it created with one make the server report them, and the externalId
+	// updates that plan could not make would read as remaining changes).
+	ExternalIDsUnreported bool
 }
 
 // Markers in planner.match and planner.owner.
@@ -273,7 +278,7 @@ func (p *planner) countLive(u *model.User) {
 			p.activeAdmins++
 		}
 	}
-	if u.ExternalID != "" {
+	if u.ExternalID != "" && !p.opts.ExternalIDsUnreported {
 		p.extReported = true
 	}
 	p.orgRolesReported = p.orgRolesReported || u.OrgRole != ""
