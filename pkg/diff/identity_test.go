@@ -337,3 +337,24 @@ func hasWarning(p plan.Plan, code plan.WarningCode, user string) bool {
 	}
 	return false
 }
+
+// A protected account (by its live email) whose email the manifest moves
+// out of policy.protected is warned about: the next plan no longer spares
+// it. One the new email keeps protected is not.
+func TestComputeProtectedEmailMovedOut(t *testing.T) {
+	live := model.User{ID: "c1", UserName: "carol-h2", Email: "carol@corp.example", Emails: []string{"carol@corp.example"}, Active: true}
+	want := model.User{UserName: "carol-h2", Email: "carol@moved.example", Active: true}
+	for _, tc := range []struct {
+		protected []string
+		warn      bool
+	}{{[]string{"*@corp.example"}, true}, {[]string{"*@corp.example", "*@moved.example"}, false}} {
+		p := Compute(state(users(want)), state(users(live)), model.Policy{UnmanagedUsers: model.UnmanagedIgnore, Protected: tc.protected}, Options{Deployment: model.Dedicated})
+		got := false
+		for _, w := range p.Warnings {
+			got = got || w.Code == plan.WarnProtected && strings.Contains(w.Message, "later plans no longer spare it")
+		}
+		if got != tc.warn || len(p.Changes) != 1 || p.Changes[0].Email != "carol@moved.example" {
+			t.Errorf("protected %v: warning %v, changes %+v", tc.protected, got, p.Changes)
+		}
+	}
+}

@@ -180,6 +180,14 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 	if c.Name == "" && c.ExternalID == "" && c.Email == "" {
 		return
 	}
+	if c.Email != "" && len(p.policy.Protected) > 0 && p.protected(wantName(d), l) &&
+		!p.policy.IsProtected(c.Email) && !p.policy.IsProtected(l.UserName) {
+		// Protected now by the email the update replaces: the next plan
+		// no longer spares the account.
+		p.warn(plan.Warning{Code: plan.WarnProtected, User: wantName(d), Message: fmt.Sprintf(
+			"%s is protected (policy.protected) by its live email %s, which the update replaces with %s: later plans no longer spare it (from team removals or deactivation); add the new email to policy.protected to keep it protected",
+			wantName(d), shown(l.Email), shown(c.Email))})
+	}
 	p.add(c)
 }
 
