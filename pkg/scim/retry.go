@@ -119,9 +119,12 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		}
 		e.Detail = strings.TrimPrefix(e.Detail+"; not tried again: the run was interrupted", "; ")
 	}
-	if err != nil && r.maybeApplied && errors.As(err, &e) && !e.unknown {
+	if err != nil && r.maybeApplied && errors.As(err, &e) && !e.unknown && e.Status != http.StatusRequestEntityTooLarge {
 		// The last answer is definite, but an earlier attempt may have
-		// done the work: the outcome is unknown, not failed.
+		// done the work: the outcome is unknown, not failed. Not so for a
+		// 413: the same request is too large whatever the server holds,
+		// so the earlier attempt was refused too (and an add chunk can be
+		// split).
 		e.unknown = true
 		e.Detail = strings.TrimPrefix(e.Detail+"; an earlier attempt lost its answer after it was sent, so it may have been applied", "; ")
 	}
