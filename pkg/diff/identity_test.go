@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -355,6 +356,26 @@ func TestComputeProtectedEmailMovedOut(t *testing.T) {
 		}
 		if got != tc.warn || len(p.Changes) != 1 || p.Changes[0].Email != "carol@moved.example" {
 			t.Errorf("protected %v: warning %v, changes %+v", tc.protected, got, p.Changes)
+		}
+	}
+}
+
+// An offboarding entry (active: false) that reaches a live account only
+// by a secondary email or an externalId: on Multi-tenant Cloud, where the
+// account it named left the organization when deactivated, the entry
+// would go on to remove another person for good: left alone, warned. On
+// Dedicated the deactivation is planned (and can be undone), warned.
+func TestComputeOffboardingReachesAnotherAccount(t *testing.T) {
+	off := du("judy@example.com")
+	off.Active = false
+	personal := model.User{ID: "jp", UserName: "judy-personal", Email: "judy.p@gmail.example",
+		Emails: []string{"judy.p@gmail.example", "judy@example.com"}, Active: true}
+	admin := model.User{ID: "a", UserName: "admin@example.com", Email: "admin@example.com", OrgRole: model.RoleAdmin, Active: true}
+	for _, dep := range []model.Deployment{model.SaaS, model.Dedicated} {
+		p := Compute(state(users(du("admin@example.com"), off)), state(users(admin, personal)), model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, Options{Deployment: dep})
+		deactivates := slices.ContainsFunc(p.Changes, func(c plan.Change) bool { return c.Action == plan.DeactivateUser })
+		if deactivates == (dep == model.SaaS) || !hasWarning(p, plan.WarnIdentityMismatch, "judy@example.com") {
+			t.Errorf("%s: deactivates %v, warnings %+v", dep, deactivates, p.Warnings)
 		}
 	}
 }
