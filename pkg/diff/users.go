@@ -246,17 +246,17 @@ func (p *planner) deactivateDesired(di int32, d *model.User, li int32, level mat
 	if l.Key() != model.Key(un) {
 		who.handle = l.UserName
 	}
-	if level != byUserName && model.Key(l.Email) != model.Key(wantEmail(d)) && p.saas && !p.protected(who.user, l) {
-		// Reached by a secondary email or an externalId only: on
-		// Multi-tenant Cloud the account the entry named is likely gone
-		// (deactivated, it left the organization), and this is another
-		// person's; its removal could not be taken back.
-		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
-			"%s (active: false) matches live user %s only by %s: not deactivated, as on W&B Multi-tenant Cloud that cannot be undone and the account is not the one the entry names (its email and userName differ); deactivate it by its own email, or remove the entry",
-			who.user, liveName(l), level)})
-		return
-	}
 	if level != byUserName && model.Key(l.Email) != model.Key(wantEmail(d)) && !p.protected(who.user, l) {
+		if p.saas {
+			// Reached by a secondary email or an externalId only: on
+			// Multi-tenant Cloud the account the entry named is likely
+			// gone (deactivated, it left the organization), and this is
+			// another person's; its removal could not be taken back.
+			p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
+				"%s (active: false) matches live user %s only by %s: not deactivated, as on W&B Multi-tenant Cloud that cannot be undone and the account is not the one the entry names (its email and userName differ); deactivate it by its own email, or remove the entry",
+				who.user, liveName(l), level)})
+			return
+		}
 		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
 			"%s (active: false) matches live user %s by %s: that account is deactivated", who.user, liveName(l), level)})
 	}

@@ -167,7 +167,7 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 	if err != nil && ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	if err == nil {
+	if err == nil && !c.accepted.Load() {
 		c.accepted.Store(true) // a 2xx whose body passed its checks
 	}
 	return r, err

@@ -7,7 +7,6 @@ import (
 	"math"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -376,37 +375,5 @@ func TestRateLimitWaitEndsWithContext(t *testing.T) {
 	}
 	if n := f.count("GET"); n != 1 {
 		t.Fatalf("%d requests", n)
-	}
-}
-
-// TestLostAnswerThenRefused: a write whose first answer was lost and whose
-// retry is refused may have been applied by the first attempt (400 "already
-// a member"): unknown. A 413 is not: the same request is too large whatever
-// the server holds, so the first attempt was refused too (and apply splits
-// the add chunk).
-func TestLostAnswerThenRefused(t *testing.T) {
-	for _, tc := range []struct {
-		status  int
-		unknown bool
-	}{{400, true}, {413, false}} {
-		f, srv := newFake(t)
-		var n atomic.Int32
-		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
-			if r.Method != http.MethodPatch {
-				return false
-			}
-			if n.Add(1) == 1 {
-				drop(w)
-			} else {
-				scimErr(w, tc.status, "refused")
-			}
-			return true
-		}
-		c := testClient(t, srv.URL)
-		err := c.AddMembers(context.Background(), "g1", []string{"a", "b"})
-		var e *Error
-		if !errors.As(err, &e) || e.Status != tc.status || e.OutcomeUnknown() != tc.unknown || n.Load() != 2 {
-			t.Errorf("%d after a lost answer: unknown %v (want %v), %d PATCHes: %v", tc.status, e != nil && e.OutcomeUnknown(), tc.unknown, n.Load(), err)
-		}
 	}
 }

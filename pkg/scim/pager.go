@@ -162,8 +162,8 @@ func (l *lister[T]) fetch(ctx context.Context, start, limit int) (listPage[T], e
 			return err
 		}}
 	if _, err := l.c.do(ctx, cl); err != nil {
-		if start > 1 {
-			return listPage[T]{}, fmt.Errorf("the %s list page at startIndex %d: %w", l.plural, start, err)
+		if start > 1 && !strings.Contains(err.Error(), cl.what) { // a decode error names the page already
+			return listPage[T]{}, fmt.Errorf("%s: %w", cl.what, err)
 		}
 		return listPage[T]{}, err
 	}

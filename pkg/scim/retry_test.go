@@ -304,35 +304,47 @@ func TestRetryLostAnswerStaysUnknown(t *testing.T) {
 		"429 after the drop": status(429),
 	} {
 		t.Run(name, func(t *testing.T) {
-			f, srv := newFake(t)
-			var n atomic.Int32
-			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
-				if r.Method != http.MethodPatch {
-					return false
-				}
-				if n.Add(1) == 1 {
-					drop(w) // sent, read by the server, answer lost
-				} else {
-					last(w)
-				}
-				return true
-			}
-			c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed = 300 * time.Millisecond })
-			err := c.SetOrgRole(context.Background(), "u1", "admin")
+			err := lostAnswerThen(t, last)
 			var e *Error
 			if !errors.As(err, &e) || !e.OutcomeUnknown() || !strings.Contains(err.Error(), "may have been applied") {
 				t.Fatalf("err = %v (unknown %v), want an unknown outcome", err, e != nil && e.OutcomeUnknown())
 			}
 		})
 	}
+	// A 413 is a refusal whatever the server holds: the first, identical
+	// request was too large too (and apply splits an add chunk).
+	var e *Error
+	if err := lostAnswerThen(t, status(413)); !errors.As(err, &e) || e.Status != 413 || e.OutcomeUnknown() {
+		t.Fatalf("413 after the drop: %v, want a failure", err)
+	}
 	// Without a lost answer, the same definite error is a failure.
 	f, srv := newFake(t)
 	failN(f, "PATCH", 100, status(400))
 	c := testClient(t, srv.URL)
-	var e *Error
 	if err := c.SetOrgRole(context.Background(), "u1", "admin"); !errors.As(err, &e) || e.OutcomeUnknown() {
 		t.Fatalf("a plain 400: %v, want a failure", err)
 	}
+}
+
+// lostAnswerThen sends a PATCH whose first attempt is read by the server
+// and its answer lost, and whose retries are answered by last.
+func lostAnswerThen(t *testing.T, last func(http.ResponseWriter)) error {
+	t.Helper()
+	f, srv := newFake(t)
+	var n atomic.Int32
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPatch {
+			return false
+		}
+		if n.Add(1) == 1 {
+			drop(w) // sent, read by the server, answer lost
+		} else {
+			last(w)
+		}
+		return true
+	}
+	c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed = 300 * time.Millisecond })
+	return c.SetOrgRole(context.Background(), "u1", "admin")
 }
 
 // TestStopRetrying: once StopRetrying is called (apply was interrupted), a
