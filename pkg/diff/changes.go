@@ -39,6 +39,7 @@ type changeBuf struct {
 	heads []changeHead
 	vals  [][]string // a change's values never straddle two chunks
 	n     int
+	sink  int32 // what sortChanges' prefetching loops read, so that they are kept
 }
 
 // changeHead locates one change's values.
@@ -99,4 +100,14 @@ func (b *changeBuf) change(i int) plan.Change {
 		TeamID: v[fTeamID], Role: model.Role(v[fRole]), From: v[fFrom], Name: v[fName], ExternalID: v[fExternalID],
 		FromExternalID: v[fFromExternalID], Email: v[fEmail], FromEmail: v[fFromEmail], Reason: v[fReason],
 	}
+}
+
+// touch reads change i's head and first value (what change(i) loads first),
+// for a prefetching loop.
+func (b *changeBuf) touch(i int) int32 {
+	h := b.heads[i]
+	if h.mask == 0 {
+		return 0
+	}
+	return int32(len(b.vals[h.off>>valBits][int(h.off&(1<<valBits-1))]))
 }

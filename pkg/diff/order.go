@@ -66,10 +66,22 @@ func sortChanges(cs *changeBuf) []plan.Change {
 	}
 	byBucket := make([]keyed, cs.n)
 	next := slices.Clone(count)
-	for i, b := range bucket {
-		uk := model.Key(cs.field(i, fUser))
-		byBucket[next[b]] = keyed{prefix(uk), uk, int32(i)}
-		next[b]++
+	for start := 0; start < len(bucket); start += sortBlock {
+		end := min(start+sortBlock, len(bucket))
+		// The user names are scattered over the inputs' memory: load a
+		// block's first bytes in a loop that does nothing else, so that
+		// their cache misses overlap.
+		var touched int32
+		for i := start; i < end; i++ {
+			touched |= first(cs.field(i, fUser))
+		}
+		cs.sink += touched
+		for i := start; i < end; i++ {
+			uk := model.Key(cs.field(i, fUser))
+			b := bucket[i]
+			byBucket[next[b]] = keyed{prefix(uk), uk, int32(i)}
+			next[b]++
+		}
 	}
 	for b := 0; b+1 < len(count); b++ {
 		part := byBucket[count[b]:count[b+1]]
@@ -92,11 +104,24 @@ func sortChanges(cs *changeBuf) []plan.Change {
 		})
 	}
 	sorted := make([]plan.Change, cs.n)
-	for i, k := range byBucket {
-		sorted[i] = cs.change(int(k.i))
+	for start := 0; start < len(byBucket); start += sortBlock {
+		block := byBucket[start:min(start+sortBlock, len(byBucket))]
+		// The sorted order visits the buffer out of order: load a block's
+		// heads and values first, so that their cache misses overlap.
+		var touched int32
+		for _, k := range block {
+			touched |= cs.touch(int(k.i))
+		}
+		cs.sink += touched
+		for j, k := range block {
+			sorted[start+j] = cs.change(int(k.i))
+		}
 	}
 	return sorted
 }
+
+// sortBlock is how many changes sortChanges loads ahead.
+const sortBlock = 512
 
 // prefix is s's first 8 bytes as a big-endian number (zero-padded), so
 // that comparing prefixes orders strings as strings.Compare does, up to
