@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/wbsync/wbsync/pkg/emulator"
+	"github.com/wbsync/wbsync/pkg/model"
 )
 
 // TestParseInterleaved: flags may come before or after positionals, and
@@ -315,5 +316,31 @@ func TestManifestDirPipeRefused(t *testing.T) {
 	r := wb(t, nil, "validate", "-f", dir)
 	if r.code != exitError || !strings.Contains(r.stderr, "pipe.yml is not a regular file") {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// The deployment defaults to saas for the host api.wandb.ai however the
+// URL writes it (case, a trailing dot, the default port), and to dedicated
+// for any other host or port.
+func TestDeploymentFromHost(t *testing.T) {
+	for raw, want := range map[string]model.Deployment{
+		"https://api.wandb.ai/scim":         model.SaaS,
+		"https://API.WandB.ai/scim/":        model.SaaS,
+		"https://api.wandb.ai./scim":        model.SaaS,
+		"https://api.wandb.ai.:443/scim":    model.SaaS,
+		"https://api.wandb.ai":              model.SaaS,
+		"https://api.wandb.ai:8443/scim":    model.Dedicated,
+		"https://api.wandb.ai.evil.io/scim": model.Dedicated,
+		"https://xapi.wandb.ai/scim":        model.Dedicated,
+		"https://acme.wandb.io/scim":        model.Dedicated,
+		"http://127.0.0.1:8080/scim":        model.Dedicated,
+	} {
+		u, err := model.CanonicalURL(raw)
+		if err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		if got, err := deploymentOf("", u); err != nil || got != want {
+			t.Errorf("%s: deployment %q (%v), want %q", raw, got, err, want)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -277,13 +278,17 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 }
 
 // deploymentOf is the --deployment value, or the default for the URL:
-// saas for api.wandb.ai, else dedicated.
+// saas for the host api.wandb.ai over https, else dedicated. The host is
+// compared as DNS names are: ignoring case and a trailing dot
+// (api.wandb.ai. is the same host, with the same certificate).
 func deploymentOf(flagValue, canonicalURL string) (model.Deployment, error) {
 	switch flagValue {
 	case "saas", "dedicated":
 		return model.Deployment(flagValue), nil
 	case "":
-		if strings.HasPrefix(canonicalURL, "https://api.wandb.ai/") || canonicalURL == "https://api.wandb.ai" {
+		u, err := url.Parse(canonicalURL)
+		if err == nil && u.Scheme == "https" && u.Port() == "" &&
+			strings.TrimSuffix(strings.ToLower(u.Hostname()), ".") == "api.wandb.ai" {
 			return model.SaaS, nil
 		}
 		return model.Dedicated, nil
