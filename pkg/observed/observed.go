@@ -342,11 +342,22 @@ func userOf(u *scim.User) model.User {
 			}
 			mu.Emails = append(mu.Emails, e.Value)
 		}
+		// Multi-valued attributes are unordered (RFC 7643 §2.4): the
+		// secondary emails are kept sorted, so that the fingerprint and
+		// every view are the same whatever order the server lists them in.
+		slices.Sort(mu.Emails[1:])
 	}
 	if len(u.TeamRoles) > 0 {
 		mu.TeamRoles = make(map[string]model.Role, len(u.TeamRoles))
 		for _, r := range u.TeamRoles {
-			mu.TeamRoles[r.TeamName] = model.NormRole(r.RoleName)
+			role := model.NormRole(r.RoleName)
+			if have, ok := mu.TeamRoles[r.TeamName]; ok && have < role {
+				// Teams that share a name (W&B keys team roles by
+				// name): whichever order they come in, the same one
+				// is kept. Roles in such teams are never planned.
+				continue
+			}
+			mu.TeamRoles[r.TeamName] = role
 		}
 	}
 	return mu

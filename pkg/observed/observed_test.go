@@ -356,3 +356,43 @@ func TestSharedNameRoles(t *testing.T) {
 		t.Errorf("member roles (-want +got):\n%s", d)
 	}
 }
+
+// TestUnorderedAttributes: multi-valued attributes are unordered (RFC 7643
+// §2.4): secondary emails and team roles listed in another order (two
+// teams sharing a name, with different roles) give the same state and
+// fingerprint.
+func TestUnorderedAttributes(t *testing.T) {
+	user := func(emails []string, roles []scim.TeamRole) []scim.User {
+		u := scim.User{ID: "u1", UserName: "alice", Active: true, TeamRoles: roles,
+			Emails: []scim.Email{{Value: "alice@x.com", Primary: true}}}
+		for _, e := range emails {
+			u.Emails = append(u.Emails, scim.Email{Value: e})
+		}
+		return []scim.User{u}
+	}
+	groups := []scim.Group{
+		{ID: "g1", DisplayName: "dup", Members: []scim.GroupMember{{Value: "u1"}}},
+		{ID: "g2", DisplayName: "dup", Members: []scim.GroupMember{{Value: "u1"}}},
+	}
+	st1, fp1, err := Fetch(context.Background(), &fakeLister{groups: groups, users: user(
+		[]string{"a2@x.com", "a3@x.com"},
+		[]scim.TeamRole{{TeamName: "dup", RoleName: "admin"}, {TeamName: "dup", RoleName: "viewer"}})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st2, fp2, err := Fetch(context.Background(), &fakeLister{groups: groups, users: user(
+		[]string{"a3@x.com", "a2@x.com"},
+		[]scim.TeamRole{{TeamName: "dup", RoleName: "viewer"}, {TeamName: "dup", RoleName: "admin"}})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(st1, st2); d != "" {
+		t.Errorf("state depends on the order of emails or team roles (-first +second):\n%s", d)
+	}
+	if fp1 != fp2 {
+		t.Errorf("fingerprint depends on the order of emails or team roles: %s vs %s", fp1, fp2)
+	}
+	if got := st1.Users[0].Emails; !slices.Equal(got, []string{"alice@x.com", "a2@x.com", "a3@x.com"}) {
+		t.Errorf("emails %q: want the primary first, then the others sorted", got)
+	}
+}
