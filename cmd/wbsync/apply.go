@@ -162,6 +162,12 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 			inv.say(zapcore.ErrorLevel, "Apply cancelled; nothing was written.")
 			return exitError, nil
 		}
+		// The question may have waited for long: what is written is a
+		// plan just checked against the organization, so it is read
+		// again and planned again before the first write.
+		if err := recheck(ctx, inv, a); err != nil {
+			return exitError, err
+		}
 	}
 	code, err := execute(ctx, inv, f, o, a)
 	if code == exitOK && err == nil && o.detailed && a.p.HasDrift() {
@@ -248,6 +254,25 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	// edited by hand) reaches the approver.
 	p := now
 	return &applyRun{s: s, p: p, want: want, policy: policy}, nil
+}
+
+// recheck reads the organization again after the approval and refuses,
+// with what differs, when the approved plan no longer holds (the
+// organization changed while the question waited).
+func recheck(ctx context.Context, inv *invocation, a *applyRun) error {
+	now, err := a.s.computePlan(ctx, a.want, a.policy, a.p.ManifestDigest)
+	if err != nil {
+		return fmt.Errorf("nothing was written: checking the organization again after the approval: %w", err)
+	}
+	lines := plan.Staleness(a.p, now)
+	if len(lines) == 0 {
+		return nil
+	}
+	inv.say(zapcore.ErrorLevel, "The organization changed while the question waited: the approved plan no longer holds. What differs now:")
+	for _, line := range lines {
+		inv.sayIndented(zapcore.ErrorLevel, "  ", sanitize.Controls(line)) // names come from the server
+	}
+	return errors.New("refusing to apply a plan that no longer holds; nothing was written: run apply again and review the new plan")
 }
 
 // execute runs the plan and reports: the report is always printed, also

@@ -174,6 +174,43 @@ func TestPromptYes(t *testing.T) {
 	}
 }
 
+// TestPromptOrgChangedMeanwhile: the organization changes while the
+// question waits (here a user is created); after "yes" wbsync reads it
+// again, says what differs and writes nothing: exit 1.
+func TestPromptOrgChangedMeanwhile(t *testing.T) {
+	srv, hs := emuServer(t, examplePath("emulator-state.json"))
+	defer hs.Close()
+	c := startOnPty(t, []string{"WANDB_API_KEY=" + testKey, "WBSYNC_URL=" + hs.URL + "/scim"}, "apply", "-f", examplePath("wbsync.yaml"))
+	c.waitFor(t, "Only 'yes' is accepted")
+	req, err := http.NewRequest(http.MethodPost, hs.URL+"/scim/Users", strings.NewReader(
+		`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"zed@example.com","emails":[{"value":"zed@example.com","primary":true}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	req.Header.Set("Content-Type", "application/scim+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("creating a user meanwhile: %s", resp.Status)
+	}
+	if _, err := c.tty.WriteString("yes\r"); err != nil {
+		t.Fatal(err)
+	}
+	if ws := c.exit(t); ws.ExitStatus() != exitError {
+		t.Fatalf("wait status %v, want exit 1\n%s", ws, c.stderr.String())
+	}
+	if !strings.Contains(c.stderr.String(), "changed while the question waited") || !strings.Contains(c.stderr.String(), "nothing was written") {
+		t.Errorf("stderr does not say the organization changed and nothing was written:\n%s", c.stderr.String())
+	}
+	if n := writes(srv.Stats().Requests); n != 1 { // the test's own create
+		t.Fatalf("%d writes, want only the test's own: the plan was applied after the organization changed", n)
+	}
+}
+
 // TestPromptAnswersOnlyWhatIsShown: "yes" typed while the organization is
 // still being read (before the plan and the question are shown) answers
 // nothing, and " yes " with spaces is not yes: exit 1, nothing written.
