@@ -182,21 +182,7 @@ func TestPromptOrgChangedMeanwhile(t *testing.T) {
 	defer hs.Close()
 	c := startOnPty(t, []string{"WANDB_API_KEY=" + testKey, "WBSYNC_URL=" + hs.URL + "/scim"}, "apply", "-f", examplePath("wbsync.yaml"))
 	c.waitFor(t, "Only 'yes' is accepted")
-	req, err := http.NewRequest(http.MethodPost, hs.URL+"/scim/Users", strings.NewReader(
-		`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"zed@example.com","emails":[{"value":"zed@example.com","primary":true}]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+testKey)
-	req.Header.Set("Content-Type", "application/scim+json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("creating a user meanwhile: %s", resp.Status)
-	}
+	createByHand(t, &testEmu{url: hs.URL + "/scim"}, "zed@example.com", "zed@example.com")
 	if _, err := c.tty.WriteString("yes\r"); err != nil {
 		t.Fatal(err)
 	}
