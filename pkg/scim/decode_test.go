@@ -66,8 +66,20 @@ func TestDecodeUserShapes(t *testing.T) {
 	if got, _ := decodeUser([]byte(rfcUser)); got.PrimaryEmail() != "b@x.com" {
 		t.Fatalf("primary %q", got.PrimaryEmail())
 	}
-	if got, _ := decodeUser([]byte(`{"id":"1","emails":[{"value":"first@x"},{"value":"second@x"}]}`)); got.PrimaryEmail() != "first@x" {
-		t.Fatalf("primary fallback %q", got.PrimaryEmail())
+	// None marked primary, or several: the same one whatever the order
+	// (the userName's, else the smallest).
+	for _, c := range []struct{ user, want string }{
+		{`{"id":"1","emails":[{"value":"z@x"},{"value":"b@x"}]}`, "b@x"},
+		{`{"id":"1","emails":[{"value":"b@x"},{"value":"z@x"}]}`, "b@x"},
+		{`{"id":"1","userName":"Z@X","emails":[{"value":"b@x"},{"value":"z@x"}]}`, "z@x"},
+		{`{"id":"1","emails":[{"value":"z@x","primary":true},{"value":"c@x"},{"value":"y@x","primary":true}]}`, "y@x"},
+		{`{"id":"1","emails":[{"value":"y@x","primary":true},{"value":"c@x"},{"value":"z@x","primary":true}]}`, "y@x"},
+		{`{"id":"1","userName":"z@x","emails":[{"value":"y@x","primary":true},{"value":"c@x"},{"value":"z@x","primary":true}]}`, "z@x"},
+		{`{"id":"1","userName":"c@x","emails":[{"value":"y@x","primary":true},{"value":"c@x"}]}`, "y@x"},
+	} {
+		if got, _ := decodeUser([]byte(c.user)); got.PrimaryEmail() != c.want {
+			t.Errorf("%s: primary %q, want %q", c.user, got.PrimaryEmail(), c.want)
+		}
 	}
 	if got, _ := decodeUser([]byte(`{"id":"1"}`)); got.TeamRoles != nil || got.OrganizationRole != "" {
 		t.Fatalf("absent roles decoded as %+v", got)

@@ -1,6 +1,9 @@
 package scim
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // User is a SCIM User as W&B returns it, normalised across shapes.
 type User struct {
@@ -39,17 +42,38 @@ type TeamRole struct {
 	TeamName, RoleName string
 }
 
-// PrimaryEmail returns the primary email, else the first, else "".
+// PrimaryEmail returns the email marked primary ("" when there is no
+// email). When none is marked, or more than one, it picks among those
+// (marked ones, else all) the same one whatever order the server lists
+// them in (multi-valued attributes are unordered, RFC 7643 §2.4): the one
+// equal to the userName ignoring case, else the smallest.
 func (u User) PrimaryEmail() string {
+	marked, last := 0, ""
 	for _, e := range u.Emails {
 		if e.Primary {
-			return e.Value
+			marked++
+			last = e.Value
 		}
 	}
-	if len(u.Emails) > 0 {
+	switch {
+	case marked == 1:
+		return last
+	case len(u.Emails) == 1:
 		return u.Emails[0].Value
 	}
-	return ""
+	best, found := "", false
+	for _, e := range u.Emails {
+		if marked > 0 && !e.Primary {
+			continue
+		}
+		if strings.EqualFold(e.Value, u.UserName) {
+			return e.Value
+		}
+		if !found || e.Value < best {
+			best, found = e.Value, true
+		}
+	}
+	return best
 }
 
 // Group is a SCIM Group: a W&B team.
