@@ -57,6 +57,9 @@ type applyRun struct {
 	p      plan.Plan
 	want   model.State
 	policy model.Policy
+	// replan is the command that plans a saved plan again ("" when the
+	// manifest files were given): what to run when it no longer holds.
+	replan string
 }
 
 func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []string) (int, error) {
@@ -253,26 +256,38 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	// its digest and fingerprint vouch for (seats, warnings, limits as
 	// edited by hand) reaches the approver.
 	p := now
-	return &applyRun{s: s, p: p, want: want, policy: policy}, nil
+	return &applyRun{s: s, p: p, want: want, policy: policy, replan: replanCommand(saved, path)}, nil
 }
 
 // recheck reads the organization again after the approval and refuses,
 // with what differs, when the approved plan no longer holds (the
-// organization changed while the question waited).
+// organization changed while the question waited, or the clock did: an
+// unmanaged user's grace period ran out).
 func recheck(ctx context.Context, inv *invocation, a *applyRun) error {
 	now, err := a.s.computePlan(ctx, a.want, a.policy, a.p.ManifestDigest)
+	if errors.Is(err, errInterrupted) {
+		return err
+	}
 	if err != nil {
-		return fmt.Errorf("nothing was written: checking the organization again after the approval: %w", err)
+		return fmt.Errorf("checking the organization again after the approval (nothing was written): %w", err)
 	}
 	lines := plan.Staleness(a.p, now)
 	if len(lines) == 0 {
 		return nil
 	}
-	inv.say(zapcore.ErrorLevel, "The organization changed while the question waited: the approved plan no longer holds. What differs now:")
+	header := "The organization changed while the question waited: the approved plan no longer holds. What differs now:"
+	if a.p.ObservedFingerprint == now.ObservedFingerprint {
+		header = "The approved plan no longer holds: the organization reads as it did, but the manifest now plans other changes (an unmanaged user's grace period may have run out while the question waited). What differs now:"
+	}
+	inv.say(zapcore.ErrorLevel, header)
 	for _, line := range lines {
 		inv.sayIndented(zapcore.ErrorLevel, "  ", sanitize.Controls(line)) // names come from the server
 	}
-	return errors.New("refusing to apply a plan that no longer holds; nothing was written: run apply again and review the new plan")
+	again := "run apply again and review the new plan"
+	if a.replan != "" {
+		again = "plan again and review it: " + a.replan
+	}
+	return errors.New("refusing to apply a plan that no longer holds; nothing was written: " + again)
 }
 
 // execute runs the plan and reports: the report is always printed, also

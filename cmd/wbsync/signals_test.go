@@ -174,26 +174,80 @@ func TestPromptYes(t *testing.T) {
 	}
 }
 
-// TestPromptOrgChangedMeanwhile: the organization changes while the
-// question waits (here a user is created); after "yes" wbsync reads it
-// again, says what differs and writes nothing: exit 1.
-func TestPromptOrgChangedMeanwhile(t *testing.T) {
-	srv, hs := emuServer(t, examplePath("emulator-state.json"))
-	defer hs.Close()
-	c := startOnPty(t, []string{"WANDB_API_KEY=" + testKey, "WBSYNC_URL=" + hs.URL + "/scim"}, "apply", "-f", examplePath("wbsync.yaml"))
-	c.waitFor(t, "Only 'yes' is accepted")
-	createByHand(t, &testEmu{url: hs.URL + "/scim"}, "zed@example.com", "zed@example.com")
-	if _, err := c.tty.WriteString("yes\r"); err != nil {
+// TestPromptPlanNoLongerHolds: after "yes" wbsync reads the organization
+// again and plans again; when the approved plan no longer holds it says
+// what differs and what to run, and writes nothing (exit 1): the
+// organization changed while the question waited (here a user created),
+// for a plan from the manifest files and for a saved plan, or only the
+// clock did (an unmanaged user's grace period ran out).
+func TestPromptPlanNoLongerHolds(t *testing.T) {
+	const grace = 5 * time.Second
+	manifest, err := os.ReadFile(examplePath("wbsync.yaml"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if ws := c.exit(t); ws.ExitStatus() != exitError {
-		t.Fatalf("wait status %v, want exit 1\n%s", ws, c.stderr.String())
+	deactivating := filepath.Join(t.TempDir(), "wbsync.yaml")
+	if err := os.WriteFile(deactivating, []byte(strings.NewReplacer(
+		"unmanagedUsers: ignore", fmt.Sprintf("unmanagedUsers: deactivate\n  unmanagedGracePeriod: %s", grace),
+		"maxDeactivations: 3", "maxDeactivations: 50").Replace(string(manifest))), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(c.stderr.String(), "changed while the question waited") || !strings.Contains(c.stderr.String(), "nothing was written") {
-		t.Errorf("stderr does not say the organization changed and nothing was written:\n%s", c.stderr.String())
-	}
-	if n := writes(srv.Stats().Requests); n != 1 { // the test's own create
-		t.Fatalf("%d writes, want only the test's own: the plan was applied after the organization changed", n)
+	for _, c := range []struct {
+		name, header, again string
+		saved, clock        bool
+	}{
+		{name: "org", header: "The organization changed while the question waited", again: "run apply again and review the new plan"},
+		{name: "saved", saved: true, header: "The organization changed while the question waited", again: "plan again and review it: wbsync plan -f "},
+		{name: "clock", clock: true, header: "the organization reads as it did, but the manifest now plans other changes", again: "run apply again"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv, hs := emuServer(t, examplePath("emulator-state.json"))
+			defer hs.Close()
+			emu := &testEmu{url: hs.URL + "/scim"}
+			env := []string{"WANDB_API_KEY=" + testKey, "WBSYNC_URL=" + emu.url}
+			args := []string{"apply", "-f", examplePath("wbsync.yaml")}
+			var created time.Time
+			switch {
+			case c.saved:
+				saved := filepath.Join(t.TempDir(), "plan.json")
+				if r := wb(t, map[string]string{"WANDB_API_KEY": testKey, "WBSYNC_URL": emu.url}, "plan", "-f", examplePath("wbsync.yaml"), "--out", saved); r.code != exitChanges && r.code != exitOK {
+					t.Fatalf("plan --out: exit %d\n%s", r.code, r.stderr)
+				}
+				args = []string{"apply", saved}
+			case c.clock:
+				created = time.Now() // spared by the grace period when planned
+				createByHand(t, emu, "zed@example.com", "zed@example.com")
+				args = []string{"apply", "-f", deactivating}
+			}
+			c0 := startOnPty(t, env, args...)
+			c0.waitFor(t, "Only 'yes' is accepted")
+			before := writes(srv.Stats().Requests)
+			if c.clock {
+				// The question waits until the grace period has run out.
+				time.Sleep(time.Until(created.Add(grace + 500*time.Millisecond)))
+			} else {
+				createByHand(t, emu, "zed@example.com", "zed@example.com")
+				before++
+			}
+			if _, err := c0.tty.WriteString("yes\r"); err != nil {
+				t.Fatal(err)
+			}
+			if ws := c0.exit(t); ws.ExitStatus() != exitError {
+				t.Fatalf("wait status %v, want exit 1\n%s", ws, c0.stderr.String())
+			}
+			stderr := c0.stderr.String()
+			for _, want := range []string{c.header, "nothing was written: " + c.again} {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr does not say %q:\n%s", want, stderr)
+				}
+			}
+			if c.clock && !strings.Contains(stderr, "deactivate user zed@example.com") {
+				t.Errorf("stderr does not name the deactivation now planned:\n%s", stderr)
+			}
+			if n := writes(srv.Stats().Requests); n != before {
+				t.Fatalf("%d writes after the question, want none: a plan that no longer holds was applied", n-before)
+			}
+		})
 	}
 }
 
