@@ -141,9 +141,9 @@ type Client struct {
 	backoffBase time.Duration
 	// failedInARow counts the writes in a row that failed after retrying
 	// what could heal (a call its context ended does not count); from
-	// caps.FailedInARow on, writes are tried once until a call succeeds
+	// caps.FailedInARow on, writes are tried once until a write succeeds
 	// (the run-wide retry budget). Reads, such as apply's verification,
-	// keep their retries.
+	// keep their retries, and their successes give writes none back.
 	failedInARow atomic.Int32
 
 	onPage func(collection string, read, total int) // Config.OnPage

@@ -98,7 +98,10 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		return nil, err
 	})
 	switch {
-	case err == nil:
+	case err == nil && r.cl.method != http.MethodGet:
+		// A write went through. A read does not count: the look-up after
+		// an ambiguous create succeeds against a server that fails every
+		// write (a 500 storm), and would give the retries back forever.
 		r.c.failedInARow.Store(0)
 	case r.cl.method != http.MethodGet && r.retrying && r.c.stopped.Err() == nil && ctx.Err() == nil:
 		// Failed with what could have healed, after every attempt allowed.

@@ -3,7 +3,7 @@ package scim
 import (
 	"context"
 	"errors"
-	"github.com/wbsync/wbsync/pkg/model"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/model"
 )
 
 // failN answers the first n requests matching method with fail, then lets
@@ -585,6 +586,44 @@ func TestRetryBudgetRunWide(t *testing.T) {
 	_ = set()
 	if n := f.count("PATCH") - before; n != caps.Attempts {
 		t.Fatalf("%d attempts after a success, want %d", n, caps.Attempts)
+	}
+}
+
+// TestRetryBudgetStormOnCreates: creates answered 500 (a failure that may
+// follow the work) are looked up before each new attempt; the look-ups
+// succeed (nothing was made), but a read is no write that went through:
+// the budget is spent after caps.FailedInARow creates as for a 429 storm,
+// and the next creates are tried once each.
+func TestRetryBudgetStormOnCreates(t *testing.T) {
+	f, srv := newFake(t)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPost {
+			return false
+		}
+		status(500)(w)
+		return true
+	}
+	c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed = time.Minute })
+	create := func(i int) {
+		if _, err := c.CreateUser(context.Background(), model.User{UserName: fmt.Sprintf("u%d@x.com", i), Email: fmt.Sprintf("u%d@x.com", i), Active: true}); err == nil {
+			t.Fatal("a refused create succeeded")
+		}
+	}
+	for i := range caps.FailedInARow {
+		create(i)
+	}
+	full := f.count("POST")
+	if full != caps.FailedInARow*caps.Attempts {
+		t.Fatalf("%d POSTs for %d creates, want %d attempts each", full, caps.FailedInARow, caps.Attempts)
+	}
+	if f.count("GET") == 0 {
+		t.Fatal("no look-ups: the test does not exercise them")
+	}
+	for i := range 4 {
+		create(caps.FailedInARow + i)
+	}
+	if n := f.count("POST") - full; n != 4 {
+		t.Fatalf("%d POSTs for 4 creates once the budget is spent, want 1 each (successful look-ups gave the retries back)", n)
 	}
 }
 
