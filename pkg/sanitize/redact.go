@@ -50,9 +50,10 @@ type Redactor struct {
 }
 
 // NewRedactor returns a Redactor for key. The forms covered are the key
-// itself (so also "Bearer KEY") and the standard base64 encoding of the key
-// at each of the three alignments it can take inside any base64 text, which
-// covers base64(":" + KEY) as Basic authentication sends it; each of those
+// itself (so also "Bearer KEY"), also in upper and in lower case, and the
+// standard base64 encoding of the key at each of the three alignments it
+// can take inside any base64 text, which covers base64(":" + KEY) as Basic
+// authentication sends it, also in the URL-safe alphabet; each of those
 // percent-encoded byte by byte; and each in the other spellings a server
 // or wbsync's own quoting gives text (URL query and path escaping, with
 // upper- or lower-case hex; JSON and Go string escapes; CSV's doubled
@@ -88,6 +89,20 @@ func NewRedactor(key string) *Redactor {
 			body = body[:len(body)-1] // the last character mixes in padding bits
 		}
 		forms = append(forms, []byte(body))
+	}
+	// The same forms as a server may echo them otherwise: the key in upper
+	// or lower case (a W&B key is lower-case hex, so its upper-case echo
+	// is the key itself), and each base64 form in the URL-safe alphabet
+	// (- and _ for + and /).
+	for _, v := range []string{strings.ToUpper(key), strings.ToLower(key)} {
+		if v != key && len(v) == len(key) {
+			forms = append(forms, []byte(v))
+		}
+	}
+	for _, f := range forms[:len(forms):len(forms)] {
+		if u := strings.NewReplacer("+", "-", "/", "_").Replace(string(f)); u != string(f) {
+			forms = append(forms, []byte(u))
+		}
 	}
 	// Each form percent-encoded byte by byte (%73%6B..., upper- and
 	// lower-case hex), as a proxy or server may echo a header in a URL or

@@ -454,3 +454,34 @@ func TestRedactTwiceEscapedSplit(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactOtherCaseAndURLSafe: a server may echo the key in the other
+// case (a W&B key is lower-case hex: upper-cased it is the same key) or a
+// base64 form in the URL-safe alphabet: both are redacted, whole and in
+// fragments of 8 characters.
+func TestRedactOtherCaseAndURLSafe(t *testing.T) {
+	hexKey := "0f3a9c2e7b1d4f6a8c0e2b4d6f8a1c3e5b7d9f0a"
+	odd := "a?>~b?>~c?>~d?>~e?>~f?" // its base64 holds + and /
+	for _, c := range []struct{ key, echo string }{
+		{hexKey, strings.ToUpper(hexKey)},
+		{hexKey, "detail: " + strings.ToUpper(hexKey)[5:14] + "."},
+		{"Wbk_MixedCase_0123456789", "WBK_MIXEDCASE_0123456789 and wbk_mixedcase_0123456789"},
+		{odd, base64.URLEncoding.EncodeToString([]byte(":" + odd))},
+		{odd, base64.RawURLEncoding.EncodeToString([]byte(odd))[2:12]},
+	} {
+		out := NewRedactor(c.key).String(c.echo)
+		if !strings.Contains(out, Marker) {
+			t.Errorf("key %q, echo %q → %q: not redacted", c.key, c.echo, out)
+			continue
+		}
+		rest := strings.ReplaceAll(out, Marker, " ")
+		for _, form := range []string{strings.ToUpper(c.key), strings.ToLower(c.key),
+			base64.URLEncoding.EncodeToString([]byte(":" + c.key)), base64.RawURLEncoding.EncodeToString([]byte(c.key))} {
+			for i := 3; i+gram <= len(form)-3; i++ {
+				if strings.Contains(rest, form[i:i+gram]) {
+					t.Errorf("key %q, echo %q → %q leaks %q", c.key, c.echo, out, form[i:i+gram])
+				}
+			}
+		}
+	}
+}
