@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -359,4 +360,61 @@ func TestRunTeamsSharingAName(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Fatalf("writes by team id (-want +got):\n%s", d)
 	}
+}
+
+// TestRunKeepsAnAdmin: promotions to admin run before the demotions of
+// their phase; when one is not done (refused, or skipped because its
+// user's create failed), every change that may take an active admin away
+// (a demotion, an unverified non-admin role, the deactivation of an
+// admin) is held back, naming it, since the plan's last-admin guard
+// counted on it. Other changes go ahead.
+func TestRunKeepsAnAdmin(t *testing.T) {
+	changes := []plan.Change{
+		{Action: plan.SetOrgRole, User: "alice@x.com", UserID: "ua", Role: "member", From: "admin"},
+		{Action: plan.SetOrgRole, User: "bob@x.com", UserID: "ub", Role: "admin", From: "member"},
+		{Action: plan.SetOrgRole, User: "carl@x.com", UserID: "uc", Role: "member", Reason: "unverified"},
+		{Action: plan.SetOrgRole, User: "dora@x.com", UserID: "ud", Role: "admin", From: "member"},
+		{Action: plan.DeactivateUser, User: "eve@x.com", UserID: "ue", From: "admin"},
+		{Action: plan.DeactivateUser, User: "fay@x.com", UserID: "uf"},
+	}
+	t.Run("done", func(t *testing.T) {
+		w := &fakeWriter{}
+		rep := run(t, planOf(changes...), w, Options{Concurrency: 1})
+		if rep.OK != len(changes) {
+			t.Fatalf("ok = %d, want %d", rep.OK, len(changes))
+		}
+		var order []string
+		for _, c := range w.calls {
+			if c.Method == "SetOrgRole" {
+				order = append(order, c.ID+":"+c.Arg)
+			}
+		}
+		if want := []string{"ub:admin", "ud:admin", "ua:member", "uc:member"}; !slices.Equal(order, want) {
+			t.Fatalf("org roles set in order %v, want the promotions first: %v", order, want)
+		}
+	})
+	t.Run("refused", func(t *testing.T) {
+		w := &fakeWriter{fail: func(c call) error {
+			if c.Method == "SetOrgRole" && c.ID == "ub" {
+				return &httpError{400, "no"}
+			}
+			return nil
+		}}
+		rep := run(t, planOf(changes...), w, Options{})
+		res := byKey(rep)
+		for _, k := range []string{"set_org_role alice@x.com@", "set_org_role carl@x.com@", "deactivate_user eve@x.com@"} {
+			r := res[k]
+			if r.Status != StatusSkipped || !strings.HasPrefix(r.Reason, "not run, to keep an active admin: set_org_role bob@x.com failed earlier") || causedBy(r) < 0 {
+				t.Errorf("%s = %+v, want held back by bob's promotion", k, r)
+			}
+		}
+		for _, k := range []string{"set_org_role dora@x.com@", "deactivate_user fay@x.com@"} {
+			if r := res[k]; r.Status != StatusOK {
+				t.Errorf("%s = %+v, want done", k, r)
+			}
+		}
+		if w.count("SetActive") != 1 || w.count("SetOrgRole") != 2 {
+			t.Errorf("SetActive %d, SetOrgRole %d calls: want fay's deactivation and the two promotions only", w.count("SetActive"), w.count("SetOrgRole"))
+		}
+	})
 }

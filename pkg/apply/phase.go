@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"go.uber.org/zap"
@@ -31,6 +32,21 @@ func (r *runner) runPhase(ctx context.Context, lo, hi int) {
 	if action.Destructive() {
 		todo = r.skipBlocked(lo, hi)
 	}
+	if action == plan.SetOrgRole {
+		// Promotions to admin first: a demotion of an admin waits for
+		// them, and is held back when one was not done (below).
+		var gains, rest []int
+		for _, i := range todo {
+			if makesAdmin(r.changes[i]) {
+				gains = append(gains, i)
+			} else {
+				rest = append(rest, i)
+			}
+		}
+		r.runUnits(ctx, action, r.units(gains))
+		todo = rest
+	}
+	todo = r.holdAdminLosses(todo)
 	r.runUnits(ctx, action, r.units(todo))
 
 	n := Report{Results: r.results[lo:hi]}
@@ -135,6 +151,56 @@ func (r *runner) skipBlocked(lo, hi int) []int {
 	if skipped > 0 {
 		r.log.Info("destructive operations skipped: an earlier operation on the same user was not done",
 			zap.String("action", string(r.changes[lo].Action)), zap.Int("operations", skipped))
+	}
+	return todo
+}
+
+// makesAdmin reports whether c makes its user an organization admin.
+func makesAdmin(c plan.Change) bool {
+	return c.Action == plan.SetOrgRole && c.Role.Norm() == model.RoleAdmin
+}
+
+// losesAdmin reports whether c may take an active admin away: a demotion
+// of an admin, a non-admin org role asserted where the read reports none
+// (it may be an admin's), or the deactivation of an admin.
+func losesAdmin(c plan.Change) bool {
+	switch c.Action {
+	case plan.SetOrgRole:
+		return c.Role.Norm() != model.RoleAdmin && (model.Role(c.From).Norm() == model.RoleAdmin || c.From == "")
+	case plan.DeactivateUser:
+		return model.Role(c.From).Norm() == model.RoleAdmin
+	}
+	return false
+}
+
+// holdAdminLosses skips the changes at idx that may take an active admin
+// away when a promotion to admin of this plan was not done: the plan's
+// last-admin guard counted on it, so going ahead could leave the
+// organization without an active admin. It returns the others.
+func (r *runner) holdAdminLosses(idx []int) []int {
+	cause := -1
+	for i, c := range r.changes {
+		if makesAdmin(c) && r.results[i].Status != StatusOK && r.results[i].Status != "" {
+			cause = i
+			break
+		}
+	}
+	if cause < 0 {
+		return idx
+	}
+	var todo []int
+	held := 0
+	for _, i := range idx {
+		if !losesAdmin(r.changes[i]) {
+			todo = append(todo, i)
+			continue
+		}
+		r.skip(i, "not run, to keep an active admin: "+strings.TrimPrefix(blockedReason(r.results[cause]), "not run: "), &cause)
+		held++
+	}
+	if held > 0 {
+		r.log.Warn("changes that may take an active admin away held back: a promotion to admin was not done",
+			zap.String("action", string(r.changes[idx[0]].Action)), zap.Int("operations", held))
 	}
 	return todo
 }

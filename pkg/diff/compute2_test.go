@@ -126,7 +126,7 @@ func TestComputeRoles(t *testing.T) {
 			name:    "last active admin is never deactivated",
 			want:    state(users(with(du(a), func(u *model.User) { u.Active = false }), du(b)), dt("ml", model.Additive, dm(b, ""))),
 			have:    state(users(role(lu("ua", a), "admin"), role(lu("ub", b), "member")), lt("g", "ml", lm("ub", b, ""))),
-			changes: []plan.Change{{Action: plan.DeactivateUser, User: a, UserID: "ua", Reason: reasonInactive}},
+			changes: []plan.Change{{Action: plan.DeactivateUser, User: a, UserID: "ua", From: "admin", Reason: reasonInactive}},
 			blocked: []plan.BlockLimit{plan.BlockLastAdmin},
 		},
 		{
@@ -142,7 +142,7 @@ func TestComputeRoles(t *testing.T) {
 			have: state(users(role(lu("ua", a), "admin"), role(lu("ub", b), "member")), lt("g", "ml", lm("ub", b, ""))),
 			changes: []plan.Change{
 				{Action: plan.SetOrgRole, User: b, UserID: "ub", Role: "admin", From: "member"},
-				{Action: plan.DeactivateUser, User: a, UserID: "ua", Reason: reasonInactive},
+				{Action: plan.DeactivateUser, User: a, UserID: "ua", From: "admin", Reason: reasonInactive},
 			},
 		},
 	})

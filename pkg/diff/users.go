@@ -272,10 +272,14 @@ func (p *planner) deactivate(li int32, who subject, reason string) {
 			"%s is protected (policy.protected): not deactivated, although %s", who.text(), reason)})
 		return
 	}
-	p.add(plan.Change{Action: plan.DeactivateUser, User: who.user, Username: who.handle, UserID: l.ID, Reason: reason})
+	c := plan.Change{Action: plan.DeactivateUser, User: who.user, Username: who.handle, UserID: l.ID, Reason: reason}
 	if l.OrgRole.Norm() == model.RoleAdmin {
+		// From says an admin is deactivated: apply holds it back when a
+		// promotion the last-admin guard counted on was not done.
+		c.From = string(model.RoleAdmin)
 		p.adminsLost++
 	}
+	p.add(c)
 	if p.saas {
 		p.warn(plan.Warning{Code: plan.WarnIrreversibleDeactivation, User: who.user, Username: who.handle, Message: fmt.Sprintf(
 			"deactivating %s on W&B Multi-tenant Cloud removes the user from the organization; SCIM cannot undo it (the user must be invited again)", who.text())})
