@@ -126,6 +126,7 @@ func Run(ctx context.Context, p plan.Plan, w Writer, opts Options) (*Report, err
 	}
 	opts = opts.withDefaults()
 	r := newRunner(ctx.Done(), p.Changes, w, opts)
+	r.admins = p.Limits.ActiveAdmins
 	wctx, stopDrain := drainContext(ctx, opts.DrainTimeout)
 	defer stopDrain()
 
@@ -192,6 +193,8 @@ type runner struct {
 	addLimit atomic.Int64
 
 	deps deps
+	// admins is the plan's count of active org admins (holdAdminLosses).
+	admins int
 }
 
 // newRunner prepares a run of changes, sorted into apply order.

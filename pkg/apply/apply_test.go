@@ -363,25 +363,37 @@ func TestRunTeamsSharingAName(t *testing.T) {
 }
 
 // TestRunKeepsAnAdmin: promotions to admin run before the demotions of
-// their phase; when one is not done (refused, or skipped because its
-// user's create failed), every change that may take an active admin away
-// (a demotion, an unverified non-admin role, the deactivation of an
-// admin) is held back, naming it, since the plan's last-admin guard
-// counted on it. Other changes go ahead.
+// their phase. When promotions are not done (refused, or skipped because
+// their user's create failed) and the admins the read reported, plus the
+// promotions done, would not outlast the changes that take an admin away
+// (a demotion, the deactivation of an admin), those are held back, naming
+// the promotion; an unverified non-admin role waits for one admin
+// assertion done. A held change blocks nothing else of its user (its team
+// removals), and changes that take no admin away go ahead.
 func TestRunKeepsAnAdmin(t *testing.T) {
-	changes := []plan.Change{
-		{Action: plan.SetOrgRole, User: "alice@x.com", UserID: "ua", Role: "member", From: "admin"},
-		{Action: plan.SetOrgRole, User: "bob@x.com", UserID: "ub", Role: "admin", From: "member"},
-		{Action: plan.SetOrgRole, User: "carl@x.com", UserID: "uc", Role: "member", Reason: "unverified"},
-		{Action: plan.SetOrgRole, User: "dora@x.com", UserID: "ud", Role: "admin", From: "member"},
-		{Action: plan.DeactivateUser, User: "eve@x.com", UserID: "ue", From: "admin"},
-		{Action: plan.DeactivateUser, User: "fay@x.com", UserID: "uf"},
+	p := planOf(
+		plan.Change{Action: plan.SetOrgRole, User: "alice@x.com", UserID: "ua", Role: "member", From: "admin"},
+		plan.Change{Action: plan.SetOrgRole, User: "bob@x.com", UserID: "ub", Role: "admin", From: "member"},
+		plan.Change{Action: plan.SetOrgRole, User: "carl@x.com", UserID: "uc", Role: "member", Reason: "unverified"},
+		plan.Change{Action: plan.SetOrgRole, User: "dora@x.com", UserID: "ud", Role: "admin", From: "member"},
+		plan.Change{Action: plan.RemoveMember, User: "alice@x.com", UserID: "ua", Team: "ml", TeamID: "tml"},
+		plan.Change{Action: plan.DeactivateUser, User: "eve@x.com", UserID: "ue", From: "admin"},
+		plan.Change{Action: plan.DeactivateUser, User: "fay@x.com", UserID: "uf"},
+	)
+	p.Limits.ActiveAdmins = 2 // alice and eve
+	refuse := func(ids ...string) *fakeWriter {
+		return &fakeWriter{fail: func(c call) error {
+			if c.Method == "SetOrgRole" && slices.Contains(ids, c.ID) {
+				return &httpError{400, "no"}
+			}
+			return nil
+		}}
 	}
 	t.Run("done", func(t *testing.T) {
 		w := &fakeWriter{}
-		rep := run(t, planOf(changes...), w, Options{Concurrency: 1})
-		if rep.OK != len(changes) {
-			t.Fatalf("ok = %d, want %d", rep.OK, len(changes))
+		rep := run(t, p, w, Options{Concurrency: 1})
+		if rep.OK != len(p.Changes) {
+			t.Fatalf("ok = %d, want %d", rep.OK, len(p.Changes))
 		}
 		var order []string
 		for _, c := range w.calls {
@@ -393,28 +405,44 @@ func TestRunKeepsAnAdmin(t *testing.T) {
 			t.Fatalf("org roles set in order %v, want the promotions first: %v", order, want)
 		}
 	})
-	t.Run("refused", func(t *testing.T) {
-		w := &fakeWriter{fail: func(c call) error {
-			if c.Method == "SetOrgRole" && c.ID == "ub" {
-				return &httpError{400, "no"}
-			}
-			return nil
-		}}
-		rep := run(t, planOf(changes...), w, Options{})
+	t.Run("one refused, an admin remains", func(t *testing.T) {
+		rep := run(t, p, refuse("ub"), Options{})
+		if rep.OK != len(p.Changes)-1 || rep.Skipped != 0 {
+			t.Fatalf("ok/failed/skipped = %d/%d/%d: with dora promoted, alice and eve may go", rep.OK, rep.Failed, rep.Skipped)
+		}
+	})
+	t.Run("all refused", func(t *testing.T) {
+		w := refuse("ub", "ud")
+		rep := run(t, p, w, Options{})
 		res := byKey(rep)
-		for _, k := range []string{"set_org_role alice@x.com@", "set_org_role carl@x.com@", "deactivate_user eve@x.com@"} {
+		// Alice's demotion leaves eve; eve's deactivation would leave
+		// none; carl's unverified role waits for an admin assertion.
+		for _, k := range []string{"set_org_role carl@x.com@", "deactivate_user eve@x.com@"} {
 			r := res[k]
 			if r.Status != StatusSkipped || !strings.HasPrefix(r.Reason, "not run, to keep an active admin: set_org_role bob@x.com failed earlier") || causedBy(r) < 0 {
 				t.Errorf("%s = %+v, want held back by bob's promotion", k, r)
 			}
 		}
-		for _, k := range []string{"set_org_role dora@x.com@", "deactivate_user fay@x.com@"} {
+		for _, k := range []string{"set_org_role alice@x.com@", "remove_member alice@x.com@ml", "deactivate_user fay@x.com@"} {
 			if r := res[k]; r.Status != StatusOK {
 				t.Errorf("%s = %+v, want done", k, r)
 			}
 		}
-		if w.count("SetActive") != 1 || w.count("SetOrgRole") != 2 {
-			t.Errorf("SetActive %d, SetOrgRole %d calls: want fay's deactivation and the two promotions only", w.count("SetActive"), w.count("SetOrgRole"))
+		if w.count("SetActive") != 1 || w.count("SetOrgRole") != 3 || w.count("RemoveMember") != 1 {
+			t.Errorf("SetActive %d, SetOrgRole %d, RemoveMember %d calls: want fay's deactivation, the two promotions, alice's demotion and her removal",
+				w.count("SetActive"), w.count("SetOrgRole"), w.count("RemoveMember"))
+		}
+	})
+	t.Run("held change blocks nothing else", func(t *testing.T) {
+		q := p
+		q.Limits.ActiveAdmins = 1 // alice only: her demotion is held, not her removal from ml
+		q.Changes = slices.DeleteFunc(slices.Clone(p.Changes), func(c plan.Change) bool { return c.User == "eve@x.com" })
+		res := byKey(run(t, q, refuse("ub", "ud"), Options{}))
+		if r := res["set_org_role alice@x.com@"]; r.Status != StatusSkipped || !strings.HasPrefix(r.Reason, reasonKeepAdmin) {
+			t.Errorf("alice's demotion = %+v, want held back", r)
+		}
+		if r := res["remove_member alice@x.com@ml"]; r.Status != StatusOK {
+			t.Errorf("alice's removal from ml = %+v, want done: a held role change blocks nothing else", r)
 		}
 	})
 }

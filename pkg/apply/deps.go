@@ -147,8 +147,11 @@ func (r *runner) noteOutcome(i int) {
 	// on it that failed, ended unknown, or was skipped because what it
 	// needed was not done (its add to a team whose create failed) or
 	// because the interrupt kept it from being tried again.
+	// A change held back to keep an admin (its org role, its
+	// deactivation) blocks nothing: leaving a team takes no admin away.
 	notDone := res.Status == StatusFailed || res.Status == StatusUnknown ||
-		(res.Status == StatusSkipped && (res.CausedBy != nil || strings.HasPrefix(res.Reason, reasonNotRetried)))
+		(res.Status == StatusSkipped && !strings.HasPrefix(res.Reason, reasonKeepAdmin) &&
+			(res.CausedBy != nil || strings.HasPrefix(res.Reason, reasonNotRetried)))
 	if c.User == "" || !notDone {
 		return
 	}

@@ -174,28 +174,48 @@ func losesAdmin(c plan.Change) bool {
 }
 
 // holdAdminLosses skips the changes at idx that may take an active admin
-// away when a promotion to admin of this plan was not done: the plan's
-// last-admin guard counted on it, so going ahead could leave the
-// organization without an active admin. It returns the others.
+// away when, a promotion to admin of this plan not being done, running
+// them could leave the organization without one: the plan's last-admin
+// check counted on the promotions. With roles reported, the losses run
+// while the admins the read reported, plus the promotions done, minus
+// the losses done, leave one; an unverified non-admin role (roles not
+// reported) runs only once an admin assertion was done. It returns the
+// others. A held change blocks nothing else of its user (noteOutcome).
 func (r *runner) holdAdminLosses(idx []int) []int {
-	cause := -1
+	if r.interrupted() {
+		return idx // not started: runUnits records them as interrupted
+	}
+	cause, gains, lost := -1, 0, 0
 	for i, c := range r.changes {
-		if makesAdmin(c) && r.results[i].Status != StatusOK && r.results[i].Status != "" {
+		switch st := r.results[i].Status; {
+		case makesAdmin(c) && st == StatusOK:
+			gains++
+		case makesAdmin(c) && st != "" && cause < 0:
 			cause = i
-			break
+		case losesAdmin(c) && c.From != "" && (st == StatusOK || st == StatusUnknown):
+			lost++ // an unknown outcome may have been done
 		}
 	}
 	if cause < 0 {
 		return idx
 	}
+	reported := 0
+	for _, i := range idx {
+		if losesAdmin(r.changes[i]) && r.changes[i].From != "" {
+			reported++
+		}
+	}
+	keepReported := reported > 0 && r.admins+gains-lost-reported < 1
 	var todo []int
 	held := 0
 	for _, i := range idx {
-		if !losesAdmin(r.changes[i]) {
+		c := r.changes[i]
+		hold := losesAdmin(c) && (c.From != "" && keepReported || c.From == "" && gains == 0)
+		if !hold {
 			todo = append(todo, i)
 			continue
 		}
-		r.skip(i, "not run, to keep an active admin: "+strings.TrimPrefix(blockedReason(r.results[cause]), "not run: "), &cause)
+		r.skip(i, reasonKeepAdmin+strings.TrimPrefix(blockedReason(r.results[cause]), "not run: "), &cause)
 		held++
 	}
 	if held > 0 {
@@ -204,6 +224,9 @@ func (r *runner) holdAdminLosses(idx []int) []int {
 	}
 	return todo
 }
+
+// reasonKeepAdmin begins the reason of a change holdAdminLosses held back.
+const reasonKeepAdmin = "not run, to keep an active admin: "
 
 // indices returns lo, lo+1, ..., hi-1.
 func indices(lo, hi int) []int {

@@ -18,7 +18,7 @@ func DefaultMaxMemberRemovals(memberships int) int { return max(10, memberships*
 // limits resolves the safety limits against the live organization and
 // returns them with the blocks the plan hits.
 func (p *planner) limits() (plan.Limits, []plan.Block) {
-	l := plan.Limits{ActiveUsers: p.activeUsers, Memberships: p.memberships}
+	l := plan.Limits{ActiveUsers: p.activeUsers, Memberships: p.memberships, ActiveAdmins: p.activeAdmins}
 	admins := p.activeAdmins
 	l.MaxDeactivations = p.policy.MaxDeactivations.Resolve(l.ActiveUsers, DefaultMaxDeactivations)
 	l.MaxMemberRemovals = p.policy.MaxMemberRemovals.Resolve(l.Memberships, DefaultMaxMemberRemovals)

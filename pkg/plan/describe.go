@@ -49,6 +49,9 @@ func Describe(c Change) string {
 		s = fmt.Sprintf("remove %s from team %s", user, c.Team)
 	case DeactivateUser:
 		s = "deactivate user " + user
+		if c.From != "" {
+			s += ", an " + c.From // "an admin": apply keeps an admin
+		}
 	default:
 		s = fmt.Sprintf("%s user=%q team=%q", c.Action, user, c.Team)
 	}

@@ -225,8 +225,12 @@ type Limits struct {
 	MaxMemberRemovals int `json:"maxMemberRemovals"`
 	// ActiveUsers and Memberships are the live counts the limits are taken
 	// from; the rules say how each limit was set, for the plan header.
-	ActiveUsers           int    `json:"active_users"`
-	Memberships           int    `json:"memberships"`
+	ActiveUsers int `json:"active_users"`
+	Memberships int `json:"memberships"`
+	// ActiveAdmins is how many active users the read reports as org
+	// admins (0 when it reports no roles): apply keeps one of them, or
+	// one it promoted, when a promotion is not done.
+	ActiveAdmins          int    `json:"active_admins"`
 	MaxDeactivationsRule  string `json:"maxDeactivations_rule,omitempty"`
 	MaxMemberRemovalsRule string `json:"maxMemberRemovals_rule,omitempty"`
 }
