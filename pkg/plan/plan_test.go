@@ -71,6 +71,7 @@ func TestDescribe(t *testing.T) {
 		{Change{Action: SetTeamRole, User: "a@x.com", Team: "ml", Role: "admin"}, "set the role of a@x.com in team ml to admin"},
 		{Change{Action: RemoveMember, User: "a@x.com", Team: "ml", Reason: "r"}, "remove a@x.com from team ml (r)"},
 		{Change{Action: DeactivateUser, User: "a@x.com", Reason: "active: false"}, "deactivate user a@x.com (active: false)"},
+		{Change{Action: DeactivateUser, User: "a@x.com", From: "admin", Reason: "active: false"}, "deactivate user a@x.com, an admin (active: false)"},
 		{Change{Action: RemoveMember, User: "b@x.com", Username: "bobby", Team: "ml"}, "remove bobby (b@x.com) from team ml"},
 		{Change{Action: DeactivateUser, User: "b@x.com", Username: "bobby"}, "deactivate user bobby (b@x.com)"},
 	} {
