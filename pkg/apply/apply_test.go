@@ -433,6 +433,21 @@ func TestRunKeepsAnAdmin(t *testing.T) {
 				w.count("SetActive"), w.count("SetOrgRole"), w.count("RemoveMember"))
 		}
 	})
+	t.Run("as many as leave one", func(t *testing.T) {
+		q := planOf(
+			plan.Change{Action: plan.SetOrgRole, User: "alice@x.com", UserID: "ua", Role: "member", From: "admin"},
+			plan.Change{Action: plan.SetOrgRole, User: "bob@x.com", UserID: "ub", Role: "admin", From: "member"},
+			plan.Change{Action: plan.SetOrgRole, User: "gina@x.com", UserID: "ug", Role: "member", From: "admin"},
+		)
+		q.Limits.ActiveAdmins = 2 // alice and gina
+		res := byKey(run(t, q, refuse("ub"), Options{}))
+		if r := res["set_org_role alice@x.com@"]; r.Status != StatusOK {
+			t.Errorf("alice's demotion = %+v, want done: gina stays admin", r)
+		}
+		if r := res["set_org_role gina@x.com@"]; r.Status != StatusSkipped || !strings.HasPrefix(r.Reason, reasonKeepAdmin) {
+			t.Errorf("gina's demotion = %+v, want held back: she is the last admin", r)
+		}
+	})
 	t.Run("held change blocks nothing else", func(t *testing.T) {
 		q := p
 		q.Limits.ActiveAdmins = 1 // alice only: her demotion is held, not her removal from ml

@@ -176,10 +176,10 @@ func losesAdmin(c plan.Change) bool {
 // holdAdminLosses skips the changes at idx that may take an active admin
 // away when, a promotion to admin of this plan not being done, running
 // them could leave the organization without one: the plan's last-admin
-// check counted on the promotions. With roles reported, the losses run
-// while the admins the read reported, plus the promotions done, minus
-// the losses done, leave one; an unverified non-admin role (roles not
-// reported) runs only once an admin assertion was done. It returns the
+// check counted on the promotions. With roles reported, losses run, in
+// plan order, while the admins the read reported, plus the promotions
+// done, minus the losses done, leave one; an unverified non-admin role
+// (roles not reported) runs only once an admin assertion was done. It returns the
 // others. A held change blocks nothing else of its user (noteOutcome).
 func (r *runner) holdAdminLosses(idx []int) []int {
 	if r.interrupted() {
@@ -199,18 +199,21 @@ func (r *runner) holdAdminLosses(idx []int) []int {
 	if cause < 0 {
 		return idx
 	}
-	reported := 0
-	for _, i := range idx {
-		if losesAdmin(r.changes[i]) && r.changes[i].From != "" {
-			reported++
-		}
-	}
-	keepReported := reported > 0 && r.admins+gains-lost-reported < 1
+	allow := r.admins + gains - lost - 1 // admin losses that leave one
 	var todo []int
 	held := 0
 	for _, i := range idx {
 		c := r.changes[i]
-		hold := losesAdmin(c) && (c.From != "" && keepReported || c.From == "" && gains == 0)
+		hold := false
+		switch {
+		case !losesAdmin(c):
+		case c.From == "":
+			hold = gains == 0
+		case allow > 0:
+			allow-- // in plan order: the first ones run
+		default:
+			hold = true
+		}
 		if !hold {
 			todo = append(todo, i)
 			continue
