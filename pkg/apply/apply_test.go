@@ -448,6 +448,33 @@ func TestRunKeepsAnAdmin(t *testing.T) {
 			t.Errorf("gina's demotion = %+v, want held back: she is the last admin", r)
 		}
 	})
+	t.Run("promoted but not reactivated", func(t *testing.T) {
+		// x is inactive: its promotion makes no active admin when its
+		// reactivation fails (the seat limit), so alice stays admin; its
+		// own demotion-free promotion is no loss, and a demotion of a user
+		// the plan reactivates (y, an inactive admin) takes none away.
+		q := planOf(
+			plan.Change{Action: plan.ReactivateUser, User: "x@x.com", UserID: "ux"},
+			plan.Change{Action: plan.ReactivateUser, User: "y@x.com", UserID: "uy"},
+			plan.Change{Action: plan.SetOrgRole, User: "alice@x.com", UserID: "ua", Role: "member", From: "admin"},
+			plan.Change{Action: plan.SetOrgRole, User: "x@x.com", UserID: "ux", Role: "admin", From: "member"},
+			plan.Change{Action: plan.SetOrgRole, User: "y@x.com", UserID: "uy", Role: "member", From: "admin"},
+		)
+		q.Limits.ActiveAdmins = 1 // alice
+		w := &fakeWriter{fail: func(c call) error {
+			if c.Method == "SetActive" && c.ID == "ux" {
+				return &httpError{403, "Seat limit reached"}
+			}
+			return nil
+		}}
+		res := byKey(run(t, q, w, Options{}))
+		if r := res["set_org_role alice@x.com@"]; r.Status != StatusSkipped || !strings.HasPrefix(r.Reason, reasonKeepAdmin+"reactivate_user x@x.com failed earlier") {
+			t.Errorf("alice's demotion = %+v, want held back by x's failed reactivation", r)
+		}
+		if r := res["set_org_role y@x.com@"]; r.Status != StatusOK {
+			t.Errorf("y's demotion = %+v, want done: y was no active admin", r)
+		}
+	})
 	t.Run("held change blocks nothing else", func(t *testing.T) {
 		q := p
 		q.Limits.ActiveAdmins = 1 // alice only: her demotion is held, not her removal from ml

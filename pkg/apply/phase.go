@@ -185,14 +185,34 @@ func (r *runner) holdAdminLosses(idx []int) []int {
 	if r.interrupted() {
 		return idx // not started: runUnits records them as interrupted
 	}
+	// A user the plan reactivates is not an active admin before it: its
+	// demotion takes none away. Its promotion makes one only if the
+	// reactivation (or create) was done: a promotion of a user an earlier
+	// operation failed on is not a gain.
+	reactivated := map[string]bool{}
+	for _, c := range r.changes {
+		if c.Action == plan.ReactivateUser && c.UserID != "" {
+			reactivated[c.UserID] = true
+		}
+	}
+	loses := func(c plan.Change) bool { return losesAdmin(c) && !(c.From != "" && reactivated[c.UserID]) }
 	cause, gains, lost := -1, 0, 0
 	for i, c := range r.changes {
-		switch st := r.results[i].Status; {
-		case makesAdmin(c) && st == StatusOK:
-			gains++
+		st := r.results[i].Status
+		if makesAdmin(c) && st == StatusOK {
+			j, blocked := r.deps.blocker(c, i)
+			switch {
+			case !blocked:
+				gains++
+			case cause < 0:
+				cause = j // its reactivation, say, was not done
+			}
+			continue
+		}
+		switch {
 		case makesAdmin(c) && st != "" && cause < 0:
 			cause = i
-		case losesAdmin(c) && c.From != "" && (st == StatusOK || st == StatusUnknown):
+		case loses(c) && c.From != "" && (st == StatusOK || st == StatusUnknown):
 			lost++ // an unknown outcome may have been done
 		}
 	}
@@ -206,7 +226,7 @@ func (r *runner) holdAdminLosses(idx []int) []int {
 		c := r.changes[i]
 		hold := false
 		switch {
-		case !losesAdmin(c):
+		case !loses(c):
 		case c.From == "":
 			hold = gains == 0
 		case allow > 0:
