@@ -240,10 +240,7 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 			// clock, the file or the planner.
 			header = fmt.Sprintf("The saved plan %s no longer holds: the organization reads as it did when the plan was made, but its manifest now plans other changes (an unmanaged user's grace period may have run out since, or the plan file was edited or made by another wbsync version). What differs now:", path)
 		}
-		inv.say(zapcore.ErrorLevel, header)
-		for _, line := range lines {
-			inv.sayIndented(zapcore.ErrorLevel, "  ", sanitize.Controls(line)) // names come from the server
-		}
+		sayWhatDiffers(inv, header, lines)
 		hint := ""
 		if redacted {
 			hint = "\n" + redactedPlan
@@ -279,15 +276,21 @@ func recheck(ctx context.Context, inv *invocation, a *applyRun) error {
 	if a.p.ObservedFingerprint == now.ObservedFingerprint {
 		header = "The approved plan no longer holds: the organization reads as it did, but the manifest now plans other changes (an unmanaged user's grace period may have run out while the question waited). What differs now:"
 	}
-	inv.say(zapcore.ErrorLevel, header)
-	for _, line := range lines {
-		inv.sayIndented(zapcore.ErrorLevel, "  ", sanitize.Controls(line)) // names come from the server
-	}
+	sayWhatDiffers(inv, header, lines)
 	again := "run apply again and review the new plan"
 	if a.replan != "" {
 		again = "plan again and review it: " + a.replan
 	}
 	return errors.New("refusing to apply a plan that no longer holds; nothing was written: " + again)
+}
+
+// sayWhatDiffers prints why a plan no longer holds: header, then the
+// lines plan.Staleness gave.
+func sayWhatDiffers(inv *invocation, header string, lines []string) {
+	inv.say(zapcore.ErrorLevel, header)
+	for _, line := range lines {
+		inv.sayIndented(zapcore.ErrorLevel, "  ", sanitize.Controls(line)) // names come from the server
+	}
 }
 
 // execute runs the plan and reports: the report is always printed, also

@@ -279,8 +279,9 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 
 // deploymentOf is the --deployment value, or the default for the URL:
 // saas for the host api.wandb.ai over https, else dedicated. The host is
-// compared as DNS names are: ignoring case and a trailing dot
-// (api.wandb.ai. is the same host, with the same certificate).
+// compared as DNS names are: ignoring case (CanonicalURL lower-cased it)
+// and a trailing dot (api.wandb.ai. is the same host, with the same
+// certificate).
 func deploymentOf(flagValue, canonicalURL string) (model.Deployment, error) {
 	switch flagValue {
 	case "saas", "dedicated":
@@ -288,7 +289,7 @@ func deploymentOf(flagValue, canonicalURL string) (model.Deployment, error) {
 	case "":
 		u, err := url.Parse(canonicalURL)
 		if err == nil && u.Scheme == "https" && u.Port() == "" &&
-			strings.TrimSuffix(strings.ToLower(u.Hostname()), ".") == "api.wandb.ai" {
+			strings.TrimSuffix(u.Hostname(), ".") == "api.wandb.ai" {
 			return model.SaaS, nil
 		}
 		return model.Dedicated, nil

@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -179,11 +180,14 @@ func losesAdmin(c plan.Change) bool {
 // check counted on the promotions. With roles reported, losses run, in
 // plan order, while the admins the read reported, plus the promotions
 // done, minus the losses done, leave one; an unverified non-admin role
-// (roles not reported) runs only once an admin assertion was done. It returns the
-// others. A held change blocks nothing else of its user (noteOutcome).
+// (roles not reported) runs only once an admin assertion was done. It
+// returns the others. A held change blocks nothing else of its user
+// (noteOutcome).
 func (r *runner) holdAdminLosses(idx []int) []int {
-	if r.interrupted() {
-		return idx // not started: runUnits records them as interrupted
+	if r.interrupted() || !slices.ContainsFunc(idx, func(i int) bool { return losesAdmin(r.changes[i]) }) {
+		// Not started (runUnits records them as interrupted), or
+		// nothing here takes an admin away: most phases.
+		return idx
 	}
 	// A user the plan reactivates is not an active admin before it: its
 	// demotion takes none away. Its promotion makes one only if the

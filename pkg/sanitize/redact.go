@@ -99,8 +99,9 @@ func NewRedactor(key string) *Redactor {
 			forms = append(forms, []byte(v))
 		}
 	}
+	urlSafe := strings.NewReplacer("+", "-", "/", "_")
 	for _, f := range forms[:len(forms):len(forms)] {
-		if u := strings.NewReplacer("+", "-", "/", "_").Replace(string(f)); u != string(f) {
+		if u := urlSafe.Replace(string(f)); u != string(f) {
 			forms = append(forms, []byte(u))
 		}
 	}
