@@ -16,6 +16,7 @@ import (
 
 	"github.com/wbsync/wbsync/pkg/apply"
 	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/desired"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 	"github.com/wbsync/wbsync/pkg/sanitize"
@@ -205,6 +206,14 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if err := desired.Recheck(pf.Desired.State, pf.Desired.Policy); err != nil {
+			return nil, fmt.Errorf("%s: %w: its embedded manifest is not one wbsync loads: %v (was the file edited?); plan again from the manifest", path, plan.ErrNotSavedPlan, err)
+		}
+		if strings.Contains(pf.Target.URL, sanitize.Marker) {
+			// The URL held the key: the file records another URL, which
+			// no digest vouches for.
+			return nil, fmt.Errorf("%s: %w: its target.url %q holds %s\n%s", path, plan.ErrNotSavedPlan, model.ShowURL(pf.Target.URL), sanitize.Marker, redactedPlan)
 		}
 		return pf, nil
 	})

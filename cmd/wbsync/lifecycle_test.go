@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,6 +21,8 @@ import (
 
 	"github.com/wbsync/wbsync/pkg/apply"
 	"github.com/wbsync/wbsync/pkg/emulator"
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
@@ -555,6 +558,95 @@ func createByHand(t *testing.T, emu *testEmu, userName, email string) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("creating %s by hand: %s", email, resp.Status)
+	}
+}
+
+// TestKeyInTargetURL: a --url holding the API key (a proxy that takes
+// any first path segment) is saved redacted in the plan file's target,
+// which no digest covers; apply of that file refuses it, saying why,
+// rather than writing through the rewritten URL.
+func TestKeyInTargetURL(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if parts := strings.SplitN(r.URL.Path, "/", 3); len(parts) == 3 {
+			r.URL.Path, r.URL.RawPath = "/"+parts[2], ""
+		}
+		emu.srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	v := vars(proxy.URL + "/" + testKey + "/scim")
+	out := filepath.Join(t.TempDir(), "plan.json")
+	r := wb(t, v, "plan", "-f", examplePath("wbsync.yaml"), "--out", out)
+	if r.code != exitOK || !strings.Contains(r.stderr, "apply will refuse this saved plan") {
+		t.Fatalf("plan --out: exit %d, want 0 with a warning\n%s", r.code, r.stderr)
+	}
+	delete(v, "WBSYNC_URL") // the recorded target
+	r = wb(t, v, "apply", out, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "target.url") || !strings.Contains(r.stderr, "the saved plan holds [redacted]") {
+		t.Fatalf("apply of a plan whose target was redacted: exit %d, want 1 saying why\n%s", r.code, r.stderr)
+	}
+	if l := keyLeaks(r.stdout + r.stderr); len(l) > 0 {
+		t.Fatalf("apply leaks %q", l)
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("%d writes from a plan whose target was redacted", n)
+	}
+}
+
+// TestSavedPlanRecheckedByTheLoader: a saved plan whose embedded manifest
+// was edited by hand, with its digest computed again (anyone can), into
+// one the loader refuses (a team name over the cap, which would make the
+// organization unreadable once created) is refused: exit 1, nothing
+// written.
+func TestSavedPlanRecheckedByTheLoader(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	v := vars(emu.url)
+	out := filepath.Join(t.TempDir(), "plan.json")
+	if r := wb(t, v, "plan", "-f", examplePath("wbsync.yaml"), "--out", out); r.code != exitOK {
+		t.Fatalf("plan --out: exit %d\n%s", r.code, r.stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := plan.ParseFile(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := ""
+	for _, c := range f.Changes {
+		if c.Action == plan.CreateTeam {
+			created = c.Team
+		}
+	}
+	if created == "" {
+		t.Fatal("the example plan creates no team")
+	}
+	long := strings.Repeat("t", 5000)
+	for i := range f.Desired.State.Teams {
+		if f.Desired.State.Teams[i].Name == created {
+			f.Desired.State.Teams[i].Name = long
+		}
+	}
+	for i := range f.Changes {
+		if f.Changes[i].Team == created {
+			f.Changes[i].Team = long
+		}
+	}
+	f.ManifestDigest = model.Digest(f.Desired.State, f.Desired.Policy)
+	var edited bytes.Buffer
+	if err := plan.WriteFile(&edited, f.Plan, *f.Desired); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, edited.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := wb(t, v, "apply", out, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "its embedded manifest is not one wbsync loads: team tttt") || !strings.Contains(r.stderr, "at most 4096") {
+		t.Fatalf("apply of a hand-made plan: exit %d, want 1 naming the team\n%s", r.code, r.stderr)
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("%d writes from a hand-made plan", n)
 	}
 }
 

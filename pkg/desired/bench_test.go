@@ -61,3 +61,22 @@ func BenchmarkEncode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRecheck is what `apply PLANFILE` spends checking the embedded
+// manifest of a saved plan for 100,000 users in 5,000 teams of 100 (write
+// it as a manifest and read it back).
+func BenchmarkRecheck(b *testing.B) {
+	var buf bytes.Buffer
+	if _, err := Encode(&buf, scaleOrg(100000), EncodeOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	m, err := Parse([]Source{{"scale.yaml", buf.Bytes()}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := Recheck(m.State, m.Policy); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

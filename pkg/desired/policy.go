@@ -1,6 +1,8 @@
 package desired
 
 import (
+	"fmt"
+	"math"
 	"path"
 	"regexp"
 	"strconv"
@@ -144,7 +146,7 @@ func (l *loader) grace(fi int, v *yaml.Node) (time.Duration, bool) {
 	if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" {
 		msg := "unmanagedGracePeriod must be a duration, got " + kind(v)
 		if v.Kind == yaml.ScalarNode && (v.ShortTag() == "!!int" || v.ShortTag() == "!!float") {
-			msg += ": a duration needs a unit, such as " + v.Value + "d or " + v.Value + "h"
+			msg += ": " + unitAdvice(v.Value)
 		} else {
 			msg += hint
 		}
@@ -175,6 +177,30 @@ func (l *loader) grace(fi int, v *yaml.Node) (time.Duration, bool) {
 	}
 	l.addf(p, "unmanagedGracePeriod %q: %s", short(s), why)
 	return 0, false
+}
+
+// unitAdvice says what to write instead of a number without a unit: only
+// values the loader takes (whole days, hours), a zero as 0, a negative
+// number refused as such.
+func unitAdvice(num string) string {
+	f, err := strconv.ParseFloat(strings.ReplaceAll(num, "_", ""), 64)
+	switch {
+	case err != nil || math.IsNaN(f) || math.IsInf(f, 0):
+		return "a duration needs a unit, such as 7d or 36h"
+	case f == 0:
+		return "write 0 to disable it"
+	case f < 0:
+		return "it must not be negative"
+	case f > float64(maxGraceDays):
+		return fmt.Sprintf("too long: at most %d days", maxGraceDays)
+	}
+	n := strconv.FormatFloat(f, 'f', -1, 64)
+	if f == math.Trunc(f) {
+		return "a duration needs a unit, such as " + n + "d or " + n + "h"
+	}
+	// Days must be whole: the same time in hours, and the number as hours.
+	hours := strconv.FormatFloat(f*24, 'f', -1, 64)
+	return "a duration needs a unit, and days must be whole: " + hours + "h for " + n + " days, or " + n + "h"
 }
 
 // maxGraceDays is the longest grace period in days that a time.Duration

@@ -34,7 +34,8 @@ func TestGracePeriodForms(t *testing.T) {
 	}
 	for v, want := range map[string]string{
 		"-1h": "must not be negative", "-0s": "must not be negative", "1.5d": "days must be whole", "abc": "not a duration",
-		"7": "needs a unit", "1.5": "needs a unit", "7D": "not a duration", "1w": "not a duration", "7d12h": "not a duration",
+		"7": "needs a unit, such as 7d or 7h", "1.5": "36h for 1.5 days, or 1.5h", "-5": "must not be negative",
+		"0.0": "write 0 to disable it", "-0": "write 0 to disable it", "1e300": "too long", "7D": "not a duration", "1w": "not a duration", "7d12h": "not a duration",
 		"true": "must be a duration", "~": "must be a duration", "999999h": "", "99999999999999999999h": "too long",
 		"999999999d": "too long",
 	} {

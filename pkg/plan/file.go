@@ -192,7 +192,8 @@ func (f *File) ResolveTarget(b Binding) (Target, error) {
 // unchanged since it was written; these checks keep a hand-made file from
 // planning with what the loader would have refused (pkg/desired owns the
 // full rules, with positions; these are the ones that change what a plan
-// does or sends).
+// does or sends, checked here so that no File this package returns holds
+// them; apply also runs every loader rule, through desired.Recheck).
 func (d Desired) Problem() string {
 	p := d.Policy
 	switch {

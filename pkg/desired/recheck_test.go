@@ -1,0 +1,81 @@
+package desired
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
+
+// TestRecheckTakesWhatTheLoaderMakes: every manifest the loader accepts
+// (the good test manifests and the examples) passes Recheck as loaded.
+func TestRecheckTakesWhatTheLoaderMakes(t *testing.T) {
+	cases := loadCases(t, "testdata/good")
+	example, err := os.ReadFile("../../examples/wbsync.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases, testCase{"example", []Source{{"wbsync.yaml", example}}})
+	for _, c := range cases {
+		m, err := Parse(c.srcs)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if err := Recheck(m.State, m.Policy); err != nil {
+			t.Errorf("%s: Recheck refuses what the loader made: %v", c.name, err)
+		}
+	}
+}
+
+// TestRecheckRefuses: a manifest given as data that the loader would
+// refuse, or read otherwise, is refused, naming the user or team.
+func TestRecheckRefuses(t *testing.T) {
+	base := func() (model.State, model.Policy) {
+		m, err := Parse([]Source{{"m.yaml", []byte("version: 1\npolicy: {unmanagedUsers: deactivate}\nusers:\n  - email: a@x.com\n    orgRole: admin\n  - email: b@x.com\n" +
+			"teams:\n  - name: ml\n    members: [a@x.com, {email: b@x.com, role: admin}]\n")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := m.State
+		st.Users = slices.Clone(st.Users)
+		st.Teams = slices.Clone(st.Teams)
+		st.Teams[0].Members = slices.Clone(st.Teams[0].Members)
+		return st, m.Policy
+	}
+	if st, p := base(); Recheck(st, p) != nil {
+		t.Fatalf("the base manifest is refused: %v", Recheck(st, p))
+	}
+	long := strings.Repeat("n", 5000)
+	for _, tc := range []struct {
+		name string
+		edit func(st *model.State, p *model.Policy)
+		says []string
+	}{
+		{"team name over the cap", func(st *model.State, _ *model.Policy) { st.Teams[0].Name = long }, []string{"team nnnn", "at most 4096"}},
+		{"display name over the cap", func(st *model.State, _ *model.Policy) { st.Users[1].DisplayName = long }, []string{"user b@x.com", "at most 4096"}},
+		{"team name with a line break", func(st *model.State, _ *model.Policy) { st.Teams[0].Name = "ml\n" }, []string{"team"}},
+		{"role in capitals", func(st *model.State, _ *model.Policy) { st.Teams[0].Members[1].Role = "Admin" }, []string{"team ml", "reads it otherwise"}},
+		{"org role viewer", func(st *model.State, _ *model.Policy) { st.Users[0].OrgRole = model.RoleViewer }, []string{"user a@x.com", "reads it otherwise"}},
+		{"membership", func(st *model.State, _ *model.Policy) { st.Teams[0].Membership = "bogus" }, []string{"team ml", "reads it otherwise"}},
+		{"undeclared member", func(st *model.State, _ *model.Policy) { st.Teams[0].Members[0].Email = "z@x.com" }, []string{"team ml", "reads it otherwise"}},
+		{"email with a space", func(st *model.State, _ *model.Policy) { st.Users[1].Email = "b @x.com" }, []string{"b @x.com"}},
+		{"unreportedRoles unset", func(_ *model.State, p *model.Policy) { p.UnreportedRoles = "" }, []string{"policy: the loader reads it otherwise"}},
+		{"negative grace", func(_ *model.State, p *model.Policy) { p.UnmanagedGracePeriod = -1 }, []string{"policy", "negative"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, p := base()
+			tc.edit(&st, &p)
+			err := Recheck(st, p)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, s := range tc.says {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("err = %v, want it to say %q", err, s)
+				}
+			}
+		})
+	}
+}
