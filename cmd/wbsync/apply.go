@@ -213,7 +213,9 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		if strings.Contains(pf.Target.URL, sanitize.Marker) {
 			// The URL held the key: the file records another URL, which
 			// no digest vouches for.
-			return nil, fmt.Errorf("%s: %w: its target.url %q holds %s\n%s", path, plan.ErrNotSavedPlan, model.ShowURL(pf.Target.URL), sanitize.Marker, redactedPlan)
+			return nil, fmt.Errorf("%s: %w: its target.url %q holds %s: the --url it was planned with held 8 or more characters of the API key (wbsync never writes the key), "+
+				"so the plan cannot be applied as saved; plan again with a --url that does not hold the key, or apply the manifest files with -f and that --url",
+				path, plan.ErrNotSavedPlan, model.ShowURL(pf.Target.URL), sanitize.Marker)
 		}
 		return pf, nil
 	})

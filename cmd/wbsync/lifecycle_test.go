@@ -582,7 +582,7 @@ func TestKeyInTargetURL(t *testing.T) {
 	}
 	delete(v, "WBSYNC_URL") // the recorded target
 	r = wb(t, v, "apply", out, "--auto-approve")
-	if r.code != exitError || !strings.Contains(r.stderr, "target.url") || !strings.Contains(r.stderr, "the saved plan holds [redacted]") {
+	if r.code != exitError || !strings.Contains(r.stderr, "target.url") || !strings.Contains(r.stderr, "plan again with a --url that does not hold the key") {
 		t.Fatalf("apply of a plan whose target was redacted: exit %d, want 1 saying why\n%s", r.code, r.stderr)
 	}
 	if l := keyLeaks(r.stdout + r.stderr); len(l) > 0 {

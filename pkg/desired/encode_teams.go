@@ -41,6 +41,10 @@ func (e *encoder) teams(ts []model.Team) {
 			e.line("teams:")
 		}
 		n++
+		// W&B reports team roles by team name: with several live teams of
+		// this name, the role read is any of theirs, and is not written. A
+		// desired team (Membership set) keeps the roles it declares.
+		noRoles := sameName[t.Name] > 1 && t.Membership == ""
 		ms = ms[:0]
 		var left []string // why members are left out
 		unresolved := 0
@@ -57,9 +61,7 @@ func (e *encoder) teams(ts []model.Team) {
 				continue
 			}
 			r := m.Role.Norm()
-			if sameName[t.Name] > 1 {
-				// W&B reports team roles by team name: with several
-				// teams of this name, the role read is any of theirs.
+			if noRoles {
 				r = ""
 			}
 			if r == model.RoleMember && m.UserID != "" {
@@ -86,7 +88,7 @@ func (e *encoder) teams(ts []model.Team) {
 			e.report.UnresolvedTeams++
 		}
 		model.SortMembers(ms)
-		e.team(t, sharing, sameName[t.Name] > 1, ms, left)
+		e.team(t, sharing, noRoles, ms, left)
 	}
 	if n == 0 {
 		e.line("teams: []")

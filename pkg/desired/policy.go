@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
@@ -59,6 +60,11 @@ func (l *loader) loadProtected(fi int, v *yaml.Node) {
 		}
 		p := at(fi, n)
 		pat := strings.ToLower(s)
+		if len(pat) > caps.Field {
+			// Some capitals take more bytes in lower case (Ⱥ, 2 bytes, is ⱥ, 3).
+			l.addf(p, "each protected entry is %d bytes long once lower-cased: at most %d", len(pat), caps.Field)
+			continue
+		}
 		if strings.ContainsAny(pat, `*?[\`) {
 			if _, err := path.Match(pat, ""); err != nil {
 				l.addf(p, "bad glob %q in protected: %v (use * ? [a-z] as in Go's path.Match)", short(s), err)
@@ -194,13 +200,21 @@ func unitAdvice(num string) string {
 	case f > float64(maxGraceDays):
 		return fmt.Sprintf("too long: at most %d days", maxGraceDays)
 	}
-	n := strconv.FormatFloat(f, 'f', -1, 64)
 	if f == math.Trunc(f) {
+		n := strconv.FormatFloat(f, 'f', -1, 64)
 		return "a duration needs a unit, such as " + n + "d or " + n + "h"
 	}
-	// Days must be whole: the same time in hours, and the number as hours.
-	hours := strconv.FormatFloat(f*24, 'f', -1, 64)
-	return "a duration needs a unit, and days must be whole: " + hours + "h for " + n + " days, or " + n + "h"
+	// Days must be whole: the same time in whole hours, else in whole
+	// minutes, when it is one (binary fractions aside).
+	for _, u := range []struct {
+		per  float64
+		unit string
+	}{{24, "h"}, {24 * 60, "m"}} {
+		if x := f * u.per; x >= 1 && math.Abs(x-math.Round(x)) < 1e-6 {
+			return fmt.Sprintf("a duration needs a unit, and days must be whole: %d%s for %s days", int64(math.Round(x)), u.unit, short(num))
+		}
+	}
+	return "a duration needs a unit, and days must be whole: write hours or minutes, such as 36h for a day and a half"
 }
 
 // maxGraceDays is the longest grace period in days that a time.Duration

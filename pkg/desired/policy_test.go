@@ -34,7 +34,7 @@ func TestGracePeriodForms(t *testing.T) {
 	}
 	for v, want := range map[string]string{
 		"-1h": "must not be negative", "-0s": "must not be negative", "1.5d": "days must be whole", "abc": "not a duration",
-		"7": "needs a unit, such as 7d or 7h", "1.5": "36h for 1.5 days, or 1.5h", "-5": "must not be negative",
+		"7": "needs a unit, such as 7d or 7h", "1.5": "36h for 1.5 days", "0.1": "144m for 0.1 days", "2.675": "3852m for 2.675 days", "1e-300": "such as 36h for a day and a half", "-5": "must not be negative",
 		"0.0": "write 0 to disable it", "-0": "write 0 to disable it", "1e300": "too long", "7D": "not a duration", "1w": "not a duration", "7d12h": "not a duration",
 		"true": "must be a duration", "~": "must be a duration", "999999h": "", "99999999999999999999h": "too long",
 		"999999999d": "too long",
@@ -63,5 +63,16 @@ func TestUnreportedRoles(t *testing.T) {
 		if err != nil || m.Policy.UnreportedRoles != want {
 			t.Errorf("%q: %v %v", v, m, err)
 		}
+	}
+}
+
+// TestProtectedCapOnceLowerCased: an entry under the cap whose lower case
+// is over it (Ⱥ takes 2 bytes, ⱥ 3) is refused: the loader keeps entries
+// lower-cased, and a saved plan embedding one would not read back.
+func TestProtectedCapOnceLowerCased(t *testing.T) {
+	doc := "version: 1\npolicy:\n  protected: [\"*" + strings.Repeat("Ⱥ", 2000) + "\"]\n"
+	_, err := Parse([]Source{{"p.yaml", []byte(doc)}})
+	if err == nil || !strings.Contains(err.Error(), "p.yaml:3:15: each protected entry is 6001 bytes long once lower-cased: at most 4096") {
+		t.Fatalf("err = %v", err)
 	}
 }

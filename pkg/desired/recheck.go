@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
@@ -35,11 +37,17 @@ func Recheck(st model.State, p model.Policy) error {
 		s := rep.SkippedTeams[0]
 		return fmt.Errorf("team %q: %s", short(s.Team.Name), s.Reason)
 	}
-	m, err := Parse([]Source{{Name: "manifest", Data: buf.Bytes()}})
+	srcs := splitEncoded(buf.Bytes())
+	m, err := Parse(srcs)
 	var pe *ProblemsError
 	if errors.As(err, &pe) && len(pe.Problems) > 0 {
 		first := pe.Problems[0]
-		return fmt.Errorf("%s: %s", recordAt(buf.Bytes(), first.Line), first.Message)
+		for _, src := range srcs {
+			if src.Name == first.File {
+				return fmt.Errorf("%s: %s", recordAt(src.Data, first.Line), first.Message)
+			}
+		}
+		return errors.New(first.Message)
 	}
 	if err != nil {
 		return err
@@ -61,12 +69,12 @@ func firstDifference(a, b model.State) string {
 	}
 	for i := range ca.Users {
 		if i >= len(cb.Users) || !same(ca.Users[i], cb.Users[i]) {
-			return "user " + short(ca.Users[i].Email)
+			return fmt.Sprintf("user %q", short(ca.Users[i].Email))
 		}
 	}
 	for i := range ca.Teams {
 		if i >= len(cb.Teams) || !same(ca.Teams[i], cb.Teams[i]) {
-			return "team " + short(ca.Teams[i].Name)
+			return fmt.Sprintf("team %q", short(ca.Teams[i].Name))
 		}
 	}
 	if len(cb.Users) > len(ca.Users) || len(cb.Teams) > len(ca.Teams) {
@@ -74,6 +82,50 @@ func firstDifference(a, b model.State) string {
 	}
 	return "policy"
 }
+
+// splitEncoded cuts a manifest Encode wrote into files of that manifest
+// (each says version: 1; users and teams go on under their section), cut
+// only where a user or team starts, each well under the loader's caps on
+// one file: a manifest loaded from several files, each under the caps, is
+// more than one file may hold, and escapes written out (a name of quoted
+// backslashes) may take more bytes or indicators than they did.
+func splitEncoded(b []byte) []Source {
+	var (
+		srcs    []Source
+		cur     []byte
+		ind     int
+		section string // the current section's header line
+		first   = true
+	)
+	flush := func() {
+		srcs = append(srcs, Source{Name: fmt.Sprintf("manifest part %d", len(srcs)+1), Data: cur})
+		cur, ind = nil, 0
+	}
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line = b[:i+1]
+		}
+		b = b[len(line):]
+		switch {
+		case len(line) > 0 && line[0] != ' ' && line[0] != '#':
+			section = strings.TrimSuffix(string(line), "\n")
+		case bytes.HasPrefix(line, []byte("  - ")) && !first && (len(cur) > splitBytes || ind > splitIndicators):
+			flush()
+			cur = append(cur, "version: "+strconv.Itoa(SupportedVersion)+"\n"+section+"\n"...)
+		}
+		first = false
+		cur = append(cur, line...)
+		ind += indicators(line)
+	}
+	flush()
+	return srcs
+}
+
+// splitBytes and splitIndicators are where splitEncoded starts another
+// file: an eighth of the caps, so that a file stays under them with a
+// user or team of any size after the cut (variables for tests).
+var splitBytes, splitIndicators = caps.ManifestFile / 8, caps.ManifestIndicators / 8
 
 // recordAt names the user, team or policy that line (from 1) of a
 // manifest Encode wrote is part of: the nearest "  - email:" or "  -

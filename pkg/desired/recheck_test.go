@@ -1,6 +1,7 @@
 package desired
 
 import (
+	"bytes"
 	"os"
 	"slices"
 	"strings"
@@ -13,6 +14,9 @@ import (
 // (the good test manifests and the examples) passes Recheck as loaded.
 func TestRecheckTakesWhatTheLoaderMakes(t *testing.T) {
 	cases := loadCases(t, "testdata/good")
+	cases = append(cases, testCase{"same name, pinned, with roles", []Source{{"same.yaml", []byte("version: 1\nusers: [{email: a@x.com}, {email: b@x.com}]\n" +
+		"teams:\n  - {name: ml, id: g1, members: [{email: a@x.com, role: admin}, {email: b@x.com, role: member}]}\n" +
+		"  - {name: ml, id: g2, members: [{email: b@x.com, role: lead}]}\n")}}})
 	example, err := os.ReadFile("../../examples/wbsync.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -56,11 +60,14 @@ func TestRecheckRefuses(t *testing.T) {
 		{"team name over the cap", func(st *model.State, _ *model.Policy) { st.Teams[0].Name = long }, []string{"team nnnn", "at most 4096"}},
 		{"display name over the cap", func(st *model.State, _ *model.Policy) { st.Users[1].DisplayName = long }, []string{"user b@x.com", "at most 4096"}},
 		{"team name with a line break", func(st *model.State, _ *model.Policy) { st.Teams[0].Name = "ml\n" }, []string{"team"}},
-		{"role in capitals", func(st *model.State, _ *model.Policy) { st.Teams[0].Members[1].Role = "Admin" }, []string{"team ml", "reads it otherwise"}},
-		{"org role viewer", func(st *model.State, _ *model.Policy) { st.Users[0].OrgRole = model.RoleViewer }, []string{"user a@x.com", "reads it otherwise"}},
-		{"membership", func(st *model.State, _ *model.Policy) { st.Teams[0].Membership = "bogus" }, []string{"team ml", "reads it otherwise"}},
-		{"undeclared member", func(st *model.State, _ *model.Policy) { st.Teams[0].Members[0].Email = "z@x.com" }, []string{"team ml", "reads it otherwise"}},
+		{"role in capitals", func(st *model.State, _ *model.Policy) { st.Teams[0].Members[1].Role = "Admin" }, []string{`team "ml"`, "reads it otherwise"}},
+		{"org role viewer", func(st *model.State, _ *model.Policy) { st.Users[0].OrgRole = model.RoleViewer }, []string{`user "a@x.com"`, "reads it otherwise"}},
+		{"membership", func(st *model.State, _ *model.Policy) { st.Teams[0].Membership = "bogus" }, []string{`team "ml"`, "reads it otherwise"}},
+		{"undeclared member", func(st *model.State, _ *model.Policy) { st.Teams[0].Members[0].Email = "z@x.com" }, []string{`team "ml"`, "reads it otherwise"}},
 		{"email with a space", func(st *model.State, _ *model.Policy) { st.Users[1].Email = "b @x.com" }, []string{"b @x.com"}},
+		{"a line break in the name of a team read otherwise, quoted", func(st *model.State, _ *model.Policy) {
+			st.Teams[0].Name, st.Teams[0].Membership = "m\nl", "bogus"
+		}, []string{`team "m\nl"`}},
 		{"unreportedRoles unset", func(_ *model.State, p *model.Policy) { p.UnreportedRoles = "" }, []string{"policy: the loader reads it otherwise"}},
 		{"negative grace", func(_ *model.State, p *model.Policy) { p.UnmanagedGracePeriod = -1 }, []string{"policy", "negative"}},
 	} {
@@ -78,4 +85,53 @@ func TestRecheckRefuses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRecheckSplits: a manifest more than one file may hold (here with the
+// split points lowered) is checked as several files, cut where a user or
+// team starts; what differs is still named, in whichever part it is.
+func TestRecheckSplits(t *testing.T) {
+	defer func(b, i int) { splitBytes, splitIndicators = b, i }(splitBytes, splitIndicators)
+	splitBytes, splitIndicators = 300, 40
+	m, err := Parse([]Source{{"m.yaml", []byte(encodeString(t, bigOrg(200)))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := Encode(&buf, m.State, EncodeOptions{Policy: &m.Policy}); err != nil {
+		t.Fatal(err)
+	}
+	srcs := splitEncoded(buf.Bytes())
+	if len(srcs) < 10 {
+		t.Fatalf("%d parts", len(srcs))
+	}
+	var joined []byte
+	for i, src := range srcs {
+		if i > 0 && !bytes.HasPrefix(src.Data, []byte("version: 1\n")) {
+			t.Fatalf("part %d does not start with version: %q", i, src.Data[:min(40, len(src.Data))])
+		}
+		joined = append(joined, src.Data...)
+	}
+	if len(joined) < buf.Len() {
+		t.Fatalf("the parts hold %d bytes of %d", len(joined), buf.Len())
+	}
+	if err := Recheck(m.State, m.Policy); err != nil {
+		t.Fatalf("the split manifest is refused: %v", err)
+	}
+	st := m.State
+	st.Teams = slices.Clone(st.Teams)
+	last := len(st.Teams) - 1
+	st.Teams[last].Name = strings.Repeat("x", 5000)
+	if err := Recheck(st, m.Policy); err == nil || !strings.Contains(err.Error(), "team xxxx") || !strings.Contains(err.Error(), "at most 4096") {
+		t.Fatalf("a team over the cap in the last part: %v", err)
+	}
+}
+
+func encodeString(t *testing.T, st model.State) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if _, err := Encode(&buf, st, EncodeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
 }
