@@ -71,6 +71,10 @@ type planner struct {
 	// liveByExt: live users by externalId (the matcher's index)
 	liveByExt multiIndex
 
+	// foldedRoles: model.FoldTeamRoles of live users whose team role was
+	// looked up ignoring case, built at the first such look-up
+	foldedRoles map[int32]map[string]string
+
 	// stays: per live user, whether it stays a member of a live team the
 	// manifest does not list it in (planTeams)
 	stays []bool
@@ -198,6 +202,18 @@ func liveName(l *model.User) string { return liveSubject(l).text() }
 // liveEmails calls f with every distinct email key of a live user: its
 // emails, and the primary email should the list lack it.
 func liveEmails(l *model.User, f func(key string)) {
+	if len(l.Emails) > fewEmails {
+		// A server may list any number of emails for one user: the
+		// scan below would take time in their square.
+		seen := make(map[string]bool, len(l.Emails)+1)
+		for _, e := range append(l.Emails[:len(l.Emails):len(l.Emails)], l.Email) {
+			if k := model.Key(e); k != "" && !seen[k] {
+				seen[k] = true
+				f(k)
+			}
+		}
+		return
+	}
 	for i, e := range l.Emails {
 		if k := model.Key(e); k != "" && !containsKey(l.Emails[:i], k) {
 			f(k)
@@ -207,6 +223,10 @@ func liveEmails(l *model.User, f func(key string)) {
 		f(k)
 	}
 }
+
+// fewEmails is how many emails of one user liveEmails compares pairwise;
+// more go through a map.
+const fewEmails = 16
 
 func containsKey(es []string, k string) bool {
 	for _, e := range es {

@@ -2,6 +2,8 @@ package diff
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -113,5 +115,42 @@ func TestComputeUnlistedUserInGrace(t *testing.T) {
 	}
 	if w := p.Warnings[0]; w.Code != plan.WarnUnmanagedRecent || w.User != "new.hire@example.com" || !strings.HasPrefix(w.Message, "jit.new (new.hire@example.com) ") {
 		t.Errorf("warning %+v: want unmanaged_recent for new.hire@example.com, the message showing the handle", w)
+	}
+}
+
+// TestLiveEmailsManyEmails: however many emails a server lists for one
+// user (here 60,000, in two cases each, with the primary among them), each
+// key is given once, in the order first seen, the primary's last when the
+// list lacks it; the same as for a short list.
+func TestLiveEmailsManyEmails(t *testing.T) {
+	naive := func(l *model.User) []string {
+		var out []string
+		seen := map[string]bool{}
+		for _, e := range append(append([]string{}, l.Emails...), l.Email) {
+			if k := model.Key(e); k != "" && !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+		return out
+	}
+	for _, n := range []int{0, 3, fewEmails, fewEmails + 1, 30000} {
+		l := model.User{Email: "Primary@x.com"}
+		for i := range n {
+			e := fmt.Sprintf("e%d@x.com", i)
+			l.Emails = append(l.Emails, e, strings.ToUpper(e))
+		}
+		if n%2 == 1 {
+			l.Emails = append(l.Emails, "primary@X.com")
+		}
+		before := slices.Clone(l.Emails)
+		var got []string
+		liveEmails(&l, func(k string) { got = append(got, k) })
+		if want := naive(&l); !slices.Equal(got, want) {
+			t.Fatalf("%d emails: got %d keys, want %d (first %q, want %q)", len(l.Emails), len(got), len(want), got[:min(3, len(got))], want[:min(3, len(want))])
+		}
+		if !slices.Equal(l.Emails, before) {
+			t.Fatalf("%d emails: liveEmails changed the user's list", len(l.Emails))
+		}
 	}
 }

@@ -177,11 +177,13 @@ func (p *planner) liveTeamRole(m *model.Member, li int32, t teamRef) model.Role 
 	if t.foldedName {
 		return ""
 	}
-	best, role := "", model.Role("")
-	for n, r := range l.TeamRoles {
-		if strings.EqualFold(n, t.name) && (best == "" || n < best) {
-			best, role = n, r.Norm()
+	folded, ok := p.foldedRoles[li]
+	if !ok {
+		if p.foldedRoles == nil {
+			p.foldedRoles = make(map[int32]map[string]string)
 		}
+		folded = model.FoldTeamRoles(l.TeamRoles) // nil for a user with a few roles
+		p.foldedRoles[li] = folded
 	}
-	return role
+	return model.TeamRole(l.TeamRoles, t.name, folded).Norm()
 }

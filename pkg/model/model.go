@@ -8,6 +8,8 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Deployment names which W&B SCIM implementation answers.
@@ -223,7 +225,10 @@ func MatchesProtected(pat, k string) bool {
 
 // Key normalises an email or userName for matching: trimmed and lower-cased.
 // A string already in that form (the common case: ASCII, lower-case, no
-// surrounding space) is returned as is, without a copy.
+// surrounding space) is returned as is, without a copy. A character
+// outside ASCII whose lower case is an ASCII letter (the Kelvin sign K,
+// the dotted capital İ) is kept as it is: a look-alike of an ASCII name
+// never takes that name's key.
 func Key(s string) string {
 	if n := len(s); n > 0 && isSpaceFree(s[0]) && isSpaceFree(s[n-1]) {
 		i := 0
@@ -237,10 +242,82 @@ func Key(s string) string {
 			return s
 		}
 	}
-	return strings.ToLower(strings.TrimSpace(s))
+	return strings.Map(lowerKey, strings.TrimSpace(s))
+}
+
+// lowerKey is r lower-cased, unless r is outside ASCII and its lower case
+// is not (see Key).
+func lowerKey(r rune) rune {
+	l := unicode.ToLower(r)
+	if r >= utf8.RuneSelf && l < utf8.RuneSelf {
+		return r
+	}
+	return l
 }
 
 // isSpaceFree reports whether the byte is not ASCII white space.
 func isSpaceFree(c byte) bool {
 	return c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f'
+}
+
+// fewTeamRoles is how many teamRoles entries TeamRole scans; a user with
+// more is looked up through FoldTeamRoles.
+const fewTeamRoles = 16
+
+// TeamRole is the role a user's teamRoles (roles, by team name) gives
+// team: the entry for its exact name, else the smallest name equal to it
+// ignoring case (strings.EqualFold), else "". folded is FoldTeamRoles(roles)
+// or nil; it is needed only when roles has more than a few entries (a
+// server may list any number for one user, and scanning them for every
+// team would take time in their product).
+func TeamRole(roles map[string]Role, team string, folded map[string]string) Role {
+	if r, ok := roles[team]; ok {
+		return r
+	}
+	if len(roles) > fewTeamRoles && folded != nil {
+		if name, ok := folded[foldKey(team)]; ok {
+			return roles[name]
+		}
+		return ""
+	}
+	best, found := "", false
+	for name := range roles {
+		if strings.EqualFold(name, team) && (!found || name < best) {
+			best, found = name, true
+		}
+	}
+	if !found {
+		return ""
+	}
+	return roles[best]
+}
+
+// FoldTeamRoles indexes a user's teamRoles for TeamRole: each name's
+// case-folded form → the smallest name with that form. Nil when roles has
+// only a few entries (TeamRole scans those).
+func FoldTeamRoles(roles map[string]Role) map[string]string {
+	if len(roles) <= fewTeamRoles {
+		return nil
+	}
+	out := make(map[string]string, len(roles))
+	for name := range roles {
+		k := foldKey(name)
+		if have, ok := out[k]; !ok || name < have {
+			out[k] = name
+		}
+	}
+	return out
+}
+
+// foldKey maps every rune of s to the smallest rune of its simple case
+// folding orbit, so that foldKey(a) == foldKey(b) exactly when
+// strings.EqualFold(a, b).
+func foldKey(s string) string {
+	return strings.Map(func(r rune) rune {
+		m := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			m = min(m, f)
+		}
+		return m
+	}, s)
 }

@@ -1,6 +1,10 @@
 package model
 
-import "testing"
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
 
 func TestMatchesProtectedSlash(t *testing.T) {
 	for _, c := range []struct {
@@ -18,5 +22,47 @@ func TestMatchesProtectedSlash(t *testing.T) {
 		if got := MatchesProtected(c.pat, c.k); got != c.want {
 			t.Errorf("MatchesProtected(%q, %q) = %v, want %v", c.pat, c.k, got, c.want)
 		}
+	}
+}
+
+// TestTeamRoleFolded: for a user with many teamRoles entries, the folded
+// index gives what a scan gives (exact name first, else the smallest name
+// equal ignoring case), for names in any case, including runes whose case
+// folding has three members (k, K, the Kelvin sign; σ, ς, Σ).
+func TestTeamRoleFolded(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	alphabet := []rune{'a', 'A', 'k', 'K', '\u212A', 'σ', 'ς', 'Σ', 'é', 'É', '-'}
+	word := func() string {
+		w := make([]rune, 1+r.IntN(3))
+		for i := range w {
+			w[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		return string(w)
+	}
+	for range 200 {
+		roles := map[string]Role{}
+		for len(roles) <= fewTeamRoles+r.IntN(20) {
+			roles[word()] = []Role{RoleAdmin, RoleMember, RoleViewer, "lead"}[r.IntN(4)]
+		}
+		folded := FoldTeamRoles(roles)
+		if folded == nil {
+			t.Fatalf("no index for %d roles", len(roles))
+		}
+		for range 50 {
+			team := word()
+			if got, want := TeamRole(roles, team, folded), TeamRole(roles, team, nil); got != want {
+				t.Fatalf("TeamRole(%q) = %q through the index, %q by scanning %v", team, got, want, roles)
+			}
+		}
+		for a := range roles {
+			for b := range roles {
+				if (foldKey(a) == foldKey(b)) != strings.EqualFold(a, b) {
+					t.Fatalf("foldKey disagrees with EqualFold on %q, %q", a, b)
+				}
+			}
+		}
+	}
+	if FoldTeamRoles(map[string]Role{"a": RoleAdmin}) != nil {
+		t.Fatal("an index for one role")
 	}
 }

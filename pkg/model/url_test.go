@@ -54,6 +54,10 @@ func TestKey(t *testing.T) {
 		"":                       "",
 		"dev-user2":              "dev-user2",
 		"\u00a0nbsp@example.com": "nbsp@example.com",
+		// A look-alike outside ASCII never takes an ASCII name's key.
+		"\u212Aate@example.com": "\u212Aate@example.com", // KELVIN SIGN
+		"\u0130nfo@example.com": "\u0130nfo@example.com", // LATIN CAPITAL I WITH DOT ABOVE
+		"\u212Bngstr\u00d6m":    "\u00e5ngstr\u00f6m",    // ANGSTROM SIGN lower-cases outside ASCII
 	} {
 		if got := Key(in); got != want {
 			t.Errorf("Key(%q) = %q, want %q", in, got, want)

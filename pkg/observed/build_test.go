@@ -29,7 +29,7 @@ func refBuild(users []scim.User, groups []scim.Group) model.State {
 			mm := model.Member{UserID: m.Value, Display: m.Display}
 			if i, ok := index[m.Value]; ok {
 				u := st.Users[i]
-				mm.UserID, mm.Email, mm.Role = u.ID, u.UserName, teamRole(u.TeamRoles, gr.DisplayName)
+				mm.UserID, mm.Email, mm.Role = u.ID, u.UserName, model.TeamRole(u.TeamRoles, gr.DisplayName, nil)
 			}
 			t.Members = append(t.Members, mm)
 		}
@@ -99,6 +99,11 @@ func TestBuildMatchesPlainBuild(t *testing.T) {
 				u.TeamRoles = []scim.TeamRole{}
 				for range rng.IntN(4) {
 					u.TeamRoles = append(u.TeamRoles, scim.TeamRole{TeamName: teams[rng.IntN(len(teams))], RoleName: "Member"})
+				}
+				if rng.IntN(3) == 0 { // many roles: looked up ignoring case through an index
+					for k := range 20 {
+						u.TeamRoles = append(u.TeamRoles, scim.TeamRole{TeamName: fmt.Sprintf("other-%d", k), RoleName: "Admin"})
+					}
 				}
 			}
 			users = append(users, u)

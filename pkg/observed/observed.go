@@ -373,6 +373,11 @@ type resolver struct {
 	// built in parallel) at the first member whose value is an email
 	byName     map[string]int32
 	byNameOnce sync.Once
+	// folded: model.FoldTeamRoles of the users with many team roles, by
+	// position; built once (foldOnce) at the first role not found by its
+	// exact team name
+	folded   map[int32]map[string]string
+	foldOnce sync.Once
 }
 
 // byNameOf returns the user whose userName or one of whose emails is
@@ -434,7 +439,7 @@ func (r *resolver) teamOf(gr *scim.Group, sc *teamScratch) model.Team {
 			if m.Display == u.UserName {
 				mm.Display = u.UserName
 			}
-			mm.Role = teamRole(u.TeamRoles, gr.DisplayName)
+			mm.Role = r.teamRole(i, gr.DisplayName)
 			key = r.keys[i]
 		}
 		order = append(order, memberKey{key: key, pos: int32(len(ms))})
@@ -468,21 +473,23 @@ func (r *resolver) teamOf(gr *scim.Group, sc *teamScratch) model.Team {
 	return t
 }
 
-// teamRole is the user's role in the named team ("" unknown): an exact name
+// teamRole is user i's role in the named team ("" unknown): an exact name
 // match first, then a case-insensitive one (the smallest such name, so that
-// the answer does not depend on map order).
-func teamRole(roles map[string]model.Role, team string) model.Role {
-	if r, ok := roles[team]; ok {
-		return r
+// the answer does not depend on map order; see model.TeamRole).
+func (r *resolver) teamRole(i int32, team string) model.Role {
+	roles := r.users[i].TeamRoles
+	if _, ok := roles[team]; ok || len(roles) == 0 {
+		return roles[team]
 	}
-	best, found := "", false
-	for name := range roles {
-		if strings.EqualFold(name, team) && (!found || name < best) {
-			best, found = name, true
+	r.foldOnce.Do(func() {
+		// Teams are built in parallel: the indexes are built once, for
+		// the users that have many roles, and only read after.
+		r.folded = make(map[int32]map[string]string)
+		for j := range r.users {
+			if f := model.FoldTeamRoles(r.users[j].TeamRoles); f != nil {
+				r.folded[int32(j)] = f
+			}
 		}
-	}
-	if !found {
-		return ""
-	}
-	return roles[best]
+	})
+	return model.TeamRole(roles, team, r.folded[i])
 }

@@ -14,6 +14,12 @@ import (
 
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
 
+// dotSegment reports whether id is "." or "..": escaped or not, a path
+// segment that a server or proxy normalising the path (RFC 3986 §5.2.4)
+// would resolve to another resource than URL/Users/ID. Such an id is never
+// written to.
+func dotSegment(id string) bool { return id == "." || id == ".." }
+
 // tooLong names the first of the (name, value) pairs whose value is longer
 // than caps.Field.
 func tooLong(pairs ...string) error {

@@ -369,7 +369,7 @@ func TestCreateAnswerChecked(t *testing.T) {
 		{"team id of another team", "/Groups", `{"id":"g-admins"}`, "id of an existing team (admins"},
 		{"team id with spaces", "/Groups", `{"id":"Bearer abc def","displayName":"newteam"}`, "spaces or control characters"},
 		{"user named otherwise", "/Users", `{"id":"u-ceo","userName":"ceo@example.com"}`, "names another user (ceo@example.com"},
-		{"user id a path segment", "/Users", `{"id":"..","userName":"new@example.com"}`, `id ".." is a path segment`},
+		{"user id a path segment", "/Users", `{"id":"..","userName":"new@example.com"}`, `its id is a path segment`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, c := setup(t)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/wbsync/wbsync/pkg/model"
 )
 
 func userID(u User) string   { return u.ID }
@@ -99,11 +101,11 @@ func (c *Client) findUser(ctx context.Context, attr, value string, keys func(Use
 	if err != nil {
 		return nil, err
 	}
-	want := strings.ToLower(strings.TrimSpace(value))
+	want := model.Key(value)
 	var found []User
 	for _, u := range users {
 		for _, k := range keys(u) {
-			if strings.ToLower(strings.TrimSpace(k)) == want {
+			if model.Key(k) == want {
 				found = append(found, u)
 				break
 			}

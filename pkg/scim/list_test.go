@@ -285,6 +285,27 @@ func TestFindUserServerIgnoresFilter(t *testing.T) {
 	}
 }
 
+// A server that folds case beyond ASCII answers a look-alike (the Kelvin
+// sign for K): it is not the user looked for.
+func TestFindUserLookAlike(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = []map[string]any{{"id": "u-kelvin", "userName": "\u212Aate@example.com", "active": true}}
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		f.list(w, r, f.snapshot(&f.users)) // the server's own matching
+		return true
+	}
+	c := testClient(t, srv.URL)
+	if u, err := c.FindUser(context.Background(), "kate@example.com"); err != nil || u != nil {
+		t.Fatalf("FindUser(kate@example.com) = %+v, %v: want no user", u, err)
+	}
+	if u, err := c.FindUser(context.Background(), "\u212AATE@example.com"); err != nil || u == nil || u.ID != "u-kelvin" {
+		t.Fatalf("FindUser of the look-alike itself = %+v, %v", u, err)
+	}
+	if anySame([]string{"\u212Aate@example.com"}, []string{"kate@example.com"}) || !anySame([]string{" Kate@example.com"}, []string{"kate@EXAMPLE.com"}) {
+		t.Fatal("anySame folds a look-alike, or not ASCII case")
+	}
+}
+
 func TestFilter(t *testing.T) {
 	if got, want := Filter("displayName", `a"b\c`), `displayName eq "a\"b\\c"`; got != want {
 		t.Fatalf("Filter = %s, want %s", got, want)

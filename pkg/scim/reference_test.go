@@ -302,6 +302,9 @@ func (w *wireUser) user(in *interner, listed bool) (User, error) {
 	if blank(string(w.ID)) {
 		return User{}, errors.New("no id")
 	}
+	if dotSegment(string(w.ID)) {
+		return User{}, errors.New("its id is a path segment, not an id: wbsync would write to another resource")
+	}
 	if listed && blank(string(w.UserName)) {
 		return User{}, errors.New("no userName")
 	}
@@ -363,6 +366,9 @@ func (w *wireUser) user(in *interner, listed bool) (User, error) {
 func (w *wireGroup) group(listed bool) (Group, error) {
 	if blank(string(w.ID)) {
 		return Group{}, errors.New("no id")
+	}
+	if dotSegment(string(w.ID)) {
+		return Group{}, errors.New("its id is a path segment, not an id: wbsync would write to another resource")
 	}
 	if listed && blank(string(w.DisplayName)) {
 		return Group{}, errors.New("no displayName")

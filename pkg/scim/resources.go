@@ -83,6 +83,9 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 	if blank(u.ID) {
 		return User{}, u.ID, errors.New("no id")
 	}
+	if dotSegment(u.ID) {
+		return User{}, u.ID, errors.New("its id is a path segment, not an id: wbsync would write to another resource")
+	}
 	if listed && blank(u.UserName) {
 		return User{}, u.ID, errors.New("no userName")
 	}
@@ -286,6 +289,9 @@ func (d *jsonReader) group(listed bool) (Group, string, error) {
 	}
 	if blank(g.ID) {
 		return Group{}, g.ID, errors.New("no id")
+	}
+	if dotSegment(g.ID) {
+		return Group{}, g.ID, errors.New("its id is a path segment, not an id: wbsync would write to another resource")
 	}
 	if listed && blank(g.DisplayName) {
 		return Group{}, g.ID, errors.New("no displayName")
