@@ -59,7 +59,7 @@ func (l *loader) loadProtected(fi int, v *yaml.Node) {
 			continue
 		}
 		p := at(fi, n)
-		pat := strings.ToLower(s)
+		pat := model.Lower(s) // as model.Key lower-cases what it is matched against
 		if len(pat) > caps.Field {
 			// Some capitals take more bytes in lower case (Ⱥ, 2 bytes, is ⱥ, 3).
 			l.addf(p, "each protected entry is %d bytes long once lower-cased: at most %d", len(pat), caps.Field)

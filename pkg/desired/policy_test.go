@@ -76,3 +76,16 @@ func TestProtectedCapOnceLowerCased(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestProtectedLowerCasedAsKeys: a protected entry is lower-cased as the
+// keys it is matched against (model.Key): one naming a look-alike outside
+// ASCII (the Kelvin sign) protects that account, not the ASCII one.
+func TestProtectedLowerCasedAsKeys(t *testing.T) {
+	m, err := Parse([]Source{{"p.yaml", []byte("version: 1\npolicy:\n  protected: [\"\\u212AATE@*\"]\n")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Policy.IsProtected(model.Key("\u212Aate@example.com")) || m.Policy.IsProtected(model.Key("kate@example.com")) {
+		t.Fatalf("protected %q: the look-alike is not protected, or the ASCII name is", m.Policy.Protected)
+	}
+}

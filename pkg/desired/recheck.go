@@ -123,8 +123,10 @@ func splitEncoded(b []byte) []Source {
 }
 
 // splitBytes and splitIndicators are where splitEncoded starts another
-// file: an eighth of the caps, so that a file stays under them with a
-// user or team of any size after the cut (variables for tests).
+// file: an eighth of the caps, so that a file stays under them with the
+// user or team that follows the cut (a team is never cut: one of some
+// 800,000 members written out could alone pass the caps, as it would in
+// any one manifest file). Variables for tests.
 var splitBytes, splitIndicators = caps.ManifestFile / 8, caps.ManifestIndicators / 8
 
 // recordAt names the user, team or policy that line (from 1) of a

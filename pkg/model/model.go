@@ -242,8 +242,13 @@ func Key(s string) string {
 			return s
 		}
 	}
-	return strings.Map(lowerKey, strings.TrimSpace(s))
+	return Lower(strings.TrimSpace(s))
 }
+
+// Lower is s lower-cased as Key lower-cases it (without trimming): every
+// comparison "ignoring case" of names (protected entries, team names in
+// teamRoles) goes through it, so that they agree with Key.
+func Lower(s string) string { return strings.Map(lowerKey, s) }
 
 // lowerKey is r lower-cased, unless r is outside ASCII and its lower case
 // is not (see Key).
@@ -266,7 +271,7 @@ const fewTeamRoles = 16
 
 // TeamRole is the role a user's teamRoles (roles, by team name) gives
 // team: the entry for its exact name, else the smallest name equal to it
-// ignoring case (strings.EqualFold), else "". folded is FoldTeamRoles(roles)
+// ignoring case (Lower), else "". folded is FoldTeamRoles(roles)
 // or nil; it is needed only when roles has more than a few entries (a
 // server may list any number for one user, and scanning them for every
 // team would take time in their product).
@@ -275,14 +280,14 @@ func TeamRole(roles map[string]Role, team string, folded map[string]string) Role
 		return r
 	}
 	if len(roles) > fewTeamRoles && folded != nil {
-		if name, ok := folded[foldKey(team)]; ok {
+		if name, ok := folded[Lower(team)]; ok {
 			return roles[name]
 		}
 		return ""
 	}
-	best, found := "", false
+	best, found, want := "", false, Lower(team)
 	for name := range roles {
-		if strings.EqualFold(name, team) && (!found || name < best) {
+		if Lower(name) == want && (!found || name < best) {
 			best, found = name, true
 		}
 	}
@@ -293,31 +298,18 @@ func TeamRole(roles map[string]Role, team string, folded map[string]string) Role
 }
 
 // FoldTeamRoles indexes a user's teamRoles for TeamRole: each name's
-// case-folded form → the smallest name with that form. Nil when roles has
-// only a few entries (TeamRole scans those).
+// Lower form → the smallest name with that form. Nil when roles has only a
+// few entries (TeamRole scans those).
 func FoldTeamRoles(roles map[string]Role) map[string]string {
 	if len(roles) <= fewTeamRoles {
 		return nil
 	}
 	out := make(map[string]string, len(roles))
 	for name := range roles {
-		k := foldKey(name)
+		k := Lower(name)
 		if have, ok := out[k]; !ok || name < have {
 			out[k] = name
 		}
 	}
 	return out
-}
-
-// foldKey maps every rune of s to the smallest rune of its simple case
-// folding orbit, so that foldKey(a) == foldKey(b) exactly when
-// strings.EqualFold(a, b).
-func foldKey(s string) string {
-	return strings.Map(func(r rune) rune {
-		m := r
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			m = min(m, f)
-		}
-		return m
-	}, s)
 }

@@ -1,8 +1,8 @@
 package model
 
 import (
+	"fmt"
 	"math/rand/v2"
-	"strings"
 	"testing"
 )
 
@@ -54,12 +54,19 @@ func TestTeamRoleFolded(t *testing.T) {
 				t.Fatalf("TeamRole(%q) = %q through the index, %q by scanning %v", team, got, want, roles)
 			}
 		}
-		for a := range roles {
-			for b := range roles {
-				if (foldKey(a) == foldKey(b)) != strings.EqualFold(a, b) {
-					t.Fatalf("foldKey disagrees with EqualFold on %q, %q", a, b)
-				}
-			}
+	}
+	// Names equal ignoring case are those with one Key: a look-alike
+	// outside ASCII (the Kelvin sign) is another team.
+	roles := map[string]Role{"\u212Aaggle": RoleAdmin, "ML": RoleViewer}
+	for i := range fewTeamRoles {
+		roles[fmt.Sprint("other-", i)] = RoleMember
+	}
+	for _, folded := range []map[string]string{nil, FoldTeamRoles(roles)} {
+		if got := TeamRole(roles, "kaggle", folded); got != "" {
+			t.Fatalf("kaggle's role is %q, from the look-alike team", got)
+		}
+		if got := TeamRole(roles, "ml", folded); got != RoleViewer {
+			t.Fatalf("ml's role is %q, want viewer (from ML)", got)
 		}
 	}
 	if FoldTeamRoles(map[string]Role{"a": RoleAdmin}) != nil {

@@ -139,15 +139,17 @@ func (c *Client) FindGroups(ctx context.Context, name string) ([]Group, error) {
 }
 
 // findGroupsFold returns the groups the server finds by displayName whose
-// name equals name ignoring case.
+// name equals name ignoring case (model.Lower, as the plan matches team
+// names: a look-alike outside ASCII is another team).
 func (c *Client) findGroupsFold(ctx context.Context, name string) ([]Group, error) {
 	groups, err := c.groups(Filter("displayName", name)).read(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []Group
+	want := model.Lower(name)
 	for _, g := range groups {
-		if strings.EqualFold(g.DisplayName, name) {
+		if model.Lower(g.DisplayName) == want {
 			out = append(out, g)
 		}
 	}
