@@ -355,6 +355,29 @@ func TestCreateTeamAmbiguous(t *testing.T) {
 			t.Fatalf("team role body: %s", b)
 		}
 	})
+	t.Run("a look-alike team made meanwhile: not adopted, sent again", func(t *testing.T) {
+		// The server folds case beyond ASCII: its look-up of "kaggle"
+		// answers a team named with the Kelvin sign.
+		f, srv := newFake(t)
+		f.groups = []map[string]any{{"id": "kelvin", "displayName": "\u212Aaggle"}}
+		var posts atomic.Int32
+		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			if r.Method != http.MethodPost {
+				return false
+			}
+			if posts.Add(1) == 1 {
+				drop(w) // the answer is lost; nothing was made
+				return true
+			}
+			writeJSON(w, "application/scim+json", 201, map[string]any{"id": "fresh", "displayName": "kaggle"})
+			return true
+		}
+		c := testClient(t, srv.URL)
+		id, err := c.CreateTeam(context.Background(), "kaggle")
+		if err != nil || id != "fresh" || posts.Load() != 2 {
+			t.Fatalf("id %q, err %v, %d POSTs: want the create sent again, not the look-alike adopted", id, err, posts.Load())
+		}
+	})
 	t.Run("only a team known before: not adopted", func(t *testing.T) {
 		f, srv := newFake(t)
 		f.groups = []map[string]any{{"id": "old", "displayName": "ml"}}
