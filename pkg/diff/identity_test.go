@@ -358,6 +358,12 @@ func TestComputeProtectedEmailMovedOut(t *testing.T) {
 			t.Errorf("protected %v: warning %v, changes %+v", tc.protected, got, p.Changes)
 		}
 	}
+	// Protected by a secondary email only: the warning names that one.
+	live.Emails = []string{"carol@corp.example", "carol@alias.example"}
+	p := Compute(state(users(want)), state(users(live)), model.Policy{UnmanagedUsers: model.UnmanagedIgnore, Protected: []string{"*@alias.example"}}, Options{Deployment: model.Dedicated})
+	if len(p.Warnings) == 0 || !strings.Contains(p.Warnings[0].Message, "by its live email carol@alias.example,") {
+		t.Errorf("protected by a secondary email: %+v", p.Warnings)
+	}
 }
 
 // An offboarding entry (active: false) that reaches a live account only

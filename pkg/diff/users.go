@@ -186,9 +186,20 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 		// no longer spares the account.
 		p.warn(plan.Warning{Code: plan.WarnProtected, User: wantName(d), Message: fmt.Sprintf(
 			"%s is protected (policy.protected) by its live email %s, which the update replaces with %s: later plans no longer spare it (from team removals or deactivation); add the new email to policy.protected to keep it protected",
-			wantName(d), shown(l.Email), shown(c.Email))})
+			wantName(d), shown(p.protectingEmail(l)), shown(c.Email))})
 	}
 	p.add(c)
+}
+
+// protectingEmail is the email of live user l that policy.protected
+// covers: the primary when it is covered, else the first other one.
+func (p *planner) protectingEmail(l *model.User) string {
+	for _, e := range append([]string{l.Email}, l.Emails...) {
+		if e != "" && p.policy.IsProtected(e) {
+			return e
+		}
+	}
+	return l.Email
 }
 
 // warnExternalIDElsewhere warns when the externalId the manifest gives d
