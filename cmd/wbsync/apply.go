@@ -336,6 +336,9 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 		if fileErr = rep.WriteJSON(sanitize.JSONWriter(&buf)); fileErr == nil {
 			fileErr = writeOutput(context.Background(), o.report, buf.Bytes(), inv) // after an interrupt too
 		}
+		if fileErr == nil {
+			reportSaved.Store(&o.report)
+		}
 	}
 	if err := writeView(inv.stdout, f.format, rep); err != nil {
 		// The writes were made: the exit code says how they went, not

@@ -96,11 +96,7 @@ func main() {
 		notice(fmt.Sprintf("wbsync: %v: stopping (a second signal exits at once)", s))
 		cancel(fmt.Errorf("%v received", s))
 		s = <-sigs
-		if writesStarted.Load() {
-			notice(fmt.Sprintf("wbsync: %v again: exiting now; a write in flight may or may not have been applied, and no report is written: run 'wbsync plan' to see where the organization stands", s))
-		} else {
-			notice(fmt.Sprintf("wbsync: %v again: exiting now; nothing was written", s))
-		}
+		notice(secondSignalNotice(s, writesStarted.Load(), reportSaved.Load()))
 		signal.Reset(handled...)
 		if p, err := os.FindProcess(os.Getpid()); err == nil && !ignoredAtStart[s] && p.Signal(s) == nil {
 			// The default action ends the process (status 128+N in a shell)
@@ -271,6 +267,22 @@ type invocation struct {
 // writesStarted is invocation.wrote for the process, for the second
 // signal's notice (the signal goroutine has no invocation).
 var writesStarted atomic.Bool
+
+// reportSaved is the --report file once apply has saved it (the signal
+// goroutine's notice must not deny a report that exists).
+var reportSaved atomic.Pointer[string]
+
+// secondSignalNotice is what a second signal says before the process
+// ends, given whether writes started and the report file saved (or nil).
+func secondSignalNotice(s os.Signal, started bool, report *string) string {
+	switch {
+	case !started:
+		return fmt.Sprintf("wbsync: %v again: exiting now; nothing was written", s)
+	case report != nil:
+		return fmt.Sprintf("wbsync: %v again: exiting now; the apply report was saved in %s (stdout may lack it): run 'wbsync plan' to see where the organization stands", s, *report)
+	}
+	return fmt.Sprintf("wbsync: %v again: exiting now; a write in flight may or may not have been applied, and no report is written: run 'wbsync plan' to see where the organization stands", s)
+}
 
 // startWrites marks that apply sends its first write.
 func (inv *invocation) startWrites() {

@@ -425,3 +425,22 @@ func waitFor(t *testing.T, cond func() bool, out *safeBuffer) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestSecondSignalNotice: a second signal never denies a report already
+// saved (one that lands just after apply saved --report).
+func TestSecondSignalNotice(t *testing.T) {
+	report := "report.json"
+	for _, tc := range []struct {
+		started bool
+		report  *string
+		says    string
+	}{
+		{false, nil, "nothing was written"},
+		{true, nil, "no report is written"},
+		{true, &report, "the apply report was saved in report.json (stdout may lack it)"},
+	} {
+		if got := secondSignalNotice(syscall.SIGINT, tc.started, tc.report); !strings.Contains(got, tc.says) {
+			t.Errorf("started %v, report %v: %q, want it to say %q", tc.started, tc.report != nil, got, tc.says)
+		}
+	}
+}
