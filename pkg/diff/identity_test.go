@@ -385,3 +385,18 @@ func TestComputeOffboardingReachesAnotherAccount(t *testing.T) {
 		}
 	}
 }
+
+// A team that lists a user the manifest marks active: false, who is not
+// a member, gets no add and says so (inactive_member); one who is a member
+// already is kept, without the warning.
+func TestComputeInactiveMember(t *testing.T) {
+	off := func(u model.User) model.User { u.Active = false; return u }
+	want := state(users(du("admin@x.com"), off(du("bob@x.com")), off(du("cy@x.com"))),
+		dt("ml", model.Authoritative, dm("admin@x.com", ""), dm("bob@x.com", ""), dm("cy@x.com", "")))
+	have := state(users(with(lu("a", "admin@x.com"), func(u *model.User) { u.OrgRole = model.RoleAdmin }), off(lu("b", "bob@x.com")), off(lu("c", "cy@x.com"))),
+		lt("g", "ml", lm("a", "admin@x.com", ""), lm("c", "cy@x.com", "")))
+	p := Compute(want, have, ignorePolicy, Options{Deployment: model.Dedicated})
+	if len(p.Changes) != 0 || !hasWarning(p, plan.WarnInactiveMember, "bob@x.com") || hasWarning(p, plan.WarnInactiveMember, "cy@x.com") {
+		t.Fatalf("changes %+v, warnings %+v", p.Changes, p.Warnings)
+	}
+}

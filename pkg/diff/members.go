@@ -74,7 +74,7 @@ func (p *planner) planMembers(dt *model.Team, lt int, shared sharing, ts *teamSt
 	}
 	if ts.rolesSkipped > 0 {
 		p.warn(plan.Warning{Code: plan.WarnTeamRolesAmbiguous, Team: t.name, IDs: []string{t.id}, Message: fmt.Sprintf(
-			"team %s (id %s) shares its name with another live team, and W&B reads and sets team roles by team name only: %d role(s) the manifest declares in it are neither checked nor set; set them in W&B, or rename the other team",
+			"team %s (id %s) shares its name with another live team, and W&B reads and sets team roles by team name only: %d role(s) the manifest declares in it are neither checked nor set; set them in W&B (W&B cannot rename teams)",
 			t.name, t.id, ts.rolesSkipped)})
 	}
 }
@@ -152,7 +152,15 @@ func (p *planner) planListed(t teamRef, di int32, ts *teamState) {
 		p.lives[li].keepGen = ts.gen // listed: never removed, whatever its state
 	}
 	if !w.active {
-		return // no adds or roles for a user the manifest deactivates
+		// No adds or roles for a user the manifest deactivates: said when
+		// the team would need one, so that the manifest's listing is not
+		// silently left unapplied.
+		if li < 0 || p.lives[li].teamGen != ts.gen {
+			p.warn(plan.Warning{Code: plan.WarnInactiveMember, Team: t.name, User: p.wantNames[di], Message: fmt.Sprintf(
+				"%s is listed in team %s but is active: false in the manifest: not added (wbsync adds no deactivated user to a team); drop it from the team, or make it active",
+				p.wantNames[di], t.name)})
+		}
+		return
 	}
 	role := p.roles[w.teamRole&^roleDeclared]
 	declared := w.teamRole&roleDeclared != 0

@@ -283,7 +283,7 @@ func ExternalID(st model.State) Check {
 	}
 	if n == 0 {
 		return Check{Name: NameExternalID, Status: Warn, Detail: fmt.Sprintf(
-			"none of %d users carries externalId: plans will warn external_id_unreported and plan no externalId update", len(st.Users))}
+			"none of %d users carries externalId: plans make no externalId update, and warn external_id_unreported when the manifest sets one", len(st.Users))}
 	}
 	return Check{Name: NameExternalID, Status: OK, Detail: fmt.Sprintf("%d of %d users carry externalId", n, len(st.Users))}
 }

@@ -166,6 +166,9 @@ const (
 	// WarnExternalIDElsewhere: the plan sets a user's externalId to one
 	// another live user holds.
 	WarnExternalIDElsewhere WarningCode = "external_id_elsewhere"
+	// WarnInactiveMember: a team lists a user the manifest marks active:
+	// false who is not a member: no deactivated user is added to a team.
+	WarnInactiveMember WarningCode = "inactive_member"
 )
 
 var warningCodes = []WarningCode{
@@ -173,7 +176,7 @@ var warningCodes = []WarningCode{
 	WarnIrreversibleDeactivation, WarnAmbiguousUser, WarnUnsupportedUpdate, WarnLastAdmin, WarnProtected,
 	WarnTeamPinNotFound, WarnTeamPinMismatch, WarnExternalIDUnreported, WarnRolesUnreported,
 	WarnCustomRolesUnchecked, WarnUnmanagedRecent, WarnTeamRolesAmbiguous, WarnEmailElsewhere, WarnIdentityMismatch,
-	WarnExternalIDElsewhere,
+	WarnExternalIDElsewhere, WarnInactiveMember,
 }
 
 // WarningCodes returns every warning code.

@@ -164,7 +164,7 @@ const (
 		"user who is not an org admin, or on Multi-tenant Cloud the key owner's \"Default API organization\" " +
 		"setting points at another organization"
 	// hintBaseURL: a list answered 404, or a body that is not a SCIM list.
-	hintBaseURL  = "is the URL https://HOST/scim?"
+	hintBaseURL  = "is the URL https://HOST/scim? (a server that answers only https://HOST/scim/v2 needs that: 'wbsync doctor' tries both)"
 	hint412      = "changed under us: re-read and plan again"
 	hintHTML     = "the server answered HTML, not SCIM JSON: " + hintBaseURL
 	hintTLS      = "TLS failed: check the URL's host and the system's trusted certificates"
