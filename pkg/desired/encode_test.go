@@ -266,7 +266,7 @@ func TestEncodeLeavesOutWhatAManifestCannotHold(t *testing.T) {
 	}
 	wantUsers := []string{
 		"2: its email not-an-email is not a well-formed address",
-		"1: another user has the same email ok@x.io",
+		"1: another user, \"twin\" id 6, has the same email ok@x.io and is written",
 		"3: its userName has space contains whitespace or a control character: a W&B userName is one word, such as dev-user2",
 	}
 	wantTeams := []string{
@@ -494,5 +494,26 @@ func TestEncodeNoCustomRoles(t *testing.T) {
 	m, _ = encodeAndParse(t, st)
 	if r := m.State.Teams[0].Members[0].Role; r != "Ops Lead" {
 		t.Errorf("dedicated export: role %q, want Ops Lead", r)
+	}
+}
+
+// TestEncodeSharedEmailKeepsTheActiveAccount: of two live accounts holding
+// one email, the export writes the active one (an old deactivated account
+// sorts first by id), and says which it kept.
+func TestEncodeSharedEmailKeepsTheActiveAccount(t *testing.T) {
+	st := model.State{Users: []model.User{
+		{ID: "a1", UserName: "bob-old", Email: "bob@x.io", Active: false},
+		{ID: "b2", UserName: "bob", Email: "bob@x.io", Active: true},
+	}}
+	var buf bytes.Buffer
+	rep, err := Encode(&buf, st, EncodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "username: bob\n") || strings.Contains(buf.String(), "bob-old") || strings.Contains(buf.String(), "active: false") {
+		t.Fatalf("export:\n%s", buf.String())
+	}
+	if len(rep.SkippedUsers) != 1 || rep.SkippedUsers[0].User.ID != "a1" || !strings.Contains(rep.SkippedUsers[0].Reason, `"bob" id b2`) {
+		t.Fatalf("skipped %+v", rep.SkippedUsers)
 	}
 }

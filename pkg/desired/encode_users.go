@@ -27,6 +27,11 @@ func (e *encoder) users(us []model.User) {
 		if keys[i] != keys[j] {
 			return keys[i] < keys[j]
 		}
+		if us[i].Active != us[j].Active {
+			// Of two accounts holding one email, the active one is
+			// written: the one the email reaches in W&B today.
+			return us[i].Active
+		}
 		return us[i].Email < us[j].Email
 	})
 	// taken holds the userName keys written: a user's username, or its
@@ -51,7 +56,7 @@ func (e *encoder) users(us []model.User) {
 		}
 		first, dupMail := e.byMail[keys[i]]
 		if why == "" && dupMail && e.written[first] {
-			why = "another user has the same email " + u.Email
+			why = "another user, " + UserLabel(us[first]) + ", has the same email " + u.Email + " and is written"
 		}
 		uk := keys[i]
 		if handle != "" {
