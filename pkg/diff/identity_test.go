@@ -399,4 +399,14 @@ func TestComputeInactiveMember(t *testing.T) {
 	if len(p.Changes) != 0 || !hasWarning(p, plan.WarnInactiveMember, "bob@x.com") || hasWarning(p, plan.WarnInactiveMember, "cy@x.com") {
 		t.Fatalf("changes %+v, warnings %+v", p.Changes, p.Warnings)
 	}
+	if w := p.Warnings[slices.IndexFunc(p.Warnings, func(w plan.Warning) bool { return w.Code == plan.WarnInactiveMember })]; !slices.Equal(w.IDs, []string{"g"}) {
+		t.Fatalf("inactive_member ids %v, want the team's", w.IDs)
+	}
+	// Multi-tenant Cloud after an offboarding: the account left the
+	// organization (and its teams); the entry kept in the team is quiet.
+	gone := state(users(with(lu("a", "admin@x.com"), func(u *model.User) { u.OrgRole = model.RoleAdmin })), lt("g", "ml", lm("a", "admin@x.com", "")))
+	p = Compute(want, gone, ignorePolicy, Options{Deployment: model.SaaS})
+	if hasWarning(p, plan.WarnInactiveMember, "bob@x.com") || hasWarning(p, plan.WarnInactiveMember, "cy@x.com") {
+		t.Fatalf("saas, offboarded: %+v", p.Warnings)
+	}
 }

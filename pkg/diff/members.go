@@ -154,9 +154,15 @@ func (p *planner) planListed(t teamRef, di int32, ts *teamState) {
 	if !w.active {
 		// No adds or roles for a user the manifest deactivates: said when
 		// the team would need one, so that the manifest's listing is not
-		// silently left unapplied.
-		if li < 0 || p.lives[li].teamGen != ts.gen {
-			p.warn(plan.Warning{Code: plan.WarnInactiveMember, Team: t.name, User: p.wantNames[di], Message: fmt.Sprintf(
+		// silently left unapplied. Not on Multi-tenant Cloud for a user
+		// with no account: deactivation removed it from the organization
+		// (an offboarding entry kept in its teams).
+		if (li >= 0 || !p.saas) && (li < 0 || p.lives[li].teamGen != ts.gen) {
+			var ids []string
+			if t.id != "" {
+				ids = []string{t.id} // two pinned teams may share the name
+			}
+			p.warn(plan.Warning{Code: plan.WarnInactiveMember, Team: t.name, User: p.wantNames[di], IDs: ids, Message: fmt.Sprintf(
 				"%s is listed in team %s but is active: false in the manifest: not added (wbsync adds no deactivated user to a team); drop it from the team, or make it active",
 				p.wantNames[di], t.name)})
 		}
