@@ -207,7 +207,7 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		if err := desired.Recheck(pf.Desired.State, pf.Desired.Policy); err != nil {
+		if err := desired.Recheck(pf.Desired.State, pf.Desired.Policy, pf.ManifestDigest); err != nil {
 			return nil, fmt.Errorf("%s: %w: its embedded manifest is not one wbsync loads: %v (was the file edited?); plan again from the manifest", path, plan.ErrNotSavedPlan, err)
 		}
 		if strings.Contains(pf.Target.URL, sanitize.Marker) {

@@ -74,8 +74,9 @@ func BenchmarkRecheck(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	digest := model.Digest(m.State, m.Policy) // apply has it from the plan file
 	for b.Loop() {
-		if err := Recheck(m.State, m.Policy); err != nil {
+		if err := Recheck(m.State, m.Policy, digest); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -22,8 +22,9 @@ import (
 // a user or team Encode cannot write, a problem Parse reports (named by
 // the user or team it is in), or a read-back whose digest differs (a value
 // the loader keeps in another form, such as a role in capitals) is an
-// error.
-func Recheck(st model.State, p model.Policy) error {
+// error. digest is model.Digest(st, p), which the caller has (a saved
+// plan's manifest_digest, checked when the file was read).
+func Recheck(st model.State, p model.Policy, digest string) error {
 	var buf bytes.Buffer
 	rep, err := Encode(&buf, st, EncodeOptions{Policy: &p})
 	if err != nil {
@@ -52,7 +53,7 @@ func Recheck(st model.State, p model.Policy) error {
 	if err != nil {
 		return err
 	}
-	if model.Digest(m.State, m.Policy) != model.Digest(st, p) {
+	if model.Digest(m.State, m.Policy) != digest {
 		return fmt.Errorf("%s: the loader reads it otherwise (a value in a form no manifest gives, such as a role in capitals, or a member no user declares)", firstDifference(st, m.State))
 	}
 	return nil
@@ -95,7 +96,6 @@ func splitEncoded(b []byte) []Source {
 		cur     []byte
 		ind     int
 		section string // the current section's header line
-		first   = true
 	)
 	flush := func() {
 		srcs = append(srcs, Source{Name: fmt.Sprintf("manifest part %d", len(srcs)+1), Data: cur})
@@ -110,11 +110,10 @@ func splitEncoded(b []byte) []Source {
 		switch {
 		case len(line) > 0 && line[0] != ' ' && line[0] != '#':
 			section = strings.TrimSuffix(string(line), "\n")
-		case bytes.HasPrefix(line, []byte("  - ")) && !first && (len(cur) > splitBytes || ind > splitIndicators):
+		case bytes.HasPrefix(line, []byte("  - ")) && (len(cur) > splitBytes || ind > splitIndicators):
 			flush()
 			cur = append(cur, "version: "+strconv.Itoa(SupportedVersion)+"\n"+section+"\n"...)
 		}
-		first = false
 		cur = append(cur, line...)
 		ind += indicators(line)
 	}

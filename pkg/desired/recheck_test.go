@@ -27,7 +27,7 @@ func TestRecheckTakesWhatTheLoaderMakes(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		if err := Recheck(m.State, m.Policy); err != nil {
+		if err := Recheck(m.State, m.Policy, model.Digest(m.State, m.Policy)); err != nil {
 			t.Errorf("%s: Recheck refuses what the loader made: %v", c.name, err)
 		}
 	}
@@ -48,8 +48,8 @@ func TestRecheckRefuses(t *testing.T) {
 		st.Teams[0].Members = slices.Clone(st.Teams[0].Members)
 		return st, m.Policy
 	}
-	if st, p := base(); Recheck(st, p) != nil {
-		t.Fatalf("the base manifest is refused: %v", Recheck(st, p))
+	if st, p := base(); Recheck(st, p, model.Digest(st, p)) != nil {
+		t.Fatalf("the base manifest is refused: %v", Recheck(st, p, model.Digest(st, p)))
 	}
 	long := strings.Repeat("n", 5000)
 	for _, tc := range []struct {
@@ -74,7 +74,7 @@ func TestRecheckRefuses(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			st, p := base()
 			tc.edit(&st, &p)
-			err := Recheck(st, p)
+			err := Recheck(st, p, model.Digest(st, p))
 			if err == nil {
 				t.Fatal("accepted")
 			}
@@ -115,14 +115,14 @@ func TestRecheckSplits(t *testing.T) {
 	if len(joined) < buf.Len() {
 		t.Fatalf("the parts hold %d bytes of %d", len(joined), buf.Len())
 	}
-	if err := Recheck(m.State, m.Policy); err != nil {
+	if err := Recheck(m.State, m.Policy, model.Digest(m.State, m.Policy)); err != nil {
 		t.Fatalf("the split manifest is refused: %v", err)
 	}
 	st := m.State
 	st.Teams = slices.Clone(st.Teams)
 	last := len(st.Teams) - 1
 	st.Teams[last].Name = strings.Repeat("x", 5000)
-	if err := Recheck(st, m.Policy); err == nil || !strings.Contains(err.Error(), "team xxxx") || !strings.Contains(err.Error(), "at most 4096") {
+	if err := Recheck(st, m.Policy, model.Digest(st, m.Policy)); err == nil || !strings.Contains(err.Error(), "team xxxx") || !strings.Contains(err.Error(), "at most 4096") {
 		t.Fatalf("a team over the cap in the last part: %v", err)
 	}
 }

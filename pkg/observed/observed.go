@@ -478,8 +478,8 @@ func (r *resolver) teamOf(gr *scim.Group, sc *teamScratch) model.Team {
 // the answer does not depend on map order; see model.TeamRole).
 func (r *resolver) teamRole(i int32, team string) model.Role {
 	roles := r.users[i].TeamRoles
-	if _, ok := roles[team]; ok || len(roles) == 0 {
-		return roles[team]
+	if role, ok := roles[team]; ok || len(roles) == 0 {
+		return role
 	}
 	r.foldOnce.Do(func() {
 		// Teams are built in parallel: the indexes are built once, for

@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,11 +15,19 @@ import (
 
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
 
-// dotSegment reports whether id is "." or "..": escaped or not, a path
-// segment that a server or proxy normalising the path (RFC 3986 §5.2.4)
-// would resolve to another resource than URL/Users/ID. Such an id is never
-// written to.
-func dotSegment(id string) bool { return id == "." || id == ".." }
+// idProblem says why a user or group id cannot be used, or nil: none, or
+// "." or "..", which, escaped or not, is a path segment that a server or
+// proxy normalising the path (RFC 3986 §5.2.4) would resolve to another
+// resource than URL/Users/ID. Such an id is never written to.
+func idProblem(id string) error {
+	switch {
+	case blank(id):
+		return errors.New("no id")
+	case id == "." || id == "..":
+		return errors.New("its id is a path segment, not an id: wbsync would write to another resource")
+	}
+	return nil
+}
 
 // tooLong names the first of the (name, value) pairs whose value is longer
 // than caps.Field.

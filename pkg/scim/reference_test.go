@@ -299,11 +299,8 @@ func (m *wireMeta) version() string {
 // missing userName) or an overlong attribute is an error. Team and role
 // names are shared through in (may be nil).
 func (w *wireUser) user(in *interner, listed bool) (User, error) {
-	if blank(string(w.ID)) {
-		return User{}, errors.New("no id")
-	}
-	if dotSegment(string(w.ID)) {
-		return User{}, errors.New("its id is a path segment, not an id: wbsync would write to another resource")
+	if err := idProblem(string(w.ID)); err != nil {
+		return User{}, err
 	}
 	if listed && blank(string(w.UserName)) {
 		return User{}, errors.New("no userName")
@@ -364,11 +361,8 @@ func (w *wireUser) user(in *interner, listed bool) (User, error) {
 // displayName) is required, and every member needs a value. Members may be
 // null, missing or [].
 func (w *wireGroup) group(listed bool) (Group, error) {
-	if blank(string(w.ID)) {
-		return Group{}, errors.New("no id")
-	}
-	if dotSegment(string(w.ID)) {
-		return Group{}, errors.New("its id is a path segment, not an id: wbsync would write to another resource")
+	if err := idProblem(string(w.ID)); err != nil {
+		return Group{}, err
 	}
 	if listed && blank(string(w.DisplayName)) {
 		return Group{}, errors.New("no displayName")

@@ -80,11 +80,8 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 		u.ETag, u.Created, u.LastModified = meta.version.of(rec), meta.created, meta.modified
 		u.CreatedUnreadable = meta.createdBad
 	}
-	if blank(u.ID) {
-		return User{}, u.ID, errors.New("no id")
-	}
-	if dotSegment(u.ID) {
-		return User{}, u.ID, errors.New("its id is a path segment, not an id: wbsync would write to another resource")
+	if err := idProblem(u.ID); err != nil {
+		return User{}, u.ID, err
 	}
 	if listed && blank(u.UserName) {
 		return User{}, u.ID, errors.New("no userName")
@@ -287,11 +284,8 @@ func (d *jsonReader) group(listed bool) (Group, string, error) {
 	if meta.set {
 		g.ETag, g.Created, g.LastModified = meta.version.of(rec), meta.created, meta.modified
 	}
-	if blank(g.ID) {
-		return Group{}, g.ID, errors.New("no id")
-	}
-	if dotSegment(g.ID) {
-		return Group{}, g.ID, errors.New("its id is a path segment, not an id: wbsync would write to another resource")
+	if err := idProblem(g.ID); err != nil {
+		return Group{}, g.ID, err
 	}
 	if listed && blank(g.DisplayName) {
 		return Group{}, g.ID, errors.New("no displayName")

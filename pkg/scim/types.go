@@ -1,8 +1,9 @@
 package scim
 
 import (
-	"strings"
 	"time"
+
+	"github.com/wbsync/wbsync/pkg/model"
 )
 
 // User is a SCIM User as W&B returns it, normalised across shapes.
@@ -46,7 +47,7 @@ type TeamRole struct {
 // email). When none is marked, or more than one, it picks among those
 // (marked ones, else all) the same one whatever order the server lists
 // them in (multi-valued attributes are unordered, RFC 7643 §2.4): the one
-// equal to the userName ignoring case, else the smallest.
+// equal to the userName ignoring case (model.Key), else the smallest.
 func (u User) PrimaryEmail() string {
 	marked, last := 0, ""
 	for _, e := range u.Emails {
@@ -66,7 +67,7 @@ func (u User) PrimaryEmail() string {
 		if marked > 0 && !e.Primary {
 			continue
 		}
-		if strings.EqualFold(e.Value, u.UserName) {
+		if model.Key(e.Value) == model.Key(u.UserName) {
 			return e.Value
 		}
 		if !found || e.Value < best {
