@@ -46,6 +46,7 @@ func runDoctor(ctx context.Context, inv *invocation, f *flags, _ any, pos []stri
 		PageSize:        f.conn.pageSize,
 		RateLimit:       f.conn.rateLimit,
 		Concurrency:     f.conn.concurrency,
+		Redactor:        inv.redactor(),
 	}
 	other, otherURL, err := s.otherClient(f)
 	if err != nil {

@@ -1,12 +1,15 @@
 package desired
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/wbsync/wbsync/pkg/model"
 )
 
 // TestMemberCaseResolvesToDeclaredUser: a member written in another case
@@ -127,5 +130,31 @@ func TestActiveIsABoolean(t *testing.T) {
 		if _, err := Parse([]Source{{"m.yaml", []byte("version: 1\nusers:\n  - email: a@example.com\n    active: " + v + "\n")}}); err == nil {
 			t.Errorf("active: %s accepted", v)
 		}
+	}
+}
+
+// TestUsernameLookAlikeIsKept: a username equal to the email only when a
+// character outside ASCII is folded (a Kelvin sign for the k) is another
+// handle, as model.Key holds everywhere else: the manifest keeps it, and
+// export writes it back.
+func TestUsernameLookAlikeIsKept(t *testing.T) {
+	const handle = "\u212Aate@example.com"
+	m, err := Parse([]Source{{"m.yaml", []byte("version: 1\nusers:\n  - email: kate@example.com\n    username: \"\\u212Aate@example.com\"\n")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.State.Users[0].UserName; got != handle {
+		t.Fatalf("userName %q, want %q", got, handle)
+	}
+	var buf bytes.Buffer
+	if _, err := Encode(&buf, model.State{Users: []model.User{{ID: "u1", UserName: handle, Email: "kate@example.com", Active: true}}}, EncodeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse([]Source{{"back.yaml", buf.Bytes()}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, buf.String())
+	}
+	if got := back.State.Users[0].UserName; got != handle {
+		t.Fatalf("exported userName %q, want %q:\n%s", got, handle, buf.String())
 	}
 }

@@ -46,7 +46,7 @@ func (e *encoder) users(us []model.User) {
 			e.byName[model.Key(u.UserName)] = i
 		}
 		handle := u.UserName
-		if strings.EqualFold(handle, u.Email) {
+		if model.Key(handle) == model.Key(u.Email) {
 			handle = ""
 		}
 		why := userProblem(*u, handle)
@@ -132,7 +132,7 @@ func (e *encoder) user(u *model.User) {
 		e.buf = appendComment(e.buf, "  ", "org role \""+string(u.OrgRole)+"\" left unmanaged: wbsync sets only admin or member")
 	}
 	e.kv("  - ", "email", u.Email)
-	if !strings.EqualFold(u.UserName, u.Email) && u.UserName != "" {
+	if model.Key(u.UserName) != model.Key(u.Email) && u.UserName != "" {
 		e.kv("    ", "username", u.UserName)
 	}
 	if strings.TrimSpace(u.DisplayName) != "" {

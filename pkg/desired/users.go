@@ -125,7 +125,7 @@ func (l *loader) loadUser(fi int, n *yaml.Node) {
 	}
 	u.UserName = u.Email
 	if handle != nil {
-		if h, ok := l.username(fi, handle); ok && !strings.EqualFold(h, u.Email) {
+		if h, ok := l.username(fi, handle); ok && model.Key(h) != model.Key(u.Email) {
 			u.UserName, r.hasHandle = h, true
 		}
 	}

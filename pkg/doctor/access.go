@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/scim"
 )
@@ -70,7 +71,7 @@ func why(err error) string {
 	if errors.As(err, &se) && se.Detail != "HTML body" {
 		// A 2xx answer refused for another reason (too large, a SCIM
 		// error body): say which, not "HTML".
-		return server(se.Detail, 120)
+		return server(nil, se.Detail, caps.Detail)
 	}
 	return "HTML"
 }
@@ -93,9 +94,9 @@ func Auth(err error, scheme string, d model.Deployment) Check {
 	case errors.Is(err, scim.ErrForbidden):
 		c.Detail = forbidden(err, d)
 	case errors.Is(err, scim.ErrRedirect) && errors.As(err, &se) && se.Location != "":
-		c.Detail = fmt.Sprintf("%d: redirected to %s; wbsync never follows redirects: fix --url", se.Status, server(se.Location, 200))
+		c.Detail = fmt.Sprintf("%d: redirected to %s; wbsync never follows redirects: fix --url", se.Status, server(nil, se.Location, caps.Detail))
 	default:
-		c.Detail = server(err.Error(), 300)
+		c.Detail = server(nil, err.Error(), caps.Detail)
 	}
 	return c
 }
@@ -120,7 +121,7 @@ func forbidden(err error, d model.Deployment) string {
 		s += `, or the owner's "Default API organization" (user settings of the CoreWeave console) is another organization`
 	}
 	if se != nil && se.Detail != "" {
-		s += fmt.Sprintf(` (server: "%s")`, server(se.Detail, 80))
+		s += fmt.Sprintf(` (server: "%s")`, server(nil, se.Detail, caps.Detail))
 	}
 	return s + ": " + use
 }
@@ -133,7 +134,7 @@ func Deployment(base string, d model.Deployment, given bool, suggests model.Depl
 	if u, err := url.Parse(base); err == nil && u.Host != "" {
 		host = u.Hostname()
 	}
-	host = server(host, 100)
+	host = server(nil, host, caps.Detail)
 	switch {
 	case !given:
 		c.Detail = fmt.Sprintf("wbsync will assume %s (%s), from the host %s; --deployment changes it", d, product(d), host)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 	"github.com/wbsync/wbsync/pkg/scim"
 )
 
@@ -258,23 +259,23 @@ func TestOrgChecks(t *testing.T) {
 	}
 	want(t, ServiceAccounts(st), NameServiceAccounts, OK, []string{"2 team member(s) are not listed users", "never removes"})
 	want(t, ServiceAccounts(model.State{}), NameServiceAccounts, OK, []string{"none"})
-	want(t, Counts(st), NameCounts, Warn, []string{"2 users (1 active), 3 teams", "ml (ids g1, g2)", "pins an id"})
+	want(t, Counts(st, nil), NameCounts, Warn, []string{"2 users (1 active), 3 teams", "ml (ids g1, g2)", "pins an id"})
 	st.Teams[1].Name = "ml-2"
-	want(t, Counts(st), NameCounts, OK, []string{"2 users (1 active), 3 teams"}, "sharing")
+	want(t, Counts(st, nil), NameCounts, OK, []string{"2 users (1 active), 3 teams"}, "sharing")
 
 	roles := []scim.Role{{Name: "Reviewer"}, {Name: "a\x1bb"}}
-	want(t, CustomRoles(model.Dedicated, roles, nil), NameCustomRoles, OK, []string{"2 custom role(s): Reviewer, a\\x1bb"})
-	want(t, CustomRoles(model.Dedicated, nil, nil), NameCustomRoles, OK, []string{"no custom roles"})
+	want(t, CustomRoles(model.Dedicated, roles, nil, nil), NameCustomRoles, OK, []string{"2 custom role(s): Reviewer, a\\x1bb"})
+	want(t, CustomRoles(model.Dedicated, nil, nil, nil), NameCustomRoles, OK, []string{"no custom roles"})
 	notFound := &scim.Error{Method: "GET", Path: "/scim/Roles", Status: 404}
-	want(t, CustomRoles(model.Dedicated, nil, notFound), NameCustomRoles, Warn, []string{"404", "custom_roles_unchecked"})
-	want(t, CustomRoles(model.Dedicated, nil, errors.New("boom")), NameCustomRoles, Warn, []string{"will fail", "boom"})
-	want(t, CustomRoles(model.SaaS, nil, nil), NameCustomRoles, OK, []string{"not available on Multi-tenant Cloud"})
+	want(t, CustomRoles(model.Dedicated, nil, notFound, nil), NameCustomRoles, Warn, []string{"404", "custom_roles_unchecked"})
+	want(t, CustomRoles(model.Dedicated, nil, errors.New("boom"), nil), NameCustomRoles, Warn, []string{"will fail", "boom"})
+	want(t, CustomRoles(model.SaaS, nil, nil, nil), NameCustomRoles, OK, []string{"not available on Multi-tenant Cloud"})
 
 	many := make([]scim.Role, 8)
 	for i := range many {
 		many[i].Name = string(rune('a' + i))
 	}
-	want(t, CustomRoles(model.Dedicated, many, nil), NameCustomRoles, OK, []string{"8 custom role(s): a, b, c, d, e, … and 3 more"})
+	want(t, CustomRoles(model.Dedicated, many, nil, nil), NameCustomRoles, OK, []string{"8 custom role(s): a, b, c, d, e, … and 3 more"})
 }
 
 func TestReport(t *testing.T) {
@@ -315,5 +316,24 @@ func TestReport(t *testing.T) {
 	}
 	if !NewReport().OK {
 		t.Error("a report without failures is not ok")
+	}
+}
+
+// TestNamesRedactedBeforeTheCut: a role name, a team name or a team id
+// that carries the API key across the point where a detail cuts it shows
+// none of it (cut first, its first characters stayed: too few for the
+// output's redactor to recognise).
+func TestNamesRedactedBeforeTheCut(t *testing.T) {
+	const key = "0123456789abcdef0123456789abcdef01234567"
+	red := sanitize.NewRedactor(key)
+	for before := 1; before < 8; before++ {
+		name := strings.Repeat("r", nameWidth-1-before) + key
+		roles := []scim.Role{{Name: name}}
+		st := model.State{Teams: []model.Team{{ID: name, Name: name}, {ID: "g2", Name: name}}}
+		for _, c := range []Check{CustomRoles(model.Dedicated, roles, nil, red), Counts(st, red)} {
+			if d := red.String(c.Detail); strings.Contains(d, key[:before]+"…") {
+				t.Errorf("%d key characters before the cut: %s shows %q", before, c.Name, d)
+			}
+		}
 	}
 }

@@ -102,6 +102,9 @@ type Env struct {
 	Fetch func(ctx context.Context, c Client) (model.State, error)
 	// Now is the clock that times a list page (nil: time.Now).
 	Now func() time.Time
+	// Redactor hides the API key in what the server sent (names, ids)
+	// before a detail cuts it.
+	Redactor *sanitize.Redactor
 }
 
 // NewReport orders checks as Names, fills in any missing one as not
@@ -155,5 +158,8 @@ func notChecked(name, why string) Check {
 	return Check{Name: name, Status: Warn, Detail: "not checked: " + why}
 }
 
-// server makes a server-supplied string fit for a detail: escaped and cut.
-func server(s string, n int) string { return sanitize.Truncate(sanitize.Controls(s), n) }
+// server makes a server-supplied string fit for a detail: the key
+// redacted first (so that a cut never leaves a part of it too short to be
+// recognised), then escaped and cut to n characters. red may be nil for
+// text the SCIM client made, which it has redacted already.
+func server(red *sanitize.Redactor, s string, n int) string { return sanitize.Server(red, s, n) }

@@ -6,12 +6,18 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 	"github.com/wbsync/wbsync/pkg/scim"
 )
 
-// shownNames is how many names a detail lists before "…".
-const shownNames = 5
+// shownNames is how many names a detail lists before "…", and nameWidth
+// the characters each name or id is cut to.
+const (
+	shownNames = 5
+	nameWidth  = 60
+)
 
 // ServiceAccounts counts the team members that are no listed user: org and
 // team-scoped service accounts, which wbsync never removes.
@@ -34,7 +40,7 @@ func ServiceAccounts(st model.State) Check {
 // CustomRoles reports what /Roles listed (roles, err are ListRoles'
 // answer): a 404 means custom role names cannot be checked before apply.
 // On saas there are no custom roles and /Roles is not asked.
-func CustomRoles(d model.Deployment, roles []scim.Role, err error) Check {
+func CustomRoles(d model.Deployment, roles []scim.Role, err error, red *sanitize.Redactor) Check {
 	c := Check{Name: NameCustomRoles, Status: OK}
 	switch {
 	case d == model.SaaS:
@@ -44,7 +50,7 @@ func CustomRoles(d model.Deployment, roles []scim.Role, err error) Check {
 		c.Detail = "/Roles answers 404: custom role names cannot be checked before apply (plans warn custom_roles_unchecked)"
 	case err != nil:
 		c.Status = Warn
-		c.Detail = "/Roles failed, so a plan that declares a custom role will fail: " + server(err.Error(), 200)
+		c.Detail = "/Roles failed, so a plan that declares a custom role will fail: " + server(nil, err.Error(), caps.Detail)
 	case len(roles) == 0:
 		c.Detail = "/Roles answers: no custom roles defined"
 	default:
@@ -52,7 +58,7 @@ func CustomRoles(d model.Deployment, roles []scim.Role, err error) Check {
 		for i, r := range roles {
 			names[i] = r.Name
 		}
-		c.Detail = fmt.Sprintf("%d custom role(s): %s", len(roles), listNames(names, 60))
+		c.Detail = fmt.Sprintf("%d custom role(s): %s", len(roles), listNames(names, nameWidth, red))
 	}
 	return c
 }
@@ -60,7 +66,7 @@ func CustomRoles(d model.Deployment, roles []scim.Role, err error) Check {
 // Counts reports users, active users and teams, and warns when live teams
 // share a name (case-insensitively): wbsync leaves such a team alone until
 // the manifest pins an id.
-func Counts(st model.State) Check {
+func Counts(st model.State, red *sanitize.Redactor) Check {
 	active := 0
 	for _, u := range st.Users {
 		if u.Active {
@@ -85,26 +91,29 @@ func Counts(st model.State) Check {
 	for i, k := range keys {
 		ids := make([]string, len(byKey[k]))
 		for j, t := range byKey[k] {
-			ids[j] = server(t.ID, 60)
+			ids[j] = server(red, t.ID, nameWidth)
 		}
 		sort.Strings(ids)
-		dups[i] = fmt.Sprintf("%s (ids %s)", server(byKey[k][0].Name, 60), strings.Join(ids, ", "))
+		dups[i] = fmt.Sprintf("%s (ids %s)", server(red, byKey[k][0].Name, nameWidth), strings.Join(ids, ", "))
 	}
 	c.Status = Warn
-	c.Detail += fmt.Sprintf("; teams sharing a name: %s: wbsync leaves them alone until the manifest pins an id", listNames(dups, 200))
+	c.Detail += fmt.Sprintf("; teams sharing a name: %s: wbsync leaves them alone until the manifest pins an id", listNames(dups, 0, nil))
 	return c
 }
 
-// listNames joins the first names, each escaped and cut to n characters,
-// and counts the rest.
-func listNames(names []string, n int) string {
+// listNames joins the first names, each redacted with red, escaped and
+// cut to n characters (0: names already made fit), and counts the rest.
+func listNames(names []string, n int, red *sanitize.Redactor) string {
 	shown := make([]string, 0, shownNames)
 	for i, name := range names {
 		if i == shownNames {
 			shown = append(shown, fmt.Sprintf("… and %d more", len(names)-shownNames))
 			break
 		}
-		shown = append(shown, server(name, n))
+		if n > 0 {
+			name = server(red, name, n)
+		}
+		shown = append(shown, name)
 	}
 	return strings.Join(shown, ", ")
 }

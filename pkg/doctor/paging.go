@@ -54,7 +54,7 @@ func Paging(p PagingProbe) Check {
 	case p.Total < 2:
 		return notChecked(NamePaging, fmt.Sprintf("%d user(s): too few to page through", p.Total))
 	case p.SecondErr != nil:
-		c.Status, c.Detail = Warn, "startIndex=2 failed: "+server(p.SecondErr.Error(), 200)
+		c.Status, c.Detail = Warn, "startIndex=2 failed: "+server(nil, p.SecondErr.Error(), caps.Detail)
 		return c
 	case len(p.Second) == 0:
 		c.Status, c.Detail = Warn, fmt.Sprintf("startIndex=2 answered no user though totalResults is %d: reads past the first page will fail closed", p.Total)

@@ -68,7 +68,7 @@ func Run(ctx context.Context, env Env) Report {
 	teams, teamsErr := getList(ctx, c, "/Groups", "startIndex=1&count="+strconv.Itoa(min(teamSample, env.PageSize)))
 
 	if fullErr != nil {
-		why := "GET /Users failed: " + server(fullErr.Error(), 200)
+		why := "GET /Users failed: " + server(nil, fullErr.Error(), caps.Detail)
 		checks = append(checks, notChecked(NameShapes, why), notChecked(NamePaging, why))
 	} else {
 		var sample []json.RawMessage
@@ -78,7 +78,7 @@ func Run(ctx context.Context, env Env) Report {
 		pp.ItemsPerPage, pp.FullPage = full.itemsPerPage, len(full.resources)
 		shapes := Shapes(full.resources, sample)
 		if teamsErr != nil {
-			shapes.Detail += "; teams not inspected: " + server(teamsErr.Error(), 200)
+			shapes.Detail += "; teams not inspected: " + server(nil, teamsErr.Error(), caps.Detail)
 		}
 		checks = append(checks, shapes, Paging(pp))
 	}
@@ -104,17 +104,17 @@ func Run(ctx context.Context, env Env) Report {
 	}
 
 	if env.Deployment == model.SaaS {
-		checks = append(checks, CustomRoles(env.Deployment, nil, nil))
+		checks = append(checks, CustomRoles(env.Deployment, nil, nil, env.Redactor))
 	} else {
 		roles, err := c.ListRoles(ctx)
-		checks = append(checks, CustomRoles(env.Deployment, roles, err))
+		checks = append(checks, CustomRoles(env.Deployment, roles, err, env.Redactor))
 	}
 
 	if fetchErr != nil {
 		checks = append(checks, Check{Name: NameCounts, Status: Fail,
-			Detail: "the full read failed, as plan, apply and export would: " + server(fetchErr.Error(), 300)})
+			Detail: "the full read failed, as plan, apply and export would: " + server(nil, fetchErr.Error(), caps.Detail)})
 	} else {
-		checks = append(checks, Counts(st))
+		checks = append(checks, Counts(st, env.Redactor))
 	}
 
 	if fullErr != nil {
@@ -181,7 +181,7 @@ func access(ctx context.Context, env Env) accessResult {
 	neither.Detail = fmt.Sprintf("neither %s (%s) nor %s answers a SCIM list: is the URL https://HOST/scim?", here, why(err), there)
 	first, err = getList(ctx, env.Other, "/Users", "startIndex=1&count=1")
 	r.auth = Auth(err, env.Auth, env.Deployment)
-	only := Check{Name: NameBasePath, Status: Warn, Detail: fmt.Sprintf("only %s answers: pass --url %s", there, server(env.OtherURL, 200))}
+	only := Check{Name: NameBasePath, Status: Warn, Detail: fmt.Sprintf("only %s answers: pass --url %s", there, server(env.Redactor, env.OtherURL, caps.Detail))}
 	switch classify(err) {
 	case answered:
 		r.auth.Detail += " (at " + there + ")"
@@ -221,16 +221,30 @@ func getList(ctx context.Context, c Client, path, query string) (*list, error) {
 		return nil, notList("the answer is not a JSON object")
 	}
 	l := &list{total: -1, itemsPerPage: -1}
+	seen := map[string]bool{}
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
 			return nil, notList("the answer is not JSON")
 		}
 		key, _ := t.(string)
+		// The keys that matter, once each, as the client reading the
+		// organization takes them.
+		for _, k := range []string{"totalResults", "itemsPerPage", "Resources"} {
+			if strings.EqualFold(key, k) {
+				if seen[k] {
+					return nil, notList("the list response has " + k + " twice")
+				}
+				seen[k] = true
+			}
+		}
 		switch {
 		case strings.EqualFold(key, "totalResults"):
 			if l.total, err = countOf(dec); err != nil || l.total < 0 {
 				return nil, notList("totalResults is not a count")
+			}
+			if l.total > caps.TotalResults {
+				return nil, notList(fmt.Sprintf("totalResults %d is beyond what wbsync reads (%d)", l.total, caps.TotalResults))
 			}
 		case strings.EqualFold(key, "itemsPerPage"):
 			if l.itemsPerPage, err = countOf(dec); err != nil {

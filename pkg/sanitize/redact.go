@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Marker replaces redacted text.
@@ -42,6 +43,7 @@ const minExact = 4
 // an empty key, changes nothing. It is safe for concurrent use.
 type Redactor struct {
 	exact *strings.Replacer   // forms shorter than a gram, replaced whole
+	short [][]byte            // those forms, for Cut
 	grams map[uint64]struct{} // every 8-byte window of every form
 	bloom [1 << 10]uint64     // 65,536-bit prefilter over grams
 	hold  int                 // the most bytes a Writer holds back
@@ -132,6 +134,7 @@ func NewRedactor(key string) *Redactor {
 		}
 		if len(f) < gram {
 			exact = append(exact, string(f))
+			r.short = append(r.short, f)
 			r.hold = max(r.hold, len(f)-1)
 			continue
 		}
@@ -240,6 +243,16 @@ func (r *Redactor) hit(b []byte, i int) bool {
 	return ok
 }
 
+// run returns where the run of key-form windows that begins at b[i:] (a
+// hit) ends: each window of 8 bytes in it is one of a form's.
+func (r *Redactor) run(b []byte, i int) int {
+	end := i + gram
+	for end < len(b) && r.hit(b, end-gram+1) {
+		end++
+	}
+	return end
+}
+
 // Bytes returns b with every key form and every fragment of 8 bytes or more
 // of a key form replaced by Marker. It returns b itself when there is
 // nothing to redact.
@@ -254,7 +267,7 @@ func (r *Redactor) Bytes(b []byte) []byte {
 			i++
 			continue
 		}
-		end := i + gram
+		end := i + gram // the run, as run finds it (inline: every byte passes here)
 		for end < len(b) && r.hit(b, end-gram+1) {
 			end++
 		}
@@ -281,6 +294,62 @@ func (r *Redactor) Bytes(b []byte) []byte {
 		}
 	}
 	return b
+}
+
+// Cut returns where to cut b so as to keep at most its first n bytes
+// without splitting a character or anything Bytes(b) replaces: the largest
+// m <= n that begins a character and that no key form, nor a redacted
+// fragment of one, crosses. Bytes(b[:m]) then hides all that Bytes(b) hides
+// in those bytes, where a cut at n could leave the first 7 characters of a
+// key, too few to be recognised, before it. more says that b is only the
+// start of a longer text (a body not read to its end): a tail of b that may
+// begin a key form is then left out too, as a Writer holds it back.
+func (r *Redactor) Cut(b []byte, n int, more bool) int {
+	m := min(max(n, 0), len(b))
+	if more {
+		m = min(m, len(b)-r.tail(b))
+	}
+	for m < len(b) {
+		for m > 0 && !utf8.RuneStart(b[m]) {
+			m--
+		}
+		s := r.crossing(b, m)
+		if s == m {
+			break
+		}
+		m = s
+	}
+	return m
+}
+
+// crossing returns where the text Bytes(b) replaces that crosses position
+// m begins (some i < m), or m when none does.
+func (r *Redactor) crossing(b []byte, m int) int {
+	if r == nil || m == 0 {
+		return m
+	}
+	// The runs of 8-byte windows, found from the start as Bytes finds them.
+	for i := 0; i < m && i+gram <= len(b); {
+		if !r.hit(b, i) {
+			i++
+			continue
+		}
+		end := r.run(b, i)
+		if end > m {
+			return i
+		}
+		i = end
+	}
+	// The forms replaced only whole.
+	for _, set := range [][][]byte{r.short, r.twice} {
+		for _, f := range set {
+			lo, hi := max(0, m-len(f)+1), min(len(b), m+len(f)-1)
+			if j := bytes.Index(b[lo:hi], f); j >= 0 && lo+j < m {
+				return lo + j
+			}
+		}
+	}
+	return m
 }
 
 // String is Bytes for a string.

@@ -485,3 +485,53 @@ func TestRedactOtherCaseAndURLSafe(t *testing.T) {
 		}
 	}
 }
+
+// TestCutNeverKeepsAKeyPrefix: wherever a key form sits around the cut,
+// what Cut keeps, once redacted, shows nothing the whole text redacted
+// hides (a cut at the asked place would show up to 7 characters of the
+// key); a cut needing no move stays where it was asked.
+func TestCutNeverKeepsAKeyPrefix(t *testing.T) {
+	r := NewRedactor(testKey)
+	b64 := base64.StdEncoding.EncodeToString([]byte(":" + testKey))
+	for _, form := range []string{testKey, b64, url.QueryEscape(testKey + "é")} {
+		for before := 0; before < len(form)+3; before++ {
+			const at = 50
+			if before > at {
+				continue
+			}
+			text := []byte(strings.Repeat("x", at-before) + form + strings.Repeat("z", 20))
+			for _, more := range []bool{false, true} {
+				m := r.Cut(text, at, more)
+				if m > at || !utf8.Valid(text[:m]) {
+					t.Fatalf("%q before the cut: kept %d bytes of %q", form[:before], m, text)
+				}
+				// What is kept, redacted, is the start of the whole text
+				// redacted: it shows nothing the whole text hides.
+				if whole, kept := r.Bytes(text), r.Bytes(text[:m]); !bytes.HasPrefix(whole, kept) {
+					t.Fatalf("%q before the cut: kept %q, the whole text shows %q", form[:before], kept, whole)
+				}
+				if naive := r.Bytes(text[:at]); before > 0 && before < 8 && bytes.HasPrefix(r.Bytes(text), naive) {
+					t.Fatalf("the test's own premise: a cut at %d would show nothing more", at)
+				}
+			}
+		}
+	}
+	if m := r.Cut([]byte("xx€yy"), 3, false); m != 2 {
+		t.Errorf("a character split: cut at %d, want 2", m)
+	}
+	clean := []byte(strings.Repeat("x", 100))
+	if m := r.Cut(clean, 60, false); m != 60 {
+		t.Errorf("clean text cut at %d, want 60", m)
+	}
+	if m := r.Cut(clean, 500, false); m != 100 {
+		t.Errorf("short text cut at %d, want all 100", m)
+	}
+	// A text whose end may begin a key, with more to come, keeps it out.
+	open := []byte("xxxx " + testKey[:5])
+	if m := r.Cut(open, 100, true); m != 5 {
+		t.Errorf("open text cut at %d, want 5", m)
+	}
+	if m := (*Redactor)(nil).Cut(open, 7, true); m != 7 {
+		t.Errorf("nil redactor cut at %d, want 7", m)
+	}
+}

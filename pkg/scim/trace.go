@@ -94,7 +94,7 @@ func (t *tracer) begin(r *http.Request) *exchange {
 		if rc, err := r.GetBody(); err == nil {
 			b, _ := io.ReadAll(io.LimitReader(rc, caps.TraceBody+traceMargin))
 			_ = rc.Close()
-			ex.rec.RequestBody = t.cut(b, int64(len(b)))
+			ex.rec.RequestBody = t.cut(b, int64(len(b)), len(b) == caps.TraceBody+traceMargin)
 		}
 	}
 	return ex
@@ -188,23 +188,31 @@ func isSecretHeader(k string) bool {
 	return false
 }
 
-// cut redacts b (the first bytes of a body of total bytes) and cuts it at
-// caps.TraceBody, on a character boundary, with a marker counting the
-// body's bytes left out. The cut falls on b itself, so the count is exact;
-// a key straddling the cut leaves less than a redacted fragment before it.
-func (t *tracer) cut(b []byte, total int64) string {
-	n := len(b)
-	if total > caps.TraceBody || n > caps.TraceBody {
-		n = min(n, caps.TraceBody)
-		for n > 0 && n < len(b) && !utf8.RuneStart(b[n]) {
-			n--
+// cut redacts b (the first bytes of a body of total bytes read; open says
+// the body may go on past what was read) and cuts it at caps.TraceBody or
+// before, with a marker counting the bytes read and left out. The cut
+// never splits a character, nor a key form or fragment that b shows
+// (sanitize.Redactor.Cut: b holds traceMargin bytes past the cut for that),
+// nor, in an open body, the end of b that may begin one; so no part of a
+// key too short to be recognised is kept before it. Where escapes hide a
+// key, the body is traced written out (see redact) and cut as such; the
+// count is then of those bytes.
+func (t *tracer) cut(b []byte, total int64, open bool) string {
+	if total <= int64(len(b)) && len(b) <= caps.TraceBody && !open {
+		return t.redact(b)
+	}
+	more := open || total > int64(len(b))
+	if bytes.IndexByte(b, '\\') >= 0 {
+		if u := unescapeASCII(b); t.revealed(b, u) {
+			n := t.red.Cut(u, caps.TraceBody, more)
+			return string(t.red.Bytes(u[:n])) + cutNote(max(total-int64(len(b))+int64(len(u)-n), 1))
 		}
 	}
-	kept := t.redact(b[:n])
-	if n == len(b) && total <= int64(n) {
-		return kept
+	n := t.red.Cut(b, caps.TraceBody, more)
+	if n == len(b) {
+		return t.redact(b)
 	}
-	return kept + cutNote(max(total-int64(n), 1))
+	return string(t.red.Bytes(b[:n])) + cutNote(max(total-int64(n), 1))
 }
 
 // redact redacts b. Where a key is hidden behind \uXXXX escapes of
@@ -212,14 +220,19 @@ func (t *tracer) cut(b []byte, total int64) string {
 // those escapes written out as the characters, redacted; other bodies keep
 // their bytes as sent (a trace is also a replay fixture).
 func (t *tracer) redact(b []byte) string {
-	red := t.red.Bytes(b)
 	if bytes.IndexByte(b, '\\') >= 0 {
-		marker := []byte(sanitize.Marker)
-		if ru := t.red.Bytes(unescapeASCII(b)); bytes.Count(ru, marker) > bytes.Count(red, marker) {
-			return string(ru)
+		if u := unescapeASCII(b); t.revealed(b, u) {
+			return string(t.red.Bytes(u))
 		}
 	}
-	return string(red)
+	return string(t.red.Bytes(b))
+}
+
+// revealed reports whether u, b with its escapes written out, shows more
+// of the key than b does.
+func (t *tracer) revealed(b, u []byte) bool {
+	marker := []byte(sanitize.Marker)
+	return bytes.Count(t.red.Bytes(u), marker) > bytes.Count(t.red.Bytes(b), marker)
 }
 
 // unescapeASCII returns b with every JSON escape \uXXXX of a printable
@@ -302,8 +315,9 @@ func (b *tracedBody) Close() error {
 	err := b.ReadCloser.Close()
 	ex := b.ex
 	ex.once.Do(func() {
-		ex.rec.ResponseBody = ex.t.cut(ex.body, int64(len(ex.body))+ex.more)
-		if !ex.eof && ex.readErr == nil && ex.length != 0 {
+		open := !ex.eof && ex.readErr == nil && ex.length != 0
+		ex.rec.ResponseBody = ex.t.cut(ex.body, int64(len(ex.body))+ex.more, open || ex.readErr != nil)
+		if open {
 			// The client stopped reading (an answer it refused early):
 			// what follows was never read, so it is not here.
 			ex.rec.ResponseBody += "…[not read further"

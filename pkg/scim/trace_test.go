@@ -361,3 +361,38 @@ func TestTraceLocationWithoutCredentials(t *testing.T) {
 		t.Errorf("trace, want %s:\n%s", shown, trace.String())
 	}
 }
+
+// TestTraceCutKeepsNoKeyPrefix: a key echoed across the body cut leaves
+// none of its characters before the marker (cut first and redacted after,
+// the first 1 to 7 characters stayed: too few to be recognised), whether
+// the body was read to its end or not.
+func TestTraceCutKeepsNoKeyPrefix(t *testing.T) {
+	for before := 1; before < 8; before++ {
+		for _, tail := range []int{100, 2 << 20} { // within the margin read, or far past it
+			body := strings.Repeat("x", caps.TraceBody-before) + testKey + strings.Repeat("y", tail)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/scim+json")
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = io.WriteString(w, body)
+			}))
+			var trace bytes.Buffer
+			c := testClient(t, srv.URL, func(c *Config) { c.Trace = &trace })
+			if _, err := c.GetRaw(context.Background(), "/Users/u", ""); err == nil {
+				t.Fatal("a 400 read as success")
+			}
+			srv.Close()
+			recs, err := ReadTrace(&trace)
+			if err != nil || len(recs) != 1 {
+				t.Fatalf("%d records, %v", len(recs), err)
+			}
+			got := recs[0].ResponseBody
+			i := strings.Index(got, "…[cut: ")
+			if i < 0 {
+				t.Fatalf("no cut marker in a %d-byte body", len(body))
+			}
+			if kept := strings.TrimRight(got[:i], "x"); kept != "" {
+				t.Errorf("%d key characters before the cut (tail %d): kept %q before the marker", before, tail, kept[max(0, len(kept)-40):])
+			}
+		}
+	}
+}

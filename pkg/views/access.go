@@ -66,7 +66,7 @@ func WriteAccessReview(w io.Writer, st model.State) (noEmail []model.User, err e
 			noEmail = append(noEmail, u)
 		}
 		username := u.UserName
-		if strings.EqualFold(username, u.Email) {
+		if model.Key(username) == model.Key(u.Email) {
 			username = ""
 		}
 		ms := teamsOf[u.ID]

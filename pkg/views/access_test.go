@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -206,5 +207,17 @@ func TestAccessReviewTeamsSeparatorsEscaped(t *testing.T) {
 	}
 	if got, want := reviewRows(t, st)[1][5], `eng:Lead\;admins\:admin;x\\y`; got != want {
 		t.Errorf("teams %q, want %q", got, want)
+	}
+}
+
+// TestAccessReviewLookAlikeUsername: a userName that equals the email only
+// when a character outside ASCII is folded (a Kelvin sign for the k) is a
+// handle of its own, shown in the username column.
+func TestAccessReviewLookAlikeUsername(t *testing.T) {
+	st := model.State{Users: []model.User{{ID: "u1", UserName: "\u212Aate@example.com", Email: "kate@example.com", Active: true}}}
+	rows := reviewRows(t, st)
+	col := slices.Index(AccessReviewHeader, "username")
+	if col < 0 || rows[1][col] != "\u212Aate@example.com" {
+		t.Errorf("row %q, want the look-alike userName in column %d", rows[1], col)
 	}
 }
