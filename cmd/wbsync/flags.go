@@ -20,6 +20,7 @@ import (
 
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // errHelp ends a command after --help printed its usage.
@@ -194,8 +195,9 @@ func (c *connFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	c.deployment = getenv("WBSYNC_DEPLOYMENT")
 	fs.IntVar(&c.concurrency, "concurrency", 4, fmt.Sprintf("parallel requests (1 to %d; env WBSYNC_CONCURRENCY)", caps.Concurrency))
 	fs.Float64Var(&c.rateLimit, "rate-limit", 10, fmt.Sprintf("requests per second (at least %v; env WBSYNC_RATE_LIMIT)", caps.MinRateLimit))
-	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout per request (1s to 1h; env WBSYNC_TIMEOUT)")
-	fs.IntVar(&c.batchSize, "batch-size", 100, "members per PATCH add (1 to 1000; env WBSYNC_BATCH_SIZE)")
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, fmt.Sprintf("timeout per request (%ds to %dh; env WBSYNC_TIMEOUT)",
+		caps.MinTimeoutSeconds, caps.MaxTimeoutSeconds/3600))
+	fs.IntVar(&c.batchSize, "batch-size", 100, fmt.Sprintf("members per PATCH add (1 to %d; env WBSYNC_BATCH_SIZE)", caps.MaxBatchSize))
 	fs.IntVar(&c.pageSize, "page-size", caps.PageSize, fmt.Sprintf("resources asked per list page (1 to %d, W&B's maximum; env WBSYNC_PAGE_SIZE)", caps.PageSize))
 	fs.StringVar(&c.trace, "trace", "", "write every HTTP exchange to this file as JSON Lines (key redacted), for a bug report")
 }
@@ -317,9 +319,7 @@ func (c *connFlags) numbersFromEnv(f *flags, getenv func(string) string) error {
 			continue
 		}
 		if err := f.fs.Set(n.flag, v); err != nil {
-			if len(v) > 64 {
-				v = v[:64] + "…"
-			}
+			v = sanitize.Truncate(v, caps.ShownID)
 			return usageError{fmt.Sprintf("%s %q: not a value --%s takes (see wbsync plan --help)", n.env, v, n.flag)}
 		}
 	}

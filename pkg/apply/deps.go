@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 	"github.com/wbsync/wbsync/pkg/sanitize"
@@ -224,5 +225,5 @@ func blockedReason(cause Result) string {
 		}
 		why = fmt.Sprintf("HTTP %d: %s", cause.HTTPStatus, detail)
 	}
-	return fmt.Sprintf("not run: %s %s %s earlier (%s)", cause.Action, cause.target(), outcome, sanitize.Truncate(why, 200))
+	return fmt.Sprintf("not run: %s %s %s earlier (%s)", cause.Action, cause.target(), outcome, sanitize.Truncate(why, caps.Detail))
 }

@@ -78,10 +78,28 @@ const (
 	// a large total but answers a handful of resources a page is refused
 	// rather than paged for days.
 	Pages = 20_000
+	// Record caps one record of a list (a user or a team, with its
+	// members), in bytes: room for a team of about 200,000 members. A
+	// larger one fails the read.
+	Record = 16 << 20
+	// Depth is how deep arrays and objects may nest in a record (or in a
+	// value of the list envelope), as in encoding/json.
+	Depth = 10000
+	// ErrorPeek is how much of a list answer (bytes) is looked at for a
+	// SCIM error message before it is decoded as a list: an error body
+	// under this size is classified by the status it states.
+	ErrorPeek = 4 << 10
+	// Interned is the most distinct strings (the team and role names of
+	// teamRoles) one read of the users shares between its records; past
+	// it, each record holds its own copy.
+	Interned = 1 << 16
 	// Field caps one string attribute of a record (userName, displayName,
 	// an email, an id, a role name): a longer one makes the record
 	// malformed.
 	Field = 4 << 10
+	// ShownID is how much of a server-supplied id a message quotes, after
+	// redaction, in characters.
+	ShownID = 64
 	// Detail is how much of a server-supplied message (SCIM detail,
 	// scimType, a plain-text body, a snippet quoted in a decode error) is
 	// shown, after redaction, in characters.

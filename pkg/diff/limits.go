@@ -7,23 +7,29 @@ import (
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
-// DefaultMaxDeactivations is the deactivation limit when the manifest sets
-// none: 10% of the active users, at least 5.
-func DefaultMaxDeactivations(activeUsers int) int { return max(5, activeUsers*10/100) }
+// defaultLimit is a safety limit the manifest does not set: a percentage
+// of a count, at least a floor.
+type defaultLimit struct{ percent, floor int }
 
-// DefaultMaxMemberRemovals is the member-removal limit when the manifest
-// sets none: 25% of the memberships, at least 10.
-func DefaultMaxMemberRemovals(memberships int) int { return max(10, memberships*25/100) }
+// The default limits: deactivations 10% of the active users, at least 5;
+// member removals 25% of the memberships, at least 10.
+var (
+	defaultDeactivations = defaultLimit{percent: 10, floor: 5}
+	defaultRemovals      = defaultLimit{percent: 25, floor: 10}
+)
+
+// of is the limit for a count of n.
+func (d defaultLimit) of(n int) int { return max(d.floor, n*d.percent/100) }
 
 // limits resolves the safety limits against the live organization and
 // returns them with the blocks the plan hits.
 func (p *planner) limits() (plan.Limits, []plan.Block) {
 	l := plan.Limits{ActiveUsers: p.activeUsers, Memberships: p.memberships, ActiveAdmins: p.activeAdmins}
 	admins := p.activeAdmins
-	l.MaxDeactivations = p.policy.MaxDeactivations.Resolve(l.ActiveUsers, DefaultMaxDeactivations)
-	l.MaxMemberRemovals = p.policy.MaxMemberRemovals.Resolve(l.Memberships, DefaultMaxMemberRemovals)
-	l.MaxDeactivationsRule = rule(p.policy.MaxDeactivations, l.ActiveUsers, "active users", "10%", 5)
-	l.MaxMemberRemovalsRule = rule(p.policy.MaxMemberRemovals, l.Memberships, "memberships", "25%", 10)
+	l.MaxDeactivations = p.policy.MaxDeactivations.Resolve(l.ActiveUsers, defaultDeactivations.of)
+	l.MaxMemberRemovals = p.policy.MaxMemberRemovals.Resolve(l.Memberships, defaultRemovals.of)
+	l.MaxDeactivationsRule = rule(p.policy.MaxDeactivations, l.ActiveUsers, "active users", defaultDeactivations)
+	l.MaxMemberRemovalsRule = rule(p.policy.MaxMemberRemovals, l.Memberships, "memberships", defaultRemovals)
 
 	deact, removals := p.planned(plan.DeactivateUser), p.planned(plan.RemoveMember)
 	var blocks []plan.Block
@@ -54,10 +60,10 @@ func (p *planner) limits() (plan.Limits, []plan.Block) {
 }
 
 // rule says how a limit was set, for the plan header.
-func rule(l model.Limit, base int, of, defPct string, defMin int) string {
+func rule(l model.Limit, base int, of string, def defaultLimit) string {
 	switch {
 	case !l.Set:
-		return fmt.Sprintf("default: %s of %d %s, at least %d", defPct, base, of, defMin)
+		return fmt.Sprintf("default: %d%% of %d %s, at least %d", def.percent, base, of, def.floor)
 	case l.Percent:
 		return fmt.Sprintf("manifest: %d%% of %d %s", l.Value, base, of)
 	default:

@@ -7,12 +7,14 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
-// maxRoleProblems bounds the lines of a CheckRoles error.
-const maxRoleProblems = 100
+// maxRoleProblems bounds the lines of a CheckRoles error, as the
+// manifest's problems are bounded.
+const maxRoleProblems = caps.Problems
 
 // maxSuggestDistance is the largest edit distance a "did you mean"
 // suggestion may have.

@@ -77,53 +77,26 @@ func why(err error) string {
 }
 
 // Auth judges the answer to the first list request (nil: it answered): 401
-// and 403 with their likely causes, a redirect with where it pointed, any
-// other error with the client's message. scheme is the authorization
-// scheme in use, d the deployment wbsync assumes.
-func Auth(err error, scheme string, d model.Deployment) Check {
+// and 403 with the client's hint (their likely causes, or the one the
+// server names), a redirect with where it pointed, any other error with
+// the client's message.
+func Auth(err error) Check {
 	c := Check{Name: NameAuth, Status: Fail}
 	var se *scim.Error
 	switch {
 	case err == nil:
 		c.Status, c.Detail = OK, "the key is accepted"
-	case errors.Is(err, scim.ErrUnauthorized):
-		c.Detail = "401 Unauthorized: the key was refused: wrong or revoked, or made on another W&B instance than --url"
-		if scheme != "basic" {
-			c.Detail += "; Dedicated Cloud and Self-Managed before v0.79 refuse Bearer: try --auth basic"
+	case errors.As(err, &se) && (errors.Is(err, scim.ErrUnauthorized) || errors.Is(err, scim.ErrForbidden)):
+		c.Detail = se.StatusLine() + ": " + se.Hint
+		if errors.Is(err, scim.ErrForbidden) && !errors.Is(err, scim.ErrTeamScopedKey) && !errors.Is(err, scim.ErrNotOrgAdmin) && se.Detail != "" {
+			c.Detail += fmt.Sprintf(` (server: "%s")`, server(nil, se.Detail, caps.Detail))
 		}
-	case errors.Is(err, scim.ErrForbidden):
-		c.Detail = forbidden(err, d)
 	case errors.Is(err, scim.ErrRedirect) && errors.As(err, &se) && se.Location != "":
-		c.Detail = fmt.Sprintf("%d: redirected to %s; wbsync never follows redirects: fix --url", se.Status, server(nil, se.Location, caps.Detail))
+		c.Detail = fmt.Sprintf("%d: redirected to %s; %s", se.Status, server(nil, se.Location, caps.Detail), se.Hint)
 	default:
 		c.Detail = server(nil, err.Error(), caps.Detail)
 	}
 	return c
-}
-
-// forbidden is the detail of a 403: the cause the server names when it
-// names one, else every likely cause.
-func forbidden(err error, d model.Deployment) string {
-	const use = "use an org admin's key or an org-scoped service account key"
-	var se *scim.Error
-	said := ""
-	if errors.As(err, &se) {
-		said = strings.ToLower(se.Detail)
-	}
-	switch {
-	case strings.Contains(said, "team-scoped") || strings.Contains(said, "team scoped"):
-		return "403 Forbidden: the key belongs to a team-scoped service account (the server says so): " + use
-	case strings.Contains(said, "admin"):
-		return "403 Forbidden: the key's owner is not an org admin (the server says so): " + use
-	}
-	s := "403 Forbidden: the key may not use SCIM: a team-scoped service account key, or a user who is not an org admin"
-	if d == model.SaaS {
-		s += `, or the owner's "Default API organization" (user settings of the CoreWeave console) is another organization`
-	}
-	if se != nil && se.Detail != "" {
-		s += fmt.Sprintf(` (server: "%s")`, server(nil, se.Detail, caps.Detail))
-	}
-	return s + ": " + use
 }
 
 // Deployment compares what wbsync will assume (d, given when the user named

@@ -2,11 +2,18 @@ package doctor
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest"
 
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/sanitize"
@@ -54,29 +61,51 @@ func TestOtherBase(t *testing.T) {
 	}
 }
 
+// TestAuth: the auth check gives the classifier's hint for a 401 or 403
+// (the cause the server names, else every likely one, with the server's
+// words), where a redirect pointed, or the client's message.
 func TestAuth(t *testing.T) {
-	e := func(status int, detail string) error {
-		return &scim.Error{Method: "GET", Path: "/scim/Users", Status: status, Detail: detail}
+	// answer classifies a server's answer to a list request as the client
+	// reading the organization does.
+	answer := func(status int, detail, auth string, d model.Deployment) error {
+		t.Helper()
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/scim+json")
+			if status/100 == 3 {
+				w.Header().Set("Location", "https://elsewhere.example.com/scim/Users")
+			}
+			w.WriteHeader(status)
+			if detail != "" {
+				_ = json.NewEncoder(w).Encode(map[string]string{"detail": detail, "status": strconv.Itoa(status)})
+			}
+		}))
+		t.Cleanup(srv.Close)
+		c, err := scim.New(scim.Config{BaseURL: srv.URL + "/scim", APIKey: "key-0123456789", ReadOnly: true, RateLimit: -1,
+			Auth: auth, Deployment: d, Logger: zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.GetRaw(context.Background(), "/Users", "startIndex=1&count=1")
+		return err
 	}
 	const teamDetail = "Keys from team-scoped service accounts cannot authenticate to the SCIM API"
 	const adminDetail = "insufficient permissions: every SCIM request must be authenticated as an organization admin"
-	want(t, Auth(nil, "bearer", model.Dedicated), NameAuth, OK, []string{"accepted"})
-	want(t, Auth(e(401, ""), "bearer", model.Dedicated), NameAuth, Fail, []string{"401", "another W&B instance", "--auth basic"})
-	want(t, Auth(e(401, ""), "basic", model.Dedicated), NameAuth, Fail, []string{"401"}, "--auth basic")
-	want(t, Auth(e(403, teamDetail), "bearer", model.Dedicated), NameAuth, Fail,
-		[]string{"403", "team-scoped service account", "org-scoped service account key"}, "not an org admin")
-	want(t, Auth(e(403, adminDetail), "bearer", model.Dedicated), NameAuth, Fail,
-		[]string{"403", "not an org admin"}, "team-scoped")
-	want(t, Auth(e(403, "nope"), "bearer", model.SaaS), NameAuth, Fail,
+	want(t, Auth(nil), NameAuth, OK, []string{"accepted"})
+	want(t, Auth(answer(401, "", "bearer", model.Dedicated)), NameAuth, Fail, []string{"401 Unauthorized", "another W&B instance", "--auth basic"})
+	want(t, Auth(answer(401, "", "basic", model.Dedicated)), NameAuth, Fail, []string{"401"}, "--auth basic")
+	want(t, Auth(answer(403, teamDetail, "bearer", model.Dedicated)), NameAuth, Fail,
+		[]string{"403 Forbidden", "team-scoped service account (the server says so)", "org-scoped service account key"}, "not an org admin")
+	want(t, Auth(answer(403, adminDetail, "bearer", model.Dedicated)), NameAuth, Fail,
+		[]string{"403", "not an org admin (the server says so)"}, "team-scoped")
+	want(t, Auth(answer(403, "nope", "bearer", model.SaaS)), NameAuth, Fail,
 		[]string{"team-scoped", "not an org admin", "Default API organization", "CoreWeave console", `"nope"`})
-	want(t, Auth(e(403, ""), "bearer", model.Dedicated), NameAuth, Fail, []string{"team-scoped", "not an org admin"},
+	want(t, Auth(answer(403, "", "bearer", model.Dedicated)), NameAuth, Fail, []string{"team-scoped", "not an org admin"},
 		"Default API organization")
-	redirect := &scim.Error{Method: "GET", Path: "/scim/Users", Status: 301, Location: "https://elsewhere.example.com/scim/Users"}
-	want(t, Auth(redirect, "bearer", model.Dedicated), NameAuth, Fail,
+	want(t, Auth(answer(301, "", "bearer", model.Dedicated)), NameAuth, Fail,
 		[]string{"redirected to https://elsewhere.example.com/scim/Users", "fix --url"})
 	transport := &scim.Error{Method: "GET", Path: "/scim/Users", Detail: "dial tcp: connection refused"}
-	want(t, Auth(transport, "bearer", model.Dedicated), NameAuth, Fail, []string{"connection refused"})
-	want(t, Auth(errors.New("evil\x1b[31m"), "bearer", model.Dedicated), NameAuth, Fail, []string{`evil\x1b[31m`})
+	want(t, Auth(transport), NameAuth, Fail, []string{"connection refused"})
+	want(t, Auth(errors.New("evil\x1b[31m")), NameAuth, Fail, []string{`evil\x1b[31m`})
 }
 
 func TestDeployment(t *testing.T) {

@@ -140,7 +140,7 @@ type accessResult struct {
 func access(ctx context.Context, env Env) accessResult {
 	here, there := pathOf(env.URL), pathOf(env.OtherURL)
 	first, err := getList(ctx, env.Client, "/Users", "startIndex=1&count=1")
-	r := accessResult{auth: Auth(err, env.Auth, env.Deployment), base: Check{Name: NameBasePath}}
+	r := accessResult{auth: Auth(err), base: Check{Name: NameBasePath}}
 	switch classify(err) {
 	case answered:
 		r.client, r.first = env.Client, first
@@ -172,15 +172,16 @@ func access(ctx context.Context, env Env) accessResult {
 		r.base, r.why = notChecked(NameBasePath, "the first request failed"), "the first request failed"
 		return r
 	}
+	const askBase = "is the URL https://HOST/scim?"
 	neither := Check{Name: NameBasePath, Status: Fail, Detail: fmt.Sprintf(
-		"%s does not answer a SCIM list (%s): is the URL https://HOST/scim?", here, why(err))}
+		"%s does not answer a SCIM list (%s): %s", here, why(err), askBase)}
 	if env.Other == nil {
 		r.auth, r.base, r.why = notChecked(NameAuth, "no SCIM API answers at the URL"), neither, "no SCIM API answers at the URL"
 		return r
 	}
-	neither.Detail = fmt.Sprintf("neither %s (%s) nor %s answers a SCIM list: is the URL https://HOST/scim?", here, why(err), there)
+	neither.Detail = fmt.Sprintf("neither %s (%s) nor %s answers a SCIM list: %s", here, why(err), there, askBase)
 	first, err = getList(ctx, env.Other, "/Users", "startIndex=1&count=1")
-	r.auth = Auth(err, env.Auth, env.Deployment)
+	r.auth = Auth(err)
 	only := Check{Name: NameBasePath, Status: Warn, Detail: fmt.Sprintf("only %s answers: pass --url %s", there, server(env.Redactor, env.OtherURL, caps.Detail))}
 	switch classify(err) {
 	case answered:

@@ -153,9 +153,9 @@ func TestRunBasePaths(t *testing.T) {
 		want(t, r.Get(NameShapes), NameShapes, Warn, []string{"not checked: the first request failed"})
 	})
 	t.Run("redirect", func(t *testing.T) {
-		redirect := &scim.Error{Method: "GET", Path: "/scim/Users", Status: 302, Location: "https://login.example.com/sso"}
+		redirect := &scim.Error{Method: "GET", Path: "/scim/Users", Status: 302, Location: "https://login.example.com/sso", Hint: "the client's hint"}
 		r := Run(ctx, fakeEnv(&fakeServer{errs: map[string]error{"/Users": redirect}}, &fakeServer{}))
-		want(t, r.Get(NameAuth), NameAuth, Fail, []string{"302: redirected to https://login.example.com/sso", "never follows redirects"})
+		want(t, r.Get(NameAuth), NameAuth, Fail, []string{"302: redirected to https://login.example.com/sso; the client's hint"})
 	})
 }
 

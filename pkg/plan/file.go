@@ -10,7 +10,9 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // File is a saved plan, as `wbsync plan --out FILE` writes it and `wbsync
@@ -269,10 +271,6 @@ func unprintable(s string) bool {
 	return strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 }
 
-// short cuts a value from a file for a message.
-func short(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
-}
+// short cuts a value from a file for a message, without splitting a
+// character.
+func short(s string) string { return sanitize.Truncate(s, caps.ShownID) }

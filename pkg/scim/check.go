@@ -68,6 +68,10 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 		}
 	case http.StatusForbidden:
 		e.Hint = hint403
+		if c.deployment == model.SaaS {
+			e.Hint += hint403SaaS
+		}
+		e.Hint += ": " + hintUseAdmin
 	case http.StatusNotFound:
 		if cl.list {
 			e.Hint = hintBaseURL
@@ -85,6 +89,10 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 		e.kind, e.Hint = kindSeatLimit, hintSeat
 	case resp.StatusCode == http.StatusBadRequest && strings.Contains(low, "reactivation operations are not supported"):
 		e.kind = kindReactivation
+	case resp.StatusCode == http.StatusForbidden && (strings.Contains(low, "team-scoped") || strings.Contains(low, "team scoped")):
+		e.kind, e.Hint = kindTeamScoped, hintTeamScoped
+	case resp.StatusCode == http.StatusForbidden && strings.Contains(low, "admin"):
+		e.kind, e.Hint = kindNotAdmin, hintNotAdmin
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		wait, _ := retryAfter(resp.Header)

@@ -66,7 +66,7 @@ type interner struct {
 }
 
 // maxInterned bounds an interner's distinct strings.
-const maxInterned = 1 << 16
+const maxInterned = caps.Interned
 
 func newInterner() *interner { return &interner{m: map[string]string{}} }
 

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
 // call is one logical request; do retries it as its kind allows.
@@ -278,7 +280,7 @@ func (c *Client) skipReply(ctx context.Context, cl call, resp *http.Response, ct
 
 // errorPeek is how much of a list answer is looked at for a SCIM error
 // message before it is decoded as a list.
-const errorPeek = 4096
+const errorPeek = caps.ErrorPeek
 
 // errorBody returns the error a 2xx body states when it is a SCIM error
 // message, or nil: classified as the error it says it is (a 409 is a taken

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,12 @@ var (
 	ErrUnauthorized = errors.New("scim: unauthorized")
 	// ErrForbidden: 403, the key may not use SCIM.
 	ErrForbidden = errors.New("scim: forbidden")
+	// ErrTeamScopedKey: a 403 whose message says the key belongs to a
+	// team-scoped service account, which W&B refuses for SCIM.
+	ErrTeamScopedKey = errors.New("scim: team-scoped service account key")
+	// ErrNotOrgAdmin: a 403 whose message says the key's owner is not an
+	// organization admin.
+	ErrNotOrgAdmin = errors.New("scim: not an organization admin")
 	// ErrRateLimited: 429 (the error is also a *RateLimitError).
 	ErrRateLimited = errors.New("scim: rate limited")
 	// ErrRedirect: a 3xx answer, which wbsync never follows.
@@ -72,14 +79,25 @@ const (
 	kindNone errKind = iota
 	kindSeatLimit
 	kindReactivation
+	kindTeamScoped
+	kindNotAdmin
 )
+
+// StatusLine is the HTTP status with its text ("401 Unauthorized"), or ""
+// for a transport failure.
+func (e *Error) StatusLine() string {
+	if e.Status == 0 {
+		return ""
+	}
+	return strconv.Itoa(e.Status) + " " + http.StatusText(e.Status)
+}
 
 // Error implements error.
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s", e.Method, e.Path)
 	if e.Status != 0 {
-		fmt.Fprintf(&b, ": %d %s", e.Status, http.StatusText(e.Status))
+		b.WriteString(": " + e.StatusLine())
 	}
 	if e.ScimType != "" {
 		fmt.Fprintf(&b, " (%s)", e.ScimType)
@@ -111,6 +129,10 @@ func (e *Error) Is(target error) bool {
 		return e.Status == http.StatusUnauthorized
 	case ErrForbidden:
 		return e.Status == http.StatusForbidden
+	case ErrTeamScopedKey:
+		return e.kind == kindTeamScoped
+	case ErrNotOrgAdmin:
+		return e.kind == kindNotAdmin
 	case ErrRateLimited:
 		return e.Status == http.StatusTooManyRequests
 	case ErrRedirect:
@@ -157,12 +179,16 @@ func (e *RateLimitError) Unwrap() error { return e.Err }
 
 // Hints for what a person can act on.
 const (
-	hint401 = "the key was refused: use an org admin's key or an org-scoped service account key"
+	hintUseAdmin = "use an org admin's key or an org-scoped service account key"
+	hint401      = "the key was refused: it is wrong or revoked, or was made on another W&B instance than --url; " + hintUseAdmin
 	// hint401Bearer follows hint401 for Bearer off Multi-tenant Cloud.
 	hint401Bearer = "; Dedicated Cloud and Self-Managed before v0.79 refuse Bearer: try --auth basic"
-	hint403       = "the key is not allowed to use SCIM: it may belong to a team-scoped service account or a " +
-		"user who is not an org admin, or on Multi-tenant Cloud the key owner's \"Default API organization\" " +
-		"setting points at another organization"
+	hint403       = "the key may not use SCIM: a team-scoped service account key, or a user who is not an org admin"
+	// hint403SaaS follows hint403 on Multi-tenant Cloud.
+	hint403SaaS = ", or the key owner's \"Default API organization\" (user settings of the CoreWeave console) is another organization"
+	// A 403 whose message names its cause.
+	hintTeamScoped = "the key belongs to a team-scoped service account (the server says so): " + hintUseAdmin
+	hintNotAdmin   = "the key's owner is not an org admin (the server says so): " + hintUseAdmin
 	// hintBaseURL: a list answered 404, or a body that is not a SCIM list.
 	hintBaseURL  = "is the URL https://HOST/scim? (a server that answers only https://HOST/scim/v2 needs that: 'wbsync doctor' tries both)"
 	hint412      = "changed under us: re-read and plan again"

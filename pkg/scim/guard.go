@@ -19,8 +19,8 @@ const (
 	// \uXXXX, with its quotes and some blanks.
 	maxToken = 6*caps.Field + 64
 	// maxRecord is the largest value nested two levels in (a record of
-	// Resources): room for a team of about 200,000 members.
-	maxRecord = 16 << 20
+	// Resources).
+	maxRecord = caps.Record
 )
 
 // errJSONBounds marks a body that broke maxToken or maxRecord.

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
 // jsonReader reads one JSON stream strictly (RFC 8259 syntax, as
@@ -47,8 +49,8 @@ const (
 	// JSON guard stops a token at maxToken before the reader sees it.
 	readBuffer = 32 << 10
 	// maxDepth is how deep arrays and objects may nest in a record (or in
-	// a value of the list envelope), as in encoding/json.
-	maxDepth = 10000
+	// a value of the list envelope).
+	maxDepth = caps.Depth
 )
 
 // newJSONReader reads the stream r through a buffer of readBuffer bytes.

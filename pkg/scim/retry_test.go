@@ -44,6 +44,11 @@ func status(code int, hdr ...string) func(w http.ResponseWriter) {
 	}
 }
 
+// detail answers code with a SCIM error saying msg.
+func detail(code int, msg string) func(w http.ResponseWriter) {
+	return func(w http.ResponseWriter) { scimErr(w, code, msg) }
+}
+
 func TestRetries(t *testing.T) {
 	past := time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)
 	cases := []struct {
@@ -174,33 +179,43 @@ func TestRateLimitBucket(t *testing.T) {
 
 func TestActionableErrors(t *testing.T) {
 	cases := []struct {
-		name  string
-		serve func(w http.ResponseWriter)
-		want  []string
+		name   string
+		serve  func(w http.ResponseWriter)
+		want   []string
+		saas   bool     // the client is for Multi-tenant Cloud
+		absent []string // what the error must not say
 	}{
-		{"401", status(401), []string{"GET /scim/Users", "401", "the key was refused: use an org admin's key or an org-scoped service account key"}},
-		{"403", status(403), []string{"403", "team-scoped service account", "Default API organization"}},
-		{"404 list", status(404), []string{"404", "is the URL https://HOST/scim?"}},
-		{"HTML 200", func(w http.ResponseWriter) {
+		{name: "401", serve: status(401), want: []string{"GET /scim/Users", "401", "the key was refused: it is wrong or revoked", "use an org admin's key or an org-scoped service account key", "try --auth basic"}},
+		{name: "401 saas", serve: status(401), saas: true, want: []string{"401", "the key was refused"}, absent: []string{"--auth basic"}},
+		{name: "403", serve: status(403), want: []string{"403", "team-scoped service account", "not an org admin"}, absent: []string{"Default API organization"}},
+		{name: "403 saas", serve: status(403), saas: true, want: []string{"403", "team-scoped service account", "Default API organization"}},
+		{name: "403 team-scoped", serve: detail(403, "Keys from team-scoped service accounts cannot authenticate"), want: []string{"403", "the key belongs to a team-scoped service account (the server says so)"}, absent: []string{"not an org admin"}},
+		{name: "403 not admin", serve: detail(403, "must be an organization admin"), want: []string{"403", "the key's owner is not an org admin (the server says so)"}, absent: []string{"team-scoped"}},
+		{name: "404 list", serve: status(404), want: []string{"404", "is the URL https://HOST/scim?"}},
+		{name: "HTML 200", serve: func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "text/html")
 			_, _ = w.Write([]byte("<html><body>login</body></html>"))
-		}, []string{"GET /scim/Users", "HTML"}},
-		{"HTML 404", func(w http.ResponseWriter) {
+		}, want: []string{"GET /scim/Users", "HTML"}},
+		{name: "HTML 404", serve: func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(404)
 			_, _ = w.Write([]byte("<!doctype html><p>nope"))
-		}, []string{"404", "HTML", "https://HOST/scim"}},
-		{"non-JSON 200", func(w http.ResponseWriter) {
+		}, want: []string{"404", "HTML", "https://HOST/scim"}},
+		{name: "non-JSON 200", serve: func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "text/plain")
 			_, _ = w.Write([]byte("hello"))
-		}, []string{"GET /scim/Users", "not a SCIM list response"}},
-		{"412", status(412), []string{"412", "changed under us: re-read"}},
+		}, want: []string{"GET /scim/Users", "not a SCIM list response"}},
+		{name: "412", serve: status(412), want: []string{"412", "changed under us: re-read"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f, srv := newFake(t)
 			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool { tc.serve(w); return true }
-			c := testClient(t, srv.URL)
+			c := testClient(t, srv.URL, func(c *Config) {
+				if tc.saas {
+					c.Deployment = model.SaaS
+				}
+			})
 			_, err := c.ListUsers(context.Background())
 			if err == nil {
 				t.Fatal("no error")
@@ -208,6 +223,11 @@ func TestActionableErrors(t *testing.T) {
 			for _, s := range tc.want {
 				if !strings.Contains(err.Error(), s) {
 					t.Errorf("error %q lacks %q", err, s)
+				}
+			}
+			for _, s := range tc.absent {
+				if strings.Contains(err.Error(), s) {
+					t.Errorf("error %q says %q", err, s)
 				}
 			}
 			if strings.Contains(err.Error(), testKey) {

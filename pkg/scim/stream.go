@@ -24,7 +24,7 @@ type listPage[T any] struct {
 
 // shownID is how many characters of a server-supplied id a message quotes
 // (after redaction).
-const shownID = 64
+const shownID = caps.ShownID
 
 // recordError names a malformed record by its position in the collection
 // (startIndex-based) and its id.
