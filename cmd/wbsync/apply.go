@@ -150,7 +150,7 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		return exitOK, nil
 	}
 	if o.report != "" {
-		if err := checkWritable(o.report); err != nil {
+		if err := checkWritable(o.report, reportSize(len(a.p.Changes))); err != nil {
 			return exitError, fmt.Errorf("--report %s cannot be written (%v); nothing was written to the organization", o.report, err)
 		}
 	}
@@ -207,9 +207,6 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		if err := desired.Recheck(pf.Desired.State, pf.Desired.Policy, pf.ManifestDigest); err != nil {
-			return nil, fmt.Errorf("%s: %w: its embedded manifest is not one wbsync loads: %v (was the file edited?); plan again from the manifest", path, plan.ErrNotSavedPlan, err)
-		}
 		if strings.Contains(pf.Target.URL, sanitize.Marker) {
 			// The URL held the key: the file records another URL, which
 			// no digest vouches for.
@@ -238,6 +235,16 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	}
 	if err := s.retarget(target, f, dryRun); err != nil {
 		return nil, err
+	}
+	// The loader's rules, last of the file's checks: they cost a parse of
+	// the embedded manifest, which a plan for another target never needs.
+	if _, err := await(ctx, func() (struct{}, error) {
+		return struct{}{}, desired.Recheck(saved.Desired.State, saved.Desired.Policy, saved.ManifestDigest)
+	}); err != nil {
+		if errors.Is(err, errInterrupted) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s: %w: its embedded manifest is not one wbsync loads: %v (was the file edited?); plan again from the manifest", path, plan.ErrNotSavedPlan, err)
 	}
 	want, policy := saved.Desired.State, saved.Desired.Policy
 	now, err := s.computePlan(ctx, want, policy, saved.ManifestDigest)
@@ -296,11 +303,19 @@ func recheck(ctx context.Context, inv *invocation, a *applyRun) error {
 }
 
 // sayWhatDiffers prints why a plan no longer holds: header, then the
-// lines plan.Staleness gave.
+// lines plan.Staleness gave, at most caps.Problems of them, each cut to
+// what a change of the longest names takes (a saved plan edited by hand
+// may hold any number of changes, of any length).
 func sayWhatDiffers(inv *invocation, header string, lines []string) {
 	inv.say(zapcore.ErrorLevel, header)
-	for _, line := range lines {
-		inv.sayIndented(zapcore.ErrorLevel, "  ", sanitize.Controls(line)) // names come from the server
+	for i, line := range lines {
+		if i == caps.Problems {
+			inv.sayIndented(zapcore.ErrorLevel, "  ", fmt.Sprintf("... and %d more difference(s)", len(lines)-i))
+			break
+		}
+		// Names come from the server and from the file: redacted,
+		// escaped, then cut.
+		inv.sayIndented(zapcore.ErrorLevel, "  ", sanitize.Server(inv.redactor(), line, 2*caps.Field))
 	}
 }
 
@@ -444,7 +459,9 @@ func confirm(ctx context.Context, inv *invocation) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return strings.TrimRight(line, "\r\n") == "yes", nil
+	// Only a whole line approves: "yes" ended by Ctrl-D (end of input, no
+	// line break) was never entered.
+	return strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r") == "yes" && strings.HasSuffix(line, "\n"), nil
 }
 
 // redactedPlan is the likely reason a saved plan that holds the redaction

@@ -27,6 +27,9 @@ var builtBin struct {
 // with peakEnv set, the test binary is instead the small parent that
 // runPeak measures through (see peakParent).
 func TestMain(m *testing.M) {
+	if path := os.Getenv(fsizeEnv); path != "" {
+		checkUnderFileLimit(path)
+	}
 	if file := os.Getenv(peakEnv); file != "" {
 		os.Exit(peakParent(file, os.Args[1:]))
 	}
@@ -176,4 +179,44 @@ func (s *safeBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return string(s.b)
+}
+
+// TestOutputIsAStandardStream: an output that is the file the process's
+// standard output or error goes to (/dev/stdout with > file, the same
+// file named twice) is refused before anything is read: the saved plan
+// replaced the printed plan, or trace lines and log lines overwrote each
+// other.
+func TestOutputIsAStandardStream(t *testing.T) {
+	bin := testBinary(t)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		stream string // which stream goes to the file
+		args   []string
+		says   string
+	}{
+		{"stdout", []string{"--out", "/dev/stdout"}, "--out /dev/stdout is this run's standard output"},
+		{"stderr", []string{"--trace", "/dev/stderr"}, "--trace /dev/stderr is this run's standard error"},
+		{"stdout", []string{"--metrics-file", filepath.Join(dir, "stdout.txt")}, "is this run's standard output"},
+	} {
+		file := filepath.Join(dir, tc.stream+".txt")
+		fh, err := os.Create(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var other safeBuffer
+		cmd := exec.Command(bin, append([]string{"plan", "-f", examplePath("wbsync.yaml")}, tc.args...)...)
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "WANDB_API_KEY=" + testKey, "WBSYNC_URL=http://127.0.0.1:1/scim"}
+		if tc.stream == "stdout" {
+			cmd.Stdout, cmd.Stderr = fh, &other
+		} else {
+			cmd.Stdout, cmd.Stderr = &other, fh
+		}
+		err = cmd.Run()
+		fh.Close()
+		b, _ := os.ReadFile(file)
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != exitError || !strings.Contains(string(b)+other.String(), tc.says) {
+			t.Errorf("%q with %s to a file: %v, want exit 1 saying %q\n%s%s", tc.args, tc.stream, err, tc.says, b, other.String())
+		}
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // command is one wbsync subcommand: its synopsis and example for --help and
@@ -132,6 +134,15 @@ func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (
 	if len(c.formats) > 0 {
 		if err := checkFormat(f.format, c.formats...); err != nil {
 			return exitError, err
+		}
+	}
+	if c.groups.conn {
+		key, err := f.conn.readKey(ctx)
+		if err != nil {
+			return exitError, err
+		}
+		if key != "" {
+			inv.redactWith(sanitize.NewRedactor(strings.TrimSpace(key)))
 		}
 	}
 	return c.run(ctx, inv, f, own, pos)

@@ -206,11 +206,12 @@ func createTemp(dir, prefix string, perm os.FileMode) (*os.File, error) {
 	return nil, fmt.Errorf("no free temporary name in %s", dir)
 }
 
-// checkWritable makes sure path can be written atomically later (its
-// directory exists and takes a new file; path is not a directory), without
-// touching path itself. apply checks --report with it before any write
-// request.
-func checkWritable(path string) error {
+// checkWritable makes sure path can be written atomically later, with
+// about size bytes: its directory exists and takes a new file of that size
+// (written and synced, so that a full disk or quota says so now), and path
+// is not a directory; path itself is not touched. apply checks --report
+// with it before any write request.
+func checkWritable(path string, size int64) error {
 	path, err := outputTarget(path)
 	if err != nil {
 		return err
@@ -220,9 +221,23 @@ func checkWritable(path string) error {
 		return err
 	}
 	name := tmp.Name()
-	tmp.Close()
-	return os.Remove(name)
+	defer os.Remove(name)
+	zeros := make([]byte, min(size, 64<<10))
+	for left := size; left > 0 && err == nil; left -= int64(len(zeros)) {
+		_, err = tmp.Write(zeros[:min(left, int64(len(zeros)))])
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
+
+// reportSize is about how large apply's report for n changes grows: a
+// result per change and, in the verification, as many remaining.
+func reportSize(n int) int64 { return 8<<10 + 1024*int64(n) }
 
 // outputTarget returns the file an output named path is written to. A rename
 // replaces what it lands on, so it must land only on a regular file the
@@ -266,8 +281,9 @@ func outputTarget(path string) (string, error) {
 type output struct{ flag, path string }
 
 // distinctFiles refuses an output that is one of the inputs (a manifest or
-// a saved plan) or another output of the same run: writing it would
-// destroy what was read, or one output the other.
+// a saved plan), another output of the same run, or the file the process's
+// standard output or error goes to (/dev/stdout with > file): writing it
+// would destroy what was read, or one output the other.
 func distinctFiles(inputs []string, outs ...output) error {
 	same := func(a, b string) bool {
 		if fa, err := os.Stat(a); err == nil {
@@ -279,9 +295,20 @@ func distinctFiles(inputs []string, outs ...output) error {
 		bb, err2 := filepath.Abs(b)
 		return err1 == nil && err2 == nil && aa == bb
 	}
+	streams := []struct {
+		f    *os.File
+		name string
+	}{{os.Stdout, "standard output"}, {os.Stderr, "standard error"}}
 	for i, o := range outs {
 		if o.path == "" {
 			continue
+		}
+		if fo, err := os.Stat(o.path); err == nil {
+			for _, st := range streams {
+				if fst, err := st.f.Stat(); err == nil && os.SameFile(fo, fst) {
+					return usageError{fmt.Sprintf("%s %s is this run's %s: the two would overwrite each other", o.flag, o.path, st.name)}
+				}
+			}
 		}
 		for _, in := range inputs {
 			if same(o.path, in) {

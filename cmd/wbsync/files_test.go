@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -54,18 +56,50 @@ func TestWriteFileAtomic(t *testing.T) {
 
 func TestCheckWritable(t *testing.T) {
 	dir := t.TempDir()
-	if err := checkWritable(filepath.Join(dir, "report.json")); err != nil {
+	if err := checkWritable(filepath.Join(dir, "report.json"), 1<<20); err != nil {
 		t.Errorf("a writable path: %v", err)
 	}
-	if err := checkWritable(filepath.Join(dir, "no", "report.json")); err == nil {
+	if err := checkWritable(filepath.Join(dir, "no", "report.json"), 1); err == nil {
 		t.Error("a path in a missing directory is writable?")
 	}
-	if err := checkWritable(dir); err == nil {
+	if err := checkWritable(dir, 1); err == nil {
 		t.Error("a directory is writable as a file?")
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("checkWritable left %d file(s)", len(entries))
 	}
+	// Where the disk (here, the process's file size limit) has room for
+	// an empty file but not for the report, the check fails: it writes
+	// the report's size, not an empty file.
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), fsizeEnv+"="+filepath.Join(dir, "report.json"))
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "refused:") {
+		t.Errorf("under a 64 KiB file size limit, a 1 MiB report: %v\n%s", err, out)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("checkWritable left %d file(s) after a failed write", len(entries))
+	}
+}
+
+// fsizeEnv, set to a path, makes the test binary check that path for a
+// 1 MiB report under a 64 KiB file size limit and print the outcome (see
+// TestMain).
+const fsizeEnv = "WBSYNC_TEST_FSIZE"
+
+// checkUnderFileLimit is TestMain's fsizeEnv mode.
+func checkUnderFileLimit(path string) {
+	signal.Ignore(syscall.SIGXFSZ) // a write past the limit fails with EFBIG instead of ending the process
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: 64 << 10, Max: 64 << 10}); err != nil {
+		fmt.Println("setrlimit:", err)
+		os.Exit(1)
+	}
+	if err := checkWritable(path, 1<<20); err != nil {
+		fmt.Println("refused:", err)
+		os.Exit(0)
+	}
+	fmt.Println("accepted a report larger than the file size limit")
+	os.Exit(1)
 }
 
 // TestReadCapped: a regular file over the cap is refused by its size, a
@@ -134,7 +168,7 @@ func TestOutputTarget(t *testing.T) {
 		if err := writeFileAtomic(context.Background(), bad, []byte("x"), 0o600); err == nil {
 			t.Errorf("writeFileAtomic(%s) succeeded", bad)
 		}
-		if err := checkWritable(bad); err == nil {
+		if err := checkWritable(bad, 1); err == nil {
 			t.Errorf("checkWritable(%s) succeeded", bad)
 		}
 		if after, _ := os.Lstat(bad); after.Mode() != before.Mode() {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"math"
 	"net/url"
 	"os"
@@ -172,6 +173,26 @@ type connFlags struct {
 	batchSize   int
 	pageSize    int
 	trace       string
+	// key is --api-key-file once read (readKey), before anything else
+	// of the run, so that every message redacts its key
+	key *keyFile
+}
+
+// readKey reads --api-key-file, when given, before the command does
+// anything else (watching ctx: a key file that is a pipe never blocks a
+// signal), and returns its key ("" without the flag): a manifest problem,
+// a URL or a saved plan's path that holds the key is then redacted as
+// when the key comes from WANDB_API_KEY.
+func (c *connFlags) readKey(ctx context.Context) (string, error) {
+	if c.apiKeyFile == "" {
+		return "", nil
+	}
+	k, err := await(ctx, func() (keyFile, error) { return readKeyFile(c.apiKeyFile) })
+	if err != nil {
+		return "", err
+	}
+	c.key = &k
+	return string(k.key), nil
 }
 
 // inputs returns paths with the API key file, when one is given: the
@@ -251,11 +272,12 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 		return r, err
 	}
 	if c.apiKeyFile != "" {
-		k, err := await(ctx, func() (keyFile, error) { return readKeyFile(c.apiKeyFile) })
-		if err != nil {
-			return r, err
+		if c.key == nil {
+			if _, err := c.readKey(ctx); err != nil {
+				return r, err
+			}
 		}
-		r.apiKey, r.keyWarning = string(k.key), keyWarning(k)
+		r.apiKey, r.keyWarning = string(c.key.key), keyWarning(*c.key)
 	} else {
 		r.apiKey = strings.TrimSpace(getenv("WANDB_API_KEY"))
 	}
@@ -353,6 +375,15 @@ type keyFile struct {
 // readKeyFile reads --api-key-file: at most caps.KeyFile bytes, trimmed,
 // not empty.
 func readKeyFile(path string) (keyFile, error) {
+	if _, err := os.Stat(path); err != nil {
+		// A path that names nothing may be the key itself, given by
+		// mistake (--api-key-file "$KEY"): it is not repeated.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return keyFile{}, fmt.Errorf("read --api-key-file: %w (the value given is not shown: it may be the key itself; the flag takes the path of a file holding the key)", err)
+	}
 	b, fi, err := readCapped(path, caps.KeyFile, "--api-key-file")
 	if err != nil {
 		return keyFile{}, err

@@ -15,11 +15,13 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"unicode/utf8"
 
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/wbsync/wbsync/pkg/apply"
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/emulator"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
@@ -476,6 +478,34 @@ func TestSavedPlanEditedChanges(t *testing.T) {
 	}
 }
 
+// TestSavedPlanEditedChangesBounded: a plan file edited to hold many
+// changes with very long names is refused with at most caps.Problems
+// difference lines, each cut (it echoed every change in full: 300 MB).
+func TestSavedPlanEditedChangesBounded(t *testing.T) {
+	emu, planPath := savedExamplePlan(t)
+	long := strings.Repeat("x", 3*caps.Field) + "@example.com"
+	editPlanFile(t, planPath, func(f map[string]any) {
+		var cs []any
+		for i := range 3 * caps.Problems {
+			cs = append(cs, map[string]any{"action": "create_user", "user": fmt.Sprint(i) + long})
+		}
+		f["changes"] = cs
+	})
+	r := wb(t, vars(emu.url), "apply", planPath, "--dry-run")
+	if r.code != exitError || !strings.Contains(r.stderr, "no longer holds") {
+		t.Fatalf("exit %d, want 1 refusing the edited plan\n%.2000s", r.code, r.stderr)
+	}
+	lines := strings.Split(r.stderr, "\n")
+	if !strings.Contains(r.stderr, "more difference(s)") || len(lines) > caps.Problems+20 {
+		t.Errorf("%d lines, want at most %d differences and a count of the rest", len(lines), caps.Problems)
+	}
+	for _, l := range lines {
+		if utf8.RuneCountInString(l) > 2*caps.Field+10 {
+			t.Fatalf("a line of %d characters", utf8.RuneCountInString(l))
+		}
+	}
+}
+
 // TestSavedPlanShowsRecomputed: what apply FILE shows the approver comes
 // from the manifest and the organization, not from the parts of the file
 // its digests do not cover (seats, warnings edited by hand).
@@ -565,6 +595,30 @@ func createByHand(t *testing.T, emu *testEmu, userName, email string) {
 // any first path segment) is saved redacted in the plan file's target,
 // which no digest covers; apply of that file refuses it, saying why,
 // rather than writing through the rewritten URL.
+// TestKeyInManifestFileName: a manifest file whose name holds the key is
+// saved redacted in the plan's list of files, which apply only quotes: no
+// "apply will refuse" warning, and apply takes the plan.
+func TestKeyInManifestFileName(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	dir := t.TempDir()
+	b, err := os.ReadFile(examplePath("wbsync.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := filepath.Join(dir, testKey+".yaml")
+	if err := os.WriteFile(m, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "plan.json")
+	v := vars(emu.url)
+	if r := wb(t, v, "plan", "-f", m, "--out", out); r.code != exitOK || strings.Contains(r.stderr, "apply will refuse") {
+		t.Fatalf("plan --out: exit %d, want 0 without a refusal warning\n%s", r.code, r.stderr)
+	}
+	if r := wb(t, v, "apply", out, "--auto-approve"); r.code != exitOK {
+		t.Fatalf("apply: exit %d, want 0\n%s", r.code, r.stderr)
+	}
+}
+
 func TestKeyInTargetURL(t *testing.T) {
 	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -644,6 +698,13 @@ func TestSavedPlanRecheckedByTheLoader(t *testing.T) {
 	r := wb(t, v, "apply", out, "--auto-approve")
 	if r.code != exitError || !strings.Contains(r.stderr, "its embedded manifest is not one wbsync loads: team tttt") || !strings.Contains(r.stderr, "at most 4096") {
 		t.Fatalf("apply of a hand-made plan: exit %d, want 1 naming the team\n%s", r.code, r.stderr)
+	}
+	// For another target it is refused as such first, without the cost
+	// of parsing its embedded manifest again.
+	other := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	r = wb(t, vars(other.url), "apply", out, "--auto-approve", "--url", other.url)
+	if r.code != exitError || strings.Contains(r.stderr, "its embedded manifest") || !strings.Contains(r.stderr, other.url) {
+		t.Fatalf("apply of a hand-made plan for another target: exit %d, want 1 naming the target\n%s", r.code, r.stderr)
 	}
 	if n := writes(emu.requests(t)); n != 0 {
 		t.Fatalf("%d writes from a hand-made plan", n)

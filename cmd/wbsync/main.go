@@ -50,6 +50,8 @@ type env struct {
 	// discard); stderrWidth is stderr's width in columns (nil: unknown).
 	flushInput  func()
 	stderrWidth func() int
+	// createTrace creates the --trace file (nil: os.Create).
+	createTrace func(path string) (io.WriteCloser, error)
 }
 
 func main() {
@@ -91,12 +93,7 @@ func main() {
 	// stdout fail with EPIPE instead of ending the process: plan still
 	// saves --out and --metrics-file after printing the plan.
 	signal.Ignore(syscall.SIGPIPE)
-	go func() {
-		s := <-sigs
-		notice(fmt.Sprintf("wbsync: %v: stopping (a second signal exits at once)", s))
-		cancel(fmt.Errorf("%v received", s))
-		s = <-sigs
-		notice(secondSignalNotice(s, writesStarted.Load(), reportSaved.Load()))
+	go watchSignals(sigs, cancel, notice, func(s os.Signal) {
 		signal.Reset(handled...)
 		if p, err := os.FindProcess(os.Getpid()); err == nil && !ignoredAtStart[s] && p.Signal(s) == nil {
 			// The default action ends the process (status 128+N in a shell)
@@ -108,7 +105,7 @@ func main() {
 			os.Exit(128 + int(n)) // the status a shell shows for a process the signal ended
 		}
 		os.Exit(exitError)
-	}()
+	})
 	code := run(ctx, os.Args[1:], env{
 		stdin:          os.Stdin,
 		stdout:         os.Stdout,
@@ -149,6 +146,37 @@ func (stdLogWriter) Write(p []byte) (int, error) {
 // leaves as a warn entry (runWith sets it); until then, and in console
 // format, notice writes a plain line to stderr.
 var signalNotice atomic.Pointer[func(string)]
+
+// noticeWait is the longest a signal waits for its notice to be written:
+// stderr may be a terminal whose output is stopped (Ctrl-S) or a pipe
+// nobody reads, and a signal must still stop the run.
+const noticeWait = 500 * time.Millisecond
+
+// watchSignals acts on the first two signals from sigs: the first cancels
+// the run (cancel), the second ends the process (end). Each first says
+// what it does through say, waiting for that at most noticeWait, so that
+// a stderr that blocks delays a signal but never swallows it.
+func watchSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, say func(string), end func(os.Signal)) {
+	sayWithin := func(msg string) {
+		said := make(chan struct{})
+		go func() {
+			say(msg)
+			close(said)
+		}()
+		t := time.NewTimer(noticeWait)
+		defer t.Stop()
+		select {
+		case <-said:
+		case <-t.C:
+		}
+	}
+	s := <-sigs
+	sayWithin(fmt.Sprintf("wbsync: %v: stopping (a second signal exits at once)", s))
+	cancel(fmt.Errorf("%v received", s))
+	s = <-sigs
+	sayWithin(secondSignalNotice(s, writesStarted.Load(), reportSaved.Load()))
+	end(s)
+}
 
 // notice tells what a signal does, from the signal goroutine.
 func notice(msg string) {
@@ -211,6 +239,9 @@ func run(ctx context.Context, args []string, e env) int {
 	if errors.Is(err, errHelp) {
 		err = nil
 	}
+	if terr := inv.trace.lost(); err == nil && terr != nil && !inv.wrote {
+		err, code = terr, exitError // a trace that lost lines is output lost
+	}
 	if ferr := out.stdout.Flush(); err == nil && ferr != nil && !inv.wrote {
 		// What the command printed did not all arrive (a closed pipe):
 		// success would be a lie. (plan says more itself; apply, once it
@@ -262,6 +293,8 @@ type invocation struct {
 	// wrote is set once apply starts sending writes (startWrites): from
 	// then on an exit code says how they went, whatever became of stdout.
 	wrote bool
+	// trace is --trace's file, when given (see lossWatch)
+	trace *lossWatch
 }
 
 // writesStarted is invocation.wrote for the process, for the second

@@ -258,6 +258,40 @@ func TestConnectionErrors(t *testing.T) {
 	}
 }
 
+// TestKeyFileKeyRedactedFromTheStart: a key read from --api-key-file is
+// redacted in every message, also those made before the organization is
+// read (a manifest problem, a --url, a saved plan's path); and a key given
+// as the flag's value by mistake (--api-key-file "$KEY") is not repeated
+// in the error that follows.
+func TestKeyFileKeyRedactedFromTheStart(t *testing.T) {
+	const key = "k3ysecretkeyABCDEF0123456789abcdef0123"
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key")
+	manifest := filepath.Join(dir, "m.yaml")
+	if err := os.WriteFile(keyFile, []byte(key+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(manifest, []byte("version: 1\nusers:\n  - email: "+key+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	loop := "http://127.0.0.1:1/scim"
+	for _, args := range [][]string{
+		{"plan", "-f", manifest, "--url", loop, "--api-key-file", keyFile},
+		{"plan", "-f", examplePath("wbsync.yaml"), "--url", loop + "/" + key + "?x=1", "--api-key-file", keyFile},
+		{"apply", filepath.Join(dir, key+".json"), "--url", loop, "--api-key-file", keyFile},
+		{"plan", "-f", examplePath("wbsync.yaml"), "--url", loop, "--api-key-file", key},
+		{"doctor", "--url", loop, "--api-key-file", key},
+	} {
+		r := wb(t, nil, args...)
+		if r.code != exitError {
+			t.Errorf("%q: exit %d, want 1\n%s", args, r.code, r.stderr)
+		}
+		if strings.Contains(r.stdout+r.stderr, key[:12]) {
+			t.Errorf("%q printed the key:\n%s%s", args, r.stdout, r.stderr)
+		}
+	}
+}
+
 // TestFlagsAfterPositional: flags may follow the saved plan argument.
 func TestFlagsAfterPositional(t *testing.T) {
 	emu, planPath := savedExamplePlan(t)

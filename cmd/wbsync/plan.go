@@ -109,7 +109,8 @@ func savePlan(ctx context.Context, path string, p plan.Plan, m *desired.Manifest
 	// digests themselves) makes the saved plan one
 	// apply refuses (see redactedPlan): said, not an error, as the plan
 	// itself is fine to show and to apply from the manifest files. A
-	// redacted warning or seat count is harmless: apply recomputes those.
+	// redacted warning, seat count or manifest file name is harmless:
+	// apply recomputes the first two and only quotes the names.
 	if inv.redactor().Index(buf.Bytes()) >= 0 {
 		checked, err := json.Marshal(struct {
 			D plan.Desired
@@ -117,7 +118,7 @@ func savePlan(ctx context.Context, path string, p plan.Plan, m *desired.Manifest
 			B []plan.Block
 			T plan.Target
 			S []string
-		}{d, p.Changes, p.Blocked, p.Target, []string{p.ManifestDigest, p.ObservedFingerprint}})
+		}{plan.Desired{State: d.State, Policy: d.Policy}, p.Changes, p.Blocked, p.Target, []string{p.ManifestDigest, p.ObservedFingerprint}})
 		if err != nil {
 			return err
 		}

@@ -111,12 +111,17 @@ func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*se
 		if err != nil {
 			return nil, fmt.Errorf("--trace: %w", err)
 		}
-		fh, err := os.Create(path)
+		create := inv.createTrace
+		if create == nil {
+			create = func(p string) (io.WriteCloser, error) { return os.Create(p) }
+		}
+		fh, err := create(path)
 		if err != nil {
 			return nil, fmt.Errorf("--trace: %w", err)
 		}
 		inv.atExit(func() { fh.Close() })
-		s.trace = inv.redactor().UnitWriter(fh)
+		inv.trace = &lossWatch{w: fh, path: f.conn.trace}
+		s.trace = inv.redactor().UnitWriter(inv.trace)
 	}
 	if err := s.dial(f, readOnly); err != nil {
 		return nil, err
@@ -322,4 +327,40 @@ func loadAndPlan(ctx context.Context, inv *invocation, f *flags, readOnly bool) 
 		return nil, nil, plan.Plan{}, err
 	}
 	return m, s, p, nil
+}
+
+// lossWatch is an output written as the run goes (--trace) that remembers
+// its first failed write, so that the run cannot end in success on output
+// that was lost.
+type lossWatch struct {
+	w    io.Writer
+	path string
+	mu   sync.Mutex
+	err  error
+}
+
+func (l *lossWatch) Write(p []byte) (int, error) {
+	n, err := l.w.Write(p)
+	if err != nil {
+		l.mu.Lock()
+		if l.err == nil {
+			l.err = err
+		}
+		l.mu.Unlock()
+	}
+	return n, err
+}
+
+// lost returns the first failed write as an error naming the output, or
+// nil.
+func (l *lossWatch) lost() error {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.err == nil {
+		return nil
+	}
+	return fmt.Errorf("--trace %s: the trace was not written whole: %w", l.path, l.err)
 }

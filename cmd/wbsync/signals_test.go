@@ -273,6 +273,25 @@ func TestPromptAnswersOnlyWhatIsShown(t *testing.T) {
 	}
 }
 
+// TestPromptYesWithoutEnter: "yes" ended by Ctrl-D twice (the terminal
+// hands over "yes", then end of input) was never entered as a line: it
+// does not approve (exit 1, nothing written).
+func TestPromptYesWithoutEnter(t *testing.T) {
+	srv, hs := emuServer(t, examplePath("emulator-state.json"))
+	defer hs.Close()
+	c := startOnPty(t, []string{"WANDB_API_KEY=" + testKey, "WBSYNC_URL=" + hs.URL + "/scim"}, "apply", "-f", examplePath("wbsync.yaml"))
+	c.waitFor(t, "Only 'yes' is accepted")
+	if _, err := c.tty.WriteString("yes\x04\x04"); err != nil {
+		t.Fatal(err)
+	}
+	if ws := c.exit(t); ws.ExitStatus() != exitError {
+		t.Fatalf("wait status %v, want exit 1\n%s", ws, c.stderr.String())
+	}
+	if n := writes(srv.Stats().Requests); n != 0 {
+		t.Fatalf("%d writes: a yes never entered approved the plan", n)
+	}
+}
+
 // TestSignalWhileLoading: SIGTERM while the manifest (or the emulator's
 // --state) is being read (here a pipe that never ends) exits 1 at once,
 // nothing done; with JSON logs the signal's notice is a log entry like
@@ -442,5 +461,41 @@ func TestSecondSignalNotice(t *testing.T) {
 		if got := secondSignalNotice(syscall.SIGINT, tc.started, tc.report); !strings.Contains(got, tc.says) {
 			t.Errorf("started %v, report %v: %q, want it to say %q", tc.started, tc.report != nil, got, tc.says)
 		}
+	}
+}
+
+// TestSignalsWithStderrBlocked: a stderr that blocks (a terminal whose
+// output is stopped with Ctrl-S, a pipe nobody reads) delays what a signal
+// says but never the signal: the first still cancels the run and the
+// second still ends the process. (The notice was written before cancel, so
+// a blocked write swallowed both.)
+func TestSignalsWithStderrBlocked(t *testing.T) {
+	sigs := make(chan os.Signal, 2)
+	sigs <- syscall.SIGTERM
+	sigs <- syscall.SIGTERM
+	blocked := make(chan struct{})
+	defer close(blocked)
+	canceled, ended := make(chan error, 1), make(chan os.Signal, 1)
+	go watchSignals(sigs,
+		func(cause error) { canceled <- cause },
+		func(string) { <-blocked }, // every notice blocks, as a write to a stopped terminal does
+		func(s os.Signal) { ended <- s })
+	guard := time.NewTimer(time.Minute) // a failure guard only: the run takes two notice waits
+	defer guard.Stop()
+	select {
+	case cause := <-canceled:
+		if cause == nil || !strings.Contains(cause.Error(), "terminated") {
+			t.Errorf("canceled with %v", cause)
+		}
+	case <-guard.C:
+		t.Fatal("the first signal did not cancel the run while stderr blocked")
+	}
+	select {
+	case s := <-ended:
+		if s != syscall.SIGTERM {
+			t.Errorf("ended by %v", s)
+		}
+	case <-guard.C:
+		t.Fatal("the second signal did not end the process while stderr blocked")
 	}
 }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -132,5 +134,48 @@ func TestNumberFlagsFromEnvironment(t *testing.T) {
 		if !strings.Contains(string(b), tc.want) {
 			t.Errorf("plan %v with WBSYNC_PAGE_SIZE=3: no request asks %s:\n%.2000s", tc.args, tc.want, b)
 		}
+	}
+}
+
+// fullFile is a --trace file on a disk that fills after its first bytes.
+type fullFile struct{ room int }
+
+func (f *fullFile) Write(p []byte) (int, error) {
+	if len(p) > f.room {
+		n := f.room
+		f.room = 0
+		return n, syscall.ENOSPC
+	}
+	f.room -= len(p)
+	return len(p), nil
+}
+
+func (f *fullFile) Close() error { return nil }
+
+// TestTraceLostExits1: a --trace that could not be written whole (a full
+// disk) makes plan exit 1 naming it, after the plan (it exited 0 with a
+// warning, on output that was lost); an apply that made writes keeps its
+// own exit code.
+func TestTraceLostExits1(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	trace := filepath.Join(t.TempDir(), "trace.jsonl")
+	run1 := func(args ...string) result {
+		var out, errb bytes.Buffer
+		v := vars(emu.url)
+		code := run(context.Background(), args, env{
+			stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+			getenv:      func(k string) string { return v[k] },
+			createTrace: func(string) (io.WriteCloser, error) { return &fullFile{room: 100}, nil },
+		})
+		return result{code, out.String(), errb.String()}
+	}
+	r := run1("plan", "-f", examplePath("wbsync.yaml"), "--trace", trace)
+	if r.code != exitError || !strings.Contains(r.stderr, "--trace "+trace+": the trace was not written whole") ||
+		!strings.Contains(r.stdout, "Plan:") {
+		t.Fatalf("plan: exit %d, want 1 naming the trace after the plan\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = run1("apply", "-f", examplePath("wbsync.yaml"), "--auto-approve", "--trace", trace)
+	if r.code != exitOK || writes(emu.requests(t)) == 0 {
+		t.Fatalf("apply: exit %d, want 0 (its writes were made and verified)\n%s", r.code, r.stderr)
 	}
 }
