@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/emulator"
 	"github.com/wbsync/wbsync/pkg/model"
 )
@@ -316,6 +318,47 @@ func TestManifestDirPipeRefused(t *testing.T) {
 	r := wb(t, nil, "validate", "-f", dir)
 	if r.code != exitError || !strings.Contains(r.stderr, "pipe.yml is not a regular file") {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestManifestFilesBoundedInAll: the manifest files of a run are bounded
+// together, not only one by one (a directory of many files within the
+// per-file cap each); the refusal names the file that passes the bound
+// and says how much came before. Shown with a small bound; the run's is
+// caps.ManifestTotal.
+func TestManifestFilesBoundedInAll(t *testing.T) {
+	dir := t.TempDir()
+	one := []byte("version: 1\n")
+	for _, name := range []string{"a.yaml", "b.yaml", "c.yaml"} {
+		if err := os.WriteFile(filepath.Join(dir, name), one, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	limit := int64(2*len(one) + 5)
+	_, err := readManifestWithin(context.Background(), []string{dir}, limit)
+	if err == nil || !strings.Contains(err.Error(), "c.yaml") || !strings.Contains(err.Error(), fmt.Sprintf("may hold %d bytes in all; those before it hold %d", limit, 2*len(one))) {
+		t.Fatalf("three files over a bound of two: %v", err)
+	}
+	if _, err := readManifestWithin(context.Background(), []string{dir}, int64(3*len(one))); err != nil {
+		t.Fatalf("three files within the bound: %v", err)
+	}
+}
+
+// TestEmulateStateBounded: emulate --state refuses a file over
+// caps.StateFile by its size, before reading it.
+func TestEmulateStateBounded(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "state.json")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(caps.StateFile + 1); err != nil { // sparse: nothing is written
+		t.Fatal(err)
+	}
+	f.Close()
+	r := wb(t, nil, "emulate", "--state", big, "--listen", "127.0.0.1:0")
+	if r.code != exitError || !strings.Contains(r.stderr, "larger than the") {
+		t.Fatalf("exit %d, want 1 refusing the size\n%s", r.code, r.stderr)
 	}
 }
 

@@ -1,18 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"runtime/debug"
 	"strconv"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/emulator"
 )
 
@@ -49,12 +50,11 @@ func runEmulate(ctx context.Context, inv *invocation, f *flags, own any, pos []s
 		// blocks a signal.
 		var err error
 		seed, err = await(ctx, func() (*emulator.State, error) {
-			fh, err := os.Open(o.state)
+			b, _, err := readCapped(o.state, caps.StateFile, "--state")
 			if err != nil {
-				return nil, fmt.Errorf("read --state: %w", err)
+				return nil, err
 			}
-			defer fh.Close()
-			seed, err := emulator.ParseState(fh)
+			seed, err := emulator.ParseState(bytes.NewReader(b))
 			if err != nil {
 				return nil, fmt.Errorf("--state %s: %w", o.state, err)
 			}

@@ -44,20 +44,31 @@ func loadManifest(ctx context.Context, files []string, inv *invocation) (*desire
 }
 
 // readManifest expands and reads the -f paths (each at most
-// caps.ManifestFile bytes, checked before parsing) and parses them as one
-// manifest, watching ctx.
+// caps.ManifestFile bytes, all together at most caps.ManifestTotal, checked
+// before parsing) and parses them as one manifest, watching ctx.
 func readManifest(ctx context.Context, files []string) (*desired.Manifest, error) {
+	return readManifestWithin(ctx, files, caps.ManifestTotal)
+}
+
+// readManifestWithin is readManifest with room for limit bytes in all.
+func readManifestWithin(ctx context.Context, files []string, limit int64) (*desired.Manifest, error) {
 	return await(ctx, func() (*desired.Manifest, error) {
 		paths, err := manifestPaths(files)
 		if err != nil {
 			return nil, err
 		}
 		srcs := make([]desired.Source, 0, len(paths))
+		total := int64(0)
 		for _, p := range paths {
-			b, _, err := readCapped(p, caps.ManifestFile, "manifest")
+			room := limit - total
+			b, _, err := readCapped(p, min(caps.ManifestFile, room), "manifest")
 			if err != nil {
+				if room < caps.ManifestFile {
+					err = fmt.Errorf("%w (the manifest files may hold %d bytes in all; those before it hold %d)", err, limit, total)
+				}
 				return nil, fileError{p, err}
 			}
+			total += int64(len(b))
 			srcs = append(srcs, desired.Source{Name: p, Data: b})
 		}
 		return desired.Parse(srcs)

@@ -23,6 +23,12 @@ const (
 	// bound memory. About 1.6 GB at most; a manifest of 100,000 users in
 	// 5,000 teams of 100 holds about 0.93 million.
 	ManifestIndicators = 4_000_000
+	// ManifestTotal is the most bytes all the manifest files of one run
+	// may hold together: each file is bounded above, and a directory of
+	// many files no less.
+	ManifestTotal = 1 << 30
+	// StateFile is the largest emulator --state file accepted (bytes).
+	StateFile = 256 << 20
 	// ManifestErrorSearch is the largest manifest file (bytes) in which a
 	// YAML syntax error is looked for line by line (by parsing prefixes
 	// of the file, about 20 of them), to name the line where it arises

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/wbsync/wbsync/pkg/model"
 )
 
 // The keys each manifest object accepts, in documentation order, and their
@@ -64,7 +66,7 @@ const (
 var (
 	unmanagedValues  = []string{"ignore", "deactivate"}
 	unreportedValues = []string{"skip", "enforce"}
-	orgRoleValues    = []string{"admin", "member"}
+	orgRoleValues    = []string{string(model.RoleAdmin), string(model.RoleMember)}
 	membershipValues = []string{"authoritative", "additive"}
 )
 

@@ -67,12 +67,6 @@ func (x *keyIndex) find(k string, h uint64) (off int, slot uint64) {
 	}
 }
 
-// put sets the value of k, and returns the value it replaces (none when k
-// is new).
-func (x *keyIndex) put(k string, v int32) (old int32) {
-	return x.putHashed(k, maphash.String(x.seed, k), v)
-}
-
 func (x *keyIndex) putHashed(k string, h uint64, v int32) (old int32) {
 	off, slot := x.find(k, h)
 	if off >= 0 {

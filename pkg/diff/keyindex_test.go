@@ -78,3 +78,9 @@ func TestKeyIndexTagCollision(t *testing.T) {
 		t.Errorf("get(%s) = %d, getAll = %v: want none for %[1]s, 1 for alice", bob, got, out)
 	}
 }
+
+// put sets the value of k, and returns the value it replaces (none when k
+// is new).
+func (x *keyIndex) put(k string, v int32) (old int32) {
+	return x.putHashed(k, maphash.String(x.seed, k), v)
+}

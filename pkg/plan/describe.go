@@ -64,7 +64,7 @@ func Describe(c Change) string {
 // RoleOrMember is r, or member when r is empty.
 func RoleOrMember(r model.Role) model.Role {
 	if r == "" {
-		return "member"
+		return model.RoleMember
 	}
 	return r
 }

@@ -174,10 +174,6 @@ func (p *Progress) Start(label string, total int) *Bar {
 // Add counts n more steps done.
 func (b *Bar) Add(n int) { b.update(func(p *Progress) { b.add(p, n) }) }
 
-// SetTotal sets the number of steps once it is known (such as a listing's
-// totalResults after its first page).
-func (b *Bar) SetTotal(total int) { b.update(func(*Progress) { b.setTotal(total) }) }
-
 // Done ends the task with a last line: its count, how long it took, and
 // tally (such as "12 ok, 1 failed"; may be empty).
 func (b *Bar) Done(tally string) { b.update(func(p *Progress) { b.done(p, tally) }) }

@@ -75,31 +75,6 @@ func TestPlainSlowTaskWritesEvery30s(t *testing.T) {
 	expectOutput(t, buf, want)
 }
 
-func TestPlainUnknownTotalThenSetTotal(t *testing.T) {
-	buf, clk, p := setup(false)
-	bar := p.Start("read users", 0)
-	clk.advance(time.Second)
-	bar.Add(100) // first page: no total yet, no line
-	bar.SetTotal(1000)
-	for range 9 {
-		clk.advance(time.Second)
-		bar.Add(100)
-	}
-	bar.Done("1,000 users")
-	want := "" +
-		"read users  0\n" +
-		"read users  200/1,000  100/s  ETA 8s\n" +
-		"read users  300/1,000  100/s  ETA 7s\n" +
-		"read users  400/1,000  100/s  ETA 6s\n" +
-		"read users  500/1,000  100/s  ETA 5s\n" +
-		"read users  600/1,000  100/s  ETA 4s\n" +
-		"read users  700/1,000  100/s  ETA 3s\n" +
-		"read users  800/1,000  100/s  ETA 2s\n" +
-		"read users  900/1,000  100/s  ETA 1s\n" +
-		"read users  1,000/1,000  done in 10s: 1,000 users\n"
-	expectOutput(t, buf, want)
-}
-
 func TestTerminalOneLineThrottled(t *testing.T) {
 	buf, clk, p := setup(true)
 	bar := p.Start("add_member", 10000)
@@ -170,7 +145,6 @@ func TestNilDrawsNothing(t *testing.T) {
 	}
 	bar := p.Start("x", 3)
 	bar.Add(1)
-	bar.SetTotal(4)
 	bar.Done("ok")
 	if _, err := p.Writer().Write([]byte("x\n")); err != nil {
 		t.Fatal(err)
@@ -183,7 +157,6 @@ func TestAfterDoneNothing(t *testing.T) {
 	bar.Done("")
 	n := buf.Len()
 	bar.Add(5)
-	bar.SetTotal(9)
 	bar.Done("again")
 	if buf.Len() != n {
 		t.Fatalf("wrote after Done: %q", buf.String()[n:])

@@ -15,16 +15,20 @@ import (
 
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
 
-// idProblem says why a user or group id cannot be used, or nil: none, or
-// "." or "..", which, escaped or not, is a path segment that a server or
-// proxy normalising the path (RFC 3986 §5.2.4) would resolve to another
-// resource than URL/Users/ID. Such an id is never written to.
+// idProblem says why a user or group id cannot be used, or nil: none; "."
+// or "..", which, escaped or not, is a path segment that a server or proxy
+// normalising the path (RFC 3986 §5.2.4) would resolve to another resource
+// than URL/Users/ID; or one holding spaces or control characters, which no
+// SCIM server mints. Such an id is never written to, whether a list or a
+// create's answer gave it.
 func idProblem(id string) error {
 	switch {
 	case blank(id):
 		return errors.New("no id")
 	case id == "." || id == "..":
 		return errors.New("its id is a path segment, not an id: wbsync would write to another resource")
+	case strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || (r >= 0x7f && r <= 0x9f) }):
+		return errors.New("its id holds spaces or control characters")
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 const legacyUser = `{
@@ -152,6 +154,8 @@ func TestDecodeListEnvelope(t *testing.T) {
 		{"user without id", "users", `{"totalResults":10,"Resources":[{"userName":"x"}]}`, 0, 0, false, "the user at position 5: no id"},
 		{"user id ..", "users", `{"totalResults":10,"Resources":[{"id":"a","userName":"a"},{"id":"..","userName":"x"}]}`, 0, 0, false, "the user at position 6 (id ..): its id is a path segment"},
 		{"group id .", "groups", `{"totalResults":10,"Resources":[{"id":".","displayName":"t"}]}`, 0, 0, false, "the group at position 5 (id .): its id is a path segment"},
+		{"user id with a space", "users", `{"totalResults":10,"Resources":[{"id":"a b","userName":"x"}]}`, 0, 0, false, "the user at position 5 (id a b): its id holds spaces or control characters"},
+		{"group id with a control", "groups", `{"totalResults":10,"Resources":[{"id":"g\u0007","displayName":"t"}]}`, 0, 0, false, "its id holds spaces or control characters"},
 		{"ids holding dots are ids", "users", `{"totalResults":2,"Resources":[{"id":"...","userName":"a"},{"id":"a.b","userName":"b"}]}`, 2, 2, false, ""},
 		{"group without displayName", "groups", `{"totalResults":10,"Resources":[{"id":"g1","displayName":" "}]}`, 0, 0, false, "the group at position 5 (id g1): no displayName"},
 		{"member without value", "groups", `{"totalResults":10,"Resources":[{"id":"g1","displayName":"t","members":[{"value":"u"},{"Display":"x"}]}]}`, 0, 0, false, "the group at position 5 (id g1): member 2 has no value"},
@@ -245,4 +249,10 @@ func TestFlexErrorsNameKindsNotValues(t *testing.T) {
 			t.Fatalf("the value is quoted in %q", err)
 		}
 	}
+}
+
+// decodeList is decodeListSized without a size hint.
+func decodeList[T any](r io.Reader, red *sanitize.Redactor, noun string, start, limit int,
+	rec func(*jsonReader) (T, string, error)) (listPage[T], error) {
+	return decodeListSized(r, red, noun, start, limit, 0, rec)
 }

@@ -259,9 +259,9 @@ func TestElimityServer(t *testing.T) {
 	if err := c.RemoveMember(ctx, tid, ids[3]); err != nil {
 		t.Fatal(err)
 	}
-	gs, err := c.FindGroups(ctx, "ml-research")
+	gs, err := c.findGroupsFold(ctx, "ml-research")
 	if err != nil || len(gs) != 1 {
-		t.Fatalf("FindGroups: %+v %v", gs, err)
+		t.Fatalf("findGroupsFold: %+v %v", gs, err)
 	}
 	all, err := c.ListGroups(ctx)
 	if err != nil || len(all) != 1 {

@@ -209,15 +209,6 @@ func hintDNS(host string) string {
 	return fmt.Sprintf("the host %s does not resolve: check --url", host)
 }
 
-// statusOf returns the HTTP status carried by err, or 0.
-func statusOf(err error) int {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Status
-	}
-	return 0
-}
-
 func basicHeader(key string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(":"+key))
 }

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -60,4 +61,13 @@ func logText(logs *observer.ObservedLogs) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// statusOf returns the HTTP status carried by err, or 0.
+func statusOf(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return 0
 }

@@ -122,22 +122,6 @@ func (c *Client) findUser(ctx context.Context, attr, value string, keys func(Use
 	return nil, fmt.Errorf("find user with %s %q: %d users match", attr, c.safe(value), len(found))
 }
 
-// FindGroups returns the groups whose displayName equals name (exactly, as
-// team names are lower-case on W&B).
-func (c *Client) FindGroups(ctx context.Context, name string) ([]Group, error) {
-	groups, err := c.findGroupsFold(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	var out []Group
-	for _, g := range groups {
-		if g.DisplayName == name {
-			out = append(out, g)
-		}
-	}
-	return out, nil
-}
-
 // findGroupsFold returns the groups the server finds by displayName whose
 // name equals name ignoring case (model.Lower, as the plan matches team
 // names: a look-alike outside ASCII is another team).

@@ -88,22 +88,16 @@ func (d *jsonReader) errorSchema() (bool, error) {
 // errNotList wraps what fails before the envelope is an object.
 var errNotList = errors.New("the body is not a SCIM list response")
 
-// decodeList reads one ListResponse from r, resource by resource: nothing of
-// the body is kept but the decoded records, and nothing is allocated from a
-// number the server claims. A malformed record fails the whole page, named
-// by its position (start-based) and id. At most limit resources are decoded
-// (fewer once totalResults says so: no more than totalResults-(start-1));
-// past that the page is returned with more set. totalResults is required
-// and refused above caps.TotalResults; keys are matched case-insensitively
-// and may not repeat.
-func decodeList[T any](r io.Reader, red *sanitize.Redactor, noun string, start, limit int,
-	rec func(*jsonReader) (T, string, error)) (listPage[T], error) {
-	return decodeListSized(r, red, noun, start, limit, 0, rec)
-}
-
-// decodeListSized is decodeList expecting about size resources (what an
-// earlier page of the list held, never a number the server claims): a
-// page as large fills one slice made for it at once.
+// decodeListSized reads one ListResponse from r, resource by resource:
+// nothing of the body is kept but the decoded records, and nothing is
+// allocated from a number the server claims. A malformed record fails the
+// whole page, named by its position (start-based) and id. At most limit
+// resources are decoded (fewer once totalResults says so: no more than
+// totalResults-(start-1)); past that the page is returned with more set.
+// totalResults is required and refused above caps.TotalResults; keys are
+// matched case-insensitively and may not repeat. It expects about size
+// resources (what an earlier page of the list held, never a number the
+// server claims): a page as large fills one slice made for it at once.
 func decodeListSized[T any](r io.Reader, red *sanitize.Redactor, noun string, start, limit, size int,
 	rec func(*jsonReader) (T, string, error)) (listPage[T], error) {
 

@@ -472,8 +472,8 @@ func (c *Client) checkCreated(cl call, status int, kind, id string, sent, got, b
 	}
 	var why string
 	switch {
-	case strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || (r >= 0x7f && r <= 0x9f) }):
-		why = fmt.Sprintf("the answer's id %q holds spaces or control characters", c.safe(id))
+	case idProblem(id) != nil:
+		why = fmt.Sprintf("the answer's id %q: %v", c.safe(id), idProblem(id))
 	case first(got) != "" && !anySame(got, sent):
 		why = fmt.Sprintf("the answer names another %s (%s, id %s)", kind, c.safe(first(got)), c.safe(id))
 	case existed && !anySame(before, sent):
