@@ -246,7 +246,7 @@ type resolved struct {
 
 // resolve checks the connection flags and reads the API key (watching ctx:
 // a key file that is a pipe never blocks a signal).
-func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) string) (resolved, error) {
+func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) string, red *sanitize.Redactor) (resolved, error) {
 	r := resolved{
 		urlGiven:        f.set("url") || getenv("WBSYNC_URL") != "",
 		deploymentGiven: c.deployment != "",
@@ -265,7 +265,7 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 	if r.deployment, err = deploymentOf(c.deployment, u); err != nil {
 		return r, err
 	}
-	if err := c.numbersFromEnv(f, getenv); err != nil {
+	if err := c.numbersFromEnv(f, getenv, red); err != nil {
 		return r, err
 	}
 	if err := c.checkNumbers(); err != nil {
@@ -334,14 +334,14 @@ var numberEnv = [...]struct{ flag, env string }{
 // numbersFromEnv sets each numeric connection flag not given on the
 // command line from its environment variable, when that is set, parsed by
 // the flag itself (an integer in any base Go writes, a Go duration).
-func (c *connFlags) numbersFromEnv(f *flags, getenv func(string) string) error {
+func (c *connFlags) numbersFromEnv(f *flags, getenv func(string) string, red *sanitize.Redactor) error {
 	for _, n := range numberEnv {
 		v := strings.TrimSpace(getenv(n.env))
 		if v == "" || f.set(n.flag) {
 			continue
 		}
 		if err := f.fs.Set(n.flag, v); err != nil {
-			v = sanitize.Truncate(v, caps.ShownID)
+			v = sanitize.Server(red, v, caps.ShownID) // the key redacted before the cut
 			return usageError{fmt.Sprintf("%s %q: not a value --%s takes (see wbsync plan --help)", n.env, v, n.flag)}
 		}
 	}

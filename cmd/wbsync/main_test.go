@@ -292,6 +292,18 @@ func TestKeyFileKeyRedactedFromTheStart(t *testing.T) {
 	}
 }
 
+// TestBadEnvValueRedactedBeforeCut: a WBSYNC_* value that is not a number
+// is quoted cut to 64 characters, the key redacted first (cut first, the
+// key's first characters stayed, too few for the output's redactor).
+func TestBadEnvValueRedactedBeforeCut(t *testing.T) {
+	v := vars("http://127.0.0.1:1/scim")
+	v["WBSYNC_CONCURRENCY"] = strings.Repeat("x", 58) + testKey
+	r := wb(t, v, "plan", "-f", examplePath("wbsync.yaml"))
+	if r.code != exitError || !strings.Contains(r.stderr, "WBSYNC_CONCURRENCY") || strings.Contains(r.stderr, "x"+testKey[:3]) {
+		t.Fatalf("exit %d, want 1 without the key's first characters\n%s", r.code, r.stderr)
+	}
+}
+
 // TestFlagsAfterPositional: flags may follow the saved plan argument.
 func TestFlagsAfterPositional(t *testing.T) {
 	emu, planPath := savedExamplePlan(t)

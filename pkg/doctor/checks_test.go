@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -345,6 +346,19 @@ func TestReport(t *testing.T) {
 	}
 	if !NewReport().OK {
 		t.Error("a report without failures is not ok")
+	}
+}
+
+// TestCountsBounded: a thousand teams sharing a name make a detail of a
+// few names and ids, not of every id.
+func TestCountsBounded(t *testing.T) {
+	var st model.State
+	for i := range 1000 {
+		st.Teams = append(st.Teams, model.Team{ID: fmt.Sprintf("g%04d", i), Name: "ml"}, model.Team{ID: fmt.Sprintf("h%04d", i), Name: fmt.Sprintf("t%d", i%50)})
+	}
+	c := Counts(st, nil)
+	if len(c.Detail) > 2000 || !strings.Contains(c.Detail, "ml (ids g0000, g0001, g0002, g0003, g0004, … and 995 more)") {
+		t.Errorf("%d characters: %.400s", len(c.Detail), c.Detail)
 	}
 }
 

@@ -94,7 +94,7 @@ func Counts(st model.State, red *sanitize.Redactor) Check {
 			ids[j] = server(red, t.ID, nameWidth)
 		}
 		sort.Strings(ids)
-		dups[i] = fmt.Sprintf("%s (ids %s)", server(red, byKey[k][0].Name, nameWidth), strings.Join(ids, ", "))
+		dups[i] = fmt.Sprintf("%s (ids %s)", server(red, byKey[k][0].Name, nameWidth), listNames(ids, 0, nil))
 	}
 	c.Status = Warn
 	c.Detail += fmt.Sprintf("; teams sharing a name: %s: wbsync leaves them alone until the manifest pins an id", listNames(dups, 0, nil))

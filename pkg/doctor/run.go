@@ -228,30 +228,30 @@ func getList(ctx context.Context, c Client, path, query string) (*list, error) {
 		if err != nil {
 			return nil, notList("the answer is not JSON")
 		}
+		// The keys that matter, matched and once each as the client
+		// reading the organization takes them (ASCII case aside).
 		key, _ := t.(string)
-		// The keys that matter, once each, as the client reading the
-		// organization takes them.
-		for _, k := range []string{"totalResults", "itemsPerPage", "Resources"} {
-			if strings.EqualFold(key, k) {
-				if seen[k] {
-					return nil, notList("the list response has " + k + " twice")
-				}
-				seen[k] = true
+		key = strings.ToLower(key)
+		switch key {
+		case "totalresults", "itemsperpage", "startindex", "resources":
+			if seen[key] {
+				return nil, notList("the list response has " + key + " twice")
 			}
+			seen[key] = true
 		}
 		switch {
-		case strings.EqualFold(key, "totalResults"):
+		case key == "totalresults":
 			if l.total, err = countOf(dec); err != nil || l.total < 0 {
 				return nil, notList("totalResults is not a count")
 			}
 			if l.total > caps.TotalResults {
 				return nil, notList(fmt.Sprintf("totalResults %d is beyond what wbsync reads (%d)", l.total, caps.TotalResults))
 			}
-		case strings.EqualFold(key, "itemsPerPage"):
+		case key == "itemsperpage":
 			if l.itemsPerPage, err = countOf(dec); err != nil {
 				return nil, notList("itemsPerPage is not a count")
 			}
-		case strings.EqualFold(key, "Resources"):
+		case key == "resources":
 			if l.resources, err = resources(dec, notList); err != nil {
 				return nil, err
 			}

@@ -258,8 +258,9 @@ func TestGetListBounded(t *testing.T) {
 		"truncated":      {`{"totalResults":1,"Resources":[{"id":"x"}]`, "not JSON"},
 		"trailing junk":  {`{"totalResults":1,"Resources":[{"id":"x"}]} garbage {{{`, "data after the list response"},
 		"huge total":     {`{"totalResults":9223372036854775807,"Resources":[{"id":"x"}]}`, "totalResults 9223372036854775807 is beyond what wbsync reads"},
-		"total twice":    {`{"totalResults":1,"Resources":[{"id":"x"}],"TotalResults":5}`, "totalResults twice"},
-		"pages twice":    {`{"totalResults":1,"Resources":[{"id":"x"}],"resources":[]}`, "Resources twice"},
+		"total twice":    {`{"totalResults":1,"Resources":[{"id":"x"}],"TotalResults":5}`, "totalresults twice"},
+		"start twice":    {`{"totalResults":1,"startIndex":1,"Resources":[{"id":"x"}],"StartIndex":1}`, "startindex twice"},
+		"pages twice":    {`{"totalResults":1,"Resources":[{"id":"x"}],"resources":[]}`, "resources twice"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := getList(context.Background(), &fakeServer{body: tc.body}, "/Users", "")

@@ -89,16 +89,45 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 		e.kind, e.Hint = kindSeatLimit, hintSeat
 	case resp.StatusCode == http.StatusBadRequest && strings.Contains(low, "reactivation operations are not supported"):
 		e.kind = kindReactivation
-	case resp.StatusCode == http.StatusForbidden && (strings.Contains(low, "team-scoped") || strings.Contains(low, "team scoped")):
-		e.kind, e.Hint = kindTeamScoped, hintTeamScoped
-	case resp.StatusCode == http.StatusForbidden && strings.Contains(low, "admin"):
-		e.kind, e.Hint = kindNotAdmin, hintNotAdmin
+	case resp.StatusCode == http.StatusForbidden && cl.method == http.MethodGet:
+		// A read refused is the key refused: what the server says of the
+		// key names the cause. (A write refused may be about the change,
+		// such as the last admin's demotion: the general hint stays.)
+		switch forbiddenCause(low) {
+		case kindTeamScoped:
+			e.kind, e.Hint = kindTeamScoped, hintTeamScoped
+		case kindNotAdmin:
+			e.kind, e.Hint = kindNotAdmin, hintNotAdmin
+			if c.deployment == model.SaaS {
+				e.Hint = hintNotAdminSaaS
+			}
+		}
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		wait, _ := retryAfter(resp.Header)
 		return &RateLimitError{Err: e, Wait: wait}
 	}
 	return e
+}
+
+// forbiddenCause is the cause a 403's message (lower-cased) gives for
+// refusing the key, as W&B words it ("Keys from team-scoped service
+// accounts cannot authenticate to the SCIM API"; "every SCIM request must
+// be authenticated as an admin principal"), or kindNone: a message that
+// only mentions an admin or a team-scoped account names no cause.
+func forbiddenCause(low string) errKind {
+	teamScoped := strings.Contains(low, "team-scoped") || strings.Contains(low, "team scoped")
+	switch {
+	case teamScoped && (strings.Contains(low, "authenticat") || strings.Contains(low, "key")):
+		return kindTeamScoped
+	case strings.Contains(low, "authenticated as an admin"), strings.Contains(low, "authenticated as an organization admin"),
+		strings.Contains(low, "authenticated as an org admin"), strings.Contains(low, "not an admin"),
+		strings.Contains(low, "not an org admin"), strings.Contains(low, "not an organization admin"),
+		strings.Contains(low, "must be an admin"), strings.Contains(low, "must be an org admin"),
+		strings.Contains(low, "must be an organization admin"):
+		return kindNotAdmin
+	}
+	return kindNone
 }
 
 // otherKeys reports whether the JSON object body holds a key besides the

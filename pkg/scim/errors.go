@@ -189,6 +189,11 @@ const (
 	// A 403 whose message names its cause.
 	hintTeamScoped = "the key belongs to a team-scoped service account (the server says so): " + hintUseAdmin
 	hintNotAdmin   = "the key's owner is not an org admin (the server says so): " + hintUseAdmin
+	// hintNotAdminSaaS: on Multi-tenant Cloud an admin of another
+	// organization is told so when their Default API organization is not
+	// the one they administer.
+	hintNotAdminSaaS = "the key's owner is not an org admin (the server says so), or their \"Default API organization\" " +
+		"(user settings of the CoreWeave console) is another organization: " + hintUseAdmin
 	// hintBaseURL: a list answered 404, or a body that is not a SCIM list.
 	hintBaseURL  = "is the URL https://HOST/scim? (a server that answers only https://HOST/scim/v2 needs that: 'wbsync doctor' tries both)"
 	hint412      = "changed under us: re-read and plan again"

@@ -44,6 +44,22 @@ func status(code int, hdr ...string) func(w http.ResponseWriter) {
 	}
 }
 
+// TestForbiddenWriteNamesNoKeyCause: a write refused with 403 is about the
+// change as much as the key (W&B refuses the last admin's demotion): its
+// words about an admin do not make it a key "not an org admin".
+func TestForbiddenWriteNamesNoKeyCause(t *testing.T) {
+	f, srv := newFake(t)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		scimErr(w, 403, "Cannot demote the last organization admin")
+		return true
+	}
+	c := testClient(t, srv.URL)
+	err := c.SetOrgRole(context.Background(), "u1", model.RoleMember)
+	if err == nil || strings.Contains(err.Error(), "the server says so") || errors.Is(err, ErrNotOrgAdmin) || !errors.Is(err, ErrForbidden) {
+		t.Fatalf("a refused demotion: %v", err)
+	}
+}
+
 // detail answers code with a SCIM error saying msg.
 func detail(code int, msg string) func(w http.ResponseWriter) {
 	return func(w http.ResponseWriter) { scimErr(w, code, msg) }
@@ -190,7 +206,11 @@ func TestActionableErrors(t *testing.T) {
 		{name: "403", serve: status(403), want: []string{"403", "team-scoped service account", "not an org admin"}, absent: []string{"Default API organization"}},
 		{name: "403 saas", serve: status(403), saas: true, want: []string{"403", "team-scoped service account", "Default API organization"}},
 		{name: "403 team-scoped", serve: detail(403, "Keys from team-scoped service accounts cannot authenticate"), want: []string{"403", "the key belongs to a team-scoped service account (the server says so)"}, absent: []string{"not an org admin"}},
-		{name: "403 not admin", serve: detail(403, "must be an organization admin"), want: []string{"403", "the key's owner is not an org admin (the server says so)"}, absent: []string{"team-scoped"}},
+		{name: "403 not admin", serve: detail(403, "must be an organization admin"), want: []string{"403", "the key's owner is not an org admin (the server says so)"}, absent: []string{"team-scoped", "Default API organization"}},
+		{name: "403 not admin saas", serve: detail(403, "user is not an admin of this organization"), saas: true, want: []string{"not an org admin (the server says so)", "Default API organization"}},
+		{name: "403 W&B's words", serve: detail(403, "Every SCIM request must be authenticated as an admin principal"), want: []string{"not an org admin (the server says so)"}},
+		{name: "403 a proxy's words", serve: detail(403, "Access denied. Please contact your administrator."), want: []string{"team-scoped service account key, or a user who is not an org admin"}, absent: []string{"the server says so"}},
+		{name: "403 mentions a team-scoped account", serve: detail(403, "Team-scoped service accounts cannot be listed"), want: []string{"403"}, absent: []string{"the server says so"}},
 		{name: "404 list", serve: status(404), want: []string{"404", "is the URL https://HOST/scim?"}},
 		{name: "HTML 200", serve: func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "text/html")

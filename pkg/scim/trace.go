@@ -203,8 +203,17 @@ func (t *tracer) cut(b []byte, total int64, open bool) string {
 	}
 	more := open || total > int64(len(b))
 	if bytes.IndexByte(b, '\\') >= 0 {
-		if u := unescapeASCII(b); t.revealed(b, u) {
+		if u := unescapeASCII(b); t.revealed(u) {
+			if more {
+				// An escape the capture cut in two is not written out:
+				// it would hide the key characters before it from Cut's
+				// look at the end.
+				u = u[:len(u)-partialEscape(u)]
+			}
 			n := t.red.Cut(u, caps.TraceBody, more)
+			if n == len(u) && total <= int64(len(b)) {
+				return string(t.red.Bytes(u))
+			}
 			return string(t.red.Bytes(u[:n])) + cutNote(max(total-int64(len(b))+int64(len(u)-n), 1))
 		}
 	}
@@ -221,18 +230,41 @@ func (t *tracer) cut(b []byte, total int64, open bool) string {
 // their bytes as sent (a trace is also a replay fixture).
 func (t *tracer) redact(b []byte) string {
 	if bytes.IndexByte(b, '\\') >= 0 {
-		if u := unescapeASCII(b); t.revealed(b, u) {
+		if u := unescapeASCII(b); t.revealed(u) {
 			return string(t.red.Bytes(u))
 		}
 	}
 	return string(t.red.Bytes(b))
 }
 
-// revealed reports whether u, b with its escapes written out, shows more
-// of the key than b does.
-func (t *tracer) revealed(b, u []byte) bool {
-	marker := []byte(sanitize.Marker)
-	return bytes.Count(t.red.Bytes(u), marker) > bytes.Count(t.red.Bytes(b), marker)
+// revealed reports whether u, a body with its escapes written out, holds
+// any of the key: the body is then traced written out, so that no part of
+// the key stays behind escapes (a key half plain and half escaped too).
+func (t *tracer) revealed(u []byte) bool { return t.red.Index(u) >= 0 }
+
+// partialEscape returns the length of the start of a \uXXXX escape that
+// ends u ("\\", "\\u", up to "\\uXXX"), or 0.
+func partialEscape(u []byte) int {
+	for n := min(len(u), 5); n > 0; n-- {
+		tail := u[len(u)-n:]
+		if tail[0] != '\\' || (n > 1 && tail[1] != 'u') {
+			continue
+		}
+		hex := true
+		for _, c := range tail[min(2, n):] {
+			hex = hex && strings.ContainsRune("0123456789abcdefABCDEF", rune(c))
+		}
+		// An escaped backslash ("\\\\") begins nothing: count the
+		// backslashes before it.
+		slashes := 0
+		for i := len(u) - n - 1; i >= 0 && u[i] == '\\'; i-- {
+			slashes++
+		}
+		if hex && slashes%2 == 0 {
+			return n
+		}
+	}
+	return 0
 }
 
 // unescapeASCII returns b with every JSON escape \uXXXX of a printable

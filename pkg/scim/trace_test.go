@@ -396,3 +396,74 @@ func TestTraceCutKeepsNoKeyPrefix(t *testing.T) {
 		}
 	}
 }
+
+// escapeAll writes every byte of s as a \u00XX escape.
+func escapeAll(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		fmt.Fprintf(&b, `\u%04x`, c)
+	}
+	return b.String()
+}
+
+// TestTraceEscapedKeyAtTheCaptureEnd: a body whose escapes hide the key is
+// traced written out; where the capture ends in the middle of an escape
+// (the body goes on), the key characters before that escape are left out
+// too (the partial escape hid them from the look at the end: 7 of them
+// were kept); an escaped backslash at the end is no partial escape.
+func TestTraceEscapedKeyAtTheCaptureEnd(t *testing.T) {
+	const key = "3f9a1c7e5b2d48f0a6c1e9b7d3f5a2c8e4b6d1f0"
+	tr := &tracer{red: sanitize.NewRedactor(key)}
+	size := caps.TraceBody + traceMargin
+	for _, end := range []string{`\u00`, `\u0`, `\u`, `\`, `\u003`} {
+		// The escapes shrink the written-out text below caps.TraceBody:
+		// its end, not the cut, is where the key's start sits.
+		head := `{"a":"` + escapeAll(key) + escapeAll(strings.Repeat("A", 100)) + `","b":"`
+		tail := escapeAll(key[:7]) + end
+		b := []byte(head + strings.Repeat("x", size-len(head)-len(tail)) + tail)
+		out := tr.cut(b, int64(size)+5000, false)
+		i := strings.Index(out, "…[cut: ")
+		if i < 0 {
+			t.Fatalf("end %q: no cut marker", end)
+		}
+		if kept := out[:i]; strings.Contains(kept, key[:4]) {
+			t.Errorf("end %q: key characters kept before the marker: ...%q", end, kept[max(0, len(kept)-40):])
+		}
+	}
+}
+
+func TestPartialEscape(t *testing.T) {
+	for in, want := range map[string]int{`ab\`: 1, `ab\u`: 2, `ab\u0`: 3, `ab\u00`: 4, `ab\u003`: 5, `ab\u0033`: 0,
+		`ab\\`: 0, `ab\\\`: 1, `ab\uZ`: 0, `ab`: 0, `\`: 1} {
+		if got := partialEscape([]byte(in)); got != want {
+			t.Errorf("partialEscape(%q) = %d, want %d", in, got, want)
+		}
+	}
+}
+
+// TestTraceEscapedBodyWholeNotMarked: a body read to its end, longer than
+// caps.TraceBody as sent but not once its escapes are written out, is
+// traced whole, with no cut marker (a replay would serve it with junk).
+func TestTraceEscapedBodyWholeNotMarked(t *testing.T) {
+	const key = "3f9a1c7e5b2d48f0a6c1e9b7d3f5a2c8e4b6d1f0"
+	tr := &tracer{red: sanitize.NewRedactor(key)}
+	b := []byte(`{"a":"` + escapeAll(key) + `","b":"` + strings.Repeat(escapeAll("A"), caps.TraceBody/6) + `"}`)
+	if len(b) <= caps.TraceBody || len(b) > caps.TraceBody+traceMargin {
+		t.Fatalf("the body is %d bytes", len(b))
+	}
+	out := tr.cut(b, int64(len(b)), false)
+	if strings.Contains(out, "…[cut") || !strings.HasSuffix(out, `"}`) || !strings.Contains(out, sanitize.Marker) {
+		t.Errorf("a whole body: ...%q", out[max(0, len(out)-60):])
+	}
+}
+
+// TestTraceHalfEscapedKey: a key half plain and half behind escapes is
+// redacted whole (the plain half was, and the escaped half stayed).
+func TestTraceHalfEscapedKey(t *testing.T) {
+	const key = "3f9a1c7e5b2d48f0a6c1e9b7d3f5a2c8e4b6d1f0"
+	tr := &tracer{red: sanitize.NewRedactor(key)}
+	out := tr.redact([]byte(`{"detail":"` + key[:20] + escapeAll(key[20:]) + `"}`))
+	if strings.Contains(out, `\u00`) || strings.Contains(out, key[20:28]) || !strings.Contains(out, sanitize.Marker) {
+		t.Errorf("half-escaped key traced as %q", out)
+	}
+}
