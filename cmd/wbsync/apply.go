@@ -150,7 +150,10 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		return exitOK, nil
 	}
 	if o.report != "" {
-		if err := checkWritable(o.report, reportSize(len(a.p.Changes))); err != nil {
+		if err := checkWritable(ctx, o.report, reportSize(len(a.p.Changes))); err != nil {
+			if ctx.Err() != nil {
+				return exitError, errInterrupted
+			}
 			return exitError, fmt.Errorf("--report %s cannot be written (%v); nothing was written to the organization", o.report, err)
 		}
 	}
@@ -303,14 +306,37 @@ func recheck(ctx context.Context, inv *invocation, a *applyRun) error {
 }
 
 // sayWhatDiffers prints why a plan no longer holds: header, then the
-// lines plan.Staleness gave, at most caps.Problems of them, each cut to
+// lines plan.Staleness gave, what is now planned first, at most
+// caps.Problems of them, each cut to
 // what a change of the longest names takes (a saved plan edited by hand
 // may hold any number of changes, of any length).
 func sayWhatDiffers(inv *invocation, header string, lines []string) {
 	inv.say(zapcore.ErrorLevel, header)
+	// What would be done now first: a new removal must not hide behind
+	// a hundred creates no longer planned.
+	order := func(l string) int {
+		switch {
+		case strings.HasPrefix(l, "+"):
+			return 0
+		case strings.HasPrefix(l, "-"):
+			return 1
+		}
+		return 2
+	}
+	lines = slices.Clone(lines)
+	slices.SortStableFunc(lines, func(a, b string) int { return order(a) - order(b) })
 	for i, line := range lines {
 		if i == caps.Problems {
-			inv.sayIndented(zapcore.ErrorLevel, "  ", fmt.Sprintf("... and %d more difference(s)", len(lines)-i))
+			now, gone := 0, 0
+			for _, l := range lines[i:] {
+				switch order(l) {
+				case 0:
+					now++
+				case 1:
+					gone++
+				}
+			}
+			inv.sayIndented(zapcore.ErrorLevel, "  ", fmt.Sprintf("... and %d more difference(s) (%d now planned or blocked, %d no longer)", len(lines)-i, now, gone))
 			break
 		}
 		// Names come from the server and from the file: redacted,

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/wbsync/wbsync/pkg/emulator"
 )
 
 // The built binary, for tests that need a real process: cron recipes, peak
@@ -189,6 +191,7 @@ func (s *safeBuffer) String() string {
 func TestOutputIsAStandardStream(t *testing.T) {
 	bin := testBinary(t)
 	dir := t.TempDir()
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json")) // the plan is made, and saved last
 	for _, tc := range []struct {
 		stream string // which stream goes to the file
 		args   []string
@@ -197,16 +200,20 @@ func TestOutputIsAStandardStream(t *testing.T) {
 		{"stdout", []string{"--out", "/dev/stdout"}, "--out /dev/stdout is this run's standard output"},
 		{"stderr", []string{"--trace", "/dev/stderr"}, "--trace /dev/stderr is this run's standard error"},
 		{"stdout", []string{"--metrics-file", filepath.Join(dir, "stdout.txt")}, "is this run's standard output"},
+		{"null", []string{"--out", os.DevNull}, os.DevNull + " is not a regular file"},
 	} {
 		file := filepath.Join(dir, tc.stream+".txt")
-		fh, err := os.Create(file)
+		if tc.stream == "null" { // stdout is /dev/null, as --out: the device's refusal
+			file = os.DevNull
+		}
+		fh, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var other safeBuffer
 		cmd := exec.Command(bin, append([]string{"plan", "-f", examplePath("wbsync.yaml")}, tc.args...)...)
-		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "WANDB_API_KEY=" + testKey, "WBSYNC_URL=http://127.0.0.1:1/scim"}
-		if tc.stream == "stdout" {
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "WANDB_API_KEY=" + testKey, "WBSYNC_URL=" + emu.url}
+		if tc.stream != "stderr" {
 			cmd.Stdout, cmd.Stderr = fh, &other
 		} else {
 			cmd.Stdout, cmd.Stderr = &other, fh

@@ -142,7 +142,7 @@ func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (
 			return exitError, err
 		}
 		if key != "" {
-			inv.redactWith(sanitize.NewRedactor(strings.TrimSpace(key)))
+			inv.redactWith(sanitize.NewRedactor(key, envKey(inv.getenv)))
 		}
 	}
 	return c.run(ctx, inv, f, own, pos)

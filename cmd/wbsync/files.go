@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -210,8 +211,9 @@ func createTemp(dir, prefix string, perm os.FileMode) (*os.File, error) {
 // about size bytes: its directory exists and takes a new file of that size
 // (written and synced, so that a full disk or quota says so now), and path
 // is not a directory; path itself is not touched. apply checks --report
-// with it before any write request.
-func checkWritable(path string, size int64) error {
+// with it before any write request. The probe stops when ctx ends, and a
+// second signal removes it before the process ends (see probing).
+func checkWritable(ctx context.Context, path string, size int64) error {
 	path, err := outputTarget(path)
 	if err != nil {
 		return err
@@ -221,10 +223,16 @@ func checkWritable(path string, size int64) error {
 		return err
 	}
 	name := tmp.Name()
-	defer os.Remove(name)
+	probing.Store(&name)
+	defer func() {
+		os.Remove(name)
+		probing.Store(nil)
+	}()
 	zeros := make([]byte, min(size, 64<<10))
 	for left := size; left > 0 && err == nil; left -= int64(len(zeros)) {
-		_, err = tmp.Write(zeros[:min(left, int64(len(zeros)))])
+		if err = ctx.Err(); err == nil {
+			_, err = tmp.Write(zeros[:min(left, int64(len(zeros)))])
+		}
 	}
 	if err == nil {
 		err = tmp.Sync()
@@ -235,9 +243,18 @@ func checkWritable(path string, size int64) error {
 	return err
 }
 
-// reportSize is about how large apply's report for n changes grows: a
-// result per change and, in the verification, as many remaining.
-func reportSize(n int) int64 { return 8<<10 + 1024*int64(n) }
+// probing is the probe checkWritable is writing, if any: the second
+// signal's exit removes it (the deferred removal would not run).
+var probing atomic.Pointer[string]
+
+// maxProbe bounds checkWritable's probe: a disk with this much room left
+// for the report is taken to have enough.
+const maxProbe = 64 << 20
+
+// reportSize is about how large apply's report for n changes grows (about
+// 190 bytes per change as measured, and as many again for those the
+// verification may list), at most maxProbe.
+func reportSize(n int) int64 { return min(8<<10+400*int64(n), maxProbe) }
 
 // outputTarget returns the file an output named path is written to. A rename
 // replaces what it lands on, so it must land only on a regular file the
@@ -303,7 +320,7 @@ func distinctFiles(inputs []string, outs ...output) error {
 		if o.path == "" {
 			continue
 		}
-		if fo, err := os.Stat(o.path); err == nil {
+		if fo, err := os.Stat(o.path); err == nil && fo.Mode().IsRegular() { // a device is refused as such later
 			for _, st := range streams {
 				if fst, err := st.f.Stat(); err == nil && os.SameFile(fo, fst) {
 					return usageError{fmt.Sprintf("%s %s is this run's %s: the two would overwrite each other", o.flag, o.path, st.name)}

@@ -56,13 +56,13 @@ func TestWriteFileAtomic(t *testing.T) {
 
 func TestCheckWritable(t *testing.T) {
 	dir := t.TempDir()
-	if err := checkWritable(filepath.Join(dir, "report.json"), 1<<20); err != nil {
+	if err := checkWritable(context.Background(), filepath.Join(dir, "report.json"), 1<<20); err != nil {
 		t.Errorf("a writable path: %v", err)
 	}
-	if err := checkWritable(filepath.Join(dir, "no", "report.json"), 1); err == nil {
+	if err := checkWritable(context.Background(), filepath.Join(dir, "no", "report.json"), 1); err == nil {
 		t.Error("a path in a missing directory is writable?")
 	}
-	if err := checkWritable(dir, 1); err == nil {
+	if err := checkWritable(context.Background(), dir, 1); err == nil {
 		t.Error("a directory is writable as a file?")
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
@@ -82,6 +82,33 @@ func TestCheckWritable(t *testing.T) {
 	}
 }
 
+// TestReportProbeLeavesNothing: the --report probe stops when the run is
+// interrupted and leaves no file; a second signal removes one being
+// written (the process ends without running the probe's cleanup).
+func TestReportProbeLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := checkWritable(ctx, filepath.Join(dir, "report.json"), 1<<20); !errors.Is(err, context.Canceled) {
+		t.Errorf("an interrupted probe: %v", err)
+	}
+	probe := filepath.Join(dir, ".report.json.check-1")
+	if err := os.WriteFile(probe, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	probing.Store(&probe)
+	defer probing.Store(nil)
+	sigs := make(chan os.Signal, 2)
+	sigs <- syscall.SIGINT
+	sigs <- syscall.SIGINT
+	ended := make(chan struct{})
+	watchSignals(sigs, func(error) {}, func(string) {}, func(os.Signal) { close(ended) })
+	<-ended
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("left after the second signal: %v", entries)
+	}
+}
+
 // fsizeEnv, set to a path, makes the test binary check that path for a
 // 1 MiB report under a 64 KiB file size limit and print the outcome (see
 // TestMain).
@@ -94,7 +121,7 @@ func checkUnderFileLimit(path string) {
 		fmt.Println("setrlimit:", err)
 		os.Exit(1)
 	}
-	if err := checkWritable(path, 1<<20); err != nil {
+	if err := checkWritable(context.Background(), path, 1<<20); err != nil {
 		fmt.Println("refused:", err)
 		os.Exit(0)
 	}
@@ -168,7 +195,7 @@ func TestOutputTarget(t *testing.T) {
 		if err := writeFileAtomic(context.Background(), bad, []byte("x"), 0o600); err == nil {
 			t.Errorf("writeFileAtomic(%s) succeeded", bad)
 		}
-		if err := checkWritable(bad, 1); err == nil {
+		if err := checkWritable(context.Background(), bad, 1); err == nil {
 			t.Errorf("checkWritable(%s) succeeded", bad)
 		}
 		if after, _ := os.Lstat(bad); after.Mode() != before.Mode() {

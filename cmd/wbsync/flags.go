@@ -191,6 +191,9 @@ func (c *connFlags) readKey(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := keyProblem(string(k.key), "--api-key-file "+c.apiKeyFile); err != nil {
+		return "", err
+	}
 	c.key = &k
 	return string(k.key), nil
 }
@@ -279,26 +282,32 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 		}
 		r.apiKey, r.keyWarning = string(c.key.key), keyWarning(*c.key)
 	} else {
-		r.apiKey = strings.TrimSpace(getenv("WANDB_API_KEY"))
+		r.apiKey = envKey(getenv)
 	}
 	if r.apiKey == "" {
 		return r, usageError{"no API key: set WANDB_API_KEY or pass --api-key-file FILE (an org admin's key or an org-scoped service account key)"}
 	}
-	from := "WANDB_API_KEY"
-	if c.apiKeyFile != "" {
-		from = "--api-key-file " + c.apiKeyFile
-	}
-	// What could never be a key is refused now, saying where it came
-	// from, rather than after the retry budget.
-	switch {
-	case strings.ContainsFunc(r.apiKey, func(c rune) bool { return c < ' ' || c == 0x7f || c == '\ufeff' }):
-		return r, usageError{fmt.Sprintf("the API key from %s holds a control character (a line break inside it, or a byte-order mark?): it must be the key alone, on one line", from)}
-	case strings.ContainsFunc(r.apiKey, unicode.IsSpace):
-		return r, usageError{fmt.Sprintf("the API key from %s holds a space: it must be the key alone (not \"Bearer KEY\" or two keys)", from)}
-	case len(r.apiKey) > caps.KeyFile:
-		return r, usageError{fmt.Sprintf("the API key from %s is %d bytes, more than the %d an API key file may hold: it is not a key", from, len(r.apiKey), caps.KeyFile)}
+	if c.apiKeyFile == "" { // readKey checked the file's
+		if err := keyProblem(r.apiKey, "WANDB_API_KEY"); err != nil {
+			return r, err
+		}
 	}
 	return r, nil
+}
+
+// keyProblem refuses what could never be a key now, saying where it came
+// from, rather than after the retry budget (and before it would redact
+// every message: a manifest given as the key file holds common words).
+func keyProblem(key, from string) error {
+	switch {
+	case strings.ContainsFunc(key, func(c rune) bool { return c < ' ' || c == 0x7f || c == '\ufeff' }):
+		return usageError{fmt.Sprintf("the API key from %s holds a control character (a line break inside it, or a byte-order mark?): it must be the key alone, on one line", from)}
+	case strings.ContainsFunc(key, unicode.IsSpace):
+		return usageError{fmt.Sprintf("the API key from %s holds a space: it must be the key alone (not \"Bearer KEY\" or two keys)", from)}
+	case len(key) > caps.KeyFile:
+		return usageError{fmt.Sprintf("the API key from %s is %d bytes, more than the %d an API key file may hold: it is not a key", from, len(key), caps.KeyFile)}
+	}
+	return nil
 }
 
 // deploymentOf is the --deployment value, or the default for the URL:
@@ -364,6 +373,9 @@ func (c *connFlags) checkNumbers() error {
 	}
 	return nil
 }
+
+// envKey is WANDB_API_KEY, trimmed.
+func envKey(getenv func(string) string) string { return strings.TrimSpace(getenv("WANDB_API_KEY")) }
 
 // keyFile is a read API key file.
 type keyFile struct {

@@ -495,6 +495,11 @@ func TestSavedPlanEditedChangesBounded(t *testing.T) {
 	if r.code != exitError || !strings.Contains(r.stderr, "no longer holds") {
 		t.Fatalf("exit %d, want 1 refusing the edited plan\n%.2000s", r.code, r.stderr)
 	}
+	// What is planned now comes first: the hand-made creates no longer
+	// planned do not hide it.
+	if !strings.Contains(r.stderr, "+ now planned: ") {
+		t.Errorf("the changes now planned are not shown:\n%.3000s", r.stderr)
+	}
 	lines := strings.Split(r.stderr, "\n")
 	if !strings.Contains(r.stderr, "more difference(s)") || len(lines) > caps.Problems+20 {
 		t.Errorf("%d lines, want at most %d differences and a count of the rest", len(lines), caps.Problems)
@@ -695,9 +700,16 @@ func TestSavedPlanRecheckedByTheLoader(t *testing.T) {
 	if err := os.WriteFile(out, edited.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := wb(t, v, "apply", out, "--auto-approve")
+	trace := filepath.Join(t.TempDir(), "trace.jsonl")
+	if err := os.WriteFile(trace, []byte("precious\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := wb(t, v, "apply", out, "--auto-approve", "--trace", trace)
 	if r.code != exitError || !strings.Contains(r.stderr, "its embedded manifest is not one wbsync loads: team tttt") || !strings.Contains(r.stderr, "at most 4096") {
 		t.Fatalf("apply of a hand-made plan: exit %d, want 1 naming the team\n%s", r.code, r.stderr)
+	}
+	if b, err := os.ReadFile(trace); err != nil || string(b) != "precious\n" {
+		t.Fatalf("a refused plan wrote its --trace file (before any request): %q %v", b, err)
 	}
 	// For another target it is refused as such first, without the cost
 	// of parsing its embedded manifest again.

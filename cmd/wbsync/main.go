@@ -174,6 +174,9 @@ func watchSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, say fun
 	sayWithin(fmt.Sprintf("wbsync: %v: stopping (a second signal exits at once)", s))
 	cancel(fmt.Errorf("%v received", s))
 	s = <-sigs
+	if p := probing.Load(); p != nil {
+		os.Remove(*p) // --report's probe: an interrupt leaves no file
+	}
 	sayWithin(secondSignalNotice(s, writesStarted.Load(), reportSaved.Load()))
 	end(s)
 }
@@ -203,7 +206,7 @@ func (s sinks) flush() {
 // run is the whole CLI; it returns the exit code.
 func run(ctx context.Context, args []string, e env) int {
 	defer stdLogTarget.Store(nil)
-	red := sanitize.NewRedactor(strings.TrimSpace(e.getenv("WANDB_API_KEY")))
+	red := sanitize.NewRedactor(envKey(e.getenv))
 	out := sinks{stdout: red.Writer(e.stdout), stderr: red.Writer(e.stderr), stderrUnit: red.UnitWriter(e.stderr)}
 	defer out.flush()
 	e.stdout, e.stderr = out.stdout, out.stderr

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/wbsync/wbsync/pkg/emulator"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 const testKey = "wbsync-test-key-5f0c1d2e"
@@ -289,6 +290,35 @@ func TestKeyFileKeyRedactedFromTheStart(t *testing.T) {
 		if strings.Contains(r.stdout+r.stderr, key[:12]) {
 			t.Errorf("%q printed the key:\n%s%s", args, r.stdout, r.stderr)
 		}
+	}
+}
+
+// TestKeyFileNotAKey: a file that is no key given as --api-key-file (the
+// manifest, by mistake) is refused first, saying so, and redacts nothing
+// (its words were redacted from every manifest problem); a key from the
+// file does not unhide the one in WANDB_API_KEY.
+func TestKeyFileNotAKey(t *testing.T) {
+	dir := t.TempDir()
+	manifest := filepath.Join(dir, "m.yaml")
+	if err := os.WriteFile(manifest, []byte("version: 1\nusers:\n  - email: a@example.com\n    orgRole: superuser\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := wb(t, nil, "plan", "-f", manifest, "--url", "http://127.0.0.1:1/scim", "--api-key-file", manifest)
+	if r.code != exitError || !strings.Contains(r.stderr, "the API key from --api-key-file "+manifest+" holds") ||
+		strings.Contains(r.stderr, sanitize.Marker) || strings.Contains(r.stderr, "superuser") {
+		t.Fatalf("exit %d, want 1 refusing the key file first\n%s", r.code, r.stderr)
+	}
+	const envKey = "envsecret0123456789abcdefABCDEF"
+	keyFile := filepath.Join(dir, "key")
+	if err := os.WriteFile(keyFile, []byte("filekey-0123456789abcdef"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(manifest, []byte("version: 1\nusers:\n  - email: "+envKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = wb(t, map[string]string{"WANDB_API_KEY": envKey}, "plan", "-f", manifest, "--url", "http://127.0.0.1:1/scim", "--api-key-file", keyFile)
+	if r.code != exitError || strings.Contains(r.stderr, envKey[:10]) {
+		t.Fatalf("exit %d, want 1 with the environment's key hidden\n%s", r.code, r.stderr)
 	}
 }
 

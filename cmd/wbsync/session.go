@@ -110,15 +110,20 @@ func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*se
 	if err != nil {
 		return nil, err
 	}
-	inv.redactWith(sanitize.NewRedactor(conf.apiKey))
+	inv.redactWith(sanitize.NewRedactor(conf.apiKey, envKey(inv.getenv))) // a key in the environment but not used stays hidden too
 	if conf.keyWarning != "" {
 		log.Warn(conf.keyWarning)
 	}
 	s := &session{log: log, conf: conf, pages: &readProgress{p: inv.progress(), bars: map[string]*readBar{}}}
 	if f.conn.trace != "" {
-		// Overwritten, written as the run goes (a failed run leaves its
-		// trace), every line redacted twice: by the client and here.
+		// Overwritten at the first exchange and written as the run goes
+		// (a failed run leaves its trace; one that fails before any
+		// request leaves an existing file as it was), every line
+		// redacted twice: by the client and here.
 		path, err := outputTarget(f.conn.trace) // a regular file, as every output
+		if err == nil {
+			err = checkWritable(context.Background(), path, 0) // its directory takes it
+		}
 		if err != nil {
 			return nil, fmt.Errorf("--trace: %w", err)
 		}
@@ -126,12 +131,8 @@ func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*se
 		if create == nil {
 			create = func(p string) (io.WriteCloser, error) { return os.Create(p) }
 		}
-		fh, err := create(path)
-		if err != nil {
-			return nil, fmt.Errorf("--trace: %w", err)
-		}
-		inv.atExit(func() { fh.Close() })
-		inv.trace = &lossWatch{w: fh, path: f.conn.trace}
+		inv.trace = &lossWatch{open: func() (io.WriteCloser, error) { return create(path) }, path: f.conn.trace}
+		inv.atExit(inv.trace.close)
 		s.trace = inv.redactor().UnitWriter(inv.trace)
 	}
 	if err := s.dial(f, readOnly); err != nil {
@@ -340,26 +341,43 @@ func loadAndPlan(ctx context.Context, inv *invocation, f *flags, readOnly bool) 
 	return m, s, p, nil
 }
 
-// lossWatch is an output written as the run goes (--trace) that remembers
-// its first failed write, so that the run cannot end in success on output
-// that was lost.
+// lossWatch is an output written as the run goes (--trace), opened at its
+// first write, that remembers its first failure, so that the run cannot
+// end in success on output that was lost.
 type lossWatch struct {
-	w    io.Writer
+	open func() (io.WriteCloser, error)
 	path string
 	mu   sync.Mutex
+	w    io.WriteCloser // nil until the first write
 	err  error
 }
 
 func (l *lossWatch) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.err != nil {
+		return 0, l.err
+	}
+	if l.w == nil {
+		if l.w, l.err = l.open(); l.err != nil {
+			l.w = nil
+			return 0, l.err
+		}
+	}
 	n, err := l.w.Write(p)
 	if err != nil {
-		l.mu.Lock()
-		if l.err == nil {
-			l.err = err
-		}
-		l.mu.Unlock()
+		l.err = err
 	}
 	return n, err
+}
+
+// close closes the file, when it was opened.
+func (l *lossWatch) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.w != nil {
+		_ = l.w.Close()
+	}
 }
 
 // lost returns the first failed write as an error naming the output, or

@@ -39,8 +39,8 @@ const gram = 8
 // ("Bearer KEY", a form of its own, is still redacted).
 const minExact = 4
 
-// Redactor removes one API key from text. A nil *Redactor, or one made for
-// an empty key, changes nothing. It is safe for concurrent use.
+// Redactor removes API keys from text. A nil *Redactor, or one made for
+// no key, changes nothing. It is safe for concurrent use.
 type Redactor struct {
 	exact *strings.Replacer   // forms shorter than a gram, replaced whole
 	short [][]byte            // those forms, for Cut
@@ -51,7 +51,9 @@ type Redactor struct {
 	twice [][]byte            // the key percent-encoded and escaped again, replaced whole
 }
 
-// NewRedactor returns a Redactor for key. The forms covered are the key
+// NewRedactor returns a Redactor for keys (empty ones are skipped; nil
+// when none is left): a run that reads its key from a file still hides the
+// one in its environment. The forms covered for each key are the key
 // itself (so also "Bearer KEY"), also in upper and in lower case, and the
 // standard base64 encoding of the key at each of the three alignments it
 // can take inside any base64 text, which covers base64(":" + KEY) as Basic
@@ -61,11 +63,52 @@ type Redactor struct {
 // upper- or lower-case hex; JSON and Go string escapes; CSV's doubled
 // quotes), which differ from the key only for a key holding such
 // characters (a W&B key is hex: none).
-func NewRedactor(key string) *Redactor {
-	if key == "" {
+func NewRedactor(keys ...string) *Redactor {
+	r := &Redactor{grams: map[uint64]struct{}{}, hold: gram - 1}
+	var forms [][]byte
+	for _, key := range keys {
+		if key != "" {
+			forms = append(forms, r.formsOf(key)...)
+		}
+	}
+	if len(forms) == 0 {
 		return nil
 	}
-	r := &Redactor{grams: map[uint64]struct{}{}, hold: gram - 1}
+	var exact []string
+	r.forms = forms
+	for _, f := range forms {
+		if len(f) < minExact {
+			continue
+		}
+		if len(f) < gram {
+			exact = append(exact, string(f))
+			r.short = append(r.short, f)
+			r.hold = max(r.hold, len(f)-1)
+			continue
+		}
+		for i := 0; i+gram <= len(f); i++ {
+			x := binary.LittleEndian.Uint64(f[i:])
+			r.grams[x] = struct{}{}
+			h := bloomIndex(x)
+			r.bloom[h>>6] |= 1 << (h & 63)
+		}
+	}
+	if len(exact) > 0 {
+		// One pass over the text, longest form first, so that a marker is
+		// never matched again by another form.
+		sort.Slice(exact, func(i, j int) bool { return len(exact[i]) > len(exact[j]) })
+		var pairs []string
+		for _, f := range exact {
+			pairs = append(pairs, f, Marker)
+		}
+		r.exact = strings.NewReplacer(pairs...)
+	}
+	return r
+}
+
+// formsOf returns the forms of one key (see NewRedactor), and adds its
+// doubly escaped forms to r.twice.
+func (r *Redactor) formsOf(key string) [][]byte {
 	forms := [][]byte{[]byte(key)}
 	if len(key) < minExact {
 		// Too short to redact alone, the key is still redacted in the
@@ -118,7 +161,7 @@ func NewRedactor(key string) *Redactor {
 			// is the percent-encoded key, escaped into a request path.
 			// Replaced whole only: 8 bytes of it (%2530%25) hold one
 			// character of the key.
-			r.twice = [][]byte{[]byte(url.PathEscape(string(up))), []byte(url.PathEscape(string(low)))}
+			r.twice = append(r.twice, []byte(url.PathEscape(string(up))), []byte(url.PathEscape(string(low))))
 		}
 		for _, v := range spellings(string(f)) {
 			if v != string(f) && !slices.ContainsFunc(forms, func(g []byte) bool { return string(g) == v }) {
@@ -126,36 +169,7 @@ func NewRedactor(key string) *Redactor {
 			}
 		}
 	}
-	var exact []string
-	r.forms = forms
-	for _, f := range forms {
-		if len(f) < minExact {
-			continue
-		}
-		if len(f) < gram {
-			exact = append(exact, string(f))
-			r.short = append(r.short, f)
-			r.hold = max(r.hold, len(f)-1)
-			continue
-		}
-		for i := 0; i+gram <= len(f); i++ {
-			x := binary.LittleEndian.Uint64(f[i:])
-			r.grams[x] = struct{}{}
-			h := bloomIndex(x)
-			r.bloom[h>>6] |= 1 << (h & 63)
-		}
-	}
-	if len(exact) > 0 {
-		// One pass over the text, longest form first, so that a marker is
-		// never matched again by another form.
-		sort.Slice(exact, func(i, j int) bool { return len(exact[i]) > len(exact[j]) })
-		var pairs []string
-		for _, f := range exact {
-			pairs = append(pairs, f, Marker)
-		}
-		r.exact = strings.NewReplacer(pairs...)
-	}
-	return r
+	return forms
 }
 
 // Index returns where in b the first text Bytes would redact begins, or -1

@@ -535,3 +535,21 @@ func TestCutNeverKeepsAKeyPrefix(t *testing.T) {
 		t.Errorf("nil redactor cut at %d, want 7", m)
 	}
 }
+
+// TestRedactTwoKeys: a Redactor made for two keys hides each, in every
+// form, and one made for none changes nothing.
+func TestRedactTwoKeys(t *testing.T) {
+	other := "envkey_9876543210zyxwvutsrqponmlkjihgfedcba"
+	r := NewRedactor(testKey, "", other)
+	in := "a " + testKey + " b " + other[3:20] + " c " + base64.StdEncoding.EncodeToString([]byte(":"+other))
+	out := r.String(in)
+	if l := leaks(t, testKey, out); l != "" {
+		t.Errorf("%q leaks %q of the first key", out, l)
+	}
+	if l := leaks(t, other, out); l != "" {
+		t.Errorf("%q leaks %q of the second key", out, l)
+	}
+	if NewRedactor() != nil || NewRedactor("", "") != nil {
+		t.Error("a Redactor for no key")
+	}
+}
