@@ -116,6 +116,18 @@ func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (
 		c.printHelp(inv.stdout, f)
 		return exitOK, err
 	}
+	if c.groups.conn && f.conn.apiKeyFile != "" {
+		// The key file first, so that every message redacts its key, a
+		// flag's value pasted from it too (the flags before a bad one
+		// are read).
+		key, kerr := f.conn.readKey(ctx)
+		if kerr != nil && err == nil {
+			return exitError, kerr
+		}
+		if key != "" {
+			inv.redactWith(sanitize.NewRedactor(key, unusedEnvKey(inv.getenv)))
+		}
+	}
 	if err != nil {
 		return exitError, err
 	}
@@ -134,15 +146,6 @@ func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (
 	if len(c.formats) > 0 {
 		if err := checkFormat(f.format, c.formats...); err != nil {
 			return exitError, err
-		}
-	}
-	if c.groups.conn {
-		key, err := f.conn.readKey(ctx)
-		if err != nil {
-			return exitError, err
-		}
-		if key != "" {
-			inv.redactWith(sanitize.NewRedactor(key, envKey(inv.getenv)))
 		}
 	}
 	return c.run(ctx, inv, f, own, pos)

@@ -249,12 +249,13 @@ var probing atomic.Pointer[string]
 
 // maxProbe bounds checkWritable's probe: a disk with this much room left
 // for the report is taken to have enough.
-const maxProbe = 64 << 20
+const maxProbe = 256 << 20
 
-// reportSize is about how large apply's report for n changes grows (about
-// 190 bytes per change as measured, and as many again for those the
-// verification may list), at most maxProbe.
-func reportSize(n int) int64 { return min(8<<10+400*int64(n), maxProbe) }
+// reportSize is about how large apply's report for n changes grows: 190
+// bytes per change for one that went well, up to 900 for failures with
+// long names (measured), and the verification may list as many again;
+// at most maxProbe.
+func reportSize(n int) int64 { return min(8<<10+1024*int64(n), maxProbe) }
 
 // outputTarget returns the file an output named path is written to. A rename
 // replaces what it lands on, so it must land only on a regular file the

@@ -377,6 +377,17 @@ func (c *connFlags) checkNumbers() error {
 // envKey is WANDB_API_KEY, trimmed.
 func envKey(getenv func(string) string) string { return strings.TrimSpace(getenv("WANDB_API_KEY")) }
 
+// unusedEnvKey is WANDB_API_KEY when --api-key-file gives the key used: it
+// stays hidden too, unless it could not be a key (a placeholder such as
+// "team", under 8 characters, would be redacted from every word holding
+// it, and wreck every output).
+func unusedEnvKey(getenv func(string) string) string {
+	if k := envKey(getenv); len(k) >= 8 && keyProblem(k, "") == nil {
+		return k
+	}
+	return ""
+}
+
 // keyFile is a read API key file.
 type keyFile struct {
 	key  []byte

@@ -322,6 +322,38 @@ func TestKeyFileNotAKey(t *testing.T) {
 	}
 }
 
+// TestEnvKeyBesideKeyFile: with the key from --api-key-file, a key left in
+// WANDB_API_KEY stays hidden in what the server sends (a display name
+// holding it), and a placeholder there ("team") hides nothing: it was
+// redacted from every word holding it ("[redacted]s:" for "teams:"). A
+// flag's value pasted from the key file is redacted too.
+func TestEnvKeyBesideKeyFile(t *testing.T) {
+	const envKey = "envsecret0123456789abcdefABCDEF"
+	emu := startEmu(t, emulator.Options{}, writeState(t, map[string]any{
+		"users": []any{map[string]any{"userName": "alice@example.com", "displayName": "Alice " + envKey, "organizationRole": "admin"}},
+		"teams": []any{map[string]any{"name": "ml", "members": []any{"alice@example.com"}}},
+	}))
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key")
+	if err := os.WriteFile(keyFile, []byte(testKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "export.yaml")
+	r := wb(t, map[string]string{"WANDB_API_KEY": envKey, "WBSYNC_URL": emu.url}, "export", "--api-key-file", keyFile, "--out", out)
+	b, _ := os.ReadFile(out)
+	if strings.Contains(r.stdout+r.stderr+string(b), envKey[:12]) {
+		t.Errorf("export showed the environment's key: exit %d\n%s%s%s", r.code, r.stdout, r.stderr, b)
+	}
+	r = wb(t, map[string]string{"WANDB_API_KEY": "team", "WBSYNC_URL": emu.url}, "plan", "-f", examplePath("wbsync.yaml"), "--api-key-file", keyFile)
+	if strings.Contains(r.stdout+r.stderr, sanitize.Marker) || !strings.Contains(r.stdout, "team") {
+		t.Errorf("a placeholder WANDB_API_KEY redacted the plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = wb(t, map[string]string{"WBSYNC_URL": emu.url}, "plan", "-f", examplePath("wbsync.yaml"), "--api-key-file", keyFile, "--log-level", testKey)
+	if r.code != exitError || strings.Contains(r.stderr, testKey) {
+		t.Errorf("a flag holding the file's key: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
 // TestBadEnvValueRedactedBeforeCut: a WBSYNC_* value that is not a number
 // is quoted cut to 64 characters, the key redacted first (cut first, the
 // key's first characters stayed, too few for the output's redactor).

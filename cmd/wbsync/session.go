@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"sync"
@@ -110,7 +111,11 @@ func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*se
 	if err != nil {
 		return nil, err
 	}
-	inv.redactWith(sanitize.NewRedactor(conf.apiKey, envKey(inv.getenv))) // a key in the environment but not used stays hidden too
+	red := sanitize.NewRedactor(conf.apiKey)
+	if f.conn.apiKeyFile != "" {
+		red = sanitize.NewRedactor(conf.apiKey, unusedEnvKey(inv.getenv)) // a key in the environment but not used stays hidden too
+	}
+	inv.redactWith(red)
 	if conf.keyWarning != "" {
 		log.Warn(conf.keyWarning)
 	}
@@ -120,9 +125,9 @@ func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*se
 		// (a failed run leaves its trace; one that fails before any
 		// request leaves an existing file as it was), every line
 		// redacted twice: by the client and here.
-		path, err := outputTarget(f.conn.trace) // a regular file, as every output
-		if err == nil {
-			err = checkWritable(context.Background(), path, 0) // its directory takes it
+		path, err := outputTarget(f.conn.trace) // a regular file, as every output (and writable, when it exists)
+		if _, serr := os.Stat(path); err == nil && errors.Is(serr, fs.ErrNotExist) {
+			err = checkWritable(context.Background(), path, 0) // a new file: its directory takes one
 		}
 		if err != nil {
 			return nil, fmt.Errorf("--trace: %w", err)

@@ -203,7 +203,10 @@ func (t *tracer) cut(b []byte, total int64, open bool) string {
 	}
 	more := open || total > int64(len(b))
 	if bytes.IndexByte(b, '\\') >= 0 {
-		if u := unescapeASCII(b); t.revealed(u) {
+		// In a body read in part, the key's first characters may sit
+		// escaped at the end, too few to be recognised: its end is
+		// judged written out too.
+		if u := unescapeASCII(b); more || t.revealed(u) {
 			if more {
 				// An escape the capture cut in two is not written out:
 				// it would hide the key characters before it from Cut's

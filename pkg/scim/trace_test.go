@@ -441,6 +441,22 @@ func TestPartialEscape(t *testing.T) {
 	}
 }
 
+// TestTraceEscapedKeyStartAtTheEnd: a body read in part (the server
+// stalled) that ends with the key's first characters escaped, and holds
+// no more of the key, keeps none of them (they were judged escaped, where
+// they match no key form).
+func TestTraceEscapedKeyStartAtTheEnd(t *testing.T) {
+	const key = "deadbeef0123456789abcdef0123456789abcdef"
+	tr := &tracer{red: sanitize.NewRedactor(key)}
+	for _, end := range []string{"", `\u00`} {
+		b := []byte(`{"displayName":"` + escapeAll(key[:6]) + end)
+		out := tr.cut(b, int64(len(b)), true)
+		if strings.Contains(out, `\u0064\u0065`) || strings.Contains(out, "deadbe") {
+			t.Errorf("end %q: traced %q", end, out)
+		}
+	}
+}
+
 // TestTraceEscapedBodyWholeNotMarked: a body read to its end, longer than
 // caps.TraceBody as sent but not once its escapes are written out, is
 // traced whole, with no cut marker (a replay would serve it with junk).
