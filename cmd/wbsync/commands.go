@@ -116,32 +116,38 @@ func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (
 		c.printHelp(inv.stdout, f)
 		return exitOK, err
 	}
-	if c.groups.conn && f.conn.apiKeyFile != "" {
-		// The key file first, so that every message redacts its key, a
-		// flag's value pasted from it too (the flags before a bad one
-		// are read).
+	if err == nil {
+		var logs logSetup
+		if logs, err = f.log.check(); err == nil {
+			inv.logs = &logs
+			if logs.json {
+				// A signal's notice is a log entry too (through the
+				// progress writer, which serialises it with the other
+				// entries).
+				log := inv.logger()
+				warn := func(msg string) { log.Warn(msg) }
+				signalNotice.Store(&warn)
+			}
+		}
+	}
+	if c.groups.conn {
+		// The key file before anything else the command does, so that
+		// every message redacts its key, a flag's value pasted from it
+		// too; after a bad flag, the file the arguments name (the
+		// parse stopped at the bad one).
+		if f.conn.apiKeyFile == "" && err != nil {
+			f.conn.apiKeyFile = flagValue(args, "api-key-file")
+		}
 		key, kerr := f.conn.readKey(ctx)
 		if kerr != nil && err == nil {
 			return exitError, kerr
 		}
 		if key != "" {
-			inv.redactWith(sanitize.NewRedactor(key, unusedEnvKey(inv.getenv)))
+			inv.redactWith(sanitize.NewRedactor(append([]string{key}, unusedEnvKeys(inv.getenv)...)...))
 		}
 	}
 	if err != nil {
 		return exitError, err
-	}
-	logs, err := f.log.check()
-	if err != nil {
-		return exitError, err
-	}
-	inv.logs = &logs
-	if logs.json {
-		// A signal's notice is a log entry too (through the progress
-		// writer, which serialises it with the other entries).
-		log := inv.logger()
-		warn := func(msg string) { log.Warn(msg) }
-		signalNotice.Store(&warn)
 	}
 	if len(c.formats) > 0 {
 		if err := checkFormat(f.format, c.formats...); err != nil {
@@ -149,6 +155,26 @@ func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (
 		}
 	}
 	return c.run(ctx, inv, f, own, pos)
+}
+
+// flagValue returns the last value args give the flag name (--name V,
+// --name=V, or with one dash), or "": for a flag a failed parse did not
+// reach.
+func flagValue(args []string, name string) string {
+	v := ""
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		a = strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+		switch {
+		case a == name && i+1 < len(args):
+			v = args[i+1]
+		case strings.HasPrefix(a, name+"="):
+			v = a[len(name)+1:]
+		}
+	}
+	return v
 }
 
 // set reports whether the flag name was given on the command line.

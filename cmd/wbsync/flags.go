@@ -377,15 +377,18 @@ func (c *connFlags) checkNumbers() error {
 // envKey is WANDB_API_KEY, trimmed.
 func envKey(getenv func(string) string) string { return strings.TrimSpace(getenv("WANDB_API_KEY")) }
 
-// unusedEnvKey is WANDB_API_KEY when --api-key-file gives the key used: it
-// stays hidden too, unless it could not be a key (a placeholder such as
-// "team", under 8 characters, would be redacted from every word holding
-// it, and wreck every output).
-func unusedEnvKey(getenv func(string) string) string {
-	if k := envKey(getenv); len(k) >= 8 && keyProblem(k, "") == nil {
-		return k
+// unusedEnvKeys are the words of WANDB_API_KEY, when --api-key-file gives
+// the key used, that stay hidden too: each of 8 characters or more (a
+// "Bearer KEY" still hides the key; a placeholder such as "team" would be
+// redacted from every word holding it, and wreck every output).
+func unusedEnvKeys(getenv func(string) string) []string {
+	var keys []string
+	for _, w := range strings.Fields(envKey(getenv)) {
+		if len(w) >= 8 {
+			keys = append(keys, w)
+		}
 	}
-	return ""
+	return keys
 }
 
 // keyFile is a read API key file.

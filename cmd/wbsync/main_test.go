@@ -339,18 +339,32 @@ func TestEnvKeyBesideKeyFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "export.yaml")
-	r := wb(t, map[string]string{"WANDB_API_KEY": envKey, "WBSYNC_URL": emu.url}, "export", "--api-key-file", keyFile, "--out", out)
-	b, _ := os.ReadFile(out)
-	if strings.Contains(r.stdout+r.stderr+string(b), envKey[:12]) {
-		t.Errorf("export showed the environment's key: exit %d\n%s%s%s", r.code, r.stdout, r.stderr, b)
+	for _, env := range []string{envKey, "Bearer " + envKey, envKey + "\tx"} { // the key, also in a form refused as a key
+		r := wb(t, map[string]string{"WANDB_API_KEY": env, "WBSYNC_URL": emu.url}, "export", "--api-key-file", keyFile, "--out", out)
+		b, _ := os.ReadFile(out)
+		if strings.Contains(r.stdout+r.stderr+string(b), envKey[:12]) {
+			t.Errorf("export showed the environment's key (%q): exit %d\n%s%s%s", env, r.code, r.stdout, r.stderr, b)
+		}
 	}
+	var r result
 	r = wb(t, map[string]string{"WANDB_API_KEY": "team", "WBSYNC_URL": emu.url}, "plan", "-f", examplePath("wbsync.yaml"), "--api-key-file", keyFile)
 	if strings.Contains(r.stdout+r.stderr, sanitize.Marker) || !strings.Contains(r.stdout, "team") {
 		t.Errorf("a placeholder WANDB_API_KEY redacted the plan: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	r = wb(t, map[string]string{"WBSYNC_URL": emu.url}, "plan", "-f", examplePath("wbsync.yaml"), "--api-key-file", keyFile, "--log-level", testKey)
-	if r.code != exitError || strings.Contains(r.stderr, testKey) {
-		t.Errorf("a flag holding the file's key: exit %d\n%s", r.code, r.stderr)
+	for _, args := range [][]string{
+		{"--api-key-file", keyFile, "--log-level", testKey},
+		{"--concurrency", testKey, "--api-key-file", keyFile}, // the parse stops before the key file
+		{"--log-level", "nope", "--api-key-file=" + keyFile, "-o", testKey},
+	} {
+		r = wb(t, map[string]string{"WBSYNC_URL": emu.url}, append([]string{"plan", "-f", examplePath("wbsync.yaml")}, args...)...)
+		if r.code != exitError || strings.Contains(r.stderr, testKey) {
+			t.Errorf("%q, a flag holding the file's key: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	// With JSON logs, a key file that cannot be read is an error entry.
+	r = wb(t, map[string]string{"WBSYNC_URL": emu.url}, "plan", "-f", examplePath("wbsync.yaml"), "--api-key-file", filepath.Join(dir, "none"), "--log-format", "json")
+	if r.code != exitError || !strings.HasPrefix(strings.TrimSpace(r.stderr), "{") || !strings.Contains(r.stderr, `"level":"error"`) {
+		t.Errorf("a missing key file with JSON logs: exit %d\n%s", r.code, r.stderr)
 	}
 }
 

@@ -113,7 +113,7 @@ func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*se
 	}
 	red := sanitize.NewRedactor(conf.apiKey)
 	if f.conn.apiKeyFile != "" {
-		red = sanitize.NewRedactor(conf.apiKey, unusedEnvKey(inv.getenv)) // a key in the environment but not used stays hidden too
+		red = sanitize.NewRedactor(append([]string{conf.apiKey}, unusedEnvKeys(inv.getenv)...)...) // a key in the environment but not used stays hidden too
 	}
 	inv.redactWith(red)
 	if conf.keyWarning != "" {

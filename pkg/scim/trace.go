@@ -207,17 +207,19 @@ func (t *tracer) cut(b []byte, total int64, open bool) string {
 		// escaped at the end, too few to be recognised: its end is
 		// judged written out too.
 		if u := unescapeASCII(b); more || t.revealed(u) {
+			partial := 0
 			if more {
-				// An escape the capture cut in two is not written out:
-				// it would hide the key characters before it from Cut's
-				// look at the end.
-				u = u[:len(u)-partialEscape(u)]
+				// An escape the capture cut in two is left out (and
+				// counted): it would hide the key characters before it
+				// from Cut's look at the end.
+				partial = partialEscape(u)
+				u = u[:len(u)-partial]
 			}
 			n := t.red.Cut(u, caps.TraceBody, more)
-			if n == len(u) && total <= int64(len(b)) {
+			if n == len(u) && partial == 0 && total <= int64(len(b)) {
 				return string(t.red.Bytes(u))
 			}
-			return string(t.red.Bytes(u[:n])) + cutNote(max(total-int64(len(b))+int64(len(u)-n), 1))
+			return string(t.red.Bytes(u[:n])) + cutNote(max(total-int64(len(b))+int64(len(u)-n+partial), 1))
 		}
 	}
 	n := t.red.Cut(b, caps.TraceBody, more)

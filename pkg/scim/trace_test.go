@@ -457,6 +457,22 @@ func TestTraceEscapedKeyStartAtTheEnd(t *testing.T) {
 	}
 }
 
+// TestTracePartialEscapeCounted: a partial escape left out at the end of a
+// body read in part is counted in the cut marker (it vanished unmarked).
+func TestTracePartialEscapeCounted(t *testing.T) {
+	tr := &tracer{red: sanitize.NewRedactor("deadbeef0123456789abcdef0123456789abcdef")}
+	b := []byte(`{"detail":"he said \"no\" zz\u00`)
+	out := tr.cut(b, int64(len(b)), true)
+	var more int
+	i := strings.Index(out, "…[cut: ")
+	if i < 0 {
+		t.Fatalf("no cut marker: %q", out)
+	}
+	if _, err := fmt.Sscanf(out[i:], "…[cut: %d more bytes]", &more); err != nil || more < 4 {
+		t.Errorf("%q: counted %d bytes left out (%v), want the 4 of the partial escape at least", out, more, err)
+	}
+}
+
 // TestTraceEscapedBodyWholeNotMarked: a body read to its end, longer than
 // caps.TraceBody as sent but not once its escapes are written out, is
 // traced whole, with no cut marker (a replay would serve it with junk).
