@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/wbsync/wbsync/pkg/sanitize"
@@ -135,15 +136,21 @@ func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (
 		// every message redacts its key, a flag's value pasted from it
 		// too; after a bad flag, the file the arguments name (the
 		// parse stopped at the bad one).
-		if f.conn.apiKeyFile == "" && err != nil {
-			f.conn.apiKeyFile = flagValue(args, "api-key-file")
+		if err != nil {
+			// Only a regular file: a usage error never waits on a pipe.
+			f.conn.apiKeyFile = ""
+			if p := flagValue(f.fs, args, "api-key-file"); p != "" {
+				if fi, serr := os.Stat(p); serr == nil && fi.Mode().IsRegular() {
+					f.conn.apiKeyFile = p
+				}
+			}
 		}
-		key, kerr := f.conn.readKey(ctx)
+		keys, kerr := f.conn.readKey(ctx)
 		if kerr != nil && err == nil {
 			return exitError, kerr
 		}
-		if key != "" {
-			inv.redactWith(sanitize.NewRedactor(append([]string{key}, unusedEnvKeys(inv.getenv)...)...))
+		if len(keys) > 0 {
+			inv.redactWith(sanitize.NewRedactor(append(keys, unusedEnvKeys(inv.getenv)...)...))
 		}
 	}
 	if err != nil {
@@ -155,26 +162,6 @@ func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (
 		}
 	}
 	return c.run(ctx, inv, f, own, pos)
-}
-
-// flagValue returns the last value args give the flag name (--name V,
-// --name=V, or with one dash), or "": for a flag a failed parse did not
-// reach.
-func flagValue(args []string, name string) string {
-	v := ""
-	for i, a := range args {
-		if a == "--" {
-			break
-		}
-		a = strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
-		switch {
-		case a == name && i+1 < len(args):
-			v = args[i+1]
-		case strings.HasPrefix(a, name+"="):
-			v = a[len(name)+1:]
-		}
-	}
-	return v
 }
 
 // set reports whether the flag name was given on the command line.

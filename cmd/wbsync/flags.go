@@ -122,6 +122,35 @@ var longFlag = regexp.MustCompile(`(^|[ :])-([a-zA-Z0-9][a-zA-Z0-9-]+)\b`)
 // takesValue reports whether the flag argument a (-name or --name) takes the
 // next argument as its value: a defined flag that is not boolean and has no
 // "=value". An unknown flag takes nothing: parsing refuses it.
+// flagValue returns the last value args give the flag name, read as
+// parseInterleaved reads them (a flag's value may be "--"), or "": for a
+// flag that a failed parse did not reach.
+func flagValue(fs *flag.FlagSet, args []string, name string) string {
+	v := ""
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			continue
+		}
+		n, value, hasValue := strings.Cut(strings.TrimPrefix(a[1:], "-"), "=")
+		switch {
+		case hasValue:
+			if n == name {
+				v = value
+			}
+		case takesValue(fs, a) && i+1 < len(args):
+			i++
+			if n == name {
+				v = args[i]
+			}
+		}
+	}
+	return v
+}
+
 func takesValue(fs *flag.FlagSet, a string) bool {
 	name := strings.TrimPrefix(a[1:], "-")
 	if strings.Contains(name, "=") {
@@ -180,22 +209,24 @@ type connFlags struct {
 
 // readKey reads --api-key-file, when given, before the command does
 // anything else (watching ctx: a key file that is a pipe never blocks a
-// signal), and returns its key ("" without the flag): a manifest problem,
-// a URL or a saved plan's path that holds the key is then redacted as
-// when the key comes from WANDB_API_KEY.
-func (c *connFlags) readKey(ctx context.Context) (string, error) {
+// signal), and returns what to redact: its key (none without the flag),
+// so that a manifest problem, a URL or a saved plan's path that holds the
+// key is redacted as when the key comes from WANDB_API_KEY. A file that
+// holds no key is refused, and its words that look like a key are still
+// returned ("Bearer KEY" hides the key).
+func (c *connFlags) readKey(ctx context.Context) ([]string, error) {
 	if c.apiKeyFile == "" {
-		return "", nil
+		return nil, nil
 	}
 	k, err := await(ctx, func() (keyFile, error) { return readKeyFile(c.apiKeyFile) })
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := keyProblem(string(k.key), "--api-key-file "+c.apiKeyFile); err != nil {
-		return "", err
+		return keyWords(string(k.key)), err
 	}
 	c.key = &k
-	return string(k.key), nil
+	return []string{string(k.key)}, nil
 }
 
 // inputs returns paths with the API key file, when one is given: the
@@ -377,18 +408,31 @@ func (c *connFlags) checkNumbers() error {
 // envKey is WANDB_API_KEY, trimmed.
 func envKey(getenv func(string) string) string { return strings.TrimSpace(getenv("WANDB_API_KEY")) }
 
-// unusedEnvKeys are the words of WANDB_API_KEY, when --api-key-file gives
-// the key used, that stay hidden too: each of 8 characters or more (a
-// "Bearer KEY" still hides the key; a placeholder such as "team" would be
-// redacted from every word holding it, and wreck every output).
-func unusedEnvKeys(getenv func(string) string) []string {
+// unusedEnvKeys are the words of WANDB_API_KEY that look like a key, when
+// --api-key-file gives the key used: they stay hidden too.
+func unusedEnvKeys(getenv func(string) string) []string { return keyWords(envKey(getenv)) }
+
+// keyWords are the words of s that look like an API key (see keyLike):
+// in "Bearer KEY", the key. Other words are not redacted: each 8
+// characters of a word are, and a placeholder ("team") or an email
+// ("ops@example.com") would be taken out of every output.
+func keyWords(s string) []string {
 	var keys []string
-	for _, w := range strings.Fields(envKey(getenv)) {
-		if len(w) >= 8 {
+	for _, w := range strings.Fields(s) {
+		if keyLike(w) {
 			keys = append(keys, w)
 		}
 	}
 	return keys
+}
+
+// keyLike reports whether w looks like an API key: 16 characters or more,
+// letters, digits, '-' and '_' only (a W&B key is 40 hexadecimal digits,
+// on a local server after "local-").
+func keyLike(w string) bool {
+	return len(w) >= 16 && !strings.ContainsFunc(w, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	})
 }
 
 // keyFile is a read API key file.

@@ -10,7 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
@@ -360,6 +362,47 @@ func TestEnvKeyBesideKeyFile(t *testing.T) {
 		if r.code != exitError || strings.Contains(r.stderr, testKey) {
 			t.Errorf("%q, a flag holding the file's key: exit %d\n%s", args, r.code, r.stderr)
 		}
+	}
+	// A key file refused as no key ("Bearer KEY") still hides its key in
+	// an earlier flag's error; a "--" that is a flag's value does not end
+	// the search for the key file.
+	bearer := filepath.Join(dir, "bearer")
+	if err := os.WriteFile(bearer, []byte("Bearer "+testKey+"0123456789"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"--api-key-file", bearer, "--log-level", testKey + "0123456789"},
+		{"--concurrency", testKey + "0123456789", "--url", "--", "--api-key-file", bearer},
+	} {
+		r = wb(t, nil, append([]string{"plan", "-f", examplePath("wbsync.yaml")}, args...)...)
+		if r.code != exitError || strings.Contains(r.stderr, testKey) {
+			t.Errorf("%q: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	// Words of WANDB_API_KEY that are no key (a comment kept by an env
+	// file) redact nothing.
+	r = wb(t, map[string]string{"WANDB_API_KEY": "old key of ops@example.com", "WBSYNC_URL": emu.url}, "plan", "-f", examplePath("wbsync.yaml"), "--api-key-file", keyFile)
+	if r.code != exitOK || strings.Contains(r.stdout+r.stderr, sanitize.Marker) {
+		t.Errorf("WANDB_API_KEY of words beside a key file: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// A usage error never waits on a key file that is a pipe.
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan result, 1)
+	go func() {
+		done <- wb(t, nil, "plan", "-f", examplePath("wbsync.yaml"), "--bogus", "--api-key-file", fifo)
+	}()
+	guard := time.NewTimer(time.Minute) // a failure guard only
+	defer guard.Stop()
+	select {
+	case r = <-done:
+		if r.code != exitError || !strings.Contains(r.stderr, "bogus") {
+			t.Errorf("a bad flag beside a pipe key file: exit %d\n%s", r.code, r.stderr)
+		}
+	case <-guard.C:
+		t.Fatal("a usage error waited on the key file's pipe")
 	}
 	// With JSON logs, a key file that cannot be read is an error entry.
 	r = wb(t, map[string]string{"WBSYNC_URL": emu.url}, "plan", "-f", examplePath("wbsync.yaml"), "--api-key-file", filepath.Join(dir, "none"), "--log-format", "json")
