@@ -6,8 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
+	"time"
 
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
@@ -108,6 +108,10 @@ func (c *command) flagSet(getenv func(string) string) (*flags, any) {
 	return f, own
 }
 
+// keyWaitAfterUsageError is how long a usage error waits for the key file,
+// to redact its key from the error.
+const keyWaitAfterUsageError = 500 * time.Millisecond
+
 // runWith parses args for c and calls c.run; --help prints c's help on
 // stdout.
 func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (int, error) {
@@ -136,16 +140,17 @@ func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (
 		// every message redacts its key, a flag's value pasted from it
 		// too; after a bad flag, the file the arguments name (the
 		// parse stopped at the bad one).
+		readCtx := ctx
 		if err != nil {
-			// Only a regular file: a usage error never waits on a pipe.
-			f.conn.apiKeyFile = ""
-			if p := flagValue(f.fs, args, "api-key-file"); p != "" {
-				if fi, serr := os.Stat(p); serr == nil && fi.Mode().IsRegular() {
-					f.conn.apiKeyFile = p
-				}
-			}
+			// A usage error waits at most a moment on a key file that
+			// is a pipe (<(pass show wandb) answers at once; a pipe
+			// nobody writes to never does).
+			f.conn.apiKeyFile = flagValue(f.fs, args, "api-key-file")
+			var cancel context.CancelFunc
+			readCtx, cancel = context.WithTimeout(ctx, keyWaitAfterUsageError)
+			defer cancel()
 		}
-		keys, kerr := f.conn.readKey(ctx)
+		keys, kerr := f.conn.readKey(readCtx)
 		if kerr != nil && err == nil {
 			return exitError, kerr
 		}

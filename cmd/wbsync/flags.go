@@ -412,27 +412,23 @@ func envKey(getenv func(string) string) string { return strings.TrimSpace(getenv
 // --api-key-file gives the key used: they stay hidden too.
 func unusedEnvKeys(getenv func(string) string) []string { return keyWords(envKey(getenv)) }
 
-// keyWords are the words of s that look like an API key (see keyLike):
-// in "Bearer KEY", the key. Other words are not redacted: each 8
-// characters of a word are, and a placeholder ("team") or an email
-// ("ops@example.com") would be taken out of every output.
+// keyWords are the runs of s that look like an API key: 16 characters or
+// more of letters, digits, '-' and '_' (a W&B key is 40 hexadecimal
+// digits, on a local server after "local-"), wherever they stand: in
+// "Bearer KEY", in quotes, after "WANDB_API_KEY=" or a byte-order mark.
+// Other text is not redacted: each 8 characters of a run are, and a
+// placeholder ("team") or an email ("ops@example.com") would be taken out
+// of every output.
 func keyWords(s string) []string {
 	var keys []string
-	for _, w := range strings.Fields(s) {
-		if keyLike(w) {
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	}) {
+		if len(w) >= 16 {
 			keys = append(keys, w)
 		}
 	}
 	return keys
-}
-
-// keyLike reports whether w looks like an API key: 16 characters or more,
-// letters, digits, '-' and '_' only (a W&B key is 40 hexadecimal digits,
-// on a local server after "local-").
-func keyLike(w string) bool {
-	return len(w) >= 16 && !strings.ContainsFunc(w, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
-	})
 }
 
 // keyFile is a read API key file.

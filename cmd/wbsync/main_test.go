@@ -379,6 +379,40 @@ func TestEnvKeyBesideKeyFile(t *testing.T) {
 			t.Errorf("%q: exit %d\n%s", args, r.code, r.stderr)
 		}
 	}
+	// The key stands among other characters: a Windows editor's file
+	// (byte-order mark, CRLF), an env file's line; quoted in
+	// WANDB_API_KEY beside a good key file.
+	long := testKey + "0123456789"
+	for name, content := range map[string]string{"bom": "\ufeff" + long + "\r\n", "envfile": "export WANDB_API_KEY=" + long, "quoted": `Bearer "` + long + `"`} {
+		kf := filepath.Join(dir, name)
+		if err := os.WriteFile(kf, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r = wb(t, nil, "plan", "-f", examplePath("wbsync.yaml"), "--concurrency", long, "--api-key-file", kf)
+		if r.code != exitError || strings.Contains(r.stderr, testKey) {
+			t.Errorf("key file %s: exit %d\n%s", name, r.code, r.stderr)
+		}
+	}
+	r = wb(t, map[string]string{"WANDB_API_KEY": `"` + envKey + `"`}, "plan", "-f", examplePath("wbsync.yaml"), "--concurrency", envKey, "--api-key-file", keyFile)
+	if r.code != exitError || strings.Contains(r.stderr, envKey[:12]) {
+		t.Errorf("a quoted WANDB_API_KEY beside a key file: exit %d\n%s", r.code, r.stderr)
+	}
+	// A key file that is a pipe with a writer (<(pass show wandb)) is
+	// read after a usage error too.
+	piped := filepath.Join(dir, "piped")
+	if err := syscall.Mkfifo(piped, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		if w, err := os.OpenFile(piped, os.O_WRONLY, 0); err == nil {
+			_, _ = w.WriteString(long)
+			w.Close()
+		}
+	}()
+	r = wb(t, nil, "plan", "-f", examplePath("wbsync.yaml"), "--concurrency", long, "--api-key-file", piped)
+	if r.code != exitError || strings.Contains(r.stderr, testKey) {
+		t.Errorf("a piped key file after a usage error: exit %d\n%s", r.code, r.stderr)
+	}
 	// Words of WANDB_API_KEY that are no key (a comment kept by an env
 	// file) redact nothing.
 	r = wb(t, map[string]string{"WANDB_API_KEY": "old key of ops@example.com", "WBSYNC_URL": emu.url}, "plan", "-f", examplePath("wbsync.yaml"), "--api-key-file", keyFile)
