@@ -414,18 +414,24 @@ func unusedEnvKeys(getenv func(string) string) []string { return keyWords(envKey
 
 // keyWords are the runs of s that look like an API key: 16 characters or
 // more of letters, digits, '-' and '_' (a W&B key is 40 hexadecimal
-// digits, on a local server after "local-"), wherever they stand: in
-// "Bearer KEY", in quotes, after "WANDB_API_KEY=" or a byte-order mark.
-// Other text is not redacted: each 8 characters of a run are, and a
-// placeholder ("team") or an email ("ops@example.com") would be taken out
-// of every output.
+// digits, on a local server after "local-"), in quotes, after
+// "WANDB_API_KEY=" or a byte-order mark too ("Bearer KEY", "\"KEY\"").
+// Other text is not redacted: each 8 characters of a run are, so a word
+// that is a URL, a path or an email (holding '/', '.', '@' or ':') gives
+// none, nor does a placeholder ("team"): it would be taken out of every
+// output (team names in a comment's URL).
 func keyWords(s string) []string {
 	var keys []string
-	for _, w := range strings.FieldsFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
-	}) {
-		if len(w) >= 16 {
-			keys = append(keys, w)
+	for _, word := range strings.Fields(s) {
+		if strings.ContainsAny(word, "/.@:") {
+			continue
+		}
+		for _, w := range strings.FieldsFunc(word, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+		}) {
+			if len(w) >= 16 {
+				keys = append(keys, w)
+			}
 		}
 	}
 	return keys

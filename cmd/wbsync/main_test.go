@@ -415,9 +415,12 @@ func TestEnvKeyBesideKeyFile(t *testing.T) {
 	}
 	// Words of WANDB_API_KEY that are no key (a comment kept by an env
 	// file) redact nothing.
-	r = wb(t, map[string]string{"WANDB_API_KEY": "old key of ops@example.com", "WBSYNC_URL": emu.url}, "plan", "-f", examplePath("wbsync.yaml"), "--api-key-file", keyFile)
-	if r.code != exitOK || strings.Contains(r.stdout+r.stderr, sanitize.Marker) {
-		t.Errorf("WANDB_API_KEY of words beside a key file: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	for _, env := range []string{"old key of ops@example.com", envKey + "  # https://wiki.example.com/ml-research-platform-onboarding"} {
+		r = wb(t, map[string]string{"WANDB_API_KEY": env, "WBSYNC_URL": emu.url}, "plan", "-f", examplePath("wbsync.yaml"), "--api-key-file", keyFile)
+		// (The live display name holding envKey is redacted, as it should.)
+		if r.code != exitOK || !strings.Contains(r.stdout, "ml-research") || strings.Contains(r.stdout, "@[redacted]") {
+			t.Errorf("WANDB_API_KEY %q beside a key file: exit %d\n%s%s", env, r.code, r.stdout, r.stderr)
+		}
 	}
 	// A usage error never waits on a key file that is a pipe.
 	fifo := filepath.Join(dir, "fifo")
