@@ -122,6 +122,19 @@ var longFlag = regexp.MustCompile(`(^|[ :])-([a-zA-Z0-9][a-zA-Z0-9-]+)\b`)
 // takesValue reports whether the flag argument a (-name or --name) takes the
 // next argument as its value: a defined flag that is not boolean and has no
 // "=value". An unknown flag takes nothing: parsing refuses it.
+func takesValue(fs *flag.FlagSet, a string) bool {
+	name := strings.TrimPrefix(a[1:], "-")
+	if strings.Contains(name, "=") {
+		return false
+	}
+	fl := fs.Lookup(name)
+	if fl == nil {
+		return false
+	}
+	b, ok := fl.Value.(interface{ IsBoolFlag() bool })
+	return !ok || !b.IsBoolFlag()
+}
+
 // flagValue returns the last value args give the flag name, read as
 // parseInterleaved reads them (a flag's value may be "--"), or "": for a
 // flag that a failed parse did not reach.
@@ -149,19 +162,6 @@ func flagValue(fs *flag.FlagSet, args []string, name string) string {
 		}
 	}
 	return v
-}
-
-func takesValue(fs *flag.FlagSet, a string) bool {
-	name := strings.TrimPrefix(a[1:], "-")
-	if strings.Contains(name, "=") {
-		return false
-	}
-	fl := fs.Lookup(name)
-	if fl == nil {
-		return false
-	}
-	b, ok := fl.Value.(interface{ IsBoolFlag() bool })
-	return !ok || !b.IsBoolFlag()
 }
 
 // logFlags are the logging flags every command takes (README "Commands,

@@ -111,11 +111,9 @@ func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*se
 	if err != nil {
 		return nil, err
 	}
-	red := sanitize.NewRedactor(conf.apiKey)
-	if f.conn.apiKeyFile != "" {
-		red = sanitize.NewRedactor(append([]string{conf.apiKey}, unusedEnvKeys(inv.getenv)...)...) // a key in the environment but not used stays hidden too
-	}
-	inv.redactWith(red)
+	// The redactor already hides conf.apiKey: run made it from
+	// WANDB_API_KEY, and runWith from the key file (with what looks like
+	// a key in WANDB_API_KEY).
 	if conf.keyWarning != "" {
 		log.Warn(conf.keyWarning)
 	}

@@ -261,15 +261,22 @@ func TestPromptAnswersOnlyWhatIsShown(t *testing.T) {
 	if _, err := c.tty.WriteString("yes\r"); err != nil { // typed ahead, during the read
 		t.Fatal(err)
 	}
+	answerRefused(t, c, srv, " yes \r", "a typed-ahead or padded yes")
+}
+
+// answerRefused types answer at the yes prompt of c and asserts that it
+// approves nothing: exit 1, no write to srv.
+func answerRefused(t *testing.T, c *child, srv *emulator.Server, answer, what string) {
+	t.Helper()
 	c.waitFor(t, "Only 'yes' is accepted")
-	if _, err := c.tty.WriteString(" yes \r"); err != nil {
+	if _, err := c.tty.WriteString(answer); err != nil {
 		t.Fatal(err)
 	}
 	if ws := c.exit(t); ws.ExitStatus() != exitError {
 		t.Fatalf("wait status %v, want exit 1\n%s", ws, c.stderr.String())
 	}
 	if n := writes(srv.Stats().Requests); n != 0 {
-		t.Fatalf("%d writes: a typed-ahead or padded yes approved the plan", n)
+		t.Fatalf("%d writes: %s approved the plan", n, what)
 	}
 }
 
@@ -280,16 +287,7 @@ func TestPromptYesWithoutEnter(t *testing.T) {
 	srv, hs := emuServer(t, examplePath("emulator-state.json"))
 	defer hs.Close()
 	c := startOnPty(t, []string{"WANDB_API_KEY=" + testKey, "WBSYNC_URL=" + hs.URL + "/scim"}, "apply", "-f", examplePath("wbsync.yaml"))
-	c.waitFor(t, "Only 'yes' is accepted")
-	if _, err := c.tty.WriteString("yes\x04\x04"); err != nil {
-		t.Fatal(err)
-	}
-	if ws := c.exit(t); ws.ExitStatus() != exitError {
-		t.Fatalf("wait status %v, want exit 1\n%s", ws, c.stderr.String())
-	}
-	if n := writes(srv.Stats().Requests); n != 0 {
-		t.Fatalf("%d writes: a yes never entered approved the plan", n)
-	}
+	answerRefused(t, c, srv, "yes\x04\x04", "a yes never entered")
 }
 
 // TestSignalWhileLoading: SIGTERM while the manifest (or the emulator's

@@ -42,8 +42,8 @@ const minExact = 4
 // Redactor removes API keys from text. A nil *Redactor, or one made for
 // no key, changes nothing. It is safe for concurrent use.
 type Redactor struct {
-	exact *strings.Replacer   // forms shorter than a gram, replaced whole
-	short [][]byte            // those forms, for Cut
+	short [][]byte            // forms shorter than a gram, replaced whole (longest first)
+	exact *strings.Replacer   // replaces them
 	grams map[uint64]struct{} // every 8-byte window of every form
 	bloom [1 << 10]uint64     // 65,536-bit prefilter over grams
 	hold  int                 // the most bytes a Writer holds back
@@ -74,14 +74,12 @@ func NewRedactor(keys ...string) *Redactor {
 	if len(forms) == 0 {
 		return nil
 	}
-	var exact []string
 	r.forms = forms
 	for _, f := range forms {
 		if len(f) < minExact {
 			continue
 		}
 		if len(f) < gram {
-			exact = append(exact, string(f))
 			r.short = append(r.short, f)
 			r.hold = max(r.hold, len(f)-1)
 			continue
@@ -93,13 +91,13 @@ func NewRedactor(keys ...string) *Redactor {
 			r.bloom[h>>6] |= 1 << (h & 63)
 		}
 	}
-	if len(exact) > 0 {
+	if len(r.short) > 0 {
 		// One pass over the text, longest form first, so that a marker is
 		// never matched again by another form.
-		sort.Slice(exact, func(i, j int) bool { return len(exact[i]) > len(exact[j]) })
+		sort.SliceStable(r.short, func(i, j int) bool { return len(r.short[i]) > len(r.short[j]) })
 		var pairs []string
-		for _, f := range exact {
-			pairs = append(pairs, f, Marker)
+		for _, f := range r.short {
+			pairs = append(pairs, string(f), Marker)
 		}
 		r.exact = strings.NewReplacer(pairs...)
 	}

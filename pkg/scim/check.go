@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -116,15 +117,14 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 // be authenticated as an admin principal"), or kindNone: a message that
 // only mentions an admin or a team-scoped account names no cause.
 func forbiddenCause(low string) errKind {
-	teamScoped := strings.Contains(low, "team-scoped") || strings.Contains(low, "team scoped")
+	says := func(words ...string) bool {
+		return slices.ContainsFunc(words, func(w string) bool { return strings.Contains(low, w) })
+	}
 	switch {
-	case teamScoped && (strings.Contains(low, "authenticat") || strings.Contains(low, "key")):
+	case says("team-scoped", "team scoped") && says("authenticat", "key"):
 		return kindTeamScoped
-	case strings.Contains(low, "authenticated as an admin"), strings.Contains(low, "authenticated as an organization admin"),
-		strings.Contains(low, "authenticated as an org admin"), strings.Contains(low, "not an admin"),
-		strings.Contains(low, "not an org admin"), strings.Contains(low, "not an organization admin"),
-		strings.Contains(low, "must be an admin"), strings.Contains(low, "must be an org admin"),
-		strings.Contains(low, "must be an organization admin"):
+	case says("authenticated as an admin", "authenticated as an organization admin", "authenticated as an org admin", "not an admin", "not an org admin", "not an organization admin",
+		"must be an admin", "must be an org admin", "must be an organization admin"):
 		return kindNotAdmin
 	}
 	return kindNone

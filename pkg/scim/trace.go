@@ -202,31 +202,27 @@ func (t *tracer) cut(b []byte, total int64, open bool) string {
 		return t.redact(b)
 	}
 	more := open || total > int64(len(b))
+	text, partial := b, 0
 	if bytes.IndexByte(b, '\\') >= 0 {
 		// In a body read in part, the key's first characters may sit
 		// escaped at the end, too few to be recognised: its end is
 		// judged written out too.
 		if u := unescapeASCII(b); more || t.revealed(u) {
-			partial := 0
+			text = u
 			if more {
 				// An escape the capture cut in two is left out (and
 				// counted): it would hide the key characters before it
 				// from Cut's look at the end.
 				partial = partialEscape(u)
-				u = u[:len(u)-partial]
+				text = u[:len(u)-partial]
 			}
-			n := t.red.Cut(u, caps.TraceBody, more)
-			if n == len(u) && partial == 0 && total <= int64(len(b)) {
-				return string(t.red.Bytes(u))
-			}
-			return string(t.red.Bytes(u[:n])) + cutNote(max(total-int64(len(b))+int64(len(u)-n+partial), 1))
 		}
 	}
-	n := t.red.Cut(b, caps.TraceBody, more)
-	if n == len(b) {
-		return t.redact(b)
+	n := t.red.Cut(text, caps.TraceBody, more)
+	if n == len(text) && partial == 0 && total <= int64(len(b)) {
+		return string(t.red.Bytes(text))
 	}
-	return string(t.red.Bytes(b[:n])) + cutNote(max(total-int64(n), 1))
+	return string(t.red.Bytes(text[:n])) + cutNote(max(total-int64(len(b))+int64(len(text)-n+partial), 1))
 }
 
 // redact redacts b. Where a key is hidden behind \uXXXX escapes of
