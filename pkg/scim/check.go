@@ -311,7 +311,7 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 			return seconds(n), true
 		}
 		if t, err := http.ParseTime(v); err == nil {
-			return max(time.Until(t), 0), true
+			return min(max(time.Until(t), 0), maxServerWait), true
 		}
 	}
 	if v := strings.TrimSpace(h.Get("RateLimit-Reset")); v != "" {
@@ -322,10 +322,23 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 	return 0, false
 }
 
-// seconds converts a server-supplied count of seconds, at most a year (any
-// such wait is beyond every retry budget).
+// maxServerWait bounds a wait the server asks for: any such wait is beyond
+// every retry budget.
+const maxServerWait = 365 * 24 * time.Hour
+
+// seconds converts a server-supplied count of seconds, at most
+// maxServerWait.
 func seconds(n int) time.Duration {
-	return time.Duration(min(n, 365*24*3600)) * time.Second
+	return time.Duration(min(n, int(maxServerWait/time.Second))) * time.Second
+}
+
+// waitText says how long the server asked to wait, "a year or more" for a
+// wait bounded at maxServerWait (it may have asked for far more).
+func waitText(d time.Duration) string {
+	if d >= maxServerWait {
+		return "a year or more"
+	}
+	return d.Round(time.Second).String()
 }
 
 func looksHTML(ctype string, body []byte) bool {

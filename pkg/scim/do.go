@@ -191,6 +191,13 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 		}
 		return nil, c.checkResponse(cl, resp, body)
 	}
+	if cl.method != http.MethodGet && !doneStatus(status) {
+		// 202 Accepted (queued), 206, 207 and the like do not say the
+		// change was made: its outcome is unknown, never ok, and it is not
+		// sent again (it may yet be made).
+		return nil, &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: true,
+			Detail: "the server answered " + strconv.Itoa(status) + ", which does not say the change was made (200, 201 and 204 do): whether it was made is unknown; the next plan shows it"}
+	}
 	ctype := resp.Header.Get("Content-Type")
 	htmlErr := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, Detail: "HTML body", Hint: hintHTML, fatal: true}
 	if cl.method != http.MethodGet {
@@ -245,6 +252,12 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 		return nil, err
 	}
 	return &reply{status: status, header: resp.Header, body: body}, nil
+}
+
+// doneStatus reports whether a write's 2xx status says the change was
+// made.
+func doneStatus(status int) bool {
+	return status == http.StatusOK || status == http.StatusCreated || status == http.StatusNoContent
 }
 
 // skipReply reads the 2xx answer of a call.skipBody write: its first

@@ -168,6 +168,11 @@ func html200(w http.ResponseWriter) {
 	_, _ = io.WriteString(w, "<html><body>OK</body></html>")
 }
 
+// bare answers code with no body.
+func bare(code int) func(w http.ResponseWriter) {
+	return func(w http.ResponseWriter) { w.WriteHeader(code) }
+}
+
 // TestOutcomeUnknown: a write whose request may have been applied, with no
 // answer or a gateway's, is unknown; a definite answer or a read is not.
 func TestOutcomeUnknown(t *testing.T) {
@@ -190,6 +195,10 @@ func TestOutcomeUnknown(t *testing.T) {
 		// A write answered 2xx in HTML (a proxy's page) was probably done.
 		{"PATCH 200 HTML", html200, true, true},
 		{"GET 200 HTML", html200, false, false},
+		// A write accepted for later (or partly done) is not known done.
+		{"PATCH 202", bare(202), true, true},
+		{"PATCH 206", bare(206), true, true},
+		{"PATCH 207", bare(207), true, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -142,7 +142,7 @@ func (r *retrier) decide(ctx context.Context, err error, e *Error) error {
 	if e.Status == http.StatusTooManyRequests || e.Status == http.StatusServiceUnavailable {
 		if d, ok := retryAfter(e.header); ok {
 			if time.Since(r.start)+d > r.c.maxElapsed {
-				e.Hint = fmt.Sprintf("the server asked to wait %s, beyond the retry budget of %s", d.Round(time.Second), r.c.maxElapsed)
+				e.Hint = fmt.Sprintf("the server asked to wait %s, beyond the retry budget of %s", waitText(d), r.c.maxElapsed)
 				return err
 			}
 			r.wait = d

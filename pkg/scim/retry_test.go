@@ -135,13 +135,22 @@ func TestRetryBudgetExhausted(t *testing.T) {
 	}
 }
 
+// TestRetryAfterBeyondBudgetNamesIt: a wait beyond the budget is named as
+// asked; one beyond the year it is bounded at is not named as a year.
 func TestRetryAfterBeyondBudgetNamesIt(t *testing.T) {
-	f, srv := newFake(t)
-	failN(f, "GET", 1, status(429, "Retry-After", "3600"))
-	c := testClient(t, srv.URL)
-	_, err := c.ListUsers(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "asked to wait 1h0m0s") {
-		t.Fatalf("err = %v", err)
+	for _, tc := range []struct{ header, value, want string }{
+		{"Retry-After", "3600", "asked to wait 1h0m0s,"},
+		{"Retry-After", "1000000000", "asked to wait a year or more,"},
+		{"Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT", "asked to wait a year or more,"},
+		{"RateLimit-Reset", "99999999999", "asked to wait a year or more,"},
+	} {
+		f, srv := newFake(t)
+		failN(f, "GET", 1, status(429, tc.header, tc.value))
+		c := testClient(t, srv.URL)
+		_, err := c.ListUsers(context.Background())
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Fatalf("%s: %s: err = %v", tc.header, tc.value, err)
+		}
 	}
 }
 
