@@ -168,14 +168,36 @@ func Staleness(saved, now Plan) []string {
 	if len(lines) > 0 || saved.ObservedFingerprint == now.ObservedFingerprint {
 		return lines
 	}
-	lines = append(lines, fmt.Sprintf("~ the same changes, but the organization read differs from the one the plan was made from (observed_fingerprint %s, now %s)",
+	lines = append(lines, fmt.Sprintf("~ the same changes, but the organization read differs from the one the plan was made from (observed_fingerprint %s, now %s): something the plan does not change did, such as a user's name or role or a member the manifest does not manage (a plan file holds no copy of the organization, so it cannot say which)",
 		saved.ObservedFingerprint, now.ObservedFingerprint))
 	if saved.Seats != now.Seats {
 		lines = append(lines, fmt.Sprintf("~ seats: the plan said %d active → %d active; now %d active → %d active",
 			saved.Seats.ActiveBefore, saved.Seats.ActiveAfter, now.Seats.ActiveBefore, now.Seats.ActiveAfter))
 	}
-	if len(saved.Warnings) != len(now.Warnings) {
-		lines = append(lines, fmt.Sprintf("~ warnings: the plan had %d; now %d", len(saved.Warnings), len(now.Warnings)))
+	return append(lines, warningsDiff(saved.Warnings, now.Warnings)...)
+}
+
+// warningsDiff returns "+ now warned: ..." for each warning of now that
+// saved lacks and "- no longer warned: ..." for each the other way round,
+// by what a warning is about (code, team, user, ids): a message that only
+// counts or dates differently is the same warning.
+func warningsDiff(saved, now []Warning) []string {
+	type about struct{ code, team, user, username, ids string }
+	keys := func(ws []Warning) []about {
+		out := make([]about, len(ws))
+		for i, w := range ws {
+			out[i] = about{string(w.Code), w.Team, w.User, w.Username, strings.Join(w.IDs, "\x00")}
+		}
+		return out
+	}
+	text := func(w Warning) string { return string(w.Code) + ": " + w.Message }
+	savedKeys, nowKeys := keys(saved), keys(now)
+	var lines []string
+	for _, i := range missingIndexes(nowKeys, savedKeys) {
+		lines = append(lines, "+ now warned: "+text(now[i]))
+	}
+	for _, i := range missingIndexes(savedKeys, nowKeys) {
+		lines = append(lines, "- no longer warned: "+text(saved[i]))
 	}
 	return lines
 }
@@ -183,17 +205,27 @@ func Staleness(saved, now Plan) []string {
 // missingFrom returns the elements of a that b lacks, counting repeats (a
 // multiset difference), in a's order.
 func missingFrom[T comparable](a, b []T) []T {
+	var out []T
+	for _, i := range missingIndexes(a, b) {
+		out = append(out, a[i])
+	}
+	return out
+}
+
+// missingIndexes returns the indexes in a of the elements b lacks,
+// counting repeats, in a's order.
+func missingIndexes[T comparable](a, b []T) []int {
 	count := make(map[T]int, len(b))
 	for _, x := range b {
 		count[x]++
 	}
-	var out []T
-	for _, x := range a {
+	var out []int
+	for i, x := range a {
 		if count[x] > 0 {
 			count[x]--
 			continue
 		}
-		out = append(out, x)
+		out = append(out, i)
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -122,12 +123,22 @@ func TestStaleness(t *testing.T) {
 	}
 	// The same changes against an organization that reads differently.
 	now.ObservedFingerprint, now.Seats.ActiveBefore = "sha256:bb", 4
-	now.Warnings = append(now.Warnings, Warning{Code: WarnUnmanagedUser, User: "z@x.com"})
+	now.Warnings = append(slices.Clone(now.Warnings), Warning{Code: WarnUnmanagedUser, User: "z@x.com", Message: "z@x.com is not in the manifest"})
+	saved.Warnings = append(slices.Clone(saved.Warnings), Warning{Code: WarnUnmanagedRecent, User: "j@x.com", Message: "j@x.com was created 2h ago"})
 	got := strings.Join(Staleness(saved, now), "\n")
-	for _, s := range []string{"the same changes", "sha256:aa", "sha256:bb", "3 active → 3 active; now 4 active", "the plan had 1; now 2"} {
+	for _, s := range []string{"the same changes", "sha256:aa", "sha256:bb", "3 active → 3 active; now 4 active",
+		"+ now warned: unmanaged_user: z@x.com is not in the manifest", "- no longer warned: unmanaged_recent: j@x.com was created 2h ago"} {
 		if !strings.Contains(got, s) {
 			t.Errorf("Staleness lacks %q:\n%s", s, got)
 		}
+	}
+	// A warning that reads differently but is about the same thing (a
+	// count, an age) is not a difference.
+	later := slices.Clone(saved.Warnings)
+	later[len(later)-1].Message = "j@x.com was created 3h ago"
+	now.Warnings = later
+	if got := strings.Join(Staleness(saved, now), "\n"); strings.Contains(got, "warned") {
+		t.Errorf("the same warning with another age is named as a difference:\n%s", got)
 	}
 	// Changed changes are named as ChangesDiff names them, whatever the
 	// fingerprints say.
