@@ -313,30 +313,34 @@ func recheck(ctx context.Context, inv *invocation, a *applyRun) error {
 func sayWhatDiffers(inv *invocation, header string, lines []string) {
 	inv.say(zapcore.ErrorLevel, header)
 	// What would be done now first: a new removal must not hide behind
-	// a hundred creates no longer planned.
+	// a hundred creates no longer planned. Then what else differs in
+	// the organization (~), then the warnings: a hundred new warnings
+	// must not hide that the changes are the same.
+	const planned, unplanned, other, warned = 0, 1, 2, 3
 	order := func(l string) int {
 		switch {
+		case strings.HasPrefix(l, plan.NowWarned), strings.HasPrefix(l, plan.NoLongerWarned):
+			return warned
 		case strings.HasPrefix(l, "+"):
-			return 0
+			return planned
 		case strings.HasPrefix(l, "-"):
-			return 1
+			return unplanned
 		}
-		return 2
+		return other
 	}
 	lines = slices.Clone(lines)
 	slices.SortStableFunc(lines, func(a, b string) int { return order(a) - order(b) })
 	for i, line := range lines {
 		if i == caps.Problems {
-			now, gone := 0, 0
+			var n [4]int
 			for _, l := range lines[i:] {
-				switch order(l) {
-				case 0:
-					now++
-				case 1:
-					gone++
-				}
+				n[order(l)]++
 			}
-			inv.sayIndented(zapcore.ErrorLevel, "  ", fmt.Sprintf("... and %d more difference(s) (%d now planned or blocked, %d no longer)", len(lines)-i, now, gone))
+			more := fmt.Sprintf("... and %d more difference(s) (%d now planned or blocked, %d no longer", len(lines)-i, n[planned], n[unplanned])
+			if n[warned] > 0 {
+				more += fmt.Sprintf(", %d warning(s) that appeared or went away", n[warned])
+			}
+			inv.sayIndented(zapcore.ErrorLevel, "  ", more+")")
 			break
 		}
 		// Names come from the server and from the file: redacted,

@@ -456,6 +456,27 @@ func TestSavedPlanStaleOrg(t *testing.T) {
 	}
 }
 
+// TestSavedPlanStaleOrgManyWarnings: more users created by hand than a
+// refusal lists lines: that the changes are the same, and the seats, come
+// before the warnings they brought (which had pushed them out), and the
+// count of the rest says they are warnings.
+func TestSavedPlanStaleOrgManyWarnings(t *testing.T) {
+	emu, planPath := savedExamplePlan(t)
+	for i := range caps.Problems + 20 {
+		e := fmt.Sprintf("zed%03d@example.com", i)
+		createByHand(t, emu, e, e)
+	}
+	r := wb(t, vars(emu.url), "apply", planPath, "--auto-approve")
+	if r.code != exitError {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{"~ the same changes", "~ seats:", "+ now warned: unmanaged_user: zed000@example.com", "warning(s) that appeared or went away)"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("the refusal lacks %q:\n%.3000s", want, r.stderr)
+		}
+	}
+}
+
 // TestSavedPlanEditedChanges: a plan file whose changes were edited, against
 // an organization that reads as it did, is refused without blaming the
 // organization.

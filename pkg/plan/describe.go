@@ -177,8 +177,14 @@ func Staleness(saved, now Plan) []string {
 	return append(lines, warningsDiff(saved.Warnings, now.Warnings)...)
 }
 
-// warningsDiff returns "+ now warned: ..." for each warning of now that
-// saved lacks and "- no longer warned: ..." for each the other way round,
+// The lines of warningsDiff start with these.
+const (
+	NowWarned      = "+ now warned: "
+	NoLongerWarned = "- no longer warned: "
+)
+
+// warningsDiff returns NowWarned lines for each warning of now that saved
+// lacks and NoLongerWarned lines for each the other way round,
 // by what a warning is about (code, team, user, ids): a message that only
 // counts or dates differently is the same warning.
 func warningsDiff(saved, now []Warning) []string {
@@ -194,10 +200,10 @@ func warningsDiff(saved, now []Warning) []string {
 	savedKeys, nowKeys := keys(saved), keys(now)
 	var lines []string
 	for _, i := range missingIndexes(nowKeys, savedKeys) {
-		lines = append(lines, "+ now warned: "+text(now[i]))
+		lines = append(lines, NowWarned+text(now[i]))
 	}
 	for _, i := range missingIndexes(savedKeys, nowKeys) {
-		lines = append(lines, "- no longer warned: "+text(saved[i]))
+		lines = append(lines, NoLongerWarned+text(saved[i]))
 	}
 	return lines
 }

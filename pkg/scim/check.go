@@ -307,16 +307,16 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 		return 0, false
 	}
 	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-			return seconds(n), true
+		if d, ok := seconds(v); ok {
+			return d, true
 		}
 		if t, err := http.ParseTime(v); err == nil {
 			return min(max(time.Until(t), 0), maxServerWait), true
 		}
 	}
 	if v := strings.TrimSpace(h.Get("RateLimit-Reset")); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-			return seconds(n), true
+		if d, ok := seconds(v); ok {
+			return d, true
 		}
 	}
 	return 0, false
@@ -326,10 +326,19 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 // every retry budget.
 const maxServerWait = 365 * 24 * time.Hour
 
-// seconds converts a server-supplied count of seconds, at most
-// maxServerWait.
-func seconds(n int) time.Duration {
-	return time.Duration(min(n, int(maxServerWait/time.Second))) * time.Second
+// seconds converts a server-supplied count of seconds (decimal digits
+// only, as HTTP's delay-seconds), at most maxServerWait, however many
+// digits it has.
+func seconds(v string) (time.Duration, bool) {
+	if v == "" || strings.TrimLeft(v, "0123456789") != "" {
+		return 0, false
+	}
+	v = strings.TrimLeft(v, "0")
+	if len(v) > 10 {
+		return maxServerWait, true // over 300 years
+	}
+	n, _ := strconv.Atoi(v) // "" (all zeros) is 0
+	return min(time.Duration(n)*time.Second, maxServerWait), true
 }
 
 // waitText says how long the server asked to wait, "a year or more" for a

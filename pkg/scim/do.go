@@ -191,13 +191,6 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 		}
 		return nil, c.checkResponse(cl, resp, body)
 	}
-	if cl.method != http.MethodGet && !doneStatus(status) {
-		// 202 Accepted (queued), 206, 207 and the like do not say the
-		// change was made: its outcome is unknown, never ok, and it is not
-		// sent again (it may yet be made).
-		return nil, &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: true,
-			Detail: "the server answered " + strconv.Itoa(status) + ", which does not say the change was made (200, 201 and 204 do): whether it was made is unknown; the next plan shows it"}
-	}
 	ctype := resp.Header.Get("Content-Type")
 	htmlErr := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, Detail: "HTML body", Hint: hintHTML, fatal: true}
 	if cl.method != http.MethodGet {
@@ -251,13 +244,22 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 	if err := c.errorBody(cl, resp, body); err != nil {
 		return nil, err
 	}
+	if err := c.notDone(cl, status); err != nil {
+		return nil, err
+	}
 	return &reply{status: status, header: resp.Header, body: body}, nil
 }
 
-// doneStatus reports whether a write's 2xx status says the change was
-// made.
-func doneStatus(status int) bool {
-	return status == http.StatusOK || status == http.StatusCreated || status == http.StatusNoContent
+// notDone returns the error of a write answered with a 2xx that does not
+// say the change was made (202 Accepted: queued; 206, 207), or nil. Its
+// outcome is unknown, never ok, and it is not sent again: it may yet be
+// made. A body that states an error was classified before, as that error.
+func (c *Client) notDone(cl call, status int) error {
+	if cl.method == http.MethodGet || status == http.StatusOK || status == http.StatusCreated || status == http.StatusNoContent {
+		return nil
+	}
+	return &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: true,
+		Detail: "the server answered " + strconv.Itoa(status) + ", which does not say the change was made (200, 201 and 204 do)"}
 }
 
 // skipReply reads the 2xx answer of a call.skipBody write: its first
@@ -286,6 +288,9 @@ func (c *Client) skipReply(ctx context.Context, cl call, resp *http.Response, ct
 		return nil, htmlErr
 	}
 	if err := c.errorBody(cl, resp, head); err != nil {
+		return nil, err
+	}
+	if err := c.notDone(cl, resp.StatusCode); err != nil {
 		return nil, err
 	}
 	return &reply{status: resp.StatusCode, header: resp.Header}, nil

@@ -199,6 +199,11 @@ func TestOutcomeUnknown(t *testing.T) {
 		{"PATCH 202", bare(202), true, true},
 		{"PATCH 206", bare(206), true, true},
 		{"PATCH 207", bare(207), true, true},
+		// ... unless its body states an error: then it is that error.
+		{"PATCH 202 stating 400", func(w http.ResponseWriter) {
+			writeJSON(w, "application/scim+json", 202, map[string]any{
+				"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:Error"}, "detail": "Seat limit reached", "status": "400"})
+		}, true, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -221,6 +226,18 @@ func TestOutcomeUnknown(t *testing.T) {
 			}
 		})
 	}
+	// A create answered 202 is unknown and not sent again (it may yet be
+	// made): one POST.
+	t.Run("POST 202", func(t *testing.T) {
+		f, srv := newFake(t)
+		failN(f, "POST", 1<<30, bare(202))
+		c := testClient(t, srv.URL)
+		_, err := c.CreateTeam(context.Background(), "ml")
+		var e *Error
+		if !errors.As(err, &e) || !e.OutcomeUnknown() || f.count("POST") != 1 {
+			t.Fatalf("err = %v after %d POSTs: want unknown after one", err, f.count("POST"))
+		}
+	})
 	t.Run("never sent", func(t *testing.T) {
 		hc, dials := dialer(errors.New("connection refused"))
 		c := testClient(t, "http://127.0.0.1:1", func(c *Config) { c.HTTPClient, c.MaxElapsed = hc, 20*time.Millisecond })

@@ -143,6 +143,9 @@ func TestRetryAfterBeyondBudgetNamesIt(t *testing.T) {
 		{"Retry-After", "1000000000", "asked to wait a year or more,"},
 		{"Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT", "asked to wait a year or more,"},
 		{"RateLimit-Reset", "99999999999", "asked to wait a year or more,"},
+		// More digits than an int holds: still a wait, not no header.
+		{"Retry-After", "99999999999999999999", "asked to wait a year or more,"},
+		{"Retry-After", "0000000000000000000000000000003600", "asked to wait 1h0m0s,"},
 	} {
 		f, srv := newFake(t)
 		failN(f, "GET", 1, status(429, tc.header, tc.value))

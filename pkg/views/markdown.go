@@ -71,6 +71,11 @@ func width(s string) int {
 // write (l.reserve); when what it then wrote left room unused and less
 // than everything is shown in full, it lays out again with that room
 // given back, keeping the result only while it stays within the limit.
+//
+// Bundled names wrap at wrapWidth; when a first layout leaves some of
+// them out, the view is laid out again with names wrapped at denseWrap,
+// which costs fewer characters for the same names, so lists at least as
+// many.
 func WriteMarkdown(w io.Writer, p plan.Plan) error {
 	s := plan.Summarize(p.Changes)
 	top, banner := markdownHead(p, s)
@@ -89,6 +94,10 @@ func WriteMarkdown(w io.Writer, p plan.Plan) error {
 	}
 	room := MarkdownLimit - width(top) - width(banner) - l.reserve()
 	out, whole := render(room)
+	if l.unlisted() > 0 {
+		l.setWrap(denseWrap)
+		out, whole = render(room)
+	}
 	// Give back what the output left unused; a try that passes the limit
 	// (a longer count in a note) is tried again with half as much.
 	for add, tries := MarkdownLimit-width(out), 0; !whole && add > 0 && tries < 10; tries++ {

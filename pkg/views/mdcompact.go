@@ -26,7 +26,15 @@ import (
 
 // wrapWidth is the widest a line of names grows before the next name
 // starts a new line (a single longer name keeps a line of its own).
-const wrapWidth = 100
+// denseWrap is the width used instead when names wrapped at wrapWidth do
+// not all fit: each line's prefix then costs less than a character per
+// name, close to a list that is only comma-separated (names of 45
+// characters wrapped at 100 take a line each, and 1,100 of them passed
+// the limit that they fit within comma-separated).
+const (
+	wrapWidth = 100
+	denseWrap = 1000
+)
 
 // bundle is the changes of one kind and one reason (in one team, or in the
 // user section), or the warnings of one code, listed by name.
@@ -39,6 +47,7 @@ type bundle struct {
 	names   []string
 	shown   int    // names listed: the first shown
 	headLen [2]int // of headLine, complete and (at most) partial
+	wrap    int    // the widest a names line grows (wrapStep)
 }
 
 // headLine says what happens to the names below it: all of them, or with
@@ -66,8 +75,8 @@ func (bu *bundle) prefix() string {
 // wrapStep adds a name of n characters to a names line now cur long (0:
 // none open yet). It returns the characters it costs, the new line length, and
 // whether the name starts a new line of prefix characters.
-func wrapStep(cur, prefix, n int) (cost, next int, newLine bool) {
-	if cur > 0 && cur+2+n <= wrapWidth {
+func wrapStep(cur, prefix, n, wrap int) (cost, next int, newLine bool) {
+	if cur > 0 && cur+2+n <= wrap {
 		return 2 + n, cur + 2 + n, false
 	}
 	return prefix + n + 1, prefix + n, true
@@ -78,7 +87,7 @@ func (bu *bundle) write(b *strings.Builder, partial bool) {
 	b.WriteString(code(bu.headLine(bu.shown, partial && bu.shown < len(bu.names))) + "\n")
 	pre, cur := bu.prefix(), 0
 	for _, name := range bu.names[:bu.shown] {
-		_, next, nl := wrapStep(cur, len(pre), codeLen(name))
+		_, next, nl := wrapStep(cur, len(pre), codeLen(name), bu.wrap)
 		switch {
 		case nl && cur > 0:
 			b.WriteString("\n" + pre)
@@ -95,9 +104,9 @@ func (bu *bundle) write(b *strings.Builder, partial bool) {
 	}
 }
 
-// bundleChanges groups the lines of the must tiers into bundles, tier by
-// tier in the order fit visits them, and returns the bundle of each line
-// (-1: none).
+// bundleChanges groups the lines of the must tiers into bundles whose
+// names wrap at wrapWidth, tier by tier in the order fit visits them, and
+// returns the bundle of each line (-1: none).
 func bundleChanges(secs []mdSection) (bs []bundle, of [][][]int32) {
 	n := 0
 	for _, s := range secs {
@@ -144,7 +153,7 @@ func bundleChanges(secs []mdSection) (bs []bundle, of [][][]int32) {
 					if !ok {
 						bi = int32(len(bs))
 						index[k] = bi
-						bs = append(bs, bundle{sym: ln.sym, gist: ln.gist, noun: "user(s)", inGroup: inGroup, si: si})
+						bs = append(bs, bundle{sym: ln.sym, gist: ln.gist, noun: "user(s)", inGroup: inGroup, si: si, wrap: wrapWidth})
 					}
 					lastBi = bi
 					bs[bi].names = append(bs[bi].names, ln.who)
@@ -211,7 +220,7 @@ func warningNames(ws []plan.Warning) string {
 		}
 		bu := byCode[w.Code]
 		if bu == nil {
-			bu = &bundle{sym: '!', gist: "[" + sanitize.Controls(string(w.Code)) + "]", noun: "warning(s)"}
+			bu = &bundle{sym: '!', gist: "[" + sanitize.Controls(string(w.Code)) + "]", noun: "warning(s)", wrap: wrapWidth}
 			byCode[w.Code] = bu
 			codes = append(codes, w.Code)
 		}

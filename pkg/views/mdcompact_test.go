@@ -292,3 +292,37 @@ func notListedUsesTheRoom(t *testing.T, n, roleTeams int) {
 		}
 	}
 }
+
+// 1,100 removals of names of 45 characters: wrapped at wrapWidth each
+// takes a line of its own and some would be left out, but they fit
+// comma-separated, so the names are wrapped densely and every one is
+// listed; 800 of them still wrap at wrapWidth.
+func TestMarkdownLongNamesListedDensely(t *testing.T) {
+	removals := func(n int) plan.Plan {
+		p := sizedPlan(0, n, 0, 0)
+		for i := range p.Changes {
+			p.Changes[i].User = fmt.Sprintf("someone-with-a-long-address-%05d@example.com", i)
+		}
+		return p
+	}
+	md := markdownOf(t, removals(1100))
+	if name := missing(md, "someone-with-a-long-address-0%04d@example.com", 1100); name != "" {
+		t.Errorf("%s is not listed", name)
+	}
+	if strings.Contains(md, "NOT LISTED") {
+		t.Error("a NOT LISTED block although every name fits")
+	}
+	longest := 0
+	for _, line := range strings.Split(md, "\n") {
+		longest = max(longest, width(line))
+	}
+	if longest <= wrapWidth {
+		t.Errorf("names wrapped at %d: the layout did not make them denser", longest)
+	}
+	md = markdownOf(t, removals(800))
+	for _, line := range strings.Split(md, "\n") {
+		if strings.HasPrefix(line, "-         ") && width(line) > wrapWidth {
+			t.Errorf("a names line of %d characters where %d would do: %.60s...", width(line), wrapWidth, line)
+		}
+	}
+}

@@ -85,6 +85,8 @@ func (l *markdownLayout) reset() {
 	l.notShown = [numTiers]int{}
 }
 
+// newMarkdownLayout lays out secs and ws; bundled names wrap at
+// wrapWidth until setWrap.
 func newMarkdownLayout(secs []mdSection, ws []plan.Warning) *markdownLayout {
 	l := &markdownLayout{secs: secs, keep: make([][][]bool, len(secs)), total: make([]int, len(secs)), shown: make([]int, len(secs)), warnings: len(ws)}
 	for si, s := range secs {
@@ -211,7 +213,7 @@ func (l *markdownLayout) place(pl *placement, from, to, room int, mark bool) (us
 								delta -= ext
 							}
 						}
-						c, n, _ := wrapStep(pl.cur[bi], len(bu.prefix()), ln.whoLen)
+						c, n, _ := wrapStep(pl.cur[bi], len(bu.prefix()), ln.whoLen, bu.wrap)
 						cost, next, opens = cost+c, n, bu.inGroup
 					}
 					if opens && !pl.open[si][gi] {
@@ -344,6 +346,25 @@ func (l *markdownLayout) whole() bool {
 		}
 	}
 	return !l.compacted() && (l.warnForm == warnFull || l.warnings == 0)
+}
+
+// setWrap makes bundled names wrap at wrap from the next fit on.
+func (l *markdownLayout) setWrap(wrap int) {
+	for bi := range l.bundles {
+		l.bundles[bi].wrap = wrap
+	}
+	for c := range l.mustCost {
+		l.mustCost[c] = -1 // priced again
+	}
+}
+
+// unlisted counts the removals, deactivations and role changes fit left
+// out.
+func (l *markdownLayout) unlisted() (n int) {
+	for t := 0; t < mustTiers; t++ {
+		n += l.notShown[t]
+	}
+	return n
 }
 
 // compacted reports whether some destructive line is listed in a bundle.
