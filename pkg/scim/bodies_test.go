@@ -235,6 +235,7 @@ func TestUndecodableWriteAnswerUnknown(t *testing.T) {
 		unknown    bool
 	}{
 		{"not JSON", `{"id": `, http.StatusCreated, true},
+		{"not JSON at all", `not json{`, http.StatusCreated, true},
 		{"record too long", `{"id":"u1","userName":"a@x.io","displayName":"` + strings.Repeat("n", caps.Field+1) + `"}`, http.StatusCreated, true},
 		{"refused", `{"id": `, http.StatusBadRequest, false},
 	} {
@@ -254,6 +255,10 @@ func TestUndecodableWriteAnswerUnknown(t *testing.T) {
 			}
 			if tc.unknown && !strings.Contains(err.Error(), "whether the change was made is unknown") {
 				t.Errorf("err = %v, want it to say the outcome is unknown", err)
+			}
+			// The reads before were SCIM: the URL is not in question.
+			if strings.Contains(err.Error(), "is the URL") {
+				t.Errorf("err = %v: a write's answer blames the URL", err)
 			}
 		})
 	}

@@ -264,8 +264,10 @@ func (c *Client) decodeErr(cl call, status int, err error) *Error {
 		e.unknown = true
 		e.Detail += " (the server answered " + strconv.Itoa(status) + ": whether the change was made is unknown; the next plan shows it)"
 	}
+	// A read that is not SCIM may be the wrong URL; a write's answer
+	// follows reads that were SCIM, so the URL is not in question.
 	var se *json.SyntaxError
-	if errors.Is(err, errNotList) || errors.Is(err, errSyntax) || errors.As(err, &se) {
+	if cl.method == http.MethodGet && (errors.Is(err, errNotList) || errors.Is(err, errSyntax) || errors.As(err, &se)) {
 		e.Hint = hintBaseURL
 	}
 	return e
@@ -334,11 +336,12 @@ func seconds(v string) (time.Duration, bool) {
 		return 0, false
 	}
 	v = strings.TrimLeft(v, "0")
-	if len(v) > 10 {
-		return maxServerWait, true // over 300 years
+	const most = int(maxServerWait / time.Second)
+	if len(v) > len(strconv.Itoa(most)) {
+		return maxServerWait, true
 	}
 	n, _ := strconv.Atoi(v) // "" (all zeros) is 0
-	return min(time.Duration(n)*time.Second, maxServerWait), true
+	return time.Duration(min(n, most)) * time.Second, true
 }
 
 // waitText says how long the server asked to wait, "a year or more" for a

@@ -145,6 +145,8 @@ func TestRetryAfterBeyondBudgetNamesIt(t *testing.T) {
 		{"RateLimit-Reset", "99999999999", "asked to wait a year or more,"},
 		// More digits than an int holds: still a wait, not no header.
 		{"Retry-After", "99999999999999999999", "asked to wait a year or more,"},
+		{"Retry-After", "9999999999", "asked to wait a year or more,"}, // overflows as nanoseconds
+		{"RateLimit-Reset", "31536000", "asked to wait a year or more,"},
 		{"Retry-After", "0000000000000000000000000000003600", "asked to wait 1h0m0s,"},
 	} {
 		f, srv := newFake(t)

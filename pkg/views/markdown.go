@@ -72,11 +72,16 @@ func width(s string) int {
 // than everything is shown in full, it lays out again with that room
 // given back, keeping the result only while it stays within the limit.
 //
-// Bundled names wrap at wrapWidth; when a first layout leaves some of
-// them out, the view is laid out again with names wrapped at denseWrap,
-// which costs fewer characters for the same names, so lists at least as
-// many.
+// Bundled names wrap at wrapWidth; while a layout leaves some of them
+// out, the view is laid out again with names wrapped at the next of
+// denserWraps, kept when it lists more (it may bundle other tiers, so it
+// does not always).
 func WriteMarkdown(w io.Writer, p plan.Plan) error {
+	return writeMarkdown(w, p, denserWraps[:])
+}
+
+// writeMarkdown is WriteMarkdown trying the denser wraps given.
+func writeMarkdown(w io.Writer, p plan.Plan, denser []int) error {
 	s := plan.Summarize(p.Changes)
 	top, banner := markdownHead(p, s)
 	users, teams := groups(p)
@@ -94,9 +99,15 @@ func WriteMarkdown(w io.Writer, p plan.Plan) error {
 	}
 	room := MarkdownLimit - width(top) - width(banner) - l.reserve()
 	out, whole := render(room)
-	if l.unlisted() > 0 {
-		l.setWrap(denseWrap)
-		out, whole = render(room)
+	for wrap, i := wrapWidth, 0; i < len(denser) && l.unlisted() > 0; i++ {
+		unlisted := l.unlisted()
+		l.setWrap(denser[i])
+		next, nextWhole := render(room)
+		if l.unlisted() >= unlisted {
+			l.setWrap(wrap) // no better: the give-back below lays out as out was
+			break
+		}
+		out, whole, wrap = next, nextWhole, denser[i]
 	}
 	// Give back what the output left unused; a try that passes the limit
 	// (a longer count in a note) is tried again with half as much.

@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -26,15 +27,14 @@ import (
 
 // wrapWidth is the widest a line of names grows before the next name
 // starts a new line (a single longer name keeps a line of its own).
-// denseWrap is the width used instead when names wrapped at wrapWidth do
-// not all fit: each line's prefix then costs less than a character per
-// name, close to a list that is only comma-separated (names of 45
-// characters wrapped at 100 take a line each, and 1,100 of them passed
-// the limit that they fit within comma-separated).
-const (
-	wrapWidth = 100
-	denseWrap = 1000
-)
+// denserWraps are the widths tried in turn when names wrapped at
+// wrapWidth do not all fit: each line's prefix then costs less, the last
+// none at all: a bundle's names on one line, comma-separated
+// (names of 45 characters wrapped at 100 take a line each, and 1,100 of
+// them passed the limit that they fit within comma-separated).
+const wrapWidth = 100
+
+var denserWraps = [...]int{1000, math.MaxInt32}
 
 // bundle is the changes of one kind and one reason (in one team, or in the
 // user section), or the warnings of one code, listed by name.
@@ -171,9 +171,10 @@ func bundleChanges(secs []mdSection) (bs []bundle, of [][][]int32) {
 
 // Forms of the warnings, richest first.
 const (
-	warnFull   = iota // "! [code] message"
-	warnNames         // bundled by code, by name (warningNames)
-	warnCounts        // "! code: n"
+	warnFull       = iota // "! [code] message"
+	warnNames             // bundled by code, by name (warningNames)
+	warnNamesDense        // the same, names wrapped at the widest of denserWraps
+	warnCounts            // "! code: n"
 	numWarnForms
 )
 
@@ -193,12 +194,17 @@ func warningForms(ws []plan.Warning) [numWarnForms]string {
 	for _, s := range byCode {
 		counted.WriteString(s)
 	}
-	return [numWarnForms]string{full.String(), warningNames(ws), counted.String()}
+	names := warningNames(ws, wrapWidth)
+	dense := names
+	if names != "" {
+		dense = warningNames(ws, denserWraps[len(denserWraps)-1])
+	}
+	return [numWarnForms]string{full.String(), names, dense, counted.String()}
 }
 
 func warningsTitle(n, form int) string {
 	switch form {
-	case warnNames:
+	case warnNames, warnNamesDense:
 		return fmt.Sprintf("Warnings (%d, listed by name: too many to show with their messages here)", n)
 	case warnCounts:
 		return fmt.Sprintf("Warnings (%d, counted by code: too many to list by name here)", n)
@@ -206,9 +212,9 @@ func warningsTitle(n, form int) string {
 	return fmt.Sprintf("Warnings (%d)", n)
 }
 
-// warningNames lists the warnings by name, grouped by code: a warning
-// about no user or team keeps its message.
-func warningNames(ws []plan.Warning) string {
+// warningNames lists the warnings by name, grouped by code, names wrapped
+// at wrap: a warning about no user or team keeps its message.
+func warningNames(ws []plan.Warning, wrap int) string {
 	var b strings.Builder
 	byCode := map[plan.WarningCode]*bundle{}
 	var codes []plan.WarningCode
@@ -220,7 +226,7 @@ func warningNames(ws []plan.Warning) string {
 		}
 		bu := byCode[w.Code]
 		if bu == nil {
-			bu = &bundle{sym: '!', gist: "[" + sanitize.Controls(string(w.Code)) + "]", noun: "warning(s)", wrap: wrapWidth}
+			bu = &bundle{sym: '!', gist: "[" + sanitize.Controls(string(w.Code)) + "]", noun: "warning(s)", wrap: wrap}
 			byCode[w.Code] = bu
 			codes = append(codes, w.Code)
 		}

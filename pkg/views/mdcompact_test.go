@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"math/rand"
 	"regexp"
 	"strconv"
 	"strings"
@@ -323,6 +324,64 @@ func TestMarkdownLongNamesListedDensely(t *testing.T) {
 	for _, line := range strings.Split(md, "\n") {
 		if strings.HasPrefix(line, "-         ") && width(line) > wrapWidth {
 			t.Errorf("a names line of %d characters where %d would do: %.60s...", width(line), wrapWidth, line)
+		}
+	}
+}
+
+// 1,250 removals of 45-character names fit comma-separated (names wrapped
+// at 1,000 left 13 out); 1,200 unmanaged users of such names fit as
+// warnings by name (wrapped at 100 they were counted by code).
+func TestMarkdownNamesThatFitCommaSeparated(t *testing.T) {
+	name := func(i int) string { return fmt.Sprintf("someone-with-a-long-address-%05d@example.com", i) }
+	p := sizedPlan(0, 1250, 0, 0)
+	for i := range p.Changes {
+		p.Changes[i].User = name(i)
+	}
+	md := markdownOf(t, p)
+	if strings.Contains(md, "NOT LISTED") || missing(md, "someone-with-a-long-address-0%04d@example.com", 1250) != "" {
+		t.Errorf("not every removal is listed:\n%.600s", md)
+	}
+	p = plan.Plan{}
+	for i := range 1200 {
+		p.Warnings = append(p.Warnings, plan.Warning{Code: plan.WarnUnmanagedUser, User: name(i), Message: name(i) + " is active in W&B but not in the manifest (unmanagedUsers: ignore): not deactivated"})
+	}
+	md = markdownOf(t, p)
+	if !strings.Contains(md, "listed by name") || missing(md, "someone-with-a-long-address-0%04d@example.com", 1200) != "" {
+		t.Errorf("the warnings are not listed by name:\n%.600s", md)
+	}
+}
+
+// Names wrapped more densely may make another form the cheapest (bundled
+// rather than one line each), which can list fewer: a denser layout is
+// kept only when it lists more. Teams of three removals each, two reasons,
+// names of 24 to 85 characters: the markdown never lists fewer names than
+// with names wrapped at wrapWidth alone.
+func TestMarkdownDenserNeverListsFewer(t *testing.T) {
+	listed := func(p plan.Plan, denser []int) int {
+		var b strings.Builder
+		if err := writeMarkdown(&b, p, denser); err != nil {
+			t.Fatal(err)
+		}
+		if width(b.String()) > MarkdownLimit {
+			t.Fatalf("%d characters", width(b.String()))
+		}
+		return len(regexp.MustCompile(`r\d{6}-`).FindAllString(b.String(), -1))
+	}
+	for seed := range int64(6) {
+		r := rand.New(rand.NewSource(seed))
+		var p plan.Plan
+		for k := range 3 * 1066 {
+			n := 24 + r.Intn(62)
+			u := fmt.Sprintf("r%06d-%s@ex.co", k, strings.Repeat("x", n-14))
+			p.Changes = append(p.Changes, plan.Change{Action: plan.RemoveMember, Team: fmt.Sprintf("team-%04d", k/3), TeamID: fmt.Sprint("g", k/3),
+				User: u, UserID: fmt.Sprint("u", k), Reason: fmt.Sprint("reason number ", r.Intn(2))})
+		}
+		p.Summary = plan.Summarize(p.Changes)
+		base := listed(p, nil)
+		for _, denser := range [][]int{denserWraps[:1], denserWraps[:]} {
+			if got := listed(p, denser); got < base {
+				t.Errorf("seed %d: %d names listed trying wraps %v, %d with names wrapped at %d alone", seed, got, denser, base, wrapWidth)
+			}
 		}
 	}
 }

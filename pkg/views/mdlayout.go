@@ -310,11 +310,17 @@ func (l *markdownLayout) chooseForms(room int) (compact, form int, ok bool) {
 			if cost+l.warnExtra(f) > room {
 				continue
 			}
-			rank := fullLines * 2
+			// A destructive line more in full outranks any warning
+			// form; warnings by name outrank counts by code; then
+			// their richer forms.
+			rank := fullLines * 4
 			if f != warnCounts {
-				rank += (mustLines + 1) * 2
+				rank += (mustLines + 1) * 4
 			}
-			if f == warnFull {
+			switch f {
+			case warnFull:
+				rank += 2
+			case warnNames:
 				rank++
 			}
 			if rank = rank<<mustTiers + allMust - later; rank > best {
@@ -477,7 +483,7 @@ func cutNote(cut, all, warnings int, compacted bool, warnForm int) string {
 	}
 	switch {
 	case warnings == 0:
-	case warnForm == warnNames:
+	case warnForm == warnNames, warnForm == warnNamesDense:
 		s = append(s, fmt.Sprintf("The %d warnings are listed by name, by code, without their messages.", warnings))
 	case warnForm == warnCounts:
 		s = append(s, fmt.Sprintf("The %d warnings are counted by code.", warnings))
