@@ -53,4 +53,4 @@ lint:
 
 ## docker: the container image (needs a Docker engine; not run in CI)
 docker:
-	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t wbsync:$(VERSION) .
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t wbsync:$(VERSION) -t wbsync:latest .
