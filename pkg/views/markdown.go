@@ -74,8 +74,9 @@ func width(s string) int {
 //
 // Bundled names wrap at wrapWidth; while a layout leaves some of them
 // out, the view is laid out again with names wrapped at the next of
-// denserWraps, kept when it lists more (it may bundle other tiers, so it
-// does not always).
+// denserWraps, kept when it lists more, each compared as finally laid
+// out (a denser wrap may bundle other tiers, so it does not always list
+// more; on a tie the sparser is kept).
 func WriteMarkdown(w io.Writer, p plan.Plan) error {
 	return writeMarkdown(w, p, denserWraps[:])
 }
@@ -86,7 +87,7 @@ func writeMarkdown(w io.Writer, p plan.Plan, denser []int) error {
 	top, banner := markdownHead(p, s)
 	users, teams := groups(p)
 	l := newMarkdownLayout([]mdSection{{title: "User changes", groups: users}, {title: "Team changes", groups: teams}}, p.Warnings)
-	render := func(room int) (string, bool) {
+	render := func(room int) (string, bool, int) {
 		l.reset()
 		l.fit(room)
 		var b strings.Builder
@@ -95,31 +96,35 @@ func writeMarkdown(w io.Writer, p plan.Plan, denser []int) error {
 		l.writeNotListed(&b)
 		b.WriteString(banner)
 		l.writeDetails(&b)
-		return b.String(), l.whole()
+		return b.String(), l.whole(), l.unlisted()
 	}
-	room := MarkdownLimit - width(top) - width(banner) - l.reserve()
-	out, whole := render(room)
-	for wrap, i := wrapWidth, 0; i < len(denser) && l.unlisted() > 0; i++ {
-		unlisted := l.unlisted()
+	start := MarkdownLimit - width(top) - width(banner) - l.reserve()
+	layOut := func() (string, int) {
+		room := start
+		out, whole, unlisted := render(room)
+		// Give back what the output left unused; a try that passes the
+		// limit (a longer count in a note) is tried again with half as
+		// much.
+		for add, tries := MarkdownLimit-width(out), 0; !whole && add > 0 && tries < 10; tries++ {
+			next, nextWhole, nextUnlisted := render(room + add)
+			if width(next) > MarkdownLimit {
+				add /= 2
+				continue
+			}
+			room += add
+			out, whole, unlisted = next, nextWhole, nextUnlisted
+			add = MarkdownLimit - width(out)
+		}
+		return out, unlisted
+	}
+	out, unlisted := layOut()
+	for i := 0; i < len(denser) && unlisted > 0; i++ {
 		l.setWrap(denser[i])
-		next, nextWhole := render(room)
-		if l.unlisted() >= unlisted {
-			l.setWrap(wrap) // no better: the give-back below lays out as out was
+		next, nextUnlisted := layOut()
+		if nextUnlisted >= unlisted {
 			break
 		}
-		out, whole, wrap = next, nextWhole, denser[i]
-	}
-	// Give back what the output left unused; a try that passes the limit
-	// (a longer count in a note) is tried again with half as much.
-	for add, tries := MarkdownLimit-width(out), 0; !whole && add > 0 && tries < 10; tries++ {
-		next, nextWhole := render(room + add)
-		if width(next) > MarkdownLimit {
-			add /= 2
-			continue
-		}
-		room += add
-		out, whole = next, nextWhole
-		add = MarkdownLimit - width(out)
+		out, unlisted = next, nextUnlisted
 	}
 	_, err := io.WriteString(w, out)
 	return err
