@@ -112,6 +112,23 @@ func (c *command) flagSet(getenv func(string) string) (*flags, any) {
 // to redact its key from the error.
 const keyWaitAfterUsageError = 500 * time.Millisecond
 
+// useLogs checks the logging flags and logs as they say from now on.
+func (inv *invocation) useLogs(l logFlags) error {
+	logs, err := l.check()
+	if err != nil {
+		return err
+	}
+	inv.logs = &logs
+	if logs.json {
+		// A signal's notice is a log entry too (through the progress
+		// writer, which serialises it with the other entries).
+		log := inv.logger()
+		warn := func(msg string) { log.Warn(msg) }
+		signalNotice.Store(&warn)
+	}
+	return nil
+}
+
 // runWith parses args for c and calls c.run; --help prints c's help on
 // stdout.
 func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (int, error) {
@@ -122,18 +139,7 @@ func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (
 		return exitOK, err
 	}
 	if err == nil {
-		var logs logSetup
-		if logs, err = f.log.check(); err == nil {
-			inv.logs = &logs
-			if logs.json {
-				// A signal's notice is a log entry too (through the
-				// progress writer, which serialises it with the other
-				// entries).
-				log := inv.logger()
-				warn := func(msg string) { log.Warn(msg) }
-				signalNotice.Store(&warn)
-			}
-		}
+		err = inv.useLogs(f.log)
 	}
 	if c.groups.conn {
 		// The key file before anything else the command does, so that

@@ -169,6 +169,11 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 	if err != nil && ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
+	if err == nil {
+		if err = c.notDone(cl, r.status); err != nil {
+			r = nil
+		}
+	}
 	if err == nil && !c.accepted.Load() {
 		c.accepted.Store(true) // a 2xx whose body passed its checks
 	}
@@ -244,16 +249,14 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 	if err := c.errorBody(cl, resp, body); err != nil {
 		return nil, err
 	}
-	if err := c.notDone(cl, status); err != nil {
-		return nil, err
-	}
 	return &reply{status: status, header: resp.Header, body: body}, nil
 }
 
 // notDone returns the error of a write answered with a 2xx that does not
 // say the change was made (202 Accepted: queued; 206, 207), or nil. Its
 // outcome is unknown, never ok, and it is not sent again: it may yet be
-// made. A body that states an error was classified before, as that error.
+// made. It is asked of an answer readBody passed, so a body that states
+// an error was classified before, as that error.
 func (c *Client) notDone(cl call, status int) error {
 	if cl.method == http.MethodGet || status == http.StatusOK || status == http.StatusCreated || status == http.StatusNoContent {
 		return nil
@@ -288,9 +291,6 @@ func (c *Client) skipReply(ctx context.Context, cl call, resp *http.Response, ct
 		return nil, htmlErr
 	}
 	if err := c.errorBody(cl, resp, head); err != nil {
-		return nil, err
-	}
-	if err := c.notDone(cl, resp.StatusCode); err != nil {
 		return nil, err
 	}
 	return &reply{status: resp.StatusCode, header: resp.Header}, nil

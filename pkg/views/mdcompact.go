@@ -194,12 +194,8 @@ func warningForms(ws []plan.Warning) [numWarnForms]string {
 	for _, s := range byCode {
 		counted.WriteString(s)
 	}
-	names := warningNames(ws, wrapWidth)
-	dense := names
-	if names != "" {
-		dense = warningNames(ws, denserWraps[len(denserWraps)-1])
-	}
-	return [numWarnForms]string{full.String(), names, dense, counted.String()}
+	names := warningNames(ws, wrapWidth, denserWraps[len(denserWraps)-1])
+	return [numWarnForms]string{full.String(), names[0], names[1], counted.String()}
 }
 
 func warningsTitle(n, form int) string {
@@ -212,33 +208,40 @@ func warningsTitle(n, form int) string {
 	return fmt.Sprintf("Warnings (%d)", n)
 }
 
-// warningNames lists the warnings by name, grouped by code, names wrapped
-// at wrap: a warning about no user or team keeps its message.
-func warningNames(ws []plan.Warning, wrap int) string {
-	var b strings.Builder
+// warningNames lists the warnings by name, grouped by code, once with
+// names wrapped at each of wraps: a warning about no user or team keeps
+// its message.
+func warningNames(ws []plan.Warning, wraps ...int) []string {
+	var unnamed strings.Builder
 	byCode := map[plan.WarningCode]*bundle{}
 	var codes []plan.WarningCode
 	for _, w := range ws {
 		name := warningName(w)
 		if name == "" {
-			b.WriteString(code("! "+warningText(w)) + "\n")
+			unnamed.WriteString(code("! "+warningText(w)) + "\n")
 			continue
 		}
 		bu := byCode[w.Code]
 		if bu == nil {
-			bu = &bundle{sym: '!', gist: "[" + sanitize.Controls(string(w.Code)) + "]", noun: "warning(s)", wrap: wrap}
+			bu = &bundle{sym: '!', gist: "[" + sanitize.Controls(string(w.Code)) + "]", noun: "warning(s)"}
 			byCode[w.Code] = bu
 			codes = append(codes, w.Code)
 		}
 		bu.names = append(bu.names, name)
 	}
 	slices.Sort(codes)
-	for _, c := range codes {
-		bu := byCode[c]
-		bu.shown = len(bu.names)
-		bu.write(&b, false)
+	out := make([]string, len(wraps))
+	for i, wrap := range wraps {
+		var b strings.Builder
+		b.WriteString(unnamed.String())
+		for _, c := range codes {
+			bu := byCode[c]
+			bu.shown, bu.wrap = len(bu.names), wrap
+			bu.write(&b, false)
+		}
+		out[i] = b.String()
 	}
-	return b.String()
+	return out
 }
 
 // warningName names what a warning is about: its user, its team, or both.
