@@ -90,7 +90,7 @@ func TestEncodeExport(t *testing.T) {
 				{Email: "Alice@Example.com", Role: "admin"}, {Email: "bob@example.com"}}},
 		},
 	}
-	if d := cmp.Diff(want, m.State); d != "" {
+	if d := cmp.Diff(want, m.State, ignoreHints); d != "" {
 		t.Errorf("exported state (-want +got):\n%s", d)
 	}
 	if d := cmp.Diff(*pol, m.Policy); d != "" {
@@ -484,7 +484,7 @@ func TestEncodeNoCustomRoles(t *testing.T) {
 		t.Fatalf("%v\n%s", err, buf.String())
 	}
 	want := []model.Team{{Name: "ml", Membership: model.Additive, Members: []model.Member{{Email: "b@b.co", Role: "admin"}}}}
-	if d := cmp.Diff(want, m.State.Teams); d != "" || !strings.Contains(buf.String(), "is a custom role, which Multi-tenant Cloud does not have") {
+	if d := cmp.Diff(want, m.State.Teams, ignoreHints); d != "" || !strings.Contains(buf.String(), "is a custom role, which Multi-tenant Cloud does not have") {
 		t.Errorf("teams (-want +got):\n%s\n%s", d, buf.String())
 	}
 	if len(rep.AdditiveTeams) != 1 {

@@ -162,6 +162,7 @@ func TestGoodManifests(t *testing.T) {
 // digest), and that encoding is stable.
 func roundTrip(t testing.TB, m *Manifest) {
 	t.Helper()
+	checkHints(t, m.State)
 	// What the loader accepts, a saved plan embeds: the plan file's checks
 	// must never refuse it.
 	if why := (plan.Desired{State: m.State, Policy: m.Policy}).Problem(); why != "" {
@@ -179,6 +180,7 @@ func roundTrip(t testing.TB, m *Manifest) {
 	if err != nil {
 		t.Fatalf("the encoded manifest does not parse: %v\n%s", err, buf.String())
 	}
+	checkHints(t, back.State)
 	if d := cmp.Diff(model.Canonical(m.State), model.Canonical(back.State)); d != "" {
 		t.Fatalf("state changed in the round trip (-want +got):\n%s\n%s", d, buf.String())
 	}

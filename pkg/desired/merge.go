@@ -107,8 +107,9 @@ func (l *loader) checkTeams() {
 }
 
 // checkPendingMembers: every member is a declared user (emails match
-// case-insensitively), and takes that user's email as declared. Members of
-// users declared before their team were resolved on the way.
+// case-insensitively), and takes that user's email as declared and its
+// position (model.Member.User). Members of users declared before their
+// team were resolved on the way.
 func (l *loader) checkPendingMembers() {
 	if l.broken {
 		return
@@ -116,7 +117,7 @@ func (l *loader) checkPendingMembers() {
 	for _, pm := range l.pending {
 		m := &l.state.Teams[pm.team].Members[pm.member]
 		if ui, found := l.byEmail[model.Key(m.Email)]; found {
-			m.Email = l.state.Users[ui].Email
+			m.Email, m.User = l.state.Users[ui].Email, ui+1
 		} else {
 			l.addf(pm.at, "member %s is not declared under users", m.Email)
 		}

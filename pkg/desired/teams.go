@@ -92,7 +92,7 @@ func (l *loader) loadMembers(fi int, v *yaml.Node, ti int32) {
 				continue
 			}
 			u.inTeam, u.inTeamAt = ti+1, mp
-			m.Email = u.email
+			m.Email, m.User = u.email, ui+1
 			l.noteCustomRole(ti, int32(len(t.Members)), m.Role, mp)
 			t.Members = append(t.Members, m)
 			continue

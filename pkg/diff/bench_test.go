@@ -26,6 +26,7 @@ func drift(r *rand.Rand, n, per int) (want, have model.State, policy model.Polic
 	have = model.State{Users: make([]model.User, 0, n), Teams: make([]model.Team, 0, n/20)}
 	emails := make([]string, n)
 	ids := make([]string, n)
+	liveAt := make([]int32, n)
 	for i := 0; i < n; i++ {
 		e := fmt.Sprintf("user%06d@example.com", i)
 		emails[i], ids[i] = e, fmt.Sprintf("id-%06d", i)
@@ -45,6 +46,7 @@ func drift(r *rand.Rand, n, per int) (want, have model.State, policy model.Polic
 			l.OrgRole = model.RoleAdmin
 		}
 		have.Users = append(have.Users, l)
+		liveAt[i] = int32(len(have.Users))
 	}
 	for i := 0; i < n/50; i++ { // unmanaged extras
 		e := fmt.Sprintf("extra%06d@example.com", i)
@@ -65,19 +67,19 @@ func drift(r *rand.Rand, n, per int) (want, have model.State, policy model.Polic
 			if pick(50) {
 				role = model.RoleAdmin
 			}
-			// Every member string is its own copy, allocated in member order,
-			// as the manifest and SCIM decoders allocate them.
-			dt.Members = append(dt.Members, model.Member{Email: strings.Clone(emails[i]), Role: role})
+			// Members share their user's strings and carry its position,
+			// as the loader and the read give them (model.Member.User).
+			dt.Members = append(dt.Members, model.Member{Email: emails[i], Role: role, User: int32(i + 1)})
 			if !pick(50) {
 				if pick(50) {
 					role = model.RoleViewer
 				}
-				lt.Members = append(lt.Members, model.Member{UserID: strings.Clone(ids[i]), Email: strings.Clone(emails[i]), Role: role})
+				lt.Members = append(lt.Members, model.Member{UserID: ids[i], Email: emails[i], Role: role, User: liveAt[i]})
 			}
 			if pick(50) { // an extra live member
 				j := r.Intn(n)
 				if !seen[j] {
-					lt.Members = append(lt.Members, model.Member{UserID: strings.Clone(ids[j]), Email: strings.Clone(emails[j]), Role: model.RoleMember})
+					lt.Members = append(lt.Members, model.Member{UserID: ids[j], Email: emails[j], Role: model.RoleMember, User: liveAt[j]})
 				}
 			}
 		}
@@ -95,6 +97,8 @@ func drift(r *rand.Rand, n, per int) (want, have model.State, policy model.Polic
 // by a few percent from their manifest (the largest: 100,000 users, 5,000
 // teams, 500,000 memberships), and, as "random", organizations whose every
 // membership differs (the worst case: a plan of about a million changes).
+// "drift-unhinted" plans the drift organizations from states whose members
+// carry no hints (model.Member.User), so that every member is looked up.
 // Time and allocations should grow linearly. cpu-ns/op is the process's
 // CPU time per plan, garbage collection included: steadier than ns/op on a
 // shared machine.
@@ -104,9 +108,28 @@ func BenchmarkCompute(b *testing.B) {
 		run(b, fmt.Sprintf("drift/users=%d", n), want, have, policy, Options{Deployment: model.Dedicated})
 	}
 	for _, n := range []int{10000, 100000} {
+		want, have, policy := drift(rand.New(rand.NewSource(1)), n, 100)
+		run(b, fmt.Sprintf("drift-unhinted/users=%d", n), unhinted(want), unhinted(have), policy, Options{Deployment: model.Dedicated})
+	}
+	for _, n := range []int{10000, 100000} {
 		g := generate(rand.New(rand.NewSource(1)), genOptions{users: n, teams: n / 20, membersPerTeam: 100})
 		run(b, fmt.Sprintf("random/users=%d", n), g.want, g.have, g.policy, g.opts)
 	}
+}
+
+// unhinted returns a copy of s as a caller that builds its states by hand
+// gives them: members without hints (model.Member.User), each member
+// string its own copy, allocated in member order. Compute looks every
+// member up.
+func unhinted(s model.State) model.State {
+	c := cloneState(s)
+	for _, t := range c.Teams {
+		for j := range t.Members {
+			m := &t.Members[j]
+			m.UserID, m.Email, m.User = strings.Clone(m.UserID), strings.Clone(m.Email), 0
+		}
+	}
+	return c
 }
 
 func run(b *testing.B, name string, want, have model.State, policy model.Policy, opts Options) {

@@ -45,15 +45,18 @@ type planner struct {
 	wantByEmail *keyIndex  // desired user email key → index
 	liveByID    *keyIndex  // live user id → index
 	liveKeys    multiIndex // live userName key → indexes
+	// wantHints, liveHints: no two users share a key of wantByEmail
+	// (liveByID), so that a member whose hint (model.Member.User) names
+	// a user with the member's very string resolves to that user, as the
+	// look-up would
+	wantHints, liveHints bool
 
 	// What the live read reports at all (docs/wandb-api.md): a field no
 	// live user carries is taken as unreported, never as empty.
 	extReported, orgRolesReported, teamRolesReported bool
 
-	wants     []wantUser // per desired user
-	wantNames []string   // per desired user: wantName
-	lives     []liveUser // per live user
-	liveIDs   []string   // per live user: its SCIM id (a compact copy of the headers)
+	wants []wantUser // per desired user
+	lives []liveUser // per live user
 
 	roles  []model.Role          // the team roles of the manifest, interned
 	roleID map[model.Role]uint32 // role → index in roles
@@ -94,10 +97,12 @@ type planner struct {
 	warnings []plan.Warning
 }
 
-// wantUser is the planner's compact view of one desired user (16 bytes,
-// so that the team loops' random accesses mostly hit the cache), with the
+// wantUser is the planner's compact view of one desired user (32 bytes,
+// so that the team loops' random accesses mostly hit the cache: a member's
+// hint is checked against name in the line its slots are in), with the
 // scratch slots of the team being planned.
 type wantUser struct {
+	name     string // wantName
 	match    int32  // live user, none or ambiguous
 	teamGen  int32  // teamState.gen when listed in the current desired team
 	teamRole uint32 // role in the current desired team: an index in planner.roles, | roleDeclared
@@ -107,13 +112,15 @@ type wantUser struct {
 	inTeam   bool // listed in some desired team
 }
 
-// liveUser is the planner's compact view of one live user (16 bytes): the
-// scratch slots of the team being planned.
+// liveUser is the planner's compact view of one live user (32 bytes): its
+// id, against which members' hints are checked, and the scratch slots of
+// the team being planned.
 type liveUser struct {
-	owner   int32 // desired user, none or ambiguous
-	teamGen int32 // teamState.gen when a member of the current live team
-	teamPos int32 // position in the current live team's members
-	keepGen int32 // teamState.gen when listed in the current desired team
+	id      string // its SCIM id (a compact copy of the header)
+	owner   int32  // desired user, none or ambiguous
+	teamGen int32  // teamState.gen when a member of the current live team
+	teamPos int32  // position in the current live team's members
+	keepGen int32  // teamState.gen when listed in the current desired team
 }
 
 // Compute plans want (desired, from the manifest) against have (observed,
@@ -181,7 +188,7 @@ func (s subject) text() string {
 }
 
 // wantSubject is desired user di, named as the manifest writes its email.
-func (p *planner) wantSubject(di int32) subject { return subject{user: p.wantNames[di]} }
+func (p *planner) wantSubject(di int32) subject { return subject{user: p.wants[di].name} }
 
 // liveSubject is a live user the manifest does not list: identified by its
 // primary email, else its userName, with the userName as handle when it
@@ -243,36 +250,32 @@ func (p *planner) index() {
 	keys, vals := make([]string, 0, max(nw, nh)), make([]int32, 0, max(nw, nh))
 
 	p.wants = make([]wantUser, nw)
-	p.wantNames = make([]string, nw)
 	for i := range p.want.Users {
 		u := &p.want.Users[i]
-		p.wants[i] = wantUser{match: none, active: u.Active}
-		p.wantNames[i] = wantName(u)
+		p.wants[i] = wantUser{name: wantName(u), match: none, active: u.Active}
 		if u.ExternalID != "" {
 			p.wantExtIDs++
 		}
 		keys, vals = append(keys, model.Key(wantEmail(u))), append(vals, int32(i))
 	}
 	p.wantByEmail = newKeyIndex(nw, 24)
-	p.wantByEmail.putAll(keys, vals, func(i int, old int32) int32 {
+	p.wantHints = 0 == p.wantByEmail.putAll(keys, vals, func(i int, old int32) int32 {
 		// Duplicates are a manifest error; keep one deterministically.
-		return minBy(old, vals[i], func(j int32) string { return p.wantNames[j] })
+		return minBy(old, vals[i], func(j int32) string { return p.wants[j].name })
 	}, &s)
 
 	p.lives = make([]liveUser, nh)
-	p.liveIDs = make([]string, nh)
 	keys, vals = keys[:0], vals[:0]
 	for i := range p.have.Users {
 		u := &p.have.Users[i]
-		p.lives[i] = liveUser{owner: none}
-		p.liveIDs[i] = u.ID
+		p.lives[i] = liveUser{id: u.ID, owner: none}
 		if u.ID != "" {
 			keys, vals = append(keys, u.ID), append(vals, int32(i))
 		}
 		p.countLive(u)
 	}
 	p.liveByID = newKeyIndex(nh, 24)
-	p.liveByID.putAll(keys, vals, nil, &s)
+	p.liveHints = 0 == p.liveByID.putAll(keys, vals, nil, &s)
 	keys, vals = keys[:0], vals[:0]
 	for i := range p.have.Users {
 		keys, vals = append(keys, p.have.Users[i].Key()), append(vals, int32(i))

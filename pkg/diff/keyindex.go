@@ -96,7 +96,7 @@ const putBatch = 256
 // already, dup(i, old) gives the value to keep. Like getAll it loads the
 // slots of a batch of keys before inserting them one by one, so that the
 // loads overlap.
-func (x *keyIndex) putAll(keys []string, vals []int32, dup func(i int, old int32) int32, s *lookup) {
+func (x *keyIndex) putAll(keys []string, vals []int32, dup func(i int, old int32) int32, s *lookup) (dups int) {
 	for start := 0; start < len(keys); start += putBatch {
 		batch := keys[start:min(start+putBatch, len(keys))]
 		s.hashes = resize(s.hashes, len(batch))
@@ -108,11 +108,15 @@ func (x *keyIndex) putAll(keys []string, vals []int32, dup func(i int, old int32
 		}
 		x.sink += byte(touched)
 		for i, k := range batch {
-			if old := x.putHashed(k, s.hashes[i], vals[start+i]); old != none && dup != nil {
-				x.putHashed(k, s.hashes[i], dup(start+i, old))
+			if old := x.putHashed(k, s.hashes[i], vals[start+i]); old != none {
+				dups++
+				if dup != nil {
+					x.putHashed(k, s.hashes[i], dup(start+i, old))
+				}
 			}
 		}
 	}
+	return dups
 }
 
 // grow doubles the table (only when more keys come than were announced).

@@ -149,9 +149,9 @@ func (m *matcher) warnEmailElsewhere() {
 		}
 		slices.Sort(others)
 		slices.Sort(ids)
-		p.warn(plan.Warning{Code: plan.WarnEmailElsewhere, User: p.wantNames[di], IDs: ids, Message: fmt.Sprintf(
+		p.warn(plan.Warning{Code: plan.WarnEmailElsewhere, User: p.wants[di].name, IDs: ids, Message: fmt.Sprintf(
 			"%s matches live user %s by %s, which wins over an email match: live user %s, which has the email %s, is treated as not in the manifest (and an email update of %s may be refused while it holds the email)",
-			p.wantNames[di], liveName(l), w.level, strings.Join(others, ", "), wantEmail(d), liveName(l))})
+			p.wants[di].name, liveName(l), w.level, strings.Join(others, ", "), wantEmail(d), liveName(l))})
 	}
 }
 
@@ -324,7 +324,7 @@ func contested(links []link, claims []int32) map[int32][]int32 {
 const leftAlone = "left alone (no create, update, role, membership or deactivation)"
 
 func (p *planner) warnAmbiguous(a ambiguity) {
-	name := p.wantNames[a.di]
+	name := p.wants[a.di].name
 	ids := make([]string, 0, len(a.lives))
 	lives := make([]string, 0, len(a.lives))
 	for _, li := range a.lives {
@@ -335,7 +335,7 @@ func (p *planner) warnAmbiguous(a ambiguity) {
 	slices.Sort(lives)
 	others := make([]string, 0, len(a.others))
 	for _, o := range a.others {
-		others = append(others, p.wantNames[o])
+		others = append(others, p.wants[o].name)
 	}
 	slices.Sort(others)
 	var msg string

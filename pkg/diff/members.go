@@ -19,7 +19,10 @@ type teamState struct {
 	gen     int32
 	order   []int32  // desired users of the current team, deduplicated
 	listed  []int32  // current desired team: member position → desired user, or none
-	keys    []string // member keys, for a batch lookup
+	hints   []int32  // the members' hints (resolveWant, resolveLive)
+	keys    []string // the keys of members not resolved by their hints
+	pos     []int32  // those members' positions
+	found   []int32  // what the look-up of keys found
 	lookup  lookup
 	members []int32 // current live team: member position → live user, or none
 	// rolesSkipped counts the current team's role declarations left
@@ -84,12 +87,8 @@ func (p *planner) planMembers(dt *model.Team, lt int, shared sharing, ts *teamSt
 // for a member that is no listed user (such as an org service account).
 // It counts the members that are listed users (planner.memberships).
 func (p *planner) markLiveMembers(live *model.Team, ts *teamState) {
-	ts.keys = ts.keys[:0]
-	for i := range live.Members {
-		ts.keys = append(ts.keys, live.Members[i].UserID)
-	}
-	ts.members = resize(ts.members, len(ts.keys))
-	p.liveByID.getAll(ts.keys, ts.members, &ts.lookup)
+	ts.members = resize(ts.members, len(live.Members))
+	p.resolveLive(live.Members, ts)
 	p.prefetch(ts.members, func(li int32) int32 { return p.lives[li].teamGen })
 	for pos, li := range ts.members {
 		if m := &live.Members[pos]; m.UserID == "" && m.Email != "" {
@@ -108,12 +107,8 @@ func (p *planner) markLiveMembers(live *model.Team, ts *teamState) {
 // user listed twice keeps the smallest role, so the result does not depend
 // on the manifest's order).
 func (p *planner) listMembers(dt *model.Team, ts *teamState) {
-	ts.keys = ts.keys[:0]
-	for i := range dt.Members {
-		ts.keys = append(ts.keys, model.Key(dt.Members[i].Email))
-	}
-	ts.listed = resize(ts.listed, len(ts.keys))
-	p.wantByEmail.getAll(ts.keys, ts.listed, &ts.lookup)
+	ts.listed = resize(ts.listed, len(dt.Members))
+	p.resolveWant(dt.Members, ts)
 	p.prefetch(ts.listed, func(di int32) int32 { return p.wants[di].teamGen })
 	ts.order = ts.order[:0]
 	for i, di := range ts.listed {
@@ -162,9 +157,9 @@ func (p *planner) planListed(t teamRef, di int32, ts *teamState) {
 			if t.id != "" {
 				ids = []string{t.id} // two pinned teams may share the name
 			}
-			p.warn(plan.Warning{Code: plan.WarnInactiveMember, Team: t.name, User: p.wantNames[di], IDs: ids, Message: fmt.Sprintf(
+			p.warn(plan.Warning{Code: plan.WarnInactiveMember, Team: t.name, User: p.wants[di].name, IDs: ids, Message: fmt.Sprintf(
 				"%s is listed in team %s but is active: false in the manifest: not added (wbsync adds no deactivated user to a team); drop it from the team, or make it active",
-				p.wantNames[di], t.name)})
+				p.wants[di].name, t.name)})
 		}
 		return
 	}
@@ -185,7 +180,7 @@ func (p *planner) planListed(t teamRef, di int32, ts *teamState) {
 	}
 	uid := ""
 	if li >= 0 && !w.recreate {
-		uid = p.liveIDs[li]
+		uid = p.lives[li].id
 	}
 	setRole := role != model.RoleMember
 	if !setRole && listed && p.teamRolesReported {
@@ -201,7 +196,7 @@ func (p *planner) planListed(t teamRef, di int32, ts *teamState) {
 		ts.rolesSkipped++
 		setRole, addRole = false, model.RoleMember
 	}
-	name := p.wantNames[di]
+	name := p.wants[di].name
 	p.add(plan.Change{Action: plan.AddMember, Team: t.name, TeamID: t.id, User: name, UserID: uid, Role: addRole})
 	if setRole {
 		p.add(plan.Change{Action: plan.SetTeamRole, Team: t.name, TeamID: t.id, User: name, UserID: uid, Role: role})
@@ -216,11 +211,11 @@ func (p *planner) planListed(t teamRef, di int32, ts *teamState) {
 // sent as an unverified assertion.
 func (p *planner) memberRole(t teamRef, di, li int32, role model.Role, declared bool) {
 	change := func(from, reason string) {
-		uid := p.liveIDs[li]
+		uid := p.lives[li].id
 		if p.wants[di].recreate {
 			uid = ""
 		}
-		p.add(plan.Change{Action: plan.SetTeamRole, Team: t.name, TeamID: t.id, User: p.wantNames[di], UserID: uid, Role: role, From: from, Reason: reason})
+		p.add(plan.Change{Action: plan.SetTeamRole, Team: t.name, TeamID: t.id, User: p.wants[di].name, UserID: uid, Role: role, From: from, Reason: reason})
 	}
 	have := model.Role("")
 	if p.teamRolesReported {
@@ -272,11 +267,75 @@ func (p *planner) planRemovals(t teamRef, ts *teamState) {
 				"%s is protected (policy.protected): not removed from team %s, although %s", who.text(), t.name, reason)})
 			continue
 		}
-		p.add(plan.Change{Action: plan.RemoveMember, Team: t.name, TeamID: t.id, User: who.user, Username: who.handle, UserID: p.liveIDs[li], Reason: reason})
+		p.add(plan.Change{Action: plan.RemoveMember, Team: t.name, TeamID: t.id, User: who.user, Username: who.handle, UserID: p.lives[li].id, Reason: reason})
 	}
 	if len(unresolved) > 0 {
 		slices.Sort(unresolved)
 		p.warn(plan.Warning{Code: plan.WarnUnresolvedMember, Team: t.name, IDs: unresolved, Message: fmt.Sprintf(
 			"%d member(s) of team %s are not listed SCIM users (such as org service accounts): never removed", len(unresolved), t.name)})
+	}
+}
+
+// resolveWant sets ts.listed[i] to the desired user of member i of ms:
+// the user its hint (model.Member.User) names when that user's email is
+// the member's very string, as the loader gives it, else what wantByEmail
+// holds for the member's key.
+func (p *planner) resolveWant(ms []model.Member, ts *teamState) {
+	ts.keys, ts.pos = ts.keys[:0], ts.pos[:0]
+	hs := hints(ms, len(p.wants), p.wantHints, ts)
+	p.prefetch(hs, func(di int32) int32 { return int32(len(p.wants[di].name)) })
+	for i, h := range hs {
+		if h >= 0 && p.wants[h].name == ms[i].Email {
+			ts.listed[i] = h
+			continue
+		}
+		ts.keys, ts.pos = append(ts.keys, model.Key(ms[i].Email)), append(ts.pos, int32(i))
+	}
+	p.lookUp(p.wantByEmail, ts.listed, ts)
+}
+
+// resolveLive sets ts.members[i] to the live user of member i of ms: the
+// user its hint names when that user's id is the member's, as the read
+// gives it, else what liveByID holds for the member's id (none for a
+// member without one).
+func (p *planner) resolveLive(ms []model.Member, ts *teamState) {
+	ts.keys, ts.pos = ts.keys[:0], ts.pos[:0]
+	hs := hints(ms, len(p.lives), p.liveHints, ts)
+	p.prefetch(hs, func(li int32) int32 { return int32(len(p.lives[li].id)) })
+	for i, h := range hs {
+		if h >= 0 && ms[i].UserID != "" && p.lives[h].id == ms[i].UserID {
+			ts.members[i] = h
+			continue
+		}
+		ts.keys, ts.pos = append(ts.keys, ms[i].UserID), append(ts.pos, int32(i))
+	}
+	p.lookUp(p.liveByID, ts.members, ts)
+}
+
+// hints returns, in ts.hints, the position each member's hint names when
+// it is below n, else none; all none when the hints cannot be checked
+// (!ok: two users share a key).
+func hints(ms []model.Member, n int, ok bool, ts *teamState) []int32 {
+	ts.hints = resize(ts.hints, len(ms))
+	for i := range ms {
+		h := ms[i].User - 1
+		if !ok || h < 0 || int(h) >= n {
+			h = none
+		}
+		ts.hints[i] = h
+	}
+	return ts.hints
+}
+
+// lookUp resolves the members at ts.pos, whose keys are ts.keys, through
+// index into out.
+func (p *planner) lookUp(index *keyIndex, out []int32, ts *teamState) {
+	if len(ts.keys) == 0 {
+		return
+	}
+	ts.found = resize(ts.found, len(ts.keys))
+	index.getAll(ts.keys, ts.found, &ts.lookup)
+	for j, i := range ts.pos {
+		out[i] = ts.found[j]
 	}
 }

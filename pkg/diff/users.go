@@ -57,7 +57,7 @@ func (p *planner) planUsers() {
 				}
 				continue
 			}
-			p.add(plan.Change{Action: plan.ReactivateUser, User: p.wantNames[di], UserID: l.ID})
+			p.add(plan.Change{Action: plan.ReactivateUser, User: p.wants[di].name, UserID: l.ID})
 		}
 		p.update(d, l, w.level)
 		p.orgRole(d, l)
@@ -372,7 +372,7 @@ func (p *planner) warnWithoutTeam() {
 		if !w.active || w.inTeam || w.match == ambiguous || w.match >= 0 && p.stays[w.match] && !w.recreate {
 			continue
 		}
-		name := p.wantNames[di]
+		name := p.wants[di].name
 		p.warn(plan.Warning{Code: plan.WarnUserWithoutTeam, User: name, Message: fmt.Sprintf(
 			"%s is active but in no team of the manifest: can log in, reaches no team's data", name)})
 	}

@@ -59,7 +59,8 @@ func Digest(st State, p Policy) string {
 }
 
 // Canonical returns a sorted deep copy of st: users by key, teams and
-// members as SortTeams and SortMembers sort them.
+// members as SortTeams and SortMembers sort them. Members' hints
+// (Member.User) are dropped: they are positions in st's order.
 func Canonical(st State) State {
 	c := State{Users: sortedUsers(st.Users), Teams: sortedTeams(st.Teams)}
 	if c.Users == nil {
@@ -69,6 +70,9 @@ func Canonical(st State) State {
 		c.Teams[i].Members = sortedMembers(c.Teams[i].Members)
 		if c.Teams[i].Members == nil {
 			c.Teams[i].Members = []Member{}
+		}
+		for j := range c.Teams[i].Members {
+			c.Teams[i].Members[j].User = 0
 		}
 	}
 	return c

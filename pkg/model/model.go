@@ -142,6 +142,14 @@ type Member struct {
 	// for a plain email (member, no role declared); observed, from the
 	// user's teamRoles, "" when unknown.
 	Role Role `json:"role,omitempty"`
+	// User is 1 + the position in the same State's Users of the user the
+	// member is, as the loader or the read resolved it, sharing that
+	// user's string (Email desired, ID observed); 0 when unresolved. A
+	// hint only: diff.Compute takes it when the user it names has the
+	// member's very string and no other user has its key, and looks the
+	// member up otherwise, so that a stale or wrong hint never changes a
+	// plan. Not in JSON.
+	User int32 `json:"-"`
 }
 
 // Team is one W&B team (a SCIM Group).

@@ -436,6 +436,7 @@ func (r *resolver) teamOf(gr *scim.Group, sc *teamScratch) model.Team {
 		if ok {
 			u := &r.users[i]
 			mm.UserID, mm.Email = u.ID, u.UserName // the user's copies: the group's can go
+			mm.User = i + 1
 			if m.Display == u.UserName {
 				mm.Display = u.UserName
 			}
