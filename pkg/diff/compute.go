@@ -259,10 +259,11 @@ func (p *planner) index() {
 		keys, vals = append(keys, model.Key(wantEmail(u))), append(vals, int32(i))
 	}
 	p.wantByEmail = newKeyIndex(nw, 24)
-	p.wantHints = 0 == p.wantByEmail.putAll(keys, vals, func(i int, old int32) int32 {
+	dups := p.wantByEmail.putAll(keys, vals, func(i int, old int32) int32 {
 		// Duplicates are a manifest error; keep one deterministically.
 		return minBy(old, vals[i], func(j int32) string { return p.wants[j].name })
 	}, &s)
+	p.wantHints = dups == 0
 
 	p.lives = make([]liveUser, nh)
 	keys, vals = keys[:0], vals[:0]
@@ -275,7 +276,7 @@ func (p *planner) index() {
 		p.countLive(u)
 	}
 	p.liveByID = newKeyIndex(nh, 24)
-	p.liveHints = 0 == p.liveByID.putAll(keys, vals, nil, &s)
+	p.liveHints = p.liveByID.putAll(keys, vals, nil, &s) == 0
 	keys, vals = keys[:0], vals[:0]
 	for i := range p.have.Users {
 		keys, vals = append(keys, p.have.Users[i].Key()), append(vals, int32(i))
