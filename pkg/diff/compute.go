@@ -45,10 +45,10 @@ type planner struct {
 	wantByEmail *keyIndex  // desired user email key → index
 	liveByID    *keyIndex  // live user id → index
 	liveKeys    multiIndex // live userName key → indexes
-	// wantHints, liveHints: no two users share a key of wantByEmail
-	// (liveByID), so that a member whose hint (model.Member.User) names
-	// a user with the member's very string resolves to that user, as the
-	// look-up would
+	// wantHints, liveHints: no two desired users share an email key (no
+	// two live users share an id), so that a member whose hint
+	// (model.Member.User) names a user whose email (id) equals the
+	// member's by value resolves to that user, as the look-up would
 	wantHints, liveHints bool
 
 	// What the live read reports at all (docs/wandb-api.md): a field no

@@ -115,6 +115,26 @@ func TestHintsOfDuplicateUsers(t *testing.T) {
 	}
 }
 
+// TestHintOfADuplicateIsNotTaken: when two desired users share a key,
+// the look-up keeps one (here the active "A@x.co"), and a member hinted
+// to the other (the inactive "a@x.co", whose very string it has) must
+// still be resolved as the look-up resolves it: the plan adds A@x.co to
+// the team instead of reporting an inactive member.
+func TestHintOfADuplicateIsNotTaken(t *testing.T) {
+	inactive := du("a@x.co")
+	inactive.Active = false
+	want := state(users(inactive, du("A@x.co")), dt("t", model.Authoritative, dm("a@x.co", "")))
+	have := state(nil)
+	base := jsonOf(t, Compute(want, have, model.Policy{}, Options{}))
+	if !bytes.Contains(base, []byte(`"A@x.co"`)) || bytes.Contains(base, []byte("inactive")) {
+		t.Fatalf("the look-up's plan is not the one this test is about:\n%s", base)
+	}
+	want.Teams[0].Members[0].User = 1
+	if got := jsonOf(t, Compute(want, have, model.Policy{}, Options{})); !bytes.Equal(base, got) {
+		t.Fatalf("another plan:\n%s\nwant:\n%s", got, base)
+	}
+}
+
 // TestHintOfAMemberWithoutID: a live member with no id is never resolved
 // by its hint, even to a live user with no id: such a member is found by
 // its userName only, if at all.

@@ -92,10 +92,11 @@ func (x *keyIndex) putHashed(k string, h uint64, v int32) (old int32) {
 // putBatch is how many keys putAll loads ahead.
 const putBatch = 256
 
-// putAll puts keys[i] with value vals[i], in order. When keys[i] is there
-// already, dup(i, old) gives the value to keep. Like getAll it loads the
-// slots of a batch of keys before inserting them one by one, so that the
-// loads overlap.
+// putAll puts keys[i] with value vals[i], in order, and returns how many
+// keys were there already. When keys[i] is there already, dup(i, old)
+// gives the value to keep (nil: the later value stays). Like getAll it
+// loads the slots of a batch of keys before inserting them one by one, so
+// that the loads overlap.
 func (x *keyIndex) putAll(keys []string, vals []int32, dup func(i int, old int32) int32, s *lookup) (dups int) {
 	for start := 0; start < len(keys); start += putBatch {
 		batch := keys[start:min(start+putBatch, len(keys))]

@@ -83,7 +83,8 @@ func (p *planner) planMembers(dt *model.Team, lt int, shared sharing, ts *teamSt
 }
 
 // markLiveMembers resolves the live team's members to live users, once
-// per live team: by SCIM id, or by userName for a member without one; none
+// per live team: by hint or SCIM id (resolveLive), or by userName for a
+// member without an id; none
 // for a member that is no listed user (such as an org service account).
 // It counts the members that are listed users (planner.memberships).
 func (p *planner) markLiveMembers(live *model.Team, ts *teamState) {
@@ -277,9 +278,10 @@ func (p *planner) planRemovals(t teamRef, ts *teamState) {
 }
 
 // resolveWant sets ts.listed[i] to the desired user of member i of ms:
-// the user its hint (model.Member.User) names when that user's email is
-// the member's very string, as the loader gives it, else what wantByEmail
-// holds for the member's key.
+// the user its hint (model.Member.User) names when that user's wantName
+// (its email, else its userName) equals the member's email by value (the
+// loader gives both the same string, so the compare is one pointer
+// check), else what wantByEmail holds for the member's key.
 func (p *planner) resolveWant(ms []model.Member, ts *teamState) {
 	ts.keys, ts.pos = ts.keys[:0], ts.pos[:0]
 	hs := hints(ms, len(p.wants), p.wantHints, ts)

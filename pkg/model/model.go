@@ -146,9 +146,10 @@ type Member struct {
 	// member is, as the loader or the read resolved it, sharing that
 	// user's string (Email desired, ID observed); 0 when unresolved. A
 	// hint only: diff.Compute takes it when the user it names has the
-	// member's very string and no other user has its key, and looks the
-	// member up otherwise, so that a stale or wrong hint never changes a
-	// plan. Not in JSON.
+	// member's email (id) by value and no other user shares that email
+	// key (id), and looks the member up otherwise, so that a stale or
+	// wrong hint never changes a plan. Not in JSON (apply of a saved
+	// plan looks its desired members up).
 	User int32 `json:"-"`
 }
 
