@@ -180,16 +180,20 @@ func BenchmarkViews(b *testing.B) {
 // same runs (x-cpu). Run with -benchtime 10x or more.
 //
 // "warm" runs each plan after a collection: the heap the previous runs
-// left is reused. "fresh" runs it after debug.FreeOSMemory: every page
-// Compute allocates is new to the process, as in a wbsync run, where
-// Compute runs once; faults-10k and faults-100k count the pages it first
-// touched (in the fastest runs).
+// left is reused, and whatever of the input the caches still hold from
+// the previous run is read from them (all of the 10k input fits in this
+// machine's last-level cache; the 100k one does not). "cold" runs it
+// after a collection too, and after evictCaches, so that both sizes read
+// their input from memory, as Compute does in a wbsync run, where it runs
+// once after the read. "fresh" runs it after debug.FreeOSMemory: every
+// page Compute allocates is new to the process; faults-10k and
+// faults-100k count the pages it first touched (in the fastest runs).
 //
 // The floors run, as warm does, simpler work over the same input, so that
 // the machine's own growth from 10k to 100k can be told from Compute's:
 // "floor-scan" reads every byte of every team member's email and id once,
 // in member order (the bytes are the users', shared as the loader and the
-// read share them); "floor-join" builds a Go map of the desired users by
+// read share them), warm and cold; "floor-join" builds a Go map of the desired users by
 // email and of the live ones by id, and looks every member up once;
 // "floor-gather" reads, for every member, a 32-byte record of the user
 // its hint names (the one access per member to its user's state that a
@@ -207,26 +211,37 @@ func BenchmarkComputeLinearity(b *testing.B) {
 	compute := func(i int) {
 		Compute(in[i].want, in[i].have, in[i].policy, Options{Deployment: model.Dedicated})
 	}
+	scan := func(i int) { sink += scanMembers(in[i].want, in[i].have) }
+	var evict []byte // bigger than any cache of the machine
 	for _, mode := range []struct {
-		name  string
-		fresh bool
-		run   func(i int)
+		name string
+		how  start
+		run  func(i int)
 	}{
-		{"warm", false, compute},
-		{"fresh", true, compute},
-		{"floor-scan", false, func(i int) { sink += scanMembers(in[i].want, in[i].have) }},
-		{"floor-join", false, func(i int) { sink += joinMembers(in[i].want, in[i].have) }},
-		{"floor-gather", false, func(i int) { sink += gatherMembers(in[i].want, in[i].have) }},
+		{"warm", warm, compute},
+		{"cold", cold, compute},
+		{"fresh", fresh, compute},
+		{"floor-scan", warm, scan},
+		{"floor-scan-cold", cold, scan},
+		{"floor-join", warm, func(i int) { sink += joinMembers(in[i].want, in[i].have) }},
+		{"floor-gather", warm, func(i int) { sink += gatherMembers(in[i].want, in[i].have) }},
 	} {
+		if mode.how == cold && evict == nil {
+			evict = make([]byte, 256<<20)
+		}
 		b.Run(mode.name, func(b *testing.B) {
 			inf := math.Inf(1)
 			best, cpu := [2]float64{inf, inf}, [2]float64{inf, inf}
 			var faults [2]int64
 			for b.Loop() {
 				for i := range in {
-					if mode.fresh {
+					switch mode.how {
+					case fresh:
 						debug.FreeOSMemory()
-					} else {
+					case cold:
+						runtime.GC()
+						sink += evictCaches(evict)
+					default:
 						runtime.GC()
 					}
 					c0, f0, t0 := cpuTime(), pageFaults(), time.Now()
@@ -250,6 +265,24 @@ func BenchmarkComputeLinearity(b *testing.B) {
 	if sink == -1 {
 		b.Log(sink) // keeps the floors' reads
 	}
+}
+
+// start is how BenchmarkComputeLinearity prepares each run.
+type start int
+
+const (
+	warm  start = iota // after a collection
+	cold               // after a collection and evictCaches
+	fresh              // after debug.FreeOSMemory
+)
+
+// evictCaches writes every cache line of buf, which is bigger than the
+// machine's caches, so that what a run reads next comes from memory.
+func evictCaches(buf []byte) int {
+	for i := 0; i < len(buf); i += 64 {
+		buf[i]++
+	}
+	return int(buf[len(buf)/2])
 }
 
 // scanMembers reads every byte of every team member's email (desired) and
