@@ -193,9 +193,9 @@ func BenchmarkViews(b *testing.B) {
 // the machine's own growth from 10k to 100k can be told from Compute's:
 // "floor-scan" reads every byte of every team member's email and id once,
 // in member order (the bytes are the users', shared as the loader and the
-// read share them), warm and cold; "floor-join" builds a Go map of the desired users by
-// email and of the live ones by id, and looks every member up once;
-// "floor-gather" reads, for every member, a 32-byte record of the user
+// read share them), warm and cold; "floor-join" builds a Go map of the
+// desired users by email and of the live ones by id, and looks every
+// member up once; "floor-gather" reads, for every member, a 32-byte record of the user
 // its hint names (the one access per member to its user's state that a
 // plan makes at least).
 func BenchmarkComputeLinearity(b *testing.B) {
