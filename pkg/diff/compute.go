@@ -259,11 +259,10 @@ func (p *planner) index() {
 		keys, vals = append(keys, model.Key(wantEmail(u))), append(vals, int32(i))
 	}
 	p.wantByEmail = newKeyIndex(nw, 24)
-	dups := p.wantByEmail.putAll(keys, vals, func(i int, old int32) int32 {
+	p.wantHints = p.wantByEmail.putAll(keys, vals, func(i int, old int32) int32 {
 		// Duplicates are a manifest error; keep one deterministically.
 		return minBy(old, vals[i], func(j int32) string { return p.wants[j].name })
-	}, &s)
-	p.wantHints = dups == 0
+	}, &s) == 0
 
 	p.lives = make([]liveUser, nh)
 	keys, vals = keys[:0], vals[:0]

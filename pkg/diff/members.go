@@ -84,9 +84,9 @@ func (p *planner) planMembers(dt *model.Team, lt int, shared sharing, ts *teamSt
 
 // markLiveMembers resolves the live team's members to live users, once
 // per live team: by hint or SCIM id (resolveLive), or by userName for a
-// member without an id; none
-// for a member that is no listed user (such as an org service account).
-// It counts the members that are listed users (planner.memberships).
+// member without an id; none for a member that is no listed user (such as
+// an org service account). It counts the members that are listed users
+// (planner.memberships).
 func (p *planner) markLiveMembers(live *model.Team, ts *teamState) {
 	ts.members = resize(ts.members, len(live.Members))
 	p.resolveLive(live.Members, ts)
