@@ -36,6 +36,9 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 	if err := distinctFiles(f.conn.inputs(), output{"--out", out}, output{"--trace", f.conn.trace}); err != nil {
 		return exitError, err
 	}
+	if err := checkOutputs(output{"--out", out}); err != nil {
+		return exitError, err
+	}
 	s, err := connect(ctx, inv, f, true)
 	if err != nil {
 		return exitError, err

@@ -154,7 +154,7 @@ func writeAtomic(ctx context.Context, path string, perm os.FileMode, write func(
 	dir := filepath.Dir(path)
 	tmp, err := createTemp(dir, "."+filepath.Base(path)+".tmp-", perm)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, noTempFile(dir, err))
 	}
 	defer func() {
 		if err != nil {
@@ -220,7 +220,7 @@ func checkWritable(ctx context.Context, path string, size int64) error {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".check-*")
 	if err != nil {
-		return err
+		return noTempFile(filepath.Dir(path), err)
 	}
 	name := tmp.Name()
 	probing.Store(&name)
@@ -241,6 +241,48 @@ func checkWritable(ctx context.Context, path string, size int64) error {
 		err = cerr
 	}
 	return err
+}
+
+// noTempFile says that no file could be created in dir, without the
+// temporary name tried (which the user never gave).
+func noTempFile(dir string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("cannot create a file in %s: %w", dir, err)
+}
+
+// checkOutput makes sure, before the run reads anything from the server,
+// that output o can be written where it is named, and returns the file it
+// is written to (see outputTarget): what is there is a regular file the
+// user may write, or nothing is and its directory takes a new file. A run
+// asked to save a file it cannot stops before it reads the organization,
+// rather than after printing a plan.
+func checkOutput(o output) (string, error) {
+	path, err := outputTarget(o.path)
+	if err == nil {
+		if _, serr := os.Stat(path); errors.Is(serr, fs.ErrNotExist) {
+			err = checkWritable(context.Background(), path, 0) // a new file: its directory takes one
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", o.flag, err)
+	}
+	return path, nil
+}
+
+// checkOutputs is checkOutput for each output given.
+func checkOutputs(outs ...output) error {
+	for _, o := range outs {
+		if o.path == "" {
+			continue
+		}
+		if _, err := checkOutput(o); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // probing is the probe checkWritable is writing, if any: the second

@@ -248,7 +248,7 @@ func (c *connFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	c.url = envOr(getenv, "WBSYNC_URL", c.url)
 	c.auth = envOr(getenv, "WBSYNC_AUTH", c.auth)
 	c.deployment = getenv("WBSYNC_DEPLOYMENT")
-	fs.IntVar(&c.concurrency, "concurrency", 4, fmt.Sprintf("parallel requests (1 to %d; env WBSYNC_CONCURRENCY)", caps.Concurrency))
+	fs.IntVar(&c.concurrency, "concurrency", 4, fmt.Sprintf("parallel requests (more than %d are capped; env WBSYNC_CONCURRENCY)", caps.Concurrency))
 	fs.Float64Var(&c.rateLimit, "rate-limit", 10, fmt.Sprintf("requests per second (at least %v; env WBSYNC_RATE_LIMIT)", caps.MinRateLimit))
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, fmt.Sprintf("timeout per request (%ds to %dh; env WBSYNC_TIMEOUT)",
 		caps.MinTimeoutSeconds, caps.MaxTimeoutSeconds/3600))
@@ -274,8 +274,9 @@ type resolved struct {
 	// environment), as opposed to the defaults: a saved plan's target wins
 	// over defaults only.
 	urlGiven, deploymentGiven bool
-	// keyWarning is set when the key file is readable by other users.
-	keyWarning string
+	// warnings are what the run logs at warn level once its logger is
+	// set: a key file readable by other users, a --concurrency capped.
+	warnings []string
 }
 
 // resolve checks the connection flags and reads the API key (watching ctx:
@@ -305,13 +306,20 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 	if err := c.checkNumbers(); err != nil {
 		return r, err
 	}
+	if c.concurrency > caps.Concurrency {
+		r.warnings = append(r.warnings, fmt.Sprintf("--concurrency (or WBSYNC_CONCURRENCY) %d: capped at %d", c.concurrency, caps.Concurrency))
+		c.concurrency = caps.Concurrency
+	}
 	if c.apiKeyFile != "" {
 		if c.key == nil {
 			if _, err := c.readKey(ctx); err != nil {
 				return r, err
 			}
 		}
-		r.apiKey, r.keyWarning = string(c.key.key), keyWarning(*c.key)
+		r.apiKey = string(c.key.key)
+		if w := keyWarning(*c.key); w != "" {
+			r.warnings = append(r.warnings, w)
+		}
 	} else {
 		r.apiKey = envKey(getenv)
 	}
@@ -391,8 +399,8 @@ func (c *connFlags) numbersFromEnv(f *flags, getenv func(string) string, red *sa
 // checkNumbers bounds the numeric connection flags.
 func (c *connFlags) checkNumbers() error {
 	switch {
-	case c.concurrency < 1 || c.concurrency > caps.Concurrency:
-		return usageError{fmt.Sprintf("--concurrency (or WBSYNC_CONCURRENCY) %d: want 1 to %d", c.concurrency, caps.Concurrency)}
+	case c.concurrency < 1:
+		return usageError{fmt.Sprintf("--concurrency (or WBSYNC_CONCURRENCY) %d: want at least 1 (at most %d are used)", c.concurrency, caps.Concurrency)}
 	case math.IsNaN(c.rateLimit) || math.IsInf(c.rateLimit, 0) || c.rateLimit < caps.MinRateLimit:
 		return usageError{fmt.Sprintf("--rate-limit (or WBSYNC_RATE_LIMIT) %v: want a number of requests per second of at least %v", c.rateLimit, caps.MinRateLimit)}
 	case c.timeout < caps.MinTimeoutSeconds*time.Second || c.timeout > caps.MaxTimeoutSeconds*time.Second:

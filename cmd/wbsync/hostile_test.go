@@ -226,6 +226,8 @@ func TestHostileServers(t *testing.T) {
 		{mode: "endless", auth: "bearer", code: exitError, stderr: []string{"JSON bounds"}, maxRSS: 64 << 20},
 		{mode: "endless-records", auth: "bearer", code: exitError, stderr: []string{"more than 9999"}, maxRSS: 64 << 20},
 		{mode: "endless-records", auth: "bearer", args: []string{"--concurrency", "64"}, code: exitError, stderr: []string{"more than 9999"}, maxRSS: 64 << 20},
+		// Over the cap: the run goes on at 64, saying so, and stays as bounded.
+		{mode: "endless-records", auth: "bearer", args: []string{"--concurrency", "1000"}, code: exitError, stderr: []string{"more than 9999", "--concurrency (or WBSYNC_CONCURRENCY) 1000: capped at 64"}, maxRSS: 64 << 20},
 		{mode: "controls", auth: "bearer", code: exitOK},
 	}
 	for _, tc := range cases {

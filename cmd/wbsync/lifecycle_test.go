@@ -132,6 +132,33 @@ func TestReportCheckedFirst(t *testing.T) {
 	}
 }
 
+// TestOutputsCheckedBeforeTheRead: a plan's --out or --metrics-file, or an
+// export's --out, that cannot be written stops the run before its first
+// request, prints no plan, and names the flag and the directory (not the
+// temporary name it tried).
+func TestOutputsCheckedBeforeTheRead(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	missing := filepath.Join(t.TempDir(), "no-such-dir")
+	for _, args := range [][]string{
+		{"plan", "-f", examplePath("wbsync.yaml"), "--out", filepath.Join(missing, "plan.json")},
+		{"plan", "-f", examplePath("wbsync.yaml"), "--metrics-file", filepath.Join(missing, "m.prom")},
+		{"export", "--out", filepath.Join(missing, "wbsync.yaml")},
+	} {
+		before := emu.requests(t)["GET"]
+		r := wb(t, vars(emu.url), args...)
+		want := args[len(args)-2] + ": cannot create a file in " + missing + ": no such file or directory"
+		if r.code != exitError || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, ".tmp-") || strings.Contains(r.stderr, ".check-") {
+			t.Errorf("%s: exit %d, want 1 and %q\n%s", args, r.code, want, r.stderr)
+		}
+		if r.stdout != "" {
+			t.Errorf("%s: printed %q before failing", args, r.stdout)
+		}
+		if n := emu.requests(t)["GET"] - before; n != 0 {
+			t.Errorf("%s: %d reads before finding the output unwritable", args, n)
+		}
+	}
+}
+
 // TestReportWhenNothingToDo: an apply with nothing to do still writes
 // --report (an empty report, its verification the read just made: a
 // pipeline that keeps it finds this run's);

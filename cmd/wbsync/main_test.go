@@ -244,6 +244,7 @@ func TestConnectionErrors(t *testing.T) {
 		{"empty --log-level", map[string]string{"WANDB_API_KEY": "k3y5"}, []string{"--log-level="}, "--log-level was given an empty value"},
 		{"--timeout below a second", map[string]string{"WANDB_API_KEY": "k3y5"}, []string{"--timeout", "1ns"}, "--timeout (or WBSYNC_TIMEOUT) 1ns: want a duration from 1s to 3600s"},
 		{"--batch-size too large", map[string]string{"WANDB_API_KEY": "k3y5"}, []string{"--batch-size", "100000000000"}, "--batch-size (or WBSYNC_BATCH_SIZE) 100000000000: want 1 to 1000"},
+		{"--concurrency below one", map[string]string{"WANDB_API_KEY": "k3y5"}, []string{"--concurrency", "0"}, "--concurrency (or WBSYNC_CONCURRENCY) 0: want at least 1 (at most 64 are used)"},
 		{"WBSYNC_CONCURRENCY not a number", map[string]string{"WANDB_API_KEY": "k3y5", "WBSYNC_CONCURRENCY": "many"}, nil, `WBSYNC_CONCURRENCY "many": not a value --concurrency takes`},
 		{"WBSYNC_TIMEOUT out of bounds", map[string]string{"WANDB_API_KEY": "k3y5", "WBSYNC_TIMEOUT": "2h"}, nil, "--timeout (or WBSYNC_TIMEOUT) 2h0m0s: want a duration from 1s to 3600s"},
 		{"WBSYNC_RATE_LIMIT below the minimum", map[string]string{"WANDB_API_KEY": "k3y5", "WBSYNC_RATE_LIMIT": "0"}, nil, "--rate-limit (or WBSYNC_RATE_LIMIT) 0"},

@@ -56,6 +56,9 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 	if err := distinctFiles(f.conn.inputs(inputs...), output{"--out", o.out}, output{"--metrics-file", o.metricsFile}, output{"--trace", f.conn.trace}); err != nil {
 		return exitError, err
 	}
+	if err := checkOutputs(output{"--out", o.out}, output{"--metrics-file", o.metricsFile}); err != nil {
+		return exitError, err
+	}
 	m, s, p, err := loadAndPlan(ctx, inv, f, true)
 	if err == nil {
 		err = stopped(ctx)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"sync"
@@ -114,8 +113,8 @@ func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*se
 	// The redactor already hides conf.apiKey: run made it from
 	// WANDB_API_KEY, and runWith from the key file (with what looks like
 	// a key in WANDB_API_KEY).
-	if conf.keyWarning != "" {
-		log.Warn(conf.keyWarning)
+	for _, w := range conf.warnings {
+		log.Warn(w)
 	}
 	s := &session{log: log, conf: conf, pages: &readProgress{p: inv.progress(), bars: map[string]*readBar{}}}
 	if f.conn.trace != "" {
@@ -123,12 +122,9 @@ func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*se
 		// (a failed run leaves its trace; one that fails before any
 		// request leaves an existing file as it was), every line
 		// redacted twice: by the client and here.
-		path, err := outputTarget(f.conn.trace) // a regular file, as every output (and writable, when it exists)
-		if _, serr := os.Stat(path); err == nil && errors.Is(serr, fs.ErrNotExist) {
-			err = checkWritable(context.Background(), path, 0) // a new file: its directory takes one
-		}
+		path, err := checkOutput(output{"--trace", f.conn.trace})
 		if err != nil {
-			return nil, fmt.Errorf("--trace: %w", err)
+			return nil, err
 		}
 		create := inv.createTrace
 		if create == nil {

@@ -39,7 +39,8 @@ const (
 	// Problems is how many manifest problems are printed; the rest are
 	// counted in one line.
 	Problems = 100
-	// Concurrency is the most parallel requests --concurrency allows.
+	// Concurrency is the most parallel requests a run makes: a larger
+	// --concurrency is capped to it, with a warning.
 	Concurrency = 64
 	// MinTimeoutSeconds and MaxTimeoutSeconds bound --timeout: below a
 	// second no real request completes, and above an hour a stalled one
