@@ -85,6 +85,29 @@ func TestDoubleDashEndsFlags(t *testing.T) {
 	}
 }
 
+// TestFlagsBeforeTheCommand: flags may come before the command, as kubectl
+// takes them; "--" still ends flags, and an argument list naming no command
+// is refused naming its first word.
+func TestFlagsBeforeTheCommand(t *testing.T) {
+	m := examplePath("wbsync.yaml")
+	r := wb(t, nil, "--log-format", "json", "-f", m, "validate", "-o", "json")
+	if r.code != exitOK || !strings.HasPrefix(r.stdout, "{") {
+		t.Errorf("--log-format json -f M validate -o json: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--log-level", "debug"}, `unknown command "--log-level"`},
+		{[]string{"--", "validate"}, `unknown command "--"`},
+		{[]string{"--log-level", "debug", "--", "validate"}, `unknown command "--log-level"`},
+	} {
+		if r := wb(t, nil, tc.args...); r.code != exitError || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%q: exit %d, want 1 and %q\n%s", tc.args, r.code, tc.want, r.stderr)
+		}
+	}
+}
+
 // TestLogFlagsOnEveryCommand: --log-level and --log-format are general
 // flags: every command accepts them (with json, stderr is JSON entries
 // only), and refuses a bad value (exit 1), even one with nothing to log.

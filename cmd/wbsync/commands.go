@@ -56,10 +56,33 @@ func findCommand(name string) *command {
 	return nil
 }
 
+// commandFirst moves the command to the front when flags come before it
+// (wbsync --log-level debug plan), as kubectl takes them: the first
+// argument that names a command, before any "--", is the command. args
+// already starting with a command, or naming none, are returned as they are.
+func commandFirst(args []string) []string {
+	if len(args) == 0 || !strings.HasPrefix(args[0], "-") {
+		return args
+	}
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		if findCommand(a) != nil {
+			return append(append([]string{a}, args[:i]...), args[i+1:]...)
+		}
+	}
+	return args
+}
+
 func usage() string {
 	var b strings.Builder
 	b.WriteString("wbsync keeps a W&B organization's users and teams in line with a manifest.\n\nUsage:\n")
 	for _, c := range commands {
+		if len(c.synopsis) > 44 { // its summary on a line of its own, aligned
+			fmt.Fprintf(&b, "  wbsync %s\n  %-51s %s\n", c.synopsis, "", c.summary)
+			continue
+		}
 		fmt.Fprintf(&b, "  wbsync %-44s %s\n", c.synopsis, c.summary)
 	}
 	b.WriteString("\nRun 'wbsync COMMAND --help' or 'wbsync help COMMAND' for a command's flags and an example.\n")

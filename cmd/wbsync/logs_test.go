@@ -233,6 +233,9 @@ func TestLogLevelError(t *testing.T) {
 		if r.code != exitError || !strings.Contains(r.stderr, "bad.yaml:3:12: malformed email") || !strings.Contains(r.stderr, "wbsync validate: the manifest has 1 problem(s)") {
 			t.Errorf("%s logs: the problem and the error are not printed at error level:\n%s", format, r.stderr)
 		}
+		if strings.Contains(r.stderr, "nothing was written") { // validate never writes: saying so suggests it might
+			t.Errorf("%s logs: validate says it wrote nothing:\n%s", format, r.stderr)
+		}
 	}
 
 	emu := startEmu(t, emulator.Options{}, "")

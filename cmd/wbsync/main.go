@@ -67,7 +67,7 @@ func main() {
 	// more wall time.
 	if os.Getenv("GOGC") == "" {
 		pct := 50
-		if len(os.Args) > 1 && os.Args[1] == "export" {
+		if args := commandFirst(os.Args[1:]); len(args) > 0 && args[0] == "export" {
 			pct = 25
 		}
 		debug.SetGCPercent(pct)
@@ -214,6 +214,7 @@ func run(ctx context.Context, args []string, e env) int {
 		fmt.Fprint(e.stderr, usage())
 		return exitError
 	}
+	args = commandFirst(args)
 	name, rest := args[0], args[1:]
 	switch name {
 	case "help", "-h", "--help":

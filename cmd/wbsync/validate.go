@@ -38,6 +38,9 @@ func runValidate(ctx context.Context, inv *invocation, f *flags, _ any, pos []st
 	}
 	if f.format == "text" {
 		m, err := loadManifest(ctx, f.files, inv)
+		if me := (manifestError{}); errors.As(err, &me) {
+			return exitError, fmt.Errorf("the manifest has %d problem(s)", me.pe.Total) // validate never writes
+		}
 		if err != nil {
 			return exitError, err
 		}

@@ -154,6 +154,15 @@ func (l *loader) nonEmpty(fi int, name string, v *yaml.Node, why string) (string
 // (allowed is ASCII, so equal lengths keep EqualFold from taking the Kelvin
 // sign for k, as the schema's [Kk] does not.)
 func (l *loader) enum(fi int, name string, v *yaml.Node, allowed []string) (string, bool) {
+	if v.Kind == yaml.ScalarNode && !isStr(v) { // orgRole: 3 wants a value, not quotes
+		p := at(fi, v)
+		if !l.keeps(p) {
+			l.skip()
+			return "", false
+		}
+		l.addf(p, "%s must be %s, got %s", name, oneOf(allowed), kind(v))
+		return "", false
+	}
 	s, ok := l.str(fi, name, v)
 	if !ok {
 		return "", false

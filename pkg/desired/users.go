@@ -94,9 +94,9 @@ func (l *loader) loadUser(fi int, n *yaml.Node) {
 				l.externalID(u.ExternalID, at(fi, v))
 			}
 		case userOrgRole:
-			if s, ok := l.str(fi, "orgRole", v); ok && strings.EqualFold(s, string(model.RoleViewer)) {
+			if isStr(v) && strings.EqualFold(v.Value, string(model.RoleViewer)) {
 				l.add(at(fi, v), "orgRole viewer is refused: W&B turns it into member with viewer seats and resets ALL of the user's team and project roles to viewer; use member (and set team roles per team)")
-			} else if ok {
+			} else {
 				role, _ := l.enum(fi, "orgRole", v, orgRoleValues)
 				u.OrgRole = model.Role(role)
 			}

@@ -20,6 +20,9 @@ func CanonicalURL(raw string) (string, error) {
 	if raw == "" {
 		return "", errors.New("empty URL")
 	}
+	if !strings.Contains(raw, "://") { // "HOST:PORT/scim" would parse as scheme HOST, or not at all
+		return "", errors.New("no scheme: want an absolute https:// URL such as https://HOST/scim")
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "", fmt.Errorf("not a URL: %w", errors.Unwrap(err))
@@ -32,7 +35,7 @@ func CanonicalURL(raw string) (string, error) {
 		return "", errors.New("the URL must not carry user information (the API key comes from WANDB_API_KEY or --api-key-file)")
 	}
 	if u.RawQuery != "" || u.ForceQuery {
-		return "", errors.New("the URL must not carry a query (nothing after ? is sent to W&B as a credential, and it would be recorded in plan files)")
+		return "", errors.New("the URL must not carry a query (what follows ? may be a credential, which wbsync takes only from WANDB_API_KEY or --api-key-file, and the URL is recorded in plan files)")
 	}
 	if u.Fragment != "" || strings.Contains(raw, "#") {
 		return "", errors.New("the URL must not carry a fragment (#...)")

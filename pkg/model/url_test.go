@@ -1,6 +1,9 @@
 package model
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestCanonicalURL(t *testing.T) {
 	for in, want := range map[string]string{
@@ -25,6 +28,16 @@ func TestCanonicalURL(t *testing.T) {
 	} {
 		if got, err := CanonicalURL(bad); err == nil {
 			t.Errorf("CanonicalURL(%q) = %q, want an error", bad, got)
+		}
+	}
+}
+
+// TestCanonicalURLWithoutScheme: "HOST:PORT/scim" (which net/url reads as
+// scheme HOST, or not at all) says what is missing.
+func TestCanonicalURLWithoutScheme(t *testing.T) {
+	for _, in := range []string{"127.0.0.1:34891/scim", "acme.wandb.io:443/scim", "localhost:8080/scim", "api.wandb.ai/scim"} {
+		if _, err := CanonicalURL(in); err == nil || !strings.HasPrefix(err.Error(), "no scheme: want an absolute https:// URL") {
+			t.Errorf("CanonicalURL(%q): %v, want no scheme", in, err)
 		}
 	}
 }
