@@ -128,7 +128,7 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		// report finds this run's, not a stale file or none.
 		// The read just made is its verification: nothing remains.
 		var buf bytes.Buffer
-		rep := &apply.Report{}
+		rep := &apply.Report{Seats: a.p.Seats}
 		if !o.noVerify {
 			rep.Verification = apply.Verify(a.p)
 		}

@@ -40,8 +40,12 @@ type reportJSON struct {
 		Reason   string `json:"reason"`
 		CausedBy *int   `json:"caused_by"`
 	} `json:"operations"`
-	Unknown      int  `json:"unknown"`
-	Interrupted  bool `json:"interrupted"`
+	Unknown     int  `json:"unknown"`
+	Interrupted bool `json:"interrupted"`
+	Seats       *struct {
+		Before int `json:"active_before"`
+		After  int `json:"active_after"`
+	} `json:"seats"`
 	Verification *struct {
 		Remaining int `json:"remaining"`
 		Changes   []struct {
@@ -167,8 +171,13 @@ func TestReportWhenNothingToDo(t *testing.T) {
 	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
 	v := vars(emu.url)
 	m := examplePath("wbsync.yaml")
-	if r := wb(t, v, "apply", "-f", m, "--auto-approve"); r.code != exitOK {
+	r := wb(t, v, "apply", "-f", m, "--auto-approve", "-o", "json")
+	if r.code != exitOK {
 		t.Fatalf("first apply: exit %d\n%s", r.code, r.stderr)
+	}
+	// The report shows the plan's seats, as every view of a run does.
+	if rep := decodeReport(t, r.stdout); rep.Seats == nil || rep.Seats.Before != 11 || rep.Seats.After != 12 {
+		t.Errorf("first apply's report: seats %+v, want 11 before and 12 after", rep.Seats)
 	}
 	path := filepath.Join(t.TempDir(), "report.json")
 	if r := wb(t, v, "apply", "-f", m, "--auto-approve", "--report", path); r.code != exitOK {
@@ -179,10 +188,11 @@ func TestReportWhenNothingToDo(t *testing.T) {
 		t.Fatalf("no report after an apply with nothing to do: %v", err)
 	}
 	if rep := decodeReport(t, string(b)); rep.Operations == nil || len(rep.Operations) != 0 ||
-		rep.Verification == nil || rep.Verification.Remaining != 0 || rep.Verification.Changes == nil {
+		rep.Verification == nil || rep.Verification.Remaining != 0 || rep.Verification.Changes == nil ||
+		rep.Seats == nil || rep.Seats.Before != 12 || rep.Seats.After != 12 {
 		t.Errorf("report %s, want no operations and a verification with nothing remaining (the read just made)", b)
 	}
-	r := wb(t, v, "apply", "-f", m, "--dry-run", "--report", path)
+	r = wb(t, v, "apply", "-f", m, "--dry-run", "--report", path)
 	if r.code != exitError || !strings.Contains(r.stderr, "--dry-run does nothing") {
 		t.Errorf("--dry-run --report: exit %d\n%s", r.code, r.stderr)
 	}

@@ -140,7 +140,7 @@ func Run(ctx context.Context, p plan.Plan, w Writer, opts Options) (*Report, err
 		lo = hi
 	}
 	elapsed := opts.Now().Sub(start)
-	rep := &Report{Results: r.results, Requests: int(r.requests.Load()), DurationMS: elapsed.Milliseconds()}
+	rep := &Report{Results: r.results, Requests: int(r.requests.Load()), DurationMS: elapsed.Milliseconds(), Seats: p.Seats}
 	rep.count()
 	r.status(zapcore.InfoLevel, fmt.Sprintf("Finished: %d write requests in %s", rep.Requests, elapsed.Round(time.Millisecond)),
 		"finished", zap.Int("write_requests", rep.Requests), zap.Duration("elapsed", elapsed))

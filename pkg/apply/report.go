@@ -83,6 +83,9 @@ type Report struct {
 	Requests int `json:"requests"`
 	// DurationMS is the wall time of the whole run.
 	DurationMS int64 `json:"duration_ms"`
+	// Seats are the plan's active users before and after (the plan's
+	// seats: every view of a run shows them, the report too).
+	Seats plan.Seats `json:"seats"`
 	// Verification is what a fresh read and plan found after the run; nil
 	// when none was made. The caller sets it (see Verify).
 	Verification *Verification `json:"verification,omitempty"`

@@ -27,6 +27,7 @@ func sampleReport() *Report {
 			{Action: plan.DeactivateUser, User: "d@x.com", UserID: "u4", Status: StatusSkipped, Reason: "not started: apply was interrupted"},
 		},
 		OK: 1, Failed: 2, Skipped: 2, Unknown: 1, Interrupted: true, Requests: 5, DurationMS: 45,
+		Seats: plan.Seats{ActiveBefore: 5, ActiveAfter: 4},
 		Verification: &Verification{Remaining: 1, Changes: []plan.Change{
 			{Action: plan.AddMember, User: "b@x.com", UserID: "u2", Team: "ml", TeamID: "t1", Role: "member"},
 		}},
@@ -44,6 +45,7 @@ func TestReportJSON(t *testing.T) {
 	}
 	want := map[string]any{
 		"ok": 1.0, "failed": 2.0, "skipped": 2.0, "unknown": 1.0, "interrupted": true, "requests": 5.0, "duration_ms": 45.0,
+		"seats": map[string]any{"active_before": 5.0, "active_after": 4.0},
 		"operations": []any{
 			map[string]any{"action": "create_user", "user": "a@x.com", "user_id": "u1", "status": "ok", "duration_ms": 12.0, "requests": 1.0},
 			map[string]any{"action": "add_member", "user": "b@x.com", "user_id": "u2", "team": "ml", "team_id": "t1", "status": "failed",
