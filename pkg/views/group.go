@@ -31,8 +31,12 @@ type line struct {
 	// removals, deactivations and role changes only: the user, and text
 	// without the user
 	who, gist string
-	// the markdown view's measures (group.measure): codeLen of text, who
-	textLen, whoLen int
+	// team removals and role changes only: the team, as the markdown
+	// view names it when it lists them across teams (bundleChanges)
+	team string
+	// the markdown view's measures (group.measure): codeLen of text, who;
+	// flatLen: codeLen of the name listed across teams (bundleChanges)
+	textLen, whoLen, flatLen int
 }
 
 // measure sets the markdown view's measures of g and its lines, once.
@@ -92,7 +96,7 @@ func groups(p plan.Plan) (users, teams []*group) {
 		if tierOf(c.Action) < mustTiers {
 			ln.who, ln.gist = sanitize.Controls(plan.UserText(c)), ln.text // the user's group names the user
 			if c.Action == plan.RemoveMember || c.Action == plan.SetTeamRole {
-				ln.gist = sanitize.Controls(gistText(c))
+				ln.gist, ln.team = sanitize.Controls(gistText(c)), sanitize.Controls(c.Team)
 			}
 		}
 		g.lines = append(g.lines, ln)

@@ -54,8 +54,10 @@ func width(s string) int {
 //     one line each with its reason, or, when those do not all fit, in
 //     bundles of one kind of change and reason that name every user
 //     ("remove (reason): 800 user(s)" over comma-separated names, see
-//     mdcompact.go), as few of them as will do (on a tie, deactivations
-//     keep their full lines, then removals);
+//     mdcompact.go), in each team's group or, when the teams' titles do
+//     not leave room for every name, across teams, each name followed by
+//     its team; as few and as rich bundles as will do (on a tie,
+//     deactivations keep their full lines, then removals);
 //   - warnings are listed by name, with their messages, or else by name
 //     only, grouped by code, unless even that does not fit next to the
 //     removals, deactivations and role changes: then they are counted by

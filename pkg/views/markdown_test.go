@@ -258,7 +258,7 @@ func listedDestructive(md string) (shown, named int) {
 	full := regexp.MustCompile(`(?m)^(-     remove \w+\.with|-     deactivate|~     org role|~     role of )`)
 	shown = len(full.FindAllString(md, -1))
 	named = shown
-	for _, h := range regexp.MustCompile(`(?m)^[-~] .*: (?:(\d+) of )?(\d+) user\(s\)(?: listed)?$`).FindAllStringSubmatch(md, -1) {
+	for _, h := range regexp.MustCompile(`(?m)^[-~] .*: (?:(\d+) of )?(\d+) (?:user|membership)\(s\)(?: listed)?$`).FindAllStringSubmatch(md, -1) {
 		k, _ := strconv.Atoi(h[2])
 		if h[1] != "" {
 			k, _ = strconv.Atoi(h[1])

@@ -22,8 +22,12 @@ import (
 //	-     gone0001@example.com, gone0002@example.com, ...
 //
 // A team's bundles sit in the team's group; deactivations and org roles,
-// which are grouped by user, sit at the top of the user section. Warnings
-// that do not fit with their messages are bundled the same way by code.
+// which are grouped by user, sit at the top of the user section. When the
+// teams' titles crowd out names (one removal in each of 300 teams), a
+// tier's team changes are bundled across teams instead, at the top of the
+// team section, each name followed by its team (the flat form, see
+// bundleChanges). Warnings that do not fit with their messages are
+// bundled the same way by code.
 
 // wrapWidth is the widest a line of names grows before the next name
 // starts a new line (a single longer name keeps a line of its own).
@@ -40,10 +44,12 @@ var denserWraps = [...]int{1000, math.MaxInt32}
 // user section), or the warnings of one code, listed by name.
 type bundle struct {
 	sym     byte
-	gist    string // what happens and why: "remove (reason)", "[code]"
-	noun    string // what names counts: "user(s)", "warning(s)"
-	inGroup bool   // inside a team's group, else at the top of its section
-	si      int    // section
+	gist    string   // what happens and why: "remove (reason)", "[code]"
+	noun    string   // what names counts: "user(s)", "warning(s)"
+	inGroup bool     // inside a team's group, else at the top of its section
+	flat    bool     // team changes across teams: each name is listed as "user (team T)"
+	teams   []string // flat: the team of each name
+	si      int      // section
 	names   []string
 	shown   int    // names listed: the first shown
 	headLen [2]int // of headLine, complete and (at most) partial
@@ -86,7 +92,10 @@ func wrapStep(cur, prefix, n, wrap int) (cost, next int, newLine bool) {
 func (bu *bundle) write(b *strings.Builder, partial bool) {
 	b.WriteString(code(bu.headLine(bu.shown, partial && bu.shown < len(bu.names))) + "\n")
 	pre, cur := bu.prefix(), 0
-	for _, name := range bu.names[:bu.shown] {
+	for i, name := range bu.names[:bu.shown] {
+		if bu.flat {
+			name = flatName(name, bu.teams[i])
+		}
 		_, next, nl := wrapStep(cur, len(pre), codeLen(name), bu.wrap)
 		switch {
 		case nl && cur > 0:
@@ -106,58 +115,114 @@ func (bu *bundle) write(b *strings.Builder, partial bool) {
 
 // bundleChanges groups the lines of the must tiers into bundles whose
 // names wrap at wrapWidth, tier by tier in the order fit visits them, and
-// returns the bundle of each line (-1: none).
-func bundleChanges(secs []mdSection) (bs []bundle, of [][][]int32) {
+// returns the bundle of each line (-1: none). It also groups the team
+// lines of the must tiers (removals, team role changes) across teams, at
+// the top of their section, each name followed by its team (the flat
+// form, which spares a title line per team):
+//
+//   - remove (not listed in this authoritative team): 300 membership(s)
+//   - u1@example.com (team a), u2@example.com (team b), ...
+//
+// flatOf is the flat bundle of each such line (-1: none), and flatLines
+// counts them by tier.
+func bundleChanges(secs []mdSection) (bs []bundle, of, flatOf [][][]int32, flatLines [mustTiers]int) {
 	n := 0
 	for _, s := range secs {
 		for _, g := range s.groups {
 			n += len(g.lines)
 		}
 	}
-	flat := make([]int32, n) // one allocation for all lines
+	flat := make([]int32, 2*n) // one allocation for all lines, both forms
 	for i := range flat {
 		flat[i] = -1
 	}
-	of = make([][][]int32, len(secs))
+	of, flatOf = make([][][]int32, len(secs)), make([][][]int32, len(secs))
 	for si, s := range secs {
-		of[si] = make([][]int32, len(s.groups))
+		of[si], flatOf[si] = make([][]int32, len(s.groups)), make([][]int32, len(s.groups))
 		for gi, g := range s.groups {
 			of[si][gi], flat = flat[:len(g.lines):len(g.lines)], flat[len(g.lines):]
+			flatOf[si][gi], flat = flat[:len(g.lines):len(g.lines)], flat[len(g.lines):]
 		}
 	}
 	type key struct {
 		si, gi int // gi -1: at the top of the section
 		action plan.Action
 		gist   string
+		flat   bool
 	}
 	index := map[key]int32{}
 	var last key // consecutive lines mostly share a bundle
 	lastBi := int32(-1)
+	add := func(k key, ln *line, inGroup bool, name, team string) int32 {
+		bi, ok := lastBi, lastBi >= 0 && k == last
+		if !ok {
+			bi, ok = index[k]
+			last = k
+		}
+		if !ok {
+			bi = int32(len(bs))
+			index[k] = bi
+			bu := bundle{sym: ln.sym, gist: ln.gist, noun: "user(s)", inGroup: inGroup, si: k.si, wrap: wrapWidth, flat: k.flat}
+			if k.flat {
+				bu.noun = "membership(s)"
+			}
+			bs = append(bs, bu)
+		}
+		lastBi = bi
+		bs[bi].names = append(bs[bi].names, name)
+		if k.flat {
+			bs[bi].teams = append(bs[bi].teams, team)
+		}
+		return bi
+	}
 	for tier := 0; tier < mustTiers; tier++ {
 		for si, s := range secs {
 			for gi, g := range s.groups {
-				for li, ln := range g.lines {
+				for li := range g.lines {
+					ln := &g.lines[li]
 					if tierOf(ln.action) != tier {
 						continue
 					}
 					inGroup := !isUserAction(ln.action)
-					k := key{si, gi, ln.action, ln.gist}
+					k := key{si: si, gi: gi, action: ln.action, gist: ln.gist}
 					if !inGroup {
 						k.gi = -1
 					}
-					bi, ok := lastBi, lastBi >= 0 && k == last
-					if !ok {
-						bi, ok = index[k]
-						last = k
+					of[si][gi][li] = add(k, ln, inGroup, ln.who, "")
+				}
+			}
+		}
+	}
+	// The flat bundles, after the others: written at the top of the
+	// section, they come after its user bundles, in tier order. A team is
+	// named by its name, or by its title (with its id) when another team
+	// of the plan has that name too.
+	named := map[string]int{}
+	for _, s := range secs {
+		for _, g := range s.groups {
+			for _, ln := range g.lines {
+				if ln.team != "" {
+					named[ln.team]++
+					break
+				}
+			}
+		}
+	}
+	for tier := 0; tier < mustTiers; tier++ {
+		for si, s := range secs {
+			for gi, g := range s.groups {
+				for li := range g.lines {
+					ln := &g.lines[li]
+					if tierOf(ln.action) != tier || ln.team == "" {
+						continue
 					}
-					if !ok {
-						bi = int32(len(bs))
-						index[k] = bi
-						bs = append(bs, bundle{sym: ln.sym, gist: ln.gist, noun: "user(s)", inGroup: inGroup, si: si, wrap: wrapWidth})
+					team := ln.team
+					if named[team] > 1 {
+						team = g.title
 					}
-					lastBi = bi
-					bs[bi].names = append(bs[bi].names, ln.who)
-					of[si][gi][li] = bi
+					ln.flatLen = ln.whoLen + flatExtra + codeLen(team)
+					flatOf[si][gi][li] = add(key{si: si, gi: -1, action: ln.action, gist: ln.gist, flat: true}, ln, false, ln.who, team)
+					flatLines[tier]++
 				}
 			}
 		}
@@ -166,8 +231,14 @@ func bundleChanges(secs []mdSection) (bs []bundle, of [][][]int32) {
 		bu := &bs[i]
 		bu.headLen = [2]int{codeLen(bu.headLine(len(bu.names), false)), codeLen(bu.headLine(len(bu.names), true))}
 	}
-	return bs, of
+	return bs, of, flatOf, flatLines
 }
+
+// flatName is how a flat bundle lists user who of team: "who (team T)".
+// flatExtra is what it adds to codeLen(who) besides codeLen(team).
+func flatName(who, team string) string { return who + " (team " + team + ")" }
+
+const flatExtra = len(" (team )")
 
 // Forms of the warnings, richest first.
 const (

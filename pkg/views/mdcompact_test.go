@@ -402,3 +402,49 @@ func denserNeverListsFewer(t *testing.T, listed func(plan.Plan, []int) int, seed
 		}
 	}
 }
+
+// 1,500 deactivations, one removal in each of 300 teams and one team role
+// change in each of 150 others: with the removals in full lines, or
+// bundled in each team's group, their team titles leave no room for every
+// name, but with the removals listed across teams, each name followed by
+// its team, every name fits (the role changes in full, the richer form that
+// still fits). A team whose name another team of the plan shares is named
+// with its id.
+func TestMarkdownTeamLinesAcrossTeams(t *testing.T) {
+	var p plan.Plan
+	for i := range 1500 {
+		p.Changes = append(p.Changes, plan.Change{Action: plan.DeactivateUser, User: fmt.Sprintf("d%05d@example.com", i), UserID: fmt.Sprintf("d%d", i), Reason: "active: false"})
+	}
+	for i := range 300 {
+		p.Changes = append(p.Changes, plan.Change{Action: plan.RemoveMember, Team: fmt.Sprintf("team-%04d", i), TeamID: fmt.Sprintf("RW50aXR5OjIy%04d", i),
+			User: fmt.Sprintf("r%05d@example.com", i), UserID: "u", Reason: "not listed in this authoritative team"})
+	}
+	for i := range 150 {
+		p.Changes = append(p.Changes, plan.Change{Action: plan.SetTeamRole, Team: fmt.Sprintf("team-%04d", 300+i), TeamID: fmt.Sprintf("RW50aXR5OjIz%04d", i),
+			User: fmt.Sprintf("a%05d@example.com", i), UserID: "u", Role: "admin", From: "member"})
+	}
+	for _, id := range []string{"g-a", "g-b"} {
+		p.Changes = append(p.Changes, plan.Change{Action: plan.RemoveMember, Team: "dup", TeamID: id, User: "x-" + id + "@example.com", UserID: "u", Reason: "not listed in this authoritative team"})
+	}
+	md := markdownOf(t, p)
+	if strings.Contains(md, "NOT LISTED") || width(md) > MarkdownLimit {
+		t.Fatalf("%d characters, NOT LISTED %v: every name fits listed across teams", width(md), strings.Contains(md, "NOT LISTED"))
+	}
+	for _, f := range []struct {
+		format string
+		n      int
+	}{{"d%05d@example.com", 1500}, {"r%05d@example.com", 300}, {"a%05d@example.com", 150}} {
+		if name := missing(md, f.format, f.n); name != "" {
+			t.Errorf("%s is not listed", name)
+		}
+	}
+	wantAll(t, md,
+		"- remove (not listed in this authoritative team): 302 membership(s)\n",
+		"r00000@example.com (team team-0000)",
+		"~     role of a00149@example.com: member → admin\n", // room left: in full, the richer form
+		"x-g-a@example.com (team dup (id g-a))", "x-g-b@example.com (team dup (id g-b))",
+		"Team removals or role changes are listed across teams, each name followed by its team.")
+	if strings.Contains(md, "~ team-0000 (id") {
+		t.Errorf("a team listed across teams has its own title too:\n%s", md)
+	}
+}

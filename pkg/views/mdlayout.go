@@ -24,6 +24,31 @@ const (
 // ones that take access away or change it.
 const mustTiers = tierRole + 1
 
+// Forms of a must tier's lines, richest first.
+const (
+	formFull    = iota // a line each, with its reason
+	formGrouped        // bundled by kind and reason, in each team's group (user changes at the top of their section)
+	formFlat           // team changes bundled across teams (see bundleChanges); user changes as formGrouped
+	numForms
+)
+
+// numChoices is how many ways the must tiers can be laid out: a form each.
+const numChoices = numForms * numForms * numForms // numForms^mustTiers
+
+// tierForm is the form of must tier t in choice c.
+func tierForm(c, t int) int { return int(choiceForms[c][t]) }
+
+// choiceForms lists the form of each must tier in each choice: choice c
+// is the number whose base-numForms digits, lowest first, are the forms.
+var choiceForms = func() (fs [numChoices][mustTiers]int8) {
+	for c := range fs {
+		for t, d := 0, c; t < mustTiers; t, d = t+1, d/numForms {
+			fs[c][t] = int8(d % numForms)
+		}
+	}
+	return fs
+}()
+
 // tierNames name the must tiers in the NOT-listed block.
 var tierNames = [mustTiers]string{"deactivation(s)", "member removal(s)", "role change(s)"}
 
@@ -57,19 +82,30 @@ type markdownLayout struct {
 
 	bundles  []bundle
 	bundleOf [][][]int32 // section → group → line: its bundle, or -1
-	compact  int         // bit t: tier t is listed in bundles
-	partial  bool        // bundles may list only some of their names
+	flatOf   [][][]int32 // section → group → line: its flat bundle, or -1
+	// flatLines counts the lines of each must tier that have a flat bundle
+	flatLines [mustTiers]int
+	compact   int  // the choice of forms: tierForm(compact, t) for tier t
+	partial   bool // bundles may list only some of their names
 
-	warnings int
-	warnBody [numWarnForms]string
-	warnForm int
+	warnings  int
+	warnBody  [numWarnForms]string
+	warnWidth [numWarnForms]int // width of each warnBody, measured once
+	warnForm  int
 
 	tierTotal, notShown [numTiers]int
+	// order lists the lines of each tier in the order place visits them
+	order [numTiers][]lineAt
+	// pl is the placement newPlacement reuses
+	pl *placement
 
-	// mustCost[c] is what the must tiers cost bundled as c says, priced
-	// once (it does not depend on the room): -1 until priced
-	mustCost [allMust + 1]int
+	// mustCost[c] is what the must tiers cost in the forms of choice c,
+	// priced once (it does not depend on the room): -1 until priced
+	mustCost [numChoices]int
 }
+
+// lineAt is where a line is: section, group, line.
+type lineAt struct{ si, gi, li int32 }
 
 // reset forgets what fit chose, so that fit can run again with other room.
 func (l *markdownLayout) reset() {
@@ -95,13 +131,18 @@ func newMarkdownLayout(secs []mdSection, ws []plan.Warning) *markdownLayout {
 			g.measure()
 			l.keep[si][gi] = make([]bool, len(g.lines))
 			l.total[si] += len(g.lines)
-			for _, ln := range g.lines {
-				l.tierTotal[tierOf(ln.action)]++
+			for li, ln := range g.lines {
+				t := tierOf(ln.action)
+				l.tierTotal[t]++
+				l.order[t] = append(l.order[t], lineAt{int32(si), int32(gi), int32(li)})
 			}
 		}
 	}
-	l.bundles, l.bundleOf = bundleChanges(secs)
+	l.bundles, l.bundleOf, l.flatOf, l.flatLines = bundleChanges(secs)
 	l.warnBody = warningForms(ws)
+	for f, b := range l.warnBody {
+		l.warnWidth[f] = width(b)
+	}
 	for c := range l.mustCost {
 		l.mustCost[c] = -1
 	}
@@ -127,9 +168,9 @@ func (l *markdownLayout) reserve() int {
 	title, note, all := 0, 0, l.changeLines()
 	for f := 0; f < numWarnForms; f++ {
 		title = max(title, width(frameOpen(warningsTitle(l.warnings, f))))
-		note = max(note, width(cutNote(all, all, l.warnings, true, f)))
+		note = max(note, width(cutNote(all, all, l.warnings, true, true, f)))
 	}
-	n += title + width(frameClose) + width(l.warnBody[warnCounts])
+	n += title + width(frameClose) + l.warnWidth[warnCounts]
 	var worst [numTiers]int
 	copy(worst[:], l.tierTotal[:])
 	return n + width(l.notListedText(worst)) + note
@@ -159,25 +200,44 @@ type placement struct {
 	extra   int
 }
 
+// newPlacement starts a pass in choice compact. Passes run one after
+// another, so each reuses the last one's memory (l.pl): pricing every
+// choice allocates once.
 func (l *markdownLayout) newPlacement(compact int, partial bool) *placement {
-	pl := &placement{compact: compact, partial: partial, open: make([][]bool, len(l.secs)), cur: make([]int, len(l.bundles))}
-	if partial {
-		pl.placed = make([]int, len(l.bundles))
+	pl := l.pl
+	if pl == nil {
+		pl = &placement{open: make([][]bool, len(l.secs)), cur: make([]int, len(l.bundles)), placed: make([]int, len(l.bundles))}
+		for si, s := range l.secs {
+			pl.open[si] = make([]bool, len(s.groups))
+		}
+		l.pl = pl
 	}
-	for si, s := range l.secs {
-		pl.open[si] = make([]bool, len(s.groups))
+	for _, o := range pl.open {
+		clear(o)
 	}
+	clear(pl.cur)
+	clear(pl.placed)
+	pl.compact, pl.partial, pl.extra = compact, partial, 0
 	return pl
 }
 
-// bundleOfLine is the bundle a line is listed in under compact, or -1
-// when it has its own line.
+// bundleOfLine is the bundle a line is listed in under choice compact, or
+// -1 when it has its own line.
 func (l *markdownLayout) bundleOfLine(compact, si, gi, li int) int32 {
-	bi := l.bundleOf[si][gi][li]
-	if bi < 0 || compact&(1<<tierOf(l.secs[si].groups[gi].lines[li].action)) == 0 {
+	t := tierOf(l.secs[si].groups[gi].lines[li].action)
+	if t >= mustTiers {
 		return -1
 	}
-	return bi
+	switch tierForm(compact, t) {
+	case formFlat:
+		if bi := l.flatOf[si][gi][li]; bi >= 0 {
+			return bi
+		}
+		return l.bundleOf[si][gi][li]
+	case formGrouped:
+		return l.bundleOf[si][gi][li]
+	}
+	return -1
 }
 
 // place walks the lines of tiers [from, to) in order and charges each its
@@ -187,61 +247,62 @@ func (l *markdownLayout) bundleOfLine(compact, si, gi, li int) int32 {
 func (l *markdownLayout) place(pl *placement, from, to, room int, mark bool) (used int) {
 	full := false
 	for tier := from; tier < to; tier++ {
-		for si, s := range l.secs {
-			for gi, g := range s.groups {
-				for li, ln := range g.lines {
-					if tierOf(ln.action) != tier {
-						continue
+		for _, at := range l.order[tier] {
+			si, gi, li := int(at.si), int(at.gi), int(at.li)
+			g := l.secs[si].groups[gi]
+			ln := &g.lines[li]
+			bi := l.bundleOfLine(pl.compact, si, gi, li)
+			cost, next, opens, delta := 0, 0, true, 0
+			if bi < 0 {
+				cost = changeLen(*ln)
+			} else {
+				bu := &l.bundles[bi]
+				if pl.cur[bi] == 0 {
+					cost = bu.headLen[0] + 1
+				}
+				if pl.partial {
+					// The long head while the bundle is open and
+					// incomplete.
+					ext := bu.headLen[1] - bu.headLen[0]
+					if pl.cur[bi] == 0 {
+						delta += ext
 					}
-					bi := l.bundleOfLine(pl.compact, si, gi, li)
-					cost, next, opens, delta := 0, 0, true, 0
-					if bi < 0 {
-						cost = changeLen(ln)
-					} else {
-						bu := &l.bundles[bi]
-						if pl.cur[bi] == 0 {
-							cost = bu.headLen[0] + 1
-						}
-						if pl.partial {
-							// The long head while the bundle is open and
-							// incomplete.
-							ext := bu.headLen[1] - bu.headLen[0]
-							if pl.cur[bi] == 0 {
-								delta += ext
-							}
-							if pl.placed[bi]+1 == len(bu.names) {
-								delta -= ext
-							}
-						}
-						c, n, _ := wrapStep(pl.cur[bi], len(bu.prefix()), ln.whoLen, bu.wrap)
-						cost, next, opens = cost+c, n, bu.inGroup
+					if pl.placed[bi]+1 == len(bu.names) {
+						delta -= ext
 					}
-					if opens && !pl.open[si][gi] {
-						cost += titleLen(g)
-					}
-					if full || used+cost+pl.extra+delta > room {
-						full = true
-						if mark {
-							l.notShown[tier]++
-						}
-						continue
-					}
-					used += cost
-					pl.extra += delta
-					pl.open[si][gi] = pl.open[si][gi] || opens
-					if bi >= 0 {
-						pl.cur[bi] = next
-						if pl.partial {
-							pl.placed[bi]++
-						}
-					}
-					if mark {
-						l.keep[si][gi][li] = true
-						l.shown[si]++
-						if bi >= 0 {
-							l.bundles[bi].shown++
-						}
-					}
+				}
+				nameLen := ln.whoLen
+				if bu.flat {
+					nameLen = ln.flatLen
+				}
+				c, n, _ := wrapStep(pl.cur[bi], len(bu.prefix()), nameLen, bu.wrap)
+				cost, next, opens = cost+c, n, bu.inGroup
+			}
+			if opens && !pl.open[si][gi] {
+				cost += titleLen(g)
+			}
+			if full || used+cost+pl.extra+delta > room {
+				if !mark {
+					return used // nothing later is charged
+				}
+				full = true
+				l.notShown[tier]++
+				continue
+			}
+			used += cost
+			pl.extra += delta
+			pl.open[si][gi] = pl.open[si][gi] || opens
+			if bi >= 0 {
+				pl.cur[bi] = next
+				if pl.partial {
+					pl.placed[bi]++
+				}
+			}
+			if mark {
+				l.keep[si][gi][li] = true
+				l.shown[si]++
+				if bi >= 0 {
+					l.bundles[bi].shown++
 				}
 			}
 		}
@@ -271,27 +332,58 @@ func (l *markdownLayout) fit(room int) {
 	l.place(pl, mustTiers, numTiers, room-used, true)
 }
 
-// allMust bundles every must tier.
-const allMust = 1<<mustTiers - 1
-
-// chooseForms picks which must tiers to bundle and the warnings' form.
+// chooseForms picks the form of each must tier and the warnings' form.
 // The removals, deactivations and role changes must all be named, and the
 // warnings too when they can be; among the choices that do that, the
-// richest wins: the most destructive lines in full (with their reasons,
-// else bundled by name), then the warnings with their messages (else
-// bundled by name), then the graver tiers in full (deactivations before
-// removals before role changes). Bundling is not always the cheaper form
-// (a bundle of one name costs more than its line), so every choice is
-// priced. ok is false when no choice names them all: compact is then the
-// cheapest choice, which lists the most.
+// richest wins: the warnings by name (as the limit asks), then the most
+// destructive lines in full (with their reasons, else bundled by name),
+// then the warnings with their messages (else bundled by name), then the
+// fewest team lines listed across teams rather than in their team, then
+// the graver tiers in full (deactivations before removals before role
+// changes). Bundling is not always the cheaper form (a bundle of one name
+// costs more than its line), so every choice is priced. ok is false when
+// no choice names them all: compact is then the cheapest choice, which
+// lists the most.
 func (l *markdownLayout) chooseForms(room int) (compact, form int, ok bool) {
-	cheapest, cheapestCost := allMust, math.MaxInt
+	cheapest, cheapestCost := 0, math.MaxInt
 	mustLines := 0
 	for t := 0; t < mustTiers; t++ {
 		mustLines += l.tierTotal[t]
 	}
 	best := -1
-	for c := 0; c <= allMust; c++ {
+choices:
+	for c := 0; c < numChoices; c++ {
+		fullLines, flatLines, later := mustLines, 0, 0
+		for t := 0; t < mustTiers; t++ {
+			switch tierForm(c, t) {
+			case formFlat:
+				if l.flatLines[t] == 0 {
+					continue choices // the same as formGrouped
+				}
+				flatLines += l.flatLines[t]
+				fallthrough
+			case formGrouped:
+				fullLines -= l.tierTotal[t]
+				later |= 1 << (mustTiers - 1 - t)
+			}
+		}
+		rank := func(f int) int {
+			r := fullLines * 4
+			if f != warnCounts {
+				r += (mustLines + 1) * 4
+			}
+			switch f {
+			case warnFull:
+				r += 2
+			case warnNames:
+				r++
+			}
+			r = r*(mustLines+1) + mustLines - flatLines
+			return r<<mustTiers + 1<<mustTiers - 1 - later
+		}
+		if best >= 0 && rank(warnFull) <= best {
+			continue // cannot win: not priced (the cheapest matters only when nothing fits)
+		}
 		if l.mustCost[c] < 0 {
 			l.mustCost[c] = l.place(l.newPlacement(c, false), 0, mustTiers, math.MaxInt, false)
 		}
@@ -299,32 +391,12 @@ func (l *markdownLayout) chooseForms(room int) (compact, form int, ok bool) {
 		if cost < cheapestCost {
 			cheapest, cheapestCost = c, cost
 		}
-		fullLines, later := mustLines, 0
-		for t := 0; t < mustTiers; t++ {
-			if c&(1<<t) != 0 {
-				fullLines -= l.tierTotal[t]
-				later |= 1 << (mustTiers - 1 - t)
-			}
-		}
 		for f := 0; f < numWarnForms; f++ {
 			if cost+l.warnExtra(f) > room {
 				continue
 			}
-			// A destructive line more in full outranks any warning
-			// form; warnings by name outrank counts by code; then
-			// their richer forms.
-			rank := fullLines * 4
-			if f != warnCounts {
-				rank += (mustLines + 1) * 4
-			}
-			switch f {
-			case warnFull:
-				rank += 2
-			case warnNames:
-				rank++
-			}
-			if rank = rank<<mustTiers + allMust - later; rank > best {
-				best, compact, form = rank, c, f
+			if r := rank(f); r > best {
+				best, compact, form = r, c, f
 			}
 		}
 		if c == 0 && best >= 0 && form == warnFull {
@@ -340,7 +412,7 @@ func (l *markdownLayout) chooseForms(room int) (compact, form int, ok bool) {
 // warnExtra is what warnings in form f take beyond their count by code
 // (which reserve counts).
 func (l *markdownLayout) warnExtra(f int) int {
-	return width(l.warnBody[f]) - width(l.warnBody[warnCounts])
+	return l.warnWidth[f] - l.warnWidth[warnCounts]
 }
 
 // whole reports whether the layout shows everything in full: every line,
@@ -376,7 +448,17 @@ func (l *markdownLayout) unlisted() (n int) {
 // compacted reports whether some destructive line is listed in a bundle.
 func (l *markdownLayout) compacted() bool {
 	for t := 0; t < mustTiers; t++ {
-		if l.compact&(1<<t) != 0 && l.tierTotal[t] > 0 {
+		if tierForm(l.compact, t) != formFull && l.tierTotal[t] > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// flattened reports whether some team line is listed across teams.
+func (l *markdownLayout) flattened() bool {
+	for t := 0; t < mustTiers; t++ {
+		if tierForm(l.compact, t) == formFlat && l.flatLines[t] > 0 {
 			return true
 		}
 	}
@@ -436,7 +518,7 @@ func (l *markdownLayout) writeDetails(b *strings.Builder) {
 		shown += n
 	}
 	if shown < all || l.compacted() || l.warnForm != warnFull && l.warnings > 0 {
-		b.WriteString(cutNote(all-shown, all, l.warnings, l.compacted(), l.warnForm))
+		b.WriteString(cutNote(all-shown, all, l.warnings, l.compacted(), l.flattened(), l.warnForm))
 	}
 }
 
@@ -473,13 +555,16 @@ const frameClose = "```\n\n</details>\n\n"
 
 // cutNote closes a markdown view that leaves something out or lists it
 // by name only.
-func cutNote(cut, all, warnings int, compacted bool, warnForm int) string {
+func cutNote(cut, all, warnings int, compacted, flattened bool, warnForm int) string {
 	var s []string
 	if cut > 0 {
 		s = append(s, fmt.Sprintf("**%d of %d change lines are not shown, to keep this comment under %d characters:** creates and adds are left out first, removals, deactivations and role changes last.", cut, all, MarkdownLimit))
 	}
 	if compacted {
 		s = append(s, "**Removals, deactivations or role changes are listed by name only,** under one line per kind of change and reason, to fit.")
+	}
+	if flattened {
+		s = append(s, "Team removals or role changes are listed across teams, each name followed by its team.")
 	}
 	switch {
 	case warnings == 0:
