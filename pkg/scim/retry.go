@@ -30,8 +30,11 @@ type retrier struct {
 	last     *Error        // the last attempt's failure
 	wait     time.Duration // a server-requested delay for the next attempt
 	// maybeApplied: an earlier attempt of this write may have been applied
-	// (sent, and its answer lost) and no read-back settled it.
+	// (sent, and its answer lost or one that may follow the work, such as
+	// a 500) and no read-back settled it; maybeStatus is the first such
+	// answer's status (0: lost)
 	maybeApplied bool
+	maybeStatus  int
 	// retrying: the last failure was to be tried again; notApplied: a
 	// read-back settled that the last attempt did not take effect.
 	retrying, notApplied bool
@@ -94,7 +97,9 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		r.last = e
 		r.notApplied, r.retrying = false, false
 		err = r.decide(ctx, err, e)
-		r.maybeApplied = r.maybeApplied || e.unknown
+		if e.unknown && !r.maybeApplied {
+			r.maybeApplied, r.maybeStatus = true, e.Status
+		}
 		return nil, err
 	})
 	switch {
@@ -129,7 +134,11 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		// so the earlier attempt was refused too (and an add chunk can be
 		// split).
 		e.unknown = true
-		e.Detail = strings.TrimPrefix(e.Detail+"; an earlier attempt lost its answer after it was sent, so it may have been applied", "; ")
+		why := "lost its answer after it was sent"
+		if r.maybeStatus != 0 {
+			why = fmt.Sprintf("was answered %d, which a server may give after doing the work", r.maybeStatus)
+		}
+		e.Detail = strings.TrimPrefix(e.Detail+"; an earlier attempt "+why+", so it may have been applied", "; ")
 	}
 	return rep, err
 }

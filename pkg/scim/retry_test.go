@@ -381,9 +381,31 @@ func TestRetryLostAnswerStaysUnknown(t *testing.T) {
 	}
 }
 
+// TestRetryUnknownSaysWhy: the note on an unknown outcome says what the
+// earlier attempt met: a lost answer, or a 500 (which a server may give
+// after doing the work), never a lost answer that was not lost.
+func TestRetryUnknownSaysWhy(t *testing.T) {
+	if err := lostAnswerThen(t, status(400)); !strings.Contains(err.Error(), "an earlier attempt lost its answer after it was sent, so it may have been applied") {
+		t.Errorf("lost, then 400: %v", err)
+	}
+	err := firstThen(t, status(500), status(400))
+	var e *Error
+	if !errors.As(err, &e) || !e.OutcomeUnknown() || strings.Contains(err.Error(), "lost") ||
+		!strings.Contains(err.Error(), "an earlier attempt was answered 500, which a server may give after doing the work, so it may have been applied") {
+		t.Errorf("500, then 400: %v (unknown %v)", err, e != nil && e.OutcomeUnknown())
+	}
+}
+
 // lostAnswerThen sends a PATCH whose first attempt is read by the server
 // and its answer lost, and whose retries are answered by last.
 func lostAnswerThen(t *testing.T, last func(http.ResponseWriter)) error {
+	t.Helper()
+	return firstThen(t, drop, last)
+}
+
+// firstThen sends a PATCH whose first attempt is answered by first and
+// its retries by last.
+func firstThen(t *testing.T, first, last func(http.ResponseWriter)) error {
 	t.Helper()
 	f, srv := newFake(t)
 	var n atomic.Int32
@@ -392,7 +414,7 @@ func lostAnswerThen(t *testing.T, last func(http.ResponseWriter)) error {
 			return false
 		}
 		if n.Add(1) == 1 {
-			drop(w) // sent, read by the server, answer lost
+			first(w) // drop: sent, read by the server, answer lost
 		} else {
 			last(w)
 		}
