@@ -323,7 +323,8 @@ func TestCreateTeamConflict(t *testing.T) {
 	}
 	t.Run("made by a concurrent apply: adopted", func(t *testing.T) {
 		f, srv := newFake(t)
-		c := testClient(t, srv.URL)
+		core, logs := observer.New(zapcore.InfoLevel)
+		c := testClient(t, srv.URL, func(c *Config) { c.Logger = zap.New(core) })
 		if _, err := c.ListGroups(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -332,6 +333,11 @@ func TestCreateTeamConflict(t *testing.T) {
 		id, err := c.CreateTeam(context.Background(), "ml")
 		if err != nil || id != "theirs" {
 			t.Fatalf("id %q, err %v", id, err)
+		}
+		// Not made by this run: said at info level.
+		if l := logs.FilterMessageSnippet("answered 409 (it exists): the existing team is used").All(); len(l) != 1 ||
+			l[0].ContextMap()["team"] != "ml" || l[0].ContextMap()["id"] != "theirs" {
+			t.Fatalf("adoption log lines: %v", l)
 		}
 	})
 	for _, tc := range []struct {

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 
+	"go.uber.org/zap"
+
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
@@ -117,6 +119,7 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 		id, err := c.adoptUser(ctx, cl, name, email, err)
 		if err == nil {
 			c.rememberName(id, name)
+			c.adopted409("user", name, id)
 		}
 		return id, err
 	case errors.Is(err, ErrSeatLimit):
@@ -161,6 +164,14 @@ func (c *Client) checkUser(cl call, status int, u *User, name, email string) err
 	beforeEmail := c.emails[u.ID]
 	c.mu.Unlock()
 	return c.checkCreated(cl, status, "user", u.ID, []string{name, email}, got, []string{before, beforeEmail}, existed)
+}
+
+// adopted409 says, at info level, that a create answered 409 adopted the
+// existing user or team: the report counts the create ok, and a reviewer
+// should still learn that it was not made by this run.
+func (c *Client) adopted409(kind, name, id string) {
+	c.log.Info("SCIM create answered 409 (it exists): the existing "+kind+" is used",
+		zap.String(kind, c.safe(name)), zap.String("id", c.safe(id)))
 }
 
 // adoptUser finds the user a 409 says exists.
@@ -230,6 +241,7 @@ func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 		}
 		if id != "" {
 			c.rememberTeams([]Group{{ID: id, DisplayName: name}})
+			c.adopted409("team", name, id)
 			return id, nil
 		}
 		return "", fmt.Errorf("create team %s: %s: %w", name, c.nameTaken(n), err)

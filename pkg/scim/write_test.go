@@ -230,10 +230,15 @@ func TestCreateUserConflictAdopts(t *testing.T) {
 	f.users = []map[string]any{{"id": "old", "userName": "Alice@example.com",
 		"emails": []any{map[string]any{"value": "alice@example.com", "primary": true}}}}
 	failN(f, "POST", 1, status(409))
-	c := testClient(t, srv.URL)
+	core, logs := observer.New(zapcore.InfoLevel)
+	c := testClient(t, srv.URL, func(c *Config) { c.Logger = zap.New(core) })
 	id, err := c.CreateUser(context.Background(), model.User{UserName: "alice@example.com"})
 	if err != nil || id != "old" {
 		t.Fatalf("id %q, err %v", id, err)
+	}
+	if l := logs.FilterMessageSnippet("answered 409 (it exists): the existing user is used").All(); len(l) != 1 ||
+		l[0].ContextMap()["user"] != "alice@example.com" || l[0].ContextMap()["id"] != "old" {
+		t.Fatalf("adoption log lines: %v", l)
 	}
 	// A 409 for a user that exists deactivated is an error: adopting it
 	// would report done a create that left the user deactivated.
