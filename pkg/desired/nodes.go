@@ -113,6 +113,14 @@ func isStr(n *yaml.Node) bool {
 // str returns v's value as a string; the value must be a YAML string. name
 // names the field in messages.
 func (l *loader) str(fi int, name string, v *yaml.Node) (string, bool) {
+	return l.strWant(fi, name, v, "")
+}
+
+// strWant is str whose message, for a value that is not a string, says
+// what is wanted: want (the values an enumeration takes: orgRole: 3 wants
+// one of them, not quotes), else a string, with a hint to quote a number
+// or boolean.
+func (l *loader) strWant(fi int, name string, v *yaml.Node, want string) (string, bool) {
 	if isStr(v) {
 		if len(v.Value) > caps.Field {
 			// The read refuses a longer string from the server: a record
@@ -131,10 +139,13 @@ func (l *loader) str(fi int, name string, v *yaml.Node) (string, bool) {
 		return "", false
 	}
 	hint := ""
-	if v.Kind == yaml.ScalarNode && contains([]string{"!!int", "!!float", "!!bool", "!!timestamp"}, v.ShortTag()) {
-		hint = fmt.Sprintf(" (quote it: \"%s\")", v.Value)
+	if want == "" {
+		want = "a string"
+		if v.Kind == yaml.ScalarNode && contains([]string{"!!int", "!!float", "!!bool", "!!timestamp"}, v.ShortTag()) {
+			hint = fmt.Sprintf(" (quote it: \"%s\")", v.Value)
+		}
 	}
-	l.addf(p, "%s must be a string, got %s%s", name, kind(v), hint)
+	l.addf(p, "%s must be %s, got %s%s", name, want, kind(v), hint)
 	return "", false
 }
 
@@ -154,16 +165,7 @@ func (l *loader) nonEmpty(fi int, name string, v *yaml.Node, why string) (string
 // (allowed is ASCII, so equal lengths keep EqualFold from taking the Kelvin
 // sign for k, as the schema's [Kk] does not.)
 func (l *loader) enum(fi int, name string, v *yaml.Node, allowed []string) (string, bool) {
-	if v.Kind == yaml.ScalarNode && !isStr(v) { // orgRole: 3 wants a value, not quotes
-		p := at(fi, v)
-		if !l.keeps(p) {
-			l.skip()
-			return "", false
-		}
-		l.addf(p, "%s must be %s, got %s", name, oneOf(allowed), kind(v))
-		return "", false
-	}
-	s, ok := l.str(fi, name, v)
+	s, ok := l.strWant(fi, name, v, oneOf(allowed))
 	if !ok {
 		return "", false
 	}
