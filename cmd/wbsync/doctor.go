@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/wbsync/wbsync/pkg/doctor"
+	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 	"github.com/wbsync/wbsync/pkg/scim"
 )
@@ -54,6 +55,21 @@ func runDoctor(ctx context.Context, inv *invocation, f *flags, _ any, pos []stri
 	}
 	if other != nil {
 		env.Other, env.OtherURL = other, otherURL
+	}
+	if s.conf.auth == "bearer" && s.conf.deployment != model.SaaS {
+		// Dedicated Cloud and Self-Managed before v0.79 refuse Bearer:
+		// doctor tries Basic when Bearer is refused, to say which works.
+		b := *s
+		b.conf.auth = "basic"
+		if err := b.dial(f, true); err != nil {
+			return exitError, err
+		}
+		env.Basic = b.client
+		if other != nil {
+			if env.BasicOther, _, err = b.otherClient(f); err != nil {
+				return exitError, err
+			}
+		}
 	}
 	rep := doctor.Run(ctx, env)
 	s.pages.stop() // a read that failed leaves no bar above the report

@@ -70,6 +70,7 @@ func TestDoctorAuthFailures(t *testing.T) {
 		{"wrong key", emulator.Options{APIKey: "another-key-0123456789abcdef"}, "401 Unauthorized"},
 		{"team-scoped key", emulator.Options{TeamScopedKey: testKey}, "team-scoped service account"},
 		{"non-admin key", emulator.Options{NonAdminKey: testKey}, "not an org admin"},
+		{"bearer refused", emulator.Options{BasicOnly: true}, "but the key is accepted with Basic"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			emu := startEmu(t, tc.opts, examplePath("emulator-state.json"))

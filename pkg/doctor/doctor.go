@@ -87,6 +87,11 @@ type Env struct {
 	Other    Client
 	// Auth is the authorization scheme in use: "bearer" or "basic".
 	Auth string
+	// Basic and BasicOther are clients for URL and OtherURL that send the
+	// same key with Basic authentication, tried when Bearer is refused
+	// with 401 (Dedicated Cloud and Self-Managed before v0.79 accept only
+	// Basic); nil when not to be tried.
+	Basic, BasicOther Client
 	// Deployment is what wbsync will assume; DeploymentGiven says the user
 	// named it (--deployment or WBSYNC_DEPLOYMENT); HostSuggests is what
 	// the URL's host suggests (saas for api.wandb.ai, else dedicated).

@@ -100,6 +100,17 @@ var emuModes = []emuMode{
 	{name: "wrong_key", seed: "org.json", opts: emulator.Options{APIKey: "the-right-key-0123456789"},
 		notOK: authFailed(nil),
 		has:   map[string][]string{NameAuth: {"401 Unauthorized", "--auth basic"}, NameShapes: {"not checked: authentication failed"}}},
+	// Bearer refused, Basic accepted: auth fails naming --auth basic, and
+	// the other checks go through Basic.
+	{name: "bearer_refused", seed: "org.json", opts: emulator.Options{BasicOnly: true},
+		notOK: map[string]Status{NameAuth: Fail},
+		has: map[string][]string{NameAuth: {"401 Unauthorized with Bearer, but the key is accepted with Basic", "pass --auth basic"},
+			NameBasePath: {"/scim answers (/scim/v2 too)"}, NameCounts: {"5 users (4 active), 3 teams"}}},
+	// Without Basic clients to try, the hint says to try it.
+	{name: "bearer_refused_untried", seed: "org.json", opts: emulator.Options{BasicOnly: true},
+		env:   func(e *Env) { e.Basic, e.BasicOther = nil, nil },
+		notOK: authFailed(nil),
+		has:   map[string][]string{NameAuth: {"401 Unauthorized", "try --auth basic"}}},
 	{name: "team_scoped_key", seed: "org.json", opts: emulator.Options{TeamScopedKey: testKey},
 		notOK: authFailed(nil),
 		has:   map[string][]string{NameAuth: {"403 Forbidden", "team-scoped service account"}}},
@@ -222,6 +233,7 @@ func runEmulator(t *testing.T, m emuMode) (Report, emulator.Stats, string) {
 	url := hs.URL + "/scim"
 	env := Env{
 		URL: url, Client: client(t, url, key), OtherURL: OtherBase(url), Other: client(t, OtherBase(url), key),
+		Basic: clientAuth(t, url, key, "basic"), BasicOther: clientAuth(t, OtherBase(url), key, "basic"),
 		Auth: "bearer", Deployment: model.Dedicated, HostSuggests: model.Dedicated,
 		PageSize: 9999, RateLimit: 10, Concurrency: 4, Now: stepClock(40 * time.Millisecond),
 	}
@@ -234,7 +246,12 @@ func runEmulator(t *testing.T, m emuMode) (Report, emulator.Stats, string) {
 
 func client(t *testing.T, base, key string) *scim.Client {
 	t.Helper()
-	c, err := scim.New(scim.Config{BaseURL: base, APIKey: key, ReadOnly: true, RateLimit: -1,
+	return clientAuth(t, base, key, "bearer")
+}
+
+func clientAuth(t *testing.T, base, key, auth string) *scim.Client {
+	t.Helper()
+	c, err := scim.New(scim.Config{BaseURL: base, APIKey: key, Auth: auth, ReadOnly: true, RateLimit: -1,
 		Logger: zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel))})
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/observed"
+	"github.com/wbsync/wbsync/pkg/scim"
 )
 
 // teamSample is how many teams the shapes check looks at.
@@ -23,9 +25,10 @@ const teamSample = 100
 // status. The requests: GET /Users (startIndex 1 count 1, on the other
 // base path too), one full page (timed), startIndex 2 and past the end
 // (count 1), a page of /Groups, a full read (users and groups), and /Roles
-// (not on saas). Once one of the requests plan makes too fails after its
-// retries without an answer (or with a 5xx or 429), the probes after it are
-// not sent.
+// (not on saas); when Bearer is refused with 401 and env has Basic
+// clients, the first requests again with Basic. Once one of the requests
+// plan makes too fails after its retries without an answer (or with a 5xx
+// or 429), the probes after it are not sent.
 func Run(ctx context.Context, env Env) Report {
 	if env.Fetch == nil {
 		env.Fetch = func(ctx context.Context, c Client) (model.State, error) {
@@ -133,11 +136,33 @@ type accessResult struct {
 	client     Client
 	first      *list
 	why        string // why the other checks are not run
+	refusal    error  // the answer that refused the key, when one did
 }
 
 // access probes GET /Users (count 1) at the configured base path, and at
-// the other one when needed or to say whether it answers too.
+// the other one when needed or to say whether it answers too. When Bearer
+// is refused with 401 and env has Basic clients, it probes again with
+// Basic: if the key passes there, auth fails saying to pass --auth basic,
+// and the other checks go through the Basic clients, so that the report
+// says what wbsync could do once it does.
 func access(ctx context.Context, env Env) accessResult {
+	r := probeAccess(ctx, env)
+	if r.client != nil || env.Basic == nil || !errors.Is(r.refusal, scim.ErrUnauthorized) {
+		return r
+	}
+	b := env
+	b.Client, b.Other, b.Basic, b.BasicOther = env.Basic, env.BasicOther, nil, nil
+	rb := probeAccess(ctx, b)
+	if rb.client == nil {
+		return r
+	}
+	rb.auth = Check{Name: NameAuth, Status: Fail, Detail: "401 Unauthorized with Bearer, but the key is accepted with Basic " +
+		"(Dedicated Cloud and Self-Managed before v0.79 refuse Bearer): pass --auth basic (or WBSYNC_AUTH=basic)"}
+	return rb
+}
+
+// probeAccess is access with env's clients only.
+func probeAccess(ctx context.Context, env Env) accessResult {
 	here, there := pathOf(env.URL), pathOf(env.OtherURL)
 	first, err := getList(ctx, env.Client, "/Users", "startIndex=1&count=1")
 	r := accessResult{auth: Auth(err), base: Check{Name: NameBasePath}}
@@ -166,7 +191,7 @@ func access(ctx context.Context, env Env) accessResult {
 		}
 		return r
 	case refused:
-		r.base, r.why = notChecked(NameBasePath, "the key was refused"), "authentication failed"
+		r.base, r.why, r.refusal = notChecked(NameBasePath, "the key was refused"), "authentication failed", err
 		return r
 	case broken:
 		r.base, r.why = notChecked(NameBasePath, "the first request failed"), "the first request failed"
@@ -189,7 +214,7 @@ func access(ctx context.Context, env Env) accessResult {
 		r.client, r.first, r.base = env.Other, first, only
 	case refused:
 		r.auth.Detail = "at " + there + ": " + r.auth.Detail
-		r.base, r.why = only, "authentication failed"
+		r.base, r.why, r.refusal = only, "authentication failed", err
 	case broken:
 		r.auth.Detail = "at " + there + ": " + r.auth.Detail
 		r.base, r.why = neither, "no SCIM API answers at the URL"

@@ -31,7 +31,8 @@
 // base64(anything:KEY)); Options.APIKey, when set, is the only key accepted
 // (401 otherwise). Options.TeamScopedKey and Options.NonAdminKey are keys
 // answered 403, as W&B answers a team-scoped service account or a user who
-// is no admin. Errors use the SCIM Error schema with status as a string, as
+// is no admin; Options.BasicOnly answers Bearer 401, as Dedicated Cloud and
+// Self-Managed before v0.79 do. Errors use the SCIM Error schema with status as a string, as
 // W&B does.
 //
 // # Switches

@@ -205,6 +205,25 @@ func TestBasePaths(t *testing.T) {
 	}
 }
 
+// TestBasicOnly: Bearer is refused (401) as before v0.79 on Dedicated and
+// Self-Managed; Basic with the same key passes.
+func TestBasicOnly(t *testing.T) {
+	basic := func(s string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(s)) }
+	for _, apiKey := range []string{testKey, ""} {
+		e := start(t, Options{APIKey: apiKey, BasicOnly: true}, seedBasic)
+		e.auth = "Bearer " + testKey
+		r := e.do("GET", "/Users", nil)
+		r.wantError(t, 401, "Bearer authentication is not supported")
+		if r.header.Get("WWW-Authenticate") == "" {
+			t.Error("401 without WWW-Authenticate")
+		}
+		e.auth = basic(":" + testKey)
+		e.do("GET", "/Users", nil).want(t, 200)
+		e.auth = basic(":")
+		e.do("GET", "/Users", nil).wantError(t, 401, "authentication failed")
+	}
+}
+
 func TestForbiddenKeys(t *testing.T) {
 	basic := func(s string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(s)) }
 	for _, apiKey := range []string{testKey, ""} {
@@ -291,13 +310,13 @@ func TestRegisterFidelityFlags(t *testing.T) {
 	o.RegisterFlags(fs)
 	err := fs.Parse([]string{"--handles", "--extra-emails", "--omit-roles", "--ignore-external-id", "--no-roles-endpoint",
 		"--check-roles", "--team-service-accounts", "3", "--wandb-paging", "--omit-empty-members", "--retry-after", "5s",
-		"--base-paths", "v2", "--team-scoped-key", "tk", "--non-admin-key", "nk", "--faults", "429-reset,429-bare,502,504"})
+		"--base-paths", "v2", "--team-scoped-key", "tk", "--non-admin-key", "nk", "--basic-only", "--faults", "429-reset,429-bare,502,504"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Options{Deployment: "dedicated", Handles: true, ExtraEmails: true, OmitRoles: true, IgnoreExternalID: true,
 		NoRolesEndpoint: true, CheckRoles: true, TeamServiceAccounts: 3, WandbPaging: true, OmitEmptyMembers: true,
-		RetryAfter: 5 * time.Second, BasePaths: "v2", TeamScopedKey: "tk", NonAdminKey: "nk",
+		RetryAfter: 5 * time.Second, BasePaths: "v2", TeamScopedKey: "tk", NonAdminKey: "nk", BasicOnly: true,
 		Faults: []string{"429-reset", "429-bare", "502", "504"}}
 	if diff := cmp.Diff(want, o); diff != "" {
 		t.Errorf("options (-want +got):\n%s", diff)
@@ -307,7 +326,7 @@ func TestRegisterFidelityFlags(t *testing.T) {
 	fs.PrintDefaults()
 	for _, name := range []string{"handles", "extra-emails", "omit-roles", "ignore-external-id", "no-roles-endpoint",
 		"check-roles", "team-service-accounts", "wandb-paging", "omit-empty-members", "retry-after", "base-paths",
-		"team-scoped-key", "non-admin-key"} {
+		"team-scoped-key", "non-admin-key", "basic-only"} {
 		if !strings.Contains(help.String(), "-"+name) {
 			t.Errorf("flag help lacks --%s", name)
 		}

@@ -144,6 +144,9 @@ type Options struct {
 	// NonAdminKey, when set, is a key of a user who is no admin: requests
 	// carrying it are answered 403.
 	NonAdminKey string
+	// BasicOnly refuses Bearer authentication (401), as Dedicated Cloud and
+	// Self-Managed before v0.79 do: only Basic base64(anything:KEY) passes.
+	BasicOnly bool
 }
 
 // RegisterFlags binds the options to flags (the names of the emulate command).
@@ -204,6 +207,7 @@ func (o *Options) registerFidelityFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.BasePaths, "base-paths", o.BasePaths, "where the API is served: scim, v2 or both (default both); the other → 404")
 	fs.StringVar(&o.TeamScopedKey, "team-scoped-key", o.TeamScopedKey, "a team-scoped service account's key: requests carrying it → 403")
 	fs.StringVar(&o.NonAdminKey, "non-admin-key", o.NonAdminKey, "a non-admin user's key: requests carrying it → 403")
+	fs.BoolVar(&o.BasicOnly, "basic-only", o.BasicOnly, "Bearer authentication → 401, as Dedicated and Self-Managed before v0.79; Basic only")
 }
 
 func splitList(v string) []string {

@@ -26,6 +26,10 @@ const (
 	teamScopedKeyDetail = "Keys from team-scoped service accounts cannot authenticate to the SCIM API: " +
 		"use an organization admin's key or an organization-scoped service account"
 	nonAdminKeyDetail = "insufficient permissions: every SCIM request must be authenticated as an organization admin"
+	// bearerRefusedDetail answers Bearer under Options.BasicOnly. W&B's own
+	// wording is not documented; the status is what any refused
+	// credential gets.
+	bearerRefusedDetail = "authentication failed: Bearer authentication is not supported, use Basic"
 )
 
 // request is one routed SCIM request.
@@ -89,8 +93,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 // base64(anything:KEY). A missing or wrong key is 401; a team-scoped or
 // non-admin key (when configured) is 403.
 func (s *Server) authenticate(r *http.Request) *apiError {
-	key := requestKey(r.Header.Get("Authorization"))
+	h := r.Header.Get("Authorization")
+	key := requestKey(h)
 	switch {
+	case s.opts.BasicOnly && key != "" && !isBasic(h):
+		return errf(http.StatusUnauthorized, "", bearerRefusedDetail)
 	case key == "" || (s.opts.APIKey != "" && !keyIs(key, s.opts.APIKey) &&
 		!keyIs(key, s.opts.TeamScopedKey) && !keyIs(key, s.opts.NonAdminKey)):
 		return errf(http.StatusUnauthorized, "", "authentication failed: use an organization admin API key")
@@ -100,6 +107,12 @@ func (s *Server) authenticate(r *http.Request) *apiError {
 		return errf(http.StatusForbidden, "", nonAdminKeyDetail)
 	}
 	return nil
+}
+
+// isBasic reports whether Authorization header h uses the Basic scheme.
+func isBasic(h string) bool {
+	scheme, _, _ := strings.Cut(h, " ")
+	return strings.EqualFold(scheme, "basic")
 }
 
 // requestKey extracts the key of an Authorization header, "" when there is

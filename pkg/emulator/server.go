@@ -29,7 +29,8 @@ type Server struct {
 	rng     *rand.Rand
 }
 
-// Stats counts the requests served (by method) and the faults injected.
+// Stats counts the requests served by method (GET, POST, PATCH, PUT and
+// DELETE; other methods are served but not counted) and the faults injected.
 type Stats struct {
 	Requests map[string]int `json:"requests"`
 	Faults   int            `json:"faults"`
@@ -68,6 +69,16 @@ func (s *Server) Stats() Stats {
 		st.Requests[m] = n
 	}
 	return st
+}
+
+// countedMethod reports whether the stats count requests of method: the five
+// of Stats.Requests, so that a client sending other methods cannot grow it.
+func countedMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return false
 }
 
 // ResetStats zeroes the request and fault counts.
@@ -118,7 +129,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	fault := s.drawFault()
 	s.statsMu.Lock()
-	s.counts[r.Method]++
+	if countedMethod(r.Method) {
+		s.counts[r.Method]++
+	}
 	if fault != "" {
 		s.faults++
 	}

@@ -170,6 +170,8 @@ func TestStatsEndpoint(t *testing.T) {
 	e.do("POST", "/Groups", map[string]any{"displayName": "x"})
 	e.do("PATCH", "/Groups/x", patchOps())
 	e.do("DELETE", "/Users/x", nil)
+	e.do("BREW", "/Users", nil) // served (an error), but no method beyond the five is counted
+	e.do("OPTIONS", "/Users", nil)
 	// The stats endpoint needs no key, is not counted and meets no fault.
 	for i := 0; i < 2; i++ {
 		res, err := http.Get(e.hs.URL + "/_emulator/stats")
@@ -185,7 +187,7 @@ func TestStatsEndpoint(t *testing.T) {
 		if err := json.Unmarshal(raw, &st); err != nil {
 			t.Fatal(err)
 		}
-		want := Stats{Requests: map[string]int{"GET": 1, "POST": 1, "PATCH": 1, "PUT": 0, "DELETE": 1}, Faults: 4}
+		want := Stats{Requests: map[string]int{"GET": 1, "POST": 1, "PATCH": 1, "PUT": 0, "DELETE": 1}, Faults: 6}
 		if diff := cmp.Diff(want, st); diff != "" {
 			t.Errorf("stats (-want +got):\n%s", diff)
 		}
