@@ -206,6 +206,14 @@ func TestPaging(t *testing.T) {
 	ignored.Total, ignored.FullPage = 12000, 9999
 	want(t, Paging(ignored), NamePaging, Warn, []string{"count is ignored", "9999 of 12000", "fail closed"})
 
+	fixedPages := ignored // count ignored, startIndex honoured: reads step by the page
+	fixedPages.Second, fixedPages.SecondAt = []string{"f"}, 6
+	want(t, Paging(fixedPages), NamePaging, OK, []string{"count is ignored", "startIndex is honoured (startIndex=6 answered the next user)"})
+	fixedPages.Second = []string{"c"} // startIndex 6 answered a user of the first page again
+	want(t, Paging(fixedPages), NamePaging, Warn, []string{"9999 of 12000", "fail closed", "startIndex=6 answered no next user"})
+	fixedPages.Second, fixedPages.SecondErr = nil, errors.New("GET /scim/Users: 502")
+	want(t, Paging(fixedPages), NamePaging, Warn, []string{"startIndex=6 failed", "502"})
+
 	startIgnored := honoured
 	startIgnored.Second = []string{"a"}
 	want(t, Paging(startIgnored), NamePaging, OK, []string{"startIndex is ignored"})

@@ -117,6 +117,10 @@ var emuModes = []emuMode{
 	{name: "non_admin_key", seed: "org.json", opts: emulator.Options{NonAdminKey: testKey},
 		notOK: authFailed(nil),
 		has:   map[string][]string{NameAuth: {"403 Forbidden", "not an org admin"}}},
+	// count ignored, pages of 2 from startIndex: reads work.
+	{name: "count_ignored_pages", seed: "org.json", opts: emulator.Options{IgnoreCount: true, PageCap: 2},
+		has: map[string][]string{NamePaging: {"count is ignored (count=1 answered 2 users), but startIndex is honoured (startIndex=3 answered the next user)"},
+			NameCounts: {"5 users (4 active), 3 teams"}}},
 	{name: "v2_only", seed: "org.json", opts: emulator.Options{BasePaths: emulator.BasePathsV2},
 		notOK: map[string]Status{NameBasePath: Warn},
 		has: map[string][]string{

@@ -3,6 +3,7 @@ package doctor
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,14 +16,24 @@ type PagingProbe struct {
 	Total int
 	// First are the ids answered at startIndex 1 for count 1.
 	First []string
-	// Second are the ids answered at startIndex 2 for count 1, PastEnd those
-	// at startIndex Total+1 (nil with their errors when not asked or
-	// failed).
+	// Second are the ids answered at startIndex SecondAt (0 means 2: the
+	// one after First; len(First)+1 when count is ignored) for count 1,
+	// PastEnd those at startIndex Total+1 (nil with their errors when not
+	// asked or failed).
 	Second, PastEnd       []string
 	SecondErr, PastEndErr error
+	SecondAt              int
 	// PageSize is the count asked for a full page, FullPage how many users
 	// that page held, ItemsPerPage what it reported (-1: absent).
 	PageSize, FullPage, ItemsPerPage int
+}
+
+// secondAt is the startIndex of the Second probe.
+func (p PagingProbe) secondAt() int {
+	if p.SecondAt == 0 {
+		return 2
+	}
+	return p.SecondAt
 }
 
 // PageSizeServed is how many users a page holds: the count asked, or less
@@ -44,11 +55,24 @@ func Paging(p PagingProbe) Check {
 	switch {
 	case len(p.First) > 1:
 		c.Detail = fmt.Sprintf("count is ignored (count=1 answered %d users)", len(p.First))
-		if fits {
+		switch {
+		case fits:
 			c.Detail += fmt.Sprintf(": fine while every list fits one page (all %d users did, at most %d)", p.Total, caps.PageSize)
-		} else {
+		case p.SecondErr == nil && len(p.Second) > 0 && !slices.Contains(p.First, p.Second[0]):
+			// Fixed pages from startIndex: a read steps by what each page
+			// holds, so it works.
+			c.Detail += fmt.Sprintf(", but startIndex is honoured (startIndex=%d answered the next user): reads step by the %d users a page holds",
+				p.secondAt(), len(p.First))
+		case p.SecondErr != nil:
+			c.Status = Warn
+			c.Detail += fmt.Sprintf(" and a page held %d of %d users; startIndex=%d failed: %s", p.FullPage, p.Total, p.secondAt(),
+				server(nil, p.SecondErr.Error(), caps.Detail))
+		default:
 			c.Status = Warn
 			c.Detail += fmt.Sprintf(" and a page held %d of %d users: reads will fail closed", p.FullPage, p.Total)
+			if p.Second != nil {
+				c.Detail += fmt.Sprintf(" (startIndex=%d answered no next user)", p.secondAt())
+			}
 		}
 		return c
 	case p.Total < 2:

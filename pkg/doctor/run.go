@@ -24,7 +24,7 @@ const teamSample = 100
 // order of Names. It never fails: what could not be probed is a check's
 // status. The requests: GET /Users (startIndex 1 count 1, on the other
 // base path too), one full page (timed), startIndex 2 and past the end
-// (count 1), a page of /Groups, a full read (users and groups), and /Roles
+// (count 1; when count is ignored, the startIndex after the first page), a page of /Groups, a full read (users and groups), and /Roles
 // (not on saas); when Bearer is refused with 401 and env has Basic
 // clients, the first requests again with Basic. Once one of the requests
 // plan makes too fails after its retries without an answer (or with a 5xx
@@ -59,14 +59,20 @@ func Run(ctx context.Context, env Env) Report {
 
 	// One full page, timed; it goes second, so that the client's token
 	// bucket (its burst is --concurrency) rarely makes it wait. Then count
-	// 1 at startIndex 2 and past the end.
+	// 1 at startIndex 2 and past the end (or after the first page, when
+	// count is ignored).
 	start := env.Now()
 	full, fullErr := getList(ctx, c, "/Users", "startIndex=1&count="+strconv.Itoa(env.PageSize))
 	took := env.Now().Sub(start)
 	pp := PagingProbe{Total: acc.first.total, First: ids(acc.first.resources), PageSize: env.PageSize, ItemsPerPage: -1}
-	if pp.Total >= 2 && len(pp.First) == 1 {
+	switch {
+	case pp.Total >= 2 && len(pp.First) == 1:
 		pp.Second, pp.SecondErr = probeIDs(ctx, optional, 2)
 		pp.PastEnd, pp.PastEndErr = probeIDs(ctx, optional, pp.Total+1)
+	case len(pp.First) > 1 && len(pp.First) < pp.Total:
+		// count is ignored: does startIndex step past the first page?
+		pp.SecondAt = len(pp.First) + 1
+		pp.Second, pp.SecondErr = probeIDs(ctx, optional, pp.SecondAt)
 	}
 	teams, teamsErr := getList(ctx, c, "/Groups", "startIndex=1&count="+strconv.Itoa(min(teamSample, env.PageSize)))
 
