@@ -17,8 +17,24 @@ func TestComputeTeams(t *testing.T) {
 		{
 			name:     "duplicate live teams: warned, untouched",
 			want:     state(users(du(a)), dt("ml", model.Authoritative, dm(a, ""))),
-			have:     state(users(lu("ua", a), lu("ub", b)), lt("g2", "ml", lm("ub", b, "")), lt("g1", "ML")),
+			have:     state(users(lu("ua", a), lu("ub", b)), lt("g2", "ml", lm("ub", b, "")), lt("g1", "ml")),
 			warnings: []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "ml", IDs: []string{"g1", "g2"}}, {Code: plan.WarnUnmanagedUser, User: b, IDs: []string{"ub"}}},
+		},
+		{
+			name: "live team names that differ only in case: the one the manifest names exactly is managed",
+			want: state(users(du(a)), dt("ml", model.Authoritative, dm(a, ""))),
+			have: state(users(lu("ua", a), lu("ub", b)), lt("g2", "ml", lm("ub", b, "")), lt("g1", "ML", lm("ub", b, ""))),
+			changes: []plan.Change{
+				{Action: plan.AddMember, Team: "ml", TeamID: "g2", User: a, UserID: "ua", Role: "member"},
+				{Action: plan.RemoveMember, Team: "ml", TeamID: "g2", User: b, UserID: "ub", Reason: reasonNotManaged},
+			},
+			warnings: []plan.Warning{{Code: plan.WarnUnmanagedUser, User: b, IDs: []string{"ub"}}},
+		},
+		{
+			name:     "live team names that differ only in case, none as the manifest writes it: warned, untouched",
+			want:     state(users(du(a)), dt("Ml", model.Authoritative, dm(a, ""))),
+			have:     state(users(lu("ua", a), lu("ub", b)), lt("g2", "ml", lm("ub", b, "")), lt("g1", "ML")),
+			warnings: []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "Ml", IDs: []string{"g1", "g2"}}, {Code: plan.WarnUnmanagedUser, User: b, IDs: []string{"ub"}}},
 		},
 		{
 			name: "duplicate live teams: the pinned one is managed",

@@ -10,7 +10,8 @@ import (
 )
 
 // planTeams matches desired teams to live ones (pinned ids first, then
-// names, case-insensitively) and plans team creation and membership.
+// names, case-insensitively; when live names differ only in case, the one
+// the manifest names exactly) and plans team creation and membership.
 func (p *planner) planTeams() {
 	byID := make(map[string]int, len(p.have.Teams))
 	byKey := make(map[string][]int, len(p.have.Teams))
@@ -123,6 +124,13 @@ func (p *planner) matchTeam(dt *model.Team, byID map[string]int, byKey map[strin
 		return lt
 	}
 	cands := byKey[model.Key(dt.Name)]
+	if len(cands) > 1 {
+		// Live teams whose names differ only in case are distinct teams:
+		// the one named exactly as the manifest writes it is this one.
+		if exact := p.namedExactly(cands, dt.Name); len(exact) == 1 {
+			cands = exact
+		}
+	}
 	switch {
 	case len(cands) == 0:
 		return none
@@ -134,6 +142,15 @@ func (p *planner) matchTeam(dt *model.Team, byID map[string]int, byKey map[strin
 		sort.Strings(ids)
 		msg := fmt.Sprintf("%d live teams are named %s (ids %s): left alone; pin the one to manage with id: in the manifest",
 			len(cands), dt.Name, strings.Join(ids, ", "))
+		if exact := p.namedExactly(cands, dt.Name); len(exact) == 0 {
+			names := make([]string, 0, len(cands))
+			for _, c := range cands {
+				names = append(names, p.have.Teams[c].Name)
+			}
+			sort.Strings(names)
+			msg = fmt.Sprintf("%d live teams are named %s ignoring case (%s; ids %s), none exactly as the manifest writes it: left alone; name one exactly, or pin it with id: in the manifest",
+				len(cands), dt.Name, strings.Join(names, ", "), strings.Join(ids, ", "))
+		}
 		if len(cands) == 1 {
 			msg = fmt.Sprintf("live team %s (id %s) is already managed through an id pin: left alone", dt.Name, ids[0])
 		}
@@ -142,6 +159,17 @@ func (p *planner) matchTeam(dt *model.Team, byID map[string]int, byKey map[strin
 	}
 	p.warnCase(dt, &p.have.Teams[cands[0]])
 	return cands[0]
+}
+
+// namedExactly returns the live teams of cands whose name is name.
+func (p *planner) namedExactly(cands []int, name string) []int {
+	var exact []int
+	for _, c := range cands {
+		if p.have.Teams[c].Name == name {
+			exact = append(exact, c)
+		}
+	}
+	return exact
 }
 
 func (p *planner) warnCase(dt, live *model.Team) {

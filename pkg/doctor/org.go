@@ -3,6 +3,8 @@ package doctor
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -64,8 +66,9 @@ func CustomRoles(d model.Deployment, roles []scim.Role, err error, red *sanitize
 }
 
 // Counts reports users, active users and teams, and warns when live teams
-// share a name (case-insensitively): wbsync leaves such a team alone until
-// the manifest pins an id.
+// share a name (wbsync leaves such a team alone until the manifest pins an
+// id) or have names that differ only in case (a manifest team is the one it
+// names exactly; one that names neither is left alone).
 func Counts(st model.State, red *sanitize.Redactor) Check {
 	active := 0
 	for _, u := range st.Users {
@@ -74,31 +77,57 @@ func Counts(st model.State, red *sanitize.Redactor) Check {
 		}
 	}
 	c := Check{Name: NameCounts, Status: OK, Detail: fmt.Sprintf("%d %s (%d active), %d %s", len(st.Users), plural(len(st.Users), "user"), active, len(st.Teams), plural(len(st.Teams), "team"))}
-	byKey := map[string][]model.Team{}
-	var keys []string
-	for _, t := range st.Teams {
-		k := model.Key(t.Name)
-		if len(byKey[k]) == 1 {
-			keys = append(keys, k)
+	exact, folded := groupTeams(st.Teams, func(t *model.Team) string { return t.Name }), groupTeams(st.Teams, func(t *model.Team) string { return model.Key(t.Name) })
+	var shared, cased []string
+	for _, g := range exact {
+		shared = append(shared, fmt.Sprintf("%s (ids %s)", server(red, g[0].Name, nameWidth), teamIDs(g, red)))
+	}
+	for _, g := range folded {
+		names := map[string]bool{}
+		for _, t := range g {
+			names[server(red, t.Name, nameWidth)] = true
 		}
-		byKey[k] = append(byKey[k], t)
-	}
-	if len(keys) == 0 {
-		return c
-	}
-	sort.Strings(keys)
-	dups := make([]string, len(keys))
-	for i, k := range keys {
-		ids := make([]string, len(byKey[k]))
-		for j, t := range byKey[k] {
-			ids[j] = server(red, t.ID, nameWidth)
+		if len(names) > 1 {
+			cased = append(cased, fmt.Sprintf("%s (ids %s)", listNames(slices.Sorted(maps.Keys(names)), 0, nil), teamIDs(g, red)))
 		}
-		sort.Strings(ids)
-		dups[i] = fmt.Sprintf("%s (ids %s)", server(red, byKey[k][0].Name, nameWidth), listNames(ids, 0, nil))
 	}
-	c.Status = Warn
-	c.Detail += fmt.Sprintf("; teams sharing a name: %s: wbsync leaves them alone until the manifest pins an id", listNames(dups, 0, nil))
+	if len(shared) > 0 {
+		c.Status = Warn
+		c.Detail += fmt.Sprintf("; teams sharing a name: %s: wbsync leaves them alone until the manifest pins an id", listNames(shared, 0, nil))
+	}
+	if len(cased) > 0 {
+		c.Status = Warn
+		c.Detail += fmt.Sprintf("; team names that differ only in case: %s: a manifest team is the one it names exactly (naming neither, it is left alone)",
+			listNames(cased, 0, nil))
+	}
 	return c
+}
+
+// groupTeams returns the groups of two or more teams with the same key,
+// sorted by key.
+func groupTeams(teams []model.Team, key func(*model.Team) string) [][]model.Team {
+	byKey := map[string][]model.Team{}
+	for i := range teams {
+		k := key(&teams[i])
+		byKey[k] = append(byKey[k], teams[i])
+	}
+	var groups [][]model.Team
+	for _, k := range slices.Sorted(maps.Keys(byKey)) {
+		if len(byKey[k]) > 1 {
+			groups = append(groups, byKey[k])
+		}
+	}
+	return groups
+}
+
+// teamIDs lists the ids of teams, sorted, each redacted with red.
+func teamIDs(teams []model.Team, red *sanitize.Redactor) string {
+	ids := make([]string, len(teams))
+	for j, t := range teams {
+		ids[j] = server(red, t.ID, nameWidth)
+	}
+	sort.Strings(ids)
+	return listNames(ids, 0, nil)
 }
 
 // listNames joins the first names, each redacted with red, escaped and
