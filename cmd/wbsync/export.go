@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/wbsync/wbsync/pkg/desired"
+	"github.com/wbsync/wbsync/pkg/diff"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 	"github.com/wbsync/wbsync/pkg/views"
@@ -63,13 +64,29 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 		}
 		return exitOK, nil
 	}
+	var roles map[string]bool // nil: not checked
+	if s.conf.deployment != model.SaaS && len(diff.CustomRoleNames(have.state)) > 0 {
+		// The live custom team roles are checked as plan checks the
+		// manifest's: a member whose role /Roles does not list is left
+		// out, so that the export plans.
+		names, checked, err := s.customRoles(ctx, "the live")
+		if err != nil {
+			return exitError, err
+		}
+		if checked {
+			roles = make(map[string]bool, len(names))
+			for _, n := range names {
+				roles[n] = true
+			}
+		}
+	}
 	header := fmt.Sprintf("Exported by wbsync %s from %s (%s) at %s.\nReview it, then commit it as the source of truth.",
 		version, s.conf.url, s.conf.deployment, time.Now().UTC().Format(time.RFC3339))
 	var rep desired.EncodeReport
 	err = streamOutput(ctx, out, inv, func(w io.Writer) error {
 		var err error
 		rep, err = desired.Encode(w, have.state, desired.EncodeOptions{Header: header, Unwritable: inv.redactor().Holds,
-			NoCustomRoles: s.conf.deployment == model.SaaS})
+			NoCustomRoles: s.conf.deployment == model.SaaS, CustomRoles: roles})
 		return err
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,6 +78,68 @@ func TestExportRoundTripHandles(t *testing.T) {
 	r = wb(t, v, "export", "-o", "csv")
 	if r.code != exitOK || strings.Count(r.stdout, "\n") != 5001 || !strings.HasPrefix(r.stdout, "email,username,name,active,org_role,teams,created,last_modified\n") {
 		t.Fatalf("export -o csv: exit %d, %d lines\n%s", r.code, strings.Count(r.stdout, "\n"), r.stderr)
+	}
+}
+
+// TestExportStaleCustomRoles: on Dedicated, a live team role that the
+// server's /Roles does not list (one it no longer has, or spells in another
+// case) is not written, as plan would refuse it: the member is left out and
+// its team written additive, so that the export plans as no change. A
+// server without /Roles leaves the roles unchecked and written.
+func TestExportStaleCustomRoles(t *testing.T) {
+	seed := writeState(t, map[string]any{
+		"users": []any{map[string]any{"userName": "a@example.com", "organizationRole": "admin"},
+			map[string]any{"userName": "b@example.com"}, map[string]any{"userName": "c@example.com"}},
+		"teams": []any{map[string]any{"name": "ml", "members": []any{
+			map[string]any{"userName": "a@example.com", "role": "Model Reviewer"},
+			map[string]any{"userName": "b@example.com", "role": "model reviewer"},
+			map[string]any{"userName": "c@example.com", "role": "Gone Role"}}}},
+		"roles": []any{map[string]any{"name": "Model Reviewer", "inheritedFrom": "member"}},
+	})
+	for _, tc := range []struct {
+		name     string
+		opts     emulator.Options
+		written  []string
+		left     []string // what the export must not write
+		additive bool
+	}{
+		{"/Roles lists one", emulator.Options{}, []string{"Model Reviewer"}, []string{"model reviewer", "Gone Role"}, true},
+		{"no /Roles", emulator.Options{NoRolesEndpoint: true}, []string{"Model Reviewer", "model reviewer", "Gone Role"}, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			emu := startEmu(t, tc.opts, seed)
+			v := vars(emu.url)
+			out := filepath.Join(t.TempDir(), "wbsync.yaml")
+			r := wb(t, v, "export", "--out", out)
+			if r.code != exitOK {
+				t.Fatalf("export: %d\n%s", r.code, r.stderr)
+			}
+			raw, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, role := range tc.written {
+				if !strings.Contains(string(raw), "role: "+role+"\n") {
+					t.Errorf("the export lacks role %s:\n%s", role, raw)
+				}
+			}
+			for _, role := range tc.left {
+				if strings.Contains(string(raw), "role: "+role+"\n") {
+					t.Errorf("the export writes role %s:\n%s", role, raw)
+				}
+			}
+			if len(tc.left) > 0 && (!strings.Contains(string(raw), "is not a custom role the server's /Roles lists") ||
+				!strings.Contains(r.stderr, "exported as membership: additive")) {
+				t.Errorf("the export does not say why members are left out:\n%s\n%s", raw, r.stderr)
+			}
+			if got := strings.Contains(string(raw), "membership: additive"); got != tc.additive {
+				t.Errorf("additive = %v, want %v:\n%s", got, tc.additive, raw)
+			}
+			r = wb(t, v, "plan", "-f", out, "--detailed-exitcode")
+			if r.code != exitOK || !strings.Contains(r.stdout, "No changes.") {
+				t.Fatalf("plan of the export: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+			}
+		})
 	}
 }
 

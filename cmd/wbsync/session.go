@@ -268,34 +268,44 @@ func (s *session) checkRoles(ctx context.Context, want model.State) (unchecked b
 		checked bool
 	)
 	if s.conf.deployment != model.SaaS {
-		roles, err := s.client.ListRoles(ctx)
-		switch {
-		case errors.Is(err, scim.ErrNotFound):
-			unchecked = true
-		case err != nil:
-			if ctx.Err() != nil {
-				return false, errInterrupted
-			}
-			var se *scim.Error
-			if errors.As(err, &se) && se.Status == http.StatusForbidden {
-				// The generic 403 hint speaks of keys that cannot use SCIM
-				// at all; this one may read users and teams.
-				e := *se
-				e.Hint = "the key may not list custom roles, which only an org admin's key can; the manifest's custom roles cannot be checked without it"
-				err = &e
-			}
-			return false, fmt.Errorf("read the custom roles at %s/Roles: %w", s.conf.url, err)
-		default:
-			checked = true
-			for _, r := range roles {
-				names = append(names, r.Name)
-			}
+		if names, checked, err = s.customRoles(ctx, "the manifest's"); err != nil {
+			return false, err
 		}
+		unchecked = !checked
 	}
 	if err := diff.CheckRoles(want, s.conf.deployment, names, checked, s.memberAt); err != nil {
 		return false, fmt.Errorf("the manifest's team roles cannot be applied; nothing was written:\n%w", err)
 	}
 	return unchecked, nil
+}
+
+// customRoles lists the server's custom team roles (/Roles, on Dedicated
+// Cloud and Self-Managed): checked is false when the server has no /Roles
+// (404); any other failure is an error. whose names the roles to be checked
+// in the 403 hint ("the manifest's").
+func (s *session) customRoles(ctx context.Context, whose string) (names []string, checked bool, err error) {
+	roles, err := s.client.ListRoles(ctx)
+	switch {
+	case errors.Is(err, scim.ErrNotFound):
+		return nil, false, nil
+	case err != nil:
+		if ctx.Err() != nil {
+			return nil, false, errInterrupted
+		}
+		var se *scim.Error
+		if errors.As(err, &se) && se.Status == http.StatusForbidden {
+			// The generic 403 hint speaks of keys that cannot use SCIM
+			// at all; this one may read users and teams.
+			e := *se
+			e.Hint = "the key may not list custom roles, which only an org admin's key can; " + whose + " custom roles cannot be checked without it"
+			err = &e
+		}
+		return nil, false, fmt.Errorf("read the custom roles at %s/Roles: %w", s.conf.url, err)
+	}
+	for _, r := range roles {
+		names = append(names, r.Name)
+	}
+	return names, true, nil
 }
 
 // computePlan reads the live org and plans want against it.

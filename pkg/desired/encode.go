@@ -29,6 +29,12 @@ type EncodeOptions struct {
 	// with one is left out, and its team written additive, so that the
 	// export still plans as no change.
 	NoCustomRoles bool
+	// CustomRoles, when not nil, are the custom team roles the server lists
+	// (/Roles on Dedicated Cloud and Self-Managed): a member whose custom
+	// role is not among them, exactly (a role /Roles no longer lists, or
+	// one it spells in another case), is left out and its team written
+	// additive, as plan would refuse that role. Nil: not checked.
+	CustomRoles map[string]bool
 }
 
 // EncodeReport is what Encode could not write as it was: the CLI prints
@@ -117,7 +123,8 @@ func UserLabel(u model.User) string {
 // The output always validates (Parse reads it back to st, less what the
 // report lists).
 func Encode(w io.Writer, st model.State, opts EncodeOptions) (EncodeReport, error) {
-	e := &encoder{w: bufio.NewWriterSize(w, 64<<10), unwritable: opts.Unwritable, noCustomRoles: opts.NoCustomRoles}
+	e := &encoder{w: bufio.NewWriterSize(w, 64<<10), unwritable: opts.Unwritable, noCustomRoles: opts.NoCustomRoles,
+		customRoles: opts.CustomRoles}
 	if e.unwritable == nil {
 		e.unwritable = func(string) bool { return false }
 	}
@@ -153,6 +160,7 @@ type encoder struct {
 
 	unwritable    func(string) bool // EncodeOptions.Unwritable, never nil
 	noCustomRoles bool              // EncodeOptions.NoCustomRoles
+	customRoles   map[string]bool   // EncodeOptions.CustomRoles
 }
 
 // line writes s and a newline.

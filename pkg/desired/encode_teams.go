@@ -74,6 +74,10 @@ func (e *encoder) teams(ts []model.Team) {
 				left = append(left, "member "+e.all[ui].Email+"'s role \""+string(r)+"\" is a custom role, which Multi-tenant Cloud does not have")
 				continue
 			}
+			if r != "" && !r.Predefined() && e.customRoles != nil && !e.customRoles[string(r)] {
+				left = append(left, "member "+e.all[ui].Email+"'s role \""+string(r)+"\" is not a custom role the server's /Roles lists")
+				continue
+			}
 			if e.unwritable(string(r)) {
 				// Written redacted, the role would be applied as "[redacted]":
 				// the member is left out and the team written additive.

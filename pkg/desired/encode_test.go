@@ -495,6 +495,17 @@ func TestEncodeNoCustomRoles(t *testing.T) {
 	if r := m.State.Teams[0].Members[0].Role; r != "Ops Lead" {
 		t.Errorf("dedicated export: role %q, want Ops Lead", r)
 	}
+	// Checked against /Roles: written when listed exactly, else left out.
+	for roles, wantMembers := range map[string]int{"Ops Lead": 2, "ops lead": 1} {
+		buf.Reset()
+		if _, err := Encode(&buf, st, EncodeOptions{CustomRoles: map[string]bool{roles: true}}); err != nil {
+			t.Fatal(err)
+		}
+		m, err := Parse([]Source{{"e.yaml", buf.Bytes()}})
+		if err != nil || len(m.State.Teams[0].Members) != wantMembers || (wantMembers == 1) != (m.State.Teams[0].Membership == model.Additive) {
+			t.Errorf("/Roles lists %q: %v\n%s", roles, err, buf.String())
+		}
+	}
 }
 
 // TestEncodeSharedEmailKeepsTheActiveAccount: of two live accounts holding
