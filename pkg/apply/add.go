@@ -10,7 +10,8 @@ import (
 
 // addUnit sends all add_member changes of one team (idx): AddMembers in
 // chunks of BatchSize, one after another. Changes whose user or team has no
-// id fail first, without being sent.
+// id, or whose user's reactivation was not done, end first, without being
+// sent.
 func (r *runner) addUnit(ctx context.Context, idx []int) {
 	tid, terr := r.teamID(r.changes[idx[0]])
 	var ready []int
@@ -19,6 +20,9 @@ func (r *runner) addUnit(ctx context.Context, idx []int) {
 		if err == nil {
 			var uid string
 			if uid, err = r.userID(r.changes[i]); err == nil {
+				err = r.reactivationNotDone(uid)
+			}
+			if err == nil {
 				r.results[i].UserID, r.results[i].TeamID = uid, tid
 				ready = append(ready, i)
 				continue

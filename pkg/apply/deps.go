@@ -19,9 +19,9 @@ type deps struct {
 	// ids maps "user:"/"team:" + model.Key(name) to the id created in this
 	// run.
 	ids map[string]string
-	// notDone maps "user:"/"team:" + key of a create, and "add:" + team key
-	// + "\x00" + user key of an add, to the index of that operation when
-	// it was not done.
+	// notDone maps "user:"/"team:" + key of a create, "add:" + team key
+	// + "\x00" + user key of an add, and "reactivate:" + SCIM id of a
+	// reactivation, to the index of that operation when it was not done.
 	notDone map[string]int
 	// blocked maps a user ("id:" + SCIM id, or "name:" + model.Key(User)
 	// for a user the run creates) to the lowest index of an operation on
@@ -109,6 +109,23 @@ func (r *runner) addNotDone(c plan.Change) error {
 	return nil
 }
 
+// reactivateKey is the deps key of the reactivation of the user id.
+func reactivateKey(id string) string { return "reactivate:" + id }
+
+// reactivationNotDone returns the dependency error of a change that gives
+// user id access (an add to a team, an org or team role) when the run's
+// reactivation of that user was not done, or nil: the account is still
+// deactivated, and access granted to it is not what the plan meant.
+func (r *runner) reactivationNotDone(id string) error {
+	r.deps.mu.Lock()
+	cause, notDone := r.deps.notDone[reactivateKey(id)]
+	r.deps.mu.Unlock()
+	if notDone {
+		return r.dependsOn(cause)
+	}
+	return nil
+}
+
 // dependsOn is the dependency error for a change that needs results[cause],
 // which was not done. results[cause] is final: it belongs to an earlier
 // phase.
@@ -143,6 +160,12 @@ func (r *runner) noteOutcome(i int) {
 		d.notDone[createKey("team", c.Team)] = i
 	case plan.AddMember:
 		d.notDone[addKey(c)] = i
+	case plan.ReactivateUser:
+		for _, id := range []string{c.UserID, res.UserID} {
+			if id != "" {
+				d.notDone[reactivateKey(id)] = i
+			}
+		}
 	}
 	// A user is blocked for later destructive operations by an operation
 	// on it that failed, ended unknown, or was skipped because what it

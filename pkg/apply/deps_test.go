@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
@@ -109,6 +110,44 @@ func TestRunAddFailedByTeamCreateBlocksRemoval(t *testing.T) {
 	}
 	if got := w.methods(); !cmp.Equal(got, []string{"CreateTeam"}) {
 		t.Fatalf("calls = %v, want only the create", got)
+	}
+}
+
+// TestRunFailedReactivationGrantsNothing: when i's reactivation fails (the
+// seat limit), nothing gives the still-deactivated account access: its adds
+// to teams and its org and team roles are skipped, naming the reactivation,
+// and its removal from another team waits; bob, in the same add request,
+// is added.
+func TestRunFailedReactivationGrantsNothing(t *testing.T) {
+	role := func(c plan.Change, r model.Role) plan.Change { c.Role = r; return c }
+	p := planOf(
+		ch(plan.ReactivateUser, "i@x.com", "ui", "", ""),                  // 0
+		ch(plan.AddMember, "i@x.com", "ui", "ml", "tml"),                  // 1
+		ch(plan.AddMember, "bob@x.com", "ub", "ml", "tml"),                // 2
+		role(ch(plan.SetOrgRole, "i@x.com", "ui", "", ""), "admin"),       // 3
+		role(ch(plan.SetTeamRole, "i@x.com", "ui", "ml", "tml"), "admin"), // 4
+		ch(plan.RemoveMember, "i@x.com", "ui", "ops", "tops"),             // 5
+	)
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "SetActive" && c.ID == "ui" {
+			return &httpError{400, "Seat limit reached"}
+		}
+		return nil
+	}}
+	rep := run(t, p, w, Options{})
+	const dep = "depends on failed reactivate_user i@x.com"
+	check(t, rep, map[string]want{
+		"reactivate_user i@x.com@":  {StatusFailed, "", -1},
+		"add_member i@x.com@ml":     {StatusSkipped, dep, 0},
+		"add_member bob@x.com@ml":   {StatusOK, "", -1},
+		"set_org_role i@x.com@":     {StatusSkipped, dep, 0},
+		"set_team_role i@x.com@ml":  {StatusSkipped, "", 1},
+		"remove_member i@x.com@ops": {StatusSkipped, "", 0},
+	})
+	for _, c := range w.recorded() {
+		if c.ID == "ui" && c.Method != "SetActive" || c.Method == "AddMembers" && has(c.IDs, "ui") {
+			t.Errorf("sent %+v for the user whose reactivation failed", c)
+		}
 	}
 }
 

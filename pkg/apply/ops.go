@@ -84,9 +84,15 @@ func (r *runner) userOp(ctx context.Context, i int) error {
 		u := model.User{ID: id, Email: c.Email, DisplayName: c.Name, ExternalID: c.ExternalID, Active: true}
 		f = func() error { return r.w.UpdateUser(ctx, id, u) }
 	case plan.SetOrgRole:
+		if err := r.reactivationNotDone(id); err != nil {
+			return err
+		}
 		f = func() error { return r.w.SetOrgRole(ctx, id, c.Role) }
 	default: // plan.SetTeamRole
 		if err := r.addNotDone(c); err != nil {
+			return err
+		}
+		if err := r.reactivationNotDone(id); err != nil {
 			return err
 		}
 		f = func() error { return r.w.SetTeamRole(ctx, id, c.Team, c.Role) }

@@ -216,6 +216,9 @@ func (r *runner) holdAdminLosses(idx []int) []int {
 		switch {
 		case makesAdmin(c) && st != "" && cause < 0:
 			cause = i
+			if cb := r.results[i].CausedBy; cb != nil {
+				cause = *cb // skipped for what it needed: name that
+			}
 		case loses(c) && c.From != "" && (st == StatusOK || st == StatusUnknown):
 			lost++ // an unknown outcome may have been done
 		}
