@@ -99,9 +99,14 @@ func (r *runner) resolveID(live, kind, name string) (string, error) {
 
 // addNotDone returns the dependency error of a set_team_role whose add of
 // the user to the team was not done, or nil.
-func (r *runner) addNotDone(c plan.Change) error {
+func (r *runner) addNotDone(c plan.Change) error { return r.notDone(addKey(c)) }
+
+// notDone returns the dependency error of a change that needs the
+// operation deps.notDone records under key, or nil when it was done (or
+// not in the run).
+func (r *runner) notDone(key string) error {
 	r.deps.mu.Lock()
-	cause, notDone := r.deps.notDone[addKey(c)]
+	cause, notDone := r.deps.notDone[key]
 	r.deps.mu.Unlock()
 	if notDone {
 		return r.dependsOn(cause)
@@ -116,15 +121,7 @@ func reactivateKey(id string) string { return "reactivate:" + id }
 // user id access (an add to a team, an org or team role) when the run's
 // reactivation of that user was not done, or nil: the account is still
 // deactivated, and access granted to it is not what the plan meant.
-func (r *runner) reactivationNotDone(id string) error {
-	r.deps.mu.Lock()
-	cause, notDone := r.deps.notDone[reactivateKey(id)]
-	r.deps.mu.Unlock()
-	if notDone {
-		return r.dependsOn(cause)
-	}
-	return nil
-}
+func (r *runner) reactivationNotDone(id string) error { return r.notDone(reactivateKey(id)) }
 
 // dependsOn is the dependency error for a change that needs results[cause],
 // which was not done. results[cause] is final: it belongs to an earlier
