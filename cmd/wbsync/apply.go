@@ -130,7 +130,7 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		var buf bytes.Buffer
 		rep := &apply.Report{Seats: a.p.Seats}
 		if !o.noVerify {
-			rep.Verification = apply.Verify(a.p)
+			rep.Verification = apply.Verify(a.p, a.p)
 		}
 		if err := rep.WriteJSON(sanitize.JSONWriter(&buf)); err != nil {
 			return exitError, err
@@ -402,7 +402,7 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	case rep.Failed > 0 || rep.Unknown > 0:
 		a.s.log.Warn(outcomeWarning(rep), zap.Int("failed", rep.Failed), zap.Int("unknown", rep.Unknown))
 		return exitFailed, nil
-	case rep.Verification != nil && rep.Verification.Remaining > 0:
+	case rep.Verification != nil && (rep.Verification.Remaining > 0 || len(rep.Verification.LeftAlone) > 0):
 		return exitFailed, nil
 	}
 	return exitOK, nil
@@ -446,7 +446,7 @@ func (a *applyRun) verify(ctx context.Context, rep *apply.Report) error {
 		rep.Verification = apply.VerifyFailed(why)
 		return fmt.Errorf("the apply ran (%d write request(s)), but the verification read failed (%s): run 'wbsync plan' to see where the organization stands", rep.Requests, why)
 	}
-	rep.Verification = apply.Verify(after)
+	rep.Verification = apply.Verify(a.p, after)
 	return nil
 }
 

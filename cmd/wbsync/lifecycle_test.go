@@ -312,6 +312,48 @@ func TestVerificationCatchesDroppedWrite(t *testing.T) {
 	}
 }
 
+// TestVerificationSeesTeamLeftAlone: the create of team ml is answered 409
+// after the server made two teams of that name; the add is skipped, and the
+// verification, whose plan now leaves ml alone (duplicate_team) and so has
+// no change, does not say the organization matches the manifest: exit 4.
+func TestVerificationSeesTeamLeftAlone(t *testing.T) {
+	user := map[string]any{"id": "ua", "userName": "a@example.com", "emails": []any{map[string]any{"value": "a@example.com", "primary": true}}, "active": true}
+	var mu sync.Mutex
+	var groups []any
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "application/scim+json")
+		switch {
+		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Users"):
+			_, _ = w.Write(listBody(1, user))
+		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Groups"):
+			_, _ = w.Write(listBody(len(groups), groups...))
+		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Groups"):
+			groups = append(groups, map[string]any{"id": "g1", "displayName": "ml", "members": []any{}},
+				map[string]any{"id": "g2", "displayName": "ml", "members": []any{}})
+			w.WriteHeader(http.StatusConflict)
+			_, _ = w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","detail":"Resource already exists"}`))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer hs.Close()
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\nteams:\n  - name: ml\n    members: [a@example.com]\n")
+	r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve")
+	if r.code != exitFailed || strings.Contains(r.stdout, "matches the manifest") ||
+		!strings.Contains(r.stdout, "Verified: 0 change(s) remain, and the organization does not match the manifest where 1 new warning(s) leave it alone.") ||
+		!strings.Contains(r.stdout, "! duplicate_team: 2 live teams are named ml") {
+		t.Fatalf("exit %d, want 4 and the team left alone:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve", "-o", "json")
+	rep := decodeReport(t, r.stdout)
+	if r.code != exitOK || rep.Verification == nil || rep.Verification.Remaining != 0 || strings.Contains(r.stdout, "left_alone") {
+		// The second run's plan already has the warning: nothing new.
+		t.Fatalf("second apply: exit %d, verification %+v\n%s", r.code, rep.Verification, r.stderr)
+	}
+}
+
 // TestVerificationReadFails: the writes are made, then the read that
 // verifies them fails (the server answers 404 to every list from then on):
 // exit 4, never 1 (which reads as "nothing written"), and the report says

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/wbsync/wbsync/pkg/plan"
@@ -102,7 +103,22 @@ type Verification struct {
 	// Error says why the verification read failed ("" when it did not):
 	// what remains is unknown.
 	Error string `json:"error,omitempty"`
+	// LeftAlone are warnings of the plan after the run, not in the plan
+	// applied, that say a manifest team or user is left alone (a 409 that
+	// left two teams of one name, say): the plan has no change for it,
+	// yet the organization does not match the manifest there.
+	LeftAlone []plan.Warning `json:"left_alone,omitempty"`
 }
+
+// Matches reports whether the verification found the organization as the
+// manifest says: no change remains and nothing new is left alone.
+func (v *Verification) Matches() bool {
+	return v.Error == "" && len(v.Changes) == 0 && len(v.LeftAlone) == 0
+}
+
+// leftAloneCodes are the warnings that say a manifest team or user gets
+// no change because wbsync cannot tell which live one it is.
+var leftAloneCodes = []plan.WarningCode{plan.WarnDuplicateTeam, plan.WarnTeamPinNotFound, plan.WarnTeamPinMismatch, plan.WarnAmbiguousUser}
 
 // NotRun starts a Verification.Error when the verification read was not
 // made at all (an interrupted apply), rather than failed.
@@ -117,7 +133,10 @@ func VerifyFailed(why string) *Verification {
 // Verify returns the verification of a plan computed after the run. Its
 // unverified role assertions are left out: they are sent on every apply
 // and are no sign that the run missed anything.
-func Verify(after plan.Plan) *Verification {
+//
+// The plan's warnings that leave a manifest team or user alone and were
+// not among before's (the plan applied) are LeftAlone.
+func Verify(before, after plan.Plan) *Verification {
 	v := &Verification{Changes: []plan.Change{}}
 	for _, c := range after.Changes {
 		if !c.Unverified() {
@@ -125,6 +144,18 @@ func Verify(after plan.Plan) *Verification {
 		}
 	}
 	v.Remaining = len(v.Changes)
+	key := func(w plan.Warning) string {
+		return string(w.Code) + "\x00" + w.Team + "\x00" + w.User + "\x00" + strings.Join(w.IDs, ",")
+	}
+	had := map[string]bool{}
+	for _, w := range before.Warnings {
+		had[key(w)] = true
+	}
+	for _, w := range after.Warnings {
+		if slices.Contains(leftAloneCodes, w.Code) && !had[key(w)] {
+			v.LeftAlone = append(v.LeftAlone, w)
+		}
+	}
 	return v
 }
 
@@ -167,13 +198,19 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "Verified: %s; run 'wbsync plan' to see what remains.\n", sanitize.Controls(v.Error))
 		case v.Error != "":
 			fmt.Fprintf(&b, "Verified: not possible: the verification read failed (%s); run 'wbsync plan' to see what remains.\n", sanitize.Controls(v.Error))
-		case len(v.Changes) == 0:
+		case v.Matches():
 			b.WriteString("Verified: the organization matches the manifest.\n")
-		default:
+		case len(v.LeftAlone) == 0:
 			fmt.Fprintf(&b, "Verified: %d change(s) remain.\n", len(v.Changes))
+		default:
+			fmt.Fprintf(&b, "Verified: %d change(s) remain, and the organization does not match the manifest where %d new warning(s) leave it alone.\n",
+				len(v.Changes), len(v.LeftAlone))
 		}
 		for _, c := range v.Changes {
 			fmt.Fprintf(&b, "  %c %s\n", c.Action.Symbol(), sanitize.Controls(plan.Describe(c)))
+		}
+		for _, w := range v.LeftAlone {
+			fmt.Fprintf(&b, "  ! %s: %s\n", w.Code, sanitize.Controls(w.Message))
 		}
 	}
 	fmt.Fprintf(&b, "Apply: %s.\n", tally(r.OK, r.Failed, r.Skipped, r.Unknown))
@@ -202,7 +239,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		if changes == nil {
 			changes = []plan.Change{}
 		}
-		out.Verification = &Verification{Remaining: len(changes), Changes: changes, Error: v.Error}
+		out.Verification = &Verification{Remaining: len(changes), Changes: changes, Error: v.Error, LeftAlone: v.LeftAlone}
 		if v.Error != "" {
 			out.Verification.Remaining = -1
 		}

@@ -143,13 +143,46 @@ func TestReportTextEscapesControls(t *testing.T) {
 
 func TestReportTextAllOKVerified(t *testing.T) {
 	var buf bytes.Buffer
-	rep := &Report{Results: []Result{{Action: plan.CreateTeam, Team: "ml", Status: StatusOK}}, OK: 1, Verification: Verify(plan.Plan{})}
+	rep := &Report{Results: []Result{{Action: plan.CreateTeam, Team: "ml", Status: StatusOK}}, OK: 1, Verification: Verify(plan.Plan{}, plan.Plan{})}
 	if err := rep.WriteText(&buf); err != nil {
 		t.Fatal(err)
 	}
 	want := "Verified: the organization matches the manifest.\nApply: 1 ok, 0 failed, 0 skipped.\n"
 	if buf.String() != want {
 		t.Fatalf("text = %q, want %q", buf.String(), want)
+	}
+}
+
+// TestVerifyNewLeftAlone: a warning after the run that leaves a manifest
+// team alone (a 409 left two teams of its name), and was not in the plan
+// applied, means the organization does not match the manifest, though no
+// change remains; one the plan applied already had is no news.
+func TestVerifyNewLeftAlone(t *testing.T) {
+	dup := plan.Warning{Code: plan.WarnDuplicateTeam, Team: "new", IDs: []string{"g1", "g2"}, Message: "2 live teams are named new (ids g1, g2): left alone"}
+	old := plan.Warning{Code: plan.WarnDuplicateTeam, Team: "old", IDs: []string{"g3", "g4"}, Message: "2 live teams are named old"}
+	other := plan.Warning{Code: plan.WarnUserWithoutTeam, User: "a@x.com", Message: "a@x.com is in no team"}
+	before := plan.Plan{Warnings: []plan.Warning{old}}
+	v := Verify(before, plan.Plan{Warnings: []plan.Warning{old, dup, other}})
+	if d := cmp.Diff([]plan.Warning{dup}, v.LeftAlone); d != "" || v.Matches() {
+		t.Fatalf("LeftAlone (-want +got):\n%s\nmatches %v", d, v.Matches())
+	}
+	var buf bytes.Buffer
+	rep := &Report{Verification: v}
+	if err := rep.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	want := "Verified: 0 change(s) remain, and the organization does not match the manifest where 1 new warning(s) leave it alone.\n" +
+		"  ! duplicate_team: 2 live teams are named new (ids g1, g2): left alone\n" +
+		"Apply: 0 ok, 0 failed, 0 skipped.\n"
+	if d := cmp.Diff(want, buf.String()); d != "" {
+		t.Fatalf("text (-want +got):\n%s", d)
+	}
+	buf.Reset()
+	if err := rep.WriteJSON(&buf); err != nil || !strings.Contains(buf.String(), `"left_alone": [`) {
+		t.Fatalf("JSON lacks left_alone (%v):\n%s", err, buf.String())
+	}
+	if v := Verify(before, before); !v.Matches() || v.LeftAlone != nil {
+		t.Fatalf("the warnings the plan had: %+v, want a match", v)
 	}
 }
 
@@ -166,7 +199,7 @@ func TestReportTextWithoutVerification(t *testing.T) {
 
 func TestVerifyLeavesOutUnverified(t *testing.T) {
 	drift := plan.Change{Action: plan.RemoveMember, User: "a@x.com", UserID: "ua", Team: "ml", TeamID: "tml"}
-	v := Verify(plan.Plan{Changes: []plan.Change{
+	v := Verify(plan.Plan{}, plan.Plan{Changes: []plan.Change{
 		{Action: plan.SetOrgRole, User: "b@x.com", UserID: "ub", Role: "admin", Reason: plan.ReasonUnverified},
 		drift,
 	}})
@@ -182,7 +215,7 @@ func TestRunReportMatchesText(t *testing.T) {
 		ch(plan.AddMember, "c@x.com", "uc", "ml", "tml"),
 		ch(plan.RemoveMember, "c@x.com", "uc", "cv", "tcv"),
 	), w, Options{})
-	rep.Verification = Verify(planOf(ch(plan.AddMember, "c@x.com", "uc", "ml", "tml")))
+	rep.Verification = Verify(plan.Plan{}, planOf(ch(plan.AddMember, "c@x.com", "uc", "ml", "tml")))
 	var buf bytes.Buffer
 	if err := rep.WriteText(&buf); err != nil {
 		t.Fatal(err)
