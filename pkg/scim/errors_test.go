@@ -363,6 +363,46 @@ func TestCreateTeamConflict(t *testing.T) {
 	}
 }
 
+// TestCreateTeamRefused400: W&B may refuse a taken team name with 400: the
+// name is looked up as after a 409; with no team of it, the error keeps the
+// 400 and says what it may mean on the deployment; a team of that name
+// that appeared (a concurrent apply) is used.
+func TestCreateTeamRefused400(t *testing.T) {
+	refuse := func(f *fake) {
+		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			if r.Method == http.MethodPost {
+				scimErr(w, 400, "team name ml is not available")
+				return true
+			}
+			return false
+		}
+	}
+	for _, tc := range []struct {
+		dep  model.Deployment
+		want string
+	}{
+		{model.SaaS, "400 Bad Request: team name ml is not available (if the name is taken, which W&B may answer with 400: team names are global across W&B Multi-tenant Cloud"},
+		{model.Dedicated, "(if the name is taken, which W&B may answer with 400: a team with this name already exists on the instance)"},
+	} {
+		f, srv := newFake(t)
+		refuse(f)
+		c := testClient(t, srv.URL, func(c *Config) { c.Deployment = tc.dep })
+		if _, err := c.CreateTeam(context.Background(), "ml"); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Fatalf("%s: err = %v", tc.dep, err)
+		}
+	}
+	f, srv := newFake(t)
+	c := testClient(t, srv.URL)
+	if _, err := c.ListGroups(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.groups = []map[string]any{{"id": "theirs", "displayName": "ml"}}
+	refuse(f)
+	if id, err := c.CreateTeam(context.Background(), "ml"); err != nil || id != "theirs" {
+		t.Fatalf("a team of the name appeared: id %q, err %v", id, err)
+	}
+}
+
 func TestNewRefusesBadLimits(t *testing.T) {
 	for _, cfg := range []Config{
 		{Concurrency: caps.Concurrency + 1},

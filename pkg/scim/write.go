@@ -204,7 +204,8 @@ func (c *Client) adoptUser(ctx context.Context, cl call, name, email string, con
 // that name and its id was not known to this client before the create (from
 // ListGroups or an earlier lookup). Otherwise an ambiguous failure is sent
 // again when no team has the name, and a 409 fails with a message that fits
-// the deployment.
+// the deployment. A 400, which W&B may answer for a taken name, is looked
+// up as a 409 is, and fails saying what it may mean.
 func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 	if c.readOnly {
 		return "", ErrReadOnly
@@ -245,6 +246,24 @@ func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 			return id, nil
 		}
 		return "", fmt.Errorf("create team %s: %s: %w", name, c.nameTaken(n), err)
+	case hasStatus(err, http.StatusBadRequest):
+		// W&B may refuse a taken team name with 400 rather than 409
+		// (docs/wandb-api.md): the name is looked up as after a 409, and
+		// the error says what a 400 may mean.
+		id, n, aerr := c.adoptTeam(ctx, name, known)
+		switch {
+		case aerr != nil:
+			return "", fmt.Errorf("create team %s: %w; looking up a team of that name: %w", name, err, aerr)
+		case id != "":
+			c.rememberTeams([]Group{{ID: id, DisplayName: name}})
+			c.log.Info("SCIM create answered 400, but a team of that name now exists (a concurrent apply): it is used",
+				zap.String("team", c.safe(name)), zap.String("id", c.safe(id)))
+			return id, nil
+		case n > 0:
+			return "", fmt.Errorf("create team %s: %w: %s", name, err, c.nameTaken(n))
+		}
+		return "", fmt.Errorf("create team %s: %w (if the name is taken, which W&B may answer with 400: %s)", name, err,
+			strings.TrimPrefix(c.nameTaken(0), "the name is taken: "))
 	case err != nil:
 		return "", fmt.Errorf("create team %s: %w", name, err)
 	}
@@ -313,6 +332,12 @@ func (c *Client) nameTaken(n int) string {
 		return "the name is taken: team names are global across W&B Multi-tenant Cloud: the name may be taken by another organization or user"
 	}
 	return "the name is taken: a team with this name already exists on the instance"
+}
+
+// hasStatus reports whether err is a server's answer with status.
+func hasStatus(err error, status int) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == status
 }
 
 // UpdateUser replaces, one PATCH per attribute (W&B takes one operation per
