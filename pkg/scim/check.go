@@ -73,6 +73,11 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 			e.Hint += hint403SaaS
 		}
 		e.Hint += ": " + hintUseAdmin
+		if cl.method != http.MethodGet && c.accepted.Load() {
+			// The key has read the organization: a write refused is
+			// more likely about the change than about the key.
+			e.Hint = hint403Write
+		}
 	case http.StatusNotFound:
 		if cl.list {
 			e.Hint = hintBaseURL

@@ -184,6 +184,10 @@ const (
 	// hint401Bearer follows hint401 for Bearer off Multi-tenant Cloud.
 	hint401Bearer = "; Dedicated Cloud and Self-Managed before v0.79 refuse Bearer: try --auth basic"
 	hint403       = "the key may not use SCIM: a team-scoped service account key, or a user who is not an org admin"
+	// hint403Write replaces hint403 for a write refused by a server that
+	// answered this key before.
+	hint403Write = "the server refused this change, though the key could read: see the server's detail; " +
+		"if every write is refused, the key may read but not manage the organization (" + hintUseAdmin + ")"
 	// hint403SaaS follows hint403 on Multi-tenant Cloud.
 	hint403SaaS = ", or the key owner's \"Default API organization\" (user settings of the CoreWeave console) is another organization"
 	// A 403 whose message names its cause.

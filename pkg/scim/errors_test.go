@@ -162,6 +162,27 @@ func TestHint401(t *testing.T) {
 	}
 }
 
+// TestWrite403AfterReads: a write refused with 403 by a server that
+// answered this key before is said to be about the change, not the key's
+// right to use SCIM; a 403 to a first request keeps the key's hint.
+func TestWrite403AfterReads(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = mkUsers(1)
+	c := testClient(t, srv.URL)
+	failN(f, "PATCH", 1, status(403))
+	if err := c.SetOrgRole(context.Background(), "u1", "admin"); err == nil || !strings.Contains(err.Error(), hint403) {
+		t.Errorf("403 to a first request: %v", err)
+	}
+	if _, err := c.ListUsers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	failN(f, "PATCH", 1, status(403))
+	err := c.SetOrgRole(context.Background(), "u1", "admin")
+	if err == nil || !strings.Contains(err.Error(), "the server refused this change, though the key could read") || strings.Contains(err.Error(), hint403) {
+		t.Errorf("403 to a write after reads: %v", err)
+	}
+}
+
 // html200 answers 200 with an HTML page.
 func html200(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "text/html")
