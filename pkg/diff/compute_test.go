@@ -149,7 +149,7 @@ func TestComputeUsers(t *testing.T) {
 			want:     state(users(inactive(du(a)))),
 			have:     state(users(lu("ua", a))),
 			changes:  []plan.Change{{Action: plan.DeactivateUser, User: a, UserID: "ua", Reason: reasonInactive}},
-			warnings: []plan.Warning{{Code: plan.WarnIrreversibleDeactivation, User: a}, {Code: plan.WarnLastAdmin}},
+			warnings: []plan.Warning{{Code: plan.WarnIrreversibleDeactivation, User: a, IDs: []string{"ua"}}, {Code: plan.WarnLastAdmin}},
 		},
 		{
 			name: "desired inactive and absent or already inactive: nothing",

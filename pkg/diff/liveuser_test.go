@@ -55,9 +55,9 @@ func TestComputeUnlistedUserIdentity(t *testing.T) {
 				plan.Change{Action: plan.DeactivateUser, User: "svc-runner", UserID: "un", Reason: reasonUnmanaged},
 			),
 			warnings: []plan.Warning{
-				{Code: plan.WarnIrreversibleDeactivation, User: "bob@example.com", Username: "bobby"},
-				{Code: plan.WarnIrreversibleDeactivation, User: "carol@x.com"},
-				{Code: plan.WarnIrreversibleDeactivation, User: "svc-runner"},
+				{Code: plan.WarnIrreversibleDeactivation, User: "bob@example.com", Username: "bobby", IDs: []string{"ub"}},
+				{Code: plan.WarnIrreversibleDeactivation, User: "carol@x.com", IDs: []string{"uc"}},
+				{Code: plan.WarnIrreversibleDeactivation, User: "svc-runner", IDs: []string{"un"}},
 			},
 		},
 		{

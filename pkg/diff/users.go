@@ -292,7 +292,7 @@ func (p *planner) deactivate(li int32, who subject, reason string) {
 	}
 	p.add(c)
 	if p.saas {
-		p.warn(plan.Warning{Code: plan.WarnIrreversibleDeactivation, User: who.user, Username: who.handle, Message: fmt.Sprintf(
+		p.warn(plan.Warning{Code: plan.WarnIrreversibleDeactivation, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
 			"deactivating %s on W&B Multi-tenant Cloud removes the user from the organization; SCIM cannot undo it (the user must be invited again)", who.text())})
 	}
 }
