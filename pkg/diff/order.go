@@ -10,8 +10,9 @@ import (
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
-// sortChanges returns the changes in apply order (Action.Phase), then by
-// team and user (case-insensitively), then by the remaining fields, so that
+// sortChanges returns the changes in apply order (Action.Phase; within
+// set_org_role, the promotions to admin first), then by team and user
+// (case-insensitively), then by the remaining fields, so that
 // the order never depends on the inputs' order. Changes are first bucketed
 // by phase and team (a counting sort over integer ranks: teams are few),
 // then each bucket is sorted by user: the string comparisons stay within
@@ -48,10 +49,18 @@ func sortChanges(cs *changeBuf) []plan.Change {
 	for r, n := range byKey {
 		rank[n] = int32(r)
 	}
-	teams := int32(len(teamKeys))
+	// One slot more than there are teams: set_org_role changes (no team)
+	// take slot 0 for a promotion to admin and 1 for the others, as apply
+	// runs them (promotions first: a demotion waits for them).
+	teams := int32(len(teamKeys)) + 1
+	orgRole := uint8(plan.SetOrgRole.Phase())
 	count := make([]int32, int32(len(actions))*teams+1)
 	for i, n := range bucket {
-		b := int32(cs.heads[i].phase)*teams + rank[n]
+		slot := rank[n]
+		if cs.heads[i].phase == orgRole && model.Role(cs.field(i, fRole)).Norm() != model.RoleAdmin {
+			slot = 1
+		}
+		b := int32(cs.heads[i].phase)*teams + slot
 		bucket[i] = b
 		count[b+1]++
 	}

@@ -97,9 +97,10 @@ func TestComputeRolesUnreported(t *testing.T) {
 			have:   have,
 			changes: []plan.Change{
 				newUser[0], newUser[1],
+				// Promotions to admin first, as apply runs them.
 				{Action: plan.SetOrgRole, User: a, UserID: "ua", Role: "admin", Reason: plan.ReasonUnverified},
-				{Action: plan.SetOrgRole, User: b, UserID: "ub", Role: "member", Reason: plan.ReasonUnverified},
 				newUser[2],
+				{Action: plan.SetOrgRole, User: b, UserID: "ub", Role: "member", Reason: plan.ReasonUnverified},
 				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: a, UserID: "ua", Role: "admin", Reason: plan.ReasonUnverified},
 				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: b, UserID: "ub", Role: "member", Reason: plan.ReasonUnverified},
 				newUser[3],
