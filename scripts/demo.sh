@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: start the bundled emulator on loopback seeded with
 # examples/emulator-state.json, then plan, apply and plan again with
-# examples/wbsync.yaml. The emulator accepts any key; "demo" is used here.
+# examples/wbsync.yaml. The emulator accepts any key; one that no output
+# word contains is used here (wbsync redacts the key wherever it appears).
 set -euo pipefail
 bin=${1:-bin/wbsync}
 cd "$(dirname "$0")/.."
@@ -15,7 +16,7 @@ for _ in $(seq 1 100); do
   sleep 0.05
 done
 url=$(head -n1 "$urlfile")
-export WBSYNC_URL=$url WANDB_API_KEY=demo
+export WBSYNC_URL=$url WANDB_API_KEY=x9f27c4e1b83d6a0
 echo "== emulator at $url"
 echo
 echo "== wbsync plan -f examples/wbsync.yaml"

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -270,8 +271,14 @@ func run(ctx context.Context, args []string, e env) int {
 }
 
 // help is "wbsync help COMMAND": the command's help, as COMMAND --help
-// prints it.
+// prints it; without a command (help --help, help help), the usage.
 func help(e env, args []string) int {
+	// "help --help", "help help" and "help plan -h" are help too.
+	args = slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a == "-h" || a == "--help" || a == "-help" })
+	if len(args) == 0 || len(args) == 1 && args[0] == "help" {
+		fmt.Fprint(e.stdout, usage())
+		return exitOK
+	}
 	cmd := findCommand(args[0])
 	if cmd == nil || len(args) > 1 {
 		fmt.Fprintf(e.stderr, "wbsync help: want one command name, got %q\n\n%s", strings.Join(args, " "), usage())

@@ -491,6 +491,19 @@ func TestHelpAndVersion(t *testing.T) {
 	if r := wb(t, nil, "frobnicate"); r.code != exitError {
 		t.Errorf("unknown command: exit %d", r.code)
 	}
+	// help itself: --help, -h and help help print the usage; help
+	// COMMAND -h the command's help; an unknown name is an error.
+	for _, args := range [][]string{{"help", "--help"}, {"help", "-h"}, {"help", "help"}, {"help"}} {
+		if r := wb(t, nil, args...); r.code != exitOK || !strings.Contains(r.stdout, "wbsync plan") {
+			t.Errorf("%v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	if r := wb(t, nil, "help", "plan", "-h"); r.code != exitOK || !strings.Contains(r.stdout, "Example:") {
+		t.Errorf("help plan -h: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := wb(t, nil, "help", "nope"); r.code != exitError || !strings.Contains(r.stderr, "want one command name") {
+		t.Errorf("help nope: exit %d\n%s", r.code, r.stderr)
+	}
 }
 
 // savedExamplePlan starts an emulator seeded with examples/ and saves the
