@@ -181,7 +181,7 @@ func TestReadsReport(t *testing.T) {
 	full.Users[1].Created = created
 	want(t, Created(full), NameCreated, OK, []string{"grace period"})
 	full.Users[1].Created = time.Time{}
-	want(t, Created(full), NameCreated, OK, []string{"1 of 2 users"})
+	want(t, Created(full), NameCreated, Warn, []string{"1 of 2 users", "no grace period"})
 	want(t, Created(bare), NameCreated, Warn, []string{"no grace period"})
 	want(t, Created(model.State{}), NameCreated, Warn, []string{"not checked"})
 }

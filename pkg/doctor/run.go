@@ -88,6 +88,9 @@ func Run(ctx context.Context, env Env) Report {
 		shapes := Shapes(full.resources, sample)
 		if teamsErr != nil {
 			shapes.Detail += "; teams not inspected: " + server(nil, teamsErr.Error(), caps.Detail)
+			if shapes.Status == OK {
+				shapes.Status = Warn
+			}
 		}
 		checks = append(checks, shapes, Paging(pp))
 	}

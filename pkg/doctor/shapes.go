@@ -314,6 +314,8 @@ func Created(st model.State) Check {
 	case len(st.Users):
 		return Check{Name: NameCreated, Status: OK, Detail: "meta.created is reported: the grace period for just-in-time users applies"}
 	}
-	return Check{Name: NameCreated, Status: OK, Detail: fmt.Sprintf(
-		"meta.created is reported for %d of %d users; the others get no grace period", n, len(st.Users))}
+	// As for roles, a value reported for some users only is a warning:
+	// the others are just-in-time users' likeliest shape.
+	return Check{Name: NameCreated, Status: Warn, Detail: fmt.Sprintf(
+		"meta.created is reported for %d of %d users; the others get no grace period (policy.unmanagedGracePeriod) before a deactivation", n, len(st.Users))}
 }
