@@ -300,6 +300,10 @@ func TestOrgChecks(t *testing.T) {
 	want(t, Counts(st, nil), NameCounts, Warn, []string{"2 users (1 active), 3 teams", "differ only in case: ML, ml (ids g1, g2)", "names exactly"}, "sharing")
 	st.Teams[1].Name = "ml"
 	want(t, Counts(st, nil), NameCounts, Warn, []string{"teams sharing a name: ml (ids g1, g2)", "pins an id"}, "differ only in case")
+	// Names that differ only in case past what a detail shows are still
+	// told apart.
+	st.Teams[0].Name, st.Teams[1].Name = strings.Repeat("x", 70)+"a", strings.Repeat("x", 70)+"A"
+	want(t, Counts(st, nil), NameCounts, Warn, []string{"differ only in case"}, "sharing")
 	st.Teams[1].Name = "ml-2"
 	want(t, Counts(st, nil), NameCounts, OK, []string{"2 users (1 active), 3 teams"}, "sharing")
 

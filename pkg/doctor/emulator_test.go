@@ -99,7 +99,13 @@ var emuModes = []emuMode{
 		has: map[string][]string{NameDeployment: {"dedicated (Dedicated Cloud or Self-Managed), as the host 127.0.0.1 suggests"}}},
 	{name: "wrong_key", seed: "org.json", opts: emulator.Options{APIKey: "the-right-key-0123456789"},
 		notOK: authFailed(nil),
-		has:   map[string][]string{NameAuth: {"401 Unauthorized", "--auth basic"}, NameShapes: {"not checked: authentication failed"}}},
+		// Basic was tried too: the detail says so, not "try --auth basic".
+		has: map[string][]string{NameAuth: {"401 Unauthorized with Bearer, and refused with Basic too: 401 Unauthorized: the key was refused"},
+			NameShapes: {"not checked: authentication failed"}}},
+	// Bearer refused, Basic refused for another cause: that cause is named.
+	{name: "bearer_refused_basic_forbidden", seed: "org.json", opts: emulator.Options{BasicOnly: true, NonAdminKey: testKey},
+		notOK: authFailed(nil),
+		has:   map[string][]string{NameAuth: {"401 Unauthorized with Bearer, and refused with Basic too: 403 Forbidden", "not an org admin"}}},
 	// Bearer refused, Basic accepted: auth fails naming --auth basic, and
 	// the other checks go through Basic.
 	{name: "bearer_refused", seed: "org.json", opts: emulator.Options{BasicOnly: true},

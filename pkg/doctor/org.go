@@ -83,12 +83,16 @@ func Counts(st model.State, red *sanitize.Redactor) Check {
 		shared = append(shared, fmt.Sprintf("%s (ids %s)", server(red, g[0].Name, nameWidth), teamIDs(g, red)))
 	}
 	for _, g := range folded {
-		names := map[string]bool{}
+		names := map[string]bool{} // the raw names: shown ones may be cut alike
 		for _, t := range g {
-			names[server(red, t.Name, nameWidth)] = true
+			names[t.Name] = true
 		}
 		if len(names) > 1 {
-			cased = append(cased, fmt.Sprintf("%s (ids %s)", listNames(slices.Sorted(maps.Keys(names)), 0, nil), teamIDs(g, red)))
+			shown := make([]string, 0, len(names))
+			for _, n := range slices.Sorted(maps.Keys(names)) {
+				shown = append(shown, server(red, n, nameWidth))
+			}
+			cased = append(cased, fmt.Sprintf("%s (ids %s)", listNames(shown, 0, nil), teamIDs(g, red)))
 		}
 	}
 	if len(shared) > 0 {

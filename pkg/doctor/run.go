@@ -163,6 +163,12 @@ func access(ctx context.Context, env Env) accessResult {
 	b.Client, b.Other, b.Basic, b.BasicOther = env.Basic, env.BasicOther, nil, nil
 	rb := probeAccess(ctx, b)
 	if rb.client == nil {
+		if rb.refusal != nil {
+			// Refused with Basic too: say so, with Basic's answer (a 403
+			// names the cause a 401 to Bearer could not), instead of a
+			// hint to try what was tried.
+			r.auth.Detail = "401 Unauthorized with Bearer, and refused with Basic too: " + rb.auth.Detail
+		}
 		return r
 	}
 	rb.auth = Check{Name: NameAuth, Status: Fail, Detail: "401 Unauthorized with Bearer, but the key is accepted with Basic " +

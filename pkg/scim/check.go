@@ -97,8 +97,8 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 		e.kind = kindReactivation
 	case resp.StatusCode == http.StatusForbidden && cl.method == http.MethodGet:
 		// A read refused is the key refused: what the server says of the
-		// key names the cause. (A write refused may be about the change,
-		// such as the last admin's demotion: the general hint stays.)
+		// key names the cause. (A write refused may be about the change:
+		// it keeps the hint set above.)
 		switch forbiddenCause(low) {
 		case kindTeamScoped:
 			e.kind, e.Hint = kindTeamScoped, hintTeamScoped

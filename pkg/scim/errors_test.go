@@ -421,6 +421,17 @@ func TestCreateTeamRefused400(t *testing.T) {
 	refuse(f)
 	if id, err := c.CreateTeam(context.Background(), "ml"); err != nil || id != "theirs" {
 		t.Fatalf("a team of the name appeared: id %q, err %v", id, err)
+	}	// A team of the name this client knew: the 400 may be about it, or
+	// not; the error keeps the 400 and says so, without claiming it.
+	f2, srv2 := newFake(t)
+	f2.groups = []map[string]any{{"id": "known", "displayName": "ml"}}
+	c2 := testClient(t, srv2.URL)
+	if _, err := c2.ListGroups(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	refuse(f2)
+	if _, err := c2.CreateTeam(context.Background(), "ml"); err == nil || !strings.Contains(err.Error(), "400 Bad Request: team name ml is not available (1 live team(s) have this name, which may be why") {
+		t.Fatalf("a known team of the name: %v", err)
 	}
 }
 

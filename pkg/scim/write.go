@@ -260,7 +260,7 @@ func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 				zap.String("team", c.safe(name)), zap.String("id", c.safe(id)))
 			return id, nil
 		case n > 0:
-			return "", fmt.Errorf("create team %s: %w: %s", name, err, c.nameTaken(n))
+			return "", fmt.Errorf("create team %s: %w (%d live team(s) have this name, which may be why: re-read and plan again)", name, err, n)
 		}
 		return "", fmt.Errorf("create team %s: %w (if the name is taken, which W&B may answer with 400: %s)", name, err,
 			strings.TrimPrefix(c.nameTaken(0), "the name is taken: "))
