@@ -421,7 +421,8 @@ func TestCreateTeamRefused400(t *testing.T) {
 	refuse(f)
 	if id, err := c.CreateTeam(context.Background(), "ml"); err != nil || id != "theirs" {
 		t.Fatalf("a team of the name appeared: id %q, err %v", id, err)
-	}	// A team of the name this client knew: the 400 may be about it, or
+	}
+	// A team of the name this client knew: the 400 may be about it, or
 	// not; the error keeps the 400 and says so, without claiming it.
 	f2, srv2 := newFake(t)
 	f2.groups = []map[string]any{{"id": "known", "displayName": "ml"}}
