@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -506,6 +507,12 @@ func replanCommand(saved *plan.File, path string) string {
 	args := []string{"wbsync", "plan"}
 	for _, f := range saved.Desired.Files {
 		args = append(args, "-f", f)
+	}
+	// The -f paths are relative to where the plan was made, which need
+	// not be where apply runs: the plan file is named absolutely, so that
+	// the command, run there, rewrites the file apply was given.
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
 	}
 	args = append(args, "--url", saved.Target.URL, "--deployment", string(saved.Target.Deployment), "--out", path)
 	for i, a := range args {

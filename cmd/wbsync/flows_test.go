@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/wbsync/wbsync/pkg/emulator"
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 // writeState writes an emulator seed to a file and returns its path.
@@ -32,6 +34,24 @@ func writeFile(t *testing.T, name, body string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestReplanCommandNamesThePlanFileAbsolutely: the command that plans a
+// stale saved plan again lists the manifest files as they were given where
+// the plan was made, which need not be where apply runs: the plan file is
+// named absolutely, so that the command rewrites the file apply was given.
+func TestReplanCommandNamesThePlanFileAbsolutely(t *testing.T) {
+	saved := &plan.File{Plan: plan.Plan{Target: plan.Target{URL: "https://x.example/scim", Deployment: model.Dedicated}},
+		Desired: &plan.Desired{Files: []string{"wbsync/org.yaml"}}}
+	cwd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := replanCommand(saved, "plan.json")
+	want := "wbsync plan -f wbsync/org.yaml --url https://x.example/scim --deployment dedicated --out " + shellQuote(filepath.Join(cwd, "plan.json"))
+	if got != want {
+		t.Fatalf("replanCommand = %q, want %q", got, want)
+	}
 }
 
 // TestStalePlanRefused: a change made in the org between plan --out and

@@ -6,7 +6,8 @@
 #   0  in sync                      (prints nothing, so cron sends no mail)
 #   2  drift: the plan has changes  (prints the plan)
 #   3  a safety limit blocked the plan: a large removal is pending (prints the plan)
-#   1  error: bad manifest, authentication, network, a failed read
+#   1  error: bad manifest, authentication, network, a failed read; or
+#      another run holds the lock (said on stderr)
 #      (metrics file untouched, so its timestamp goes stale and alerts)
 #
 # Settings, all from the environment:
