@@ -61,6 +61,7 @@ func (inv *invocation) progress() *progress.Progress {
 		ls := inv.setup()
 		terminal := inv.stderrTerminal && !inv.dumbTerminal()
 		inv.prog = progress.New(inv.sinks.stderrUnit, terminal, nil)
+		activeProgress.Store(inv.prog)
 		if inv.stderrWidth != nil {
 			inv.prog.SetWidth(inv.stderrWidth)
 		}

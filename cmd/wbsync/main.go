@@ -182,14 +182,23 @@ func watchSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, say fun
 	end(s)
 }
 
-// notice tells what a signal does, from the signal goroutine.
+// notice tells what a signal does, from the signal goroutine: on a line of
+// its own, in place of a progress line shown (which is drawn again below it
+// while the run goes on).
 func notice(msg string) {
 	if f := signalNotice.Load(); f != nil {
 		(*f)(msg)
 		return
 	}
+	if activeProgress.Load().Clear() {
+		fmt.Fprintf(os.Stderr, "%s\n", msg)
+		return
+	}
 	fmt.Fprintf(os.Stderr, "\n%s\n", msg)
 }
+
+// activeProgress is the run's progress display once it exists, for notice.
+var activeProgress atomic.Pointer[progress.Progress]
 
 // sinks are the output streams, each behind the one redactor: nothing
 // wbsync prints, logs or writes can carry the API key. stderrUnit is stderr
@@ -207,6 +216,7 @@ func (s sinks) flush() {
 // run is the whole CLI; it returns the exit code.
 func run(ctx context.Context, args []string, e env) int {
 	defer stdLogTarget.Store(nil)
+	defer activeProgress.Store(nil)
 	red := sanitize.NewRedactor(envKey(e.getenv))
 	out := sinks{stdout: red.Writer(e.stdout), stderr: red.Writer(e.stderr), stderrUnit: red.UnitWriter(e.stderr)}
 	defer out.flush()

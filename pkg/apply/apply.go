@@ -146,8 +146,8 @@ func Run(ctx context.Context, p plan.Plan, w Writer, opts Options) (*Report, err
 		"finished", zap.Int("write_requests", rep.Requests), zap.Duration("elapsed", elapsed))
 	if ctx.Err() != nil {
 		rep.Interrupted = true
-		return rep, fmt.Errorf("apply interrupted: %d operation(s) not started, %d with an unknown outcome: %w",
-			r.notStarted.Load(), rep.Unknown, context.Cause(ctx))
+		return rep, fmt.Errorf("apply interrupted: %d operation(s) not started (or not tried again), %d with an unknown outcome: %w",
+			rep.stopped(), rep.Unknown, context.Cause(ctx))
 	}
 	return rep, nil
 }
@@ -185,8 +185,7 @@ type runner struct {
 	changes []plan.Change
 	results []Result
 
-	requests   atomic.Int64
-	notStarted atomic.Int64 // operations skipped by the interrupt
+	requests atomic.Int64
 	// addLimit is the chunk size add_member requests use once the server
 	// refused a larger one as too large (413): later teams start there
 	// instead of finding the cap again (0: none seen).

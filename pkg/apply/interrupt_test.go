@@ -110,7 +110,7 @@ func TestRunInterruptLetsInFlightFinish(t *testing.T) {
 	if rep.OK != 1 || rep.Skipped != 4 || rep.Failed != 0 || rep.Unknown != 0 {
 		t.Fatalf("ok/skipped/failed/unknown = %d/%d/%d/%d, want 1/4/0/0", rep.OK, rep.Skipped, rep.Failed, rep.Unknown)
 	}
-	if !strings.Contains(err.Error(), "4 operation(s) not started") {
+	if !strings.Contains(err.Error(), "4 operation(s) not started (or not tried again)") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -276,5 +276,22 @@ func TestRunNotSentIsNotCounted(t *testing.T) {
 	}
 	if rep.Requests != 1 {
 		t.Fatalf("run requests = %d, want 1 (the create only)", rep.Requests)
+	}
+}
+
+// TestReportStoppedCountsWhatTheInterruptSkipped: the interrupt's message
+// counts the operations not started and those not tried again (a request
+// that waited for its turn among them), not the skips of a dependency.
+func TestReportStoppedCountsWhatTheInterruptSkipped(t *testing.T) {
+	dep := 0
+	rep := &Report{Results: []Result{
+		{Status: StatusOK},
+		{Status: StatusSkipped, Reason: reasonInterrupted},
+		{Status: StatusSkipped, Reason: reasonNotRetried + ": not sent: the run was interrupted"},
+		{Status: StatusSkipped, Reason: "depends on failed create_team ml", CausedBy: &dep},
+		{Status: StatusUnknown},
+	}}
+	if n := rep.stopped(); n != 2 {
+		t.Fatalf("stopped = %d, want 2", n)
 	}
 }

@@ -170,6 +170,5 @@ func (r *runner) skip(i int, reason string, cause *int) {
 func (r *runner) skipInterrupted(idx ...int) {
 	for _, i := range idx {
 		r.skip(i, reasonInterrupted, nil)
-		r.notStarted.Add(1)
 	}
 }

@@ -159,6 +159,18 @@ func Verify(before, after plan.Plan) *Verification {
 	return v
 }
 
+// stopped counts the operations the interrupt skipped: not started, or
+// not tried again (one waiting for its turn included).
+func (r *Report) stopped() int {
+	n := 0
+	for _, res := range r.Results {
+		if res.Status == StatusSkipped && (strings.HasPrefix(res.Reason, reasonInterrupted) || strings.HasPrefix(res.Reason, reasonNotRetried)) {
+			n++
+		}
+	}
+	return n
+}
+
 // count adds up the results' statuses into r's counters.
 func (r *Report) count() {
 	r.OK, r.Failed, r.Skipped, r.Unknown = 0, 0, 0, 0

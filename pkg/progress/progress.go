@@ -31,6 +31,10 @@ const (
 	// minStep is the smallest count between two running-count lines off a
 	// terminal, so that short tasks write only their first and last lines.
 	minStep = 10
+	// minRateElapsed is the least time a rate (and ETA) is measured over:
+	// a read's bar starts with its first page, and a count divided by
+	// microseconds is no rate.
+	minRateElapsed = 250 * time.Millisecond
 )
 
 // eraseLine returns the cursor to the start of the line and clears it.
@@ -246,6 +250,23 @@ func (b *Bar) done(p *Progress, tally string) {
 	}
 }
 
+// Clear erases the progress line shown on a terminal, for text written to
+// the stream by other means (a signal's notice, from another goroutine):
+// it reports whether it erased one. The next update draws the line again.
+func (p *Progress) Clear() bool {
+	if p == nil {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.terminal || p.shown == nil || p.midLine {
+		return false
+	}
+	io.WriteString(p.w, eraseLine)
+	p.shown = nil
+	return true
+}
+
 // Writer returns an io.Writer to the same stream for whole lines of other
 // output (log lines): on a terminal each write clears the progress line
 // first and draws it again after, so the two never mix. Writes are
@@ -319,12 +340,13 @@ func (p *Progress) endMidLine() {
 }
 
 // snapshot is the bar's state as one line: "label  1,234/10,000  41/s  ETA
-// 3m34s" (the rate once anything is done, the ETA when the total is known).
+// 3m34s" (the rate once anything is done and minRateElapsed has passed,
+// the ETA when the total is known too).
 // Callers hold p.mu.
 func (b *Bar) snapshot(now time.Time) string {
 	s := b.label + "  " + b.counts()
 	elapsed := now.Sub(b.start)
-	if b.count <= 0 || elapsed <= 0 {
+	if b.count <= 0 || elapsed < minRateElapsed {
 		return s
 	}
 	rate := float64(b.count) / elapsed.Seconds()
