@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -70,10 +71,16 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 		// manifest's: a member whose role /Roles does not list is left
 		// out, so that the export plans.
 		names, checked, err := s.customRoles(ctx, "the live")
-		if err != nil {
+		switch {
+		case errors.Is(err, errInterrupted):
 			return exitError, err
-		}
-		if checked {
+		case err != nil:
+			// An export is how an organization is adopted: a key that may
+			// read users and teams but not /Roles (a 403) still exports,
+			// with the roles as read, and says what plan will check.
+			s.log.Warn(sanitize.Controls("the live custom team roles are written unchecked: " + err.Error() +
+				"; plan checks them against /Roles and refuses a role it does not list"))
+		case checked:
 			roles = make(map[string]bool, len(names))
 			for _, n := range names {
 				roles[n] = true

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest"
+
 	"github.com/wbsync/wbsync/pkg/emulator"
 )
 
@@ -140,6 +143,43 @@ func TestExportStaleCustomRoles(t *testing.T) {
 				t.Fatalf("plan of the export: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 			}
 		})
+	}
+}
+
+// TestExportRolesRefused: a key that may read users and teams but not
+// /Roles (403) still exports, the custom roles written as read, with a
+// warning saying plan checks them.
+func TestExportRolesRefused(t *testing.T) {
+	f, err := os.Open(writeState(t, map[string]any{
+		"users": []any{map[string]any{"userName": "a@example.com"}},
+		"teams": []any{map[string]any{"name": "ml", "members": []any{map[string]any{"userName": "a@example.com", "role": "Gone Role"}}}},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, err := emulator.ParseState(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := emulator.New(emulator.Options{}, seed, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/Roles") {
+			w.Header().Set("Content-Type", "application/scim+json")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"403","detail":"forbidden"}`))
+			return
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+	r := wb(t, vars(hs.URL+"/scim"), "export")
+	if r.code != exitOK || !strings.Contains(r.stdout, "role: Gone Role") ||
+		!strings.Contains(r.stderr, "the live custom team roles are written unchecked") || !strings.Contains(r.stderr, "403") {
+		t.Fatalf("export: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
 
