@@ -79,7 +79,7 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 			// read users and teams but not /Roles (a 403) still exports,
 			// with the roles as read, and says what plan will check.
 			s.log.Warn(sanitize.Controls("the live custom team roles are written unchecked: " + err.Error() +
-				"; plan checks them against /Roles and refuses a role it does not list"))
+				"; plan checks them against /Roles (and fails without it): planning this export needs a key that may list /Roles"))
 		case checked:
 			roles = make(map[string]bool, len(names))
 			for _, n := range names {

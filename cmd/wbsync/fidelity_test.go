@@ -178,7 +178,7 @@ func TestExportRolesRefused(t *testing.T) {
 	defer hs.Close()
 	r := wb(t, vars(hs.URL+"/scim"), "export")
 	if r.code != exitOK || !strings.Contains(r.stdout, "role: Gone Role") ||
-		!strings.Contains(r.stderr, "the live custom team roles are written unchecked") || !strings.Contains(r.stderr, "403") {
+		!strings.Contains(r.stderr, "the live custom team roles are written unchecked") || !strings.Contains(r.stderr, "403") || !strings.Contains(r.stderr, "needs a key that may list /Roles") {
 		t.Fatalf("export: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }

@@ -61,7 +61,6 @@ func (inv *invocation) progress() *progress.Progress {
 		ls := inv.setup()
 		terminal := inv.stderrTerminal && !inv.dumbTerminal()
 		inv.prog = progress.New(inv.sinks.stderrUnit, terminal, nil)
-		activeProgress.Store(inv.prog)
 		if inv.stderrWidth != nil {
 			inv.prog.SetWidth(inv.stderrWidth)
 		}
@@ -69,6 +68,7 @@ func (inv *invocation) progress() *progress.Progress {
 		if ls.json || (!terminal && ls.level > zapcore.InfoLevel) {
 			inv.prog.SetHook(logProgress(inv.log))
 		}
+		activeProgress.Store(inv.prog) // set up: the signal goroutine may use it now
 	}
 	return inv.prog
 }

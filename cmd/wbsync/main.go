@@ -190,8 +190,7 @@ func notice(msg string) {
 		(*f)(msg)
 		return
 	}
-	if activeProgress.Load().Clear() {
-		fmt.Fprintf(os.Stderr, "%s\n", msg)
+	if activeProgress.Load().Notice(msg) {
 		return
 	}
 	fmt.Fprintf(os.Stderr, "\n%s\n", msg)

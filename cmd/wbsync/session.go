@@ -162,7 +162,8 @@ func (r *readProgress) page(collection string, read, total int) {
 		if read >= total {
 			return // one page: nothing worth a bar
 		}
-		b = &readBar{bar: r.p.Start("read "+collection, total)}
+		// The first page came before the bar: counted, not in the rate.
+		b = &readBar{bar: r.p.StartWith("read "+collection, total, read), read: read}
 		r.bars[collection] = b
 	}
 	b.bar.Add(read - b.read)

@@ -14,9 +14,10 @@ import (
 // one, in chunks of about chunkSize bytes, rather than marshalled into one
 // document first: the bytes are those of encoding/json's indented encoding
 // of the whole plan, without holding it (and its indented and escaped
-// copies) in memory. Each write ends at an element's end, so that a writer
-// that escapes what it is given (sanitize.JSONWriter) never sees a string
-// or a character cut in two.
+// copies) in memory. Each write ends between tokens (after an element, a
+// list's opening bracket or the whitespace before its closing one), so
+// that a writer that escapes what it is given (sanitize.JSONWriter) never
+// sees a string or a character cut in two.
 func (p Plan) WriteJSON(w io.Writer) error {
 	p = p.Normalized()
 	changes, warnings := p.Changes, p.Warnings

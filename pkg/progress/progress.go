@@ -149,6 +149,7 @@ type Bar struct {
 	// Guarded by p.mu.
 	total    int
 	count    int
+	initial  int       // steps done at the start: not in the rate
 	step     int       // off a terminal: counts between running-count lines
 	next     int       // off a terminal: the count the next line is due at
 	lastLine time.Time // off a terminal: when the last line was written
@@ -158,14 +159,19 @@ type Bar struct {
 // Start begins a task of total steps (0 when not known yet: see SetTotal)
 // and shows its first line. On a terminal several bars may be open at once;
 // the line shows the one that moved last.
-func (p *Progress) Start(label string, total int) *Bar {
+func (p *Progress) Start(label string, total int) *Bar { return p.StartWith(label, total, 0) }
+
+// StartWith is Start for a task with done steps done already (a read's
+// first page, which came before its bar): they count, but not in the rate,
+// which is measured over the steps done after the start.
+func (p *Progress) StartWith(label string, total, done int) *Bar {
 	if p == nil {
 		return nil
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
-	b := &Bar{p: p, label: label, start: now, lastLine: now}
+	b := &Bar{p: p, label: label, start: now, lastLine: now, count: done, initial: done}
 	b.setTotal(total)
 	if p.terminal {
 		p.draw(b, now)
@@ -250,10 +256,12 @@ func (b *Bar) done(p *Progress, tally string) {
 	}
 }
 
-// Clear erases the progress line shown on a terminal, for text written to
-// the stream by other means (a signal's notice, from another goroutine):
-// it reports whether it erased one. The next update draws the line again.
-func (p *Progress) Clear() bool {
+// Notice writes msg on a line of its own in place of the progress line
+// shown on a terminal (a signal's notice, from another goroutine), and
+// reports whether it did: false off a terminal, with no line shown, or on a
+// nil Progress (the caller writes msg itself then). The next update draws
+// the line again, below it.
+func (p *Progress) Notice(msg string) bool {
 	if p == nil {
 		return false
 	}
@@ -262,7 +270,7 @@ func (p *Progress) Clear() bool {
 	if !p.terminal || p.shown == nil || p.midLine {
 		return false
 	}
-	io.WriteString(p.w, eraseLine)
+	io.WriteString(p.w, eraseLine+msg+"\n")
 	p.shown = nil
 	return true
 }
@@ -346,10 +354,10 @@ func (p *Progress) endMidLine() {
 func (b *Bar) snapshot(now time.Time) string {
 	s := b.label + "  " + b.counts()
 	elapsed := now.Sub(b.start)
-	if b.count <= 0 || elapsed < minRateElapsed {
+	if b.count <= b.initial || elapsed < minRateElapsed {
 		return s
 	}
-	rate := float64(b.count) / elapsed.Seconds()
+	rate := float64(b.count-b.initial) / elapsed.Seconds()
 	s += "  " + formatRate(rate)
 	if b.total > b.count {
 		eta := time.Duration(float64(b.total-b.count) / rate * float64(time.Second))

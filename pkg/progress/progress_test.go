@@ -43,21 +43,24 @@ func expectOutput(t *testing.T, buf *bytes.Buffer, want string) {
 	}
 }
 
-// TestNoRateOverAnInstant: a bar whose first count comes at once (a
-// read's first page) shows no rate until minRateElapsed has passed: a
-// count over microseconds is no rate.
+// TestNoRateOverAnInstant: a bar whose first count comes at once shows no
+// rate until minRateElapsed has passed (a count over microseconds is no
+// rate); a read's first page, which came before its bar (StartWith),
+// counts but is not in the rate.
 func TestNoRateOverAnInstant(t *testing.T) {
 	buf, clk, p := setup(false)
-	bar := p.Start("read groups", 1000)
+	bar := p.Start("add_member", 1000)
 	clk.advance(time.Microsecond)
 	bar.Add(100)
 	clk.advance(time.Second)
 	bar.Add(100)
-	want := "" +
-		"read groups  0/1,000\n" +
-		"read groups  100/1,000\n" +
-		"read groups  200/1,000  200/s  ETA 4s\n"
-	expectOutput(t, buf, want)
+	expectOutput(t, buf, "add_member  0/1,000\n"+"add_member  100/1,000\n"+"add_member  200/1,000  200/s  ETA 4s\n")
+
+	buf, clk, p = setup(false)
+	bar = p.StartWith("read groups", 1000, 100)
+	clk.advance(time.Second)
+	bar.Add(100)
+	expectOutput(t, buf, "read groups  100/1,000\n"+"read groups  200/1,000  100/s  ETA 8s\n")
 }
 
 func TestPlainLines(t *testing.T) {
@@ -373,32 +376,30 @@ func TestPlainStopWritesNothing(t *testing.T) {
 	expectOutput(t, buf, "read users  0/3,000\n")
 }
 
-// TestClear: Clear erases the line shown on a terminal (and says so) for a
-// notice written by other means; the next update draws it again. Off a
-// terminal, with nothing shown or on a nil Progress, it does nothing.
-func TestClear(t *testing.T) {
+// TestNotice: Notice writes a message in place of the line shown on a
+// terminal (and says so), in one write under the lock; the next update
+// draws the line again below it. Off a terminal, with nothing shown or on a
+// nil Progress, it writes nothing.
+func TestNotice(t *testing.T) {
 	buf, clk, p := setup(true)
-	if p.Clear() || buf.Len() != 0 {
-		t.Fatalf("Clear with nothing shown erased: %q", buf.String())
+	if p.Notice("early") || buf.Len() != 0 {
+		t.Fatalf("Notice with nothing shown wrote: %q", buf.String())
 	}
 	bar := p.Start("create_user", 10)
 	buf.Reset()
-	if !p.Clear() {
-		t.Fatal("Clear did not erase the line shown")
+	if !p.Notice("wbsync: interrupt: stopping") {
+		t.Fatal("Notice did not take the line's place")
 	}
-	buf.WriteString("notice\n") // what the caller writes in its place
 	clk.advance(time.Second)
 	bar.Add(5)
-	expectOutput(t, buf, "\r\x1b[Knotice\n\r\x1b[Kcreate_user  5/10  5.0/s  ETA 1s")
-	if p.Clear(); !strings.HasSuffix(buf.String(), "\r\x1b[K") {
-		t.Fatalf("second Clear: %q", buf.String())
-	}
+	expectOutput(t, buf, "\r\x1b[Kwbsync: interrupt: stopping\n\r\x1b[Kcreate_user  5/10  5.0/s  ETA 1s")
 	plain, _, q := setup(false)
 	q.Start("x", 1)
-	if q.Clear() || strings.Contains(plain.String(), "\x1b") {
-		t.Fatalf("Clear off a terminal: %q", plain.String())
+	before := plain.String()
+	if q.Notice("n") || plain.String() != before {
+		t.Fatalf("Notice off a terminal wrote: %q", plain.String())
 	}
-	if (*Progress)(nil).Clear() {
-		t.Fatal("nil Progress cleared")
+	if (*Progress)(nil).Notice("n") {
+		t.Fatal("nil Progress took a notice")
 	}
 }

@@ -184,7 +184,8 @@ func firstJSONEscape(b []byte) int {
 
 // JSONWriter returns a writer that passes each Write through EscapeJSON:
 // for writers given whole JSON texts per Write, as json.Encoder writes
-// them.
+// them, or pieces of one cut between tokens, never inside a string (as
+// plan.WriteJSON writes them).
 func JSONWriter(w io.Writer) io.Writer { return jsonWriter{w} }
 
 type jsonWriter struct{ w io.Writer }
