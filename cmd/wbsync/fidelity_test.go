@@ -394,3 +394,60 @@ func TestExternalIDsFirstReported(t *testing.T) {
 		t.Fatalf("second apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestWandbNameQuirks: W&B's name quirks, each an emulator switch, end to
+// end: a taken team name answered 400 instead of 409 fails the create
+// saying what the 400 may mean; a team name the server stores in lower
+// case gets its team roles under that name and verifies; a username taken
+// outside the organization (Multi-tenant Cloud) fails its create, saying
+// no such user is listed, and the others go on.
+func TestWandbNameQuirks(t *testing.T) {
+	manifest := func(team string) string {
+		return writeFile(t, "m.yaml", fmt.Sprintf("version: 1\nusers:\n  - email: a@example.com\n  - email: taken@example.com\n"+
+			"teams:\n  - name: %s\n    members:\n      - email: a@example.com\n        role: admin\n", team))
+	}
+	t.Run("taken team name answered 400", func(t *testing.T) {
+		emu := startEmu(t, emulator.Options{Deployment: "saas", TakenTeamNames: []string{"ml"}, TakenTeamStatus: 400}, "")
+		v := vars(emu.url)
+		v["WBSYNC_DEPLOYMENT"] = "saas"
+		r := wb(t, v, "apply", "-f", manifest("ml"), "--auto-approve")
+		if r.code != exitFailed || !strings.Contains(r.stdout, "400 Bad Request") ||
+			!strings.Contains(r.stdout, "if the name is taken, which W&B may answer with 400: team names are global across W&B Multi-tenant Cloud") {
+			t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+	})
+	t.Run("team names stored in lower case", func(t *testing.T) {
+		emu := startEmu(t, emulator.Options{LowercaseTeamNames: true}, "")
+		r := wb(t, vars(emu.url), "apply", "-f", manifest("ML-Research"), "--auto-approve")
+		if r.code != exitOK || !strings.Contains(r.stdout, "Verified: the organization matches the manifest.") {
+			t.Fatalf("apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+		snap := emu.srv.Snapshot()
+		if len(snap.Teams) != 1 || snap.Teams[0].Name != "ml-research" {
+			t.Fatalf("teams %+v, want one named ml-research", snap.Teams)
+		}
+		r = wb(t, vars(emu.url), "plan", "-f", manifest("ML-Research"), "--detailed-exitcode")
+		if r.code != exitOK || !strings.Contains(r.stdout, "team_name_case") || !strings.Contains(r.stdout, "No changes.") {
+			t.Fatalf("plan again: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+	})
+	t.Run("username taken outside the organization", func(t *testing.T) {
+		emu := startEmu(t, emulator.Options{Deployment: "saas", TakenUserNames: []string{"taken@example.com"}}, "")
+		v := vars(emu.url)
+		v["WBSYNC_DEPLOYMENT"] = "saas"
+		r := wb(t, v, "apply", "-f", manifest("ml"), "--auto-approve", "-o", "json")
+		rep := decodeReport(t, r.stdout)
+		failed := 0
+		for _, op := range rep.Operations {
+			if op.Status == "failed" {
+				failed++
+			}
+		}
+		if r.code != exitFailed || failed != 1 || !strings.Contains(r.stdout, "no user with that userName or email is listed") {
+			t.Fatalf("exit %d, report %+v\n%s\n%s", r.code, rep, r.stdout, r.stderr)
+		}
+		if snap := emu.srv.Snapshot(); len(snap.Users) != 1 || len(snap.Teams) != 1 {
+			t.Fatalf("the other changes were not made: %+v", snap)
+		}
+	})
+}

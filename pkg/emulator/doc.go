@@ -42,8 +42,9 @@
 // Deployment, LegacyShapes, PageCap, IgnoreCount, WandbPaging,
 // ServiceAccounts, TeamServiceAccounts, Handles, ExtraEmails, OmitRoles,
 // IgnoreExternalID, NoRolesEndpoint, CheckRoles, StringBooleans, OmitEmptyMembers,
-// BasePaths, MaxOpsPerPatch, MaxAddValues, TakenTeamNames, SeatLimit; and
-// the faults: Latency, FaultRate, Faults, Seed, RetryAfter.
+// BasePaths, MaxOpsPerPatch, MaxAddValues, TakenTeamNames, TakenTeamStatus,
+// TakenUserNames, LowercaseTeamNames, SeatLimit, BasicOnly, TeamScopedKey,
+// NonAdminKey; and the faults: Latency, FaultRate, Faults, Seed, RetryAfter.
 //
 // # Decisions where W&B is silent
 //
@@ -96,7 +97,10 @@
 //     user members only, so service accounts stay in the team. A team's
 //     members list the org accounts first, then its own, then its users.
 //   - Team names are unique case-insensitively for created teams (409), while
-//     seeded teams may share a name. Options.TakenTeamNames are also 409.
+//     seeded teams may share a name. Options.TakenTeamNames are also 409
+//     (or 400: Options.TakenTeamStatus); Options.TakenUserNames are 409 on
+//     a user create; Options.LowercaseTeamNames stores created team names
+//     in lower case.
 //   - On saas, a PATCH setting active to true is 400 whatever the current
 //     state; a deactivation answers 200 with the user, then removes it.
 //   - Seats: only active users take a seat (service accounts none). A

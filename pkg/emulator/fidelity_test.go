@@ -205,6 +205,21 @@ func TestBasePaths(t *testing.T) {
 	}
 }
 
+// TestNameQuirks: a taken team name answered 400 (TakenTeamStatus), team
+// names stored in lower case, and userNames taken outside the organization.
+func TestNameQuirks(t *testing.T) {
+	e := start(t, Options{TakenTeamNames: []string{"ml"}, TakenTeamStatus: 400, LowercaseTeamNames: true,
+		TakenUserNames: []string{"Taken@Example.com"}}, seedBasic)
+	e.do("POST", "/Groups", map[string]any{"displayName": "ML"}).wantError(t, 400, `team name "ml" is not available`)
+	r := e.do("POST", "/Groups", map[string]any{"displayName": "Vision-Lab"})
+	r.want(t, 201)
+	if got := r.body["displayName"]; got != "vision-lab" {
+		t.Errorf("created team named %v, want vision-lab", got)
+	}
+	e.do("POST", "/Users", newUser("taken@example.com")).wantError(t, 409, "is taken")
+	e.do("POST", "/Users", newUser("free@example.com")).want(t, 201)
+}
+
 // TestBasicOnly: Bearer is refused (401) as before v0.79 on Dedicated and
 // Self-Managed; Basic with the same key passes.
 func TestBasicOnly(t *testing.T) {
@@ -310,13 +325,15 @@ func TestRegisterFidelityFlags(t *testing.T) {
 	o.RegisterFlags(fs)
 	err := fs.Parse([]string{"--handles", "--extra-emails", "--omit-roles", "--ignore-external-id", "--no-roles-endpoint",
 		"--check-roles", "--team-service-accounts", "3", "--wandb-paging", "--omit-empty-members", "--retry-after", "5s",
-		"--base-paths", "v2", "--team-scoped-key", "tk", "--non-admin-key", "nk", "--basic-only", "--faults", "429-reset,429-bare,502,504"})
+		"--base-paths", "v2", "--team-scoped-key", "tk", "--non-admin-key", "nk", "--basic-only", "--taken-team-status", "400",
+		"--taken-user-names", "a, b", "--lowercase-team-names", "--faults", "429-reset,429-bare,502,504"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Options{Deployment: "dedicated", Handles: true, ExtraEmails: true, OmitRoles: true, IgnoreExternalID: true,
 		NoRolesEndpoint: true, CheckRoles: true, TeamServiceAccounts: 3, WandbPaging: true, OmitEmptyMembers: true,
-		RetryAfter: 5 * time.Second, BasePaths: "v2", TeamScopedKey: "tk", NonAdminKey: "nk", BasicOnly: true,
+		RetryAfter: 5 * time.Second, BasePaths: "v2", TeamScopedKey: "tk", NonAdminKey: "nk", BasicOnly: true, TakenTeamStatus: 400,
+		TakenUserNames: []string{"a", "b"}, LowercaseTeamNames: true,
 		Faults: []string{"429-reset", "429-bare", "502", "504"}}
 	if diff := cmp.Diff(want, o); diff != "" {
 		t.Errorf("options (-want +got):\n%s", diff)
@@ -326,12 +343,12 @@ func TestRegisterFidelityFlags(t *testing.T) {
 	fs.PrintDefaults()
 	for _, name := range []string{"handles", "extra-emails", "omit-roles", "ignore-external-id", "no-roles-endpoint",
 		"check-roles", "team-service-accounts", "wandb-paging", "omit-empty-members", "retry-after", "base-paths",
-		"team-scoped-key", "non-admin-key", "basic-only"} {
+		"team-scoped-key", "non-admin-key", "basic-only", "taken-team-status", "taken-user-names", "lowercase-team-names"} {
 		if !strings.Contains(help.String(), "-"+name) {
 			t.Errorf("flag help lacks --%s", name)
 		}
 	}
-	for _, bad := range []Options{{TeamServiceAccounts: -1}, {RetryAfter: -time.Second}, {Faults: []string{"429-soft"}}} {
+	for _, bad := range []Options{{TeamServiceAccounts: -1}, {RetryAfter: -time.Second}, {Faults: []string{"429-soft"}}, {TakenTeamStatus: 500}} {
 		if _, err := New(bad, nil, zaptest.NewLogger(t)); err == nil {
 			t.Errorf("New(%+v) accepted", bad)
 		}

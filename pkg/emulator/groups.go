@@ -120,8 +120,14 @@ func (s *Server) createGroup(req *request) (reply, *apiError) {
 	if name == "" {
 		return reply{}, errf(http.StatusBadRequest, "invalidValue", "displayName is required")
 	}
+	if s.opts.LowercaseTeamNames {
+		name = strings.ToLower(name)
+	}
 	for _, taken := range s.opts.TakenTeamNames {
 		if strings.EqualFold(taken, name) {
+			if s.opts.TakenTeamStatus == http.StatusBadRequest {
+				return reply{}, errf(http.StatusBadRequest, "invalidValue", "team name %q is not available", name)
+			}
 			return reply{}, errf(http.StatusConflict, "uniqueness", "Resource already exists: team name %q is taken", name)
 		}
 	}

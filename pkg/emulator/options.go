@@ -147,6 +147,19 @@ type Options struct {
 	// BasicOnly refuses Bearer authentication (401), as Dedicated Cloud and
 	// Self-Managed before v0.79 do: only Basic base64(anything:KEY) passes.
 	BasicOnly bool
+	// TakenTeamStatus is the status a create of one of TakenTeamNames is
+	// answered with: 409 (0 means 409) or 400, which W&B may answer
+	// instead.
+	TakenTeamStatus int
+	// TakenUserNames are userNames taken outside the organization (on
+	// Multi-tenant Cloud usernames are global entity names): a create with
+	// one of them is answered 409, though no user of the organization has
+	// it.
+	TakenUserNames []string
+	// LowercaseTeamNames makes a team create store and answer the name in
+	// lower case (W&B: team names "must be lowercase"; whether it lowers
+	// or refuses a name is not documented).
+	LowercaseTeamNames bool
 }
 
 // RegisterFlags binds the options to flags (the names of the emulate command).
@@ -208,6 +221,12 @@ func (o *Options) registerFidelityFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.TeamScopedKey, "team-scoped-key", o.TeamScopedKey, "a team-scoped service account's key: requests carrying it → 403")
 	fs.StringVar(&o.NonAdminKey, "non-admin-key", o.NonAdminKey, "a non-admin user's key: requests carrying it → 403")
 	fs.BoolVar(&o.BasicOnly, "basic-only", o.BasicOnly, "Bearer authentication → 401, as Dedicated and Self-Managed before v0.79; Basic only")
+	fs.IntVar(&o.TakenTeamStatus, "taken-team-status", o.TakenTeamStatus, "status a create of a --taken-team-names name gets: 409 (default) or 400")
+	fs.Func("taken-user-names", "comma list of userNames taken outside the org: creating one → 409", func(v string) error {
+		o.TakenUserNames = splitList(v)
+		return nil
+	})
+	fs.BoolVar(&o.LowercaseTeamNames, "lowercase-team-names", o.LowercaseTeamNames, "a team create stores and answers its name in lower case")
 }
 
 func splitList(v string) []string {
@@ -260,6 +279,13 @@ func (o Options) normalise() (Options, error) {
 	}
 	if o.Latency < 0 || o.RetryAfter < 0 {
 		return o, fmt.Errorf("latency %v and retry-after %v must not be negative", o.Latency, o.RetryAfter)
+	}
+	switch o.TakenTeamStatus {
+	case 0:
+		o.TakenTeamStatus = 409
+	case 400, 409:
+	default:
+		return o, fmt.Errorf("taken team status %d: want 409 or 400", o.TakenTeamStatus)
 	}
 	if o.MaxOpsPerPatch == 0 {
 		o.MaxOpsPerPatch = 1

@@ -178,6 +178,11 @@ func (s *Server) createUser(req *request) (reply, *apiError) {
 	if s.taken(in.UserName, emails) {
 		return reply{}, errf(http.StatusConflict, "uniqueness", "Resource already exists")
 	}
+	for _, taken := range s.opts.TakenUserNames {
+		if strings.EqualFold(taken, in.UserName) {
+			return reply{}, errf(http.StatusConflict, "uniqueness", "Resource already exists: username %q is taken", in.UserName)
+		}
+	}
 	u := &user{userName: in.UserName, emails: emails, displayName: in.DisplayName, externalID: in.ExternalID,
 		active: in.Active == nil || in.Active.val, orgRole: roleMember}
 	if s.opts.IgnoreExternalID {
