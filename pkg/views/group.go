@@ -18,9 +18,13 @@ type group struct {
 	key   string // sort key
 	id    string // a user group's user id ("" for a user the plan creates)
 	lines []line
+	// short is the title the markdown view's densest form uses: a team's
+	// name without its id when no other team group has that name
+	short string
 	// the markdown view's measures, set once (measure): codeLen of title
-	titleLen int
-	measured bool
+	// and of short
+	titleLen, shortLen int
+	measured           bool
 }
 
 // line is one change inside a group.
@@ -44,7 +48,7 @@ func (g *group) measure() {
 	if g.measured {
 		return
 	}
-	g.titleLen = codeLen(g.title)
+	g.titleLen, g.shortLen = codeLen(g.title), codeLen(g.short)
 	for i := range g.lines {
 		ln := &g.lines[i]
 		ln.textLen, ln.whoLen = codeLen(ln.text), codeLen(ln.who)
@@ -83,11 +87,11 @@ func groups(p plan.Plan) (users, teams []*group) {
 		} else {
 			k := model.Key(c.Team) + "\x00" + c.TeamID
 			if g = byTeam[k]; g == nil {
-				title := c.Team + " (new)"
+				title, short := c.Team+" (new)", c.Team+" (new)"
 				if c.TeamID != "" {
-					title = fmt.Sprintf("%s (id %s)", c.Team, c.TeamID)
+					title, short = fmt.Sprintf("%s (id %s)", c.Team, c.TeamID), c.Team
 				}
-				g = &group{title: sanitize.Controls(title), key: k}
+				g = &group{title: sanitize.Controls(title), short: sanitize.Controls(short), key: k}
 				byTeam[k] = g
 				teams = append(teams, g)
 			}
@@ -107,6 +111,17 @@ func groups(p plan.Plan) (users, teams []*group) {
 		}
 		slices.SortFunc(gs, func(a, b *group) int { return strings.Compare(a.key, b.key) })
 	}
+	// Teams whose names alone do not tell them apart keep their ids in the
+	// short title too.
+	named := map[string]int{}
+	for _, g := range teams {
+		named[g.short]++
+	}
+	for _, g := range teams {
+		if named[g.short] > 1 {
+			g.short = g.title
+		}
+	}
 	// Users whose names alone do not tell them apart show their ids.
 	for i := 0; i < len(users); {
 		name, _, _ := strings.Cut(users[i].key, "\x00")
@@ -120,6 +135,9 @@ func groups(p plan.Plan) (users, teams []*group) {
 			}
 		}
 		i = j
+	}
+	for _, g := range users {
+		g.short = g.title // a user group's short title is its title
 	}
 	return users, teams
 }

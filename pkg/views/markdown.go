@@ -128,6 +128,13 @@ func writeMarkdown(w io.Writer, p plan.Plan, denser []int) error {
 		}
 		out, unlisted = next, nextUnlisted
 	}
+	if unlisted > 0 && len(denser) > 0 {
+		// Last, the names on their heads' lines.
+		l.setInline()
+		if next, nextUnlisted := layOut(); nextUnlisted < unlisted {
+			out = next
+		}
+	}
 	_, err := io.WriteString(w, out)
 	return err
 }

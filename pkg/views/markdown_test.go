@@ -258,12 +258,14 @@ func listedDestructive(md string) (shown, named int) {
 	full := regexp.MustCompile(`(?m)^(-     remove \w+\.with|-     deactivate|~     org role|~     role of )`)
 	shown = len(full.FindAllString(md, -1))
 	named = shown
-	for _, h := range regexp.MustCompile(`(?m)^[-~] .*: (?:(\d+) of )?(\d+) (?:user|membership)\(s\)(?: listed)?$`).FindAllStringSubmatch(md, -1) {
+	// A bundle's head, with its names after it when they are inline.
+	for _, h := range regexp.MustCompile(`(?m)^[-~] .*?: (?:(\d+) of )?(\d+) (?:user|membership)\(s\)(?: listed)?(: .*)?$`).FindAllStringSubmatch(md, -1) {
 		k, _ := strconv.Atoi(h[2])
 		if h[1] != "" {
 			k, _ = strconv.Atoi(h[1])
 		}
 		shown += k
+		named += strings.Count(h[3], "@example.com")
 	}
 	for _, ln := range regexp.MustCompile(`(?m)^[-~] {5,}\w+\.with\..*$`).FindAllString(md, -1) {
 		named += strings.Count(ln, "@example.com")

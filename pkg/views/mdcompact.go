@@ -54,6 +54,9 @@ type bundle struct {
 	shown   int    // names listed: the first shown
 	headLen [2]int // of headLine, complete and (at most) partial
 	wrap    int    // the widest a names line grows (wrapStep)
+	// inline: the names follow the head on its line ("head: a, b, c"),
+	// the densest form (see markdownLayout.setInline)
+	inline bool
 }
 
 // headLine says what happens to the names below it: all of them, or with
@@ -70,8 +73,12 @@ func (bu *bundle) headLine(shown int, partial bool) string {
 	return fmt.Sprintf("%c%s%s: %d %s", bu.sym, pad, bu.gist, n, bu.noun)
 }
 
-// prefix starts each line of names.
+// prefix starts each line of names (inline: the first name, after the
+// head).
 func (bu *bundle) prefix() string {
+	if bu.inline {
+		return ": "
+	}
 	if bu.inGroup {
 		return string(bu.sym) + "         "
 	}
@@ -88,9 +95,18 @@ func wrapStep(cur, prefix, n, wrap int) (cost, next int, newLine bool) {
 	return prefix + n + 1, prefix + n, true
 }
 
+// headEnd is what ends the head line: a newline, or nothing when the names
+// follow on it.
+func (bu *bundle) headEnd() string {
+	if bu.inline {
+		return ""
+	}
+	return "\n"
+}
+
 // write writes the head and the first shown names.
 func (bu *bundle) write(b *strings.Builder, partial bool) {
-	b.WriteString(code(bu.headLine(bu.shown, partial && bu.shown < len(bu.names))) + "\n")
+	b.WriteString(code(bu.headLine(bu.shown, partial && bu.shown < len(bu.names))) + bu.headEnd())
 	pre, cur := bu.prefix(), 0
 	for i, name := range bu.names[:bu.shown] {
 		if bu.flat {

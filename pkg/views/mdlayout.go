@@ -87,6 +87,7 @@ type markdownLayout struct {
 	flatLines [mustTiers]int
 	compact   int  // the choice of forms: tierForm(compact, t) for tier t
 	partial   bool // bundles may list only some of their names
+	short     bool // team titles without ids where names tell them apart (setInline)
 
 	warnings  int
 	warnBody  [numWarnForms]string
@@ -151,10 +152,20 @@ func newMarkdownLayout(secs []mdSection, ws []plan.Warning) *markdownLayout {
 
 // Lines of a group inside a diff block, and their lengths (code keeps
 // lengths, so fit need not build them).
-func titleLine(g *group) string { return code(string(g.sym)+" "+g.title) + "\n" }
+func (l *markdownLayout) titleLine(g *group) string {
+	if l.short {
+		return code(string(g.sym)+" "+g.short) + "\n"
+	}
+	return code(string(g.sym)+" "+g.title) + "\n"
+}
 func changeLine(ln line) string { return code(string(ln.sym)+"     "+ln.text) + "\n" }
-func titleLen(g *group) int     { return g.titleLen + 3 }
-func changeLen(ln line) int     { return ln.textLen + 7 }
+func (l *markdownLayout) titleLen(g *group) int {
+	if l.short {
+		return g.shortLen + 3
+	}
+	return g.titleLen + 3
+}
+func changeLen(ln line) int { return ln.textLen + 7 }
 
 // reserve is the most the layout writes besides the lines it keeps and
 // the warnings beyond their count by code: the section frames, the
@@ -258,7 +269,7 @@ func (l *markdownLayout) place(pl *placement, from, to, room int, mark bool) (us
 			} else {
 				bu := &l.bundles[bi]
 				if pl.cur[bi] == 0 {
-					cost = bu.headLen[0] + 1
+					cost = bu.headLen[0] + len(bu.headEnd())
 				}
 				if pl.partial {
 					// The long head while the bundle is open and
@@ -279,7 +290,7 @@ func (l *markdownLayout) place(pl *placement, from, to, room int, mark bool) (us
 				cost, next, opens = cost+c, n, bu.inGroup
 			}
 			if opens && !pl.open[si][gi] {
-				cost += titleLen(g)
+				cost += l.titleLen(g)
 			}
 			if full || used+cost+pl.extra+delta > room {
 				if !mark {
@@ -436,6 +447,19 @@ func (l *markdownLayout) setWrap(wrap int) {
 	}
 }
 
+// setInline lists every bundle's names on its head line, comma-separated
+// ("- remove (reason): 3 user(s): a, b, c"), and titles teams by name alone
+// where no other team of the view has it: the densest form, tried last.
+func (l *markdownLayout) setInline() {
+	l.short = true // and team titles without their ids, where names suffice
+	for bi := range l.bundles {
+		l.bundles[bi].inline, l.bundles[bi].wrap = true, math.MaxInt32
+	}
+	for c := range l.mustCost {
+		l.mustCost[c] = -1 // priced again
+	}
+}
+
 // unlisted counts the removals, deactivations and role changes fit left
 // out.
 func (l *markdownLayout) unlisted() (n int) {
@@ -535,7 +559,7 @@ func (l *markdownLayout) writeGroup(b *strings.Builder, si, gi int, g *group, wr
 			continue
 		}
 		if !titled {
-			b.WriteString(titleLine(g))
+			b.WriteString(l.titleLine(g))
 			titled = true
 		}
 		if bi >= 0 {
