@@ -111,17 +111,7 @@ func groups(p plan.Plan) (users, teams []*group) {
 		}
 		slices.SortFunc(gs, func(a, b *group) int { return strings.Compare(a.key, b.key) })
 	}
-	// Teams whose names alone do not tell them apart keep their ids in the
-	// short title too.
-	named := map[string]int{}
-	for _, g := range teams {
-		named[g.short]++
-	}
-	for _, g := range teams {
-		if named[g.short] > 1 {
-			g.short = g.title
-		}
-	}
+	shortTitles(teams, p.Warnings)
 	// Users whose names alone do not tell them apart show their ids.
 	for i := 0; i < len(users); {
 		name, _, _ := strings.Cut(users[i].key, "\x00")
@@ -286,4 +276,35 @@ func targetText(p plan.Plan) string {
 		return "not set"
 	}
 	return sanitize.Controls(p.Target.URL)
+}
+
+// shortTitles keeps a team group's short title (its name without its id)
+// only where the name alone tells the team apart in the view: no other
+// group's name or full title reads the same as written (escaped, ignoring
+// case and surrounding spaces), and no warning names a team of that name
+// (a duplicate_team warning counts ids the short title would hide). The
+// others keep their full title. Full titles differ by id, and a kept short
+// title differs from every other title, so one pass suffices.
+func shortTitles(teams []*group, ws []plan.Warning) {
+	fold := func(s string) string { return strings.ToLower(strings.TrimSpace(code(s))) }
+	shorts, fulls, warned := map[string]int{}, map[string]int{}, map[string]bool{}
+	for _, g := range teams {
+		shorts[fold(g.short)]++
+		fulls[fold(g.title)]++
+	}
+	for _, w := range ws {
+		if w.Team != "" {
+			warned[fold(sanitize.Controls(w.Team))] = true
+		}
+	}
+	for _, g := range teams {
+		k := fold(g.short)
+		own := 0
+		if fold(g.title) == k {
+			own = 1 // a title that is its short title (a new team's)
+		}
+		if shorts[k] > 1 || fulls[k]-own > 0 || warned[k] || warned[fold(strings.TrimSuffix(g.short, " (new)"))] {
+			g.short = g.title
+		}
+	}
 }

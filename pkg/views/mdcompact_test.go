@@ -515,4 +515,26 @@ func TestShortTitlesKeepIDsWhenNamesCollide(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("short titles (-want +got):\n%s", d)
 	}
+	// Names that read alike once written (a full title, an escaped
+	// backtick, surrounding spaces) or that a warning names keep their ids.
+	rm := func(team, id string) plan.Change {
+		return plan.Change{Action: plan.RemoveMember, Team: team, TeamID: id, User: "u@x.io", UserID: "u"}
+	}
+	for _, tc := range []struct {
+		name     string
+		changes  []plan.Change
+		warnings []plan.Warning
+	}{
+		{"a full title", []plan.Change{rm("a", "g2"), rm("a", "g3"), rm("a (id g2)", "g7")}, nil},
+		{"an escaped backtick", []plan.Change{rm("a`b", "g1"), rm(`a\x60b`, "g2")}, nil},
+		{"surrounding spaces and case", []plan.Change{rm("ml", "g1"), rm(" ML ", "g2")}, nil},
+		{"a warning", []plan.Change{rm("ml", "g2")}, []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "ml", IDs: []string{"g1", "g2"}}}},
+	} {
+		_, teams := groups(plan.Plan{Changes: tc.changes, Warnings: tc.warnings})
+		for _, g := range teams {
+			if g.short != g.title {
+				t.Errorf("%s: %q shortened to %q", tc.name, g.title, g.short)
+			}
+		}
+	}
 }
