@@ -124,12 +124,11 @@ func (p *planner) matchTeam(dt *model.Team, byID map[string]int, byKey map[strin
 		return lt
 	}
 	cands := byKey[model.Key(dt.Name)]
-	if len(cands) > 1 {
-		// Live teams whose names differ only in case are distinct teams:
-		// the one named exactly as the manifest writes it is this one.
-		if exact := p.namedExactly(cands, dt.Name); len(exact) == 1 {
-			cands = exact
-		}
+	// Live teams whose names differ only in case are distinct teams: the
+	// one named exactly as the manifest writes it is this one.
+	exact := p.namedExactly(cands, dt.Name)
+	if len(exact) == 1 {
+		cands = exact
 	}
 	switch {
 	case len(cands) == 0:
@@ -142,7 +141,7 @@ func (p *planner) matchTeam(dt *model.Team, byID map[string]int, byKey map[strin
 		sort.Strings(ids)
 		msg := fmt.Sprintf("%d live teams are named %s (ids %s): left alone; pin the one to manage with id: in the manifest",
 			len(cands), dt.Name, strings.Join(ids, ", "))
-		if exact := p.namedExactly(cands, dt.Name); len(exact) == 0 {
+		if len(exact) == 0 {
 			names := make([]string, 0, len(cands))
 			for _, c := range cands {
 				names = append(names, p.have.Teams[c].Name)

@@ -24,11 +24,12 @@ const teamSample = 100
 // order of Names. It never fails: what could not be probed is a check's
 // status. The requests: GET /Users (startIndex 1 count 1, on the other
 // base path too), one full page (timed), startIndex 2 and past the end
-// (count 1; when count is ignored, the startIndex after the first page), a page of /Groups, a full read (users and groups), and /Roles
-// (not on saas); when Bearer is refused with 401 and env has Basic
-// clients, the first requests again with Basic. Once one of the requests
-// plan makes too fails after its retries without an answer (or with a 5xx
-// or 429), the probes after it are not sent.
+// (count 1; when count is ignored, the startIndex after the first page),
+// a page of /Groups, a full read (users and groups), and /Roles (not on
+// saas); when Bearer is refused with 401 and env has Basic clients, the
+// first requests again with Basic. Once one of the requests plan makes too
+// fails after its retries without an answer (or with a 5xx or 429), the
+// probes after it are not sent.
 func Run(ctx context.Context, env Env) Report {
 	if env.Fetch == nil {
 		env.Fetch = func(ctx context.Context, c Client) (model.State, error) {

@@ -32,8 +32,7 @@ const (
 	// terminal, so that short tasks write only their first and last lines.
 	minStep = 10
 	// minRateElapsed is the least time a rate (and ETA) is measured over:
-	// a read's bar starts with its first page, and a count divided by
-	// microseconds is no rate.
+	// a count that came at once, divided by microseconds, is no rate.
 	minRateElapsed = 250 * time.Millisecond
 )
 

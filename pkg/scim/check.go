@@ -68,15 +68,15 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 			e.Hint += hint401Bearer
 		}
 	case http.StatusForbidden:
-		e.Hint = hint403
-		if c.deployment == model.SaaS {
-			e.Hint += hint403SaaS
-		}
-		e.Hint += ": " + hintUseAdmin
-		if cl.method != http.MethodGet && c.accepted.Load() {
+		switch {
+		case cl.method != http.MethodGet && c.accepted.Load():
 			// The key has read the organization: a write refused is
 			// more likely about the change than about the key.
 			e.Hint = hint403Write
+		case c.deployment == model.SaaS:
+			e.Hint = hint403 + hint403SaaS + ": " + hintUseAdmin
+		default:
+			e.Hint = hint403 + ": " + hintUseAdmin
 		}
 	case http.StatusNotFound:
 		if cl.list {

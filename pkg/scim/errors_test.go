@@ -330,18 +330,24 @@ func TestCreateAfterAmbiguousFailure(t *testing.T) {
 	}
 }
 
-// TestCreateTeamConflict: a 409 adopts the one live team of that name this
-// client did not know; otherwise the message fits the deployment.
-func TestCreateTeamConflict(t *testing.T) {
-	conflict := func(f *fake) {
+// refusePosts makes f answer every POST with a SCIM error of status and
+// detail.
+func refusePosts(status int, detail string) func(f *fake) {
+	return func(f *fake) {
 		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
 			if r.Method == http.MethodPost {
-				scimErr(w, 409, "Resource already exists")
+				scimErr(w, status, detail)
 				return true
 			}
 			return false
 		}
 	}
+}
+
+// TestCreateTeamConflict: a 409 adopts the one live team of that name this
+// client did not know; otherwise the message fits the deployment.
+func TestCreateTeamConflict(t *testing.T) {
+	conflict := refusePosts(409, "Resource already exists")
 	t.Run("made by a concurrent apply: adopted", func(t *testing.T) {
 		f, srv := newFake(t)
 		core, logs := observer.New(zapcore.InfoLevel)
@@ -389,15 +395,7 @@ func TestCreateTeamConflict(t *testing.T) {
 // 400 and says what it may mean on the deployment; a team of that name
 // that appeared (a concurrent apply) is used.
 func TestCreateTeamRefused400(t *testing.T) {
-	refuse := func(f *fake) {
-		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
-			if r.Method == http.MethodPost {
-				scimErr(w, 400, "team name ml is not available")
-				return true
-			}
-			return false
-		}
-	}
+	refuse := refusePosts(400, "team name ml is not available")
 	for _, tc := range []struct {
 		dep  model.Deployment
 		want string

@@ -116,12 +116,12 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 		c.rememberName(adopted, name)
 		return adopted, nil
 	case errors.Is(err, ErrNameTaken):
-		id, err := c.adoptUser(ctx, cl, name, email, err)
-		if err == nil {
+		id, aerr := c.adoptUser(ctx, cl, name, email, err)
+		if aerr == nil {
 			c.rememberName(id, name)
-			c.adopted409("user", name, id)
+			c.adopted(err, "user", name, id)
 		}
-		return id, err
+		return id, aerr
 	case errors.Is(err, ErrSeatLimit):
 		return "", fmt.Errorf("create user %s: the organization's seat limit is reached: %w", name, err)
 	case err != nil:
@@ -166,11 +166,17 @@ func (c *Client) checkUser(cl call, status int, u *User, name, email string) err
 	return c.checkCreated(cl, status, "user", u.ID, []string{name, email}, got, []string{before, beforeEmail}, existed)
 }
 
-// adopted409 says, at info level, that a create answered 409 adopted the
-// existing user or team: the report counts the create ok, and a reviewer
-// should still learn that it was not made by this run.
-func (c *Client) adopted409(kind, name, id string) {
-	c.log.Info("SCIM create answered 409 (it exists): the existing "+kind+" is used",
+// adopted says, at info level, that a create refused with err (a 409, or a
+// team create's 400) adopted the existing user or team: the report counts
+// the create ok, and a reviewer should still learn that it was not made by
+// this run.
+func (c *Client) adopted(err error, kind, name, id string) {
+	status := http.StatusConflict
+	var e *Error
+	if errors.As(err, &e) {
+		status = e.Status
+	}
+	c.log.Info(fmt.Sprintf("SCIM create answered %d (it exists): the existing %s is used", status, kind),
 		zap.String(kind, c.safe(name)), zap.String("id", c.safe(id)))
 }
 
@@ -235,31 +241,22 @@ func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 	case errors.Is(err, errAdopted):
 		c.rememberTeams([]Group{{ID: adopted, DisplayName: name}})
 		return adopted, nil
-	case errors.Is(err, ErrNameTaken):
-		id, n, aerr := c.adoptTeam(ctx, name, known)
-		if aerr != nil {
-			return "", fmt.Errorf("create team %s: %w; looking up the existing team: %w", name, err, aerr)
-		}
-		if id != "" {
-			c.rememberTeams([]Group{{ID: id, DisplayName: name}})
-			c.adopted409("team", name, id)
-			return id, nil
-		}
-		return "", fmt.Errorf("create team %s: %s: %w", name, c.nameTaken(n), err)
-	case hasStatus(err, http.StatusBadRequest):
-		// W&B may refuse a taken team name with 400 rather than 409
-		// (docs/wandb-api.md): the name is looked up as after a 409, and
-		// the error says what a 400 may mean.
+	case errors.Is(err, ErrNameTaken), hasStatus(err, http.StatusBadRequest):
+		// A 409, or a 400, which W&B may answer for a taken name
+		// (docs/wandb-api.md): the name is looked up, and a team of it
+		// that this client did not know is used.
+		conflict := errors.Is(err, ErrNameTaken)
 		id, n, aerr := c.adoptTeam(ctx, name, known)
 		switch {
 		case aerr != nil:
 			return "", fmt.Errorf("create team %s: %w; looking up a team of that name: %w", name, err, aerr)
 		case id != "":
 			c.rememberTeams([]Group{{ID: id, DisplayName: name}})
-			c.log.Info("SCIM create answered 400, but a team of that name now exists (a concurrent apply): it is used",
-				zap.String("team", c.safe(name)), zap.String("id", c.safe(id)))
+			c.adopted(err, "team", name, id)
 			return id, nil
-		case n > 0:
+		case conflict:
+			return "", fmt.Errorf("create team %s: %s: %w", name, c.nameTaken(n), err)
+		case n > 0: // a 400 that may or may not be about the name
 			return "", fmt.Errorf("create team %s: %w (%d live team(s) have this name, which may be why: re-read and plan again)", name, err, n)
 		}
 		return "", fmt.Errorf("create team %s: %w (if the name is taken, which W&B may answer with 400: %s)", name, err,

@@ -153,19 +153,23 @@ func newMarkdownLayout(secs []mdSection, ws []plan.Warning) *markdownLayout {
 // Lines of a group inside a diff block, and their lengths (code keeps
 // lengths, so fit need not build them).
 func (l *markdownLayout) titleLine(g *group) string {
-	if l.short {
-		return code(string(g.sym)+" "+g.short) + "\n"
-	}
-	return code(string(g.sym)+" "+g.title) + "\n"
+	t, _ := l.title(g)
+	return code(string(g.sym)+" "+t) + "\n"
 }
 func changeLine(ln line) string { return code(string(ln.sym)+"     "+ln.text) + "\n" }
 func (l *markdownLayout) titleLen(g *group) int {
-	if l.short {
-		return g.shortLen + 3
-	}
-	return g.titleLen + 3
+	_, n := l.title(g)
+	return n + 3
 }
 func changeLen(ln line) int { return ln.textLen + 7 }
+
+// title is the group's title in the layout's form, and its codeLen.
+func (l *markdownLayout) title(g *group) (string, int) {
+	if l.short {
+		return g.short, g.shortLen
+	}
+	return g.title, g.titleLen
+}
 
 // reserve is the most the layout writes besides the lines it keeps and
 // the warnings beyond their count by code: the section frames, the
