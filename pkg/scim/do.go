@@ -152,18 +152,23 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 		}
 		return nil, c.transportError(cl, err, sent.Load())
 	}
-	defer resp.Body.Close()
 
 	// The body takes one of caps.BodySlots, so that at most that many
 	// bodies are in memory whatever the concurrency, and a timeout of its
-	// own: waiting for a slot does not count.
+	// own: waiting for a slot does not count. The slot is given back only
+	// after the body is closed, since closing a traced body encodes its
+	// capture (up to caps.TraceBody) into the trace.
 	timer.Stop()
 	select {
 	case c.bodies <- struct{}{}:
 	case <-ctx.Done():
+		resp.Body.Close()
 		return nil, ctx.Err()
 	}
-	defer func() { <-c.bodies }()
+	defer func() {
+		resp.Body.Close()
+		<-c.bodies
+	}()
 	timer.Reset(c.timeout)
 	r, err := c.readBody(actx, cl, resp)
 	if err != nil && ctx.Err() != nil {

@@ -499,3 +499,47 @@ func TestTraceHalfEscapedKey(t *testing.T) {
 		t.Errorf("half-escaped key traced as %q", out)
 	}
 }
+
+// slotProbe is a trace sink that records, at each line written, how many
+// body slots the client holds.
+type slotProbe struct {
+	c     *Client
+	slots []int
+}
+
+func (p *slotProbe) Write(b []byte) (int, error) {
+	p.slots = append(p.slots, len(p.c.bodies))
+	return len(b), nil
+}
+
+// TestTraceWrittenInsideTheBodySlot: an answer's trace line, whose capture
+// may hold caps.TraceBody bytes and more once encoded, is written before
+// the answer's body slot is given back, so that --concurrency does not
+// multiply what tracing holds beyond caps.BodySlots.
+func TestTraceWrittenInsideTheBodySlot(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = mkUsers(250)
+	f.groups = []map[string]any{{"id": "g1", "displayName": "ml", "members": nil}}
+	probe := &slotProbe{}
+	c := testClient(t, srv.URL, func(c *Config) { c.Trace, c.Concurrency = probe, 1 })
+	probe.c = c
+	ctx := context.Background()
+	if _, err := c.ListUsers(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddMembers(ctx, "g1", []string{"u1"}); err != nil {
+		t.Fatal(err)
+	}
+	failN(f, "PATCH", 1, status(404))
+	if err := c.SetOrgRole(ctx, "u1", "admin"); err == nil {
+		t.Fatal("no error")
+	}
+	if len(probe.slots) != 5 { // three pages, the add, the refused role change
+		t.Fatalf("%d trace lines, want 5", len(probe.slots))
+	}
+	for i, n := range probe.slots {
+		if n == 0 {
+			t.Errorf("trace line %d written after its body slot was given back", i+1)
+		}
+	}
+}
