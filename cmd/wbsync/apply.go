@@ -203,6 +203,13 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		if err != nil {
 			return nil, err
 		}
+		if j := inv.redactor().Index(b); j >= 0 {
+			// wbsync writes the marker, never the key: this file was made
+			// or edited elsewhere. Nothing of it is quoted, since a value
+			// cut for a message could keep a part of the key.
+			return nil, fmt.Errorf("%s: %w: it holds 8 or more characters of the API key (at byte %d), and wbsync never writes the key into a plan: "+
+				"this file was not written by wbsync as it is; plan again with --out", path, plan.ErrNotSavedPlan, j)
+		}
 		redacted = bytes.Contains(b, []byte(sanitize.Marker))
 		pf, err := plan.ParseFile(b)
 		if errors.Is(err, plan.ErrDigest) && redacted {

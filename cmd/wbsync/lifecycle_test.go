@@ -752,19 +752,10 @@ func TestKeyInTargetURL(t *testing.T) {
 	}
 }
 
-// TestSavedPlanRecheckedByTheLoader: a saved plan whose embedded manifest
-// was edited by hand, with its digest computed again (anyone can), into
-// one the loader refuses (a team name over the cap, which would make the
-// organization unreadable once created) is refused: exit 1, nothing
-// written.
-func TestSavedPlanRecheckedByTheLoader(t *testing.T) {
-	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
-	v := vars(emu.url)
-	out := filepath.Join(t.TempDir(), "plan.json")
-	if r := wb(t, v, "plan", "-f", examplePath("wbsync.yaml"), "--out", out); r.code != exitOK {
-		t.Fatalf("plan --out: exit %d\n%s", r.code, r.stderr)
-	}
-	b, err := os.ReadFile(out)
+// parsedPlan reads the saved plan at path.
+func parsedPlan(t *testing.T, path string) *plan.File {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -772,6 +763,32 @@ func TestSavedPlanRecheckedByTheLoader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return f
+}
+
+// rewritePlan writes f, edited, to path with its manifest digest
+// recomputed, as anyone can.
+func rewritePlan(t *testing.T, path string, f *plan.File) {
+	t.Helper()
+	f.ManifestDigest = model.Digest(f.Desired.State, f.Desired.Policy)
+	var edited bytes.Buffer
+	if err := plan.WriteFile(&edited, f.Plan, *f.Desired); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, edited.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSavedPlanRecheckedByTheLoader: a saved plan whose embedded manifest
+// was edited by hand, with its digest computed again (anyone can), into
+// one the loader refuses (a team name over the cap, which would make the
+// organization unreadable once created) is refused: exit 1, nothing
+// written.
+func TestSavedPlanRecheckedByTheLoader(t *testing.T) {
+	emu, out := savedExamplePlan(t)
+	v := vars(emu.url)
+	f := parsedPlan(t, out)
 	created := ""
 	for _, c := range f.Changes {
 		if c.Action == plan.CreateTeam {
@@ -792,14 +809,7 @@ func TestSavedPlanRecheckedByTheLoader(t *testing.T) {
 			f.Changes[i].Team = long
 		}
 	}
-	f.ManifestDigest = model.Digest(f.Desired.State, f.Desired.Policy)
-	var edited bytes.Buffer
-	if err := plan.WriteFile(&edited, f.Plan, *f.Desired); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(out, edited.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	rewritePlan(t, out, f)
 	trace := filepath.Join(t.TempDir(), "trace.jsonl")
 	if err := os.WriteFile(trace, []byte("precious\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -820,6 +830,27 @@ func TestSavedPlanRecheckedByTheLoader(t *testing.T) {
 	}
 	if n := writes(emu.requests(t)); n != 0 {
 		t.Fatalf("%d writes from a hand-made plan", n)
+	}
+}
+
+// TestSavedPlanHoldingTheKey: a saved plan that holds a part of the API
+// key was not written by wbsync as it is (wbsync writes the redaction
+// marker instead): apply refuses it before any request and quotes none of
+// it, where a value cut for a message (here an invalid protected pattern,
+// shown to 64 characters) could keep the first characters of the key.
+func TestSavedPlanHoldingTheKey(t *testing.T) {
+	emu, out := savedExamplePlan(t)
+	v := vars(emu.url)
+	f := parsedPlan(t, out)
+	f.Desired.Policy.Protected = append(f.Desired.Policy.Protected, "["+strings.Repeat("p", 57)+testKey)
+	rewritePlan(t, out, f)
+	before := emu.requests(t)["GET"]
+	r := wb(t, v, "apply", out, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "holds 8 or more characters of the API key") || strings.Contains(r.stderr, strings.Repeat("p", 57)) {
+		t.Fatalf("apply of a plan holding the key: exit %d, want 1 quoting nothing of it\n%s", r.code, r.stderr)
+	}
+	if n := emu.requests(t)["GET"] - before + writes(emu.requests(t)); n != 0 {
+		t.Fatalf("%d requests for a plan holding the key", n)
 	}
 }
 

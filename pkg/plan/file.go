@@ -73,9 +73,12 @@ func WriteFile(w io.Writer, p Plan, d Desired) error {
 // target, and that the embedded manifest still hashes to manifest_digest.
 // Errors wrap ErrNotSavedPlan, ErrFormatVersion or ErrDigest.
 func ReadFile(r io.Reader) (*File, error) {
-	b, err := io.ReadAll(r)
+	b, err := io.ReadAll(io.LimitReader(r, caps.PlanFile+1))
 	if err != nil {
 		return nil, fmt.Errorf("read the saved plan: %w", err)
+	}
+	if len(b) > caps.PlanFile {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrNotSavedPlan, caps.PlanFile)
 	}
 	return ParseFile(b)
 }
