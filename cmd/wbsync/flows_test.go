@@ -145,10 +145,18 @@ func TestValidate(t *testing.T) {
 	if r := wb(t, nil, "validate", "-f", filepath.Join(t.TempDir(), "missing.yaml")); r.code != exitError {
 		t.Fatalf("missing file: exit %d", r.code)
 	}
-	// A file reached twice (a directory and one of its files, or the same
-	// path spelt twice) is read once.
+	// A file reached twice (a directory and one of its files, the same
+	// path spelt twice, or a symbolic link to it) is read once.
 	multi := examplePath("multi")
-	for _, args := range [][]string{{"-f", multi, "-f", filepath.Join(multi, "10-research.yaml")}, {"-f", multi, "-f", multi + "/"}} {
+	link := filepath.Join(t.TempDir(), "research.yaml")
+	target, err := filepath.Abs(filepath.Join(multi, "10-research.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"-f", multi, "-f", filepath.Join(multi, "10-research.yaml")}, {"-f", multi, "-f", multi + "/"}, {"-f", multi, "-f", link}} {
 		if r := wb(t, nil, append([]string{"validate"}, args...)...); r.code != exitOK || !strings.Contains(r.stdout, "(3 file(s))") {
 			t.Errorf("validate %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
 		}
@@ -169,6 +177,36 @@ func TestValidate(t *testing.T) {
 		if r.code != exitError || len(res.Problems) != 1 || res.Problems[0].File != other || res.Problems[0].Line != 1 {
 			t.Errorf("-f %s -f %s: exit %d, problems %+v: want the problem at %s:1", good, other, r.code, res.Problems, other)
 		}
+	}
+}
+
+// TestValidateDigest: validate -o json gives the manifest_digest a plan of
+// the same manifest records, offline, so a pipeline can check that a saved
+// plan was made from the manifest it merged; another manifest gives
+// another digest, and an invalid one none.
+func TestValidateDigest(t *testing.T) {
+	digestOf := func(r result) string {
+		t.Helper()
+		var v struct {
+			Digest string `json:"manifest_digest"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
+			t.Fatalf("%v\n%s%s", err, r.stdout, r.stderr)
+		}
+		return v.Digest
+	}
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	planned := digestOf(wb(t, vars(emu.url), "plan", "-f", examplePath("wbsync.yaml"), "-o", "json"))
+	offline := digestOf(wb(t, nil, "validate", "-f", examplePath("wbsync.yaml"), "-o", "json"))
+	if !strings.HasPrefix(planned, "sha256:") || offline != planned {
+		t.Fatalf("validate gives %q, plan %q", offline, planned)
+	}
+	if other := digestOf(wb(t, nil, "validate", "-f", examplePath("multi"), "-o", "json")); other == planned || !strings.HasPrefix(other, "sha256:") {
+		t.Fatalf("another manifest's digest: %q", other)
+	}
+	bad := writeFile(t, "bad.yaml", "version: 1\nusers:\n  - email: not-an-email\n")
+	if d := digestOf(wb(t, nil, "validate", "-f", bad, "-o", "json")); d != "" {
+		t.Fatalf("an invalid manifest's digest: %q", d)
 	}
 }
 

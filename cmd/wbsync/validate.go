@@ -30,6 +30,11 @@ type validateResult struct {
 	Problems []desired.Problem `json:"problems"`
 	More     int               `json:"more_problems"`
 	Files    []string          `json:"files"`
+	// Digest is the manifest_digest a plan of this manifest records, so
+	// that a pipeline can check that a saved plan was made from the
+	// manifest it merged (the digest is not a signature: anyone can
+	// recompute it, so it is compared against the manifest, not trusted).
+	Digest string `json:"manifest_digest,omitempty"`
 }
 
 func runValidate(ctx context.Context, inv *invocation, f *flags, _ any, pos []string) (int, error) {
@@ -56,6 +61,7 @@ func runValidate(ctx context.Context, inv *invocation, f *flags, _ any, pos []st
 		res.Valid = true
 		res.Users, res.Teams, res.Members = m.Counts()
 		res.Files = m.Files
+		res.Digest = m.Digest()
 	case errors.Is(err, errInterrupted):
 		return exitError, err
 	case errors.As(err, &pe):
