@@ -502,10 +502,15 @@ func manifestPaths(files []string) ([]string, error) {
 		files = []string{"wbsync.yaml"}
 	}
 	var out []string
-	seen := map[string]bool{} // a file reached twice (-f d -f d/a.yaml) is read once
+	// A file reached twice (-f d -f d/a.yaml, or through a symbolic link)
+	// is read once.
+	seen := map[string]bool{}
 	add := func(p string) {
 		k := p
-		if abs, err := filepath.Abs(p); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			k = real
+		}
+		if abs, err := filepath.Abs(k); err == nil {
 			k = abs
 		}
 		if !seen[k] {
