@@ -205,8 +205,8 @@ func TestCustomRoles(t *testing.T) {
 		says []string
 	}{
 		{"saas refuses any custom role", emulator.Options{Deployment: "saas"}, "Model Reviewer", exitError,
-			[]string{"m.yaml:8:16: team ml, member a@example.com", "Model Reviewer", "Dedicated"}},
-		{"dedicated: misspelt", emulator.Options{}, "Model Reveiwer", exitError, []string{"m.yaml:8:16: team ml, member a@example.com", `did you mean "Model Reviewer"`}},
+			[]string{"\nPATH:9:15: team ml, member a@example.com", "Model Reviewer", "Dedicated"}},
+		{"dedicated: misspelt", emulator.Options{}, "Model Reveiwer", exitError, []string{"\nPATH:9:15: team ml, member a@example.com", `did you mean "Model Reviewer"`}},
 		{"dedicated: listed", emulator.Options{}, "Model Reviewer", exitOK, []string{"role of a@example.com: member → Model Reviewer"}},
 		{"dedicated: predefined in another case", emulator.Options{}, "ADMIN", exitOK, []string{"admin"}},
 		{"no /Roles: unchecked", emulator.Options{NoRolesEndpoint: true}, "Whatever Role", exitOK, []string{"custom_roles_unchecked"}},
@@ -217,11 +217,14 @@ func TestCustomRoles(t *testing.T) {
 			if tc.opts.Deployment == "saas" {
 				v["WBSYNC_DEPLOYMENT"] = "saas"
 			}
-			r := wb(t, v, "plan", "-f", manifest(tc.role))
+			path := manifest(tc.role)
+			r := wb(t, v, "plan", "-f", path)
 			if r.code != tc.code {
 				t.Fatalf("exit %d, want %d\n%s\n%s", r.code, tc.code, r.stdout, r.stderr)
 			}
 			for _, s := range tc.says {
+				// A problem's line starts with where its role is written.
+				s = strings.ReplaceAll(s, "PATH", path)
 				if !strings.Contains(r.stdout+r.stderr, s) {
 					t.Errorf("output lacks %q:\n%s\n%s", s, r.stdout, r.stderr)
 				}

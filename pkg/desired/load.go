@@ -188,9 +188,22 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 			}
 			p.line, p.col = int32(line), int32(col)
 		}
-		if _, text := lineAt(data, p.line); tab && bytes.IndexByte(text, '\t') >= 0 && len(bytes.Trim(text, " \t\r")) == 0 {
+		start, text := lineAt(data, p.line)
+		switch {
+		case tab && bytes.IndexByte(text, '\t') >= 0 && len(bytes.Trim(text, " \t\r")) == 0:
 			// Editors take such a line for an empty one; YAML does not.
 			msg += " (this line holds only white space with a tab: delete the tab, or the line)"
+		case strings.Contains(msg, "cannot start any token"):
+			// yaml.v3 says this of a tab that indents a line or follows
+			// a "- " or "? " indicator, without naming the tab.
+			lead := len(text) - len(bytes.TrimLeft(text, " \t-?"))
+			if i := bytes.IndexByte(text[:lead], '\t'); i >= 0 {
+				p.line, p.col = lineCol(data, start+i)
+				msg += " (a tab character: YAML indents with spaces only; replace the tab with spaces)"
+			} else if i := reservedStart(text); i >= 0 {
+				p.line, p.col = lineCol(data, start+i)
+				msg += fmt.Sprintf(" (YAML reserves %q at the start of a plain value: quote the value, e.g. \"%c...\")", text[i], text[i])
+			}
 		}
 	}
 	if n := int32(lineCount(data)); p.line > n {
@@ -232,6 +245,24 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 		msg += ` (a value starting with * or & must be quoted, e.g. "*@svc.example.com")`
 	}
 	l.add(p, "invalid YAML: "+msg)
+}
+
+// reservedStart returns where in a line a plain value starts with @ or `,
+// which YAML reserves (after the line's indentation, a "- ", ": ", "," or
+// "[" / "{"), or -1.
+func reservedStart(text []byte) int {
+	prev := byte(0) // the last byte before i that is not a space or tab
+	for i, c := range text {
+		switch {
+		case c == ' ' || c == '\t':
+			continue
+		case (c == '@' || c == '`') && (prev == 0 || i > 0 && (text[i-1] == ' ' || text[i-1] == '\t') && strings.IndexByte("-:,[{?", prev) >= 0 ||
+			prev == '[' || prev == '{' || prev == ','):
+			return i
+		}
+		prev = c
+	}
+	return -1
 }
 
 // problemAt returns the line (from 1) where the YAML error whose text is

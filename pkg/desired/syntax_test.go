@@ -66,6 +66,30 @@ func TestTabErrorAtTheTab(t *testing.T) {
 	}
 }
 
+// TestTabOrReservedStartNamed: where yaml.v3 says only "found character
+// that cannot start any token", the problem points at the character and
+// names it: a tab that indents a line or follows "- ", or a plain value
+// starting with @ or `, which YAML reserves.
+func TestTabOrReservedStartNamed(t *testing.T) {
+	for _, tc := range []struct {
+		data      string
+		line, col int
+		says      string
+	}{
+		{"version: 1\nusers:\n\t- email: a@example.com\n", 3, 1, "a tab character"},
+		{"version: 1\npolicy:\n\tunmanagedUsers: ignore\n", 3, 1, "a tab character"},
+		{"version: 1\nusers:\n  -\temail: a@example.com\n", 3, 4, "a tab character"},
+		{"version: 1\nusers:\n  - email: @example.com\n", 3, 12, "reserves '@'"},
+		{"version: 1\nusers:\n  - email: a@example.com\n    name: `x`\n", 4, 11, "reserves '`'"},
+		{"version: 1\npolicy:\n  protected: [a@example.com, @b.com]\n", 3, 30, "reserves '@'"},
+	} {
+		p := oneProblem(t, "t.yaml", tc.data)
+		if p.Line != tc.line || p.Column != tc.col || !strings.Contains(p.Message, tc.says) {
+			t.Errorf("%q: problem at %d:%d (%s), want %d:%d saying %q", tc.data, p.Line, p.Column, p.Message, tc.line, tc.col, tc.says)
+		}
+	}
+}
+
 // TestTabOnlyLine: a line holding only white space with a tab, which an
 // editor takes for an empty line, is named as such.
 func TestTabOnlyLine(t *testing.T) {
@@ -103,7 +127,7 @@ func TestSyntaxErrorPositions(t *testing.T) {
 		line, col int
 	}{
 		{"version: 1\nusers: [\n  {email: a@example.com},\n  {email: b@example.com}\n  {email: c@example.com},\n]\n", 4, 3},
-		{"version: 1\nusers:\n  - email: a@example.com\n    name: @bob\t# handle\n", 4, 5},
+		{"version: 1\nusers:\n  - email: a@example.com\n    name: @bob\t# handle\n", 4, 11}, // at the @, not the tab
 		{"version: 1\nteams: [\n", 2, 1},
 		{"version: [1", 1, 1},
 		// A string never closed: at its opening quote, not at the end of

@@ -79,7 +79,11 @@ func (l *loader) loadMembers(fi int, v *yaml.Node, ti int32) {
 	var seen map[string]pos
 	for j, n := range items {
 		mp := at(fi, n)
-		m, ok := l.member(fi, n, &mp)
+		var rp pos // where the role is written, when it is
+		m, ok := l.member(fi, n, &mp, &rp)
+		if rp == (pos{}) {
+			rp = mp
+		}
 		items[j] = nil
 		if !ok {
 			continue
@@ -93,7 +97,7 @@ func (l *loader) loadMembers(fi int, v *yaml.Node, ti int32) {
 			}
 			u.inTeam, u.inTeamAt = ti+1, mp
 			m.Email, m.User = u.email, ui+1
-			l.noteCustomRole(ti, int32(len(t.Members)), m.Role, mp)
+			l.noteCustomRole(ti, int32(len(t.Members)), m.Role, rp)
 			t.Members = append(t.Members, m)
 			continue
 		}
@@ -106,14 +110,15 @@ func (l *loader) loadMembers(fi int, v *yaml.Node, ti int32) {
 		}
 		seen[k] = mp
 		l.pending = append(l.pending, pendingMember{ti, int32(len(t.Members)), mp})
-		l.noteCustomRole(ti, int32(len(t.Members)), m.Role, mp)
+		l.noteCustomRole(ti, int32(len(t.Members)), m.Role, rp)
 		t.Members = append(t.Members, m)
 	}
 }
 
 // member reads one member: an email, or a mapping with email and role. ok
-// is false when it has no well-formed email.
-func (l *loader) member(fi int, n *yaml.Node, mp *pos) (model.Member, bool) {
+// is false when it has no well-formed email. *mp is set to where the email
+// is written, and *rp to where the role is, when there is one.
+func (l *loader) member(fi int, n *yaml.Node, mp, rp *pos) (model.Member, bool) {
 	var m model.Member // Role stays "" for a plain email: member, not declared
 	switch {
 	case n.Kind == yaml.ScalarNode:
@@ -132,6 +137,7 @@ func (l *loader) member(fi int, n *yaml.Node, mp *pos) (model.Member, bool) {
 			case memberRole:
 				if s, good := l.nonEmpty(fi, "role", v, " (admin, member, viewer or a custom role name)"); good {
 					m.Role = role(s)
+					*rp = at(fi, v)
 				}
 			}
 		}

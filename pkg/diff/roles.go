@@ -98,6 +98,11 @@ func CheckRoles(want model.State, dep model.Deployment, existing []string, check
 	if n > maxRoleProblems {
 		problems = append(problems[:maxRoleProblems:maxRoleProblems], fmt.Sprintf("... and %d more problem(s)", n-maxRoleProblems))
 	}
+	if where != nil {
+		// Lines that start FILE:LINE:COL, as the loader's problems do,
+		// for editors and CI problem matchers.
+		return fmt.Errorf("%d team role problem(s):\n%s", n, strings.Join(problems, "\n"))
+	}
 	return fmt.Errorf("%d team role problem(s):\n  %s", n, strings.Join(problems, "\n  "))
 }
 

@@ -122,7 +122,8 @@ func TestCheckRolesBounded(t *testing.T) {
 }
 
 // TestCheckRolesByPosition: with positions, problems come in manifest
-// order (line 8 before line 12), each starting with its position.
+// order (line 8 before line 12), each line starting with its position, as
+// the loader's problems do.
 func TestCheckRolesByPosition(t *testing.T) {
 	w := state(nil, dt("a", model.Additive, dm("x@x.com", "Custom")), dt("b", model.Additive, dm("y@x.com", "Custom")))
 	at := map[[2]int]string{{0, 0}: "m.yaml:8:16", {1, 0}: "m.yaml:12:16"}
@@ -131,7 +132,7 @@ func TestCheckRolesByPosition(t *testing.T) {
 		t.Fatal("want an error")
 	}
 	lines := strings.Split(err.Error(), "\n")
-	if len(lines) != 3 || !strings.HasPrefix(lines[1], "  m.yaml:8:16: team a, member x@x.com") || !strings.HasPrefix(lines[2], "  m.yaml:12:16: team b, member y@x.com") {
+	if len(lines) != 3 || !strings.HasPrefix(lines[1], "m.yaml:8:16: team a, member x@x.com") || !strings.HasPrefix(lines[2], "m.yaml:12:16: team b, member y@x.com") {
 		t.Errorf("want line 8 then line 12:\n%s", err)
 	}
 }
