@@ -36,9 +36,12 @@ func (l logSetup) logger(w io.Writer) *zap.Logger {
 		cfg.EncodeLevel = zapcore.CapitalLevelEncoder
 		enc = zapcore.NewConsoleEncoder(cfg)
 	}
-	// zap writes each entry in one Write and escapes C0 controls in
+	// zap writes each entry in one Write and escapes C0 controls in field
 	// strings; C1 controls and bidirectional characters from a server (a
-	// user's name in a field) are escaped here, in both formats.
+	// user's name in a field) are escaped here, in both formats. The
+	// console encoder writes the message itself as it is: a message that
+	// quotes a server string escapes it first (sanitize.Controls, as
+	// inv.say's callers do), since a message may hold line breaks of ours.
 	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(sanitize.JSONWriter(w)), l.level))
 }
 

@@ -15,10 +15,11 @@ import (
 )
 
 // shownNames is how many names a detail lists before "…", and nameWidth
-// the characters each name or id is cut to.
+// the characters each name or id is cut to (after redaction), as every
+// message quotes a server-supplied id.
 const (
 	shownNames = 5
-	nameWidth  = 60
+	nameWidth  = caps.ShownID
 )
 
 // ServiceAccounts counts the team members that are no listed user: org and
