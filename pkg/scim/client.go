@@ -136,6 +136,15 @@ type Client struct {
 	epoch       time.Time
 	sem         chan struct{} // requests in flight
 	bodies      chan struct{} // bodies being read and decoded
+	// unplaced holds list pages decoded (or being decoded) and not yet
+	// placed and handed over: a page waiting for the hand-over (the
+	// conversion of the page before) holds its resources after its body
+	// slot is given back, so without this bound --concurrency would
+	// multiply them.
+	unplaced chan struct{}
+	// unplacedFull, when set (tests), is called when a page waits for an
+	// unplaced slot.
+	unplacedFull func()
 
 	// backoffBase is the first retry delay (tests shorten it).
 	backoffBase time.Duration
@@ -197,6 +206,7 @@ func New(cfg Config) (*Client, error) {
 		epoch:       time.Now(),
 		onPage:      cfg.OnPage,
 		bodies:      make(chan struct{}, caps.BodySlots),
+		unplaced:    make(chan struct{}, caps.BodySlots),
 		names:       map[string]string{},
 		knownTeams:  map[string]string{},
 		createdAs:   map[string]string{},

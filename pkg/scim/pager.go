@@ -65,10 +65,11 @@ func (l *lister[T]) each(ctx context.Context, fn func([]T) error) error {
 // run reads the collection into an assembly (handing it over to hand, if
 // set).
 func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T], error) {
-	first, err := l.fetch(ctx, 1, caps.TotalResults)
+	first, release, err := l.fetch(ctx, 1, caps.TotalResults)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", l.plural, err)
 	}
+	defer release()
 	step := len(first.items)
 	if step > 0 && (first.total+step-1)/step > caps.Pages {
 		return nil, fmt.Errorf("list %s: totalResults %d at %d resource(s) per page would take %d pages, more than wbsync reads (%d): refusing",
@@ -80,7 +81,9 @@ func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T]
 		onPage := l.c.onPage
 		a.placed = func(count, total int) { onPage(l.plural, count, total) }
 	}
-	if err := a.add(1, first); err != nil {
+	err = a.add(1, first)
+	release()
+	if err != nil {
 		return nil, err
 	}
 	if err := l.parallel(ctx, a, step); err != nil {
@@ -102,10 +105,11 @@ func (l *lister[T]) parallel(ctx context.Context, a *assembly[T], step int) erro
 	g.SetLimit(l.c.conc)
 	for start := 1 + step; start <= total && gctx.Err() == nil; start += step {
 		g.Go(func() error {
-			p, err := l.fetch(gctx, start, total-(start-1))
+			p, release, err := l.fetch(gctx, start, total-(start-1))
 			if err != nil {
 				return fmt.Errorf("list %s: %w", l.plural, err)
 			}
+			defer release()
 			if len(p.items) == 0 && p.total == a.total {
 				// Conclusive at once: the pages still to come are not
 				// fetched (a server that claims a million users and then
@@ -125,14 +129,17 @@ func (l *lister[T]) parallel(ctx context.Context, a *assembly[T], step int) erro
 func (l *lister[T]) fillGaps(ctx context.Context, a *assembly[T]) error {
 	for a.count < a.total {
 		pos := a.firstGap()
-		p, err := l.fetch(ctx, pos+1, a.total-pos)
+		p, release, err := l.fetch(ctx, pos+1, a.total-pos)
 		if err != nil {
 			return fmt.Errorf("list %s: %w", l.plural, err)
 		}
 		if len(p.items) == 0 && p.total == a.total {
+			release()
 			return a.emptyPage(pos + 1)
 		}
-		if err := a.add(pos+1, p); err != nil {
+		err = a.add(pos+1, p)
+		release()
+		if err != nil {
 			return err
 		}
 	}
@@ -142,11 +149,22 @@ func (l *lister[T]) fillGaps(ctx context.Context, a *assembly[T]) error {
 // fetch reads one page, decoding at most limit resources. A page is never
 // decoded past caps.PageSize resources, W&B's most per request: a page that
 // holds more is refused, so that memory follows what a real page can hold.
-func (l *lister[T]) fetch(ctx context.Context, start, limit int) (listPage[T], error) {
+// The page holds one of the client's unplaced slots from before it is
+// decoded until release is called, once it is placed: at most
+// caps.BodySlots pages are in memory, decoded and not yet handed over,
+// whatever the concurrency. On an error the slot is given back already.
+func (l *lister[T]) fetch(ctx context.Context, start, limit int) (_ listPage[T], release func(), _ error) {
 	capped := limit > caps.PageSize
 	limit = min(limit, caps.PageSize)
 	if n := l.pages.Add(1); n > caps.Pages {
-		return listPage[T]{}, fmt.Errorf("more than %d pages: refusing to page on", caps.Pages)
+		return listPage[T]{}, nil, fmt.Errorf("more than %d pages: refusing to page on", caps.Pages)
+	}
+	held := false
+	release = func() {
+		if held {
+			held = false
+			<-l.c.unplaced
+		}
 	}
 	q := "startIndex=" + strconv.Itoa(start) + "&count=" + strconv.Itoa(l.c.pageSize)
 	if l.filter != "" {
@@ -158,17 +176,34 @@ func (l *lister[T]) fetch(ctx context.Context, start, limit int) (listPage[T], e
 	cl := call{method: http.MethodGet, path: l.path, query: q, list: !l.optional && start == 1,
 		what: fmt.Sprintf("the %s list page at startIndex %d", l.plural, start),
 		read: func(r io.Reader) (err error) {
+			if !held { // a retry keeps the slot of the attempt before
+				select {
+				case l.c.unplaced <- struct{}{}:
+				default:
+					if l.c.unplacedFull != nil {
+						l.c.unplacedFull()
+					}
+					select {
+					case l.c.unplaced <- struct{}{}:
+					case <-ctx.Done():
+						return ctx.Err()
+					}
+				}
+				held = true
+			}
 			p, err = decodeListSized(r, l.c.red, l.noun, start, limit, l.size, l.rec)
 			return err
 		}}
 	if _, err := l.c.do(ctx, cl); err != nil {
+		release()
 		if start > 1 && !strings.Contains(err.Error(), cl.what) { // a decode error names the page already
-			return listPage[T]{}, fmt.Errorf("%s: %w", cl.what, err)
+			return listPage[T]{}, nil, fmt.Errorf("%s: %w", cl.what, err)
 		}
-		return listPage[T]{}, err
+		return listPage[T]{}, nil, err
 	}
 	if capped && p.more && len(p.items) >= caps.PageSize {
-		return listPage[T]{}, fmt.Errorf("the %s list page at startIndex %d holds more than %d resources, W&B's most per request: refusing it",
+		release()
+		return listPage[T]{}, nil, fmt.Errorf("the %s list page at startIndex %d holds more than %d resources, W&B's most per request: refusing it",
 			l.plural, start, caps.PageSize)
 	}
 	if p.hasItems && p.itemsPerPage != len(p.items) {
@@ -176,7 +211,7 @@ func (l *lister[T]) fetch(ctx context.Context, start, limit int) (listPage[T], e
 			zap.String("path", l.path), zap.Int("startIndex", start),
 			zap.Int("itemsPerPage", p.itemsPerPage), zap.Int("resources", len(p.items)))
 	}
-	return p, nil
+	return p, release, nil
 }
 
 // assembly places pages' resources at their positions. It holds what

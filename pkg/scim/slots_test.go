@@ -96,3 +96,82 @@ func TestBodiesBoundedByBodySlots(t *testing.T) {
 		t.Fatalf("%d bodies read at once, want %d (BodySlots) with %d requests in flight", g.peak, caps.BodySlots, conc)
 	}
 }
+
+// closeCounter serves one-group list pages of total and counts the bodies
+// closed: pages read and decoded.
+type closeCounter struct {
+	total  int
+	closed func()
+}
+
+func (cc *closeCounter) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := req.URL.Query().Get("startIndex")
+	body := fmt.Sprintf(`{"totalResults":%d,"Resources":[{"id":"g%s","displayName":"t%s","members":[]}]}`, cc.total, start, start)
+	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/scim+json"}}, Request: req,
+		Body: &onClose{Reader: strings.NewReader(body), f: cc.closed}}, nil
+}
+
+type onClose struct {
+	io.Reader
+	f func()
+}
+
+func (o *onClose) Close() error { o.f(); return nil }
+
+// TestUnplacedPagesBounded: while the hand-over of a page is slow (the
+// conversion of a large team), the pages fetched meanwhile wait before
+// they are decoded: at most caps.BodySlots pages are decoded and not yet
+// handed over, with Concurrency far above it.
+func TestUnplacedPagesBounded(t *testing.T) {
+	const conc, total = 16, 40
+	var (
+		mu               sync.Mutex
+		decoded, handed  int
+		peak             int
+		release          = make(chan struct{})
+		opened, violated bool
+	)
+	open := func(bad bool) { // with mu held
+		violated = violated || bad
+		if !opened {
+			opened = true
+			close(release)
+		}
+	}
+	cc := &closeCounter{total: total, closed: func() {
+		mu.Lock()
+		defer mu.Unlock()
+		decoded++
+		peak = max(peak, decoded-handed)
+		if decoded-handed > caps.BodySlots {
+			open(true)
+		}
+	}}
+	c := testClient(t, "http://127.0.0.1:1", func(c *Config) {
+		c.Concurrency, c.HTTPClient, c.PageSize = conc, &http.Client{Transport: cc}, 1
+	})
+	waited := false
+	c.unplacedFull = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		waited = true
+		open(false)
+	}
+	calls := 0
+	err := c.EachGroup(context.Background(), func(page []Group) error {
+		calls++
+		if calls == 2 { // the first page after the first: slow
+			<-release
+		}
+		mu.Lock()
+		handed++
+		mu.Unlock()
+		return nil
+	})
+	if err != nil || calls != total {
+		t.Fatalf("%d pages handed over, %v", calls, err)
+	}
+	if violated || !waited {
+		t.Fatalf("%d pages decoded and not handed over at once (at most %d, BodySlots); a page waited for a slot: %v", peak, caps.BodySlots, waited)
+	}
+}
