@@ -295,7 +295,7 @@ func TestHelpShowsDefaultsNotEnvironment(t *testing.T) {
 		t.Errorf("help lacks the defaults:\n%s", r.stdout)
 	}
 	// The environment still sets the value: WBSYNC_AUTH=Basic is refused.
-	if r := runBinary(t, append(env[1:], "WANDB_API_KEY=k"), "plan", "-f", "../../examples"); r.code != exitError || !strings.Contains(r.stderr, `"Basic": want bearer or basic`) {
+	if r := runBinary(t, append(env[1:], "WANDB_API_KEY=k3y-0123"), "plan", "-f", "../../examples"); r.code != exitError || !strings.Contains(r.stderr, `"Basic": want bearer or basic`) {
 		t.Errorf("WBSYNC_AUTH=Basic: exit %d\n%s", r.code, r.stderr)
 	}
 }

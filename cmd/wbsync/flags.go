@@ -343,6 +343,8 @@ func keyProblem(key, from string) error {
 		return usageError{fmt.Sprintf("the API key from %s holds a control character (a line break inside it, or a byte-order mark?): it must be the key alone, on one line", from)}
 	case strings.ContainsFunc(key, unicode.IsSpace):
 		return usageError{fmt.Sprintf("the API key from %s holds a space: it must be the key alone (not \"Bearer KEY\" or two keys)", from)}
+	case len(key) < sanitize.MinKey:
+		return usageError{fmt.Sprintf("the API key from %s is %d character(s) long: W&B API keys are about 40, and one under %d could not be kept out of what wbsync prints", from, len(key), sanitize.MinKey)}
 	case len(key) > caps.KeyFile:
 		return usageError{fmt.Sprintf("the API key from %s is %d bytes, more than the %d an API key file may hold: it is not a key", from, len(key), caps.KeyFile)}
 	}

@@ -234,6 +234,8 @@ func TestConnectionErrors(t *testing.T) {
 		{"key with a line break", map[string]string{"WANDB_API_KEY": "abcdefgh12\nxyz", "WBSYNC_URL": "http://127.0.0.1:1/scim"}, nil, "the API key from WANDB_API_KEY holds a control character"},
 		{"key with a space", map[string]string{"WANDB_API_KEY": "Bearer abcdefgh12", "WBSYNC_URL": "http://127.0.0.1:1/scim"}, nil, "the API key from WANDB_API_KEY holds a space"},
 		{"key too long", map[string]string{"WANDB_API_KEY": strings.Repeat("k", 5000), "WBSYNC_URL": "http://127.0.0.1:1/scim"}, nil, "the API key from WANDB_API_KEY is 5000 bytes"},
+		// A key too short to redact (every "xyz" in the output) is refused.
+		{"key too short", map[string]string{"WANDB_API_KEY": "xyz", "WBSYNC_URL": "http://127.0.0.1:1/scim"}, nil, "the API key from WANDB_API_KEY is 3 character(s) long"},
 		{"empty --out", map[string]string{"WANDB_API_KEY": "k3y5"}, []string{"--out="}, "--out was given an empty value"},
 		{"--out over the manifest", map[string]string{"WANDB_API_KEY": "k3y5"}, []string{"--out", m}, "is an input of this run"},
 		{"two outputs on one file", map[string]string{"WANDB_API_KEY": "k3y5"}, []string{"--out", "p.json", "--metrics-file", "./p.json"}, "--out and --metrics-file name the same file"},

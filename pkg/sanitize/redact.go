@@ -32,12 +32,13 @@ const Marker = "[redacted]"
 // redacted: any 8 consecutive bytes of the key or of its base64 forms.
 const gram = 8
 
-// minExact is the shortest key form replaced whole. A key shorter than a
+// MinKey is the shortest key form replaced whole. A key shorter than a
 // gram (only ever a test key) is redacted where it appears whole, as is its
 // Basic credential; a key under 4 characters is not redacted at all, since
 // replacing every "k" in the output would destroy it and protect nothing
-// ("Bearer KEY", a form of its own, is still redacted).
-const minExact = 4
+// ("Bearer KEY", a form of its own, is still redacted). The CLI refuses
+// such a key.
+const MinKey = 4
 
 // Redactor removes API keys from text. A nil *Redactor, or one made for
 // no key, changes nothing. It is safe for concurrent use.
@@ -76,7 +77,7 @@ func NewRedactor(keys ...string) *Redactor {
 	}
 	r.forms = forms
 	for _, f := range forms {
-		if len(f) < minExact {
+		if len(f) < MinKey {
 			continue
 		}
 		if len(f) < gram {
@@ -108,7 +109,7 @@ func NewRedactor(keys ...string) *Redactor {
 // doubly escaped forms to r.twice.
 func (r *Redactor) formsOf(key string) [][]byte {
 	forms := [][]byte{[]byte(key)}
-	if len(key) < minExact {
+	if len(key) < MinKey {
 		// Too short to redact alone, the key is still redacted in the
 		// header value that carries it.
 		forms = append(forms, []byte("Bearer "+key))
