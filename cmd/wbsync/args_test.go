@@ -60,6 +60,29 @@ func TestParseInterleaved(t *testing.T) {
 	}
 }
 
+// TestUnknownFlagAsGiven: an unknown flag is named as it was given (one
+// dash or two), and a value run into a one-letter flag is pointed out.
+func TestUnknownFlagAsGiven(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-fteams.yaml"}, "unknown flag -fteams.yaml; to give -f a value, put a space or = after it: -f teams.yaml (see 'wbsync test --help')"},
+		{[]string{"--bogus=1"}, "unknown flag --bogus (see 'wbsync test --help')"},
+		{[]string{"a", "-bogus"}, "unknown flag -bogus (see 'wbsync test --help')"},
+		{[]string{"--fteams.yaml"}, "unknown flag --fteams.yaml (see 'wbsync test --help')"},
+	} {
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		fs.String("f", "", "")
+		fs.Bool("b", false, "")
+		_, err := parseInterleaved(fs, tc.args)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%v: %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}
+
 // TestDoubleDashEndsFlags: after "--", a flag-like argument is a positional,
 // so "apply -- PLANFILE --auto-approve" is refused (two positionals) and
 // writes nothing, instead of applying without confirmation.

@@ -83,6 +83,9 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, errHelp
 		}
+		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+			return nil, usageError{unknownFlag(fs, flagArgs, name)}
+		}
 		// Package flag names every flag with one dash; the help spells
 		// long flags with two, as the README does.
 		msg := longFlag.ReplaceAllString(err.Error(), "$1--$2")
@@ -100,6 +103,24 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		return nil, usageError{fmt.Sprintf("%s was given an empty value", empty)}
 	}
 	return pos, nil
+}
+
+// unknownFlag says that the flag name is not one fs defines, spelt as it
+// was given in args; a value run into a one-letter flag (-fteams.yaml) is
+// pointed out.
+func unknownFlag(fs *flag.FlagSet, args []string, name string) string {
+	given := "--" + name
+	for _, a := range args {
+		if n, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); n == name && strings.HasPrefix(a, "-") {
+			given, _, _ = strings.Cut(a, "=")
+			break
+		}
+	}
+	hint := ""
+	if !strings.HasPrefix(given, "--") && len(name) > 1 && takesValue(fs, given[:2]) {
+		hint = fmt.Sprintf("; to give %s a value, put a space or = after it: %s %s", given[:2], given[:2], given[2:])
+	}
+	return fmt.Sprintf("unknown flag %s%s (see 'wbsync %s --help')", given, hint, fs.Name())
 }
 
 // emptyValue returns the flag a (as written: -f, --out, -out) spelled as
