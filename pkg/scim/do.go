@@ -47,6 +47,16 @@ type call struct {
 	// rest is drained unread (W&B answers a Group PATCH with the whole
 	// group: megabytes for a team of tens of thousands).
 	skipBody bool
+	// hold, when set, is called once the answer's headers have come and
+	// before its body waits for a body slot, with the attempt's timer
+	// stopped (waiting does not count against --timeout): a list page
+	// takes one of Client.unplaced there, so that the slots are always
+	// taken in one order (requests, unplaced, bodies) and none is waited
+	// for while a later one is held. A failed attempt calls unhold, so
+	// that a retry holds nothing through its backoff; a successful one
+	// keeps what hold took, for the caller to give back.
+	hold   func(ctx context.Context) error
+	unhold func()
 }
 
 // reply is a 2xx answer.
@@ -159,10 +169,19 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 	// after the body is closed, since closing a traced body encodes its
 	// capture (up to caps.TraceBody) into the trace.
 	timer.Stop()
+	if cl.hold != nil {
+		if err := cl.hold(ctx); err != nil {
+			resp.Body.Close()
+			return nil, err
+		}
+	}
 	select {
 	case c.bodies <- struct{}{}:
 	case <-ctx.Done():
 		resp.Body.Close()
+		if cl.unhold != nil {
+			cl.unhold()
+		}
 		return nil, ctx.Err()
 	}
 	defer func() {
@@ -172,17 +191,23 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 	timer.Reset(c.timeout)
 	r, err := c.readBody(actx, cl, resp)
 	if err != nil && ctx.Err() != nil {
-		return nil, ctx.Err()
+		err = ctx.Err()
 	}
 	if err == nil {
 		if err = c.notDone(cl, r.status); err != nil {
 			r = nil
 		}
 	}
-	if err == nil && !c.accepted.Load() {
+	if err != nil {
+		if cl.unhold != nil {
+			cl.unhold()
+		}
+		return nil, err
+	}
+	if !c.accepted.Load() {
 		c.accepted.Store(true) // a 2xx whose body passed its checks
 	}
-	return r, err
+	return r, nil
 }
 
 // readBody reads (or, for call.read, streams) the answer's body under its

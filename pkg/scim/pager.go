@@ -149,10 +149,11 @@ func (l *lister[T]) fillGaps(ctx context.Context, a *assembly[T]) error {
 // fetch reads one page, decoding at most limit resources. A page is never
 // decoded past caps.PageSize resources, W&B's most per request: a page that
 // holds more is refused, so that memory follows what a real page can hold.
-// The page holds one of the client's unplaced slots from before it is
-// decoded until release is called, once it is placed: at most
+// The page holds one of the client's unplaced slots from before its body
+// is read (call.hold) until release is called, once it is placed: at most
 // caps.BodySlots pages are in memory, decoded and not yet handed over,
-// whatever the concurrency. On an error the slot is given back already.
+// whatever the concurrency. A failed attempt gives the slot back before it
+// is retried, and on an error it is given back already.
 func (l *lister[T]) fetch(ctx context.Context, start, limit int) (_ listPage[T], release func(), _ error) {
 	capped := limit > caps.PageSize
 	limit = min(limit, caps.PageSize)
@@ -166,6 +167,22 @@ func (l *lister[T]) fetch(ctx context.Context, start, limit int) (_ listPage[T],
 			<-l.c.unplaced
 		}
 	}
+	hold := func(ctx context.Context) error {
+		select {
+		case l.c.unplaced <- struct{}{}:
+		default:
+			if l.c.unplacedFull != nil {
+				l.c.unplacedFull()
+			}
+			select {
+			case l.c.unplaced <- struct{}{}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		held = true
+		return nil
+	}
 	q := "startIndex=" + strconv.Itoa(start) + "&count=" + strconv.Itoa(l.c.pageSize)
 	if l.filter != "" {
 		q = "filter=" + queryEscape(l.filter) + "&" + q
@@ -176,24 +193,10 @@ func (l *lister[T]) fetch(ctx context.Context, start, limit int) (_ listPage[T],
 	cl := call{method: http.MethodGet, path: l.path, query: q, list: !l.optional && start == 1,
 		what: fmt.Sprintf("the %s list page at startIndex %d", l.plural, start),
 		read: func(r io.Reader) (err error) {
-			if !held { // a retry keeps the slot of the attempt before
-				select {
-				case l.c.unplaced <- struct{}{}:
-				default:
-					if l.c.unplacedFull != nil {
-						l.c.unplacedFull()
-					}
-					select {
-					case l.c.unplaced <- struct{}{}:
-					case <-ctx.Done():
-						return ctx.Err()
-					}
-				}
-				held = true
-			}
 			p, err = decodeListSized(r, l.c.red, l.noun, start, limit, l.size, l.rec)
 			return err
-		}}
+		},
+		hold: hold, unhold: release}
 	if _, err := l.c.do(ctx, cl); err != nil {
 		release()
 		if start > 1 && !strings.Contains(err.Error(), cl.what) { // a decode error names the page already

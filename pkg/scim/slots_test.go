@@ -2,12 +2,15 @@ package scim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/wbsync/wbsync/pkg/caps"
 )
@@ -174,4 +177,116 @@ func TestUnplacedPagesBounded(t *testing.T) {
 	if violated || !waited {
 		t.Fatalf("%d pages decoded and not handed over at once (at most %d, BodySlots); a page waited for a slot: %v", peak, caps.BodySlots, waited)
 	}
+}
+
+// resetOnce serves one-user list pages of total; the first answer for
+// startIndex 2 breaks off mid-body, and at the second request for it the
+// number of unplaced slots held is recorded.
+type resetOnce struct {
+	total   int
+	c       *Client
+	tries   int
+	atRetry int
+}
+
+type brokenBody struct{ io.Reader }
+
+func (brokenBody) Read([]byte) (int, error) { return 0, errors.New("connection reset by peer") }
+func (brokenBody) Close() error             { return nil }
+
+func (ro *resetOnce) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := req.URL.Query().Get("startIndex")
+	body := fmt.Sprintf(`{"totalResults":%d,"Resources":[{"id":"u%s","userName":"n%s"}]}`, ro.total, start, start)
+	resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/scim+json"}}, Request: req,
+		Body: io.NopCloser(strings.NewReader(body))}
+	if start == "2" {
+		ro.tries++
+		if ro.tries == 1 {
+			resp.Body = brokenBody{}
+		} else {
+			ro.atRetry = len(ro.c.unplaced)
+		}
+	}
+	return resp, nil
+}
+
+// TestUnplacedGivenBackBeforeARetry: a page whose body broke off gives its
+// unplaced slot back before it is tried again, so that pages retrying
+// through their backoff never hold the slots the pages being read wait
+// for (with the body slots those hold, that was a deadlock).
+func TestUnplacedGivenBackBeforeARetry(t *testing.T) {
+	ro := &resetOnce{total: 3}
+	c := testClient(t, "http://127.0.0.1:1", func(c *Config) {
+		c.Concurrency, c.HTTPClient, c.PageSize = 1, &http.Client{Transport: ro}, 1
+	})
+	ro.c = c
+	users, err := c.ListUsers(context.Background())
+	if err != nil || len(users) != 3 || ro.tries != 2 {
+		t.Fatalf("%d users, %d requests for page 2, %v", len(users), ro.tries, err)
+	}
+	if ro.atRetry != 0 {
+		t.Fatalf("%d unplaced slot(s) held when page 2 was asked again, want 0", ro.atRetry)
+	}
+	if n := len(c.unplaced); n != 0 {
+		t.Fatalf("%d unplaced slot(s) still held after the read", n)
+	}
+}
+
+// TestUnplacedWaitNotTimed: a page that waits for an unplaced slot while
+// the hand-over of another is slow (a large team's conversion, longer than
+// --timeout) is not cut by its request's timeout and fetched again: the
+// wait happens before its body is read, with the attempt's timer stopped.
+func TestUnplacedWaitNotTimed(t *testing.T) {
+	const total = 8
+	var requests atomic.Int32
+	cc := &closeCounter{total: total, closed: func() {}}
+	counting := transportFunc(func(req *http.Request) (*http.Response, error) {
+		requests.Add(1)
+		resp, err := cc.RoundTrip(req)
+		if err == nil { // as a connection's body: unreadable once the request's context ends
+			resp.Body = &ctxBody{ReadCloser: resp.Body, ctx: req.Context()}
+		}
+		return resp, err
+	})
+	c := testClient(t, "http://127.0.0.1:1", func(c *Config) {
+		c.Concurrency, c.HTTPClient, c.PageSize, c.Timeout = 16, &http.Client{Transport: counting}, 1, 200*time.Millisecond
+	})
+	full := make(chan struct{})
+	var once sync.Once
+	c.unplacedFull = func() { once.Do(func() { close(full) }) }
+	calls := 0
+	err := c.EachGroup(context.Background(), func([]Group) error {
+		calls++
+		if calls == 2 {
+			// A page waits for a slot; the hand-over outlasts the timeout
+			// (the condition under test, not a wait for the result).
+			<-full
+			time.Sleep(3 * 200 * time.Millisecond)
+		}
+		return nil
+	})
+	if err != nil || calls != total {
+		t.Fatalf("%d pages handed over, %v", calls, err)
+	}
+	if n := requests.Load(); n != total {
+		t.Fatalf("%d requests for %d pages: a waiting page was cut by its timeout and fetched again", n, total)
+	}
+}
+
+type transportFunc func(*http.Request) (*http.Response, error)
+
+func (f transportFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// ctxBody is a body that fails, as a connection's does, once its
+// request's context has ended.
+type ctxBody struct {
+	io.ReadCloser
+	ctx context.Context
+}
+
+func (b *ctxBody) Read(p []byte) (int, error) {
+	if err := b.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return b.ReadCloser.Read(p)
 }
