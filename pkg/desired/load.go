@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -195,14 +196,23 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 			msg += " (this line holds only white space with a tab: delete the tab, or the line)"
 		case strings.Contains(msg, "cannot start any token"):
 			// yaml.v3 says this of a tab that indents a line or follows
-			// a "- " or "? " indicator, without naming the tab.
+			// a "- " or "? " indicator, and of a plain value starting
+			// with @ or `, without naming the character.
+			var cands []int
 			lead := len(text) - len(bytes.TrimLeft(text, " \t-?"))
 			if i := bytes.IndexByte(text[:lead], '\t'); i >= 0 {
-				p.line, p.col = lineCol(data, start+i)
-				msg += " (a tab character: YAML indents with spaces only; replace the tab with spaces)"
-			} else if i := reservedStart(text); i >= 0 {
-				p.line, p.col = lineCol(data, start+i)
-				msg += fmt.Sprintf(" (YAML reserves %q at the start of a plain value: quote the value, e.g. \"%c...\")", text[i], text[i])
+				cands = append(cands, start+i)
+			}
+			for _, i := range reservedStarts(text) {
+				cands = append(cands, start+i)
+			}
+			if off := culprit(data, start+len(text), err.Error(), cands); off >= 0 {
+				p.line, p.col = lineCol(data, off)
+				if c := data[off]; c == '\t' {
+					msg += " (a tab character: YAML indents with spaces only; replace the tab with spaces)"
+				} else {
+					msg += fmt.Sprintf(" (YAML reserves %q at the start of a plain value: quote the value, e.g. \"%c...\")", c, c)
+				}
 			}
 		}
 	}
@@ -247,22 +257,89 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 	l.add(p, "invalid YAML: "+msg)
 }
 
-// reservedStart returns where in a line a plain value starts with @ or `,
+// reservedStarts returns where in a line a plain value starts with @ or `,
 // which YAML reserves (after the line's indentation, a "- ", ": ", "," or
-// "[" / "{"), or -1.
-func reservedStart(text []byte) int {
+// "[" / "{"), outside quoted strings and before a comment.
+func reservedStarts(text []byte) []int {
+	var at []int
 	prev := byte(0) // the last byte before i that is not a space or tab
-	for i, c := range text {
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		space := i > 0 && (text[i-1] == ' ' || text[i-1] == '\t')
 		switch {
 		case c == ' ' || c == '\t':
 			continue
-		case (c == '@' || c == '`') && (prev == 0 || i > 0 && (text[i-1] == ' ' || text[i-1] == '\t') && strings.IndexByte("-:,[{?", prev) >= 0 ||
-			prev == '[' || prev == '{' || prev == ','):
-			return i
+		case c == '#' && (i == 0 || space):
+			return at // a comment
+		case (c == '"' || c == '\'') && (prev == 0 || strings.IndexByte("-:,[{?", prev) >= 0):
+			i = quoteEnd(text, i)
+		case (c == '@' || c == '`') && (prev == 0 || space && strings.IndexByte("-:,[{?", prev) >= 0 || prev == '[' || prev == '{' || prev == ','):
+			at = append(at, i)
 		}
 		prev = c
 	}
+	return at
+}
+
+// quoteEnd returns where the quoted string opening at text[i] ends on its
+// line (the closing quote, or the line's last byte).
+func quoteEnd(text []byte, i int) int {
+	q := text[i]
+	for j := i + 1; j < len(text); j++ {
+		switch {
+		case q == '"' && text[j] == '\\':
+			j++
+		case text[j] == q && q == '\'' && j+1 < len(text) && text[j+1] == '\'':
+			j++ // '' is a quote inside a single-quoted string
+		case text[j] == q:
+			return j
+		}
+	}
+	return len(text) - 1
+}
+
+// culprit returns the first of the offsets cands (a tab, an @ or a `) in
+// data that the YAML error want, which arises on the line ending at
+// lineEnd, is about: the first whose replacement (a space for a tab, a
+// letter otherwise), with the earlier ones', makes the file up to that
+// line parse without that error; or -1. A file over
+// caps.ManifestErrorSearch is not parsed again: the first candidate is
+// taken as it is.
+func culprit(data []byte, lineEnd int, want string, cands []int) int {
+	if len(cands) == 0 {
+		return -1
+	}
+	if len(data) > caps.ManifestErrorSearch {
+		return cands[0]
+	}
+	end := min(len(data), lineEnd+1)
+	if err := parseDocs(data[:end]); err == nil || err.Error() != want {
+		return cands[0] // the error does not arise on this line alone
+	}
+	patched := slices.Clone(data[:end])
+	for _, off := range cands {
+		if patched[off] == '\t' {
+			patched[off] = ' '
+		} else {
+			patched[off] = 'a'
+		}
+		if err := parseDocs(patched); err == nil || err.Error() != want {
+			return off
+		}
+	}
 	return -1
+}
+
+// parseDocs parses data as problemAt does: its first two documents.
+func parseDocs(data []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for range 2 {
+		var n yaml.Node
+		if err := decode(dec, &n); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // problemAt returns the line (from 1) where the YAML error whose text is
@@ -291,16 +368,7 @@ func problemAt(data []byte, from int, want string, tab bool) (line, col, readTo 
 		off += i + 1
 		ends = append(ends, off)
 	}
-	parse := func(lines int) error {
-		dec := yaml.NewDecoder(bytes.NewReader(data[:ends[lines-1]]))
-		for range 2 {
-			var n yaml.Node
-			if err := decode(dec, &n); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+	parse := func(lines int) error { return parseDocs(data[:ends[lines-1]]) }
 	same := func(lines int) bool {
 		err := parse(lines)
 		return err != nil && err.Error() == want

@@ -82,6 +82,11 @@ func TestTabOrReservedStartNamed(t *testing.T) {
 		{"version: 1\nusers:\n  - email: @example.com\n", 3, 12, "reserves '@'"},
 		{"version: 1\nusers:\n  - email: a@example.com\n    name: `x`\n", 4, 11, "reserves '`'"},
 		{"version: 1\npolicy:\n  protected: [a@example.com, @b.com]\n", 3, 30, "reserves '@'"},
+		// An @ or a tab that is not the problem is not blamed: one inside
+		// a quoted value, a tab inside a flow collection.
+		{"version: 1\nusers: [{email: a@example.com, name: \"Jo, @home\"}, {email: @jo.com}]\n", 2, 60, "reserves '@'"},
+		{"version: 1\nusers:\n  - {name: 'x: @y', email: @b.com}\n", 3, 28, "reserves '@'"},
+		{"version: 1\npolicy:\n  protected: [\n\ta@example.com, @b.com]\n", 4, 17, "reserves '@'"},
 	} {
 		p := oneProblem(t, "t.yaml", tc.data)
 		if p.Line != tc.line || p.Column != tc.col || !strings.Contains(p.Message, tc.says) {
