@@ -207,7 +207,7 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 			// wbsync writes the marker, never the key: this file was made
 			// or edited elsewhere. Nothing of it is quoted, since a value
 			// cut for a message could keep a part of the key.
-			return nil, fmt.Errorf("%s: %w: it holds 8 or more characters of the API key (at byte %d), and wbsync never writes the key into a plan: "+
+			return nil, fmt.Errorf("%s: %w: it holds the API key, or 8 or more characters of it (at byte %d), and wbsync never writes the key into a plan: "+
 				"this file was not written by wbsync as it is; plan again with --out", path, plan.ErrNotSavedPlan, j)
 		}
 		redacted = bytes.Contains(b, []byte(sanitize.Marker))

