@@ -61,13 +61,13 @@ func TestParseInterleaved(t *testing.T) {
 }
 
 // TestUnknownFlagAsGiven: an unknown flag is named as it was given (one
-// dash or two), and a value run into a one-letter flag is pointed out.
+// dash or two); a value run into a one-letter flag (-fteams.yaml) is that
+// flag's value, as kubectl takes it.
 func TestUnknownFlagAsGiven(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"-fteams.yaml"}, "unknown flag -fteams.yaml; to give -f a value, put a space or = after it: -f teams.yaml (see 'wbsync test --help')"},
 		{[]string{"--bogus=1"}, "unknown flag --bogus (see 'wbsync test --help')"},
 		{[]string{"a", "-bogus"}, "unknown flag -bogus (see 'wbsync test --help')"},
 		{[]string{"--fteams.yaml"}, "unknown flag --fteams.yaml (see 'wbsync test --help')"},
@@ -80,6 +80,19 @@ func TestUnknownFlagAsGiven(t *testing.T) {
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("%v: %v, want %q", tc.args, err, tc.want)
 		}
+	}
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f := fs.String("f", "", "")
+	out := fs.String("out", "", "")
+	approve := fs.Bool("a", false, "")
+	pos, err := parseInterleaved(fs, []string{"-fteams.yaml", "-out", "o.json", "-a", "x"})
+	if err != nil || *f != "teams.yaml" || *out != "o.json" || !*approve || len(pos) != 1 {
+		t.Errorf("-fteams.yaml -out o.json -a x: -f %q, --out %q, -a %v, positionals %v, %v", *f, *out, *approve, pos, err)
+	}
+	// A bool flag takes no value run into it: -ax is no flag.
+	if _, err := parseInterleaved(fs, []string{"-ax"}); err == nil || err.Error() != "unknown flag -ax (see 'wbsync test --help')" {
+		t.Errorf("-ax: %v", err)
 	}
 }
 
@@ -244,6 +257,13 @@ func TestManifestDirSkipsDotfiles(t *testing.T) {
 // default, and an example. A bad flag is a short message on stderr, exit 1.
 func TestCommandHelp(t *testing.T) {
 	oneDash := regexp.MustCompile(`(^|\s)-[a-z][a-z-]+`) // -detailed-exitcode
+	// The top-level help too: the commands, the shared flags, an example.
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}} {
+		r := runBinary(t, nil, args...)
+		if r.code != exitOK || !strings.Contains(r.stdout, "Example:\n  wbsync plan") || !strings.Contains(r.stdout, "--log-level") || !strings.Contains(r.stdout, "--url") {
+			t.Errorf("wbsync %v: exit %d, want the commands, the shared flags and an example:\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
 	for _, c := range commands {
 		t.Run(c.name, func(t *testing.T) {
 			r := runBinary(t, nil, c.name, "--help")

@@ -85,6 +85,10 @@ func usage() string {
 		}
 		fmt.Fprintf(&b, "  wbsync %-44s %s\n", c.synopsis, c.summary)
 	}
+	b.WriteString("\nFlags (every command): --help; --log-level debug|info|warn|error, --log-format console|json.\n" +
+		"Connection flags (plan, apply, export, doctor): --url, --api-key-file, --auth, --deployment, --concurrency,\n" +
+		"--rate-limit, --timeout, --batch-size, --trace (or WBSYNC_URL, WANDB_API_KEY, ...).\n")
+	b.WriteString("\nExample:\n  wbsync plan -f wbsync.yaml --url https://acme.wandb.io/scim\n")
 	b.WriteString("\nRun 'wbsync COMMAND --help' or 'wbsync help COMMAND' for a command's flags and an example.\n")
 	return b.String()
 }

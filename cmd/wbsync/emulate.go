@@ -64,6 +64,11 @@ func runEmulate(ctx context.Context, inv *invocation, f *flags, own any, pos []s
 			return exitError, err
 		}
 	}
+	if o.opts.FaultRate == 0 && len(o.opts.Faults) > 0 {
+		// Allowed (a sweep of rates may start at 0), but said: alone,
+		// --faults changes nothing.
+		log.Warn("--faults without --fault-rate (or at 0): no request meets a fault")
+	}
 	srv, err := emulator.New(o.opts, seed, log)
 	if err != nil {
 		return exitError, err

@@ -110,6 +110,29 @@ func TestEmulateListFlags(t *testing.T) {
 	}
 }
 
+// TestEmulateFaultsWithoutRate: --faults at a rate of 0 starts (a sweep
+// of rates may start there), serves without faults, and says so.
+func TestEmulateFaultsWithoutRate(t *testing.T) {
+	_, base, stderr := startEmulate(t, "--fault-rate", "0", "--faults", "500")
+	req, err := http.NewRequest(http.MethodGet, base+"/Users", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("--faults 500 at rate 0: %d", resp.StatusCode)
+	}
+	// The warning is written before the URL line that startEmulate read.
+	if !strings.Contains(stderr.String(), "--faults without --fault-rate (or at 0): no request meets a fault") {
+		t.Fatalf("no warning:\n%s", stderr.String())
+	}
+}
+
 // TestEmulateWildcardListen: listening on every address, emulate prints a
 // loopback URL, one wbsync takes over plain http.
 func TestEmulateWildcardListen(t *testing.T) {

@@ -70,6 +70,11 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 			pos = append(pos, a)
 			continue
 		}
+		if attached(fs, a) {
+			// -fteams.yaml, as kubectl and getopt take it: -f teams.yaml.
+			flagArgs = append(flagArgs, a[:2], a[2:])
+			continue
+		}
 		flagArgs = append(flagArgs, a)
 		if takesValue(fs, a) && i+1 < len(args) {
 			i++
@@ -105,9 +110,15 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	return pos, nil
 }
 
+// attached reports whether a is a one-letter flag that takes a value with
+// the value run into it (-fteams.yaml, -ojson): one dash, no "=", and no
+// flag of that whole name.
+func attached(fs *flag.FlagSet, a string) bool {
+	return len(a) > 2 && a[1] != '-' && !strings.Contains(a, "=") && fs.Lookup(a[1:]) == nil && takesValue(fs, a[:2])
+}
+
 // unknownFlag says that the flag name is not one fs defines, spelt as it
-// was given in args; a value run into a one-letter flag (-fteams.yaml) is
-// pointed out.
+// was given in args (one dash or two).
 func unknownFlag(fs *flag.FlagSet, args []string, name string) string {
 	given := "--" + name
 	for _, a := range args {
@@ -116,11 +127,7 @@ func unknownFlag(fs *flag.FlagSet, args []string, name string) string {
 			break
 		}
 	}
-	hint := ""
-	if !strings.HasPrefix(given, "--") && len(name) > 1 && takesValue(fs, given[:2]) {
-		hint = fmt.Sprintf("; to give %s a value, put a space or = after it: %s %s", given[:2], given[:2], given[2:])
-	}
-	return fmt.Sprintf("unknown flag %s%s (see 'wbsync %s --help')", given, hint, fs.Name())
+	return fmt.Sprintf("unknown flag %s (see 'wbsync %s --help')", given, fs.Name())
 }
 
 // emptyValue returns the flag a (as written: -f, --out, -out) spelled as

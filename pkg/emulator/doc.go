@@ -25,7 +25,8 @@
 //	DELETE /Groups/{id}    400: "Deleting teams is currently unsupported by the SCIM API ..."
 //	GET    /Roles          list the custom team roles (startIndex, count); 404 with NoRolesEndpoint
 //	GET    /Roles/{id}     one custom role; other methods are 405
-//	GET    /_emulator/stats  request counts by method, faults, active_users (no auth, not counted, no faults)
+//	GET    /_emulator/stats  request counts by method and faults (no auth, not counted, no faults)
+//	GET    /_emulator/seats  active_users: the seats taken (likewise)
 //
 // Every SCIM request needs an Authorization header (Bearer KEY, or Basic
 // base64(anything:KEY)); Options.APIKey, when set, is the only key accepted
@@ -106,7 +107,7 @@
 //   - Seats: only active users take a seat (service accounts none). A
 //     deactivation frees one at once (on saas the user is gone), and a
 //     reactivation or an active create beyond SeatLimit is 400 "Seat limit
-//     reached". The stats endpoint reports active_users.
+//     reached". /_emulator/seats reports active_users.
 //   - Creating a user with organizationRole or the teams extension is saas
 //     only, with modelsSeat or weaveRole dedicated only; otherwise 400.
 //   - Faults: 429 sends Retry-After (RetryAfter in whole seconds rounded up,

@@ -274,9 +274,9 @@ func TestForbiddenKeys(t *testing.T) {
 }
 
 // statsBody reads GET /_emulator/stats.
-func statsBody(t *testing.T, e *env) map[string]any {
+func statsBody(t *testing.T, e *env, path string) map[string]any {
 	t.Helper()
-	res, err := http.Get(e.hs.URL + "/_emulator/stats")
+	res, err := http.Get(e.hs.URL + path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,8 +289,23 @@ func statsBody(t *testing.T, e *env) map[string]any {
 	return out
 }
 
-func TestSeatsInStats(t *testing.T) {
-	seats := func(e *env) float64 { return statsBody(t, e)["active_users"].(float64) }
+// TestStatsShape: /_emulator/stats is exactly SPEC's object: requests
+// by method and faults, nothing else.
+func TestStatsShape(t *testing.T) {
+	e := start(t, Options{}, seedBasic)
+	e.do("GET", "/Users", nil).want(t, 200)
+	st := statsBody(t, e, "/_emulator/stats")
+	if len(st) != 2 || st["faults"] != float64(0) {
+		t.Fatalf("stats %v: want only requests and faults", st)
+	}
+	req, _ := st["requests"].(map[string]any)
+	if len(req) != 5 || req["GET"] != float64(1) {
+		t.Fatalf("stats requests %v: want the five methods, one GET", req)
+	}
+}
+
+func TestSeatsEndpoint(t *testing.T) {
+	seats := func(e *env) float64 { return statsBody(t, e, "/_emulator/seats")["active_users"].(float64) }
 	deactivate := func(e *env, name string, active bool) resp {
 		return e.do("PATCH", "/Users/"+p(e.userID(name)), patchOps(op("replace", "", map[string]any{"active": active})))
 	}

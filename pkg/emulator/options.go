@@ -271,9 +271,6 @@ func (o Options) normalise() (Options, error) {
 	if _, err := parseFaults(strings.Join(o.Faults, ",")); err != nil {
 		return o, err
 	}
-	if o.FaultRate == 0 && len(o.Faults) > 0 {
-		return o, fmt.Errorf("faults %s given without a fault rate: no request would meet them; give a fault rate (--fault-rate) too", strings.Join(o.Faults, ","))
-	}
 	if o.FaultRate > 0 && len(o.Faults) == 0 {
 		o.Faults = []string{Fault429, Fault500, Fault503, FaultReset}
 	}

@@ -36,13 +36,6 @@ type Stats struct {
 	Faults   int            `json:"faults"`
 }
 
-// statsOut is the body of GET /_emulator/stats: the counts and the seats
-// taken.
-type statsOut struct {
-	Stats
-	ActiveUsers int `json:"active_users"`
-}
-
 // New returns an emulator seeded with seed (nil for an empty organization).
 func New(opts Options, seed *State, logger *zap.Logger) (*Server, error) {
 	opts, err := opts.normalise()
@@ -123,7 +116,7 @@ func (s *Server) drawFault() string {
 // ServeHTTP counts the request, draws a fault, waits the latency, and then
 // answers the fault or serves the SCIM API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/_emulator/stats" {
+	if r.URL.Path == "/_emulator/stats" || r.URL.Path == "/_emulator/seats" {
 		s.serveStats(w, r)
 		return
 	}
@@ -158,13 +151,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.serve(w, r)
 }
 
-// serveStats answers GET /_emulator/stats (no key, not counted, no fault).
+// serveStats answers GET /_emulator/stats, exactly the counts SPEC gives
+// ({"requests": {...}, "faults": n}), and GET /_emulator/seats, the seats
+// taken ({"active_users": n}); no key, not counted, no fault.
 func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		writeError(w, errf(http.StatusMethodNotAllowed, "", "GET only"))
 		return
 	}
-	writeJSON(w, http.StatusOK, statsOut{Stats: s.Stats(), ActiveUsers: s.ActiveUsers()})
+	if r.URL.Path == "/_emulator/seats" {
+		writeJSON(w, http.StatusOK, struct {
+			ActiveUsers int `json:"active_users"`
+		}{s.ActiveUsers()})
+		return
+	}
+	writeJSON(w, http.StatusOK, s.Stats())
 }
 
 // writeFault answers an injected fault other than reset.

@@ -257,7 +257,6 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{FaultRate: 1.5},
 		{FaultRate: math.NaN()},
 		{Faults: []string{"404"}},
-		{Faults: []string{"500"}}, // faults that no request would meet: no fault rate
 		{PageCap: -1},
 		{Latency: -time.Second},
 	} {
