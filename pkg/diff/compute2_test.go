@@ -21,6 +21,15 @@ func TestComputeTeams(t *testing.T) {
 			warnings: []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "ml", IDs: []string{"g1", "g2"}}, {Code: plan.WarnUnmanagedUser, User: b, IDs: []string{"ub"}}},
 		},
 		{
+			// A name the manifest does not manage is warned of too, once;
+			// names that differ only in case are two names.
+			name: "duplicate live teams the manifest does not name: warned once",
+			want: state(users(du(a)), dt("platform", model.Authoritative, dm(a, ""))),
+			have: state(users(lu("ua", a)), lt("g9", "platform", lm("ua", a, "")), lt("g2", "dup"), lt("g1", "dup"), lt("g3", "dup"),
+				lt("g4", "x"), lt("g5", "X")),
+			warnings: []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "dup", IDs: []string{"g1", "g2", "g3"}}},
+		},
+		{
 			name: "live team names that differ only in case: the one the manifest names exactly is managed",
 			want: state(users(du(a)), dt("ml", model.Authoritative, dm(a, ""))),
 			have: state(users(lu("ua", a), lu("ub", b)), lt("g2", "ml", lm("ub", b, "")), lt("g1", "ML", lm("ub", b, ""))),

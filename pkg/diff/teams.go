@@ -57,6 +57,44 @@ func (p *planner) planTeams() {
 			p.markStaying(ts.members)
 		}
 	}
+	p.warnUnmanagedDuplicates(byKey)
+}
+
+// warnUnmanagedDuplicates warns duplicate_team for each name two or more
+// live teams share exactly that no manifest team names (ignoring case:
+// matchTeam warns of those it meets): a reviewer learns of them before
+// one is taken into the manifest, where it would be left alone unpinned.
+func (p *planner) warnUnmanagedDuplicates(byKey map[string][]int) {
+	managed := make(map[string]bool, len(p.want.Teams))
+	for _, t := range p.want.Teams {
+		managed[model.Key(t.Name)] = true
+	}
+	for i, t := range p.have.Teams {
+		k := model.Key(t.Name)
+		cands := byKey[k]
+		if len(cands) < 2 || managed[k] {
+			continue
+		}
+		var ids []string
+		first := true
+		for _, c := range cands {
+			if p.have.Teams[c].Name != t.Name {
+				continue
+			}
+			if c < i {
+				first = false // warned at the first team of that name
+				break
+			}
+			ids = append(ids, p.have.Teams[c].ID)
+		}
+		if !first || len(ids) < 2 {
+			continue
+		}
+		sort.Strings(ids)
+		p.warn(plan.Warning{Code: plan.WarnDuplicateTeam, Team: t.Name, IDs: ids, Message: fmt.Sprintf(
+			"%d live teams are named %s (ids %s); the manifest does not manage %s: to manage one, pin it with id: in the manifest",
+			len(ids), t.Name, strings.Join(ids, ", "), t.Name)})
+	}
 }
 
 // markStaying records that live users lis stay members of a live team
