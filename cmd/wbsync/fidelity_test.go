@@ -454,3 +454,27 @@ func TestWandbNameQuirks(t *testing.T) {
 		}
 	})
 }
+
+// TestSaaSRemovedUserInvitedAgain: on Multi-tenant Cloud a user listed
+// inactive (one a deactivation removed) is planned as a create, not a
+// refused reactivation, and the emulator restores them on that create:
+// apply ends verified, with the user back in the team.
+func TestSaaSRemovedUserInvitedAgain(t *testing.T) {
+	seed := writeState(t, map[string]any{
+		"users": []any{map[string]any{"userName": "alice@example.com", "organizationRole": "admin"},
+			map[string]any{"userName": "carol@example.com", "active": false}},
+		"teams": []any{map[string]any{"name": "ml", "members": []any{"alice@example.com", "carol@example.com"}}},
+	})
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: alice@example.com\n    orgRole: admin\n  - email: carol@example.com\n"+
+		"teams:\n  - name: ml\n    members: [alice@example.com, carol@example.com]\n")
+	emu := startEmu(t, emulator.Options{Deployment: "saas"}, seed)
+	v := vars(emu.url)
+	v["WBSYNC_DEPLOYMENT"] = "saas"
+	r := wb(t, v, "apply", "-f", m, "--auto-approve")
+	if r.code != exitOK || !strings.Contains(r.stdout, "Verified: the organization matches the manifest.") {
+		t.Fatalf("apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r := wb(t, v, "plan", "-f", m, "--detailed-exitcode"); r.code != exitOK {
+		t.Fatalf("plan after apply: exit %d\n%s", r.code, r.stdout)
+	}
+}

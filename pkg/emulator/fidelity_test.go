@@ -289,6 +289,27 @@ func statsBody(t *testing.T, e *env, path string) map[string]any {
 	return out
 }
 
+// TestSaaSCreateRestoresRemoved: on saas a seeded inactive user stands
+// for one a deactivation removed; a create of that userName restores them
+// (a new id, active), where a reactivation is refused, as on W&B.
+func TestSaaSCreateRestoresRemoved(t *testing.T) {
+	e := start(t, Options{Deployment: DeploymentSaaS}, seedBasic)
+	old := e.userID("carol@example.com")
+	e.do("PATCH", "/Users/"+p(old), patchOps(op("replace", "", map[string]any{"active": true}))).wantError(t, 400, "reactivation")
+	r := e.do("POST", "/Users", newUser("carol@example.com")).want(t, 201)
+	if id := r.body["id"]; id == old || r.body["active"] != true {
+		t.Fatalf("restored carol: id %v (was %s), active %v", id, old, r.body["active"])
+	}
+	if id := e.userID("carol@example.com"); id == old {
+		t.Fatalf("carol listed with her old id %s", id)
+	}
+	// An active user's userName is still taken.
+	e.do("POST", "/Users", newUser("alice@example.com")).wantError(t, 409, "already exists")
+	// On dedicated an inactive user is reactivated, not created again.
+	d := start(t, Options{}, seedBasic)
+	d.do("POST", "/Users", newUser("carol@example.com")).wantError(t, 409, "already exists")
+}
+
 // TestStatsShape: /_emulator/stats is exactly SPEC's object: requests
 // by method and faults, nothing else.
 func TestStatsShape(t *testing.T) {

@@ -175,6 +175,9 @@ func (s *Server) createUser(req *request) (reply, *apiError) {
 			return reply{}, e
 		}
 	}
+	if s.opts.Deployment == DeploymentSaaS {
+		s.restoreRemoved(in.UserName, emails)
+	}
 	if s.taken(in.UserName, emails) {
 		return reply{}, errf(http.StatusConflict, "uniqueness", "Resource already exists")
 	}
@@ -240,6 +243,25 @@ func (s *Server) createUser(req *request) (reply, *apiError) {
 
 // taken says whether a create collides with a user: by userName, and with
 // Handles also by any email (W&B accounts are one per email).
+// restoreRemoved drops, on saas, the inactive user a create names (by
+// userName, or with Handles by email) before the create makes it again:
+// on Multi-tenant Cloud a deactivation removes the user from the
+// organization and a POST restores them (docs/wandb-api.md). Only a seeded
+// user can be inactive here (this emulator removes the users it
+// deactivates), and such a user stands for one deactivated that way.
+func (s *Server) restoreRemoved(userName string, emails []string) {
+	if u := s.st.byName[strings.ToLower(userName)]; u != nil && !u.active {
+		s.st.removeUser(u)
+	}
+	if s.opts.Handles {
+		for _, e := range emails {
+			if u := s.st.userByEmail(e); u != nil && !u.active {
+				s.st.removeUser(u)
+			}
+		}
+	}
+}
+
 func (s *Server) taken(userName string, emails []string) bool {
 	if s.st.byName[strings.ToLower(userName)] != nil {
 		return true
