@@ -308,6 +308,14 @@ func TestSaaSCreateRestoresRemoved(t *testing.T) {
 	// On dedicated an inactive user is reactivated, not created again.
 	d := start(t, Options{}, seedBasic)
 	d.do("POST", "/Users", newUser("carol@example.com")).wantError(t, 409, "already exists")
+	// A create refused for another reason (no seat left) restores nothing
+	// and removes nothing.
+	f := start(t, Options{Deployment: DeploymentSaaS, SeatLimit: 3}, seedBasic)
+	old = f.userID("carol@example.com")
+	f.do("POST", "/Users", newUser("carol@example.com")).wantError(t, 400, "Seat limit reached")
+	if id := f.userID("carol@example.com"); id != old {
+		t.Fatalf("a refused create replaced carol: id %s, was %s", id, old)
+	}
 }
 
 // TestStatsShape: /_emulator/stats is exactly SPEC's object: requests

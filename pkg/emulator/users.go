@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -175,10 +176,8 @@ func (s *Server) createUser(req *request) (reply, *apiError) {
 			return reply{}, e
 		}
 	}
-	if s.opts.Deployment == DeploymentSaaS {
-		s.restoreRemoved(in.UserName, emails)
-	}
-	if s.taken(in.UserName, emails) {
+	restored, taken := s.collisions(in.UserName, emails)
+	if taken {
 		return reply{}, errf(http.StatusConflict, "uniqueness", "Resource already exists")
 	}
 	for _, taken := range s.opts.TakenUserNames {
@@ -232,6 +231,9 @@ func (s *Server) createUser(req *request) (reply, *apiError) {
 			return reply{}, e
 		}
 	}
+	for _, old := range restored { // every check passed: the create takes their place
+		s.st.removeUser(old)
+	}
 	s.st.addUser(u)
 	for _, t := range teams {
 		s.st.addMember(t, u, roleMember)
@@ -241,37 +243,35 @@ func (s *Server) createUser(req *request) (reply, *apiError) {
 	return rep, nil
 }
 
-// taken says whether a create collides with a user: by userName, and with
-// Handles also by any email (W&B accounts are one per email).
-// restoreRemoved drops, on saas, the inactive user a create names (by
-// userName, or with Handles by email) before the create makes it again:
-// on Multi-tenant Cloud a deactivation removes the user from the
-// organization and a POST restores them (docs/wandb-api.md). Only a seeded
-// user can be inactive here (this emulator removes the users it
-// deactivates), and such a user stands for one deactivated that way.
-func (s *Server) restoreRemoved(userName string, emails []string) {
-	if u := s.st.byName[strings.ToLower(userName)]; u != nil && !u.active {
-		s.st.removeUser(u)
-	}
-	if s.opts.Handles {
-		for _, e := range emails {
-			if u := s.st.userByEmail(e); u != nil && !u.active {
-				s.st.removeUser(u)
-			}
-		}
-	}
+// removed reports whether u stands for a user a deactivation removed from
+// the organization: on saas, an inactive user (only a seeded user can be
+// inactive there: this emulator removes the users it deactivates). On
+// Multi-tenant Cloud a POST restores such a user (docs/wandb-api.md), so a
+// create does not collide with it, and replaces it once every check passed.
+func (s *Server) removed(u *user) bool {
+	return u != nil && !u.active && s.opts.Deployment == DeploymentSaaS
 }
 
-func (s *Server) taken(userName string, emails []string) bool {
-	if s.st.byName[strings.ToLower(userName)] != nil {
-		return true
-	}
-	if s.opts.Handles {
-		for _, e := range emails {
-			if s.st.userByEmail(e) != nil {
-				return true
+// collisions returns the users a create collides with, by userName and
+// with Handles also by any email (W&B accounts are one per email): those
+// it restores (removed) and the others, which make it a 409.
+func (s *Server) collisions(userName string, emails []string) (restored []*user, taken bool) {
+	check := func(u *user) {
+		switch {
+		case u == nil:
+		case s.removed(u):
+			if !slices.Contains(restored, u) {
+				restored = append(restored, u)
 			}
+		default:
+			taken = true
 		}
 	}
-	return false
+	check(s.st.byName[strings.ToLower(userName)])
+	if s.opts.Handles {
+		for _, e := range emails {
+			check(s.st.userByEmail(e))
+		}
+	}
+	return restored, taken
 }
