@@ -152,7 +152,7 @@ func Verify(before, after plan.Plan) *Verification {
 		had[key(w)] = true
 	}
 	for _, w := range after.Warnings {
-		if slices.Contains(leftAloneCodes, w.Code) && !had[key(w)] {
+		if slices.Contains(leftAloneCodes, w.Code) && !w.Unmanaged && !had[key(w)] {
 			v.LeftAlone = append(v.LeftAlone, w)
 		}
 	}

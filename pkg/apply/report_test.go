@@ -184,6 +184,12 @@ func TestVerifyNewLeftAlone(t *testing.T) {
 	if v := Verify(before, before); !v.Matches() || v.LeftAlone != nil {
 		t.Fatalf("the warnings the plan had: %+v, want a match", v)
 	}
+	// Teams the manifest does not name, made twice meanwhile by someone
+	// else, leave nothing of the manifest alone.
+	scratch := plan.Warning{Code: plan.WarnDuplicateTeam, Team: "scratch", IDs: []string{"g5", "g6"}, Unmanaged: true}
+	if v := Verify(before, plan.Plan{Warnings: []plan.Warning{old, scratch}}); !v.Matches() || v.LeftAlone != nil {
+		t.Fatalf("a new duplicate of an unmanaged team: %+v, want a match", v)
+	}
 }
 
 func TestReportTextWithoutVerification(t *testing.T) {

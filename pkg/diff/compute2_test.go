@@ -27,7 +27,13 @@ func TestComputeTeams(t *testing.T) {
 			want: state(users(du(a)), dt("platform", model.Authoritative, dm(a, ""))),
 			have: state(users(lu("ua", a)), lt("g9", "platform", lm("ua", a, "")), lt("g2", "dup"), lt("g1", "dup"), lt("g3", "dup"),
 				lt("g4", "x"), lt("g5", "X")),
-			warnings: []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "dup", IDs: []string{"g1", "g2", "g3"}}},
+			warnings: []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "dup", IDs: []string{"g1", "g2", "g3"}, Unmanaged: true}},
+		},
+		{
+			name:     "duplicate live teams that differ in case from a managed one are warned of",
+			want:     state(users(du(a)), dt("ml", model.Authoritative, dm(a, ""))),
+			have:     state(users(lu("ua", a)), lt("g1", "ml", lm("ua", a, "")), lt("g3", "ML"), lt("g2", "ML")),
+			warnings: []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "ML", IDs: []string{"g2", "g3"}, Unmanaged: true}},
 		},
 		{
 			name: "live team names that differ only in case: the one the manifest names exactly is managed",

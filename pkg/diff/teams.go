@@ -61,18 +61,24 @@ func (p *planner) planTeams() {
 }
 
 // warnUnmanagedDuplicates warns duplicate_team for each name two or more
-// live teams share exactly that no manifest team names (ignoring case:
-// matchTeam warns of those it meets): a reviewer learns of them before
+// live teams share exactly that no manifest team names exactly, unless
+// matchTeam warned of the teams of that name already (a manifest name
+// that matches them only ignoring case): a reviewer learns of them before
 // one is taken into the manifest, where it would be left alone unpinned.
 func (p *planner) warnUnmanagedDuplicates(byKey map[string][]int) {
 	managed := make(map[string]bool, len(p.want.Teams))
 	for _, t := range p.want.Teams {
-		managed[model.Key(t.Name)] = true
+		managed[t.Name] = true
+	}
+	for _, w := range p.warnings {
+		if w.Code == plan.WarnDuplicateTeam {
+			managed["\x00"+model.Key(w.Team)] = true // matchTeam's: every team of that key
+		}
 	}
 	for i, t := range p.have.Teams {
 		k := model.Key(t.Name)
 		cands := byKey[k]
-		if len(cands) < 2 || managed[k] {
+		if len(cands) < 2 || managed[t.Name] || managed["\x00"+k] {
 			continue
 		}
 		var ids []string
@@ -91,7 +97,7 @@ func (p *planner) warnUnmanagedDuplicates(byKey map[string][]int) {
 			continue
 		}
 		sort.Strings(ids)
-		p.warn(plan.Warning{Code: plan.WarnDuplicateTeam, Team: t.Name, IDs: ids, Message: fmt.Sprintf(
+		p.warn(plan.Warning{Code: plan.WarnDuplicateTeam, Team: t.Name, IDs: ids, Unmanaged: true, Message: fmt.Sprintf(
 			"%d live teams are named %s (ids %s); the manifest does not manage %s: to manage one, pin it with id: in the manifest",
 			len(ids), t.Name, strings.Join(ids, ", "), t.Name)})
 	}

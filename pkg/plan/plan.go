@@ -194,6 +194,10 @@ type Warning struct {
 	Username string   `json:"username,omitempty"`
 	Message  string   `json:"message"`
 	IDs      []string `json:"ids,omitempty"`
+	// Unmanaged marks a warning about live teams the manifest does not
+	// name (a duplicate_team of theirs): it leaves nothing of the manifest
+	// alone, so apply's verification does not count it. Not in JSON.
+	Unmanaged bool `json:"-"`
 }
 
 // BlockLimit names the safety limit a plan exceeds.
