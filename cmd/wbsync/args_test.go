@@ -90,9 +90,12 @@ func TestUnknownFlagAsGiven(t *testing.T) {
 	if err != nil || *f != "teams.yaml" || *out != "o.json" || !*approve || len(pos) != 1 {
 		t.Errorf("-fteams.yaml -out o.json -a x: -f %q, --out %q, -a %v, positionals %v, %v", *f, *out, *approve, pos, err)
 	}
-	// A bool flag takes no value run into it: -ax is no flag.
-	if _, err := parseInterleaved(fs, []string{"-ax"}); err == nil || err.Error() != "unknown flag -ax (see 'wbsync test --help')" {
-		t.Errorf("-ax: %v", err)
+	// A bool flag takes no value run into it: -ax is no flag; nor does -f
+	// take one that is no manifest (-fault-rate, a flag of another command).
+	for _, a := range []string{"-ax", "-fault-rate"} {
+		if _, err := parseInterleaved(fs, []string{a}); err == nil || err.Error() != "unknown flag "+a+" (see 'wbsync test --help')" {
+			t.Errorf("%s: %v", a, err)
+		}
 	}
 }
 

@@ -87,7 +87,7 @@ func usage() string {
 	}
 	b.WriteString("\nFlags (every command): --help; --log-level debug|info|warn|error, --log-format console|json.\n" +
 		"Connection flags (plan, apply, export, doctor): --url, --api-key-file, --auth, --deployment, --concurrency,\n" +
-		"--rate-limit, --timeout, --batch-size, --trace (or WBSYNC_URL, WANDB_API_KEY, ...).\n")
+		"--rate-limit, --timeout, --batch-size, --page-size, --trace (or WBSYNC_URL, WANDB_API_KEY, ...).\n")
 	b.WriteString("\nExample:\n  wbsync plan -f wbsync.yaml --url https://acme.wandb.io/scim\n")
 	b.WriteString("\nRun 'wbsync COMMAND --help' or 'wbsync help COMMAND' for a command's flags and an example.\n")
 	return b.String()

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -111,10 +112,26 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 // attached reports whether a is a one-letter flag that takes a value with
-// the value run into it (-fteams.yaml, -ojson): one dash, no "=", and no
-// flag of that whole name.
+// the value run into it (-fteams.yaml, -ojson): one dash, no "=", no flag
+// of that whole name, and a value that flag could mean: -o a format, -f a
+// *.yaml or *.yml file or a path that exists. Anything else (-out, -fault-rate)
+// stays a flag of its own, and an unknown one is named as such.
 func attached(fs *flag.FlagSet, a string) bool {
-	return len(a) > 2 && a[1] != '-' && !strings.Contains(a, "=") && fs.Lookup(a[1:]) == nil && takesValue(fs, a[:2])
+	if len(a) < 3 || a[1] == '-' || strings.Contains(a, "=") || fs.Lookup(a[1:]) != nil || !takesValue(fs, a[:2]) {
+		return false
+	}
+	v := a[2:]
+	switch a[1] {
+	case 'o':
+		return slices.Contains([]string{"text", "json", "markdown", "yaml", "csv"}, v)
+	case 'f':
+		if strings.HasSuffix(v, ".yaml") || strings.HasSuffix(v, ".yml") {
+			return true
+		}
+		_, err := os.Stat(v)
+		return err == nil
+	}
+	return false
 }
 
 // unknownFlag says that the flag name is not one fs defines, spelt as it
