@@ -90,6 +90,16 @@ func TestUnknownFlagAsGiven(t *testing.T) {
 	if err != nil || *f != "teams.yaml" || *out != "o.json" || !*approve || len(pos) != 1 {
 		t.Errorf("-fteams.yaml -out o.json -a x: -f %q, --out %q, -a %v, positionals %v, %v", *f, *out, *approve, pos, err)
 	}
+	// -o takes a run-in value only when it is one of the command's formats.
+	planFS := flag.NewFlagSet("plan", flag.ContinueOnError)
+	planFS.SetOutput(io.Discard)
+	format := planFS.String("o", "text", "")
+	if _, err := parseInterleaved(planFS, []string{"-ojson"}); err != nil || *format != "json" {
+		t.Errorf("plan -ojson: -o %q, %v", *format, err)
+	}
+	if _, err := parseInterleaved(planFS, []string{"-oyaml"}); err == nil || err.Error() != "unknown flag -oyaml (see 'wbsync plan --help')" {
+		t.Errorf("plan -oyaml (a format of export only): %v", err)
+	}
 	// A bool flag takes no value run into it: -ax is no flag; nor does -f
 	// take one that is no manifest (-fault-rate, a flag of another command).
 	for _, a := range []string{"-ax", "-fault-rate"} {

@@ -113,9 +113,10 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // attached reports whether a is a one-letter flag that takes a value with
 // the value run into it (-fteams.yaml, -ojson): one dash, no "=", no flag
-// of that whole name, and a value that flag could mean: -o a format, -f a
-// *.yaml or *.yml file or a path that exists. Anything else (-out, -fault-rate)
-// stays a flag of its own, and an unknown one is named as such.
+// of that whole name, and a value that flag could mean: -o one of the
+// command's formats, -f a *.yaml or *.yml file or a path that exists.
+// Anything else (-out, -fault-rate) stays a flag of its own, and an unknown
+// one is named as such.
 func attached(fs *flag.FlagSet, a string) bool {
 	if len(a) < 3 || a[1] == '-' || strings.Contains(a, "=") || fs.Lookup(a[1:]) != nil || !takesValue(fs, a[:2]) {
 		return false
@@ -123,7 +124,8 @@ func attached(fs *flag.FlagSet, a string) bool {
 	v := a[2:]
 	switch a[1] {
 	case 'o':
-		return slices.Contains([]string{"text", "json", "markdown", "yaml", "csv"}, v)
+		c := findCommand(fs.Name())
+		return c != nil && slices.Contains(c.formats, v)
 	case 'f':
 		if strings.HasSuffix(v, ".yaml") || strings.HasSuffix(v, ".yml") {
 			return true

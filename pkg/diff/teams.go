@@ -66,34 +66,29 @@ func (p *planner) planTeams() {
 // that matches them only ignoring case): a reviewer learns of them before
 // one is taken into the manifest, where it would be left alone unpinned.
 func (p *planner) warnUnmanagedDuplicates(byKey map[string][]int) {
-	managed := make(map[string]bool, len(p.want.Teams))
+	skip := make(map[string]bool, len(p.want.Teams)) // exact names: named by the manifest, or warned of
 	for _, t := range p.want.Teams {
-		managed[t.Name] = true
+		skip[t.Name] = true
 	}
+	warnedKeys := map[string]bool{} // matchTeam warned of every team of these keys
 	for _, w := range p.warnings {
 		if w.Code == plan.WarnDuplicateTeam {
-			managed["\x00"+model.Key(w.Team)] = true // matchTeam's: every team of that key
+			warnedKeys[model.Key(w.Team)] = true
 		}
 	}
-	for i, t := range p.have.Teams {
+	for _, t := range p.have.Teams {
 		k := model.Key(t.Name)
-		cands := byKey[k]
-		if len(cands) < 2 || managed[t.Name] || managed["\x00"+k] {
+		if skip[t.Name] || warnedKeys[k] {
 			continue
 		}
+		skip[t.Name] = true
 		var ids []string
-		first := true
-		for _, c := range cands {
-			if p.have.Teams[c].Name != t.Name {
-				continue
+		for _, c := range byKey[k] {
+			if p.have.Teams[c].Name == t.Name {
+				ids = append(ids, p.have.Teams[c].ID)
 			}
-			if c < i {
-				first = false // warned at the first team of that name
-				break
-			}
-			ids = append(ids, p.have.Teams[c].ID)
 		}
-		if !first || len(ids) < 2 {
+		if len(ids) < 2 {
 			continue
 		}
 		sort.Strings(ids)

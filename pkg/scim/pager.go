@@ -104,23 +104,27 @@ func (l *lister[T]) parallel(ctx context.Context, a *assembly[T], step int) erro
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(l.c.conc)
 	for start := 1 + step; start <= total && gctx.Err() == nil; start += step {
-		g.Go(func() error {
-			p, release, err := l.fetch(gctx, start, total-(start-1))
-			if err != nil {
-				return fmt.Errorf("list %s: %w", l.plural, err)
-			}
-			defer release()
-			if len(p.items) == 0 && p.total == a.total {
-				// Conclusive at once: the pages still to come are not
-				// fetched (a server that claims a million users and then
-				// sends none is not asked a million times). Under another
-				// totalResults, add says the organization changed.
-				return a.emptyPage(start)
-			}
-			return a.add(start, p)
-		})
+		g.Go(func() error { return l.fetchPlace(gctx, a, start) })
 	}
 	return g.Wait()
+}
+
+// fetchPlace fetches the page at startIndex start and places it, giving
+// its unplaced slot back once placed.
+func (l *lister[T]) fetchPlace(ctx context.Context, a *assembly[T], start int) error {
+	p, release, err := l.fetch(ctx, start, a.total-(start-1))
+	if err != nil {
+		return fmt.Errorf("list %s: %w", l.plural, err)
+	}
+	defer release()
+	if len(p.items) == 0 && p.total == a.total {
+		// Conclusive at once: the pages still to come are not fetched (a
+		// server that claims a million users and then sends none is not
+		// asked a million times). Under another totalResults, add says the
+		// organization changed.
+		return a.emptyPage(start)
+	}
+	return a.add(start, p)
 }
 
 // fillGaps fetches from the first missing position until every position is
@@ -128,18 +132,7 @@ func (l *lister[T]) parallel(ctx context.Context, a *assembly[T], step int) erro
 // bounds the rounds.
 func (l *lister[T]) fillGaps(ctx context.Context, a *assembly[T]) error {
 	for a.count < a.total {
-		pos := a.firstGap()
-		p, release, err := l.fetch(ctx, pos+1, a.total-pos)
-		if err != nil {
-			return fmt.Errorf("list %s: %w", l.plural, err)
-		}
-		if len(p.items) == 0 && p.total == a.total {
-			release()
-			return a.emptyPage(pos + 1)
-		}
-		err = a.add(pos+1, p)
-		release()
-		if err != nil {
+		if err := l.fetchPlace(ctx, a, a.firstGap()+1); err != nil {
 			return err
 		}
 	}

@@ -34,8 +34,9 @@ var AccessReviewHeader = []string{"email", "username", "name", "active", "org_ro
 // (a line break in a name reads as \n). A cell that starts with =, +, -
 // or @, which a spreadsheet would evaluate as a formula (a display name is
 // chosen by its user), gets a leading ' as OWASP advises for CSV
-// injection: the spreadsheet shows the text instead of running it. Emails
-// too: an address may start with =, + or -.
+// injection: the spreadsheet shows the text instead of running it; so does
+// one that starts with ', so that one leading ' is always ours. Emails
+// too: an address may start with =, + or -, or '.
 // Quoting is left to encoding/csv.
 func WriteAccessReview(w io.Writer, st model.State) (noEmail []model.User, err error) {
 	type membership struct{ team, role string }
@@ -77,7 +78,7 @@ func WriteAccessReview(w io.Writer, st model.State) (noEmail []model.User, err e
 			}
 		}
 		if err := cw.Write([]string{
-			emailCell(u.Email), cell(username), cell(u.DisplayName),
+			cell(u.Email), cell(username), cell(u.DisplayName),
 			boolText(u.Active), cell(string(u.OrgRole)),
 			inert(strings.Join(teams, ";")), timeText(u.Created), timeText(u.LastModified),
 		}); err != nil {
@@ -91,12 +92,6 @@ func WriteAccessReview(w io.Writer, st model.State) (noEmail []model.User, err e
 // cell is server string s as an access review cell: its controls
 // escaped, and inert.
 func cell(s string) string { return inert(sanitize.Controls(s)) }
-
-// emailCell is an email as a cell: like any other cell, its controls
-// escaped (a plain address has none) and inert. A plain address may start
-// with = + or - (all of RFC 5322's atext), and a spreadsheet would read
-// "=1+1@x.io" as a formula as readily as a display name.
-func emailCell(s string) string { return cell(s) }
 
 // inert prefixes ' to a cell a spreadsheet would read as a formula, and to
 // one that starts with ' already, so that one leading ' is always ours.
