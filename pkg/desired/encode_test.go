@@ -292,6 +292,28 @@ func TestEncodeLeavesOutWhatAManifestCannotHold(t *testing.T) {
 	}
 }
 
+// TestEncodeSharedEmailPrefersTheHandleThatIsIt: of two active users that
+// hold one email, the one whose userName is that email is written, however
+// the emails are capitalised: a manifest entry of the email matches it by
+// userName first, so the other would be the one left unmanaged.
+func TestEncodeSharedEmailPrefersTheHandleThatIsIt(t *testing.T) {
+	st := model.State{Users: []model.User{
+		{ID: "q1", UserName: "Quinn@Example.com", Email: "quinn@example.com", OrgRole: model.RoleAdmin, Active: true},
+		{ID: "q2", UserName: "quinn2", Email: "QUINN@example.com", Active: true}, // sorts first by bytes
+	}}
+	var buf bytes.Buffer
+	rep, err := Encode(&buf, st, EncodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.SkippedUsers) != 1 || rep.SkippedUsers[0].User.ID != "q2" {
+		t.Fatalf("skipped %+v, want q2 only\n%s", rep.SkippedUsers, buf.String())
+	}
+	if out := buf.String(); !strings.Contains(out, "email: quinn@example.com") || strings.Contains(out, "quinn2") {
+		t.Fatalf("want q1 written:\n%s", out)
+	}
+}
+
 type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }

@@ -32,7 +32,15 @@ func (e *encoder) users(us []model.User) {
 			// written: the one the email reaches in W&B today.
 			return us[i].Active
 		}
-		return us[i].Email < us[j].Email
+		if hi, hj := model.Key(us[i].UserName) == keys[i], model.Key(us[j].UserName) == keys[j]; hi != hj {
+			// Then the one whose userName is the email: a manifest
+			// entry of that email matches it by userName first.
+			return hi
+		}
+		if us[i].Email != us[j].Email {
+			return us[i].Email < us[j].Email
+		}
+		return us[i].UserName < us[j].UserName
 	})
 	// taken holds the userName keys written: a user's username, or its
 	// email when it has none.

@@ -358,10 +358,14 @@ func waitText(d time.Duration) string {
 	return d.Round(time.Second).String()
 }
 
+// looksHTML says whether an answer is an HTML page (a login page, a proxy's
+// error page): its body starts with '<', or its Content-Type says HTML and
+// its body does not start as JSON does (a server that labels its JSON
+// text/html is read as JSON).
 func looksHTML(ctype string, body []byte) bool {
-	if strings.Contains(strings.ToLower(ctype), "html") {
-		return true
-	}
 	t := strings.TrimSpace(string(body[:min(len(body), 64)]))
-	return strings.HasPrefix(t, "<")
+	if strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
+		return false
+	}
+	return strings.HasPrefix(t, "<") || strings.Contains(strings.ToLower(ctype), "html")
 }

@@ -210,6 +210,11 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 	return r, nil
 }
 
+// utf8BOM is a byte order mark, which RFC 8259 §8.1 lets a reader ignore
+// at the start of a JSON body (servers on .NET send one). readBody and
+// skipReply drop it before anything looks at the body.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
 // readBody reads (or, for call.read, streams) the answer's body under its
 // cap and classifies anything but a 2xx.
 func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*reply, error) {
@@ -222,7 +227,7 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 			if err != nil && !cr.over {
 				return nil, c.bodyError(ctx, cl, status, cr, err)
 			}
-			body = b // an error body over the cap is classified on its first bytes
+			body = bytes.TrimPrefix(b, utf8BOM) // an error body over the cap is classified on its first bytes
 		}
 		return nil, c.checkResponse(cl, resp, body)
 	}
@@ -239,6 +244,10 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 		cr := &capReader{r: resp.Body, max: c.listBody}
 		br := bufio.NewReaderSize(newJSONGuard(cr), errorPeek)
 		head, _ := br.Peek(errorPeek)
+		if bytes.HasPrefix(head, utf8BOM) {
+			_, _ = br.Discard(len(utf8BOM))
+			head, _ = br.Peek(errorPeek)
+		}
 		if looksHTML(ctype, head) {
 			if !cl.list {
 				htmlErr.Hint = "" // a later page: the URL answered SCIM before
@@ -273,6 +282,7 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 	if err != nil {
 		return nil, c.bodyError(ctx, cl, status, cr, err)
 	}
+	body = bytes.TrimPrefix(body, utf8BOM)
 	if len(bytes.TrimSpace(body)) > 0 && looksHTML(ctype, body) {
 		return nil, htmlErr
 	}
@@ -314,6 +324,7 @@ func (c *Client) skipReply(ctx context.Context, cl call, resp *http.Response, ct
 		}
 		head = append(head, rest...)
 	}
+	head = bytes.TrimPrefix(head, utf8BOM)
 	if _, err := io.Copy(io.Discard, io.LimitReader(resp.Body, c.listBody)); err != nil {
 		return nil, c.transportError(cl, err, true)
 	}

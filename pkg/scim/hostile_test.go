@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -367,7 +368,7 @@ func TestCreateAnswerChecked(t *testing.T) {
 	}{
 		{"team named otherwise", "/Groups", `{"id":"g-new","displayName":"admins"}`, "names another team (admins"},
 		{"team id of another team", "/Groups", `{"id":"g-admins"}`, "id of an existing team (admins"},
-		{"team id with spaces", "/Groups", `{"id":"Bearer abc def","displayName":"newteam"}`, "spaces or control characters"},
+		{"team id with a control", "/Groups", `{"id":"Bearer abc\u001bdef","displayName":"newteam"}`, "control characters"},
 		{"user named otherwise", "/Users", `{"id":"u-ceo","userName":"ceo@example.com"}`, "names another user (ceo@example.com"},
 		{"user id a path segment", "/Users", `{"id":"..","userName":"new@example.com"}`, `its id is a path segment`},
 	} {
@@ -492,5 +493,63 @@ func TestMalformedAnswerNotQuoted(t *testing.T) {
 	}
 	if n := conns.Load(); n != 1 {
 		t.Errorf("%d connections: an answer that is not HTTP is not asked again", n)
+	}
+}
+
+// TestByteOrderMarkAndLabels: a server that starts every body with a UTF-8
+// byte order mark (RFC 8259 §8.1 lets a reader ignore it) and labels its
+// JSON text/html is read as the JSON it sends: lists, a create's answer, a
+// PATCH's answer and an error message. An id holding a space is used,
+// escaped in the path and quoted in the filter.
+func TestByteOrderMarkAndLabels(t *testing.T) {
+	var mu sync.Mutex
+	var paths, bodies []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		paths = append(paths, r.Method+" "+r.URL.EscapedPath())
+		bodies = append(bodies, string(b))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		status, body := http.StatusOK, `{"id":"g 1","displayName":"ml"}`
+		switch {
+		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Users"):
+			body = `{"totalResults":1,"Resources":[{"id":"u 1","userName":"a@example.com"}]}`
+		case r.Method == http.MethodGet:
+			body = `{"totalResults":1,"Resources":[{"id":"g 1","displayName":"ml","members":[{"value":"u 1"}]}]}`
+		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Users"):
+			status, body = http.StatusConflict, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","detail":"exists"}`
+		case r.Method == http.MethodPost:
+			status, body = http.StatusCreated, `{"id":"g 2","displayName":"new"}`
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, "\xef\xbb\xbf"+body)
+	}))
+	t.Cleanup(srv.Close)
+	c := testClient(t, srv.URL)
+	ctx := context.Background()
+	users, err := c.ListUsers(ctx)
+	if err != nil || len(users) != 1 || users[0].ID != "u 1" {
+		t.Fatalf("users %+v, %v", users, err)
+	}
+	groups, err := c.ListGroups(ctx)
+	if err != nil || len(groups) != 1 || len(groups[0].Members) != 1 {
+		t.Fatalf("groups %+v, %v", groups, err)
+	}
+	if id, err := c.CreateTeam(ctx, "new"); err != nil || id != "g 2" {
+		t.Fatalf("create team: %q, %v", id, err)
+	}
+	if err := c.RemoveMember(ctx, "g 1", "u 1"); err != nil {
+		t.Fatalf("remove: %v", err)
+	}
+	_, err = c.CreateUser(ctx, model.User{UserName: "b@example.com", Email: "b@example.com"})
+	if !errors.Is(err, ErrNameTaken) {
+		t.Fatalf("create user answered 409: %v, want ErrNameTaken", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	i := slices.Index(paths, "PATCH /scim/Groups/g%201")
+	if i < 0 || !strings.Contains(bodies[i], `members[value eq \"u 1\"]`) {
+		t.Fatalf("requests %q, bodies %q: want the id escaped in the path and quoted in the filter", paths, bodies)
 	}
 }

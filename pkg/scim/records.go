@@ -265,7 +265,8 @@ func parseTime(b []byte) (t time.Time, ok bool) {
 			return time.Date(y, time.Month(mo), dd, h, mi, s, 0, time.UTC), true
 		}
 	}
-	s := strings.TrimSpace(string(b))
+	// RFC 3339 (§5.6) allows a lower-case t and z.
+	s := strings.ToUpper(strings.TrimSpace(string(b)))
 	for _, layout := range timeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t, true

@@ -211,7 +211,7 @@ func (f *flexTime) UnmarshalJSON(b []byte) error {
 		f.bad = string(b) != "null"
 		return nil
 	}
-	s = strings.TrimSpace(s)
+	s = strings.ToUpper(strings.TrimSpace(s))
 	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			f.t = t

@@ -489,7 +489,7 @@ func (c *Client) RemoveMember(ctx context.Context, teamID, userID string) error 
 // user its email); got are the names the answer gives (userName and
 // emails, or displayName; empty ones are not given); before are the names
 // the read listed the answer's id under, when it did (existed). The id
-// must be plain (no space or control character), the answer must name
+// must be plain (no control character), the answer must name
 // what was sent, if it names anything, and the id must be new, or one the
 // read listed under one of the names sent (on Multi-tenant Cloud a user
 // deactivated earlier comes back with its id). Otherwise later writes
