@@ -146,8 +146,9 @@ func filterEq(all []map[string]any, filter string) []map[string]any {
 	for _, res := range all {
 		switch attr {
 		case "emails.value":
-			for _, e := range res["emails"].([]any) {
-				if strings.EqualFold(e.(map[string]any)["value"].(string), val) {
+			es, _ := res["emails"].([]any)
+			for _, e := range es {
+				if v, _ := e.(map[string]any)["value"].(string); strings.EqualFold(v, val) {
 					out = append(out, res)
 				}
 			}

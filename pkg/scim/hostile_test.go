@@ -553,3 +553,54 @@ func TestByteOrderMarkAndLabels(t *testing.T) {
 		t.Fatalf("requests %q, bodies %q: want the id escaped in the path and quoted in the filter", paths, bodies)
 	}
 }
+
+// TestCreateAnsweredWithoutTheResource: a create answered 201 without the
+// created user or team in its body (empty, or without an id) looks it up
+// by name, as after a lost answer, and uses what it finds; when nothing is
+// found, the outcome stays unknown.
+func TestCreateAnsweredWithoutTheResource(t *testing.T) {
+	for _, body := range []string{"", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}`} {
+		for _, made := range []bool{true, false} {
+			f, srv := newFake(t)
+			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+				if r.Method != http.MethodPost {
+					return false
+				}
+				f.mu.Lock()
+				if made && strings.HasSuffix(r.URL.Path, "/Users") {
+					f.users = append(f.users, map[string]any{"id": "u-new", "userName": "b@example.com"})
+				} else if made {
+					f.groups = append(f.groups, map[string]any{"id": "g-new", "displayName": "newteam"})
+				}
+				f.mu.Unlock()
+				w.Header().Set("Location", "http://elsewhere.example/scim/Users/x")
+				w.WriteHeader(http.StatusCreated)
+				io.WriteString(w, body)
+				return true
+			}
+			c := testClient(t, srv.URL)
+			ctx := context.Background()
+			uid, uerr := c.CreateUser(ctx, model.User{UserName: "b@example.com"})
+			tid, terr := c.CreateTeam(ctx, "newteam")
+			if made {
+				if uerr != nil || uid != "u-new" || terr != nil || tid != "g-new" {
+					t.Fatalf("body %q: user %q %v, team %q %v; want both found", body, uid, uerr, tid, terr)
+				}
+				continue
+			}
+			for _, err := range []error{uerr, terr} {
+				var e *Error
+				if !errors.As(err, &e) || !e.OutcomeUnknown() {
+					t.Fatalf("body %q, nothing made: %v, want an unknown outcome", body, err)
+				}
+			}
+			f.mu.Lock()
+			for _, r := range f.reqs {
+				if strings.Contains(r, "elsewhere") {
+					t.Errorf("followed Location: %q", f.reqs)
+				}
+			}
+			f.mu.Unlock()
+		}
+	}
+}

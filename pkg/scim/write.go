@@ -129,7 +129,18 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 	}
 	created, err := decodeUser(r.body)
 	if err != nil {
-		return "", fmt.Errorf("create user %s: %w", name, c.decodeErr(cl, r.status, err))
+		// Answered 2xx, so probably made, in an answer that does not give
+		// the user (an empty 201, say): it is looked up as after a lost
+		// answer, and its outcome stays unknown when it is not found.
+		derr := fmt.Errorf("create user %s: %w", name, c.decodeErr(cl, r.status, err))
+		if ok, lerr := cl.ambiguous(ctx); ok {
+			c.rememberName(adopted, name)
+			c.foundAfterAnswer(r.status, "user", name, adopted)
+			return adopted, nil
+		} else if lerr != nil {
+			c.log.Info("looking up the created user failed", zap.String("user", c.safe(name)), zap.Error(lerr))
+		}
+		return "", derr
 	}
 	// W&B may answer with a handle of its own: the user is still the one
 	// created when the answer carries the email sent.
@@ -177,6 +188,14 @@ func (c *Client) adopted(err error, kind, name, id string) {
 		status = e.Status
 	}
 	c.log.Info(fmt.Sprintf("SCIM create answered %d (it exists): the existing %s is used", status, kind),
+		zap.String(kind, c.safe(name)), zap.String("id", c.safe(id)))
+}
+
+// foundAfterAnswer says, at info level, that a create answered status
+// without the created user or team in a form wbsync reads, and that the
+// look-up after it found the one created.
+func (c *Client) foundAfterAnswer(status int, kind, name, id string) {
+	c.log.Info(fmt.Sprintf("SCIM create answered %d without the created %s: found it by name", status, kind),
 		zap.String(kind, c.safe(name)), zap.String("id", c.safe(id)))
 }
 
@@ -266,7 +285,16 @@ func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 	}
 	g, err := decodeGroup(r.body)
 	if err != nil {
-		return "", fmt.Errorf("create team %s: %w", name, c.decodeErr(cl, r.status, err))
+		// As for a user: a 2xx that does not give the team looks it up.
+		derr := fmt.Errorf("create team %s: %w", name, c.decodeErr(cl, r.status, err))
+		if ok, lerr := cl.ambiguous(ctx); ok {
+			c.rememberTeams([]Group{{ID: adopted, DisplayName: name}})
+			c.foundAfterAnswer(r.status, "team", name, adopted)
+			return adopted, nil
+		} else if lerr != nil {
+			c.log.Info("looking up the created team failed", zap.String("team", c.safe(name)), zap.Error(lerr))
+		}
+		return "", derr
 	}
 	c.mu.Lock()
 	before, existed := c.knownTeams[g.ID]
