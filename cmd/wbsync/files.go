@@ -363,6 +363,11 @@ func distinctFiles(inputs []string, outs ...output) error {
 		if o.path == "" {
 			continue
 		}
+		if o.path == "-" {
+			// Not standard output: what a run prints goes there already,
+			// and a file named "-" is seldom what was meant.
+			return usageError{fmt.Sprintf("%s -: give a file name (./- for a file named -); what this command prints goes to standard output without it", o.flag)}
+		}
 		if fo, err := os.Stat(o.path); err == nil && fo.Mode().IsRegular() { // a device is refused as such later
 			for _, st := range streams {
 				if fst, err := st.f.Stat(); err == nil && os.SameFile(fo, fst) {

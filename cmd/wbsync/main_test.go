@@ -238,6 +238,9 @@ func TestConnectionErrors(t *testing.T) {
 		{"key too short", map[string]string{"WANDB_API_KEY": "xyz", "WBSYNC_URL": "http://127.0.0.1:1/scim"}, nil, "the API key from WANDB_API_KEY is 3 character(s) long"},
 		{"empty --out", map[string]string{"WANDB_API_KEY": "k3y5"}, []string{"--out="}, "--out was given an empty value"},
 		{"--out over the manifest", map[string]string{"WANDB_API_KEY": "k3y5"}, []string{"--out", m}, "is an input of this run"},
+		// "-" is not standard output here (nor a file named "-").
+		{"--out -", map[string]string{"WANDB_API_KEY": "k3y5"}, []string{"--out", "-"}, "--out -: give a file name (./- for a file named -)"},
+		{"--metrics-file -", map[string]string{"WANDB_API_KEY": "k3y5"}, []string{"--metrics-file=-"}, "--metrics-file -: give a file name"},
 		{"two outputs on one file", map[string]string{"WANDB_API_KEY": "k3y5"}, []string{"--out", "p.json", "--metrics-file", "./p.json"}, "--out and --metrics-file name the same file"},
 		{"--trace over the key file", nil, []string{"--api-key-file", keyFile, "--trace", keyFile}, "--trace " + keyFile + " is an input of this run"},
 		{"--out over the key file", nil, []string{"--api-key-file", keyFile, "--out", keyFile}, "--out " + keyFile + " is an input of this run"},

@@ -108,6 +108,9 @@ type Verification struct {
 	// left two teams of one name, say): the plan has no change for it,
 	// yet the organization does not match the manifest there.
 	LeftAlone []plan.Warning `json:"left_alone,omitempty"`
+	// Unchecked counts the plan's unverified role assertions (roles the
+	// server does not report): left out of Changes, and not checked.
+	Unchecked int `json:"unchecked_roles,omitempty"`
 }
 
 // Matches reports whether the verification found the organization as the
@@ -139,7 +142,9 @@ func VerifyFailed(why string) *Verification {
 func Verify(before, after plan.Plan) *Verification {
 	v := &Verification{Changes: []plan.Change{}}
 	for _, c := range after.Changes {
-		if !c.Unverified() {
+		if c.Unverified() {
+			v.Unchecked++
+		} else {
 			v.Changes = append(v.Changes, c)
 		}
 	}
@@ -223,6 +228,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		for _, w := range v.LeftAlone {
 			fmt.Fprintf(&b, "  ! %s: %s\n", w.Code, sanitize.Controls(w.Message))
+		}
+		if v.Unchecked > 0 {
+			fmt.Fprintf(&b, "  (%d role assertion(s) not checked: the server does not report roles)\n", v.Unchecked)
 		}
 	}
 	fmt.Fprintf(&b, "Apply: %s.\n", tally(r.OK, r.Failed, r.Skipped, r.Unknown))

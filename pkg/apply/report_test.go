@@ -209,8 +209,25 @@ func TestVerifyLeavesOutUnverified(t *testing.T) {
 		{Action: plan.SetOrgRole, User: "b@x.com", UserID: "ub", Role: "admin", Reason: plan.ReasonUnverified},
 		drift,
 	}})
-	if d := cmp.Diff(&Verification{Remaining: 1, Changes: []plan.Change{drift}}, v); d != "" {
+	if d := cmp.Diff(&Verification{Remaining: 1, Changes: []plan.Change{drift}, Unchecked: 1}, v); d != "" {
 		t.Fatalf("Verify (-want +got):\n%s", d)
+	}
+	// The text says the organization matches, and that the roles were
+	// not checked.
+	rep := &Report{Verification: Verify(plan.Plan{}, plan.Plan{Changes: []plan.Change{
+		{Action: plan.SetTeamRole, User: "b@x.com", UserID: "ub", Team: "ml", Role: "admin", Reason: plan.ReasonUnverified},
+	}})}
+	var buf bytes.Buffer
+	if err := rep.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"Verified: the organization matches the manifest.",
+		"  (1 role assertion(s) not checked: the server does not report roles)",
+		"Apply: 0 ok, 0 failed, 0 skipped.",
+	}
+	if d := cmp.Diff(want, lines(buf.String())); d != "" {
+		t.Fatalf("text (-want +got):\n%s", d)
 	}
 }
 
