@@ -97,6 +97,10 @@ func ParseFile(b []byte) (*File, error) {
 	if err := json.Unmarshal(b, &head); err != nil {
 		return nil, fmt.Errorf("%w: it is not JSON (%v); make one with 'wbsync plan --out FILE'", ErrNotSavedPlan, err)
 	}
+	if k, off, dup := duplicateKey(b); dup {
+		return nil, fmt.Errorf("%w: the key %q appears twice in one object (byte %d): wbsync writes each once; was the file edited? plan again and review it",
+			ErrNotSavedPlan, sanitize.Truncate(sanitize.Controls(k), 64), off)
+	}
 	var version string
 	switch {
 	case head.FormatVersion == nil || string(head.FormatVersion) == "null":
