@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -125,6 +126,57 @@ func TestPlanUnderFaultsIsIdentical(t *testing.T) {
 			}
 			if g := strings.ReplaceAll(got.stdout, emu.url, clean.url); g != want.stdout {
 				t.Fatalf("plan under faults differs from the clean plan:\n--- clean\n%s\n--- faults\n%s", want.stdout, g)
+			}
+		})
+	}
+}
+
+// TestApplyCountsEveryWriteRequest: the report's requests (and the
+// "Finished: N write requests" line) are the write requests the server
+// received: an update's one PATCH per attribute and the retries under
+// faults included.
+func TestApplyCountsEveryWriteRequest(t *testing.T) {
+	var users []map[string]any
+	var b strings.Builder
+	b.WriteString("version: 1\nusers:\n")
+	for i := 0; i < 6; i++ {
+		users = append(users, map[string]any{"userName": fmt.Sprintf("h%d", i), "email": fmt.Sprintf("u%d@old.example.com", i), "displayName": "Old"})
+		// A new email and a new name: two PATCHes on Dedicated Cloud.
+		fmt.Fprintf(&b, "  - email: u%d@new.example.com\n    username: h%d\n    name: New %d\n", i, i, i)
+	}
+	b.WriteString(onboardManifest(12, 3, 5)[len("version: 1\nusers:\n"):])
+	manifest := writeFile(t, "count.yaml", b.String())
+	state := writeState(t, map[string]any{"users": users})
+	for _, seed := range []int64{0, 3, 5} {
+		t.Run(fmt.Sprintf("seed-%d", seed), func(t *testing.T) {
+			opts := emulator.Options{}
+			if seed != 0 {
+				opts = emulator.Options{FaultRate: 0.25, Faults: []string{"500", "503", "reset"}, Seed: seed}
+			}
+			emu := startEmu(t, opts, state)
+			r := wb(t, vars(emu.url), "apply", "-f", manifest, "--auto-approve", "-o", "json", "--rate-limit", "100000", "--no-verify")
+			if r.code != exitOK && r.code != exitFailed {
+				t.Fatalf("exit %d\n%s", r.code, r.stderr)
+			}
+			var rep struct {
+				Requests int `json:"requests"`
+				Results  []struct {
+					Action   string `json:"action"`
+					Requests int    `json:"requests"`
+				} `json:"results"`
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+				t.Fatalf("%v\n%s", err, r.stdout)
+			}
+			if got := writes(emu.requests(t)); rep.Requests != got {
+				t.Fatalf("the report says %d write requests, the server received %d", rep.Requests, got)
+			}
+			if seed == 0 {
+				for _, res := range rep.Results {
+					if res.Action == "update_user" && res.Requests != 2 {
+						t.Errorf("an update of email and name: %d requests, want 2", res.Requests)
+					}
+				}
 			}
 		})
 	}

@@ -79,7 +79,7 @@ func (r *runner) addChunk(ctx context.Context, teamID string, idx []int, splits 
 	for j, i := range idx {
 		ids[j] = r.results[i].UserID
 	}
-	err := r.send(idx, func() error { return r.w.AddMembers(ctx, teamID, ids) })
+	err := r.send(ctx, idx, func(ctx context.Context) error { return r.w.AddMembers(ctx, teamID, ids) })
 	var se StatusError
 	if err != nil && len(idx) > 1 && !outcomeUnknown(err) && errors.As(err, &se) &&
 		splitOn(se.HTTPStatus(), splits) {

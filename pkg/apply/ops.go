@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -27,11 +28,11 @@ func (r *runner) do(ctx context.Context, i int) error {
 			name = c.User
 		}
 		u := model.User{UserName: name, Email: c.User, DisplayName: c.Name, ExternalID: c.ExternalID, Active: true}
-		id, err := r.create(i, "user", c.User, func() (string, error) { return r.w.CreateUser(ctx, u) })
+		id, err := r.create(ctx, i, "user", c.User, func(ctx context.Context) (string, error) { return r.w.CreateUser(ctx, u) })
 		res.UserID = id
 		return err
 	case plan.CreateTeam:
-		id, err := r.create(i, "team", c.Team, func() (string, error) { return r.w.CreateTeam(ctx, c.Team) })
+		id, err := r.create(ctx, i, "team", c.Team, func(ctx context.Context) (string, error) { return r.w.CreateTeam(ctx, c.Team) })
 		res.TeamID = id
 		return err
 	case plan.RemoveMember:
@@ -44,7 +45,7 @@ func (r *runner) do(ctx context.Context, i int) error {
 			return err
 		}
 		res.UserID, res.TeamID = uid, tid
-		return r.send([]int{i}, func() error { return r.w.RemoveMember(ctx, tid, uid) })
+		return r.send(ctx, []int{i}, func(ctx context.Context) error { return r.w.RemoveMember(ctx, tid, uid) })
 	case plan.ReactivateUser, plan.DeactivateUser, plan.UpdateUser, plan.SetOrgRole, plan.SetTeamRole:
 		return r.userOp(ctx, i)
 	}
@@ -53,9 +54,9 @@ func (r *runner) do(ctx context.Context, i int) error {
 
 // create sends a create of the user or team called name, checks that the
 // server returned an id, and records it for the changes that need it.
-func (r *runner) create(i int, kind, name string, f func() (string, error)) (string, error) {
+func (r *runner) create(ctx context.Context, i int, kind, name string, f func(context.Context) (string, error)) (string, error) {
 	var id string
-	err := r.send([]int{i}, func() (err error) { id, err = f(); return err })
+	err := r.send(ctx, []int{i}, func(ctx context.Context) (err error) { id, err = f(ctx); return err })
 	if err == nil && id == "" {
 		err = fmt.Errorf("create_%s: the server returned no id", kind)
 	}
@@ -74,20 +75,20 @@ func (r *runner) userOp(ctx context.Context, i int) error {
 		return err
 	}
 	r.results[i].UserID = id
-	var f func() error
+	var f func(context.Context) error
 	switch c.Action {
 	case plan.ReactivateUser:
-		f = func() error { return r.w.SetActive(ctx, id, true) }
+		f = func(ctx context.Context) error { return r.w.SetActive(ctx, id, true) }
 	case plan.DeactivateUser:
-		f = func() error { return r.w.SetActive(ctx, id, false) }
+		f = func(ctx context.Context) error { return r.w.SetActive(ctx, id, false) }
 	case plan.UpdateUser:
 		u := model.User{ID: id, Email: c.Email, DisplayName: c.Name, ExternalID: c.ExternalID, Active: true}
-		f = func() error { return r.w.UpdateUser(ctx, id, u) }
+		f = func(ctx context.Context) error { return r.w.UpdateUser(ctx, id, u) }
 	case plan.SetOrgRole:
 		if err := r.reactivationNotDone(id); err != nil {
 			return err
 		}
-		f = func() error { return r.w.SetOrgRole(ctx, id, c.Role) }
+		f = func(ctx context.Context) error { return r.w.SetOrgRole(ctx, id, c.Role) }
 	default: // plan.SetTeamRole
 		if err := r.addNotDone(c); err != nil {
 			return err
@@ -95,28 +96,47 @@ func (r *runner) userOp(ctx context.Context, i int) error {
 		if err := r.reactivationNotDone(id); err != nil {
 			return err
 		}
-		f = func() error { return r.w.SetTeamRole(ctx, id, c.Team, c.Role) }
+		f = func(ctx context.Context) error { return r.w.SetTeamRole(ctx, id, c.Team, c.Role) }
 	}
-	return r.send([]int{i}, f)
+	return r.send(ctx, []int{i}, f)
 }
 
-// send makes one Writer request on behalf of the changes at idx: it counts
-// the request once for the run and once in each change's result, with its
-// duration, unless the Writer says it never went out (an interrupt while
-// it waited for its turn).
-func (r *runner) send(idx []int, f func() error) error {
+// send makes one Writer call on behalf of the changes at idx, and counts
+// the write requests it sent once for the run and once in each change's
+// result, with its duration. A Writer that counts them (writeCounter: the
+// SCIM client, whose count holds retries and an update's one PATCH per
+// attribute) says how many; otherwise the call counts as one request,
+// unless the Writer says it never went out (an interrupt while it waited
+// for its turn).
+func (r *runner) send(ctx context.Context, idx []int, f func(context.Context) error) error {
 	start := r.opts.Now()
-	err := f()
+	var n int
+	if wc, ok := r.w.(writeCounter); ok {
+		cctx, count := wc.CountWrites(ctx)
+		err := f(cctx)
+		if n = count(); n == 0 {
+			return err
+		}
+		r.account(idx, n, start)
+		return err
+	}
+	err := f(ctx)
 	if notSent(err) {
 		return err
 	}
-	r.requests.Add(1)
+	r.account(idx, 1, start)
+	return err
+}
+
+// account adds n requests, made since start, to the run and to each
+// change at idx.
+func (r *runner) account(idx []int, n int, start time.Time) {
+	r.requests.Add(int64(n))
 	d := r.opts.Now().Sub(start).Milliseconds()
 	for _, i := range idx {
-		r.results[i].Requests++
+		r.results[i].Requests += n
 		r.results[i].DurationMS += d
 	}
-	return err
 }
 
 // finish records the outcome of changes[i]: done when err is nil, else

@@ -63,8 +63,9 @@ type Result struct {
 	CausedBy *int `json:"caused_by,omitempty"`
 	// DurationMS is the time spent in the requests that carried it.
 	DurationMS int64 `json:"duration_ms"`
-	// Requests is how many write requests carried this change (an add
-	// batched with others counts each shared request once for each member).
+	// Requests is how many write requests carried this change, counted as
+	// the run's Requests (an add batched with others counts each shared
+	// request once for each member).
 	Requests int `json:"requests"`
 }
 
@@ -79,8 +80,10 @@ type Report struct {
 	// Interrupted is true when the run's context ended before the run did
 	// (a signal): what had not started is skipped.
 	Interrupted bool `json:"interrupted"`
-	// Requests is the number of write requests made (each Writer call
-	// once; the Writer's own retries are not counted).
+	// Requests is the number of write requests sent: as the Writer counts
+	// them (the SCIM client counts every attempt that went out, retries
+	// and an update's one PATCH per attribute included), else each Writer
+	// call once.
 	Requests int `json:"requests"`
 	// DurationMS is the wall time of the whole run.
 	DurationMS int64 `json:"duration_ms"`

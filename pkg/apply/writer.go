@@ -47,6 +47,14 @@ type Writer interface {
 	RemoveMember(ctx context.Context, teamID, userID string) error
 }
 
+// writeCounter is implemented by Writers that count the write requests a
+// call sends (retries, and an update's one PATCH per attribute, included):
+// CountWrites returns ctx carrying a new counter and a function that reads
+// it.
+type writeCounter interface {
+	CountWrites(ctx context.Context) (context.Context, func() int)
+}
+
 // StatusError is implemented by errors that carry an HTTP status and a SCIM
 // detail (such as *scim.Error); the report records both.
 type StatusError interface {

@@ -153,6 +153,9 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 		req.Header.Set("Content-Type", "application/scim+json")
 	}
 	resp, err := c.http.Do(req)
+	if cl.method != http.MethodGet && (err == nil || sent.Load()) {
+		countWrite(ctx)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -208,6 +211,25 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 		c.accepted.Store(true) // a 2xx whose body passed its checks
 	}
 	return r, nil
+}
+
+// writesKey keys the counter CountWrites puts in a context.
+type writesKey struct{}
+
+// CountWrites returns ctx carrying a new counter of the write requests sent
+// under it (every attempt that went out: retries, and an update's one
+// PATCH per attribute, included; the GETs of a look-up are not writes),
+// and a function that reads it. apply counts its requests so.
+func (c *Client) CountWrites(ctx context.Context) (context.Context, func() int) {
+	n := new(atomic.Int64)
+	return context.WithValue(ctx, writesKey{}, n), func() int { return int(n.Load()) }
+}
+
+// countWrite counts one write request in ctx's counter, if it has one.
+func countWrite(ctx context.Context) {
+	if n, ok := ctx.Value(writesKey{}).(*atomic.Int64); ok {
+		n.Add(1)
+	}
 }
 
 // utf8BOM is a byte order mark, which RFC 8259 §8.1 lets a reader ignore
