@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/textproto"
@@ -81,6 +82,10 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 	case http.StatusNotFound:
 		if cl.list {
 			e.Hint = hintBaseURL
+		}
+	case http.StatusBadRequest:
+		if cl.list && c.pageSize > 100 {
+			e.Hint = fmt.Sprintf(hintPageSize, c.pageSize)
 		}
 	case http.StatusPreconditionFailed:
 		e.Hint = hint412

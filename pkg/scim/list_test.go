@@ -402,3 +402,24 @@ func TestListRecordNamingTheErrorSchema(t *testing.T) {
 		}
 	}
 }
+
+// TestPageSizeRefusedHint: a server that refuses a count above its own
+// maximum with 400 gets a hint to ask for less; at --page-size 100 it does
+// not (the 400 is about something else).
+func TestPageSizeRefusedHint(t *testing.T) {
+	for _, size := range []int{DefaultPageSize, 100} {
+		f, srv := newFake(t)
+		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			w.Header().Set("Content-Type", "application/scim+json")
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","scimType":"invalidValue","detail":"count must be at most 50"}`)
+			return true
+		}
+		c := testClient(t, srv.URL, func(cfg *Config) { cfg.PageSize = size })
+		_, err := c.ListUsers(context.Background())
+		hinted := err != nil && strings.Contains(err.Error(), "try --page-size 100")
+		if err == nil || hinted != (size > 100) {
+			t.Errorf("page size %d: %v", size, err)
+		}
+	}
+}
