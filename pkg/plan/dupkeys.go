@@ -3,6 +3,8 @@ package plan
 import (
 	"encoding/json"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // duplicateKey returns the first key that appears twice in one object of
@@ -12,6 +14,7 @@ import (
 // keys, so a file holding `"changes": [], "changes": [...]` would show a
 // reader the first and apply the second.
 func duplicateKey(b []byte) (key string, off int, ok bool) {
+	const maxSpareKeys = 64
 	type level struct {
 		object, wantKey bool
 		keys            map[string]struct{}
@@ -36,11 +39,11 @@ func duplicateKey(b []byte) (key string, off int, ok bool) {
 				if escaped {
 					_ = json.Unmarshal(b[i:j+1], &k) // valid JSON: it unquotes
 				}
-				k = strings.ToLower(k)
-				if _, dup := top.keys[k]; dup {
+				f := foldKey(k)
+				if _, dup := top.keys[f]; dup {
 					return k, i, true
 				}
-				top.keys[k] = struct{}{}
+				top.keys[f] = struct{}{}
 			}
 			i = j
 		case '{':
@@ -56,8 +59,10 @@ func duplicateKey(b []byte) (key string, off int, ok bool) {
 			stack = append(stack, level{})
 		case '}', ']':
 			if n := len(stack); n > 0 {
-				if stack[n-1].keys != nil {
-					spare = append(spare, stack[n-1].keys)
+				if k := stack[n-1].keys; k != nil && len(k) <= maxSpareKeys {
+					// clear costs as much as the map's largest size: a
+					// large map is dropped, not reused for small ones.
+					spare = append(spare, k)
 				}
 				stack = stack[:n-1]
 			}
@@ -68,4 +73,24 @@ func duplicateKey(b []byte) (key string, off int, ok bool) {
 		}
 	}
 	return "", 0, false
+}
+
+// foldKey is k folded so that two keys fold alike exactly when
+// encoding/json takes them for one field name (bytes.EqualFold): each rune
+// as the smallest of its Unicode fold orbit, in lower case, so that
+// "changes", "CHANGES" and "change\u017f" (a long s) fold alike, and a key
+// in lower-case ASCII, as wbsync writes them, is its own fold (no copy).
+func foldKey(k string) string {
+	return strings.Map(func(r rune) rune {
+		if r < utf8.RuneSelf {
+			return unicode.ToLower(r)
+		}
+		for {
+			next := unicode.SimpleFold(r)
+			if next <= r {
+				return unicode.ToLower(next)
+			}
+			r = next
+		}
+	}, k)
 }

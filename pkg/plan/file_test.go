@@ -81,7 +81,9 @@ func TestReadFileRefuses(t *testing.T) {
 		// encoding/json keeps the last of two equal keys (equal ignoring
 		// case and escapes): a reader of the file would see the first.
 		{"changes twice", tamper(`"changes": [`, `"changes": [], "changes": [`), ErrNotSavedPlan, `the key "changes" appears twice in one object`},
-		{"a key twice in a change, in another case", tamper(`"action": "create_user"`, `"action": "create_user", "Action": "create_user"`), ErrNotSavedPlan, `"action" appears twice`},
+		{"a key twice in a change, in another case", tamper(`"action": "create_user"`, `"action": "create_user", "Action": "create_user"`), ErrNotSavedPlan, `"Action" appears twice`},
+		{"a key twice, with a long s", tamper(`"changes": [`, `"changes": [], "change\u017f": [`), ErrNotSavedPlan, `appears twice`},
+		{"a key twice, with a Kelvin sign", tamper(`"format_version": "1",`, "\"format_version\": \"1\", \"\u212aey\": 1, \"key\": 2,"), ErrNotSavedPlan, `appears twice`},
 		{"a key twice, escaped", tamper(`"format_version": "1",`, `"format_version": "1", "format_versio\u006e": "1",`), ErrNotSavedPlan, `"format_version" appears twice`},
 		{"trailing data", append(append([]byte{}, good...), []byte("{}")...), ErrNotSavedPlan, "after top-level value"},
 		{"no target", tamper(`"url": "https://acme.wandb.io/scim",`, ``), ErrNotSavedPlan, "target.url"},

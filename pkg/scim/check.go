@@ -84,7 +84,7 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 			e.Hint = hintBaseURL
 		}
 	case http.StatusBadRequest:
-		if cl.list && c.pageSize > 100 {
+		if cl.list && c.pageSize > 100 && !strings.Contains(cl.query, "filter=") {
 			e.Hint = fmt.Sprintf(hintPageSize, c.pageSize)
 		}
 	case http.StatusPreconditionFailed:
@@ -256,6 +256,16 @@ func (c *Client) bodyError(ctx context.Context, cl call, status int, cr *capRead
 		return &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true,
 			unknown: cl.method != http.MethodGet && status >= 200 && status <= 299,
 			Detail:  "response body larger than " + strconv.FormatInt(cr.max, 10) + " bytes: refusing it"}
+	case cl.method != http.MethodGet && status >= 200 && status <= 299 && (context.Cause(ctx) == errAttemptTimeout || cr.err != nil):
+		// A write answered as done whose body broke off: it is not sent
+		// again (a create would be made twice), and its outcome is
+		// unknown.
+		how := "did not arrive within the per-request timeout"
+		if context.Cause(ctx) != errAttemptTimeout {
+			how = "broke off (" + c.safe(cr.err.Error()) + ")"
+		}
+		return &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: true,
+			Detail: "the server answered " + strconv.Itoa(status) + ", but the rest of its answer " + how + ": whether the change was made is unknown; the next plan shows it"}
 	case context.Cause(ctx) == errAttemptTimeout:
 		return c.transportError(cl, errAttemptTimeout, true)
 	case cr.err != nil:
@@ -365,12 +375,26 @@ func waitText(d time.Duration) string {
 
 // looksHTML says whether an answer is an HTML page (a login page, a proxy's
 // error page): its body starts with '<', or its Content-Type says HTML and
-// its body does not start as JSON does (a server that labels its JSON
-// text/html is read as JSON).
+// its body does not start as a JSON object or array does ('{' then '"' or
+// '}', '[' then a value or ']'): a server that labels its JSON text/html
+// is read as JSON, a page that starts "[an error occurred" is HTML.
 func looksHTML(ctype string, body []byte) bool {
 	t := strings.TrimSpace(string(body[:min(len(body), 64)]))
-	if strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
+	if strings.HasPrefix(t, "<") {
+		return true
+	}
+	if !strings.Contains(strings.ToLower(ctype), "html") {
 		return false
 	}
-	return strings.HasPrefix(t, "<") || strings.Contains(strings.ToLower(ctype), "html")
+	if len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+		rest := strings.TrimLeft(t[1:], " \t\r\n")
+		if rest == "" {
+			return false // too short to tell: read as JSON, which decides
+		}
+		if t[0] == '{' {
+			return rest[0] != '"' && rest[0] != '}'
+		}
+		return !strings.ContainsRune(`{["-0123456789tfn]`, rune(rest[0]))
+	}
+	return true
 }

@@ -201,9 +201,9 @@ const (
 	// hintBaseURL: a list answered 404, or a body that is not a SCIM list.
 	hintBaseURL = "is the URL https://HOST/scim? (a server that answers only https://HOST/scim/v2 needs that: 'wbsync doctor' tries both)"
 	hint412     = "changed under us: re-read and plan again"
-	// hintPageSize follows a 400 to the first page of a list that asked
-	// for more than 100 resources (%d).
-	hintPageSize = "a server that serves fewer resources a page may refuse count=%d: try --page-size 100"
+	// hintPageSize follows a 400 to the first page of an unfiltered list
+	// that asked for more than 100 resources (%d).
+	hintPageSize = "if the server refuses count=%d (it serves fewer resources a page), try --page-size 100"
 	hintHTML     = "the server answered HTML, not SCIM JSON: " + hintBaseURL
 	hintTLS      = "TLS failed: check the URL's host and the system's trusted certificates"
 	hintNotTLS   = "the server answered in plain HTTP on an https:// URL: check the URL's port"

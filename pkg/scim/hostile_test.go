@@ -604,3 +604,71 @@ func TestCreateAnsweredWithoutTheResource(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateAnswerBrokeOff: a create answered 201 whose body breaks off is
+// never sent again (the server said it made it): it is looked up, and
+// used when found; otherwise its outcome is unknown.
+func TestCreateAnswerBrokeOff(t *testing.T) {
+	for _, made := range []bool{true, false} {
+		f, srv := newFake(t)
+		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			if r.Method != http.MethodPost {
+				return false
+			}
+			if made {
+				f.mu.Lock()
+				f.users = append(f.users, map[string]any{"id": "u-new", "userName": "b@example.com"})
+				f.mu.Unlock()
+			}
+			w.Header().Set("Content-Type", "application/scim+json")
+			w.Header().Set("Content-Length", "100")
+			w.WriteHeader(http.StatusCreated)
+			io.WriteString(w, `{"id":"u-`)
+			w.(http.Flusher).Flush()
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return true
+		}
+		c := testClient(t, srv.URL)
+		id, err := c.CreateUser(context.Background(), model.User{UserName: "b@example.com"})
+		var e *Error
+		switch {
+		case made && (err != nil || id != "u-new"):
+			t.Fatalf("made: %q, %v; want it found", id, err)
+		case !made && (!errors.As(err, &e) || !e.OutcomeUnknown() || !strings.Contains(err.Error(), "the server answered 201, but the rest of its answer broke off")):
+			t.Fatalf("not found: %v; want an unknown outcome saying the answer broke off", err)
+		}
+		posts := 0
+		for _, r := range f.requests() {
+			if strings.HasPrefix(r, "POST") {
+				posts++
+			}
+		}
+		if posts != 1 {
+			t.Fatalf("made %v: %d creates sent, want 1: %q", made, posts, f.requests())
+		}
+	}
+}
+
+// TestCreateAnswerFindsADeactivatedUser: the look-up after a create whose
+// answer gave no user does not take a deactivated user of that name (a
+// create does not reactivate): the outcome stays unknown.
+func TestCreateAnswerFindsADeactivatedUser(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = []map[string]any{{"id": "u-old", "userName": "b@example.com", "active": false}}
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPost {
+			return false
+		}
+		w.WriteHeader(http.StatusCreated)
+		return true
+	}
+	c := testClient(t, srv.URL)
+	id, err := c.CreateUser(context.Background(), model.User{UserName: "b@example.com"})
+	var e *Error
+	if id != "" || !errors.As(err, &e) || !e.OutcomeUnknown() {
+		t.Fatalf("%q, %v; want no id and an unknown outcome", id, err)
+	}
+}

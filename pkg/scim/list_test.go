@@ -421,5 +421,32 @@ func TestPageSizeRefusedHint(t *testing.T) {
 		if err == nil || hinted != (size > 100) {
 			t.Errorf("page size %d: %v", size, err)
 		}
+		// A filtered look-up's 400 is about the filter.
+		if _, err := c.FindUser(context.Background(), "a@example.com"); err == nil || strings.Contains(err.Error(), "--page-size") {
+			t.Errorf("page size %d, a look-up: %v", size, err)
+		}
+	}
+}
+
+func TestLooksHTML(t *testing.T) {
+	for _, tc := range []struct {
+		ctype, body string
+		html        bool
+	}{
+		{"text/html", "<!doctype html><p>login", true},
+		{"application/json", "  <html>", true},
+		{"application/scim+json", `{"totalResults":0}`, false},
+		{"text/html; charset=utf-8", `{"totalResults":0}`, false},
+		{"text/html", "{ }", false},
+		{"text/html", `[{"id":"a"}]`, false},
+		{"text/html", "[]", false},
+		{"text/html", "[an error occurred while processing this directive]", true},
+		{"text/html", "{{template}}", true},
+		{"text/html", "Service Unavailable", true},
+		{"text/plain", "Service Unavailable", false},
+	} {
+		if got := looksHTML(tc.ctype, []byte(tc.body)); got != tc.html {
+			t.Errorf("looksHTML(%q, %q) = %v, want %v", tc.ctype, tc.body, got, tc.html)
+		}
 	}
 }

@@ -107,6 +107,12 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 			if err := c.checkUser(cl, 0, found, name, email); err != nil {
 				return false, err
 			}
+			if !found.Active {
+				// A create does not reactivate (see adoptUser): taking it
+				// would report the create done while the user stays
+				// deactivated.
+				return false, fmt.Errorf("the user found by name (id %s) is deactivated: not used", c.safe(found.ID))
+			}
 			adopted = found.ID
 			return true, nil
 		}}
@@ -124,23 +130,23 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 		return id, aerr
 	case errors.Is(err, ErrSeatLimit):
 		return "", fmt.Errorf("create user %s: the organization's seat limit is reached: %w", name, err)
+	case answeredUnread(err):
+		if c.foundAfterAnswer(ctx, cl, "user", name, err) {
+			c.rememberName(adopted, name)
+			return adopted, nil
+		}
+		return "", fmt.Errorf("create user %s: %w", name, err)
 	case err != nil:
 		return "", fmt.Errorf("create user %s: %w", name, err)
 	}
 	created, err := decodeUser(r.body)
 	if err != nil {
-		// Answered 2xx, so probably made, in an answer that does not give
-		// the user (an empty 201, say): it is looked up as after a lost
-		// answer, and its outcome stays unknown when it is not found.
-		derr := fmt.Errorf("create user %s: %w", name, c.decodeErr(cl, r.status, err))
-		if ok, lerr := cl.ambiguous(ctx); ok {
+		derr := c.decodeErr(cl, r.status, err)
+		if c.foundAfterAnswer(ctx, cl, "user", name, derr) {
 			c.rememberName(adopted, name)
-			c.foundAfterAnswer(r.status, "user", name, adopted)
 			return adopted, nil
-		} else if lerr != nil {
-			c.log.Info("looking up the created user failed", zap.String("user", c.safe(name)), zap.Error(lerr))
 		}
-		return "", derr
+		return "", fmt.Errorf("create user %s: %w", name, derr)
 	}
 	// W&B may answer with a handle of its own: the user is still the one
 	// created when the answer carries the email sent.
@@ -191,12 +197,30 @@ func (c *Client) adopted(err error, kind, name, id string) {
 		zap.String(kind, c.safe(name)), zap.String("id", c.safe(id)))
 }
 
-// foundAfterAnswer says, at info level, that a create answered status
-// without the created user or team in a form wbsync reads, and that the
-// look-up after it found the one created.
-func (c *Client) foundAfterAnswer(status int, kind, name, id string) {
-	c.log.Info(fmt.Sprintf("SCIM create answered %d without the created %s: found it by name", status, kind),
-		zap.String(kind, c.safe(name)), zap.String("id", c.safe(id)))
+// answeredUnread reports whether err is a write's 2xx answer whose body
+// did not arrive whole or did not decode: the server said it was made.
+func answeredUnread(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.unknown && e.Status >= 200 && e.Status <= 299
+}
+
+// foundAfterAnswer is called for a create answered 2xx without the created
+// user or team in a form wbsync reads (why: an empty 201, a body that broke
+// off or did not decode). It was probably made, so it is looked up as after
+// a lost answer (cl.ambiguous, which sets what it finds) and never sent
+// again: true when the look-up found it, said at info level; else its
+// outcome stays unknown.
+func (c *Client) foundAfterAnswer(ctx context.Context, cl call, kind, name string, why error) bool {
+	ok, err := cl.ambiguous(ctx)
+	switch {
+	case ok:
+		c.log.Info(fmt.Sprintf("SCIM create answered without the created %s: found it by name", kind),
+			zap.String(kind, c.safe(name)), zap.String("answer", why.Error()))
+	case err != nil:
+		c.log.Info(fmt.Sprintf("SCIM create answered without the created %s; looking it up failed", kind),
+			zap.String(kind, c.safe(name)), zap.Error(err))
+	}
+	return ok
 }
 
 // adoptUser finds the user a 409 says exists.
@@ -280,21 +304,23 @@ func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 		}
 		return "", fmt.Errorf("create team %s: %w (if the name is taken, which W&B may answer with 400: %s)", name, err,
 			strings.TrimPrefix(c.nameTaken(0), "the name is taken: "))
+	case answeredUnread(err):
+		if c.foundAfterAnswer(ctx, cl, "team", name, err) {
+			c.rememberTeams([]Group{{ID: adopted, DisplayName: name}})
+			return adopted, nil
+		}
+		return "", fmt.Errorf("create team %s: %w", name, err)
 	case err != nil:
 		return "", fmt.Errorf("create team %s: %w", name, err)
 	}
 	g, err := decodeGroup(r.body)
 	if err != nil {
-		// As for a user: a 2xx that does not give the team looks it up.
-		derr := fmt.Errorf("create team %s: %w", name, c.decodeErr(cl, r.status, err))
-		if ok, lerr := cl.ambiguous(ctx); ok {
+		derr := c.decodeErr(cl, r.status, err)
+		if c.foundAfterAnswer(ctx, cl, "team", name, derr) {
 			c.rememberTeams([]Group{{ID: adopted, DisplayName: name}})
-			c.foundAfterAnswer(r.status, "team", name, adopted)
 			return adopted, nil
-		} else if lerr != nil {
-			c.log.Info("looking up the created team failed", zap.String("team", c.safe(name)), zap.Error(lerr))
 		}
-		return "", derr
+		return "", fmt.Errorf("create team %s: %w", name, derr)
 	}
 	c.mu.Lock()
 	before, existed := c.knownTeams[g.ID]
