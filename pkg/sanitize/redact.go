@@ -43,23 +43,26 @@ const MinKey = 4
 // Redactor removes API keys from text. A nil *Redactor, or one made for
 // no key, changes nothing. It is safe for concurrent use.
 type Redactor struct {
-	short [][]byte            // forms shorter than a gram, replaced whole (longest first)
-	exact *strings.Replacer   // replaces them
-	grams map[uint64]struct{} // every 8-byte window of every form
-	bloom [1 << 10]uint64     // 65,536-bit prefilter over grams
-	hold  int                 // the most bytes a Writer holds back
-	forms [][]byte            // every form, to tell whether a tail may begin one
-	twice [][]byte            // the key percent-encoded and escaped again, replaced whole
+	short   [][]byte            // forms shorter than a gram, replaced whole (longest first)
+	exact   *strings.Replacer   // replaces them
+	grams   map[uint64]struct{} // every 8-byte window of every form
+	bloom   [1 << 10]uint64     // 65,536-bit prefilter over grams
+	hold    int                 // the most bytes a Writer holds back
+	forms   [][]byte            // every form, to tell whether a tail may begin one
+	twice   [][]byte            // the key percent-encoded and escaped again, replaced whole
+	longest int                 // the longest form's length
 }
 
 // NewRedactor returns a Redactor for keys (empty ones are skipped; nil
 // when none is left): a run that reads its key from a file still hides the
 // one in its environment. The forms covered for each key are the key
-// itself (so also "Bearer KEY"), also in upper and in lower case, and the
-// standard base64 encoding of the key at each of the three alignments it
-// can take inside any base64 text, which covers base64(":" + KEY) as Basic
-// authentication sends it, also in the URL-safe alphabet; each of those
-// percent-encoded byte by byte; and each in the other spellings a server
+// itself (so also "Bearer KEY"), and the standard base64 encoding of the
+// key at each of the three alignments it can take inside any base64 text,
+// which covers base64(":" + KEY) as Basic authentication sends it; each of
+// those also in upper and in lower case, written backwards, and in the
+// URL-safe alphabet; each of those percent-encoded byte by byte (and a run
+// of 8 or more key bytes escaped twice, %2533%2566..., is found by
+// decoding: twiceSpans); and each in the other spellings a server
 // or wbsync's own quoting gives text (URL query and path escaping, with
 // upper- or lower-case hex; JSON and Go string escapes; CSV's doubled
 // quotes), which differ from the key only for a key holding such
@@ -76,6 +79,9 @@ func NewRedactor(keys ...string) *Redactor {
 		return nil
 	}
 	r.forms = forms
+	for _, f := range forms {
+		r.longest = max(r.longest, len(f))
+	}
 	for _, f := range forms {
 		if len(f) < MinKey {
 			continue
@@ -138,10 +144,21 @@ func (r *Redactor) formsOf(key string) [][]byte {
 	// or lower case (a W&B key is lower-case hex, so its upper-case echo
 	// is the key itself), and each base64 form in the URL-safe alphabet
 	// (- and _ for + and /).
-	for _, v := range []string{strings.ToUpper(key), strings.ToLower(key)} {
-		if v != key && len(v) == len(key) {
-			forms = append(forms, []byte(v))
+	// Each form also in upper and in lower case (a server or proxy may
+	// fold a header it echoes: a Basic credential lower-cased is still the
+	// key, to anyone who tries the 16 spellings of each 4 characters), and
+	// reversed (an echo written backwards is the key too).
+	for _, f := range forms[:len(forms):len(forms)] {
+		for _, v := range []string{strings.ToUpper(string(f)), strings.ToLower(string(f))} {
+			if v != string(f) && len(v) == len(f) && !slices.ContainsFunc(forms, func(g []byte) bool { return string(g) == v }) {
+				forms = append(forms, []byte(v))
+			}
 		}
+	}
+	for _, f := range forms[:len(forms):len(forms)] {
+		rev := slices.Clone(f)
+		slices.Reverse(rev)
+		forms = append(forms, rev)
 	}
 	urlSafe := strings.NewReplacer("+", "-", "/", "_")
 	for _, f := range forms[:len(forms):len(forms)] {
@@ -299,6 +316,15 @@ func (r *Redactor) Bytes(b []byte) []byte {
 			b = []byte(t)
 		}
 	}
+	if spans := r.twiceSpans(b); len(spans) > 0 {
+		out := make([]byte, 0, len(b))
+		last := 0
+		for _, sp := range spans {
+			out = append(append(out, b[last:sp[0]]...), Marker...)
+			last = sp[1]
+		}
+		b = append(out, b[last:]...)
+	}
 	if len(r.twice) > 0 && bytes.Contains(b, []byte("%25")) {
 		for _, f := range r.twice {
 			if bytes.Contains(b, f) {
@@ -307,6 +333,59 @@ func (r *Redactor) Bytes(b []byte) []byte {
 		}
 	}
 	return b
+}
+
+// twiceSpans returns where b holds a fragment of a key form escaped twice,
+// as a path escapes an id that is the percent-encoded key (%2533%2566...):
+// runs of units %25HH (hex digits in either case), each one byte escaped
+// twice, whose bytes hold a run of 8 or more bytes of a key form. Each
+// span is [start, end) in b.
+func (r *Redactor) twiceSpans(b []byte) [][2]int {
+	if r == nil || len(r.grams) == 0 {
+		return nil
+	}
+	var spans [][2]int
+	var dec []byte
+	for i := 0; ; {
+		j := bytes.Index(b[i:], []byte("%25"))
+		if j < 0 {
+			return spans
+		}
+		start := i + j
+		k := start
+		dec = dec[:0]
+		for k+5 <= len(b) && b[k] == '%' && b[k+1] == '2' && b[k+2] == '5' && hexDigit(b[k+3]) >= 0 && hexDigit(b[k+4]) >= 0 {
+			dec = append(dec, byte(hexDigit(b[k+3])<<4|hexDigit(b[k+4])))
+			k += 5
+		}
+		if k == start {
+			i = start + 3
+			continue
+		}
+		for s := 0; s+gram <= len(dec); {
+			if !r.hit(dec, s) {
+				s++
+				continue
+			}
+			e := r.run(dec, s)
+			spans = append(spans, [2]int{start + 5*s, start + 5*e})
+			s = e
+		}
+		i = k
+	}
+}
+
+// hexDigit is the value of the hex digit c (either case), or -1.
+func hexDigit(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
 }
 
 // Cut returns where to cut b so as to keep at most its first n bytes
@@ -352,6 +431,11 @@ func (r *Redactor) crossing(b []byte, m int) int {
 			return i
 		}
 		i = end
+	}
+	for _, sp := range r.twiceSpans(b) {
+		if sp[0] < m && m < sp[1] {
+			return sp[0]
+		}
 	}
 	// The forms replaced only whole.
 	for _, set := range [][][]byte{r.short, r.twice} {
@@ -408,16 +492,23 @@ func (w *Writer) Write(p []byte) (int, error) {
 		return n, err
 	}
 	w.buf = append(w.buf, p...)
-	out := w.r.Bytes(w.buf)
-	keep := 0
+	hold := 0 // raw bytes at the end: a run of doubly escaped bytes the next write may continue
 	if !w.unit {
+		hold = w.r.twiceRunTail(w.buf)
+	}
+	raw := w.buf[len(w.buf)-hold:]
+	out := w.r.Bytes(w.buf[:len(w.buf)-hold])
+	keep := 0
+	if !w.unit && hold == 0 {
 		keep = w.r.tail(out)
 	}
 	if _, err := w.w.Write(out[:len(out)-keep]); err != nil {
 		w.err, w.buf = err, nil
 		return 0, err
 	}
-	w.buf = append(w.buf[:0], out[len(out)-keep:]...)
+	// out's tail lies before raw in w.buf (or in a copy): moving it to
+	// the front leaves raw in place until it follows.
+	w.buf = append(append(w.buf[:0], out[len(out)-keep:]...), raw...)
 	return len(p), nil
 }
 
@@ -439,6 +530,35 @@ func (r *Redactor) tail(out []byte) int {
 		}
 	}
 	return keep
+}
+
+// twiceRunTail returns how many bytes at the end of b are a run of
+// doubly escaped bytes (units %25HH, the last one perhaps begun only),
+// which a Writer holds back unredacted so that a key fragment split
+// between two writes is found whole; 0 for a run longer than any key form
+// escaped twice, which is redacted as it stands.
+func (r *Redactor) twiceRunTail(b []byte) int {
+	if r == nil || len(r.grams) == 0 {
+		return 0
+	}
+	unit := func(u []byte) bool { // a unit, or the start of one
+		return (len(u) < 1 || u[0] == '%') && (len(u) < 2 || u[1] == '2') && (len(u) < 3 || u[2] == '5') &&
+			(len(u) < 4 || hexDigit(u[3]) >= 0) && (len(u) < 5 || hexDigit(u[4]) >= 0)
+	}
+	n := 0
+	for p := 4; p >= 1; p-- { // a unit begun at the very end
+		if len(b) >= p && unit(b[len(b)-p:]) {
+			n = p
+			break
+		}
+	}
+	for n+5 <= len(b) && unit(b[len(b)-n-5:len(b)-n]) {
+		n += 5
+		if n > 5*r.longest {
+			return 0
+		}
+	}
+	return n
 }
 
 // twiceTail returns the length of the longest suffix of out that begins

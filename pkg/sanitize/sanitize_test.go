@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -551,5 +553,67 @@ func TestRedactTwoKeys(t *testing.T) {
 	}
 	if NewRedactor() != nil || NewRedactor("", "") != nil {
 		t.Error("a Redactor for no key")
+	}
+}
+
+// TestRedactFoldedReversedAndTwiceEscapedFragments: echoes a hostile
+// server may make of the credential it received: the Basic credential
+// lower- or upper-cased (each 4 base64 characters then have at most 16
+// spellings: the key is recoverable), the key or its credential reversed,
+// and a fragment of the percent-encoded key escaped again into a request
+// path (an id made of it), in any hex case. None keeps 8 characters of
+// what it stands for, whole or split between two writes.
+func TestRedactFoldedReversedAndTwiceEscapedFragments(t *testing.T) {
+	rev := func(s string) string {
+		b := []byte(s)
+		slices.Reverse(b)
+		return string(b)
+	}
+	mixed := func(s string) string { // hex digits in alternating case
+		b := []byte(s)
+		for i := range b {
+			if i%2 == 0 {
+				b[i] = byte(unicode.ToLower(rune(b[i])))
+			} else {
+				b[i] = byte(unicode.ToUpper(rune(b[i])))
+			}
+		}
+		return string(b)
+	}
+	for _, key := range []string{"3f9a1c0b7e2d4a6f8b1c3e5d7f9a0b2c4d6e8f10", testKey} {
+		r := NewRedactor(key)
+		basic := base64.StdEncoding.EncodeToString([]byte(":" + key))
+		for _, c := range []struct{ echo, hidden string }{
+			{"auth " + strings.ToLower(basic) + " seen", strings.ToLower(basic)},
+			{"AUTH " + strings.ToUpper(basic) + " SEEN", strings.ToUpper(basic)},
+			{"name " + rev(key) + ".", rev(key)},
+			{"name " + rev(basic) + ".", rev(basic)},
+			{"PATCH /scim/Users/" + pct(key[:20], "%%25%02X") + " 500", key[:20]},
+			{"PATCH /scim/Users/" + mixed(pct(key[4:24], "%%25%02x")) + " 500", key[4:24]},
+		} {
+			out := r.String(c.echo)
+			plain := strings.ToLower(percentDecoded(percentDecoded(out)))
+			hidden := strings.ToLower(c.hidden)
+			for i := 2; i+gram <= len(hidden)-2; i++ {
+				if strings.Contains(plain, hidden[i:i+gram]) {
+					t.Errorf("key %q: %q → %q keeps %q", key, c.echo, out, hidden[i:i+gram])
+				}
+			}
+			// Split between two writes, anywhere: the same.
+			for cut := 1; cut < len(c.echo); cut += 3 {
+				var b strings.Builder
+				w := r.Writer(&b)
+				w.Write([]byte(c.echo[:cut]))
+				w.Write([]byte(c.echo[cut:]))
+				w.Flush()
+				plain := strings.ToLower(percentDecoded(percentDecoded(b.String())))
+				for i := 2; i+gram <= len(hidden)-2; i++ {
+					if strings.Contains(plain, hidden[i:i+gram]) {
+						t.Errorf("key %q: %q split at %d → %q keeps %q", key, c.echo, cut, b.String(), hidden[i:i+gram])
+						break
+					}
+				}
+			}
+		}
 	}
 }
