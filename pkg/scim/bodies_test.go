@@ -288,3 +288,50 @@ func TestPatchLongErrorBody(t *testing.T) {
 		t.Fatalf("err = %v, want the 400 the body states", err)
 	}
 }
+
+// TestTimeoutBoundsTheWholeRequest: headers sent late and then a body that
+// trickles: the attempt ends when --timeout has passed since it was sent,
+// not a whole timeout after the headers (twice the timeout).
+func TestTimeoutBoundsTheWholeRequest(t *testing.T) {
+	const timeout, late = 400 * time.Millisecond, 300 * time.Millisecond
+	lasted := make(chan time.Duration, 1)
+	_, srv := newFake(t)
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		began := time.Now()
+		defer func() {
+			select {
+			case lasted <- time.Since(began): // the first attempt's
+			default:
+			}
+		}()
+		select {
+		case <-time.After(late): // the headers, late
+		case <-r.Context().Done():
+			return
+		}
+		w.Header().Set("Content-Type", "application/scim+json")
+		w.WriteHeader(200)
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-tick.C:
+				if _, err := w.Write([]byte(" ")); err != nil {
+					return
+				}
+				w.(http.Flusher).Flush()
+			}
+		}
+	})
+	c := testClient(t, srv.URL, func(c *Config) { c.Timeout, c.MaxElapsed = timeout, time.Millisecond })
+	if _, err := c.ListUsers(context.Background()); err == nil {
+		t.Fatal("a body that never ends was read")
+	}
+	// The old bound was late+timeout (700 ms); 200 ms are left for a
+	// loaded machine.
+	if d := <-lasted; d >= late+timeout-100*time.Millisecond {
+		t.Fatalf("the request lasted %v, want about %v (the timeout)", d, timeout)
+	}
+}

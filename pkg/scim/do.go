@@ -152,7 +152,9 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/scim+json")
 	}
+	began := time.Now()
 	resp, err := c.http.Do(req)
+	spent := time.Since(began)
 	if cl.method != http.MethodGet && (err == nil || sent.Load()) {
 		countWrite(ctx)
 	}
@@ -167,8 +169,10 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 	}
 
 	// The body takes one of caps.BodySlots, so that at most that many
-	// bodies are in memory whatever the concurrency, and a timeout of its
-	// own: waiting for a slot does not count. The slot is given back only
+	// bodies are in memory whatever the concurrency, and what is left of
+	// the attempt's timeout once the headers came: waiting for a slot does
+	// not count, but a server that sends its headers late cannot make a
+	// request last twice --timeout. The slot is given back only
 	// after the body is closed, since closing a traced body encodes its
 	// capture (up to caps.TraceBody) into the trace.
 	timer.Stop()
@@ -191,7 +195,7 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 		resp.Body.Close()
 		<-c.bodies
 	}()
-	timer.Reset(c.timeout)
+	timer.Reset(max(c.timeout-spent, 0))
 	r, err := c.readBody(actx, cl, resp)
 	if err != nil && ctx.Err() != nil {
 		err = ctx.Err()
