@@ -77,20 +77,25 @@ func duplicateKey(b []byte) (key string, off int, ok bool) {
 
 // foldKey is k folded so that two keys fold alike exactly when
 // encoding/json takes them for one field name (bytes.EqualFold): each rune
-// as the smallest of its Unicode fold orbit, in lower case, so that
-// "changes", "CHANGES" and "change\u017f" (a long s) fold alike, and a key
-// in lower-case ASCII, as wbsync writes them, is its own fold (no copy).
+// as the smallest of its Unicode fold orbit, an ASCII letter so found in
+// lower case, so that "changes", "CHANGES" and "change\u017f" (a long s)
+// fold alike, "actİon" and "action" do not, and a key in lower-case ASCII,
+// as wbsync writes them, is its own fold (no copy).
 func foldKey(k string) string {
 	return strings.Map(func(r rune) rune {
+		if r >= utf8.RuneSelf {
+			for {
+				next := unicode.SimpleFold(r)
+				if next <= r {
+					r = next
+					break
+				}
+				r = next
+			}
+		}
 		if r < utf8.RuneSelf {
 			return unicode.ToLower(r)
 		}
-		for {
-			next := unicode.SimpleFold(r)
-			if next <= r {
-				return unicode.ToLower(next)
-			}
-			r = next
-		}
+		return r
 	}, k)
 }

@@ -208,3 +208,24 @@ func TestReadFileRefusesImpossibleManifest(t *testing.T) {
 		})
 	}
 }
+
+// TestDuplicateKeyFoldsAsEncodingJSON: keys are one when encoding/json
+// would take them for one field, and only then.
+func TestDuplicateKeyFoldsAsEncodingJSON(t *testing.T) {
+	for _, tc := range []struct {
+		in  string
+		dup bool
+	}{
+		{`{"changes":1,"CHANGES":2}`, true},
+		{`{"changes":1,"change\u017f":2}`, true}, // a long s
+		{`{"kind":1,"\u212aind":2}`, true},       // a Kelvin sign
+		{`{"action":1,"act\u0130on":2}`, false},  // a dotted capital I is not an i to encoding/json
+		{`{"a":{"x":1},"b":{"x":1}}`, false},
+		{`{"a":"x\",\"a\":1"}`, false},
+		{`[{"a":1},{"a":1}]`, false},
+	} {
+		if _, _, dup := duplicateKey([]byte(tc.in)); dup != tc.dup {
+			t.Errorf("%s: duplicate %v, want %v", tc.in, dup, tc.dup)
+		}
+	}
+}

@@ -43,14 +43,14 @@ const MinKey = 4
 // Redactor removes API keys from text. A nil *Redactor, or one made for
 // no key, changes nothing. It is safe for concurrent use.
 type Redactor struct {
-	short   [][]byte            // forms shorter than a gram, replaced whole (longest first)
-	exact   *strings.Replacer   // replaces them
-	grams   map[uint64]struct{} // every 8-byte window of every form
-	bloom   [1 << 10]uint64     // 65,536-bit prefilter over grams
-	hold    int                 // the most bytes a Writer holds back
-	forms   [][]byte            // every form, to tell whether a tail may begin one
-	twice   [][]byte            // the key percent-encoded and escaped again, replaced whole
-	longest int                 // the longest form's length
+	short [][]byte            // forms shorter than a gram, replaced whole (longest first)
+	exact *strings.Replacer   // replaces them
+	grams map[uint64]struct{} // every 8-byte window of every form
+	bloom []uint64            // prefilter over grams: at least 16 bits a gram, 65,536 at least
+	shift uint                // bloomIndex's: 64 - log2 of the bloom's bits
+	hold  int                 // the most bytes a Writer holds back
+	forms [][]byte            // every form, to tell whether a tail may begin one
+	twice [][]byte            // the key percent-encoded and escaped again, replaced whole
 }
 
 // NewRedactor returns a Redactor for keys (empty ones are skipped; nil
@@ -80,9 +80,6 @@ func NewRedactor(keys ...string) *Redactor {
 	}
 	r.forms = forms
 	for _, f := range forms {
-		r.longest = max(r.longest, len(f))
-	}
-	for _, f := range forms {
 		if len(f) < MinKey {
 			continue
 		}
@@ -92,11 +89,20 @@ func NewRedactor(keys ...string) *Redactor {
 			continue
 		}
 		for i := 0; i+gram <= len(f); i++ {
-			x := binary.LittleEndian.Uint64(f[i:])
-			r.grams[x] = struct{}{}
-			h := bloomIndex(x)
-			r.bloom[h>>6] |= 1 << (h & 63)
+			r.grams[binary.LittleEndian.Uint64(f[i:])] = struct{}{}
 		}
+	}
+	// The prefilter keeps about one bit in sixteen set, whatever the key's
+	// length (a 4 KiB key has 30 times the grams of a W&B key): a full one
+	// would send every window to the map.
+	bits := uint(16)
+	for 1<<bits < 16*len(r.grams) {
+		bits++
+	}
+	r.bloom, r.shift = make([]uint64, 1<<bits/64), 64-bits
+	for x := range r.grams {
+		h := r.bloomIndex(x)
+		r.bloom[h>>6] |= 1 << (h & 63)
 	}
 	if len(r.short) > 0 {
 		// One pass over the text, longest form first, so that a marker is
@@ -260,12 +266,12 @@ func percentEncoded(f []byte, hex string) []byte {
 	return out
 }
 
-func bloomIndex(x uint64) uint64 { return (x * 0x9E3779B97F4A7C15) >> 48 }
+func (r *Redactor) bloomIndex(x uint64) uint64 { return (x * 0x9E3779B97F4A7C15) >> r.shift }
 
 // hit reports whether the 8 bytes at b[i:] are a window of a key form.
 func (r *Redactor) hit(b []byte, i int) bool {
 	x := binary.LittleEndian.Uint64(b[i:])
-	h := bloomIndex(x)
+	h := r.bloomIndex(x)
 	if r.bloom[h>>6]&(1<<(h&63)) == 0 {
 		return false
 	}
@@ -459,10 +465,11 @@ func (r *Redactor) String(s string) string {
 }
 
 // Writer returns an io.Writer that redacts what is written through it to w.
-// It holds back the end of a write that could begin a key fragment (at
-// most 7 bytes; nothing after a newline, or after anything the key cannot
-// contain) until more arrives or Flush is called: call Flush before waiting
-// for input and at the end.
+// It holds back the end of a write that could begin a key fragment (a few
+// bytes; nothing after a newline, or after anything the key cannot
+// contain; up to maxTwiceHold bytes of a run of doubly escaped bytes) until
+// more arrives or Flush is called: call Flush before waiting for input and
+// at the end.
 func (r *Redactor) Writer(w io.Writer) *Writer { return &Writer{r: r, w: w} }
 
 // Writer is a redacting io.Writer; see Redactor.Writer. It is safe for
@@ -499,8 +506,8 @@ func (w *Writer) Write(p []byte) (int, error) {
 	raw := w.buf[len(w.buf)-hold:]
 	out := w.r.Bytes(w.buf[:len(w.buf)-hold])
 	keep := 0
-	if !w.unit && hold == 0 {
-		keep = w.r.tail(out)
+	if !w.unit {
+		keep = w.r.tail(out) // what precedes raw may be a form's start too
 	}
 	if _, err := w.w.Write(out[:len(out)-keep]); err != nil {
 		w.err, w.buf = err, nil
@@ -532,11 +539,16 @@ func (r *Redactor) tail(out []byte) int {
 	return keep
 }
 
+// maxTwiceHold is the most of a run of doubly escaped bytes a Writer holds
+// back: 64 of them (a W&B key is 40), and the start of one more.
+const maxTwiceHold = 5*64 + 4
+
 // twiceRunTail returns how many bytes at the end of b are a run of
 // doubly escaped bytes (units %25HH, the last one perhaps begun only),
 // which a Writer holds back unredacted so that a key fragment split
-// between two writes is found whole; 0 for a run longer than any key form
-// escaped twice, which is redacted as it stands.
+// between two writes is found whole; of a longer run, its last
+// maxTwiceHold bytes, so that a fragment split there is still found in
+// each part it has 8 bytes of.
 func (r *Redactor) twiceRunTail(b []byte) int {
 	if r == nil || len(r.grams) == 0 {
 		return 0
@@ -554,8 +566,8 @@ func (r *Redactor) twiceRunTail(b []byte) int {
 	}
 	for n+5 <= len(b) && unit(b[len(b)-n-5:len(b)-n]) {
 		n += 5
-		if n > 5*r.longest {
-			return 0
+		if n > maxTwiceHold {
+			return n - 5 // whole units and the start of one
 		}
 	}
 	return n

@@ -617,3 +617,41 @@ func TestRedactFoldedReversedAndTwiceEscapedFragments(t *testing.T) {
 		}
 	}
 }
+
+// TestWriterMatchesBytesWhateverTheWrites: text written through a Writer
+// in pieces of any size (one byte, a few, across every form's boundary)
+// shows no fragment of 8 characters of a key form that Bytes on the whole
+// text hides, for the forms a server may echo: percent-encoded in either
+// hex case, escaped twice (after a long run of other escaped bytes too),
+// base64 and the key itself.
+func TestWriterMatchesBytesWhateverTheWrites(t *testing.T) {
+	key := "3f9a1c0b7e2d4a6f8b1c3e5d7f9a0b2c4d6e8f10"
+	r := NewRedactor(key)
+	texts := []string{
+		"x " + pct(key, "%%%02x") + " y",
+		"x " + pct(key, "%%%02X") + "%",
+		"GET /Users/" + pct(key, "%%25%02X") + " 404\n",
+		"GET /Users/" + strings.Repeat("%2500", 300) + pct(key[10:30], "%%25%02x") + "%25",
+		"id " + base64.StdEncoding.EncodeToString([]byte(":"+key)) + " and " + key + ".",
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, text := range texts {
+		for try := 0; try < 40; try++ {
+			var b strings.Builder
+			w := r.Writer(&b)
+			for rest := text; rest != ""; {
+				n := 1 + rng.IntN(9)
+				if try == 0 {
+					n = 1
+				}
+				n = min(n, len(rest))
+				w.Write([]byte(rest[:n]))
+				rest = rest[n:]
+			}
+			w.Flush()
+			if l := leaks(t, key, percentDecoded(percentDecoded(b.String()))); l != "" {
+				t.Fatalf("%q in pieces → %q keeps %q", text, b.String(), l)
+			}
+		}
+	}
+}

@@ -253,18 +253,18 @@ func (c *Client) bodyError(ctx context.Context, cl call, status int, cr *capRead
 	case cr.over:
 		// A write the server answered 2xx probably took effect, but what
 		// it made is not known: its outcome is unknown, not failed.
-		return &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true,
-			unknown: cl.method != http.MethodGet && status >= 200 && status <= 299,
-			Detail:  "response body larger than " + strconv.FormatInt(cr.max, 10) + " bytes: refusing it"}
-	case cl.method != http.MethodGet && status >= 200 && status <= 299 && (context.Cause(ctx) == errAttemptTimeout || cr.err != nil):
-		// A write answered as done whose body broke off: it is not sent
-		// again (a create would be made twice), and its outcome is
-		// unknown.
+		done := cl.method != http.MethodGet && status >= 200 && status <= 299
+		return &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: done, unread: done,
+			Detail: "response body larger than " + strconv.FormatInt(cr.max, 10) + " bytes: refusing it"}
+	case !cl.idempotent && cl.method != http.MethodGet && status >= 200 && status <= 299 && (context.Cause(ctx) == errAttemptTimeout || cr.err != nil):
+		// A create answered as done whose body broke off: it is not sent
+		// again (it would be made twice), and its outcome is unknown. (A
+		// PATCH is retried: it is safe to repeat.)
 		how := "did not arrive within the per-request timeout"
 		if context.Cause(ctx) != errAttemptTimeout {
 			how = "broke off (" + c.safe(cr.err.Error()) + ")"
 		}
-		return &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: true,
+		return &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: true, unread: true,
 			Detail: "the server answered " + strconv.Itoa(status) + ", but the rest of its answer " + how + ": whether the change was made is unknown; the next plan shows it"}
 	case context.Cause(ctx) == errAttemptTimeout:
 		return c.transportError(cl, errAttemptTimeout, true)
@@ -281,7 +281,7 @@ func (c *Client) decodeErr(cl call, status int, err error) *Error {
 	if cl.method != http.MethodGet && status >= 200 && status <= 299 {
 		// The write was answered as done, in a form not understood: it
 		// probably took effect, so its outcome is unknown, not failed.
-		e.unknown = true
+		e.unknown, e.unread = true, true
 		e.Detail += " (the server answered " + strconv.Itoa(status) + ": whether the change was made is unknown; the next plan shows it)"
 	}
 	// A read that is not SCIM may be the wrong URL; a write's answer

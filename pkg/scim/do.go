@@ -170,9 +170,10 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 
 	// The body takes one of caps.BodySlots, so that at most that many
 	// bodies are in memory whatever the concurrency, and what is left of
-	// the attempt's timeout once the headers came: waiting for a slot does
-	// not count, but a server that sends its headers late cannot make a
-	// request last twice --timeout. The slot is given back only
+	// the attempt's timeout once the headers came (a tenth of it at least,
+	// for a body that came with headers sent late): waiting for a slot
+	// does not count, but a server that sends its headers late cannot make
+	// a request last twice --timeout. The slot is given back only
 	// after the body is closed, since closing a traced body encodes its
 	// capture (up to caps.TraceBody) into the trace.
 	timer.Stop()
@@ -195,7 +196,7 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 		resp.Body.Close()
 		<-c.bodies
 	}()
-	timer.Reset(max(c.timeout-spent, 0))
+	timer.Reset(max(c.timeout-spent, c.timeout/10))
 	r, err := c.readBody(actx, cl, resp)
 	if err != nil && ctx.Err() != nil {
 		err = ctx.Err()

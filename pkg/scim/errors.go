@@ -66,7 +66,10 @@ type Error struct {
 	fatal   bool        // cannot heal: never retried
 	sent    bool        // the request may have reached the server
 	unknown bool        // a write whose outcome is unknown
-	stopped bool        // would have been retried, but StopRetrying ended it
+	// unread: a write answered 200, 201 or 204 whose body did not arrive
+	// whole or did not decode: the server said it made the change.
+	unread  bool
+	stopped bool // would have been retried, but StopRetrying ended it
 	// neverSent: StopRetrying ended the request before any attempt went
 	// out (it waited for the rate limit).
 	neverSent bool

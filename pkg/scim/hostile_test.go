@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -652,23 +653,33 @@ func TestCreateAnswerBrokeOff(t *testing.T) {
 	}
 }
 
-// TestCreateAnswerFindsADeactivatedUser: the look-up after a create whose
-// answer gave no user does not take a deactivated user of that name (a
-// create does not reactivate): the outcome stays unknown.
-func TestCreateAnswerFindsADeactivatedUser(t *testing.T) {
-	f, srv := newFake(t)
-	f.users = []map[string]any{{"id": "u-old", "userName": "b@example.com", "active": false}}
-	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
-		if r.Method != http.MethodPost {
-			return false
+// TestCreateAnswerNotTaken: what a look-up after a create finds is not
+// taken when the answer did not say the user was made (202 Accepted:
+// queued), nor when the user found is deactivated (a create does not
+// reactivate): the outcome stays unknown.
+func TestCreateAnswerNotTaken(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status int
+		active bool
+	}{
+		{"202 Accepted", http.StatusAccepted, true},
+		{"empty 201, deactivated user", http.StatusCreated, false},
+	} {
+		f, srv := newFake(t)
+		f.users = []map[string]any{{"id": "u-b", "userName": "b@example.com", "active": tc.active}}
+		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			if r.Method != http.MethodPost {
+				return false
+			}
+			w.WriteHeader(tc.status)
+			return true
 		}
-		w.WriteHeader(http.StatusCreated)
-		return true
-	}
-	c := testClient(t, srv.URL)
-	id, err := c.CreateUser(context.Background(), model.User{UserName: "b@example.com"})
-	var e *Error
-	if id != "" || !errors.As(err, &e) || !e.OutcomeUnknown() {
-		t.Fatalf("%q, %v; want no id and an unknown outcome", id, err)
+		c := testClient(t, srv.URL)
+		id, err := c.CreateUser(context.Background(), model.User{UserName: "b@example.com"})
+		var e *Error
+		if id != "" || !errors.As(err, &e) || !e.OutcomeUnknown() || !strings.Contains(err.Error(), strconv.Itoa(tc.status)) {
+			t.Errorf("%s: %q, %v; want no id and an unknown outcome naming the status", tc.name, id, err)
+		}
 	}
 }

@@ -198,10 +198,11 @@ func (c *Client) adopted(err error, kind, name, id string) {
 }
 
 // answeredUnread reports whether err is a write's 2xx answer whose body
-// did not arrive whole or did not decode: the server said it was made.
+// did not arrive whole or did not decode: the server said it was made. (A
+// 202, or an HTML page, does not say so: those stay unknown.)
 func answeredUnread(err error) bool {
 	var e *Error
-	return errors.As(err, &e) && e.unknown && e.Status >= 200 && e.Status <= 299
+	return errors.As(err, &e) && e.unread
 }
 
 // foundAfterAnswer is called for a create answered 2xx without the created
