@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -293,5 +294,39 @@ func TestReportStoppedCountsWhatTheInterruptSkipped(t *testing.T) {
 	}}
 	if n := rep.stopped(); n != 2 {
 		t.Fatalf("stopped = %d, want 2", n)
+	}
+}
+
+// TestTextCountsWhatTheInterruptKeptFromStarting: the text report names the
+// first operations an interrupt kept from starting and counts the rest on
+// one line; every other skip, and every failure, keeps its line. The JSON
+// report lists each.
+func TestTextCountsWhatTheInterruptKeptFromStarting(t *testing.T) {
+	rep := &Report{}
+	for i := range listedNotStarted + 30 {
+		rep.Results = append(rep.Results, Result{Action: plan.CreateUser, User: fmt.Sprintf("u%02d@x.com", i), Status: StatusSkipped, Reason: reasonInterrupted})
+	}
+	rep.Results = append(rep.Results,
+		Result{Action: plan.AddMember, User: "a@x.com", Team: "ml", Status: StatusSkipped, Reason: reasonNotRetried},
+		Result{Action: plan.AddMember, User: "b@x.com", Team: "ml", Status: StatusFailed, Error: "400"})
+	rep.count()
+	var text, js bytes.Buffer
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	out := text.String()
+	if n := strings.Count(out, "skipped: create_user "); n != listedNotStarted {
+		t.Errorf("%d not-started lines named, want %d:\n%s", n, listedNotStarted, out)
+	}
+	for _, want := range []string{"skipped: 30 more operation(s): " + reasonInterrupted, "skipped: add_member a@x.com", "failed:  add_member b@x.com", "0 ok, 1 failed, 51 skipped"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text lacks %q:\n%s", want, out)
+		}
+	}
+	if n := strings.Count(js.String(), reasonInterrupted); n != listedNotStarted+30 {
+		t.Errorf("JSON names %d not-started operations, want %d", n, listedNotStarted+30)
 	}
 }

@@ -202,7 +202,13 @@ func (r *Report) count() {
 // Names, errors and reasons are shown with control characters escaped.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
+	notStarted := 0 // skipped by an interrupt: after the first few, counted
 	for _, res := range r.Results {
+		if res.Status == StatusSkipped && res.Reason == reasonInterrupted {
+			if notStarted++; notStarted > listedNotStarted {
+				continue
+			}
+		}
 		switch res.Status {
 		case StatusFailed:
 			fmt.Fprintf(&b, "failed:  %s %s%s: %s\n", res.Action, sanitize.Controls(res.target()), res.unverifiedMark(), sanitize.Controls(res.Error))
@@ -211,6 +217,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		case StatusUnknown:
 			fmt.Fprintf(&b, "unknown: %s %s%s: %s; %s\n", res.Action, sanitize.Controls(res.target()), res.unverifiedMark(), sanitize.Controls(res.Error), unknownNote)
 		}
+	}
+	if n := notStarted - listedNotStarted; n > 0 {
+		fmt.Fprintf(&b, "skipped: %d more operation(s): %s (the JSON report, -o json or --report, lists each)\n", n, reasonInterrupted)
 	}
 	if v := r.Verification; v != nil {
 		switch {
@@ -240,6 +249,11 @@ func (r *Report) WriteText(w io.Writer) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// listedNotStarted is how many operations an interrupt kept from starting
+// the text report names; the rest are counted on one line (an interrupted
+// onboarding of 20,000 users would print 48,000 lines).
+const listedNotStarted = 20
 
 // tally is "N ok, N failed, N skipped", with ", N unknown" when any.
 func tally(ok, failed, skipped, unknown int) string {

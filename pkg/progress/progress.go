@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 const (
@@ -119,14 +120,22 @@ func (p *Progress) SetHook(hook func(Event)) {
 // Writer.
 func (p *Progress) Hooked() bool { return p != nil && p.hook != nil }
 
-// fit cuts line to the terminal's width, when known.
+// fit cuts line to the terminal's width, when known: whole fields (they
+// are two spaces apart) are dropped from its end, so that what is shown is
+// never half a number or a dangling "ETA", and only a first field wider
+// than the terminal is cut inside.
 func (p *Progress) fit(line string) string {
 	if p.width == nil {
 		return line
 	}
 	w := p.width() - 1
-	if w <= 0 {
+	if w <= 0 || utf8.RuneCountInString(line) <= w {
 		return line
+	}
+	for cut := strings.LastIndex(line, fieldGap); cut > 0; cut = strings.LastIndex(line[:cut], fieldGap) {
+		if utf8.RuneCountInString(line[:cut]) <= w {
+			return line[:cut]
+		}
 	}
 	n := 0
 	for i := range line {
@@ -137,6 +146,9 @@ func (p *Progress) fit(line string) string {
 	}
 	return line
 }
+
+// fieldGap separates the fields of a line.
+const fieldGap = "  "
 
 // Bar is the progress of one task, from Start to Done. Its methods are safe
 // for concurrent use; after Done they do nothing.
@@ -238,7 +250,7 @@ func (b *Bar) add(p *Progress, n int) {
 func (b *Bar) done(p *Progress, tally string) {
 	b.finished = true
 	now := p.now()
-	text := b.label + "  " + b.counts() + "  done in " + roundDuration(now.Sub(b.start))
+	text := b.label + fieldGap + b.counts() + fieldGap + "done in " + roundDuration(now.Sub(b.start))
 	if tally != "" {
 		text += ": " + tally
 	}
@@ -351,16 +363,16 @@ func (p *Progress) endMidLine() {
 // the ETA when the total is known too).
 // Callers hold p.mu.
 func (b *Bar) snapshot(now time.Time) string {
-	s := b.label + "  " + b.counts()
+	s := b.label + fieldGap + b.counts()
 	elapsed := now.Sub(b.start)
 	if b.count <= b.initial || elapsed < minRateElapsed {
 		return s
 	}
 	rate := float64(b.count-b.initial) / elapsed.Seconds()
-	s += "  " + formatRate(rate)
+	s += fieldGap + formatRate(rate)
 	if b.total > b.count {
 		eta := time.Duration(float64(b.total-b.count) / rate * float64(time.Second))
-		s += "  ETA " + eta.Round(time.Second).String()
+		s += fieldGap + "ETA " + eta.Round(time.Second).String()
 	}
 	return s
 }

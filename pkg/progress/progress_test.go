@@ -255,6 +255,16 @@ func TestTerminalLineFitsTheWidth(t *testing.T) {
 	if !strings.Contains(buf.String(), "create_user") {
 		t.Errorf("output %q", buf.String())
 	}
+	// Wider: whole fields are dropped from the end, never cut inside.
+	buf, clk, p = setup(true)
+	p.SetWidth(func() int { return 30 })
+	bar = p.Start("create_user", 3000)
+	clk.advance(time.Second)
+	bar.Add(1019)
+	lines := strings.Split(buf.String(), "\r\x1b[K")
+	if last := lines[len(lines)-1]; last != "create_user  1,019/3,000" {
+		t.Errorf("on 30 columns: %q, want the fields that fit whole", last)
+	}
 }
 
 // TestHookGetsThePlainLines: with a hook, even on a terminal, each line
