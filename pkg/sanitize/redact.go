@@ -499,12 +499,23 @@ func (w *Writer) Write(p []byte) (int, error) {
 		return n, err
 	}
 	w.buf = append(w.buf, p...)
-	hold := 0 // raw bytes at the end: a run of doubly escaped bytes the next write may continue
+	hp := len(w.buf) // where the raw bytes held back begin: a run of doubly escaped bytes the next write may continue
 	if !w.unit {
-		hold = w.r.twiceRunTail(w.buf)
+		hp -= w.r.twiceRunTail(w.buf)
 	}
-	raw := w.buf[len(w.buf)-hold:]
-	out := w.r.Bytes(w.buf[:len(w.buf)-hold])
+	if hp < len(w.buf) {
+		// A key fragment in the run that the hold point would cut is
+		// held back whole (the run's older bytes are let go past
+		// maxTwiceHold, and a fragment let go a few bytes at a time
+		// would never be found).
+		for _, sp := range w.r.twiceSpans(w.buf) {
+			if sp[0] < hp && hp < sp[1] {
+				hp = sp[0]
+			}
+		}
+	}
+	raw := w.buf[hp:]
+	out := w.r.Bytes(w.buf[:hp])
 	keep := 0
 	if !w.unit {
 		keep = w.r.tail(out) // what precedes raw may be a form's start too

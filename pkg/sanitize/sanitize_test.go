@@ -632,6 +632,7 @@ func TestWriterMatchesBytesWhateverTheWrites(t *testing.T) {
 		"x " + pct(key, "%%%02X") + "%",
 		"GET /Users/" + pct(key, "%%25%02X") + " 404\n",
 		"GET /Users/" + strings.Repeat("%2500", 300) + pct(key[10:30], "%%25%02x") + "%25",
+		"GET /Users/" + pct(key, "%%25%02X") + strings.Repeat("%2500", 70) + " 404\n",
 		"id " + base64.StdEncoding.EncodeToString([]byte(":"+key)) + " and " + key + ".",
 	}
 	rng := rand.New(rand.NewPCG(1, 2))

@@ -254,7 +254,7 @@ func (c *Client) bodyError(ctx context.Context, cl call, status int, cr *capRead
 		// A write the server answered 2xx probably took effect, but what
 		// it made is not known: its outcome is unknown, not failed.
 		done := cl.method != http.MethodGet && status >= 200 && status <= 299
-		return &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: done, unread: done,
+		return &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: done, unread: done && saysDone(status),
 			Detail: "response body larger than " + strconv.FormatInt(cr.max, 10) + " bytes: refusing it"}
 	case !cl.idempotent && cl.method != http.MethodGet && status >= 200 && status <= 299 && (context.Cause(ctx) == errAttemptTimeout || cr.err != nil):
 		// A create answered as done whose body broke off: it is not sent
@@ -264,7 +264,7 @@ func (c *Client) bodyError(ctx context.Context, cl call, status int, cr *capRead
 		if context.Cause(ctx) != errAttemptTimeout {
 			how = "broke off (" + c.safe(cr.err.Error()) + ")"
 		}
-		return &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: true, unread: true,
+		return &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: true, unread: saysDone(status),
 			Detail: "the server answered " + strconv.Itoa(status) + ", but the rest of its answer " + how + ": whether the change was made is unknown; the next plan shows it"}
 	case context.Cause(ctx) == errAttemptTimeout:
 		return c.transportError(cl, errAttemptTimeout, true)
@@ -274,6 +274,12 @@ func (c *Client) bodyError(ctx context.Context, cl call, status int, cr *capRead
 	return c.decodeErr(cl, status, err)
 }
 
+// saysDone reports whether a write's status says the change was made (200,
+// 201, 204; a 202 says it was queued).
+func saysDone(status int) bool {
+	return status == http.StatusOK || status == http.StatusCreated || status == http.StatusNoContent
+}
+
 // decodeErr names what did not decode, in which request.
 func (c *Client) decodeErr(cl call, status int, err error) *Error {
 	e := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, Err: err,
@@ -281,7 +287,7 @@ func (c *Client) decodeErr(cl call, status int, err error) *Error {
 	if cl.method != http.MethodGet && status >= 200 && status <= 299 {
 		// The write was answered as done, in a form not understood: it
 		// probably took effect, so its outcome is unknown, not failed.
-		e.unknown, e.unread = true, true
+		e.unknown, e.unread = true, saysDone(status)
 		e.Detail += " (the server answered " + strconv.Itoa(status) + ": whether the change was made is unknown; the next plan shows it)"
 	}
 	// A read that is not SCIM may be the wrong URL; a write's answer

@@ -325,7 +325,7 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 // made. It is asked of an answer readBody passed, so a body that states
 // an error was classified before, as that error.
 func (c *Client) notDone(cl call, status int) error {
-	if cl.method == http.MethodGet || status == http.StatusOK || status == http.StatusCreated || status == http.StatusNoContent {
+	if cl.method == http.MethodGet || saysDone(status) {
 		return nil
 	}
 	return &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: true,
