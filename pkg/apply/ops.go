@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"go.uber.org/zap"
 
@@ -110,33 +109,28 @@ func (r *runner) userOp(ctx context.Context, i int) error {
 // for its turn).
 func (r *runner) send(ctx context.Context, idx []int, f func(context.Context) error) error {
 	start := r.opts.Now()
-	var n int
+	var count func() int
 	if wc, ok := r.w.(writeCounter); ok {
-		cctx, count := wc.CountWrites(ctx)
-		err := f(cctx)
-		if n = count(); n == 0 {
-			return err
-		}
-		r.account(idx, n, start)
-		return err
+		ctx, count = wc.CountWrites(ctx)
 	}
 	err := f(ctx)
-	if notSent(err) {
+	n := 1
+	switch {
+	case count != nil:
+		n = count()
+	case notSent(err):
+		n = 0
+	}
+	if n == 0 {
 		return err
 	}
-	r.account(idx, 1, start)
-	return err
-}
-
-// account adds n requests, made since start, to the run and to each
-// change at idx.
-func (r *runner) account(idx []int, n int, start time.Time) {
 	r.requests.Add(int64(n))
 	d := r.opts.Now().Sub(start).Milliseconds()
 	for _, i := range idx {
 		r.results[i].Requests += n
 		r.results[i].DurationMS += d
 	}
+	return err
 }
 
 // finish records the outcome of changes[i]: done when err is nil, else

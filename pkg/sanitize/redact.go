@@ -146,14 +146,12 @@ func (r *Redactor) formsOf(key string) [][]byte {
 		}
 		forms = append(forms, []byte(body))
 	}
-	// The same forms as a server may echo them otherwise: the key in upper
-	// or lower case (a W&B key is lower-case hex, so its upper-case echo
-	// is the key itself), and each base64 form in the URL-safe alphabet
-	// (- and _ for + and /).
-	// Each form also in upper and in lower case (a server or proxy may
-	// fold a header it echoes: a Basic credential lower-cased is still the
-	// key, to anyone who tries the 16 spellings of each 4 characters), and
-	// reversed (an echo written backwards is the key too).
+	// The same forms as a server may echo them otherwise: in upper and in
+	// lower case (a W&B key is lower-case hex, so its upper-case echo is
+	// the key itself; a Basic credential lower-cased is still the key, to
+	// anyone who tries the 16 spellings of each 4 characters), written
+	// backwards, and each in the URL-safe base64 alphabet (- and _ for +
+	// and /).
 	for _, f := range forms[:len(forms):len(forms)] {
 		for _, v := range []string{strings.ToUpper(string(f)), strings.ToLower(string(f))} {
 			if v != string(f) && len(v) == len(f) && !slices.ContainsFunc(forms, func(g []byte) bool { return string(g) == v }) {
@@ -532,13 +530,14 @@ func (w *Writer) Write(p []byte) (int, error) {
 
 // tail returns how many bytes at the end of out must wait for the next
 // write: the longest suffix (shorter than a gram) that is part of a key
-// form, since the next write may continue it into a fragment. Text that
-// ends with a newline, a space or a marker holds back nothing.
+// form, or a run of doubly escaped bytes (twiceRunTail), since the next
+// write may continue it into a fragment. Text that ends with a newline, a
+// space or a marker holds back nothing.
 func (r *Redactor) tail(out []byte) int {
 	if r == nil || bytes.HasSuffix(out, []byte(Marker)) {
 		return 0
 	}
-	keep := r.twiceTail(out)
+	keep := r.twiceRunTail(out)
 	for n := min(r.hold, len(out)); n > keep; n-- {
 		suffix := out[len(out)-n:]
 		for _, f := range r.forms {
@@ -561,7 +560,7 @@ const maxTwiceHold = 5*64 + 4
 // maxTwiceHold bytes, so that a fragment split there is still found in
 // each part it has 8 bytes of.
 func (r *Redactor) twiceRunTail(b []byte) int {
-	if r == nil || len(r.grams) == 0 {
+	if r == nil {
 		return 0
 	}
 	unit := func(u []byte) bool { // a unit, or the start of one
@@ -582,23 +581,6 @@ func (r *Redactor) twiceRunTail(b []byte) int {
 		}
 	}
 	return n
-}
-
-// twiceTail returns the length of the longest suffix of out that begins
-// a doubly escaped key form (r.twice, replaced whole only): it waits for
-// the rest, so that a form split between two writes is still replaced.
-func (r *Redactor) twiceTail(out []byte) int {
-	keep := 0
-	for _, f := range r.twice {
-		win := out[len(out)-min(len(f)-1, len(out)):]
-		for i := 0; i < len(win); i++ {
-			if win[i] == '%' && bytes.HasPrefix(f, win[i:]) {
-				keep = max(keep, len(win)-i)
-				break
-			}
-		}
-	}
-	return keep
 }
 
 // UnitWriter returns a Writer that redacts each write on its own and holds

@@ -442,17 +442,20 @@ func TestRedactTwiceEscapedOnlyWhole(t *testing.T) {
 // The doubly escaped key split between two writes is still redacted: the
 // Writer waits for the rest of what begins it.
 func TestRedactTwiceEscapedSplit(t *testing.T) {
-	key := "0123456789abcdef0123456789abcdef01234567"
-	r := NewRedactor(key)
-	line := "GET /scim/Groups/" + pct(key, "%%25%02X") + " 404\n"
-	for _, cut := range []int{18, 19, 30, 100, 150, len(line) - 6} {
-		var b strings.Builder
-		w := r.Writer(&b)
-		w.Write([]byte(line[:cut]))
-		w.Write([]byte(line[cut:]))
-		w.Flush()
-		if got := b.String(); got != "GET /scim/Groups/"+Marker+" 404\n" {
-			t.Errorf("cut at %d: %q", cut, got)
+	// A W&B-length key, and one too short for fragments (replaced whole
+	// only), split at every byte.
+	for _, key := range []string{"0123456789abcdef0123456789abcdef01234567", "abcdef"} {
+		r := NewRedactor(key)
+		line := "GET /scim/Groups/" + pct(key, "%%25%02X") + " 404\n"
+		for cut := 1; cut < len(line); cut++ {
+			var b strings.Builder
+			w := r.Writer(&b)
+			w.Write([]byte(line[:cut]))
+			w.Write([]byte(line[cut:]))
+			w.Flush()
+			if got := b.String(); got != "GET /scim/Groups/"+Marker+" 404\n" {
+				t.Errorf("key %s, cut at %d: %q", key, cut, got)
+			}
 		}
 	}
 }

@@ -149,26 +149,32 @@ func TestEndlessRecords(t *testing.T) {
 	}
 }
 
+// trickle answers 200 and then a blank every 5 ms, until the client goes.
+func trickle(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(200)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-tick.C:
+			if _, err := w.Write([]byte(" ")); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+		}
+	}
+}
+
 // TestTricklingBody: a body sent one byte at a time is ended by the
 // per-request timeout (then retried, within the budget).
 func TestTricklingBody(t *testing.T) {
 	f, srv := newFake(t)
 	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
-		w.Header().Set("Content-Type", "application/scim+json")
-		w.WriteHeader(200)
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-r.Context().Done():
-				return true
-			case <-tick.C:
-				if _, err := w.Write([]byte(" ")); err != nil {
-					return true
-				}
-				w.(http.Flusher).Flush()
-			}
-		}
+		trickle(w, r)
+		return true
 	}
 	c := testClient(t, srv.URL, func(c *Config) { c.Timeout, c.MaxElapsed = 60*time.Millisecond, 150*time.Millisecond })
 	_, err := c.ListUsers(context.Background())
@@ -309,21 +315,7 @@ func TestTimeoutBoundsTheWholeRequest(t *testing.T) {
 		case <-r.Context().Done():
 			return
 		}
-		w.Header().Set("Content-Type", "application/scim+json")
-		w.WriteHeader(200)
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-r.Context().Done():
-				return
-			case <-tick.C:
-				if _, err := w.Write([]byte(" ")); err != nil {
-					return
-				}
-				w.(http.Flusher).Flush()
-			}
-		}
+		trickle(w, r)
 	})
 	c := testClient(t, srv.URL, func(c *Config) { c.Timeout, c.MaxElapsed = timeout, time.Millisecond })
 	if _, err := c.ListUsers(context.Background()); err == nil {

@@ -117,6 +117,12 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 			return true, nil
 		}}
 	r, err := c.do(ctx, cl)
+	var created User
+	if err == nil {
+		if created, err = decodeUser(r.body); err != nil {
+			err = c.decodeErr(cl, r.status, err) // unread: looked up below
+		}
+	}
 	switch {
 	case errors.Is(err, errAdopted):
 		c.rememberName(adopted, name)
@@ -138,15 +144,6 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 		return "", fmt.Errorf("create user %s: %w", name, err)
 	case err != nil:
 		return "", fmt.Errorf("create user %s: %w", name, err)
-	}
-	created, err := decodeUser(r.body)
-	if err != nil {
-		derr := c.decodeErr(cl, r.status, err)
-		if c.foundAfterAnswer(ctx, cl, "user", name, derr) {
-			c.rememberName(adopted, name)
-			return adopted, nil
-		}
-		return "", fmt.Errorf("create user %s: %w", name, derr)
 	}
 	// W&B may answer with a handle of its own: the user is still the one
 	// created when the answer carries the email sent.
@@ -281,6 +278,12 @@ func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 			return false, fmt.Errorf("%d teams named %q exist, and the create may have made one of them: re-read and plan again", n, name)
 		}}
 	r, err := c.do(ctx, cl)
+	var g Group
+	if err == nil {
+		if g, err = decodeGroup(r.body); err != nil {
+			err = c.decodeErr(cl, r.status, err) // unread: looked up below
+		}
+	}
 	switch {
 	case errors.Is(err, errAdopted):
 		c.rememberTeams([]Group{{ID: adopted, DisplayName: name}})
@@ -313,15 +316,6 @@ func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 		return "", fmt.Errorf("create team %s: %w", name, err)
 	case err != nil:
 		return "", fmt.Errorf("create team %s: %w", name, err)
-	}
-	g, err := decodeGroup(r.body)
-	if err != nil {
-		derr := c.decodeErr(cl, r.status, err)
-		if c.foundAfterAnswer(ctx, cl, "team", name, derr) {
-			c.rememberTeams([]Group{{ID: adopted, DisplayName: name}})
-			return adopted, nil
-		}
-		return "", fmt.Errorf("create team %s: %w", name, derr)
 	}
 	c.mu.Lock()
 	before, existed := c.knownTeams[g.ID]
