@@ -68,7 +68,7 @@ func TestComputeTeams(t *testing.T) {
 			changes: []plan.Change{{Action: plan.AddMember, Team: "ML-research", TeamID: "g1", User: a, UserID: "ua", Role: "admin"}, {Action: plan.SetTeamRole, Team: "ML-research", TeamID: "g1", User: a, UserID: "ua", Role: "admin"}},
 			// The read lists a user and reports no role at all: the declared
 			// team role cannot be checked.
-			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}, {Code: plan.WarnTeamNameCase, Team: "ML-research", IDs: []string{"g1"}}},
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 1}, {Code: plan.WarnTeamNameCase, Team: "ML-research", IDs: []string{"g1"}}},
 		},
 		{
 			name:     "pin to a missing id: left alone",
@@ -113,7 +113,7 @@ func TestComputeRoles(t *testing.T) {
 			want:     state(users(role(du(a), "admin"), role(du(b), "admin")), dt("ml", model.Additive, dm(a, ""), dm(b, ""))),
 			have:     state(users(role(lu("ua", a), "member"), lu("ub", b)), lt("g", "ml", lm("ua", a, ""), lm("ub", b, ""))),
 			changes:  []plan.Change{{Action: plan.SetOrgRole, User: a, UserID: "ua", Role: "admin", From: "member"}},
-			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 1}},
 		},
 		{
 			name: "new admin: create then set_org_role; new member: nothing",
@@ -128,7 +128,7 @@ func TestComputeRoles(t *testing.T) {
 			},
 			// An empty organization reports no role: the two declarations
 			// cannot be checked.
-			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 2}},
 		},
 		{
 			name:     "viewer org role is never set",
@@ -145,7 +145,7 @@ func TestComputeRoles(t *testing.T) {
 				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: a, UserID: "ua", Role: "admin", From: "member"},
 				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: "c@x.com", UserID: "uc", Role: "Reviewer", From: "reviewer"},
 			},
-			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 1}},
 		},
 		{
 			name:    "team role read from the user's teamRoles when the member has none",

@@ -80,7 +80,7 @@ func TestComputeBasics(t *testing.T) {
 				{Action: plan.AddMember, Team: "ml", User: b, Role: "admin"},
 				{Action: plan.SetTeamRole, Team: "ml", User: b, Role: "admin"},
 			},
-			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}}, // b's role: an empty org reports none
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 1}}, // b's role: an empty org reports none
 		},
 		{
 			name: "no changes when in sync",
@@ -217,7 +217,7 @@ func TestComputeUsers(t *testing.T) {
 				{Action: plan.CreateUser, User: a, Name: "A", ExternalID: "e1"},
 				{Action: plan.AddMember, Team: "ml", TeamID: "t", User: a, Role: "member"},
 			},
-			warnings: []plan.Warning{{Code: plan.WarnExternalIDUnreported}}, // no live user carries one
+			warnings: []plan.Warning{{Code: plan.WarnExternalIDUnreported, Count: 1}}, // no live user carries one
 		},
 	})
 }

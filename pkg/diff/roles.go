@@ -158,7 +158,7 @@ func (p *planner) warnUnreported() {
 	if p.wantExtIDs > 0 && !p.extReported {
 		p.warn(plan.Warning{Code: plan.WarnExternalIDUnreported, Message: fmt.Sprintf(
 			"the server reports no externalId for any user, so the %d externalId(s) the manifest sets cannot be compared with live ones: no externalId update is planned (new users are still created with theirs)",
-			p.wantExtIDs)})
+			p.wantExtIDs), Count: p.wantExtIDs})
 	}
 	// When the read reports no role of either kind (an empty organization
 	// included, as for externalId), every declaration of the manifest
@@ -196,7 +196,7 @@ func (p *planner) warnUnreported() {
 		}
 		p.warn(plan.Warning{Code: plan.WarnRolesUnreported, Message: fmt.Sprintf(
 			"%s, so %d role declaration(s) of the manifest cannot be checked against live ones (%s): %s",
-			why, n, strings.Join(kinds, " and "), what)})
+			why, n, strings.Join(kinds, " and "), what), Count: n})
 	}
 	if !p.opts.CustomRolesUnchecked {
 		return

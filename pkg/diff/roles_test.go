@@ -207,7 +207,7 @@ func TestComputeFoldedTeamNameRole(t *testing.T) {
 			name:     "a declared role: unchecked, not changed from ML's",
 			want:     state(users(du(u)), pinned(model.RoleMember)),
 			have:     live(),
-			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 1}},
 		},
 	})
 }

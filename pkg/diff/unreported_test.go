@@ -22,7 +22,7 @@ func TestComputeExternalIDUnreported(t *testing.T) {
 				{Action: plan.CreateUser, User: "c@x.com", ExternalID: "e3"},
 				{Action: plan.AddMember, Team: "ml", TeamID: "g", User: "c@x.com", Role: "member"},
 			},
-			warnings: []plan.Warning{{Code: plan.WarnExternalIDUnreported}},
+			warnings: []plan.Warning{{Code: plan.WarnExternalIDUnreported, Count: 3}},
 		},
 		{
 			name:    "one live user carries one: externalIds are compared",
@@ -38,7 +38,7 @@ func TestComputeExternalIDUnreported(t *testing.T) {
 				{Action: plan.CreateUser, User: b, ExternalID: "e2"},
 				{Action: plan.AddMember, Team: "ml", TeamID: "g", User: b, Role: "member"},
 			},
-			warnings: []plan.Warning{{Code: plan.WarnExternalIDUnreported}},
+			warnings: []plan.Warning{{Code: plan.WarnExternalIDUnreported, Count: 1}},
 		},
 		{
 			name: "an empty organization reports no externalId either",
@@ -49,7 +49,7 @@ func TestComputeExternalIDUnreported(t *testing.T) {
 				{Action: plan.CreateTeam, Team: "ml"},
 				{Action: plan.AddMember, Team: "ml", User: a, Role: "member"},
 			},
-			warnings: []plan.Warning{{Code: plan.WarnExternalIDUnreported}},
+			warnings: []plan.Warning{{Code: plan.WarnExternalIDUnreported, Count: 1}},
 		},
 		{
 			name: "a manifest without externalIds gets no warning",
@@ -88,7 +88,7 @@ func TestComputeRolesUnreported(t *testing.T) {
 			want:     want,
 			have:     have,
 			changes:  newUser,
-			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 6}},
 		},
 		{
 			name:   "enforce: the declared roles of existing users are sent as unverified",
@@ -105,7 +105,7 @@ func TestComputeRolesUnreported(t *testing.T) {
 				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: b, UserID: "ub", Role: "member", Reason: plan.ReasonUnverified},
 				newUser[3],
 			},
-			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 6}},
 		},
 		{
 			name:   "org roles reported, team roles not: only team roles are unchecked",
@@ -119,7 +119,7 @@ func TestComputeRolesUnreported(t *testing.T) {
 				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: b, UserID: "ub", Role: "member", Reason: plan.ReasonUnverified},
 				newUser[3],
 			},
-			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 3}},
 		},
 		{
 			name: "team roles reported through teamRoles for some users: compared for them, unchecked for the others",
@@ -132,7 +132,7 @@ func TestComputeRolesUnreported(t *testing.T) {
 				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: b, UserID: "ub", Role: "member", From: "viewer"},
 				newUser[3],
 			},
-			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 1}},
 		},
 	})
 
@@ -204,7 +204,7 @@ func TestComputeUnverifiedLastAdmin(t *testing.T) {
 			name: tc.name, policy: enforce, have: live, blocked: tc.blocked,
 			want:     state(users(role(du(a), tc.aRole), role(du(b), "member")), team),
 			changes:  []plan.Change{assert(a, "ua", tc.aRole), assert(b, "ub", "member")},
-			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported}},
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 2}},
 		})
 	}
 	runCompute(t, cases)

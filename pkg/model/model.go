@@ -103,7 +103,9 @@ type User struct {
 	// UserName is the W&B userName, a handle such as "dev-user2" or an
 	// email. Desired: the manifest's username, else its email.
 	UserName string `json:"userName"`
-	// Email is the primary email (observed: the primary, else the first).
+	// Email is the primary email (observed: scim.User.PrimaryEmail, which
+	// picks one independently of the server's order when none or several
+	// are marked primary).
 	Email string `json:"email,omitempty"`
 	// Emails are every email value of the observed user, primary first
 	// (nil in the desired state).

@@ -32,7 +32,8 @@ type Lister interface {
 // relevant fields (not ETags, not dates) that does not depend on the
 // server's order.
 //
-// Users carry UserName, Email (the primary email, else the first), Emails
+// Users carry UserName, Email (scim.User.PrimaryEmail: the one marked
+// primary, else one chosen whatever the server's order), Emails
 // (every email value, primary first), DisplayName, ExternalID, OrgRole
 // (lower-cased, "" if absent), Active, TeamRoles (nil if the server gave
 // none), ETag, Created and LastModified. Team members carry the SCIM id, the

@@ -194,6 +194,11 @@ type Warning struct {
 	Username string   `json:"username,omitempty"`
 	Message  string   `json:"message"`
 	IDs      []string `json:"ids,omitempty"`
+	// Count is the number a warning about many things counts, so that a
+	// pipeline need not parse the message: roles_unreported, the role
+	// declarations it cannot check; external_id_unreported, the externalIds
+	// the manifest sets. Zero (absent) for the other codes.
+	Count int `json:"count,omitempty"`
 	// Unmanaged marks a warning about live teams the manifest does not
 	// name (a duplicate_team of theirs): it leaves nothing of the manifest
 	// alone, so apply's verification does not count it. Not in JSON.

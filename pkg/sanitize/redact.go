@@ -36,8 +36,8 @@ const gram = 8
 // gram (only ever a test key) is redacted where it appears whole, as is its
 // Basic credential; a key under 4 characters is not redacted at all, since
 // replacing every "k" in the output would destroy it and protect nothing
-// ("Bearer KEY", a form of its own, is still redacted). The CLI refuses
-// such a key.
+// ("Bearer KEY", a form of its own, is still redacted). The CLI warns
+// about such a key.
 const MinKey = 4
 
 // Redactor removes API keys from text. A nil *Redactor, or one made for
