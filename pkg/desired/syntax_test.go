@@ -175,3 +175,25 @@ func TestYAML12Directive(t *testing.T) {
 		t.Errorf("problem at %d:%d: %s", p.Line, p.Column, p.Message)
 	}
 }
+
+// TestTaggedItemsRefused: a user, team or member mapping with a tag of its
+// own (!foo, !!set: other tools read it as something else) is refused at
+// the tag, as a tagged policy or list is.
+func TestTaggedItemsRefused(t *testing.T) {
+	for _, c := range []struct{ data, want string }{
+		{"version: 1\nusers:\n  - !foo {email: a@example.com}\n", "3:5: user must be a mapping, got a mapping tagged !foo"},
+		{"version: 1\nusers:\n  - !!set {email: a@example.com}\n", "3:5: user must be a mapping, got a mapping tagged !!set"},
+		{"version: 1\nteams:\n  - !bar\n    name: t\n", "3:5: team must be a mapping, got a mapping tagged !bar"},
+		{"version: 1\nusers:\n  - email: a@example.com\nteams:\n  - name: t\n    members:\n      - !baz {email: a@example.com, role: admin}\n",
+			"7:9: member must be a mapping, got a mapping tagged !baz"},
+	} {
+		p := oneProblem(t, "m.yaml", c.data)
+		if got := fmt.Sprintf("%d:%d: %s", p.Line, p.Column, p.Message); !strings.HasPrefix(got, c.want) {
+			t.Errorf("%q: got %s, want %s", c.data, got, c.want)
+		}
+	}
+	// Their own tag, written out, is no problem.
+	if _, err := Parse([]Source{{Name: "m.yaml", Data: []byte("version: 1\nusers:\n  - !!map {email: a@example.com}\nteams:\n  - !!map\n    name: t\n    members:\n      - !!map {email: a@example.com}\n")}}); err != nil {
+		t.Errorf("!!map: %v", err)
+	}
+}

@@ -126,6 +126,9 @@ func (l *loader) member(fi int, n *yaml.Node, mp, rp *pos) (model.Member, bool) 
 		m.Email, ok = l.email(fi, "member", n)
 		return m, ok
 	case n.Kind == yaml.MappingNode:
+		if !l.untagged(fi, "member", n) {
+			return m, false
+		}
 		hasEmail, ok := false, false
 		for j, f := range l.fields(fi, n, memberKeys, "member") {
 			v := f.val

@@ -209,18 +209,22 @@ func TestPageOverWandBMaximum(t *testing.T) {
 // the cap probably took effect, but what it made is not known: its outcome
 // is unknown (the next plan shows it), never failed; a PATCH, whose answer
 // is not used (W&B answers a Group PATCH with the whole group, megabytes
-// for a large team), is done; an oversize read is a plain error.
+// for a large team), is done up to the list cap and unknown past it (a
+// body over every cap is an error, not a success); an oversize read is a
+// plain error.
 func TestOversizeWriteAnswerUnknown(t *testing.T) {
 	f, srv := newFake(t)
+	size := 4096
 	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
 		w.Header().Set("Content-Type", "application/scim+json")
 		if r.Method == http.MethodPost {
 			w.WriteHeader(http.StatusCreated)
 		}
-		_, _ = io.WriteString(w, `{"id":"`+strings.Repeat("a", 4096)+`"}`)
+		_, _ = io.WriteString(w, `{"id":"`+strings.Repeat("a", size)+`"}`)
 		return true
 	}
 	c := testClient(t, srv.URL, func(c *Config) { c.MaxBody = 1024 })
+	c.listBody = 64 << 10 // MaxBody lowered both caps: a PATCH answer is drained up to this one
 	var e *Error
 	if _, err := c.CreateTeam(context.Background(), "t"); !errors.As(err, &e) || !e.OutcomeUnknown() {
 		t.Errorf("create: err = %v, want an unknown outcome", err)
@@ -234,6 +238,16 @@ func TestOversizeWriteAnswerUnknown(t *testing.T) {
 	_, err := c.ListUsers(context.Background())
 	if !errors.As(err, &e) || e.OutcomeUnknown() {
 		t.Errorf("read: err = %v, want a plain error", err)
+	}
+	size = 128 << 10 // over the list cap too
+	for name, write := range map[string]func() error{
+		"deactivate": func() error { return c.SetActive(context.Background(), "u", false) },
+		"add":        func() error { return c.AddMembers(context.Background(), "g", []string{"u"}) },
+	} {
+		err := write()
+		if !errors.As(err, &e) || !e.OutcomeUnknown() || !strings.Contains(err.Error(), "response body larger than 65536 bytes") {
+			t.Errorf("%s answered with %d bytes: err = %v, want an unknown outcome naming the cap", name, size, err)
+		}
 	}
 }
 

@@ -334,9 +334,11 @@ func (c *Client) notDone(cl call, status int) error {
 
 // skipReply reads the 2xx answer of a call.skipBody write: its first
 // bytes, checked as any answer's (HTML, a SCIM error message; one that
-// names the error schema is read on to the usual cap), then at most the
-// list cap more, drained unread so that the connection is reused; a body
-// longer than that is left unread (the connection is closed).
+// names the error schema is read on to the usual cap), then the rest,
+// drained unread so that the connection is reused, up to the list cap (W&B
+// answers a Group PATCH with the whole group, megabytes for a large team).
+// A body longer than that is over a cap as any other: the write's outcome
+// is unknown (it was answered 2xx), never done.
 func (c *Client) skipReply(ctx context.Context, cl call, resp *http.Response, ctype string, htmlErr *Error) (*reply, error) {
 	head, err := io.ReadAll(io.LimitReader(resp.Body, errorPeek))
 	if err != nil {
@@ -352,7 +354,12 @@ func (c *Client) skipReply(ctx context.Context, cl call, resp *http.Response, ct
 		head = append(head, rest...)
 	}
 	head = bytes.TrimPrefix(head, utf8BOM)
-	if _, err := io.Copy(io.Discard, io.LimitReader(resp.Body, c.listBody)); err != nil {
+	cr := &capReader{r: resp.Body, max: max(c.listBody-int64(len(head)), 0)}
+	if _, err := io.Copy(io.Discard, cr); err != nil {
+		if cr.over {
+			cr.max = c.listBody // the message names the cap, not what was left of it
+			return nil, c.bodyError(ctx, cl, resp.StatusCode, cr, err)
+		}
 		return nil, c.transportError(cl, err, true)
 	}
 	if len(bytes.TrimSpace(head)) > 0 && looksHTML(ctype, head) {

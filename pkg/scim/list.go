@@ -94,9 +94,31 @@ func (c *Client) FindUserByEmail(ctx context.Context, email string) (*User, erro
 	})
 }
 
+// oneLookUp waits for the look-up slot and returns its release. A look-up
+// holds every resource its answer lists until its read ends, and a server
+// that ignores the filter lists the whole organization: one look-up at a
+// time keeps that to one organization's worth, whatever --concurrency (the
+// writes that look up, after a 409 or an answer not read, are few). A run
+// interrupted stops waiting, as attempt does.
+func (c *Client) oneLookUp(ctx context.Context) (func(), error) {
+	select {
+	case c.lookUps <- struct{}{}:
+		return func() { <-c.lookUps }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-c.stopped.Done():
+		return nil, errRetryStopped
+	}
+}
+
 // findUser lists the users matching attr eq value and re-checks the match
 // itself (a server may ignore the filter).
 func (c *Client) findUser(ctx context.Context, attr, value string, keys func(User) []string) (*User, error) {
+	release, err := c.oneLookUp(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	users, err := c.users(Filter(attr, value)).read(ctx)
 	if err != nil {
 		return nil, err
@@ -126,6 +148,11 @@ func (c *Client) findUser(ctx context.Context, attr, value string, keys func(Use
 // name equals name ignoring case (model.Lower, as the plan matches team
 // names: a look-alike outside ASCII is another team).
 func (c *Client) findGroupsFold(ctx context.Context, name string) ([]Group, error) {
+	release, err := c.oneLookUp(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	groups, err := c.groups(Filter("displayName", name)).read(ctx)
 	if err != nil {
 		return nil, err
