@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -420,6 +421,18 @@ func TestManifestFilesBoundedInAll(t *testing.T) {
 	}
 	if _, err := readManifestWithin(context.Background(), []string{dir}, int64(3*len(one))); err != nil {
 		t.Fatalf("three files within the bound: %v", err)
+	}
+	// Refused by the files' sizes before any is read: a first file that
+	// is a FIFO no one writes to would hold the read until the deadline.
+	fifo := filepath.Join(t.TempDir(), "a.yaml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = readManifestWithin(ctx, []string{fifo, filepath.Join(dir, "c.yaml"), filepath.Join(dir, "b.yaml")}, int64(len(one)+5))
+	if err == nil || !strings.Contains(err.Error(), "b.yaml") || !strings.Contains(err.Error(), fmt.Sprintf("those before it hold %d", len(one))) {
+		t.Fatalf("a FIFO, then two files over the bound: %v, want b.yaml refused before reading", err)
 	}
 }
 

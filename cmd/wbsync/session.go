@@ -57,6 +57,9 @@ func readManifestWithin(ctx context.Context, files []string, limit int64) (*desi
 		if err != nil {
 			return nil, err
 		}
+		if err := sizesWithin(paths, limit); err != nil {
+			return nil, err
+		}
 		srcs := make([]desired.Source, 0, len(paths))
 		total := int64(0)
 		for _, p := range paths {
@@ -73,6 +76,30 @@ func readManifestWithin(ctx context.Context, files []string, limit int64) (*desi
 		}
 		return desired.Parse(srcs)
 	})
+}
+
+// sizesWithin refuses, before any file is read, manifest files whose sizes
+// pass limit in all (the reads check it again, for files that grow or are
+// no regular files): five files of 250 MiB are refused at once, not after
+// four were read, and a file over caps.ManifestFile before the others.
+func sizesWithin(paths []string, limit int64) error {
+	total := int64(0)
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil || !fi.Mode().IsRegular() {
+			continue // the read says what is wrong with it
+		}
+		if room := limit - total; fi.Size() > min(caps.ManifestFile, room) {
+			// As readCapped says it, with what came before.
+			err := fmt.Errorf("manifest %s is %d bytes, larger than the %d wbsync accepts", p, fi.Size(), min(caps.ManifestFile, room))
+			if room < caps.ManifestFile {
+				err = fmt.Errorf("%w (the manifest files may hold %d bytes in all; those before it hold %d)", err, limit, total)
+			}
+			return fileError{p, err}
+		}
+		total += fi.Size()
+	}
+	return nil
 }
 
 // manifestError reports that the manifest has problems (already printed)

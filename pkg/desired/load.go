@@ -188,6 +188,8 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 				msg = fmt.Sprintf("%s (within the list or mapping that starts at line %d)", msg, p.line)
 			}
 			p.line, p.col = int32(line), int32(col)
+		} else if len(data) > caps.ManifestErrorSearch && parserProblems[msg] && p.line > 1 {
+			msg = fmt.Sprintf("%s (somewhere in the list or mapping that starts here: in a file over %d MiB the exact line is not searched for; split the file, -f DIR, to narrow it down)", msg, caps.ManifestErrorSearch>>20)
 		}
 		start, text := lineAt(data, p.line)
 		switch {

@@ -53,8 +53,8 @@ func TestSyntaxErrorInALargeFileAtItsBlock(t *testing.T) {
 		t.Fatalf("the file is %d bytes: not over the search cap", len(data))
 	}
 	p := oneProblem(t, "u.yaml", data)
-	if p.Line != 3 || p.Column != 1 || strings.Contains(p.Message, "starts at") {
-		t.Errorf("problem at %d:%d (%s), want the list's start, 3:1, as the YAML library gives it", p.Line, p.Column, p.Message)
+	if p.Line != 3 || p.Column != 1 || strings.Contains(p.Message, "starts at") || !strings.Contains(p.Message, "somewhere in the list or mapping that starts here") {
+		t.Errorf("problem at %d:%d (%s), want the list's start, 3:1, as the YAML library gives it, saying the error is within it", p.Line, p.Column, p.Message)
 	}
 }
 
