@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"unicode/utf8"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
 // errInterrupted ends a command that a signal stopped before it wrote
@@ -290,8 +292,8 @@ func checkOutputs(outs ...output) error {
 var probing atomic.Pointer[string]
 
 // maxProbe bounds checkWritable's probe: a disk with this much room left
-// for the report is taken to have enough.
-const maxProbe = 256 << 20
+// for the report is taken to have enough (caps.WriteProbe).
+const maxProbe = caps.WriteProbe
 
 // reportSize is about how large apply's report for n changes grows: 190
 // bytes per change for one that went well, up to 900 for failures with

@@ -6,6 +6,8 @@ import (
 	"net/http"
 
 	"go.uber.org/zap"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
 // addUnit sends all add_member changes of one team (idx): AddMembers in
@@ -41,12 +43,9 @@ func (r *runner) addUnit(ctx context.Context, idx []int) {
 }
 
 // maxRefusalSplits bounds how many times one team's add chunks are split
-// because the server refused them (400, 404, 409): enough to isolate a few bad
-// members (about seven splits each in a chunk of 100), while a refusal
-// that concerns the whole team costs 2×24 requests more, not one request
-// per member. A 413 (too large) splits without this bound: the chunks
-// must shrink for anyone to be added.
-const maxRefusalSplits = 24
+// because the server refused them (400, 404, 409); a 413 (too large)
+// splits without this bound (caps.RefusalSplits).
+const maxRefusalSplits = caps.RefusalSplits
 
 // lowerAddLimit makes n the add chunk size when it is below the current
 // one.

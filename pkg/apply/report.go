@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/plan"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
@@ -251,9 +252,9 @@ func (r *Report) WriteText(w io.Writer) error {
 }
 
 // listedNotStarted is how many operations an interrupt kept from starting
-// the text report names; the rest are counted on one line (an interrupted
-// onboarding of 20,000 users would print 48,000 lines).
-const listedNotStarted = 20
+// the text report names; the rest are counted on one line
+// (caps.ListedNotStarted).
+const listedNotStarted = caps.ListedNotStarted
 
 // tally is "N ok, N failed, N skipped", with ", N unknown" when any.
 func tally(ok, failed, skipped, unknown int) string {

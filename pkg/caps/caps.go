@@ -56,6 +56,26 @@ const (
 	// PageSize is the most resources one list request asks for: W&B's
 	// documented maximum per request.
 	PageSize = 9999
+	// Username is the longest manifest username accepted, in characters:
+	// the manifest JSON Schema's maxLength too (a test keeps them equal).
+	Username = 256
+	// Email is the longest manifest email accepted, in bytes: RFC 5321's
+	// 254 octets, and the manifest JSON Schema's maxLength.
+	Email = 254
+	// SuggestKey is the longest unknown manifest key (bytes) for which a
+	// known one is suggested: the edit distance costs the product of the
+	// two lengths, and no known key is near this long.
+	SuggestKey = 64
+	// WriteProbe is the most bytes apply's report is probed for on disk
+	// before anything is sent (the probe is written, then removed): a disk
+	// with this much room left for the report is taken to have enough. A
+	// report takes about a kilobyte per change, so this covers about
+	// 260,000 changes.
+	WriteProbe = 256 << 20
+	// TraceLine is the longest line of a --trace file read back (bytes):
+	// two bodies of TraceBody, each up to six times longer once
+	// JSON-escaped, with room for the rest of the record.
+	TraceLine = 16*TraceBody + 1<<20
 )
 
 // Server responses.
@@ -120,4 +140,57 @@ const (
 	// ResponseHeaders caps the headers of one answer (bytes; Go's own
 	// default is 10 MiB): a server sending more fails that request.
 	ResponseHeaders = 256 << 10
+	// TraceMargin is how many bytes past TraceBody a --trace capture
+	// keeps, so that a key straddling the cut is still redacted before
+	// the cut (a W&B key is 40 characters).
+	TraceMargin = 256
+	// Token is the longest run of bytes between two structural characters
+	// of a list body, checked on the raw bytes before the decoder buffers
+	// them: a string of Field characters, each escaped as \uXXXX, with its
+	// quotes and some blanks.
+	Token = 6*Field + 64
+	// TokenBuffer is the JSON reader's buffer (bytes): the longest token
+	// it holds, above Token, which stops a longer one first.
+	TokenBuffer = 32 << 10
+	// ServerWaitSeconds bounds a wait the server asks for (Retry-After,
+	// RateLimit-Reset), in seconds: a year, beyond every retry budget, so
+	// any longer wait is as good as this one, whatever its digits.
+	ServerWaitSeconds = 365 * 24 * 60 * 60
+	// RefusalSplits bounds how many times one team's add chunks are split
+	// because the server refused them (400, 404, 409): enough to isolate a
+	// few bad members (about seven splits each in a chunk of 100), while a
+	// refusal that concerns the whole team costs 2×24 requests more, not
+	// one request per member. A 413 (too large) splits without this
+	// bound: the chunks must shrink for anyone to be added.
+	RefusalSplits = 24
+	// TeamSample is how many teams doctor's shapes check asks for and
+	// looks at: a sample of the shapes a server sends, not the whole
+	// list.
+	TeamSample = 100
+)
+
+// Output: what messages, reports and views show, and what a redacting
+// Writer holds back while it writes.
+const (
+	// ShownKey is how much of a key of a saved plan's JSON (one that
+	// appears twice in an object) a message quotes, in characters: as
+	// much as of an id (ShownID); wbsync's own keys are far shorter.
+	ShownKey = 64
+	// TwiceHold is the most of a run of doubly escaped bytes (%25HH) a
+	// redacting Writer holds back, in bytes: 64 of them (a W&B key is 40),
+	// and the start of one more.
+	TwiceHold = 5*64 + 4
+	// ShownNames is how many names (or ids) one doctor detail lists
+	// before "… and N more", so that a detail stays short whatever the
+	// server holds.
+	ShownNames = 5
+	// ListedNotStarted is how many operations an interrupt kept from
+	// starting the text report of apply names; the rest are counted on one
+	// line (an interrupted onboarding of 20,000 users would print 48,000
+	// lines).
+	ListedNotStarted = 20
+	// Markdown is the most characters (UTF-16 code units, as a browser
+	// counts them) the markdown view of a plan holds, so that it fits in
+	// one pull-request comment (GitHub allows 65,536 characters).
+	Markdown = 60000
 )

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
@@ -110,9 +111,9 @@ var (
 	usernameRE = regexp.MustCompile(usernamePattern)
 )
 
-// maxEmail is the longest email accepted (RFC 5321's 254 octets; the
-// JSON Schema's maxLength).
-const maxEmail = 254
+// maxEmail is the longest email accepted (caps.Email: RFC 5321's 254
+// octets; the JSON Schema's maxLength).
+const maxEmail = caps.Email
 
 // emailAtom marks the bytes allowed in the local part of an email.
 var emailAtom = func() (t [256]bool) {
@@ -195,7 +196,7 @@ func emailProblem(s string) string {
 // of it (same letters up to case, or at most two edits away), else "".
 func suggest(s string, candidates []string) string {
 	best, bestD := "", 3
-	if len(s) > 64 {
+	if len(s) > caps.SuggestKey {
 		return "" // no key is that long: nothing to suggest, and no quadratic work
 	}
 	for _, c := range candidates {
@@ -216,7 +217,7 @@ func suggest(s string, candidates []string) string {
 // editDistance is the optimal-string-alignment distance between a and b
 // (Levenshtein plus adjacent transpositions, over bytes).
 func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
+	if len(a) > caps.SuggestKey || len(b) > caps.SuggestKey {
 		return 99
 	}
 	d := make([][]int, len(a)+1)

@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
@@ -204,8 +205,9 @@ func (l *loader) externalID(id string, p pos) {
 	l.byExternalID[id] = p
 }
 
-// maxUsername is the longest username accepted, in characters.
-const maxUsername = 256
+// maxUsername is the longest username accepted, in characters
+// (caps.Username).
+const maxUsername = caps.Username
 
 // username reads a W&B userName: one word, no whitespace or control
 // characters, at most maxUsername characters.

@@ -14,11 +14,11 @@ import (
 	"github.com/wbsync/wbsync/pkg/scim"
 )
 
-// shownNames is how many names a detail lists before "…", and nameWidth
-// the characters each name or id is cut to (after redaction), as every
-// message quotes a server-supplied id.
+// shownNames is how many names a detail lists before "…" (caps.ShownNames),
+// and nameWidth the characters each name or id is cut to (after
+// redaction), as every message quotes a server-supplied id.
 const (
-	shownNames = 5
+	shownNames = caps.ShownNames
 	nameWidth  = caps.ShownID
 )
 

@@ -17,8 +17,8 @@ import (
 	"github.com/wbsync/wbsync/pkg/scim"
 )
 
-// teamSample is how many teams the shapes check looks at.
-const teamSample = 100
+// teamSample is how many teams the shapes check looks at (caps.TeamSample).
+const teamSample = caps.TeamSample
 
 // Run probes env with GET requests only and returns every check, in the
 // order of Names. It never fails: what could not be probed is a check's

@@ -5,6 +5,6 @@
 // saved plan file that `wbsync apply PLANFILE` reads with every check, and the
 // staleness comparison between a saved plan and a fresh one.
 //
-// It imports the standard library and pkg/model only, and does no file I/O:
-// callers pass readers and writers.
+// It imports the standard library, pkg/model, pkg/caps and pkg/sanitize
+// only, and does no file I/O: callers pass readers and writers.
 package plan

@@ -99,7 +99,7 @@ func ParseFile(b []byte) (*File, error) {
 	}
 	if k, off, dup := duplicateKey(b); dup {
 		return nil, fmt.Errorf("%w: the key %q appears twice in one object (byte %d): wbsync writes each once; was the file edited? plan again and review it",
-			ErrNotSavedPlan, sanitize.Truncate(sanitize.Controls(k), 64), off)
+			ErrNotSavedPlan, sanitize.Truncate(sanitize.Controls(k), caps.ShownKey), off)
 	}
 	var version string
 	switch {

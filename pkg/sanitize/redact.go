@@ -7,7 +7,8 @@
 //
 // Every output of wbsync passes through one Redactor: the CLI wraps stdout,
 // stderr and every file it writes with it, and the SCIM client redacts server
-// strings before it truncates them. It imports the standard library only.
+// strings before it truncates them. It imports the standard library and
+// pkg/caps only.
 package sanitize
 
 import (
@@ -23,6 +24,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
 // Marker replaces redacted text.
@@ -550,8 +553,8 @@ func (r *Redactor) tail(out []byte) int {
 }
 
 // maxTwiceHold is the most of a run of doubly escaped bytes a Writer holds
-// back: 64 of them (a W&B key is 40), and the start of one more.
-const maxTwiceHold = 5*64 + 4
+// back (caps.TwiceHold).
+const maxTwiceHold = caps.TwiceHold
 
 // twiceRunTail returns how many bytes at the end of b are a run of
 // doubly escaped bytes (units %25HH, the last one perhaps begun only),

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
@@ -350,9 +351,8 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 	return 0, false
 }
 
-// maxServerWait bounds a wait the server asks for: any such wait is beyond
-// every retry budget.
-const maxServerWait = 365 * 24 * time.Hour
+// maxServerWait bounds a wait the server asks for: caps.ServerWaitSeconds.
+const maxServerWait = caps.ServerWaitSeconds * time.Second
 
 // seconds converts a server-supplied count of seconds (decimal digits
 // only, as HTTP's delay-seconds), at most maxServerWait, however many

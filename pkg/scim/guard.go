@@ -15,9 +15,8 @@ import (
 // to the body cap and past it.
 const (
 	// maxToken is the longest run of bytes between two structural
-	// characters: a string of caps.Field characters, each escaped as
-	// \uXXXX, with its quotes and some blanks.
-	maxToken = 6*caps.Field + 64
+	// characters (caps.Token).
+	maxToken = caps.Token
 	// maxRecord is the largest value nested two levels in (a record of
 	// Resources).
 	maxRecord = caps.Record

@@ -45,9 +45,10 @@ type jsonReader struct {
 }
 
 const (
-	// readBuffer is the reader's buffer: the longest token it holds. The
-	// JSON guard stops a token at maxToken before the reader sees it.
-	readBuffer = 32 << 10
+	// readBuffer is the reader's buffer: the longest token it holds
+	// (caps.TokenBuffer). The JSON guard stops a token at maxToken before
+	// the reader sees it.
+	readBuffer = caps.TokenBuffer
 	// maxDepth is how deep arrays and objects may nest in a record (or in
 	// a value of the list envelope).
 	maxDepth = caps.Depth

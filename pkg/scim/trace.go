@@ -101,8 +101,9 @@ func (t *tracer) begin(r *http.Request) *exchange {
 }
 
 // traceMargin is how many bytes past caps.TraceBody a capture keeps, so
-// that a key straddling the cut is still redacted before the cut.
-const traceMargin = 256
+// that a key straddling the cut is still redacted before the cut:
+// caps.TraceMargin.
+const traceMargin = caps.TraceMargin
 
 // headers copies h without the secret headers, every name and value
 // redacted.
@@ -391,9 +392,8 @@ func (t *tracer) write(ex *exchange) {
 	}
 }
 
-// maxTraceLine bounds one line of a trace read by ReadTrace: two bodies of
-// caps.TraceBody, each up to six times longer once JSON-escaped.
-const maxTraceLine = 16*caps.TraceBody + 1<<20
+// maxTraceLine bounds one line of a trace read by ReadTrace: caps.TraceLine.
+const maxTraceLine = caps.TraceLine
 
 // ReadTrace parses a trace written through Config.Trace (JSON Lines; blank
 // lines are skipped). A line that is not a TraceRecord is an error naming

@@ -14,6 +14,6 @@
 // redraw a reviewer's terminal or forge a line; so is every server string in
 // the access review CSV (WriteAccessReview).
 //
-// It imports the standard library, pkg/model, pkg/plan and pkg/sanitize,
-// and does no I/O beyond the io.Writer it is given.
+// It imports the standard library, pkg/model, pkg/plan, pkg/caps and
+// pkg/sanitize, and does no I/O beyond the io.Writer it is given.
 package views

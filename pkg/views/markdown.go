@@ -6,17 +6,18 @@ import (
 	"io"
 	"strings"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // MarkdownLimit is the size, in characters, the markdown view never
-// exceeds, so that it fits in one pull-request comment (GitHub allows
-// 65,536 characters). Characters are counted as UTF-16 code units, as a
-// browser counts them: a character above U+FFFF (an emoji) counts twice,
-// so the view is at most this many characters however they are counted.
-const MarkdownLimit = 60000
+// exceeds, so that it fits in one pull-request comment: caps.Markdown.
+// Characters are counted as UTF-16 code units, as a browser counts them: a
+// character above U+FFFF (an emoji) counts twice, so the view is at most
+// this many characters however they are counted.
+const MarkdownLimit = caps.Markdown
 
 // width is the length of s in MarkdownLimit's characters (UTF-16 code
 // units).
