@@ -371,6 +371,7 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 		Progress:     inv.progress(),
 		Terminal:     inv.stderrTerminal,
 		DrainTimeout: f.conn.timeout,
+		Redactor:     inv.redactor(),
 	})
 	if rep == nil {
 		return exitError, runErr

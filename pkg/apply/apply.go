@@ -29,6 +29,7 @@ import (
 
 	"github.com/wbsync/wbsync/pkg/plan"
 	"github.com/wbsync/wbsync/pkg/progress"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // Defaults for Options.
@@ -66,6 +67,10 @@ type Options struct {
 	// ends (default DefaultDrainTimeout); then their context is cancelled
 	// and their outcome is unknown.
 	DrainTimeout time.Duration
+	// Redactor hides the API key in what a failed operation's error or
+	// detail (server text) says, before a skipped operation's reason quotes
+	// it cut to caps.Detail; nil: nothing to hide.
+	Redactor *sanitize.Redactor
 }
 
 // withDefaults fills the zero fields.

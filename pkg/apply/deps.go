@@ -229,8 +229,9 @@ func blockKeys(name string, ids ...string) []string {
 
 // blockedReason is the Reason of a destructive operation skipped because
 // cause failed, ended unknown or was skipped for a dependency: "not run: add_member alice@x.com to team ml
-// failed earlier (HTTP 400: ...)".
-func blockedReason(cause Result) string {
+// failed earlier (HTTP 400: ...)". What cause quotes is redacted with red
+// (nil: nothing to hide) before it is cut.
+func blockedReason(cause Result, red *sanitize.Redactor) string {
 	outcome, why := "failed", cause.Error
 	switch cause.Status {
 	case StatusUnknown:
@@ -245,5 +246,5 @@ func blockedReason(cause Result) string {
 		}
 		why = fmt.Sprintf("HTTP %d: %s", cause.HTTPStatus, detail)
 	}
-	return fmt.Sprintf("not run: %s %s %s earlier (%s)", cause.Action, cause.target(), outcome, sanitize.Truncate(why, caps.Detail))
+	return fmt.Sprintf("not run: %s %s %s earlier (%s)", cause.Action, cause.target(), outcome, sanitize.Truncate(red.String(why), caps.Detail))
 }

@@ -146,7 +146,7 @@ func (r *runner) skipBlocked(lo, hi int) []int {
 			todo = append(todo, i)
 			continue
 		}
-		r.skip(i, blockedReason(r.results[cause]), &cause)
+		r.skip(i, blockedReason(r.results[cause], r.opts.Redactor), &cause)
 		skipped++
 	}
 	if skipped > 0 {
@@ -245,7 +245,7 @@ func (r *runner) holdAdminLosses(idx []int) []int {
 			todo = append(todo, i)
 			continue
 		}
-		r.skip(i, reasonKeepAdmin+strings.TrimPrefix(blockedReason(r.results[cause]), "not run: "), &cause)
+		r.skip(i, reasonKeepAdmin+strings.TrimPrefix(blockedReason(r.results[cause], r.opts.Redactor), "not run: "), &cause)
 		held++
 	}
 	if held > 0 {

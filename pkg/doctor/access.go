@@ -8,6 +8,7 @@ import (
 
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 	"github.com/wbsync/wbsync/pkg/scim"
 )
 
@@ -58,8 +59,9 @@ func classify(err error) outcome {
 	return broken
 }
 
-// why says in a few words why a base path is not a SCIM API.
-func why(err error) string {
+// why says in a few words why a base path is not a SCIM API; red hides the
+// key in what the server sent.
+func why(err error, red *sanitize.Redactor) string {
 	var nl *notListError
 	if errors.As(err, &nl) {
 		return nl.why
@@ -71,7 +73,7 @@ func why(err error) string {
 	if errors.As(err, &se) && se.Detail != "HTML body" {
 		// A 2xx answer refused for another reason (too large, a SCIM
 		// error body): say which, not "HTML".
-		return server(nil, se.Detail, caps.Detail)
+		return server(red, se.Detail, caps.Detail)
 	}
 	return "HTML"
 }
@@ -79,8 +81,8 @@ func why(err error) string {
 // Auth judges the answer to the first list request (nil: it answered): 401
 // and 403 with the client's hint (their likely causes, or the one the
 // server names), a redirect with where it pointed, any other error with
-// the client's message.
-func Auth(err error) Check {
+// the client's message. red hides the key in what the server sent.
+func Auth(err error, red *sanitize.Redactor) Check {
 	c := Check{Name: NameAuth, Status: Fail}
 	var se *scim.Error
 	switch {
@@ -89,25 +91,25 @@ func Auth(err error) Check {
 	case errors.As(err, &se) && (errors.Is(err, scim.ErrUnauthorized) || errors.Is(err, scim.ErrForbidden)):
 		c.Detail = se.StatusLine() + ": " + se.Hint
 		if errors.Is(err, scim.ErrForbidden) && !errors.Is(err, scim.ErrTeamScopedKey) && !errors.Is(err, scim.ErrNotOrgAdmin) && se.Detail != "" {
-			c.Detail += fmt.Sprintf(` (server: "%s")`, server(nil, se.Detail, caps.Detail))
+			c.Detail += fmt.Sprintf(` (server: "%s")`, server(red, se.Detail, caps.Detail))
 		}
 	case errors.Is(err, scim.ErrRedirect) && errors.As(err, &se) && se.Location != "":
-		c.Detail = fmt.Sprintf("%d: redirected to %s; %s", se.Status, server(nil, se.Location, caps.Detail), se.Hint)
+		c.Detail = fmt.Sprintf("%d: redirected to %s; %s", se.Status, server(red, se.Location, caps.Detail), se.Hint)
 	default:
-		c.Detail = server(nil, err.Error(), caps.Detail)
+		c.Detail = server(red, err.Error(), caps.Detail)
 	}
 	return c
 }
 
 // Deployment compares what wbsync will assume (d, given when the user named
-// it) with what the host of base suggests.
-func Deployment(base string, d model.Deployment, given bool, suggests model.Deployment) Check {
+// it) with what the host of base suggests; red hides the key in the host.
+func Deployment(base string, d model.Deployment, given bool, suggests model.Deployment, red *sanitize.Redactor) Check {
 	c := Check{Name: NameDeployment, Status: OK}
 	host := base
 	if u, err := url.Parse(base); err == nil && u.Host != "" {
 		host = u.Hostname()
 	}
-	host = server(nil, host, caps.Detail)
+	host = server(red, host, caps.Detail)
 	switch {
 	case !given:
 		c.Detail = fmt.Sprintf("wbsync will assume %s (%s), from the host %s; --deployment changes it", d, product(d), host)

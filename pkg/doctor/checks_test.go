@@ -91,34 +91,34 @@ func TestAuth(t *testing.T) {
 	}
 	const teamDetail = "Keys from team-scoped service accounts cannot authenticate to the SCIM API"
 	const adminDetail = "insufficient permissions: every SCIM request must be authenticated as an organization admin"
-	want(t, Auth(nil), NameAuth, OK, []string{"accepted"})
-	want(t, Auth(answer(401, "", "bearer", model.Dedicated)), NameAuth, Fail, []string{"401 Unauthorized", "another W&B instance", "--auth basic"})
-	want(t, Auth(answer(401, "", "basic", model.Dedicated)), NameAuth, Fail, []string{"401"}, "--auth basic")
-	want(t, Auth(answer(403, teamDetail, "bearer", model.Dedicated)), NameAuth, Fail,
+	want(t, Auth(nil, nil), NameAuth, OK, []string{"accepted"})
+	want(t, Auth(answer(401, "", "bearer", model.Dedicated), nil), NameAuth, Fail, []string{"401 Unauthorized", "another W&B instance", "--auth basic"})
+	want(t, Auth(answer(401, "", "basic", model.Dedicated), nil), NameAuth, Fail, []string{"401"}, "--auth basic")
+	want(t, Auth(answer(403, teamDetail, "bearer", model.Dedicated), nil), NameAuth, Fail,
 		[]string{"403 Forbidden", "team-scoped service account (the server says so)", "org-scoped service account key"}, "not an org admin")
-	want(t, Auth(answer(403, adminDetail, "bearer", model.Dedicated)), NameAuth, Fail,
+	want(t, Auth(answer(403, adminDetail, "bearer", model.Dedicated), nil), NameAuth, Fail,
 		[]string{"403", "not an org admin (the server says so)"}, "team-scoped")
-	want(t, Auth(answer(403, "nope", "bearer", model.SaaS)), NameAuth, Fail,
+	want(t, Auth(answer(403, "nope", "bearer", model.SaaS), nil), NameAuth, Fail,
 		[]string{"team-scoped", "not an org admin", "Default API organization", "CoreWeave console", `"nope"`})
-	want(t, Auth(answer(403, "", "bearer", model.Dedicated)), NameAuth, Fail, []string{"team-scoped", "not an org admin"},
+	want(t, Auth(answer(403, "", "bearer", model.Dedicated), nil), NameAuth, Fail, []string{"team-scoped", "not an org admin"},
 		"Default API organization")
-	want(t, Auth(answer(301, "", "bearer", model.Dedicated)), NameAuth, Fail,
+	want(t, Auth(answer(301, "", "bearer", model.Dedicated), nil), NameAuth, Fail,
 		[]string{"redirected to https://elsewhere.example.com/scim/Users", "fix --url"})
 	transport := &scim.Error{Method: "GET", Path: "/scim/Users", Detail: "dial tcp: connection refused"}
-	want(t, Auth(transport), NameAuth, Fail, []string{"connection refused"})
-	want(t, Auth(errors.New("evil\x1b[31m")), NameAuth, Fail, []string{`evil\x1b[31m`})
+	want(t, Auth(transport, nil), NameAuth, Fail, []string{"connection refused"})
+	want(t, Auth(errors.New("evil\x1b[31m"), nil), NameAuth, Fail, []string{`evil\x1b[31m`})
 }
 
 func TestDeployment(t *testing.T) {
-	want(t, Deployment("https://api.wandb.ai/scim", model.SaaS, false, model.SaaS), NameDeployment, OK,
+	want(t, Deployment("https://api.wandb.ai/scim", model.SaaS, false, model.SaaS, nil), NameDeployment, OK,
 		[]string{"wbsync will assume saas", "api.wandb.ai"})
-	want(t, Deployment("https://api.wandb.ai/scim", model.SaaS, true, model.SaaS), NameDeployment, OK,
+	want(t, Deployment("https://api.wandb.ai/scim", model.SaaS, true, model.SaaS, nil), NameDeployment, OK,
 		[]string{"saas", "as the host api.wandb.ai suggests"})
-	want(t, Deployment("https://api.wandb.ai/scim", model.Dedicated, true, model.SaaS), NameDeployment, Warn,
+	want(t, Deployment("https://api.wandb.ai/scim", model.Dedicated, true, model.SaaS, nil), NameDeployment, Warn,
 		[]string{"--deployment dedicated", "suggests saas"})
-	want(t, Deployment("https://acme.wandb.io/scim", model.SaaS, true, model.Dedicated), NameDeployment, Warn,
+	want(t, Deployment("https://acme.wandb.io/scim", model.SaaS, true, model.Dedicated, nil), NameDeployment, Warn,
 		[]string{"--deployment saas", "acme.wandb.io suggests dedicated"})
-	want(t, Deployment("https://acme.wandb.io/scim", model.Dedicated, false, model.Dedicated), NameDeployment, OK,
+	want(t, Deployment("https://acme.wandb.io/scim", model.Dedicated, false, model.Dedicated, nil), NameDeployment, OK,
 		[]string{"wbsync will assume dedicated"})
 }
 
@@ -188,51 +188,51 @@ func TestReadsReport(t *testing.T) {
 
 func TestPaging(t *testing.T) {
 	honoured := PagingProbe{Total: 5, First: []string{"a"}, Second: []string{"b"}, PageSize: 9999, FullPage: 5, ItemsPerPage: 5}
-	want(t, Paging(honoured), NamePaging, OK, []string{"honoured", "itemsPerPage 5, as the page held"})
+	want(t, Paging(honoured, nil), NamePaging, OK, []string{"honoured", "itemsPerPage 5, as the page held"})
 
 	capped := honoured
 	capped.FullPage, capped.ItemsPerPage = 2, 9999
-	want(t, Paging(capped), NamePaging, OK, []string{"at most 2 users (asked 9999)", "itemsPerPage 9999 for a page of 2"})
+	want(t, Paging(capped, nil), NamePaging, OK, []string{"at most 2 users (asked 9999)", "itemsPerPage 9999 for a page of 2"})
 	if capped.PageSizeServed() != 2 || honoured.PageSizeServed() != 9999 {
 		t.Errorf("PageSizeServed = %d, %d", capped.PageSizeServed(), honoured.PageSizeServed())
 	}
 
 	noIPP := honoured
 	noIPP.ItemsPerPage = -1
-	want(t, Paging(noIPP), NamePaging, OK, []string{"no itemsPerPage"})
+	want(t, Paging(noIPP, nil), NamePaging, OK, []string{"no itemsPerPage"})
 
 	ignored := PagingProbe{Total: 5, First: []string{"a", "b", "c", "d", "e"}, PageSize: 9999, FullPage: 5}
-	want(t, Paging(ignored), NamePaging, OK, []string{"count is ignored", "fits one page"})
+	want(t, Paging(ignored, nil), NamePaging, OK, []string{"count is ignored", "fits one page"})
 	ignored.Total, ignored.FullPage = 12000, 9999
-	want(t, Paging(ignored), NamePaging, Warn, []string{"count is ignored", "9999 of 12000", "fail closed"})
+	want(t, Paging(ignored, nil), NamePaging, Warn, []string{"count is ignored", "9999 of 12000", "fail closed"})
 
 	fixedPages := ignored // count ignored, startIndex honoured: reads step by the page
 	fixedPages.Second, fixedPages.SecondAt = []string{"f"}, 6
-	want(t, Paging(fixedPages), NamePaging, OK, []string{"count is ignored", "startIndex is honoured (startIndex=6 answered the next user)"})
+	want(t, Paging(fixedPages, nil), NamePaging, OK, []string{"count is ignored", "startIndex is honoured (startIndex=6 answered the next user)"})
 	fixedPages.Second = []string{"c"} // startIndex 6 answered a user of the first page again
-	want(t, Paging(fixedPages), NamePaging, Warn, []string{"9999 of 12000", "fail closed", "startIndex=6 answered no next user"})
+	want(t, Paging(fixedPages, nil), NamePaging, Warn, []string{"9999 of 12000", "fail closed", "startIndex=6 answered no next user"})
 	fixedPages.Second, fixedPages.SecondErr = nil, errors.New("GET /scim/Users: 502")
-	want(t, Paging(fixedPages), NamePaging, Warn, []string{"startIndex=6 failed", "502"})
+	want(t, Paging(fixedPages, nil), NamePaging, Warn, []string{"startIndex=6 failed", "502"})
 
 	startIgnored := honoured
 	startIgnored.Second = []string{"a"}
-	want(t, Paging(startIgnored), NamePaging, OK, []string{"startIndex is ignored"})
+	want(t, Paging(startIgnored, nil), NamePaging, OK, []string{"startIndex is ignored"})
 	startIgnored.FullPage = 3
-	want(t, Paging(startIgnored), NamePaging, Warn, []string{"startIndex is ignored", "3 of 5"})
+	want(t, Paging(startIgnored, nil), NamePaging, Warn, []string{"startIndex is ignored", "3 of 5"})
 
 	wraps := honoured
 	wraps.PastEnd = []string{"a"}
-	want(t, Paging(wraps), NamePaging, Warn, []string{"startIndex=6, past the end, answered the first page again"})
+	want(t, Paging(wraps, nil), NamePaging, Warn, []string{"startIndex=6, past the end, answered the first page again"})
 
 	short := honoured
 	short.Second = []string{}
-	want(t, Paging(short), NamePaging, Warn, []string{"startIndex=2 answered no user"})
+	want(t, Paging(short, nil), NamePaging, Warn, []string{"startIndex=2 answered no user"})
 
 	failed := honoured
 	failed.Second, failed.SecondErr = nil, errors.New("GET /scim/Users: 500")
-	want(t, Paging(failed), NamePaging, Warn, []string{"startIndex=2 failed", "500"})
+	want(t, Paging(failed, nil), NamePaging, Warn, []string{"startIndex=2 failed", "500"})
 
-	want(t, Paging(PagingProbe{Total: 1, First: []string{"a"}, PageSize: 9999, FullPage: 1}), NamePaging, Warn,
+	want(t, Paging(PagingProbe{Total: 1, First: []string{"a"}, PageSize: 9999, FullPage: 1}, nil), NamePaging, Warn,
 		[]string{"not checked", "too few"})
 }
 

@@ -165,6 +165,8 @@ func notChecked(name, why string) Check {
 
 // server makes a server-supplied string fit for a detail: the key
 // redacted first (so that a cut never leaves a part of it too short to be
-// recognised), then escaped and cut to n characters. red may be nil for
-// text the SCIM client made, which it has redacted already.
+// recognised), then escaped and cut to n characters. Every caller passes
+// the run's redactor (Env.Redactor), text the SCIM client made included:
+// the cut here must not rely on the client having redacted it already.
+// red is nil only when there is no key to hide.
 func server(red *sanitize.Redactor, s string, n int) string { return sanitize.Server(red, s, n) }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // PagingProbe is what the /Users probes saw of paging.
@@ -48,8 +49,8 @@ func (p PagingProbe) PageSizeServed() int {
 // Paging judges whether count and startIndex are honoured: a server that
 // ignores them is fine while a list fits one page; one that answers a
 // startIndex past the end with users again makes a read whose totalResults
-// overcounts fail closed.
-func Paging(p PagingProbe) Check {
+// overcounts fail closed. red hides the key in what the server sent.
+func Paging(p PagingProbe, red *sanitize.Redactor) Check {
 	c := Check{Name: NamePaging, Status: OK}
 	fits := p.FullPage >= p.Total && p.Total <= caps.PageSize
 	switch {
@@ -66,7 +67,7 @@ func Paging(p PagingProbe) Check {
 		case p.SecondErr != nil:
 			c.Status = Warn
 			c.Detail += fmt.Sprintf(" and a page held %d of %d users; startIndex=%d failed: %s", p.FullPage, p.Total, p.secondAt(),
-				server(nil, p.SecondErr.Error(), caps.Detail))
+				server(red, p.SecondErr.Error(), caps.Detail))
 		default:
 			c.Status = Warn
 			c.Detail += fmt.Sprintf(" and a page held %d of %d users: reads will fail closed", p.FullPage, p.Total)
@@ -78,7 +79,7 @@ func Paging(p PagingProbe) Check {
 	case p.Total < 2:
 		return notChecked(NamePaging, fmt.Sprintf("%d user(s): too few to page through", p.Total))
 	case p.SecondErr != nil:
-		c.Status, c.Detail = Warn, "startIndex=2 failed: "+server(nil, p.SecondErr.Error(), caps.Detail)
+		c.Status, c.Detail = Warn, "startIndex=2 failed: "+server(red, p.SecondErr.Error(), caps.Detail)
 		return c
 	case len(p.Second) == 0:
 		c.Status, c.Detail = Warn, fmt.Sprintf("startIndex=2 answered no user though totalResults is %d: reads past the first page will fail closed", p.Total)

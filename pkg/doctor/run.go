@@ -44,7 +44,7 @@ func Run(ctx context.Context, env Env) Report {
 		env.PageSize = caps.PageSize
 	}
 	acc := access(ctx, env)
-	checks := []Check{acc.auth, acc.base, Deployment(env.URL, env.Deployment, env.DeploymentGiven, env.HostSuggests)}
+	checks := []Check{acc.auth, acc.base, Deployment(env.URL, env.Deployment, env.DeploymentGiven, env.HostSuggests, env.Redactor)}
 	if acc.client == nil {
 		for _, n := range Names[3:] { // every check after deployment
 			checks = append(checks, notChecked(n, acc.why))
@@ -78,7 +78,7 @@ func Run(ctx context.Context, env Env) Report {
 	teams, teamsErr := getList(ctx, c, "/Groups", "startIndex=1&count="+strconv.Itoa(min(teamSample, env.PageSize)))
 
 	if fullErr != nil {
-		why := "GET /Users failed: " + server(nil, fullErr.Error(), caps.Detail)
+		why := "GET /Users failed: " + server(env.Redactor, fullErr.Error(), caps.Detail)
 		checks = append(checks, notChecked(NameShapes, why), notChecked(NamePaging, why))
 	} else {
 		var sample []json.RawMessage
@@ -88,12 +88,12 @@ func Run(ctx context.Context, env Env) Report {
 		pp.ItemsPerPage, pp.FullPage = full.itemsPerPage, len(full.resources)
 		shapes := Shapes(full.resources, sample)
 		if teamsErr != nil {
-			shapes.Detail += "; teams not inspected: " + server(nil, teamsErr.Error(), caps.Detail)
+			shapes.Detail += "; teams not inspected: " + server(env.Redactor, teamsErr.Error(), caps.Detail)
 			if shapes.Status == OK {
 				shapes.Status = Warn
 			}
 		}
-		checks = append(checks, shapes, Paging(pp))
+		checks = append(checks, shapes, Paging(pp, env.Redactor))
 	}
 	// The samples are not needed any more: release them before the full read.
 	pageUsers, usersTotal, teamsTotal := 0, 0, 0
@@ -125,7 +125,7 @@ func Run(ctx context.Context, env Env) Report {
 
 	if fetchErr != nil {
 		checks = append(checks, Check{Name: NameCounts, Status: Fail,
-			Detail: "the full read failed, as plan, apply and export would: " + server(nil, fetchErr.Error(), caps.Detail)})
+			Detail: "the full read failed, as plan, apply and export would: " + server(env.Redactor, fetchErr.Error(), caps.Detail)})
 	} else {
 		checks = append(checks, Counts(st, env.Redactor))
 	}
@@ -181,7 +181,7 @@ func access(ctx context.Context, env Env) accessResult {
 func probeAccess(ctx context.Context, env Env) accessResult {
 	here, there := pathOf(env.URL), pathOf(env.OtherURL)
 	first, err := getList(ctx, env.Client, "/Users", "startIndex=1&count=1")
-	r := accessResult{auth: Auth(err), base: Check{Name: NameBasePath}}
+	r := accessResult{auth: Auth(err, env.Redactor), base: Check{Name: NameBasePath}}
 	switch classify(err) {
 	case answered:
 		r.client, r.first = env.Client, first
@@ -202,7 +202,7 @@ func probeAccess(ctx context.Context, env Env) accessResult {
 						"only %s answers (%s does not): W&B serves SCIM at /scim, so this server may not behave as W&B does", here, there)
 				}
 			default:
-				r.base.Detail += fmt.Sprintf(" (%s could not be probed: %v)", there, err)
+				r.base.Detail += fmt.Sprintf(" (%s could not be probed: %s)", there, server(env.Redactor, err.Error(), caps.Detail))
 			}
 		}
 		return r
@@ -215,14 +215,14 @@ func probeAccess(ctx context.Context, env Env) accessResult {
 	}
 	const askBase = "is the URL https://HOST/scim?"
 	neither := Check{Name: NameBasePath, Status: Fail, Detail: fmt.Sprintf(
-		"%s does not answer a SCIM list (%s): %s", here, why(err), askBase)}
+		"%s does not answer a SCIM list (%s): %s", here, why(err, env.Redactor), askBase)}
 	if env.Other == nil {
 		r.auth, r.base, r.why = notChecked(NameAuth, "no SCIM API answers at the URL"), neither, "no SCIM API answers at the URL"
 		return r
 	}
-	neither.Detail = fmt.Sprintf("neither %s (%s) nor %s answers a SCIM list: %s", here, why(err), there, askBase)
+	neither.Detail = fmt.Sprintf("neither %s (%s) nor %s answers a SCIM list: %s", here, why(err, env.Redactor), there, askBase)
 	first, err = getList(ctx, env.Other, "/Users", "startIndex=1&count=1")
-	r.auth = Auth(err)
+	r.auth = Auth(err, env.Redactor)
 	only := Check{Name: NameBasePath, Status: Warn, Detail: fmt.Sprintf("only %s answers: pass --url %s", there, server(env.Redactor, env.OtherURL, caps.Detail))}
 	switch classify(err) {
 	case answered:
