@@ -104,3 +104,38 @@ func keyShown(s, key string, before int) string {
 	}
 	return ""
 }
+
+// listingServer is a fakeServer that lists users itself and says which key
+// to hide, as *scim.Client does.
+type listingServer struct {
+	*fakeServer
+	list []scim.User
+	red  *sanitize.Redactor
+}
+
+func (s listingServer) ListUsers(context.Context) ([]scim.User, error) { return s.list, nil }
+
+func (s listingServer) ListGroups(context.Context) ([]scim.Group, error) { return nil, nil }
+
+func (s listingServer) Redactor() *sanitize.Redactor { return s.red }
+
+// TestFullReadRedactsIDs: the full read goes through the probes' wrapper,
+// which hands observed.Fetch the client's redactor, so that an id it quotes
+// (listed twice) is redacted before observed cuts it to caps.ShownID.
+func TestFullReadRedactsIDs(t *testing.T) {
+	const key = "0123456789abcdef0123456789abcdef01234567"
+	red := sanitize.NewRedactor(key)
+	for _, before := range []int{1, 3, 7, 8, 20} {
+		id := strings.Repeat("r", caps.ShownID-1-before) + key
+		c := listingServer{&fakeServer{users: fakeUsers(3)}, []scim.User{{ID: id, UserName: "a@example.com"}, {ID: id, UserName: "b@example.com"}}, red}
+		env := fakeEnv(nil, nil)
+		env.Client, env.Fetch, env.Redactor = c, nil, red
+		d := Run(context.Background(), env).Get(NameCounts).Detail
+		if !strings.Contains(d, "listed twice") {
+			t.Fatalf("%d key characters before the cut: counts = %q", before, d)
+		}
+		if part := keyShown(d, key, before); part != "" {
+			t.Errorf("%d key characters before the cut: %q shows %q of the key", before, d, part)
+		}
+	}
+}

@@ -2,8 +2,8 @@
 // model.State with a fingerprint. A failed or partial read is an error, never
 // a smaller state.
 //
-// It may import the standard library, pkg/model, pkg/scim and
-// golang.org/x/sync; it does no os.* I/O and never writes.
+// It may import the standard library, pkg/model, pkg/scim, pkg/caps,
+// pkg/sanitize and golang.org/x/sync; it does no os.* I/O and never writes.
 package observed
 
 import (
@@ -17,7 +17,9 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 	"github.com/wbsync/wbsync/pkg/scim"
 )
 
@@ -25,6 +27,21 @@ import (
 type Lister interface {
 	ListUsers(ctx context.Context) ([]scim.User, error)
 	ListGroups(ctx context.Context) ([]scim.Group, error)
+}
+
+// redacting is a Lister that says which key to hide in what the server
+// sent (*scim.Client does): an id quoted in an error is redacted with it
+// before it is cut.
+type redacting interface {
+	Redactor() *sanitize.Redactor
+}
+
+// redactorOf returns l's redactor, or nil when it has none.
+func redactorOf(l Lister) *sanitize.Redactor {
+	if r, ok := l.(redacting); ok {
+		return r.Redactor()
+	}
+	return nil
 }
 
 // Fetch reads users and groups concurrently and returns the observed state,
@@ -46,10 +63,13 @@ type Lister interface {
 // released as they are converted. A Lister that also hands over what it
 // reads page by page (*scim.Client does, with EachUser and EachGroup) has
 // its users converted page by page: the SCIM users are then never whole in
-// memory.
+// memory. A Lister with a Redactor method (*scim.Client has one) has the
+// key redacted with it from an id an error quotes, before the id is cut to
+// caps.ShownID.
 func Fetch(ctx context.Context, l Lister) (model.State, string, error) {
+	red := redactorOf(l)
 	if pl, ok := l.(pageLister); ok {
-		return fetchPages(ctx, pl)
+		return fetchPages(ctx, pl, red)
 	}
 	var (
 		r      *resolver
@@ -64,7 +84,7 @@ func Fetch(ctx context.Context, l Lister) (model.State, string, error) {
 		}
 		// Fetch owns what it read: the users are released as they are
 		// converted, and whole once converted.
-		if r, err = resolve(users, true); err != nil {
+		if r, err = resolve(users, true, red); err != nil {
 			return err
 		}
 		fp = newFingerprint()
@@ -87,7 +107,7 @@ func Fetch(ctx context.Context, l Lister) (model.State, string, error) {
 // Build turns SCIM users and groups into a sorted model.State. Two users with
 // the same id are an error. It does not change its arguments.
 func Build(users []scim.User, groups []scim.Group) (model.State, error) {
-	r, err := resolve(users, false)
+	r, err := resolve(users, false, nil)
 	if err != nil {
 		return model.State{}, err
 	}
@@ -95,9 +115,10 @@ func Build(users []scim.User, groups []scim.Group) (model.State, error) {
 }
 
 // resolve converts the users and sorts them (see userBatches). With
-// consume, it owns users and clears each record once converted.
-func resolve(users []scim.User, consume bool) (*resolver, error) {
-	var b userBatches
+// consume, it owns users and clears each record once converted. red (nil:
+// none) hides the key in an id an error quotes.
+func resolve(users []scim.User, consume bool, red *sanitize.Redactor) (*resolver, error) {
+	b := userBatches{red: red}
 	if err := b.add(users, consume); err != nil {
 		return nil, err
 	}
@@ -112,6 +133,7 @@ type userBatches struct {
 	keys  [][]string       // model.Key of each user's userName
 	index map[string]int32 // the ids seen
 	n     int
+	red   *sanitize.Redactor // hides the key in an id an error quotes (nil: none)
 }
 
 // add converts a page of users; two users with the same id are an error.
@@ -124,7 +146,7 @@ func (b *userBatches) add(page []scim.User, consume bool) error {
 	for i := range page {
 		u := &page[i]
 		if _, dup := b.index[u.ID]; dup {
-			return fmt.Errorf("read users: id %q listed twice", u.ID)
+			return fmt.Errorf("read users: id %q listed twice", sanitize.Server(b.red, u.ID, caps.ShownID))
 		}
 		b.index[u.ID] = 0 // seen; the position is set once sorted
 		us[i] = userOf(u)

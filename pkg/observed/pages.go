@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 	"github.com/wbsync/wbsync/pkg/scim"
 )
 
@@ -21,10 +22,11 @@ type pageLister interface {
 
 // fetchPages is Fetch over a pageLister: each page of users is converted
 // as it arrives; groups that arrive once the users are all in are turned
-// into teams at once, the others when the users are.
-func fetchPages(ctx context.Context, pl pageLister) (model.State, string, error) {
+// into teams at once, the others when the users are. red (nil: none) hides
+// the key in an id an error quotes.
+func fetchPages(ctx context.Context, pl pageLister, red *sanitize.Redactor) (model.State, string, error) {
 	var (
-		users userBatches
+		users = userBatches{red: red}
 		fp    fpWriter
 
 		mu    sync.Mutex
