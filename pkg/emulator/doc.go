@@ -41,7 +41,7 @@
 // The zero Options is a well-behaved Dedicated Cloud server; each W&B quirk
 // is one field (and one flag of wbsync emulate, from RegisterFlags):
 // Deployment, LegacyShapes, PageCap, IgnoreCount, WandbPaging,
-// ServiceAccounts, TeamServiceAccounts, Handles, ExtraEmails, OmitRoles,
+// ServiceAccounts, TeamServiceAccounts, Handles, ExtraEmails, OmitRoles, OmitCreated,
 // IgnoreExternalID, NoRolesEndpoint, CheckRoles, StringBooleans, OmitEmptyMembers,
 // BasePaths, MaxOpsPerPatch, MaxAddValues, TakenTeamNames, TakenTeamStatus,
 // TakenUserNames, LowercaseTeamNames, SeatLimit, BasicOnly, TeamScopedKey,
@@ -78,6 +78,8 @@
 //     roles). A role's permissions are those the seed lists, each with
 //     isInherited false: the predefined roles' own permissions are not
 //     modelled. Roles have no ETag; their lastModified is their created.
+//   - With OmitCreated, User responses carry no meta.created (Groups keep
+//     theirs).
 //   - With OmitRoles, organizationRole and teamRoles are left out of GETs
 //     and lists and of PATCH responses that set no role; a PATCH setting
 //     organizationRole or teamRoles, and a create, carry them (W&B shows

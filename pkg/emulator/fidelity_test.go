@@ -367,14 +367,14 @@ func TestRegisterFidelityFlags(t *testing.T) {
 	var o Options
 	fs := flag.NewFlagSet("emulate", flag.ContinueOnError)
 	o.RegisterFlags(fs)
-	err := fs.Parse([]string{"--handles", "--extra-emails", "--omit-roles", "--ignore-external-id", "--no-roles-endpoint",
+	err := fs.Parse([]string{"--handles", "--extra-emails", "--omit-roles", "--omit-created", "--ignore-external-id", "--no-roles-endpoint",
 		"--check-roles", "--team-service-accounts", "3", "--wandb-paging", "--omit-empty-members", "--retry-after", "5s",
 		"--base-paths", "v2", "--team-scoped-key", "tk", "--non-admin-key", "nk", "--basic-only", "--taken-team-status", "400",
 		"--taken-user-names", "a, b", "--lowercase-team-names", "--faults", "429-reset,429-bare,502,504"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Options{Deployment: "dedicated", Handles: true, ExtraEmails: true, OmitRoles: true, IgnoreExternalID: true,
+	want := Options{Deployment: "dedicated", Handles: true, ExtraEmails: true, OmitRoles: true, OmitCreated: true, IgnoreExternalID: true,
 		NoRolesEndpoint: true, CheckRoles: true, TeamServiceAccounts: 3, WandbPaging: true, OmitEmptyMembers: true,
 		RetryAfter: 5 * time.Second, BasePaths: "v2", TeamScopedKey: "tk", NonAdminKey: "nk", BasicOnly: true, TakenTeamStatus: 400,
 		TakenUserNames: []string{"a", "b"}, LowercaseTeamNames: true,
@@ -385,7 +385,7 @@ func TestRegisterFidelityFlags(t *testing.T) {
 	var help strings.Builder
 	fs.SetOutput(&help)
 	fs.PrintDefaults()
-	for _, name := range []string{"handles", "extra-emails", "omit-roles", "ignore-external-id", "no-roles-endpoint",
+	for _, name := range []string{"handles", "extra-emails", "omit-roles", "omit-created", "ignore-external-id", "no-roles-endpoint",
 		"check-roles", "team-service-accounts", "wandb-paging", "omit-empty-members", "retry-after", "base-paths",
 		"team-scoped-key", "non-admin-key", "basic-only", "taken-team-status", "taken-user-names", "lowercase-team-names"} {
 		if !strings.Contains(help.String(), "-"+name) {

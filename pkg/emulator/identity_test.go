@@ -297,3 +297,33 @@ func TestTeamRolesOneEntry(t *testing.T) {
 		t.Fatalf("team roles changed by a refused PATCH: %v → %v", before, after)
 	}
 }
+
+// TestOmitCreated: with OmitCreated no User response says when the user
+// was created (GET, list, create, PATCH); Groups keep meta.created, and by
+// default Users carry it.
+func TestOmitCreated(t *testing.T) {
+	created := func(u map[string]any) (any, bool) {
+		m, _ := u["meta"].(map[string]any)
+		v, ok := m["created"]
+		return v, ok
+	}
+	e := start(t, Options{OmitCreated: true}, seedBasic)
+	bob := "/Users/" + p(e.userID("bob@example.com"))
+	users := append(e.do("GET", "/Users", nil).want(t, 200).list(), e.do("GET", bob, nil).want(t, 200).body,
+		e.do("POST", "/Users", newUser("erin@example.com")).want(t, 201).body,
+		e.do("PATCH", bob, patchOps(op("replace", "displayName", "B"))).want(t, 200).body)
+	for _, u := range users {
+		if v, ok := created(u); ok {
+			t.Errorf("%v carries meta.created %v", u["userName"], v)
+		}
+	}
+	for _, g := range e.do("GET", "/Groups", nil).want(t, 200).list() {
+		if _, ok := created(g); !ok {
+			t.Errorf("group %v lacks meta.created", g["displayName"])
+		}
+	}
+	d := start(t, Options{}, seedBasic)
+	if _, ok := created(d.do("GET", "/Users/"+p(d.userID("bob@example.com")), nil).want(t, 200).body); !ok {
+		t.Error("default GET lacks meta.created")
+	}
+}

@@ -103,6 +103,10 @@ type Options struct {
 	// and of PATCH responses that change no role; creates and role PATCHes
 	// still carry them.
 	OmitRoles bool
+	// OmitCreated leaves meta.created out of every User response, as a
+	// server that does not say when a user was created (a client then
+	// cannot spare recent arrivals).
+	OmitCreated bool
 	// IgnoreExternalID accepts externalId on create and PATCH but never
 	// stores nor returns it (seeded externalIds are dropped too).
 	IgnoreExternalID bool
@@ -204,6 +208,7 @@ func (o *Options) registerFidelityFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.ExtraEmails, "extra-emails", o.ExtraEmails, "every seeded user gets a second, non-primary email LOCAL@alias.DOMAIN")
 	fs.BoolVar(&o.OmitRoles, "omit-roles", o.OmitRoles,
 		"organizationRole and teamRoles absent from GET responses (still in role PATCH responses)")
+	fs.BoolVar(&o.OmitCreated, "omit-created", o.OmitCreated, "meta.created absent from every User response")
 	fs.BoolVar(&o.IgnoreExternalID, "ignore-external-id", o.IgnoreExternalID,
 		"externalId accepted on create and PATCH, never stored nor returned")
 	fs.BoolVar(&o.StringBooleans, "string-booleans", o.StringBooleans,

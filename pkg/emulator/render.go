@@ -36,6 +36,9 @@ func (s *Server) renderUser(u *user, v userView) userOut {
 	out := userOut{Schemas: []string{schemaUser}, ID: u.id, UserName: u.userName, DisplayName: u.displayName,
 		ExternalID: u.externalID, Active: u.active,
 		Meta: meta("User", u.created, u.modified, "Users/"+escapeID(u.id), u.version, v.isCreate)}
+	if s.opts.OmitCreated {
+		out.Meta.Created = ""
+	}
 	switch {
 	case s.opts.LegacyShapes:
 		out.Emails = legacyEmailOut{Value: u.emails[0], Primary: true}

@@ -69,7 +69,7 @@ func writeError(w http.ResponseWriter, e *apiError) {
 // responses, as W&B does; Roles carry no location nor version.
 type metaOut struct {
 	ResourceType string `json:"resourceType"`
-	Created      string `json:"created"`
+	Created      string `json:"created,omitempty"`
 	LastModified string `json:"lastModified,omitempty"`
 	Location     string `json:"location,omitempty"`
 	Version      string `json:"version,omitempty"`
