@@ -124,6 +124,11 @@ const (
 	// an email, an id, a role name): a longer one makes the record
 	// malformed.
 	Field = 4 << 10
+	// UserEmails caps the emails one User record lists (W&B keeps one per
+	// user on Dedicated Cloud, a few on Multi-tenant): more make the record
+	// malformed, so that a record of 16 MiB cannot hold half a million
+	// emails, each kept apart in memory.
+	UserEmails = 100
 	// ShownID is how much of a server-supplied id a message quotes, after
 	// redaction, in characters.
 	ShownID = 64

@@ -199,7 +199,7 @@ func (c *Client) redirectError(e *Error, resp *http.Response) *Error {
 
 // errAttemptTimeout is the cause of an attempt's context when its
 // per-request timeout ran out.
-var errAttemptTimeout = errors.New("no answer within the per-request timeout")
+var errAttemptTimeout = errors.New("no complete answer within the per-request timeout")
 
 // transportError builds the Error for a failure below HTTP. sent says
 // whether the request may have reached the server.

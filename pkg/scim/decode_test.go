@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -171,6 +172,11 @@ func TestDecodeListEnvelope(t *testing.T) {
 		{"a U+FFFD sent as such beside other bad bytes is data", "groups", "{\"totalResults\":1,\"Resources\":[{\"id\":\"g1\",\"displayName\":\"caf\\ufffd\",\"members\":[{\"value\":\"u1\",\"display\":\"Fr\xc3nk\"}]}]}", 1, 1, false, ""},
 		{"an externalId U+FFFD beside a bad displayName is data", "users", "{\"totalResults\":1,\"Resources\":[{\"id\":\"u1\",\"userName\":\"frank\",\"externalId\":\"ext-\\ufffd-1\",\"displayName\":\"Fr\xc3nk\",\"emails\":[{\"value\":\"a\\ufffd@x.com\",\"type\":\"w\xffork\"}]}]}", 1, 1, false, ""},
 		{"a displayName that is not UTF-8 is kept", "users", "{\"totalResults\":1,\"Resources\":[{\"id\":\"u1\",\"userName\":\"frank\",\"displayName\":\"Fr\xc3nk\"}]}", 1, 1, false, ""},
+		{"a user listing more emails than any user has", "users", `{"totalResults":10,"Resources":[{"id":"u1","userName":"frank","emails":[` +
+			strings.TrimSuffix(strings.Repeat(`{"value":"f@x.com"},{"value":""},`, caps.UserEmails+1), ",") + `]}]}`, 0, 0, false,
+			fmt.Sprintf("the user at position 5 (id u1): %d emails, more than the %d a user may list", caps.UserEmails+1, caps.UserEmails)},
+		{"as many emails as a user may list", "users", `{"totalResults":1,"Resources":[{"id":"u1","userName":"frank","emails":[` +
+			strings.TrimSuffix(strings.Repeat(`{"value":"f@x.com"},{"value":""},`, caps.UserEmails), ",") + `]}]}`, 1, 1, false, ""},
 		{"overlong displayName", "groups", `{"totalResults":1,"Resources":[{"id":"g1","displayName":"` + strings.Repeat("d", caps.Field+1) + `"}]}`, 0, 0, false, "displayName is longer than 4096 bytes"},
 	}
 	for _, tc := range cases {

@@ -324,6 +324,15 @@ func (w *wireUser) user(in *interner, listed bool) (User, error) {
 	if err := garbled("id", u.ID, "userName", u.UserName, "externalId", u.ExternalID); err != nil {
 		return User{}, err
 	}
+	n := 0
+	for _, e := range w.Emails {
+		if e.Value != "" {
+			n++
+		}
+	}
+	if n > caps.UserEmails {
+		return User{}, fmt.Errorf("%d emails, more than the %d a user may list", n, caps.UserEmails)
+	}
 	for _, e := range w.Emails {
 		if e.Value == "" {
 			continue

@@ -100,6 +100,9 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 			n++
 		}
 	}
+	if n > caps.UserEmails {
+		return User{}, u.ID, fmt.Errorf("%d emails, more than the %d a user may list", n, caps.UserEmails)
+	}
 	if n > 0 {
 		u.Emails = make([]Email, 0, n)
 	}
