@@ -90,7 +90,7 @@ func readCapped(path string, max int64, what string, checks ...func(head []byte)
 		return nil, nil, fmt.Errorf("read %s %s: it is a directory", what, path)
 	}
 	if fi.Mode().IsRegular() && fi.Size() > max {
-		return nil, nil, fmt.Errorf("%s %s is %d bytes, larger than the %d wbsync accepts", what, path, fi.Size(), max)
+		return nil, nil, tooLarge(what, path, fi.Size(), max)
 	}
 	r := bufio.NewReaderSize(io.LimitReader(f, max+1), 512)
 	if len(checks) > 0 {
@@ -112,6 +112,11 @@ func readCapped(path string, max int64, what string, checks ...func(head []byte)
 		return nil, nil, fmt.Errorf("%s %s is larger than the %d bytes wbsync accepts", what, path, max)
 	}
 	return b, fi, nil
+}
+
+// tooLarge is readCapped's refusal of a file of size bytes, over max.
+func tooLarge(what, path string, size, max int64) error {
+	return fmt.Errorf("%s %s is %d bytes, larger than the %d wbsync accepts", what, path, size, max)
 }
 
 // jsonObject is a readCapped check: the file starts (after white space)

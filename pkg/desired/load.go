@@ -147,6 +147,13 @@ var parserProblems = map[string]bool{
 	"did not find expected <stream-start>": true,
 }
 
+// blockProblems are the parser errors yaml.v3 places where the list or
+// mapping they arise in starts (not where they arise).
+var blockProblems = map[string]bool{
+	"did not find expected ',' or ']'": true, "did not find expected ',' or '}'": true,
+	"did not find expected '-' indicator": true, "did not find expected key": true,
+}
+
 var unknownAnchorRE = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
 
 // yamlError splits a yaml.v3 error into its line (0 when it names none;
@@ -188,7 +195,7 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 				msg = fmt.Sprintf("%s (within the list or mapping that starts at line %d)", msg, p.line)
 			}
 			p.line, p.col = int32(line), int32(col)
-		} else if len(data) > caps.ManifestErrorSearch && parserProblems[msg] && p.line > 1 {
+		} else if len(data) > caps.ManifestErrorSearch && blockProblems[msg] && p.line > 1 {
 			msg = fmt.Sprintf("%s (somewhere in the list or mapping that starts here: in a file over %d MiB the exact line is not searched for; split the file, -f DIR, to narrow it down)", msg, caps.ManifestErrorSearch>>20)
 		}
 		start, text := lineAt(data, p.line)
@@ -731,9 +738,8 @@ func (l *loader) document(fi int, src Source) *yaml.Node {
 		l.addf(at(fi, root), "the manifest must be a mapping with version, policy, users and teams, got %s", kind(root))
 		return nil
 	}
-	if t := root.ShortTag(); t != "!!map" {
+	if !l.untagged(fi, "the manifest", root) {
 		l.broken = true
-		l.addf(at(fi, root), "the manifest must be a mapping, got a mapping tagged %s (remove the tag)", short(t))
 		return nil
 	}
 	return root

@@ -208,8 +208,16 @@ func (l *loader) mappingOf(fi int, name string, v *yaml.Node, known []string) bo
 		l.addf(at(fi, v), "%s must be a mapping of %s, got %s", name, strings.Join(known, ", "), kind(v))
 		return false
 	}
-	if t := v.ShortTag(); t != "!!map" {
-		l.addf(at(fi, v), "%s must be a mapping, got a mapping tagged %s (remove the tag)", name, short(t))
+	return l.untagged(fi, name, v)
+}
+
+// untagged reports whether mapping n carries no tag but its own (!!map),
+// recording a problem when it does: a mapping tagged !!set or !foo is not
+// read as a mapping by other tools. Every mapping of a manifest is asked
+// (the root, policy, limits, each user, team and member).
+func (l *loader) untagged(fi int, what string, n *yaml.Node) bool {
+	if t := n.ShortTag(); t != "!!map" {
+		l.addf(at(fi, n), "%s must be a mapping, got a mapping tagged %s (remove the tag)", what, short(t))
 		return false
 	}
 	return true

@@ -56,6 +56,14 @@ func TestSyntaxErrorInALargeFileAtItsBlock(t *testing.T) {
 	if p.Line != 3 || p.Column != 1 || strings.Contains(p.Message, "starts at") || !strings.Contains(p.Message, "somewhere in the list or mapping that starts here") {
 		t.Errorf("problem at %d:%d (%s), want the list's start, 3:1, as the YAML library gives it, saying the error is within it", p.Line, p.Column, p.Message)
 	}
+	// An error placed at its own line (an undefined tag handle) is not
+	// said to be in a list that starts there.
+	data, _ = usersWithBadIndent(n, -1)
+	data += "  - email: last@example.com\n    name: !e!foo bar\n"
+	p = oneProblem(t, "u.yaml", data)
+	if !strings.Contains(p.Message, "undefined tag handle") || strings.Contains(p.Message, "somewhere in the list") {
+		t.Errorf("problem at %d:%d (%s), want the tag handle named, with no hint of a list", p.Line, p.Column, p.Message)
+	}
 }
 
 func TestTabErrorAtTheTab(t *testing.T) {

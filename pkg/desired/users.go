@@ -38,17 +38,6 @@ func (l *loader) records(fi int, name string, v *yaml.Node, what, shape string) 
 	}
 }
 
-// untagged reports whether mapping n carries no tag but its own (!!map),
-// recording a problem when it does (a user tagged !!set or !foo is not
-// read as a user by other tools), as mappingOf does for the others.
-func (l *loader) untagged(fi int, what string, n *yaml.Node) bool {
-	if t := n.ShortTag(); t != "!!map" {
-		l.addf(at(fi, n), "%s must be a mapping, got a mapping tagged %s (remove the tag)", what, short(t))
-		return false
-	}
-	return true
-}
-
 // itemMapping reports whether list item n is a mapping, recording a problem
 // when not; what names the item and shape what it holds.
 func (l *loader) itemMapping(fi int, n *yaml.Node, what, shape string) bool {

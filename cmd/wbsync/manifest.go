@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/desired"
+	"github.com/wbsync/wbsync/pkg/sanitize"
+)
+
+// loadManifest is readManifest that prints the manifest's problems to
+// stderr (at most caps.Problems of them, then a count of the rest): with
+// JSON logs, one error entry each.
+func loadManifest(ctx context.Context, files []string, inv *invocation) (*desired.Manifest, error) {
+	m, err := readManifest(ctx, files)
+	var pe *desired.ProblemsError
+	if errors.As(err, &pe) {
+		for _, p := range pe.Problems {
+			inv.say(zapcore.ErrorLevel, sanitize.Controls(p.String()),
+				zap.String("file", p.File), zap.Int("line", p.Line), zap.Int("column", p.Column))
+		}
+		if line := pe.MoreLine(); line != "" {
+			inv.say(zapcore.ErrorLevel, line, zap.Int("more_problems", pe.More()))
+		}
+		return nil, manifestError{pe}
+	}
+	return m, err
+}
+
+// manifestError reports that the manifest has problems (already printed)
+// and unwraps to them.
+type manifestError struct{ pe *desired.ProblemsError }
+
+func (m manifestError) Error() string {
+	return fmt.Sprintf("the manifest has %d problem(s); nothing was written", m.pe.Total)
+}
+
+func (m manifestError) Unwrap() error { return m.pe }
+
+// readManifest expands and reads the -f paths (each at most
+// caps.ManifestFile bytes, all together at most caps.ManifestTotal, checked
+// before parsing) and parses them as one manifest, watching ctx.
+func readManifest(ctx context.Context, files []string) (*desired.Manifest, error) {
+	return readManifestWithin(ctx, files, caps.ManifestTotal)
+}
+
+// readManifestWithin is readManifest with room for limit bytes in all.
+func readManifestWithin(ctx context.Context, files []string, limit int64) (*desired.Manifest, error) {
+	return await(ctx, func() (*desired.Manifest, error) {
+		paths, err := manifestPaths(files)
+		if err != nil {
+			return nil, err
+		}
+		if err := sizesWithin(paths, limit); err != nil {
+			return nil, err
+		}
+		srcs := make([]desired.Source, 0, len(paths))
+		total := int64(0)
+		for _, p := range paths {
+			room := limit - total
+			b, _, err := readCapped(p, min(caps.ManifestFile, room), "manifest")
+			if err != nil {
+				if room < caps.ManifestFile {
+					err = fmt.Errorf("%w (the manifest files may hold %d bytes in all; those before it hold %d)", err, limit, total)
+				}
+				return nil, fileError{p, err}
+			}
+			total += int64(len(b))
+			srcs = append(srcs, desired.Source{Name: p, Data: b})
+		}
+		return desired.Parse(srcs)
+	})
+}
+
+// sizesWithin refuses, before any file is read, manifest files whose sizes
+// pass limit in all (the reads check it again, for files that grow or are
+// no regular files): five files of 250 MiB are refused at once, not after
+// four were read, and a file over caps.ManifestFile before the others.
+func sizesWithin(paths []string, limit int64) error {
+	total := int64(0)
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil || !fi.Mode().IsRegular() {
+			continue // the read says what is wrong with it
+		}
+		if room := limit - total; fi.Size() > min(caps.ManifestFile, room) {
+			err := tooLarge("manifest", p, fi.Size(), min(caps.ManifestFile, room))
+			if room < caps.ManifestFile {
+				err = fmt.Errorf("%w (the manifest files may hold %d bytes in all; those before it hold %d)", err, limit, total)
+			}
+			return fileError{p, err}
+		}
+		total += fi.Size()
+	}
+	return nil
+}
