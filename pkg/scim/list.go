@@ -2,6 +2,7 @@ package scim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -94,32 +95,40 @@ func (c *Client) FindUserByEmail(ctx context.Context, email string) (*User, erro
 	})
 }
 
-// oneLookUp waits for the look-up slot and returns its release. A look-up
-// holds every resource its answer lists until its read ends, and a server
-// that ignores the filter lists the whole organization: one look-up at a
-// time keeps that to one organization's worth, whatever --concurrency (the
-// writes that look up, after a 409 or an answer not read, are few). A run
-// interrupted stops waiting, as attempt does.
-func (c *Client) oneLookUp(ctx context.Context) (func(), error) {
+// errMorePages is what a onePage read returns when the collection takes
+// more than its first page.
+var errMorePages = errors.New("more than one page")
+
+// lookUp reads what filter l lists. A look-up holds every resource its
+// answer lists until its read ends, and a server that ignores the filter
+// lists the whole organization. An answer of one page (W&B's, which
+// honours the filter: a user or two) is read at once, so that the look-ups
+// of a storm of 5xx answers run in parallel; a longer one is dropped after
+// its first page and read again holding one of caps.LookUps slots, so that
+// look-ups never hold more than that many organizations' worth, whatever
+// --concurrency. A run interrupted stops waiting, as attempt does.
+func lookUp[T any](ctx context.Context, l *lister[T]) ([]T, error) {
+	l.onePage = true
+	out, err := l.read(ctx)
+	if !errors.Is(err, errMorePages) {
+		return out, err
+	}
 	select {
-	case c.lookUps <- struct{}{}:
-		return func() { <-c.lookUps }, nil
+	case l.c.lookUps <- struct{}{}:
+		defer func() { <-l.c.lookUps }()
 	case <-ctx.Done():
 		return nil, ctx.Err()
-	case <-c.stopped.Done():
+	case <-l.c.stopped.Done():
 		return nil, errRetryStopped
 	}
+	l.onePage = false
+	return l.read(ctx)
 }
 
 // findUser lists the users matching attr eq value and re-checks the match
 // itself (a server may ignore the filter).
 func (c *Client) findUser(ctx context.Context, attr, value string, keys func(User) []string) (*User, error) {
-	release, err := c.oneLookUp(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	users, err := c.users(Filter(attr, value)).read(ctx)
+	users, err := lookUp(ctx, c.users(Filter(attr, value)))
 	if err != nil {
 		return nil, err
 	}
@@ -148,12 +157,7 @@ func (c *Client) findUser(ctx context.Context, attr, value string, keys func(Use
 // name equals name ignoring case (model.Lower, as the plan matches team
 // names: a look-alike outside ASCII is another team).
 func (c *Client) findGroupsFold(ctx context.Context, name string) ([]Group, error) {
-	release, err := c.oneLookUp(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	groups, err := c.groups(Filter("displayName", name)).read(ctx)
+	groups, err := lookUp(ctx, c.groups(Filter("displayName", name)))
 	if err != nil {
 		return nil, err
 	}

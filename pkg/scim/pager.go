@@ -37,6 +37,9 @@ type lister[T any] struct {
 	// optional marks a collection a server may lack (/Roles): its 404 gets
 	// no hint about the base URL.
 	optional bool
+	// onePage makes a read whose first page is not the whole collection
+	// stop there with errMorePages, holding nothing (see lookUp).
+	onePage bool
 
 	pages atomic.Int64 // pages fetched
 	// size is how many resources the first page held, once it has come:
@@ -70,6 +73,9 @@ func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T]
 		return nil, fmt.Errorf("list %s: %w", l.plural, err)
 	}
 	defer release()
+	if l.onePage && len(first.items) < first.total {
+		return nil, errMorePages
+	}
 	step := len(first.items)
 	if step > 0 && (first.total+step-1)/step > caps.Pages {
 		return nil, fmt.Errorf("list %s: totalResults %d at %d resource(s) per page would take %d pages, more than wbsync reads (%d): refusing",
