@@ -136,7 +136,8 @@ type Client struct {
 	epoch       time.Time
 	sem         chan struct{} // requests in flight
 	bodies      chan struct{} // bodies being read and decoded
-	// lookUps lets one filtered look-up run at a time (see oneLookUp).
+	// lookUps holds the look-ups whose answer takes more than one page
+	// (caps.LookUps at once; see lookUp).
 	lookUps chan struct{}
 	// unplaced holds list pages decoded (or being decoded) and not yet
 	// placed and handed over: a page waiting for the hand-over (the
@@ -208,7 +209,7 @@ func New(cfg Config) (*Client, error) {
 		epoch:       time.Now(),
 		onPage:      cfg.OnPage,
 		bodies:      make(chan struct{}, caps.BodySlots),
-		lookUps:     make(chan struct{}, 1),
+		lookUps:     make(chan struct{}, caps.LookUps),
 		unplaced:    make(chan struct{}, caps.BodySlots),
 		names:       map[string]string{},
 		knownTeams:  map[string]string{},
