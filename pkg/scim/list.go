@@ -121,7 +121,8 @@ func lookUp[T any](ctx context.Context, l *lister[T]) ([]T, error) {
 	case <-l.c.stopped.Done():
 		return nil, errRetryStopped
 	}
-	l.onePage = false
+	l.onePage, l.size = false, 0
+	l.pages.Store(0) // the page budget is the read's, not the look-up's
 	return l.read(ctx)
 }
 
