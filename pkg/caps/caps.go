@@ -92,12 +92,13 @@ const (
 	BodySlots = 4
 	// LookUps is how many filtered look-ups (a write's check after a 409,
 	// a 5xx or an answer not read) whose answer takes more than one page
-	// run at once. Such a look-up holds what its answer lists until it
-	// ends, and a server ignoring the filter lists the whole organization
-	// to each: this bounds that to LookUps organizations' worth, whatever
-	// --concurrency. Look-ups answered in one page (a filter honoured) are
-	// not held back: one at a time made a 2,000-user onboarding under 30%
-	// faults take 121 s instead of 12.
+	// are read at once. Such a look-up holds what its answer lists until
+	// it ends, and a server ignoring the filter lists the whole
+	// organization to each: this keeps that to about LookUps
+	// organizations' worth (and the one a finished look-up is still
+	// sifting), whatever --concurrency. Look-ups answered in one page (a
+	// filter honoured) are not held back: one at a time made a 2,000-user
+	// onboarding under 30% faults take 121 s instead of 12.
 	LookUps = 1
 	// Attempts is the most attempts one request makes when what fails can
 	// heal (429, 5xx, a dropped connection): about 20 s of backoff, so a

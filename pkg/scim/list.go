@@ -99,15 +99,17 @@ func (c *Client) FindUserByEmail(ctx context.Context, email string) (*User, erro
 // more than its first page.
 var errMorePages = errors.New("more than one page")
 
-// lookUp reads what filter l lists. A look-up holds every resource its
-// answer lists until its read ends, and a server that ignores the filter
-// lists the whole organization. An answer of one page (W&B's, which
-// honours the filter: a user or two) is read at once, so that the look-ups
-// of a storm of 5xx answers run in parallel; a longer one is dropped after
-// its first page and read again holding one of caps.LookUps slots, so that
-// look-ups never hold more than that many organizations' worth, whatever
+// lookUp reads what the filtered lister newL makes lists. A look-up holds
+// every resource its answer lists until its read ends, and a server that
+// ignores the filter lists the whole organization. An answer of one page
+// (W&B's, which honours the filter: a user or two) is read at once, so
+// that the look-ups of a storm of 5xx answers run in parallel; a longer
+// one is dropped after its first page and read again, by a new lister
+// (its own page budget), holding one of caps.LookUps slots, so that
+// look-ups of many pages are read that many at a time, whatever
 // --concurrency. A run interrupted stops waiting, as attempt does.
-func lookUp[T any](ctx context.Context, l *lister[T]) ([]T, error) {
+func lookUp[T any](ctx context.Context, newL func() *lister[T]) ([]T, error) {
+	l := newL()
 	l.onePage = true
 	out, err := l.read(ctx)
 	if !errors.Is(err, errMorePages) {
@@ -117,19 +119,17 @@ func lookUp[T any](ctx context.Context, l *lister[T]) ([]T, error) {
 	case l.c.lookUps <- struct{}{}:
 		defer func() { <-l.c.lookUps }()
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, fmt.Errorf("list %s: %w", l.plural, ctx.Err())
 	case <-l.c.stopped.Done():
-		return nil, errRetryStopped
+		return nil, fmt.Errorf("list %s: %w", l.plural, errRetryStopped)
 	}
-	l.onePage, l.size = false, 0
-	l.pages.Store(0) // the page budget is the read's, not the look-up's
-	return l.read(ctx)
+	return newL().read(ctx)
 }
 
 // findUser lists the users matching attr eq value and re-checks the match
 // itself (a server may ignore the filter).
 func (c *Client) findUser(ctx context.Context, attr, value string, keys func(User) []string) (*User, error) {
-	users, err := lookUp(ctx, c.users(Filter(attr, value)))
+	users, err := lookUp(ctx, func() *lister[User] { return c.users(Filter(attr, value)) })
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func (c *Client) findUser(ctx context.Context, attr, value string, keys func(Use
 // name equals name ignoring case (model.Lower, as the plan matches team
 // names: a look-alike outside ASCII is another team).
 func (c *Client) findGroupsFold(ctx context.Context, name string) ([]Group, error) {
-	groups, err := lookUp(ctx, c.groups(Filter("displayName", name)))
+	groups, err := lookUp(ctx, func() *lister[Group] { return c.groups(Filter("displayName", name)) })
 	if err != nil {
 		return nil, err
 	}
