@@ -2,7 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/wbsync/wbsync/pkg/doctor"
@@ -147,5 +150,30 @@ func TestDoctorUsage(t *testing.T) {
 	}
 	if r := wb(t, nil, "doctor", "--help"); r.code != exitOK || !strings.Contains(r.stdout, "wbsync doctor") {
 		t.Errorf("--help: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestDoctorOtherBaseTriedOnce: the probe of the other base path is
+// optional, so a server that never answers there gets one request (one
+// --timeout), not a read's whole retry budget; the checks that matter
+// still pass.
+func TestDoctorOtherBaseTriedOnce(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	var v2 atomic.Int32
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/scim/v2/") {
+			v2.Add(1)
+			<-r.Context().Done() // never answers
+			return
+		}
+		emu.srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(hs.Close)
+	rep, r := doctorJSON(t, vars(hs.URL+"/scim"), "--timeout", "1s")
+	if r.code != exitOK || rep.Get(doctor.NameAuth).Status != doctor.OK {
+		t.Fatalf("doctor: exit %d, auth %+v\nstderr:\n%s", r.code, rep.Get(doctor.NameAuth), r.stderr)
+	}
+	if n := v2.Load(); n != 1 {
+		t.Errorf("%d requests to /scim/v2, want 1: an optional probe is not retried for minutes", n)
 	}
 }
