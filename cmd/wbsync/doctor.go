@@ -101,9 +101,7 @@ func writeView(w io.Writer, format string, v view) error {
 
 // otherClient returns a read-only client, with the session's connection
 // settings, for the other W&B base path of its URL (/scim ↔ /scim/v2) and
-// that URL; nil when the URL ends in neither. Its probe is optional: its
-// retry budget is one --timeout, so that a server that never answers
-// there costs one attempt, not the two minutes of a read that matters.
+// that URL; nil when the URL ends in neither.
 func (s *session) otherClient(f *flags) (*scim.Client, string, error) {
 	u := doctor.OtherBase(s.conf.url)
 	if u == "" {
@@ -111,7 +109,6 @@ func (s *session) otherClient(f *flags) (*scim.Client, string, error) {
 	}
 	o := *s
 	o.conf.url = u
-	o.maxElapsed = f.conn.timeout
 	if err := o.dial(f, true); err != nil {
 		return nil, "", err
 	}

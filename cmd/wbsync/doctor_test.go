@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -175,5 +176,30 @@ func TestDoctorOtherBaseTriedOnce(t *testing.T) {
 	}
 	if n := v2.Load(); n != 1 {
 		t.Errorf("%d requests to /scim/v2, want 1: an optional probe is not retried for minutes", n)
+	}
+}
+
+// TestDoctorPastTheEndProbeSentOnce: the optional paging probe of a page
+// past the end is sent once; a gateway that answers it 500 does not cost
+// a read's retry budget.
+func TestDoctorPastTheEndProbeSentOnce(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	var pastEnd atomic.Int32
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if start, _ := strconv.Atoi(q.Get("startIndex")); r.URL.Path == "/scim/Users" && q.Get("count") == "1" && start > 2 {
+			pastEnd.Add(1)
+			http.Error(w, "upstream error", http.StatusInternalServerError)
+			return
+		}
+		emu.srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(hs.Close)
+	rep, r := doctorJSON(t, vars(hs.URL+"/scim"))
+	if r.code != exitOK || rep.Get(doctor.NamePaging).Status == doctor.Fail {
+		t.Fatalf("doctor: exit %d, paging %+v\nstderr:\n%s", r.code, rep.Get(doctor.NamePaging), r.stderr)
+	}
+	if n := pastEnd.Load(); n != 1 {
+		t.Errorf("%d requests past the end, want 1", n)
 	}
 }

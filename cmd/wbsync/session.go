@@ -34,9 +34,6 @@ type session struct {
 	// extIDsUnreported: plan as if no live user carried an externalId
 	// (diff.Options.ExternalIDsUnreported; set for apply's verification)
 	extIDsUnreported bool
-	// maxElapsed, when set, is the client's retry budget instead of the
-	// default (scim.DefaultMaxElapsed).
-	maxElapsed time.Duration
 }
 
 // connect checks the connection flags, reads the key (from then on every
@@ -140,7 +137,6 @@ func (s *session) dial(f *flags, readOnly bool) error {
 		Concurrency: f.conn.concurrency,
 		RateLimit:   f.conn.rateLimit,
 		Timeout:     f.conn.timeout,
-		MaxElapsed:  s.maxElapsed,
 		PageSize:    f.conn.pageSize,
 		ReadOnly:    readOnly,
 		Logger:      s.log,

@@ -66,14 +66,16 @@ func Run(ctx context.Context, env Env) Report {
 	full, fullErr := getList(ctx, c, "/Users", "startIndex=1&count="+strconv.Itoa(env.PageSize))
 	took := env.Now().Sub(start)
 	pp := PagingProbe{Total: acc.first.total, First: ids(acc.first.resources), PageSize: env.PageSize, ItemsPerPage: -1}
+	// The optional probes are sent once: their failure decides nothing.
+	octx := scim.OneAttempt(ctx)
 	switch {
 	case pp.Total >= 2 && len(pp.First) == 1:
-		pp.Second, pp.SecondErr = probeIDs(ctx, optional, 2)
-		pp.PastEnd, pp.PastEndErr = probeIDs(ctx, optional, pp.Total+1)
+		pp.Second, pp.SecondErr = probeIDs(octx, optional, 2)
+		pp.PastEnd, pp.PastEndErr = probeIDs(octx, optional, pp.Total+1)
 	case len(pp.First) > 1 && len(pp.First) < pp.Total:
 		// count is ignored: does startIndex step past the first page?
 		pp.SecondAt = len(pp.First) + 1
-		pp.Second, pp.SecondErr = probeIDs(ctx, optional, pp.SecondAt)
+		pp.Second, pp.SecondErr = probeIDs(octx, optional, pp.SecondAt)
 	}
 	teams, teamsErr := getList(ctx, c, "/Groups", "startIndex=1&count="+strconv.Itoa(min(teamSample, env.PageSize)))
 
@@ -189,7 +191,9 @@ func probeAccess(ctx context.Context, env Env) accessResult {
 		if env.Other == nil {
 			r.base.Detail += " (the other base path was not tried: the URL ends in neither /scim nor /scim/v2)"
 		} else {
-			_, err := getList(ctx, env.Other, "/Users", "startIndex=1&count=1")
+			// Optional here (the URL answers): sent once, so that a
+			// server that never answers there costs one --timeout.
+			_, err := getList(scim.OneAttempt(ctx), env.Other, "/Users", "startIndex=1&count=1")
 			switch classify(err) {
 			case answered:
 				r.base.Detail += fmt.Sprintf(" (%s too)", there)

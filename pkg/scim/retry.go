@@ -40,6 +40,17 @@ type retrier struct {
 	retrying, notApplied bool
 }
 
+// oneAttemptKey marks a context whose requests are sent once (OneAttempt).
+type oneAttemptKey struct{}
+
+// OneAttempt returns ctx for requests that are sent once, never retried:
+// an optional probe, whose failure decides nothing, must not spend a
+// read's retry budget (minutes against a gateway that answers 5xx past
+// the end of a list).
+func OneAttempt(ctx context.Context) context.Context {
+	return context.WithValue(ctx, oneAttemptKey{}, true)
+}
+
 func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 	exp := retry.NewExponential(r.c.backoffBase)
 	exp = retry.WithCappedDuration(max(r.c.backoffBase*32, time.Second), exp)
@@ -51,7 +62,7 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		}
 		d = max(d, r.wait)
 		r.wait = 0
-		if time.Since(r.start)+d > r.c.maxElapsed || r.attempts >= caps.Attempts || r.c.stopped.Err() != nil {
+		if time.Since(r.start)+d > r.c.maxElapsed || r.attempts >= caps.Attempts || r.c.stopped.Err() != nil || ctx.Value(oneAttemptKey{}) != nil {
 			return 0, true
 		}
 		if r.cl.method != http.MethodGet && r.c.failedInARow.Load() >= caps.FailedInARow {
