@@ -296,15 +296,11 @@ func checkOutputs(outs ...output) error {
 // signal's exit removes it (the deferred removal would not run).
 var probing atomic.Pointer[string]
 
-// maxProbe bounds checkWritable's probe: a disk with this much room left
-// for the report is taken to have enough (caps.WriteProbe).
-const maxProbe = caps.WriteProbe
-
 // reportSize is about how large apply's report for n changes grows: 190
 // bytes per change for one that went well, up to 900 for failures with
 // long names (measured), and the verification may list as many again;
-// at most maxProbe.
-func reportSize(n int) int64 { return min(8<<10+1024*int64(n), maxProbe) }
+// at most caps.WriteProbe.
+func reportSize(n int) int64 { return min(8<<10+1024*int64(n), caps.WriteProbe) }
 
 // outputTarget returns the file an output named path is written to. A rename
 // replaces what it lands on, so it must land only on a regular file the

@@ -36,16 +36,11 @@ func (r *runner) addUnit(ctx context.Context, idx []int) {
 	if l := int(r.addLimit.Load()); l > 0 && l < size {
 		size = l
 	}
-	splits := maxRefusalSplits
+	splits := caps.RefusalSplits
 	for lo := 0; lo < len(ready); lo += size {
 		r.addChunk(ctx, tid, ready[lo:min(lo+size, len(ready))], &splits)
 	}
 }
-
-// maxRefusalSplits bounds how many times one team's add chunks are split
-// because the server refused them (400, 404, 409); a 413 (too large)
-// splits without this bound (caps.RefusalSplits).
-const maxRefusalSplits = caps.RefusalSplits
 
 // lowerAddLimit makes n the add chunk size when it is below the current
 // one.

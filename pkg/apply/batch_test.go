@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
@@ -247,8 +248,8 @@ func TestRunAddRefusalSplitsBounded(t *testing.T) {
 		return nil
 	}}
 	rep := run(t, planOf(changes...), w, Options{})
-	if got := w.count("AddMembers"); got != 1+2*maxRefusalSplits {
-		t.Fatalf("AddMembers calls = %d, want %d (one, then two per split)", got, 1+2*maxRefusalSplits)
+	if got := w.count("AddMembers"); got != 1+2*caps.RefusalSplits {
+		t.Fatalf("AddMembers calls = %d, want %d (one, then two per split)", got, 1+2*caps.RefusalSplits)
 	}
 	if rep.Failed != 100 || rep.OK != 0 {
 		t.Fatalf("ok/failed = %d/%d, want 0/100", rep.OK, rep.Failed)

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
@@ -303,7 +304,7 @@ func TestReportStoppedCountsWhatTheInterruptSkipped(t *testing.T) {
 // report lists each.
 func TestTextCountsWhatTheInterruptKeptFromStarting(t *testing.T) {
 	rep := &Report{}
-	for i := range listedNotStarted + 30 {
+	for i := range caps.ListedNotStarted + 30 {
 		rep.Results = append(rep.Results, Result{Action: plan.CreateUser, User: fmt.Sprintf("u%02d@x.com", i), Status: StatusSkipped, Reason: reasonInterrupted})
 	}
 	rep.Results = append(rep.Results,
@@ -318,15 +319,15 @@ func TestTextCountsWhatTheInterruptKeptFromStarting(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := text.String()
-	if n := strings.Count(out, "skipped: create_user "); n != listedNotStarted {
-		t.Errorf("%d not-started lines named, want %d:\n%s", n, listedNotStarted, out)
+	if n := strings.Count(out, "skipped: create_user "); n != caps.ListedNotStarted {
+		t.Errorf("%d not-started lines named, want %d:\n%s", n, caps.ListedNotStarted, out)
 	}
 	for _, want := range []string{"skipped: 30 more operation(s): " + reasonInterrupted, "skipped: add_member a@x.com", "failed:  add_member b@x.com", "0 ok, 1 failed, 51 skipped"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text lacks %q:\n%s", want, out)
 		}
 	}
-	if n := strings.Count(js.String(), reasonInterrupted); n != listedNotStarted+30 {
-		t.Errorf("JSON names %d not-started operations, want %d", n, listedNotStarted+30)
+	if n := strings.Count(js.String(), reasonInterrupted); n != caps.ListedNotStarted+30 {
+		t.Errorf("JSON names %d not-started operations, want %d", n, caps.ListedNotStarted+30)
 	}
 }

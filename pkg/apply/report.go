@@ -206,7 +206,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	notStarted := 0 // skipped by an interrupt: after the first few, counted
 	for _, res := range r.Results {
 		if res.Status == StatusSkipped && res.Reason == reasonInterrupted {
-			if notStarted++; notStarted > listedNotStarted {
+			if notStarted++; notStarted > caps.ListedNotStarted {
 				continue
 			}
 		}
@@ -219,7 +219,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "unknown: %s %s%s: %s; %s\n", res.Action, sanitize.Controls(res.target()), res.unverifiedMark(), sanitize.Controls(res.Error), unknownNote)
 		}
 	}
-	if n := notStarted - listedNotStarted; n > 0 {
+	if n := notStarted - caps.ListedNotStarted; n > 0 {
 		fmt.Fprintf(&b, "skipped: %d more operation(s): %s (the JSON report, -o json or --report, lists each)\n", n, reasonInterrupted)
 	}
 	if v := r.Verification; v != nil {
@@ -250,11 +250,6 @@ func (r *Report) WriteText(w io.Writer) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
-
-// listedNotStarted is how many operations an interrupt kept from starting
-// the text report names; the rest are counted on one line
-// (caps.ListedNotStarted).
-const listedNotStarted = caps.ListedNotStarted
 
 // tally is "N ok, N failed, N skipped", with ", N unknown" when any.
 func tally(ok, failed, skipped, unknown int) string {

@@ -111,10 +111,6 @@ var (
 	usernameRE = regexp.MustCompile(usernamePattern)
 )
 
-// maxEmail is the longest email accepted (caps.Email: RFC 5321's 254
-// octets; the JSON Schema's maxLength).
-const maxEmail = caps.Email
-
 // emailAtom marks the bytes allowed in the local part of an email.
 var emailAtom = func() (t [256]bool) {
 	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~-") {
@@ -127,7 +123,7 @@ var emailAtom = func() (t [256]bool) {
 // expression (it runs for every member of every team).
 func validEmail(s string) bool {
 	at := strings.IndexByte(s, '@')
-	if at <= 0 || len(s) > maxEmail {
+	if at <= 0 || len(s) > caps.Email {
 		return false
 	}
 	prev := byte('.')
@@ -171,8 +167,8 @@ func emailProblem(s string) string {
 	switch at := strings.Count(s, "@"); {
 	case s == "":
 		return "it is empty"
-	case len(s) > maxEmail:
-		return fmt.Sprintf("it is %d characters long: at most %d", len(s), maxEmail)
+	case len(s) > caps.Email:
+		return fmt.Sprintf("it is %d characters long: at most %d", len(s), caps.Email)
 	case strings.ContainsAny(s, " \t\r\n"):
 		return "it contains whitespace"
 	case at == 0:

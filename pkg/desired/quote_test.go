@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
 // trickyStrings are values an export must quote or escape right.
@@ -129,7 +131,7 @@ var emailSamples = []string{
 
 func TestValidEmailIsEmailPattern(t *testing.T) {
 	for _, s := range emailSamples {
-		if got, want := validEmail(s), emailPatternRE.MatchString(s) && len(s) <= maxEmail; got != want {
+		if got, want := validEmail(s), emailPatternRE.MatchString(s) && len(s) <= caps.Email; got != want {
 			t.Errorf("validEmail(%q) = %v, the pattern says %v", s, got, want)
 		}
 	}
@@ -142,7 +144,7 @@ func FuzzValidEmail(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := validEmail(s), emailPatternRE.MatchString(s) && len(s) <= maxEmail; got != want {
+		if got, want := validEmail(s), emailPatternRE.MatchString(s) && len(s) <= caps.Email; got != want {
 			t.Fatalf("validEmail(%q) = %v, the pattern says %v", s, got, want)
 		}
 	})

@@ -158,8 +158,8 @@ func TestSchemaMatchesLoader(t *testing.T) {
 	if got := prop(root, user, "email")["pattern"]; got != emailPattern {
 		t.Errorf("email pattern = %v, want the loader's %s", got, emailPattern)
 	}
-	if got := prop(root, user, "email")["maxLength"]; got != float64(maxEmail) {
-		t.Errorf("email maxLength = %v, want the loader's %d", got, maxEmail)
+	if got := prop(root, user, "email")["maxLength"]; got != float64(caps.Email) {
+		t.Errorf("email maxLength = %v, want the loader's %d", got, caps.Email)
 	}
 	// Every other string the loader caps at caps.Field bytes (the schema
 	// counts characters: it is the looser check for non-ASCII text).
@@ -186,8 +186,8 @@ func TestSchemaMatchesLoader(t *testing.T) {
 	if got := prop(root, user, "username")["pattern"]; got != usernamePattern {
 		t.Errorf("username pattern = %+q, want the loader's %+q", got, usernamePattern)
 	}
-	if got := prop(root, user, "username")["maxLength"]; got != float64(maxUsername) {
-		t.Errorf("username maxLength = %v, want %d", got, maxUsername)
+	if got := prop(root, user, "username")["maxLength"]; got != float64(caps.Username) {
+		t.Errorf("username maxLength = %v, want %d", got, caps.Username)
 	}
 	if got := prop(root, policy, "unmanagedGracePeriod")["oneOf"].([]any)[1].(jsonSchema)["pattern"]; got != gracePattern {
 		t.Errorf("unmanagedGracePeriod pattern = %+q, want the loader's %+q", got, gracePattern)

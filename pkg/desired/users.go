@@ -194,12 +194,8 @@ func (l *loader) externalID(id string, p pos) {
 	l.byExternalID[id] = p
 }
 
-// maxUsername is the longest username accepted, in characters
-// (caps.Username).
-const maxUsername = caps.Username
-
 // username reads a W&B userName: one word, no whitespace or control
-// characters, at most maxUsername characters.
+// characters, at most caps.Username characters.
 func (l *loader) username(fi int, v *yaml.Node) (string, bool) {
 	s, ok := l.nonEmpty(fi, "username", v, " (omit it when the W&B userName is the email)")
 	if !ok {
@@ -224,8 +220,8 @@ func usernameProblem(s string) string {
 	if !plain && !usernameRE.MatchString(s) {
 		return "contains whitespace or a control character: a W&B userName is one word, such as dev-user2"
 	}
-	if n := utf8.RuneCountInString(s); n > maxUsername {
-		return "is " + strconv.Itoa(n) + " characters long: at most " + strconv.Itoa(maxUsername)
+	if n := utf8.RuneCountInString(s); n > caps.Username {
+		return "is " + strconv.Itoa(n) + " characters long: at most " + strconv.Itoa(caps.Username)
 	}
 	return ""
 }

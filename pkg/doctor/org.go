@@ -14,13 +14,10 @@ import (
 	"github.com/wbsync/wbsync/pkg/scim"
 )
 
-// shownNames is how many names a detail lists before "…" (caps.ShownNames),
-// and nameWidth the characters each name or id is cut to (after
-// redaction), as every message quotes a server-supplied id.
-const (
-	shownNames = caps.ShownNames
-	nameWidth  = caps.ShownID
-)
+// nameWidth is the characters each name or id a detail lists (at most
+// caps.ShownNames of them, then "…") is cut to, after redaction, as every
+// message quotes a server-supplied id.
+const nameWidth = caps.ShownID
 
 // ServiceAccounts counts the team members that are no listed user: org and
 // team-scoped service accounts, which wbsync never removes.
@@ -138,10 +135,10 @@ func teamIDs(teams []model.Team, red *sanitize.Redactor) string {
 // listNames joins the first names, each redacted with red, escaped and
 // cut to n characters (0: names already made fit), and counts the rest.
 func listNames(names []string, n int, red *sanitize.Redactor) string {
-	shown := make([]string, 0, shownNames)
+	shown := make([]string, 0, caps.ShownNames)
 	for i, name := range names {
-		if i == shownNames {
-			shown = append(shown, fmt.Sprintf("… and %d more", len(names)-shownNames))
+		if i == caps.ShownNames {
+			shown = append(shown, fmt.Sprintf("… and %d more", len(names)-caps.ShownNames))
 			break
 		}
 		if n > 0 {

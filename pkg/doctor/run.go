@@ -17,9 +17,6 @@ import (
 	"github.com/wbsync/wbsync/pkg/scim"
 )
 
-// teamSample is how many teams the shapes check looks at (caps.TeamSample).
-const teamSample = caps.TeamSample
-
 // Run probes env with GET requests only and returns every check, in the
 // order of Names. It never fails: what could not be probed is a check's
 // status. The requests: GET /Users (startIndex 1 count 1, on the other
@@ -77,7 +74,7 @@ func Run(ctx context.Context, env Env) Report {
 		pp.SecondAt = len(pp.First) + 1
 		pp.Second, pp.SecondErr = probeIDs(octx, optional, pp.SecondAt)
 	}
-	teams, teamsErr := getList(ctx, c, "/Groups", "startIndex=1&count="+strconv.Itoa(min(teamSample, env.PageSize)))
+	teams, teamsErr := getList(ctx, c, "/Groups", "startIndex=1&count="+strconv.Itoa(min(caps.TeamSample, env.PageSize)))
 
 	if fullErr != nil {
 		why := "GET /Users failed: " + server(env.Redactor, fullErr.Error(), caps.Detail)

@@ -468,7 +468,7 @@ func (r *Redactor) String(s string) string {
 // Writer returns an io.Writer that redacts what is written through it to w.
 // It holds back the end of a write that could begin a key fragment (a few
 // bytes; nothing after a newline, or after anything the key cannot
-// contain; up to maxTwiceHold bytes of a run of doubly escaped bytes) until
+// contain; up to caps.TwiceHold bytes of a run of doubly escaped bytes) until
 // more arrives or Flush is called: call Flush before waiting for input and
 // at the end.
 func (r *Redactor) Writer(w io.Writer) *Writer { return &Writer{r: r, w: w} }
@@ -507,7 +507,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 	if hp < len(w.buf) {
 		// A key fragment in the run that the hold point would cut is
 		// held back whole (the run's older bytes are let go past
-		// maxTwiceHold, and a fragment let go a few bytes at a time
+		// caps.TwiceHold, and a fragment let go a few bytes at a time
 		// would never be found).
 		for _, sp := range w.r.twiceSpans(w.buf) {
 			if sp[0] < hp && hp < sp[1] {
@@ -552,15 +552,11 @@ func (r *Redactor) tail(out []byte) int {
 	return keep
 }
 
-// maxTwiceHold is the most of a run of doubly escaped bytes a Writer holds
-// back (caps.TwiceHold).
-const maxTwiceHold = caps.TwiceHold
-
 // twiceRunTail returns how many bytes at the end of b are a run of
 // doubly escaped bytes (units %25HH, the last one perhaps begun only),
 // which a Writer holds back unredacted so that a key fragment split
 // between two writes is found whole; of a longer run, its last
-// maxTwiceHold bytes, so that a fragment split there is still found in
+// caps.TwiceHold bytes, so that a fragment split there is still found in
 // each part it has 8 bytes of.
 func (r *Redactor) twiceRunTail(b []byte) int {
 	if r == nil {
@@ -579,7 +575,7 @@ func (r *Redactor) twiceRunTail(b []byte) int {
 	}
 	for n+5 <= len(b) && unit(b[len(b)-n-5:len(b)-n]) {
 		n += 5
-		if n > maxTwiceHold {
+		if n > caps.TwiceHold {
 			return n - 5 // whole units and the start of one
 		}
 	}

@@ -49,9 +49,9 @@ func TestEndlessBody(t *testing.T) {
 		max                uint64
 	}{
 		{"one endless string", `{"totalResults":1,"Resources":[{"id":"a","userName":"`, "a", 200, 0, list,
-			fmt.Sprintf("longer than %d bytes", maxToken), 1 << 20},
+			fmt.Sprintf("longer than %d bytes", caps.Token), 1 << 20},
 		{"endless blanks", `{"totalResults":1,`, " ", 200, 0, list,
-			fmt.Sprintf("longer than %d bytes", maxToken), 1 << 20},
+			fmt.Sprintf("longer than %d bytes", caps.Token), 1 << 20},
 		{"endless skipped value, at the list cap", `{"totalResults":1,"x":[`, `"abcdefgh",`, 200, 64 << 10, list,
 			"response body larger than 65536 bytes", 16 << 20},
 		{"created team", `{"id":"`, "a", 201, 0,

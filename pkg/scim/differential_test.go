@@ -131,7 +131,7 @@ func FuzzDecodersMatchReference(f *testing.F) {
 // an unknown attribute longer than the list reader's buffer, as
 // encoding/json allowed; a known one over caps.Field still fails.
 func TestLongUnknownAttributeInAResource(t *testing.T) {
-	long := strings.Repeat("x", 3*readBuffer)
+	long := strings.Repeat("x", 3*caps.TokenBuffer)
 	for _, s := range []string{`{"id":"1","notes":"` + long + `"}`, `{"id":"1","displayName":"` + long + `"}`} {
 		sameAsReference(t, []byte(s))
 	}

@@ -14,24 +14,21 @@ import (
 // once, so without these one endless string or record would grow its buffer
 // to the body cap and past it.
 const (
-	// maxToken is the longest run of bytes between two structural
-	// characters (caps.Token).
-	maxToken = caps.Token
 	// maxRecord is the largest value nested two levels in (a record of
 	// Resources).
 	maxRecord = caps.Record
 )
 
-// errJSONBounds marks a body that broke maxToken or maxRecord.
+// errJSONBounds marks a body that broke caps.Token or maxRecord.
 var errJSONBounds = errors.New("the body breaks wbsync's JSON bounds")
 
 // jsonGuard passes a JSON stream through and fails it, before the decoder
-// buffers it, when a token is longer than maxToken or a value nested below
+// buffers it, when a token is longer than caps.Token or a value nested below
 // the top two levels is larger than maxRecord. It tracks strings and
 // nesting only; the decoder checks everything else.
 type jsonGuard struct {
 	r             io.Reader
-	token, record int // the bounds: maxToken and maxRecord
+	token, record int // the bounds: caps.Token and maxRecord
 
 	run   int // bytes since the last structural character outside a string
 	depth int
@@ -41,7 +38,7 @@ type jsonGuard struct {
 }
 
 func newJSONGuard(r io.Reader) *jsonGuard {
-	return &jsonGuard{r: r, token: maxToken, record: maxRecord}
+	return &jsonGuard{r: r, token: caps.Token, record: maxRecord}
 }
 
 func (g *jsonGuard) Read(p []byte) (int, error) {

@@ -5,6 +5,8 @@ import (
 	"io"
 	"testing"
 	"testing/iotest"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
 // refGuard is the JSON guard as first written, one byte at a time: the
@@ -64,7 +66,7 @@ func sameGuard(t *testing.T, b []byte) {
 	for _, cut := range []func(io.Reader) io.Reader{
 		func(r io.Reader) io.Reader { return r }, iotest.OneByteReader, iotest.HalfReader,
 	} {
-		for _, bounds := range [][2]int{{8, 40}, {32, 1000}, {maxToken, maxRecord}} {
+		for _, bounds := range [][2]int{{8, 40}, {32, 1000}, {caps.Token, maxRecord}} {
 			g := &jsonGuard{r: cut(bytes.NewReader(b)), token: bounds[0], record: bounds[1]}
 			r := &refGuard{r: cut(bytes.NewReader(b)), token: bounds[0], record: bounds[1]}
 			var gb, rb bytes.Buffer

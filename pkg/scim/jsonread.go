@@ -45,18 +45,14 @@ type jsonReader struct {
 }
 
 const (
-	// readBuffer is the reader's buffer: the longest token it holds
-	// (caps.TokenBuffer). The JSON guard stops a token at maxToken before
-	// the reader sees it.
-	readBuffer = caps.TokenBuffer
 	// maxDepth is how deep arrays and objects may nest in a record (or in
 	// a value of the list envelope).
 	maxDepth = caps.Depth
 )
 
-// newJSONReader reads the stream r through a buffer of readBuffer bytes.
+// newJSONReader reads the stream r through a buffer of caps.TokenBuffer bytes.
 func newJSONReader(r io.Reader) *jsonReader {
-	return &jsonReader{r: r, buf: make([]byte, readBuffer)}
+	return &jsonReader{r: r, buf: make([]byte, caps.TokenBuffer)}
 }
 
 // newJSONReaderBytes reads the whole body b, in place (it never writes to

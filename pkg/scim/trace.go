@@ -92,18 +92,13 @@ func (t *tracer) begin(r *http.Request) *exchange {
 	}}
 	if r.GetBody != nil {
 		if rc, err := r.GetBody(); err == nil {
-			b, _ := io.ReadAll(io.LimitReader(rc, caps.TraceBody+traceMargin))
+			b, _ := io.ReadAll(io.LimitReader(rc, caps.TraceBody+caps.TraceMargin))
 			_ = rc.Close()
-			ex.rec.RequestBody = t.cut(b, int64(len(b)), len(b) == caps.TraceBody+traceMargin)
+			ex.rec.RequestBody = t.cut(b, int64(len(b)), len(b) == caps.TraceBody+caps.TraceMargin)
 		}
 	}
 	return ex
 }
-
-// traceMargin is how many bytes past caps.TraceBody a capture keeps, so
-// that a key straddling the cut is still redacted before the cut:
-// caps.TraceMargin.
-const traceMargin = caps.TraceMargin
 
 // headers copies h without the secret headers, every name and value
 // redacted.
@@ -193,7 +188,7 @@ func isSecretHeader(k string) bool {
 // the body may go on past what was read) and cuts it at caps.TraceBody or
 // before, with a marker counting the bytes read and left out. The cut
 // never splits a character, nor a key form or fragment that b shows
-// (sanitize.Redactor.Cut: b holds traceMargin bytes past the cut for that),
+// (sanitize.Redactor.Cut: b holds caps.TraceMargin bytes past the cut for that),
 // nor, in an open body, the end of b that may begin one; so no part of a
 // key too short to be recognised is kept before it. Where escapes hide a
 // key, the body is traced written out (see redact) and cut as such; the
@@ -333,7 +328,7 @@ type tracedBody struct {
 func (b *tracedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	ex := b.ex
-	keep := min(n, max(0, caps.TraceBody+traceMargin-len(ex.body)))
+	keep := min(n, max(0, caps.TraceBody+caps.TraceMargin-len(ex.body)))
 	ex.body = append(ex.body, p[:keep]...)
 	ex.more += int64(n - keep)
 	switch {
@@ -392,15 +387,12 @@ func (t *tracer) write(ex *exchange) {
 	}
 }
 
-// maxTraceLine bounds one line of a trace read by ReadTrace: caps.TraceLine.
-const maxTraceLine = caps.TraceLine
-
 // ReadTrace parses a trace written through Config.Trace (JSON Lines; blank
 // lines are skipped). A line that is not a TraceRecord is an error naming
 // its number.
 func ReadTrace(r io.Reader) ([]TraceRecord, error) {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), maxTraceLine)
+	sc.Buffer(make([]byte, 0, 64<<10), caps.TraceLine)
 	var out []TraceRecord
 	for n := 1; sc.Scan(); n++ {
 		line := bytes.TrimSpace(sc.Bytes())

@@ -414,7 +414,7 @@ func escapeAll(s string) string {
 func TestTraceEscapedKeyAtTheCaptureEnd(t *testing.T) {
 	const key = "3f9a1c7e5b2d48f0a6c1e9b7d3f5a2c8e4b6d1f0"
 	tr := &tracer{red: sanitize.NewRedactor(key)}
-	size := caps.TraceBody + traceMargin
+	size := caps.TraceBody + caps.TraceMargin
 	for _, end := range []string{`\u00`, `\u0`, `\u`, `\`, `\u003`} {
 		// The escapes shrink the written-out text below caps.TraceBody:
 		// its end, not the cut, is where the key's start sits.
@@ -480,7 +480,7 @@ func TestTraceEscapedBodyWholeNotMarked(t *testing.T) {
 	const key = "3f9a1c7e5b2d48f0a6c1e9b7d3f5a2c8e4b6d1f0"
 	tr := &tracer{red: sanitize.NewRedactor(key)}
 	b := []byte(`{"a":"` + escapeAll(key) + `","b":"` + strings.Repeat(escapeAll("A"), caps.TraceBody/6) + `"}`)
-	if len(b) <= caps.TraceBody || len(b) > caps.TraceBody+traceMargin {
+	if len(b) <= caps.TraceBody || len(b) > caps.TraceBody+caps.TraceMargin {
 		t.Fatalf("the body is %d bytes", len(b))
 	}
 	out := tr.cut(b, int64(len(b)), false)

@@ -6,7 +6,7 @@
 // The text and markdown views show the seats line
 // ("Seats: N active → M active") and the summary line, whose counts leave
 // out the unverified role assertions (they are not drift). The markdown
-// view stays within MarkdownLimit characters and never hides a removal, a
+// view stays within caps.Markdown characters and never hides a removal, a
 // deactivation or a role change to make room (see WriteMarkdown).
 //
 // Every string in a plan that came from a server or a manifest is shown with

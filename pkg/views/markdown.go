@@ -12,14 +12,7 @@ import (
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
-// MarkdownLimit is the size, in characters, the markdown view never
-// exceeds, so that it fits in one pull-request comment: caps.Markdown.
-// Characters are counted as UTF-16 code units, as a browser counts them: a
-// character above U+FFFF (an emoji) counts twice, so the view is at most
-// this many characters however they are counted.
-const MarkdownLimit = caps.Markdown
-
-// width is the length of s in MarkdownLimit's characters (UTF-16 code
+// width is the length of s in caps.Markdown's characters (UTF-16 code
 // units).
 func width(s string) int {
 	// Each byte that starts a character counts one (continuation bytes,
@@ -45,7 +38,7 @@ func width(s string) int {
 // plan removes access, any BLOCKED section, then the details in collapsible
 // sections: user changes, team changes, warnings.
 //
-// The output is at most MarkdownLimit characters. When the details do not fit,
+// The output is at most caps.Markdown characters. When the details do not fit,
 // they degrade in steps, the richest form that fits winning, and a closing
 // note says what was shortened or left out and to run
 // `wbsync plan -o json` for all:
@@ -94,29 +87,29 @@ func writeMarkdown(w io.Writer, p plan.Plan, denser []int) error {
 		l.reset()
 		l.fit(room)
 		var b strings.Builder
-		b.Grow(MarkdownLimit)
+		b.Grow(caps.Markdown)
 		b.WriteString(top)
 		l.writeNotListed(&b)
 		b.WriteString(banner)
 		l.writeDetails(&b)
 		return b.String(), l.whole(), l.unlisted()
 	}
-	start := MarkdownLimit - width(top) - width(banner) - l.reserve()
+	start := caps.Markdown - width(top) - width(banner) - l.reserve()
 	layOut := func() (string, int) {
 		room := start
 		out, whole, unlisted := render(room)
 		// Give back what the output left unused; a try that passes the
 		// limit (a longer count in a note) is tried again with half as
 		// much.
-		for add, tries := MarkdownLimit-width(out), 0; !whole && add > 0 && tries < 10; tries++ {
+		for add, tries := caps.Markdown-width(out), 0; !whole && add > 0 && tries < 10; tries++ {
 			next, nextWhole, nextUnlisted := render(room + add)
-			if width(next) > MarkdownLimit {
+			if width(next) > caps.Markdown {
 				add /= 2
 				continue
 			}
 			room += add
 			out, whole, unlisted = next, nextWhole, nextUnlisted
-			add = MarkdownLimit - width(out)
+			add = caps.Markdown - width(out)
 		}
 		return out, unlisted
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
@@ -22,8 +23,8 @@ func markdownOf(t *testing.T, p plan.Plan) string {
 		t.Fatal(err)
 	}
 	md := b.String()
-	if width(md) > MarkdownLimit {
-		t.Fatalf("markdown is %d characters, want at most %d", width(md), MarkdownLimit)
+	if width(md) > caps.Markdown {
+		t.Fatalf("markdown is %d characters, want at most %d", width(md), caps.Markdown)
 	}
 	if strings.Count(md, "```")%2 != 0 || strings.Count(md, "<details>") != strings.Count(md, "</details>") {
 		t.Fatalf("unbalanced fences or details:\n%s", md)
@@ -125,8 +126,8 @@ func TestMarkdownRemovalsOverCap(t *testing.T) {
 	if !strings.Contains(md, "! unmanaged_user: 50") || strings.Contains(md, "! [unmanaged_user]") {
 		t.Error("with removals over the cap, warnings are counted by code")
 	}
-	if MarkdownLimit-width(md) > 300 {
-		t.Errorf("the cut wastes %d characters", MarkdownLimit-width(md))
+	if caps.Markdown-width(md) > 300 {
+		t.Errorf("the cut wastes %d characters", caps.Markdown-width(md))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
@@ -216,7 +217,7 @@ func TestMarkdownSingleRemovalTeams(t *testing.T) {
 	if name := missing(md, "team%04d", 600); name != "" {
 		t.Errorf("%s is not listed", name)
 	}
-	if strings.Contains(md, "NOT LISTED") || width(md) > MarkdownLimit {
+	if strings.Contains(md, "NOT LISTED") || width(md) > caps.Markdown {
 		t.Errorf("%d characters, NOT LISTED %v: every removal fits as its own line", width(md), strings.Contains(md, "NOT LISTED"))
 	}
 	if n := strings.Count(md, "remove bob@example.com"); n != 600 {
@@ -226,7 +227,7 @@ func TestMarkdownSingleRemovalTeams(t *testing.T) {
 
 // The limit counts characters, not bytes: 4,500 deactivations of users
 // named in Japanese (three bytes a character) are all listed by name,
-// in more than MarkdownLimit bytes but fewer characters.
+// in more than caps.Markdown bytes but fewer characters.
 func TestMarkdownCountsCharacters(t *testing.T) {
 	var cs []plan.Change
 	for i := range 4500 {
@@ -237,7 +238,7 @@ func TestMarkdownCountsCharacters(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := b.String()
-	if strings.Contains(md, "NOT LISTED") || width(md) > MarkdownLimit || len(md) <= MarkdownLimit {
+	if strings.Contains(md, "NOT LISTED") || width(md) > caps.Markdown || len(md) <= caps.Markdown {
 		t.Fatalf("%d characters, %d bytes, NOT LISTED %v", width(md), len(md), strings.Contains(md, "NOT LISTED"))
 	}
 	for i := range 4500 {
@@ -283,7 +284,7 @@ func notListedUsesTheRoom(t *testing.T, n, roleTeams int) {
 			t.Fatal(err)
 		}
 		md := b.String()
-		if width(md) > MarkdownLimit {
+		if width(md) > caps.Markdown {
 			t.Fatalf("n=%d: %d characters", n, width(md))
 		}
 		// What one more name takes: in a new team's bundle, the team's
@@ -292,8 +293,8 @@ func notListedUsesTheRoom(t *testing.T, n, roleTeams int) {
 		if roleTeams > 0 {
 			next = len("~ team000 (id g0)\n~     set role (member → admin): 4 of 4 user(s) listed\n~         r000-0@example.com\n")
 		}
-		if strings.Contains(md, "NOT LISTED") && MarkdownLimit-width(md) >= next {
-			t.Errorf("n=%d, %d role teams: NOT LISTED with %d characters unused", n, roleTeams, MarkdownLimit-width(md))
+		if strings.Contains(md, "NOT LISTED") && caps.Markdown-width(md) >= next {
+			t.Errorf("n=%d, %d role teams: NOT LISTED with %d characters unused", n, roleTeams, caps.Markdown-width(md))
 		}
 	}
 }
@@ -366,7 +367,7 @@ func TestMarkdownDenserNeverListsFewer(t *testing.T) {
 		if err := writeMarkdown(&b, p, denser); err != nil {
 			t.Fatal(err)
 		}
-		if width(b.String()) > MarkdownLimit {
+		if width(b.String()) > caps.Markdown {
 			t.Fatalf("%d characters", width(b.String()))
 		}
 		return len(regexp.MustCompile(`r\d{6}-`).FindAllString(b.String(), -1))
@@ -431,7 +432,7 @@ func TestMarkdownTeamLinesAcrossTeams(t *testing.T) {
 		p.Changes = append(p.Changes, plan.Change{Action: plan.RemoveMember, Team: "dup", TeamID: id, User: "x-" + id + "@example.com", UserID: "u", Reason: "not listed in this authoritative team"})
 	}
 	md := markdownOf(t, p)
-	if strings.Contains(md, "NOT LISTED") || width(md) > MarkdownLimit {
+	if strings.Contains(md, "NOT LISTED") || width(md) > caps.Markdown {
 		t.Fatalf("%d characters, NOT LISTED %v: every name fits listed across teams", width(md), strings.Contains(md, "NOT LISTED"))
 	}
 	for _, f := range []struct {
@@ -479,7 +480,7 @@ func denseTeamsPlan(teams int) plan.Plan {
 // counts agree with the names listed.
 func TestMarkdownInlineNames(t *testing.T) {
 	md := markdownOf(t, denseTeamsPlan(200))
-	if width(md) > MarkdownLimit {
+	if width(md) > caps.Markdown {
 		t.Fatalf("%d characters", width(md))
 	}
 	if !strings.Contains(md, "\n~ team-0000\n~     role member → admin: 5 user(s): r00000@x.io, r00001@x.io") {

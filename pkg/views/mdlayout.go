@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
@@ -510,7 +511,7 @@ func (l *markdownLayout) notListedText(cut [numTiers]int) string {
 		return ""
 	}
 	return fmt.Sprintf("> [!CAUTION]\n> **NOT LISTED: %s do not fit in this comment (at most %d characters) and are not listed below.** Run `wbsync plan -o json` and review every one before approving.\n\n",
-		strings.Join(parts, ", "), MarkdownLimit)
+		strings.Join(parts, ", "), caps.Markdown)
 }
 
 // writeDetails writes the sections with the lines fit kept, the warnings,
@@ -586,7 +587,7 @@ const frameClose = "```\n\n</details>\n\n"
 func cutNote(cut, all, warnings int, compacted, flattened bool, warnForm int) string {
 	var s []string
 	if cut > 0 {
-		s = append(s, fmt.Sprintf("**%d of %d change lines are not shown, to keep this comment under %d characters:** creates and adds are left out first, removals, deactivations and role changes last.", cut, all, MarkdownLimit))
+		s = append(s, fmt.Sprintf("**%d of %d change lines are not shown, to keep this comment under %d characters:** creates and adds are left out first, removals, deactivations and role changes last.", cut, all, caps.Markdown))
 	}
 	if compacted {
 		s = append(s, "**Removals, deactivations or role changes are listed by name only,** under one line per kind of change and reason, to fit.")

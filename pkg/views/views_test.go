@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
@@ -96,8 +97,8 @@ func TestMarkdownCapped(t *testing.T) {
 			t.Fatal(err)
 		}
 		md := b.String()
-		if width(md) > MarkdownLimit {
-			t.Errorf("n=%d: markdown is %d characters, want at most %d", n, width(md), MarkdownLimit)
+		if width(md) > caps.Markdown {
+			t.Errorf("n=%d: markdown is %d characters, want at most %d", n, width(md), caps.Markdown)
 		}
 		cut := strings.Contains(md, "change lines are not shown")
 		if cut != (n > 1000) {
