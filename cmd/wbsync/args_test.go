@@ -266,6 +266,33 @@ func TestManifestDirSkipsDotfiles(t *testing.T) {
 	}
 }
 
+// TestManifestDirUpperCaseExtension: -f DIR refuses a file whose extension
+// is .yaml or .yml in another case instead of skipping it (its users would
+// be unmanaged), naming it; the same file named with -f is read.
+func TestManifestDirUpperCaseExtension(t *testing.T) {
+	manifest, err := os.ReadFile(examplePath("wbsync.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"org.YAML", "org.Yml"} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, name), manifest, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		// Files of other extensions are still skipped silently.
+		if err := os.WriteFile(filepath.Join(dir, "NOTES.txt"), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := wb(t, nil, "validate", "-f", dir)
+		if r.code != exitError || !strings.Contains(r.stderr, name+" is not read") || !strings.Contains(r.stderr, "name it with -f") {
+			t.Errorf("validate -f DIR holding %s: exit %d, want 1 naming it\n%s", name, r.code, r.stderr)
+		}
+		if r := wb(t, nil, "validate", "-f", filepath.Join(dir, name)); r.code != exitOK {
+			t.Errorf("validate -f %s: exit %d, want 0 (a named file is read)\n%s", name, r.code, r.stderr)
+		}
+	}
+}
+
 // TestCommandHelp: "CMD --help", "CMD -h" and "wbsync help CMD" print the
 // same help on stdout (exit 0): every flag as a user types it, with its
 // default, and an example. A bad flag is a short message on stderr, exit 1.

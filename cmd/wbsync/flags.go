@@ -551,8 +551,10 @@ func (e fileError) Unwrap() error { return e.err }
 
 // manifestPaths expands -f values: a directory means every *.yaml and *.yml
 // in it, sorted, skipping names that start with "." as a shell glob does
-// (editor lock and backup files such as .#org.yaml); nothing means
-// wbsync.yaml. A file named explicitly is read whatever its name.
+// (editor lock and backup files such as .#org.yaml), and refusing one whose
+// extension is those in another case (b.YAML: skipping it would leave its
+// users unmanaged); nothing means wbsync.yaml. A file named explicitly is
+// read whatever its name.
 func manifestPaths(files []string) ([]string, error) {
 	if len(files) == 0 {
 		files = []string{"wbsync.yaml"}
@@ -591,7 +593,16 @@ func manifestPaths(files []string) ([]string, error) {
 		for _, e := range entries {
 			name := e.Name()
 			ext := filepath.Ext(name)
-			if e.IsDir() || strings.HasPrefix(name, ".") || (ext != ".yaml" && ext != ".yml") {
+			if e.IsDir() || strings.HasPrefix(name, ".") {
+				continue
+			}
+			if ext != ".yaml" && ext != ".yml" {
+				if low := strings.ToLower(ext); low == ".yaml" || low == ".yml" {
+					// Skipped, its users would be unmanaged (and
+					// deactivated under unmanagedUsers: deactivate).
+					return nil, fileError{filepath.Join(f, name), fmt.Errorf("manifest directory %s: %s is not read (a directory gives its *.yaml and *.yml files, in lower case): rename it to %s, or name it with -f",
+						f, name, strings.TrimSuffix(name, ext)+low)}
+				}
 				continue
 			}
 			p := filepath.Join(f, name)

@@ -70,6 +70,12 @@ func (l *loader) loadProtected(fi int, v *yaml.Node) {
 				l.addf(p, "bad glob %q in protected: %v (use * ? [a-z] as in Go's path.Match)", short(s), err)
 				continue
 			}
+			if bangClass(pat) {
+				// In a shell [!a] excludes a; in Go's path.Match it matches
+				// "!" or a: a pattern meant to protect many would protect few.
+				l.addf(p, "bad glob %q in protected: [!...] would match \"!\" or the characters listed, not exclude them (Go's path.Match); write [^...] to exclude characters, or \\! for a literal \"!\" first", short(s))
+				continue
+			}
 		} else if why := emailProblem(s); why != "" {
 			l.addf(p, "malformed email %q in protected: %s", short(s), why)
 			continue
@@ -220,3 +226,19 @@ func unitAdvice(num string) string {
 // maxGraceDays is the longest grace period in days that a time.Duration
 // holds.
 const maxGraceDays = int64(1<<63-1) / int64(24*time.Hour)
+
+// bangClass reports whether glob pat has a character class starting with
+// "!" ([!a]), outside a backslash escape.
+func bangClass(pat string) bool {
+	for i := 0; i < len(pat); i++ {
+		switch pat[i] {
+		case '\\':
+			i++
+		case '[':
+			if i+1 < len(pat) && pat[i+1] == '!' {
+				return true
+			}
+		}
+	}
+	return false
+}

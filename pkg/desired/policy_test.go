@@ -89,3 +89,26 @@ func TestProtectedLowerCasedAsKeys(t *testing.T) {
 		t.Fatalf("protected %q: the look-alike is not protected, or the ASCII name is", m.Policy.Protected)
 	}
 }
+
+// TestProtectedBangClass: a class starting with "!" is refused at its
+// position (in Go's path.Match [!a] matches "!" or a, not "anything but
+// a"); [^a], an escaped "!" and a "!" elsewhere are accepted.
+func TestProtectedBangClass(t *testing.T) {
+	parse := func(pat string) error {
+		t.Helper()
+		doc := "version: 1\npolicy:\n  protected:\n    - '" + pat + "'\n"
+		_, err := Parse([]Source{{"p.yaml", []byte(doc)}})
+		return err
+	}
+	for _, pat := range []string{"[!a]*@x.com", "svc-[!0-9]@x.com", "*@[!x]*.com"} {
+		err := parse(pat)
+		if err == nil || !strings.Contains(err.Error(), "p.yaml:4:7") || !strings.Contains(err.Error(), "write [^...]") {
+			t.Errorf("%q: got %v, want a refusal at p.yaml:4:7 pointing to [^...]", pat, err)
+		}
+	}
+	for _, pat := range []string{"[^a]*@x.com", `[\!a]*@x.com`, "a!b@x.com", "[a!]*@x.com", `\[!a]@x.com`} {
+		if err := parse(pat); err != nil {
+			t.Errorf("%q: %v", pat, err)
+		}
+	}
+}

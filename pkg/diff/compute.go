@@ -54,6 +54,9 @@ type planner struct {
 	// What the live read reports at all (docs/wandb-api.md): a field no
 	// live user carries is taken as unreported, never as empty.
 	extReported, orgRolesReported, teamRolesReported bool
+	// createdReported: some live user carries meta.created (a date or
+	// not), so policy.unmanagedGracePeriod can spare users
+	createdReported bool
 
 	wants []wantUser // per desired user
 	lives []liveUser // per live user
@@ -305,6 +308,7 @@ func (p *planner) countLive(u *model.User) {
 		p.extReported = true
 	}
 	p.orgRolesReported = p.orgRolesReported || u.OrgRole != ""
+	p.createdReported = p.createdReported || !u.Created.IsZero() || u.CreatedUnreadable
 	p.teamRolesReported = p.teamRolesReported || u.TeamRoles != nil
 }
 

@@ -15,6 +15,7 @@ var genNow = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 // server says what a simulated server reports on reads.
 type server struct {
 	orgRoles, teamRoles, extIDs bool
+	created                     bool // meta.created
 }
 
 // genInput is one generated planning problem.
@@ -43,7 +44,7 @@ type genOptions struct {
 // and servers that do not report roles or externalIds.
 func generate(r *rand.Rand, o genOptions) genInput {
 	pick := func(p int) bool { return r.Intn(100) < p }
-	g := genInput{dep: model.Dedicated, srv: server{orgRoles: pick(70), teamRoles: pick(70), extIDs: pick(70)}}
+	g := genInput{dep: model.Dedicated, srv: server{orgRoles: pick(70), teamRoles: pick(70), extIDs: pick(70), created: pick(80)}}
 	if pick(50) {
 		g.dep = model.SaaS
 	}
@@ -96,6 +97,9 @@ func generate(r *rand.Rand, o genOptions) genInput {
 		}
 		if !g.srv.orgRoles {
 			l.OrgRole = ""
+		}
+		if !g.srv.created {
+			l.Created = time.Time{}
 		}
 		g.have.Users = append(g.have.Users, l)
 		liveIDs = append(liveIDs, l.ID)

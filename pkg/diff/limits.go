@@ -52,9 +52,17 @@ func (p *planner) limits() (plan.Limits, []plan.Block) {
 			"the server does not report organization roles and the plan asserts a non-admin org role for %d existing user(s) (policy.unreportedRoles: enforce) without making anyone admin: if they are the admins today, the organization would be left without one; declare orgRole: admin for at least one active user",
 			p.unverifiedDemotions)})
 	}
-	if admins == 0 && deact > 0 && !p.orgRolesReported {
+	// No active admin seen: the read reports no roles, or reports them for
+	// some users only (a W&B organization always has an admin, so the
+	// admins are among those it reports none for). Either way the guard
+	// above cannot see an admin go.
+	if admins == 0 && deact > 0 {
+		why := "the server reports no organization roles"
+		if p.orgRolesReported {
+			why = "the server reports organization roles for some users but no active admin (the admins' roles are not reported)"
+		}
 		p.warn(plan.Warning{Code: plan.WarnLastAdmin, Message: fmt.Sprintf(
-			"the server reports no organization roles, so wbsync cannot check that an active admin remains after %d deactivation(s); check that no admin is among them", deact)})
+			"%s, so wbsync cannot check that an active admin remains after %d deactivation(s); check that no admin is among them", why, deact)})
 	}
 	return l, blocks
 }

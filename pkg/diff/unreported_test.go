@@ -308,3 +308,88 @@ func TestComputeSeats(t *testing.T) {
 		}
 	}
 }
+
+// TestComputeCreatedUnreported: when no live user carries meta.created,
+// the grace period spares no one, and the plan says so once, counting the
+// unmanaged users it deactivates regardless.
+func TestComputeCreatedUnreported(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	a := "a@x.com"
+	grace := model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, UnmanagedGracePeriod: 7 * 24 * time.Hour}
+	want := state(users(du(a)), dt("ml", model.Additive, dm(a, "")))
+	live := func(f func(*model.User)) model.State {
+		return state(users(lu("ua", a), lu("ub", "b@x.com"), with(lu("uc", "c@x.com"), f)), lt("g", "ml", lm("ua", a, "")))
+	}
+	none := func(*model.User) {}
+	for _, tc := range []struct {
+		name   string
+		have   model.State
+		policy model.Policy
+		now    time.Time
+		count  int // 0: no created_unreported warning
+	}{
+		{"no user carries meta.created: both deactivated, one warning", live(none), grace, now, 2},
+		{"one user carries it: the others get no grace, silently", live(func(u *model.User) { u.Created = now.Add(-30 * 24 * time.Hour) }), grace, now, 0},
+		{"an unreadable date is reported too", live(func(u *model.User) { u.CreatedUnreadable = true }), grace, now, 0},
+		{"grace 0: nothing to spare", live(none), model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, now, 0},
+		{"no Now: no grace asked", live(none), grace, time.Time{}, 0},
+		{"protected users are not counted", live(none), with2(grace, func(p *model.Policy) { p.Protected = []string{"b@x.com"} }), now, 1},
+		{"unmanagedUsers: ignore", live(none), model.Policy{UnmanagedUsers: model.UnmanagedIgnore, UnmanagedGracePeriod: time.Hour}, now, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := Compute(want, tc.have, tc.policy, Options{Deployment: model.Dedicated, Now: tc.now})
+			var got []plan.Warning
+			for _, w := range p.Warnings {
+				if w.Code == plan.WarnCreatedUnreported {
+					got = append(got, w)
+				}
+			}
+			if tc.count == 0 {
+				if len(got) != 0 {
+					t.Fatalf("warnings %+v: want no created_unreported", got)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Count != tc.count || !strings.Contains(got[0].Message, "7d") || !strings.Contains(got[0].Message, "meta.created") {
+				t.Fatalf("warnings %+v: want one created_unreported counting %d, naming meta.created and the grace", p.Warnings, tc.count)
+			}
+			if n := p.Summary.DeactivateUsers; n != tc.count {
+				t.Errorf("%d deactivations, want %d", n, tc.count)
+			}
+		})
+	}
+}
+
+func with2(p model.Policy, f func(*model.Policy)) model.Policy { f(&p); return p }
+
+// TestComputeLastAdminPartialRoles: a read that reports organization roles
+// for some users but no active admin (W&B always has one: its role is the
+// one not reported) cannot show an admin being deactivated, so the plan
+// warns last_admin as when no role is reported at all.
+func TestComputeLastAdminPartialRoles(t *testing.T) {
+	b, c := "b@x.com", "c@x.com"
+	role := func(r model.Role) func(*model.User) { return func(u *model.User) { u.OrgRole = r } }
+	want := state(users(du(b), du(c)), dt("ml", model.Additive, dm(b, ""), dm(c, "")))
+	deact := model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}
+	runCompute(t, []computeCase{
+		{
+			name:     "the admin's role is not reported: deactivated with a warning",
+			policy:   deact,
+			want:     want,
+			have:     state(users(lu("ua", "boss@x.com"), with(lu("ub", b), role("member")), with(lu("uc", c), role("member"))), lt("g", "ml", lm("ub", b, ""), lm("uc", c, ""))),
+			changes:  []plan.Change{{Action: plan.DeactivateUser, User: "boss@x.com", UserID: "ua", Reason: reasonUnmanaged}},
+			warnings: []plan.Warning{{Code: plan.WarnLastAdmin}},
+		},
+		{
+			name:    "an admin is reported and stays: no warning",
+			policy:  deact,
+			want:    want,
+			have:    state(users(lu("ua", "x@x.com"), with(lu("ub", b), role("admin")), with(lu("uc", c), role("member"))), lt("g", "ml", lm("ub", b, ""), lm("uc", c, ""))),
+			changes: []plan.Change{{Action: plan.DeactivateUser, User: "x@x.com", UserID: "ua", Reason: reasonUnmanaged}},
+		},
+	})
+	p := Compute(want, state(users(lu("ua", "boss@x.com"), with(lu("ub", b), role("member")), with(lu("uc", c), role("member")))), deact, Options{Deployment: model.Dedicated})
+	if len(p.Warnings) == 0 || p.Warnings[len(p.Warnings)-1].Code != plan.WarnLastAdmin || !strings.Contains(p.Warnings[len(p.Warnings)-1].Message, "for some users but no active admin") {
+		t.Errorf("warnings %+v: the last_admin warning should say roles are reported for some users only", p.Warnings)
+	}
+}

@@ -275,13 +275,13 @@ func (p *planner) deactivateDesired(di int32, d *model.User, li int32, level mat
 }
 
 // deactivate plans deactivate_user for live user li, who, unless it is
-// protected.
-func (p *planner) deactivate(li int32, who subject, reason string) {
+// protected; it reports whether it did.
+func (p *planner) deactivate(li int32, who subject, reason string) bool {
 	l := &p.have.Users[li]
 	if p.protected(who.user, l) {
 		p.warn(plan.Warning{Code: plan.WarnProtected, User: who.user, Username: who.handle, Message: fmt.Sprintf(
 			"%s is protected (policy.protected): not deactivated, although %s", who.text(), reason)})
-		return
+		return false
 	}
 	c := plan.Change{Action: plan.DeactivateUser, User: who.user, Username: who.handle, UserID: l.ID, Reason: reason}
 	if l.OrgRole.Norm() == model.RoleAdmin {
@@ -295,14 +295,18 @@ func (p *planner) deactivate(li int32, who subject, reason string) {
 		p.warn(plan.Warning{Code: plan.WarnIrreversibleDeactivation, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
 			"deactivating %s on W&B Multi-tenant Cloud removes the user from the organization; SCIM cannot undo it (the user must be invited again)", who.text())})
 	}
+	return true
 }
 
 // planUnmanaged handles live active users that match no desired user:
 // under unmanagedUsers: deactivate they are deactivated, unless created
 // within policy.unmanagedGracePeriod (just-in-time users from SSO); under
-// ignore they are warned about.
+// ignore they are warned about. When the read reports no creation date
+// at all, the grace spares no one: one created_unreported warning counts
+// the users deactivated regardless.
 func (p *planner) planUnmanaged() {
 	deact := p.policy.UnmanagedUsers == model.UnmanagedDeactivate
+	ungraced := 0
 	for li := range p.have.Users {
 		l := &p.have.Users[li]
 		if p.lives[li].owner != none || !l.Active {
@@ -325,8 +329,15 @@ func (p *planner) planUnmanaged() {
 				"%s is not in the manifest but was created %s, within policy.unmanagedGracePeriod (%s): not deactivated before %s; add the user to the manifest to keep it",
 				who.text(), stamp(l.Created), graceText(p.policy.UnmanagedGracePeriod), stamp(until))})
 		default:
-			p.deactivate(int32(li), who, reasonUnmanaged)
+			if p.deactivate(int32(li), who, reasonUnmanaged) && p.policy.UnmanagedGracePeriod > 0 && !p.opts.Now.IsZero() && !p.createdReported {
+				ungraced++
+			}
 		}
+	}
+	if ungraced > 0 {
+		p.warn(plan.Warning{Code: plan.WarnCreatedUnreported, Count: ungraced, Message: fmt.Sprintf(
+			"the server reports no meta.created for any user, so policy.unmanagedGracePeriod (%s) cannot spare users added by SSO or domain capture: %d unmanaged user(s) are deactivated whatever their age; add the recent ones to the manifest or policy.protected",
+			graceText(p.policy.UnmanagedGracePeriod), ungraced)})
 	}
 }
 

@@ -127,8 +127,9 @@ const (
 	// WarnUnsupportedUpdate: the manifest asks for a change the deployment
 	// cannot make.
 	WarnUnsupportedUpdate WarningCode = "unsupported_update"
-	// WarnLastAdmin: roles are not reported, so the last-admin guard cannot
-	// check deactivations.
+	// WarnLastAdmin: the read shows no active admin (roles are not
+	// reported, for any user or for the admins), so the last-admin guard
+	// cannot check deactivations.
 	WarnLastAdmin WarningCode = "last_admin"
 	// WarnProtected: a protected user is spared a removal or deactivation.
 	WarnProtected WarningCode = "protected"
@@ -169,6 +170,10 @@ const (
 	// WarnInactiveMember: a team lists a user the manifest marks active:
 	// false who is not a member: no deactivated user is added to a team.
 	WarnInactiveMember WarningCode = "inactive_member"
+	// WarnCreatedUnreported: no live user carries meta.created, so
+	// policy.unmanagedGracePeriod spares no unmanaged user: the plan
+	// deactivates them whatever their age.
+	WarnCreatedUnreported WarningCode = "created_unreported"
 )
 
 var warningCodes = []WarningCode{
@@ -176,7 +181,7 @@ var warningCodes = []WarningCode{
 	WarnIrreversibleDeactivation, WarnAmbiguousUser, WarnUnsupportedUpdate, WarnLastAdmin, WarnProtected,
 	WarnTeamPinNotFound, WarnTeamPinMismatch, WarnExternalIDUnreported, WarnRolesUnreported,
 	WarnCustomRolesUnchecked, WarnUnmanagedRecent, WarnTeamRolesAmbiguous, WarnEmailElsewhere, WarnIdentityMismatch,
-	WarnExternalIDElsewhere, WarnInactiveMember,
+	WarnExternalIDElsewhere, WarnInactiveMember, WarnCreatedUnreported,
 }
 
 // WarningCodes returns every warning code.
@@ -197,7 +202,8 @@ type Warning struct {
 	// Count is the number a warning about many things counts, so that a
 	// pipeline need not parse the message: roles_unreported, the role
 	// declarations it cannot check; external_id_unreported, the externalIds
-	// the manifest sets. Zero (absent) for the other codes.
+	// the manifest sets; created_unreported, the unmanaged users deactivated
+	// without a grace. Zero (absent) for the other codes.
 	Count int `json:"count,omitempty"`
 	// Unmanaged marks a warning about live teams the manifest does not
 	// name (a duplicate_team of theirs): it leaves nothing of the manifest

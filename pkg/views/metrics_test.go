@@ -39,6 +39,7 @@ wbsync_plan_unverified_roles 0
 # HELP wbsync_plan_warnings Warnings in the last successful wbsync plan, by code.
 # TYPE wbsync_plan_warnings gauge
 wbsync_plan_warnings{code="ambiguous_user"} 0
+wbsync_plan_warnings{code="created_unreported"} 0
 wbsync_plan_warnings{code="custom_roles_unchecked"} 0
 wbsync_plan_warnings{code="duplicate_team"} 0
 wbsync_plan_warnings{code="email_elsewhere"} 0
@@ -115,6 +116,7 @@ wbsync_plan_unverified_roles 0
 # HELP wbsync_plan_warnings Warnings in the last successful wbsync plan, by code.
 # TYPE wbsync_plan_warnings gauge
 wbsync_plan_warnings{code="ambiguous_user"} 0
+wbsync_plan_warnings{code="created_unreported"} 0
 wbsync_plan_warnings{code="custom_roles_unchecked"} 0
 wbsync_plan_warnings{code="duplicate_team"} 1
 wbsync_plan_warnings{code="email_elsewhere"} 0
