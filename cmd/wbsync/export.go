@@ -25,7 +25,7 @@ var exportCommand = &command{
 	groups:   groups{conn: true},
 	formats:  []string{"yaml", "csv"},
 	setup: func(fs *flag.FlagSet) any {
-		return fs.String("out", "", "write the manifest to this file instead of stdout")
+		return fs.String("out", "", "write the export (the manifest, or the CSV with -o csv) to this file instead of stdout")
 	},
 	run: runExport,
 }

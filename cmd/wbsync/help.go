@@ -54,6 +54,7 @@ var placeholders = map[string]string{
 	"base-paths":       "PATHS",
 	"faults":           "LIST",
 	"taken-team-names": "LIST",
+	"taken-user-names": "LIST",
 	"fault-rate":       "F",
 	"latency":          "D",
 	"retry-after":      "D",
