@@ -57,6 +57,9 @@ type planner struct {
 	// createdReported: some live user carries meta.created (a date or
 	// not), so policy.unmanagedGracePeriod can spare users
 	createdReported bool
+	// emailsReported: some live user has an email (a server that reports
+	// none gets no email update: its users would never converge)
+	emailsReported bool
 
 	wants []wantUser // per desired user
 	lives []liveUser // per live user
@@ -309,6 +312,7 @@ func (p *planner) countLive(u *model.User) {
 	}
 	p.orgRolesReported = p.orgRolesReported || u.OrgRole != ""
 	p.createdReported = p.createdReported || !u.Created.IsZero() || u.CreatedUnreadable
+	p.emailsReported = p.emailsReported || u.Email != "" || len(u.Emails) > 0
 	p.teamRolesReported = p.teamRolesReported || u.TeamRoles != nil
 }
 

@@ -70,10 +70,10 @@ func TestComputeWandbAddressing(t *testing.T) {
 			have: state(users(lh("uc", "carol", "carol.old@x.com", c)), lt("g", "ml", lm("uc", "carol", ""))),
 		},
 		{
-			name:    "Dedicated: the same user gets its primary email updated",
+			name:    "Dedicated: the same user gets its primary email updated, its other email kept",
 			want:    state(users(hu("carol", c)), dt("ml", model.Additive, dm(c, ""))),
 			have:    state(users(lh("uc", "carol", "carol.old@x.com", c)), lt("g", "ml", lm("uc", "carol", ""))),
-			changes: []plan.Change{{Action: plan.UpdateUser, User: c, UserID: "uc", Email: c, FromEmail: "carol.old@x.com"}},
+			changes: []plan.Change{{Action: plan.UpdateUser, User: c, UserID: "uc", Email: c, FromEmail: "carol.old@x.com", KeepEmails: plan.NewEmailList([]string{"carol.old@x.com"})}},
 		},
 		{
 			name:    "a username match wins over another live user's email match: said, with that user's id",
@@ -95,6 +95,50 @@ func TestComputeWandbAddressing(t *testing.T) {
 				{Code: plan.WarnUnmanagedUser, User: "x@x.com", Username: "x-new", IDs: []string{"u2"}},
 				{Code: plan.WarnUnsupportedUpdate, User: "x@x.com"},
 			},
+		},
+	})
+}
+
+// TestComputeEmailUpdateKeeps: an email update makes the manifest's email
+// primary and keeps the user's other emails (a replace of emails with one
+// value would delete them); a server that reports no email at all gets no
+// email update (it would never converge).
+func TestComputeEmailUpdateKeeps(t *testing.T) {
+	c := "c@x.com"
+	want := state(users(hu("carol", c)), dt("ml", model.Additive, dm(c, "")))
+	team := lt("g", "ml", lm("uc", "carol", ""))
+	update := func(from string, keep ...string) []plan.Change {
+		return []plan.Change{{Action: plan.UpdateUser, User: c, UserID: "uc", Email: c, FromEmail: from, KeepEmails: plan.NewEmailList(keep)}}
+	}
+	runCompute(t, []computeCase{
+		{
+			name:    "listed third: the others are kept, the old primary first",
+			want:    want,
+			have:    state(users(lh("uc", "carol", "p@x.com", "s@x.com", "C@x.com")), team),
+			changes: update("p@x.com", "p@x.com", "s@x.com"),
+		},
+		{
+			name:    "a new email replaces the primary; the secondaries stay",
+			want:    want,
+			have:    state(users(lh("uc", "carol", "p@x.com", "s@x.com", "S@x.com")), team),
+			changes: update("p@x.com", "s@x.com"),
+		},
+		{
+			name:    "one email: replaced, nothing kept",
+			want:    want,
+			have:    state(users(lh("uc", "carol", "p@x.com")), team),
+			changes: update("p@x.com"),
+		},
+		{
+			name: "no live user has an email: no update",
+			want: want,
+			have: state(users(lh("uc", "carol")), team),
+		},
+		{
+			name:    "a user without email where others have one: its email is set",
+			want:    state(users(hu("carol", c), du("d@x.com")), dt("ml", model.Additive, dm(c, ""), dm("d@x.com", ""))),
+			have:    state(users(lh("uc", "carol"), lh("ud", "d@x.com", "d@x.com")), lt("g", "ml", lm("uc", "carol", ""), lm("ud", "d@x.com", ""))),
+			changes: update(""),
 		},
 	})
 }

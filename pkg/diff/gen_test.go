@@ -44,7 +44,7 @@ type genOptions struct {
 // and servers that do not report roles or externalIds.
 func generate(r *rand.Rand, o genOptions) genInput {
 	pick := func(p int) bool { return r.Intn(100) < p }
-	g := genInput{dep: model.Dedicated, srv: server{orgRoles: pick(70), teamRoles: pick(70), extIDs: pick(70), created: pick(80)}}
+	g := genInput{dep: model.Dedicated, srv: server{orgRoles: pick(70), teamRoles: pick(70), extIDs: pick(70)}}
 	if pick(50) {
 		g.dep = model.SaaS
 	}
@@ -97,9 +97,6 @@ func generate(r *rand.Rand, o genOptions) genInput {
 		}
 		if !g.srv.orgRoles {
 			l.OrgRole = ""
-		}
-		if !g.srv.created {
-			l.Created = time.Time{}
 		}
 		g.have.Users = append(g.have.Users, l)
 		liveIDs = append(liveIDs, l.ID)
@@ -244,6 +241,12 @@ func generate(r *rand.Rand, o genOptions) genInput {
 			dtm.ID = fmt.Sprintf("g-%04d-1", t)
 		}
 		g.want.Teams = append(g.want.Teams, dtm)
+	}
+	// Drawn last, so that the problems drawn before it stay as they were.
+	if g.srv.created = pick(80); !g.srv.created {
+		for i := range g.have.Users {
+			g.have.Users[i].Created = time.Time{}
+		}
 	}
 	return g
 }

@@ -98,7 +98,15 @@ func UpdateText(c Change) string {
 		a = append(a, fmt.Sprintf("externalId %q → %q", c.FromExternalID, c.ExternalID))
 	}
 	if c.Email != "" {
-		a = append(a, fmt.Sprintf("email %q → %q", c.FromEmail, c.Email))
+		e := fmt.Sprintf("email %q → %q", c.FromEmail, c.Email)
+		if keep := c.KeepEmails.Values(); len(keep) > 0 {
+			q := make([]string, len(keep))
+			for i, k := range keep {
+				q[i] = fmt.Sprintf("%q", k)
+			}
+			e += " (kept beside it: " + strings.Join(q, ", ") + ")"
+		}
+		a = append(a, e)
 	}
 	return strings.Join(a, ", ")
 }

@@ -85,6 +85,7 @@ func TestReadFileRefuses(t *testing.T) {
 		{"a key twice, with a long s", tamper(`"changes": [`, `"changes": [], "change\u017f": [`), ErrNotSavedPlan, `appears twice`},
 		{"a key twice, with a Kelvin sign", tamper(`"format_version": "1",`, "\"format_version\": \"1\", \"\u212aey\": 1, \"key\": 2,"), ErrNotSavedPlan, `appears twice`},
 		{"a key twice, escaped", tamper(`"format_version": "1",`, `"format_version": "1", "format_versio\u006e": "1",`), ErrNotSavedPlan, `"format_version" appears twice`},
+		{"keep_emails not a list", tamper(`"keep_emails": [`, `"keep_emails": "x", "k": [`), ErrNotSavedPlan, "keep_emails: want a list of strings"},
 		{"trailing data", append(append([]byte{}, good...), []byte("{}")...), ErrNotSavedPlan, "after top-level value"},
 		{"no target", tamper(`"url": "https://acme.wandb.io/scim",`, ``), ErrNotSavedPlan, "target.url"},
 		{"no deployment", tamper(`"deployment": "dedicated"`, `"deployment": ""`), ErrNotSavedPlan, "target.deployment"},

@@ -87,6 +87,11 @@ type Change struct {
 	// update_user that changes it (a user matched by username).
 	Email     string `json:"email,omitempty"`
 	FromEmail string `json:"from_email,omitempty"`
+	// KeepEmails are the user's other live emails an update_user of Email
+	// keeps, sent beside the new primary (a replace of emails with one
+	// value would delete them): every other one when Email was already
+	// among them, else all but the primary it replaces. In JSON a list.
+	KeepEmails EmailList `json:"keep_emails,omitempty"`
 	// Reason says why the change is planned, where it is not obvious
 	// ("unmanaged user", "active: false", "deactivated on Multi-tenant Cloud",
 	// ReasonUnverified).

@@ -14,6 +14,7 @@ func samplePlan() Plan {
 		FormatVersion: FormatVersion,
 		Changes: []Change{
 			{Action: CreateUser, User: "a@x.com"},
+			{Action: UpdateUser, User: "d@x.com", UserID: "ud", Email: "d@x.com", FromEmail: "old@x.com", KeepEmails: NewEmailList([]string{"old@x.com", "\u001b@x.com"})},
 			{Action: AddMember, User: "a@x.com", Team: "ml", TeamID: "g", Role: "admin"},
 			{Action: RemoveMember, User: "b@x.com", Team: "ml", UserID: "ub", TeamID: "g"},
 			{Action: DeactivateUser, User: "b@x.com", UserID: "ub", Reason: "active: false"},
