@@ -139,6 +139,14 @@ func TestShapes(t *testing.T) {
 		[]string{"mixed: RFC array (1), RFC array with capitalised keys (1), absent (1)",
 			"a handle for 2 of 3 users", "username:", "wbsync export", "no team to inspect"})
 	want(t, Shapes(nil, raws(`{"members":[{"value":"u1"}]}`)), NameShapes, OK, []string{"no user to inspect", "no empty team seen"})
+	// No user carries emails, no team a members key: each is a warning
+	// that says what plans then do.
+	want(t, Shapes(raws(noMail, noMail), raws(`{"members":[{"value":"u1"}]}`)), NameShapes, Warn,
+		[]string{"emails: absent", "no user carries emails", "no email update", "export leaves out every user"})
+	want(t, Shapes(raws(rfcUser), raws(`{"id":"g1"}`, `{"id":"g2"}`)), NameShapes, Warn,
+		[]string{"empty members: missing", "none of 2 teams carries a members key", "only when asked"})
+	// A team without the key among teams with members is W&B's empty team.
+	want(t, Shapes(raws(rfcUser), raws(`{"id":"g1"}`, `{"members":[{"value":"u1"}]}`)), NameShapes, OK, []string{"empty members: missing"})
 	// What a hostile server sends is described, never a panic.
 	want(t, Shapes(raws(`not json`, `[]`, `{"emails": 5}`, `{"emails": {"value": "a@x"}}`), raws(`{"members": 7}`, `{"members": [{"id": 1}]}`)),
 		NameShapes, OK, []string{"absent (2)", "not an array or object (1)", "single object (1)", "not a list of objects", "no value key"})

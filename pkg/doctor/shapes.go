@@ -128,8 +128,9 @@ func parseTeam(raw json.RawMessage) teamShape {
 
 // Shapes reports the shapes of the first users and teams the server lists:
 // the emails form, whether userName is an email or a handle, the member
-// key form and the form of an empty team's members. It warns only when
-// there is nothing to inspect.
+// key form and the form of an empty team's members. It warns when there is
+// nothing to inspect, when no user carries emails, and when no team
+// carries a members key.
 func Shapes(users, teams []json.RawMessage) Check {
 	c := Check{Name: NameShapes, Status: OK}
 	if len(users) == 0 && len(teams) == 0 {
@@ -148,6 +149,11 @@ func Shapes(users, teams []json.RawMessage) Check {
 			}
 		}
 		parts = append(parts, "emails: "+forms.String())
+		if len(forms.order) == 1 && forms.order[0] == emailsAbsent {
+			// Nothing to match or export by but userName.
+			c.Status = Warn
+			parts = append(parts, "no user carries emails: plans make no email update, and export leaves out every user (it takes the email from emails)")
+		}
 		switch {
 		case handles == 0:
 			parts = append(parts, "userName: the email")
@@ -173,6 +179,13 @@ func Shapes(users, teams []json.RawMessage) Check {
 		}
 		if len(empty.order) > 0 {
 			parts = append(parts, "empty members: "+empty.String())
+			if len(keys.order) == 0 && len(empty.order) == 1 && empty.order[0] == "missing" {
+				// W&B leaves the key out of an empty team only: a server
+				// that sends members only when asked (attributes=members)
+				// looks like this too, and wbsync never asks.
+				c.Status = Warn
+				parts = append(parts, fmt.Sprintf("none of %d teams carries a members key: if they have members, the server sends them only when asked, and plans would see every team empty (adding members it has, never removing any)", len(teams)))
+			}
 		} else {
 			parts = append(parts, "no empty team seen")
 		}

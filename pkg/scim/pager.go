@@ -308,8 +308,8 @@ func (a *assembly[T]) place(start int, p listPage[T]) ([][]T, error) {
 		}
 		id := a.idOf(v)
 		if prev, ok := a.seen[id]; ok && prev != pos {
-			return nil, fmt.Errorf("list %s: id %s came back at positions %d and %d (the server may answer a startIndex past the end with the first page again): refusing a partial read",
-				a.plural, a.show(id), prev+1, pos+1)
+			return nil, fmt.Errorf("list %s: id %s came back at positions %d and %d, on the page at startIndex %d (the server's order is not stable from one page to the next, or it answers a startIndex past the end with the first page again): refusing a partial read",
+				a.plural, a.show(id), prev+1, pos+1, start)
 		}
 		if old, ok := a.idAt(pos); ok {
 			if old != id {

@@ -388,7 +388,8 @@ func hasStatus(err error, status int) bool {
 
 // UpdateUser replaces, one PATCH per attribute (W&B takes one operation per
 // request), the non-empty displayName and externalId of u and, on Dedicated
-// Cloud and self-managed, its email (emails = [{value, primary: true}]).
+// Cloud and self-managed, its email (emails = [{value, primary: true}],
+// followed by u.Emails, the user's other emails kept, as non-primary).
 // Multi-tenant Cloud has no email update: there u.Email is not sent.
 func (c *Client) UpdateUser(ctx context.Context, id string, u model.User) error {
 	if c.readOnly {
@@ -406,7 +407,13 @@ func (c *Client) UpdateUser(ctx context.Context, id string, u model.User) error 
 		attrs = append(attrs, attr{"externalId", "externalId", u.ExternalID})
 	}
 	if email := strings.TrimSpace(u.Email); email != "" && c.deployment != model.SaaS {
-		attrs = append(attrs, attr{"email", "emails", []emailBody{{Value: email, Primary: true}}})
+		emails := []emailBody{{Value: email, Primary: true}}
+		for _, e := range u.Emails { // the user's other emails, kept
+			if e = strings.TrimSpace(e); e != "" {
+				emails = append(emails, emailBody{Value: e})
+			}
+		}
+		attrs = append(attrs, attr{"email", "emails", emails})
 	}
 	for i, a := range attrs {
 		if err := c.patch(ctx, userPath(id), patchOp{Op: "replace", Path: a.path, Value: a.value}); err != nil {
@@ -517,7 +524,9 @@ func (c *Client) AddMembers(ctx context.Context, teamID string, userIDs []string
 
 // RemoveMember removes one user from the team: one operation per PATCH, with
 // the path members[value eq "ID"], never a bare members remove (which W&B
-// reads as "remove everyone"). A 404 counts as done.
+// reads as "remove everyone"). A 404 counts as done, and so does a 400
+// noTarget (RFC 7644: the path's filter matched nothing, so the user is not
+// a member), as when a retry finds its first attempt done.
 func (c *Client) RemoveMember(ctx context.Context, teamID, userID string) error {
 	if c.readOnly {
 		return ErrReadOnly
@@ -527,7 +536,8 @@ func (c *Client) RemoveMember(ctx context.Context, teamID, userID string) error 
 	}
 	p := "members[" + Filter("value", userID) + "]"
 	err := c.patch(ctx, groupPath(teamID), patchOp{Op: "remove", Path: p})
-	if err == nil || errors.Is(err, ErrNotFound) {
+	var e *Error
+	if err == nil || errors.Is(err, ErrNotFound) || errors.As(err, &e) && e.Status == http.StatusBadRequest && strings.EqualFold(e.ScimType, "noTarget") {
 		return nil
 	}
 	return fmt.Errorf("remove %s from %s: %w", c.who(userID), c.team(teamID), err)

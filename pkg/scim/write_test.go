@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -80,6 +81,10 @@ func TestWriteRequests(t *testing.T) {
 		{"update email on dedicated", func(c *Client) error {
 			return c.UpdateUser(context.Background(), id, model.User{Email: "new@x.com"})
 		}, []string{"PATCH " + esc}, []string{`{` + patchURN + `,"Operations":[{"op":"replace","path":"emails","value":[{"value":"new@x.com","primary":true}]}]}`}},
+		{"update email keeping the user's other emails", func(c *Client) error {
+			return c.UpdateUser(context.Background(), id, model.User{Email: "new@x.com", Emails: []string{"old@x.com", "home@y.org"}})
+		}, []string{"PATCH " + esc}, []string{`{` + patchURN + `,"Operations":[{"op":"replace","path":"emails","value":[{"value":"new@x.com","primary":true},` +
+			`{"value":"old@x.com","primary":false},{"value":"home@y.org","primary":false}]}]}`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -137,6 +142,28 @@ func TestRemoveMember404IsDone(t *testing.T) {
 	c := testClient(t, srv.URL)
 	if err := c.RemoveMember(context.Background(), "g1", "u1"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRemoveMemberNoTargetIsDone: a 400 noTarget (RFC 7644: the path's
+// filter matched nothing) on a removal means the member is not in the team:
+// done, as a 404. Another 400 is a failure.
+func TestRemoveMemberNoTargetIsDone(t *testing.T) {
+	for _, tc := range []struct {
+		scimType string
+		done     bool
+	}{{"noTarget", true}, {"NOTARGET", true}, {"invalidPath", false}, {"", false}} {
+		f, srv := newFake(t)
+		failN(f, "PATCH", 1, func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/scim+json")
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","scimType":%q,"detail":"no member u1"}`, tc.scimType)
+		})
+		c := testClient(t, srv.URL)
+		err := c.RemoveMember(context.Background(), "g1", "u1")
+		if (err == nil) != tc.done {
+			t.Errorf("scimType %q: err = %v, want done %v", tc.scimType, err, tc.done)
+		}
 	}
 }
 
