@@ -408,7 +408,7 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 		return exitFailed, verifyErr
 	case fileErr != nil:
 		return exitFailed, fmt.Errorf("the apply ran, but --report was not written: %w", fileErr)
-	case rep.Failed > 0 || rep.Unknown > 0:
+	case rep.Failed > 0 || rep.Unknown > 0 && !rep.UnknownSettled():
 		a.s.log.Warn(outcomeWarning(rep), zap.Int("failed", rep.Failed), zap.Int("unknown", rep.Unknown))
 		return exitFailed, nil
 	case rep.Verification != nil && (rep.Verification.Remaining > 0 || len(rep.Verification.LeftAlone) > 0):

@@ -464,6 +464,48 @@ func TestInterruptedApply(t *testing.T) {
 	}
 }
 
+// TestUnknownSettledByVerification: an operation whose answer does not say
+// it was done (202 Accepted) ends unknown; when the verification then finds
+// the organization as the manifest says, nothing failed and nothing
+// remains: exit 0, the operation still reported unknown and the text
+// saying it took effect. When the server did not make it, exit 4.
+func TestUnknownSettledByVerification(t *testing.T) {
+	for _, made := range []bool{true, false} {
+		srv, err := emulator.New(emulator.Options{}, nil, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPatch && strings.Contains(r.URL.Path, "/Groups/") {
+				if made {
+					srv.ServeHTTP(httptest.NewRecorder(), r)
+				}
+				w.WriteHeader(http.StatusAccepted) // queued, it says: not that it was done
+				return
+			}
+			srv.ServeHTTP(w, r)
+		}))
+		m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\nteams:\n  - name: ml\n    members: [a@example.com]\n")
+		r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve")
+		j := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve", "-o", "json")
+		hs.Close()
+		if !made {
+			if r.code != exitFailed || !strings.Contains(r.stdout, "Verified: 1 change(s) remain.") || strings.Contains(r.stdout, "took effect") {
+				t.Errorf("202 and nothing made: exit %d, want 4 and the add remaining\n%s\n%s", r.code, r.stdout, r.stderr)
+			}
+			continue
+		}
+		if r.code != exitOK || !strings.Contains(r.stdout, "Verified: the organization matches the manifest.\n  (the 1 operation(s) whose outcome was unknown took effect: nothing remains)") ||
+			!strings.Contains(r.stdout, "unknown: add_member") || !strings.Contains(r.stdout, ", 1 unknown.") {
+			t.Errorf("202 and made: exit %d, want 0 with the unknown add settled\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+		// The second apply has nothing to do.
+		if j.code != exitOK {
+			t.Errorf("second apply: exit %d\n%s", j.code, j.stderr)
+		}
+	}
+}
+
 // TestBadManifestStopsTheRead: a bad manifest is reported at once, without
 // waiting for a server that does not answer.
 func TestBadManifestStopsTheRead(t *testing.T) {

@@ -197,6 +197,22 @@ func (r *Report) count() {
 	}
 }
 
+// UnknownSettled reports whether every operation that ended unknown is
+// known to be in effect after all: none failed, and the verification read
+// the organization and found it as the manifest says (an unverified role
+// assertion is not checked by it, so one that ended unknown stays unknown).
+func (r *Report) UnknownSettled() bool {
+	if r.Unknown == 0 || r.Failed > 0 || r.Verification == nil || !r.Verification.Matches() {
+		return false
+	}
+	for _, res := range r.Results {
+		if res.Status == StatusUnknown && res.Reason == plan.ReasonUnverified {
+			return false
+		}
+	}
+	return true
+}
+
 // WriteText writes a line per failed, skipped or unknown operation, the
 // verification (when made), and a last line "Apply: N ok, N failed, N
 // skipped." (", N unknown" added before the period when there are any).
@@ -230,6 +246,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "Verified: not possible: the verification read failed (%s); run 'wbsync plan' to see what remains.\n", sanitize.Controls(v.Error))
 		case v.Matches():
 			b.WriteString("Verified: the organization matches the manifest.\n")
+			if r.UnknownSettled() {
+				fmt.Fprintf(&b, "  (the %d operation(s) whose outcome was unknown took effect: nothing remains)\n", r.Unknown)
+			}
 		case len(v.LeftAlone) == 0:
 			fmt.Fprintf(&b, "Verified: %d change(s) remain.\n", len(v.Changes))
 		default:

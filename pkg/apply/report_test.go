@@ -297,3 +297,32 @@ func TestReportVerificationNotRun(t *testing.T) {
 		t.Fatalf("text:\n%s", got)
 	}
 }
+
+// TestUnknownSettled: operations that ended unknown are settled only when
+// none failed and the verification read the organization and found it as
+// the manifest says; an unknown unverified role assertion, which the
+// verification does not check, never is.
+func TestUnknownSettled(t *testing.T) {
+	matches := &Verification{Changes: []plan.Change{}}
+	remains := &Verification{Remaining: 1, Changes: []plan.Change{{Action: plan.AddMember, Team: "ml", User: "a@x.com"}}}
+	unread := &Verification{Remaining: -1, Changes: []plan.Change{}, Error: "the read failed"}
+	unknown := Result{Action: plan.AddMember, Status: StatusUnknown}
+	unverified := Result{Action: plan.SetOrgRole, Status: StatusUnknown, Reason: plan.ReasonUnverified}
+	for _, tc := range []struct {
+		name string
+		r    Report
+		want bool
+	}{
+		{"unknown, verified", Report{Results: []Result{unknown}, Unknown: 1, Verification: matches}, true},
+		{"nothing unknown", Report{Verification: matches}, false},
+		{"a change remains", Report{Results: []Result{unknown}, Unknown: 1, Verification: remains}, false},
+		{"the verification read failed", Report{Results: []Result{unknown}, Unknown: 1, Verification: unread}, false},
+		{"no verification", Report{Results: []Result{unknown}, Unknown: 1}, false},
+		{"one failed too", Report{Results: []Result{unknown, {Status: StatusFailed}}, Unknown: 1, Failed: 1, Verification: matches}, false},
+		{"an unverified role assertion", Report{Results: []Result{unverified}, Unknown: 1, Verification: matches}, false},
+	} {
+		if got := tc.r.UnknownSettled(); got != tc.want {
+			t.Errorf("%s: UnknownSettled = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
