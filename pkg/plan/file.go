@@ -110,7 +110,7 @@ func ParseFile(b []byte) (*File, error) {
 	case version != FormatVersion:
 		return nil, fmt.Errorf("%w %q: this wbsync reads format_version %q; plan again with this version", ErrFormatVersion, version, FormatVersion)
 	case head.Desired == nil || string(*head.Desired) == "null":
-		return nil, fmt.Errorf("%w: it is the output of 'plan -o json', which has no embedded manifest; save a plan with 'wbsync plan --out FILE'", ErrNotSavedPlan)
+		return nil, fmt.Errorf("%w: it has no embedded manifest (\"desired\"), as the output of 'plan -o json' has none; save a plan with 'wbsync plan --out FILE'", ErrNotSavedPlan)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
