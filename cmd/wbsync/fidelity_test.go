@@ -478,3 +478,25 @@ func TestSaaSRemovedUserInvitedAgain(t *testing.T) {
 		t.Fatalf("plan after apply: exit %d\n%s", r.code, r.stdout)
 	}
 }
+
+// TestEmailUpdateOnDedicatedWithSeveralEmails: on Dedicated (one email per
+// user: the emulator refuses a PATCH of two), a user listed with a second
+// email and matched by its handle gets its email replaced by the
+// manifest's, in one request the server takes; the plan names the other
+// email it removes, and the apply verifies.
+func TestEmailUpdateOnDedicatedWithSeveralEmails(t *testing.T) {
+	emu := startEmu(t, emulator.Options{Handles: true, ExtraEmails: true}, writeState(t, map[string]any{
+		"users": []map[string]any{{"userName": "carol@example.com", "active": true, "organizationRole": "admin"}},
+		"teams": []map[string]any{},
+	}))
+	v := vars(emu.url)
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: carol.new@example.com\n    username: carol\nteams: []\n")
+	p := wb(t, v, "plan", "-f", m, "-o", "json")
+	if p.code != exitOK || !strings.Contains(p.stdout, `"from_email": "carol@example.com"`) || !strings.Contains(p.stdout, `"dropped_emails": [`+"\n"+`        "carol@alias.example.com"`) {
+		t.Fatalf("plan: exit %d, want an email update naming the alias it drops\n%s\n%s", p.code, p.stdout, p.stderr)
+	}
+	r := wb(t, v, "apply", "-f", m, "--auto-approve")
+	if r.code != exitOK || !strings.Contains(r.stdout, "Verified: the organization matches the manifest.") {
+		t.Fatalf("apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}

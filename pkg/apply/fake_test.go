@@ -64,7 +64,7 @@ func (f *fakeWriter) CreateTeam(ctx context.Context, name string) (string, error
 }
 
 func (f *fakeWriter) UpdateUser(ctx context.Context, id string, u model.User) error {
-	return f.do(ctx, call{Method: "UpdateUser", ID: id, User: u.UserName, Email: u.Email, IDs: u.Emails, Arg: u.DisplayName + "|" + u.ExternalID})
+	return f.do(ctx, call{Method: "UpdateUser", ID: id, User: u.UserName, Email: u.Email, Arg: u.DisplayName + "|" + u.ExternalID})
 }
 
 func (f *fakeWriter) SetActive(ctx context.Context, id string, active bool) error {

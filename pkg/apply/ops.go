@@ -81,7 +81,7 @@ func (r *runner) userOp(ctx context.Context, i int) error {
 	case plan.DeactivateUser:
 		f = func(ctx context.Context) error { return r.w.SetActive(ctx, id, false) }
 	case plan.UpdateUser:
-		u := model.User{ID: id, Email: c.Email, Emails: c.KeepEmails.Values(), DisplayName: c.Name, ExternalID: c.ExternalID, Active: true}
+		u := model.User{ID: id, Email: c.Email, DisplayName: c.Name, ExternalID: c.ExternalID, Active: true}
 		f = func(ctx context.Context) error { return r.w.UpdateUser(ctx, id, u) }
 	case plan.SetOrgRole:
 		if err := r.reactivationNotDone(id); err != nil {

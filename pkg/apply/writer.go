@@ -30,8 +30,8 @@ type Writer interface {
 	// CreateTeam creates an empty team and returns its id.
 	CreateTeam(ctx context.Context, name string) (id string, err error)
 	// UpdateUser changes only the fields of u that are not empty: the
-	// primary email (u.Email, set when the plan changes it, with u.Emails
-	// the other emails it keeps), the displayName and the externalId. u.UserName is empty: the handle is
+	// primary email (u.Email, set when the plan changes it), the
+	// displayName and the externalId. u.UserName is empty: the handle is
 	// never changed.
 	UpdateUser(ctx context.Context, id string, u model.User) error
 	// SetActive deactivates (false) or reactivates (true) the user.

@@ -227,17 +227,22 @@ func unitAdvice(num string) string {
 // holds.
 const maxGraceDays = int64(1<<63-1) / int64(24*time.Hour)
 
-// bangClass reports whether glob pat has a character class starting with
-// "!" ([!a]), outside a backslash escape.
+// bangClass reports whether glob pat (a valid path.Match pattern) has a
+// character class starting with "!" ([!a]); a "!" escaped, or inside a
+// class after its start ([a[!]), is a character.
 func bangClass(pat string) bool {
+	in := false // inside a class
 	for i := 0; i < len(pat); i++ {
-		switch pat[i] {
-		case '\\':
+		switch c := pat[i]; {
+		case c == '\\':
 			i++
-		case '[':
+		case !in && c == '[':
 			if i+1 < len(pat) && pat[i+1] == '!' {
 				return true
 			}
+			in = true
+		case in && c == ']':
+			in = false
 		}
 	}
 	return false

@@ -100,13 +100,13 @@ func TestProtectedBangClass(t *testing.T) {
 		_, err := Parse([]Source{{"p.yaml", []byte(doc)}})
 		return err
 	}
-	for _, pat := range []string{"[!a]*@x.com", "svc-[!0-9]@x.com", "*@[!x]*.com"} {
+	for _, pat := range []string{"[!a]*@x.com", "svc-[!0-9]@x.com", "*@[!x]*.com", "[a]x[!b]@x.com"} {
 		err := parse(pat)
 		if err == nil || !strings.Contains(err.Error(), "p.yaml:4:7") || !strings.Contains(err.Error(), "write [^...]") {
 			t.Errorf("%q: got %v, want a refusal at p.yaml:4:7 pointing to [^...]", pat, err)
 		}
 	}
-	for _, pat := range []string{"[^a]*@x.com", `[\!a]*@x.com`, "a!b@x.com", "[a!]*@x.com", `\[!a]@x.com`} {
+	for _, pat := range []string{"[^a]*@x.com", `[\!a]*@x.com`, "a!b@x.com", "[a!]*@x.com", `\[!a]@x.com`, "[a[!]*@x.com", "[a]x[^!]@x.com"} {
 		if err := parse(pat); err != nil {
 			t.Errorf("%q: %v", pat, err)
 		}

@@ -69,6 +69,8 @@ type planner struct {
 
 	// admin bookkeeping for the last-admin guard
 	adminsLost, adminsGained int
+	// deactivations of users whose org role the read does not report
+	deactRoleUnknown int
 	// unverified org-role assertions: demotions are possible admin losses
 	unverifiedDemotions, unverifiedAdmins int
 	// role declarations the read cannot check (roles_unreported)
@@ -211,44 +213,6 @@ func liveSubject(l *model.User) subject {
 
 // liveName shows a live user the manifest does not list in messages.
 func liveName(l *model.User) string { return liveSubject(l).text() }
-
-// liveEmails calls f with every distinct email key of a live user: its
-// emails, and the primary email should the list lack it.
-func liveEmails(l *model.User, f func(key string)) {
-	if len(l.Emails) > fewEmails {
-		// A server may list any number of emails for one user: the
-		// scan below would take time in their square.
-		seen := make(map[string]bool, len(l.Emails)+1)
-		for _, e := range append(l.Emails[:len(l.Emails):len(l.Emails)], l.Email) {
-			if k := model.Key(e); k != "" && !seen[k] {
-				seen[k] = true
-				f(k)
-			}
-		}
-		return
-	}
-	for i, e := range l.Emails {
-		if k := model.Key(e); k != "" && !containsKey(l.Emails[:i], k) {
-			f(k)
-		}
-	}
-	if k := model.Key(l.Email); k != "" && !containsKey(l.Emails, k) {
-		f(k)
-	}
-}
-
-// fewEmails is how many emails of one user liveEmails compares pairwise;
-// more go through a map.
-const fewEmails = 16
-
-func containsKey(es []string, k string) bool {
-	for _, e := range es {
-		if model.Key(e) == k {
-			return true
-		}
-	}
-	return false
-}
 
 func (p *planner) index() {
 	nw, nh := len(p.want.Users), len(p.have.Users)

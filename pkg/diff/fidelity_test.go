@@ -70,10 +70,10 @@ func TestComputeWandbAddressing(t *testing.T) {
 			have: state(users(lh("uc", "carol", "carol.old@x.com", c)), lt("g", "ml", lm("uc", "carol", ""))),
 		},
 		{
-			name:    "Dedicated: the same user gets its primary email updated, its other email kept",
+			name:    "Dedicated: the same user gets its primary email updated",
 			want:    state(users(hu("carol", c)), dt("ml", model.Additive, dm(c, ""))),
 			have:    state(users(lh("uc", "carol", "carol.old@x.com", c)), lt("g", "ml", lm("uc", "carol", ""))),
-			changes: []plan.Change{{Action: plan.UpdateUser, User: c, UserID: "uc", Email: c, FromEmail: "carol.old@x.com", KeepEmails: plan.NewEmailList([]string{"carol.old@x.com"})}},
+			changes: []plan.Change{{Action: plan.UpdateUser, User: c, UserID: "uc", Email: c, FromEmail: "carol.old@x.com"}},
 		},
 		{
 			name:    "a username match wins over another live user's email match: said, with that user's id",
@@ -99,32 +99,33 @@ func TestComputeWandbAddressing(t *testing.T) {
 	})
 }
 
-// TestComputeEmailUpdateKeeps: an email update makes the manifest's email
-// primary and keeps the user's other emails (a replace of emails with one
-// value would delete them); a server that reports no email at all gets no
-// email update (it would never converge).
-func TestComputeEmailUpdateKeeps(t *testing.T) {
+// TestComputeEmailUpdateShowsDropped: an email update replaces emails with
+// the manifest's (W&B Dedicated keeps one per user): the user's other
+// emails it removes, besides the primary it replaces, are in the change
+// (DroppedEmails), for the reviewer; a server that reports no email at all
+// gets no email update (it would never converge).
+func TestComputeEmailUpdateShowsDropped(t *testing.T) {
 	c := "c@x.com"
 	want := state(users(hu("carol", c)), dt("ml", model.Additive, dm(c, "")))
 	team := lt("g", "ml", lm("uc", "carol", ""))
-	update := func(from string, keep ...string) []plan.Change {
-		return []plan.Change{{Action: plan.UpdateUser, User: c, UserID: "uc", Email: c, FromEmail: from, KeepEmails: plan.NewEmailList(keep)}}
+	update := func(from string, dropped ...string) []plan.Change {
+		return []plan.Change{{Action: plan.UpdateUser, User: c, UserID: "uc", Email: c, FromEmail: from, DroppedEmails: plan.NewEmailList(dropped)}}
 	}
 	runCompute(t, []computeCase{
 		{
-			name:    "listed third: the others are kept, the old primary first",
+			name:    "listed third: the second is dropped too",
 			want:    want,
 			have:    state(users(lh("uc", "carol", "p@x.com", "s@x.com", "C@x.com")), team),
-			changes: update("p@x.com", "p@x.com", "s@x.com"),
-		},
-		{
-			name:    "a new email replaces the primary; the secondaries stay",
-			want:    want,
-			have:    state(users(lh("uc", "carol", "p@x.com", "s@x.com", "S@x.com")), team),
 			changes: update("p@x.com", "s@x.com"),
 		},
 		{
-			name:    "one email: replaced, nothing kept",
+			name:    "a new email: every other one dropped, once each",
+			want:    want,
+			have:    state(users(lh("uc", "carol", "p@x.com", "s@x.com", "S@x.com", "t@x.com")), team),
+			changes: update("p@x.com", "s@x.com", "t@x.com"),
+		},
+		{
+			name:    "one email: replaced, nothing else dropped",
 			want:    want,
 			have:    state(users(lh("uc", "carol", "p@x.com")), team),
 			changes: update("p@x.com"),

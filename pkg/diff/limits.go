@@ -52,17 +52,16 @@ func (p *planner) limits() (plan.Limits, []plan.Block) {
 			"the server does not report organization roles and the plan asserts a non-admin org role for %d existing user(s) (policy.unreportedRoles: enforce) without making anyone admin: if they are the admins today, the organization would be left without one; declare orgRole: admin for at least one active user",
 			p.unverifiedDemotions)})
 	}
-	// No active admin seen: the read reports no roles, or reports them for
-	// some users only (a W&B organization always has an admin, so the
-	// admins are among those it reports none for). Either way the guard
-	// above cannot see an admin go.
-	if admins == 0 && deact > 0 {
-		why := "the server reports no organization roles"
+	// No active admin seen, and the plan deactivates users whose role the
+	// read does not report (it reports none, or not for them): one of them
+	// may be the admin, and the guard above cannot see it go. Deactivated
+	// users whose roles are reported are not admins.
+	if n := p.deactRoleUnknown; admins == 0 && n > 0 {
+		why := fmt.Sprintf("the server reports no organization roles, so wbsync cannot check that an active admin remains after %d deactivation(s)", n)
 		if p.orgRolesReported {
-			why = "the server reports organization roles for some users but no active admin (the admins' roles are not reported)"
+			why = fmt.Sprintf("the read shows no active admin and no organization role for %d user(s) the plan deactivates, so wbsync cannot check that an active admin remains", n)
 		}
-		p.warn(plan.Warning{Code: plan.WarnLastAdmin, Message: fmt.Sprintf(
-			"%s, so wbsync cannot check that an active admin remains after %d deactivation(s); check that no admin is among them", why, deact)})
+		p.warn(plan.Warning{Code: plan.WarnLastAdmin, Message: why + "; check that no admin is among them"})
 	}
 	return l, blocks
 }

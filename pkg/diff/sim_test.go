@@ -112,12 +112,14 @@ func simulate(have model.State, p plan.Plan, dep model.Deployment, srv server) (
 				if c.ExternalID != "" {
 					st.Users[i].ExternalID = extID(c.ExternalID)
 				}
-				if c.Email != "" { // the new primary replaces the old one
+				if c.Email != "" { // the replace leaves the one new email, as the PATCH does
 					u := &st.Users[i]
-					rest := slices.DeleteFunc(slices.Clone(u.Emails), func(e string) bool {
-						return model.Key(e) == model.Key(u.Email) || model.Key(e) == model.Key(c.Email)
-					})
-					u.Email, u.Emails = c.Email, append([]string{c.Email}, rest...)
+					for _, e := range c.DroppedEmails.Values() {
+						if !slices.ContainsFunc(u.Emails, func(x string) bool { return model.Key(x) == model.Key(e) }) {
+							return st, fmt.Errorf("update_user %s drops %s, which the user does not list", c.User, e)
+						}
+					}
+					u.Email, u.Emails = c.Email, []string{c.Email}
 				}
 			case plan.SetOrgRole:
 				if c.Role == model.RoleViewer {

@@ -381,6 +381,13 @@ func TestComputeLastAdminPartialRoles(t *testing.T) {
 			warnings: []plan.Warning{{Code: plan.WarnLastAdmin}},
 		},
 		{
+			name:    "every role reported, no admin listed (the key may be a service account's): members deactivated, no warning",
+			policy:  deact,
+			want:    want,
+			have:    state(users(with(lu("ua", "x@x.com"), role("member")), with(lu("ub", b), role("member")), with(lu("uc", c), role("member"))), lt("g", "ml", lm("ub", b, ""), lm("uc", c, ""))),
+			changes: []plan.Change{{Action: plan.DeactivateUser, User: "x@x.com", UserID: "ua", Reason: reasonUnmanaged}},
+		},
+		{
 			name:    "an admin is reported and stays: no warning",
 			policy:  deact,
 			want:    want,
@@ -389,7 +396,7 @@ func TestComputeLastAdminPartialRoles(t *testing.T) {
 		},
 	})
 	p := Compute(want, state(users(lu("ua", "boss@x.com"), with(lu("ub", b), role("member")), with(lu("uc", c), role("member")))), deact, Options{Deployment: model.Dedicated})
-	if len(p.Warnings) == 0 || p.Warnings[len(p.Warnings)-1].Code != plan.WarnLastAdmin || !strings.Contains(p.Warnings[len(p.Warnings)-1].Message, "for some users but no active admin") {
+	if len(p.Warnings) == 0 || p.Warnings[len(p.Warnings)-1].Code != plan.WarnLastAdmin || !strings.Contains(p.Warnings[len(p.Warnings)-1].Message, "no organization role for 1 user(s) the plan deactivates") {
 		t.Errorf("warnings %+v: the last_admin warning should say roles are reported for some users only", p.Warnings)
 	}
 }

@@ -158,13 +158,14 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 	}
 	// On Multi-tenant Cloud a user has several emails and the primary one
 	// cannot be changed: the manifest's email among them is enough.
-	// Elsewhere the update makes it primary and keeps the user's other
-	// emails (KeepEmails): a replace of emails with one value would delete
-	// them. When no live user has any email, the server does not report
-	// them: there is nothing to compare, and an update would never show.
+	// Elsewhere the update replaces emails with the manifest's, the one
+	// W&B Dedicated keeps; the user's other emails it removes are shown
+	// (DroppedEmails). When no live user has any email, the server does not
+	// report them: there is nothing to compare, and an update would never
+	// show.
 	if email := wantEmail(d); level != byEmail && p.emailsReported && model.Key(email) != model.Key(l.Email) && !(p.saas && containsKey(l.Emails, model.Key(email))) {
 		c.Email, c.FromEmail = email, l.Email
-		c.KeepEmails = plan.NewEmailList(keptEmails(l, email))
+		c.DroppedEmails = plan.NewEmailList(droppedEmails(l, email))
 		refused = append(refused, fmt.Sprintf("email %q (live %q)", email, l.Email))
 	}
 	if un := wantUserName(d); otherHandle(d, l) {
@@ -180,7 +181,7 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 		p.warn(plan.Warning{Code: plan.WarnUnsupportedUpdate, User: wantName(d), Message: fmt.Sprintf(
 			"%s: the manifest sets %s, but W&B Multi-tenant Cloud cannot update these through SCIM; change them in W&B or drop them from the manifest",
 			wantName(d), strings.Join(refused, " and "))})
-		c.Name, c.From, c.Email, c.FromEmail, c.KeepEmails = "", "", "", "", ""
+		c.Name, c.From, c.Email, c.FromEmail, c.DroppedEmails = "", "", "", "", ""
 	}
 	if c.Name == "" && c.ExternalID == "" && c.Email == "" {
 		return
@@ -194,35 +195,6 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 			wantName(d), shown(p.protectingEmail(l)), shown(c.Email))})
 	}
 	p.add(c)
-}
-
-// keptEmails are the emails of live user l an update making email its
-// primary keeps beside it (as written, in the live order, once each): all
-// but email when l already lists it (the update only makes it primary),
-// else all but the primary it replaces. Nil when none.
-func keptEmails(l *model.User, email string) []string {
-	k := model.Key(email)
-	listed := containsKey(l.Emails, k)
-	var kept []string
-	for _, e := range append([]string{l.Email}, l.Emails...) {
-		ek := model.Key(e)
-		if ek == "" || ek == k || (!listed && ek == model.Key(l.Email)) || containsKey(kept, ek) {
-			continue
-		}
-		kept = append(kept, e)
-	}
-	return kept
-}
-
-// protectingEmail is the email of live user l that policy.protected
-// covers: the primary when it is covered, else the first other one.
-func (p *planner) protectingEmail(l *model.User) string {
-	for _, e := range append([]string{l.Email}, l.Emails...) {
-		if e != "" && p.policy.IsProtected(e) {
-			return e
-		}
-	}
-	return l.Email
 }
 
 // warnExternalIDElsewhere warns when the externalId the manifest gives d
@@ -307,6 +279,9 @@ func (p *planner) deactivate(li int32, who subject, reason string) bool {
 		return false
 	}
 	c := plan.Change{Action: plan.DeactivateUser, User: who.user, Username: who.handle, UserID: l.ID, Reason: reason}
+	if l.OrgRole == "" {
+		p.deactRoleUnknown++
+	}
 	if l.OrgRole.Norm() == model.RoleAdmin {
 		// From says an admin is deactivated: apply holds it back when a
 		// promotion the last-admin guard counted on was not done.

@@ -123,8 +123,8 @@ func TestDeployment(t *testing.T) {
 }
 
 const (
-	rfcUser    = `{"id":"u1","userName":"alice@example.com","emails":[{"value":"alice@example.com","primary":true}],"organizationRole":"admin","teamRoles":[],"externalId":"x1","meta":{"created":"2024-01-01T00:00:00Z"}}`
-	legacyUser = `{"id":"u2","userName":"bob@example.com","emails":{"Value":"bob@example.com","Primary":true},"meta":{}}`
+	rfcUser    = `{"id":"u1","userName":"alice@example.com","active":true,"emails":[{"value":"alice@example.com","primary":true}],"organizationRole":"admin","teamRoles":[],"externalId":"x1","meta":{"created":"2024-01-01T00:00:00Z"}}`
+	legacyUser = `{"id":"u2","userName":"bob@example.com","active":false,"emails":{"Value":"bob@example.com","Primary":true},"meta":{}}`
 	handleUser = `{"id":"u3","userName":"dev-user2","emails":[{"Value":"dev@example.com","Primary":true}]}`
 	noMail     = `{"id":"u4","userName":"carol"}`
 )
@@ -143,13 +143,22 @@ func TestShapes(t *testing.T) {
 	// that says what plans then do.
 	want(t, Shapes(raws(noMail, noMail), raws(`{"members":[{"value":"u1"}]}`)), NameShapes, Warn,
 		[]string{"emails: absent", "no user carries emails", "no email update", "export leaves out every user"})
-	want(t, Shapes(raws(rfcUser), raws(`{"id":"g1"}`, `{"id":"g2"}`)), NameShapes, Warn,
+	inTeam := `{"id":"u6","userName":"e@x.com","active":true,"emails":[{"value":"e@x.com"}],"groups":[{"value":"g1"}]}`
+	want(t, Shapes(raws(rfcUser, inTeam), raws(`{"id":"g1"}`, `{"id":"g2"}`)), NameShapes, Warn,
 		[]string{"empty members: missing", "none of 2 teams carries a members key", "only when asked"})
+	// Without a user naming a team, teams without the key are W&B's empty
+	// teams (a new organization); "emails": [] is no email either.
+	want(t, Shapes(raws(rfcUser), raws(`{"id":"g1"}`, `{"id":"g2"}`)), NameShapes, OK, []string{"empty members: missing"})
+	want(t, Shapes(raws(`{"id":"u7","userName":"f@x.com","active":true,"emails":[ ]}`), nil), NameShapes, Warn, []string{"no user carries emails"})
+	// No user carries active (W&B sends it on every user; null counts as
+	// absent): every user would read as active.
+	want(t, Shapes(raws(noMail, `{"id":"u5","userName":"d@x.com","emails":[{"value":"d@x.com"}],"active":null}`), nil), NameShapes, Warn,
+		[]string{"no user carries active", "every user reads as active"})
 	// A team without the key among teams with members is W&B's empty team.
 	want(t, Shapes(raws(rfcUser), raws(`{"id":"g1"}`, `{"members":[{"value":"u1"}]}`)), NameShapes, OK, []string{"empty members: missing"})
 	// What a hostile server sends is described, never a panic.
 	want(t, Shapes(raws(`not json`, `[]`, `{"emails": 5}`, `{"emails": {"value": "a@x"}}`), raws(`{"members": 7}`, `{"members": [{"id": 1}]}`)),
-		NameShapes, OK, []string{"absent (2)", "not an array or object (1)", "single object (1)", "not a list of objects", "no value key"})
+		NameShapes, Warn, []string{"absent (2)", "not an array or object (1)", "single object (1)", "not a list of objects", "no value key"})
 }
 
 func TestReadsReport(t *testing.T) {

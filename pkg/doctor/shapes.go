@@ -13,6 +13,8 @@ import (
 type userShape struct {
 	userName string
 	emails   string // one of the email forms below
+	active   bool   // it carries active (not null)
+	inTeams  bool   // it names a team it is in (teamRoles or groups, not empty)
 }
 
 // The forms of a User's emails.
@@ -61,6 +63,15 @@ func parseUser(raw json.RawMessage) userShape {
 		_ = json.Unmarshal(v, &u.userName)
 	}
 	u.emails = emailsForm(m)
+	if v, ok := field(m, "active"); ok && string(bytes.TrimSpace(v)) != "null" {
+		u.active = true
+	}
+	for _, name := range []string{"teamRoles", "groups"} {
+		var l []json.RawMessage
+		if v, ok := field(m, name); ok && json.Unmarshal(v, &l) == nil && len(l) > 0 {
+			u.inTeams = true
+		}
+	}
 	return u
 }
 
@@ -68,7 +79,7 @@ func emailsForm(m map[string]json.RawMessage) string {
 	v, ok := field(m, "emails")
 	t := bytes.TrimSpace(v)
 	switch {
-	case !ok || len(t) == 0 || string(t) == "null":
+	case !ok || len(t) == 0 || string(t) == "null" || string(bytes.Join(bytes.Fields(t), nil)) == "[]":
 		return emailsAbsent
 	case t[0] == '{':
 		if capitalised(fields(t)) {
@@ -129,8 +140,8 @@ func parseTeam(raw json.RawMessage) teamShape {
 // Shapes reports the shapes of the first users and teams the server lists:
 // the emails form, whether userName is an email or a handle, the member
 // key form and the form of an empty team's members. It warns when there is
-// nothing to inspect, when no user carries emails, and when no team
-// carries a members key.
+// nothing to inspect, when no user carries emails or active, and when no
+// team carries a members key.
 func Shapes(users, teams []json.RawMessage) Check {
 	c := Check{Name: NameShapes, Status: OK}
 	if len(users) == 0 && len(teams) == 0 {
@@ -138,15 +149,20 @@ func Shapes(users, teams []json.RawMessage) Check {
 		return c
 	}
 	var parts []string
+	inTeams := false // a user names a team it is in
 	if len(users) > 0 {
 		forms := tally{}
-		handles := 0
+		handles, active := 0, 0
 		for _, raw := range users {
 			u := parseUser(raw)
 			forms.add(u.emails)
 			if !strings.Contains(u.userName, "@") {
 				handles++
 			}
+			if u.active {
+				active++
+			}
+			inTeams = inTeams || u.inTeams
 		}
 		parts = append(parts, "emails: "+forms.String())
 		if len(forms.order) == 1 && forms.order[0] == emailsAbsent {
@@ -160,6 +176,11 @@ func Shapes(users, teams []json.RawMessage) Check {
 		default:
 			parts = append(parts, fmt.Sprintf("userName: a handle for %d of %d users (set username: in the manifest, or start from wbsync export)",
 				handles, len(users)))
+		}
+		if active == 0 {
+			// W&B sends active on every user.
+			c.Status = Warn
+			parts = append(parts, "no user carries active: every user reads as active, so a deactivated one would be planned for deactivation (or left out of reactivation) on every run")
 		}
 	} else {
 		parts = append(parts, "no user to inspect")
@@ -179,12 +200,13 @@ func Shapes(users, teams []json.RawMessage) Check {
 		}
 		if len(empty.order) > 0 {
 			parts = append(parts, "empty members: "+empty.String())
-			if len(keys.order) == 0 && len(empty.order) == 1 && empty.order[0] == "missing" {
-				// W&B leaves the key out of an empty team only: a server
-				// that sends members only when asked (attributes=members)
-				// looks like this too, and wbsync never asks.
+			if len(keys.order) == 0 && len(empty.order) == 1 && empty.order[0] == "missing" && inTeams {
+				// W&B may leave the key out of an empty team; teams that
+				// users say they are in are not empty: a server that sends
+				// members only when asked (attributes=members) looks like
+				// this, and wbsync never asks.
 				c.Status = Warn
-				parts = append(parts, fmt.Sprintf("none of %d teams carries a members key: if they have members, the server sends them only when asked, and plans would see every team empty (adding members it has, never removing any)", len(teams)))
+				parts = append(parts, fmt.Sprintf("none of %d teams carries a members key, though users name teams they are in: the server sends members only when asked, and plans would see every team empty (adding members it has, never removing any)", len(teams)))
 			}
 		} else {
 			parts = append(parts, "no empty team seen")

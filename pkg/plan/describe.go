@@ -99,12 +99,12 @@ func UpdateText(c Change) string {
 	}
 	if c.Email != "" {
 		e := fmt.Sprintf("email %q → %q", c.FromEmail, c.Email)
-		if keep := c.KeepEmails.Values(); len(keep) > 0 {
-			q := make([]string, len(keep))
-			for i, k := range keep {
+		if dropped := c.DroppedEmails.Values(); len(dropped) > 0 {
+			q := make([]string, len(dropped))
+			for i, k := range dropped {
 				q[i] = fmt.Sprintf("%q", k)
 			}
-			e += " (kept beside it: " + strings.Join(q, ", ") + ")"
+			e += ", removing the user's other email(s) " + strings.Join(q, ", ")
 		}
 		a = append(a, e)
 	}

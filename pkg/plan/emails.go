@@ -3,7 +3,9 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
+	"fmt"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
 // EmailList is a list of emails kept as one comparable value (the compact
@@ -16,11 +18,19 @@ func NewEmailList(es []string) EmailList {
 	if len(es) == 0 {
 		return ""
 	}
-	b, err := json.Marshal(es)
-	if err != nil { // strings always encode
+	return EmailList(encodeEmails(es))
+}
+
+// encodeEmails is the compact JSON array of es, written as every other
+// plan string is (no HTML escaping).
+func encodeEmails(es []string) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(es); err != nil { // strings always encode
 		panic(err)
 	}
-	return EmailList(b)
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
 // Values returns the emails of the list (nil for none).
@@ -37,19 +47,35 @@ func (l EmailList) Values() []string {
 
 // MarshalJSON writes the list as a JSON array of strings.
 func (l EmailList) MarshalJSON() ([]byte, error) {
-	return json.Marshal(l.Values())
+	vs := l.Values()
+	if vs == nil {
+		return []byte("[]"), nil
+	}
+	return encodeEmails(vs), nil
 }
 
-// UnmarshalJSON reads a JSON array of strings (null or [] for none).
+// UnmarshalJSON reads a JSON array of non-empty strings, at most
+// caps.UserEmails of them (null or [] for none): what a read can list for
+// one user.
 func (l *EmailList) UnmarshalJSON(b []byte) error {
 	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
 		*l = ""
 		return nil
 	}
-	var es []string
+	var es []*string
 	if err := json.Unmarshal(b, &es); err != nil {
-		return errors.New("keep_emails: want a list of strings")
+		return fmt.Errorf("dropped_emails: want a list of strings")
 	}
-	*l = NewEmailList(es)
+	if len(es) > caps.UserEmails {
+		return fmt.Errorf("dropped_emails: %d emails, more than the %d a user may list", len(es), caps.UserEmails)
+	}
+	vals := make([]string, len(es))
+	for i, e := range es {
+		if e == nil || *e == "" {
+			return fmt.Errorf("dropped_emails: entry %d is empty", i+1)
+		}
+		vals[i] = *e
+	}
+	*l = NewEmailList(vals)
 	return nil
 }

@@ -87,11 +87,12 @@ type Change struct {
 	// update_user that changes it (a user matched by username).
 	Email     string `json:"email,omitempty"`
 	FromEmail string `json:"from_email,omitempty"`
-	// KeepEmails are the user's other live emails an update_user of Email
-	// keeps, sent beside the new primary (a replace of emails with one
-	// value would delete them): every other one when Email was already
-	// among them, else all but the primary it replaces. In JSON a list.
-	KeepEmails EmailList `json:"keep_emails,omitempty"`
+	// DroppedEmails are the user's other live emails, besides FromEmail,
+	// that an update_user of Email removes: the update replaces emails with
+	// the one new primary (W&B Dedicated keeps one email per user and
+	// refuses more), so a server that keeps several loses them. Shown so
+	// that a reviewer sees it. In JSON a list.
+	DroppedEmails EmailList `json:"dropped_emails,omitempty"`
 	// Reason says why the change is planned, where it is not obvious
 	// ("unmanaged user", "active: false", "deactivated on Multi-tenant Cloud",
 	// ReasonUnverified).
@@ -132,9 +133,9 @@ const (
 	// WarnUnsupportedUpdate: the manifest asks for a change the deployment
 	// cannot make.
 	WarnUnsupportedUpdate WarningCode = "unsupported_update"
-	// WarnLastAdmin: the read shows no active admin (roles are not
-	// reported, for any user or for the admins), so the last-admin guard
-	// cannot check deactivations.
+	// WarnLastAdmin: the read shows no active admin and the plan
+	// deactivates users whose org role it does not report, so the
+	// last-admin guard cannot check those deactivations.
 	WarnLastAdmin WarningCode = "last_admin"
 	// WarnProtected: a protected user is spared a removal or deactivation.
 	WarnProtected WarningCode = "protected"

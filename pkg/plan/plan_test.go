@@ -14,7 +14,7 @@ func samplePlan() Plan {
 		FormatVersion: FormatVersion,
 		Changes: []Change{
 			{Action: CreateUser, User: "a@x.com"},
-			{Action: UpdateUser, User: "d@x.com", UserID: "ud", Email: "d@x.com", FromEmail: "old@x.com", KeepEmails: NewEmailList([]string{"old@x.com", "\u001b@x.com"})},
+			{Action: UpdateUser, User: "d@x.com", UserID: "ud", Email: "d@x.com", FromEmail: "old@x.com", DroppedEmails: NewEmailList([]string{"o<t>&@x.com", "\u001b@x.com"})},
 			{Action: AddMember, User: "a@x.com", Team: "ml", TeamID: "g", Role: "admin"},
 			{Action: RemoveMember, User: "b@x.com", Team: "ml", UserID: "ub", TeamID: "g"},
 			{Action: DeactivateUser, User: "b@x.com", UserID: "ub", Reason: "active: false"},
@@ -167,5 +167,28 @@ func TestChangesDiffShowsIDsOfLookAlikes(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("ChangesDiff =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestDroppedEmailsJSON: dropped_emails is a JSON list written as every
+// other plan string is (no HTML escaping, controls escaped), and reads back
+// the same; none is left out.
+func TestDroppedEmailsJSON(t *testing.T) {
+	var b bytes.Buffer
+	if err := samplePlan().WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `"dropped_emails": [`+"\n"+`        "o<t>&@x.com",`+"\n"+`        "\u001b@x.com"`) {
+		t.Errorf("dropped_emails not written as a plain list:\n%s", b.String())
+	}
+	if strings.Count(b.String(), "dropped_emails") != 1 {
+		t.Errorf("dropped_emails written on a change without any:\n%s", b.String())
+	}
+	var back Plan
+	if err := json.Unmarshal(b.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if got := back.Changes[1].DroppedEmails.Values(); !slices.Equal(got, []string{"o<t>&@x.com", "\x1b@x.com"}) {
+		t.Errorf("read back %q", got)
 	}
 }

@@ -388,8 +388,8 @@ func hasStatus(err error, status int) bool {
 
 // UpdateUser replaces, one PATCH per attribute (W&B takes one operation per
 // request), the non-empty displayName and externalId of u and, on Dedicated
-// Cloud and self-managed, its email (emails = [{value, primary: true}],
-// followed by u.Emails, the user's other emails kept, as non-primary).
+// Cloud and self-managed, its email (emails = [{value, primary: true}]: W&B
+// keeps one email per user there, and refuses more).
 // Multi-tenant Cloud has no email update: there u.Email is not sent.
 func (c *Client) UpdateUser(ctx context.Context, id string, u model.User) error {
 	if c.readOnly {
@@ -407,13 +407,7 @@ func (c *Client) UpdateUser(ctx context.Context, id string, u model.User) error 
 		attrs = append(attrs, attr{"externalId", "externalId", u.ExternalID})
 	}
 	if email := strings.TrimSpace(u.Email); email != "" && c.deployment != model.SaaS {
-		emails := []emailBody{{Value: email, Primary: true}}
-		for _, e := range u.Emails { // the user's other emails, kept
-			if e = strings.TrimSpace(e); e != "" {
-				emails = append(emails, emailBody{Value: e})
-			}
-		}
-		attrs = append(attrs, attr{"email", "emails", emails})
+		attrs = append(attrs, attr{"email", "emails", []emailBody{{Value: email, Primary: true}}})
 	}
 	for i, a := range attrs {
 		if err := c.patch(ctx, userPath(id), patchOp{Op: "replace", Path: a.path, Value: a.value}); err != nil {
@@ -525,8 +519,10 @@ func (c *Client) AddMembers(ctx context.Context, teamID string, userIDs []string
 // RemoveMember removes one user from the team: one operation per PATCH, with
 // the path members[value eq "ID"], never a bare members remove (which W&B
 // reads as "remove everyone"). A 404 counts as done, and so does a 400
-// noTarget (RFC 7644: the path's filter matched nothing, so the user is not
-// a member), as when a retry finds its first attempt done.
+// noTarget (RFC 7644: the path's filter matched nothing) to a retry whose
+// earlier attempt may have been applied: that attempt removed the member.
+// A first answer of noTarget is a failure: a server that does not take the
+// filter form may say so of a member it still holds.
 func (c *Client) RemoveMember(ctx context.Context, teamID, userID string) error {
 	if c.readOnly {
 		return ErrReadOnly
@@ -537,7 +533,8 @@ func (c *Client) RemoveMember(ctx context.Context, teamID, userID string) error 
 	p := "members[" + Filter("value", userID) + "]"
 	err := c.patch(ctx, groupPath(teamID), patchOp{Op: "remove", Path: p})
 	var e *Error
-	if err == nil || errors.Is(err, ErrNotFound) || errors.As(err, &e) && e.Status == http.StatusBadRequest && strings.EqualFold(e.ScimType, "noTarget") {
+	if err == nil || errors.Is(err, ErrNotFound) ||
+		errors.As(err, &e) && e.Status == http.StatusBadRequest && strings.EqualFold(e.ScimType, "noTarget") && e.OutcomeUnknown() {
 		return nil
 	}
 	return fmt.Errorf("remove %s from %s: %w", c.who(userID), c.team(teamID), err)

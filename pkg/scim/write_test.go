@@ -81,10 +81,6 @@ func TestWriteRequests(t *testing.T) {
 		{"update email on dedicated", func(c *Client) error {
 			return c.UpdateUser(context.Background(), id, model.User{Email: "new@x.com"})
 		}, []string{"PATCH " + esc}, []string{`{` + patchURN + `,"Operations":[{"op":"replace","path":"emails","value":[{"value":"new@x.com","primary":true}]}]}`}},
-		{"update email keeping the user's other emails", func(c *Client) error {
-			return c.UpdateUser(context.Background(), id, model.User{Email: "new@x.com", Emails: []string{"old@x.com", "home@y.org"}})
-		}, []string{"PATCH " + esc}, []string{`{` + patchURN + `,"Operations":[{"op":"replace","path":"emails","value":[{"value":"new@x.com","primary":true},` +
-			`{"value":"old@x.com","primary":false},{"value":"home@y.org","primary":false}]}]}`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -145,24 +141,44 @@ func TestRemoveMember404IsDone(t *testing.T) {
 	}
 }
 
-// TestRemoveMemberNoTargetIsDone: a 400 noTarget (RFC 7644: the path's
-// filter matched nothing) on a removal means the member is not in the team:
-// done, as a 404. Another 400 is a failure.
-func TestRemoveMemberNoTargetIsDone(t *testing.T) {
-	for _, tc := range []struct {
-		scimType string
-		done     bool
-	}{{"noTarget", true}, {"NOTARGET", true}, {"invalidPath", false}, {"", false}} {
-		f, srv := newFake(t)
-		failN(f, "PATCH", 1, func(w http.ResponseWriter) {
+// TestRemoveMemberNoTargetAfterAnUncertainAttempt: a 400 noTarget (RFC
+// 7644: the path's filter matched nothing) answering the retry of a removal
+// whose first attempt may have been applied (a 500) means that attempt
+// removed the member: done. As a first answer it is a failure (a server
+// that does not take the filter form may say it of a member it holds), and
+// so is another 400 after a 500 (unknown).
+func TestRemoveMemberNoTargetAfterAnUncertainAttempt(t *testing.T) {
+	noTarget := func(scimType string) func(w http.ResponseWriter) {
+		return func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "application/scim+json")
 			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprintf(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","scimType":%q,"detail":"no member u1"}`, tc.scimType)
-		})
+			fmt.Fprintf(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","scimType":%q,"detail":"no member u1"}`, scimType)
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		answers []func(w http.ResponseWriter)
+		done    bool
+	}{
+		{"500, then noTarget", []func(w http.ResponseWriter){status(500), noTarget("noTarget")}, true},
+		{"500, then NOTARGET", []func(w http.ResponseWriter){status(500), noTarget("NOTARGET")}, true},
+		{"noTarget first", []func(w http.ResponseWriter){noTarget("noTarget")}, false},
+		{"500, then invalidPath", []func(w http.ResponseWriter){status(500), noTarget("invalidPath")}, false},
+	} {
+		f, srv := newFake(t)
+		var n atomic.Int32
+		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			if r.Method != http.MethodPatch {
+				return false
+			}
+			i := int(n.Add(1)) - 1
+			tc.answers[min(i, len(tc.answers)-1)](w)
+			return true
+		}
 		c := testClient(t, srv.URL)
 		err := c.RemoveMember(context.Background(), "g1", "u1")
 		if (err == nil) != tc.done {
-			t.Errorf("scimType %q: err = %v, want done %v", tc.scimType, err, tc.done)
+			t.Errorf("%s: err = %v, want done %v", tc.name, err, tc.done)
 		}
 	}
 }
