@@ -55,7 +55,7 @@ type planner struct {
 	// live user carries is taken as unreported, never as empty.
 	extReported, orgRolesReported, teamRolesReported bool
 	// createdReported: some live user carries meta.created (a date or
-	// not), so policy.unmanagedGracePeriod can spare users
+	// not): created_unreported then names the users without one
 	createdReported bool
 	// emailsReported: some live user has an email (a server that reports
 	// none gets no email update: its users would never converge)
@@ -71,6 +71,9 @@ type planner struct {
 	adminsLost, adminsGained int
 	// deactivations of users whose org role the read does not report
 	deactRoleUnknown int
+	// active users the manifest keeps and declares admin whose org role
+	// the read does not report
+	declaredAdmins int
 	// unverified org-role assertions: demotions are possible admin losses
 	unverifiedDemotions, unverifiedAdmins int
 	// role declarations the read cannot check (roles_unreported)

@@ -53,15 +53,21 @@ func (p *planner) limits() (plan.Limits, []plan.Block) {
 			p.unverifiedDemotions)})
 	}
 	// No active admin seen, and the plan deactivates users whose role the
-	// read does not report (it reports none, or not for them): one of them
-	// may be the admin, and the guard above cannot see it go. Deactivated
-	// users whose roles are reported are not admins.
-	if n := p.deactRoleUnknown; admins == 0 && n > 0 {
-		why := fmt.Sprintf("the server reports no organization roles, so wbsync cannot check that an active admin remains after %d deactivation(s)", n)
-		if p.orgRolesReported {
-			why = fmt.Sprintf("the read shows no active admin and no organization role for %d user(s) the plan deactivates, so wbsync cannot check that an active admin remains", n)
-		}
-		p.warn(plan.Warning{Code: plan.WarnLastAdmin, Message: why + "; check that no admin is among them"})
+	// read does not report: one of them may be the admin, and the guard
+	// above cannot see it go (deactivated users whose roles are reported
+	// are not admins). When the read reports roles for other users, the
+	// admins are the likeliest to lack one (W&B always has an admin):
+	// blocked, unless the manifest names an admin it keeps. When it
+	// reports none at all, a warning.
+	switch n := p.deactRoleUnknown; {
+	case admins > 0 || n == 0:
+	case !p.orgRolesReported:
+		p.warn(plan.Warning{Code: plan.WarnLastAdmin, Message: fmt.Sprintf(
+			"the server reports no organization roles, so wbsync cannot check that an active admin remains after %d deactivation(s); check that no admin is among them", n)})
+	case p.declaredAdmins+p.adminsGained+p.unverifiedAdmins == 0:
+		blocks = append(blocks, plan.Block{Limit: plan.BlockLastAdmin, Planned: n, Allowed: 0, Message: fmt.Sprintf(
+			"the read reports organization roles for some users but shows no active admin, and the plan deactivates %d user(s) whose role it does not report: the admin is likely among them, and the organization would be left without one; keep the admin active (list it in the manifest with orgRole: admin, or add it to policy.protected)",
+			n)})
 	}
 	return l, blocks
 }

@@ -103,6 +103,9 @@ func (p *planner) orgRole(d *model.User, l *model.User) {
 	}
 	if !p.orgRolesReported || l.OrgRole.Norm() == "" { // not reported (for any user, or for this one)
 		p.uncheckedOrgRoles++
+		if want == model.RoleAdmin {
+			p.declaredAdmins++ // an admin the plan keeps, by the manifest's word
+		}
 		if p.policy.UnreportedRoles != model.RolesEnforce {
 			return
 		}
@@ -299,9 +302,9 @@ func (p *planner) deactivate(li int32, who subject, reason string) bool {
 // planUnmanaged handles live active users that match no desired user:
 // under unmanagedUsers: deactivate they are deactivated, unless created
 // within policy.unmanagedGracePeriod (just-in-time users from SSO); under
-// ignore they are warned about. When the read reports no creation date
-// at all, the grace spares no one: one created_unreported warning counts
-// the users deactivated regardless.
+// ignore they are warned about. A user without a creation date gets no
+// grace: one created_unreported warning counts those deactivated
+// regardless (all of them when the read reports no date at all).
 func (p *planner) planUnmanaged() {
 	deact := p.policy.UnmanagedUsers == model.UnmanagedDeactivate
 	ungraced := 0
@@ -327,15 +330,20 @@ func (p *planner) planUnmanaged() {
 				"%s is not in the manifest but was created %s, within policy.unmanagedGracePeriod (%s): not deactivated before %s; add the user to the manifest to keep it",
 				who.text(), stamp(l.Created), graceText(p.policy.UnmanagedGracePeriod), stamp(until))})
 		default:
-			if p.deactivate(int32(li), who, reasonUnmanaged) && p.policy.UnmanagedGracePeriod > 0 && !p.opts.Now.IsZero() && !p.createdReported {
-				ungraced++
+			if p.deactivate(int32(li), who, reasonUnmanaged) && p.policy.UnmanagedGracePeriod > 0 && !p.opts.Now.IsZero() && l.Created.IsZero() {
+				ungraced++ // no date (an unreadable one was spared above)
 			}
 		}
 	}
 	if ungraced > 0 {
-		p.warn(plan.Warning{Code: plan.WarnCreatedUnreported, Count: ungraced, Message: fmt.Sprintf(
-			"the server reports no meta.created for any user, so policy.unmanagedGracePeriod (%s) cannot spare users added by SSO or domain capture: %d unmanaged user(s) are deactivated whatever their age; add the recent ones to the manifest or policy.protected",
-			graceText(p.policy.UnmanagedGracePeriod), ungraced)})
+		grace := graceText(p.policy.UnmanagedGracePeriod)
+		msg := fmt.Sprintf("the server reports no meta.created for any user, so policy.unmanagedGracePeriod (%s) cannot spare users added by SSO or domain capture: %d unmanaged user(s) are deactivated whatever their age",
+			grace, ungraced)
+		if p.createdReported {
+			msg = fmt.Sprintf("%d unmanaged user(s) the plan deactivates carry no meta.created (the server reports it for other users), so policy.unmanagedGracePeriod (%s) cannot spare them, whatever their age",
+				ungraced, grace)
+		}
+		p.warn(plan.Warning{Code: plan.WarnCreatedUnreported, Count: ungraced, Message: msg + "; add the recent ones to the manifest or policy.protected"})
 	}
 }
 

@@ -133,9 +133,9 @@ const (
 	// WarnUnsupportedUpdate: the manifest asks for a change the deployment
 	// cannot make.
 	WarnUnsupportedUpdate WarningCode = "unsupported_update"
-	// WarnLastAdmin: the read shows no active admin and the plan
-	// deactivates users whose org role it does not report, so the
-	// last-admin guard cannot check those deactivations.
+	// WarnLastAdmin: the read reports no organization roles, so the
+	// last-admin guard cannot check the plan's deactivations (when it
+	// reports some, but no admin, such deactivations are blocked).
 	WarnLastAdmin WarningCode = "last_admin"
 	// WarnProtected: a protected user is spared a removal or deactivation.
 	WarnProtected WarningCode = "protected"
@@ -176,9 +176,9 @@ const (
 	// WarnInactiveMember: a team lists a user the manifest marks active:
 	// false who is not a member: no deactivated user is added to a team.
 	WarnInactiveMember WarningCode = "inactive_member"
-	// WarnCreatedUnreported: no live user carries meta.created, so
-	// policy.unmanagedGracePeriod spares no unmanaged user: the plan
-	// deactivates them whatever their age.
+	// WarnCreatedUnreported: unmanaged users the plan deactivates carry
+	// no meta.created (the read reports it for no user, or not for them),
+	// so policy.unmanagedGracePeriod cannot spare them, whatever their age.
 	WarnCreatedUnreported WarningCode = "created_unreported"
 )
 
