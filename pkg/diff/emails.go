@@ -43,7 +43,8 @@ func containsKey(es []string, k string) bool {
 
 // droppedEmails are the emails of live user l, besides its primary (the
 // update's From), that an update replacing its emails with email removes:
-// as written, in the live order, once each. Nil when none.
+// as written, in the order the read holds them (the first spelling of
+// each), once each. Nil when none.
 func droppedEmails(l *model.User, email string) []string {
 	k, primary := model.Key(email), model.Key(l.Email)
 	var dropped []string
