@@ -370,6 +370,39 @@ func TestRunTeamsSharingAName(t *testing.T) {
 // the promotion; an unverified non-admin role waits for one admin
 // assertion done. A held change blocks nothing else of its user (its team
 // removals), and changes that take no admin away go ahead.
+// TestRunHoldsUnreportedRoleDeactivations: a deactivation marked
+// plan.RoleUnreported (a user whose org role the read does not report,
+// where it shows no admin) may take the admin away: it runs only once a
+// promotion to admin of the plan is done, as the plan's last-admin check
+// counted on; without a promotion in the plan it runs.
+func TestRunHoldsUnreportedRoleDeactivations(t *testing.T) {
+	p := planOf(
+		plan.Change{Action: plan.SetOrgRole, User: "carol@x.com", UserID: "uc", Role: "admin", From: "member"},
+		plan.Change{Action: plan.DeactivateUser, User: "boss@x.com", UserID: "ua", From: plan.RoleUnreported},
+	)
+	refused := &fakeWriter{fail: func(c call) error {
+		if c.Method == "SetOrgRole" {
+			return &httpError{400, "no"}
+		}
+		return nil
+	}}
+	res := byKey(run(t, p, refused, Options{}))
+	if r := res["deactivate_user boss@x.com@"]; r.Status != StatusSkipped || !strings.HasPrefix(r.Reason, "not run, to keep an active admin: set_org_role carol@x.com failed earlier") {
+		t.Errorf("boss's deactivation = %+v, want held back by carol's refused promotion", r)
+	}
+	if refused.count("SetActive") != 0 {
+		t.Errorf("%d SetActive calls, want none", refused.count("SetActive"))
+	}
+	done := &fakeWriter{}
+	if rep := run(t, p, done, Options{}); rep.OK != 2 || done.count("SetActive") != 1 {
+		t.Errorf("promotion done: ok %d, SetActive %d; want both done", rep.OK, done.count("SetActive"))
+	}
+	alone := &fakeWriter{}
+	if rep := run(t, planOf(p.Changes[1]), alone, Options{}); rep.OK != 1 {
+		t.Errorf("no promotion in the plan: ok %d, want the deactivation done", rep.OK)
+	}
+}
+
 func TestRunKeepsAnAdmin(t *testing.T) {
 	p := planOf(
 		plan.Change{Action: plan.SetOrgRole, User: "alice@x.com", UserID: "ua", Role: "member", From: "admin"},

@@ -163,13 +163,14 @@ func makesAdmin(c plan.Change) bool {
 
 // losesAdmin reports whether c may take an active admin away: a demotion
 // of an admin, a non-admin org role asserted where the read reports none
-// (it may be an admin's), or the deactivation of an admin.
+// (it may be an admin's), or the deactivation of an admin or of a user
+// whose role the read does not report (plan.RoleUnreported).
 func losesAdmin(c plan.Change) bool {
 	switch c.Action {
 	case plan.SetOrgRole:
 		return c.Role.Norm() != model.RoleAdmin && (model.Role(c.From).Norm() == model.RoleAdmin || c.From == "")
 	case plan.DeactivateUser:
-		return model.Role(c.From).Norm() == model.RoleAdmin
+		return model.Role(c.From).Norm() == model.RoleAdmin || c.From == plan.RoleUnreported
 	}
 	return false
 }
@@ -219,7 +220,7 @@ func (r *runner) holdAdminLosses(idx []int) []int {
 			if cb := r.results[i].CausedBy; cb != nil {
 				cause = *cb // skipped for what it needed: name that
 			}
-		case loses(c) && c.From != "" && (st == StatusOK || st == StatusUnknown):
+		case loses(c) && c.From != "" && c.From != plan.RoleUnreported && (st == StatusOK || st == StatusUnknown):
 			lost++ // an unknown outcome may have been done
 		}
 	}
@@ -234,7 +235,7 @@ func (r *runner) holdAdminLosses(idx []int) []int {
 		hold := false
 		switch {
 		case !loses(c):
-		case c.From == "":
+		case c.From == "" || c.From == plan.RoleUnreported: // may be an admin's: once one is made
 			hold = gains == 0
 		case allow > 0:
 			allow-- // in plan order: the first ones run

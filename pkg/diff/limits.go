@@ -59,14 +59,24 @@ func (p *planner) limits() (plan.Limits, []plan.Block) {
 	// admins are the likeliest to lack one (W&B always has an admin):
 	// blocked, unless the manifest names an admin it keeps. When it
 	// reports none at all, a warning.
+	// A promotion or admin assertion of the plan lifts the block: apply
+	// runs those deactivations (marked plan.RoleUnreported) only once one
+	// is done. An orgRole: admin the manifest declares for a user whose
+	// role is unreported, not sent (unreportedRoles: skip), lifts it too,
+	// on the manifest's word: said in a warning.
 	switch n := p.deactRoleUnknown; {
 	case admins > 0 || n == 0:
 	case !p.orgRolesReported:
 		p.warn(plan.Warning{Code: plan.WarnLastAdmin, Message: fmt.Sprintf(
 			"the server reports no organization roles, so wbsync cannot check that an active admin remains after %d deactivation(s); check that no admin is among them", n)})
-	case p.declaredAdmins+p.adminsGained+p.unverifiedAdmins == 0:
+	case p.adminsGained+p.unverifiedAdmins > 0:
+	case p.declaredAdmins > 0:
+		p.warn(plan.Warning{Code: plan.WarnLastAdmin, Message: fmt.Sprintf(
+			"the read shows no active admin and no organization role for %d user(s) the plan deactivates; it goes ahead on the manifest's orgRole: admin for %d user(s) whose role the read does not report either (not sent: policy.unreportedRoles is skip): check that one of them is the admin",
+			n, p.declaredAdmins)})
+	default:
 		blocks = append(blocks, plan.Block{Limit: plan.BlockLastAdmin, Planned: n, Allowed: 0, Message: fmt.Sprintf(
-			"the read reports organization roles for some users but shows no active admin, and the plan deactivates %d user(s) whose role it does not report: the admin is likely among them, and the organization would be left without one; keep the admin active (list it in the manifest with orgRole: admin, or add it to policy.protected)",
+			"the read reports organization roles for some users but shows no active admin, and the plan deactivates %d user(s) whose role it does not report: the admin is likely among them, and the organization would be left without one; keep the admin active (list it in the manifest, with orgRole: admin, or add it to policy.protected)",
 			n)})
 	}
 	return l, blocks

@@ -371,7 +371,9 @@ func TestComputeLastAdminPartialRoles(t *testing.T) {
 	want := state(users(du(b), du(c)), dt("ml", model.Additive, dm(b, ""), dm(c, "")))
 	deact := model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}
 	partial := state(users(lu("ua", "boss@x.com"), with(lu("ub", b), role("member")), lu("uc", c)), lt("g", "ml", lm("ub", b, ""), lm("uc", c, "")))
-	gone := []plan.Change{{Action: plan.DeactivateUser, User: "boss@x.com", UserID: "ua", Reason: reasonUnmanaged}}
+	// Marked: apply holds it back while a promotion the check counted on
+	// is not done.
+	gone := []plan.Change{{Action: plan.DeactivateUser, User: "boss@x.com", UserID: "ua", Reason: reasonUnmanaged, From: plan.RoleUnreported}}
 	runCompute(t, []computeCase{
 		{
 			name:    "the admin's role is not reported: blocked",
@@ -382,12 +384,22 @@ func TestComputeLastAdminPartialRoles(t *testing.T) {
 			blocked: []plan.BlockLimit{plan.BlockLastAdmin},
 		},
 		{
-			name:     "the manifest names an admin it keeps (its role unreported too): not blocked",
+			name:     "the manifest declares admin a user it keeps whose role is unreported too: not blocked, on its word (warned)",
 			policy:   deact,
 			want:     state(users(du(b), with(du(c), role("admin"))), dt("ml", model.Additive, dm(b, ""), dm(c, ""))),
 			have:     partial,
 			changes:  gone,
-			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 1}}, // c's declaration cannot be checked
+			warnings: []plan.Warning{{Code: plan.WarnLastAdmin}, {Code: plan.WarnRolesUnreported, Count: 1}}, // c's declaration cannot be checked
+		},
+		{
+			name:   "the plan promotes a member to admin: not blocked, nothing said (apply holds the deactivation until the promotion is done)",
+			policy: deact,
+			want:   state(users(with(du(b), role("admin")), du(c)), dt("ml", model.Additive, dm(b, ""), dm(c, ""))),
+			have:   partial,
+			changes: []plan.Change{
+				{Action: plan.SetOrgRole, User: b, UserID: "ub", Role: "admin", From: "member"},
+				gone[0],
+			},
 		},
 		{
 			name:     "the user is protected: not deactivated",

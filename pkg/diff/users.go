@@ -284,6 +284,11 @@ func (p *planner) deactivate(li int32, who subject, reason string) bool {
 	c := plan.Change{Action: plan.DeactivateUser, User: who.user, Username: who.handle, UserID: l.ID, Reason: reason}
 	if l.OrgRole == "" {
 		p.deactRoleUnknown++
+		if p.orgRolesReported && p.activeAdmins == 0 {
+			// It may be the admin: apply holds it back when a promotion
+			// the last-admin check counted on is not done.
+			c.From = plan.RoleUnreported
+		}
 	}
 	if l.OrgRole.Norm() == model.RoleAdmin {
 		// From says an admin is deactivated: apply holds it back when a

@@ -49,7 +49,11 @@ func Describe(c Change) string {
 		s = fmt.Sprintf("remove %s from team %s", user, c.Team)
 	case DeactivateUser:
 		s = "deactivate user " + user
-		if c.From != "" {
+		switch c.From {
+		case "":
+		case RoleUnreported:
+			s += ", whose org role is not reported" // it may be the admin
+		default:
 			s += ", an " + c.From // "an admin": apply keeps an admin
 		}
 	default:

@@ -104,6 +104,12 @@ type Change struct {
 // not drift (HasDrift, the summary line and verification leave it out).
 const ReasonUnverified = "unverified"
 
+// RoleUnreported is the From of a deactivate_user whose user's org role
+// the read does not report while it reports other users' and shows no
+// active admin: the user may be the admin, so apply runs it only once a
+// promotion to admin of the plan is done (when the plan has one).
+const RoleUnreported = "unreported"
+
 // Unverified reports whether the change is an unverified role assertion.
 func (c Change) Unverified() bool { return c.Reason == ReasonUnverified }
 
@@ -133,9 +139,11 @@ const (
 	// WarnUnsupportedUpdate: the manifest asks for a change the deployment
 	// cannot make.
 	WarnUnsupportedUpdate WarningCode = "unsupported_update"
-	// WarnLastAdmin: the read reports no organization roles, so the
-	// last-admin guard cannot check the plan's deactivations (when it
-	// reports some, but no admin, such deactivations are blocked).
+	// WarnLastAdmin: the read shows no active admin and the plan
+	// deactivates users whose org role it does not report: it reports no
+	// roles at all, or reports others' and the plan relies on an orgRole:
+	// admin the manifest declares without sending it (otherwise such a
+	// plan is blocked).
 	WarnLastAdmin WarningCode = "last_admin"
 	// WarnProtected: a protected user is spared a removal or deactivation.
 	WarnProtected WarningCode = "protected"
