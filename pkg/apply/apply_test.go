@@ -401,6 +401,22 @@ func TestRunHoldsUnreportedRoleDeactivations(t *testing.T) {
 	if rep := run(t, planOf(p.Changes[1]), alone, Options{}); rep.OK != 1 {
 		t.Errorf("no promotion in the plan: ok %d, want the deactivation done", rep.OK)
 	}
+	// The promotion is done though another operation on its user failed:
+	// an admin is made, and the deactivation runs.
+	q := planOf(
+		plan.Change{Action: plan.UpdateUser, User: "carol@x.com", UserID: "uc", Name: "Carol"},
+		p.Changes[0], p.Changes[1],
+	)
+	updateRefused := &fakeWriter{fail: func(c call) error {
+		if c.Method == "UpdateUser" {
+			return &httpError{409, "taken"}
+		}
+		return nil
+	}}
+	res = byKey(run(t, q, updateRefused, Options{}))
+	if r := res["deactivate_user boss@x.com@"]; r.Status != StatusOK {
+		t.Errorf("carol promoted, her update refused: boss's deactivation = %+v, want done", r)
+	}
 }
 
 func TestRunKeepsAnAdmin(t *testing.T) {

@@ -191,9 +191,9 @@ func (r *runner) holdAdminLosses(idx []int) []int {
 		return idx
 	}
 	// A user the plan reactivates is not an active admin before it: its
-	// demotion takes none away. Its promotion makes one only if the
-	// reactivation (or create) was done: a promotion of a user an earlier
-	// operation failed on is not a gain.
+	// demotion takes none away. A promotion done is a gain: it runs only
+	// once the user's create or reactivation was done (userOp), whatever
+	// else of that user failed (an update, an add).
 	reactivated := map[string]bool{}
 	for _, c := range r.changes {
 		if c.Action == plan.ReactivateUser && c.UserID != "" {
@@ -205,13 +205,7 @@ func (r *runner) holdAdminLosses(idx []int) []int {
 	for i, c := range r.changes {
 		st := r.results[i].Status
 		if makesAdmin(c) && st == StatusOK {
-			j, blocked := r.deps.blocker(c, i)
-			switch {
-			case !blocked:
-				gains++
-			case cause < 0:
-				cause = j // its reactivation, say, was not done
-			}
+			gains++
 			continue
 		}
 		switch {

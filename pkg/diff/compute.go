@@ -71,8 +71,8 @@ type planner struct {
 	adminsLost, adminsGained int
 	// deactivations of users whose org role the read does not report
 	deactRoleUnknown int
-	// users the manifest keeps active (or reactivates) and declares admin
-	// whose org role the read does not report
+	// active users the manifest keeps and declares admin whose org role
+	// the read does not report
 	declaredAdmins int
 	// unverified org-role assertions: demotions are possible admin losses
 	unverifiedDemotions, unverifiedAdmins int

@@ -392,6 +392,15 @@ func TestComputeLastAdminPartialRoles(t *testing.T) {
 			warnings: []plan.Warning{{Code: plan.WarnLastAdmin}, {Code: plan.WarnRolesUnreported, Count: 1}}, // c's declaration cannot be checked
 		},
 		{
+			name:     "the manifest declares admin a user it reactivates (no active admin today): still blocked",
+			policy:   deact,
+			want:     state(users(du(b), with(du(c), role("admin"))), dt("ml", model.Additive, dm(b, ""), dm(c, ""))),
+			have:     state(users(lu("ua", "boss@x.com"), with(lu("ub", b), role("member")), with(lu("uc", c), func(u *model.User) { u.Active = false })), lt("g", "ml", lm("ub", b, ""), lm("uc", c, ""))),
+			changes:  []plan.Change{{Action: plan.ReactivateUser, User: c, UserID: "uc"}, gone[0]},
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 1}},
+			blocked:  []plan.BlockLimit{plan.BlockLastAdmin},
+		},
+		{
 			name:   "the plan promotes a member to admin: not blocked, nothing said (apply holds the deactivation until the promotion is done)",
 			policy: deact,
 			want:   state(users(with(du(b), role("admin")), du(c)), dt("ml", model.Additive, dm(b, ""), dm(c, ""))),

@@ -103,8 +103,10 @@ func (p *planner) orgRole(d *model.User, l *model.User) {
 	}
 	if !p.orgRolesReported || l.OrgRole.Norm() == "" { // not reported (for any user, or for this one)
 		p.uncheckedOrgRoles++
-		if want == model.RoleAdmin {
-			p.declaredAdmins++ // an admin the plan keeps, by the manifest's word
+		if want == model.RoleAdmin && l.Active {
+			// An admin the plan keeps, by the manifest's word (a user it
+			// reactivates is no active admin today).
+			p.declaredAdmins++
 		}
 		if p.policy.UnreportedRoles != model.RolesEnforce {
 			return
