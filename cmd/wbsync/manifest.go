@@ -66,10 +66,7 @@ func readManifestWithin(ctx context.Context, files []string, limit int64) (*desi
 			room := limit - total
 			b, _, err := readCapped(p, min(caps.ManifestFile, room), "manifest")
 			if err != nil {
-				if room < caps.ManifestFile {
-					err = fmt.Errorf("%w (the manifest files may hold %d bytes in all; those before it hold %d)", err, limit, total)
-				}
-				return nil, fileError{p, err}
+				return nil, fileError{p, inAll(err, limit, total)}
 			}
 			total += int64(len(b))
 			srcs = append(srcs, desired.Source{Name: p, Data: b})
@@ -90,13 +87,19 @@ func sizesWithin(paths []string, limit int64) error {
 			continue // the read says what is wrong with it
 		}
 		if room := limit - total; fi.Size() > min(caps.ManifestFile, room) {
-			err := tooLarge("manifest", p, fi.Size(), min(caps.ManifestFile, room))
-			if room < caps.ManifestFile {
-				err = fmt.Errorf("%w (the manifest files may hold %d bytes in all; those before it hold %d)", err, limit, total)
-			}
-			return fileError{p, err}
+			return fileError{p, inAll(tooLarge("manifest", p, fi.Size(), min(caps.ManifestFile, room)), limit, total)}
 		}
 		total += fi.Size()
 	}
 	return nil
+}
+
+// inAll adds to err, the refusal of a manifest file read after files of
+// total bytes, that the files' limit in all bytes is what it passed, when
+// the room left was below caps.ManifestFile.
+func inAll(err error, limit, total int64) error {
+	if limit-total < caps.ManifestFile {
+		return fmt.Errorf("%w (the manifest files may hold %d bytes in all; those before it hold %d)", err, limit, total)
+	}
+	return err
 }

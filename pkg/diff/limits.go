@@ -55,15 +55,14 @@ func (p *planner) limits() (plan.Limits, []plan.Block) {
 	// No active admin seen, and the plan deactivates users whose role the
 	// read does not report: one of them may be the admin, and the guard
 	// above cannot see it go (deactivated users whose roles are reported
-	// are not admins). When the read reports roles for other users, the
-	// admins are the likeliest to lack one (W&B always has an admin):
-	// blocked, unless the manifest names an admin it keeps. When it
-	// reports none at all, a warning.
-	// A promotion or admin assertion of the plan lifts the block: apply
-	// runs those deactivations (marked plan.RoleUnreported) only once one
-	// is done. An orgRole: admin the manifest declares for a user whose
-	// role is unreported, not sent (unreportedRoles: skip), lifts it too,
-	// on the manifest's word: said in a warning.
+	// are not admins). When the read reports no role at all: a warning.
+	// When it reports other users' (W&B always has an admin, so the
+	// admin's is likely the one missing): blocked, unless the plan
+	// promotes or asserts an admin (apply then runs those deactivations,
+	// marked plan.RoleUnreported, only once one is done), or the manifest
+	// declares orgRole: admin, unsent under unreportedRoles: skip, for an
+	// active user whose role is unreported too (a warning: the plan goes
+	// ahead on the manifest's word).
 	switch n := p.deactRoleUnknown; {
 	case admins > 0 || n == 0:
 	case !p.orgRolesReported:

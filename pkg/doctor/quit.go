@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/wbsync/wbsync/pkg/observed"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 	"github.com/wbsync/wbsync/pkg/scim"
 )
@@ -94,9 +95,4 @@ func (c quitClient) ListGroups(ctx context.Context) (r []scim.Group, err error) 
 // Redactor returns the wrapped client's redactor (nil when it has none), so
 // that observed.Fetch through c hides the key in an id it quotes, as it
 // does through the client itself.
-func (c quitClient) Redactor() *sanitize.Redactor {
-	if r, ok := c.c.(interface{ Redactor() *sanitize.Redactor }); ok {
-		return r.Redactor()
-	}
-	return nil
-}
+func (c quitClient) Redactor() *sanitize.Redactor { return observed.RedactorOf(c.c) }

@@ -79,7 +79,7 @@ func emailsForm(m map[string]json.RawMessage) string {
 	v, ok := field(m, "emails")
 	t := bytes.TrimSpace(v)
 	switch {
-	case !ok || len(t) == 0 || string(t) == "null" || string(bytes.Join(bytes.Fields(t), nil)) == "[]":
+	case !ok || len(t) == 0 || string(t) == "null":
 		return emailsAbsent
 	case t[0] == '{':
 		if capitalised(fields(t)) {
@@ -88,7 +88,9 @@ func emailsForm(m map[string]json.RawMessage) string {
 		return emailsObject
 	case t[0] == '[':
 		var items []json.RawMessage
-		_ = json.Unmarshal(t, &items)
+		if json.Unmarshal(t, &items) == nil && len(items) == 0 {
+			return emailsAbsent // [] holds no email either
+		}
 		for _, it := range items {
 			if capitalised(fields(it)) {
 				return emailsArrayCap

@@ -36,8 +36,8 @@ type redacting interface {
 	Redactor() *sanitize.Redactor
 }
 
-// redactorOf returns l's redactor, or nil when it has none.
-func redactorOf(l Lister) *sanitize.Redactor {
+// RedactorOf returns l's redactor, or nil when it has none.
+func RedactorOf(l Lister) *sanitize.Redactor {
 	if r, ok := l.(redacting); ok {
 		return r.Redactor()
 	}
@@ -67,7 +67,7 @@ func redactorOf(l Lister) *sanitize.Redactor {
 // key redacted with it from an id an error quotes, before the id is cut to
 // caps.ShownID.
 func Fetch(ctx context.Context, l Lister) (model.State, string, error) {
-	red := redactorOf(l)
+	red := RedactorOf(l)
 	if pl, ok := l.(pageLister); ok {
 		return fetchPages(ctx, pl, red)
 	}

@@ -45,13 +45,13 @@ func (l EmailList) Values() []string {
 	return es
 }
 
-// MarshalJSON writes the list as a JSON array of strings.
+// MarshalJSON writes the list as a JSON array of strings: what it holds
+// (encoding/json checks that it is valid JSON).
 func (l EmailList) MarshalJSON() ([]byte, error) {
-	vs := l.Values()
-	if vs == nil {
+	if l == "" {
 		return []byte("[]"), nil
 	}
-	return encodeEmails(vs), nil
+	return []byte(l), nil
 }
 
 // UnmarshalJSON reads a JSON array of non-empty strings, at most

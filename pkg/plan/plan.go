@@ -217,7 +217,7 @@ type Warning struct {
 	// pipeline need not parse the message: roles_unreported, the role
 	// declarations it cannot check; external_id_unreported, the externalIds
 	// the manifest sets; created_unreported, the unmanaged users deactivated
-	// without a grace. Zero (absent) for the other codes.
+	// without a creation date. Zero (absent) for the other codes.
 	Count int `json:"count,omitempty"`
 	// Unmanaged marks a warning about live teams the manifest does not
 	// name (a duplicate_team of theirs): it leaves nothing of the manifest
