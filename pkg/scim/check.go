@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/wbsync/wbsync/pkg/caps"
@@ -227,6 +228,11 @@ func (c *Client) transportError(cl call, err error, sent bool) *Error {
 		e.fatal, e.Err, e.Detail = true, nil, malformedAnswer
 	case errors.As(err, &dns) && dns.IsNotFound:
 		e.fatal, e.Hint = true, hintDNS(c.safe(dns.Name))
+	case errors.Is(err, syscall.ECONNREFUSED) && !c.answered.Load():
+		// Refused before anything at the URL answered: nothing listens
+		// there, as kubectl says at once. (Refused after an answer is a
+		// server restarting, which heals: retried.)
+		e.fatal, e.Hint = true, hintRefused(c.safe(c.base.Host))
 	case errors.As(err, &cv), errors.As(err, &ua), errors.As(err, &hn), errors.As(err, &ci),
 		errors.As(err, &rh), errors.As(err, &alrt):
 		e.fatal, e.Hint = true, hintTLS

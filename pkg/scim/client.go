@@ -117,7 +117,11 @@ type Client struct {
 	bearer     bool // the key goes as Bearer (not Basic)
 	// accepted: a request was answered 2xx, so the key and its scheme work
 	// (a later 401 is no question of the scheme)
-	accepted   atomic.Bool
+	accepted atomic.Bool
+	// answered: some request of this client got an HTTP answer (any
+	// status), so something listens at the URL: a connection refused
+	// after that is a server restarting, and is retried
+	answered   atomic.Bool
 	readOnly   bool
 	pageSize   int
 	conc       int

@@ -167,6 +167,9 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 		}
 		return nil, c.transportError(cl, err, sent.Load())
 	}
+	if !c.answered.Load() {
+		c.answered.Store(true)
+	}
 
 	// The body takes one of caps.BodySlots, so that at most that many
 	// bodies are in memory whatever the concurrency, and what is left of

@@ -224,6 +224,12 @@ func hintDNS(host string) string {
 	return fmt.Sprintf("the host %s does not resolve: check --url", host)
 }
 
+// hintRefused is the hint for a connection refused before the server
+// answered anything.
+func hintRefused(host string) string {
+	return fmt.Sprintf("nothing accepts connections at %s: check that the server is running and --url's host and port", host)
+}
+
 func basicHeader(key string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(":"+key))
 }
