@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/wbsync/wbsync/pkg/caps"
@@ -228,7 +227,7 @@ func (c *Client) transportError(cl call, err error, sent bool) *Error {
 		e.fatal, e.Err, e.Detail = true, nil, malformedAnswer
 	case errors.As(err, &dns) && dns.IsNotFound:
 		e.fatal, e.Hint = true, hintDNS(c.safe(dns.Name))
-	case errors.Is(err, syscall.ECONNREFUSED) && !c.answered.Load():
+	case refused(err) && !c.answered.Load():
 		// Refused before anything at the URL answered: nothing listens
 		// there, as kubectl says at once. (Refused after an answer is a
 		// server restarting, which heals: retried.)
@@ -250,6 +249,13 @@ func (c *Client) transportError(cl call, err error, sent bool) *Error {
 	}
 	e.unknown = sent && cl.method != http.MethodGet
 	return e
+}
+
+// refused reports whether err is a connection the peer refused (as the
+// net package words ECONNREFUSED: this package touches no syscall).
+func refused(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial" && op.Err != nil && strings.HasSuffix(op.Err.Error(), "connection refused")
 }
 
 // bodyError builds the Error for a response body that did not read or

@@ -5,28 +5,53 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 )
 
-// refusedErr is what the dialer returns when nothing listens at the port.
-var refusedErr = &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+// closedPort returns a loopback address nothing listens at.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// countingClient dials through to addr (whatever the URL says) for the
+// dials down does not refuse, refusing those with a connection refused by
+// a port nothing listens at, and counts every dial.
+func countingClient(addr string, down func(n int32) bool, closed string) (*http.Client, *atomic.Int32) {
+	var dials atomic.Int32
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DisableKeepAlives = true // every request dials
+	var d net.Dialer
+	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		if down(dials.Add(1)) {
+			return d.DialContext(ctx, network, closed)
+		}
+		return d.DialContext(ctx, network, addr)
+	}
+	return &http.Client{Transport: tr}, &dials
+}
 
 // TestRefusedBeforeAnswerFailsFast: a connection refused before anything
-// at the URL answered is one attempt and an error that names the host and
-// port (kubectl's habit: a wrong port is not waited out for the retry
-// budget).
+// at the URL answered (a port nothing listens at) is one attempt and an
+// error that names the host and port, as kubectl fails at once: a wrong
+// port is not waited out for the retry budget.
 func TestRefusedBeforeAnswerFailsFast(t *testing.T) {
-	hc, dials := dialer(refusedErr)
-	c := testClient(t, "http://127.0.0.1:1", func(c *Config) { c.HTTPClient = hc })
+	addr := closedPort(t)
+	hc, dials := countingClient(addr, func(int32) bool { return false }, addr)
+	c := testClient(t, "http://"+addr, func(c *Config) { c.HTTPClient = hc })
 	_, err := c.ListUsers(context.Background())
 	var e *Error
 	if !errors.As(err, &e) || e.OutcomeUnknown() ||
-		!strings.Contains(err.Error(), "nothing accepts connections at 127.0.0.1:1: check that the server is running") {
+		!strings.Contains(err.Error(), "nothing accepts connections at "+addr+": check that the server is running") {
 		t.Fatalf("err = %v", err)
 	}
 	if dials.Load() != 1 {
@@ -40,18 +65,9 @@ func TestRefusedBeforeAnswerFailsFast(t *testing.T) {
 func TestRefusedAfterAnswerRetried(t *testing.T) {
 	f, srv := newFake(t)
 	f.users = mkUsers(3)
-	var dials atomic.Int32
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DisableKeepAlives = true // every request dials
-	var d net.Dialer
-	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if n := dials.Add(1); n == 2 || n == 3 {
-			return nil, refusedErr // down for two attempts, after the first answer
-		}
-		return d.DialContext(ctx, network, srv.Listener.Addr().String())
-	}
+	hc, dials := countingClient(srv.Listener.Addr().String(), func(n int32) bool { return n == 2 || n == 3 }, closedPort(t))
 	c := testClient(t, srv.URL, func(c *Config) {
-		c.HTTPClient = &http.Client{Transport: tr}
+		c.HTTPClient = hc
 		c.MaxElapsed = time.Minute
 	})
 	if _, err := c.ListUsers(context.Background()); err != nil {
