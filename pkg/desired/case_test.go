@@ -158,3 +158,23 @@ func TestUsernameLookAlikeIsKept(t *testing.T) {
 		t.Fatalf("exported userName %q, want %q:\n%s", got, handle, buf.String())
 	}
 }
+
+// TestRoleSpacesAtEitherEndRefused: a team role with a space at either end
+// is refused where it is written, as orgRole " admin" is, rather than
+// trimmed (a custom role's spaces are its own); spaces inside a custom
+// role name are kept.
+func TestRoleSpacesAtEitherEndRefused(t *testing.T) {
+	doc := func(r string) []byte {
+		return []byte("version: 1\nusers: [{email: a@example.com}]\nteams:\n  - name: ml\n    members:\n      - {email: a@example.com, role: \"" + r + "\"}\n")
+	}
+	for r, hint := range map[string]string{" admin ": `"admin"`, "Viewer\t": `"viewer"`, " Model Reviewer": `"Model Reviewer"`} {
+		_, err := Parse([]Source{{"m.yaml", doc(r)}})
+		if err == nil || !strings.Contains(err.Error(), "m.yaml:6:38: role ") || !strings.Contains(err.Error(), "has leading or trailing spaces (did you mean "+hint+"?)") {
+			t.Errorf("role %q: err = %v", r, err)
+		}
+	}
+	m, err := Parse([]Source{{"m.yaml", doc("Model Reviewer")}})
+	if err != nil || m.State.Teams[0].Members[0].Role != "Model Reviewer" {
+		t.Fatalf("err = %v, state %+v", err, m.State.Teams)
+	}
+}

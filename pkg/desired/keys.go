@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
@@ -103,8 +104,8 @@ const spaceChars = "\\t\\n\\x0b\\f\\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u202
 // anchored: one character that is no space is enough.)
 const textPattern = "[^" + spaceChars + "]"
 
-// teamNamePattern is a team name: no space at either end.
-const teamNamePattern = "^[^" + spaceChars + "]([\\s\\S]*[^" + spaceChars + "])?$"
+// trimmedPattern is a team name or a team role: no space at either end.
+const trimmedPattern = "^[^" + spaceChars + "]([\\s\\S]*[^" + spaceChars + "])?$"
 
 var (
 	percentRE  = regexp.MustCompile(percentPattern)
@@ -186,6 +187,30 @@ func emailProblem(s string) string {
 		return "the domain has no dot"
 	}
 	return "it is not of the form name@example.com"
+}
+
+// addressProblem returns why s cannot name an account in protected, or ""
+// when it can: besides what emailProblem accepts, any address a server may
+// hold that a manifest user may not declare (a dotless domain such as
+// admin@localhost, letters outside ASCII, a quoted local part, a trailing
+// dot), so that such an account can still be kept from deactivation: an @
+// with text on both sides, and no white space or control character.
+func addressProblem(s string) string {
+	if validEmail(s) {
+		return ""
+	}
+	at := strings.LastIndexByte(s, '@')
+	switch {
+	case at < 0:
+		return "it has no @"
+	case at == 0:
+		return "nothing before the @"
+	case at == len(s)-1:
+		return "nothing after the @"
+	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		return "it contains white space or a control character"
+	}
+	return ""
 }
 
 // suggest returns the candidate closest to s when s is a likely misspelling

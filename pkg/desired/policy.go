@@ -76,7 +76,7 @@ func (l *loader) loadProtected(fi int, v *yaml.Node) {
 				l.addf(p, "bad glob %q in protected: [!...] would match \"!\" or the characters listed, not exclude them (Go's path.Match); write [^...] to exclude characters, or \\! for a literal \"!\" first", short(s))
 				continue
 			}
-		} else if why := emailProblem(s); why != "" {
+		} else if why := addressProblem(s); why != "" {
 			l.addf(p, "malformed email %q in protected: %s", short(s), why)
 			continue
 		}

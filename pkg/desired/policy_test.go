@@ -112,3 +112,27 @@ func TestProtectedBangClass(t *testing.T) {
 		}
 	}
 }
+
+// TestProtectedAddressesAUserCannotDeclare: a protected entry may name an
+// address W&B holds that a manifest user may not declare (so that the
+// account can be kept from deactivation), and it protects that account;
+// an entry without an @ on both sides, or with a space, is still refused.
+func TestProtectedAddressesAUserCannotDeclare(t *testing.T) {
+	for _, addr := range []string{"admin@localhost", "josé@example.com", `"q"@example.com`, "x@example.com."} {
+		doc := "version: 1\npolicy:\n  protected:\n    - '" + addr + "'\nusers:\n  - email: '" + addr + "'\n"
+		_, err := Parse([]Source{{"p.yaml", []byte(doc)}})
+		if err == nil || strings.Contains(err.Error(), "p.yaml:4:") || !strings.Contains(err.Error(), "p.yaml:6:") {
+			t.Errorf("%q: err = %v; want the user's email refused and the protected entry accepted", addr, err)
+		}
+		m, err := Parse([]Source{{"p.yaml", []byte("version: 1\npolicy:\n  protected:\n    - '" + addr + "'\n")}})
+		if err != nil || !m.Policy.IsProtected(model.Key(strings.ToUpper(addr))) {
+			t.Errorf("%q: err = %v, protected %q", addr, err, m.Policy.Protected)
+		}
+	}
+	for _, bad := range []string{"ci-bot", "@example.com", "ci-bot@", "ci bot@example.com", `ci-bot@exa\u0007mple.com`} {
+		doc := "version: 1\npolicy:\n  protected:\n    - \"" + bad + "\"\n"
+		if _, err := Parse([]Source{{"p.yaml", []byte(doc)}}); err == nil || !strings.Contains(err.Error(), "p.yaml:4:7: malformed email") {
+			t.Errorf("%q: err = %v, want a refusal at p.yaml:4:7", bad, err)
+		}
+	}
+}

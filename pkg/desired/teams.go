@@ -139,6 +139,12 @@ func (l *loader) member(fi int, n *yaml.Node, mp, rp *pos) (model.Member, bool) 
 				*mp = at(fi, v) // the member is shown where its email is
 			case memberRole:
 				if s, good := l.nonEmpty(fi, "role", v, " (admin, member, viewer or a custom role name)"); good {
+					if t := strings.TrimSpace(s); t != s {
+						// As orgRole " admin" is refused: a custom role's
+						// spaces are its own, and none is at either end.
+						l.addf(at(fi, v), "role %q has leading or trailing spaces (did you mean %q?)", short(s), short(string(role(t))))
+						break
+					}
 					m.Role = role(s)
 					*rp = at(fi, v)
 				}
