@@ -550,3 +550,18 @@ func TestEncodeSharedEmailKeepsTheActiveAccount(t *testing.T) {
 		t.Fatalf("skipped %+v", rep.SkippedUsers)
 	}
 }
+
+// TestEncodeSaysUndeclarableAddressCanBeProtected: a user left out because
+// its address is one no manifest user may declare (admin@localhost) is
+// told it can still be protected; a protected entry naming it parses.
+func TestEncodeSaysUndeclarableAddressCanBeProtected(t *testing.T) {
+	st := model.State{Users: []model.User{{ID: "1", UserName: "admin@localhost", Email: "admin@localhost", Active: true}}}
+	var buf bytes.Buffer
+	rep, err := Encode(&buf, st, EncodeOptions{})
+	if err != nil || len(rep.SkippedUsers) != 1 || !strings.Contains(rep.SkippedUsers[0].Reason, "policy.protected may name it") {
+		t.Fatalf("err %v, skipped %+v", err, rep.SkippedUsers)
+	}
+	if _, err := Parse([]Source{{"m.yaml", []byte("version: 1\npolicy:\n  protected: [admin@localhost]\n")}}); err != nil {
+		t.Fatal(err)
+	}
+}
