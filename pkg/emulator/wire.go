@@ -17,7 +17,7 @@ const (
 	schemaList     = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 	schemaError    = "urn:ietf:params:scim:api:messages:2.0:Error"
 	schemaPatchOp  = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-	schemaRole     = "urn:ietf:params:scim:schemas:core:2.0:Role"
+	schemaRole     = "" // W&B's Role answers carry "schemas": [""] (docs/wandb-api.md)
 	schemaTeamsExt = "urn:ietf:params:scim:schemas:extension:teams:2.0:User"
 	contentType    = "application/scim+json"
 )
