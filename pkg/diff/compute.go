@@ -270,17 +270,30 @@ func (p *planner) index() {
 func (p *planner) countLive(u *model.User) {
 	if u.Active {
 		p.activeUsers++
-		if u.OrgRole != "" && u.OrgRole.Norm() == model.RoleAdmin {
+		if liveOrgRole(u) == model.RoleAdmin {
 			p.activeAdmins++
 		}
 	}
 	if u.ExternalID != "" && !p.opts.ExternalIDsUnreported {
 		p.extReported = true
 	}
-	p.orgRolesReported = p.orgRolesReported || u.OrgRole != ""
+	p.orgRolesReported = p.orgRolesReported || liveOrgRole(u) != ""
 	p.createdReported = p.createdReported || !u.Created.IsZero() || u.CreatedUnreadable
 	p.emailsReported = p.emailsReported || u.Email != "" || len(u.Emails) > 0
 	p.teamRolesReported = p.teamRolesReported || u.TeamRoles != nil
+}
+
+// liveOrgRole is live user u's org role as the plan takes it: admin,
+// member or viewer (any case), or "" when the read does not report it.
+// A value W&B does not define ("owner", "org_admin", a number) is not
+// reported either: taken as "not an admin", it would let the last-admin
+// guard pass the deactivation of the one admin the server names so.
+func liveOrgRole(u *model.User) model.Role {
+	switch r := u.OrgRole.Norm(); r {
+	case model.RoleAdmin, model.RoleMember, model.RoleViewer:
+		return r
+	}
+	return ""
 }
 
 // minBy returns whichever of a and b has the smaller key (a on a tie).

@@ -432,6 +432,24 @@ func TestComputeLastAdminPartialRoles(t *testing.T) {
 			changes: []plan.Change{{Action: plan.DeactivateUser, User: "x@x.com", UserID: "ua", Reason: reasonUnmanaged}},
 		},
 		{
+			// A value W&B does not define is no role: taken as "not an
+			// admin", the one admin would be deactivated with nothing said.
+			name:    "the admin's role is a value W&B does not define (org_admin): not reported, so blocked",
+			policy:  deact,
+			want:    want,
+			have:    state(users(with(lu("ua", "boss@x.com"), role("org_admin")), with(lu("ub", b), role("member")), lu("uc", c)), lt("g", "ml", lm("ub", b, ""), lm("uc", c, ""))),
+			changes: gone,
+			blocked: []plan.BlockLimit{plan.BlockLastAdmin},
+		},
+		{
+			name:     "every role a value W&B does not define: as none reported (a warning)",
+			policy:   deact,
+			want:     want,
+			have:     state(users(with(lu("ua", "x@x.com"), role("Owner")), with(lu("ub", b), role("123")), lu("uc", c)), lt("g", "ml", lm("ub", b, ""), lm("uc", c, ""))),
+			changes:  []plan.Change{{Action: plan.DeactivateUser, User: "x@x.com", UserID: "ua", Reason: reasonUnmanaged}},
+			warnings: []plan.Warning{{Code: plan.WarnLastAdmin}},
+		},
+		{
 			name:     "no role reported at all: a warning, as before",
 			policy:   deact,
 			want:     want,

@@ -101,7 +101,8 @@ func (p *planner) orgRole(d *model.User, l *model.User) {
 	if want == "" {
 		return
 	}
-	if !p.orgRolesReported || l.OrgRole.Norm() == "" { // not reported (for any user, or for this one)
+	have := liveOrgRole(l)
+	if !p.orgRolesReported || have == "" { // not reported (for any user, or for this one)
 		p.uncheckedOrgRoles++
 		if want == model.RoleAdmin && l.Active {
 			// An admin the plan keeps, by the manifest's word (a user it
@@ -123,7 +124,6 @@ func (p *planner) orgRole(d *model.User, l *model.User) {
 		}
 		return
 	}
-	have := l.OrgRole.Norm()
 	if want == have {
 		return
 	}
@@ -284,7 +284,8 @@ func (p *planner) deactivate(li int32, who subject, reason string) bool {
 		return false
 	}
 	c := plan.Change{Action: plan.DeactivateUser, User: who.user, Username: who.handle, UserID: l.ID, Reason: reason}
-	if l.OrgRole == "" {
+	role := liveOrgRole(l)
+	if role == "" {
 		p.deactRoleUnknown++
 		if p.orgRolesReported && p.activeAdmins == 0 {
 			// It may be the admin: apply holds it back when a promotion
@@ -292,7 +293,7 @@ func (p *planner) deactivate(li int32, who subject, reason string) bool {
 			c.From = plan.RoleUnreported
 		}
 	}
-	if l.OrgRole.Norm() == model.RoleAdmin {
+	if role == model.RoleAdmin {
 		// From says an admin is deactivated: apply holds it back when a
 		// promotion the last-admin guard counted on was not done.
 		c.From = string(model.RoleAdmin)

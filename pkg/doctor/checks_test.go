@@ -190,6 +190,9 @@ func TestReadsReport(t *testing.T) {
 	want(t, Roles(model.State{Users: []model.User{{OrgRole: "member"}}}), NameRoles, OK, []string{"organizationRole and teamRoles"})
 	want(t, Roles(model.State{Users: []model.User{{TeamRoles: map[string]model.Role{}}}}), NameRoles, Warn, []string{"not organizationRole"})
 	want(t, Roles(model.State{}), NameRoles, Warn, []string{"not checked"})
+	// A value W&B does not define is read as unreported, and said.
+	odd := model.State{Users: []model.User{{ID: "a", OrgRole: "org_admin"}, {ID: "b", OrgRole: "member"}}}
+	want(t, Roles(odd), NameRoles, Warn, []string{"organizationRole for 1 of 2 users", "the organizationRole of 1 user(s) is none of admin, member and viewer"})
 
 	want(t, ExternalID(full), NameExternalID, OK, []string{"1 of 2 users"})
 	want(t, ExternalID(bare), NameExternalID, Warn, []string{"external_id_unreported"})

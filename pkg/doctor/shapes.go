@@ -264,10 +264,14 @@ func Roles(st model.State) Check {
 	}
 	// members: users in some team, where teamRoles can be seen; anyTeam:
 	// users that carry teamRoles at all.
-	org, team, members, anyTeam := 0, 0, 0, 0
+	// odd: users whose organizationRole is a value W&B does not define,
+	// which plans read as unreported (never as "not an admin")
+	org, team, members, anyTeam, odd := 0, 0, 0, 0, 0
 	for _, u := range st.Users {
-		if u.OrgRole != "" {
+		if u.OrgRole.Predefined() {
 			org++
+		} else if u.OrgRole != "" {
+			odd++
 		}
 		if u.TeamRoles != nil {
 			anyTeam++
@@ -302,6 +306,10 @@ func Roles(st model.State) Check {
 			parts = append(parts, fmt.Sprintf("teamRoles for %d of %d team members", team, members))
 		}
 		c.Detail = "reads report " + strings.Join(parts, " and ") + ": the others' roles are unknown (not taken as member); " + enforce
+	}
+	if odd > 0 {
+		c.Status = Warn
+		c.Detail += fmt.Sprintf("; the organizationRole of %d user(s) is none of admin, member and viewer: plans read it as unreported", odd)
 	}
 	return c
 }

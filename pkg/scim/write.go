@@ -1,11 +1,13 @@
 package scim
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"go.uber.org/zap"
@@ -468,7 +470,12 @@ func (c *Client) SetOrgRole(ctx context.Context, id string, role model.Role) err
 	default:
 		return fmt.Errorf("set the org role of %s: %q is not an org role (want admin or member)", c.who(id), role)
 	}
-	err := c.patch(ctx, userPath(id), patchOp{Op: "replace", Path: "organizationRole", Value: r})
+	cl := call{method: http.MethodPatch, path: userPath(id), idempotent: true, what: "the user", bodyCap: c.listBody,
+		body: patchBody{Schemas: []string{schemaPatch}, Operations: []patchOp{{Op: "replace", Path: "organizationRole", Value: r}}}}
+	rep, err := c.do(ctx, cl)
+	if err == nil {
+		err = c.roleAnswer(cl, rep, id, r)
+	}
 	switch {
 	case err == nil:
 		return nil
@@ -476,6 +483,24 @@ func (c *Client) SetOrgRole(ctx context.Context, id string, role model.Role) err
 		return fmt.Errorf("set the org role of %s to %s: the organization's seat limit is reached: %w", c.who(id), r, err)
 	}
 	return fmt.Errorf("set the org role of %s to %s: %w", c.who(id), r, err)
+}
+
+// roleAnswer checks the answer to an org role PATCH of user id to r.
+// W&B answers with the user, whose organizationRole shows the role now
+// held: an answer about this user that shows another role says the change
+// was not made, and it fails (the last-admin guard must not count such a
+// promotion as done). Any other answer (no body, no role, another id, not
+// a user) is taken at its status.
+func (c *Client) roleAnswer(cl call, rep *reply, id string, r model.Role) error {
+	if len(bytes.TrimSpace(rep.body)) == 0 {
+		return nil
+	}
+	u, err := decodeUser(rep.body)
+	if err != nil || u.ID != id || u.OrganizationRole == "" || model.NormRole(u.OrganizationRole) == r {
+		return nil
+	}
+	return &Error{Method: cl.method, Path: c.pathOf(cl), Status: rep.status, fatal: true,
+		Detail: "the answer gives the user the organizationRole " + strconv.Quote(c.safe(u.OrganizationRole)) + ", not " + string(r) + ": not counted as done"}
 }
 
 // SetTeamRole sets the user's role in the named team through teamRoles.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -615,5 +616,43 @@ func TestCreateUserNeverAdoptsAnotherUser(t *testing.T) {
 		if err == nil || id != "" || !strings.Contains(err.Error(), "the id of an existing user (carol@x.com, id u-carol)") || !errors.As(err, &e) || !e.OutcomeUnknown() {
 			t.Fatalf("adopted %q, err %v; want carol's id refused, the outcome unknown", id, err)
 		}
+	}
+}
+
+// TestSetOrgRoleChecksTheAnswer: an org role PATCH answered 200 with this
+// user still holding another role was not made: it fails (not unknown),
+// so that apply does not count a promotion the server did not make. An
+// answer showing the role set (in any case), without a role, or about
+// another id is taken at its status.
+func TestSetOrgRoleChecksTheAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name, answer string
+		fails        bool
+	}{
+		{"role unchanged", `{"id":"u1","userName":"a","organizationRole":"member"}`, true},
+		{"unknown value", `{"id":"u1","userName":"a","organizationRole":"org_admin"}`, true},
+		{"role set", `{"id":"u1","userName":"a","organizationRole":"Admin"}`, false},
+		{"no role", `{"id":"u1","userName":"a"}`, false},
+		{"another id", `{"id":"ok"}`, false},
+		{"no body", ``, false},
+		{"not a user", `[1,2]`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := newFake(t)
+			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+				w.Header().Set("Content-Type", "application/scim+json")
+				io.WriteString(w, tc.answer)
+				return true
+			}
+			c := testClient(t, srv.URL)
+			err := c.SetOrgRole(context.Background(), "u1", model.RoleAdmin)
+			var e *Error
+			switch {
+			case !tc.fails && err != nil:
+				t.Fatalf("err = %v, want done", err)
+			case tc.fails && (!errors.As(err, &e) || e.OutcomeUnknown() || !strings.Contains(err.Error(), "not counted as done")):
+				t.Fatalf("err = %v, want a failure (known outcome)", err)
+			}
+		})
 	}
 }
