@@ -268,16 +268,17 @@ func (p *planner) index() {
 // countLive counts live user u in what the read reports and in the
 // active users and admins.
 func (p *planner) countLive(u *model.User) {
+	role := liveOrgRole(u)
 	if u.Active {
 		p.activeUsers++
-		if liveOrgRole(u) == model.RoleAdmin {
+		if role == model.RoleAdmin {
 			p.activeAdmins++
 		}
 	}
 	if u.ExternalID != "" && !p.opts.ExternalIDsUnreported {
 		p.extReported = true
 	}
-	p.orgRolesReported = p.orgRolesReported || liveOrgRole(u) != ""
+	p.orgRolesReported = p.orgRolesReported || role != ""
 	p.createdReported = p.createdReported || !u.Created.IsZero() || u.CreatedUnreadable
 	p.emailsReported = p.emailsReported || u.Email != "" || len(u.Emails) > 0
 	p.teamRolesReported = p.teamRolesReported || u.TeamRoles != nil
@@ -289,6 +290,10 @@ func (p *planner) countLive(u *model.User) {
 // reported either: taken as "not an admin", it would let the last-admin
 // guard pass the deactivation of the one admin the server names so.
 func liveOrgRole(u *model.User) model.Role {
+	switch u.OrgRole {
+	case "", model.RoleAdmin, model.RoleMember, model.RoleViewer:
+		return u.OrgRole // as the read normalises them: no work
+	}
 	switch r := u.OrgRole.Norm(); r {
 	case model.RoleAdmin, model.RoleMember, model.RoleViewer:
 		return r
