@@ -60,7 +60,11 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 			}
 		} else if t != "" {
 			raw = t
-			e.Detail = "non-JSON body: " + c.safe(string(unescapeASCII([]byte(t)))) // an escaped key is redacted too
+			label := "non-JSON body: "
+			if t[0] == '{' {
+				label = "malformed JSON body (cut at the cap, or broken): " // a SCIM error too long for the cap ends cut
+			}
+			e.Detail = label + c.safe(string(unescapeASCII([]byte(t)))) // an escaped key is redacted too
 		}
 	}
 	switch resp.StatusCode {

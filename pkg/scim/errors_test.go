@@ -112,6 +112,14 @@ func TestClassifierOtherJSONBody(t *testing.T) {
 	if e := check(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400"}`); e.SCIMDetail() != "" {
 		t.Fatalf("a bare SCIM error gave detail %q", e.SCIMDetail())
 	}
+	// A SCIM error cut at the cap is JSON that does not decode, not a
+	// "non-JSON" body; plain text still is.
+	if e := check(`{"status":"400","detail":"Seat limit reached and more tha`); !strings.HasPrefix(e.Detail, "malformed JSON body") || !errors.Is(e, ErrSeatLimit) {
+		t.Errorf("cut JSON: detail %q, seat limit %v", e.Detail, errors.Is(e, ErrSeatLimit))
+	}
+	if e := check(`Seat limit reached`); !strings.HasPrefix(e.Detail, "non-JSON body: Seat limit reached") {
+		t.Errorf("plain text: detail %q", e.Detail)
+	}
 }
 
 // TestHint401: a refused key on Dedicated or Self-Managed sent as Bearer
