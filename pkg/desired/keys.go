@@ -194,7 +194,8 @@ func emailProblem(s string) string {
 // hold that a manifest user may not declare (a dotless domain such as
 // admin@localhost, letters outside ASCII, a quoted local part, a trailing
 // dot), so that such an account can still be kept from deactivation: an @
-// with text on both sides, and no white space or control character.
+// with text on both sides, and no white space, control or invisible
+// character.
 func addressProblem(s string) string {
 	if validEmail(s) {
 		return ""
@@ -207,8 +208,11 @@ func addressProblem(s string) string {
 		return "nothing before the @"
 	case at == len(s)-1:
 		return "nothing after the @"
-	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
-		return "it contains white space or a control character"
+	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsGraphic(r) }) >= 0:
+		// Invisible characters too (a zero-width space, a soft hyphen, a
+		// direction override): an entry pasted with one looks right and
+		// protects no one.
+		return "it contains white space, a control character or an invisible one"
 	}
 	return ""
 }

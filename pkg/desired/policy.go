@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 
@@ -66,6 +67,12 @@ func (l *loader) loadProtected(fi int, v *yaml.Node) {
 			continue
 		}
 		if strings.ContainsAny(pat, `*?[\`) {
+			if strings.IndexFunc(pat, func(r rune) bool { return !unicode.IsGraphic(r) }) >= 0 {
+				// As for an exact entry (addressProblem): invisible in
+				// review, it would make the glob match no one.
+				l.addf(p, "bad glob %q in protected: it contains a control or invisible character", short(s))
+				continue
+			}
 			if _, err := path.Match(pat, ""); err != nil {
 				l.addf(p, "bad glob %q in protected: %v (use * ? [a-z] as in Go's path.Match)", short(s), err)
 				continue

@@ -129,10 +129,16 @@ func TestProtectedAddressesAUserCannotDeclare(t *testing.T) {
 			t.Errorf("%q: err = %v, protected %q", addr, err, m.Policy.Protected)
 		}
 	}
-	for _, bad := range []string{"ci-bot", "@example.com", "ci-bot@", "ci bot@example.com", `ci-bot@exa\u0007mple.com`} {
+	for _, bad := range []string{"ci-bot", "@example.com", "ci-bot@", "ci bot@example.com", `ci-bot@exa\u0007mple.com`,
+		`admin\u200b@example.com`, `boss@example.com\u00ad`, `\u202eboss@example.com`, `boss@\ufeffexample.com`} {
 		doc := "version: 1\npolicy:\n  protected:\n    - \"" + bad + "\"\n"
 		if _, err := Parse([]Source{{"p.yaml", []byte(doc)}}); err == nil || !strings.Contains(err.Error(), "p.yaml:4:7: malformed email") {
 			t.Errorf("%q: err = %v, want a refusal at p.yaml:4:7", bad, err)
 		}
+	}
+	// A glob with an invisible character matches no one either.
+	if _, err := Parse([]Source{{"p.yaml", []byte("version: 1\npolicy:\n  protected:\n    - \"*\\u200b@example.com\"\n")}}); err == nil ||
+		!strings.Contains(err.Error(), "p.yaml:4:7: bad glob") || !strings.Contains(err.Error(), "invisible") {
+		t.Errorf("glob with U+200B: err = %v", err)
 	}
 }
