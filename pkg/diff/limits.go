@@ -46,8 +46,9 @@ func (p *planner) limits() (plan.Limits, []plan.Block) {
 			p.adminsLost, admins)})
 	}
 	// Unverified demotions may each remove an admin the read cannot see:
-	// they are safe only when the plan also makes someone admin.
-	if p.unverifiedDemotions > 0 && p.unverifiedAdmins+p.adminsGained == 0 {
+	// they are safe only when the plan also makes someone admin, or a
+	// reported admin stays.
+	if p.unverifiedDemotions > 0 && p.unverifiedAdmins+p.adminsGained == 0 && left <= 0 {
 		blocks = append(blocks, plan.Block{Limit: plan.BlockLastAdmin, Planned: p.unverifiedDemotions, Allowed: 0, Message: fmt.Sprintf(
 			"the server does not report organization roles and the plan asserts a non-admin org role for %d existing user(s) (policy.unreportedRoles: enforce) without making anyone admin: if they are the admins today, the organization would be left without one; declare orgRole: admin for at least one active user",
 			p.unverifiedDemotions)})

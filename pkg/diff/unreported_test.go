@@ -463,3 +463,47 @@ func TestComputeLastAdminPartialRoles(t *testing.T) {
 		t.Errorf("blocked %+v: the block should count the deactivation and say why", p.Blocked)
 	}
 }
+
+// TestComputeOrgRoleNotDefinedByWandB: a live organizationRole W&B does
+// not define ("org_admin") is not reported: a declared role is not planned
+// as a change from it (the last-admin guard could not count a demotion
+// "from org_admin"), but counted unchecked and, under enforce, asserted.
+func TestComputeOrgRoleNotDefinedByWandB(t *testing.T) {
+	b := "b@x.com"
+	role := func(r model.Role) func(*model.User) { return func(u *model.User) { u.OrgRole = r } }
+	have := state(users(with(lu("ua", "boss@x.com"), role("org_admin")), with(lu("ub", b), role("admin"))), lt("g", "ml", lm("ua", "boss@x.com", ""), lm("ub", b, "")))
+	want := func(r model.Role) model.State {
+		return state(users(with(du("boss@x.com"), role(r)), du(b)), dt("ml", model.Additive, dm("boss@x.com", ""), dm(b, "")))
+	}
+	enforce := model.Policy{UnreportedRoles: model.RolesEnforce}
+	runCompute(t, []computeCase{
+		{
+			name:     "declared member, skip: nothing sent, the declaration unchecked",
+			want:     want(model.RoleMember),
+			have:     have,
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 1}},
+		},
+		{
+			name:     "declared admin, skip: nothing sent, the declaration unchecked",
+			want:     want(model.RoleAdmin),
+			have:     have,
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 1}},
+		},
+		{
+			name:     "declared member, enforce: an unverified assertion (the reported admin stays, so no block)",
+			policy:   enforce,
+			want:     want(model.RoleMember),
+			have:     have,
+			changes:  []plan.Change{{Action: plan.SetOrgRole, User: "boss@x.com", UserID: "ua", Role: model.RoleMember, Reason: plan.ReasonUnverified}},
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 1}},
+		},
+		{
+			name:     "declared admin, enforce: an unverified assertion",
+			policy:   enforce,
+			want:     want(model.RoleAdmin),
+			have:     have,
+			changes:  []plan.Change{{Action: plan.SetOrgRole, User: "boss@x.com", UserID: "ua", Role: model.RoleAdmin, Reason: plan.ReasonUnverified}},
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 1}},
+		},
+	})
+}
