@@ -235,7 +235,7 @@ func (c *Client) transportError(cl call, err error, sent bool) *Error {
 		// Refused before anything at the URL answered: nothing listens
 		// there, as kubectl says at once. (Refused after an answer is a
 		// server restarting, which heals: retried.)
-		e.fatal, e.Hint = true, hintRefused(c.safe(c.base.Host))
+		e.fatal, e.Hint = true, hintRefused(c.safe(hostPort(c.base)))
 	case errors.As(err, &cv), errors.As(err, &ua), errors.As(err, &hn), errors.As(err, &ci),
 		errors.As(err, &rh), errors.As(err, &alrt):
 		e.fatal, e.Hint = true, hintTLS
@@ -255,11 +255,31 @@ func (c *Client) transportError(cl call, err error, sent bool) *Error {
 	return e
 }
 
-// refused reports whether err is a connection the peer refused (as the
-// net package words ECONNREFUSED: this package touches no syscall).
+// refused reports whether err is a connection the peer refused, as the
+// net package words ECONNREFUSED (this package touches no syscall): on
+// Linux and macOS "connection refused", on Windows "... actively refused
+// it." A refusal by an HTTPS_PROXY is a "proxyconnect", not a dial: the
+// proxy may come back, and the host to name would be another.
 func refused(err error) bool {
 	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial" && op.Err != nil && strings.HasSuffix(op.Err.Error(), "connection refused")
+	if !errors.As(err, &op) || op.Op != "dial" || op.Err == nil {
+		return false
+	}
+	s := op.Err.Error()
+	return strings.HasSuffix(s, "connection refused") || strings.Contains(s, "actively refused")
+}
+
+// hostPort is u's host and port, the scheme's default port when u names
+// none (what the dial was refused at).
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "443"
+		if u.Scheme == "http" {
+			port = "80"
+		}
+	}
+	return net.JoinHostPort(u.Hostname(), port)
 }
 
 // bodyError builds the Error for a response body that did not read or

@@ -57,6 +57,12 @@ func TestRefusedBeforeAnswerFailsFast(t *testing.T) {
 	if dials.Load() != 1 {
 		t.Fatalf("%d attempts, want 1", dials.Load())
 	}
+	// A URL without a port names the scheme's.
+	hc, _ = countingClient(addr, func(int32) bool { return false }, addr)
+	c = testClient(t, "http://localhost", func(c *Config) { c.HTTPClient = hc })
+	if _, err := c.ListUsers(context.Background()); err == nil || !strings.Contains(err.Error(), "nothing accepts connections at localhost:80:") {
+		t.Fatalf("err = %v, want the host with port 80", err)
+	}
 }
 
 // TestRefusedAfterAnswerRetried: once the server has answered, a refused
