@@ -488,19 +488,27 @@ func (c *Client) SetOrgRole(ctx context.Context, id string, role model.Role) err
 // roleAnswer checks the answer to an org role PATCH of user id to r.
 // W&B answers with the user, whose organizationRole shows the role now
 // held: an answer about this user that shows another role says the change
-// was not made, and it fails (the last-admin guard must not count such a
-// promotion as done). Any other answer (no body, no role, another id, not
-// a user) is taken at its status.
+// was not made, and it fails; another user's record (an id that is not
+// this one, with a userName or a role) says nothing of this one, and its
+// outcome is unknown (the last-admin guard must count neither as a
+// promotion done). Any other answer (no body, this user without a role,
+// a bare id, not a user) is taken at its status.
 func (c *Client) roleAnswer(cl call, rep *reply, id string, r model.Role) error {
 	if len(bytes.TrimSpace(rep.body)) == 0 {
 		return nil
 	}
 	u, err := decodeUser(rep.body)
-	if err != nil || u.ID != id || u.OrganizationRole == "" || model.NormRole(u.OrganizationRole) == r {
+	switch {
+	case err != nil:
 		return nil
+	case u.ID != id && (u.UserName != "" || u.OrganizationRole != ""):
+		return &Error{Method: cl.method, Path: c.pathOf(cl), Status: rep.status, fatal: true, unknown: true,
+			Detail: "the answer describes another user (id " + strconv.Quote(c.safe(u.ID)) + ")"}
+	case u.ID == id && u.OrganizationRole != "" && model.NormRole(u.OrganizationRole) != r:
+		return &Error{Method: cl.method, Path: c.pathOf(cl), Status: rep.status, fatal: true,
+			Detail: "the answer gives the user the organizationRole " + strconv.Quote(c.safe(u.OrganizationRole)) + ", not " + string(r) + ": not counted as done"}
 	}
-	return &Error{Method: cl.method, Path: c.pathOf(cl), Status: rep.status, fatal: true,
-		Detail: "the answer gives the user the organizationRole " + strconv.Quote(c.safe(u.OrganizationRole)) + ", not " + string(r) + ": not counted as done"}
+	return nil
 }
 
 // SetTeamRole sets the user's role in the named team through teamRoles.
