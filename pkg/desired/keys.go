@@ -208,6 +208,8 @@ func addressProblem(s string) string {
 		return "nothing before the @"
 	case at == len(s)-1:
 		return "nothing after the @"
+	case strings.IndexByte(s[:at], '@') >= 0 && s[0] != '"':
+		return "it has more than one @" // only a quoted local part may hold one
 	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsGraphic(r) }) >= 0:
 		// Invisible characters too (a zero-width space, a soft hyphen, a
 		// direction override): an entry pasted with one looks right and

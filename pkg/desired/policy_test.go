@@ -118,7 +118,7 @@ func TestProtectedBangClass(t *testing.T) {
 // account can be kept from deactivation), and it protects that account;
 // an entry without an @ on both sides, or with a space, is still refused.
 func TestProtectedAddressesAUserCannotDeclare(t *testing.T) {
-	for _, addr := range []string{"admin@localhost", "josé@example.com", `"q"@example.com`, "x@example.com."} {
+	for _, addr := range []string{"admin@localhost", "josé@example.com", `"q"@example.com`, `"a@b"@example.com`, "x@example.com."} {
 		doc := "version: 1\npolicy:\n  protected:\n    - '" + addr + "'\nusers:\n  - email: '" + addr + "'\n"
 		_, err := Parse([]Source{{"p.yaml", []byte(doc)}})
 		if err == nil || strings.Contains(err.Error(), "p.yaml:4:") || !strings.Contains(err.Error(), "p.yaml:6:") {
@@ -129,7 +129,7 @@ func TestProtectedAddressesAUserCannotDeclare(t *testing.T) {
 			t.Errorf("%q: err = %v, protected %q", addr, err, m.Policy.Protected)
 		}
 	}
-	for _, bad := range []string{"ci-bot", "@example.com", "ci-bot@", "ci bot@example.com", `ci-bot@exa\u0007mple.com`,
+	for _, bad := range []string{"ci-bot", "@example.com", "ci-bot@", "ci bot@example.com", `ci-bot@exa\u0007mple.com`, "a@@b.com",
 		`admin\u200b@example.com`, `boss@example.com\u00ad`, `\u202eboss@example.com`, `boss@\ufeffexample.com`} {
 		doc := "version: 1\npolicy:\n  protected:\n    - \"" + bad + "\"\n"
 		if _, err := Parse([]Source{{"p.yaml", []byte(doc)}}); err == nil || !strings.Contains(err.Error(), "p.yaml:4:7: malformed email") {
