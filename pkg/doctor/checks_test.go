@@ -193,6 +193,9 @@ func TestReadsReport(t *testing.T) {
 	// A value W&B does not define is read as unreported, and said.
 	odd := model.State{Users: []model.User{{ID: "a", OrgRole: "org_admin"}, {ID: "b", OrgRole: "member"}}}
 	want(t, Roles(odd), NameRoles, Warn, []string{"organizationRole for 1 of 2 users", "the organizationRole of 1 user(s) is none of admin, member and viewer"})
+	if d := Roles(model.State{Users: []model.User{{ID: "a", OrgRole: "owner"}}}).Detail; !strings.HasPrefix(d, "the organizationRole of 1 user(s) is none of") {
+		t.Errorf("every role undefined: detail %q should say so first", d)
+	}
 
 	want(t, ExternalID(full), NameExternalID, OK, []string{"1 of 2 users"})
 	want(t, ExternalID(bare), NameExternalID, Warn, []string{"external_id_unreported"})

@@ -309,7 +309,9 @@ func Roles(st model.State) Check {
 	}
 	if odd > 0 {
 		c.Status = Warn
-		c.Detail += fmt.Sprintf("; the organizationRole of %d user(s) is none of admin, member and viewer: plans read it as unreported", odd)
+		// First: it explains why the rest counts those users' org roles
+		// as not reported.
+		c.Detail = fmt.Sprintf("the organizationRole of %d user(s) is none of admin, member and viewer: plans read it as unreported; ", odd) + c.Detail
 	}
 	return c
 }
