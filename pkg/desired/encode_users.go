@@ -123,10 +123,11 @@ func userProblem(u model.User, handle string) string {
 	switch {
 	case u.Email == "":
 		return "it has no email, and a manifest declares users by email"
-	case !validEmail(u.Email) && addressProblem(u.Email) == "":
-		return "its email " + u.Email + " is not one a manifest user may declare; policy.protected may name it " +
-			"(with \\ before any * ? [ \\ in it), to keep it from unmanagedUsers: deactivate"
 	case !validEmail(u.Email):
+		if addressProblem(u.Email) == "" {
+			return "its email " + u.Email + " is not one a manifest user may declare; policy.protected may name it " +
+				"(with \\ before any * ? [ \\ in it), to keep it from unmanagedUsers: deactivate"
+		}
 		return "its email " + u.Email + " is not a well-formed address"
 	case handle != "" && usernameProblem(handle) != "":
 		return "its userName " + handle + " " + usernameProblem(handle)

@@ -210,13 +210,17 @@ func addressProblem(s string) string {
 		return "nothing after the @"
 	case strings.IndexByte(s[:at], '@') >= 0 && s[0] != '"':
 		return "it has more than one @" // only a quoted local part may hold one
-	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsGraphic(r) }) >= 0:
-		// Invisible characters too (a zero-width space, a soft hyphen, a
-		// direction override): an entry pasted with one looks right and
-		// protects no one.
+	case strings.ContainsFunc(s, unicode.IsSpace) || invisible(s):
 		return "it contains white space, a control character or an invisible one"
 	}
 	return ""
+}
+
+// invisible reports whether s holds a control or invisible character (a
+// zero-width space, a soft hyphen, a direction override): a protected
+// entry pasted with one looks right and protects no one.
+func invisible(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsGraphic(r) })
 }
 
 // suggest returns the candidate closest to s when s is a likely misspelling

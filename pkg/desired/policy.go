@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"gopkg.in/yaml.v3"
 
@@ -67,9 +66,7 @@ func (l *loader) loadProtected(fi int, v *yaml.Node) {
 			continue
 		}
 		if strings.ContainsAny(pat, `*?[\`) {
-			if strings.IndexFunc(pat, func(r rune) bool { return !unicode.IsGraphic(r) }) >= 0 {
-				// As for an exact entry (addressProblem): invisible in
-				// review, it would make the glob match no one.
+			if invisible(pat) {
 				l.addf(p, "bad glob %q in protected: it contains a control or invisible character", short(s))
 				continue
 			}

@@ -294,8 +294,7 @@ func liveOrgRole(u *model.User) model.Role {
 	case "", model.RoleAdmin, model.RoleMember, model.RoleViewer:
 		return u.OrgRole // as the read normalises them: no work
 	}
-	switch r := u.OrgRole.Norm(); r {
-	case model.RoleAdmin, model.RoleMember, model.RoleViewer:
+	if r := u.OrgRole.Norm(); r.Predefined() {
 		return r
 	}
 	return ""

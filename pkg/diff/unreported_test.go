@@ -475,35 +475,24 @@ func TestComputeOrgRoleNotDefinedByWandB(t *testing.T) {
 	want := func(r model.Role) model.State {
 		return state(users(with(du("boss@x.com"), role(r)), du(b)), dt("ml", model.Additive, dm("boss@x.com", ""), dm(b, "")))
 	}
-	enforce := model.Policy{UnreportedRoles: model.RolesEnforce}
-	runCompute(t, []computeCase{
-		{
-			name:     "declared member, skip: nothing sent, the declaration unchecked",
-			want:     want(model.RoleMember),
+	var cases []computeCase
+	for _, declared := range []model.Role{model.RoleMember, model.RoleAdmin} {
+		// skip: nothing sent, the declaration unchecked. enforce: an
+		// unverified assertion (a member one is not blocked: the reported
+		// admin stays).
+		cases = append(cases, computeCase{
+			name:     "declared " + string(declared) + ", skip",
+			want:     want(declared),
 			have:     have,
 			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 1}},
-		},
-		{
-			name:     "declared admin, skip: nothing sent, the declaration unchecked",
-			want:     want(model.RoleAdmin),
+		}, computeCase{
+			name:     "declared " + string(declared) + ", enforce",
+			policy:   model.Policy{UnreportedRoles: model.RolesEnforce},
+			want:     want(declared),
 			have:     have,
+			changes:  []plan.Change{{Action: plan.SetOrgRole, User: "boss@x.com", UserID: "ua", Role: declared, Reason: plan.ReasonUnverified}},
 			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 1}},
-		},
-		{
-			name:     "declared member, enforce: an unverified assertion (the reported admin stays, so no block)",
-			policy:   enforce,
-			want:     want(model.RoleMember),
-			have:     have,
-			changes:  []plan.Change{{Action: plan.SetOrgRole, User: "boss@x.com", UserID: "ua", Role: model.RoleMember, Reason: plan.ReasonUnverified}},
-			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 1}},
-		},
-		{
-			name:     "declared admin, enforce: an unverified assertion",
-			policy:   enforce,
-			want:     want(model.RoleAdmin),
-			have:     have,
-			changes:  []plan.Change{{Action: plan.SetOrgRole, User: "boss@x.com", UserID: "ua", Role: model.RoleAdmin, Reason: plan.ReasonUnverified}},
-			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 1}},
-		},
-	})
+		})
+	}
+	runCompute(t, cases)
 }

@@ -1,7 +1,6 @@
 package scim
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -68,9 +67,15 @@ func groupPath(id string) string { return "/Groups/" + url.PathEscape(id) }
 // patch sends one PATCH with the given operations; writes that replace a
 // value or add/remove members are safe to repeat.
 func (c *Client) patch(ctx context.Context, path string, ops ...patchOp) error {
-	_, err := c.do(ctx, call{method: http.MethodPatch, path: path, idempotent: true, skipBody: true,
-		body: patchBody{Schemas: []string{schemaPatch}, Operations: ops}})
+	_, err := c.do(ctx, patchCall(path, ops...))
 	return err
+}
+
+// patchCall is the call of one PATCH with the given operations, its 2xx
+// answer unread (call.skipBody).
+func patchCall(path string, ops ...patchOp) call {
+	return call{method: http.MethodPatch, path: path, idempotent: true, skipBody: true,
+		body: patchBody{Schemas: []string{schemaPatch}, Operations: ops}}
 }
 
 // CreateUser creates the user and returns its id: userName u.UserName (a
@@ -470,8 +475,8 @@ func (c *Client) SetOrgRole(ctx context.Context, id string, role model.Role) err
 	default:
 		return fmt.Errorf("set the org role of %s: %q is not an org role (want admin or member)", c.who(id), role)
 	}
-	cl := call{method: http.MethodPatch, path: userPath(id), idempotent: true, what: "the user", bodyCap: c.listBody,
-		body: patchBody{Schemas: []string{schemaPatch}, Operations: []patchOp{{Op: "replace", Path: "organizationRole", Value: r}}}}
+	cl := patchCall(userPath(id), patchOp{Op: "replace", Path: "organizationRole", Value: r})
+	cl.skipBody, cl.bodyCap = false, c.listBody // the answer is read: roleAnswer
 	rep, err := c.do(ctx, cl)
 	if err == nil {
 		err = c.roleAnswer(cl, rep, id, r)
@@ -492,11 +497,9 @@ func (c *Client) SetOrgRole(ctx context.Context, id string, role model.Role) err
 // this one, with a userName or a role) says nothing of this one, and its
 // outcome is unknown (the last-admin guard must count neither as a
 // promotion done). Any other answer (no body, this user without a role,
-// a bare id, not a user) is taken at its status.
+// a bare id, not a user: none decodes with a role and a userName of
+// another) is taken at its status.
 func (c *Client) roleAnswer(cl call, rep *reply, id string, r model.Role) error {
-	if len(bytes.TrimSpace(rep.body)) == 0 {
-		return nil
-	}
 	u, err := decodeUser(rep.body)
 	switch {
 	case err != nil:
@@ -504,7 +507,7 @@ func (c *Client) roleAnswer(cl call, rep *reply, id string, r model.Role) error 
 	case u.ID != id && (u.UserName != "" || u.OrganizationRole != ""):
 		return &Error{Method: cl.method, Path: c.pathOf(cl), Status: rep.status, fatal: true, unknown: true,
 			Detail: "the answer describes another user (id " + strconv.Quote(c.safe(u.ID)) + ")"}
-	case u.ID == id && u.OrganizationRole != "" && model.NormRole(u.OrganizationRole) != r:
+	case u.OrganizationRole != "" && model.NormRole(u.OrganizationRole) != r: // this user (the case above takes another's)
 		return &Error{Method: cl.method, Path: c.pathOf(cl), Status: rep.status, fatal: true,
 			Detail: "the answer gives the user the organizationRole " + strconv.Quote(c.safe(u.OrganizationRole)) + ", not " + string(r) + ": not counted as done"}
 	}
