@@ -206,9 +206,11 @@ func Shapes(users, teams []json.RawMessage) Check {
 				// W&B may leave the key out of an empty team; teams that
 				// users say they are in are not empty: a server that sends
 				// members only when asked (attributes=members) looks like
-				// this, and wbsync never asks.
+				// this, and wbsync never asks: the read fails on a team an
+				// active user names (observed), rather than take it as
+				// empty.
 				c.Status = Warn
-				parts = append(parts, fmt.Sprintf("none of %d teams carries a members key, though users name teams they are in: the server sends members only when asked, and plans would see every team empty (adding members it has, never removing any)", len(teams)))
+				parts = append(parts, fmt.Sprintf("none of %d teams carries a members key, though users name teams they are in: the server sends members only when asked, and plan, apply and export fail on a team an active user names rather than read it as empty", len(teams)))
 			}
 		} else {
 			parts = append(parts, "no empty team seen")

@@ -99,7 +99,10 @@ func Fetch(ctx context.Context, l Lister) (model.State, string, error) {
 	if err := g.Wait(); err != nil {
 		return model.State{}, "", err
 	}
-	st := r.state(groups, true)
+	st, err := r.state(groups, true)
+	if err != nil {
+		return model.State{}, "", err
+	}
 	fp.teams(st.Teams)
 	return st, fp.sum(), nil
 }
@@ -111,7 +114,7 @@ func Build(users []scim.User, groups []scim.Group) (model.State, error) {
 	if err != nil {
 		return model.State{}, err
 	}
-	return r.state(groups, false), nil
+	return r.state(groups, false)
 }
 
 // resolve converts the users and sorts them (see userBatches). With
@@ -163,7 +166,7 @@ func (b *userBatches) add(page []scim.User, consume bool) error {
 // resolve sorts the users into one slice and indexes them for the groups;
 // the batches are released.
 func (b *userBatches) resolve() *resolver {
-	r := &resolver{index: b.index}
+	r := &resolver{index: b.index, red: b.red}
 	if r.index == nil {
 		r.index = map[string]int32{}
 	}
@@ -200,13 +203,66 @@ func (b *userBatches) resolve() *resolver {
 }
 
 // state builds the teams from groups against the users and returns the
-// sorted state. With consume, it owns groups and clears each record once
-// converted.
-func (r *resolver) state(groups []scim.Group, consume bool) model.State {
+// sorted state, or unlistedMembers' error. With consume, it owns groups
+// and clears each record once converted.
+func (r *resolver) state(groups []scim.Group, consume bool) (model.State, error) {
 	teams := r.teams(groups, consume)
 	sortTeams(teams)
+	if err := r.unlistedMembers(teams); err != nil {
+		return model.State{}, err
+	}
 	r.sharedNameRoles(teams)
-	return model.State{Users: r.users, Teams: teams}
+	return model.State{Users: r.users, Teams: teams}, nil
+}
+
+// unlistedMembers fails the read when a team was listed without a members
+// key while an active user names it in its teamRoles: the team is not
+// empty, the server left its members out (one that sends them only when
+// asked, attributes=members, looks so), and taking it as empty would plan
+// adds it already has and hide every member a plan should remove. W&B may
+// leave the key out of an empty team, so a team no one names passes; an
+// inactive user's teamRoles may be stale, and a name two teams share
+// cannot say which one, so neither counts. teams are sorted by name: the
+// error names the first such team, and the first such user of it.
+func (r *resolver) unlistedMembers(teams []model.Team) error {
+	if len(r.absent) == 0 {
+		return nil
+	}
+	byName := make(map[string]int, len(teams))
+	for i := range teams {
+		byName[teams[i].Name]++
+	}
+	absent := map[string]int{} // team name → position in teams
+	for i := range teams {
+		if _, ok := r.absent[teams[i].ID]; ok && byName[teams[i].Name] == 1 {
+			absent[teams[i].Name] = i
+		}
+	}
+	first, user, named := -1, -1, map[int]bool{}
+	for u := range r.users {
+		if !r.users[u].Active {
+			continue
+		}
+		for name := range r.users[u].TeamRoles {
+			if t, ok := absent[name]; ok {
+				named[t] = true
+				if first < 0 || t < first || t == first && u < user {
+					first, user = t, u
+				}
+			}
+		}
+	}
+	if first < 0 {
+		return nil
+	}
+	t, u := &teams[first], &r.users[user]
+	more := ""
+	if len(named) > 1 {
+		more = fmt.Sprintf(" (and %d other team(s) so listed)", len(named)-1)
+	}
+	return fmt.Errorf("read teams: team %q (id %s) is listed without a members key, though %s, an active user, names it in its teamRoles%s: "+
+		"the server leaves members out of its team list (as one that sends them only when asked, attributes=members, does), and wbsync will not read such a team as empty (see docs/troubleshooting.md)",
+		sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID), sanitize.Server(r.red, u.UserName, caps.ShownID), more)
 }
 
 // sharedNameRoles settles the member roles of teams whose name another live
@@ -401,6 +457,11 @@ type resolver struct {
 	// exact team name
 	folded   map[int32]map[string]string
 	foldOnce sync.Once
+	// absent: the ids of the groups listed without a members key (see
+	// unlistedMembers); teams are built in parallel, hence absentMu
+	absent   map[string]struct{}
+	absentMu sync.Mutex
+	red      *sanitize.Redactor // hides the key in what an error quotes (nil: none)
 }
 
 // byNameOf returns the user whose userName or one of whose emails is
@@ -446,6 +507,14 @@ type memberKey struct {
 // kept once (the first entry).
 func (r *resolver) teamOf(gr *scim.Group, sc *teamScratch) model.Team {
 	t := model.Team{ID: gr.ID, Name: gr.DisplayName, ETag: gr.ETag}
+	if gr.MembersAbsent {
+		r.absentMu.Lock()
+		if r.absent == nil {
+			r.absent = map[string]struct{}{}
+		}
+		r.absent[gr.ID] = struct{}{}
+		r.absentMu.Unlock()
+	}
 	ms, order := sc.members[:0], sc.order[:0]
 	for _, m := range gr.Members {
 		mm := model.Member{UserID: m.Value, Display: m.Display}

@@ -78,6 +78,9 @@ func fetchPages(ctx context.Context, pl pageLister, red *sanitize.Redactor) (mod
 		teams = []model.Team{}
 	}
 	sortTeams(teams)
+	if err := r.unlistedMembers(teams); err != nil {
+		return model.State{}, "", err
+	}
 	r.sharedNameRoles(teams)
 	fp.teams(teams)
 	return model.State{Users: r.users, Teams: teams}, fp.sum(), nil

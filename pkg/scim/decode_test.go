@@ -265,3 +265,23 @@ func decodeList[T any](r io.Reader, red *sanitize.Redactor, noun string, start, 
 	rec func(*jsonReader) (T, string, error)) (listPage[T], error) {
 	return decodeListSized(r, red, noun, start, limit, 0, rec)
 }
+
+// A group's members key absent is told from an empty one (null, [], or
+// members present), whatever the key's case.
+func TestDecodeGroupMembersAbsent(t *testing.T) {
+	for body, absent := range map[string]bool{
+		`{"id":"g","displayName":"t"}`:                              true,
+		`{"id":"g","displayName":"t","members":null}`:               false,
+		`{"id":"g","displayName":"t","members":[]}`:                 false,
+		`{"id":"g","displayName":"t","Members":[{"Value":"u"}]}`:    false,
+		`{"id":"g","displayName":"t","membersCount":3,"meta":null}`: true,
+	} {
+		_, items, _, err := page(t, "groups", `{"totalResults":1,"Resources":[`+body+`]}`, 1, caps.TotalResults)
+		if err != nil || len(items) != 1 {
+			t.Fatalf("%s: %d items, err %v", body, len(items), err)
+		}
+		if got := items[0].(Group).MembersAbsent; got != absent {
+			t.Errorf("%s: MembersAbsent %t, want %t", body, got, absent)
+		}
+	}
+}

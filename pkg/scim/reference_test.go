@@ -261,10 +261,21 @@ type wireMember struct {
 }
 
 type wireGroup struct {
-	ID          identString  `json:"id"`
-	DisplayName identString  `json:"displayName"`
-	Members     []wireMember `json:"members"`
-	Meta        *wireMeta    `json:"meta"`
+	ID          identString `json:"id"`
+	DisplayName identString `json:"displayName"`
+	Members     wireMembers `json:"members"`
+	Meta        *wireMeta   `json:"meta"`
+}
+
+// wireMembers is a group's members key: present (null included) or not.
+type wireMembers struct {
+	present bool
+	list    []wireMember
+}
+
+func (m *wireMembers) UnmarshalJSON(b []byte) error {
+	m.present = true
+	return json.Unmarshal(b, &m.list)
 }
 
 type wirePermission struct {
@@ -376,7 +387,7 @@ func (w *wireGroup) group(listed bool) (Group, error) {
 	if listed && blank(string(w.DisplayName)) {
 		return Group{}, errors.New("no displayName")
 	}
-	g := Group{ID: string(w.ID), DisplayName: string(w.DisplayName), ETag: w.Meta.version()}
+	g := Group{ID: string(w.ID), DisplayName: string(w.DisplayName), ETag: w.Meta.version(), MembersAbsent: !w.Members.present}
 	g.Created, g.LastModified = w.Meta.times()
 	if err := tooLong("id", g.ID, "displayName", g.DisplayName, "meta.version", g.ETag); err != nil {
 		return Group{}, err
@@ -385,10 +396,10 @@ func (w *wireGroup) group(listed bool) (Group, error) {
 	if err := garbled("id", g.ID, "displayName", g.DisplayName); err != nil {
 		return Group{}, err
 	}
-	if len(w.Members) > 0 {
-		g.Members = make([]GroupMember, 0, len(w.Members))
+	if len(w.Members.list) > 0 {
+		g.Members = make([]GroupMember, 0, len(w.Members.list))
 	}
-	for i, m := range w.Members {
+	for i, m := range w.Members.list {
 		if blank(string(m.Value)) {
 			return Group{}, fmt.Errorf("member %d has no value", i+1)
 		}

@@ -261,6 +261,7 @@ func (d *jsonReader) group(listed bool) (Group, string, error) {
 	var (
 		id, displayName span
 		meta            metaF
+		sawMembers      bool
 	)
 	err := d.record("the group", func() (err error) {
 		switch string(d.key) {
@@ -271,6 +272,7 @@ func (d *jsonReader) group(listed bool) (Group, string, error) {
 			displayName, err = d.flexStr(&sc.head)
 			d.identity()
 		case "MEMBERS":
+			sawMembers = true
 			err = d.pairs("members", &sc.members, "VALUE", "DISPLAY", &sc.values, &sc.displays, true)
 		case "META":
 			err = d.meta(&meta)
@@ -283,7 +285,7 @@ func (d *jsonReader) group(listed bool) (Group, string, error) {
 	if err != nil {
 		return Group{}, id.of(rec), err
 	}
-	g := Group{ID: id.of(rec), DisplayName: displayName.of(rec)}
+	g := Group{ID: id.of(rec), DisplayName: displayName.of(rec), MembersAbsent: !sawMembers}
 	if meta.set {
 		g.ETag, g.Created, g.LastModified = meta.version.of(rec), meta.created, meta.modified
 	}

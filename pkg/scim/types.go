@@ -83,6 +83,11 @@ type Group struct {
 	DisplayName string
 	// Members may hold ids that are no listed user (org service accounts).
 	Members []GroupMember
+	// MembersAbsent says the record had no members key at all (null and []
+	// are an empty team): W&B may leave the key out of an empty team, and a
+	// server that sends members only when asked leaves it out of every
+	// listed team (observed tells the two apart by the users' teamRoles).
+	MembersAbsent bool
 	// ETag is meta.version ("" if none).
 	ETag string
 	// Created and LastModified are meta.created and meta.lastModified (zero
