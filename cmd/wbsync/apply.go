@@ -131,7 +131,7 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		var buf bytes.Buffer
 		rep := &apply.Report{Seats: a.p.Seats}
 		if !o.noVerify {
-			rep.Verification = apply.Verify(a.p, a.p)
+			rep.Verification = apply.Verify(a.p, a.p, nil)
 		}
 		if err := rep.WriteJSON(sanitize.JSONWriter(&buf)); err != nil {
 			return exitError, err
@@ -432,7 +432,13 @@ func unprinted(err error) error {
 // (the verification) and another apply.
 func outcomeWarning(rep *apply.Report) string {
 	if rep.Failed > 0 {
+		if v := rep.Verification; v != nil && v.Unseen > 0 {
+			return fmt.Sprintf("some operations failed; re-run apply after fixing the cause (a re-run does not send the %d role write(s) the read cannot show: see the verification line)", v.Unseen)
+		}
 		return "some operations failed; re-run apply after fixing the cause"
+	}
+	if v := rep.Verification; v != nil && v.Unseen > 0 {
+		return fmt.Sprintf("whether some operations were done is unknown: the verification says what remains, except the %d role write(s) the read cannot show, which apply again does not send", v.Unseen)
 	}
 	return "whether some operations were done is unknown: the verification says what remains, and apply again converges"
 }
@@ -455,7 +461,7 @@ func (a *applyRun) verify(ctx context.Context, rep *apply.Report) error {
 		rep.Verification = apply.VerifyFailed(why)
 		return fmt.Errorf("the apply ran (%d write request(s)), but the verification read failed (%s): run 'wbsync plan' to see where the organization stands", rep.Requests, why)
 	}
-	rep.Verification = apply.Verify(a.p, after)
+	rep.Verification = apply.Verify(a.p, after, rep.Results)
 	return nil
 }
 

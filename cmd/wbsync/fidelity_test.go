@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"go.uber.org/zap/zapcore"
@@ -292,6 +295,49 @@ func TestRolesUnreported(t *testing.T) {
 	}
 	if emu.requests(t)["PATCH"] == 0 {
 		t.Error("enforce sent no role")
+	}
+}
+
+// TestUnseenRoleWriteFailure: against a server that reports no roles, a
+// team role write that fails after its member was added cannot be seen by
+// the verification, and under unreportedRoles: skip no later plan sends it
+// again: apply does not say the organization matches without saying so,
+// nor that a re-run fixes it.
+func TestUnseenRoleWriteFailure(t *testing.T) {
+	seed := writeState(t, map[string]any{
+		"users": []any{map[string]any{"userName": "a@example.com", "organizationRole": "admin"}, map[string]any{"userName": "b@example.com"}},
+		"teams": []any{map[string]any{"name": "ml", "members": []any{"a@example.com"}}},
+	})
+	emu := startEmu(t, emulator.Options{OmitRoles: true}, seed)
+	var failed atomic.Bool
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch && strings.Contains(r.URL.Path, "/Users/") {
+			body, _ := io.ReadAll(r.Body)
+			if bytes.Contains(body, []byte("teamRoles")) && failed.CompareAndSwap(false, true) {
+				w.Header().Set("Content-Type", "application/scim+json")
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write([]byte(`{"detail":"injected","status":"400"}`))
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		emu.srv.ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n  - email: b@example.com\n"+
+		"teams:\n  - name: ml\n    members:\n      - a@example.com\n      - email: b@example.com\n        role: admin\n")
+	v := vars(hs.URL + "/scim")
+	r := wb(t, v, "apply", "-f", m, "--auto-approve")
+	if !failed.Load() || r.code != exitFailed ||
+		!strings.Contains(r.stdout, "failed:  set_team_role b@example.com in team ml") ||
+		!strings.Contains(r.stdout, "Verified: the organization matches the manifest as far as the read shows it, but it shows no roles: the 1 role write(s) that failed or ended unknown above may be missing, and the next plan will not send them again") ||
+		!strings.Contains(r.stderr, "a re-run does not send the 1 role write(s) the read cannot show") {
+		t.Fatalf("apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	// What the note says: the next run does not send it.
+	r = wb(t, v, "apply", "-f", m, "--auto-approve", "-o", "json")
+	if r.code != exitOK || !strings.Contains(r.stdout, `"remaining": 0`) || strings.Contains(r.stdout, "unseen_role_writes") {
+		t.Fatalf("second apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
 

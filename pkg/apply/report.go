@@ -115,6 +115,18 @@ type Verification struct {
 	// Unchecked counts the plan's unverified role assertions (roles the
 	// server does not report): left out of Changes, and not checked.
 	Unchecked int `json:"unchecked_roles,omitempty"`
+	// Unseen counts the run's role writes that failed or ended unknown
+	// and that the verification cannot see: the read reports no roles
+	// (roles_unreported) and the plan after the run has no change for
+	// them, not even an unverified one. The next plan will not send them
+	// again (policy.unreportedRoles: skip), though they may be missing.
+	Unseen int `json:"unseen_role_writes,omitempty"`
+}
+
+// unseenNote says what the verification's unseen role writes mean.
+func (v *Verification) unseenNote() string {
+	return fmt.Sprintf("the %d role write(s) that failed or ended unknown above may be missing, and the next plan will not send them again "+
+		"(policy.unreportedRoles: skip); set them in W&B, or set policy.unreportedRoles: enforce to send declared roles on every apply", v.Unseen)
 }
 
 // Matches reports whether the verification found the organization as the
@@ -143,7 +155,7 @@ func VerifyFailed(why string) *Verification {
 //
 // The plan's warnings that leave a manifest team or user alone and were
 // not among before's (the plan applied) are LeftAlone.
-func Verify(before, after plan.Plan) *Verification {
+func Verify(before, after plan.Plan, results []Result) *Verification {
 	v := &Verification{Changes: []plan.Change{}}
 	for _, c := range after.Changes {
 		if c.Unverified() {
@@ -153,6 +165,7 @@ func Verify(before, after plan.Plan) *Verification {
 		}
 	}
 	v.Remaining = len(v.Changes)
+	v.Unseen = unseenRoleWrites(after, results)
 	key := func(w plan.Warning) string {
 		return string(w.Code) + "\x00" + w.Team + "\x00" + w.User + "\x00" + strings.Join(w.IDs, ",")
 	}
@@ -166,6 +179,28 @@ func Verify(before, after plan.Plan) *Verification {
 		}
 	}
 	return v
+}
+
+// unseenRoleWrites counts the role writes of results that failed or ended
+// unknown while after, the plan of the verification read, reports no
+// roles (roles_unreported) and has no change for them: what the read
+// cannot show, and a re-run would not send again.
+func unseenRoleWrites(after plan.Plan, results []Result) int {
+	if !slices.ContainsFunc(after.Warnings, func(w plan.Warning) bool { return w.Code == plan.WarnRolesUnreported }) {
+		return 0
+	}
+	n := 0
+	for _, res := range results {
+		if res.Action != plan.SetOrgRole && res.Action != plan.SetTeamRole || res.Status != StatusFailed && res.Status != StatusUnknown {
+			continue
+		}
+		if !slices.ContainsFunc(after.Changes, func(c plan.Change) bool {
+			return c.Action == res.Action && c.User == res.User && c.Team == res.Team
+		}) {
+			n++
+		}
+	}
+	return n
 }
 
 // stopped counts the operations the interrupt skipped: not started, or
@@ -202,7 +237,7 @@ func (r *Report) count() {
 // the organization and found it as the manifest says (an unverified role
 // assertion is not checked by it, so one that ended unknown stays unknown).
 func (r *Report) UnknownSettled() bool {
-	if r.Unknown == 0 || r.Failed > 0 || r.Verification == nil || !r.Verification.Matches() {
+	if r.Unknown == 0 || r.Failed > 0 || r.Verification == nil || !r.Verification.Matches() || r.Verification.Unseen > 0 {
 		return false
 	}
 	for _, res := range r.Results {
@@ -244,6 +279,8 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "Verified: %s; run 'wbsync plan' to see what remains.\n", sanitize.Controls(v.Error))
 		case v.Error != "":
 			fmt.Fprintf(&b, "Verified: not possible: the verification read failed (%s); run 'wbsync plan' to see what remains.\n", sanitize.Controls(v.Error))
+		case v.Matches() && v.Unseen > 0:
+			fmt.Fprintf(&b, "Verified: the organization matches the manifest as far as the read shows it, but it shows no roles: %s.\n", v.unseenNote())
 		case v.Matches():
 			b.WriteString("Verified: the organization matches the manifest.\n")
 			if r.UnknownSettled() {
@@ -263,6 +300,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		if v.Unchecked > 0 {
 			fmt.Fprintf(&b, "  (%d role assertion(s) not checked: the server does not report roles)\n", v.Unchecked)
+		}
+		if v.Unseen > 0 && !v.Matches() && v.Error == "" {
+			fmt.Fprintf(&b, "  (and the read shows no roles: %s)\n", v.unseenNote())
 		}
 	}
 	fmt.Fprintf(&b, "Apply: %s.\n", tally(r.OK, r.Failed, r.Skipped, r.Unknown))
@@ -291,7 +331,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		if changes == nil {
 			changes = []plan.Change{}
 		}
-		out.Verification = &Verification{Remaining: len(changes), Changes: changes, Error: v.Error, LeftAlone: v.LeftAlone}
+		out.Verification = &Verification{Remaining: len(changes), Changes: changes, Error: v.Error, LeftAlone: v.LeftAlone, Unchecked: v.Unchecked, Unseen: v.Unseen}
 		if v.Error != "" {
 			out.Verification.Remaining = -1
 		}

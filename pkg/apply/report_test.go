@@ -3,6 +3,7 @@ package apply
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -143,7 +144,7 @@ func TestReportTextEscapesControls(t *testing.T) {
 
 func TestReportTextAllOKVerified(t *testing.T) {
 	var buf bytes.Buffer
-	rep := &Report{Results: []Result{{Action: plan.CreateTeam, Team: "ml", Status: StatusOK}}, OK: 1, Verification: Verify(plan.Plan{}, plan.Plan{})}
+	rep := &Report{Results: []Result{{Action: plan.CreateTeam, Team: "ml", Status: StatusOK}}, OK: 1, Verification: Verify(plan.Plan{}, plan.Plan{}, nil)}
 	if err := rep.WriteText(&buf); err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +163,7 @@ func TestVerifyNewLeftAlone(t *testing.T) {
 	old := plan.Warning{Code: plan.WarnDuplicateTeam, Team: "old", IDs: []string{"g3", "g4"}, Message: "2 live teams are named old"}
 	other := plan.Warning{Code: plan.WarnUserWithoutTeam, User: "a@x.com", Message: "a@x.com is in no team"}
 	before := plan.Plan{Warnings: []plan.Warning{old}}
-	v := Verify(before, plan.Plan{Warnings: []plan.Warning{old, dup, other}})
+	v := Verify(before, plan.Plan{Warnings: []plan.Warning{old, dup, other}}, nil)
 	if d := cmp.Diff([]plan.Warning{dup}, v.LeftAlone); d != "" || v.Matches() {
 		t.Fatalf("LeftAlone (-want +got):\n%s\nmatches %v", d, v.Matches())
 	}
@@ -181,13 +182,13 @@ func TestVerifyNewLeftAlone(t *testing.T) {
 	if err := rep.WriteJSON(&buf); err != nil || !strings.Contains(buf.String(), `"left_alone": [`) {
 		t.Fatalf("JSON lacks left_alone (%v):\n%s", err, buf.String())
 	}
-	if v := Verify(before, before); !v.Matches() || v.LeftAlone != nil {
+	if v := Verify(before, before, nil); !v.Matches() || v.LeftAlone != nil {
 		t.Fatalf("the warnings the plan had: %+v, want a match", v)
 	}
 	// Teams the manifest does not name, made twice meanwhile by someone
 	// else, leave nothing of the manifest alone.
 	scratch := plan.Warning{Code: plan.WarnDuplicateTeam, Team: "scratch", IDs: []string{"g5", "g6"}, Unmanaged: true}
-	if v := Verify(before, plan.Plan{Warnings: []plan.Warning{old, scratch}}); !v.Matches() || v.LeftAlone != nil {
+	if v := Verify(before, plan.Plan{Warnings: []plan.Warning{old, scratch}}, nil); !v.Matches() || v.LeftAlone != nil {
 		t.Fatalf("a new duplicate of an unmanaged team: %+v, want a match", v)
 	}
 }
@@ -208,7 +209,7 @@ func TestVerifyLeavesOutUnverified(t *testing.T) {
 	v := Verify(plan.Plan{}, plan.Plan{Changes: []plan.Change{
 		{Action: plan.SetOrgRole, User: "b@x.com", UserID: "ub", Role: "admin", Reason: plan.ReasonUnverified},
 		drift,
-	}})
+	}}, nil)
 	if d := cmp.Diff(&Verification{Remaining: 1, Changes: []plan.Change{drift}, Unchecked: 1}, v); d != "" {
 		t.Fatalf("Verify (-want +got):\n%s", d)
 	}
@@ -216,10 +217,17 @@ func TestVerifyLeavesOutUnverified(t *testing.T) {
 	// not checked.
 	rep := &Report{Verification: Verify(plan.Plan{}, plan.Plan{Changes: []plan.Change{
 		{Action: plan.SetTeamRole, User: "b@x.com", UserID: "ub", Team: "ml", Role: "admin", Reason: plan.ReasonUnverified},
-	}})}
+	}}, nil)}
 	var buf bytes.Buffer
 	if err := rep.WriteText(&buf); err != nil {
 		t.Fatal(err)
+	}
+	var js bytes.Buffer
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js.String(), `"unchecked_roles": 1`) {
+		t.Fatalf("the JSON report does not count the unchecked roles:\n%s", js.String())
 	}
 	want := []string{
 		"Verified: the organization matches the manifest.",
@@ -238,7 +246,7 @@ func TestRunReportMatchesText(t *testing.T) {
 		ch(plan.AddMember, "c@x.com", "uc", "ml", "tml"),
 		ch(plan.RemoveMember, "c@x.com", "uc", "cv", "tcv"),
 	), w, Options{})
-	rep.Verification = Verify(plan.Plan{}, planOf(ch(plan.AddMember, "c@x.com", "uc", "ml", "tml")))
+	rep.Verification = Verify(plan.Plan{}, planOf(ch(plan.AddMember, "c@x.com", "uc", "ml", "tml")), nil)
 	var buf bytes.Buffer
 	if err := rep.WriteText(&buf); err != nil {
 		t.Fatal(err)
@@ -324,5 +332,51 @@ func TestUnknownSettled(t *testing.T) {
 		if got := tc.r.UnknownSettled(); got != tc.want {
 			t.Errorf("%s: UnknownSettled = %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// A role write that failed or ended unknown is unseen when the plan after
+// the run reports no roles and has no change for it: not when it has an
+// unverified one (unreportedRoles: enforce sends it again), nor when the
+// read reports roles (a change would remain), nor when the write was done.
+func TestVerifyUnseenRoleWrites(t *testing.T) {
+	unreported := plan.Warning{Code: plan.WarnRolesUnreported}
+	role := Result{Action: plan.SetTeamRole, User: "b@x.com", Team: "ml", Status: StatusFailed}
+	assertion := plan.Change{Action: plan.SetTeamRole, User: "b@x.com", Team: "ml", Role: "admin", Reason: plan.ReasonUnverified}
+	other := plan.Change{Action: plan.SetTeamRole, User: "b@x.com", Team: "cv", Role: "admin", Reason: plan.ReasonUnverified}
+	withStatus := func(r Result, s Status) Result { r.Status = s; return r }
+	for _, tc := range []struct {
+		name    string
+		after   plan.Plan
+		results []Result
+		unseen  int
+	}{
+		{"failed, roles unreported", plan.Plan{Warnings: []plan.Warning{unreported}}, []Result{role}, 1},
+		{"unknown, roles unreported", plan.Plan{Warnings: []plan.Warning{unreported}}, []Result{withStatus(role, StatusUnknown)}, 1},
+		{"an assertion of another team", plan.Plan{Warnings: []plan.Warning{unreported}, Changes: []plan.Change{other}}, []Result{role}, 1},
+		{"asserted again (enforce)", plan.Plan{Warnings: []plan.Warning{unreported}, Changes: []plan.Change{assertion}}, []Result{role}, 0},
+		{"roles reported", plan.Plan{}, []Result{role}, 0},
+		{"done", plan.Plan{Warnings: []plan.Warning{unreported}}, []Result{withStatus(role, StatusOK)}, 0},
+		{"skipped", plan.Plan{Warnings: []plan.Warning{unreported}}, []Result{withStatus(role, StatusSkipped)}, 0},
+		{"not a role write", plan.Plan{Warnings: []plan.Warning{unreported}}, []Result{{Action: plan.AddMember, User: "b@x.com", Team: "ml", Status: StatusFailed}}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := Verify(plan.Plan{}, tc.after, tc.results)
+			if v.Unseen != tc.unseen {
+				t.Fatalf("Unseen %d, want %d", v.Unseen, tc.unseen)
+			}
+			rep := &Report{Results: tc.results, Verification: v}
+			rep.count()
+			var js bytes.Buffer
+			if err := rep.WriteJSON(&js); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(js.String(), fmt.Sprintf(`"unseen_role_writes": %d`, tc.unseen)); got != (tc.unseen > 0) {
+				t.Fatalf("JSON:\n%s", js.String())
+			}
+			if tc.unseen > 0 && rep.UnknownSettled() {
+				t.Fatal("an unseen role write counts as settled")
+			}
+		})
 	}
 }
