@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/wbsync/wbsync/pkg/model"
@@ -142,4 +143,36 @@ func TestComputeEmailUpdateShowsDropped(t *testing.T) {
 			changes: update(""),
 		},
 	})
+}
+
+// TestUnresolvedMemberNamesTheTeam: the unresolved_member warning of a
+// team whose name another live team shares (exactly or ignoring case)
+// says which team it is by id; another team's says its name only.
+func TestUnresolvedMemberNamesTheTeam(t *testing.T) {
+	a := "a@x.com"
+	pinned := dt("dup", model.Authoritative, dm(a, ""))
+	pinned.ID = "g1"
+	for _, tc := range []struct {
+		other, want string
+	}{
+		{"dup", "1 member(s) of team dup (id g1) are not listed SCIM users"},
+		{"DUP", "1 member(s) of team dup (id g1) are not listed SCIM users"},
+		{"other", "1 member(s) of team dup are not listed SCIM users"},
+	} {
+		p := Compute(state(users(du(a)), pinned),
+			state(users(lu("ua", a)), lt("g1", "dup", lm("ua", a, ""), lm("sa-1", "", "")), lt("g2", tc.other)),
+			model.Policy{}, Options{})
+		found := false
+		for _, w := range p.Warnings {
+			if w.Code == plan.WarnUnresolvedMember {
+				found = true
+				if !strings.HasPrefix(w.Message, tc.want) {
+					t.Errorf("other team %q: %q, want it to start %q", tc.other, w.Message, tc.want)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("other team %q: no unresolved_member warning in %+v", tc.other, p.Warnings)
+		}
+	}
 }

@@ -272,8 +272,12 @@ func (p *planner) planRemovals(t teamRef, ts *teamState) {
 	}
 	if len(unresolved) > 0 {
 		slices.Sort(unresolved)
+		name := t.name
+		if t.sharedName || t.foldedName { // which of the teams of that name
+			name += " (id " + t.id + ")"
+		}
 		p.warn(plan.Warning{Code: plan.WarnUnresolvedMember, Team: t.name, IDs: unresolved, Message: fmt.Sprintf(
-			"%d member(s) of team %s are not listed SCIM users (such as org service accounts): never removed", len(unresolved), t.name)})
+			"%d member(s) of team %s are not listed SCIM users (such as org service accounts): never removed", len(unresolved), name)})
 	}
 }
 
