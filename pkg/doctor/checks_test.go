@@ -137,7 +137,7 @@ func TestShapes(t *testing.T) {
 		NameShapes, OK, []string{"legacy single object", "member keys: Value/Display", "empty members: mixed: null (1), missing (1)"})
 	want(t, Shapes(raws(rfcUser, handleUser, noMail), nil), NameShapes, OK,
 		[]string{"mixed: RFC array (1), RFC array with capitalised keys (1), absent (1)",
-			"a handle for 2 of 3 users", "username:", "wbsync export", "no team to inspect"})
+			"a handle for 2 of the first 3 users listed", "username:", "wbsync export", "no team to inspect"})
 	want(t, Shapes(nil, raws(`{"members":[{"value":"u1"}]}`)), NameShapes, OK, []string{"no user to inspect", "no empty team seen"})
 	// No user carries emails, no team a members key: each is a warning
 	// that says what plans then do.

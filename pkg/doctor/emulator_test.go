@@ -74,7 +74,7 @@ var emuModes = []emuMode{
 		notOK: map[string]Status{NameRoles: Warn},
 		has:   map[string][]string{NameRoles: {"do not report roles", "policy.unreportedRoles: enforce"}}},
 	{name: "handles", seed: "org.json", opts: emulator.Options{Handles: true}, has: map[string][]string{
-		NameShapes: {"userName: a handle for 5 of 5 users", "set username: in the manifest", "wbsync export"},
+		NameShapes: {"userName: a handle for 5 of the first 5 users listed", "set username: in the manifest", "wbsync export"},
 	}},
 	{name: "ignore_external_id", seed: "org.json", opts: emulator.Options{IgnoreExternalID: true},
 		notOK: map[string]Status{NameExternalID: Warn},

@@ -176,7 +176,7 @@ func Shapes(users, teams []json.RawMessage) Check {
 		case handles == 0:
 			parts = append(parts, "userName: the email")
 		default:
-			parts = append(parts, fmt.Sprintf("userName: a handle for %d of %d users (set username: in the manifest, or start from wbsync export)",
+			parts = append(parts, fmt.Sprintf("userName: a handle for %d of the first %d users listed (set username: in the manifest, or start from wbsync export)",
 				handles, len(users)))
 		}
 		if active == 0 {
