@@ -2,10 +2,12 @@ package main
 
 import (
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -154,5 +156,24 @@ func TestExportUsersWithoutEmail(t *testing.T) {
 	}
 	if !strings.Contains(r.stderr, warning) {
 		t.Errorf("export: stderr lacks the warning %q:\n%s", warning, r.stderr)
+	}
+	// The warning names a glob that keeps the user from unmanagedUsers:
+	// deactivate (an entry without @ is refused as an email).
+	glob := regexp.MustCompile(`policy\.protected may name its userName as the glob "([^"]+)"`).FindStringSubmatch(r.stderr)
+	if glob == nil {
+		t.Fatalf("export: no protected glob suggested:\n%s", r.stderr)
+	}
+	policy := "version: 1\npolicy:\n  unmanagedUsers: deactivate\n  unmanagedGracePeriod: \"0\"\n  protected: [%q]\nusers:\n  - email: alice@example.com\n"
+	r = wb(t, v, "plan", "--detailed-exitcode", "-f", writeFile(t, "glob.yaml", fmt.Sprintf(policy, glob[1])))
+	if r.code != exitOK || !strings.Contains(r.stdout, "[protected]") {
+		t.Fatalf("plan protecting %s: exit %d, want nomail protected and no change:\n%s\n%s", glob[1], r.code, r.stdout, r.stderr)
+	}
+	r = wb(t, v, "plan", "--detailed-exitcode", "-f", writeFile(t, "other.yaml", fmt.Sprintf(policy, "[x]omail")))
+	if r.code != exitChanges || !strings.Contains(r.stdout, "nomail") {
+		t.Fatalf("plan protecting another name: exit %d, want nomail deactivated:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = wb(t, v, "plan", "-f", writeFile(t, "plain.yaml", fmt.Sprintf(policy, "nomail")))
+	if r.code != exitError {
+		t.Fatalf("plan protecting nomail as an email: exit %d, want 1:\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }

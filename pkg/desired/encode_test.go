@@ -42,6 +42,24 @@ func observedOrg() model.State {
 	}
 }
 
+// TestHandleGlob: the glob export suggests for a user without email
+// matches its userName, and no other name.
+func TestHandleGlob(t *testing.T) {
+	for name, want := range map[string]string{"carol": "[c]arol", "Dev-Bob": "[d]ev-bob", "a*b?[c]\\d": `[a]\*b\?\[c]\\d`, "-x": "", "": "", "été": "[é]té"} {
+		g := handleGlob(name)
+		if g != want {
+			t.Errorf("handleGlob(%q) = %q, want %q", name, g, want)
+			continue
+		}
+		if g == "" {
+			continue
+		}
+		if !model.MatchesProtected(g, model.Key(name)) || model.MatchesProtected(g, model.Key(name)+"x") || model.MatchesProtected(g, "x"+model.Key(name)) {
+			t.Errorf("glob %q of %q matches the wrong names", g, name)
+		}
+	}
+}
+
 func TestEncodeExport(t *testing.T) {
 	pol := &model.Policy{UnmanagedUsers: "ignore", Protected: []string{"*@svc.example.com"},
 		MaxDeactivations: model.Limit{Set: true, Value: 5}, MaxMemberRemovals: model.Limit{Set: true, Value: 20, Percent: true},
@@ -63,7 +81,7 @@ func TestEncodeExport(t *testing.T) {
 		t.Error(d)
 	}
 	wantWarnings := []string{
-		`user "ghost" ("Ghost") id u4 left out of the export: it has no email, and a manifest declares users by email`,
+		`user "ghost" ("Ghost") id u4 left out of the export: it has no email, and a manifest declares users by email; policy.protected may name its userName as the glob "[g]host", to keep it from unmanagedUsers: deactivate`,
 		`team "platform" (id g1) exported as membership: additive: it holds members the export leaves out`,
 	}
 	if d := cmp.Diff(wantWarnings, rep.Warnings()); d != "" {

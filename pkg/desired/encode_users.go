@@ -2,7 +2,9 @@ package desired
 
 import (
 	"sort"
+	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/wbsync/wbsync/pkg/model"
@@ -122,6 +124,10 @@ func (e *encoder) sharedExternalIDs(us []model.User) {
 func userProblem(u model.User, handle string) string {
 	switch {
 	case u.Email == "":
+		if g := handleGlob(u.UserName); g != "" {
+			return "it has no email, and a manifest declares users by email; policy.protected may name its userName as the glob " +
+				strconv.Quote(g) + ", to keep it from unmanagedUsers: deactivate"
+		}
 		return "it has no email, and a manifest declares users by email"
 	case !validEmail(u.Email):
 		if addressProblem(u.Email) == "" {
@@ -135,6 +141,27 @@ func userProblem(u model.User, handle string) string {
 		return "its name or externalId is not valid UTF-8"
 	}
 	return ""
+}
+
+// handleGlob is a policy.protected glob that matches the userName name
+// alone: its first letter or digit in brackets (an entry without @ is an
+// email, else: a glob is what may name a handle), with \ before any of
+// * ? [ \ in the rest; "" when the name starts otherwise.
+func handleGlob(name string) string {
+	k := model.Key(name)
+	r, size := utf8.DecodeRuneInString(k)
+	if size == 0 || !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("[" + k[:size] + "]")
+	for _, c := range k[size:] {
+		if strings.ContainsRune(`*?[\`, c) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // user writes one user's entry.
