@@ -52,6 +52,9 @@ type EncodeReport struct {
 	// resolves to no written user), so that applying the export never
 	// removes that member. Names as written, with " (id ID)" when pinned.
 	AdditiveTeams []string
+	// AdditiveWhy says, for each of AdditiveTeams, why its members are
+	// left out (leftOut: the first few reasons, and how many more).
+	AdditiveWhy []string
 	// Unresolved counts the members left out because their id names no
 	// listed user (such as org service accounts, which W&B adds to every
 	// team: wbsync never removes them), in UnresolvedTeams teams.
@@ -80,8 +83,8 @@ func (r EncodeReport) Warnings() []string {
 	for _, s := range r.SkippedTeams {
 		out = append(out, fmt.Sprintf("team %q%s left out of the export: %s", s.Team.Name, idSuffix(s.Team.ID), s.Reason))
 	}
-	for _, t := range r.AdditiveTeams {
-		out = append(out, fmt.Sprintf("team %s exported as membership: additive: it holds members the export leaves out", t))
+	for i, t := range r.AdditiveTeams {
+		out = append(out, fmt.Sprintf("team %s exported as membership: additive: it holds members the export leaves out: %s", t, r.AdditiveWhy[i]))
 	}
 	return out
 }

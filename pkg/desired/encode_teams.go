@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
@@ -99,6 +100,17 @@ func (e *encoder) teams(ts []model.Team) {
 	}
 }
 
+// leftOut says why a team's members are left out: how many, and the
+// reasons of the first caps.ShownNames of them ("; and N more" after).
+func leftOut(left []string) string {
+	shown := left[:min(len(left), caps.ShownNames)]
+	s := strconv.Itoa(len(left)) + " member(s) cannot be declared (" + strings.Join(shown, "; ")
+	if n := len(left) - len(shown); n > 0 {
+		s += "; and " + strconv.Itoa(n) + " more"
+	}
+	return s + ")"
+}
+
 // resolve finds member m's written user. ui < 0 with why "" is a member to
 // leave out silently (an org service account: an id that matches no user,
 // and no email); why says why a member that names a user cannot be written.
@@ -167,17 +179,14 @@ func (e *encoder) team(t *model.Team, sharing int, noRoles bool, ms []model.Memb
 	additive := t.Membership == model.Additive
 	if len(left) > 0 {
 		additive = true
-		msg := "membership: additive because " + strconv.Itoa(len(left)) + " member(s) cannot be declared (" + left[0]
-		if len(left) > 1 {
-			msg += ", ..."
-		}
-		msg += "): applying this export never removes them"
-		e.buf = appendComment(e.buf, "  ", msg)
+		why := leftOut(left)
+		e.buf = appendComment(e.buf, "  ", "membership: additive because "+why+": applying this export never removes them")
 		name := strconv.Quote(t.Name)
 		if t.ID != "" {
 			name += " (id " + t.ID + ")"
 		}
 		e.report.AdditiveTeams = append(e.report.AdditiveTeams, name)
+		e.report.AdditiveWhy = append(e.report.AdditiveWhy, why)
 	}
 	e.kv("  - ", "name", t.Name)
 	if t.ID != "" && (sharing > 1 || t.Membership != "") {

@@ -3,6 +3,7 @@ package desired
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
@@ -82,7 +84,7 @@ func TestEncodeExport(t *testing.T) {
 	}
 	wantWarnings := []string{
 		`user "ghost" ("Ghost") id u4 left out of the export: it has no email, and a manifest declares users by email; policy.protected may name its userName as the glob "[g]host", to keep it from unmanagedUsers: deactivate`,
-		`team "platform" (id g1) exported as membership: additive: it holds members the export leaves out`,
+		`team "platform" (id g1) exported as membership: additive: it holds members the export leaves out: 1 member(s) cannot be declared (user ghost (id u4) is left out of the export)`,
 	}
 	if d := cmp.Diff(wantWarnings, rep.Warnings()); d != "" {
 		t.Error(d)
@@ -474,7 +476,12 @@ func TestEncodeLeavesOutKeyFragments(t *testing.T) {
 	}
 	var why []string
 	for _, w := range rep.Warnings() {
-		if strings.Contains(w, "characters of the API key") {
+		switch {
+		case strings.HasPrefix(w, `team "reviewers" (id g6) exported as membership: additive`):
+			if !strings.HasSuffix(w, "(member zoe@example.com's role holds 8 or more characters of the API key)") {
+				t.Errorf("reviewers' warning does not say why: %q", w)
+			}
+		case strings.Contains(w, "characters of the API key"):
 			why = append(why, w)
 		}
 	}
@@ -581,5 +588,21 @@ func TestEncodeSaysUndeclarableAddressCanBeProtected(t *testing.T) {
 	}
 	if _, err := Parse([]Source{{"m.yaml", []byte("version: 1\npolicy:\n  protected: [admin@localhost]\n")}}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLeftOut: the reasons a team's members are left out are listed, the
+// first caps.ShownNames of them, then counted.
+func TestLeftOut(t *testing.T) {
+	var left []string
+	for i := range caps.ShownNames + 2 {
+		left = append(left, fmt.Sprintf("r%d", i))
+	}
+	if got, want := leftOut(left[:1]), "1 member(s) cannot be declared (r0)"; got != want {
+		t.Errorf("one: %q, want %q", got, want)
+	}
+	want := fmt.Sprintf("%d member(s) cannot be declared (%s; and 2 more)", len(left), strings.Join(left[:caps.ShownNames], "; "))
+	if got := leftOut(left); got != want {
+		t.Errorf("many: %q, want %q", got, want)
 	}
 }
