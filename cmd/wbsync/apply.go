@@ -131,7 +131,7 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		var buf bytes.Buffer
 		rep := &apply.Report{Seats: a.p.Seats}
 		if !o.noVerify {
-			rep.Verification = apply.Verify(a.p, a.p, nil)
+			rep.Verification = apply.Verify(a.p, a.p, nil, model.State{})
 		}
 		if err := rep.WriteJSON(sanitize.JSONWriter(&buf)); err != nil {
 			return exitError, err
@@ -452,7 +452,11 @@ func (a *applyRun) verify(ctx context.Context, rep *apply.Report) error {
 	// server report them now, and the updates it never planned are not
 	// what remains of it (the next plan makes them).
 	a.s.extIDsUnreported = slices.ContainsFunc(a.p.Warnings, func(w plan.Warning) bool { return w.Code == plan.WarnExternalIDUnreported })
-	after, err := a.s.computePlan(ctx, a.want, a.policy, a.p.ManifestDigest)
+	have, err := a.s.read(ctx)
+	var after plan.Plan
+	if err == nil {
+		after, err = a.s.planAgainst(ctx, have, a.want, a.policy, a.p.ManifestDigest)
+	}
 	if err != nil {
 		why := err.Error()
 		if errors.Is(err, errInterrupted) || ctx.Err() != nil {
@@ -461,7 +465,7 @@ func (a *applyRun) verify(ctx context.Context, rep *apply.Report) error {
 		rep.Verification = apply.VerifyFailed(why)
 		return fmt.Errorf("the apply ran (%d write request(s)), but the verification read failed (%s): run 'wbsync plan' to see where the organization stands", rep.Requests, why)
 	}
-	rep.Verification = apply.Verify(a.p, after, rep.Results)
+	rep.Verification = apply.Verify(a.p, after, rep.Results, have.state)
 	return nil
 }
 

@@ -10,7 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 
 	"go.uber.org/zap/zapcore"
@@ -299,45 +299,89 @@ func TestRolesUnreported(t *testing.T) {
 }
 
 // TestUnseenRoleWriteFailure: against a server that reports no roles, a
-// team role write that fails after its member was added cannot be seen by
-// the verification, and under unreportedRoles: skip no later plan sends it
-// again: apply does not say the organization matches without saying so,
-// nor that a re-run fixes it.
+// team role write that is not done after its member was added (refused,
+// or skipped because the add's answer was lost) cannot be seen by the
+// verification, and under unreportedRoles: skip no later plan sends it
+// again: apply does not say the organization matches, nor that a re-run
+// fixes it.
 func TestUnseenRoleWriteFailure(t *testing.T) {
 	seed := writeState(t, map[string]any{
 		"users": []any{map[string]any{"userName": "a@example.com", "organizationRole": "admin"}, map[string]any{"userName": "b@example.com"}},
 		"teams": []any{map[string]any{"name": "ml", "members": []any{"a@example.com"}}},
 	})
-	emu := startEmu(t, emulator.Options{OmitRoles: true}, seed)
-	var failed atomic.Bool
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPatch && strings.Contains(r.URL.Path, "/Users/") {
-			body, _ := io.ReadAll(r.Body)
-			if bytes.Contains(body, []byte("teamRoles")) && failed.CompareAndSwap(false, true) {
-				w.Header().Set("Content-Type", "application/scim+json")
-				w.WriteHeader(http.StatusBadRequest)
-				_, _ = w.Write([]byte(`{"detail":"injected","status":"400"}`))
-				return
-			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
-		}
-		emu.srv.ServeHTTP(w, r)
-	}))
-	defer hs.Close()
 	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n  - email: b@example.com\n"+
 		"teams:\n  - name: ml\n    members:\n      - a@example.com\n      - email: b@example.com\n        role: admin\n")
-	v := vars(hs.URL + "/scim")
-	r := wb(t, v, "apply", "-f", m, "--auto-approve")
-	if !failed.Load() || r.code != exitFailed ||
-		!strings.Contains(r.stdout, "failed:  set_team_role b@example.com in team ml") ||
-		!strings.Contains(r.stdout, "Verified: the organization matches the manifest as far as the read shows it, but it shows no roles: the 1 role write(s) that failed or ended unknown above may be missing, and the next plan will not send them again") ||
-		!strings.Contains(r.stderr, "a re-run does not send the 1 role write(s) the read cannot show") {
-		t.Fatalf("apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	refuse := func(w http.ResponseWriter, detail string) {
+		w.Header().Set("Content-Type", "application/scim+json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"detail":"` + detail + `","status":"400"}`))
 	}
-	// What the note says: the next run does not send it.
-	r = wb(t, v, "apply", "-f", m, "--auto-approve", "-o", "json")
-	if r.code != exitOK || !strings.Contains(r.stdout, `"remaining": 0`) || strings.Contains(r.stdout, "unseen_role_writes") {
-		t.Fatalf("second apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	for _, tc := range []struct {
+		name string
+		// fault answers a write in place of srv (true), or lets it
+		// through (false); seen counts the writes it was given before
+		fault   func(seen int, srv *emulator.Server, w http.ResponseWriter, r *http.Request, body []byte) bool
+		result  string // the report's line about the role write
+		warning string // the closing warning's end
+	}{
+		{"role refused", func(_ int, _ *emulator.Server, w http.ResponseWriter, r *http.Request, body []byte) bool {
+			if strings.Contains(r.URL.Path, "/Users/") && bytes.Contains(body, []byte("teamRoles")) {
+				refuse(w, "injected")
+				return true
+			}
+			return false
+		}, "failed:  set_team_role b@example.com in team ml", "a re-run does not send the 1 role write(s) the read cannot show"},
+		{"add answer lost, role skipped", func(seen int, srv *emulator.Server, w http.ResponseWriter, r *http.Request, body []byte) bool {
+			if !strings.Contains(r.URL.Path, "/Groups/") {
+				return false
+			}
+			if seen == 0 { // the add: made, its answer lost
+				srv.ServeHTTP(httptest.NewRecorder(), r)
+				conn, _, err := w.(http.Hijacker).Hijack()
+				if err == nil {
+					conn.Close()
+				}
+				return true
+			}
+			refuse(w, "already a member")
+			return true
+		}, "skipped: set_team_role b@example.com in team ml", "except the 1 role write(s) the read cannot show, which apply again does not send"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			emu := startEmu(t, emulator.Options{OmitRoles: true}, seed)
+			var (
+				mu   sync.Mutex
+				seen int
+			)
+			hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodPatch {
+					body, _ := io.ReadAll(r.Body)
+					r.Body = io.NopCloser(bytes.NewReader(body))
+					mu.Lock()
+					done := tc.fault(seen, emu.srv, w, r, body)
+					seen++
+					mu.Unlock()
+					if done {
+						return
+					}
+					r.Body = io.NopCloser(bytes.NewReader(body))
+				}
+				emu.srv.ServeHTTP(w, r)
+			}))
+			defer hs.Close()
+			v := vars(hs.URL + "/scim")
+			r := wb(t, v, "apply", "-f", m, "--auto-approve")
+			if r.code != exitFailed || !strings.Contains(r.stdout, tc.result) ||
+				!strings.Contains(r.stdout, "Verified: no change remains that the read can show, but the read shows no role for the 1 role write(s) above that were not done: they may be missing, and the next plan will not send them again") ||
+				strings.Contains(r.stdout, "Verified: the organization matches the manifest") || !strings.Contains(r.stderr, tc.warning) {
+				t.Fatalf("apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+			}
+			// What the note says: the next run does not send it.
+			r = wb(t, vars(emu.url), "apply", "-f", m, "--auto-approve", "-o", "json")
+			if r.code != exitOK || !strings.Contains(r.stdout, `"remaining": 0`) || strings.Contains(r.stdout, "unseen_role_writes") {
+				t.Fatalf("second apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+			}
+		})
 	}
 }
 

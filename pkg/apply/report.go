@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
@@ -115,17 +116,18 @@ type Verification struct {
 	// Unchecked counts the plan's unverified role assertions (roles the
 	// server does not report): left out of Changes, and not checked.
 	Unchecked int `json:"unchecked_roles,omitempty"`
-	// Unseen counts the run's role writes that failed or ended unknown
-	// and that the verification cannot see: the read reports no roles
-	// (roles_unreported) and the plan after the run has no change for
-	// them, not even an unverified one. The next plan will not send them
-	// again (policy.unreportedRoles: skip), though they may be missing.
+	// Unseen counts the run's role writes that were not done (failed,
+	// skipped or unknown) and that the verification cannot see: the read
+	// lists the user (and the member, for a team role) but reports no
+	// role for it, and the plan after the run has no change for it, not
+	// even an unverified one. The next plan will not send them again
+	// (policy.unreportedRoles: skip), though they may be missing.
 	Unseen int `json:"unseen_role_writes,omitempty"`
 }
 
 // unseenNote says what the verification's unseen role writes mean.
 func (v *Verification) unseenNote() string {
-	return fmt.Sprintf("the %d role write(s) that failed or ended unknown above may be missing, and the next plan will not send them again "+
+	return fmt.Sprintf("the read shows no role for the %d role write(s) above that were not done: they may be missing, and the next plan will not send them again "+
 		"(policy.unreportedRoles: skip); set them in W&B, or set policy.unreportedRoles: enforce to send declared roles on every apply", v.Unseen)
 }
 
@@ -155,7 +157,10 @@ func VerifyFailed(why string) *Verification {
 //
 // The plan's warnings that leave a manifest team or user alone and were
 // not among before's (the plan applied) are LeftAlone.
-func Verify(before, after plan.Plan, results []Result) *Verification {
+//
+// have is what the verification read found; results are the run's, of
+// which the role writes not done that have cannot show are Unseen.
+func Verify(before, after plan.Plan, results []Result, have model.State) *Verification {
 	v := &Verification{Changes: []plan.Change{}}
 	for _, c := range after.Changes {
 		if c.Unverified() {
@@ -165,7 +170,7 @@ func Verify(before, after plan.Plan, results []Result) *Verification {
 		}
 	}
 	v.Remaining = len(v.Changes)
-	v.Unseen = unseenRoleWrites(after, results)
+	v.Unseen = unseenRoleWrites(after, results, have)
 	key := func(w plan.Warning) string {
 		return string(w.Code) + "\x00" + w.Team + "\x00" + w.User + "\x00" + strings.Join(w.IDs, ",")
 	}
@@ -181,17 +186,30 @@ func Verify(before, after plan.Plan, results []Result) *Verification {
 	return v
 }
 
-// unseenRoleWrites counts the role writes of results that failed or ended
-// unknown while after, the plan of the verification read, reports no
-// roles (roles_unreported) and has no change for them: what the read
-// cannot show, and a re-run would not send again.
-func unseenRoleWrites(after plan.Plan, results []Result) int {
-	if !slices.ContainsFunc(after.Warnings, func(w plan.Warning) bool { return w.Code == plan.WarnRolesUnreported }) {
-		return 0
-	}
+// unseenRoleWrites counts the role writes of results that were not done
+// and that have cannot show: its user (for a team role, the member in
+// that team) is listed with no role reported there, and after has no
+// change of that action for that user and team. A user, team or member
+// have lacks is no such case: after plans it anew, role included.
+func unseenRoleWrites(after plan.Plan, results []Result, have model.State) int {
+	var users map[string]*model.User
+	var teams map[string]*model.Team
 	n := 0
 	for _, res := range results {
-		if res.Action != plan.SetOrgRole && res.Action != plan.SetTeamRole || res.Status != StatusFailed && res.Status != StatusUnknown {
+		if res.Action != plan.SetOrgRole && res.Action != plan.SetTeamRole || res.Status == StatusOK || res.UserID == "" {
+			continue
+		}
+		if users == nil {
+			users, teams = make(map[string]*model.User, len(have.Users)), make(map[string]*model.Team, len(have.Teams))
+			for i := range have.Users {
+				users[have.Users[i].ID] = &have.Users[i]
+			}
+			for i := range have.Teams {
+				teams[have.Teams[i].ID] = &have.Teams[i]
+			}
+		}
+		u := users[res.UserID]
+		if u == nil || !roleUnshown(res, u, teams[res.TeamID]) {
 			continue
 		}
 		if !slices.ContainsFunc(after.Changes, func(c plan.Change) bool {
@@ -201,6 +219,25 @@ func unseenRoleWrites(after plan.Plan, results []Result) int {
 		}
 	}
 	return n
+}
+
+// roleUnshown reports whether the read shows no role for what role write
+// res sets: live user u's org role (none, or one W&B does not define), or
+// its role as a member of live team t (false when t is nil or u is no
+// member of it: the next plan adds it, with its role).
+func roleUnshown(res Result, u *model.User, t *model.Team) bool {
+	if res.Action == plan.SetOrgRole {
+		return !u.OrgRole.Norm().Predefined()
+	}
+	if t == nil {
+		return false
+	}
+	for _, m := range t.Members {
+		if m.UserID == u.ID {
+			return m.Role == ""
+		}
+	}
+	return false
 }
 
 // stopped counts the operations the interrupt skipped: not started, or
@@ -280,7 +317,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		case v.Error != "":
 			fmt.Fprintf(&b, "Verified: not possible: the verification read failed (%s); run 'wbsync plan' to see what remains.\n", sanitize.Controls(v.Error))
 		case v.Matches() && v.Unseen > 0:
-			fmt.Fprintf(&b, "Verified: the organization matches the manifest as far as the read shows it, but it shows no roles: %s.\n", v.unseenNote())
+			fmt.Fprintf(&b, "Verified: no change remains that the read can show, but %s.\n", v.unseenNote())
 		case v.Matches():
 			b.WriteString("Verified: the organization matches the manifest.\n")
 			if r.UnknownSettled() {
@@ -302,7 +339,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "  (%d role assertion(s) not checked: the server does not report roles)\n", v.Unchecked)
 		}
 		if v.Unseen > 0 && !v.Matches() && v.Error == "" {
-			fmt.Fprintf(&b, "  (and the read shows no roles: %s)\n", v.unseenNote())
+			fmt.Fprintf(&b, "  (and %s)\n", v.unseenNote())
 		}
 	}
 	fmt.Fprintf(&b, "Apply: %s.\n", tally(r.OK, r.Failed, r.Skipped, r.Unknown))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
@@ -144,7 +145,7 @@ func TestReportTextEscapesControls(t *testing.T) {
 
 func TestReportTextAllOKVerified(t *testing.T) {
 	var buf bytes.Buffer
-	rep := &Report{Results: []Result{{Action: plan.CreateTeam, Team: "ml", Status: StatusOK}}, OK: 1, Verification: Verify(plan.Plan{}, plan.Plan{}, nil)}
+	rep := &Report{Results: []Result{{Action: plan.CreateTeam, Team: "ml", Status: StatusOK}}, OK: 1, Verification: Verify(plan.Plan{}, plan.Plan{}, nil, model.State{})}
 	if err := rep.WriteText(&buf); err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +164,7 @@ func TestVerifyNewLeftAlone(t *testing.T) {
 	old := plan.Warning{Code: plan.WarnDuplicateTeam, Team: "old", IDs: []string{"g3", "g4"}, Message: "2 live teams are named old"}
 	other := plan.Warning{Code: plan.WarnUserWithoutTeam, User: "a@x.com", Message: "a@x.com is in no team"}
 	before := plan.Plan{Warnings: []plan.Warning{old}}
-	v := Verify(before, plan.Plan{Warnings: []plan.Warning{old, dup, other}}, nil)
+	v := Verify(before, plan.Plan{Warnings: []plan.Warning{old, dup, other}}, nil, model.State{})
 	if d := cmp.Diff([]plan.Warning{dup}, v.LeftAlone); d != "" || v.Matches() {
 		t.Fatalf("LeftAlone (-want +got):\n%s\nmatches %v", d, v.Matches())
 	}
@@ -182,13 +183,13 @@ func TestVerifyNewLeftAlone(t *testing.T) {
 	if err := rep.WriteJSON(&buf); err != nil || !strings.Contains(buf.String(), `"left_alone": [`) {
 		t.Fatalf("JSON lacks left_alone (%v):\n%s", err, buf.String())
 	}
-	if v := Verify(before, before, nil); !v.Matches() || v.LeftAlone != nil {
+	if v := Verify(before, before, nil, model.State{}); !v.Matches() || v.LeftAlone != nil {
 		t.Fatalf("the warnings the plan had: %+v, want a match", v)
 	}
 	// Teams the manifest does not name, made twice meanwhile by someone
 	// else, leave nothing of the manifest alone.
 	scratch := plan.Warning{Code: plan.WarnDuplicateTeam, Team: "scratch", IDs: []string{"g5", "g6"}, Unmanaged: true}
-	if v := Verify(before, plan.Plan{Warnings: []plan.Warning{old, scratch}}, nil); !v.Matches() || v.LeftAlone != nil {
+	if v := Verify(before, plan.Plan{Warnings: []plan.Warning{old, scratch}}, nil, model.State{}); !v.Matches() || v.LeftAlone != nil {
 		t.Fatalf("a new duplicate of an unmanaged team: %+v, want a match", v)
 	}
 }
@@ -209,7 +210,7 @@ func TestVerifyLeavesOutUnverified(t *testing.T) {
 	v := Verify(plan.Plan{}, plan.Plan{Changes: []plan.Change{
 		{Action: plan.SetOrgRole, User: "b@x.com", UserID: "ub", Role: "admin", Reason: plan.ReasonUnverified},
 		drift,
-	}}, nil)
+	}}, nil, model.State{})
 	if d := cmp.Diff(&Verification{Remaining: 1, Changes: []plan.Change{drift}, Unchecked: 1}, v); d != "" {
 		t.Fatalf("Verify (-want +got):\n%s", d)
 	}
@@ -217,7 +218,7 @@ func TestVerifyLeavesOutUnverified(t *testing.T) {
 	// not checked.
 	rep := &Report{Verification: Verify(plan.Plan{}, plan.Plan{Changes: []plan.Change{
 		{Action: plan.SetTeamRole, User: "b@x.com", UserID: "ub", Team: "ml", Role: "admin", Reason: plan.ReasonUnverified},
-	}}, nil)}
+	}}, nil, model.State{})}
 	var buf bytes.Buffer
 	if err := rep.WriteText(&buf); err != nil {
 		t.Fatal(err)
@@ -246,7 +247,7 @@ func TestRunReportMatchesText(t *testing.T) {
 		ch(plan.AddMember, "c@x.com", "uc", "ml", "tml"),
 		ch(plan.RemoveMember, "c@x.com", "uc", "cv", "tcv"),
 	), w, Options{})
-	rep.Verification = Verify(plan.Plan{}, planOf(ch(plan.AddMember, "c@x.com", "uc", "ml", "tml")), nil)
+	rep.Verification = Verify(plan.Plan{}, planOf(ch(plan.AddMember, "c@x.com", "uc", "ml", "tml")), nil, model.State{})
 	var buf bytes.Buffer
 	if err := rep.WriteText(&buf); err != nil {
 		t.Fatal(err)
@@ -335,47 +336,69 @@ func TestUnknownSettled(t *testing.T) {
 	}
 }
 
-// A role write that failed or ended unknown is unseen when the plan after
-// the run reports no roles and has no change for it: not when it has an
-// unverified one (unreportedRoles: enforce sends it again), nor when the
-// read reports roles (a change would remain), nor when the write was done.
+// A role write that was not done is unseen when the verification read
+// lists its user (and member) with no role there and the plan after the
+// run has no change for it: not when that plan has an unverified one
+// (unreportedRoles: enforce sends it again), nor when the read shows the
+// role (a change would remain), nor when the user, team or membership is
+// missing (the next plan makes it, role included), nor when it was done.
 func TestVerifyUnseenRoleWrites(t *testing.T) {
-	unreported := plan.Warning{Code: plan.WarnRolesUnreported}
-	role := Result{Action: plan.SetTeamRole, User: "b@x.com", Team: "ml", Status: StatusFailed}
+	have := func(orgRole model.Role, member bool, teamRole model.Role) model.State {
+		st := model.State{Users: []model.User{{ID: "ub", UserName: "b@x.com", OrgRole: orgRole, Active: true}},
+			Teams: []model.Team{{ID: "tml", Name: "ml"}}}
+		if member {
+			st.Teams[0].Members = []model.Member{{UserID: "ub", Email: "b@x.com", Role: teamRole, User: 1}}
+		}
+		return st
+	}
+	team := Result{Action: plan.SetTeamRole, User: "b@x.com", UserID: "ub", Team: "ml", TeamID: "tml", Status: StatusFailed}
+	org := Result{Action: plan.SetOrgRole, User: "b@x.com", UserID: "ub", Status: StatusFailed}
 	assertion := plan.Change{Action: plan.SetTeamRole, User: "b@x.com", Team: "ml", Role: "admin", Reason: plan.ReasonUnverified}
 	other := plan.Change{Action: plan.SetTeamRole, User: "b@x.com", Team: "cv", Role: "admin", Reason: plan.ReasonUnverified}
 	withStatus := func(r Result, s Status) Result { r.Status = s; return r }
 	for _, tc := range []struct {
 		name    string
 		after   plan.Plan
+		have    model.State
 		results []Result
 		unseen  int
 	}{
-		{"failed, roles unreported", plan.Plan{Warnings: []plan.Warning{unreported}}, []Result{role}, 1},
-		{"unknown, roles unreported", plan.Plan{Warnings: []plan.Warning{unreported}}, []Result{withStatus(role, StatusUnknown)}, 1},
-		{"an assertion of another team", plan.Plan{Warnings: []plan.Warning{unreported}, Changes: []plan.Change{other}}, []Result{role}, 1},
-		{"asserted again (enforce)", plan.Plan{Warnings: []plan.Warning{unreported}, Changes: []plan.Change{assertion}}, []Result{role}, 0},
-		{"roles reported", plan.Plan{}, []Result{role}, 0},
-		{"done", plan.Plan{Warnings: []plan.Warning{unreported}}, []Result{withStatus(role, StatusOK)}, 0},
-		{"skipped", plan.Plan{Warnings: []plan.Warning{unreported}}, []Result{withStatus(role, StatusSkipped)}, 0},
-		{"not a role write", plan.Plan{Warnings: []plan.Warning{unreported}}, []Result{{Action: plan.AddMember, User: "b@x.com", Team: "ml", Status: StatusFailed}}, 0},
+		{"team role failed, unreported", plan.Plan{}, have("", true, ""), []Result{team}, 1},
+		{"team role unknown", plan.Plan{}, have("", true, ""), []Result{withStatus(team, StatusUnknown)}, 1},
+		{"team role skipped (its add ended unknown)", plan.Plan{}, have("", true, ""), []Result{withStatus(team, StatusSkipped)}, 1},
+		{"an assertion of another team", plan.Plan{Changes: []plan.Change{other}}, have("", true, ""), []Result{team}, 1},
+		{"asserted again (enforce)", plan.Plan{Changes: []plan.Change{assertion}}, have("", true, ""), []Result{team}, 0},
+		{"team role reported", plan.Plan{}, have("", true, "admin"), []Result{team}, 0},
+		{"not a member (the add is planned again)", plan.Plan{}, have("", false, ""), []Result{team}, 0},
+		{"no such user (the create is planned again)", plan.Plan{}, model.State{}, []Result{team}, 0},
+		{"team role done", plan.Plan{}, have("", true, ""), []Result{withStatus(team, StatusOK)}, 0},
+		{"org role failed, unreported", plan.Plan{}, have("", true, ""), []Result{org}, 1},
+		{"org role W&B does not define", plan.Plan{}, have("owner", true, ""), []Result{org}, 1},
+		{"org role reported", plan.Plan{}, have("member", true, ""), []Result{org}, 0},
+		{"not a role write", plan.Plan{}, have("", true, ""), []Result{{Action: plan.AddMember, User: "b@x.com", UserID: "ub", Team: "ml", TeamID: "tml", Status: StatusFailed}}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			v := Verify(plan.Plan{}, tc.after, tc.results)
+			v := Verify(plan.Plan{}, tc.after, tc.results, tc.have)
 			if v.Unseen != tc.unseen {
 				t.Fatalf("Unseen %d, want %d", v.Unseen, tc.unseen)
 			}
 			rep := &Report{Results: tc.results, Verification: v}
 			rep.count()
-			var js bytes.Buffer
+			var js, text bytes.Buffer
 			if err := rep.WriteJSON(&js); err != nil {
 				t.Fatal(err)
 			}
 			if got := strings.Contains(js.String(), fmt.Sprintf(`"unseen_role_writes": %d`, tc.unseen)); got != (tc.unseen > 0) {
 				t.Fatalf("JSON:\n%s", js.String())
 			}
-			if tc.unseen > 0 && rep.UnknownSettled() {
-				t.Fatal("an unseen role write counts as settled")
+			if err := rep.WriteText(&text); err != nil {
+				t.Fatal(err)
+			}
+			if matches := strings.Contains(text.String(), "Verified: the organization matches the manifest"); matches != (tc.unseen == 0 && v.Matches()) {
+				t.Fatalf("text:\n%s", text.String())
+			}
+			if tc.unseen > 0 && (rep.UnknownSettled() || !strings.Contains(text.String(), "Verified: no change remains that the read can show, but the read shows no role for the 1 role write(s) above that were not done")) {
+				t.Fatalf("an unseen role write is not said, or counts as settled:\n%s", text.String())
 			}
 		})
 	}
