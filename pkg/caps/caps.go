@@ -196,8 +196,9 @@ const (
 	// and the start of one more.
 	TwiceHold = 5*64 + 4
 	// ShownNames is how many names (or ids) one doctor detail lists
-	// before "… and N more", so that a detail stays short whatever the
-	// server holds.
+	// before "… and N more", and how many reasons export gives for the
+	// members it leaves out of one team before "; and N more", so that a
+	// message stays short whatever the server holds.
 	ShownNames = 5
 	// ListedNotStarted is how many operations an interrupt kept from
 	// starting the text report of apply names; the rest are counted on one

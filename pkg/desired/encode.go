@@ -50,11 +50,8 @@ type EncodeReport struct {
 	// AdditiveTeams are the teams written membership: additive because
 	// they hold a member that is left out (a skipped user, or an id that
 	// resolves to no written user), so that applying the export never
-	// removes that member. Names as written, with " (id ID)" when pinned.
-	AdditiveTeams []string
-	// AdditiveWhy says, for each of AdditiveTeams, why its members are
-	// left out (leftOut: the first few reasons, and how many more).
-	AdditiveWhy []string
+	// removes that member.
+	AdditiveTeams []AdditiveTeam
 	// Unresolved counts the members left out because their id names no
 	// listed user (such as org service accounts, which W&B adds to every
 	// team: wbsync never removes them), in UnresolvedTeams teams.
@@ -83,10 +80,20 @@ func (r EncodeReport) Warnings() []string {
 	for _, s := range r.SkippedTeams {
 		out = append(out, fmt.Sprintf("team %q%s left out of the export: %s", s.Team.Name, idSuffix(s.Team.ID), s.Reason))
 	}
-	for i, t := range r.AdditiveTeams {
-		out = append(out, fmt.Sprintf("team %s exported as membership: additive: it holds members the export leaves out: %s", t, r.AdditiveWhy[i]))
+	for _, t := range r.AdditiveTeams {
+		out = append(out, fmt.Sprintf("team %s exported as membership: additive: it holds members the export leaves out: %s", t.Name, t.Why))
 	}
 	return out
+}
+
+// AdditiveTeam is a team an export wrote membership: additive.
+type AdditiveTeam struct {
+	// Name is the team's name as written, quoted, with " (id ID)" when
+	// pinned.
+	Name string
+	// Why says why members are left out (leftOut: how many, and the
+	// reasons of the first few).
+	Why string
 }
 
 // UserLabel names a live user in messages: its quoted userName, display

@@ -185,8 +185,7 @@ func (e *encoder) team(t *model.Team, sharing int, noRoles bool, ms []model.Memb
 		if t.ID != "" {
 			name += " (id " + t.ID + ")"
 		}
-		e.report.AdditiveTeams = append(e.report.AdditiveTeams, name)
-		e.report.AdditiveWhy = append(e.report.AdditiveWhy, why)
+		e.report.AdditiveTeams = append(e.report.AdditiveTeams, AdditiveTeam{Name: name, Why: why})
 	}
 	e.kv("  - ", "name", t.Name)
 	if t.ID != "" && (sharing > 1 || t.Membership != "") {

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -44,10 +45,13 @@ func observedOrg() model.State {
 	}
 }
 
-// TestHandleGlob: the glob export suggests for a user without email
-// matches its userName, and no other name.
+// TestHandleGlob: the glob export suggests for a user without email is
+// one the manifest loader accepts in policy.protected, and it matches the
+// user's userName and no other name.
 func TestHandleGlob(t *testing.T) {
-	for name, want := range map[string]string{"carol": "[c]arol", "Dev-Bob": "[d]ev-bob", "a*b?[c]\\d": `[a]\*b\?\[c]\\d`, "-x": "", "": "", "été": "[é]té"} {
+	for name, want := range map[string]string{"carol": "[c]arol", "Dev-Bob": "[d]ev-bob", "a*b?[c]\\d": `[a]\*b\?\[c]\\d`,
+		"-x": `[\-]x`, "_svc": `[\_]svc`, "!bang": `[\!]bang`, "^hat": `[\^]hat`, "]x": `[\]]x`, "\\x": `[\\]x`, "été": "[é]té",
+		"": "", "zero\u200bwidth": "", "bad\xff": ""} {
 		g := handleGlob(name)
 		if g != want {
 			t.Errorf("handleGlob(%q) = %q, want %q", name, g, want)
@@ -56,10 +60,26 @@ func TestHandleGlob(t *testing.T) {
 		if g == "" {
 			continue
 		}
-		if !model.MatchesProtected(g, model.Key(name)) || model.MatchesProtected(g, model.Key(name)+"x") || model.MatchesProtected(g, "x"+model.Key(name)) {
+		m, err := Parse([]Source{{"m.yaml", []byte("version: 1\npolicy:\n  protected: [" + strconv.Quote(g) + "]\n")}})
+		if err != nil || !slices.Equal(m.Policy.Protected, []string{g}) {
+			t.Errorf("glob %q of %q: the loader gives %q, %v", g, name, m.Policy.Protected, err)
+			continue
+		}
+		k := model.Key(name)
+		if !m.Policy.IsProtected(name) || m.Policy.IsProtected(k+"x") || m.Policy.IsProtected("x"+k) || m.Policy.IsProtected("y"+k[1:]) {
 			t.Errorf("glob %q of %q matches the wrong names", g, name)
 		}
 	}
+}
+
+// additiveNames lists the names of the teams rep says were written
+// membership: additive.
+func additiveNames(rep EncodeReport) []string {
+	var names []string
+	for _, t := range rep.AdditiveTeams {
+		names = append(names, t.Name)
+	}
+	return names
 }
 
 func TestEncodeExport(t *testing.T) {
@@ -79,7 +99,7 @@ func TestEncodeExport(t *testing.T) {
 	if rep.Unresolved != 1 || rep.UnresolvedTeams != 1 {
 		t.Errorf("unresolved members %d in %d teams, want 1 in 1", rep.Unresolved, rep.UnresolvedTeams)
 	}
-	if d := cmp.Diff([]string{`"platform" (id g1)`}, rep.AdditiveTeams); d != "" {
+	if d := cmp.Diff([]string{`"platform" (id g1)`}, additiveNames(rep)); d != "" {
 		t.Error(d)
 	}
 	wantWarnings := []string{
@@ -300,7 +320,7 @@ func TestEncodeLeavesOutWhatAManifestCannotHold(t *testing.T) {
 	if d := cmp.Diff(wantTeams, teams); d != "" {
 		t.Errorf("skipped teams (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff([]string{`"desired-ref" (id t3)`, `"to-skipped" (id t4)`}, rep.AdditiveTeams); d != "" {
+	if d := cmp.Diff([]string{`"desired-ref" (id t3)`, `"to-skipped" (id t4)`}, additiveNames(rep)); d != "" {
 		t.Errorf("additive teams (-want +got):\n%s", d)
 	}
 	m, err := Parse([]Source{{"e.yaml", buf.Bytes()}})
@@ -489,8 +509,8 @@ func TestEncodeLeavesOutKeyFragments(t *testing.T) {
 		!strings.Contains(why[1], "left out of the export: its name holds 8 or more characters") {
 		t.Errorf("warnings %q, want dev-bob's externalId and team g5's name", why)
 	}
-	if !slices.Contains(rep.AdditiveTeams, `"research" (id g2)`) || !slices.Contains(rep.AdditiveTeams, `"reviewers" (id g6)`) {
-		t.Errorf("additive teams %q: research holds dev-bob, reviewers zoe with a role holding a key fragment", rep.AdditiveTeams)
+	if names := additiveNames(rep); !slices.Contains(names, `"research" (id g2)`) || !slices.Contains(names, `"reviewers" (id g6)`) {
+		t.Errorf("additive teams %q: research holds dev-bob, reviewers zoe with a role holding a key fragment", names)
 	}
 	if _, err := Parse([]Source{{"export.yaml", buf.Bytes()}}); err != nil {
 		t.Fatalf("the export does not parse: %v", err)

@@ -144,17 +144,24 @@ func userProblem(u model.User, handle string) string {
 }
 
 // handleGlob is a policy.protected glob that matches the userName name
-// alone: its first letter or digit in brackets (an entry without @ is an
-// email, else: a glob is what may name a handle), with \ before any of
-// * ? [ \ in the rest; "" when the name starts otherwise.
+// alone (an entry without glob characters must be an address): its first
+// character in brackets, escaped with \ unless a letter or digit, and \
+// before any of * ? [ \ in the rest; "" when the name is empty, not
+// UTF-8, or holds a character the loader refuses in a glob (a control or
+// invisible one).
 func handleGlob(name string) string {
 	k := model.Key(name)
-	r, size := utf8.DecodeRuneInString(k)
-	if size == 0 || !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+	if k == "" || !utf8.ValidString(name) || invisible(k) {
 		return ""
 	}
+	r, size := utf8.DecodeRuneInString(k)
 	var b strings.Builder
-	b.WriteString("[" + k[:size] + "]")
+	b.WriteByte('[')
+	if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+		b.WriteByte('\\')
+	}
+	b.WriteString(k[:size])
+	b.WriteByte(']')
 	for _, c := range k[size:] {
 		if strings.ContainsRune(`*?[\`, c) {
 			b.WriteByte('\\')

@@ -206,13 +206,25 @@ func (b *userBatches) resolve() *resolver {
 // sorted state, or unlistedMembers' error. With consume, it owns groups
 // and clears each record once converted.
 func (r *resolver) state(groups []scim.Group, consume bool) (model.State, error) {
-	teams := r.teams(groups, consume)
-	sortTeams(teams)
-	if err := r.unlistedMembers(teams); err != nil {
+	teams, err := r.finish(r.teams(groups, consume))
+	if err != nil {
 		return model.State{}, err
 	}
-	r.sharedNameRoles(teams)
 	return model.State{Users: r.users, Teams: teams}, nil
+}
+
+// finish sorts the teams built from every group, checks them
+// (unlistedMembers) and settles the roles of teams sharing a name.
+func (r *resolver) finish(teams []model.Team) ([]model.Team, error) {
+	if teams == nil {
+		teams = []model.Team{}
+	}
+	sortTeams(teams)
+	if err := r.unlistedMembers(teams); err != nil {
+		return nil, err
+	}
+	r.sharedNameRoles(teams)
+	return teams, nil
 }
 
 // unlistedMembers fails the read when a team was listed without a members
@@ -221,22 +233,29 @@ func (r *resolver) state(groups []scim.Group, consume bool) (model.State, error)
 // asked, attributes=members, looks so), and taking it as empty would plan
 // adds it already has and hide every member a plan should remove. W&B may
 // leave the key out of an empty team, so a team no one names passes; an
-// inactive user's teamRoles may be stale, and a name two teams share
-// cannot say which one, so neither counts. teams are sorted by name: the
-// error names the first such team, and the first such user of it.
+// inactive user's teamRoles may be stale, and a name another team shares,
+// ignoring case, cannot say which team it is, so neither counts. Names
+// compare ignoring case, as teamRole finds roles. teams are sorted by
+// name: the error names the first such team, and the first such user of
+// it.
 func (r *resolver) unlistedMembers(teams []model.Team) error {
 	if len(r.absent) == 0 {
 		return nil
 	}
-	byName := make(map[string]int, len(teams))
+	byKey := make(map[string]int, len(teams))
 	for i := range teams {
-		byName[teams[i].Name]++
+		byKey[model.Key(teams[i].Name)]++
 	}
-	absent := map[string]int{} // team name → position in teams
+	absent := map[string]int{} // team name key → position in teams
 	for i := range teams {
-		if _, ok := r.absent[teams[i].ID]; ok && byName[teams[i].Name] == 1 {
-			absent[teams[i].Name] = i
+		if _, ok := r.absent[teams[i].ID]; ok {
+			if k := model.Key(teams[i].Name); byKey[k] == 1 {
+				absent[k] = i
+			}
 		}
+	}
+	if len(absent) == 0 {
+		return nil
 	}
 	first, user, named := -1, -1, map[int]bool{}
 	for u := range r.users {
@@ -244,7 +263,7 @@ func (r *resolver) unlistedMembers(teams []model.Team) error {
 			continue
 		}
 		for name := range r.users[u].TeamRoles {
-			if t, ok := absent[name]; ok {
+			if t, ok := absent[model.Key(name)]; ok {
 				named[t] = true
 				if first < 0 || t < first || t == first && u < user {
 					first, user = t, u

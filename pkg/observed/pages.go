@@ -74,14 +74,10 @@ func fetchPages(ctx context.Context, pl pageLister, red *sanitize.Redactor) (mod
 		early = nil
 		teams = append(teams, r.teams(groups, true)...)
 	}
-	if teams == nil {
-		teams = []model.Team{}
-	}
-	sortTeams(teams)
-	if err := r.unlistedMembers(teams); err != nil {
+	teams, err := r.finish(teams)
+	if err != nil {
 		return model.State{}, "", err
 	}
-	r.sharedNameRoles(teams)
 	fp.teams(teams)
 	return model.State{Users: r.users, Teams: teams}, fp.sum(), nil
 }

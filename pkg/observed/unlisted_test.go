@@ -43,9 +43,10 @@ func listServer(t *testing.T, users, groups []string) *scim.Client {
 }
 
 // A team listed without a members key while an active user names it in its
-// teamRoles is not read as empty: the read fails, naming the team and the
-// user. A team no active user names, one whose key is null, and one whose
-// name another team shares read as before.
+// teamRoles (its name compared ignoring case) is not read as empty: the
+// read fails, naming the team and the user. A team no active user names,
+// one whose key is null, and one whose name another team shares, even
+// ignoring case, read as before.
 func TestTeamListedWithoutMembers(t *testing.T) {
 	user := func(id, name string, active bool, teams ...string) string {
 		roles := make([]string, len(teams))
@@ -71,6 +72,11 @@ func TestTeamListedWithoutMembers(t *testing.T) {
 			[]string{`{"id":"g1","displayName":"ml","members":null}`}, ""},
 		{"a shared name", []string{user("u1", "alice@example.com", true, "ml")},
 			[]string{`{"id":"g1","displayName":"ml"}`, `{"id":"g2","displayName":"ml","members":[{"value":"u1"}]}`}, ""},
+		{"a name shared ignoring case", []string{user("u1", "alice@example.com", true, "ml")},
+			[]string{`{"id":"g1","displayName":"ml"}`, `{"id":"g2","displayName":"ML","members":[{"value":"u1"}]}`}, ""},
+		{"named in another case", []string{user("u1", "alice@example.com", true, "ML")},
+			[]string{`{"id":"g1","displayName":"ml"}`},
+			`read teams: team "ml" (id g1) is listed without a members key, though alice@example.com, an active user, names it in its teamRoles: `},
 		{"listed with members", []string{user("u1", "alice@example.com", true, "ml")},
 			[]string{`{"id":"g1","displayName":"ml","members":[{"value":"u1"}]}`}, ""},
 	} {
