@@ -38,6 +38,10 @@ type retrier struct {
 	// retrying: the last failure was to be tried again; notApplied: a
 	// read-back settled that the last attempt did not take effect.
 	retrying, notApplied bool
+	// outlasted: the last failure would have healed, but the wait the
+	// server asked for does not fit the retry budget: a write so failed
+	// counts toward the run-wide budget as one failed after retrying.
+	outlasted bool
 }
 
 // oneAttemptKey marks a context whose requests are sent once (OneAttempt).
@@ -106,7 +110,7 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 			return nil, err
 		}
 		r.last = e
-		r.notApplied, r.retrying = false, false
+		r.notApplied, r.retrying, r.outlasted = false, false, false
 		err = r.decide(ctx, err, e)
 		if e.unknown && !r.maybeApplied {
 			r.maybeApplied, r.maybeStatus = true, e.Status
@@ -119,8 +123,11 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		// an ambiguous create succeeds against a server that fails every
 		// write (a 500 storm), and would give the retries back forever.
 		r.c.failedInARow.Store(0)
-	case r.cl.method != http.MethodGet && r.retrying && r.c.stopped.Err() == nil && ctx.Err() == nil:
-		// Failed with what could have healed, after every attempt allowed.
+	case r.cl.method != http.MethodGet && (r.retrying || r.outlasted) && r.c.stopped.Err() == nil && ctx.Err() == nil:
+		// Failed with what could have healed, after every attempt allowed
+		// (or with a wait beyond the budget: a server asking each write to
+		// wait just under the budget would otherwise cost that wait per
+		// write, the budget never spent).
 		if n := r.c.failedInARow.Add(1); n == caps.FailedInARow {
 			r.c.log.Warn("the last writes all failed after retrying: from now on each write is tried once, until a request succeeds",
 				zap.Int("writes", int(n)))
@@ -160,11 +167,18 @@ func (r *retrier) decide(ctx context.Context, err error, e *Error) error {
 		return err
 	}
 	if e.Status == http.StatusTooManyRequests || e.Status == http.StatusServiceUnavailable {
-		if d, ok := retryAfter(e.header); ok {
-			if time.Since(r.start)+d > r.c.maxElapsed {
-				e.Hint = fmt.Sprintf("the server asked to wait %s, beyond the retry budget of %s", waitText(d), r.c.maxElapsed)
-				return err
-			}
+		d, ok := retryAfter(e.header)
+		switch {
+		case !ok:
+		case r.cl.method != http.MethodGet && r.c.failedInARow.Load() >= caps.FailedInARow:
+			// The run-wide budget of writes is spent: this write is not
+			// tried again, and holds no request back waiting for it.
+		case time.Since(r.start)+d > r.c.maxElapsed:
+			left := max(r.c.maxElapsed-time.Since(r.start), 0).Truncate(time.Second)
+			e.Hint = fmt.Sprintf("the server asked to wait %s, beyond the %s left of the retry budget of %s", waitText(d), left, r.c.maxElapsed)
+			r.outlasted = true
+			return err
+		default:
 			r.wait = d
 			if e.Status == http.StatusTooManyRequests {
 				r.c.pause(d) // the server limits the client: all requests wait

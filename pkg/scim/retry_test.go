@@ -665,6 +665,53 @@ func TestRetryBudgetRunWide(t *testing.T) {
 	}
 }
 
+// TestRetryBudgetCountsWaitsBeyondIt: a write refused with a wait longer
+// than what is left of its retry budget (a server asking each write to
+// wait just under the budget) counts toward the run-wide budget as one
+// failed after retrying; once that is spent, a write so refused is tried
+// once and holds no request back for the wait.
+func TestRetryBudgetCountsWaitsBeyondIt(t *testing.T) {
+	f, srv := newFake(t)
+	var wait atomic.Value
+	wait.Store("1")
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPatch {
+			return false
+		}
+		status(429, "Retry-After", wait.Load().(string))(w)
+		return true
+	}
+	c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed = 500 * time.Millisecond })
+	set := func() error { return c.SetActive(context.Background(), "u1", false) }
+	for range caps.FailedInARow {
+		err := set()
+		var e *Error
+		if !errors.As(err, &e) || !strings.Contains(e.Hint, "the server asked to wait 1s, beyond the 0s left of the retry budget of 500ms") {
+			t.Fatalf("err = %v, want the wait beyond the budget", err)
+		}
+	}
+	if n := f.count("PATCH"); n != caps.FailedInARow {
+		t.Fatalf("%d PATCHes, want 1 each", n)
+	}
+	// The budget is spent: a 429 whose wait fits is not tried again.
+	wait.Store("0")
+	if err := set(); err == nil {
+		t.Fatal("a refused write succeeded")
+	}
+	if n := f.count("PATCH") - caps.FailedInARow; n != 1 {
+		t.Fatalf("%d PATCHes once the budget is spent, want 1", n)
+	}
+	// Nor does one whose wait would fit hold the others back.
+	c.maxElapsed = time.Minute
+	wait.Store("30")
+	if err := set(); err == nil {
+		t.Fatal("a refused write succeeded")
+	}
+	if d := c.paused(); d > 0 {
+		t.Fatalf("requests held back %s by a write that is not tried again", d)
+	}
+}
+
 // TestRetryBudgetStormOnCreates: creates answered 500 (a failure that may
 // follow the work) are looked up before each new attempt; the look-ups
 // succeed (nothing was made), but a read is no write that went through:
