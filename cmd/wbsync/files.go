@@ -100,6 +100,9 @@ func readCapped(path string, max int64, what string, checks ...func(head []byte)
 		}
 		for _, check := range checks {
 			if err := check(head); err != nil {
+				if _, ok := err.(located); ok {
+					return nil, nil, err
+				}
 				return nil, nil, fmt.Errorf("%s %s: %w", what, path, err)
 			}
 		}
@@ -118,6 +121,33 @@ func readCapped(path string, max int64, what string, checks ...func(head []byte)
 func tooLarge(what, path string, size, max int64) error {
 	return fmt.Errorf("%s %s is %d bytes, larger than the %d wbsync accepts", what, path, size, max)
 }
+
+// yamlText returns a readCapped check of the manifest at path: a file
+// whose first bytes hold a NUL is not YAML (which allows no NUL
+// character), unless it starts with a UTF-16 byte order mark (YAML may be
+// UTF-16, whose ASCII characters are half NUL): /dev/zero or a binary
+// given by mistake is refused at once, where the loader would say, not
+// after reading up to the cap.
+func yamlText(path string) func(head []byte) error {
+	return func(head []byte) error {
+		if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
+			return nil
+		}
+		i := bytes.IndexByte(head, 0)
+		if i < 0 {
+			return nil
+		}
+		line, from := 1+bytes.Count(head[:i], []byte{'\n'}), bytes.LastIndexByte(head[:i], '\n')+1
+		return located(fmt.Sprintf("%s:%d:%d: invalid YAML: character U+0000 (a control character or noncharacter) is not allowed in YAML (the file was not read further)",
+			path, line, 1+utf8.RuneCount(head[from:i])))
+	}
+}
+
+// located is an error that names its place itself (FILE:LINE:COL):
+// readCapped returns it as it is.
+type located string
+
+func (e located) Error() string { return string(e) }
 
 // jsonObject is a readCapped check: the file starts (after white space)
 // with the '{' of a JSON object, or is empty.

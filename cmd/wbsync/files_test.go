@@ -144,6 +144,30 @@ func TestReadCapped(t *testing.T) {
 	}
 }
 
+// TestManifestNotText: a manifest whose first bytes hold a NUL is refused
+// from them, at the place the loader would name (/dev/zero at once, not
+// after the 256 MiB cap), while a UTF-16 one, whose ASCII is half NUL,
+// still loads.
+func TestManifestNotText(t *testing.T) {
+	for path, want := range map[string]string{
+		"/dev/zero": "/dev/zero:1:1: invalid YAML: character U+0000",
+		writeFile(t, "nul.yaml", "version: 1\nusers:\n  - email: é\x00"): "nul.yaml:3:13: invalid YAML: character U+0000",
+	} {
+		r := wb(t, nil, "validate", "-f", path)
+		if r.code != exitError || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "(the file was not read further)") {
+			t.Errorf("%s: exit %d, want 1 and %q:\n%s", path, r.code, want, r.stderr)
+		}
+	}
+	u16 := []byte{0xFF, 0xFE}
+	for _, c := range "version: 1\nusers:\n  - email: a@example.com\n" {
+		u16 = append(u16, byte(c), 0)
+	}
+	r := wb(t, nil, "validate", "-f", writeFile(t, "u16.yaml", string(u16)))
+	if r.code != exitOK {
+		t.Errorf("UTF-16 manifest: exit %d:\n%s", r.code, r.stderr)
+	}
+}
+
 // TestAwait: a signal (ctx done) ends the wait at once, even while the work
 // blocks.
 func TestAwait(t *testing.T) {

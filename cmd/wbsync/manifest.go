@@ -64,7 +64,7 @@ func readManifestWithin(ctx context.Context, files []string, limit int64) (*desi
 		total := int64(0)
 		for _, p := range paths {
 			room := limit - total
-			b, _, err := readCapped(p, min(caps.ManifestFile, room), "manifest")
+			b, _, err := readCapped(p, min(caps.ManifestFile, room), "manifest", yamlText(p))
 			if err != nil {
 				return nil, fileError{p, inAll(err, limit, total)}
 			}
