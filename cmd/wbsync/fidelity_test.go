@@ -309,8 +309,6 @@ func TestUnseenRoleWriteFailure(t *testing.T) {
 		"users": []any{map[string]any{"userName": "a@example.com", "organizationRole": "admin"}, map[string]any{"userName": "b@example.com"}},
 		"teams": []any{map[string]any{"name": "ml", "members": []any{"a@example.com"}}},
 	})
-	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n  - email: b@example.com\n"+
-		"teams:\n  - name: ml\n    members:\n      - a@example.com\n      - email: b@example.com\n        role: admin\n")
 	refuse := func(w http.ResponseWriter, detail string) {
 		w.Header().Set("Content-Type", "application/scim+json")
 		w.WriteHeader(http.StatusBadRequest)
@@ -323,6 +321,7 @@ func TestUnseenRoleWriteFailure(t *testing.T) {
 		fault   func(seen int, srv *emulator.Server, w http.ResponseWriter, r *http.Request, body []byte) bool
 		result  string // the report's line about the role write
 		warning string // the closing warning's end
+		users   string // manifest users besides a and b ("": none)
 	}{
 		{"role refused", func(_ int, _ *emulator.Server, w http.ResponseWriter, r *http.Request, body []byte) bool {
 			if strings.Contains(r.URL.Path, "/Users/") && bytes.Contains(body, []byte("teamRoles")) {
@@ -330,7 +329,7 @@ func TestUnseenRoleWriteFailure(t *testing.T) {
 				return true
 			}
 			return false
-		}, "failed:  set_team_role b@example.com in team ml", "a re-run does not send the 1 role write(s) the read cannot show"},
+		}, "failed:  set_team_role b@example.com in team ml", "a re-run does not send the 1 role write(s) the read cannot show", ""},
 		{"add answer lost, role skipped", func(seen int, srv *emulator.Server, w http.ResponseWriter, r *http.Request, body []byte) bool {
 			if !strings.Contains(r.URL.Path, "/Groups/") {
 				return false
@@ -345,7 +344,14 @@ func TestUnseenRoleWriteFailure(t *testing.T) {
 			}
 			refuse(w, "already a member")
 			return true
-		}, "skipped: set_team_role b@example.com in team ml", "except the 1 role write(s) the read cannot show, which apply again does not send"},
+		}, "skipped: set_team_role b@example.com in team ml", "except the 1 role write(s) the read cannot show, which apply again does not send", ""},
+		{"org role of a new user refused", func(_ int, _ *emulator.Server, w http.ResponseWriter, r *http.Request, body []byte) bool {
+			if strings.Contains(r.URL.Path, "/Users/") && bytes.Contains(body, []byte("organizationRole")) {
+				refuse(w, "injected")
+				return true
+			}
+			return false
+		}, "failed:  set_org_role c@example.com", "a re-run does not send the 1 role write(s) the read cannot show", "  - email: c@example.com\n    orgRole: admin\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			emu := startEmu(t, emulator.Options{OmitRoles: true}, seed)
@@ -369,6 +375,8 @@ func TestUnseenRoleWriteFailure(t *testing.T) {
 				emu.srv.ServeHTTP(w, r)
 			}))
 			defer hs.Close()
+			m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n  - email: b@example.com\n"+tc.users+
+				"teams:\n  - name: ml\n    members:\n      - a@example.com\n      - email: b@example.com\n        role: admin\n")
 			v := vars(hs.URL + "/scim")
 			r := wb(t, v, "apply", "-f", m, "--auto-approve")
 			if r.code != exitFailed || !strings.Contains(r.stdout, tc.result) ||
