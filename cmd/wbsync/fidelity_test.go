@@ -314,22 +314,27 @@ func TestUnseenRoleWriteFailure(t *testing.T) {
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = w.Write([]byte(`{"detail":"` + detail + `","status":"400"}`))
 	}
-	for _, tc := range []struct {
-		name string
-		// fault answers a write in place of srv (true), or lets it
-		// through (false); seen counts the writes it was given before
-		fault   func(seen int, srv *emulator.Server, w http.ResponseWriter, r *http.Request, body []byte) bool
-		result  string // the report's line about the role write
-		warning string // the closing warning's end
-		users   string // manifest users besides a and b ("": none)
-	}{
-		{"role refused", func(_ int, _ *emulator.Server, w http.ResponseWriter, r *http.Request, body []byte) bool {
-			if strings.Contains(r.URL.Path, "/Users/") && bytes.Contains(body, []byte("teamRoles")) {
+	type fault func(seen int, srv *emulator.Server, w http.ResponseWriter, r *http.Request, body []byte) bool
+	// refuseUserPatch refuses every user PATCH that sets attr.
+	refuseUserPatch := func(attr string) fault {
+		return func(_ int, _ *emulator.Server, w http.ResponseWriter, r *http.Request, body []byte) bool {
+			if strings.Contains(r.URL.Path, "/Users/") && bytes.Contains(body, []byte(attr)) {
 				refuse(w, "injected")
 				return true
 			}
 			return false
-		}, "failed:  set_team_role b@example.com in team ml", "a re-run does not send the 1 role write(s) the read cannot show", ""},
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		// fault answers a write in place of srv (true), or lets it
+		// through (false); seen counts the writes it was given before
+		fault   fault
+		result  string // the report's line about the role write
+		warning string // the closing warning's end
+		users   string // manifest users besides a and b ("": none)
+	}{
+		{"role refused", refuseUserPatch("teamRoles"), "failed:  set_team_role b@example.com in team ml", "a re-run does not send the 1 role write(s) the read cannot show", ""},
 		{"add answer lost, role skipped", func(seen int, srv *emulator.Server, w http.ResponseWriter, r *http.Request, body []byte) bool {
 			if !strings.Contains(r.URL.Path, "/Groups/") {
 				return false
@@ -345,13 +350,7 @@ func TestUnseenRoleWriteFailure(t *testing.T) {
 			refuse(w, "already a member")
 			return true
 		}, "skipped: set_team_role b@example.com in team ml", "except the 1 role write(s) the read cannot show, which apply again does not send", ""},
-		{"org role of a new user refused", func(_ int, _ *emulator.Server, w http.ResponseWriter, r *http.Request, body []byte) bool {
-			if strings.Contains(r.URL.Path, "/Users/") && bytes.Contains(body, []byte("organizationRole")) {
-				refuse(w, "injected")
-				return true
-			}
-			return false
-		}, "failed:  set_org_role c@example.com", "a re-run does not send the 1 role write(s) the read cannot show", "  - email: c@example.com\n    orgRole: admin\n"},
+		{"org role of a new user refused", refuseUserPatch("organizationRole"), "failed:  set_org_role c@example.com", "a re-run does not send the 1 role write(s) the read cannot show", "  - email: c@example.com\n    orgRole: admin\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			emu := startEmu(t, emulator.Options{OmitRoles: true}, seed)

@@ -192,29 +192,33 @@ func Verify(before, after plan.Plan, results []Result, have model.State) *Verifi
 // change of that action for that user and team. A user, team or member
 // have lacks is no such case: after plans it anew, role included.
 func unseenRoleWrites(after plan.Plan, results []Result, have model.State) int {
-	var users map[string]*model.User
-	var teams map[string]*model.Team
+	type target struct {
+		action     plan.Action
+		user, team string
+	}
+	var (
+		users   map[string]*model.User
+		teams   map[string]*model.Team
+		planned map[target]bool // after's role changes
+	)
 	n := 0
 	for _, res := range results {
 		if res.Action != plan.SetOrgRole && res.Action != plan.SetTeamRole || res.Status == StatusOK || res.UserID == "" {
 			continue
 		}
-		if users == nil {
-			users, teams = make(map[string]*model.User, len(have.Users)), make(map[string]*model.Team, len(have.Teams))
+		if users == nil { // indexed at the first role write not done
+			users, teams, planned = make(map[string]*model.User, len(have.Users)), make(map[string]*model.Team, len(have.Teams)), map[target]bool{}
 			for i := range have.Users {
 				users[have.Users[i].ID] = &have.Users[i]
 			}
 			for i := range have.Teams {
 				teams[have.Teams[i].ID] = &have.Teams[i]
 			}
+			for _, c := range after.Changes {
+				planned[target{c.Action, c.User, c.Team}] = true
+			}
 		}
-		u := users[res.UserID]
-		if u == nil || !roleUnshown(res, u, teams[res.TeamID]) {
-			continue
-		}
-		if !slices.ContainsFunc(after.Changes, func(c plan.Change) bool {
-			return c.Action == res.Action && c.User == res.User && c.Team == res.Team
-		}) {
+		if u := users[res.UserID]; u != nil && roleUnshown(res, u, teams[res.TeamID]) && !planned[target{res.Action, res.User, res.Team}] {
 			n++
 		}
 	}

@@ -265,7 +265,7 @@ func (r *resolver) unlistedMembers(teams []model.Team) error {
 		for name := range r.users[u].TeamRoles {
 			if t, ok := absent[model.Key(name)]; ok {
 				named[t] = true
-				if first < 0 || t < first || t == first && u < user {
+				if first < 0 || t < first { // users come in order: the first user of a team names it first
 					first, user = t, u
 				}
 			}
