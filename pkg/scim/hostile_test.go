@@ -158,7 +158,7 @@ func TestMalformedRecordsFailTheRead(t *testing.T) {
 	}{
 		{"user without userName on page 2", func(f *fake) { delete(f.users[149], "userName") },
 			func(c *Client) (int, error) { u, err := c.ListUsers(context.Background()); return len(u), err },
-			[]string{"the user at position 150 (id VXNlcjo149+/=): no userName", "startIndex 101"}},
+			[]string{"the user at position 150 (id VXNlcjo149+/=): no userName", "startIndex 100"}},
 		{"user with a blank id", func(f *fake) { f.users[3]["id"] = "  " },
 			func(c *Client) (int, error) { u, err := c.ListUsers(context.Background()); return len(u), err },
 			[]string{"the user at position 4: no id"}},

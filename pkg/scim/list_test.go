@@ -33,12 +33,12 @@ func TestListPaging(t *testing.T) {
 		requests int // GETs expected
 	}{
 		{"honours count", 250, 100, func(*fake) {}, 3},
-		{"exact multiple", 200, 100, func(*fake) {}, 2},
+		{"exact multiple", 200, 100, func(*fake) {}, 3}, // 1-100, 100-199, 199-200: pages overlap by one
 		{"empty org", 0, 100, func(*fake) {}, 1},
 		{"ignores count", 250, 100, func(f *fake) { f.ignoreCount = true }, 1},
 		{"page cap below count", 250, 100, func(f *fake) { f.pageCap = 30 }, 9},
 		{"wrong itemsPerPage", 250, 100, func(f *fake) { f.itemsPerPage = 9999 }, 3},
-		{"one short page is refilled", 250, 100, func(f *fake) { f.shortAt, f.shortN = 101, 40 }, 4},
+		{"one short page is refilled", 250, 100, func(f *fake) { f.shortAt, f.shortN = 100, 40 }, 4},
 		{"json content type", 120, 100, func(f *fake) { f.ctype = "application/json; charset=utf-8" }, 2},
 	}
 	for _, tc := range cases {
@@ -105,11 +105,53 @@ func TestListTotalChangesMidRead(t *testing.T) {
 	}
 }
 
+// TestListShiftAcrossPageBoundary: a user deleted before a page boundary
+// while another is created after it, between two page fetches, leaves
+// totalResults as it was and repeats no id, but slides one user across the
+// boundary, where neither page would hold it. Pages overlap by one
+// position, so the read fails instead of leaving that user out.
+func TestListShiftAcrossPageBoundary(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		at       int    // the request that comes after the change (1: the first page)
+		deleted  int    // the user deleted (0-based)
+		short    bool   // the page at startIndex 100 holds 40: the change comes before its gap is filled
+		position string // where the read sees the change
+	}{
+		{"before the second page", 2, 9, false, "position 100 held"},
+		{"before the third page", 3, 150, false, "position 199 held"},
+		{"before a gap is filled", 4, 120, true, "position 139 held"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := newFake(t)
+			f.users = mkUsers(251)
+			added := f.users[250]
+			f.users = f.users[:250]
+			if tc.short {
+				f.shortAt, f.shortN = 100, 40
+			}
+			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+				f.mu.Lock()
+				if len(f.reqs) == tc.at {
+					f.users = append(append(f.users[:tc.deleted:tc.deleted], f.users[tc.deleted+1:]...), added)
+				}
+				f.mu.Unlock()
+				return false
+			}
+			c := testClient(t, srv.URL, func(c *Config) { c.PageSize, c.Concurrency = 100, 1 })
+			got, err := c.ListUsers(context.Background())
+			if err == nil || !strings.Contains(err.Error(), "changed while reading") || !strings.Contains(err.Error(), tc.position) || got != nil {
+				t.Fatalf("read %d users, err %v; want the read refused at %s", len(got), err, tc.position)
+			}
+		})
+	}
+}
+
 func TestListFailedPageIsAnError(t *testing.T) {
 	f, srv := newFake(t)
 	f.users = mkUsers(250)
 	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
-		if r.URL.Query().Get("startIndex") == "201" {
+		if r.URL.Query().Get("startIndex") == "199" {
 			scimErr(w, http.StatusBadRequest, "bad page")
 			return true
 		}
@@ -130,7 +172,7 @@ func TestListLaterPage404(t *testing.T) {
 		start    string
 		html     bool // a 200 HTML page, else a 404
 		page, at bool // the message names the page; hints at the base URL
-	}{{"101", false, true, false}, {"1", false, false, true}, {"101", true, true, false}, {"1", true, false, true}} {
+	}{{"100", false, true, false}, {"1", false, false, true}, {"100", true, true, false}, {"1", true, false, true}} {
 		f, srv := newFake(t)
 		f.users = mkUsers(250)
 		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
@@ -162,17 +204,17 @@ func TestListLaterTotalBelowStart(t *testing.T) {
 	f.users = mkUsers(23)
 	f.pageCap = 5
 	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
-		if r.URL.Query().Get("startIndex") != "6" {
+		if r.URL.Query().Get("startIndex") != "5" {
 			return false
 		}
 		writeJSON(w, "application/scim+json", http.StatusOK, map[string]any{
 			"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:ListResponse"}, "totalResults": 0,
-			"startIndex": 6, "itemsPerPage": 5, "Resources": f.users[5:10]})
+			"startIndex": 5, "itemsPerPage": 5, "Resources": f.users[4:9]})
 		return true
 	}
 	c := testClient(t, srv.URL, func(c *Config) { c.Concurrency = 1 })
 	_, err := c.ListUsers(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "changed while reading (totalResults 23, then 0 at startIndex 6)") {
+	if err == nil || !strings.Contains(err.Error(), "changed while reading (totalResults 23, then 0 at startIndex 5)") {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -22,10 +22,12 @@ import (
 // lister reads one collection, failing closed: the first page gives
 // totalResults, the rest are fetched in parallel (bounded by Concurrency)
 // stepping by the number of resources the first page actually held, and the
-// gaps left by short pages are filled one page at a time. Every resource
-// lands at its position; a position met twice with different ids, an id met
-// at two positions, a changed totalResults, a page past totalResults or an
-// empty page before totalResults is an error, never a smaller list.
+// gaps left by short pages are filled one page at a time. Every page after
+// the first starts at the last position of the page before it (see
+// overlap). Every resource lands at its position; a position met twice
+// with different ids, an id met at two positions, a changed totalResults,
+// a page past totalResults or an empty page before totalResults is an
+// error, never a smaller list.
 type lister[T any] struct {
 	c      *Client
 	path   string // "/Users"
@@ -77,9 +79,9 @@ func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T]
 		return nil, errMorePages
 	}
 	step := len(first.items)
-	if step > 0 && (first.total+step-1)/step > caps.Pages {
+	if n := pagesFor(first.total, step); n > caps.Pages {
 		return nil, fmt.Errorf("list %s: totalResults %d at %d resource(s) per page would take %d pages, more than wbsync reads (%d): refusing",
-			l.plural, first.total, step, (first.total+step-1)/step, caps.Pages)
+			l.plural, first.total, step, n, caps.Pages)
 	}
 	l.size = step
 	a := &assembly[T]{plural: l.plural, idOf: l.id, red: l.c.red, total: first.total, seen: make(map[string]int, step), hand: hand}
@@ -101,7 +103,36 @@ func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T]
 	return a, nil
 }
 
-// parallel fetches the pages after the first, step resources apart.
+// overlap is how many positions a page shares with the page before it:
+// one, its first, when pages hold two resources or more. Pages are read at
+// different moments (in parallel, or one after another), and a user
+// deleted before a page boundary while another is created after it shifts
+// the resources between them one position back with totalResults
+// unchanged: without a shared position, the resource that slid across the
+// boundary would be read on neither page, and no check would see it.
+// Since a server lists its resources in one order, that resource cannot
+// pass the one at the shared position, which therefore moves too: the
+// assembly finds another id at that position, and the read fails. A
+// server that sends one resource per page cannot be read this way.
+func overlap(step int) int {
+	if step >= 2 {
+		return 1
+	}
+	return 0
+}
+
+// pagesFor is how many pages a collection of total resources takes at
+// step resources per page, overlapping as overlap says.
+func pagesFor(total, step int) int {
+	if step == 0 || total <= step {
+		return 1
+	}
+	stride := step - overlap(step)
+	return 1 + (total-step+stride-1)/stride
+}
+
+// parallel fetches the pages after the first, step resources long, each
+// starting at the last position of the one before it (overlap).
 func (l *lister[T]) parallel(ctx context.Context, a *assembly[T], step int) error {
 	total := a.total
 	if step == 0 || step >= total {
@@ -109,7 +140,8 @@ func (l *lister[T]) parallel(ctx context.Context, a *assembly[T], step int) erro
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(l.c.conc)
-	for start := 1 + step; start <= total && gctx.Err() == nil; start += step {
+	ov := overlap(step)
+	for start := 1 + step - ov; start+ov <= total && gctx.Err() == nil; start += step - ov {
 		g.Go(func() error { return l.fetchPlace(gctx, a, start) })
 	}
 	return g.Wait()
@@ -134,11 +166,23 @@ func (l *lister[T]) fetchPlace(ctx context.Context, a *assembly[T], start int) e
 }
 
 // fillGaps fetches from the first missing position until every position is
-// filled. Every round fills that position or fails, and the page budget
-// bounds the rounds.
+// filled, each page starting at the filled position before the gap
+// (overlap), or at the gap when that page brought only the shared one.
+// Every round fills that position or fails, and the page budget bounds the
+// rounds.
 func (l *lister[T]) fillGaps(ctx context.Context, a *assembly[T]) error {
 	for a.count < a.total {
-		if err := l.fetchPlace(ctx, a, a.firstGap()+1); err != nil {
+		gap := a.firstGap() // 0-based: the 1-based position before it
+		if gap > 0 && overlap(l.size) > 0 {
+			before := a.count
+			if err := l.fetchPlace(ctx, a, gap); err != nil {
+				return err
+			}
+			if a.count > before {
+				continue
+			}
+		}
+		if err := l.fetchPlace(ctx, a, gap+1); err != nil {
 			return err
 		}
 	}
