@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/desired"
 )
 
 // errInterrupted ends a command that a signal stopped before it wrote
@@ -127,10 +128,11 @@ func tooLarge(what, path string, size, max int64) error {
 // character), unless it starts with a UTF-16 byte order mark (YAML may be
 // UTF-16, whose ASCII characters are half NUL): /dev/zero or a binary
 // given by mistake is refused at once, where the loader would say, not
-// after reading up to the cap.
+// after reading up to the cap. UTF-16 without the mark goes on to the
+// loader, which says to save it as UTF-8.
 func yamlText(path string) func(head []byte) error {
 	return func(head []byte) error {
-		if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
+		if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) || desired.LooksUTF16(head) {
 			return nil
 		}
 		i := bytes.IndexByte(head, 0)

@@ -246,7 +246,7 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 		if off, what := firstBadChar(data); off >= 0 {
 			p.line, p.col = lineCol(data, off)
 			msg = what
-			if looksUTF16(data) {
+			if LooksUTF16(data) {
 				msg += " (the file looks like UTF-16 without a byte-order mark: save it as UTF-8)"
 			}
 		}
@@ -605,7 +605,7 @@ func (l *loader) loadFile(fi int, src Source) {
 		l.addf(pos{int32(fi), 1, 1}, "the file holds %d YAML indicators (, [ { and - ? : before a space or line break), more than the %d a manifest file may hold: its parse could need over a gigabyte; split it into several files", n, caps.ManifestIndicators)
 		return
 	}
-	if looksUTF16(src.Data) {
+	if LooksUTF16(src.Data) {
 		// Before the line breaks: a UTF-16 CRLF would read as a lone CR.
 		l.broken = true
 		l.add(pos{int32(fi), 1, 1}, "the file looks like UTF-16 (or UTF-32) without a byte-order mark: NUL bytes between its characters; save it as UTF-8")
@@ -622,10 +622,11 @@ func (l *loader) loadFile(fi int, src Source) {
 	}
 }
 
-// looksUTF16 reports whether data starts as UTF-16 (or UTF-32) text
+// LooksUTF16 reports whether data starts as UTF-16 (or UTF-32) text
 // without a byte-order mark does: one of its first two bytes NUL, the
-// other not (no UTF-8 manifest starts with a NUL).
-func looksUTF16(data []byte) bool {
+// other not (no UTF-8 manifest starts with a NUL). Parse refuses such a
+// file with a hint to save it as UTF-8.
+func LooksUTF16(data []byte) bool {
 	return len(data) >= 2 && (data[0] == 0) != (data[1] == 0)
 }
 

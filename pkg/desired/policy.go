@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 
@@ -66,8 +67,14 @@ func (l *loader) loadProtected(fi int, v *yaml.Node) {
 			continue
 		}
 		if strings.ContainsAny(pat, `*?[\`) {
-			if invisible(pat) {
-				l.addf(p, "bad glob %q in protected: it contains a control or invisible character", short(s))
+			if strings.ContainsFunc(pat, unicode.IsSpace) || invisible(pat) {
+				// No email holds one, nor a userName a manifest can name:
+				// such a glob would protect no one, without a word.
+				hint := ""
+				if strings.ContainsRune(pat, '\u00a0') {
+					hint = ` (U+00A0, a no-break space, is what \_ gives in a double-quoted YAML string: write the glob in single quotes to keep its backslash)`
+				}
+				l.addf(p, "bad glob %q in protected: it contains white space, a control or an invisible character%s", short(s), hint)
 				continue
 			}
 			if _, err := path.Match(pat, ""); err != nil {

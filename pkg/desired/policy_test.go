@@ -136,9 +136,23 @@ func TestProtectedAddressesAUserCannotDeclare(t *testing.T) {
 			t.Errorf("%q: err = %v, want a refusal at p.yaml:4:7", bad, err)
 		}
 	}
-	// A glob with an invisible character matches no one either.
-	if _, err := Parse([]Source{{"p.yaml", []byte("version: 1\npolicy:\n  protected:\n    - \"*\\u200b@example.com\"\n")}}); err == nil ||
-		!strings.Contains(err.Error(), "p.yaml:4:7: bad glob") || !strings.Contains(err.Error(), "invisible") {
-		t.Errorf("glob with U+200B: err = %v", err)
+	// A glob with an invisible character or white space matches no one
+	// either. In a double-quoted YAML string, \_ is a no-break space: the
+	// handle glob [\_]svc written so would protect no one, without a word.
+	for _, tc := range []struct{ entry, want string }{
+		{`"*\u200b@example.com"`, "invisible"},
+		{`"* @example.com"`, "white space"},
+		{`"[\_]svc"`, `bad glob "[\u00a0]svc" in protected: it contains white space, a control or an invisible character (U+00A0, a no-break space, is what \_ gives`},
+	} {
+		if _, err := Parse([]Source{{"p.yaml", []byte("version: 1\npolicy:\n  protected:\n    - " + tc.entry + "\n")}}); err == nil ||
+			!strings.Contains(err.Error(), "p.yaml:4:7: bad glob") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("glob %s: err = %v, want %q", tc.entry, err, tc.want)
+		}
+	}
+	// The same glob in single quotes keeps its backslash, and protects
+	// the handle.
+	m, err := Parse([]Source{{"p.yaml", []byte("version: 1\npolicy:\n  protected:\n    - '[\\_]svc'\n")}})
+	if err != nil || !m.Policy.IsProtected("_svc") {
+		t.Errorf("'[\\_]svc': err = %v, protected %q", err, m.Policy.Protected)
 	}
 }
