@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/wbsync/wbsync/pkg/caps"
@@ -181,6 +182,11 @@ func writeFileAtomic(ctx context.Context, path string, data []byte, perm os.File
 // the umask, as os.WriteFile gives it; a file replaced keeps its permission
 // bits. When ctx ends before the rename, the temporary file is removed and
 // errInterrupted returned: what a signal stopped writes nothing.
+//
+// An existing file that cannot be replaced, though it may be written, is
+// written in place, whole, from a temporary file made first (see
+// inPlace): a file mounted on its own (docker run -v FILE:..., a
+// Kubernetes subPath), or one in a directory that takes no new file.
 func writeAtomic(ctx context.Context, path string, perm os.FileMode, write func(io.Writer) error) (err error) {
 	path, err = outputTarget(path)
 	if err != nil {
@@ -191,12 +197,18 @@ func writeAtomic(ctx context.Context, path string, perm os.FileMode, write func(
 		perm, replaced = fi.Mode().Perm(), true // a file replaced keeps the mode its owner gave it
 	}
 	dir := filepath.Dir(path)
-	tmp, err := createTemp(dir, "."+filepath.Base(path)+".tmp-", perm)
+	why := ""
+	tmp, err := newTemp(dir, "."+filepath.Base(path)+".tmp-", perm)
+	if err != nil && replaced {
+		why = noTempFile(dir, err).Error()
+		tmp, err = newTemp(os.TempDir(), ".wbsync-"+filepath.Base(path)+".tmp-", 0o600)
+	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, noTempFile(dir, err))
 	}
+	renamed := false
 	defer func() {
-		if err != nil {
+		if !renamed {
 			tmp.Close()
 			os.Remove(tmp.Name())
 		}
@@ -211,7 +223,7 @@ func writeAtomic(ctx context.Context, path string, perm os.FileMode, write func(
 	if err = tmp.Sync(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if replaced {
+	if replaced && why == "" {
 		if err = tmp.Chmod(perm); err != nil { // the umask does not apply to a mode kept
 			return fmt.Errorf("write %s: %w", path, err)
 		}
@@ -222,12 +234,54 @@ func writeAtomic(ctx context.Context, path string, perm os.FileMode, write func(
 	if err = stopped(ctx); err != nil {
 		return err
 	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
+	if why == "" {
+		err = renameFile(tmp.Name(), path)
+		if err == nil {
+			renamed = true
+			if d, derr := os.Open(dir); derr == nil {
+				_ = d.Sync() // best effort: the rename is durable on most filesystems anyway
+				d.Close()
+			}
+			return nil
+		}
+		if !replaced || !(errors.Is(err, syscall.EBUSY) || errors.Is(err, syscall.EXDEV)) {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		why = "it is a mount point of its own: " + errors.Unwrap(err).Error()
+	}
+	return inPlace(tmp.Name(), path, why)
+}
+
+// renameFile and newTemp are os.Rename and createTemp (tests make them
+// refuse, as a mount point and a read-only directory do).
+var (
+	renameFile = os.Rename
+	newTemp    = createTemp
+)
+
+// inPlace copies the file at from over the existing file path, which
+// cannot be replaced (why), as a shell's > would write it: a reader may
+// see it half written, and a failure (a full disk) may leave it so; the
+// error says so.
+func inPlace(from, path, why string) error {
+	src, err := os.Open(from)
+	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync() // best effort: the rename is durable on most filesystems anyway
-		d.Close()
+	defer src.Close()
+	dst, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return fmt.Errorf("write %s in place (it cannot be replaced: %s): %w", path, why, err)
+	}
+	_, err = io.Copy(dst, src)
+	if err == nil {
+		err = dst.Sync()
+	}
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %s in place (it cannot be replaced: %s), which may now be incomplete: %w", path, why, err)
 	}
 	return nil
 }
@@ -257,8 +311,11 @@ func checkWritable(ctx context.Context, path string, size int64) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".check-*")
+	tmp, err := newTemp(filepath.Dir(path), "."+filepath.Base(path)+".check-", 0o600)
 	if err != nil {
+		if _, serr := os.Stat(path); serr == nil {
+			return nil // it exists, and may be written: writeAtomic writes it in place
+		}
 		return noTempFile(filepath.Dir(path), err)
 	}
 	name := tmp.Name()
@@ -369,6 +426,12 @@ func outputTarget(path string) (string, error) {
 		return "", fmt.Errorf("%s cannot be written: %w", path, errors.Unwrap(err))
 	}
 	f.Close()
+	if othersInSticky(path, fi) {
+		// The rename would fail (EPERM) after the run; writing another
+		// user's file in place, in a directory such as /tmp, would hand
+		// what wbsync writes to that user.
+		return "", fmt.Errorf("%s belongs to another user, in a directory where only a file's owner may replace it (sticky, such as /tmp): name another file, or remove it first", path)
+	}
 	return path, nil
 }
 

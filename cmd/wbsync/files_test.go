@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -50,6 +51,116 @@ func TestWriteFileAtomic(t *testing.T) {
 	for _, e := range entries {
 		if strings.Contains(e.Name(), ".tmp-") {
 			t.Errorf("temporary file left: %s", e.Name())
+		}
+	}
+}
+
+// TestWriteInPlace: an existing file that may be written but not
+// replaced (a file mounted on its own: rename says EBUSY or EXDEV; a
+// directory that takes no new file) is written in place, whole, keeping
+// its mode, and no temporary file is left; a new file, or a rename refused
+// for another reason, is an error.
+func TestWriteInPlace(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "report.json")
+	mountPoint := func(from, to string) error {
+		return &os.LinkError{Op: "rename", Old: from, New: to, Err: syscall.EBUSY}
+	}
+	noNewFile := func(in, prefix string, perm os.FileMode) (*os.File, error) {
+		if in == dir {
+			return nil, &fs.PathError{Op: "open", Path: filepath.Join(in, prefix), Err: syscall.EACCES}
+		}
+		return createTemp(in, prefix, perm)
+	}
+	for _, tc := range []struct {
+		name    string
+		rename  func(string, string) error
+		temp    func(string, string, os.FileMode) (*os.File, error)
+		exists  bool
+		wantErr string
+	}{
+		{"a mount point", mountPoint, createTemp, true, ""},
+		{"across devices", func(from, to string) error {
+			return &os.LinkError{Op: "rename", Old: from, New: to, Err: syscall.EXDEV}
+		}, createTemp, true, ""},
+		{"a directory that takes no new file", os.Rename, noNewFile, true, ""},
+		{"a new file on a mount point", mountPoint, createTemp, false, "device or resource busy"},
+		{"a new file in a directory that takes none", os.Rename, noNewFile, false, "cannot create a file in"},
+		{"a rename refused otherwise", func(from, to string) error {
+			return &os.LinkError{Op: "rename", Old: from, New: to, Err: syscall.EPERM}
+		}, createTemp, true, "operation not permitted"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			os.Remove(path)
+			if tc.exists {
+				if err := os.WriteFile(path, []byte("the old report, longer than the new one"), 0o640); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chmod(path, 0o640); err != nil { // whatever the umask
+					t.Fatal(err)
+				}
+			}
+			renameFile, newTemp = tc.rename, tc.temp
+			defer func() { renameFile, newTemp = os.Rename, createTemp }()
+			err := writeFileAtomic(context.Background(), path, []byte("new"), 0o644)
+			got, _ := os.ReadFile(path)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("err = %v", err)
+			case tc.wantErr == "" && string(got) != "new":
+				t.Fatalf("the file holds %q, want %q", got, "new")
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("err = %v, want %q", err, tc.wantErr)
+			case tc.wantErr != "" && tc.exists && string(got) != "the old report, longer than the new one":
+				t.Fatalf("a failed write left %q", got)
+			}
+			if fi, err := os.Stat(path); tc.exists && (err != nil || fi.Mode().Perm() != 0o640) {
+				t.Errorf("mode %v, err %v: want the file's 0640 kept", fi.Mode().Perm(), err)
+			}
+			for _, d := range []string{dir, os.TempDir()} {
+				entries, _ := os.ReadDir(d)
+				for _, e := range entries {
+					if strings.Contains(e.Name(), "report.json.tmp-") {
+						t.Errorf("temporary file left: %s", filepath.Join(d, e.Name()))
+					}
+				}
+			}
+			// apply's check of --report before its first write agrees.
+			noNew := strings.Contains(tc.name, "takes")
+			if err := checkWritable(context.Background(), path, 1<<10); (err == nil) != (tc.exists || !noNew) {
+				t.Errorf("checkWritable: %v", err)
+			}
+		})
+	}
+}
+
+// TestOthersFileInStickyDir: a file of another user in a sticky directory
+// (such as /tmp), which a rename cannot replace, is refused before the
+// run, rather than written in place for that user to read; the user's own
+// file there, or another user's in a plain directory, is not.
+func TestOthersFileInStickyDir(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "plan.json")
+	if err := os.WriteFile(path, []byte("{}"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { geteuid = os.Geteuid }()
+	for _, tc := range []struct {
+		sticky  bool
+		euid    int
+		refused bool
+	}{{true, 54321, true}, {false, 54321, false}, {true, os.Geteuid(), false}} {
+		mode := os.FileMode(0o777)
+		if tc.sticky {
+			mode |= os.ModeSticky
+		}
+		if err := os.Chmod(dir, mode); err != nil {
+			t.Fatal(err)
+		}
+		geteuid = func() int { return tc.euid }
+		_, err := checkOutput(output{"--out", path})
+		if refused := err != nil && strings.Contains(err.Error(), "belongs to another user, in a directory where only a file's owner may replace it"); refused != tc.refused {
+			t.Errorf("sticky %v, euid %d: err = %v, want refused %v", tc.sticky, tc.euid, err, tc.refused)
 		}
 	}
 }
