@@ -399,6 +399,11 @@ func keyProblem(key, from string) error {
 		return usageError{fmt.Sprintf("the API key from %s holds a control character (a line break inside it, or a byte-order mark?): it must be the key alone, on one line", from)}
 	case strings.ContainsFunc(key, unicode.IsSpace):
 		return usageError{fmt.Sprintf("the API key from %s holds a space: it must be the key alone (not \"Bearer KEY\" or two keys)", from)}
+	case strings.ContainsFunc(key, func(c rune) bool { return c > '~' }):
+		// Sent as it is, its bytes reach the server as no key it issued,
+		// and a server that reads header bytes as Latin-1 echoes them in
+		// a form no redaction of the key matches.
+		return usageError{fmt.Sprintf("the API key from %s holds a character that is not ASCII (typographic quotes pasted with it?): an API key is ASCII letters, digits and punctuation", from)}
 	case len(key) > caps.KeyFile:
 		return usageError{fmt.Sprintf("the API key from %s is %d bytes, more than the %d an API key file may hold: it is not a key", from, len(key), caps.KeyFile)}
 	}
