@@ -227,3 +227,35 @@ func TestOutputIsAStandardStream(t *testing.T) {
 		}
 	}
 }
+
+// TestUnusableProxyRefusedAtOnce: a proxy setting no request could go
+// through (an invalid port, a value that names no host) is refused before
+// any request, naming the variable and not quoting its value (it may hold
+// a password), where every request would have been retried for the whole
+// budget. A loopback URL goes around the proxy, as net/http has it.
+func TestUnusableProxyRefusedAtOnce(t *testing.T) {
+	bin := testBinary(t)
+	emu := startEmu(t, emulator.Options{}, "")
+	for _, tc := range []struct{ proxy, url, want string }{
+		{"http://user:s3cret@127.0.0.1:99999", "https://wandb.example/scim", "the proxy HTTPS_PROXY (or https_proxy) names for https://wandb.example is not usable: its port is not a number from 1 to 65535"},
+		{"not a url", "https://wandb.example/scim", "is not usable: it names no host"},
+		{"http://127.0.0.1:99999", emu.url, ""},
+	} {
+		cmd := exec.Command(bin, "plan", "-f", examplePath("wbsync.yaml"), "--url", tc.url)
+		cmd.Env = []string{"WANDB_API_KEY=" + testKey, "HTTPS_PROXY=" + tc.proxy, "HTTP_PROXY=" + tc.proxy, "PATH=" + os.Getenv("PATH")}
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+			code = ee.ExitCode()
+		}
+		if tc.want == "" {
+			if code != 0 {
+				t.Errorf("loopback URL with HTTPS_PROXY %q: exit %d\n%s", tc.proxy, code, out)
+			}
+			continue
+		}
+		if code != exitError || !strings.Contains(string(out), tc.want) || strings.Contains(string(out), "s3cret") || strings.Contains(string(out), "retry") {
+			t.Errorf("HTTPS_PROXY %q: exit %d, want 1 and %q, no password, no retry:\n%s", tc.proxy, code, tc.want, out)
+		}
+	}
+}

@@ -229,6 +229,8 @@ func (c *Client) transportError(cl call, err error, sent bool) *Error {
 		// password or query. Not shown, and not asked again: the server
 		// answers so every time.
 		e.fatal, e.Err, e.Detail = true, nil, malformedAnswer
+	case errors.As(err, &dns) && dns.IsNotFound && viaProxy(err):
+		e.fatal, e.Hint = true, hintProxyDNS(c.safe(dns.Name), proxyVars(c.base.Scheme))
 	case errors.As(err, &dns) && dns.IsNotFound:
 		e.fatal, e.Hint = true, hintDNS(c.safe(dns.Name))
 	case refused(err) && !c.answered.Load():
@@ -267,6 +269,13 @@ func refused(err error) bool {
 	}
 	s := op.Err.Error()
 	return strings.HasSuffix(s, "connection refused") || strings.Contains(s, "actively refused")
+}
+
+// viaProxy reports whether err is a failure to reach the proxy the
+// environment names (net/http's "proxyconnect").
+func viaProxy(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "proxyconnect"
 }
 
 // hostPort is u's host and port, the scheme's default port when u names

@@ -21,6 +21,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -231,7 +232,38 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c.http = c.httpClient(cfg, header)
+	if cfg.HTTPClient == nil || cfg.HTTPClient.Transport == nil {
+		if err := proxyProblem(base); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
+}
+
+// proxyProblem refuses, before any request, a proxy the environment names
+// for base (HTTPS_PROXY, HTTP_PROXY) that no request could go through: one
+// that does not parse, names no host, or an invalid port. Every request
+// would otherwise fail as a connection error and be retried for the whole
+// budget. The value is not quoted: it may hold a password.
+func proxyProblem(base *url.URL) error {
+	p, err := http.ProxyFromEnvironment(&http.Request{URL: base})
+	bad := ""
+	switch {
+	case err != nil:
+		bad = "it does not parse as a URL"
+	case p == nil:
+		return nil
+	case p.Hostname() == "":
+		bad = "it names no host"
+	case p.Port() != "":
+		if n, err := strconv.Atoi(p.Port()); err != nil || n < 1 || n > 65535 {
+			bad = "its port is not a number from 1 to 65535"
+		}
+	}
+	if bad == "" {
+		return nil
+	}
+	return fmt.Errorf("the proxy %s names for %s is not usable: %s (unset it, or name the host in NO_PROXY)", proxyVars(base.Scheme), base.Scheme+"://"+base.Host, bad)
 }
 
 // httpClient copies cfg.HTTPClient with the wrapping transport and a

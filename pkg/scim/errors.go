@@ -224,6 +224,21 @@ func hintDNS(host string) string {
 	return fmt.Sprintf("the host %s does not resolve: check --url", host)
 }
 
+// hintProxyDNS is the hint for a proxy host (HTTPS_PROXY, HTTP_PROXY)
+// that does not resolve: --url is not what is wrong.
+func hintProxyDNS(host, vars string) string {
+	return fmt.Sprintf("the proxy host %s does not resolve: check %s, or name --url's host in NO_PROXY", host, vars)
+}
+
+// proxyVars names the environment variables that choose the proxy for
+// a URL of scheme (net/http's ProxyFromEnvironment).
+func proxyVars(scheme string) string {
+	if scheme == "http" {
+		return "HTTP_PROXY (or http_proxy)"
+	}
+	return "HTTPS_PROXY (or https_proxy)"
+}
+
 // hintRefused is the hint for a connection refused before the server
 // answered anything.
 func hintRefused(host string) string {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -274,6 +275,20 @@ func TestControlCharactersEscaped(t *testing.T) {
 		if !strings.Contains(s, esc) {
 			t.Fatalf("%q lacks %q", s, esc)
 		}
+	}
+}
+
+// TestUnresolvableProxyFailsFast: a proxy host (HTTPS_PROXY) that does
+// not resolve is one attempt, and the hint names the proxy variable, not
+// --url.
+func TestUnresolvableProxyFailsFast(t *testing.T) {
+	hc, dials := dialer(&net.DNSError{Err: "no such host", Name: "proxy.invalid", IsNotFound: true})
+	hc.Transport.(*http.Transport).Proxy = http.ProxyURL(&url.URL{Scheme: "http", Host: "proxy.invalid:3128"})
+	c := testClient(t, "https://wandb.example", func(c *Config) { c.HTTPClient = hc })
+	_, err := c.ListUsers(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "the proxy host proxy.invalid does not resolve: check HTTPS_PROXY (or https_proxy), or name --url's host in NO_PROXY") ||
+		strings.Contains(err.Error(), "check --url") || dials.Load() != 1 {
+		t.Fatalf("%d attempts, err = %v", dials.Load(), err)
 	}
 }
 
