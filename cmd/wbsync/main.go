@@ -107,18 +107,45 @@ func main() {
 		}
 		os.Exit(exitError)
 	})
-	code := run(ctx, os.Args[1:], env{
-		stdin:          os.Stdin,
-		stdout:         os.Stdout,
-		stderr:         os.Stderr,
-		getenv:         os.Getenv,
-		isTerminal:     isTerminal(os.Stdin) && isTerminal(os.Stdout),
-		stderrTerminal: isTerminal(os.Stderr),
-		flushInput:     func() { flushInput(os.Stdin.Fd()) },
-		stderrWidth:    func() int { return termWidth(os.Stderr.Fd()) },
+	code := guard(os.Stderr, func() int {
+		return run(ctx, os.Args[1:], env{
+			stdin:          os.Stdin,
+			stdout:         os.Stdout,
+			stderr:         os.Stderr,
+			getenv:         os.Getenv,
+			isTerminal:     isTerminal(os.Stdin) && isTerminal(os.Stdout),
+			stderrTerminal: isTerminal(os.Stderr),
+			flushInput:     func() { flushInput(os.Stdin.Fd()) },
+			stderrWidth:    func() int { return termWidth(os.Stderr.Fd()) },
+		})
 	})
 	os.Exit(code)
 }
+
+// guard runs f and returns its exit code, or exitError when f panics:
+// Go's own exit status for a panic is 2, which --detailed-exitcode gives
+// "the plan has changes" (for apply: "all were made"). The panic is a bug:
+// its value and stack go to stderr, redacted by the key redactor the run
+// set up (the panic may quote what a server sent). A runtime fatal error
+// (out of memory, no file descriptors) cannot be recovered and still exits
+// 2 (README "Exit codes").
+func guard(stderr io.Writer, f func() int) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg := fmt.Sprintf("wbsync: internal error (a bug; please report it): %v\n%s", r, debug.Stack())
+			if red := panicRedactor.Load(); red != nil {
+				msg = string(red.Bytes([]byte(msg)))
+			}
+			fmt.Fprintln(stderr, msg)
+			code = exitError
+		}
+	}()
+	return f()
+}
+
+// panicRedactor is the run's key redactor, once it has one: guard redacts
+// a panic's message with it.
+var panicRedactor atomic.Pointer[sanitize.Redactor]
 
 func isTerminal(f *os.File) bool { return isTTY(f) }
 
@@ -217,6 +244,7 @@ func run(ctx context.Context, args []string, e env) int {
 	defer stdLogTarget.Store(nil)
 	defer activeProgress.Store(nil)
 	red := sanitize.NewRedactor(envKey(e.getenv))
+	panicRedactor.Store(red)
 	out := sinks{stdout: red.Writer(e.stdout), stderr: red.Writer(e.stderr), stderrUnit: red.UnitWriter(e.stderr)}
 	defer out.flush()
 	e.stdout, e.stderr = out.stdout, out.stderr
@@ -367,6 +395,7 @@ func (inv *invocation) color(terminal, noColor bool) bool {
 // known: the environment at start, --api-key-file after the flags).
 func (inv *invocation) redactWith(r *sanitize.Redactor) {
 	inv.red = r
+	panicRedactor.Store(r)
 	inv.sinks.stdout.Use(r)
 	inv.sinks.stderr.Use(r)
 	inv.sinks.stderrUnit.Use(r)

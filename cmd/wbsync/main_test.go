@@ -570,3 +570,20 @@ func TestColourFollowsTheStream(t *testing.T) {
 		}
 	}
 }
+
+// TestPanicExitsOne: a panic in the run (a bug) exits 1, never Go's 2,
+// which --detailed-exitcode gives "the plan has changes"; its message goes
+// to stderr without the key it may quote.
+func TestPanicExitsOne(t *testing.T) {
+	defer panicRedactor.Store(nil)
+	panicRedactor.Store(sanitize.NewRedactor(testKey))
+	var stderr strings.Builder
+	code := guard(&stderr, func() int { panic("the server said " + testKey) })
+	if code != exitError || !strings.Contains(stderr.String(), "wbsync: internal error (a bug; please report it): the server said [redacted]") ||
+		strings.Contains(stderr.String(), testKey[:12]) || !strings.Contains(stderr.String(), "TestPanicExitsOne") {
+		t.Errorf("exit %d:\n%s", code, stderr.String())
+	}
+	if code := guard(&stderr, func() int { return exitChanges }); code != exitChanges {
+		t.Errorf("without a panic: exit %d, want %d", code, exitChanges)
+	}
+}

@@ -261,4 +261,17 @@ func TestRecipeDriftCheck(t *testing.T) {
 			t.Errorf("a failed read rewrote the metrics file:\n%s", b)
 		}
 	})
+
+	// A crash of the Go runtime exits 2 too, printing no plan: not drift.
+	t.Run("a crash is no drift", func(t *testing.T) {
+		crash := filepath.Join(dir, "crash.sh")
+		if err := os.WriteFile(crash, []byte("#!/bin/sh\necho 'fatal error: out of memory' >&2\nexit 2\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		env := settings("http://127.0.0.1:1/scim", filepath.Join(dir, "crash.prom"))
+		r := runDriftCheck(t, append(env, "WBSYNC="+crash)...)
+		if r.code != 1 || !strings.Contains(r.stderr, "wbsync plan printed no plan (exit code 2") {
+			t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+		}
+	})
 }

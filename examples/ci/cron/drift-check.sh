@@ -43,6 +43,11 @@ trap 'rm -f "$out"' EXIT
 
 "$wbsync" "${args[@]}" >"$out"
 code=$?
+if [ ! -s "$out" ] && [ "$code" != 1 ]; then
+  # A plan always prints something; a Go runtime crash also exits 2.
+  echo "drift-check: wbsync plan printed no plan (exit code $code; see the messages above)" >&2
+  exit 1
+fi
 
 case $code in
   0)
