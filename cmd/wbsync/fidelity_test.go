@@ -597,3 +597,59 @@ func TestEmailUpdateOnDedicatedWithSeveralEmails(t *testing.T) {
 		t.Fatalf("apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestReadAgainWhenTheOrganizationChanges: a read that sees the
+// organization change between two pages (totalResults moves) is made
+// again, up to three times in all; a read that keeps seeing changes fails
+// with exit 1, saying so.
+func TestReadAgainWhenTheOrganizationChanges(t *testing.T) {
+	var users []any
+	manifest := "version: 1\nusers:\n"
+	for _, u := range []string{"a", "b", "c", "d", "e"} {
+		users = append(users, map[string]any{"userName": u + "@example.com"})
+		manifest += "  - email: " + u + "@example.com\n"
+	}
+	seed := writeState(t, map[string]any{"users": users})
+	m := writeFile(t, "m.yaml", manifest)
+	for _, tc := range []struct {
+		spoiled, reads, code int
+		want                 string
+	}{
+		{1, 2, exitOK, "the organization changed while it was read: reading it again"},
+		{5, 3, exitError, "list users: the organization changed while reading (totalResults 5, then 6 at startIndex "},
+	} {
+		emu := startEmu(t, emulator.Options{}, seed)
+		var mu sync.Mutex
+		reads := 0
+		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/Users") {
+				emu.srv.ServeHTTP(w, r)
+				return
+			}
+			mu.Lock()
+			if r.URL.Query().Get("startIndex") == "1" {
+				reads++
+			}
+			spoil := reads <= tc.spoiled && r.URL.Query().Get("startIndex") != "1"
+			mu.Unlock()
+			if !spoil {
+				emu.srv.ServeHTTP(w, r)
+				return
+			}
+			rec := httptest.NewRecorder()
+			emu.srv.ServeHTTP(rec, r)
+			var page map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil {
+				t.Error(err)
+			}
+			page["totalResults"] = page["totalResults"].(float64) + 1 // a user created meanwhile
+			w.Header().Set("Content-Type", "application/scim+json")
+			_ = json.NewEncoder(w).Encode(page)
+		}))
+		r := wb(t, vars(hs.URL+"/scim"), "plan", "-f", m, "--page-size", "2")
+		hs.Close()
+		if r.code != tc.code || !strings.Contains(r.stderr, tc.want) || reads != tc.reads {
+			t.Errorf("%d spoiled reads: exit %d after %d reads, want %d after %d, and %q:\n%s", tc.spoiled, r.code, reads, tc.code, tc.reads, tc.want, r.stderr)
+		}
+	}
+}

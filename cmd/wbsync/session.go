@@ -157,18 +157,31 @@ type live struct {
 	fingerprint string
 }
 
-// read reads the live organization.
+// readAttempts is how many times read reads an organization that changes
+// while it is read (scim.ErrChanged) before it gives up.
+const readAttempts = 3
+
+// read reads the live organization. A read that saw the organization
+// change between two of its pages (an SSO login creating a user, another
+// admin at work) is made again, up to readAttempts in all: each read is
+// whole or fails, never a mix of two.
 func (s *session) read(ctx context.Context) (live, error) {
-	have, fp, err := observed.Fetch(ctx, s.client)
-	if err != nil {
+	for attempt := 1; ; attempt++ {
+		have, fp, err := observed.Fetch(ctx, s.client)
+		if err == nil {
+			s.log.Info("read the live organization", zap.Int("users", len(have.Users)), zap.Int("teams", len(have.Teams)))
+			return live{have, fp}, nil
+		}
 		s.pages.stop()
 		if ctx.Err() != nil {
 			return live{}, errInterrupted
 		}
-		return live{}, fmt.Errorf("read the live organization at %s: %w", s.conf.url, err)
+		if !errors.Is(err, scim.ErrChanged) || attempt == readAttempts {
+			return live{}, fmt.Errorf("read the live organization at %s: %w", s.conf.url, err)
+		}
+		s.log.Warn("the organization changed while it was read: reading it again",
+			zap.Int("attempt", attempt+1), zap.Int("of", readAttempts), zap.String("change", err.Error()))
 	}
-	s.log.Info("read the live organization", zap.Int("users", len(have.Users)), zap.Int("teams", len(have.Teams)))
-	return live{have, fp}, nil
 }
 
 // planAgainst checks the manifest's custom team roles against the server

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -100,7 +101,7 @@ func TestListTotalChangesMidRead(t *testing.T) {
 	}
 	c := testClient(t, srv.URL, func(c *Config) { c.Concurrency = 1 })
 	_, err := c.ListUsers(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "changed while reading") {
+	if !errors.Is(err, ErrChanged) || !strings.Contains(err.Error(), "changed while reading") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -140,7 +141,7 @@ func TestListShiftAcrossPageBoundary(t *testing.T) {
 			}
 			c := testClient(t, srv.URL, func(c *Config) { c.PageSize, c.Concurrency = 100, 1 })
 			got, err := c.ListUsers(context.Background())
-			if err == nil || !strings.Contains(err.Error(), "changed while reading") || !strings.Contains(err.Error(), tc.position) || got != nil {
+			if !errors.Is(err, ErrChanged) || !strings.Contains(err.Error(), "changed while reading") || !strings.Contains(err.Error(), tc.position) || got != nil {
 				t.Fatalf("read %d users, err %v; want the read refused at %s", len(got), err, tc.position)
 			}
 		})

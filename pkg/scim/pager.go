@@ -2,6 +2,7 @@ package scim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -102,6 +103,12 @@ func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T]
 	}
 	return a, nil
 }
+
+// ErrChanged is in the error of a read that saw the collection change
+// between two of its pages (another totalResults, another id at a position
+// already read): a read of a busy organization that may succeed if made
+// again.
+var ErrChanged = errors.New("the organization changed while reading")
 
 // overlap is how many positions a page shares with the page before it:
 // one, its first, when pages hold two resources or more. Pages are read at
@@ -324,8 +331,8 @@ func (a *assembly[T]) place(start int, p listPage[T]) ([][]T, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if p.total != a.total {
-		return nil, fmt.Errorf("list %s: the organization changed while reading (totalResults %d, then %d at startIndex %d): run again",
-			a.plural, a.total, p.total, start)
+		return nil, fmt.Errorf("list %s: %w (totalResults %d, then %d at startIndex %d): run again",
+			a.plural, ErrChanged, a.total, p.total, start)
 	}
 	var runs [][]T
 	run := -1 // index in p.items where the current run of new resources began
@@ -357,8 +364,8 @@ func (a *assembly[T]) place(start int, p listPage[T]) ([][]T, error) {
 		}
 		if old, ok := a.idAt(pos); ok {
 			if old != id {
-				return nil, fmt.Errorf("list %s: position %d held %s, then %s: the organization changed while reading: run again",
-					a.plural, pos+1, a.show(old), a.show(id))
+				return nil, fmt.Errorf("list %s: position %d held %s, then %s: %w: run again",
+					a.plural, pos+1, a.show(old), a.show(id), ErrChanged)
 			}
 			flush(i)
 			continue
