@@ -399,6 +399,10 @@ func keyProblem(key, from string) error {
 		return usageError{fmt.Sprintf("the API key from %s holds a control character (a line break inside it, or a byte-order mark?): it must be the key alone, on one line", from)}
 	case strings.ContainsFunc(key, unicode.IsSpace):
 		return usageError{fmt.Sprintf("the API key from %s holds a space: it must be the key alone (not \"Bearer KEY\" or two keys)", from)}
+	case len(key) > len("WANDB_API_KEY=") && strings.EqualFold(key[:len("WANDB_API_KEY=")], "WANDB_API_KEY="):
+		// (Not quoted: every 8 characters of the key, its prefix too, are
+		// redacted from what wbsync prints.)
+		return usageError{fmt.Sprintf("the API key from %s starts with a variable's name and '=', as a .env file writes it: it must be the key alone", from)}
 	case strings.ContainsFunc(key, func(c rune) bool { return c > '~' }):
 		// Sent as it is, its bytes reach the server as no key it issued,
 		// and a server that reads header bytes as Latin-1 echoes them in

@@ -264,6 +264,15 @@ func TestConnectionErrors(t *testing.T) {
 			}
 		})
 	}
+	// A key file written as a .env file is refused, without quoting it.
+	envFile := filepath.Join(t.TempDir(), "wandb.env")
+	if err := os.WriteFile(envFile, []byte("WANDB_API_KEY=0123456789abcdef0123\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := wb(t, map[string]string{"WBSYNC_URL": "http://127.0.0.1:1/scim"}, "plan", "-f", m, "--api-key-file", envFile)
+	if want := "the API key from --api-key-file " + envFile + " starts with a variable's name and '=', as a .env file writes it: it must be the key alone"; r.code != exitError || !strings.Contains(r.stderr, want) {
+		t.Errorf(".env key file: exit %d, want 1 with %q:\n%s", r.code, want, r.stderr)
+	}
 	if b, err := os.ReadFile(keyFile); err != nil || string(b) != "k-0123456789" {
 		t.Errorf("the key file now holds %q (%v)", b, err)
 	}
