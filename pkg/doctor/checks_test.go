@@ -268,18 +268,20 @@ func TestLatency(t *testing.T) {
 	want(t, Latency(p), NameLatency, OK, []string{"one page of 11 users took 120ms", "2 pages of up to 9999", "about 200ms",
 		"--rate-limit 10, --concurrency 4"})
 
-	// 100k users and 20k teams at 100 a page: 1200 pages; at 2s a page over
-	// 2 in parallel that is 20 minutes, slower than the rate limit's 2 min.
+	// 100k users and 20k teams at 100 a page, each page after the first
+	// sharing one user or team with the one before: 1011 + 203 pages; at
+	// 2s a page over 2 in parallel that is 20m14s, slower than the rate
+	// limit's 2 min.
 	slow := LatencyProbe{Took: 2 * time.Second, PageUsers: 100, Users: 100_000, Teams: 20_000, PageSize: 100, RateLimit: 10, Concurrency: 2}
 	est, pages = slow.Estimate()
-	if pages != 1200 || est != 20*time.Minute {
-		t.Errorf("Estimate = %v, %d pages; want 20m, 1200", est, pages)
+	if pages != 1214 || est != 1214*time.Second {
+		t.Errorf("Estimate = %v, %d pages; want 20m14s, 1214", est, pages)
 	}
-	want(t, Latency(slow), NameLatency, Warn, []string{"about 20m0s", "raise --concurrency"})
+	want(t, Latency(slow), NameLatency, Warn, []string{"about 20m14s", "raise --concurrency"})
 
 	// The rate limit decides when pages are fast.
 	rated := LatencyProbe{Took: time.Millisecond, Users: 100_000, Teams: 1, PageSize: 10, RateLimit: 0.5, Concurrency: 64}
-	if est, pages := rated.Estimate(); pages != 10_001 || est != 20002*time.Second {
+	if est, pages := rated.Estimate(); pages != 11_112 || est != 22224*time.Second {
 		t.Errorf("Estimate = %v, %d pages", est, pages)
 	}
 	unlimited := LatencyProbe{Took: time.Second, Users: 10, Teams: 10, PageSize: 10, Concurrency: 1}

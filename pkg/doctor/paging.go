@@ -9,6 +9,7 @@ import (
 
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/sanitize"
+	"github.com/wbsync/wbsync/pkg/scim"
 )
 
 // PagingProbe is what the /Users probes saw of paging.
@@ -62,7 +63,7 @@ func Paging(p PagingProbe, red *sanitize.Redactor) Check {
 		case p.SecondErr == nil && len(p.Second) > 0 && !slices.Contains(p.First, p.Second[0]):
 			// Fixed pages from startIndex: a read steps by what each page
 			// holds, so it works.
-			c.Detail += fmt.Sprintf(", but startIndex is honoured (startIndex=%d answered the next user): reads step by the %d users a page holds",
+			c.Detail += fmt.Sprintf(", but startIndex is honoured (startIndex=%d answered the next user): reads step by the %d users a page holds, less the one each page shares with the page before it",
 				p.secondAt(), len(p.First))
 		case p.SecondErr != nil:
 			c.Status = Warn
@@ -144,7 +145,7 @@ func (p LatencyProbe) Estimate() (time.Duration, int) {
 	size := max(p.PageSize, 1)
 	// A claimed total is bounded as the client bounds it.
 	users, teams := min(max(p.Users, 0), caps.TotalResults), min(max(p.Teams, 0), caps.TotalResults)
-	pages := max(1, ceilDiv(users, size)) + max(1, ceilDiv(teams, size))
+	pages := scim.PagesFor(users, size) + scim.PagesFor(teams, size)
 	var byRate time.Duration
 	if p.RateLimit > 0 {
 		byRate = time.Duration(math.Ceil(float64(pages) / p.RateLimit * float64(time.Second)))

@@ -31,6 +31,8 @@ type fake struct {
 	ignoreCount  bool // everything in one page
 	ignoreStart  bool // startIndex ignored (always from 1)
 	pastEndFirst bool // a startIndex past the end answers page 1
+	pageNumbers  bool // startIndex taken for a page number: the page (startIndex-1)/count
+	laterCap     int  // at most N resources on a page after the first
 	totalDelta   int  // added to the true totalResults
 	itemsPerPage int  // reported itemsPerPage when non-zero
 	ctype        string
@@ -104,6 +106,12 @@ func (f *fake) list(w http.ResponseWriter, r *http.Request, all []map[string]any
 	}
 	if f.pageCap > 0 && !f.ignoreCount {
 		count = min(count, f.pageCap)
+	}
+	if f.pageNumbers {
+		start = (start-1)/count*count + 1
+	}
+	if f.laterCap > 0 && start > 1 {
+		count = min(count, f.laterCap)
 	}
 	if f.shortAt != 0 && start == f.shortAt {
 		count = min(count, f.shortN)

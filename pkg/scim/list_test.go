@@ -41,6 +41,13 @@ func TestListPaging(t *testing.T) {
 		{"wrong itemsPerPage", 250, 100, func(f *fake) { f.itemsPerPage = 9999 }, 3},
 		{"one short page is refilled", 250, 100, func(f *fake) { f.shortAt, f.shortN = 100, 40 }, 4},
 		{"json content type", 120, 100, func(f *fake) { f.ctype = "application/json; charset=utf-8" }, 2},
+		// The second page, asked at 100, comes back from 1: read again
+		// from 101, without overlap.
+		{"startIndex taken for a page number", 250, 100, func(f *fake) { f.pageNumbers = true }, 4},
+		{"page numbers under a page cap", 250, 100, func(f *fake) { f.pageNumbers, f.pageCap = true, 30 }, 10},
+		// The second page brings only the shared position, the first gap
+		// fill too; then one page per position, without overlap.
+		{"later pages of one resource", 130, 100, func(f *fake) { f.laterCap = 1 }, 33},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -148,6 +155,31 @@ func TestListShiftAcrossPageBoundary(t *testing.T) {
 	}
 }
 
+// TestListRightShiftIsNotAPageNumberServer: a user created at the front
+// while another is deleted at the end, between the first and the second
+// page, shifts the second page's start one position back: that is no
+// server answering from the start of its page (lister.probeOverlap), and
+// the read fails instead of going on without overlap.
+func TestListRightShiftIsNotAPageNumberServer(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = mkUsers(251)
+	created := f.users[250]
+	f.users = f.users[:250]
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		f.mu.Lock()
+		if len(f.reqs) == 2 {
+			f.users = append([]map[string]any{created}, f.users[:249]...)
+		}
+		f.mu.Unlock()
+		return false
+	}
+	c := testClient(t, srv.URL, func(c *Config) { c.PageSize, c.Concurrency = 100, 1 })
+	got, err := c.ListUsers(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "came back at positions 99 and 100") || got != nil {
+		t.Fatalf("read %d users, err %v", len(got), err)
+	}
+}
+
 func TestListFailedPageIsAnError(t *testing.T) {
 	f, srv := newFake(t)
 	f.users = mkUsers(250)
@@ -220,8 +252,9 @@ func TestListLaterTotalBelowStart(t *testing.T) {
 	}
 }
 
-// TestListPagesInParallel checks that pages after the first are fetched
-// concurrently, never more than Concurrency at once.
+// TestListPagesInParallel checks that pages after the second (which is
+// fetched alone, see lister.parallel) are fetched concurrently, never
+// more than Concurrency at once.
 func TestListPagesInParallel(t *testing.T) {
 	f, srv := newFake(t)
 	f.users = mkUsers(1000)
@@ -229,7 +262,7 @@ func TestListPagesInParallel(t *testing.T) {
 	arrived := 0
 	timedOut := false
 	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
-		if r.URL.Query().Get("startIndex") == "1" {
+		if start := r.URL.Query().Get("startIndex"); start == "1" || start == "100" {
 			return false
 		}
 		f.mu.Lock()

@@ -48,6 +48,10 @@ type lister[T any] struct {
 	// size is how many resources the first page held, once it has come:
 	// what the next pages are expected to hold.
 	size int
+	// aligned: the server answers a startIndex only at the start of one
+	// of its pages (it takes startIndex for a page number), so pages are
+	// read without overlap (see parallel).
+	aligned bool
 }
 
 // read returns the whole collection in position order.
@@ -80,7 +84,7 @@ func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T]
 		return nil, errMorePages
 	}
 	step := len(first.items)
-	if n := pagesFor(first.total, step); n > caps.Pages {
+	if n := PagesFor(first.total, step); n > caps.Pages {
 		return nil, fmt.Errorf("list %s: totalResults %d at %d resource(s) per page would take %d pages, more than wbsync reads (%d): refusing",
 			l.plural, first.total, step, n, caps.Pages)
 	}
@@ -128,9 +132,10 @@ func overlap(step int) int {
 	return 0
 }
 
-// pagesFor is how many pages a collection of total resources takes at
-// step resources per page, overlapping as overlap says.
-func pagesFor(total, step int) int {
+// PagesFor is how many pages a read of total resources takes at step
+// resources per page, each page after the first overlapping the one
+// before it as overlap says (doctor's estimate counts them so).
+func PagesFor(total, step int) int {
 	if step == 0 || total <= step {
 		return 1
 	}
@@ -139,19 +144,67 @@ func pagesFor(total, step int) int {
 }
 
 // parallel fetches the pages after the first, step resources long, each
-// starting at the last position of the one before it (overlap).
+// starting at the last position of the one before it (overlap). The
+// second page is fetched first, alone: a server that takes startIndex for
+// a page number (page (startIndex-1)/count) answers it from the start of
+// its page, with ids the first page placed before the last. Such a
+// server is read without overlap, its pages starting where its own do
+// (l.aligned), as it was read before pages overlapped; a resource that
+// slides across one of its page boundaries cannot be caught.
 func (l *lister[T]) parallel(ctx context.Context, a *assembly[T], step int) error {
 	total := a.total
 	if step == 0 || step >= total {
 		return nil
 	}
+	ov := overlap(step)
+	start := 1 + step - ov
+	if ov > 0 {
+		aligned, err := l.probeOverlap(ctx, a, start)
+		if err != nil {
+			return err
+		}
+		if aligned {
+			l.aligned, ov, start = true, 0, 1+step
+		} else {
+			start += step - ov
+		}
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(l.c.conc)
-	ov := overlap(step)
-	for start := 1 + step - ov; start+ov <= total && gctx.Err() == nil; start += step - ov {
-		g.Go(func() error { return l.fetchPlace(gctx, a, start) })
+	for from := start; from+ov <= total && gctx.Err() == nil; from += step - ov {
+		g.Go(func() error { return l.fetchPlace(gctx, a, from) })
 	}
 	return g.Wait()
+}
+
+// probeOverlap fetches the page at start, the first page's last position,
+// and places it, unless it begins with the resource the first page placed
+// where the server's page holding start begins (position 1, when its
+// pages are as long as the first): the server answered from the start of
+// its page, not from start. It then reports aligned, and places nothing
+// (what the page holds is read again from the next page start). Any other
+// resource there is placed, and the assembly judges it (a resource that
+// moved fails the read).
+func (l *lister[T]) probeOverlap(ctx context.Context, a *assembly[T], start int) (aligned bool, _ error) {
+	p, release, err := l.fetch(ctx, start, a.total-(start-1))
+	if err != nil {
+		return false, fmt.Errorf("list %s: %w", l.plural, err)
+	}
+	defer release()
+	if len(p.items) > 0 {
+		a.mu.Lock()
+		pos, seen := a.seen[l.id(p.items[0])]
+		a.mu.Unlock()
+		if snapped := func(size int) bool { return size > 0 && pos == (start-1)/size*size }; seen && pos < start-1 && (snapped(l.size) || snapped(l.c.pageSize)) {
+			l.c.log.Debug("the server answers a startIndex from the start of its page: pages are read without overlap",
+				zap.String("path", l.path), zap.Int("startIndex", start), zap.Int("answered from", pos+1))
+			return true, nil
+		}
+	}
+	if len(p.items) == 0 && p.total == a.total {
+		return false, a.emptyPage(start)
+	}
+	return false, a.add(start, p)
 }
 
 // fetchPlace fetches the page at startIndex start and places it, giving
@@ -174,13 +227,15 @@ func (l *lister[T]) fetchPlace(ctx context.Context, a *assembly[T], start int) e
 
 // fillGaps fetches from the first missing position until every position is
 // filled, each page starting at the filled position before the gap
-// (overlap), or at the gap when that page brought only the shared one.
-// Every round fills that position or fails, and the page budget bounds the
-// rounds.
+// (overlap), or at the gap when that page brought only the shared one (a
+// server whose later pages hold one resource: from then on, without
+// overlap). Every round fills that position or fails, and the page budget
+// bounds the rounds.
 func (l *lister[T]) fillGaps(ctx context.Context, a *assembly[T]) error {
+	overlapping := overlap(l.size) > 0 && !l.aligned
 	for a.count < a.total {
 		gap := a.firstGap() // 0-based: the 1-based position before it
-		if gap > 0 && overlap(l.size) > 0 {
+		if gap > 0 && overlapping {
 			before := a.count
 			if err := l.fetchPlace(ctx, a, gap); err != nil {
 				return err
@@ -188,6 +243,7 @@ func (l *lister[T]) fillGaps(ctx context.Context, a *assembly[T]) error {
 			if a.count > before {
 				continue
 			}
+			overlapping = false
 		}
 		if err := l.fetchPlace(ctx, a, gap+1); err != nil {
 			return err
