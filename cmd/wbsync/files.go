@@ -199,9 +199,11 @@ func writeAtomic(ctx context.Context, path string, perm os.FileMode, write func(
 	dir := filepath.Dir(path)
 	why := ""
 	tmp, err := newTemp(dir, "."+filepath.Base(path)+".tmp-", perm)
-	if err != nil && replaced {
+	if err != nil && replaced && inPlaceOK(path) {
 		why = noTempFile(dir, err).Error()
-		tmp, err = newTemp(os.TempDir(), ".wbsync-"+filepath.Base(path)+".tmp-", 0o600)
+		if tmp, err = newTemp(os.TempDir(), ".wbsync-"+filepath.Base(path)+".tmp-", 0o600); err != nil {
+			return fmt.Errorf("write %s: %s, %w", path, why, norInTemp(err))
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, noTempFile(dir, err))
@@ -269,7 +271,7 @@ func inPlace(from, path, why string) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	defer src.Close()
-	dst, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+	dst, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC|noFollow, 0) // outputTarget resolved any link
 	if err != nil {
 		return fmt.Errorf("write %s in place (it cannot be replaced: %s): %w", path, why, err)
 	}
@@ -311,12 +313,15 @@ func checkWritable(ctx context.Context, path string, size int64) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := newTemp(filepath.Dir(path), "."+filepath.Base(path)+".check-", 0o600)
+	return probe(ctx, filepath.Dir(path), filepath.Base(path), size)
+}
+
+// probe makes sure dir takes a new file of size bytes, named after base,
+// and removes it.
+func probe(ctx context.Context, dir, base string, size int64) error {
+	tmp, err := newTemp(dir, "."+base+".check-", 0o600)
 	if err != nil {
-		if _, serr := os.Stat(path); serr == nil {
-			return nil // it exists, and may be written: writeAtomic writes it in place
-		}
-		return noTempFile(filepath.Dir(path), err)
+		return noTempFile(dir, err)
 	}
 	name := tmp.Name()
 	probing.Store(&name)
@@ -339,6 +344,16 @@ func checkWritable(ctx context.Context, path string, size int64) error {
 	return err
 }
 
+// norInTemp says that the temporary file an in-place write needs could
+// not be created in $TMPDIR either (err, why).
+func norInTemp(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("nor in %s, to write it in place: %w", os.TempDir(), err)
+}
+
 // noTempFile says that no file could be created in dir, without the
 // temporary name tried (which the user never gave).
 func noTempFile(dir string, err error) error {
@@ -358,8 +373,17 @@ func noTempFile(dir string, err error) error {
 func checkOutput(o output) (string, error) {
 	path, err := outputTarget(o.path)
 	if err == nil {
-		if _, serr := os.Stat(path); errors.Is(serr, fs.ErrNotExist) {
-			err = checkWritable(context.Background(), path, 0) // a new file: its directory takes one
+		ctx, dir, base := context.Background(), filepath.Dir(path), filepath.Base(path)
+		_, serr := os.Stat(path)
+		err = probe(ctx, dir, base, 0) // its directory takes a new file
+		if err != nil && serr == nil && inPlaceOK(path) {
+			// It exists, and may be written: written in place from a
+			// temporary file in $TMPDIR (writeAtomic).
+			if terr := probe(ctx, os.TempDir(), base, 0); terr != nil {
+				err = fmt.Errorf("%w, %w", err, norInTemp(errors.Unwrap(terr)))
+			} else {
+				err = nil
+			}
 		}
 	}
 	if err != nil {

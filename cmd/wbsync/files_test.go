@@ -125,12 +125,60 @@ func TestWriteInPlace(t *testing.T) {
 					}
 				}
 			}
-			// apply's check of --report before its first write agrees.
+			// plan's check of --out before its read agrees; apply's check
+			// of --report before its first write wants the directory to
+			// take the file, with room for it (an in-place write could
+			// not be tried first).
 			noNew := strings.Contains(tc.name, "takes")
-			if err := checkWritable(context.Background(), path, 1<<10); (err == nil) != (tc.exists || !noNew) {
+			if _, err := checkOutput(output{"--out", path}); (err == nil) != (tc.exists || !noNew) {
+				t.Errorf("checkOutput: %v", err)
+			}
+			if err := checkWritable(context.Background(), path, 1<<10); (err == nil) != !noNew {
 				t.Errorf("checkWritable: %v", err)
 			}
 		})
+	}
+}
+
+// TestInPlaceWithoutTempDir: when the directory of an existing file takes
+// no new file and $TMPDIR takes none either, the write fails naming both,
+// and the check before the run says the same; another user's file in such
+// a directory is not written in place at all.
+func TestInPlaceWithoutTempDir(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "plan.json")
+	if err := os.WriteFile(path, []byte("old"), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { newTemp, geteuid = createTemp, os.Geteuid }()
+	newTemp = func(in, prefix string, perm os.FileMode) (*os.File, error) {
+		if in == dir || in == os.TempDir() {
+			return nil, &fs.PathError{Op: "open", Path: filepath.Join(in, prefix), Err: syscall.EROFS}
+		}
+		return createTemp(in, prefix, perm)
+	}
+	want := "cannot create a file in " + dir + ": read-only file system, nor in " + os.TempDir() + ", to write it in place: read-only file system"
+	if err := writeFileAtomic(context.Background(), path, []byte("new"), 0o644); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("write: %v, want %q", err, want)
+	}
+	if _, err := checkOutput(output{"--out", path}); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("check: %v, want %q", err, want)
+	}
+	newTemp = func(in, prefix string, perm os.FileMode) (*os.File, error) {
+		if in == dir {
+			return nil, &fs.PathError{Op: "open", Path: filepath.Join(in, prefix), Err: syscall.EACCES}
+		}
+		return createTemp(in, prefix, perm)
+	}
+	geteuid = func() int { return 54321 } // the file is not this user's
+	if err := writeFileAtomic(context.Background(), path, []byte("new"), 0o644); err == nil || !strings.Contains(err.Error(), "cannot create a file in "+dir+": permission denied") {
+		t.Errorf("another user's file: %v", err)
+	}
+	if _, err := checkOutput(output{"--out", path}); err == nil {
+		t.Error("another user's file passed the check")
+	}
+	if b, _ := os.ReadFile(path); string(b) != "old" {
+		t.Errorf("the file now holds %q", b)
 	}
 }
 
@@ -382,5 +430,32 @@ func TestOutputsFollowTheUmask(t *testing.T) {
 		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s under umask 077: %v (%v), want 0600", filepath.Base(path), fi.Mode().Perm(), err)
 		}
+	}
+}
+
+// TestReportDirTakesNoFile: apply --report naming an existing file whose
+// directory takes no new file is refused before the first write (exit 1,
+// nothing written): its room could not be checked, nor an in-place write
+// tried first.
+func TestReportDirTakesNoFile(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, "")
+	dir := t.TempDir()
+	report := filepath.Join(dir, "report.json")
+	if err := os.WriteFile(report, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { newTemp = createTemp }()
+	newTemp = func(in, prefix string, perm os.FileMode) (*os.File, error) {
+		if in == dir {
+			return nil, &fs.PathError{Op: "open", Path: filepath.Join(in, prefix), Err: syscall.EACCES}
+		}
+		return createTemp(in, prefix, perm)
+	}
+	r := wb(t, vars(emu.url), "apply", "-f", examplePath("wbsync.yaml"), "--auto-approve", "--report", report)
+	if r.code != exitError || !strings.Contains(r.stderr, "cannot create a file in "+dir+": permission denied") {
+		t.Errorf("exit %d, want 1:\n%s", r.code, r.stderr)
+	}
+	if st := emu.srv.Stats(); writes(st.Requests) > 0 {
+		t.Errorf("a write was sent: %+v", st.Requests)
 	}
 }

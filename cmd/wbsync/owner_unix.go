@@ -28,3 +28,20 @@ func othersInSticky(path string, fi fs.FileInfo) bool {
 	ds, ok := di.Sys().(*syscall.Stat_t)
 	return ok && int(ds.Uid) != euid
 }
+
+// noFollow makes an open fail on a symbolic link.
+const noFollow = syscall.O_NOFOLLOW
+
+// inPlaceOK reports whether the existing file at path may be written in
+// place when its directory takes no new file: it is this user's (or the
+// user is root). Another user's file, in a directory that user controls,
+// is not written for that user to read.
+func inPlaceOK(path string) bool {
+	euid := geteuid()
+	fi, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return euid == 0 || (ok && int(st.Uid) == euid)
+}
