@@ -126,9 +126,10 @@ func main() {
 // Go's own exit status for a panic is 2, which --detailed-exitcode gives
 // "the plan has changes" (for apply: "all were made"). The panic is a bug:
 // its value and stack go to stderr, redacted by the key redactor the run
-// set up (the panic may quote what a server sent). A runtime fatal error
-// (out of memory, no file descriptors) cannot be recovered and still exits
-// 2 (README "Exit codes").
+// set up (the panic may quote what a server sent). Only a panic of f's own
+// goroutine is caught: one in a reading or writing goroutine, and a
+// runtime fatal error (out of memory, no file descriptors), still end the
+// process with 2 (README "Exit codes").
 func guard(stderr io.Writer, f func() int) (code int) {
 	defer func() {
 		if r := recover(); r != nil {

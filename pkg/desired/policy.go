@@ -67,14 +67,16 @@ func (l *loader) loadProtected(fi int, v *yaml.Node) {
 			continue
 		}
 		if strings.ContainsAny(pat, `*?[\`) {
-			if strings.ContainsFunc(pat, unicode.IsSpace) || invisible(pat) {
-				// No email holds one, nor a userName a manifest can name:
-				// such a glob would protect no one, without a word.
+			if strings.ContainsFunc(pat, func(r rune) bool { return r != ' ' && unicode.IsSpace(r) }) || invisible(pat) {
+				// Such a glob looks like one with a plain space, or none,
+				// and would protect no one, without a word. (A plain space
+				// stays: a live userName may hold one, "Build Bot", and a
+				// glob is the only entry that can name it.)
 				hint := ""
 				if strings.ContainsRune(pat, '\u00a0') {
 					hint = ` (U+00A0, a no-break space, is what \_ gives in a double-quoted YAML string: write the glob in single quotes to keep its backslash)`
 				}
-				l.addf(p, "bad glob %q in protected: it contains white space, a control or an invisible character%s", short(s), hint)
+				l.addf(p, "bad glob %q in protected: it contains white space other than a plain space, a control or an invisible character%s", short(s), hint)
 				continue
 			}
 			if _, err := path.Match(pat, ""); err != nil {

@@ -141,8 +141,8 @@ func TestProtectedAddressesAUserCannotDeclare(t *testing.T) {
 	// handle glob [\_]svc written so would protect no one, without a word.
 	for _, tc := range []struct{ entry, want string }{
 		{`"*\u200b@example.com"`, "invisible"},
-		{`"* @example.com"`, "white space"},
-		{`"[\_]svc"`, `bad glob "[\u00a0]svc" in protected: it contains white space, a control or an invisible character (U+00A0, a no-break space, is what \_ gives`},
+		{`"*\u2003@example.com"`, "white space other than a plain space"},
+		{`"[\_]svc"`, `bad glob "[\u00a0]svc" in protected: it contains white space other than a plain space, a control or an invisible character (U+00A0, a no-break space, is what \_ gives`},
 	} {
 		if _, err := Parse([]Source{{"p.yaml", []byte("version: 1\npolicy:\n  protected:\n    - " + tc.entry + "\n")}}); err == nil ||
 			!strings.Contains(err.Error(), "p.yaml:4:7: bad glob") || !strings.Contains(err.Error(), tc.want) {
@@ -150,9 +150,9 @@ func TestProtectedAddressesAUserCannotDeclare(t *testing.T) {
 		}
 	}
 	// The same glob in single quotes keeps its backslash, and protects
-	// the handle.
-	m, err := Parse([]Source{{"p.yaml", []byte("version: 1\npolicy:\n  protected:\n    - '[\\_]svc'\n")}})
-	if err != nil || !m.Policy.IsProtected("_svc") {
-		t.Errorf("'[\\_]svc': err = %v, protected %q", err, m.Policy.Protected)
+	// the handle; a plain space names a live userName that holds one.
+	m, err := Parse([]Source{{"p.yaml", []byte("version: 1\npolicy:\n  protected:\n    - '[\\_]svc'\n    - \"build bot*\"\n")}})
+	if err != nil || !m.Policy.IsProtected("_svc") || !m.Policy.IsProtected(model.Key("Build Bot")) {
+		t.Errorf("'[\\_]svc', \"build bot*\": err = %v, protected %q", err, m.Policy.Protected)
 	}
 }
