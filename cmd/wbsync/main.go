@@ -23,6 +23,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/wbsync/wbsync/pkg/bug"
 	"github.com/wbsync/wbsync/pkg/progress"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
@@ -126,14 +127,18 @@ func main() {
 // Go's own exit status for a panic is 2, which --detailed-exitcode gives
 // "the plan has changes" (for apply: "all were made"). The panic is a bug:
 // its value and stack go to stderr, redacted by the key redactor the run
-// set up (the panic may quote what a server sent). Only a panic of f's own
-// goroutine is caught: one in a reading or writing goroutine, and a
-// runtime fatal error (out of memory, no file descriptors), still end the
-// process with 2 (README "Exit codes").
+// set up (the panic may quote what a server sent). A reading or writing
+// goroutine's panic is its error instead (pkg/bug), and comes here only
+// when raised again; a runtime fatal error (out of memory, no file
+// descriptors) cannot be caught and still ends the process with 2 (README
+// "Exit codes").
 func guard(stderr io.Writer, f func() int) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
 			msg := fmt.Sprintf("wbsync: internal error (a bug; please report it): %v\n%s", r, debug.Stack())
+			if e, ok := r.(*bug.Error); ok { // a goroutine's, raised again
+				msg = fmt.Sprintf("wbsync: %v\n%s", e, e.Stack)
+			}
 			if red := panicRedactor.Load(); red != nil {
 				msg = string(red.Bytes([]byte(msg)))
 			}

@@ -25,6 +25,9 @@ var allowed = map[string]struct {
 	// from caps, which imports nothing.
 	"pkg/sanitize": {imports: []string{"pkg/caps"}},
 	"pkg/progress": {},
+	// bug turns a goroutine's panic into its error: any package with
+	// goroutines may use it.
+	"pkg/bug": {},
 	// caps and sanitize are leaves any package may use: bounds in one
 	// place, and untrusted text made safe in one way.
 	"pkg/plan":    {imports: []string{"pkg/model", "pkg/caps", "pkg/sanitize"}},
@@ -33,11 +36,11 @@ var allowed = map[string]struct {
 	"pkg/desired": {imports: []string{"pkg/model", "pkg/caps", "pkg/sanitize", "gopkg.in/yaml.v3"}},
 	// apply uses net/http for status codes only (a 400 or 413 splits an
 	// add chunk); it never imports scim or observed.
-	"pkg/apply": {imports: []string{"pkg/model", "pkg/plan", "pkg/caps", "pkg/progress", "pkg/sanitize", "go.uber.org/zap", "go.uber.org/zap/zapcore"},
+	"pkg/apply": {imports: []string{"pkg/model", "pkg/plan", "pkg/caps", "pkg/progress", "pkg/sanitize", "pkg/bug", "go.uber.org/zap", "go.uber.org/zap/zapcore"},
 		http: true, context: true},
-	"pkg/scim": {imports: []string{"pkg/model", "pkg/caps", "pkg/sanitize", "go.uber.org/zap", "github.com/sethvargo/go-retry",
+	"pkg/scim": {imports: []string{"pkg/model", "pkg/caps", "pkg/sanitize", "pkg/bug", "go.uber.org/zap", "github.com/sethvargo/go-retry",
 		"golang.org/x/sync/errgroup", "golang.org/x/time/rate"}, http: true, context: true},
-	"pkg/observed": {imports: []string{"pkg/model", "pkg/scim", "pkg/caps", "pkg/sanitize", "golang.org/x/sync/errgroup"}, context: true},
+	"pkg/observed": {imports: []string{"pkg/model", "pkg/scim", "pkg/caps", "pkg/sanitize", "pkg/bug", "golang.org/x/sync/errgroup"}, context: true},
 	"pkg/doctor":   {imports: []string{"pkg/model", "pkg/scim", "pkg/observed", "pkg/sanitize", "pkg/caps"}, context: true},
 	"pkg/emulator": {imports: []string{"go.uber.org/zap"}, http: true, context: true},
 	// this test's own package: no code outside its tests

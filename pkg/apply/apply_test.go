@@ -537,3 +537,35 @@ func TestRunKeepsAnAdmin(t *testing.T) {
 		}
 	})
 }
+
+// TestRunPanicIsOneOperationsOutcome: a panic while doing one operation (a
+// bug, here in the Writer) makes that operation unknown, naming the panic,
+// and the rest of the run goes on: the user's destructive changes are held
+// back as for any unknown outcome, other users' go ahead. A panic in a
+// team's adds makes the adds of that unit unknown.
+func TestRunPanicIsOneOperationsOutcome(t *testing.T) {
+	p := planOf(
+		ch(plan.CreateUser, "a@x.com", "", "", ""),
+		ch(plan.CreateUser, "ok@x.com", "", "", ""),
+		ch(plan.AddMember, "b@x.com", "ub", "ml", "tml"),
+		ch(plan.AddMember, "c@x.com", "uc", "infra", "tinfra"),
+		ch(plan.DeactivateUser, "d@x.com", "ud", "", ""),
+	)
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "CreateUser" && c.User == "a@x.com" || c.Method == "AddMembers" && c.ID == "tml" {
+			panic("writer bug for " + c.User + c.ID)
+		}
+		return nil
+	}}
+	rep := run(t, p, w, Options{})
+	res := byKey(rep)
+	for key, want := range map[string]Status{
+		"create_user a@x.com@": StatusUnknown, "create_user ok@x.com@": StatusOK,
+		"add_member b@x.com@ml": StatusUnknown, "add_member c@x.com@infra": StatusOK, "deactivate_user d@x.com@": StatusOK,
+	} {
+		r := res[key]
+		if r.Status != want || want == StatusUnknown && !strings.Contains(r.Error, "internal error (a bug in wbsync; please report it): writer bug for ") || want == StatusUnknown && !strings.Contains(r.Error, "(at apply_test.go:") {
+			t.Errorf("%s = %s (%s), want %s", key, r.Status, r.Error, want)
+		}
+	}
+}

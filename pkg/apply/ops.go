@@ -7,13 +7,20 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/wbsync/wbsync/pkg/bug"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
-// one runs a single change other than add_member and records its result.
+// one runs a single change other than add_member and records its result;
+// a panic while doing it (a bug) is its result alone (see finish).
 func (r *runner) one(ctx context.Context, i int) {
-	r.finish(ctx, i, r.do(ctx, i))
+	var err error
+	func() {
+		defer bug.Recover(&err)
+		err = r.do(ctx, i)
+	}()
+	r.finish(ctx, i, err)
 }
 
 // do sends changes[i] and returns its error (nil: done).
@@ -151,7 +158,8 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 		res.Status, res.Reason, res.CausedBy = StatusSkipped, dep.msg, &dep.cause
 	case errors.As(err, &dep):
 		res.Status, res.Error = StatusFailed, dep.msg
-	case outcomeUnknown(err):
+	case outcomeUnknown(err), errors.As(err, new(*bug.Error)):
+		// A panic (a bug) may come after the request was sent.
 		res.Status, res.Error = StatusUnknown, err.Error()
 		if cause := context.Cause(ctx); errors.Is(cause, errDrained) {
 			res.Error = fmt.Sprintf("%v (%v)", err, cause)

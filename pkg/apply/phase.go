@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/wbsync/wbsync/pkg/bug"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
@@ -70,6 +71,17 @@ func (r *runner) runUnits(ctx context.Context, action plan.Action, units [][]int
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
+			var err error
+			defer func() {
+				if err != nil { // a panic in the unit's adds: their outcome is unknown
+					for _, i := range u {
+						if r.results[i].Status == "" {
+							r.finish(ctx, i, err)
+						}
+					}
+				}
+			}()
+			defer bug.Recover(&err)
 			r.runUnit(ctx, action, u)
 		})
 	}

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/wbsync/wbsync/pkg/bug"
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/sanitize"
@@ -77,7 +78,8 @@ func Fetch(ctx context.Context, l Lister) (model.State, string, error) {
 		groups []scim.Group
 	)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
+	g.Go(func() (err error) {
+		defer bug.Recover(&err)
 		users, err := l.ListUsers(gctx)
 		if err != nil {
 			return err
@@ -91,8 +93,8 @@ func Fetch(ctx context.Context, l Lister) (model.State, string, error) {
 		fp.users(r.users)
 		return nil
 	})
-	g.Go(func() error {
-		var err error
+	g.Go(func() (err error) {
+		defer bug.Recover(&err)
 		groups, err = l.ListGroups(gctx)
 		return err
 	})
@@ -367,12 +369,27 @@ func (r *resolver) teams(groups []scim.Group, consume bool) []model.Team {
 			}
 		}
 	}
-	var wg sync.WaitGroup
+	var (
+		wg       sync.WaitGroup
+		panicked atomic.Pointer[error]
+	)
 	for range min(runtime.GOMAXPROCS(0), maxWorkers, (len(groups)+chunk-1)/chunk) - 1 {
-		wg.Go(work)
+		wg.Go(func() {
+			var err error
+			defer func() {
+				if err != nil {
+					panicked.Store(&err)
+				}
+			}()
+			defer bug.Recover(&err)
+			work()
+		})
 	}
 	work()
 	wg.Wait()
+	if err := panicked.Load(); err != nil {
+		panic(*err) // in the caller's goroutine, whose recovery reports it
+	}
 	return teams
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/wbsync/wbsync/pkg/bug"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/scim"
 )
@@ -396,5 +397,26 @@ func TestUnorderedAttributes(t *testing.T) {
 	}
 	if got := st1.Users[0].Emails; !slices.Equal(got, []string{"alice@x.com", "a2@x.com", "a3@x.com"}) {
 		t.Errorf("emails %q: want the primary first, then the others sorted", got)
+	}
+}
+
+// panickingLister panics in ListGroups (a bug in the read).
+type panickingLister struct{ fakeLister }
+
+func (p *panickingLister) ListGroups(context.Context) ([]scim.Group, error) {
+	var groups []scim.Group
+	_ = groups[3] // out of range
+	return groups, nil
+}
+
+// TestFetchPanicFailsTheRead: a panic in one of the read's goroutines
+// fails the read with an error naming it, never a state read in part
+// (errgroup's Wait would otherwise return while the panic unwinds).
+func TestFetchPanicFailsTheRead(t *testing.T) {
+	users, _ := sample()
+	st, fp, err := Fetch(context.Background(), &panickingLister{fakeLister{users: users}})
+	var be *bug.Error
+	if !errors.As(err, &be) || !strings.Contains(err.Error(), "index out of range") || st.Users != nil || fp != "" {
+		t.Fatalf("state %+v, fingerprint %q, err %v", st, fp, err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/wbsync/wbsync/pkg/bug"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 	"github.com/wbsync/wbsync/pkg/scim"
@@ -36,8 +37,9 @@ func fetchPages(ctx context.Context, pl pageLister, red *sanitize.Redactor) (mod
 		sc    teamScratch
 	)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		err := pl.EachUser(gctx, func(page []scim.User) error { return users.add(page, true) })
+	g.Go(func() (err error) {
+		defer bug.Recover(&err)
+		err = pl.EachUser(gctx, func(page []scim.User) error { return users.add(page, true) })
 		if err != nil {
 			return err
 		}
@@ -49,7 +51,8 @@ func fetchPages(ctx context.Context, pl pageLister, red *sanitize.Redactor) (mod
 		mu.Unlock()
 		return nil
 	})
-	g.Go(func() error {
+	g.Go(func() (err error) {
+		defer bug.Recover(&err)
 		return pl.EachGroup(gctx, func(page []scim.Group) error {
 			mu.Lock()
 			res := r

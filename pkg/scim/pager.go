@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/wbsync/wbsync/pkg/bug"
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
@@ -172,7 +173,10 @@ func (l *lister[T]) parallel(ctx context.Context, a *assembly[T], step int) erro
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(l.c.conc)
 	for from := start; from+ov <= total && gctx.Err() == nil; from += step - ov {
-		g.Go(func() error { return l.fetchPlace(gctx, a, from) })
+		g.Go(func() (err error) {
+			defer bug.Recover(&err)
+			return l.fetchPlace(gctx, a, from)
+		})
 	}
 	return g.Wait()
 }
