@@ -25,6 +25,10 @@ type PagingProbe struct {
 	Second, PastEnd       []string
 	SecondErr, PastEndErr error
 	SecondAt              int
+	// Pair are the ids answered at startIndex 2 for count 2 (nil when not
+	// asked or failed): a server that takes startIndex for a page number
+	// answers them from its page start, the first user.
+	Pair []string
 	// PageSize is the count asked for a full page, FullPage how many users
 	// that page held, ItemsPerPage what it reported (-1: absent).
 	PageSize, FullPage, ItemsPerPage int
@@ -101,6 +105,11 @@ func Paging(p PagingProbe, red *sanitize.Redactor) Check {
 			again = "the first page again"
 		}
 		c.Detail = fmt.Sprintf("startIndex=%d, past the end, answered %s: a read whose totalResults overcounts will fail closed", p.Total+1, again)
+		return c
+	}
+	if len(p.Pair) > 0 && p.Pair[0] == p.First[0] {
+		c.Status = Warn
+		c.Detail = "startIndex is taken for a page number (startIndex=2 with count=2 answered from the first user): reads go from the server's page starts, without the one-user overlap that catches a user moving across a page boundary while the pages are read"
 		return c
 	}
 	parts := []string{"count and startIndex are honoured"}

@@ -69,6 +69,11 @@ func Run(ctx context.Context, env Env) Report {
 	case pp.Total >= 2 && len(pp.First) == 1:
 		pp.Second, pp.SecondErr = probeIDs(octx, optional, 2)
 		pp.PastEnd, pp.PastEndErr = probeIDs(octx, optional, pp.Total+1)
+		if pp.Total >= 3 {
+			if l, err := getList(octx, optional, "/Users", "startIndex=2&count=2"); err == nil {
+				pp.Pair = ids(l.resources)
+			}
+		}
 	case len(pp.First) > 1 && len(pp.First) < pp.Total:
 		// count is ignored: does startIndex step past the first page?
 		pp.SecondAt = len(pp.First) + 1

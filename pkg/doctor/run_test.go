@@ -21,6 +21,9 @@ type fakeServer struct {
 	users, groups []string // resources, as JSON
 	// wraps answers a startIndex past the end with the first page.
 	wraps bool
+	// pageNumbers takes startIndex for a page number: the page
+	// (startIndex-1)/count.
+	pageNumbers bool
 	// errs answer a request with an error: keyed by path and query, by
 	// path and "?startIndex=N", or by path.
 	errs     map[string]error
@@ -53,6 +56,9 @@ func (f *fakeServer) GetRaw(_ context.Context, path, query string) (*scim.RawRes
 	count, _ := strconv.Atoi(q.Get("count"))
 	if start > len(all) && f.wraps {
 		start = 1
+	}
+	if f.pageNumbers && count > 0 {
+		start = (start-1)/count*count + 1
 	}
 	from := min(max(start, 1)-1, len(all))
 	to := min(from+count, len(all))
@@ -166,10 +172,16 @@ func TestRunProbes(t *testing.T) {
 		r := Run(ctx, fakeEnv(f, &fakeServer{users: fakeUsers(3)}))
 		want(t, r.Get(NamePaging), NamePaging, Warn, []string{"startIndex=4, past the end, answered the first page again"})
 		wantCalls := []string{"/Users?startIndex=1&count=1", "/Users?startIndex=1&count=9999", "/Users?startIndex=2&count=1",
-			"/Users?startIndex=4&count=1", "/Groups?startIndex=1&count=100"}
+			"/Users?startIndex=4&count=1", "/Users?startIndex=2&count=2", "/Groups?startIndex=1&count=100"}
 		if strings.Join(f.calls, " ") != strings.Join(wantCalls, " ") {
 			t.Errorf("calls %v, want %v", f.calls, wantCalls)
 		}
+	})
+	t.Run("startIndex taken for a page number", func(t *testing.T) {
+		f := &fakeServer{users: fakeUsers(3), pageNumbers: true}
+		r := Run(ctx, fakeEnv(f, &fakeServer{users: fakeUsers(3)}))
+		want(t, r.Get(NamePaging), NamePaging, Warn, []string{"startIndex is taken for a page number (startIndex=2 with count=2 answered from the first user)",
+			"without the one-user overlap"})
 	})
 	t.Run("full read fails", func(t *testing.T) {
 		env := fakeEnv(&fakeServer{users: fakeUsers(3)}, &fakeServer{})
