@@ -176,8 +176,14 @@ func (s *session) read(ctx context.Context) (live, error) {
 		if ctx.Err() != nil {
 			return live{}, errInterrupted
 		}
-		if !errors.Is(err, scim.ErrChanged) || attempt == readAttempts {
+		if !errors.Is(err, scim.ErrChanged) {
 			return live{}, fmt.Errorf("read the live organization at %s: %w", s.conf.url, err)
+		}
+		if attempt == readAttempts {
+			// Or the server answers a startIndex with what is not there
+			// (a page number taken literally), every time.
+			return live{}, fmt.Errorf("read the live organization at %s (%d reads, each of which saw it change: if nothing changes it that fast, the server may not answer startIndex as RFC 7644 says; doctor's paging check tells): %w",
+				s.conf.url, readAttempts, err)
 		}
 		s.log.Warn("the organization changed while it was read: reading it again",
 			zap.Int("attempt", attempt+1), zap.Int("of", readAttempts), zap.String("change", err.Error()))

@@ -112,6 +112,11 @@ func Paging(p PagingProbe, red *sanitize.Redactor) Check {
 		c.Detail = "startIndex is taken for a page number (startIndex=2 with count=2 answered from the first user): reads go from the server's page starts, without the one-user overlap that catches a user moving across a page boundary while the pages are read"
 		return c
 	}
+	if len(p.Pair) > 0 && len(p.Second) > 0 && p.Pair[0] != p.Second[0] {
+		c.Status = Warn
+		c.Detail = "startIndex is not a position (startIndex=2 answered another user for count=2 than for count=1; a page number times count?): reads past the first page will fail closed, saying the organization changed"
+		return c
+	}
 	parts := []string{"count and startIndex are honoured"}
 	if served := p.PageSizeServed(); served < p.PageSize {
 		parts = append(parts, fmt.Sprintf("pages hold at most %d users (asked %d)", served, p.PageSize))

@@ -24,6 +24,9 @@ type fakeServer struct {
 	// pageNumbers takes startIndex for a page number: the page
 	// (startIndex-1)/count.
 	pageNumbers bool
+	// literalPages takes startIndex for the number of a page of count
+	// resources: startIndex k answers from (k-1)*count+1.
+	literalPages bool
 	// errs answer a request with an error: keyed by path and query, by
 	// path and "?startIndex=N", or by path.
 	errs     map[string]error
@@ -59,6 +62,9 @@ func (f *fakeServer) GetRaw(_ context.Context, path, query string) (*scim.RawRes
 	}
 	if f.pageNumbers && count > 0 {
 		start = (start-1)/count*count + 1
+	}
+	if f.literalPages && count > 0 { // startIndex k: the k-th page of count
+		start = (start-1)*count + 1
 	}
 	from := min(max(start, 1)-1, len(all))
 	to := min(from+count, len(all))
@@ -182,6 +188,11 @@ func TestRunProbes(t *testing.T) {
 		r := Run(ctx, fakeEnv(f, &fakeServer{users: fakeUsers(3)}))
 		want(t, r.Get(NamePaging), NamePaging, Warn, []string{"startIndex is taken for a page number (startIndex=2 with count=2 answered from the first user)",
 			"without the one-user overlap"})
+	})
+	t.Run("startIndex a literal page number", func(t *testing.T) {
+		f := &fakeServer{users: fakeUsers(5), literalPages: true}
+		r := Run(ctx, fakeEnv(f, &fakeServer{users: fakeUsers(5)}))
+		want(t, r.Get(NamePaging), NamePaging, Warn, []string{"startIndex is not a position (startIndex=2 answered another user for count=2 than for count=1"})
 	})
 	t.Run("full read fails", func(t *testing.T) {
 		env := fakeEnv(&fakeServer{users: fakeUsers(3)}, &fakeServer{})

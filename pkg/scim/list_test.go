@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
 func wantAll(t *testing.T, got []User, n int) {
@@ -45,9 +47,10 @@ func TestListPaging(t *testing.T) {
 		// from 101, without overlap.
 		{"startIndex taken for a page number", 250, 100, func(f *fake) { f.pageNumbers = true }, 4},
 		{"page numbers under a page cap", 250, 100, func(f *fake) { f.pageNumbers, f.pageCap = true, 30 }, 10},
-		// The second page brings only the shared position, the first gap
-		// fill too; then one page per position, without overlap.
-		{"later pages of one resource", 130, 100, func(f *fake) { f.laterCap = 1 }, 33},
+		// The second page brings only the shared position; the gap after
+		// it is filled from the gap itself (that page was asked already),
+		// one page per position, without overlap.
+		{"later pages of one resource", 130, 100, func(f *fake) { f.laterCap = 1 }, 32},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -177,6 +180,23 @@ func TestListRightShiftIsNotAPageNumberServer(t *testing.T) {
 	got, err := c.ListUsers(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "came back at positions 99 and 100") || got != nil {
 		t.Fatalf("read %d users, err %v", len(got), err)
+	}
+}
+
+// TestPageBudget: overlapping pages take no budget from small pages: a
+// server of 2 resources a page is read up to 40,000 of them, as it was
+// before pages overlapped, and refused above; large pages keep the budget.
+func TestPageBudget(t *testing.T) {
+	for _, tc := range []struct{ step, total int }{{2, 40_000}, {3, 60_000}, {100, 2_000_000}, {1, 20_000}} {
+		if n := int64(PagesFor(tc.total, tc.step)); n > pageBudget(tc.step) {
+			t.Errorf("%d at %d a page: %d pages, over the budget %d", tc.total, tc.step, n, pageBudget(tc.step))
+		}
+		if n := int64(PagesFor(tc.total+tc.step, tc.step)); n <= pageBudget(tc.step) {
+			t.Errorf("%d at %d a page: %d pages, within the budget %d", tc.total+tc.step, tc.step, n, pageBudget(tc.step))
+		}
+	}
+	if b := pageBudget(9999); b < caps.Pages || b > caps.Pages+3 {
+		t.Errorf("budget at 9999 a page: %d", b)
 	}
 }
 

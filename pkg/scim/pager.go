@@ -46,6 +46,14 @@ type lister[T any] struct {
 	onePage bool
 
 	pages atomic.Int64 // pages fetched
+	// budget is how many pages the read may take (0: caps.Pages): set
+	// once the first page tells how many resources a page holds, to what
+	// reads caps.Pages pages' worth of them with pages overlapping.
+	budget int64
+	// fetched are the startIndexes asked so far: fillGaps does not ask
+	// one again.
+	fetchedMu sync.Mutex
+	fetched   map[int]bool
 	// size is how many resources the first page held, once it has come:
 	// what the next pages are expected to hold.
 	size int
@@ -85,9 +93,10 @@ func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T]
 		return nil, errMorePages
 	}
 	step := len(first.items)
-	if n := PagesFor(first.total, step); n > caps.Pages {
+	l.budget = pageBudget(step)
+	if n := PagesFor(first.total, step); int64(n) > l.budget {
 		return nil, fmt.Errorf("list %s: totalResults %d at %d resource(s) per page would take %d pages, more than wbsync reads (%d): refusing",
-			l.plural, first.total, step, n, caps.Pages)
+			l.plural, first.total, step, n, l.budget)
 	}
 	l.size = step
 	a := &assembly[T]{plural: l.plural, idOf: l.id, red: l.c.red, total: first.total, seen: make(map[string]int, step), hand: hand}
@@ -131,6 +140,14 @@ func overlap(step int) int {
 		return 1
 	}
 	return 0
+}
+
+// pageBudget is how many pages a read of step resources a page may take:
+// what reads as many resources as caps.Pages pages hold, pages
+// overlapping (a server of 2 resources a page is read up to 40,000 of
+// them, as before pages overlapped, in 39,999 pages).
+func pageBudget(step int) int64 {
+	return int64(max(caps.Pages, PagesFor(caps.Pages*step, step)))
 }
 
 // PagesFor is how many pages a read of total resources takes at step
@@ -239,7 +256,10 @@ func (l *lister[T]) fillGaps(ctx context.Context, a *assembly[T]) error {
 	overlapping := overlap(l.size) > 0 && !l.aligned
 	for a.count < a.total {
 		gap := a.firstGap() // 0-based: the 1-based position before it
-		if gap > 0 && overlapping {
+		l.fetchedMu.Lock()
+		asked := l.fetched[gap] // that page came back holding no more than the shared position
+		l.fetchedMu.Unlock()
+		if gap > 0 && overlapping && !asked {
 			before := a.count
 			if err := l.fetchPlace(ctx, a, gap); err != nil {
 				return err
@@ -267,9 +287,19 @@ func (l *lister[T]) fillGaps(ctx context.Context, a *assembly[T]) error {
 func (l *lister[T]) fetch(ctx context.Context, start, limit int) (_ listPage[T], release func(), _ error) {
 	capped := limit > caps.PageSize
 	limit = min(limit, caps.PageSize)
-	if n := l.pages.Add(1); n > caps.Pages {
-		return listPage[T]{}, nil, fmt.Errorf("more than %d pages: refusing to page on", caps.Pages)
+	budget := l.budget
+	if budget == 0 {
+		budget = caps.Pages
 	}
+	if n := l.pages.Add(1); n > budget {
+		return listPage[T]{}, nil, fmt.Errorf("more than %d pages: refusing to page on", budget)
+	}
+	l.fetchedMu.Lock()
+	if l.fetched == nil {
+		l.fetched = map[int]bool{}
+	}
+	l.fetched[start] = true
+	l.fetchedMu.Unlock()
 	held := false
 	release = func() {
 		if held {
