@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"unicode/utf8"
 
+	"github.com/wbsync/wbsync/pkg/bug"
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/desired"
 )
@@ -52,19 +53,27 @@ func (u untilStopped) Write(p []byte) (int, error) {
 // await runs f and returns its result, or errInterrupted as soon as ctx ends
 // (within the 2 seconds a user waits after Ctrl-C): loading a manifest, a
 // key file or a saved plan, or waiting at the prompt, never swallows a
-// signal. f keeps running until the process exits; it must not write.
+// signal. f keeps running until the process exits; it must not write. A
+// panic in f (a bug) is raised again in the caller's goroutine, where
+// guard reports it (exit 1), not in f's, which would end the process with
+// Go's exit 2.
 func await[T any](ctx context.Context, f func() (T, error)) (T, error) {
 	type result struct {
-		v   T
-		err error
+		v             T
+		err, panicked error
 	}
 	ch := make(chan result, 1)
 	go func() {
-		v, err := f()
-		ch <- result{v, err}
+		var r result
+		defer func() { ch <- r }()
+		defer bug.Recover(&r.panicked)
+		r.v, r.err = f()
 	}()
 	select {
 	case r := <-ch:
+		if r.panicked != nil {
+			panic(r.panicked)
+		}
 		return r.v, r.err
 	case <-ctx.Done():
 		var zero T

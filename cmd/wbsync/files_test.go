@@ -348,7 +348,20 @@ func TestAwait(t *testing.T) {
 	if v, err := await(context.Background(), func() (int, error) { return 7, nil }); v != 7 || err != nil {
 		t.Errorf("%d, %v", v, err)
 	}
+	// A panic in f (loading, planning) reaches guard: exit 1 with the
+	// panic and its stack, never Go's exit 2.
+	var stderr strings.Builder
+	code := guard(&stderr, func() int {
+		_, _ = await(context.Background(), func() (int, error) { return third(nil), nil })
+		return exitOK
+	})
+	if code != exitError || !strings.Contains(stderr.String(), "wbsync: internal error (a bug in wbsync; please report it): runtime error: index out of range [2] with length 0 (at files_test.go:") ||
+		!strings.Contains(stderr.String(), "goroutine") {
+		t.Errorf("exit %d:\n%s", code, stderr.String())
+	}
 }
+
+func third(s []int) int { return s[2] }
 
 // TestOutputTarget: an output lands only on a regular file: a symbolic
 // link is written through (the link stays a link), and a device, a pipe or

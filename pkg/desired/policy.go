@@ -79,6 +79,12 @@ func (l *loader) loadProtected(fi int, v *yaml.Node) {
 				l.addf(p, "bad glob %q in protected: it contains white space other than a plain space, a control or an invisible character%s", short(s), hint)
 				continue
 			}
+			if strings.TrimSpace(pat) != pat || strings.Contains(pat, " ") && strings.Contains(pat, "@") {
+				// Names are matched trimmed, and no email holds a space:
+				// such a glob would protect no one.
+				l.addf(p, "bad glob %q in protected: a space at either end, or in a glob with an @, matches no email or userName (a userName with a space, such as \"Build Bot\", has no @)", short(s))
+				continue
+			}
 			if _, err := path.Match(pat, ""); err != nil {
 				l.addf(p, "bad glob %q in protected: %v (use * ? [a-z] as in Go's path.Match)", short(s), err)
 				continue

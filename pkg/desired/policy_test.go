@@ -142,6 +142,9 @@ func TestProtectedAddressesAUserCannotDeclare(t *testing.T) {
 	for _, tc := range []struct{ entry, want string }{
 		{`"*\u200b@example.com"`, "invisible"},
 		{`"*\u2003@example.com"`, "white space other than a plain space"},
+		{`"* @example.com"`, "a space at either end, or in a glob with an @"},
+		{`"*@svc.example.com "`, "a space at either end, or in a glob with an @"},
+		{`" ci-*"`, "a space at either end, or in a glob with an @"},
 		{`"[\_]svc"`, `bad glob "[\u00a0]svc" in protected: it contains white space other than a plain space, a control or an invisible character (U+00A0, a no-break space, is what \_ gives`},
 	} {
 		if _, err := Parse([]Source{{"p.yaml", []byte("version: 1\npolicy:\n  protected:\n    - " + tc.entry + "\n")}}); err == nil ||

@@ -32,6 +32,7 @@ type fake struct {
 	ignoreStart  bool // startIndex ignored (always from 1)
 	pastEndFirst bool // a startIndex past the end answers page 1
 	pageNumbers  bool // startIndex taken for a page number: the page (startIndex-1)/count
+	literalPages bool // startIndex k: the k-th page of count
 	laterCap     int  // at most N resources on a page after the first
 	totalDelta   int  // added to the true totalResults
 	itemsPerPage int  // reported itemsPerPage when non-zero
@@ -109,6 +110,9 @@ func (f *fake) list(w http.ResponseWriter, r *http.Request, all []map[string]any
 	}
 	if f.pageNumbers {
 		start = (start-1)/count*count + 1
+	}
+	if f.literalPages {
+		start = (start-1)*count + 1
 	}
 	if f.laterCap > 0 && start > 1 {
 		count = min(count, f.laterCap)

@@ -80,6 +80,8 @@ func TestListFailsClosed(t *testing.T) {
 		{"short of totalResults", func(f *fake) { f.totalDelta = 10 }, "read 250 of 260 (totalResults): the page at startIndex 251 was empty; missing positions 251-260"},
 		{"startIndex ignored", func(f *fake) { f.ignoreStart = true }, "came back at positions"},
 		{"empty first page", func(f *fake) { f.totalDelta = 5; f.pageCap = 1; f.users = nil }, "read 0 of 5"},
+		{"startIndex a literal page number", func(f *fake) { f.literalPages = true },
+			"the page at startIndex 100 was empty; missing positions 101-250 (the server may not answer startIndex as RFC 7644 says; doctor's paging check tells)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -223,7 +223,10 @@ func (l *lister[T]) probeOverlap(ctx context.Context, a *assembly[T], start int)
 		}
 	}
 	if len(p.items) == 0 && p.total == a.total {
-		return false, a.emptyPage(start)
+		// The first page was full and this one, asked at its last
+		// position, holds nothing: not a position the server knows
+		// (startIndex taken for a page number, page start past the end).
+		return false, fmt.Errorf("%w (the server may not answer startIndex as RFC 7644 says; doctor's paging check tells)", a.emptyPage(start))
 	}
 	return false, a.add(start, p)
 }
