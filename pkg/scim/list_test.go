@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wbsync/wbsync/pkg/bug"
 	"github.com/wbsync/wbsync/pkg/caps"
 )
 
@@ -182,6 +183,30 @@ func TestListRightShiftIsNotAPageNumberServer(t *testing.T) {
 	got, err := c.ListUsers(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "came back at positions 99 and 100") || got != nil {
 		t.Fatalf("read %d users, err %v", len(got), err)
+	}
+}
+
+// TestPanicGivesBackTheSlot: a panic while a page is decoded (a bug)
+// fails the read as a *bug.Error and gives back the page's unplaced slot,
+// so that a later read on the same client is not starved.
+func TestPanicGivesBackTheSlot(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = mkUsers(250)
+	c := testClient(t, srv.URL, func(c *Config) { c.PageSize = 100 })
+	l := c.users("")
+	l.rec = func(*jsonReader) (User, string, error) { panic("a decoder bug") }
+	_, err := func() (_ []User, err error) {
+		defer bug.Recover(&err)
+		return l.read(context.Background())
+	}()
+	if be, ok := errors.AsType[*bug.Error](err); !ok || be.Value != "a decoder bug" || !strings.Contains(be.At, "list_test.go:") {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(c.unplaced); n != 0 {
+		t.Errorf("%d unplaced slot(s) still held", n)
+	}
+	if got, err := c.ListUsers(context.Background()); err != nil || len(got) != 250 {
+		t.Errorf("a later read: %d users, %v", len(got), err)
 	}
 }
 

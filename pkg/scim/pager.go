@@ -310,6 +310,17 @@ func (l *lister[T]) fetch(ctx context.Context, start, limit int) (_ listPage[T],
 			<-l.c.unplaced
 		}
 	}
+	// A panic (a bug) while the page holds its slot gives the slot back,
+	// and goes on up to the goroutine's recovery: a later read on this
+	// client (apply's verification) keeps every slot.
+	var panicked error
+	defer func() {
+		if panicked != nil {
+			release()
+			panic(panicked)
+		}
+	}()
+	defer bug.Recover(&panicked)
 	hold := func(ctx context.Context) error {
 		select {
 		case l.c.unplaced <- struct{}{}:
