@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -55,6 +56,17 @@ func TestWriteFileAtomic(t *testing.T) {
 	}
 }
 
+// refuseTemp is a newTemp that refuses with errno a temporary file in any
+// of dirs, as a directory that takes no new file does.
+func refuseTemp(errno syscall.Errno, dirs ...string) func(string, string, os.FileMode) (*os.File, error) {
+	return func(in, prefix string, perm os.FileMode) (*os.File, error) {
+		if slices.Contains(dirs, in) {
+			return nil, &fs.PathError{Op: "open", Path: filepath.Join(in, prefix), Err: errno}
+		}
+		return createTemp(in, prefix, perm)
+	}
+}
+
 // TestWriteInPlace: an existing file that may be written but not
 // replaced (a file mounted on its own: rename says EBUSY or EXDEV; a
 // directory that takes no new file) is written in place, whole, keeping
@@ -66,12 +78,7 @@ func TestWriteInPlace(t *testing.T) {
 	mountPoint := func(from, to string) error {
 		return &os.LinkError{Op: "rename", Old: from, New: to, Err: syscall.EBUSY}
 	}
-	noNewFile := func(in, prefix string, perm os.FileMode) (*os.File, error) {
-		if in == dir {
-			return nil, &fs.PathError{Op: "open", Path: filepath.Join(in, prefix), Err: syscall.EACCES}
-		}
-		return createTemp(in, prefix, perm)
-	}
+	noNewFile := refuseTemp(syscall.EACCES, dir)
 	for _, tc := range []struct {
 		name    string
 		rename  func(string, string) error
@@ -151,12 +158,7 @@ func TestInPlaceWithoutTempDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { newTemp, geteuid = createTemp, os.Geteuid }()
-	newTemp = func(in, prefix string, perm os.FileMode) (*os.File, error) {
-		if in == dir || in == os.TempDir() {
-			return nil, &fs.PathError{Op: "open", Path: filepath.Join(in, prefix), Err: syscall.EROFS}
-		}
-		return createTemp(in, prefix, perm)
-	}
+	newTemp = refuseTemp(syscall.EROFS, dir, os.TempDir())
 	want := "cannot create a file in " + dir + ": read-only file system, nor in " + os.TempDir() + ", to write it in place: read-only file system"
 	if err := writeFileAtomic(context.Background(), path, []byte("new"), 0o644); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("write: %v, want %q", err, want)
@@ -164,12 +166,7 @@ func TestInPlaceWithoutTempDir(t *testing.T) {
 	if _, err := checkOutput(output{"--out", path}); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("check: %v, want %q", err, want)
 	}
-	newTemp = func(in, prefix string, perm os.FileMode) (*os.File, error) {
-		if in == dir {
-			return nil, &fs.PathError{Op: "open", Path: filepath.Join(in, prefix), Err: syscall.EACCES}
-		}
-		return createTemp(in, prefix, perm)
-	}
+	newTemp = refuseTemp(syscall.EACCES, dir)
 	geteuid = func() int { return 54321 } // the file is not this user's
 	if err := writeFileAtomic(context.Background(), path, []byte("new"), 0o644); err == nil || !strings.Contains(err.Error(), "cannot create a file in "+dir+": permission denied") {
 		t.Errorf("another user's file: %v", err)
@@ -458,12 +455,7 @@ func TestReportDirTakesNoFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { newTemp = createTemp }()
-	newTemp = func(in, prefix string, perm os.FileMode) (*os.File, error) {
-		if in == dir {
-			return nil, &fs.PathError{Op: "open", Path: filepath.Join(in, prefix), Err: syscall.EACCES}
-		}
-		return createTemp(in, prefix, perm)
-	}
+	newTemp = refuseTemp(syscall.EACCES, dir)
 	r := wb(t, vars(emu.url), "apply", "-f", examplePath("wbsync.yaml"), "--auto-approve", "--report", report)
 	if r.code != exitError || !strings.Contains(r.stderr, "cannot create a file in "+dir+": permission denied") {
 		t.Errorf("exit %d, want 1:\n%s", r.code, r.stderr)

@@ -222,13 +222,10 @@ func (l *lister[T]) probeOverlap(ctx context.Context, a *assembly[T], start int)
 			return true, nil
 		}
 	}
-	if len(p.items) == 0 && p.total == a.total {
-		// The first page was full and this one, asked at its last
-		// position, holds nothing: not a position the server knows
-		// (startIndex taken for a page number, page start past the end).
-		return false, fmt.Errorf("%w (the server may not answer startIndex as RFC 7644 says; doctor's paging check tells)", a.emptyPage(start))
-	}
-	return false, a.add(start, p)
+	// Empty, after a full first page and asked at its last position: not
+	// a position the server knows (startIndex taken for a page number,
+	// page start past the end).
+	return false, place(a, start, p, " (the server may not answer startIndex as RFC 7644 says; doctor's paging check tells)")
 }
 
 // fetchPlace fetches the page at startIndex start and places it, giving
@@ -239,12 +236,17 @@ func (l *lister[T]) fetchPlace(ctx context.Context, a *assembly[T], start int) e
 		return fmt.Errorf("list %s: %w", l.plural, err)
 	}
 	defer release()
+	return place(a, start, p, "")
+}
+
+// place places page p, asked at startIndex start. An empty page is
+// conclusive at once, its error ending with hint: the pages still to come
+// are not fetched (a server that claims a million users and then sends
+// none is not asked a million times); under another totalResults, add says
+// the organization changed.
+func place[T any](a *assembly[T], start int, p listPage[T], hint string) error {
 	if len(p.items) == 0 && p.total == a.total {
-		// Conclusive at once: the pages still to come are not fetched (a
-		// server that claims a million users and then sends none is not
-		// asked a million times). Under another totalResults, add says the
-		// organization changed.
-		return a.emptyPage(start)
+		return fmt.Errorf("%w%s", a.emptyPage(start), hint)
 	}
 	return a.add(start, p)
 }
