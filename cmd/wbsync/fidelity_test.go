@@ -651,5 +651,8 @@ func TestReadAgainWhenTheOrganizationChanges(t *testing.T) {
 		if r.code != tc.code || !strings.Contains(r.stderr, tc.want) || reads != tc.reads {
 			t.Errorf("%d spoiled reads: exit %d after %d reads, want %d after %d, and %q:\n%s", tc.spoiled, r.code, reads, tc.code, tc.reads, tc.want, r.stderr)
 		}
+		if strings.Contains(r.stderr, "run again") {
+			t.Errorf("%d spoiled reads: wbsync read again already, yet says to run again:\n%s", tc.spoiled, r.stderr)
+		}
 	}
 }

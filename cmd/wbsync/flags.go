@@ -294,7 +294,7 @@ func (c *connFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	// WBSYNC_URL may carry credentials, and help is pasted into bug reports.
 	c.url = envOr(getenv, "WBSYNC_URL", c.url)
 	c.auth = envOr(getenv, "WBSYNC_AUTH", c.auth)
-	c.deployment = getenv("WBSYNC_DEPLOYMENT")
+	c.deployment = strings.TrimSpace(getenv("WBSYNC_DEPLOYMENT"))
 	fs.IntVar(&c.concurrency, "concurrency", 4, fmt.Sprintf("parallel requests (more than %d are capped; env WBSYNC_CONCURRENCY)", caps.Concurrency))
 	fs.Float64Var(&c.rateLimit, "rate-limit", 10, fmt.Sprintf("requests per second (at least %v; env WBSYNC_RATE_LIMIT)", caps.MinRateLimit))
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, fmt.Sprintf("timeout per request (%ds to %dh; env WBSYNC_TIMEOUT)",
@@ -305,7 +305,7 @@ func (c *connFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 }
 
 func envOr(getenv func(string) string, key, def string) string {
-	if v := getenv(key); v != "" {
+	if v := strings.TrimSpace(getenv(key)); v != "" {
 		return v
 	}
 	return def
@@ -330,7 +330,7 @@ type resolved struct {
 // a key file that is a pipe never blocks a signal).
 func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) string, red *sanitize.Redactor) (resolved, error) {
 	r := resolved{
-		urlGiven:        f.set("url") || getenv("WBSYNC_URL") != "",
+		urlGiven:        f.set("url") || strings.TrimSpace(getenv("WBSYNC_URL")) != "",
 		deploymentGiven: c.deployment != "",
 	}
 	u, err := model.CanonicalURL(c.url)
@@ -366,6 +366,11 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 		r.apiKey = string(c.key.key)
 		if w := keyWarning(*c.key); w != "" {
 			r.warnings = append(r.warnings, w)
+		}
+		if env := envKey(getenv); env != "" && env != r.apiKey {
+			// A flag wins over the environment, as everywhere in wbsync;
+			// said, since a 401 would otherwise point at the wrong key.
+			r.warnings = append(r.warnings, fmt.Sprintf("the API key comes from --api-key-file %s: WANDB_API_KEY, set to another key, is not used", c.apiKeyFile))
 		}
 	} else {
 		r.apiKey = envKey(getenv)

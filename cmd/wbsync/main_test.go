@@ -359,6 +359,19 @@ func TestKeyFileNotAKey(t *testing.T) {
 	}
 }
 
+// TestEnvironmentValuesTrimmed: a value in the environment is read without
+// the white space around it, as a .env file saved on Windows leaves a
+// carriage return after each: every WBSYNC_ variable alike, the enums
+// (--deployment, --auth) as the URL and the numbers.
+func TestEnvironmentValuesTrimmed(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, "")
+	v := vars(emu.url + "\r\n")
+	v["WBSYNC_DEPLOYMENT"], v["WBSYNC_AUTH"], v["WBSYNC_PAGE_SIZE"] = "dedicated\r\n", " bearer\r", "50\r"
+	if r := wb(t, v, "plan", "-f", examplePath("wbsync.yaml"), "--detailed-exitcode"); r.code != exitChanges {
+		t.Errorf("plan with values ending in a carriage return: exit %d, want %d\n%s", r.code, exitChanges, r.stderr)
+	}
+}
+
 // TestEnvKeyBesideKeyFile: with the key from --api-key-file, a key left in
 // WANDB_API_KEY stays hidden in what the server sends (a display name
 // holding it), and a placeholder there ("team") hides nothing: it was
@@ -382,6 +395,12 @@ func TestEnvKeyBesideKeyFile(t *testing.T) {
 		if strings.Contains(r.stdout+r.stderr+string(b), envKey[:12]) {
 			t.Errorf("export showed the environment's key (%q): exit %d\n%s%s%s", env, r.code, r.stdout, r.stderr, b)
 		}
+		if want := "the API key comes from --api-key-file " + keyFile + ": WANDB_API_KEY, set to another key, is not used"; !strings.Contains(r.stderr, want) {
+			t.Errorf("export with another key in WANDB_API_KEY (%q) did not say which key it used, %q:\n%s", env, want, r.stderr)
+		}
+	}
+	if r := wb(t, map[string]string{"WANDB_API_KEY": testKey, "WBSYNC_URL": emu.url}, "export", "--api-key-file", keyFile, "--out", out); r.code != exitOK || strings.Contains(r.stderr, "is not used") {
+		t.Errorf("the same key in both places: exit %d, and a notice that one is not used:\n%s", r.code, r.stderr)
 	}
 	var r result
 	r = wb(t, map[string]string{"WANDB_API_KEY": "team", "WBSYNC_URL": emu.url}, "plan", "-f", examplePath("wbsync.yaml"), "--api-key-file", keyFile)

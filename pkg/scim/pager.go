@@ -124,6 +124,14 @@ func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T]
 // again.
 var ErrChanged = errors.New("the organization changed while reading")
 
+// runAgain ends the error of a read that saw the collection change.
+const runAgain = ": run again"
+
+// ChangedDetail is the text of err, a read's error, without the advice to
+// run again that ends an ErrChanged error: for a caller that read again
+// already.
+func ChangedDetail(err error) string { return strings.TrimSuffix(err.Error(), runAgain) }
+
 // overlap is how many positions a page shares with the page before it:
 // one, its first, when pages hold two resources or more. Pages are read at
 // different moments (in parallel, or one after another), and a user
@@ -437,7 +445,7 @@ func (a *assembly[T]) place(start int, p listPage[T]) ([][]T, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if p.total != a.total {
-		return nil, fmt.Errorf("list %s: %w (totalResults %d, then %d at startIndex %d): run again",
+		return nil, fmt.Errorf("list %s: %w (totalResults %d, then %d at startIndex %d)"+runAgain,
 			a.plural, ErrChanged, a.total, p.total, start)
 	}
 	var runs [][]T
@@ -470,7 +478,7 @@ func (a *assembly[T]) place(start int, p listPage[T]) ([][]T, error) {
 		}
 		if old, ok := a.idAt(pos); ok {
 			if old != id {
-				return nil, fmt.Errorf("list %s: position %d held %s, then %s: %w: run again",
+				return nil, fmt.Errorf("list %s: position %d held %s, then %s: %w"+runAgain,
 					a.plural, pos+1, a.show(old), a.show(id), ErrChanged)
 			}
 			flush(i)
