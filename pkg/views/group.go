@@ -17,6 +17,7 @@ type group struct {
 	title string // the user, or the team with its id
 	key   string // sort key
 	id    string // a user group's user id ("" for a user the plan creates)
+	cut   bool   // a user group's name was cut (cutNames)
 	lines []line
 	// short is the title the markdown view's densest form uses: a team's
 	// name without its id when no other team group has that name
@@ -67,40 +68,42 @@ func isUserAction(a plan.Action) bool {
 }
 
 // groups splits the plan's changes into user groups and team groups, each
-// sorted by name, lines in plan (apply) order.
-func groups(p plan.Plan) (users, teams []*group) {
+// sorted by name, lines in plan (apply) order. With cut > 0 each name is
+// shown cut to cut characters (after escaping; see cutNames), and a user
+// whose name was cut shows its id.
+func groups(p plan.Plan, cut int) (users, teams []*group) {
 	byUser := map[string]*group{}
 	byTeam := map[string]*group{}
 	for _, c := range p.Changes {
 		var g *group
+		shown, wasCut := cutNames(c, cut) // the change as the view names it
 		if isUserAction(c.Action) {
 			// One group per user: two users whose names differ only in
 			// case (or a user created beside another account holding its
 			// email) are told apart by id.
-			name := plan.UserText(c)
-			k := model.Key(name) + "\x00" + c.UserID
+			k := model.Key(plan.UserText(c)) + "\x00" + c.UserID
 			if g = byUser[k]; g == nil {
-				g = &group{title: sanitize.Controls(name), key: k, id: c.UserID}
+				g = &group{title: sanitize.Controls(plan.UserText(shown)), key: k, id: shown.UserID, cut: wasCut}
 				byUser[k] = g
 				users = append(users, g)
 			}
 		} else {
 			k := model.Key(c.Team) + "\x00" + c.TeamID
 			if g = byTeam[k]; g == nil {
-				title, short := c.Team+" (new)", c.Team+" (new)"
+				title, short := shown.Team+" (new)", shown.Team+" (new)"
 				if c.TeamID != "" {
-					title, short = fmt.Sprintf("%s (id %s)", c.Team, c.TeamID), c.Team
+					title, short = fmt.Sprintf("%s (id %s)", shown.Team, shown.TeamID), shown.Team
 				}
 				g = &group{title: sanitize.Controls(title), short: sanitize.Controls(short), key: k}
 				byTeam[k] = g
 				teams = append(teams, g)
 			}
 		}
-		ln := line{sym: c.Action.Symbol(), action: c.Action, text: sanitize.Controls(lineText(c))}
+		ln := line{sym: c.Action.Symbol(), action: c.Action, text: sanitize.Controls(lineText(shown))}
 		if tierOf(c.Action) < mustTiers {
-			ln.who, ln.gist = sanitize.Controls(plan.UserText(c)), ln.text // the user's group names the user
+			ln.who, ln.gist = sanitize.Controls(plan.UserText(shown)), ln.text // the user's group names the user
 			if c.Action == plan.RemoveMember || c.Action == plan.SetTeamRole {
-				ln.gist, ln.team = sanitize.Controls(gistText(c)), sanitize.Controls(c.Team)
+				ln.gist, ln.team = sanitize.Controls(gistText(shown)), shown.Team
 			}
 		}
 		g.lines = append(g.lines, ln)
@@ -111,16 +114,17 @@ func groups(p plan.Plan) (users, teams []*group) {
 		}
 		slices.SortFunc(gs, func(a, b *group) int { return strings.Compare(a.key, b.key) })
 	}
-	shortTitles(teams, p.Warnings)
-	// Users whose names alone do not tell them apart show their ids.
+	shortTitles(teams, p.Warnings, cut)
+	// Users whose names alone do not tell them apart show their ids, and
+	// so do users whose names were cut.
 	for i := 0; i < len(users); {
 		name, _, _ := strings.Cut(users[i].key, "\x00")
 		j := i + 1
 		for j < len(users) && strings.HasPrefix(users[j].key, name+"\x00") {
 			j++
 		}
-		if j-i > 1 {
-			for _, g := range users[i:j] {
+		for _, g := range users[i:j] {
+			if j-i > 1 || g.cut && g.id != "" {
 				g.title += idSuffix(g.id)
 			}
 		}
@@ -130,6 +134,25 @@ func groups(p plan.Plan) (users, teams []*group) {
 		g.short = g.title // a user group's short title is its title
 	}
 	return users, teams
+}
+
+// cutNames returns c with its names (user, userName, team, ids) escaped
+// (sanitize.Controls) and, with cut > 0, each cut to cut characters, and
+// whether a user name was cut, so that no line the view builds from them
+// holds a longer name. (Escaping is idempotent: the lines and titles are
+// escaped whole again, for what else they quote.)
+func cutNames(c plan.Change, cut int) (plan.Change, bool) {
+	wasCut := false
+	show := func(s string, user bool) string {
+		s = sanitize.Controls(s)
+		if t := sanitize.Truncate(s, cut); cut > 0 && t != s {
+			s, wasCut = t, wasCut || user
+		}
+		return s
+	}
+	c.User, c.Username = show(c.User, true), show(c.Username, true)
+	c.Team, c.TeamID, c.UserID = show(c.Team, false), show(c.TeamID, false), show(c.UserID, false)
+	return c, wasCut
 }
 
 // idSuffix tells apart users that share a name: their SCIM id, or that the
@@ -284,8 +307,9 @@ func targetText(p plan.Plan) string {
 // case and surrounding spaces), and no warning names a team of that name
 // (a duplicate_team warning counts ids the short title would hide). The
 // others keep their full title. Full titles differ by id, and a kept short
-// title differs from every other title, so one pass suffices.
-func shortTitles(teams []*group, ws []plan.Warning) {
+// title differs from every other title, so one pass suffices. cut is
+// groups' cut.
+func shortTitles(teams []*group, ws []plan.Warning, cut int) {
 	fold := func(s string) string { return strings.ToLower(strings.TrimSpace(code(s))) }
 	shorts, fulls, warned := map[string]int{}, map[string]int{}, map[string]bool{}
 	for _, g := range teams {
@@ -294,7 +318,11 @@ func shortTitles(teams []*group, ws []plan.Warning) {
 	}
 	for _, w := range ws {
 		if w.Team != "" {
-			warned[fold(sanitize.Controls(w.Team))] = true
+			name := sanitize.Controls(w.Team)
+			warned[fold(name)] = true
+			if cut > 0 {
+				warned[fold(sanitize.Truncate(name, cut))] = true // as the groups show it
+			}
 		}
 	}
 	for _, g := range teams {

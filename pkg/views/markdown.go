@@ -81,7 +81,7 @@ func WriteMarkdown(w io.Writer, p plan.Plan) error {
 func writeMarkdown(w io.Writer, p plan.Plan, denser []int) error {
 	s := plan.Summarize(p.Changes)
 	top, banner := markdownHead(p, s)
-	users, teams := groups(p)
+	users, teams := groups(p, caps.MarkdownName)
 	l := newMarkdownLayout([]mdSection{{title: "User changes", groups: users}, {title: "Team changes", groups: teams}}, p.Warnings)
 	render := func(room int) (string, bool, int) {
 		l.reset()

@@ -94,6 +94,48 @@ func TestMarkdownCutKeepsDeactivations(t *testing.T) {
 	}
 }
 
+// TestMarkdownLongNamesCut: a server record whose names hold thousands of
+// characters (within the field cap, each backtick written as 4) is shown
+// cut, with its id, so that it cannot take the comment's room from the
+// other users' removals and deactivations: every one is listed by name.
+func TestMarkdownLongNamesCut(t *testing.T) {
+	var p plan.Plan
+	const hostile = 4
+	long := strings.Repeat("`", 4000)
+	for i := 0; i < hostile; i++ {
+		who := plan.Change{User: fmt.Sprintf("h%d%s@example.com", i, long), Username: fmt.Sprintf("h%d%s", i, long), UserID: fmt.Sprintf("id-h%d", i)}
+		d, r := who, who
+		d.Action, d.Reason = plan.DeactivateUser, "not in the manifest"
+		r.Action, r.Team, r.TeamID, r.Reason = plan.RemoveMember, "ml"+long, "g1", "not listed"
+		p.Changes = append(p.Changes, d, r)
+	}
+	var victims []string
+	for i := 0; i < 10; i++ {
+		v := fmt.Sprintf("victim%d@example.com", i)
+		victims = append(victims, v)
+		p.Changes = append(p.Changes,
+			plan.Change{Action: plan.DeactivateUser, User: v, UserID: fmt.Sprintf("id-v%d", i), Reason: "not in the manifest"},
+			plan.Change{Action: plan.RemoveMember, Team: "ml", TeamID: "g2", User: v, UserID: fmt.Sprintf("id-v%d", i), Reason: "not listed"})
+	}
+	md := markdownOf(t, p)
+	if strings.Contains(md, "NOT LISTED") {
+		t.Fatalf("names left out:\n%.3000s", md)
+	}
+	for _, v := range victims {
+		if n := strings.Count(md, v); n < 2 {
+			t.Errorf("%s named %d time(s), want its deactivation and its removal", v, n)
+		}
+	}
+	for i := 0; i < hostile; i++ {
+		if !strings.Contains(md, fmt.Sprintf("…) (id id-h%d)", i)) {
+			t.Errorf("hostile user %d is not shown cut with its id", i)
+		}
+	}
+	if strings.Contains(md, strings.Repeat(`\x60`, caps.MarkdownName)) {
+		t.Error("a name is shown longer than caps.MarkdownName")
+	}
+}
+
 // Removals alone over the cap, even by name only: as many names as fit
 // are listed, deactivations first, and a CAUTION block at the top says how
 // many are NOT listed.

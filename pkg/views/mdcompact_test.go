@@ -188,7 +188,7 @@ func TestMarkdownLineLengths(t *testing.T) {
 		{Action: plan.DeactivateUser, User: "é`\x9b@x.com"},
 		{Action: plan.DeactivateUser, User: "\U0001F600ユーザー"}, // an emoji counts twice
 	}}
-	users, teams := groups(p)
+	users, teams := groups(p, 0)
 	for _, g := range append(users, teams...) {
 		g.measure()
 		for _, l := range []*markdownLayout{{}, {short: true}} { // full and short titles
@@ -507,7 +507,7 @@ func TestShortTitlesKeepIDsWhenNamesCollide(t *testing.T) {
 		{Action: plan.RemoveMember, Team: "dup", TeamID: "g2", User: "b@x.io", UserID: "u"},
 		{Action: plan.RemoveMember, Team: "solo", TeamID: "g3", User: "c@x.io", UserID: "u"},
 		{Action: plan.AddMember, Team: "new", User: "d@x.io"},
-	}})
+	}}, 0)
 	got := map[string]string{}
 	for _, g := range teams {
 		got[g.title] = g.short
@@ -531,7 +531,7 @@ func TestShortTitlesKeepIDsWhenNamesCollide(t *testing.T) {
 		{"surrounding spaces and case", []plan.Change{rm("ml", "g1"), rm(" ML ", "g2")}, nil},
 		{"a warning", []plan.Change{rm("ml", "g2")}, []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "ml", IDs: []string{"g1", "g2"}}}},
 	} {
-		_, teams := groups(plan.Plan{Changes: tc.changes, Warnings: tc.warnings})
+		_, teams := groups(plan.Plan{Changes: tc.changes, Warnings: tc.warnings}, 0)
 		for _, g := range teams {
 			if g.short != g.title {
 				t.Errorf("%s: %q shortened to %q", tc.name, g.title, g.short)

@@ -77,7 +77,7 @@ func WriteText(w io.Writer, p plan.Plan, o TextOptions) error {
 	ls := limitLines(p)
 	t.line("  limits:     ", ls[0])
 	t.line("              ", ls[1])
-	users, teams := groups(p)
+	users, teams := groups(p, 0)
 	for _, sec := range []struct {
 		title string
 		gs    []*group
