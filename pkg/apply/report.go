@@ -34,7 +34,11 @@ const (
 )
 
 // unknownNote is what the text report says of every unknown outcome.
-const unknownNote = "whether it was done (or how much of it) is unknown; the next plan shows it"
+const unknownNote = "whether it was done (or how much of it) is unknown; " + nextPlanShows
+
+// nextPlanShows ends unknownNote, and the error of a write the SCIM
+// client could not read the answer of (see pkg/scim's check.go).
+const nextPlanShows = "the next plan shows it"
 
 // Result is the outcome of one change of the plan.
 type Result struct {
@@ -289,6 +293,18 @@ func (r *Report) UnknownSettled() bool {
 	return true
 }
 
+// roleWritesNotDone counts the run's role writes that failed, were
+// skipped or are unknown.
+func (r *Report) roleWritesNotDone() int {
+	n := 0
+	for _, res := range r.Results {
+		if (res.Action == plan.SetOrgRole || res.Action == plan.SetTeamRole) && res.Status != StatusOK {
+			n++
+		}
+	}
+	return n
+}
+
 // WriteText writes a line per failed, skipped or unknown operation, the
 // verification (when made), and a last line "Apply: N ok, N failed, N
 // skipped." (", N unknown" added before the period when there are any).
@@ -308,7 +324,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		case StatusSkipped:
 			fmt.Fprintf(&b, "skipped: %s %s: %s\n", res.Action, sanitize.Controls(res.target()), sanitize.Controls(res.Reason))
 		case StatusUnknown:
-			fmt.Fprintf(&b, "unknown: %s %s%s: %s; %s\n", res.Action, sanitize.Controls(res.target()), res.unverifiedMark(), sanitize.Controls(res.Error), unknownNote)
+			note := "; " + unknownNote
+			if strings.Contains(res.Error, nextPlanShows) {
+				note = "" // the error says so already (a 2xx the client could not read)
+			}
+			fmt.Fprintf(&b, "unknown: %s %s%s: %s%s\n", res.Action, sanitize.Controls(res.target()), res.unverifiedMark(), sanitize.Controls(res.Error), note)
 		}
 	}
 	if n := notStarted - caps.ListedNotStarted; n > 0 {
@@ -322,6 +342,10 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "Verified: not possible: the verification read failed (%s); run 'wbsync plan' to see what remains.\n", sanitize.Controls(v.Error))
 		case v.Matches() && v.Unseen > 0:
 			fmt.Fprintf(&b, "Verified: no change remains that the read can show, but %s.\n", v.unseenNote())
+		case v.Matches() && v.Unchecked > 0 && r.roleWritesNotDone() > 0:
+			// (policy.unreportedRoles: enforce: the next plan has them as
+			// unverified assertions, so they are not Unseen.)
+			fmt.Fprintf(&b, "Verified: no change remains that the read can show, but the server does not report roles: the %d role write(s) above that were not done cannot be checked.\n", r.roleWritesNotDone())
 		case v.Matches():
 			b.WriteString("Verified: the organization matches the manifest.\n")
 			if r.UnknownSettled() {
