@@ -97,6 +97,16 @@ func TestComputeWandbAddressing(t *testing.T) {
 				{Code: plan.WarnUnsupportedUpdate, User: "x@x.com"},
 			},
 		},
+		{
+			name: "Multi-tenant Cloud: the username-matched user holds the manifest email as a second email, and so does another live user: said",
+			dep:  model.SaaS,
+			want: state(users(hu("ah", a)), dt("ml", model.Additive, dm(a, ""))),
+			have: state(users(lh("u1", "ah", "old@x.com", a), lh("u2", "someone", a)), lt("g", "ml", lm("u1", "ah", ""))),
+			warnings: []plan.Warning{
+				{Code: plan.WarnEmailElsewhere, User: a, IDs: []string{"u2"}},
+				{Code: plan.WarnUnmanagedUser, User: a, Username: "someone", IDs: []string{"u2"}},
+			},
+		},
 	})
 }
 

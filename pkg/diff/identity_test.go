@@ -83,13 +83,16 @@ func TestComputeMatchPriority(t *testing.T) {
 	team := func(members ...model.Member) model.Team { return dt("ml", model.Authoritative, members...) }
 	runCompute(t, []computeCase{
 		{
-			name: "a userName match wins; the other live user with the email is unmanaged",
+			name: "a userName match wins; the other live user with the email is unmanaged, and said to hold the email",
 			want: state(users(du(a)), team(dm(a, ""))),
 			have: state(users(lu("u1", a), lh("u2", "a-second", a)), lt("g", "ml", lm("u1", a, ""), lm("u2", "a-second", ""))),
 			changes: []plan.Change{
 				{Action: plan.RemoveMember, Team: "ml", TeamID: "g", User: a, Username: "a-second", UserID: "u2", Reason: reasonNotManaged},
 			},
-			warnings: []plan.Warning{{Code: plan.WarnUnmanagedUser, User: a, Username: "a-second", IDs: []string{"u2"}}},
+			warnings: []plan.Warning{
+				{Code: plan.WarnEmailElsewhere, User: a, IDs: []string{"u2"}},
+				{Code: plan.WarnUnmanagedUser, User: a, Username: "a-second", IDs: []string{"u2"}},
+			},
 		},
 		{
 			name:     "the other live user goes to whoever else it matches (and its other handle is warned about)",

@@ -133,9 +133,13 @@ func (m *matcher) warnEmailElsewhere() {
 		}
 		d, l := &p.want.Users[di], &p.have.Users[w.match]
 		k := model.Key(wantEmail(d))
-		if k == "" || k == model.Key(l.Email) || containsKey(l.Emails, k) {
-			continue // the matched user has the email itself (its userName may be it too, and another's email)
+		if k == "" {
+			continue
 		}
+		// The matched user may hold the email too (several per user on
+		// Multi-tenant Cloud): the other user that holds it is still
+		// treated as not in the manifest.
+		has := k == model.Key(l.Email) || containsKey(l.Emails, k)
 		var others []string
 		var ids []string
 		m.byLevel[byEmail].each(k, func(li int32) {
@@ -149,9 +153,13 @@ func (m *matcher) warnEmailElsewhere() {
 		}
 		slices.Sort(others)
 		slices.Sort(ids)
+		update := fmt.Sprintf(" (and an email update of %s may be refused while it holds the email)", liveName(l))
+		if has {
+			update = fmt.Sprintf(" (%s holds the email too)", liveName(l))
+		}
 		p.warn(plan.Warning{Code: plan.WarnEmailElsewhere, User: p.wants[di].name, IDs: ids, Message: fmt.Sprintf(
-			"%s matches live user %s by %s, which wins over an email match: live user %s, which has the email %s, is treated as not in the manifest (and an email update of %s may be refused while it holds the email)",
-			p.wants[di].name, liveName(l), w.level, strings.Join(others, ", "), wantEmail(d), liveName(l))})
+			"%s matches live user %s by %s, which wins over an email match: live user %s, which has the email %s, is treated as not in the manifest%s",
+			p.wants[di].name, liveName(l), w.level, strings.Join(others, ", "), wantEmail(d), update)})
 	}
 }
 

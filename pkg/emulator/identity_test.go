@@ -103,6 +103,12 @@ func TestHandles(t *testing.T) {
 	taken := newUser("new-handle")
 	taken["emails"] = []map[string]any{{"value": "D2@example.org", "primary": true}}
 	e.do("POST", "/Users", taken).wantError(t, 409, "Resource already exists")
+	// So is an email update to another user's email; a user's own email,
+	// in another case, is its own.
+	alice := "/Users/" + p(e.userID("alice"))
+	e.do("PATCH", alice, patchOps(op("replace", "emails", []map[string]any{{"value": "d2@EXAMPLE.org", "primary": true}}))).
+		wantError(t, 409, `Resource already exists: another user has the email "d2@EXAMPLE.org"`)
+	e.do("PATCH", alice, patchOps(op("replace", "emails", []map[string]any{{"value": "ALICE@example.com", "primary": true}}))).want(t, 200)
 	// Without the switch the seed's userNames stay.
 	plain := start(t, Options{}, seedHandles)
 	if l := plain.do("GET", "/Users", nil).list(); l[0]["userName"] != "alice@example.com" || l[4]["userName"] != "dev-user2@corp.example.com" {

@@ -94,7 +94,8 @@ type Options struct {
 	// userName that is an email becomes a handle derived from its local part
 	// (lower-cased, characters outside [a-z0-9-_] replaced by '-', made
 	// unique with -2, -3...), the email staying in emails. A create is also
-	// 409 when one of its emails belongs to another user.
+	// 409 when one of its emails belongs to another user, and so is an
+	// email update that gives a user another user's email.
 	Handles bool
 	// ExtraEmails gives every seeded user with one email a second,
 	// non-primary one: LOCAL@alias.DOMAIN.

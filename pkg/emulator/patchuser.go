@@ -264,6 +264,26 @@ func (s *Server) setTeamRoles(ed *userEdit, raw json.RawMessage) *apiError {
 	return nil
 }
 
+// emailsTaken refuses, with Handles (W&B accounts are one per email, as
+// collisions checks for a create), an email edit that gives u an email
+// another user in the organization holds: 409 uniqueness.
+func (s *Server) emailsTaken(u *user, emails []string) *apiError {
+	if !s.opts.Handles {
+		return nil
+	}
+	for _, e := range emails {
+		if slices.ContainsFunc(u.emails, func(had string) bool { return strings.EqualFold(had, e) }) {
+			continue
+		}
+		for _, o := range s.st.users {
+			if o != u && !s.removed(o) && slices.ContainsFunc(o.emails, func(v string) bool { return strings.EqualFold(v, e) }) {
+				return errf(http.StatusConflict, "uniqueness", "Resource already exists: another user has the email %q", e)
+			}
+		}
+	}
+	return nil
+}
+
 // commitUser writes the edit back; on SaaS a deactivation removes the user
 // from the organization.
 func (s *Server) commitUser(ed *userEdit) (reply, *apiError) {
@@ -273,6 +293,9 @@ func (s *Server) commitUser(ed *userEdit) (reply, *apiError) {
 		if e := s.seatAvailable(); e != nil {
 			return reply{}, e
 		}
+	}
+	if e := s.emailsTaken(u, ed.emails); e != nil {
+		return reply{}, e
 	}
 	changed := !slices.Equal(ed.emails, u.emails) || ed.display != u.displayName || ed.externalID != u.externalID ||
 		ed.active != u.active || ed.orgRole != u.orgRole || ed.modelsSeat != u.modelsSeat || ed.weaveRole != u.weaveRole
