@@ -34,6 +34,10 @@ func CanonicalURL(raw string) (string, error) {
 	if u.User != nil {
 		return "", errors.New("the URL must not carry user information (the API key comes from WANDB_API_KEY or --api-key-file)")
 	}
+	if strings.EqualFold(u.RawQuery, "aadOptscim062020") {
+		// W&B's docs give the URL so for Microsoft Entra's provisioning.
+		return "", errors.New("the URL must not carry a query: ?aadOptscim062020 is a flag for Microsoft Entra ID's provisioning, not for wbsync; drop it")
+	}
 	if u.RawQuery != "" || u.ForceQuery {
 		return "", errors.New("the URL must not carry a query (what follows ? may be a credential, which wbsync takes only from WANDB_API_KEY or --api-key-file, and the URL is recorded in plan files)")
 	}

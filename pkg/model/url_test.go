@@ -32,6 +32,15 @@ func TestCanonicalURL(t *testing.T) {
 	}
 }
 
+// TestCanonicalURLEntraFlag: the URL W&B documents for Microsoft Entra ID
+// (with ?aadOptscim062020) is refused, saying what the query is.
+func TestCanonicalURLEntraFlag(t *testing.T) {
+	_, err := CanonicalURL("https://acme.wandb.io/scim?aadOptscim062020")
+	if err == nil || !strings.Contains(err.Error(), "?aadOptscim062020 is a flag for Microsoft Entra ID's provisioning, not for wbsync; drop it") {
+		t.Errorf("the Entra URL: %v", err)
+	}
+}
+
 // TestCanonicalURLWithoutScheme: "HOST:PORT/scim" (which net/url reads as
 // scheme HOST, or not at all) says what is missing.
 func TestCanonicalURLWithoutScheme(t *testing.T) {
