@@ -134,6 +134,21 @@ func TestMarkdownLongNamesCut(t *testing.T) {
 	if strings.Contains(md, strings.Repeat(`\x60`, caps.MarkdownName)) {
 		t.Error("a name is shown longer than caps.MarkdownName")
 	}
+	// Warnings listed by name cut their names the same way: 30 hostile
+	// ones leave room for the names of the others.
+	for i := 0; i < 30; i++ {
+		p.Warnings = append(p.Warnings, plan.Warning{Code: plan.WarnUnmanagedUser, User: fmt.Sprintf("w%d%s@example.com", i, long),
+			Message: strings.Repeat("long message ", 300)})
+	}
+	for i := 0; i < 10; i++ {
+		p.Warnings = append(p.Warnings, plan.Warning{Code: plan.WarnUnmanagedUser, User: fmt.Sprintf("short%d@example.com", i), Message: "is active in W&B but not in the manifest"})
+	}
+	md = markdownOf(t, p)
+	for i := 0; i < 10; i++ {
+		if !strings.Contains(md, fmt.Sprintf("short%d@example.com", i)) {
+			t.Errorf("warning about short%d@example.com not named:\n%.2000s", i, md[strings.Index(md, "Warnings"):])
+		}
+	}
 }
 
 // Removals alone over the cap, even by name only: as many names as fit

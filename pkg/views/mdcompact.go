@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/plan"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
@@ -331,13 +332,15 @@ func warningNames(ws []plan.Warning, wraps ...int) []string {
 	return out
 }
 
-// warningName names what a warning is about: its user, its team, or both.
+// warningName names what a warning is about: its user, its team, or both,
+// each cut as the change lists cut names (caps.MarkdownName).
 func warningName(w plan.Warning) string {
+	name := func(s string) string { return sanitize.Truncate(sanitize.Controls(s), caps.MarkdownName) }
 	switch {
 	case w.User != "" && w.Team != "":
-		return sanitize.Controls(w.User + " (team " + w.Team + ")")
+		return name(w.User) + " (team " + name(w.Team) + ")"
 	case w.User != "":
-		return sanitize.Controls(w.User)
+		return name(w.User)
 	}
-	return sanitize.Controls(w.Team)
+	return name(w.Team)
 }
