@@ -162,7 +162,7 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		return exitError, err
 	}
 	if !o.autoApprove {
-		ok, err := confirm(ctx, inv)
+		ok, err := confirm(ctx, inv, irreversibleNote(a.p))
 		if err != nil {
 			return exitError, err
 		}
@@ -484,14 +484,30 @@ func planStream(inv *invocation, format string, prompt bool) io.Writer {
 	return nil
 }
 
-// confirm asks for "yes" on a terminal and refuses without one. A signal
-// while it waits ends it at once (errInterrupted).
-func confirm(ctx context.Context, inv *invocation) (bool, error) {
+// irreversibleNote is what the question says before it asks, when the
+// plan makes changes that cannot be taken back: deactivations on
+// Multi-tenant Cloud. Their warnings may be a screen or more above it,
+// among the plan's other warnings.
+func irreversibleNote(p plan.Plan) string {
+	n := plan.Summarize(p.Changes).DeactivateUsers
+	if p.Target.Deployment != model.SaaS || n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d of these changes deactivate users on W&B Multi-tenant Cloud: each removes the user from the organization, and SCIM cannot undo it.", n)
+}
+
+// confirm asks for "yes" on a terminal and refuses without one, saying
+// note first (if any). A signal while it waits ends it at once
+// (errInterrupted).
+func confirm(ctx context.Context, inv *invocation, note string) (bool, error) {
 	if !inv.isTerminal {
 		return false, usageError{"no terminal to confirm on (the question needs standard input and standard output both on a terminal: one of them is redirected or piped, as with | tee): review the plan (wbsync plan, or the plan above when shown) and pass --auto-approve to apply without asking"}
 	}
 	if inv.flushInput != nil {
 		inv.flushInput() // what was typed before the plan was shown answers nothing
+	}
+	if note != "" {
+		fmt.Fprint(inv.stdout, "\n"+note)
 	}
 	fmt.Fprint(inv.stdout, "\nApply these changes? Only 'yes' is accepted: ")
 	_ = inv.sinks.stdout.Flush()

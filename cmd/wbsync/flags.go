@@ -367,9 +367,11 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 		if w := keyWarning(*c.key); w != "" {
 			r.warnings = append(r.warnings, w)
 		}
-		if env := envKey(getenv); env != "" && env != r.apiKey {
+		if env := keyWords(envKey(getenv)); len(env) > 0 && !slices.Contains(env, r.apiKey) {
 			// A flag wins over the environment, as everywhere in wbsync;
 			// said, since a 401 would otherwise point at the wrong key.
+			// (What holds no key, a placeholder, or this key in another
+			// form, "Bearer KEY", is no other key.)
 			r.warnings = append(r.warnings, fmt.Sprintf("the API key comes from --api-key-file %s: WANDB_API_KEY, set to another key, is not used", c.apiKeyFile))
 		}
 	} else {

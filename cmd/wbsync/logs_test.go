@@ -257,3 +257,31 @@ func TestLogLevelError(t *testing.T) {
 		}
 	}
 }
+
+// TestPromptSaysDeactivationsCannotBeUndone: on Multi-tenant Cloud the
+// question itself says how many of the changes cannot be undone (their
+// warnings may be screens above it); on Dedicated Cloud it does not.
+func TestPromptSaysDeactivationsCannotBeUndone(t *testing.T) {
+	seed := writeState(t, map[string]any{"users": []any{
+		map[string]any{"userName": "admin@example.com", "organizationRole": "admin"},
+		map[string]any{"userName": "gone@example.com"},
+	}})
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: admin@example.com\n    orgRole: admin\n  - email: gone@example.com\n    active: false\n")
+	const note = "1 of these changes deactivate users on W&B Multi-tenant Cloud: each removes the user from the organization, and SCIM cannot undo it.\nApply these changes?"
+	for _, dep := range []string{"saas", "dedicated"} {
+		emu := startEmu(t, emulator.Options{Deployment: dep}, seed)
+		v := vars(emu.url)
+		v["WBSYNC_DEPLOYMENT"] = dep
+		var out, errb bytes.Buffer
+		code := run(context.Background(), []string{"apply", "-f", m}, env{
+			stdin: strings.NewReader("no\n"), stdout: &out, stderr: &errb,
+			getenv: func(k string) string { return v[k] }, isTerminal: true,
+		})
+		if code != exitError || !strings.Contains(out.String(), "Apply these changes?") || strings.Contains(out.String(), note) != (dep == "saas") {
+			t.Errorf("%s: exit %d, the note shown: %v, want %v\n%s%s", dep, code, strings.Contains(out.String(), note), dep == "saas", out.String(), errb.String())
+		}
+		if writes(emu.requests(t)) != 0 {
+			t.Errorf("%s: a refused apply wrote", dep)
+		}
+	}
+}

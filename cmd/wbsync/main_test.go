@@ -399,8 +399,10 @@ func TestEnvKeyBesideKeyFile(t *testing.T) {
 			t.Errorf("export with another key in WANDB_API_KEY (%q) did not say which key it used, %q:\n%s", env, want, r.stderr)
 		}
 	}
-	if r := wb(t, map[string]string{"WANDB_API_KEY": testKey, "WBSYNC_URL": emu.url}, "export", "--api-key-file", keyFile, "--out", out); r.code != exitOK || strings.Contains(r.stderr, "is not used") {
-		t.Errorf("the same key in both places: exit %d, and a notice that one is not used:\n%s", r.code, r.stderr)
+	for _, env := range []string{testKey, "Bearer " + testKey, `"` + testKey + `"`, "team"} { // the same key, or no key
+		if r := wb(t, map[string]string{"WANDB_API_KEY": env, "WBSYNC_URL": emu.url}, "export", "--api-key-file", keyFile, "--out", out); r.code != exitOK || strings.Contains(r.stderr, "is not used") {
+			t.Errorf("WANDB_API_KEY %q beside the file's key: exit %d, and a notice that another key is not used:\n%s", env, r.code, r.stderr)
+		}
 	}
 	var r result
 	r = wb(t, map[string]string{"WANDB_API_KEY": "team", "WBSYNC_URL": emu.url}, "plan", "-f", examplePath("wbsync.yaml"), "--api-key-file", keyFile)

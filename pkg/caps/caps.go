@@ -209,12 +209,12 @@ const (
 	// counts them) the markdown view of a plan holds, so that it fits in
 	// one pull-request comment (GitHub allows 65,536 characters).
 	Markdown = 60000
-	// MarkdownName is how much of one name (a user's email or userName,
-	// a team's name or id) the markdown view shows, in characters once
-	// control characters are escaped (a backtick then takes 4), ending
-	// with "…" when cut: no email is longer (RFC 5321
-	// allows 254 octets, W&B's are far shorter), and a server record
-	// whose names hold thousands of characters cannot use the comment's
-	// room to push other users' names out of it.
+	// MarkdownName is the most characters one name (a user's email or
+	// userName, a team's name or id) takes in the markdown view, escaped
+	// as it shows it: a longer one is shown by its head and tail around
+	// "…" and a short hash of it. No email is longer (RFC 5321 allows 254
+	// octets, W&B's are far shorter), and a server record whose names
+	// hold thousands of characters cannot use the comment's room to push
+	// other users' names out of it.
 	MarkdownName = 128
 )

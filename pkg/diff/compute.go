@@ -89,6 +89,11 @@ type planner struct {
 	// looked up ignoring case, built at the first such look-up
 	foldedRoles map[int32]map[string]string
 
+	// emailElsewhere: the desired users warned email_elsewhere whose
+	// matched live user does not hold the manifest email (another one
+	// does), and that other user's name (matcher.warnEmailElsewhere)
+	emailElsewhere map[int32]string
+
 	// stays: per live user, whether it stays a member of a live team the
 	// manifest does not list it in (planTeams)
 	stays []bool

@@ -36,14 +36,22 @@ func TestComputeTeams(t *testing.T) {
 			warnings: []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "ML", IDs: []string{"g2", "g3"}, Unmanaged: true}},
 		},
 		{
-			name: "live team names that differ only in case: the one the manifest names exactly is managed",
+			name: "live team names that differ only in case: the one the manifest names exactly is managed, the other said",
 			want: state(users(du(a)), dt("ml", model.Authoritative, dm(a, ""))),
 			have: state(users(lu("ua", a), lu("ub", b)), lt("g2", "ml", lm("ub", b, "")), lt("g1", "ML", lm("ub", b, ""))),
 			changes: []plan.Change{
 				{Action: plan.AddMember, Team: "ml", TeamID: "g2", User: a, UserID: "ua", Role: "member"},
 				{Action: plan.RemoveMember, Team: "ml", TeamID: "g2", User: b, UserID: "ub", Reason: reasonNotManaged},
 			},
-			warnings: []plan.Warning{{Code: plan.WarnUnmanagedUser, User: b, IDs: []string{"ub"}}},
+			warnings: []plan.Warning{
+				{Code: plan.WarnTeamNameCase, Team: "ML", IDs: []string{"g1"}, Unmanaged: true},
+				{Code: plan.WarnUnmanagedUser, User: b, IDs: []string{"ub"}},
+			},
+		},
+		{
+			name: "both live teams named exactly by the manifest: each managed, nothing said of case",
+			want: state(users(du(a), du(b)), dt("ml", model.Additive, dm(a, "")), dt("ML", model.Additive, dm(b, ""))),
+			have: state(users(lu("ua", a), lu("ub", b)), lt("g2", "ml", lm("ua", a, "")), lt("g1", "ML", lm("ub", b, ""))),
 		},
 		{
 			name:     "live team names that differ only in case, none as the manifest writes it: warned, untouched",

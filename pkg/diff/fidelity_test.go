@@ -46,7 +46,8 @@ func TestComputeWandbAddressing(t *testing.T) {
 			want: state(users(du(a)), func() model.Team { t := dt("ml", model.Additive, dm(a, "admin")); t.ID = "g2"; return t }()),
 			have: state(users(teamRoles(lu("ua", a), map[string]model.Role{"ml": "member", "ML": "viewer"})),
 				lt("g1", "ML", lm("ua", a, "")), lt("g2", "ml", lm("ua", a, ""))),
-			changes: []plan.Change{{Action: plan.SetTeamRole, Team: "ml", TeamID: "g2", User: a, UserID: "ua", Role: "admin", From: "member"}},
+			changes:  []plan.Change{{Action: plan.SetTeamRole, Team: "ml", TeamID: "g2", User: a, UserID: "ua", Role: "admin", From: "member"}},
+			warnings: []plan.Warning{{Code: plan.WarnTeamNameCase, Team: "ML", IDs: []string{"g1"}, Unmanaged: true}},
 		},
 		{
 			name: "Multi-tenant Cloud: a user invited again is added to the teams the read still lists it in, with its role",
@@ -98,6 +99,28 @@ func TestComputeWandbAddressing(t *testing.T) {
 			},
 		},
 		{
+			name: "Multi-tenant Cloud: an entry active: false matched by userName to an account without its email, which another account holds: left alone",
+			dep:  model.SaaS,
+			want: state(users(inactive(du(a)))),
+			have: state(users(lh("u1", a, "a.smith@x.com"), lh("u2", "asmith", a))),
+			warnings: []plan.Warning{
+				{Code: plan.WarnEmailElsewhere, User: a, IDs: []string{"u2"}},
+				{Code: plan.WarnIdentityMismatch, User: a, IDs: []string{"u1"}},
+				{Code: plan.WarnUnmanagedUser, User: a, Username: "asmith", IDs: []string{"u2"}},
+			},
+		},
+		{
+			name:    "Dedicated: the same entry deactivates the account (it can be reactivated), said",
+			want:    state(users(inactive(du(a)))),
+			have:    state(users(lh("u1", a, "a.smith@x.com"), lh("u2", "asmith", a))),
+			changes: []plan.Change{{Action: plan.DeactivateUser, User: a, UserID: "u1", Reason: reasonInactive}},
+			warnings: []plan.Warning{
+				{Code: plan.WarnEmailElsewhere, User: a, IDs: []string{"u2"}},
+				{Code: plan.WarnLastAdmin}, // (this org reports no roles)
+				{Code: plan.WarnUnmanagedUser, User: a, Username: "asmith", IDs: []string{"u2"}},
+			},
+		},
+		{
 			name: "Multi-tenant Cloud: the username-matched user holds the manifest email as a second email, and so does another live user: said",
 			dep:  model.SaaS,
 			want: state(users(hu("ah", a)), dt("ml", model.Additive, dm(a, ""))),
@@ -106,6 +129,11 @@ func TestComputeWandbAddressing(t *testing.T) {
 				{Code: plan.WarnEmailElsewhere, User: a, IDs: []string{"u2"}},
 				{Code: plan.WarnUnmanagedUser, User: a, Username: "someone", IDs: []string{"u2"}},
 			},
+		},
+		{
+			name: "the username-matched user holds the manifest email, and so does an inactive old account: nothing said",
+			want: state(users(hu("ah", a)), dt("ml", model.Additive, dm(a, ""))),
+			have: state(users(lh("u1", "ah", a), inactive(lh("u2", "ah-old", a))), lt("g", "ml", lm("u1", "ah", ""))),
 		},
 	})
 }

@@ -143,7 +143,10 @@ func (m *matcher) warnEmailElsewhere() {
 		var others []string
 		var ids []string
 		m.byLevel[byEmail].each(k, func(li int32) {
-			if li != w.match && p.lives[li].owner == none {
+			// When the matched user holds the email too, an inactive
+			// other (an old account) is no news: nothing is planned for
+			// it for being unmatched.
+			if li != w.match && p.lives[li].owner == none && (!has || p.have.Users[li].Active) {
 				others = append(others, liveName(&p.have.Users[li]))
 				ids = append(ids, p.have.Users[li].ID)
 			}
@@ -156,6 +159,11 @@ func (m *matcher) warnEmailElsewhere() {
 		update := fmt.Sprintf(" (and an email update of %s may be refused while it holds the email)", liveName(l))
 		if has {
 			update = fmt.Sprintf(" (%s holds the email too)", liveName(l))
+		} else {
+			if p.emailElsewhere == nil {
+				p.emailElsewhere = map[int32]string{}
+			}
+			p.emailElsewhere[int32(di)] = strings.Join(others, ", ")
 		}
 		p.warn(plan.Warning{Code: plan.WarnEmailElsewhere, User: p.wants[di].name, IDs: ids, Message: fmt.Sprintf(
 			"%s matches live user %s by %s, which wins over an email match: live user %s, which has the email %s, is treated as not in the manifest%s",

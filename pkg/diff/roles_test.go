@@ -197,17 +197,19 @@ func TestComputeFoldedTeamNameRole(t *testing.T) {
 		t.ID = "G1"
 		return t
 	}
+	sibling := plan.Warning{Code: plan.WarnTeamNameCase, Team: "ML", IDs: []string{"G2"}, Unmanaged: true} // left alone, said
 	runCompute(t, []computeCase{
 		{
-			name: "a plain member: no role change",
-			want: state(users(du(u)), pinned("")),
-			have: live(),
+			name:     "a plain member: no role change",
+			want:     state(users(du(u)), pinned("")),
+			have:     live(),
+			warnings: []plan.Warning{sibling},
 		},
 		{
 			name:     "a declared role: unchecked, not changed from ML's",
 			want:     state(users(du(u)), pinned(model.RoleMember)),
 			have:     live(),
-			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 1}},
+			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 1}, sibling},
 		},
 	})
 }

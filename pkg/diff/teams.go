@@ -58,6 +58,49 @@ func (p *planner) planTeams() {
 		}
 	}
 	p.warnUnmanagedDuplicates(byKey)
+	p.warnCaseSiblings(byKey, claimed)
+}
+
+// warnCaseSiblings warns team_name_case for each live team that the
+// manifest neither manages nor names exactly, whose name differs only in
+// case from a manifest team that manages another live team: the plan
+// leaves it alone, and a reviewer learns that two teams look alike (a
+// team created in the UI next to a managed one). Names a duplicate_team
+// warning covers already are left to it.
+func (p *planner) warnCaseSiblings(byKey map[string][]int, claimed map[int]bool) {
+	named := make(map[string]bool, len(p.want.Teams))
+	byKeyWant := make(map[string]string, len(p.want.Teams))
+	for _, t := range p.want.Teams {
+		named[t.Name] = true
+		byKeyWant[model.Key(t.Name)] = t.Name
+	}
+	warned := map[string]bool{}
+	for _, w := range p.warnings {
+		if w.Code == plan.WarnDuplicateTeam || w.Code == plan.WarnTeamNameCase {
+			warned[model.Key(w.Team)] = w.Code == plan.WarnDuplicateTeam
+		}
+	}
+	for i := range p.have.Teams {
+		t := &p.have.Teams[i]
+		k := model.Key(t.Name)
+		want, ok := byKeyWant[k]
+		if claimed[i] || named[t.Name] || !ok || warned[k] {
+			continue
+		}
+		managed := -1
+		for _, c := range byKey[k] {
+			if claimed[c] {
+				managed = c
+			}
+		}
+		if managed < 0 {
+			continue
+		}
+		m := &p.have.Teams[managed]
+		p.warn(plan.Warning{Code: plan.WarnTeamNameCase, Team: t.Name, IDs: []string{t.ID}, Unmanaged: true, Message: fmt.Sprintf(
+			"live team %s (id %s) differs from manifest team %s only in case: the manifest manages live team %s (id %s); %s is left alone (W&B cannot rename teams)",
+			t.Name, t.ID, want, m.Name, m.ID, t.Name)})
+	}
 }
 
 // warnUnmanagedDuplicates warns duplicate_team for each name two or more

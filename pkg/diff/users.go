@@ -257,6 +257,16 @@ func (p *planner) deactivateDesired(di int32, d *model.User, li int32, level mat
 	if l.Key() != model.Key(un) {
 		who.handle = l.UserName
 	}
+	if holder, ok := p.emailElsewhere[di]; ok && p.saas && !p.protected(who.user, l) {
+		// Matched by userName, while another live user holds the email
+		// the entry names and this one does not: which of the two the
+		// entry means is not known, and the removal could not be taken
+		// back.
+		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
+			"%s (active: false) matches live user %s by %s, but live user %s holds the email %s: not deactivated, as on W&B Multi-tenant Cloud that cannot be undone and the entry may mean either account; write the email of the account to deactivate, with its username (username:), or remove the entry",
+			who.user, liveName(l), level, holder, wantEmail(d))})
+		return
+	}
 	if level != byUserName && model.Key(l.Email) != model.Key(wantEmail(d)) && !p.protected(who.user, l) {
 		if p.saas {
 			// Reached by a secondary email or an externalId only: on

@@ -1,9 +1,12 @@
 package views
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
@@ -68,9 +71,9 @@ func isUserAction(a plan.Action) bool {
 }
 
 // groups splits the plan's changes into user groups and team groups, each
-// sorted by name, lines in plan (apply) order. With cut > 0 each name is
-// shown cut to cut characters (after escaping; see cutNames), and a user
-// whose name was cut shows its id.
+// sorted by name, lines in plan (apply) order. With cut > 0 a name the
+// view would show in more than cut characters is shortened (cutNames),
+// and a live user whose name was shortened shows its id.
 func groups(p plan.Plan, cut int) (users, teams []*group) {
 	byUser := map[string]*group{}
 	byTeam := map[string]*group{}
@@ -103,7 +106,7 @@ func groups(p plan.Plan, cut int) (users, teams []*group) {
 		if tierOf(c.Action) < mustTiers {
 			ln.who, ln.gist = sanitize.Controls(plan.UserText(shown)), ln.text // the user's group names the user
 			if c.Action == plan.RemoveMember || c.Action == plan.SetTeamRole {
-				ln.gist, ln.team = sanitize.Controls(gistText(shown)), shown.Team
+				ln.gist, ln.team = sanitize.Controls(gistText(shown)), sanitize.Controls(shown.Team)
 			}
 		}
 		g.lines = append(g.lines, ln)
@@ -136,24 +139,56 @@ func groups(p plan.Plan, cut int) (users, teams []*group) {
 	return users, teams
 }
 
-// cutNames returns c with its names (user, userName, team, ids) escaped
-// (sanitize.Controls) and, with cut > 0, each cut to cut characters, and
-// whether a user name was cut, so that no line the view builds from them
-// holds a longer name. (Escaping is idempotent: the lines and titles are
-// escaped whole again, for what else they quote.)
+// cutNames returns c with each name (user, userName, team, ids) that the
+// markdown view would show in more than cut characters shortened
+// (shortName), and whether a user name was; with cut 0, c itself. The
+// names stay raw: the lines and titles built from them are escaped whole.
 func cutNames(c plan.Change, cut int) (plan.Change, bool) {
-	wasCut := false
-	show := func(s string, user bool) string {
-		s = sanitize.Controls(s)
-		if t := sanitize.Truncate(s, cut); cut > 0 && t != s {
-			s, wasCut = t, wasCut || user
-		}
-		return s
+	if cut <= 0 {
+		return c, false
 	}
-	c.User, c.Username = show(c.User, true), show(c.Username, true)
-	c.Team, c.TeamID, c.UserID = show(c.Team, false), show(c.TeamID, false), show(c.UserID, false)
-	return c, wasCut
+	var user, name bool
+	c.User, user = shortName(c.User, cut)
+	c.Username, name = shortName(c.Username, cut)
+	c.Team, _ = shortName(c.Team, cut)
+	c.TeamID, _ = shortName(c.TeamID, cut)
+	c.UserID, _ = shortName(c.UserID, cut)
+	return c, user || name
 }
+
+// shortName returns s when the markdown view shows it in at most n
+// characters (escaped: sanitize.Controls, then a backtick as \x60), else
+// its head and its tail, each shown in at most n/2-8 characters, around
+// "…", and then " #" and 12 hex digits of the SHA-256 of s (n-1
+// characters in all): the end of an email, its domain, stays in view,
+// and two long names never read alike.
+func shortName(s string, n int) (string, bool) {
+	if shownWidth(s) <= n {
+		return s, false
+	}
+	part := n/2 - 8
+	head, w := 0, 0
+	for head < len(s) {
+		_, size := utf8.DecodeRuneInString(s[head:])
+		if w += shownWidth(s[head : head+size]); w > part {
+			break
+		}
+		head += size
+	}
+	tail := len(s)
+	for w = 0; tail > head; {
+		_, size := utf8.DecodeLastRuneInString(s[:tail])
+		if w += shownWidth(s[tail-size : tail]); w > part {
+			break
+		}
+		tail -= size
+	}
+	sum := sha256.Sum256([]byte(s))
+	return s[:head] + "…" + s[tail:] + " #" + hex.EncodeToString(sum[:6]), true
+}
+
+// shownWidth is how many characters the markdown view shows s in.
+func shownWidth(s string) int { return codeLen(sanitize.Controls(s)) }
 
 // idSuffix tells apart users that share a name: their SCIM id, or that the
 // plan creates the user.
@@ -318,10 +353,11 @@ func shortTitles(teams []*group, ws []plan.Warning, cut int) {
 	}
 	for _, w := range ws {
 		if w.Team != "" {
-			name := sanitize.Controls(w.Team)
-			warned[fold(name)] = true
+			warned[fold(sanitize.Controls(w.Team))] = true
 			if cut > 0 {
-				warned[fold(sanitize.Truncate(name, cut))] = true // as the groups show it
+				if short, ok := shortName(w.Team, cut); ok {
+					warned[fold(sanitize.Controls(short))] = true // as the groups show it
+				}
 			}
 		}
 	}

@@ -94,6 +94,42 @@ func TestMarkdownCutKeepsDeactivations(t *testing.T) {
 	}
 }
 
+// lineWith returns the first line of md that holds s, or "".
+func lineWith(md, s string) string {
+	for _, l := range strings.Split(md, "\n") {
+		if strings.Contains(l, s) {
+			return l
+		}
+	}
+	return ""
+}
+
+// TestMarkdownLongNamesDistinct: two long names that share their head and
+// their tail (users and teams the plan creates, which have no id) are
+// shown shortened but not alike, each with its domain.
+func TestMarkdownLongNamesDistinct(t *testing.T) {
+	mid := strings.Repeat("x", 200)
+	a, b := "a"+mid+"1"+mid+".admin@attacker.example", "a"+mid+"2"+mid+".admin@corp.example"
+	ta, tb := "t"+mid+"1"+mid+"-prod", "t"+mid+"2"+mid+"-prod"
+	md := markdownOf(t, plan.Plan{Changes: []plan.Change{
+		{Action: plan.CreateUser, User: a}, {Action: plan.CreateUser, User: b},
+		{Action: plan.CreateTeam, Team: ta}, {Action: plan.CreateTeam, Team: tb},
+		{Action: plan.AddMember, Team: ta, User: a, Role: "admin"}, {Action: plan.AddMember, Team: tb, User: b},
+	}})
+	for _, s := range []string{".admin@attacker.example #", ".admin@corp.example #", "-prod #"} {
+		if !strings.Contains(md, s) {
+			t.Errorf("no name ends %q:\n%s", s, md)
+		}
+	}
+	hashes := map[string]bool{}
+	for _, h := range regexp.MustCompile(`#[0-9a-f]{12}`).FindAllString(md, -1) {
+		hashes[h] = true
+	}
+	if len(hashes) != 4 {
+		t.Errorf("%d distinct shortened names, want 4:\n%s", len(hashes), md)
+	}
+}
+
 // TestMarkdownLongNamesCut: a server record whose names hold thousands of
 // characters (within the field cap, each backtick written as 4) is shown
 // cut, with its id, so that it cannot take the comment's room from the
@@ -127,12 +163,14 @@ func TestMarkdownLongNamesCut(t *testing.T) {
 		}
 	}
 	for i := 0; i < hostile; i++ {
-		if !strings.Contains(md, fmt.Sprintf("…) (id id-h%d)", i)) {
-			t.Errorf("hostile user %d is not shown cut with its id", i)
+		if !regexp.MustCompile(fmt.Sprintf(`^- h%d(\\x60)+…(\\x60)+ #[0-9a-f]{12} \(h%d(\\x60)+…(\\x60)+@example\.com #[0-9a-f]{12}\) \(id id-h%d\)$`, i, i, i)).MatchString(lineWith(md, fmt.Sprintf("(id id-h%d)", i))) {
+			t.Errorf("hostile user %d is not shown shortened, its domain kept, with its id:\n%s", i, lineWith(md, fmt.Sprintf("(id id-h%d)", i)))
 		}
 	}
-	if strings.Contains(md, strings.Repeat(`\x60`, caps.MarkdownName)) {
-		t.Error("a name is shown longer than caps.MarkdownName")
+	for _, run := range regexp.MustCompile(`(\\x60)+`).FindAllString(md, -1) {
+		if width(run) > caps.MarkdownName/2 {
+			t.Fatalf("a name's part is shown in %d characters, over half of caps.MarkdownName", width(run))
+		}
 	}
 	// Warnings listed by name cut their names the same way: 30 hostile
 	// ones leave room for the names of the others.

@@ -333,9 +333,12 @@ func warningNames(ws []plan.Warning, wraps ...int) []string {
 }
 
 // warningName names what a warning is about: its user, its team, or both,
-// each cut as the change lists cut names (caps.MarkdownName).
+// each shortened as the change lists shorten names (shortName).
 func warningName(w plan.Warning) string {
-	name := func(s string) string { return sanitize.Truncate(sanitize.Controls(s), caps.MarkdownName) }
+	name := func(s string) string {
+		s, _ = shortName(s, caps.MarkdownName)
+		return sanitize.Controls(s)
+	}
 	switch {
 	case w.User != "" && w.Team != "":
 		return name(w.User) + " (team " + name(w.Team) + ")"
