@@ -209,6 +209,11 @@ const (
 	// counts them) the markdown view of a plan holds, so that it fits in
 	// one pull-request comment (GitHub allows 65,536 characters).
 	Markdown = 60000
+	// TextWarningsPerCode is how many warnings of one of the codes that
+	// note users and teams the plan leaves as they are (user_without_team,
+	// unresolved_member, unmanaged_user, protected) the text plan lists;
+	// one line counts the rest.
+	TextWarningsPerCode = 20
 	// MarkdownName is the most characters one name (a user's email or
 	// userName, a team's name or id) takes in the markdown view, escaped
 	// as it shows it: a longer one is shown by its head and tail around

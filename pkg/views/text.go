@@ -2,9 +2,11 @@ package views
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"strconv"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/plan"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
@@ -56,10 +58,22 @@ func (t textWriter) line(s ...string) {
 	t.w.WriteByte('\n')
 }
 
+// condensed are the warning codes the text view lists at most
+// caps.TextWarningsPerCode of, counting the rest on one line: notes on
+// users and teams the plan leaves as they are, which a real organization
+// has by the hundred on every plan, and which would push the rare ones
+// (irreversible_deactivation, email_elsewhere, ...) screens above the
+// summary and the question. The JSON plan lists every one (the markdown
+// view too, by name, as its room allows).
+var condensed = map[plan.WarningCode]bool{
+	plan.WarnUserWithoutTeam: true, plan.WarnUnresolvedMember: true, plan.WarnUnmanagedUser: true, plan.WarnProtected: true,
+}
+
 // WriteText writes the plan for a person: a header with the target and the
 // limits in force, the changes grouped by user and by team (+ create or add,
 // ~ change, - remove or deactivate; unverified role assertions with their
-// reason), warnings (!), any BLOCKED section, a line
+// reason), warnings (!; of a code in condensed, at most
+// caps.TextWarningsPerCode, then a count), any BLOCKED section, a line
 // "Seats: N active → M active", and last one summary line, never coloured:
 //
 //	Plan: A to add, C to change, R to remove.
@@ -97,8 +111,21 @@ func WriteText(w io.Writer, p plan.Plan, o TextOptions) error {
 	if len(p.Warnings) > 0 {
 		t.line()
 		t.line(t.paint(ansiBold, "Warnings ("+strconv.Itoa(len(p.Warnings))+"):"))
-		for _, wr := range p.Warnings {
-			t.line("  ", t.sym('!'), " ", warningText(wr))
+		total, last := map[plan.WarningCode]int{}, map[plan.WarningCode]int{}
+		for i, wr := range p.Warnings {
+			total[wr.Code]++
+			last[wr.Code] = i
+		}
+		shown := map[plan.WarningCode]int{}
+		for i, wr := range p.Warnings {
+			if !condensed[wr.Code] || shown[wr.Code] < caps.TextWarningsPerCode {
+				shown[wr.Code]++
+				t.line("  ", t.sym('!'), " ", warningText(wr))
+			}
+			if i == last[wr.Code] && total[wr.Code] > shown[wr.Code] {
+				t.line("  ", t.sym('!'), " ", fmt.Sprintf("[%s] and %d more like these (wbsync plan -o json lists every warning)",
+					sanitize.Controls(string(wr.Code)), total[wr.Code]-shown[wr.Code]))
+			}
 		}
 	}
 	if p.IsBlocked() {

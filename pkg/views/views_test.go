@@ -79,6 +79,34 @@ func TestTextNoChanges(t *testing.T) {
 	}
 }
 
+// TestTextCondensesRoutineWarnings: of the codes that note users and
+// teams left as they are, the text plan lists caps.TextWarningsPerCode
+// each and counts the rest on one line, so that a rare warning stays
+// near the summary; other codes are listed whole.
+func TestTextCondensesRoutineWarnings(t *testing.T) {
+	var p plan.Plan
+	for i := 0; i < caps.TextWarningsPerCode+7; i++ {
+		p.Warnings = append(p.Warnings, plan.Warning{Code: plan.WarnUserWithoutTeam, User: fmt.Sprintf("u%03d@x.com", i), Message: fmt.Sprintf("u%03d@x.com is in no team", i)})
+	}
+	for i := 0; i < caps.TextWarningsPerCode+2; i++ {
+		p.Warnings = append(p.Warnings, plan.Warning{Code: plan.WarnIrreversibleDeactivation, User: fmt.Sprintf("d%03d@x.com", i), Message: fmt.Sprintf("deactivating d%03d@x.com cannot be undone", i)})
+	}
+	var b bytes.Buffer
+	if err := WriteText(&b, p, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if n := strings.Count(out, "[user_without_team] u"); n != caps.TextWarningsPerCode {
+		t.Errorf("%d user_without_team warnings listed, want %d:\n%s", n, caps.TextWarningsPerCode, out)
+	}
+	if !strings.Contains(out, fmt.Sprintf("Warnings (%d):\n", 2*caps.TextWarningsPerCode+9)) || !strings.Contains(out, "! [user_without_team] and 7 more like these (wbsync plan -o json lists every warning)\n") {
+		t.Errorf("no count of the rest:\n%s", out)
+	}
+	if n := strings.Count(out, "[irreversible_deactivation] deactivating"); n != caps.TextWarningsPerCode+2 {
+		t.Errorf("%d irreversible_deactivation warnings listed, want all %d", n, caps.TextWarningsPerCode+2)
+	}
+}
+
 // bigPlan has n add_member changes with long names, and removals.
 func bigPlan(n int) plan.Plan {
 	p := plan.Plan{FormatVersion: plan.FormatVersion, Changes: []plan.Change{}, Warnings: []plan.Warning{}, Blocked: []plan.Block{}}
