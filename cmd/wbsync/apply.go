@@ -493,6 +493,9 @@ func irreversibleNote(p plan.Plan) string {
 	if p.Target.Deployment != model.SaaS || n == 0 {
 		return ""
 	}
+	if n == 1 {
+		return "1 of these changes deactivates a user on W&B Multi-tenant Cloud: it removes the user from the organization, and SCIM cannot undo it."
+	}
 	return fmt.Sprintf("%d of these changes deactivate users on W&B Multi-tenant Cloud: each removes the user from the organization, and SCIM cannot undo it.", n)
 }
 

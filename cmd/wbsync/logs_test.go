@@ -267,7 +267,7 @@ func TestPromptSaysDeactivationsCannotBeUndone(t *testing.T) {
 		map[string]any{"userName": "gone@example.com"},
 	}})
 	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: admin@example.com\n    orgRole: admin\n  - email: gone@example.com\n    active: false\n")
-	const note = "1 of these changes deactivate users on W&B Multi-tenant Cloud: each removes the user from the organization, and SCIM cannot undo it.\nApply these changes?"
+	const note = "1 of these changes deactivates a user on W&B Multi-tenant Cloud: it removes the user from the organization, and SCIM cannot undo it.\nApply these changes?"
 	for _, dep := range []string{"saas", "dedicated"} {
 		emu := startEmu(t, emulator.Options{Deployment: dep}, seed)
 		v := vars(emu.url)

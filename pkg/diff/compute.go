@@ -90,9 +90,13 @@ type planner struct {
 	foldedRoles map[int32]map[string]string
 
 	// emailElsewhere: the desired users warned email_elsewhere whose
-	// matched live user does not hold the manifest email (another one
-	// does), and that other user's name (matcher.warnEmailElsewhere)
-	emailElsewhere map[int32]string
+	// matched live user does not hold the manifest email, and the live
+	// users that do (matcher.warnEmailElsewhere)
+	emailElsewhere map[int32][]int32
+
+	// inTeam: per live user, whether a live team lists it, built at the
+	// first call of inSomeTeam
+	inTeam []bool
 
 	// stays: per live user, whether it stays a member of a live team the
 	// manifest does not list it in (planTeams)
@@ -317,6 +321,31 @@ func minBy(a, b int32, key func(int32) string) int32 {
 // or is contested (matchUsers marks both ambiguous): such users are never
 // touched.
 func (p *planner) held(li int32) bool { return p.lives[li].owner == ambiguous }
+
+// inSomeTeam reports whether a live team lists live user li. Only rare
+// cases ask (an old account that holds a matched user's email), so the
+// pass over every membership is made at the first call only.
+func (p *planner) inSomeTeam(li int32) bool {
+	if p.inTeam == nil {
+		p.inTeam = make([]bool, len(p.have.Users))
+		for ti := range p.have.Teams {
+			for _, m := range p.have.Teams[ti].Members {
+				h := m.User - 1
+				switch {
+				case h >= 0 && int(h) < len(p.have.Users) && m.UserID != "" && p.have.Users[h].ID == m.UserID:
+				case m.UserID != "":
+					h = p.liveByID.get(m.UserID)
+				default:
+					h = p.liveKeys.unique(model.Key(m.Email)) // named by userName only
+				}
+				if h >= 0 {
+					p.inTeam[h] = true
+				}
+			}
+		}
+	}
+	return p.inTeam[li]
+}
 
 func (p *planner) add(c plan.Change) {
 	p.changes.add(c)

@@ -49,6 +49,24 @@ func TestComputeTeams(t *testing.T) {
 			},
 		},
 		{
+			name: "the manifest pins its ml to the live ML: the live ml, left alone, is said",
+			want: state(users(du(a)), func() model.Team { t := dt("ml", model.Additive, dm(a, "")); t.ID = "g1"; return t }()),
+			have: state(users(lu("ua", a)), lt("g2", "ml"), lt("g1", "ML", lm("ua", a, ""))),
+			warnings: []plan.Warning{
+				{Code: plan.WarnTeamNameCase, Team: "ML", IDs: []string{"g1"}},
+				{Code: plan.WarnTeamNameCase, Team: "ml", IDs: []string{"g2"}, Unmanaged: true},
+			},
+		},
+		{
+			name: "a duplicate of one case variant does not hide another",
+			want: state(users(du(a)), dt("ml", model.Additive, dm(a, ""))),
+			have: state(users(lu("ua", a)), lt("g1", "ml", lm("ua", a, "")), lt("g2", "ML"), lt("g3", "ML"), lt("g4", "Ml")),
+			warnings: []plan.Warning{
+				{Code: plan.WarnDuplicateTeam, Team: "ML", IDs: []string{"g2", "g3"}, Unmanaged: true},
+				{Code: plan.WarnTeamNameCase, Team: "Ml", IDs: []string{"g4"}, Unmanaged: true},
+			},
+		},
+		{
 			name: "both live teams named exactly by the manifest: each managed, nothing said of case",
 			want: state(users(du(a), du(b)), dt("ml", model.Additive, dm(a, "")), dt("ML", model.Additive, dm(b, ""))),
 			have: state(users(lu("ua", a), lu("ub", b)), lt("g2", "ml", lm("ua", a, "")), lt("g1", "ML", lm("ub", b, ""))),

@@ -106,7 +106,18 @@ func TestComputeWandbAddressing(t *testing.T) {
 			warnings: []plan.Warning{
 				{Code: plan.WarnEmailElsewhere, User: a, IDs: []string{"u2"}},
 				{Code: plan.WarnIdentityMismatch, User: a, IDs: []string{"u1"}},
-				{Code: plan.WarnUnmanagedUser, User: a, Username: "asmith", IDs: []string{"u2"}},
+			},
+		},
+		{
+			name:   "Multi-tenant Cloud: the same under unmanagedUsers: deactivate: the account holding the email is left alone too, not deactivated as unmanaged, nor removed",
+			dep:    model.SaaS,
+			policy: model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, MaxDeactivations: model.Limit{Set: true, Value: 50}, MaxMemberRemovals: model.Limit{Set: true, Value: 50}},
+			want:   state(users(inactive(du(a)), du(b)), dt("ml", model.Authoritative, dm(b, ""))),
+			have: state(users(lh("u1", a, "a.smith@x.com"), lh("u2", "asmith", a), lu("ub", b)),
+				lt("g", "ml", lm("u2", "asmith", ""), lm("ub", b, ""))),
+			warnings: []plan.Warning{
+				{Code: plan.WarnEmailElsewhere, User: a, IDs: []string{"u2"}},
+				{Code: plan.WarnIdentityMismatch, User: a, IDs: []string{"u1"}},
 			},
 		},
 		{
@@ -129,6 +140,13 @@ func TestComputeWandbAddressing(t *testing.T) {
 				{Code: plan.WarnEmailElsewhere, User: a, IDs: []string{"u2"}},
 				{Code: plan.WarnUnmanagedUser, User: a, Username: "someone", IDs: []string{"u2"}},
 			},
+		},
+		{
+			name:     "the same inactive old account in an authoritative team is removed from it: said why",
+			want:     state(users(hu("ah", a)), dt("ml", model.Authoritative, dm(a, ""))),
+			have:     state(users(lh("u1", "ah", a), inactive(lh("u2", "ah-old", a))), lt("g", "ml", lm("u1", "ah", ""), lm("u2", "ah-old", ""))),
+			changes:  []plan.Change{{Action: plan.RemoveMember, Team: "ml", TeamID: "g", User: a, Username: "ah-old", UserID: "u2", Reason: reasonNotManaged}},
+			warnings: []plan.Warning{{Code: plan.WarnEmailElsewhere, User: a, IDs: []string{"u2"}}},
 		},
 		{
 			name: "the username-matched user holds the manifest email, and so does an inactive old account: nothing said",

@@ -140,15 +140,16 @@ func (m *matcher) warnEmailElsewhere() {
 		// Multi-tenant Cloud): the other user that holds it is still
 		// treated as not in the manifest.
 		has := k == model.Key(l.Email) || containsKey(l.Emails, k)
-		var others []string
-		var ids []string
+		var others, ids []string
+		var holders []int32
 		m.byLevel[byEmail].each(k, func(li int32) {
 			// When the matched user holds the email too, an inactive
-			// other (an old account) is no news: nothing is planned for
-			// it for being unmatched.
-			if li != w.match && p.lives[li].owner == none && (!has || p.have.Users[li].Active) {
+			// other (an old account) in no team is no news: nothing is
+			// planned for it for being unmatched.
+			if li != w.match && p.lives[li].owner == none && (!has || p.have.Users[li].Active || p.inSomeTeam(li)) {
 				others = append(others, liveName(&p.have.Users[li]))
 				ids = append(ids, p.have.Users[li].ID)
+				holders = append(holders, li)
 			}
 		})
 		if len(others) == 0 {
@@ -157,13 +158,17 @@ func (m *matcher) warnEmailElsewhere() {
 		slices.Sort(others)
 		slices.Sort(ids)
 		update := fmt.Sprintf(" (and an email update of %s may be refused while it holds the email)", liveName(l))
-		if has {
+		switch {
+		case has:
 			update = fmt.Sprintf(" (%s holds the email too)", liveName(l))
-		} else {
+		case p.saas:
+			update = "" // no email update is planned there (unsupported_update)
+		}
+		if !has {
 			if p.emailElsewhere == nil {
-				p.emailElsewhere = map[int32]string{}
+				p.emailElsewhere = map[int32][]int32{}
 			}
-			p.emailElsewhere[int32(di)] = strings.Join(others, ", ")
+			p.emailElsewhere[int32(di)] = holders
 		}
 		p.warn(plan.Warning{Code: plan.WarnEmailElsewhere, User: p.wants[di].name, IDs: ids, Message: fmt.Sprintf(
 			"%s matches live user %s by %s, which wins over an email match: live user %s, which has the email %s, is treated as not in the manifest%s",

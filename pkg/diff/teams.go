@@ -61,30 +61,31 @@ func (p *planner) planTeams() {
 	p.warnCaseSiblings(byKey, claimed)
 }
 
-// warnCaseSiblings warns team_name_case for each live team that the
-// manifest neither manages nor names exactly, whose name differs only in
-// case from a manifest team that manages another live team: the plan
-// leaves it alone, and a reviewer learns that two teams look alike (a
-// team created in the UI next to a managed one). Names a duplicate_team
-// warning covers already are left to it.
+// warnCaseSiblings warns team_name_case for each live team the manifest
+// does not manage whose name differs only in case from the live team a
+// manifest team of that name (ignoring case) manages (a team created in
+// the UI next to a managed one, or the live team named exactly while the
+// manifest pins another): the plan leaves it alone, and a reviewer learns
+// that two teams look alike. A team a duplicate_team warning names by id
+// is left to it.
 func (p *planner) warnCaseSiblings(byKey map[string][]int, claimed map[int]bool) {
-	named := make(map[string]bool, len(p.want.Teams))
-	byKeyWant := make(map[string]string, len(p.want.Teams))
+	wantByKey := make(map[string]string, len(p.want.Teams))
 	for _, t := range p.want.Teams {
-		named[t.Name] = true
-		byKeyWant[model.Key(t.Name)] = t.Name
+		wantByKey[model.Key(t.Name)] = t.Name
 	}
-	warned := map[string]bool{}
+	covered := map[string]bool{} // ids a duplicate_team warning names
 	for _, w := range p.warnings {
-		if w.Code == plan.WarnDuplicateTeam || w.Code == plan.WarnTeamNameCase {
-			warned[model.Key(w.Team)] = w.Code == plan.WarnDuplicateTeam
+		if w.Code == plan.WarnDuplicateTeam {
+			for _, id := range w.IDs {
+				covered[id] = true
+			}
 		}
 	}
 	for i := range p.have.Teams {
 		t := &p.have.Teams[i]
 		k := model.Key(t.Name)
-		want, ok := byKeyWant[k]
-		if claimed[i] || named[t.Name] || !ok || warned[k] {
+		want, ok := wantByKey[k]
+		if claimed[i] || !ok || covered[t.ID] {
 			continue
 		}
 		managed := -1
@@ -93,12 +94,12 @@ func (p *planner) warnCaseSiblings(byKey map[string][]int, claimed map[int]bool)
 				managed = c
 			}
 		}
-		if managed < 0 {
-			continue
+		if managed < 0 || p.have.Teams[managed].Name == t.Name {
+			continue // (two live teams of one name, one pinned: the pin is the manifest's word)
 		}
 		m := &p.have.Teams[managed]
 		p.warn(plan.Warning{Code: plan.WarnTeamNameCase, Team: t.Name, IDs: []string{t.ID}, Unmanaged: true, Message: fmt.Sprintf(
-			"live team %s (id %s) differs from manifest team %s only in case: the manifest manages live team %s (id %s); %s is left alone (W&B cannot rename teams)",
+			"live team %s (id %s) is not the one manifest team %s manages (live team %s, id %s), though their names differ only in case: %s is left alone (W&B cannot rename teams)",
 			t.Name, t.ID, want, m.Name, m.ID, t.Name)})
 	}
 }

@@ -153,6 +153,9 @@ func cutNames(c plan.Change, cut int) (plan.Change, bool) {
 	c.Team, _ = shortName(c.Team, cut)
 	c.TeamID, _ = shortName(c.TeamID, cut)
 	c.UserID, _ = shortName(c.UserID, cut)
+	role, _ := shortName(string(c.Role), cut) // a custom role's name comes from the server
+	c.Role = model.Role(role)
+	c.From, _ = shortName(c.From, cut)
 	return c, user || name
 }
 
@@ -161,14 +164,20 @@ func cutNames(c plan.Change, cut int) (plan.Change, bool) {
 // its head and its tail, each shown in at most n/2-8 characters, around
 // "…", and then " #" and 12 hex digits of the SHA-256 of s (n-1
 // characters in all): the end of an email, its domain, stays in view,
-// and two long names never read alike.
+// and two long names never read alike. A short name that holds "…"
+// (which may spell another's shortened form) is shown whole with its
+// hash too.
 func shortName(s string, n int) (string, bool) {
-	if shownWidth(s) <= n {
+	w := shownWidth(s)
+	switch {
+	case w <= n && !strings.Contains(s, "…"):
 		return s, false
+	case w <= n-hashWidth:
+		return s + nameHash(s), true
 	}
 	part := n/2 - 8
-	head, w := 0, 0
-	for head < len(s) {
+	head := 0
+	for w = 0; head < len(s); {
 		_, size := utf8.DecodeRuneInString(s[head:])
 		if w += shownWidth(s[head : head+size]); w > part {
 			break
@@ -183,8 +192,16 @@ func shortName(s string, n int) (string, bool) {
 		}
 		tail -= size
 	}
+	return s[:head] + "…" + s[tail:] + nameHash(s), true
+}
+
+// hashWidth is the width of nameHash's result.
+const hashWidth = 14
+
+// nameHash is " #" and 12 hex digits of the SHA-256 of s.
+func nameHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
-	return s[:head] + "…" + s[tail:] + " #" + hex.EncodeToString(sum[:6]), true
+	return " #" + hex.EncodeToString(sum[:6])
 }
 
 // shownWidth is how many characters the markdown view shows s in.

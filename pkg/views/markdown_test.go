@@ -128,6 +128,23 @@ func TestMarkdownLongNamesDistinct(t *testing.T) {
 	if len(hashes) != 4 {
 		t.Errorf("%d distinct shortened names, want 4:\n%s", len(hashes), md)
 	}
+	// A short name typed as another's shortened form does not read as it.
+	short, _ := shortName(ta, caps.MarkdownName)
+	md = markdownOf(t, plan.Plan{Changes: []plan.Change{{Action: plan.CreateTeam, Team: ta}, {Action: plan.CreateTeam, Team: short}}})
+	if n := strings.Count(md, "+ "+short+" (new)\n"); n != 1 {
+		t.Errorf("the team %q and the one named as its shortened form read alike (%d):\n%s", ta, n, md)
+	}
+	// A role the server names at length is shortened as names are: the
+	// role changes of the other users fit.
+	var p plan.Plan
+	for i := 0; i < 12; i++ {
+		p.Changes = append(p.Changes, plan.Change{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: fmt.Sprintf("r%d@x.com", i), UserID: fmt.Sprintf("u%d", i),
+			Role: "admin", From: fmt.Sprintf("x%d%s", i, strings.Repeat("`", 4000))})
+	}
+	md = markdownOf(t, p)
+	if strings.Contains(md, "NOT LISTED") {
+		t.Errorf("role changes left out:\n%.2000s", md)
+	}
 }
 
 // TestMarkdownLongNamesCut: a server record whose names hold thousands of
