@@ -90,9 +90,9 @@ type planner struct {
 	foldedRoles map[int32]map[string]string
 
 	// emailElsewhere: the desired users warned email_elsewhere whose
-	// matched live user does not hold the manifest email, and the live
-	// users that do (matcher.warnEmailElsewhere)
-	emailElsewhere map[int32][]int32
+	// matched live user does not hold the manifest email, the live users
+	// that do, and the warning's index (matcher.warnEmailElsewhere)
+	emailElsewhere map[int32]elsewhere
 
 	// inTeam: per live user, whether a live team lists it, built at the
 	// first call of inSomeTeam
@@ -321,6 +321,13 @@ func minBy(a, b int32, key func(int32) string) int32 {
 // or is contested (matchUsers marks both ambiguous): such users are never
 // touched.
 func (p *planner) held(li int32) bool { return p.lives[li].owner == ambiguous }
+
+// elsewhere is what warnEmailElsewhere found for a desired user: the
+// live users holding its email, and the index of the warning that says so.
+type elsewhere struct {
+	holders []int32
+	warning int
+}
 
 // inSomeTeam reports whether a live team lists live user li. Only rare
 // cases ask (an old account that holds a matched user's email), so the

@@ -67,6 +67,16 @@ func TestComputeTeams(t *testing.T) {
 			},
 		},
 		{
+			name: "two live ML, one pinned, and a managed ml: the other ML is not said (the pin is the manifest's word)",
+			want: state(users(du(a)), pinnedTeam("ML", "g1", dm(a, "")), pinnedTeam("ml", "g3")),
+			have: state(users(lu("ua", a)), lt("g1", "ML", lm("ua", a, "")), lt("g2", "ML"), lt("g3", "ml")),
+		},
+		{
+			name: "the same with the case swapped: the same answer",
+			want: state(users(du(a)), pinnedTeam("ml", "g1", dm(a, "")), pinnedTeam("ML", "g3")),
+			have: state(users(lu("ua", a)), lt("g1", "ml", lm("ua", a, "")), lt("g2", "ml"), lt("g3", "ML")),
+		},
+		{
 			name: "both live teams named exactly by the manifest: each managed, nothing said of case",
 			want: state(users(du(a), du(b)), dt("ml", model.Additive, dm(a, "")), dt("ML", model.Additive, dm(b, ""))),
 			have: state(users(lu("ua", a), lu("ub", b)), lt("g2", "ml", lm("ua", a, "")), lt("g1", "ML", lm("ub", b, ""))),

@@ -105,7 +105,7 @@ func TestComputeWandbAddressing(t *testing.T) {
 			have: state(users(lh("u1", a, "a.smith@x.com"), lh("u2", "asmith", a))),
 			warnings: []plan.Warning{
 				{Code: plan.WarnEmailElsewhere, User: a, IDs: []string{"u2"}},
-				{Code: plan.WarnIdentityMismatch, User: a, IDs: []string{"u1"}},
+				{Code: plan.WarnIdentityMismatch, User: a, IDs: []string{"u1", "u2"}},
 			},
 		},
 		{
@@ -114,10 +114,10 @@ func TestComputeWandbAddressing(t *testing.T) {
 			policy: model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, MaxDeactivations: model.Limit{Set: true, Value: 50}, MaxMemberRemovals: model.Limit{Set: true, Value: 50}},
 			want:   state(users(inactive(du(a)), du(b)), dt("ml", model.Authoritative, dm(b, ""))),
 			have: state(users(lh("u1", a, "a.smith@x.com"), lh("u2", "asmith", a), lu("ub", b)),
-				lt("g", "ml", lm("u2", "asmith", ""), lm("ub", b, ""))),
+				lt("g", "ml", lm("u1", a, ""), lm("u2", "asmith", ""), lm("ub", b, ""))),
 			warnings: []plan.Warning{
 				{Code: plan.WarnEmailElsewhere, User: a, IDs: []string{"u2"}},
-				{Code: plan.WarnIdentityMismatch, User: a, IDs: []string{"u1"}},
+				{Code: plan.WarnIdentityMismatch, User: a, IDs: []string{"u1", "u2"}},
 			},
 		},
 		{
@@ -231,4 +231,43 @@ func TestUnresolvedMemberNamesTheTeam(t *testing.T) {
 			t.Errorf("other team %q: no unresolved_member warning in %+v", tc.other, p.Warnings)
 		}
 	}
+}
+
+// TestHoldRewordsEmailElsewhere: when the saas hold leaves the account
+// holding the email alone, the email_elsewhere warning says so rather
+// than that the account is treated as not in the manifest.
+func TestHoldRewordsEmailElsewhere(t *testing.T) {
+	a := "a@x.com"
+	want := state(users(func() model.User { u := du(a); u.Active = false; return u }()))
+	have := state(users(lh("u1", a, "a.smith@x.com"), lh("u2", "asmith", a)))
+	for _, dep := range []model.Deployment{model.SaaS, model.Dedicated} {
+		p := Compute(want, have, model.Policy{}, Options{Deployment: dep})
+		for _, w := range p.Warnings {
+			if w.Code != plan.WarnEmailElsewhere {
+				continue
+			}
+			if held := strings.Contains(w.Message, heldToo) && !strings.Contains(w.Message, notInManifest); held != (dep == model.SaaS) {
+				t.Errorf("%s: email_elsewhere says the holder is held: %v, want %v: %s", dep, held, dep == model.SaaS, w.Message)
+			}
+		}
+	}
+}
+
+// TestCaseSiblingNamesItsManager: the team_name_case warning of an
+// unmanaged case sibling names the managed live team and the manifest
+// team that manages that one.
+func TestCaseSiblingNamesItsManager(t *testing.T) {
+	a := "a@x.com"
+	want := state(users(du(a)), pinnedTeam("ML", "g1", dm(a, "")), pinnedTeam("Ml", "g2"))
+	have := state(users(lu("ua", a)), lt("g1", "ml", lm("ua", a, "")), lt("g2", "ML"), lt("g3", "mL"))
+	p := Compute(want, have, model.Policy{}, Options{Deployment: model.Dedicated})
+	for _, w := range p.Warnings {
+		if w.Code == plan.WarnTeamNameCase && w.Team == "mL" {
+			if want := "live team mL (id g3) differs only in case from live team ml (id g1), which manifest team ML manages"; !strings.HasPrefix(w.Message, want) {
+				t.Errorf("got %q, want it to start %q", w.Message, want)
+			}
+			return
+		}
+	}
+	t.Errorf("no team_name_case for mL: %v", p.Warnings)
 }

@@ -51,3 +51,10 @@ func users(us ...model.User) []model.User { return us }
 func with(u model.User, f func(*model.User)) model.User { f(&u); return u }
 
 var ignorePolicy = model.Policy{UnmanagedUsers: model.UnmanagedIgnore}
+
+// pinnedTeam is an additive desired team pinned to id.
+func pinnedTeam(name, id string, members ...model.Member) model.Team {
+	t := dt(name, model.Additive, members...)
+	t.ID = id
+	return t
+}

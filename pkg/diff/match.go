@@ -166,15 +166,22 @@ func (m *matcher) warnEmailElsewhere() {
 		}
 		if !has {
 			if p.emailElsewhere == nil {
-				p.emailElsewhere = map[int32][]int32{}
+				p.emailElsewhere = map[int32]elsewhere{}
 			}
-			p.emailElsewhere[int32(di)] = holders
+			p.emailElsewhere[int32(di)] = elsewhere{holders, len(p.warnings)}
 		}
 		p.warn(plan.Warning{Code: plan.WarnEmailElsewhere, User: p.wants[di].name, IDs: ids, Message: fmt.Sprintf(
-			"%s matches live user %s by %s, which wins over an email match: live user %s, which has the email %s, is treated as not in the manifest%s",
+			"%s matches live user %s by %s, which wins over an email match: live user %s, which has the email %s, "+notInManifest+"%s",
 			p.wants[di].name, liveName(l), w.level, strings.Join(others, ", "), wantEmail(d), update)})
 	}
 }
+
+// notInManifest is what email_elsewhere says of the other user, which a
+// saas hold (deactivateDesired) changes to heldToo.
+const (
+	notInManifest = "is treated as not in the manifest"
+	heldToo       = "is left alone with it (identity_mismatch)"
+)
 
 // matcher is the state of matchUsers.
 type matcher struct {

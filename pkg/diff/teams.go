@@ -24,7 +24,7 @@ func (p *planner) planTeams() {
 	}
 	ts := &teamState{}
 	p.stays = make([]bool, len(p.have.Users))
-	claimed := make(map[int]bool)
+	claimed := make(map[int]string) // live team → the manifest team's name
 	// Pinned teams first, so a name match never takes a pinned team.
 	for _, pinned := range []bool{true, false} {
 		for _, ti := range p.sortedWantTeams() {
@@ -40,7 +40,7 @@ func (p *planner) planTeams() {
 			if lt == none {
 				p.add(plan.Change{Action: plan.CreateTeam, Team: dt.Name})
 			} else {
-				claimed[lt] = true
+				claimed[lt] = dt.Name
 			}
 			var shared sharing
 			if lt >= 0 {
@@ -51,7 +51,7 @@ func (p *planner) planTeams() {
 	}
 	// The members of live teams the plan leaves alone stay in them.
 	for i := range p.have.Teams {
-		if !claimed[i] {
+		if !isClaimed(claimed, i) {
 			ts.gen++
 			p.markLiveMembers(&p.have.Teams[i], ts)
 			p.markStaying(ts.members)
@@ -62,17 +62,14 @@ func (p *planner) planTeams() {
 }
 
 // warnCaseSiblings warns team_name_case for each live team the manifest
-// does not manage whose name differs only in case from the live team a
-// manifest team of that name (ignoring case) manages (a team created in
-// the UI next to a managed one, or the live team named exactly while the
-// manifest pins another): the plan leaves it alone, and a reviewer learns
-// that two teams look alike. A team a duplicate_team warning names by id
-// is left to it.
-func (p *planner) warnCaseSiblings(byKey map[string][]int, claimed map[int]bool) {
-	wantByKey := make(map[string]string, len(p.want.Teams))
-	for _, t := range p.want.Teams {
-		wantByKey[model.Key(t.Name)] = t.Name
-	}
+// does not manage whose name differs only in case from a live team a
+// manifest team manages (a team created in the UI next to a managed one,
+// or the live team named exactly while the manifest pins another): the
+// plan leaves it alone, and a reviewer learns that two teams look alike.
+// A team a duplicate_team warning names by id is left to it, and so is one
+// whose exact name a managed team has (two live teams of one name, one
+// pinned: the pin is the manifest's word).
+func (p *planner) warnCaseSiblings(byKey map[string][]int, claimed map[int]string) {
 	covered := map[string]bool{} // ids a duplicate_team warning names
 	for _, w := range p.warnings {
 		if w.Code == plan.WarnDuplicateTeam {
@@ -83,25 +80,34 @@ func (p *planner) warnCaseSiblings(byKey map[string][]int, claimed map[int]bool)
 	}
 	for i := range p.have.Teams {
 		t := &p.have.Teams[i]
-		k := model.Key(t.Name)
-		want, ok := wantByKey[k]
-		if claimed[i] || !ok || covered[t.ID] {
+		if isClaimed(claimed, i) || covered[t.ID] {
 			continue
 		}
-		managed := -1
-		for _, c := range byKey[k] {
-			if claimed[c] {
+		managed, same := -1, false
+		for _, c := range byKey[model.Key(t.Name)] {
+			if !isClaimed(claimed, c) {
+				continue
+			}
+			if p.have.Teams[c].Name == t.Name {
+				same = true
+			} else if managed < 0 {
 				managed = c
 			}
 		}
-		if managed < 0 || p.have.Teams[managed].Name == t.Name {
-			continue // (two live teams of one name, one pinned: the pin is the manifest's word)
+		if managed < 0 || same {
+			continue
 		}
 		m := &p.have.Teams[managed]
 		p.warn(plan.Warning{Code: plan.WarnTeamNameCase, Team: t.Name, IDs: []string{t.ID}, Unmanaged: true, Message: fmt.Sprintf(
-			"live team %s (id %s) is not the one manifest team %s manages (live team %s, id %s), though their names differ only in case: %s is left alone (W&B cannot rename teams)",
-			t.Name, t.ID, want, m.Name, m.ID, t.Name)})
+			"live team %s (id %s) differs only in case from live team %s (id %s), which manifest team %s manages: %s is left alone (W&B cannot rename teams)",
+			t.Name, t.ID, m.Name, m.ID, claimed[managed], t.Name)})
 	}
+}
+
+// isClaimed reports whether a manifest team manages live team i.
+func isClaimed(claimed map[int]string, i int) bool {
+	_, ok := claimed[i]
+	return ok
 }
 
 // warnUnmanagedDuplicates warns duplicate_team for each name two or more
@@ -189,7 +195,7 @@ func (p *planner) sortedWantTeams() []int {
 
 // matchTeam returns the live team for dt, none (create it) or ambiguous
 // (leave it alone; a warning says why).
-func (p *planner) matchTeam(dt *model.Team, byID map[string]int, byKey map[string][]int, claimed map[int]bool) int {
+func (p *planner) matchTeam(dt *model.Team, byID map[string]int, byKey map[string][]int, claimed map[int]string) int {
 	if dt.ID != "" {
 		lt, ok := byID[dt.ID]
 		if !ok {
@@ -216,7 +222,7 @@ func (p *planner) matchTeam(dt *model.Team, byID map[string]int, byKey map[strin
 	switch {
 	case len(cands) == 0:
 		return none
-	case len(cands) > 1 || claimed[cands[0]]:
+	case len(cands) > 1 || isClaimed(claimed, cands[0]):
 		ids := make([]string, 0, len(cands))
 		for _, c := range cands {
 			ids = append(ids, p.have.Teams[c].ID)

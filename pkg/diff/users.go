@@ -257,19 +257,26 @@ func (p *planner) deactivateDesired(di int32, d *model.User, li int32, level mat
 	if l.Key() != model.Key(un) {
 		who.handle = l.UserName
 	}
-	if holders, ok := p.emailElsewhere[di]; ok && p.saas && !p.protected(who.user, l) {
+	if e, ok := p.emailElsewhere[di]; ok && p.saas && !p.protected(who.user, l) {
 		// Matched by userName, while another live user holds the email
 		// the entry names and this one does not: which of them the
 		// entry means is not known, and a removal could not be taken
-		// back. Neither is touched: the holders are left alone too
-		// (not deactivated as unmanaged, nor removed from teams).
-		names := make([]string, 0, len(holders))
-		for _, h := range holders {
+		// back. None is touched: the matched account and the holders
+		// are left alone (not deactivated, as unmanaged either, nor
+		// removed from teams).
+		p.lives[li].owner = ambiguous
+		names := make([]string, 0, len(e.holders))
+		ids := []string{l.ID}
+		for _, h := range e.holders {
 			p.lives[h].owner = ambiguous
 			names = append(names, liveName(&p.have.Users[h]))
+			ids = append(ids, p.have.Users[h].ID)
 		}
 		slices.Sort(names)
-		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
+		slices.Sort(ids[1:])
+		w := &p.warnings[e.warning]
+		w.Message = strings.Replace(w.Message, notInManifest, heldToo, 1)
+		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
 			"%s (active: false) matches live user %s by %s, but live user %s holds the email %s: the entry may mean either account, and on W&B Multi-tenant Cloud a deactivation cannot be undone, so neither is deactivated or removed from a team; write the email of the account to deactivate, with its username (username:), or remove the entry",
 			who.user, liveName(l), level, strings.Join(names, ", "), wantEmail(d))})
 		return
