@@ -89,10 +89,11 @@ type planner struct {
 	// looked up ignoring case, built at the first such look-up
 	foldedRoles map[int32]map[string]string
 
-	// emailElsewhere: the desired users warned email_elsewhere whose
-	// matched live user does not hold the manifest email, the live users
-	// that do, and the warning's index (matcher.warnEmailElsewhere)
-	emailElsewhere map[int32]elsewhere
+	// elsewheres: the email_elsewhere warnings (matcher.warnEmailElsewhere);
+	// emailElsewhere: of the desired users whose matched live user does
+	// not hold the manifest email, which of them is theirs
+	elsewheres     []elsewhere
+	emailElsewhere map[int32]int
 
 	// inTeam: per live user, whether a live team lists it, built at the
 	// first call of inSomeTeam
@@ -152,6 +153,7 @@ func Compute(want, have model.State, policy model.Policy, opts Options) plan.Pla
 	p.index()
 	p.matchUsers()
 	p.planUsers()
+	p.rewordHeld()
 	p.planTeams()
 	p.planUnmanaged()
 	p.warnWithoutTeam()
@@ -322,11 +324,28 @@ func minBy(a, b int32, key func(int32) string) int32 {
 // touched.
 func (p *planner) held(li int32) bool { return p.lives[li].owner == ambiguous }
 
-// elsewhere is what warnEmailElsewhere found for a desired user: the
-// live users holding its email, and the index of the warning that says so.
+// elsewhere is an email_elsewhere warning: its index in
+// planner.warnings, the other live users holding the email, and its
+// message around what it says of them (notInManifest), so that
+// rewordHeld can say heldToo instead.
 type elsewhere struct {
-	holders []int32
-	warning int
+	warning   int
+	holders   []int32
+	pre, post string
+}
+
+// rewordHeld makes each email_elsewhere warning whose other users a saas
+// hold left alone (deactivateDesired) say so.
+func (p *planner) rewordHeld() {
+	for _, e := range p.elsewheres {
+		held := true
+		for _, h := range e.holders {
+			held = held && p.held(h)
+		}
+		if held {
+			p.warnings[e.warning].Message = e.pre + heldToo + e.post
+		}
+	}
 }
 
 // inSomeTeam reports whether a live team lists live user li. Only rare

@@ -237,18 +237,29 @@ func TestUnresolvedMemberNamesTheTeam(t *testing.T) {
 // holding the email alone, the email_elsewhere warning says so rather
 // than that the account is treated as not in the manifest.
 func TestHoldRewordsEmailElsewhere(t *testing.T) {
-	a := "a@x.com"
-	want := state(users(func() model.User { u := du(a); u.Active = false; return u }()))
-	have := state(users(lh("u1", a, "a.smith@x.com"), lh("u2", "asmith", a)))
+	a, c := "a@x.com", "c@x.com"
+	// The holder's userName spells the phrase the warning rewords, and
+	// it holds the email of a second entry too, whose own warning must
+	// say it is left alone as well.
+	holder := "asmith " + notInManifest
+	want := state(users(func() model.User { u := du(a); u.Active = false; return u }(), du(c)))
+	have := state(users(lh("u1", a, "a.smith@x.com"), lh("u2", holder, a, c), lh("u3", c, "c.other@x.com")))
 	for _, dep := range []model.Deployment{model.SaaS, model.Dedicated} {
 		p := Compute(want, have, model.Policy{}, Options{Deployment: dep})
+		n := 0
 		for _, w := range p.Warnings {
 			if w.Code != plan.WarnEmailElsewhere {
 				continue
 			}
-			if held := strings.Contains(w.Message, heldToo) && !strings.Contains(w.Message, notInManifest); held != (dep == model.SaaS) {
+			n++
+			said := strings.HasSuffix(w.Message, ", "+notInManifest) || strings.Contains(w.Message, ", "+notInManifest+" (")
+			held := strings.Contains(w.Message, ", "+heldToo) && !said
+			if held != (dep == model.SaaS) || !strings.Contains(w.Message, "live user "+holder+" ("+a) {
 				t.Errorf("%s: email_elsewhere says the holder is held: %v, want %v: %s", dep, held, dep == model.SaaS, w.Message)
 			}
+		}
+		if n != 2 {
+			t.Errorf("%s: %d email_elsewhere warnings, want 2: %v", dep, n, p.Warnings)
 		}
 	}
 }

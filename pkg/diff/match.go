@@ -166,18 +166,20 @@ func (m *matcher) warnEmailElsewhere() {
 		}
 		if !has {
 			if p.emailElsewhere == nil {
-				p.emailElsewhere = map[int32]elsewhere{}
+				p.emailElsewhere = map[int32]int{}
 			}
-			p.emailElsewhere[int32(di)] = elsewhere{holders, len(p.warnings)}
+			p.emailElsewhere[int32(di)] = len(p.elsewheres)
 		}
-		p.warn(plan.Warning{Code: plan.WarnEmailElsewhere, User: p.wants[di].name, IDs: ids, Message: fmt.Sprintf(
-			"%s matches live user %s by %s, which wins over an email match: live user %s, which has the email %s, "+notInManifest+"%s",
-			p.wants[di].name, liveName(l), w.level, strings.Join(others, ", "), wantEmail(d), update)})
+		e := elsewhere{warning: len(p.warnings), holders: holders, post: update, pre: fmt.Sprintf(
+			"%s matches live user %s by %s, which wins over an email match: live user %s, which has the email %s, ",
+			p.wants[di].name, liveName(l), w.level, strings.Join(others, ", "), wantEmail(d))}
+		p.elsewheres = append(p.elsewheres, e)
+		p.warn(plan.Warning{Code: plan.WarnEmailElsewhere, User: p.wants[di].name, IDs: ids, Message: e.pre + notInManifest + e.post})
 	}
 }
 
-// notInManifest is what email_elsewhere says of the other user, which a
-// saas hold (deactivateDesired) changes to heldToo.
+// notInManifest is what email_elsewhere says of the other users; heldToo
+// what it says once a saas hold (deactivateDesired) left them alone.
 const (
 	notInManifest = "is treated as not in the manifest"
 	heldToo       = "is left alone with it (identity_mismatch)"

@@ -257,7 +257,8 @@ func (p *planner) deactivateDesired(di int32, d *model.User, li int32, level mat
 	if l.Key() != model.Key(un) {
 		who.handle = l.UserName
 	}
-	if e, ok := p.emailElsewhere[di]; ok && p.saas && !p.protected(who.user, l) {
+	if ei, ok := p.emailElsewhere[di]; ok && p.saas && !p.protected(who.user, l) {
+		e := p.elsewheres[ei]
 		// Matched by userName, while another live user holds the email
 		// the entry names and this one does not: which of them the
 		// entry means is not known, and a removal could not be taken
@@ -274,8 +275,6 @@ func (p *planner) deactivateDesired(di int32, d *model.User, li int32, level mat
 		}
 		slices.Sort(names)
 		slices.Sort(ids[1:])
-		w := &p.warnings[e.warning]
-		w.Message = strings.Replace(w.Message, notInManifest, heldToo, 1)
 		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
 			"%s (active: false) matches live user %s by %s, but live user %s holds the email %s: the entry may mean either account, and on W&B Multi-tenant Cloud a deactivation cannot be undone, so neither is deactivated or removed from a team; write the email of the account to deactivate, with its username (username:), or remove the entry",
 			who.user, liveName(l), level, strings.Join(names, ", "), wantEmail(d))})
