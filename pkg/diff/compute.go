@@ -334,20 +334,6 @@ type elsewhere struct {
 	pre, post string
 }
 
-// rewordHeld makes each email_elsewhere warning whose other users a saas
-// hold left alone (deactivateDesired) say so.
-func (p *planner) rewordHeld() {
-	for _, e := range p.elsewheres {
-		held := true
-		for _, h := range e.holders {
-			held = held && p.held(h)
-		}
-		if held {
-			p.warnings[e.warning].Message = e.pre + heldToo + e.post
-		}
-	}
-}
-
 // inSomeTeam reports whether a live team lists live user li. Only rare
 // cases ask (an old account that holds a matched user's email), so the
 // pass over every membership is made at the first call only.

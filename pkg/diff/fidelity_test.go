@@ -282,3 +282,22 @@ func TestCaseSiblingNamesItsManager(t *testing.T) {
 	}
 	t.Errorf("no team_name_case for mL: %v", p.Warnings)
 }
+
+// TestHoldRewordsOnlyTheHeld: a warning naming two other users, one left
+// alone by a saas hold and one not, says which is which.
+func TestHoldRewordsOnlyTheHeld(t *testing.T) {
+	a, b := "a@x.com", "b@x.com"
+	want := state(users(func() model.User { u := du(a); u.Active = false; return u }(), du(b)))
+	// h1 holds a's email (held by a's hold) and b's; h3 holds b's only.
+	have := state(users(lh("u1", a, "a.smith@x.com"), lh("h1", "hone", a, b), lh("u2", b, "b.other@x.com"), lh("h3", "hthree", b)))
+	p := Compute(want, have, model.Policy{}, Options{Deployment: model.SaaS})
+	for _, w := range p.Warnings {
+		if w.Code == plan.WarnEmailElsewhere && w.User == b {
+			if want := notInManifest + ", but hone (" + a + ") " + heldToo; !strings.Contains(w.Message, want) {
+				t.Errorf("b's email_elsewhere: %s\nwant it to hold %q", w.Message, want)
+			}
+			return
+		}
+	}
+	t.Errorf("no email_elsewhere for %s: %v", b, p.Warnings)
+}

@@ -182,8 +182,30 @@ func (m *matcher) warnEmailElsewhere() {
 // what it says once a saas hold (deactivateDesired) left them alone.
 const (
 	notInManifest = "is treated as not in the manifest"
-	heldToo       = "is left alone with it (identity_mismatch)"
+	heldToo       = "is left alone with it, as identity_mismatch says"
 )
+
+// rewordHeld makes each email_elsewhere warning whose other users a saas
+// hold left alone (deactivateDesired) say so: of all of them, or naming
+// those held when only some are.
+func (p *planner) rewordHeld() {
+	for _, e := range p.elsewheres {
+		var held []string
+		for _, h := range e.holders {
+			if p.held(h) {
+				held = append(held, liveName(&p.have.Users[h]))
+			}
+		}
+		switch {
+		case len(held) == 0:
+		case len(held) == len(e.holders):
+			p.warnings[e.warning].Message = e.pre + heldToo + e.post
+		default:
+			slices.Sort(held)
+			p.warnings[e.warning].Message = e.pre + notInManifest + ", but " + strings.Join(held, ", ") + " " + heldToo + e.post
+		}
+	}
+}
 
 // matcher is the state of matchUsers.
 type matcher struct {
