@@ -335,6 +335,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "skipped: %d more operation(s): %s (the JSON report, -o json or --report, lists each)\n", n, reasonInterrupted)
 	}
 	if v := r.Verification; v != nil {
+		rolesNotDone := r.roleWritesNotDone()
 		switch {
 		case strings.HasPrefix(v.Error, NotRun):
 			fmt.Fprintf(&b, "Verified: %s; run 'wbsync plan' to see what remains.\n", sanitize.Controls(v.Error))
@@ -342,10 +343,10 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "Verified: not possible: the verification read failed (%s); run 'wbsync plan' to see what remains.\n", sanitize.Controls(v.Error))
 		case v.Matches() && v.Unseen > 0:
 			fmt.Fprintf(&b, "Verified: no change remains that the read can show, but %s.\n", v.unseenNote())
-		case v.Matches() && v.Unchecked > 0 && r.roleWritesNotDone() > 0:
+		case v.Matches() && v.Unchecked > 0 && rolesNotDone > 0:
 			// (policy.unreportedRoles: enforce: the next plan has them as
 			// unverified assertions, so they are not Unseen.)
-			fmt.Fprintf(&b, "Verified: no change remains that the read can show, but the server does not report roles: the %d role write(s) above that were not done cannot be checked.\n", r.roleWritesNotDone())
+			fmt.Fprintf(&b, "Verified: no change remains that the read can show, but the server does not report roles: the %d role write(s) above that were not done cannot be checked.\n", rolesNotDone)
 		case v.Matches():
 			b.WriteString("Verified: the organization matches the manifest.\n")
 			if r.UnknownSettled() {

@@ -340,15 +340,14 @@ type elsewhere struct {
 func (p *planner) inSomeTeam(li int32) bool {
 	if p.inTeam == nil {
 		p.inTeam = make([]bool, len(p.have.Users))
+		ts := &teamState{}
 		for ti := range p.have.Teams {
-			for _, m := range p.have.Teams[ti].Members {
-				h := m.User - 1
-				switch {
-				case h >= 0 && int(h) < len(p.have.Users) && m.UserID != "" && p.have.Users[h].ID == m.UserID:
-				case m.UserID != "":
-					h = p.liveByID.get(m.UserID)
-				default:
-					h = p.liveKeys.unique(model.Key(m.Email)) // named by userName only
+			ms := p.have.Teams[ti].Members
+			ts.members = resize(ts.members, len(ms))
+			p.resolveLive(ms, ts) // as markLiveMembers resolves them
+			for pos, h := range ts.members {
+				if m := &ms[pos]; namedByUserName(m) {
+					h = p.liveByUserName(m)
 				}
 				if h >= 0 {
 					p.inTeam[h] = true

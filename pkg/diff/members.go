@@ -92,8 +92,8 @@ func (p *planner) markLiveMembers(live *model.Team, ts *teamState) {
 	p.resolveLive(live.Members, ts)
 	p.prefetch(ts.members, func(li int32) int32 { return p.lives[li].teamGen })
 	for pos, li := range ts.members {
-		if m := &live.Members[pos]; m.UserID == "" && m.Email != "" {
-			li = p.liveKeys.unique(model.Key(m.Email)) // a member the server named by userName only
+		if m := &live.Members[pos]; namedByUserName(m) {
+			li = p.liveByUserName(m)
 			ts.members[pos] = li
 		}
 		if li >= 0 {
@@ -102,6 +102,15 @@ func (p *planner) markLiveMembers(live *model.Team, ts *teamState) {
 			p.memberships++
 		}
 	}
+}
+
+// namedByUserName reports whether the server named live team member m by
+// userName only, without an id (resolveLive finds none for it).
+func namedByUserName(m *model.Member) bool { return m.UserID == "" && m.Email != "" }
+
+// liveByUserName is the live user of such a member, or none.
+func (p *planner) liveByUserName(m *model.Member) int32 {
+	return p.liveKeys.unique(model.Key(m.Email))
 }
 
 // listMembers collects the desired team's members, one entry per user (a
