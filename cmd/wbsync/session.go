@@ -34,6 +34,7 @@ type session struct {
 	// extIDsUnreported: plan as if no live user carried an externalId
 	// (diff.Options.ExternalIDsUnreported; set for apply's verification)
 	extIDsUnreported bool
+	getenv           func(string) string // the environment, for the proxy variables
 }
 
 // connect checks the connection flags, reads the key (from then on every
@@ -52,7 +53,7 @@ func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*se
 	for _, w := range conf.warnings {
 		log.Warn(w)
 	}
-	s := &session{log: log, conf: conf, pages: &readProgress{p: inv.progress(), bars: map[string]*readBar{}}}
+	s := &session{log: log, conf: conf, getenv: inv.getenv, pages: &readProgress{p: inv.progress(), bars: map[string]*readBar{}}}
 	if f.conn.trace != "" {
 		// Overwritten at the first exchange and written as the run goes
 		// (a failed run leaves its trace; one that fails before any
@@ -143,6 +144,7 @@ func (s *session) dial(f *flags, readOnly bool) error {
 		UserAgent:   "wbsync/" + version,
 		Trace:       s.trace,
 		OnPage:      s.pages.page,
+		Getenv:      s.getenv,
 	})
 	if err != nil {
 		return usageError{err.Error()}

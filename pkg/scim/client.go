@@ -108,6 +108,11 @@ type Config struct {
 	// the resources read so far and totalResults, from any goroutine: for a
 	// progress display. Filtered look-ups do not call it.
 	OnPage func(collection string, read, total int)
+	// Getenv, when set, is the environment the proxy variables are read
+	// from, so that a proxy value net/http would silently ignore (one that
+	// does not parse as a URL, sending every request around the proxy) is
+	// refused instead. Nil: only what net/http reports is checked.
+	Getenv func(string) string
 }
 
 // Client talks to one W&B SCIM endpoint. It is safe for concurrent use.
@@ -233,7 +238,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.http = c.httpClient(cfg, header)
 	if cfg.HTTPClient == nil || cfg.HTTPClient.Transport == nil {
-		if err := proxyProblem(base); err != nil {
+		if err := proxyProblem(base, cfg.Getenv); err != nil {
 			return nil, err
 		}
 	}
@@ -244,13 +249,15 @@ func New(cfg Config) (*Client, error) {
 // for base (HTTPS_PROXY, HTTP_PROXY) that no request could go through: one
 // that does not parse, names no host, or an invalid port. Every request
 // would otherwise fail as a connection error and be retried for the whole
-// budget. The value is not quoted: it may hold a password.
-func proxyProblem(base *url.URL) error {
+// budget, or, for a value that does not parse (which net/http ignores
+// without a word), go straight to the server around the proxy the
+// environment asks for. The value is not quoted: it may hold a password.
+func proxyProblem(base *url.URL, getenv func(string) string) error {
 	p, err := http.ProxyFromEnvironment(&http.Request{URL: base})
 	bad := ""
 	switch {
-	case err != nil:
-		bad = "it does not parse as a URL"
+	case err != nil || (p == nil && unparsedProxy(base, getenv)):
+		bad = "it does not parse as a URL; a % in a password is written %25"
 	case p == nil:
 		return nil
 	case p.Hostname() == "":
@@ -263,7 +270,80 @@ func proxyProblem(base *url.URL) error {
 	if bad == "" {
 		return nil
 	}
-	return fmt.Errorf("the proxy %s names for %s is not usable: %s (unset it, or name the host in NO_PROXY)", proxyVars(base.Scheme), base.Scheme+"://"+base.Host, bad)
+	return fmt.Errorf("the proxy %s names for %s is not usable: %s (fix or unset it, or name the host in NO_PROXY)", proxyVars(base.Scheme), base.Scheme+"://"+base.Host, bad)
+}
+
+// unparsedProxy reports whether the environment names a proxy for base
+// that net/http drops because it does not parse, even with http://
+// prepended (as net/http tries), for a host net/http would send through
+// a proxy (not loopback, not excluded by NO_PROXY). The variables are
+// looked up as net/http does: the upper-case name first.
+func unparsedProxy(base *url.URL, getenv func(string) string) bool {
+	if getenv == nil || isLoopback(base.Hostname()) {
+		return false
+	}
+	names := [2]string{"HTTPS_PROXY", "https_proxy"}
+	if base.Scheme == "http" {
+		names = [2]string{"HTTP_PROXY", "http_proxy"}
+	}
+	raw := getenv(names[0])
+	if raw == "" {
+		raw = getenv(names[1])
+	}
+	if raw == "" {
+		return false
+	}
+	if _, err := url.Parse(raw); err == nil {
+		return false
+	}
+	if _, err := url.Parse("http://" + raw); err == nil {
+		return false
+	}
+	return !noProxyNames(base.Hostname(), getenv)
+}
+
+// noProxyNames reports whether NO_PROXY (or no_proxy) names host, as
+// net/http reads it: "*", an IP or CIDR block, or a domain matching the
+// host and its subdomains. It errs toward naming the host (ports are
+// ignored; ".example.com" also names example.com, which net/http does
+// not): a broken proxy value is refused only when host surely goes
+// through it.
+func noProxyNames(host string, getenv func(string) string) bool {
+	list := getenv("NO_PROXY")
+	if list == "" {
+		list = getenv("no_proxy")
+	}
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	ip := net.ParseIP(host)
+	for _, e := range strings.Split(list, ",") {
+		e = strings.ToLower(strings.TrimSpace(e))
+		switch {
+		case e == "":
+			continue
+		case e == "*":
+			return true
+		}
+		if _, block, err := net.ParseCIDR(e); err == nil {
+			if ip != nil && block.Contains(ip) {
+				return true
+			}
+			continue
+		}
+		if h, _, err := net.SplitHostPort(e); err == nil {
+			e = h
+		}
+		e = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(e, "*"), "."), ".")
+		if eip := net.ParseIP(e); eip != nil {
+			if ip != nil && eip.Equal(ip) {
+				return true
+			}
+			continue
+		}
+		if e != "" && (host == e || strings.HasSuffix(host, "."+e)) {
+			return true
+		}
+	}
+	return false
 }
 
 // httpClient copies cfg.HTTPClient with the wrapping transport and a

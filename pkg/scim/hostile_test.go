@@ -292,6 +292,41 @@ func TestUnresolvableProxyFailsFast(t *testing.T) {
 	}
 }
 
+// TestUnparsedProxy: a proxy value that does not parse, which net/http
+// drops without a word (every request would go straight to the server),
+// is found, unless the host would not go through the proxy anyway
+// (loopback, NO_PROXY). (TestUnusableProxyRefusedAtOnce in cmd/wbsync
+// shows the refusal and its message.)
+func TestUnparsedProxy(t *testing.T) {
+	const broken = "http://u:50%off@proxy.example:3128"
+	for _, tc := range []struct {
+		base string
+		env  map[string]string
+		bad  bool
+	}{
+		{"https://wandb.example/scim", map[string]string{"HTTPS_PROXY": broken}, true},
+		{"https://wandb.example/scim", map[string]string{"https_proxy": broken}, true},
+		{"https://wandb.example/scim", map[string]string{"HTTPS_PROXY": "http://proxy.example:3128", "https_proxy": broken}, false}, // the upper-case name wins
+		{"https://wandb.example/scim", map[string]string{"HTTP_PROXY": broken}, false},                                              // not for https
+		{"http://127.0.0.1:8080/scim", map[string]string{"HTTP_PROXY": broken}, false},                                              // loopback goes around
+		{"https://wandb.example/scim", map[string]string{"HTTPS_PROXY": broken, "NO_PROXY": "other.example, wandb.example"}, false},
+		{"https://api.wandb.example/scim", map[string]string{"HTTPS_PROXY": broken, "no_proxy": ".wandb.example"}, false},
+		{"https://api.wandb.example/scim", map[string]string{"HTTPS_PROXY": broken, "NO_PROXY": "*"}, false},
+		{"https://10.1.2.3/scim", map[string]string{"HTTPS_PROXY": broken, "NO_PROXY": "10.0.0.0/8"}, false},
+		{"https://10.1.2.3/scim", map[string]string{"HTTPS_PROXY": broken, "NO_PROXY": "10.1.2.3:443"}, false},
+		{"https://wandb.example/scim", map[string]string{"HTTPS_PROXY": broken, "NO_PROXY": "example.org,10.0.0.0/8,notwandb.example"}, true},
+		{"https://wandb.example/scim", map[string]string{"HTTPS_PROXY": "proxy.example:3128"}, false}, // parses once http:// is put in front
+	} {
+		base, err := url.Parse(tc.base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := unparsedProxy(base, func(k string) string { return tc.env[k] }); got != tc.bad {
+			t.Errorf("%s with %v: unparsed %v, want %v", tc.base, tc.env, got, tc.bad)
+		}
+	}
+}
+
 // dialer answers every dial with err and counts the attempts.
 func dialer(err error) (*http.Client, *atomic.Int32) {
 	var n atomic.Int32
