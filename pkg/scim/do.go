@@ -261,6 +261,13 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 		}
 		return nil, c.checkResponse(cl, resp, body)
 	}
+	if cl.method == http.MethodGet && status != http.StatusOK {
+		// wbsync sends no Range: a read answered 206 Partial Content, or
+		// with no content, is not a whole answer, and a partial read is
+		// an error, never part of an organization.
+		return nil, &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true,
+			Detail: "a read must be answered 200 OK with the whole resource or page"}
+	}
 	ctype := resp.Header.Get("Content-Type")
 	htmlErr := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, Detail: "HTML body", Hint: hintHTML, fatal: true}
 	if cl.method != http.MethodGet {

@@ -92,7 +92,10 @@ func (e *Error) StatusLine() string {
 	if e.Status == 0 {
 		return ""
 	}
-	return strconv.Itoa(e.Status) + " " + http.StatusText(e.Status)
+	if text := http.StatusText(e.Status); text != "" {
+		return strconv.Itoa(e.Status) + " " + text
+	}
+	return strconv.Itoa(e.Status) // a status with no standard text
 }
 
 // Error implements error.

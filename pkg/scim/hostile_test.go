@@ -235,6 +235,41 @@ func TestLyingTotalFailsFast(t *testing.T) {
 	}
 }
 
+// TestPartialAnswerFailsTheRead: a read answered 206 Partial Content (or
+// any 2xx but 200) is refused once, whatever its body says, rather than
+// taken as the whole page; a status with no standard text is shown as its
+// number.
+func TestPartialAnswerFailsTheRead(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		want   string
+	}{
+		{http.StatusPartialContent, "GET /scim/Users: 206 Partial Content: a read must be answered 200 OK with the whole resource or page"},
+		{http.StatusNoContent, "GET /scim/Users: 204 No Content: a read must be answered 200 OK"},
+		{299, "GET /scim/Users: 299: a read must be answered 200 OK"},
+		{600, "GET /scim/Users: 600: "},
+	} {
+		var gets atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			gets.Add(1)
+			w.Header().Set("Content-Type", "application/scim+json")
+			w.WriteHeader(tc.status)
+			if tc.status != http.StatusNoContent {
+				fmt.Fprint(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,"startIndex":1,"itemsPerPage":1,"Resources":[{"id":"u1","userName":"a@example.com"}]}`)
+			}
+		}))
+		c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed = time.Second })
+		users, err := c.ListUsers(context.Background())
+		srv.Close()
+		if err == nil || !strings.Contains(err.Error(), tc.want) || len(users) != 0 {
+			t.Errorf("%d: %d users, err = %v, want %q", tc.status, len(users), err, tc.want)
+		}
+		if tc.status < 300 && gets.Load() != 1 {
+			t.Errorf("%d: %d requests, want 1 (not retried)", tc.status, gets.Load())
+		}
+	}
+}
+
 // TestEmptyPageStopsTheRead: a server that claims 1,000 users, sends 2 and
 // then only empty pages is refused at the first empty page, not after all
 // 500 claimed pages were asked for.
