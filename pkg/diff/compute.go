@@ -156,6 +156,7 @@ func Compute(want, have model.State, policy model.Policy, opts Options) plan.Pla
 	p.rewordHeld()
 	p.planTeams()
 	p.planUnmanaged()
+	p.warnRenames()
 	p.warnWithoutTeam()
 	p.warnUnreported()
 	limits, blocked := p.limits()

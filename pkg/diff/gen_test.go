@@ -151,6 +151,10 @@ func generate(r *rand.Rand, o genOptions) genInput {
 				}
 			case pick(30):
 				l.UserName = handle
+			case username == "" && pick(8): // an email changed in the manifest alone: no match (possible_rename)
+				local, _, _ := strings.Cut(email, "@")
+				old := local + "@old.example.org"
+				l.UserName, l.Email, l.Emails = caseMix(old), old, []string{old}
 			}
 			if pick(15) { // another primary email, the manifest's as a secondary
 				alt := fmt.Sprintf("alt%05d@example.net", i)

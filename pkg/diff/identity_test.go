@@ -413,3 +413,111 @@ func TestComputeInactiveMember(t *testing.T) {
 		t.Fatalf("saas, offboarded: %+v", p.Warnings)
 	}
 }
+
+// TestPossibleRename: an email changed in the manifest alone matches no
+// account; the plan creates a new one and says which live user, not in
+// the manifest, may be the same person (one to one by name or by the
+// email's local part), what becomes of that account, and the username:
+// that keeps it. Setting it makes the change an email update.
+func TestPossibleRename(t *testing.T) {
+	named := func(u model.User, name string) model.User { u.DisplayName = name; return u }
+	inML := func(us ...model.User) model.State { // every desired user in team ml
+		var ms []model.Member
+		for _, u := range us {
+			ms = append(ms, dm(u.Email, ""))
+		}
+		return state(us, dt("ml", model.Additive, ms...))
+	}
+	liveML := func(us ...model.User) model.State { return state(us, lt("g", "ml")) }
+	add := func(email, id string) plan.Change {
+		return plan.Change{Action: plan.AddMember, Team: "ml", TeamID: "g", User: email, UserID: id, Role: "member"}
+	}
+	anna := named(du("anna@new.example"), "Anna Berg")
+	old := named(lh("u1", "anna@old.example", "anna@old.example"), "Anna Berg")
+	old.OrgRole = model.RoleMember // roles reported: no last_admin question
+	rename := plan.Warning{Code: plan.WarnPossibleRename, User: "anna@new.example", IDs: []string{"u1"}}
+	create := plan.Change{Action: plan.CreateUser, User: "anna@new.example", Name: "Anna Berg"}
+	deact := plan.Change{Action: plan.DeactivateUser, User: "anna@old.example", UserID: "u1", Reason: reasonUnmanaged}
+	unmanaged := func(email, id string) plan.Warning {
+		return plan.Warning{Code: plan.WarnUnmanagedUser, User: email, IDs: []string{id}}
+	}
+	deactivate := model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}
+	cases := []computeCase{
+		{
+			name:     "same name, unmanaged users ignored",
+			want:     inML(anna),
+			have:     liveML(old),
+			changes:  []plan.Change{create, add("anna@new.example", "")},
+			warnings: []plan.Warning{rename, unmanaged("anna@old.example", "u1")},
+		},
+		{
+			name: "same local part, no names, unmanaged users deactivated",
+			want: inML(du("anna@new.example")),
+			have: liveML(func() model.User {
+				u := lh("u1", "anna@old.example", "anna@old.example")
+				u.OrgRole = model.RoleMember
+				return u
+			}()),
+			policy:   deactivate,
+			changes:  []plan.Change{{Action: plan.CreateUser, User: "anna@new.example"}, add("anna@new.example", ""), deact},
+			warnings: []plan.Warning{rename},
+		},
+		{
+			name:     "on Multi-tenant Cloud the deactivation cannot be undone",
+			dep:      model.SaaS,
+			want:     inML(anna),
+			have:     liveML(old),
+			policy:   deactivate,
+			changes:  []plan.Change{create, add("anna@new.example", ""), deact},
+			warnings: []plan.Warning{{Code: plan.WarnIrreversibleDeactivation, User: "anna@old.example", IDs: []string{"u1"}}, rename},
+		},
+		{
+			name:     "two live users of that name and other local parts: nothing said",
+			want:     inML(anna),
+			have:     liveML(named(lh("u1", "ab1@old.example", "ab1@old.example"), "anna berg"), named(lh("u2", "ab2@old.example", "ab2@old.example"), "Anna Berg ")),
+			changes:  []plan.Change{create, add("anna@new.example", "")},
+			warnings: []plan.Warning{unmanaged("ab1@old.example", "u1"), unmanaged("ab2@old.example", "u2")},
+		},
+		{
+			name: "two created users of that name: nothing said",
+			want: inML(anna, named(du("a.berg@new.example"), "Anna Berg")),
+			have: liveML(named(lh("u1", "ab@old.example", "ab@old.example"), "Anna Berg")),
+			changes: []plan.Change{
+				{Action: plan.CreateUser, User: "a.berg@new.example", Name: "Anna Berg"}, create,
+				add("a.berg@new.example", ""), add("anna@new.example", ""),
+			},
+			warnings: []plan.Warning{unmanaged("ab@old.example", "u1")},
+		},
+		{
+			name:    "an inactive old account: nothing said",
+			want:    inML(anna),
+			have:    liveML(func() model.User { u := old; u.Active = false; return u }()),
+			changes: []plan.Change{create, add("anna@new.example", "")},
+		},
+		{
+			name: "username: set to the old handle: the account is kept, its email updated",
+			want: inML(named(hu("anna@old.example", "anna@new.example"), "Anna Berg")),
+			have: liveML(old),
+			changes: []plan.Change{
+				{Action: plan.UpdateUser, User: "anna@new.example", UserID: "u1", Email: "anna@new.example", FromEmail: "anna@old.example"},
+				add("anna@new.example", "u1"),
+			},
+		},
+	}
+	runCompute(t, cases)
+	for _, tc := range []struct {
+		dep    model.Deployment
+		policy model.Policy
+		says   string
+	}{
+		{model.Dedicated, model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, "anna@new.example is created, and anna@old.example, not in the manifest, has the same name (Anna Berg): if they are one person whose email changed, the plan makes a new account and leaves the old one active (it keeps a seat); to keep the old account, set username: anna@old.example on the manifest entry"},
+		{model.SaaS, deactivate, "and deactivates the old one, which W&B Multi-tenant Cloud cannot undo;"},
+		{model.Dedicated, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, Protected: []string{"anna@old.example"}}, "and leaves the old one active"},
+	} {
+		p := Compute(inML(anna), liveML(old), tc.policy, Options{Deployment: tc.dep})
+		i := slices.IndexFunc(p.Warnings, func(w plan.Warning) bool { return w.Code == plan.WarnPossibleRename })
+		if i < 0 || !strings.Contains(p.Warnings[i].Message, tc.says) {
+			t.Errorf("%s %+v: %+v, want a possible_rename saying %q", tc.dep, tc.policy, p.Warnings, tc.says)
+		}
+	}
+}

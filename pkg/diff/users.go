@@ -378,6 +378,106 @@ func (p *planner) planUnmanaged() {
 	}
 }
 
+// warnRenames warns possible_rename for a user the plan creates when the
+// one live user the manifest does not list with the same name (manifest
+// name: against displayName) or the same email before the @ may be that
+// person under an earlier email. An email changed in the manifest without
+// username: matches no account: it makes a new one, and the old one stays
+// active (a seat) or, under unmanagedUsers: deactivate, is deactivated,
+// which Multi-tenant Cloud cannot undo. Only a pairing that is one to one
+// on its key is said, so two people who merely share a common name among
+// several are not.
+func (p *planner) warnRenames() {
+	var creates []int32
+	for di := range p.want.Users {
+		if p.wants[di].match == none && p.want.Users[di].Active {
+			creates = append(creates, int32(di))
+		}
+	}
+	if len(creates) == 0 {
+		return
+	}
+	const many = -2 // a key more than one user has
+	note := func(m map[renameKey]int32, k renameKey, i int32) {
+		if k.s == "" {
+			return
+		}
+		if _, ok := m[k]; ok {
+			m[k] = many
+		} else {
+			m[k] = i
+		}
+	}
+	wantKeys, liveKeys := map[renameKey]int32{}, map[renameKey]int32{}
+	for _, di := range creates {
+		d := &p.want.Users[di]
+		note(wantKeys, nameKey(d.DisplayName), di)
+		note(wantKeys, localKey(wantEmail(d)), di)
+	}
+	for li := range p.have.Users {
+		if p.lives[li].owner != none || !p.have.Users[li].Active {
+			continue
+		}
+		l := &p.have.Users[li]
+		note(liveKeys, nameKey(l.DisplayName), int32(li))
+		email := l.Email
+		if email == "" {
+			email = l.UserName
+		}
+		note(liveKeys, localKey(email), int32(li))
+	}
+	if len(liveKeys) == 0 {
+		return
+	}
+	paired := map[int32]bool{}
+	for _, di := range creates {
+		d := &p.want.Users[di]
+		for _, k := range [2]renameKey{nameKey(d.DisplayName), localKey(wantEmail(d))} {
+			li, ok := liveKeys[k]
+			if k.s == "" || !ok || li == many || wantKeys[k] != di || paired[li] {
+				continue
+			}
+			paired[li] = true
+			l := &p.have.Users[li]
+			same := fmt.Sprintf("the same name (%s)", d.DisplayName)
+			if k.local {
+				same = fmt.Sprintf("the same email before the @ (%s)", k.s)
+			}
+			fate := "leaves the old one active (it keeps a seat)"
+			if p.policy.UnmanagedUsers == model.UnmanagedDeactivate && !p.protected(liveSubject(l).user, l) && !p.inGrace(l) && !p.graceUnknown(l) {
+				fate = "deactivates the old one"
+				if p.saas {
+					fate += ", which W&B Multi-tenant Cloud cannot undo"
+				}
+			}
+			p.warn(plan.Warning{Code: plan.WarnPossibleRename, User: p.wants[di].name, IDs: []string{l.ID}, Message: fmt.Sprintf(
+				"%s is created, and %s, not in the manifest, has %s: if they are one person whose email changed, the plan makes a new account and %s; to keep the old account, set username: %s on the manifest entry",
+				p.wants[di].name, liveName(l), same, fate, l.UserName)})
+			break
+		}
+	}
+}
+
+// renameKey is what warnRenames pairs users on: a name (manifest name:,
+// live displayName) or, when local, an email's part before the @; lower
+// case, "" for none.
+type renameKey struct {
+	local bool
+	s     string
+}
+
+func nameKey(name string) renameKey {
+	return renameKey{s: strings.ToLower(strings.TrimSpace(name))}
+}
+
+func localKey(email string) renameKey {
+	local, _, ok := strings.Cut(email, "@")
+	if !ok {
+		return renameKey{}
+	}
+	return renameKey{local: true, s: strings.ToLower(local)}
+}
+
 // inGrace reports whether live user l was created less than
 // policy.unmanagedGracePeriod before Options.Now. A user without a
 // creation time, a zero grace or a zero Now give no grace.

@@ -188,6 +188,10 @@ const (
 	// no meta.created (the read reports it for no user, or not for them),
 	// so policy.unmanagedGracePeriod cannot spare them, whatever their age.
 	WarnCreatedUnreported WarningCode = "created_unreported"
+	// WarnPossibleRename: a user the plan creates may be the one live user
+	// not in the manifest with the same name or email local part, under an
+	// earlier email (the old account is left active or deactivated).
+	WarnPossibleRename WarningCode = "possible_rename"
 )
 
 var warningCodes = []WarningCode{
@@ -195,7 +199,7 @@ var warningCodes = []WarningCode{
 	WarnIrreversibleDeactivation, WarnAmbiguousUser, WarnUnsupportedUpdate, WarnLastAdmin, WarnProtected,
 	WarnTeamPinNotFound, WarnTeamPinMismatch, WarnExternalIDUnreported, WarnRolesUnreported,
 	WarnCustomRolesUnchecked, WarnUnmanagedRecent, WarnTeamRolesAmbiguous, WarnEmailElsewhere, WarnIdentityMismatch,
-	WarnExternalIDElsewhere, WarnInactiveMember, WarnCreatedUnreported,
+	WarnExternalIDElsewhere, WarnInactiveMember, WarnCreatedUnreported, WarnPossibleRename,
 }
 
 // WarningCodes returns every warning code.
