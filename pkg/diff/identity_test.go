@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
@@ -510,14 +511,35 @@ func TestPossibleRename(t *testing.T) {
 		policy model.Policy
 		says   string
 	}{
-		{model.Dedicated, model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, "anna@new.example is created, and anna@old.example, not in the manifest, has the same name (Anna Berg): if they are one person whose email changed, the plan makes a new account and leaves the old one active (it keeps a seat); to keep the old account, set username: anna@old.example on the manifest entry"},
+		{model.Dedicated, model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, "anna@new.example is created, and anna@old.example, not in the manifest, has the same name (Anna Berg) and the same email before the @ (anna): if they are one person whose email changed, the plan makes a new account and leaves the old one active (it keeps a seat); to keep the old account, set username: anna@old.example on the manifest entry"},
 		{model.SaaS, deactivate, "and deactivates the old one, which W&B Multi-tenant Cloud cannot undo;"},
 		{model.Dedicated, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, Protected: []string{"anna@old.example"}}, "and leaves the old one active"},
+		{model.SaaS, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, UnmanagedGracePeriod: 7 * 24 * time.Hour},
+			"and leaves the old one active until 2026-01-08T00:00:00Z (policy.unmanagedGracePeriod), when a plan deactivates it, which W&B Multi-tenant Cloud cannot undo;"},
 	} {
-		p := Compute(inML(anna), liveML(old), tc.policy, Options{Deployment: tc.dep})
+		old := old
+		old.Created = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		p := Compute(inML(anna), liveML(old), tc.policy, Options{Deployment: tc.dep, Now: old.Created.Add(time.Hour)})
 		i := slices.IndexFunc(p.Warnings, func(w plan.Warning) bool { return w.Code == plan.WarnPossibleRename })
 		if i < 0 || !strings.Contains(p.Warnings[i].Message, tc.says) {
 			t.Errorf("%s %+v: %+v, want a possible_rename saying %q", tc.dep, tc.policy, p.Warnings, tc.says)
 		}
+	}
+	// One live user that one create names by name and another by the part
+	// before the @: which is it? Nothing said, in either order.
+	bob := named(lh("u2", "bob@old.example", "bob@old.example"), "Xavier Q")
+	bob.OrgRole = model.RoleMember
+	x, y := named(du("alice@new.example"), "Xavier Q"), named(du("bob@new.example"), "Yolanda")
+	for _, order := range [][]model.User{{x, y}, {y, x}} {
+		p := Compute(inML(order...), liveML(bob), deactivate, Options{Deployment: model.Dedicated})
+		if slices.ContainsFunc(p.Warnings, func(w plan.Warning) bool { return w.Code == plan.WarnPossibleRename }) {
+			t.Errorf("%s first: %+v, want no possible_rename", order[0].Email, p.Warnings)
+		}
+	}
+	// A handle that YAML would not read back as itself is quoted.
+	odd := named(lh("u3", "@anna: x", "anna@old.example"), "Anna Berg")
+	p := Compute(inML(anna), liveML(odd), model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, Options{Deployment: model.Dedicated})
+	if i := slices.IndexFunc(p.Warnings, func(w plan.Warning) bool { return w.Code == plan.WarnPossibleRename }); i < 0 || !strings.Contains(p.Warnings[i].Message, `set username: "@anna: x" on`) {
+		t.Errorf("%+v, want the handle quoted", p.Warnings)
 	}
 }

@@ -3,6 +3,7 @@ package diff
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -429,33 +430,82 @@ func (p *planner) warnRenames() {
 	if len(liveKeys) == 0 {
 		return
 	}
-	paired := map[int32]bool{}
+	// Each create's candidates, over both keys: a pairing is said only when
+	// the create has one candidate and that candidate no other create, so
+	// the answer does not depend on the manifest's order.
+	type candidate struct {
+		li          int32
+		name, local bool
+	}
+	cands := make(map[int32]candidate, len(creates))
+	claims := map[int32]int{} // live user → creates naming it
 	for _, di := range creates {
 		d := &p.want.Users[di]
+		c, n := candidate{li: none}, 0
 		for _, k := range [2]renameKey{nameKey(d.DisplayName), localKey(wantEmail(d))} {
 			li, ok := liveKeys[k]
-			if k.s == "" || !ok || li == many || wantKeys[k] != di || paired[li] {
+			if k.s == "" || !ok || li == many || wantKeys[k] != di {
 				continue
 			}
-			paired[li] = true
-			l := &p.have.Users[li]
-			same := fmt.Sprintf("the same name (%s)", d.DisplayName)
-			if k.local {
-				same = fmt.Sprintf("the same email before the @ (%s)", k.s)
+			if c.li != li {
+				c.li, n = li, n+1
 			}
-			fate := "leaves the old one active (it keeps a seat)"
-			if p.policy.UnmanagedUsers == model.UnmanagedDeactivate && !p.protected(liveSubject(l).user, l) && !p.inGrace(l) && !p.graceUnknown(l) {
-				fate = "deactivates the old one"
-				if p.saas {
-					fate += ", which W&B Multi-tenant Cloud cannot undo"
-				}
-			}
-			p.warn(plan.Warning{Code: plan.WarnPossibleRename, User: p.wants[di].name, IDs: []string{l.ID}, Message: fmt.Sprintf(
-				"%s is created, and %s, not in the manifest, has %s: if they are one person whose email changed, the plan makes a new account and %s; to keep the old account, set username: %s on the manifest entry",
-				p.wants[di].name, liveName(l), same, fate, l.UserName)})
-			break
+			c.name, c.local = c.name || !k.local, c.local || k.local
+		}
+		if n == 1 {
+			cands[di] = c
+			claims[c.li]++
+		} else if n > 1 {
+			cands[di] = candidate{li: many} // two accounts: nothing said
 		}
 	}
+	for _, di := range creates {
+		c, ok := cands[di]
+		if !ok || c.li < 0 || claims[c.li] != 1 {
+			continue
+		}
+		d, l := &p.want.Users[di], &p.have.Users[c.li]
+		var same []string
+		if c.name {
+			same = append(same, fmt.Sprintf("the same name (%s)", strings.TrimSpace(d.DisplayName)))
+		}
+		if c.local {
+			same = append(same, fmt.Sprintf("the same email before the @ (%s)", localKey(wantEmail(d)).s))
+		}
+		p.warn(plan.Warning{Code: plan.WarnPossibleRename, User: p.wants[di].name, IDs: []string{l.ID}, Message: fmt.Sprintf(
+			"%s is created, and %s, not in the manifest, has %s: if they are one person whose email changed, the plan makes a new account and %s; to keep the old account, set username: %s on the manifest entry",
+			p.wants[di].name, liveName(l), strings.Join(same, " and "), p.renamedFate(l), yamlPlain(l.UserName))})
+	}
+}
+
+// renamedFate says what the plan does to l, an active live user not in
+// the manifest, for warnRenames: as planUnmanaged decides it.
+func (p *planner) renamedFate(l *model.User) string {
+	if p.policy.UnmanagedUsers != model.UnmanagedDeactivate || p.protected(liveSubject(l).user, l) {
+		return "leaves the old one active (it keeps a seat)"
+	}
+	undo := ""
+	if p.saas {
+		undo = ", which W&B Multi-tenant Cloud cannot undo"
+	}
+	switch {
+	case p.graceUnknown(l):
+		return "leaves the old one active for now (its creation date cannot be read, so whether policy.unmanagedGracePeriod still spares it is unknown)"
+	case p.inGrace(l):
+		return fmt.Sprintf("leaves the old one active until %s (policy.unmanagedGracePeriod), when a plan deactivates it%s",
+			stamp(l.Created.Add(p.policy.UnmanagedGracePeriod)), undo)
+	}
+	return "deactivates the old one" + undo
+}
+
+// yamlPlain is s as a YAML value to paste: plain when it reads back as
+// itself, else double-quoted.
+func yamlPlain(s string) string {
+	if s == "" || strings.TrimSpace(s) != s || strings.ContainsAny(s[:1], "-?:,[]{}#&*!|>'\"%@`") ||
+		strings.Contains(s, ": ") || strings.Contains(s, " #") || strings.HasSuffix(s, ":") {
+		return strconv.Quote(s)
+	}
+	return s
 }
 
 // renameKey is what warnRenames pairs users on: a name (manifest name:,
