@@ -260,4 +260,13 @@ func TestUnusableProxyRefusedAtOnce(t *testing.T) {
 			t.Errorf("HTTPS_PROXY %q: exit %d, want 1 and %q, no password, no retry:\n%s", tc.proxy, code, tc.want, out)
 		}
 	}
+	// In a CGI environment (REQUEST_METHOD set) net/http refuses HTTP_PROXY
+	// for every http:// URL, loopback included: said as such.
+	cmd := exec.Command(bin, "plan", "-f", examplePath("wbsync.yaml"), "--url", emu.url)
+	cmd.Env = []string{"WANDB_API_KEY=" + testKey, "REQUEST_METHOD=GET", "HTTP_PROXY=http://proxy.example:3128", "NO_PROXY=127.0.0.1", "PATH=" + os.Getenv("PATH")}
+	out, err := cmd.CombinedOutput()
+	if ee := (*exec.ExitError)(nil); !errors.As(err, &ee) || ee.ExitCode() != exitError ||
+		!strings.Contains(string(out), "REQUEST_METHOD is set (a CGI environment), where Go refuses HTTP_PROXY for http:// URLs (unset HTTP_PROXY or REQUEST_METHOD)") {
+		t.Errorf("HTTP_PROXY under REQUEST_METHOD: %v, want exit 1 saying why\n%s", err, out)
+	}
 }

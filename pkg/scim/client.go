@@ -254,9 +254,15 @@ func New(cfg Config) (*Client, error) {
 // environment asks for. The value is not quoted: it may hold a password.
 func proxyProblem(base *url.URL, getenv func(string) string) error {
 	p, err := http.ProxyFromEnvironment(&http.Request{URL: base})
+	if err != nil {
+		// The one error net/http returns here: HTTP_PROXY set in a CGI
+		// environment, which it refuses for every http:// request
+		// (golang.org/s/cgihttpproxy); NO_PROXY does not help.
+		return fmt.Errorf("the proxy %s names for %s is not usable: REQUEST_METHOD is set (a CGI environment), where Go refuses HTTP_PROXY for http:// URLs (unset HTTP_PROXY or REQUEST_METHOD)", proxyVars(base.Scheme), base.Scheme+"://"+base.Host)
+	}
 	bad := ""
 	switch {
-	case err != nil || (p == nil && unparsedProxy(base, getenv)):
+	case p == nil && unparsedProxy(base, getenv):
 		bad = "it does not parse as a URL; a % in a password is written %25"
 	case p == nil:
 		return nil
@@ -314,6 +320,11 @@ func noProxyNames(host string, getenv func(string) string) bool {
 		list = getenv("no_proxy")
 	}
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if list != "" && (!ascii(host) || !ascii(list) || strings.Contains(host, "xn--") || strings.Contains(list, "xn--")) {
+		// net/http compares international names in their xn-- form,
+		// which this check does not compute: assume it is named.
+		return true
+	}
 	ip := net.ParseIP(host)
 	for _, e := range strings.Split(list, ",") {
 		e = strings.ToLower(strings.TrimSpace(e))
@@ -344,6 +355,16 @@ func noProxyNames(host string, getenv func(string) string) bool {
 		}
 	}
 	return false
+}
+
+// ascii reports whether s is all ASCII.
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // httpClient copies cfg.HTTPClient with the wrapping transport and a

@@ -351,6 +351,9 @@ func TestUnparsedProxy(t *testing.T) {
 		{"https://10.1.2.3/scim", map[string]string{"HTTPS_PROXY": broken, "NO_PROXY": "10.1.2.3:443"}, false},
 		{"https://wandb.example/scim", map[string]string{"HTTPS_PROXY": broken, "NO_PROXY": "example.org,10.0.0.0/8,notwandb.example"}, true},
 		{"https://wandb.example/scim", map[string]string{"HTTPS_PROXY": "proxy.example:3128"}, false}, // parses once http:// is put in front
+		// net/http compares international names in their xn-- form.
+		{"https://bücher.example/scim", map[string]string{"HTTPS_PROXY": broken, "NO_PROXY": "xn--bcher-kva.example"}, false},
+		{"https://xn--bcher-kva.example/scim", map[string]string{"HTTPS_PROXY": broken, "NO_PROXY": "bücher.example"}, false},
 	} {
 		base, err := url.Parse(tc.base)
 		if err != nil {
