@@ -543,6 +543,9 @@ const redactedPlan = "the saved plan holds " + sanitize.Marker + ": if 'plan --o
 func replanCommand(saved *plan.File, path string) string {
 	args := []string{"wbsync", "plan"}
 	for _, f := range saved.Desired.Files {
+		if f == stdinName {
+			f = "-" // the manifest came on standard input: it must again
+		}
 		args = append(args, "-f", f)
 	}
 	// The -f paths are relative to where the plan was made, which need

@@ -119,7 +119,7 @@ func (c *command) flagSet(getenv func(string) string) (*flags, any) {
 		own = c.setup(fs)
 	}
 	if c.groups.manifest {
-		fs.Var(&f.files, "file", "manifest file or directory (repeatable; default wbsync.yaml)")
+		fs.Var(&f.files, "file", "manifest file or directory, - for standard input (repeatable; default wbsync.yaml)")
 		fs.Var(&f.files, "f", "short for --file")
 	}
 	if len(c.formats) > 0 {

@@ -93,6 +93,11 @@ func readCapped(path string, max int64, what string, checks ...func(head []byte)
 		return nil, nil, fmt.Errorf("read %s: %w", what, err)
 	}
 	defer f.Close()
+	return readCappedFrom(f, path, max, what, checks...)
+}
+
+// readCappedFrom is readCapped of the open file f, named path.
+func readCappedFrom(f *os.File, path string, max int64, what string, checks ...func(head []byte) error) ([]byte, fs.FileInfo, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, nil, fmt.Errorf("read %s: %w", what, err)

@@ -592,7 +592,16 @@ func manifestPaths(files []string) ([]string, error) {
 			out = append(out, p)
 		}
 	}
+	stdin := false
 	for _, f := range files {
+		if f == "-" { // standard input, as kubectl reads -f -
+			if stdin {
+				return nil, usageError{"-f - given twice: standard input is read once"}
+			}
+			stdin = true
+			out = append(out, f)
+			continue
+		}
 		fi, err := os.Stat(f)
 		if err != nil {
 			return nil, fileError{f, fmt.Errorf("manifest %s: %w", f, errors.Unwrap(err))}

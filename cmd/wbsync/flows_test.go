@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -289,5 +291,48 @@ func TestShellQuote(t *testing.T) {
 		if got := shellQuote(in); got != want {
 			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// TestManifestOnStandardInput: -f - reads the manifest from standard input,
+// as kubectl does, even with a file named "-" in the working directory;
+// problems name it <stdin>; it is read once; a plan saved from it is made
+// again by piping it again.
+func TestManifestOnStandardInput(t *testing.T) {
+	bin := testBinary(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "-"), []byte("version: 1\nusers:\n  - email: from-the-file@example.com\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(stdin string, args ...string) (string, int) {
+		cmd := exec.Command(bin, args...)
+		cmd.Dir, cmd.Stdin = dir, strings.NewReader(stdin)
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+			code = ee.ExitCode()
+		}
+		return string(out), code
+	}
+	out, code := run("version: 1\nusers:\n  - email: a@example.com\n  - email: b@example.com\n", "validate", "-f", "-", "-o", "json")
+	var v struct {
+		Users int      `json:"users"`
+		Files []string `json:"files"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); code != 0 || err != nil || v.Users != 2 || len(v.Files) != 1 || v.Files[0] != "<stdin>" {
+		t.Errorf("validate -f -: exit %d, %v\n%s", code, err, out)
+	}
+	out, code = run("version: 1\nusers:\n  - email: nope\n", "validate", "-f", "-")
+	if code != exitError || !strings.Contains(out, "<stdin>:3:12: malformed email") {
+		t.Errorf("a problem on standard input: exit %d\n%s", code, out)
+	}
+	out, code = run("version: 1\n", "validate", "-f", "-", "-f", "-")
+	if code != exitError || !strings.Contains(out, "-f - given twice: standard input is read once") {
+		t.Errorf("-f - twice: exit %d\n%s", code, out)
+	}
+	saved := &plan.File{Plan: plan.Plan{Target: plan.Target{URL: "https://x.example/scim", Deployment: model.Dedicated}},
+		Desired: &plan.Desired{Files: []string{stdinName, "teams.yaml"}}}
+	if got := replanCommand(saved, "/p/plan.json"); !strings.HasPrefix(got, "wbsync plan -f - -f teams.yaml --url") {
+		t.Errorf("replanCommand = %q, want the manifest piped again (-f -)", got)
 	}
 }

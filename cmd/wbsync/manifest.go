@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"go.uber.org/zap"
@@ -64,15 +65,28 @@ func readManifestWithin(ctx context.Context, files []string, limit int64) (*desi
 		total := int64(0)
 		for _, p := range paths {
 			room := limit - total
-			b, _, err := readCapped(p, min(caps.ManifestFile, room), "manifest", yamlText(p))
+			name, read := p, readCapped
+			if p == "-" {
+				name, read = stdinName, readStdin
+			}
+			b, _, err := read(p, min(caps.ManifestFile, room), "manifest", yamlText(name))
 			if err != nil {
 				return nil, fileError{p, inAll(err, limit, total)}
 			}
 			total += int64(len(b))
-			srcs = append(srcs, desired.Source{Name: p, Data: b})
+			srcs = append(srcs, desired.Source{Name: name, Data: b})
 		}
 		return desired.Parse(srcs)
 	})
+}
+
+// stdinName names the manifest read from standard input (-f -) in
+// problems (stdin:LINE:COL) and in a saved plan's files.
+const stdinName = "<stdin>"
+
+// readStdin is readCapped for standard input (-f -), named stdinName.
+func readStdin(_ string, max int64, what string, checks ...func(head []byte) error) ([]byte, fs.FileInfo, error) {
+	return readCappedFrom(os.Stdin, stdinName, max, what, checks...)
 }
 
 // sizesWithin refuses, before any file is read, manifest files whose sizes
