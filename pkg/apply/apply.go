@@ -199,6 +199,9 @@ type runner struct {
 	deps deps
 	// admins is the plan's count of active org admins (holdAdminLosses).
 	admins int
+	// readBack holds, per promotion read back (holdAdminLosses), "" when
+	// the user read back as an active admin, else what the read showed.
+	readBack map[int]string
 }
 
 // newRunner prepares a run of changes, sorted into apply order.

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
@@ -524,6 +525,52 @@ func TestRunKeepsAnAdmin(t *testing.T) {
 			t.Errorf("y's demotion = %+v, want done: y was no active admin", r)
 		}
 	})
+	t.Run("a promotion answered done that does not read back", func(t *testing.T) {
+		// alice is the only admin; bob's promotion is answered done but
+		// the user reads back as a member (a server that says done and
+		// did not, or not yet): alice's demotion and deactivation would
+		// leave none, and are held; each promotion is read once.
+		q := planOf(
+			plan.Change{Action: plan.SetOrgRole, User: "alice@x.com", UserID: "ua", Role: "member", From: "admin"},
+			plan.Change{Action: plan.SetOrgRole, User: "bob@x.com", UserID: "ub", Role: "admin", From: "member"},
+			plan.Change{Action: plan.DeactivateUser, User: "alice@x.com", UserID: "ua", From: "admin"},
+		)
+		q.Limits.ActiveAdmins = 1
+		for _, tc := range []struct {
+			name   string
+			w      *readingWriter
+			held   bool
+			reason string
+		}{
+			{"reads back a member", &readingWriter{roles: map[string]model.Role{"ub": model.RoleMember}}, true,
+				`set_org_role bob@x.com was answered done earlier, but the user reads back as "member"`},
+			{"reads back inactive", &readingWriter{roles: map[string]model.Role{"ub": model.RoleAdmin}, inactive: map[string]bool{"ub": true}}, true,
+				"but the user reads back inactive"},
+			{"read fails", &readingWriter{}, true, "but reading the user back failed: no such user ub"},
+			{"reads back an admin", &readingWriter{roles: map[string]model.Role{"ub": model.RoleAdmin}}, false, ""},
+		} {
+			res := byKey(run(t, q, tc.w, Options{}))
+			for _, k := range []string{"set_org_role alice@x.com@", "deactivate_user alice@x.com@"} {
+				r := res[k]
+				switch {
+				case tc.held && (r.Status != StatusSkipped || !strings.HasPrefix(r.Reason, reasonKeepAdmin) || !strings.Contains(r.Reason, tc.reason)):
+					t.Errorf("%s: %s = %+v, want held back saying %q", tc.name, k, r, tc.reason)
+				case !tc.held && r.Status != StatusOK:
+					t.Errorf("%s: %s = %+v, want done", tc.name, k, r)
+				}
+			}
+			if n := tc.w.count("OrgRoleOf"); n != 1 {
+				t.Errorf("%s: %d reads of the promotion, want 1", tc.name, n)
+			}
+		}
+		// With another admin left by the read, nothing is read back.
+		q.Limits.ActiveAdmins = 2
+		q.Changes = q.Changes[:2]
+		w := &readingWriter{}
+		if r := byKey(run(t, q, w, Options{}))["set_org_role alice@x.com@"]; r.Status != StatusOK || w.count("OrgRoleOf") != 0 {
+			t.Errorf("alice's demotion with two admins = %+v after %d reads, want done without a read", r, w.count("OrgRoleOf"))
+		}
+	})
 	t.Run("held change blocks nothing else", func(t *testing.T) {
 		q := p
 		q.Limits.ActiveAdmins = 1 // alice only: her demotion is held, not her removal from ml
@@ -568,4 +615,21 @@ func TestRunPanicIsOneOperationsOutcome(t *testing.T) {
 			t.Errorf("%s = %s (%s), want %s", key, r.Status, r.Error, want)
 		}
 	}
+}
+
+// readingWriter is a fakeWriter that can read a user's organization role
+// back (adminReader): roles[id], inactive[id]; an id in neither fails.
+type readingWriter struct {
+	fakeWriter
+	roles    map[string]model.Role
+	inactive map[string]bool
+}
+
+func (w *readingWriter) OrgRoleOf(ctx context.Context, id string) (model.Role, bool, error) {
+	w.do(ctx, call{Method: "OrgRoleOf", ID: id})
+	role, ok := w.roles[id]
+	if !ok {
+		return "", false, fmt.Errorf("no such user %s", id)
+	}
+	return role, !w.inactive[id], nil
 }

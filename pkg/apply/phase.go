@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -11,8 +12,10 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/wbsync/wbsync/pkg/bug"
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // runPhase runs changes[lo:hi], which share one action. ctx is the Writer's
@@ -48,7 +51,7 @@ func (r *runner) runPhase(ctx context.Context, lo, hi int) {
 		r.runUnits(ctx, action, r.units(gains))
 		todo = rest
 	}
-	todo = r.holdAdminLosses(todo)
+	todo = r.holdAdminLosses(ctx, todo)
 	r.runUnits(ctx, action, r.units(todo))
 
 	n := Report{Results: r.results[lo:hi]}
@@ -195,8 +198,12 @@ func losesAdmin(c plan.Change) bool {
 // done, minus the losses done, leave one; an unverified non-admin role
 // (roles not reported) runs only once an admin assertion was done. It
 // returns the others. A held change blocks nothing else of its user
-// (noteOutcome).
-func (r *runner) holdAdminLosses(idx []int) []int {
+// (noteOutcome). When every promotion was answered done but a reported
+// admin's loss here needs them (the admins the read reported, minus the
+// losses done, leave none for it), each promotion is read back once
+// (adminReader): one that does not read back as an active admin is not
+// counted, as one not done.
+func (r *runner) holdAdminLosses(ctx context.Context, idx []int) []int {
 	if r.interrupted() || !slices.ContainsFunc(idx, func(i int) bool { return losesAdmin(r.changes[i]) }) {
 		// Not started (runUnits records them as interrupted), or
 		// nothing here takes an admin away: most phases.
@@ -214,10 +221,12 @@ func (r *runner) holdAdminLosses(idx []int) []int {
 	}
 	loses := func(c plan.Change) bool { return losesAdmin(c) && !(c.From != "" && reactivated[c.UserID]) }
 	cause, gains, lost := -1, 0, 0
+	var promoted []int // promotions answered done
 	for i, c := range r.changes {
 		st := r.results[i].Status
 		if makesAdmin(c) && st == StatusOK {
 			gains++
+			promoted = append(promoted, i)
 			continue
 		}
 		switch {
@@ -228,6 +237,21 @@ func (r *runner) holdAdminLosses(idx []int) []int {
 			}
 		case loses(c) && c.From != "" && c.From != plan.RoleUnreported && (st == StatusOK || st == StatusUnknown):
 			lost++ // an unknown outcome may have been done
+		}
+	}
+	why := "" // the reason of a hold for a promotion that did not read back
+	if cause < 0 && gains > 0 {
+		reported := 0 // losses of an admin the read reported
+		for _, i := range idx {
+			if c := r.changes[i]; loses(c) && c.From != "" && c.From != plan.RoleUnreported {
+				reported++
+			}
+		}
+		if reported > r.admins-lost-1 {
+			if i, shown := r.readPromotionsBack(ctx, promoted); i >= 0 {
+				cause, gains = i, gains-shown
+				why = fmt.Sprintf("not run: %s %s was answered done earlier, but %s", r.changes[i].Action, r.results[i].target(), r.readBack[i])
+			}
 		}
 	}
 	if cause < 0 {
@@ -252,7 +276,11 @@ func (r *runner) holdAdminLosses(idx []int) []int {
 			todo = append(todo, i)
 			continue
 		}
-		r.skip(i, reasonKeepAdmin+strings.TrimPrefix(blockedReason(r.results[cause], r.opts.Redactor), "not run: "), &cause)
+		reason := why
+		if reason == "" {
+			reason = blockedReason(r.results[cause], r.opts.Redactor)
+		}
+		r.skip(i, reasonKeepAdmin+strings.TrimPrefix(reason, "not run: "), &cause)
 		held++
 	}
 	if held > 0 {
@@ -260,6 +288,49 @@ func (r *runner) holdAdminLosses(idx []int) []int {
 			zap.String("action", string(r.changes[idx[0]].Action)), zap.Int("operations", held))
 	}
 	return todo
+}
+
+// readPromotionsBack reads the users of the promotions at idx back, once
+// per run each (runner.readBack), when the Writer can (adminReader). It
+// returns the first that did not read back as an active admin (-1 for
+// none) and how many did not.
+func (r *runner) readPromotionsBack(ctx context.Context, idx []int) (first, failed int) {
+	ar, ok := r.w.(adminReader)
+	if !ok {
+		return -1, 0
+	}
+	if r.readBack == nil {
+		r.readBack = map[int]string{}
+	}
+	first = -1
+	for _, i := range idx {
+		shown, done := r.readBack[i]
+		if !done {
+			role, active, err := ar.OrgRoleOf(ctx, r.results[i].UserID)
+			switch {
+			case err != nil:
+				shown = "reading the user back failed: " + sanitize.Truncate(r.opts.Redactor.String(err.Error()), caps.Detail)
+			case role == "":
+				shown = "the user reads back with no organizationRole"
+			case role != model.RoleAdmin:
+				shown = "the user reads back as " + strconv.Quote(sanitize.Truncate(r.opts.Redactor.String(string(role)), caps.Detail))
+			case !active:
+				shown = "the user reads back inactive"
+			}
+			r.readBack[i] = shown
+			if shown != "" {
+				r.log.Warn("a promotion to admin answered done does not read back as an active admin: changes that would take the last admin away are held back",
+					zap.String("user", r.results[i].target()), zap.String("read", shown))
+			}
+		}
+		if shown != "" {
+			failed++
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	return first, failed
 }
 
 // reasonKeepAdmin begins the reason of a change holdAdminLosses held back.

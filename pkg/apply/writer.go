@@ -47,6 +47,18 @@ type Writer interface {
 	RemoveMember(ctx context.Context, teamID, userID string) error
 }
 
+// adminReader is implemented by Writers that can read a user's
+// organization role back (scim.Client): before it runs a demotion or
+// deactivation that only a promotion of this run leaves an admin for,
+// apply reads that promotion back, so that an answer that said done while
+// the change did not take (or has not yet) cannot leave the organization
+// without an admin.
+type adminReader interface {
+	// OrgRoleOf returns the organization role the user reads back with
+	// ("" for none) and whether it is active.
+	OrgRoleOf(ctx context.Context, id string) (role model.Role, active bool, err error)
+}
+
 // writeCounter is implemented by Writers that count the write requests a
 // call sends (retries, and an update's one PATCH per attribute, included):
 // CountWrites returns ctx carrying a new counter and a function that reads

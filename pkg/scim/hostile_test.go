@@ -270,6 +270,46 @@ func TestPartialAnswerFailsTheRead(t *testing.T) {
 	}
 }
 
+// TestOrgRoleOf: reading a user back gives the role it reports and
+// whether it is active; an answer about another user, or none, is an
+// error naming the user.
+func TestOrgRoleOf(t *testing.T) {
+	for _, tc := range []struct {
+		status       int
+		body         string
+		role         model.Role
+		active       bool
+		err          string
+		wantRequests int
+	}{
+		{200, `{"id":"u1","userName":"a@x.com","organizationRole":"Admin","active":true}`, model.RoleAdmin, true, "", 1},
+		{200, `{"id":"u1","userName":"a@x.com","active":false}`, "", false, "", 1},
+		{200, `{"id":"u2","userName":"b@x.com","organizationRole":"admin"}`, "", false, `read user id u1 back: the answer describes another user (id "u2")`, 1},
+		{404, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"404","detail":"no such user"}`, "", false, "read user id u1 back: GET /scim/Users/u1: 404 Not Found", 1},
+	} {
+		var n atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n.Add(1)
+			if r.Method != http.MethodGet || r.URL.Path != "/scim/Users/u1" {
+				t.Errorf("%s %s", r.Method, r.URL.Path)
+			}
+			w.Header().Set("Content-Type", "application/scim+json")
+			w.WriteHeader(tc.status)
+			fmt.Fprint(w, tc.body)
+		}))
+		role, active, err := testClient(t, srv.URL).OrgRoleOf(context.Background(), "u1")
+		srv.Close()
+		switch {
+		case tc.err == "" && (err != nil || role != tc.role || active != tc.active):
+			t.Errorf("%s: %q, %v, %v; want %q, %v", tc.body, role, active, err, tc.role, tc.active)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("%s: err = %v, want %q", tc.body, err, tc.err)
+		case int(n.Load()) != tc.wantRequests:
+			t.Errorf("%s: %d requests", tc.body, n.Load())
+		}
+	}
+}
+
 // TestEmptyPageStopsTheRead: a server that claims 1,000 users, sends 2 and
 // then only empty pages is refused at the first empty page, not after all
 // 500 claimed pages were asked for.

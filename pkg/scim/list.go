@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/wbsync/wbsync/pkg/model"
@@ -93,6 +95,26 @@ func (c *Client) FindUserByEmail(ctx context.Context, email string) (*User, erro
 		}
 		return out
 	})
+}
+
+// OrgRoleOf reads user id back (GET /Users/{id}) and returns the
+// organization role it reports (normalised; "" when it reports none) and
+// whether it is active: apply's last-admin guard reads a promotion back
+// before it runs a change that only that promotion leaves an admin for.
+func (c *Client) OrgRoleOf(ctx context.Context, id string) (model.Role, bool, error) {
+	cl := call{method: http.MethodGet, path: userPath(id), what: "the user"}
+	rep, err := c.do(ctx, cl)
+	if err != nil {
+		return "", false, fmt.Errorf("read %s back: %w", c.who(id), err)
+	}
+	u, err := decodeUser(rep.body)
+	if err != nil {
+		return "", false, fmt.Errorf("read %s back: %w", c.who(id), c.decodeErr(cl, rep.status, err))
+	}
+	if u.ID != id {
+		return "", false, fmt.Errorf("read %s back: the answer describes another user (id %s)", c.who(id), strconv.Quote(c.safe(u.ID)))
+	}
+	return model.NormRole(u.OrganizationRole), u.Active, nil
 }
 
 // errMorePages is what a onePage read returns when the collection takes
