@@ -95,6 +95,10 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		// Package flag names every flag with one dash; the help spells
 		// long flags with two, as the README does.
 		msg := longFlag.ReplaceAllString(err.Error(), "$1--$2")
+		if _, rest, ok := strings.Cut(err.Error(), " for flag -"); ok {
+			name, _, _ := strings.Cut(rest, ":")
+			msg += durationHint(fs, name)
+		}
 		return nil, usageError{fmt.Sprintf("%s (see 'wbsync %s --help')", msg, fs.Name())}
 	}
 	if rest := fs.Args(); len(rest) > 0 {
@@ -462,10 +466,24 @@ func (c *connFlags) numbersFromEnv(f *flags, getenv func(string) string, red *sa
 		}
 		if err := f.fs.Set(n.flag, v); err != nil {
 			v = sanitize.Server(red, v, caps.ShownID) // the key redacted before the cut
-			return usageError{fmt.Sprintf("%s %q: not a value --%s takes (see wbsync plan --help)", n.env, v, n.flag)}
+			return usageError{fmt.Sprintf("%s %q: not a value --%s takes%s (see wbsync plan --help)", n.env, v, n.flag, durationHint(f.fs, n.flag))}
 		}
 	}
 	return nil
+}
+
+// durationHint says, for a flag of fs that takes a duration, that the
+// value needs its unit ("5" is not one, as Go reads durations); "" for
+// other flags.
+func durationHint(fs *flag.FlagSet, name string) string {
+	if fl := fs.Lookup(name); fl != nil {
+		if g, ok := fl.Value.(flag.Getter); ok {
+			if _, ok := g.Get().(time.Duration); ok {
+				return " (a duration with its unit, such as 30s or 2m)"
+			}
+		}
+	}
+	return ""
 }
 
 // checkNumbers bounds the numeric connection flags.
