@@ -563,6 +563,39 @@ func TestRunKeepsAnAdmin(t *testing.T) {
 				t.Errorf("%s: %d reads of the promotion, want 1", tc.name, n)
 			}
 		}
+		// A failed promotion beside one that does not read back: still held.
+		q3 := planOf(append(slices.Clone(q.Changes),
+			plan.Change{Action: plan.SetOrgRole, User: "dora@x.com", UserID: "ud", Role: "admin", From: "member"})...)
+		q3.Limits.ActiveAdmins = 1
+		w3 := &readingWriter{roles: map[string]model.Role{"ub": model.RoleMember}}
+		w3.fail = func(c call) error {
+			if c.Method == "SetOrgRole" && c.ID == "ud" {
+				return &httpError{400, "refused"}
+			}
+			return nil
+		}
+		res := byKey(run(t, q3, w3, Options{}))
+		for _, k := range []string{"set_org_role alice@x.com@", "deactivate_user alice@x.com@"} {
+			if r := res[k]; r.Status != StatusSkipped || !strings.HasPrefix(r.Reason, reasonKeepAdmin) {
+				t.Errorf("a failed promotion and one that reads back a member: %s = %+v, want held back", k, r)
+			}
+		}
+		if n := w3.count("OrgRoleOf"); n != 1 {
+			t.Errorf("a failed promotion and one that reads back a member: %d reads, want 1", n)
+		}
+		// Three promotions answered done, one needed: read until one
+		// reads back as an admin.
+		q4 := planOf(
+			plan.Change{Action: plan.SetOrgRole, User: "alice@x.com", UserID: "ua", Role: "member", From: "admin"},
+			plan.Change{Action: plan.SetOrgRole, User: "bob@x.com", UserID: "ub", Role: "admin", From: "member"},
+			plan.Change{Action: plan.SetOrgRole, User: "carl@x.com", UserID: "uc", Role: "admin", From: "member"},
+			plan.Change{Action: plan.SetOrgRole, User: "dora@x.com", UserID: "ud", Role: "admin", From: "member"},
+		)
+		q4.Limits.ActiveAdmins = 1
+		w4 := &readingWriter{roles: map[string]model.Role{"ub": model.RoleAdmin, "uc": model.RoleAdmin, "ud": model.RoleAdmin}}
+		if r := byKey(run(t, q4, w4, Options{}))["set_org_role alice@x.com@"]; r.Status != StatusOK || w4.count("OrgRoleOf") != 1 {
+			t.Errorf("three promotions, one needed: alice's demotion = %+v after %d reads, want done after 1", r, w4.count("OrgRoleOf"))
+		}
 		// With another admin left by the read, nothing is read back.
 		q.Limits.ActiveAdmins = 2
 		q.Changes = q.Changes[:2]

@@ -240,17 +240,20 @@ func (r *runner) holdAdminLosses(ctx context.Context, idx []int) []int {
 		}
 	}
 	why := "" // the reason of a hold for a promotion that did not read back
-	if cause < 0 && gains > 0 {
+	if gains > 0 {
 		reported := 0 // losses of an admin the read reported
 		for _, i := range idx {
 			if c := r.changes[i]; loses(c) && c.From != "" && c.From != plan.RoleUnreported {
 				reported++
 			}
 		}
-		if reported > r.admins-lost-1 {
-			if i, shown := r.readPromotionsBack(ctx, promoted); i >= 0 {
-				cause, gains = i, gains-shown
-				why = fmt.Sprintf("not run: %s %s was answered done earlier, but %s", r.changes[i].Action, r.results[i].target(), r.readBack[i])
+		if need := reported - (r.admins - lost - 1); need > 0 {
+			// The promotions are needed: only those that read back count.
+			confirmed, first := r.readPromotionsBack(ctx, promoted, need)
+			gains = confirmed
+			if first >= 0 && cause < 0 {
+				cause = first
+				why = fmt.Sprintf("not run: %s %s was answered done earlier, but %s", r.changes[first].Action, r.results[first].target(), r.readBack[first])
 			}
 		}
 	}
@@ -290,20 +293,24 @@ func (r *runner) holdAdminLosses(ctx context.Context, idx []int) []int {
 	return todo
 }
 
-// readPromotionsBack reads the users of the promotions at idx back, once
-// per run each (runner.readBack), when the Writer can (adminReader). It
-// returns the first that did not read back as an active admin (-1 for
-// none) and how many did not.
-func (r *runner) readPromotionsBack(ctx context.Context, idx []int) (first, failed int) {
+// readPromotionsBack reads the users of the promotions at idx back, in
+// order, once per run each (runner.readBack), until need of them read
+// back as active admins, when the Writer can (adminReader; otherwise each
+// counts on its answer). It returns how many did (at most need) and the
+// first that did not (-1 for none).
+func (r *runner) readPromotionsBack(ctx context.Context, idx []int, need int) (confirmed, first int) {
 	ar, ok := r.w.(adminReader)
 	if !ok {
-		return -1, 0
+		return len(idx), -1
 	}
 	if r.readBack == nil {
 		r.readBack = map[int]string{}
 	}
 	first = -1
 	for _, i := range idx {
+		if confirmed >= need {
+			break
+		}
 		shown, done := r.readBack[i]
 		if !done {
 			role, active, err := ar.OrgRoleOf(ctx, r.results[i].UserID)
@@ -323,14 +330,13 @@ func (r *runner) readPromotionsBack(ctx context.Context, idx []int) (first, fail
 					zap.String("user", r.results[i].target()), zap.String("read", shown))
 			}
 		}
-		if shown != "" {
-			failed++
-			if first < 0 {
-				first = i
-			}
+		if shown == "" {
+			confirmed++
+		} else if first < 0 {
+			first = i
 		}
 	}
-	return first, failed
+	return confirmed, first
 }
 
 // reasonKeepAdmin begins the reason of a change holdAdminLosses held back.
