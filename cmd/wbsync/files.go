@@ -109,11 +109,14 @@ func readCappedFrom(f *os.File, path string, max int64, what string, checks ...f
 		return nil, nil, tooLarge(what, path, fi.Size(), max)
 	}
 	r := bufio.NewReaderSize(io.LimitReader(f, max+1), 512)
+	var b []byte
+	ended := false // the peek met the end: a terminal's end of input is not met twice
 	if len(checks) > 0 {
 		head, err := r.Peek(512)
 		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 			return nil, nil, fmt.Errorf("read %s: %w", what, err)
 		}
+		ended = err == io.EOF
 		for _, check := range checks {
 			if err := check(head); err != nil {
 				if _, ok := err.(located); ok {
@@ -122,10 +125,14 @@ func readCappedFrom(f *os.File, path string, max int64, what string, checks ...f
 				return nil, nil, fmt.Errorf("%s %s: %w", what, path, err)
 			}
 		}
+		if ended {
+			b = bytes.Clone(head) // under 512 bytes: all there is
+		}
 	}
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", what, err)
+	if !ended {
+		if b, err = io.ReadAll(r); err != nil {
+			return nil, nil, fmt.Errorf("read %s: %w", what, err)
+		}
 	}
 	if int64(len(b)) > max {
 		return nil, nil, fmt.Errorf("%s %s is larger than the %d bytes wbsync accepts", what, path, max)
@@ -512,6 +519,16 @@ func distinctFiles(inputs []string, outs ...output) error {
 			}
 		}
 		for _, in := range inputs {
+			if in == "-" {
+				// -f -: standard input, never the file ./-; when it is
+				// redirected from a file, that file is the input.
+				if fo, err := os.Stat(o.path); err == nil {
+					if fin, err := os.Stdin.Stat(); err == nil && fin.Mode().IsRegular() && os.SameFile(fo, fin) {
+						return usageError{fmt.Sprintf("%s %s is this run's standard input, the manifest (-f -): writing it would destroy it", o.flag, o.path)}
+					}
+				}
+				continue
+			}
 			if same(o.path, in) {
 				return usageError{fmt.Sprintf("%s %s is an input of this run: writing it would destroy it", o.flag, o.path)}
 			}

@@ -95,8 +95,8 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		// Package flag names every flag with one dash; the help spells
 		// long flags with two, as the README does.
 		msg := longFlag.ReplaceAllString(err.Error(), "$1--$2")
-		if _, rest, ok := strings.Cut(err.Error(), " for flag -"); ok {
-			name, _, _ := strings.Cut(rest, ":")
+		if i := strings.LastIndex(err.Error(), " for flag -"); i >= 0 { // the last: the value may hold the phrase
+			name, _, _ := strings.Cut(err.Error()[i+len(" for flag -"):], ":")
 			msg += durationHint(fs, name)
 		}
 		return nil, usageError{fmt.Sprintf("%s (see 'wbsync %s --help')", msg, fs.Name())}

@@ -330,6 +330,43 @@ func TestManifestOnStandardInput(t *testing.T) {
 	if code != exitError || !strings.Contains(out, "-f - given twice: standard input is read once") {
 		t.Errorf("-f - twice: exit %d\n%s", code, out)
 	}
+	// A file named "-", however large, is not what -f - reads; problems
+	// found while reading standard input name it <stdin> in JSON too.
+	if err := os.Truncate(filepath.Join(dir, "-"), 300<<20); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := run("version: 1\nusers:\n  - email: a@example.com\n", "validate", "-f", "-"); code != 0 {
+		t.Errorf("-f - beside a large file named -: exit %d\n%s", code, out)
+	}
+	out, code = run("version: 1\n\x00", "validate", "-f", "-", "-o", "json")
+	if code != exitError || !strings.Contains(out, `"file": "\u003cstdin\u003e"`) || strings.Contains(out, `"file": "-"`) {
+		t.Errorf("a NUL on standard input, -o json: exit %d\n%s", code, out)
+	}
+	// Standard input redirected from a file: that file is the input, not
+	// ./-, which an output may then name.
+	m := filepath.Join(dir, "m.yaml")
+	if err := os.WriteFile(m, []byte("version: 1\nusers:\n  - email: a@example.com\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ out, says string }{
+		{m, "--out " + m + " is this run's standard input, the manifest (-f -): writing it would destroy it"},
+		{"./-", "nothing accepts connections"}, // accepted: the plan goes on to the server
+	} {
+		f, err := os.Open(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bin, "plan", "-f", "-", "--out", tc.out, "--url", "http://127.0.0.1:1/scim")
+		cmd.Dir, cmd.Stdin, cmd.Env = dir, f, []string{"WANDB_API_KEY=" + testKey, "PATH=" + os.Getenv("PATH")}
+		b, _ := cmd.CombinedOutput()
+		f.Close()
+		if !strings.Contains(string(b), tc.says) {
+			t.Errorf("plan -f - < m.yaml --out %s: want %q\n%s", tc.out, tc.says, b)
+		}
+	}
+	if b, err := os.ReadFile(m); err != nil || !strings.HasPrefix(string(b), "version: 1") {
+		t.Errorf("the manifest now holds %.40q (%v)", b, err)
+	}
 	saved := &plan.File{Plan: plan.Plan{Target: plan.Target{URL: "https://x.example/scim", Deployment: model.Dedicated}},
 		Desired: &plan.Desired{Files: []string{stdinName, "teams.yaml"}}}
 	if got := replanCommand(saved, "/p/plan.json"); !strings.HasPrefix(got, "wbsync plan -f - -f teams.yaml --url") {

@@ -71,7 +71,7 @@ func readManifestWithin(ctx context.Context, files []string, limit int64) (*desi
 			}
 			b, _, err := read(p, min(caps.ManifestFile, room), "manifest", yamlText(name))
 			if err != nil {
-				return nil, fileError{p, inAll(err, limit, total)}
+				return nil, fileError{name, inAll(err, limit, total)}
 			}
 			total += int64(len(b))
 			srcs = append(srcs, desired.Source{Name: name, Data: b})
@@ -96,6 +96,9 @@ func readStdin(_ string, max int64, what string, checks ...func(head []byte) err
 func sizesWithin(paths []string, limit int64) error {
 	total := int64(0)
 	for _, p := range paths {
+		if p == "-" {
+			continue // standard input: its read checks a redirected file's size
+		}
 		fi, err := os.Stat(p)
 		if err != nil || !fi.Mode().IsRegular() {
 			continue // the read says what is wrong with it

@@ -497,3 +497,17 @@ func TestSignalsWithStderrBlocked(t *testing.T) {
 		t.Fatal("the second signal did not end the process while stderr blocked")
 	}
 }
+
+// TestManifestTypedOnTheTerminal: a manifest typed on the terminal for
+// -f - ends at one Ctrl-D at the start of a line, as cat's input does (a
+// terminal's end of input is not met twice).
+func TestManifestTypedOnTheTerminal(t *testing.T) {
+	c := startOnPty(t, nil, "validate", "-f", "-")
+	if _, err := io.WriteString(c.tty, "version: 1\nusers:\n  - email: a@example.com\n\x04"); err != nil {
+		t.Fatal(err)
+	}
+	c.waitFor(t, "Manifest is valid: 1 users")
+	if st := c.exit(t); st.ExitStatus() != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", st.ExitStatus(), c.stderr.String())
+	}
+}
