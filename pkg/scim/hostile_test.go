@@ -271,29 +271,48 @@ func TestPartialAnswerFailsTheRead(t *testing.T) {
 }
 
 // TestOrgRoleOf: reading a user back gives the role it reports and
-// whether it is active; an answer about another user, or none, is an
-// error naming the user.
+// whether it is active; when the user read alone holds no role, the list
+// filtered by its userName is asked; an answer about another user, or
+// none, is an error naming the user.
 func TestOrgRoleOf(t *testing.T) {
+	list := func(users ...string) string {
+		return `{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":` + strconv.Itoa(len(users)) +
+			`,"startIndex":1,"itemsPerPage":` + strconv.Itoa(len(users)) + `,"Resources":[` + strings.Join(users, ",") + `]}`
+	}
 	for _, tc := range []struct {
-		status       int
-		body         string
-		role         model.Role
-		active       bool
-		err          string
-		wantRequests int
+		status   int
+		body     string
+		list     string // the answer to the filtered list, when asked
+		role     model.Role
+		active   bool
+		err      string
+		requests []string
 	}{
-		{200, `{"id":"u1","userName":"a@x.com","organizationRole":"Admin","active":true}`, model.RoleAdmin, true, "", 1},
-		{200, `{"id":"u1","userName":"a@x.com","active":false}`, "", false, "", 1},
-		{200, `{"id":"u2","userName":"b@x.com","organizationRole":"admin"}`, "", false, `read user id u1 back: the answer describes another user (id "u2")`, 1},
-		{404, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"404","detail":"no such user"}`, "", false, "read user id u1 back: GET /scim/Users/u1: 404 Not Found", 1},
+		{200, `{"id":"u1","userName":"a@x.com","organizationRole":"Admin","active":true}`, "", model.RoleAdmin, true, "", []string{"/scim/Users/u1"}},
+		{200, `{"id":"u1","userName":"a@x.com","active":true}`, list(`{"id":"u1","userName":"a@x.com","organizationRole":"admin","active":true}`), model.RoleAdmin, true, "",
+			[]string{"/scim/Users/u1", `/scim/Users?filter=userName eq "a@x.com"`}},
+		{200, `{"id":"u1","userName":"a@x.com","active":false}`, list(`{"id":"u1","userName":"a@x.com","active":false}`), "", false, "",
+			[]string{"/scim/Users/u1", `/scim/Users?filter=userName eq "a@x.com"`}},
+		{200, `{"id":"u1","userName":"a@x.com","active":true}`, list(`{"id":"u9","userName":"a@x.com","organizationRole":"admin","active":true}`), "", true, "",
+			[]string{"/scim/Users/u1", `/scim/Users?filter=userName eq "a@x.com"`}}, // another user's role is not this one's
+		{200, `{"id":"u2","userName":"b@x.com","organizationRole":"admin"}`, "", "", false, `read user id u1 back: the answer describes another user (id "u2")`, []string{"/scim/Users/u1"}},
+		{404, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"404","detail":"no such user"}`, "", "", false, "read user id u1 back: GET /scim/Users/u1: 404 Not Found", []string{"/scim/Users/u1"}},
 	} {
-		var n atomic.Int32
+		var mu sync.Mutex
+		var got []string
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			n.Add(1)
-			if r.Method != http.MethodGet || r.URL.Path != "/scim/Users/u1" {
-				t.Errorf("%s %s", r.Method, r.URL.Path)
+			mu.Lock()
+			req := r.URL.Path
+			if f := r.URL.Query().Get("filter"); f != "" {
+				req += "?filter=" + f
 			}
+			got = append(got, req)
+			mu.Unlock()
 			w.Header().Set("Content-Type", "application/scim+json")
+			if r.URL.Path == "/scim/Users" {
+				fmt.Fprint(w, tc.list)
+				return
+			}
 			w.WriteHeader(tc.status)
 			fmt.Fprint(w, tc.body)
 		}))
@@ -304,8 +323,8 @@ func TestOrgRoleOf(t *testing.T) {
 			t.Errorf("%s: %q, %v, %v; want %q, %v", tc.body, role, active, err, tc.role, tc.active)
 		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
 			t.Errorf("%s: err = %v, want %q", tc.body, err, tc.err)
-		case int(n.Load()) != tc.wantRequests:
-			t.Errorf("%s: %d requests", tc.body, n.Load())
+		case !slices.Equal(got, tc.requests):
+			t.Errorf("%s: requests %q, want %q", tc.body, got, tc.requests)
 		}
 	}
 }

@@ -97,10 +97,12 @@ func (c *Client) FindUserByEmail(ctx context.Context, email string) (*User, erro
 	})
 }
 
-// OrgRoleOf reads user id back (GET /Users/{id}) and returns the
-// organization role it reports (normalised; "" when it reports none) and
-// whether it is active: apply's last-admin guard reads a promotion back
-// before it runs a change that only that promotion leaves an admin for.
+// OrgRoleOf reads user id back (GET /Users/{id}; when that answer holds
+// no organizationRole, the list filtered by its userName, where the read
+// found the roles) and returns the organization role it reports
+// (normalised; "" when it reports none) and whether it is active: apply's
+// last-admin guard reads a promotion back before it runs a change that
+// only that promotion leaves an admin for.
 func (c *Client) OrgRoleOf(ctx context.Context, id string) (model.Role, bool, error) {
 	cl := call{method: http.MethodGet, path: userPath(id), what: "the user"}
 	rep, err := c.do(ctx, cl)
@@ -113,6 +115,17 @@ func (c *Client) OrgRoleOf(ctx context.Context, id string) (model.Role, bool, er
 	}
 	if u.ID != id {
 		return "", false, fmt.Errorf("read %s back: the answer describes another user (id %s)", c.who(id), strconv.Quote(c.safe(u.ID)))
+	}
+	if u.OrganizationRole == "" && u.UserName != "" {
+		// W&B's examples show a user read alone without its roles: ask
+		// the list form, which the organization's read found them in.
+		l, err := c.FindUser(ctx, u.UserName)
+		switch {
+		case err != nil:
+			return "", false, fmt.Errorf("read %s back: %w", c.who(id), err)
+		case l != nil && l.ID == id:
+			u = *l
+		}
 	}
 	return model.NormRole(u.OrganizationRole), u.Active, nil
 }
