@@ -596,6 +596,17 @@ func TestRunKeepsAnAdmin(t *testing.T) {
 		if r := byKey(run(t, q4, w4, Options{}))["set_org_role alice@x.com@"]; r.Status != StatusOK || w4.count("OrgRoleOf") != 1 {
 			t.Errorf("three promotions, one needed: alice's demotion = %+v after %d reads, want done after 1", r, w4.count("OrgRoleOf"))
 		}
+		// Roles reported nowhere (unreportedRoles: enforce): an admin
+		// assertion lets a member assertion run, on its answer; nothing
+		// is read back (the read would show no role, run after run).
+		q5 := planOf(
+			plan.Change{Action: plan.SetOrgRole, User: "alice@x.com", UserID: "ua", Role: "member", Reason: plan.ReasonUnverified},
+			plan.Change{Action: plan.SetOrgRole, User: "bob@x.com", UserID: "ub", Role: "admin", Reason: plan.ReasonUnverified},
+		)
+		w5 := &readingWriter{}
+		if r := byKey(run(t, q5, w5, Options{}))["set_org_role alice@x.com@"]; r.Status != StatusOK || w5.count("OrgRoleOf") != 0 {
+			t.Errorf("roles reported nowhere: alice's member assertion = %+v after %d reads, want done without a read", r, w5.count("OrgRoleOf"))
+		}
 		// With another admin left by the read, nothing is read back.
 		q.Limits.ActiveAdmins = 2
 		q.Changes = q.Changes[:2]

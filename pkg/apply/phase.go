@@ -247,7 +247,10 @@ func (r *runner) holdAdminLosses(ctx context.Context, idx []int) []int {
 				reported++
 			}
 		}
-		if need := reported - (r.admins - lost - 1); need > 0 {
+		// Only a reported admin's loss is weighed against the admins left
+		// (an unverified one waits for any promotion done): only it asks
+		// the promotions to read back.
+		if need := reported - (r.admins - lost - 1); reported > 0 && need > 0 {
 			// The promotions are needed: only those that read back count.
 			confirmed, first := r.readPromotionsBack(ctx, promoted, need)
 			gains = confirmed
