@@ -162,16 +162,21 @@ func yamlText(path string) func(head []byte) error {
 			return nil
 		}
 		line, from := 1+bytes.Count(head[:i], []byte{'\n'}), bytes.LastIndexByte(head[:i], '\n')+1
-		return located(fmt.Sprintf("%s:%d:%d: invalid YAML: character U+0000 (a control character or noncharacter) is not allowed in YAML (the file was not read further)",
-			path, line, 1+utf8.RuneCount(head[from:i])))
+		col := 1 + utf8.RuneCount(head[from:i])
+		return located{line, col, fmt.Sprintf("%s:%d:%d: invalid YAML: character U+0000 (a control character or noncharacter) is not allowed in YAML (the file was not read further)",
+			path, line, col)}
 	}
 }
 
-// located is an error that names its place itself (FILE:LINE:COL):
-// readCapped returns it as it is.
-type located string
+// located is an error that names its place itself (FILE:LINE:COL, at
+// line and col): readCapped returns it as it is, and validate -o json
+// gives its place.
+type located struct {
+	line, col int
+	msg       string
+}
 
-func (e located) Error() string { return string(e) }
+func (e located) Error() string { return e.msg }
 
 // jsonObject is a readCapped check: the file starts (after white space)
 // with the '{' of a JSON object, or is empty.

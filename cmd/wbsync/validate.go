@@ -72,6 +72,9 @@ func runValidate(ctx context.Context, inv *invocation, f *flags, _ any, pos []st
 		p := desired.Problem{Message: err.Error()}
 		if fe := (fileError{}); errors.As(err, &fe) {
 			p.File, p.Line, p.Column = fe.path, 1, 1
+			if l := (located{}); errors.As(err, &l) {
+				p.Line, p.Column = l.line, l.col
+			}
 		}
 		res.Problems = append(res.Problems, p)
 	}
