@@ -183,6 +183,11 @@ func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (
 			readCtx, cancel = context.WithTimeout(ctx, keyWaitAfterUsageError)
 			defer cancel()
 		}
+		if err == nil {
+			if err := stdinOnce(f.conn.inputs(f.files...)); err != nil {
+				return exitError, err // before the key file takes the manifest
+			}
+		}
 		keys, kerr := f.conn.readKey(readCtx)
 		if kerr != nil && err == nil {
 			return exitError, kerr

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"syscall"
@@ -488,6 +489,26 @@ func outputTarget(path string) (string, error) {
 // output is a file a run writes, named by the flag that gives it.
 type output struct{ flag, path string }
 
+// stdinOnce refuses, when the inputs hold -f - (standard input), another
+// input that is the same file (--api-key-file /dev/stdin, -f /dev/stdin):
+// standard input is read once, so the other would read what -f - left
+// (nothing) or take the manifest for itself.
+func stdinOnce(inputs []string) error {
+	if !slices.Contains(inputs, "-") {
+		return nil
+	}
+	fin, err := os.Stdin.Stat()
+	if err != nil {
+		return nil
+	}
+	for _, in := range inputs {
+		if fi, err := os.Stat(in); in != "-" && err == nil && os.SameFile(fi, fin) {
+			return usageError{fmt.Sprintf("%s is this run's standard input, which -f - reads: give one of them another way", in)}
+		}
+	}
+	return nil
+}
+
 // distinctFiles refuses an output that is one of the inputs (a manifest or
 // a saved plan), another output of the same run, or the file the process's
 // standard output or error goes to (/dev/stdout with > file): writing it
@@ -502,6 +523,9 @@ func distinctFiles(inputs []string, outs ...output) error {
 		aa, err1 := filepath.Abs(a)
 		bb, err2 := filepath.Abs(b)
 		return err1 == nil && err2 == nil && aa == bb
+	}
+	if err := stdinOnce(inputs); err != nil {
+		return err
 	}
 	streams := []struct {
 		f    *os.File

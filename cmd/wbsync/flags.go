@@ -666,5 +666,8 @@ func manifestPaths(files []string) ([]string, error) {
 			add(p)
 		}
 	}
+	if err := stdinOnce(out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }

@@ -330,6 +330,17 @@ func TestManifestOnStandardInput(t *testing.T) {
 	if code != exitError || !strings.Contains(out, "-f - given twice: standard input is read once") {
 		t.Errorf("-f - twice: exit %d\n%s", code, out)
 	}
+	// Another input that is standard input too: refused before either is
+	// read (the key file would take the manifest).
+	for _, args := range [][]string{
+		{"validate", "-f", "-", "-f", "/dev/stdin"},
+		{"plan", "-f", "-", "--api-key-file", "/dev/stdin", "--url", "http://127.0.0.1:1/scim"},
+	} {
+		out, code = run("version: 1\n", args...)
+		if code != exitError || !strings.Contains(out, "/dev/stdin is this run's standard input, which -f - reads: give one of them another way") {
+			t.Errorf("%q: exit %d\n%s", args, code, out)
+		}
+	}
 	// A file named "-", however large, is not what -f - reads; problems
 	// found while reading standard input name it <stdin> in JSON too.
 	if err := os.Truncate(filepath.Join(dir, "-"), 300<<20); err != nil {
