@@ -511,7 +511,7 @@ func TestPossibleRename(t *testing.T) {
 		policy model.Policy
 		says   string
 	}{
-		{model.Dedicated, model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, "anna@new.example is created, and anna@old.example, not in the manifest, has the same name (Anna Berg) and the same email before the @ (anna): if they are one person whose email changed, the plan makes a new account and leaves the old one active (it keeps a seat); to keep the old account, set username: anna@old.example on the manifest entry"},
+		{model.Dedicated, model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, "anna@new.example is created, and anna@old.example, not in the manifest, has the same name (Anna Berg) and the same email before the @ (anna): if they are one person whose email changed, the plan makes a new account and leaves the old one active (it keeps a seat); to keep the old account, set username: \"anna@old.example\" on the manifest entry"},
 		{model.SaaS, deactivate, "and deactivates the old one, which W&B Multi-tenant Cloud cannot undo;"},
 		{model.Dedicated, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, Protected: []string{"anna@old.example"}}, "and leaves the old one active"},
 		{model.SaaS, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, UnmanagedGracePeriod: 7 * 24 * time.Hour},
@@ -536,10 +536,23 @@ func TestPossibleRename(t *testing.T) {
 			t.Errorf("%s first: %+v, want no possible_rename", order[0].Email, p.Warnings)
 		}
 	}
-	// A handle that YAML would not read back as itself is quoted.
-	odd := named(lh("u3", "@anna: x", "anna@old.example"), "Anna Berg")
-	p := Compute(inML(anna), liveML(odd), model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, Options{Deployment: model.Dedicated})
-	if i := slices.IndexFunc(p.Warnings, func(w plan.Warning) bool { return w.Code == plan.WarnPossibleRename }); i < 0 || !strings.Contains(p.Warnings[i].Message, `set username: "@anna: x" on`) {
-		t.Errorf("%+v, want the handle quoted", p.Warnings)
+	// A create that names two accounts (one by name, one by local part)
+	// claims both: another create naming one of them says nothing either.
+	l1 := named(lh("u1", "x1@old.example", "x1@old.example"), "Xavier Q")
+	l2 := named(lh("u2", "bob@old.example", "bob@old.example"), "Yolanda")
+	a, b := named(du("bob@new.example"), "Xavier Q"), named(du("zed@new.example"), "Yolanda")
+	for _, order := range [][]model.User{{a, b}, {b, a}} {
+		p := Compute(inML(order...), liveML(l1, l2), deactivate, Options{Deployment: model.Dedicated})
+		if slices.ContainsFunc(p.Warnings, func(w plan.Warning) bool { return w.Code == plan.WarnPossibleRename }) {
+			t.Errorf("%s first: %+v, want no possible_rename", order[0].Email, p.Warnings)
+		}
+	}
+	// The username: advised is quoted, a handle YAML would read as a number too.
+	for _, handle := range []string{"@anna: x", "12345"} {
+		odd := named(lh("u3", handle, "anna@old.example"), "Anna Berg")
+		p := Compute(inML(anna), liveML(odd), model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, Options{Deployment: model.Dedicated})
+		if i := slices.IndexFunc(p.Warnings, func(w plan.Warning) bool { return w.Code == plan.WarnPossibleRename }); i < 0 || !strings.Contains(p.Warnings[i].Message, `set username: "`+handle+`" on`) {
+			t.Errorf("%+v, want the handle %q quoted", p.Warnings, handle)
+		}
 	}
 }

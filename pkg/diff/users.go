@@ -386,8 +386,9 @@ func (p *planner) planUnmanaged() {
 // username: matches no account: it makes a new one, and the old one stays
 // active (a seat) or, under unmanagedUsers: deactivate, is deactivated,
 // which Multi-tenant Cloud cannot undo. Only a pairing that is one to one
-// on its key is said, so two people who merely share a common name among
-// several are not.
+// over both keys is said, so two people who merely share a common name
+// among several are not. The username: it advises is quoted, so that it
+// reads back as a string whatever the handle (12345, true).
 func (p *planner) warnRenames() {
 	var creates []int32
 	for di := range p.want.Users {
@@ -438,7 +439,7 @@ func (p *planner) warnRenames() {
 		name, local bool
 	}
 	cands := make(map[int32]candidate, len(creates))
-	claims := map[int32]int{} // live user → creates naming it
+	claims := map[int32]int{} // live user → creates naming it, by either key
 	for _, di := range creates {
 		d := &p.want.Users[di]
 		c, n := candidate{li: none}, 0
@@ -449,19 +450,17 @@ func (p *planner) warnRenames() {
 			}
 			if c.li != li {
 				c.li, n = li, n+1
+				claims[li]++ // also by a create naming two accounts
 			}
 			c.name, c.local = c.name || !k.local, c.local || k.local
 		}
-		if n == 1 {
+		if n == 1 { // a create naming two accounts says nothing
 			cands[di] = c
-			claims[c.li]++
-		} else if n > 1 {
-			cands[di] = candidate{li: many} // two accounts: nothing said
 		}
 	}
 	for _, di := range creates {
 		c, ok := cands[di]
-		if !ok || c.li < 0 || claims[c.li] != 1 {
+		if !ok || claims[c.li] != 1 {
 			continue
 		}
 		d, l := &p.want.Users[di], &p.have.Users[c.li]
@@ -474,7 +473,7 @@ func (p *planner) warnRenames() {
 		}
 		p.warn(plan.Warning{Code: plan.WarnPossibleRename, User: p.wants[di].name, IDs: []string{l.ID}, Message: fmt.Sprintf(
 			"%s is created, and %s, not in the manifest, has %s: if they are one person whose email changed, the plan makes a new account and %s; to keep the old account, set username: %s on the manifest entry",
-			p.wants[di].name, liveName(l), strings.Join(same, " and "), p.renamedFate(l), yamlPlain(l.UserName))})
+			p.wants[di].name, liveName(l), strings.Join(same, " and "), p.renamedFate(l), strconv.Quote(l.UserName))})
 	}
 }
 
@@ -498,16 +497,6 @@ func (p *planner) renamedFate(l *model.User) string {
 	return "deactivates the old one" + undo
 }
 
-// yamlPlain is s as a YAML value to paste: plain when it reads back as
-// itself, else double-quoted.
-func yamlPlain(s string) string {
-	if s == "" || strings.TrimSpace(s) != s || strings.ContainsAny(s[:1], "-?:,[]{}#&*!|>'\"%@`") ||
-		strings.Contains(s, ": ") || strings.Contains(s, " #") || strings.HasSuffix(s, ":") {
-		return strconv.Quote(s)
-	}
-	return s
-}
-
 // renameKey is what warnRenames pairs users on: a name (manifest name:,
 // live displayName) or, when local, an email's part before the @; lower
 // case, "" for none.
@@ -517,7 +506,7 @@ type renameKey struct {
 }
 
 func nameKey(name string) renameKey {
-	return renameKey{s: strings.ToLower(strings.TrimSpace(name))}
+	return renameKey{s: model.Lower(strings.TrimSpace(name))}
 }
 
 func localKey(email string) renameKey {
@@ -525,7 +514,7 @@ func localKey(email string) renameKey {
 	if !ok {
 		return renameKey{}
 	}
-	return renameKey{local: true, s: strings.ToLower(local)}
+	return renameKey{local: true, s: model.Lower(local)}
 }
 
 // inGrace reports whether live user l was created less than
