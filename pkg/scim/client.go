@@ -108,10 +108,12 @@ type Config struct {
 	// the resources read so far and totalResults, from any goroutine: for a
 	// progress display. Filtered look-ups do not call it.
 	OnPage func(collection string, read, total int)
-	// Getenv, when set, is the environment the proxy variables are read
-	// from, so that a proxy value net/http would silently ignore (one that
-	// does not parse as a URL, sending every request around the proxy) is
-	// refused instead. Nil: only what net/http reports is checked.
+	// Getenv, when set, is where New's proxy check reads HTTPS_PROXY,
+	// HTTP_PROXY and NO_PROXY (the CLI passes the process environment), so
+	// that a value net/http would silently ignore (one that does not
+	// parse as a URL, sending every request around the proxy) is refused.
+	// It checks only: requests use net/http's own reading of the process
+	// environment. Nil: only what net/http reports is checked.
 	Getenv func(string) string
 }
 
@@ -320,11 +322,7 @@ func noProxyNames(host string, getenv func(string) string) bool {
 		list = getenv("no_proxy")
 	}
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	if list != "" && (!ascii(host) || !ascii(list) || strings.Contains(host, "xn--") || strings.Contains(list, "xn--")) {
-		// net/http compares international names in their xn-- form,
-		// which this check does not compute: assume it is named.
-		return true
-	}
+	idnHost := !ascii(host) || strings.Contains(host, "xn--")
 	ip := net.ParseIP(host)
 	for _, e := range strings.Split(list, ",") {
 		e = strings.ToLower(strings.TrimSpace(e))
@@ -344,6 +342,15 @@ func noProxyNames(host string, getenv func(string) string) bool {
 			e = h
 		}
 		e = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(e, "*"), "."), ".")
+		if !ascii(e) || strings.Contains(e, "xn--") {
+			// net/http compares international names in their xn-- form,
+			// which this check does not compute: such an entry may name
+			// an international host (assumed to), never a plain one.
+			if idnHost {
+				return true
+			}
+			continue
+		}
 		if eip := net.ParseIP(e); eip != nil {
 			if ip != nil && eip.Equal(ip) {
 				return true

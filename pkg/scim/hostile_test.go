@@ -413,6 +413,8 @@ func TestUnparsedProxy(t *testing.T) {
 		// net/http compares international names in their xn-- form.
 		{"https://bücher.example/scim", map[string]string{"HTTPS_PROXY": broken, "NO_PROXY": "xn--bcher-kva.example"}, false},
 		{"https://xn--bcher-kva.example/scim", map[string]string{"HTTPS_PROXY": broken, "NO_PROXY": "bücher.example"}, false},
+		// An international entry names no plain host: the check stays on.
+		{"https://wandb.example/scim", map[string]string{"HTTPS_PROXY": broken, "NO_PROXY": "bücher.example,xn--caf-dma.example"}, true},
 	} {
 		base, err := url.Parse(tc.base)
 		if err != nil {
