@@ -492,7 +492,8 @@ type output struct{ flag, path string }
 // stdinOnce refuses, when the inputs hold -f - (standard input), another
 // input that is the same file (--api-key-file /dev/stdin, -f /dev/stdin):
 // standard input is read once, so the other would read what -f - left
-// (nothing) or take the manifest for itself.
+// (nothing) or take the manifest for itself. Commands that read a key
+// file call it before reading it; manifestPaths, for the -f paths.
 func stdinOnce(inputs []string) error {
 	if !slices.Contains(inputs, "-") {
 		return nil
@@ -523,9 +524,6 @@ func distinctFiles(inputs []string, outs ...output) error {
 		aa, err1 := filepath.Abs(a)
 		bb, err2 := filepath.Abs(b)
 		return err1 == nil && err2 == nil && aa == bb
-	}
-	if err := stdinOnce(inputs); err != nil {
-		return err
 	}
 	streams := []struct {
 		f    *os.File

@@ -466,7 +466,7 @@ func (c *connFlags) numbersFromEnv(f *flags, getenv func(string) string, red *sa
 		}
 		if err := f.fs.Set(n.flag, v); err != nil {
 			v = sanitize.Server(red, v, caps.ShownID) // the key redacted before the cut
-			return usageError{fmt.Sprintf("%s %q: not a value --%s takes%s (see wbsync plan --help)", n.env, v, n.flag, durationHint(f.fs, n.flag))}
+			return usageError{fmt.Sprintf("%s %q: not a value --%s takes%s (see 'wbsync %s --help')", n.env, v, n.flag, durationHint(f.fs, n.flag), f.fs.Name())}
 		}
 	}
 	return nil

@@ -198,11 +198,11 @@ func losesAdmin(c plan.Change) bool {
 // done, minus the losses done, leave one; an unverified non-admin role
 // (roles not reported) runs only once an admin assertion was done. It
 // returns the others. A held change blocks nothing else of its user
-// (noteOutcome). When every promotion was answered done but a reported
-// admin's loss here needs them (the admins the read reported, minus the
-// losses done, leave none for it), each promotion is read back once
-// (adminReader): one that does not read back as an active admin is not
-// counted, as one not done.
+// (noteOutcome). When a loss here of an admin the read reported needs the
+// promotions answered done (the admins the read reported, minus the
+// losses done, leave none for it), whatever other promotions failed, they
+// are read back (adminReader) until enough read back as active admins:
+// only those count.
 func (r *runner) holdAdminLosses(ctx context.Context, idx []int) []int {
 	if r.interrupted() || !slices.ContainsFunc(idx, func(i int) bool { return losesAdmin(r.changes[i]) }) {
 		// Not started (runUnits records them as interrupted), or
@@ -290,7 +290,7 @@ func (r *runner) holdAdminLosses(ctx context.Context, idx []int) []int {
 		held++
 	}
 	if held > 0 {
-		r.log.Warn("changes that may take an active admin away held back: a promotion to admin was not done",
+		r.log.Warn("changes that may take an active admin away held back: a promotion to admin was not done, or did not read back as one",
 			zap.String("action", string(r.changes[idx[0]].Action)), zap.Int("operations", held))
 	}
 	return todo
@@ -299,8 +299,9 @@ func (r *runner) holdAdminLosses(ctx context.Context, idx []int) []int {
 // readPromotionsBack reads the users of the promotions at idx back, in
 // order, once per run each (runner.readBack), until need of them read
 // back as active admins, when the Writer can (adminReader; otherwise each
-// counts on its answer). It returns how many did (at most need) and the
-// first that did not (-1 for none).
+// counts on its answer, and all are returned as confirmed). It returns
+// how many did (at most need when read) and the first that did not (-1
+// for none).
 func (r *runner) readPromotionsBack(ctx context.Context, idx []int, need int) (confirmed, first int) {
 	ar, ok := r.w.(adminReader)
 	if !ok {
@@ -329,7 +330,7 @@ func (r *runner) readPromotionsBack(ctx context.Context, idx []int, need int) (c
 			}
 			r.readBack[i] = shown
 			if shown != "" {
-				r.log.Warn("a promotion to admin answered done does not read back as an active admin: changes that would take the last admin away are held back",
+				r.log.Warn("a promotion to admin answered done does not read back as an active admin: it is not counted as one",
 					zap.String("user", r.results[i].target()), zap.String("read", shown))
 			}
 		}
