@@ -81,7 +81,7 @@ func readManifestWithin(ctx context.Context, files []string, limit int64) (*desi
 }
 
 // stdinName names the manifest read from standard input (-f -) in
-// problems (stdin:LINE:COL) and in a saved plan's files.
+// problems (<stdin>:LINE:COL) and in a saved plan's files.
 const stdinName = "<stdin>"
 
 // readStdin is readCapped for standard input (-f -), named stdinName.

@@ -395,7 +395,7 @@ func (c *Client) errorBody(cl call, resp *http.Response, body []byte) error {
 		return nil
 	case bodyStatus >= 400 && bodyStatus <= 599:
 		as := *resp
-		as.StatusCode, as.Status = bodyStatus, fmt.Sprintf("%d %s", bodyStatus, http.StatusText(bodyStatus))
+		as.StatusCode, as.Status = bodyStatus, statusLine(bodyStatus)
 		return c.checkResponse(cl, &as, body)
 	}
 	return &Error{Method: cl.method, Path: c.pathOf(cl), Status: resp.StatusCode, fatal: true,

@@ -92,10 +92,16 @@ func (e *Error) StatusLine() string {
 	if e.Status == 0 {
 		return ""
 	}
-	if text := http.StatusText(e.Status); text != "" {
-		return strconv.Itoa(e.Status) + " " + text
+	return statusLine(e.Status)
+}
+
+// statusLine is an HTTP status with its text ("401 Unauthorized"), or its
+// number alone when it has no standard text (600).
+func statusLine(code int) string {
+	if text := http.StatusText(code); text != "" {
+		return strconv.Itoa(code) + " " + text
 	}
-	return strconv.Itoa(e.Status) // a status with no standard text
+	return strconv.Itoa(code)
 }
 
 // Error implements error.

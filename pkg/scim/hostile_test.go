@@ -270,6 +270,22 @@ func TestPartialAnswerFailsTheRead(t *testing.T) {
 	}
 }
 
+// TestStatusWithoutText: a status with no standard text (a CDN's 520,
+// 600) is shown as its number alone, in errors and in retry log lines.
+func TestStatusWithoutText(t *testing.T) {
+	for _, tc := range []struct {
+		e    *Error
+		want string
+	}{
+		{&Error{Status: 520, Detail: "origin down"}, "520: origin down"},
+		{&Error{Status: 503, Detail: "busy"}, "503 Service Unavailable: busy"},
+	} {
+		if got := failureReason(tc.e); got != tc.want {
+			t.Errorf("failureReason = %q, want %q", got, tc.want)
+		}
+	}
+}
+
 // TestOrgRoleOf: reading a user back gives the role it reports and
 // whether it is active; when the user read alone holds no role, the list
 // filtered by its userName is asked; an answer about another user, or

@@ -240,7 +240,7 @@ func failureReason(e *Error) string {
 	if e.Status == 0 {
 		return e.Detail
 	}
-	reason := fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
+	reason := statusLine(e.Status)
 	if e.Detail != "" {
 		reason += ": " + e.Detail
 	}

@@ -460,7 +460,7 @@ func (rt *replay) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	h.Del("Content-Length")
 	return &http.Response{
-		Status: fmt.Sprintf("%d %s", rec.Status, http.StatusText(rec.Status)), StatusCode: rec.Status,
+		Status: statusLine(rec.Status), StatusCode: rec.Status,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: h,
 		Body: io.NopCloser(strings.NewReader(rec.ResponseBody)), ContentLength: int64(len(rec.ResponseBody)),
 		Request: req,
