@@ -321,11 +321,11 @@ func noProxyNames(host string, getenv func(string) string) bool {
 	if list == "" {
 		list = getenv("no_proxy")
 	}
-	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	host = strings.ToLower(strings.TrimSuffix(foldWidth(host), "."))
 	idnHost := !ascii(host) || strings.Contains(host, "xn--")
 	ip := net.ParseIP(host)
 	for _, e := range strings.Split(list, ",") {
-		e = strings.ToLower(strings.TrimSpace(e))
+		e = strings.ToLower(strings.TrimSpace(foldWidth(e)))
 		switch {
 		case e == "":
 			continue
@@ -362,6 +362,21 @@ func noProxyNames(host string, getenv func(string) string) bool {
 		}
 	}
 	return false
+}
+
+// foldWidth maps fullwidth ASCII forms (ｗａｎｄｂ) and the full stops IDNA
+// reads as "." (。．｡) to ASCII, as net/http's IDNA mapping does, so that
+// such a NO_PROXY entry or host is compared as the name it stands for.
+func foldWidth(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 0xFF01 && r <= 0xFF5E:
+			return r - 0xFEE0
+		case r == 0x3002 || r == 0xFF0E || r == 0xFF61:
+			return '.'
+		}
+		return r
+	}, s)
 }
 
 // ascii reports whether s is all ASCII.

@@ -429,6 +429,9 @@ func TestUnparsedProxy(t *testing.T) {
 		// net/http compares international names in their xn-- form.
 		{"https://bücher.example/scim", map[string]string{"HTTPS_PROXY": broken, "NO_PROXY": "xn--bcher-kva.example"}, false},
 		{"https://xn--bcher-kva.example/scim", map[string]string{"HTTPS_PROXY": broken, "NO_PROXY": "bücher.example"}, false},
+		// Fullwidth letters and ideographic full stops stand for the plain name.
+		{"https://wandb.example/scim", map[string]string{"HTTPS_PROXY": broken, "NO_PROXY": "ｗａｎｄｂ.example"}, false},
+		{"https://wandb.example/scim", map[string]string{"HTTPS_PROXY": broken, "NO_PROXY": "wandb。example"}, false},
 		// An international entry names no plain host: the check stays on.
 		{"https://wandb.example/scim", map[string]string{"HTTPS_PROXY": broken, "NO_PROXY": "bücher.example,xn--caf-dma.example"}, true},
 	} {
