@@ -380,6 +380,17 @@ func TestManifestOnStandardInput(t *testing.T) {
 	if b, err := os.ReadFile(m); err != nil || !strings.HasPrefix(string(b), "version: 1") {
 		t.Errorf("the manifest now holds %.40q (%v)", b, err)
 	}
+	// A saved plan is never read from standard input: apply's "-" is a
+	// file, which --report may not overwrite.
+	pdir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(pdir, "-"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "apply", "-", "--report", "./-", "--auto-approve")
+	cmd.Dir, cmd.Env = pdir, []string{"WANDB_API_KEY=" + testKey, "PATH=" + os.Getenv("PATH")}
+	if b, _ := cmd.CombinedOutput(); !strings.Contains(string(b), "--report ./- is an input of this run") {
+		t.Errorf("apply - --report ./-: want it refused as an input\n%s", b)
+	}
 	saved := &plan.File{Plan: plan.Plan{Target: plan.Target{URL: "https://x.example/scim", Deployment: model.Dedicated}},
 		Desired: &plan.Desired{Files: []string{stdinName, "teams.yaml"}}}
 	if got := replanCommand(saved, "/p/plan.json"); !strings.HasPrefix(got, "wbsync plan -f - -f teams.yaml --url") {
