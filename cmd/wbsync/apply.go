@@ -76,9 +76,6 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		return exitError, usageError{"--report records what an apply did, and --dry-run does nothing: for the plan as JSON, use wbsync plan -o json --out FILE"}
 	}
 	inputs := pos
-	if len(pos) == 1 && pos[0] == "-" {
-		inputs = []string{"./-"} // a saved plan named -, a file (only -f - is standard input)
-	}
 	if len(pos) == 0 {
 		inputs, _ = manifestPaths(f.files) // a failure is reported by the load
 	}

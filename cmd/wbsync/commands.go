@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -183,8 +184,8 @@ func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (
 			readCtx, cancel = context.WithTimeout(ctx, keyWaitAfterUsageError)
 			defer cancel()
 		}
-		if err == nil {
-			if err := stdinOnce(f.conn.inputs(f.files...)); err != nil {
+		if err == nil && slices.Contains(f.files, "-") {
+			if err := stdinOnce(f.conn.inputs(stdinPath)); err != nil {
 				return exitError, err // before the key file takes the manifest
 			}
 		}

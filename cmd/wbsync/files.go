@@ -489,13 +489,19 @@ func outputTarget(path string) (string, error) {
 // output is a file a run writes, named by the flag that gives it.
 type output struct{ flag, path string }
 
-// stdinOnce refuses, when the inputs hold -f - (standard input), another
+// stdinPath is how manifestPaths names standard input (-f -) among the
+// paths it returns, and so among a run's inputs: no file has this name (a
+// NUL), so a "-" anywhere else, a saved plan or a key file of that name,
+// stays the file it names.
+const stdinPath = "\x00stdin"
+
+// stdinOnce refuses, when the inputs hold -f - (stdinPath), another
 // input that is the same file (--api-key-file /dev/stdin, -f /dev/stdin):
 // standard input is read once, so the other would read what -f - left
 // (nothing) or take the manifest for itself. Commands that read a key
 // file call it before reading it; manifestPaths, for the -f paths.
 func stdinOnce(inputs []string) error {
-	if !slices.Contains(inputs, "-") {
+	if !slices.Contains(inputs, stdinPath) {
 		return nil
 	}
 	fin, err := os.Stdin.Stat()
@@ -503,7 +509,7 @@ func stdinOnce(inputs []string) error {
 		return nil
 	}
 	for _, in := range inputs {
-		if fi, err := os.Stat(in); in != "-" && err == nil && os.SameFile(fi, fin) {
+		if fi, err := os.Stat(in); in != stdinPath && err == nil && os.SameFile(fi, fin) {
 			return usageError{fmt.Sprintf("%s is this run's standard input, which -f - reads: give one of them another way", in)}
 		}
 	}
@@ -546,9 +552,9 @@ func distinctFiles(inputs []string, outs ...output) error {
 			}
 		}
 		for _, in := range inputs {
-			if in == "-" {
-				// -f -: standard input, never the file ./-; when it is
-				// redirected from a file, that file is the input.
+			if in == stdinPath {
+				// -f -: when standard input is redirected from a file,
+				// that file is the input.
 				if fo, err := os.Stat(o.path); err == nil {
 					if fin, err := os.Stdin.Stat(); err == nil && fin.Mode().IsRegular() && os.SameFile(fo, fin) {
 						return usageError{fmt.Sprintf("%s %s is this run's standard input, the manifest (-f -): writing it would destroy it", o.flag, o.path)}

@@ -617,7 +617,7 @@ func manifestPaths(files []string) ([]string, error) {
 				return nil, usageError{"-f - given twice: standard input is read once"}
 			}
 			stdin = true
-			out = append(out, f)
+			out = append(out, stdinPath)
 			continue
 		}
 		fi, err := os.Stat(f)

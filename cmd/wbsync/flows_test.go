@@ -391,6 +391,15 @@ func TestManifestOnStandardInput(t *testing.T) {
 	if b, _ := cmd.CombinedOutput(); !strings.Contains(string(b), "--report ./- is an input of this run") {
 		t.Errorf("apply - --report ./-: want it refused as an input\n%s", b)
 	}
+	// Nor is a key file named "-", which --out may not overwrite either.
+	if err := os.WriteFile(filepath.Join(pdir, "-"), []byte(testKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd = exec.Command(bin, "plan", "-f", m, "--api-key-file", "-", "--out", "./-", "--url", "http://127.0.0.1:1/scim")
+	cmd.Dir, cmd.Env = pdir, []string{"PATH=" + os.Getenv("PATH")}
+	if b, _ := cmd.CombinedOutput(); !strings.Contains(string(b), "--out ./- is an input of this run") {
+		t.Errorf("plan --api-key-file - --out ./-: want it refused as an input\n%s", b)
+	}
 	saved := &plan.File{Plan: plan.Plan{Target: plan.Target{URL: "https://x.example/scim", Deployment: model.Dedicated}},
 		Desired: &plan.Desired{Files: []string{stdinName, "teams.yaml"}}}
 	if got := replanCommand(saved, "/p/plan.json"); !strings.HasPrefix(got, "wbsync plan -f - -f teams.yaml --url") {

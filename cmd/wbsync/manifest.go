@@ -66,7 +66,7 @@ func readManifestWithin(ctx context.Context, files []string, limit int64) (*desi
 		for _, p := range paths {
 			room := limit - total
 			name, read := p, readCapped
-			if p == "-" {
+			if p == stdinPath {
 				name, read = stdinName, readStdin
 			}
 			b, _, err := read(p, min(caps.ManifestFile, room), "manifest", yamlText(name))
@@ -96,7 +96,7 @@ func readStdin(_ string, max int64, what string, checks ...func(head []byte) err
 func sizesWithin(paths []string, limit int64) error {
 	total := int64(0)
 	for _, p := range paths {
-		if p == "-" {
+		if p == stdinPath {
 			continue // standard input: its read checks a redirected file's size
 		}
 		fi, err := os.Stat(p)

@@ -184,11 +184,11 @@ func (s *session) read(ctx context.Context) (live, error) {
 		if attempt == readAttempts {
 			// Or the server answers a startIndex with what is not there
 			// (a page number taken literally), every time.
-			return live{}, fmt.Errorf("read the live organization at %s (%d reads, each of which saw it change: if nothing changes it that fast, the server may not answer startIndex as RFC 7644 says; doctor's paging check tells): %s",
-				s.conf.url, readAttempts, scim.ChangedDetail(err))
+			return live{}, fmt.Errorf("read the live organization at %s (%d reads, each of which saw it change: if nothing changes it that fast, the server may not answer startIndex as RFC 7644 says; doctor's paging check tells): %w",
+				s.conf.url, readAttempts, scim.ReadAgain(err))
 		}
 		s.log.Warn("the organization changed while it was read: reading it again",
-			zap.Int("attempt", attempt+1), zap.Int("of", readAttempts), zap.String("change", scim.ChangedDetail(err)))
+			zap.Int("attempt", attempt+1), zap.Int("of", readAttempts), zap.String("change", scim.ReadAgain(err).Error()))
 	}
 }
 

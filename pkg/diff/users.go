@@ -338,7 +338,6 @@ func (p *planner) deactivate(li int32, who subject, reason string) bool {
 // grace: one created_unreported warning counts those deactivated
 // regardless (all of them when the read reports no date at all).
 func (p *planner) planUnmanaged() {
-	deact := p.policy.UnmanagedUsers == model.UnmanagedDeactivate
 	ungraced := 0
 	for li := range p.have.Users {
 		l := &p.have.Users[li]
@@ -346,22 +345,22 @@ func (p *planner) planUnmanaged() {
 			continue
 		}
 		who := liveSubject(l)
-		switch {
-		case !deact:
+		switch p.unmanagedFate(l, who) {
+		case fateIgnored:
 			if !p.protected(who.user, l) {
 				p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
 					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): not deactivated", who.text())})
 			}
-		case p.graceUnknown(l) && !p.protected(who.user, l):
+		case fateGraceUnknown:
 			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
 				"%s is not in the manifest, but the server sent a meta.created that is not a date, so whether it is within policy.unmanagedGracePeriod (%s) is unknown: not deactivated; add the user to the manifest, or deactivate it in W&B",
 				who.text(), graceText(p.policy.UnmanagedGracePeriod))})
-		case p.inGrace(l) && !p.protected(who.user, l):
+		case fateInGrace:
 			until := l.Created.Add(p.policy.UnmanagedGracePeriod)
 			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
 				"%s is not in the manifest but was created %s, within policy.unmanagedGracePeriod (%s): not deactivated before %s; add the user to the manifest to keep it",
 				who.text(), stamp(l.Created), graceText(p.policy.UnmanagedGracePeriod), stamp(until))})
-		default:
+		default: // deactivated, or protected, which deactivate says
 			if p.deactivate(int32(li), who, reasonUnmanaged) && p.policy.UnmanagedGracePeriod > 0 && !p.opts.Now.IsZero() && l.Created.IsZero() {
 				ungraced++ // no date (an unreadable one was spared above)
 			}
@@ -480,21 +479,48 @@ func (p *planner) warnRenames() {
 // renamedFate says what the plan does to l, an active live user not in
 // the manifest, for warnRenames: as planUnmanaged decides it.
 func (p *planner) renamedFate(l *model.User) string {
-	if p.policy.UnmanagedUsers != model.UnmanagedDeactivate || p.protected(liveSubject(l).user, l) {
-		return "leaves the old one active (it keeps a seat)"
-	}
 	undo := ""
 	if p.saas {
 		undo = ", which W&B Multi-tenant Cloud cannot undo"
 	}
-	switch {
-	case p.graceUnknown(l):
+	switch p.unmanagedFate(l, liveSubject(l)) {
+	case fateIgnored, fateProtected:
+		return "leaves the old one active (it keeps a seat)"
+	case fateGraceUnknown:
 		return "leaves the old one active for now (its creation date cannot be read, so whether policy.unmanagedGracePeriod still spares it is unknown)"
-	case p.inGrace(l):
+	case fateInGrace:
 		return fmt.Sprintf("leaves the old one active until %s (policy.unmanagedGracePeriod), when a plan deactivates it%s",
 			stamp(l.Created.Add(p.policy.UnmanagedGracePeriod)), undo)
 	}
 	return "deactivates the old one" + undo
+}
+
+// unmanagedFate is what a plan does to an active live user the manifest
+// does not list: planUnmanaged acts on it, and possible_rename says it.
+type unmanagedFate int
+
+const (
+	fateIgnored      unmanagedFate = iota // unmanagedUsers: ignore: left active
+	fateProtected                         // policy.protected: left active, said so
+	fateGraceUnknown                      // meta.created is no date: spared for now
+	fateInGrace                           // created within the grace period: spared until it ends
+	fateDeactivated
+)
+
+// unmanagedFate decides the fate of l, an active live user not in the
+// manifest, shown as who. Protection wins over the grace period.
+func (p *planner) unmanagedFate(l *model.User, who subject) unmanagedFate {
+	switch {
+	case p.policy.UnmanagedUsers != model.UnmanagedDeactivate:
+		return fateIgnored
+	case p.protected(who.user, l):
+		return fateProtected
+	case p.graceUnknown(l):
+		return fateGraceUnknown
+	case p.inGrace(l):
+		return fateInGrace
+	}
+	return fateDeactivated
 }
 
 // renameKey is what warnRenames pairs users on: a name (manifest name:,

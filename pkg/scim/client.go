@@ -290,10 +290,7 @@ func unparsedProxy(base *url.URL, getenv func(string) string) bool {
 	if getenv == nil || isLoopback(base.Hostname()) {
 		return false
 	}
-	names := [2]string{"HTTPS_PROXY", "https_proxy"}
-	if base.Scheme == "http" {
-		names = [2]string{"HTTP_PROXY", "http_proxy"}
-	}
+	names := proxyEnv(base.Scheme)
 	raw := getenv(names[0])
 	if raw == "" {
 		raw = getenv(names[1])

@@ -240,12 +240,19 @@ func hintProxyDNS(host, vars string) string {
 }
 
 // proxyVars names the environment variables that choose the proxy for
-// a URL of scheme (net/http's ProxyFromEnvironment).
+// a URL of scheme, for messages.
 func proxyVars(scheme string) string {
+	names := proxyEnv(scheme)
+	return names[0] + " (or " + names[1] + ")"
+}
+
+// proxyEnv is the environment variables that choose the proxy for a URL of
+// scheme, in the order net/http's ProxyFromEnvironment looks them up.
+func proxyEnv(scheme string) [2]string {
 	if scheme == "http" {
-		return "HTTP_PROXY (or http_proxy)"
+		return [2]string{"HTTP_PROXY", "http_proxy"}
 	}
-	return "HTTPS_PROXY (or https_proxy)"
+	return [2]string{"HTTPS_PROXY", "https_proxy"}
 }
 
 // hintRefused is the hint for a connection refused before the server

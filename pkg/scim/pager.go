@@ -127,10 +127,15 @@ var ErrChanged = errors.New("the organization changed while reading")
 // runAgain ends the error of a read that saw the collection change.
 const runAgain = ": run again"
 
-// ChangedDetail is the text of err, a read's error, without the advice to
-// run again that ends an ErrChanged error: for a caller that read again
-// already.
-func ChangedDetail(err error) string { return strings.TrimSuffix(err.Error(), runAgain) }
+// ReadAgain is err, a read's error, as a caller that read again already
+// shows it: its text without the advice to run again that ends an
+// ErrChanged error; it wraps err (errors.Is and As see through it).
+func ReadAgain(err error) error { return readAgain{err} }
+
+type readAgain struct{ error }
+
+func (e readAgain) Error() string { return strings.TrimSuffix(e.error.Error(), runAgain) }
+func (e readAgain) Unwrap() error { return e.error }
 
 // overlap is how many positions a page shares with the page before it:
 // one, its first, when pages hold two resources or more. Pages are read at
