@@ -1,12 +1,16 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +19,7 @@ import (
 	promodel "github.com/prometheus/common/model"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
+	"gopkg.in/yaml.v3"
 
 	"github.com/wbsync/wbsync/pkg/emulator"
 )
@@ -184,6 +189,23 @@ func TestRecipeDriftCheck(t *testing.T) {
 		}
 	})
 
+	t.Run("lock in home", func(t *testing.T) {
+		// Without WBSYNC_LOCK the lock is in the job user's home, not in a
+		// shared /tmp where another user's file would fail every run.
+		home, tmp := t.TempDir(), t.TempDir()
+		s := settings(recipeEmulator(t, emulator.Options{}, recipeInSync), filepath.Join(dir, "home.prom"))
+		s = append(s[:len(s)-1], "HOME="+home, "TMPDIR="+tmp)
+		if r := runDriftCheck(t, s...); r.code != 0 {
+			t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+		}
+		if _, err := os.Stat(filepath.Join(home, ".wbsync-drift-check.lock")); err != nil {
+			t.Errorf("no lock in HOME: %v", err)
+		}
+		if left, _ := os.ReadDir(tmp); len(left) > 0 {
+			t.Errorf("TMPDIR holds %v", left)
+		}
+	})
+
 	t.Run("drift", func(t *testing.T) {
 		metrics := filepath.Join(dir, "drift.prom")
 		r := runDriftCheck(t, settings(recipeEmulator(t, emulator.Options{}, recipeDrifted), metrics)...)
@@ -274,4 +296,129 @@ func TestRecipeDriftCheck(t *testing.T) {
 			t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 		}
 	})
+}
+
+// TestRecipeGitHubApplyCancel: GitHub Actions cancels a run (or one past
+// timeout-minutes) by sending SIGINT to the step's shell, which runs the
+// step's `run:` text as a script file, and kills the process tree 10 s
+// later. Each apply step of examples/ci/github/wbsync-apply.yml, run as the
+// runner runs it and cancelled after the first write, must reach wbsync:
+// it starts no new write and writes its report (exit 4), rather than run
+// on until the kill with no report.
+func TestRecipeGitHubApplyCancel(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Fatal("the recipe test needs bash: ", err)
+	}
+	bin := testBinary(t)
+	var workflow struct {
+		Jobs map[string]struct {
+			Steps []struct{ Name, Run string }
+		}
+	}
+	data, err := os.ReadFile(filepath.Join("..", "..", "examples", "ci", "github", "wbsync-apply.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, &workflow); err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	for _, job := range workflow.Jobs {
+		for _, s := range job.Steps {
+			if strings.Contains(s.Run, "wbsync apply") {
+				steps = append(steps, s.Run)
+			}
+		}
+	}
+	if len(steps) != 2 {
+		t.Fatalf("%d apply steps in wbsync-apply.yml, want 2 (the reviewed plan, the manual run)", len(steps))
+	}
+	var users strings.Builder
+	users.WriteString("version: 1\nusers:\n  - email: alice@example.com\n    name: Alice\n    orgRole: admin\n")
+	for i := range 40 {
+		fmt.Fprintf(&users, "  - email: new%02d@example.com\n    name: New %d\n", i, i)
+	}
+	for _, step := range steps {
+		t.Run(stepName(step), func(t *testing.T) {
+			seed, err := emulator.ParseState(strings.NewReader(`{"users": [{"userName": "alice@example.com", "displayName": "Alice", "active": true, "organizationRole": "admin"}], "teams": []}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			emu, err := emulator.New(emulator.Options{Latency: 20 * time.Millisecond}, seed, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wrote := make(chan struct{})
+			var once sync.Once
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method != http.MethodGet {
+					once.Do(func() { close(wrote) })
+				}
+				emu.ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			dir := t.TempDir()
+			manifest := filepath.Join(dir, "wbsync.yaml")
+			if err := os.WriteFile(manifest, []byte(users.String()), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			env := append(os.Environ(), "PATH="+filepath.Dir(bin)+string(os.PathListSeparator)+os.Getenv("PATH"),
+				"WBSYNC_URL="+srv.URL+"/scim", "WANDB_API_KEY=recipe-test-key", "WBSYNC_MANIFEST="+manifest)
+			if strings.Contains(step, "plan.json") {
+				plan := exec.Command(bin, "plan", "-f", manifest, "--out", filepath.Join(dir, "plan.json"))
+				plan.Env = env
+				if out, err := plan.CombinedOutput(); err != nil {
+					t.Fatalf("plan --out: %v\n%s", err, out)
+				}
+			}
+			if err := os.WriteFile(filepath.Join(dir, "step.sh"), []byte(step+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			// As the runner runs a run: step (shell: bash).
+			cmd := exec.Command(bash, "--noprofile", "--norc", "-eo", "pipefail", "step.sh")
+			cmd.Dir, cmd.Env = dir, env
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-wrote:
+			case <-time.After(time.Minute):
+				cmd.Process.Kill()
+				t.Fatalf("no write within a minute:\n%s", stderr.String())
+			}
+			if err := cmd.Process.Signal(os.Interrupt); err != nil { // the step's shell only
+				t.Fatal(err)
+			}
+			err = cmd.Wait()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != exitFailed {
+				t.Fatalf("the cancelled step ended %v, want exit %d:\n%s", err, exitFailed, stderr.String())
+			}
+			var report struct {
+				Interrupted bool `json:"interrupted"`
+				OK, Skipped int
+			}
+			data, err := os.ReadFile(filepath.Join(dir, "report.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(data, &report); err != nil {
+				t.Fatal(err)
+			}
+			if !report.Interrupted || report.Skipped == 0 || report.OK+report.Skipped > 40 {
+				t.Errorf("report after the cancel: %+v, want interrupted with operations skipped", report)
+			}
+		})
+	}
+}
+
+// stepName names an apply step of the GitHub recipe for its subtest.
+func stepName(run string) string {
+	if strings.Contains(run, "plan.json") {
+		return "reviewed-plan"
+	}
+	return "default-branch"
 }

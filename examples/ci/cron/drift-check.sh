@@ -16,14 +16,15 @@
 #   WBSYNC_METRICS_FILE  gauges file; empty = none          (default: /var/lib/node_exporter/textfile_collector/wbsync.prom)
 #   WBSYNC_PLAN_FILE     also save the plan here, for a later `wbsync apply FILE`  (default: none)
 #   WBSYNC_API_KEY_FILE  file holding the API key           (default: none: use WANDB_API_KEY)
-#   WBSYNC_LOCK          lock file, so runs never overlap   (default: ${TMPDIR:-/tmp}/wbsync-drift-check.lock)
+#   WBSYNC_LOCK          lock file, so runs never overlap   (default: $HOME/.wbsync-drift-check.lock;
+#                        in the job user's home, where no other user can create it first)
 #   WBSYNC_URL, WBSYNC_DEPLOYMENT, WBSYNC_AUTH, WANDB_API_KEY: read by wbsync itself.
 set -uo pipefail
 
 wbsync=${WBSYNC:-wbsync}
 manifest=${WBSYNC_MANIFEST:-/etc/wbsync/wbsync.yaml}
 metrics=${WBSYNC_METRICS_FILE-/var/lib/node_exporter/textfile_collector/wbsync.prom}
-lock=${WBSYNC_LOCK:-${TMPDIR:-/tmp}/wbsync-drift-check.lock}
+lock=${WBSYNC_LOCK:-${HOME:-${TMPDIR:-/tmp}}/.wbsync-drift-check.lock}
 
 if command -v flock >/dev/null 2>&1; then
   exec 9>"$lock" || { echo "drift-check: cannot open lock file $lock" >&2; exit 1; }
