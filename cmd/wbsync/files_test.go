@@ -330,6 +330,20 @@ func TestManifestNotText(t *testing.T) {
 			t.Errorf("%s: exit %d, want 1 and %q:\n%s", name, r.code, want, r.stderr)
 		}
 	}
+	// UTF-32 with its byte-order mark is refused as UTF-32 (the
+	// little-endian mark starts as UTF-16's does), not as a file lacking
+	// a mark, nor at its first NUL.
+	var le, be []byte
+	for _, c := range "\ufeffversion: 1\nusers:\n  - email: a@example.com\n" {
+		le = append(le, byte(c), byte(c>>8), 0, 0)
+		be = append(be, 0, 0, byte(c>>8), byte(c))
+	}
+	for name, data := range map[string][]byte{"le32.yaml": le, "be32.yaml": be} {
+		r := wb(t, nil, "validate", "-f", writeFile(t, name, string(data)))
+		if want := name + ":1:1: the file is UTF-32 (it starts with a UTF-32 byte-order mark): save it as UTF-8"; r.code != exitError || !strings.Contains(r.stderr, want) {
+			t.Errorf("%s: exit %d, want 1 and %q:\n%s", name, r.code, want, r.stderr)
+		}
+	}
 }
 
 // TestAwait: a signal (ctx done) ends the wait at once, even while the work
@@ -439,6 +453,31 @@ func TestOutputsFollowTheUmask(t *testing.T) {
 		path := args[len(args)-1]
 		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s under umask 077: %v (%v), want 0600", filepath.Base(path), fi.Mode().Perm(), err)
+		}
+	}
+}
+
+// TestTraceIsPrivate: under umask 000 a saved plan is 0644 and a trace
+// 0600, not the 0666 os.Create would give: the trace holds every body of
+// the run, and no other local user may alter it before it is attached to
+// a bug report.
+func TestTraceIsPrivate(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, "")
+	dir := t.TempDir()
+	planFile, trace := filepath.Join(dir, "plan.json"), filepath.Join(dir, "trace.jsonl")
+	cmd := exec.Command("sh", "-c", `umask 000 && exec "$0" "$@"`, testBinary(t),
+		"plan", "-f", examplePath("wbsync.yaml"), "--out", planFile, "--trace", trace)
+	cmd.Env = []string{"WBSYNC_URL=" + emu.url, "WANDB_API_KEY=" + testKey, "PATH=" + os.Getenv("PATH")}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for path, want := range map[string]os.FileMode{planFile: 0o644, trace: 0o600} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s under umask 000: %v, want %v", filepath.Base(path), fi.Mode().Perm(), want)
 		}
 	}
 }

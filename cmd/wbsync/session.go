@@ -65,7 +65,12 @@ func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*se
 		}
 		create := inv.createTrace
 		if create == nil {
-			create = func(p string) (io.WriteCloser, error) { return os.Create(p) }
+			// 0600 less the umask, not os.Create's 0666: a trace holds
+			// every body of the run, the organization's names and emails
+			// whole, and is made to be attached to a bug report.
+			create = func(p string) (io.WriteCloser, error) {
+				return os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+			}
 		}
 		inv.trace = &lossWatch{open: func() (io.WriteCloser, error) { return create(path) }, path: f.conn.trace}
 		inv.atExit(inv.trace.close)
