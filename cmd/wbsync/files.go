@@ -151,11 +151,11 @@ func tooLarge(what, path string, size, max int64) error {
 // character), unless it starts with a UTF-16 byte order mark (YAML may be
 // UTF-16, whose ASCII characters are half NUL): /dev/zero or a binary
 // given by mistake is refused at once, where the loader would say, not
-// after reading up to the cap. UTF-16 without the mark goes on to the
-// loader, which says to save it as UTF-8.
+// after reading up to the cap. UTF-16 without the mark, and UTF-32, go on
+// to the loader, which says to save them as UTF-8.
 func yamlText(path string) func(head []byte) error {
 	return func(head []byte) error {
-		if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) || desired.LooksUTF16(head) {
+		if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) || desired.LooksUTF16(head) || desired.IsUTF32(head) {
 			return nil
 		}
 		i := bytes.IndexByte(head, 0)

@@ -251,6 +251,14 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 			}
 		}
 	}
+	if off := oddSpaceNear(data, p.line-2, p.line); off >= 0 && (!strings.Contains(msg, " (") || strings.Contains(msg, " (within the list or mapping")) {
+		// yaml.v3 takes a no-break space (pasted from a web page or a
+		// chat) for content, and fails on the line after, without a word
+		// about it.
+		r, _ := utf8.DecodeRune(data[off:])
+		p.line, p.col = lineCol(data, off)
+		msg += fmt.Sprintf(" (%s here looks like a space but is none to YAML: replace it with a plain space)", oddSpaceName(r))
+	}
 	if m := unknownAnchorRE.FindStringSubmatch(err.Error()); m != nil {
 		// A value such as *@svc.example.com, unquoted, is read as an alias.
 		if i := aliasAt(data, m[1]); i >= 0 {
@@ -504,6 +512,46 @@ func firstBadChar(data []byte) (int, string) {
 	return -1, ""
 }
 
+// oddSpace reports whether r looks like a space, or like nothing, where
+// YAML takes it for content: a no-break space, a byte-order mark within
+// the file, the Unicode spaces.
+func oddSpace(r rune) bool {
+	return r == 0xA0 || r == 0x1680 || r >= 0x2000 && r <= 0x200B || r == 0x202F || r == 0x205F || r == 0x3000 || r == 0xFEFF
+}
+
+// oddSpaceName names odd space r for a message.
+func oddSpaceName(r rune) string {
+	switch r {
+	case 0xA0:
+		return "a no-break space (U+00A0)"
+	case 0xFEFF:
+		return "a byte-order mark (U+FEFF)"
+	case 0x200B:
+		return "a zero-width space (U+200B)"
+	}
+	return fmt.Sprintf("a Unicode space (U+%04X)", r)
+}
+
+// oddSpaceNear returns the offset of the first odd space (oddSpace) on
+// lines from..to of data where YAML wants a space: among a line's
+// indentation and - or ? indicators, or right after a colon; -1 when
+// there is none.
+func oddSpaceNear(data []byte, from, to int32) int {
+	for l := max(from, 1); l <= to; l++ {
+		start, text := lineAt(data, l)
+		lead, prev := true, rune(0)
+		for i := 0; i < len(text); {
+			r, n := utf8.DecodeRune(text[i:])
+			if oddSpace(r) && (lead || prev == ':') && start+i > 0 { // a mark opening the file is the file's
+				return start + i
+			}
+			lead = lead && (r == ' ' || r == '\t' || r == '-' || r == '?')
+			prev, i = r, i+n
+		}
+	}
+	return -1
+}
+
 // lineAt returns the offset where line l (from 1) of data starts and its
 // text, without its line break.
 func lineAt(data []byte, l int32) (start int, text []byte) {
@@ -592,6 +640,11 @@ func (l *loader) loadFile(fi int, src Source) {
 		l.addf(pos{int32(fi), 1, 1}, "the file is %d bytes, larger than the %d (%d MiB) a manifest may be: split it into several files", len(src.Data), caps.ManifestFile, caps.ManifestFile>>20)
 		return
 	}
+	if IsUTF32(src.Data) {
+		l.broken = true
+		l.add(pos{int32(fi), 1, 1}, "the file is UTF-32 (it starts with a UTF-32 byte-order mark): save it as UTF-8")
+		return
+	}
 	data, bad := fromUTF16(src.Data)
 	if bad >= 0 {
 		l.broken = true
@@ -620,6 +673,14 @@ func (l *loader) loadFile(fi int, src Source) {
 	if root := l.document(fi, src); root != nil {
 		l.walk(fi, root)
 	}
+}
+
+// IsUTF32 reports whether data starts with a UTF-32 byte-order mark (the
+// little-endian one starts as UTF-16's does, then two NULs: a U+0000 no
+// YAML may hold). Parse refuses such a file with a hint to save it as
+// UTF-8.
+func IsUTF32(data []byte) bool {
+	return bytes.HasPrefix(data, []byte{0xFF, 0xFE, 0, 0}) || bytes.HasPrefix(data, []byte{0, 0, 0xFE, 0xFF})
 }
 
 // LooksUTF16 reports whether data starts as UTF-16 (or UTF-32) text
@@ -704,6 +765,16 @@ func (l *loader) walk(fi int, root *yaml.Node) {
 	}
 }
 
+// emptyDocument reports whether doc holds nothing but comments: no value,
+// not even an explicit null (~, null) or tag.
+func emptyDocument(doc *yaml.Node) bool {
+	if len(doc.Content) == 0 {
+		return true
+	}
+	n := doc.Content[0]
+	return len(doc.Content) == 1 && n.Kind == yaml.ScalarNode && n.Tag == "!!null" && n.Value == "" && n.Style == 0 && n.Anchor == ""
+}
+
 // document parses src and returns its root mapping, or nil after recording
 // why there is none.
 func (l *loader) document(fi int, src Source) *yaml.Node {
@@ -717,11 +788,21 @@ func (l *loader) document(fi int, src Source) *yaml.Node {
 		l.syntax(fi, src.Data, err)
 		return nil
 	}
-	var extra yaml.Node
-	if err := decode(dec, &extra); err == nil {
+	for {
+		var extra yaml.Node
+		err := decode(dec, &extra)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			l.syntax(fi, src.Data, err)
+			break
+		}
+		if emptyDocument(&extra) {
+			continue // a trailing --- (formatters write one), skipped as kubectl skips it
+		}
 		l.add(at(fi, &extra), "a second YAML document is not allowed: one manifest per file (split it into files, or remove the ---)")
-	} else if !errors.Is(err, io.EOF) {
-		l.syntax(fi, src.Data, err)
+		break
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		l.broken = true

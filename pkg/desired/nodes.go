@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"iter"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -64,7 +65,11 @@ func (l *loader) key(fi int, n *yaml.Node, i int, s *keySet, known []string, wha
 	if strings.HasPrefix(what, "at ") {
 		in = what
 	}
-	if h := suggest(k.Value, known); h != "" {
+	if r, _ := utf8.DecodeRuneInString(k.Value); oddSpace(r) {
+		// Indentation pasted with a no-break space: the line reads as a
+		// key of the mapping above it.
+		l.addf(kp, "unknown key %q %s (it starts with %s, which looks like a space but is none to YAML: indent with plain spaces)", short(k.Value), in, oddSpaceName(r))
+	} else if h := suggest(k.Value, known); h != "" {
 		l.addf(kp, "unknown key %q %s (did you mean %s?)", short(k.Value), in, h)
 	} else {
 		l.addf(kp, "unknown key %q %s (known keys: %s)", short(k.Value), in, strings.Join(known, ", "))

@@ -205,3 +205,57 @@ func TestTaggedItemsRefused(t *testing.T) {
 		t.Errorf("!!map: %v", err)
 	}
 }
+
+// TestEmptyTrailingDocuments: a --- after the manifest that opens only
+// comments or nothing (formatters and generators end files so) is skipped,
+// as kubectl skips it; a second document holding anything, an explicit
+// null included, is refused at that document.
+func TestEmptyTrailingDocuments(t *testing.T) {
+	const m = "version: 1\nusers:\n  - email: a@example.com\n"
+	for _, tail := range []string{"---\n", "---", "---\n# nothing more\n", "---\n---\n", "...\n---\n", "---\n\n\n"} {
+		st, err := Parse([]Source{{Name: "m.yaml", Data: []byte(m + tail)}})
+		if err != nil || len(st.State.Users) != 1 {
+			t.Errorf("%q: %v", tail, err)
+		}
+	}
+	for _, c := range []struct {
+		tail string
+		line int
+	}{{"--- ~\n", 4}, {"--- null\n", 4}, {"---\n---\nversion: 1\n", 5}, {"--- ''\n", 4}, {"---\n- a\n", 4}} {
+		p := oneProblem(t, "m.yaml", m+c.tail)
+		if p.Line != c.line || !strings.Contains(p.Message, "a second YAML document is not allowed") {
+			t.Errorf("%q: problem at %d:%d: %s, want line %d", c.tail, p.Line, p.Column, p.Message, c.line)
+		}
+	}
+}
+
+// TestOddSpaces: a no-break space or byte-order mark pasted where YAML
+// wants a space (indentation, after a - or a colon) is named at its own
+// place, not as a bare parser error on the next line; one that starts a
+// line of the top level names the key it makes. A byte-order mark opening
+// the file is not one.
+func TestOddSpaces(t *testing.T) {
+	const head = "version: 1\nusers:\n  - email: a@example.com\n"
+	for _, c := range []struct {
+		data      string
+		line, col int
+		want      string
+	}{
+		{head + "\u00a0   name: A\n  - email: b@example.com\n", 4, 1, "a no-break space (U+00A0) here looks like a space but is none to YAML"},
+		{"version: 1\nusers:\n  -\u00a0email: a@example.com\n    name: A\n", 3, 4, "a no-break space (U+00A0) here"},
+		{head + "    name:\u00a0A\n", 4, 10, "a no-break space (U+00A0) here"},
+		{head + "   \u00a0name: A\n", 4, 4, "a no-break space (U+00A0) here"},
+		{head + "    name: A\n\u00a0 - email: b@example.com\n", 5, 1, `unknown key "\u00a0 - email" at the top level (it starts with a no-break space (U+00A0)`},
+		{head + "    name: A\n\ufeff  - email: b@example.com\n", 5, 1, "(it starts with a byte-order mark (U+FEFF)"},
+		{head + "\u3000   name: A\n  - email: b@example.com\n", 4, 1, "a Unicode space (U+3000) here"},
+	} {
+		p := oneProblem(t, "m.yaml", c.data)
+		if p.Line != c.line || p.Column != c.col || !strings.Contains(p.Message, c.want) {
+			t.Errorf("%q: %d:%d: %s\nwant %d:%d: ...%s", c.data, p.Line, p.Column, p.Message, c.line, c.col, c.want)
+		}
+	}
+	p := oneProblem(t, "m.yaml", "\ufeff"+head+"    name: \"A\n")
+	if strings.Contains(p.Message, "U+FEFF") {
+		t.Errorf("the file's own byte-order mark named: %s", p.Message)
+	}
+}
