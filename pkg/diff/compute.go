@@ -69,6 +69,9 @@ type planner struct {
 
 	// admin bookkeeping for the last-admin guard
 	adminsLost, adminsGained int
+	// reactivations of users the read shows as admin: not counted as
+	// gains (what role a reactivated account holds is read only after)
+	adminsReactivated int
 	// deactivations of users whose org role the read does not report
 	deactRoleUnknown int
 	// active users the manifest keeps and declares admin whose org role

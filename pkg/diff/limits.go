@@ -41,9 +41,13 @@ func (p *planner) limits() (plan.Limits, []plan.Block) {
 	}
 	left := admins - p.adminsLost + p.adminsGained
 	if admins > 0 && p.adminsLost > 0 && left <= 0 {
+		reactivated := ""
+		if p.adminsReactivated > 0 {
+			reactivated = fmt.Sprintf(" (it reactivates %d user(s) the read shows as admin, not counted: the role a reactivated account holds is known only once it is read again; reactivate them in an apply of their own first)", p.adminsReactivated)
+		}
 		blocks = append(blocks, plan.Block{Limit: plan.BlockLastAdmin, Planned: p.adminsLost, Allowed: admins - 1, Message: fmt.Sprintf(
-			"the plan would leave the organization without an active admin: it deactivates or demotes %d of the %d active admin(s) and promotes none; keep one admin active (orgRole: admin in the manifest, or add the admin to policy.protected)",
-			p.adminsLost, admins)})
+			"the plan would leave the organization without an active admin: it deactivates or demotes %d of the %d active admin(s) and promotes none%s; keep one admin active (orgRole: admin in the manifest, or add the admin to policy.protected)",
+			p.adminsLost, admins, reactivated)})
 	}
 	// Unverified demotions may each remove an admin the read cannot see:
 	// they are safe only when the plan also makes someone admin, or a

@@ -496,3 +496,30 @@ func TestComputeOrgRoleNotDefinedByWandB(t *testing.T) {
 	}
 	runCompute(t, cases)
 }
+
+// TestLastAdminReactivatedNamed: a plan that deactivates the only active
+// admin while it reactivates a user the read shows as admin is blocked
+// (the reactivated account's role is known only once read again), and the
+// block says that the reactivation was not counted, and what to do; one
+// that reactivates no admin does not say so.
+func TestLastAdminReactivatedNamed(t *testing.T) {
+	a, b := "a@x.com", "b@x.com"
+	inactive := func(u *model.User) { u.Active = false }
+	role := func(u model.User, r model.Role) model.User { u.OrgRole = r; return u }
+	gone := with(du(a), inactive)
+	for _, c := range []struct {
+		name      string
+		bRole     model.Role
+		reactives bool
+	}{{"admin", "admin", true}, {"member", "member", false}} {
+		have := state(users(role(lu("ua", a), "admin"), with(role(lu("ub", b), c.bRole), inactive)), lt("g", "ml", lm("ub", b, "")))
+		p := Compute(state(users(gone, du(b)), dt("ml", model.Additive, dm(b, ""))), have, model.Policy{}, Options{Deployment: model.Dedicated})
+		if len(p.Blocked) != 1 || p.Blocked[0].Limit != plan.BlockLastAdmin {
+			t.Fatalf("%s: blocked %+v, want lastAdmin", c.name, p.Blocked)
+		}
+		said := strings.Contains(p.Blocked[0].Message, "it reactivates 1 user(s) the read shows as admin, not counted")
+		if said != c.reactives {
+			t.Errorf("%s: %s", c.name, p.Blocked[0].Message)
+		}
+	}
+}

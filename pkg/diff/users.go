@@ -59,6 +59,9 @@ func (p *planner) planUsers() {
 				continue
 			}
 			p.add(plan.Change{Action: plan.ReactivateUser, User: p.wants[di].name, UserID: l.ID})
+			if liveOrgRole(l) == model.RoleAdmin && d.OrgRole.Norm() != model.RoleMember {
+				p.adminsReactivated++
+			}
 		}
 		p.update(d, l, w.level)
 		p.orgRole(d, l)
