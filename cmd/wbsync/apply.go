@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -364,7 +365,21 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	// Once interrupted, requests in flight may finish but are not sent
 	// again: a retry would be a new write.
 	defer context.AfterFunc(ctx, a.s.client.StopRetrying)()
+	// A second signal gives up the writes in flight, and waits (briefly)
+	// for the report to be saved and printed before it ends the process.
+	abandon, reported := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	hook := func() <-chan struct{} {
+		once.Do(func() { close(abandon) })
+		return reported
+	}
+	abandoning.Store(&hook)
+	defer func() {
+		abandoning.Store(nil)
+		close(reported)
+	}()
 	rep, runErr := apply.Run(ctx, a.p, a.s.client, apply.Options{
+		Abandon:      abandon,
 		Concurrency:  f.conn.concurrency,
 		BatchSize:    f.conn.batchSize,
 		Logger:       a.s.log,
@@ -398,6 +413,8 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 		// The writes were made: the exit code says how they went, not
 		// whether stdout took the report (a closed pipe, a full disk).
 		a.s.log.Warn("the report could not be printed whole on stdout (the writes were made: the exit code says how they went)", zap.Error(err))
+	} else {
+		reportPrinted.Store(true)
 	}
 	switch {
 	case runErr != nil:

@@ -120,6 +120,9 @@ func main() {
 			stderrWidth:    func() int { return termWidth(os.Stderr.Fd()) },
 		})
 	})
+	if ending.Load() {
+		select {} // the second signal's handler ends the process
+	}
 	os.Exit(code)
 }
 
@@ -208,12 +211,38 @@ func watchSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, say fun
 	sayWithin(fmt.Sprintf("wbsync: %v: stopping (a second signal exits at once)", s))
 	cancel(fmt.Errorf("%v received", s))
 	s = <-sigs
+	ending.Store(true)
 	if p := probing.Load(); p != nil {
 		os.Remove(*p) // --report's probe: an interrupt leaves no file
 	}
-	sayWithin(secondSignalNotice(s, writesStarted.Load(), reportSaved.Load()))
+	if f := abandoning.Load(); f != nil {
+		// An apply writing: its writes in flight are given up (unknown)
+		// so that its report is saved and printed, which it has
+		// abandonWait for (a CI system's kill follows its second signal
+		// within seconds: GitHub Actions' 2.5 s after SIGTERM).
+		t := time.NewTimer(abandonWait)
+		select {
+		case <-(*f)():
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	sayWithin(secondSignalNotice(s, writesStarted.Load(), reportSaved.Load(), reportPrinted.Load()))
 	end(s)
 }
+
+// abandoning is set while apply writes: a second signal calls it to give
+// up the writes in flight, and waits on the channel it returns, closed
+// once the report is saved and printed (or the run ended without one).
+var abandoning atomic.Pointer[func() <-chan struct{}]
+
+// abandonWait is the longest a second signal waits for that.
+const abandonWait = time.Second
+
+// ending is set once a second signal is handled: the process then ends
+// by the signal (the status a shell shows for it), even when the command
+// finishes first.
+var ending atomic.Bool
 
 // notice tells what a signal does, from the signal goroutine: on a line of
 // its own, in place of a progress line shown (which is drawn again below it
@@ -359,14 +388,20 @@ var writesStarted atomic.Bool
 // goroutine's notice must not deny a report that exists).
 var reportSaved atomic.Pointer[string]
 
+// reportPrinted is set once apply printed its report on stdout.
+var reportPrinted atomic.Bool
+
 // secondSignalNotice is what a second signal says before the process
-// ends, given whether writes started and the report file saved (or nil).
-func secondSignalNotice(s os.Signal, started bool, report *string) string {
+// ends, given whether writes started, the report file saved (or nil) and
+// the report printed.
+func secondSignalNotice(s os.Signal, started bool, report *string, printed bool) string {
 	switch {
 	case !started:
 		return fmt.Sprintf("wbsync: %v again: exiting now; nothing was written", s)
 	case report != nil:
 		return fmt.Sprintf("wbsync: %v again: exiting now; the apply report was saved in %s (stdout may lack it): run 'wbsync plan' to see where the organization stands", s, *report)
+	case printed:
+		return fmt.Sprintf("wbsync: %v again: exiting now; the writes in flight were given up, their outcome unknown, as the report above says: run 'wbsync plan' to see where the organization stands", s)
 	}
 	return fmt.Sprintf("wbsync: %v again: exiting now; a write in flight may or may not have been applied, and no report is written: run 'wbsync plan' to see where the organization stands", s)
 }

@@ -364,16 +364,19 @@ func waitOpen(t *testing.T, pid int, path string) {
 }
 
 // TestSecondSignalExitsAtOnce: during an apply whose write hangs, the first
-// SIGINT starts the drain; the second ends the process at once.
+// SIGINT starts the drain; the second gives up the write in flight, lets
+// the report be saved and printed, and ends the process at once.
 func TestSecondSignalExitsAtOnce(t *testing.T) {
 	// A background job of a script starts with SIGINT ignored: the second
 	// signal still ends it at once, with the status a shell would show.
 	for _, ignored := range []bool{false, true} {
-		t.Run(fmt.Sprintf("ignored at start %v", ignored), func(t *testing.T) { secondSignal(t, ignored) })
+		for _, report := range []bool{false, true} {
+			t.Run(fmt.Sprintf("ignored at start %v, --report %v", ignored, report), func(t *testing.T) { secondSignal(t, ignored, report) })
+		}
 	}
 }
 
-func secondSignal(t *testing.T, ignoredAtStart bool) {
+func secondSignal(t *testing.T, ignoredAtStart, withReport bool) {
 	srv, err := emulator.New(emulator.Options{}, nil, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
 	if err != nil {
 		t.Fatal(err)
@@ -393,14 +396,18 @@ func secondSignal(t *testing.T, ignoredAtStart bool) {
 	}))
 	defer hs.Close()
 	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\nteams: []\n")
-	args := []string{"apply", "-f", m, "--auto-approve", "--timeout", "10m"}
+	args := []string{"apply", "-f", m, "--auto-approve", "--timeout", "10m", "-o", "json"}
+	report := filepath.Join(t.TempDir(), "report.json")
+	if withReport {
+		args = append(args, "--report", report)
+	}
 	cmd := exec.Command(testBinary(t), args...)
 	if ignoredAtStart {
 		cmd = exec.Command("sh", append([]string{"-c", `trap "" INT; exec "$0" "$@"`, testBinary(t)}, args...)...)
 	}
 	cmd.Env = []string{"WANDB_API_KEY=" + testKey, "WBSYNC_URL=" + hs.URL + "/scim", "PATH=" + os.Getenv("PATH")}
-	var stderr safeBuffer
-	cmd.Stderr = &stderr
+	var stderr, stdout safeBuffer
+	cmd.Stderr, cmd.Stdout = &stderr, &stdout
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -423,8 +430,31 @@ func secondSignal(t *testing.T, ignoredAtStart bool) {
 		if ignoredAtStart && (ws.Signaled() || ws.ExitStatus() != 130) || !ignoredAtStart && (!ws.Signaled() || ws.Signal() != syscall.SIGINT) {
 			t.Fatalf("wait status %v after two signals (ignored at start: %v), want SIGINT's 130\n%s", ws, ignoredAtStart, stderr.String())
 		}
-		if !strings.Contains(stderr.String(), "again: exiting now; a write in flight may or may not have been applied") {
-			t.Errorf("the second signal ended the process without a word:\n%s", stderr.String())
+		says := "again: exiting now; the writes in flight were given up, their outcome unknown, as the report above says"
+		if withReport {
+			says = "again: exiting now; the apply report was saved in " + report
+		}
+		if !strings.Contains(stderr.String(), says) {
+			t.Errorf("the second signal did not say %q:\n%s", says, stderr.String())
+		}
+		// The report, on stdout and in --report, gives the write in
+		// flight as unknown.
+		outs := []string{stdout.String()}
+		if withReport {
+			data, err := os.ReadFile(report)
+			if err != nil {
+				t.Fatal(err)
+			}
+			outs = append(outs, string(data))
+		}
+		for _, out := range outs {
+			var rep struct {
+				Interrupted bool `json:"interrupted"`
+				Unknown     int  `json:"unknown"`
+			}
+			if err := json.Unmarshal([]byte(out), &rep); err != nil || !rep.Interrupted || rep.Unknown != 1 {
+				t.Errorf("report %+v (%v), want interrupted with the create unknown:\n%s", rep, err, out)
+			}
 		}
 	case <-time.After(hangTimeout):
 		t.Fatalf("the second signal did not end the process\n%s", stderr.String())
@@ -448,16 +478,18 @@ func waitFor(t *testing.T, cond func() bool, out *safeBuffer) {
 func TestSecondSignalNotice(t *testing.T) {
 	report := "report.json"
 	for _, tc := range []struct {
-		started bool
-		report  *string
-		says    string
+		started, printed bool
+		report           *string
+		says             string
 	}{
-		{false, nil, "nothing was written"},
-		{true, nil, "no report is written"},
-		{true, &report, "the apply report was saved in report.json (stdout may lack it)"},
+		{false, false, nil, "nothing was written"},
+		{true, false, nil, "no report is written"},
+		{true, true, nil, "the writes in flight were given up, their outcome unknown, as the report above says"},
+		{true, false, &report, "the apply report was saved in report.json (stdout may lack it)"},
+		{true, true, &report, "the apply report was saved in report.json"},
 	} {
-		if got := secondSignalNotice(syscall.SIGINT, tc.started, tc.report); !strings.Contains(got, tc.says) {
-			t.Errorf("started %v, report %v: %q, want it to say %q", tc.started, tc.report != nil, got, tc.says)
+		if got := secondSignalNotice(syscall.SIGINT, tc.started, tc.report, tc.printed); !strings.Contains(got, tc.says) {
+			t.Errorf("started %v, report %v, printed %v: %q, want it to say %q", tc.started, tc.report != nil, tc.printed, got, tc.says)
 		}
 	}
 }

@@ -67,6 +67,12 @@ type Options struct {
 	// ends (default DefaultDrainTimeout); then their context is cancelled
 	// and their outcome is unknown.
 	DrainTimeout time.Duration
+	// Abandon, closed after ctx ends (a second interrupt), gives up the
+	// requests in flight at once, as the drain timeout would: their
+	// context is cancelled and their outcome is unknown, so that Run
+	// returns its report without waiting for a server that does not
+	// answer. Nil: never.
+	Abandon <-chan struct{}
 	// Redactor hides the API key in what a failed operation's error or
 	// detail (server text) says, before a skipped operation's reason quotes
 	// it cut to caps.Detail; nil: nothing to hide.
@@ -100,6 +106,10 @@ var ErrBlocked = errors.New("apply: a safety limit blocks the plan; nothing was 
 // timeout ends the requests still in flight after an interrupt.
 var errDrained = errors.New("apply was interrupted and the drain timeout passed")
 
+// errAbandoned is the cause given to the Writer's context when a second
+// interrupt gives up the requests still in flight (Options.Abandon).
+var errAbandoned = errors.New("apply was interrupted again: the requests in flight were given up")
+
 // reasonInterrupted is the Reason of every operation an interrupt kept from
 // starting.
 const reasonInterrupted = "not started: apply was interrupted"
@@ -132,7 +142,7 @@ func Run(ctx context.Context, p plan.Plan, w Writer, opts Options) (*Report, err
 	opts = opts.withDefaults()
 	r := newRunner(ctx.Done(), p.Changes, w, opts)
 	r.admins = p.Limits.ActiveAdmins
-	wctx, stopDrain := drainContext(ctx, opts.DrainTimeout)
+	wctx, stopDrain := drainContext(ctx, opts.DrainTimeout, opts.Abandon)
 	defer stopDrain()
 
 	start := opts.Now()
@@ -158,8 +168,9 @@ func Run(ctx context.Context, p plan.Plan, w Writer, opts Options) (*Report, err
 }
 
 // drainContext returns the context Writer calls run under: not cancelled
-// when ctx ends, but d after that. stop releases it once the run is over.
-func drainContext(ctx context.Context, d time.Duration) (wctx context.Context, stop func()) {
+// when ctx ends, but d after that, or once abandon is closed. stop
+// releases it once the run is over.
+func drainContext(ctx context.Context, d time.Duration, abandon <-chan struct{}) (wctx context.Context, stop func()) {
 	wctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
 	stopAfter := context.AfterFunc(ctx, func() {
 		t := time.NewTimer(d)
@@ -167,6 +178,8 @@ func drainContext(ctx context.Context, d time.Duration) (wctx context.Context, s
 		select {
 		case <-t.C:
 			cancel(errDrained)
+		case <-abandon:
+			cancel(errAbandoned)
 		case <-wctx.Done():
 		}
 	})

@@ -135,25 +135,42 @@ func TestRunInterruptContextErrorIsUnknown(t *testing.T) {
 	}
 }
 
-func TestRunDrainTimeoutEndsCallsInFlight(t *testing.T) {
+func TestRunDrainEndsCallsInFlight(t *testing.T) {
 	// The call in flight waits for its context: only the drain timeout,
-	// which starts at the interrupt, can end it.
-	var cause error
-	f := newInFlight(func(ctx context.Context) error {
-		<-ctx.Done()
-		cause = context.Cause(ctx)
-		return fmt.Errorf("POST /Users: %w", ctx.Err())
-	})
-	rep, err, _ := runInterrupted(t, f, Options{DrainTimeout: time.Nanosecond})
-	if !errors.Is(cause, errDrained) {
-		t.Fatalf("the call's context ended with %v, want the drain timeout", cause)
-	}
-	if !errors.Is(err, errSignal) || !rep.Interrupted {
-		t.Fatalf("err = %v, interrupted = %v", err, rep.Interrupted)
-	}
-	want := "POST /Users: context canceled (apply was interrupted and the drain timeout passed)"
-	if r := rep.Results[0]; r.Status != StatusUnknown || r.Error != want {
-		t.Fatalf("create past the drain timeout = %+v, want unknown with %q", r, want)
+	// which starts at the interrupt, or a second interrupt (Abandon
+	// closed, long before the timeout) can end it. Its outcome is unknown
+	// and Run returns its report.
+	abandoned := make(chan struct{})
+	close(abandoned)
+	for _, tc := range []struct {
+		name  string
+		opts  Options
+		cause error
+		want  string
+	}{
+		{"drain timeout", Options{DrainTimeout: time.Nanosecond}, errDrained,
+			"POST /Users: context canceled (apply was interrupted and the drain timeout passed)"},
+		{"second interrupt", Options{DrainTimeout: time.Hour, Abandon: abandoned}, errAbandoned,
+			"POST /Users: context canceled (apply was interrupted again: the requests in flight were given up)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var cause error
+			f := newInFlight(func(ctx context.Context) error {
+				<-ctx.Done()
+				cause = context.Cause(ctx)
+				return fmt.Errorf("POST /Users: %w", ctx.Err())
+			})
+			rep, err, _ := runInterrupted(t, f, tc.opts)
+			if !errors.Is(cause, tc.cause) {
+				t.Fatalf("the call's context ended with %v, want %v", cause, tc.cause)
+			}
+			if !errors.Is(err, errSignal) || !rep.Interrupted {
+				t.Fatalf("err = %v, interrupted = %v", err, rep.Interrupted)
+			}
+			if r := rep.Results[0]; r.Status != StatusUnknown || r.Error != tc.want {
+				t.Fatalf("create cut short = %+v, want unknown with %q", r, tc.want)
+			}
+		})
 	}
 }
 

@@ -161,7 +161,7 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 	case outcomeUnknown(err), errors.As(err, new(*bug.Error)):
 		// A panic (a bug) may come after the request was sent.
 		res.Status, res.Error = StatusUnknown, err.Error()
-		if cause := context.Cause(ctx); errors.Is(cause, errDrained) {
+		if cause := context.Cause(ctx); errors.Is(cause, errDrained) || errors.Is(cause, errAbandoned) {
 			res.Error = fmt.Sprintf("%v (%v)", err, cause)
 		}
 	case retryStopped(err):
