@@ -293,6 +293,31 @@ func TestManifestDirUpperCaseExtension(t *testing.T) {
 	}
 }
 
+// TestManifestDirControlInName: -f DIR refuses a manifest file whose name
+// holds a line break or another control character, naming it escaped: a
+// pull request's author names the files of a manifest directory, and a
+// name printed raw would put lines of theirs into the CI log (GitHub's
+// ::error:: and ::add-mask:: commands among them). Other files are still
+// skipped silently.
+func TestManifestDirControlInName(t *testing.T) {
+	for _, name := range []string{"x\n::error::plan is safe\n.yaml", "a\x1b[2J.yml", "b\u202e.YAML"} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "ok.yaml"), []byte("version: 1\nusers:\n  - email: a@example.com\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("version: 1\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "notes\n::warning::x.txt"), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := wb(t, nil, "validate", "-f", dir)
+		if r.code != exitError || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "holds a control character, line break or invisible character: rename it") {
+			t.Errorf("validate -f DIR holding %q: exit %d, want 1 and one line naming it escaped:\n%s", name, r.code, r.stderr)
+		}
+	}
+}
+
 // TestCommandHelp: "CMD --help", "CMD -h" and "wbsync help CMD" print the
 // same help on stdout (exit 0): every flag as a user types it, with its
 // default, and an example. A bad flag is a short message on stderr, exit 1.

@@ -639,6 +639,13 @@ func manifestPaths(files []string) ([]string, error) {
 			if e.IsDir() || strings.HasPrefix(name, ".") {
 				continue
 			}
+			if low := strings.ToLower(ext); (low == ".yaml" || low == ".yml") && sanitize.Controls(name) != name {
+				// Its name would reach logs raw in every message about
+				// it: a line break in it makes lines of its author's (a
+				// CI system's commands among them).
+				return nil, fileError{filepath.Join(f, name), fmt.Errorf("manifest directory %s: the file name %s holds a control character, line break or invisible character: rename it",
+					f, sanitize.Controls(name))}
+			}
 			if ext != ".yaml" && ext != ".yml" {
 				if low := strings.ToLower(ext); low == ".yaml" || low == ".yml" {
 					// Skipped, its users would be unmanaged (and

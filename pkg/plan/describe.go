@@ -95,12 +95,8 @@ func CreateAttrs(c Change) string {
 // UpdateText shows what update_user changes.
 func UpdateText(c Change) string {
 	var a []string
-	if c.Name != "" {
-		a = append(a, fmt.Sprintf("name %q → %q", c.From, c.Name))
-	}
-	if c.ExternalID != "" {
-		a = append(a, fmt.Sprintf("externalId %q → %q", c.FromExternalID, c.ExternalID))
-	}
+	// The email first: a change of the account's identity must never sit
+	// past a long display name, out of a reviewer's view.
 	if c.Email != "" {
 		e := fmt.Sprintf("email %q → %q", c.FromEmail, c.Email)
 		if dropped := c.DroppedEmails.Values(); len(dropped) > 0 {
@@ -111,6 +107,12 @@ func UpdateText(c Change) string {
 			e += ", removing the user's other email(s) " + strings.Join(q, ", ")
 		}
 		a = append(a, e)
+	}
+	if c.ExternalID != "" {
+		a = append(a, fmt.Sprintf("externalId %q → %q", c.FromExternalID, c.ExternalID))
+	}
+	if c.Name != "" {
+		a = append(a, fmt.Sprintf("name %q → %q", c.From, c.Name))
 	}
 	return strings.Join(a, ", ")
 }

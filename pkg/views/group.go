@@ -102,11 +102,11 @@ func groups(p plan.Plan, cut int) (users, teams []*group) {
 				teams = append(teams, g)
 			}
 		}
-		ln := line{sym: c.Action.Symbol(), action: c.Action, text: sanitize.Controls(lineText(shown))}
+		ln := line{sym: c.Action.Symbol(), action: c.Action, text: ltrArrows(sanitize.Controls(lineText(shown)))}
 		if tierOf(c.Action) < mustTiers {
 			ln.who, ln.gist = sanitize.Controls(plan.UserText(shown)), ln.text // the user's group names the user
 			if c.Action == plan.RemoveMember || c.Action == plan.SetTeamRole {
-				ln.gist, ln.team = sanitize.Controls(gistText(shown)), sanitize.Controls(shown.Team)
+				ln.gist, ln.team = ltrArrows(sanitize.Controls(gistText(shown))), sanitize.Controls(shown.Team)
 			}
 		}
 		g.lines = append(g.lines, ln)
@@ -139,6 +139,26 @@ func groups(p plan.Plan, cut int) (users, teams []*group) {
 	return users, teams
 }
 
+// ltrArrows returns escaped line s with a left-to-right mark (U+200E) on
+// each side of every " → " when s holds a right-to-left letter: between
+// two right-to-left values (custom role names, display names in Hebrew or
+// Arabic) the bidirectional algorithm would take the arrow for theirs and
+// show the pair swapped, a promotion read as a demotion. The marks are
+// ours, added after escaping (a mark in a name is escaped), and invisible.
+func ltrArrows(s string) string {
+	if !strings.Contains(s, " → ") || !strings.ContainsFunc(s, rightToLeft) {
+		return s
+	}
+	return strings.ReplaceAll(s, " → ", "\u200e → \u200e")
+}
+
+// rightToLeft reports whether r is a letter of a right-to-left script
+// (Hebrew, Arabic, Syriac, Thaana, N'Ko and the others of U+0590–U+08FF,
+// their presentation forms, and the historic ones above U+10800).
+func rightToLeft(r rune) bool {
+	return r >= 0x0590 && r <= 0x08FF || r >= 0xFB1D && r <= 0xFDFF || r >= 0xFE70 && r <= 0xFEFE || r >= 0x10800 && r <= 0x10FFF || r >= 0x1E800 && r <= 0x1EFFF
+}
+
 // cutNames returns c with each name (user, userName, team, ids) that the
 // markdown view would show in more than cut characters shortened
 // (shortName), and whether a user name was; with cut 0, c itself. The
@@ -156,6 +176,14 @@ func cutNames(c plan.Change, cut int) (plan.Change, bool) {
 	role, _ := shortName(string(c.Role), cut) // a custom role's name comes from the server
 	c.Role = model.Role(role)
 	c.From, _ = shortName(c.From, cut)
+	// An update's attributes, the manifest's and the server's: a display
+	// name of thousands of spaces would push what follows it on the line
+	// out of view (a code block does not wrap).
+	c.Name, _ = shortName(c.Name, cut)
+	c.Email, _ = shortName(c.Email, cut)
+	c.FromEmail, _ = shortName(c.FromEmail, cut)
+	c.ExternalID, _ = shortName(c.ExternalID, cut)
+	c.FromExternalID, _ = shortName(c.FromExternalID, cut)
 	return c, user || name
 }
 

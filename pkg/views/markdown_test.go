@@ -147,6 +147,20 @@ func TestMarkdownLongNamesDistinct(t *testing.T) {
 	}
 }
 
+// TestMarkdownUpdateEmailInView: an update that re-points an account's
+// email while it sets a display name padded with thousands of spaces shows
+// the email change first on its line, and the name cut: a code block does
+// not wrap, and the takeover must not sit past the reviewer's view.
+func TestMarkdownUpdateEmailInView(t *testing.T) {
+	p := plan.Plan{Changes: []plan.Change{{Action: plan.UpdateUser, User: "mallory@evil.example", UserID: "u-alice",
+		From: "Alice", Name: "Alice Smith" + strings.Repeat(" ", 3000) + ".", FromEmail: "alice@example.com", Email: "mallory@evil.example"}}}
+	line := lineWith(markdownOf(t, p), "update ")
+	i := strings.Index(line, `email "alice@example.com" → "mallory@evil.example"`)
+	if i < 0 || i > 40 || width(line) > 2*caps.MarkdownName+100 {
+		t.Errorf("the email change is at %d of a line of %d characters, want it first on a line of names cut:\n%.300s", i, width(line), line)
+	}
+}
+
 // TestMarkdownLongNamesCut: a server record whose names hold thousands of
 // characters (within the field cap, each backtick written as 4) is shown
 // cut, with its id, so that it cannot take the comment's room from the

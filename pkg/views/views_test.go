@@ -169,14 +169,7 @@ func TestControlCharactersEscaped(t *testing.T) {
 		Warnings: []plan.Warning{{Code: plan.WarnUnmanagedUser, User: evil, Message: evil + " is unmanaged"}},
 		Blocked:  []plan.Block{{Limit: "lastAdmin", Message: "blocked by " + evil}},
 	}
-	var txt, md bytes.Buffer
-	if err := WriteText(&txt, p, TextOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteMarkdown(&md, p); err != nil {
-		t.Fatal(err)
-	}
-	for name, out := range map[string]string{"text": txt.String(), "markdown": md.String()} {
+	for name, out := range bothViews(t, p) {
 		for _, bad := range []string{"\x1b", "\r", "\x07", "\u009b", "\u202e", "\n      + add ceo"} {
 			if strings.Contains(out, bad) {
 				t.Errorf("%s view holds %q raw:\n%s", name, bad, out)
@@ -247,4 +240,40 @@ func TestUsersApartByID(t *testing.T) {
 	if !strings.Contains(text.String(), "- carol@x.com\n") || strings.Contains(text.String(), "(id uc)") {
 		t.Errorf("a user without a namesake shows its id:\n%s", text.String())
 	}
+}
+
+// TestRightToLeftArrows: between two right-to-left values (custom role
+// names in Hebrew) the arrow gets a left-to-right mark on each side, so
+// that a browser or bidi terminal shows the old value left of the arrow
+// and the new one right of it, not swapped; lines without such letters
+// get none, and a mark sent in a name stays escaped.
+func TestRightToLeftArrows(t *testing.T) {
+	p := plan.Plan{Changes: []plan.Change{
+		{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: "bob@x.com", UserID: "ub", From: "צופה", Role: "מנהל ראשי"},
+		{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: "al\u200e@x.com", UserID: "ua", From: "member", Role: "admin"},
+		{Action: plan.UpdateUser, User: "dan@x.com", UserID: "ud", From: "שרה 2", Name: "דוד 1"},
+	}}
+	for name, out := range bothViews(t, p) {
+		for _, want := range []string{"צופה\u200e → \u200eמנהל ראשי", "\"שרה 2\"\u200e → \u200e\"דוד 1\""} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: no %q:\n%s", name, want, out)
+			}
+		}
+		if n := strings.Count(out, "\u200e"); n != 4 {
+			t.Errorf("%s: %d marks, want 4 (two arrows between right-to-left values; the name's mark escaped):\n%s", name, n, out)
+		}
+		if !strings.Contains(out, `al\u200e@x.com`) {
+			t.Errorf("%s: the mark in a name is not escaped:\n%s", name, out)
+		}
+	}
+}
+
+// bothViews renders p as text and as markdown, by view name.
+func bothViews(t *testing.T, p plan.Plan) map[string]string {
+	t.Helper()
+	var txt bytes.Buffer
+	if err := WriteText(&txt, p, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"text": txt.String(), "markdown": markdownOf(t, p)}
 }
