@@ -323,7 +323,11 @@ func TestManifestNotText(t *testing.T) {
 		t.Errorf("UTF-16 manifest: exit %d:\n%s", r.code, r.stderr)
 	}
 	// Without the byte order mark it is refused, saying what it is.
-	for name, data := range map[string][]byte{"le.yaml": u16[2:], "be.yaml": append([]byte{0}, u16[2:len(u16)-1]...)} {
+	var be32 []byte
+	for _, c := range "version: 1\n" {
+		be32 = append(be32, 0, 0, 0, byte(c))
+	}
+	for name, data := range map[string][]byte{"le.yaml": u16[2:], "be.yaml": append([]byte{0}, u16[2:len(u16)-1]...), "be32.yaml": be32} {
 		r := wb(t, nil, "validate", "-f", writeFile(t, name, string(data)))
 		if want := name + ":1:1: the file looks like UTF-16 (or UTF-32) without a byte-order mark"; r.code != exitError ||
 			!strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "save it as UTF-8") {

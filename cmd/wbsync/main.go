@@ -208,7 +208,7 @@ func watchSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, say fun
 		}
 	}
 	s := <-sigs
-	sayWithin(fmt.Sprintf("wbsync: %v: stopping (a second signal exits at once)", s))
+	sayWithin(fmt.Sprintf("wbsync: %v: stopping (a second signal exits at once, or, during an apply, once its report is saved, within a second)", s))
 	cancel(fmt.Errorf("%v received", s))
 	s = <-sigs
 	ending.Store(true)
@@ -398,10 +398,12 @@ func secondSignalNotice(s os.Signal, started bool, report *string, printed bool)
 	switch {
 	case !started:
 		return fmt.Sprintf("wbsync: %v again: exiting now; nothing was written", s)
+	case report != nil && printed:
+		return fmt.Sprintf("wbsync: %v again: exiting now; any write still in flight was given up (unknown), and the apply report was saved in %s and printed: run 'wbsync plan' to see where the organization stands", s, *report)
 	case report != nil:
 		return fmt.Sprintf("wbsync: %v again: exiting now; the apply report was saved in %s (stdout may lack it): run 'wbsync plan' to see where the organization stands", s, *report)
 	case printed:
-		return fmt.Sprintf("wbsync: %v again: exiting now; the writes in flight were given up, their outcome unknown, as the report above says: run 'wbsync plan' to see where the organization stands", s)
+		return fmt.Sprintf("wbsync: %v again: exiting now; any write still in flight was given up (unknown), as the report above says: run 'wbsync plan' to see where the organization stands", s)
 	}
 	return fmt.Sprintf("wbsync: %v again: exiting now; a write in flight may or may not have been applied, and no report is written: run 'wbsync plan' to see where the organization stands", s)
 }

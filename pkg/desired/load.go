@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -251,13 +252,16 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 			}
 		}
 	}
-	if off := oddSpaceNear(data, p.line-2, p.line); off >= 0 && (!strings.Contains(msg, " (") || strings.Contains(msg, " (within the list or mapping")) {
+	if !strings.Contains(msg, " (") || strings.Contains(msg, " (within the list or mapping") {
 		// yaml.v3 takes a no-break space (pasted from a web page or a
 		// chat) for content, and fails on the line after, without a word
 		// about it.
-		r, _ := utf8.DecodeRune(data[off:])
-		p.line, p.col = lineCol(data, off)
-		msg += fmt.Sprintf(" (%s here looks like a space but is none to YAML: replace it with a plain space)", oddSpaceName(r))
+		if off := oddSpaceAt(data, p.line-2, p.line, err.Error()); off >= 0 {
+			r, _ := utf8.DecodeRune(data[off:])
+			name, fix := oddSpaceName(r)
+			p.line, p.col = lineCol(data, off)
+			msg += fmt.Sprintf(" (%s here looks like a space but is none to YAML: %s)", name, fix)
+		}
 	}
 	if m := unknownAnchorRE.FindStringSubmatch(err.Error()); m != nil {
 		// A value such as *@svc.example.com, unquoted, is read as an alias.
@@ -513,37 +517,47 @@ func firstBadChar(data []byte) (int, string) {
 }
 
 // oddSpace reports whether r looks like a space, or like nothing, where
-// YAML takes it for content: a no-break space, a byte-order mark within
-// the file, the Unicode spaces.
+// YAML takes it for content: a Unicode White_Space character beyond ASCII
+// (a no-break space, an em space; the line breaks among them are refused
+// before: oddLineBreak), a zero-width space, a byte-order mark within the
+// file.
 func oddSpace(r rune) bool {
-	return r == 0xA0 || r == 0x1680 || r >= 0x2000 && r <= 0x200B || r == 0x202F || r == 0x205F || r == 0x3000 || r == 0xFEFF
+	return r > unicode.MaxASCII && unicode.IsSpace(r) || r == 0x200B || r == 0xFEFF
 }
 
-// oddSpaceName names odd space r for a message.
-func oddSpaceName(r rune) string {
+// oddSpaceName names odd space r for a message, with what to do.
+func oddSpaceName(r rune) (name, fix string) {
 	switch r {
 	case 0xA0:
-		return "a no-break space (U+00A0)"
+		return "a no-break space (U+00A0)", "replace it with a plain space"
 	case 0xFEFF:
-		return "a byte-order mark (U+FEFF)"
+		return "a byte-order mark (U+FEFF)", "delete it"
 	case 0x200B:
-		return "a zero-width space (U+200B)"
+		return "a zero-width space (U+200B)", "delete it"
 	}
-	return fmt.Sprintf("a Unicode space (U+%04X)", r)
+	return fmt.Sprintf("a Unicode space (U+%04X)", r), "replace it with a plain space"
 }
 
-// oddSpaceNear returns the offset of the first odd space (oddSpace) on
-// lines from..to of data where YAML wants a space: among a line's
-// indentation and - or ? indicators, or right after a colon; -1 when
-// there is none.
-func oddSpaceNear(data []byte, from, to int32) int {
+// oddSpaceAt returns the offset of the first odd space (oddSpace) on lines
+// from..to of data where YAML wants a space (among a line's indentation
+// and - or ? indicators, or right after a colon) that the YAML error want
+// is about: once it is a plain space, the file no longer fails so (a file
+// over caps.ManifestErrorSearch is not parsed again, and gets none); -1
+// when there is none. A byte-order mark opening the file is the file's.
+func oddSpaceAt(data []byte, from, to int32, want string) int {
+	if len(data) > caps.ManifestErrorSearch {
+		return -1
+	}
 	for l := max(from, 1); l <= to; l++ {
 		start, text := lineAt(data, l)
 		lead, prev := true, rune(0)
 		for i := 0; i < len(text); {
 			r, n := utf8.DecodeRune(text[i:])
-			if oddSpace(r) && (lead || prev == ':') && start+i > 0 { // a mark opening the file is the file's
-				return start + i
+			if off := start + i; oddSpace(r) && (lead || prev == ':') && off > 0 {
+				patched := append(append(slices.Clone(data[:off]), ' '), data[off+n:]...)
+				if err := parseDocs(patched); err == nil || err.Error() != want {
+					return off
+				}
 			}
 			lead = lead && (r == ' ' || r == '\t' || r == '-' || r == '?')
 			prev, i = r, i+n
@@ -688,7 +702,8 @@ func IsUTF32(data []byte) bool {
 // other not (no UTF-8 manifest starts with a NUL). Parse refuses such a
 // file with a hint to save it as UTF-8.
 func LooksUTF16(data []byte) bool {
-	return len(data) >= 2 && (data[0] == 0) != (data[1] == 0)
+	return len(data) >= 2 && (data[0] == 0) != (data[1] == 0) ||
+		len(data) >= 4 && data[0] == 0 && data[1] == 0 && data[2] == 0 && data[3] != 0 // UTF-32, big-endian
 }
 
 // lineBreak is a line break YAML knows besides \n and \r\n: its bytes,

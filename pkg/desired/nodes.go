@@ -68,7 +68,8 @@ func (l *loader) key(fi int, n *yaml.Node, i int, s *keySet, known []string, wha
 	if r, _ := utf8.DecodeRuneInString(k.Value); oddSpace(r) {
 		// Indentation pasted with a no-break space: the line reads as a
 		// key of the mapping above it.
-		l.addf(kp, "unknown key %q %s (it starts with %s, which looks like a space but is none to YAML: indent with plain spaces)", short(k.Value), in, oddSpaceName(r))
+		name, fix := oddSpaceName(r)
+		l.addf(kp, "unknown key %q %s (it starts with %s, which looks like a space but is none to YAML: %s)", short(k.Value), in, name, fix)
 	} else if h := suggest(k.Value, known); h != "" {
 		l.addf(kp, "unknown key %q %s (did you mean %s?)", short(k.Value), in, h)
 	} else {
