@@ -248,6 +248,7 @@ func TestOddSpaces(t *testing.T) {
 		{head + "    name: A\n\u00a0 - email: b@example.com\n", 5, 1, `unknown key "\u00a0 - email" at the top level (it starts with a no-break space (U+00A0)`},
 		{head + "    name: A\n\ufeff  - email: b@example.com\n", 5, 1, "(it starts with a byte-order mark (U+FEFF)"},
 		{head + "\u3000   name: A\n  - email: b@example.com\n", 4, 1, "a Unicode space (U+3000) here"},
+		{head + "    name: A\n\u200b  - email: b@example.com\n", 5, 1, "(it starts with a zero-width space (U+200B), which looks like a space but is none to YAML: delete it)"},
 	} {
 		p := oneProblem(t, "m.yaml", c.data)
 		if p.Line != c.line || p.Column != c.col || !strings.Contains(p.Message, c.want) {
@@ -264,6 +265,9 @@ func TestOddSpaces(t *testing.T) {
 			"version: 1\nusers:\n  # owner: platform\n  - email: a@example.com\n   name: A\n"},
 		{"version: 1\nusers:\n  - email: a@example.com\n    name: \"Ops:\u00a0EU\"\n   - email: b@example.com\n",
 			"version: 1\nusers:\n  - email: a@example.com\n    name: \"Ops: EU\"\n   - email: b@example.com\n"},
+		// In a plain value: a plain space there would be another error.
+		{"version: 1\nusers:\n  - email: a@example.com\n    name: Ops:\u00a0EU\n   - email: b@example.com\n",
+			"version: 1\nusers:\n  - email: a@example.com\n    name: OpsEU\n   - email: b@example.com\n"},
 	} {
 		p, q := oneProblem(t, "m.yaml", c.with), oneProblem(t, "m.yaml", c.without)
 		if strings.Contains(p.Message, "looks like a space") || p.Line != q.Line || p.Column != q.Column {

@@ -659,3 +659,24 @@ func TestWriterMatchesBytesWhateverTheWrites(t *testing.T) {
 		}
 	}
 }
+
+// TestControlsStackedMarks: combining marks past MaxMarks in a row (a
+// "Zalgo" display name, whose marks draw over the neighbouring lines of a
+// plan) are escaped; written text, which stacks a few, is left as it is,
+// and a letter or an escape between marks starts a new run.
+func TestControlsStackedMarks(t *testing.T) {
+	zalgo := "Z" + strings.Repeat("\u0316", 10)
+	for in, want := range map[string]string{
+		"e\u0301\u0302\u0303": "e\u0301\u0302\u0303",
+		"שָׁלוֹם":             "שָׁלוֹם",
+		"Tiếng Việt":          "Tiếng Việt",
+		zalgo:                 "Z" + strings.Repeat("\u0316", 4) + strings.Repeat(`\u0316`, 6),
+		"a" + strings.Repeat("\u0301", 4) + "b" + strings.Repeat("\u0301", 4): "a" + strings.Repeat("\u0301", 4) + "b" + strings.Repeat("\u0301", 4),
+		"\x1b" + zalgo:                    `\x1b` + "Z" + strings.Repeat("\u0316", 4) + strings.Repeat(`\u0316`, 6),
+		"é" + strings.Repeat("\u20dd", 6): "é" + strings.Repeat("\u20dd", 4) + `\u20dd\u20dd`, // enclosing marks (Me) too
+	} {
+		if got := Controls(in); got != want {
+			t.Errorf("Controls(%+q) = %+q, want %+q", in, got, want)
+		}
+	}
+}

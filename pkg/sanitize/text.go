@@ -15,17 +15,20 @@ import (
 // reads backwards, or looks like another), and bytes
 // that are not UTF-8. LF, CR and TAB become \n, \r and \t, the other C0
 // controls, DEL and bad bytes \xNN, the rest \uNNNN.
+// Combining marks past MaxMarks in a row (a "Zalgo" name, whose stacked
+// marks draw over the lines above and below it) are escaped too.
 // Text with nothing to escape is returned as is.
 func Controls(s string) string {
-	i := 0
+	i, marks := 0, 0
 	for i < len(s) {
 		c := s[i]
 		if c >= 0x20 && c < 0x7f {
 			i++
+			marks = 0
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if !unsafeRune(r, n) {
+		if !unsafeRune(r, n) && !stacked(r, &marks) {
 			i += n
 			continue
 		}
@@ -37,15 +40,30 @@ func Controls(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 8)
 	b.WriteString(s[:i])
+	marks = 0
+	if i > 0 {
+		// Count the run of marks the escape starts within again.
+		for j := i; j > 0; {
+			r, n := utf8.DecodeLastRuneInString(s[:j])
+			if !combining(r) {
+				break
+			}
+			marks++
+			j -= n
+		}
+	}
 	for i < len(s) {
 		c := s[i]
 		if c >= 0x20 && c < 0x7f {
 			b.WriteByte(c)
 			i++
+			marks = 0
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		switch {
+		case stacked(r, &marks):
+			fmt.Fprintf(&b, `\u%04x`, r)
 		case c == '\n':
 			b.WriteString(`\n`)
 		case c == '\r':
@@ -65,6 +83,45 @@ func Controls(s string) string {
 	}
 	return b.String()
 }
+
+// MaxMarks is how many combining marks in a row Controls shows as they
+// are: written text stacks at most about four on one letter (Hebrew
+// points and cantillation, Vietnamese tones).
+const MaxMarks = 4
+
+// stacked counts r into marks, the run of combining marks it ends, and
+// reports whether r is a mark past MaxMarks in that run.
+func stacked(r rune, marks *int) bool {
+	if !combining(r) {
+		*marks = 0
+		return false
+	}
+	*marks++
+	return *marks > MaxMarks
+}
+
+// combining reports whether r is a combining mark that draws on the letter
+// before it (general categories Mn and Me).
+func combining(r rune) bool {
+	if r <= 0xffff {
+		return r >= 0x300 && bmpMarks[r>>6]&(1<<(r&63)) != 0
+	}
+	return unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r)
+}
+
+// bmpMarks has a bit set for each combining mark up to U+FFFF: Controls
+// asks for every character that is not ASCII, and a look-up in the
+// category tables costs a search.
+var bmpMarks = func() (bits [0x10000 / 64]uint64) {
+	for _, t := range []*unicode.RangeTable{unicode.Mn, unicode.Me} {
+		for _, rg := range t.R16 {
+			for r := uint32(rg.Lo); r <= uint32(rg.Hi); r += uint32(rg.Stride) {
+				bits[r>>6] |= 1 << (r & 63)
+			}
+		}
+	}
+	return bits
+}()
 
 // unsafeRune reports whether the rune decoded with width n must be escaped.
 func unsafeRune(r rune, n int) bool {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -175,17 +176,30 @@ func cutNames(c plan.Change, cut int) (plan.Change, bool) {
 	c.UserID, _ = shortName(c.UserID, cut)
 	role, _ := shortName(string(c.Role), cut) // a custom role's name comes from the server
 	c.Role = model.Role(role)
-	c.From, _ = shortName(c.From, cut)
-	// An update's attributes, the manifest's and the server's: a display
-	// name of thousands of spaces would push what follows it on the line
-	// out of view (a code block does not wrap).
-	c.Name, _ = shortName(c.Name, cut)
-	c.Email, _ = shortName(c.Email, cut)
-	c.FromEmail, _ = shortName(c.FromEmail, cut)
-	c.ExternalID, _ = shortName(c.ExternalID, cut)
-	c.FromExternalID, _ = shortName(c.FromExternalID, cut)
+	// An update's and a create's attributes, the manifest's and the
+	// server's: a display name of thousands of spaces would push what
+	// follows it on the line out of view (a code block does not wrap).
+	// They are shown quoted (%q: a U+3000 as \u3000), and measured so.
+	if c.Action == plan.UpdateUser {
+		c.From = shortNameBy(c.From, cut, quotedWidth) // the old display name
+	} else {
+		c.From, _ = shortName(c.From, cut)
+	}
+	for _, f := range []*string{&c.Name, &c.Email, &c.FromEmail, &c.ExternalID, &c.FromExternalID} {
+		*f = shortNameBy(*f, cut, quotedWidth)
+	}
 	return c, user || name
 }
+
+// shortNameBy is shortName, measuring with width.
+func shortNameBy(s string, n int, width func(string) int) string {
+	s, _ = shortNameWith(s, n, width)
+	return s
+}
+
+// quotedWidth is how many characters the markdown view shows s in when a
+// line quotes it with %q.
+func quotedWidth(s string) int { return shownWidth(strconv.Quote(s)) - 2 }
 
 // shortName returns s when the markdown view shows it in at most n
 // characters (escaped: sanitize.Controls, then a backtick as \x60), else
@@ -195,8 +209,11 @@ func cutNames(c plan.Change, cut int) (plan.Change, bool) {
 // and two long names never read alike. A short name that holds "…"
 // (which may spell another's shortened form) is shown whole with its
 // hash too.
-func shortName(s string, n int) (string, bool) {
-	w := shownWidth(s)
+func shortName(s string, n int) (string, bool) { return shortNameWith(s, n, shownWidth) }
+
+// shortNameWith is shortName, measuring with width.
+func shortNameWith(s string, n int, width func(string) int) (string, bool) {
+	w := width(s)
 	switch {
 	case w <= n && !strings.Contains(s, "…"):
 		return s, false
@@ -207,7 +224,7 @@ func shortName(s string, n int) (string, bool) {
 	head := 0
 	for w = 0; head < len(s); {
 		_, size := utf8.DecodeRuneInString(s[head:])
-		if w += shownWidth(s[head : head+size]); w > part {
+		if w += width(s[head : head+size]); w > part {
 			break
 		}
 		head += size
@@ -215,7 +232,7 @@ func shortName(s string, n int) (string, bool) {
 	tail := len(s)
 	for w = 0; tail > head; {
 		_, size := utf8.DecodeLastRuneInString(s[:tail])
-		if w += shownWidth(s[tail-size : tail]); w > part {
+		if w += width(s[tail-size : tail]); w > part {
 			break
 		}
 		tail -= size

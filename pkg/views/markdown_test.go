@@ -159,6 +159,21 @@ func TestMarkdownUpdateEmailInView(t *testing.T) {
 	if i < 0 || i > 40 || width(line) > 2*caps.MarkdownName+100 {
 		t.Errorf("the email change is at %d of a line of %d characters, want it first on a line of names cut:\n%.300s", i, width(line), line)
 	}
+	// Each attribute is cut as %q shows it (U+3000 as \u3000, six
+	// characters): the server's old email, the manifest's new one, an
+	// externalId, a created user's display name.
+	wide := strings.Repeat("\u3000", 120)
+	long := strings.Repeat("x", 300)
+	for _, c := range []plan.Change{
+		{Action: plan.UpdateUser, User: "m@evil.example", UserID: "u1", FromEmail: "a" + wide + "@x.com", Email: "m@evil.example", FromExternalID: "e" + wide, ExternalID: "okta-9"},
+		{Action: plan.UpdateUser, User: "n@evil.example", UserID: "u2", FromEmail: "a@x.com", Email: long + "@evil.example", ExternalID: long},
+		{Action: plan.CreateUser, User: "o@x.com", Name: "J" + wide + "K", ExternalID: "okta-7"},
+	} {
+		line := lineWith(markdownOf(t, plan.Plan{Changes: []plan.Change{c}}), map[plan.Action]string{plan.UpdateUser: "update ", plan.CreateUser: "create "}[c.Action])
+		if w := width(line); w == 0 || w > 3*caps.MarkdownName+60 {
+			t.Errorf("%s: a line of %d characters, want its attributes cut:\n%.400s", c.Action, w, line)
+		}
+	}
 }
 
 // TestMarkdownLongNamesCut: a server record whose names hold thousands of

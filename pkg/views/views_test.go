@@ -266,6 +266,20 @@ func TestRightToLeftArrows(t *testing.T) {
 			t.Errorf("%s: the mark in a name is not escaped:\n%s", name, out)
 		}
 	}
+	// The short forms the markdown view falls back to (a role change
+	// listed by team, "role A → B: N user(s)") keep the marks, and so do
+	// the other right-to-left scripts.
+	_, teams := groups(plan.Plan{Changes: []plan.Change{
+		{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: "bob@x.com", UserID: "ub", From: "مشاهد", Role: "مدير"},
+	}}, 0)
+	if ln := teams[0].lines[0]; !strings.Contains(ln.gist, "مشاهد\u200e → \u200eمدير") || !strings.Contains(ln.text, "مشاهد\u200e → \u200eمدير") {
+		t.Errorf("Arabic role change: text %q, gist %q, want the marks in both", ln.text, ln.gist)
+	}
+	for r, want := range map[rune]bool{'a': false, 'é': false, 'ש': true, 'م': true, 'ܐ': true, 'ހ': true, 'ﭏ': true, 'ﻼ': true, '中': false, '→': false} {
+		if rightToLeft(r) != want {
+			t.Errorf("rightToLeft(%q) = %v, want %v", r, !want, want)
+		}
+	}
 }
 
 // bothViews renders p as text and as markdown, by view name.
