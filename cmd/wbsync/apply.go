@@ -353,8 +353,8 @@ func sayWhatDiffers(inv *invocation, header string, lines []string) {
 			break
 		}
 		// Names come from the server and from the file: redacted,
-		// escaped, then cut.
-		inv.sayIndented(zapcore.ErrorLevel, "  ", sanitize.Server(inv.redactor(), line, 2*caps.Field))
+		// escaped, then cut; right-to-left pairs kept in order.
+		inv.sayIndented(zapcore.ErrorLevel, "  ", sanitize.LTRArrows(sanitize.Server(inv.redactor(), line, 2*caps.Field)))
 	}
 }
 

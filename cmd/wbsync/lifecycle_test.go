@@ -721,8 +721,14 @@ func editPlanFile(t *testing.T, path string, edit func(map[string]any)) {
 // as an admin in the W&B UI (or SSO) would; userName is JSON-escaped text.
 func createByHand(t *testing.T, emu *testEmu, userName, email string) {
 	t.Helper()
-	req, err := http.NewRequest("POST", emu.url+"/Users", strings.NewReader(
-		`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"`+userName+`","emails":[{"value":"`+email+`","primary":true}],"active":true}`))
+	byHand(t, emu, "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"`+userName+`","emails":[{"value":"`+email+`","primary":true}],"active":true}`, http.StatusCreated)
+}
+
+// byHand sends one SCIM request to the emulator behind wbsync's back and
+// fails unless it is answered want.
+func byHand(t *testing.T, emu *testEmu, method, path, body string, want int) {
+	t.Helper()
+	req, err := http.NewRequest(method, emu.url+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -733,8 +739,8 @@ func createByHand(t *testing.T, emu *testEmu, userName, email string) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("creating %s by hand: %s", email, resp.Status)
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s by hand: %s", method, path, resp.Status)
 	}
 }
 
@@ -1216,5 +1222,28 @@ func TestApplyReportLostKeepsItsCode(t *testing.T) {
 	}
 	if got := srv.Stats().Requests["POST"]; got != 1 {
 		t.Errorf("POST requests = %d, want the create", got)
+	}
+}
+
+// TestStaleLinesRightToLeft: a stale refusal's line for a change between
+// two right-to-left values (a display name in Hebrew renamed behind
+// wbsync's back) keeps the old value left of the arrow: a left-to-right
+// mark on each side, after escaping.
+func TestStaleLinesRightToLeft(t *testing.T) {
+	seed := writeState(t, map[string]any{
+		"users": []any{map[string]any{"id": "u-dana", "userName": "dana@example.com", "displayName": "דנה", "organizationRole": "admin"}},
+		"teams": []any{},
+	})
+	emu := startEmu(t, emulator.Options{}, seed)
+	v := vars(emu.url)
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: dana@example.com\n    name: דנה\n    orgRole: admin\nteams: []\n")
+	planPath := filepath.Join(t.TempDir(), "plan.json")
+	if r := wb(t, v, "plan", "-f", m, "--out", planPath); r.code != exitOK {
+		t.Fatalf("plan: %d\n%s", r.code, r.stderr)
+	}
+	byHand(t, emu, "PATCH", "/Users/u-dana", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"שרה"}]}`, http.StatusOK)
+	r := wb(t, v, "apply", planPath, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "name \"שרה\"\u200e → \u200e\"דנה\"") {
+		t.Fatalf("exit %d, want 1 with the rename's arrow between marks:\n%s", r.code, r.stderr)
 	}
 }

@@ -359,7 +359,7 @@ func (r *Report) WriteText(w io.Writer) error {
 				len(v.Changes), len(v.LeftAlone))
 		}
 		for _, c := range v.Changes {
-			fmt.Fprintf(&b, "  %c %s\n", c.Action.Symbol(), sanitize.Controls(plan.Describe(c)))
+			fmt.Fprintf(&b, "  %c %s\n", c.Action.Symbol(), sanitize.LTRArrows(sanitize.Controls(plan.Describe(c))))
 		}
 		for _, w := range v.LeftAlone {
 			fmt.Fprintf(&b, "  ! %s: %s\n", w.Code, sanitize.Controls(w.Message))

@@ -440,3 +440,19 @@ func TestVerifyUnseenRoleWrites(t *testing.T) {
 		})
 	}
 }
+
+// TestReportRightToLeftArrows: a remaining role change between two
+// right-to-left role names keeps its order in the text report (a
+// left-to-right mark on each side of the arrow, after escaping).
+func TestReportRightToLeftArrows(t *testing.T) {
+	r := &Report{Verification: &Verification{Remaining: 1, Changes: []plan.Change{
+		{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: "bob@x.com", UserID: "ub", From: "צופה", Role: "מנהל"},
+	}}}
+	var buf strings.Builder
+	if err := r.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "צופה\u200e → \u200eמנהל") {
+		t.Errorf("no marks around the arrow:\n%s", buf.String())
+	}
+}

@@ -84,6 +84,27 @@ func Controls(s string) string {
 	return b.String()
 }
 
+// LTRArrows returns escaped line s with a left-to-right mark (U+200E) on
+// each side of every " → " when s holds a right-to-left letter: between
+// two right-to-left values (custom role names, display names in Hebrew or
+// Arabic) the bidirectional algorithm would take the arrow for theirs and
+// show the pair swapped, a promotion read as a demotion. s must be escaped
+// already (Controls: a mark sent in a name is escaped); the marks are
+// ours, and invisible.
+func LTRArrows(s string) string {
+	if !strings.Contains(s, " → ") || !strings.ContainsFunc(s, RightToLeft) {
+		return s
+	}
+	return strings.ReplaceAll(s, " → ", "\u200e → \u200e")
+}
+
+// RightToLeft reports whether r is a letter of a right-to-left script
+// (Hebrew, Arabic, Syriac, Thaana, N'Ko and the others of U+0590–U+08FF,
+// their presentation forms, and the historic ones above U+10800).
+func RightToLeft(r rune) bool {
+	return r >= 0x0590 && r <= 0x08FF || r >= 0xFB1D && r <= 0xFDFF || r >= 0xFE70 && r <= 0xFEFE || r >= 0x10800 && r <= 0x10FFF || r >= 0x1E800 && r <= 0x1EFFF
+}
+
 // MaxMarks is how many combining marks in a row Controls shows as they
 // are: written text stacks at most about four on one letter (Hebrew
 // points and cantillation, Vietnamese tones).

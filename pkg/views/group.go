@@ -103,11 +103,11 @@ func groups(p plan.Plan, cut int) (users, teams []*group) {
 				teams = append(teams, g)
 			}
 		}
-		ln := line{sym: c.Action.Symbol(), action: c.Action, text: ltrArrows(sanitize.Controls(lineText(shown)))}
+		ln := line{sym: c.Action.Symbol(), action: c.Action, text: sanitize.LTRArrows(sanitize.Controls(lineText(shown)))}
 		if tierOf(c.Action) < mustTiers {
 			ln.who, ln.gist = sanitize.Controls(plan.UserText(shown)), ln.text // the user's group names the user
 			if c.Action == plan.RemoveMember || c.Action == plan.SetTeamRole {
-				ln.gist, ln.team = ltrArrows(sanitize.Controls(gistText(shown))), sanitize.Controls(shown.Team)
+				ln.gist, ln.team = sanitize.LTRArrows(sanitize.Controls(gistText(shown))), sanitize.Controls(shown.Team)
 			}
 		}
 		g.lines = append(g.lines, ln)
@@ -138,26 +138,6 @@ func groups(p plan.Plan, cut int) (users, teams []*group) {
 		g.short = g.title // a user group's short title is its title
 	}
 	return users, teams
-}
-
-// ltrArrows returns escaped line s with a left-to-right mark (U+200E) on
-// each side of every " → " when s holds a right-to-left letter: between
-// two right-to-left values (custom role names, display names in Hebrew or
-// Arabic) the bidirectional algorithm would take the arrow for theirs and
-// show the pair swapped, a promotion read as a demotion. The marks are
-// ours, added after escaping (a mark in a name is escaped), and invisible.
-func ltrArrows(s string) string {
-	if !strings.Contains(s, " → ") || !strings.ContainsFunc(s, rightToLeft) {
-		return s
-	}
-	return strings.ReplaceAll(s, " → ", "\u200e → \u200e")
-}
-
-// rightToLeft reports whether r is a letter of a right-to-left script
-// (Hebrew, Arabic, Syriac, Thaana, N'Ko and the others of U+0590–U+08FF,
-// their presentation forms, and the historic ones above U+10800).
-func rightToLeft(r rune) bool {
-	return r >= 0x0590 && r <= 0x08FF || r >= 0xFB1D && r <= 0xFDFF || r >= 0xFE70 && r <= 0xFEFE || r >= 0x10800 && r <= 0x10FFF || r >= 0x1E800 && r <= 0x1EFFF
 }
 
 // cutNames returns c with each name (user, userName, team, ids) that the

@@ -9,6 +9,7 @@ import (
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 func samplePlan() plan.Plan {
@@ -276,8 +277,8 @@ func TestRightToLeftArrows(t *testing.T) {
 		t.Errorf("Arabic role change: text %q, gist %q, want the marks in both", ln.text, ln.gist)
 	}
 	for r, want := range map[rune]bool{'a': false, 'é': false, 'ש': true, 'م': true, 'ܐ': true, 'ހ': true, 'ﭏ': true, 'ﻼ': true, '中': false, '→': false} {
-		if rightToLeft(r) != want {
-			t.Errorf("rightToLeft(%q) = %v, want %v", r, !want, want)
+		if sanitize.RightToLeft(r) != want {
+			t.Errorf("RightToLeft(%q) = %v, want %v", r, !want, want)
 		}
 	}
 }
