@@ -184,7 +184,7 @@ func (r *runner) skip(i int, reason string, cause *int) {
 	res := &r.results[i]
 	res.Status, res.Reason, res.CausedBy = StatusSkipped, reason, cause
 	r.noteOutcome(i)
-	r.bar.Add(1)
+	r.bar.Skip(1) // not done: no running line counts it
 }
 
 // skipInterrupted records the changes at idx as not started because the

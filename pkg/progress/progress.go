@@ -63,6 +63,14 @@ type Progress struct {
 	shown    *Bar      // terminal: the unfinished bar whose line is on screen
 	lastDraw time.Time // terminal: when a line was last drawn
 	midLine  bool      // Writer left the cursor after text with no newline
+	// terminal: a bar that moved since its line was drawn (the redraw was
+	// due sooner than redrawEvery), and the timer that draws it once the
+	// interval has passed, so that the end of a burst of steps is shown
+	// without waiting for the next step
+	stale   *Bar
+	pending *time.Timer
+	// afterFunc is time.AfterFunc (tests replace it)
+	afterFunc func(time.Duration, func()) *time.Timer
 }
 
 // New returns a Progress that writes to w, redrawing one line per task when
@@ -75,7 +83,7 @@ func New(w io.Writer, terminal bool, now func() time.Time) *Progress {
 	if now == nil {
 		now = time.Now
 	}
-	return &Progress{w: w, terminal: terminal, now: now}
+	return &Progress{w: w, terminal: terminal, now: now, afterFunc: time.AfterFunc}
 }
 
 // SetWidth makes p cut terminal lines to width() columns (less one, so
@@ -160,6 +168,7 @@ type Bar struct {
 	// Guarded by p.mu.
 	total    int
 	count    int
+	skipped  int       // steps that will not be done (Skip): in neither count nor rate
 	initial  int       // steps done at the start: not in the rate
 	step     int       // off a terminal: counts between running-count lines
 	next     int       // off a terminal: the count the next line is due at
@@ -194,6 +203,11 @@ func (p *Progress) StartWith(label string, total, done int) *Bar {
 
 // Add counts n more steps done.
 func (b *Bar) Add(n int) { b.update(func(p *Progress) { b.add(p, n) }) }
+
+// Skip counts n steps that will not be done (an interrupted run's, or those
+// whose prerequisite failed): they leave the count, the rate and the lines
+// as they were, and only shorten the time left.
+func (b *Bar) Skip(n int) { b.update(func(*Progress) { b.skipped += n }) }
 
 // Done ends the task with a last line: its count, how long it took, and
 // tally (such as "12 ok, 1 failed"; may be empty).
@@ -230,12 +244,14 @@ func (b *Bar) add(p *Progress, n int) {
 	b.count += n
 	now := p.now()
 	if p.terminal {
-		if p.shown == nil || now.Sub(p.lastDraw) >= redrawEvery {
+		if since := now.Sub(p.lastDraw); p.shown == nil || since >= redrawEvery {
 			p.draw(b, now)
+		} else {
+			p.drawLater(b, redrawEvery-since)
 		}
 		return
 	}
-	if b.total > 0 && b.count >= b.total {
+	if b.total > 0 && b.count+b.skipped >= b.total {
 		return // the last line is Done's
 	}
 	due := b.total > 0 && b.count >= b.next
@@ -335,7 +351,24 @@ func (b *Bar) setTotal(total int) {
 func (p *Progress) draw(b *Bar, now time.Time) {
 	p.endMidLine()
 	io.WriteString(p.w, eraseLine+p.fit(b.snapshot(now)))
-	p.shown, p.lastDraw = b, now
+	p.shown, p.lastDraw, p.stale = b, now, nil
+}
+
+// drawLater has b's line drawn after wait, unless a draw comes first or b
+// is finished by then. Callers hold p.mu.
+func (p *Progress) drawLater(b *Bar, wait time.Duration) {
+	p.stale = b
+	if p.pending != nil {
+		return
+	}
+	p.pending = p.afterFunc(wait, func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.pending = nil
+		if b := p.stale; b != nil && !b.finished {
+			p.draw(b, p.now())
+		}
+	})
 }
 
 // line writes b's line text (off a terminal), or hands it to the hook.
@@ -370,8 +403,8 @@ func (b *Bar) snapshot(now time.Time) string {
 	}
 	rate := float64(b.count-b.initial) / elapsed.Seconds()
 	s += fieldGap + formatRate(rate)
-	if b.total > b.count {
-		eta := time.Duration(float64(b.total-b.count) / rate * float64(time.Second))
+	if left := b.total - b.count - b.skipped; left > 0 {
+		eta := time.Duration(float64(left) / rate * float64(time.Second))
 		s += fieldGap + "ETA " + eta.Round(time.Second).String()
 	}
 	return s

@@ -29,10 +29,31 @@ func (c *clock) advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// setup returns a Progress writing to a buffer, on a fake clock.
+// setup returns a Progress writing to a buffer, on a fake clock, whose
+// delayed redraws wait for the test to run them (later).
 func setup(terminal bool) (*bytes.Buffer, *clock, *Progress) {
 	buf, clk := &bytes.Buffer{}, newClock()
-	return buf, clk, New(buf, terminal, clk.now)
+	p := New(buf, terminal, clk.now)
+	p.afterFunc = func(time.Duration, func()) *time.Timer { return time.NewTimer(time.Hour) }
+	return buf, clk, p
+}
+
+// later makes p's delayed redraws wait for the test: it returns the
+// function that runs the one pending, and the wait asked for.
+func later(p *Progress) (run func(), wait *time.Duration) {
+	var f func()
+	wait = new(time.Duration)
+	p.afterFunc = func(d time.Duration, g func()) *time.Timer {
+		*wait, f = d, g
+		return time.NewTimer(time.Hour)
+	}
+	return func() {
+		if f != nil {
+			g := f
+			f = nil
+			g()
+		}
+	}, wait
 }
 
 // expectOutput fails t unless buf holds exactly want.
@@ -412,4 +433,60 @@ func TestNotice(t *testing.T) {
 	if (*Progress)(nil).Notice("n") {
 		t.Fatal("nil Progress took a notice")
 	}
+}
+
+// TestTerminalBurstDrawnAfterward: steps that come within redrawEvery of
+// the last draw are drawn once that interval has passed, not only at the
+// next step, which may be seconds away (a burst of completions against a
+// slow server); a draw in between, or Done, makes the delayed one moot.
+func TestTerminalBurstDrawnAfterward(t *testing.T) {
+	buf, clk, p := setup(true)
+	run, wait := later(p)
+	bar := p.Start("create_user", 24)
+	clk.advance(4 * time.Second)
+	bar.Add(1) // drawn
+	clk.advance(time.Millisecond)
+	bar.Add(7) // within 100ms: drawn later
+	if *wait != redrawEvery-time.Millisecond {
+		t.Fatalf("the redraw waits %v, want %v", *wait, redrawEvery-time.Millisecond)
+	}
+	run()
+	clk.advance(4 * time.Second)
+	bar.Add(1) // drawn
+	clk.advance(time.Millisecond)
+	bar.Add(1) // drawn later, but Done comes first
+	bar.Done("10 ok")
+	run()
+	want := "" +
+		"\r\x1b[Kcreate_user  0/24" +
+		"\r\x1b[Kcreate_user  1/24  0.2/s  ETA 1m32s" +
+		"\r\x1b[Kcreate_user  8/24  2.0/s  ETA 8s" +
+		"\r\x1b[Kcreate_user  9/24  1.1/s  ETA 13s" +
+		"\r\x1b[Kcreate_user  10/24  done in 8s: 10 ok\n"
+	expectOutput(t, buf, want)
+}
+
+// TestSkippedStepsDrawNothing: steps skipped (an interrupted run's) add no
+// running line, leave the count and the rate alone, and shorten the time
+// left; the last line counts what was done.
+func TestSkippedStepsDrawNothing(t *testing.T) {
+	buf, clk, p := setup(false)
+	bar := p.Start("create_user", 200)
+	for range 20 {
+		clk.advance(50 * time.Millisecond)
+		bar.Add(1)
+	}
+	bar.Skip(100)
+	clk.advance(time.Second)
+	bar.Add(20)
+	for range 60 {
+		bar.Skip(1)
+	}
+	bar.Done("40 ok, 0 failed, 160 skipped")
+	want := "" +
+		"create_user  0/200\n" +
+		"create_user  20/200  20/s  ETA 9s\n" +
+		"create_user  40/200  20/s  ETA 3s\n" +
+		"create_user  40/200  done in 2s: 40 ok, 0 failed, 160 skipped\n"
+	expectOutput(t, buf, want)
 }
