@@ -346,6 +346,9 @@ func sayWhatDiffers(inv *invocation, header string, lines []string) {
 				n[order(l)]++
 			}
 			more := fmt.Sprintf("... and %d more difference(s) (%d now planned or blocked, %d no longer", len(lines)-i, n[planned], n[unplanned])
+			if n[other] > 0 {
+				more += fmt.Sprintf(", %d the same but for ids or the organization read", n[other])
+			}
 			if n[warned] > 0 {
 				more += fmt.Sprintf(", %d warning(s) that appeared or went away", n[warned])
 			}

@@ -130,12 +130,33 @@ func Equal(a, b Plan) bool {
 // Equal(saved, now).
 //
 // A change that reads the same on both sides differs in what Describe does
-// not show, the ids (a team or user that now exists, or exists no more):
-// those lines end with them.
+// not show, the ids (a user or team that now exists, such as one an
+// interrupted apply created, or exists no more): such a pair is one "~"
+// line giving both ids, after the others, since it is the same work. Any
+// look-alike left unpaired ends with its ids.
 func ChangesDiff(saved, now Plan) []string {
 	lines := []string{}
 	blocked := func(b Block) string { return "blocked by " + string(b.Limit) + ": " + b.Message }
 	gone, added := missingFrom(saved.Changes, now.Changes), missingFrom(now.Changes, saved.Changes)
+	// Pair each added change with a gone one that reads the same, one to
+	// one, in order.
+	goneByText := map[string][]int{}
+	for i, c := range gone {
+		d := Describe(c)
+		goneByText[d] = append(goneByText[d], i)
+	}
+	pairedGone, pairedAdded := make([]bool, len(gone)), make([]bool, len(added))
+	var relabelled []string
+	for j, c := range added {
+		d := Describe(c)
+		if is := goneByText[d]; len(is) > 0 {
+			i := is[0]
+			goneByText[d] = is[1:]
+			pairedGone[i], pairedAdded[j] = true, true
+			relabelled = append(relabelled, fmt.Sprintf("~ the same change, with other ids: %s [user_id %q → %q, team_id %q → %q]",
+				d, gone[i].UserID, c.UserID, gone[i].TeamID, c.TeamID))
+		}
+	}
 	texts := func(cs []Change) map[string]bool {
 		m := make(map[string]bool, len(cs))
 		for _, c := range cs {
@@ -151,12 +172,17 @@ func ChangesDiff(saved, now Plan) []string {
 		}
 		return d
 	}
-	for _, c := range gone {
-		lines = append(lines, "- no longer planned: "+describe(c, addedTexts))
+	for i, c := range gone {
+		if !pairedGone[i] {
+			lines = append(lines, "- no longer planned: "+describe(c, addedTexts))
+		}
 	}
-	for _, c := range added {
-		lines = append(lines, "+ now planned: "+describe(c, goneTexts))
+	for j, c := range added {
+		if !pairedAdded[j] {
+			lines = append(lines, "+ now planned: "+describe(c, goneTexts))
+		}
 	}
+	lines = append(lines, relabelled...)
 	for _, b := range missingFrom(saved.Blocked, now.Blocked) {
 		lines = append(lines, "- no longer "+blocked(b))
 	}

@@ -152,7 +152,8 @@ func TestStaleness(t *testing.T) {
 }
 
 // A change that reads the same before and after, but for its ids (the
-// team now exists), shows them on both lines; other lines show none.
+// team now exists), is one "~" line with both, after the real differences;
+// other lines show none.
 func TestChangesDiffShowsIDsOfLookAlikes(t *testing.T) {
 	saved := samplePlan()
 	saved.Changes = append(saved.Changes, Change{Action: AddMember, User: "d@x.com", Team: "new", Role: "member"})
@@ -162,8 +163,19 @@ func TestChangesDiffShowsIDsOfLookAlikes(t *testing.T) {
 	got := ChangesDiff(saved, now)
 	want := []string{
 		"- no longer planned: create user a@x.com",
-		`- no longer planned: add d@x.com to team new as member [user_id "", team_id ""]`,
-		`+ now planned: add d@x.com to team new as member [user_id "ud", team_id "gn"]`,
+		`~ the same change, with other ids: add d@x.com to team new as member [user_id "" → "ud", team_id "" → "gn"]`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("ChangesDiff =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// Two look-alikes saved, one now: one pair, and the other is no
+	// longer planned, with its ids.
+	saved.Changes = append(saved.Changes, Change{Action: AddMember, User: "d@x.com", Team: "new", TeamID: "g2", Role: "member"})
+	got = ChangesDiff(saved, now)
+	want = []string{
+		"- no longer planned: create user a@x.com",
+		`- no longer planned: add d@x.com to team new as member [user_id "", team_id "g2"]`,
+		`~ the same change, with other ids: add d@x.com to team new as member [user_id "" → "ud", team_id "" → "gn"]`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("ChangesDiff =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
