@@ -1,7 +1,9 @@
 package emulator
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -130,6 +132,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.statsMu.Unlock()
 	if s.opts.Latency > 0 {
+		// The body is read first: net/http notices that the client went
+		// away (and cancels r.Context()) only once the handler has read
+		// the body, so a write the client gave up during the wait would
+		// otherwise still be served.
+		if r.Body != nil {
+			b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+			if err != nil {
+				return // the client went away while sending it
+			}
+			r.Body = io.NopCloser(bytes.NewReader(b))
+		}
 		t := time.NewTimer(s.opts.Latency)
 		select {
 		case <-t.C:

@@ -222,6 +222,49 @@ func TestLatencyHonoursCancellation(t *testing.T) {
 	}
 }
 
+// TestLatencyAbandonedWriteNotServed: a create whose client gives up
+// during the latency wait (an interrupted apply's request in flight) is
+// not served, as documented: the body is read first, so that net/http
+// notices the closed connection.
+func TestLatencyAbandonedWriteNotServed(t *testing.T) {
+	srv, err := New(Options{Latency: time.Hour}, nil, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	arrived, done := make(chan struct{}), make(chan struct{})
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		srv.ServeHTTP(w, r)
+		close(done)
+	}))
+	// Closed only once the handler returned: Close waits for it.
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, "POST", hs.URL+"/scim/Users", strings.NewReader(
+		`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a@example.com","emails":[{"value":"a@example.com","primary":true}],"active":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer k")
+	req.Header.Set("Content-Type", "application/scim+json")
+	go func() {
+		<-arrived
+		cancel()
+	}()
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("answered %s during an hour's latency", resp.Status)
+	}
+	select {
+	case <-done:
+		hs.Close()
+	case <-time.After(30 * time.Second):
+		t.Fatal("the abandoned request is still waiting")
+	}
+	if n := srv.ActiveUsers(); n != 0 {
+		t.Errorf("%d user(s) after an abandoned create, want 0", n)
+	}
+}
+
 func TestRegisterFlags(t *testing.T) {
 	var o Options
 	fs := flag.NewFlagSet("emulate", flag.ContinueOnError)
