@@ -295,25 +295,26 @@ func TestManifestDirUpperCaseExtension(t *testing.T) {
 }
 
 // TestManifestDirControlInName: -f DIR refuses a manifest file whose name
-// holds a line break, naming it escaped: a pull request's author names the
-// files of a manifest directory, and a message about it is split into
-// lines at its line breaks before each is escaped, so that the name would
-// put lines of theirs into the CI log (GitHub's ::error:: and
-// ::add-mask:: commands among them). Other files are still skipped
-// silently; other characters are escaped where a message shows the name,
-// and names that need them (a joined emoji, Persian's ZWNJ) are read.
+// holds a line break or another control character, naming it escaped: a
+// pull request's author names the files of a manifest directory, and a
+// message about it is split into lines at its line breaks before each is
+// escaped, so that the name would put lines of theirs into the CI log
+// (GitHub's ::error:: and ::add-mask:: commands among them). Other files
+// are still skipped silently; other characters are escaped where a
+// message shows the name, and names that need them (a joined emoji,
+// Persian's ZWNJ) are read.
 func TestManifestDirControlInName(t *testing.T) {
-	for _, name := range []string{"👨\u200d👩\u200d👧.yaml", "تیم\u200cها.yaml", "a\x1b[2J.yaml"} {
+	for _, name := range []string{"👨\u200d👩\u200d👧.yaml", "تیم\u200cها.yaml", "b\u202e.yaml"} {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, name), []byte("version: 1\nusers:\n  - email: bad\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		r := wb(t, nil, "validate", "-f", dir)
-		if r.code != exitError || !strings.Contains(r.stderr, sanitize.Controls(name)+":3:12: malformed email") || strings.Contains(r.stderr, "\x1b[") {
+		if r.code != exitError || !strings.Contains(r.stderr, sanitize.Controls(name)+":3:12: malformed email") || strings.Contains(r.stderr, "\u202e") {
 			t.Errorf("validate -f DIR holding %q: exit %d, want its problem read, the name escaped:\n%s", name, r.code, r.stderr)
 		}
 	}
-	for _, name := range []string{"x\n::error::plan is safe\n.yaml", "a\n.yml", "b\n.YAML"} {
+	for _, name := range []string{"x\n::error::plan is safe\n.yaml", "a\n.yml", "b\n.YAML", "c\r.yaml", "d\x1b[2J.yaml", "e\u2028.yaml"} {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, "ok.yaml"), []byte("version: 1\nusers:\n  - email: a@example.com\n"), 0o600); err != nil {
 			t.Fatal(err)
@@ -325,7 +326,7 @@ func TestManifestDirControlInName(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := wb(t, nil, "validate", "-f", dir)
-		if r.code != exitError || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "holds a line break: rename it") {
+		if r.code != exitError || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "holds a control character or line break: rename it") {
 			t.Errorf("validate -f DIR holding %q: exit %d, want 1 and one line naming it escaped:\n%s", name, r.code, r.stderr)
 		}
 	}

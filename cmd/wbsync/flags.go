@@ -583,6 +583,14 @@ type fileError struct {
 func (e fileError) Error() string { return e.err.Error() }
 func (e fileError) Unwrap() error { return e.err }
 
+// controlInName reports whether r, in a file name, is a control character
+// (C0, DEL, C1) or a line or paragraph separator. Other characters that
+// are escaped where a name is shown (a joined emoji's U+200D, Persian's
+// ZWNJ) are part of real names.
+func controlInName(r rune) bool {
+	return r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == 0x2028 || r == 0x2029
+}
+
 // manifestPaths expands -f values: a directory means every *.yaml and *.yml
 // in it, sorted, skipping names that start with "." as a shell glob does
 // (editor lock and backup files such as .#org.yaml), and refusing one whose
@@ -639,12 +647,15 @@ func manifestPaths(files []string) ([]string, error) {
 			if e.IsDir() || strings.HasPrefix(name, ".") {
 				continue
 			}
-			if low := strings.ToLower(ext); (low == ".yaml" || low == ".yml") && strings.Contains(name, "\n") {
+			if low := strings.ToLower(ext); (low == ".yaml" || low == ".yml") && strings.ContainsFunc(name, controlInName) {
 				// Messages about it are escaped line by line, and a
 				// message's own lines are split at its line breaks: a
 				// line break in the name would make lines of its
-				// author's (a CI system's commands among them).
-				return nil, fileError{filepath.Join(f, name), fmt.Errorf("manifest directory %s: the file name %s holds a line break: rename it",
+				// author's (a CI system's commands among them). A name
+				// with any control, escaped where it is shown, would
+				// also make a stale plan's command to plan again name
+				// another file.
+				return nil, fileError{filepath.Join(f, name), fmt.Errorf("manifest directory %s: the file name %s holds a control character or line break: rename it",
 					f, sanitize.Controls(name))}
 			}
 			if ext != ".yaml" && ext != ".yml" {

@@ -541,46 +541,54 @@ func oddSpaceName(r rune) (name, fix string) {
 // oddSpaceAt returns the offset of the first odd space (oddSpace) on lines
 // from..to of data where YAML wants a space (among a line's indentation
 // and - or ? indicators, or right after a colon) that the YAML error want
-// is about: the file up to line to fails so, and parses once that
-// character is a plain space. At most oddSpaceTries are tried (each costs
-// a parse); a file over caps.ManifestErrorSearch is not parsed again and
-// gets none; -1 when there is none. A byte-order mark opening the file is
-// the file's.
+// is about: the file up to line to fails so, and parses once every such
+// character of that line is a plain space (indentation pasted from a web
+// page is all no-break spaces). One parse per line that holds any, at most
+// to-from+2 in all; a file over caps.ManifestErrorSearch is not parsed
+// again and gets none; -1 when there is none. A byte-order mark opening
+// the file is the file's.
 func oddSpaceAt(data []byte, from, to int32, want string) int {
 	if len(data) > caps.ManifestErrorSearch {
 		return -1
 	}
 	start, text := lineAt(data, to)
 	prefix := data[:min(len(data), start+len(text)+1)]
-	tries := 0
+	checked := false
 	for l := max(from, 1); l <= to; l++ {
 		start, text := lineAt(prefix, l)
+		var offs []int
 		lead, prev := true, rune(0)
 		for i := 0; i < len(text); {
 			r, n := utf8.DecodeRune(text[i:])
 			if off := start + i; oddSpace(r) && (lead || prev == ':') && off > 0 {
-				if tries == 0 {
-					if err := parseDocs(prefix); err == nil || errors.Is(err, io.EOF) || err.Error() != want {
-						return -1 // the error does not arise by these lines alone
-					}
-				}
-				if tries++; tries > oddSpaceTries {
-					return -1
-				}
-				patched := append(append(slices.Clone(prefix[:off]), ' '), prefix[off+n:]...)
-				if err := parseDocs(patched); err == nil || errors.Is(err, io.EOF) { // one document, or two
-					return off
-				}
+				offs = append(offs, off)
 			}
-			lead = lead && (r == ' ' || r == '\t' || r == '-' || r == '?')
+			lead = lead && (r == ' ' || r == '\t' || r == '-' || r == '?' || oddSpace(r))
 			prev, i = r, i+n
+		}
+		if len(offs) == 0 {
+			continue
+		}
+		if !checked {
+			if err := parseDocs(prefix); err == nil || errors.Is(err, io.EOF) || err.Error() != want {
+				return -1 // the error does not arise by these lines alone
+			}
+			checked = true
+		}
+		patched := make([]byte, 0, len(prefix))
+		last := 0
+		for _, off := range offs {
+			_, n := utf8.DecodeRune(prefix[off:])
+			patched = append(append(patched, prefix[last:off]...), ' ')
+			last = off + n
+		}
+		patched = append(patched, prefix[last:]...)
+		if err := parseDocs(patched); err == nil || errors.Is(err, io.EOF) { // one document, or two
+			return offs[0]
 		}
 	}
 	return -1
 }
-
-// oddSpaceTries is how many odd spaces oddSpaceAt tries.
-const oddSpaceTries = 3
 
 // lineAt returns the offset where line l (from 1) of data starts and its
 // text, without its line break.

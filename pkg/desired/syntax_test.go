@@ -248,6 +248,10 @@ func TestOddSpaces(t *testing.T) {
 		{head + "    name: A\n\u00a0 - email: b@example.com\n", 5, 1, `unknown key "\u00a0 - email" at the top level (it starts with a no-break space (U+00A0)`},
 		{head + "    name: A\n\ufeff  - email: b@example.com\n", 5, 1, "(it starts with a byte-order mark (U+FEFF)"},
 		{head + "\u3000   name: A\n  - email: b@example.com\n", 4, 1, "a Unicode space (U+3000) here"},
+		// Indentation pasted whole, or as &nbsp; &nbsp;: every one of
+		// them, and the hint at the first.
+		{head + "\u00a0\u00a0\u00a0\u00a0name: A\n  - email: b@example.com\n", 4, 1, "a no-break space (U+00A0) here"},
+		{head + "\u00a0 \u00a0 name: A\n  - email: b@example.com\n", 4, 1, "a no-break space (U+00A0) here"},
 		{head + "    name: A\n\u200b  - email: b@example.com\n", 5, 1, "(it starts with a zero-width space (U+200B), which looks like a space but is none to YAML: delete it)"},
 	} {
 		p := oneProblem(t, "m.yaml", c.data)

@@ -178,12 +178,18 @@ func (s *Server) route(r *http.Request) (*request, *apiError) {
 	return req, nil
 }
 
+// bodyOf reads r's body, up to one byte past maxBody (so that a larger one
+// can be told).
+func bodyOf(r *http.Request) ([]byte, error) {
+	return io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+}
+
 // readBody reads the request body, up to maxBody.
 func (req *request) readBody() *apiError {
 	if req.r.Body == nil {
 		return nil
 	}
-	b, err := io.ReadAll(io.LimitReader(req.r.Body, maxBody+1))
+	b, err := bodyOf(req.r)
 	if err != nil {
 		return errf(http.StatusBadRequest, "", "read body: %v", err)
 	}

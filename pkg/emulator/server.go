@@ -137,7 +137,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// the body, so a write the client gave up during the wait would
 		// otherwise still be served.
 		if r.Body != nil {
-			b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+			b, err := bodyOf(r)
 			if err != nil {
 				return // the client went away while sending it
 			}

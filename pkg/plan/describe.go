@@ -130,10 +130,10 @@ func Equal(a, b Plan) bool {
 // Equal(saved, now).
 //
 // A change that reads the same on both sides differs in what Describe does
-// not show, the ids (a user or team that now exists, such as one an
-// interrupted apply created, or exists no more): such a pair is one "~"
-// line giving both ids, after the others, since it is the same work. Any
-// look-alike left unpaired ends with its ids.
+// not show. When that is only the ids (a user or team that now exists,
+// such as one an interrupted apply created, or exists no more), the pair is
+// one "~" line giving both ids, after the others, since it is the same
+// work. Any other look-alike (an edited plan file) ends with its ids.
 func ChangesDiff(saved, now Plan) []string {
 	lines := []string{}
 	blocked := func(b Block) string { return "blocked by " + string(b.Limit) + ": " + b.Message }
@@ -147,9 +147,13 @@ func ChangesDiff(saved, now Plan) []string {
 	}
 	pairedGone, pairedAdded := make([]bool, len(gone)), make([]bool, len(added))
 	var relabelled []string
+	withoutIDs := func(c Change) Change {
+		c.UserID, c.TeamID = "", ""
+		return c
+	}
 	for j, c := range added {
 		d := Describe(c)
-		if is := goneByText[d]; len(is) > 0 {
+		if is := goneByText[d]; len(is) > 0 && withoutIDs(gone[is[0]]) == withoutIDs(c) {
 			i := is[0]
 			goneByText[d] = is[1:]
 			pairedGone[i], pairedAdded[j] = true, true

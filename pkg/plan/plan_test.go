@@ -180,6 +180,19 @@ func TestChangesDiffShowsIDsOfLookAlikes(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("ChangesDiff =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// Reading the same but differing in what is not shown besides the
+	// ids (an edited file): not the same work, both lines kept, ids shown.
+	saved, now = samplePlan(), samplePlan()
+	saved.Changes = append(saved.Changes, Change{Action: AddMember, User: "e@x.com", Team: "t", UserID: "u1", TeamID: "g1", Role: "member", From: "x"})
+	now.Changes = append(now.Changes, Change{Action: AddMember, User: "e@x.com", Team: "t", UserID: "u1", TeamID: "g1", Role: "member"})
+	got = ChangesDiff(saved, now)
+	want = []string{
+		`- no longer planned: add e@x.com to team t as member [user_id "u1", team_id "g1"]`,
+		`+ now planned: add e@x.com to team t as member [user_id "u1", team_id "g1"]`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("ChangesDiff =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }
 
 // TestDroppedEmailsJSON: dropped_emails is a JSON list written as every

@@ -8,8 +8,10 @@
 // as an Event, and nothing is drawn.
 //
 // Every duration (throttling, rate, ETA) comes from the clock the caller
-// injects; the package never sleeps and starts no goroutine or timer. It
-// imports the standard library only.
+// injects; the package never sleeps. On a terminal, steps that came too
+// soon after the last draw are drawn by a timer (time.AfterFunc, on its own
+// goroutine, under the same lock) once the interval has passed. It imports
+// the standard library only.
 package progress
 
 import (

@@ -672,8 +672,9 @@ func TestControlsStackedMarks(t *testing.T) {
 		"Tiếng Việt":          "Tiếng Việt",
 		zalgo:                 "Z" + strings.Repeat("\u0316", 4) + strings.Repeat(`\u0316`, 6),
 		"a" + strings.Repeat("\u0301", 4) + "b" + strings.Repeat("\u0301", 4): "a" + strings.Repeat("\u0301", 4) + "b" + strings.Repeat("\u0301", 4),
-		"\x1b" + zalgo:                    `\x1b` + "Z" + strings.Repeat("\u0316", 4) + strings.Repeat(`\u0316`, 6),
-		"é" + strings.Repeat("\u20dd", 6): "é" + strings.Repeat("\u20dd", 4) + `\u20dd\u20dd`, // enclosing marks (Me) too
+		"\x1b" + zalgo:                        `\x1b` + "Z" + strings.Repeat("\u0316", 4) + strings.Repeat(`\u0316`, 6),
+		"é" + strings.Repeat("\u20dd", 6):     "é" + strings.Repeat("\u20dd", 4) + `\u20dd\u20dd`,             // enclosing marks (Me) too
+		"a" + strings.Repeat("\U0001d167", 6): "a" + strings.Repeat("\U0001d167", 4) + `\U0001d167\U0001d167`, // above U+FFFF: eight digits
 	} {
 		if got := Controls(in); got != want {
 			t.Errorf("Controls(%+q) = %+q, want %+q", in, got, want)

@@ -45,7 +45,7 @@ func Controls(s string) string {
 		// Count the run of marks the escape starts within again.
 		for j := i; j > 0; {
 			r, n := utf8.DecodeLastRuneInString(s[:j])
-			if !combining(r) {
+			if !Combining(r) {
 				break
 			}
 			marks++
@@ -63,7 +63,7 @@ func Controls(s string) string {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case stacked(r, &marks):
-			fmt.Fprintf(&b, `\u%04x`, r)
+			fmt.Fprint(&b, markEscape(r))
 		case c == '\n':
 			b.WriteString(`\n`)
 		case c == '\r':
@@ -110,10 +110,30 @@ func RightToLeft(r rune) bool {
 // points and cantillation, Vietnamese tones).
 const MaxMarks = 4
 
+// markEscape is how Controls writes a combining mark past MaxMarks:
+// \uNNNN, or \UNNNNNNNN above U+FFFF (as Go's %q does), so that no escape
+// reads as a shorter one followed by a digit.
+func markEscape(r rune) string {
+	if r > 0xffff {
+		return fmt.Sprintf(`\U%08x`, r)
+	}
+	return fmt.Sprintf(`\u%04x`, r)
+}
+
+// MarkWidth is how many characters Controls shows combining mark r in,
+// the index-th (from 1) of a run of marks: itself up to MaxMarks, its
+// escape past them.
+func MarkWidth(r rune, index int) int {
+	if index <= MaxMarks {
+		return 1
+	}
+	return len(markEscape(r))
+}
+
 // stacked counts r into marks, the run of combining marks it ends, and
 // reports whether r is a mark past MaxMarks in that run.
 func stacked(r rune, marks *int) bool {
-	if !combining(r) {
+	if !Combining(r) {
 		*marks = 0
 		return false
 	}
@@ -121,9 +141,9 @@ func stacked(r rune, marks *int) bool {
 	return *marks > MaxMarks
 }
 
-// combining reports whether r is a combining mark that draws on the letter
+// Combining reports whether r is a combining mark that draws on the letter
 // before it (general categories Mn and Me).
-func combining(r rune) bool {
+func Combining(r rune) bool {
 	if r <= 0xffff {
 		return r >= 0x300 && bmpMarks[r>>6]&(1<<(r&63)) != 0
 	}

@@ -200,24 +200,58 @@ func shortNameWith(s string, n int, width func(string) int) (string, bool) {
 	case w <= n-hashWidth:
 		return s + nameHash(s), true
 	}
+	// Each character is measured alone, but a combining mark is shown
+	// escaped past sanitize.MaxMarks in a row (a "Zalgo" name): its width
+	// depends on its place in its run of marks.
 	part := n/2 - 8
-	head := 0
+	head, run := 0, 0
 	for w = 0; head < len(s); {
-		_, size := utf8.DecodeRuneInString(s[head:])
-		if w += width(s[head : head+size]); w > part {
+		r, size := utf8.DecodeRuneInString(s[head:])
+		cw := width(s[head : head+size])
+		if sanitize.Combining(r) {
+			run++
+			cw = sanitize.MarkWidth(r, run)
+		} else {
+			run = 0
+		}
+		if w += cw; w > part {
 			break
 		}
 		head += size
 	}
 	tail := len(s)
-	for w = 0; tail > head; {
-		_, size := utf8.DecodeLastRuneInString(s[:tail])
-		if w += width(s[tail-size : tail]); w > part {
+	for w, run = 0, 0; tail > head; {
+		r, size := utf8.DecodeLastRuneInString(s[:tail])
+		cw := width(s[tail-size : tail])
+		if sanitize.Combining(r) {
+			if run <= 0 { // the last mark of a run: its place is the run's length
+				run = markRun(s, tail)
+			}
+			cw = sanitize.MarkWidth(r, run)
+			run--
+		} else {
+			run = 0
+		}
+		if w += cw; w > part {
 			break
 		}
 		tail -= size
 	}
 	return s[:head] + "…" + s[tail:] + nameHash(s), true
+}
+
+// markRun is how many combining marks in a row end at s[:end].
+func markRun(s string, end int) int {
+	n := 0
+	for end > 0 {
+		r, size := utf8.DecodeLastRuneInString(s[:end])
+		if !sanitize.Combining(r) {
+			break
+		}
+		n++
+		end -= size
+	}
+	return n
 }
 
 // hashWidth is the width of nameHash's result.

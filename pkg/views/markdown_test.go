@@ -168,6 +168,10 @@ func TestMarkdownUpdateEmailInView(t *testing.T) {
 		{Action: plan.UpdateUser, User: "m@evil.example", UserID: "u1", FromEmail: "a" + wide + "@x.com", Email: "m@evil.example", FromExternalID: "e" + wide, ExternalID: "okta-9"},
 		{Action: plan.UpdateUser, User: "n@evil.example", UserID: "u2", FromEmail: "a@x.com", Email: long + "@evil.example", ExternalID: long},
 		{Action: plan.CreateUser, User: "o@x.com", Name: "J" + wide + "K", ExternalID: "okta-7"},
+		// Combining marks past four in a row are shown escaped (six
+		// characters each): measured so, at the head and the tail.
+		{Action: plan.UpdateUser, User: "p@x.com", UserID: "u3", From: "old", Name: "Z" + strings.Repeat("\u0316", 2000) + "Z"},
+		{Action: plan.UpdateUser, User: "q@x.com", UserID: "u4", From: "Y" + strings.Repeat("\U0001d167", 500), Name: "new"},
 	} {
 		line := lineWith(markdownOf(t, plan.Plan{Changes: []plan.Change{c}}), map[plan.Action]string{plan.UpdateUser: "update ", plan.CreateUser: "create "}[c.Action])
 		if w := width(line); w == 0 || w > 3*caps.MarkdownName+60 {
