@@ -175,7 +175,11 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 	}
 	r.noteOutcome(i)
 	r.log.Debug(string(res.Status), zap.String("action", string(c.Action)), zap.String("user", c.User), zap.String("team", c.Team), zap.Error(err))
-	r.bar.Add(1)
+	if res.Status == StatusSkipped {
+		r.bar.Skip(1) // not done (a prerequisite failed, or not tried again): no running line counts it
+	} else {
+		r.bar.Add(1)
+	}
 }
 
 // skip records changes[i] as skipped (nothing sent) for reason; cause is

@@ -193,3 +193,32 @@ func TestRunProgressHooked(t *testing.T) {
 		t.Errorf("status entries (-want +got):\n%s", d)
 	}
 }
+
+// TestRunProgressDependencySkips: adds held back because their team's
+// create failed are skipped, not done: no running line counts them, and
+// the tally says 0 of them were done.
+func TestRunProgressDependencySkips(t *testing.T) {
+	var buf bytes.Buffer
+	clk := newFakeClock()
+	w := tickingWriter(clk, func(c call) error {
+		if c.Method == "CreateTeam" {
+			return &httpError{400, "refused"}
+		}
+		return nil
+	})
+	var changes []plan.Change
+	changes = append(changes, ch(plan.CreateTeam, "", "", "new", ""))
+	for i := range 40 {
+		changes = append(changes, ch(plan.AddMember, fmt.Sprintf("u%d@x.com", i), fmt.Sprintf("u%d", i), "new", ""))
+	}
+	run(t, planOf(changes...), w, Options{Concurrency: 1, Now: clk.now, Progress: progress.New(&buf, false, clk.now)})
+	want := "" +
+		"create_team  0/1\n" +
+		"create_team  1/1  done in 1s: 0 ok, 1 failed, 0 skipped\n" +
+		"add_member  0/40\n" +
+		"add_member  0/40  done in 0s: 0 ok, 0 failed, 40 skipped\n" +
+		"Finished: 1 write requests in 1s\n"
+	if d := cmp.Diff(want, buf.String()); d != "" {
+		t.Errorf("progress (-want +got):\n%s", d)
+	}
+}

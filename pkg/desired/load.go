@@ -525,15 +525,18 @@ func oddSpace(r rune) bool {
 	return r > unicode.MaxASCII && unicode.IsSpace(r) || r == 0x200B || r == 0xFEFF
 }
 
+// deleteIt is oddSpaceName's advice for a character that takes no room.
+const deleteIt = "delete it"
+
 // oddSpaceName names odd space r for a message, with what to do.
 func oddSpaceName(r rune) (name, fix string) {
 	switch r {
 	case 0xA0:
 		return "a no-break space (U+00A0)", "replace it with a plain space"
 	case 0xFEFF:
-		return "a byte-order mark (U+FEFF)", "delete it"
+		return "a byte-order mark (U+FEFF)", deleteIt
 	case 0x200B:
-		return "a zero-width space (U+200B)", "delete it"
+		return "a zero-width space (U+200B)", deleteIt
 	}
 	return fmt.Sprintf("a Unicode space (U+%04X)", r), "replace it with a plain space"
 }
@@ -542,8 +545,8 @@ func oddSpaceName(r rune) (name, fix string) {
 // from..to of data where YAML wants a space (among a line's indentation
 // and - or ? indicators, or right after a colon) that the YAML error want
 // is about: the file up to line to fails so, and parses once every such
-// character of that line is a plain space (indentation pasted from a web
-// page is all no-break spaces). One parse per line that holds any, at most
+// character of that line is a plain space, or gone when it takes no room
+// (indentation pasted from a web page is all no-break spaces). One parse per line that holds any, at most
 // to-from+2 in all; a file over caps.ManifestErrorSearch is not parsed
 // again and gets none; -1 when there is none. A byte-order mark opening
 // the file is the file's.
@@ -578,8 +581,11 @@ func oddSpaceAt(data []byte, from, to int32, want string) int {
 		patched := make([]byte, 0, len(prefix))
 		last := 0
 		for _, off := range offs {
-			_, n := utf8.DecodeRune(prefix[off:])
-			patched = append(append(patched, prefix[last:off]...), ' ')
+			r, n := utf8.DecodeRune(prefix[off:])
+			patched = append(patched, prefix[last:off]...)
+			if _, fix := oddSpaceName(r); fix != deleteIt {
+				patched = append(patched, ' ') // as the hint says: a zero-width one is deleted
+			}
 			last = off + n
 		}
 		patched = append(patched, prefix[last:]...)

@@ -252,6 +252,9 @@ func TestOddSpaces(t *testing.T) {
 		// them, and the hint at the first.
 		{head + "\u00a0\u00a0\u00a0\u00a0name: A\n  - email: b@example.com\n", 4, 1, "a no-break space (U+00A0) here"},
 		{head + "\u00a0 \u00a0 name: A\n  - email: b@example.com\n", 4, 1, "a no-break space (U+00A0) here"},
+		// A zero-width one added to a right indentation: deleted, as the
+		// hint says, it parses.
+		{head + "  \u200b  name: A\n  - email: b@example.com\n", 4, 3, "a zero-width space (U+200B) here looks like a space but is none to YAML: delete it"},
 		{head + "    name: A\n\u200b  - email: b@example.com\n", 5, 1, "(it starts with a zero-width space (U+200B), which looks like a space but is none to YAML: delete it)"},
 	} {
 		p := oneProblem(t, "m.yaml", c.data)
