@@ -314,7 +314,7 @@ func TestManifestDirControlInName(t *testing.T) {
 			t.Errorf("validate -f DIR holding %q: exit %d, want its problem read, the name escaped:\n%s", name, r.code, r.stderr)
 		}
 	}
-	for _, name := range []string{"x\n::error::plan is safe\n.yaml", "a\n.yml", "b\n.YAML", "c\r.yaml", "d\x1b[2J.yaml", "e\u2028.yaml"} {
+	for _, name := range []string{"x\n::error::plan is safe\n.yaml", "a\n.yml", "b\n.YAML", "c\r.yaml", "d\x1b[2J.yaml", "e\u2028.yaml", "f\u0085.yaml"} {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, "ok.yaml"), []byte("version: 1\nusers:\n  - email: a@example.com\n"), 0o600); err != nil {
 			t.Fatal(err)

@@ -541,22 +541,22 @@ func oddSpaceName(r rune) (name, fix string) {
 	return fmt.Sprintf("a Unicode space (U+%04X)", r), "replace it with a plain space"
 }
 
-// oddSpaceAt returns the offset of the first odd space (oddSpace) on lines
+// oddSpaceAt returns the offset of an odd space (oddSpace) on lines
 // from..to of data where YAML wants a space (among a line's indentation
 // and - or ? indicators, or right after a colon) that the YAML error want
-// is about: the file up to line to fails so, and parses once every such
-// character of that line is a plain space, or gone when it takes no room
-// (indentation pasted from a web page is all no-break spaces). One parse per line that holds any, at most
-// to-from+2 in all; a file over caps.ManifestErrorSearch is not parsed
-// again and gets none; -1 when there is none. A byte-order mark opening
-// the file is the file's.
+// is about: the file up to line to fails so, and parses once that line's
+// odd spaces are fixed, the one returned among them (culpritSpace;
+// indentation pasted from a web page is all no-break spaces). At most
+// 1+oddSpaceParses parses; a file over caps.ManifestErrorSearch is not
+// parsed again and gets none; -1 when there is none. A byte-order mark
+// opening the file is the file's.
 func oddSpaceAt(data []byte, from, to int32, want string) int {
 	if len(data) > caps.ManifestErrorSearch {
 		return -1
 	}
 	start, text := lineAt(data, to)
 	prefix := data[:min(len(data), start+len(text)+1)]
-	checked := false
+	checked, budget := false, oddSpaceParses
 	for l := max(from, 1); l <= to; l++ {
 		start, text := lineAt(prefix, l)
 		var offs []int
@@ -578,22 +578,65 @@ func oddSpaceAt(data []byte, from, to int32, want string) int {
 			}
 			checked = true
 		}
-		patched := make([]byte, 0, len(prefix))
-		last := 0
-		for _, off := range offs {
-			r, n := utf8.DecodeRune(prefix[off:])
-			patched = append(patched, prefix[last:off]...)
-			if _, fix := oddSpaceName(r); fix != deleteIt {
-				patched = append(patched, ' ') // as the hint says: a zero-width one is deleted
-			}
-			last = off + n
-		}
-		patched = append(patched, prefix[last:]...)
-		if err := parseDocs(patched); err == nil || errors.Is(err, io.EOF) { // one document, or two
-			return offs[0]
+		if off := culpritSpace(prefix, offs, &budget); off >= 0 {
+			return off
 		}
 	}
 	return -1
+}
+
+// oddSpaceParses is how many parses oddSpaceAt may make after its first.
+const oddSpaceParses = 8
+
+// culpritSpace returns which of the odd spaces at offs (on one line of
+// prefix) the prefix fails for: when it parses with all of them fixed
+// (oddSpaceName's advice), the first one it fails without fixing (a
+// no-break space inside a quoted key is content, not the fault); when it
+// does not (fixing one of them shifts the indentation), the first whose
+// fixing alone makes it parse; -1 when none. Each parse costs one of
+// *budget.
+func culpritSpace(prefix []byte, offs []int, budget *int) int {
+	parses := func(fix []int) bool {
+		if *budget <= 0 {
+			return false
+		}
+		*budget--
+		err := parseDocs(fixSpaces(prefix, fix))
+		return err == nil || errors.Is(err, io.EOF) // one document, or two
+	}
+	if !parses(offs) {
+		for _, off := range offs {
+			if len(offs) > 1 && parses([]int{off}) {
+				return off
+			}
+		}
+		return -1
+	}
+	if len(offs) == 1 {
+		return offs[0]
+	}
+	for k, off := range offs {
+		if !parses(append(offs[:k:k], offs[k+1:]...)) {
+			return off // needed: the prefix fails with it alone left
+		}
+	}
+	return offs[0]
+}
+
+// fixSpaces returns prefix with each odd space at offs as oddSpaceName
+// says to fix it: a plain space, or deleted when it takes no room.
+func fixSpaces(prefix []byte, offs []int) []byte {
+	patched := make([]byte, 0, len(prefix))
+	last := 0
+	for _, off := range offs {
+		r, n := utf8.DecodeRune(prefix[off:])
+		patched = append(patched, prefix[last:off]...)
+		if _, fix := oddSpaceName(r); fix != deleteIt {
+			patched = append(patched, ' ')
+		}
+		last = off + n
+	}
+	return append(patched, prefix[last:]...)
 }
 
 // lineAt returns the offset where line l (from 1) of data starts and its

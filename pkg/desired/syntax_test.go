@@ -255,6 +255,11 @@ func TestOddSpaces(t *testing.T) {
 		// A zero-width one added to a right indentation: deleted, as the
 		// hint says, it parses.
 		{head + "  \u200b  name: A\n  - email: b@example.com\n", 4, 3, "a zero-width space (U+200B) here looks like a space but is none to YAML: delete it"},
+		// Two on a line: the one the line fails for, not the first (one
+		// inside a quoted key is content; fixing one after "- " would
+		// shift the mapping).
+		{head + "    \"a:\u00a0b\":\u00a0c\n", 4, 12, "a no-break space (U+00A0) here"},
+		{"version: 1\nusers:\n  - email: a@example.com\n    name: A\n  - \u00a0email:\u00a0b@example.com\n    name: B\n", 5, 12, "a no-break space (U+00A0) here"},
 		{head + "    name: A\n\u200b  - email: b@example.com\n", 5, 1, "(it starts with a zero-width space (U+200B), which looks like a space but is none to YAML: delete it)"},
 	} {
 		p := oneProblem(t, "m.yaml", c.data)

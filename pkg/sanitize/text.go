@@ -16,7 +16,8 @@ import (
 // that are not UTF-8. LF, CR and TAB become \n, \r and \t, the other C0
 // controls, DEL and bad bytes \xNN, the rest \uNNNN.
 // Combining marks past MaxMarks in a row (a "Zalgo" name, whose stacked
-// marks draw over the lines above and below it) are escaped too.
+// marks draw over the lines above and below it) are escaped too, as
+// \uNNNN or, above U+FFFF, \UNNNNNNNN.
 // Text with nothing to escape is returned as is.
 func Controls(s string) string {
 	i, marks := 0, 0
@@ -63,7 +64,7 @@ func Controls(s string) string {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case stacked(r, &marks):
-			fmt.Fprint(&b, markEscape(r))
+			writeMarkEscape(&b, r)
 		case c == '\n':
 			b.WriteString(`\n`)
 		case c == '\r':
@@ -110,24 +111,32 @@ func RightToLeft(r rune) bool {
 // points and cantillation, Vietnamese tones).
 const MaxMarks = 4
 
-// markEscape is how Controls writes a combining mark past MaxMarks:
-// \uNNNN, or \UNNNNNNNN above U+FFFF (as Go's %q does), so that no escape
-// reads as a shorter one followed by a digit.
-func markEscape(r rune) string {
+// writeMarkEscape writes how Controls shows a combining mark past
+// MaxMarks: \uNNNN, or \UNNNNNNNN above U+FFFF (as Go's %q does), so that
+// no escape reads as a shorter one followed by a digit. (No fmt: a Zalgo
+// name escapes thousands.)
+func writeMarkEscape(b *strings.Builder, r rune) {
+	const hex = "0123456789abcdef"
+	digits := 4
 	if r > 0xffff {
-		return fmt.Sprintf(`\U%08x`, r)
+		digits = 8
+		b.WriteString(`\U`)
+	} else {
+		b.WriteString(`\u`)
 	}
-	return fmt.Sprintf(`\u%04x`, r)
+	for shift := 4 * (digits - 1); shift >= 0; shift -= 4 {
+		b.WriteByte(hex[(r>>shift)&0xf])
+	}
 }
 
-// MarkWidth is how many characters Controls shows combining mark r in,
-// the index-th (from 1) of a run of marks: itself up to MaxMarks, its
-// escape past them.
-func MarkWidth(r rune, index int) int {
-	if index <= MaxMarks {
-		return 1
+// EscapedMarkWidth is how many characters Controls shows combining mark r
+// in when it is past MaxMarks in its run: its escape's. (Up to MaxMarks a
+// mark is shown as it is.)
+func EscapedMarkWidth(r rune) int {
+	if r > 0xffff {
+		return len(`\U`) + 8
 	}
-	return len(markEscape(r))
+	return len(`\u`) + 4
 }
 
 // stacked counts r into marks, the run of combining marks it ends, and
@@ -193,8 +202,9 @@ func Invisible(r rune) bool {
 	switch {
 	case r < 0xad || r > 0xffff:
 		// Above U+FFFF: the tag characters of subdivision flags (🏴 and
-		// tags) among them, kept as they are; every escaper here writes
-		// four hex digits.
+		// tags) among them, kept as they are; the escapers of invisible
+		// characters write four hex digits (Controls writes combining
+		// marks past MaxMarks above U+FFFF as \UNNNNNNNN).
 		return false
 	case r == 0x2065, // unassigned, among the invisible operators and isolates
 		r == 0x115f || r == 0x1160 || r == 0x3164 || r == 0xffa0: // Hangul fillers

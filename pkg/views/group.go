@@ -209,8 +209,9 @@ func shortNameWith(s string, n int, width func(string) int) (string, bool) {
 		r, size := utf8.DecodeRuneInString(s[head:])
 		cw := width(s[head : head+size])
 		if sanitize.Combining(r) {
-			run++
-			cw = sanitize.MarkWidth(r, run)
+			if run++; run > sanitize.MaxMarks {
+				cw = sanitize.EscapedMarkWidth(r)
+			}
 		} else {
 			run = 0
 		}
@@ -223,12 +224,13 @@ func shortNameWith(s string, n int, width func(string) int) (string, bool) {
 	for w, run = 0, 0; tail > head; {
 		r, size := utf8.DecodeLastRuneInString(s[:tail])
 		cw := width(s[tail-size : tail])
+		// Counted from the run's end: a run shows as many escapes
+		// whichever end they are counted from, and the shown tail's run
+		// starts after "…" or within the tail.
 		if sanitize.Combining(r) {
-			if run <= 0 { // the last mark of a run: its place is the run's length
-				run = markRun(s, tail)
+			if run++; run > sanitize.MaxMarks {
+				cw = sanitize.EscapedMarkWidth(r)
 			}
-			cw = sanitize.MarkWidth(r, run)
-			run--
 		} else {
 			run = 0
 		}
@@ -237,21 +239,16 @@ func shortNameWith(s string, n int, width func(string) int) (string, bool) {
 		}
 		tail -= size
 	}
-	return s[:head] + "…" + s[tail:] + nameHash(s), true
-}
-
-// markRun is how many combining marks in a row end at s[:end].
-func markRun(s string, end int) int {
-	n := 0
-	for end > 0 {
-		r, size := utf8.DecodeLastRuneInString(s[:end])
-		if !sanitize.Combining(r) {
-			break
-		}
-		n++
-		end -= size
+	// Marks of different widths (escaped above U+FFFF in 10 characters)
+	// shown raw at the tail's start rather than at its end can leave the
+	// count a few characters short: give them back from the tail.
+	out := s[:head] + "…" + s[tail:] + nameHash(s)
+	for width(out) > n-1 && tail < len(s) {
+		_, size := utf8.DecodeRuneInString(s[tail:])
+		tail += size
+		out = s[:head] + "…" + s[tail:] + nameHash(s)
 	}
-	return n
+	return out, true
 }
 
 // hashWidth is the width of nameHash's result.

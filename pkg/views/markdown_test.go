@@ -418,3 +418,24 @@ func listedDestructive(md string) (shown, named int) {
 	}
 	return shown, named
 }
+
+// TestShortNameMarksMeasuredAsShown: a name cut for the markdown view is
+// shown in at most caps.MarkdownName-1 characters and in not much less,
+// whatever its combining marks: a script with one mark per letter above
+// U+FFFF (Adlam), a Zalgo run, marks on every letter.
+func TestShortNameMarksMeasuredAsShown(t *testing.T) {
+	for name, s := range map[string]string{
+		"adlam": strings.Repeat("\U0001E900\U0001E944", 300),
+		"zalgo": "Z" + strings.Repeat("\u0316", 3000) + "Z",
+		"supp":  "Y" + strings.Repeat("\U0001d167", 1000),
+		"pairs": strings.Repeat("e\u0301\u0302", 400),
+		"ascii": strings.Repeat("x", 1000),
+		"wide":  strings.Repeat("\u3000", 1000),
+		"mixed": strings.Repeat("a\u0316\u0316\u0316\u0316\u0316\u0316\U0001E944", 200),
+	} {
+		short, cut := shortName(s, caps.MarkdownName)
+		if w := shownWidth(short); !cut || w > caps.MarkdownName-1 || w < caps.MarkdownName-16 {
+			t.Errorf("%s: cut %v, shown in %d characters, want %d at most and not far below", name, cut, w, caps.MarkdownName-1)
+		}
+	}
+}
