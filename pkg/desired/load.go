@@ -557,7 +557,7 @@ func oddSpaceAt(data []byte, from, to int32, want string) int {
 	start, text := lineAt(data, to)
 	prefix := data[:min(len(data), start+len(text)+1)]
 	checked, budget := false, oddSpaceParses
-	for l := max(from, 1); l <= to; l++ {
+	for l := to; l >= max(from, 1); l-- { // nearest the error first
 		start, text := lineAt(prefix, l)
 		var offs []int
 		lead, prev := true, rune(0)
@@ -596,8 +596,12 @@ const oddSpaceParses = 8
 // fixing alone makes it parse; -1 when none. Each parse costs one of
 // *budget.
 func culpritSpace(prefix []byte, offs []int, budget *int) int {
+	// parses reports whether the prefix parses with fix fixed; spent: no
+	// parse was left to tell, and no hint is given.
+	spent := false
 	parses := func(fix []int) bool {
 		if *budget <= 0 {
+			spent = true
 			return false
 		}
 		*budget--
@@ -605,7 +609,7 @@ func culpritSpace(prefix []byte, offs []int, budget *int) int {
 		return err == nil || errors.Is(err, io.EOF) // one document, or two
 	}
 	if !parses(offs) {
-		for _, off := range offs {
+		for _, off := range offs[:min(len(offs), oddSpaceSingles)] {
 			if len(offs) > 1 && parses([]int{off}) {
 				return off
 			}
@@ -617,11 +621,18 @@ func culpritSpace(prefix []byte, offs []int, budget *int) int {
 	}
 	for k, off := range offs {
 		if !parses(append(offs[:k:k], offs[k+1:]...)) {
+			if spent {
+				return -1
+			}
 			return off // needed: the prefix fails with it alone left
 		}
 	}
 	return offs[0]
 }
+
+// oddSpaceSingles is how many of a line's odd spaces culpritSpace fixes
+// one at a time when fixing them all does not make the prefix parse.
+const oddSpaceSingles = 3
 
 // fixSpaces returns prefix with each odd space at offs as oddSpaceName
 // says to fix it: a plain space, or deleted when it takes no room.

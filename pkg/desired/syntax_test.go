@@ -260,6 +260,9 @@ func TestOddSpaces(t *testing.T) {
 		// shift the mapping).
 		{head + "    \"a:\u00a0b\":\u00a0c\n", 4, 12, "a no-break space (U+00A0) here"},
 		{"version: 1\nusers:\n  - email: a@example.com\n    name: A\n  - \u00a0email:\u00a0b@example.com\n    name: B\n", 5, 12, "a no-break space (U+00A0) here"},
+		// A line above holding many in a quoted value does not use up the
+		// parses: the error's own line is tried first.
+		{"version: 1\nusers:\n  - email: a@b.co\n    name: \"x:\u00a0a:\u00a0b:\u00a0c:\u00a0d:\u00a0e:\u00a0f:\u00a0g\"\n    \"role\":\u00a0member\n", 5, 12, "a no-break space (U+00A0) here"},
 		{head + "    name: A\n\u200b  - email: b@example.com\n", 5, 1, "(it starts with a zero-width space (U+200B), which looks like a space but is none to YAML: delete it)"},
 	} {
 		p := oneProblem(t, "m.yaml", c.data)
@@ -280,6 +283,10 @@ func TestOddSpaces(t *testing.T) {
 		// In a plain value: a plain space there would be another error.
 		{"version: 1\nusers:\n  - email: a@example.com\n    name: Ops:\u00a0EU\n   - email: b@example.com\n",
 			"version: 1\nusers:\n  - email: a@example.com\n    name: OpsEU\n   - email: b@example.com\n"},
+		// More candidates than parses allowed: no hint, rather than one
+		// at a character inside the quoted key.
+		{"version: 1\nusers:\n  - email: a@b.co\n    \"k:\u00a0a:\u00a0b:\u00a0c:\u00a0d:\u00a0e:\u00a0f:\u00a0g:\u00a0h\":\u00a0c\n",
+			"version: 1\nusers:\n  - email: a@b.co\n    \"k:\u00a0a:\u00a0b:\u00a0c:\u00a0d:\u00a0e:\u00a0f:\u00a0g:\u00a0h\":\u00a0c\n"},
 	} {
 		p, q := oneProblem(t, "m.yaml", c.with), oneProblem(t, "m.yaml", c.without)
 		if strings.Contains(p.Message, "looks like a space") || p.Line != q.Line || p.Column != q.Column {

@@ -197,7 +197,7 @@ func shortNameWith(s string, n int, width func(string) int) (string, bool) {
 	switch {
 	case w <= n && !strings.Contains(s, "…"):
 		return s, false
-	case w <= n-hashWidth:
+	case w <= n-1-hashWidth:
 		return s + nameHash(s), true
 	}
 	// Each character is measured alone, but a combining mark is shown
