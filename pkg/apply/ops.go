@@ -175,8 +175,15 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 	}
 	r.noteOutcome(i)
 	r.log.Debug(string(res.Status), zap.String("action", string(c.Action)), zap.String("user", c.User), zap.String("team", c.Team), zap.Error(err))
-	if res.Status == StatusSkipped {
-		r.bar.Skip(1) // not done (a prerequisite failed, or not tried again): no running line counts it
+	r.advance(res.Status)
+}
+
+// advance moves the phase's progress by one operation ended so: a skipped
+// one (not done: a prerequisite failed, an interrupt) counts in no running
+// line.
+func (r *runner) advance(s Status) {
+	if s == StatusSkipped {
+		r.bar.Skip(1)
 	} else {
 		r.bar.Add(1)
 	}
@@ -188,7 +195,7 @@ func (r *runner) skip(i int, reason string, cause *int) {
 	res := &r.results[i]
 	res.Status, res.Reason, res.CausedBy = StatusSkipped, reason, cause
 	r.noteOutcome(i)
-	r.bar.Skip(1) // not done: no running line counts it
+	r.advance(StatusSkipped)
 }
 
 // skipInterrupted records the changes at idx as not started because the

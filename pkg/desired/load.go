@@ -522,11 +522,12 @@ func firstBadChar(data []byte) (int, string) {
 // before: oddLineBreak), a zero-width space, a byte-order mark within the
 // file.
 func oddSpace(r rune) bool {
-	return r > unicode.MaxASCII && unicode.IsSpace(r) || r == 0x200B || r == 0xFEFF
+	return r > unicode.MaxASCII && unicode.IsSpace(r) || zeroWidth(r)
 }
 
-// deleteIt is oddSpaceName's advice for a character that takes no room.
-const deleteIt = "delete it"
+// zeroWidth reports whether odd space r takes no room: a zero-width space
+// or a byte-order mark, to be deleted rather than replaced by a space.
+func zeroWidth(r rune) bool { return r == 0x200B || r == 0xFEFF }
 
 // oddSpaceName names odd space r for a message, with what to do.
 func oddSpaceName(r rune) (name, fix string) {
@@ -534,9 +535,9 @@ func oddSpaceName(r rune) (name, fix string) {
 	case 0xA0:
 		return "a no-break space (U+00A0)", "replace it with a plain space"
 	case 0xFEFF:
-		return "a byte-order mark (U+FEFF)", deleteIt
+		return "a byte-order mark (U+FEFF)", "delete it"
 	case 0x200B:
-		return "a zero-width space (U+200B)", deleteIt
+		return "a zero-width space (U+200B)", "delete it"
 	}
 	return fmt.Sprintf("a Unicode space (U+%04X)", r), "replace it with a plain space"
 }
@@ -573,7 +574,7 @@ func oddSpaceAt(data []byte, from, to int32, want string) int {
 			continue
 		}
 		if !checked {
-			if err := parseDocs(prefix); err == nil || errors.Is(err, io.EOF) || err.Error() != want {
+			if err := parseDocs(prefix); parsed(err) || err.Error() != want {
 				return -1 // the error does not arise by these lines alone
 			}
 			checked = true
@@ -605,18 +606,19 @@ func culpritSpace(prefix []byte, offs []int, budget *int) int {
 			return false
 		}
 		*budget--
-		err := parseDocs(fixSpaces(prefix, fix))
-		return err == nil || errors.Is(err, io.EOF) // one document, or two
+		return parsed(parseDocs(fixSpaces(prefix, fix)))
 	}
-	if !parses(offs) {
-		for _, off := range offs[:min(len(offs), oddSpaceSingles)] {
-			if len(offs) > 1 && parses([]int{off}) {
-				return off
+	switch {
+	case !parses(offs):
+		if len(offs) > 1 {
+			for _, off := range offs[:min(len(offs), oddSpaceSingles)] {
+				if parses([]int{off}) {
+					return off
+				}
 			}
 		}
 		return -1
-	}
-	if len(offs) == 1 {
+	case len(offs) == 1:
 		return offs[0]
 	}
 	for k, off := range offs {
@@ -634,6 +636,10 @@ func culpritSpace(prefix []byte, offs []int, budget *int) int {
 // one at a time when fixing them all does not make the prefix parse.
 const oddSpaceSingles = 3
 
+// parsed reports whether parseDocs's err says the data parsed: no error,
+// or the end after one document.
+func parsed(err error) bool { return err == nil || errors.Is(err, io.EOF) }
+
 // fixSpaces returns prefix with each odd space at offs as oddSpaceName
 // says to fix it: a plain space, or deleted when it takes no room.
 func fixSpaces(prefix []byte, offs []int) []byte {
@@ -642,7 +648,7 @@ func fixSpaces(prefix []byte, offs []int) []byte {
 	for _, off := range offs {
 		r, n := utf8.DecodeRune(prefix[off:])
 		patched = append(patched, prefix[last:off]...)
-		if _, fix := oddSpaceName(r); fix != deleteIt {
+		if !zeroWidth(r) {
 			patched = append(patched, ' ')
 		}
 		last = off + n

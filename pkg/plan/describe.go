@@ -138,12 +138,23 @@ func ChangesDiff(saved, now Plan) []string {
 	lines := []string{}
 	blocked := func(b Block) string { return "blocked by " + string(b.Limit) + ": " + b.Message }
 	gone, added := missingFrom(saved.Changes, now.Changes), missingFrom(now.Changes, saved.Changes)
+	describe := func(cs []Change) []string {
+		ds := make([]string, len(cs))
+		for i, c := range cs {
+			ds[i] = Describe(c)
+		}
+		return ds
+	}
+	goneText, addedText := describe(gone), describe(added)
 	// Pair each added change with a gone one that reads the same, one to
 	// one, in order.
-	goneByText := map[string][]int{}
-	for i, c := range gone {
-		d := Describe(c)
+	goneByText := map[string][]int{} // a key for every gone change's text
+	for i, d := range goneText {
 		goneByText[d] = append(goneByText[d], i)
+	}
+	addedTexts := make(map[string]bool, len(added))
+	for _, d := range addedText {
+		addedTexts[d] = true
 	}
 	pairedGone, pairedAdded := make([]bool, len(gone)), make([]bool, len(added))
 	var relabelled []string
@@ -152,7 +163,7 @@ func ChangesDiff(saved, now Plan) []string {
 		return c
 	}
 	for j, c := range added {
-		d := Describe(c)
+		d := addedText[j]
 		if is := goneByText[d]; len(is) > 0 && withoutIDs(gone[is[0]]) == withoutIDs(c) {
 			i := is[0]
 			goneByText[d] = is[1:]
@@ -161,29 +172,21 @@ func ChangesDiff(saved, now Plan) []string {
 				d, gone[i].UserID, c.UserID, gone[i].TeamID, c.TeamID))
 		}
 	}
-	texts := func(cs []Change) map[string]bool {
-		m := make(map[string]bool, len(cs))
-		for _, c := range cs {
-			m[Describe(c)] = true
-		}
-		return m
-	}
-	goneTexts, addedTexts := texts(gone), texts(added)
-	describe := func(c Change, other map[string]bool) string {
-		d := Describe(c)
-		if other[d] {
+	// A look-alike left unpaired ends with its ids.
+	withIDs := func(d string, c Change, lookAlike bool) string {
+		if lookAlike {
 			d += fmt.Sprintf(" [user_id %q, team_id %q]", c.UserID, c.TeamID)
 		}
 		return d
 	}
 	for i, c := range gone {
 		if !pairedGone[i] {
-			lines = append(lines, "- no longer planned: "+describe(c, addedTexts))
+			lines = append(lines, "- no longer planned: "+withIDs(goneText[i], c, addedTexts[goneText[i]]))
 		}
 	}
 	for j, c := range added {
-		if !pairedAdded[j] {
-			lines = append(lines, "+ now planned: "+describe(c, goneTexts))
+		if _, lookAlike := goneByText[addedText[j]]; !pairedAdded[j] {
+			lines = append(lines, "+ now planned: "+withIDs(addedText[j], c, lookAlike))
 		}
 	}
 	lines = append(lines, relabelled...)

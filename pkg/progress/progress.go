@@ -70,9 +70,9 @@ type Progress struct {
 	// interval has passed, so that the end of a burst of steps is shown
 	// without waiting for the next step
 	stale   *Bar
-	pending *time.Timer
-	// afterFunc is time.AfterFunc (tests replace it)
-	afterFunc func(time.Duration, func()) *time.Timer
+	pending bool
+	// afterFunc runs f after d (time.AfterFunc; tests replace it)
+	afterFunc func(d time.Duration, f func())
 }
 
 // New returns a Progress that writes to w, redrawing one line per task when
@@ -85,7 +85,7 @@ func New(w io.Writer, terminal bool, now func() time.Time) *Progress {
 	if now == nil {
 		now = time.Now
 	}
-	return &Progress{w: w, terminal: terminal, now: now, afterFunc: time.AfterFunc}
+	return &Progress{w: w, terminal: terminal, now: now, afterFunc: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
 }
 
 // SetWidth makes p cut terminal lines to width() columns (less one, so
@@ -360,13 +360,14 @@ func (p *Progress) draw(b *Bar, now time.Time) {
 // is finished by then. Callers hold p.mu.
 func (p *Progress) drawLater(b *Bar, wait time.Duration) {
 	p.stale = b
-	if p.pending != nil {
+	if p.pending {
 		return
 	}
-	p.pending = p.afterFunc(wait, func() {
+	p.pending = true
+	p.afterFunc(wait, func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		p.pending = nil
+		p.pending = false
 		if b := p.stale; b != nil && !b.finished {
 			p.draw(b, p.now())
 		}

@@ -34,7 +34,7 @@ func (c *clock) advance(d time.Duration) {
 func setup(terminal bool) (*bytes.Buffer, *clock, *Progress) {
 	buf, clk := &bytes.Buffer{}, newClock()
 	p := New(buf, terminal, clk.now)
-	p.afterFunc = func(time.Duration, func()) *time.Timer { return time.NewTimer(time.Hour) }
+	p.afterFunc = func(time.Duration, func()) {}
 	return buf, clk, p
 }
 
@@ -43,10 +43,7 @@ func setup(terminal bool) (*bytes.Buffer, *clock, *Progress) {
 func later(p *Progress) (run func(), wait *time.Duration) {
 	var f func()
 	wait = new(time.Duration)
-	p.afterFunc = func(d time.Duration, g func()) *time.Timer {
-		*wait, f = d, g
-		return time.NewTimer(time.Hour)
-	}
+	p.afterFunc = func(d time.Duration, g func()) { *wait, f = d, g }
 	return func() {
 		if f != nil {
 			g := f

@@ -29,10 +29,12 @@ func Controls(s string) string {
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if !unsafeRune(r, n) && !stacked(r, &marks) {
+		before := marks
+		if !unsafeRune(r, n) && !Stacked(r, &marks) {
 			i += n
 			continue
 		}
+		marks = before // r is counted again below
 		break
 	}
 	if i == len(s) {
@@ -41,18 +43,6 @@ func Controls(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 8)
 	b.WriteString(s[:i])
-	marks = 0
-	if i > 0 {
-		// Count the run of marks the escape starts within again.
-		for j := i; j > 0; {
-			r, n := utf8.DecodeLastRuneInString(s[:j])
-			if !Combining(r) {
-				break
-			}
-			marks++
-			j -= n
-		}
-	}
 	for i < len(s) {
 		c := s[i]
 		if c >= 0x20 && c < 0x7f {
@@ -63,7 +53,7 @@ func Controls(s string) string {
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		switch {
-		case stacked(r, &marks):
+		case Stacked(r, &marks):
 			writeMarkEscape(&b, r)
 		case c == '\n':
 			b.WriteString(`\n`)
@@ -139,9 +129,10 @@ func EscapedMarkWidth(r rune) int {
 	return len(`\u`) + 4
 }
 
-// stacked counts r into marks, the run of combining marks it ends, and
-// reports whether r is a mark past MaxMarks in that run.
-func stacked(r rune, marks *int) bool {
+// Stacked counts r into marks, the run of combining marks it ends (0
+// after any other character), and reports whether r is a mark past
+// MaxMarks in that run: one Controls shows escaped.
+func Stacked(r rune, marks *int) bool {
 	if !Combining(r) {
 		*marks = 0
 		return false

@@ -161,20 +161,14 @@ func cutNames(c plan.Change, cut int) (plan.Change, bool) {
 	// follows it on the line out of view (a code block does not wrap).
 	// They are shown quoted (%q: a U+3000 as \u3000), and measured so.
 	if c.Action == plan.UpdateUser {
-		c.From = shortNameBy(c.From, cut, quotedWidth) // the old display name
+		c.From, _ = shortNameWith(c.From, cut, quotedWidth) // the old display name
 	} else {
 		c.From, _ = shortName(c.From, cut)
 	}
 	for _, f := range []*string{&c.Name, &c.Email, &c.FromEmail, &c.ExternalID, &c.FromExternalID} {
-		*f = shortNameBy(*f, cut, quotedWidth)
+		*f, _ = shortNameWith(*f, cut, quotedWidth)
 	}
 	return c, user || name
-}
-
-// shortNameBy is shortName, measuring with width.
-func shortNameBy(s string, n int, width func(string) int) string {
-	s, _ = shortNameWith(s, n, width)
-	return s
 }
 
 // quotedWidth is how many characters the markdown view shows s in when a
@@ -200,45 +194,9 @@ func shortNameWith(s string, n int, width func(string) int) (string, bool) {
 	case w <= n-1-hashWidth:
 		return s + nameHash(s), true
 	}
-	// Each character is measured alone, but a combining mark is shown
-	// escaped past sanitize.MaxMarks in a row (a "Zalgo" name): its width
-	// depends on its place in its run of marks.
 	part := n/2 - 8
-	head, run := 0, 0
-	for w = 0; head < len(s); {
-		r, size := utf8.DecodeRuneInString(s[head:])
-		cw := width(s[head : head+size])
-		if sanitize.Combining(r) {
-			if run++; run > sanitize.MaxMarks {
-				cw = sanitize.EscapedMarkWidth(r)
-			}
-		} else {
-			run = 0
-		}
-		if w += cw; w > part {
-			break
-		}
-		head += size
-	}
-	tail := len(s)
-	for w, run = 0, 0; tail > head; {
-		r, size := utf8.DecodeLastRuneInString(s[:tail])
-		cw := width(s[tail-size : tail])
-		// Counted from the run's end: a run shows as many escapes
-		// whichever end they are counted from, and the shown tail's run
-		// starts after "…" or within the tail.
-		if sanitize.Combining(r) {
-			if run++; run > sanitize.MaxMarks {
-				cw = sanitize.EscapedMarkWidth(r)
-			}
-		} else {
-			run = 0
-		}
-		if w += cw; w > part {
-			break
-		}
-		tail -= size
-	}
+	head := fitBytes(s, part, width, false)
+	tail := len(s) - fitBytes(s[head:], part, width, true)
 	// Marks of different widths (escaped above U+FFFF in 10 characters)
 	// shown raw at the tail's start rather than at its end can leave the
 	// count a few characters short: give them back from the tail.
@@ -249,6 +207,36 @@ func shortNameWith(s string, n int, width func(string) int) (string, bool) {
 		out = s[:head] + "…" + s[tail:] + nameHash(s)
 	}
 	return out, true
+}
+
+// fitBytes returns how many bytes of s, from its start (or, backward, from
+// its end), width shows in at most part characters. Each character is
+// measured alone, but a combining mark past sanitize.MaxMarks in a row (a
+// "Zalgo" name) is shown escaped. (Counted from its end, a run shows as
+// many escapes as counted from its start.)
+func fitBytes(s string, part int, width func(string) int, backward bool) int {
+	n, w, run := 0, 0, 0
+	for n < len(s) {
+		var r rune
+		var size int
+		var piece string
+		if end := len(s) - n; backward {
+			r, size = utf8.DecodeLastRuneInString(s[:end])
+			piece = s[end-size : end]
+		} else {
+			r, size = utf8.DecodeRuneInString(s[n:])
+			piece = s[n : n+size]
+		}
+		cw := width(piece)
+		if sanitize.Stacked(r, &run) {
+			cw = sanitize.EscapedMarkWidth(r)
+		}
+		if w += cw; w > part {
+			break
+		}
+		n += size
+	}
+	return n
 }
 
 // hashWidth is the width of nameHash's result.
