@@ -19,7 +19,10 @@ import (
 	"github.com/wbsync/wbsync/pkg/views"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+var (
+	update     = flag.Bool("update", false, "rewrite the golden outputs (plan.txt, plan.json, plan.md) in testdata")
+	regenLarge = flag.Bool("regen-large", false, "also generate the inputs of testdata/"+largeCase+" again (with -update)")
+)
 
 // wantFile is testdata/<case>/want.json: the manifest side of a scenario.
 type wantFile struct {
@@ -36,7 +39,10 @@ func (w wantFile) options() Options {
 	return Options{Deployment: w.Deployment, Now: w.Now, CustomRolesUnchecked: w.CustomRolesUnchecked}
 }
 
-// largeCase is generated (inputs included) by -update from a fixed seed.
+// largeCase's inputs were generated from a fixed seed. They are fixtures
+// now: the generator serves the property tests too and changes with them,
+// so -update rewrites only the outputs, and -regen-large (with -update)
+// generates the inputs again, a change to review like any other.
 const largeCase = "large-mixed"
 
 func writeJSONFile(t *testing.T, path string, v any) {
@@ -115,7 +121,7 @@ func render(t *testing.T, p plan.Plan) map[string][]byte {
 }
 
 func TestGolden(t *testing.T) {
-	if *update {
+	if *update && *regenLarge {
 		genLarge(t, filepath.Join("testdata", largeCase))
 	}
 	dirs, err := filepath.Glob(filepath.Join("testdata", "*", "want.json"))
