@@ -12,6 +12,7 @@ import (
 
 	"github.com/wbsync/wbsync/pkg/desired"
 	"github.com/wbsync/wbsync/pkg/diff"
+	"github.com/wbsync/wbsync/pkg/doctor"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 	"github.com/wbsync/wbsync/pkg/views"
@@ -89,6 +90,14 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 	}
 	header := fmt.Sprintf("Exported by wbsync %s from %s (%s) at %s.\nReview it, then commit it as the source of truth.",
 		version, s.conf.url, s.conf.deployment, time.Now().UTC().Format(time.RFC3339))
+	// A role the read did not carry is not written: that user's orgRole (a
+	// member's team role) is then unmanaged, which an admin adopting the
+	// organization must know, or the export reads as "nobody is an admin".
+	if c := doctor.Roles(have.state); c.Status == doctor.Warn {
+		note := "Not every role was reported, and roles not reported are not written (add those you know): " + c.Detail
+		header += "\n" + note
+		s.log.Warn(sanitize.Controls(note))
+	}
 	var rep desired.EncodeReport
 	err = streamOutput(ctx, out, inv, func(w io.Writer) error {
 		var err error

@@ -298,6 +298,32 @@ func TestRolesUnreported(t *testing.T) {
 	}
 }
 
+// TestExportRolesUnreported: against a server that reports no roles, the
+// export writes none, and says so in its header and on stderr, so that an
+// admin adopting the organization does not read "nobody is an admin";
+// against one that reports them, neither note.
+func TestExportRolesUnreported(t *testing.T) {
+	seed := writeState(t, map[string]any{
+		"users": []any{map[string]any{"userName": "a@example.com", "organizationRole": "admin"}, map[string]any{"userName": "b@example.com"}},
+		"teams": []any{map[string]any{"name": "ml", "members": []any{"a@example.com", "b@example.com"}}},
+	})
+	const note = "Not every role was reported, and roles not reported are not written (add those you know): reads do not report roles"
+	for _, omit := range []bool{true, false} {
+		emu := startEmu(t, emulator.Options{OmitRoles: omit}, seed)
+		r := wb(t, vars(emu.url), "export")
+		if r.code != exitOK {
+			t.Fatalf("omit %v: export exit %d\n%s", omit, r.code, r.stderr)
+		}
+		header, _, _ := strings.Cut(r.stdout, "\nversion:")
+		if got := strings.Contains(header, "# "+note); got != omit || strings.Contains(r.stderr, note) != omit {
+			t.Errorf("omit %v: the note in the header %v, want %v:\n%s\nstderr:\n%s", omit, got, omit, r.stdout, r.stderr)
+		}
+		if strings.Contains(r.stdout, "orgRole: admin") == omit {
+			t.Errorf("omit %v: orgRole written %v:\n%s", omit, !omit, r.stdout)
+		}
+	}
+}
+
 // TestUnseenRoleWriteFailure: against a server that reports no roles, a
 // team role write that is not done after its member was added (refused,
 // or skipped because the add's answer was lost) cannot be seen by the

@@ -419,3 +419,29 @@ func TestNamesRedactedBeforeTheCut(t *testing.T) {
 		}
 	}
 }
+
+// TestTextTally: the last line counts each status, "warning" singular for
+// one.
+func TestTextTally(t *testing.T) {
+	for _, tc := range []struct {
+		statuses []Status
+		want     string
+	}{
+		{[]Status{OK, Warn, Fail}, "Doctor: 1 ok, 1 warning, 1 failed."},
+		{[]Status{OK, OK}, "Doctor: 2 ok, 0 warnings, 0 failed."},
+		{[]Status{Warn, Warn}, "Doctor: 0 ok, 2 warnings, 0 failed."},
+	} {
+		var r Report
+		for i, s := range tc.statuses {
+			r.Checks = append(r.Checks, Check{Name: Names[i], Status: s, Detail: "d"})
+		}
+		var text bytes.Buffer
+		if err := r.WriteText(&text); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(text.String(), "\n"), "\n")
+		if got := lines[len(lines)-1]; got != tc.want {
+			t.Errorf("%v: last line %q, want %q", tc.statuses, got, tc.want)
+		}
+	}
+}

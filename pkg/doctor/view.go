@@ -22,14 +22,15 @@ func (r Report) WriteJSON(w io.Writer) error {
 }
 
 // WriteText writes the report as a table, one row per check (ok, WARN or
-// FAIL, the name, the detail), then "Doctor: N ok, N warnings, N failed.".
+// FAIL, the name, the detail), then "Doctor: N ok, N warnings, N failed."
+// ("1 warning" for one).
 func (r Report) WriteText(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	for _, c := range r.Checks {
 		fmt.Fprintf(bw, "%-4s  %-16s  %s\n", label(c.Status), c.Name, sanitize.Controls(c.Detail))
 	}
 	ok, warn, fail := r.Counts()
-	fmt.Fprintf(bw, "Doctor: %d ok, %d warnings, %d failed.\n", ok, warn, fail)
+	fmt.Fprintf(bw, "Doctor: %d ok, %d %s, %d failed.\n", ok, warn, plural(warn, "warning"), fail)
 	return bw.Flush()
 }
 

@@ -215,13 +215,19 @@ func Staleness(saved, now Plan) []string {
 	if len(lines) > 0 || saved.ObservedFingerprint == now.ObservedFingerprint {
 		return lines
 	}
-	lines = append(lines, fmt.Sprintf("~ the same changes, but the organization read differs from the one the plan was made from (observed_fingerprint %s, now %s): something the plan does not change did, such as a user's name or role or a member the manifest does not manage (a plan file holds no copy of the organization, so it cannot say which)",
-		saved.ObservedFingerprint, now.ObservedFingerprint))
+	var known []string // what the two plans themselves tell
 	if saved.Seats != now.Seats {
-		lines = append(lines, fmt.Sprintf("~ seats: the plan said %d active → %d active; now %d active → %d active",
+		known = append(known, fmt.Sprintf("~ seats: the plan said %d active → %d active; now %d active → %d active",
 			saved.Seats.ActiveBefore, saved.Seats.ActiveAfter, now.Seats.ActiveBefore, now.Seats.ActiveAfter))
 	}
-	return append(lines, warningsDiff(saved.Warnings, now.Warnings)...)
+	known = append(known, warningsDiff(saved.Warnings, now.Warnings)...)
+	which := "so it cannot say which"
+	if len(known) > 0 {
+		which = "so beyond the seats and warnings below it cannot say which"
+	}
+	lines = append(lines, fmt.Sprintf("~ the same changes, but the organization read differs from the one the plan was made from (observed_fingerprint %s, now %s): something the plan does not change did, such as a user's name or role or a member the manifest does not manage (a plan file holds no copy of the organization, %s)",
+		saved.ObservedFingerprint, now.ObservedFingerprint, which))
+	return append(lines, known...)
 }
 
 // The lines of warningsDiff start with these.

@@ -134,8 +134,8 @@ func writeMarkdown(w io.Writer, p plan.Plan, denser []int) error {
 }
 
 // markdownHead returns what goes above the details: the table, the
-// summary and seats lines and the target (top), then the access banner and
-// any BLOCKED section (banner).
+// summary and seats lines and the target (top), then the access banners
+// (removed, restored) and any BLOCKED section (banner).
 func markdownHead(p plan.Plan, s plan.Summary) (top, banner string) {
 	var b strings.Builder
 	b.WriteString("### wbsync plan\n\n")
@@ -165,6 +165,12 @@ func markdownHead(p plan.Plan, s plan.Summary) (top, banner string) {
 			b.WriteString(" On Multi-tenant Cloud a deactivation removes the user from the organization and cannot be undone through SCIM.")
 		}
 		b.WriteString(" Review the details below before approving.\n\n")
+	}
+	if s.ReactivateUsers > 0 {
+		// The mirror of removing access, and as easy to miss: applying an
+		// old manifest again (a reverted offboarding) reactivates everyone
+		// it offboarded, and no limit counts reactivations.
+		fmt.Fprintf(&b, "> [!WARNING]\n> **This plan restores access:** %d deactivated user(s) reactivated. Check that each one should be back before approving.\n\n", s.ReactivateUsers)
 	}
 	if p.IsBlocked() {
 		b.WriteString("> [!WARNING]\n> **BLOCKED: a safety limit stops this plan; nothing will be applied.**\n")

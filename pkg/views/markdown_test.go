@@ -439,3 +439,22 @@ func TestShortNameMarksMeasuredAsShown(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkdownRestoresAccessBanner: reactivations, which no limit counts
+// (applying a reverted offboarding), get a banner of their own above the
+// details, as removals do; a plan without them has none.
+func TestMarkdownRestoresAccessBanner(t *testing.T) {
+	var p plan.Plan
+	for i := range 94 {
+		p.Changes = append(p.Changes, plan.Change{Action: plan.ReactivateUser, User: user("back", i), UserID: fmt.Sprint("u", i)})
+	}
+	md := markdownOf(t, p)
+	banner := "> [!WARNING]\n> **This plan restores access:** 94 deactivated user(s) reactivated."
+	if i := strings.Index(md, banner); i < 0 || i > strings.Index(md, "<details>") {
+		t.Errorf("no restores-access banner above the details:\n%s", md)
+	}
+	p.Changes = []plan.Change{{Action: plan.CreateUser, User: "new@example.com"}}
+	if md := markdownOf(t, p); strings.Contains(md, "restores access") {
+		t.Errorf("a plan without reactivations has the banner:\n%s", md)
+	}
+}
