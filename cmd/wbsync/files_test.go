@@ -507,3 +507,51 @@ func TestReportDirTakesNoFile(t *testing.T) {
 		t.Errorf("a write was sent: %+v", st.Requests)
 	}
 }
+
+// TestManifestDirUnreadSubdirs: a directory gives only its own files, and
+// a sub-directory holding YAML files at any depth is named in a warning (the
+// directory that holds them), with text and JSON validation alike; hidden
+// ones and those without YAML are not; the walk stops at its budget.
+func TestManifestDirUnreadSubdirs(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"00-org.yaml":          "version: 1\nusers:\n  - email: a@example.com\n",
+		"teams/eng/eng.yaml":   "users:\n  - email: b@example.com\n",
+		".hidden/x.yaml":       "x\n",
+		"docs/README.md":       "hi\n",
+		"teams/eng/notes.txt":  "\n",
+		"ci/github/deploy.yml": "on: push\n",
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, format := range []string{"text", "json"} {
+		r := wb(t, nil, "validate", "-o", format, "-f", dir)
+		if r.code != exitOK || !strings.Contains(r.stdout, "1 users") && !strings.Contains(r.stdout, `"users": 1,`) {
+			t.Fatalf("%s: exit %d, want the top file alone valid:\n%s\n%s", format, r.code, r.stdout, r.stderr)
+		}
+		for _, sub := range []string{filepath.Join(dir, "teams", "eng"), filepath.Join(dir, "ci", "github")} {
+			if w := "manifest directory " + dir + ": " + sub + " holds YAML files, which are not read"; strings.Count(r.stderr, w) != 1 {
+				t.Errorf("%s: stderr lacks (once) %q:\n%s", format, w, r.stderr)
+			}
+		}
+		if strings.Contains(r.stderr, ".hidden") || strings.Contains(r.stderr, "docs") {
+			t.Errorf("%s: a hidden directory or one without YAML named:\n%s", format, r.stderr)
+		}
+	}
+	if r := wb(t, nil, "validate", "-f", filepath.Join(dir, "00-org.yaml")); strings.Contains(r.stderr, "not read") {
+		t.Errorf("a file given by name warns of directories:\n%s", r.stderr)
+	}
+	// ci, ci/github, ci/github/deploy.yml: the first three entries walked.
+	if got := unreadSubdirs([]string{dir}, 2); len(got) != 0 {
+		t.Errorf("with a budget of 2 entries: %v, want none", got)
+	}
+	if got := unreadSubdirs([]string{dir}, 3); len(got) != 1 || got[0].dir != filepath.Join(dir, "ci", "github") {
+		t.Errorf("with a budget of 3 entries: %v, want ci/github alone", got)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -19,6 +21,7 @@ import (
 // stderr (at most caps.Problems of them, then a count of the rest): with
 // JSON logs, one error entry each.
 func loadManifest(ctx context.Context, files []string, inv *invocation) (*desired.Manifest, error) {
+	warnUnreadSubdirs(inv, files)
 	m, err := readManifest(ctx, files)
 	var pe *desired.ProblemsError
 	if errors.As(err, &pe) {
@@ -32,6 +35,67 @@ func loadManifest(ctx context.Context, files []string, inv *invocation) (*desire
 		return nil, manifestError{pe}
 	}
 	return m, err
+}
+
+// warnUnreadSubdirs warns of each sub-directory of a -f directory that
+// holds YAML files: a directory gives its own files only (as kubectl -f
+// without -R), and a manifest split as teams/eng/*.yaml would otherwise be
+// half read without a word, the users of the rest unmanaged.
+func warnUnreadSubdirs(inv *invocation, files []string) {
+	for _, u := range unreadSubdirs(files, subdirBudget) {
+		inv.say(zapcore.WarnLevel, sanitize.Controls(fmt.Sprintf("manifest directory %s: %s holds YAML files, which are not read (a directory gives only its own *.yaml and *.yml files, not its sub-directories'): name that directory with another -f to read them",
+			u.parent, u.dir)), zap.String("directory", u.dir))
+	}
+}
+
+// subdirBudget is how many directory entries unreadSubdirs looks at in all
+// (a -f . in a large repository is not walked whole).
+const subdirBudget = 10000
+
+// unread is a directory holding YAML files below the -f directory parent.
+type unread struct{ parent, dir string }
+
+// unreadSubdirs returns, for each sub-directory of the directories among
+// files that holds a *.yaml or *.yml file at any depth, the first directory
+// found to hold one, looking at most at budget entries; names starting
+// with a dot are skipped, as the directory read skips them.
+func unreadSubdirs(files []string, budget int) []unread {
+	var out []unread
+	for _, f := range files {
+		entries, err := os.ReadDir(f)
+		if err != nil {
+			continue // a file, or the read says what is wrong
+		}
+		for _, e := range entries {
+			if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+				continue
+			}
+			sub := filepath.Join(f, e.Name())
+			_ = filepath.WalkDir(sub, func(p string, d fs.DirEntry, err error) error {
+				if budget--; budget < 0 {
+					return fs.SkipAll
+				}
+				switch {
+				case err != nil:
+					return nil
+				case p != sub && strings.HasPrefix(d.Name(), "."):
+					if d.IsDir() {
+						return fs.SkipDir
+					}
+				case !d.IsDir():
+					if ext := strings.ToLower(filepath.Ext(d.Name())); ext == ".yaml" || ext == ".yml" {
+						out = append(out, unread{f, filepath.Dir(p)})
+						return fs.SkipAll
+					}
+				}
+				return nil
+			})
+			if budget < 0 {
+				return out
+			}
+		}
+	}
+	return out
 }
 
 // manifestError reports that the manifest has problems (already printed)

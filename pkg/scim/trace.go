@@ -26,7 +26,7 @@ import (
 // Authorization, Proxy-Authorization, Cookie and Set-Cookie headers are
 // dropped. Bodies longer than caps.TraceBody end with "…[cut: N more
 // bytes]"; a body the client stopped reading before its end ends with
-// "…[not read further]" (with the Content-Length when known).
+// "…[not read further: read N bytes]" (with the Content-Length when known).
 //
 // A trace is also a fixture: ReadTrace parses one and ReplayTransport
 // answers a client's requests from it, so a session recorded against a real
@@ -349,9 +349,11 @@ func (b *tracedBody) Close() error {
 		if open {
 			// The client stopped reading (an answer it refused early):
 			// what follows was never read, so it is not here.
-			ex.rec.ResponseBody += "…[not read further"
+			// How much was read says what the cut note before it counts
+			// (what was read but not kept) against what was not read.
+			ex.rec.ResponseBody += fmt.Sprintf("…[not read further: read %d bytes", int64(len(ex.body))+ex.more)
 			if ex.length > 0 {
-				ex.rec.ResponseBody += fmt.Sprintf(": Content-Length %d", ex.length)
+				ex.rec.ResponseBody += fmt.Sprintf(" of Content-Length %d", ex.length)
 			}
 			ex.rec.ResponseBody += "]"
 		}
