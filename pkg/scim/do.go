@@ -170,6 +170,9 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 	if !c.answered.Load() {
 		c.answered.Store(true)
 	}
+	if resp.StatusCode < 200 {
+		return nil, c.switched(cl, resp)
+	}
 
 	// The body takes one of caps.BodySlots, so that at most that many
 	// bodies are in memory whatever the concurrency, and what is left of
@@ -219,6 +222,21 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 		c.accepted.Store(true) // a 2xx whose body passed its checks
 	}
 	return r, nil
+}
+
+// switched is the error of an answer with a final 1xx status: the only one
+// net/http returns is 101 Switching Protocols (it reads past the others),
+// and with it the raw connection as the body, which neither the attempt's
+// timeout nor a cancel interrupts. It is closed unread. wbsync sends no
+// Upgrade, so a proxy or server that switches protocols is no SCIM API
+// wbsync can read: the error is not retried, and a write so answered may
+// have been made (unknown).
+func (c *Client) switched(cl call, resp *http.Response) error {
+	resp.Body.Close()
+	return &Error{Method: cl.method, Path: c.pathOf(cl), Status: resp.StatusCode, fatal: true, sent: true,
+		unknown: cl.method != http.MethodGet,
+		Detail:  "the server switched the connection to another protocol, which wbsync never asks for (it sends no Upgrade header); the answer was not read",
+		Hint:    hintSwitched}
 }
 
 // writesKey keys the counter CountWrites puts in a context.

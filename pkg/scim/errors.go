@@ -222,6 +222,7 @@ const (
 	hintRedirect = "wbsync never follows redirects: fix --url (use the URL the server pointed to if you trust it)"
 	hintSeat     = "free a seat or raise the organization's seat limit; deactivations run after creates, so seats a plan frees serve the next apply"
 	hintTimeout  = "raise --timeout if the server is slow, or check that it is up"
+	hintSwitched = "is --url the SCIM endpoint, and not a proxy or a WebSocket service? ('wbsync doctor' checks an endpoint)"
 )
 
 // hintHugeHeaders is the hint for an answer whose headers pass

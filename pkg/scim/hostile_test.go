@@ -862,3 +862,62 @@ func TestCreateAnswerNotTaken(t *testing.T) {
 		}
 	}
 }
+
+// TestSwitchingProtocolsNotRead: a 101 Switching Protocols answer, which
+// net/http returns with the raw connection as its body (a read no timeout
+// or cancel interrupts), is closed unread: the server holding the
+// connection open sees the client close it; the error names the status,
+// is not retried, and a write so answered is of unknown outcome.
+func TestSwitchingProtocolsNotRead(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var conns atomic.Int32
+	closed := make(chan bool, 8) // true: the client closed the connection first
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go func() {
+				defer conn.Close()
+				buf := make([]byte, 4096)
+				_, _ = conn.Read(buf)
+				_, _ = io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"+
+					`{"totalResults":0,"Resources":[]}`)
+				// Held open until the client closes it; the deadline only
+				// keeps a regression from hanging the test.
+				_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+				_, err := conn.Read(buf)
+				var ne net.Error
+				closed <- !(errors.As(err, &ne) && ne.Timeout())
+			}()
+		}
+	}()
+	c := testClient(t, "http://"+ln.Addr().String())
+	_, err = c.ListUsers(context.Background())
+	var e *Error
+	if !errors.As(err, &e) || e.Status != http.StatusSwitchingProtocols || !strings.Contains(err.Error(), "101 Switching Protocols") || e.OutcomeUnknown() {
+		t.Fatalf("a read answered 101: err = %v", err)
+	}
+	if !<-closed {
+		t.Error("the read kept the switched connection open until the server's deadline")
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections: a 101 is not asked again", n)
+	}
+	err = c.SetActive(context.Background(), "u1", false)
+	if !errors.As(err, &e) || e.Status != http.StatusSwitchingProtocols || !e.OutcomeUnknown() {
+		t.Fatalf("a write answered 101: err = %v, want its outcome unknown", err)
+	}
+	if !<-closed {
+		t.Error("the write kept the switched connection open until the server's deadline")
+	}
+	if n := conns.Load(); n != 2 {
+		t.Errorf("%d connections: a write answered 101 is not sent again", n)
+	}
+}

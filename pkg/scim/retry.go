@@ -134,6 +134,11 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		}
 	}
 	var e *Error
+	if err != nil && r.retrying && r.attempts > 1 && r.c.stopped.Err() == nil && ctx.Err() == nil && errors.As(err, &e) {
+		// The last attempt's failure alone would hide that the request was
+		// tried for a while (logged at info level only).
+		e.Detail = strings.TrimPrefix(e.Detail+fmt.Sprintf("; gave up after %d attempts in %s", r.attempts, time.Since(r.start).Round(100*time.Millisecond)), "; ")
+	}
 	if err != nil && r.retrying && r.c.stopped.Err() != nil && errors.As(err, &e) {
 		// The run was interrupted while this request waited to be tried
 		// again. A 429, or a create read back as not applied, was not

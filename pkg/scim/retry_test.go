@@ -133,6 +133,17 @@ func TestRetryBudgetExhausted(t *testing.T) {
 	if f.count("GET") < 2 {
 		t.Fatalf("no retry before giving up: %d requests", f.count("GET"))
 	}
+	// The error says the request was tried again, and how often: the
+	// retries are logged at info level only.
+	if want := fmt.Sprintf("gave up after %d attempts in ", f.count("GET")); !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %v, want it to say %q", err, want)
+	}
+	// A failure tried once says nothing of attempts.
+	f2, srv2 := newFake(t)
+	failN(f2, "GET", 1, status(400))
+	if _, err := testClient(t, srv2.URL).ListUsers(context.Background()); err == nil || strings.Contains(err.Error(), "attempts") {
+		t.Errorf("a 400, not retried: err = %v", err)
+	}
 }
 
 // TestRetryAfterBeyondBudgetNamesIt: a wait beyond the budget is named as
