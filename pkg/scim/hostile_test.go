@@ -624,31 +624,13 @@ func TestCreateAnswerChecked(t *testing.T) {
 // Location holding a control byte, with a password and a query) fails at
 // once, without quoting the line, in the error and in the trace.
 func TestMalformedAnswerNotQuoted(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	var conns atomic.Int32
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			go func() {
-				defer conn.Close()
-				buf := make([]byte, 4096)
-				_, _ = conn.Read(buf)
-				_, _ = io.WriteString(conn, "HTTP/1.1 307 Temporary Redirect\r\n"+
-					"Location: http://admin:hunter2pass@evil.example/x?sig=TOPSECRETSIG\x01\r\nContent-Length: 0\r\n\r\n")
-			}()
-		}
-	}()
+	addr, conns := rawServer(t, func(conn net.Conn, _ []byte) {
+		_, _ = io.WriteString(conn, "HTTP/1.1 307 Temporary Redirect\r\n"+
+			"Location: http://admin:hunter2pass@evil.example/x?sig=TOPSECRETSIG\x01\r\nContent-Length: 0\r\n\r\n")
+	})
 	var trace bytes.Buffer
-	c := testClient(t, "http://"+ln.Addr().String(), func(c *Config) { c.Trace = &trace })
-	_, err = c.ListUsers(context.Background())
+	c := testClient(t, "http://"+addr, func(c *Config) { c.Trace = &trace })
+	_, err := c.ListUsers(context.Background())
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -869,37 +851,19 @@ func TestCreateAnswerNotTaken(t *testing.T) {
 // connection open sees the client close it; the error names the status,
 // is not retried, and a write so answered is of unknown outcome.
 func TestSwitchingProtocolsNotRead(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	var conns atomic.Int32
 	closed := make(chan bool, 8) // true: the client closed the connection first
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			go func() {
-				defer conn.Close()
-				buf := make([]byte, 4096)
-				_, _ = conn.Read(buf)
-				_, _ = io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"+
-					`{"totalResults":0,"Resources":[]}`)
-				// Held open until the client closes it; the deadline only
-				// keeps a regression from hanging the test.
-				_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-				_, err := conn.Read(buf)
-				var ne net.Error
-				closed <- !(errors.As(err, &ne) && ne.Timeout())
-			}()
-		}
-	}()
-	c := testClient(t, "http://"+ln.Addr().String())
-	_, err = c.ListUsers(context.Background())
+	addr, conns := rawServer(t, func(conn net.Conn, buf []byte) {
+		_, _ = io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"+
+			`{"totalResults":0,"Resources":[]}`)
+		// Held open until the client closes it; the deadline only keeps
+		// a regression from hanging the test.
+		_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+		_, err := conn.Read(buf)
+		var ne net.Error
+		closed <- !(errors.As(err, &ne) && ne.Timeout())
+	})
+	c := testClient(t, "http://"+addr)
+	_, err := c.ListUsers(context.Background())
 	var e *Error
 	if !errors.As(err, &e) || e.Status != http.StatusSwitchingProtocols || !strings.Contains(err.Error(), "101 Switching Protocols") || e.OutcomeUnknown() {
 		t.Fatalf("a read answered 101: err = %v", err)
@@ -920,4 +884,34 @@ func TestSwitchingProtocolsNotRead(t *testing.T) {
 	if n := conns.Load(); n != 2 {
 		t.Errorf("%d connections: a write answered 101 is not sent again", n)
 	}
+}
+
+// rawServer serves every connection on a loopback port with answer, after
+// reading (up to 4 KiB of) its request into the buffer it passes, and
+// closes the connection when answer returns; it returns the address and
+// the count of connections accepted.
+func rawServer(t *testing.T, answer func(conn net.Conn, buf []byte)) (string, *atomic.Int32) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	conns := new(atomic.Int32)
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go func() {
+				defer conn.Close()
+				buf := make([]byte, 4096)
+				_, _ = conn.Read(buf)
+				answer(conn, buf)
+			}()
+		}
+	}()
+	return ln.Addr().String(), conns
 }
