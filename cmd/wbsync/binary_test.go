@@ -239,6 +239,9 @@ func TestUnusableProxyRefusedAtOnce(t *testing.T) {
 	for _, tc := range []struct{ proxy, url, want string }{
 		{"http://user:s3cret@127.0.0.1:99999", "https://wandb.example/scim", "the proxy HTTPS_PROXY (or https_proxy) names for https://wandb.example is not usable: its port is not a number from 1 to 65535"},
 		{"not a url", "https://wandb.example/scim", "is not usable: it names no host"},
+		// Read again by net/http as http://http://, a proxy host "http".
+		{"http://", "https://wandb.example/scim", "is not usable: it names no host"},
+		{"http:///", "https://wandb.example/scim", "is not usable: it names no host"},
 		// net/http drops a value that does not parse and goes around it.
 		{"http://user:s3cret%zz@127.0.0.1:18231", "https://wandb.example/scim", "is not usable: it does not parse as a URL"},
 		{"http://127.0.0.1:99999", emu.url, ""},

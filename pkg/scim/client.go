@@ -268,7 +268,9 @@ func proxyProblem(base *url.URL, getenv func(string) string) error {
 		bad = "it does not parse as a URL; a % in a password is written %25"
 	case p == nil:
 		return nil
-	case p.Hostname() == "":
+	case p.Hostname() == "", schemeOnly(proxyValue(base, getenv)):
+		// "http://" parses without a host, which net/http then reads
+		// again as http://http:// (a proxy host named "http").
 		bad = "it names no host"
 	case p.Port() != "":
 		if n, err := strconv.Atoi(p.Port()); err != nil || n < 1 || n > 65535 {
@@ -290,11 +292,7 @@ func unparsedProxy(base *url.URL, getenv func(string) string) bool {
 	if getenv == nil || isLoopback(base.Hostname()) {
 		return false
 	}
-	names := proxyEnv(base.Scheme)
-	raw := getenv(names[0])
-	if raw == "" {
-		raw = getenv(names[1])
-	}
+	raw := proxyValue(base, getenv)
 	if raw == "" {
 		return false
 	}
@@ -305,6 +303,26 @@ func unparsedProxy(base *url.URL, getenv func(string) string) bool {
 		return false
 	}
 	return !noProxyNames(base.Hostname(), getenv)
+}
+
+// proxyValue is the proxy variable's value for base's scheme, looked up as
+// net/http does (the upper-case name first); "" when none is set.
+func proxyValue(base *url.URL, getenv func(string) string) string {
+	if getenv == nil {
+		return ""
+	}
+	names := proxyEnv(base.Scheme)
+	if raw := getenv(names[0]); raw != "" {
+		return raw
+	}
+	return getenv(names[1])
+}
+
+// schemeOnly reports whether a proxy value parses as a URL with a scheme
+// and nothing where its host would be ("http://", "http:///").
+func schemeOnly(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.Scheme != "" && u.Host == "" && u.Opaque == "" && u.User == nil
 }
 
 // noProxyNames reports whether NO_PROXY (or no_proxy) names host, as
