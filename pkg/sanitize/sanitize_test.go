@@ -253,6 +253,21 @@ func TestServerRedactsBeforeCutting(t *testing.T) {
 	}
 }
 
+// TestServerEscapeMakesNoFragment: an escape Controls writes ends in hex
+// digits (\x1b, \u200b), which with 7 key characters after it (too few to
+// be redacted alone) would spell 8 of a hex key: Server redacts again after
+// escaping.
+func TestServerEscapeMakesNoFragment(t *testing.T) {
+	const hexKey = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
+	r := NewRedactor(hexKey)
+	for _, in := range []string{"\x1b2c3d4e5", "x\u200b" + "1b2c3d4" + "y", "\x7f" + "f6071829"[:7]} {
+		out := Server(r, in, 100)
+		if l := leaks(t, hexKey, out); l != "" {
+			t.Errorf("Server(%q) = %q: escaping made the fragment %q", in, out, l)
+		}
+	}
+}
+
 func FuzzRedact(f *testing.F) {
 	b64 := base64.StdEncoding.EncodeToString([]byte(":" + testKey))
 	f.Add([]byte("Bearer " + testKey))
@@ -354,18 +369,18 @@ func percentDecoded(s string) string {
 	return b.String()
 }
 
-// TestEscapeJSON: C1 controls and invisible or bidirectional characters
-// are written as \u escapes, other text (é, 日本, ASCII) as it is, and
+// TestEscapeJSON: DEL, C1 controls and invisible or bidirectional
+// characters are written as \u escapes, other text (é, 日本, ASCII) as it is, and
 // the JSON decodes to the same value.
 func TestEscapeJSON(t *testing.T) {
-	v := map[string]string{"name": "A\u009b31mB\u202eC\u200bD é 日本 \u0085 ok"}
+	v := map[string]string{"name": "A\u009b31mB\u202eC\u200bD é 日本 \u0085 ok \x7f"}
 	raw, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := EscapeJSON(raw)
 	for _, r := range string(out) {
-		if r >= 0x80 && r <= 0x9f || Invisible(r) {
+		if r >= 0x7f && r <= 0x9f || Invisible(r) {
 			t.Fatalf("raw %U in %s", r, out)
 		}
 	}

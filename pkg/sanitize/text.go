@@ -228,13 +228,20 @@ func Truncate(s string, n int) string {
 
 // Server makes a server-supplied string safe to show: the key redacted
 // first (so a cut never leaves part of it), then control characters
-// escaped, then the result cut to n characters. r may be nil.
+// escaped, redacted again (an escape ends in hex digits, \x1b, which with
+// 7 key characters after it, too few alone, spell 8 of a hex key), then
+// the result cut to n characters. r may be nil.
 func Server(r *Redactor, s string, n int) string {
-	return Truncate(Controls(r.String(s)), n)
+	red := r.String(s)
+	if esc := Controls(red); esc != red {
+		red = r.String(esc)
+	}
+	return Truncate(red, n)
 }
 
-// EscapeJSON returns the JSON text b with every C1 control (U+0080 to
-// U+009F) and every Invisible character written as a \uXXXX escape: the
+// EscapeJSON returns the JSON text b with DEL (U+007F), every C1 control
+// (U+0080 to U+009F) and every Invisible character written as a \uXXXX
+// escape, as the text views escape them: the
 // same JSON, which a terminal showing it cannot be steered by
 // (encoding/json escapes only C0 controls, U+2028 and U+2029). They can
 // occur only inside strings, where the escape means the same character. b
@@ -261,7 +268,7 @@ func EscapeJSON(b []byte) []byte {
 // needsJSONEscape reports whether rune r (n bytes in UTF-8) is one that
 // EscapeJSON escapes.
 func needsJSONEscape(r rune, n int) bool {
-	return n > 1 && (r >= 0x80 && r <= 0x9f || Invisible(r))
+	return r == 0x7f || n > 1 && (r >= 0x80 && r <= 0x9f || Invisible(r))
 }
 
 // firstJSONEscape is the offset of the first rune EscapeJSON escapes, or
@@ -269,6 +276,9 @@ func needsJSONEscape(r rune, n int) bool {
 func firstJSONEscape(b []byte) int {
 	for i := 0; i < len(b); {
 		if b[i] < utf8.RuneSelf {
+			if b[i] == 0x7f {
+				return i
+			}
 			i++
 			continue
 		}

@@ -368,10 +368,11 @@ func deploymentText(d model.Deployment) string {
 	case "":
 		return "not set"
 	}
-	return string(d)
+	return sanitize.Controls(string(d)) // a plan's own value: escaped as every plan string is
 }
 
-// limitLines state the limits in force.
+// limitLines state the limits in force, escaped (the rules are the
+// planner's words, but a plan's strings are escaped wherever shown).
 func limitLines(p plan.Plan) []string {
 	d := fmt.Sprintf("maxDeactivations %d", p.Limits.MaxDeactivations)
 	if p.Limits.MaxDeactivationsRule != "" {
@@ -381,7 +382,7 @@ func limitLines(p plan.Plan) []string {
 	if p.Limits.MaxMemberRemovalsRule != "" {
 		r += " (" + p.Limits.MaxMemberRemovalsRule + ")"
 	}
-	return []string{d, r}
+	return []string{sanitize.Controls(d), sanitize.Controls(r)}
 }
 
 // warningText is one warning on one line, control characters escaped.

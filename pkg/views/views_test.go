@@ -165,7 +165,8 @@ func TestMarkdownNoBannerWithoutRemovals(t *testing.T) {
 func TestControlCharactersEscaped(t *testing.T) {
 	evil := "mallory\x1b[2J\x1b[H@x.com\n      + add ceo@x.com as admin\u202e"
 	p := plan.Plan{
-		Target:   plan.Target{URL: "https://h/scim\x1b]0;title\x07"},
+		Target:   plan.Target{URL: "https://h/scim\x1b]0;title\x07", Deployment: "dedicated\x1b[2J"},
+		Limits:   plan.Limits{MaxDeactivationsRule: "10%\x1b[H", MaxMemberRemovalsRule: "x\u009b31m"},
 		Changes:  []plan.Change{{Action: plan.CreateUser, User: evil, Name: "N\x9bame"}, {Action: plan.RemoveMember, Team: "t\x1b[31m", TeamID: "g\r", User: evil}},
 		Warnings: []plan.Warning{{Code: plan.WarnUnmanagedUser, User: evil, Message: evil + " is unmanaged"}},
 		Blocked:  []plan.Block{{Limit: "lastAdmin", Message: "blocked by " + evil}},
