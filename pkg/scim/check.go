@@ -294,7 +294,8 @@ func hostPort(u *url.URL) string {
 // bodyError builds the Error for a response body that did not read or
 // decode: too large (never retried), cut by the network or the timeout (a
 // transport error), or malformed.
-func (c *Client) bodyError(ctx context.Context, cl call, status int, cr *capReader, err error) error {
+func (c *Client) bodyError(ctx context.Context, cl call, resp *http.Response, cr *capReader, err error) error {
+	status := resp.StatusCode
 	switch {
 	case cr.over:
 		// A write the server answered 2xx probably took effect, but what
@@ -317,7 +318,7 @@ func (c *Client) bodyError(ctx context.Context, cl call, status int, cr *capRead
 	case cr.err != nil:
 		return c.transportError(cl, cr.err, true)
 	}
-	return c.decodeErr(cl, status, err)
+	return c.decodeErr(cl, status, resp.Header, err)
 }
 
 // saysDone reports whether a write's status says the change was made (200,
@@ -326,8 +327,9 @@ func saysDone(status int) bool {
 	return status == http.StatusOK || status == http.StatusCreated || status == http.StatusNoContent
 }
 
-// decodeErr names what did not decode, in which request.
-func (c *Client) decodeErr(cl call, status int, err error) *Error {
+// decodeErr names what did not decode, in which request; header is the
+// answer's.
+func (c *Client) decodeErr(cl call, status int, header http.Header, err error) *Error {
 	e := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, Err: err,
 		Detail: "decode " + cl.what + ": " + c.safe(err.Error())}
 	if cl.method != http.MethodGet && status >= 200 && status <= 299 {
@@ -341,6 +343,12 @@ func (c *Client) decodeErr(cl call, status int, err error) *Error {
 	var se *json.SyntaxError
 	if cl.method == http.MethodGet && (errors.Is(err, errNotList) || errors.Is(err, errSyntax) || errors.As(err, &se)) {
 		e.Hint = hintBaseURL
+	}
+	// net/http decodes the gzip it asks for and then drops the header:
+	// one left names an encoding nobody asked for, which is why the body
+	// does not decode, whatever the URL.
+	if enc := header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
+		e.Hint = fmt.Sprintf(hintEncoded, c.safe(enc))
 	}
 	return e
 }

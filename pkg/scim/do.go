@@ -273,7 +273,7 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 			cr := &capReader{r: resp.Body, max: c.body}
 			b, err := io.ReadAll(cr)
 			if err != nil && !cr.over {
-				return nil, c.bodyError(ctx, cl, status, cr, err)
+				return nil, c.bodyError(ctx, cl, resp, cr, err)
 			}
 			body = bytes.TrimPrefix(b, utf8BOM) // an error body over the cap is classified on its first bytes
 		}
@@ -321,7 +321,7 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 			}
 		}
 		if err := cl.read(br); err != nil {
-			return nil, c.bodyError(ctx, cl, status, cr, err)
+			return nil, c.bodyError(ctx, cl, resp, cr, err)
 		}
 		return &reply{status: status, header: resp.Header}, nil
 	}
@@ -335,7 +335,7 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 	cr := &capReader{r: resp.Body, max: limit}
 	body, err := io.ReadAll(cr)
 	if err != nil {
-		return nil, c.bodyError(ctx, cl, status, cr, err)
+		return nil, c.bodyError(ctx, cl, resp, cr, err)
 	}
 	body = bytes.TrimPrefix(body, utf8BOM)
 	if len(bytes.TrimSpace(body)) > 0 && looksHTML(ctype, body) {
@@ -377,7 +377,7 @@ func (c *Client) skipReply(ctx context.Context, cl call, resp *http.Response, ct
 		cr := &capReader{r: resp.Body, max: c.body - errorPeek}
 		rest, err := io.ReadAll(cr)
 		if err != nil {
-			return nil, c.bodyError(ctx, cl, resp.StatusCode, cr, err)
+			return nil, c.bodyError(ctx, cl, resp, cr, err)
 		}
 		head = append(head, rest...)
 	}
@@ -386,7 +386,7 @@ func (c *Client) skipReply(ctx context.Context, cl call, resp *http.Response, ct
 	if _, err := io.Copy(io.Discard, cr); err != nil {
 		if cr.over {
 			cr.max = c.listBody // the message names the cap, not what was left of it
-			return nil, c.bodyError(ctx, cl, resp.StatusCode, cr, err)
+			return nil, c.bodyError(ctx, cl, resp, cr, err)
 		}
 		return nil, c.transportError(cl, err, true)
 	}

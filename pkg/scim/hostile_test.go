@@ -915,3 +915,29 @@ func rawServer(t *testing.T, answer func(conn net.Conn, buf []byte)) (string, *a
 	}()
 	return ln.Addr().String(), conns
 }
+
+// TestUnaskedEncodingNamed: a body in an encoding wbsync did not ask for
+// (net/http asks for gzip and decodes it) does not decode, and the error
+// names the encoding rather than asking whether the URL is right; a body
+// that is not SCIM without one still asks about the URL.
+func TestUnaskedEncodingNamed(t *testing.T) {
+	for _, tc := range []struct{ encoding, want string }{
+		{"br", "the answer is encoded (Content-Encoding: br), which wbsync does not ask for"},
+		{"deflate", "(Content-Encoding: deflate)"},
+		{"", hintBaseURL},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if tc.encoding != "" {
+				w.Header().Set("Content-Encoding", tc.encoding)
+			}
+			w.Header().Set("Content-Type", "application/scim+json")
+			_, _ = w.Write([]byte("\x8b\x1f\x00\x00garbage"))
+		}))
+		_, err := testClient(t, srv.URL).ListUsers(context.Background())
+		srv.Close()
+		var e *Error
+		if !errors.As(err, &e) || !strings.Contains(e.Hint, tc.want) {
+			t.Errorf("Content-Encoding %q: err = %v, want a hint holding %q", tc.encoding, err, tc.want)
+		}
+	}
+}

@@ -111,7 +111,7 @@ func (c *Client) OrgRoleOf(ctx context.Context, id string) (model.Role, bool, er
 	}
 	u, err := decodeUser(rep.body)
 	if err != nil {
-		return "", false, fmt.Errorf("read %s back: %w", c.who(id), c.decodeErr(cl, rep.status, err))
+		return "", false, fmt.Errorf("read %s back: %w", c.who(id), c.decodeErr(cl, rep.status, rep.header, err))
 	}
 	if u.ID != id {
 		return "", false, fmt.Errorf("read %s back: the answer describes another user (id %s)", c.who(id), strconv.Quote(c.safe(u.ID)))

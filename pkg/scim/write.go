@@ -127,7 +127,7 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 	var created User
 	if err == nil {
 		if created, err = decodeUser(r.body); err != nil {
-			err = c.decodeErr(cl, r.status, err) // unread: looked up below
+			err = c.decodeErr(cl, r.status, r.header, err) // unread: looked up below
 		}
 	}
 	switch {
@@ -288,7 +288,7 @@ func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 	var g Group
 	if err == nil {
 		if g, err = decodeGroup(r.body); err != nil {
-			err = c.decodeErr(cl, r.status, err) // unread: looked up below
+			err = c.decodeErr(cl, r.status, r.header, err) // unread: looked up below
 		}
 	}
 	switch {
