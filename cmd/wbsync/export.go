@@ -93,7 +93,7 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 	// A role the read did not carry is not written: that user's orgRole (a
 	// member's team role) is then unmanaged, which an admin adopting the
 	// organization must know, or the export reads as "nobody is an admin".
-	if c := doctor.Roles(have.state); c.Status == doctor.Warn {
+	if c := doctor.Roles(have.state); c.Status == doctor.Warn && len(have.state.Users) > 0 {
 		note := "Not every role was reported, and roles not reported are not written (add those you know): " + c.Detail
 		header += "\n" + note
 		s.log.Warn(sanitize.Controls(note))

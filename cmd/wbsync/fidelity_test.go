@@ -322,6 +322,11 @@ func TestExportRolesUnreported(t *testing.T) {
 			t.Errorf("omit %v: orgRole written %v:\n%s", omit, !omit, r.stdout)
 		}
 	}
+	// An organization without users has no role to leave out.
+	r := wb(t, vars(startEmu(t, emulator.Options{OmitRoles: true}, "").url), "export")
+	if r.code != exitOK || strings.Contains(r.stdout+r.stderr, "Not every role") {
+		t.Errorf("empty organization: exit %d, want no note:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 // TestUnseenRoleWriteFailure: against a server that reports no roles, a

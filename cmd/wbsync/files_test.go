@@ -509,14 +509,17 @@ func TestReportDirTakesNoFile(t *testing.T) {
 }
 
 // TestManifestDirUnreadSubdirs: a directory gives only its own files, and
-// a sub-directory holding YAML files at any depth is named in a warning (the
-// directory that holds them), with text and JSON validation alike; hidden
-// ones and those without YAML are not; the walk stops at its budget.
+// each directory below it holding YAML files that no -f reads is named once
+// in a warning, with text and JSON validation alike (a linked one too);
+// hidden ones and those without YAML are not; a directory also named with
+// -f, as the warning advises, is not; the walk stops at its budget.
 func TestManifestDirUnreadSubdirs(t *testing.T) {
 	dir := t.TempDir()
 	for name, body := range map[string]string{
 		"00-org.yaml":          "version: 1\nusers:\n  - email: a@example.com\n",
 		"teams/eng/eng.yaml":   "users:\n  - email: b@example.com\n",
+		"teams/eng/more.yaml":  "users:\n  - email: c@example.com\n",
+		"teams/ops/ops.yml":    "users:\n  - email: d@example.com\n",
 		".hidden/x.yaml":       "x\n",
 		"docs/README.md":       "hi\n",
 		"teams/eng/notes.txt":  "\n",
@@ -530,28 +533,68 @@ func TestManifestDirUnreadSubdirs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	elsewhere := t.TempDir() // reached through a link
+	if err := os.WriteFile(filepath.Join(elsewhere, "x.yaml"), []byte("users:\n  - email: e@example.com\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(elsewhere, filepath.Join(dir, "linked")); err != nil {
+		t.Fatal(err)
+	}
+	warned := func(r result, sub string) int {
+		return strings.Count(r.stderr, "manifest directory "+dir+": "+filepath.Join(dir, sub)+" holds YAML files, which are not read")
+	}
 	for _, format := range []string{"text", "json"} {
-		r := wb(t, nil, "validate", "-o", format, "-f", dir)
+		r := wb(t, nil, "validate", "-o", format, "-f", dir, "-f", dir)
 		if r.code != exitOK || !strings.Contains(r.stdout, "1 users") && !strings.Contains(r.stdout, `"users": 1,`) {
 			t.Fatalf("%s: exit %d, want the top file alone valid:\n%s\n%s", format, r.code, r.stdout, r.stderr)
 		}
-		for _, sub := range []string{filepath.Join(dir, "teams", "eng"), filepath.Join(dir, "ci", "github")} {
-			if w := "manifest directory " + dir + ": " + sub + " holds YAML files, which are not read"; strings.Count(r.stderr, w) != 1 {
-				t.Errorf("%s: stderr lacks (once) %q:\n%s", format, w, r.stderr)
+		for _, sub := range []string{"ci/github", "linked", "teams/eng", "teams/ops"} {
+			if n := warned(r, sub); n != 1 {
+				t.Errorf("%s: %s named %d times, want once:\n%s", format, sub, n, r.stderr)
 			}
 		}
 		if strings.Contains(r.stderr, ".hidden") || strings.Contains(r.stderr, "docs") {
 			t.Errorf("%s: a hidden directory or one without YAML named:\n%s", format, r.stderr)
 		}
 	}
+	// As the warning advises: the directory named with -f is read, and no
+	// longer named; the others still are.
+	r := wb(t, nil, "validate", "-f", dir, "-f", filepath.Join(dir, "teams", "eng"))
+	if r.code != exitOK || !strings.Contains(r.stdout, "3 users") || warned(r, "teams/eng") != 0 || warned(r, "teams/ops") != 1 {
+		t.Errorf("-f DIR -f DIR/teams/eng: exit %d, want 3 users and teams/ops alone named:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
 	if r := wb(t, nil, "validate", "-f", filepath.Join(dir, "00-org.yaml")); strings.Contains(r.stderr, "not read") {
 		t.Errorf("a file given by name warns of directories:\n%s", r.stderr)
 	}
 	// ci, ci/github, ci/github/deploy.yml: the first three entries walked.
-	if got := unreadSubdirs([]string{dir}, 2); len(got) != 0 {
+	read := []string{filepath.Join(dir, "00-org.yaml")}
+	if got := unreadSubdirs([]string{dir}, read, 2); len(got) != 0 {
 		t.Errorf("with a budget of 2 entries: %v, want none", got)
 	}
-	if got := unreadSubdirs([]string{dir}, 3); len(got) != 1 || got[0].dir != filepath.Join(dir, "ci", "github") {
+	if got := unreadSubdirs([]string{dir}, read, 3); len(got) != 1 || got[0].dir != filepath.Join(dir, "ci", "github") {
 		t.Errorf("with a budget of 3 entries: %v, want ci/github alone", got)
+	}
+}
+
+// TestManifestDirUnreadSubdirsCapped: past maxUnreadDirs directories, one
+// line counts the rest.
+func TestManifestDirUnreadSubdirsCapped(t *testing.T) {
+	dir := t.TempDir()
+	writeIn := func(name, body string) {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeIn("org.yaml", "version: 1\n")
+	for i := range maxUnreadDirs + 3 {
+		writeIn(fmt.Sprintf("t%d/m.yaml", i), "users: []\n")
+	}
+	r := wb(t, nil, "validate", "-f", dir)
+	if n := strings.Count(r.stderr, " holds YAML files, which are not read"); n != maxUnreadDirs || !strings.Contains(r.stderr, "... and 3 more director(ies) holding YAML files that are not read") {
+		t.Errorf("%d directories named, want %d and a count of 3 more:\n%s", n, maxUnreadDirs, r.stderr)
 	}
 }

@@ -37,62 +37,101 @@ func loadManifest(ctx context.Context, files []string, inv *invocation) (*desire
 	return m, err
 }
 
-// warnUnreadSubdirs warns of each sub-directory of a -f directory that
-// holds YAML files: a directory gives its own files only (as kubectl -f
-// without -R), and a manifest split as teams/eng/*.yaml would otherwise be
-// half read without a word, the users of the rest unmanaged.
+// warnUnreadSubdirs warns of the directories below a -f directory that
+// hold YAML files no -f reads: a directory gives its own files only (as
+// kubectl -f without -R), and a manifest split as teams/eng/*.yaml would
+// otherwise be half read without a word, the users of the rest unmanaged.
+// Each directory is named once, at most maxUnreadDirs of them.
 func warnUnreadSubdirs(inv *invocation, files []string) {
-	for _, u := range unreadSubdirs(files, subdirBudget) {
+	paths, err := manifestPaths(files)
+	if err != nil {
+		return // the load says what is wrong
+	}
+	found := unreadSubdirs(files, paths, subdirBudget)
+	for i, u := range found {
+		if i == maxUnreadDirs {
+			inv.say(zapcore.WarnLevel, fmt.Sprintf("... and %d more director(ies) holding YAML files that are not read", len(found)-i))
+			break
+		}
 		inv.say(zapcore.WarnLevel, sanitize.Controls(fmt.Sprintf("manifest directory %s: %s holds YAML files, which are not read (a directory gives only its own *.yaml and *.yml files, not its sub-directories'): name that directory with another -f to read them",
 			u.parent, u.dir)), zap.String("directory", u.dir))
 	}
 }
 
-// subdirBudget is how many directory entries unreadSubdirs looks at in all
-// (a -f . in a large repository is not walked whole).
-const subdirBudget = 10000
+// subdirBudget is how many entries unreadSubdirs visits below each -f
+// directory (a -f . in a large repository is not walked whole, though a
+// directory visited is read whole); maxUnreadDirs is how many directories
+// warnUnreadSubdirs names.
+const (
+	subdirBudget  = 10000
+	maxUnreadDirs = 5
+)
 
 // unread is a directory holding YAML files below the -f directory parent.
 type unread struct{ parent, dir string }
 
-// unreadSubdirs returns, for each sub-directory of the directories among
-// files that holds a *.yaml or *.yml file at any depth, the first directory
-// found to hold one, looking at most at budget entries; names starting
-// with a dot are skipped, as the directory read skips them.
-func unreadSubdirs(files []string, budget int) []unread {
+// unreadSubdirs returns the directories below the directories among files
+// that hold a *.yaml or *.yml file that is not among read (the paths the
+// manifest is read from), each once, in the order walked, visiting at most
+// budget entries below each of those directories. Names starting with a dot
+// are skipped, as the directory read skips them; a link to a directory is
+// followed where it is an entry of a -f directory, not deeper.
+func unreadSubdirs(files, read []string, budget int) []unread {
+	real := func(p string) string {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			p = r
+		}
+		if a, err := filepath.Abs(p); err == nil {
+			p = a
+		}
+		return p
+	}
+	isRead := map[string]bool{}
+	for _, p := range read {
+		isRead[real(p)] = true
+	}
 	var out []unread
+	seen := map[string]bool{} // directories walked or named, by real path
 	for _, f := range files {
 		entries, err := os.ReadDir(f)
-		if err != nil {
-			continue // a file, or the read says what is wrong
+		if err != nil || seen[real(f)] {
+			continue // a file, a directory given twice, or the read says what is wrong
 		}
+		seen[real(f)] = true
+		left := budget
 		for _, e := range entries {
-			if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			sub := filepath.Join(f, e.Name())
+			if strings.HasPrefix(e.Name(), ".") || left <= 0 {
 				continue
 			}
-			sub := filepath.Join(f, e.Name())
-			_ = filepath.WalkDir(sub, func(p string, d fs.DirEntry, err error) error {
-				if budget--; budget < 0 {
+			if fi, err := os.Stat(sub); err != nil || !fi.IsDir() {
+				continue
+			}
+			root := real(sub) // WalkDir does not follow a link given as its root
+			_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+				if left--; left < 0 {
 					return fs.SkipAll
 				}
 				switch {
 				case err != nil:
 					return nil
-				case p != sub && strings.HasPrefix(d.Name(), "."):
-					if d.IsDir() {
-						return fs.SkipDir
-					}
-				case !d.IsDir():
-					if ext := strings.ToLower(filepath.Ext(d.Name())); ext == ".yaml" || ext == ".yml" {
-						out = append(out, unread{f, filepath.Dir(p)})
-						return fs.SkipAll
+				case d.IsDir() && (p != root && strings.HasPrefix(d.Name(), ".") || seen[p]):
+					return fs.SkipDir // hidden, or a -f directory walked on its own
+				case d.IsDir():
+					return nil
+				case strings.HasPrefix(d.Name(), ".") || isRead[p]:
+					return nil
+				}
+				if ext := strings.ToLower(filepath.Ext(d.Name())); ext == ".yaml" || ext == ".yml" {
+					dir := filepath.Dir(p)
+					if !seen[dir] {
+						seen[dir] = true
+						shown, _ := filepath.Rel(root, dir)
+						out = append(out, unread{f, filepath.Join(sub, shown)})
 					}
 				}
 				return nil
 			})
-			if budget < 0 {
-				return out
-			}
 		}
 	}
 	return out

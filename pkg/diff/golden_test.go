@@ -121,6 +121,9 @@ func render(t *testing.T, p plan.Plan) map[string][]byte {
 }
 
 func TestGolden(t *testing.T) {
+	if *regenLarge && !*update {
+		t.Fatal("-regen-large generates the large case's inputs again only with -update, which rewrites the outputs to match")
+	}
 	if *update && *regenLarge {
 		genLarge(t, filepath.Join("testdata", largeCase))
 	}

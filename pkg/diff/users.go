@@ -15,7 +15,6 @@ import (
 const (
 	reasonInactive   = "active: false"
 	reasonUnmanaged  = "not in the manifest; unmanagedUsers: deactivate"
-	reasonRecreate   = "deactivated on Multi-tenant Cloud, which removed the user from the organization and cannot reactivate: invited again"
 	reasonNewAdmin   = "new users join as member"
 	reasonNotListed  = "not listed in this authoritative team"
 	reasonNotManaged = "not in the manifest; the team is authoritative"
@@ -52,7 +51,7 @@ func (p *planner) planUsers() {
 		}
 		if !l.Active {
 			if w.recreate {
-				p.create(d, reasonRecreate)
+				p.create(d, plan.ReasonRecreate)
 				if d.ExternalID != "" && p.extReported {
 					p.warnExternalIDElsewhere(d, l, "once the user is created again") // the create sends it
 				}

@@ -223,7 +223,7 @@ func Staleness(saved, now Plan) []string {
 	known = append(known, warningsDiff(saved.Warnings, now.Warnings)...)
 	which := "so it cannot say which"
 	if len(known) > 0 {
-		which = "so beyond the seats and warnings below it cannot say which"
+		which = "so, apart from the lines below, it cannot say which"
 	}
 	lines = append(lines, fmt.Sprintf("~ the same changes, but the organization read differs from the one the plan was made from (observed_fingerprint %s, now %s): something the plan does not change did, such as a user's name or role or a member the manifest does not manage (a plan file holds no copy of the organization, %s)",
 		saved.ObservedFingerprint, now.ObservedFingerprint, which))

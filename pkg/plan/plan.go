@@ -113,6 +113,17 @@ const RoleUnreported = "unreported"
 // Unverified reports whether the change is an unverified role assertion.
 func (c Change) Unverified() bool { return c.Reason == ReasonUnverified }
 
+// ReasonRecreate marks a create_user of a user a deactivation removed from
+// a Multi-tenant Cloud organization: W&B cannot reactivate there, so the
+// user is invited again, which restores access as a reactivation does.
+const ReasonRecreate = "deactivated on Multi-tenant Cloud, which removed the user from the organization and cannot reactivate: invited again"
+
+// Restores reports whether the change gives a deactivated user access
+// again: a reactivation, or a create that stands for one (ReasonRecreate).
+func (c Change) Restores() bool {
+	return c.Action == ReactivateUser || c.Action == CreateUser && c.Reason == ReasonRecreate
+}
+
 // WarningCode names the kind of a warning; the codes are part of the plan
 // JSON (README "The plan").
 type WarningCode string

@@ -127,7 +127,7 @@ func TestStaleness(t *testing.T) {
 	now.Warnings = append(slices.Clone(now.Warnings), Warning{Code: WarnUnmanagedUser, User: "z@x.com", Message: "z@x.com is not in the manifest"})
 	saved.Warnings = append(slices.Clone(saved.Warnings), Warning{Code: WarnUnmanagedRecent, User: "j@x.com", Message: "j@x.com was created 2h ago"})
 	got := strings.Join(Staleness(saved, now), "\n")
-	for _, s := range []string{"the same changes", "sha256:aa", "sha256:bb", "beyond the seats and warnings below it cannot say which)\n", "3 active → 3 active; now 4 active",
+	for _, s := range []string{"the same changes", "sha256:aa", "sha256:bb", "so, apart from the lines below, it cannot say which)\n", "3 active → 3 active; now 4 active",
 		"+ now warned: unmanaged_user: z@x.com is not in the manifest", "- no longer warned: unmanaged_recent: j@x.com was created 2h ago"} {
 		if !strings.Contains(got, s) {
 			t.Errorf("Staleness lacks %q:\n%s", s, got)

@@ -318,11 +318,20 @@ func proxyValue(base *url.URL, getenv func(string) string) string {
 	return getenv(names[1])
 }
 
-// schemeOnly reports whether a proxy value parses as a URL with a scheme
-// and nothing where its host would be ("http://", "http:///").
+// schemeOnly reports whether a proxy value parses as a URL with a proxy
+// scheme net/http knows and nothing where its host would be ("http://",
+// "http:///"). Another "scheme" is a host ("myproxy:" is myproxy, port 80).
 func schemeOnly(raw string) bool {
 	u, err := url.Parse(raw)
-	return err == nil && u.Scheme != "" && u.Host == "" && u.Opaque == "" && u.User == nil
+	switch {
+	case err != nil || u.Host != "" || u.Opaque != "" || u.User != nil:
+		return false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https", "socks5", "socks5h":
+		return true
+	}
+	return false
 }
 
 // noProxyNames reports whether NO_PROXY (or no_proxy) names host, as

@@ -223,7 +223,7 @@ const (
 	hintSeat     = "free a seat or raise the organization's seat limit; deactivations run after creates, so seats a plan frees serve the next apply"
 	hintTimeout  = "raise --timeout if the server is slow, or check that it is up"
 	hintEncoded  = "the answer is encoded (Content-Encoding: %s), which wbsync does not ask for and cannot read: is a proxy between wbsync and the server compressing answers?"
-	hintSwitched = "is --url the SCIM endpoint, and not a proxy or a WebSocket service? ('wbsync doctor' checks an endpoint)"
+	hintSwitched = "is --url the SCIM endpoint, and not a proxy or a WebSocket service?"
 )
 
 // hintHugeHeaders is the hint for an answer whose headers pass

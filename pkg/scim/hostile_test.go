@@ -445,6 +445,20 @@ func TestUnparsedProxy(t *testing.T) {
 	}
 }
 
+// TestSchemeOnlyProxy: a proxy value of a proxy scheme alone names no host
+// (net/http would read "http://" again as http://http://); a value whose
+// "scheme" is a host name is a host, as net/http reads it.
+func TestSchemeOnlyProxy(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"http://": true, "http:///": true, "HTTPS://": true, "socks5://": true,
+		"myproxy:": false, "myproxy:3128": false, "http://proxy.example:3128": false, "proxy.example": false, "": false,
+	} {
+		if got := schemeOnly(raw); got != want {
+			t.Errorf("schemeOnly(%q) = %v, want %v", raw, got, want)
+		}
+	}
+}
+
 // dialer answers every dial with err and counts the attempts.
 func dialer(err error) (*http.Client, *atomic.Int32) {
 	var n atomic.Int32
@@ -862,11 +876,15 @@ func TestSwitchingProtocolsNotRead(t *testing.T) {
 		var ne net.Error
 		closed <- !(errors.As(err, &ne) && ne.Timeout())
 	})
-	c := testClient(t, "http://"+addr)
+	var trace bytes.Buffer
+	c := testClient(t, "http://"+addr, func(c *Config) { c.Trace = &trace })
 	_, err := c.ListUsers(context.Background())
 	var e *Error
 	if !errors.As(err, &e) || e.Status != http.StatusSwitchingProtocols || !strings.Contains(err.Error(), "101 Switching Protocols") || e.OutcomeUnknown() {
 		t.Fatalf("a read answered 101: err = %v", err)
+	}
+	if !strings.Contains(trace.String(), `"status":101`) || !strings.Contains(trace.String(), `"response_body":"…[not read further: read 0 bytes]"`) {
+		t.Errorf("the trace does not say the 101's body was not read:\n%s", trace.String())
 	}
 	if !<-closed {
 		t.Error("the read kept the switched connection open until the server's deadline")
@@ -883,6 +901,38 @@ func TestSwitchingProtocolsNotRead(t *testing.T) {
 	}
 	if n := conns.Load(); n != 2 {
 		t.Errorf("%d connections: a write answered 101 is not sent again", n)
+	}
+}
+
+// TestSwitchingProtocolsCreateLookedUp: a create answered 101 is never
+// sent again, but looked up as after a lost answer: what it made is used
+// when found, and it is failed (not unknown) when the look-up finds
+// nothing.
+func TestSwitchingProtocolsCreateLookedUp(t *testing.T) {
+	for _, made := range []bool{true, false} {
+		var posts atomic.Int32
+		addr, _ := rawServer(t, func(conn net.Conn, buf []byte) {
+			if bytes.HasPrefix(buf, []byte("POST ")) {
+				posts.Add(1)
+				_, _ = io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+				return
+			}
+			body := `{"totalResults":0,"itemsPerPage":0,"startIndex":1,"Resources":[]}`
+			if made {
+				body = `{"totalResults":1,"itemsPerPage":1,"startIndex":1,"Resources":[{"id":"u9","userName":"z@example.com","emails":[{"value":"z@example.com","primary":true}],"active":true}]}`
+			}
+			fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
+		})
+		id, err := testClient(t, "http://"+addr).CreateUser(context.Background(), model.User{UserName: "z@example.com", Email: "z@example.com", Active: true})
+		var e *Error
+		switch {
+		case posts.Load() != 1:
+			t.Errorf("made %v: %d creates sent, want 1", made, posts.Load())
+		case made && (err != nil || id != "u9"):
+			t.Errorf("made: id %q, err %v, want the user the look-up found", id, err)
+		case !made && (!errors.As(err, &e) || e.Status != http.StatusSwitchingProtocols || e.OutcomeUnknown()):
+			t.Errorf("not made: err %v, want the 101, failed", err)
+		}
 	}
 }
 

@@ -168,6 +168,14 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 
 // decide returns err marked retryable when another attempt may heal it.
 func (r *retrier) decide(ctx context.Context, err error, e *Error) error {
+	if e.Status == http.StatusSwitchingProtocols && r.cl.ambiguous != nil {
+		// A create answered 101 (closed unread, never sent again) may
+		// have been made: it is looked up, as after a lost answer.
+		if rerr := r.readBack(ctx, err, e); rerr != nil {
+			return rerr
+		}
+		return err
+	}
 	if e.fatal {
 		return err
 	}
@@ -204,7 +212,18 @@ func (r *retrier) decide(ctx context.Context, err error, e *Error) error {
 	if cl.ambiguous == nil {
 		return err
 	}
-	adopted, aerr := cl.ambiguous(ctx)
+	if rerr := r.readBack(ctx, err, e); rerr != nil {
+		return rerr
+	}
+	return r.again(err)
+}
+
+// readBack looks up what a create sent and answered ambiguously (e, err)
+// may have made: errAdopted when it is found, which is used; err with the
+// look-up's failure, its outcome unknown, when the look-up fails; nil when
+// it was not made (e is then not unknown).
+func (r *retrier) readBack(ctx context.Context, err error, e *Error) error {
+	adopted, aerr := r.cl.ambiguous(ctx)
 	if aerr != nil {
 		// Sent, answered with a failure that may follow the work, and the
 		// look-up that would tell failed too: the outcome is unknown.
@@ -219,7 +238,7 @@ func (r *retrier) decide(ctx context.Context, err error, e *Error) error {
 	}
 	e.unknown = false // read back: it was not applied
 	r.notApplied = true
-	return r.again(err)
+	return nil
 }
 
 // again marks err to be tried again.

@@ -505,6 +505,44 @@ func TestStopRetryingEndsTheWait(t *testing.T) {
 	}
 }
 
+// TestGaveUpNoteOnlyAfterRetries: "gave up after N attempts" ends an
+// error only when the request was tried again and the run was not
+// interrupted: not for a request sent once (OneAttempt) that could have
+// healed, nor for one whose retries an interrupt stopped, which says so.
+func TestGaveUpNoteOnlyAfterRetries(t *testing.T) {
+	f, srv := newFake(t)
+	failN(f, "GET", 1<<30, status(503))
+	c := testClient(t, srv.URL)
+	_, err := c.ListUsers(OneAttempt(context.Background()))
+	if err == nil || strings.Contains(err.Error(), "gave up") || f.count("GET") != 1 {
+		t.Errorf("sent once (%d requests): err = %v, want no note of attempts", f.count("GET"), err)
+	}
+
+	f, srv = newFake(t)
+	c = testClient(t, srv.URL, func(c *Config) { c.MaxElapsed = time.Hour })
+	var attempts atomic.Int32
+	second := make(chan struct{})
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPatch {
+			return false
+		}
+		wait := "0"
+		if attempts.Add(1) == 2 {
+			defer close(second)
+			wait = "600"
+		}
+		status(503, "Retry-After", wait)(w)
+		return true
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.SetOrgRole(context.Background(), "u1", "admin") }()
+	<-second
+	c.StopRetrying()
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "not tried again: the run was interrupted") || strings.Contains(err.Error(), "gave up") {
+		t.Errorf("interrupted after 2 attempts: err = %v, want it to say so, and no note of giving up", err)
+	}
+}
+
 // TestStopRetryingEndsTheRateWait: an attempt that would wait for the rate
 // limiter after StopRetrying is not sent (errRetryStopped): nothing not yet
 // sent goes out once the run is interrupted.

@@ -316,6 +316,11 @@ func (ex *exchange) watch(resp *http.Response) io.ReadCloser {
 	ex.rec.Status = resp.StatusCode
 	ex.rec.ResponseHeaders = ex.t.headers(resp.Header)
 	ex.length = resp.ContentLength
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		// The body is the raw connection (net/http says its length is
+		// 0), closed unread: the trace says that it was not read.
+		ex.length = -1
+	}
 	return &tracedBody{ReadCloser: resp.Body, ex: ex}
 }
 

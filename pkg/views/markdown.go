@@ -166,11 +166,18 @@ func markdownHead(p plan.Plan, s plan.Summary) (top, banner string) {
 		}
 		b.WriteString(" Review the details below before approving.\n\n")
 	}
-	if s.ReactivateUsers > 0 {
+	if n := restored(p); n > 0 {
 		// The mirror of removing access, and as easy to miss: applying an
 		// old manifest again (a reverted offboarding) reactivates everyone
 		// it offboarded, and no limit counts reactivations.
-		fmt.Fprintf(&b, "> [!WARNING]\n> **This plan restores access:** %d deactivated user(s) reactivated. Check that each one should be back before approving.\n\n", s.ReactivateUsers)
+		what := "reactivated"
+		switch {
+		case s.ReactivateUsers == 0:
+			what = "invited again (Multi-tenant Cloud cannot reactivate them)"
+		case n > s.ReactivateUsers:
+			what = "reactivated or invited again"
+		}
+		fmt.Fprintf(&b, "> [!WARNING]\n> **This plan restores access:** %d deactivated user(s) %s. Check that each one should be back before approving.\n\n", n, what)
 	}
 	if p.IsBlocked() {
 		b.WriteString("> [!WARNING]\n> **BLOCKED: a safety limit stops this plan; nothing will be applied.**\n")
@@ -180,6 +187,18 @@ func markdownHead(p plan.Plan, s plan.Summary) (top, banner string) {
 		b.WriteString("\n")
 	}
 	return top, b.String()
+}
+
+// restored counts the changes of p that give a deactivated user access
+// again (plan.Change.Restores).
+func restored(p plan.Plan) int {
+	n := 0
+	for _, c := range p.Changes {
+		if c.Restores() {
+			n++
+		}
+	}
+	return n
 }
 
 // code makes text safe inside a fenced block or inline code span: a

@@ -453,7 +453,12 @@ func TestMarkdownRestoresAccessBanner(t *testing.T) {
 	if i := strings.Index(md, banner); i < 0 || i > strings.Index(md, "<details>") {
 		t.Errorf("no restores-access banner above the details:\n%s", md)
 	}
-	p.Changes = []plan.Change{{Action: plan.CreateUser, User: "new@example.com"}}
+	// On Multi-tenant Cloud a deactivated user is invited again: counted.
+	p.Changes = []plan.Change{{Action: plan.CreateUser, User: "new@example.com"}, {Action: plan.CreateUser, User: "back@example.com", Reason: plan.ReasonRecreate}}
+	if md := markdownOf(t, p); !strings.Contains(md, "> **This plan restores access:** 1 deactivated user(s) invited again (Multi-tenant Cloud cannot reactivate them).") {
+		t.Errorf("a user invited again after a deactivation is not counted:\n%s", md)
+	}
+	p.Changes = p.Changes[:1]
 	if md := markdownOf(t, p); strings.Contains(md, "restores access") {
 		t.Errorf("a plan without reactivations has the banner:\n%s", md)
 	}
