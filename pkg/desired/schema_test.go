@@ -214,6 +214,7 @@ var schemaRejects = []string{
 	"unknown-user-key", "unmanaged-invalid", "users-as-strings", "version-2", "version-string", "wrong-types",
 	"empty-role", "grace-negative", "grace-fractional-days", "grace-junk", "grace-no-unit", "grace-not-scalar",
 	"unreported-roles-invalid", "unreported-roles-bool", "username-bad",
+	"policy-without-version", "protected-malformed", "protected-handle",
 }
 
 // compileSchema compiles schema/manifest.schema.json with a JSON Schema
