@@ -566,13 +566,17 @@ func TestManifestDirUnreadSubdirs(t *testing.T) {
 	if r := wb(t, nil, "validate", "-f", filepath.Join(dir, "00-org.yaml")); strings.Contains(r.stderr, "not read") {
 		t.Errorf("a file given by name warns of directories:\n%s", r.stderr)
 	}
-	// ci, ci/github, ci/github/deploy.yml: the first three entries walked.
+	// ci, ci/github, ci/github/deploy.yml: the first three entries walked;
+	// the walk says where it stopped short.
 	read := []string{filepath.Join(dir, "00-org.yaml")}
-	if got := unreadSubdirs([]string{dir}, read, 2); len(got) != 0 {
-		t.Errorf("with a budget of 2 entries: %v, want none", got)
+	if got, short := unreadSubdirs([]string{dir}, read, 2); len(got) != 0 || len(short) != 1 || short[0] != dir {
+		t.Errorf("with a budget of 2 entries: %v, stopped below %v; want none, and %s", got, short, dir)
 	}
-	if got := unreadSubdirs([]string{dir}, read, 3); len(got) != 1 || got[0].dir != filepath.Join(dir, "ci", "github") {
-		t.Errorf("with a budget of 3 entries: %v, want ci/github alone", got)
+	if got, short := unreadSubdirs([]string{dir}, read, 3); len(got) != 1 || got[0].dir != filepath.Join(dir, "ci", "github") || len(short) != 1 {
+		t.Errorf("with a budget of 3 entries: %v, stopped below %v; want ci/github alone, and %s", got, short, dir)
+	}
+	if got, short := unreadSubdirs([]string{dir}, read, 1000); len(got) != 4 || len(short) != 0 {
+		t.Errorf("with room: %v, stopped below %v; want four directories, not stopped", got, short)
 	}
 }
 

@@ -47,7 +47,11 @@ func warnUnreadSubdirs(inv *invocation, files []string) {
 	if err != nil {
 		return // the load says what is wrong
 	}
-	found := unreadSubdirs(files, paths, subdirBudget)
+	found, unfinished := unreadSubdirs(files, paths, subdirBudget)
+	for _, d := range unfinished {
+		inv.say(zapcore.WarnLevel, sanitize.Controls(fmt.Sprintf("manifest directory %s: stopped looking below it for YAML files no -f reads after %d entries (a directory gives only its own files): check that no part of the manifest sits in a sub-directory",
+			d, subdirBudget)), zap.String("directory", d))
+	}
 	for i, u := range found {
 		if i == maxUnreadDirs {
 			inv.say(zapcore.WarnLevel, fmt.Sprintf("... and %d more director(ies) holding YAML files that are not read", len(found)-i))
@@ -73,10 +77,11 @@ type unread struct{ parent, dir string }
 // unreadSubdirs returns the directories below the directories among files
 // that hold a *.yaml or *.yml file that is not among read (the paths the
 // manifest is read from), each once, in the order walked, visiting at most
-// budget entries below each of those directories. Names starting with a dot
-// are skipped, as the directory read skips them; a link to a directory is
+// budget entries below each of those directories, and the -f directories
+// below which it stopped for want of budget. Names starting with a dot are
+// skipped, as the directory read skips them; a link to a directory is
 // followed where it is an entry of a -f directory, not deeper.
-func unreadSubdirs(files, read []string, budget int) []unread {
+func unreadSubdirs(files, read []string, budget int) (found []unread, unfinished []string) {
 	real := func(p string) string {
 		if r, err := filepath.EvalSymlinks(p); err == nil {
 			p = r
@@ -90,7 +95,6 @@ func unreadSubdirs(files, read []string, budget int) []unread {
 	for _, p := range read {
 		isRead[real(p)] = true
 	}
-	var out []unread
 	seen := map[string]bool{} // directories walked or named, by real path
 	for _, f := range files {
 		entries, err := os.ReadDir(f)
@@ -101,11 +105,15 @@ func unreadSubdirs(files, read []string, budget int) []unread {
 		left := budget
 		for _, e := range entries {
 			sub := filepath.Join(f, e.Name())
-			if strings.HasPrefix(e.Name(), ".") || left <= 0 {
+			if strings.HasPrefix(e.Name(), ".") {
 				continue
 			}
 			if fi, err := os.Stat(sub); err != nil || !fi.IsDir() {
 				continue
+			}
+			if left <= 0 {
+				left = -1 // a directory left unvisited
+				break
 			}
 			root := real(sub) // WalkDir does not follow a link given as its root
 			_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -127,14 +135,17 @@ func unreadSubdirs(files, read []string, budget int) []unread {
 					if !seen[dir] {
 						seen[dir] = true
 						shown, _ := filepath.Rel(root, dir)
-						out = append(out, unread{f, filepath.Join(sub, shown)})
+						found = append(found, unread{f, filepath.Join(sub, shown)})
 					}
 				}
 				return nil
 			})
 		}
+		if left < 0 {
+			unfinished = append(unfinished, f)
+		}
 	}
-	return out
+	return found, unfinished
 }
 
 // manifestError reports that the manifest has problems (already printed)

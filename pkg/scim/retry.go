@@ -231,7 +231,7 @@ func (r *retrier) readBack(ctx context.Context, err error, e *Error) error {
 		return fmt.Errorf("%w; checking whether it was applied: %w", err, aerr)
 	}
 	if adopted {
-		r.c.log.Info("SCIM write lost its answer; a look-up found what it made, which is used",
+		r.c.log.Info("SCIM write's answer did not say whether it was made; a look-up found what it made, which is used",
 			zap.String("method", e.Method), zap.String("path", e.Path), zap.String("reason", failureReason(e)),
 			zap.Int("attempt", r.attempts))
 		return errAdopted

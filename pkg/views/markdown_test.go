@@ -458,6 +458,10 @@ func TestMarkdownRestoresAccessBanner(t *testing.T) {
 	if md := markdownOf(t, p); !strings.Contains(md, "> **This plan restores access:** 1 deactivated user(s) invited again (Multi-tenant Cloud cannot reactivate them).") {
 		t.Errorf("a user invited again after a deactivation is not counted:\n%s", md)
 	}
+	p.Changes = append(p.Changes, plan.Change{Action: plan.ReactivateUser, User: "old@example.com", UserID: "u1"})
+	if md := markdownOf(t, p); !strings.Contains(md, "> **This plan restores access:** 2 deactivated user(s) reactivated or invited again.") {
+		t.Errorf("reactivations and re-invites together are not counted together:\n%s", md)
+	}
 	p.Changes = p.Changes[:1]
 	if md := markdownOf(t, p); strings.Contains(md, "restores access") {
 		t.Errorf("a plan without reactivations has the banner:\n%s", md)
