@@ -34,6 +34,11 @@ const (
 	// of the file, about 20 of them), to name the line where it arises
 	// rather than where the broken construct starts.
 	ManifestErrorSearch = 1 << 20
+	// ManifestErrorReparse bounds, over one load of all the manifest
+	// files, the bytes that search parses again (bytes): a directory of
+	// files that each hold a syntax error costs seconds more, not minutes;
+	// the errors past it are shown as in a file too large to search.
+	ManifestErrorReparse = 128 << 20
 	// PlanFile is the largest saved plan accepted by apply (bytes).
 	PlanFile = 1 << 30
 	// Problems is how many manifest problems are printed; the rest are

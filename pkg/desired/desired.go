@@ -163,3 +163,7 @@ func Parse(srcs []Source) (*Manifest, error) {
 
 // maxProblems is how many problems Parse keeps (a variable for tests).
 var maxProblems = caps.Problems
+
+// reparseBudget is what one load's search for YAML errors' lines may parse
+// again (searchBudget; a variable for tests).
+var reparseBudget int64 = caps.ManifestErrorReparse

@@ -33,6 +33,8 @@ type loader struct {
 	broken bool
 
 	versionAt *pos
+	// search is what looking for YAML errors' lines may still parse.
+	search searchBudget
 	// versionFiles are the files that say version.
 	versionFiles map[int]bool
 	policyAt     *pos
@@ -113,6 +115,7 @@ func newLoader() *loader {
 		state:    model.State{Users: []model.User{}, Teams: []model.Team{}},
 		byEmail:  map[string]int32{},
 		byHandle: map[string]int32{},
+		search:   searchBudget{left: reparseBudget},
 	}
 }
 
@@ -188,7 +191,8 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 		// yaml.v3 names the line where the broken construct starts (for
 		// a mis-indented entry, the first entry of its list, hundreds of
 		// lines away): look for the line where the error arises.
-		if line, col, readTo, ok := problemAt(data, int(p.line), err.Error(), tab); ok {
+		searched := l.search.allows(data)
+		if line, col, readTo, ok := problemAt(&l.search, data, int(p.line), err.Error(), tab); ok {
 			switch {
 			case readTo > 0:
 				msg = fmt.Sprintf("%s (a quoted string opens here: if its closing quote is missing, YAML read on to line %d)", msg, readTo)
@@ -196,8 +200,16 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 				msg = fmt.Sprintf("%s (within the list or mapping that starts at line %d)", msg, p.line)
 			}
 			p.line, p.col = int32(line), int32(col)
-		} else if len(data) > caps.ManifestErrorSearch && blockProblems[msg] && p.line > 1 {
-			msg = fmt.Sprintf("%s (somewhere in the list or mapping that starts here: in a file over %d MiB the exact line is not searched for; split the file, -f DIR, to narrow it down)", msg, caps.ManifestErrorSearch>>20)
+		} else if !searched && blockProblems[msg] && p.line > 1 {
+			why := fmt.Sprintf("in a file over %d MiB the exact line is not searched for; split the file, -f DIR, to narrow it down", caps.ManifestErrorSearch>>20)
+			if len(data) <= caps.ManifestErrorSearch {
+				why = fmt.Sprintf("the exact line is not searched for once the errors of earlier files had %d MiB parsed again; fix those first", caps.ManifestErrorReparse>>20)
+			}
+			msg = fmt.Sprintf("%s (somewhere in the list or mapping that starts here: %s)", msg, why)
+		} else if !searched && tab {
+			// yaml.v3 names the line before the one a tab indents; no
+			// parse is needed to see which.
+			p.line, p.col = tabLine(data, p.line)
 		}
 		start, text := lineAt(data, p.line)
 		switch {
@@ -216,7 +228,7 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 			for _, i := range reservedStarts(text) {
 				cands = append(cands, start+i)
 			}
-			if off := culprit(data, start+len(text), err.Error(), cands); off >= 0 {
+			if off := culprit(&l.search, data, start+len(text), err.Error(), cands); off >= 0 {
 				p.line, p.col = lineCol(data, off)
 				if c := data[off]; c == '\t' {
 					msg += " (a tab character: YAML indents with spaces only; replace the tab with spaces)"
@@ -256,11 +268,16 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 		// yaml.v3 takes a no-break space (pasted from a web page or a
 		// chat) for content, and fails on the line after, without a word
 		// about it.
-		if off := oddSpaceAt(data, p.line-2, p.line, err.Error()); off >= 0 {
+		if off, sure := oddSpaceAt(&l.search, data, p.line-2, p.line, err.Error()); off >= 0 {
 			r, _ := utf8.DecodeRune(data[off:])
 			name, fix := oddSpaceName(r)
-			p.line, p.col = lineCol(data, off)
-			msg += fmt.Sprintf(" (%s here looks like a space but is none to YAML: %s)", name, fix)
+			if sure {
+				p.line, p.col = lineCol(data, off)
+				msg += fmt.Sprintf(" (%s here looks like a space but is none to YAML: %s)", name, fix)
+			} else {
+				line, col := lineCol(data, off)
+				msg += fmt.Sprintf(" (line %d, column %d holds %s, which looks like a space but is none to YAML: %s, if the error is about it)", line, col, name, fix)
+			}
 		}
 	}
 	if m := unknownAnchorRE.FindStringSubmatch(err.Error()); m != nil {
@@ -323,18 +340,17 @@ func quoteEnd(text []byte, i int) int {
 // data that the YAML error want, which arises on the line ending at
 // lineEnd, is about: the first whose replacement (a space for a tab, a
 // letter otherwise), with the earlier ones', makes the file up to that
-// line parse without that error; or -1. A file over
-// caps.ManifestErrorSearch is not parsed again: the first candidate is
-// taken as it is.
-func culprit(data []byte, lineEnd int, want string, cands []int) int {
+// line parse without that error; or -1. A file b does not allow searching
+// is not parsed again: the first candidate is taken as it is.
+func culprit(b *searchBudget, data []byte, lineEnd int, want string, cands []int) int {
 	if len(cands) == 0 {
 		return -1
 	}
-	if len(data) > caps.ManifestErrorSearch {
+	if !b.allows(data) {
 		return cands[0]
 	}
 	end := min(len(data), lineEnd+1)
-	if err := parseDocs(data[:end]); err == nil || err.Error() != want {
+	if err := b.parse(data[:end]); err == nil || err.Error() != want {
 		return cands[0] // the error does not arise on this line alone
 	}
 	patched := slices.Clone(data[:end])
@@ -344,11 +360,28 @@ func culprit(data []byte, lineEnd int, want string, cands []int) int {
 		} else {
 			patched[off] = 'a'
 		}
-		if err := parseDocs(patched); err == nil || err.Error() != want {
+		if err := b.parse(patched); err == nil || err.Error() != want {
 			return off
 		}
 	}
 	return -1
+}
+
+// searchBudget is what looking for the lines of YAML errors may still
+// parse in one load (bytes), from caps.ManifestErrorReparse: each search
+// starts only with some left, and may end past it by its own cost (about
+// twenty parses of at most caps.ManifestErrorSearch bytes).
+type searchBudget struct{ left int64 }
+
+// allows reports whether a search in data may start.
+func (b *searchBudget) allows(data []byte) bool {
+	return len(data) <= caps.ManifestErrorSearch && b.left > 0
+}
+
+// parse is parseDocs, charged to b.
+func (b *searchBudget) parse(data []byte) error {
+	b.left -= int64(len(data))
+	return parseDocs(data)
 }
 
 // parseDocs parses data as problemAt does: its first two documents.
@@ -373,10 +406,12 @@ func parseDocs(data []byte) error {
 // opens, its column the quote's, and readTo the line found first (0
 // otherwise). The column is else the line's first character that is no
 // space, or with tab its first tab among the leading spaces. ok is false
-// when data is too large to search (caps.ManifestErrorSearch) or the
-// search does not confirm the error.
-func problemAt(data []byte, from int, want string, tab bool) (line, col, readTo int, ok bool) {
-	if len(data) > caps.ManifestErrorSearch {
+// when b does not allow the search (a file over caps.ManifestErrorSearch,
+// or the load's budget spent) or the search does not confirm the error.
+// The lines from and from+1 are tried first: an error yaml.v3 names at
+// its line, or one early (a tab's), costs one or two parses.
+func problemAt(b *searchBudget, data []byte, from int, want string, tab bool) (line, col, readTo int, ok bool) {
+	if !b.allows(data) {
 		return 0, 0, 0, false
 	}
 	var ends []int // ends[i]: the offset just past line i+1
@@ -389,13 +424,21 @@ func problemAt(data []byte, from int, want string, tab bool) (line, col, readTo 
 		off += i + 1
 		ends = append(ends, off)
 	}
-	parse := func(lines int) error { return parseDocs(data[:ends[lines-1]]) }
+	parse := func(lines int) error { return b.parse(data[:ends[lines-1]]) }
 	same := func(lines int) bool {
 		err := parse(lines)
 		return err != nil && err.Error() == want
 	}
 	lo, hi := max(from, 1), len(ends)
-	if lo > hi || !same(hi) {
+	switch {
+	case lo > hi:
+		return 0, 0, 0, false
+	case same(lo):
+		hi = lo // the line yaml.v3 named: the fewest lines from it on
+	case lo < hi && same(lo+1):
+		lo++
+		hi = lo
+	case !same(hi):
 		return 0, 0, 0, false
 	}
 	for lo < hi {
@@ -548,13 +591,11 @@ func oddSpaceName(r rune) (name, fix string) {
 // is about: the file up to line to fails so, and parses once that line's
 // odd spaces are fixed, the one returned among them (culpritSpace;
 // indentation pasted from a web page is all no-break spaces). At most
-// 1+oddSpaceParses parses; a file over caps.ManifestErrorSearch is not
-// parsed again and gets none; -1 when there is none. A byte-order mark
-// opening the file is the file's.
-func oddSpaceAt(data []byte, from, to int32, want string) int {
-	if len(data) > caps.ManifestErrorSearch {
-		return -1
-	}
+// 1+oddSpaceParses parses; -1 when there is none. In a file b does not
+// allow searching, nothing is parsed: the odd space nearest the error is
+// returned, not sure. A byte-order mark opening the file is the file's.
+func oddSpaceAt(b *searchBudget, data []byte, from, to int32, want string) (off int, sure bool) {
+	search := b.allows(data)
 	start, text := lineAt(data, to)
 	prefix := data[:min(len(data), start+len(text)+1)]
 	checked, budget := false, oddSpaceParses
@@ -573,17 +614,20 @@ func oddSpaceAt(data []byte, from, to int32, want string) int {
 		if len(offs) == 0 {
 			continue
 		}
+		if !search {
+			return offs[0], false
+		}
 		if !checked {
-			if err := parseDocs(prefix); parsed(err) || err.Error() != want {
-				return -1 // the error does not arise by these lines alone
+			if err := b.parse(prefix); parsed(err) || err.Error() != want {
+				return -1, false // the error does not arise by these lines alone
 			}
 			checked = true
 		}
-		if off := culpritSpace(prefix, offs, &budget); off >= 0 {
-			return off
+		if off := culpritSpace(b, prefix, offs, &budget); off >= 0 {
+			return off, true
 		}
 	}
-	return -1
+	return -1, false
 }
 
 // oddSpaceParses is how many parses oddSpaceAt may make after its first.
@@ -596,7 +640,7 @@ const oddSpaceParses = 8
 // does not (fixing one of them shifts the indentation), the first whose
 // fixing alone makes it parse; -1 when none. Each parse costs one of
 // *budget.
-func culpritSpace(prefix []byte, offs []int, budget *int) int {
+func culpritSpace(b *searchBudget, prefix []byte, offs []int, budget *int) int {
 	// parses reports whether the prefix parses with fix fixed; spent: no
 	// parse was left to tell, and no hint is given.
 	spent := false
@@ -606,7 +650,7 @@ func culpritSpace(prefix []byte, offs []int, budget *int) int {
 			return false
 		}
 		*budget--
-		return parsed(parseDocs(fixSpaces(prefix, fix)))
+		return parsed(b.parse(fixSpaces(prefix, fix)))
 	}
 	switch {
 	case !parses(offs):
@@ -671,6 +715,27 @@ func lineAt(data []byte, l int32) (start int, text []byte) {
 		text = text[:i]
 	}
 	return start, text
+}
+
+// tabLine returns where a tab error yaml.v3 names at line l is: the next
+// line's first tab among its leading white space, when line l has none
+// there and the next line has one (yaml.v3 names the line before the one a
+// tab indents); else l, column 1.
+func tabLine(data []byte, l int32) (line, col int32) {
+	leadTab := func(l int32) int {
+		start, text := lineAt(data, l)
+		lead := text[:len(text)-len(bytes.TrimLeft(text, " \t"))]
+		if i := bytes.IndexByte(lead, '\t'); i >= 0 {
+			return start + i
+		}
+		return -1
+	}
+	if leadTab(l) < 0 {
+		if off := leadTab(l + 1); off >= 0 {
+			return lineCol(data, off)
+		}
+	}
+	return l, 1
 }
 
 // lineCount is how many lines data holds (a last line without a line

@@ -66,6 +66,55 @@ func TestSyntaxErrorInALargeFileAtItsBlock(t *testing.T) {
 	}
 }
 
+// largeWith is a correct manifest too large to search for errors' lines,
+// followed by tail, and the line of tail's second line.
+func largeWith(tail string) (string, int) {
+	n := caps.ManifestErrorSearch / 40
+	data, _ := usersWithBadIndent(n, -1)
+	return data + tail, strings.Count(data, "\n") + 2
+}
+
+// TestTabErrorInALargeFileAtTheTab: yaml.v3 names the line before the one
+// a tab indents; in a file too large to search, the next line's leading
+// tab is found without parsing.
+func TestTabErrorInALargeFileAtTheTab(t *testing.T) {
+	data, line := largeWith("  - email: last@example.com\n  \tname: B\n")
+	p := oneProblem(t, "t.yaml", data)
+	if p.Line != line || p.Column != 3 || !strings.Contains(p.Message, "tab character") {
+		t.Errorf("problem at %d:%d (%s), want the tab at %d:3", p.Line, p.Column, p.Message, line)
+	}
+}
+
+// TestErrorSearchBudget: past the load's budget of bytes parsed again, the
+// files that follow are not searched, and their block errors say why; the
+// first files' are found at their line.
+func TestErrorSearchBudget(t *testing.T) {
+	data, line := usersWithBadIndent(500, 400)
+	defer func(b int64) { reparseBudget = b }(reparseBudget)
+	reparseBudget = int64(3 * len(data)) // the first search, not the second
+	_, err := Parse([]Source{{Name: "a.yaml", Data: []byte(data)}, {Name: "b.yaml", Data: []byte(data)}})
+	var pe *ProblemsError
+	if !errors.As(err, &pe) || len(pe.Problems) != 2 {
+		t.Fatalf("want two problems, got %v", err)
+	}
+	a, b := pe.Problems[0], pe.Problems[1]
+	if a.File != "a.yaml" || a.Line != line || b.File != "b.yaml" || b.Line != 3 ||
+		!strings.Contains(b.Message, "somewhere in the list or mapping that starts here: the exact line is not searched for once the errors of earlier files had") {
+		t.Errorf("problems %v, want a.yaml's at line %d and b.yaml's at its list (3), saying why", pe.Problems, line)
+	}
+}
+
+// TestOddSpaceInALargeFileNamed: in a file too large to search, a
+// no-break space near the error is named, by line and column, as what the
+// error may be about (no parse confirms it).
+func TestOddSpaceInALargeFileNamed(t *testing.T) {
+	data, line := largeWith("  - email: last@example.com\n\u00a0\u00a0\u00a0\u00a0name: B\n  - email: more@example.com\n")
+	p := oneProblem(t, "t.yaml", data)
+	if want := fmt.Sprintf("(line %d, column 1 holds a no-break space (U+00A0), which looks like a space but is none to YAML: replace it with a plain space, if the error is about it)", line); !strings.Contains(p.Message, want) {
+		t.Errorf("problem at %d:%d (%s), want it to hold %q", p.Line, p.Column, p.Message, want)
+	}
+}
+
 func TestTabErrorAtTheTab(t *testing.T) {
 	data := "version: 1\nusers:\n  - email: a@example.com\n    name: A\n  - email: b@example.com\n  \tname: B\n"
 	p := oneProblem(t, "t.yaml", data)
