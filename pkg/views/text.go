@@ -67,6 +67,7 @@ func (t textWriter) line(s ...string) {
 // view too, by name, as its room allows).
 var condensed = map[plan.WarningCode]bool{
 	plan.WarnUserWithoutTeam: true, plan.WarnUnresolvedMember: true, plan.WarnUnmanagedUser: true, plan.WarnProtected: true,
+	plan.WarnUnmanagedRecent: true, // users just-in-time provisioning added, by the thousand on a first run
 }
 
 // WriteText writes the plan for a person: a header with the target and the

@@ -89,6 +89,9 @@ func TestTextCondensesRoutineWarnings(t *testing.T) {
 	for i := 0; i < caps.TextWarningsPerCode+7; i++ {
 		p.Warnings = append(p.Warnings, plan.Warning{Code: plan.WarnUserWithoutTeam, User: fmt.Sprintf("u%03d@x.com", i), Message: fmt.Sprintf("u%03d@x.com is in no team", i)})
 	}
+	for i := 0; i < caps.TextWarningsPerCode+3; i++ {
+		p.Warnings = append(p.Warnings, plan.Warning{Code: plan.WarnUnmanagedRecent, User: fmt.Sprintf("j%03d@x.com", i), Message: fmt.Sprintf("j%03d@x.com is not in the manifest but was created recently", i)})
+	}
 	for i := 0; i < caps.TextWarningsPerCode+2; i++ {
 		p.Warnings = append(p.Warnings, plan.Warning{Code: plan.WarnIrreversibleDeactivation, User: fmt.Sprintf("d%03d@x.com", i), Message: fmt.Sprintf("deactivating d%03d@x.com cannot be undone", i)})
 	}
@@ -100,7 +103,8 @@ func TestTextCondensesRoutineWarnings(t *testing.T) {
 	if n := strings.Count(out, "[user_without_team] u"); n != caps.TextWarningsPerCode {
 		t.Errorf("%d user_without_team warnings listed, want %d:\n%s", n, caps.TextWarningsPerCode, out)
 	}
-	if !strings.Contains(out, fmt.Sprintf("Warnings (%d):\n", 2*caps.TextWarningsPerCode+9)) || !strings.Contains(out, "! [user_without_team] and 7 more like these (wbsync plan -o json lists every warning)\n") {
+	if !strings.Contains(out, fmt.Sprintf("Warnings (%d):\n", 3*caps.TextWarningsPerCode+12)) || !strings.Contains(out, "! [user_without_team] and 7 more like these (wbsync plan -o json lists every warning)\n") ||
+		!strings.Contains(out, "! [unmanaged_recent] and 3 more like these (wbsync plan -o json lists every warning)\n") {
 		t.Errorf("no count of the rest:\n%s", out)
 	}
 	if n := strings.Count(out, "[irreversible_deactivation] deactivating"); n != caps.TextWarningsPerCode+2 {
