@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // State is the emulator's seed and snapshot format:
@@ -113,6 +115,51 @@ type rawUser struct {
 	Created          time.Time `json:"created"`
 }
 
+// jsonErrorAt adds to err, decoding seed b, the line and column it is at:
+// the offset a syntax or type error carries, or for an unknown field, where
+// that field is first written as a key; err itself when neither tells.
+func jsonErrorAt(b []byte, err error) error {
+	off := -1
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = max(int(se.Offset)-1, 0) // the offending byte is the last read
+	case errors.As(err, &te):
+		off = int(te.Offset)
+	default:
+		if m := unknownFieldRE.FindStringSubmatch(err.Error()); m != nil {
+			off = keyAt(b, m[1])
+		}
+	}
+	if off < 0 || off > len(b) {
+		return err
+	}
+	start := bytes.LastIndexByte(b[:off], '\n') + 1
+	return fmt.Errorf("line %d, column %d: %w", 1+bytes.Count(b[:start], []byte("\n")), 1+utf8.RuneCount(b[start:off]), err)
+}
+
+// unknownFieldRE matches encoding/json's error for a field the seed's
+// types lack, capturing the field's name as written in JSON.
+var unknownFieldRE = regexp.MustCompile(`^json: unknown field (".*")$`)
+
+// keyAt returns the offset of the first place quoted (a JSON string, with
+// its quotes) is written as an object's key, followed by a colon; -1 when
+// none is.
+func keyAt(b []byte, quoted string) int {
+	for off := 0; ; {
+		i := bytes.Index(b[off:], []byte(quoted))
+		if i < 0 {
+			return -1
+		}
+		i += off
+		off = i + 1
+		if rest := bytes.TrimLeft(b[i+len(quoted):], " \t\r\n"); len(rest) > 0 && rest[0] == ':' {
+			return i
+		}
+	}
+}
+
 func decodeStrict(r io.Reader, v any) error {
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
@@ -136,8 +183,12 @@ func ParseState(r io.Reader) (*State, error) {
 		Teams []StateTeam `json:"teams"`
 		Roles []StateRole `json:"roles"`
 	}
-	if err := decodeStrict(r, &raw); err != nil {
-		return nil, fmt.Errorf("parse state: %w", err)
+	b, err := io.ReadAll(r) // the caller bounds it (a --state file is capped)
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	if err := decodeStrict(bytes.NewReader(b), &raw); err != nil {
+		return nil, fmt.Errorf("parse state: %w", jsonErrorAt(b, err))
 	}
 	p := &seedParser{st: &State{Teams: raw.Teams, Roles: raw.Roles}, names: map[string]bool{}, ids: map[string]string{},
 		roles: map[string]bool{}}

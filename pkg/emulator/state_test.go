@@ -37,8 +37,8 @@ func TestParseStateDefaults(t *testing.T) {
 
 func TestParseStateErrors(t *testing.T) {
 	for _, tc := range []struct{ name, in, want string }{
-		{"unknown top-level field", `{"users":[],"teams":[],"groups":[]}`, `unknown field "groups"`},
-		{"unknown user field", `{"users":[{"userName":"a@x.io","mail":"a"}]}`, `unknown field "mail"`},
+		{"unknown top-level field", `{"users":[],"teams":[],"groups":[]}`, `line 1, column 24: json: unknown field "groups"`},
+		{"unknown user field", "{\"users\":[{\"userName\":\"a@x.io\",\n  \"mail\" :\"a\"}]}", `line 2, column 3: json: unknown field "mail"`},
 		{"unknown member field", `{"users":[{"userName":"a@x.io"}],"teams":[{"name":"t","members":[{"userName":"a@x.io","rol":"admin"}]}]}`, `unknown field "rol"`},
 		{"unknown member", `{"users":[{"userName":"a@x.io"}],"teams":[{"name":"t","members":["b@x.io"]}]}`, `member "b@x.io" is not a seeded user`},
 		{"duplicate userName", `{"users":[{"userName":"a@x.io"},{"userName":"A@x.io"}]}`, `duplicate userName "A@x.io"`},
@@ -48,8 +48,9 @@ func TestParseStateErrors(t *testing.T) {
 		{"duplicate id", `{"users":[{"id":"X","userName":"a@x.io"}],"teams":[{"id":"X","name":"t","members":[]}]}`, `id "X" already used`},
 		{"member twice", `{"users":[{"userName":"a@x.io"}],"teams":[{"name":"t","members":["a@x.io","A@x.io"]}]}`, "listed twice"},
 		{"trailing data", `{"users":[]} {}`, "after the JSON value"},
-		{"not JSON", `users: []`, "invalid character"},
-		{"wrong type", `{"users":{}}`, "cannot unmarshal"},
+		{"not JSON", `users: []`, "line 1, column 1: invalid character"},
+		{"syntax", "{\"users\":[\n{\"userName\": \"b@x.io\",}]}", "line 2, column 23: invalid character '}'"},
+		{"wrong type", "{\n \"users\":{}}", "line 2, column 11: json: cannot unmarshal"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseState(strings.NewReader(tc.in))
