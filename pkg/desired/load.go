@@ -192,7 +192,7 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 		// a mis-indented entry, the first entry of its list, hundreds of
 		// lines away): look for the line where the error arises.
 		searched := l.search.allows(data)
-		if line, col, readTo, ok := problemAt(&l.search, data, int(p.line), err.Error(), tab); ok {
+		if line, col, readTo, ok := problemAt(&l.search, data, int(p.line), err.Error(), tab, !parserProblems[msg]); ok {
 			switch {
 			case readTo > 0:
 				msg = fmt.Sprintf("%s (a quoted string opens here: if its closing quote is missing, YAML read on to line %d)", msg, readTo)
@@ -408,9 +408,13 @@ func parseDocs(data []byte) error {
 // space, or with tab its first tab among the leading spaces. ok is false
 // when b does not allow the search (a file over caps.ManifestErrorSearch,
 // or the load's budget spent) or the search does not confirm the error.
-// The lines from and from+1 are tried first: an error yaml.v3 names at
-// its line, or one early (a tab's), costs one or two parses.
-func problemAt(b *searchBudget, data []byte, from int, want string, tab bool) (line, col, readTo int, ok bool) {
+// With named (a scanner error, which yaml.v3 names at its line or, for a
+// tab, one early) the lines from and from+1 are tried first, one or two
+// parses. Not for a parser error, which names where a list or mapping
+// starts: in a flow collection spanning lines, a prefix ending after an
+// entry fails with the same error at that start, so the shortest failing
+// prefix is not the error's line there.
+func problemAt(b *searchBudget, data []byte, from int, want string, tab, named bool) (line, col, readTo int, ok bool) {
 	if !b.allows(data) {
 		return 0, 0, 0, false
 	}
@@ -433,9 +437,9 @@ func problemAt(b *searchBudget, data []byte, from int, want string, tab bool) (l
 	switch {
 	case lo > hi:
 		return 0, 0, 0, false
-	case same(lo):
+	case named && same(lo):
 		hi = lo // the line yaml.v3 named: the fewest lines from it on
-	case lo < hi && same(lo+1):
+	case named && lo < hi && same(lo+1):
 		lo++
 		hi = lo
 	case !same(hi):
@@ -479,7 +483,17 @@ func problemAt(b *searchBudget, data []byte, from int, want string, tab bool) (l
 // strings skip \" escapes, single-quoted ones end at a ' not doubled, and
 // a # after a space outside strings starts a comment.
 func openQuote(line []byte) int {
-	open := -1
+	if open, comment := scanLine(line); comment < 0 {
+		return open
+	}
+	return -1
+}
+
+// scanLine reads line as openQuote does, and returns the offset of the
+// quote opening a string still open at its end (-1 when none is) and of
+// the # starting a comment (-1 when none does; the string is then -1).
+func scanLine(line []byte) (open, comment int) {
+	open = -1
 	for i := 0; i < len(line); i++ {
 		switch c := line[i]; {
 		case open >= 0 && line[open] == '"':
@@ -497,10 +511,10 @@ func openQuote(line []byte) int {
 		case (c == '"' || c == '\'') && startsValue(line[:i]):
 			open = i
 		case c == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t'):
-			return -1 // a comment to the end
+			return -1, i // a comment to the end
 		}
 	}
-	return open
+	return open, -1
 }
 
 // openString is yaml.v3's error for a file that ends inside a quoted
@@ -615,7 +629,14 @@ func oddSpaceAt(b *searchBudget, data []byte, from, to int32, want string) (off 
 			continue
 		}
 		if !search {
-			return offs[0], false
+			// Unconfirmed, the hint names only one YAML cannot take for
+			// content: not in a quoted string or a comment.
+			for _, off := range offs {
+				if open, comment := scanLine(text[:off-start]); open < 0 && comment < 0 {
+					return off, false
+				}
+			}
+			continue
 		}
 		if !checked {
 			if err := b.parse(prefix); parsed(err) || err.Error() != want {

@@ -110,8 +110,19 @@ func TestErrorSearchBudget(t *testing.T) {
 func TestOddSpaceInALargeFileNamed(t *testing.T) {
 	data, line := largeWith("  - email: last@example.com\n\u00a0\u00a0\u00a0\u00a0name: B\n  - email: more@example.com\n")
 	p := oneProblem(t, "t.yaml", data)
-	if want := fmt.Sprintf("(line %d, column 1 holds a no-break space (U+00A0), which looks like a space but is none to YAML: replace it with a plain space, if the error is about it)", line); !strings.Contains(p.Message, want) {
-		t.Errorf("problem at %d:%d (%s), want it to hold %q", p.Line, p.Column, p.Message, want)
+	if want := fmt.Sprintf("(line %d, column 1 holds a no-break space (U+00A0), which looks like a space but is none to YAML: replace it with a plain space, if the error is about it)", line); !strings.Contains(p.Message, want) || p.Line == line {
+		t.Errorf("problem at %d:%d (%s), want it to hold %q, and to stay where the error is", p.Line, p.Column, p.Message, want)
+	}
+	// One in a quoted value or a comment near an unrelated error is
+	// content, not blamed.
+	for _, tail := range []string{
+		"  - email: last@example.com\n    name: \"Dept:\u00a0R\"\n    orgRole admin\n",
+		"  - email: last@example.com  # owner:\u00a0ops\n    orgRole admin\n",
+	} {
+		data, _ := largeWith(tail)
+		if p := oneProblem(t, "t.yaml", data); strings.Contains(p.Message, "no-break space") {
+			t.Errorf("tail %q: %s blames the no-break space", tail, p.Message)
+		}
 	}
 }
 
@@ -201,6 +212,12 @@ func TestSyntaxErrorPositions(t *testing.T) {
 		{"version: 1\nusers:\n  - email: a@example.com\n    name: |\n      'tis the season\n  - email: b@example.com\n    name: \"Bob\n", 7, 11},
 		// The column is the quote left open, not the line's first one.
 		{"version: 1\nusers: [\n  {\"email\": \"a@example.com},\n  {\"email\": \"b@example.com\"}\n]\n", 3, 13},
+		// In a flow mapping spanning lines, a prefix ending after an entry
+		// fails with the same error at the mapping's start: the line the
+		// library names is not taken for the error's own (the wrong
+		// bracket is on line 8).
+		{"version: 1\nusers:\n  - email: a@example.com\n  - email: b@example.com\nteams:\n" +
+			"  - {name: research platform\n      team, membership: additive,\n      members: [a@example.com, b@example.com] ]\n", 8, 7},
 	} {
 		if p := oneProblem(t, "p.yaml", c.data); p.Line != c.line || p.Column != c.col {
 			t.Errorf("%q: problem at %d:%d (%s), want %d:%d", c.data, p.Line, p.Column, p.Message, c.line, c.col)

@@ -115,18 +115,17 @@ type rawUser struct {
 	Created          time.Time `json:"created"`
 }
 
-// jsonErrorAt adds to err, decoding seed b, the line and column it is at:
-// the offset a syntax or type error carries, or for an unknown field, where
-// that field is first written as a key; err itself when neither tells.
+// jsonErrorAt adds to err, decoding seed b, the line and column it is at
+// where that is sure: a syntax error's offset (the whole seed is scanned
+// first), or an unknown field written as a key once in the whole seed;
+// err itself otherwise. A type error's offset is not used: inside a team
+// member, decoded on its own, it counts from the member.
 func jsonErrorAt(b []byte, err error) error {
 	off := -1
 	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
 		off = max(int(se.Offset)-1, 0) // the offending byte is the last read
-	case errors.As(err, &te):
-		off = int(te.Offset)
 	default:
 		if m := unknownFieldRE.FindStringSubmatch(err.Error()); m != nil {
 			off = keyAt(b, m[1])
@@ -143,19 +142,24 @@ func jsonErrorAt(b []byte, err error) error {
 // types lack, capturing the field's name as written in JSON.
 var unknownFieldRE = regexp.MustCompile(`^json: unknown field (".*")$`)
 
-// keyAt returns the offset of the first place quoted (a JSON string, with
+// keyAt returns the offset of the one place quoted (a JSON string, with
 // its quotes) is written as an object's key, followed by a colon; -1 when
-// none is.
+// none is or several are (a key valid elsewhere, "email" in a member,
+// would be blamed on another object).
 func keyAt(b []byte, quoted string) int {
+	at := -1
 	for off := 0; ; {
 		i := bytes.Index(b[off:], []byte(quoted))
 		if i < 0 {
-			return -1
+			return at
 		}
 		i += off
 		off = i + 1
 		if rest := bytes.TrimLeft(b[i+len(quoted):], " \t\r\n"); len(rest) > 0 && rest[0] == ':' {
-			return i
+			if at >= 0 {
+				return -1
+			}
+			at = i
 		}
 	}
 }

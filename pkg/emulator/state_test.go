@@ -50,7 +50,11 @@ func TestParseStateErrors(t *testing.T) {
 		{"trailing data", `{"users":[]} {}`, "after the JSON value"},
 		{"not JSON", `users: []`, "line 1, column 1: invalid character"},
 		{"syntax", "{\"users\":[\n{\"userName\": \"b@x.io\",}]}", "line 2, column 23: invalid character '}'"},
-		{"wrong type", "{\n \"users\":{}}", "line 2, column 11: json: cannot unmarshal"},
+		{"wrong type", "{\n \"users\":{}}", "parse state: json: cannot unmarshal"},
+		// Written as a key elsewhere too ("email" is a user's): not placed.
+		{"unknown member key", "{\"users\":[{\"userName\":\"a@x.io\",\"email\":\"a@x.io\"}],\n\"teams\":[{\"name\":\"t\",\"members\":[{\"email\":\"a@x.io\"}]}]}", `parse state: json: unknown field "email"`},
+		// A name written as a value before it is written as a key.
+		{"key after value", "{\"users\":[{\"userName\":\"bogus\"},\n {\"userName\":\"b@x.io\", \"bogus\": 1}]}", `line 2, column 24: json: unknown field "bogus"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseState(strings.NewReader(tc.in))
