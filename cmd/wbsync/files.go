@@ -181,13 +181,16 @@ func (e located) Error() string { return e.msg }
 
 // jsonObject is a readCapped check: the file starts (after white space)
 // with the '{' of a JSON object, or is empty.
+// Only the first character is quoted: the file may be a key file given
+// by mistake, which the run's redactor does not know.
 func jsonObject(head []byte) error {
 	if t := bytes.TrimLeft(head, " \t\r\n"); len(t) > 0 && t[0] != '{' {
-		n := min(len(t), 8)
-		for n < len(t) && n > 1 && !utf8.RuneStart(t[n]) {
-			n-- // not inside a character
+		r, _ := utf8.DecodeRune(t)
+		hint := ""
+		if line, _, _ := bytes.Cut(t, []byte("\n")); r == '#' || r == '-' || bytes.Contains(line, []byte(": ")) || bytes.HasSuffix(bytes.TrimRight(line, "\r"), []byte(":")) {
+			hint = " (it reads like YAML: a manifest is planned and applied with -f FILE)"
 		}
-		return fmt.Errorf("it is not a saved plan: a saved plan is a JSON object, and this file starts with %q; make one with 'wbsync plan --out FILE'", t[:n])
+		return fmt.Errorf("it is not a saved plan: a saved plan is a JSON object, and this file starts with %q%s; make one with 'wbsync plan --out FILE'", r, hint)
 	}
 	return nil
 }

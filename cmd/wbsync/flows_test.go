@@ -106,14 +106,24 @@ func TestLimitBlocks(t *testing.T) {
 	for _, args := range [][]string{
 		{"plan", "-f", m},
 		{"apply", "-f", m, "--auto-approve"},
+		{"plan", "-f", m, "-o", "json"},
+		{"plan", "-f", m, "-o", "markdown", "--out", filepath.Join(t.TempDir(), "p.json")},
 	} {
 		r := wb(t, vars(emu.url), args...)
 		if r.code != exitBlocked {
-			t.Fatalf("%s: exit %d, want 3\n%s\n%s", args[0], r.code, r.stdout, r.stderr)
+			t.Fatalf("%s: exit %d, want 3\n%s\n%s", args, r.code, r.stdout, r.stderr)
 		}
 		if !strings.Contains(r.stdout, "maxDeactivations") {
-			t.Errorf("%s output does not name the limit:\n%s", args[0], r.stdout)
+			t.Errorf("%s output does not name the limit:\n%s", args, r.stdout)
 		}
+		// stderr says why too: stdout may go to a file a CI log never shows.
+		if !strings.Contains(r.stderr, "a safety limit blocks the plan") {
+			t.Errorf("%s: stderr does not say the plan is blocked:\n%s", args, r.stderr)
+		}
+	}
+	r := wb(t, vars(emu.url), "plan", "-f", m, "-o", "json")
+	if !strings.Contains(r.stderr, "wbsync plan: a safety limit blocks the plan (maxDeactivations): nothing would be applied") {
+		t.Errorf("plan -o json: stderr does not name the limit:\n%s", r.stderr)
 	}
 	if n := writes(emu.requests(t)); n != 0 {
 		t.Fatalf("a blocked plan wrote %d requests", n)

@@ -981,13 +981,17 @@ func TestSavedPlanNotJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
+	// Only the first character is quoted: a key file given by mistake
+	// keeps the rest of its key out of the log.
+	keyFile := writeFile(t, "key", "c0ffee1234567890abcdef\n")
 	for _, tc := range []struct{ path, starts string }{
-		{zeros, `starts with "\x00\x00`},
-		{examplePath("wbsync.yaml"), `starts with "#`},
+		{zeros, `starts with '\x00'; make one`},
+		{examplePath("wbsync.yaml"), `starts with '#' (it reads like YAML: a manifest is planned and applied with -f FILE)`},
+		{keyFile, `starts with 'c'; make one`},
 	} {
 		r := wb(t, v, "apply", tc.path, "--auto-approve")
-		if r.code != exitError || !strings.Contains(r.stderr, "it is not a saved plan") || !strings.Contains(r.stderr, tc.starts) {
-			t.Errorf("apply %s: exit %d, want 1 saying what it starts with (%s)\n%s", filepath.Base(tc.path), r.code, tc.starts, r.stderr)
+		if r.code != exitError || !strings.Contains(r.stderr, "it is not a saved plan") || !strings.Contains(r.stderr, tc.starts) || strings.Contains(r.stderr, "c0ffee") {
+			t.Errorf("apply %s: exit %d, want 1 saying what it starts with (%s), quoting no more\n%s", filepath.Base(tc.path), r.code, tc.starts, r.stderr)
 		}
 	}
 	if n := writes(emu.requests(t)); n != 0 {

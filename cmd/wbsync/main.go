@@ -352,8 +352,12 @@ func help(e env, args []string) int {
 		return exitOK
 	}
 	cmd := findCommand(args[0])
-	if cmd == nil || len(args) > 1 {
+	switch {
+	case len(args) > 1:
 		fmt.Fprintf(e.stderr, "wbsync help: want one command name, got %q\n\n%s", strings.Join(args, " "), usage())
+		return exitError
+	case cmd == nil:
+		fmt.Fprintf(e.stderr, "wbsync help: unknown command %q\n\n%s", args[0], usage())
 		return exitError
 	}
 	f, _ := cmd.flagSet(e.getenv)

@@ -558,8 +558,11 @@ func TestHelpAndVersion(t *testing.T) {
 	if r := wb(t, nil, "help", "plan", "-h"); r.code != exitOK || !strings.Contains(r.stdout, "Example:") {
 		t.Errorf("help plan -h: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if r := wb(t, nil, "help", "nope"); r.code != exitError || !strings.Contains(r.stderr, "want one command name") {
+	if r := wb(t, nil, "help", "nope"); r.code != exitError || !strings.Contains(r.stderr, `wbsync help: unknown command "nope"`) {
 		t.Errorf("help nope: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := wb(t, nil, "help", "plan", "apply"); r.code != exitError || !strings.Contains(r.stderr, `want one command name, got "plan apply"`) {
+		t.Errorf("help plan apply: exit %d\n%s", r.code, r.stderr)
 	}
 }
 

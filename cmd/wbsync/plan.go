@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -97,7 +98,22 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 		}
 		return exitError, errors.New(msg)
 	}
+	if p.IsBlocked() {
+		// Exit 3 says why on stderr too, as apply's does: with -o json,
+		// markdown or --out, stdout may go to a file a CI log never shows.
+		return exitBlocked, blockedError(p)
+	}
 	return planExit(p, o.detailed), nil
+}
+
+// blockedError says which safety limits block plan p: nothing will be
+// applied.
+func blockedError(p plan.Plan) error {
+	limits := make([]string, len(p.Blocked))
+	for i, b := range p.Blocked {
+		limits[i] = string(b.Limit)
+	}
+	return fmt.Errorf("a safety limit blocks the plan (%s): nothing would be applied; the plan says why", sanitize.Controls(strings.Join(limits, ", ")))
 }
 
 // savePlan writes the saved plan file (the plan and its manifest).
