@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"sync/atomic"
@@ -179,18 +180,26 @@ type located struct {
 
 func (e located) Error() string { return e.msg }
 
+// yamlKeyLine matches a line that starts with a top-level YAML key, as a
+// manifest's first line does (version: 1, users:).
+var yamlKeyLine = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*:(\s|$)`)
+
 // jsonObject is a readCapped check: the file starts (after white space)
 // with the '{' of a JSON object, or is empty.
-// Only the first character is quoted: the file may be a key file given
-// by mistake, which the run's redactor does not know.
+// Only the first character is quoted (a byte that is no UTF-8 as a
+// byte): the file may be a key file given by mistake, which the run's
+// redactor does not know.
 func jsonObject(head []byte) error {
 	if t := bytes.TrimLeft(head, " \t\r\n"); len(t) > 0 && t[0] != '{' {
-		r, _ := utf8.DecodeRune(t)
+		start := fmt.Sprintf("%q", string(t[:1]))
+		if r, n := utf8.DecodeRune(t); r != utf8.RuneError || n > 1 {
+			start = fmt.Sprintf("%q", r)
+		}
 		hint := ""
-		if line, _, _ := bytes.Cut(t, []byte("\n")); r == '#' || r == '-' || bytes.Contains(line, []byte(": ")) || bytes.HasSuffix(bytes.TrimRight(line, "\r"), []byte(":")) {
+		if line, _, _ := bytes.Cut(t, []byte("\n")); t[0] == '#' || yamlKeyLine.Match(line) {
 			hint = " (it reads like YAML: a manifest is planned and applied with -f FILE)"
 		}
-		return fmt.Errorf("it is not a saved plan: a saved plan is a JSON object, and this file starts with %q%s; make one with 'wbsync plan --out FILE'", r, hint)
+		return fmt.Errorf("it is not a saved plan: a saved plan is a JSON object, and this file starts with %s%s; make one with 'wbsync plan --out FILE'", start, hint)
 	}
 	return nil
 }

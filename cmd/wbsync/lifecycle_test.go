@@ -988,6 +988,9 @@ func TestSavedPlanNotJSON(t *testing.T) {
 		{zeros, `starts with '\x00'; make one`},
 		{examplePath("wbsync.yaml"), `starts with '#' (it reads like YAML: a manifest is planned and applied with -f FILE)`},
 		{keyFile, `starts with 'c'; make one`},
+		{writeFile(t, "arr.json", `[{"a": 1}]`), `starts with '['; make one`},
+		{writeFile(t, "bin", "\xff\xfeabc"), `starts with "\xff"; make one`},
+		{writeFile(t, "m.yaml", "version: 1\nusers: []\n"), `starts with 'v' (it reads like YAML`},
 	} {
 		r := wb(t, v, "apply", tc.path, "--auto-approve")
 		if r.code != exitError || !strings.Contains(r.stderr, "it is not a saved plan") || !strings.Contains(r.stderr, tc.starts) || strings.Contains(r.stderr, "c0ffee") {

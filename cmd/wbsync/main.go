@@ -316,14 +316,23 @@ func run(ctx context.Context, args []string, e env) int {
 	if errors.Is(err, errHelp) {
 		err = nil
 	}
-	if terr := inv.trace.lost(); err == nil && terr != nil && !inv.wrote {
-		err, code = terr, exitError // a trace that lost lines is output lost
+	// lostOutput: a trace that lost lines, or what the command printed not
+	// all arriving (a closed pipe), is output lost: success would be a
+	// lie. (plan says more itself; apply, once it has written, has
+	// warned, and its exit code stands.) A blocked plan keeps its exit 3
+	// and says both.
+	lostOutput := func(lerr error) {
+		switch {
+		case lerr == nil || inv.wrote:
+		case err == nil:
+			err, code = lerr, exitError
+		case code == exitBlocked:
+			err = errors.Join(err, lerr)
+		}
 	}
-	if ferr := out.stdout.Flush(); err == nil && ferr != nil && !inv.wrote {
-		// What the command printed did not all arrive (a closed pipe):
-		// success would be a lie. (plan says more itself; apply, once it
-		// has written, has warned, and its exit code stands.)
-		err, code = fmt.Errorf("write standard output: %w", ferr), exitError
+	lostOutput(inv.trace.lost())
+	if ferr := out.stdout.Flush(); ferr != nil {
+		lostOutput(fmt.Errorf("write standard output: %w", ferr))
 	}
 	if err != nil {
 		// Errors quote what servers and files said: escaped, never acted on

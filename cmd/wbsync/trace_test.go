@@ -174,6 +174,12 @@ func TestTraceLostExits1(t *testing.T) {
 		!strings.Contains(r.stdout, "Plan:") {
 		t.Fatalf("plan: exit %d, want 1 naming the trace after the plan\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
+	// A blocked plan keeps its exit 3, and says both.
+	blocked := writeFile(t, "blocked.yaml", "version: 1\npolicy:\n  unmanagedUsers: deactivate\n  unmanagedGracePeriod: \"0\"\n  limits:\n    maxDeactivations: 0\nusers: []\n")
+	r = run1("plan", "-f", blocked, "--trace", trace)
+	if r.code != exitBlocked || !strings.Contains(r.stderr, "a safety limit blocks the plan") || !strings.Contains(r.stderr, "the trace was not written whole") {
+		t.Errorf("blocked plan: exit %d, want 3 naming the block and the trace\n%s", r.code, r.stderr)
+	}
 	r = run1("apply", "-f", examplePath("wbsync.yaml"), "--auto-approve", "--trace", trace)
 	if r.code != exitOK || writes(emu.requests(t)) == 0 {
 		t.Fatalf("apply: exit %d, want 0 (its writes were made and verified)\n%s", r.code, r.stderr)
