@@ -208,7 +208,12 @@ func watchSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, say fun
 		}
 	}
 	s := <-sigs
-	sayWithin(fmt.Sprintf("wbsync: %v: stopping (a second signal exits at once, or, during an apply, once its report is saved, within a second)", s))
+	second := "a second signal exits at once"
+	if abandoning.Load() != nil {
+		// An apply writing: its writes in flight finish first.
+		second = "a second signal gives up the writes in flight and exits once the report is saved, within a second"
+	}
+	sayWithin(fmt.Sprintf("wbsync: %v: stopping (%s)", s, second))
 	cancel(fmt.Errorf("%v received", s))
 	s = <-sigs
 	ending.Store(true)
