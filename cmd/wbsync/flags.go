@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -92,6 +93,18 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
 			return nil, usageError{unknownFlag(fs, flagArgs, name)}
 		}
+		if m := badFlagValue.FindStringSubmatch(err.Error()); m != nil {
+			// Worded as the environment's twin is (numbersFromEnv), the
+			// value cut as there: package flag quotes it whole and says
+			// "parse error".
+			v, _ := strconv.Unquote(m[1])
+			why := ""
+			if m[3] == "value out of range" {
+				why = " (out of range)"
+			}
+			return nil, usageError{fmt.Sprintf("--%s %q: not a value --%s takes%s%s (see 'wbsync %s --help')",
+				m[2], sanitize.Truncate(v, caps.ShownID), m[2], why, durationHint(fs, m[2]), fs.Name())}
+		}
 		// Package flag names every flag with one dash; the help spells
 		// long flags with two, as the README does.
 		msg := longFlag.ReplaceAllString(err.Error(), "$1--$2")
@@ -114,6 +127,10 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 	return pos, nil
 }
+
+// badFlagValue matches package flag's error for a value its flag does not
+// take: the value quoted, the flag's name, and why.
+var badFlagValue = regexp.MustCompile(`^invalid value (".*") for flag -([A-Za-z0-9-]+): (.*)$`)
 
 // attached reports whether a is a one-letter flag that takes a value with
 // the value run into it (-fteams.yaml, -ojson): one dash, no "=", no flag
