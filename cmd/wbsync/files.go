@@ -92,6 +92,12 @@ func await[T any](ctx context.Context, f func() (T, error)) (T, error) {
 func readCapped(path string, max int64, what string, checks ...func(head []byte) error) ([]byte, fs.FileInfo, error) {
 	f, err := os.Open(path)
 	if err != nil {
+		// "saved plan x.json: no such file or directory", as a manifest's
+		// is worded, not Go's "read saved plan: open x.json: ...".
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, nil, fmt.Errorf("%s %s: %w", what, path, pe.Err)
+		}
 		return nil, nil, fmt.Errorf("read %s: %w", what, err)
 	}
 	defer f.Close()

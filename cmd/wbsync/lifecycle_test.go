@@ -997,6 +997,11 @@ func TestSavedPlanNotJSON(t *testing.T) {
 			t.Errorf("apply %s: exit %d, want 1 saying what it starts with (%s), quoting no more\n%s", filepath.Base(tc.path), r.code, tc.starts, r.stderr)
 		}
 	}
+	// A missing file is worded as a missing manifest is.
+	missing := filepath.Join(t.TempDir(), "nosuch.json")
+	if r := wb(t, v, "apply", missing, "--auto-approve"); r.code != exitError || !strings.Contains(r.stderr, "saved plan "+missing+": no such file or directory") || strings.Contains(r.stderr, "open ") {
+		t.Errorf("apply of a missing file: exit %d\n%s", r.code, r.stderr)
+	}
 	if n := writes(emu.requests(t)); n != 0 {
 		t.Errorf("%d writes", n)
 	}
