@@ -21,8 +21,7 @@ import (
 // stderr (at most caps.Problems of them, then a count of the rest): with
 // JSON logs, one error entry each.
 func loadManifest(ctx context.Context, files []string, inv *invocation) (*desired.Manifest, error) {
-	warnUnreadSubdirs(inv, files)
-	m, err := readManifest(ctx, files)
+	m, err := readManifest(ctx, files, inv)
 	var pe *desired.ProblemsError
 	if errors.As(err, &pe) {
 		for _, p := range pe.Problems {
@@ -41,12 +40,9 @@ func loadManifest(ctx context.Context, files []string, inv *invocation) (*desire
 // hold YAML files no -f reads: a directory gives its own files only (as
 // kubectl -f without -R), and a manifest split as teams/eng/*.yaml would
 // otherwise be half read without a word, the users of the rest unmanaged.
-// Each directory is named once, at most maxUnreadDirs of them.
-func warnUnreadSubdirs(inv *invocation, files []string) {
-	paths, err := manifestPaths(files)
-	if err != nil {
-		return // the load says what is wrong
-	}
+// Each directory is named once, at most maxUnreadDirs of them. paths are
+// the files the manifest is read from (manifestPaths of files).
+func warnUnreadSubdirs(inv *invocation, files, paths []string) {
 	found, unfinished := unreadSubdirs(files, paths, subdirBudget)
 	for _, d := range unfinished {
 		inv.say(zapcore.WarnLevel, sanitize.Controls(fmt.Sprintf("manifest directory %s: stopped looking below it for YAML files no -f reads after %d entries (a directory gives only its own files): check that no part of the manifest sits in a sub-directory",
@@ -105,8 +101,8 @@ func unreadSubdirs(files, read []string, budget int) (found []unread, unfinished
 		left := budget
 		for _, e := range entries {
 			sub := filepath.Join(f, e.Name())
-			if strings.HasPrefix(e.Name(), ".") {
-				continue
+			if strings.HasPrefix(e.Name(), ".") || !e.IsDir() && e.Type()&fs.ModeSymlink == 0 {
+				continue // hidden, or a file: only a link needs a look at what it names
 			}
 			if fi, err := os.Stat(sub); err != nil || !fi.IsDir() {
 				continue
@@ -160,17 +156,23 @@ func (m manifestError) Unwrap() error { return m.pe }
 
 // readManifest expands and reads the -f paths (each at most
 // caps.ManifestFile bytes, all together at most caps.ManifestTotal, checked
-// before parsing) and parses them as one manifest, watching ctx.
-func readManifest(ctx context.Context, files []string) (*desired.Manifest, error) {
-	return readManifestWithin(ctx, files, caps.ManifestTotal)
+// before parsing) and parses them as one manifest, watching ctx; once the
+// paths are known, it warns through inv of the directories it does not
+// read (warnUnreadSubdirs).
+func readManifest(ctx context.Context, files []string, inv *invocation) (*desired.Manifest, error) {
+	return readManifestWithin(ctx, files, caps.ManifestTotal, func(paths []string) { warnUnreadSubdirs(inv, files, paths) })
 }
 
-// readManifestWithin is readManifest with room for limit bytes in all.
-func readManifestWithin(ctx context.Context, files []string, limit int64) (*desired.Manifest, error) {
+// readManifestWithin is readManifest with room for limit bytes in all,
+// calling expanded (when not nil) with the paths before they are read.
+func readManifestWithin(ctx context.Context, files []string, limit int64, expanded func(paths []string)) (*desired.Manifest, error) {
 	return await(ctx, func() (*desired.Manifest, error) {
 		paths, err := manifestPaths(files)
 		if err != nil {
 			return nil, err
+		}
+		if expanded != nil {
+			expanded(paths)
 		}
 		if err := sizesWithin(paths, limit); err != nil {
 			return nil, err

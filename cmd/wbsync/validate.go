@@ -54,8 +54,7 @@ func runValidate(ctx context.Context, inv *invocation, f *flags, _ any, pos []st
 		return exitOK, nil
 	}
 	res := validateResult{Problems: []desired.Problem{}, Files: []string{}}
-	warnUnreadSubdirs(inv, f.files)
-	m, err := readManifest(ctx, f.files) // the problems go to stdout
+	m, err := readManifest(ctx, f.files, inv) // the problems go to stdout
 	var pe *desired.ProblemsError
 	switch {
 	case err == nil:
