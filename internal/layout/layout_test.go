@@ -19,8 +19,9 @@ var allowed = map[string]struct {
 	context bool
 	os      bool
 }{
-	"pkg/caps":  {},
-	"pkg/model": {},
+	"pkg/caps": {},
+	// model's keys compare names in Unicode's composed form (NFC).
+	"pkg/model": {imports: []string{"golang.org/x/text/unicode/norm"}},
 	// sanitize takes its bound on what a redacting Writer holds back
 	// from caps, which imports nothing.
 	"pkg/sanitize": {imports: []string{"pkg/caps"}},

@@ -556,3 +556,82 @@ func TestPossibleRename(t *testing.T) {
 		}
 	}
 }
+
+// Names are compared in Unicode's composed form and case-folded as
+// strings.EqualFold folds them: a name spelt with a combining accent, or
+// with the final sigma, is the same name, so that its account is neither
+// created twice nor deactivated, and a protected entry protects it.
+func TestComputeUnicodeSpellings(t *testing.T) {
+	const (
+		joseNFC = "jos\u00e9"  // é as one character
+		joseNFD = "jose\u0301" // e and a combining acute accent
+	)
+	a := "alice@x.com"
+	admin := func(u model.User) model.User { u.OrgRole = model.RoleAdmin; return u }
+	deactivate := func(protected ...string) model.Policy {
+		for i, p := range protected {
+			protected[i] = model.Lower(p) // as the loader keeps them
+		}
+		return model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, Protected: protected}
+	}
+	runCompute(t, []computeCase{
+		{
+			name:     "a protected entry composed protects a live email decomposed",
+			dep:      model.SaaS,
+			policy:   deactivate(joseNFC + "@example.com"),
+			want:     state(users(admin(du(a)))),
+			have:     state(users(admin(lu("u1", a)), lh("u2", "jose", joseNFD+"@example.com"))),
+			warnings: []plan.Warning{{Code: plan.WarnProtected, User: joseNFD + "@example.com", Username: "jose"}, noTeam(a)},
+		},
+		{
+			name:     "a protected entry in lower case protects a live email with a capital sigma",
+			dep:      model.SaaS,
+			policy:   deactivate("\u03c3\u03bf\u03c6\u03bf\u03c2@example.gr"), // σοφος
+			want:     state(users(admin(du(a)))),
+			have:     state(users(admin(lu("u1", a)), lh("u2", "sofos", "\u03a3\u039f\u03a6\u039f\u03a3@example.gr"))),
+			warnings: []plan.Warning{{Code: plan.WarnProtected, User: "\u03a3\u039f\u03a6\u039f\u03a3@example.gr", Username: "sofos"}, noTeam(a)},
+		},
+		{
+			name:     "a manifest username composed matches a live userName decomposed",
+			policy:   deactivate(),
+			want:     state(users(admin(du(a)), hu(joseNFC, "jose@x.com"))),
+			have:     state(users(admin(lu("u1", a)), lh("u2", joseNFD, "jose@x.com"))),
+			warnings: []plan.Warning{noTeam(a), noTeam("jose@x.com")},
+		},
+		{
+			name:     "a manifest username with the final sigma matches a live one in capitals",
+			policy:   deactivate(),
+			want:     state(users(admin(du(a)), hu("\u03bf\u03b4\u03bf\u03c2", "odos@x.com"))), // οδος
+			have:     state(users(admin(lu("u1", a)), lh("u2", "\u039f\u0394\u039f\u03a3", "odos@x.com"))),
+			warnings: []plan.Warning{noTeam(a), noTeam("odos@x.com")},
+		},
+		{
+			name:     "a team named composed is the live team named decomposed",
+			want:     state(users(du(a)), dt("caf\u00e9", model.Additive, dm(a, ""))),
+			have:     state(users(lu("u1", a)), lt("g", "cafe\u0301", lm("u1", a, ""))),
+			warnings: []plan.Warning{{Code: plan.WarnTeamNameCase, Team: "cafe\u0301", IDs: []string{"g"}}},
+		},
+	})
+}
+
+func noTeam(email string) plan.Warning {
+	return plan.Warning{Code: plan.WarnUserWithoutTeam, User: email}
+}
+
+// A team_name_case warning says how the two names differ, since some
+// differences cannot be seen.
+func TestNameDifference(t *testing.T) {
+	for _, tc := range []struct{ a, b, want string }{
+		{"ML", "ml", "ML ml only in case"},
+		{"caf\u00e9", "cafe\u0301", "caf\u00e9 cafe\u0301 only in how an accented letter is encoded (one character, or a letter and a combining accent)"},
+		{"CAF\u00c9", "cafe\u0301", "CAF\u00c9 cafe\u0301 only in case and how an accented letter is encoded (one character, or a letter and a combining accent)"},
+		{"ml", "ml ", `"ml" "ml " only in white space at either end`},
+		{"ML", " ml", `"ML" " ml" only in case and white space at either end`},
+		{"\u039f\u0394\u039f\u03a3", "\u03bf\u03b4\u03bf\u03c2", "\u039f\u0394\u039f\u03a3 \u03bf\u03b4\u03bf\u03c2 only in case"},
+	} {
+		a, b, how := nameDifference(tc.a, tc.b)
+		if got := a + " " + b + " " + how; got != tc.want {
+			t.Errorf("nameDifference(%q, %q) = %q, want %q", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package diff
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/wbsync/wbsync/pkg/model"
@@ -98,9 +99,10 @@ func (p *planner) warnCaseSiblings(byKey map[string][]int, claimed map[int]strin
 			continue
 		}
 		m := &p.have.Teams[managed]
+		a, b, how := nameDifference(t.Name, m.Name)
 		p.warn(plan.Warning{Code: plan.WarnTeamNameCase, Team: t.Name, IDs: []string{t.ID}, Unmanaged: true, Message: fmt.Sprintf(
-			"live team %s (id %s) differs only in case from live team %s (id %s), which manifest team %s manages: %s is left alone (W&B cannot rename teams)",
-			t.Name, t.ID, m.Name, m.ID, claimed[managed], t.Name)})
+			"live team %s (id %s) differs %s from live team %s (id %s), which manifest team %s manages: %s is left alone (W&B cannot rename teams)",
+			a, t.ID, how, b, m.ID, claimed[managed], t.Name)})
 	}
 }
 
@@ -264,8 +266,33 @@ func (p *planner) warnCase(dt, live *model.Team) {
 	if live.Name == dt.Name {
 		return
 	}
+	a, b, how := nameDifference(dt.Name, live.Name)
 	p.warn(plan.Warning{Code: plan.WarnTeamNameCase, Team: live.Name, IDs: []string{live.ID}, Message: fmt.Sprintf(
-		"manifest team %s differs from live team %s only in case: the live team is used (W&B cannot rename teams)", dt.Name, live.Name)})
+		"manifest team %s differs from live team %s %s: the live team is used (W&B cannot rename teams)", a, b, how)})
+}
+
+// nameDifference says how two team names with one key (model.Key) differ,
+// for a warning that shows both: in case, in white space at either end,
+// or in how an accented letter is encoded (é as one character or as e and
+// a combining accent), which no reader can see. Names that differ in
+// white space are quoted, so that the space shows.
+func nameDifference(a, b string) (string, string, string) {
+	ta, tb := strings.TrimSpace(a), strings.TrimSpace(b)
+	var parts []string
+	if model.Composed(ta) != model.Composed(tb) {
+		parts = append(parts, "case")
+	}
+	if !strings.EqualFold(ta, tb) {
+		parts = append(parts, "how an accented letter is encoded (one character, or a letter and a combining accent)")
+	}
+	if ta != a || tb != b {
+		parts = append(parts, "white space at either end")
+		a, b = strconv.Quote(a), strconv.Quote(b)
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "case")
+	}
+	return a, b, "only in " + strings.Join(parts, " and ")
 }
 
 // markListed records the desired team's members as being in a team.

@@ -1,7 +1,8 @@
 // Package model holds the state wbsync reasons about: users, teams, memberships
 // and the manifest's policy, with the normalisation rules every other package
 // shares (keys, roles, protected patterns, the manifest digest). It is pure
-// data: it imports the standard library only and does no I/O.
+// data: it imports the standard library and Unicode's normalisation forms
+// (golang.org/x/text/unicode/norm) only, and does no I/O.
 package model
 
 import (
@@ -10,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Deployment names which W&B SCIM implementation answers.
@@ -234,12 +237,14 @@ func MatchesProtected(pat, k string) bool {
 	return err == nil && ok
 }
 
-// Key normalises an email or userName for matching: trimmed and lower-cased.
-// A string already in that form (the common case: ASCII, lower-case, no
-// surrounding space) is returned as is, without a copy. A character
-// outside ASCII whose lower case is an ASCII letter (the Kelvin sign K,
-// the dotted capital İ) is kept as it is: a look-alike of an ASCII name
-// never takes that name's key.
+// Key normalises an email or userName for matching: trimmed, in Unicode's
+// composed form (NFC: é as one character or as e and a combining accent
+// is the same key) and case-folded (Lower). A string already in that form
+// (the common case: ASCII, lower-case, no surrounding space) is returned
+// as is, without a copy. A character outside ASCII whose case fold is an
+// ASCII letter (the Kelvin sign K, the dotted capital İ, the long s ſ) is
+// kept as it is: a look-alike of an ASCII name never takes that name's
+// key.
 func Key(s string) string {
 	if n := len(s); n > 0 && isSpaceFree(s[0]) && isSpaceFree(s[n-1]) {
 		i := 0
@@ -256,16 +261,60 @@ func Key(s string) string {
 	return Lower(strings.TrimSpace(s))
 }
 
-// Lower is s lower-cased as Key lower-cases it (without trimming): every
+// Lower is s as Key folds it (without trimming): composed (NFC), then
+// each character mapped to one member of its case-folding class, the
+// lower case of its upper case (so that Σ, σ and the final ς, or µ and μ,
+// fold alike, as strings.EqualFold has them), then composed again. Every
 // comparison "ignoring case" of names (protected entries, team names in
-// teamRoles) goes through it, so that they agree with Key.
-func Lower(s string) string { return strings.Map(lowerKey, s) }
+// teamRoles) goes through it, so that they agree with Key. The three
+// characters whose composed form is ASCII (the Kelvin sign, the Greek
+// question mark and varia) are kept as they are, as Key keeps look-alikes.
+func Lower(s string) string {
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf {
+		i++
+	}
+	if i == len(s) {
+		return strings.Map(lowerKey, s)
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	start := 0
+	for j, r := range s[i:] {
+		if r == 0x212a || r == 0x37e || r == 0x1fef {
+			j += i
+			b.WriteString(foldComposed(s[start:j]))
+			b.WriteRune(r)
+			start = j + utf8.RuneLen(r)
+		}
+	}
+	if start == 0 {
+		return foldComposed(s)
+	}
+	b.WriteString(foldComposed(s[start:]))
+	return b.String()
+}
 
-// lowerKey is r lower-cased, unless r is outside ASCII and its lower case
-// is not (see Key).
+// Composed is s in Unicode's composed form (NFC), the form names are
+// compared in.
+func Composed(s string) string { return norm.NFC.String(s) }
+
+// foldComposed is s composed, folded and composed again (see Lower).
+func foldComposed(s string) string {
+	return norm.NFC.String(strings.Map(lowerKey, norm.NFC.String(s)))
+}
+
+// lowerKey is r case-folded, unless r is outside ASCII and its fold is
+// not (see Key).
 func lowerKey(r rune) rune {
-	l := unicode.ToLower(r)
-	if r >= utf8.RuneSelf && l < utf8.RuneSelf {
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}
+	l := unicode.ToLower(unicode.ToUpper(r))
+	if l < utf8.RuneSelf {
 		return r
 	}
 	return l

@@ -3,6 +3,9 @@ package model
 import (
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 func TestCanonicalURL(t *testing.T) {
@@ -77,15 +80,61 @@ func TestKey(t *testing.T) {
 		"dev-user2":              "dev-user2",
 		"\u00a0nbsp@example.com": "nbsp@example.com",
 		// A look-alike outside ASCII never takes an ASCII name's key.
-		"\u212Aate@example.com": "\u212Aate@example.com", // KELVIN SIGN
-		"\u0130nfo@example.com": "\u0130nfo@example.com", // LATIN CAPITAL I WITH DOT ABOVE
-		"\u212Bngstr\u00d6m":    "\u00e5ngstr\u00f6m",    // ANGSTROM SIGN lower-cases outside ASCII
+		"\u212Aate@example.com":  "\u212Aate@example.com",  // KELVIN SIGN
+		"\u0130nfo@example.com":  "\u0130nfo@example.com",  // LATIN CAPITAL I WITH DOT ABOVE
+		"\u212Bngstr\u00d6m":     "\u00e5ngstr\u00f6m",     // ANGSTROM SIGN lower-cases outside ASCII
+		"K\u212Aate\u037e\u1fef": "k\u212Aate\u037e\u1fef", // composed, these three would be ASCII
+		"\u017Fam@example.com":   "\u017Fam@example.com",   // LONG S folds to s
+		// Composed and decomposed spellings of one name are one key.
+		"jose\u0301@example.com": "jos\u00e9@example.com",
+		"JOSE\u0301@example.com": "jos\u00e9@example.com",
+		"\u212Aate e\u0301":      "\u212Aate \u00e9",
+		// Case folding, not lower-casing: the final sigma, the micro sign.
+		"\u039f\u0394\u039f\u03a3": "\u03bf\u03b4\u03bf\u03c3", // ΟΔΟΣ
+		"\u03bf\u03b4\u03bf\u03c2": "\u03bf\u03b4\u03bf\u03c3", // οδος
+		"\u00b5s@example.com":      "\u03bcs@example.com",
 	} {
 		if got := Key(in); got != want {
 			t.Errorf("Key(%q) = %q, want %q", in, got, want)
 		}
 		if got := Key(in); got != Key(Key(in)) {
 			t.Errorf("Key is not idempotent on %q", in)
+		}
+	}
+}
+
+// TestKeyFoldsAsEqualFold checks every character against the case-folding
+// classes strings.EqualFold uses: two members of one class have one key,
+// except a character outside ASCII in a class with an ASCII letter (a
+// look-alike keeps its own key). Each key is its own key.
+func TestKeyFoldsAsEqualFold(t *testing.T) {
+	hasASCII := func(r rune) bool {
+		for f := unicode.SimpleFold(r); ; f = unicode.SimpleFold(f) {
+			if f < utf8.RuneSelf {
+				return true
+			}
+			if f == r {
+				return false
+			}
+		}
+	}
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if utf16.IsSurrogate(r) {
+			continue
+		}
+		s := string(r)
+		k := Key(s)
+		if Key(k) != k {
+			t.Errorf("Key(%U) = %q, whose key is %q", r, k, Key(k))
+		}
+		ascii := hasASCII(r)
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if ascii && (r >= utf8.RuneSelf || f >= utf8.RuneSelf) {
+				continue
+			}
+			if Key(string(f)) != k {
+				t.Errorf("%U and %U fold alike (strings.EqualFold), but their keys are %q and %q", r, f, k, Key(string(f)))
+			}
 		}
 	}
 }
