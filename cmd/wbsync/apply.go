@@ -110,6 +110,9 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		if err := renderPlan(stdout, a.p, f.format, color); err != nil {
 			return exitError, unprinted(err)
 		}
+		if a.p.IsBlocked() {
+			return exitBlocked, blockedError(a.p, "nothing would be applied")
+		}
 		return planExit(a.p, o.detailed), nil
 	}
 	if a.p.IsBlocked() {
@@ -118,7 +121,7 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		if err := renderPlan(stdout, a.p, f.format, color); err != nil {
 			return exitError, unprinted(err)
 		}
-		return exitBlocked, errors.New("a safety limit blocks the plan; nothing was written")
+		return exitBlocked, blockedError(a.p, "nothing was written")
 	}
 	if w := planStream(inv, f.format, !o.autoApprove && inv.isTerminal); w != nil {
 		if err := renderPlan(untilStopped{ctx, w}, a.p, "text", color); err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -108,6 +109,9 @@ func TestLimitBlocks(t *testing.T) {
 		{"apply", "-f", m, "--auto-approve"},
 		{"plan", "-f", m, "-o", "json"},
 		{"plan", "-f", m, "-o", "markdown", "--out", filepath.Join(t.TempDir(), "p.json")},
+		{"apply", "-f", m, "--dry-run"},
+		{"apply", "-f", m, "--dry-run", "-o", "json"},
+		{"apply", "-f", m, "--auto-approve", "-o", "json"},
 	} {
 		r := wb(t, vars(emu.url), args...)
 		if r.code != exitBlocked {
@@ -117,8 +121,13 @@ func TestLimitBlocks(t *testing.T) {
 			t.Errorf("%s output does not name the limit:\n%s", args, r.stdout)
 		}
 		// stderr says why too: stdout may go to a file a CI log never shows.
-		if !strings.Contains(r.stderr, "a safety limit blocks the plan") {
-			t.Errorf("%s: stderr does not say the plan is blocked:\n%s", args, r.stderr)
+		// stderr says which limit, and what came of it.
+		outcome := "nothing would be applied"
+		if args[0] == "apply" && !slices.Contains(args, "--dry-run") {
+			outcome = "nothing was written"
+		}
+		if want := "wbsync " + args[0] + ": a safety limit blocks the plan (maxDeactivations): " + outcome; !strings.Contains(r.stderr, want) {
+			t.Errorf("%s: stderr does not say %q:\n%s", args, want, r.stderr)
 		}
 	}
 	r := wb(t, vars(emu.url), "plan", "-f", m, "-o", "json")

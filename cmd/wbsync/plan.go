@@ -99,21 +99,21 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 		return exitError, errors.New(msg)
 	}
 	if p.IsBlocked() {
-		// Exit 3 says why on stderr too, as apply's does: with -o json,
-		// markdown or --out, stdout may go to a file a CI log never shows.
-		return exitBlocked, blockedError(p)
+		return exitBlocked, blockedError(p, "nothing would be applied")
 	}
 	return planExit(p, o.detailed), nil
 }
 
-// blockedError says which safety limits block plan p: nothing will be
-// applied.
-func blockedError(p plan.Plan) error {
+// blockedError says which safety limits block plan p, and what came of
+// it (plan and apply --dry-run: "nothing would be applied"; apply:
+// "nothing was written"). Every exit 3 says it on stderr: with -o json,
+// markdown or --out, stdout may go to a file a CI log never shows.
+func blockedError(p plan.Plan, outcome string) error {
 	limits := make([]string, len(p.Blocked))
 	for i, b := range p.Blocked {
 		limits[i] = string(b.Limit)
 	}
-	return fmt.Errorf("a safety limit blocks the plan (%s): nothing would be applied; the plan says why", sanitize.Controls(strings.Join(limits, ", ")))
+	return fmt.Errorf("a safety limit blocks the plan (%s): %s; the plan says why", sanitize.Controls(strings.Join(limits, ", ")), outcome)
 }
 
 // savePlan writes the saved plan file (the plan and its manifest).
