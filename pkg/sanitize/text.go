@@ -185,7 +185,11 @@ func unsafeRune(r rune, n int) bool {
 // marks, the embeddings, overrides and isolates, the word joiner and
 // invisible operators, the interlinear annotation marks, the zero-width
 // no-break space) up to U+FFFF, the unassigned
-// U+2065 among them, and the Hangul fillers, which render as nothing. Shown raw, such a
+// U+2065 among them, the Hangul fillers, and the marks that render as
+// nothing on any letter (the combining grapheme joiner U+034F, the Khmer
+// inherent vowels U+17B4 and U+17B5, the Mongolian variation selectors
+// U+180B to U+180F). Variation selectors U+FE00 to U+FE0F stay as they
+// are: an emoji is drawn with one (❤️). Shown raw, such a
 // character reorders or hides the text around it, so that one name can
 // pass for another. Every output that escapes text asks this one
 // function, so the set stays the same everywhere.
@@ -198,7 +202,8 @@ func Invisible(r rune) bool {
 		// marks past MaxMarks above U+FFFF as \UNNNNNNNN).
 		return false
 	case r == 0x2065, // unassigned, among the invisible operators and isolates
-		r == 0x115f || r == 0x1160 || r == 0x3164 || r == 0xffa0: // Hangul fillers
+		r == 0x115f || r == 0x1160 || r == 0x3164 || r == 0xffa0, // Hangul fillers
+		r == 0x034f, r == 0x17b4 || r == 0x17b5, r >= 0x180b && r <= 0x180f: // invisible marks
 		return true
 	}
 	return unicode.Is(unicode.Cf, r)
