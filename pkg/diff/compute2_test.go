@@ -27,7 +27,10 @@ func TestComputeTeams(t *testing.T) {
 			want: state(users(du(a)), dt("platform", model.Authoritative, dm(a, ""))),
 			have: state(users(lu("ua", a)), lt("g9", "platform", lm("ua", a, "")), lt("g2", "dup"), lt("g1", "dup"), lt("g3", "dup"),
 				lt("g4", "x"), lt("g5", "X")),
-			warnings: []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "dup", IDs: []string{"g1", "g2", "g3"}, Unmanaged: true}},
+			warnings: []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "dup", IDs: []string{"g1", "g2", "g3"}, Unmanaged: true},
+				// x and X are not duplicates: each is a team the manifest leaves alone
+				{Code: plan.WarnUnmanagedTeam, Team: "X", IDs: []string{"g5"}, Unmanaged: true},
+				{Code: plan.WarnUnmanagedTeam, Team: "x", IDs: []string{"g4"}, Unmanaged: true}},
 		},
 		{
 			name:     "duplicate live teams that differ in case from a managed one are warned of",
@@ -296,6 +299,8 @@ func TestComputeWithoutTeamOnlyWhenInNone(t *testing.T) {
 				{Action: plan.CreateTeam, Team: "cv"},
 				{Action: plan.AddMember, Team: "cv", User: a, UserID: "ua", Role: model.RoleMember},
 			},
+			// ml (renamed cv in the manifest) keeps its members: said
+			warnings: []plan.Warning{{Code: plan.WarnUnmanagedTeam, Team: "ml", IDs: []string{"g"}, Count: 2, Unmanaged: true}},
 		},
 		{
 			name:   "a protected b is not removed from an authoritative team",

@@ -252,5 +252,11 @@ func generate(r *rand.Rand, o genOptions) genInput {
 			g.have.Users[i].Created = time.Time{}
 		}
 	}
+	// A team deleted from the manifest (or renamed there) that stays live:
+	// drawn after the rest, for the same reason.
+	if n := len(g.want.Teams); n > 0 && pick(30) {
+		i := r.Intn(n)
+		g.want.Teams = append(g.want.Teams[:i:i], g.want.Teams[i+1:]...)
+	}
 	return g
 }

@@ -282,7 +282,7 @@ func TestComputeRecreatedWithoutTeam(t *testing.T) {
 			{Action: plan.CreateTeam, Team: "ml"},
 			{Action: plan.AddMember, Team: "ml", User: a, UserID: "ua", Role: model.RoleMember},
 		},
-		warnings: []plan.Warning{{Code: plan.WarnUserWithoutTeam, User: b}},
+		warnings: []plan.Warning{{Code: plan.WarnUnmanagedTeam, Team: "other", IDs: []string{"g"}, Count: 2, Unmanaged: true}, {Code: plan.WarnUserWithoutTeam, User: b}},
 	}})
 }
 

@@ -60,6 +60,39 @@ func (p *planner) planTeams() {
 	}
 	p.warnUnmanagedDuplicates(byKey)
 	p.warnCaseSiblings(byKey, claimed)
+	p.warnUnmanagedTeams(claimed)
+}
+
+// warnUnmanagedTeams warns unmanaged_team for each live team whose name
+// no manifest team has, even ignoring case, and that no other warning
+// names by id (duplicate_team, team_name_case): a team renamed in the
+// manifest (W&B cannot rename teams, so the plan creates the new name) or
+// deleted from it keeps its members and their access, and a reviewer
+// should see that in the plan, not learn it from the UI. A live team the
+// manifest names but leaves alone (a duplicate, a pin elsewhere) has its
+// own warning, or the pin that chose its twin.
+func (p *planner) warnUnmanagedTeams(claimed map[int]string) {
+	named := make(map[string]bool, len(p.want.Teams))
+	for i := range p.want.Teams {
+		named[model.Key(p.want.Teams[i].Name)] = true
+	}
+	covered := map[string]bool{}
+	for _, w := range p.warnings {
+		if w.Team != "" {
+			for _, id := range w.IDs {
+				covered[id] = true
+			}
+		}
+	}
+	for i := range p.have.Teams {
+		t := &p.have.Teams[i]
+		if isClaimed(claimed, i) || covered[t.ID] || named[model.Key(t.Name)] {
+			continue
+		}
+		p.warn(plan.Warning{Code: plan.WarnUnmanagedTeam, Team: t.Name, IDs: []string{t.ID}, Count: len(t.Members), Unmanaged: true, Message: fmt.Sprintf(
+			"live team %s (id %s, %d member(s)) is not in the manifest: it is left alone and its members keep their access; list it to manage it (W&B cannot rename or delete a team)",
+			t.Name, t.ID, len(t.Members))})
+	}
 }
 
 // warnCaseSiblings warns team_name_case for each live team the manifest

@@ -203,6 +203,10 @@ const (
 	// not in the manifest with the same name or email local part, under an
 	// earlier email (the old account is left active or deactivated).
 	WarnPossibleRename WarningCode = "possible_rename"
+	// WarnUnmanagedTeam: a live team no manifest team names or pins (one
+	// renamed or deleted in the manifest, or made in the UI): left alone,
+	// its members keep their access.
+	WarnUnmanagedTeam WarningCode = "unmanaged_team"
 )
 
 var warningCodes = []WarningCode{
@@ -210,7 +214,7 @@ var warningCodes = []WarningCode{
 	WarnIrreversibleDeactivation, WarnAmbiguousUser, WarnUnsupportedUpdate, WarnLastAdmin, WarnProtected,
 	WarnTeamPinNotFound, WarnTeamPinMismatch, WarnExternalIDUnreported, WarnRolesUnreported,
 	WarnCustomRolesUnchecked, WarnUnmanagedRecent, WarnTeamRolesAmbiguous, WarnEmailElsewhere, WarnIdentityMismatch,
-	WarnExternalIDElsewhere, WarnInactiveMember, WarnCreatedUnreported, WarnPossibleRename,
+	WarnExternalIDElsewhere, WarnInactiveMember, WarnCreatedUnreported, WarnPossibleRename, WarnUnmanagedTeam,
 }
 
 // WarningCodes returns every warning code.
@@ -232,7 +236,8 @@ type Warning struct {
 	// pipeline need not parse the message: roles_unreported, the role
 	// declarations it cannot check; external_id_unreported, the externalIds
 	// the manifest sets; created_unreported, the unmanaged users deactivated
-	// without a creation date. Zero (absent) for the other codes.
+	// without a creation date; unmanaged_team, the team's members. Zero
+	// (absent) for the other codes.
 	Count int `json:"count,omitempty"`
 	// Unmanaged marks a warning about live teams the manifest does not
 	// name (a duplicate_team of theirs): it leaves nothing of the manifest

@@ -68,6 +68,7 @@ func (t textWriter) line(s ...string) {
 var condensed = map[plan.WarningCode]bool{
 	plan.WarnUserWithoutTeam: true, plan.WarnUnresolvedMember: true, plan.WarnUnmanagedUser: true, plan.WarnProtected: true,
 	plan.WarnUnmanagedRecent: true, // users just-in-time provisioning added, by the thousand on a first run
+	plan.WarnUnmanagedTeam:   true, // teams made in the UI, when the manifest manages a few
 }
 
 // WriteText writes the plan for a person: a header with the target and the
