@@ -101,12 +101,15 @@ func Fetch(ctx context.Context, l Lister) (model.State, string, error) {
 	if err := g.Wait(); err != nil {
 		return model.State{}, "", err
 	}
-	st, err := r.state(groups, true)
+	teams, err := r.readUnlisted(ctx, l, r.teams(groups, true))
+	if err == nil {
+		teams, err = r.finish(teams)
+	}
 	if err != nil {
 		return model.State{}, "", err
 	}
-	fp.teams(st.Teams)
-	return st, fp.sum(), nil
+	fp.teams(teams)
+	return model.State{Users: r.users, Teams: teams}, fp.sum(), nil
 }
 
 // Build turns SCIM users and groups into a sorted model.State. Two users with
@@ -139,6 +142,9 @@ type userBatches struct {
 	index map[string]int32 // the ids seen
 	n     int
 	red   *sanitize.Redactor // hides the key in an id an error quotes (nil: none)
+	// teamRoles: some user carries a teamRoles key, even empty (a
+	// W&B-shaped server; see readUnlisted)
+	teamRoles bool
 }
 
 // add converts a page of users; two users with the same id are an error.
@@ -154,6 +160,7 @@ func (b *userBatches) add(page []scim.User, consume bool) error {
 			return fmt.Errorf("read users: id %q listed twice", sanitize.Server(b.red, u.ID, caps.ShownID))
 		}
 		b.index[u.ID] = 0 // seen; the position is set once sorted
+		b.teamRoles = b.teamRoles || u.TeamRoles != nil
 		us[i] = userOf(u)
 		ks[i] = us[i].Key()
 		if consume {
@@ -168,7 +175,7 @@ func (b *userBatches) add(page []scim.User, consume bool) error {
 // resolve sorts the users into one slice and indexes them for the groups;
 // the batches are released.
 func (b *userBatches) resolve() *resolver {
-	r := &resolver{index: b.index, red: b.red}
+	r := &resolver{index: b.index, red: b.red, teamRoles: b.teamRoles}
 	if r.index == nil {
 		r.index = map[string]int32{}
 	}
@@ -497,7 +504,9 @@ type resolver struct {
 	// unlistedMembers); teams are built in parallel, hence absentMu
 	absent   map[string]struct{}
 	absentMu sync.Mutex
-	red      *sanitize.Redactor // hides the key in what an error quotes (nil: none)
+	// teamRoles: some user carries a teamRoles key (userBatches)
+	teamRoles bool
+	red       *sanitize.Redactor // hides the key in what an error quotes (nil: none)
 }
 
 // byNameOf returns the user whose userName or one of whose emails is

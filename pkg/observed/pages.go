@@ -77,7 +77,10 @@ func fetchPages(ctx context.Context, pl pageLister, red *sanitize.Redactor) (mod
 		early = nil
 		teams = append(teams, r.teams(groups, true)...)
 	}
-	teams, err := r.finish(teams)
+	teams, err := r.readUnlisted(ctx, pl, teams)
+	if err == nil {
+		teams, err = r.finish(teams)
+	}
 	if err != nil {
 		return model.State{}, "", err
 	}

@@ -3,14 +3,20 @@ package observed
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"go.uber.org/zap/zaptest"
 
+	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/scim"
 )
 
@@ -18,19 +24,40 @@ import (
 // resources written out by hand (so that a group can lack its members key).
 func listServer(t *testing.T, users, groups []string) *scim.Client {
 	t.Helper()
+	c, _ := groupServer(t, users, groups, nil)
+	return c
+}
+
+// groupServer is listServer that also answers GET /Groups/{id} with
+// alone[id] (404 when absent), and returns the paths it was asked.
+func groupServer(t *testing.T, users, groups []string, alone map[string]string) (*scim.Client, func() []string) {
+	t.Helper()
+	var (
+		mu    sync.Mutex
+		paths []string
+	)
 	page := func(w http.ResponseWriter, rs []string) {
 		w.Header().Set("Content-Type", "application/scim+json")
 		fmt.Fprintf(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":%d,"startIndex":1,"itemsPerPage":%d,"Resources":[%s]}`,
 			len(rs), len(rs), strings.Join(rs, ","))
 	}
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
 		switch r.URL.Path {
 		case "/scim/Users":
 			page(w, users)
 		case "/scim/Groups":
 			page(w, groups)
 		default:
-			http.NotFound(w, r)
+			g, ok := alone[strings.TrimPrefix(r.URL.Path, "/scim/Groups/")]
+			if !ok {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "application/scim+json")
+			io.WriteString(w, g)
 		}
 	}))
 	t.Cleanup(hs.Close)
@@ -39,7 +66,101 @@ func listServer(t *testing.T, users, groups []string) *scim.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c
+	return c, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(paths)
+	}
+}
+
+// A server without teamRoles that lists its groups without their members
+// (RFC 7644 lets a list leave out what a read of the group returns) has
+// each such group read alone, and its members are the team's: taken as
+// empty, the team would have every member added again on every run and
+// none removed. A group read alone without members is empty; a read that
+// fails fails the read. A server that sends teamRoles, even empty (W&B,
+// which leaves the key out of an empty team), is not asked.
+func TestGroupsListedWithoutMembersAreReadAlone(t *testing.T) {
+	generic := func(id, name string) string {
+		return fmt.Sprintf(`{"id":%q,"userName":%q,"active":true,"emails":[{"value":%q,"primary":true}]}`, id, name, name)
+	}
+	users := []string{generic("u1", "alice@example.com"), generic("u2", "bob@example.com")}
+	groups := []string{`{"id":"g1","displayName":"ml"}`, `{"id":"g2","displayName":"cv"}`, `{"id":"g3","displayName":"full","members":[{"value":"u2"}]}`}
+	alone := map[string]string{
+		"g1": `{"id":"g1","displayName":"ml","members":[{"value":"u1","display":"alice"},{"value":"u2"}]}`,
+		"g2": `{"id":"g2","displayName":"cv"}`,
+	}
+	members := func(st model.State) map[string][]string {
+		out := map[string][]string{}
+		for _, tm := range st.Teams {
+			out[tm.Name] = []string{}
+			for _, m := range tm.Members {
+				out[tm.Name] = append(out[tm.Name], m.Email)
+			}
+		}
+		return out
+	}
+	c, asked := groupServer(t, users, groups, alone)
+	st, _, err := Fetch(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"ml": {"alice@example.com", "bob@example.com"}, "cv": {}, "full": {"bob@example.com"}}
+	if diff := cmp.Diff(want, members(st)); diff != "" {
+		t.Errorf("teams (-want +got):\n%s", diff)
+	}
+	got := asked()
+	slices.Sort(got)
+	if diff := cmp.Diff([]string{"/scim/Groups", "/scim/Groups/g1", "/scim/Groups/g2", "/scim/Users"}, got); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+
+	// The whole-lists path reads them too.
+	fl := &groupFakeLister{fakeLister: fakeLister{
+		users:  []scim.User{{ID: "u1", UserName: "alice@example.com", Active: true}},
+		groups: []scim.Group{{ID: "g1", DisplayName: "ml", MembersAbsent: true}},
+	}, alone: map[string]scim.Group{"g1": {ID: "g1", DisplayName: "ml", Members: []scim.GroupMember{{Value: "u1"}}}}}
+	if st, _, err := Fetch(context.Background(), fl); err != nil || len(st.Teams) != 1 || len(st.Teams[0].Members) != 1 {
+		t.Errorf("whole lists: teams %+v, err %v; want ml with alice", st.Teams, err)
+	}
+
+	// A group that cannot be read alone fails the read.
+	c, _ = groupServer(t, users, groups, map[string]string{"g1": alone["g1"]})
+	if _, _, err := Fetch(context.Background(), c); err == nil || !strings.Contains(err.Error(), "read team id g2: GET /scim/Groups/g2: 404") {
+		t.Errorf("a group not read alone: err %v", err)
+	}
+	// An answer about another group fails it too.
+	c, _ = groupServer(t, users, groups, map[string]string{"g1": alone["g1"], "g2": `{"id":"g9","displayName":"cv"}`})
+	if _, _, err := Fetch(context.Background(), c); err == nil || !strings.Contains(err.Error(), "describes another team") {
+		t.Errorf("another group's answer: err %v", err)
+	}
+
+	// teamRoles present, even empty: W&B's empty team; nothing read alone.
+	wb := []string{strings.Replace(users[0], `"active":true`, `"active":true,"teamRoles":[]`, 1), users[1]}
+	c, asked = groupServer(t, wb, groups, alone)
+	if st, _, err = Fetch(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string][]string{"ml": {}, "cv": {}, "full": {"bob@example.com"}}, members(st)); diff != "" {
+		t.Errorf("with teamRoles: teams (-want +got):\n%s", diff)
+	}
+	if got := asked(); len(got) != 2 {
+		t.Errorf("with teamRoles: asked %v, want the two lists only", got)
+	}
+}
+
+// groupFakeLister is a fakeLister that reads a group alone.
+type groupFakeLister struct {
+	fakeLister
+	alone map[string]scim.Group
+}
+
+func (f *groupFakeLister) GetGroup(_ context.Context, id string) (scim.Group, error) {
+	g, ok := f.alone[id]
+	if !ok {
+		return scim.Group{}, fmt.Errorf("no group %s", id)
+	}
+	return g, nil
 }
 
 // A team listed without a members key while an active user names it in its

@@ -130,6 +130,25 @@ func (c *Client) OrgRoleOf(ctx context.Context, id string) (model.Role, bool, er
 	return model.NormRole(u.OrganizationRole), u.Active, nil
 }
 
+// GetGroup reads group id alone (GET /Groups/{id}): for a server that
+// lists its groups without their members (RFC 7644 lets a list leave out
+// what a read of the resource returns), the members.
+func (c *Client) GetGroup(ctx context.Context, id string) (Group, error) {
+	cl := call{method: http.MethodGet, path: groupPath(id), what: "the team"}
+	rep, err := c.do(ctx, cl)
+	if err != nil {
+		return Group{}, fmt.Errorf("read %s: %w", c.team(id), err)
+	}
+	g, err := decodeGroup(rep.body)
+	if err != nil {
+		return Group{}, fmt.Errorf("read %s: %w", c.team(id), c.decodeErr(cl, rep.status, rep.header, err))
+	}
+	if g.ID != id {
+		return Group{}, fmt.Errorf("read %s: the answer describes another team (id %s)", c.team(id), strconv.Quote(c.safe(g.ID)))
+	}
+	return g, nil
+}
+
 // errMorePages is what a onePage read returns when the collection takes
 // more than its first page.
 var errMorePages = errors.New("more than one page")

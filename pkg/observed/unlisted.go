@@ -1,0 +1,72 @@
+package observed
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/wbsync/wbsync/pkg/bug"
+	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/scim"
+)
+
+// groupReader is a Lister that reads one group alone (*scim.Client does).
+type groupReader interface {
+	GetGroup(ctx context.Context, id string) (scim.Group, error)
+}
+
+// readUnlisted reads alone each group listed without a members key, when
+// no user carries a teamRoles key, and puts its members in its team. W&B leaves
+// the key out of an empty team, and its users' teamRoles tell such a team
+// from one whose members were left out (unlistedMembers). A server
+// without teamRoles (a generic SCIM server) cannot be told so: it may list
+// its groups without their members, as RFC 7644 allows, and sending them
+// only when a group is read alone. Taken as empty, such a team would have
+// every member it holds added again and none removed, on every run. A
+// group read alone without members too is empty. A reader l without
+// GetGroup leaves the teams as they were listed.
+func (r *resolver) readUnlisted(ctx context.Context, l any, teams []model.Team) ([]model.Team, error) {
+	gr, ok := l.(groupReader)
+	if !ok || len(r.absent) == 0 || r.teamRoles {
+		return teams, nil // with teamRoles, unlistedMembers decides
+	}
+	var at []int // positions in teams of the groups to read, in team order
+	for i := range teams {
+		if _, ok := r.absent[teams[i].ID]; ok {
+			at = append(at, i)
+		}
+	}
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(caps.Concurrency) // the client's own bound holds the requests to --concurrency
+	for _, i := range at {
+		id := teams[i].ID
+		g.Go(func() (err error) {
+			defer bug.Recover(&err)
+			group, err := gr.GetGroup(gctx, id)
+			if err != nil {
+				return err
+			}
+			group.DisplayName = teams[i].Name // the list's name: the one every other read saw
+			var sc teamScratch
+			t := r.teamOf(&group, &sc)
+			t.ETag = teams[i].ETag
+			mu.Lock()
+			teams[i] = t
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	r.absentMu.Lock()
+	for _, i := range at {
+		delete(r.absent, teams[i].ID)
+	}
+	r.absentMu.Unlock()
+	return slices.Clip(teams), nil
+}
