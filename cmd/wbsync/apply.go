@@ -266,7 +266,11 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	if err != nil {
 		return nil, err
 	}
-	if lines := plan.Staleness(saved.Plan, now); len(lines) > 0 {
+	lines, err := await(ctx, func() ([]string, error) { return staleness(saved.Plan, now), nil })
+	if err != nil {
+		return nil, err
+	}
+	if len(lines) > 0 {
 		header := fmt.Sprintf("The saved plan %s is stale: the organization changed since it was made. What differs now:", path)
 		if saved.ObservedFingerprint == now.ObservedFingerprint {
 			// The organization reads as it did: what changed is the
@@ -289,6 +293,11 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	return &applyRun{s: s, p: p, want: want, policy: policy, replan: replanCommand(saved, path)}, nil
 }
 
+// staleness is plan.Staleness, run under await: comparing a saved plan of
+// millions of changes takes seconds, and a signal must end the run within
+// two. (A variable, so that a test can hold the comparison.)
+var staleness = plan.Staleness
+
 // recheck reads the organization again after the approval and refuses,
 // with what differs, when the approved plan no longer holds (the
 // organization changed while the question waited, or the clock did: an
@@ -301,7 +310,10 @@ func recheck(ctx context.Context, inv *invocation, a *applyRun) error {
 	if err != nil {
 		return fmt.Errorf("checking the organization again after the approval (nothing was written): %w", err)
 	}
-	lines := plan.Staleness(a.p, now)
+	lines, err := await(ctx, func() ([]string, error) { return staleness(a.p, now), nil })
+	if err != nil {
+		return err
+	}
 	if len(lines) == 0 {
 		return nil
 	}

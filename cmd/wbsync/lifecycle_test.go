@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"go.uber.org/zap/zapcore"
@@ -556,6 +557,40 @@ func TestSignalWhileReading(t *testing.T) {
 		getenv: func(k string) string { return vars(hs.URL + "/scim")[k] }})
 	if code != exitError || !strings.Contains(errb.String(), "interrupted") {
 		t.Fatalf("exit %d, stderr:\n%s", code, errb.String())
+	}
+}
+
+// TestSignalWhileComparingSavedPlan: a signal while apply compares a
+// saved plan with the plan of now (seconds, for a plan of millions of
+// changes) ends the run at once: exit 1, interrupted, nothing written,
+// no stale-plan report. The comparison is held until the test ends (at
+// most 20 seconds, so that a regression fails rather than hangs).
+func TestSignalWhileComparingSavedPlan(t *testing.T) {
+	emu, planPath := savedExamplePlan(t)
+	createByHand(t, emu, "zed@example.com", "zed@example.com") // stale: there is a difference to report
+	before := writes(emu.requests(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	release := make(chan struct{})
+	defer close(release)
+	real := staleness
+	t.Cleanup(func() { staleness = real })
+	staleness = func(a, b plan.Plan) []string {
+		cancel() // the signal arrives while the plans are compared
+		select {
+		case <-release:
+		case <-time.After(20 * time.Second):
+		}
+		return real(a, b)
+	}
+	var out, errb strings.Builder
+	code := run(ctx, []string{"apply", planPath, "--auto-approve"}, env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+		getenv: func(k string) string { return vars(emu.url)[k] }})
+	if code != exitError || !strings.Contains(errb.String(), "interrupted by a signal; nothing was written") || strings.Contains(errb.String(), "stale") {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit 1, interrupted, and no stale-plan report", code, errb.String())
+	}
+	if n := writes(emu.requests(t)) - before; n != 0 {
+		t.Errorf("%d writes", n)
 	}
 }
 
