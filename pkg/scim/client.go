@@ -182,6 +182,10 @@ type Client struct {
 	names      map[string]string // user id → userName, for error messages
 	emails     map[string]string // user id → primary email, for CreateUser's answer check
 	knownTeams map[string]string // group id → name, seen by ListGroups or created
+	// teamSeen: group id → teamSeq when it became known, so that a create
+	// tells the teams known before it (teamMark) without a copy of them
+	teamSeen map[string]uint64
+	teamSeq  uint64
 	// createdAs: a team this client created whose answer named it otherwise
 	// (W&B team names are lowercase): requested name → answered name, which
 	// SetTeamRole addresses, as W&B finds team roles by exact name
@@ -225,6 +229,7 @@ func New(cfg Config) (*Client, error) {
 		unplaced:    make(chan struct{}, caps.BodySlots),
 		names:       map[string]string{},
 		knownTeams:  map[string]string{},
+		teamSeen:    map[string]uint64{},
 		createdAs:   map[string]string{},
 	}
 	if cfg.MaxBody > 0 {
@@ -610,16 +615,28 @@ func (c *Client) rememberTeams(groups []Group) {
 	c.mu.Lock()
 	for _, g := range groups {
 		c.knownTeams[g.ID] = g.DisplayName
+		if _, ok := c.teamSeen[g.ID]; !ok {
+			c.teamSeq++
+			c.teamSeen[g.ID] = c.teamSeq
+		}
 	}
 	c.mu.Unlock()
 }
 
-func (c *Client) knownTeamIDs() map[string]struct{} {
+// teamMark marks the teams known now: knownAt(id, mark) reports whether
+// team id was among them. (A create compares the teams of its name with
+// the ones known before it; a copy of them per create made creating
+// 50,000 teams quadratic.)
+func (c *Client) teamMark() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make(map[string]struct{}, len(c.knownTeams))
-	for id := range c.knownTeams {
-		out[id] = struct{}{}
-	}
-	return out
+	return c.teamSeq
+}
+
+// knownAt reports whether team id was known at mark (teamMark).
+func (c *Client) knownAt(id string, mark uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	seq, ok := c.teamSeen[id]
+	return ok && seq <= mark
 }

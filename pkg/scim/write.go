@@ -267,7 +267,7 @@ func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 	if strings.TrimSpace(name) == "" {
 		return "", errors.New("create team: empty name")
 	}
-	known := c.knownTeamIDs()
+	known := c.teamMark()
 	var adopted string
 	cl := call{method: http.MethodPost, path: "/Groups", what: "the created team",
 		body: groupBody{Schemas: []string{schemaGroup}, DisplayName: name, Members: []memberBody{}},
@@ -345,7 +345,7 @@ func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 // case answers the create's name in another case: the one live team of
 // the name ignoring case, unknown before the create, is adopted too, and
 // its team roles go to its own name (createdAs).
-func (c *Client) adoptTeam(ctx context.Context, name string, known map[string]struct{}) (id string, n int, err error) {
+func (c *Client) adoptTeam(ctx context.Context, name string, known uint64) (id string, n int, err error) {
 	found, err := c.findGroupsFold(ctx, name)
 	if err != nil {
 		return "", 0, err
@@ -358,12 +358,12 @@ func (c *Client) adoptTeam(ctx context.Context, name string, known map[string]st
 	}
 	switch {
 	case len(exact) > 0:
-		if _, ok := known[exact[0].ID]; !ok && len(exact) == 1 {
+		if len(exact) == 1 && !c.knownAt(exact[0].ID, known) {
 			return exact[0].ID, 1, nil
 		}
 		return "", len(exact), nil
 	case len(found) == 1:
-		if _, ok := known[found[0].ID]; !ok {
+		if !c.knownAt(found[0].ID, known) {
 			c.mu.Lock()
 			c.createdAs[name] = found[0].DisplayName
 			c.mu.Unlock()
