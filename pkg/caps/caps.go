@@ -39,6 +39,12 @@ const (
 	// files that each hold a syntax error costs seconds more, not minutes;
 	// the errors past it are shown as in a file too large to search.
 	ManifestErrorReparse = 128 << 20
+	// TeamMembers is the most members one manifest team may list: a team
+	// W&B lists with its members is one record of a list (Record), and
+	// wbsync must be able to read back what it makes. At W&B's member
+	// shape (about 90 bytes with its $ref) 500,000 members take about 45
+	// MB of the 64 MiB record.
+	TeamMembers = 500_000
 	// PlanFile is the largest saved plan accepted by apply (bytes).
 	PlanFile = 1 << 30
 	// Problems is how many manifest problems are printed; the rest are
@@ -121,9 +127,11 @@ const (
 	// rather than paged for days.
 	Pages = 20_000
 	// Record caps one record of a list (a user or a team, with its
-	// members), in bytes: room for a team of about 200,000 members. A
-	// larger one fails the read.
-	Record = 16 << 20
+	// members), in bytes: as large as a page may be (ListBody), room for
+	// a team of about 700,000 members at W&B's member shape, above the
+	// TeamMembers a manifest may give one team. A larger one fails the
+	// read.
+	Record = ListBody
 	// Depth is how deep arrays and objects may nest in a record (or in a
 	// value of the list envelope), as in encoding/json.
 	Depth = 10000
@@ -141,7 +149,7 @@ const (
 	Field = 4 << 10
 	// UserEmails caps the emails one User record lists (W&B keeps one per
 	// user on Dedicated Cloud, a few on Multi-tenant): more make the record
-	// malformed, so that a record of 16 MiB cannot hold half a million
+	// malformed, so that a record of many MiB cannot hold half a million
 	// emails, each kept apart in memory.
 	UserEmails = 100
 	// ShownID is how much of a server-supplied id a message quotes, after

@@ -178,3 +178,31 @@ func TestRoleSpacesAtEitherEndRefused(t *testing.T) {
 		t.Fatalf("err = %v, state %+v", err, m.State.Teams)
 	}
 }
+
+// TestTeamMembersCap: a team may list at most caps.TeamMembers members (a
+// larger team would be too large for wbsync to read back); the problem is
+// at the team's members, and a team at the cap passes.
+func TestTeamMembersCap(t *testing.T) {
+	defer func(n int) { maxTeamMembers = n }(maxTeamMembers)
+	maxTeamMembers = 3
+	src := func(n int) string {
+		var users, members strings.Builder
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&users, "  - email: u%d@example.com\n", i)
+			fmt.Fprintf(&members, "      - u%d@example.com\n", i)
+		}
+		return "version: 1\nusers:\n" + users.String() + "teams:\n  - name: ml\n    members:\n" + members.String()
+	}
+	if _, err := Parse([]Source{{"m.yaml", []byte(src(3))}}); err != nil {
+		t.Fatalf("a team at the cap: %v", err)
+	}
+	_, err := Parse([]Source{{"m.yaml", []byte(src(4))}})
+	var pe *ProblemsError
+	if !errors.As(err, &pe) || len(pe.Problems) != 1 {
+		t.Fatalf("want one problem, got %v", err)
+	}
+	p := pe.Problems[0]
+	if p.Line != 10 || p.Column != 7 || !strings.Contains(p.Message, `team "ml" lists 4 members, more than the 3 one team may have`) {
+		t.Errorf("problem = %d:%d %q", p.Line, p.Column, p.Message)
+	}
+}

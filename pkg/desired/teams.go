@@ -6,6 +6,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
@@ -57,6 +58,10 @@ func (l *loader) loadTeam(fi int, n *yaml.Node) {
 	}
 }
 
+// maxTeamMembers is the most members one team may list (caps.TeamMembers; a
+// variable so that a test need not write half a million).
+var maxTeamMembers = caps.TeamMembers
+
 // loadMembers reads team ti's members. A member whose email is, ignoring
 // case, that of a user declared before it takes that user's email string as
 // declared (one copy for all its memberships); the others are checked once
@@ -72,6 +77,9 @@ func (l *loader) loadMembers(fi int, v *yaml.Node, ti int32) {
 		if it.Kind == yaml.MappingNode || isStr(it) {
 			n++
 		}
+	}
+	if n > maxTeamMembers {
+		l.addf(at(fi, v), "team %q lists %d members, more than the %d one team may have: a larger team would make the organization too large for wbsync to read back (split it into several teams)", t.Name, n, maxTeamMembers)
 	}
 	t.Members = make([]model.Member, 0, n)
 	// seen holds the keys of members not (yet) declared: made only when a

@@ -53,7 +53,7 @@ func TestEndlessBody(t *testing.T) {
 		{"endless blanks", `{"totalResults":1,`, " ", 200, 0, list,
 			fmt.Sprintf("longer than %d bytes", caps.Token), 1 << 20},
 		{"endless skipped value, at the list cap", `{"totalResults":1,"x":[`, `"abcdefgh",`, 200, 64 << 10, list,
-			"response body larger than 65536 bytes", 16 << 20},
+			"response body larger than 65536 bytes: refusing it (a page of up to 100 resources, teams with all their members, can be that large: try --page-size 10)", 16 << 20},
 		{"created team", `{"id":"`, "a", 201, 0,
 			func(c *Client) error { _, err := c.CreateTeam(context.Background(), "t"); return err },
 			fmt.Sprintf("response body larger than %d bytes", caps.Body), 16 * caps.Body},
@@ -107,7 +107,7 @@ func TestJSONGuard(t *testing.T) {
 		{"escaped string", `{"a":"`, `\u0041`, "longer than", false},
 		{"number", `{"a":`, "1", "longer than", false},
 		{"blanks", `{`, " ", "longer than", false},
-		{"record", `{"Resources":[{"x":[`, "1,", "a record larger than 16777216 bytes", false},
+		{"record", `{"Resources":[{"x":[`, "1,", fmt.Sprintf("a record larger than %d bytes", caps.Record), false},
 		{"record of objects", `{"Resources":[{"members":[`, `{"value":"u"},`, "a record larger than 65536 bytes", true},
 		{"string, small bounds", `{"Resources":[{"id":"`, "x", "longer than 1024 bytes", true},
 	} {

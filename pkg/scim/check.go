@@ -301,8 +301,14 @@ func (c *Client) bodyError(ctx context.Context, cl call, resp *http.Response, cr
 		// A write the server answered 2xx probably took effect, but what
 		// it made is not known: its outcome is unknown, not failed.
 		done := cl.method != http.MethodGet && status >= 200 && status <= 299
-		return &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: done, unread: done && saysDone(status),
+		e := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: done, unread: done && saysDone(status),
 			Detail: "response body larger than " + strconv.FormatInt(cr.max, 10) + " bytes: refusing it"}
+		if cl.list && c.pageSize > 1 && !strings.Contains(cl.query, "filter=") {
+			// Teams come with all their members: an organization of
+			// many large teams fills a page of W&B's maximum.
+			e.Hint = fmt.Sprintf(hintPageBody, c.pageSize, max(1, c.pageSize/10))
+		}
+		return e
 	case !cl.idempotent && cl.method != http.MethodGet && status >= 200 && status <= 299 && (context.Cause(ctx) == errAttemptTimeout || cr.err != nil):
 		// A create answered as done whose body broke off: it is not sent
 		// again (it would be made twice), and its outcome is unknown. (A

@@ -216,6 +216,8 @@ const (
 	// hintPageSize follows a 400 to the first page of an unfiltered list
 	// that asked for more than 100 resources (%d).
 	hintPageSize = "if the server refuses count=%d (it serves fewer resources a page), try --page-size 100"
+	// hintPageBody follows a list page larger than wbsync reads.
+	hintPageBody = "a page of up to %d resources, teams with all their members, can be that large: try --page-size %d"
 	hintHTML     = "the server answered HTML, not SCIM JSON: " + hintBaseURL
 	hintTLS      = "TLS failed: check the URL's host and the system's trusted certificates"
 	hintNotTLS   = "the server answered in plain HTTP on an https:// URL: check the URL's port"
