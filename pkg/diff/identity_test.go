@@ -464,6 +464,21 @@ func TestPossibleRename(t *testing.T) {
 			warnings: []plan.Warning{rename},
 		},
 		{
+			// A server that reports no email: the handle made from the
+			// email before the @ pairs them.
+			name: "no email, a handle equal to the local part, unmanaged users deactivated",
+			want: inML(du("anna@new.example")),
+			have: liveML(func() model.User {
+				u := lh("u1", "Anna")
+				u.OrgRole = model.RoleMember
+				return u
+			}()),
+			policy: deactivate,
+			changes: []plan.Change{{Action: plan.CreateUser, User: "anna@new.example"}, add("anna@new.example", ""),
+				{Action: plan.DeactivateUser, User: "Anna", UserID: "u1", Reason: reasonUnmanaged}},
+			warnings: []plan.Warning{rename},
+		},
+		{
 			name:     "on Multi-tenant Cloud the deactivation cannot be undone",
 			dep:      model.SaaS,
 			want:     inML(anna),

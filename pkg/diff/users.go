@@ -423,11 +423,7 @@ func (p *planner) warnRenames() {
 		}
 		l := &p.have.Users[li]
 		note(liveKeys, nameKey(l.DisplayName), int32(li))
-		email := l.Email
-		if email == "" {
-			email = l.UserName
-		}
-		note(liveKeys, localKey(email), int32(li))
+		note(liveKeys, liveLocalKey(l), int32(li))
 	}
 	if len(liveKeys) == 0 {
 		return
@@ -469,7 +465,9 @@ func (p *planner) warnRenames() {
 		if c.name {
 			same = append(same, fmt.Sprintf("the same name (%s)", strings.TrimSpace(d.DisplayName)))
 		}
-		if c.local {
+		if c.local && l.Email == "" && !strings.Contains(l.UserName, "@") {
+			same = append(same, fmt.Sprintf("no email and a username equal to its email before the @ (%s)", localKey(wantEmail(d)).s))
+		} else if c.local {
 			same = append(same, fmt.Sprintf("the same email before the @ (%s)", localKey(wantEmail(d)).s))
 		}
 		p.warn(plan.Warning{Code: plan.WarnPossibleRename, User: p.wants[di].name, IDs: []string{l.ID}, Message: fmt.Sprintf(
@@ -535,6 +533,22 @@ type renameKey struct {
 
 func nameKey(name string) renameKey {
 	return renameKey{s: model.Lower(strings.TrimSpace(name))}
+}
+
+// liveLocalKey is live user l's localKey: its email's, else its userName's
+// when that is an email, else, for a user without any email (a server
+// that reports none), its userName itself, a handle often made from the
+// email before the @.
+func liveLocalKey(l *model.User) renameKey {
+	switch {
+	case l.Email != "":
+		return localKey(l.Email)
+	case strings.Contains(l.UserName, "@"):
+		return localKey(l.UserName)
+	case strings.TrimSpace(l.UserName) != "":
+		return renameKey{local: true, s: model.Lower(strings.TrimSpace(l.UserName))}
+	}
+	return renameKey{}
 }
 
 func localKey(email string) renameKey {
