@@ -45,6 +45,14 @@ func (l *loader) fillDefaults() {
 
 // checkProtectedActive: a protected user is never marked active: false.
 func (l *loader) checkProtectedActive() {
+	if len(l.protected) == 0 || len(l.inactive) == 0 {
+		return
+	}
+	pats := make([]string, len(l.protected))
+	for i, p := range l.protected {
+		pats[i] = p.pattern
+	}
+	protector := model.NewProtector(pats)
 	for _, i := range l.inactive {
 		u, r := l.state.Users[i], l.users[i]
 		if !r.emailOK {
@@ -53,12 +61,9 @@ func (l *loader) checkProtectedActive() {
 		if first, ok := l.byEmail[model.Key(u.Email)]; !ok || first != i {
 			continue // a duplicate, already reported
 		}
-		k := model.Key(u.Email)
-		for _, p := range l.protected {
-			if model.MatchesProtected(p.pattern, k) {
-				l.addf(r.activeAt, "user %s is protected (%q in policy.protected at %s) but marked active: false; a protected user is never deactivated", u.Email, p.pattern, l.where(p.at))
-				break
-			}
+		if j := protector.Match(model.Key(u.Email)); j >= 0 {
+			p := l.protected[j]
+			l.addf(r.activeAt, "user %s is protected (%q in policy.protected at %s) but marked active: false; a protected user is never deactivated", u.Email, p.pattern, l.where(p.at))
 		}
 	}
 }

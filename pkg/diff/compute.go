@@ -50,6 +50,7 @@ type planner struct {
 	// (model.Member.User) names a user whose email (id) equals the
 	// member's by value resolves to that user, as the look-up would
 	wantHints, liveHints bool
+	protector            *model.Protector // policy.protected, indexed at the first ask
 
 	// What the live read reports at all (docs/wandb-api.md): a field no
 	// live user carries is taken as unreported, never as empty.
@@ -406,12 +407,24 @@ func (p *planner) protected(name string, l *model.User) bool {
 	if len(p.policy.Protected) == 0 {
 		return false
 	}
-	if p.policy.IsProtected(name) || p.policy.IsProtected(l.UserName) {
+	if p.isProtected(name) || p.isProtected(l.UserName) {
 		return true
 	}
 	found := false
-	liveEmails(l, func(k string) { found = found || p.policy.IsProtected(k) })
+	liveEmails(l, func(k string) { found = found || p.isProtected(k) })
 	return found
+}
+
+// isProtected reports whether policy.protected covers the email or
+// userName s (the entries indexed once per plan: model.Protector).
+func (p *planner) isProtected(s string) bool {
+	if len(p.policy.Protected) == 0 {
+		return false
+	}
+	if p.protector == nil {
+		p.protector = model.NewProtector(p.policy.Protected)
+	}
+	return p.protector.Covers(s)
 }
 
 // seats counts the active users before the plan, and after it: creates

@@ -62,7 +62,7 @@ func droppedEmails(l *model.User, email string) []string {
 // covers: the primary when it is covered, else the first other one.
 func (p *planner) protectingEmail(l *model.User) string {
 	for _, e := range append([]string{l.Email}, l.Emails...) {
-		if e != "" && p.policy.IsProtected(e) {
+		if e != "" && p.isProtected(e) {
 			return e
 		}
 	}

@@ -195,7 +195,7 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 		return
 	}
 	if c.Email != "" && len(p.policy.Protected) > 0 && p.protected(wantName(d), l) &&
-		!p.policy.IsProtected(c.Email) && !p.policy.IsProtected(l.UserName) {
+		!p.isProtected(c.Email) && !p.isProtected(l.UserName) {
 		// Protected now by the email the update replaces: the next plan
 		// no longer spares the account.
 		p.warn(plan.Warning{Code: plan.WarnProtected, User: wantName(d), Message: fmt.Sprintf(

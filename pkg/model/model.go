@@ -211,7 +211,8 @@ type Policy struct {
 }
 
 // IsProtected reports whether the email (or userName) matches a protected
-// entry.
+// entry, trying each in turn: the reference a Protector (which the planner
+// and the loader use) must agree with.
 func (p Policy) IsProtected(email string) bool {
 	k := Key(email)
 	for _, pat := range p.Protected {
