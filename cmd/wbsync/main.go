@@ -52,7 +52,7 @@ type env struct {
 	// discard); stderrWidth is stderr's width in columns (nil: unknown).
 	flushInput  func()
 	stderrWidth func() int
-	// createTrace creates the --trace file (nil: os.Create).
+	// createTrace creates the --trace file (nil: a new file, mode 0600).
 	createTrace func(path string) (io.WriteCloser, error)
 }
 

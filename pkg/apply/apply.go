@@ -11,9 +11,8 @@
 // the run is interrupted it starts nothing new and lets the requests in
 // flight finish, within a drain timeout.
 //
-// It may import the standard library, zap, pkg/model, pkg/plan, pkg/caps,
-// pkg/sanitize and pkg/progress; never pkg/scim or pkg/observed (the caller
-// passes a Writer).
+// It never imports pkg/scim or pkg/observed (the caller passes a Writer);
+// what it may import is checked by internal/layout's test.
 package apply
 
 import (

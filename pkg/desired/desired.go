@@ -5,10 +5,10 @@
 // rest), merges several files into one model.State and model.Policy, and
 // encodes a state back into a manifest for `wbsync export`.
 //
-// It may import the standard library, gopkg.in/yaml.v3, pkg/model, pkg/caps
-// and pkg/sanitize (for the one set of invisible characters an export
-// escapes). It does no file or network I/O: callers pass the bytes of each
-// file.
+// It does no file or network I/O: callers pass the bytes of each file.
+// What it may import (yaml.v3, and pkg/sanitize for the one set of
+// invisible characters an export escapes) is checked by internal/layout's
+// test.
 package desired
 
 import (

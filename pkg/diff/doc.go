@@ -13,7 +13,7 @@
 //
 // Compute is pure: it does no I/O, reads no clock (Options.Now), never
 // mutates its inputs and gives the same plan, byte for byte in every view,
-// whatever the order of its input lists. The package imports the standard
-// library, pkg/model and pkg/plan only: no zap, no net/http, no yaml, no
-// context.
+// whatever the order of its input lists. The package imports no zap,
+// no net/http, no yaml, no context: internal/layout's test checks what it
+// may import.
 package diff

@@ -7,8 +7,8 @@
 // the Client interface. docs/wandb-api.md lists the assumptions it checks,
 // docs/troubleshooting.md what to do about a failure.
 //
-// It may import the standard library, pkg/model, pkg/scim, pkg/observed,
-// pkg/sanitize and pkg/caps; it does no os.* I/O and never writes.
+// It does no os.* I/O and never writes; what it may import is checked by
+// internal/layout's test.
 package doctor
 
 import (

@@ -164,7 +164,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.serve(w, r)
 }
 
-// serveStats answers GET /_emulator/stats, exactly the counts SPEC gives
+// serveStats answers GET /_emulator/stats, exactly the counts the README gives
 // ({"requests": {...}, "faults": n}), and GET /_emulator/seats, the seats
 // taken ({"active_users": n}); no key, not counted, no fault.
 func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {

@@ -2,8 +2,8 @@
 // model.State with a fingerprint. A failed or partial read is an error, never
 // a smaller state.
 //
-// It may import the standard library, pkg/model, pkg/scim, pkg/caps,
-// pkg/sanitize and golang.org/x/sync; it does no os.* I/O and never writes.
+// It does no os.* I/O and never writes; what it may import is checked by
+// internal/layout's test.
 package observed
 
 import (

@@ -178,7 +178,8 @@ type Bar struct {
 	finished bool
 }
 
-// Start begins a task of total steps (0 when not known yet: see SetTotal)
+// Start begins a task of total steps (0 when not known: its line counts
+// without a total)
 // and shows its first line. On a terminal several bars may be open at once;
 // the line shows the one that moved last.
 func (p *Progress) Start(label string, total int) *Bar { return p.StartWith(label, total, 0) }

@@ -7,9 +7,8 @@
 // Roles and implements apply.Writer for writes. See docs/wandb-api.md for
 // the server's behaviour.
 //
-// It may import the standard library, pkg/model, pkg/sanitize, pkg/caps,
-// zap, go-retry, golang.org/x/sync and golang.org/x/time/rate. It never
-// imports apply, observed or emulator, and does no os.* I/O.
+// It never imports apply, observed or emulator, and does no os.* I/O; what
+// it may import is checked by internal/layout's test.
 package scim
 
 import (
