@@ -156,7 +156,11 @@ func Run(ctx context.Context, p plan.Plan, w Writer, opts Options) (*Report, err
 	elapsed := opts.Now().Sub(start)
 	rep := &Report{Results: r.results, Requests: int(r.requests.Load()), DurationMS: elapsed.Milliseconds(), Seats: p.Seats}
 	rep.count()
-	r.status(zapcore.InfoLevel, fmt.Sprintf("Finished: %d write requests in %s", rep.Requests, elapsed.Round(time.Millisecond)),
+	noun := "write requests"
+	if rep.Requests == 1 {
+		noun = "write request"
+	}
+	r.status(zapcore.InfoLevel, fmt.Sprintf("Finished: %d %s in %s", rep.Requests, noun, elapsed.Round(time.Millisecond)),
 		"finished", zap.Int("write_requests", rep.Requests), zap.Duration("elapsed", elapsed))
 	if ctx.Err() != nil {
 		rep.Interrupted = true

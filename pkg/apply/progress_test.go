@@ -148,7 +148,7 @@ func TestRunProgressInterrupted(t *testing.T) {
 		"create_user  0/2\n" +
 		"create_user  1/2  done in 1s: 1 ok, 0 failed, 1 skipped\n" +
 		"Skipping 1 deactivate_user: apply was interrupted\n" +
-		"Finished: 1 write requests in 1s\n"
+		"Finished: 1 write request in 1s\n"
 	if d := cmp.Diff(want, buf.String()); d != "" {
 		t.Fatalf("progress (-want +got):\n%s", d)
 	}
@@ -217,7 +217,7 @@ func TestRunProgressDependencySkips(t *testing.T) {
 		"create_team  1/1  done in 1s: 0 ok, 1 failed, 0 skipped\n" +
 		"add_member  0/40\n" +
 		"add_member  0/40  done in 0s: 0 ok, 0 failed, 40 skipped\n" +
-		"Finished: 1 write requests in 1s\n"
+		"Finished: 1 write request in 1s\n"
 	if d := cmp.Diff(want, buf.String()); d != "" {
 		t.Errorf("progress (-want +got):\n%s", d)
 	}

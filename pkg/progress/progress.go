@@ -179,9 +179,8 @@ type Bar struct {
 }
 
 // Start begins a task of total steps (0 when not known: its line counts
-// without a total)
-// and shows its first line. On a terminal several bars may be open at once;
-// the line shows the one that moved last.
+// without a total) and shows its first line. On a terminal several bars
+// may be open at once; the line shows the one that moved last.
 func (p *Progress) Start(label string, total int) *Bar { return p.StartWith(label, total, 0) }
 
 // StartWith is Start for a task with done steps done already (a read's

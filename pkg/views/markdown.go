@@ -160,7 +160,14 @@ func markdownHead(p plan.Plan, s plan.Summary) (top, banner string) {
 	top = b.String()
 	b.Reset()
 	if s.RemoveMembers+s.DeactivateUsers > 0 {
-		fmt.Fprintf(&b, "> [!CAUTION]\n> **This plan removes access:** %d user(s) deactivated, %d team membership(s) removed.", s.DeactivateUsers, s.RemoveMembers)
+		var what []string // only what the plan does: a zero is noise in a banner
+		if s.DeactivateUsers > 0 {
+			what = append(what, fmt.Sprintf("%d user(s) deactivated", s.DeactivateUsers))
+		}
+		if s.RemoveMembers > 0 {
+			what = append(what, fmt.Sprintf("%d team membership(s) removed", s.RemoveMembers))
+		}
+		fmt.Fprintf(&b, "> [!CAUTION]\n> **This plan removes access:** %s.", strings.Join(what, ", "))
 		if p.Target.Deployment == model.SaaS && s.DeactivateUsers > 0 {
 			b.WriteString(" On Multi-tenant Cloud a deactivation removes the user from the organization and cannot be undone through SCIM.")
 		}
