@@ -434,6 +434,9 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	} else {
 		reportPrinted.Store(true)
 	}
+	if f.format == "json" {
+		logOutcome(a.s.log, rep)
+	}
 	switch {
 	case runErr != nil:
 		return exitFailed, runErr
@@ -450,6 +453,45 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 		return exitFailed, nil
 	}
 	return exitOK, nil
+}
+
+// logOutcome logs, for apply -o json, whose stdout may go to a file a CI
+// log never shows, what the text report says: each operation that failed
+// (an error) or ended unknown (a warning), at most caps.Problems of them,
+// and the verification's verdict, through the logger, so that
+// --log-format and --log-level apply.
+func logOutcome(log *zap.Logger, rep *apply.Report) {
+	var b strings.Builder
+	if rep.WriteText(&b) != nil {
+		return
+	}
+	listed, more := 0, 0
+	for line := range strings.Lines(b.String()) {
+		line = strings.TrimSuffix(line, "\n")
+		level := zapcore.InfoLevel
+		switch {
+		case strings.HasPrefix(line, "failed:"):
+			level = zapcore.ErrorLevel
+		case strings.HasPrefix(line, "unknown:"):
+			level = zapcore.WarnLevel
+		case strings.HasPrefix(line, "Verified:"):
+			if !strings.HasPrefix(line, "Verified: the organization matches") {
+				level = zapcore.WarnLevel
+			}
+			log.Log(level, line)
+			continue
+		default:
+			continue // skips, and the tally, which the JSON report holds
+		}
+		if listed++; listed > caps.Problems {
+			more++
+			continue
+		}
+		log.Log(level, line)
+	}
+	if more > 0 {
+		log.Error(fmt.Sprintf("and %d more operation(s) failed or ended unknown: the JSON report lists each", more))
+	}
 }
 
 // unprinted is err from printing the plan before any write: an output

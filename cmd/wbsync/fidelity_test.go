@@ -580,6 +580,13 @@ func TestWandbNameQuirks(t *testing.T) {
 		if snap := emu.srv.Snapshot(); len(snap.Users) != 1 || len(snap.Teams) != 1 {
 			t.Fatalf("the other changes were not made: %+v", snap)
 		}
+		// stdout may go to a file a CI log never shows: stderr names the
+		// failure and the verdict, as the text report does.
+		for _, want := range []string{"ERROR\tfailed:  create_user taken@example.com", "WARN\tVerified: "} {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("stderr does not say %q:\n%s", want, r.stderr)
+			}
+		}
 	})
 }
 
