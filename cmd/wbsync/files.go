@@ -204,6 +204,9 @@ func jsonObject(head []byte) error {
 		hint := ""
 		if line, _, _ := bytes.Cut(t, []byte("\n")); t[0] == '#' || yamlKeyLine.Match(line) {
 			hint = " (it reads like YAML: a manifest is planned and applied with -f FILE)"
+		} else if bytes.HasPrefix(t, []byte("\ufeff")) {
+			// PowerShell's Set-Content and some editors add one.
+			hint = " (a byte order mark: the file was saved by an editor or a tool after wbsync wrote it)"
 		}
 		return fmt.Errorf("it is not a saved plan: a saved plan is a JSON object, and this file starts with %s%s; make one with 'wbsync plan --out FILE'", start, hint)
 	}

@@ -206,3 +206,17 @@ func TestTeamMembersCap(t *testing.T) {
 		t.Errorf("problem = %d:%d %q", p.Line, p.Column, p.Message)
 	}
 }
+
+// TestSavedPlanGivenAsManifest: a saved plan given to -f is one problem
+// saying what it is, not one unknown key per field of the plan.
+func TestSavedPlanGivenAsManifest(t *testing.T) {
+	src := "{\n  \"format_version\": \"1\",\n  \"manifest_digest\": \"sha256:x\",\n  \"changes\": [],\n  \"desired\": {\"state\": {}}\n}\n"
+	_, err := Parse([]Source{{"plan.json", []byte(src)}})
+	var pe *ProblemsError
+	if !errors.As(err, &pe) || len(pe.Problems) != 1 {
+		t.Fatalf("want one problem, got %v", err)
+	}
+	if p := pe.Problems[0]; p.Line != 2 || p.Column != 3 || !strings.Contains(p.Message, "this file is a saved plan (wbsync plan --out), not a manifest: apply it with 'wbsync apply FILE'") {
+		t.Errorf("problem = %d:%d %q", p.Line, p.Column, p.Message)
+	}
+}

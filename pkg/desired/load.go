@@ -942,6 +942,12 @@ func indicators(data []byte) int {
 
 // walk reads the root mapping of source fi.
 func (l *loader) walk(fi int, root *yaml.Node) {
+	if k := savedPlanKey(root); k != nil {
+		// One line, not one unknown key per field of the plan.
+		l.add(at(fi, k), "this file is a saved plan (wbsync plan --out), not a manifest: apply it with 'wbsync apply FILE', without -f")
+		l.broken = true // not a manifest at all: no missing version said
+		return
+	}
 	for j, f := range l.fields(fi, root, topKeys, "at the top level") {
 		switch j {
 		case topVersion:
@@ -954,6 +960,28 @@ func (l *loader) walk(fi int, root *yaml.Node) {
 			l.loadTeams(fi, f.val)
 		}
 	}
+}
+
+// savedPlanKey is the format_version key of a root mapping that also holds
+// desired, as a saved plan's does, or nil.
+func savedPlanKey(root *yaml.Node) *yaml.Node {
+	if root == nil || root.Kind != yaml.MappingNode {
+		return nil
+	}
+	var version *yaml.Node
+	desired := false
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		switch k := root.Content[i]; k.Value {
+		case "format_version":
+			version = k
+		case "desired":
+			desired = true
+		}
+	}
+	if !desired {
+		return nil
+	}
+	return version
 }
 
 // emptyDocument reports whether doc holds nothing but comments: no value,
