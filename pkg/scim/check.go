@@ -223,6 +223,9 @@ func (c *Client) transportError(cl call, err error, sent bool) *Error {
 		alrt tls.AlertError
 	)
 	switch {
+	case errors.Is(err, ErrReadOnly):
+		// The transport of a read-only client refused to send a write.
+		e.fatal = true
 	case malformedHTTP(err):
 		// The answer is not HTTP (a header line with a control byte, a bad
 		// status line): Go quotes the line, which may hold a Location's

@@ -431,7 +431,7 @@ func (c *Client) httpClient(cfg Config, header string) *http.Client {
 		inner = dt
 	}
 	cp := *hc
-	t := &transport{next: inner, auth: header, origin: originOf(c.base), ua: cfg.UserAgent, log: c.log, red: c.red}
+	t := &transport{next: inner, auth: header, origin: originOf(c.base), ua: cfg.UserAgent, log: c.log, red: c.red, readOnly: cfg.ReadOnly}
 	if cfg.Trace != nil {
 		t.trace = &tracer{w: cfg.Trace, red: c.red, log: c.log}
 	}

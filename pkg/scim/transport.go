@@ -43,10 +43,20 @@ type transport struct {
 	log    *zap.Logger
 	red    *sanitize.Redactor
 	trace  *tracer // nil: off
+	// readOnly: only GET and HEAD are sent; any other method fails with
+	// ErrReadOnly before anything leaves, whichever method of the client
+	// asked (each write checks too: this is the backstop).
+	readOnly bool
 }
 
 // RoundTrip implements http.RoundTripper.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.readOnly && req.Method != http.MethodGet && req.Method != http.MethodHead {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, ErrReadOnly
+	}
 	r := req.Clone(req.Context())
 	r.Header.Del("Authorization")
 	if t.auth != "" && originOf(r.URL) == t.origin {

@@ -499,6 +499,18 @@ func TestReadOnlySendsNothing(t *testing.T) {
 	if _, err := c.ListUsers(ctx); err != nil {
 		t.Fatalf("a read-only client cannot read: %v", err)
 	}
+	// The transport refuses too, whatever asks: a write method that forgot
+	// its own check, or a call made through do directly. Not retried.
+	before := len(f.requests())
+	for _, m := range []string{http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete} {
+		_, err := c.do(ctx, call{method: m, path: "/Users/u", body: map[string]string{"a": "b"}, what: "the user"})
+		if !errors.Is(err, ErrReadOnly) {
+			t.Errorf("%s through do: err = %v, want ErrReadOnly", m, err)
+		}
+	}
+	if n := len(f.requests()) - before; n != 0 {
+		t.Fatalf("a read-only client sent %d write requests through do", n)
+	}
 }
 
 // TestDeactivate404: on Multi-tenant Cloud a deactivated user leaves the
