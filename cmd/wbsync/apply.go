@@ -270,6 +270,14 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	if err != nil {
 		return nil, err
 	}
+	if len(lines) > 0 && !now.HasChanges() && !now.IsBlocked() && saved.HasChanges() {
+		// Applied already (a re-run of the pipeline's apply job), or its
+		// changes made otherwise: nothing would be written, so nothing
+		// unreviewed can be. The run goes on as an apply with nothing to
+		// do: its report, its verification, exit 0.
+		inv.say(zapcore.InfoLevel, fmt.Sprintf("The saved plan %s has nothing left to do: the organization already matches the manifest it was made from (the plan was applied, or its changes were made otherwise).", path))
+		lines = nil
+	}
 	if len(lines) > 0 {
 		header := fmt.Sprintf("The saved plan %s is stale: the organization changed since it was made. What differs now:", path)
 		if saved.ObservedFingerprint == now.ObservedFingerprint {

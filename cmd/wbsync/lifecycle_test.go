@@ -594,6 +594,31 @@ func TestSignalWhileComparingSavedPlan(t *testing.T) {
 	}
 }
 
+// TestSavedPlanAppliedTwice: a saved plan applied again (a pipeline's
+// apply job re-run) has nothing left to do: it says so and exits 0, with
+// nothing written and a report whose verification is the read just made.
+// (A plan that would still change something is stale: TestSavedPlanStaleOrg.)
+func TestSavedPlanAppliedTwice(t *testing.T) {
+	emu, planPath := savedExamplePlan(t)
+	v := vars(emu.url)
+	if r := wb(t, v, "apply", planPath, "--auto-approve"); r.code != exitOK {
+		t.Fatalf("first apply: exit %d\n%s", r.code, r.stderr)
+	}
+	before := writes(emu.requests(t))
+	report := filepath.Join(t.TempDir(), "r.json")
+	r := wb(t, v, "apply", planPath, "--auto-approve", "--report", report)
+	if r.code != exitOK || !strings.Contains(r.stderr, "has nothing left to do: the organization already matches the manifest it was made from") ||
+		strings.Contains(r.stderr, "stale") || !strings.Contains(r.stdout, "Verified: the organization matches the manifest.") {
+		t.Fatalf("second apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if n := writes(emu.requests(t)) - before; n != 0 {
+		t.Fatalf("the second apply wrote %d requests", n)
+	}
+	if _, err := os.Stat(report); err != nil {
+		t.Fatalf("no report: %v", err)
+	}
+}
+
 // TestSavedPlanStaleOrg: a user created by hand between plan --out and
 // apply FILE leaves the changes as they were, but the organization the plan
 // was reviewed against (its seats, its warnings) is gone: the plan is
