@@ -290,7 +290,7 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		if redacted {
 			hint = "\n" + redactedPlan
 		}
-		return nil, fmt.Errorf("refusing to apply a stale plan: plan again and review it: %s%s", replanCommand(saved, path), hint)
+		return nil, fmt.Errorf("refusing to apply a stale plan: plan again and review it: %s%s", replanCommand(saved, path, &f.conn), hint)
 	}
 	// Not stale: the organization reads as it did and the changes are the
 	// saved ones. What is shown and applied is the plan recomputed from the
@@ -298,7 +298,7 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	// its digest and fingerprint vouch for (seats, warnings, limits as
 	// edited by hand) reaches the approver.
 	p := now
-	return &applyRun{s: s, p: p, want: want, policy: policy, replan: replanCommand(saved, path)}, nil
+	return &applyRun{s: s, p: p, want: want, policy: policy, replan: replanCommand(saved, path, &f.conn)}, nil
 }
 
 // staleness is plan.Staleness, run under await: comparing a saved plan of
@@ -625,7 +625,7 @@ const redactedPlan = "the saved plan holds " + sanitize.Marker + ": if 'plan --o
 
 // replanCommand is the command that makes the saved plan at path again:
 // its manifest files, its target and its deployment.
-func replanCommand(saved *plan.File, path string) string {
+func replanCommand(saved *plan.File, path string, conn *connFlags) string {
 	args := []string{"wbsync", "plan"}
 	for _, f := range saved.Desired.Files {
 		if f == stdinName {
@@ -639,7 +639,20 @@ func replanCommand(saved *plan.File, path string) string {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
-	args = append(args, "--url", saved.Target.URL, "--deployment", string(saved.Target.Deployment), "--out", path)
+	args = append(args, "--url", saved.Target.URL, "--deployment", string(saved.Target.Deployment))
+	// How this run reached the server, so that the command, run as
+	// printed, does too (the key's file, never the key).
+	if conn != nil && strings.EqualFold(strings.TrimSpace(conn.auth), "basic") {
+		args = append(args, "--auth", "basic")
+	}
+	if conn != nil && conn.apiKeyFile != "" {
+		kf := conn.apiKeyFile
+		if abs, err := filepath.Abs(kf); err == nil {
+			kf = abs
+		}
+		args = append(args, "--api-key-file", kf)
+	}
+	args = append(args, "--out", path)
 	for i, a := range args {
 		args[i] = shellQuote(a)
 	}

@@ -50,8 +50,16 @@ func TestReplanCommandNamesThePlanFileAbsolutely(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := replanCommand(saved, "plan.json")
+	got := replanCommand(saved, "plan.json", &connFlags{auth: "bearer"})
 	want := "wbsync plan -f wbsync/org.yaml --url https://x.example/scim --deployment dedicated --out " + shellQuote(filepath.Join(cwd, "plan.json"))
+	if got != want {
+		t.Fatalf("replanCommand = %q, want %q", got, want)
+	}
+	// How the refused run reached the server goes with it: Basic, and the
+	// key's file, named absolutely.
+	got = replanCommand(saved, "plan.json", &connFlags{auth: "Basic", apiKeyFile: "key.txt"})
+	want = "wbsync plan -f wbsync/org.yaml --url https://x.example/scim --deployment dedicated --auth basic --api-key-file " +
+		shellQuote(filepath.Join(cwd, "key.txt")) + " --out " + shellQuote(filepath.Join(cwd, "plan.json"))
 	if got != want {
 		t.Fatalf("replanCommand = %q, want %q", got, want)
 	}
@@ -421,7 +429,7 @@ func TestManifestOnStandardInput(t *testing.T) {
 	}
 	saved := &plan.File{Plan: plan.Plan{Target: plan.Target{URL: "https://x.example/scim", Deployment: model.Dedicated}},
 		Desired: &plan.Desired{Files: []string{stdinName, "teams.yaml"}}}
-	if got := replanCommand(saved, "/p/plan.json"); !strings.HasPrefix(got, "wbsync plan -f - -f teams.yaml --url") {
+	if got := replanCommand(saved, "/p/plan.json", nil); !strings.HasPrefix(got, "wbsync plan -f - -f teams.yaml --url") {
 		t.Errorf("replanCommand = %q, want the manifest piped again (-f -)", got)
 	}
 }
