@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -133,7 +134,7 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		// report finds this run's, not a stale file or none.
 		// The read just made is its verification: nothing remains.
 		var buf bytes.Buffer
-		rep := &apply.Report{Seats: a.p.Seats}
+		rep := apply.NewReport(a.p, time.Now())
 		if !o.noVerify {
 			rep.Verification = apply.Verify(a.p, a.p, nil, model.State{})
 		}

@@ -154,7 +154,8 @@ func Run(ctx context.Context, p plan.Plan, w Writer, opts Options) (*Report, err
 		lo = hi
 	}
 	elapsed := opts.Now().Sub(start)
-	rep := &Report{Results: r.results, Requests: int(r.requests.Load()), DurationMS: elapsed.Milliseconds(), Seats: p.Seats}
+	rep := NewReport(p, start)
+	rep.Results, rep.Requests, rep.DurationMS = r.results, int(r.requests.Load()), elapsed.Milliseconds()
 	rep.count()
 	noun := "write requests"
 	if rep.Requests == 1 {

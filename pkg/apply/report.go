@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
@@ -99,6 +100,20 @@ type Report struct {
 	// Verification is what a fresh read and plan found after the run; nil
 	// when none was made. The caller sets it (see Verify).
 	Verification *Verification `json:"verification,omitempty"`
+	// ManifestDigest, ObservedFingerprint and Target are the applied
+	// plan's, and StartedAt when the run began (UTC, to the second): a
+	// report kept as an artifact names the plan, the organization read
+	// and the run it came from (NewReport).
+	ManifestDigest      string      `json:"manifest_digest,omitempty"`
+	ObservedFingerprint string      `json:"observed_fingerprint,omitempty"`
+	Target              plan.Target `json:"target"`
+	StartedAt           time.Time   `json:"started_at"`
+}
+
+// NewReport is an empty report of plan p's run, begun at start.
+func NewReport(p plan.Plan, start time.Time) *Report {
+	return &Report{Seats: p.Seats, ManifestDigest: p.ManifestDigest, ObservedFingerprint: p.ObservedFingerprint,
+		Target: p.Target, StartedAt: start.UTC().Truncate(time.Second)}
 }
 
 // Verification is the plan computed from a fresh read after the run: what

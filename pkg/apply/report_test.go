@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -33,6 +34,9 @@ func sampleReport() *Report {
 		Verification: &Verification{Remaining: 1, Changes: []plan.Change{
 			{Action: plan.AddMember, User: "b@x.com", UserID: "u2", Team: "ml", TeamID: "t1", Role: "member"},
 		}},
+		ManifestDigest: "sha256:m", ObservedFingerprint: "sha256:o",
+		Target:    plan.Target{URL: "https://acme.wandb.io/scim", Deployment: model.Dedicated},
+		StartedAt: time.Date(2026, 12, 5, 18, 0, 0, 0, time.UTC),
 	}
 }
 
@@ -47,7 +51,10 @@ func TestReportJSON(t *testing.T) {
 	}
 	want := map[string]any{
 		"ok": 1.0, "failed": 2.0, "skipped": 2.0, "unknown": 1.0, "interrupted": true, "requests": 5.0, "duration_ms": 45.0,
-		"seats": map[string]any{"active_before": 5.0, "active_after": 4.0},
+		"seats":           map[string]any{"active_before": 5.0, "active_after": 4.0},
+		"manifest_digest": "sha256:m", "observed_fingerprint": "sha256:o",
+		"target":     map[string]any{"url": "https://acme.wandb.io/scim", "deployment": "dedicated"},
+		"started_at": "2026-12-05T18:00:00Z",
 		"operations": []any{
 			map[string]any{"action": "create_user", "user": "a@x.com", "user_id": "u1", "status": "ok", "duration_ms": 12.0, "requests": 1.0},
 			map[string]any{"action": "add_member", "user": "b@x.com", "user_id": "u2", "team": "ml", "team_id": "t1", "status": "failed",
@@ -454,5 +461,19 @@ func TestReportRightToLeftArrows(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "צופה\u200e → \u200eמנהל") {
 		t.Errorf("no marks around the arrow:\n%s", buf.String())
+	}
+}
+
+// TestNewReportNamesItsPlan: a report names the plan it applied (digest,
+// fingerprint, target) and when the run began, in UTC to the second.
+func TestNewReportNamesItsPlan(t *testing.T) {
+	p := plan.Plan{ManifestDigest: "sha256:m", ObservedFingerprint: "sha256:o", Seats: plan.Seats{ActiveBefore: 2, ActiveAfter: 3},
+		Target: plan.Target{URL: "https://acme.wandb.io/scim", Deployment: model.SaaS}}
+	start := time.Date(2026, 12, 5, 19, 0, 0, 123456789, time.FixedZone("CET", 3600))
+	got := NewReport(p, start)
+	want := &Report{ManifestDigest: "sha256:m", ObservedFingerprint: "sha256:o", Target: p.Target, Seats: p.Seats,
+		StartedAt: time.Date(2026, 12, 5, 18, 0, 0, 0, time.UTC)}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("NewReport (-want +got):\n%s", d)
 	}
 }
