@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -271,6 +272,10 @@ func TestExportRoundTrip(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "wbsync.yaml")
 	if r := wb(t, v, "export", "--out", out); r.code != exitOK {
 		t.Fatalf("export: %d\n%s", r.code, r.stderr)
+	}
+	// Two exports of one organization are the same bytes: no time stamp.
+	if data, err := os.ReadFile(out); err != nil || regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:`).Match(data) {
+		t.Errorf("the export holds a time stamp (or cannot be read: %v)", err)
 	}
 	if r := wb(t, nil, "validate", "-f", out); r.code != exitOK || !strings.Contains(r.stdout, "500 users, 50 teams") {
 		t.Fatalf("validate the export: %d\n%s\n%s", r.code, r.stdout, r.stderr)
