@@ -127,6 +127,10 @@ func ParseFile(b []byte) (*File, error) {
 	if !isSHA256(f.ObservedFingerprint) {
 		return nil, fmt.Errorf("%w: observed_fingerprint is not a sha256:HEX digest", ErrNotSavedPlan)
 	}
+	if !isSHA256(f.ManifestDigest) {
+		// The field itself was edited or removed: not the manifest.
+		return nil, fmt.Errorf("%w: manifest_digest is not a sha256:HEX digest (was the file edited?)", ErrNotSavedPlan)
+	}
 	if why := f.Desired.Problem(); why != "" {
 		return nil, fmt.Errorf("%w: its embedded manifest is not one wbsync loads: %s (was the file edited?); plan again from the manifest", ErrNotSavedPlan, why)
 	}

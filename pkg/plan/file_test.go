@@ -93,6 +93,10 @@ func TestReadFileRefuses(t *testing.T) {
 		{"no deployment", tamper(`"deployment": "dedicated"`, `"deployment": ""`), ErrNotSavedPlan, "target.deployment"},
 		{"unknown deployment", tamper(`"deployment": "dedicated"`, `"deployment": "bogus"`), ErrNotSavedPlan, "target.deployment"},
 		{"fingerprint edited", tamper(`"observed_fingerprint": "sha256:abab`, `"observed_fingerprint": "sha256:\u001b[2Jabab`), ErrNotSavedPlan, "observed_fingerprint"},
+		// The digest field itself edited or emptied: said so, not blamed
+		// on the manifest.
+		{"digest not hex", tamper(`"manifest_digest": "sha256:`, `"manifest_digest": "sha256:zz`), ErrNotSavedPlan, "manifest_digest is not a sha256:HEX digest"},
+		{"digest cut", tamper(`"manifest_digest": "sha256:`, `"manifest_digest": "sha256:0`), ErrNotSavedPlan, "manifest_digest is not a sha256:HEX digest"},
 		// The embedded manifest edited to deactivate one more user, with the
 		// reviewed digest left in place.
 		{"manifest edited", tamper(`"unmanagedUsers": "deactivate"`, `"unmanagedUsers": "ignore"`), ErrDigest, "changed after the plan was made"},
