@@ -124,6 +124,13 @@ func (c Change) Restores() bool {
 	return c.Action == ReactivateUser || c.Action == CreateUser && c.Reason == ReasonRecreate
 }
 
+// Demotes reports whether the change takes an admin role away: an
+// organization or team role set from admin to another. (An unverified
+// assertion, whose previous role is unknown, does not.)
+func (c Change) Demotes() bool {
+	return (c.Action == SetOrgRole || c.Action == SetTeamRole) && c.From == string(model.RoleAdmin) && c.Role != model.RoleAdmin
+}
+
 // WarningCode names the kind of a warning; the codes are part of the plan
 // JSON (README "The plan").
 type WarningCode string

@@ -186,6 +186,19 @@ func markdownHead(p plan.Plan, s plan.Summary) (top, banner string) {
 		}
 		fmt.Fprintf(&b, "> [!WARNING]\n> **This plan restores access:** %d deactivated user(s) %s. Check that each one should be back before approving.\n\n", n, what)
 	}
+	if org, team := demoted(p); org+team > 0 {
+		// No limit counts demotions, and a manifest that lost its role:
+		// lines (or an export taken where roles were not reported) demotes
+		// every admin at once.
+		var what []string
+		if org > 0 {
+			what = append(what, fmt.Sprintf("%d organization admin(s)", org))
+		}
+		if team > 0 {
+			what = append(what, fmt.Sprintf("%d team admin role(s)", team))
+		}
+		fmt.Fprintf(&b, "> [!WARNING]\n> **This plan takes admin rights away:** %s. Check that each one should lose them before approving.\n\n", strings.Join(what, " and "))
+	}
 	if p.IsBlocked() {
 		b.WriteString("> [!WARNING]\n> **BLOCKED: a safety limit stops this plan; nothing will be applied.**\n")
 		for _, bl := range p.Blocked {
@@ -194,6 +207,21 @@ func markdownHead(p plan.Plan, s plan.Summary) (top, banner string) {
 		b.WriteString("\n")
 	}
 	return top, b.String()
+}
+
+// demoted counts the changes of p that take an admin role away
+// (plan.Change.Demotes): organization roles, then team roles.
+func demoted(p plan.Plan) (org, team int) {
+	for _, c := range p.Changes {
+		switch {
+		case !c.Demotes():
+		case c.Action == plan.SetOrgRole:
+			org++
+		default:
+			team++
+		}
+	}
+	return org, team
 }
 
 // restored counts the changes of p that give a deactivated user access

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
@@ -465,5 +466,26 @@ func TestMarkdownRestoresAccessBanner(t *testing.T) {
 	p.Changes = p.Changes[:1]
 	if md := markdownOf(t, p); strings.Contains(md, "restores access") {
 		t.Errorf("a plan without reactivations has the banner:\n%s", md)
+	}
+}
+
+// TestMarkdownDemotionBanner: a plan that takes admin rights away says so
+// at the top, as it does for removals: organization and team admin roles
+// counted apart; a promotion, or an unverified assertion (its previous
+// role unknown), is no demotion.
+func TestMarkdownDemotionBanner(t *testing.T) {
+	p := plan.Plan{Changes: []plan.Change{
+		{Action: plan.SetOrgRole, User: "a@x.com", UserID: "u1", Role: model.RoleMember, From: "admin"},
+		{Action: plan.SetTeamRole, User: "b@x.com", UserID: "u2", Team: "ml", TeamID: "t1", Role: model.RoleViewer, From: "admin"},
+		{Action: plan.SetTeamRole, User: "c@x.com", UserID: "u3", Team: "ml", TeamID: "t1", Role: model.RoleAdmin, From: "member"},
+		{Action: plan.SetOrgRole, User: "d@x.com", UserID: "u4", Role: model.RoleMember, Reason: plan.ReasonUnverified},
+	}}
+	md := markdownOf(t, p)
+	if !strings.Contains(md, "> **This plan takes admin rights away:** 1 organization admin(s) and 1 team admin role(s).") {
+		t.Errorf("no demotion banner, or a wrong count:\n%s", md)
+	}
+	p.Changes = p.Changes[2:]
+	if md := markdownOf(t, p); strings.Contains(md, "takes admin rights away") {
+		t.Errorf("a promotion and an unverified assertion are no demotion:\n%s", md)
 	}
 }
