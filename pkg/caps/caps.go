@@ -200,6 +200,10 @@ const (
 // Output: what messages, reports and views show, and what a redacting
 // Writer holds back while it writes.
 const (
+	// ShownManifestValue is how much of a manifest's value or key a
+	// problem quotes, in characters (37 and "..."): a message names the
+	// place, FILE:LINE:COL, and needs only enough to recognise it.
+	ShownManifestValue = 40
 	// ShownKey is how much of a key of a saved plan's JSON (one that
 	// appears twice in an object) a message quotes, in characters: as
 	// much as of an id (ShownID); wbsync's own keys are far shorter.

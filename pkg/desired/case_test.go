@@ -220,3 +220,19 @@ func TestSavedPlanGivenAsManifest(t *testing.T) {
 		t.Errorf("problem = %d:%d %q", p.Line, p.Column, p.Message)
 	}
 }
+
+// TestShort: a value is cut to 40 characters, the last three "...", by
+// characters, not bytes; one of 40 or fewer is whole.
+func TestShort(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                        "",
+		strings.Repeat("a", 40):   strings.Repeat("a", 40),
+		strings.Repeat("a", 41):   strings.Repeat("a", 37) + "...",
+		strings.Repeat("é", 41):   strings.Repeat("é", 37) + "...",
+		strings.Repeat("日本", 100): strings.Repeat("日本", 18) + "日...",
+	} {
+		if got := short(in); got != want {
+			t.Errorf("short(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

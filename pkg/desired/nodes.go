@@ -259,10 +259,19 @@ func kind(n *yaml.Node) string {
 	}
 }
 
-// short truncates s for a message.
+// short truncates s for a message to caps.ShownManifestValue characters,
+// the last three "...", without a copy of the whole of s (a value may be
+// the size of the file).
 func short(s string) string {
-	if r := []rune(s); len(r) > 40 {
-		return string(r[:37]) + "..."
+	const keep = caps.ShownManifestValue - 3
+	n, cut := 0, -1
+	for i := range s {
+		if n == keep {
+			cut = i
+		}
+		if n++; n > caps.ShownManifestValue {
+			return s[:cut] + "..."
+		}
 	}
 	return s
 }
