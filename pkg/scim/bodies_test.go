@@ -341,3 +341,30 @@ func TestTimeoutBoundsTheWholeRequest(t *testing.T) {
 		t.Fatalf("the request lasted %v, want about %v (the timeout)", d, timeout)
 	}
 }
+
+// TestPageTooLargeHint: a list page larger than wbsync reads, the first or
+// a later one, names --page-size; a filtered look-up does not (its page
+// size is not the cause).
+func TestPageTooLargeHint(t *testing.T) {
+	f, srv := newFake(t)
+	for i := 0; i < 150; i++ {
+		f.users = append(f.users, map[string]any{"id": fmt.Sprintf("u%d", i), "userName": fmt.Sprintf("u%d@x.com", i), "active": true})
+	}
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.URL.Query().Get("startIndex") == "1" && r.URL.Query().Get("filter") == "" {
+			return false // the first page as it is
+		}
+		w.Header().Set("Content-Type", "application/scim+json")
+		_, _ = io.Copy(w, &endlessJSON{prefix: strings.NewReader(`{"totalResults":150,"x":[`), unit: `"abcdefgh",`})
+		return true
+	}
+	c := testClient(t, srv.URL, func(c *Config) { c.MaxBody = 64 << 10 })
+	_, err := c.ListUsers(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "page at startIndex 100") || !strings.Contains(err.Error(), "try --page-size 10)") {
+		t.Errorf("a later page: err = %v, want the page named and a --page-size hint", err)
+	}
+	_, err = c.FindUser(context.Background(), "u1@x.com")
+	if err == nil || strings.Contains(err.Error(), "--page-size") {
+		t.Errorf("a look-up: err = %v, want an error without a --page-size hint", err)
+	}
+}

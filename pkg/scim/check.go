@@ -306,7 +306,7 @@ func (c *Client) bodyError(ctx context.Context, cl call, resp *http.Response, cr
 		done := cl.method != http.MethodGet && status >= 200 && status <= 299
 		e := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: done, unread: done && saysDone(status),
 			Detail: "response body larger than " + strconv.FormatInt(cr.max, 10) + " bytes: refusing it"}
-		if cl.list && c.pageSize > 1 && !strings.Contains(cl.query, "filter=") {
+		if cl.read != nil && c.pageSize > 1 && !strings.Contains(cl.query, "filter=") { // a list page, any of them
 			// Teams come with all their members: an organization of
 			// many large teams fills a page of W&B's maximum.
 			e.Hint = fmt.Sprintf(hintPageBody, c.pageSize, max(1, c.pageSize/10))
