@@ -232,18 +232,20 @@ func TestOutputIsAStandardStream(t *testing.T) {
 // through (an invalid port, a value that names no host) is refused before
 // any request, naming the variable and not quoting its value (it may hold
 // a password), where every request would have been retried for the whole
-// budget. A loopback URL goes around the proxy, as net/http has it.
+// budget. A loopback URL goes around the proxy, as net/http has it. (The
+// other URL is under .invalid, which never resolves: were the check to
+// regress, no real host would be asked.)
 func TestUnusableProxyRefusedAtOnce(t *testing.T) {
 	bin := testBinary(t)
 	emu := startEmu(t, emulator.Options{}, "")
 	for _, tc := range []struct{ proxy, url, want string }{
-		{"http://user:s3cret@127.0.0.1:99999", "https://wandb.example/scim", "the proxy HTTPS_PROXY (or https_proxy) names for https://wandb.example is not usable: its port is not a number from 1 to 65535"},
-		{"not a url", "https://wandb.example/scim", "is not usable: it names no host"},
+		{"http://user:s3cret@127.0.0.1:99999", "https://wandb.invalid/scim", "the proxy HTTPS_PROXY (or https_proxy) names for https://wandb.invalid is not usable: its port is not a number from 1 to 65535"},
+		{"not a url", "https://wandb.invalid/scim", "is not usable: it names no host"},
 		// Read again by net/http as http://http://, a proxy host "http".
-		{"http://", "https://wandb.example/scim", "is not usable: it names no host"},
-		{"http:///", "https://wandb.example/scim", "is not usable: it names no host"},
+		{"http://", "https://wandb.invalid/scim", "is not usable: it names no host"},
+		{"http:///", "https://wandb.invalid/scim", "is not usable: it names no host"},
 		// net/http drops a value that does not parse and goes around it.
-		{"http://user:s3cret%zz@127.0.0.1:18231", "https://wandb.example/scim", "is not usable: it does not parse as a URL"},
+		{"http://user:s3cret%zz@127.0.0.1:18231", "https://wandb.invalid/scim", "is not usable: it does not parse as a URL"},
 		{"http://127.0.0.1:99999", emu.url, ""},
 	} {
 		cmd := exec.Command(bin, "plan", "-f", examplePath("wbsync.yaml"), "--url", tc.url)
