@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,8 +14,8 @@ import (
 
 // EncodeOptions tunes Encode.
 type EncodeOptions struct {
-	// Header is written at the top as "# " comment lines, e.g. "exported
-	// from URL at TIME". Empty: no header.
+	// Header is written at the top as "# " comment lines, e.g. "Exported
+	// by wbsync from URL". Empty: no header.
 	Header string
 	// Policy is written as the manifest's policy when not nil.
 	Policy *model.Policy
@@ -143,12 +144,30 @@ func Encode(w io.Writer, st model.State, opts EncodeOptions) (EncodeReport, erro
 	if opts.Policy != nil {
 		e.policy(*opts.Policy)
 	}
-	e.users(st.Users)
+	e.users(trimmedEmails(st.Users))
 	e.teams(st.Teams)
 	if err := e.w.Flush(); err != nil {
 		return e.report, fmt.Errorf("encode manifest: %w", err)
 	}
 	return e.report, nil
+}
+
+// trimmedEmails is us with each primary email trimmed of white space: a
+// live email " dina@example.com " is the address plan matches a manifest's
+// dina@example.com to (model.Key trims), so export writes it so rather
+// than leaving the user out as malformed. us is copied only when an email
+// needs it.
+func trimmedEmails(us []model.User) []model.User {
+	for i := range us {
+		if us[i].Email != strings.TrimSpace(us[i].Email) {
+			out := slices.Clone(us)
+			for j := i; j < len(out); j++ {
+				out[j].Email = strings.TrimSpace(out[j].Email)
+			}
+			return out
+		}
+	}
+	return us
 }
 
 // encoder writes one manifest; buf is the record being written.

@@ -626,3 +626,25 @@ func TestLeftOut(t *testing.T) {
 		t.Errorf("many: %q, want %q", got, want)
 	}
 }
+
+// TestEncodeTrimsEmails: a live email with white space around it is the
+// address plan matches a manifest's to (model.Key trims): export writes it
+// trimmed, with its team member, instead of leaving the user out as
+// malformed (and the team additive). The input is not changed.
+func TestEncodeTrimsEmails(t *testing.T) {
+	st := model.State{
+		Users: []model.User{{ID: "u1", UserName: "dina1", Email: " dina@example.com ", Active: true}},
+		Teams: []model.Team{{ID: "g", Name: "t", Members: []model.Member{{UserID: "u1", Email: "dina1"}}}},
+	}
+	got := encodeString(t, st)
+	if !strings.Contains(got, "  - email: dina@example.com\n    username: dina1\n") || !strings.Contains(got, "      - dina@example.com\n") ||
+		strings.Contains(got, "additive") {
+		t.Errorf("export:\n%s", got)
+	}
+	if st.Users[0].Email != " dina@example.com " {
+		t.Errorf("the input was changed: %q", st.Users[0].Email)
+	}
+	if _, err := Parse([]Source{{"e.yaml", []byte(got)}}); err != nil {
+		t.Error(err)
+	}
+}
