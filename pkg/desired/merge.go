@@ -1,6 +1,7 @@
 package desired
 
 import (
+	"fmt"
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
@@ -61,9 +62,14 @@ func (l *loader) checkProtectedActive() {
 		if first, ok := l.byEmail[model.Key(u.Email)]; !ok || first != i {
 			continue // a duplicate, already reported
 		}
-		if j := protector.Match(model.Key(u.Email)); j >= 0 {
+		who, j := u.Email, protector.Match(model.Key(u.Email))
+		if j < 0 && u.UserName != "" && model.Key(u.UserName) != model.Key(u.Email) {
+			// by its username:, as plan matches an entry to a live userName
+			who, j = fmt.Sprintf("%s (username %s)", u.Email, u.UserName), protector.Match(model.Key(u.UserName))
+		}
+		if j >= 0 {
 			p := l.protected[j]
-			l.addf(r.activeAt, "user %s is protected (%q in policy.protected at %s) but marked active: false; a protected user is never deactivated", u.Email, p.pattern, l.where(p.at))
+			l.addf(r.activeAt, "user %s is protected (%q in policy.protected at %s) but marked active: false; a protected user is never deactivated", who, p.pattern, l.where(p.at))
 		}
 	}
 }
