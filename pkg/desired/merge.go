@@ -2,6 +2,7 @@ package desired
 
 import (
 	"fmt"
+
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
