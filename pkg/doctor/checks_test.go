@@ -156,6 +156,8 @@ func TestShapes(t *testing.T) {
 		[]string{"no user carries active", "every user reads as active"})
 	// A team without the key among teams with members is W&B's empty team.
 	want(t, Shapes(raws(rfcUser), raws(`{"id":"g1"}`, `{"members":[{"value":"u1"}]}`)), NameShapes, OK, []string{"empty members: missing"})
+	// Attribute names are case-insensitive: VALUE is the value key.
+	want(t, Shapes(raws(rfcUser), raws(`{"members":[{"VALUE":"u1","DISPLAY":"a"}]}`)), NameShapes, OK, []string{"member keys: value in another case (read as value)"})
 	// What a hostile server sends is described, never a panic.
 	want(t, Shapes(raws(`not json`, `[]`, `{"emails": 5}`, `{"emails": {"value": "a@x"}}`), raws(`{"members": 7}`, `{"members": [{"id": 1}]}`)),
 		NameShapes, Warn, []string{"absent (2)", "not an array or object (1)", "single object (1)", "not a list of objects", "no value key"})

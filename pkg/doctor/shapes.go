@@ -136,6 +136,13 @@ func parseTeam(raw json.RawMessage) teamShape {
 	case upper:
 		return teamShape{members: "list", keys: "Value/Display"}
 	}
+	// Attribute names are case-insensitive (RFC 7643 §2.1), and the read
+	// takes any spelling (not quoted: the key is the server's).
+	for k := range ms[0] {
+		if strings.EqualFold(k, "value") {
+			return teamShape{members: "list", keys: "value in another case (read as value)"}
+		}
+	}
 	return teamShape{members: "list", keys: "no value key"}
 }
 
