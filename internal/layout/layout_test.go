@@ -47,7 +47,7 @@ var allowed = map[string]struct {
 		"golang.org/x/sync/errgroup", "golang.org/x/time/rate"}, http: true, context: true},
 	"pkg/observed": {imports: []string{"pkg/model", "pkg/scim", "pkg/caps", "pkg/sanitize", "pkg/bug", "golang.org/x/sync/errgroup"}, context: true},
 	"pkg/doctor":   {imports: []string{"pkg/model", "pkg/scim", "pkg/observed", "pkg/sanitize", "pkg/caps"}, context: true},
-	"pkg/emulator": {imports: []string{"go.uber.org/zap"}, http: true, context: true},
+	"pkg/emulator": {imports: []string{"pkg/caps", "go.uber.org/zap"}, http: true, context: true},
 	// this test's own package: no code outside its tests
 	"internal/layout": {},
 }

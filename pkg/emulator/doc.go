@@ -5,7 +5,8 @@
 //
 // It shares no code with pkg/scim (its own wire types and parsing, so a
 // mistake in one is caught by the other instead of cancelling out) and
-// imports only the standard library and zap.
+// imports only the standard library, zap and pkg/caps (internal/layout's
+// test checks it).
 //
 // # Endpoints
 //

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
 // State is the emulator's seed and snapshot format:
@@ -206,6 +208,9 @@ func ParseState(r io.Reader) (*State, error) {
 		p.role(i)
 	}
 	if len(p.errs) > 0 {
+		if p.more > 0 {
+			p.errs = append(p.errs, fmt.Errorf("... and %d more problem(s)", p.more))
+		}
 		return nil, fmt.Errorf("parse state: %w", errors.Join(p.errs...))
 	}
 	return p.st, nil
@@ -217,10 +222,15 @@ type seedParser struct {
 	names map[string]bool   // lower-cased userNames
 	ids   map[string]string // id → where it is used
 	roles map[string]bool   // custom role names
-	errs  []error
+	errs  []error           // the first caps.Problems problems
+	more  int               // the problems past them, counted
 }
 
 func (p *seedParser) fail(format string, args ...any) {
+	if len(p.errs) >= caps.Problems {
+		p.more++
+		return
+	}
 	p.errs = append(p.errs, fmt.Errorf(format, args...))
 }
 

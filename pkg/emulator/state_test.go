@@ -3,12 +3,15 @@ package emulator
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/zap/zaptest"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
 func TestParseStateDefaults(t *testing.T) {
@@ -121,5 +124,23 @@ func TestExampleStateLoads(t *testing.T) {
 	}
 	if snap := srv.Snapshot(); len(snap.Users) != len(st.Users) || len(snap.Teams) != len(st.Teams) {
 		t.Errorf("snapshot has %d users, %d teams", len(snap.Users), len(snap.Teams))
+	}
+}
+
+// TestParseStateErrorsCapped: a seed with thousands of problems lists the
+// first caps.Problems and counts the rest, as a manifest's do.
+func TestParseStateErrorsCapped(t *testing.T) {
+	var users []string
+	for i := 0; i < 500; i++ {
+		users = append(users, fmt.Sprintf(`{"userName": "%s@example.com"}`, strings.Repeat("A", i%3+1)+"x"))
+		users = append(users, fmt.Sprintf(`{"userName": "%s@example.com"}`, strings.ToLower(strings.Repeat("A", i%3+1))+"x"))
+	}
+	_, err := ParseState(strings.NewReader(`{"users": [` + strings.Join(users, ",") + `]}`))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != caps.Problems+1 || !strings.HasSuffix(lines[len(lines)-1], " more problem(s)") {
+		t.Fatalf("%d lines, the last %q; want %d and a count", len(lines), lines[len(lines)-1], caps.Problems+1)
 	}
 }
