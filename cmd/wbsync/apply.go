@@ -271,13 +271,22 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	if err != nil {
 		return nil, err
 	}
-	if len(lines) > 0 && !now.HasChanges() && !now.IsBlocked() && saved.HasChanges() {
+	warned := plan.NewWarnings(saved.Plan, now)
+	if len(lines) > 0 && !now.HasDrift() && !now.IsBlocked() && saved.HasDrift() && !slices.ContainsFunc(lines, newlyPlanned) && len(warned) == 0 {
 		// Applied already (a re-run of the pipeline's apply job), or its
-		// changes made otherwise: nothing would be written, so nothing
-		// unreviewed can be. The run goes on as an apply with nothing to
-		// do: its report, its verification, exit 0.
-		inv.say(zapcore.InfoLevel, fmt.Sprintf("The saved plan %s has nothing left to do: the organization already matches the manifest it was made from (the plan was applied, or its changes were made otherwise).", path))
-		lines = nil
+		// changes made otherwise: no change is left that the read can
+		// show, none is planned that the saved plan did not have, and no
+		// new warning holds a manifest user or team back (two accounts
+		// claiming one email, say: nothing is planned for it, yet it is
+		// not done). Still stale, as Terraform has a saved plan applied
+		// twice, but said for what it is, not as a changed organization
+		// with every change "no longer planned".
+		return nil, fmt.Errorf("refusing to apply a stale plan: %s has nothing left to do, the organization already matches the manifest it was made from (the plan was applied, or its changes were made otherwise); nothing was written", path)
+	}
+	if len(lines) > 0 && !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, plan.NowWarned) }) {
+		// Staleness names new warnings only when the changes are the
+		// same; one that holds a change back is the reason it is gone.
+		lines = append(lines, warned...)
 	}
 	if len(lines) > 0 {
 		header := fmt.Sprintf("The saved plan %s is stale: the organization changed since it was made. What differs now:", path)
@@ -301,6 +310,11 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	p := now
 	return &applyRun{s: s, p: p, want: want, policy: policy, replan: replanCommand(saved, path, &f.conn)}, nil
 }
+
+// newlyPlanned reports whether a plan.Staleness line says something the
+// saved plan did not have: a change planned now ("+ ...") or a warning
+// given now ("+ now warned: ...").
+func newlyPlanned(line string) bool { return strings.HasPrefix(line, "+") }
 
 // staleness is plan.Staleness, run under await: comparing a saved plan of
 // millions of changes takes seconds, and a signal must end the run within

@@ -595,9 +595,10 @@ func TestSignalWhileComparingSavedPlan(t *testing.T) {
 }
 
 // TestSavedPlanAppliedTwice: a saved plan applied again (a pipeline's
-// apply job re-run) has nothing left to do: it says so and exits 0, with
-// nothing written and a report whose verification is the read just made.
-// (A plan that would still change something is stale: TestSavedPlanStaleOrg.)
+// apply job re-run) is stale, as Terraform has it: refused, exit 1,
+// nothing written, and said for what it is (nothing left to do), not as a
+// changed organization with every change "no longer planned".
+// (A plan that would still change something: TestSavedPlanStaleOrg.)
 func TestSavedPlanAppliedTwice(t *testing.T) {
 	emu, planPath := savedExamplePlan(t)
 	v := vars(emu.url)
@@ -605,17 +606,42 @@ func TestSavedPlanAppliedTwice(t *testing.T) {
 		t.Fatalf("first apply: exit %d\n%s", r.code, r.stderr)
 	}
 	before := writes(emu.requests(t))
-	report := filepath.Join(t.TempDir(), "r.json")
-	r := wb(t, v, "apply", planPath, "--auto-approve", "--report", report)
-	if r.code != exitOK || !strings.Contains(r.stderr, "has nothing left to do: the organization already matches the manifest it was made from") ||
-		strings.Contains(r.stderr, "stale") || !strings.Contains(r.stdout, "Verified: the organization matches the manifest.") {
+	r := wb(t, v, "apply", planPath, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "refusing to apply a stale plan: "+planPath+" has nothing left to do, the organization already matches the manifest it was made from") ||
+		strings.Contains(r.stderr, "no longer planned") {
 		t.Fatalf("second apply: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	if n := writes(emu.requests(t)) - before; n != 0 {
 		t.Fatalf("the second apply wrote %d requests", n)
 	}
-	if _, err := os.Stat(report); err != nil {
-		t.Fatalf("no report: %v", err)
+}
+
+// TestSavedPlanHeldBackIsStale: a saved plan whose changes a new warning
+// now holds back (two accounts made by hand claiming the email of a user
+// it creates: ambiguous_user, nothing planned for that user) is not
+// "nothing left to do": it is stale, refused, and nothing is written.
+func TestSavedPlanHeldBackIsStale(t *testing.T) {
+	state := writeState(t, map[string]any{
+		"users": []any{map[string]any{"userName": "admin@example.com", "active": true, "organizationRole": "admin"}},
+		"teams": []any{map[string]any{"name": "ml", "members": []any{"admin@example.com"}}},
+	})
+	emu := startEmu(t, emulator.Options{}, state)
+	v := vars(emu.url)
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: admin@example.com\n    orgRole: admin\n  - email: carol@example.com\n"+
+		"teams:\n  - name: ml\n    members: [admin@example.com, carol@example.com]\n")
+	planPath := filepath.Join(t.TempDir(), "plan.json")
+	if r := wb(t, v, "plan", "-f", m, "--out", planPath); r.code != exitOK {
+		t.Fatalf("plan --out: exit %d\n%s", r.code, r.stderr)
+	}
+	createByHand(t, emu, "claim-one", "carol@example.com")
+	createByHand(t, emu, "claim-two", "carol@example.com")
+	before := writes(emu.requests(t))
+	r := wb(t, v, "apply", planPath, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "stale") || !strings.Contains(r.stderr, "now warned") || strings.Contains(r.stderr, "nothing left to do") {
+		t.Fatalf("exit %d, want 1 (stale, a new warning named)\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if n := writes(emu.requests(t)) - before; n != 0 {
+		t.Fatalf("%d writes", n)
 	}
 }
 

@@ -230,6 +230,19 @@ func Staleness(saved, now Plan) []string {
 	return append(lines, known...)
 }
 
+// NewWarnings returns the lines of the warnings of now that saved lacks
+// (NowWarned lines; by what a warning is about, as Staleness compares
+// them), whatever else differs.
+func NewWarnings(saved, now Plan) []string {
+	var out []string
+	for _, l := range warningsDiff(saved.Warnings, now.Warnings) {
+		if strings.HasPrefix(l, NowWarned) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 // The lines of warningsDiff start with these.
 const (
 	NowWarned      = "+ now warned: "
