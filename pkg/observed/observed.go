@@ -506,6 +506,9 @@ type resolver struct {
 	absentMu sync.Mutex
 	// teamRoles: some user carries a teamRoles key (userBatches)
 	teamRoles bool
+	// membersListed: some group came with a members key (teamOf; teams
+	// are built in parallel, hence atomic)
+	membersListed atomic.Bool
 	red       *sanitize.Redactor // hides the key in what an error quotes (nil: none)
 }
 
@@ -552,6 +555,9 @@ type memberKey struct {
 // kept once (the first entry).
 func (r *resolver) teamOf(gr *scim.Group, sc *teamScratch) model.Team {
 	t := model.Team{ID: gr.ID, Name: gr.DisplayName, ETag: gr.ETag}
+	if !gr.MembersAbsent && !r.membersListed.Load() {
+		r.membersListed.Store(true)
+	}
 	if gr.MembersAbsent {
 		r.absentMu.Lock()
 		if r.absent == nil {

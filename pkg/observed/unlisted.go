@@ -19,18 +19,19 @@ type groupReader interface {
 }
 
 // readUnlisted reads alone each group listed without a members key, when
-// no user carries a teamRoles key, and puts its members in its team. W&B leaves
-// the key out of an empty team, and its users' teamRoles tell such a team
-// from one whose members were left out (unlistedMembers). A server
-// without teamRoles (a generic SCIM server) cannot be told so: it may list
-// its groups without their members, as RFC 7644 allows, and sending them
-// only when a group is read alone. Taken as empty, such a team would have
+// no group came with one and no user carries a teamRoles key, and puts
+// its members in its team. W&B leaves the key out of an empty team (and
+// lists the others' members), and its users' teamRoles tell such a team
+// from one whose members were left out (unlistedMembers). A server that
+// lists no group's members and sends no teamRoles (a generic SCIM server)
+// cannot be told so: it may list its groups without their members, as
+// RFC 7644 allows, and send them only when a group is read alone. Taken as empty, such a team would have
 // every member it holds added again and none removed, on every run. A
 // group read alone without members too is empty. A reader l without
 // GetGroup leaves the teams as they were listed.
 func (r *resolver) readUnlisted(ctx context.Context, l any, teams []model.Team) ([]model.Team, error) {
 	gr, ok := l.(groupReader)
-	if !ok || len(r.absent) == 0 || r.teamRoles {
+	if !ok || len(r.absent) == 0 || r.teamRoles || r.membersListed.Load() {
 		return teams, nil // with teamRoles, unlistedMembers decides
 	}
 	var at []int // positions in teams of the groups to read, in team order

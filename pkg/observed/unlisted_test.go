@@ -85,10 +85,11 @@ func TestGroupsListedWithoutMembersAreReadAlone(t *testing.T) {
 		return fmt.Sprintf(`{"id":%q,"userName":%q,"active":true,"emails":[{"value":%q,"primary":true}]}`, id, name, name)
 	}
 	users := []string{generic("u1", "alice@example.com"), generic("u2", "bob@example.com")}
-	groups := []string{`{"id":"g1","displayName":"ml"}`, `{"id":"g2","displayName":"cv"}`, `{"id":"g3","displayName":"full","members":[{"value":"u2"}]}`}
+	groups := []string{`{"id":"g1","displayName":"ml"}`, `{"id":"g2","displayName":"cv"}`, `{"id":"g3","displayName":"full"}`}
 	alone := map[string]string{
 		"g1": `{"id":"g1","displayName":"ml","members":[{"value":"u1","display":"alice"},{"value":"u2"}]}`,
 		"g2": `{"id":"g2","displayName":"cv"}`,
+		"g3": `{"id":"g3","displayName":"full","members":[{"value":"u2"}]}`,
 	}
 	members := func(st model.State) map[string][]string {
 		out := map[string][]string{}
@@ -111,7 +112,7 @@ func TestGroupsListedWithoutMembersAreReadAlone(t *testing.T) {
 	}
 	got := asked()
 	slices.Sort(got)
-	if diff := cmp.Diff([]string{"/scim/Groups", "/scim/Groups/g1", "/scim/Groups/g2", "/scim/Users"}, got); diff != "" {
+	if diff := cmp.Diff([]string{"/scim/Groups", "/scim/Groups/g1", "/scim/Groups/g2", "/scim/Groups/g3", "/scim/Users"}, got); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)
 	}
 
@@ -124,20 +125,31 @@ func TestGroupsListedWithoutMembersAreReadAlone(t *testing.T) {
 		t.Errorf("whole lists: teams %+v, err %v; want ml with alice", st.Teams, err)
 	}
 
+	// A server that lists some group's members lists every non-empty
+	// one's (W&B leaves the key out of an empty team): nothing read alone.
+	listed := []string{groups[0], groups[1], `{"id":"g3","displayName":"full","members":[{"value":"u2"}]}`}
+	c, asked = groupServer(t, users, listed, alone)
+	if st, _, err = Fetch(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string][]string{"ml": {}, "cv": {}, "full": {"bob@example.com"}}, members(st)); diff != "" || len(asked()) != 2 {
+		t.Errorf("a group listed with members: asked %v, teams (-want +got):\n%s", asked(), diff)
+	}
+
 	// A group that cannot be read alone fails the read.
-	c, _ = groupServer(t, users, groups, map[string]string{"g1": alone["g1"]})
+	c, _ = groupServer(t, users, groups, map[string]string{"g1": alone["g1"], "g3": alone["g3"]})
 	if _, _, err := Fetch(context.Background(), c); err == nil || !strings.Contains(err.Error(), "read team id g2: GET /scim/Groups/g2: 404") {
 		t.Errorf("a group not read alone: err %v", err)
 	}
 	// An answer about another group fails it too.
-	c, _ = groupServer(t, users, groups, map[string]string{"g1": alone["g1"], "g2": `{"id":"g9","displayName":"cv"}`})
+	c, _ = groupServer(t, users, groups, map[string]string{"g1": alone["g1"], "g2": `{"id":"g9","displayName":"cv"}`, "g3": alone["g3"]})
 	if _, _, err := Fetch(context.Background(), c); err == nil || !strings.Contains(err.Error(), "describes another team") {
 		t.Errorf("another group's answer: err %v", err)
 	}
 
 	// teamRoles present, even empty: W&B's empty team; nothing read alone.
 	wb := []string{strings.Replace(users[0], `"active":true`, `"active":true,"teamRoles":[]`, 1), users[1]}
-	c, asked = groupServer(t, wb, groups, alone)
+	c, asked = groupServer(t, wb, listed, alone)
 	if st, _, err = Fetch(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}

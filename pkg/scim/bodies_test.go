@@ -368,3 +368,27 @@ func TestPageTooLargeHint(t *testing.T) {
 		t.Errorf("a look-up: err = %v, want an error without a --page-size hint", err)
 	}
 }
+
+// TestGetGroupLargeTeam: a group read alone is a team with all its members,
+// as large as a list page may be, not capped as one resource is (a team of
+// 30,000 members is about 2 MB).
+func TestGetGroupLargeTeam(t *testing.T) {
+	f, srv := newFake(t)
+	var members []string
+	for i := 0; i < 30000; i++ {
+		members = append(members, fmt.Sprintf(`{"value":"user-%06d","display":"user-%06d@example.com"}`, i, i))
+	}
+	body := `{"id":"g1","displayName":"everyone","members":[` + strings.Join(members, ",") + `]}`
+	if len(body) <= caps.Body {
+		t.Fatalf("the body is %d bytes, not over the single-resource cap", len(body))
+	}
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		w.Header().Set("Content-Type", "application/scim+json")
+		_, _ = io.WriteString(w, body)
+		return true
+	}
+	g, err := testClient(t, srv.URL).GetGroup(context.Background(), "g1")
+	if err != nil || len(g.Members) != 30000 {
+		t.Fatalf("GetGroup: %d members, err %v", len(g.Members), err)
+	}
+}
