@@ -509,7 +509,7 @@ type resolver struct {
 	// membersListed: some group came with a members key (teamOf; teams
 	// are built in parallel, hence atomic)
 	membersListed atomic.Bool
-	red       *sanitize.Redactor // hides the key in what an error quotes (nil: none)
+	red           *sanitize.Redactor // hides the key in what an error quotes (nil: none)
 }
 
 // byNameOf returns the user whose userName or one of whose emails is
