@@ -202,10 +202,12 @@ func jsonObject(head []byte) error {
 			start = fmt.Sprintf("%q", r)
 		}
 		hint := ""
-		if line, _, _ := bytes.Cut(t, []byte("\n")); t[0] == '#' || yamlKeyLine.Match(line) {
+		rest, bom := bytes.CutPrefix(t, []byte("\ufeff")) // PowerShell's Set-Content and some editors add one
+		rest = bytes.TrimLeft(rest, " \t\r\n")
+		switch line, _, _ := bytes.Cut(rest, []byte("\n")); {
+		case len(rest) > 0 && (rest[0] == '#' || yamlKeyLine.Match(line)):
 			hint = " (it reads like YAML: a manifest is planned and applied with -f FILE)"
-		} else if bytes.HasPrefix(t, []byte("\ufeff")) {
-			// PowerShell's Set-Content and some editors add one.
+		case bom:
 			hint = " (a byte order mark: the file was saved by an editor or a tool after wbsync wrote it)"
 		}
 		return fmt.Errorf("it is not a saved plan: a saved plan is a JSON object, and this file starts with %s%s; make one with 'wbsync plan --out FILE'", start, hint)

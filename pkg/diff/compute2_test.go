@@ -303,6 +303,18 @@ func TestComputeWithoutTeamOnlyWhenInNone(t *testing.T) {
 			warnings: []plan.Warning{{Code: plan.WarnUnmanagedTeam, Team: "ml", IDs: []string{"g"}, Count: 2, Unmanaged: true}},
 		},
 		{
+			// A member of a managed team whose id is that of the live
+			// team the manifest dropped (a nested group): the team is
+			// still said.
+			name: "a dropped team nested in a managed one is still said",
+			want: state(users(du(a), du(b)), dt("cv", model.Authoritative, dm(a, ""))),
+			have: state(users(lu("ua", a), lu("ub", b)), lt("g", "cv", lm("ua", a, ""), model.Member{UserID: "old"}), lt("old", "legacy", lm("ub", b, ""))),
+			warnings: []plan.Warning{
+				{Code: plan.WarnUnmanagedTeam, Team: "legacy", IDs: []string{"old"}, Count: 1, Unmanaged: true},
+				{Code: plan.WarnUnresolvedMember, Team: "cv", IDs: []string{"old"}},
+			},
+		},
+		{
 			name:   "a protected b is not removed from an authoritative team",
 			policy: model.Policy{UnmanagedUsers: model.UnmanagedIgnore, Protected: []string{b}},
 			want:   state(users(du(a), du(b)), dt("ml", model.Authoritative, dm(a, ""))),

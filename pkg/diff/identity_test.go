@@ -636,13 +636,16 @@ func noTeam(email string) plan.Warning {
 // A team_name_case warning says how the two names differ, since some
 // differences cannot be seen.
 func TestNameDifference(t *testing.T) {
+	const encoded = "how a character is encoded (Unicode spells some two ways: é as one character or as e and an accent)"
 	for _, tc := range []struct{ a, b, want string }{
 		{"ML", "ml", "ML ml only in case"},
-		{"caf\u00e9", "cafe\u0301", "caf\u00e9 cafe\u0301 only in how an accented letter is encoded (one character, or a letter and a combining accent)"},
-		{"CAF\u00c9", "cafe\u0301", "CAF\u00c9 cafe\u0301 only in case and how an accented letter is encoded (one character, or a letter and a combining accent)"},
+		{"caf\u00e9", "cafe\u0301", "caf\u00e9 cafe\u0301 only in " + encoded},
+		{"CAF\u00c9", "cafe\u0301", "CAF\u00c9 cafe\u0301 only in case and " + encoded},
 		{"ml", "ml ", `"ml" "ml " only in white space at either end`},
 		{"ML", " ml", `"ML" " ml" only in case and white space at either end`},
-		{"\u039f\u0394\u039f\u03a3", "\u03bf\u03b4\u03bf\u03c2", "\u039f\u0394\u039f\u03a3 \u03bf\u03b4\u03bf\u03c2 only in case"},
+		{"\u039f\u0394\u039f\u03a3", "\u03bf\u03b4\u03bf\u03c2", "\u039f\u0394\u039f\u03a3 \u03bf\u03b4\u03bf\u03c2 only in case as Unicode folds it (σ and ς, µ and μ are one letter to it)"},
+		{"\u00b5s", "\u03bcs", "\u00b5s \u03bcs only in case as Unicode folds it (σ and ς, µ and μ are one letter to it)"},
+		{"\u2126", "\u03a9", "\u2126 \u03a9 only in " + encoded}, // OHM SIGN, composed: Ω
 	} {
 		a, b, how := nameDifference(tc.a, tc.b)
 		if got := a + " " + b + " " + how; got != tc.want {

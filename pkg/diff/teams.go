@@ -76,9 +76,12 @@ func (p *planner) warnUnmanagedTeams(claimed map[int]string) {
 	for i := range p.want.Teams {
 		named[model.Key(p.want.Teams[i].Name)] = true
 	}
-	covered := map[string]bool{}
+	covered := map[string]bool{} // live team ids another warning names
 	for _, w := range p.warnings {
-		if w.Team != "" {
+		switch w.Code {
+		case plan.WarnDuplicateTeam, plan.WarnTeamNameCase, plan.WarnTeamPinMismatch:
+			// (not unresolved_member, whose ids are members': a nested
+			// group's, or a server's whose users and groups share ids)
 			for _, id := range w.IDs {
 				covered[id] = true
 			}
@@ -311,12 +314,18 @@ func (p *planner) warnCase(dt, live *model.Team) {
 // white space are quoted, so that the space shows.
 func nameDifference(a, b string) (string, string, string) {
 	ta, tb := strings.TrimSpace(a), strings.TrimSpace(b)
+	ca, cb := model.Composed(ta), model.Composed(tb)
 	var parts []string
-	if model.Composed(ta) != model.Composed(tb) {
+	switch {
+	case ca == cb:
+	case strings.ToLower(ca) == strings.ToLower(cb):
 		parts = append(parts, "case")
+	default:
+		// Folded alike by Unicode, not by lower-casing: σ and ς, µ and μ.
+		parts = append(parts, "case as Unicode folds it (σ and ς, µ and μ are one letter to it)")
 	}
-	if !strings.EqualFold(ta, tb) {
-		parts = append(parts, "how an accented letter is encoded (one character, or a letter and a combining accent)")
+	if ta != ca || tb != cb {
+		parts = append(parts, "how a character is encoded (Unicode spells some two ways: é as one character or as e and an accent)")
 	}
 	if ta != a || tb != b {
 		parts = append(parts, "white space at either end")

@@ -53,7 +53,7 @@ func TestEndlessBody(t *testing.T) {
 		{"endless blanks", `{"totalResults":1,`, " ", 200, 0, list,
 			fmt.Sprintf("longer than %d bytes", caps.Token), 1 << 20},
 		{"endless skipped value, at the list cap", `{"totalResults":1,"x":[`, `"abcdefgh",`, 200, 64 << 10, list,
-			"response body larger than 65536 bytes: refusing it (a page of up to 100 resources, teams with all their members, can be that large: try --page-size 10)", 16 << 20},
+			"response body larger than 65536 bytes: refusing it (a page of up to 100 resources can be that large: try --page-size 10)", 16 << 20},
 		{"created team", `{"id":"`, "a", 201, 0,
 			func(c *Client) error { _, err := c.CreateTeam(context.Background(), "t"); return err },
 			fmt.Sprintf("response body larger than %d bytes", caps.Body), 16 * caps.Body},
@@ -360,7 +360,7 @@ func TestPageTooLargeHint(t *testing.T) {
 	}
 	c := testClient(t, srv.URL, func(c *Config) { c.MaxBody = 64 << 10 })
 	_, err := c.ListUsers(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "page at startIndex 100") || !strings.Contains(err.Error(), "try --page-size 10)") {
+	if err == nil || !strings.Contains(err.Error(), "page at startIndex 100") || !strings.Contains(err.Error(), "(a page of up to 100 resources can be that large: try --page-size 10)") {
 		t.Errorf("a later page: err = %v, want the page named and a --page-size hint", err)
 	}
 	_, err = c.FindUser(context.Background(), "u1@x.com")
@@ -390,5 +390,24 @@ func TestGetGroupLargeTeam(t *testing.T) {
 	g, err := testClient(t, srv.URL).GetGroup(context.Background(), "g1")
 	if err != nil || len(g.Members) != 30000 {
 		t.Fatalf("GetGroup: %d members, err %v", len(g.Members), err)
+	}
+}
+
+// TestPageBodyHint: a page of teams names their members; a page of one
+// team too large says the team is; a page of one user, nothing.
+func TestPageBodyHint(t *testing.T) {
+	for _, tc := range []struct {
+		path string
+		size int
+		want string
+	}{
+		{"/Groups", 9999, "a page of up to 9999 resources, teams with all their members, can be that large: try --page-size 999"},
+		{"/Users", 100, "a page of up to 100 resources can be that large: try --page-size 10"},
+		{"/Groups", 1, hintTeamTooLarge},
+		{"/Users", 1, ""},
+	} {
+		if got := pageBodyHint(tc.path, tc.size); got != tc.want {
+			t.Errorf("pageBodyHint(%s, %d) = %q, want %q", tc.path, tc.size, got, tc.want)
+		}
 	}
 }

@@ -306,10 +306,8 @@ func (c *Client) bodyError(ctx context.Context, cl call, resp *http.Response, cr
 		done := cl.method != http.MethodGet && status >= 200 && status <= 299
 		e := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: done, unread: done && saysDone(status),
 			Detail: "response body larger than " + strconv.FormatInt(cr.max, 10) + " bytes: refusing it"}
-		if cl.read != nil && c.pageSize > 1 && !strings.Contains(cl.query, "filter=") { // a list page, any of them
-			// Teams come with all their members: an organization of
-			// many large teams fills a page of W&B's maximum.
-			e.Hint = fmt.Sprintf(hintPageBody, c.pageSize, max(1, c.pageSize/10))
+		if cl.read != nil && !strings.Contains(cl.query, "filter=") { // a list page, any of them
+			e.Hint = pageBodyHint(cl.path, c.pageSize)
 		}
 		return e
 	case !cl.idempotent && cl.method != http.MethodGet && status >= 200 && status <= 299 && (context.Cause(ctx) == errAttemptTimeout || cr.err != nil):
@@ -328,6 +326,23 @@ func (c *Client) bodyError(ctx context.Context, cl call, resp *http.Response, cr
 		return c.transportError(cl, cr.err, true)
 	}
 	return c.decodeErr(cl, status, resp.Header, err)
+}
+
+// pageBodyHint is what a list page larger than wbsync reads suggests: a
+// smaller --page-size (teams come with all their members, so an
+// organization of many large teams fills a page of W&B's maximum), or,
+// at a page of one team, that the team is too large to read.
+func pageBodyHint(path string, pageSize int) string {
+	teams := strings.HasSuffix(path, "/Groups")
+	switch {
+	case pageSize > 1 && teams:
+		return fmt.Sprintf(hintPageBody, pageSize, ", teams with all their members,", max(1, pageSize/10))
+	case pageSize > 1:
+		return fmt.Sprintf(hintPageBody, pageSize, "", max(1, pageSize/10))
+	case teams:
+		return hintTeamTooLarge
+	}
+	return ""
 }
 
 // saysDone reports whether a write's status says the change was made (200,

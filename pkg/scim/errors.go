@@ -216,16 +216,19 @@ const (
 	// hintPageSize follows a 400 to the first page of an unfiltered list
 	// that asked for more than 100 resources (%d).
 	hintPageSize = "if the server refuses count=%d (it serves fewer resources a page), try --page-size 100"
-	// hintPageBody follows a list page larger than wbsync reads.
-	hintPageBody = "a page of up to %d resources, teams with all their members, can be that large: try --page-size %d"
-	hintHTML     = "the server answered HTML, not SCIM JSON: " + hintBaseURL
-	hintTLS      = "TLS failed: check the URL's host and the system's trusted certificates"
-	hintNotTLS   = "the server answered in plain HTTP on an https:// URL: check the URL's port"
-	hintRedirect = "wbsync never follows redirects: fix --url (use the URL the server pointed to if you trust it)"
-	hintSeat     = "free a seat or raise the organization's seat limit; deactivations run after creates, so seats a plan frees serve the next apply"
-	hintTimeout  = "raise --timeout if the server is slow, or check that it is up"
-	hintEncoded  = "the answer is encoded (Content-Encoding: %s), which wbsync does not ask for and cannot read: is a proxy between wbsync and the server compressing answers?"
-	hintSwitched = "is --url the SCIM endpoint, and not a proxy or a WebSocket service?"
+	// hintPageBody follows a list page larger than wbsync reads
+	// (pageBodyHint).
+	hintPageBody = "a page of up to %d resources%s can be that large: try --page-size %d"
+	// hintTeamTooLarge follows a page of one team larger than wbsync reads.
+	hintTeamTooLarge = "one team with its members is larger than wbsync reads (about 700,000 members at W&B's member shape): split it in W&B"
+	hintHTML         = "the server answered HTML, not SCIM JSON: " + hintBaseURL
+	hintTLS          = "TLS failed: check the URL's host and the system's trusted certificates"
+	hintNotTLS       = "the server answered in plain HTTP on an https:// URL: check the URL's port"
+	hintRedirect     = "wbsync never follows redirects: fix --url (use the URL the server pointed to if you trust it)"
+	hintSeat         = "free a seat or raise the organization's seat limit; deactivations run after creates, so seats a plan frees serve the next apply"
+	hintTimeout      = "raise --timeout if the server is slow, or check that it is up"
+	hintEncoded      = "the answer is encoded (Content-Encoding: %s), which wbsync does not ask for and cannot read: is a proxy between wbsync and the server compressing answers?"
+	hintSwitched     = "is --url the SCIM endpoint, and not a proxy or a WebSocket service?"
 )
 
 // hintHugeHeaders is the hint for an answer whose headers pass
