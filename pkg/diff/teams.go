@@ -315,10 +315,13 @@ func (p *planner) warnCase(dt, live *model.Team) {
 func nameDifference(a, b string) (string, string, string) {
 	ta, tb := strings.TrimSpace(a), strings.TrimSpace(b)
 	ca, cb := model.Composed(ta), model.Composed(tb)
+	// Lower-casing, not strings.EqualFold: EqualFold folds σ and ς, µ and
+	// μ too, which the wording tells apart.
+	la, lb := strings.ToLower(ca), strings.ToLower(cb)
 	var parts []string
 	switch {
 	case ca == cb:
-	case strings.ToLower(ca) == strings.ToLower(cb):
+	case la == lb:
 		parts = append(parts, "case")
 	default:
 		// Folded alike by Unicode, not by lower-casing: σ and ς, µ and μ.
