@@ -202,6 +202,11 @@ func prepareManifest(ctx context.Context, inv *invocation, f *flags, dryRun bool
 // the plan's recorded target (refusing another), re-plans, and refuses a
 // stale plan, printing what changed.
 func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, path string) (*applyRun, error) {
+	if path == "-" {
+		// -f - is standard input; a saved plan is a file, whose path the
+		// re-plan command of a stale plan names.
+		return nil, usageError{"a saved plan is read from a file, not from standard input (\"-\" is standard input only for -f, a manifest); give its path, or /dev/stdin"}
+	}
 	redacted := false // the file holds the redaction marker (see redactedPlan)
 	saved, err := await(ctx, func() (*plan.File, error) {
 		b, _, err := readCapped(path, caps.PlanFile, "saved plan", jsonObject)

@@ -1085,6 +1085,10 @@ func TestSavedPlanNotJSON(t *testing.T) {
 			t.Errorf("apply %s: exit %d, want 1 saying what it starts with (%s), quoting no more\n%s", filepath.Base(tc.path), r.code, tc.starts, r.stderr)
 		}
 	}
+	// "-" is no standard input here, as it is for -f: said so.
+	if r := wb(t, v, "apply", "-", "--auto-approve"); r.code != exitError || !strings.Contains(r.stderr, "a saved plan is read from a file, not from standard input") {
+		t.Errorf("apply -: exit %d\n%s", r.code, r.stderr)
+	}
 	// A missing file is worded as a missing manifest is.
 	missing := filepath.Join(t.TempDir(), "nosuch.json")
 	if r := wb(t, v, "apply", missing, "--auto-approve"); r.code != exitError || !strings.Contains(r.stderr, "saved plan "+missing+": no such file or directory") || strings.Contains(r.stderr, "open ") {
