@@ -205,7 +205,7 @@ func jsonObject(head []byte) error {
 		rest, bom := bytes.CutPrefix(t, []byte("\ufeff")) // PowerShell's Set-Content and some editors add one
 		rest = bytes.TrimLeft(rest, " \t\r\n")
 		switch line, _, _ := bytes.Cut(rest, []byte("\n")); {
-		case len(rest) > 0 && (rest[0] == '#' || yamlKeyLine.Match(line)):
+		case len(rest) > 0 && (rest[0] == '#' || yamlKeyLine.Match(line) || bytes.HasPrefix(line, []byte("---")) || bytes.HasPrefix(line, []byte("%YAML"))):
 			hint = " (it reads like YAML: a manifest is planned and applied with -f FILE)"
 		case bom:
 			hint = " (a byte order mark: the file was saved by an editor or a tool after wbsync wrote it)"

@@ -1079,6 +1079,8 @@ func TestSavedPlanNotJSON(t *testing.T) {
 		{writeFile(t, "m.yaml", "version: 1\nusers: []\n"), `starts with 'v' (it reads like YAML`},
 		{writeFile(t, "bom.json", "\ufeff{\"format_version\": \"1\"}"), `starts with '\ufeff' (a byte order mark: the file was saved by an editor or a tool after wbsync wrote it)`},
 		{writeFile(t, "bom.yaml", "\ufeffversion: 1\nusers: []\n"), `starts with '\ufeff' (it reads like YAML`},
+		{writeFile(t, "doc.yaml", "---\nversion: 1\n"), `starts with '-' (it reads like YAML`},
+		{writeFile(t, "bomdoc.yaml", "\ufeff---\nversion: 1\n"), `starts with '\ufeff' (it reads like YAML`},
 	} {
 		r := wb(t, v, "apply", tc.path, "--auto-approve")
 		if r.code != exitError || !strings.Contains(r.stderr, "it is not a saved plan") || !strings.Contains(r.stderr, tc.starts) || strings.Contains(r.stderr, "c0ffee") {

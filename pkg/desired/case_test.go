@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -234,5 +235,15 @@ func TestShort(t *testing.T) {
 		if got := short(in); got != want {
 			t.Errorf("short(%q) = %q, want %q", in, got, want)
 		}
+	}
+	// A value the size of a file is not copied to be cut: a few bytes
+	// allocated, not its four bytes per character.
+	big := strings.Repeat("x", 8<<20)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_ = short(big)
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 64<<10 {
+		t.Errorf("short of an 8 MiB value allocated %d bytes", n)
 	}
 }

@@ -53,7 +53,7 @@ func TestEndlessBody(t *testing.T) {
 		{"endless blanks", `{"totalResults":1,`, " ", 200, 0, list,
 			fmt.Sprintf("longer than %d bytes", caps.Token), 1 << 20},
 		{"endless skipped value, at the list cap", `{"totalResults":1,"x":[`, `"abcdefgh",`, 200, 64 << 10, list,
-			"response body larger than 65536 bytes: refusing it (a page of up to 100 resources can be that large: try --page-size 10)", 16 << 20},
+			"response body larger than 65536 bytes: refusing it (a page of up to 100 resources can be that large: try --page-size 10 (no page size helps a server that sends more than it is asked for))", 16 << 20},
 		{"created team", `{"id":"`, "a", 201, 0,
 			func(c *Client) error { _, err := c.CreateTeam(context.Background(), "t"); return err },
 			fmt.Sprintf("response body larger than %d bytes", caps.Body), 16 * caps.Body},
@@ -360,7 +360,7 @@ func TestPageTooLargeHint(t *testing.T) {
 	}
 	c := testClient(t, srv.URL, func(c *Config) { c.MaxBody = 64 << 10 })
 	_, err := c.ListUsers(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "page at startIndex 100") || !strings.Contains(err.Error(), "(a page of up to 100 resources can be that large: try --page-size 10)") {
+	if err == nil || !strings.Contains(err.Error(), "page at startIndex 100") || !strings.Contains(err.Error(), "(a page of up to 100 resources can be that large: try --page-size 10 (no page size helps") {
 		t.Errorf("a later page: err = %v, want the page named and a --page-size hint", err)
 	}
 	_, err = c.FindUser(context.Background(), "u1@x.com")
@@ -391,6 +391,11 @@ func TestGetGroupLargeTeam(t *testing.T) {
 	if err != nil || len(g.Members) != 30000 {
 		t.Fatalf("GetGroup: %d members, err %v", len(g.Members), err)
 	}
+	// Over the list cap: the team is named as too large.
+	_, err = testClient(t, srv.URL, func(c *Config) { c.MaxBody = 64 << 10 }).GetGroup(context.Background(), "g1")
+	if err == nil || !strings.Contains(err.Error(), "one team with its members is larger than wbsync reads") {
+		t.Errorf("a team over the cap: err %v", err)
+	}
 }
 
 // TestPageBodyHint: a page of teams names their members; a page of one
@@ -401,8 +406,8 @@ func TestPageBodyHint(t *testing.T) {
 		size int
 		want string
 	}{
-		{"/Groups", 9999, "a page of up to 9999 resources, teams with all their members, can be that large: try --page-size 999"},
-		{"/Users", 100, "a page of up to 100 resources can be that large: try --page-size 10"},
+		{"/Groups", 9999, "a page of up to 9999 resources, teams with all their members, can be that large: try --page-size 999 (no page size helps a server that sends more than it is asked for)"},
+		{"/Users", 100, "a page of up to 100 resources can be that large: try --page-size 10 (no page size helps a server that sends more than it is asked for)"},
 		{"/Groups", 1, hintTeamTooLarge},
 		{"/Users", 1, ""},
 	} {

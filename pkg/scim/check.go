@@ -306,8 +306,11 @@ func (c *Client) bodyError(ctx context.Context, cl call, resp *http.Response, cr
 		done := cl.method != http.MethodGet && status >= 200 && status <= 299
 		e := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: done, unread: done && saysDone(status),
 			Detail: "response body larger than " + strconv.FormatInt(cr.max, 10) + " bytes: refusing it"}
-		if cl.read != nil && !strings.Contains(cl.query, "filter=") { // a list page, any of them
+		switch {
+		case cl.read != nil && !strings.Contains(cl.query, "filter="): // a list page, any of them
 			e.Hint = pageBodyHint(cl.path, c.pageSize)
+		case cl.method == http.MethodGet && strings.HasPrefix(cl.path, "/Groups/"): // a team read alone
+			e.Hint = hintTeamTooLarge
 		}
 		return e
 	case !cl.idempotent && cl.method != http.MethodGet && status >= 200 && status <= 299 && (context.Cause(ctx) == errAttemptTimeout || cr.err != nil):

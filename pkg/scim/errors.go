@@ -218,9 +218,10 @@ const (
 	hintPageSize = "if the server refuses count=%d (it serves fewer resources a page), try --page-size 100"
 	// hintPageBody follows a list page larger than wbsync reads
 	// (pageBodyHint).
-	hintPageBody = "a page of up to %d resources%s can be that large: try --page-size %d"
-	// hintTeamTooLarge follows a page of one team larger than wbsync reads.
-	hintTeamTooLarge = "one team with its members is larger than wbsync reads (about 700,000 members at W&B's member shape): split it in W&B"
+	hintPageBody = "a page of up to %d resources%s can be that large: try --page-size %d (no page size helps a server that sends more than it is asked for)"
+	// hintTeamTooLarge follows a page of one team, or a team read alone,
+	// larger than wbsync reads.
+	hintTeamTooLarge = "one team with its members is larger than wbsync reads (about 700,000 members at W&B's member shape: split it in W&B), or the server sends more than it is asked for"
 	hintHTML         = "the server answered HTML, not SCIM JSON: " + hintBaseURL
 	hintTLS          = "TLS failed: check the URL's host and the system's trusted certificates"
 	hintNotTLS       = "the server answered in plain HTTP on an https:// URL: check the URL's port"
