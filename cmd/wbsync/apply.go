@@ -313,7 +313,38 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	// its digest and fingerprint vouch for (seats, warnings, limits as
 	// edited by hand) reaches the approver.
 	p := now
+	if err := noteManifestEdited(ctx, inv, saved); err != nil {
+		return nil, err
+	}
 	return &applyRun{s: s, p: p, want: want, policy: policy, replan: replanCommand(saved, path, &f.conn)}, nil
+}
+
+// noteManifestEdited warns when the manifest files a saved plan was made
+// from, read where apply runs, now hold another manifest: apply applies
+// the one embedded in the plan, as reviewed, which an admin who edited the
+// files since may not expect (a user the edited files keep, deactivated
+// by the plan). Files that cannot be read here (another directory,
+// standard input, a manifest with problems) say nothing: the plan file is
+// what is applied. Only an interrupt is an error.
+func noteManifestEdited(ctx context.Context, inv *invocation, saved *plan.File) error {
+	files := saved.Desired.Files
+	if len(files) == 0 || slices.Contains(files, stdinName) {
+		return nil
+	}
+	m, err := readManifestWithin(ctx, files, caps.ManifestTotal, nil)
+	switch {
+	case errors.Is(err, errInterrupted):
+		return err
+	case err != nil || m.Digest() == saved.ManifestDigest:
+		return nil
+	}
+	named := strings.Join(files[:min(len(files), 5)], ", ")
+	if len(files) > 5 {
+		named += fmt.Sprintf(" and %d more", len(files)-5)
+	}
+	inv.say(zapcore.WarnLevel, fmt.Sprintf("the manifest files this plan was made from (%s) hold another manifest now: apply applies the one embedded in the plan, as reviewed; to apply the files as they are, plan again",
+		sanitize.Controls(named)))
+	return nil
 }
 
 // newlyPlanned reports whether a plan.Staleness line says something the

@@ -616,6 +616,37 @@ func TestSavedPlanAppliedTwice(t *testing.T) {
 	}
 }
 
+// TestSavedPlanManifestEditedSince: a saved plan whose manifest files were
+// edited after it was made is applied as reviewed (its embedded manifest),
+// with a warning that the files now hold another manifest; unedited files
+// say nothing.
+func TestSavedPlanManifestEditedSince(t *testing.T) {
+	state := writeState(t, map[string]any{
+		"users": []any{map[string]any{"userName": "admin@example.com", "active": true, "organizationRole": "admin"}},
+		"teams": []any{},
+	})
+	const manifest = "version: 1\nusers:\n  - email: admin@example.com\n    orgRole: admin\n  - email: carol@example.com\n"
+	for _, edited := range []bool{false, true} {
+		emu := startEmu(t, emulator.Options{}, state)
+		v := vars(emu.url)
+		m := writeFile(t, "m.yaml", manifest)
+		planPath := filepath.Join(t.TempDir(), "plan.json")
+		if r := wb(t, v, "plan", "-f", m, "--out", planPath); r.code != exitOK {
+			t.Fatalf("plan --out: exit %d\n%s", r.code, r.stderr)
+		}
+		if edited {
+			if err := os.WriteFile(m, []byte(manifest+"  - email: dave@example.com\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := wb(t, v, "apply", planPath, "--auto-approve")
+		warned := strings.Contains(r.stderr, "the manifest files this plan was made from ("+m+") hold another manifest now: apply applies the one embedded in the plan, as reviewed")
+		if r.code != exitOK || warned != edited || strings.Contains(r.stdout, "dave@") {
+			t.Errorf("edited %t: exit %d, warned %t\n%s\n%s", edited, r.code, warned, r.stdout, r.stderr)
+		}
+	}
+}
+
 // TestSavedPlanHeldBackIsStale: a saved plan whose changes a new warning
 // now holds back (two accounts made by hand claiming the email of a user
 // it creates: ambiguous_user, nothing planned for that user) is not
