@@ -142,6 +142,9 @@ type Verification struct {
 	// even an unverified one. The next plan will not send them again
 	// (policy.unreportedRoles: skip), though they may be missing.
 	Unseen int `json:"unseen_role_writes,omitempty"`
+	// New counts the Changes the plan applied did not have: planned now
+	// because the organization, or the clock, changed during the run.
+	New int `json:"new_changes,omitempty"`
 }
 
 // unseenNote says what the verification's unseen role writes mean.
@@ -189,6 +192,7 @@ func Verify(before, after plan.Plan, results []Result, have model.State) *Verifi
 		}
 	}
 	v.Remaining = len(v.Changes)
+	v.New = newChanges(before, v.Changes)
 	v.Unseen = unseenRoleWrites(after, results, have)
 	key := func(w plan.Warning) string {
 		return string(w.Code) + "\x00" + w.Team + "\x00" + w.User + "\x00" + strings.Join(w.IDs, ",")
@@ -203,6 +207,30 @@ func Verify(before, after plan.Plan, results []Result, have model.State) *Verifi
 		}
 	}
 	return v
+}
+
+// newChanges counts the changes of remaining that the plan applied did
+// not have (by action, user and team): not a change the run missed, but
+// one the organization, or the clock (an unmanaged user's grace period
+// running out), brought about while it ran.
+func newChanges(before plan.Plan, remaining []plan.Change) int {
+	type about struct {
+		action     plan.Action
+		user, team string
+	}
+	had := make(map[about]int, len(before.Changes))
+	for _, c := range before.Changes {
+		had[about{c.Action, c.User, c.Team}]++
+	}
+	n := 0
+	for _, c := range remaining {
+		if k := (about{c.Action, c.User, c.Team}); had[k] > 0 {
+			had[k]--
+		} else {
+			n++
+		}
+	}
+	return n
 }
 
 // unseenRoleWrites counts the role writes of results that were not done
@@ -379,6 +407,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		for _, w := range v.LeftAlone {
 			fmt.Fprintf(&b, "  ! %s: %s\n", w.Code, sanitize.Controls(w.Message))
 		}
+		if v.New > 0 && v.Error == "" {
+			fmt.Fprintf(&b, "  (%d of them were not in the plan applied: the organization, or the clock (an unmanaged user's grace period running out), changed while apply ran)\n", v.New)
+		}
 		if v.Unchecked > 0 {
 			fmt.Fprintf(&b, "  (%d role assertion(s) not checked: the server does not report roles)\n", v.Unchecked)
 		}
@@ -412,7 +443,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		if changes == nil {
 			changes = []plan.Change{}
 		}
-		out.Verification = &Verification{Remaining: len(changes), Changes: changes, Error: v.Error, LeftAlone: v.LeftAlone, Unchecked: v.Unchecked, Unseen: v.Unseen}
+		out.Verification = &Verification{Remaining: len(changes), Changes: changes, Error: v.Error, LeftAlone: v.LeftAlone, Unchecked: v.Unchecked, Unseen: v.Unseen, New: v.New}
 		if v.Error != "" {
 			out.Verification.Remaining = -1
 		}

@@ -252,7 +252,8 @@ func TestVerifyLeavesOutUnverified(t *testing.T) {
 		{Action: plan.SetOrgRole, User: "b@x.com", UserID: "ub", Role: "admin", Reason: plan.ReasonUnverified},
 		drift,
 	}}, nil, model.State{})
-	if d := cmp.Diff(&Verification{Remaining: 1, Changes: []plan.Change{drift}, Unchecked: 1}, v); d != "" {
+	// (drift was not in the plan applied, here empty: a new change)
+	if d := cmp.Diff(&Verification{Remaining: 1, Changes: []plan.Change{drift}, Unchecked: 1, New: 1}, v); d != "" {
 		t.Fatalf("Verify (-want +got):\n%s", d)
 	}
 	// The text says the organization matches, and that the roles were
@@ -284,11 +285,12 @@ func TestVerifyLeavesOutUnverified(t *testing.T) {
 func TestRunReportMatchesText(t *testing.T) {
 	// A run's own report renders the failed add and the removal it kept.
 	w := addsFail(&httpError{400, "bad member"})
-	rep := run(t, planOf(
+	applied := planOf(
 		ch(plan.AddMember, "c@x.com", "uc", "ml", "tml"),
 		ch(plan.RemoveMember, "c@x.com", "uc", "cv", "tcv"),
-	), w, Options{})
-	rep.Verification = Verify(plan.Plan{}, planOf(ch(plan.AddMember, "c@x.com", "uc", "ml", "tml")), nil, model.State{})
+	)
+	rep := run(t, applied, w, Options{})
+	rep.Verification = Verify(applied, planOf(ch(plan.AddMember, "c@x.com", "uc", "ml", "tml")), nil, model.State{})
 	var buf bytes.Buffer
 	if err := rep.WriteText(&buf); err != nil {
 		t.Fatal(err)
@@ -475,5 +477,28 @@ func TestNewReportNamesItsPlan(t *testing.T) {
 		StartedAt: time.Date(2026, 12, 5, 18, 0, 0, 0, time.UTC)}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("NewReport (-want +got):\n%s", d)
+	}
+}
+
+// TestVerifyNewChanges: a change that remains after the run and that the
+// plan applied had is one the run missed; one it did not have came about
+// while it ran (a grace period running out), and the text says how many.
+func TestVerifyNewChanges(t *testing.T) {
+	missed := plan.Change{Action: plan.AddMember, User: "c@x.com", UserID: "uc", Team: "ml", TeamID: "tml", Role: "member"}
+	due := plan.Change{Action: plan.DeactivateUser, User: "old@x.com", UserID: "uo", Reason: "not in the manifest; unmanagedUsers: deactivate"}
+	v := Verify(plan.Plan{Changes: []plan.Change{missed}}, plan.Plan{Changes: []plan.Change{missed, due}}, nil, model.State{})
+	if v.New != 1 || v.Remaining != 2 {
+		t.Fatalf("New %d, Remaining %d; want 1 and 2", v.New, v.Remaining)
+	}
+	var buf bytes.Buffer
+	if err := (&Report{Verification: v}).WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "  (1 of them were not in the plan applied: the organization, or the clock (an unmanaged user's grace period running out), changed while apply ran)") {
+		t.Errorf("text:\n%s", buf.String())
+	}
+	buf.Reset()
+	if err := (&Report{Verification: v}).WriteJSON(&buf); err != nil || !strings.Contains(buf.String(), `"new_changes": 1`) {
+		t.Errorf("JSON (%v):\n%s", err, buf.String())
 	}
 }
