@@ -621,6 +621,12 @@ func TestComputeUnicodeSpellings(t *testing.T) {
 			warnings: []plan.Warning{noTeam(a), noTeam("odos@x.com")},
 		},
 		{
+			name:     "a display name composed is the live one decomposed: no update",
+			want:     state(users(admin(with(du(a), func(u *model.User) { u.DisplayName = "Jos\u00e9 Admin" })))),
+			have:     state(users(admin(with(lu("u1", a), func(u *model.User) { u.DisplayName = "Jose\u0301 Admin" })))),
+			warnings: []plan.Warning{noTeam(a)},
+		},
+		{
 			name:     "a team named composed is the live team named decomposed",
 			want:     state(users(du(a)), dt("caf\u00e9", model.Additive, dm(a, ""))),
 			have:     state(users(lu("u1", a)), lt("g", "cafe\u0301", lm("u1", a, ""))),

@@ -153,7 +153,10 @@ func (p *planner) orgRole(d *model.User, l *model.User) {
 func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 	c := plan.Change{Action: plan.UpdateUser, User: wantName(d), UserID: l.ID}
 	var refused []string // what Multi-tenant Cloud cannot update
-	if d.DisplayName != "" && d.DisplayName != l.DisplayName {
+	// Names compare composed (NFC), as keys do: "José" with one é or with
+	// e and an accent reads the same, and an update between them would
+	// show as a change of nothing.
+	if d.DisplayName != "" && d.DisplayName != l.DisplayName && model.Composed(d.DisplayName) != model.Composed(l.DisplayName) {
 		c.Name, c.From = d.DisplayName, l.DisplayName
 		refused = append(refused, fmt.Sprintf("displayName %q (live %q)", d.DisplayName, l.DisplayName))
 	}
