@@ -29,6 +29,9 @@ const (
 	ManifestTotal = 1 << 30
 	// StateFile is the largest emulator --state file accepted (bytes).
 	StateFile = 256 << 20
+	// EmulatorRequest is the largest request body the emulator reads
+	// (bytes); a larger one is answered 413.
+	EmulatorRequest = 16 << 20
 	// ManifestErrorSearch is the largest manifest file (bytes) in which a
 	// YAML syntax error is looked for line by line (by parsing prefixes
 	// of the file, about 20 of them), to name the line where it arises

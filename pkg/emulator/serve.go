@@ -12,10 +12,12 @@ import (
 	"strings"
 
 	"go.uber.org/zap"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
-// maxBody caps request bodies.
-const maxBody = 16 << 20
+// maxBody caps request bodies (caps.EmulatorRequest).
+const maxBody = caps.EmulatorRequest
 
 // wandbPageSize is W&B's documented page: "Maximum results: 9999 items per
 // request", and the itemsPerPage its lists report.
