@@ -59,12 +59,11 @@ func warnUnreadSubdirs(inv *invocation, files, paths []string) {
 }
 
 // subdirBudget is how many entries unreadSubdirs visits below each -f
-// directory (a -f . in a large repository is not walked whole, though a
-// directory visited is read whole); maxUnreadDirs is how many directories
-// warnUnreadSubdirs names.
+// directory; maxUnreadDirs is how many directories warnUnreadSubdirs
+// names (both decided in pkg/caps).
 const (
-	subdirBudget  = 10000
-	maxUnreadDirs = 5
+	subdirBudget  = caps.ManifestSubdirEntries
+	maxUnreadDirs = caps.ManifestSubdirsNamed
 )
 
 // unread is a directory holding YAML files below the -f directory parent.

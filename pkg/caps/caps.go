@@ -29,6 +29,12 @@ const (
 	ManifestTotal = 1 << 30
 	// StateFile is the largest emulator --state file accepted (bytes).
 	StateFile = 256 << 20
+	// ManifestSubdirEntries is how many entries the check for YAML files
+	// no -f reads visits below each -f directory (a -f . in a large
+	// repository is not walked whole, though a directory visited is read
+	// whole); ManifestSubdirsNamed is how many such directories it names.
+	ManifestSubdirEntries = 10000
+	ManifestSubdirsNamed  = 5
 	// EmulatorRequest is the largest request body the emulator reads
 	// (bytes); a larger one is answered 413.
 	EmulatorRequest = 16 << 20
