@@ -276,8 +276,7 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	if err != nil {
 		return nil, err
 	}
-	warned := plan.NewWarnings(saved.Plan, now)
-	if len(lines) > 0 && !now.HasDrift() && !now.IsBlocked() && saved.HasDrift() && !slices.ContainsFunc(lines, newlyPlanned) && len(warned) == 0 {
+	if len(lines) > 0 && !now.HasDrift() && !now.IsBlocked() && saved.HasDrift() && !slices.ContainsFunc(lines, newlyPlanned) {
 		// Applied already (a re-run of the pipeline's apply job), or its
 		// changes made otherwise: no change is left that the read can
 		// show, none is planned that the saved plan did not have, and no
@@ -287,11 +286,6 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		// twice, but said for what it is, not as a changed organization
 		// with every change "no longer planned".
 		return nil, fmt.Errorf("refusing to apply a stale plan: %s has nothing left to do, the organization already matches the manifest it was made from (the plan was applied, or its changes were made otherwise); nothing was written", path)
-	}
-	if len(lines) > 0 && !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, plan.NowWarned) }) {
-		// Staleness names new warnings only when the changes are the
-		// same; one that holds a change back is the reason it is gone.
-		lines = append(lines, warned...)
 	}
 	if len(lines) > 0 {
 		header := fmt.Sprintf("The saved plan %s is stale: the organization changed since it was made. What differs now:", path)

@@ -616,24 +616,33 @@ func TestSavedPlanAppliedTwice(t *testing.T) {
 	}
 }
 
+// savedPlanOf starts the emulator seeded with seed, writes manifest to a
+// file and saves its plan there: the emulator, its variables, the
+// manifest's path and the plan's.
+func savedPlanOf(t *testing.T, seed map[string]any, manifest string) (*testEmu, map[string]string, string, string) {
+	t.Helper()
+	emu := startEmu(t, emulator.Options{}, writeState(t, seed))
+	v := vars(emu.url)
+	m := writeFile(t, "m.yaml", manifest)
+	planPath := filepath.Join(t.TempDir(), "plan.json")
+	if r := wb(t, v, "plan", "-f", m, "--out", planPath); r.code != exitOK {
+		t.Fatalf("plan --out: exit %d\n%s", r.code, r.stderr)
+	}
+	return emu, v, m, planPath
+}
+
 // TestSavedPlanManifestEditedSince: a saved plan whose manifest files were
 // edited after it was made is applied as reviewed (its embedded manifest),
 // with a warning that the files now hold another manifest; unedited files
 // say nothing.
 func TestSavedPlanManifestEditedSince(t *testing.T) {
-	state := writeState(t, map[string]any{
+	seed := map[string]any{
 		"users": []any{map[string]any{"userName": "admin@example.com", "active": true, "organizationRole": "admin"}},
 		"teams": []any{},
-	})
+	}
 	const manifest = "version: 1\nusers:\n  - email: admin@example.com\n    orgRole: admin\n  - email: carol@example.com\n"
 	for _, edited := range []bool{false, true} {
-		emu := startEmu(t, emulator.Options{}, state)
-		v := vars(emu.url)
-		m := writeFile(t, "m.yaml", manifest)
-		planPath := filepath.Join(t.TempDir(), "plan.json")
-		if r := wb(t, v, "plan", "-f", m, "--out", planPath); r.code != exitOK {
-			t.Fatalf("plan --out: exit %d\n%s", r.code, r.stderr)
-		}
+		_, v, m, planPath := savedPlanOf(t, seed, manifest)
 		if edited {
 			if err := os.WriteFile(m, []byte(manifest+"  - email: dave@example.com\n"), 0o644); err != nil {
 				t.Fatal(err)
@@ -652,18 +661,11 @@ func TestSavedPlanManifestEditedSince(t *testing.T) {
 // it creates: ambiguous_user, nothing planned for that user) is not
 // "nothing left to do": it is stale, refused, and nothing is written.
 func TestSavedPlanHeldBackIsStale(t *testing.T) {
-	state := writeState(t, map[string]any{
+	emu, v, _, planPath := savedPlanOf(t, map[string]any{
 		"users": []any{map[string]any{"userName": "admin@example.com", "active": true, "organizationRole": "admin"}},
 		"teams": []any{map[string]any{"name": "ml", "members": []any{"admin@example.com"}}},
-	})
-	emu := startEmu(t, emulator.Options{}, state)
-	v := vars(emu.url)
-	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: admin@example.com\n    orgRole: admin\n  - email: carol@example.com\n"+
+	}, "version: 1\nusers:\n  - email: admin@example.com\n    orgRole: admin\n  - email: carol@example.com\n"+
 		"teams:\n  - name: ml\n    members: [admin@example.com, carol@example.com]\n")
-	planPath := filepath.Join(t.TempDir(), "plan.json")
-	if r := wb(t, v, "plan", "-f", m, "--out", planPath); r.code != exitOK {
-		t.Fatalf("plan --out: exit %d\n%s", r.code, r.stderr)
-	}
 	createByHand(t, emu, "claim-one", "carol@example.com")
 	createByHand(t, emu, "claim-two", "carol@example.com")
 	before := writes(emu.requests(t))

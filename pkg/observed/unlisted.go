@@ -2,8 +2,6 @@ package observed
 
 import (
 	"context"
-	"slices"
-	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -25,10 +23,10 @@ type groupReader interface {
 // from one whose members were left out (unlistedMembers). A server that
 // lists no group's members and sends no teamRoles (a generic SCIM server)
 // cannot be told so: it may list its groups without their members, as
-// RFC 7644 allows, and send them only when a group is read alone. Taken as empty, such a team would have
-// every member it holds added again and none removed, on every run. A
-// group read alone without members too is empty. A reader l without
-// GetGroup leaves the teams as they were listed.
+// RFC 7644 allows, and send them only when a group is read alone. Taken
+// as empty, such a team would have every member it holds added again and
+// none removed, on every run. A group read alone without members too is
+// empty. A reader l without GetGroup leaves the teams as they were listed.
 func (r *resolver) readUnlisted(ctx context.Context, l any, teams []model.Team) ([]model.Team, error) {
 	gr, ok := l.(groupReader)
 	if !ok || len(r.absent) == 0 || r.teamRoles || r.membersListed.Load() {
@@ -40,7 +38,6 @@ func (r *resolver) readUnlisted(ctx context.Context, l any, teams []model.Team) 
 			at = append(at, i)
 		}
 	}
-	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(caps.Concurrency) // the client's own bound holds the requests to --concurrency
 	for _, i := range at {
@@ -55,9 +52,7 @@ func (r *resolver) readUnlisted(ctx context.Context, l any, teams []model.Team) 
 			var sc teamScratch
 			t := r.teamOf(&group, &sc)
 			t.ETag = teams[i].ETag
-			mu.Lock()
-			teams[i] = t
-			mu.Unlock()
+			teams[i] = t // each goroutine writes its own element
 			return nil
 		})
 	}
@@ -69,5 +64,5 @@ func (r *resolver) readUnlisted(ctx context.Context, l any, teams []model.Team) 
 		delete(r.absent, teams[i].ID)
 	}
 	r.absentMu.Unlock()
-	return slices.Clip(teams), nil
+	return teams, nil
 }

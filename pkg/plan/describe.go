@@ -206,13 +206,19 @@ func ChangesDiff(saved, now Plan) []string {
 // against plan now, computed from the same manifest against the
 // organization as it reads at apply time; it is empty when the saved plan
 // may be applied. A plan is stale when its changes or blocks differ
-// (ChangesDiff), and also when they do not but the organization read
+// (ChangesDiff, and the warnings given now that saved lacks), and also
+// when they do not but the organization read
 // differs from the one the plan was made from (the observed fingerprint):
 // what the approver reviewed (seats, warnings, who is in which team) is no
 // longer what is there, as with Terraform's stale saved plans.
 func Staleness(saved, now Plan) []string {
 	lines := ChangesDiff(saved, now)
-	if len(lines) > 0 || saved.ObservedFingerprint == now.ObservedFingerprint {
+	if len(lines) > 0 {
+		// A warning given now is often why a change is no longer planned
+		// (two accounts claiming one email: ambiguous_user).
+		return append(lines, newWarnings(saved.Warnings, now.Warnings)...)
+	}
+	if saved.ObservedFingerprint == now.ObservedFingerprint {
 		return lines
 	}
 	var known []string // what the two plans themselves tell
@@ -230,12 +236,11 @@ func Staleness(saved, now Plan) []string {
 	return append(lines, known...)
 }
 
-// NewWarnings returns the lines of the warnings of now that saved lacks
-// (NowWarned lines; by what a warning is about, as Staleness compares
-// them), whatever else differs.
-func NewWarnings(saved, now Plan) []string {
+// newWarnings is the NowWarned lines of warningsDiff: the warnings of now
+// that saved lacks.
+func newWarnings(saved, now []Warning) []string {
 	var out []string
-	for _, l := range warningsDiff(saved.Warnings, now.Warnings) {
+	for _, l := range warningsDiff(saved, now) {
 		if strings.HasPrefix(l, NowWarned) {
 			out = append(out, l)
 		}
