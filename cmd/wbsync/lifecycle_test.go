@@ -794,18 +794,11 @@ func TestSavedPlanShowsRecomputed(t *testing.T) {
 // TestStaleLinesEscaped: what a stale refusal prints names users the
 // server sent; their control characters are escaped, as in every view.
 func TestStaleLinesEscaped(t *testing.T) {
-	seed := writeState(t, map[string]any{
+	emu, v, _, planPath := savedPlanOf(t, map[string]any{
 		"users": []any{map[string]any{"userName": "admin@example.com", "organizationRole": "admin"}},
 		"teams": []any{},
-	})
-	emu := startEmu(t, emulator.Options{}, seed)
-	v := vars(emu.url)
-	m := writeFile(t, "m.yaml", "version: 1\npolicy:\n  unmanagedUsers: deactivate\n  unmanagedGracePeriod: 0\n"+
+	}, "version: 1\npolicy:\n  unmanagedUsers: deactivate\n  unmanagedGracePeriod: 0\n"+
 		"  limits: {maxDeactivations: 10}\nusers:\n  - email: admin@example.com\n    orgRole: admin\nteams: []\n")
-	planPath := filepath.Join(t.TempDir(), "plan.json")
-	if r := wb(t, v, "plan", "-f", m, "--out", planPath); r.code != exitOK {
-		t.Fatalf("plan: %d\n%s", r.code, r.stderr)
-	}
 	createByHand(t, emu, `ev\u001b]0;PWN\u0007il`, "eve@example.com")
 	r := wb(t, v, "apply", planPath, "--auto-approve")
 	if r.code != exitError || !strings.Contains(r.stderr, "now planned: deactivate") {
