@@ -132,6 +132,10 @@ type Verification struct {
 	// left two teams of one name, say): the plan has no change for it,
 	// yet the organization does not match the manifest there.
 	LeftAlone []plan.Warning `json:"left_alone,omitempty"`
+	// StillLeftAlone are the warnings of that kind the plan applied had
+	// already (a team pin no live team has): known before the run, so the
+	// organization still counts as matching, but not managed there.
+	StillLeftAlone []plan.Warning `json:"still_left_alone,omitempty"`
 	// Unchecked counts the plan's unverified role assertions (roles the
 	// server does not report): left out of Changes, and not checked.
 	Unchecked int `json:"unchecked_roles,omitempty"`
@@ -157,6 +161,17 @@ func (v *Verification) unseenNote() string {
 // manifest says: no change remains and nothing new is left alone.
 func (v *Verification) Matches() bool {
 	return v.Error == "" && len(v.Changes) == 0 && len(v.LeftAlone) == 0
+}
+
+// joinCodes lists the codes of ws, each once, comma-separated.
+func joinCodes(ws []plan.Warning) string {
+	var s []string
+	for _, w := range ws {
+		if !slices.Contains(s, string(w.Code)) {
+			s = append(s, string(w.Code))
+		}
+	}
+	return strings.Join(s, ", ")
 }
 
 // leftAloneCodes are the warnings that say a manifest team or user gets
@@ -202,7 +217,12 @@ func Verify(before, after plan.Plan, results []Result, have model.State) *Verifi
 		had[key(w)] = true
 	}
 	for _, w := range after.Warnings {
-		if slices.Contains(leftAloneCodes, w.Code) && !w.Unmanaged && !had[key(w)] {
+		if !slices.Contains(leftAloneCodes, w.Code) || w.Unmanaged {
+			continue
+		}
+		if had[key(w)] {
+			v.StillLeftAlone = append(v.StillLeftAlone, w)
+		} else {
 			v.LeftAlone = append(v.LeftAlone, w)
 		}
 	}
@@ -392,6 +412,10 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "Verified: no change remains that the read can show, but the server does not report roles: the %d role write(s) above that were not done cannot be checked.\n", rolesNotDone)
 		case v.Matches():
 			b.WriteString("Verified: the organization matches the manifest.\n")
+			if len(v.StillLeftAlone) > 0 {
+				fmt.Fprintf(&b, "  (except where %d warning(s) of the plan leave a manifest team or user alone: %s; see the plan's warnings)\n",
+					len(v.StillLeftAlone), joinCodes(v.StillLeftAlone))
+			}
 			if r.UnknownSettled() {
 				fmt.Fprintf(&b, "  (the %d operation(s) whose outcome was unknown took effect: nothing remains)\n", r.Unknown)
 			}

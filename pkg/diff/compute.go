@@ -70,6 +70,7 @@ type planner struct {
 
 	// admin bookkeeping for the last-admin guard
 	adminsLost, adminsGained int
+	adminsDemoted            int // of adminsLost, those demoted (the others are deactivated)
 	// reactivations of users the read shows as admin: not counted as
 	// gains (what role a reactivated account holds is read only after)
 	adminsReactivated int
@@ -163,6 +164,7 @@ func Compute(want, have model.State, policy model.Policy, opts Options) plan.Pla
 	p.warnRenames()
 	p.warnWithoutTeam()
 	p.warnUnreported()
+	p.warnUnmatchedProtected()
 	limits, blocked := p.limits()
 	changes := sortChanges(&p.changes)
 	p.sortWarnings()

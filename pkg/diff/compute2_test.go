@@ -334,3 +334,31 @@ func TestComputeWithoutTeamOnlyWhenInNone(t *testing.T) {
 		},
 	})
 }
+
+// The last-admin block says what the plan does to the admins, and offers
+// policy.protected only for a deactivation: it spares no role change.
+func TestLastAdminAdvice(t *testing.T) {
+	a, b := "a@x.com", "b@x.com"
+	off := func(u model.User) model.User { u.Active = false; return u }
+	role := func(u model.User, r model.Role) model.User { u.OrgRole = r; return u }
+	cases := []struct {
+		name      string
+		want      model.State
+		says, not string
+	}{
+		{"deactivated", state(users(off(du(a)), off(du(b)))), "deactivates 2 of the 2", "does not stop"},
+		{"demoted", state(users(role(du(a), "member"), role(du(b), "member"))), "demotes 2 of the 2", "add it to policy.protected"},
+		{"both", state(users(off(du(a)), role(du(b), "member"))), "deactivates 1 and demotes 1 of the 2", ""},
+	}
+	for _, tc := range cases {
+		have := state(users(role(lu("ua", a), "admin"), role(lu("ub", b), "admin")))
+		p := Compute(tc.want, have, ignorePolicy, Options{})
+		if len(p.Blocked) != 1 || p.Blocked[0].Limit != plan.BlockLastAdmin {
+			t.Fatalf("%s: blocked %+v", tc.name, p.Blocked)
+		}
+		msg := p.Blocked[0].Message
+		if !strings.Contains(msg, tc.says) || tc.not != "" && strings.Contains(msg, tc.not) {
+			t.Errorf("%s: %q should say %q and not %q", tc.name, msg, tc.says, tc.not)
+		}
+	}
+}

@@ -104,9 +104,19 @@ func TestComputeBasics(t *testing.T) {
 				lt("t1", "auth", lm("ua", a, "member"), lm("ub", b, "member")),
 				lt("t2", "add", lm("ua", a, "member"), lm("ub", b, "member"))),
 			changes: []plan.Change{
-				{Action: plan.RemoveMember, Team: "auth", TeamID: "t1", User: b, UserID: "ub", Reason: reasonNotListed},
+				{Action: plan.RemoveMember, Team: "auth", TeamID: "t1", User: b, UserID: "ub", From: "member", Reason: reasonNotListed},
 			},
 			// b stays in the additive team: no user_without_team.
+		},
+		{
+			name: "a removal names the team role it takes away",
+			want: state(users(du(a), du(b)), dt("auth", model.Authoritative, dm(a, ""))),
+			have: state(users(lu("ua", a), lu("ub", b)),
+				lt("t1", "auth", lm("ua", a, "member"), lm("ub", b, "Admin"))),
+			changes: []plan.Change{
+				{Action: plan.RemoveMember, Team: "auth", TeamID: "t1", User: b, UserID: "ub", From: "admin", Reason: reasonNotListed},
+			},
+			warnings: []plan.Warning{{Code: plan.WarnUserWithoutTeam, User: b}},
 		},
 		{
 			name: "unmanaged member of an authoritative team is removed and warned about",

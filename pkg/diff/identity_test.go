@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
@@ -657,5 +659,54 @@ func TestNameDifference(t *testing.T) {
 		if got := a + " " + b + " " + how; got != tc.want {
 			t.Errorf("nameDifference(%q, %q) = %q, want %q", tc.a, tc.b, got, tc.want)
 		}
+	}
+}
+
+// A protected entry that covers no user of the manifest or the
+// organization is warned, once per spelling; an entry covering a live
+// user by a secondary email or its userName, or only a manifest user, or
+// keys an earlier entry covers too, is not.
+func TestComputeProtectedUnmatched(t *testing.T) {
+	policy := ignorePolicy
+	policy.Protected = []string{"kim@alias.example", "kim", "*@y.com", "*@x.com", "ann@x.com",
+		"bob@x.con", "*@nowhere.example", "bob@x.con", "svc-*"}
+	want := state(users(du("ann@x.com"), du("kim@main.example"), du("new@y.com")))
+	have := state(users(lu("ua", "ann@x.com"), lh("uk", "kim", "kim@main.example", "kim@alias.example")))
+	got := Compute(want, have, policy, Options{})
+	var entries []string
+	for _, w := range got.Warnings {
+		if w.Code != plan.WarnProtectedUnmatched {
+			continue
+		}
+		entry, _, ok := strings.Cut(strings.TrimPrefix(w.Message, "policy.protected entry "), " matches no user")
+		if !ok || w.User != "" || w.Team != "" {
+			t.Fatalf("warning %+v", w)
+		}
+		entries = append(entries, entry)
+	}
+	if d := cmp.Diff([]string{`"*@nowhere.example"`, `"bob@x.con"`, `"svc-*"`}, entries); d != "" {
+		t.Errorf("protected_unmatched entries (-want +got):\n%s", d)
+	}
+	policy.Protected = []string{"ann@x.com"}
+	if got := Compute(want, have, policy, Options{}); hasWarning(got, plan.WarnProtectedUnmatched, "") {
+		t.Errorf("an entry matching a live user warned: %+v", got.Warnings)
+	}
+}
+
+// A live team the manifest does not name is shown quoted when white space
+// at either end of its name would not show, and the warning says how to
+// empty it.
+func TestUnmanagedTeamNameQuoted(t *testing.T) {
+	have := state(users(lu("ua", "a@x.com")), lt("g1", " ops", lm("ua", "a@x.com", "")), lt("g2", "ml", lm("ua", "a@x.com", "")))
+	got := Compute(state(users(du("a@x.com")), dt("x", model.Additive, dm("a@x.com", ""))), have, ignorePolicy, Options{})
+	var msgs []string
+	for _, w := range got.Warnings {
+		if w.Code == plan.WarnUnmanagedTeam {
+			msgs = append(msgs, w.Message)
+		}
+	}
+	if len(msgs) != 2 || !strings.HasPrefix(msgs[1], `live team " ops" (id g1,`) || !strings.HasPrefix(msgs[0], "live team ml (id g2,") ||
+		!strings.Contains(msgs[0], "with members: [] to empty it") {
+		t.Errorf("unmanaged_team messages: %q", msgs)
 	}
 }

@@ -46,8 +46,8 @@ func (p *planner) limits() (plan.Limits, []plan.Block) {
 			reactivated = fmt.Sprintf(" (it reactivates %d user(s) the read shows as admin, not counted: the role a reactivated account holds is known only once it is read again; reactivate them in an apply of their own first)", p.adminsReactivated)
 		}
 		blocks = append(blocks, plan.Block{Limit: plan.BlockLastAdmin, Planned: p.adminsLost, Allowed: admins - 1, Message: fmt.Sprintf(
-			"the plan would leave the organization without an active admin: it deactivates or demotes %d of the %d active admin(s) and promotes none%s; keep one admin active (orgRole: admin in the manifest, or add the admin to policy.protected)",
-			p.adminsLost, admins, reactivated)})
+			"the plan would leave the organization without an active admin: it %s of the %d active admin(s) and promotes none%s; keep one admin active (%s)",
+			lostAdmins(p.adminsLost-p.adminsDemoted, p.adminsDemoted), admins, reactivated, keepAdmin(p.adminsLost-p.adminsDemoted, p.adminsDemoted))})
 	}
 	// Unverified demotions may each remove an admin the read cannot see:
 	// they are safe only when the plan also makes someone admin, or a
@@ -84,6 +84,30 @@ func (p *planner) limits() (plan.Limits, []plan.Block) {
 			n)})
 	}
 	return l, blocks
+}
+
+// lostAdmins says how a plan takes deactivated and demoted admins away.
+func lostAdmins(deactivated, demoted int) string {
+	switch {
+	case demoted == 0:
+		return fmt.Sprintf("deactivates %d", deactivated)
+	case deactivated == 0:
+		return fmt.Sprintf("demotes %d", demoted)
+	}
+	return fmt.Sprintf("deactivates %d and demotes %d", deactivated, demoted)
+}
+
+// keepAdmin is the advice of the last-admin block: policy.protected spares
+// a deactivation, never a role change, so a demotion's advice is the
+// manifest's orgRole alone.
+func keepAdmin(deactivated, demoted int) string {
+	switch {
+	case demoted == 0:
+		return "list one of them in the manifest, active, with orgRole: admin, or add it to policy.protected"
+	case deactivated == 0:
+		return "orgRole: admin in the manifest for one of them; policy.protected does not stop a role change"
+	}
+	return "orgRole: admin in the manifest for one of them, or add one it deactivates to policy.protected, which does not stop a role change"
 }
 
 // rule says how a limit was set, for the plan header.

@@ -277,7 +277,13 @@ func (p *planner) planRemovals(t teamRef, ts *teamState) {
 				"%s is protected (policy.protected): not removed from team %s, although %s", who.text(), t.name, reason)})
 			continue
 		}
-		p.add(plan.Change{Action: plan.RemoveMember, Team: t.name, TeamID: t.id, User: who.user, Username: who.handle, UserID: p.lives[li].id, Reason: reason})
+		// The role the membership held, where the read reports it (W&B
+		// names a team role by the team's name: not for a shared name).
+		var from string
+		if p.teamRolesReported && (!t.sharedName || t.live.Members[pos].Role != "") {
+			from = string(p.liveTeamRole(&t.live.Members[pos], li, t))
+		}
+		p.add(plan.Change{Action: plan.RemoveMember, Team: t.name, TeamID: t.id, User: who.user, Username: who.handle, UserID: p.lives[li].id, From: from, Reason: reason})
 	}
 	if len(unresolved) > 0 {
 		slices.Sort(unresolved)

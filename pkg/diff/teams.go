@@ -93,8 +93,8 @@ func (p *planner) warnUnmanagedTeams(claimed map[int]string) {
 			continue
 		}
 		p.warn(plan.Warning{Code: plan.WarnUnmanagedTeam, Team: t.Name, IDs: []string{t.ID}, Count: len(t.Members), Unmanaged: true, Message: fmt.Sprintf(
-			"live team %s (id %s, %d member(s)) is not in the manifest: it is left alone and its members keep their access; list it to manage it (W&B cannot rename or delete a team)",
-			t.Name, t.ID, len(t.Members))})
+			"live team %s (id %s, %d member(s)) is not in the manifest: it is left alone and its members keep their access; list it to manage it, with members: [] to empty it (W&B cannot rename or delete a team)",
+			quoteSpaced(t.Name), t.ID, len(t.Members))})
 	}
 }
 
@@ -138,7 +138,7 @@ func (p *planner) warnCaseSiblings(byKey map[string][]int, claimed map[int]strin
 		a, b, how := nameDifference(t.Name, m.Name)
 		p.warn(plan.Warning{Code: plan.WarnTeamNameCase, Team: t.Name, IDs: []string{t.ID}, Unmanaged: true, Message: fmt.Sprintf(
 			"live team %s (id %s) differs %s from live team %s (id %s), which manifest team %s manages: %s is left alone (W&B cannot rename teams)",
-			a, t.ID, how, b, m.ID, claimed[managed], t.Name)})
+			a, t.ID, how, b, m.ID, quoteSpaced(claimed[managed]), quoteSpaced(t.Name))})
 	}
 }
 
@@ -305,6 +305,15 @@ func (p *planner) warnCase(dt, live *model.Team) {
 	a, b, how := nameDifference(dt.Name, live.Name)
 	p.warn(plan.Warning{Code: plan.WarnTeamNameCase, Team: live.Name, IDs: []string{live.ID}, Message: fmt.Sprintf(
 		"manifest team %s differs from live team %s %s: the live team is used (W&B cannot rename teams)", a, b, how)})
+}
+
+// quoteSpaced quotes a name with white space at either end, which would
+// not show in a message; other names are shown as they are.
+func quoteSpaced(name string) string {
+	if strings.TrimSpace(name) != name {
+		return strconv.Quote(name)
+	}
+	return name
 }
 
 // nameDifference says how two team names with one key (model.Key) differ,

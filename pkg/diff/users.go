@@ -140,6 +140,7 @@ func (p *planner) orgRole(d *model.User, l *model.User) {
 		p.adminsGained++
 	case have == model.RoleAdmin && l.Active:
 		p.adminsLost++
+		p.adminsDemoted++
 	}
 }
 
@@ -607,5 +608,34 @@ func (p *planner) warnWithoutTeam() {
 		name := p.wants[di].name
 		p.warn(plan.Warning{Code: plan.WarnUserWithoutTeam, User: name, Message: fmt.Sprintf(
 			"%s is active but in no team of the manifest: can log in, reaches no team's data", name)})
+	}
+}
+
+// warnUnmatchedProtected warns protected_unmatched for each entry of
+// policy.protected that covers no manifest user (its email or username)
+// and no live user (its userName or any of its emails): a typo there
+// protects no one, and the user meant to be spared is not.
+func (p *planner) warnUnmatchedProtected() {
+	if len(p.policy.Protected) == 0 {
+		return
+	}
+	if p.protector == nil {
+		p.protector = model.NewProtector(p.policy.Protected)
+	}
+	unmatched := p.protector.Unmatched(func(key func(string)) {
+		for i := range p.want.Users {
+			u := &p.want.Users[i]
+			key(model.Key(wantEmail(u)))
+			key(model.Key(wantUserName(u)))
+		}
+		for i := range p.have.Users {
+			l := &p.have.Users[i]
+			key(l.Key())
+			liveEmails(l, key)
+		}
+	})
+	for _, e := range unmatched {
+		p.warn(plan.Warning{Code: plan.WarnProtectedUnmatched, Message: fmt.Sprintf(
+			"policy.protected entry %q matches no user in the manifest or the organization: it protects no one; check its spelling", e)})
 	}
 }

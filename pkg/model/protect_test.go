@@ -3,11 +3,14 @@ package model
 import (
 	"fmt"
 	"math/rand"
+	"slices"
 	"testing"
 )
 
 // TestProtectorAgreesWithMatchesProtected: the index finds, for every key,
-// the first entry that trying each entry in order finds.
+// the first entry that trying each entry in order finds, and Unmatched
+// the entries (each spelling once) that no key matches, even where an
+// earlier entry covers the same keys.
 func TestProtectorAgreesWithMatchesProtected(t *testing.T) {
 	pieces := []string{"a", "b", "@", "x.io", "*", "?", "[ab]", "/", "\\*", ".", "*@", "@x.io"}
 	r := rand.New(rand.NewSource(1))
@@ -28,9 +31,14 @@ func TestProtectorAgreesWithMatchesProtected(t *testing.T) {
 			pats = append(pats, word(1+r.Intn(4), true))
 		}
 		r.Shuffle(len(pats), func(i, j int) { pats[i], pats[j] = pats[j], pats[i] })
+		if r.Intn(3) == 0 { // an entry given twice
+			pats = append(pats, pats[r.Intn(len(pats))])
+		}
 		p := NewProtector(pats)
+		var keys []string
 		for k := 0; k < 50; k++ {
 			key := word(1+r.Intn(5), false)
+			keys = append(keys, key)
 			want := -1
 			for i, pat := range pats {
 				if MatchesProtected(pat, key) {
@@ -42,6 +50,20 @@ func TestProtectorAgreesWithMatchesProtected(t *testing.T) {
 				t.Fatalf("entries %q, key %q: Match = %d, want %d", pats, key, got, want)
 			}
 		}
+		var want []string
+		for _, pat := range pats {
+			if !slices.Contains(want, pat) && !slices.ContainsFunc(keys, func(k string) bool { return MatchesProtected(pat, k) }) {
+				want = append(want, pat)
+			}
+		}
+		got := p.Unmatched(func(key func(string)) {
+			for _, k := range keys {
+				key(k)
+			}
+		})
+		if !slices.Equal(got, want) {
+			t.Fatalf("entries %q, keys %q: Unmatched = %q, want %q", pats, keys, got, want)
+		}
 	}
 	if NewProtector(nil).Covers("a@x.io") || !NewProtector([]string{"*@x.io"}).Covers("A@X.IO") {
 		t.Error("Covers")
@@ -49,15 +71,21 @@ func TestProtectorAgreesWithMatchesProtected(t *testing.T) {
 }
 
 // BenchmarkProtected matches 10,000 keys against 1,000 domain globs
-// ("*@dN.example.com") and 10 other globs: "each" tries every entry, as
-// Policy.IsProtected does; "index" asks a Protector.
+// ("*@dN.example.com"), 500 globs by their start ("svc-N-*"), 500 by
+// their end ("*-botN@ci.example") and 10 others ("*opsN*"): "each" tries
+// every entry, as Policy.IsProtected does; "index" asks a Protector;
+// "unmatched" finds the entries no key matches, as the plan's
+// protected_unmatched warning does.
 func BenchmarkProtected(b *testing.B) {
 	var pats []string
 	for i := 0; i < 1000; i++ {
 		pats = append(pats, fmt.Sprintf("*@d%d.example.com", i))
 	}
+	for i := 0; i < 500; i++ {
+		pats = append(pats, fmt.Sprintf("svc-%d-*", i), fmt.Sprintf("*-bot%d@ci.example", i))
+	}
 	for i := 0; i < 10; i++ {
-		pats = append(pats, fmt.Sprintf("svc-%d-*", i))
+		pats = append(pats, fmt.Sprintf("*ops%d*", i))
 	}
 	keys := make([]string, 10000)
 	for i := range keys {
@@ -77,6 +105,15 @@ func BenchmarkProtected(b *testing.B) {
 			for _, k := range keys {
 				p.Covers(k)
 			}
+		}
+	})
+	b.Run("unmatched", func(b *testing.B) {
+		for b.Loop() {
+			NewProtector(pats).Unmatched(func(key func(string)) {
+				for _, k := range keys {
+					key(k)
+				}
+			})
 		}
 	})
 }

@@ -47,6 +47,9 @@ func Describe(c Change) string {
 		}
 	case RemoveMember:
 		s = fmt.Sprintf("remove %s from team %s", user, c.Team)
+		if c.From == string(model.RoleAdmin) {
+			s += ", a team admin"
+		}
 	case DeactivateUser:
 		s = "deactivate user " + user
 		switch c.From {

@@ -74,7 +74,9 @@ type Change struct {
 	// (add_member; "member" unless the manifest says otherwise).
 	Role model.Role `json:"role,omitempty"`
 	// From is the previous value of what the change replaces (a role, a
-	// display name), where known.
+	// display name), where known: on deactivate_user the user's org role
+	// when it is admin (or RoleUnreported), on remove_member the member's
+	// team role.
 	From string `json:"from,omitempty"`
 	// Name and ExternalID are the user's displayName and externalId
 	// (create_user, update_user: the new values; empty = not set).
@@ -129,6 +131,17 @@ func (c Change) Restores() bool {
 // assertion, whose previous role is unknown, does not.)
 func (c Change) Demotes() bool {
 	return (c.Action == SetOrgRole || c.Action == SetTeamRole) && c.From == string(model.RoleAdmin) && c.Role != model.RoleAdmin
+}
+
+// TakesAdmin reports whether the change takes an admin right away: a
+// demotion (Demotes), the deactivation of an organization admin, or the
+// removal of a team admin from its team (their From is "admin").
+func (c Change) TakesAdmin() bool {
+	switch c.Action {
+	case DeactivateUser, RemoveMember:
+		return c.From == string(model.RoleAdmin)
+	}
+	return c.Demotes()
 }
 
 // WarningCode names the kind of a warning; the codes are part of the plan
@@ -214,6 +227,9 @@ const (
 	// renamed or deleted in the manifest, or made in the UI): left alone,
 	// its members keep their access.
 	WarnUnmanagedTeam WarningCode = "unmanaged_team"
+	// WarnProtectedUnmatched: a policy.protected entry covers no user of
+	// the manifest or the organization (a misspelt entry protects no one).
+	WarnProtectedUnmatched WarningCode = "protected_unmatched"
 )
 
 var warningCodes = []WarningCode{
@@ -222,6 +238,7 @@ var warningCodes = []WarningCode{
 	WarnTeamPinNotFound, WarnTeamPinMismatch, WarnExternalIDUnreported, WarnRolesUnreported,
 	WarnCustomRolesUnchecked, WarnUnmanagedRecent, WarnTeamRolesAmbiguous, WarnEmailElsewhere, WarnIdentityMismatch,
 	WarnExternalIDElsewhere, WarnInactiveMember, WarnCreatedUnreported, WarnPossibleRename, WarnUnmanagedTeam,
+	WarnProtectedUnmatched,
 }
 
 // WarningCodes returns every warning code.

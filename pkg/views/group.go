@@ -297,6 +297,9 @@ func lineText(c plan.Change) string {
 		}
 	case plan.DeactivateUser:
 		s = "deactivate"
+		if c.From == string(model.RoleAdmin) {
+			s = "deactivate org admin"
+		}
 	case plan.AddMember:
 		s = fmt.Sprintf("add %s as %s", user, plan.RoleOrMember(c.Role))
 	case plan.SetTeamRole:
@@ -306,6 +309,9 @@ func lineText(c plan.Change) string {
 		}
 	case plan.RemoveMember:
 		s = "remove " + user
+		if c.From == string(model.RoleAdmin) {
+			s = "remove team admin " + user
+		}
 	default:
 		return plan.Describe(c)
 	}
@@ -317,6 +323,9 @@ func lineText(c plan.Change) string {
 func gistText(c plan.Change) string {
 	switch c.Action {
 	case plan.RemoveMember:
+		if c.From == string(model.RoleAdmin) {
+			return withReason("remove team admin", c)
+		}
 		return withReason("remove", c)
 	case plan.SetTeamRole:
 		s := "role → " + string(c.Role)

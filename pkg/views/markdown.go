@@ -209,13 +209,14 @@ func markdownHead(p plan.Plan, s plan.Summary) (top, banner string) {
 	return top, b.String()
 }
 
-// demoted counts the changes of p that take an admin role away
-// (plan.Change.Demotes): organization roles, then team roles.
+// demoted counts the changes of p that take an admin right away
+// (plan.Change.TakesAdmin): organization admins (demoted or deactivated),
+// then team admin roles (demoted or removed from the team).
 func demoted(p plan.Plan) (org, team int) {
 	for _, c := range p.Changes {
 		switch {
-		case !c.Demotes():
-		case c.Action == plan.SetOrgRole:
+		case !c.TakesAdmin():
+		case c.Action == plan.SetOrgRole || c.Action == plan.DeactivateUser:
 			org++
 		default:
 			team++

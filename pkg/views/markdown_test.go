@@ -488,4 +488,31 @@ func TestMarkdownDemotionBanner(t *testing.T) {
 	if md := markdownOf(t, p); strings.Contains(md, "takes admin rights away") {
 		t.Errorf("a promotion and an unverified assertion are no demotion:\n%s", md)
 	}
+	// Deactivating an org admin and removing a team admin take the right
+	// away as a demotion does, and the lines say whose it was; a member's
+	// removal and a non-admin's deactivation do not.
+	p.Changes = []plan.Change{
+		{Action: plan.RemoveMember, User: "e@x.com", UserID: "u5", Team: "ml", TeamID: "t1", From: "admin"},
+		{Action: plan.RemoveMember, User: "f@x.com", UserID: "u6", Team: "ml", TeamID: "t1", From: "member"},
+		{Action: plan.DeactivateUser, User: "g@x.com", UserID: "u7", From: "admin"},
+		{Action: plan.DeactivateUser, User: "h@x.com", UserID: "u8", From: plan.RoleUnreported},
+	}
+	md = markdownOf(t, p)
+	for _, want := range []string{
+		"> **This plan takes admin rights away:** 1 organization admin(s) and 1 team admin role(s).",
+		"deactivate org admin", "remove team admin",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("no %q:\n%s", want, md)
+		}
+	}
+	var text strings.Builder
+	if err := WriteText(&text, p, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"- deactivate org admin", "- remove team admin e@x.com", "- remove f@x.com"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text: no %q:\n%s", want, text.String())
+		}
+	}
 }
