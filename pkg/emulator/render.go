@@ -39,6 +39,9 @@ func (s *Server) renderUser(u *user, v userView) userOut {
 	if s.opts.OmitCreated {
 		out.Meta.Created = ""
 	}
+	if !s.opts.LegacyShapes {
+		out.RegistryRoles = []registryRoleOut{}
+	}
 	switch {
 	case s.opts.LegacyShapes:
 		out.Emails = legacyEmailOut{Value: u.emails[0], Primary: true}

@@ -96,6 +96,18 @@ func TestUserShapes(t *testing.T) {
 		if r.str("modelsSeat") != "full" {
 			t.Errorf("dedicated modelsSeat = %q", r.str("modelsSeat"))
 		}
+		// W&B's activity and registry attributes: a user never active
+		// has lastActiveAt null (present, not left out); an empty list is
+		// null in the legacy shapes.
+		if ra, ok := r.body["registryRoles"].([]any); legacy != (ra == nil) || !legacy && (!ok || len(ra) != 0) || r.body["daysActive"] != float64(0) {
+			t.Errorf("legacy %v: registryRoles %#v, daysActive %v", legacy, r.body["registryRoles"], r.body["daysActive"])
+		}
+		if v, ok := r.body["registryRoles"]; !ok || legacy && v != nil {
+			t.Errorf("legacy %v: registryRoles %#v (present %v)", legacy, v, ok)
+		}
+		if v, ok := r.body["lastActiveAt"]; !ok || v != nil {
+			t.Errorf("lastActiveAt = %v (present %v), want null", v, ok)
+		}
 	}
 }
 

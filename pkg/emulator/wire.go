@@ -88,6 +88,11 @@ type legacyEmailOut struct {
 	Primary bool   `json:"Primary"`
 }
 
+type registryRoleOut struct {
+	RegistryName string `json:"registryName"`
+	RoleName     string `json:"roleName"`
+}
+
 type teamRoleOut struct {
 	TeamName string `json:"teamName"`
 	RoleName string `json:"roleName"`
@@ -105,6 +110,13 @@ type userOut struct {
 	TeamRoles        []teamRoleOut `json:"teamRoles,omitzero"`         // nil only when roles are omitted
 	ModelsSeat       string        `json:"modelsSeat,omitempty"`
 	WeaveRole        string        `json:"weaveRole,omitempty"`
+	// DaysActive, LastActiveAt (null: never active) and RegistryRoles are
+	// on every User W&B returns (docs/wandb-api.md); the emulator keeps
+	// no activity and no registries, so they are 0, null and [] (null
+	// with the legacy shapes, as W&B wrote empty lists).
+	DaysActive    int               `json:"daysActive"`
+	LastActiveAt  *string           `json:"lastActiveAt"`
+	RegistryRoles []registryRoleOut `json:"registryRoles"`
 	// Groups is in a Multi-tenant create response only: the teams the
 	// user was created into.
 	Groups []groupRefOut `json:"groups,omitempty"`
