@@ -77,6 +77,9 @@ func runEmulate(ctx context.Context, inv *invocation, f *flags, own any, pos []s
 	if err != nil {
 		return exitError, fmt.Errorf("listen: %w", err)
 	}
+	if exposed(ln.Addr()) && o.opts.APIKey == "" {
+		log.Warn("the emulator listens beyond this machine (" + ln.Addr().String() + ") and accepts any API key: anyone who reaches it can read and change its organization; pass --api-key, or listen on 127.0.0.1")
+	}
 	base := "/scim"
 	if o.opts.BasePaths == emulator.BasePathsV2 {
 		base = "/scim/v2" // the only path that answers
@@ -141,6 +144,13 @@ func runVersion(_ context.Context, inv *invocation, _ *flags, _ any, pos []strin
 // listener at addr: a wildcard address (":0", "0.0.0.0:0", "[::]:0"; Go
 // listens on both IPv4 and IPv6 for them) is reached on 127.0.0.1, a
 // loopback address wbsync accepts over plain http.
+// exposed reports whether addr is reachable from other machines: not a
+// loopback address (a wildcard one listens on every interface).
+func exposed(addr net.Addr) bool {
+	a, ok := addr.(*net.TCPAddr)
+	return ok && !a.IP.IsLoopback()
+}
+
 func reachable(addr net.Addr) string {
 	if a, ok := addr.(*net.TCPAddr); ok && a.IP.IsUnspecified() {
 		return net.JoinHostPort("127.0.0.1", strconv.Itoa(a.Port))

@@ -134,12 +134,22 @@ func TestEmulateFaultsWithoutRate(t *testing.T) {
 }
 
 // TestEmulateWildcardListen: listening on every address, emulate prints a
-// loopback URL, one wbsync takes over plain http.
+// loopback URL, one wbsync takes over plain http, and warns that it
+// accepts any key from other machines, unless --api-key is given.
 func TestEmulateWildcardListen(t *testing.T) {
+	const warning = "the emulator listens beyond this machine"
 	for _, listen := range []string{":0", "0.0.0.0:0", "[::]:0"} {
 		_, base, stderr := startEmulate(t, "--listen", listen, "--state", examplePath("emulator-state.json"))
 		if r := wb(t, vars(base), "plan", "-f", examplePath("wbsync.yaml")); r.code != exitOK {
 			t.Fatalf("--listen %s: plan against %s: exit %d\n%s\n%s", listen, base, r.code, r.stderr, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), warning) {
+			t.Errorf("--listen %s: no warning:\n%s", listen, stderr.String())
+		}
+	}
+	for _, args := range [][]string{{"--listen", ":0", "--api-key", "k"}, {"--listen", "127.0.0.1:0"}} {
+		if _, _, stderr := startEmulate(t, args...); strings.Contains(stderr.String(), warning) {
+			t.Errorf("%q: warned:\n%s", args, stderr.String())
 		}
 	}
 }
