@@ -175,7 +175,7 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Deployment, "deployment", o.Deployment, "W&B implementation to play: saas | dedicated")
 	fs.StringVar(&o.APIKey, "api-key", o.APIKey, "API key requests must carry (default: accept any key)")
 	fs.BoolVar(&o.LegacyShapes, "legacy-shapes", o.LegacyShapes,
-		"User emails as one object with capitalised keys, member keys capitalised, empty members as null")
+		"User emails as one object with capitalised keys, member keys capitalised, empty lists (members, teamRoles, registryRoles, Resources) as null")
 	fs.IntVar(&o.PageCap, "page-cap", o.PageCap, "at most N resources per list page, whatever count asks (0 = no cap)")
 	fs.BoolVar(&o.IgnoreCount, "ignore-count", o.IgnoreCount, "every list returns all resources in one page")
 	fs.IntVar(&o.ServiceAccounts, "service-accounts", o.ServiceAccounts,

@@ -53,10 +53,14 @@ func (s *Server) renderUser(u *user, v userView) userOut {
 		out.Emails = es
 	}
 	if v.roles {
-		out.OrganizationRole, out.TeamRoles = u.orgRole, []teamRoleOut{}
+		roles := []teamRoleOut{}
 		for _, t := range s.st.userTeams(u) {
-			out.TeamRoles = append(out.TeamRoles, teamRoleOut{TeamName: t.name, RoleName: t.roles[u.id]})
+			roles = append(roles, teamRoleOut{TeamName: t.name, RoleName: t.roles[u.id]})
 		}
+		if len(roles) == 0 && s.opts.LegacyShapes {
+			roles = nil // null: W&B wrote an empty list so then
+		}
+		out.OrganizationRole, out.TeamRoles = u.orgRole, roles
 	}
 	if s.opts.Deployment == DeploymentDedicated {
 		out.ModelsSeat, out.WeaveRole = cmp.Or(u.modelsSeat, "full"), cmp.Or(u.weaveRole, "full")

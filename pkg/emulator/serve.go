@@ -303,6 +303,9 @@ func (s *Server) listReply(q url.Values, n int, render func(i int) any) (reply, 
 	for i := from; i < to; i++ {
 		out.Resources = append(out.Resources, render(i))
 	}
+	if len(out.Resources) == 0 && s.opts.LegacyShapes {
+		out.Resources = nil // W&B wrote an empty list as null then
+	}
 	return reply{status: http.StatusOK, body: out}, nil
 }
 

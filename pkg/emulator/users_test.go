@@ -306,3 +306,23 @@ func TestCreateStringBooleans(t *testing.T) {
 		}
 	}
 }
+
+// TestLegacyNullLists: with the legacy shapes an empty list field is null,
+// as W&B wrote them before it answered [] (a user in no team's teamRoles,
+// a list page with no resources); without them, [].
+func TestLegacyNullLists(t *testing.T) {
+	for _, legacy := range []bool{false, true} {
+		e := start(t, Options{LegacyShapes: legacy}, seedBasic)
+		id := e.do("POST", "/Users", newUser("zed@example.com")).want(t, 201).str("id")
+		u := e.do("GET", "/Users/"+p(id), nil).want(t, 200)
+		page := e.do("GET", "/Users?filter="+url.QueryEscape(`userName eq "nobody@example.com"`), nil).want(t, 200)
+		for what, v := range map[string]any{"teamRoles": u.body["teamRoles"], "Resources": page.body["Resources"]} {
+			if l, ok := v.([]any); legacy && v != nil || !legacy && (!ok || len(l) != 0) {
+				t.Errorf("legacy %v: %s = %#v", legacy, what, v)
+			}
+		}
+		if _, ok := u.body["teamRoles"]; !ok {
+			t.Errorf("legacy %v: no teamRoles key", legacy)
+		}
+	}
+}

@@ -99,17 +99,19 @@ type teamRoleOut struct {
 }
 
 type userOut struct {
-	Schemas          []string      `json:"schemas"`
-	ID               string        `json:"id"`
-	UserName         string        `json:"userName"`
-	DisplayName      string        `json:"displayName"`
-	ExternalID       string        `json:"externalId,omitempty"`
-	Emails           any           `json:"emails"`
-	Active           bool          `json:"active"`
-	OrganizationRole string        `json:"organizationRole,omitempty"` // empty only when roles are omitted
-	TeamRoles        []teamRoleOut `json:"teamRoles,omitzero"`         // nil only when roles are omitted
-	ModelsSeat       string        `json:"modelsSeat,omitempty"`
-	WeaveRole        string        `json:"weaveRole,omitempty"`
+	Schemas          []string `json:"schemas"`
+	ID               string   `json:"id"`
+	UserName         string   `json:"userName"`
+	DisplayName      string   `json:"displayName"`
+	ExternalID       string   `json:"externalId,omitempty"`
+	Emails           any      `json:"emails"`
+	Active           bool     `json:"active"`
+	OrganizationRole string   `json:"organizationRole,omitempty"` // empty only when roles are omitted
+	// TeamRoles is a []teamRoleOut: nil (left out) only when roles are
+	// omitted, a nil slice (null) when empty with the legacy shapes.
+	TeamRoles  any    `json:"teamRoles,omitempty"`
+	ModelsSeat string `json:"modelsSeat,omitempty"`
+	WeaveRole  string `json:"weaveRole,omitempty"`
 	// DaysActive, LastActiveAt (null: never active) and RegistryRoles are
 	// on every User W&B returns (docs/wandb-api.md); the emulator keeps
 	// no activity and no registries, so they are 0, null and [] (null
