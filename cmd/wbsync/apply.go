@@ -490,13 +490,22 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	if f.format == "json" {
 		logOutcome(a.s.log, rep)
 	}
+	// An interrupt or a failed verification is the error of the run; a
+	// --report that could not be written is said beside it, or the file
+	// of an earlier run would pass for this one's.
+	withFile := func(err error) error {
+		if fileErr == nil {
+			return err
+		}
+		return fmt.Errorf("%w; and --report was not written: %w", err, fileErr)
+	}
 	switch {
 	case runErr != nil:
-		return exitFailed, runErr
+		return exitFailed, withFile(runErr)
 	case verifyErr != nil:
 		// The writes were made; what remains is unknown: as for changes
 		// that remain, exit 4 (exit 1 would read as "nothing written").
-		return exitFailed, verifyErr
+		return exitFailed, withFile(verifyErr)
 	case fileErr != nil:
 		return exitFailed, fmt.Errorf("the apply ran, but --report was not written: %w", fileErr)
 	case rep.Failed > 0 || rep.Unknown > 0 && !rep.UnknownSettled():

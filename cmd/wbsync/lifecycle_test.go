@@ -358,8 +358,14 @@ func TestVerificationSeesTeamLeftAlone(t *testing.T) {
 // TestVerificationReadFails: the writes are made, then the read that
 // verifies them fails (the server answers 404 to every list from then on):
 // exit 4, never 1 (which reads as "nothing written"), and the report says
-// the verification could not be made (remaining -1, with why).
+// the verification could not be made (remaining -1, with why). The
+// --report directory, checked before the first write, is gone by the end:
+// that the file was not written is said too.
 func TestVerificationReadFails(t *testing.T) {
+	reportDir := filepath.Join(t.TempDir(), "out")
+	if err := os.Mkdir(reportDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	srv, err := emulator.New(emulator.Options{}, nil, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
 	if err != nil {
 		t.Fatal(err)
@@ -376,15 +382,21 @@ func TestVerificationReadFails(t *testing.T) {
 		default:
 		}
 		if r.Method != http.MethodGet {
-			wrote.Do(func() { close(written) })
+			wrote.Do(func() {
+				close(written)
+				if err := os.Remove(reportDir); err != nil {
+					t.Error(err)
+				}
+			})
 		}
 		srv.ServeHTTP(w, r)
 	}))
 	defer hs.Close()
 	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\nteams:\n  - name: ml\n    members: [a@example.com]\n")
-	r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve", "-o", "json")
-	if r.code != exitFailed || strings.Contains(r.stderr, "nothing was written") || !strings.Contains(r.stderr, "the verification read failed") {
-		t.Fatalf("exit %d, want 4 saying the verification read failed:\n%s", r.code, r.stderr)
+	r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve", "-o", "json", "--report", filepath.Join(reportDir, "report.json"))
+	if r.code != exitFailed || strings.Contains(r.stderr, "nothing was written") || !strings.Contains(r.stderr, "the verification read failed") ||
+		!strings.Contains(r.stderr, "--report was not written") {
+		t.Fatalf("exit %d, want 4 saying the verification read failed and the report was not written:\n%s", r.code, r.stderr)
 	}
 	rep := decodeReport(t, r.stdout)
 	if v := rep.Verification; v == nil || v.Remaining != -1 || !strings.Contains(v.Error, "404") {
