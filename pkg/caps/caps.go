@@ -38,6 +38,12 @@ const (
 	// EmulatorRequest is the largest request body the emulator reads
 	// (bytes); a larger one is answered 413.
 	EmulatorRequest = 16 << 20
+	// EmulatorServiceAccounts is the most org service accounts, and
+	// EmulatorTeamServiceAccounts the most team-scoped ones per team, the
+	// emulator seeds: a real organization has a handful, and a count with
+	// a few zeros too many would fill memory before it serves.
+	EmulatorServiceAccounts     = 100_000
+	EmulatorTeamServiceAccounts = 100
 	// ManifestErrorSearch is the largest manifest file (bytes) in which a
 	// YAML syntax error is looked for line by line (by parsing prefixes
 	// of the file, about 20 of them), to name the line where it arises

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
 // Deployments the emulator can play (W&B maintains two separate SCIM API
@@ -282,6 +284,10 @@ func (o Options) normalise() (Options, error) {
 	}
 	if o.PageCap < 0 || o.ServiceAccounts < 0 || o.TeamServiceAccounts < 0 || o.MaxAddValues < 0 || o.SeatLimit < 0 {
 		return o, fmt.Errorf("page cap, service accounts, team service accounts, max add values and seat limit must not be negative")
+	}
+	if o.ServiceAccounts > caps.EmulatorServiceAccounts || o.TeamServiceAccounts > caps.EmulatorTeamServiceAccounts {
+		return o, fmt.Errorf("service accounts %d, team service accounts %d: at most %d and %d (per team)",
+			o.ServiceAccounts, o.TeamServiceAccounts, caps.EmulatorServiceAccounts, caps.EmulatorTeamServiceAccounts)
 	}
 	if o.Latency < 0 || o.RetryAfter < 0 {
 		return o, fmt.Errorf("latency %v and retry-after %v must not be negative", o.Latency, o.RetryAfter)

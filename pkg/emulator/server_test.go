@@ -16,6 +16,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/zap/zaptest"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
 func seedUsers(n int) string {
@@ -302,6 +304,8 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{Faults: []string{"404"}},
 		{PageCap: -1},
 		{Latency: -time.Second},
+		{ServiceAccounts: caps.EmulatorServiceAccounts + 1},
+		{TeamServiceAccounts: caps.EmulatorTeamServiceAccounts + 1},
 	} {
 		if _, err := New(o, nil, zaptest.NewLogger(t)); err == nil {
 			t.Errorf("New(%+v) accepted", o)
