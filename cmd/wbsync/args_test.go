@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -137,13 +138,33 @@ func TestDoubleDashEndsFlags(t *testing.T) {
 }
 
 // TestFlagsBeforeTheCommand: flags may come before the command, as kubectl
-// takes them; "--" still ends flags, and an argument list naming no command
-// is refused naming its first word.
+// takes them; a flag's value that names a command is the flag's (-f apply
+// validate validates the file apply), a boolean flag takes none; "--"
+// still ends flags, and an argument list naming no command is refused
+// naming its first word.
 func TestFlagsBeforeTheCommand(t *testing.T) {
 	m := examplePath("wbsync.yaml")
 	r := wb(t, nil, "--log-format", "json", "-f", m, "validate", "-o", "json")
 	if r.code != exitOK || !strings.HasPrefix(r.stdout, "{") {
 		t.Errorf("--log-format json -f M validate -o json: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	b, err := os.ReadFile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	named := filepath.Join(dir, "apply")
+	if err := os.WriteFile(named, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	for _, args := range [][]string{{"-f", "apply", "validate"}, {"--file", "apply", "--log-level", "warn", "validate"}, {"-f=apply", "validate"}} {
+		if r := wb(t, nil, args...); r.code != exitOK || !strings.HasPrefix(r.stdout, "Manifest is valid") {
+			t.Errorf("%q: exit %d, want the file apply validated\nstdout:\n%s\nstderr:\n%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	if r := wb(t, nil, "--dry-run", "apply", "-f", "apply"); !strings.HasPrefix(r.stderr, "wbsync apply:") {
+		t.Errorf("--dry-run apply: not run as apply (exit %d)\n%s", r.code, r.stderr)
 	}
 	for _, tc := range []struct {
 		args []string
@@ -542,6 +563,30 @@ func TestDeploymentFromHost(t *testing.T) {
 		}
 		if got, err := deploymentOf("", u); err != nil || got != want {
 			t.Errorf("%s: deployment %q (%v), want %q", raw, got, err, want)
+		}
+	}
+}
+
+// TestVersionOf: a release stamp wins; without one, the module version Go
+// records (go install ...@v1.2.3) names the build; "(devel)" or none
+// leaves "dev".
+func TestVersionOf(t *testing.T) {
+	mod := func(v string) *debug.BuildInfo {
+		return &debug.BuildInfo{Main: debug.Module{Path: "github.com/wbsync/wbsync", Version: v}}
+	}
+	for _, tc := range []struct {
+		stamp string
+		bi    *debug.BuildInfo
+		want  string
+	}{
+		{"v1.2.3", mod("v0.1.0"), "v1.2.3"},
+		{"dev", mod("v0.1.0"), "v0.1.0"},
+		{"dev", mod("(devel)"), "dev"},
+		{"dev", mod(""), "dev"},
+		{"dev", nil, "dev"},
+	} {
+		if got := versionOf(tc.stamp, tc.bi); got != tc.want {
+			t.Errorf("versionOf(%q, %+v) = %q, want %q", tc.stamp, tc.bi, got, tc.want)
 		}
 	}
 }

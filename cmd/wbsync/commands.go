@@ -59,21 +59,44 @@ func findCommand(name string) *command {
 
 // commandFirst moves the command to the front when flags come before it
 // (wbsync --log-level debug plan), as kubectl takes them: the first
-// argument that names a command, before any "--", is the command. args
-// already starting with a command, or naming none, are returned as they are.
+// argument that names a command, before any "--", is the command; the
+// value of a flag that takes one is not (wbsync -f apply plan plans the
+// file apply). args already starting with a command, or naming none, are
+// returned as they are.
 func commandFirst(args []string) []string {
 	if len(args) == 0 || !strings.HasPrefix(args[0], "-") {
 		return args
 	}
-	for i, a := range args {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
 		if a == "--" {
 			break
 		}
 		if findCommand(a) != nil {
 			return append(append([]string{a}, args[:i]...), args[i+1:]...)
 		}
+		if len(a) > 1 && a[0] == '-' && flagTakesValue(a) {
+			i++ // its value
+		}
 	}
 	return args
+}
+
+// flagTakesValue reports whether the flag argument a takes the next
+// argument as its value (takesValue) in every command that defines it.
+func flagTakesValue(a string) bool {
+	found := false
+	for _, c := range commands {
+		f, _ := c.flagSet(func(string) string { return "" })
+		if f.fs.Lookup(strings.TrimPrefix(a[1:], "-")) == nil {
+			continue
+		}
+		if !takesValue(f.fs, a) {
+			return false
+		}
+		found = true
+	}
+	return found
 }
 
 func usage() string {

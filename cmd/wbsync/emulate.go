@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -117,6 +118,24 @@ var versionCommand = &command{
 // version is stamped by the release build: -ldflags "-X main.version=v1.2.3".
 var version = "dev"
 
+// wbsyncVersion is the version wbsync names itself by (version, the
+// export header, the User-Agent): the stamp, else the module version Go
+// records (go install ...@v1.2.3 records v1.2.3; a build in a git
+// checkout, a pseudo-version), else "dev".
+var wbsyncVersion = sync.OnceValue(func() string {
+	bi, _ := debug.ReadBuildInfo()
+	return versionOf(version, bi)
+})
+
+// versionOf is wbsyncVersion for the stamp and the build info bi (nil
+// when the binary has none).
+func versionOf(stamp string, bi *debug.BuildInfo) string {
+	if stamp == "dev" && bi != nil && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return stamp
+}
+
 // commitStamp is stamped by the release build: -ldflags "-X main.commitStamp=SHA".
 var commitStamp = ""
 
@@ -136,7 +155,7 @@ func runVersion(_ context.Context, inv *invocation, _ *flags, _ any, pos []strin
 	if commitStamp != "" {
 		commit = commitStamp
 	}
-	fmt.Fprintf(inv.stdout, "wbsync %s (commit %s, %s)\n", version, commit, goVersion)
+	fmt.Fprintf(inv.stdout, "wbsync %s (commit %s, %s)\n", wbsyncVersion(), commit, goVersion)
 	return exitOK, nil
 }
 

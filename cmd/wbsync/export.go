@@ -91,7 +91,7 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 	// (as the CSV is), so that a scheduled export committed to git shows
 	// only what changed; git records when.
 	header := fmt.Sprintf("Exported by wbsync %s from %s (%s).\nReview it, then commit it as the source of truth.",
-		version, s.conf.url, s.conf.deployment)
+		wbsyncVersion(), s.conf.url, s.conf.deployment)
 	// A role the read did not carry is not written: that user's orgRole (a
 	// member's team role) is then unmanaged, which an admin adopting the
 	// organization must know, or the export reads as "nobody is an admin".

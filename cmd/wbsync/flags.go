@@ -318,8 +318,8 @@ func (c *connFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	c.deployment = strings.TrimSpace(getenv("WBSYNC_DEPLOYMENT"))
 	fs.IntVar(&c.concurrency, "concurrency", 4, fmt.Sprintf("parallel requests (more than %d are capped; env WBSYNC_CONCURRENCY)", caps.Concurrency))
 	fs.Float64Var(&c.rateLimit, "rate-limit", 10, fmt.Sprintf("requests per second (at least %v; env WBSYNC_RATE_LIMIT)", caps.MinRateLimit))
-	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, fmt.Sprintf("timeout per request (%ds to %dh; env WBSYNC_TIMEOUT)",
-		caps.MinTimeoutSeconds, caps.MaxTimeoutSeconds/3600))
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, fmt.Sprintf("timeout per request (%s to %s; env WBSYNC_TIMEOUT)",
+		seconds(caps.MinTimeoutSeconds), seconds(caps.MaxTimeoutSeconds)))
 	fs.IntVar(&c.batchSize, "batch-size", 100, fmt.Sprintf("members per PATCH add (1 to %d; env WBSYNC_BATCH_SIZE)", caps.MaxBatchSize))
 	fs.IntVar(&c.pageSize, "page-size", caps.PageSize, fmt.Sprintf("resources asked per list page (1 to %d, W&B's maximum; env WBSYNC_PAGE_SIZE)", caps.PageSize))
 	fs.StringVar(&c.trace, "trace", "", "write every HTTP exchange to this file as JSON Lines (key redacted), for a bug report")
@@ -511,7 +511,7 @@ func (c *connFlags) checkNumbers() error {
 	case math.IsNaN(c.rateLimit) || math.IsInf(c.rateLimit, 0) || c.rateLimit < caps.MinRateLimit:
 		return usageError{fmt.Sprintf("--rate-limit (or WBSYNC_RATE_LIMIT) %v: want a number of requests per second of at least %v", c.rateLimit, caps.MinRateLimit)}
 	case c.timeout < caps.MinTimeoutSeconds*time.Second || c.timeout > caps.MaxTimeoutSeconds*time.Second:
-		return usageError{fmt.Sprintf("--timeout (or WBSYNC_TIMEOUT) %v: want a duration from %ds to %ds", c.timeout, caps.MinTimeoutSeconds, caps.MaxTimeoutSeconds)}
+		return usageError{fmt.Sprintf("--timeout (or WBSYNC_TIMEOUT) %v: want a duration from %s to %s (as --help says)", c.timeout, seconds(caps.MinTimeoutSeconds), seconds(caps.MaxTimeoutSeconds))}
 	case c.batchSize < 1 || c.batchSize > caps.MaxBatchSize:
 		return usageError{fmt.Sprintf("--batch-size (or WBSYNC_BATCH_SIZE) %d: want 1 to %d", c.batchSize, caps.MaxBatchSize)}
 	case c.pageSize < 1 || c.pageSize > caps.PageSize:
@@ -706,4 +706,16 @@ func manifestPaths(files []string) ([]string, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// seconds writes n seconds in the largest whole unit (1h, 2m, 90s), as
+// --help and the refusal both show the --timeout bounds.
+func seconds(n int) string {
+	switch {
+	case n > 0 && n%3600 == 0:
+		return fmt.Sprintf("%dh", n/3600)
+	case n > 0 && n%60 == 0:
+		return fmt.Sprintf("%dm", n/60)
+	}
+	return fmt.Sprintf("%ds", n)
 }

@@ -146,7 +146,7 @@ func (s *session) dial(f *flags, readOnly bool) error {
 		PageSize:    f.conn.pageSize,
 		ReadOnly:    readOnly,
 		Logger:      s.log,
-		UserAgent:   "wbsync/" + version,
+		UserAgent:   "wbsync/" + wbsyncVersion(),
 		Trace:       s.trace,
 		OnPage:      s.pages.page,
 		Getenv:      s.getenv,

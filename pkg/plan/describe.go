@@ -171,8 +171,7 @@ func ChangesDiff(saved, now Plan) []string {
 			i := is[0]
 			goneByText[d] = is[1:]
 			pairedGone[i], pairedAdded[j] = true, true
-			relabelled = append(relabelled, fmt.Sprintf("~ the same change, with other ids: %s [user_id %q → %q, team_id %q → %q]",
-				d, gone[i].UserID, c.UserID, gone[i].TeamID, c.TeamID))
+			relabelled = append(relabelled, fmt.Sprintf("~ the same change, with other ids: %s [%s]", d, idChanges(gone[i], c)))
 		}
 	}
 	// A look-alike left unpaired ends with its ids.
@@ -308,4 +307,19 @@ func missingIndexes[T comparable](a, b []T) []int {
 		out = append(out, i)
 	}
 	return out
+}
+
+// idChanges lists the ids that differ between a saved change and the
+// same change planned now (`user_id "" → "u1"`): an id that stayed is
+// left out, so the one that moved need not be found between two long
+// opaque strings.
+func idChanges(was, now Change) string {
+	var s []string
+	if was.UserID != now.UserID {
+		s = append(s, fmt.Sprintf("user_id %q → %q", was.UserID, now.UserID))
+	}
+	if was.TeamID != now.TeamID {
+		s = append(s, fmt.Sprintf("team_id %q → %q", was.TeamID, now.TeamID))
+	}
+	return strings.Join(s, ", ")
 }

@@ -181,6 +181,13 @@ func TestChangesDiffShowsIDsOfLookAlikes(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("ChangesDiff =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// Only the ids that moved are shown: the user's stayed.
+	got = ChangesDiff(
+		Plan{Changes: []Change{{Action: AddMember, User: "e@x.com", Team: "new", UserID: "ue", Role: "member"}}},
+		Plan{Changes: []Change{{Action: AddMember, User: "e@x.com", Team: "new", UserID: "ue", TeamID: "gn", Role: "member"}}})
+	if want := `~ the same change, with other ids: add e@x.com to team new as member [team_id "" → "gn"]`; strings.Join(got, "\n") != want {
+		t.Errorf("ChangesDiff = %q, want %q", got, want)
+	}
 	// Reading the same but differing in what is not shown besides the
 	// ids (an edited file): not the same work, both lines kept, ids shown.
 	saved, now = samplePlan(), samplePlan()
