@@ -35,6 +35,14 @@ type retrier struct {
 	// answer's status (0: lost)
 	maybeApplied bool
 	maybeStatus  int
+	// readBackEmpty: a create sent and answered ambiguously was looked up
+	// and not found, and sent again; readBackStatus is that answer's
+	// status (0: lost). A look-up may lag the write, or compare names
+	// otherwise than the server's uniqueness check: a later "exists"
+	// (409, or 400, which W&B may answer for a taken name) then says the
+	// first attempt may have made it after all.
+	readBackEmpty  bool
+	readBackStatus int
 	// retrying: the last failure was to be tried again; notApplied: a
 	// read-back settled that the last attempt did not take effect.
 	retrying, notApplied bool
@@ -150,6 +158,12 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		}
 		e.Detail = strings.TrimPrefix(e.Detail+"; not tried again: the run was interrupted", "; ")
 	}
+	if err != nil && !r.maybeApplied && r.readBackEmpty && errors.As(err, &e) && !e.unknown &&
+		(e.Status == http.StatusConflict || e.Status == http.StatusBadRequest) {
+		// Sent again after a look-up that found nothing, and answered
+		// that it exists: the first attempt may have made it.
+		r.maybeApplied, r.maybeStatus = true, r.readBackStatus
+	}
 	if err != nil && r.maybeApplied && errors.As(err, &e) && !e.unknown && e.Status != http.StatusRequestEntityTooLarge {
 		// The last answer is definite, but an earlier attempt may have
 		// done the work: the outcome is unknown, not failed. Not so for a
@@ -238,6 +252,9 @@ func (r *retrier) readBack(ctx context.Context, err error, e *Error) error {
 	}
 	e.unknown = false // read back: it was not applied
 	r.notApplied = true
+	if !r.readBackEmpty {
+		r.readBackEmpty, r.readBackStatus = true, e.Status
+	}
 	return nil
 }
 

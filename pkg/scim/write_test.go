@@ -352,6 +352,54 @@ func TestCreateUserAmbiguous(t *testing.T) {
 	}
 }
 
+// TestCreateExistsAfterEmptyLookUp: a create whose answer was lost, looked
+// up and not found (a look-up that lags the write, or compares names
+// otherwise than the server), sent again and answered that it exists
+// (409; or 400, which W&B may answer for a taken team name) may have been
+// made by its first attempt: unknown, never failed. A 409 on the first
+// attempt stays failed.
+func TestCreateExistsAfterEmptyLookUp(t *testing.T) {
+	for _, tc := range []struct {
+		name, path string
+		status     int
+		create     func(*Client) error
+	}{
+		{"user 409", "/scim/Users", 409, func(c *Client) error {
+			_, err := c.CreateUser(context.Background(), model.User{UserName: "new@x.com"})
+			return err
+		}},
+		{"team 409", "/scim/Groups", 409, func(c *Client) error { _, err := c.CreateTeam(context.Background(), "ml"); return err }},
+		{"team 400", "/scim/Groups", 400, func(c *Client) error { _, err := c.CreateTeam(context.Background(), "ml"); return err }},
+	} {
+		for _, lost := range []bool{true, false} {
+			f, srv := newFake(t)
+			var posts atomic.Int32
+			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+				if r.Method != http.MethodPost || r.URL.Path != tc.path {
+					return false
+				}
+				if posts.Add(1) == 1 && lost {
+					drop(w) // made, but the look-up below will not list it
+					return true
+				}
+				scimErr(w, tc.status, "Resource already exists")
+				return true
+			}
+			err := tc.create(testClient(t, srv.URL))
+			var e *Error
+			if err == nil || !errors.As(err, &e) {
+				t.Fatalf("%s, lost %v: err %v", tc.name, lost, err)
+			}
+			if e.OutcomeUnknown() != lost {
+				t.Errorf("%s, lost %v: unknown %v, want %v: %v", tc.name, lost, e.OutcomeUnknown(), lost, err)
+			}
+			if lost && !strings.Contains(err.Error(), "an earlier attempt lost its answer after it was sent, so it may have been applied") {
+				t.Errorf("%s: the error does not say why: %v", tc.name, err)
+			}
+		}
+	}
+}
+
 func TestCreateTeamAmbiguous(t *testing.T) {
 	t.Run("created under us: adopted", func(t *testing.T) {
 		f, srv := newFake(t)
