@@ -41,7 +41,15 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 	var raw string // the server's own words, for the kind checks only
 	switch {
 	case looksHTML(resp.Header.Get("Content-Type"), body):
+		// A page an outage or a proxy serves is not about the URL, nor
+		// is any page once the URL has answered SCIM in this run.
 		e.Detail, e.Hint = "HTML body", hintHTML
+		switch {
+		case resp.StatusCode >= 500:
+			e.Hint = hintHTMLOutage
+		case c.accepted.Load():
+			e.Hint = hintHTMLAfterSCIM
+		}
 	default:
 		var se scimError
 		t := strings.TrimSpace(string(body))
@@ -85,7 +93,7 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 			e.Hint = hint403 + ": " + hintUseAdmin
 		}
 	case http.StatusNotFound:
-		if cl.list {
+		if cl.list && e.Hint != hintHTMLAfterSCIM {
 			e.Hint = hintBaseURL
 		}
 	case http.StatusBadRequest:

@@ -223,13 +223,18 @@ const (
 	// larger than wbsync reads.
 	hintTeamTooLarge = "one team with its members is larger than wbsync reads (about 700,000 members at W&B's member shape: split it in W&B), or the server sends more than it is asked for"
 	hintHTML         = "the server answered HTML, not SCIM JSON: " + hintBaseURL
-	hintTLS          = "TLS failed: check the URL's host and the system's trusted certificates"
-	hintNotTLS       = "the server answered in plain HTTP on an https:// URL: check the URL's port"
-	hintRedirect     = "wbsync never follows redirects: fix --url (use the URL the server pointed to if you trust it)"
-	hintSeat         = "free a seat or raise the organization's seat limit; deactivations run after creates, so seats a plan frees serve the next apply"
-	hintTimeout      = "raise --timeout if the server is slow, or check that it is up"
-	hintEncoded      = "the answer is encoded (Content-Encoding: %s), which wbsync does not ask for and cannot read: is a proxy between wbsync and the server compressing answers?"
-	hintSwitched     = "is --url the SCIM endpoint, and not a proxy or a WebSocket service?"
+	// hintHTMLOutage: an HTML page with a 5xx, as a load balancer or a
+	// maintenance page serves; hintHTMLAfterSCIM: an HTML page from a URL
+	// that answered SCIM earlier in the run.
+	hintHTMLOutage    = "the server, or a proxy in front of it, answered an HTML error page, not SCIM JSON: W&B may be down or under maintenance; try again later"
+	hintHTMLAfterSCIM = "the server answered HTML, not SCIM JSON, though this URL answered SCIM earlier in the run: a proxy in front of it?"
+	hintTLS           = "TLS failed: check the URL's host and the system's trusted certificates"
+	hintNotTLS        = "the server answered in plain HTTP on an https:// URL: check the URL's port"
+	hintRedirect      = "wbsync never follows redirects: fix --url (use the URL the server pointed to if you trust it)"
+	hintSeat          = "free a seat or raise the organization's seat limit; deactivations run after creates, so seats a plan frees serve the next apply"
+	hintTimeout       = "raise --timeout if the server is slow, or check that it is up"
+	hintEncoded       = "the answer is encoded (Content-Encoding: %s), which wbsync does not ask for and cannot read: is a proxy between wbsync and the server compressing answers?"
+	hintSwitched      = "is --url the SCIM endpoint, and not a proxy or a WebSocket service?"
 )
 
 // hintHugeHeaders is the hint for an answer whose headers pass

@@ -488,3 +488,35 @@ func TestRateLimitWaitEndsWithContext(t *testing.T) {
 		t.Fatalf("%d requests", n)
 	}
 }
+
+// TestHTMLHints: an HTML page says "is the URL ...?" only where the URL may
+// be wrong: a first answer below 500. A 5xx page is an outage's or a
+// proxy's, and a page after SCIM answers in the run is not about the URL.
+func TestHTMLHints(t *testing.T) {
+	page := func(code int) func(w http.ResponseWriter) {
+		return func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(code)
+			_, _ = io.WriteString(w, "<html><body>Service Temporarily Unavailable</body></html>")
+		}
+	}
+	f, srv := newFake(t)
+	f.users = mkUsers(1)
+	c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed = 50 * time.Millisecond })
+	failN(f, "GET", 1, page(404))
+	if _, err := c.ListUsers(context.Background()); err == nil || !strings.Contains(err.Error(), hintBaseURL) {
+		t.Errorf("a first 404 page: %v", err)
+	}
+	failN(f, "GET", 1000, page(503))
+	if _, err := c.ListUsers(context.Background()); err == nil || !strings.Contains(err.Error(), hintHTMLOutage) || strings.Contains(err.Error(), hintBaseURL) {
+		t.Errorf("a 503 page: %v", err)
+	}
+	f.hook = nil
+	if _, err := c.ListUsers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	failN(f, "GET", 1, page(404))
+	if _, err := c.ListUsers(context.Background()); err == nil || !strings.Contains(err.Error(), hintHTMLAfterSCIM) || strings.Contains(err.Error(), hintBaseURL) {
+		t.Errorf("a 404 page after SCIM answers: %v", err)
+	}
+}
