@@ -159,10 +159,6 @@ func runVersion(_ context.Context, inv *invocation, _ *flags, _ any, pos []strin
 	return exitOK, nil
 }
 
-// reachable is the host:port a client on this machine dials to reach a
-// listener at addr: a wildcard address (":0", "0.0.0.0:0", "[::]:0"; Go
-// listens on both IPv4 and IPv6 for them) is reached on 127.0.0.1, a
-// loopback address wbsync accepts over plain http.
 // exposed reports whether addr is reachable from other machines: not a
 // loopback address (a wildcard one listens on every interface).
 func exposed(addr net.Addr) bool {
@@ -170,6 +166,10 @@ func exposed(addr net.Addr) bool {
 	return ok && !a.IP.IsLoopback()
 }
 
+// reachable is the host:port a client on this machine dials to reach a
+// listener at addr: a wildcard address (":0", "0.0.0.0:0", "[::]:0"; Go
+// listens on both IPv4 and IPv6 for them) is reached on 127.0.0.1, a
+// loopback address wbsync accepts over plain http.
 func reachable(addr net.Addr) string {
 	if a, ok := addr.(*net.TCPAddr); ok && a.IP.IsUnspecified() {
 		return net.JoinHostPort("127.0.0.1", strconv.Itoa(a.Port))

@@ -511,7 +511,7 @@ func (c *connFlags) checkNumbers() error {
 	case math.IsNaN(c.rateLimit) || math.IsInf(c.rateLimit, 0) || c.rateLimit < caps.MinRateLimit:
 		return usageError{fmt.Sprintf("--rate-limit (or WBSYNC_RATE_LIMIT) %v: want a number of requests per second of at least %v", c.rateLimit, caps.MinRateLimit)}
 	case c.timeout < caps.MinTimeoutSeconds*time.Second || c.timeout > caps.MaxTimeoutSeconds*time.Second:
-		return usageError{fmt.Sprintf("--timeout (or WBSYNC_TIMEOUT) %v: want a duration from %s to %s (as --help says)", c.timeout, seconds(caps.MinTimeoutSeconds), seconds(caps.MaxTimeoutSeconds))}
+		return usageError{fmt.Sprintf("--timeout (or WBSYNC_TIMEOUT) %v: want a duration from %s to %s", c.timeout, seconds(caps.MinTimeoutSeconds), seconds(caps.MaxTimeoutSeconds))}
 	case c.batchSize < 1 || c.batchSize > caps.MaxBatchSize:
 		return usageError{fmt.Sprintf("--batch-size (or WBSYNC_BATCH_SIZE) %d: want 1 to %d", c.batchSize, caps.MaxBatchSize)}
 	case c.pageSize < 1 || c.pageSize > caps.PageSize:

@@ -103,11 +103,11 @@ func lostAdmins(deactivated, demoted int) string {
 func keepAdmin(deactivated, demoted int) string {
 	switch {
 	case demoted == 0:
-		return "list one of them in the manifest, active, with orgRole: admin, or add it to policy.protected"
+		return "list one of them in the manifest, active, with orgRole: admin; or add one the manifest does not mark active: false to policy.protected"
 	case deactivated == 0:
 		return "orgRole: admin in the manifest for one of them; policy.protected does not stop a role change"
 	}
-	return "orgRole: admin in the manifest for one of them, or add one it deactivates to policy.protected, which does not stop a role change"
+	return "orgRole: admin in the manifest for one of them; or add one it deactivates, and the manifest does not mark active: false, to policy.protected, which does not stop a role change"
 }
 
 // rule says how a limit was set, for the plan header.

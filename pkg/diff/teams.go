@@ -92,9 +92,13 @@ func (p *planner) warnUnmanagedTeams(claimed map[int]string) {
 		if isClaimed(claimed, i) || covered[t.ID] || named[model.Key(t.Name)] {
 			continue
 		}
+		listIt := "list it"
+		if trimmed := strings.TrimSpace(t.Name); trimmed != t.Name && trimmed != "" {
+			listIt = "list it (as " + trimmed + ": a manifest name has no space at either end, and matches this one)"
+		}
 		p.warn(plan.Warning{Code: plan.WarnUnmanagedTeam, Team: t.Name, IDs: []string{t.ID}, Count: len(t.Members), Unmanaged: true, Message: fmt.Sprintf(
-			"live team %s (id %s, %d member(s)) is not in the manifest: it is left alone and its members keep their access; list it to manage it, with members: [] to empty it (W&B cannot rename or delete a team)",
-			quoteSpaced(t.Name), t.ID, len(t.Members))})
+			"live team %s (id %s, %d member(s)) is not in the manifest: it is left alone and its members keep their access; %s to manage it, with members: [] to empty it (W&B cannot rename or delete a team)",
+			quoteSpaced(t.Name), t.ID, len(t.Members), listIt)})
 	}
 }
 

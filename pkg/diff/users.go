@@ -635,7 +635,7 @@ func (p *planner) warnUnmatchedProtected() {
 		}
 	})
 	for _, e := range unmatched {
-		p.warn(plan.Warning{Code: plan.WarnProtectedUnmatched, Message: fmt.Sprintf(
+		p.warn(plan.Warning{Code: plan.WarnProtectedUnmatched, Entry: e, Message: fmt.Sprintf(
 			"policy.protected entry %q matches no user in the manifest or the organization: it protects no one; check its spelling", e)})
 	}
 }

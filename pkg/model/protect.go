@@ -92,6 +92,16 @@ func NewProtector(pats []string) *Protector {
 // Match returns the position of the first entry that covers key k (a Key),
 // or -1.
 func (p *Protector) Match(k string) int {
+	if strings.IndexByte(k, 0) >= 0 {
+		// MatchesProtected reads / as NUL, which the indexes do not: a
+		// key holding one (a strange live userName) tries every entry.
+		for i, pat := range p.pats {
+			if MatchesProtected(pat, k) {
+				return i
+			}
+		}
+		return -1
+	}
 	best := -1
 	if i, ok := p.exact[k]; ok {
 		best = i
@@ -154,6 +164,14 @@ func (p *Protector) Unmatched(each func(key func(k string))) []string {
 			return
 		}
 		k0 = k
+		if strings.IndexByte(k, 0) >= 0 { // as in Match
+			for i, pat := range p.pats {
+				if !marked[p.first(i)] && MatchesProtected(pat, k) {
+					mark(p.first(i))
+				}
+			}
+			return
+		}
 		if i, ok := p.exact[k]; ok {
 			mark(i)
 		}

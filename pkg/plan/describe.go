@@ -174,10 +174,16 @@ func ChangesDiff(saved, now Plan) []string {
 			relabelled = append(relabelled, fmt.Sprintf("~ the same change, with other ids: %s [%s]", d, idChanges(gone[i], c)))
 		}
 	}
-	// A look-alike left unpaired ends with its ids.
+	// A look-alike left unpaired ends with its ids, and its from when it
+	// has one (a removal's team role, which a plan of an earlier wbsync
+	// version lacks).
 	withIDs := func(d string, c Change, lookAlike bool) string {
 		if lookAlike {
-			d += fmt.Sprintf(" [user_id %q, team_id %q]", c.UserID, c.TeamID)
+			d += fmt.Sprintf(" [user_id %q, team_id %q", c.UserID, c.TeamID)
+			if c.From != "" {
+				d += fmt.Sprintf(", from %q", c.From)
+			}
+			d += "]"
 		}
 		return d
 	}
@@ -258,14 +264,14 @@ const (
 
 // warningsDiff returns NowWarned lines for each warning of now that saved
 // lacks and NoLongerWarned lines for each the other way round,
-// by what a warning is about (code, team, user, ids): a message that only
+// by what a warning is about (code, team, user, ids, entry): a message that only
 // counts or dates differently is the same warning.
 func warningsDiff(saved, now []Warning) []string {
-	type about struct{ code, team, user, username, ids string }
+	type about struct{ code, team, user, username, ids, entry string }
 	keys := func(ws []Warning) []about {
 		out := make([]about, len(ws))
 		for i, w := range ws {
-			out[i] = about{string(w.Code), w.Team, w.User, w.Username, strings.Join(w.IDs, "\x00")}
+			out[i] = about{string(w.Code), w.Team, w.User, w.Username, strings.Join(w.IDs, "\x00"), w.Entry}
 		}
 		return out
 	}

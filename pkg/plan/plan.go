@@ -263,6 +263,9 @@ type Warning struct {
 	// without a creation date; unmanaged_team, the team's members. Zero
 	// (absent) for the other codes.
 	Count int `json:"count,omitempty"`
+	// Entry is the policy.protected entry a protected_unmatched warning is
+	// about, so that two such warnings are told apart without the message.
+	Entry string `json:"entry,omitempty"`
 	// Unmanaged marks a warning about live teams the manifest does not
 	// name (a duplicate_team of theirs): it leaves nothing of the manifest
 	// alone, so apply's verification does not count it. Not in JSON.

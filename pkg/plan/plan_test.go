@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -189,13 +190,14 @@ func TestChangesDiffShowsIDsOfLookAlikes(t *testing.T) {
 		t.Errorf("ChangesDiff = %q, want %q", got, want)
 	}
 	// Reading the same but differing in what is not shown besides the
-	// ids (an edited file): not the same work, both lines kept, ids shown.
+	// ids (an edited file): not the same work, both lines kept, ids (and a
+	// from) shown.
 	saved, now = samplePlan(), samplePlan()
 	saved.Changes = append(saved.Changes, Change{Action: AddMember, User: "e@x.com", Team: "t", UserID: "u1", TeamID: "g1", Role: "member", From: "x"})
 	now.Changes = append(now.Changes, Change{Action: AddMember, User: "e@x.com", Team: "t", UserID: "u1", TeamID: "g1", Role: "member"})
 	got = ChangesDiff(saved, now)
 	want = []string{
-		`- no longer planned: add e@x.com to team t as member [user_id "u1", team_id "g1"]`,
+		`- no longer planned: add e@x.com to team t as member [user_id "u1", team_id "g1", from "x"]`,
 		`+ now planned: add e@x.com to team t as member [user_id "u1", team_id "g1"]`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -223,5 +225,39 @@ func TestDroppedEmailsJSON(t *testing.T) {
 	}
 	if got := back.Changes[1].DroppedEmails.Values(); !slices.Equal(got, []string{"o<t>&@x.com", "\x1b@x.com"}) {
 		t.Errorf("read back %q", got)
+	}
+}
+
+// TestWarningsDiffTellsEntriesApart: two protected_unmatched warnings
+// differ by their entry, not only by their messages, which the comparison
+// does not read: the one no longer warned is named, and swapping one entry
+// for another is said.
+func TestWarningsDiffTellsEntriesApart(t *testing.T) {
+	w := func(e string) Warning {
+		return Warning{Code: WarnProtectedUnmatched, Entry: e, Message: "policy.protected entry " + strconv.Quote(e) + " matches no user"}
+	}
+	got := warningsDiff([]Warning{w("abe@example.com"), w("svc-*")}, []Warning{w("svc-*")})
+	if len(got) != 1 || got[0] != NoLongerWarned+`protected_unmatched: policy.protected entry "abe@example.com" matches no user` {
+		t.Errorf("one gone: %q", got)
+	}
+	if got := warningsDiff([]Warning{w("a@x.com")}, []Warning{w("b@x.com")}); len(got) != 2 {
+		t.Errorf("one swapped for another: %q", got)
+	}
+}
+
+// TestChangesDiffShowsFromOfLookAlikes: a removal saved without the team
+// role it takes away (a plan of an earlier wbsync version) reads as the
+// removal planned now; the from of the one that has it tells them apart.
+func TestChangesDiffShowsFromOfLookAlikes(t *testing.T) {
+	rm := Change{Action: RemoveMember, User: "a@x.com", UserID: "ua", Team: "ml", TeamID: "g"}
+	withFrom := rm
+	withFrom.From = "member"
+	got := ChangesDiff(Plan{Changes: []Change{rm}}, Plan{Changes: []Change{withFrom}})
+	want := []string{
+		`- no longer planned: remove a@x.com from team ml [user_id "ua", team_id "g"]`,
+		`+ now planned: remove a@x.com from team ml [user_id "ua", team_id "g", from "member"]`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("ChangesDiff =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
