@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -120,6 +121,44 @@ func BenchmarkProtected(b *testing.B) {
 					key(k)
 				}
 			})
+		}
+	})
+}
+
+// FuzzProtector: for any entries (one per line; the loader refuses control
+// characters in them) and keys (one per line), Match and Unmatched agree
+// with trying each entry in order.
+func FuzzProtector(f *testing.F) {
+	f.Add("*@x.io\nsvc-*\n*-bot@ci\n[^a-]*\\*\na@x.io", "svc-1@x.io\na/b@ci\nq-bot@ci\n\x00\n]")
+	f.Add("a/*\n*]\n[]a]*\n\\", "a\x00b\nb]\n]\n\\")
+	f.Fuzz(func(t *testing.T, entries, keyLines string) {
+		var pats []string
+		for _, e := range strings.Split(entries, "\n") {
+			if !strings.ContainsFunc(e, func(r rune) bool { return r < 0x20 }) {
+				pats = append(pats, e)
+			}
+		}
+		keys := strings.Split(keyLines, "\n")
+		p := NewProtector(pats)
+		var want []string
+		for _, pat := range pats {
+			if !slices.Contains(want, pat) && !slices.ContainsFunc(keys, func(k string) bool { return k != "" && MatchesProtected(pat, k) }) {
+				want = append(want, pat)
+			}
+		}
+		for _, k := range keys {
+			first := slices.IndexFunc(pats, func(pat string) bool { return MatchesProtected(pat, k) })
+			if got := p.Match(k); got != first {
+				t.Fatalf("entries %q, key %q: Match = %d, want %d", pats, k, got, first)
+			}
+		}
+		got := p.Unmatched(func(key func(string)) {
+			for _, k := range keys {
+				key(k)
+			}
+		})
+		if !slices.Equal(got, want) {
+			t.Fatalf("entries %q, keys %q: Unmatched = %q, want %q", pats, keys, got, want)
 		}
 	})
 }
