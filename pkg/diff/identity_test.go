@@ -710,3 +710,22 @@ func TestUnmanagedTeamNameQuoted(t *testing.T) {
 		t.Errorf("unmanaged_team messages: %q", msgs)
 	}
 }
+
+// A created user and a live account not in the manifest whose emails read
+// alike before the @ (a Kelvin sign, fullwidth letters) but are other
+// keys: possible_rename says so, with the live spelling escaped.
+func TestPossibleRenameLookAlike(t *testing.T) {
+	policy := model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}
+	for _, live := range []string{"\u212Aelvin@x.com", "\uff4belvin@x.com"} {
+		got := Compute(state(users(du("kelvin@x.com"))), state(users(lu("uk", live))), policy, Options{})
+		var msg string
+		for _, w := range got.Warnings {
+			if w.Code == plan.WarnPossibleRename && w.User == "kelvin@x.com" && slices.Equal(w.IDs, []string{"uk"}) {
+				msg = w.Message
+			}
+		}
+		if !strings.Contains(msg, `reads the same ("kelvin" and "\u`) {
+			t.Errorf("live %q: possible_rename %q (warnings %+v)", live, msg, got.Warnings)
+		}
+	}
+}

@@ -471,6 +471,11 @@ func (p *planner) warnRenames() {
 		}
 		if c.local && l.Email == "" && !strings.Contains(l.UserName, "@") {
 			same = append(same, fmt.Sprintf("no email and a username equal to its email before the @ (%s)", localKey(wantEmail(d)).s))
+		} else if c.local && model.Lower(beforeAt(wantEmail(d))) != model.Lower(beforeAt(l.Email)) {
+			// Equal only folded as look-alikes (a Kelvin sign, fullwidth
+			// letters): two accounts a person cannot tell apart.
+			same = append(same, fmt.Sprintf("an email whose part before the @ reads the same (%s and %s) though it is spelt with other characters",
+				strconv.Quote(beforeAt(wantEmail(d))), strconv.QuoteToASCII(beforeAt(l.Email))))
 		} else if c.local {
 			same = append(same, fmt.Sprintf("the same email before the @ (%s)", localKey(wantEmail(d)).s))
 		}
@@ -550,17 +555,27 @@ func liveLocalKey(l *model.User) renameKey {
 	case strings.Contains(l.UserName, "@"):
 		return localKey(l.UserName)
 	case strings.TrimSpace(l.UserName) != "":
-		return renameKey{local: true, s: model.Lower(strings.TrimSpace(l.UserName))}
+		return renameKey{local: true, s: model.LookAlike(strings.TrimSpace(l.UserName))}
 	}
 	return renameKey{}
 }
 
+// beforeAt is email's part before its first @ (all of it without one).
+func beforeAt(email string) string {
+	local, _, _ := strings.Cut(email, "@")
+	return local
+}
+
+// localKey is email's part before the @, folded so that a look-alike
+// (a Kelvin sign for K, fullwidth letters: model.LookAlike) pairs too: an
+// account under such an email is not the manifest's, whose create then
+// looks like a rename.
 func localKey(email string) renameKey {
 	local, _, ok := strings.Cut(email, "@")
 	if !ok {
 		return renameKey{}
 	}
-	return renameKey{local: true, s: model.Lower(local)}
+	return renameKey{local: true, s: model.LookAlike(local)}
 }
 
 // inGrace reports whether live user l was created less than

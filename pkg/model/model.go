@@ -300,6 +300,27 @@ func Lower(s string) string {
 // compared in.
 func Composed(s string) string { return norm.NFC.String(s) }
 
+// LookAlike folds s for telling look-alikes apart from other names, never
+// for matching: in Unicode's compatibility form (NFKC: the Kelvin sign is
+// K, a fullwidth ｋ is k, ﬁ is fi), then case-folded as by strings.ToLower.
+// Two names with one LookAlike read alike to a person though their Keys
+// differ (Key keeps such characters apart).
+func LookAlike(s string) string {
+	if isASCII(s) {
+		return strings.ToLower(s)
+	}
+	return strings.ToLower(norm.NFKC.String(s))
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 // foldComposed is s composed, folded and composed again (see Lower).
 func foldComposed(s string) string {
 	return norm.NFC.String(strings.Map(lowerKey, norm.NFC.String(s)))
