@@ -243,8 +243,9 @@ func writeAtomic(ctx context.Context, path string, perm os.FileMode, write func(
 		return err
 	}
 	replaced := false
+	var old fs.FileInfo
 	if fi, err := os.Stat(path); err == nil {
-		perm, replaced = fi.Mode().Perm(), true // a file replaced keeps the mode its owner gave it
+		perm, replaced, old = fi.Mode().Perm(), true, fi // a file replaced keeps the mode its owner gave it
 	}
 	dir := filepath.Dir(path)
 	why := ""
@@ -276,6 +277,7 @@ func writeAtomic(ctx context.Context, path string, perm os.FileMode, write func(
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if replaced && why == "" {
+		perm = keepGroup(tmp, old, perm) // and its group, or no group bits
 		if err = tmp.Chmod(perm); err != nil { // the umask does not apply to a mode kept
 			return fmt.Errorf("write %s: %w", path, err)
 		}
@@ -480,6 +482,9 @@ func outputTarget(path string) (string, error) {
 		return "", err
 	}
 	if fi.Mode()&fs.ModeSymlink != 0 {
+		if othersLinkInSticky(path, fi) {
+			return "", fmt.Errorf("%s is a symbolic link another user made, in a directory where anyone may make one (sticky, such as /tmp): wbsync does not write through it (it could send the file elsewhere, or over one of yours); name another file, or remove the link first", path)
+		}
 		target, err := filepath.EvalSymlinks(path)
 		if err != nil {
 			return "", fmt.Errorf("%s is a symbolic link to a file that cannot be reached: %w", path, err)

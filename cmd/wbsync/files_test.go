@@ -602,3 +602,84 @@ func TestManifestDirUnreadSubdirsCapped(t *testing.T) {
 		t.Errorf("%d directories named, want %d and a count of 3 more:\n%s", n, maxUnreadDirs, r.stderr)
 	}
 }
+
+// TestOthersLinkInStickyDir: a symbolic link another user made in a
+// directory anyone may write that is sticky (/tmp) is not written through
+// (it could send the plan to a file of theirs, or over one of this
+// user's), as the kernel's protected_symlinks would not follow it; this
+// user's own link there is, and so is another's in a plain directory.
+func TestOthersLinkInStickyDir(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(t.TempDir(), "mine")
+	if err := os.WriteFile(target, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "plan.json")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { geteuid = os.Geteuid }()
+	for _, tc := range []struct {
+		mode    os.FileMode
+		euid    int
+		refused bool
+	}{
+		{0o777 | os.ModeSticky, 54321, true},
+		{0o777, 54321, false},
+		{0o755 | os.ModeSticky, 54321, false},
+		{0o777 | os.ModeSticky, os.Geteuid(), false},
+	} {
+		if err := os.Chmod(dir, tc.mode); err != nil {
+			t.Fatal(err)
+		}
+		geteuid = func() int { return tc.euid }
+		err := writeFileAtomic(context.Background(), link, []byte("plan"), 0o644)
+		refused := err != nil && strings.Contains(err.Error(), "is a symbolic link another user made")
+		if refused != tc.refused {
+			t.Errorf("dir %v, euid %d: err = %v, want refused %v", tc.mode, tc.euid, err, tc.refused)
+		}
+		if b, _ := os.ReadFile(target); refused && string(b) != "keep" {
+			t.Errorf("dir %v: refused, yet the target holds %q", tc.mode, b)
+		}
+		_ = os.WriteFile(target, []byte("keep"), 0o644)
+	}
+}
+
+// TestReplacedFileKeepsGroup: a file replaced keeps its group, as a
+// shell's > keeps it; when the group cannot be given to the new file (the
+// user is not in it), the new file has no group bits, so that the user's
+// own group never gets what the old one had.
+func TestReplacedFileKeepsGroup(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "plan.json")
+	if err := os.WriteFile(path, []byte("{}"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	gidOf := func() (int, os.FileMode) {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return int(fi.Sys().(*syscall.Stat_t).Gid), fi.Mode().Perm()
+	}
+	// As root, the test gives the file a group of its own, so that
+	// keeping it shows; otherwise the group is the user's.
+	_ = os.Chown(path, -1, 4242)
+	gid, _ := gidOf()
+	if err := writeFileAtomic(context.Background(), path, []byte("plan"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if g, perm := gidOf(); g != gid || perm != 0o640 {
+		t.Errorf("replaced: group %d, mode %v; want %d, 0640", g, perm, gid)
+	}
+	defer func() { chownGroup = func(f *os.File, gid int) error { return f.Chown(-1, gid) } }()
+	chownGroup = func(*os.File, int) error { return syscall.EPERM }
+	if err := writeFileAtomic(context.Background(), path, []byte("plan 2"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if g, perm := gidOf(); g != gid && perm != 0o600 {
+		t.Errorf("group not kept (%d, was %d): mode %v, want 0600", g, gid, perm)
+	}
+}

@@ -2,10 +2,19 @@
 
 package main
 
-import "io/fs"
+import (
+	"io/fs"
+	"os"
+)
 
 // othersInSticky: directories have no sticky bit here.
 func othersInSticky(string, fs.FileInfo) bool { return false }
+
+// othersLinkInSticky: directories have no sticky bit here.
+func othersLinkInSticky(string, fs.FileInfo) bool { return false }
+
+// keepGroup: files have no group here.
+func keepGroup(_ *os.File, _ fs.FileInfo, perm os.FileMode) os.FileMode { return perm }
 
 // noFollow: no such open flag here.
 const noFollow = 0

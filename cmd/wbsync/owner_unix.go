@@ -29,6 +29,47 @@ func othersInSticky(path string, fi fs.FileInfo) bool {
 	return ok && int(ds.Uid) != euid
 }
 
+// othersLinkInSticky reports whether the symbolic link at path (li, from
+// Lstat) is another user's, in a directory where anyone may make one
+// (sticky and writable by all, such as /tmp): another user may have
+// planted it to send what wbsync writes to a file of theirs, or over one
+// of this user's. The kernel's protected_symlinks refuses to follow such
+// a link; wbsync resolves links itself, so it refuses it too, root
+// included.
+func othersLinkInSticky(path string, li fs.FileInfo) bool {
+	st, ok := li.Sys().(*syscall.Stat_t)
+	if !ok || int(st.Uid) == geteuid() {
+		return false
+	}
+	di, err := os.Stat(filepath.Dir(path))
+	return err == nil && di.Mode()&fs.ModeSticky != 0 && di.Mode().Perm()&0o002 != 0
+}
+
+// keepGroup gives the temporary file tmp the group of the file it will
+// replace (fi), as a shell's > keeps it, and returns the permission bits
+// to give it: perm, without the group's when the group cannot be kept
+// (the user is not in it), so that another group never gets what the old
+// one had.
+func keepGroup(tmp *os.File, fi fs.FileInfo, perm os.FileMode) os.FileMode {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return perm
+	}
+	if ts, err := tmp.Stat(); err == nil {
+		if t, ok := ts.Sys().(*syscall.Stat_t); ok && t.Gid == st.Gid {
+			return perm
+		}
+	}
+	if err := chownGroup(tmp, int(st.Gid)); err != nil {
+		return perm &^ 0o070
+	}
+	return perm
+}
+
+// chownGroup sets f's group (tests make it refuse, as it does for a group
+// the user is not in).
+var chownGroup = func(f *os.File, gid int) error { return f.Chown(-1, gid) }
+
 // noFollow makes an open fail on a symbolic link.
 const noFollow = syscall.O_NOFOLLOW
 
