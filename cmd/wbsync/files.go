@@ -277,7 +277,7 @@ func writeAtomic(ctx context.Context, path string, perm os.FileMode, write func(
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if replaced && why == "" {
-		perm = keepGroup(tmp, old, perm) // and its group, or no group bits
+		perm = keepGroup(tmp, old, perm)       // and its group, or no group bits
 		if err = tmp.Chmod(perm); err != nil { // the umask does not apply to a mode kept
 			return fmt.Errorf("write %s: %w", path, err)
 		}
