@@ -236,7 +236,7 @@ func newRunner(stop <-chan struct{}, changes []plan.Change, w Writer, opts Optio
 		deps:    newDeps(),
 	}
 	for i, c := range changes {
-		r.results[i] = Result{Action: c.Action, Team: c.Team, User: c.User, UserID: c.UserID, TeamID: c.TeamID}
+		r.results[i] = Result{Action: c.Action, Team: c.Team, User: c.User, UserID: c.UserID, TeamID: c.TeamID, From: c.From}
 		if c.Unverified() {
 			r.results[i].Reason = c.Reason
 		}

@@ -50,6 +50,9 @@ type Result struct {
 	// (empty when unknown, such as after a failed create).
 	UserID string `json:"user_id,omitempty"`
 	TeamID string `json:"team_id,omitempty"`
+	// From is the change's from: the previous role or name, and "admin"
+	// on the deactivation of an org admin or the removal of a team admin.
+	From string `json:"from,omitempty"`
 	// Status is the outcome.
 	Status Status `json:"status"`
 	// HTTPStatus and Detail come from the last failed request's StatusError.
@@ -490,7 +493,15 @@ func (res Result) target() string {
 	case plan.AddMember:
 		return user + " to team " + team
 	case plan.RemoveMember:
+		if res.From == string(model.RoleAdmin) {
+			return user + " from team " + team + ", a team admin"
+		}
 		return user + " from team " + team
+	case plan.DeactivateUser:
+		if res.From == string(model.RoleAdmin) {
+			return user + ", an org admin"
+		}
+		return user
 	case plan.SetTeamRole:
 		return user + " in team " + team
 	}
