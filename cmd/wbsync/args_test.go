@@ -488,6 +488,41 @@ func TestManifestDirPipeRefused(t *testing.T) {
 	}
 }
 
+// TestManifestDirLinkOutside: a link in a manifest directory to a file
+// outside it (a pull request's link to a runner's credentials) is refused,
+// and what it names is never read nor quoted; a link to a file inside the
+// directory (below it too) is read, and so is the outside file named with -f.
+func TestManifestDirLinkOutside(t *testing.T) {
+	root := t.TempDir()
+	secret := filepath.Join(root, "credentials")
+	if err := os.WriteFile(secret, []byte("https://octocat:ghp_SECRETSECRET@github.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "wbsync")
+	if err := os.MkdirAll(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sub", "org.yml"), []byte("version: 1\nusers: [{email: a@x.com}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("sub", "org.yml"), filepath.Join(dir, "org.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if r := wb(t, nil, "validate", "-f", dir); r.code != exitOK {
+		t.Fatalf("a link inside the directory: exit %d\n%s", r.code, r.stderr)
+	}
+	if err := os.Symlink(filepath.Join("..", "credentials"), filepath.Join(dir, "z.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	r := wb(t, nil, "validate", "-f", dir)
+	if r.code != exitError || !strings.Contains(r.stderr, "z.yaml is a symbolic link to a file outside") || strings.Contains(r.stderr+r.stdout, "SECRET") {
+		t.Fatalf("a link outside: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := wb(t, nil, "validate", "-f", filepath.Join(dir, "z.yaml")); r.code != exitError || strings.Contains(r.stderr, "symbolic link") {
+		t.Fatalf("the link named with -f is read (and refused as no manifest): exit %d\n%s", r.code, r.stderr)
+	}
+}
+
 // TestManifestFilesBoundedInAll: the manifest files of a run are bounded
 // together, not only one by one (a directory of many files within the
 // per-file cap each); the refusal names the file that passes the bound

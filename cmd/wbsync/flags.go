@@ -608,11 +608,28 @@ func controlInName(r rune) bool {
 	return r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == 0x2028 || r == 0x2029
 }
 
+// linkWithin reports whether the symbolic link p, in directory dir,
+// names a file inside dir (or below it), both taken with their links
+// resolved.
+func linkWithin(dir, p string) bool {
+	d, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return false
+	}
+	t, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, t)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
 // manifestPaths expands -f values: a directory means every *.yaml and *.yml
 // in it, sorted, skipping names that start with "." as a shell glob does
 // (editor lock and backup files such as .#org.yaml), and refusing one whose
 // extension is those in another case (b.YAML: skipping it would leave its
-// users unmanaged); nothing means wbsync.yaml. A file named explicitly is
+// users unmanaged) or that is a link to a file outside the directory;
+// nothing means wbsync.yaml. A file named explicitly is
 // read whatever its name.
 func manifestPaths(files []string) ([]string, error) {
 	if len(files) == 0 {
@@ -691,6 +708,12 @@ func manifestPaths(files []string) ([]string, error) {
 				return nil, fileError{p, fmt.Errorf("manifest directory %s: %s cannot be read: %w", f, name, errors.Unwrap(err))}
 			} else if !fi.Mode().IsRegular() {
 				return nil, fileError{p, fmt.Errorf("manifest directory %s: %s is not a regular file", f, name)}
+			}
+			if e.Type()&fs.ModeSymlink != 0 && !linkWithin(f, p) {
+				// A pull request may add the link: read, the file it names
+				// (a runner's credentials) would be quoted in the problems
+				// printed to the CI log. Named with -f, it is read.
+				return nil, fileError{p, fmt.Errorf("manifest directory %s: %s is a symbolic link to a file outside %s: not read (name the file itself with -f to read it)", f, name, f)}
 			}
 			found = append(found, p)
 		}
