@@ -249,10 +249,10 @@ func writeAtomic(ctx context.Context, path string, perm os.FileMode, write func(
 	}
 	dir := filepath.Dir(path)
 	why := ""
-	tmp, err := newTemp(dir, "."+filepath.Base(path)+".tmp-", perm)
+	tmp, err := newTemp(dir, "."+tempBase(path)+".tmp-", perm)
 	if err != nil && replaced && inPlaceOK(path) {
 		why = noTempFile(dir, err).Error()
-		if tmp, err = newTemp(os.TempDir(), ".wbsync-"+filepath.Base(path)+".tmp-", 0o600); err != nil {
+		if tmp, err = newTemp(os.TempDir(), ".wbsync-"+tempBase(path)+".tmp-", 0o600); err != nil {
 			return fmt.Errorf("write %s: %s, %w", path, why, norInTemp(err))
 		}
 	}
@@ -340,6 +340,22 @@ func inPlace(from, path, why string) error {
 	return nil
 }
 
+// tempBase is path's base name as a temporary file's name holds it: cut
+// to 200 bytes (at a character's start), so that the name with its
+// prefix and suffix stays within the 255 bytes a file name may have on
+// most filesystems, as the name the user gave may.
+func tempBase(path string) string {
+	b := filepath.Base(path)
+	if len(b) <= 200 {
+		return b
+	}
+	cut := 200
+	for cut > 0 && !utf8.RuneStart(b[cut]) {
+		cut--
+	}
+	return b[:cut]
+}
+
 // createTemp creates a new file in dir named prefix and a random suffix,
 // with perm less the umask (os.CreateTemp would give 0600 whatever the
 // umask).
@@ -371,7 +387,7 @@ func checkWritable(ctx context.Context, path string, size int64) error {
 // probe makes sure dir takes a new file of size bytes, named after base,
 // and removes it.
 func probe(ctx context.Context, dir, base string, size int64) error {
-	tmp, err := newTemp(dir, "."+base+".check-", 0o600)
+	tmp, err := newTemp(dir, "."+tempBase(base)+".check-", 0o600)
 	if err != nil {
 		return noTempFile(dir, err)
 	}

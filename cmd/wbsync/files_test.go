@@ -683,3 +683,25 @@ func TestReplacedFileKeepsGroup(t *testing.T) {
 		t.Errorf("group not kept (%d, was %d): mode %v, want 0600", g, gid, perm)
 	}
 }
+
+// TestLongOutputName: a file name the filesystem takes (up to 255 bytes,
+// non-ASCII too) is written and checked, though the temporary name made
+// from it would be longer.
+func TestLongOutputName(t *testing.T) {
+	dir := t.TempDir()
+	for _, base := range []string{strings.Repeat("p", 250) + ".json", strings.Repeat("計", 83) + ".json"} {
+		path := filepath.Join(dir, base)
+		if _, err := checkOutput(output{"--out", path}); err != nil {
+			t.Errorf("%d bytes: check: %v", len(base), err)
+		}
+		if err := writeFileAtomic(context.Background(), path, []byte("plan"), 0o644); err != nil {
+			t.Errorf("%d bytes: %v", len(base), err)
+		}
+		if b, err := os.ReadFile(path); err != nil || string(b) != "plan" {
+			t.Errorf("%d bytes: read back %q, %v", len(base), b, err)
+		}
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 2 {
+		t.Errorf("left %d file(s), want the 2 written", len(es))
+	}
+}
