@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"unicode/utf8"
@@ -260,11 +261,13 @@ func writeAtomic(ctx context.Context, path string, perm os.FileMode, write func(
 		return fmt.Errorf("write %s: %w", path, noTempFile(dir, err))
 	}
 	renamed := false
+	writing.Store(tmp.Name(), true)
 	defer func() {
 		if !renamed {
 			tmp.Close()
 			os.Remove(tmp.Name())
 		}
+		writing.Delete(tmp.Name())
 	}()
 	bw := bufio.NewWriterSize(tmp, 64<<10)
 	if err = write(bw); err != nil {
@@ -476,6 +479,12 @@ func checkOutputs(outs ...output) error {
 // probing is the probe checkWritable is writing, if any: the second
 // signal's exit removes it (the deferred removal would not run).
 var probing atomic.Pointer[string]
+
+// writing holds the temporary files writeAtomic is writing (by name): the
+// second signal's exit removes those left, so that "nothing was written"
+// holds on disk too (a deferred removal would not run). Removing one that
+// was renamed meanwhile removes nothing: its name is gone.
+var writing sync.Map
 
 // reportSize is about how large apply's report for n changes grows: 190
 // bytes per change for one that went well, up to 900 for failures with

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -262,6 +263,48 @@ func TestReportProbeLeavesNothing(t *testing.T) {
 	<-ended
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("left after the second signal: %v", entries)
+	}
+}
+
+// TestSecondSignalRemovesTempFiles: a second signal while a file is being
+// written (a plan, an export) removes its temporary file: the process ends
+// without writeAtomic's cleanup, and "nothing was written" holds on disk.
+// The write the signal cut short then fails, and replaces nothing.
+func TestSecondSignalRemovesTempFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "plan.json")
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	started, resume := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- writeAtomic(context.Background(), path, 0o644, func(w io.Writer) error {
+			if _, err := io.WriteString(w, "the whole plan"); err != nil {
+				return err
+			}
+			close(started)
+			<-resume
+			return nil
+		})
+	}()
+	<-started
+	sigs := make(chan os.Signal, 2)
+	sigs <- syscall.SIGINT
+	sigs <- syscall.SIGINT
+	ended := make(chan struct{})
+	watchSignals(sigs, func(error) {}, func(string) {}, func(os.Signal) { close(ended) })
+	<-ended
+	entries, _ := os.ReadDir(dir)
+	close(resume)
+	if len(entries) != 1 || entries[0].Name() != "plan.json" {
+		t.Errorf("after the second signal: %v, want plan.json alone", entries)
+	}
+	if err := <-done; err == nil {
+		t.Error("the write cut short succeeded")
+	}
+	if b, _ := os.ReadFile(path); string(b) != "old" {
+		t.Errorf("plan.json = %q, want the old file", b)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -1389,5 +1390,37 @@ func TestStaleLinesRightToLeft(t *testing.T) {
 	r := wb(t, v, "apply", planPath, "--auto-approve")
 	if r.code != exitError || !strings.Contains(r.stderr, "name \"שרה\"\u200e → \u200e\"דנה\"") {
 		t.Fatalf("exit %d, want 1 with the rename's arrow between marks:\n%s", r.code, r.stderr)
+	}
+}
+
+// TestPlanInterruptedBetweenFiles: a signal that comes once the plan file
+// is saved, before the metrics file is, is said as what it is: not
+// "nothing was written", since the plan file was.
+func TestPlanInterruptedBetweenFiles(t *testing.T) {
+	_, hs := emuServer(t, "")
+	dir := t.TempDir()
+	planFile, metrics := filepath.Join(dir, "p.plan"), filepath.Join(dir, "m.prom")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	defer func() { renameFile = os.Rename }()
+	renameFile = func(from, to string) error {
+		err := os.Rename(from, to)
+		if to == planFile {
+			cancel() // as a signal right after the plan file is in place
+		}
+		return err
+	}
+	var errb strings.Builder
+	code := run(ctx, []string{"plan", "-f", examplePath("wbsync.yaml"), "--out", planFile, "--metrics-file", metrics},
+		env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: &errb, getenv: func(k string) string { return vars(hs.URL + "/scim")[k] }})
+	if code != exitError || strings.Contains(errb.String(), "nothing was written") ||
+		!strings.Contains(errb.String(), "the plan was saved in "+planFile+", but --metrics-file "+metrics+" was not written") {
+		t.Errorf("exit %d, stderr:\n%s", code, errb.String())
+	}
+	if _, err := os.Stat(planFile); err != nil {
+		t.Errorf("the plan file: %v", err)
+	}
+	if _, err := os.Stat(metrics); err == nil {
+		t.Error("the metrics file was written after the signal")
 	}
 }

@@ -232,6 +232,10 @@ func watchSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, say fun
 		}
 		t.Stop()
 	}
+	writing.Range(func(name, _ any) bool {
+		os.Remove(name.(string)) // a file being written: left half, it would hold the plan or the export
+		return true
+	})
 	sayWithin(secondSignalNotice(s, writesStarted.Load(), reportSaved.Load(), reportPrinted.Load()))
 	end(s)
 }
