@@ -345,6 +345,14 @@ func TestSchemaAgreesOnText(t *testing.T) {
 		"team.name":       "version: 1\nteams:\n  - name: %s\n",
 		"member.role":     "version: 1\nusers:\n  - email: a@example.com\nteams:\n  - name: t\n    members:\n      - email: a@example.com\n        role: %s\n",
 	}
+	// A protected entry: the schema refuses what would make it protect no
+	// one where JSON Schema can say it, as the loader does (the loader
+	// refuses more invisible characters, and checks the glob parses).
+	for _, v := range values {
+		for _, entry := range []string{"ci" + v + "@example.com", "*" + v + "@example.com", "build" + v + "bot*", v + "svc-*", "svc-*" + v} {
+			manifests["policy.protected "+strconv.Quote(entry)] = "version: 1\npolicy:\n  protected: [" + strings.ReplaceAll(strconv.Quote(entry), "%", "%%") + "]\n# %s\n"
+		}
+	}
 	for field, tmpl := range manifests {
 		for _, v := range values {
 			data := []byte(fmt.Sprintf(tmpl, strconv.Quote(v)))
