@@ -238,6 +238,15 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 			}
 		}
 	}
+	switch {
+	case strings.Contains(msg, "found unknown escape character"):
+		// YAML 1.2 (and JSON) have \/; the library reads YAML 1.1's
+		// escapes, and an editor on 1.2 says nothing.
+		msg += ` (YAML 1.2's \/ and other escapes YAML 1.1 lacks are not read here: write / alone, or the character itself)`
+	case strings.Contains(msg, "found invalid Unicode character escape code"):
+		// A JSON tool writes an emoji as a surrogate pair.
+		msg += ` (a surrogate pair such as \ud83d\ude00, as JSON tools write an emoji, is not read here: write the character itself, or one escape of 8 digits such as \U0001F600)`
+	}
 	if n := int32(lineCount(data)); p.line > n {
 		p.line = max(n, 1) // a parser error at the end of the file is on its last line
 	}

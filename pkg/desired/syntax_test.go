@@ -250,6 +250,21 @@ func TestYAML12Directive(t *testing.T) {
 	}
 }
 
+// TestYAML12Escapes: yaml.v3 reads YAML 1.1's escapes; \/ and a surrogate
+// pair (a JSON tool's emoji), which a YAML 1.2 editor takes, are refused
+// with what to write instead, at their line.
+func TestYAML12Escapes(t *testing.T) {
+	for _, c := range []struct{ data, want string }{
+		{"version: 1\nteams:\n  - name: \"R&D\\/ML\"\n", "write / alone"},
+		{"version: 1\nusers:\n  - email: a@example.com\n    name: \"\\ud83d\\ude00\"\n", "write the character itself, or one escape of 8 digits"},
+	} {
+		p := oneProblem(t, "e.yaml", c.data)
+		if p.Line < 3 || !strings.Contains(p.Message, c.want) {
+			t.Errorf("%q: problem at %d:%d: %s", c.data, p.Line, p.Column, p.Message)
+		}
+	}
+}
+
 // TestTaggedItemsRefused: a user, team or member mapping with a tag of its
 // own (!foo, !!set: other tools read it as something else) is refused at
 // the tag, as a tagged policy or list is.
