@@ -748,3 +748,45 @@ func TestLongOutputName(t *testing.T) {
 		t.Errorf("left %d file(s), want the 2 written", len(es))
 	}
 }
+
+// TestOpenTraceSwapped: the --trace file, swapped after its check for a
+// link or for another user's file in a sticky directory, is not written.
+func TestOpenTraceSwapped(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "elsewhere")
+	if err := os.WriteFile(target, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "trace.log")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if w, err := openTrace(link); err == nil {
+		w.Close()
+		t.Error("opened through a link")
+	}
+	if b, _ := os.ReadFile(target); string(b) != "keep" {
+		t.Errorf("the link's target = %q", b)
+	}
+	other := filepath.Join(dir, "other.log")
+	if err := os.WriteFile(other, nil, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o777|os.ModeSticky); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { geteuid = os.Geteuid }()
+	geteuid = func() int { return 54321 } // the file is not this user's
+	if w, err := openTrace(other); err == nil || !strings.Contains(err.Error(), "became another user's file") {
+		if w != nil {
+			w.Close()
+		}
+		t.Errorf("another user's file in a sticky directory: %v", err)
+	}
+	geteuid = os.Geteuid
+	w, err := openTrace(filepath.Join(dir, "mine.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+}

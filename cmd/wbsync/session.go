@@ -65,12 +65,7 @@ func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*se
 		}
 		create := inv.createTrace
 		if create == nil {
-			// 0600 less the umask, not os.Create's 0666: a trace holds
-			// every body of the run, the organization's names and emails
-			// whole, and is made to be attached to a bug report.
-			create = func(p string) (io.WriteCloser, error) {
-				return os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-			}
+			create = openTrace
 		}
 		inv.trace = &lossWatch{open: func() (io.WriteCloser, error) { return create(path) }, path: f.conn.trace}
 		inv.atExit(inv.trace.close)
@@ -364,4 +359,22 @@ func (l *lossWatch) lost() error {
 		return nil
 	}
 	return fmt.Errorf("--trace %s: the trace was not written whole: %w", l.path, l.err)
+}
+
+// openTrace opens the --trace file p, which checkOutput resolved and
+// checked: 0600 less the umask, not os.Create's 0666 (a trace holds every
+// body of the run, the organization's names and emails whole, and is made
+// to be attached to a bug report). The file may have been swapped since
+// the check: it is never opened through a link, nor kept when it is then
+// another user's file in a sticky directory such as /tmp.
+func openTrace(p string) (io.WriteCloser, error) {
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|noFollow, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || othersInSticky(p, fi) {
+		f.Close()
+		return nil, fmt.Errorf("%s became another user's file, in a directory where only a file's owner may replace it (sticky, such as /tmp), after it was checked", p)
+	}
+	return f, nil
 }
