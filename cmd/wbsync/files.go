@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -500,25 +501,24 @@ func reportSize(n int) int64 { return min(8<<10+1024*int64(n), caps.WriteProbe) 
 // /dev/null or a read-only file.
 func outputTarget(path string) (string, error) {
 	fi, err := os.Lstat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return path, nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", err
 	}
+	link := err == nil && fi.Mode()&fs.ModeSymlink != 0
+	target, err := resolveLinks(path)
 	if err != nil {
 		return "", err
 	}
-	if fi.Mode()&fs.ModeSymlink != 0 {
-		if othersLinkInSticky(path, fi) {
-			return "", fmt.Errorf("%s is a symbolic link another user made, in a directory where anyone may make one (sticky, such as /tmp): wbsync does not write through it (it could send the file elsewhere, or over one of yours); name another file, or remove the link first", path)
-		}
-		target, err := filepath.EvalSymlinks(path)
-		if err != nil {
-			return "", fmt.Errorf("%s is a symbolic link to a file that cannot be reached: %w", path, err)
-		}
-		if fi, err = os.Stat(target); err != nil {
-			return "", err
-		}
-		path = target
+	fi, err = os.Stat(target)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && link:
+		return "", fmt.Errorf("%s is a symbolic link to a file that cannot be reached: %w", path, err)
+	case errors.Is(err, fs.ErrNotExist):
+		return target, nil
+	case err != nil:
+		return "", err
 	}
+	path = target
 	switch {
 	case fi.IsDir():
 		return "", fmt.Errorf("%s is a directory", path)
@@ -537,6 +537,62 @@ func outputTarget(path string) (string, error) {
 		return "", fmt.Errorf("%s belongs to another user, in a directory where only a file's owner may replace it (sticky, such as /tmp): name another file, or remove it first", path)
 	}
 	return path, nil
+}
+
+// resolveLinks resolves the symbolic links of path, in every component and
+// at every hop, as filepath.EvalSymlinks does, and refuses a link another
+// user made in a sticky directory anyone may write (othersLinkInSticky),
+// wherever it is met: such a link, or one of this user's that leads to
+// one, could send what wbsync writes over a file of this user's, or into
+// one of theirs. (The kernel's protected_symlinks does the same for the
+// links it follows; wbsync reads these itself.) What does not exist yet
+// is left as it is named.
+func resolveLinks(path string) (string, error) {
+	dest, rest := ".", path
+	if filepath.IsAbs(path) {
+		dest = string(filepath.Separator)
+	}
+	for links := 0; rest != ""; {
+		comp := rest
+		if i := strings.IndexRune(rest, filepath.Separator); i >= 0 {
+			comp, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
+		}
+		if comp == "" || comp == "." {
+			continue
+		}
+		next := filepath.Join(dest, comp)
+		fi, err := os.Lstat(next)
+		if errors.Is(err, fs.ErrNotExist) {
+			return filepath.Join(next, rest), nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			dest = next
+			continue
+		}
+		if othersLinkInSticky(next, fi) {
+			return "", fmt.Errorf("%s is a symbolic link another user made, in a directory where anyone may make one (sticky, such as /tmp): wbsync does not write through it (it could send the file elsewhere, or over one of yours); name another file, or remove the link first", next)
+		}
+		if links++; links > 255 {
+			return "", fmt.Errorf("%s: too many levels of symbolic links", path)
+		}
+		to, err := os.Readlink(next)
+		if err != nil {
+			return "", err
+		}
+		if filepath.IsAbs(to) {
+			dest = string(filepath.Separator)
+		}
+		if rest != "" {
+			to += string(filepath.Separator) + rest
+		}
+		rest = to
+	}
+	return filepath.Clean(dest), nil
 }
 
 // output is a file a run writes, named by the flag that gives it.

@@ -790,3 +790,50 @@ func TestOpenTraceSwapped(t *testing.T) {
 	}
 	w.Close()
 }
+
+// TestOthersLinkInStickyChain: a link of this user's that leads through
+// another user's link in a sticky directory, at any hop or as a directory
+// on the way, is refused as that link alone is; the same chain through a
+// plain directory is written through.
+func TestOthersLinkInStickyChain(t *testing.T) {
+	base := t.TempDir()
+	mine, sticky, victim := filepath.Join(base, "mine"), filepath.Join(base, "sticky"), filepath.Join(base, "victim")
+	for _, d := range []string{mine, sticky, filepath.Join(victim, "d")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rc := filepath.Join(victim, "d", "rc")
+	links := map[string]string{
+		filepath.Join(mine, "hop.json"):      filepath.Join(sticky, "latest.json"), // this user's link to...
+		filepath.Join(sticky, "latest.json"): rc,                                   // ...another's, in the sticky directory
+		filepath.Join(mine, "dir.json"):      filepath.Join(sticky, "d", "rc"),     // through a directory link:
+		filepath.Join(sticky, "d"):           filepath.Join(victim, "d"),
+	}
+	for from, to := range links {
+		if err := os.Symlink(to, from); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer func() { geteuid = os.Geteuid }()
+	geteuid = func() int { return 54321 } // every link is another user's
+	for _, sticky := range []bool{true, false} {
+		mode := os.FileMode(0o777)
+		if sticky {
+			mode |= os.ModeSticky
+		}
+		if err := os.Chmod(filepath.Join(base, "sticky"), mode); err != nil {
+			t.Fatal(err)
+		}
+		for _, out := range []string{"hop.json", "dir.json"} {
+			if err := os.WriteFile(rc, []byte("keep"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			err := writeFileAtomic(context.Background(), filepath.Join(mine, out), []byte("plan"), 0o644)
+			b, _ := os.ReadFile(rc)
+			if refused := err != nil && strings.Contains(err.Error(), "is a symbolic link another user made"); refused != sticky || refused == (string(b) == "plan") {
+				t.Errorf("sticky %v, %s: err %v, the file at the end holds %q", sticky, out, err, b)
+			}
+		}
+	}
+}
