@@ -523,6 +523,51 @@ func TestManifestDirLinkOutside(t *testing.T) {
 	}
 }
 
+// TestManifestLinksRelative: with relative -f paths, as a pipeline gives
+// them, a link inside the directory to an absolute path inside it is read;
+// a -f directory or file (wbsync.yaml, the default) that is itself a link
+// out of the working directory is refused, its target never quoted; a
+// relative path that leaves the directory without a link is read.
+func TestManifestLinksRelative(t *testing.T) {
+	root := t.TempDir()
+	repo, outside := filepath.Join(root, "repo"), filepath.Join(root, "outside")
+	for _, d := range []string{filepath.Join(repo, "m", "sub"), outside} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	manifest := []byte("version: 1\nusers: [{email: a@x.com}]\n")
+	for _, f := range []string{filepath.Join(repo, "m", "sub", "org.yml"), filepath.Join(root, "shared.yaml")} {
+		if err := os.WriteFile(f, manifest, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(outside, "creds.yaml"), []byte("ghp_SECRETSECRET\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for from, to := range map[string]string{
+		filepath.Join(repo, "m", "org.yaml"): filepath.Join(repo, "m", "sub", "org.yml"), // absolute, inside
+		filepath.Join(repo, "wbsync"):        outside,
+		filepath.Join(repo, "wbsync.yaml"):   filepath.Join(outside, "creds.yaml"),
+	} {
+		if err := os.Symlink(to, from); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(repo)
+	for _, args := range [][]string{{"-f", "m"}, {"-f", "../shared.yaml"}} {
+		if r := wb(t, nil, append([]string{"validate"}, args...)...); r.code != exitOK {
+			t.Errorf("%q: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	for _, args := range [][]string{{"-f", "wbsync"}, {"-f", "wbsync/"}, {}} {
+		r := wb(t, nil, append([]string{"validate"}, args...)...)
+		if r.code != exitError || !strings.Contains(r.stderr, "leads through a symbolic link outside the working directory") || strings.Contains(r.stdout+r.stderr, "SECRET") {
+			t.Errorf("%q: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
 // TestManifestFilesBoundedInAll: the manifest files of a run are bounded
 // together, not only one by one (a directory of many files within the
 // per-file cap each); the refusal names the file that passes the bound

@@ -612,16 +612,53 @@ func controlInName(r rune) bool {
 // names a file inside dir (or below it), both taken with their links
 // resolved.
 func linkWithin(dir, p string) bool {
-	d, err := filepath.EvalSymlinks(dir)
+	d, err := realPath(dir)
 	if err != nil {
 		return false
 	}
-	t, err := filepath.EvalSymlinks(p)
+	t, err := realPath(p)
+	return err == nil && within(d, t)
+}
+
+// realPath is p with its links resolved, absolute.
+func realPath(p string) (string, error) {
+	r, err := filepath.EvalSymlinks(p)
 	if err != nil {
-		return false
+		return "", err
 	}
-	rel, err := filepath.Rel(d, t)
+	return filepath.Abs(r)
+}
+
+// within reports whether the absolute path t is dir or below it.
+func within(dir, t string) bool {
+	rel, err := filepath.Rel(dir, t)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// linkedOut reports, for a relative -f path (the repository's own, in a
+// pipeline), whether a symbolic link on it leads outside the working
+// directory, and where: a pull request could replace wbsync.yaml or the
+// wbsync/ directory by a link to a runner's credentials, whose start the
+// problems printed would quote. A path that leaves the directory without
+// a link (../shared/org.yaml), or an absolute one, is the user's word.
+func linkedOut(p string) (string, bool) {
+	if filepath.IsAbs(p) {
+		return "", false
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", false
+	}
+	cwd, err := realPath(wd)
+	if err != nil {
+		return "", false
+	}
+	lexical := filepath.Join(cwd, p)
+	real, err := realPath(lexical)
+	if err != nil || real == lexical || within(cwd, real) {
+		return "", false
+	}
+	return real, true
 }
 
 // manifestPaths expands -f values: a directory means every *.yaml and *.yml
@@ -665,6 +702,9 @@ func manifestPaths(files []string) ([]string, error) {
 		fi, err := os.Stat(f)
 		if err != nil {
 			return nil, fileError{f, fmt.Errorf("manifest %s: %w", f, errors.Unwrap(err))}
+		}
+		if real, out := linkedOut(f); out {
+			return nil, fileError{f, fmt.Errorf("manifest %s leads through a symbolic link outside the working directory, to %s: not read (a pull request could point it at a runner's credentials); name that path itself to read it", f, real)}
 		}
 		if !fi.IsDir() {
 			add(f)
