@@ -159,9 +159,11 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		e.Detail = strings.TrimPrefix(e.Detail+"; not tried again: the run was interrupted", "; ")
 	}
 	if err != nil && !r.maybeApplied && r.readBackEmpty && errors.As(err, &e) && !e.unknown &&
-		(e.Status == http.StatusConflict || e.Status == http.StatusBadRequest) {
+		(e.Status == http.StatusConflict || e.Status == http.StatusBadRequest && r.cl.path == "/Groups") {
 		// Sent again after a look-up that found nothing, and answered
-		// that it exists: the first attempt may have made it.
+		// that it exists (a 409; for a team, a 400, which W&B may answer
+		// for a taken team name; a user's 400 is a refusal of the request
+		// itself): the first attempt may have made it.
 		r.maybeApplied, r.maybeStatus = true, r.readBackStatus
 	}
 	if err != nil && r.maybeApplied && errors.As(err, &e) && !e.unknown && e.Status != http.StatusRequestEntityTooLarge {

@@ -352,6 +352,30 @@ func TestCreateUserAmbiguous(t *testing.T) {
 	}
 }
 
+// TestCreateUser400AfterEmptyLookUp: a user create sent again after an
+// empty look-up and refused with 400 was refused as a request: failed, not
+// unknown (W&B's taken-name 400 is a team's).
+func TestCreateUser400AfterEmptyLookUp(t *testing.T) {
+	f, srv := newFake(t)
+	var posts atomic.Int32
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPost || r.URL.Path != "/scim/Users" {
+			return false
+		}
+		if posts.Add(1) == 1 {
+			drop(w)
+			return true
+		}
+		scimErr(w, 400, "emails: invalid value")
+		return true
+	}
+	_, err := testClient(t, srv.URL).CreateUser(context.Background(), model.User{UserName: "new@x.com"})
+	var e *Error
+	if err == nil || !errors.As(err, &e) || e.OutcomeUnknown() {
+		t.Fatalf("err %v: want failed, not unknown", err)
+	}
+}
+
 // TestCreateExistsAfterEmptyLookUp: a create whose answer was lost, looked
 // up and not found (a look-up that lags the write, or compares names
 // otherwise than the server), sent again and answered that it exists
