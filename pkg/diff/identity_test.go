@@ -729,3 +729,27 @@ func TestPossibleRenameLookAlike(t *testing.T) {
 		}
 	}
 }
+
+// TestPossibleRenameWordingWithoutEmail: a live account without an email,
+// paired on its userName, is worded by that userName: the same name when
+// it is one, "reads the same" only when it is a look-alike.
+func TestPossibleRenameWordingWithoutEmail(t *testing.T) {
+	policy := model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}
+	for _, tc := range []struct{ userName, says, not string }{
+		{"kelvin@old.com", "the same email before the @ (kelvin)", "reads the same"},
+		{"kelvin", "no email and a username equal to its email before the @ (kelvin)", "reads the same"},
+		{"\uff4belvin", `no email and a username that reads the same as its email before the @ ("kelvin" and "\uff4belvin")`, "equal to"},
+	} {
+		live := model.User{ID: "uk", UserName: tc.userName, Active: true}
+		got := Compute(state(users(du("kelvin@new.com"))), state(users(live)), policy, Options{})
+		var msg string
+		for _, w := range got.Warnings {
+			if w.Code == plan.WarnPossibleRename {
+				msg = w.Message
+			}
+		}
+		if !strings.Contains(msg, tc.says) || strings.Contains(msg, tc.not) {
+			t.Errorf("live %q: possible_rename %q, want %q", tc.userName, msg, tc.says)
+		}
+	}
+}

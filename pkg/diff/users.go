@@ -469,14 +469,26 @@ func (p *planner) warnRenames() {
 		if c.name {
 			same = append(same, fmt.Sprintf("the same name (%s)", strings.TrimSpace(d.DisplayName)))
 		}
-		if c.local && l.Email == "" && !strings.Contains(l.UserName, "@") {
+		// What liveLocalKey paired on: the live email's part before the
+		// @, else the userName's; equal only folded as look-alikes (a
+		// Kelvin sign, fullwidth letters), two accounts a person cannot
+		// tell apart.
+		liveLocal := beforeAt(l.Email)
+		if l.Email == "" {
+			liveLocal = beforeAt(strings.TrimSpace(l.UserName))
+		}
+		wantLocal := beforeAt(wantEmail(d))
+		lookAlike := model.Lower(wantLocal) != model.Lower(liveLocal)
+		switch {
+		case c.local && l.Email == "" && !strings.Contains(l.UserName, "@") && lookAlike:
+			same = append(same, fmt.Sprintf("no email and a username that reads the same as its email before the @ (%s and %s) though it is spelt with other characters",
+				strconv.Quote(wantLocal), strconv.QuoteToASCII(liveLocal)))
+		case c.local && l.Email == "" && !strings.Contains(l.UserName, "@"):
 			same = append(same, fmt.Sprintf("no email and a username equal to its email before the @ (%s)", localKey(wantEmail(d)).s))
-		} else if c.local && model.Lower(beforeAt(wantEmail(d))) != model.Lower(beforeAt(l.Email)) {
-			// Equal only folded as look-alikes (a Kelvin sign, fullwidth
-			// letters): two accounts a person cannot tell apart.
+		case c.local && lookAlike:
 			same = append(same, fmt.Sprintf("an email whose part before the @ reads the same (%s and %s) though it is spelt with other characters",
-				strconv.Quote(beforeAt(wantEmail(d))), strconv.QuoteToASCII(beforeAt(l.Email))))
-		} else if c.local {
+				strconv.Quote(wantLocal), strconv.QuoteToASCII(liveLocal)))
+		case c.local:
 			same = append(same, fmt.Sprintf("the same email before the @ (%s)", localKey(wantEmail(d)).s))
 		}
 		p.warn(plan.Warning{Code: plan.WarnPossibleRename, User: p.wants[di].name, IDs: []string{l.ID}, Message: fmt.Sprintf(
