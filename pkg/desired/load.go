@@ -241,8 +241,13 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 	switch {
 	case strings.Contains(msg, "found unknown escape character"):
 		// YAML 1.2 (and JSON) have \/; the library reads YAML 1.1's
-		// escapes, and an editor on 1.2 says nothing.
-		msg += ` (YAML 1.2's \/ and other escapes YAML 1.1 lacks are not read here: write / alone, or the character itself)`
+		// escapes, and an editor on 1.2 says nothing. Any other is a
+		// backslash meant as itself (a glob's \*).
+		if _, text := lineAt(data, p.line); bytes.Contains(text, []byte(`\/`)) {
+			msg += ` (YAML 1.2's \/ is not read here: write / alone)`
+		} else {
+			msg += ` (in a double-quoted string a backslash starts an escape, and YAML has none for this one: for a backslash as itself, such as a glob's \*, write the value in single quotes)`
+		}
 	case strings.Contains(msg, "found invalid Unicode character escape code"):
 		// A JSON tool writes an emoji as a surrogate pair.
 		msg += ` (a surrogate pair such as \ud83d\ude00, as JSON tools write an emoji, is not read here: write the character itself, or one escape of 8 digits such as \U0001F600)`

@@ -256,6 +256,7 @@ func TestYAML12Directive(t *testing.T) {
 func TestYAML12Escapes(t *testing.T) {
 	for _, c := range []struct{ data, want string }{
 		{"version: 1\nteams:\n  - name: \"R&D\\/ML\"\n", "write / alone"},
+		{"version: 1\npolicy:\n  protected: [\"svc\\*\"]\n", "write the value in single quotes"},
 		{"version: 1\nusers:\n  - email: a@example.com\n    name: \"\\ud83d\\ude00\"\n", "write the character itself, or one escape of 8 digits"},
 	} {
 		p := oneProblem(t, "e.yaml", c.data)
