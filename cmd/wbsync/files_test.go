@@ -255,15 +255,21 @@ func TestReportProbeLeavesNothing(t *testing.T) {
 	}
 	probing.Store(&probe)
 	defer probing.Store(nil)
+	twoSignals()
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("left after the second signal: %v", entries)
+	}
+}
+
+// twoSignals has watchSignals handle two interrupts, and returns once the
+// second has ended the run (as the process would end).
+func twoSignals() {
 	sigs := make(chan os.Signal, 2)
 	sigs <- syscall.SIGINT
 	sigs <- syscall.SIGINT
 	ended := make(chan struct{})
 	watchSignals(sigs, func(error) {}, func(string) {}, func(os.Signal) { close(ended) })
 	<-ended
-	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
-		t.Errorf("left after the second signal: %v", entries)
-	}
 }
 
 // TestSecondSignalRemovesTempFiles: a second signal while a file is being
@@ -289,12 +295,7 @@ func TestSecondSignalRemovesTempFiles(t *testing.T) {
 		})
 	}()
 	<-started
-	sigs := make(chan os.Signal, 2)
-	sigs <- syscall.SIGINT
-	sigs <- syscall.SIGINT
-	ended := make(chan struct{})
-	watchSignals(sigs, func(error) {}, func(string) {}, func(os.Signal) { close(ended) })
-	<-ended
+	twoSignals()
 	entries, _ := os.ReadDir(dir)
 	close(resume)
 	if len(entries) != 1 || entries[0].Name() != "plan.json" {
@@ -421,19 +422,26 @@ func TestAwait(t *testing.T) {
 
 func third(s []int) int { return s[2] }
 
+// fileAndLink writes content to a file named target in dir, with mode
+// perm, and a symbolic link named link to it; it returns both paths.
+func fileAndLink(t *testing.T, dir, target, link, content string, perm os.FileMode) (string, string) {
+	t.Helper()
+	target, link = filepath.Join(dir, target), filepath.Join(dir, link)
+	if err := os.WriteFile(target, []byte(content), perm); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	return target, link
+}
+
 // TestOutputTarget: an output lands only on a regular file: a symbolic
 // link is written through (the link stays a link), and a device, a pipe or
 // a directory is refused untouched, where a rename would replace them.
 func TestOutputTarget(t *testing.T) {
 	dir := t.TempDir()
-	target := filepath.Join(dir, "target.json")
-	if err := os.WriteFile(target, []byte("old"), 0o640); err != nil {
-		t.Fatal(err)
-	}
-	link := filepath.Join(dir, "link.json")
-	if err := os.Symlink(target, link); err != nil {
-		t.Fatal(err)
-	}
+	target, link := fileAndLink(t, dir, "target.json", "link.json", "old", 0o640)
 	if err := writeFileAtomic(context.Background(), link, []byte("new"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -760,14 +768,7 @@ func TestLongOutputName(t *testing.T) {
 // link or for another user's file in a sticky directory, is not written.
 func TestOpenTraceSwapped(t *testing.T) {
 	dir := t.TempDir()
-	target := filepath.Join(dir, "elsewhere")
-	if err := os.WriteFile(target, []byte("keep"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	link := filepath.Join(dir, "trace.log")
-	if err := os.Symlink(target, link); err != nil {
-		t.Fatal(err)
-	}
+	target, link := fileAndLink(t, dir, "elsewhere", "trace.log", "keep", 0o644)
 	if w, err := openTrace(link); err == nil {
 		w.Close()
 		t.Error("opened through a link")
