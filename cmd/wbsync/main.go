@@ -287,6 +287,7 @@ func (s sinks) flush() {
 func run(ctx context.Context, args []string, e env) int {
 	defer stdLogTarget.Store(nil)
 	defer activeProgress.Store(nil)
+	planSaved.Store(nil) // (one process runs many commands in tests)
 	red := sanitize.NewRedactor(envKey(e.getenv))
 	panicRedactor.Store(red)
 	out := sinks{stdout: red.Writer(e.stdout), stderr: red.Writer(e.stderr), stderrUnit: red.UnitWriter(e.stderr)}
@@ -406,6 +407,10 @@ type invocation struct {
 // signal's notice (the signal goroutine has no invocation).
 var writesStarted atomic.Bool
 
+// planSaved is the --out file once plan has saved it: a second signal
+// while the metrics file is written after it does not say nothing was.
+var planSaved atomic.Pointer[string]
+
 // reportSaved is the --report file once apply has saved it (the signal
 // goroutine's notice must not deny a report that exists).
 var reportSaved atomic.Pointer[string]
@@ -418,6 +423,8 @@ var reportPrinted atomic.Bool
 // the report printed.
 func secondSignalNotice(s os.Signal, started bool, report *string, printed bool) string {
 	switch {
+	case !started && planSaved.Load() != nil:
+		return fmt.Sprintf("wbsync: %v again: exiting now; no write request was sent, and the plan was saved in %s, but no file after it", s, *planSaved.Load())
 	case !started:
 		return fmt.Sprintf("wbsync: %v again: exiting now; nothing was written", s)
 	case report != nil && printed:

@@ -81,6 +81,7 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 			return exitError, err
 		}
 		s.log.Info("saved the plan", zap.String("file", o.out))
+		planSaved.Store(&o.out)
 	}
 	if o.metricsFile != "" {
 		var buf bytes.Buffer

@@ -478,6 +478,7 @@ func waitFor(t *testing.T, cond func() bool, out *safeBuffer) {
 // TestSecondSignalNotice: a second signal never denies a report already
 // saved (one that lands just after apply saved --report).
 func TestSecondSignalNotice(t *testing.T) {
+	planSaved.Store(nil)
 	report := "report.json"
 	for _, tc := range []struct {
 		started, printed bool
@@ -493,6 +494,13 @@ func TestSecondSignalNotice(t *testing.T) {
 		if got := secondSignalNotice(syscall.SIGINT, tc.started, tc.report, tc.printed); !strings.Contains(got, tc.says) {
 			t.Errorf("started %v, report %v, printed %v: %q, want it to say %q", tc.started, tc.report != nil, tc.printed, got, tc.says)
 		}
+	}
+	// A plan saved with --out before the metrics file: said, not denied.
+	out := "p.plan"
+	planSaved.Store(&out)
+	defer planSaved.Store(nil)
+	if got := secondSignalNotice(syscall.SIGINT, false, nil, false); !strings.Contains(got, "the plan was saved in p.plan") || strings.Contains(got, "nothing was written") {
+		t.Errorf("after the plan file was saved: %q", got)
 	}
 }
 
