@@ -248,6 +248,9 @@ func splitList(v string) []string {
 }
 
 func parseFaults(v string) ([]string, error) {
+	if v != "" && slices.ContainsFunc(strings.Split(v, ","), func(s string) bool { return strings.TrimSpace(s) == "" }) {
+		return nil, fmt.Errorf("faults %q: an empty item (two commas, or one at an end)", v)
+	}
 	list := splitList(v)
 	for _, f := range list {
 		if !slices.Contains(allFaults, f) {

@@ -294,6 +294,9 @@ func TestRegisterFlags(t *testing.T) {
 	if err := fs.Parse([]string{"--faults", "429,boom"}); err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Errorf("unknown fault: %v", err)
 	}
+	if err := fs.Parse([]string{"--faults", "429,,500"}); err == nil || !strings.Contains(err.Error(), "an empty item") {
+		t.Errorf("an empty item: %v", err)
+	}
 }
 
 func TestNewRejectsBadOptions(t *testing.T) {

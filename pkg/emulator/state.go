@@ -193,6 +193,9 @@ func ParseState(r io.Reader) (*State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read state: %w", err)
 	}
+	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && t[0] != '{' && json.Valid(b) {
+		return nil, errors.New("parse state: a seed is a JSON object ({\"users\": [...], \"teams\": [...], \"roles\": [...]}), not an array or a single value")
+	}
 	if err := decodeStrict(bytes.NewReader(b), &raw); err != nil {
 		return nil, fmt.Errorf("parse state: %w", jsonErrorAt(b, err))
 	}

@@ -41,6 +41,7 @@ func TestParseStateDefaults(t *testing.T) {
 func TestParseStateErrors(t *testing.T) {
 	for _, tc := range []struct{ name, in, want string }{
 		{"unknown top-level field", `{"users":[],"teams":[],"groups":[]}`, `line 1, column 24: json: unknown field "groups"`},
+		{"an array", `[{"userName":"a@x.io"}]`, "a seed is a JSON object"},
 		{"unknown user field", "{\"users\":[{\"userName\":\"a@x.io\",\n  \"mail\" :\"a\"}]}", `line 2, column 3: json: unknown field "mail"`},
 		{"unknown member field", `{"users":[{"userName":"a@x.io"}],"teams":[{"name":"t","members":[{"userName":"a@x.io","rol":"admin"}]}]}`, `unknown field "rol"`},
 		{"unknown member", `{"users":[{"userName":"a@x.io"}],"teams":[{"name":"t","members":["b@x.io"]}]}`, `member "b@x.io" is not a seeded user`},
