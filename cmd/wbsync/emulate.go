@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -51,7 +52,7 @@ func runEmulate(ctx context.Context, inv *invocation, f *flags, own any, pos []s
 		// blocks a signal.
 		var err error
 		seed, err = await(ctx, func() (*emulator.State, error) {
-			b, _, err := readCapped(o.state, caps.StateFile, "--state")
+			b, _, err := readCapped(o.state, caps.StateFile, "--state", seedObject)
 			if err != nil {
 				return nil, err
 			}
@@ -175,4 +176,14 @@ func reachable(addr net.Addr) string {
 		return net.JoinHostPort("127.0.0.1", strconv.Itoa(a.Port))
 	}
 	return addr.String()
+}
+
+// seedObject is a readCapped check for an emulator seed: it starts (after
+// white space) with a JSON object's '{', or the file is refused from its
+// first bytes (a --state /dev/zero is not read to the cap).
+func seedObject(head []byte) error {
+	if t := bytes.TrimLeft(head, " \t\r\n"); len(t) > 0 && t[0] != '{' {
+		return errors.New(`a seed is a JSON object ({"users": [...], "teams": [...]}), and this file starts otherwise`)
+	}
+	return nil
 }

@@ -153,3 +153,15 @@ func TestEmulateWildcardListen(t *testing.T) {
 		}
 	}
 }
+
+// TestEmulateStateNotAnObject: a --state that is plainly no seed (an
+// endless device, an array) is refused from its first bytes.
+func TestEmulateStateNotAnObject(t *testing.T) {
+	array := writeFile(t, "seed.json", `[{"userName": "a@x.io"}]`)
+	for _, state := range []string{"/dev/zero", array} {
+		r := wb(t, nil, "emulate", "--state", state)
+		if r.code != exitError || !strings.Contains(r.stderr, "a seed is a JSON object") {
+			t.Errorf("--state %s: exit %d\n%s", state, r.code, r.stderr)
+		}
+	}
+}
