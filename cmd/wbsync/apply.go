@@ -325,7 +325,7 @@ func noteManifestEdited(ctx context.Context, inv *invocation, saved *plan.File) 
 	if len(files) == 0 || slices.Contains(files, stdinName) {
 		return nil
 	}
-	m, err := readManifestWithin(ctx, files, caps.ManifestTotal, nil)
+	m, err := readManifestWithin(ctx, files, caps.ManifestTotal, nil, nil)
 	switch {
 	case errors.Is(err, errInterrupted):
 		return err

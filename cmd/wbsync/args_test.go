@@ -582,11 +582,11 @@ func TestManifestFilesBoundedInAll(t *testing.T) {
 		}
 	}
 	limit := int64(2*len(one) + 5)
-	_, err := readManifestWithin(context.Background(), []string{dir}, limit, nil)
+	_, err := readManifestWithin(context.Background(), []string{dir}, limit, nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "c.yaml") || !strings.Contains(err.Error(), fmt.Sprintf("may hold %d bytes in all; those before it hold %d", limit, 2*len(one))) {
 		t.Fatalf("three files over a bound of two: %v", err)
 	}
-	if _, err := readManifestWithin(context.Background(), []string{dir}, int64(3*len(one)), nil); err != nil {
+	if _, err := readManifestWithin(context.Background(), []string{dir}, int64(3*len(one)), nil, nil); err != nil {
 		t.Fatalf("three files within the bound: %v", err)
 	}
 	// Refused by the files' sizes before any is read: a first file that
@@ -597,7 +597,7 @@ func TestManifestFilesBoundedInAll(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err = readManifestWithin(ctx, []string{fifo, filepath.Join(dir, "c.yaml"), filepath.Join(dir, "b.yaml")}, int64(len(one)+5), nil)
+	_, err = readManifestWithin(ctx, []string{fifo, filepath.Join(dir, "c.yaml"), filepath.Join(dir, "b.yaml")}, int64(len(one)+5), nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "b.yaml") || !strings.Contains(err.Error(), fmt.Sprintf("those before it hold %d", len(one))) {
 		t.Fatalf("a FIFO, then two files over the bound: %v, want b.yaml refused before reading", err)
 	}

@@ -869,13 +869,10 @@ func byHand(t *testing.T, emu *testEmu, method, path, body string, want int) {
 	}
 }
 
-// TestKeyInTargetURL: a --url holding the API key (a proxy that takes
-// any first path segment) is saved redacted in the plan file's target,
-// which no digest covers; apply of that file refuses it, saying why,
-// rather than writing through the rewritten URL.
 // TestKeyInManifestFileName: a manifest file whose name holds the key is
-// saved redacted in the plan's list of files, which apply only quotes: no
-// "apply will refuse" warning, and apply takes the plan.
+// refused before it is read, without naming it: each name printed would
+// show where the redactor cut, and a pull request's author could learn the
+// key from that piece by piece.
 func TestKeyInManifestFileName(t *testing.T) {
 	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
 	dir := t.TempDir()
@@ -889,14 +886,20 @@ func TestKeyInManifestFileName(t *testing.T) {
 	}
 	out := filepath.Join(dir, "plan.json")
 	v := vars(emu.url)
-	if r := wb(t, v, "plan", "-f", m, "--out", out); r.code != exitOK || strings.Contains(r.stderr, "apply will refuse") {
-		t.Fatalf("plan --out: exit %d, want 0 without a refusal warning\n%s", r.code, r.stderr)
+	before := emu.requests(t)["GET"]
+	r := wb(t, v, "plan", "-f", m, "--out", out)
+	if r.code != exitError || !strings.Contains(r.stderr, "the manifest holds 8 or more characters of the API key") || strings.Contains(r.stderr, sanitize.Marker) {
+		t.Fatalf("plan --out: exit %d, want 1 refusing the manifest, naming nothing\n%s", r.code, r.stderr)
 	}
-	if r := wb(t, v, "apply", out, "--auto-approve"); r.code != exitOK {
-		t.Fatalf("apply: exit %d, want 0\n%s", r.code, r.stderr)
+	if _, err := os.Stat(out); err == nil || emu.requests(t)["GET"] != before {
+		t.Fatal("a plan file was written, or a request sent")
 	}
 }
 
+// TestKeyInTargetURL: a --url holding the API key (a proxy that takes
+// any first path segment) is saved redacted in the plan file's target,
+// which no digest covers; apply of that file refuses it, saying why,
+// rather than writing through the rewritten URL.
 func TestKeyInTargetURL(t *testing.T) {
 	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -1028,12 +1031,14 @@ func TestSavedPlanHoldingTheKey(t *testing.T) {
 }
 
 // TestKeyFragmentInData: a value holding 8 or more characters of the API
-// key by chance (a GUID externalId) is never written into data wbsync
-// reads back as if it were the value: plan --out saves it redacted and
-// warns, apply of that file refuses it and says why (not "edited"), the
-// manifest files still apply; export leaves that user out with a warning,
-// so that the export still plans to "No changes." and applying it never
-// overwrites the live externalId with "[redacted]".
+// key by chance (a GUID externalId). In a manifest, it is refused before
+// anything is read or printed (where the redactor cut would tell the key's
+// pieces to whoever wrote it). In the organization, it is never written
+// into data wbsync reads back as if it were the value: plan --out saves it
+// redacted and warns, apply of that file refuses it and says why (not
+// "edited"); export leaves that user out with a warning, so that the
+// export still plans to "No changes." and applying it never overwrites the
+// live externalId with "[redacted]".
 func TestKeyFragmentInData(t *testing.T) {
 	guid := "2f0c9d6e-" + testKey[16:24] + "-4b1e-9a0f-5d6c7b8a9e0f" // the key's last 8 characters
 	emu := startEmu(t, emulator.Options{}, writeState(t, map[string]any{
@@ -1046,12 +1051,24 @@ func TestKeyFragmentInData(t *testing.T) {
 	v := vars(emu.url)
 	dir := t.TempDir()
 
-	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n    orgRole: admin\n  - email: b@example.com\n    externalId: "+guid+
+	held := writeFile(t, "held.yaml", "version: 1\nusers:\n  - email: a@example.com\n    orgRole: admin\n  - email: b@example.com\n    externalId: "+guid+
+		"\nteams:\n  - name: ml\n    members: [a@example.com, b@example.com]\n")
+	for _, args := range [][]string{{"plan", "-f", held}, {"validate", "-f", held}, {"apply", "-f", held, "--auto-approve"}} {
+		if r := wb(t, v, args...); r.code != exitError || !strings.Contains(r.stderr, "the manifest holds 8 or more characters of the API key") ||
+			strings.Contains(r.stdout+r.stderr, sanitize.Marker) {
+			t.Fatalf("%s of a manifest holding a piece of the key: exit %d\n%s%s", args[0], r.code, r.stdout, r.stderr)
+		}
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("%d writes from a manifest holding a piece of the key", n)
+	}
+
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n    orgRole: admin\n  - email: b@example.com\n    externalId: X2"+
 		"\n    name: Bee\nteams:\n  - name: ml\n    members: [a@example.com, b@example.com]\n")
 	out := filepath.Join(dir, "plan.json")
 	r := wb(t, v, "plan", "-f", m, "--out", out)
 	if r.code != exitOK || !strings.Contains(r.stderr, "a value held 8 or more characters of the API key, and is saved as [redacted]") ||
-		!strings.Contains(r.stderr, `externalId\":\"2f0c9d6e[redacted]`) || !strings.Contains(r.stderr, "apply will refuse this saved plan") {
+		!strings.Contains(r.stderr, `2f0c9d6e[redacted]`) || !strings.Contains(r.stderr, "apply will refuse this saved plan") {
 		t.Fatalf("plan --out: exit %d, want 0 with a warning naming the place\n%s", r.code, r.stderr)
 	}
 	if l := keyLeaks(r.stdout + r.stderr); len(l) > 0 {
@@ -1066,10 +1083,6 @@ func TestKeyFragmentInData(t *testing.T) {
 	}
 	if n := writes(emu.requests(t)); n != 0 {
 		t.Fatalf("%d writes from a redacted plan", n)
-	}
-	r = wb(t, v, "apply", "-f", m, "--auto-approve")
-	if r.code != exitOK {
-		t.Fatalf("apply -f: exit %d\n%s", r.code, r.stderr)
 	}
 
 	export := filepath.Join(dir, "wbsync.yaml")

@@ -159,16 +159,32 @@ func (m manifestError) Unwrap() error { return m.pe }
 // paths are known, it warns through inv of the directories it does not
 // read (warnUnreadSubdirs).
 func readManifest(ctx context.Context, files []string, inv *invocation) (*desired.Manifest, error) {
-	return readManifestWithin(ctx, files, caps.ManifestTotal, func(paths []string) { warnUnreadSubdirs(inv, files, paths) })
+	return readManifestWithin(ctx, files, caps.ManifestTotal, func(paths []string) { warnUnreadSubdirs(inv, files, paths) }, inv.redactor())
 }
+
+// errKeyInManifest refuses a manifest that holds what the redactor would
+// redact. Printed, each such piece would come out as [redacted], and a
+// manifest's author (a pull request's, in a pipeline that plans it with
+// the key) could write candidate strings and learn from which are redacted,
+// and where, the key piece by piece. So nothing of it is read or printed,
+// and the refusal says neither which file nor where.
+var errKeyInManifest = errors.New("the manifest holds 8 or more characters of the API key, or of an encoded form of it: wbsync reads and prints nothing of such a manifest (from what it would redact, and where, the key could be learnt piece by piece); remove the key from the manifest, and find out who wrote it there")
 
 // readManifestWithin is readManifest with room for limit bytes in all,
 // calling expanded (when not nil) with the paths before they are read.
-func readManifestWithin(ctx context.Context, files []string, limit int64, expanded func(paths []string)) (*desired.Manifest, error) {
+//
+// With red, a manifest that holds what red redacts, in its text or in a
+// file's name, is refused (errKeyInManifest).
+func readManifestWithin(ctx context.Context, files []string, limit int64, expanded func(paths []string), red *sanitize.Redactor) (*desired.Manifest, error) {
 	return await(ctx, func() (*desired.Manifest, error) {
 		paths, err := manifestPaths(files)
 		if err != nil {
 			return nil, err
+		}
+		for _, p := range paths {
+			if red != nil && red.Holds(p) {
+				return nil, errKeyInManifest
+			}
 		}
 		if expanded != nil {
 			expanded(paths)
@@ -189,6 +205,9 @@ func readManifestWithin(ctx context.Context, files []string, limit int64, expand
 				return nil, fileError{name, inAll(err, limit, total)}
 			}
 			total += int64(len(b))
+			if red != nil && red.Index(b) >= 0 {
+				return nil, errKeyInManifest
+			}
 			srcs = append(srcs, desired.Source{Name: name, Data: b})
 		}
 		return desired.Parse(srcs)
