@@ -168,7 +168,7 @@ func readManifest(ctx context.Context, files []string, inv *invocation) (*desire
 // the key) could write candidate strings and learn from which are redacted,
 // and where, the key piece by piece. So nothing of it is read or printed,
 // and the refusal says neither which file nor where.
-var errKeyInManifest = errors.New("the manifest holds 8 or more characters of the API key, or of an encoded form of it: wbsync reads and prints nothing of such a manifest (from what it would redact, and where, the key could be learnt piece by piece); remove the key from the manifest, and find out who wrote it there")
+var errKeyInManifest = errors.New("the manifest holds 8 or more characters of the API key, or of an encoded form of it: wbsync reads and prints nothing of such a manifest (from what it would redact, and where, the key could be learnt piece by piece); remove the key from the manifest, and find out who wrote it there (a value that holds a piece of it by chance, such as a GUID externalId, needs a new API key)")
 
 // readManifestWithin is readManifest with room for limit bytes in all,
 // calling expanded (when not nil) with the paths before they are read.
