@@ -537,7 +537,7 @@ func TestManifestLinksRelative(t *testing.T) {
 		}
 	}
 	manifest := []byte("version: 1\nusers: [{email: a@x.com}]\n")
-	for _, f := range []string{filepath.Join(repo, "m", "sub", "org.yml"), filepath.Join(root, "shared.yaml")} {
+	for _, f := range []string{filepath.Join(repo, "m", "sub", "org.yml"), filepath.Join(root, "common.yaml")} {
 		if err := os.WriteFile(f, manifest, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -555,7 +555,7 @@ func TestManifestLinksRelative(t *testing.T) {
 		}
 	}
 	t.Chdir(repo)
-	for _, args := range [][]string{{"-f", "m"}, {"-f", "../shared.yaml"}} {
+	for _, args := range [][]string{{"-f", "m"}, {"-f", "../common.yaml"}} {
 		if r := wb(t, nil, append([]string{"validate"}, args...)...); r.code != exitOK {
 			t.Errorf("%q: exit %d\n%s", args, r.code, r.stderr)
 		}

@@ -640,7 +640,7 @@ func within(dir, t string) bool {
 // directory, and where: a pull request could replace wbsync.yaml or the
 // wbsync/ directory by a link to a runner's credentials, whose start the
 // problems printed would quote. A path that leaves the directory without
-// a link (../shared/org.yaml), or an absolute one, is the user's word.
+// a link (../common/org.yaml), or an absolute one, is the user's word.
 func linkedOut(p string) (string, bool) {
 	if filepath.IsAbs(p) {
 		return "", false
