@@ -620,7 +620,20 @@ func linkWithin(dir, p string) bool {
 	return err == nil && within(d, t)
 }
 
-// realPath is p with its links resolved, absolute.
+// canonical is p with its links resolved and made absolute, as far as
+// that succeeds: what tells two names of one file apart from two files.
+func canonical(p string) string {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		p = r
+	}
+	if a, err := filepath.Abs(p); err == nil {
+		p = a
+	}
+	return p
+}
+
+// realPath is p with its links resolved, absolute; an error when a link
+// cannot be resolved.
 func realPath(p string) (string, error) {
 	r, err := filepath.EvalSymlinks(p)
 	if err != nil {
@@ -677,14 +690,7 @@ func manifestPaths(files []string) ([]string, error) {
 	// is read once.
 	seen := map[string]bool{}
 	add := func(p string) {
-		k := p
-		if real, err := filepath.EvalSymlinks(p); err == nil {
-			k = real
-		}
-		if abs, err := filepath.Abs(k); err == nil {
-			k = abs
-		}
-		if !seen[k] {
+		if k := canonical(p); !seen[k] {
 			seen[k] = true
 			out = append(out, p)
 		}

@@ -77,26 +77,18 @@ type unread struct{ parent, dir string }
 // skipped, as the directory read skips them; a link to a directory is
 // followed where it is an entry of a -f directory, not deeper.
 func unreadSubdirs(files, read []string, budget int) (found []unread, unfinished []string) {
-	real := func(p string) string {
-		if r, err := filepath.EvalSymlinks(p); err == nil {
-			p = r
-		}
-		if a, err := filepath.Abs(p); err == nil {
-			p = a
-		}
-		return p
-	}
 	isRead := map[string]bool{}
 	for _, p := range read {
-		isRead[real(p)] = true
+		isRead[canonical(p)] = true
 	}
 	seen := map[string]bool{} // directories walked or named, by real path
 	for _, f := range files {
 		entries, err := os.ReadDir(f)
-		if err != nil || seen[real(f)] {
+		key := canonical(f)
+		if err != nil || seen[key] {
 			continue // a file, a directory given twice, or the read says what is wrong
 		}
-		seen[real(f)] = true
+		seen[key] = true
 		left := budget
 		for _, e := range entries {
 			sub := filepath.Join(f, e.Name())
@@ -110,7 +102,7 @@ func unreadSubdirs(files, read []string, budget int) (found []unread, unfinished
 				left = -1 // a directory left unvisited
 				break
 			}
-			root := real(sub) // WalkDir does not follow a link given as its root
+			root := canonical(sub) // WalkDir does not follow a link given as its root
 			_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 				if left--; left < 0 {
 					return fs.SkipAll
