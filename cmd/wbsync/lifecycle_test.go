@@ -350,8 +350,10 @@ func TestVerificationSeesTeamLeftAlone(t *testing.T) {
 	}
 	r = wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve", "-o", "json")
 	rep := decodeReport(t, r.stdout)
-	if r.code != exitOK || rep.Verification == nil || rep.Verification.Remaining != 0 || strings.Contains(r.stdout, "left_alone") {
-		// The second run's plan already has the warning: nothing new.
+	if r.code != exitOK || rep.Verification == nil || rep.Verification.Remaining != 0 || strings.Contains(r.stdout, `"left_alone":`) ||
+		!strings.Contains(r.stdout, `"still_left_alone": [`) {
+		// The second run's plan already has the warning: nothing new,
+		// and the JSON lists it as still leaving the team alone.
 		t.Fatalf("second apply: exit %d, verification %+v\n%s", r.code, rep.Verification, r.stderr)
 	}
 }

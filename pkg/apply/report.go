@@ -470,10 +470,12 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		if changes == nil {
 			changes = []plan.Change{}
 		}
-		out.Verification = &Verification{Remaining: len(changes), Changes: changes, Error: v.Error, LeftAlone: v.LeftAlone, Unchecked: v.Unchecked, Unseen: v.Unseen, New: v.New}
+		vc := *v // every field, those added later too
+		vc.Remaining, vc.Changes = len(changes), changes
 		if v.Error != "" {
-			out.Verification.Remaining = -1
+			vc.Remaining = -1
 		}
+		out.Verification = &vc
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
