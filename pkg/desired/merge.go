@@ -50,21 +50,18 @@ func (l *loader) checkProtectedActive() {
 	if len(l.protected) == 0 || len(l.inactive) == 0 {
 		return
 	}
-	pats := make([]string, len(l.protected))
-	for i, p := range l.protected {
-		pats[i] = p.pattern
-	}
-	protector := model.NewProtector(pats)
+	protector := model.NewProtector(l.policy.Protected) // entry for entry, l.protected's patterns
 	for _, i := range l.inactive {
 		u, r := l.state.Users[i], l.users[i]
 		if !r.emailOK {
 			continue
 		}
-		if first, ok := l.byEmail[model.Key(u.Email)]; !ok || first != i {
+		k := model.Key(u.Email)
+		if first, ok := l.byEmail[k]; !ok || first != i {
 			continue // a duplicate, already reported
 		}
-		who, j := u.Email, protector.Match(model.Key(u.Email))
-		if j < 0 && u.UserName != "" && model.Key(u.UserName) != model.Key(u.Email) {
+		who, j := u.Email, protector.Match(k)
+		if j < 0 && u.UserName != "" && model.Key(u.UserName) != k {
 			// by its username:, as plan matches an entry to a live userName
 			who, j = fmt.Sprintf("%s (username %s)", u.Email, u.UserName), protector.Match(model.Key(u.UserName))
 		}

@@ -50,7 +50,7 @@ type planner struct {
 	// (model.Member.User) names a user whose email (id) equals the
 	// member's by value resolves to that user, as the look-up would
 	wantHints, liveHints bool
-	protector            *model.Protector // policy.protected, indexed at the first ask
+	protector            *model.Protector // policy.protected, indexed; nil when it is empty
 
 	// What the live read reports at all (docs/wandb-api.md): a field no
 	// live user carries is taken as unreported, never as empty.
@@ -155,6 +155,9 @@ type liveUser struct {
 // The caller sets ManifestDigest, ObservedFingerprint and Target.
 func Compute(want, have model.State, policy model.Policy, opts Options) plan.Plan {
 	p := &planner{want: want, have: have, policy: policy, opts: opts, saas: opts.Deployment == model.SaaS}
+	if len(policy.Protected) > 0 {
+		p.protector = model.NewProtector(policy.Protected)
+	}
 	p.index()
 	p.matchUsers()
 	p.planUsers()
@@ -420,13 +423,7 @@ func (p *planner) protected(name string, l *model.User) bool {
 // isProtected reports whether policy.protected covers the email or
 // userName s (the entries indexed once per plan: model.Protector).
 func (p *planner) isProtected(s string) bool {
-	if len(p.policy.Protected) == 0 {
-		return false
-	}
-	if p.protector == nil {
-		p.protector = model.NewProtector(p.policy.Protected)
-	}
-	return p.protector.Covers(s)
+	return p.protector != nil && p.protector.Covers(s)
 }
 
 // seats counts the active users before the plan, and after it: creates

@@ -643,17 +643,16 @@ func (p *planner) warnWithoutTeam() {
 // and no live user (its userName or any of its emails): a typo there
 // protects no one, and the user meant to be spared is not.
 func (p *planner) warnUnmatchedProtected() {
-	if len(p.policy.Protected) == 0 {
-		return
-	}
 	if p.protector == nil {
-		p.protector = model.NewProtector(p.policy.Protected)
+		return
 	}
 	unmatched := p.protector.Unmatched(func(key func(string)) {
 		for i := range p.want.Users {
 			u := &p.want.Users[i]
 			key(model.Key(wantEmail(u)))
-			key(model.Key(wantUserName(u)))
+			if u.UserName != "" { // else wantUserName is the email again
+				key(model.Key(u.UserName))
+			}
 		}
 		for i := range p.have.Users {
 			l := &p.have.Users[i]
