@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wbsync/wbsync/pkg/sanitize"
@@ -86,18 +87,28 @@ func commandFirst(args []string) []string {
 // argument as its value (takesValue) in every command that defines it.
 func flagTakesValue(a string) bool {
 	found := false
-	for _, c := range commands {
-		f, _ := c.flagSet(func(string) string { return "" })
-		if f.fs.Lookup(strings.TrimPrefix(a[1:], "-")) == nil {
+	for _, fs := range commandFlagSets() {
+		if fs.Lookup(strings.TrimPrefix(a[1:], "-")) == nil {
 			continue
 		}
-		if !takesValue(f.fs, a) {
+		if !takesValue(fs, a) {
 			return false
 		}
 		found = true
 	}
 	return found
 }
+
+// commandFlagSets are every command's flags, registered once (for
+// flagTakesValue; a run parses with a flag set of its own).
+var commandFlagSets = sync.OnceValue(func() []*flag.FlagSet {
+	sets := make([]*flag.FlagSet, len(commands))
+	for i, c := range commands {
+		f, _ := c.flagSet(func(string) string { return "" })
+		sets[i] = f.fs
+	}
+	return sets
+})
 
 func usage() string {
 	var b strings.Builder

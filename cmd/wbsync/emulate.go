@@ -145,7 +145,8 @@ func runVersion(_ context.Context, inv *invocation, _ *flags, _ any, pos []strin
 		return exitError, err
 	}
 	commit, goVersion := "unknown", "unknown"
-	if bi, ok := debug.ReadBuildInfo(); ok {
+	bi, ok := debug.ReadBuildInfo()
+	if ok {
 		goVersion = bi.GoVersion
 		for _, s := range bi.Settings {
 			if s.Key == "vcs.revision" {
@@ -156,7 +157,7 @@ func runVersion(_ context.Context, inv *invocation, _ *flags, _ any, pos []strin
 	if commitStamp != "" {
 		commit = commitStamp
 	}
-	fmt.Fprintf(inv.stdout, "wbsync %s (commit %s, %s)\n", wbsyncVersion(), commit, goVersion)
+	fmt.Fprintf(inv.stdout, "wbsync %s (commit %s, %s)\n", versionOf(version, bi), commit, goVersion)
 	return exitOK, nil
 }
 

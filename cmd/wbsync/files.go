@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"unicode/utf8"
 
@@ -379,7 +378,7 @@ func createTemp(dir, prefix string, perm os.FileMode) (*os.File, error) {
 // (written and synced, so that a full disk or quota says so now), and path
 // is not a directory; path itself is not touched. apply checks --report
 // with it before any write request. The probe stops when ctx ends, and a
-// second signal removes it before the process ends (see probing).
+// second signal removes it before the process ends (see writing).
 func checkWritable(ctx context.Context, path string, size int64) error {
 	path, err := outputTarget(path)
 	if err != nil {
@@ -396,10 +395,10 @@ func probe(ctx context.Context, dir, base string, size int64) error {
 		return noTempFile(dir, err)
 	}
 	name := tmp.Name()
-	probing.Store(&name)
+	writing.Store(name, true)
 	defer func() {
 		os.Remove(name)
-		probing.Store(nil)
+		writing.Delete(name)
 	}()
 	zeros := make([]byte, min(size, 64<<10))
 	for left := size; left > 0 && err == nil; left -= int64(len(zeros)) {
@@ -477,14 +476,11 @@ func checkOutputs(outs ...output) error {
 	return nil
 }
 
-// probing is the probe checkWritable is writing, if any: the second
-// signal's exit removes it (the deferred removal would not run).
-var probing atomic.Pointer[string]
-
-// writing holds the temporary files writeAtomic is writing (by name): the
-// second signal's exit removes those left, so that "nothing was written"
-// holds on disk too (a deferred removal would not run). Removing one that
-// was renamed meanwhile removes nothing: its name is gone.
+// writing holds the temporary files being written (by name): writeAtomic's,
+// and the probe checkWritable writes. The second signal's exit removes
+// those left, so that "nothing was written" holds on disk too (a deferred
+// removal would not run). Removing one that was renamed meanwhile removes
+// nothing: its name is gone.
 var writing sync.Map
 
 // reportSize is about how large apply's report for n changes grows: 190

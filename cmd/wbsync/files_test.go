@@ -253,8 +253,8 @@ func TestReportProbeLeavesNothing(t *testing.T) {
 	if err := os.WriteFile(probe, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	probing.Store(&probe)
-	defer probing.Store(nil)
+	writing.Store(probe, true)
+	defer writing.Delete(probe)
 	twoSignals()
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("left after the second signal: %v", entries)

@@ -217,9 +217,6 @@ func watchSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, say fun
 	cancel(fmt.Errorf("%v received", s))
 	s = <-sigs
 	ending.Store(true)
-	if p := probing.Load(); p != nil {
-		os.Remove(*p) // --report's probe: an interrupt leaves no file
-	}
 	if f := abandoning.Load(); f != nil {
 		// An apply writing: its writes in flight are given up (unknown)
 		// so that its report is saved and printed, which it has

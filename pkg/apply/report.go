@@ -495,12 +495,12 @@ func (res Result) target() string {
 	case plan.AddMember:
 		return user + " to team " + team
 	case plan.RemoveMember:
-		if res.From == string(model.RoleAdmin) {
+		if res.takesAdmin() {
 			return user + " from team " + team + ", a team admin"
 		}
 		return user + " from team " + team
 	case plan.DeactivateUser:
-		if res.From == string(model.RoleAdmin) {
+		if res.takesAdmin() {
 			return user + ", an org admin"
 		}
 		return user
@@ -511,6 +511,12 @@ func (res Result) target() string {
 		return user + " (team " + team + ")"
 	}
 	return user
+}
+
+// takesAdmin reports whether the operation takes an admin right away, as
+// its change does (plan.Change.TakesAdmin).
+func (res Result) takesAdmin() bool {
+	return plan.Change{Action: res.Action, From: res.From}.TakesAdmin()
 }
 
 // unverifiedMark is " (unverified)" for an unverified role assertion.

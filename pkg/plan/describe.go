@@ -47,7 +47,7 @@ func Describe(c Change) string {
 		}
 	case RemoveMember:
 		s = fmt.Sprintf("remove %s from team %s", user, c.Team)
-		if c.From == string(model.RoleAdmin) {
+		if c.TakesAdmin() {
 			s += ", a team admin"
 		}
 	case DeactivateUser:

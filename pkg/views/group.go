@@ -297,7 +297,7 @@ func lineText(c plan.Change) string {
 		}
 	case plan.DeactivateUser:
 		s = "deactivate"
-		if c.From == string(model.RoleAdmin) {
+		if c.TakesAdmin() {
 			s = "deactivate org admin"
 		}
 	case plan.AddMember:
@@ -309,7 +309,7 @@ func lineText(c plan.Change) string {
 		}
 	case plan.RemoveMember:
 		s = "remove " + user
-		if c.From == string(model.RoleAdmin) {
+		if c.TakesAdmin() {
 			s = "remove team admin " + user
 		}
 	default:
@@ -323,7 +323,7 @@ func lineText(c plan.Change) string {
 func gistText(c plan.Change) string {
 	switch c.Action {
 	case plan.RemoveMember:
-		if c.From == string(model.RoleAdmin) {
+		if c.TakesAdmin() {
 			return withReason("remove team admin", c)
 		}
 		return withReason("remove", c)
