@@ -1439,3 +1439,55 @@ func TestPlanInterruptedBetweenFiles(t *testing.T) {
 		t.Error("the metrics file was written after the signal")
 	}
 }
+
+// TestKeyRevokedDuringApply: the key stops working after the first write
+// (revoked mid-run): every request is answered 401 from then on. Apply sends
+// no further write, reports the rest as skipped for that reason, and exits
+// 4 (something was written).
+func TestKeyRevokedDuringApply(t *testing.T) {
+	srv, err := emulator.New(emulator.Options{}, nil, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	writes, revoked := 0, false
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if r.Method != http.MethodGet {
+			writes++
+		}
+		refuse := revoked
+		revoked = revoked || r.Method != http.MethodGet
+		mu.Unlock()
+		if refuse {
+			w.Header().Set("Content-Type", "application/scim+json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"401","detail":"invalid API key"}`))
+			return
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+	var b strings.Builder
+	b.WriteString("version: 1\nusers:\n")
+	for i := range 8 {
+		fmt.Fprintf(&b, "  - email: u%d@example.com\n", i)
+	}
+	b.WriteString("teams:\n  - name: ml\n    members: [u0@example.com, u1@example.com]\n")
+	m := writeFile(t, "m.yaml", b.String())
+	r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve", "--concurrency", "1")
+	mu.Lock()
+	sent := writes
+	mu.Unlock()
+	if r.code != exitFailed || sent != 2 {
+		t.Fatalf("exit %d after %d writes, want 4 after 2 (one done, one refused):\n%s\n%s", r.code, sent, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"not sent: the server refused the API key (401) on an earlier write", "Apply: 1 ok, 1 failed, 9 skipped."} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if !strings.Contains(r.stderr, "the server refused the API key on a write: no further write is sent") {
+		t.Errorf("stderr does not say why the writes stopped:\n%s", r.stderr)
+	}
+}

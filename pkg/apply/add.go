@@ -65,8 +65,8 @@ func (r *runner) lowerAddLimit(n int) {
 // reported unknown, as the retry's refusal may only say the first attempt
 // was applied.
 func (r *runner) addChunk(ctx context.Context, teamID string, idx []int, splits *int) bool {
-	if r.interrupted() {
-		r.skipInterrupted(idx...)
+	if _, _, halted := r.halted(); halted {
+		r.skipHalted(idx...)
 		return false
 	}
 	ids := make([]string, len(idx))

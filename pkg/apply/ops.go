@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"go.uber.org/zap"
 
@@ -172,6 +173,9 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 	}
 	if errors.As(err, &se) {
 		res.HTTPStatus, res.Detail = se.HTTPStatus(), se.SCIMDetail()
+		if res.HTTPStatus == http.StatusUnauthorized {
+			r.noteKeyRefused(i)
+		}
 	}
 	r.noteOutcome(i)
 	r.log.Debug(string(res.Status), zap.String("action", string(c.Action)), zap.String("user", c.User), zap.String("team", c.Team), zap.Error(err))
@@ -198,10 +202,14 @@ func (r *runner) skip(i int, reason string, cause *int) {
 	r.advance(StatusSkipped)
 }
 
-// skipInterrupted records the changes at idx as not started because the
-// run was interrupted.
-func (r *runner) skipInterrupted(idx ...int) {
+// skipHalted records the changes at idx as not started because the run
+// is halted (see halted).
+func (r *runner) skipHalted(idx ...int) {
+	reason, cause, _ := r.halted()
+	if reason == "" {
+		reason = reasonInterrupted
+	}
 	for _, i := range idx {
-		r.skip(i, reasonInterrupted, nil)
+		r.skip(i, reason, cause)
 	}
 }

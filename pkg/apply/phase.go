@@ -22,11 +22,15 @@ import (
 // context (see drainContext).
 func (r *runner) runPhase(ctx context.Context, lo, hi int) {
 	action := r.changes[lo].Action
-	if r.interrupted() {
+	if reason, _, halted := r.halted(); halted {
+		why := "apply was interrupted"
+		if reason == reasonKeyRefused {
+			why = "the server refused the API key (401)"
+		}
 		r.bar = nil
-		r.skipInterrupted(indices(lo, hi)...)
-		r.status(zapcore.WarnLevel, fmt.Sprintf("Skipping %d %s: apply was interrupted", hi-lo, action),
-			"skipping: apply was interrupted", zap.String("action", string(action)), zap.Int("operations", hi-lo))
+		r.skipHalted(indices(lo, hi)...)
+		r.status(zapcore.WarnLevel, fmt.Sprintf("Skipping %d %s: %s", hi-lo, action, why),
+			"skipping: "+why, zap.String("action", string(action)), zap.Int("operations", hi-lo))
 		return
 	}
 	level := r.phaseLevel()
@@ -69,7 +73,7 @@ func (r *runner) runUnits(ctx context.Context, action plan.Action, units [][]int
 	var wg sync.WaitGroup
 	for _, u := range units {
 		if !r.acquire(sem) {
-			r.skipInterrupted(u...)
+			r.skipHalted(u...)
 			continue
 		}
 		wg.Go(func() {
@@ -96,7 +100,7 @@ func (r *runner) runUnits(ctx context.Context, action plan.Action, units [][]int
 func (r *runner) acquire(sem chan struct{}) bool {
 	select {
 	case sem <- struct{}{}:
-		if r.interrupted() { // a free slot and the interrupt may come together
+		if _, _, halted := r.halted(); halted { // a free slot and the interrupt may come together
 			<-sem
 			return false
 		}
@@ -114,8 +118,8 @@ func (r *runner) runUnit(ctx context.Context, action plan.Action, unit []int) {
 		return
 	}
 	for _, i := range unit {
-		if r.interrupted() {
-			r.skipInterrupted(i)
+		if _, _, halted := r.halted(); halted {
+			r.skipHalted(i)
 			continue
 		}
 		r.one(ctx, i)
@@ -204,7 +208,7 @@ func losesAdmin(c plan.Change) bool {
 // are read back (adminReader) until enough read back as active admins:
 // only those count.
 func (r *runner) holdAdminLosses(ctx context.Context, idx []int) []int {
-	if r.interrupted() || !slices.ContainsFunc(idx, func(i int) bool { return losesAdmin(r.changes[i]) }) {
+	if _, _, halted := r.halted(); halted || !slices.ContainsFunc(idx, func(i int) bool { return losesAdmin(r.changes[i]) }) {
 		// Not started (runUnits records them as interrupted), or
 		// nothing here takes an admin away: most phases.
 		return idx

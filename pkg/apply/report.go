@@ -377,10 +377,12 @@ func (r *Report) roleWritesNotDone() int {
 // Names, errors and reasons are shown with control characters escaped.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	notStarted := 0 // skipped by an interrupt: after the first few, counted
+	// Skipped by an interrupt or a refused key: after the first few of
+	// each, counted.
+	notStarted := map[string]int{}
 	for _, res := range r.Results {
-		if res.Status == StatusSkipped && res.Reason == reasonInterrupted {
-			if notStarted++; notStarted > caps.ListedNotStarted {
+		if res.Status == StatusSkipped && (res.Reason == reasonInterrupted || res.Reason == reasonKeyRefused) {
+			if notStarted[res.Reason]++; notStarted[res.Reason] > caps.ListedNotStarted {
 				continue
 			}
 		}
@@ -397,8 +399,10 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "unknown: %s %s%s: %s%s\n", res.Action, sanitize.Controls(res.target()), res.unverifiedMark(), sanitize.Controls(res.Error), note)
 		}
 	}
-	if n := notStarted - caps.ListedNotStarted; n > 0 {
-		fmt.Fprintf(&b, "skipped: %d more operation(s): %s (the JSON report, -o json or --report, lists each)\n", n, reasonInterrupted)
+	for _, reason := range []string{reasonInterrupted, reasonKeyRefused} {
+		if n := notStarted[reason] - caps.ListedNotStarted; n > 0 {
+			fmt.Fprintf(&b, "skipped: %d more operation(s): %s (the JSON report, -o json or --report, lists each)\n", n, reason)
+		}
 	}
 	if v := r.Verification; v != nil {
 		rolesNotDone := r.roleWritesNotDone()

@@ -232,9 +232,9 @@ const (
 	// members it leaves out of one team before "; and N more", so that a
 	// message stays short whatever the server holds.
 	ShownNames = 5
-	// ListedNotStarted is how many operations an interrupt kept from
-	// starting the text report of apply names; the rest are counted on one
-	// line (an interrupted onboarding of 20,000 users would print 48,000
+	// ListedNotStarted is how many operations an interrupt (or a key the
+	// server refused) kept from starting the text report of apply names;
+	// the rest are counted on one line (an interrupted onboarding of 20,000 users would print 48,000
 	// lines).
 	ListedNotStarted = 20
 	// Markdown is the most characters (UTF-16 code units, as a browser

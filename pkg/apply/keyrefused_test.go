@@ -1,0 +1,78 @@
+package apply
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/plan"
+)
+
+// A key revoked during the run: once the server answers a write 401, no
+// further write is sent; the rest are skipped naming that write, in every
+// later phase too, and the text report counts them after the first few.
+func TestRunStopsWritingAfterTheKeyIsRefused(t *testing.T) {
+	const users = caps.ListedNotStarted + 15
+	var changes []plan.Change
+	for i := range users {
+		changes = append(changes, ch(plan.CreateUser, fmt.Sprintf("u%02d@x.com", i), "", "", ""))
+	}
+	changes = append(changes,
+		ch(plan.AddMember, "a@x.com", "ua", "ml", "t1"),
+		ch(plan.DeactivateUser, "old@x.com", "u-old", "", ""))
+	var sent atomic.Int32
+	w := &fakeWriter{fail: func(c call) error {
+		if sent.Add(1) >= 3 { // the third write meets a revoked key
+			return &httpError{status: http.StatusUnauthorized, detail: "invalid API key"}
+		}
+		return nil
+	}}
+	rep := run(t, planOf(changes...), w, Options{Concurrency: 1})
+	if got := len(w.recorded()); got != 3 {
+		t.Errorf("%d writes sent, want 3 (none after the 401): %v", got, w.methods())
+	}
+	if rep.OK != 2 || rep.Failed != 1 || rep.Skipped != len(changes)-3 {
+		t.Errorf("ok %d, failed %d, skipped %d; want 2, 1, %d", rep.OK, rep.Failed, rep.Skipped, len(changes)-3)
+	}
+	for i, res := range rep.Results[3:] {
+		if res.Status != StatusSkipped || res.Reason != reasonKeyRefused || res.CausedBy == nil || *res.CausedBy != 2 {
+			t.Errorf("result %d: %+v, want skipped for the refused key, caused by 2", i+3, res)
+		}
+	}
+	var text bytes.Buffer
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	out := text.String()
+	if n := strings.Count(out, "skipped: "); n != caps.ListedNotStarted+1 {
+		t.Errorf("%d skipped lines, want %d named and one counting the rest:\n%s", n, caps.ListedNotStarted, out)
+	}
+	want := fmt.Sprintf("skipped: %d more operation(s): %s", len(changes)-3-caps.ListedNotStarted, reasonKeyRefused)
+	if !strings.Contains(out, want) || !strings.Contains(out, "failed:  create_user u02@x.com") {
+		t.Errorf("text lacks %q or the failed create:\n%s", want, out)
+	}
+}
+
+// A 403 concerns what the key may do to one resource (a team-scoped key):
+// the run goes on.
+func TestRunGoesOnAfterA403(t *testing.T) {
+	changes := []plan.Change{
+		ch(plan.CreateUser, "a@x.com", "", "", ""),
+		ch(plan.CreateUser, "b@x.com", "", "", ""),
+		ch(plan.CreateUser, "c@x.com", "", "", ""),
+	}
+	w := &fakeWriter{fail: func(c call) error {
+		if c.User == "a@x.com" {
+			return &httpError{status: http.StatusForbidden, detail: "forbidden"}
+		}
+		return nil
+	}}
+	rep := run(t, planOf(changes...), w, Options{Concurrency: 1})
+	if got := len(w.recorded()); got != 3 || rep.OK != 2 || rep.Failed != 1 {
+		t.Errorf("%d writes, ok %d, failed %d; want 3, 2, 1", got, rep.OK, rep.Failed)
+	}
+}
