@@ -155,27 +155,37 @@ func tooLarge(what, path string, size, max int64) error {
 }
 
 // yamlText returns a readCapped check of the manifest at path: a file
-// whose first bytes hold a NUL is not YAML (which allows no NUL
-// character), unless it starts with a UTF-16 byte order mark (YAML may be
-// UTF-16, whose ASCII characters are half NUL): /dev/zero or a binary
-// given by mistake is refused at once, where the loader would say, not
-// after reading up to the cap. UTF-16 without the mark, and UTF-32, go on
-// to the loader, which says to save them as UTF-8.
+// whose first bytes hold NULs (binaryNULs of them) is not YAML (which
+// allows no NUL character), unless it starts with a UTF-16 byte order mark
+// (YAML may be UTF-16, whose ASCII characters are half NUL): /dev/zero or a
+// binary given by mistake is refused at once, where the loader would say,
+// not after reading up to the cap. A text file with a stray NUL goes on to
+// the loader, which reports it with the other files' problems, as it does
+// one further in; so do UTF-16 without the mark, and UTF-32, which it says
+// to save as UTF-8.
 func yamlText(path string) func(head []byte) error {
 	return func(head []byte) error {
 		if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) || desired.LooksUTF16(head) || desired.IsUTF32(head) {
 			return nil
 		}
-		i := bytes.IndexByte(head, 0)
-		if i < 0 {
+		if bytes.Count(head, []byte{0}) < binaryNULs {
 			return nil
 		}
+		i := bytes.IndexByte(head, 0)
 		line, from := 1+bytes.Count(head[:i], []byte{'\n'}), bytes.LastIndexByte(head[:i], '\n')+1
+		if from == 0 && bytes.HasPrefix(head, []byte("\ufeff")) {
+			from = len("\ufeff") // the file's own mark is no character of its first line
+		}
 		col := 1 + utf8.RuneCount(head[from:i])
 		return located{line, col, fmt.Sprintf("%s:%d:%d: invalid YAML: character U+0000 (a control character or noncharacter) is not allowed in YAML (the file was not read further)",
 			path, line, col)}
 	}
 }
+
+// binaryNULs is how many NULs in a manifest's first bytes mark it as no
+// text at all (/dev/zero, an executable), refused before it is read
+// whole; fewer (a stray NUL from a paste) are the loader's to report.
+const binaryNULs = 4
 
 // located is an error that names its place itself (FILE:LINE:COL, at
 // line and col): readCapped returns it as it is, and validate -o json

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -344,25 +345,44 @@ func TestReadCapped(t *testing.T) {
 	}
 }
 
-// TestManifestNotText: a manifest whose first bytes hold a NUL is refused
-// from them, at the place the loader would name (/dev/zero at once, not
-// after the 256 MiB cap), while a UTF-16 one, whose ASCII is half NUL,
-// still loads.
+// TestManifestNotText: a manifest whose first bytes hold NULs (binaryNULs)
+// is refused from them, at the place the loader would name (/dev/zero at
+// once, not after the 256 MiB cap), while a UTF-16 one, whose ASCII is
+// half NUL, still loads. A text file with one stray NUL goes to the
+// loader: its problem is listed with the other files' (and -o json gives
+// it the usual shape), at the column the loader counts, after a
+// byte-order mark too.
 func TestManifestNotText(t *testing.T) {
 	for path, want := range map[string]string{
 		"/dev/zero": "/dev/zero:1:1: invalid YAML: character U+0000",
-		writeFile(t, "nul.yaml", "version: 1\nusers:\n  - email: é\x00"): "nul.yaml:3:13: invalid YAML: character U+0000",
+		writeFile(t, "bin.yaml", "version: 1\nusers:\n  - email: é\x00\x00\x00\x00"): "bin.yaml:3:13: invalid YAML: character U+0000",
 	} {
 		r := wb(t, nil, "validate", "-f", path)
 		if r.code != exitError || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "(the file was not read further)") {
 			t.Errorf("%s: exit %d, want 1 and %q:\n%s", path, r.code, want, r.stderr)
 		}
 	}
+	other := writeFile(t, "other.yaml", "users:\n  - email: b@example.com\n    nam: B\n")
+	nul := writeFile(t, "nul.yaml", "\ufeffversion: 1\nusers:\n  - email: é\x00")
+	r := wb(t, nil, "validate", "-f", nul, "-f", other, "-o", "json")
+	var out struct {
+		Problems []struct {
+			File         string
+			Line, Column int
+			Message      string
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != exitError || len(out.Problems) != 2 {
+		t.Fatalf("exit %d, %v, want 1 and both files' problems:\n%s\n%s", r.code, err, r.stdout, r.stderr)
+	}
+	if p := out.Problems[0]; p.File != nul || p.Line != 3 || p.Column != 13 || strings.Contains(p.Message, nul) {
+		t.Errorf("the NUL's problem: %+v, want %s at 3:13, the message without the place", p, nul)
+	}
 	u16 := []byte{0xFF, 0xFE}
 	for _, c := range "version: 1\nusers:\n  - email: a@example.com\n" {
 		u16 = append(u16, byte(c), 0)
 	}
-	r := wb(t, nil, "validate", "-f", writeFile(t, "u16.yaml", string(u16)))
+	r = wb(t, nil, "validate", "-f", writeFile(t, "u16.yaml", string(u16)))
 	if r.code != exitOK {
 		t.Errorf("UTF-16 manifest: exit %d:\n%s", r.code, r.stderr)
 	}

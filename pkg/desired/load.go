@@ -857,6 +857,14 @@ func (l *loader) loadFile(fi int, src Source) {
 		return
 	}
 	src.Data = data
+	if rest, ok := bytes.CutPrefix(src.Data, utf8BOM); ok && bytes.HasPrefix(rest, utf8BOM) {
+		// yaml.v3 reads a stream that opens with two marks without the
+		// first character of every later line: a "#" at column 1 goes,
+		// and the comment becomes content no reviewer saw.
+		l.broken = true
+		l.add(pos{int32(fi), 1, 1}, "the file starts with two byte-order marks (U+FEFF U+FEFF), which YAML parsers read differently (yaml.v3 drops the first character of every later line, so a commented-out line would take effect): delete the second, or save the file as UTF-8 without one")
+		return
+	}
 	if n := indicators(src.Data); n > caps.ManifestIndicators {
 		l.broken = true
 		l.addf(pos{int32(fi), 1, 1}, "the file holds %d YAML indicators (, [ { and - ? : before a space or line break), more than the %d a manifest file may hold: its parse could need over a gigabyte; split it into several files", n, caps.ManifestIndicators)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/model"
 )
 
 // usersWithBadIndent is a manifest of n users in which user bad's name is
@@ -373,6 +374,36 @@ func TestOddSpaces(t *testing.T) {
 		p, q := oneProblem(t, "m.yaml", c.with), oneProblem(t, "m.yaml", c.without)
 		if strings.Contains(p.Message, "looks like a space") || p.Line != q.Line || p.Column != q.Column {
 			t.Errorf("%q: %d:%d: %s\nwant it as without the character: %d:%d: %s", c.with, p.Line, p.Column, p.Message, q.Line, q.Column, q.Message)
+		}
+	}
+}
+
+// TestTwoByteOrderMarks: a file that opens with two byte-order marks (a
+// BOM-only file, as Notepad saves an empty one, concatenated with a BOM'd
+// manifest) is refused: yaml.v3 reads every later line of such a stream
+// without its first character, so a commented-out policy would take
+// effect. UTF-16 that opens with its mark and two U+FEFF is the same
+// stream once decoded. A single mark (in UTF-16: its own, and one more)
+// is read as before.
+func TestTwoByteOrderMarks(t *testing.T) {
+	body := "version: 1\n#policy:\n#  unmanagedUsers: deactivate\nusers:\n  - email: a@example.com\n"
+	utf16 := func(s string) string {
+		b := []byte{0xFF, 0xFE}
+		for _, r := range s {
+			b = append(b, byte(r), byte(r>>8))
+		}
+		return string(b)
+	}
+	for _, data := range []string{"\ufeff\ufeff" + body, "\ufeff\ufeff\ufeff" + body, utf16("\ufeff\ufeff" + body)} {
+		p := oneProblem(t, "m.yaml", data)
+		if p.Line != 1 || p.Column != 1 || !strings.Contains(p.Message, "starts with two byte-order marks") {
+			t.Errorf("%q: %d:%d: %s, want the two marks refused at 1:1", data[:12], p.Line, p.Column, p.Message)
+		}
+	}
+	for _, data := range []string{"\ufeff" + body, utf16(body), utf16("\ufeff" + body)} {
+		m, err := Parse([]Source{{Name: "m.yaml", Data: []byte(data)}})
+		if err != nil || m.Policy.UnmanagedUsers == model.UnmanagedDeactivate || len(m.State.Users) != 1 {
+			t.Errorf("%q: %v, policy %+v: want one user and the commented policy ignored", data[:6], err, m.Policy)
 		}
 	}
 }

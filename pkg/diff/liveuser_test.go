@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
@@ -152,5 +154,47 @@ func TestLiveEmailsManyEmails(t *testing.T) {
 		if !slices.Equal(l.Emails, before) {
 			t.Fatalf("%d emails: liveEmails changed the user's list", len(l.Emails))
 		}
+	}
+}
+
+// TestComputeUndeclarableUnmanaged: a live user whose email no manifest
+// user may declare (model.ValidEmail: here not ASCII, or with a dotless
+// domain) cannot be kept by adding it to the manifest: its deactivation
+// under unmanagedUsers: deactivate, and its unmanaged_recent warning, point
+// to policy.protected instead. Declarable ones, and users without an email
+// (a username may name them), keep the usual words.
+func TestComputeUndeclarableUnmanaged(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	a := "a@x.com"
+	old := now.Add(-30 * 24 * time.Hour)
+	aged := func(u model.User, created time.Time) model.User { u.Created = created; return u }
+	noEmail := aged(lh("un", "dev-user9"), old)
+	have := state(users(lu("ua", a),
+		aged(lu("uj", "josé@example.com"), old), aged(lu("ul", "ops@localhost"), old),
+		aged(lu("ub", "bob@example.com"), old), noEmail,
+		aged(lu("ur", "zoë@example.com"), now.Add(-time.Hour)), aged(lu("us", "sam@example.com"), now.Add(-time.Hour))))
+	p := Compute(state(users(du(a))), have, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, UnmanagedGracePeriod: 7 * 24 * time.Hour, MaxDeactivations: model.Limit{Set: true, Value: 100}},
+		Options{Deployment: model.Dedicated, Now: now})
+	reasons := map[string]string{}
+	for _, c := range p.Changes {
+		if c.Action == plan.DeactivateUser {
+			reasons[c.UserID] = c.Reason
+		}
+	}
+	want := map[string]string{"uj": reasonUndeclarable, "ul": reasonUndeclarable, "ub": reasonUnmanaged, "un": reasonUnmanaged}
+	if diff := cmp.Diff(want, reasons); diff != "" {
+		t.Errorf("deactivation reasons (-want +got):\n%s", diff)
+	}
+	recent := map[string]string{}
+	for _, w := range p.Warnings {
+		if w.Code == plan.WarnUnmanagedRecent {
+			recent[w.IDs[0]] = w.Message
+		}
+	}
+	if m := recent["ur"]; !strings.HasSuffix(m, "; name it in policy.protected (a manifest cannot declare its email) to keep it") {
+		t.Errorf("unmanaged_recent for zoë: %q, want the policy.protected advice", m)
+	}
+	if m := recent["us"]; !strings.HasSuffix(m, "; add the user to the manifest to keep it") {
+		t.Errorf("unmanaged_recent for sam: %q, want the manifest advice", m)
 	}
 }

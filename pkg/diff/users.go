@@ -7,17 +7,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 // Reasons carried by changes.
 const (
-	reasonInactive   = "active: false"
-	reasonUnmanaged  = "not in the manifest; unmanagedUsers: deactivate"
-	reasonNewAdmin   = "new users join as member"
-	reasonNotListed  = "not listed in this authoritative team"
-	reasonNotManaged = "not in the manifest; the team is authoritative"
+	reasonInactive  = "active: false"
+	reasonUnmanaged = "not in the manifest; unmanagedUsers: deactivate"
+	// reasonUndeclarable is reasonUnmanaged for a user whose email no
+	// manifest user may declare (not ASCII, a dotless domain, a quoted
+	// local part: model.ValidEmail): adding it to the manifest is no way
+	// to keep it.
+	reasonUndeclarable = reasonUnmanaged + "; a manifest cannot declare its email: policy.protected may name it, to keep it"
+	reasonNewAdmin     = "new users join as member"
+	reasonNotListed    = "not listed in this authoritative team"
+	reasonNotManaged   = "not in the manifest; the team is authoritative"
 )
 
 // planUsers plans the per-user changes of every desired user: create,
@@ -337,6 +343,21 @@ func (p *planner) deactivate(li int32, who subject, reason string) bool {
 	return true
 }
 
+// declarable reports whether a manifest user may declare l's email (a
+// user without one may still be named by its username).
+func declarable(l *model.User) bool {
+	return l.Email == "" || len(l.Email) <= caps.Email && model.ValidEmail(l.Email)
+}
+
+// keepAdvice says how to keep the unmanaged user l from deactivation:
+// declare it, or, when no manifest user may declare its email, protect it.
+func keepAdvice(l *model.User) string {
+	if declarable(l) {
+		return "add the user to the manifest"
+	}
+	return "name it in policy.protected (a manifest cannot declare its email)"
+}
+
 // planUnmanaged handles live active users that match no desired user:
 // under unmanagedUsers: deactivate they are deactivated, unless created
 // within policy.unmanagedGracePeriod (just-in-time users from SSO); under
@@ -359,15 +380,19 @@ func (p *planner) planUnmanaged() {
 			}
 		case fateGraceUnknown:
 			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
-				"%s is not in the manifest, but the server sent a meta.created that is not a date, so whether it is within policy.unmanagedGracePeriod (%s) is unknown: not deactivated; add the user to the manifest, or deactivate it in W&B",
-				who.text(), graceText(p.policy.UnmanagedGracePeriod))})
+				"%s is not in the manifest, but the server sent a meta.created that is not a date, so whether it is within policy.unmanagedGracePeriod (%s) is unknown: not deactivated; %s, or deactivate it in W&B",
+				who.text(), graceText(p.policy.UnmanagedGracePeriod), keepAdvice(l))})
 		case fateInGrace:
 			until := l.Created.Add(p.policy.UnmanagedGracePeriod)
 			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
-				"%s is not in the manifest but was created %s, within policy.unmanagedGracePeriod (%s): not deactivated before %s; add the user to the manifest to keep it",
-				who.text(), stamp(l.Created), graceText(p.policy.UnmanagedGracePeriod), stamp(until))})
+				"%s is not in the manifest but was created %s, within policy.unmanagedGracePeriod (%s): not deactivated before %s; %s to keep it",
+				who.text(), stamp(l.Created), graceText(p.policy.UnmanagedGracePeriod), stamp(until), keepAdvice(l))})
 		default: // deactivated, or protected, which deactivate says
-			if p.deactivate(int32(li), who, reasonUnmanaged) && p.policy.UnmanagedGracePeriod > 0 && !p.opts.Now.IsZero() && l.Created.IsZero() {
+			reason := reasonUnmanaged
+			if !declarable(l) {
+				reason = reasonUndeclarable
+			}
+			if p.deactivate(int32(li), who, reason) && p.policy.UnmanagedGracePeriod > 0 && !p.opts.Now.IsZero() && l.Created.IsZero() {
 				ungraced++ // no date (an unreadable one was spared above)
 			}
 		}
