@@ -644,7 +644,15 @@ func graceText(d time.Duration) string {
 	if d%day == 0 {
 		return fmt.Sprintf("%dd", d/day)
 	}
-	return d.String()
+	// As written: 36h, not Go's 36h0m0s.
+	s := d.String()
+	if t, ok := strings.CutSuffix(s, "m0s"); ok && d >= time.Minute {
+		s = t + "m"
+	}
+	if t, ok := strings.CutSuffix(s, "h0m"); ok {
+		s = t + "h"
+	}
+	return s
 }
 
 // warnWithoutTeam warns about active managed users listed in no team and

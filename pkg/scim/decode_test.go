@@ -48,6 +48,8 @@ func TestDecodeUserShapes(t *testing.T) {
 		{"a null created is no date", `{"id":"1","meta":{"created":null}}`, User{ID: "1", Active: true}},
 		{"dates without a zone are UTC", `{"id":"1","meta":{"created":"2026-12-02T00:12:21","lastModified":"2026-12-02 00:12:21.5"}}`,
 			User{ID: "1", Active: true, Created: time.Date(2026, 12, 2, 0, 12, 21, 0, time.UTC), LastModified: time.Date(2026, 12, 2, 0, 12, 21, 500_000_000, time.UTC)}},
+		{"an offset without its colon", `{"id":"1","meta":{"created":"2026-12-02T00:12:21+0000","lastModified":"2026-12-02 05:42:21.5+0530"}}`,
+			User{ID: "1", Active: true, Created: time.Date(2026, 12, 2, 0, 12, 21, 0, time.UTC), LastModified: time.Date(2026, 12, 2, 0, 12, 21, 500_000_000, time.UTC)}},
 		{"a lower-case t and z (RFC 3339 §5.6)", `{"id":"1","meta":{"created":"2026-12-04t16:07:54z","lastModified":"2026-12-04t16:07:54.25+01:00"}}`,
 			User{ID: "1", Active: true, Created: time.Date(2026, 12, 4, 16, 7, 54, 0, time.UTC), LastModified: time.Date(2026, 12, 4, 15, 7, 54, 250_000_000, time.UTC)}},
 		{"every email kept", `{"id":"1","emails":[{"value":"a@x"},{"value":""},{"value":"b@x","primary":true},{"value":"c@x"}]}`,

@@ -276,9 +276,11 @@ func parseTime(b []byte) (t time.Time, ok bool) {
 }
 
 // timeLayouts are the dates parseTime reads: RFC 3339, and the forms
-// servers write for it without a zone (taken as UTC) or with a space for
-// the T. Fractional seconds are read by each.
-var timeLayouts = []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05"}
+// servers write for it without a zone (taken as UTC), with a space for the
+// T, or with an offset without its colon (+0000, as ISO 8601's basic form
+// and many date libraries write it). Fractional seconds are read by each.
+var timeLayouts = []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05",
+	"2006-01-02T15:04:05Z0700", "2006-01-02 15:04:05Z0700"}
 
 func daysIn(month, year int) int {
 	switch month {

@@ -194,8 +194,8 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// flexTime is an RFC 3339 string (or one without a zone, or with a space
-// for the T); anything else is the zero time, not an error (W&B's dates
+// flexTime is an RFC 3339 string (or one without a zone, with a space for
+// the T, or with an offset without its colon); anything else is the zero time, not an error (W&B's dates
 // are informative, never required), and bad unless it is null or blank.
 type flexTime struct {
 	t   time.Time
@@ -212,7 +212,8 @@ func (f *flexTime) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	s = strings.ToUpper(strings.TrimSpace(s))
-	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05"} {
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05",
+		"2006-01-02T15:04:05Z0700", "2006-01-02 15:04:05Z0700"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			f.t = t
 			return nil
