@@ -879,6 +879,12 @@ func (l *loader) loadFile(fi int, src Source) {
 	if off, b := oddLineBreak(src.Data); off >= 0 {
 		l.broken = true
 		line, col := lineCol(src.Data, off)
+		if b == loneCR && bytes.Count(src.Data, []byte("\r"))-bytes.Count(src.Data, []byte("\r\n")) > 1 {
+			// Not one stray character: the file's line endings (classic
+			// Mac's CR, or CR CR LF from a CRLF written in text mode).
+			l.add(pos{int32(fi), line, col}, "the file's lines end in a carriage return without a line feed (CR, or CR CR LF), which YAML and editors count differently: convert its line endings to LF (or CRLF)")
+			return
+		}
 		l.addf(pos{int32(fi), line, col}, "%s: YAML reads it as a line break, where editors and this message do not, so every later position would be off; write it as an escape (%s) in a double-quoted string", b.what, b.escape)
 		return
 	}
@@ -1021,7 +1027,19 @@ func emptyDocument(doc *yaml.Node) bool {
 func (l *loader) document(fi int, src Source) *yaml.Node {
 	dec := yaml.NewDecoder(bytes.NewReader(src.Data))
 	var doc yaml.Node
-	if err := decode(dec, &doc); errors.Is(err, io.EOF) {
+	err := decode(dec, &doc)
+	for err == nil && emptyDocument(&doc) {
+		// An empty document before the manifest (helm template writes
+		// "---" and a comment for a template that renders nothing) is
+		// skipped, as kubectl skips it; only empty ones: an empty file.
+		var next yaml.Node
+		nerr := decode(dec, &next)
+		if errors.Is(nerr, io.EOF) {
+			break
+		}
+		doc, err = next, nerr
+	}
+	if errors.Is(err, io.EOF) {
 		l.broken = true
 		l.add(pos{int32(fi), 1, 1}, emptyFile)
 		return nil

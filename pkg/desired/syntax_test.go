@@ -407,3 +407,30 @@ func TestTwoByteOrderMarks(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyLeadingDocuments: empty documents before the manifest (helm
+// template writes "---" and a "# Source:" comment for a template that
+// renders nothing) are skipped, and the manifest's problems keep their
+// lines; a file of empty documents alone is an empty file, and a value
+// before the manifest is still a second document.
+func TestEmptyLeadingDocuments(t *testing.T) {
+	const m = "version: 1\nusers:\n  - email: a@example.com\n"
+	for _, head := range []string{"---\n", "---\n# Source: chart/empty.yaml\n---\n", "---\n---\n", "# a comment\n---\n"} {
+		st, err := Parse([]Source{{Name: "m.yaml", Data: []byte(head + m)}})
+		if err != nil || len(st.State.Users) != 1 {
+			t.Errorf("%q: %v", head, err)
+		}
+		line := strings.Count(head, "\n") + 3
+		if p := oneProblem(t, "m.yaml", head+m+"    nam: A\n"); p.Line != line+1 || !strings.Contains(p.Message, `unknown key "nam"`) {
+			t.Errorf("%q: problem %d:%d: %s, want line %d", head, p.Line, p.Column, p.Message, line+1)
+		}
+	}
+	for _, data := range []string{"---\n", "---\n---\n# only comments\n"} {
+		if p := oneProblem(t, "m.yaml", data); !strings.Contains(p.Message, "empty file") {
+			t.Errorf("%q: %s, want an empty file", data, p.Message)
+		}
+	}
+	if _, err := Parse([]Source{{Name: "m.yaml", Data: []byte("--- ~\n---\n" + m)}}); err == nil || !strings.Contains(err.Error(), "a second YAML document is not allowed") {
+		t.Errorf("a null document before the manifest: %v", err)
+	}
+}
