@@ -109,7 +109,7 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 	}
 	if o.dryRun {
 		if err := renderPlan(stdout, a.p, f.format, color); err != nil {
-			return exitError, unprinted(err)
+			return blockedUnprinted(a.p, unprinted(err), "nothing would be applied")
 		}
 		if a.p.IsBlocked() {
 			return exitBlocked, blockedError(a.p, "nothing would be applied")
@@ -120,7 +120,7 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		// The whole plan, blocks included, where the caller reads: JSON on
 		// stdout with -o json.
 		if err := renderPlan(stdout, a.p, f.format, color); err != nil {
-			return exitError, unprinted(err)
+			return blockedUnprinted(a.p, unprinted(err), "nothing was written")
 		}
 		return exitBlocked, blockedError(a.p, "nothing was written")
 	}

@@ -1331,6 +1331,32 @@ func TestPlanReaderStopsEarly(t *testing.T) {
 	}
 }
 
+// TestBlockedPlanReaderStopsEarly: a blocked plan whose reader stops early
+// (| head) keeps its exit 3 and names the limit, with plan, apply
+// --dry-run and apply alike: a drift job that retries on exit 1 would
+// retry it for ever, and the limit would be named nowhere. Nothing is
+// written to the organization.
+func TestBlockedPlanReaderStopsEarly(t *testing.T) {
+	var users []any
+	for i := range 2000 {
+		users = append(users, map[string]any{"userName": fmt.Sprintf("gone%d@example.com", i), "active": true})
+	}
+	srv, hs := emuServer(t, writeState(t, map[string]any{"users": users, "teams": []any{}}))
+	m := writeFile(t, "m.yaml", "version: 1\npolicy:\n  unmanagedUsers: deactivate\n  unmanagedGracePeriod: 0\nusers:\n  - email: a@example.com\n")
+	for _, args := range [][]string{{"plan"}, {"apply", "--dry-run"}, {"apply", "--auto-approve"}} {
+		var errb strings.Builder
+		code := run(context.Background(), append(args, "-f", m), env{stdin: strings.NewReader(""), stdout: &closedPipe{}, stderr: &errb,
+			getenv: func(k string) string { return vars(hs.URL + "/scim")[k] }})
+		if code != exitBlocked || !strings.Contains(errb.String(), "a safety limit blocks the plan (maxDeactivations)") ||
+			!strings.Contains(errb.String(), "print") {
+			t.Errorf("%v: exit %d, stderr:\n%s\nwant 3, the limit and the cut print", args, code, errb.String())
+		}
+	}
+	if st := srv.Stats().Requests; st["POST"]+st["PATCH"]+st["PUT"]+st["DELETE"] != 0 {
+		t.Errorf("writes sent: %v", st)
+	}
+}
+
 // TestOutcomeWarning: apply's last warning says failed only when an
 // operation failed.
 func TestOutcomeWarning(t *testing.T) {

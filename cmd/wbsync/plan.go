@@ -74,7 +74,7 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 	// the files are still saved, and the run ends in an error after.
 	printErr := renderPlan(untilStopped{ctx, inv.stdout}, p, f.format, inv.color(inv.isTerminal, o.noColor))
 	if printErr != nil && !errors.Is(printErr, syscall.EPIPE) {
-		return exitError, printErr
+		return blockedUnprinted(p, printErr, "nothing would be applied")
 	}
 	if o.out != "" {
 		if err := savePlan(ctx, o.out, p, m, inv); err != nil {
@@ -101,12 +101,24 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 		if o.out != "" || o.metricsFile != "" {
 			msg += " (the files asked for are written)"
 		}
-		return exitError, errors.New(msg)
+		return blockedUnprinted(p, errors.New(msg), "nothing would be applied")
 	}
 	if p.IsBlocked() {
 		return exitBlocked, blockedError(p, "nothing would be applied")
 	}
 	return planExit(p, o.detailed), nil
+}
+
+// blockedUnprinted is the exit of a plan that could not be printed whole
+// (err: a reader that stopped early, a full disk): 1, unless a safety
+// limit blocks the plan, which keeps its exit 3 and says both, so that a
+// drift job that pages on 3 and retries on 1 never retries a blocked plan
+// without a word of the limit. A signal (errInterrupted) is 1 either way.
+func blockedUnprinted(p plan.Plan, err error, outcome string) (int, error) {
+	if p.IsBlocked() && !errors.Is(err, errInterrupted) {
+		return exitBlocked, errors.Join(blockedError(p, outcome), err)
+	}
+	return exitError, err
 }
 
 // blockedError says which safety limits block plan p, and what came of
