@@ -358,6 +358,12 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 	if err != nil {
 		return r, usageError{fmt.Sprintf("--url (or WBSYNC_URL) %q: %v", model.ShowURL(c.url), err)}
 	}
+	if red != nil && red.Holds(u) {
+		// In the path, the key would go into every request line (and the
+		// server's, a proxy's access logs) and into plan files.
+		return r, usageError{fmt.Sprintf("--url (or WBSYNC_URL) %q holds the API key (8 characters or more of it): the key comes only from WANDB_API_KEY or --api-key-file; give the SCIM base URL alone (https://HOST/scim)",
+			red.String(model.ShowURL(c.url)))}
+	}
 	r.url = u
 	switch c.auth {
 	case "bearer", "basic":
