@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/textproto"
@@ -218,8 +219,13 @@ var errAttemptTimeout = errors.New("no complete answer within the per-request ti
 func (c *Client) transportError(cl call, err error, sent bool) *Error {
 	err = unwrapURLError(err)
 	e := &Error{Method: cl.method, Path: c.pathOf(cl), Detail: c.safe(err.Error()), Err: err, sent: sent}
-	if errors.Is(err, errAttemptTimeout) {
+	switch {
+	case errors.Is(err, errAttemptTimeout):
 		e.Hint = hintTimeout
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		e.Hint = hintCutOff
+	case errors.Is(err, io.EOF):
+		e.Hint = hintClosed
 	}
 	var (
 		dns  *net.DNSError

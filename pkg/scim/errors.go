@@ -233,8 +233,13 @@ const (
 	hintRedirect      = "wbsync never follows redirects: fix --url (use the URL the server pointed to if you trust it)"
 	hintSeat          = "free a seat or raise the organization's seat limit; deactivations run after creates, so seats a plan frees serve the next apply"
 	hintTimeout       = "raise --timeout if the server is slow, or check that it is up"
-	hintEncoded       = "the answer is encoded (Content-Encoding: %s), which wbsync does not ask for and cannot read: is a proxy between wbsync and the server compressing answers?"
-	hintSwitched      = "is --url the SCIM endpoint, and not a proxy or a WebSocket service?"
+	// hintCutOff: the connection closed inside the answer (before the
+	// bytes its Content-Length announced, or inside its headers);
+	// hintClosed: closed before any answer.
+	hintCutOff   = "the connection closed before the whole answer arrived: the server or a proxy stopped sending"
+	hintClosed   = "the server closed the connection without answering"
+	hintEncoded  = "the answer is encoded (Content-Encoding: %s), which wbsync does not ask for and cannot read: is a proxy between wbsync and the server compressing answers?"
+	hintSwitched = "is --url the SCIM endpoint, and not a proxy or a WebSocket service?"
 )
 
 // hintHugeHeaders is the hint for an answer whose headers pass

@@ -991,3 +991,38 @@ func TestUnaskedEncodingNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestCutOffAnswersNamed: an answer that stops short says so in words, not
+// in Go's bare "unexpected EOF" or "EOF": a body cut inside a JSON value,
+// an empty body, and a connection that closes before the bytes its
+// Content-Length announced (retried, then named with a hint).
+func TestCutOffAnswersNamed(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		serve func(w http.ResponseWriter)
+		want  string
+	}{
+		{"cut inside a record", func(w http.ResponseWriter) { fmt.Fprint(w, `{"totalResults":1,"Resources":[{"id":"u1",`) },
+			`the user at position 1 (id u1): the body ends inside a JSON value, cut off by the server or a proxy (unexpected EOF)`},
+		{"empty body", func(http.ResponseWriter) {}, "the body is not a SCIM list response: the body is empty (EOF)"},
+		{"short of its Content-Length", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Length", "100")
+			w.WriteHeader(http.StatusOK)
+			fmt.Fprint(w, `{"totalResults":1,`)
+		}, "unexpected EOF; gave up after"},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/scim+json")
+			tc.serve(w)
+		}))
+		c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed = 300 * time.Millisecond })
+		_, err := c.ListUsers(context.Background())
+		srv.Close()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
+		}
+		if tc.name == "short of its Content-Length" && (err == nil || !strings.Contains(err.Error(), hintCutOff)) {
+			t.Errorf("%s: err = %v, want the hint %q", tc.name, err, hintCutOff)
+		}
+	}
+}

@@ -117,10 +117,14 @@ func (d *jsonReader) more(keep int) (int, bool) {
 // ended is the error of a stream that stopped inside a value.
 func (d *jsonReader) ended() error {
 	if d.err == io.EOF {
-		return io.ErrUnexpectedEOF
+		return errCutOff
 	}
 	return d.err
 }
+
+// errCutOff is the error of a body that ends inside a JSON value: its
+// sender stopped (it is io.ErrUnexpectedEOF, named for a reader).
+var errCutOff = fmt.Errorf("the body ends inside a JSON value, cut off by the server or a proxy (%w)", io.ErrUnexpectedEOF)
 
 // peek skips blanks and returns the next byte, unconsumed; false at the
 // end of the stream.
