@@ -899,9 +899,11 @@ func TestKeyInManifestFileName(t *testing.T) {
 }
 
 // TestKeyInTargetURL: a --url holding the API key (a proxy that takes
-// any first path segment) is saved redacted in the plan file's target,
-// which no digest covers; apply of that file refuses it, saying why,
-// rather than writing through the rewritten URL.
+// any first path segment) is refused before any request: the key would go
+// into every request line. A saved plan whose target was redacted all the
+// same (written by an earlier version, or by hand), which no digest
+// covers, is refused by apply, saying why, rather than written through the
+// rewritten URL.
 func TestKeyInTargetURL(t *testing.T) {
 	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -914,8 +916,25 @@ func TestKeyInTargetURL(t *testing.T) {
 	v := vars(proxy.URL + "/" + testKey + "/scim")
 	out := filepath.Join(t.TempDir(), "plan.json")
 	r := wb(t, v, "plan", "-f", examplePath("wbsync.yaml"), "--out", out)
-	if r.code != exitOK || !strings.Contains(r.stderr, "apply will refuse this saved plan") {
-		t.Fatalf("plan --out: exit %d, want 0 with a warning\n%s", r.code, r.stderr)
+	if r.code != exitError || !strings.Contains(r.stderr, "holds the API key") || strings.Contains(r.stderr, testKey) {
+		t.Fatalf("plan --out with the key in --url: exit %d, want 1 saying why\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(out); err == nil || emu.requests(t)["GET"] != 0 {
+		t.Fatal("a plan file was written, or a request sent")
+	}
+	// A plan saved through the proxy's plain path, then its target
+	// rewritten as an earlier version redacted it.
+	v = vars(proxy.URL + "/p/scim")
+	if r = wb(t, v, "plan", "-f", examplePath("wbsync.yaml"), "--out", out); r.code != exitOK {
+		t.Fatalf("plan --out: exit %d\n%s", r.code, r.stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.ReplaceAll(b, []byte(proxy.URL+"/p/scim"), []byte(proxy.URL+"/[redacted]/scim"))
+	if err := os.WriteFile(out, b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 	delete(v, "WBSYNC_URL") // the recorded target
 	r = wb(t, v, "apply", out, "--auto-approve")
