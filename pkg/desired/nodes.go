@@ -147,7 +147,11 @@ func (l *loader) strWant(fi int, name string, v *yaml.Node, want string) (string
 	hint := ""
 	if want == "" {
 		want = "a string"
-		if v.Kind == yaml.ScalarNode && contains([]string{"!!int", "!!float", "!!bool", "!!timestamp"}, v.ShortTag()) {
+		switch {
+		case v.Kind == yaml.ScalarNode && v.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0:
+			// Quoted, so a string but for its tag (!!int "42").
+			hint = fmt.Sprintf(" (it is quoted but tagged %s: remove the tag)", v.ShortTag())
+		case v.Kind == yaml.ScalarNode && contains([]string{"!!int", "!!float", "!!bool", "!!timestamp", "!!merge"}, v.ShortTag()):
 			hint = fmt.Sprintf(" (quote it: \"%s\")", v.Value)
 		}
 	}

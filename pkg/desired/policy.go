@@ -153,7 +153,19 @@ func (l *loader) limit(fi int, name string, v *yaml.Node) (model.Limit, bool) {
 			}
 		}
 	}
-	l.addf(at(fi, v), "%s must be an integer from 0 to %d or a percentage \"N%%\" with N in 0..100, got %s", name, maxLimit, kind(v))
+	hint := ""
+	if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!str" {
+		// A percentage in range but for its spelling ("05%", "+5%", " 5%"):
+		// say what is refused, as the range is not it.
+		t := strings.TrimLeft(strings.TrimPrefix(strings.TrimSpace(v.Value), "+"), "0")
+		if strings.HasPrefix(t, "%") {
+			t = "0" + t // 00%
+		}
+		if t != v.Value && percentRE.MatchString(t) {
+			hint = " (write it without leading zeros, a sign or spaces)"
+		}
+	}
+	l.addf(at(fi, v), "%s must be an integer from 0 to %d or a percentage \"N%%\" with N in 0..100, got %s%s", name, maxLimit, kind(v), hint)
 	return model.Limit{}, false
 }
 
