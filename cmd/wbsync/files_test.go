@@ -865,3 +865,19 @@ func TestOthersLinkInStickyChain(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultManifestMissing: with no -f, the missing wbsync.yaml is named
+// as the default, with how to name the manifest; a missing -f file is
+// named alone.
+func TestDefaultManifestMissing(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	r := wb(t, nil, "validate")
+	if r.code != exitError || !strings.Contains(r.stderr, "manifest wbsync.yaml: no such file or directory (the default, read when no -f is given: name the manifest with -f FILE or -f DIR)") {
+		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	r = wb(t, nil, "validate", "-f", "other.yaml")
+	if r.code != exitError || !strings.Contains(r.stderr, "manifest other.yaml: no such file or directory") || strings.Contains(r.stderr, "the default") {
+		t.Errorf("-f other.yaml: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+}

@@ -437,6 +437,11 @@ func keyProblem(key, from string) error {
 		// (Not quoted: every 8 characters of the key, its prefix too, are
 		// redacted from what wbsync prints.)
 		return usageError{fmt.Sprintf("the API key from %s starts with a variable's name and '=', as a .env file writes it: it must be the key alone", from)}
+	case len(key) >= 2 && (key[0] == '"' || key[0] == '\'') && key[len(key)-1] == key[0]:
+		// docker --env-file, systemd's EnvironmentFile= in some forms and
+		// hand-made exports keep the quotes of KEY="...": no W&B key holds
+		// one, and the server would only answer 401.
+		return usageError{fmt.Sprintf("the API key from %s is wrapped in quotes (%c...%c), as docker --env-file keeps them from KEY=\"...\": it must be the key alone, without quotes", from, key[0], key[0])}
 	case strings.ContainsFunc(key, func(c rune) bool { return c > '~' }):
 		// Sent as it is, its bytes reach the server as no key it issued,
 		// and a server that reads header bytes as Latin-1 echoes them in
@@ -688,7 +693,8 @@ func linkedOut(p string) (string, bool) {
 // nothing means wbsync.yaml. A file named explicitly is
 // read whatever its name.
 func manifestPaths(files []string) ([]string, error) {
-	if len(files) == 0 {
+	byDefault := len(files) == 0
+	if byDefault {
 		files = []string{"wbsync.yaml"}
 	}
 	var out []string
@@ -713,6 +719,9 @@ func manifestPaths(files []string) ([]string, error) {
 		}
 		fi, err := os.Stat(f)
 		if err != nil {
+			if byDefault && errors.Is(err, fs.ErrNotExist) {
+				return nil, fileError{f, fmt.Errorf("manifest %s: %w (the default, read when no -f is given: name the manifest with -f FILE or -f DIR)", f, errors.Unwrap(err))}
+			}
 			return nil, fileError{f, fmt.Errorf("manifest %s: %w", f, errors.Unwrap(err))}
 		}
 		if real, out := linkedOut(f); out {

@@ -237,6 +237,8 @@ func TestConnectionErrors(t *testing.T) {
 		{"key too long", map[string]string{"WANDB_API_KEY": strings.Repeat("k", 5000), "WBSYNC_URL": "http://127.0.0.1:1/scim"}, nil, "the API key from WANDB_API_KEY is 5000 bytes"},
 		{"key in typographic quotes", map[string]string{"WANDB_API_KEY": "\u201c0123456789abcdef0123\u201d", "WBSYNC_URL": "http://127.0.0.1:1/scim"}, nil, "the API key from WANDB_API_KEY holds a character that is not ASCII (typographic quotes pasted with it?)"},
 		{"key not ASCII", map[string]string{"WANDB_API_KEY": "\u043a\u043b\u044e\u0447\u043a\u043b\u044e\u0447\u043a\u043b", "WBSYNC_URL": "http://127.0.0.1:1/scim"}, nil, "holds a character that is not ASCII"},
+		{"key in quotes", map[string]string{"WANDB_API_KEY": `"0123456789abcdef0123"`, "WBSYNC_URL": "http://127.0.0.1:1/scim"}, nil, `the API key from WANDB_API_KEY is wrapped in quotes ("...")`},
+		{"key in single quotes", map[string]string{"WANDB_API_KEY": `'0123456789abcdef0123'`, "WBSYNC_URL": "http://127.0.0.1:1/scim"}, nil, "is wrapped in quotes ('...')"},
 		{"key not UTF-8", map[string]string{"WANDB_API_KEY": "abcdefgh\xff12345678", "WBSYNC_URL": "http://127.0.0.1:1/scim"}, nil, "holds a character that is not ASCII"},
 		{"empty --out", map[string]string{"WANDB_API_KEY": "k3y5"}, []string{"--out="}, "--out was given an empty value"},
 		{"--out over the manifest", map[string]string{"WANDB_API_KEY": "k3y5"}, []string{"--out", m}, "is an input of this run"},

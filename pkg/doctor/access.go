@@ -96,7 +96,9 @@ func Auth(err error, red *sanitize.Redactor) Check {
 	case errors.Is(err, scim.ErrRedirect) && errors.As(err, &se) && se.Location != "":
 		c.Detail = fmt.Sprintf("%d: redirected to %s; %s", se.Status, server(red, se.Location, caps.Detail), se.Hint)
 	default:
-		c.Detail = server(red, err.Error(), caps.Detail)
+		// A 5xx, a dropped connection: nothing says the key is wrong,
+		// and a failed auth check would send its reader to rotate it.
+		c.Detail = "the key could not be judged (the request failed, not for the key): " + server(red, err.Error(), caps.Detail)
 	}
 	return c
 }

@@ -105,7 +105,9 @@ func TestAuth(t *testing.T) {
 	want(t, Auth(answer(301, "", "bearer", model.Dedicated), nil), NameAuth, Fail,
 		[]string{"redirected to https://elsewhere.example.com/scim/Users", "fix --url"})
 	transport := &scim.Error{Method: "GET", Path: "/scim/Users", Detail: "dial tcp: connection refused"}
-	want(t, Auth(transport, nil), NameAuth, Fail, []string{"connection refused"})
+	// Not the key's fault: said, so that nobody rotates a good key.
+	want(t, Auth(transport, nil), NameAuth, Fail, []string{"the key could not be judged (the request failed, not for the key)", "connection refused"})
+	want(t, Auth(&scim.Error{Method: "GET", Path: "/scim/Users", Status: 503}, nil), NameAuth, Fail, []string{"the key could not be judged", "503"})
 	want(t, Auth(errors.New("evil\x1b[31m"), nil), NameAuth, Fail, []string{`evil\x1b[31m`})
 }
 
