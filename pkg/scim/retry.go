@@ -146,6 +146,15 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		// The last attempt's failure alone would hide that the request was
 		// tried for a while (logged at info level only).
 		e.Detail = strings.TrimPrefix(e.Detail+fmt.Sprintf("; gave up after %d attempts in %s", r.attempts, time.Since(r.start).Round(100*time.Millisecond)), "; ")
+		if e.Hint == "" {
+			// What to do next, once the retries are spent.
+			switch {
+			case e.Status == http.StatusTooManyRequests:
+				e.Hint = hintGaveUp429
+			case e.Status >= 500:
+				e.Hint = hintGaveUp5xx
+			}
+		}
 	}
 	if err != nil && r.retrying && r.c.stopped.Err() != nil && errors.As(err, &e) {
 		// The run was interrupted while this request waited to be tried

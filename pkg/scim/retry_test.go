@@ -138,6 +138,16 @@ func TestRetryBudgetExhausted(t *testing.T) {
 	if want := fmt.Sprintf("gave up after %d attempts in ", f.count("GET")); !strings.Contains(err.Error(), want) {
 		t.Errorf("err = %v, want it to say %q", err, want)
 	}
+	// And what to do next: a 5xx's, a 429's.
+	if !strings.Contains(err.Error(), hintGaveUp5xx) {
+		t.Errorf("err = %v, want the hint %q", err, hintGaveUp5xx)
+	}
+	f3, srv3 := newFake(t)
+	failN(f3, "GET", 1<<30, status(429, "Retry-After", "0"))
+	_, err = testClient(t, srv3.URL, func(c *Config) { c.MaxElapsed = 30 * time.Millisecond }).ListUsers(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "gave up after") || !strings.Contains(err.Error(), hintGaveUp429) {
+		t.Errorf("429s: err = %v, want the hint %q", err, hintGaveUp429)
+	}
 	// A failure tried once says nothing of attempts.
 	f2, srv2 := newFake(t)
 	failN(f2, "GET", 1, status(400))
