@@ -562,6 +562,15 @@ func (c *Client) rememberName(id, userName string) {
 	c.mu.Unlock()
 }
 
+// listedAs reports whether the read (or an earlier write of this client)
+// listed user id under userName.
+func (c *Client) listedAs(id, userName string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	name, ok := c.names[id]
+	return ok && name == userName
+}
+
 // rememberNames records the userNames of a whole list, under one lock, in
 // a map sized for it when none is known yet. A read-only client, which
 // writes nothing, keeps none.

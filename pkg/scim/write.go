@@ -115,6 +115,13 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 				return false, err
 			}
 			if !found.Active {
+				if c.listedAs(found.ID, found.UserName) {
+					// The deactivated user the read listed, as it was:
+					// the create (on Multi-tenant Cloud, its invite
+					// again) was not done, as a done one leaves an
+					// active user. Sent again, as after no user found.
+					return false, nil
+				}
 				// A create does not reactivate (see adoptUser): taking it
 				// would report the create done while the user stays
 				// deactivated.

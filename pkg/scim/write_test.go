@@ -785,3 +785,44 @@ func TestCreateTeamCostIndependentOfKnownTeams(t *testing.T) {
 		t.Errorf("a create allocates %d bytes with 50,000 known teams, %d with 10: it grows with the teams known", many, few)
 	}
 }
+
+// TestCreateAgainAfterDeactivatedLookUp: on Multi-tenant Cloud a
+// deactivated user is invited again by a create. When that create fails in
+// a way that may have been applied (503) and the look-up finds the very
+// deactivated user the read listed under that name, the create was not
+// done (a done one leaves an active user): it is sent again, not reported
+// unknown. A deactivated user the read did not list stays an error.
+func TestCreateAgainAfterDeactivatedLookUp(t *testing.T) {
+	for _, listed := range []bool{true, false} {
+		f, srv := newFake(t)
+		f.users = []map[string]any{{"id": "gone", "userName": "bob@example.com", "active": false,
+			"emails": []any{map[string]any{"value": "bob@example.com", "primary": true}}}}
+		var posts atomic.Int32
+		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			if r.Method != http.MethodPost {
+				return false
+			}
+			if posts.Add(1) == 1 {
+				status(503)(w)
+				return true
+			}
+			w.Header().Set("Content-Type", "application/scim+json")
+			w.WriteHeader(http.StatusCreated)
+			_, _ = io.WriteString(w, `{"id":"new","userName":"bob@example.com","active":true,"emails":[{"value":"bob@example.com","primary":true}]}`)
+			return true
+		}
+		c := testClient(t, srv.URL, func(c *Config) { c.Deployment = model.SaaS })
+		if listed {
+			if _, err := c.ListUsers(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		id, err := c.CreateUser(context.Background(), model.User{UserName: "bob@example.com"})
+		switch {
+		case listed && (err != nil || id != "new" || posts.Load() != 2):
+			t.Errorf("listed: id %q, err %v, %d POSTs; want the create sent again and done", id, err, posts.Load())
+		case !listed && (err == nil || !strings.Contains(err.Error(), "is deactivated: not used") || posts.Load() != 1):
+			t.Errorf("not listed: id %q, err %v, %d POSTs; want unknown, not sent again", id, err, posts.Load())
+		}
+	}
+}
