@@ -508,21 +508,21 @@ func reportSize(n int) int64 { return min(8<<10+1024*int64(n), caps.WriteProbe) 
 func outputTarget(path string) (string, error) {
 	fi, err := os.Lstat(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return "", err
+		return "", withoutOp(err)
 	}
 	link := err == nil && fi.Mode()&fs.ModeSymlink != 0
 	target, err := resolveLinks(path)
 	if err != nil {
-		return "", err
+		return "", withoutOp(err)
 	}
 	fi, err = os.Stat(target)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && link:
-		return "", fmt.Errorf("%s is a symbolic link to a file that cannot be reached: %w", path, err)
+		return "", fmt.Errorf("%s is a symbolic link to a file that cannot be reached: %w", path, withoutOp(err))
 	case errors.Is(err, fs.ErrNotExist):
 		return target, nil
 	case err != nil:
-		return "", err
+		return "", withoutOp(err)
 	}
 	path = target
 	switch {
@@ -543,6 +543,17 @@ func outputTarget(path string) (string, error) {
 		return "", fmt.Errorf("%s belongs to another user, in a directory where only a file's owner may replace it (sticky, such as /tmp): name another file, or remove it first", path)
 	}
 	return path, nil
+}
+
+// withoutOp is err without the system call a *fs.PathError names ("lstat
+// x: not a directory" reads "x: not a directory"), as input paths are
+// shown.
+func withoutOp(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && err == error(pe) {
+		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	return err
 }
 
 // resolveLinks resolves the symbolic links of path, in every component and

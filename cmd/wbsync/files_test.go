@@ -881,3 +881,14 @@ func TestDefaultManifestMissing(t *testing.T) {
 		t.Errorf("-f other.yaml: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 }
+
+// TestOutputErrorsNameNoSystemCall: an output under a file that is no
+// directory is refused as input paths are, without Go's system-call name
+// ("lstat ...").
+func TestOutputErrorsNameNoSystemCall(t *testing.T) {
+	m := writeFile(t, "m.yaml", "version: 1\nusers: []\n")
+	r := wb(t, map[string]string{"WANDB_API_KEY": "k3y5", "WBSYNC_URL": "http://127.0.0.1:1/scim"}, "plan", "-f", m, "--out", m+"/p.json")
+	if want := "--out: " + m + "/p.json: not a directory"; r.code != exitError || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "lstat") {
+		t.Errorf("exit %d, stderr %q; want 1 and %q", r.code, r.stderr, want)
+	}
+}

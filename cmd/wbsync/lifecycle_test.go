@@ -1350,6 +1350,27 @@ func TestPlanReaderStopsEarly(t *testing.T) {
 	}
 }
 
+// fullDisk is a stdout on a full disk: every write fails with ENOSPC.
+type fullDisk struct{}
+
+func (fullDisk) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// TestPlanStdoutFull: a plan whose stdout fails other than by a closed
+// pipe (a full disk) writes no --out or --metrics-file, and says so.
+func TestPlanStdoutFull(t *testing.T) {
+	_, hs := emuServer(t, "")
+	dir := t.TempDir()
+	var errb strings.Builder
+	code := run(context.Background(), []string{"plan", "-f", manyUsers(t, 3), "--out", filepath.Join(dir, "p.plan"), "--metrics-file", filepath.Join(dir, "m.prom")},
+		env{stdin: strings.NewReader(""), stdout: fullDisk{}, stderr: &errb, getenv: func(k string) string { return vars(hs.URL + "/scim")[k] }})
+	if code != exitError || !strings.Contains(errb.String(), "no space left on device (the files asked for were not written)") {
+		t.Errorf("exit %d, stderr:\n%s", code, errb.String())
+	}
+	if files, _ := os.ReadDir(dir); len(files) > 0 {
+		t.Errorf("wrote %v", files)
+	}
+}
+
 // TestBlockedPlanReaderStopsEarly: a blocked plan whose reader stops early
 // (| head) keeps its exit 3 and names the limit, with plan, apply
 // --dry-run and apply alike: a drift job that retries on exit 1 would

@@ -74,6 +74,11 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 	// the files are still saved, and the run ends in an error after.
 	printErr := renderPlan(untilStopped{ctx, inv.stdout}, p, f.format, inv.color(inv.isTerminal, o.noColor))
 	if printErr != nil && !errors.Is(printErr, syscall.EPIPE) {
+		if (o.out != "" || o.metricsFile != "") && !errors.Is(printErr, errInterrupted) {
+			// A full disk: the files would likely fail too, and are not
+			// tried; said, as the closed pipe below says it saves them.
+			printErr = fmt.Errorf("%w (the files asked for were not written)", printErr)
+		}
 		return blockedUnprinted(p, printErr, "nothing would be applied")
 	}
 	if o.out != "" {
