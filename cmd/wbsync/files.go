@@ -168,7 +168,7 @@ func yamlText(path string) func(head []byte) error {
 		if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) || desired.LooksUTF16(head) || desired.IsUTF32(head) {
 			return nil
 		}
-		if bytes.Count(head, []byte{0}) < binaryNULs {
+		if n := bytes.Count(head, []byte{0}); n == 0 || n < binaryNULs && validText(head) {
 			return nil
 		}
 		i := bytes.IndexByte(head, 0)
@@ -184,8 +184,18 @@ func yamlText(path string) func(head []byte) error {
 
 // binaryNULs is how many NULs in a manifest's first bytes mark it as no
 // text at all (/dev/zero, an executable), refused before it is read
-// whole; fewer (a stray NUL from a paste) are the loader's to report.
+// whole; fewer (a stray NUL from a paste) are the loader's to report,
+// unless the bytes around them are not UTF-8 either (random bytes).
 const binaryNULs = 4
+
+// validText reports whether head is UTF-8, but for a character its end
+// may cut.
+func validText(head []byte) bool {
+	for i := 0; i < utf8.UTFMax && len(head) > 0 && !utf8.Valid(head); i++ {
+		head = head[:len(head)-1]
+	}
+	return utf8.Valid(head)
+}
 
 // located is an error that names its place itself (FILE:LINE:COL, at
 // line and col): readCapped returns it as it is, and validate -o json

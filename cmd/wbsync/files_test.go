@@ -356,6 +356,8 @@ func TestManifestNotText(t *testing.T) {
 	for path, want := range map[string]string{
 		"/dev/zero": "/dev/zero:1:1: invalid YAML: character U+0000",
 		writeFile(t, "bin.yaml", "version: 1\nusers:\n  - email: é\x00\x00\x00\x00"): "bin.yaml:3:13: invalid YAML: character U+0000",
+		// One NUL among bytes that are not UTF-8 either: random bytes.
+		writeFile(t, "rand.yaml", "\x89\xf3k\x00\x17\xc8"): "rand.yaml:1:4: invalid YAML: character U+0000",
 	} {
 		r := wb(t, nil, "validate", "-f", path)
 		if r.code != exitError || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "(the file was not read further)") {

@@ -338,7 +338,8 @@ func run(ctx context.Context, args []string, e env) int {
 		}
 	}
 	lostOutput(inv.trace.lost())
-	if ferr := out.stdout.Flush(); ferr != nil {
+	if ferr := out.stdout.Flush(); ferr != nil && !errors.As(err, new(unprintedPlan)) {
+		// (A plan that could not be printed said so already.)
 		lostOutput(fmt.Errorf("write standard output: %w", ferr))
 	}
 	if err != nil {

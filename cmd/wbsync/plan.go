@@ -121,10 +121,16 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 // without a word of the limit. A signal (errInterrupted) is 1 either way.
 func blockedUnprinted(p plan.Plan, err error, outcome string) (int, error) {
 	if p.IsBlocked() && !errors.Is(err, errInterrupted) {
-		return exitBlocked, errors.Join(blockedError(p, outcome), err)
+		return exitBlocked, errors.Join(blockedError(p, outcome), unprintedPlan{err})
 	}
 	return exitError, err
 }
+
+// unprintedPlan is the error of a blocked plan that could not be printed
+// whole: run does not add the same failure again when it flushes stdout.
+type unprintedPlan struct{ error }
+
+func (e unprintedPlan) Unwrap() error { return e.error }
 
 // blockedError says which safety limits block plan p, and what came of
 // it (plan and apply --dry-run: "nothing would be applied"; apply:

@@ -879,7 +879,8 @@ func (l *loader) loadFile(fi int, src Source) {
 	if off, b := oddLineBreak(src.Data); off >= 0 {
 		l.broken = true
 		line, col := lineCol(src.Data, off)
-		if b == loneCR && bytes.Count(src.Data, []byte("\r"))-bytes.Count(src.Data, []byte("\r\n")) > 1 {
+		if b == loneCR && bytes.Count(src.Data, []byte("\r"))-bytes.Count(src.Data, []byte("\r\n")) > 1 &&
+			(!bytes.Contains(src.Data, []byte("\n")) || bytes.Contains(src.Data, []byte("\r\r\n"))) {
 			// Not one stray character: the file's line endings (classic
 			// Mac's CR, or CR CR LF from a CRLF written in text mode).
 			l.add(pos{int32(fi), line, col}, "the file's lines end in a carriage return without a line feed (CR, or CR CR LF), which YAML and editors count differently: convert its line endings to LF (or CRLF)")

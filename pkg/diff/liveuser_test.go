@@ -191,11 +191,33 @@ func TestComputeUndeclarableUnmanaged(t *testing.T) {
 			recent[w.IDs[0]] = w.Message
 		}
 	}
-	if m := recent["ur"]; !strings.HasSuffix(m, "; name it in policy.protected (a manifest cannot declare its email) to keep it") {
+	if m := recent["ur"]; !strings.HasSuffix(m, "; name it in policy.protected, or a glob that matches it (a manifest cannot declare its email) to keep it") {
 		t.Errorf("unmanaged_recent for zoë: %q, want the policy.protected advice", m)
 	}
 	if m := recent["us"]; !strings.HasSuffix(m, "; add the user to the manifest to keep it") {
 		t.Errorf("unmanaged_recent for sam: %q, want the manifest advice", m)
+	}
+
+	// A user a manifest may name by another of its emails, or by its
+	// userName, is declarable; a protected one is told nothing of
+	// protecting it.
+	second := aged(lh("u2", "jose-h", "josé@example.com", "jose@example.com"), old)
+	byName := aged(lh("u3", "pat@example.com", "pat@localhost"), old)
+	guarded := aged(lu("u4", "zoé@example.com"), old)
+	p = Compute(state(users(du(a))), state(users(lu("ua", a), second, byName, guarded)),
+		model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, MaxDeactivations: model.Limit{Set: true, Value: 100}, Protected: []string{"zoé@example.com"}},
+		Options{Deployment: model.Dedicated, Now: now})
+	reasons = map[string]string{}
+	for _, c := range p.Changes {
+		reasons[c.UserID] = c.Reason
+	}
+	if diff := cmp.Diff(map[string]string{"u2": reasonUnmanaged, "u3": reasonUnmanaged}, reasons); diff != "" {
+		t.Errorf("deactivation reasons (-want +got):\n%s", diff)
+	}
+	for _, w := range p.Warnings {
+		if w.Code == plan.WarnProtected && strings.Contains(w.Message, "policy.protected may name it") {
+			t.Errorf("a protected user told to protect itself: %q", w.Message)
+		}
 	}
 }
 

@@ -20,7 +20,7 @@ const (
 	// manifest user may declare (not ASCII, a dotless domain, a quoted
 	// local part: model.ValidEmail): adding it to the manifest is no way
 	// to keep it.
-	reasonUndeclarable = reasonUnmanaged + "; a manifest cannot declare its email: policy.protected may name it, to keep it"
+	reasonUndeclarable = reasonUnmanaged + "; a manifest cannot declare its email: policy.protected may name it (or a glob that matches it), to keep it"
 	reasonNewAdmin     = "new users join as member"
 	reasonNotListed    = "not listed in this authoritative team"
 	reasonNotManaged   = "not in the manifest; the team is authoritative"
@@ -343,10 +343,16 @@ func (p *planner) deactivate(li int32, who subject, reason string) bool {
 	return true
 }
 
-// declarable reports whether a manifest user may declare l's email (a
-// user without one may still be named by its username).
+// declarable reports whether a manifest user may name l: by one of its
+// emails or its userName, which matching tries (docs/manifest.md), when
+// one is an email a manifest may declare; a user without an email, by its
+// username.
 func declarable(l *model.User) bool {
-	return l.Email == "" || len(l.Email) <= caps.Email && model.ValidEmail(l.Email)
+	if l.Email == "" && len(l.Emails) == 0 {
+		return true
+	}
+	ok := func(s string) bool { return len(s) <= caps.Email && model.ValidEmail(s) }
+	return ok(l.Email) || ok(l.UserName) || slices.ContainsFunc(l.Emails, ok)
 }
 
 // keepAdvice says how to keep the unmanaged user l from deactivation:
@@ -355,7 +361,7 @@ func keepAdvice(l *model.User) string {
 	if declarable(l) {
 		return "add the user to the manifest"
 	}
-	return "name it in policy.protected (a manifest cannot declare its email)"
+	return "name it in policy.protected, or a glob that matches it (a manifest cannot declare its email)"
 }
 
 // planUnmanaged handles live active users that match no desired user:
@@ -389,8 +395,8 @@ func (p *planner) planUnmanaged() {
 				who.text(), stamp(l.Created), graceText(p.policy.UnmanagedGracePeriod), stamp(until), keepAdvice(l))})
 		default: // deactivated, or protected, which deactivate says
 			reason := reasonUnmanaged
-			if !declarable(l) {
-				reason = reasonUndeclarable
+			if !declarable(l) && !p.protected(who.user, l) {
+				reason = reasonUndeclarable // a protected one's warning quotes reasonUnmanaged
 			}
 			if p.deactivate(int32(li), who, reason) && p.policy.UnmanagedGracePeriod > 0 && !p.opts.Now.IsZero() && l.Created.IsZero() {
 				ungraced++ // no date (an unreadable one was spared above)

@@ -233,9 +233,9 @@ const (
 	hintRedirect      = "wbsync never follows redirects: fix --url (use the URL the server pointed to if you trust it)"
 	hintSeat          = "free a seat or raise the organization's seat limit; deactivations run after creates, so seats a plan frees serve the next apply"
 	hintTimeout       = "raise --timeout if the server is slow, or check that it is up"
-	// hintCutOff: the connection closed inside the answer (before the
-	// bytes its Content-Length announced, or inside its headers);
-	// hintClosed: closed before any answer.
+	// hintCutOff: the connection closed inside the answer's body (before
+	// the bytes its Content-Length announced); hintClosed: closed before
+	// any answer.
 	hintCutOff = "the connection closed before the whole answer arrived: the server or a proxy stopped sending"
 	hintClosed = "the server closed the connection without answering"
 	// hintGaveUp429, hintGaveUp5xx: the retries of a 429 or a 5xx spent.
