@@ -152,6 +152,10 @@ type Verification struct {
 	// New counts the Changes the plan applied did not have: planned now
 	// because the organization, or the clock, changed during the run.
 	New int `json:"new_changes,omitempty"`
+	// Lifted counts those of New that this run brought about itself: the
+	// removals and deactivations of users whose email it updated away from
+	// what policy.protected names (the plan warned protected).
+	Lifted int `json:"unprotected_by_update,omitempty"`
 }
 
 // unseenNote says what the verification's unseen role writes mean.
@@ -210,7 +214,7 @@ func Verify(before, after plan.Plan, results []Result, have model.State) *Verifi
 		}
 	}
 	v.Remaining = len(v.Changes)
-	v.New = newChanges(before, v.Changes)
+	v.New, v.Lifted = newChanges(before, v.Changes)
 	v.Unseen = unseenRoleWrites(after, results, have)
 	key := func(w plan.Warning) string {
 		return string(w.Code) + "\x00" + w.Team + "\x00" + w.User + "\x00" + strings.Join(w.IDs, ",")
@@ -236,24 +240,41 @@ func Verify(before, after plan.Plan, results []Result, have model.State) *Verifi
 // not have (by action, user and team): not a change the run missed, but
 // one the organization, or the clock (an unmanaged user's grace period
 // running out), brought about while it ran.
-func newChanges(before plan.Plan, remaining []plan.Change) int {
+// Of those, lifted are the removals and deactivations of a user whose
+// email the plan applied updated while policy.protected spared the
+// user by the email replaced (the plan's protected warning said later
+// plans would no longer spare it): this run's own doing, not a change
+// of the organization's.
+func newChanges(before plan.Plan, remaining []plan.Change) (n, lifted int) {
 	type about struct {
 		action     plan.Action
 		user, team string
 	}
 	had := make(map[about]int, len(before.Changes))
+	emailed := map[string]bool{} // users whose email the plan updates
 	for _, c := range before.Changes {
 		had[about{c.Action, c.User, c.Team}]++
+		if c.Action == plan.UpdateUser && c.Email != "" {
+			emailed[c.User] = true
+		}
 	}
-	n := 0
+	unprotected := map[string]bool{}
+	for _, w := range before.Warnings {
+		if w.Code == plan.WarnProtected && emailed[w.User] {
+			unprotected[w.User] = true
+		}
+	}
 	for _, c := range remaining {
 		if k := (about{c.Action, c.User, c.Team}); had[k] > 0 {
 			had[k]--
-		} else {
-			n++
+			continue
+		}
+		n++
+		if c.Action.Destructive() && unprotected[c.User] {
+			lifted++
 		}
 	}
-	return n
+	return n, lifted
 }
 
 // unseenRoleWrites counts the role writes of results that were not done
@@ -438,8 +459,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		for _, w := range v.LeftAlone {
 			fmt.Fprintf(&b, "  ! %s: %s\n", w.Code, sanitize.Controls(w.Message))
 		}
-		if v.New > 0 && v.Error == "" {
-			fmt.Fprintf(&b, "  (%d of them were not in the plan applied: the organization, or the clock (an unmanaged user's grace period running out), changed while apply ran)\n", v.New)
+		if v.Lifted > 0 && v.Error == "" {
+			fmt.Fprintf(&b, "  (%d of them were not in the plan applied: this apply's email update took the user out of policy.protected, as the plan's protected warning said; the next apply makes them, unless the new email is added to policy.protected)\n", v.Lifted)
+		}
+		if n := v.New - v.Lifted; n > 0 && v.Error == "" {
+			fmt.Fprintf(&b, "  (%d of them were not in the plan applied: the organization, or the clock (an unmanaged user's grace period running out), changed while apply ran)\n", n)
 		}
 		if v.Unchecked > 0 {
 			fmt.Fprintf(&b, "  (%d role assertion(s) not checked: the server does not report roles)\n", v.Unchecked)

@@ -514,3 +514,36 @@ func TestVerifyNewChanges(t *testing.T) {
 		t.Errorf("JSON (%v):\n%s", err, buf.String())
 	}
 }
+
+// TestVerifyUnprotectedByUpdate: a removal left after the run, of a user
+// whose email the plan applied updated while policy.protected spared the
+// user by the email replaced (the plan warned protected), is the run's own
+// doing: counted and said apart from what changed while it ran.
+func TestVerifyUnprotectedByUpdate(t *testing.T) {
+	update := plan.Change{Action: plan.UpdateUser, User: "bob@new.x.com", UserID: "ub", Email: "bob@new.x.com", FromEmail: "bob@old.x.com"}
+	warned := plan.Warning{Code: plan.WarnProtected, User: "bob@new.x.com", Message: "bob@new.x.com is protected (policy.protected) by its live email bob@old.x.com, which the update replaces ..."}
+	removal := plan.Change{Action: plan.RemoveMember, User: "bob@new.x.com", UserID: "ub", Team: "ml", TeamID: "tml"}
+	due := plan.Change{Action: plan.DeactivateUser, User: "old@x.com", UserID: "uo"}
+	v := Verify(plan.Plan{Changes: []plan.Change{update}, Warnings: []plan.Warning{warned}}, plan.Plan{Changes: []plan.Change{removal, due}}, nil, model.State{})
+	if v.New != 2 || v.Lifted != 1 {
+		t.Fatalf("New %d, Lifted %d; want 2 and 1", v.New, v.Lifted)
+	}
+	var buf bytes.Buffer
+	if err := (&Report{Verification: v}).WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"  (1 of them were not in the plan applied: this apply's email update took the user out of policy.protected",
+		"  (1 of them were not in the plan applied: the organization, or the clock"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, buf.String())
+		}
+	}
+	buf.Reset()
+	if err := (&Report{Verification: v}).WriteJSON(&buf); err != nil || !strings.Contains(buf.String(), `"unprotected_by_update": 1`) {
+		t.Errorf("JSON (%v):\n%s", err, buf.String())
+	}
+	// Without the warning (no protection involved), the removal is new.
+	if v := Verify(plan.Plan{Changes: []plan.Change{update}}, plan.Plan{Changes: []plan.Change{removal}}, nil, model.State{}); v.New != 1 || v.Lifted != 0 {
+		t.Errorf("no protected warning: New %d, Lifted %d; want 1 and 0", v.New, v.Lifted)
+	}
+}
