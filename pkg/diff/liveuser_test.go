@@ -232,3 +232,28 @@ func TestGraceText(t *testing.T) {
 		}
 	}
 }
+
+// TestComputeCreatedInTheFuture: an unmanaged user created more than an
+// hour ahead of the local clock is spared, as any recent one, and its
+// warning says a clock (or the date) is wrong; one created minutes ago,
+// or seconds ahead (clocks differ a little), reads as before.
+func TestComputeCreatedInTheFuture(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	at := func(id string, created time.Time) model.User {
+		u := lu(id, id+"@example.com")
+		u.Created = created
+		return u
+	}
+	a := "a@x.com"
+	p := Compute(state(users(du(a))), state(users(lu("ua", a), at("later", now.Add(30*24*time.Hour)), at("skew", now.Add(20*time.Second)), at("recent", now.Add(-time.Hour)))),
+		model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, UnmanagedGracePeriod: 7 * 24 * time.Hour}, Options{Deployment: model.Dedicated, Now: now})
+	got := map[string]bool{}
+	for _, w := range p.Warnings {
+		if w.Code == plan.WarnUnmanagedRecent {
+			got[w.IDs[0]] = strings.Contains(w.Message, "(a date 30d ahead of this machine's clock: the server's clock or this machine's is wrong")
+		}
+	}
+	if diff := cmp.Diff(map[string]bool{"later": true, "skew": false, "recent": false}, got); diff != "" {
+		t.Errorf("future-date notes (-want +got):\n%s", diff)
+	}
+}

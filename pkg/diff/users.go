@@ -390,9 +390,16 @@ func (p *planner) planUnmanaged() {
 				who.text(), graceText(p.policy.UnmanagedGracePeriod), keepAdvice(l))})
 		case fateInGrace:
 			until := l.Created.Add(p.policy.UnmanagedGracePeriod)
+			future := ""
+			if l.Created.After(p.opts.Now.Add(clockSlack)) {
+				// Spared, as a date not understood is: but a reader
+				// should learn that a clock (or the server) is wrong.
+				future = fmt.Sprintf(" (a date %s ahead of this machine's clock: the server's clock or this machine's is wrong, or the date is not one)",
+					graceText(l.Created.Sub(p.opts.Now).Round(time.Minute)))
+			}
 			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
-				"%s is not in the manifest but was created %s, within policy.unmanagedGracePeriod (%s): not deactivated before %s; %s to keep it",
-				who.text(), stamp(l.Created), graceText(p.policy.UnmanagedGracePeriod), stamp(until), keepAdvice(l))})
+				"%s is not in the manifest but was created %s%s, within policy.unmanagedGracePeriod (%s): not deactivated before %s; %s to keep it",
+				who.text(), stamp(l.Created), future, graceText(p.policy.UnmanagedGracePeriod), stamp(until), keepAdvice(l))})
 		default: // deactivated, or protected, which deactivate says
 			reason := reasonUnmanaged
 			if !declarable(l) && !p.protected(who.user, l) {
@@ -642,6 +649,11 @@ func (p *planner) graceUnknown(l *model.User) bool {
 
 // stamp shows a time in UTC, to the second.
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// clockSlack is how far ahead of the local clock a creation date may be
+// before the plan says a clock is wrong: servers' and runners' clocks
+// differ by seconds, not by an hour.
+const clockSlack = time.Hour
 
 // graceText shows a grace period as the manifest may write it: whole days
 // as "7d", anything else as a Go duration.
