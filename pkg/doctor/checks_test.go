@@ -167,6 +167,7 @@ func TestShapes(t *testing.T) {
 
 func TestReadsReport(t *testing.T) {
 	created := time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)
+	now := created.Add(30 * 24 * time.Hour)
 	member := func(ids ...string) []model.Team {
 		ms := make([]model.Member, len(ids))
 		for i, id := range ids {
@@ -206,11 +207,15 @@ func TestReadsReport(t *testing.T) {
 	want(t, ExternalID(model.State{}), NameExternalID, Warn, []string{"not checked"})
 
 	full.Users[1].Created = created
-	want(t, Created(full), NameCreated, OK, []string{"grace period"})
+	want(t, Created(full, now), NameCreated, OK, []string{"grace period"})
 	full.Users[1].Created = time.Time{}
-	want(t, Created(full), NameCreated, Warn, []string{"1 of 2 users", "no grace period"})
-	want(t, Created(bare), NameCreated, Warn, []string{"no grace period"})
-	want(t, Created(model.State{}), NameCreated, Warn, []string{"not checked"})
+	want(t, Created(full, now), NameCreated, Warn, []string{"1 of 2 users", "no grace period"})
+	want(t, Created(bare, now), NameCreated, Warn, []string{"no grace period"})
+	want(t, Created(model.State{}, now), NameCreated, Warn, []string{"not checked"})
+	// A date more than an hour ahead of this machine's clock: a clock is
+	// wrong, and the grace period counts from this one.
+	full.Users[0].Created, full.Users[1].Created = now.Add(48*time.Hour), now.Add(30*time.Minute)
+	want(t, Created(full, now), NameCreated, Warn, []string{"1 of 2 users were created more than an hour ahead of this machine's clock", "check it and the server's"})
 }
 
 func TestPaging(t *testing.T) {
@@ -312,7 +317,7 @@ func TestLatency(t *testing.T) {
 // saying what plans do with those users.
 func TestCreatedUnreadable(t *testing.T) {
 	st := model.State{Users: []model.User{{ID: "u1", Created: time.Unix(1, 0)}, {ID: "u2", CreatedUnreadable: true}, {ID: "u3"}}}
-	want(t, Created(st), NameCreated, Warn, []string{"1 of 3 users carry a meta.created that is not a date (1 a readable one)", "spare those users"})
+	want(t, Created(st, time.Unix(100, 0)), NameCreated, Warn, []string{"1 of 3 users carry a meta.created that is not a date (1 a readable one)", "spare those users"})
 }
 
 func TestOrgChecks(t *testing.T) {

@@ -117,7 +117,7 @@ func Run(ctx context.Context, env Env) Report {
 			checks = append(checks, notChecked(n, "the full read failed (see counts)"))
 		}
 	} else {
-		checks = append(checks, Roles(st), ExternalID(st), Created(st), ServiceAccounts(st))
+		checks = append(checks, Roles(st), ExternalID(st), Created(st, env.Now()), ServiceAccounts(st))
 	}
 
 	if env.Deployment == model.SaaS {

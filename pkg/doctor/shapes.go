@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/wbsync/wbsync/pkg/model"
 )
@@ -345,19 +346,33 @@ func ExternalID(st model.State) Check {
 }
 
 // Created reports whether users carry meta.created, which the grace period
-// for just-in-time users needs.
-func Created(st model.State) Check {
+// for just-in-time users needs, and whether any is more than an hour ahead
+// of now (this machine's clock, which the grace period is measured
+// against).
+func Created(st model.State, now time.Time) Check {
 	if len(st.Users) == 0 {
 		return notChecked(NameCreated, "no user to inspect")
 	}
-	n, bad := 0, 0
+	n, bad, ahead := 0, 0, 0
+	var latest time.Time
 	for _, u := range st.Users {
 		switch {
 		case !u.Created.IsZero():
 			n++
+			if u.Created.After(now.Add(time.Hour)) {
+				ahead++
+				if u.Created.After(latest) {
+					latest = u.Created
+				}
+			}
 		case u.CreatedUnreadable:
 			bad++
 		}
+	}
+	if ahead > 0 {
+		return Check{Name: NameCreated, Status: Warn, Detail: fmt.Sprintf(
+			"%d of %d users were created more than an hour ahead of this machine's clock (the latest %s): the grace period (policy.unmanagedGracePeriod) is measured against this clock, so check it and the server's (such users are spared as recent)",
+			ahead, len(st.Users), latest.UTC().Format(time.RFC3339))}
 	}
 	if bad > 0 {
 		return Check{Name: NameCreated, Status: Warn, Detail: fmt.Sprintf(
