@@ -207,15 +207,21 @@ func TestReadsReport(t *testing.T) {
 	want(t, ExternalID(model.State{}), NameExternalID, Warn, []string{"not checked"})
 
 	full.Users[1].Created = created
-	want(t, Created(full, now), NameCreated, OK, []string{"grace period"})
+	want(t, Created(full, now, 0), NameCreated, OK, []string{"grace period"})
 	full.Users[1].Created = time.Time{}
-	want(t, Created(full, now), NameCreated, Warn, []string{"1 of 2 users", "no grace period"})
-	want(t, Created(bare, now), NameCreated, Warn, []string{"no grace period"})
-	want(t, Created(model.State{}, now), NameCreated, Warn, []string{"not checked"})
+	want(t, Created(full, now, 0), NameCreated, Warn, []string{"1 of 2 users", "no grace period"})
+	want(t, Created(bare, now, 0), NameCreated, Warn, []string{"no grace period"})
+	want(t, Created(model.State{}, now, 0), NameCreated, Warn, []string{"not checked"})
 	// A date more than an hour ahead of this machine's clock: a clock is
 	// wrong, and the grace period counts from this one.
 	full.Users[0].Created, full.Users[1].Created = now.Add(48*time.Hour), now.Add(30*time.Minute)
-	want(t, Created(full, now), NameCreated, Warn, []string{"1 of 2 users were created more than an hour ahead of this machine's clock", "check it and the server's"})
+	want(t, Created(full, now, 0), NameCreated, Warn, []string{"1 of 2 users were created more than an hour ahead of this machine's clock", "check it and the server's"})
+	// The server's clock (Date) apart from this machine's: said either way;
+	// a few minutes' difference is not.
+	full.Users[0].Created, full.Users[1].Created = created, created
+	want(t, Created(full, now, 3*time.Hour), NameCreated, Warn, []string{"meta.created is reported", "the server's clock (its Date header) is 3h0m0s ahead of this machine's"})
+	want(t, Created(full, now, -2*time.Hour), NameCreated, Warn, []string{"is 2h0m0s behind this machine's"})
+	want(t, Created(full, now, 2*time.Minute), NameCreated, OK, []string{"meta.created is reported"}, "Date header")
 }
 
 func TestPaging(t *testing.T) {
@@ -317,7 +323,7 @@ func TestLatency(t *testing.T) {
 // saying what plans do with those users.
 func TestCreatedUnreadable(t *testing.T) {
 	st := model.State{Users: []model.User{{ID: "u1", Created: time.Unix(1, 0)}, {ID: "u2", CreatedUnreadable: true}, {ID: "u3"}}}
-	want(t, Created(st, time.Unix(100, 0)), NameCreated, Warn, []string{"1 of 3 users carry a meta.created that is not a date (1 a readable one)", "spare those users"})
+	want(t, Created(st, time.Unix(100, 0), 0), NameCreated, Warn, []string{"1 of 3 users carry a meta.created that is not a date (1 a readable one)", "spare those users"})
 }
 
 func TestOrgChecks(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -34,6 +35,9 @@ type emuMode struct {
 	notOK map[string]Status
 	// has are fragments a check's detail must hold.
 	has map[string][]string
+	// clockAhead, when set, is how far ahead of this machine's clock the
+	// answers' Date header is.
+	clockAhead time.Duration
 }
 
 var notChecked10 = map[string]Status{NameShapes: Warn, NameRoles: Warn, NameExternalID: Warn, NameCreated: Warn,
@@ -161,6 +165,8 @@ var emuModes = []emuMode{
 		}},
 	{name: "service_accounts", seed: "org.json", opts: emulator.Options{ServiceAccounts: 2, TeamServiceAccounts: 1},
 		has: map[string][]string{NameServiceAccounts: {"5 team member(s) are not listed users", "never removes"}}},
+	{name: "clock_ahead", seed: "org.json", clockAhead: 3 * time.Hour, notOK: map[string]Status{NameCreated: Warn},
+		has: map[string][]string{NameCreated: {"meta.created is reported", "the server's clock (its Date header) is 3h0m0s ahead of this machine's"}}},
 	{name: "empty_org",
 		notOK: map[string]Status{NameShapes: Warn, NameRoles: Warn, NameExternalID: Warn, NameCreated: Warn, NamePaging: Warn},
 		has: map[string][]string{
@@ -234,7 +240,14 @@ func runEmulator(t *testing.T, m emuMode) (Report, emulator.Stats, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv)
+	var h http.Handler = srv
+	if m.clockAhead != 0 {
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Date", time.Now().Add(m.clockAhead).UTC().Format(http.TimeFormat))
+			srv.ServeHTTP(w, r)
+		})
+	}
+	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
 	key := m.key
 	if key == "" {

@@ -62,6 +62,9 @@ func Run(ctx context.Context, env Env) Report {
 	start := env.Now()
 	full, fullErr := getList(ctx, c, "/Users", "startIndex=1&count="+strconv.Itoa(env.PageSize))
 	took := env.Now().Sub(start)
+	// This machine's real clock (env.Now may be a test's), against the
+	// server's Date: the latency is nothing beside the minutes compared.
+	answered := time.Now()
 	pp := PagingProbe{Total: acc.first.total, First: ids(acc.first.resources), PageSize: env.PageSize, ItemsPerPage: -1}
 	// The optional probes are sent once: their failure decides nothing.
 	octx := scim.OneAttempt(ctx)
@@ -101,8 +104,12 @@ func Run(ctx context.Context, env Env) Report {
 	}
 	// The samples are not needed any more: release them before the full read.
 	pageUsers, usersTotal, teamsTotal := 0, 0, 0
+	var skew time.Duration // the server's clock less this machine's, by its Date header
 	if fullErr == nil {
 		pageUsers, usersTotal = len(full.resources), full.total
+		if !full.date.IsZero() {
+			skew = full.date.Sub(answered)
+		}
 	}
 	if teamsErr == nil {
 		teamsTotal = teams.total
@@ -117,7 +124,7 @@ func Run(ctx context.Context, env Env) Report {
 			checks = append(checks, notChecked(n, "the full read failed (see counts)"))
 		}
 	} else {
-		checks = append(checks, Roles(st), ExternalID(st), Created(st, env.Now()), ServiceAccounts(st))
+		checks = append(checks, Roles(st), ExternalID(st), Created(st, env.Now(), skew), ServiceAccounts(st))
 	}
 
 	if env.Deployment == model.SaaS {
@@ -251,6 +258,7 @@ type list struct {
 	total        int
 	itemsPerPage int // -1 when absent
 	resources    []json.RawMessage
+	date         time.Time // the answer's Date header (zero: none, or not a date)
 }
 
 // getList GETs path?query and decodes a SCIM ListResponse; a 2xx that is
@@ -269,6 +277,11 @@ func getList(ctx context.Context, c Client, path, query string) (*list, error) {
 		return nil, notList("the answer is not a JSON object")
 	}
 	l := &list{total: -1, itemsPerPage: -1}
+	// HTTP's date form (net/http's TimeFormat, which this package does not
+	// import for one layout).
+	if d, err := time.Parse("Mon, 02 Jan 2006 15:04:05 GMT", resp.Header.Get("Date")); err == nil {
+		l.date = d
+	}
 	seen := map[string]bool{}
 	for dec.More() {
 		t, err := dec.Token()

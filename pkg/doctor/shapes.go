@@ -346,10 +346,30 @@ func ExternalID(st model.State) Check {
 }
 
 // Created reports whether users carry meta.created, which the grace period
-// for just-in-time users needs, and whether any is more than an hour ahead
-// of now (this machine's clock, which the grace period is measured
-// against).
-func Created(st model.State, now time.Time) Check {
+// for just-in-time users needs, and whether a clock is wrong: a user
+// created more than an hour ahead of now (this machine's clock, which the
+// grace period is measured against), or the server's clock (skew: its
+// less this machine's, from an answer's Date header) apart from it by
+// more than clockSkew.
+func Created(st model.State, now time.Time, skew time.Duration) Check {
+	c := created(st, now)
+	if skew.Abs() > clockSkew && c.Detail != "" {
+		way := "ahead of"
+		if skew < 0 {
+			way = "behind"
+		}
+		c.Status = Warn
+		c.Detail += fmt.Sprintf("; the server's clock (its Date header) is %s %s this machine's, which the grace period (policy.unmanagedGracePeriod) is measured against: check this machine's clock",
+			skew.Abs().Round(time.Minute), way)
+	}
+	return c
+}
+
+// clockSkew is how far the server's clock may be from this machine's
+// before doctor says so: clocks set by NTP differ by less than a second.
+const clockSkew = 5 * time.Minute
+
+func created(st model.State, now time.Time) Check {
 	if len(st.Users) == 0 {
 		return notChecked(NameCreated, "no user to inspect")
 	}
