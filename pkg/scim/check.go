@@ -448,10 +448,23 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 // maxServerWait bounds a wait the server asks for: caps.ServerWaitSeconds.
 const maxServerWait = caps.ServerWaitSeconds * time.Second
 
-// seconds converts a server-supplied count of seconds (decimal digits
-// only, as HTTP's delay-seconds), at most maxServerWait, however many
+// seconds converts a server-supplied count of seconds (decimal digits,
+// as HTTP's delay-seconds; a fraction, which HTTP does not allow but some
+// servers send, counts as the next whole second: waiting less than asked
+// would meet the same refusal), at most maxServerWait, however many
 // digits it has.
 func seconds(v string) (time.Duration, bool) {
+	whole, frac, fractional := strings.Cut(v, ".")
+	if fractional {
+		if whole == "" || strings.TrimLeft(frac, "0123456789") != "" {
+			return 0, false
+		}
+		d, ok := seconds(whole)
+		if ok && strings.Trim(frac, "0") != "" {
+			d = min(d+time.Second, maxServerWait)
+		}
+		return d, ok
+	}
 	if v == "" || strings.TrimLeft(v, "0123456789") != "" {
 		return 0, false
 	}

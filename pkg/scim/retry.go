@@ -284,7 +284,7 @@ func (r *retrier) logRetry(wait time.Duration) {
 	}
 	r.c.log.Info("SCIM request failed; retrying",
 		zap.String("method", e.Method), zap.String("path", e.Path), zap.String("reason", failureReason(e)),
-		zap.Int("attempt", r.attempts), zap.Duration("wait", wait))
+		zap.Int("attempt", r.attempts), zap.Duration("wait", wait.Round(time.Millisecond)))
 }
 
 // reason says why attempt e failed, for the log.

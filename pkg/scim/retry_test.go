@@ -169,6 +169,9 @@ func TestRetryAfterBeyondBudgetNamesIt(t *testing.T) {
 		{"Retry-After", "9999999999", "asked to wait a year or more,"}, // overflows as nanoseconds
 		{"RateLimit-Reset", "31536000", "asked to wait a year or more,"},
 		{"Retry-After", "0000000000000000000000000000003600", "asked to wait 1h0m0s,"},
+		// A fraction (not HTTP, but sent) is waited out to the next second.
+		{"Retry-After", "3599.5", "asked to wait 1h0m0s,"},
+		{"RateLimit-Reset", "3600.000", "asked to wait 1h0m0s,"},
 	} {
 		f, srv := newFake(t)
 		failN(f, "GET", 1, status(429, tc.header, tc.value))
@@ -176,6 +179,21 @@ func TestRetryAfterBeyondBudgetNamesIt(t *testing.T) {
 		_, err := c.ListUsers(context.Background())
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Fatalf("%s: %s: err = %v", tc.header, tc.value, err)
+		}
+	}
+}
+
+// TestSecondsFractions: a fractional wait is the next whole second; what
+// is no number is none.
+func TestSecondsFractions(t *testing.T) {
+	for v, want := range map[string]time.Duration{"1.5": 2 * time.Second, "2.0": 2 * time.Second, "0.1": time.Second, "7": 7 * time.Second, "1.": time.Second} {
+		if d, ok := seconds(v); !ok || d != want {
+			t.Errorf("seconds(%q) = %v, %v; want %v", v, d, ok, want)
+		}
+	}
+	for _, v := range []string{".5", "1.5.5", "-1", "soon", "1e3", "1.x", ""} {
+		if d, ok := seconds(v); ok {
+			t.Errorf("seconds(%q) = %v, want none", v, d)
 		}
 	}
 }
