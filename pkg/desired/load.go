@@ -889,9 +889,43 @@ func (l *loader) loadFile(fi int, src Source) {
 		l.addf(pos{int32(fi), line, col}, "%s: YAML reads it as a line break, where editors and this message do not, so every later position would be off; write it as an escape (%s) in a double-quoted string", b.what, b.escape)
 		return
 	}
+	if off := conflictMarker(src.Data); off >= 0 {
+		// Not YAML, and not what a reviewer approved: a merge left half
+		// done. (yaml.v3 would say only "could not find expected ':'".)
+		l.broken = true
+		line, col := lineCol(src.Data, off)
+		l.add(pos{int32(fi), line, col}, "a merge conflict marker ("+string(src.Data[off:off+7])+"): the file holds both sides of a git merge conflict; resolve it, keeping one side, and remove the <<<<<<<, ======= and >>>>>>> lines")
+		return
+	}
 	if root := l.document(fi, src); root != nil {
 		l.walk(fi, root)
 	}
+}
+
+// conflictMarker returns the offset of the first line that is a merge
+// conflict marker git writes (<<<<<<< ours, |||||||, =======, >>>>>>>
+// theirs), or -1. No such line is YAML a manifest may hold: seven of
+// these characters open no key, and ======= alone is no mapping.
+func conflictMarker(data []byte) int {
+	for off := 0; off < len(data); {
+		line := data[off:]
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i]
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) >= 7 {
+			for _, m := range []string{"<<<<<<<", "|||||||", ">>>>>>>", "======="} {
+				if bytes.HasPrefix(line, []byte(m)) && (len(line) == 7 || line[7] == ' ') {
+					return off
+				}
+			}
+		}
+		off += len(line) + 1
+		if off < len(data) && data[off-1] == '\r' {
+			off++ // the \n after a trimmed \r
+		}
+	}
+	return -1
 }
 
 // IsUTF32 reports whether data starts with a UTF-32 byte-order mark (the
