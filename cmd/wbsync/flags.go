@@ -286,6 +286,11 @@ func (c *connFlags) readKey(ctx context.Context) ([]string, error) {
 	if c.apiKeyFile == "" {
 		return nil, nil
 	}
+	if c.apiKeyFile == "-" {
+		// Not standard input here, as for the outputs: said, rather than
+		// "no such file" for a file no one meant.
+		return nil, usageError{"--api-key-file -: give a file name (/dev/stdin reads the key from standard input; ./- for a file named -)"}
+	}
 	k, err := await(ctx, func() (keyFile, error) { return readKeyFile(c.apiKeyFile) })
 	if err != nil {
 		return nil, err
