@@ -270,6 +270,10 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	want, policy := saved.Desired.State, saved.Desired.Policy
 	now, err := s.computePlan(ctx, want, policy, saved.ManifestDigest)
 	if err != nil {
+		if !s.conf.urlGiven && !errors.Is(err, errInterrupted) {
+			// The hints say "--url", which the user did not give.
+			err = fmt.Errorf("%w (the URL is %s's target.url, taken as neither --url nor WBSYNC_URL is given)", err, path)
+		}
 		return nil, err
 	}
 	lines, err := await(ctx, func() ([]string, error) { return staleness(saved.Plan, now), nil })

@@ -1557,3 +1557,21 @@ func TestKeyRevokedDuringApply(t *testing.T) {
 		t.Errorf("stderr does not say why the writes stopped:\n%s", r.stderr)
 	}
 }
+
+// TestSavedTargetNamedInErrors: apply PLANFILE without --url reads the
+// plan's recorded target; when that read fails, the error says the URL
+// came from the plan file, as its hints speak of --url.
+func TestSavedTargetNamedInErrors(t *testing.T) {
+	_, hs := emuServer(t, "")
+	v := vars(hs.URL + "/scim")
+	out := filepath.Join(t.TempDir(), "p.plan")
+	if r := wb(t, v, "plan", "-f", examplePath("wbsync.yaml"), "--out", out); r.code != exitOK {
+		t.Fatalf("plan: exit %d\n%s", r.code, r.stderr)
+	}
+	hs.Close()
+	delete(v, "WBSYNC_URL")
+	r := wb(t, v, "apply", out, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "(the URL is "+out+"'s target.url, taken as neither --url nor WBSYNC_URL is given)") {
+		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+}
