@@ -1575,3 +1575,36 @@ func TestSavedTargetNamedInErrors(t *testing.T) {
 		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 }
+
+// TestWriteRefused401Alone: a server that answers one write 401 while the
+// key still reads (a refusal of that write, not a revoked key) fails that
+// write alone: the other writes go on (exit 4).
+func TestWriteRefused401Alone(t *testing.T) {
+	srv, err := emulator.New(emulator.Options{}, nil, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Users") {
+			body, _ := io.ReadAll(r.Body)
+			if strings.Contains(string(body), "u1@example.com") {
+				w.Header().Set("Content-Type", "application/scim+json")
+				w.WriteHeader(http.StatusUnauthorized)
+				_, _ = w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"401","detail":"not for this one"}`))
+				return
+			}
+			r.Body = io.NopCloser(strings.NewReader(string(body)))
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: u0@example.com\n  - email: u1@example.com\n  - email: u2@example.com\n")
+	r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve", "--concurrency", "1")
+	if r.code != exitFailed || !strings.Contains(r.stdout, "Apply: 2 ok, 1 failed, 0 skipped.") ||
+		!strings.Contains(r.stderr, "a write was answered 401, but the key still reads: the other writes go on") {
+		t.Fatalf("exit %d, want 4 with the other creates done:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if got := srv.Stats().Requests["POST"]; got != 2 {
+		t.Errorf("POSTs served: %d, want the two other creates", got)
+	}
+}

@@ -20,12 +20,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/plan"
 	"github.com/wbsync/wbsync/pkg/progress"
 	"github.com/wbsync/wbsync/pkg/sanitize"
@@ -212,10 +214,15 @@ type runner struct {
 	// stop is closed when the run is interrupted (nil: never).
 	stop <-chan struct{}
 	// refused is 1 + the index of the first operation the server answered
-	// 401 (0: none): no operation starts after it (halted).
+	// 401 when a read then showed the key refused (0: none): no operation
+	// starts after it (halted).
 	refused atomic.Int64
-	changes []plan.Change
-	results []Result
+	// keyMu guards keyProbes, the reads made to check the key after a
+	// 401 (at most caps.KeyProbes in a run).
+	keyMu     sync.Mutex
+	keyProbes int
+	changes   []plan.Change
+	results   []Result
 
 	requests atomic.Int64
 	// addLimit is the chunk size add_member requests use once the server
@@ -277,8 +284,27 @@ func (r *runner) halted() (reason string, cause *int, ok bool) {
 	return "", nil, false
 }
 
-// noteKeyRefused records that the server answered changes[i] 401, once.
-func (r *runner) noteKeyRefused(i int) {
+// noteKeyRefused is called when the server answered changes[i] 401. A
+// Writer that can read (keyChecker) is asked whether the key is refused
+// for reads too (a key revoked during the run): then, once, the run
+// halts; a read that goes through (a 401 about that write alone), or
+// fails otherwise, halts nothing. Past caps.KeyProbes reads, a 401 is
+// that operation's failure alone. A Writer that cannot read halts at once.
+func (r *runner) noteKeyRefused(ctx context.Context, i int) {
+	if kc, ok := r.w.(keyChecker); ok {
+		r.keyMu.Lock()
+		defer r.keyMu.Unlock()
+		if r.refused.Load() > 0 || r.keyProbes >= caps.KeyProbes {
+			return
+		}
+		r.keyProbes++
+		refused, err := kc.KeyRefused(ctx)
+		if err != nil || !refused {
+			r.log.Info("a write was answered 401, but the key still reads: the other writes go on",
+				zap.String("action", string(r.changes[i].Action)), zap.String("target", r.opts.Redactor.String(r.results[i].target())), zap.Error(err))
+			return
+		}
+	}
 	if r.refused.CompareAndSwap(0, int64(i)+1) {
 		r.log.Error("the server refused the API key on a write: no further write is sent",
 			zap.String("action", string(r.changes[i].Action)), zap.String("target", r.opts.Redactor.String(r.results[i].target())))

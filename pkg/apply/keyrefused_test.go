@@ -2,6 +2,7 @@ package apply
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -74,5 +75,45 @@ func TestRunGoesOnAfterA403(t *testing.T) {
 	rep := run(t, planOf(changes...), w, Options{Concurrency: 1})
 	if got := len(w.recorded()); got != 3 || rep.OK != 2 || rep.Failed != 1 {
 		t.Errorf("%d writes, ok %d, failed %d; want 3, 2, 1", got, rep.OK, rep.Failed)
+	}
+}
+
+// probingWriter is a fakeWriter that can read, to check the key after a
+// 401 (keyChecker): refused says whether the read is refused too.
+type probingWriter struct {
+	*fakeWriter
+	refused bool
+	probes  atomic.Int32
+}
+
+func (p *probingWriter) KeyRefused(context.Context) (bool, error) {
+	p.probes.Add(1)
+	return p.refused, nil
+}
+
+// A 401 that a read confirms (the key revoked) halts the run; one that a
+// read does not (the server refused that write alone) fails that write
+// only, and after caps.KeyProbes reads no more are made.
+func TestRunKeyCheckedBeforeHalting(t *testing.T) {
+	var changes []plan.Change
+	for i := range 10 {
+		changes = append(changes, ch(plan.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
+	}
+	for _, revoked := range []bool{true, false} {
+		var sent atomic.Int32
+		w := &probingWriter{refused: revoked, fakeWriter: &fakeWriter{fail: func(c call) error {
+			if n := sent.Add(1); n == 3 || !revoked && n > 5 {
+				return &httpError{status: http.StatusUnauthorized, detail: "invalid API key"}
+			}
+			return nil
+		}}}
+		rep := run(t, planOf(changes...), w, Options{Concurrency: 1})
+		switch {
+		case revoked && (len(w.recorded()) != 3 || rep.Skipped != 7 || w.probes.Load() != 1):
+			t.Errorf("revoked: %d writes, %d skipped, %d probes; want 3, 7, 1", len(w.recorded()), rep.Skipped, w.probes.Load())
+		case !revoked && (len(w.recorded()) != 10 || rep.Failed != 6 || rep.Skipped != 0 || int(w.probes.Load()) != caps.KeyProbes):
+			t.Errorf("refused one by one: %d writes, %d failed, %d skipped, %d probes; want 10, 6, 0, %d",
+				len(w.recorded()), rep.Failed, rep.Skipped, w.probes.Load(), caps.KeyProbes)
+		}
 	}
 }

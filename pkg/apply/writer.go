@@ -59,6 +59,17 @@ type adminReader interface {
 	OrgRoleOf(ctx context.Context, id string) (role model.Role, active bool, err error)
 }
 
+// keyChecker is implemented by Writers that can tell whether the server
+// still takes the key (the SCIM client, by reading one user): after a
+// write answered 401, apply asks before it stops writing, so that a 401
+// about one write alone stops nothing else. A Writer without it stops at
+// the first 401.
+type keyChecker interface {
+	// KeyRefused reports whether a read is answered 401 too; an error
+	// when the read failed otherwise (nothing is then known of the key).
+	KeyRefused(ctx context.Context) (bool, error)
+}
+
 // writeCounter is implemented by Writers that count the write requests a
 // call sends (retries, and an update's one PATCH per attribute, included):
 // CountWrites returns ctx carrying a new counter and a function that reads

@@ -232,6 +232,12 @@ const (
 	// members it leaves out of one team before "; and N more", so that a
 	// message stays short whatever the server holds.
 	ShownNames = 5
+	// KeyProbes is how many times in one apply a write answered 401 makes
+	// apply read one user to tell a revoked key (the read refused too:
+	// every later write would be) from a refusal of that write alone,
+	// so that a server that answers some writes 401 costs a few reads,
+	// not one per write.
+	KeyProbes = 3
 	// ListedNotStarted is how many operations an interrupt (or a key the
 	// server refused) kept from starting the text report of apply names;
 	// the rest are counted on one line (an interrupted onboarding of 20,000 users would print 48,000

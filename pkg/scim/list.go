@@ -97,6 +97,22 @@ func (c *Client) FindUserByEmail(ctx context.Context, email string) (*User, erro
 	})
 }
 
+// KeyRefused reads one user (GET /Users?startIndex=1&count=1, tried
+// once) and reports whether it was answered 401: apply asks it after a
+// write answered 401, to tell a key revoked during the run (every later
+// request would be refused too) from a refusal of that write alone. An
+// error is a read that failed otherwise.
+func (c *Client) KeyRefused(ctx context.Context) (bool, error) {
+	_, err := c.do(OneAttempt(ctx), call{method: http.MethodGet, path: "/Users", query: "startIndex=1&count=1", what: "a page of users"})
+	switch {
+	case err == nil:
+		return false, nil
+	case errors.Is(err, ErrUnauthorized):
+		return true, nil
+	}
+	return false, err
+}
+
 // OrgRoleOf reads user id back (GET /Users/{id}; when that answer holds
 // no organizationRole, the list filtered by its userName, where the read
 // found the roles) and returns the organization role it reports
