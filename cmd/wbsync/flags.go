@@ -286,10 +286,11 @@ func (c *connFlags) readKey(ctx context.Context) ([]string, error) {
 	if c.apiKeyFile == "" {
 		return nil, nil
 	}
-	if c.apiKeyFile == "-" {
-		// Not standard input here, as for the outputs: said, rather than
-		// "no such file" for a file no one meant.
-		return nil, usageError{"--api-key-file -: give a file name (/dev/stdin reads the key from standard input; ./- for a file named -)"}
+	if _, err := os.Stat("-"); c.apiKeyFile == "-" && errors.Is(err, fs.ErrNotExist) {
+		// A file named "-" is read; standard input is not (its own
+		// name is): said, rather than "no such file" for a file no one
+		// meant.
+		return nil, usageError{"--api-key-file -: no file is named -, and - is not standard input here: give a file name (/dev/stdin reads the key from standard input)"}
 	}
 	k, err := await(ctx, func() (keyFile, error) { return readKeyFile(c.apiKeyFile) })
 	if err != nil {
@@ -446,7 +447,7 @@ func keyProblem(key, from string) error {
 		// docker --env-file, systemd's EnvironmentFile= in some forms and
 		// hand-made exports keep the quotes of KEY="...": no W&B key holds
 		// one, and the server would only answer 401.
-		return usageError{fmt.Sprintf("the API key from %s is wrapped in quotes (%c...%c), as docker --env-file keeps them from KEY=\"...\": it must be the key alone, without quotes", from, key[0], key[0])}
+		return usageError{fmt.Sprintf("the API key from %s is wrapped in quotes (%c...%c), as docker --env-file keeps them from KEY=%c...%c: it must be the key alone, without quotes", from, key[0], key[0], key[0], key[0])}
 	case strings.ContainsFunc(key, func(c rune) bool { return c > '~' }):
 		// Sent as it is, its bytes reach the server as no key it issued,
 		// and a server that reads header bytes as Latin-1 echoes them in

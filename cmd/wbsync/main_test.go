@@ -261,7 +261,7 @@ func TestConnectionErrors(t *testing.T) {
 		{"WBSYNC_TIMEOUT without a unit", map[string]string{"WANDB_API_KEY": "k3y5", "WBSYNC_TIMEOUT": "5"}, nil, `WBSYNC_TIMEOUT "5": not a value --timeout takes (a duration with its unit, such as 30s or 2m)`},
 		{"WBSYNC_TIMEOUT out of bounds", map[string]string{"WANDB_API_KEY": "k3y5", "WBSYNC_TIMEOUT": "2h"}, nil, "--timeout (or WBSYNC_TIMEOUT) 2h0m0s: want a duration from 1s to 1h"},
 		{"WBSYNC_RATE_LIMIT below the minimum", map[string]string{"WANDB_API_KEY": "k3y5", "WBSYNC_RATE_LIMIT": "0"}, nil, "--rate-limit (or WBSYNC_RATE_LIMIT) 0"},
-		{"--api-key-file -", nil, []string{"--api-key-file", "-"}, "--api-key-file -: give a file name (/dev/stdin reads the key from standard input"},
+		{"--api-key-file -", nil, []string{"--api-key-file", "-"}, "--api-key-file -: no file is named -, and - is not standard input here: give a file name (/dev/stdin reads the key from standard input)"},
 		// The key in the URL's path would go into every request line.
 		{"--url holding the key", map[string]string{"WANDB_API_KEY": "fkQ7x9Lm2Pz4Rt8Wv1Yb6Nc3Hd5Jg0Ks"}, []string{"--url", "http://127.0.0.1:1/t/Wv1Yb6Nc3Hd5/scim"},
 			`--url (or WBSYNC_URL) "http://127.0.0.1:1/t/[redacted]/scim" holds the API key`},

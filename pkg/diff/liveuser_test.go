@@ -204,14 +204,15 @@ func TestComputeUndeclarableUnmanaged(t *testing.T) {
 	second := aged(lh("u2", "jose-h", "josé@example.com", "jose@example.com"), old)
 	byName := aged(lh("u3", "pat@example.com", "pat@localhost"), old)
 	guarded := aged(lu("u4", "zoé@example.com"), old)
-	p = Compute(state(users(du(a))), state(users(lu("ua", a), second, byName, guarded)),
+	handle := aged(lh("u5", "jos-h", "josé@example.com"), old) // username: jos-h names it
+	p = Compute(state(users(du(a))), state(users(lu("ua", a), second, byName, guarded, handle)),
 		model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, MaxDeactivations: model.Limit{Set: true, Value: 100}, Protected: []string{"zoé@example.com"}},
 		Options{Deployment: model.Dedicated, Now: now})
 	reasons = map[string]string{}
 	for _, c := range p.Changes {
 		reasons[c.UserID] = c.Reason
 	}
-	if diff := cmp.Diff(map[string]string{"u2": reasonUnmanaged, "u3": reasonUnmanaged}, reasons); diff != "" {
+	if diff := cmp.Diff(map[string]string{"u2": reasonUnmanaged, "u3": reasonUnmanaged, "u5": reasonUnmanaged}, reasons); diff != "" {
 		t.Errorf("deactivation reasons (-want +got):\n%s", diff)
 	}
 	for _, w := range p.Warnings {
@@ -250,7 +251,7 @@ func TestComputeCreatedInTheFuture(t *testing.T) {
 	got := map[string]bool{}
 	for _, w := range p.Warnings {
 		if w.Code == plan.WarnUnmanagedRecent {
-			got[w.IDs[0]] = strings.Contains(w.Message, "(a date 30d ahead of this machine's clock: the server's clock or this machine's is wrong")
+			got[w.IDs[0]] = strings.Contains(w.Message, "(a date 30 days ahead of this machine's clock: the server's clock or this machine's is wrong")
 		}
 	}
 	if diff := cmp.Diff(map[string]bool{"later": true, "skew": false, "recent": false}, got); diff != "" {

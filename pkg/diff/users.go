@@ -345,11 +345,11 @@ func (p *planner) deactivate(li int32, who subject, reason string) bool {
 
 // declarable reports whether a manifest user may name l: by one of its
 // emails or its userName, which matching tries (docs/manifest.md), when
-// one is an email a manifest may declare; a user without an email, by its
-// username.
+// one is an email a manifest may declare; by its username, when its
+// userName is a handle (no @) or it has no email.
 func declarable(l *model.User) bool {
-	if l.Email == "" && len(l.Emails) == 0 {
-		return true
+	if l.Email == "" && len(l.Emails) == 0 || l.UserName != "" && !strings.Contains(l.UserName, "@") {
+		return true // a handle: a manifest user's username names it
 	}
 	ok := func(s string) bool { return len(s) <= caps.Email && model.ValidEmail(s) }
 	return ok(l.Email) || ok(l.UserName) || slices.ContainsFunc(l.Emails, ok)
@@ -395,7 +395,7 @@ func (p *planner) planUnmanaged() {
 				// Spared, as a date not understood is: but a reader
 				// should learn that a clock (or the server) is wrong.
 				future = fmt.Sprintf(" (a date %s ahead of this machine's clock: the server's clock or this machine's is wrong, or the date is not one)",
-					graceText(l.Created.Sub(p.opts.Now).Round(time.Minute)))
+					model.Rough(l.Created.Sub(p.opts.Now)))
 			}
 			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
 				"%s is not in the manifest but was created %s%s, within policy.unmanagedGracePeriod (%s): not deactivated before %s; %s to keep it",

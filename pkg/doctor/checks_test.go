@@ -219,8 +219,8 @@ func TestReadsReport(t *testing.T) {
 	// The server's clock (Date) apart from this machine's: said either way;
 	// a few minutes' difference is not.
 	full.Users[0].Created, full.Users[1].Created = created, created
-	want(t, Created(full, now, 3*time.Hour), NameCreated, Warn, []string{"meta.created is reported", "the server's clock (its Date header) is 3h0m0s ahead of this machine's"})
-	want(t, Created(full, now, -2*time.Hour), NameCreated, Warn, []string{"is 2h0m0s behind this machine's"})
+	want(t, Created(full, now, 3*time.Hour), NameCreated, Warn, []string{"meta.created is reported", "the server's clock (its Date header) is 3h ahead of this machine's"})
+	want(t, Created(full, now, -2*time.Hour), NameCreated, Warn, []string{"is 2h behind this machine's"})
 	want(t, Created(full, now, 2*time.Minute), NameCreated, OK, []string{"meta.created is reported"}, "Date header")
 }
 

@@ -166,7 +166,7 @@ var emuModes = []emuMode{
 	{name: "service_accounts", seed: "org.json", opts: emulator.Options{ServiceAccounts: 2, TeamServiceAccounts: 1},
 		has: map[string][]string{NameServiceAccounts: {"5 team member(s) are not listed users", "never removes"}}},
 	{name: "clock_ahead", seed: "org.json", clockAhead: 3 * time.Hour, notOK: map[string]Status{NameCreated: Warn},
-		has: map[string][]string{NameCreated: {"meta.created is reported", "the server's clock (its Date header) is 3h0m0s ahead of this machine's"}}},
+		has: map[string][]string{NameCreated: {"meta.created is reported", "the server's clock (its Date header) is 3h ahead of this machine's"}}},
 	{name: "empty_org",
 		notOK: map[string]Status{NameShapes: Warn, NameRoles: Warn, NameExternalID: Warn, NameCreated: Warn, NamePaging: Warn},
 		has: map[string][]string{

@@ -360,7 +360,7 @@ func Created(st model.State, now time.Time, skew time.Duration) Check {
 		}
 		c.Status = Warn
 		c.Detail += fmt.Sprintf("; the server's clock (its Date header) is %s %s this machine's, which the grace period (policy.unmanagedGracePeriod) is measured against: check this machine's clock",
-			skew.Abs().Round(time.Minute), way)
+			model.Rough(skew), way)
 	}
 	return c
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 func TestMatchesProtectedSlash(t *testing.T) {
@@ -71,5 +72,17 @@ func TestTeamRoleFolded(t *testing.T) {
 	}
 	if FoldTeamRoles(map[string]Role{"a": RoleAdmin}) != nil {
 		t.Fatal("an index for one role")
+	}
+}
+
+func TestRough(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		30 * 24 * time.Hour: "30 days", 631777 * time.Hour: "26324 days", 50 * time.Hour: "2 days", -72 * time.Hour: "3 days",
+		36 * time.Hour: "36h", 25 * time.Hour: "25h", 90 * time.Minute: "1h30m", 7 * time.Minute: "7m", 10 * time.Minute: "10m",
+		3*time.Hour + 40*time.Second: "3h1m", 20 * time.Second: "less than a minute",
+	} {
+		if got := Rough(d); got != want {
+			t.Errorf("Rough(%v) = %q, want %q", d, got, want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -113,6 +114,10 @@ func (in *interner) bytes(b []byte) string {
 // one decodes a body that is one resource with rec, and wants nothing
 // after it.
 func one[T any](b []byte, rec func(d *jsonReader) (T, string, error)) (T, error) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		var zero T
+		return zero, errEmptyBody // not "cut off": nothing came
+	}
 	d := newJSONReaderBytes(b)
 	v, _, err := rec(d)
 	if err == nil {

@@ -240,7 +240,7 @@ const (
 	hintClosed = "the server closed the connection without answering"
 	// hintGaveUp429, hintGaveUp5xx: the retries of a 429 or a 5xx spent.
 	hintGaveUp429 = "the server kept throttling: lower --rate-limit or --concurrency, or run again later"
-	hintGaveUp5xx = "the server kept failing: W&B may be down or overloaded; run again later (a plan shows what is left)"
+	hintGaveUp5xx = "the server kept failing: W&B may be down or overloaded; run again later"
 	hintEncoded   = "the answer is encoded (Content-Encoding: %s), which wbsync does not ask for and cannot read: is a proxy between wbsync and the server compressing answers?"
 	hintSwitched  = "is --url the SCIM endpoint, and not a proxy or a WebSocket service?"
 )

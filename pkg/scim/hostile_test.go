@@ -1026,3 +1026,14 @@ func TestCutOffAnswersNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyResourceBody: a create's answer with no body says so, not that
+// it was cut off; one cut inside its JSON says that.
+func TestEmptyResourceBody(t *testing.T) {
+	if _, err := decodeUser([]byte(" \n")); !errors.Is(err, errEmptyBody) || err.Error() != "the body is empty (EOF)" {
+		t.Errorf("empty: %v", err)
+	}
+	if _, err := decodeGroup([]byte(`{"id":"g`)); !errors.Is(err, errCutOff) {
+		t.Errorf("cut: %v", err)
+	}
+}

@@ -122,6 +122,10 @@ func (d *jsonReader) ended() error {
 	return d.err
 }
 
+// errEmptyBody is the error of an answer with no body where a resource
+// was wanted (an empty 201).
+var errEmptyBody = fmt.Errorf("the body is empty (%w)", io.EOF)
+
 // errCutOff is the error of a body that ends inside a JSON value: its
 // sender stopped (it is io.ErrUnexpectedEOF, named for a reader).
 var errCutOff = fmt.Errorf("the body ends inside a JSON value, cut off by the server or a proxy (%w)", io.ErrUnexpectedEOF)

@@ -105,7 +105,7 @@ func decodeListSized[T any](r io.Reader, red *sanitize.Redactor, noun string, st
 	d := newJSONReader(r)
 	if c, ok := d.peek(); !ok {
 		if d.err == io.EOF {
-			return p, fmt.Errorf("%w: the body is empty (%w)", errNotList, io.EOF)
+			return p, fmt.Errorf("%w: %w", errNotList, errEmptyBody)
 		}
 		return p, fmt.Errorf("%w: %w", errNotList, d.err)
 	} else if c != '{' {

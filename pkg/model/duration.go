@@ -1,0 +1,26 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Rough shows d for people, to the minute: whole days from two days up
+// ("30 days"), else hours and minutes as a manifest writes them ("36h",
+// "1h30m", "7m"); under a minute, "less than a minute". A negative d is
+// shown by its size.
+func Rough(d time.Duration) string {
+	d = d.Abs()
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	case d < time.Minute:
+		return "less than a minute"
+	}
+	s := strings.TrimSuffix(d.Round(time.Minute).String(), "0s") // 36h0m, 1h30m, 7m
+	if t, ok := strings.CutSuffix(s, "h0m"); ok {
+		s = t + "h"
+	}
+	return s
+}
