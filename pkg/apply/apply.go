@@ -254,6 +254,9 @@ func newRunner(stop <-chan struct{}, changes []plan.Change, w Writer, opts Optio
 	}
 	for i, c := range changes {
 		r.results[i] = Result{Action: c.Action, Team: c.Team, User: c.User, UserID: c.UserID, TeamID: c.TeamID, From: c.From}
+		if c.Action == plan.SetOrgRole || c.Action == plan.SetTeamRole || c.Action == plan.AddMember {
+			r.results[i].Role = string(c.Role)
+		}
 		if c.Unverified() {
 			r.results[i].Reason = c.Reason
 		}

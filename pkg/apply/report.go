@@ -53,6 +53,9 @@ type Result struct {
 	// From is the change's from: the previous role or name, and "admin"
 	// on the deactivation of an org admin or the removal of a team admin.
 	From string `json:"from,omitempty"`
+	// Role is the role the operation gives: set_org_role's and
+	// set_team_role's new role, the role of an add_member.
+	Role string `json:"role,omitempty"`
 	// Status is the outcome.
 	Status Status `json:"status"`
 	// HTTPStatus and Detail come from the last failed request's StatusError.

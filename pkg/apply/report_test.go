@@ -547,3 +547,27 @@ func TestVerifyUnprotectedByUpdate(t *testing.T) {
 		t.Errorf("no protected warning: New %d, Lifted %d; want 1 and 0", v.New, v.Lifted)
 	}
 }
+
+// TestReportNamesTheRoleGiven: a role change's result and an add's carry
+// the role given, beside the role it replaced (from): the JSON report of a
+// promotion reads as one.
+func TestReportNamesTheRoleGiven(t *testing.T) {
+	promote := plan.Change{Action: plan.SetOrgRole, User: "b@x.com", UserID: "ub", Role: "admin", From: "member"}
+	add := plan.Change{Action: plan.AddMember, User: "c@x.com", UserID: "uc", Team: "ml", TeamID: "tml", Role: "admin"}
+	remove := plan.Change{Action: plan.RemoveMember, User: "d@x.com", UserID: "ud", Team: "ml", TeamID: "tml", From: "admin"}
+	rep := run(t, planOf(promote, add, remove), &fakeWriter{}, Options{})
+	var js bytes.Buffer
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	roles := map[plan.Action]string{}
+	for _, r := range rep.Results {
+		roles[r.Action] = r.Role
+	}
+	if diff := cmp.Diff(map[plan.Action]string{plan.SetOrgRole: "admin", plan.AddMember: "admin", plan.RemoveMember: ""}, roles); diff != "" {
+		t.Errorf("roles (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(js.String(), `"role": "admin"`) || !strings.Contains(js.String(), `"from": "member"`) {
+		t.Errorf("JSON lacks the role given or replaced:\n%s", js.String())
+	}
+}
