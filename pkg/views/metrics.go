@@ -1,6 +1,7 @@
 // The metrics view: a plan as Prometheus text-format gauges, for
 // node_exporter's textfile collector: changes by action, warnings by code,
-// whether a safety limit blocked the plan, and when the last plan succeeded.
+// whether a safety limit blocked the plan, the seats before and after it,
+// and when the last plan succeeded.
 // A scheduled `wbsync plan --metrics-file FILE` keeps the file current, and an
 // alert on wbsync_plan_changes or on a stale timestamp reports drift. The
 // caller writes the file (atomically, so the collector never reads half of
@@ -25,6 +26,7 @@ const (
 	NameUnverified  = "wbsync_plan_unverified_roles"
 	NameWarnings    = "wbsync_plan_warnings"
 	NameBlocked     = "wbsync_plan_blocked"
+	NameSeats       = "wbsync_plan_seats"
 	NameLastSuccess = "wbsync_plan_last_success_timestamp_seconds"
 )
 
@@ -83,6 +85,9 @@ func WriteMetrics(w io.Writer, p plan.Plan, now time.Time) error {
 	}
 	header(&b, NameBlocked, "1 if a safety limit blocked the last successful wbsync plan (it cannot be applied), else 0.")
 	fmt.Fprintf(&b, "%s %d\n", NameBlocked, blocked)
+
+	header(&b, NameSeats, "Active users (W&B's seats) before and after the last successful wbsync plan.")
+	fmt.Fprintf(&b, "%s{when=\"before\"} %d\n%s{when=\"after\"} %d\n", NameSeats, p.Seats.ActiveBefore, NameSeats, p.Seats.ActiveAfter)
 
 	header(&b, NameLastSuccess, "Unix time of the last wbsync plan that read the organization successfully.")
 	fmt.Fprintf(&b, "%s %s\n", NameLastSuccess, strconv.FormatInt(now.Unix(), 10))

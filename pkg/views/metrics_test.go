@@ -66,6 +66,10 @@ wbsync_plan_warnings{code="user_without_team"} 0
 # HELP wbsync_plan_blocked 1 if a safety limit blocked the last successful wbsync plan (it cannot be applied), else 0.
 # TYPE wbsync_plan_blocked gauge
 wbsync_plan_blocked 0
+# HELP wbsync_plan_seats Active users (W&B's seats) before and after the last successful wbsync plan.
+# TYPE wbsync_plan_seats gauge
+wbsync_plan_seats{when="before"} 0
+wbsync_plan_seats{when="after"} 0
 # HELP wbsync_plan_last_success_timestamp_seconds Unix time of the last wbsync plan that read the organization successfully.
 # TYPE wbsync_plan_last_success_timestamp_seconds gauge
 wbsync_plan_last_success_timestamp_seconds 1796072400
@@ -148,6 +152,10 @@ wbsync_plan_warnings{code="we\"ird\\code\n"} 1
 # HELP wbsync_plan_blocked 1 if a safety limit blocked the last successful wbsync plan (it cannot be applied), else 0.
 # TYPE wbsync_plan_blocked gauge
 wbsync_plan_blocked 1
+# HELP wbsync_plan_seats Active users (W&B's seats) before and after the last successful wbsync plan.
+# TYPE wbsync_plan_seats gauge
+wbsync_plan_seats{when="before"} 0
+wbsync_plan_seats{when="after"} 0
 # HELP wbsync_plan_last_success_timestamp_seconds Unix time of the last wbsync plan that read the organization successfully.
 # TYPE wbsync_plan_last_success_timestamp_seconds gauge
 wbsync_plan_last_success_timestamp_seconds 1796072400
@@ -203,7 +211,7 @@ func TestWriteParses(t *testing.T) {
 			t.Errorf("sample without a value: %q", line)
 		}
 	}
-	for _, n := range []string{NameChanges, NameWarnings, NameBlocked, NameLastSuccess} {
+	for _, n := range []string{NameChanges, NameWarnings, NameBlocked, NameSeats, NameLastSuccess} {
 		if !typed[n] {
 			t.Errorf("family %s missing", n)
 		}
@@ -229,6 +237,7 @@ func TestMetricsParse(t *testing.T) {
 		Changes:  []plan.Change{{Action: plan.CreateUser}, {Action: plan.CreateUser}, {Action: plan.DeactivateUser}},
 		Warnings: []plan.Warning{{Code: plan.WarnDuplicateTeam}, {Code: "some \"new\" code"}},
 		Blocked:  []plan.Block{{Limit: plan.LimitMaxDeactivations}},
+		Seats:    plan.Seats{ActiveBefore: 40, ActiveAfter: 41},
 	}
 	var b bytes.Buffer
 	if err := WriteMetrics(&b, p, now); err != nil {
@@ -269,6 +278,8 @@ func TestMetricsParse(t *testing.T) {
 		{NameWarnings, "code", `some "new" code`, 1},
 		{NameWarnings, "code", "roles_unreported", 0},
 		{NameBlocked, "", "", 1},
+		{NameSeats, "when", "before", 40},
+		{NameSeats, "when", "after", 41},
 		{NameLastSuccess, "", "", float64(now.Unix())},
 	} {
 		if got := value(c.name, c.label, c.lv); got != c.want {
