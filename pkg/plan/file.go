@@ -116,7 +116,7 @@ func ParseFile(b []byte) (*File, error) {
 	dec.DisallowUnknownFields()
 	var f File
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("%w: %v (was it written by another wbsync version, or edited?)", ErrNotSavedPlan, err)
+		return nil, fmt.Errorf("%w: %s (was it written by another wbsync version, or edited?)", ErrNotSavedPlan, decodeProblem(err))
 	}
 	if f.Target.URL == "" {
 		return nil, fmt.Errorf("%w: it records no target.url", ErrNotSavedPlan)
@@ -285,3 +285,18 @@ func unprintable(s string) bool {
 // short cuts a value from a file for a message, without splitting a
 // character.
 func short(s string) string { return sanitize.Truncate(s, caps.ShownID) }
+
+// decodeProblem says what is wrong with a saved plan's JSON in its own
+// terms: a value of the wrong type by its field's path and byte offset
+// (not Go's struct names), else the decoder's words.
+func decodeProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return fmt.Sprintf("%s holds a JSON %s, which is not what a saved plan holds there (at byte %d)", te.Field, te.Value, te.Offset)
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, err)
+	}
+	return err.Error()
+}

@@ -236,3 +236,13 @@ func TestDuplicateKeyFoldsAsEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestParseFileWrongType: a value of the wrong type is named by its
+// field's path and offset, not by Go's struct names.
+func TestParseFileWrongType(t *testing.T) {
+	_, err := ParseFile([]byte(`{"format_version":"1","manifest_digest":1,"desired":{}}`))
+	if err == nil || !strings.Contains(err.Error(), "manifest_digest holds a JSON number, which is not what a saved plan holds there (at byte") ||
+		strings.Contains(err.Error(), "Go struct") {
+		t.Errorf("err = %v", err)
+	}
+}
