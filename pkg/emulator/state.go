@@ -125,9 +125,16 @@ type rawUser struct {
 func jsonErrorAt(b []byte, err error) error {
 	off := -1
 	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
 		off = max(int(se.Offset)-1, 0) // the offending byte is the last read
+	case errors.As(err, &te) && te.Field != "":
+		// In the seed's terms, not Go's ("Go struct field rawUser...").
+		off = max(int(te.Offset)-1, 0)
+		err = fmt.Errorf("%s holds a JSON %s, which is not what a seed holds there", te.Field, te.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		err = errors.New("the file ends inside a JSON value (cut off?)")
 	default:
 		if m := unknownFieldRE.FindStringSubmatch(err.Error()); m != nil {
 			off = keyAt(b, m[1])

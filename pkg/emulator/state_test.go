@@ -54,7 +54,9 @@ func TestParseStateErrors(t *testing.T) {
 		{"trailing data", `{"users":[]} {}`, "after the JSON value"},
 		{"not JSON", `users: []`, "line 1, column 1: invalid character"},
 		{"syntax", "{\"users\":[\n{\"userName\": \"b@x.io\",}]}", "line 2, column 23: invalid character '}'"},
-		{"wrong type", "{\n \"users\":{}}", "parse state: json: cannot unmarshal"},
+		{"wrong type", "{\n \"users\":{}}", "parse state: line 2, column 10: users holds a JSON object, which is not what a seed holds there"},
+		{"wrong field type", `{"users": [{"userName": "a@example.com", "active": "yes"}]}`, "users.active holds a JSON string, which is not what a seed holds there"},
+		{"cut off", `{"users": [{"userName": "a@ex`, "parse state: the file ends inside a JSON value (cut off?)"},
 		// Written as a key elsewhere too ("email" is a user's): not placed.
 		{"unknown member key", "{\"users\":[{\"userName\":\"a@x.io\",\"email\":\"a@x.io\"}],\n\"teams\":[{\"name\":\"t\",\"members\":[{\"email\":\"a@x.io\"}]}]}", `parse state: json: unknown field "email"`},
 		// A name written as a value before it is written as a key.
