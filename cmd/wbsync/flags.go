@@ -286,11 +286,13 @@ func (c *connFlags) readKey(ctx context.Context) ([]string, error) {
 	if c.apiKeyFile == "" {
 		return nil, nil
 	}
-	if _, err := os.Stat("-"); c.apiKeyFile == "-" && errors.Is(err, fs.ErrNotExist) {
-		// A file named "-" is read; standard input is not (its own
-		// name is): said, rather than "no such file" for a file no one
-		// meant.
-		return nil, usageError{"--api-key-file -: no file is named -, and - is not standard input here: give a file name (/dev/stdin reads the key from standard input)"}
+	if c.apiKeyFile == "-" {
+		if _, err := os.Stat("-"); errors.Is(err, fs.ErrNotExist) {
+			// A file named "-" is read; standard input is not (its own
+			// name is): said, rather than "no such file" for a file no
+			// one meant.
+			return nil, usageError{"--api-key-file -: no file is named -, and - is not standard input here: give a file name (/dev/stdin reads the key from standard input)"}
+		}
 	}
 	k, err := await(ctx, func() (keyFile, error) { return readKeyFile(c.apiKeyFile) })
 	if err != nil {

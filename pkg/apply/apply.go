@@ -218,9 +218,12 @@ type runner struct {
 	// starts after it (halted).
 	refused atomic.Int64
 	// keyMu guards keyProbes, the reads made to check the key after a
-	// 401 (at most caps.KeyProbes in a run).
+	// 401 (at most caps.KeyProbes in a run), and keyProbed, the error of
+	// the last 401 checked: an add chunk's members share theirs, and one
+	// refused request is checked once.
 	keyMu     sync.Mutex
 	keyProbes int
+	keyProbed error
 	changes   []plan.Change
 	results   []Result
 
@@ -293,18 +296,27 @@ func (r *runner) halted() (reason string, cause *int, ok bool) {
 // halts; a read that goes through (a 401 about that write alone), or
 // fails otherwise, halts nothing. Past caps.KeyProbes reads, a 401 is
 // that operation's failure alone. A Writer that cannot read halts at once.
-func (r *runner) noteKeyRefused(ctx context.Context, i int) {
+func (r *runner) noteKeyRefused(ctx context.Context, i int, werr error) {
 	if kc, ok := r.w.(keyChecker); ok {
 		r.keyMu.Lock()
 		defer r.keyMu.Unlock()
-		if r.refused.Load() > 0 || r.keyProbes >= caps.KeyProbes {
+		if r.refused.Load() > 0 || r.keyProbes >= caps.KeyProbes || werr == r.keyProbed || r.interrupted() {
+			// Halted already, out of reads, this request checked, or
+			// interrupted (nothing more starts: a read would change
+			// nothing).
 			return
 		}
 		r.keyProbes++
+		r.keyProbed = werr
 		refused, err := kc.KeyRefused(ctx)
-		if err != nil || !refused {
-			r.log.Info("a write was answered 401, but the key still reads: the other writes go on",
+		switch {
+		case err != nil:
+			r.log.Info("a write was answered 401, and the read to check the key failed otherwise: the other writes go on",
 				zap.String("action", string(r.changes[i].Action)), zap.String("target", r.opts.Redactor.String(r.results[i].target())), zap.Error(err))
+			return
+		case !refused:
+			r.log.Info("a write was answered 401, but the key still reads: the other writes go on",
+				zap.String("action", string(r.changes[i].Action)), zap.String("target", r.opts.Redactor.String(r.results[i].target())))
 			return
 		}
 	}

@@ -117,3 +117,24 @@ func TestRunKeyCheckedBeforeHalting(t *testing.T) {
 		}
 	}
 }
+
+// An add chunk refused 401 is one request: its members share one read of
+// the key, not one each (which would spend caps.KeyProbes at once).
+func TestRunKeyCheckedOncePerRequest(t *testing.T) {
+	var changes []plan.Change
+	for _, team := range []string{"t1", "t2"} {
+		for i := range 3 {
+			changes = append(changes, ch(plan.AddMember, fmt.Sprintf("u%d@x.com", i), fmt.Sprintf("u%d", i), team, team))
+		}
+	}
+	w := &probingWriter{fakeWriter: &fakeWriter{fail: func(c call) error {
+		if c.ID == "t1" {
+			return &httpError{status: http.StatusUnauthorized, detail: "not this team"}
+		}
+		return nil
+	}}}
+	rep := run(t, planOf(changes...), w, Options{Concurrency: 1})
+	if w.probes.Load() != 1 || rep.Failed != 3 || rep.OK != 3 {
+		t.Errorf("%d probes, %d failed, %d ok; want 1, 3, 3", w.probes.Load(), rep.Failed, rep.OK)
+	}
+}

@@ -174,7 +174,7 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 	if errors.As(err, &se) {
 		res.HTTPStatus, res.Detail = se.HTTPStatus(), se.SCIMDetail()
 		if res.HTTPStatus == http.StatusUnauthorized {
-			r.noteKeyRefused(ctx, i)
+			r.noteKeyRefused(ctx, i, err)
 		}
 	}
 	r.noteOutcome(i)

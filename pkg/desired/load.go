@@ -904,7 +904,7 @@ func (l *loader) loadFile(fi int, src Source) {
 
 // conflictMarker returns the offset of the first line that is a merge
 // conflict marker git writes (<<<<<<< ours, |||||||, =======, >>>>>>>
-// theirs), or -1. No such line is YAML a manifest may hold: seven of
+// theirs; longer ones too), or -1. No such line is YAML a manifest may hold: seven of
 // these characters open no key, and ======= alone is no mapping.
 func conflictMarker(data []byte) int {
 	for off := 0; off < len(data); {
@@ -913,11 +913,13 @@ func conflictMarker(data []byte) int {
 			line = line[:i]
 		}
 		line = bytes.TrimSuffix(line, []byte("\r"))
-		if len(line) >= 7 {
-			for _, m := range []string{"<<<<<<<", "|||||||", ">>>>>>>", "======="} {
-				if bytes.HasPrefix(line, []byte(m)) && (len(line) == 7 || line[7] == ' ') {
-					return off
-				}
+		if len(line) >= 7 && bytes.IndexByte([]byte("<|>="), line[0]) >= 0 {
+			// Seven of one marker character or more (git's
+			// conflict-marker-size), then the end of the line, a space
+			// or a tab.
+			n := len(line) - len(bytes.TrimLeft(line, string(line[0])))
+			if n >= 7 && (n == len(line) || line[n] == ' ' || line[n] == '\t') {
+				return off
 			}
 		}
 		off += len(line) + 1

@@ -204,15 +204,19 @@ func TestComputeUndeclarableUnmanaged(t *testing.T) {
 	second := aged(lh("u2", "jose-h", "josé@example.com", "jose@example.com"), old)
 	byName := aged(lh("u3", "pat@example.com", "pat@localhost"), old)
 	guarded := aged(lu("u4", "zoé@example.com"), old)
-	handle := aged(lh("u5", "jos-h", "josé@example.com"), old) // username: jos-h names it
-	p = Compute(state(users(du(a))), state(users(lu("ua", a), second, byName, guarded, handle)),
-		model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, MaxDeactivations: model.Limit{Set: true, Value: 100}, Protected: []string{"zoé@example.com"}},
+	handle := aged(lh("u5", "jos-h", "josé@example.com"), old)        // username: jos-h names it
+	spaced := aged(lh("u6", "Build Bot", "bot@localhost"), old)       // no username may hold a space
+	bare := aged(lh("u7", "svc-runner"), old)                         // no email: username: svc-runner
+	emailish := aged(lh("u8", "ops@localhost", "ops@localhost"), old) // username: ops@localhost would replace its email
+	p = Compute(state(users(du(a))), state(users(lu("ua", a), second, byName, guarded, handle, spaced, bare, emailish)),
+		model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, MaxDeactivations: model.Limit{Set: true, Value: 100}, Protected: []string{"zoé@example.com"}, UnmanagedGracePeriod: 0},
 		Options{Deployment: model.Dedicated, Now: now})
 	reasons = map[string]string{}
 	for _, c := range p.Changes {
 		reasons[c.UserID] = c.Reason
 	}
-	if diff := cmp.Diff(map[string]string{"u2": reasonUnmanaged, "u3": reasonUnmanaged, "u5": reasonUnmanaged}, reasons); diff != "" {
+	if diff := cmp.Diff(map[string]string{"u2": reasonUnmanaged, "u3": reasonUnmanaged, "u5": reasonUnmanaged,
+		"u6": reasonUndeclarable, "u7": reasonUnmanaged, "u8": reasonUndeclarable}, reasons); diff != "" {
 		t.Errorf("deactivation reasons (-want +got):\n%s", diff)
 	}
 	for _, w := range p.Warnings {

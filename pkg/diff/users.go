@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
@@ -343,16 +344,19 @@ func (p *planner) deactivate(li int32, who subject, reason string) bool {
 	return true
 }
 
-// declarable reports whether a manifest user may name l: by one of its
-// emails or its userName, which matching tries (docs/manifest.md), when
-// one is an email a manifest may declare; by its username, when its
-// userName is a handle (no @) or it has no email.
+// declarable reports whether a manifest user may name l as it is: by one
+// of its emails or its userName, which matching tries (docs/manifest.md),
+// when one is an email a manifest may declare; else by its username.
 func declarable(l *model.User) bool {
-	if l.Email == "" && len(l.Emails) == 0 || l.UserName != "" && !strings.Contains(l.UserName, "@") {
-		return true // a handle: a manifest user's username names it
-	}
 	ok := func(s string) bool { return len(s) <= caps.Email && model.ValidEmail(s) }
-	return ok(l.Email) || ok(l.UserName) || slices.ContainsFunc(l.Emails, ok)
+	if ok(l.Email) || ok(l.UserName) || slices.ContainsFunc(l.Emails, ok) {
+		return true
+	}
+	// By username: one a manifest may write (no white space or control
+	// character), and a handle, not an email, unless the user has none
+	// (naming an email userName by username: would replace its email).
+	writable := l.UserName != "" && !strings.ContainsFunc(l.UserName, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
+	return writable && (!strings.Contains(l.UserName, "@") || l.Email == "" && len(l.Emails) == 0)
 }
 
 // keepAdvice says how to keep the unmanaged user l from deactivation:
@@ -391,7 +395,7 @@ func (p *planner) planUnmanaged() {
 		case fateInGrace:
 			until := l.Created.Add(p.policy.UnmanagedGracePeriod)
 			future := ""
-			if l.Created.After(p.opts.Now.Add(clockSlack)) {
+			if l.Created.After(p.opts.Now.Add(model.ClockSlack)) {
 				// Spared, as a date not understood is: but a reader
 				// should learn that a clock (or the server) is wrong.
 				future = fmt.Sprintf(" (a date %s ahead of this machine's clock: the server's clock or this machine's is wrong, or the date is not one)",
@@ -649,11 +653,6 @@ func (p *planner) graceUnknown(l *model.User) bool {
 
 // stamp shows a time in UTC, to the second.
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-// clockSlack is how far ahead of the local clock a creation date may be
-// before the plan says a clock is wrong: servers' and runners' clocks
-// differ by seconds, not by an hour.
-const clockSlack = time.Hour
 
 // graceText shows a grace period as the manifest may write it: whole days
 // as "7d", anything else as a Go duration.

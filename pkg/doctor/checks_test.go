@@ -215,7 +215,7 @@ func TestReadsReport(t *testing.T) {
 	// A date more than an hour ahead of this machine's clock: a clock is
 	// wrong, and the grace period counts from this one.
 	full.Users[0].Created, full.Users[1].Created = now.Add(48*time.Hour), now.Add(30*time.Minute)
-	want(t, Created(full, now, 0), NameCreated, Warn, []string{"1 of 2 users were created more than an hour ahead of this machine's clock", "check it and the server's"})
+	want(t, Created(full, now, 0), NameCreated, Warn, []string{"meta.created is reported", "; 1 of 2 users were created more than 1h ahead of this machine's clock", "check it and the server's"})
 	// The server's clock (Date) apart from this machine's: said either way;
 	// a few minutes' difference is not.
 	full.Users[0].Created, full.Users[1].Created = created, created

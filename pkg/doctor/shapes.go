@@ -379,7 +379,7 @@ func created(st model.State, now time.Time) Check {
 		switch {
 		case !u.Created.IsZero():
 			n++
-			if u.Created.After(now.Add(time.Hour)) {
+			if u.Created.After(now.Add(model.ClockSlack)) {
 				ahead++
 				if u.Created.After(latest) {
 					latest = u.Created
@@ -389,24 +389,31 @@ func created(st model.State, now time.Time) Check {
 			bad++
 		}
 	}
+	c := createdReported(len(st.Users), n, bad)
 	if ahead > 0 {
-		return Check{Name: NameCreated, Status: Warn, Detail: fmt.Sprintf(
-			"%d of %d users were created more than an hour ahead of this machine's clock (the latest %s): the grace period (policy.unmanagedGracePeriod) is measured against this clock, so check it and the server's (such users are spared as recent)",
-			ahead, len(st.Users), latest.UTC().Format(time.RFC3339))}
+		c.Status = Warn
+		c.Detail += fmt.Sprintf("; %d of %d users were created more than %s ahead of this machine's clock (the latest %s): the grace period (policy.unmanagedGracePeriod) is measured against this clock, so check it and the server's (such users are spared as recent)",
+			ahead, len(st.Users), model.Rough(model.ClockSlack), latest.UTC().Format(time.RFC3339))
 	}
+	return c
+}
+
+// createdReported judges how many of users carry a readable meta.created
+// (n) and one that is no date (bad).
+func createdReported(users, n, bad int) Check {
 	if bad > 0 {
 		return Check{Name: NameCreated, Status: Warn, Detail: fmt.Sprintf(
 			"%d of %d users carry a meta.created that is not a date (%d a readable one): under unmanagedUsers: deactivate, plans spare those users with a warning, as their age is unknown",
-			bad, len(st.Users), n)}
+			bad, users, n)}
 	}
 	switch n {
 	case 0:
 		return Check{Name: NameCreated, Status: Warn, Detail: "no user carries meta.created: just-in-time users get no grace period (policy.unmanagedGracePeriod) before a deactivation"}
-	case len(st.Users):
+	case users:
 		return Check{Name: NameCreated, Status: OK, Detail: "meta.created is reported: the grace period for just-in-time users applies"}
 	}
 	// As for roles, a value reported for some users only is a warning:
 	// the others are just-in-time users' likeliest shape.
 	return Check{Name: NameCreated, Status: Warn, Detail: fmt.Sprintf(
-		"meta.created is reported for %d of %d users; the others get no grace period (policy.unmanagedGracePeriod) before a deactivation", n, len(st.Users))}
+		"meta.created is reported for %d of %d users; the others get no grace period (policy.unmanagedGracePeriod) before a deactivation", n, users)}
 }

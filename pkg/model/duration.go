@@ -24,3 +24,8 @@ func Rough(d time.Duration) string {
 	}
 	return s
 }
+
+// ClockSlack is how far ahead of this machine's clock a user's creation
+// date may be before plan and doctor say a clock is wrong: servers' and
+// runners' clocks differ by seconds, not by an hour.
+const ClockSlack = time.Hour
