@@ -321,6 +321,9 @@ func (r *runner) noteKeyRefused(ctx context.Context, i int, werr error) {
 		}
 	}
 	if r.refused.CompareAndSwap(0, int64(i)+1) {
+		if kc, ok := r.w.(keyChecker); ok {
+			kc.StopWrites() // those waiting for their turn (the rate limit) too
+		}
 		r.log.Error("the server refused the API key on a write: no further write is sent",
 			zap.String("action", string(r.changes[i].Action)), zap.String("target", r.opts.Redactor.String(r.results[i].target())))
 	}

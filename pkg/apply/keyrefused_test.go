@@ -84,12 +84,15 @@ type probingWriter struct {
 	*fakeWriter
 	refused bool
 	probes  atomic.Int32
+	stops   atomic.Int32
 }
 
 func (p *probingWriter) KeyRefused(context.Context) (bool, error) {
 	p.probes.Add(1)
 	return p.refused, nil
 }
+
+func (p *probingWriter) StopWrites() { p.stops.Add(1) }
 
 // A 401 that a read confirms (the key revoked) halts the run; one that a
 // read does not (the server refused that write alone) fails that write
@@ -109,8 +112,10 @@ func TestRunKeyCheckedBeforeHalting(t *testing.T) {
 		}}}
 		rep := run(t, planOf(changes...), w, Options{Concurrency: 1})
 		switch {
-		case revoked && (len(w.recorded()) != 3 || rep.Skipped != 7 || w.probes.Load() != 1):
-			t.Errorf("revoked: %d writes, %d skipped, %d probes; want 3, 7, 1", len(w.recorded()), rep.Skipped, w.probes.Load())
+		case revoked && (len(w.recorded()) != 3 || rep.Skipped != 7 || w.probes.Load() != 1 || w.stops.Load() != 1):
+			t.Errorf("revoked: %d writes, %d skipped, %d probes, %d StopWrites; want 3, 7, 1, 1", len(w.recorded()), rep.Skipped, w.probes.Load(), w.stops.Load())
+		case !revoked && w.stops.Load() != 0:
+			t.Errorf("refused one by one: StopWrites called %d times", w.stops.Load())
 		case !revoked && (len(w.recorded()) != 10 || rep.Failed != 6 || rep.Skipped != 0 || int(w.probes.Load()) != caps.KeyProbes):
 			t.Errorf("refused one by one: %d writes, %d failed, %d skipped, %d probes; want 10, 6, 0, %d",
 				len(w.recorded()), rep.Failed, rep.Skipped, w.probes.Load(), caps.KeyProbes)
@@ -137,4 +142,49 @@ func TestRunKeyCheckedOncePerRequest(t *testing.T) {
 	if w.probes.Load() != 1 || rep.Failed != 3 || rep.OK != 3 {
 		t.Errorf("%d probes, %d failed, %d ok; want 1, 3, 3", w.probes.Load(), rep.Failed, rep.OK)
 	}
+}
+
+// waitingErr is a Writer error for a request that never went out, as
+// the SCIM client's for a write StopWrites ended while it waited its turn.
+type waitingErr struct{}
+
+func (waitingErr) Error() string {
+	return "not sent: the server refused the API key on an earlier write"
+}
+func (waitingErr) NotSent() bool { return true }
+
+// A write still waiting for its turn when the key is found refused ends
+// unsent (StopWrites): skipped for the refused key, naming the write the
+// server refused, not failed.
+func TestRunWaitingWriteSkippedWhenKeyRefused(t *testing.T) {
+	release := make(chan struct{})
+	w := &probingWriter{refused: true}
+	w.fakeWriter = &fakeWriter{hook: func(_ context.Context, c call) error {
+		switch c.User {
+		case "wait@x.com":
+			<-release // waits for its turn until writes are stopped
+			return waitingErr{}
+		case "refused@x.com":
+			return &httpError{status: http.StatusUnauthorized, detail: "invalid API key"}
+		}
+		return nil
+	}}
+	changes := []plan.Change{ch(plan.CreateUser, "wait@x.com", "", "", ""), ch(plan.CreateUser, "refused@x.com", "", "", "")}
+	rep := run(t, planOf(changes...), stopReleases{w, release}, Options{Concurrency: 2})
+	got := rep.Results[0]
+	if got.Status != StatusSkipped || got.Reason != reasonKeyRefused || got.CausedBy == nil || *got.CausedBy != 1 || rep.Failed != 1 {
+		t.Errorf("waiting write: %+v (failed %d); want skipped for the refused key, caused by 1", got, rep.Failed)
+	}
+}
+
+// stopReleases is a probingWriter whose StopWrites releases the writes
+// waiting for their turn (release).
+type stopReleases struct {
+	*probingWriter
+	release chan struct{}
+}
+
+func (s stopReleases) StopWrites() {
+	s.probingWriter.StopWrites()
+	close(s.release)
 }

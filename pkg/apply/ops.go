@@ -159,6 +159,10 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 		res.Status, res.Reason, res.CausedBy = StatusSkipped, dep.msg, &dep.cause
 	case errors.As(err, &dep):
 		res.Status, res.Error = StatusFailed, dep.msg
+	case notSent(err) && r.refused.Load() > 0:
+		// Waiting for its turn when the key was refused: never sent.
+		cause := int(r.refused.Load() - 1)
+		res.Status, res.Reason, res.CausedBy = StatusSkipped, reasonKeyRefused, &cause
 	case outcomeUnknown(err), errors.As(err, new(*bug.Error)):
 		// A panic (a bug) may come after the request was sent.
 		res.Status, res.Error = StatusUnknown, err.Error()

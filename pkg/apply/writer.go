@@ -68,6 +68,9 @@ type keyChecker interface {
 	// KeyRefused reports whether a read is answered 401 too; an error
 	// when the read failed otherwise (nothing is then known of the key).
 	KeyRefused(ctx context.Context) (bool, error)
+	// StopWrites ends unsent every write still waiting for its turn,
+	// and every later one: called once the key is refused.
+	StopWrites()
 }
 
 // writeCounter is implemented by Writers that count the write requests a

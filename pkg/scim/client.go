@@ -176,6 +176,10 @@ type Client struct {
 	// the rate limit) ends.
 	stopped context.Context
 	stop    context.CancelFunc
+	// writesStopped is cancelled by StopWrites: no write not yet sent is
+	// sent (reads go on).
+	writesStopped context.Context
+	stopWrites    context.CancelFunc
 
 	mu         sync.Mutex
 	names      map[string]string // user id → userName, for error messages
@@ -239,6 +243,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.sem = make(chan struct{}, c.conc)
 	c.stopped, c.stop = context.WithCancel(context.Background())
+	c.writesStopped, c.stopWrites = context.WithCancel(context.Background())
 	if c.limiter, err = limiter(cfg.RateLimit, c.conc); err != nil {
 		return nil, err
 	}
@@ -499,6 +504,12 @@ func (c *Client) Redactor() *sanitize.Redactor { return c.red }
 // the run is interrupted (a retry is a new request, which an interrupt
 // must not start).
 func (c *Client) StopRetrying() { c.stop() }
+
+// StopWrites makes every write not yet sent (waiting for its turn, a
+// 429's pause or the rate limit) end unsent, and every later one too:
+// apply calls it once the server refused the key (KeyRefused). Reads go
+// on; requests already sent are answered as they are.
+func (c *Client) StopWrites() { c.stopWrites() }
 
 // BaseURL returns the checked SCIM base URL (no trailing slash, no query).
 func (c *Client) BaseURL() string { return c.base.String() }

@@ -86,18 +86,34 @@ func (c *Client) do(ctx context.Context, cl call) (*reply, error) {
 // from being sent.
 var errRetryStopped = errors.New("not sent again: the run was interrupted")
 
+// errWritesStopped is what attempt returns for a write StopWrites kept
+// from being sent.
+var errWritesStopped = errors.New("not sent: the server refused the API key on an earlier write")
+
 // attempt sends the call once. It waits for its turn, a 429's pause and
-// the rate limit only until StopRetrying, and is not sent after it: a
-// request not yet sent when the run is interrupted is never sent.
+// the rate limit only until StopRetrying (a write: or StopWrites), and is
+// not sent after it: a request not yet sent when the run is interrupted is
+// never sent.
 func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, error) {
 	wait, stopWait := context.WithCancel(ctx)
 	defer stopWait()
 	defer context.AfterFunc(c.stopped, stopWait)()
+	write := cl.method != http.MethodGet
+	if write {
+		defer context.AfterFunc(c.writesStopped, stopWait)()
+	}
+	// stoppedErr is why a wait ended that ctx did not end.
+	stoppedErr := func() error {
+		if c.stopped.Err() == nil && write && c.writesStopped.Err() != nil {
+			return errWritesStopped
+		}
+		return errRetryStopped
+	}
 	select {
 	case c.sem <- struct{}{}:
 	case <-wait.Done():
 		if ctx.Err() == nil {
-			return nil, errRetryStopped
+			return nil, stoppedErr()
 		}
 		return nil, ctx.Err()
 	}
@@ -112,7 +128,7 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			return nil, errRetryStopped
+			return nil, stoppedErr()
 		}
 	}
 	if err := c.limiter.Wait(wait); err != nil {
@@ -120,12 +136,12 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 		case ctx.Err() != nil:
 			return nil, ctx.Err()
 		case wait.Err() != nil:
-			return nil, errRetryStopped
+			return nil, stoppedErr()
 		}
 		return nil, fmt.Errorf("%s %s: wait for the rate limit: %w", cl.method, c.pathOf(cl), err)
 	}
-	if c.stopped.Err() != nil {
-		return nil, errRetryStopped
+	if c.stopped.Err() != nil || write && c.writesStopped.Err() != nil {
+		return nil, stoppedErr()
 	}
 	actx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)

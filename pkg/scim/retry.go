@@ -99,6 +99,13 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 	rep, err := retry.DoValue(ctx, b, func(ctx context.Context) (*reply, error) {
 		r.attempts++
 		rep, err := r.c.attempt(ctx, r.cl, payload)
+		if errors.Is(err, errWritesStopped) {
+			// Never sent this time; an earlier attempt's failure stands.
+			if lastErr == nil {
+				return nil, &Error{Method: r.cl.method, Path: r.c.pathOf(r.cl), fatal: true, neverSent: true, Detail: errWritesStopped.Error()}
+			}
+			return nil, lastErr
+		}
 		if errors.Is(err, errRetryStopped) {
 			if lastErr == nil { // never sent
 				return nil, &Error{Method: r.cl.method, Path: r.c.pathOf(r.cl), fatal: true, stopped: true, neverSent: true,

@@ -595,6 +595,38 @@ func TestStopRetryingEndsTheRateWait(t *testing.T) {
 	}
 }
 
+// TestStopWritesEndsTheirWait: a write waiting for the rate limiter when
+// StopWrites is called ends unsent (NotSent, not an interrupt's
+// RetryStopped), and so does every later write; reads still go.
+func TestStopWritesEndsTheirWait(t *testing.T) {
+	f, srv := newFake(t)
+	c := testClient(t, srv.URL, func(c *Config) { c.RateLimit, c.Concurrency = 0.1, 1 })
+	for c.limiter.Allow() { // the bucket is empty: the next token is 10 s away
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.SetOrgRole(context.Background(), "u1", "admin") }()
+	c.StopWrites() // while it waits for the limiter, or before it does: unsent either way
+	err := <-done
+	var e *Error
+	if !errors.As(err, &e) || !e.NotSent() || e.RetryStopped() || e.OutcomeUnknown() || !strings.Contains(err.Error(), "not sent: the server refused the API key") {
+		t.Fatalf("write waiting when writes stopped: %v, want not sent, for the key", err)
+	}
+	if n := f.count("PATCH"); n != 0 {
+		t.Fatalf("%d writes sent", n)
+	}
+	// Without a rate limit: later writes are not sent, reads are.
+	f2, srv2 := newFake(t)
+	f2.users = mkUsers(2)
+	c2 := testClient(t, srv2.URL)
+	c2.StopWrites()
+	if err := c2.SetOrgRole(context.Background(), "u2", "admin"); err == nil || !strings.Contains(err.Error(), "not sent") {
+		t.Fatalf("write after StopWrites: %v", err)
+	}
+	if users, err := c2.ListUsers(context.Background()); err != nil || len(users) != 2 || f2.count("PATCH") != 0 {
+		t.Fatalf("read after StopWrites: %d users, %v; %d writes", len(users), err, f2.count("PATCH"))
+	}
+}
+
 // TestRateLimitPausesEveryRequest: a 429 with Retry-After holds back the
 // client's other requests too (the server limits the client, not one
 // request): a request started during the pause reaches the server only
