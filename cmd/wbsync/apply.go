@@ -468,6 +468,9 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	}
 	var verifyErr error
 	switch {
+	case runErr == nil && !o.noVerify && rep.KeyRefused():
+		// The read would be refused as the writes were.
+		rep.Verification = apply.VerifyFailed(apply.NotRun + "the server refused the API key during the run")
 	case runErr == nil && !o.noVerify:
 		verifyErr = a.verify(ctx, rep)
 	case runErr != nil && !o.noVerify:

@@ -1516,13 +1516,16 @@ func TestKeyRevokedDuringApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
-	writes, revoked := 0, false
+	writes, refusals, revoked := 0, 0, false
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		if r.Method != http.MethodGet {
 			writes++
 		}
 		refuse := revoked
+		if refuse {
+			refusals++
+		}
 		revoked = revoked || r.Method != http.MethodGet
 		mu.Unlock()
 		if refuse {
@@ -1543,12 +1546,16 @@ func TestKeyRevokedDuringApply(t *testing.T) {
 	m := writeFile(t, "m.yaml", b.String())
 	r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve", "--concurrency", "1")
 	mu.Lock()
-	sent := writes
+	sent, refused := writes, refusals
 	mu.Unlock()
 	if r.code != exitFailed || sent != 2 {
 		t.Fatalf("exit %d after %d writes, want 4 after 2 (one done, one refused):\n%s\n%s", r.code, sent, r.stdout, r.stderr)
 	}
-	for _, want := range []string{"not sent: the server refused the API key (401) on an earlier write", "Apply: 1 ok, 1 failed, 9 skipped."} {
+	if refused != 2 { // the write and the read that checks the key; no verification read
+		t.Errorf("%d requests refused, want 2 (the write, the key check)", refused)
+	}
+	for _, want := range []string{"not sent: the server refused the API key (401) on an earlier write", "Apply: 1 ok, 1 failed, 9 skipped.",
+		"Verified: not run: the server refused the API key during the run; run 'wbsync plan' to see what remains."} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
 		}

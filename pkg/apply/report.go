@@ -383,6 +383,13 @@ func (r *Report) UnknownSettled() bool {
 	return true
 }
 
+// KeyRefused reports whether the run halted because the server refused
+// the key (an operation skipped for it): a verification read would be
+// refused too.
+func (r *Report) KeyRefused() bool {
+	return slices.ContainsFunc(r.Results, func(res Result) bool { return res.Reason == reasonKeyRefused })
+}
+
 // roleWritesNotDone counts the run's role writes that failed, were
 // skipped or are unknown.
 func (r *Report) roleWritesNotDone() int {
