@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -500,19 +501,15 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	// An interrupt or a failed verification is the error of the run; a
 	// --report that could not be written is said beside it, or the file
 	// of an earlier run would pass for this one's.
-	withFile := func(err error) error {
-		if fileErr == nil {
-			return err
+	// (After a failed verification the writes were made; what remains is
+	// unknown: as for changes that remain, exit 4, not 1 "nothing written".)
+	if err := cmp.Or(runErr, verifyErr); err != nil {
+		if fileErr != nil {
+			err = fmt.Errorf("%w; and --report was not written: %w", err, fileErr)
 		}
-		return fmt.Errorf("%w; and --report was not written: %w", err, fileErr)
+		return exitFailed, err
 	}
 	switch {
-	case runErr != nil:
-		return exitFailed, withFile(runErr)
-	case verifyErr != nil:
-		// The writes were made; what remains is unknown: as for changes
-		// that remain, exit 4 (exit 1 would read as "nothing written").
-		return exitFailed, withFile(verifyErr)
 	case fileErr != nil:
 		return exitFailed, fmt.Errorf("the apply ran, but --report was not written: %w", fileErr)
 	case rep.Failed > 0 || rep.Unknown > 0 && !rep.UnknownSettled():

@@ -263,11 +263,11 @@ func writeAtomic(ctx context.Context, path string, perm os.FileMode, write func(
 	if err != nil {
 		return err
 	}
-	replaced := false
-	var old fs.FileInfo
+	var old fs.FileInfo // the file replaced, if any
 	if fi, err := os.Stat(path); err == nil {
-		perm, replaced, old = fi.Mode().Perm(), true, fi // a file replaced keeps the mode its owner gave it
+		perm, old = fi.Mode().Perm(), fi // a file replaced keeps the mode its owner gave it
 	}
+	replaced := old != nil
 	dir := filepath.Dir(path)
 	why := ""
 	tmp, err := newTemp(dir, "."+tempBase(path)+".tmp-", perm)

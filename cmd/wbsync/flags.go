@@ -630,13 +630,9 @@ func controlInName(r rune) bool {
 // linkWithin reports whether the symbolic link p, in directory dir,
 // names a file inside dir (or below it), both taken with their links
 // resolved.
-func linkWithin(dir, p string) bool {
-	d, err := realPath(dir)
-	if err != nil {
-		return false
-	}
+func linkWithin(realDir, p string) bool {
 	t, err := realPath(p)
-	return err == nil && within(d, t)
+	return err == nil && within(realDir, t)
 }
 
 // canonical is p with its links resolved and made absolute, as far as
@@ -664,7 +660,7 @@ func realPath(p string) (string, error) {
 // within reports whether the absolute path t is dir or below it.
 func within(dir, t string) bool {
 	rel, err := filepath.Rel(dir, t)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // linkedOut reports, for a relative -f path (the repository's own, in a
@@ -744,6 +740,7 @@ func manifestPaths(files []string) ([]string, error) {
 			return nil, fileError{f, fmt.Errorf("manifest directory %s: %w", f, err)}
 		}
 		var found []string
+		realDir, dirErr := realPath(f) // once per directory, for its links
 		for _, e := range entries {
 			name := e.Name()
 			ext := filepath.Ext(name)
@@ -778,7 +775,7 @@ func manifestPaths(files []string) ([]string, error) {
 			} else if !fi.Mode().IsRegular() {
 				return nil, fileError{p, fmt.Errorf("manifest directory %s: %s is not a regular file", f, name)}
 			}
-			if e.Type()&fs.ModeSymlink != 0 && !linkWithin(f, p) {
+			if e.Type()&fs.ModeSymlink != 0 && (dirErr != nil || !linkWithin(realDir, p)) {
 				// A pull request may add the link: read, the file it names
 				// (a runner's credentials) would be quoted in the problems
 				// printed to the CI log. Named with -f, it is read.

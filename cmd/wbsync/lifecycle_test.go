@@ -19,9 +19,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest"
-
 	"github.com/wbsync/wbsync/pkg/apply"
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/emulator"
@@ -287,10 +284,7 @@ teams:
 // TestVerificationCatchesDroppedWrite: a server that answers 200 to a
 // member add without doing it is caught by the verification: exit 4.
 func TestVerificationCatchesDroppedWrite(t *testing.T) {
-	srv, err := emulator.New(emulator.Options{}, nil, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := newEmulator(t, "")
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPatch && strings.Contains(r.URL.Path, "/Groups/") {
 			// Answer with the group as it is, having changed nothing.
@@ -369,10 +363,7 @@ func TestVerificationReadFails(t *testing.T) {
 	if err := os.Mkdir(reportDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := emulator.New(emulator.Options{}, nil, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := newEmulator(t, "")
 	var wrote sync.Once
 	written := make(chan struct{})
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -415,10 +406,7 @@ func TestVerificationReadFails(t *testing.T) {
 // (it did reach the server), nothing new starts, exit 4; the next plan
 // shows the create was done.
 func TestInterruptedApply(t *testing.T) {
-	srv, err := emulator.New(emulator.Options{}, nil, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := newEmulator(t, "")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var (
@@ -487,10 +475,7 @@ func TestInterruptedApply(t *testing.T) {
 // saying it took effect. When the server did not make it, exit 4.
 func TestUnknownSettledByVerification(t *testing.T) {
 	for _, made := range []bool{true, false} {
-		srv, err := emulator.New(emulator.Options{}, nil, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		srv := newEmulator(t, "")
 		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPatch && strings.Contains(r.URL.Path, "/Groups/") {
 				if made {
@@ -1511,10 +1496,7 @@ func TestPlanInterruptedBetweenFiles(t *testing.T) {
 // no further write, reports the rest as skipped for that reason, and exits
 // 4 (something was written).
 func TestKeyRevokedDuringApply(t *testing.T) {
-	srv, err := emulator.New(emulator.Options{}, nil, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := newEmulator(t, "")
 	var mu sync.Mutex
 	writes, refusals, revoked := 0, 0, false
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -1587,10 +1569,7 @@ func TestSavedTargetNamedInErrors(t *testing.T) {
 // key still reads (a refusal of that write, not a revoked key) fails that
 // write alone: the other writes go on (exit 4).
 func TestWriteRefused401Alone(t *testing.T) {
-	srv, err := emulator.New(emulator.Options{}, nil, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := newEmulator(t, "")
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Users") {
 			body, _ := io.ReadAll(r.Body)

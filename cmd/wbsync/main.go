@@ -233,7 +233,7 @@ func watchSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, say fun
 		os.Remove(name.(string)) // a file being written: left half, it would hold the plan or the export
 		return true
 	})
-	sayWithin(secondSignalNotice(s, writesStarted.Load(), reportSaved.Load(), reportPrinted.Load()))
+	sayWithin(secondSignalNotice(s, writesStarted.Load(), planSaved.Load(), reportSaved.Load(), reportPrinted.Load()))
 	end(s)
 }
 
@@ -419,10 +419,10 @@ var reportPrinted atomic.Bool
 // secondSignalNotice is what a second signal says before the process
 // ends, given whether writes started, the report file saved (or nil) and
 // the report printed.
-func secondSignalNotice(s os.Signal, started bool, report *string, printed bool) string {
+func secondSignalNotice(s os.Signal, started bool, plan, report *string, printed bool) string {
 	switch {
-	case !started && planSaved.Load() != nil:
-		return fmt.Sprintf("wbsync: %v again: exiting now; no write request was sent, and the plan was saved in %s, but no file after it", s, *planSaved.Load())
+	case !started && plan != nil:
+		return fmt.Sprintf("wbsync: %v again: exiting now; no write request was sent, and the plan was saved in %s, but no file after it", s, *plan)
 	case !started:
 		return fmt.Sprintf("wbsync: %v again: exiting now; nothing was written", s)
 	case report != nil && printed:

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"go.uber.org/zap"
@@ -173,10 +174,8 @@ func readManifestWithin(ctx context.Context, files []string, limit int64, expand
 		if err != nil {
 			return nil, err
 		}
-		for _, p := range paths {
-			if red != nil && red.Holds(p) {
-				return nil, errKeyInManifest
-			}
+		if red != nil && slices.ContainsFunc(paths, red.Holds) {
+			return nil, errKeyInManifest
 		}
 		if expanded != nil {
 			expanded(paths)

@@ -111,6 +111,15 @@ func (c *child) exit(t *testing.T) syscall.WaitStatus {
 
 func emuServer(t *testing.T, seedPath string, opts ...emulator.Options) (*emulator.Server, *httptest.Server) {
 	t.Helper()
+	srv := newEmulator(t, seedPath, opts...)
+	return srv, httptest.NewServer(srv)
+}
+
+// newEmulator is the bundled emulator seeded from seedPath ("" for an
+// empty organization), with opts (the first, if any), for a test to serve
+// itself (behind a handler that lies, refuses or rewrites).
+func newEmulator(t *testing.T, seedPath string, opts ...emulator.Options) *emulator.Server {
+	t.Helper()
 	var seed *emulator.State
 	if seedPath != "" {
 		f, err := os.Open(seedPath)
@@ -127,7 +136,7 @@ func emuServer(t *testing.T, seedPath string, opts ...emulator.Options) (*emulat
 	if err != nil {
 		t.Fatal(err)
 	}
-	return srv, httptest.NewServer(srv)
+	return srv
 }
 
 // TestPromptSignal: Ctrl-C (or SIGTERM) at the yes prompt ends wbsync at
@@ -377,10 +386,7 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 }
 
 func secondSignal(t *testing.T, ignoredAtStart, withReport bool) {
-	srv, err := emulator.New(emulator.Options{}, nil, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := newEmulator(t, "")
 	var writing atomic.Bool
 	inFlight := make(chan struct{}, 1)
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -491,15 +497,13 @@ func TestSecondSignalNotice(t *testing.T) {
 		{true, false, &report, "the apply report was saved in report.json (stdout may lack it)"},
 		{true, true, &report, "the apply report was saved in report.json and printed"},
 	} {
-		if got := secondSignalNotice(syscall.SIGINT, tc.started, tc.report, tc.printed); !strings.Contains(got, tc.says) {
+		if got := secondSignalNotice(syscall.SIGINT, tc.started, nil, tc.report, tc.printed); !strings.Contains(got, tc.says) {
 			t.Errorf("started %v, report %v, printed %v: %q, want it to say %q", tc.started, tc.report != nil, tc.printed, got, tc.says)
 		}
 	}
 	// A plan saved with --out before the metrics file: said, not denied.
 	out := "p.plan"
-	planSaved.Store(&out)
-	defer planSaved.Store(nil)
-	if got := secondSignalNotice(syscall.SIGINT, false, nil, false); !strings.Contains(got, "the plan was saved in p.plan") || strings.Contains(got, "nothing was written") {
+	if got := secondSignalNotice(syscall.SIGINT, false, &out, nil, false); !strings.Contains(got, "the plan was saved in p.plan") || strings.Contains(got, "nothing was written") {
 		t.Errorf("after the plan file was saved: %q", got)
 	}
 }

@@ -122,8 +122,8 @@ const reasonNotRetried = "not tried again: apply was interrupted"
 // reasonKeyRefused is the Reason of every operation not sent because the
 // server refused the API key (401) on an earlier write: a key revoked or
 // expired during the run refuses every write after it, and sending them
-// all (18 minutes for 10,000 at the default rate) would only repeat the
-// refusal.
+// all (about 17 minutes for 10,000 at the default rate) would only repeat
+// the refusal.
 const reasonKeyRefused = "not sent: the server refused the API key (401) on an earlier write"
 
 // Run applies the plan's changes in order and records every operation's
@@ -283,11 +283,17 @@ func (r *runner) halted() (reason string, cause *int, ok bool) {
 	if r.interrupted() {
 		return reasonInterrupted, nil, true
 	}
-	if c := r.refused.Load(); c > 0 {
-		i := int(c - 1)
+	if i, ok := r.refusedBy(); ok {
 		return reasonKeyRefused, &i, true
 	}
 	return "", nil, false
+}
+
+// refusedBy returns the operation whose 401 the key check confirmed, and
+// whether there is one.
+func (r *runner) refusedBy() (int, bool) {
+	c := r.refused.Load()
+	return int(c - 1), c > 0
 }
 
 // noteKeyRefused is called when the server answered changes[i] 401. A
@@ -297,7 +303,8 @@ func (r *runner) halted() (reason string, cause *int, ok bool) {
 // fails otherwise, halts nothing. Past caps.KeyProbes reads, a 401 is
 // that operation's failure alone. A Writer that cannot read halts at once.
 func (r *runner) noteKeyRefused(ctx context.Context, i int, werr error) {
-	if kc, ok := r.w.(keyChecker); ok {
+	kc, canCheck := r.w.(keyChecker)
+	if canCheck {
 		r.keyMu.Lock()
 		defer r.keyMu.Unlock()
 		if r.refused.Load() > 0 || r.keyProbes >= caps.KeyProbes || werr == r.keyProbed || r.interrupted() {
@@ -321,7 +328,7 @@ func (r *runner) noteKeyRefused(ctx context.Context, i int, werr error) {
 		}
 	}
 	if r.refused.CompareAndSwap(0, int64(i)+1) {
-		if kc, ok := r.w.(keyChecker); ok {
+		if canCheck {
 			kc.StopWrites() // those waiting for their turn (the rate limit) too
 		}
 		r.log.Error("the server refused the API key on a write: no further write is sent",

@@ -150,6 +150,7 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 	res := &r.results[i]
 	var dep errDependency
 	var se StatusError
+	refusedBy, keyRefused := r.refusedBy()
 	switch {
 	case err == nil:
 		res.Status = StatusOK
@@ -159,10 +160,9 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 		res.Status, res.Reason, res.CausedBy = StatusSkipped, dep.msg, &dep.cause
 	case errors.As(err, &dep):
 		res.Status, res.Error = StatusFailed, dep.msg
-	case notSent(err) && r.refused.Load() > 0:
+	case notSent(err) && keyRefused:
 		// Waiting for its turn when the key was refused: never sent.
-		cause := int(r.refused.Load() - 1)
-		res.Status, res.Reason, res.CausedBy = StatusSkipped, reasonKeyRefused, &cause
+		res.Status, res.Reason, res.CausedBy = StatusSkipped, reasonKeyRefused, &refusedBy
 	case outcomeUnknown(err), errors.As(err, new(*bug.Error)):
 		// A panic (a bug) may come after the request was sent.
 		res.Status, res.Error = StatusUnknown, err.Error()
@@ -210,9 +210,6 @@ func (r *runner) skip(i int, reason string, cause *int) {
 // is halted (see halted).
 func (r *runner) skipHalted(idx ...int) {
 	reason, cause, _ := r.halted()
-	if reason == "" {
-		reason = reasonInterrupted
-	}
 	for _, i := range idx {
 		r.skip(i, reason, cause)
 	}

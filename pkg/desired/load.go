@@ -907,12 +907,13 @@ func (l *loader) loadFile(fi int, src Source) {
 // theirs; longer ones too), or -1. No such line is YAML a manifest may hold: seven of
 // these characters open no key, and ======= alone is no mapping.
 func conflictMarker(data []byte) int {
-	for off := 0; off < len(data); {
-		line := data[off:]
-		if i := bytes.IndexByte(line, '\n'); i >= 0 {
-			line = line[:i]
+	for off, next := 0, 0; off < len(data); off = next {
+		end := len(data)
+		if i := bytes.IndexByte(data[off:], '\n'); i >= 0 {
+			end = off + i
 		}
-		line = bytes.TrimSuffix(line, []byte("\r"))
+		next = end + 1
+		line := bytes.TrimSuffix(data[off:end], []byte("\r"))
 		if len(line) >= 7 && bytes.IndexByte([]byte("<|>="), line[0]) >= 0 {
 			// Seven of one marker character or more (git's
 			// conflict-marker-size), then the end of the line, a space
@@ -921,10 +922,6 @@ func conflictMarker(data []byte) int {
 			if n >= 7 && (n == len(line) || line[n] == ' ' || line[n] == '\t') {
 				return off
 			}
-		}
-		off += len(line) + 1
-		if off < len(data) && data[off-1] == '\r' {
-			off++ // the \n after a trimmed \r
 		}
 	}
 	return -1

@@ -271,7 +271,7 @@ func (p *planner) planRemovals(t teamRef, ts *teamState) {
 		} else {
 			who = liveSubject(&p.have.Users[li])
 		}
-		if len(p.policy.Protected) > 0 && p.protected(who.user, &p.have.Users[li]) {
+		if p.protected(who.user, &p.have.Users[li]) {
 			p.stays[li] = true
 			p.warn(plan.Warning{Code: plan.WarnProtected, Team: t.name, User: who.user, Username: who.handle, Message: fmt.Sprintf(
 				"%s is protected (policy.protected): not removed from team %s, although %s", who.text(), t.name, reason)})

@@ -205,7 +205,7 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 	if c.Name == "" && c.ExternalID == "" && c.Email == "" {
 		return
 	}
-	if c.Email != "" && len(p.policy.Protected) > 0 && p.protected(wantName(d), l) &&
+	if c.Email != "" && p.protected(wantName(d), l) &&
 		!p.isProtected(c.Email) && !p.isProtected(l.UserName) {
 		// Protected now by the email the update replaces: the next plan
 		// no longer spares the account.
@@ -661,15 +661,7 @@ func graceText(d time.Duration) string {
 	if d%day == 0 {
 		return fmt.Sprintf("%dd", d/day)
 	}
-	// As written: 36h, not Go's 36h0m0s.
-	s := d.String()
-	if t, ok := strings.CutSuffix(s, "m0s"); ok && d >= time.Minute {
-		s = t + "m"
-	}
-	if t, ok := strings.CutSuffix(s, "h0m"); ok {
-		s = t + "h"
-	}
-	return s
+	return model.Short(d) // 36h, not Go's 36h0m0s
 }
 
 // warnWithoutTeam warns about active managed users listed in no team and

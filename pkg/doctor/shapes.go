@@ -353,7 +353,7 @@ func ExternalID(st model.State) Check {
 // more than clockSkew.
 func Created(st model.State, now time.Time, skew time.Duration) Check {
 	c := created(st, now)
-	if skew.Abs() > clockSkew && c.Detail != "" {
+	if skew.Abs() > clockSkew {
 		way := "ahead of"
 		if skew < 0 {
 			way = "behind"

@@ -18,7 +18,16 @@ func Rough(d time.Duration) string {
 	case d < time.Minute:
 		return "less than a minute"
 	}
-	s := strings.TrimSuffix(d.Round(time.Minute).String(), "0s") // 36h0m, 1h30m, 7m
+	return Short(d.Round(time.Minute))
+}
+
+// Short is d as a manifest writes it: Go's form without its zero units
+// at the end ("36h", not "36h0m0s"; "1h30m", "7m", "1m30s", "1.5s").
+func Short(d time.Duration) string {
+	s := d.String()
+	if t, ok := strings.CutSuffix(s, "m0s"); ok && d.Abs() >= time.Minute {
+		s = t + "m"
+	}
 	if t, ok := strings.CutSuffix(s, "h0m"); ok {
 		s = t + "h"
 	}

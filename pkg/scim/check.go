@@ -39,7 +39,8 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
 		return c.redirectError(e, resp)
 	}
-	var raw string // the server's own words, for the kind checks only
+	var raw string     // the server's own words, for the kind checks only
+	afterSCIM := false // an HTML page from a URL that answered SCIM in this run
 	switch {
 	case looksHTML(resp.Header.Get("Content-Type"), body):
 		// A page an outage or a proxy serves is not about the URL, nor
@@ -49,7 +50,7 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 		case resp.StatusCode >= 500:
 			e.Hint = hintHTMLOutage
 		case c.accepted.Load():
-			e.Hint = hintHTMLAfterSCIM
+			e.Hint, afterSCIM = hintHTMLAfterSCIM, true
 		}
 	default:
 		var se scimError
@@ -94,7 +95,7 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 			e.Hint = hint403 + ": " + hintUseAdmin
 		}
 	case http.StatusNotFound:
-		if cl.list && e.Hint != hintHTMLAfterSCIM {
+		if cl.list && !afterSCIM {
 			e.Hint = hintBaseURL
 		}
 	case http.StatusBadRequest:

@@ -573,13 +573,13 @@ func (c *Client) rememberName(id, userName string) {
 	c.mu.Unlock()
 }
 
-// listedAs reports whether the read (or an earlier write of this client)
-// listed user id under userName.
-func (c *Client) listedAs(id, userName string) bool {
+// listed returns the userName and primary email the read (or an earlier
+// write of this client) listed user id under, and whether it did.
+func (c *Client) listed(id string) (userName, email string, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	name, ok := c.names[id]
-	return ok && name == userName
+	userName, ok = c.names[id]
+	return userName, c.emails[id], ok
 }
 
 // rememberNames records the userNames of a whole list, under one lock, in

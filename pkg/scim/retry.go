@@ -99,17 +99,15 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 	rep, err := retry.DoValue(ctx, b, func(ctx context.Context) (*reply, error) {
 		r.attempts++
 		rep, err := r.c.attempt(ctx, r.cl, payload)
-		if errors.Is(err, errWritesStopped) {
-			// Never sent this time; an earlier attempt's failure stands.
-			if lastErr == nil {
-				return nil, &Error{Method: r.cl.method, Path: r.c.pathOf(r.cl), fatal: true, neverSent: true, Detail: errWritesStopped.Error()}
-			}
-			return nil, lastErr
-		}
-		if errors.Is(err, errRetryStopped) {
+		if interrupted := errors.Is(err, errRetryStopped); interrupted || errors.Is(err, errWritesStopped) {
+			// Not sent this time (an interrupt, or writes stopped for a
+			// refused key): an earlier attempt's failure stands.
 			if lastErr == nil { // never sent
-				return nil, &Error{Method: r.cl.method, Path: r.c.pathOf(r.cl), fatal: true, stopped: true, neverSent: true,
-					Detail: "not sent: the run was interrupted"}
+				detail := "not sent: the run was interrupted"
+				if !interrupted {
+					detail = errWritesStopped.Error()
+				}
+				return nil, &Error{Method: r.cl.method, Path: r.c.pathOf(r.cl), fatal: true, stopped: interrupted, neverSent: true, Detail: detail}
 			}
 			return nil, lastErr
 		}

@@ -115,7 +115,7 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 				return false, err
 			}
 			if !found.Active {
-				if c.listedAs(found.ID, found.UserName) {
+				if name, _, ok := c.listed(found.ID); ok && name == found.UserName {
 					// The deactivated user the read listed, as it was:
 					// the create (on Multi-tenant Cloud, its invite
 					// again) was not done, as a done one leaves an
@@ -187,10 +187,7 @@ func (c *Client) checkUser(cl call, status int, u *User, name, email string) err
 	for _, e := range u.Emails {
 		got = append(got, e.Value)
 	}
-	c.mu.Lock()
-	before, existed := c.names[u.ID]
-	beforeEmail := c.emails[u.ID]
-	c.mu.Unlock()
+	before, beforeEmail, existed := c.listed(u.ID)
 	return c.checkCreated(cl, status, "user", u.ID, []string{name, email}, got, []string{before, beforeEmail}, existed)
 }
 
