@@ -183,6 +183,7 @@ func reachable(addr net.Addr) string {
 // white space) with a JSON object's '{', or the file is refused from its
 // first bytes (a --state /dev/zero is not read to the cap).
 func seedObject(head []byte) error {
+	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")) // a byte-order mark, which the parser drops
 	if t := bytes.TrimLeft(head, " \t\r\n"); len(t) > 0 && t[0] != '{' {
 		return errors.New(`a seed is a JSON object ({"users": [...], "teams": [...]}), and this file starts otherwise`)
 	}

@@ -82,9 +82,9 @@ type groupIn struct {
 	Members     *[]memberIn `json:"members"`
 }
 
-// resolveMember finds the user a member value names: a user id, or an email
-// or userName. Service accounts are refused: membership operations work for
-// users only.
+// resolveMember finds the user a member value names: a user id or an email,
+// the two forms W&B documents (a handle names no member). Service accounts
+// are refused: membership operations work for users only.
 func (s *Server) resolveMember(v string) (*user, *apiError) {
 	if s.st.sas[v] != nil {
 		return nil, errf(http.StatusBadRequest, "mutability",

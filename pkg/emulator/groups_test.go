@@ -121,6 +121,17 @@ func TestGroupMembership(t *testing.T) {
 	}
 }
 
+// TestPathlessGroupPatchAnswersAlike: a pathless (Okta-style) PATCH whose
+// value holds two bad keys is answered about the same one every time.
+func TestPathlessGroupPatchAnswersAlike(t *testing.T) {
+	e := start(t, Options{MaxAddValues: 1}, seedBasic)
+	team := "/Groups/" + p(e.teamID("platform"))
+	value := map[string]any{"members": members("alice@example.com", "bob@example.com"), "foo": "bar"}
+	for range 20 {
+		e.do("PATCH", team, patchOps(op("add", "", value))).wantError(t, 400, `attribute "foo" cannot be changed`)
+	}
+}
+
 func TestBareRemoveEmptiesTeam(t *testing.T) {
 	e := start(t, Options{}, seedBasic)
 	team := "/Groups/" + p(e.teamID("ml-research"))

@@ -117,6 +117,24 @@ func TestHandles(t *testing.T) {
 	plain.do("POST", "/Users", taken).want(t, 201)
 }
 
+// TestMemberValueByEmail: a member value that is an email names the user
+// holding that email, not another user whose userName is that string, and
+// a handle names no member (W&B documents a user id or an email).
+func TestMemberValueByEmail(t *testing.T) {
+	e := start(t, Options{Handles: true}, seedHandles)
+	decoy := newUser("alice.o@other.example.com")
+	decoy["emails"] = []map[string]any{{"value": "decoy@example.org", "primary": true}}
+	e.do("POST", "/Users", decoy).want(t, 201)
+	r := e.do("POST", "/Groups", map[string]any{"schemas": []string{schemaGroup}, "displayName": "t2", "members": []any{}}).want(t, 201)
+	team := "/Groups/" + p(r.str("id"))
+	r = e.do("PATCH", team, patchOps(op("add", "members", members("alice.o@other.example.com")))).want(t, 200)
+	ms := r.body["members"].([]any)
+	if len(ms) != 1 || ms[0].(map[string]any)["display"] != "alice-2" {
+		t.Errorf("members = %v, want alice-2, the email's holder", ms)
+	}
+	e.do("PATCH", team, patchOps(op("add", "members", members("dev-user2")))).wantError(t, 400, `member "dev-user2" is not a user`)
+}
+
 func TestHandlesLegacyShapes(t *testing.T) {
 	e := start(t, Options{Handles: true, LegacyShapes: true}, seedHandles)
 	r := e.do("GET", "/Users/"+p(e.userID("dev-user2-2")), nil).want(t, 200)

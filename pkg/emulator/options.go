@@ -191,7 +191,7 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 			o.Faults = list
 			return err
 		})
-	fs.Int64Var(&o.Seed, "seed", o.Seed, "random seed for faults, so a run can be repeated")
+	fs.Int64Var(&o.Seed, "seed", o.Seed, "random seed for faults, so a run can be repeated (the same seed, 0 unless given, meets the same faults on every run)")
 	fs.IntVar(&o.MaxOpsPerPatch, "max-ops-per-patch", o.MaxOpsPerPatch,
 		"operations allowed in one PATCH body (0 = W&B's 1, negative = unlimited)")
 	fs.IntVar(&o.MaxAddValues, "max-add-values", o.MaxAddValues, "members allowed in one add operation (0 = unlimited); more → 413")

@@ -2,7 +2,9 @@ package emulator
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -80,10 +82,12 @@ func (s *Server) groupOp(op patchOp) (groupAction, *apiError) {
 				return groupAction{}, errf(http.StatusBadRequest, "invalidValue", "a %s without path needs an object value: %v", op.Op, err)
 			}
 			a := groupAction{kind: "none"}
-			for k, v := range m {
+			// In a fixed order, so that a request with two bad keys is
+			// always answered about the same one (as the User side).
+			for _, k := range slices.Sorted(maps.Keys(m)) {
 				switch strings.ToLower(k) {
 				case "members":
-					users, e := s.membersValue(v, op.Op == "add")
+					users, e := s.membersValue(m[k], op.Op == "add")
 					if e != nil {
 						return groupAction{}, e
 					}

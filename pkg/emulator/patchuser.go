@@ -2,9 +2,9 @@ package emulator
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -60,12 +60,7 @@ func (s *Server) applyUserOp(ed *userEdit, op patchOp) *apiError {
 		if err := json.Unmarshal(op.Value, &m); err != nil {
 			return errf(http.StatusBadRequest, "invalidValue", "a %s without path needs an object value: %v", op.Op, err)
 		}
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if strings.EqualFold(k, "schemas") || strings.EqualFold(k, "id") {
 				continue
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -309,6 +310,17 @@ func (s *Server) listReply(q url.Values, n int, render func(i int) any) (reply, 
 	return reply{status: http.StatusOK, body: out}, nil
 }
 
+// queryInt reads an integer query parameter. One too large for an int is
+// an integer still, held at the int's bounds (count and startIndex clamp it
+// further, as any other large value).
+func queryInt(v string) (int, bool) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if errors.Is(err, strconv.ErrRange) {
+		return n, true // Atoi returns the bound on overflow
+	}
+	return n, err == nil
+}
+
 // page slices n resources according to startIndex and count (1-based),
 // PageCap, IgnoreCount and WandbPaging, and returns [from, to) and the
 // startIndex echoed. PageCap holds whatever else is set: with IgnoreCount
@@ -322,8 +334,8 @@ func (s *Server) page(q url.Values, n int) (from, to, start int, e *apiError) {
 	}
 	start, count := 1, wandbPageSize
 	if v := q.Get("startIndex"); v != "" {
-		var err error
-		if start, err = strconv.Atoi(strings.TrimSpace(v)); err != nil {
+		var ok bool
+		if start, ok = queryInt(v); !ok {
 			return 0, 0, 0, errf(http.StatusBadRequest, "invalidValue", "startIndex %q is not an integer", v)
 		}
 		if start < 1 {
@@ -331,8 +343,8 @@ func (s *Server) page(q url.Values, n int) (from, to, start int, e *apiError) {
 		}
 	}
 	if v := q.Get("count"); v != "" && !s.opts.IgnoreCount { // with PageCap, IgnoreCount pages by the cap alone
-		var err error
-		if count, err = strconv.Atoi(strings.TrimSpace(v)); err != nil {
+		var ok bool
+		if count, ok = queryInt(v); !ok {
 			return 0, 0, 0, errf(http.StatusBadRequest, "invalidValue", "count %q is not an integer", v)
 		}
 		count = max(0, min(count, wandbPageSize))

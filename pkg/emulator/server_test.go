@@ -89,6 +89,14 @@ func TestPaging(t *testing.T) {
 		t.Errorf("count=0: %s", r.raw)
 	}
 	e.do("GET", "/Users?count=ten", nil).wantError(t, 400, "count")
+	// An integer too large for an int is still an integer: held at the page
+	// maximum, as any other large count; a huge startIndex is past the end.
+	if r := e.do("GET", "/Users?count=100000000000000000000", nil).want(t, 200); len(r.list()) != 25 {
+		t.Errorf("huge count: %d resources", len(r.list()))
+	}
+	if r := e.do("GET", "/Users?startIndex=100000000000000000000", nil).want(t, 200); len(r.list()) != 0 {
+		t.Errorf("huge startIndex: %d resources", len(r.list()))
+	}
 	e.do("GET", "/Groups?startIndex=1x", nil).wantError(t, 400, "startIndex")
 	ig := start(t, Options{IgnoreCount: true}, seedUsers(5))
 	if r := ig.do("GET", "/Users?startIndex=3&count=1", nil).want(t, 200); len(r.list()) != 5 || r.body["startIndex"] != 1.0 {

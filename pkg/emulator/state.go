@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -126,6 +127,7 @@ func jsonErrorAt(b []byte, err error) error {
 	off := -1
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
+	var pe *time.ParseError
 	switch {
 	case errors.As(err, &se):
 		off = max(int(se.Offset)-1, 0) // the offending byte is the last read
@@ -133,6 +135,10 @@ func jsonErrorAt(b []byte, err error) error {
 		// In the seed's terms, not Go's ("Go struct field rawUser...").
 		off = max(int(te.Offset)-1, 0)
 		err = fmt.Errorf("%s holds a JSON %s, which is not what a seed holds there", te.Field, te.Value)
+	case errors.As(err, &pe):
+		// time.Time's own message names Go's layout, not the field.
+		err = fmt.Errorf("created %q is not an RFC 3339 date (such as 2025-01-02T15:04:05Z)", pe.Value)
+		off = valueAt(b, strconv.Quote(pe.Value))
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		err = errors.New("the file ends inside a JSON value (cut off?)")
 	default:
@@ -156,6 +162,24 @@ var unknownFieldRE = regexp.MustCompile(`^json: unknown field (".*")$`)
 // none is or several are (a key valid elsewhere, "email" in a member,
 // would be blamed on another object).
 func keyAt(b []byte, quoted string) int {
+	return onlyAt(b, quoted, func(i int) bool {
+		rest := bytes.TrimLeft(b[i+len(quoted):], " \t\r\n")
+		return len(rest) > 0 && rest[0] == ':'
+	})
+}
+
+// valueAt returns the offset of the one place quoted is written as the
+// value of a "created" key; -1 when none is or several are.
+func valueAt(b []byte, quoted string) int {
+	return onlyAt(b, quoted, func(i int) bool {
+		before, ok := bytes.CutSuffix(bytes.TrimRight(b[:i], " \t\r\n"), []byte(":"))
+		return ok && bytes.HasSuffix(bytes.TrimRight(before, " \t\r\n"), []byte(`"created"`))
+	})
+}
+
+// onlyAt returns the offset of the one place quoted is written where fits
+// says; -1 when none is or several are.
+func onlyAt(b []byte, quoted string, fits func(int) bool) int {
 	at := -1
 	for off := 0; ; {
 		i := bytes.Index(b[off:], []byte(quoted))
@@ -164,7 +188,7 @@ func keyAt(b []byte, quoted string) int {
 		}
 		i += off
 		off = i + 1
-		if rest := bytes.TrimLeft(b[i+len(quoted):], " \t\r\n"); len(rest) > 0 && rest[0] == ':' {
+		if fits(i) {
 			if at >= 0 {
 				return -1
 			}
@@ -200,7 +224,11 @@ func ParseState(r io.Reader) (*State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read state: %w", err)
 	}
-	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && t[0] != '{' && json.Valid(b) {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) // a byte-order mark, which JSON parsers may ignore (RFC 8259 §8.1)
+	if len(bytes.TrimLeft(b, " \t\r\n")) == 0 {
+		return nil, errors.New("parse state: the file is empty: a seed is a JSON object ({\"users\": [...], \"teams\": [...], \"roles\": [...]})")
+	}
+	if t := bytes.TrimLeft(b, " \t\r\n"); t[0] != '{' && json.Valid(b) {
 		return nil, errors.New("parse state: a seed is a JSON object ({\"users\": [...], \"teams\": [...], \"roles\": [...]}), not an array or a single value")
 	}
 	if err := decodeStrict(bytes.NewReader(b), &raw); err != nil {
@@ -250,6 +278,7 @@ func (p *seedParser) id(where, id string) {
 	}
 	if prev, ok := p.ids[id]; ok {
 		p.fail("%s: id %q already used by %s", where, id, prev)
+		return // the first holder stays the one named
 	}
 	p.ids[id] = where
 }

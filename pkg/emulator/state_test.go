@@ -57,6 +57,10 @@ func TestParseStateErrors(t *testing.T) {
 		{"wrong type", "{\n \"users\":{}}", "parse state: line 2, column 10: users holds a JSON object, which is not what a seed holds there"},
 		{"wrong field type", `{"users": [{"userName": "a@example.com", "active": "yes"}]}`, "users.active holds a JSON string, which is not what a seed holds there"},
 		{"cut off", `{"users": [{"userName": "a@ex`, "parse state: the file ends inside a JSON value (cut off?)"},
+		{"empty", " \n", "parse state: the file is empty"},
+		{"bad date", "{\"users\": [{\"userName\": \"a@x.io\",\n \"created\": \"yesterday\"}]}", `line 2, column 13: created "yesterday" is not an RFC 3339 date`},
+		// The first holder of an id is the one named, however many follow.
+		{"id thrice", `{"users":[{"id":"X","userName":"a@x.io"},{"id":"X","userName":"b@x.io"},{"id":"X","userName":"c@x.io"}]}`, `users[2]: id "X" already used by users[0]`},
 		// Written as a key elsewhere too ("email" is a user's): not placed.
 		{"unknown member key", "{\"users\":[{\"userName\":\"a@x.io\",\"email\":\"a@x.io\"}],\n\"teams\":[{\"name\":\"t\",\"members\":[{\"email\":\"a@x.io\"}]}]}", `parse state: json: unknown field "email"`},
 		// A name written as a value before it is written as a key.
@@ -68,6 +72,10 @@ func TestParseStateErrors(t *testing.T) {
 				t.Errorf("error %v, want one containing %q", err, tc.want)
 			}
 		})
+	}
+	// A byte-order mark before the object is dropped, as JSON parsers may.
+	if st, err := ParseState(strings.NewReader("\xef\xbb\xbf{\"users\":[{\"userName\":\"a@x.io\"}]}")); err != nil || len(st.Users) != 1 {
+		t.Errorf("seed with a byte-order mark: %v", err)
 	}
 	// Every problem is reported at once.
 	_, err := ParseState(strings.NewReader(`{"users":[{"userName":""},{"userName":"a@x.io","organizationRole":"x"}],

@@ -297,9 +297,11 @@ func (s *store) teamsNamed(name string) []*team {
 	return out
 }
 
-// userByEmail finds a user by userName or any email, case-insensitively.
+// userByEmail finds the user holding email v (any of its emails),
+// case-insensitively. The userName index is only a short cut: a user whose
+// userName is v but whose emails are other is not v's holder.
 func (s *store) userByEmail(v string) *user {
-	if u := s.byName[strings.ToLower(v)]; u != nil {
+	if u := s.byName[strings.ToLower(v)]; u != nil && slices.ContainsFunc(u.emails, func(e string) bool { return strings.EqualFold(e, v) }) {
 		return u
 	}
 	for _, u := range s.users {

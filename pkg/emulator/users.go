@@ -270,6 +270,7 @@ func (s *Server) collisions(userName string, emails []string) (restored []*user,
 	check(s.st.byName[strings.ToLower(userName)])
 	if s.opts.Handles {
 		for _, e := range emails {
+			check(s.st.byName[strings.ToLower(e)])
 			check(s.st.userByEmail(e))
 		}
 	}
