@@ -251,6 +251,15 @@ func TestUserFilters(t *testing.T) {
 	for _, f := range []string{`displayName eq "Alice"`, `userName co "a"`, `userName eq alice`, `userName`} {
 		e.do("GET", "/Users?filter="+url.QueryEscape(f), nil).wantError(t, 400, "")
 	}
+	// Each refusal names its own cause.
+	for f, why := range map[string]string{
+		`userName eq "a@example.com" and active eq true`: "one comparison only",
+		`emails[value eq "a@example.com"]`:               "value filters",
+		`active eq true`:                                 "must be a quoted string",
+		`userName eq "a@example.com`:                     "one quoted string",
+	} {
+		e.do("GET", "/Users?filter="+url.QueryEscape(f), nil).wantError(t, 400, why)
+	}
 }
 
 func TestDeleteUser(t *testing.T) {

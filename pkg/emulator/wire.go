@@ -263,12 +263,22 @@ func parseEq(f string) (attr, value string, err error) {
 		return "", "", fmt.Errorf("filter %q: want ATTRIBUTE eq \"VALUE\"", f)
 	}
 	attr, rest := f[:sp], strings.TrimSpace(f[sp:])
+	if strings.Contains(attr, "[") {
+		return "", "", fmt.Errorf("filter %q: value filters (ATTRIBUTE[...]) are not supported; write emails.value eq \"VALUE\"", f)
+	}
 	if len(rest) < 2 || !strings.EqualFold(rest[:2], "eq") {
 		return "", "", fmt.Errorf("filter %q: only the eq operator is supported", f)
 	}
 	rest = strings.TrimSpace(rest[2:])
-	if !strings.HasPrefix(rest, `"`) || json.Unmarshal([]byte(rest), &value) != nil {
+	if !strings.HasPrefix(rest, `"`) {
+		return "", "", fmt.Errorf("filter %q: the value must be a quoted string (only string attributes can be filtered)", f)
+	}
+	dec := json.NewDecoder(strings.NewReader(rest))
+	if dec.Decode(&value) != nil {
 		return "", "", fmt.Errorf("filter %q: the value must be one quoted string", f)
+	}
+	if strings.TrimSpace(rest[dec.InputOffset():]) != "" {
+		return "", "", fmt.Errorf("filter %q: one comparison only (and, or and not are not supported)", f)
 	}
 	return attr, value, nil
 }
