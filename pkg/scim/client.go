@@ -481,18 +481,22 @@ func (c *Client) paused() time.Duration {
 
 // limiter builds the token bucket: 0 is the default rate, negative is
 // unlimited, anything else must be finite and at least caps.MinRateLimit.
-func limiter(r float64, burst int) (*rate.Limiter, error) {
+// Requests start at the rate on average; its burst, how many may start at
+// once, is the concurrency but never more than one second's worth of the
+// rate (at least one): at --rate-limit 0.2 requests start five seconds
+// apart, whatever --concurrency allows.
+func limiter(r float64, conc int) (*rate.Limiter, error) {
 	switch {
 	case math.IsNaN(r) || math.IsInf(r, 0):
 		return nil, fmt.Errorf("rate limit %v: want a finite number of requests per second", r)
 	case r == 0:
-		return rate.NewLimiter(DefaultRateLimit, burst), nil
+		r = float64(DefaultRateLimit)
 	case r < 0:
 		return rate.NewLimiter(rate.Inf, 1), nil
 	case r < caps.MinRateLimit:
 		return nil, fmt.Errorf("rate limit %v: want at least %v requests per second", r, caps.MinRateLimit)
 	}
-	return rate.NewLimiter(rate.Limit(r), max(1, burst)), nil
+	return rate.NewLimiter(rate.Limit(r), int(max(1, min(float64(conc), math.Floor(r))))), nil
 }
 
 // Redactor returns the redactor of the client's key: what the client

@@ -168,6 +168,9 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/scim+json")
 	}
+	if f, ok := ctx.Value(onSendKey{}).(func()); ok {
+		f()
+	}
 	began := time.Now()
 	resp, err := c.http.Do(req)
 	spent := time.Since(began)

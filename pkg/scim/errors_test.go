@@ -6,7 +6,9 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -469,6 +471,31 @@ func TestNewRefusesBadLimits(t *testing.T) {
 	}
 }
 
+// TestRateLimitBurst: at most one second's worth of the rate starts at
+// once, however high the concurrency (at --rate-limit 0.2 and
+// --concurrency 64, 29 requests had gone out within 21 ms), and at least one.
+func TestRateLimitBurst(t *testing.T) {
+	for _, tc := range []struct {
+		rate      float64
+		conc, now int // how many may start at one instant
+	}{
+		{0.2, 64, 1}, {2, 32, 2}, {2.9, 64, 2}, {10, 4, 4}, {0, 64, DefaultRateLimit}, {0, 4, 4}, {100, 64, 64},
+	} {
+		l, err := limiter(tc.rate, tc.conc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := time.Now()
+		started := 0
+		for l.AllowN(at, 1) {
+			started++
+		}
+		if started != tc.now {
+			t.Errorf("rate %v, concurrency %d: %d start at once, want %d", tc.rate, tc.conc, started, tc.now)
+		}
+	}
+}
+
 // TestRateLimitWaitEndsWithContext: a wait for the token bucket stops when
 // the context ends.
 func TestRateLimitWaitEndsWithContext(t *testing.T) {
@@ -518,5 +545,28 @@ func TestHTMLHints(t *testing.T) {
 	failN(f, "GET", 1, page(404))
 	if _, err := c.ListUsers(context.Background()); err == nil || !strings.Contains(err.Error(), hintHTMLAfterSCIM) || strings.Contains(err.Error(), hintBaseURL) {
 		t.Errorf("a 404 page after SCIM answers: %v", err)
+	}
+}
+
+// TestOnSend: the callback runs as each attempt is sent, before the server
+// sees it, once per attempt (a 503 then a 200: twice).
+func TestOnSend(t *testing.T) {
+	f, srv := newFake(t)
+	var answered atomic.Int32
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if answered.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return true
+		}
+		return false
+	}
+	c := testClient(t, srv.URL)
+	var seen []int
+	ctx := OnSend(context.Background(), func() { seen = append(seen, f.count("GET")) })
+	if _, err := c.ListUsers(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(seen, []int{0, 1}) {
+		t.Errorf("requests the server had seen at each call: %v, want [0 1]", seen)
 	}
 }

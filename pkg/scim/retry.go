@@ -63,6 +63,15 @@ func OneAttempt(ctx context.Context) context.Context {
 	return context.WithValue(ctx, oneAttemptKey{}, true)
 }
 
+type onSendKey struct{}
+
+// OnSend returns ctx for requests that call f as each attempt is sent,
+// after its wait for the rate limit or a 429's pause: a caller timing a
+// request (doctor's latency) times the exchange, not its turn.
+func OnSend(ctx context.Context, f func()) context.Context {
+	return context.WithValue(ctx, onSendKey{}, f)
+}
+
 func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 	exp := retry.NewExponential(r.c.backoffBase)
 	exp = retry.WithCappedDuration(max(r.c.backoffBase*32, time.Second), exp)
