@@ -247,6 +247,11 @@ func TestComputeLimits(t *testing.T) {
 		{"big org: 10% and 25%", 99, model.Policy{UnmanagedUsers: model.UnmanagedIgnore, MaxMemberRemovals: model.Limit{Set: true, Value: 100}}, 10, 100, nil},
 		{"manifest count taken exactly, even below the default", 3, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, MaxDeactivations: model.Limit{Set: true, Value: 2}}, 2, 10, []plan.BlockLimit{plan.LimitMaxDeactivations}},
 		{"manifest zero blocks any deactivation", 1, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, MaxDeactivations: model.Limit{Set: true}}, 0, 10, []plan.BlockLimit{plan.LimitMaxDeactivations}},
+		// Percentages round down, the default's too: 59 active users
+		// allow 5 deactivations, 60 allow 6; 25% of 59 memberships is 14.
+		{"10% of 59 active users is 5", 58, model.Policy{UnmanagedUsers: model.UnmanagedIgnore, MaxMemberRemovals: model.Limit{Set: true, Value: 100}}, 5, 100, nil},
+		{"10% of 60 active users is 6", 59, model.Policy{UnmanagedUsers: model.UnmanagedIgnore, MaxMemberRemovals: model.Limit{Set: true, Value: 100}}, 6, 100, nil},
+		{"a manifest's 25% of 59 memberships is 14", 58, model.Policy{UnmanagedUsers: model.UnmanagedIgnore, MaxMemberRemovals: model.Limit{Set: true, Value: 25, Percent: true}}, 5, 14, []plan.BlockLimit{plan.LimitMaxMemberRemovals}},
 		{"manifest percentage", 19, model.Policy{UnmanagedUsers: model.UnmanagedIgnore, MaxMemberRemovals: model.Limit{Set: true, Value: 50, Percent: true}}, 5, 10, []plan.BlockLimit{plan.LimitMaxMemberRemovals}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
