@@ -155,14 +155,18 @@ func (l *loader) limit(fi int, name string, v *yaml.Node) (model.Limit, bool) {
 	}
 	hint := ""
 	if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!str" {
-		// A percentage in range but for its spelling ("05%", "+5%", " 5%"):
-		// say what is refused, as the range is not it.
-		t := strings.TrimLeft(strings.TrimPrefix(strings.TrimSpace(v.Value), "+"), "0")
+		// A percentage in range but for its spelling ("05%", "+5%",
+		// " 5 %"): say what is refused, as the range is not it. A quoted
+		// integer ("5") is told both spellings.
+		t := strings.TrimLeft(strings.TrimPrefix(strings.Join(strings.Fields(v.Value), ""), "+"), "0")
 		if strings.HasPrefix(t, "%") {
 			t = "0" + t // 00%
 		}
-		if t != v.Value && percentRE.MatchString(t) {
+		switch n := strings.TrimSpace(v.Value); {
+		case t != v.Value && percentRE.MatchString(t):
 			hint = " (write it without leading zeros, a sign or spaces)"
+		case decimalRE.MatchString(n) && !strings.HasPrefix(n, "-"):
+			hint = fmt.Sprintf(" (a count is written without quotes, %s; a percentage with %%, \"%s%%\")", n, n)
 		}
 	}
 	l.addf(at(fi, v), "%s must be an integer from 0 to %d or a percentage \"N%%\" with N in 0..100, got %s%s", name, maxLimit, kind(v), hint)
