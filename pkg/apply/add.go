@@ -77,6 +77,14 @@ func (r *runner) addChunk(ctx context.Context, teamID string, idx []int, splits 
 	var se StatusError
 	if err != nil && len(idx) > 1 && !outcomeUnknown(err) && errors.As(err, &se) &&
 		splitOn(se.HTTPStatus(), splits) {
+		if _, cause, halted := r.halted(); halted {
+			// Halted while the chunk was out: its halves would be new
+			// requests. Its members end with the chunk's answer.
+			for _, i := range idx {
+				r.notSplit(i, err, cause)
+			}
+			return false
+		}
 		r.log.Debug("add chunk refused; splitting", zap.String("team_id", teamID), zap.Int("members", len(idx)), zap.Int("status", se.HTTPStatus()))
 		half := len(idx) / 2
 		left := r.addChunk(ctx, teamID, idx[:half], splits)

@@ -119,6 +119,10 @@ const reasonInterrupted = "not started: apply was interrupted"
 // heals (a 429) and that the interrupt kept from being tried again.
 const reasonNotRetried = "not tried again: apply was interrupted"
 
+// reasonKeyNotRetried is an operation whose add chunk was refused once the
+// key was found refused: the chunk's halves are not sent.
+const reasonKeyNotRetried = "not tried again: the server refused the API key (401) on an earlier write"
+
 // reasonKeyRefused is the Reason of every operation not sent because the
 // server refused the API key (401) on an earlier write: a key revoked or
 // expired during the run refuses every write after it, and sending them

@@ -348,3 +348,36 @@ func TestTextCountsWhatTheInterruptKeptFromStarting(t *testing.T) {
 		t.Errorf("JSON names %d not-started operations, want %d", n, caps.ListedNotStarted+30)
 	}
 }
+
+// TestRunInterruptRefusedAddChunkKeepsAnswer: an add chunk out when the
+// interrupt comes and then refused (a 400 that would split it) is not sent
+// again in halves; its members end skipped "not tried again", carrying the
+// server's answer, not "not started".
+func TestRunInterruptRefusedAddChunkKeepsAnswer(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	w := &fakeWriter{hook: func(_ context.Context, c call) error {
+		cancel(errSignal) // while the chunk is out
+		return wrapped(&httpError{400, "one member is bad"})
+	}}
+	rep, err := Run(ctx, planOf(
+		ch(plan.AddMember, "a@x.com", "ua", "ml", "tml"),
+		ch(plan.AddMember, "b@x.com", "ub", "ml", "tml"),
+		ch(plan.AddMember, "c@x.com", "uc", "ml", "tml"),
+	), w, Options{Logger: zaptest.NewLogger(t)})
+	if !errors.Is(err, errSignal) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := w.count("AddMembers"); n != 1 {
+		t.Fatalf("AddMembers calls = %d, want the one chunk, not split after the interrupt", n)
+	}
+	for _, r := range rep.Results {
+		if r.Status != StatusSkipped || !strings.HasPrefix(r.Reason, reasonNotRetried+": ") || !strings.Contains(r.Reason, "one member is bad") ||
+			r.HTTPStatus != 400 || r.Detail != "one member is bad" || r.Requests != 1 {
+			t.Errorf("result = %+v, want skipped not tried again with the 400", r)
+		}
+	}
+	if rep.stopped() != 3 {
+		t.Errorf("stopped = %d, want 3", rep.stopped())
+	}
+}

@@ -206,6 +206,25 @@ func (r *runner) skip(i int, reason string, cause *int) {
 	r.advance(StatusSkipped)
 }
 
+// notSplit records changes[i], whose add chunk the server refused (err)
+// after the run halted, as skipped: the chunk's halves, which would tell
+// which member the refusal was about, are not sent. The answer is kept;
+// cause is the operation whose refused key halted the run, if any.
+func (r *runner) notSplit(i int, err error, cause *int) {
+	res := &r.results[i]
+	why := reasonNotRetried
+	if cause != nil {
+		why = reasonKeyNotRetried
+	}
+	res.Status, res.Reason, res.CausedBy = StatusSkipped, why+": "+err.Error(), cause
+	var se StatusError
+	if errors.As(err, &se) {
+		res.HTTPStatus, res.Detail = se.HTTPStatus(), se.SCIMDetail()
+	}
+	r.noteOutcome(i)
+	r.advance(StatusSkipped)
+}
+
 // skipHalted records the changes at idx as not started because the run
 // is halted (see halted).
 func (r *runner) skipHalted(idx ...int) {
