@@ -242,13 +242,13 @@ func TestPaging(t *testing.T) {
 	ignored := PagingProbe{Total: 5, First: []string{"a", "b", "c", "d", "e"}, PageSize: 9999, FullPage: 5}
 	want(t, Paging(ignored, nil), NamePaging, OK, []string{"count is ignored", "fits one page"})
 	ignored.Total, ignored.FullPage = 12000, 9999
-	want(t, Paging(ignored, nil), NamePaging, Warn, []string{"count is ignored", "9999 of 12000", "fail closed"})
+	want(t, Paging(ignored, nil), NamePaging, Fail, []string{"count is ignored", "9999 of 12000", "fail closed"})
 
 	fixedPages := ignored // count ignored, startIndex honoured: reads step by the page
 	fixedPages.Second, fixedPages.SecondAt = []string{"f"}, 6
 	want(t, Paging(fixedPages, nil), NamePaging, OK, []string{"count is ignored", "startIndex is honoured (startIndex=6 answered the next user)"})
 	fixedPages.Second = []string{"c"} // startIndex 6 answered a user of the first page again
-	want(t, Paging(fixedPages, nil), NamePaging, Warn, []string{"9999 of 12000", "fail closed", "startIndex=6 answered no next user"})
+	want(t, Paging(fixedPages, nil), NamePaging, Fail, []string{"9999 of 12000", "fail closed", "startIndex=6 answered no next user"})
 	fixedPages.Second, fixedPages.SecondErr = nil, errors.New("GET /scim/Users: 502")
 	want(t, Paging(fixedPages, nil), NamePaging, Warn, []string{"startIndex=6 failed", "502"})
 
@@ -256,7 +256,11 @@ func TestPaging(t *testing.T) {
 	startIgnored.Second = []string{"a"}
 	want(t, Paging(startIgnored, nil), NamePaging, OK, []string{"startIndex is ignored"})
 	startIgnored.FullPage = 3
-	want(t, Paging(startIgnored, nil), NamePaging, Warn, []string{"startIndex is ignored", "3 of 5"})
+	want(t, Paging(startIgnored, nil), NamePaging, Fail, []string{"startIndex is ignored", "3 of 5"})
+
+	over := ignored // more users than a page holds for count 1
+	over.Over = true
+	want(t, Paging(over, nil), NamePaging, Fail, []string{"count=1 answered more than 9999 users", "cannot read this server"})
 
 	wraps := honoured
 	wraps.PastEnd = []string{"a"}

@@ -32,6 +32,9 @@ type PagingProbe struct {
 	// PageSize is the count asked for a full page, FullPage how many users
 	// that page held, ItemsPerPage what it reported (-1: absent).
 	PageSize, FullPage, ItemsPerPage int
+	// Over is whether the count 1 page held more than caps.PageSize users
+	// (First holds the first of them), a page wbsync's reads refuse.
+	Over bool
 }
 
 // secondAt is the startIndex of the Second probe.
@@ -59,6 +62,9 @@ func Paging(p PagingProbe, red *sanitize.Redactor) Check {
 	c := Check{Name: NamePaging, Status: OK}
 	fits := p.FullPage >= p.Total && p.Total <= caps.PageSize
 	switch {
+	case p.Over:
+		c.Status, c.Detail = Fail, fmt.Sprintf("count is ignored (count=1 answered more than %d users, W&B's most per request): wbsync refuses such a page, so it cannot read this server", caps.PageSize)
+		return c
 	case len(p.First) > 1:
 		c.Detail = fmt.Sprintf("count is ignored (count=1 answered %d users)", len(p.First))
 		switch {
@@ -74,7 +80,7 @@ func Paging(p PagingProbe, red *sanitize.Redactor) Check {
 			c.Detail += fmt.Sprintf(" and a page held %d of %d users; startIndex=%d failed: %s", p.FullPage, p.Total, p.secondAt(),
 				server(red, p.SecondErr.Error(), caps.Detail))
 		default:
-			c.Status = Warn
+			c.Status = Fail // wbsync cannot read this server
 			c.Detail += fmt.Sprintf(" and a page held %d of %d users: reads will fail closed", p.FullPage, p.Total)
 			if p.Second != nil {
 				c.Detail += fmt.Sprintf(" (startIndex=%d answered no next user)", p.secondAt())
@@ -94,7 +100,7 @@ func Paging(p PagingProbe, red *sanitize.Redactor) Check {
 		if fits {
 			c.Detail += fmt.Sprintf(": fine while every list fits one page (all %d users did)", p.Total)
 		} else {
-			c.Status = Warn
+			c.Status = Fail
 			c.Detail += fmt.Sprintf(" and a page held %d of %d users: reads will fail closed", p.FullPage, p.Total)
 		}
 		return c

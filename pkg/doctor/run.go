@@ -64,7 +64,7 @@ func Run(ctx context.Context, env Env) Report {
 	// This machine's real clock (env.Now may be a test's), against the
 	// server's Date: the latency is nothing beside the minutes compared.
 	answered := time.Now()
-	pp := PagingProbe{Total: acc.first.total, First: ids(acc.first.resources), PageSize: env.PageSize, ItemsPerPage: -1}
+	pp := PagingProbe{Total: acc.first.total, First: ids(acc.first.resources), Over: acc.first.over, PageSize: env.PageSize, ItemsPerPage: -1}
 	// The optional probes are sent once: their failure decides nothing.
 	octx := scim.OneAttempt(ctx)
 	switch {
@@ -257,6 +257,7 @@ type list struct {
 	total        int
 	itemsPerPage int // -1 when absent
 	resources    []json.RawMessage
+	over         bool      // the page held more than caps.PageSize resources (the first kept)
 	date         time.Time // the answer's Date header (zero: none, or not a date)
 }
 
@@ -311,7 +312,7 @@ func getList(ctx context.Context, c Client, path, query string) (*list, error) {
 				return nil, notList("itemsPerPage is not a count")
 			}
 		case key == "resources":
-			if l.resources, err = resources(dec, notList); err != nil {
+			if l.resources, l.over, err = resources(dec, notList); err != nil {
 				return nil, err
 			}
 		default:
@@ -353,37 +354,39 @@ func countOf(dec *json.Decoder) (int, error) {
 	return n, err
 }
 
-// resources reads a list's Resources array (or null), refusing more than
-// caps.PageSize elements and any element that is not an object.
-func resources(dec *json.Decoder, notList func(string) error) ([]json.RawMessage, error) {
+// resources reads a list's Resources array (or null), refusing any element
+// that is not an object. It keeps the first caps.PageSize elements and
+// reports whether there were more (over): such a page is a SCIM list
+// still, one wbsync's reads refuse (the paging check says so).
+func resources(dec *json.Decoder, notList func(string) error) (out []json.RawMessage, over bool, err error) {
 	t, err := dec.Token()
 	if err != nil {
-		return nil, notList("the answer is not JSON")
+		return nil, false, notList("the answer is not JSON")
 	}
 	if t == nil {
-		return nil, nil
+		return nil, false, nil
 	}
 	if t != json.Delim('[') {
-		return nil, notList("Resources is not an array")
+		return nil, false, notList("Resources is not an array")
 	}
-	var out []json.RawMessage
-	for dec.More() {
-		if len(out) == caps.PageSize {
-			return nil, notList(fmt.Sprintf("the page holds more than %d resources, W&B's most per request", caps.PageSize))
-		}
+	for n := 1; dec.More(); n++ {
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, notList("the answer is not JSON")
+			return nil, false, notList("the answer is not JSON")
 		}
 		if len(raw) == 0 || raw[0] != '{' {
-			return nil, notList(fmt.Sprintf("resource %d is not an object", len(out)+1))
+			return nil, false, notList(fmt.Sprintf("resource %d is not an object", n))
+		}
+		if len(out) == caps.PageSize {
+			over = true // read, to check the body, not kept
+			continue
 		}
 		out = append(out, raw)
 	}
 	if _, err := dec.Token(); err != nil {
-		return nil, notList("the answer is not JSON")
+		return nil, false, notList("the answer is not JSON")
 	}
-	return out, nil
+	return out, over, nil
 }
 
 // probeIDs returns the ids of the users at startIndex start, count 1.

@@ -274,7 +274,6 @@ func TestGetListBounded(t *testing.T) {
 	many := `{"totalResults":3,"Resources":[` + strings.Repeat(`{"id":"x"},`, 10_000) + `{"id":"y"}]}`
 	for name, tc := range map[string]struct{ body, says string }{
 		"not objects":    {zeros, "resource 1 is not an object"},
-		"over a page":    {many, "more than 9999 resources"},
 		"no total":       {`{"Resources":[]}`, "no totalResults"},
 		"negative total": {`{"totalResults":-1,"Resources":[]}`, "not a count"},
 		"array":          {`[{"id":"x"}]`, "not a JSON object"},
@@ -293,7 +292,19 @@ func TestGetListBounded(t *testing.T) {
 			}
 		})
 	}
-	l, err := getList(context.Background(), &fakeServer{body: `{"TOTALRESULTS":2,"itemsPerPage":2,"resources":[{"id":"a"},{"id":"b"}],"extra":{"x":[1]}}`}, "/Users", "")
+	// More resources than a page holds: a list still (the key went
+	// through, the path is SCIM's), its first caps.PageSize kept; the
+	// paging check fails it, not the base path.
+	l, err := getList(context.Background(), &fakeServer{body: many}, "/Users", "")
+	if err != nil || !l.over || len(l.resources) != 9999 {
+		t.Fatalf("over a page: %v, %v", err, l != nil && l.over)
+	}
+	r := Run(context.Background(), fakeEnv(&fakeServer{body: strings.Replace(many, `"totalResults":3`, `"totalResults":10001`, 1)}, nil))
+	if a, b, p := r.Get(NameAuth), r.Get(NameBasePath), r.Get(NamePaging); a.Status != OK || b.Status != OK || p.Status != Fail ||
+		!strings.Contains(p.Detail, "count=1 answered more than 9999 users") {
+		t.Errorf("over a page: auth %+v, base_path %+v, paging %+v", a, b, p)
+	}
+	l, err = getList(context.Background(), &fakeServer{body: `{"TOTALRESULTS":2,"itemsPerPage":2,"resources":[{"id":"a"},{"id":"b"}],"extra":{"x":[1]}}`}, "/Users", "")
 	if err != nil || l.total != 2 || l.itemsPerPage != 2 || len(l.resources) != 2 {
 		t.Fatalf("a good page: %+v, %v", l, err)
 	}
@@ -306,7 +317,7 @@ func TestGetListBounded(t *testing.T) {
 	if _, err := getList(context.Background(), &fakeServer{body: `{"totalResults":"two","Resources":[]}`}, "/Users", ""); err == nil || !strings.Contains(err.Error(), "not a count") {
 		t.Errorf("a count that is a word: %v", err)
 	}
-	r := Run(context.Background(), fakeEnv(&fakeServer{body: zeros}, nil))
+	r = Run(context.Background(), fakeEnv(&fakeServer{body: zeros}, nil))
 	if c := r.Get(NameShapes); c.Status == OK {
 		t.Errorf("shapes on a page of zeros = %s (%s), want it not ok", c.Status, c.Detail)
 	}
