@@ -76,6 +76,9 @@ type planner struct {
 	adminsReactivated int
 	// deactivations of users whose org role the read does not report
 	deactRoleUnknown int
+	// deactivations of live users the manifest does not list
+	// (unmanagedUsers: deactivate), which a blocked plan counts
+	unmanagedDeactivated int
 	// active users the manifest keeps and declares admin whose org role
 	// the read does not report
 	declaredAdmins int

@@ -367,3 +367,25 @@ func TestLastAdminAdvice(t *testing.T) {
 		}
 	}
 }
+
+// TestBlockedDeactivationsNameUnmanaged: a deactivation limit a plan
+// passes through unmanagedUsers: deactivate (a first run, most likely)
+// says how many of its deactivations that policy makes, and where to start.
+func TestBlockedDeactivationsNameUnmanaged(t *testing.T) {
+	want, have := limitsState(7)
+	// One of the seven is declared inactive: a deactivation the manifest asks for.
+	want.Users = append(want.Users, with(du("user001@x.com"), func(u *model.User) { u.Active = false }))
+	p := Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, Options{Deployment: model.Dedicated})
+	if len(p.Blocked) != 1 || !strings.Contains(p.Blocked[0].Message, "(6 of the 7 are live users the manifest does not list, deactivated by unmanagedUsers: deactivate: 'wbsync export'") {
+		t.Fatalf("blocked = %+v", p.Blocked)
+	}
+	// Deactivations the manifest asks for alone: no such note.
+	want, have = limitsState(7)
+	for i := 1; i <= 7; i++ {
+		want.Users = append(want.Users, with(du(fmt.Sprintf("user%03d@x.com", i)), func(u *model.User) { u.Active = false }))
+	}
+	p = Compute(want, have, model.Policy{}, Options{Deployment: model.Dedicated})
+	if len(p.Blocked) != 1 || strings.Contains(p.Blocked[0].Message, "unmanagedUsers") {
+		t.Fatalf("blocked = %+v", p.Blocked)
+	}
+}

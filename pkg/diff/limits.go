@@ -34,7 +34,17 @@ func (p *planner) limits() (plan.Limits, []plan.Block) {
 	deact, removals := p.planned(plan.DeactivateUser), p.planned(plan.RemoveMember)
 	var blocks []plan.Block
 	if deact > l.MaxDeactivations {
-		blocks = append(blocks, overLimit(plan.LimitMaxDeactivations, "deactivations", deact, l.MaxDeactivations, l.MaxDeactivationsRule))
+		b := overLimit(plan.LimitMaxDeactivations, "deactivations", deact, l.MaxDeactivations, l.MaxDeactivationsRule)
+		if n := p.unmanagedDeactivated; n > 0 {
+			// Most likely a first run: the manifest does not list the
+			// organization yet.
+			which := fmt.Sprintf("%d of the %d are", n, deact)
+			if n == deact {
+				which = fmt.Sprintf("all %d are", n)
+			}
+			b.Message += fmt.Sprintf(" (%s live users the manifest does not list, deactivated by unmanagedUsers: deactivate: 'wbsync export' writes the organization as a manifest to start from, or keep unmanagedUsers: ignore until the manifest lists everyone)", which)
+		}
+		blocks = append(blocks, b)
 	}
 	if removals > l.MaxMemberRemovals {
 		blocks = append(blocks, overLimit(plan.LimitMaxMemberRemovals, "team member removals", removals, l.MaxMemberRemovals, l.MaxMemberRemovalsRule))

@@ -409,7 +409,11 @@ func (p *planner) planUnmanaged() {
 			if !declarable(l) && !p.protected(who.user, l) {
 				reason = reasonUndeclarable // a protected one's warning quotes reasonUnmanaged
 			}
-			if p.deactivate(int32(li), who, reason) && p.policy.UnmanagedGracePeriod > 0 && !p.opts.Now.IsZero() && l.Created.IsZero() {
+			if !p.deactivate(int32(li), who, reason) {
+				continue
+			}
+			p.unmanagedDeactivated++
+			if p.policy.UnmanagedGracePeriod > 0 && !p.opts.Now.IsZero() && l.Created.IsZero() {
 				ungraced++ // no date (an unreadable one was spared above)
 			}
 		}
