@@ -96,6 +96,7 @@ func splitEncoded(b []byte) []Source {
 		cur     []byte
 		ind     int
 		section string // the current section's header line
+		items   int    // the section's items in the current part
 	)
 	flush := func() {
 		srcs = append(srcs, Source{Name: fmt.Sprintf("manifest part %d", len(srcs)+1), Data: cur})
@@ -107,12 +108,20 @@ func splitEncoded(b []byte) []Source {
 			line = b[:i+1]
 		}
 		b = b[len(line):]
+		item := bytes.HasPrefix(line, []byte("  - "))
 		switch {
 		case len(line) > 0 && line[0] != ' ' && line[0] != '#':
-			section = strings.TrimSuffix(string(line), "\n")
-		case bytes.HasPrefix(line, []byte("  - ")) && (len(cur) > splitBytes || ind > splitIndicators):
+			section, items = strings.TrimSuffix(string(line), "\n"), 0
+		case item && items > 0 && (len(cur) > splitBytes || ind > splitIndicators):
+			// Never before a section's first item in this part: the
+			// part would end with the section's header (and comments)
+			// alone, a null section.
 			flush()
 			cur = append(cur, "version: "+strconv.Itoa(SupportedVersion)+"\n"+section+"\n"...)
+			items = 0
+		}
+		if item {
+			items++
 		}
 		cur = append(cur, line...)
 		ind += indicators(line)

@@ -135,3 +135,27 @@ func encodeString(t *testing.T, st model.State) string {
 	}
 	return buf.String()
 }
+
+// TestSplitNeverLeavesAnEmptySection: a part over the split point when a
+// section starts (here with a comment, as Encode writes one above teams
+// sharing a name) takes the section's first item before it is cut; it
+// ended with "teams:" and the comment alone, a null section the loader
+// refused.
+func TestSplitNeverLeavesAnEmptySection(t *testing.T) {
+	defer func(b, i int) { splitBytes, splitIndicators = b, i }(splitBytes, splitIndicators)
+	splitBytes, splitIndicators = 10, 1000
+	in := "version: 1\nusers:\n  - email: a@x.io\n  - email: b@x.io\nteams:\n  # 2 teams share the name \"t\"\n  - name: t\n    id: g1\n    members: []\n  - name: t\n    id: g2\n    members: []\n"
+	srcs := splitEncoded([]byte(in))
+	var joined string
+	for _, s := range srcs {
+		for _, sec := range []string{"users:\n", "teams:\n"} {
+			if i := strings.Index(string(s.Data), sec); i >= 0 && !strings.Contains(string(s.Data[i:]), "  - ") {
+				t.Errorf("%s ends with an empty section: %q", s.Name, s.Data)
+			}
+		}
+		joined += string(s.Data)
+	}
+	if _, err := Parse(srcs); err != nil {
+		t.Fatalf("parts refused: %v\n%s", err, joined)
+	}
+}
