@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"github.com/wbsync/wbsync/pkg/doctor"
@@ -74,7 +75,9 @@ func runDoctor(ctx context.Context, inv *invocation, f *flags, _ any, pos []stri
 	rep := doctor.Run(ctx, env)
 	s.pages.stop() // a read that failed leaves no bar above the report
 	if ctx.Err() != nil {
-		return exitError, errInterrupted
+		// Not errInterrupted's "nothing was written": doctor writes
+		// nothing anyway, and a --trace has been.
+		return exitError, errors.New("interrupted by a signal")
 	}
 	if err := writeView(inv.stdout, f.format, rep); err != nil {
 		return exitError, err

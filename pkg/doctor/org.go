@@ -99,7 +99,7 @@ func Counts(st model.State, red *sanitize.Redactor) Check {
 	}
 	if len(cased) > 0 {
 		c.Status = Warn
-		c.Detail += fmt.Sprintf("; team names that differ only in case: %s: a manifest team is the one it names exactly (naming neither, it is left alone)",
+		c.Detail += fmt.Sprintf("; team names that differ only in case or in how a character is encoded: %s: a manifest team is the one it names exactly (naming neither, it is left alone)",
 			listNames(cased, 0, nil))
 	}
 	return c
