@@ -494,6 +494,16 @@ func TestOutputTarget(t *testing.T) {
 			t.Errorf("%s changed from %v to %v", bad, before.Mode(), after.Mode())
 		}
 	}
+	// A name ending with a slash names a directory, there or not: the
+	// rename would have written a file named as the directory.
+	for _, slash := range []string{filepath.Join(dir, "plans") + "/", dir + "/"} {
+		if _, err := checkOutput(output{flag: "--out", path: slash}); err == nil || !strings.Contains(err.Error(), "names a directory") {
+			t.Errorf("checkOutput(%s) = %v", slash, err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "plans")); err == nil {
+			t.Errorf("%s was created", filepath.Join(dir, "plans"))
+		}
+	}
 }
 
 // umask is the process's file creation mask, as a new file shows it.
