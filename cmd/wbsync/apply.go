@@ -312,6 +312,11 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	// its digest and fingerprint vouch for (seats, warnings, limits as
 	// edited by hand) reaches the approver.
 	p := now
+	if why := saved.SummaryProblem(); why != "" {
+		// The changes hold; their summary, which a pipeline may print or
+		// label a pull request by, was edited.
+		return nil, fmt.Errorf("refusing to apply %s: %s plan again and review it: %s", path, why, replanCommand(saved, path, &f.conn))
+	}
 	if err := noteManifestEdited(ctx, inv, saved); err != nil {
 		return nil, err
 	}

@@ -778,6 +778,26 @@ func TestSavedPlanEditedChangesBounded(t *testing.T) {
 	}
 }
 
+// TestSavedPlanEditedSummary: a saved plan whose changes hold but whose
+// summary was edited (no deactivation shown, where a pipeline prints it or
+// labels a pull request by it) is refused, with nothing written.
+func TestSavedPlanEditedSummary(t *testing.T) {
+	emu, planPath := savedExamplePlan(t)
+	v := vars(emu.url)
+	editPlanFile(t, planPath, func(f map[string]any) {
+		f["summary"].(map[string]any)["add_members"] = 0.0
+	})
+	before := writes(emu.requests(t))
+	r := wb(t, v, "apply", planPath, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "its summary does not count its changes (the changes give {") ||
+		!strings.Contains(r.stderr, "plan again and review it: wbsync plan") {
+		t.Fatalf("exit %d, want 1 refusing the edited summary\n%s", r.code, r.stderr)
+	}
+	if after := writes(emu.requests(t)); after != before {
+		t.Fatalf("a plan with an edited summary wrote %d requests", after-before)
+	}
+}
+
 // TestSavedPlanShowsRecomputed: what apply FILE shows the approver comes
 // from the manifest and the organization, not from the parts of the file
 // its digests do not cover (seats, warnings edited by hand).

@@ -141,6 +141,19 @@ func ParseFile(b []byte) (*File, error) {
 	return &f, nil
 }
 
+// SummaryProblem says how the file's summary differs from its changes
+// counted ("" when it does not): a summary edited by hand, which a
+// pipeline may print or label a pull request by, while what is applied is
+// the changes.
+func (f *File) SummaryProblem() string {
+	got := Summarize(f.Changes)
+	if got == f.Summary {
+		return ""
+	}
+	b, _ := json.Marshal(got) // a struct of ints
+	return fmt.Sprintf("its summary does not count its changes (the changes give %s): was the file edited?", b)
+}
+
 // isSHA256 reports whether s is "sha256:" and 64 lower-case hex digits, as
 // wbsync writes its digests.
 func isSHA256(s string) bool {

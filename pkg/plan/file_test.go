@@ -29,6 +29,7 @@ func savedFile(t *testing.T) ([]byte, Desired) {
 func fileOf(t *testing.T, d Desired) []byte {
 	t.Helper()
 	p := samplePlan()
+	p.Summary = Summarize(p.Changes) // as the planner sets it
 	p.ManifestDigest = model.Digest(d.State, d.Policy)
 	p.ObservedFingerprint = "sha256:" + strings.Repeat("ab", 32)
 	p.Target = Target{URL: "https://acme.wandb.io/scim", Deployment: model.Dedicated}
@@ -244,5 +245,27 @@ func TestParseFileWrongType(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "manifest_digest holds a JSON number, which is not what a saved plan holds there (at byte") ||
 		strings.Contains(err.Error(), "Go struct") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestParseFileSummaryCountsChanges: a saved plan whose summary is not
+// its changes counted (edited, so that a pipeline printing it, or
+// labelling a pull request by it, shows no deactivation) is said so.
+func TestParseFileSummaryCountsChanges(t *testing.T) {
+	b, _ := savedFile(t)
+	edited := bytes.Replace(b, []byte(`"deactivate_users": 1`), []byte(`"deactivate_users": 0`), 1)
+	if bytes.Equal(edited, b) {
+		t.Fatal("the sample plan has no deactivate_users 1 to edit")
+	}
+	f, err := ParseFile(edited)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if why := f.SummaryProblem(); !strings.Contains(why, `its summary does not count its changes (the changes give {"create_users":1,`) ||
+		!strings.Contains(why, `"deactivate_users":1`) {
+		t.Fatalf("SummaryProblem = %q", why)
+	}
+	if f, err := ParseFile(b); err != nil || f.SummaryProblem() != "" {
+		t.Fatalf("the plan as written: %v, %q", err, f.SummaryProblem())
 	}
 }
