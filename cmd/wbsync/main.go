@@ -214,7 +214,7 @@ func watchSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, say fun
 		second = "a second signal gives up the writes in flight and exits once the report is saved, within a second"
 	}
 	sayWithin(fmt.Sprintf("wbsync: %v: stopping (%s)", s, second))
-	cancel(fmt.Errorf("%v received", s))
+	cancel(fmt.Errorf("%s received", signalName(s)))
 	s = <-sigs
 	ending.Store(true)
 	if f := abandoning.Load(); f != nil {
@@ -473,3 +473,17 @@ func (inv *invocation) redactWith(r *sanitize.Redactor) {
 
 // redactor is the redactor every output goes through (files too).
 func (inv *invocation) redactor() *sanitize.Redactor { return inv.red }
+
+// signalName is how a shell names s (SIGTERM), where Go's own name is a
+// word ("terminated") that reads as a state in "...: terminated received".
+func signalName(s os.Signal) string {
+	switch s {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	}
+	return s.String()
+}
