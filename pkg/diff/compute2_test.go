@@ -389,3 +389,36 @@ func TestBlockedDeactivationsNameUnmanaged(t *testing.T) {
 		t.Fatalf("blocked = %+v", p.Blocked)
 	}
 }
+
+// TestUnsupportedUpdateAdvice: on Multi-tenant Cloud the warning for what
+// cannot be updated gives advice the manifest can follow (email: is
+// required, so it is never "drop them"), and names a live user without
+// email as such, not as (live "").
+func TestUnsupportedUpdateAdvice(t *testing.T) {
+	want := state(users(
+		with(du("ne@example.com"), func(u *model.User) { u.DisplayName = "Ne" }),
+		with(du("bob@example.com"), func(u *model.User) { u.UserName = "bob"; u.DisplayName = "Bob" }),
+		du("c@example.com")))
+	have := state(users(
+		with(lu("u1", "ne@example.com"), func(u *model.User) { u.Email, u.Emails, u.DisplayName = "", nil, "Ne" }),
+		with(lu("u2", "bob@old.example.com"), func(u *model.User) { u.UserName, u.DisplayName = "bob", "Robert" }),
+		lu("u3", "c@example.com")))
+	p := Compute(want, have, model.Policy{}, Options{Deployment: model.SaaS})
+	got := map[string]string{}
+	for _, w := range p.Warnings {
+		if w.Code == plan.WarnUnsupportedUpdate {
+			got[w.User] = w.Message
+		}
+	}
+	for user, says := range map[string]string{
+		"ne@example.com":  `the manifest sets email "ne@example.com" (the live user has none), but W&B Multi-tenant Cloud cannot update it through SCIM; change it in W&B`,
+		"bob@example.com": `the manifest sets displayName "Bob" (live "Robert") and email "bob@example.com" (live "bob@old.example.com"), but W&B Multi-tenant Cloud cannot update these through SCIM; change them in W&B, or drop name: from the manifest and write email: "bob@old.example.com" (the live one) in the manifest`,
+	} {
+		if !strings.Contains(got[user], says) {
+			t.Errorf("%s: %q, want it to say %q", user, got[user], says)
+		}
+	}
+	if strings.Contains(got["ne@example.com"], "write email") {
+		t.Errorf("advice to write a live email the user does not have: %q", got["ne@example.com"])
+	}
+}

@@ -160,13 +160,14 @@ func (p *planner) orgRole(d *model.User, l *model.User) {
 // server reports externalIds at all.
 func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 	c := plan.Change{Action: plan.UpdateUser, User: wantName(d), UserID: l.ID}
-	var refused []string // what Multi-tenant Cloud cannot update
+	var refused, fixes []string // what Multi-tenant Cloud cannot update, and how the manifest may agree
 	// Names compare composed (NFC), as keys do: "José" with one é or with
 	// e and an accent reads the same, and an update between them would
 	// show as a change of nothing.
 	if d.DisplayName != "" && d.DisplayName != l.DisplayName && model.Composed(d.DisplayName) != model.Composed(l.DisplayName) {
 		c.Name, c.From = d.DisplayName, l.DisplayName
 		refused = append(refused, fmt.Sprintf("displayName %q (live %q)", d.DisplayName, l.DisplayName))
+		fixes = append(fixes, "drop name: from the manifest")
 	}
 	switch {
 	case d.ExternalID == "" || d.ExternalID == l.ExternalID:
@@ -185,7 +186,12 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 	if email := wantEmail(d); level != byEmail && p.emailsReported && model.Key(email) != model.Key(l.Email) && !(p.saas && containsKey(l.Emails, model.Key(email))) {
 		c.Email, c.FromEmail = email, l.Email
 		c.DroppedEmails = plan.NewEmailList(droppedEmails(l, email))
-		refused = append(refused, fmt.Sprintf("email %q (live %q)", email, l.Email))
+		if l.Email == "" {
+			refused = append(refused, fmt.Sprintf("email %q (the live user has none)", email))
+		} else {
+			refused = append(refused, fmt.Sprintf("email %q (live %q)", email, l.Email))
+			fixes = append(fixes, fmt.Sprintf("write email: %q (the live one) in the manifest", l.Email))
+		}
 	}
 	if un := wantUserName(d); otherHandle(d, l) {
 		fix := "set username: " + shown(l.UserName)
@@ -197,9 +203,16 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 			wantName(d), shown(un), level, shown(l.UserName), fix)})
 	}
 	if p.saas && len(refused) > 0 {
+		it, fix := "it", "change it in W&B"
+		if len(refused) > 1 {
+			it, fix = "these", "change them in W&B"
+		}
+		if len(fixes) > 0 {
+			fix += ", or " + strings.Join(fixes, " and ")
+		}
 		p.warn(plan.Warning{Code: plan.WarnUnsupportedUpdate, User: wantName(d), Message: fmt.Sprintf(
-			"%s: the manifest sets %s, but W&B Multi-tenant Cloud cannot update these through SCIM; change them in W&B or drop them from the manifest",
-			wantName(d), strings.Join(refused, " and "))})
+			"%s: the manifest sets %s, but W&B Multi-tenant Cloud cannot update %s through SCIM; %s",
+			wantName(d), strings.Join(refused, " and "), it, fix)})
 		c.Name, c.From, c.Email, c.FromEmail, c.DroppedEmails = "", "", "", "", ""
 	}
 	if c.Name == "" && c.ExternalID == "" && c.Email == "" {
