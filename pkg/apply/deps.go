@@ -246,5 +246,5 @@ func blockedReason(cause Result, red *sanitize.Redactor) string {
 		}
 		why = fmt.Sprintf("HTTP %d: %s", cause.HTTPStatus, detail)
 	}
-	return fmt.Sprintf("not run: %s %s %s earlier (%s)", cause.Action, cause.target(), outcome, sanitize.Truncate(red.String(why), caps.Detail))
+	return fmt.Sprintf("not run: %s %s %s earlier (%s)", cause.Action, cause.target(), outcome, sanitize.Server(red, why, caps.Detail))
 }

@@ -324,11 +324,11 @@ func (r *runner) readPromotionsBack(ctx context.Context, idx []int, need int) (c
 			role, active, err := ar.OrgRoleOf(ctx, r.results[i].UserID)
 			switch {
 			case err != nil:
-				shown = "reading the user back failed: " + sanitize.Truncate(r.opts.Redactor.String(err.Error()), caps.Detail)
+				shown = "reading the user back failed: " + sanitize.Server(r.opts.Redactor, err.Error(), caps.Detail)
 			case role == "":
 				shown = "the user reads back with no organizationRole"
 			case role != model.RoleAdmin:
-				shown = "the user reads back as " + strconv.Quote(sanitize.Truncate(r.opts.Redactor.String(string(role)), caps.Detail))
+				shown = "the user reads back as " + strconv.Quote(sanitize.Server(r.opts.Redactor, string(role), caps.Detail))
 			case !active:
 				shown = "the user reads back inactive"
 			}

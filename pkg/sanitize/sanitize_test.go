@@ -256,6 +256,40 @@ func TestServerRedactsBeforeCutting(t *testing.T) {
 	}
 }
 
+// TestServerCutsWhole: a cut never falls inside the redaction marker or an
+// escape ("[re…", "\x0…" read as the server's text): it moves back to
+// where the marker or escape starts, at every length.
+func TestServerCutsWhole(t *testing.T) {
+	r := NewRedactor(testKey)
+	for _, in := range []string{
+		strings.Repeat("d", 30) + testKey + " and more",
+		strings.Repeat("\x01", 20) + "tail",
+		"name\u202eend" + strings.Repeat("\u202e", 5) + "\U000e0001\n" + strings.Repeat("x", 20),
+		"a" + string(rune(0x1f600)) + "\u202e" + strings.Repeat("\U000e0001", 3),
+	} {
+		full := Server(r, in, 1<<20)
+		for n := 2; n < utf8.RuneCountInString(full); n++ {
+			out := Server(r, in, n)
+			kept, _ := strings.CutSuffix(out, "…")
+			if !strings.HasPrefix(full, kept) {
+				t.Fatalf("cut at %d: %q is not a prefix of %q", n, kept, full)
+			}
+			if rest := full[len(kept):]; strings.HasPrefix(rest, Marker) || kept == full {
+				continue
+			}
+			if i := strings.LastIndex(kept, "["); i >= 0 && len(kept[i:]) < len(Marker) && strings.HasPrefix(Marker, kept[i:]) {
+				t.Errorf("cut at %d splits the marker: %q", n, out)
+			}
+			if i := strings.LastIndexByte(kept, '\\'); i >= 0 && escapeEnd(full, i) > len(kept) {
+				t.Errorf("cut at %d splits an escape: %q", n, out)
+			}
+			if utf8.RuneCountInString(out) > n {
+				t.Errorf("cut at %d: %q is longer", n, out)
+			}
+		}
+	}
+}
+
 // TestServerEscapeMakesNoFragment: an escape Controls writes ends in hex
 // digits (\x1b, \u200b), which with 7 key characters after it (too few to
 // be redacted alone) would spell 8 of a hex key: Server redacts again after

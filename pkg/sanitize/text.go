@@ -241,7 +241,56 @@ func Server(r *Redactor, s string, n int) string {
 	if esc := Controls(red); esc != red {
 		red = r.String(esc)
 	}
-	return Truncate(red, n)
+	return cutWhole(red, n)
+}
+
+// cutWhole is Truncate that never cuts inside a Marker or an escape
+// Controls wrote (\x01, \u202e, \U000e0001, \n): cut, "[re…" or "\x0…"
+// would read as the server's text. The cut moves back to where it starts.
+func cutWhole(s string, n int) string {
+	t := Truncate(s, n)
+	if len(t) == len(s) {
+		return s
+	}
+	i := len(t) - len("…") // s[:i] is kept
+	for k := max(0, i-len(Marker)+1); k < i; k++ {
+		if strings.HasPrefix(s[k:], Marker) {
+			return s[:k] + "…"
+		}
+	}
+	if k := strings.LastIndexByte(s[max(0, i-9):i], '\\'); k >= 0 {
+		k += max(0, i-9)
+		if escapeEnd(s, k) > i {
+			return s[:k] + "…"
+		}
+	}
+	return t
+}
+
+// escapeEnd is where the escape Controls writes that starts at s[k] (a
+// backslash) ends; k+1 when none does.
+func escapeEnd(s string, k int) int {
+	if k+1 >= len(s) {
+		return k + 1
+	}
+	digits := 0
+	switch s[k+1] {
+	case 'n', 'r', 't':
+		return k + 2
+	case 'x':
+		digits = 2
+	case 'u':
+		digits = 6 // \u%04x: four, or up to six above U+FFFF
+	case 'U':
+		digits = 8
+	default:
+		return k + 1
+	}
+	e := k + 2
+	for e < len(s) && e < k+2+digits && hexDigit(s[e]) >= 0 {
+		e++
+	}
+	return e
 }
 
 // EscapeJSON returns the JSON text b with DEL (U+007F), every C1 control
