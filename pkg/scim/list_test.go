@@ -186,6 +186,19 @@ func TestListRightShiftIsNotAPageNumberServer(t *testing.T) {
 	}
 }
 
+// TestListedTwiceInOnePage: an id twice in one page is said so, not
+// blamed on the order of pages (there is one).
+func TestListedTwiceInOnePage(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = mkUsers(5)
+	f.users = append(f.users, f.users[1])
+	c := testClient(t, srv.URL)
+	got, err := c.ListUsers(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "is listed twice in the page at startIndex 1, at positions 2 and 6: refusing a partial read") || got != nil {
+		t.Fatalf("read %d users, err %v", len(got), err)
+	}
+}
+
 // TestPanicGivesBackTheSlot: a panic while a page is decoded (a bug)
 // fails the read as a *bug.Error and gives back the page's unplaced slot,
 // so that a later read on the same client is not starved.
