@@ -381,9 +381,12 @@ func (c *Client) decodeErr(cl call, status int, header http.Header, err error) *
 		e.Detail += " (the server answered " + strconv.Itoa(status) + ": whether the change was made is unknown; the next plan shows it)"
 	}
 	// A read that is not SCIM may be the wrong URL; a write's answer
-	// follows reads that were SCIM, so the URL is not in question.
+	// follows reads that were SCIM, so the URL is not in question, and
+	// neither is it for a list whose record is malformed (recordError):
+	// the body is a SCIM list.
 	var se *json.SyntaxError
-	if cl.method == http.MethodGet && (errors.Is(err, errNotList) || errors.Is(err, errSyntax) || errors.As(err, &se)) {
+	var re *recordError
+	if cl.method == http.MethodGet && (errors.Is(err, errNotList) || errors.Is(err, errSyntax) || errors.As(err, &se)) && !errors.As(err, &re) {
 		e.Hint = hintBaseURL
 	}
 	// net/http decodes the gzip it asks for and then drops the header:

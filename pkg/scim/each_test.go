@@ -122,11 +122,17 @@ func TestEachGroupHandsEveryGroup(t *testing.T) {
 	}
 }
 
-// TestBrokenJSONHintsAtTheURL: a list body that stops being JSON half-way
-// is a decode error with the base-URL hint, as a body that is no list.
+// TestBrokenJSONHintsAtTheURL: a list body that stops being JSON outside
+// its records is a decode error with the base-URL hint, as a body that is
+// no list; one whose record is broken is a SCIM list, which a wrong URL
+// does not answer: no hint, the record named.
 func TestBrokenJSONHintsAtTheURL(t *testing.T) {
-	for _, body := range []string{`{"totalResults":2,"Resources":[{"id":"a","userName":"b"} x]}`, `{"totalResults":1,"Resources":[{"id":tru}]}`,
-		`{"totalResults":1,"Resources":[{"id":"a","userName":"b\q"}]}`, `{"totalResults":1,"Resources":[]}}`} {
+	for body, hint := range map[string]bool{
+		`{"totalResults":1,"Resources":[]}}`:                           true,
+		`{"totalResults":2,"Resources":[{"id":"a","userName":"b"} x]}`: false,
+		`{"totalResults":1,"Resources":[{"id":tru}]}`:                  false,
+		`{"totalResults":1,"Resources":[{"id":"a","userName":"b\q"}]}`: false,
+	} {
 		f, srv := newFake(t)
 		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
 			w.Header().Set("Content-Type", "application/scim+json")
@@ -135,8 +141,8 @@ func TestBrokenJSONHintsAtTheURL(t *testing.T) {
 		}
 		_, err := testClient(t, srv.URL).ListUsers(context.Background())
 		var e *Error
-		if !errors.As(err, &e) || e.Hint != hintBaseURL {
-			t.Errorf("%s: err = %v, want the base-URL hint", body, err)
+		if !errors.As(err, &e) || (e.Hint == hintBaseURL) != hint || !hint && !strings.Contains(err.Error(), "the user at position") {
+			t.Errorf("%s: err = %v (hint %q), want the base-URL hint: %v", body, err, e.Hint, hint)
 		}
 	}
 }
