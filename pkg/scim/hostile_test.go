@@ -81,6 +81,25 @@ func TestRedirectRefused(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+	// An opaque Location: one written with backslashes, as browsers read
+	// it (http://host/path), shown so; any other (mailto:) not shown.
+	for loc, want := range map[string]string{
+		`http:\\svc:pw@evil.example:8443\scim/v2?token=t`: "redirected to http://evil.example:8443/scim/v2 (written with backslashes)",
+		"mailto:svc-pw@evil.example":                      "redirected to mailto: (an opaque URL, not shown",
+	} {
+		t.Run("opaque "+loc, func(t *testing.T) {
+			f, srv := newFake(t)
+			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+				w.Header().Set("Location", loc)
+				w.WriteHeader(302)
+				return true
+			}
+			_, err := testClient(t, srv.URL).ListUsers(context.Background())
+			if !errors.Is(err, ErrRedirect) || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "pw") || strings.Contains(err.Error(), "token") {
+				t.Fatalf("err = %v, want %q", err, want)
+			}
+		})
+	}
 	// A Location that does not parse (here: a port that is not a number)
 	// is refused at once like any redirect, not retried as a transport
 	// error, and not quoted: it carries a password, a token and a

@@ -160,6 +160,17 @@ func withoutCredentials(v string, red *sanitize.Redactor) string {
 // decoded form holds a key fragment: a server may escape any character of
 // the key, and every such spelling decodes to the key.
 func locationText(u *url.URL, red *sanitize.Redactor) string {
+	if u.Opaque != "" {
+		// "http:\\host/p", which browsers read as http://host/p: shown
+		// so read, so that it helps to fix --url; any other opaque form
+		// (mailto:...) is not shown, as it may carry credentials.
+		if slashed := strings.ReplaceAll(u.Opaque, `\`, "/"); (u.Scheme == "http" || u.Scheme == "https") && strings.HasPrefix(slashed, "//") {
+			if v, err := url.Parse(u.Scheme + ":" + slashed); err == nil && v.Opaque == "" {
+				return locationText(v, red) + " (written with backslashes)"
+			}
+		}
+		return u.Scheme + ": (an opaque URL, not shown: it may carry credentials)"
+	}
 	path := u.EscapedPath()
 	if p := red.String(u.Path); p != u.Path {
 		// Escaped again where it matters, so that it parses back to the
