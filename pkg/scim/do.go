@@ -433,7 +433,11 @@ func (c *Client) errorBody(cl call, resp *http.Response, body []byte) error {
 	case bodyStatus >= 400 && bodyStatus <= 599:
 		as := *resp
 		as.StatusCode, as.Status = bodyStatus, statusLine(bodyStatus)
-		return c.checkResponse(cl, &as, body)
+		err := c.checkResponse(cl, &as, body)
+		if e := (*Error)(nil); errors.As(err, &e) {
+			e.answered = resp.StatusCode
+		}
+		return err
 	}
 	return &Error{Method: cl.method, Path: c.pathOf(cl), Status: resp.StatusCode, fatal: true,
 		Detail: "a success status with a SCIM error body: " + c.safe(detail)}

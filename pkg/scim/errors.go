@@ -61,6 +61,11 @@ type Error struct {
 	// Err is the underlying transport or decoding error, if any.
 	Err error
 
+	// answered is the status line's code when Status is the one a 2xx
+	// answer's SCIM error body states (0 otherwise): the message says
+	// both, so that it matches a trace or a proxy log.
+	answered int
+
 	header  http.Header // response headers (Retry-After), not part of the message
 	kind    errKind     // what the classifier recognised in the body
 	fatal   bool        // cannot heal: never retried
@@ -89,8 +94,11 @@ const (
 // StatusLine is the HTTP status with its text ("401 Unauthorized"), or ""
 // for a transport failure.
 func (e *Error) StatusLine() string {
-	if e.Status == 0 {
+	switch {
+	case e.Status == 0:
 		return ""
+	case e.answered != 0:
+		return statusLine(e.Status) + " (stated in the SCIM error body of a " + statusLine(e.answered) + " answer)"
 	}
 	return statusLine(e.Status)
 }
