@@ -102,6 +102,8 @@ type planner struct {
 	// not hold the manifest email, which of them is theirs
 	elsewheres     []elsewhere
 	emailElsewhere map[int32]int
+	// emailMoves are the email updates planned, for email_handover
+	emailMoves []emailMove
 
 	// inTeam: per live user, whether a live team lists it, built at the
 	// first call of inSomeTeam
@@ -168,6 +170,7 @@ func Compute(want, have model.State, policy model.Policy, opts Options) plan.Pla
 	p.planTeams()
 	p.planUnmanaged()
 	p.warnRenames()
+	p.warnEmailHandovers()
 	p.warnWithoutTeam()
 	p.warnUnreported()
 	p.warnUnmatchedProtected()

@@ -422,3 +422,47 @@ func TestUnsupportedUpdateAdvice(t *testing.T) {
 		t.Errorf("advice to write a live email the user does not have: %q", got["ne@example.com"])
 	}
 }
+
+// TestEmailHandover: on Dedicated, an email update that takes the email
+// another planned update gives up is said (the order of two requests
+// decides whether W&B refuses it), and updates that go round (a swap) are
+// said to never complete; unrelated updates say nothing.
+func TestEmailHandover(t *testing.T) {
+	byHandle := func(email, handle string) model.User {
+		return with(du(email), func(u *model.User) { u.UserName = handle })
+	}
+	live := func(id, email, handle string) model.User {
+		return with(lu(id, email), func(u *model.User) { u.UserName = handle })
+	}
+	// a takes b's email, b takes a new one (a chain); c and d swap; e moves alone.
+	want := state(users(byHandle("b@x.com", "a"), byHandle("b2@x.com", "b"),
+		byHandle("d@x.com", "c"), byHandle("c@x.com", "d"), byHandle("e2@x.com", "e")))
+	have := state(users(live("ua", "a@x.com", "a"), live("ub", "b@x.com", "b"),
+		live("uc", "c@x.com", "c"), live("ud", "d@x.com", "d"), live("ue", "e@x.com", "e")))
+	p := Compute(want, have, model.Policy{}, Options{Deployment: model.Dedicated})
+	got := map[string]string{}
+	for _, w := range p.Warnings {
+		if w.Code == plan.WarnEmailHandover {
+			got[w.User] = w.Message
+		}
+	}
+	if len(got) != 3 {
+		t.Fatalf("email_handover warnings: %v", got)
+	}
+	if !strings.Contains(got["b@x.com"], `a (a@x.com) takes the email b@x.com, which b (b@x.com) gives up in its own update`) ||
+		!strings.Contains(got["b@x.com"], "the next apply completes it") {
+		t.Errorf("chain: %q", got["b@x.com"])
+	}
+	for _, u := range []string{"d@x.com", "c@x.com"} {
+		if !strings.Contains(got[u], "go round (") || !strings.Contains(got[u], "none completes") {
+			t.Errorf("swap, %s: %q", u, got[u])
+		}
+	}
+	// Multi-tenant Cloud plans no email update: nothing to hand over.
+	p = Compute(want, have, model.Policy{}, Options{Deployment: model.SaaS})
+	for _, w := range p.Warnings {
+		if w.Code == plan.WarnEmailHandover {
+			t.Errorf("saas: %v", w)
+		}
+	}
+}

@@ -104,6 +104,7 @@ func generate(r *rand.Rand, o genOptions) genInput {
 	}
 	n := o.users
 	prevEmail := ""
+	handedOver := "" // the manifest email of a user matched by handle whose live email differs
 	for i := 0; i < n+n/4; i++ {
 		email := fmt.Sprintf("user%05d@example.com", i)
 		if i%17 == 3 {
@@ -147,6 +148,16 @@ func generate(r *rand.Rand, o genOptions) genInput {
 				l.UserName = caseMix(username)
 				if pick(30) { // the manifest changed the email
 					old := fmt.Sprintf("old%05d@example.org", i)
+					if handedOver != "" && pick(50) {
+						// It holds the email an earlier such user takes
+						// (email_handover).
+						old, handedOver = handedOver, ""
+					} else if !strings.HasPrefix(email, "bot") {
+						// (Not a protected bot's: an update taking its
+						// email leaves policy.protected, a drift the
+						// protected warning tells of.)
+						handedOver = email
+					}
 					l.Email, l.Emails = old, []string{old}
 				}
 			case pick(30):

@@ -226,7 +226,60 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 			"%s is protected (policy.protected) by its live email %s, which the update replaces with %s: later plans no longer spare it (from team removals or deactivation); add the new email to policy.protected to keep it protected",
 			wantName(d), shown(p.protectingEmail(l)), shown(c.Email))})
 	}
+	if c.Email != "" {
+		p.emailMoves = append(p.emailMoves, emailMove{user: wantName(d), live: liveName(l), to: c.Email, from: l})
+	}
 	p.add(c)
+}
+
+// emailMove is an email update planned: user (the manifest's name, live
+// the live user's) takes email to and gives up every email of from but it.
+type emailMove struct {
+	user, live, to string
+	from           *model.User
+}
+
+// warnEmailHandovers warns email_handover for each email update that takes
+// an email another planned email update gives up: W&B keeps one account
+// per email, so sent before the other it is refused (409) and the next
+// apply completes it; updates that go round (a swap) wait for each other
+// and never complete.
+func (p *planner) warnEmailHandovers() {
+	if len(p.emailMoves) < 2 {
+		return
+	}
+	giver := make(map[string]int, len(p.emailMoves)) // an email key → the move giving it up
+	for i, m := range p.emailMoves {
+		for _, e := range append([]string{m.from.Email}, m.from.Emails...) {
+			if k := model.Key(e); k != "" && k != model.Key(m.to) {
+				giver[k] = i
+			}
+		}
+	}
+	for i, m := range p.emailMoves {
+		j, ok := giver[model.Key(m.to)]
+		if !ok || j == i {
+			continue
+		}
+		ring := []string{m.live, p.emailMoves[j].live}
+		round := false
+		for k, seen := j, map[int]bool{i: true, j: true}; ; {
+			n, ok := giver[model.Key(p.emailMoves[k].to)]
+			if !ok || n == i || seen[n] {
+				round = ok && n == i
+				break
+			}
+			seen[n], k = true, n
+			ring = append(ring, p.emailMoves[n].live)
+		}
+		msg := fmt.Sprintf("%s takes the email %s, which %s gives up in its own update: W&B keeps one account per email, so sent first this update is refused (409) while %s holds it, and the next apply completes it",
+			m.live, shown(m.to), p.emailMoves[j].live, p.emailMoves[j].live)
+		if round {
+			msg = fmt.Sprintf("%s takes the email %s, which %s gives up in its own update, and these updates go round (%s): each waits for another, so none completes; give one of them a temporary email first, apply, then the others",
+				m.live, shown(m.to), p.emailMoves[j].live, strings.Join(append(ring, m.live), " → "))
+		}
+		p.warn(plan.Warning{Code: plan.WarnEmailHandover, User: m.user, Message: msg})
+	}
 }
 
 // warnExternalIDElsewhere warns when the externalId the manifest gives d

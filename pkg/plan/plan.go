@@ -230,6 +230,10 @@ const (
 	// WarnProtectedUnmatched: a policy.protected entry covers no user of
 	// the manifest or the organization (a misspelt entry protects no one).
 	WarnProtectedUnmatched WarningCode = "protected_unmatched"
+	// WarnEmailHandover: an email update gives a user the email another
+	// manifest user's update gives up: sent first, it is refused while the
+	// other holds it; updates that go round never complete.
+	WarnEmailHandover WarningCode = "email_handover"
 )
 
 var warningCodes = []WarningCode{
@@ -238,7 +242,7 @@ var warningCodes = []WarningCode{
 	WarnTeamPinNotFound, WarnTeamPinMismatch, WarnExternalIDUnreported, WarnRolesUnreported,
 	WarnCustomRolesUnchecked, WarnUnmanagedRecent, WarnTeamRolesAmbiguous, WarnEmailElsewhere, WarnIdentityMismatch,
 	WarnExternalIDElsewhere, WarnInactiveMember, WarnCreatedUnreported, WarnPossibleRename, WarnUnmanagedTeam,
-	WarnProtectedUnmatched,
+	WarnProtectedUnmatched, WarnEmailHandover,
 }
 
 // WarningCodes returns every warning code.
