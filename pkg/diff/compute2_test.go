@@ -466,3 +466,23 @@ func TestEmailHandover(t *testing.T) {
 		}
 	}
 }
+
+// TestPossibleRenameByUserName: a manifest user with a username: whose
+// email is, in full, the userName of a live account holding another email
+// is created beside it; possible_rename says so (it compared emails'
+// local parts only, so the old account was deactivated without a word).
+func TestPossibleRenameByUserName(t *testing.T) {
+	want := state(users(with(du("bob@example.com"), func(u *model.User) { u.UserName = "bob" }), du("a@example.com")))
+	have := state(users(with(lu("u1", "robert@example.com"), func(u *model.User) { u.UserName = "bob@example.com" }), lu("u2", "a@example.com")))
+	p := Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, Options{Deployment: model.Dedicated})
+	var got []string
+	for _, w := range p.Warnings {
+		if w.Code == plan.WarnPossibleRename {
+			got = append(got, w.Message)
+		}
+	}
+	if len(got) != 1 || !strings.Contains(got[0], `has the userName "bob@example.com", this user's email`) ||
+		!strings.Contains(got[0], `set username: "bob@example.com" on the manifest entry`) {
+		t.Fatalf("possible_rename warnings: %q", got)
+	}
+}

@@ -571,11 +571,14 @@ func (p *planner) warnRenames() {
 			cands[di] = c
 		}
 	}
+	warned := map[int32]bool{} // live users a possible_rename names
+	defer p.warnUserNameRenames(creates, warned)
 	for _, di := range creates {
 		c, ok := cands[di]
 		if !ok || claims[c.li] != 1 {
 			continue
 		}
+		warned[c.li] = true
 		d, l := &p.want.Users[di], &p.have.Users[c.li]
 		var same []string
 		if c.name {
@@ -666,6 +669,48 @@ type renameKey struct {
 
 func nameKey(name string) renameKey {
 	return renameKey{s: model.Lower(strings.TrimSpace(name))}
+}
+
+// warnUserNameRenames warns possible_rename for a user the plan creates
+// whose email is, in full, the userName of one live user not in the
+// manifest that holds other emails (and that no other create or warning
+// names): the manifest's username: took matching by userName away from
+// the email, so the account W&B knows by that name is left to policy.
+func (p *planner) warnUserNameRenames(creates []int32, warned map[int32]bool) {
+	const many = -2
+	byName := map[string]int32{}
+	for li := range p.have.Users {
+		l := &p.have.Users[li]
+		if p.lives[li].owner != none || !l.Active || !strings.Contains(l.UserName, "@") || model.Key(l.UserName) == model.Key(l.Email) {
+			continue
+		}
+		k := model.Key(l.UserName)
+		if _, ok := byName[k]; ok {
+			byName[k] = many
+		} else {
+			byName[k] = int32(li)
+		}
+	}
+	if len(byName) == 0 {
+		return
+	}
+	claims := map[int32]int{}
+	for _, di := range creates {
+		if li, ok := byName[model.Key(wantEmail(&p.want.Users[di]))]; ok && li != many {
+			claims[li]++
+		}
+	}
+	for _, di := range creates {
+		d := &p.want.Users[di]
+		li, ok := byName[model.Key(wantEmail(d))]
+		if !ok || li == many || claims[li] != 1 || warned[li] {
+			continue
+		}
+		l := &p.have.Users[li]
+		p.warn(plan.Warning{Code: plan.WarnPossibleRename, User: p.wants[di].name, IDs: []string{l.ID}, Message: fmt.Sprintf(
+			"%s is created, and %s, not in the manifest, has the userName %s, this user's email: if they are one person, the plan makes a new account and %s; to keep the old account, set username: %s on the manifest entry",
+			p.wants[di].name, liveName(l), strconv.Quote(l.UserName), p.renamedFate(l), strconv.Quote(l.UserName))})
+	}
 }
 
 // liveLocalKey is live user l's localKey: its email's, else its userName's
