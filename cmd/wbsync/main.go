@@ -213,7 +213,7 @@ func watchSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, say fun
 		// An apply writing: its writes in flight finish first.
 		second = "a second signal gives up the writes in flight and exits once the report is saved, within a second"
 	}
-	sayWithin(fmt.Sprintf("wbsync: %v: stopping (%s)", s, second))
+	sayWithin(fmt.Sprintf("wbsync: %s: stopping (%s)", signalName(s), second))
 	cancel(fmt.Errorf("%s received", signalName(s)))
 	s = <-sigs
 	ending.Store(true)

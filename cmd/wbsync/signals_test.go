@@ -339,7 +339,7 @@ func signalWhileLoading(t *testing.T, format, command, fileFlag string) {
 	case err := <-done:
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) || ee.ExitCode() != exitError || !strings.Contains(stderr.String(), "interrupted") ||
-			!strings.Contains(stderr.String(), "stopping (a second signal exits at once)") {
+			!strings.Contains(stderr.String(), "wbsync: SIGTERM: stopping (a second signal exits at once)") {
 			t.Fatalf("exit %v, want 1 saying stopping and interrupted:\n%s", err, stderr.String())
 		}
 		if format == "json" {

@@ -211,18 +211,15 @@ func (r *runner) skip(i int, reason string, cause *int) {
 // which member the refusal was about, are not sent. The answer is kept;
 // cause is the operation whose refused key halted the run, if any.
 func (r *runner) notSplit(i int, err error, cause *int) {
-	res := &r.results[i]
 	why := reasonNotRetried
 	if cause != nil {
 		why = reasonKeyNotRetried
 	}
-	res.Status, res.Reason, res.CausedBy = StatusSkipped, why+": "+err.Error(), cause
 	var se StatusError
 	if errors.As(err, &se) {
-		res.HTTPStatus, res.Detail = se.HTTPStatus(), se.SCIMDetail()
+		r.results[i].HTTPStatus, r.results[i].Detail = se.HTTPStatus(), se.SCIMDetail()
 	}
-	r.noteOutcome(i)
-	r.advance(StatusSkipped)
+	r.skip(i, why+": "+err.Error(), cause)
 }
 
 // skipHalted records the changes at idx as not started because the run

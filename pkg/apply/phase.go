@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -328,7 +327,7 @@ func (r *runner) readPromotionsBack(ctx context.Context, idx []int, need int) (c
 			case role == "":
 				shown = "the user reads back with no organizationRole"
 			case role != model.RoleAdmin:
-				shown = "the user reads back as " + strconv.Quote(sanitize.Server(r.opts.Redactor, string(role), caps.Detail))
+				shown = "the user reads back as " + `"` + sanitize.Server(r.opts.Redactor, string(role), caps.Detail) + `"`
 			case !active:
 				shown = "the user reads back inactive"
 			}

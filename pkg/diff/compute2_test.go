@@ -450,13 +450,27 @@ func TestEmailHandover(t *testing.T) {
 		t.Fatalf("email_handover warnings: %v", got)
 	}
 	if !strings.Contains(got["b@x.com"], `a (a@x.com) takes the email b@x.com, which b (b@x.com) gives up in its own update`) ||
-		!strings.Contains(got["b@x.com"], "the next apply completes it") {
+		!strings.Contains(got["b@x.com"], "a later apply completes it") {
 		t.Errorf("chain: %q", got["b@x.com"])
 	}
 	for _, u := range []string{"d@x.com", "c@x.com"} {
 		if !strings.Contains(got[u], "go round (") || !strings.Contains(got[u], "none completes") {
 			t.Errorf("swap, %s: %q", u, got[u])
 		}
+	}
+	// f waits for g, which waits for h and i, which swap: f is stuck too.
+	want = state(users(byHandle("g@x.com", "f"), byHandle("h@x.com", "g"), byHandle("i@x.com", "h"), byHandle("h2@x.com", "i")))
+	have = state(users(live("uf", "f@x.com", "f"), live("ug", "g@x.com", "g"), live("uh", "h@x.com", "h"), live("ui", "i@x.com", "i")))
+	want.Users[3].Email = "h@x.com" // i takes h's email while h takes i's
+	p2 := Compute(want, have, model.Policy{}, Options{Deployment: model.Dedicated})
+	stuck := ""
+	for _, w := range p2.Warnings {
+		if w.Code == plan.WarnEmailHandover && w.User == "g@x.com" {
+			stuck = w.Message
+		}
+	}
+	if !strings.Contains(stuck, "waits in turn for updates that go round (f (f@x.com) → g (g@x.com) → h (h@x.com)") {
+		t.Errorf("f, stuck behind a swap: %q", stuck)
 	}
 	// Multi-tenant Cloud plans no email update: nothing to hand over.
 	p = Compute(want, have, model.Policy{}, Options{Deployment: model.SaaS})
@@ -483,6 +497,20 @@ func TestPossibleRenameByUserName(t *testing.T) {
 	}
 	if len(got) != 1 || !strings.Contains(got[0], `has the userName "bob@example.com", this user's email`) ||
 		!strings.Contains(got[0], `set username: "bob@example.com" on the manifest entry`) {
+		t.Fatalf("possible_rename warnings: %q", got)
+	}
+	// A create the name pairs with another account already is in no
+	// second warning (two would give contradictory username: advice).
+	want.Users[0].DisplayName = "Bob B"
+	have.Users = append(have.Users, with(lu("u3", "bb@other.example.com"), func(u *model.User) { u.DisplayName = "Bob B" }))
+	p = Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, Options{Deployment: model.Dedicated})
+	got = nil
+	for _, w := range p.Warnings {
+		if w.Code == plan.WarnPossibleRename {
+			got = append(got, w.Message)
+		}
+	}
+	if len(got) != 1 || !strings.Contains(got[0], "the same name (Bob B)") {
 		t.Fatalf("possible_rename warnings: %q", got)
 	}
 }

@@ -261,22 +261,33 @@ func (p *planner) warnEmailHandovers() {
 		if !ok || j == i {
 			continue
 		}
+		// Walk the updates each waits for: back to this one (they go
+		// round), into updates that go round without it (stuck too), or
+		// to one that waits for none (a chain: it completes, step by step).
 		ring := []string{m.live, p.emailMoves[j].live}
-		round := false
+		round, stuck := false, false
 		for k, seen := j, map[int]bool{i: true, j: true}; ; {
 			n, ok := giver[model.Key(p.emailMoves[k].to)]
-			if !ok || n == i || seen[n] {
-				round = ok && n == i
+			if !ok || n == k {
+				break
+			}
+			if round, stuck = n == i, seen[n]; round || stuck {
 				break
 			}
 			seen[n], k = true, n
 			ring = append(ring, p.emailMoves[n].live)
 		}
-		msg := fmt.Sprintf("%s takes the email %s, which %s gives up in its own update: W&B keeps one account per email, so sent first this update is refused (409) while %s holds it, and the next apply completes it",
-			m.live, shown(m.to), p.emailMoves[j].live, p.emailMoves[j].live)
-		if round {
+		var msg string
+		switch {
+		case round:
 			msg = fmt.Sprintf("%s takes the email %s, which %s gives up in its own update, and these updates go round (%s): each waits for another, so none completes; give one of them a temporary email first, apply, then the others",
 				m.live, shown(m.to), p.emailMoves[j].live, strings.Join(append(ring, m.live), " → "))
+		case stuck:
+			msg = fmt.Sprintf("%s takes the email %s, which %s gives up in its own update, which waits in turn for updates that go round (%s): none of them completes; give one of those a temporary email first, apply, then the others",
+				m.live, shown(m.to), p.emailMoves[j].live, strings.Join(ring, " → "))
+		default:
+			msg = fmt.Sprintf("%s takes the email %s, which %s gives up in its own update: W&B keeps one account per email, so sent first this update is refused (409) while %s holds it, and a later apply completes it",
+				m.live, shown(m.to), p.emailMoves[j].live, p.emailMoves[j].live)
 		}
 		p.warn(plan.Warning{Code: plan.WarnEmailHandover, User: m.user, Message: msg})
 	}
@@ -516,6 +527,15 @@ func (p *planner) warnRenames() {
 	if len(creates) == 0 {
 		return
 	}
+	// A create or a live user one warning pairs is in no other.
+	warned := map[int32]bool{}
+	p.warnNameRenames(creates, warned)
+	p.warnUserNameRenames(creates, warned)
+}
+
+// warnNameRenames is warnRenames by name and by the email's part before
+// the @; warned gets the creates (as ^di) and live users it pairs.
+func (p *planner) warnNameRenames(creates []int32, warned map[int32]bool) {
 	const many = -2 // a key more than one user has
 	note := func(m map[renameKey]int32, k renameKey, i int32) {
 		if k.s == "" {
@@ -571,14 +591,12 @@ func (p *planner) warnRenames() {
 			cands[di] = c
 		}
 	}
-	warned := map[int32]bool{} // live users a possible_rename names
-	defer p.warnUserNameRenames(creates, warned)
 	for _, di := range creates {
 		c, ok := cands[di]
 		if !ok || claims[c.li] != 1 {
 			continue
 		}
-		warned[c.li] = true
+		warned[c.li], warned[^di] = true, true
 		d, l := &p.want.Users[di], &p.have.Users[c.li]
 		var same []string
 		if c.name {
@@ -673,8 +691,9 @@ func nameKey(name string) renameKey {
 
 // warnUserNameRenames warns possible_rename for a user the plan creates
 // whose email is, in full, the userName of one live user not in the
-// manifest that holds other emails (and that no other create or warning
-// names): the manifest's username: took matching by userName away from
+// manifest that holds other emails (and that no other create names, and
+// neither is in a warning already: warned holds live users as li, creates
+// as ^di): the manifest's username: took matching by userName away from
 // the email, so the account W&B knows by that name is left to policy.
 func (p *planner) warnUserNameRenames(creates []int32, warned map[int32]bool) {
 	const many = -2
@@ -703,7 +722,7 @@ func (p *planner) warnUserNameRenames(creates []int32, warned map[int32]bool) {
 	for _, di := range creates {
 		d := &p.want.Users[di]
 		li, ok := byName[model.Key(wantEmail(d))]
-		if !ok || li == many || claims[li] != 1 || warned[li] {
+		if !ok || li == many || claims[li] != 1 || warned[li] || warned[^di] {
 			continue
 		}
 		l := &p.have.Users[li]

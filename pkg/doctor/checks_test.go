@@ -269,6 +269,10 @@ func TestPaging(t *testing.T) {
 	short := honoured
 	short.Second = []string{}
 	want(t, Paging(short, nil), NamePaging, Warn, []string{"startIndex=2 answered no user"})
+	// With more users than a page holds, a read does go past the first
+	// page: it cannot succeed.
+	short.Total, short.FullPage = 3, 2
+	want(t, Paging(short, nil), NamePaging, Fail, []string{"startIndex=2 answered no user", "fail closed"})
 
 	failed := honoured
 	failed.Second, failed.SecondErr = nil, errors.New("GET /scim/Users: 500")

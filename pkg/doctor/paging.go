@@ -37,6 +37,16 @@ type PagingProbe struct {
 	Over bool
 }
 
+// pastFirstPage is the status of a fault that fails reads past the first
+// page: Fail when a read goes past it (more users than a page holds), so
+// that wbsync cannot read the server; Warn otherwise.
+func (p PagingProbe) pastFirstPage() Status {
+	if p.Total > p.PageSizeServed() {
+		return Fail
+	}
+	return Warn
+}
+
 // secondAt is the startIndex of the Second probe.
 func (p PagingProbe) secondAt() int {
 	if p.SecondAt == 0 {
@@ -93,7 +103,7 @@ func Paging(p PagingProbe, red *sanitize.Redactor) Check {
 		c.Status, c.Detail = Warn, "startIndex=2 failed: "+server(red, p.SecondErr.Error(), caps.Detail)
 		return c
 	case len(p.Second) == 0:
-		c.Status, c.Detail = Warn, fmt.Sprintf("startIndex=2 answered no user though totalResults is %d: reads past the first page will fail closed", p.Total)
+		c.Status, c.Detail = p.pastFirstPage(), fmt.Sprintf("startIndex=2 answered no user though totalResults is %d: reads past the first page will fail closed", p.Total)
 		return c
 	case p.Second[0] == p.First[0]:
 		c.Detail = "startIndex is ignored (startIndex=2 answered the first user again)"
@@ -119,7 +129,7 @@ func Paging(p PagingProbe, red *sanitize.Redactor) Check {
 		return c
 	}
 	if len(p.Pair) > 0 && len(p.Second) > 0 && p.Pair[0] != p.Second[0] {
-		c.Status = Warn
+		c.Status = p.pastFirstPage()
 		c.Detail = "startIndex is not a position (startIndex=2 answered another user for count=2 than for count=1; a page number times count?): reads past the first page will fail closed, saying the organization changed"
 		return c
 	}

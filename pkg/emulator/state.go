@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -138,7 +137,7 @@ func jsonErrorAt(b []byte, err error) error {
 	case errors.As(err, &pe):
 		// time.Time's own message names Go's layout, not the field.
 		err = fmt.Errorf("created %q is not an RFC 3339 date (such as 2025-01-02T15:04:05Z)", pe.Value)
-		off = valueAt(b, strconv.Quote(pe.Value))
+		off = valueAt(b, `"`+pe.Value+`"`) // as written, when it has no escapes
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		err = errors.New("the file ends inside a JSON value (cut off?)")
 	default:

@@ -280,7 +280,7 @@ func escapeEnd(s string, k int) int {
 	case 'x':
 		digits = 2
 	case 'u':
-		digits = 6 // \u%04x: four, or up to six above U+FFFF
+		digits = 4
 	case 'U':
 		digits = 8
 	default:
