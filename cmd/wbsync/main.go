@@ -325,12 +325,16 @@ func run(ctx context.Context, args []string, e env) int {
 	}
 	// lostOutput: a trace that lost lines, or what the command printed not
 	// all arriving (a closed pipe), is output lost: success would be a
-	// lie. (plan says more itself; apply, once it has written, has
-	// warned, and its exit code stands.) A blocked plan keeps its exit 3
+	// lie. (plan says more itself; apply, once it has written, says so
+	// last, and its exit code stands.) A blocked plan keeps its exit 3
 	// and says both.
 	lostOutput := func(lerr error) {
 		switch {
-		case lerr == nil || inv.wrote:
+		case lerr == nil:
+		case inv.wrote:
+			// Said last too, so that a partial trace is not attached to a
+			// bug report unknowingly.
+			inv.say(zapcore.WarnLevel, sanitize.Controls(fmt.Sprintf("wbsync %s: %v (after writes: the exit code is the apply's)", name, lerr)))
 		case err == nil:
 			err, code = lerr, exitError
 		case code == exitBlocked:

@@ -184,4 +184,10 @@ func TestTraceLostExits1(t *testing.T) {
 	if r.code != exitOK || writes(emu.requests(t)) == 0 {
 		t.Fatalf("apply: exit %d, want 0 (its writes were made and verified)\n%s", r.code, r.stderr)
 	}
+	// ... and says so last, so that a partial trace is not attached to a
+	// bug report unknowingly.
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	if last := lines[len(lines)-1]; !strings.Contains(last, "the trace was not written whole") || !strings.Contains(last, "the exit code is the apply's") {
+		t.Errorf("apply: the last stderr line is %q, want the lost trace named\n%s", last, r.stderr)
+	}
 }
