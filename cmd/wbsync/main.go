@@ -330,16 +330,17 @@ func run(ctx context.Context, args []string, e env) int {
 	// and says both.
 	lostOutput := func(lerr error) {
 		switch {
-		case lerr == nil:
-		case inv.wrote:
-			// Said last too, so that a partial trace is not attached to a
-			// bug report unknowingly.
-			inv.say(zapcore.WarnLevel, sanitize.Controls(fmt.Sprintf("wbsync %s: %v (after writes: the exit code is the apply's)", name, lerr)))
+		case lerr == nil || inv.wrote:
 		case err == nil:
 			err, code = lerr, exitError
 		case code == exitBlocked:
 			err = errors.Join(err, lerr)
 		}
+	}
+	if lerr := inv.trace.lost(); lerr != nil && inv.wrote {
+		// Said last too, so that a partial trace is not attached to a bug
+		// report unknowingly.
+		inv.say(zapcore.WarnLevel, sanitize.Controls(fmt.Sprintf("wbsync %s: %v (after writes: the exit code is the apply's)", name, lerr)))
 	}
 	lostOutput(inv.trace.lost())
 	if ferr := out.stdout.Flush(); ferr != nil && !errors.As(err, new(unprintedPlan)) {
