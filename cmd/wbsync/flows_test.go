@@ -153,6 +153,16 @@ func TestValidate(t *testing.T) {
 	if r.code != exitOK || !strings.Contains(r.stdout, "12 users, 4 teams") {
 		t.Fatalf("validate: %d %q %q", r.code, r.stdout, r.stderr)
 	}
+	if strings.Contains(r.stderr, "no members key") {
+		t.Errorf("the example has a team without a members key: %s", r.stderr)
+	}
+	// An authoritative team without a members key is valid, and said on
+	// stderr, by position: it is planned to lose every live member.
+	nokey := writeFile(t, "nokey.yaml", "version: 1\nusers:\n  - email: a@example.com\nteams:\n  - name: ml\n")
+	r = wb(t, nil, "validate", "-f", nokey)
+	if r.code != exitOK || !strings.Contains(r.stderr, nokey+":5:11: team ml has no members key") || strings.Contains(r.stdout, "no members key") {
+		t.Errorf("a team without a members key: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 	bad := writeFile(t, "bad.yaml", "version: 1\nusers:\n  - email: not-an-email\n  - emial: x@example.com\n")
 	r = wb(t, nil, "validate", "-f", bad)
 	if r.code != exitError || !strings.Contains(r.stderr, bad+":3:") || !strings.Contains(r.stderr, bad+":4:") {

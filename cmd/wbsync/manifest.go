@@ -152,7 +152,13 @@ func (m manifestError) Unwrap() error { return m.pe }
 // paths are known, it warns through inv of the directories it does not
 // read (warnUnreadSubdirs).
 func readManifest(ctx context.Context, files []string, inv *invocation) (*desired.Manifest, error) {
-	return readManifestWithin(ctx, files, caps.ManifestTotal, func(paths []string) { warnUnreadSubdirs(inv, files, paths) }, inv.redactor())
+	m, err := readManifestWithin(ctx, files, caps.ManifestTotal, func(paths []string) { warnUnreadSubdirs(inv, files, paths) }, inv.redactor())
+	if err == nil {
+		for _, n := range m.Notes {
+			inv.say(zapcore.WarnLevel, sanitize.Controls(n))
+		}
+	}
+	return m, err
 }
 
 // errKeyInManifest refuses a manifest that holds what the redactor would

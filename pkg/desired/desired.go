@@ -46,6 +46,11 @@ type Manifest struct {
 	Policy model.Policy
 	// Files are the source names in the order given.
 	Files []string
+	// Notes are what the manifest means that a reader may not expect, as
+	// "FILE:LINE:COL: message", for a warning beside the plan: a team
+	// written without a members key is authoritative over no members, so
+	// every live member but the protected ones is removed.
+	Notes []string `json:",omitempty"`
 
 	digest     string
 	digestOnce sync.Once

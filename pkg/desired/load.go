@@ -42,6 +42,10 @@ type loader struct {
 	graceSet     bool // policy.unmanagedGracePeriod was given (0 disables)
 	protected    []protectedRec
 
+	// notes are what a reader may not expect the manifest to mean (see
+	// Manifest.Notes), by position.
+	notes []problem
+
 	state model.State
 	users []userRec // parallel to state.Users
 	teams []teamRec // parallel to state.Teams

@@ -2,6 +2,7 @@ package desired
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/wbsync/wbsync/pkg/model"
 )
@@ -14,7 +15,20 @@ func (l *loader) merge() *Manifest {
 	l.checkProtectedActive()
 	l.checkTeams()
 	l.checkPendingMembers()
-	return &Manifest{State: l.state, Policy: l.policy, customRoleAt: l.customRoleAt}
+	m := &Manifest{State: l.state, Policy: l.policy, customRoleAt: l.customRoleAt}
+	slices.SortFunc(l.notes, func(a, b problem) int {
+		switch {
+		case a.less(b):
+			return -1
+		case b.less(a):
+			return 1
+		}
+		return 0
+	})
+	for _, n := range l.notes {
+		m.Notes = append(m.Notes, l.where(n.pos)+": "+n.msg)
+	}
+	return m
 }
 
 // checkVersionAndPolicy: some file says version, and the policy is in a

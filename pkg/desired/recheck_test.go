@@ -159,3 +159,16 @@ func TestSplitNeverLeavesAnEmptySection(t *testing.T) {
 		t.Fatalf("parts refused: %v\n%s", err, joined)
 	}
 }
+
+// TestNoteTeamWithoutMembersKey: an authoritative team written without a
+// members key (a dropped or mis-indented block) is a note, by position;
+// members: [] and an additive team are not.
+func TestNoteTeamWithoutMembersKey(t *testing.T) {
+	m, err := Parse([]Source{{"m.yaml", []byte("version: 1\nusers:\n  - email: a@x.io\nteams:\n  - name: ml\n  - name: cv\n    members: []\n  - name: nlp\n    membership: additive\n")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Notes) != 1 || !strings.HasPrefix(m.Notes[0], "m.yaml:5:11: team ml has no members key: ") || !strings.Contains(m.Notes[0], "write members: [] to mean that") {
+		t.Fatalf("notes = %q", m.Notes)
+	}
+}

@@ -55,6 +55,10 @@ func (l *loader) loadTeam(fi int, n *yaml.Node) {
 	l.teams = append(l.teams, r)
 	if members != nil {
 		l.loadMembers(fi, members, int32(len(l.state.Teams)-1))
+	} else if hasName && r.nameOK && t.Membership == model.Authoritative {
+		// As members: [] (the default), which a dropped or mis-indented
+		// block gives too: said, as the removals it plans are.
+		l.notes = append(l.notes, problem{r.at, "team " + short(t.Name) + " has no members key: authoritative over no members, it is planned to lose every live member but the protected ones; write members: [] to mean that, or membership: additive to keep them"})
 	}
 }
 
