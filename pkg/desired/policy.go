@@ -165,8 +165,15 @@ func (l *loader) limit(fi int, name string, v *yaml.Node) (model.Limit, bool) {
 		switch n := strings.TrimSpace(v.Value); {
 		case t != v.Value && percentRE.MatchString(t):
 			hint = " (write it without leading zeros, a sign or spaces)"
-		case decimalRE.MatchString(n) && !strings.HasPrefix(n, "-"):
-			hint = fmt.Sprintf(" (a count is written without quotes, %s; a percentage with %%, \"%s%%\")", n, n)
+		case decimalRE.MatchString(n):
+			// Each spelling offered only in its range.
+			switch v, err := strconv.ParseInt(n, 10, 64); {
+			case err != nil || v < 0 || v > maxLimit:
+			case v <= 100:
+				hint = fmt.Sprintf(" (a count is written without quotes, %s; a percentage with %%, \"%s%%\")", n, n)
+			default:
+				hint = fmt.Sprintf(" (a count is written without quotes, %s)", n)
+			}
 		}
 	}
 	l.addf(at(fi, v), "%s must be an integer from 0 to %d or a percentage \"N%%\" with N in 0..100, got %s%s", name, maxLimit, kind(v), hint)

@@ -241,9 +241,9 @@ type emailMove struct {
 
 // warnEmailHandovers warns email_handover for each email update that takes
 // an email another planned email update gives up: W&B keeps one account
-// per email, so sent before the other it is refused (409) and the next
-// apply completes it; updates that go round (a swap) wait for each other
-// and never complete.
+// per email, so sent before the other it is refused (409) and a later
+// apply completes it; updates that go round (a swap), or wait for ones
+// that do, never complete.
 func (p *planner) warnEmailHandovers() {
 	if len(p.emailMoves) < 2 {
 		return
@@ -533,10 +533,13 @@ func (p *planner) warnRenames() {
 	p.warnUserNameRenames(creates, warned)
 }
 
+// many stands for a key that more than one user has, in the maps that
+// pair creates with live users for possible_rename.
+const many = -2
+
 // warnNameRenames is warnRenames by name and by the email's part before
 // the @; warned gets the creates (as ^di) and live users it pairs.
 func (p *planner) warnNameRenames(creates []int32, warned map[int32]bool) {
-	const many = -2 // a key more than one user has
 	note := func(m map[renameKey]int32, k renameKey, i int32) {
 		if k.s == "" {
 			return
@@ -696,7 +699,6 @@ func nameKey(name string) renameKey {
 // as ^di): the manifest's username: took matching by userName away from
 // the email, so the account W&B knows by that name is left to policy.
 func (p *planner) warnUserNameRenames(creates []int32, warned map[int32]bool) {
-	const many = -2
 	byName := map[string]int32{}
 	for li := range p.have.Users {
 		l := &p.have.Users[li]

@@ -33,7 +33,8 @@ type PagingProbe struct {
 	// that page held, ItemsPerPage what it reported (-1: absent).
 	PageSize, FullPage, ItemsPerPage int
 	// Over is whether the count 1 page held more than caps.PageSize users
-	// (First holds the first of them), a page wbsync's reads refuse.
+	// (First holds the first caps.PageSize of them), a page wbsync's reads
+	// refuse.
 	Over bool
 }
 

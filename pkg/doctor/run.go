@@ -76,7 +76,7 @@ func Run(ctx context.Context, env Env) Report {
 				pp.Pair = ids(l.resources)
 			}
 		}
-	case len(pp.First) > 1 && len(pp.First) < pp.Total:
+	case len(pp.First) > 1 && len(pp.First) < pp.Total && !pp.Over: // (over a page: paging fails whatever it answers)
 		// count is ignored: does startIndex step past the first page?
 		pp.SecondAt = len(pp.First) + 1
 		pp.Second, pp.SecondErr = probeIDs(octx, optional, pp.SecondAt)
@@ -257,7 +257,7 @@ type list struct {
 	total        int
 	itemsPerPage int // -1 when absent
 	resources    []json.RawMessage
-	over         bool      // the page held more than caps.PageSize resources (the first kept)
+	over         bool      // the page held more than caps.PageSize resources (the first caps.PageSize kept)
 	date         time.Time // the answer's Date header (zero: none, or not a date)
 }
 

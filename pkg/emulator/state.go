@@ -224,10 +224,11 @@ func ParseState(r io.Reader) (*State, error) {
 		return nil, fmt.Errorf("read state: %w", err)
 	}
 	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) // a byte-order mark, which JSON parsers may ignore (RFC 8259 §8.1)
-	if len(bytes.TrimLeft(b, " \t\r\n")) == 0 {
+	t := bytes.TrimLeft(b, " \t\r\n")
+	if len(t) == 0 {
 		return nil, errors.New("parse state: the file is empty: a seed is a JSON object ({\"users\": [...], \"teams\": [...], \"roles\": [...]})")
 	}
-	if t := bytes.TrimLeft(b, " \t\r\n"); t[0] != '{' && json.Valid(b) {
+	if t[0] != '{' && json.Valid(b) {
 		return nil, errors.New("parse state: a seed is a JSON object ({\"users\": [...], \"teams\": [...], \"roles\": [...]}), not an array or a single value")
 	}
 	if err := decodeStrict(bytes.NewReader(b), &raw); err != nil {
