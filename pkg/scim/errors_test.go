@@ -570,3 +570,27 @@ func TestOnSend(t *testing.T) {
 		t.Errorf("requests the server had seen at each call: %v, want [0 1]", seen)
 	}
 }
+
+// TestDebugLogSaysCancelled: a request wbsync itself ended (its context
+// cancelled: another read failed, an interrupt) is logged "cancelled" at
+// debug, not "transport error".
+func TestDebugLogSaysCancelled(t *testing.T) {
+	f, srv := newFake(t)
+	arrived := make(chan struct{}, 1)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		arrived <- struct{}{}
+		<-r.Context().Done()
+		return true
+	}
+	core, logs := observer.New(zapcore.DebugLevel)
+	c := testClient(t, srv.URL, func(c *Config) { c.Logger = zap.New(core) })
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-arrived; cancel() }()
+	if _, err := c.ListUsers(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	got := logs.FilterMessage("scim request").All()
+	if len(got) != 1 || got[0].ContextMap()["error"] != "cancelled" {
+		t.Fatalf("debug lines: %v", got)
+	}
+}

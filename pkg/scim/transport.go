@@ -77,9 +77,14 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			zap.String("path", t.red.String(r.URL.EscapedPath())),
 			zap.Duration("duration", time.Since(start)),
 		}
-		if err != nil {
+		switch {
+		case err != nil && r.Context().Err() != nil:
+			// wbsync ended it (another read failed, an interrupt, the
+			// attempt's timeout): the cause is said where it is decided.
+			fields = append(fields, zap.String("error", "cancelled"))
+		case err != nil:
 			fields = append(fields, zap.String("error", "transport error"))
-		} else {
+		default:
 			fields = append(fields, zap.Int("status", resp.StatusCode))
 		}
 		ce.Write(fields...)
