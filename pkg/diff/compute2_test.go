@@ -499,8 +499,23 @@ func TestPossibleRenameByUserName(t *testing.T) {
 		!strings.Contains(got[0], `set username: "bob@example.com" on the manifest entry`) {
 		t.Fatalf("possible_rename warnings: %q", got)
 	}
-	// A create the name pairs with another account already is in no
-	// second warning (two would give contradictory username: advice).
+	// The userName that is the create's whole email wins over another
+	// account sharing only the part before the @ (bob@other.com).
+	have2 := have
+	have2.Users = append(append([]model.User(nil), have.Users...), lu("u9", "bob@other.com"))
+	p = Compute(want, have2, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, Options{Deployment: model.Dedicated})
+	got = nil
+	for _, w := range p.Warnings {
+		if w.Code == plan.WarnPossibleRename {
+			got = append(got, w.Message)
+		}
+	}
+	if len(got) != 1 || !strings.Contains(got[0], `has the userName "bob@example.com"`) {
+		t.Fatalf("possible_rename warnings beside bob@other.com: %q", got)
+	}
+	// A create paired by its userName is in no second warning, though its
+	// name pairs it with another account (two would give contradictory
+	// username: advice).
 	want.Users[0].DisplayName = "Bob B"
 	have.Users = append(have.Users, with(lu("u3", "bb@other.example.com"), func(u *model.User) { u.DisplayName = "Bob B" }))
 	p = Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, Options{Deployment: model.Dedicated})
@@ -510,7 +525,28 @@ func TestPossibleRenameByUserName(t *testing.T) {
 			got = append(got, w.Message)
 		}
 	}
-	if len(got) != 1 || !strings.Contains(got[0], "the same name (Bob B)") {
+	if len(got) != 1 || !strings.Contains(got[0], `has the userName "bob@example.com"`) {
 		t.Fatalf("possible_rename warnings: %q", got)
+	}
+}
+
+// TestEmailKeptByManifestUser: an email update taking the email of a
+// manifest user whose own email the plan does not change (here one it
+// deactivates) is refused on every apply: said.
+func TestEmailKeptByManifestUser(t *testing.T) {
+	a := with(du("b@x.com"), func(u *model.User) { u.UserName = "a" })
+	b := with(du("b2@x.com"), func(u *model.User) { u.UserName = "b"; u.Active = false })
+	have := state(users(with(lu("ua", "a@x.com"), func(u *model.User) { u.UserName = "a" }),
+		with(lu("ub", "b@x.com"), func(u *model.User) { u.UserName = "b" })))
+	p := Compute(state(users(a, b)), have, model.Policy{}, Options{Deployment: model.Dedicated})
+	var got []string
+	for _, w := range p.Warnings {
+		if w.Code == plan.WarnEmailHandover {
+			got = append(got, w.Message)
+		}
+	}
+	if len(got) != 1 || !strings.Contains(got[0], "a (a@x.com) takes the email b@x.com, which b (b@x.com), in the manifest, holds and keeps") ||
+		!strings.Contains(got[0], "refused (409) on every apply") {
+		t.Fatalf("email_handover: %q", got)
 	}
 }

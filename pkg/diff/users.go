@@ -232,6 +232,47 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 	p.add(c)
 }
 
+// warnEmailsKept warns email_handover for an email update that takes an
+// email another live user matched by the manifest holds and keeps (no
+// update of its gives it up: one the plan deactivates, say): W&B refuses
+// it (409) on every apply. (A holder the manifest does not match is
+// email_elsewhere's.)
+func (p *planner) warnEmailsKept(giver map[string]int) {
+	wanted := make(map[string]int, len(p.emailMoves)) // an email key taken → its move
+	for i, m := range p.emailMoves {
+		if k := model.Key(m.to); k != "" {
+			if _, given := giver[k]; !given {
+				wanted[k] = i
+			}
+		}
+	}
+	if len(wanted) == 0 {
+		return
+	}
+	for li := range p.have.Users {
+		l := &p.have.Users[li]
+		if p.lives[li].owner < 0 {
+			continue
+		}
+		for j := -1; j < len(l.Emails); j++ {
+			e := l.Email
+			if j >= 0 {
+				e = l.Emails[j]
+			}
+			i, ok := wanted[model.Key(e)]
+			if !ok || p.emailMoves[i].from == l {
+				continue
+			}
+			delete(wanted, model.Key(e)) // one warning per email
+			m := p.emailMoves[i]
+			p.warn(plan.Warning{Code: plan.WarnEmailHandover, User: m.user, Message: fmt.Sprintf(
+				"%s takes the email %s, which %s, in the manifest, holds and keeps (the plan gives up no email of it): W&B keeps one account per email, so this update is refused (409) on every apply; give %s another email first (in W&B, or in the manifest while it is active)",
+				m.live, shown(m.to), liveName(l), liveName(l))})
+			break
+		}
+	}
+}
+
 // emailMove is an email update planned: user (the manifest's name, live
 // the live user's) takes email to and gives up every email of from but it.
 type emailMove struct {
@@ -245,7 +286,7 @@ type emailMove struct {
 // apply completes it; updates that go round (a swap), or wait for ones
 // that do, never complete.
 func (p *planner) warnEmailHandovers() {
-	if len(p.emailMoves) < 2 {
+	if len(p.emailMoves) == 0 {
 		return
 	}
 	giver := make(map[string]int, len(p.emailMoves)) // an email key → the move giving it up
@@ -256,6 +297,7 @@ func (p *planner) warnEmailHandovers() {
 			}
 		}
 	}
+	p.warnEmailsKept(giver)
 	for i, m := range p.emailMoves {
 		j, ok := giver[model.Key(m.to)]
 		if !ok || j == i {
@@ -527,10 +569,11 @@ func (p *planner) warnRenames() {
 	if len(creates) == 0 {
 		return
 	}
-	// A create or a live user one warning pairs is in no other.
+	// A create or a live user one warning pairs is in no other; the
+	// userName that is the create's whole email, the surer sign, first.
 	warned := map[int32]bool{}
-	p.warnNameRenames(creates, warned)
 	p.warnUserNameRenames(creates, warned)
+	p.warnNameRenames(creates, warned)
 }
 
 // many stands for a key that more than one user has, in the maps that
@@ -538,7 +581,7 @@ func (p *planner) warnRenames() {
 const many = -2
 
 // warnNameRenames is warnRenames by name and by the email's part before
-// the @; warned gets the creates (as ^di) and live users it pairs.
+// the @, for the creates and live users warned (creates as ^di) has not.
 func (p *planner) warnNameRenames(creates []int32, warned map[int32]bool) {
 	note := func(m map[renameKey]int32, k renameKey, i int32) {
 		if k.s == "" {
@@ -596,10 +639,9 @@ func (p *planner) warnNameRenames(creates []int32, warned map[int32]bool) {
 	}
 	for _, di := range creates {
 		c, ok := cands[di]
-		if !ok || claims[c.li] != 1 {
+		if !ok || claims[c.li] != 1 || warned[c.li] || warned[^di] {
 			continue
 		}
-		warned[c.li], warned[^di] = true, true
 		d, l := &p.want.Users[di], &p.have.Users[c.li]
 		var same []string
 		if c.name {
@@ -694,10 +736,10 @@ func nameKey(name string) renameKey {
 
 // warnUserNameRenames warns possible_rename for a user the plan creates
 // whose email is, in full, the userName of one live user not in the
-// manifest that holds other emails (and that no other create names, and
-// neither is in a warning already: warned holds live users as li, creates
-// as ^di): the manifest's username: took matching by userName away from
-// the email, so the account W&B knows by that name is left to policy.
+// manifest that holds other emails (and that no other create names): the
+// manifest's username: took matching by userName away from the email, so
+// the account W&B knows by that name is left to policy. It adds the pairs
+// to warned (live users as li, creates as ^di).
 func (p *planner) warnUserNameRenames(creates []int32, warned map[int32]bool) {
 	byName := map[string]int32{}
 	for li := range p.have.Users {
@@ -724,10 +766,11 @@ func (p *planner) warnUserNameRenames(creates []int32, warned map[int32]bool) {
 	for _, di := range creates {
 		d := &p.want.Users[di]
 		li, ok := byName[model.Key(wantEmail(d))]
-		if !ok || li == many || claims[li] != 1 || warned[li] || warned[^di] {
+		if !ok || li == many || claims[li] != 1 {
 			continue
 		}
 		l := &p.have.Users[li]
+		warned[li], warned[^di] = true, true
 		p.warn(plan.Warning{Code: plan.WarnPossibleRename, User: p.wants[di].name, IDs: []string{l.ID}, Message: fmt.Sprintf(
 			"%s is created, and %s, not in the manifest, has the userName %s, this user's email: if they are one person, the plan makes a new account and %s; to keep the old account, set username: %s on the manifest entry",
 			p.wants[di].name, liveName(l), strconv.Quote(l.UserName), p.renamedFate(l), strconv.Quote(l.UserName))})
