@@ -489,12 +489,7 @@ func TestPossibleRenameByUserName(t *testing.T) {
 	want := state(users(with(du("bob@example.com"), func(u *model.User) { u.UserName = "bob" }), du("a@example.com")))
 	have := state(users(with(lu("u1", "robert@example.com"), func(u *model.User) { u.UserName = "bob@example.com" }), lu("u2", "a@example.com")))
 	p := Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, Options{Deployment: model.Dedicated})
-	var got []string
-	for _, w := range p.Warnings {
-		if w.Code == plan.WarnPossibleRename {
-			got = append(got, w.Message)
-		}
-	}
+	got := messages(p, plan.WarnPossibleRename)
 	if len(got) != 1 || !strings.Contains(got[0], `has the userName "bob@example.com", this user's email`) ||
 		!strings.Contains(got[0], `set username: "bob@example.com" on the manifest entry`) {
 		t.Fatalf("possible_rename warnings: %q", got)
@@ -504,12 +499,7 @@ func TestPossibleRenameByUserName(t *testing.T) {
 	have2 := have
 	have2.Users = append(append([]model.User(nil), have.Users...), lu("u9", "bob@other.com"))
 	p = Compute(want, have2, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, Options{Deployment: model.Dedicated})
-	got = nil
-	for _, w := range p.Warnings {
-		if w.Code == plan.WarnPossibleRename {
-			got = append(got, w.Message)
-		}
-	}
+	got = messages(p, plan.WarnPossibleRename)
 	if len(got) != 1 || !strings.Contains(got[0], `has the userName "bob@example.com"`) {
 		t.Fatalf("possible_rename warnings beside bob@other.com: %q", got)
 	}
@@ -519,12 +509,7 @@ func TestPossibleRenameByUserName(t *testing.T) {
 	want.Users[0].DisplayName = "Bob B"
 	have.Users = append(have.Users, with(lu("u3", "bb@other.example.com"), func(u *model.User) { u.DisplayName = "Bob B" }))
 	p = Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, Options{Deployment: model.Dedicated})
-	got = nil
-	for _, w := range p.Warnings {
-		if w.Code == plan.WarnPossibleRename {
-			got = append(got, w.Message)
-		}
-	}
+	got = messages(p, plan.WarnPossibleRename)
 	if len(got) != 1 || !strings.Contains(got[0], `has the userName "bob@example.com"`) {
 		t.Fatalf("possible_rename warnings: %q", got)
 	}
@@ -539,14 +524,20 @@ func TestEmailKeptByManifestUser(t *testing.T) {
 	have := state(users(with(lu("ua", "a@x.com"), func(u *model.User) { u.UserName = "a" }),
 		with(lu("ub", "b@x.com"), func(u *model.User) { u.UserName = "b" })))
 	p := Compute(state(users(a, b)), have, model.Policy{}, Options{Deployment: model.Dedicated})
-	var got []string
-	for _, w := range p.Warnings {
-		if w.Code == plan.WarnEmailHandover {
-			got = append(got, w.Message)
-		}
-	}
+	got := messages(p, plan.WarnEmailHandover)
 	if len(got) != 1 || !strings.Contains(got[0], "a (a@x.com) takes the email b@x.com, which b (b@x.com), in the manifest, holds and keeps") ||
 		!strings.Contains(got[0], "refused (409) on every apply") {
 		t.Fatalf("email_handover: %q", got)
 	}
+}
+
+// messages are the messages of p's warnings of code, in order.
+func messages(p plan.Plan, code plan.WarningCode) []string {
+	var out []string
+	for _, w := range p.Warnings {
+		if w.Code == code {
+			out = append(out, w.Message)
+		}
+	}
+	return out
 }
