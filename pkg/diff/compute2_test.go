@@ -469,7 +469,7 @@ func TestEmailHandover(t *testing.T) {
 			stuck = w.Message
 		}
 	}
-	if !strings.Contains(stuck, "waits in turn for updates that go round (f (f@x.com) → g (g@x.com) → h (h@x.com)") {
+	if !strings.Contains(stuck, "waits in turn for updates that go round (h (h@x.com) → i (i@x.com) → h (h@x.com))") {
 		t.Errorf("f, stuck behind a swap: %q", stuck)
 	}
 	// Multi-tenant Cloud plans no email update: nothing to hand over.

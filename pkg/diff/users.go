@@ -306,7 +306,7 @@ func (p *planner) warnEmailHandovers() {
 		// Walk the updates each waits for: back to this one (they go
 		// round), into updates that go round without it (stuck too), or
 		// to one that waits for none (a chain: it completes, step by step).
-		ring := []string{m.live, p.emailMoves[j].live}
+		path := []int{i, j} // the moves walked, in order
 		round, stuck := false, false
 		for k, seen := j, map[int]bool{i: true, j: true}; ; {
 			n, ok := giver[model.Key(p.emailMoves[k].to)]
@@ -314,16 +314,24 @@ func (p *planner) warnEmailHandovers() {
 				break
 			}
 			if round, stuck = n == i, seen[n]; round || stuck {
+				if stuck {
+					path = path[slices.Index(path, n):] // the updates that go round
+				}
+				path = append(path, n)
 				break
 			}
 			seen[n], k = true, n
-			ring = append(ring, p.emailMoves[n].live)
+			path = append(path, n)
+		}
+		ring := make([]string, len(path))
+		for x, n := range path {
+			ring[x] = p.emailMoves[n].live
 		}
 		var msg string
 		switch {
 		case round:
 			msg = fmt.Sprintf("%s takes the email %s, which %s gives up in its own update, and these updates go round (%s): each waits for another, so none completes; give one of them a temporary email first, apply, then the others",
-				m.live, shown(m.to), p.emailMoves[j].live, strings.Join(append(ring, m.live), " → "))
+				m.live, shown(m.to), p.emailMoves[j].live, strings.Join(ring, " → "))
 		case stuck:
 			msg = fmt.Sprintf("%s takes the email %s, which %s gives up in its own update, which waits in turn for updates that go round (%s): none of them completes; give one of those a temporary email first, apply, then the others",
 				m.live, shown(m.to), p.emailMoves[j].live, strings.Join(ring, " → "))
