@@ -516,10 +516,10 @@ func reportSize(n int) int64 { return min(8<<10+1024*int64(n), caps.WriteProbe) 
 // user cannot write is refused, where a plain rename would have replaced
 // /dev/null or a read-only file.
 func outputTarget(path string) (string, error) {
-	if strings.HasSuffix(path, string(filepath.Separator)) {
+	if path != "" && os.IsPathSeparator(path[len(path)-1]) {
 		// A shell's > refuses it; the rename would write a file named as
 		// the directory, without the slash.
-		return "", fmt.Errorf("%s ends with %s, so it names a directory: name a file in it", path, string(filepath.Separator))
+		return "", fmt.Errorf("%s ends with %c, so it names a directory: name a file in it", path, path[len(path)-1])
 	}
 	fi, err := os.Lstat(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -789,7 +789,7 @@ func TestSavedPlanEditedSummary(t *testing.T) {
 	})
 	before := writes(emu.requests(t))
 	r := wb(t, v, "apply", planPath, "--auto-approve")
-	if r.code != exitError || !strings.Contains(r.stderr, "its summary does not count its changes (the changes give {") ||
+	if r.code != exitError || !strings.Contains(r.stderr, "its summary does not count its changes (the file says {") ||
 		!strings.Contains(r.stderr, "plan again and review it: wbsync plan") {
 		t.Fatalf("exit %d, want 1 refusing the edited summary\n%s", r.code, r.stderr)
 	}

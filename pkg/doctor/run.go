@@ -140,9 +140,12 @@ func Run(ctx context.Context, env Env) Report {
 		checks = append(checks, Counts(st, env.Redactor))
 	}
 
-	if fullErr != nil {
+	switch {
+	case fullErr != nil:
 		checks = append(checks, notChecked(NameLatency, "GET /Users failed"))
-	} else {
+	case pp.Over:
+		checks = append(checks, notChecked(NameLatency, "no read of this server can succeed (see paging)"))
+	default:
 		checks = append(checks, Latency(LatencyProbe{Took: took, PageUsers: pageUsers, Users: usersTotal, Teams: teamsTotal,
 			PageSize: pp.PageSizeServed(), RateLimit: env.RateLimit, Concurrency: env.Concurrency}))
 	}

@@ -304,6 +304,9 @@ func TestGetListBounded(t *testing.T) {
 		!strings.Contains(p.Detail, "count=1 answered more than 9999 users") {
 		t.Errorf("over a page: auth %+v, base_path %+v, paging %+v", a, b, p)
 	}
+	if l := r.Get(NameLatency); !strings.Contains(l.Detail, "not checked: no read of this server can succeed") {
+		t.Errorf("over a page: latency %+v, want no estimate of a read that cannot succeed", l)
+	}
 	l, err = getList(context.Background(), &fakeServer{body: `{"TOTALRESULTS":2,"itemsPerPage":2,"resources":[{"id":"a"},{"id":"b"}],"extra":{"x":[1]}}`}, "/Users", "")
 	if err != nil || l.total != 2 || l.itemsPerPage != 2 || len(l.resources) != 2 {
 		t.Fatalf("a good page: %+v, %v", l, err)

@@ -150,8 +150,9 @@ func (f *File) SummaryProblem() string {
 	if got == f.Summary {
 		return ""
 	}
-	b, _ := json.Marshal(got) // a struct of ints
-	return fmt.Sprintf("its summary does not count its changes (the changes give %s): was the file edited?", b)
+	b, _ := json.Marshal(got) // structs of ints
+	says, _ := json.Marshal(f.Summary)
+	return fmt.Sprintf("its summary does not count its changes (the file says %s, its changes give %s): was the file edited?", says, b)
 }
 
 // isSHA256 reports whether s is "sha256:" and 64 lower-case hex digits, as
