@@ -608,7 +608,7 @@ func (a *applyRun) verify(ctx context.Context, rep *apply.Report) error {
 	if err != nil {
 		why := err.Error()
 		if errors.Is(err, errInterrupted) || ctx.Err() != nil {
-			why, rep.Interrupted = "interrupted by a signal", true // not errInterrupted's "nothing was written"
+			why, rep.Interrupted = interrupted, true // not errInterrupted's "nothing was written"
 		}
 		rep.Verification = apply.VerifyFailed(why)
 		return fmt.Errorf("the apply ran (%d write request(s)), but the verification read failed (%s): run 'wbsync plan' to see where the organization stands", rep.Requests, why)

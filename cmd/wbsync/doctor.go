@@ -77,7 +77,7 @@ func runDoctor(ctx context.Context, inv *invocation, f *flags, _ any, pos []stri
 	if ctx.Err() != nil {
 		// Not errInterrupted's "nothing was written": doctor writes
 		// nothing anyway, and a --trace has been.
-		return exitError, errors.New("interrupted by a signal")
+		return exitError, errors.New(interrupted)
 	}
 	if err := writeView(inv.stdout, f.format, rep); err != nil {
 		return exitError, err

@@ -26,7 +26,10 @@ import (
 
 // errInterrupted ends a command that a signal stopped before it wrote
 // anything.
-var errInterrupted = errors.New("interrupted by a signal; nothing was written")
+var errInterrupted = errors.New(interrupted + "; nothing was written")
+
+// interrupted is how a run a signal ended says so.
+const interrupted = "interrupted by a signal"
 
 // stopped is errInterrupted once ctx has ended, else nil: checked between
 // the steps of a command before it writes, so that a signal that arrives

@@ -425,19 +425,20 @@ var reportPrinted atomic.Bool
 // ends, given whether writes started, the report file saved (or nil) and
 // the report printed.
 func secondSignalNotice(s os.Signal, started bool, plan, report *string, printed bool) string {
+	sig := signalName(s) // as the first notice names it
 	switch {
 	case !started && plan != nil:
-		return fmt.Sprintf("wbsync: %v again: exiting now; no write request was sent, and the plan was saved in %s, but no file after it", s, *plan)
+		return fmt.Sprintf("wbsync: %s again: exiting now; no write request was sent, and the plan was saved in %s, but no file after it", sig, *plan)
 	case !started:
-		return fmt.Sprintf("wbsync: %v again: exiting now; nothing was written", s)
+		return fmt.Sprintf("wbsync: %s again: exiting now; nothing was written", sig)
 	case report != nil && printed:
-		return fmt.Sprintf("wbsync: %v again: exiting now; any write still in flight was given up (unknown), and the apply report was saved in %s and printed: run 'wbsync plan' to see where the organization stands", s, *report)
+		return fmt.Sprintf("wbsync: %s again: exiting now; any write still in flight was given up (unknown), and the apply report was saved in %s and printed: run 'wbsync plan' to see where the organization stands", sig, *report)
 	case report != nil:
-		return fmt.Sprintf("wbsync: %v again: exiting now; the apply report was saved in %s (stdout may lack it): run 'wbsync plan' to see where the organization stands", s, *report)
+		return fmt.Sprintf("wbsync: %s again: exiting now; the apply report was saved in %s (stdout may lack it): run 'wbsync plan' to see where the organization stands", sig, *report)
 	case printed:
-		return fmt.Sprintf("wbsync: %v again: exiting now; any write still in flight was given up (unknown), as the report above says: run 'wbsync plan' to see where the organization stands", s)
+		return fmt.Sprintf("wbsync: %s again: exiting now; any write still in flight was given up (unknown), as the report above says: run 'wbsync plan' to see where the organization stands", sig)
 	}
-	return fmt.Sprintf("wbsync: %v again: exiting now; a write in flight may or may not have been applied, and no report is written: run 'wbsync plan' to see where the organization stands", s)
+	return fmt.Sprintf("wbsync: %s again: exiting now; a write in flight may or may not have been applied, and no report is written: run 'wbsync plan' to see where the organization stands", sig)
 }
 
 // startWrites marks that apply sends its first write.

@@ -96,7 +96,7 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 		if err := writeOutput(ctx, o.metricsFile, buf.Bytes(), inv); err != nil {
 			if o.out != "" && errors.Is(err, errInterrupted) {
 				// Not "nothing was written": the plan file was.
-				err = fmt.Errorf("interrupted by a signal: the plan was saved in %s, but --metrics-file %s was not written", o.out, o.metricsFile)
+				err = fmt.Errorf(interrupted+": the plan was saved in %s, but --metrics-file %s was not written", o.out, o.metricsFile)
 			}
 			return exitError, err
 		}

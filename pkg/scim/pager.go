@@ -477,11 +477,11 @@ func (a *assembly[T]) place(start int, p listPage[T]) ([][]T, error) {
 			return nil, fmt.Errorf("list %s: the page at startIndex %d holds more resources than totalResults %d", a.plural, start, a.total)
 		}
 		id := a.idOf(v)
-		if prev, ok := a.seen[id]; ok && prev != pos && prev >= start-1 && prev < start-1+len(p.items) {
-			return nil, fmt.Errorf("list %s: id %s is listed twice in the page at startIndex %d, at positions %d and %d: refusing a partial read",
-				a.plural, a.show(id), start, prev+1, pos+1)
-		}
 		if prev, ok := a.seen[id]; ok && prev != pos {
+			if prev >= start-1 && prev < start-1+len(p.items) {
+				return nil, fmt.Errorf("list %s: id %s is listed twice in the page at startIndex %d, at positions %d and %d: refusing a partial read",
+					a.plural, a.show(id), start, prev+1, pos+1)
+			}
 			return nil, fmt.Errorf("list %s: id %s came back at positions %d and %d, on the page at startIndex %d (the server's order is not stable from one page to the next, or it answers a startIndex past the end with the first page again): refusing a partial read",
 				a.plural, a.show(id), prev+1, pos+1, start)
 		}
