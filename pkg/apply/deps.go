@@ -176,7 +176,13 @@ func (r *runner) noteOutcome(i int) {
 	if c.User == "" || !notDone {
 		return
 	}
-	for _, k := range blockKeys(c.User, c.UserID, res.UserID) {
+	keys := blockKeys(c.User, c.UserID, res.UserID)
+	if res.existing != "" {
+		// The create's answer tied the user to this existing account:
+		// it may be the same person under another name.
+		keys = append(keys, "id:"+res.existing)
+	}
+	for _, k := range keys {
 		if j, ok := d.blocked[k]; !ok || i < j {
 			d.blocked[k] = i
 		}

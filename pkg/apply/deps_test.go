@@ -245,3 +245,51 @@ func TestRunSameNameOtherUserNotBlocked(t *testing.T) {
 		t.Errorf("removal of the user whose add failed = %+v, want skipped, caused by 0", r)
 	}
 }
+
+// tiedError is a create's error whose answer tied the user to an existing
+// account it did not take (scim.Error.ExistingID).
+type tiedError struct{ id string }
+
+func (e *tiedError) Error() string {
+	return "the answer gives the id of an existing user (" + e.id + ")"
+}
+func (e *tiedError) OutcomeUnknown() bool { return true }
+func (e *tiedError) ExistingID() string   { return e.id }
+
+// TestRunCreateTiedToExistingAccountSparesIt: the manifest adds n and drops
+// u10, and before the create the identity provider moved u10's email to n.
+// The create's 409 look-up finds u10's account: it may be n's, renamed, so
+// the run neither removes it from its team nor deactivates it; other
+// users' destructive changes go ahead.
+func TestRunCreateTiedToExistingAccountSparesIt(t *testing.T) {
+	p := planOf(
+		ch(plan.CreateUser, "n@x.com", "", "", ""),              // 0
+		ch(plan.RemoveMember, "u10@x.com", "id10", "t2", "tt2"), // 1
+		ch(plan.RemoveMember, "u9@x.com", "id9", "t2", "tt2"),   // 2
+		ch(plan.DeactivateUser, "u10@x.com", "id10", "", ""),    // 3
+		ch(plan.DeactivateUser, "u9@x.com", "id9", "", ""),      // 4
+	)
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "CreateUser" {
+			return wrapped(&tiedError{"id10"})
+		}
+		return nil
+	}}
+	rep := run(t, p, w, Options{})
+	reason := "not run: create_user n@x.com ended with an unknown outcome earlier (scim: the answer gives the id of an existing user (id10))"
+	check(t, rep, map[string]want{
+		"create_user n@x.com@":       {StatusUnknown, "", -1},
+		"remove_member u10@x.com@t2": {StatusSkipped, reason, 0},
+		"remove_member u9@x.com@t2":  {StatusOK, "", -1},
+		"deactivate_user u10@x.com@": {StatusSkipped, reason, 0},
+		"deactivate_user u9@x.com@":  {StatusOK, "", -1},
+	})
+	for _, c := range w.recorded() {
+		if c.ID == "id10" {
+			t.Errorf("a write went to the account the create was tied to: %+v", c)
+		}
+	}
+	if got := rep.Results[0].UserID; got != "" {
+		t.Errorf("the create's user_id = %q: the account it was tied to is not the created user's", got)
+	}
+}

@@ -175,6 +175,9 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 	default:
 		res.Status, res.Error = StatusFailed, err.Error()
 	}
+	if c.Action == plan.CreateUser && err != nil {
+		res.existing = existingID(err)
+	}
 	if errors.As(err, &se) {
 		res.HTTPStatus, res.Detail = se.HTTPStatus(), se.SCIMDetail()
 		if res.HTTPStatus == http.StatusUnauthorized {

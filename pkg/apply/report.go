@@ -80,6 +80,11 @@ type Result struct {
 	// the run's Requests (an add batched with others counts each shared
 	// request once for each member).
 	Requests int `json:"requests"`
+
+	// existing is the id of an existing account a create_user's answer
+	// tied to the user it created, not taken as its (existingID): the
+	// run's removals and deactivation of that account are skipped.
+	existing string
 }
 
 // Report is the outcome of a Run: one Result per change, in apply order.

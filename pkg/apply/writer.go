@@ -97,6 +97,20 @@ type outcomeUnknowner interface{ OutcomeUnknown() bool }
 // interrupt ended (see Writer): not unknown, it was not done.
 type retryStopper interface{ RetryStopped() bool }
 
+// existingNamer is a Writer error of a user create whose answer tied the
+// created user to an existing account it did not take as the user's (see
+// scim.Error.ExistingID).
+type existingNamer interface{ ExistingID() string }
+
+// existingID is the id err names through existingNamer, or "".
+func existingID(err error) string {
+	var x existingNamer
+	if errors.As(err, &x) {
+		return x.ExistingID()
+	}
+	return ""
+}
+
 // notSender is a Writer error that can say its request never went out.
 type notSender interface{ NotSent() bool }
 

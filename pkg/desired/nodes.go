@@ -198,7 +198,11 @@ func (l *loader) list(fi int, name string, v *yaml.Node) ([]*yaml.Node, bool) {
 		return nil, false
 	}
 	if v.Kind != yaml.SequenceNode {
-		l.addf(at(fi, v), "%s must be a list, got %s", name, kind(v))
+		hint := ""
+		if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
+			hint = fmt.Sprintf(" (write `%s: []` for an empty list)", name)
+		}
+		l.addf(at(fi, v), "%s must be a list, got %s%s", name, kind(v), hint)
 		return nil, false
 	}
 	if t := v.ShortTag(); t != "!!seq" {

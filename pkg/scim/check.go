@@ -115,6 +115,11 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 		e.kind, e.Hint = kindSeatLimit, hintSeat
 	case resp.StatusCode == http.StatusBadRequest && strings.Contains(low, "reactivation operations are not supported"):
 		e.kind = kindReactivation
+		if c.deployment != model.SaaS {
+			e.Hint = hintSaaSServer
+		}
+	case resp.StatusCode == http.StatusBadRequest && c.deployment != model.SaaS && strings.Contains(low, "not supported in saas cloud"):
+		e.Hint = hintSaaSServer
 	case resp.StatusCode == http.StatusForbidden && cl.method == http.MethodGet:
 		// A read refused is the key refused: what the server says of the
 		// key names the cause. (A write refused may be about the change:

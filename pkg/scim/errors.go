@@ -78,6 +78,10 @@ type Error struct {
 	// neverSent: StopRetrying ended the request before any attempt went
 	// out (it waited for the rate limit).
 	neverSent bool
+	// existing: the id of an existing user a create's answer (or its
+	// 409's look-up) gave, which the create did not take as its own
+	// (ExistingID).
+	existing string
 }
 
 // errKind is what the classifier recognised in a response body.
@@ -178,6 +182,14 @@ func (e *Error) OutcomeUnknown() bool { return e.unknown }
 // outcome is not unknown, it was not done, and is not failed either.
 func (e *Error) RetryStopped() bool { return e.stopped }
 
+// ExistingID is the id of an existing user that a user create's answer, or
+// the look-up after its 409, tied to the user created, where the client
+// refused to take it as the created user's (another name, or one the read
+// listed under another name): "" otherwise. That account may be the
+// created user's, renamed; apply removes and deactivates nothing of it in
+// the run.
+func (e *Error) ExistingID() string { return e.existing }
+
 // NotSent reports that the request never went out: the run was interrupted
 // while it waited for its turn (the rate limit, a Retry-After hold).
 func (e *Error) NotSent() bool { return e.neverSent }
@@ -251,6 +263,10 @@ const (
 	hintGaveUp5xx = "the server kept failing: W&B may be down or overloaded; run again later"
 	hintEncoded   = "the answer is encoded (Content-Encoding: %s), which wbsync does not ask for and cannot read: is a proxy between wbsync and the server compressing answers?"
 	hintSwitched  = "is --url the SCIM endpoint, and not a proxy or a WebSocket service?"
+	// hintSaaSServer: a server that says it is Multi-tenant Cloud ("not
+	// supported in SaaS Cloud") while wbsync plans for Dedicated Cloud.
+	hintSaaSServer = "the server says it is W&B Multi-tenant Cloud, and wbsync planned for Dedicated Cloud or self-managed: " +
+		"set --deployment saas (or WBSYNC_DEPLOYMENT=saas) and plan again"
 )
 
 // hintHugeHeaders is the hint for an answer whose headers pass

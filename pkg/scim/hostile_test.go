@@ -587,6 +587,15 @@ func TestCreateAnswerChecked(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.says) || !errors.As(err, &e) || !e.OutcomeUnknown() {
 				t.Fatalf("err = %v, want an unknown outcome saying %q", err, tc.says)
 			}
+			// Only a plain user id is named for apply to spare; a team's
+			// or an unusable id is not.
+			wantID := ""
+			if tc.name == "user named otherwise" {
+				wantID = "u-ceo"
+			}
+			if e.ExistingID() != wantID {
+				t.Fatalf("ExistingID %q, want %q", e.ExistingID(), wantID)
+			}
 		})
 	}
 	// W&B may answer a create with a handle of its own: the answer still

@@ -267,6 +267,10 @@ func (r *retrier) readBack(ctx context.Context, err error, e *Error) error {
 		// Sent, answered with a failure that may follow the work, and the
 		// look-up that would tell failed too: the outcome is unknown.
 		e.unknown = true
+		var ae *Error
+		if errors.As(aerr, &ae) {
+			e.existing = ae.existing // the look-up found an account it did not take
+		}
 		return fmt.Errorf("%w; checking whether it was applied: %w", err, aerr)
 	}
 	if adopted {

@@ -245,9 +245,18 @@ func (c *Client) adoptUser(ctx context.Context, cl call, name, email string, con
 	if !found.Active {
 		// Adopting it would report a create done while the user stays
 		// deactivated: every later apply would find it still to do.
-		return "", fmt.Errorf("create user %s: the user exists but is deactivated (id %s), and a create does not reactivate it: "+
-			"on Dedicated Cloud and self-managed run plan again (it plans a reactivation); on Multi-tenant Cloud, which cannot "+
-			"reactivate through SCIM, restore the user in the W&B UI: %w", name, c.safe(found.ID), conflict)
+		advice := "run plan again (it plans a reactivation when the read lists the user as deactivated); " +
+			"if the read lists no deactivated user, reactivate it in the W&B UI"
+		if c.deployment == model.SaaS {
+			// On Multi-tenant Cloud a deactivated user leaves the
+			// organization, so the plan created it again: a server that
+			// keeps it deactivated is likely Dedicated Cloud.
+			advice = "on Multi-tenant Cloud, which cannot reactivate through SCIM, restore the user in the W&B UI; " +
+				"a server that keeps deactivated users is Dedicated Cloud or self-managed, where wbsync plans a reactivation: " +
+				"if this is one, set --deployment dedicated (or WBSYNC_DEPLOYMENT=dedicated) and plan again"
+		}
+		return "", fmt.Errorf("create user %s: the user exists but is deactivated (id %s), and a create does not reactivate it: %s: %w",
+			name, c.safe(found.ID), advice, conflict)
 	}
 	if err := c.checkUser(cl, 0, found, name, email); err != nil {
 		return "", err
@@ -611,8 +620,17 @@ func (c *Client) checkCreated(cl call, status int, kind, id string, sent, got, b
 	default:
 		return nil
 	}
-	return fmt.Errorf("create %s %s: %w", kind, sent[0], &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: true,
-		Detail: why + ": not used, nothing more is sent to it; whether the " + kind + " was created is unknown (the next plan shows it)"})
+	e := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: true,
+		Detail: why + ": not used for this create; whether the " + kind + " was created is unknown (the next plan shows it)"}
+	if kind == "user" && idProblem(id) == nil {
+		// The account may be the created user's under another name (an
+		// identity provider moved the email to it): apply removes and
+		// deactivates nothing of it in this run (ExistingID).
+		e.existing = id
+		e.Detail = why + ": not used for this create, and nothing that removes or deactivates that user is sent in this run; " +
+			"whether the user was created is unknown (the next plan shows it)"
+	}
+	return fmt.Errorf("create %s %s: %w", kind, sent[0], e)
 }
 
 // anySame reports whether a non-empty name of a equals one of b, spaces

@@ -226,7 +226,11 @@ func TestServerAnswersInPlainWords(t *testing.T) {
 		}, []string{"alice@example.com", "seat limit"}},
 		{"saas refuses reactivation", 400, "User reactivation operations are not supported in SaaS Cloud", func(c *Client) error {
 			return c.SetActive(context.Background(), "u1", true)
-		}, []string{"reactivate user alice@example.com (id u1)", "refuses reactivation"}},
+		}, []string{"reactivate user alice@example.com (id u1)", "refuses reactivation",
+			"the server says it is W&B Multi-tenant Cloud", "set --deployment saas"}},
+		{"a saas refusal under dedicated names the deployment", 400, "displayName updates are not supported in SaaS Cloud", func(c *Client) error {
+			return c.UpdateUser(context.Background(), "u1", model.User{UserName: "alice@example.com", DisplayName: "Alice"})
+		}, []string{"alice@example.com", "set --deployment saas (or WBSYNC_DEPLOYMENT=saas)"}},
 		{"team name taken", 409, "Resource already exists", func(c *Client) error {
 			_, err := c.CreateTeam(context.Background(), "ml")
 			return err
@@ -289,9 +293,19 @@ func TestCreateUserConflictAdopts(t *testing.T) {
 	// would report done a create that left the user deactivated.
 	f.users = []map[string]any{{"id": "gone", "userName": "bob@example.com", "active": false}}
 	failN(f, "POST", 1, status(409))
-	if _, err := c.CreateUser(context.Background(), model.User{UserName: "bob@example.com"}); err == nil ||
-		!strings.Contains(err.Error(), "exists but is deactivated (id gone)") {
-		t.Fatalf("deactivated user adopted: err = %v", err)
+	_, err = c.CreateUser(context.Background(), model.User{UserName: "bob@example.com"})
+	if err == nil || !strings.Contains(err.Error(), "exists but is deactivated (id gone)") ||
+		!strings.Contains(err.Error(), "it plans a reactivation") || strings.Contains(err.Error(), "--deployment") {
+		t.Fatalf("deactivated user adopted, or dedicated advice wrong: err = %v", err)
+	}
+	// Planned for Multi-tenant Cloud, where a deactivated user leaves the
+	// organization: a server that keeps it is likely Dedicated Cloud.
+	saas := testClient(t, srv.URL, func(c *Config) { c.Deployment = model.SaaS })
+	failN(f, "POST", 1, status(409))
+	_, err = saas.CreateUser(context.Background(), model.User{UserName: "bob@example.com"})
+	if err == nil || !strings.Contains(err.Error(), "restore the user in the W&B UI") ||
+		!strings.Contains(err.Error(), "set --deployment dedicated (or WBSYNC_DEPLOYMENT=dedicated)") {
+		t.Fatalf("saas advice: err = %v", err)
 	}
 	// A 409 with nobody to adopt is an error.
 	f.users = nil
@@ -700,6 +714,11 @@ func TestCreateUserNeverAdoptsAnotherUser(t *testing.T) {
 		var e *Error
 		if err == nil || id != "" || !strings.Contains(err.Error(), "the id of an existing user (carol@x.com, id u-carol)") || !errors.As(err, &e) || !e.OutcomeUnknown() {
 			t.Fatalf("adopted %q, err %v; want carol's id refused, the outcome unknown", id, err)
+		}
+		// Carol's account may be dave's, renamed: apply is told its id,
+		// to remove and deactivate nothing of it.
+		if e.ExistingID() != "u-carol" || !strings.Contains(err.Error(), "nothing that removes or deactivates that user is sent in this run") {
+			t.Fatalf("ExistingID %q, err %v; want u-carol named", e.ExistingID(), err)
 		}
 	}
 }
