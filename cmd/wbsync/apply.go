@@ -342,9 +342,9 @@ func noteManifestEdited(ctx context.Context, inv *invocation, saved *plan.File) 
 	case err != nil || m.Digest() == saved.ManifestDigest:
 		return nil
 	}
-	named := strings.Join(files[:min(len(files), 5)], ", ")
-	if len(files) > 5 {
-		named += fmt.Sprintf(" and %d more", len(files)-5)
+	named := strings.Join(files[:min(len(files), caps.ShownNames)], ", ")
+	if len(files) > caps.ShownNames {
+		named += fmt.Sprintf(" and %d more", len(files)-caps.ShownNames)
 	}
 	inv.say(zapcore.WarnLevel, fmt.Sprintf("the manifest files this plan was made from (%s) hold another manifest now: apply applies the one embedded in the plan, as reviewed; to apply the files as they are, plan again",
 		sanitize.Controls(named)))
@@ -663,7 +663,9 @@ func confirm(ctx context.Context, inv *invocation, note string) (bool, error) {
 	fmt.Fprint(inv.stdout, "\nApply these changes? Only 'yes' is accepted: ")
 	_ = inv.sinks.stdout.Flush()
 	line, err := await(ctx, func() (string, error) {
-		line, err := bufio.NewReader(inv.stdin).ReadString('\n')
+		// A bounded read: an answer longer than "yes" and a line break
+		// approves nothing, whatever follows.
+		line, err := bufio.NewReader(io.LimitReader(inv.stdin, caps.PromptAnswer)).ReadString('\n')
 		if err != nil && line == "" {
 			return "", nil
 		}

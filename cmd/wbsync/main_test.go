@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +19,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/emulator"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
@@ -628,5 +630,49 @@ func TestPanicExitsOne(t *testing.T) {
 	}
 	if code := guard(&stderr, func() int { return exitChanges }); code != exitChanges {
 		t.Errorf("without a panic: exit %d, want %d", code, exitChanges)
+	}
+}
+
+// countingReader serves n bytes of b, then a line break, counting what is
+// read.
+type countingReader struct {
+	b    byte
+	n    int
+	read int
+}
+
+func (r *countingReader) Read(p []byte) (int, error) {
+	if r.read > r.n {
+		return 0, io.EOF
+	}
+	k := 0
+	for ; k < len(p) && r.read <= r.n; k++ {
+		p[k] = r.b
+		if r.read == r.n {
+			p[k] = '\n'
+		}
+		r.read++
+	}
+	return k, nil
+}
+
+// TestPromptReadsABoundedAnswer: the "yes" question reads at most
+// caps.PromptAnswer bytes (a terminal in non-canonical mode delivers all
+// that is pasted), and a long answer approves nothing.
+func TestPromptReadsABoundedAnswer(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	v := vars(emu.url)
+	in := &countingReader{b: 'y', n: 1 << 20}
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"apply", "-f", examplePath("wbsync.yaml")}, env{stdin: in, stdout: &out, stderr: &errb,
+		getenv: func(k string) string { return v[k] }, isTerminal: true})
+	if code != exitError || !strings.Contains(out.String(), "Only 'yes' is accepted") {
+		t.Fatalf("exit %d, want %d (not approved)\n%s\n%s", code, exitError, out.String(), errb.String())
+	}
+	if in.read > caps.PromptAnswer {
+		t.Errorf("the question read %d bytes of its answer, want at most %d", in.read, caps.PromptAnswer)
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Errorf("%d writes sent without approval", n)
 	}
 }

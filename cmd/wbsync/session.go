@@ -231,7 +231,15 @@ func (s *session) checkRoles(ctx context.Context, want model.State) (unchecked b
 		}
 		unchecked = !checked
 	}
-	if err := diff.CheckRoles(want, s.conf.deployment, names, checked, s.memberAt); err != nil {
+	// A signal ends the check at once, as it ends Compute: against a
+	// server that lists many roles its "did you mean"s take a while.
+	_, err = await(ctx, func() (struct{}, error) {
+		return struct{}{}, diff.CheckRoles(want, s.conf.deployment, names, checked, s.memberAt)
+	})
+	if errors.Is(err, errInterrupted) {
+		return false, err
+	}
+	if err != nil {
 		return false, fmt.Errorf("the manifest's team roles cannot be applied; nothing was written:\n%w", err)
 	}
 	return unchecked, nil

@@ -473,7 +473,7 @@ func TestReportRightToLeftArrows(t *testing.T) {
 	if err := r.WriteText(&buf); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), "צופה\u200e → \u200eמנהל") {
+	if !strings.Contains(buf.String(), "\"צופה\"\u200e → \u200e\"מנהל\"") {
 		t.Errorf("no marks around the arrow:\n%s", buf.String())
 	}
 }

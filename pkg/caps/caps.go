@@ -227,6 +227,10 @@ const (
 	// redacting Writer holds back, in bytes: 64 of them (a W&B key is 40),
 	// and the start of one more.
 	TwiceHold = 5*64 + 4
+	// PromptAnswer is the most of an answer to apply's "yes" question read
+	// (bytes): only "yes" and a line break approve, and a terminal in
+	// non-canonical mode would otherwise deliver everything pasted.
+	PromptAnswer = 64
 	// ShownNames is how many names (or ids) one doctor detail lists
 	// before "… and N more", and how many reasons export gives for the
 	// members it leaves out of one team before "; and N more", so that a

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
@@ -64,46 +65,61 @@ func CheckRoles(want model.State, dep model.Deployment, existing []string, check
 	if dep != model.SaaS {
 		candidates = append(candidates, existing...)
 	}
-	var problems []string
+	// A problem's line is made without its "did you mean" first: the
+	// suggestions, which compare a name with every role the server lists,
+	// are made for the lines shown only, once per role name.
+	type problem struct{ line, role string }
+	var problems []problem
 	for ti, t := range want.Teams {
 		for mi, m := range t.Members {
 			r := m.Role.Norm()
 			if r == "" || r.Predefined() || (dep != model.SaaS && known[string(r)]) {
 				continue
 			}
-			why := "custom roles exist only on Dedicated Cloud and Self-Managed"
-			if dep != model.SaaS {
-				why = "no such role on the server (/Roles)"
-			}
-			if s := suggest(string(r), candidates); s != "" {
-				why += "; did you mean " + strconv.Quote(s) + "?"
-			}
-			line := fmt.Sprintf("team %s, member %s: role %q: %s", shown(t.Name), shown(m.Email), string(r), why)
+			line := fmt.Sprintf("team %s, member %s: role %q", shown(t.Name), shown(m.Email), string(r))
 			if where != nil {
 				if at := where(ti, mi); at != "" {
 					line = at + ": " + line
 				}
 			}
-			problems = append(problems, line)
+			problems = append(problems, problem{line, string(r)})
 		}
 	}
 	if len(problems) == 0 {
 		return nil
 	}
+	byLine := func(a, b problem) int { return strings.Compare(a.line, b.line) }
 	if where == nil {
-		slices.Sort(problems)
+		slices.SortFunc(problems, byLine)
 	} // else in manifest order (teams, then members): by position
-	problems = slices.Compact(problems)
+	problems = slices.CompactFunc(problems, func(a, b problem) bool { return a.line == b.line })
 	n := len(problems)
+	problems = problems[:min(n, maxRoleProblems)]
+	why := map[string]string{}
+	lines := make([]string, 0, len(problems)+1)
+	for _, pr := range problems {
+		w, ok := why[pr.role]
+		if !ok {
+			w = "custom roles exist only on Dedicated Cloud and Self-Managed"
+			if dep != model.SaaS {
+				w = "no such role on the server (/Roles)"
+			}
+			if s := suggest(pr.role, candidates); s != "" {
+				w += "; did you mean " + strconv.Quote(s) + "?"
+			}
+			why[pr.role] = w
+		}
+		lines = append(lines, pr.line+": "+w)
+	}
 	if n > maxRoleProblems {
-		problems = append(problems[:maxRoleProblems:maxRoleProblems], fmt.Sprintf("... and %d more problem(s)", n-maxRoleProblems))
+		lines = append(lines, fmt.Sprintf("... and %d more problem(s)", n-maxRoleProblems))
 	}
 	if where != nil {
 		// Lines that start FILE:LINE:COL, as the loader's problems do,
 		// for editors and CI problem matchers.
-		return fmt.Errorf("%d team role problem(s):\n%s", n, strings.Join(problems, "\n"))
+		return fmt.Errorf("%d team role problem(s):\n%s", n, strings.Join(lines, "\n"))
 	}
-	return fmt.Errorf("%d team role problem(s):\n  %s", n, strings.Join(problems, "\n  "))
+	return fmt.Errorf("%d team role problem(s):\n  %s", n, strings.Join(lines, "\n  "))
 }
 
 // suggest returns the candidate closest to name: one that differs only in
@@ -125,6 +141,9 @@ func suggest(name string, candidates []string) string {
 
 // editDistance is the Levenshtein distance between a and b, in runes.
 func editDistance(a, b string) int {
+	if d := utf8.RuneCountInString(a) - utf8.RuneCountInString(b); d > maxSuggestDistance || -d > maxSuggestDistance {
+		return max(d, -d) // a lower bound, already too far to suggest: no allocation
+	}
 	ra, rb := []rune(a), []rune(b)
 	if len(ra) < len(rb) {
 		ra, rb = rb, ra

@@ -38,8 +38,16 @@ func TestCheckRoles(t *testing.T) {
 		},
 		{
 			name: "predefined roles in any case are accepted everywhere",
-			want: teams(dm("bob@x.com", "ADMIN"), dm("amy@x.com", "Viewer"), dm("cy@x.com", " member ")),
+			want: teams(dm("bob@x.com", "ADMIN"), dm("amy@x.com", "Viewer"), dm("cy@x.com", "mEmBeR")),
 			dep:  model.SaaS,
+		},
+		{
+			// White space is part of a custom role's name: " member " is
+			// not member (a server may hold both, with other rights).
+			name: "a predefined name with white space at an end is a custom role",
+			want: teams(dm("cy@x.com", " member ")),
+			dep:  model.SaaS,
+			errs: []string{`team ml-research, member cy@x.com: role " member ": custom roles exist only on Dedicated Cloud and Self-Managed; did you mean "member"?`},
 		},
 		{
 			name:     "dedicated, checked: an existing custom role is accepted, case-sensitively",
@@ -212,4 +220,51 @@ func TestComputeFoldedTeamNameRole(t *testing.T) {
 			warnings: []plan.Warning{{Code: plan.WarnRolesUnreported, Count: 1}, sibling},
 		},
 	})
+}
+
+// manyRoleProblems is a manifest of n members, each with its own custom
+// role the server does not list, beside a server listing roles roles.
+func manyRoleProblems(n, roles int) (model.State, []string) {
+	members := make([]model.Member, n)
+	for i := range members {
+		members[i] = dm(fmt.Sprintf("u%05d@x.com", i), model.Role(fmt.Sprintf("Role %05dx", i)))
+	}
+	existing := make([]string, roles)
+	for i := range existing {
+		existing[i] = fmt.Sprintf("Role %05d", i)
+	}
+	return state(nil, dt("ml", model.Additive, members...)), existing
+}
+
+// TestCheckRolesSuggestsForTheShownProblems: past the cap, the problems are
+// counted; each shown one has its own "did you mean" (the closest listed
+// role), made once per role name.
+func TestCheckRolesSuggestsForTheShownProblems(t *testing.T) {
+	want, existing := manyRoleProblems(maxRoleProblems+50, maxRoleProblems+50)
+	err := CheckRoles(want, model.Dedicated, existing, true, nil)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != maxRoleProblems+2 || lines[0] != fmt.Sprintf("%d team role problem(s):", maxRoleProblems+50) ||
+		lines[len(lines)-1] != "  ... and 50 more problem(s)" {
+		t.Fatalf("%d lines: first %q, last %q", len(lines), lines[0], lines[len(lines)-1])
+	}
+	for i, ln := range lines[1 : maxRoleProblems+1] {
+		if want := fmt.Sprintf(`  team ml, member u%05d@x.com: role "Role %05dx": no such role on the server (/Roles); did you mean "Role %05d"?`, i, i, i); ln != want {
+			t.Fatalf("line %d:\n  %s\nwant\n  %s", i, ln, want)
+		}
+	}
+}
+
+// BenchmarkCheckRolesManyRoles: 5,000 members with roles the server does
+// not list, against 20,000 listed roles: suggestions are made for the 100
+// problems shown only.
+func BenchmarkCheckRolesManyRoles(b *testing.B) {
+	want, existing := manyRoleProblems(5000, 20000)
+	for b.Loop() {
+		if CheckRoles(want, model.Dedicated, existing, true, nil) == nil {
+			b.Fatal("no error")
+		}
+	}
 }

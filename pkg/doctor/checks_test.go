@@ -156,6 +156,12 @@ func TestShapes(t *testing.T) {
 	// absent): every user would read as active.
 	want(t, Shapes(raws(noMail, `{"id":"u5","userName":"d@x.com","emails":[{"value":"d@x.com"}],"active":null}`), nil), NameShapes, Warn,
 		[]string{"no user carries active", "every user reads as active"})
+	// A key written twice reads as the plan reads it, the last one: active
+	// is false here, not absent (whatever order a map would give).
+	for _, twice := range []string{`"active":null,"Active":false`, `"ACTIVE":null,"Active":true,"aCtIvE":false`} {
+		want(t, Shapes(raws(`{"id":"u8","userName":"g@x.com","emails":[{"value":"g@x.com"}],`+twice+`}`), nil), NameShapes, OK,
+			[]string{"emails: RFC array"}, "no user carries active")
+	}
 	// A team without the key among teams with members is W&B's empty team.
 	want(t, Shapes(raws(rfcUser), raws(`{"id":"g1"}`, `{"members":[{"value":"u1"}]}`)), NameShapes, OK, []string{"empty members: missing"})
 	// Attribute names are case-insensitive: VALUE is the value key.
@@ -345,7 +351,12 @@ func TestOrgChecks(t *testing.T) {
 	}
 	want(t, ServiceAccounts(st), NameServiceAccounts, OK, []string{"2 team member(s) are not listed users", "never removes"})
 	want(t, ServiceAccounts(model.State{}), NameServiceAccounts, OK, []string{"none"})
-	want(t, Counts(st, nil), NameCounts, Warn, []string{"2 users (1 active), 3 teams", "differ only in case or in how a character is encoded: ML, ml (ids g1, g2)", "names exactly"}, "sharing")
+	want(t, Counts(st, nil), NameCounts, Warn, []string{"2 users (1 active), 3 teams", "differ only in case, in white space at either end, or in how a character is encoded: ML, ml (ids g1, g2)", "names exactly"}, "sharing")
+	// White space at an end is shown: quoted, a no-break space escaped.
+	st.Teams[1].Name = "ml "
+	st.Teams[2].Name = "ml\u00a0"
+	want(t, Counts(st, nil), NameCounts, Warn, []string{`encoded: ml, "ml ", "ml\u00a0" (ids g1, g2, g3)`}, "sharing")
+	st.Teams[2].Name = "ops"
 	st.Teams[1].Name = "ml"
 	want(t, Counts(st, nil), NameCounts, Warn, []string{"teams sharing a name: ml (ids g1, g2)", "pins an id"}, "differ only in case")
 	// Names that differ only in case past what a detail shows are still

@@ -88,7 +88,11 @@ func Counts(st model.State, red *sanitize.Redactor) Check {
 		if len(names) > 1 {
 			shown := make([]string, 0, len(names))
 			for _, n := range slices.Sorted(maps.Keys(names)) {
-				shown = append(shown, server(red, n, nameWidth))
+				v := server(red, n, nameWidth)
+				if strings.TrimSpace(n) != n {
+					v = `"` + v + `"` // white space at an end, seen
+				}
+				shown = append(shown, v)
 			}
 			cased = append(cased, fmt.Sprintf("%s (ids %s)", listNames(shown, 0, nil), teamIDs(g, red)))
 		}
@@ -99,7 +103,7 @@ func Counts(st model.State, red *sanitize.Redactor) Check {
 	}
 	if len(cased) > 0 {
 		c.Status = Warn
-		c.Detail += fmt.Sprintf("; team names that differ only in case or in how a character is encoded: %s: a manifest team is the one it names exactly (naming neither, it is left alone)",
+		c.Detail += fmt.Sprintf("; team names that differ only in case, in white space at either end, or in how a character is encoded: %s: a manifest team is the one it names exactly (naming neither, it is left alone)",
 			listNames(cased, 0, nil))
 	}
 	return c

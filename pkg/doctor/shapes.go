@@ -34,24 +34,43 @@ type teamShape struct {
 	keys    string // for a list: "value/display", "Value/Display" or what it is
 }
 
-// fields decodes a JSON object into its members (nil when it is not one).
-func fields(raw json.RawMessage) map[string]json.RawMessage {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
+// member is one member of a JSON object, as written.
+type member struct {
+	key string
+	val json.RawMessage
+}
+
+// fields decodes a JSON object into its members, in order (nil when it is
+// not one).
+func fields(raw json.RawMessage) []member {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return nil
+	}
+	var m []member
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		k, _ := t.(string)
+		var v json.RawMessage
+		if dec.Decode(&v) != nil {
+			return nil
+		}
+		m = append(m, member{k, v})
 	}
 	return m
 }
 
-// field returns the member name of m, matched exactly, else
-// case-insensitively (SCIM attribute names are case-insensitive).
-func field(m map[string]json.RawMessage, name string) (json.RawMessage, bool) {
-	if v, ok := m[name]; ok {
-		return v, true
-	}
-	for k, v := range m {
-		if strings.EqualFold(k, name) {
-			return v, true
+// field returns the member name of m, matched case-insensitively (SCIM
+// attribute names are case-insensitive): the last one, as the reader
+// takes it, so that a key written twice ("active", then "Active") reads
+// here as the plan reads it.
+func field(m []member, name string) (json.RawMessage, bool) {
+	for i := len(m) - 1; i >= 0; i-- {
+		if strings.EqualFold(m[i].key, name) {
+			return m[i].val, true
 		}
 	}
 	return nil, false
@@ -76,7 +95,7 @@ func parseUser(raw json.RawMessage) userShape {
 	return u
 }
 
-func emailsForm(m map[string]json.RawMessage) string {
+func emailsForm(m []member) string {
 	v, ok := field(m, "emails")
 	t := bytes.TrimSpace(v)
 	switch {
@@ -104,9 +123,9 @@ func emailsForm(m map[string]json.RawMessage) string {
 
 // capitalised says whether an object's keys start with an upper-case
 // letter (W&B's legacy "Value", "Primary").
-func capitalised(m map[string]json.RawMessage) bool {
-	for k := range m {
-		if k != "" && k[0] >= 'A' && k[0] <= 'Z' {
+func capitalised(m []member) bool {
+	for _, f := range m {
+		if k := f.key; k != "" && k[0] >= 'A' && k[0] <= 'Z' {
 			return true
 		}
 	}

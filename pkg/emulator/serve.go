@@ -21,8 +21,9 @@ import (
 const maxBody = caps.EmulatorRequest
 
 // wandbPageSize is W&B's documented page: "Maximum results: 9999 items per
-// request", and the itemsPerPage its lists report.
-const wandbPageSize = 9999
+// request", and the itemsPerPage its lists report (caps.PageSize, the most
+// wbsync asks for).
+const wandbPageSize = caps.PageSize
 
 // Details of the 403 answers, worded after W&B's documentation.
 const (

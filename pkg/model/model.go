@@ -75,10 +75,11 @@ const (
 	RoleViewer Role = "viewer"
 )
 
-// NormRole trims r and lower-cases the predefined roles (W&B treats them
-// case-insensitively); a custom role name is kept as written.
+// NormRole lower-cases the predefined roles (W&B treats them
+// case-insensitively); a custom role name is kept as written, white space
+// included: "admin " is a custom role, never admin (a server may hold both,
+// with other rights).
 func NormRole(r string) Role {
-	r = strings.TrimSpace(r)
 	switch l := Role(strings.ToLower(r)); l {
 	case RoleAdmin, RoleMember, RoleViewer:
 		return l

@@ -86,3 +86,20 @@ func TestRough(t *testing.T) {
 		}
 	}
 }
+
+// TestNormRoleKeepsWhiteSpace: the predefined roles fold case only; white
+// space at an end makes a custom role ("admin " may be a custom role with
+// other rights, on a server that holds admin too).
+func TestNormRoleKeepsWhiteSpace(t *testing.T) {
+	for in, want := range map[string]Role{
+		"ADMIN": RoleAdmin, "Viewer": RoleViewer, "member": RoleMember,
+		"admin ": "admin ", " member": " member", "viewer\u00a0": "viewer\u00a0", "Team Admin": "Team Admin",
+	} {
+		if got := NormRole(in); got != want {
+			t.Errorf("NormRole(%q) = %q, want %q", in, got, want)
+		}
+		if got, pre := NormRole(in).Predefined(), want == RoleAdmin || want == RoleMember || want == RoleViewer; got != pre {
+			t.Errorf("Role(%q).Predefined() = %v, want %v", in, got, pre)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/wbsync/wbsync/pkg/model"
@@ -34,16 +35,16 @@ func Describe(c Change) string {
 	case UpdateUser:
 		s = fmt.Sprintf("update user %s: %s", user, UpdateText(c))
 	case AddMember:
-		s = fmt.Sprintf("add %s to team %s as %s", user, c.Team, RoleOrMember(c.Role))
+		s = fmt.Sprintf("add %s to team %s as %s", user, c.Team, RoleText(RoleOrMember(c.Role)))
 	case SetOrgRole:
-		s = fmt.Sprintf("set the org role of %s to %s", user, c.Role)
+		s = fmt.Sprintf("set the org role of %s to %s", user, RoleText(c.Role))
 		if c.From != "" {
-			s = fmt.Sprintf("set the org role of %s: %s → %s", user, c.From, c.Role)
+			s = fmt.Sprintf("set the org role of %s: %s → %s", user, RoleText(model.Role(c.From)), RoleText(c.Role))
 		}
 	case SetTeamRole:
-		s = fmt.Sprintf("set the role of %s in team %s to %s", user, c.Team, c.Role)
+		s = fmt.Sprintf("set the role of %s in team %s to %s", user, c.Team, RoleText(c.Role))
 		if c.From != "" {
-			s = fmt.Sprintf("set the role of %s in team %s: %s → %s", user, c.Team, c.From, c.Role)
+			s = fmt.Sprintf("set the role of %s in team %s: %s → %s", user, c.Team, RoleText(model.Role(c.From)), RoleText(c.Role))
 		}
 	case RemoveMember:
 		s = fmt.Sprintf("remove %s from team %s", user, c.Team)
@@ -74,6 +75,38 @@ func RoleOrMember(r model.Role) model.Role {
 		return model.RoleMember
 	}
 	return r
+}
+
+// RoleText shows a role for a person: a predefined role, or a custom one of
+// plain characters (ASCII letters and digits, "-", "_", ".", ":", "/", and
+// single spaces inside), as it is; any other name quoted as %q does, which
+// escapes the spaces that are not U+0020 ("Team\u00a0Admin"), so that two
+// roles never read alike: a custom role with an edge space ("admin "), one
+// in another script ("аdmin", quoted beside admin) or holding an arrow
+// ("viewer → admin") never reads as another role or as a change. A custom
+// role's name comes from the server, or from a manifest under review.
+func RoleText(r model.Role) string {
+	s := string(r)
+	if plainRole(s) {
+		return s
+	}
+	return strconv.Quote(s)
+}
+
+// plainRole reports whether RoleText shows s as it is.
+func plainRole(s string) bool {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' || strings.Contains(s, "  ") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '-', c == '_', c == '.', c == ':', c == '/', c == ' ':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // CreateAttrs shows the attributes a created user gets: " with username

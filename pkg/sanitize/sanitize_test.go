@@ -203,14 +203,17 @@ func TestInvisible(t *testing.T) {
 		0x00ad, 0x180e, 0x206a, 0x206f, 0x3164, 0x115f, 0xffa0, 0xfff9, 0xfffb,
 		// marks that draw nothing: the combining grapheme joiner, Khmer
 		// inherent vowels, Mongolian variation selectors
-		0x034f, 0x17b4, 0x17b5, 0x180b, 0x180c, 0x180d, 0x180f} {
+		0x034f, 0x17b4, 0x17b5, 0x180b, 0x180c, 0x180d, 0x180f,
+		// the Braille pattern blank, and spaces that read as U+0020:
+		// no-break, en, figure, narrow no-break, ideographic
+		0x2800, 0x00a0, 0x2002, 0x2007, 0x202f, 0x3000} {
 		if !Invisible(r) {
 			t.Errorf("Invisible(%U) = false", r)
 		}
 	}
 	// Above U+FFFF nothing is: the tag characters of a subdivision flag
 	// stay as they are (every escaper writes four hex digits).
-	for _, r := range []rune{'a', ' ', 0x00a0, 0x05d0, 0x0627, 0x2028, 0x2070, 0xfe0f, 0xfe00, 0x0301, 0x00e9, 0x4e2d, 0xe0001, 0xe0067, 0xe007f, 0x1d173} {
+	for _, r := range []rune{'a', ' ', 0x05d0, 0x0627, 0x2028, 0x2070, 0xfe0f, 0xfe00, 0x0301, 0x00e9, 0x4e2d, 0xe0001, 0xe0067, 0xe007f, 0x1d173} {
 		if Invisible(r) {
 			t.Errorf("Invisible(%U) = true", r)
 		}

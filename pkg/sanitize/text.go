@@ -185,16 +185,21 @@ func unsafeRune(r rune, n int) bool {
 // marks, the embeddings, overrides and isolates, the word joiner and
 // invisible operators, the interlinear annotation marks, the zero-width
 // no-break space) up to U+FFFF, the unassigned
-// U+2065 among them, the Hangul fillers, and the marks that render as
+// U+2065 among them, the Hangul fillers, the Braille pattern blank
+// (U+2800, which draws nothing), the marks that render as
 // nothing on any letter (the combining grapheme joiner U+034F, the Khmer
 // inherent vowels U+17B4 and U+17B5, the Mongolian variation selectors
-// U+180B to U+180F). Variation selectors U+FE00 to U+FE0F stay as they
-// are: an emoji is drawn with one (❤️). Shown raw, such a
+// U+180B to U+180F), and the spaces other than U+0020 (general category
+// Zs: the no-break space, the en, em and thin spaces, the ideographic
+// space), which read as a plain space. Variation selectors U+FE00 to
+// U+FE0F stay as they are: an emoji is drawn with one (❤️). Shown raw, such a
 // character reorders or hides the text around it, so that one name can
 // pass for another. Every output that escapes text asks this one
 // function, so the set stays the same everywhere.
 func Invisible(r rune) bool {
 	switch {
+	case r == 0xa0: // the no-break space, the one space below U+00AD
+		return true
 	case r < 0xad || r > 0xffff:
 		// Above U+FFFF: the tag characters of subdivision flags (🏴 and
 		// tags) among them, kept as they are; the escapers of invisible
@@ -203,10 +208,11 @@ func Invisible(r rune) bool {
 		return false
 	case r == 0x2065, // unassigned, among the invisible operators and isolates
 		r == 0x115f || r == 0x1160 || r == 0x3164 || r == 0xffa0, // Hangul fillers
-		r == 0x034f, r == 0x17b4 || r == 0x17b5, r >= 0x180b && r <= 0x180f: // invisible marks
+		r == 0x034f, r == 0x17b4 || r == 0x17b5, r >= 0x180b && r <= 0x180f, // invisible marks
+		r == 0x2800: // Braille pattern blank
 		return true
 	}
-	return unicode.Is(unicode.Cf, r)
+	return unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Zs, r)
 }
 
 // Truncate returns s cut to at most n characters (runes), ending with "…"

@@ -420,7 +420,15 @@ func malformedHTTP(err error) bool {
 		return true
 	}
 	msg := err.Error()
-	return strings.Contains(msg, "malformed HTTP") || strings.Contains(msg, "malformed MIME header")
+	for _, s := range []string{"malformed HTTP", "malformed MIME header",
+		// net/http's refusals of the answer's framing: the body's length
+		// cannot be known, so no answer of this server can be read.
+		"bad Content-Length", "multiple Content-Length headers", "unsupported transfer encoding"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // unwrapURLError drops the *url.Error wrapper (it repeats the URL).

@@ -86,6 +86,8 @@ func TestRedirectRefused(t *testing.T) {
 	for loc, want := range map[string]string{
 		`http:\\svc:pw@evil.example:8443\scim/v2?token=t`: "redirected to http://evil.example:8443/scim/v2 (written with backslashes)",
 		"mailto:svc-pw@evil.example":                      "redirected to mailto: (an opaque URL, not shown",
+		// A host outside ASCII (a Cyrillic а) may spell another: escaped.
+		"https://\u0430pi.wandb.ai/scim": `redirected to https://\u0430pi.wandb.ai/scim (a host name outside ASCII, its characters escaped`,
 	} {
 		t.Run("opaque "+loc, func(t *testing.T) {
 			f, srv := newFake(t)
@@ -687,6 +689,44 @@ func TestMalformedAnswerNotQuoted(t *testing.T) {
 	}
 	if n := conns.Load(); n != 1 {
 		t.Errorf("%d connections: an answer that is not HTTP is not asked again", n)
+	}
+}
+
+// TestBrokenFramingNotAskedAgain: an answer whose body's length cannot be
+// known (a negative or doubled Content-Length, a transfer encoding HTTP/1.1
+// does not define) fails at once, as every answer of the server would: a
+// read is not asked again, and a create is sent once, its outcome unknown
+// (the status line said 201).
+func TestBrokenFramingNotAskedAgain(t *testing.T) {
+	for name, header := range map[string]string{
+		"negative length": "Content-Length: -1\r\n",
+		"two lengths":     "Content-Length: 46\r\nContent-Length: 5\r\n",
+		"gzip framing":    "Transfer-Encoding: gzip\r\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			for _, method := range []string{http.MethodGet, http.MethodPost} {
+				addr, conns := rawServer(t, func(conn net.Conn, _ []byte) {
+					_, _ = io.WriteString(conn, "HTTP/1.1 201 Created\r\nContent-Type: application/scim+json\r\n"+header+"\r\n{}")
+				})
+				c := testClient(t, "http://"+addr)
+				var err error
+				if method == http.MethodGet {
+					_, err = c.ListUsers(context.Background())
+				} else {
+					_, err = c.CreateUser(context.Background(), model.User{UserName: "new@x.com"})
+				}
+				var e *Error
+				if err == nil || !errors.As(err, &e) || !strings.Contains(err.Error(), "not valid HTTP") {
+					t.Fatalf("%s: err = %v, want the answer called not HTTP", method, err)
+				}
+				if n := conns.Load(); n != 1 {
+					t.Errorf("%s: %d connections, want 1: broken framing is not asked again", method, n)
+				}
+				if unknown := method == http.MethodPost; e.OutcomeUnknown() != unknown {
+					t.Errorf("%s: outcome unknown %v, want %v", method, e.OutcomeUnknown(), unknown)
+				}
+			}
+		})
 	}
 }
 

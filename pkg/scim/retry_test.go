@@ -148,6 +148,15 @@ func TestRetryBudgetExhausted(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "gave up after") || !strings.Contains(err.Error(), hintGaveUp429) {
 		t.Errorf("429s: err = %v, want the hint %q", err, hintGaveUp429)
 	}
+	// A budget spent before a 429 asking for no wait gives up as for any
+	// retry, never "asked to wait 0s, beyond the 0s left": the wait did
+	// not pass the budget.
+	f4, srv4 := newFake(t)
+	failN(f4, "GET", 1<<30, status(429, "Retry-After", "0"))
+	_, err = testClient(t, srv4.URL, func(c *Config) { c.MaxElapsed = time.Nanosecond }).ListUsers(context.Background())
+	if err == nil || strings.Contains(err.Error(), "beyond the") || !strings.Contains(err.Error(), "429 Too Many Requests") {
+		t.Errorf("429 after the budget: err = %v, want the 429 without a wait beyond the budget", err)
+	}
 	// A failure tried once says nothing of attempts.
 	f2, srv2 := newFake(t)
 	failN(f2, "GET", 1, status(400))

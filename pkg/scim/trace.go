@@ -177,11 +177,17 @@ func locationText(u *url.URL, red *sanitize.Redactor) string {
 		// same path (a decoded '?' stays in it); the marker stays legible.
 		path = pathEscaper.Replace(p)
 	}
+	host, note := u.Host, ""
+	if q := strconv.QuoteToASCII(host); q[1:len(q)-1] != host {
+		// A host outside ASCII may spell another (a Cyrillic "а" in
+		// "аpi.wandb.ai"): its characters are shown escaped.
+		host, note = q[1:len(q)-1], " (a host name outside ASCII, its characters escaped: check it is the host you mean)"
+	}
 	switch {
 	case u.Scheme != "":
-		return u.Scheme + "://" + u.Host + path
+		return u.Scheme + "://" + host + path + note
 	case u.Host != "":
-		return "//" + u.Host + path
+		return "//" + host + path + note
 	}
 	return path
 }

@@ -291,9 +291,9 @@ func lineText(c plan.Change) string {
 	case plan.UpdateUser:
 		s = "update " + plan.UpdateText(c)
 	case plan.SetOrgRole:
-		s = "org role → " + string(c.Role)
+		s = "org role → " + plan.RoleText(c.Role)
 		if c.From != "" {
-			s = fmt.Sprintf("org role %s → %s", c.From, c.Role)
+			s = fmt.Sprintf("org role %s → %s", plan.RoleText(model.Role(c.From)), plan.RoleText(c.Role))
 		}
 	case plan.DeactivateUser:
 		s = "deactivate"
@@ -301,11 +301,11 @@ func lineText(c plan.Change) string {
 			s = "deactivate org admin"
 		}
 	case plan.AddMember:
-		s = fmt.Sprintf("add %s as %s", user, plan.RoleOrMember(c.Role))
+		s = fmt.Sprintf("add %s as %s", user, plan.RoleText(plan.RoleOrMember(c.Role)))
 	case plan.SetTeamRole:
-		s = fmt.Sprintf("role of %s → %s", user, c.Role)
+		s = fmt.Sprintf("role of %s → %s", user, plan.RoleText(c.Role))
 		if c.From != "" {
-			s = fmt.Sprintf("role of %s: %s → %s", user, c.From, c.Role)
+			s = fmt.Sprintf("role of %s: %s → %s", user, plan.RoleText(model.Role(c.From)), plan.RoleText(c.Role))
 		}
 	case plan.RemoveMember:
 		s = "remove " + user
@@ -328,9 +328,9 @@ func gistText(c plan.Change) string {
 		}
 		return withReason("remove", c)
 	case plan.SetTeamRole:
-		s := "role → " + string(c.Role)
+		s := "role → " + plan.RoleText(c.Role)
 		if c.From != "" {
-			s = fmt.Sprintf("role %s → %s", c.From, c.Role)
+			s = fmt.Sprintf("role %s → %s", plan.RoleText(model.Role(c.From)), plan.RoleText(c.Role))
 		}
 		return withReason(s, c)
 	}

@@ -260,7 +260,7 @@ func TestRightToLeftArrows(t *testing.T) {
 		{Action: plan.UpdateUser, User: "dan@x.com", UserID: "ud", From: "שרה 2", Name: "דוד 1"},
 	}}
 	for name, out := range bothViews(t, p) {
-		for _, want := range []string{"צופה\u200e → \u200eמנהל ראשי", "\"שרה 2\"\u200e → \u200e\"דוד 1\""} {
+		for _, want := range []string{"\"צופה\"\u200e → \u200e\"מנהל ראשי\"", "\"שרה 2\"\u200e → \u200e\"דוד 1\""} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%s: no %q:\n%s", name, want, out)
 			}
@@ -278,7 +278,7 @@ func TestRightToLeftArrows(t *testing.T) {
 	_, teams := groups(plan.Plan{Changes: []plan.Change{
 		{Action: plan.SetTeamRole, Team: "ml", TeamID: "g", User: "bob@x.com", UserID: "ub", From: "مشاهد", Role: "مدير"},
 	}}, 0)
-	if ln := teams[0].lines[0]; !strings.Contains(ln.gist, "مشاهد\u200e → \u200eمدير") || !strings.Contains(ln.text, "مشاهد\u200e → \u200eمدير") {
+	if ln := teams[0].lines[0]; !strings.Contains(ln.gist, "\"مشاهد\"\u200e → \u200e\"مدير\"") || !strings.Contains(ln.text, "\"مشاهد\"\u200e → \u200e\"مدير\"") {
 		t.Errorf("Arabic role change: text %q, gist %q, want the marks in both", ln.text, ln.gist)
 	}
 	for r, want := range map[rune]bool{'a': false, 'é': false, 'ש': true, 'م': true, 'ܐ': true, 'ހ': true, 'ﭏ': true, 'ﻼ': true, '中': false, '→': false} {
