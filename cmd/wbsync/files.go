@@ -56,6 +56,18 @@ func (u untilStopped) Write(p []byte) (int, error) {
 	return u.w.Write(p)
 }
 
+// countingWriter counts the bytes w took.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
 // await runs f and returns its result, or errInterrupted as soon as ctx ends
 // (within the 2 seconds a user waits after Ctrl-C): loading a manifest, a
 // key file or a saved plan, or waiting at the prompt, never swallows a

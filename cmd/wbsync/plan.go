@@ -72,7 +72,13 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 	// only while no signal has come).
 	// A reader that stops early (| head) leaves the plan printed in part:
 	// the files are still saved, and the run ends in an error after.
-	printErr := renderPlan(untilStopped{ctx, inv.stdout}, p, f.format, inv.color(inv.isTerminal, o.noColor))
+	out := &countingWriter{w: untilStopped{ctx, inv.stdout}}
+	printErr := renderPlan(out, p, f.format, inv.color(inv.isTerminal, o.noColor))
+	if errors.Is(printErr, errInterrupted) && out.n > 0 {
+		// Not errInterrupted's "nothing was written": stdout holds part
+		// of the plan (a pipeline reading it must not take it whole).
+		return exitError, errors.New(interrupted + " while the plan was printed: standard output holds part of it, cut; no file was written")
+	}
 	if printErr != nil && !errors.Is(printErr, syscall.EPIPE) {
 		if (o.out != "" || o.metricsFile != "") && !errors.Is(printErr, errInterrupted) {
 			// A full disk: the files would likely fail too, and are not
@@ -83,6 +89,9 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 	}
 	if o.out != "" {
 		if err := savePlan(ctx, o.out, p, m, inv); err != nil {
+			if errors.Is(err, errInterrupted) && printErr == nil {
+				err = errors.New(interrupted + " once the plan was printed; no file was written")
+			}
 			return exitError, err
 		}
 		s.log.Info("saved the plan", zap.String("file", o.out))
@@ -94,9 +103,12 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 			return exitError, err
 		}
 		if err := writeOutput(ctx, o.metricsFile, buf.Bytes(), inv); err != nil {
-			if o.out != "" && errors.Is(err, errInterrupted) {
+			switch {
+			case o.out != "" && errors.Is(err, errInterrupted):
 				// Not "nothing was written": the plan file was.
 				err = fmt.Errorf(interrupted+": the plan was saved in %s, but --metrics-file %s was not written", o.out, o.metricsFile)
+			case errors.Is(err, errInterrupted) && printErr == nil:
+				err = errors.New(interrupted + " once the plan was printed; no file was written")
 			}
 			return exitError, err
 		}

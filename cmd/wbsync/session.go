@@ -168,8 +168,19 @@ const readAttempts = 3
 // admin at work) is made again, up to readAttempts in all: each read is
 // whole or fails, never a mix of two.
 func (s *session) read(ctx context.Context) (live, error) {
+	type fetched struct {
+		state model.State
+		fp    string
+	}
 	for attempt := 1; ; attempt++ {
-		have, fp, err := observed.Fetch(ctx, s.client)
+		// The pages that have arrived are decoded and resolved without
+		// looking at ctx (a page of millions of members takes seconds):
+		// a signal ends the command at once, as it ends Compute.
+		f, err := await(ctx, func() (fetched, error) {
+			have, fp, err := observed.Fetch(ctx, s.client)
+			return fetched{have, fp}, err
+		})
+		have, fp := f.state, f.fp
 		if err == nil {
 			s.log.Info("read the live organization", zap.Int("users", len(have.Users)), zap.Int("teams", len(have.Teams)))
 			return live{have, fp}, nil

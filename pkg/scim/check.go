@@ -99,7 +99,11 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 			e.Hint = hintBaseURL
 		}
 	case http.StatusBadRequest:
-		if cl.list && c.pageSize > 100 && !strings.Contains(cl.query, "filter=") {
+		switch {
+		case c.base.Scheme == "http" && (strings.Contains(strings.ToLower(raw), "http request to an https server") ||
+			strings.Contains(strings.ToLower(raw), "plain http request was sent to https port")):
+			e.Hint = hintPlainToTLS // Go's and nginx's answers on a TLS port
+		case cl.list && c.pageSize > 100 && !strings.Contains(cl.query, "filter="):
 			e.Hint = fmt.Sprintf(hintPageSize, c.pageSize)
 		}
 	case http.StatusPreconditionFailed:
@@ -232,6 +236,11 @@ func (c *Client) transportError(cl call, err error, sent bool) *Error {
 		e.Hint = hintCutOff
 	case errors.Is(err, io.EOF):
 		e.Hint = hintClosed
+	}
+	if c.base.Scheme == "http" && !c.accepted.Load() && (errors.Is(err, io.EOF) || strings.Contains(err.Error(), "connection reset")) {
+		// A TLS port closes or resets a plain HTTP request unanswered
+		// (a server that has answered in this run is not one).
+		e.Hint = strings.TrimPrefix(e.Hint+"; "+hintPlainToTLS, "; ")
 	}
 	var (
 		dns  *net.DNSError
@@ -423,7 +432,9 @@ func malformedHTTP(err error) bool {
 	for _, s := range []string{"malformed HTTP", "malformed MIME header",
 		// net/http's refusals of the answer's framing: the body's length
 		// cannot be known, so no answer of this server can be read.
-		"bad Content-Length", "multiple Content-Length headers", "unsupported transfer encoding"} {
+		"bad Content-Length", "multiple Content-Length headers", "unsupported transfer encoding",
+		// a chunk-size line or trailers without end
+		"header line too long", "suspiciously long trailer"} {
 		if strings.Contains(msg, s) {
 			return true
 		}

@@ -250,9 +250,12 @@ const (
 	hintHTMLAfterSCIM = "the server answered HTML, not SCIM JSON, though this URL answered SCIM earlier in the run: a proxy in front of it?"
 	hintTLS           = "TLS failed: check the URL's host and the system's trusted certificates"
 	hintNotTLS        = "the server answered in plain HTTP on an https:// URL: check the URL's port"
-	hintRedirect      = "wbsync never follows redirects: fix --url (use the URL the server pointed to if you trust it)"
-	hintSeat          = "free a seat or raise the organization's seat limit; deactivations run after creates, so seats a plan frees serve the next apply"
-	hintTimeout       = "raise --timeout if the server is slow, or check that it is up"
+	// hintPlainToTLS: an http:// request closed or reset unanswered, or
+	// answered that it went to a TLS port.
+	hintPlainToTLS = "if this port serves HTTPS, use https:// in --url"
+	hintRedirect   = "wbsync never follows redirects: fix --url (use the URL the server pointed to if you trust it)"
+	hintSeat       = "free a seat or raise the organization's seat limit; deactivations run after creates, so seats a plan frees serve the next apply"
+	hintTimeout    = "raise --timeout if the server is slow, or check that it is up"
 	// hintCutOff: the connection closed inside the answer's body (before
 	// the bytes its Content-Length announced); hintClosed: closed before
 	// any answer.

@@ -694,19 +694,28 @@ func TestMalformedAnswerNotQuoted(t *testing.T) {
 
 // TestBrokenFramingNotAskedAgain: an answer whose body's length cannot be
 // known (a negative or doubled Content-Length, a transfer encoding HTTP/1.1
-// does not define) fails at once, as every answer of the server would: a
+// does not define, a chunk-size line or trailers without end) fails at once, as every answer of the server would: a
 // read is not asked again, and a create is sent once, its outcome unknown
 // (the status line said 201).
 func TestBrokenFramingNotAskedAgain(t *testing.T) {
-	for name, header := range map[string]string{
-		"negative length": "Content-Length: -1\r\n",
-		"two lengths":     "Content-Length: 46\r\nContent-Length: 5\r\n",
-		"gzip framing":    "Transfer-Encoding: gzip\r\n",
+	for name, rest := range map[string]string{
+		"negative length":    "Content-Length: -1\r\n\r\n{}",
+		"two lengths":        "Content-Length: 46\r\nContent-Length: 5\r\n\r\n{}",
+		"gzip framing":       "Transfer-Encoding: gzip\r\n\r\n{}",
+		"endless chunk line": "Transfer-Encoding: chunked\r\n\r\n2;" + strings.Repeat("x", 8<<10) + "\r\n{}\r\n0\r\n\r\n",
+		"endless trailer":    "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n" + strings.Repeat("X-T: "+strings.Repeat("t", 1000)+"\r\n", 2000) + "\r\n",
 	} {
 		t.Run(name, func(t *testing.T) {
-			for _, method := range []string{http.MethodGet, http.MethodPost} {
+			methods := []string{http.MethodGet, http.MethodPost}
+			if strings.Contains(rest, "chunked") {
+				// A write's body is read after its status: an answer
+				// broken there is "broke off", its outcome unknown.
+				methods = methods[:1]
+			}
+			for _, method := range methods {
+				status := map[string]string{http.MethodGet: "200 OK", http.MethodPost: "201 Created"}[method]
 				addr, conns := rawServer(t, func(conn net.Conn, _ []byte) {
-					_, _ = io.WriteString(conn, "HTTP/1.1 201 Created\r\nContent-Type: application/scim+json\r\n"+header+"\r\n{}")
+					_, _ = io.WriteString(conn, "HTTP/1.1 "+status+"\r\nContent-Type: application/scim+json\r\n"+rest)
 				})
 				c := testClient(t, "http://"+addr)
 				var err error
@@ -1104,5 +1113,37 @@ func TestEmptyResourceBody(t *testing.T) {
 	}
 	if _, err := decodeGroup([]byte(`{"id":"g`)); !errors.Is(err, errCutOff) {
 		t.Errorf("cut: %v", err)
+	}
+}
+
+// TestPlainHTTPToTLSPort: an http:// URL at a TLS port is told to use
+// https://, whether the port closes the request unanswered or answers
+// that it got plain HTTP (Go's server; nginx words it otherwise); a
+// server that has answered in the run is not taken for one.
+func TestPlainHTTPToTLSPort(t *testing.T) {
+	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
+	defer tlsSrv.Close()
+	closing, _ := rawServer(t, func(conn net.Conn, _ []byte) {})
+	for name, url := range map[string]string{
+		"answered 400": strings.Replace(tlsSrv.URL, "https://", "http://", 1),
+		"closed":       "http://" + closing,
+	} {
+		_, err := testClient(t, url).ListUsers(context.Background())
+		if err == nil || !strings.Contains(err.Error(), hintPlainToTLS) || strings.Contains(err.Error(), "--page-size") {
+			t.Errorf("%s: err = %v, want the hint %q", name, err, hintPlainToTLS)
+		}
+	}
+	f, srv := newFake(t)
+	c := testClient(t, srv.URL)
+	if _, err := c.ListUsers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		conn, _, _ := w.(http.Hijacker).Hijack()
+		conn.Close()
+		return true
+	}
+	if _, err := c.ListUsers(context.Background()); err == nil || strings.Contains(err.Error(), hintPlainToTLS) {
+		t.Errorf("after an answer: err = %v, want no https hint", err)
 	}
 }
