@@ -518,7 +518,7 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	case fileErr != nil:
 		return exitFailed, fmt.Errorf("the apply ran, but --report was not written: %w", fileErr)
 	case rep.Failed > 0 || rep.Unknown > 0 && !rep.UnknownSettled():
-		a.s.log.Warn(outcomeWarning(rep), zap.Int("failed", rep.Failed), zap.Int("unknown", rep.Unknown))
+		a.s.log.Warn(outcomeWarning(rep, a.replan), zap.Int("failed", rep.Failed), zap.Int("unknown", rep.Unknown))
 		return exitFailed, nil
 	case rep.Verification != nil && (rep.Verification.Remaining > 0 || len(rep.Verification.LeftAlone) > 0):
 		return exitFailed, nil
@@ -577,13 +577,19 @@ func unprinted(err error) error {
 
 // outcomeWarning is what apply says last when operations failed or ended
 // unknown: a failure needs its cause fixed; an unknown outcome only a look
-// (the verification) and another apply.
-func outcomeWarning(rep *apply.Report) string {
+// (the verification) and another apply. replan is the command that plans a
+// saved plan again ("" for manifest files): a saved plan, once applied in
+// part, is stale, so the re-run is a new plan.
+func outcomeWarning(rep *apply.Report, replan string) string {
 	if rep.Failed > 0 {
-		if v := rep.Verification; v != nil && v.Unseen > 0 {
-			return fmt.Sprintf("some operations failed; re-run apply after fixing the cause (a re-run does not send the %d role write(s) the read cannot show: see the verification line)", v.Unseen)
+		rerun := "re-run apply after fixing the cause"
+		if replan != "" {
+			rerun = "after fixing the cause, plan again (this saved plan is now stale: " + replan + ") and apply that plan"
 		}
-		return "some operations failed; re-run apply after fixing the cause"
+		if v := rep.Verification; v != nil && v.Unseen > 0 {
+			return fmt.Sprintf("some operations failed; %s (a re-run does not send the %d role write(s) the read cannot show: see the verification line)", rerun, v.Unseen)
+		}
+		return "some operations failed; " + rerun
 	}
 	if v := rep.Verification; v != nil && v.Unseen > 0 {
 		return fmt.Sprintf("whether some operations were done is unknown: the verification says what remains, except the %d role write(s) the read cannot show, which apply again does not send", v.Unseen)
@@ -662,15 +668,10 @@ func confirm(ctx context.Context, inv *invocation, note string) (bool, error) {
 	}
 	fmt.Fprint(inv.stdout, "\nApply these changes? Only 'yes' is accepted: ")
 	_ = inv.sinks.stdout.Flush()
-	line, err := await(ctx, func() (string, error) {
-		// A bounded read: an answer longer than "yes" and a line break
-		// approves nothing, whatever follows.
-		line, err := bufio.NewReader(io.LimitReader(inv.stdin, caps.PromptAnswer)).ReadString('\n')
-		if err != nil && line == "" {
-			return "", nil
-		}
-		return line, nil
-	})
+	line, err := await(ctx, func() (string, error) { return readAnswer(inv.stdin), nil })
+	if inv.flushInput != nil {
+		inv.flushInput() // what a long answer left past caps.PromptDrain goes too, never to the shell
+	}
 	if err != nil || !strings.HasSuffix(line, "\n") {
 		fmt.Fprintln(inv.stdout) // the cursor is still after the question
 	}
@@ -680,6 +681,28 @@ func confirm(ctx context.Context, inv *invocation, note string) (bool, error) {
 	// Only a whole line approves: "yes" ended by Ctrl-D (end of input, no
 	// line break) was never entered.
 	return strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r") == "yes" && strings.HasSuffix(line, "\n"), nil
+}
+
+// readAnswer reads one line from r and returns at most its first
+// caps.PromptAnswer bytes (with the line break when the line fits): an
+// answer longer than "yes" and a line break approves nothing. The rest of
+// a longer line is read and dropped, up to caps.PromptDrain bytes, so
+// that it is not left to the shell, which would run it as a command.
+func readAnswer(r io.Reader) string {
+	br := bufio.NewReader(io.LimitReader(r, caps.PromptDrain))
+	var kept []byte
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			return string(kept)
+		}
+		if len(kept) < caps.PromptAnswer {
+			kept = append(kept, c)
+		}
+		if c == '\n' {
+			return string(kept) // without its line break when cut: refused
+		}
+	}
 }
 
 // redactedPlan is the likely reason a saved plan that holds the redaction

@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/wbsync/wbsync/pkg/emulator"
+	"github.com/wbsync/wbsync/pkg/progress"
 )
 
 // TestWriteFileAtomic: the file is replaced whole, with its mode, and no
@@ -902,5 +903,32 @@ func TestOutputErrorsNameNoSystemCall(t *testing.T) {
 	r := wb(t, map[string]string{"WANDB_API_KEY": "k3y5", "WBSYNC_URL": "http://127.0.0.1:1/scim"}, "plan", "-f", m, "--out", m+"/p.json")
 	if want := "--out: " + m + "/p.json: not a directory"; r.code != exitError || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "lstat") {
 		t.Errorf("exit %d, stderr %q; want 1 and %q", r.code, r.stderr, want)
+	}
+}
+
+// TestReadProgressHalt: once a signal has ended the read (halt), a page
+// the read still decodes in the background starts no bar: nothing is
+// drawn after the command's last line.
+func TestReadProgressHalt(t *testing.T) {
+	var out strings.Builder
+	r := &readProgress{p: progress.New(&out, false, nil), bars: map[string]*readBar{}}
+	r.page("users", 100, 1000)
+	if !strings.Contains(out.String(), "read users") {
+		t.Fatalf("no bar for a read of many pages: %q", out.String())
+	}
+	r.halt()
+	drawn := out.String()
+	r.page("users", 1000, 1000)
+	r.page("teams", 10, 500)
+	if out.String() != drawn {
+		t.Errorf("drawn after halt: %q", strings.TrimPrefix(out.String(), drawn))
+	}
+	// stop (a read that failed, to be made again) still lets the next
+	// read show its bars.
+	r2 := &readProgress{p: progress.New(&out, false, nil), bars: map[string]*readBar{}}
+	r2.stop()
+	r2.page("teams", 10, 500)
+	if !strings.Contains(out.String(), "read teams") {
+		t.Errorf("no bar after stop: %q", out.String())
 	}
 }

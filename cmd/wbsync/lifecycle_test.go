@@ -491,12 +491,12 @@ func TestUnknownSettledByVerification(t *testing.T) {
 		j := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve", "-o", "json")
 		hs.Close()
 		if !made {
-			if r.code != exitFailed || !strings.Contains(r.stdout, "Verified: 1 change(s) remain.") || strings.Contains(r.stdout, "took effect") {
+			if r.code != exitFailed || !strings.Contains(r.stdout, "Verified: 1 change(s) remain.") || strings.Contains(r.stdout, "would do is in effect") {
 				t.Errorf("202 and nothing made: exit %d, want 4 and the add remaining\n%s\n%s", r.code, r.stdout, r.stderr)
 			}
 			continue
 		}
-		if r.code != exitOK || !strings.Contains(r.stdout, "Verified: the organization matches the manifest.\n  (the 1 operation(s) whose outcome was unknown took effect: nothing remains)") ||
+		if r.code != exitOK || !strings.Contains(r.stdout, "Verified: the organization matches the manifest.\n  (what the 1 operation(s) whose outcome was unknown would do is in effect: nothing remains)") ||
 			!strings.Contains(r.stdout, "unknown: add_member") || !strings.Contains(r.stdout, ", 1 unknown.") {
 			t.Errorf("202 and made: exit %d, want 0 with the unknown add settled\n%s\n%s", r.code, r.stdout, r.stderr)
 		}
@@ -1324,9 +1324,9 @@ func TestSignalWhilePrinting(t *testing.T) {
 		cancel()
 		// The markdown view is at most 60,000 characters, printed in one
 		// piece: the signal is met when the plan file would be saved.
-		want := "interrupted by a signal while the plan was printed: standard output holds part of it, cut; no file was written"
+		want := "interrupted by a signal while the plan was printed: standard output holds part of it, cut; no plan file or metrics were saved"
 		if format == "markdown" {
-			want = "interrupted by a signal once the plan was printed; no file was written"
+			want = "interrupted by a signal once the plan was printed; no plan file or metrics were saved"
 		}
 		if code != exitError || !strings.Contains(errb.String(), want) {
 			t.Errorf("%s: exit %d, stderr:\n%s\nwant exit 1 and why", format, code, errb.String())
@@ -1421,10 +1421,13 @@ func TestBlockedPlanReaderStopsEarly(t *testing.T) {
 // TestOutcomeWarning: apply's last warning says failed only when an
 // operation failed.
 func TestOutcomeWarning(t *testing.T) {
-	if w := outcomeWarning(&apply.Report{Failed: 1, Unknown: 2}); !strings.Contains(w, "failed") {
+	if w := outcomeWarning(&apply.Report{Failed: 1}, "wbsync plan -f m.yaml --out p.plan"); !strings.Contains(w, "this saved plan is now stale: wbsync plan -f m.yaml --out p.plan") {
+		t.Errorf("a saved plan's failure: %q, want the command that plans again", w)
+	}
+	if w := outcomeWarning(&apply.Report{Failed: 1, Unknown: 2}, ""); !strings.Contains(w, "failed") {
 		t.Errorf("failed and unknown: %q", w)
 	}
-	if w := outcomeWarning(&apply.Report{Unknown: 2}); strings.Contains(w, "failed") || !strings.Contains(w, "unknown") {
+	if w := outcomeWarning(&apply.Report{Unknown: 2}, ""); strings.Contains(w, "failed") || !strings.Contains(w, "unknown") {
 		t.Errorf("unknown only: %q", w)
 	}
 }

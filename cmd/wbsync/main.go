@@ -275,9 +275,13 @@ type sinks struct {
 	stdout, stderr, stderrUnit *sanitize.Writer
 }
 
-func (s sinks) flush() {
-	_ = s.stdout.Flush()
-	_ = s.stderr.Flush()
+// close flushes the streams and drops what is written to them later: a
+// read that a signal ended may still be decoding in the background
+// (session.read), and must print nothing after the command's last line.
+func (s sinks) close() {
+	_ = s.stdout.Close()
+	_ = s.stderr.Close()
+	_ = s.stderrUnit.Close()
 }
 
 // run is the whole CLI; it returns the exit code.
@@ -288,7 +292,7 @@ func run(ctx context.Context, args []string, e env) int {
 	red := sanitize.NewRedactor(envKey(e.getenv))
 	panicRedactor.Store(red)
 	out := sinks{stdout: red.Writer(e.stdout), stderr: red.Writer(e.stderr), stderrUnit: red.UnitWriter(e.stderr)}
-	defer out.flush()
+	defer out.close()
 	e.stdout, e.stderr = out.stdout, out.stderr
 	if len(args) == 0 {
 		fmt.Fprint(e.stderr, usage())

@@ -656,23 +656,44 @@ func (r *countingReader) Read(p []byte) (int, error) {
 	return k, nil
 }
 
-// TestPromptReadsABoundedAnswer: the "yes" question reads at most
-// caps.PromptAnswer bytes (a terminal in non-canonical mode delivers all
-// that is pasted), and a long answer approves nothing.
+// TestPromptReadsABoundedAnswer: the "yes" question keeps at most
+// caps.PromptAnswer bytes of its answer (a terminal in non-canonical mode
+// delivers all that is pasted), and a long answer approves nothing; the rest
+// of its line is read and dropped (up to caps.PromptDrain), never left to
+// the shell to run.
 func TestPromptReadsABoundedAnswer(t *testing.T) {
 	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
 	v := vars(emu.url)
-	in := &countingReader{b: 'y', n: 1 << 20}
+	in := &countingReader{b: 'y', n: 1 << 16}
 	var out, errb bytes.Buffer
 	code := run(context.Background(), []string{"apply", "-f", examplePath("wbsync.yaml")}, env{stdin: in, stdout: &out, stderr: &errb,
 		getenv: func(k string) string { return v[k] }, isTerminal: true})
 	if code != exitError || !strings.Contains(out.String(), "Only 'yes' is accepted") {
 		t.Fatalf("exit %d, want %d (not approved)\n%s\n%s", code, exitError, out.String(), errb.String())
 	}
-	if in.read > caps.PromptAnswer {
-		t.Errorf("the question read %d bytes of its answer, want at most %d", in.read, caps.PromptAnswer)
+	if in.read != 1<<16+1 {
+		t.Errorf("the question read %d bytes of a %d-byte line: want all of it, the rest dropped", in.read, 1<<16+1)
 	}
 	if n := writes(emu.requests(t)); n != 0 {
 		t.Errorf("%d writes sent without approval", n)
+	}
+	for answer, want := range map[string]string{
+		"yes\n":         "yes\n",
+		"yes\r\nmore\n": "yes\r\n",
+		strings.Repeat("y", 70) + "; echo INJECTED\nls\n": strings.Repeat("y", caps.PromptAnswer),
+		"yes": "yes",
+	} {
+		r := strings.NewReader(answer)
+		if got := readAnswer(r); got != want {
+			t.Errorf("readAnswer(%q) = %q, want %q", answer, got, want)
+		}
+		if answer == strings.Repeat("y", 70)+"; echo INJECTED\nls\n" && r.Len() != 0 && !strings.HasPrefix(answer[len(answer)-r.Len():], "ls") {
+			t.Errorf("after a long answer, %q is left unread: want the line dropped", answer[len(answer)-r.Len():])
+		}
+	}
+	// A line without end is read up to caps.PromptDrain only.
+	endless := &countingReader{b: 'y', n: 4 * caps.PromptDrain}
+	if got := readAnswer(endless); len(got) != caps.PromptAnswer || endless.read > caps.PromptDrain+4096 {
+		t.Errorf("an endless line: kept %d bytes, read %d; want %d kept, at most about %d read", len(got), endless.read, caps.PromptAnswer, caps.PromptDrain)
 	}
 }

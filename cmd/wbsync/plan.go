@@ -77,7 +77,7 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 	if errors.Is(printErr, errInterrupted) && out.n > 0 {
 		// Not errInterrupted's "nothing was written": stdout holds part
 		// of the plan (a pipeline reading it must not take it whole).
-		return exitError, errors.New(interrupted + " while the plan was printed: standard output holds part of it, cut; no file was written")
+		return exitError, errors.New(interrupted + " while the plan was printed: standard output holds part of it, cut; no plan file or metrics were saved")
 	}
 	if printErr != nil && !errors.Is(printErr, syscall.EPIPE) {
 		if (o.out != "" || o.metricsFile != "") && !errors.Is(printErr, errInterrupted) {
@@ -90,7 +90,7 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 	if o.out != "" {
 		if err := savePlan(ctx, o.out, p, m, inv); err != nil {
 			if errors.Is(err, errInterrupted) && printErr == nil {
-				err = errors.New(interrupted + " once the plan was printed; no file was written")
+				err = errors.New(interrupted + " once the plan was printed; no plan file or metrics were saved")
 			}
 			return exitError, err
 		}
@@ -108,7 +108,7 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 				// Not "nothing was written": the plan file was.
 				err = fmt.Errorf(interrupted+": the plan was saved in %s, but --metrics-file %s was not written", o.out, o.metricsFile)
 			case errors.Is(err, errInterrupted) && printErr == nil:
-				err = errors.New(interrupted + " once the plan was printed; no file was written")
+				err = errors.New(interrupted + " once the plan was printed; no plan file or metrics were saved")
 			}
 			return exitError, err
 		}

@@ -83,6 +83,9 @@ type readProgress struct {
 	p    *progress.Progress
 	mu   sync.Mutex
 	bars map[string]*readBar
+	// halted: a signal ended the read, which may still be decoding in the
+	// background: its pages start no bar
+	halted bool
 }
 
 type readBar struct {
@@ -94,6 +97,9 @@ type readBar struct {
 func (r *readProgress) page(collection string, read, total int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.halted {
+		return
+	}
 	b := r.bars[collection]
 	if b == nil { // a read of its own (apply's verification reads again)
 		if read >= total {
@@ -120,6 +126,14 @@ func (r *readProgress) stop() {
 		b.bar.Stop() // a bar in r.bars is not done
 	}
 	clear(r.bars)
+}
+
+// halt stops the bars for good: a signal ended the read.
+func (r *readProgress) halt() {
+	r.stop()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.halted = true
 }
 
 // retarget points the session at t (a saved plan's target).
@@ -185,10 +199,11 @@ func (s *session) read(ctx context.Context) (live, error) {
 			s.log.Info("read the live organization", zap.Int("users", len(have.Users)), zap.Int("teams", len(have.Teams)))
 			return live{have, fp}, nil
 		}
-		s.pages.stop()
 		if ctx.Err() != nil {
+			s.pages.halt() // the read may go on decoding in the background
 			return live{}, errInterrupted
 		}
+		s.pages.stop()
 		if !errors.Is(err, scim.ErrChanged) {
 			return live{}, fmt.Errorf("read the live organization at %s: %w", s.conf.url, err)
 		}

@@ -164,6 +164,10 @@ type Verification struct {
 	// removals and deactivations of users whose email it updated away from
 	// what policy.protected names (the plan warned protected).
 	Lifted int `json:"unprotected_by_update,omitempty"`
+	// Undone counts the Changes the plan applied had and this run
+	// reported ok: made, then not found in effect (someone changed them
+	// back while apply ran, or the server did not keep them).
+	Undone int `json:"undone_changes,omitempty"`
 }
 
 // unseenNote says what the verification's unseen role writes mean.
@@ -223,6 +227,7 @@ func Verify(before, after plan.Plan, results []Result, have model.State) *Verifi
 	}
 	v.Remaining = len(v.Changes)
 	v.New, v.Lifted = newChanges(before, v.Changes)
+	v.Undone = undoneChanges(before, results, v.Changes)
 	v.Unseen = unseenRoleWrites(after, results, have)
 	key := func(w plan.Warning) string {
 		return string(w.Code) + "\x00" + w.Team + "\x00" + w.User + "\x00" + strings.Join(w.IDs, ",")
@@ -254,10 +259,6 @@ func Verify(before, after plan.Plan, results []Result, have model.State) *Verifi
 // plans would no longer spare it): this run's own doing, not a change
 // of the organization's.
 func newChanges(before plan.Plan, remaining []plan.Change) (n, lifted int) {
-	type about struct {
-		action     plan.Action
-		user, team string
-	}
 	had := make(map[about]int, len(before.Changes))
 	emailed := map[string]bool{} // users whose email the plan updates
 	for _, c := range before.Changes {
@@ -283,6 +284,33 @@ func newChanges(before plan.Plan, remaining []plan.Change) (n, lifted int) {
 		}
 	}
 	return n, lifted
+}
+
+// about is what newChanges and undoneChanges pair a remaining change with
+// a change of the plan applied by.
+type about struct {
+	action     plan.Action
+	user, team string
+}
+
+// undoneChanges counts the changes of remaining that the plan applied had
+// (by action, user and team) and that results reports ok: made by this
+// run, then not found in effect.
+func undoneChanges(before plan.Plan, results []Result, remaining []plan.Change) int {
+	made := map[about]int{}
+	for i, c := range before.Changes {
+		if i < len(results) && results[i].Status == StatusOK {
+			made[about{c.Action, c.User, c.Team}]++
+		}
+	}
+	n := 0
+	for _, c := range remaining {
+		if k := (about{c.Action, c.User, c.Team}); made[k] > 0 {
+			made[k]--
+			n++
+		}
+	}
+	return n
 }
 
 // unseenRoleWrites counts the role writes of results that were not done
@@ -460,7 +488,7 @@ func (r *Report) WriteText(w io.Writer) error {
 					len(v.StillLeftAlone), joinCodes(v.StillLeftAlone))
 			}
 			if r.UnknownSettled() {
-				fmt.Fprintf(&b, "  (the %d operation(s) whose outcome was unknown took effect: nothing remains)\n", r.Unknown)
+				fmt.Fprintf(&b, "  (what the %d operation(s) whose outcome was unknown would do is in effect: nothing remains)\n", r.Unknown)
 			}
 		case len(v.LeftAlone) == 0:
 			fmt.Fprintf(&b, "Verified: %d change(s) remain.\n", len(v.Changes))
@@ -479,6 +507,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		if n := v.New - v.Lifted; n > 0 && v.Error == "" {
 			fmt.Fprintf(&b, "  (%d of them were not in the plan applied: the organization, or the clock (an unmanaged user's grace period running out), changed while apply ran)\n", n)
+		}
+		if v.Undone > 0 && v.Error == "" {
+			fmt.Fprintf(&b, "  (%d of them this run made, answered ok, and are not in effect: someone changed them back while apply ran, or the server did not keep them)\n", v.Undone)
 		}
 		if v.Unchecked > 0 {
 			fmt.Fprintf(&b, "  (%d role assertion(s) not checked: the server does not report roles)\n", v.Unchecked)

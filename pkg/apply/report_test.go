@@ -319,6 +319,40 @@ func TestRunReportMatchesText(t *testing.T) {
 	}
 }
 
+// TestVerifyUndoneChanges: a change the run reported ok that the
+// verification still finds is counted and said (someone changed it back),
+// apart from a failed one, which the run did not make, and from a new one.
+func TestVerifyUndoneChanges(t *testing.T) {
+	w := addsFail(&httpError{400, "bad member"})
+	applied := planOf(
+		ch(plan.AddMember, "c@x.com", "uc", "ml", "tml"),    // fails
+		ch(plan.RemoveMember, "d@x.com", "ud", "cv", "tcv"), // ok
+	)
+	rep := run(t, applied, w, Options{})
+	rep.Verification = Verify(applied, planOf(
+		ch(plan.AddMember, "c@x.com", "uc", "ml", "tml"),
+		ch(plan.RemoveMember, "d@x.com", "ud", "cv", "tcv"),
+		ch(plan.RemoveMember, "e@x.com", "ue", "cv", "tcv"),
+	), rep.Results, model.State{})
+	if v := rep.Verification; v.Undone != 1 || v.New != 1 {
+		t.Fatalf("undone %d, new %d; want 1 and 1", v.Undone, v.New)
+	}
+	var buf bytes.Buffer
+	if err := rep.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if want := "  (1 of them this run made, answered ok, and are not in effect: someone changed them back while apply ran, or the server did not keep them)\n"; !strings.Contains(buf.String(), want) {
+		t.Errorf("text lacks %q:\n%s", want, buf.String())
+	}
+	var js bytes.Buffer
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js.String(), `"undone_changes": 1`) {
+		t.Errorf("JSON lacks undone_changes:\n%s", js.String())
+	}
+}
+
 // TestReportVerificationFailed: a verification read that failed is shown as
 // such, in text (a "Verified:" line saying it was not possible, and why)
 // and in JSON (remaining -1, never a 0 that reads as "all done").

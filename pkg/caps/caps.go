@@ -231,6 +231,10 @@ const (
 	// (bytes): only "yes" and a line break approve, and a terminal in
 	// non-canonical mode would otherwise deliver everything pasted.
 	PromptAnswer = 64
+	// PromptDrain is the most of a longer answer read and dropped, so
+	// that what follows the first PromptAnswer bytes of the line is not
+	// left to the shell (bytes).
+	PromptDrain = 1 << 20
 	// ShownNames is how many names (or ids) one doctor detail lists
 	// before "… and N more", and how many reasons export gives for the
 	// members it leaves out of one team before "; and N more", so that a

@@ -200,7 +200,7 @@ func (l *loader) list(fi int, name string, v *yaml.Node) ([]*yaml.Node, bool) {
 	if v.Kind != yaml.SequenceNode {
 		hint := ""
 		if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
-			hint = fmt.Sprintf(" (write `%s: []` for an empty list)", name)
+			hint = fmt.Sprintf(": write `%s: []` for an empty list", name)
 		}
 		l.addf(at(fi, v), "%s must be a list, got %s%s", name, kind(v), hint)
 		return nil, false

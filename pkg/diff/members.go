@@ -292,7 +292,7 @@ func (p *planner) planRemovals(t teamRef, ts *teamState) {
 			name += " (id " + t.id + ")"
 		}
 		p.warn(plan.Warning{Code: plan.WarnUnresolvedMember, Team: t.name, IDs: unresolved, Message: fmt.Sprintf(
-			"%d member(s) of team %s are not listed SCIM users (such as org service accounts): never removed", len(unresolved), name)})
+			"%d member(s) of team %s are not listed SCIM users (such as org service accounts, or users added after the users were read): never removed", len(unresolved), name)})
 	}
 }
 

@@ -148,9 +148,6 @@ func editDistance(a, b string) int {
 	if len(ra) < len(rb) {
 		ra, rb = rb, ra
 	}
-	if len(ra)-len(rb) > maxSuggestDistance {
-		return len(ra) - len(rb) // a lower bound, already too far to suggest
-	}
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)
 	for j := range prev {

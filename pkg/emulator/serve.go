@@ -21,9 +21,10 @@ import (
 const maxBody = caps.EmulatorRequest
 
 // wandbPageSize is W&B's documented page: "Maximum results: 9999 items per
-// request", and the itemsPerPage its lists report (caps.PageSize, the most
-// wbsync asks for).
-const wandbPageSize = caps.PageSize
+// request", and the itemsPerPage its lists report. Its own number, not
+// caps.PageSize: the emulator plays W&B, and a change of what wbsync asks
+// for must not change what the emulator serves.
+const wandbPageSize = 9999
 
 // Details of the 403 answers, worded after W&B's documentation.
 const (

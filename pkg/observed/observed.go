@@ -289,7 +289,8 @@ func (r *resolver) unlistedMembers(teams []model.Team) error {
 		more = fmt.Sprintf(" (and %d other team(s) so listed)", len(named)-1)
 	}
 	return fmt.Errorf("read teams: team %q (id %s) is listed without a members key, though %s, an active user, names it in its teamRoles%s: "+
-		"the server leaves members out of its team list (as one that sends them only when asked, attributes=members, does), and wbsync will not read such a team as empty (see docs/troubleshooting.md)",
+		"the server leaves members out of its team list (as one that sends them only when asked, attributes=members, does), and wbsync will not read such a team as empty; "+
+		"or the user joined the team, empty until then, between the read of the teams and that of the users: if so, running again passes (see docs/troubleshooting.md)",
 		sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID), sanitize.Server(r.red, u.UserName, caps.ShownID), more)
 }
 

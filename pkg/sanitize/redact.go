@@ -482,6 +482,8 @@ type Writer struct {
 	mu   sync.Mutex
 	buf  []byte
 	err  error // the underlying writer's first failure: every later Write and Flush returns it
+	// closed: Close was called; later writes are dropped
+	closed bool
 }
 
 // Write redacts and writes p, holding back a short tail. It reports len(p)
@@ -491,6 +493,9 @@ type Writer struct {
 func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.closed {
+		return len(p), nil
+	}
 	if w.err != nil {
 		return 0, w.err
 	}
@@ -595,11 +600,23 @@ func (w *Writer) Use(r *Redactor) {
 	w.r = r
 }
 
+// Close flushes w, then drops whatever is written to it later, without an
+// error: the CLI closes its standard streams when a command returns, so
+// that work it left running (a read a signal ended, still decoding) prints
+// nothing after the command's last line.
+func (w *Writer) Close() error {
+	err := w.Flush()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.closed = true
+	return err
+}
+
 // Flush writes what is held back.
 func (w *Writer) Flush() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.err != nil || len(w.buf) == 0 {
+	if w.err != nil || len(w.buf) == 0 || w.closed {
 		return w.err
 	}
 	out := w.r.Bytes(w.buf)

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/url"
 	"slices"
@@ -170,6 +171,28 @@ func TestWriterHoldsBackUntilFlush(t *testing.T) {
 	}
 }
 
+// TestWriterClose: Close writes what is held back (redacted), then drops
+// every later write without an error (work a command left running prints
+// nothing after its last line, and a logger sees no failure to report).
+func TestWriterClose(t *testing.T) {
+	r := NewRedactor(testKey)
+	for _, w := range []func(io.Writer) *Writer{r.Writer, r.UnitWriter} {
+		var sink bytes.Buffer
+		wr := w(&sink)
+		wr.Write([]byte("last line " + testKey[:12]))
+		if err := wr.Close(); err != nil {
+			t.Fatal(err)
+		}
+		before := sink.String()
+		if n, err := wr.Write([]byte("late " + testKey + "\n")); n == 0 || err != nil {
+			t.Errorf("a write after Close: %d, %v; want it taken and dropped", n, err)
+		}
+		if err := wr.Flush(); err != nil || sink.String() != before || strings.Contains(before, testKey[:12]) || !strings.Contains(before, Marker) {
+			t.Errorf("after Close: %q (flush %v), want %q unchanged and redacted", sink.String(), err, before)
+		}
+	}
+}
+
 func TestControls(t *testing.T) {
 	for in, want := range map[string]string{
 		"alice":                "alice",
@@ -205,15 +228,17 @@ func TestInvisible(t *testing.T) {
 		// inherent vowels, Mongolian variation selectors
 		0x034f, 0x17b4, 0x17b5, 0x180b, 0x180c, 0x180d, 0x180f,
 		// the Braille pattern blank, and spaces that read as U+0020:
-		// no-break, en, figure, narrow no-break, ideographic
-		0x2800, 0x00a0, 0x2002, 0x2007, 0x202f, 0x3000} {
+		// no-break, en, figure, narrow no-break
+		0x2800, 0x00a0, 0x2002, 0x2007, 0x202f} {
 		if !Invisible(r) {
 			t.Errorf("Invisible(%U) = false", r)
 		}
 	}
 	// Above U+FFFF nothing is: the tag characters of a subdivision flag
 	// stay as they are (every escaper writes four hex digits).
-	for _, r := range []rune{'a', ' ', 0x05d0, 0x0627, 0x2028, 0x2070, 0xfe0f, 0xfe00, 0x0301, 0x00e9, 0x4e2d, 0xe0001, 0xe0067, 0xe007f, 0x1d173} {
+	// The ideographic space is as wide as a CJK character (山田\u3000太郎):
+	// no plain space; the Ogham space mark draws a dash.
+	for _, r := range []rune{'a', ' ', 0x3000, 0x1680, 0x05d0, 0x0627, 0x2028, 0x2070, 0xfe0f, 0xfe00, 0x0301, 0x00e9, 0x4e2d, 0xe0001, 0xe0067, 0xe007f, 0x1d173} {
 		if Invisible(r) {
 			t.Errorf("Invisible(%U) = true", r)
 		}

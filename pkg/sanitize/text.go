@@ -189,9 +189,11 @@ func unsafeRune(r rune, n int) bool {
 // (U+2800, which draws nothing), the marks that render as
 // nothing on any letter (the combining grapheme joiner U+034F, the Khmer
 // inherent vowels U+17B4 and U+17B5, the Mongolian variation selectors
-// U+180B to U+180F), and the spaces other than U+0020 (general category
-// Zs: the no-break space, the en, em and thin spaces, the ideographic
-// space), which read as a plain space. Variation selectors U+FE00 to
+// U+180B to U+180F), and the spaces that read as a plain one (general
+// category Zs but U+0020: the no-break space, the en, em, figure and thin
+// spaces; not the ideographic space U+3000, as wide as a CJK character,
+// which Japanese names hold, nor the Ogham space mark U+1680, which draws
+// a dash). Variation selectors U+FE00 to
 // U+FE0F stay as they are: an emoji is drawn with one (❤️). Shown raw, such a
 // character reorders or hides the text around it, so that one name can
 // pass for another. Every output that escapes text asks this one
@@ -212,7 +214,7 @@ func Invisible(r rune) bool {
 		r == 0x2800: // Braille pattern blank
 		return true
 	}
-	return unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Zs, r)
+	return unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Zs, r) && r != 0x3000 && r != 0x1680
 }
 
 // Truncate returns s cut to at most n characters (runes), ending with "…"

@@ -45,7 +45,7 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 	case looksHTML(resp.Header.Get("Content-Type"), body):
 		// A page an outage or a proxy serves is not about the URL, nor
 		// is any page once the URL has answered SCIM in this run.
-		e.Detail, e.Hint = "HTML body", hintHTML
+		e.Detail, e.Hint = "HTML body", c.baseURLHint(hintHTML)
 		switch {
 		case resp.StatusCode >= 500:
 			e.Hint = hintHTMLOutage
@@ -96,12 +96,11 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 		}
 	case http.StatusNotFound:
 		if cl.list && !afterSCIM {
-			e.Hint = hintBaseURL
+			e.Hint = c.baseURLHint(hintBaseURL)
 		}
 	case http.StatusBadRequest:
 		switch {
-		case c.base.Scheme == "http" && (strings.Contains(strings.ToLower(raw), "http request to an https server") ||
-			strings.Contains(strings.ToLower(raw), "plain http request was sent to https port")):
+		case c.base.Scheme == "http" && plainToTLS(raw):
 			e.Hint = hintPlainToTLS // Go's and nginx's answers on a TLS port
 		case cl.list && c.pageSize > 100 && !strings.Contains(cl.query, "filter="):
 			e.Hint = fmt.Sprintf(hintPageSize, c.pageSize)
@@ -143,6 +142,14 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 		return &RateLimitError{Err: e, Wait: wait}
 	}
 	return e
+}
+
+// plainToTLS reports whether a 400's body is a TLS server's answer to a
+// plain HTTP request (Go's "Client sent an HTTP request to an HTTPS
+// server", nginx's "The plain HTTP request was sent to HTTPS port").
+func plainToTLS(body string) bool {
+	low := strings.ToLower(body)
+	return strings.Contains(low, "http request to an https server") || strings.Contains(low, "plain http request was sent to https port")
 }
 
 // forbiddenCause is the cause a 403's message (lower-cased) gives for
@@ -239,7 +246,9 @@ func (c *Client) transportError(cl call, err error, sent bool) *Error {
 	}
 	if c.base.Scheme == "http" && !c.accepted.Load() && (errors.Is(err, io.EOF) || strings.Contains(err.Error(), "connection reset")) {
 		// A TLS port closes or resets a plain HTTP request unanswered
-		// (a server that has answered in this run is not one).
+		// (a server that has answered a request 2xx in this run is not
+		// one). net/http gives a reset as text only, so the words are
+		// matched.
 		e.Hint = strings.TrimPrefix(e.Hint+"; "+hintPlainToTLS, "; ")
 	}
 	var (
@@ -401,7 +410,7 @@ func (c *Client) decodeErr(cl call, status int, header http.Header, err error) *
 	var se *json.SyntaxError
 	var re *recordError
 	if cl.method == http.MethodGet && (errors.Is(err, errNotList) || errors.Is(err, errSyntax) || errors.As(err, &se)) && !errors.As(err, &re) {
-		e.Hint = hintBaseURL
+		e.Hint = c.baseURLHint(hintBaseURL)
 	}
 	// net/http decodes the gzip it asks for and then drops the header:
 	// one left names an encoding nobody asked for, which is why the body

@@ -306,7 +306,7 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 			Detail: "a read must be answered 200 OK with the whole resource or page"}
 	}
 	ctype := resp.Header.Get("Content-Type")
-	htmlErr := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, Detail: "HTML body", Hint: hintHTML, fatal: true}
+	htmlErr := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, Detail: "HTML body", Hint: c.baseURLHint(hintHTML), fatal: true}
 	if cl.method != http.MethodGet {
 		// A write answered 2xx probably took effect, whatever the body:
 		// its outcome is unknown, not failed (and the URL answered SCIM

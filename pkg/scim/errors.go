@@ -272,6 +272,23 @@ const (
 		"set --deployment saas (or WBSYNC_DEPLOYMENT=saas) and plan again"
 )
 
+// baseURLHint is hint (hintBaseURL, or hintHTML which ends with it) with
+// what --url's own host or path show first, when they show a common
+// mistake: the web app's host (wandb.ai) for the API's, or a base URL
+// ending with the resource wbsync adds (/Users, /Groups).
+func (c *Client) baseURLHint(hint string) string {
+	host, path := strings.ToLower(c.base.Hostname()), strings.TrimRight(c.base.Path, "/")
+	low := strings.ToLower(path)
+	switch {
+	case host == "wandb.ai" || host == "www.wandb.ai":
+		return "wandb.ai is the W&B web app: the SCIM API of Multi-tenant Cloud is https://api.wandb.ai/scim; " + hint
+	case strings.HasSuffix(low, "/users") || strings.HasSuffix(low, "/groups"):
+		return fmt.Sprintf("--url ends with %s, which wbsync adds itself: drop it (the base URL is the one before it); %s",
+			c.safe(path[strings.LastIndex(path, "/"):]), hint)
+	}
+	return hint
+}
+
 // hintHugeHeaders is the hint for an answer whose headers pass
 // caps.ResponseHeaders.
 var hintHugeHeaders = fmt.Sprintf("the answer's headers are larger than wbsync reads (%d KiB): is --url a SCIM endpoint?", caps.ResponseHeaders>>10)

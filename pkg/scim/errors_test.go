@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -592,5 +593,34 @@ func TestDebugLogSaysCancelled(t *testing.T) {
 	got := logs.FilterMessage("scim request").All()
 	if len(got) != 1 || got[0].ContextMap()["error"] != "cancelled" {
 		t.Fatalf("debug lines: %v", got)
+	}
+}
+
+// TestBaseURLHintNamesTheMistake: a 404 or a body that is no SCIM list at a
+// --url ending with /Users (which wbsync adds) says to drop it; the web
+// app's host says where the API is; any other keeps the general hint.
+func TestBaseURLHintNamesTheMistake(t *testing.T) {
+	f, srv := newFake(t)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		scimErr(w, http.StatusNotFound, "not found")
+		return true
+	}
+	_, err := testClient(t, srv.URL, func(c *Config) { c.BaseURL = srv.URL + "/scim/Users/" }).ListUsers(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "--url ends with /Users, which wbsync adds itself: drop it") || !strings.Contains(err.Error(), hintBaseURL) {
+		t.Errorf("--url .../Users: %v", err)
+	}
+	for base, want := range map[string]string{
+		"https://wandb.ai/scim":             "wandb.ai is the W&B web app: the SCIM API of Multi-tenant Cloud is https://api.wandb.ai/scim; " + hintBaseURL,
+		"https://acme.wandb.io/scim/Groups": "--url ends with /Groups, which wbsync adds itself: drop it (the base URL is the one before it); " + hintHTML,
+		"https://acme.wandb.io/scim":        hintHTML,
+	} {
+		u, _ := url.Parse(base)
+		hint := hintBaseURL
+		if !strings.HasPrefix(want, "wandb.ai") {
+			hint = hintHTML
+		}
+		if got := (&Client{base: u}).baseURLHint(hint); got != want {
+			t.Errorf("%s: %q, want %q", base, got, want)
+		}
 	}
 }

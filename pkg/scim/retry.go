@@ -225,10 +225,13 @@ func (r *retrier) decide(ctx context.Context, err error, e *Error) error {
 		case r.cl.method != http.MethodGet && r.c.failedInARow.Load() >= caps.FailedInARow:
 			// The run-wide budget of writes is spent: this write is not
 			// tried again, and holds no request back waiting for it.
-		case time.Since(r.start) < r.c.maxElapsed && time.Since(r.start)+d > r.c.maxElapsed:
-			// The wait asked for, not the retries made, passes the
-			// budget (a budget already spent gives up as for any other
-			// retry: "gave up after N attempts").
+		case time.Since(r.start) >= r.c.maxElapsed:
+			// The budget is spent: this request gives up as for any other
+			// retry ("gave up after N attempts"), and its wait holds no
+			// other request back.
+			return err
+		case time.Since(r.start)+d > r.c.maxElapsed:
+			// The wait asked for, not the retries made, passes the budget.
 			left := max(r.c.maxElapsed-time.Since(r.start), 0).Truncate(time.Second)
 			e.Hint = fmt.Sprintf("the server asked to wait %s, beyond the %s left of the retry budget of %s", waitText(d), left, r.c.maxElapsed)
 			r.outlasted = true

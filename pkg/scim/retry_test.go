@@ -157,6 +157,17 @@ func TestRetryBudgetExhausted(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "beyond the") || !strings.Contains(err.Error(), "429 Too Many Requests") {
 		t.Errorf("429 after the budget: err = %v, want the 429 without a wait beyond the budget", err)
 	}
+	// Nor does its wait hold the client's other requests back: the budget
+	// is spent, nothing will be tried again.
+	f5, srv5 := newFake(t)
+	failN(f5, "GET", 1, status(429, "Retry-After", "3600"))
+	c5 := testClient(t, srv5.URL, func(c *Config) { c.MaxElapsed = time.Nanosecond })
+	if _, err := c5.ListUsers(context.Background()); err == nil {
+		t.Fatal("a 429 past the budget: no error")
+	}
+	if p := c5.paused(); p > 0 {
+		t.Errorf("a 429 past the budget holds every later request back for %s", p)
+	}
 	// A failure tried once says nothing of attempts.
 	f2, srv2 := newFake(t)
 	failN(f2, "GET", 1, status(400))
