@@ -71,6 +71,13 @@ func (e *encoder) teams(ts []model.Team) {
 				// member keeps a role it declares.
 				r = ""
 			}
+			if r != "" && strings.TrimSpace(string(r)) != string(r) {
+				// A manifest role has no space at either end (the loader
+				// refuses one, as a typo): the custom role "admin " cannot
+				// be declared, and must not be exported as admin.
+				left = append(left, "member "+e.all[ui].Email+"'s role \""+string(r)+"\" has white space at an end, which a manifest role cannot hold")
+				continue
+			}
 			if r != "" && !r.Predefined() && e.noCustomRoles {
 				left = append(left, "member "+e.all[ui].Email+"'s role \""+string(r)+"\" is a custom role, which Multi-tenant Cloud does not have")
 				continue

@@ -63,7 +63,11 @@ func CheckRoles(want model.State, dep model.Deployment, existing []string, check
 	// roles (a misspelt "admni" is meant as admin).
 	candidates := []string{string(model.RoleAdmin), string(model.RoleMember), string(model.RoleViewer)}
 	if dep != model.SaaS {
-		candidates = append(candidates, existing...)
+		for _, n := range existing {
+			if strings.TrimSpace(n) == n { // a manifest role cannot hold "Reviewer ": never offered
+				candidates = append(candidates, n)
+			}
+		}
 	}
 	// A problem's line is made without its "did you mean" first: the
 	// suggestions, which compare a name with every role the server lists,

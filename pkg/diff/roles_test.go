@@ -268,3 +268,12 @@ func BenchmarkCheckRolesManyRoles(b *testing.B) {
 		}
 	}
 }
+
+// TestCheckRolesNeverSuggestsAnEdgeSpace: a listed role with white space at
+// an end ("Reviewer ") is no suggestion: a manifest role cannot hold it.
+func TestCheckRolesNeverSuggestsAnEdgeSpace(t *testing.T) {
+	err := CheckRoles(state(nil, dt("ml", model.Additive, dm("bob@x.com", "Reviewer"))), model.Dedicated, []string{"Reviewer "}, true, nil)
+	if err == nil || strings.Contains(err.Error(), `did you mean "Reviewer "`) {
+		t.Fatalf("err = %v, want the role refused, never offered %q", err, "Reviewer ")
+	}
+}

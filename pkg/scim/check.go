@@ -118,8 +118,8 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 		e.kind, e.Hint = kindSeatLimit, hintSeat
 	case resp.StatusCode == http.StatusBadRequest && strings.Contains(low, "reactivation operations are not supported"):
 		e.kind = kindReactivation
-		if c.deployment != model.SaaS {
-			e.Hint = hintSaaSServer
+		if c.deployment != model.SaaS && strings.Contains(low, "saas cloud") {
+			e.Hint = hintSaaSServer // W&B's words: "... not supported in SaaS Cloud"
 		}
 	case resp.StatusCode == http.StatusBadRequest && c.deployment != model.SaaS && strings.Contains(low, "not supported in saas cloud"):
 		e.Hint = hintSaaSServer

@@ -151,9 +151,17 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 	case errors.Is(err, ErrSeatLimit):
 		return "", fmt.Errorf("create user %s: the organization's seat limit is reached: %w", name, err)
 	case answeredUnread(err):
-		if c.foundAfterAnswer(ctx, cl, "user", name, err) {
+		found, lerr := c.foundAfterAnswer(ctx, cl, "user", name, err)
+		if found {
 			c.rememberName(adopted, name)
 			return adopted, nil
+		}
+		// A look-up that tied the user to an existing account it did not
+		// take: apply spares that account (ExistingID), as after a 409.
+		var le, e *Error
+		if errors.As(lerr, &le) && le.existing != "" && errors.As(err, &e) {
+			e.existing = le.existing
+			return "", fmt.Errorf("create user %s: %w; looking it up: %w", name, err, lerr)
 		}
 		return "", fmt.Errorf("create user %s: %w", name, err)
 	case err != nil:
@@ -218,8 +226,8 @@ func answeredUnread(err error) bool {
 // off or did not decode). It was probably made, so it is looked up as after
 // a lost answer (cl.ambiguous, which sets what it finds) and never sent
 // again: true when the look-up found it, said at info level; else its
-// outcome stays unknown.
-func (c *Client) foundAfterAnswer(ctx context.Context, cl call, kind, name string, why error) bool {
+// outcome stays unknown, and the look-up's error (if any) is returned too.
+func (c *Client) foundAfterAnswer(ctx context.Context, cl call, kind, name string, why error) (bool, error) {
 	ok, err := cl.ambiguous(ctx)
 	switch {
 	case ok:
@@ -229,7 +237,7 @@ func (c *Client) foundAfterAnswer(ctx context.Context, cl call, kind, name strin
 		c.log.Info(fmt.Sprintf("SCIM create answered without the created %s; looking it up failed", kind),
 			zap.String(kind, c.safe(name)), zap.Error(err))
 	}
-	return ok
+	return ok, err
 }
 
 // adoptUser finds the user a 409 says exists.
@@ -248,12 +256,12 @@ func (c *Client) adoptUser(ctx context.Context, cl call, name, email string, con
 		advice := "run plan again (it plans a reactivation when the read lists the user as deactivated); " +
 			"if the read lists no deactivated user, reactivate it in the W&B UI"
 		if c.deployment == model.SaaS {
-			// On Multi-tenant Cloud a deactivated user leaves the
-			// organization, so the plan created it again: a server that
-			// keeps it deactivated is likely Dedicated Cloud.
+			// Planned for Multi-tenant Cloud, which cannot reactivate: the
+			// plan invites the user again. Multi-tenant Cloud may still
+			// list such a user, so which it is cannot be told from here.
 			advice = "on Multi-tenant Cloud, which cannot reactivate through SCIM, restore the user in the W&B UI; " +
-				"a server that keeps deactivated users is Dedicated Cloud or self-managed, where wbsync plans a reactivation: " +
-				"if this is one, set --deployment dedicated (or WBSYNC_DEPLOYMENT=dedicated) and plan again"
+				"if this server is Dedicated Cloud or self-managed instead, set --deployment dedicated (or WBSYNC_DEPLOYMENT=dedicated) " +
+				"and plan again: wbsync then plans a reactivation"
 		}
 		return "", fmt.Errorf("create user %s: the user exists but is deactivated (id %s), and a create does not reactivate it: %s: %w",
 			name, c.safe(found.ID), advice, conflict)
@@ -329,7 +337,7 @@ func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 		return "", fmt.Errorf("create team %s: %w (if the name is taken, which W&B may answer with 400: %s)", name, err,
 			strings.TrimPrefix(c.nameTaken(0), "the name is taken: "))
 	case answeredUnread(err):
-		if c.foundAfterAnswer(ctx, cl, "team", name, err) {
+		if found, _ := c.foundAfterAnswer(ctx, cl, "team", name, err); found {
 			c.rememberTeams([]Group{{ID: adopted, DisplayName: name}})
 			return adopted, nil
 		}

@@ -685,11 +685,35 @@ func TestCreateUserAmbiguousUnderAHandle(t *testing.T) {
 	}
 }
 
+// TestReactivationRefusedNamesSaaSOnlyWhenSaid: a reactivation refused
+// with W&B's Multi-tenant words ("... in SaaS Cloud") under dedicated names
+// the deployment; the same refusal without them does not.
+func TestReactivationRefusedNamesSaaSOnlyWhenSaid(t *testing.T) {
+	for detail, named := range map[string]bool{
+		"User reactivation operations are not supported in SaaS Cloud": true,
+		"User reactivation operations are not supported":               false,
+	} {
+		f, srv := newFake(t)
+		f.users = []map[string]any{{"id": "u1", "userName": "alice@example.com"}}
+		c := testClient(t, srv.URL, func(c *Config) { c.Deployment = model.Dedicated })
+		failN(f, "PATCH", 1, func(w http.ResponseWriter) { scimErr(w, 400, detail) })
+		err := c.SetActive(context.Background(), "u1", true)
+		if err == nil || !errors.Is(err, ErrReactivationRefused) || strings.Contains(err.Error(), "set --deployment saas") != named {
+			t.Errorf("%q: err = %v, want the deployment named: %v", detail, err, named)
+		}
+	}
+}
+
 // TestCreateUserNeverAdoptsAnotherUser: a look-up (after a 409 or a lost
 // answer) that answers a user the read listed under another name is not
 // adopted: the new user's roles and teams would go to that user.
 func TestCreateUserNeverAdoptsAnotherUser(t *testing.T) {
-	for _, fail := range []func(http.ResponseWriter){status(409), status(500)} {
+	unreadable := func(w http.ResponseWriter) { // made, answered with a body cut short
+		w.Header().Set("Content-Type", "application/scim+json")
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":`)
+	}
+	for _, fail := range []func(http.ResponseWriter){status(409), status(500), unreadable} {
 		f, srv := newFake(t)
 		carol := map[string]any{"id": "u-carol", "userName": "carol@x.com", "emails": []any{map[string]any{"value": "carol@x.com", "primary": true}}}
 		f.users = []map[string]any{carol}
