@@ -130,6 +130,12 @@ const reasonKeyNotRetried = "not tried again: the server refused the API key (40
 // the refusal.
 const reasonKeyRefused = "not sent: the server refused the API key (401) on an earlier write"
 
+// reasonSeatLimit is the Reason of every create and reactivation not sent
+// because an earlier one was refused for the organization's seat limit:
+// each would be refused alike (1,200 refusals, each with the hint), and a
+// seat this run frees comes only with the deactivations, after them.
+const reasonSeatLimit = "not sent: the organization's seat limit was reached on an earlier create or reactivation (deactivations run after creates, so seats this plan frees serve the next apply)"
+
 // Run applies the plan's changes in order and records every operation's
 // outcome. It never stops at the first failure: independent operations
 // continue; a remove_member or deactivate_user is skipped (StatusSkipped,
@@ -221,6 +227,10 @@ type runner struct {
 	// 401 when a read then showed the key refused (0: none): no operation
 	// starts after it (halted).
 	refused atomic.Int64
+	// seatsFull is 1 + the index of the first create or reactivation the
+	// server refused for the seat limit (0: none): no create or
+	// reactivation is sent after it (seatLimitReached).
+	seatsFull atomic.Int64
 	// keyMu guards keyProbes, the reads made to check the key after a
 	// 401 (at most caps.KeyProbes in a run), and keyProbed, the error of
 	// the last 401 checked: an add chunk's members share theirs, and one

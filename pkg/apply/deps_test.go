@@ -1,10 +1,13 @@
 package apply
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
@@ -291,5 +294,61 @@ func TestRunCreateTiedToExistingAccountSparesIt(t *testing.T) {
 	}
 	if got := rep.Results[0].UserID; got != "" {
 		t.Errorf("the create's user_id = %q: the account it was tied to is not the created user's", got)
+	}
+}
+
+// seatError is a create refused for the organization's seat limit.
+type seatError struct{}
+
+func (seatError) Error() string        { return "400 Bad Request: Seat limit reached" }
+func (seatError) HTTPStatus() int      { return 400 }
+func (seatError) SCIMDetail() string   { return "Seat limit reached" }
+func (seatError) SeatLimit() bool      { return true }
+func (seatError) OutcomeUnknown() bool { return false }
+
+// TestRunSeatLimitSendsNoMoreCreates: once a create is refused for the seat
+// limit, later creates and reactivations are not sent (each would be
+// refused alike), their dependents skip, and the rest goes on: roles,
+// removals and deactivations (which free seats for the next apply). The
+// text report counts the skips after the first few.
+func TestRunSeatLimitSendsNoMoreCreates(t *testing.T) {
+	var changes []plan.Change
+	for i := range 30 {
+		changes = append(changes, ch(plan.CreateUser, fmt.Sprintf("n%d@x.com", i), "", "", ""))
+	}
+	changes = append(changes,
+		ch(plan.ReactivateUser, "r@x.com", "ur", "", ""),
+		ch(plan.AddMember, "n7@x.com", "", "ml", "tml"),
+		ch(plan.DeactivateUser, "d@x.com", "ud", "", ""),
+	)
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "CreateUser" {
+			return seatError{}
+		}
+		return nil
+	}}
+	rep := run(t, planOf(changes...), w, Options{Concurrency: 1})
+	if got := w.count("CreateUser"); got != 1 {
+		t.Errorf("%d creates sent, want 1: the others would be refused alike", got)
+	}
+	if got := w.count("SetActive"); got != 1 {
+		t.Errorf("%d SetActive calls, want the deactivation alone", got)
+	}
+	check(t, rep, map[string]want{
+		"create_user n0@x.com@":    {StatusFailed, "", -1},
+		"create_user n1@x.com@":    {StatusSkipped, reasonSeatLimit, 0},
+		"reactivate_user r@x.com@": {StatusSkipped, reasonSeatLimit, 0},
+		"add_member n7@x.com@ml":   {StatusSkipped, "depends on create_user n7@x.com, which was skipped", 7},
+		"deactivate_user d@x.com@": {StatusOK, "", -1},
+	})
+	var buf strings.Builder
+	if err := rep.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(buf.String(), "skipped: create_user"); n != caps.ListedNotStarted {
+		t.Errorf("%d skipped creates listed, want %d, then counted:\n%s", n, caps.ListedNotStarted, buf.String())
+	}
+	if !strings.Contains(buf.String(), "more operation(s): "+reasonSeatLimit) {
+		t.Errorf("the rest not counted:\n%s", buf.String())
 	}
 }

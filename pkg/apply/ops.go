@@ -28,6 +28,11 @@ func (r *runner) one(ctx context.Context, i int) {
 func (r *runner) do(ctx context.Context, i int) error {
 	c := r.changes[i]
 	res := &r.results[i]
+	if c.Action == plan.CreateUser || c.Action == plan.ReactivateUser {
+		if j := r.seatsFull.Load(); j > 0 {
+			return errDependency{reasonSeatLimit, int(j - 1)}
+		}
+	}
 	switch c.Action {
 	case plan.CreateUser:
 		name := c.Username
@@ -177,6 +182,9 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 	}
 	if c.Action == plan.CreateUser && err != nil {
 		res.existing = existingID(err)
+	}
+	if (c.Action == plan.CreateUser || c.Action == plan.ReactivateUser) && res.Status == StatusFailed && seatLimit(err) {
+		r.seatsFull.CompareAndSwap(0, int64(i+1))
 	}
 	if errors.As(err, &se) {
 		res.HTTPStatus, res.Detail = se.HTTPStatus(), se.SCIMDetail()

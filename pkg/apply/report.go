@@ -441,11 +441,11 @@ func (r *Report) roleWritesNotDone() int {
 // Names, errors and reasons are shown with control characters escaped.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	// Skipped by an interrupt or a refused key: after the first few of
-	// each, counted.
+	// Skipped by an interrupt, a refused key or the seat limit: after the
+	// first few of each, counted.
 	notStarted := map[string]int{}
 	for _, res := range r.Results {
-		if res.Status == StatusSkipped && (res.Reason == reasonInterrupted || res.Reason == reasonKeyRefused) {
+		if res.Status == StatusSkipped && (res.Reason == reasonInterrupted || res.Reason == reasonKeyRefused || res.Reason == reasonSeatLimit) {
 			if notStarted[res.Reason]++; notStarted[res.Reason] > caps.ListedNotStarted {
 				continue
 			}
@@ -463,7 +463,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "unknown: %s %s%s: %s%s\n", res.Action, sanitize.Controls(res.target()), res.unverifiedMark(), sanitize.Controls(res.Error), note)
 		}
 	}
-	for _, reason := range []string{reasonInterrupted, reasonKeyRefused} {
+	for _, reason := range []string{reasonInterrupted, reasonKeyRefused, reasonSeatLimit} {
 		if n := notStarted[reason] - caps.ListedNotStarted; n > 0 {
 			fmt.Fprintf(&b, "skipped: %d more operation(s): %s (the JSON report, -o json or --report, lists each)\n", n, reason)
 		}

@@ -97,6 +97,16 @@ type outcomeUnknowner interface{ OutcomeUnknown() bool }
 // interrupt ended (see Writer): not unknown, it was not done.
 type retryStopper interface{ RetryStopped() bool }
 
+// seatLimiter is a Writer error that can say the server refused it for
+// the organization's seat limit (scim.Error: ErrSeatLimit).
+type seatLimiter interface{ SeatLimit() bool }
+
+// seatLimit reports whether err says the seat limit is reached.
+func seatLimit(err error) bool {
+	var s seatLimiter
+	return errors.As(err, &s) && s.SeatLimit()
+}
+
 // existingNamer is a Writer error of a user create whose answer tied the
 // created user to an existing account it did not take as the user's (see
 // scim.Error.ExistingID).

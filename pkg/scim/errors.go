@@ -182,6 +182,11 @@ func (e *Error) OutcomeUnknown() bool { return e.unknown }
 // outcome is not unknown, it was not done, and is not failed either.
 func (e *Error) RetryStopped() bool { return e.stopped }
 
+// SeatLimit reports whether the server refused the request for the
+// organization's seat limit (ErrSeatLimit), for callers that see the
+// error through an interface.
+func (e *Error) SeatLimit() bool { return e.kind == kindSeatLimit }
+
 // ExistingID is the id of an existing user that a user create's answer, or
 // the look-up after its 409, tied to the user created, where the client
 // refused to take it as the created user's (another name, or one the read

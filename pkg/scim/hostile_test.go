@@ -222,6 +222,17 @@ func onePerPage(total int) func(w http.ResponseWriter, r *http.Request, _ []byte
 	}
 }
 
+// TestTooManyPagesNamesThePageSize: an organization that would take more
+// pages than wbsync reads at the --page-size asked for says to raise it.
+func TestTooManyPagesNamesThePageSize(t *testing.T) {
+	f, srv := newFake(t)
+	f.hook = onePerPage(30_000) // 30,000 users at --page-size 1: 30,000 pages
+	_, err := testClient(t, srv.URL, func(c *Config) { c.PageSize = 1 }).ListUsers(context.Background())
+	if want := "raise --page-size (now 1; W&B serves up to 9999 a page)"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want %q", err, want)
+	}
+}
+
 // TestLyingTotalFailsFast: a server claiming millions of users but
 // answering one a page is refused after its first page, allocating for what
 // arrived only.
@@ -231,7 +242,7 @@ func TestLyingTotalFailsFast(t *testing.T) {
 		want  string
 	}{
 		{4_000_000, "totalResults 4000000 is beyond what wbsync reads (2000000)"},
-		{caps.TotalResults, "would take 2000000 pages, more than wbsync reads (20000)"},
+		{caps.TotalResults, "would take 2000000 pages, more than wbsync reads (20000): refusing (the server serves 1 a page where 100 were asked for: no --page-size helps)"},
 	} {
 		t.Run(fmt.Sprint(tc.total), func(t *testing.T) {
 			f, srv := newFake(t)

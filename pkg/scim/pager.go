@@ -95,8 +95,12 @@ func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T]
 	step := len(first.items)
 	l.budget = pageBudget(step)
 	if n := PagesFor(first.total, step); int64(n) > l.budget {
-		return nil, fmt.Errorf("list %s: totalResults %d at %d resource(s) per page would take %d pages, more than wbsync reads (%d): refusing",
-			l.plural, first.total, step, n, l.budget)
+		hint := fmt.Sprintf("raise --page-size (now %d; W&B serves up to %d a page)", l.c.pageSize, caps.PageSize)
+		if step < l.c.pageSize {
+			hint = fmt.Sprintf("the server serves %d a page where %d were asked for: no --page-size helps", step, l.c.pageSize)
+		}
+		return nil, fmt.Errorf("list %s: totalResults %d at %d resource(s) per page would take %d pages, more than wbsync reads (%d): refusing (%s)",
+			l.plural, first.total, step, n, l.budget, hint)
 	}
 	l.size = step
 	a := &assembly[T]{plural: l.plural, idOf: l.id, red: l.c.red, total: first.total, seen: make(map[string]int, step), hand: hand}
