@@ -70,8 +70,11 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 
 // await runs f and returns its result, or errInterrupted as soon as ctx ends
 // (within the 2 seconds a user waits after Ctrl-C): loading a manifest, a
-// key file or a saved plan, or waiting at the prompt, never swallows a
-// signal. f keeps running until the process exits; it must not write. A
+// key file or a saved plan, reading the organization, or waiting at the
+// prompt, never swallows a signal. f keeps running until the process
+// exits: it must write no file, and what it logs or draws once the command
+// has returned is dropped (run closes its streams; session.read halts its
+// progress). A
 // panic in f (a bug) is raised again in the caller's goroutine, where
 // guard reports it (exit 1), not in f's, which would end the process with
 // Go's exit 2.
