@@ -1633,3 +1633,25 @@ func TestWriteRefused401Alone(t *testing.T) {
 		t.Errorf("POSTs served: %d, want the two other creates", got)
 	}
 }
+
+// TestSeatLimitStopsWaitingCreates: once the seat limit refuses a create,
+// the creates waiting for their turn under --rate-limit are not sent
+// either: at 0.5 requests a second (one at once), one POST in all, the
+// others skipped with the reason, and the run goes on (exit 4).
+func TestSeatLimitStopsWaitingCreates(t *testing.T) {
+	emu := startEmu(t, emulator.Options{SeatLimit: 1}, writeState(t, map[string]any{
+		"users": []any{map[string]any{"userName": "admin@example.com", "organizationRole": "admin"}}}))
+	v := vars(emu.url)
+	m := manyUsers(t, 6) // u0..u5, and the admin left alone
+	r := wb(t, v, "apply", "-f", m, "--auto-approve", "--rate-limit", "0.5", "--concurrency", "8", "--no-verify")
+	if r.code != exitFailed {
+		t.Fatalf("exit %d, want %d\n%s\n%s", r.code, exitFailed, r.stdout, r.stderr)
+	}
+	if n := emu.requests(t)["POST"]; n != 1 {
+		t.Errorf("%d POSTs, want 1: the creates waiting for their turn were sent after the seat limit refused one", n)
+	}
+	if !strings.Contains(r.stdout, "Apply: 0 ok, 1 failed, 5 skipped.") ||
+		strings.Count(r.stdout, "not sent: the organization's seat limit was reached on an earlier create or reactivation") != 5 {
+		t.Errorf("stdout:\n%s", r.stdout)
+	}
+}

@@ -168,6 +168,10 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 	case notSent(err) && keyRefused:
 		// Waiting for its turn when the key was refused: never sent.
 		res.Status, res.Reason, res.CausedBy = StatusSkipped, reasonKeyRefused, &refusedBy
+	case notSent(err) && r.seatsFull.Load() > 0 && (c.Action == plan.CreateUser || c.Action == plan.ReactivateUser):
+		// Waiting for its turn when the seat limit refused another.
+		cause := int(r.seatsFull.Load() - 1)
+		res.Status, res.Reason, res.CausedBy = StatusSkipped, reasonSeatLimit, &cause
 	case outcomeUnknown(err), errors.As(err, new(*bug.Error)):
 		// A panic (a bug) may come after the request was sent.
 		res.Status, res.Error = StatusUnknown, err.Error()
@@ -183,8 +187,11 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 	if c.Action == plan.CreateUser && err != nil {
 		res.existing = existingID(err)
 	}
-	if (c.Action == plan.CreateUser || c.Action == plan.ReactivateUser) && res.Status == StatusFailed && seatLimit(err) {
-		r.seatsFull.CompareAndSwap(0, int64(i+1))
+	if (c.Action == plan.CreateUser || c.Action == plan.ReactivateUser) && res.Status == StatusFailed && seatLimit(err) &&
+		r.seatsFull.CompareAndSwap(0, int64(i+1)) {
+		if s, ok := r.w.(seatStopper); ok {
+			s.StopSeatWrites() // those waiting for their turn are not sent either
+		}
 	}
 	if errors.As(err, &se) {
 		res.HTTPStatus, res.Detail = se.HTTPStatus(), se.SCIMDetail()

@@ -97,6 +97,11 @@ type outcomeUnknowner interface{ OutcomeUnknown() bool }
 // interrupt ended (see Writer): not unknown, it was not done.
 type retryStopper interface{ RetryStopped() bool }
 
+// seatStopper is implemented by Writers that can end unsent the user
+// creates and reactivations still waiting for their turn (the SCIM
+// client): apply calls it once the seat limit refused one.
+type seatStopper interface{ StopSeatWrites() }
+
 // seatLimiter is a Writer error that can say the server refused it for
 // the organization's seat limit (scim.Error: ErrSeatLimit).
 type seatLimiter interface{ SeatLimit() bool }

@@ -180,6 +180,10 @@ type Client struct {
 	// sent (reads go on).
 	writesStopped context.Context
 	stopWrites    context.CancelFunc
+	// seatsStopped is cancelled by StopSeatWrites: no write that takes a
+	// seat (call.seat) not yet sent is sent.
+	seatsStopped context.Context
+	stopSeats    context.CancelFunc
 
 	mu         sync.Mutex
 	names      map[string]string // user id → userName, for error messages
@@ -244,6 +248,7 @@ func New(cfg Config) (*Client, error) {
 	c.sem = make(chan struct{}, c.conc)
 	c.stopped, c.stop = context.WithCancel(context.Background())
 	c.writesStopped, c.stopWrites = context.WithCancel(context.Background())
+	c.seatsStopped, c.stopSeats = context.WithCancel(context.Background())
 	if c.limiter, err = limiter(cfg.RateLimit, c.conc); err != nil {
 		return nil, err
 	}
@@ -514,6 +519,13 @@ func (c *Client) StopRetrying() { c.stop() }
 // apply calls it once the server refused the key (KeyRefused). Reads go
 // on; requests already sent are answered as they are.
 func (c *Client) StopWrites() { c.stopWrites() }
+
+// StopSeatWrites makes every user create and reactivation not yet sent
+// (waiting for its turn, a 429's pause or the rate limit) end unsent, and
+// every later one too: apply calls it once the server refused one for the
+// organization's seat limit, which it would refuse alike. Other requests
+// go on.
+func (c *Client) StopSeatWrites() { c.stopSeats() }
 
 // BaseURL returns the checked SCIM base URL (no trailing slash, no query).
 func (c *Client) BaseURL() string { return c.base.String() }

@@ -42,6 +42,9 @@ type call struct {
 	read func(r io.Reader) error
 	// bodyCap overrides the cap of a whole body (0: the default cap).
 	bodyCap int64
+	// seat marks a write that takes a seat (a user create, a
+	// reactivation): StopSeatWrites ends it unsent while it waits.
+	seat bool
 	// skipBody marks a write whose 2xx answer is not used (a PATCH): only
 	// its first bytes are looked at, for a SCIM error message, and the
 	// rest is drained unread (W&B answers a Group PATCH with the whole
@@ -90,6 +93,10 @@ var errRetryStopped = errors.New("not sent again: the run was interrupted")
 // from being sent.
 var errWritesStopped = errors.New("not sent: the server refused the API key on an earlier write")
 
+// errSeatsStopped is what attempt returns for a write that takes a seat
+// StopSeatWrites kept from being sent.
+var errSeatsStopped = errors.New("not sent: the organization's seat limit was reached on an earlier write")
+
 // attempt sends the call once. It waits for its turn, a 429's pause and
 // the rate limit only until StopRetrying (a write: or StopWrites), and is
 // not sent after it: a request not yet sent when the run is interrupted is
@@ -102,10 +109,16 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 	if write {
 		defer context.AfterFunc(c.writesStopped, stopWait)()
 	}
+	if cl.seat {
+		defer context.AfterFunc(c.seatsStopped, stopWait)()
+	}
 	// stoppedErr is why a wait ended that ctx did not end.
 	stoppedErr := func() error {
-		if c.stopped.Err() == nil && write && c.writesStopped.Err() != nil {
+		switch {
+		case c.stopped.Err() == nil && write && c.writesStopped.Err() != nil:
 			return errWritesStopped
+		case c.stopped.Err() == nil && cl.seat && c.seatsStopped.Err() != nil:
+			return errSeatsStopped
 		}
 		return errRetryStopped
 	}
@@ -140,7 +153,7 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 		}
 		return nil, fmt.Errorf("%s %s: wait for the rate limit: %w", cl.method, c.pathOf(cl), err)
 	}
-	if c.stopped.Err() != nil || write && c.writesStopped.Err() != nil {
+	if c.stopped.Err() != nil || write && c.writesStopped.Err() != nil || cl.seat && c.seatsStopped.Err() != nil {
 		return nil, stoppedErr()
 	}
 	actx, cancel := context.WithCancelCause(ctx)

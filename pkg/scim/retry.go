@@ -108,13 +108,14 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 	rep, err := retry.DoValue(ctx, b, func(ctx context.Context) (*reply, error) {
 		r.attempts++
 		rep, err := r.c.attempt(ctx, r.cl, payload)
-		if interrupted := errors.Is(err, errRetryStopped); interrupted || errors.Is(err, errWritesStopped) {
-			// Not sent this time (an interrupt, or writes stopped for a
-			// refused key): an earlier attempt's failure stands.
+		if interrupted := errors.Is(err, errRetryStopped); interrupted || errors.Is(err, errWritesStopped) || errors.Is(err, errSeatsStopped) {
+			// Not sent this time (an interrupt, writes stopped for a
+			// refused key, or seats for the seat limit): an earlier
+			// attempt's failure stands.
 			if lastErr == nil { // never sent
 				detail := "not sent: the run was interrupted"
 				if !interrupted {
-					detail = errWritesStopped.Error()
+					detail = err.Error()
 				}
 				return nil, &Error{Method: r.cl.method, Path: r.c.pathOf(r.cl), fatal: true, stopped: interrupted, neverSent: true, Detail: detail}
 			}

@@ -101,7 +101,7 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 	}
 	var adopted string
 	var cl call
-	cl = call{method: http.MethodPost, path: "/Users", what: "the created user",
+	cl = call{method: http.MethodPost, path: "/Users", what: "the created user", seat: true,
 		body: userBody{Schemas: []string{schemaUser}, UserName: name,
 			Emails:      []emailBody{{Value: email, Primary: true}},
 			DisplayName: u.DisplayName, ExternalID: u.ExternalID, Active: true},
@@ -467,7 +467,9 @@ func (c *Client) SetActive(ctx context.Context, id string, active bool) error {
 			return fmt.Errorf("reactivate %s: W&B Multi-tenant Cloud does not support reactivation through SCIM (a deactivated user left the organization; invite them again)", c.who(id))
 		}
 	}
-	err := c.patch(ctx, userPath(id), patchOp{Op: "replace", Value: map[string]bool{"active": active}})
+	cl := patchCall(userPath(id), patchOp{Op: "replace", Value: map[string]bool{"active": active}})
+	cl.seat = active // a reactivation takes a seat
+	_, err := c.do(ctx, cl)
 	switch {
 	case err == nil:
 		return nil
