@@ -87,9 +87,15 @@ type Result struct {
 	existing string
 }
 
+// ReportFormat is the JSON report's format_version: fields may be added,
+// none removed or renamed, as in the plan JSON's format 1.
+const ReportFormat = "1"
+
 // Report is the outcome of a Run: one Result per change, in apply order.
 type Report struct {
-	Results []Result `json:"operations"`
+	// FormatVersion is ReportFormat in the JSON report (WriteJSON sets it).
+	FormatVersion string   `json:"format_version"`
+	Results       []Result `json:"operations"`
 	// OK, Failed, Skipped and Unknown count the Results by Status.
 	OK      int `json:"ok"`
 	Failed  int `json:"failed"`
@@ -536,6 +542,7 @@ func tally(ok, failed, skipped, unknown int) string {
 // empty, never null).
 func (r *Report) WriteJSON(w io.Writer) error {
 	out := *r
+	out.FormatVersion = ReportFormat
 	if out.Results == nil {
 		out.Results = []Result{}
 	}

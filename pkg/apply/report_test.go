@@ -50,7 +50,8 @@ func TestReportJSON(t *testing.T) {
 		t.Fatalf("report is not JSON: %v\n%s", err, buf.String())
 	}
 	want := map[string]any{
-		"ok": 1.0, "failed": 2.0, "skipped": 2.0, "unknown": 1.0, "interrupted": true, "requests": 5.0, "duration_ms": 45.0,
+		"format_version": "1",
+		"ok":             1.0, "failed": 2.0, "skipped": 2.0, "unknown": 1.0, "interrupted": true, "requests": 5.0, "duration_ms": 45.0,
 		"seats":           map[string]any{"active_before": 5.0, "active_after": 4.0},
 		"manifest_digest": "sha256:m", "observed_fingerprint": "sha256:o",
 		"target":     map[string]any{"url": "https://acme.wandb.io/scim", "deployment": "dedicated"},
