@@ -1,8 +1,11 @@
 package apply
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -350,5 +353,52 @@ func TestRunSeatLimitSendsNoMoreCreates(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "more operation(s): "+reasonSeatLimit) {
 		t.Errorf("the rest not counted:\n%s", buf.String())
+	}
+}
+
+// adoptKey keys adoptingWriter's flag.
+type adoptKey struct{}
+
+// adoptingWriter is a fakeWriter that answers the create of user adopt as
+// the SCIM client does a 409: ok, with the existing user taken.
+type adoptingWriter struct {
+	*fakeWriter
+	adopt string
+}
+
+func (w adoptingWriter) NoteAdoption(ctx context.Context) (context.Context, func() bool) {
+	f := new(atomic.Bool)
+	return context.WithValue(ctx, adoptKey{}, f), f.Load
+}
+
+func (w adoptingWriter) CreateUser(ctx context.Context, u model.User) (string, error) {
+	if u.UserName == w.adopt {
+		ctx.Value(adoptKey{}).(*atomic.Bool).Store(true)
+	}
+	return w.fakeWriter.CreateUser(ctx, u)
+}
+
+// TestRunMarksAdoptedCreates: a create the server answered exists, the
+// existing user taken, is ok and marked adopted in the report; the others
+// are not.
+func TestRunMarksAdoptedCreates(t *testing.T) {
+	p := planOf(ch(plan.CreateUser, "a@x.com", "", "", ""), ch(plan.CreateUser, "b@x.com", "", "", ""))
+	rep := run(t, p, adoptingWriter{&fakeWriter{}, "b@x.com"}, Options{})
+	got := map[string]bool{}
+	for _, res := range rep.Results {
+		if res.Status != StatusOK {
+			t.Errorf("%s: %s", res.User, res.Status)
+		}
+		got[res.User] = res.Adopted
+	}
+	if !got["b@x.com"] || got["a@x.com"] {
+		t.Errorf("adopted = %v, want b@x.com only", got)
+	}
+	var buf bytes.Buffer
+	if err := rep.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(buf.String(), `"adopted": true`) != 1 {
+		t.Errorf("JSON report:\n%s", buf.String())
 	}
 }

@@ -68,7 +68,12 @@ func (r *runner) do(ctx context.Context, i int) error {
 // server returned an id, and records it for the changes that need it.
 func (r *runner) create(ctx context.Context, i int, kind, name string, f func(context.Context) (string, error)) (string, error) {
 	var id string
+	adopted := func() bool { return false }
+	if an, ok := r.w.(adoptionNoter); ok {
+		ctx, adopted = an.NoteAdoption(ctx)
+	}
 	err := r.send(ctx, []int{i}, func(ctx context.Context) (err error) { id, err = f(ctx); return err })
+	r.results[i].Adopted = err == nil && adopted()
 	if err == nil && id == "" {
 		err = fmt.Errorf("create_%s: the server returned no id", kind)
 	}

@@ -74,6 +74,10 @@ type Result struct {
 	// the same user that made a destructive operation skip. Nil when
 	// nothing did.
 	CausedBy *int `json:"caused_by,omitempty"`
+	// Adopted marks an ok create that the server answered exists (409):
+	// the existing user or team was taken as created, not made by this run
+	// (or made by an earlier attempt of it whose answer was lost).
+	Adopted bool `json:"adopted,omitempty"`
 	// DurationMS is the time spent in the requests that carried it.
 	DurationMS int64 `json:"duration_ms"`
 	// Requests is how many write requests carried this change, counted as

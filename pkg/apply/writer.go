@@ -97,6 +97,14 @@ type outcomeUnknowner interface{ OutcomeUnknown() bool }
 // interrupt ended (see Writer): not unknown, it was not done.
 type retryStopper interface{ RetryStopped() bool }
 
+// adoptionNoter is implemented by Writers that can say a create was
+// answered that the user or team exists, and took the existing one (the
+// SCIM client): NoteAdoption returns ctx carrying a flag, and a function
+// that reads it.
+type adoptionNoter interface {
+	NoteAdoption(ctx context.Context) (context.Context, func() bool)
+}
+
 // seatStopper is implemented by Writers that can end unsent the user
 // creates and reactivations still waiting for their turn (the SCIM
 // client): apply calls it once the seat limit refused one.

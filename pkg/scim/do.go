@@ -283,6 +283,18 @@ func (c *Client) CountWrites(ctx context.Context) (context.Context, func() int) 
 	return context.WithValue(ctx, writesKey{}, n), func() int { return int(n.Load()) }
 }
 
+// adoptKey keys the flag NoteAdoption puts in a context.
+type adoptKey struct{}
+
+// NoteAdoption returns ctx carrying a new flag, and a function that reads
+// it: true once a create made with ctx was answered that the user or team
+// exists (409) and the existing one was taken as created (an info line
+// says so too). apply's report marks such creates "adopted".
+func (c *Client) NoteAdoption(ctx context.Context) (context.Context, func() bool) {
+	f := new(atomic.Bool)
+	return context.WithValue(ctx, adoptKey{}, f), f.Load
+}
+
 // countWrite counts one write request in ctx's counter, if it has one.
 func countWrite(ctx context.Context) {
 	if n, ok := ctx.Value(writesKey{}).(*atomic.Int64); ok {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"go.uber.org/zap"
 
@@ -145,7 +146,7 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 		id, aerr := c.adoptUser(ctx, cl, name, email, err)
 		if aerr == nil {
 			c.rememberName(id, name)
-			c.adopted(err, "user", name, id)
+			c.adopted(ctx, err, "user", name, id)
 		}
 		return id, aerr
 	case errors.Is(err, ErrSeatLimit):
@@ -202,8 +203,12 @@ func (c *Client) checkUser(cl call, status int, u *User, name, email string) err
 // adopted says, at info level, that a create refused with err (a 409, or a
 // team create's 400) adopted the existing user or team: the report counts
 // the create ok, and a reviewer should still learn that it was not made by
-// this run.
-func (c *Client) adopted(err error, kind, name, id string) {
+// this run: the flag NoteAdoption put in ctx, if any, is set (the report
+// marks the create "adopted").
+func (c *Client) adopted(ctx context.Context, err error, kind, name, id string) {
+	if f, ok := ctx.Value(adoptKey{}).(*atomic.Bool); ok {
+		f.Store(true)
+	}
 	status := http.StatusConflict
 	var e *Error
 	if errors.As(err, &e) {
@@ -327,7 +332,7 @@ func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 			return "", fmt.Errorf("create team %s: %w; looking up a team of that name: %w", name, err, aerr)
 		case id != "":
 			c.rememberTeams([]Group{{ID: id, DisplayName: name}})
-			c.adopted(err, "team", name, id)
+			c.adopted(ctx, err, "team", name, id)
 			return id, nil
 		case conflict:
 			return "", fmt.Errorf("create team %s: %s: %w", name, c.nameTaken(n), err)

@@ -281,9 +281,10 @@ func TestCreateUserConflictAdopts(t *testing.T) {
 	failN(f, "POST", 1, status(409))
 	core, logs := observer.New(zapcore.InfoLevel)
 	c := testClient(t, srv.URL, func(c *Config) { c.Logger = zap.New(core) })
-	id, err := c.CreateUser(context.Background(), model.User{UserName: "alice@example.com"})
-	if err != nil || id != "old" {
-		t.Fatalf("id %q, err %v", id, err)
+	ctx, adopted := c.NoteAdoption(context.Background())
+	id, err := c.CreateUser(ctx, model.User{UserName: "alice@example.com"})
+	if err != nil || id != "old" || !adopted() {
+		t.Fatalf("id %q, err %v, adopted %v; want the existing user, noted adopted", id, err, adopted())
 	}
 	if l := logs.FilterMessageSnippet("answered 409 (it exists): the existing user is used").All(); len(l) != 1 ||
 		l[0].ContextMap()["user"] != "alice@example.com" || l[0].ContextMap()["id"] != "old" {
@@ -701,6 +702,21 @@ func TestReactivationRefusedNamesSaaSOnlyWhenSaid(t *testing.T) {
 		if err == nil || !errors.Is(err, ErrReactivationRefused) || strings.Contains(err.Error(), "set --deployment saas") != named {
 			t.Errorf("%q: err = %v, want the deployment named: %v", detail, err, named)
 		}
+	}
+}
+
+// TestCreateNotAdoptedWhenMade: a create the server makes is not noted
+// adopted (only a 409 that takes the existing user or team is).
+func TestCreateNotAdoptedWhenMade(t *testing.T) {
+	_, srv := newFake(t)
+	c := testClient(t, srv.URL)
+	ctx, adopted := c.NoteAdoption(context.Background())
+	if _, err := c.CreateUser(ctx, model.User{UserName: "new@x.com"}); err != nil || adopted() {
+		t.Fatalf("err %v, adopted %v", err, adopted())
+	}
+	ctx, adopted = c.NoteAdoption(context.Background())
+	if _, err := c.CreateTeam(ctx, "new-team"); err != nil || adopted() {
+		t.Fatalf("team: err %v, adopted %v", err, adopted())
 	}
 }
 
