@@ -90,7 +90,7 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 	if o.out != "" {
 		if err := savePlan(ctx, o.out, p, m, inv); err != nil {
 			if errors.Is(err, errInterrupted) && printErr == nil {
-				err = errors.New(interrupted + " once the plan was printed; no plan file or metrics were saved")
+				err = errInterruptedAfterPrint
 			}
 			return exitError, err
 		}
@@ -108,7 +108,7 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 				// Not "nothing was written": the plan file was.
 				err = fmt.Errorf(interrupted+": the plan was saved in %s, but --metrics-file %s was not written", o.out, o.metricsFile)
 			case errors.Is(err, errInterrupted) && printErr == nil:
-				err = errors.New(interrupted + " once the plan was printed; no plan file or metrics were saved")
+				err = errInterruptedAfterPrint
 			}
 			return exitError, err
 		}
@@ -125,6 +125,10 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 	}
 	return planExit(p, o.detailed), nil
 }
+
+// errInterruptedAfterPrint is plan's error for a signal that came once the
+// plan was printed whole, before its files were saved.
+var errInterruptedAfterPrint = errors.New(interrupted + " once the plan was printed; no plan file or metrics were saved")
 
 // blockedUnprinted is the exit of a plan that could not be printed whole
 // (err: a reader that stopped early, a full disk): 1, unless a safety

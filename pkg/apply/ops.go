@@ -28,7 +28,7 @@ func (r *runner) one(ctx context.Context, i int) {
 func (r *runner) do(ctx context.Context, i int) error {
 	c := r.changes[i]
 	res := &r.results[i]
-	if c.Action == plan.CreateUser || c.Action == plan.ReactivateUser {
+	if takesSeat(c) {
 		if j := r.seatsFull.Load(); j > 0 {
 			return errDependency{reasonSeatLimit, int(j - 1)}
 		}
@@ -118,6 +118,13 @@ func (r *runner) userOp(ctx context.Context, i int) error {
 	return r.send(ctx, []int{i}, f)
 }
 
+// takesSeat reports whether c takes a seat of the organization (a create,
+// a reactivation): after the seat limit refused one, the others are not
+// sent.
+func takesSeat(c plan.Change) bool {
+	return c.Action == plan.CreateUser || c.Action == plan.ReactivateUser
+}
+
 // send makes one Writer call on behalf of the changes at idx, and counts
 // the write requests it sent once for the run and once in each change's
 // result, with its duration. A Writer that counts them (writeCounter: the
@@ -173,7 +180,7 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 	case notSent(err) && keyRefused:
 		// Waiting for its turn when the key was refused: never sent.
 		res.Status, res.Reason, res.CausedBy = StatusSkipped, reasonKeyRefused, &refusedBy
-	case notSent(err) && r.seatsFull.Load() > 0 && (c.Action == plan.CreateUser || c.Action == plan.ReactivateUser):
+	case notSent(err) && r.seatsFull.Load() > 0 && takesSeat(c):
 		// Waiting for its turn when the seat limit refused another.
 		cause := int(r.seatsFull.Load() - 1)
 		res.Status, res.Reason, res.CausedBy = StatusSkipped, reasonSeatLimit, &cause
@@ -192,7 +199,7 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 	if c.Action == plan.CreateUser && err != nil {
 		res.existing = existingID(err)
 	}
-	if (c.Action == plan.CreateUser || c.Action == plan.ReactivateUser) && res.Status == StatusFailed && seatLimit(err) &&
+	if takesSeat(c) && res.Status == StatusFailed && seatLimit(err) &&
 		r.seatsFull.CompareAndSwap(0, int64(i+1)) {
 		if s, ok := r.w.(seatStopper); ok {
 			s.StopSeatWrites() // those waiting for their turn are not sent either

@@ -95,6 +95,11 @@ type Result struct {
 // none removed or renamed, as in the plan JSON's format 1.
 const ReportFormat = "1"
 
+// countedReasons are the skip reasons the text report lists for the first
+// caps.ListedNotStarted operations only, then counts: the skips of an
+// interrupt, a refused key, the seat limit (one cause for many).
+var countedReasons = []string{reasonInterrupted, reasonKeyRefused, reasonSeatLimit}
+
 // Report is the outcome of a Run: one Result per change, in apply order.
 type Report struct {
 	// FormatVersion is ReportFormat in the JSON report (WriteJSON sets it).
@@ -236,8 +241,7 @@ func Verify(before, after plan.Plan, results []Result, have model.State) *Verifi
 		}
 	}
 	v.Remaining = len(v.Changes)
-	v.New, v.Lifted = newChanges(before, v.Changes)
-	v.Undone = undoneChanges(before, results, v.Changes)
+	v.New, v.Lifted, v.Undone = pairChanges(before, results, v.Changes)
 	v.Unseen = unseenRoleWrites(after, results, have)
 	key := func(w plan.Warning) string {
 		return string(w.Code) + "\x00" + w.Team + "\x00" + w.User + "\x00" + strings.Join(w.IDs, ",")
@@ -259,20 +263,31 @@ func Verify(before, after plan.Plan, results []Result, have model.State) *Verifi
 	return v
 }
 
-// newChanges counts the changes of remaining that the plan applied did
-// not have (by action, user and team): not a change the run missed, but
-// one the organization, or the clock (an unmanaged user's grace period
-// running out), brought about while it ran.
-// Of those, lifted are the removals and deactivations of a user whose
-// email the plan applied updated while policy.protected spared the
-// user by the email replaced (the plan's protected warning said later
-// plans would no longer spare it): this run's own doing, not a change
-// of the organization's.
-func newChanges(before plan.Plan, remaining []plan.Change) (n, lifted int) {
+// pairChanges pairs each change of remaining with a change of the plan
+// applied (by action, user and team), and counts:
+//   - n, those the plan applied did not have: not a change the run missed,
+//     but one the organization, or the clock (an unmanaged user's grace
+//     period running out), brought about while it ran;
+//   - lifted, of those, the removals and deactivations of a user whose
+//     email the plan applied updated while policy.protected spared the
+//     user by the email replaced (the plan's protected warning said later
+//     plans would no longer spare it): this run's own doing;
+//   - undone, those paired with a change results reports ok: made by this
+//     run, then not found in effect.
+func pairChanges(before plan.Plan, results []Result, remaining []plan.Change) (n, lifted, undone int) {
+	type about struct {
+		action     plan.Action
+		user, team string
+	}
 	had := make(map[about]int, len(before.Changes))
+	made := map[about]int{}      // of had, those results reports ok
 	emailed := map[string]bool{} // users whose email the plan updates
-	for _, c := range before.Changes {
-		had[about{c.Action, c.User, c.Team}]++
+	for i, c := range before.Changes {
+		k := about{c.Action, c.User, c.Team}
+		had[k]++
+		if i < len(results) && results[i].Status == StatusOK {
+			made[k]++
+		}
 		if c.Action == plan.UpdateUser && c.Email != "" {
 			emailed[c.User] = true
 		}
@@ -286,6 +301,10 @@ func newChanges(before plan.Plan, remaining []plan.Change) (n, lifted int) {
 	for _, c := range remaining {
 		if k := (about{c.Action, c.User, c.Team}); had[k] > 0 {
 			had[k]--
+			if made[k] > 0 {
+				made[k]--
+				undone++
+			}
 			continue
 		}
 		n++
@@ -293,34 +312,7 @@ func newChanges(before plan.Plan, remaining []plan.Change) (n, lifted int) {
 			lifted++
 		}
 	}
-	return n, lifted
-}
-
-// about is what newChanges and undoneChanges pair a remaining change with
-// a change of the plan applied by.
-type about struct {
-	action     plan.Action
-	user, team string
-}
-
-// undoneChanges counts the changes of remaining that the plan applied had
-// (by action, user and team) and that results reports ok: made by this
-// run, then not found in effect.
-func undoneChanges(before plan.Plan, results []Result, remaining []plan.Change) int {
-	made := map[about]int{}
-	for i, c := range before.Changes {
-		if i < len(results) && results[i].Status == StatusOK {
-			made[about{c.Action, c.User, c.Team}]++
-		}
-	}
-	n := 0
-	for _, c := range remaining {
-		if k := (about{c.Action, c.User, c.Team}); made[k] > 0 {
-			made[k]--
-			n++
-		}
-	}
-	return n
+	return n, lifted, undone
 }
 
 // unseenRoleWrites counts the role writes of results that were not done
@@ -455,7 +447,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	// first few of each, counted.
 	notStarted := map[string]int{}
 	for _, res := range r.Results {
-		if res.Status == StatusSkipped && (res.Reason == reasonInterrupted || res.Reason == reasonKeyRefused || res.Reason == reasonSeatLimit) {
+		if res.Status == StatusSkipped && slices.Contains(countedReasons, res.Reason) {
 			if notStarted[res.Reason]++; notStarted[res.Reason] > caps.ListedNotStarted {
 				continue
 			}
@@ -473,7 +465,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "unknown: %s %s%s: %s%s\n", res.Action, sanitize.Controls(res.target()), res.unverifiedMark(), sanitize.Controls(res.Error), note)
 		}
 	}
-	for _, reason := range []string{reasonInterrupted, reasonKeyRefused, reasonSeatLimit} {
+	for _, reason := range countedReasons {
 		if n := notStarted[reason] - caps.ListedNotStarted; n > 0 {
 			fmt.Fprintf(&b, "skipped: %d more operation(s): %s (the JSON report, -o json or --report, lists each)\n", n, reason)
 		}

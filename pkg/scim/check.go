@@ -77,6 +77,7 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 			e.Detail = label + c.safe(string(unescapeASCII([]byte(t)))) // an escaped key is redacted too
 		}
 	}
+	low := strings.ToLower(raw) // what the server says, for the hints below
 	switch resp.StatusCode {
 	case http.StatusUnauthorized:
 		e.Hint = hint401
@@ -100,7 +101,7 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 		}
 	case http.StatusBadRequest:
 		switch {
-		case c.base.Scheme == "http" && plainToTLS(raw):
+		case c.base.Scheme == "http" && plainToTLS(low):
 			e.Hint = hintPlainToTLS // Go's and nginx's answers on a TLS port
 		case cl.list && c.pageSize > 100 && !strings.Contains(cl.query, "filter="):
 			e.Hint = fmt.Sprintf(hintPageSize, c.pageSize)
@@ -112,7 +113,6 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 		e.unknown = cl.method != http.MethodGet
 	}
 	// What the server says it is decides over the status's generic hint.
-	low := strings.ToLower(raw)
 	switch {
 	case strings.Contains(low, "seat limit reached"):
 		e.kind, e.Hint = kindSeatLimit, hintSeat
@@ -144,11 +144,10 @@ func (c *Client) checkResponse(cl call, resp *http.Response, body []byte) error 
 	return e
 }
 
-// plainToTLS reports whether a 400's body is a TLS server's answer to a
-// plain HTTP request (Go's "Client sent an HTTP request to an HTTPS
-// server", nginx's "The plain HTTP request was sent to HTTPS port").
-func plainToTLS(body string) bool {
-	low := strings.ToLower(body)
+// plainToTLS reports whether a 400's body (lower-cased) is a TLS server's
+// answer to a plain HTTP request (Go's "Client sent an HTTP request to an
+// HTTPS server", nginx's "The plain HTTP request was sent to HTTPS port").
+func plainToTLS(low string) bool {
 	return strings.Contains(low, "http request to an https server") || strings.Contains(low, "plain http request was sent to https port")
 }
 
