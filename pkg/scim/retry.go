@@ -161,6 +161,12 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		// The last attempt's failure alone would hide that the request was
 		// tried for a while (logged at info level only).
 		e.Detail = strings.TrimPrefix(e.Detail+fmt.Sprintf("; gave up after %d attempts in %s", r.attempts, time.Since(r.start).Round(100*time.Millisecond)), "; ")
+		if r.notApplied {
+			// A create answered with what may follow the work was looked
+			// up after its last answer: say so, or "failed" after a 504
+			// leaves the admin wondering whether it was made.
+			e.Detail += "; a look-up after the last answer found it not made"
+		}
 		if e.Hint == "" {
 			// What to do next, once the retries are spent.
 			switch {

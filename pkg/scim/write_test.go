@@ -391,6 +391,31 @@ func TestCreateUser400AfterEmptyLookUp(t *testing.T) {
 	}
 }
 
+// TestCreateGaveUpSaysNotMade: a create answered 504 every time, looked up
+// after each answer and never found, fails (not unknown), and its error
+// says the look-up found it not made; a 504 to a read says nothing of it.
+func TestCreateGaveUpSaysNotMade(t *testing.T) {
+	f, srv := newFake(t)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPost || r.URL.Path != "/scim/Users" {
+			return false
+		}
+		scimErr(w, 504, "gateway timeout")
+		return true
+	}
+	_, err := testClient(t, srv.URL).CreateUser(context.Background(), model.User{UserName: "new@x.com"})
+	var e *Error
+	if err == nil || !errors.As(err, &e) || e.OutcomeUnknown() {
+		t.Fatalf("err %v: want failed, not unknown", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "gave up after") || !strings.Contains(msg, "a look-up after the last answer found it not made") {
+		t.Fatalf("err %q: want the retries and the look-up named", msg)
+	}
+	if n := f.count("GET /scim/Users?filter=userName%20eq%20%22new%40x.com%22"); n < 2 {
+		t.Fatalf("%d look-ups: want one after each answer", n)
+	}
+}
+
 // TestCreateExistsAfterEmptyLookUp: a create whose answer was lost, looked
 // up and not found (a look-up that lags the write, or compares names
 // otherwise than the server), sent again and answered that it exists
