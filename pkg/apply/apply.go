@@ -134,7 +134,7 @@ const reasonKeyRefused = "not sent: the server refused the API key (401) on an e
 // because an earlier one was refused for the organization's seat limit:
 // each would be refused alike (1,200 refusals, each with the hint), and a
 // seat this run frees comes only with the deactivations, after them.
-const reasonSeatLimit = "not sent: the organization's seat limit was reached on an earlier create or reactivation (deactivations run after creates, so seats this plan frees serve the next apply)"
+const reasonSeatLimit = "not sent: the organization's seat limit was reached on an earlier create or reactivation (any deactivations run after creates, so seats they may free serve the next apply at the earliest)"
 
 // Run applies the plan's changes in order and records every operation's
 // outcome. It never stops at the first failure: independent operations
@@ -231,6 +231,9 @@ type runner struct {
 	// server refused for the seat limit (0: none): no create or
 	// reactivation is sent after it (seatLimitReached).
 	seatsFull atomic.Int64
+	// deactivated counts the deactivations the server made so far: when
+	// the key is then refused, its owner may be among them.
+	deactivated atomic.Int64
 	// keyMu guards keyProbes, the reads made to check the key after a
 	// 401 (at most caps.KeyProbes in a run), and keyProbed, the error of
 	// the last 401 checked: an add chunk's members share theirs, and one

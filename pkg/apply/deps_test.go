@@ -402,3 +402,124 @@ func TestRunMarksAdoptedCreates(t *testing.T) {
 		t.Errorf("JSON report:\n%s", buf.String())
 	}
 }
+
+// TestRunRemovalOfReplacedAccount: on Multi-tenant Cloud the invitation of
+// a deactivated user makes a new account, in no team: a removal of the old
+// account's membership the server then refuses 400 (it no longer knows the
+// id) is done, marked not_found with the answer, while the same refusal
+// fails the removal of an account the create kept (same id) or of one the
+// run did not create.
+func TestRunRemovalOfReplacedAccount(t *testing.T) {
+	p := planOf(
+		ch(plan.CreateUser, "gone@x.com", "", "", ""),                      // 0: new id u-gone@x.com
+		ch(plan.CreateUser, "same@x.com", "", "", ""),                      // 1: the server keeps the id
+		ch(plan.RemoveMember, "gone@x.com", "old", "infra", "ti"),          // 2
+		ch(plan.RemoveMember, "same@x.com", "u-same@x.com", "infra", "ti"), // 3
+		ch(plan.RemoveMember, "other@x.com", "uo", "infra", "ti"),          // 4
+	)
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "RemoveMember" {
+			return &httpError{400, "member is not a user of this organization"}
+		}
+		return nil
+	}}
+	rep := run(t, p, w, Options{})
+	check(t, rep, map[string]want{
+		"remove_member gone@x.com@infra":  {StatusOK, "", -1},
+		"remove_member same@x.com@infra":  {StatusFailed, "", -1},
+		"remove_member other@x.com@infra": {StatusFailed, "", -1},
+	})
+	r := rep.Results[2]
+	if !r.NotFound || r.HTTPStatus != 400 || r.Detail != "member is not a user of this organization" {
+		t.Errorf("the replaced account's removal: %+v; want not_found with the 400 and its detail", r)
+	}
+	if rep.Results[3].NotFound || rep.Results[4].NotFound {
+		t.Errorf("a failed removal marked not_found: %+v, %+v", rep.Results[3], rep.Results[4])
+	}
+}
+
+// notFoundWriter answers the removals and deactivations of the ids in gone
+// as the SCIM client answers a 404 it takes as done: no error, the flag
+// NoteNotFound put in ctx set.
+type notFoundWriter struct {
+	*fakeWriter
+	gone map[string]bool
+}
+
+type notFoundFlag struct{}
+
+func (w notFoundWriter) NoteNotFound(ctx context.Context) (context.Context, func() bool) {
+	f := new(atomic.Bool)
+	return context.WithValue(ctx, notFoundFlag{}, f), f.Load
+}
+
+func (w notFoundWriter) noted(ctx context.Context, id string) bool {
+	if f, ok := ctx.Value(notFoundFlag{}).(*atomic.Bool); ok && w.gone[id] {
+		f.Store(true)
+		return true
+	}
+	return false
+}
+
+func (w notFoundWriter) RemoveMember(ctx context.Context, teamID, userID string) error {
+	if w.noted(ctx, userID) {
+		return nil
+	}
+	return w.fakeWriter.RemoveMember(ctx, teamID, userID)
+}
+
+func (w notFoundWriter) SetActive(ctx context.Context, id string, active bool) error {
+	if !active && w.noted(ctx, id) {
+		return nil
+	}
+	return w.fakeWriter.SetActive(ctx, id, active)
+}
+
+// TestRunNotFoundMarked: a removal and a deactivation the Writer took as
+// done on a 404 are ok and marked not_found; those it made are not. When
+// the verification still finds them, they are counted apart from the
+// changes the run made that were undone, and said so.
+func TestRunNotFoundMarked(t *testing.T) {
+	applied := planOf(
+		ch(plan.RemoveMember, "a@x.com", "ua", "ml", "tml"), // 404
+		ch(plan.RemoveMember, "b@x.com", "ub", "ml", "tml"), // made
+		ch(plan.DeactivateUser, "a@x.com", "ua", "", ""),    // 404
+		ch(plan.DeactivateUser, "c@x.com", "uc", "", ""),    // made
+	)
+	w := notFoundWriter{&fakeWriter{}, map[string]bool{"ua": true}}
+	rep := run(t, applied, w, Options{})
+	for i, want := range []bool{true, false, true, false} {
+		if r := rep.Results[i]; r.Status != StatusOK || r.NotFound != want {
+			t.Errorf("result %d: %+v; want ok, not_found %v", i, r, want)
+		}
+	}
+	rep.Verification = Verify(applied, planOf(
+		ch(plan.RemoveMember, "a@x.com", "ua", "ml", "tml"),
+		ch(plan.DeactivateUser, "a@x.com", "ua", "", ""),
+		ch(plan.DeactivateUser, "c@x.com", "uc", "", ""),
+	), rep.Results, model.State{})
+	if v := rep.Verification; v.NotFound != 2 || v.Undone != 1 {
+		t.Fatalf("not found %d, undone %d; want 2 and 1", v.NotFound, v.Undone)
+	}
+	var buf bytes.Buffer
+	if err := rep.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"  (1 of them this run made, answered ok, and are not in effect: ",
+		"  (2 of them this run took as done because the server answered that the member or user was not there, yet they remain: ",
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, buf.String())
+		}
+	}
+	var js bytes.Buffer
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"not_found_changes": 2`, `"undone_changes": 1`, `"not_found": true`} {
+		if !strings.Contains(js.String(), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, js.String())
+		}
+	}
+}

@@ -58,6 +58,36 @@ func TestRunStopsWritingAfterTheKeyIsRefused(t *testing.T) {
 	}
 }
 
+// A key refused after this run deactivated users may have been one of
+// theirs: the refused write says so, with how many; a key refused with no
+// deactivation before it says nothing of it.
+func TestRunKeyRefusedAfterDeactivations(t *testing.T) {
+	for _, tc := range []struct {
+		deactivated int
+		says        string
+	}{
+		{2, "(this run deactivated 2 user(s) before the key was refused: if the key was one of theirs, it lost its access with them; "},
+		{0, ""},
+	} {
+		var changes []plan.Change
+		for i := range tc.deactivated {
+			changes = append(changes, ch(plan.DeactivateUser, fmt.Sprintf("d%d@x.com", i), fmt.Sprintf("ud%d", i), "", ""))
+		}
+		changes = append(changes, ch(plan.DeactivateUser, "last@x.com", "ulast", "", ""))
+		w := &fakeWriter{fail: func(c call) error {
+			if c.ID == "ulast" {
+				return &httpError{status: http.StatusUnauthorized, detail: "invalid API key"}
+			}
+			return nil
+		}}
+		rep := run(t, planOf(changes...), w, Options{Concurrency: 1})
+		got := rep.Results[len(changes)-1]
+		if got.Status != StatusFailed || tc.says != "" && !strings.Contains(got.Error, tc.says) || tc.says == "" && strings.Contains(got.Error, "this run deactivated") {
+			t.Errorf("%d deactivated before: %+v; want failed, saying %q", tc.deactivated, got, tc.says)
+		}
+	}
+}
+
 // A 403 concerns what the key may do to one resource (a team-scoped key):
 // the run goes on.
 func TestRunGoesOnAfterA403(t *testing.T) {

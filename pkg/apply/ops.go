@@ -57,7 +57,22 @@ func (r *runner) do(ctx context.Context, i int) error {
 			return err
 		}
 		res.UserID, res.TeamID = uid, tid
-		return r.send(ctx, []int{i}, func(ctx context.Context) error { return r.w.RemoveMember(ctx, tid, uid) })
+		ctx, notFound := r.noteNotFound(ctx)
+		err = r.send(ctx, []int{i}, func(ctx context.Context) error { return r.w.RemoveMember(ctx, tid, uid) })
+		res.NotFound = err == nil && notFound()
+		if status, detail := statusOf(err); status == http.StatusBadRequest && !outcomeUnknown(err) && r.replacedBy(c) != "" {
+			// On Multi-tenant Cloud an invitation of a deactivated user
+			// makes a new account, in no team: the old account, and its
+			// membership, went with it, and the server may refuse the
+			// removal of an id it no longer knows. The verification shows
+			// whether the membership is gone.
+			r.log.Info("a removal of an account this run's invitation replaced was refused 400: taken as done (the old account is gone, and its membership with it)",
+				zap.String("user", c.User), zap.String("team", c.Team), zap.String("old_id", uid), zap.String("new_id", r.replacedBy(c)), zap.Error(err))
+			res.NotFound = true
+			res.HTTPStatus, res.Detail = status, detail
+			return nil
+		}
+		return err
 	case plan.ReactivateUser, plan.DeactivateUser, plan.UpdateUser, plan.SetOrgRole, plan.SetTeamRole:
 		return r.userOp(ctx, i)
 	}
@@ -97,6 +112,9 @@ func (r *runner) userOp(ctx context.Context, i int) error {
 	case plan.ReactivateUser:
 		f = func(ctx context.Context) error { return r.w.SetActive(ctx, id, true) }
 	case plan.DeactivateUser:
+		var notFound func() bool
+		ctx, notFound = r.noteNotFound(ctx)
+		defer func() { r.results[i].NotFound = notFound() }()
 		f = func(ctx context.Context) error { return r.w.SetActive(ctx, id, false) }
 	case plan.UpdateUser:
 		u := model.User{ID: id, Email: c.Email, DisplayName: c.Name, ExternalID: c.ExternalID, Active: true}
@@ -116,6 +134,31 @@ func (r *runner) userOp(ctx context.Context, i int) error {
 		f = func(ctx context.Context) error { return r.w.SetTeamRole(ctx, id, c.Team, c.Role) }
 	}
 	return r.send(ctx, []int{i}, f)
+}
+
+// noteNotFound returns ctx noting, when the Writer can say so
+// (notFoundNoter), that a removal or deactivation sent with it was answered
+// 404 and taken as done, and a function that reads the note.
+func (r *runner) noteNotFound(ctx context.Context) (context.Context, func() bool) {
+	if n, ok := r.w.(notFoundNoter); ok {
+		return n.NoteNotFound(ctx)
+	}
+	return ctx, func() bool { return false }
+}
+
+// replacedBy returns the id this run's create of c's user gave it when
+// that is not c.UserID, the live account c names: on Multi-tenant Cloud
+// the invitation of a deactivated user makes a new account. "" otherwise.
+func (r *runner) replacedBy(c plan.Change) string {
+	if c.UserID == "" {
+		return ""
+	}
+	r.deps.mu.Lock()
+	defer r.deps.mu.Unlock()
+	if id, ok := r.deps.ids[createKey("user", c.User)]; ok && id != c.UserID {
+		return id
+	}
+	return ""
 }
 
 // takesSeat reports whether c takes a seat of the organization (a create,
@@ -166,7 +209,6 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 	c := r.changes[i]
 	res := &r.results[i]
 	var dep errDependency
-	var se StatusError
 	refusedBy, keyRefused := r.refusedBy()
 	switch {
 	case err == nil:
@@ -205,10 +247,19 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 			s.StopSeatWrites() // those waiting for their turn are not sent either
 		}
 	}
-	if errors.As(err, &se) {
-		res.HTTPStatus, res.Detail = se.HTTPStatus(), se.SCIMDetail()
+	if c.Action == plan.DeactivateUser && res.Status == StatusOK && !res.NotFound {
+		r.deactivated.Add(1)
+	}
+	if status, detail := statusOf(err); status != 0 || detail != "" {
+		res.HTTPStatus, res.Detail = status, detail
 		if res.HTTPStatus == http.StatusUnauthorized {
 			r.noteKeyRefused(ctx, i, err)
+			if n := r.deactivated.Load(); n > 0 && r.refused.Load() == int64(i)+1 {
+				// A key is a user's: one this run deactivated went
+				// with them (on Multi-tenant Cloud, out of the
+				// organization), a likelier cause than a typo.
+				res.Error += fmt.Sprintf(" (this run deactivated %d user(s) before the key was refused: if the key was one of theirs, it lost its access with them; apply with an org admin's or an org-scoped service account's key that the manifest keeps)", n)
+			}
 		}
 	}
 	r.noteOutcome(i)
@@ -245,9 +296,8 @@ func (r *runner) notSplit(i int, err error, cause *int) {
 	if cause != nil {
 		why = reasonKeyNotRetried
 	}
-	var se StatusError
-	if errors.As(err, &se) {
-		r.results[i].HTTPStatus, r.results[i].Detail = se.HTTPStatus(), se.SCIMDetail()
+	if status, detail := statusOf(err); status != 0 || detail != "" {
+		r.results[i].HTTPStatus, r.results[i].Detail = status, detail
 	}
 	r.skip(i, why+": "+err.Error(), cause)
 }

@@ -78,6 +78,12 @@ type Result struct {
 	// the existing user or team was taken as created, not made by this run
 	// (or made by an earlier attempt of it whose answer was lost).
 	Adopted bool `json:"adopted,omitempty"`
+	// NotFound marks an ok removal or deactivation the server did not
+	// make: it answered that the member or user is not there (a 404, or a
+	// 400 to the removal of an account this run's invitation replaced on
+	// Multi-tenant Cloud), which is taken as done. HTTPStatus and Detail
+	// then give that answer.
+	NotFound bool `json:"not_found,omitempty"`
 	// DurationMS is the time spent in the requests that carried it.
 	DurationMS int64 `json:"duration_ms"`
 	// Requests is how many write requests carried this change, counted as
@@ -183,6 +189,11 @@ type Verification struct {
 	// reported ok: made, then not found in effect (someone changed them
 	// back while apply ran, or the server did not keep them).
 	Undone int `json:"undone_changes,omitempty"`
+	// NotFound counts the Changes the plan applied had and this run took
+	// as done because the server answered the member or user was not
+	// there (Result.NotFound), yet still to do: the answer was not about
+	// them (a proxy, an id the server does not route).
+	NotFound int `json:"not_found_changes,omitempty"`
 }
 
 // unseenNote says what the verification's unseen role writes mean.
@@ -241,7 +252,7 @@ func Verify(before, after plan.Plan, results []Result, have model.State) *Verifi
 		}
 	}
 	v.Remaining = len(v.Changes)
-	v.New, v.Lifted, v.Undone = pairChanges(before, results, v.Changes)
+	v.New, v.Lifted, v.Undone, v.NotFound = pairChanges(before, results, v.Changes)
 	v.Unseen = unseenRoleWrites(after, results, have)
 	key := func(w plan.Warning) string {
 		return string(w.Code) + "\x00" + w.Team + "\x00" + w.User + "\x00" + strings.Join(w.IDs, ",")
@@ -273,20 +284,26 @@ func Verify(before, after plan.Plan, results []Result, have model.State) *Verifi
 //     user by the email replaced (the plan's protected warning said later
 //     plans would no longer spare it): this run's own doing;
 //   - undone, those paired with a change results reports ok: made by this
-//     run, then not found in effect.
-func pairChanges(before plan.Plan, results []Result, remaining []plan.Change) (n, lifted, undone int) {
+//     run, then not found in effect;
+//   - notFound, those paired with a change results reports ok because
+//     the server answered it had nothing to remove (Result.NotFound).
+func pairChanges(before plan.Plan, results []Result, remaining []plan.Change) (n, lifted, undone, notFound int) {
 	type about struct {
 		action     plan.Action
 		user, team string
 	}
 	had := make(map[about]int, len(before.Changes))
 	made := map[about]int{}      // of had, those results reports ok
+	gone := map[about]int{}      // of made, those taken as done on a 404
 	emailed := map[string]bool{} // users whose email the plan updates
 	for i, c := range before.Changes {
 		k := about{c.Action, c.User, c.Team}
 		had[k]++
 		if i < len(results) && results[i].Status == StatusOK {
 			made[k]++
+			if results[i].NotFound {
+				gone[k]++
+			}
 		}
 		if c.Action == plan.UpdateUser && c.Email != "" {
 			emailed[c.User] = true
@@ -301,7 +318,12 @@ func pairChanges(before plan.Plan, results []Result, remaining []plan.Change) (n
 	for _, c := range remaining {
 		if k := (about{c.Action, c.User, c.Team}); had[k] > 0 {
 			had[k]--
-			if made[k] > 0 {
+			switch {
+			case gone[k] > 0:
+				gone[k]--
+				made[k]--
+				notFound++
+			case made[k] > 0:
 				made[k]--
 				undone++
 			}
@@ -312,7 +334,7 @@ func pairChanges(before plan.Plan, results []Result, remaining []plan.Change) (n
 			lifted++
 		}
 	}
-	return n, lifted, undone
+	return n, lifted, undone, notFound
 }
 
 // unseenRoleWrites counts the role writes of results that were not done
@@ -512,6 +534,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		if v.Undone > 0 && v.Error == "" {
 			fmt.Fprintf(&b, "  (%d of them this run made, answered ok, and are not in effect: someone changed them back while apply ran, or the server did not keep them)\n", v.Undone)
+		}
+		if v.NotFound > 0 && v.Error == "" {
+			fmt.Fprintf(&b, "  (%d of them this run took as done because the server answered that the member or user was not there, yet they remain: the answer was not about them, such as a proxy's, or one for an id the server does not route)\n", v.NotFound)
 		}
 		if v.Unchecked > 0 {
 			fmt.Fprintf(&b, "  (%d role assertion(s) not checked: the server does not report roles)\n", v.Unchecked)

@@ -89,6 +89,16 @@ type StatusError interface {
 	SCIMDetail() string
 }
 
+// statusOf returns the HTTP status and SCIM detail err carries
+// (StatusError), or 0 and "".
+func statusOf(err error) (int, string) {
+	var se StatusError
+	if errors.As(err, &se) {
+		return se.HTTPStatus(), se.SCIMDetail()
+	}
+	return 0, ""
+}
+
 // outcomeUnknowner is implemented by Writer errors that know whether the
 // request may have reached the server (see Writer).
 type outcomeUnknowner interface{ OutcomeUnknown() bool }
@@ -103,6 +113,13 @@ type retryStopper interface{ RetryStopped() bool }
 // that reads it.
 type adoptionNoter interface {
 	NoteAdoption(ctx context.Context) (context.Context, func() bool)
+}
+
+// notFoundNoter is implemented by Writers that can say a removal or a
+// deactivation was answered 404 and taken as done (the SCIM client):
+// NoteNotFound returns ctx carrying a flag, and a function that reads it.
+type notFoundNoter interface {
+	NoteNotFound(ctx context.Context) (context.Context, func() bool)
 }
 
 // seatStopper is implemented by Writers that can end unsent the user

@@ -176,6 +176,7 @@ func Compute(want, have model.State, policy model.Policy, opts Options) plan.Pla
 	p.warnUnmatchedProtected()
 	limits, blocked := p.limits()
 	changes := sortChanges(&p.changes)
+	noteDeactivatedRemovals(blocked, changes)
 	p.sortWarnings()
 	out := plan.Plan{
 		FormatVersion: plan.FormatVersion,

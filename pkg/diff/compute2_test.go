@@ -390,6 +390,28 @@ func TestBlockedDeactivationsNameUnmanaged(t *testing.T) {
 	}
 }
 
+// TestBlockedRemovalsNameDeactivated: a removal limit the removals of
+// users the plan deactivates pass says how many of them those are; a plan
+// whose removals are of users who stay says nothing of it.
+func TestBlockedRemovalsNameDeactivated(t *testing.T) {
+	want, have := limitsState(12)
+	policy := model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, MaxDeactivations: model.Limit{Set: true, Value: 100}}
+	p := Compute(want, have, policy, Options{Deployment: model.SaaS})
+	if len(p.Blocked) != 1 || p.Blocked[0].Limit != plan.LimitMaxMemberRemovals ||
+		!strings.HasSuffix(p.Blocked[0].Message, "(all 12 are removals of the 12 user(s) the plan deactivates, from their teams)") {
+		t.Fatalf("blocked = %+v", p.Blocked)
+	}
+	// The users listed, active, in no team: removed, not deactivated.
+	want, have = limitsState(12)
+	for i := 1; i <= 12; i++ {
+		want.Users = append(want.Users, du(fmt.Sprintf("user%03d@x.com", i)))
+	}
+	p = Compute(want, have, model.Policy{}, Options{Deployment: model.SaaS})
+	if len(p.Blocked) != 1 || strings.Contains(p.Blocked[0].Message, "deactivates") {
+		t.Fatalf("blocked = %+v", p.Blocked)
+	}
+}
+
 // TestUnsupportedUpdateAdvice: on Multi-tenant Cloud the warning for what
 // cannot be updated gives advice the manifest can follow (email: is
 // required, so it is never "drop them"), and names a live user without
@@ -411,8 +433,8 @@ func TestUnsupportedUpdateAdvice(t *testing.T) {
 		}
 	}
 	for user, says := range map[string]string{
-		"ne@example.com":  `the manifest sets email "ne@example.com" (the live user has none), but W&B Multi-tenant Cloud cannot update it through SCIM; change it in W&B`,
-		"bob@example.com": `the manifest sets displayName "Bob" (live "Robert") and email "bob@example.com" (live "bob@old.example.com"), but W&B Multi-tenant Cloud cannot update these through SCIM; change them in W&B, or drop name: from the manifest and write email: "bob@old.example.com" (the live one) in the manifest`,
+		"ne@example.com":  `the manifest sets email "ne@example.com" (the live user has none), but W&B Multi-tenant Cloud cannot update it through SCIM; the user can change it in their own W&B profile (on Multi-tenant Cloud the account is the person's, not the organization's)`,
+		"bob@example.com": `the manifest sets displayName "Bob" (live "Robert") and email "bob@example.com" (live "bob@old.example.com"), but W&B Multi-tenant Cloud cannot update these through SCIM; drop name: from the manifest and write email: "bob@old.example.com" (the live one) in the manifest; or the user can change them in their own W&B profile (on Multi-tenant Cloud the account is the person's, not the organization's)`,
 	} {
 		if !strings.Contains(got[user], says) {
 			t.Errorf("%s: %q, want it to say %q", user, got[user], says)
@@ -420,6 +442,25 @@ func TestUnsupportedUpdateAdvice(t *testing.T) {
 	}
 	if strings.Contains(got["ne@example.com"], "write email") {
 		t.Errorf("advice to write a live email the user does not have: %q", got["ne@example.com"])
+	}
+}
+
+// TestUnsupportedUsernameAdvice: a username: the live user matched by
+// email does not have is never changed; on Dedicated the advice offers
+// W&B or the manifest, on Multi-tenant Cloud (the handle is the person's
+// own) the manifest only.
+func TestUnsupportedUsernameAdvice(t *testing.T) {
+	want := state(users(with(du("zed@x.com"), func(u *model.User) { u.UserName = "zed" })))
+	have := state(users(with(lu("u1", "zed@x.com"), func(u *model.User) { u.UserName = "zed-ai" })))
+	for dep, says := range map[model.Deployment]string{
+		model.Dedicated: `wbsync never changes a userName; change it in W&B, or set username: zed-ai`,
+		model.SaaS:      `wbsync never changes a userName; on Multi-tenant Cloud it is the person's own W&B handle: set username: zed-ai`,
+	} {
+		p := Compute(want, have, model.Policy{}, Options{Deployment: dep})
+		i := slices.IndexFunc(p.Warnings, func(w plan.Warning) bool { return w.Code == plan.WarnUnsupportedUpdate })
+		if i < 0 || !strings.HasSuffix(p.Warnings[i].Message, says) {
+			t.Errorf("%s: warnings %+v, want one ending %q", dep, p.Warnings, says)
+		}
 	}
 }
 

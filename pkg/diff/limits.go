@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
@@ -130,6 +131,38 @@ func rule(l model.Limit, base int, of string, def defaultLimit) string {
 	default:
 		return "manifest"
 	}
+}
+
+// noteDeactivatedRemovals adds to a maxMemberRemovals block of blocked how
+// many of the removals are of users the plan deactivates, when any are:
+// a reviewer then knows the count is not teams emptied by an edit but
+// users leaving (whose removals from their teams the plan shows).
+func noteDeactivatedRemovals(blocked []plan.Block, changes []plan.Change) {
+	i := slices.IndexFunc(blocked, func(b plan.Block) bool { return b.Limit == plan.LimitMaxMemberRemovals })
+	if i < 0 {
+		return
+	}
+	leaving := map[string]bool{}
+	for _, c := range changes {
+		if c.Action == plan.DeactivateUser && c.UserID != "" {
+			leaving[c.UserID] = true
+		}
+	}
+	users, removals := map[string]bool{}, 0
+	for _, c := range changes {
+		if c.Action == plan.RemoveMember && leaving[c.UserID] {
+			users[c.UserID] = true
+			removals++
+		}
+	}
+	if removals == 0 {
+		return
+	}
+	which := fmt.Sprintf("%d of the %d are", removals, blocked[i].Planned)
+	if removals == blocked[i].Planned {
+		which = fmt.Sprintf("all %d are", removals)
+	}
+	blocked[i].Message += fmt.Sprintf(" (%s removals of the %d user(s) the plan deactivates, from their teams)", which, len(users))
 }
 
 func overLimit(limit plan.BlockLimit, what string, planned, allowed int, rule string) plan.Block {

@@ -198,17 +198,26 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 		if l.Key() == model.Key(wantEmail(d)) {
 			fix = "drop username: (the live userName is the email)"
 		}
+		how := "change it in W&B, or " + fix
+		if p.saas {
+			// The handle is the person's own, across W&B: the manifest
+			// is what can agree.
+			how = "on Multi-tenant Cloud it is the person's own W&B handle: " + fix
+		}
 		p.warn(plan.Warning{Code: plan.WarnUnsupportedUpdate, User: wantName(d), Message: fmt.Sprintf(
-			"%s: the manifest sets username %s, but the live user it matches by %s has userName %s, and wbsync never changes a userName: change it in W&B, or %s",
-			wantName(d), shown(un), level, shown(l.UserName), fix)})
+			"%s: the manifest sets username %s, but the live user it matches by %s has userName %s, and wbsync never changes a userName; %s",
+			wantName(d), shown(un), level, shown(l.UserName), how)})
 	}
 	if p.saas && len(refused) > 0 {
-		it, fix := "it", "change it in W&B"
+		// The account is the person's, not the organization's: the
+		// manifest can agree, or the person can change it.
+		it, them := "it", "it"
 		if len(refused) > 1 {
-			it, fix = "these", "change them in W&B"
+			it, them = "these", "them"
 		}
+		fix := "the user can change " + them + " in their own W&B profile (on Multi-tenant Cloud the account is the person's, not the organization's)"
 		if len(fixes) > 0 {
-			fix += ", or " + strings.Join(fixes, " and ")
+			fix = strings.Join(fixes, " and ") + "; or " + fix
 		}
 		p.warn(plan.Warning{Code: plan.WarnUnsupportedUpdate, User: wantName(d), Message: fmt.Sprintf(
 			"%s: the manifest sets %s, but W&B Multi-tenant Cloud cannot update %s through SCIM; %s",

@@ -295,6 +295,25 @@ func (c *Client) NoteAdoption(ctx context.Context) (context.Context, func() bool
 	return context.WithValue(ctx, adoptKey{}, f), f.Load
 }
 
+// notFoundKey keys the flag NoteNotFound puts in a context.
+type notFoundKey struct{}
+
+// NoteNotFound returns ctx carrying a new flag, and a function that reads
+// it: true once a removal or deactivation made with ctx was answered 404
+// and taken as done (the member or user was gone already), so that
+// apply's report can tell it from one the server made.
+func (c *Client) NoteNotFound(ctx context.Context) (context.Context, func() bool) {
+	f := new(atomic.Bool)
+	return context.WithValue(ctx, notFoundKey{}, f), f.Load
+}
+
+// notedNotFound sets the flag NoteNotFound put in ctx, if any.
+func notedNotFound(ctx context.Context) {
+	if f, ok := ctx.Value(notFoundKey{}).(*atomic.Bool); ok {
+		f.Store(true)
+	}
+}
+
 // countWrite counts one write request in ctx's counter, if it has one.
 func countWrite(ctx context.Context) {
 	if n, ok := ctx.Value(writesKey{}).(*atomic.Int64); ok {

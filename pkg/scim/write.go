@@ -252,8 +252,12 @@ func (c *Client) adoptUser(ctx context.Context, cl call, name, email string, con
 		return "", fmt.Errorf("create user %s: %w; looking up the existing user: %w", name, conflict, err)
 	}
 	if found == nil {
-		return "", fmt.Errorf("create user %s: the server says it exists, but no user with that userName or email is listed "+
-			"(on Multi-tenant Cloud the name may belong to an account outside the organization): %w", name, conflict)
+		why := "it may belong to a user this key cannot list"
+		if c.deployment == model.SaaS {
+			why = "on Multi-tenant Cloud user names are global: it may be the handle of a W&B account outside the organization; " +
+				"choose another username: in the manifest, or the person's own W&B handle if they have an account"
+		}
+		return "", fmt.Errorf("create user %s: the server says it exists, but no user with that userName or email is listed (%s): %w", name, why, conflict)
 	}
 	if !found.Active {
 		// Adopting it would report a create done while the user stays
@@ -264,7 +268,7 @@ func (c *Client) adoptUser(ctx context.Context, cl call, name, email string, con
 			// Planned for Multi-tenant Cloud, which cannot reactivate: the
 			// plan invites the user again. Multi-tenant Cloud may still
 			// list such a user, so which it is cannot be told from here.
-			advice = "on Multi-tenant Cloud, which cannot reactivate through SCIM, restore the user in the W&B UI; " +
+			advice = "on Multi-tenant Cloud, which cannot reactivate through SCIM and here refused to invite the user again through it, invite the user in the W&B UI; " +
 				"if this server is Dedicated Cloud or self-managed instead, set --deployment dedicated (or WBSYNC_DEPLOYMENT=dedicated) " +
 				"and plan again: wbsync then plans a reactivation"
 		}
@@ -479,6 +483,7 @@ func (c *Client) SetActive(ctx context.Context, id string, active bool) error {
 	case err == nil:
 		return nil
 	case !active && errors.Is(err, ErrNotFound) && c.deployment == model.SaaS:
+		notedNotFound(ctx)
 		return nil
 	case errors.Is(err, ErrSeatLimit):
 		return fmt.Errorf("%s %s: the organization's seat limit is reached: %w", verb, c.who(id), err)
@@ -597,8 +602,11 @@ func (c *Client) RemoveMember(ctx context.Context, teamID, userID string) error 
 	p := "members[" + Filter("value", userID) + "]"
 	err := c.patch(ctx, groupPath(teamID), patchOp{Op: "remove", Path: p})
 	var e *Error
-	if err == nil || errors.Is(err, ErrNotFound) ||
-		errors.As(err, &e) && e.Status == http.StatusBadRequest && strings.EqualFold(e.ScimType, "noTarget") && e.OutcomeUnknown() {
+	if errors.Is(err, ErrNotFound) {
+		notedNotFound(ctx)
+		return nil
+	}
+	if err == nil || errors.As(err, &e) && e.Status == http.StatusBadRequest && strings.EqualFold(e.ScimType, "noTarget") && e.OutcomeUnknown() {
 		return nil
 	}
 	return fmt.Errorf("remove %s from %s: %w", c.who(userID), c.team(teamID), err)

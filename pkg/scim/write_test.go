@@ -134,12 +134,23 @@ func TestRemoveMemberNever(t *testing.T) {
 	}
 }
 
+// TestRemoveMember404IsDone: a removal answered 404 is done, and the flag
+// NoteNotFound put in its context says so (apply marks it not_found); a
+// removal the server made leaves it unset.
 func TestRemoveMember404IsDone(t *testing.T) {
 	f, srv := newFake(t)
 	failN(f, "PATCH", 1, status(404))
 	c := testClient(t, srv.URL)
-	if err := c.RemoveMember(context.Background(), "g1", "u1"); err != nil {
+	ctx, notFound := c.NoteNotFound(context.Background())
+	if err := c.RemoveMember(ctx, "g1", "u1"); err != nil {
 		t.Fatal(err)
+	}
+	if !notFound() {
+		t.Error("a 404 taken as done is not noted")
+	}
+	ctx, notFound = c.NoteNotFound(context.Background())
+	if err := c.RemoveMember(ctx, "g1", "u1"); err != nil || notFound() {
+		t.Errorf("a removal made: err %v, noted not found %v", err, notFound())
 	}
 }
 
@@ -304,16 +315,22 @@ func TestCreateUserConflictAdopts(t *testing.T) {
 	saas := testClient(t, srv.URL, func(c *Config) { c.Deployment = model.SaaS })
 	failN(f, "POST", 1, status(409))
 	_, err = saas.CreateUser(context.Background(), model.User{UserName: "bob@example.com"})
-	if err == nil || !strings.Contains(err.Error(), "restore the user in the W&B UI") ||
+	if err == nil || !strings.Contains(err.Error(), "invite the user in the W&B UI") ||
 		!strings.Contains(err.Error(), "set --deployment dedicated (or WBSYNC_DEPLOYMENT=dedicated)") {
 		t.Fatalf("saas advice: err = %v", err)
 	}
-	// A 409 with nobody to adopt is an error.
+	// A 409 with nobody to adopt is an error; on Multi-tenant Cloud,
+	// where user names are global, it says what the manifest can do.
 	f.users = nil
 	failN(f, "POST", 1, status(409))
 	if _, err := c.CreateUser(context.Background(), model.User{UserName: "ghost@example.com"}); err == nil ||
-		!strings.Contains(err.Error(), "no user with that userName or email") {
+		!strings.Contains(err.Error(), "no user with that userName or email is listed (it may belong to a user this key cannot list)") {
 		t.Fatalf("err = %v", err)
+	}
+	failN(f, "POST", 1, status(409))
+	if _, err := saas.CreateUser(context.Background(), model.User{UserName: "ghost"}); err == nil ||
+		!strings.Contains(err.Error(), "user names are global: it may be the handle of a W&B account outside the organization; choose another username: in the manifest") {
+		t.Fatalf("saas: err = %v", err)
 	}
 }
 
@@ -633,9 +650,10 @@ func TestDeactivate404(t *testing.T) {
 		f, srv := newFake(t)
 		failN(f, "PATCH", 1, status(404))
 		c := testClient(t, srv.URL, func(c *Config) { c.Deployment = dep })
-		err := c.SetActive(context.Background(), "u1", false)
-		if dep == model.SaaS && err != nil {
-			t.Errorf("saas: a 404 on deactivation is done, got %v", err)
+		ctx, notFound := c.NoteNotFound(context.Background())
+		err := c.SetActive(ctx, "u1", false)
+		if dep == model.SaaS && (err != nil || !notFound()) {
+			t.Errorf("saas: a 404 on deactivation is done, and noted: got %v, noted %v", err, notFound())
 		}
 		if dep == model.Dedicated && !errors.Is(err, ErrNotFound) {
 			t.Errorf("dedicated: err = %v, want ErrNotFound", err)
