@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -335,6 +336,14 @@ func noteManifestEdited(ctx context.Context, inv *invocation, saved *plan.File) 
 	if len(files) == 0 || slices.Contains(files, stdinName) {
 		return nil
 	}
+	for _, name := range files {
+		// Only regular files: a named pipe here would hold the run
+		// (and the names come from the plan file, which anyone may edit:
+		// /dev/zero, a device).
+		if fi, err := os.Stat(name); err != nil || !fi.Mode().IsRegular() {
+			return nil
+		}
+	}
 	m, err := readManifestWithin(ctx, files, caps.ManifestTotal, nil, nil)
 	switch {
 	case errors.Is(err, errInterrupted):
@@ -346,8 +355,14 @@ func noteManifestEdited(ctx context.Context, inv *invocation, saved *plan.File) 
 	if len(files) > caps.ShownNames {
 		named += fmt.Sprintf(" and %d more", len(files)-caps.ShownNames)
 	}
-	inv.say(zapcore.WarnLevel, fmt.Sprintf("the manifest files this plan was made from (%s) hold another manifest now: apply applies the one embedded in the plan, as reviewed; to apply the files as they are, plan again",
-		sanitize.Controls(named)))
+	where := ""
+	if dir, err := os.Getwd(); err == nil && slices.ContainsFunc(files, func(f string) bool { return !filepath.IsAbs(f) }) {
+		// The names are as the plan was made with them: read from here,
+		// they may be other files than the plan's.
+		where = ", read from " + dir + ","
+	}
+	inv.say(zapcore.WarnLevel, fmt.Sprintf("the manifest files this plan was made from (%s)%s hold another manifest now: apply applies the one embedded in the plan, as reviewed; to apply the files as they are, plan again",
+		sanitize.Controls(named), sanitize.Controls(where)))
 	return nil
 }
 

@@ -660,6 +660,18 @@ func TestSavedPlanManifestEditedSince(t *testing.T) {
 			t.Errorf("edited %t: exit %d, warned %t\n%s\n%s", edited, r.code, warned, r.stdout, r.stderr)
 		}
 	}
+	// The file replaced by a named pipe no one writes: not read (it would
+	// hold the run), and nothing said of it.
+	_, v, m, planPath := savedPlanOf(t, seed, manifest)
+	if err := os.Remove(m); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(m, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := wb(t, v, "apply", planPath, "--auto-approve"); r.code != exitOK || strings.Contains(r.stderr, "hold another manifest") {
+		t.Errorf("a named pipe: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 // TestSavedPlanHeldBackIsStale: a saved plan whose changes a new warning

@@ -2,25 +2,127 @@ package plan
 
 import (
 	"encoding/json"
+	"fmt"
+	"reflect"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
 
-// duplicateKey returns the first key that appears twice in one object of
-// b, which must be valid JSON, with its offset; ok is false when none
-// does. Keys are compared as encoding/json matches them to fields: after
-// unescaping, ignoring case. encoding/json keeps the last of two equal
-// keys, so a file holding `"changes": [], "changes": [...]` would show a
-// reader the first and apply the second.
-func duplicateKey(b []byte) (key string, off int, ok bool) {
+// keyProblem is a key of a saved plan that encoding/json reads otherwise
+// than jq or a person does, at byte off.
+type keyProblem struct {
+	key string
+	off int
+	// field is the name of the field the key is taken for ignoring case
+	// (not the key itself); "" for a key given twice in one object.
+	field string
+}
+
+// keySchema is what checkKeys knows of the keys of one kind of object in
+// a saved plan: its fields, by name folded (foldKey); or, for an object
+// keyed by data (a map: teamRoles, by team name), that its keys are no
+// field names and what its values hold. A nil schema knows nothing (an
+// unknown key's value, which the decoder refuses anyway).
+type keySchema struct {
+	fields map[string]keyField
+	data   bool
+	elem   *keySchema // data: each value's schema
+}
+
+// keyField is one field of a keySchema: its name as written, and the
+// schema of its value (of each element, for a list).
+type keyField struct {
+	name  string
+	value *keySchema
+}
+
+// fileKeys is the keySchema of a saved plan (File), found once.
+var fileKeys = sync.OnceValue(func() *keySchema { return schemaOf(reflect.TypeFor[File](), map[reflect.Type]*keySchema{}) })
+
+// schemaOf returns the keySchema of t's JSON objects, as encoding/json
+// names their keys (the tag's name, else the Go name; an embedded
+// struct's fields as the holder's); nil for what holds no object, or
+// reads itself (a json.Unmarshaler names its own keys). Pointers, lists
+// and arrays are their elements'. Two names of one object that fold alike
+// would make one key two fields' (a bug): it panics.
+func schemaOf(t reflect.Type, memo map[reflect.Type]*keySchema) *keySchema {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(reflect.TypeFor[json.Unmarshaler]()) {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Map:
+		return &keySchema{data: true, elem: schemaOf(t.Elem(), memo)}
+	case reflect.Struct:
+	default:
+		return nil
+	}
+	if s, ok := memo[t]; ok {
+		return s
+	}
+	s := &keySchema{fields: map[string]keyField{}}
+	memo[t] = s
+	var add func(t reflect.Type)
+	add = func(t reflect.Type) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			switch {
+			case !f.IsExported() || name == "-":
+				continue
+			case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
+				add(f.Type)
+				continue
+			case name == "":
+				name = f.Name
+			}
+			if prev, ok := s.fields[foldKey(name)]; ok && prev.name != name {
+				panic(fmt.Sprintf("plan: the JSON names %q and %q of %v fold alike", prev.name, name, t))
+			}
+			s.fields[foldKey(name)] = keyField{name: name, value: schemaOf(f.Type, memo)}
+		}
+	}
+	add(t)
+	return s
+}
+
+// checkKeys returns the first key of b, which must be valid JSON, that
+// encoding/json would read otherwise than another reader; ok is false
+// when none does. encoding/json matches keys to fields ignoring case, and
+// keeps the last of two equal keys, so a file holding `"changes": [],
+// "changes": [...]`, or `"Changes": [...]` where jq looks for "changes",
+// would show a reader one plan and apply another. The problems: a key
+// given twice in one object (compared after unescaping, ignoring case but
+// in a map, whose keys encoding/json takes as they are),
+// and a key that names a field of its object (as schema, the top
+// object's, says) only ignoring case (`"DEACTIVATE_USERS"`,
+// `"deactivate_u\u017fers"` with a long s).
+func checkKeys(b []byte, schema *keySchema) (p keyProblem, ok bool) {
 	const maxSpareKeys = 64
 	type level struct {
 		object, wantKey bool
-		keys            map[string]struct{}
+		// schema is an object's; for a list, its elements'. next is
+		// the schema of the value of the key last read.
+		schema, next *keySchema
+		keys         map[string]struct{}
 	}
 	var stack []level
 	var spare []map[string]struct{} // key sets of closed objects, reused
+	// valueSchema is the schema of a value that opens now: the file's,
+	// its key's in an object, a list's elements'.
+	valueSchema := func() *keySchema {
+		switch n := len(stack); {
+		case n == 0:
+			return schema
+		case stack[n-1].object:
+			return stack[n-1].next
+		}
+		return stack[len(stack)-1].schema
+	}
 	for i := 0; i < len(b); i++ {
 		switch b[i] {
 		case '"':
@@ -39,9 +141,24 @@ func duplicateKey(b []byte) (key string, off int, ok bool) {
 				if escaped {
 					_ = json.Unmarshal(b[i:j+1], &k) // valid JSON: it unquotes
 				}
-				f := foldKey(k)
+				f := k // a map's keys are one only when equal
+				if top.schema == nil || !top.schema.data {
+					f = foldKey(k)
+				}
 				if _, dup := top.keys[f]; dup {
-					return k, i, true
+					return keyProblem{key: k, off: i}, true
+				}
+				top.next = nil
+				switch sc := top.schema; {
+				case sc == nil:
+				case sc.data:
+					top.next = sc.elem
+				default:
+					fd, known := sc.fields[f]
+					if known && fd.name != k {
+						return keyProblem{key: k, off: i, field: fd.name}, true
+					}
+					top.next = fd.value
 				}
 				top.keys[f] = struct{}{}
 			}
@@ -54,9 +171,9 @@ func duplicateKey(b []byte) (key string, off int, ok bool) {
 			} else {
 				keys = map[string]struct{}{}
 			}
-			stack = append(stack, level{object: true, wantKey: true, keys: keys})
+			stack = append(stack, level{object: true, wantKey: true, schema: valueSchema(), keys: keys})
 		case '[':
-			stack = append(stack, level{})
+			stack = append(stack, level{schema: valueSchema()})
 		case '}', ']':
 			if n := len(stack); n > 0 {
 				if k := stack[n-1].keys; k != nil && len(k) <= maxSpareKeys {
@@ -72,7 +189,7 @@ func duplicateKey(b []byte) (key string, off int, ok bool) {
 			}
 		}
 	}
-	return "", 0, false
+	return keyProblem{}, false
 }
 
 // foldKey is k folded so that two keys fold alike exactly when

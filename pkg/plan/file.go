@@ -97,9 +97,14 @@ func ParseFile(b []byte) (*File, error) {
 	if err := json.Unmarshal(b, &head); err != nil {
 		return nil, fmt.Errorf("%w: it is not JSON (%v); make one with 'wbsync plan --out FILE'", ErrNotSavedPlan, err)
 	}
-	if k, off, dup := duplicateKey(b); dup {
+	if kp, bad := checkKeys(b, fileKeys()); bad {
+		shown := sanitize.Truncate(sanitize.Controls(kp.key), caps.ShownKey)
+		if kp.field != "" {
+			return nil, fmt.Errorf("%w: the key %q (byte %d) is the field %q only ignoring case, which is how wbsync's JSON decoder would read it, while jq and other readers would not: wbsync writes %q; was the file edited? plan again and review it",
+				ErrNotSavedPlan, shown, kp.off, kp.field, kp.field)
+		}
 		return nil, fmt.Errorf("%w: the key %q appears twice in one object (byte %d): wbsync writes each once; was the file edited? plan again and review it",
-			ErrNotSavedPlan, sanitize.Truncate(sanitize.Controls(k), caps.ShownKey), off)
+			ErrNotSavedPlan, shown, kp.off)
 	}
 	var version string
 	switch {

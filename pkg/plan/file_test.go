@@ -86,6 +86,12 @@ func TestReadFileRefuses(t *testing.T) {
 		{"a key twice, with a long s", tamper(`"changes": [`, `"changes": [], "change\u017f": [`), ErrNotSavedPlan, `appears twice`},
 		{"a key twice, with a Kelvin sign", tamper(`"format_version": "1",`, "\"format_version\": \"1\", \"\u212aey\": 1, \"key\": 2,"), ErrNotSavedPlan, `appears twice`},
 		{"a key twice, escaped", tamper(`"format_version": "1",`, `"format_version": "1", "format_versio\u006e": "1",`), ErrNotSavedPlan, `"format_version" appears twice`},
+		// encoding/json takes a key for a field ignoring case; jq, and a
+		// pipeline reading the file, do not.
+		{"a key in another case", tamper(`"changes": [`, `"Changes": [`), ErrNotSavedPlan, `the key "Changes" (byte `},
+		{"a summary key in another case", tamper(`"deactivate_users"`, `"DEACTIVATE_USERS"`), ErrNotSavedPlan, `is the field "deactivate_users" only ignoring case`},
+		{"a summary key with a long s", tamper(`"create_users"`, `"create_u\u017fers"`), ErrNotSavedPlan, `is the field "create_users" only ignoring case`},
+		{"a user's key in the change's case", tamper(`"userName": "a@x.com"`, `"username": "a@x.com"`), ErrNotSavedPlan, `is the field "userName" only ignoring case`},
 		{"dropped_emails not a list", tamper(`"dropped_emails": [`, `"dropped_emails": "x", "k": [`), ErrNotSavedPlan, "dropped_emails: want a list of strings"},
 		{"dropped_emails with a null", tamper(`"dropped_emails": [`, `"dropped_emails": [null, `), ErrNotSavedPlan, "dropped_emails: entry 1 is empty"},
 		{"dropped_emails too long", tamper(`"dropped_emails": [`, `"dropped_emails": [`+strings.Repeat(`"a@x.com", `, 100)), ErrNotSavedPlan, "more than the 100 a user may list"},
@@ -232,8 +238,29 @@ func TestDuplicateKeyFoldsAsEncodingJSON(t *testing.T) {
 		{`{"a":"x\",\"a\":1"}`, false},
 		{`[{"a":1},{"a":1}]`, false},
 	} {
-		if _, _, dup := duplicateKey([]byte(tc.in)); dup != tc.dup {
+		if _, dup := checkKeys([]byte(tc.in), nil); dup != tc.dup {
 			t.Errorf("%s: duplicate %v, want %v", tc.in, dup, tc.dup)
+		}
+	}
+}
+
+// TestCheckKeysByObject: a key is checked against its own object's
+// fields (userName in a user, username in a change), and a map's keys
+// (teamRoles: team names) are data: any case, one only when equal.
+func TestCheckKeysByObject(t *testing.T) {
+	for _, tc := range []struct {
+		in  string
+		bad bool
+	}{
+		{`{"changes":[{"username":"a"}],"desired":{"state":{"users":[{"userName":"a"}]}}}`, false},
+		{`{"changes":[{"userName":"a"}]}`, true},
+		{`{"desired":{"state":{"users":[{"teamRoles":{"ID":"admin","Name":"member","name":"x"}}]}}}`, false},
+		{`{"desired":{"state":{"users":[{"teamRoles":{"ml":"admin","ml":"member"}}]}}}`, true},
+		{`{"desired":{"state":{"users":[{"TeamRoles":{}}]}}}`, true},
+		{`{"surprise":{"Changes":1}}`, false}, // an unknown key: the decoder refuses it, by name
+	} {
+		if _, bad := checkKeys([]byte(tc.in), fileKeys()); bad != tc.bad {
+			t.Errorf("%s: refused %v, want %v", tc.in, bad, tc.bad)
 		}
 	}
 }
