@@ -598,13 +598,10 @@ func withoutOp(err error) error {
 // links it follows; wbsync reads these itself.) What does not exist yet
 // is left as it is named.
 func resolveLinks(path string) (string, error) {
-	dest, rest := ".", path
-	if filepath.IsAbs(path) {
-		dest = string(filepath.Separator)
-	}
+	dest, rest := pathRoot(path)
 	for links := 0; rest != ""; {
 		comp := rest
-		if i := strings.IndexRune(rest, filepath.Separator); i >= 0 {
+		if i := strings.IndexFunc(rest, func(r rune) bool { return r < utf8.RuneSelf && os.IsPathSeparator(byte(r)) }); i >= 0 {
 			comp, rest = rest[:i], rest[i+1:]
 		} else {
 			rest = ""
@@ -634,8 +631,8 @@ func resolveLinks(path string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if filepath.IsAbs(to) {
-			dest = string(filepath.Separator)
+		if root, after := pathRoot(to); root != "." {
+			dest, to = root, after
 		}
 		if rest != "" {
 			to += string(filepath.Separator) + rest
@@ -643,6 +640,24 @@ func resolveLinks(path string) (string, error) {
 		rest = to
 	}
 	return filepath.Clean(dest), nil
+}
+
+// pathRoot splits path into where its components start from and the
+// components: "." and path for a relative one; for an absolute one its
+// root, with the volume on Windows ("/" on Unix, `C:\` or
+// `\\host\share\`), and the rest. (Windows's `\dir` and `C:dir`, rooted
+// on the current drive or relative to a drive's directory, start from
+// `\` and `C:`.)
+func pathRoot(path string) (root, rest string) {
+	vol := filepath.VolumeName(path)
+	rest = path[len(vol):]
+	if rest != "" && os.IsPathSeparator(rest[0]) {
+		return vol + string(filepath.Separator), strings.TrimLeftFunc(rest, func(r rune) bool { return r < utf8.RuneSelf && os.IsPathSeparator(byte(r)) })
+	}
+	if vol != "" {
+		return vol, rest
+	}
+	return ".", path
 }
 
 // output is a file a run writes, named by the flag that gives it.

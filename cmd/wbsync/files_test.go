@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -930,5 +931,34 @@ func TestReadProgressHalt(t *testing.T) {
 	r2.page("teams", 10, 500)
 	if !strings.Contains(out.String(), "read teams") {
 		t.Errorf("no bar after stop: %q", out.String())
+	}
+}
+
+// TestPathRoot: where resolveLinks starts from: the root of an absolute
+// path, its volume kept on Windows (`C:\`, `\\host\share\`), which a
+// bare separator would lose (an output at C:\ci\plan.json looked for
+// \C:), and "." for a relative one.
+func TestPathRoot(t *testing.T) {
+	type split struct{ root, rest string }
+	cases := map[string]split{
+		"plan.json":        {".", "plan.json"},
+		"out/plan.json":    {".", "out/plan.json"},
+		"/tmp/plan.json":   {"/", "tmp/plan.json"},
+		"//tmp//plan.json": {"/", "tmp//plan.json"},
+	}
+	if runtime.GOOS == "windows" {
+		cases = map[string]split{
+			`plan.json`:              {".", `plan.json`},
+			`C:\ci\plan.json`:        {`C:\`, `ci\plan.json`},
+			`C:/ci/plan.json`:        {`C:\`, `ci/plan.json`},
+			`\\host\share\plan.json`: {`\\host\share\`, `plan.json`},
+			`\ci\plan.json`:          {`\`, `ci\plan.json`},
+			`C:plan.json`:            {`C:`, `plan.json`},
+		}
+	}
+	for in, want := range cases {
+		if root, rest := pathRoot(in); root != want.root || rest != want.rest {
+			t.Errorf("pathRoot(%q) = %q, %q; want %q, %q", in, root, rest, want.root, want.rest)
+		}
 	}
 }

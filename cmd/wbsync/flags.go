@@ -601,9 +601,11 @@ func readKeyFile(path string) (keyFile, error) {
 	return keyFile{key: key, path: path, mode: fi.Mode()}, nil
 }
 
-// keyWarning says when the key file is readable by other users.
+// keyWarning says when the key file is readable by other users, where
+// file modes say so (modesTell: not on Windows, whose modes read 0666
+// whatever the file's ACL, and chmod cannot change that).
 func keyWarning(k keyFile) string {
-	if k.mode.IsRegular() && k.mode.Perm()&0o044 != 0 {
+	if modesTell && k.mode.IsRegular() && k.mode.Perm()&0o044 != 0 {
 		return fmt.Sprintf("--api-key-file %s is readable by other users (mode %v): chmod 600 it", k.path, k.mode.Perm())
 	}
 	return ""

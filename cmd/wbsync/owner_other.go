@@ -19,5 +19,9 @@ func keepGroup(_ *os.File, _ fs.FileInfo, perm os.FileMode) os.FileMode { return
 // noFollow: no such open flag here.
 const noFollow = 0
 
+// modesTell: file modes do not say who may read a file here (Windows
+// shows 0666 or 0444, whatever its ACL).
+const modesTell = false
+
 // inPlaceOK: files have no owner to compare here.
 func inPlaceOK(string) bool { return true }

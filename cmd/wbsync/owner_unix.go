@@ -9,6 +9,9 @@ import (
 	"syscall"
 )
 
+// modesTell: a file's mode says who may read it.
+const modesTell = true
+
 // geteuid is os.Geteuid (tests pretend to be another user).
 var geteuid = os.Geteuid
 
