@@ -228,7 +228,7 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 			return nil, fmt.Errorf("%s: %w\n%s", path, err, redactedPlan)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, fmt.Errorf("%s: %w%s", path, err, otherVersion(plan.WrittenByOf(b)))
 		}
 		if strings.Contains(pf.Target.URL, sanitize.Marker) {
 			// The URL held the key: the file records another URL, which
@@ -267,7 +267,7 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		if errors.Is(err, errInterrupted) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%s: %w: its embedded manifest is not one wbsync loads: %v (was the file edited?); plan again from the manifest", path, plan.ErrNotSavedPlan, err)
+		return nil, fmt.Errorf("%s: %w: its embedded manifest is not one wbsync loads: %v (was the file edited?); plan again from the manifest%s", path, plan.ErrNotSavedPlan, err, otherVersion(saved.WrittenBy))
 	}
 	want, policy := saved.Desired.State, saved.Desired.Policy
 	now, err := s.computePlan(ctx, want, policy, saved.ManifestDigest)
@@ -300,6 +300,9 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 			// clock, the file or the planner.
 			header = fmt.Sprintf("The saved plan %s no longer holds: the organization reads as it did when the plan was made, but its manifest now plans other changes (an unmanaged user's grace period may have run out since, or the plan file was edited or made by another wbsync version). What differs now:", path)
 		}
+		if v := otherVersion(saved.WrittenBy); v != "" {
+			header = strings.TrimSuffix(header, " What differs now:") + v + ". What differs now:"
+		}
 		sayWhatDiffers(inv, header, lines)
 		hint := ""
 		if redacted {
@@ -322,6 +325,18 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		return nil, err
 	}
 	return &applyRun{s: s, p: p, want: want, policy: policy, replan: replanCommand(saved, path, &f.conn)}, nil
+}
+
+// otherVersion says, for the refusal of a saved plan that records the
+// version of wbsync that wrote it (by, from the file: shown with control
+// characters escaped, cut), that it is not this one: the file may be
+// refused for what that version writes otherwise, not for an edit. ""
+// when by is this version or none.
+func otherVersion(by string) string {
+	if by == "" || by == wbsyncVersion() {
+		return ""
+	}
+	return fmt.Sprintf(" (the file was written by wbsync %s; this is wbsync %s: plan again with this version)", sanitize.Truncate(sanitize.Controls(by), caps.ShownKey), wbsyncVersion())
 }
 
 // noteManifestEdited warns when the manifest files a saved plan was made

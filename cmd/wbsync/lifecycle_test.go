@@ -992,7 +992,7 @@ func rewritePlan(t *testing.T, path string, f *plan.File) {
 	t.Helper()
 	f.ManifestDigest = model.Digest(f.Desired.State, f.Desired.Policy)
 	var edited bytes.Buffer
-	if err := plan.WriteFile(&edited, f.Plan, *f.Desired); err != nil {
+	if err := plan.WriteFile(&edited, f.Plan, *f.Desired, f.WrittenBy); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, edited.Bytes(), 0o600); err != nil {
@@ -1665,5 +1665,38 @@ func TestSeatLimitStopsWaitingCreates(t *testing.T) {
 	if !strings.Contains(r.stdout, "Apply: 0 ok, 1 failed, 5 skipped.") ||
 		strings.Count(r.stdout, "not sent: the organization's seat limit was reached on an earlier create or reactivation") != 5 {
 		t.Errorf("stdout:\n%s", r.stdout)
+	}
+}
+
+// TestSavedPlanNamesTheVersionThatWroteIt: a saved plan records the
+// version of wbsync that wrote it; refused, a file another version wrote
+// says so, naming both (it may be refused for what that version writes
+// otherwise, not for an edit); one this version wrote does not.
+func TestSavedPlanNamesTheVersionThatWroteIt(t *testing.T) {
+	emu, out := savedExamplePlan(t)
+	v := vars(emu.url)
+	if got := parsedPlan(t, out).WrittenBy; got != wbsyncVersion() {
+		t.Fatalf("wbsync_version %q, want %q", got, wbsyncVersion())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, by := range []string{wbsyncVersion(), "v0.9.0\x1b[2J"} {
+		// An unknown field, as a later version may add.
+		edited := bytes.Replace(b, []byte(`"format_version": "1",`), []byte(`"format_version": "1", "later": true,`), 1)
+		q, _ := json.Marshal(by)
+		edited = bytes.Replace(edited, []byte(`"wbsync_version": "`+wbsyncVersion()+`"`), append([]byte(`"wbsync_version": `), q...), 1)
+		if err := os.WriteFile(out, edited, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := wb(t, v, "apply", out, "--auto-approve")
+		named := strings.Contains(r.stderr, `(the file was written by wbsync v0.9.0\x1b[2J; this is wbsync `+wbsyncVersion()+": plan again with this version)")
+		if r.code != exitError || !strings.Contains(r.stderr, `unknown field "later"`) || named != (by != wbsyncVersion()) {
+			t.Errorf("written by %q: exit %d, versions named %t\n%s", by, r.code, named, r.stderr)
+		}
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("%d writes from refused plans", n)
 	}
 }

@@ -164,7 +164,7 @@ func blockedError(p plan.Plan, outcome string) error {
 func savePlan(ctx context.Context, path string, p plan.Plan, m *desired.Manifest, inv *invocation) error {
 	var buf bytes.Buffer
 	d := plan.Desired{State: m.State, Policy: m.Policy, Files: m.Files}
-	if err := plan.WriteFile(sanitize.JSONWriter(&buf), p, d); err != nil {
+	if err := plan.WriteFile(sanitize.JSONWriter(&buf), p, d, wbsyncVersion()); err != nil {
 		return err
 	}
 	// A redacted value in what apply checks (the manifest, by its digest;

@@ -24,6 +24,10 @@ type File struct {
 	Plan
 	// Desired is the manifest the plan was computed from.
 	Desired *Desired `json:"desired"`
+	// WrittenBy is the version of wbsync that wrote the file, for the
+	// messages of a refusal: a file another version wrote may be refused
+	// for what that version wrote otherwise, not for an edit. Not checked.
+	WrittenBy string `json:"wbsync_version,omitempty"`
 }
 
 // Desired is the manifest embedded in a saved plan.
@@ -50,8 +54,9 @@ var (
 )
 
 // WriteFile writes p with the manifest it came from as a saved plan
-// (indented JSON, trailing newline).
-func WriteFile(w io.Writer, p Plan, d Desired) error {
+// (indented JSON, trailing newline); by is the version of wbsync writing
+// it.
+func WriteFile(w io.Writer, p Plan, d Desired, by string) error {
 	if d.State.Users == nil {
 		d.State.Users = []model.User{}
 	}
@@ -61,7 +66,7 @@ func WriteFile(w io.Writer, p Plan, d Desired) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(File{Plan: p.Normalized(), Desired: &d}); err != nil {
+	if err := enc.Encode(File{Plan: p.Normalized(), Desired: &d, WrittenBy: by}); err != nil {
 		return fmt.Errorf("encode the saved plan: %w", err)
 	}
 	return nil
@@ -144,6 +149,19 @@ func ParseFile(b []byte) (*File, error) {
 			ErrDigest, got, f.ManifestDigest)
 	}
 	return &f, nil
+}
+
+// WrittenByOf returns the wbsync_version a saved plan's bytes b record,
+// as they hold it (untrusted), or "" when they record none or are not a
+// JSON object.
+func WrittenByOf(b []byte) string {
+	var head struct {
+		WrittenBy string `json:"wbsync_version"`
+	}
+	if json.Unmarshal(b, &head) != nil {
+		return ""
+	}
+	return head.WrittenBy
 }
 
 // SummaryProblem says how the file's summary differs from its changes

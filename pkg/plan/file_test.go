@@ -34,7 +34,7 @@ func fileOf(t *testing.T, d Desired) []byte {
 	p.ObservedFingerprint = "sha256:" + strings.Repeat("ab", 32)
 	p.Target = Target{URL: "https://acme.wandb.io/scim", Deployment: model.Dedicated}
 	var b bytes.Buffer
-	if err := WriteFile(&b, p, d); err != nil {
+	if err := WriteFile(&b, p, d, "v1.2.3"); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
@@ -51,6 +51,9 @@ func TestFileRoundTrip(t *testing.T) {
 	}
 	if !Equal(f.Plan, samplePlan()) {
 		t.Errorf("the changes did not round-trip: %v", ChangesDiff(samplePlan(), f.Plan))
+	}
+	if f.WrittenBy != "v1.2.3" || WrittenByOf(b) != "v1.2.3" || WrittenByOf([]byte("version: 1")) != "" {
+		t.Errorf("wbsync_version %q, WrittenByOf %q: want the writer's", f.WrittenBy, WrittenByOf(b))
 	}
 }
 
