@@ -301,7 +301,7 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 			header = fmt.Sprintf("The saved plan %s no longer holds: the organization reads as it did when the plan was made, but its manifest now plans other changes (an unmanaged user's grace period may have run out since, or the plan file was edited or made by another wbsync version). What differs now:", path)
 		}
 		if v := otherVersion(saved.WrittenBy); v != "" {
-			header = strings.TrimSuffix(header, " What differs now:") + v + ". What differs now:"
+			header = strings.TrimSuffix(header, ". What differs now:") + v + ". What differs now:"
 		}
 		sayWhatDiffers(inv, header, lines)
 		hint := ""
@@ -319,7 +319,7 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	if why := saved.SummaryProblem(); why != "" {
 		// The changes hold; their summary, which a pipeline may print or
 		// label a pull request by, was edited.
-		return nil, fmt.Errorf("refusing to apply %s: %s plan again and review it: %s", path, why, replanCommand(saved, path, &f.conn))
+		return nil, fmt.Errorf("refusing to apply %s: %s plan again and review it: %s%s", path, why, replanCommand(saved, path, &f.conn), otherVersion(saved.WrittenBy))
 	}
 	if err := noteManifestEdited(ctx, inv, saved); err != nil {
 		return nil, err
@@ -336,7 +336,7 @@ func otherVersion(by string) string {
 	if by == "" || by == wbsyncVersion() {
 		return ""
 	}
-	return fmt.Sprintf(" (the file was written by wbsync %s; this is wbsync %s: plan again with this version)", sanitize.Truncate(sanitize.Controls(by), caps.ShownKey), wbsyncVersion())
+	return fmt.Sprintf(" (the file was written by wbsync %s; this is wbsync %s: plan again with this version)", sanitize.Server(nil, by, caps.ShownKey), wbsyncVersion())
 }
 
 // noteManifestEdited warns when the manifest files a saved plan was made

@@ -674,6 +674,36 @@ func TestSavedPlanManifestEditedSince(t *testing.T) {
 	}
 }
 
+// TestSavedPlanManifestEditedNamesWhereRead: a plan made with a relative
+// manifest name, applied from another directory where that name holds
+// another manifest, says which directory it read the name from (it may
+// not be the file the plan was made from).
+func TestSavedPlanManifestEditedNamesWhereRead(t *testing.T) {
+	seed := map[string]any{
+		"users": []any{map[string]any{"userName": "admin@example.com", "active": true, "organizationRole": "admin"}},
+		"teams": []any{},
+	}
+	const manifest = "version: 1\nusers:\n  - email: admin@example.com\n    orgRole: admin\n  - email: carol@example.com\n"
+	emu := startEmu(t, emulator.Options{}, writeState(t, seed))
+	v := vars(emu.url)
+	made, elsewhere := t.TempDir(), t.TempDir()
+	for dir, body := range map[string]string{made: manifest, elsewhere: manifest + "  - email: dave@example.com\n"} {
+		if err := os.WriteFile(filepath.Join(dir, "m.yaml"), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	planPath := filepath.Join(made, "plan.json")
+	t.Chdir(made)
+	if r := wb(t, v, "plan", "-f", "m.yaml", "--out", planPath); r.code != exitOK {
+		t.Fatalf("plan --out: exit %d\n%s", r.code, r.stderr)
+	}
+	t.Chdir(elsewhere)
+	r := wb(t, v, "apply", planPath, "--auto-approve")
+	if want := "the manifest files this plan was made from (m.yaml), read from " + elsewhere + ", hold another manifest now"; r.code != exitOK || !strings.Contains(r.stderr, want) {
+		t.Errorf("exit %d, want it to say %q\n%s", r.code, want, r.stderr)
+	}
+}
+
 // TestSavedPlanHeldBackIsStale: a saved plan whose changes a new warning
 // now holds back (two accounts made by hand claiming the email of a user
 // it creates: ambiguous_user, nothing planned for that user) is not
@@ -1696,7 +1726,26 @@ func TestSavedPlanNamesTheVersionThatWroteIt(t *testing.T) {
 			t.Errorf("written by %q: exit %d, versions named %t\n%s", by, r.code, named, r.stderr)
 		}
 	}
-	if n := writes(emu.requests(t)); n != 0 {
-		t.Fatalf("%d writes from refused plans", n)
+	if err := os.WriteFile(out, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A summary another version counts otherwise, and a stale plan: both
+	// refusals name the versions too.
+	f := parsedPlan(t, out)
+	f.WrittenBy = "v0.9.0"
+	f.Summary.CreateUsers++
+	rewritePlan(t, out, f)
+	note := "(the file was written by wbsync v0.9.0; this is wbsync " + wbsyncVersion() + ": plan again with this version)"
+	if r := wb(t, v, "apply", out, "--auto-approve"); r.code != exitError || !strings.Contains(r.stderr, "summary") || !strings.Contains(r.stderr, note) {
+		t.Errorf("summary: exit %d\n%s", r.code, r.stderr)
+	}
+	f.Summary.CreateUsers--
+	rewritePlan(t, out, f)
+	createByHand(t, emu, "by-hand", "by-hand@example.com")
+	if r := wb(t, v, "apply", out, "--auto-approve"); r.code != exitError || !strings.Contains(r.stderr, "is stale: the organization changed since it was made "+note+". What differs now:") {
+		t.Errorf("stale: exit %d\n%s", r.code, r.stderr)
+	}
+	if n := writes(emu.requests(t)); n != 1 { // the hand-made user
+		t.Fatalf("%d writes from refused plans", n-1)
 	}
 }

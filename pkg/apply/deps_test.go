@@ -407,15 +407,23 @@ func TestRunMarksAdoptedCreates(t *testing.T) {
 // a deactivated user makes a new account, in no team: a removal of the old
 // account's membership the server then refuses 400 (it no longer knows the
 // id) is done, marked not_found with the answer, while the same refusal
-// fails the removal of an account the create kept (same id) or of one the
-// run did not create.
+// fails the removal of an account the invitation kept (same id), of one
+// a plain create (no invitation) shares a name with, or of one the run
+// did not create.
 func TestRunRemovalOfReplacedAccount(t *testing.T) {
+	reinvite := func(user string) plan.Change {
+		c := ch(plan.CreateUser, user, "", "", "")
+		c.Reason = plan.ReasonRecreate
+		return c
+	}
 	p := planOf(
-		ch(plan.CreateUser, "gone@x.com", "", "", ""),                      // 0: new id u-gone@x.com
-		ch(plan.CreateUser, "same@x.com", "", "", ""),                      // 1: the server keeps the id
+		reinvite("gone@x.com"), // 0: new id u-gone@x.com
+		reinvite("same@x.com"), // 1: the server keeps the id
 		ch(plan.RemoveMember, "gone@x.com", "old", "infra", "ti"),          // 2
 		ch(plan.RemoveMember, "same@x.com", "u-same@x.com", "infra", "ti"), // 3
 		ch(plan.RemoveMember, "other@x.com", "uo", "infra", "ti"),          // 4
+		ch(plan.CreateUser, "plain@x.com", "", "", ""),                     // 5: not an invitation
+		ch(plan.RemoveMember, "plain@x.com", "op", "infra", "ti"),          // 6
 	)
 	w := &fakeWriter{fail: func(c call) error {
 		if c.Method == "RemoveMember" {
@@ -428,13 +436,15 @@ func TestRunRemovalOfReplacedAccount(t *testing.T) {
 		"remove_member gone@x.com@infra":  {StatusOK, "", -1},
 		"remove_member same@x.com@infra":  {StatusFailed, "", -1},
 		"remove_member other@x.com@infra": {StatusFailed, "", -1},
+		"remove_member plain@x.com@infra": {StatusFailed, "", -1},
 	})
-	r := rep.Results[2]
-	if !r.NotFound || r.HTTPStatus != 400 || r.Detail != "member is not a user of this organization" {
-		t.Errorf("the replaced account's removal: %+v; want not_found with the 400 and its detail", r)
-	}
-	if rep.Results[3].NotFound || rep.Results[4].NotFound {
-		t.Errorf("a failed removal marked not_found: %+v, %+v", rep.Results[3], rep.Results[4])
+	for _, r := range rep.Results {
+		if r.Action != plan.RemoveMember {
+			continue
+		}
+		if replaced := r.User == "gone@x.com"; r.NotFound != replaced || replaced && (r.HTTPStatus != 400 || r.Detail != "member is not a user of this organization") {
+			t.Errorf("%+v: want not_found (with the 400 and its detail) only for the replaced account's removal", r)
+		}
 	}
 }
 
@@ -489,8 +499,8 @@ func TestRunNotFoundMarked(t *testing.T) {
 	w := notFoundWriter{&fakeWriter{}, map[string]bool{"ua": true}}
 	rep := run(t, applied, w, Options{})
 	for i, want := range []bool{true, false, true, false} {
-		if r := rep.Results[i]; r.Status != StatusOK || r.NotFound != want {
-			t.Errorf("result %d: %+v; want ok, not_found %v", i, r, want)
+		if r := rep.Results[i]; r.Status != StatusOK || r.NotFound != want || want != (r.HTTPStatus == 404) {
+			t.Errorf("result %d: %+v; want ok, not_found %v (with its 404)", i, r, want)
 		}
 	}
 	rep.Verification = Verify(applied, planOf(
@@ -507,7 +517,7 @@ func TestRunNotFoundMarked(t *testing.T) {
 	}
 	for _, want := range []string{
 		"  (1 of them this run made, answered ok, and are not in effect: ",
-		"  (2 of them this run took as done because the server answered that the member or user was not there, yet they remain: ",
+		"  (2 of them this run took as done because the server answered that what they change was not there (a 404, or a 400 for an account an invitation replaced), yet they remain: ",
 	} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("text lacks %q:\n%s", want, buf.String())

@@ -59,7 +59,7 @@ func (r *runner) do(ctx context.Context, i int) error {
 		res.UserID, res.TeamID = uid, tid
 		ctx, notFound := r.noteNotFound(ctx)
 		err = r.send(ctx, []int{i}, func(ctx context.Context) error { return r.w.RemoveMember(ctx, tid, uid) })
-		res.NotFound = err == nil && notFound()
+		r.markNotFound(i, err, notFound)
 		if status, detail := statusOf(err); status == http.StatusBadRequest && !outcomeUnknown(err) && r.replacedBy(c) != "" {
 			// On Multi-tenant Cloud an invitation of a deactivated user
 			// makes a new account, in no team: the old account, and its
@@ -95,7 +95,7 @@ func (r *runner) create(ctx context.Context, i int, kind, name string, f func(co
 	if err != nil {
 		return "", err
 	}
-	r.deps.created(kind, name, id)
+	r.deps.created(kind, name, id, r.changes[i].Reason == plan.ReasonRecreate)
 	return id, nil
 }
 
@@ -114,8 +114,11 @@ func (r *runner) userOp(ctx context.Context, i int) error {
 	case plan.DeactivateUser:
 		var notFound func() bool
 		ctx, notFound = r.noteNotFound(ctx)
-		defer func() { r.results[i].NotFound = notFound() }()
-		f = func(ctx context.Context) error { return r.w.SetActive(ctx, id, false) }
+		f = func(ctx context.Context) error {
+			err := r.w.SetActive(ctx, id, false)
+			r.markNotFound(i, err, notFound)
+			return err
+		}
 	case plan.UpdateUser:
 		u := model.User{ID: id, Email: c.Email, DisplayName: c.Name, ExternalID: c.ExternalID, Active: true}
 		f = func(ctx context.Context) error { return r.w.UpdateUser(ctx, id, u) }
@@ -146,16 +149,26 @@ func (r *runner) noteNotFound(ctx context.Context) (context.Context, func() bool
 	return ctx, func() bool { return false }
 }
 
-// replacedBy returns the id this run's create of c's user gave it when
-// that is not c.UserID, the live account c names: on Multi-tenant Cloud
-// the invitation of a deactivated user makes a new account. "" otherwise.
+// markNotFound marks changes[i] not_found when err is nil and the Writer
+// noted the 404 it took as done (notFound), with that answer's status.
+func (r *runner) markNotFound(i int, err error, notFound func() bool) {
+	if err == nil && notFound() {
+		r.results[i].NotFound, r.results[i].HTTPStatus = true, http.StatusNotFound
+	}
+}
+
+// replacedBy returns the id this run's invitation of a deactivated user
+// (a create_user of plan.ReasonRecreate: Multi-tenant Cloud) gave c's
+// user when that is not c.UserID, the live account c names: the
+// invitation made a new account. "" otherwise.
 func (r *runner) replacedBy(c plan.Change) string {
 	if c.UserID == "" {
 		return ""
 	}
+	k := createKey("user", c.User)
 	r.deps.mu.Lock()
 	defer r.deps.mu.Unlock()
-	if id, ok := r.deps.ids[createKey("user", c.User)]; ok && id != c.UserID {
+	if id, ok := r.deps.ids[k]; ok && r.deps.reinvited[k] && id != c.UserID {
 		return id
 	}
 	return ""
@@ -258,7 +271,7 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 				// A key is a user's: one this run deactivated went
 				// with them (on Multi-tenant Cloud, out of the
 				// organization), a likelier cause than a typo.
-				res.Error += fmt.Sprintf(" (this run deactivated %d user(s) before the key was refused: if the key was one of theirs, it lost its access with them; apply with an org admin's or an org-scoped service account's key that the manifest keeps)", n)
+				res.Error += fmt.Sprintf(" (this run deactivated %d user(s) before the key was refused: if the key was one of theirs, it lost its access with them; apply with the key of an org-scoped service account, or of an org admin the manifest keeps)", n)
 			}
 		}
 	}

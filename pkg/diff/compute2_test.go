@@ -401,6 +401,15 @@ func TestBlockedRemovalsNameDeactivated(t *testing.T) {
 		!strings.HasSuffix(p.Blocked[0].Message, "(all 12 are removals of the 12 user(s) the plan deactivates, from their teams)") {
 		t.Fatalf("blocked = %+v", p.Blocked)
 	}
+	// One more deactivated (active: false in the manifest), in no team:
+	// the note counts the users with removals, of all deactivated.
+	want, have = limitsState(12)
+	want.Users = append(want.Users, with(du("solo@x.com"), func(u *model.User) { u.Active = false }))
+	have.Users = append(have.Users, lu("us", "solo@x.com"))
+	p = Compute(want, have, policy, Options{Deployment: model.SaaS})
+	if len(p.Blocked) != 1 || !strings.HasSuffix(p.Blocked[0].Message, "(all 12 are removals of 12 of the 13 user(s) the plan deactivates, from their teams)") {
+		t.Fatalf("blocked = %+v", p.Blocked)
+	}
 	// The users listed, active, in no team: removed, not deactivated.
 	want, have = limitsState(12)
 	for i := 1; i <= 12; i++ {

@@ -162,7 +162,11 @@ func noteDeactivatedRemovals(blocked []plan.Block, changes []plan.Change) {
 	if removals == blocked[i].Planned {
 		which = fmt.Sprintf("all %d are", removals)
 	}
-	blocked[i].Message += fmt.Sprintf(" (%s removals of the %d user(s) the plan deactivates, from their teams)", which, len(users))
+	whom := fmt.Sprintf("the %d user(s)", len(users))
+	if len(users) < len(leaving) {
+		whom = fmt.Sprintf("%d of the %d user(s)", len(users), len(leaving))
+	}
+	blocked[i].Message += fmt.Sprintf(" (%s removals of %s the plan deactivates, from their teams)", which, whom)
 }
 
 func overLimit(limit plan.BlockLimit, what string, planned, allowed int, rule string) plan.Block {

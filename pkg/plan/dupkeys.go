@@ -71,11 +71,20 @@ func schemaOf(t reflect.Type, memo map[reflect.Type]*keySchema) *keySchema {
 		for i := range t.NumField() {
 			f := t.Field(i)
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if f.Anonymous && name == "" {
+				// encoding/json promotes the fields of an embedded
+				// struct, or pointer to one, exported or not.
+				et := f.Type
+				if et.Kind() == reflect.Pointer {
+					et = et.Elem()
+				}
+				if et.Kind() == reflect.Struct {
+					add(et)
+					continue
+				}
+			}
 			switch {
 			case !f.IsExported() || name == "-":
-				continue
-			case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
-				add(f.Type)
 				continue
 			case name == "":
 				name = f.Name

@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -264,6 +265,36 @@ func TestCheckKeysByObject(t *testing.T) {
 	} {
 		if _, bad := checkKeys([]byte(tc.in), fileKeys()); bad != tc.bad {
 			t.Errorf("%s: refused %v, want %v", tc.in, bad, tc.bad)
+		}
+	}
+}
+
+// embedded and hidden are embedded in a type schemaOf reads as
+// encoding/json does: their fields are the holder's.
+type embedded struct {
+	Deep string `json:"deep_key"`
+}
+
+type hidden struct {
+	Secret string `json:"hidden_key"`
+}
+
+// TestSchemaOfPromotesEmbedded: the fields of an embedded struct, by
+// pointer or unexported, are the holder's, as encoding/json takes them,
+// so a key in another case is refused there too.
+func TestSchemaOfPromotesEmbedded(t *testing.T) {
+	type holder struct {
+		*embedded
+		hidden
+		Own string `json:"own"`
+	}
+	s := schemaOf(reflect.TypeFor[holder](), map[reflect.Type]*keySchema{})
+	for _, key := range []string{"deep_key", "hidden_key", "own"} {
+		if _, bad := checkKeys([]byte(`{"`+key+`":"x"}`), s); bad {
+			t.Errorf("%s refused", key)
+		}
+		if _, bad := checkKeys([]byte(`{"`+strings.ToUpper(key)+`":"x"}`), s); !bad {
+			t.Errorf("%s in upper case passed", key)
 		}
 	}
 }

@@ -307,8 +307,14 @@ func (c *Client) NoteNotFound(ctx context.Context) (context.Context, func() bool
 	return context.WithValue(ctx, notFoundKey{}, f), f.Load
 }
 
-// notedNotFound sets the flag NoteNotFound put in ctx, if any.
-func notedNotFound(ctx context.Context) {
+// notedNotFound sets the flag NoteNotFound put in ctx, if any, for err,
+// a 404 taken as done; not when an earlier attempt may have done the work
+// (its answer lost: the 404 is then its own doing).
+func notedNotFound(ctx context.Context, err error) {
+	var e *Error
+	if errors.As(err, &e) && e.OutcomeUnknown() {
+		return
+	}
 	if f, ok := ctx.Value(notFoundKey{}).(*atomic.Bool); ok {
 		f.Store(true)
 	}

@@ -462,11 +462,9 @@ func lostAnswerThen(t *testing.T, last func(http.ResponseWriter)) error {
 	return firstThen(t, drop, last)
 }
 
-// firstThen sends a PATCH whose first attempt is answered by first and
-// its retries by last.
-func firstThen(t *testing.T, first, last func(http.ResponseWriter)) error {
-	t.Helper()
-	f, srv := newFake(t)
+// answerPatches answers f's first PATCH with first and the others with
+// last, and returns how many PATCHes came.
+func answerPatches(f *fake, first, last func(http.ResponseWriter)) *atomic.Int32 {
 	var n atomic.Int32
 	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
 		if r.Method != http.MethodPatch {
@@ -479,6 +477,15 @@ func firstThen(t *testing.T, first, last func(http.ResponseWriter)) error {
 		}
 		return true
 	}
+	return &n
+}
+
+// firstThen sends a PATCH whose first attempt is answered by first and
+// its retries by last.
+func firstThen(t *testing.T, first, last func(http.ResponseWriter)) error {
+	t.Helper()
+	f, srv := newFake(t)
+	answerPatches(f, first, last)
 	c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed = 300 * time.Millisecond })
 	return c.SetOrgRole(context.Background(), "u1", "admin")
 }

@@ -483,7 +483,7 @@ func (c *Client) SetActive(ctx context.Context, id string, active bool) error {
 	case err == nil:
 		return nil
 	case !active && errors.Is(err, ErrNotFound) && c.deployment == model.SaaS:
-		notedNotFound(ctx)
+		notedNotFound(ctx, err)
 		return nil
 	case errors.Is(err, ErrSeatLimit):
 		return fmt.Errorf("%s %s: the organization's seat limit is reached: %w", verb, c.who(id), err)
@@ -603,7 +603,7 @@ func (c *Client) RemoveMember(ctx context.Context, teamID, userID string) error 
 	err := c.patch(ctx, groupPath(teamID), patchOp{Op: "remove", Path: p})
 	var e *Error
 	if errors.Is(err, ErrNotFound) {
-		notedNotFound(ctx)
+		notedNotFound(ctx, err)
 		return nil
 	}
 	if err == nil || errors.As(err, &e) && e.Status == http.StatusBadRequest && strings.EqualFold(e.ScimType, "noTarget") && e.OutcomeUnknown() {

@@ -154,6 +154,28 @@ func TestRemoveMember404IsDone(t *testing.T) {
 	}
 }
 
+// TestNotFoundAfterALostAnswerIsOurs: a removal or saas deactivation
+// whose first attempt's answer was lost and whose retry is answered 404
+// is done (the first attempt did it), and not noted not found: the
+// report's not_found means the server did not make it.
+func TestNotFoundAfterALostAnswerIsOurs(t *testing.T) {
+	for _, op := range []string{"deactivate", "remove"} {
+		f, srv := newFake(t)
+		n := answerPatches(f, drop, func(w http.ResponseWriter) { scimErr(w, 404, "not found") }) // made, its answer lost
+		c := testClient(t, srv.URL, func(c *Config) { c.Deployment = model.SaaS })
+		ctx, notFound := c.NoteNotFound(context.Background())
+		var err error
+		if op == "deactivate" {
+			err = c.SetActive(ctx, "u1", false)
+		} else {
+			err = c.RemoveMember(ctx, "g1", "u1")
+		}
+		if err != nil || notFound() || n.Load() != 2 {
+			t.Errorf("%s: %d attempts, err %v, noted not found %v; want done after 2, not noted", op, n.Load(), err, notFound())
+		}
+	}
+}
+
 // TestRemoveMemberNoTargetAfterAnUncertainAttempt: a 400 noTarget (RFC
 // 7644: the path's filter matched nothing) answering the retry of a removal
 // whose first attempt may have been applied (a 500) means that attempt
