@@ -339,6 +339,17 @@ func otherVersion(by string) string {
 	return fmt.Sprintf(" (the file was written by wbsync %s; this is wbsync %s: plan again with this version)", sanitize.Server(nil, by, caps.ShownKey), wbsyncVersion())
 }
 
+// noteReadWait is how long noteManifestEdited waits for the manifest
+// files to be read: the note is advice, and never holds the run longer.
+var noteReadWait = 5 * time.Second
+
+// regularFile reports whether name is a regular file (a variable: tests
+// stand in one that blocks, as /proc/kmsg does).
+var regularFile = func(name string) bool {
+	fi, err := os.Stat(name)
+	return err == nil && fi.Mode().IsRegular()
+}
+
 // noteManifestEdited warns when the manifest files a saved plan was made
 // from, read where apply runs, now hold another manifest: apply applies
 // the one embedded in the plan, as reviewed, which an admin who edited the
@@ -351,17 +362,19 @@ func noteManifestEdited(ctx context.Context, inv *invocation, saved *plan.File) 
 	if len(files) == 0 || slices.Contains(files, stdinName) {
 		return nil
 	}
-	for _, name := range files {
-		// Only regular files: a named pipe here would hold the run
-		// (and the names come from the plan file, which anyone may edit:
-		// /dev/zero, a device).
-		if fi, err := os.Stat(name); err != nil || !fi.Mode().IsRegular() {
-			return nil
-		}
+	// Only regular files: a named pipe here would hold the run (and the
+	// names come from the plan file, which anyone may edit: /dev/zero, a
+	// device).
+	if slices.ContainsFunc(files, func(name string) bool { return !regularFile(name) }) {
+		return nil
 	}
-	m, err := readManifestWithin(ctx, files, caps.ManifestTotal, nil, nil)
+	// And not for long: a regular file can block too (/proc/kmsg), or be
+	// swapped for a named pipe after the check.
+	rctx, cancel := context.WithTimeout(ctx, noteReadWait)
+	defer cancel()
+	m, err := readManifestWithin(rctx, files, caps.ManifestTotal, nil, nil)
 	switch {
-	case errors.Is(err, errInterrupted):
+	case errors.Is(err, errInterrupted) && ctx.Err() != nil:
 		return err
 	case err != nil || m.Digest() == saved.ManifestDigest:
 		return nil

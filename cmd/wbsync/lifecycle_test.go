@@ -672,6 +672,22 @@ func TestSavedPlanManifestEditedSince(t *testing.T) {
 	if r := wb(t, v, "apply", planPath, "--auto-approve"); r.code != exitOK || strings.Contains(r.stderr, "hold another manifest") {
 		t.Errorf("a named pipe: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
+	// A file that passes for regular and blocks (/proc/kmsg does, or a
+	// named pipe swapped in after the check): the read is given up after
+	// noteReadWait, and the apply goes on.
+	_, v, m, planPath = savedPlanOf(t, seed, manifest)
+	if err := os.Remove(m); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(m, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	regular, wait := regularFile, noteReadWait
+	t.Cleanup(func() { regularFile, noteReadWait = regular, wait })
+	regularFile, noteReadWait = func(string) bool { return true }, 50*time.Millisecond
+	if r := wb(t, v, "apply", planPath, "--auto-approve"); r.code != exitOK || strings.Contains(r.stderr, "hold another manifest") {
+		t.Errorf("a file that blocks: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 // TestSavedPlanManifestEditedNamesWhereRead: a plan made with a relative

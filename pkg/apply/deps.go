@@ -17,10 +17,11 @@ import (
 type deps struct {
 	mu sync.Mutex
 	// ids maps "user:"/"team:" + model.Key(name) to the id created in this
-	// run; reinvited holds the keys of those users that were invitations
-	// of a deactivated user (plan.ReasonRecreate).
-	ids       map[string]string
-	reinvited map[string]bool
+	// run; replaced maps the keys of those users that were invitations of
+	// a deactivated user (plan.ReasonRecreate) to the id of the account
+	// the invitation replaces (plan.Change.From).
+	ids      map[string]string
+	replaced map[string]string
 	// notDone maps "user:"/"team:" + key of a create, "add:" + team key
 	// + "\x00" + user key of an add, and "reactivate:" + SCIM id of a
 	// reactivation, to the index of that operation when it was not done.
@@ -33,7 +34,7 @@ type deps struct {
 }
 
 func newDeps() deps {
-	return deps{ids: map[string]string{}, reinvited: map[string]bool{}, notDone: map[string]int{}, blocked: map[string]int{}}
+	return deps{ids: map[string]string{}, replaced: map[string]string{}, notDone: map[string]int{}, blocked: map[string]int{}}
 }
 
 // errDependency is a failure recorded without sending anything because
@@ -61,14 +62,15 @@ func teamKey(c plan.Change) string {
 	return "new:" + model.Key(c.Team)
 }
 
-// created records the id of a user or team created in this run; reinvite
-// says the create was the invitation of a deactivated user.
-func (d *deps) created(kind, name, id string, reinvite bool) {
+// created records the id of a user or team created in this run;
+// replaces is the id of the account it replaces, for the invitation of a
+// deactivated user ("" otherwise).
+func (d *deps) created(kind, name, id, replaces string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.ids[createKey(kind, name)] = id
-	if reinvite {
-		d.reinvited[createKey(kind, name)] = true
+	if replaces != "" {
+		d.replaced[createKey(kind, name)] = replaces
 	}
 }
 

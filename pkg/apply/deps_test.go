@@ -407,23 +407,25 @@ func TestRunMarksAdoptedCreates(t *testing.T) {
 // a deactivated user makes a new account, in no team: a removal of the old
 // account's membership the server then refuses 400 (it no longer knows the
 // id) is done, marked not_found with the answer, while the same refusal
-// fails the removal of an account the invitation kept (same id), of one
-// a plain create (no invitation) shares a name with, or of one the run
-// did not create.
+// fails the removal of an account the invitation kept (same id), of
+// another account labelled with the user's email (not the one replaced),
+// of one a plain create (no invitation) shares a name with, or of one the
+// run did not create.
 func TestRunRemovalOfReplacedAccount(t *testing.T) {
-	reinvite := func(user string) plan.Change {
+	reinvite := func(user, replaces string) plan.Change {
 		c := ch(plan.CreateUser, user, "", "", "")
-		c.Reason = plan.ReasonRecreate
+		c.Reason, c.From = plan.ReasonRecreate, replaces
 		return c
 	}
 	p := planOf(
-		reinvite("gone@x.com"), // 0: new id u-gone@x.com
-		reinvite("same@x.com"), // 1: the server keeps the id
-		ch(plan.RemoveMember, "gone@x.com", "old", "infra", "ti"),          // 2
-		ch(plan.RemoveMember, "same@x.com", "u-same@x.com", "infra", "ti"), // 3
-		ch(plan.RemoveMember, "other@x.com", "uo", "infra", "ti"),          // 4
-		ch(plan.CreateUser, "plain@x.com", "", "", ""),                     // 5: not an invitation
-		ch(plan.RemoveMember, "plain@x.com", "op", "infra", "ti"),          // 6
+		reinvite("gone@x.com", "old"),                                      // new id u-gone@x.com
+		reinvite("same@x.com", "u-same@x.com"),                             // the server keeps the id
+		ch(plan.RemoveMember, "gone@x.com", "old", "infra", "ti"),          // the replaced account
+		ch(plan.RemoveMember, "gone@x.com", "gone-h", "ops", "to"),         // another account with that email
+		ch(plan.RemoveMember, "same@x.com", "u-same@x.com", "infra", "ti"), // kept
+		ch(plan.RemoveMember, "other@x.com", "uo", "infra", "ti"),          // no create
+		ch(plan.CreateUser, "plain@x.com", "", "", ""),                     // not an invitation
+		ch(plan.RemoveMember, "plain@x.com", "op", "infra", "ti"),
 	)
 	w := &fakeWriter{fail: func(c call) error {
 		if c.Method == "RemoveMember" {
@@ -434,6 +436,7 @@ func TestRunRemovalOfReplacedAccount(t *testing.T) {
 	rep := run(t, p, w, Options{})
 	check(t, rep, map[string]want{
 		"remove_member gone@x.com@infra":  {StatusOK, "", -1},
+		"remove_member gone@x.com@ops":    {StatusFailed, "", -1},
 		"remove_member same@x.com@infra":  {StatusFailed, "", -1},
 		"remove_member other@x.com@infra": {StatusFailed, "", -1},
 		"remove_member plain@x.com@infra": {StatusFailed, "", -1},
@@ -442,7 +445,7 @@ func TestRunRemovalOfReplacedAccount(t *testing.T) {
 		if r.Action != plan.RemoveMember {
 			continue
 		}
-		if replaced := r.User == "gone@x.com"; r.NotFound != replaced || replaced && (r.HTTPStatus != 400 || r.Detail != "member is not a user of this organization") {
+		if replaced := r.UserID == "old"; r.NotFound != replaced || replaced && (r.HTTPStatus != 400 || r.Detail != "member is not a user of this organization") {
 			t.Errorf("%+v: want not_found (with the 400 and its detail) only for the replaced account's removal", r)
 		}
 	}
@@ -531,5 +534,29 @@ func TestRunNotFoundMarked(t *testing.T) {
 		if !strings.Contains(js.String(), want) {
 			t.Errorf("JSON lacks %s:\n%s", want, js.String())
 		}
+	}
+}
+
+// TestVerifyNotFoundRemovalStillListed: a removal taken as done on a 404
+// (or a 400 for a replaced account) whose team the verification read
+// still lists the member's id in, under an id the read lists as no user
+// (never planned again: unresolved_member), remains: the verification
+// does not find the organization matching.
+func TestVerifyNotFoundRemovalStillListed(t *testing.T) {
+	applied := planOf(
+		ch(plan.RemoveMember, "a@x.com", "ua", "ml", "tml"), // 404, still listed
+		ch(plan.RemoveMember, "b@x.com", "ub", "ml", "tml"), // 404, gone
+	)
+	w := notFoundWriter{&fakeWriter{}, map[string]bool{"ua": true, "ub": true}}
+	rep := run(t, applied, w, Options{})
+	have := model.State{Teams: []model.Team{{ID: "tml", Name: "ml", Members: []model.Member{{UserID: "ua"}, {UserID: "other"}}}}}
+	v := Verify(applied, planOf(), rep.Results, have)
+	if v.Matches() || v.Remaining != 1 || v.NotFound != 1 || len(v.Changes) != 1 || v.Changes[0].UserID != "ua" {
+		t.Fatalf("verification %+v: want a@x.com's removal remaining, counted not found", v)
+	}
+	// Planned again by the read (a listed user): not counted twice.
+	v = Verify(applied, planOf(ch(plan.RemoveMember, "a@x.com", "ua", "ml", "tml")), rep.Results, have)
+	if v.Remaining != 1 || v.NotFound != 1 {
+		t.Fatalf("verification %+v: want the one removal, once", v)
 	}
 }

@@ -95,7 +95,11 @@ func (r *runner) create(ctx context.Context, i int, kind, name string, f func(co
 	if err != nil {
 		return "", err
 	}
-	r.deps.created(kind, name, id, r.changes[i].Reason == plan.ReasonRecreate)
+	replaces := ""
+	if c := r.changes[i]; c.Reason == plan.ReasonRecreate {
+		replaces = c.From
+	}
+	r.deps.created(kind, name, id, replaces)
 	return id, nil
 }
 
@@ -159,8 +163,9 @@ func (r *runner) markNotFound(i int, err error, notFound func() bool) {
 
 // replacedBy returns the id this run's invitation of a deactivated user
 // (a create_user of plan.ReasonRecreate: Multi-tenant Cloud) gave c's
-// user when that is not c.UserID, the live account c names: the
-// invitation made a new account. "" otherwise.
+// user when the account it replaces (plan.Change.From) is c.UserID, the
+// live account c names, and the invitation made another: the old account
+// is gone. "" otherwise (another account of the same name included).
 func (r *runner) replacedBy(c plan.Change) string {
 	if c.UserID == "" {
 		return ""
@@ -168,7 +173,7 @@ func (r *runner) replacedBy(c plan.Change) string {
 	k := createKey("user", c.User)
 	r.deps.mu.Lock()
 	defer r.deps.mu.Unlock()
-	if id, ok := r.deps.ids[k]; ok && r.deps.reinvited[k] && id != c.UserID {
+	if id, ok := r.deps.ids[k]; ok && r.deps.replaced[k] == c.UserID && id != c.UserID {
 		return id
 	}
 	return ""

@@ -251,6 +251,7 @@ func Verify(before, after plan.Plan, results []Result, have model.State) *Verifi
 			v.Changes = append(v.Changes, c)
 		}
 	}
+	v.Changes = append(v.Changes, stillListed(before, results, have, v.Changes)...)
 	v.Remaining = len(v.Changes)
 	v.New, v.Lifted, v.Undone, v.NotFound = pairChanges(before, results, v.Changes)
 	v.Unseen = unseenRoleWrites(after, results, have)
@@ -272,6 +273,40 @@ func Verify(before, after plan.Plan, results []Result, have model.State) *Verifi
 		}
 	}
 	return v
+}
+
+// stillListed returns the removals of before that results took as done
+// on the server's word that the member was not there (Result.NotFound)
+// and whose team, in have, still lists the member's id, when remaining
+// does not have them already: a member the read lists as no user (its
+// account gone from the users, its membership kept) is never planned
+// again (unresolved_member), so without this the verification would
+// find the organization matching.
+func stillListed(before plan.Plan, results []Result, have model.State, remaining []plan.Change) []plan.Change {
+	var teams map[string]*model.Team
+	var out []plan.Change
+	for i, res := range results {
+		if i >= len(before.Changes) || res.Action != plan.RemoveMember || res.Status != StatusOK || !res.NotFound {
+			continue
+		}
+		if teams == nil {
+			teams = make(map[string]*model.Team, len(have.Teams))
+			for j := range have.Teams {
+				teams[have.Teams[j].ID] = &have.Teams[j]
+			}
+		}
+		t := teams[res.TeamID]
+		if t == nil || !slices.ContainsFunc(t.Members, func(m model.Member) bool { return m.UserID == res.UserID }) {
+			continue
+		}
+		if slices.ContainsFunc(remaining, func(c plan.Change) bool {
+			return c.Action == plan.RemoveMember && c.TeamID == res.TeamID && c.UserID == res.UserID
+		}) {
+			continue
+		}
+		out = append(out, before.Changes[i])
+	}
+	return out
 }
 
 // pairChanges pairs each change of remaining with a change of the plan

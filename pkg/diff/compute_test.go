@@ -193,7 +193,7 @@ func TestComputeUsers(t *testing.T) {
 			want: state(users(du(a)), dt("ml", model.Additive, dm(a, ""))),
 			have: state(users(inactive(lu("ua", a))), lt("t", "ml")),
 			changes: []plan.Change{
-				{Action: plan.CreateUser, User: a, Reason: plan.ReasonRecreate},
+				{Action: plan.CreateUser, User: a, Reason: plan.ReasonRecreate, From: "ua"},
 				{Action: plan.AddMember, Team: "ml", TeamID: "t", User: a, Role: "member"},
 			},
 		},

@@ -59,7 +59,7 @@ func TestComputeWandbAddressing(t *testing.T) {
 				lt("g1", "ml", lm("ua", a, ""), lm("ub", b, "")),
 				lt("g2", "cv", lm("ua", a, ""))),
 			changes: []plan.Change{
-				{Action: plan.CreateUser, User: a, Reason: plan.ReasonRecreate},
+				{Action: plan.CreateUser, User: a, Reason: plan.ReasonRecreate, From: "ua"},
 				{Action: plan.AddMember, Team: "cv", TeamID: "g2", User: a, Role: "member"},
 				{Action: plan.AddMember, Team: "ml", TeamID: "g1", User: a, Role: "member"},
 				{Action: plan.SetTeamRole, Team: "ml", TeamID: "g1", User: a, Role: "member"},

@@ -281,7 +281,7 @@ func TestComputeRecreatedWithoutTeam(t *testing.T) {
 		want: state(users(du(a), du(b)), dt("ml", model.Additive, dm(a, ""))),
 		have: state(users(lu("ua", a), oldB), lt("g", "other", lm("ua", a, ""), lm("ub", b, ""))),
 		changes: []plan.Change{
-			{Action: plan.CreateUser, User: b, Reason: plan.ReasonRecreate},
+			{Action: plan.CreateUser, User: b, Reason: plan.ReasonRecreate, From: "ub"},
 			{Action: plan.CreateTeam, Team: "ml"},
 			{Action: plan.AddMember, Team: "ml", User: a, UserID: "ua", Role: model.RoleMember},
 		},

@@ -45,7 +45,7 @@ func (p *planner) planUsers() {
 		}
 		if li == none {
 			if d.Active {
-				p.create(d, "")
+				p.create(d, "", "")
 			}
 			continue
 		}
@@ -58,7 +58,7 @@ func (p *planner) planUsers() {
 		}
 		if !l.Active {
 			if w.recreate {
-				p.create(d, plan.ReasonRecreate)
+				p.create(d, plan.ReasonRecreate, l.ID)
 				if d.ExternalID != "" && p.extReported {
 					p.warnExternalIDElsewhere(d, l, "once the user is created again") // the create sends it
 				}
@@ -75,8 +75,10 @@ func (p *planner) planUsers() {
 }
 
 // create plans create_user for d, with the org role a new user needs.
-func (p *planner) create(d *model.User, reason string) {
-	c := plan.Change{Action: plan.CreateUser, User: wantName(d), Name: d.DisplayName, ExternalID: d.ExternalID, Reason: reason}
+// create plans the create of d, for reason; replaces is the id of the
+// deactivated account an invitation again replaces (plan.Change.From).
+func (p *planner) create(d *model.User, reason, replaces string) {
+	c := plan.Change{Action: plan.CreateUser, User: wantName(d), Name: d.DisplayName, ExternalID: d.ExternalID, Reason: reason, From: replaces}
 	if un := wantUserName(d); model.Key(un) != model.Key(wantEmail(d)) {
 		c.Username = un
 	}

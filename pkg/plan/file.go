@@ -26,7 +26,8 @@ type File struct {
 	Desired *Desired `json:"desired"`
 	// WrittenBy is the version of wbsync that wrote the file, for the
 	// messages of a refusal: a file another version wrote may be refused
-	// for what that version wrote otherwise, not for an edit. Not checked.
+	// for what that version wrote otherwise, not for an edit. Compared
+	// with nothing (a string, as any field's type is checked).
 	WrittenBy string `json:"wbsync_version,omitempty"`
 }
 

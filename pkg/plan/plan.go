@@ -76,7 +76,8 @@ type Change struct {
 	// From is the previous value of what the change replaces (a role, a
 	// display name), where known: on deactivate_user the user's org role
 	// when it is admin (or RoleUnreported), on remove_member the member's
-	// team role.
+	// team role, on a create_user that invites a deactivated user again
+	// (ReasonRecreate) the SCIM id of the account it replaces.
 	From string `json:"from,omitempty"`
 	// Name and ExternalID are the user's displayName and externalId
 	// (create_user, update_user: the new values; empty = not set).
