@@ -25,6 +25,7 @@ import (
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 	"github.com/wbsync/wbsync/pkg/sanitize"
+	"github.com/wbsync/wbsync/pkg/scim"
 )
 
 var applyCommand = &command{
@@ -656,6 +657,11 @@ func (a *applyRun) verify(ctx context.Context, rep *apply.Report) error {
 	}
 	if err != nil {
 		why := err.Error()
+		if n := rep.Deactivated(); n > 0 && errors.Is(err, scim.ErrUnauthorized) {
+			// The key's owner may be among those the last phase
+			// deactivated: no write came after to be refused.
+			why += apply.KeyLostNote(n)
+		}
 		if errors.Is(err, errInterrupted) || ctx.Err() != nil {
 			why, rep.Interrupted = interrupted, true // not errInterrupted's "nothing was written"
 		}

@@ -11,12 +11,14 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/wbsync/wbsync/pkg/emulator"
+	"github.com/wbsync/wbsync/pkg/model"
 )
 
 // W&B as it really behaves, through the CLI: handles, several emails,
@@ -158,18 +160,10 @@ func TestExportStaleCustomRoles(t *testing.T) {
 // /Roles (403) still exports, the custom roles written as read, with a
 // warning saying plan checks them.
 func TestExportRolesRefused(t *testing.T) {
-	f, err := os.Open(writeState(t, map[string]any{
+	seed := seedOf(t, map[string]any{
 		"users": []any{map[string]any{"userName": "a@example.com"}},
 		"teams": []any{map[string]any{"name": "ml", "members": []any{map[string]any{"userName": "a@example.com", "role": "Gone Role"}}}},
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	seed, err := emulator.ParseState(f)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	srv, err := emulator.New(emulator.Options{}, seed, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
 	if err != nil {
 		t.Fatal(err)
@@ -698,4 +692,63 @@ func TestReadAgainWhenTheOrganizationChanges(t *testing.T) {
 			t.Errorf("%d spoiled reads: wbsync read again already, yet says to run again:\n%s", tc.spoiled, r.stderr)
 		}
 	}
+}
+
+// TestKeyLostWithItsOwner: the key of a user the run deactivates stops
+// working once the deactivation is done (on Multi-tenant Cloud the user
+// leaves the organization, and their key with them); the verification
+// read is then refused, and says the key may have been the deactivated
+// user's. A run that deactivated no one does not say it.
+func TestKeyLostWithItsOwner(t *testing.T) {
+	for _, deactivates := range []bool{true, false} {
+		seed := seedOf(t, map[string]any{
+			"users": []any{
+				map[string]any{"userName": "admin@example.com", "organizationRole": "admin"},
+				map[string]any{"userName": "owner@example.com"},
+			},
+			"teams": []any{},
+		})
+		srv, err := emulator.New(emulator.Options{Deployment: string(model.SaaS)}, seed, zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var revoked atomic.Bool
+		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if revoked.Load() {
+				w.Header().Set("Content-Type", "application/scim+json")
+				w.WriteHeader(http.StatusUnauthorized)
+				_, _ = w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"401","detail":"invalid API key"}`))
+				return
+			}
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			srv.ServeHTTP(w, r)
+			// The last write of the run: the key goes with it.
+			revoked.Store(r.Method == http.MethodPatch)
+		}))
+		manifest := "version: 1\npolicy:\n  unmanagedUsers: deactivate\n  unmanagedGracePeriod: 0\nusers:\n  - email: admin@example.com\n    orgRole: admin\n"
+		if !deactivates {
+			manifest += "  - email: owner@example.com\n    orgRole: admin\n" // a write, no deactivation
+		}
+		r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", writeFile(t, "m.yaml", manifest), "--deployment", "saas", "--auto-approve")
+		said := strings.Contains(r.stderr, "(this run deactivated 1 user(s) before the key was refused: if the key was one of theirs, it lost its access with them; ")
+		if said != deactivates || !strings.Contains(r.stderr, "the verification read failed") || !strings.Contains(r.stderr, "401") {
+			t.Errorf("deactivates %t: exit %d, note said %t\n%s\n%s", deactivates, r.code, said, r.stdout, r.stderr)
+		}
+		hs.Close()
+	}
+}
+
+// seedOf is the emulator state m seeds, as --state would read it.
+func seedOf(t *testing.T, m map[string]any) *emulator.State {
+	t.Helper()
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, err := emulator.ParseState(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return seed
 }

@@ -143,6 +143,27 @@ func (r *runner) userOp(ctx context.Context, i int) error {
 	return r.send(ctx, []int{i}, f)
 }
 
+// KeyLostNote is what a refusal of the key after n deactivations the
+// server made in this run adds (a write's, or the verification read's): a
+// key is a user's, and one this run deactivated went with them (on
+// Multi-tenant Cloud, out of the organization), a likelier cause than a
+// typo.
+func KeyLostNote(n int) string {
+	return fmt.Sprintf(" (this run deactivated %d user(s) before the key was refused: if the key was one of theirs, it lost its access with them; apply with the key of an org-scoped service account, or of an org admin the manifest keeps)", n)
+}
+
+// Deactivated counts the deactivations of r the server made (ok, not
+// taken as done on a 404).
+func (r *Report) Deactivated() int {
+	n := 0
+	for _, res := range r.Results {
+		if res.Action == plan.DeactivateUser && res.Status == StatusOK && !res.NotFound {
+			n++
+		}
+	}
+	return n
+}
+
 // noteNotFound returns ctx noting, when the Writer can say so
 // (notFoundNoter), that a removal or deactivation sent with it was answered
 // 404 and taken as done, and a function that reads the note.
@@ -273,10 +294,7 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 		if res.HTTPStatus == http.StatusUnauthorized {
 			r.noteKeyRefused(ctx, i, err)
 			if n := r.deactivated.Load(); n > 0 && r.refused.Load() == int64(i)+1 {
-				// A key is a user's: one this run deactivated went
-				// with them (on Multi-tenant Cloud, out of the
-				// organization), a likelier cause than a typo.
-				res.Error += fmt.Sprintf(" (this run deactivated %d user(s) before the key was refused: if the key was one of theirs, it lost its access with them; apply with the key of an org-scoped service account, or of an org admin the manifest keeps)", n)
+				res.Error += KeyLostNote(int(n))
 			}
 		}
 	}
