@@ -50,8 +50,10 @@ type Result struct {
 	// (empty when unknown, such as after a failed create).
 	UserID string `json:"user_id,omitempty"`
 	TeamID string `json:"team_id,omitempty"`
-	// From is the change's from: the previous role or name, and "admin"
-	// on the deactivation of an org admin or the removal of a team admin.
+	// From is the change's from: the previous role or name, "admin" on
+	// the deactivation of an org admin or the removal of a team admin, and
+	// on a create_user that invites a deactivated user again the id of
+	// the account it replaces.
 	From string `json:"from,omitempty"`
 	// Role is the role the operation gives: set_org_role's and
 	// set_team_role's new role, the role of an add_member.
@@ -283,28 +285,38 @@ func Verify(before, after plan.Plan, results []Result, have model.State) *Verifi
 // again (unresolved_member), so without this the verification would
 // find the organization matching.
 func stillListed(before plan.Plan, results []Result, have model.State, remaining []plan.Change) []plan.Change {
-	var teams map[string]*model.Team
-	var out []plan.Change
+	type membership struct{ team, user string }
+	taken := func(res Result) bool {
+		return res.Action == plan.RemoveMember && res.Status == StatusOK && res.NotFound
+	}
+	teams := map[string]bool{} // the teams of such removals
 	for i, res := range results {
-		if i >= len(before.Changes) || res.Action != plan.RemoveMember || res.Status != StatusOK || !res.NotFound {
-			continue
+		if i < len(before.Changes) && taken(res) {
+			teams[res.TeamID] = true
 		}
-		if teams == nil {
-			teams = make(map[string]*model.Team, len(have.Teams))
-			for j := range have.Teams {
-				teams[have.Teams[j].ID] = &have.Teams[j]
+	}
+	if len(teams) == 0 {
+		return nil
+	}
+	listed, planned := map[membership]bool{}, map[membership]bool{}
+	for _, t := range have.Teams {
+		if teams[t.ID] {
+			for _, m := range t.Members {
+				listed[membership{t.ID, m.UserID}] = true
 			}
 		}
-		t := teams[res.TeamID]
-		if t == nil || !slices.ContainsFunc(t.Members, func(m model.Member) bool { return m.UserID == res.UserID }) {
-			continue
+	}
+	for _, c := range remaining {
+		if c.Action == plan.RemoveMember {
+			planned[membership{c.TeamID, c.UserID}] = true
 		}
-		if slices.ContainsFunc(remaining, func(c plan.Change) bool {
-			return c.Action == plan.RemoveMember && c.TeamID == res.TeamID && c.UserID == res.UserID
-		}) {
-			continue
+	}
+	var out []plan.Change
+	for i, res := range results {
+		if k := (membership{res.TeamID, res.UserID}); i < len(before.Changes) && taken(res) && res.UserID != "" && listed[k] && !planned[k] {
+			planned[k] = true
+			out = append(out, before.Changes[i])
 		}
-		out = append(out, before.Changes[i])
 	}
 	return out
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
@@ -177,5 +178,36 @@ func BenchmarkRun(b *testing.B) {
 			b.Fatalf("Run: %v, %d failed", err, rep.Failed)
 		}
 		b.ReportMetric(float64(rep.Requests), "requests/op")
+	}
+}
+
+// BenchmarkVerifyStillListed: the verification of 50,000 removals taken as
+// done on a 404 (a proxy answering 404 to every one) whose team the read
+// still lists them all in, planned again by the read or not: linear in the
+// removals and the team's members (it was quadratic: 3.5 s and 13 s).
+func BenchmarkVerifyStillListed(b *testing.B) {
+	const n = 50000
+	var before, again plan.Plan
+	results := make([]Result, n)
+	team := model.Team{ID: "T", Name: "ml"}
+	for i := range n {
+		id := fmt.Sprintf("u%07d", i)
+		c := plan.Change{Action: plan.RemoveMember, User: id + "@x.com", UserID: id, Team: "ml", TeamID: "T"}
+		before.Changes = append(before.Changes, c)
+		results[i] = Result{Action: c.Action, User: c.User, UserID: id, Team: "ml", TeamID: "T", Status: StatusOK, NotFound: true}
+		team.Members = append(team.Members, model.Member{UserID: id})
+	}
+	have := model.State{Teams: []model.Team{team}}
+	for _, tc := range []struct {
+		name  string
+		after plan.Plan
+	}{{"not-planned-again", again}, {"planned-again", before}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				if v := Verify(before, tc.after, results, have); v.Remaining != n || v.NotFound != n {
+					b.Fatalf("remaining %d, not found %d; want %d", v.Remaining, v.NotFound, n)
+				}
+			}
+		})
 	}
 }
