@@ -560,3 +560,27 @@ func TestVerifyNotFoundRemovalStillListed(t *testing.T) {
 		t.Fatalf("verification %+v: want the one removal, once", v)
 	}
 }
+
+// TestVerifyPairsByIDs: a remaining change is paired with the change of
+// the plan applied by its ids where that plan had them (two live teams
+// share a name: the removal from g1 was answered 404, the one from g2 was
+// made and undone), and by name where it had none (a team and a user
+// this run created).
+func TestVerifyPairsByIDs(t *testing.T) {
+	applied := planOf(
+		ch(plan.RemoveMember, "d@x.com", "ud", "dup", "g1"),
+		ch(plan.RemoveMember, "d@x.com", "ud", "dup", "g2"),
+		ch(plan.AddMember, "n@x.com", "", "ml", ""),
+	)
+	results := make([]Result, len(applied.Changes))
+	for i, c := range applied.Changes {
+		results[i] = Result{Action: c.Action, User: c.User, Team: c.Team, UserID: c.UserID, TeamID: c.TeamID, Status: StatusOK, NotFound: c.TeamID == "g1"}
+	}
+	v := Verify(applied, planOf(
+		ch(plan.RemoveMember, "d@x.com", "ud", "dup", "g2"),
+		ch(plan.AddMember, "n@x.com", "un", "ml", "tml"), // ids now
+	), results, model.State{})
+	if v.Undone != 2 || v.NotFound != 0 || v.New != 0 {
+		t.Fatalf("undone %d, not found %d, new %d; want 2, 0, 0", v.Undone, v.NotFound, v.New)
+	}
+}

@@ -335,16 +335,21 @@ func stillListed(before plan.Plan, results []Result, have model.State, remaining
 //   - notFound, those paired with a change results reports ok because
 //     the server answered it had nothing to remove (Result.NotFound).
 func pairChanges(before plan.Plan, results []Result, remaining []plan.Change) (n, lifted, undone, notFound int) {
+	// A change is paired by its action, user and team, and by their ids
+	// where the plan applied had them: two live teams may share a name
+	// (pinned by id), two accounts a label; a user or team this run
+	// created had no id then, and has one now.
 	type about struct {
-		action     plan.Action
-		user, team string
+		action         plan.Action
+		user, team     string
+		userID, teamID string
 	}
 	had := make(map[about]int, len(before.Changes))
 	made := map[about]int{}      // of had, those results reports ok
 	gone := map[about]int{}      // of made, those taken as done on a 404
 	emailed := map[string]bool{} // users whose email the plan updates
 	for i, c := range before.Changes {
-		k := about{c.Action, c.User, c.Team}
+		k := about{c.Action, c.User, c.Team, c.UserID, c.TeamID}
 		had[k]++
 		if i < len(results) && results[i].Status == StatusOK {
 			made[k]++
@@ -362,8 +367,16 @@ func pairChanges(before plan.Plan, results []Result, remaining []plan.Change) (n
 			unprotected[w.User] = true
 		}
 	}
+	pair := func(c plan.Change) (about, bool) {
+		for _, ids := range [][2]string{{c.UserID, c.TeamID}, {"", c.TeamID}, {c.UserID, ""}, {"", ""}} {
+			if k := (about{c.Action, c.User, c.Team, ids[0], ids[1]}); had[k] > 0 {
+				return k, true
+			}
+		}
+		return about{}, false
+	}
 	for _, c := range remaining {
-		if k := (about{c.Action, c.User, c.Team}); had[k] > 0 {
+		if k, ok := pair(c); ok {
 			had[k]--
 			switch {
 			case gone[k] > 0:
