@@ -60,14 +60,18 @@ func (r *runner) do(ctx context.Context, i int) error {
 		ctx, notFound := r.noteNotFound(ctx)
 		err = r.send(ctx, []int{i}, func(ctx context.Context) error { return r.w.RemoveMember(ctx, tid, uid) })
 		r.markNotFound(i, err, notFound)
-		if status, detail := statusOf(err); status == http.StatusBadRequest && !outcomeUnknown(err) && r.replacedBy(c) != "" {
+		status, detail := statusOf(err)
+		if status != http.StatusBadRequest || outcomeUnknown(err) {
+			return err
+		}
+		if id := r.replacedBy(c); id != "" {
 			// On Multi-tenant Cloud an invitation of a deactivated user
 			// makes a new account, in no team: the old account, and its
 			// membership, went with it, and the server may refuse the
 			// removal of an id it no longer knows. The verification shows
 			// whether the membership is gone.
 			r.log.Info("a removal of an account this run's invitation replaced was refused 400: taken as done (the old account is gone, and its membership with it)",
-				zap.String("user", c.User), zap.String("team", c.Team), zap.String("old_id", uid), zap.String("new_id", r.replacedBy(c)), zap.Error(err))
+				zap.String("user", c.User), zap.String("team", c.Team), zap.String("old_id", uid), zap.String("new_id", id), zap.Error(err))
 			res.NotFound = true
 			res.HTTPStatus, res.Detail = status, detail
 			return nil
@@ -141,27 +145,6 @@ func (r *runner) userOp(ctx context.Context, i int) error {
 		f = func(ctx context.Context) error { return r.w.SetTeamRole(ctx, id, c.Team, c.Role) }
 	}
 	return r.send(ctx, []int{i}, f)
-}
-
-// KeyLostNote is what a refusal of the key after n deactivations the
-// server made in this run adds (a write's, or the verification read's): a
-// key is a user's, and one this run deactivated went with them (on
-// Multi-tenant Cloud, out of the organization), a likelier cause than a
-// typo.
-func KeyLostNote(n int) string {
-	return fmt.Sprintf(" (this run deactivated %d user(s) before the key was refused: if the key was one of theirs, it lost its access with them; apply with the key of an org-scoped service account, or of an org admin the manifest keeps)", n)
-}
-
-// Deactivated counts the deactivations of r the server made (ok, not
-// taken as done on a 404).
-func (r *Report) Deactivated() int {
-	n := 0
-	for _, res := range r.Results {
-		if res.Action == plan.DeactivateUser && res.Status == StatusOK && !res.NotFound {
-			n++
-		}
-	}
-	return n
 }
 
 // noteNotFound returns ctx noting, when the Writer can say so
@@ -286,7 +269,7 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 			s.StopSeatWrites() // those waiting for their turn are not sent either
 		}
 	}
-	if c.Action == plan.DeactivateUser && res.Status == StatusOK && !res.NotFound {
+	if res.deactivatedByServer() {
 		r.deactivated.Add(1)
 	}
 	if status, detail := statusOf(err); status != 0 || detail != "" {

@@ -99,6 +99,32 @@ type Result struct {
 	existing string
 }
 
+// deactivatedByServer reports whether res is a deactivation the server
+// made (ok, not taken as done on a 404).
+func (res *Result) deactivatedByServer() bool {
+	return res.Action == plan.DeactivateUser && res.Status == StatusOK && !res.NotFound
+}
+
+// Deactivated counts the deactivations of r the server made.
+func (r *Report) Deactivated() int {
+	n := 0
+	for i := range r.Results {
+		if r.Results[i].deactivatedByServer() {
+			n++
+		}
+	}
+	return n
+}
+
+// KeyLostNote is what a refusal of the key after n deactivations the
+// server made in this run adds (a write's, or the verification read's): a
+// key is a user's, and one this run deactivated went with them (on
+// Multi-tenant Cloud, out of the organization), a likelier cause than a
+// typo.
+func KeyLostNote(n int) string {
+	return fmt.Sprintf(" (this run deactivated %d user(s) before the key was refused: if the key was one of theirs, it lost its access with them; apply with the key of an org-scoped service account, or of an org admin the manifest keeps)", n)
+}
+
 // ReportFormat is the JSON report's format_version: fields may be added,
 // none removed or renamed, as in the plan JSON's format 1.
 const ReportFormat = "1"
