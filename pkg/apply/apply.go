@@ -134,7 +134,7 @@ const reasonKeyRefused = "not sent: the server refused the API key (401) on an e
 // because an earlier one was refused for the organization's seat limit:
 // each would be refused alike (1,200 refusals, each with the hint), and a
 // seat this run frees comes only with the deactivations, after them.
-const reasonSeatLimit = "not sent: the organization's seat limit was reached on an earlier create or reactivation (any deactivations run after creates, so seats they may free serve the next apply at the earliest)"
+const reasonSeatLimit = "not sent: the organization's seat limit was reached on an earlier create or reactivation (deactivations run after creates, so seats they may free are usable from the next apply on)"
 
 // Run applies the plan's changes in order and records every operation's
 // outcome. It never stops at the first failure: independent operations

@@ -520,7 +520,7 @@ func TestRunNotFoundMarked(t *testing.T) {
 	}
 	for _, want := range []string{
 		"  (1 of them this run made, answered ok, and are not in effect: ",
-		"  (2 of them this run took as done because the server answered that what they change was not there (a 404, or a 400 for an account an invitation replaced), yet they remain: ",
+		"  (2 of them this run took as done because the server answered that they had nothing to change (a 404, or a 400 for the old account of a user invited again), yet they remain: ",
 	} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("text lacks %q:\n%s", want, buf.String())

@@ -622,7 +622,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "  (%d of them this run made, answered ok, and are not in effect: someone changed them back while apply ran, or the server did not keep them)\n", v.Undone)
 		}
 		if v.NotFound > 0 && v.Error == "" {
-			fmt.Fprintf(&b, "  (%d of them this run took as done because the server answered that what they change was not there (a 404, or a 400 for an account an invitation replaced), yet they remain: the answer was not about them, such as a proxy's, or one for an id the server does not route)\n", v.NotFound)
+			fmt.Fprintf(&b, "  (%d of them this run took as done because the server answered that they had nothing to change (a 404, or a 400 for the old account of a user invited again), yet they remain: the answer was not about them (a proxy's, or one for an id the server does not route), or the team keeps listing an old account's id, which no plan removes: remove that member in W&B)\n", v.NotFound)
 		}
 		if v.Unchecked > 0 {
 			fmt.Fprintf(&b, "  (%d role assertion(s) not checked: the server does not report roles)\n", v.Unchecked)
