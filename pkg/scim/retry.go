@@ -119,6 +119,18 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 				}
 				return nil, &Error{Method: r.cl.method, Path: r.c.pathOf(r.cl), fatal: true, stopped: interrupted, neverSent: true, Detail: detail}
 			}
+			var e *Error
+			if !interrupted && errors.As(lastErr, &e) {
+				// Writes or seats stopped: this attempt never went out,
+				// and the request ends on the earlier one's failure, for
+				// that reason (not "gave up after N attempts").
+				r.attempts--
+				r.retrying = false
+				if r.notApplied {
+					e.Detail = strings.TrimPrefix(e.Detail+"; a look-up after that answer found it not made", "; ")
+				}
+				e.Detail += "; not tried again: " + strings.TrimPrefix(err.Error(), "not sent: ")
+			}
 			return nil, lastErr
 		}
 		lastErr = err

@@ -154,6 +154,35 @@ func TestRemoveMember404IsDone(t *testing.T) {
 	}
 }
 
+// TestCreateNotTriedAgainForTheSeatLimit: a create whose answer was lost,
+// looked up and not found, and whose retry the seat limit then stops
+// (another create was refused for it) ends on the first attempt's failure
+// and says why it was not tried again: one attempt sent, none counted
+// that was not ("gave up after 2 attempts" read as two).
+func TestCreateNotTriedAgainForTheSeatLimit(t *testing.T) {
+	f, srv := newFake(t)
+	c := testClient(t, srv.URL)
+	var posts atomic.Int32
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPost {
+			return false
+		}
+		posts.Add(1)
+		c.StopSeatWrites() // another create met the seat limit meanwhile
+		drop(w)
+		return true
+	}
+	_, err := c.CreateUser(context.Background(), model.User{UserName: "new@x.com"})
+	var e *Error
+	if err == nil || !errors.As(err, &e) || e.OutcomeUnknown() || posts.Load() != 1 {
+		t.Fatalf("%d POSTs, err %v: want one, failed (looked up: not made)", posts.Load(), err)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "gave up after") || !strings.Contains(msg, "; a look-up after that answer found it not made; not tried again: the organization's seat limit was reached on an earlier write") {
+		t.Fatalf("err %q: want the look-up and the seat limit named, no give-up", msg)
+	}
+}
+
 // TestNotFoundAfterALostAnswerIsOurs: a removal or saas deactivation
 // whose first attempt's answer was lost and whose retry is answered 404
 // is done (the first attempt did it), and not noted not found: the
