@@ -498,6 +498,7 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 		once.Do(func() { close(abandon) })
 		return reported
 	}
+	writesOver.Store(false)
 	abandoning.Store(&hook)
 	defer func() {
 		abandoning.Store(nil)
@@ -513,6 +514,7 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 		DrainTimeout: f.conn.timeout,
 		Redactor:     inv.redactor(),
 	})
+	writesOver.Store(true) // what is left is the verification and the report
 	if rep == nil {
 		return exitError, runErr
 	}

@@ -209,7 +209,11 @@ func watchSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, say fun
 	}
 	s := <-sigs
 	second := "a second signal exits at once"
-	if abandoning.Load() != nil {
+	switch {
+	case abandoning.Load() != nil && writesOver.Load():
+		// An apply verifying or saving its report.
+		second = "a second signal exits once the report is saved, within a second"
+	case abandoning.Load() != nil:
 		// An apply writing: its writes in flight finish first.
 		second = "a second signal gives up the writes in flight and exits once the report is saved, within a second"
 	}
@@ -241,6 +245,10 @@ func watchSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, say fun
 // up the writes in flight, and waits on the channel it returns, closed
 // once the report is saved and printed (or the run ended without one).
 var abandoning atomic.Pointer[func() <-chan struct{}]
+
+// writesOver is set once the apply abandoning belongs to has made its
+// writes: a first signal's notice then promises no writes to give up.
+var writesOver atomic.Bool
 
 // abandonWait is the longest a second signal waits for that.
 const abandonWait = time.Second

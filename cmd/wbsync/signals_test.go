@@ -411,13 +411,7 @@ func secondSignal(t *testing.T, ignoredAtStart, withReport bool) {
 	if ignoredAtStart {
 		cmd = exec.Command("sh", append([]string{"-c", `trap "" INT; exec "$0" "$@"`, testBinary(t)}, args...)...)
 	}
-	cmd.Env = []string{"WANDB_API_KEY=" + testKey, "WBSYNC_URL=" + hs.URL + "/scim", "PATH=" + os.Getenv("PATH")}
-	var stderr, stdout safeBuffer
-	cmd.Stderr, cmd.Stdout = &stderr, &stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
+	stdout, stderr := startAt(t, cmd, hs.URL)
 	select {
 	case <-inFlight:
 	case <-time.After(hangTimeout):
@@ -426,7 +420,7 @@ func secondSignal(t *testing.T, ignoredAtStart, withReport bool) {
 	cmd.Process.Signal(os.Interrupt) // drain: the write may take up to --timeout (10m)
 	waitFor(t, func() bool {
 		return strings.Contains(stderr.String(), "stopping (a second signal gives up the writes in flight and exits once the report is saved, within a second)")
-	}, &stderr)
+	}, stderr)
 	cmd.Process.Signal(os.Interrupt) // the second: at once
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -467,6 +461,71 @@ func secondSignal(t *testing.T, ignoredAtStart, withReport bool) {
 	case <-time.After(hangTimeout):
 		t.Fatalf("the second signal did not end the process\n%s", stderr.String())
 	}
+}
+
+// TestSignalWhileVerifying: a signal during apply's verification read,
+// after every write was answered, promises no writes to give up: the
+// notice says a second signal exits once the report is saved; the run
+// ends with the verification not run and the report saying interrupted.
+func TestSignalWhileVerifying(t *testing.T) {
+	srv := newEmulator(t, "")
+	var wrote atomic.Bool
+	verifying := make(chan struct{}, 1)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			wrote.Store(true)
+		} else if wrote.Load() {
+			select {
+			case verifying <- struct{}{}:
+			default:
+			}
+			<-r.Context().Done() // the verification read never answers
+			return
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\nteams: []\n")
+	cmd := exec.Command(testBinary(t), "apply", "-f", m, "--auto-approve", "-o", "json")
+	stdout, stderr := startAt(t, cmd, hs.URL)
+	select {
+	case <-verifying:
+	case <-time.After(hangTimeout):
+		t.Fatalf("no verification read arrived:\n%s", stderr.String())
+	}
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(hangTimeout):
+		t.Fatalf("the signal did not end the verification\n%s", stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "stopping (a second signal exits once the report is saved, within a second)") || strings.Contains(stderr.String(), "gives up the writes in flight") {
+		t.Errorf("the notice promises writes to give up, or says nothing:\n%s", stderr.String())
+	}
+	var rep struct {
+		Interrupted bool `json:"interrupted"`
+		OK          int  `json:"ok"`
+	}
+	if err := json.Unmarshal([]byte(stdout.String()), &rep); err != nil || !rep.Interrupted || rep.OK != 1 {
+		t.Errorf("report %+v (%v), want interrupted with the create ok:\n%s", rep, err, stdout.String())
+	}
+}
+
+// startAt starts cmd, a wbsync command, against the SCIM server at url
+// (its /scim), with the test key, and returns its stdout and stderr; it
+// is killed when the test ends.
+func startAt(t *testing.T, cmd *exec.Cmd, url string) (stdout, stderr *safeBuffer) {
+	t.Helper()
+	cmd.Env = []string{"WANDB_API_KEY=" + testKey, "WBSYNC_URL=" + url + "/scim", "PATH=" + os.Getenv("PATH")}
+	stdout, stderr = &safeBuffer{}, &safeBuffer{}
+	cmd.Stderr, cmd.Stdout = stderr, stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return stdout, stderr
 }
 
 // waitFor polls cond until it holds (a condition, never a fixed sleep).
