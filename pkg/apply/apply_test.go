@@ -234,10 +234,7 @@ func TestRunMissingIDFailsWithoutSending(t *testing.T) {
 }
 
 func TestRunIndependentFailuresContinue(t *testing.T) {
-	var changes []plan.Change
-	for i := range 5 {
-		changes = append(changes, ch(plan.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
-	}
+	changes := creates(5)
 	changes = append(changes,
 		plan.Change{Action: plan.UpdateUser, User: "v@x.com", UserID: "uv", Name: "V"},
 		plan.Change{Action: plan.UpdateUser, User: "w@x.com", UserID: "uw", Name: "W"},

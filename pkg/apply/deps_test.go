@@ -1,7 +1,6 @@
 package apply
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -344,15 +343,12 @@ func TestRunSeatLimitSendsNoMoreCreates(t *testing.T) {
 		"add_member n7@x.com@ml":   {StatusSkipped, "depends on create_user n7@x.com, which was skipped", 7},
 		"deactivate_user d@x.com@": {StatusOK, "", -1},
 	})
-	var buf strings.Builder
-	if err := rep.WriteText(&buf); err != nil {
-		t.Fatal(err)
+	text := textOf(t, rep)
+	if n := strings.Count(text, "skipped: create_user"); n != caps.ListedNotStarted {
+		t.Errorf("%d skipped creates listed, want %d, then counted:\n%s", n, caps.ListedNotStarted, text)
 	}
-	if n := strings.Count(buf.String(), "skipped: create_user"); n != caps.ListedNotStarted {
-		t.Errorf("%d skipped creates listed, want %d, then counted:\n%s", n, caps.ListedNotStarted, buf.String())
-	}
-	if !strings.Contains(buf.String(), "more operation(s): "+reasonSeatLimit) {
-		t.Errorf("the rest not counted:\n%s", buf.String())
+	if !strings.Contains(text, "more operation(s): "+reasonSeatLimit) {
+		t.Errorf("the rest not counted:\n%s", text)
 	}
 }
 
@@ -394,12 +390,9 @@ func TestRunMarksAdoptedCreates(t *testing.T) {
 	if !got["b@x.com"] || got["a@x.com"] {
 		t.Errorf("adopted = %v, want b@x.com only", got)
 	}
-	var buf bytes.Buffer
-	if err := rep.WriteJSON(&buf); err != nil {
-		t.Fatal(err)
-	}
-	if strings.Count(buf.String(), `"adopted": true`) != 1 {
-		t.Errorf("JSON report:\n%s", buf.String())
+	js := jsonOf(t, rep)
+	if strings.Count(js, `"adopted": true`) != 1 {
+		t.Errorf("JSON report:\n%s", js)
 	}
 }
 
@@ -514,25 +507,19 @@ func TestRunNotFoundMarked(t *testing.T) {
 	if v := rep.Verification; v.NotFound != 2 || v.Undone != 1 {
 		t.Fatalf("not found %d, undone %d; want 2 and 1", v.NotFound, v.Undone)
 	}
-	var buf bytes.Buffer
-	if err := rep.WriteText(&buf); err != nil {
-		t.Fatal(err)
-	}
+	text := textOf(t, rep)
 	for _, want := range []string{
 		"  (1 of them this run made, answered ok, and are not in effect: ",
 		"  (2 of them this run took as done because the server answered that they had nothing to change (a 404, or a 400 for the old account of a user invited again), yet they remain: ",
 	} {
-		if !strings.Contains(buf.String(), want) {
-			t.Errorf("text lacks %q:\n%s", want, buf.String())
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
 		}
 	}
-	var js bytes.Buffer
-	if err := rep.WriteJSON(&js); err != nil {
-		t.Fatal(err)
-	}
+	js := jsonOf(t, rep)
 	for _, want := range []string{`"not_found_changes": 2`, `"undone_changes": 1`, `"not_found": true`} {
-		if !strings.Contains(js.String(), want) {
-			t.Errorf("JSON lacks %s:\n%s", want, js.String())
+		if !strings.Contains(js, want) {
+			t.Errorf("JSON lacks %s:\n%s", want, js)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package apply
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -44,11 +43,8 @@ func TestRunStopsWritingAfterTheKeyIsRefused(t *testing.T) {
 			t.Errorf("result %d: %+v, want skipped for the refused key, caused by 2", i+3, res)
 		}
 	}
-	var text bytes.Buffer
-	if err := rep.WriteText(&text); err != nil {
-		t.Fatal(err)
-	}
-	out := text.String()
+	text := textOf(t, rep)
+	out := text
 	if n := strings.Count(out, "skipped: "); n != caps.ListedNotStarted+1 {
 		t.Errorf("%d skipped lines, want %d named and one counting the rest:\n%s", n, caps.ListedNotStarted, out)
 	}
@@ -128,10 +124,7 @@ func (p *probingWriter) StopWrites() { p.stops.Add(1) }
 // read does not (the server refused that write alone) fails that write
 // only, and after caps.KeyProbes reads no more are made.
 func TestRunKeyCheckedBeforeHalting(t *testing.T) {
-	var changes []plan.Change
-	for i := range 10 {
-		changes = append(changes, ch(plan.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
-	}
+	changes := creates(10)
 	for _, revoked := range []bool{true, false} {
 		var sent atomic.Int32
 		w := &probingWriter{refused: revoked, fakeWriter: &fakeWriter{fail: func(c call) error {

@@ -312,16 +312,15 @@ func Verify(before, after plan.Plan, results []Result, have model.State) *Verifi
 // find the organization matching.
 func stillListed(before plan.Plan, results []Result, have model.State, remaining []plan.Change) []plan.Change {
 	type membership struct{ team, user string }
-	taken := func(res Result) bool {
-		return res.Action == plan.RemoveMember && res.Status == StatusOK && res.NotFound
-	}
-	teams := map[string]bool{} // the teams of such removals
-	for i, res := range results {
-		if i < len(before.Changes) && taken(res) {
+	var taken []int            // such removals
+	teams := map[string]bool{} // and their teams
+	for i, res := range results[:min(len(results), len(before.Changes))] {
+		if res.Action == plan.RemoveMember && res.Status == StatusOK && res.NotFound && res.UserID != "" {
+			taken = append(taken, i)
 			teams[res.TeamID] = true
 		}
 	}
-	if len(teams) == 0 {
+	if len(taken) == 0 {
 		return nil
 	}
 	listed, planned := map[membership]bool{}, map[membership]bool{}
@@ -338,8 +337,8 @@ func stillListed(before plan.Plan, results []Result, have model.State, remaining
 		}
 	}
 	var out []plan.Change
-	for i, res := range results {
-		if k := (membership{res.TeamID, res.UserID}); i < len(before.Changes) && taken(res) && res.UserID != "" && listed[k] && !planned[k] {
+	for _, i := range taken {
+		if k := (membership{results[i].TeamID, results[i].UserID}); listed[k] && !planned[k] {
 			planned[k] = true
 			out = append(out, before.Changes[i])
 		}

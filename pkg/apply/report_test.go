@@ -338,19 +338,13 @@ func TestVerifyUndoneChanges(t *testing.T) {
 	if v := rep.Verification; v.Undone != 1 || v.New != 1 {
 		t.Fatalf("undone %d, new %d; want 1 and 1", v.Undone, v.New)
 	}
-	var buf bytes.Buffer
-	if err := rep.WriteText(&buf); err != nil {
-		t.Fatal(err)
+	text := textOf(t, rep)
+	if want := "  (1 of them this run made, answered ok, and are not in effect: someone changed them back while apply ran, or the server did not keep them)\n"; !strings.Contains(text, want) {
+		t.Errorf("text lacks %q:\n%s", want, text)
 	}
-	if want := "  (1 of them this run made, answered ok, and are not in effect: someone changed them back while apply ran, or the server did not keep them)\n"; !strings.Contains(buf.String(), want) {
-		t.Errorf("text lacks %q:\n%s", want, buf.String())
-	}
-	var js bytes.Buffer
-	if err := rep.WriteJSON(&js); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(js.String(), `"undone_changes": 1`) {
-		t.Errorf("JSON lacks undone_changes:\n%s", js.String())
+	js := jsonOf(t, rep)
+	if !strings.Contains(js, `"undone_changes": 1`) {
+		t.Errorf("JSON lacks undone_changes:\n%s", js)
 	}
 }
 
@@ -605,4 +599,24 @@ func TestReportNamesTheRoleGiven(t *testing.T) {
 	if !strings.Contains(js.String(), `"role": "admin"`) || !strings.Contains(js.String(), `"from": "member"`) {
 		t.Errorf("JSON lacks the role given or replaced:\n%s", js.String())
 	}
+}
+
+// textOf is rep's text report.
+func textOf(t *testing.T, rep *Report) string {
+	t.Helper()
+	var b strings.Builder
+	if err := rep.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// jsonOf is rep's JSON report.
+func jsonOf(t *testing.T, rep *Report) string {
+	t.Helper()
+	var b strings.Builder
+	if err := rep.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

@@ -50,10 +50,7 @@ func (g *gate) now() (inflight, maxSeen int) {
 
 func TestRunConcurrencyBounded(t *testing.T) {
 	const n, limit = 12, 3
-	var changes []plan.Change
-	for i := range n {
-		changes = append(changes, ch(plan.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
-	}
+	changes := creates(n)
 	g := newGate(n)
 	w := &fakeWriter{hook: g.hook}
 	done := make(chan *Report, 1)
@@ -122,10 +119,7 @@ func TestRunOneTeamsChunksAreSequential(t *testing.T) {
 func TestRunContextCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var changes []plan.Change
-	for i := range 5 {
-		changes = append(changes, ch(plan.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
-	}
+	changes := creates(5)
 	changes = append(changes,
 		ch(plan.AddMember, "u0@x.com", "", "ml", "tml"),
 		ch(plan.DeactivateUser, "z@x.com", "uz", "", ""),
@@ -158,10 +152,7 @@ func TestRunContextCancel(t *testing.T) {
 
 func BenchmarkRun(b *testing.B) {
 	// Onboarding 1,000 users into 50 teams (5,000 memberships).
-	var changes []plan.Change
-	for i := range 1000 {
-		changes = append(changes, ch(plan.CreateUser, fmt.Sprintf("u%d@x.com", i), "", "", ""))
-	}
+	changes := creates(1000)
 	for j := range 50 {
 		changes = append(changes, ch(plan.CreateTeam, "", "", fmt.Sprintf("team%d", j), ""))
 	}

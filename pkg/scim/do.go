@@ -291,8 +291,7 @@ type adoptKey struct{}
 // exists (409) and the existing one was taken as created (an info line
 // says so too). apply's report marks such creates "adopted".
 func (c *Client) NoteAdoption(ctx context.Context) (context.Context, func() bool) {
-	f := new(atomic.Bool)
-	return context.WithValue(ctx, adoptKey{}, f), f.Load
+	return withFlag(ctx, adoptKey{})
 }
 
 // notFoundKey keys the flag NoteNotFound puts in a context.
@@ -303,8 +302,21 @@ type notFoundKey struct{}
 // and taken as done (the member or user was gone already), so that
 // apply's report can tell it from one the server made.
 func (c *Client) NoteNotFound(ctx context.Context) (context.Context, func() bool) {
+	return withFlag(ctx, notFoundKey{})
+}
+
+// withFlag returns ctx carrying a new flag under key, and a function that
+// reads it; raise sets it.
+func withFlag(ctx context.Context, key any) (context.Context, func() bool) {
 	f := new(atomic.Bool)
-	return context.WithValue(ctx, notFoundKey{}, f), f.Load
+	return context.WithValue(ctx, key, f), f.Load
+}
+
+// raise sets the flag withFlag put in ctx under key, if any.
+func raise(ctx context.Context, key any) {
+	if f, ok := ctx.Value(key).(*atomic.Bool); ok {
+		f.Store(true)
+	}
 }
 
 // notedNotFound sets the flag NoteNotFound put in ctx, if any, for err,
@@ -315,9 +327,7 @@ func notedNotFound(ctx context.Context, err error) {
 	if errors.As(err, &e) && e.OutcomeUnknown() {
 		return
 	}
-	if f, ok := ctx.Value(notFoundKey{}).(*atomic.Bool); ok {
-		f.Store(true)
-	}
+	raise(ctx, notFoundKey{})
 }
 
 // countWrite counts one write request in ctx's counter, if it has one.

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 
 	"go.uber.org/zap"
 
@@ -206,9 +205,7 @@ func (c *Client) checkUser(cl call, status int, u *User, name, email string) err
 // this run: the flag NoteAdoption put in ctx, if any, is set (the report
 // marks the create "adopted").
 func (c *Client) adopted(ctx context.Context, err error, kind, name, id string) {
-	if f, ok := ctx.Value(adoptKey{}).(*atomic.Bool); ok {
-		f.Store(true)
-	}
+	raise(ctx, adoptKey{})
 	status := http.StatusConflict
 	var e *Error
 	if errors.As(err, &e) {
