@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# lint.sh: staticcheck, and actionlint on the GitHub Actions recipes (go vet
-# and gofmt run once, in `make test`). The tools run with
+# lint.sh: staticcheck, go vet for other platforms, and actionlint on the
+# GitHub Actions recipes (go vet and gofmt for this platform run once, in
+# `make test`). The tools run with
 # `go run PKG@VERSION`, which neither adds them to go.mod/go.sum nor needs
 # them installed; the first run downloads them into
 # the module cache. actionlint also checks `run:` scripts with ShellCheck
@@ -17,6 +18,14 @@ step() { printf '== %s\n' "$*"; }
 
 step "staticcheck ($STATICCHECK)"
 $GO run "$STATICCHECK" ./... || status=1
+
+# The code and its tests build beyond linux/amd64: another OS (no named
+# pipes, no rusage, no uid) and a 32-bit int. go vet type-checks the tests
+# too, which go build would not.
+for target in windows/amd64 linux/386; do
+  step "go vet for $target"
+  GOOS=${target%/*} GOARCH=${target#*/} $GO vet ./... || status=1
+done
 
 step "actionlint ($ACTIONLINT) on examples/ci/github"
 command -v shellcheck >/dev/null 2>&1 || echo "(shellcheck not on PATH: run: scripts are not shell-checked)"

@@ -13,7 +13,6 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -479,9 +478,7 @@ func TestManifestDirPipeRefused(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "org.yaml"), []byte("version: 1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.yml"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	mkfifo(t, filepath.Join(dir, "pipe.yml"))
 	r := wb(t, nil, "validate", "-f", dir)
 	if r.code != exitError || !strings.Contains(r.stderr, "pipe.yml is not a regular file") {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
@@ -592,9 +589,7 @@ func TestManifestFilesBoundedInAll(t *testing.T) {
 	// Refused by the files' sizes before any is read: a first file that
 	// is a FIFO no one writes to would hold the read until the deadline.
 	fifo := filepath.Join(t.TempDir(), "a.yaml")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	mkfifo(t, fifo)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_, err = readManifestWithin(ctx, []string{fifo, filepath.Join(dir, "c.yaml"), filepath.Join(dir, "b.yaml")}, int64(len(one)+5), nil, nil)

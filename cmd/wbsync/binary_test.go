@@ -25,12 +25,17 @@ var builtBin struct {
 	err  error
 }
 
+// fsizeEnv, set to a path, makes the test binary check that path for a
+// 1 MiB report under a 64 KiB file size limit and print the outcome (see
+// TestCheckWritableUnderFileLimit).
+const fsizeEnv = "WBSYNC_TEST_FSIZE"
+
 // TestMain removes the built binary's directory after the tests. Started
 // with peakEnv set, the test binary is instead the small parent that
 // runPeak measures through (see peakParent).
 func TestMain(m *testing.M) {
 	if path := os.Getenv(fsizeEnv); path != "" {
-		checkUnderFileLimit(path)
+		checkUnderFileLimit(path) // unix only: the test that sets it is too
 	}
 	if file := os.Getenv(peakEnv); file != "" {
 		os.Exit(peakParent(file, os.Args[1:]))
@@ -148,12 +153,12 @@ func peakParent(file string, args []string) int {
 		fmt.Fprintln(os.Stderr, "peakParent:", err)
 		return 125
 	}
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	peak, ok := maxRSS(cmd.ProcessState)
 	if !ok {
 		fmt.Fprintln(os.Stderr, "peakParent: no rusage on this system")
 		return 125
 	}
-	if err := os.WriteFile(file, []byte(strconv.FormatInt(ru.Maxrss*1024, 10)), 0o600); err != nil { // kilobytes on Linux
+	if err := os.WriteFile(file, []byte(strconv.FormatInt(peak, 10)), 0o600); err != nil {
 		fmt.Fprintln(os.Stderr, "peakParent:", err)
 		return 125
 	}

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -151,69 +150,6 @@ func TestWriteInPlace(t *testing.T) {
 	}
 }
 
-// TestInPlaceWithoutTempDir: when the directory of an existing file takes
-// no new file and $TMPDIR takes none either, the write fails naming both,
-// and the check before the run says the same; another user's file in such
-// a directory is not written in place at all.
-func TestInPlaceWithoutTempDir(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "plan.json")
-	if err := os.WriteFile(path, []byte("old"), 0o666); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { newTemp, geteuid = createTemp, os.Geteuid }()
-	newTemp = refuseTemp(syscall.EROFS, dir, os.TempDir())
-	want := "cannot create a file in " + dir + ": read-only file system, nor in " + os.TempDir() + ", to write it in place: read-only file system"
-	if err := writeFileAtomic(context.Background(), path, []byte("new"), 0o644); err == nil || !strings.Contains(err.Error(), want) {
-		t.Errorf("write: %v, want %q", err, want)
-	}
-	if _, err := checkOutput(output{"--out", path}); err == nil || !strings.Contains(err.Error(), want) {
-		t.Errorf("check: %v, want %q", err, want)
-	}
-	newTemp = refuseTemp(syscall.EACCES, dir)
-	geteuid = func() int { return 54321 } // the file is not this user's
-	if err := writeFileAtomic(context.Background(), path, []byte("new"), 0o644); err == nil || !strings.Contains(err.Error(), "cannot create a file in "+dir+": permission denied") {
-		t.Errorf("another user's file: %v", err)
-	}
-	if _, err := checkOutput(output{"--out", path}); err == nil {
-		t.Error("another user's file passed the check")
-	}
-	if b, _ := os.ReadFile(path); string(b) != "old" {
-		t.Errorf("the file now holds %q", b)
-	}
-}
-
-// TestOthersFileInStickyDir: a file of another user in a sticky directory
-// (such as /tmp), which a rename cannot replace, is refused before the
-// run, rather than written in place for that user to read; the user's own
-// file there, or another user's in a plain directory, is not.
-func TestOthersFileInStickyDir(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "plan.json")
-	if err := os.WriteFile(path, []byte("{}"), 0o666); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { geteuid = os.Geteuid }()
-	for _, tc := range []struct {
-		sticky  bool
-		euid    int
-		refused bool
-	}{{true, 54321, true}, {false, 54321, false}, {true, os.Geteuid(), false}} {
-		mode := os.FileMode(0o777)
-		if tc.sticky {
-			mode |= os.ModeSticky
-		}
-		if err := os.Chmod(dir, mode); err != nil {
-			t.Fatal(err)
-		}
-		geteuid = func() int { return tc.euid }
-		_, err := checkOutput(output{"--out", path})
-		if refused := err != nil && strings.Contains(err.Error(), "belongs to another user, in a directory where only a file's owner may replace it"); refused != tc.refused {
-			t.Errorf("sticky %v, euid %d: err = %v, want refused %v", tc.sticky, tc.euid, err, tc.refused)
-		}
-	}
-}
-
 func TestCheckWritable(t *testing.T) {
 	dir := t.TempDir()
 	if err := checkWritable(context.Background(), filepath.Join(dir, "report.json"), 1<<20); err != nil {
@@ -227,18 +163,6 @@ func TestCheckWritable(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("checkWritable left %d file(s)", len(entries))
-	}
-	// Where the disk (here, the process's file size limit) has room for
-	// an empty file but not for the report, the check fails: it writes
-	// the report's size, not an empty file.
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), fsizeEnv+"="+filepath.Join(dir, "report.json"))
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "refused:") {
-		t.Errorf("under a 64 KiB file size limit, a 1 MiB report: %v\n%s", err, out)
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
-		t.Errorf("checkWritable left %d file(s) after a failed write", len(entries))
 	}
 }
 
@@ -310,26 +234,6 @@ func TestSecondSignalRemovesTempFiles(t *testing.T) {
 	if b, _ := os.ReadFile(path); string(b) != "old" {
 		t.Errorf("plan.json = %q, want the old file", b)
 	}
-}
-
-// fsizeEnv, set to a path, makes the test binary check that path for a
-// 1 MiB report under a 64 KiB file size limit and print the outcome (see
-// TestMain).
-const fsizeEnv = "WBSYNC_TEST_FSIZE"
-
-// checkUnderFileLimit is TestMain's fsizeEnv mode.
-func checkUnderFileLimit(path string) {
-	signal.Ignore(syscall.SIGXFSZ) // a write past the limit fails with EFBIG instead of ending the process
-	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: 64 << 10, Max: 64 << 10}); err != nil {
-		fmt.Println("setrlimit:", err)
-		os.Exit(1)
-	}
-	if err := checkWritable(context.Background(), path, 1<<20); err != nil {
-		fmt.Println("refused:", err)
-		os.Exit(0)
-	}
-	fmt.Println("accepted a report larger than the file size limit")
-	os.Exit(1)
 }
 
 // TestReadCapped: a regular file over the cap is refused by its size, a
@@ -476,9 +380,7 @@ func TestOutputTarget(t *testing.T) {
 		t.Fatalf("the link's file holds %q", b)
 	}
 	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	mkfifo(t, fifo)
 	for _, bad := range []string{os.DevNull, fifo, dir, filepath.Join(dir, "dangling")} {
 		if bad == filepath.Join(dir, "dangling") {
 			if err := os.Symlink(filepath.Join(dir, "no", "such"), bad); err != nil {
@@ -688,94 +590,6 @@ func TestManifestDirUnreadSubdirsCapped(t *testing.T) {
 	}
 }
 
-// TestOthersLinkInStickyDir: a symbolic link another user made in a
-// directory anyone may write that is sticky (/tmp) is not written through
-// (it could send the plan to a file of theirs, or over one of this
-// user's), as the kernel's protected_symlinks would not follow it; this
-// user's own link there is, and so is another's in a plain directory.
-func TestOthersLinkInStickyDir(t *testing.T) {
-	dir := t.TempDir()
-	target := filepath.Join(t.TempDir(), "mine")
-	if err := os.WriteFile(target, []byte("keep"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	link := filepath.Join(dir, "plan.json")
-	if err := os.Symlink(target, link); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { geteuid = os.Geteuid }()
-	for _, tc := range []struct {
-		mode    os.FileMode
-		euid    int
-		refused bool
-	}{
-		{0o777 | os.ModeSticky, 54321, true},
-		{0o777, 54321, false},
-		{0o755 | os.ModeSticky, 54321, false},
-		{0o777 | os.ModeSticky, os.Geteuid(), false},
-	} {
-		if err := os.Chmod(dir, tc.mode); err != nil {
-			t.Fatal(err)
-		}
-		geteuid = func() int { return tc.euid }
-		err := writeFileAtomic(context.Background(), link, []byte("plan"), 0o644)
-		refused := err != nil && strings.Contains(err.Error(), "is a symbolic link another user made")
-		if refused != tc.refused {
-			t.Errorf("dir %v, euid %d: err = %v, want refused %v", tc.mode, tc.euid, err, tc.refused)
-		}
-		if b, _ := os.ReadFile(target); refused && string(b) != "keep" {
-			t.Errorf("dir %v: refused, yet the target holds %q", tc.mode, b)
-		}
-		_ = os.WriteFile(target, []byte("keep"), 0o644)
-	}
-}
-
-// TestReplacedFileKeepsGroup: a file replaced keeps its group, as a
-// shell's > keeps it; when the group cannot be given to the new file (the
-// user is not in it), the new file has no group bits, so that the user's
-// own group never gets what the old one had.
-func TestReplacedFileKeepsGroup(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "plan.json")
-	if err := os.WriteFile(path, []byte("{}"), 0o640); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(path, 0o640); err != nil {
-		t.Fatal(err)
-	}
-	gidOf := func() (int, os.FileMode) {
-		fi, err := os.Stat(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return int(fi.Sys().(*syscall.Stat_t).Gid), fi.Mode().Perm()
-	}
-	// The file gets a group other than the one a new file of this user's
-	// gets, so that keeping it shows: any group as root, else one of the
-	// user's other groups, when it has one.
-	gid, _ := gidOf()
-	others, _ := os.Getgroups()
-	for _, g := range append([]int{4242}, others...) {
-		if g != gid && os.Chown(path, -1, g) == nil {
-			break
-		}
-	}
-	gid, _ = gidOf()
-	if err := writeFileAtomic(context.Background(), path, []byte("plan"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if g, perm := gidOf(); g != gid || perm != 0o640 {
-		t.Errorf("replaced: group %d, mode %v; want %d, 0640", g, perm, gid)
-	}
-	defer func() { chownGroup = func(f *os.File, gid int) error { return f.Chown(-1, gid) } }()
-	chownGroup = func(*os.File, int) error { return syscall.EPERM }
-	if err := writeFileAtomic(context.Background(), path, []byte("plan 2"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if g, perm := gidOf(); g != gid && perm != 0o600 || g == gid && perm != 0o640 {
-		t.Errorf("group %d (was %d), mode %v: the group kept with the mode, or neither group bits", g, gid, perm)
-	}
-}
-
 // TestLongOutputName: a file name the filesystem takes (up to 255 bytes,
 // non-ASCII too) is written and checked, though the temporary name made
 // from it would be longer.
@@ -795,88 +609,6 @@ func TestLongOutputName(t *testing.T) {
 	}
 	if es, _ := os.ReadDir(dir); len(es) != 2 {
 		t.Errorf("left %d file(s), want the 2 written", len(es))
-	}
-}
-
-// TestOpenTraceSwapped: the --trace file, swapped after its check for a
-// link or for another user's file in a sticky directory, is not written.
-func TestOpenTraceSwapped(t *testing.T) {
-	dir := t.TempDir()
-	target, link := fileAndLink(t, dir, "elsewhere", "trace.log", "keep", 0o644)
-	if w, err := openTrace(link); err == nil {
-		w.Close()
-		t.Error("opened through a link")
-	}
-	if b, _ := os.ReadFile(target); string(b) != "keep" {
-		t.Errorf("the link's target = %q", b)
-	}
-	other := filepath.Join(dir, "other.log")
-	if err := os.WriteFile(other, nil, 0o666); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o777|os.ModeSticky); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { geteuid = os.Geteuid }()
-	geteuid = func() int { return 54321 } // the file is not this user's
-	if w, err := openTrace(other); err == nil || !strings.Contains(err.Error(), "became another user's file") {
-		if w != nil {
-			w.Close()
-		}
-		t.Errorf("another user's file in a sticky directory: %v", err)
-	}
-	geteuid = os.Geteuid
-	w, err := openTrace(filepath.Join(dir, "mine.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-}
-
-// TestOthersLinkInStickyChain: a link of this user's that leads through
-// another user's link in a sticky directory, at any hop or as a directory
-// on the way, is refused as that link alone is; the same chain through a
-// plain directory is written through.
-func TestOthersLinkInStickyChain(t *testing.T) {
-	base := t.TempDir()
-	mine, sticky, victim := filepath.Join(base, "mine"), filepath.Join(base, "sticky"), filepath.Join(base, "victim")
-	for _, d := range []string{mine, sticky, filepath.Join(victim, "d")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	rc := filepath.Join(victim, "d", "rc")
-	links := map[string]string{
-		filepath.Join(mine, "hop.json"):      filepath.Join(sticky, "latest.json"), // this user's link to...
-		filepath.Join(sticky, "latest.json"): rc,                                   // ...another's, in the sticky directory
-		filepath.Join(mine, "dir.json"):      filepath.Join(sticky, "d", "rc"),     // through a directory link:
-		filepath.Join(sticky, "d"):           filepath.Join(victim, "d"),
-	}
-	for from, to := range links {
-		if err := os.Symlink(to, from); err != nil {
-			t.Fatal(err)
-		}
-	}
-	defer func() { geteuid = os.Geteuid }()
-	geteuid = func() int { return 54321 } // every link is another user's
-	for _, sticky := range []bool{true, false} {
-		mode := os.FileMode(0o777)
-		if sticky {
-			mode |= os.ModeSticky
-		}
-		if err := os.Chmod(filepath.Join(base, "sticky"), mode); err != nil {
-			t.Fatal(err)
-		}
-		for _, out := range []string{"hop.json", "dir.json"} {
-			if err := os.WriteFile(rc, []byte("keep"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			err := writeFileAtomic(context.Background(), filepath.Join(mine, out), []byte("plan"), 0o644)
-			b, _ := os.ReadFile(rc)
-			if refused := err != nil && strings.Contains(err.Error(), "is a symbolic link another user made"); refused != sticky || refused == (string(b) == "plan") {
-				t.Errorf("sticky %v, %s: err %v, the file at the end holds %q", sticky, out, err, b)
-			}
-		}
 	}
 }
 

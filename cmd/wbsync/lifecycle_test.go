@@ -666,9 +666,7 @@ func TestSavedPlanManifestEditedSince(t *testing.T) {
 	if err := os.Remove(m); err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Mkfifo(m, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	mkfifo(t, m)
 	if r := wb(t, v, "apply", planPath, "--auto-approve"); r.code != exitOK || strings.Contains(r.stderr, "hold another manifest") {
 		t.Errorf("a named pipe: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -679,9 +677,7 @@ func TestSavedPlanManifestEditedSince(t *testing.T) {
 	if err := os.Remove(m); err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Mkfifo(m, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	mkfifo(t, m)
 	regular, wait := regularFile, noteReadWait
 	t.Cleanup(func() { regularFile, noteReadWait = regular, wait })
 	regularFile, noteReadWait = func(string) bool { return true }, 50*time.Millisecond

@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -468,9 +467,7 @@ func TestEnvKeyBesideKeyFile(t *testing.T) {
 	// A key file that is a pipe with a writer (<(pass show wandb)) is
 	// read after a usage error too.
 	piped := filepath.Join(dir, "piped")
-	if err := syscall.Mkfifo(piped, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	mkfifo(t, piped)
 	go func() {
 		if w, err := os.OpenFile(piped, os.O_WRONLY, 0); err == nil {
 			_, _ = w.WriteString(long)
@@ -492,9 +489,7 @@ func TestEnvKeyBesideKeyFile(t *testing.T) {
 	}
 	// A usage error never waits on a key file that is a pipe.
 	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	mkfifo(t, fifo)
 	done := make(chan result, 1)
 	go func() {
 		done <- wb(t, nil, "plan", "-f", examplePath("wbsync.yaml"), "--bogus", "--api-key-file", fifo)

@@ -8,7 +8,6 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -261,12 +260,4 @@ func timeOf(f func()) (wall, cpu float64) {
 	c0, start := cpuTime(), time.Now()
 	f()
 	return float64(time.Since(start)), float64(cpuTime() - c0)
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -327,7 +328,7 @@ func TestLatency(t *testing.T) {
 	}
 
 	// A claimed total is bounded as the client bounds it: no overflow.
-	huge := LatencyProbe{Took: 30 * time.Second, Users: 1 << 50, Teams: -5, PageSize: 1, RateLimit: 10, Concurrency: 1}
+	huge := LatencyProbe{Took: 30 * time.Second, Users: math.MaxInt, Teams: -5, PageSize: 1, RateLimit: 10, Concurrency: 1}
 	if est, pages := huge.Estimate(); pages != 2_000_001 || est <= 0 {
 		t.Errorf("Estimate of a huge claim = %v, %d pages", est, pages)
 	}

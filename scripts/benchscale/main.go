@@ -29,7 +29,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -147,11 +146,7 @@ func measure(name string, args, env []string, ok []int) (step, error) {
 	if !accepted {
 		return step{}, fmt.Errorf("%s exited %d:\n%s", name, code, stderr.String())
 	}
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss * 1024
-	}
-	return step{name: name, elapsed: elapsed, maxRSS: rss}, nil
+	return step{name: name, elapsed: elapsed, maxRSS: maxRSS(cmd.ProcessState)}, nil
 }
 
 // startEmulator runs `wbsync emulate` seeded with statePath and returns its

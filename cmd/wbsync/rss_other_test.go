@@ -1,0 +1,8 @@
+//go:build !unix
+
+package main
+
+import "os"
+
+// maxRSS: the peak resident set size is not measured on this platform.
+func maxRSS(*os.ProcessState) (int64, bool) { return 0, false }
