@@ -798,8 +798,16 @@ func replanCommand(saved *plan.File, path string, conn *connFlags) string {
 	return strings.Join(args, " ")
 }
 
-// shellQuote quotes s for a POSIX shell when it needs it.
+// shellQuote quotes s for a POSIX shell when it needs it. A string with a
+// character a terminal or a CI log would act on (a line break that starts
+// a log command line, an escape sequence; a file name from a saved plan,
+// which anyone may edit) is quoted as $'...', whose escapes (\n, \x1b,
+// \u202e) bash, zsh and ksh read back as the characters, on one line.
 func shellQuote(s string) string {
+	if sanitize.Controls(s) != s {
+		q := strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s)
+		return "$'" + sanitize.Controls(q) + "'"
+	}
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+,", r))
 	}) < 0 {

@@ -282,8 +282,44 @@ func TestManifestDirSkipsDotfiles(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(only, ".hidden.yaml"), manifest, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if r := wb(t, nil, "validate", "-f", only); r.code != exitError || !strings.Contains(r.stderr, "holds no *.yaml") {
+	if r := wb(t, nil, "validate", "-f", only); r.code != exitError || !strings.Contains(r.stderr, "holds no *.yaml") || strings.Contains(r.stderr, "sub-directories") {
 		t.Errorf("validate -f DIR with only dotfiles: exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	// With the manifest one level down (-f teams for teams/eng/*.yaml),
+	// the refusal names the sub-directory to give.
+	if err := os.MkdirAll(filepath.Join(only, "eng"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if r := wb(t, nil, "validate", "-f", only); r.code != exitError || !strings.Contains(r.stderr, "its sub-directories are not read (a directory gives only its own files): name one with -f, such as -f "+filepath.Join(only, "eng")) {
+		t.Errorf("validate -f DIR with only a sub-directory: exit %d, want 1 naming it\n%s", r.code, r.stderr)
+	}
+}
+
+// TestManifestDirNameGoesOnPastTheExtension: -f DIR refuses a file a
+// listing shows as x.yaml whose name goes on past the extension (a space,
+// a dot, an invisible character), naming it quoted and escaped, instead of
+// skipping it (its users would be unmanaged); an editor's backup (~) and
+// other extensions are still skipped.
+func TestManifestDirNameGoesOnPastTheExtension(t *testing.T) {
+	for name, shown := range map[string]string{
+		"org.yaml ": `"org.yaml "`, "org.yml.": `"org.yml."`, "org.yaml\u200b": `"org.yaml\u200b"`, "org.yaml\u00a0\t": `"org.yaml\u00a0\t"`,
+	} {
+		dir := t.TempDir()
+		for _, f := range []string{"a.yaml", "a.yaml~", "a.yaml.bak", name} {
+			if err := os.WriteFile(filepath.Join(dir, f), []byte("version: 1\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := wb(t, nil, "validate", "-f", dir)
+		if r.code != exitError || !strings.Contains(r.stderr, shown+" is not read: its name goes on past the extension") {
+			t.Errorf("validate -f DIR holding %q: exit %d, want 1 naming it as %s\n%s", name, r.code, shown, r.stderr)
+		}
+		if err := os.Remove(filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+		if r := wb(t, nil, "validate", "-f", dir); r.code != exitOK {
+			t.Errorf("validate -f DIR with a backup and a .bak: exit %d, want 0\n%s", r.code, r.stderr)
+		}
 	}
 }
 
@@ -534,7 +570,7 @@ func TestManifestLinksRelative(t *testing.T) {
 		}
 	}
 	manifest := []byte("version: 1\nusers: [{email: a@x.com}]\n")
-	for _, f := range []string{filepath.Join(repo, "m", "sub", "org.yml"), filepath.Join(root, "common.yaml")} {
+	for _, f := range []string{filepath.Join(repo, "m", "sub", "org.yml"), filepath.Join(root, "common.yaml"), filepath.Join(root, "x.yaml")} {
 		if err := os.WriteFile(f, manifest, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -546,6 +582,7 @@ func TestManifestLinksRelative(t *testing.T) {
 		filepath.Join(repo, "m", "org.yaml"): filepath.Join(repo, "m", "sub", "org.yml"), // absolute, inside
 		filepath.Join(repo, "wbsync"):        outside,
 		filepath.Join(repo, "wbsync.yaml"):   filepath.Join(outside, "creds.yaml"),
+		filepath.Join(repo, "up"):            outside, // up/.. is root, as the kernel opens it
 	} {
 		if err := os.Symlink(to, from); err != nil {
 			t.Fatal(err)
@@ -557,7 +594,9 @@ func TestManifestLinksRelative(t *testing.T) {
 			t.Errorf("%q: exit %d\n%s", args, r.code, r.stderr)
 		}
 	}
-	for _, args := range [][]string{{"-f", "wbsync"}, {"-f", "wbsync/"}, {}} {
+	// up/../x.yaml reads root/x.yaml, not repo/x.yaml (which does not
+	// exist): the path is resolved as it is opened, not by its text.
+	for _, args := range [][]string{{"-f", "wbsync"}, {"-f", "wbsync/"}, {}, {"-f", "up/../x.yaml"}} {
 		r := wb(t, nil, append([]string{"validate"}, args...)...)
 		if r.code != exitError || !strings.Contains(r.stderr, "leads through a symbolic link outside the working directory") || strings.Contains(r.stdout+r.stderr, "SECRET") {
 			t.Errorf("%q: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)

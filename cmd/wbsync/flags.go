@@ -625,6 +625,18 @@ func (e fileError) Unwrap() error { return e.err }
 // (C0, DEL, C1) or a line or paragraph separator. Other characters that
 // are escaped where a name is shown (a joined emoji's U+200D, Persian's
 // ZWNJ) are part of real names.
+// unseenTail reports whether r, ending a file name, may go unseen in a
+// listing: a space, a dot, an invisible character.
+func unseenTail(r rune) bool {
+	return r == '.' || unicode.IsSpace(r) || sanitize.Invisible(r)
+}
+
+// isYAMLName reports whether name ends in .yaml or .yml, in any case.
+func isYAMLName(name string) bool {
+	low := strings.ToLower(filepath.Ext(name))
+	return low == ".yaml" || low == ".yml"
+}
+
 func controlInName(r rune) bool {
 	return r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == 0x2028 || r == 0x2029
 }
@@ -671,6 +683,11 @@ func within(dir, t string) bool {
 // wbsync/ directory by a link to a runner's credentials, whose start the
 // problems printed would quote. A path that leaves the directory without
 // a link (../common/org.yaml), or an absolute one, is the user's word.
+// The path is resolved as the kernel opens it: a ".." after a link leaves
+// the link's target (link/../x.yaml), not the link. A link that cannot be
+// resolved to a name although the path opens (/proc/self/fd/N on a pipe,
+// or on a deleted file) leads somewhere no check can see: it is refused
+// too.
 func linkedOut(p string) (string, bool) {
 	if filepath.IsAbs(p) {
 		return "", false
@@ -684,8 +701,14 @@ func linkedOut(p string) (string, bool) {
 		return "", false
 	}
 	lexical := filepath.Join(cwd, p)
-	real, err := realPath(lexical)
-	if err != nil || real == lexical || within(cwd, real) {
+	real, err := realPath(cwd + string(filepath.Separator) + p)
+	if err != nil {
+		if _, serr := os.Stat(p); serr == nil {
+			return "a target that has no path (such as a pipe, or a deleted file)", true
+		}
+		return "", false
+	}
+	if real == lexical || within(cwd, real) {
 		return "", false
 	}
 	return real, true
@@ -742,11 +765,18 @@ func manifestPaths(files []string) ([]string, error) {
 			return nil, fileError{f, fmt.Errorf("manifest directory %s: %w", f, err)}
 		}
 		var found []string
+		subdir := ""                   // the first sub-directory, for a directory with no file to read
 		realDir, dirErr := realPath(f) // once per directory, for its links
 		for _, e := range entries {
 			name := e.Name()
 			ext := filepath.Ext(name)
-			if e.IsDir() || strings.HasPrefix(name, ".") {
+			if strings.HasPrefix(name, ".") {
+				continue
+			}
+			if e.IsDir() {
+				if subdir == "" {
+					subdir = name
+				}
 				continue
 			}
 			if low := strings.ToLower(ext); (low == ".yaml" || low == ".yml") && strings.ContainsFunc(name, controlInName) {
@@ -761,6 +791,12 @@ func manifestPaths(files []string) ([]string, error) {
 					f, sanitize.Controls(name))}
 			}
 			if ext != ".yaml" && ext != ".yml" {
+				if trimmed := strings.TrimRightFunc(name, unseenTail); trimmed != name && isYAMLName(trimmed) {
+					// Listed, it reads as x.yaml; skipped, its users
+					// would be unmanaged.
+					return nil, fileError{filepath.Join(f, name), fmt.Errorf("manifest directory %s: %s is not read: its name goes on past the extension (a space, a dot or an invisible character): rename it to %s, or name it with -f",
+						f, sanitize.Controls(strconv.Quote(name)), sanitize.Controls(trimmed))}
+				}
 				if low := strings.ToLower(ext); low == ".yaml" || low == ".yml" {
 					// Skipped, its users would be unmanaged (and
 					// deactivated under unmanagedUsers: deactivate).
@@ -786,7 +822,11 @@ func manifestPaths(files []string) ([]string, error) {
 			found = append(found, p)
 		}
 		if len(found) == 0 {
-			return nil, fileError{f, fmt.Errorf("manifest directory %s holds no *.yaml or *.yml file (names starting with a dot are skipped)", f)}
+			more := ""
+			if subdir != "" {
+				more = fmt.Sprintf("; its sub-directories are not read (a directory gives only its own files): name one with -f, such as -f %s", filepath.Join(f, subdir))
+			}
+			return nil, fileError{f, fmt.Errorf("manifest directory %s holds no *.yaml or *.yml file (names starting with a dot are skipped)%s", f, more)}
 		}
 		sort.Strings(found)
 		for _, p := range found {

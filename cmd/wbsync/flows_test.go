@@ -334,6 +334,27 @@ func TestShellQuote(t *testing.T) {
 			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
 		}
 	}
+	// A name with characters a terminal or a CI log acts on (from a saved
+	// plan anyone may edit) is quoted on one line, escaped, and a shell
+	// reads back exactly the name.
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Fatal("bash, to read the quoted names back: ", err)
+	}
+	for in, want := range map[string]string{
+		"evil\n::error::pwned.yaml": `$'evil\n::error::pwned.yaml'`,
+		"a\x1b[31m'b\\c\u202e.yaml": `$'a\x1b[31m\'b\\c\u202e.yaml'`,
+		"bad\xffbyte\t.yaml":        `$'bad\xffbyte\t.yaml'`,
+	} {
+		got := shellQuote(in)
+		if got != want {
+			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+		}
+		out, err := exec.Command(bash, "-c", "printf %s "+got).Output()
+		if err != nil || string(out) != in {
+			t.Errorf("bash reads %s back as %q (%v), want %q", got, out, err, in)
+		}
+	}
 }
 
 // TestManifestOnStandardInput: -f - reads the manifest from standard input,

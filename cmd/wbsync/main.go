@@ -54,6 +54,9 @@ type env struct {
 	stderrWidth func() int
 	// createTrace creates the --trace file (nil: a new file, mode 0600).
 	createTrace func(path string) (io.WriteCloser, error)
+	// endStatus is the status the process ends with, whatever run returns,
+	// once a second signal was handled (0 before; nil: never).
+	endStatus func() int
 }
 
 func main() {
@@ -103,10 +106,7 @@ func main() {
 			// not at once: exiting here first would make the status a race.
 			time.Sleep(2 * time.Second)
 		}
-		if n, ok := s.(syscall.Signal); ok {
-			os.Exit(128 + int(n)) // the status a shell shows for a process the signal ended
-		}
-		os.Exit(exitError)
+		os.Exit(signalStatus(s))
 	})
 	code := guard(os.Stderr, func() int {
 		return run(ctx, os.Args[1:], env{
@@ -118,9 +118,10 @@ func main() {
 			stderrTerminal: isTerminal(os.Stderr),
 			flushInput:     func() { flushInput(os.Stdin.Fd()) },
 			stderrWidth:    func() int { return termWidth(os.Stderr.Fd()) },
+			endStatus:      func() int { return int(ending.Load()) },
 		})
 	})
-	if ending.Load() {
+	if ending.Load() != 0 {
 		select {} // the second signal's handler ends the process
 	}
 	os.Exit(code)
@@ -220,7 +221,7 @@ func watchSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, say fun
 	sayWithin(fmt.Sprintf("wbsync: %s: stopping (%s)", signalName(s), second))
 	cancel(fmt.Errorf("%s received", signalName(s)))
 	s = <-sigs
-	ending.Store(true)
+	ending.Store(int32(signalStatus(s)))
 	if f := abandoning.Load(); f != nil {
 		// An apply writing: its writes in flight are given up (unknown)
 		// so that its report is saved and printed, which it has
@@ -255,8 +256,17 @@ const abandonWait = time.Second
 
 // ending is set once a second signal is handled: the process then ends
 // by the signal (the status a shell shows for it), even when the command
-// finishes first.
-var ending atomic.Bool
+// finishes first. It holds that status (128+N), which the command's last
+// log entry gives as its exit_code.
+var ending atomic.Int32
+
+// signalStatus is the exit status a shell shows for a process s ended.
+func signalStatus(s os.Signal) int {
+	if n, ok := s.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return exitError
+}
 
 // notice tells what a signal does, from the signal goroutine: on a line of
 // its own, in place of a progress line shown (which is drawn again below it
@@ -371,7 +381,11 @@ func run(ctx context.Context, args []string, e env) int {
 		if code == exitOK && !inv.wrote { // after apply's writes, its code stands
 			code = exitError
 		}
-		inv.say(zapcore.ErrorLevel, fmt.Sprintf("wbsync %s: %s", name, strings.Join(lines, "\n")), zap.Int("exit_code", code))
+		status := code
+		if e.endStatus != nil && e.endStatus() != 0 {
+			status = e.endStatus() // a second signal ends the process, whatever the command's code
+		}
+		inv.say(zapcore.ErrorLevel, fmt.Sprintf("wbsync %s: %s", name, strings.Join(lines, "\n")), zap.Int("exit_code", status))
 	}
 	return code
 }

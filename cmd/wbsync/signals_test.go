@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -612,5 +614,21 @@ func TestManifestTypedOnTheTerminal(t *testing.T) {
 	c.waitFor(t, "Manifest is valid: 1 users")
 	if st := c.exit(t); st.ExitStatus() != 0 {
 		t.Fatalf("exit %d\nstderr:\n%s", st.ExitStatus(), c.stderr.String())
+	}
+}
+
+// TestLastEntrySaysTheSignalStatus: once a second signal is handled, the
+// process ends by it (130 for SIGINT) whatever the command returns: the
+// command's last log entry, when it comes before the end, says that status
+// in exit_code, not the command's own code.
+func TestLastEntrySaysTheSignalStatus(t *testing.T) {
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"validate", "-f", filepath.Join(t.TempDir(), "missing.yaml"), "--log-format", "json"}, env{
+		stdin: strings.NewReader(""), stdout: io.Discard, stderr: &stderr, getenv: func(string) string { return "" },
+		endStatus: func() int { return signalStatus(syscall.SIGINT) },
+	})
+	e := errorsContaining(jsonLog(t, stderr.String()), "wbsync validate:")
+	if code != exitError || len(e) != 1 || e[0]["exit_code"] != float64(130) {
+		t.Errorf("exit %d; want the last entry's exit_code 130:\n%s", code, stderr.String())
 	}
 }

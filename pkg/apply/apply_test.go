@@ -674,3 +674,18 @@ func (w *readingWriter) OrgRoleOf(ctx context.Context, id string) (model.Role, b
 	}
 	return role, !w.inactive[id], nil
 }
+
+// TestRunSetTeamRoleNamesACreatedTeam: a team role set in a team this run
+// created carries the new team's id in the report, as the team's adds do.
+func TestRunSetTeamRoleNamesACreatedTeam(t *testing.T) {
+	rep := run(t, planOf(
+		ch(plan.CreateTeam, "", "", "ml", ""),
+		ch(plan.AddMember, "a@x.com", "ua", "ml", ""),
+		plan.Change{Action: plan.SetTeamRole, User: "a@x.com", UserID: "ua", Team: "ml", Role: "admin"},
+	), &fakeWriter{}, Options{})
+	res := byKey(rep)
+	tid := res["create_team @ml"].TeamID
+	if tid == "" || res["add_member a@x.com@ml"].TeamID != tid || res["set_team_role a@x.com@ml"].TeamID != tid {
+		t.Fatalf("team ids: create %q, add %q, set role %q; want the created team's everywhere", tid, res["add_member a@x.com@ml"].TeamID, res["set_team_role a@x.com@ml"].TeamID)
+	}
+}

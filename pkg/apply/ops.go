@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -139,6 +140,11 @@ func (r *runner) userOp(ctx context.Context, i int) error {
 		if err := r.addNotDone(c); err != nil {
 			return err
 		}
+		// The role is set by the team's name; the report names the
+		// team's id too, a team this run created included.
+		if tid, err := r.teamID(c); err == nil {
+			r.results[i].TeamID = tid
+		}
 		if err := r.reactivationNotDone(id); err != nil {
 			return err
 		}
@@ -192,22 +198,23 @@ func takesSeat(c plan.Change) bool {
 
 // send makes one Writer call on behalf of the changes at idx, and counts
 // the write requests it sent once for the run and once in each change's
-// result, with its duration. A Writer that counts them (writeCounter: the
-// SCIM client, whose count holds retries and an update's one PATCH per
-// attribute) says how many; otherwise the call counts as one request,
-// unless the Writer says it never went out (an interrupt while it waited
-// for its turn).
+// result, with their duration. A Writer that counts them (writeCounter:
+// the SCIM client, whose count holds retries and an update's one PATCH per
+// attribute) says how many, and how long its requests took, its waits for
+// a turn left out; otherwise the call counts as one request, unless the
+// Writer says it never went out (an interrupt while it waited for its
+// turn), and its duration is the call's.
 func (r *runner) send(ctx context.Context, idx []int, f func(context.Context) error) error {
 	start := r.opts.Now()
-	var count func() int
+	var count func() (int, time.Duration)
 	if wc, ok := r.w.(writeCounter); ok {
 		ctx, count = wc.CountWrites(ctx)
 	}
 	err := f(ctx)
-	n := 1
+	n, took := 1, time.Duration(-1)
 	switch {
 	case count != nil:
-		n = count()
+		n, took = count()
 	case notSent(err):
 		n = 0
 	}
@@ -215,7 +222,10 @@ func (r *runner) send(ctx context.Context, idx []int, f func(context.Context) er
 		return err
 	}
 	r.requests.Add(int64(n))
-	d := r.opts.Now().Sub(start).Milliseconds()
+	if took < 0 {
+		took = r.opts.Now().Sub(start)
+	}
+	d := took.Milliseconds()
 	for _, i := range idx {
 		r.results[i].Requests += n
 		r.results[i].DurationMS += d

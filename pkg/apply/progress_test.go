@@ -222,3 +222,29 @@ func TestRunProgressDependencySkips(t *testing.T) {
 		t.Errorf("progress (-want +got):\n%s", d)
 	}
 }
+
+// timingWriter is a Writer that counts its requests and times them, as the
+// SCIM client does: each call sends two requests that took 250 ms in all,
+// while the call itself (its waits for a turn included) takes a second of
+// the clock.
+type timingWriter struct{ *fakeWriter }
+
+func (timingWriter) CountWrites(ctx context.Context) (context.Context, func() (int, time.Duration)) {
+	return ctx, func() (int, time.Duration) { return 2, 250 * time.Millisecond }
+}
+
+// TestRunDurationIsTheRequests: an operation's duration_ms is the time its
+// requests took, as the Writer times them, not the call's wall time, which
+// holds its waits for a turn (--rate-limit, --concurrency) and backoff.
+func TestRunDurationIsTheRequests(t *testing.T) {
+	clk := newFakeClock()
+	rep := run(t, planOf(creates(2)...), timingWriter{tickingWriter(clk, nil)}, Options{Concurrency: 1, Now: clk.now})
+	for _, r := range rep.Results {
+		if r.DurationMS != 250 || r.Requests != 2 {
+			t.Errorf("%s: %d ms, %d requests; want 250 ms, 2 (the requests' own time, not the call's second)", r.User, r.DurationMS, r.Requests)
+		}
+	}
+	if rep.DurationMS != 2000 || rep.Requests != 4 {
+		t.Errorf("run: %d ms, %d requests; want the wall time, 2000 ms, and 4", rep.DurationMS, rep.Requests)
+	}
+}

@@ -86,7 +86,10 @@ type Result struct {
 	// Multi-tenant Cloud), which is taken as done. HTTPStatus and Detail
 	// then give that answer.
 	NotFound bool `json:"not_found,omitempty"`
-	// DurationMS is the time spent in the requests that carried it.
+	// DurationMS is the time spent in the requests that carried it, from
+	// sending each to reading its answer: the waits for a turn
+	// (--rate-limit, --concurrency) and the backoff between attempts are
+	// not in it.
 	DurationMS int64 `json:"duration_ms"`
 	// Requests is how many write requests carried this change, counted as
 	// the run's Requests (an add batched with others counts each shared

@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/wbsync/wbsync/pkg/model"
 )
@@ -74,11 +75,13 @@ type keyChecker interface {
 }
 
 // writeCounter is implemented by Writers that count the write requests a
-// call sends (retries, and an update's one PATCH per attribute, included):
-// CountWrites returns ctx carrying a new counter and a function that reads
-// it.
+// call sends (retries, and an update's one PATCH per attribute, included)
+// and time its requests: CountWrites returns ctx carrying a new counter
+// and a function that reads it, with the time the call's requests took,
+// from sending each to reading its answer (not the waits for a turn, nor
+// the backoff between attempts).
 type writeCounter interface {
-	CountWrites(ctx context.Context) (context.Context, func() int)
+	CountWrites(ctx context.Context) (context.Context, func() (int, time.Duration))
 }
 
 // StatusError is implemented by errors that carry an HTTP status and a SCIM

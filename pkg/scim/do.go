@@ -185,6 +185,7 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 		f()
 	}
 	began := time.Now()
+	defer countTime(ctx, began) // the answer's body read included
 	resp, err := c.http.Do(req)
 	spent := time.Since(began)
 	if cl.method != http.MethodGet && (err == nil || sent.Load()) {
@@ -274,13 +275,25 @@ func (c *Client) switched(cl call, resp *http.Response) error {
 // writesKey keys the counter CountWrites puts in a context.
 type writesKey struct{}
 
+// writes is what CountWrites counts.
+type writes struct {
+	n    atomic.Int64 // write requests sent
+	took atomic.Int64 // nanoseconds in requests, from sending to the answer read
+}
+
 // CountWrites returns ctx carrying a new counter of the write requests sent
 // under it (every attempt that went out: retries, and an update's one
 // PATCH per attribute, included; the GETs of a look-up are not writes),
-// and a function that reads it. apply counts its requests so.
-func (c *Client) CountWrites(ctx context.Context) (context.Context, func() int) {
-	n := new(atomic.Int64)
-	return context.WithValue(ctx, writesKey{}, n), func() int { return int(n.Load()) }
+// and a function that reads it, with the time every request made under
+// ctx took (look-ups included), from sending it to reading its answer:
+// waits for a turn (the rate limit, the concurrency, a 429's pause) and
+// the backoff between attempts are not in it. apply counts its requests
+// and times its operations so.
+func (c *Client) CountWrites(ctx context.Context) (context.Context, func() (int, time.Duration)) {
+	w := new(writes)
+	return context.WithValue(ctx, writesKey{}, w), func() (int, time.Duration) {
+		return int(w.n.Load()), time.Duration(w.took.Load())
+	}
 }
 
 // adoptKey keys the flag NoteAdoption puts in a context.
@@ -332,8 +345,15 @@ func notedNotFound(ctx context.Context, err error) {
 
 // countWrite counts one write request in ctx's counter, if it has one.
 func countWrite(ctx context.Context) {
-	if n, ok := ctx.Value(writesKey{}).(*atomic.Int64); ok {
-		n.Add(1)
+	if w, ok := ctx.Value(writesKey{}).(*writes); ok {
+		w.n.Add(1)
+	}
+}
+
+// countTime adds the time since began to ctx's counter, if it has one.
+func countTime(ctx context.Context, began time.Time) {
+	if w, ok := ctx.Value(writesKey{}).(*writes); ok {
+		w.took.Add(int64(time.Since(began)))
 	}
 }
 

@@ -923,3 +923,27 @@ func TestRetryBudgetSparesReads(t *testing.T) {
 		t.Errorf("%d writes ended by their context counted as failed after retrying", n)
 	}
 }
+
+// TestCountWritesTimesRequestsOnly: the time CountWrites reports is the
+// requests' own (sent to answer read), not the pause a 429 asked for
+// between them, which the call's wall time holds.
+func TestCountWritesTimesRequestsOnly(t *testing.T) {
+	f, srv := newFake(t)
+	seen := failN(f, "POST", 1, status(429, "Retry-After", "1"))
+	c := testClient(t, srv.URL)
+	ctx, count := c.CountWrites(context.Background())
+	start := time.Now()
+	if _, err := c.CreateUser(ctx, model.User{Email: "a@example.com", UserName: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	wall := time.Since(start)
+	n, took := count()
+	if seen.Load() != 2 || n != 2 {
+		t.Fatalf("%d POSTs, %d counted; want 2 (the 429, then the create)", seen.Load(), n)
+	}
+	// The pause is a second at least; two answers on loopback take far
+	// less.
+	if wall < time.Second || took <= 0 || took >= wall-time.Second/2 {
+		t.Errorf("the requests took %v of the call's %v; want their own time, without the 1 s pause", took, wall)
+	}
+}

@@ -317,6 +317,19 @@ func unescapeASCII(b []byte) []byte {
 	return out
 }
 
+// resentNote is the response body of an attempt net/http sent again by
+// itself.
+const resentNote = noResponse + "the server closed a kept-alive connection after this request, without answering; Go's HTTP library sent it again on a new connection (the next line)]"
+
+// resent records an attempt of ex that net/http sent again by itself: a
+// line of its own, with no answer, before the exchange's, so that the
+// trace holds one line per request the server received.
+func (ex *exchange) resent() {
+	attempt := &exchange{t: ex.t, start: ex.start, rec: ex.rec}
+	attempt.rec.ResponseBody = resentNote
+	ex.t.write(attempt)
+}
+
 // fail ends an exchange that got no response.
 func (ex *exchange) fail(err error) {
 	msg := unwrapURLError(err).Error()

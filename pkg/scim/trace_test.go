@@ -1,12 +1,14 @@
 package scim
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -21,6 +23,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/sanitize"
@@ -542,5 +545,72 @@ func TestTraceWrittenInsideTheBodySlot(t *testing.T) {
 		if n == 0 {
 			t.Errorf("trace line %d written after its body slot was given back", i+1)
 		}
+	}
+}
+
+// TestTraceResentByTheHTTPLibrary: a GET that net/http sends again by
+// itself (the server closed a kept-alive connection after reading the
+// request, without answering) has a trace line of its own, with no answer,
+// and an info log line, so that the trace and the log say what the server
+// received.
+func TestTraceResentByTheHTTPLibrary(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var received atomic.Int32
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				// Answers a connection's first request, and closes it
+				// unanswered after reading its second.
+				defer conn.Close()
+				br := bufio.NewReader(conn)
+				for n := 1; ; n++ {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					received.Add(1)
+					if n == 2 {
+						return
+					}
+					body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}`
+					fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+					_ = req.Body.Close()
+				}
+			}()
+		}
+	}()
+	var trace bytes.Buffer
+	core, logs := observer.New(zapcore.InfoLevel)
+	c := testClient(t, "http://"+ln.Addr().String(), func(c *Config) { c.Trace = &trace; c.Logger = zap.New(core) })
+	if _, err := c.ListUsers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListGroups(context.Background()); err != nil { // on the kept-alive connection
+		t.Fatal(err)
+	}
+	recs, err := ReadTrace(&trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := int(received.Load()); got != 3 || len(recs) != got {
+		t.Fatalf("the server received %d requests; the trace has %d lines: %+v", got, len(recs), recs)
+	}
+	if r := recs[1]; !strings.Contains(r.URL, "/Groups") || r.Status != 0 || r.ResponseBody != resentNote {
+		t.Errorf("want the Groups request that got no answer: %+v", r)
+	}
+	if r := recs[2]; !strings.Contains(r.URL, "/Groups") || r.Status != 200 {
+		t.Errorf("want the Groups request sent again, answered: %+v", r)
+	}
+	e := logs.FilterMessageSnippet("sent again by the HTTP library").All()
+	if len(e) != 1 || e[0].ContextMap()["resent"] != int64(1) || e[0].ContextMap()["method"] != "GET" {
+		t.Errorf("want one info line for the request sent again:\n%s", logText(logs))
 	}
 }

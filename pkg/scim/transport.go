@@ -2,8 +2,10 @@ package scim
 
 import (
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -57,7 +59,19 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, ErrReadOnly
 	}
-	r := req.Clone(req.Context())
+	// net/http sends an idempotent request (a GET) again by itself, on a
+	// new connection, when a kept-alive one closes after the request went
+	// out and before any answer: below this wrapper, the rate limit and
+	// the client's retries. Each request written is counted, so that the
+	// log and the trace (a line per request) say what the server received.
+	var written atomic.Int32
+	r := req.Clone(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		WroteRequest: func(i httptrace.WroteRequestInfo) {
+			if i.Err == nil {
+				written.Add(1)
+			}
+		},
+	}))
 	r.Header.Del("Authorization")
 	if t.auth != "" && originOf(r.URL) == t.origin {
 		r.Header.Set("Authorization", t.auth)
@@ -71,11 +85,19 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	start := time.Now()
 	resp, err := t.next.RoundTrip(r)
+	resent := max(int(written.Load())-1, 0)
+	if resent > 0 {
+		t.log.Info("SCIM request sent again by the HTTP library: the server closed a kept-alive connection without answering it",
+			zap.String("method", r.Method), zap.String("path", t.red.String(r.URL.EscapedPath())), zap.Int("resent", resent))
+	}
 	if ce := t.log.Check(zap.DebugLevel, "scim request"); ce != nil {
 		fields := []zap.Field{
 			zap.String("method", r.Method),
 			zap.String("path", t.red.String(r.URL.EscapedPath())),
 			zap.Duration("duration", time.Since(start)),
+		}
+		if resent > 0 {
+			fields = append(fields, zap.Int("resent", resent))
 		}
 		switch {
 		case err != nil && r.Context().Err() != nil:
@@ -93,6 +115,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		hideBadLocation(r, resp)
 	}
 	if ex != nil {
+		for range resent {
+			ex.resent()
+		}
 		if err != nil {
 			ex.fail(err)
 		} else {
