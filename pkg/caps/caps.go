@@ -174,6 +174,10 @@ const (
 	// scimType, a plain-text body, a snippet quoted in a decode error) is
 	// shown, after redaction, in characters.
 	Detail = 200
+	// ErrorText is how much of one of wbsync's own errors a doctor check
+	// quotes, in characters: the request, the server's words (each cut
+	// to Detail already) and the hint, whole.
+	ErrorText = 2000
 	// TraceBody caps each request or response body in a --trace file
 	// (bytes); a longer one is cut with a marker.
 	TraceBody = 1 << 20

@@ -36,10 +36,15 @@ func (l *loader) merge() *Manifest {
 func (l *loader) checkVersionAndPolicy() {
 	if l.versionAt == nil && !l.broken && len(l.names) > 0 {
 		msg := "missing version: add version: 1 at the top of the manifest"
+		at := pos{0, 1, 1}
 		if len(l.names) > 1 {
 			msg = "missing version: one file (the one with policy, if any) must say version: 1"
+			if l.policyAt != nil {
+				// The file to edit: the policy's.
+				at = pos{l.policyAt.fi, 1, 1}
+			}
 		}
-		l.add(pos{0, 1, 1}, msg)
+		l.add(at, msg)
 	}
 	if l.policyAt != nil && l.versionAt != nil && !l.versionFiles[int(l.policyAt.fi)] {
 		l.addf(*l.policyAt, "policy must be in a file that says version: 1 (as %s does)", l.names[l.versionAt.fi])

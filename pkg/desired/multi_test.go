@@ -16,3 +16,32 @@ func TestSeveralFilesSayVersion(t *testing.T) {
 		t.Fatalf("loaded %+v", m)
 	}
 }
+
+// TestMissingVersionAtThePolicy: with no file saying version, the problem
+// is placed in the file that holds the policy, the one to edit; without a
+// policy, at the first file.
+func TestMissingVersionAtThePolicy(t *testing.T) {
+	for _, tc := range []struct {
+		second string
+		want   string
+	}{
+		{"policy:\n  unmanagedUsers: deactivate\n", "b.yaml:1:1: missing version: one file (the one with policy, if any) must say version: 1"},
+		{"teams: []\n", "a.yaml:1:1: missing version: one file (the one with policy, if any) must say version: 1"},
+	} {
+		_, err := Parse([]Source{{"a.yaml", []byte("users:\n  - email: a@example.com\n")}, {"b.yaml", []byte(tc.second)}})
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("with b.yaml %q: %v; want %s", tc.second, err, tc.want)
+		}
+	}
+}
+
+// TestPolicyKeyAtTheTopLevel: a policy key left at the top level (a policy
+// split into a file of its own, unindented) is unknown there, with the
+// hint to put it under policy.
+func TestPolicyKeyAtTheTopLevel(t *testing.T) {
+	_, err := Parse([]Source{{"policy.yaml", []byte("version: 1\nlimits:\n  maxDeactivations: 5\n")}})
+	want := `policy.yaml:2:1: unknown key "limits" at the top level (did you mean policy.limits? the policy's keys go under policy:, as in policy: {limits: ...})`
+	if err == nil || err.Error() != want {
+		t.Errorf("%v; want %s", err, want)
+	}
+}

@@ -591,3 +591,32 @@ func messages(p plan.Plan, code plan.WarningCode) []string {
 	}
 	return out
 }
+
+// TestUnmanagedTeamWithEdgeSpaces: a live team named with a space at an
+// end is to be listed trimmed, the manifest's form; when another live team
+// answers to that trimmed name, the hint says to pin the id, since the
+// trimmed name alone would manage the other team.
+func TestUnmanagedTeamWithEdgeSpaces(t *testing.T) {
+	hint := func(have model.State, id string) string {
+		t.Helper()
+		p := Compute(state(users()), have, model.Policy{}, Options{Deployment: model.Dedicated})
+		for _, w := range p.Warnings {
+			if w.Code == plan.WarnUnmanagedTeam && slices.Contains(w.IDs, id) {
+				return w.Message
+			}
+		}
+		t.Fatalf("no unmanaged_team warning for %s: %+v", id, p.Warnings)
+		return ""
+	}
+	alone := hint(state(users(), lt("g3", "t ")), "g3")
+	if !strings.Contains(alone, "list it (as t: a manifest name has no space at either end, and matches this one)") {
+		t.Errorf("alone: %s", alone)
+	}
+	for _, other := range []string{"t", "T"} {
+		got := hint(state(users(), lt("g1", other), lt("g3", "t ")), "g3")
+		want := fmt.Sprintf("list it as t with id: g3 (a manifest name has no space at either end, and live team %s (id g1) answers to t too: without the id the manifest would manage that one)", other)
+		if !strings.Contains(got, want) {
+			t.Errorf("beside %q: %s\nwant %s", other, got, want)
+		}
+	}
+}

@@ -87,6 +87,7 @@ func (p *planner) warnUnmanagedTeams(claimed map[int]string) {
 			}
 		}
 	}
+	var byKey map[string][]int // live teams by key, built for a name with edge spaces only
 	for i := range p.have.Teams {
 		t := &p.have.Teams[i]
 		if isClaimed(claimed, i) || covered[t.ID] || named[model.Key(t.Name)] {
@@ -94,7 +95,24 @@ func (p *planner) warnUnmanagedTeams(claimed map[int]string) {
 		}
 		listIt := "list it"
 		if trimmed := strings.TrimSpace(t.Name); trimmed != t.Name && trimmed != "" {
+			if byKey == nil {
+				byKey = make(map[string][]int, len(p.have.Teams))
+				for j := range p.have.Teams {
+					k := model.Key(p.have.Teams[j].Name)
+					byKey[k] = append(byKey[k], j)
+				}
+			}
 			listIt = "list it (as " + trimmed + ": a manifest name has no space at either end, and matches this one)"
+			for _, j := range byKey[model.Key(t.Name)] {
+				if j != i {
+					// The trimmed name would manage that team: only the
+					// id tells them apart.
+					o := &p.have.Teams[j]
+					listIt = fmt.Sprintf("list it as %s with id: %s (a manifest name has no space at either end, and live team %s (id %s) answers to %s too: without the id the manifest would manage that one)",
+						trimmed, t.ID, quoteSpaced(o.Name), o.ID, trimmed)
+					break
+				}
+			}
 		}
 		p.warn(plan.Warning{Code: plan.WarnUnmanagedTeam, Team: t.Name, IDs: []string{t.ID}, Count: len(t.Members), Unmanaged: true, Message: fmt.Sprintf(
 			"live team %s (id %s, %d member(s)) is not in the manifest: it is left alone and its members keep their access; %s to manage it, with members: [] to empty it (W&B cannot rename or delete a team)",

@@ -30,16 +30,25 @@ func OtherBase(base string) string {
 type outcome int
 
 const (
-	answered outcome = iota // a 2xx SCIM list
-	missing                 // 404, or a 2xx that is not a SCIM list: no SCIM API here
-	refused                 // 401 or 403: an API that refused the key
-	broken                  // anything else: redirect, transport error, 5xx after retries
+	answered  outcome = iota // a 2xx SCIM list
+	missing                  // 404, or a 2xx that is not a SCIM list: no SCIM API here
+	refused                  // 401 or 403: an API that refused the key
+	broken                   // anything else: redirect, transport error, 5xx after retries
+	malformed                // a 2xx SCIM list wbsync cannot read: the path is SCIM's, the answer is wrong
 )
 
-// notListError is a 2xx answer that is not a SCIM ListResponse.
-type notListError struct{ path, why string }
+// notListError is a 2xx answer that is not a SCIM ListResponse; listShaped
+// when it is one all the same (it names the ListResponse schema, or has
+// Resources) with a value wbsync cannot read.
+type notListError struct {
+	path, why  string
+	listShaped bool
+}
 
 func (e *notListError) Error() string {
+	if e.listShaped {
+		return fmt.Sprintf("GET %s: %s, in a SCIM list", e.path, e.why)
+	}
 	return fmt.Sprintf("GET %s: %s, not a SCIM list", e.path, e.why)
 }
 
@@ -49,6 +58,8 @@ func classify(err error) outcome {
 	switch {
 	case err == nil:
 		return answered
+	case errors.As(err, &nl) && nl.listShaped:
+		return malformed
 	case errors.As(err, &nl), errors.Is(err, scim.ErrNotFound):
 		return missing
 	case errors.As(err, &se) && se.Status >= 200 && se.Status <= 299: // an HTML page
@@ -90,7 +101,9 @@ func Auth(err error, red *sanitize.Redactor) Check {
 		c.Status, c.Detail = OK, "the key is accepted"
 	case errors.As(err, &se) && (errors.Is(err, scim.ErrUnauthorized) || errors.Is(err, scim.ErrForbidden)):
 		c.Detail = se.StatusLine() + ": " + se.Hint
-		if errors.Is(err, scim.ErrForbidden) && !errors.Is(err, scim.ErrTeamScopedKey) && !errors.Is(err, scim.ErrNotOrgAdmin) && se.Detail != "" {
+		// What the server said (an expired key, another instance), unless
+		// the hint already names it (a team-scoped key, not an admin).
+		if !errors.Is(err, scim.ErrTeamScopedKey) && !errors.Is(err, scim.ErrNotOrgAdmin) && se.Detail != "" {
 			c.Detail += fmt.Sprintf(` (server: "%s")`, server(red, se.Detail, caps.Detail))
 		}
 	case errors.Is(err, scim.ErrRedirect) && errors.As(err, &se) && se.Location != "":
@@ -98,7 +111,7 @@ func Auth(err error, red *sanitize.Redactor) Check {
 	default:
 		// A 5xx, a dropped connection: nothing says the key is wrong,
 		// and a failed auth check would send its reader to rotate it.
-		c.Detail = "the key could not be judged (the request failed, not for the key): " + server(red, err.Error(), caps.Detail)
+		c.Detail = "the key could not be judged (the request failed, not for the key): " + errText(red, err)
 	}
 	return c
 }

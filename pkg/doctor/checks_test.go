@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 	"github.com/wbsync/wbsync/pkg/scim"
@@ -95,6 +96,8 @@ func TestAuth(t *testing.T) {
 	want(t, Auth(nil, nil), NameAuth, OK, []string{"accepted"})
 	want(t, Auth(answer(401, "", "bearer", model.Dedicated), nil), NameAuth, Fail, []string{"401 Unauthorized", "another W&B instance", "--auth basic"})
 	want(t, Auth(answer(401, "", "basic", model.Dedicated), nil), NameAuth, Fail, []string{"401"}, "--auth basic")
+	// What the server said of the key is quoted, as plan quotes it.
+	want(t, Auth(answer(401, "API key expired", "bearer", model.Dedicated), nil), NameAuth, Fail, []string{"401 Unauthorized", `(server: "API key expired")`})
 	want(t, Auth(answer(403, teamDetail, "bearer", model.Dedicated), nil), NameAuth, Fail,
 		[]string{"403 Forbidden", "team-scoped service account (the server says so)", "org-scoped service account key"}, "not an org admin")
 	want(t, Auth(answer(403, adminDetail, "bearer", model.Dedicated), nil), NameAuth, Fail,
@@ -110,6 +113,10 @@ func TestAuth(t *testing.T) {
 	want(t, Auth(transport, nil), NameAuth, Fail, []string{"the key could not be judged (the request failed, not for the key)", "connection refused"})
 	want(t, Auth(&scim.Error{Method: "GET", Path: "/scim/Users", Status: 503}, nil), NameAuth, Fail, []string{"the key could not be judged", "503"})
 	want(t, Auth(errors.New("evil\x1b[31m"), nil), NameAuth, Fail, []string{`evil\x1b[31m`})
+	// A 5xx whose server text is long (cut to caps.Detail by the client)
+	// keeps what wbsync adds after it: the attempts and the hint.
+	long := &scim.Error{Method: "GET", Path: "/scim/Users", Status: 500, Detail: strings.Repeat("E", caps.Detail), Hint: "the server kept failing: run again later"}
+	want(t, Auth(long, nil), NameAuth, Fail, []string{"the key could not be judged", "500 Internal Server Error: EEEE", "(the server kept failing: run again later)"})
 }
 
 func TestDeployment(t *testing.T) {
@@ -245,6 +252,8 @@ func TestPaging(t *testing.T) {
 	noIPP := honoured
 	noIPP.ItemsPerPage = -1
 	want(t, Paging(noIPP, nil), NamePaging, OK, []string{"no itemsPerPage"})
+	noIPP.ItemsPerPage = notACount
+	want(t, Paging(noIPP, nil), NamePaging, OK, []string{"itemsPerPage is not a count (wbsync does not use it: it steps by what arrives)"})
 
 	ignored := PagingProbe{Total: 5, First: []string{"a", "b", "c", "d", "e"}, PageSize: 9999, FullPage: 5}
 	want(t, Paging(ignored, nil), NamePaging, OK, []string{"count is ignored", "fits one page"})

@@ -15,6 +15,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/observed"
 	"github.com/wbsync/wbsync/pkg/sanitize"
@@ -170,3 +171,11 @@ func notChecked(name, why string) Check {
 // the cut here must not rely on the client having redacted it already.
 // red is nil only when there is no key to hide.
 func server(red *sanitize.Redactor, s string, n int) string { return sanitize.Server(red, s, n) }
+
+// errText is one of wbsync's own errors as a check quotes it: redacted and
+// escaped, cut only past caps.ErrorText, since the client cut the server's
+// words in it already and what it adds (the attempts, the hint) is what
+// tells the admin what to do.
+func errText(red *sanitize.Redactor, err error) string {
+	return sanitize.Server(red, err.Error(), caps.ErrorText)
+}

@@ -50,7 +50,7 @@ func CustomRoles(d model.Deployment, roles []scim.Role, err error, red *sanitize
 		c.Detail = "/Roles answers 404: custom role names cannot be checked before apply (plans warn custom_roles_unchecked)"
 	case err != nil:
 		c.Status = Warn
-		c.Detail = "/Roles failed, so a plan that declares a custom role will fail: " + server(red, err.Error(), caps.Detail)
+		c.Detail = "/Roles failed, so a plan that declares a custom role will fail: " + errText(red, err)
 	case len(roles) == 0:
 		c.Detail = "/Roles answers: no custom roles defined"
 	default:

@@ -30,7 +30,8 @@ type PagingProbe struct {
 	// answers them from its page start, the first user.
 	Pair []string
 	// PageSize is the count asked for a full page, FullPage how many users
-	// that page held, ItemsPerPage what it reported (-1: absent).
+	// that page held, ItemsPerPage what it reported (-1: absent,
+	// notACount: not a count).
 	PageSize, FullPage, ItemsPerPage int
 	// Over is whether the count 1 page held more than caps.PageSize users
 	// (First holds the first caps.PageSize of them), a page wbsync's reads
@@ -89,7 +90,7 @@ func Paging(p PagingProbe, red *sanitize.Redactor) Check {
 		case p.SecondErr != nil:
 			c.Status = Warn
 			c.Detail += fmt.Sprintf(" and a page held %d of %d users; startIndex=%d failed: %s", p.FullPage, p.Total, p.secondAt(),
-				server(red, p.SecondErr.Error(), caps.Detail))
+				errText(red, p.SecondErr))
 		default:
 			c.Status = Fail // wbsync cannot read this server
 			c.Detail += fmt.Sprintf(" and a page held %d of %d users: reads will fail closed", p.FullPage, p.Total)
@@ -101,7 +102,7 @@ func Paging(p PagingProbe, red *sanitize.Redactor) Check {
 	case p.Total < 2:
 		return notChecked(NamePaging, fmt.Sprintf("%d user(s): too few to page through", p.Total))
 	case p.SecondErr != nil:
-		c.Status, c.Detail = Warn, "startIndex=2 failed: "+server(red, p.SecondErr.Error(), caps.Detail)
+		c.Status, c.Detail = Warn, "startIndex=2 failed: "+errText(red, p.SecondErr)
 		return c
 	case len(p.Second) == 0:
 		c.Status, c.Detail = p.pastFirstPage(), fmt.Sprintf("startIndex=2 answered no user though totalResults is %d: reads past the first page will fail closed", p.Total)
@@ -139,6 +140,8 @@ func Paging(p PagingProbe, red *sanitize.Redactor) Check {
 		parts = append(parts, fmt.Sprintf("pages hold at most %d users (asked %d)", served, p.PageSize))
 	}
 	switch ipp := p.ItemsPerPage; {
+	case ipp == notACount:
+		parts = append(parts, "itemsPerPage is not a count (wbsync does not use it: it steps by what arrives)")
 	case ipp < 0:
 		parts = append(parts, "no itemsPerPage")
 	case ipp == p.FullPage:

@@ -70,10 +70,15 @@ func Run(ctx context.Context, env Env) Report {
 	switch {
 	case pp.Total >= 2 && len(pp.First) == 1:
 		pp.Second, pp.SecondErr = probeIDs(octx, optional, 2)
-		pp.PastEnd, pp.PastEndErr = probeIDs(octx, optional, pp.Total+1)
-		if pp.Total >= 3 {
-			if l, err := getList(octx, optional, "/Users", "startIndex=2&count=2"); err == nil {
-				pp.Pair = ids(l.resources)
+		// The check reads the other probes only when startIndex=2
+		// answered: after a failure (a server that stalls past the
+		// first page costs a --timeout each), they are not sent.
+		if pp.SecondErr == nil {
+			pp.PastEnd, pp.PastEndErr = probeIDs(octx, optional, pp.Total+1)
+			if pp.Total >= 3 {
+				if l, err := getList(octx, optional, "/Users", "startIndex=2&count=2"); err == nil {
+					pp.Pair = ids(l.resources)
+				}
 			}
 		}
 	case len(pp.First) > 1 && len(pp.First) < pp.Total && !pp.Over: // (over a page: paging fails whatever it answers)
@@ -84,7 +89,7 @@ func Run(ctx context.Context, env Env) Report {
 	teams, teamsErr := getList(ctx, c, "/Groups", "startIndex=1&count="+strconv.Itoa(min(caps.TeamSample, env.PageSize)))
 
 	if fullErr != nil {
-		why := "GET /Users failed: " + server(env.Redactor, fullErr.Error(), caps.Detail)
+		why := "GET /Users failed: " + errText(env.Redactor, fullErr)
 		checks = append(checks, notChecked(NameShapes, why), notChecked(NamePaging, why))
 	} else {
 		var sample []json.RawMessage
@@ -94,7 +99,7 @@ func Run(ctx context.Context, env Env) Report {
 		pp.ItemsPerPage, pp.FullPage = full.itemsPerPage, len(full.resources)
 		shapes := Shapes(full.resources, sample)
 		if teamsErr != nil {
-			shapes.Detail += "; teams not inspected: " + server(env.Redactor, teamsErr.Error(), caps.Detail)
+			shapes.Detail += "; teams not inspected: " + errText(env.Redactor, teamsErr)
 			if shapes.Status == OK {
 				shapes.Status = Warn
 			}
@@ -135,7 +140,7 @@ func Run(ctx context.Context, env Env) Report {
 
 	if fetchErr != nil {
 		checks = append(checks, Check{Name: NameCounts, Status: Fail,
-			Detail: "the full read failed, as plan, apply and export would: " + server(env.Redactor, fetchErr.Error(), caps.Detail)})
+			Detail: "the full read failed, as plan, apply and export would: " + errText(env.Redactor, fetchErr)})
 	} else {
 		checks = append(checks, Counts(st, env.Redactor))
 	}
@@ -217,7 +222,7 @@ func probeAccess(ctx context.Context, env Env) accessResult {
 						"only %s answers (%s does not): W&B serves SCIM at /scim, so this server may not behave as W&B does", here, there)
 				}
 			default:
-				r.base.Detail += fmt.Sprintf(" (%s could not be probed: %s)", there, server(env.Redactor, err.Error(), caps.Detail))
+				r.base.Detail += fmt.Sprintf(" (%s could not be probed: %s)", there, errText(env.Redactor, err))
 			}
 		}
 		return r
@@ -226,6 +231,13 @@ func probeAccess(ctx context.Context, env Env) accessResult {
 		return r
 	case broken:
 		r.base, r.why = notChecked(NameBasePath, "the first request failed"), "the first request failed"
+		return r
+	case malformed:
+		r.auth = Check{Name: NameAuth, Status: OK, Detail: "the key is accepted (the list it answered cannot be read: see base_path)"}
+		r.base = Check{Name: NameBasePath, Status: Fail, Detail: fmt.Sprintf(
+			"%s answers a SCIM list that wbsync cannot read (%s): plan, apply and export would refuse it too; the URL is right, the server's answer is not",
+			here, why(err, env.Redactor))}
+		r.why = "the server's SCIM list cannot be read"
 		return r
 	}
 	const askBase = "is the URL https://HOST/scim?"
@@ -249,6 +261,12 @@ func probeAccess(ctx context.Context, env Env) accessResult {
 	case broken:
 		r.auth.Detail = "at " + there + ": " + r.auth.Detail
 		r.base, r.why = neither, "no SCIM API answers at the URL"
+	case malformed:
+		r.auth = Check{Name: NameAuth, Status: OK, Detail: "the key is accepted at " + there + " (the list it answered cannot be read: see base_path)"}
+		r.base = Check{Name: NameBasePath, Status: Fail, Detail: fmt.Sprintf(
+			"only %s answers, a SCIM list that wbsync cannot read (%s): pass --url %s; plan, apply and export would refuse that list too",
+			there, why(err, env.Redactor), server(env.Redactor, env.OtherURL, caps.Detail))}
+		r.why = "the server's SCIM list cannot be read"
 	default:
 		r.auth, r.base, r.why = notChecked(NameAuth, "no SCIM API answers at the URL"), neither, "no SCIM API answers at the URL"
 	}
@@ -258,11 +276,36 @@ func probeAccess(ctx context.Context, env Env) accessResult {
 // list is a decoded ListResponse, its resources undecoded.
 type list struct {
 	total        int
-	itemsPerPage int // -1 when absent
+	itemsPerPage int // -1 when absent, notACount when not a count
 	resources    []json.RawMessage
 	over         bool      // the page held more than caps.PageSize resources (the first caps.PageSize kept)
 	date         time.Time // the answer's Date header (zero: none, or not a date)
 }
+
+// listShaped reports whether body, a 2xx answer refused as a list, is a
+// SCIM ListResponse all the same: it names the ListResponse schema, or has
+// a Resources key. Such a body says the URL is right and its server wrong.
+func listShaped(body []byte) bool {
+	if bytes.Contains(body, []byte(listResponseSchema)) {
+		return true
+	}
+	for i := 0; ; {
+		j := bytes.IndexByte(body[i:], '"')
+		if j < 0 {
+			return false
+		}
+		i += j + 1
+		if len(body)-i >= len(`resources"`) && bytes.EqualFold(body[i:i+len(`resources"`)], []byte(`resources"`)) {
+			return true
+		}
+	}
+}
+
+// listResponseSchema is the schema URN of a SCIM list (RFC 7644 §3.4.2).
+const listResponseSchema = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+
+// notACount is list.itemsPerPage when the answer's is not a count.
+const notACount = -2
 
 // getList GETs path?query and decodes a SCIM ListResponse; a 2xx that is
 // not one is a *notListError. The body is read value by value: at most
@@ -274,7 +317,9 @@ func getList(ctx context.Context, c Client, path, query string) (*list, error) {
 	if err != nil {
 		return nil, err
 	}
-	notList := func(why string) error { return &notListError{path: path, why: why} }
+	notList := func(why string) error {
+		return &notListError{path: path, why: why, listShaped: listShaped(resp.Body)}
+	}
 	dec := json.NewDecoder(bytes.NewReader(resp.Body))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return nil, notList("the answer is not a JSON object")
@@ -311,8 +356,15 @@ func getList(ctx context.Context, c Client, path, query string) (*list, error) {
 				return nil, notList(fmt.Sprintf("totalResults %d is beyond what wbsync reads (%d)", l.total, caps.TotalResults))
 			}
 		case key == "itemsperpage":
-			if l.itemsPerPage, err = countOf(dec); err != nil {
-				return nil, notList("itemsPerPage is not a count")
+			// The client reading the organization does not use it (it
+			// steps by what arrives): one that is not a count (5.0, "x")
+			// is said in the paging check, not taken for another API.
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				return nil, notList("the answer is not JSON")
+			}
+			if l.itemsPerPage, err = countIn(raw); err != nil || l.itemsPerPage < 0 {
+				l.itemsPerPage = notACount
 			}
 		case key == "resources":
 			if l.resources, l.over, err = resources(dec, notList); err != nil {
@@ -345,6 +397,11 @@ func countOf(dec *json.Decoder) (int, error) {
 	if err := dec.Decode(&raw); err != nil {
 		return 0, err
 	}
+	return countIn(raw)
+}
+
+// countIn reads a count, as countOf does, from one JSON value.
+func countIn(raw json.RawMessage) (int, error) {
 	if len(raw) > 0 && raw[0] == '"' {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {

@@ -183,6 +183,16 @@ func TestRunProbes(t *testing.T) {
 			t.Errorf("calls %v, want %v", f.calls, wantCalls)
 		}
 	})
+	t.Run("startIndex=2 gets no answer: the probes after it are not sent", func(t *testing.T) {
+		f := &fakeServer{users: fakeUsers(3), errs: map[string]error{"/Users?startIndex=2": errReset}}
+		r := Run(ctx, fakeEnv(f, &fakeServer{users: fakeUsers(3)}))
+		want(t, r.Get(NamePaging), NamePaging, Warn, []string{"startIndex=2 failed: GET /scim/Users: connection reset by peer"})
+		wantCalls := []string{"/Users?startIndex=1&count=1", "/Users?startIndex=1&count=9999", "/Users?startIndex=2&count=1",
+			"/Groups?startIndex=1&count=100"}
+		if strings.Join(f.calls, " ") != strings.Join(wantCalls, " ") {
+			t.Errorf("calls %v, want %v", f.calls, wantCalls)
+		}
+	})
 	t.Run("startIndex taken for a page number", func(t *testing.T) {
 		f := &fakeServer{users: fakeUsers(3), pageNumbers: true}
 		r := Run(ctx, fakeEnv(f, &fakeServer{users: fakeUsers(3)}))
@@ -214,13 +224,14 @@ func TestRunProbes(t *testing.T) {
 		// by retries: the probes after it are not sent, each of which
 		// would spend the whole retry budget again against a server that
 		// stopped answering. The failed startIndex=2 probe, optional,
-		// stopped nothing.
+		// stopped nothing but the paging probes after it, which the
+		// check would not read.
 		want(t, r.Get(NameShapes), NameShapes, Warn, []string{"no team to inspect", "teams not inspected: GET /scim/Users: connection reset"})
 		want(t, r.Get(NamePaging), NamePaging, Warn, []string{"startIndex=2 failed"})
 		want(t, r.Get(NameLatency), NameLatency, OK, []string{"one page of 3 users", "2 pages"})
 		want(t, r.Get(NameCustomRoles), NameCustomRoles, Warn, []string{"not sent: an earlier request failed after its retries"})
-		if !slices.Contains(f.calls, "/Users?startIndex=4&count=1") {
-			t.Errorf("the past-the-end probe was not sent after an optional probe failed: %v", f.calls)
+		if slices.Contains(f.calls, "/Users?startIndex=4&count=1") {
+			t.Errorf("the past-the-end probe was sent after startIndex=2 failed: %v", f.calls)
 		}
 
 		f = &fakeServer{users: fakeUsers(3), errs: map[string]error{"/Users?startIndex=1&count=9999": errReset}}
@@ -319,6 +330,38 @@ func TestGetListBounded(t *testing.T) {
 	}
 	if _, err := getList(context.Background(), &fakeServer{body: `{"totalResults":"two","Resources":[]}`}, "/Users", ""); err == nil || !strings.Contains(err.Error(), "not a count") {
 		t.Errorf("a count that is a word: %v", err)
+	}
+	// A SCIM list with a value wbsync cannot read says the URL is right:
+	// the key is accepted, the base path fails for the server's answer.
+	for body, why := range map[string]string{
+		`{"schemas":["` + listResponseSchema + `"],"totalResults":5.0,"Resources":[]}`: "totalResults is not a count",
+		`{"totalResults":1,"Resources":[{"id":"a"}]} garbage{`:                         "data after the list response",
+		`{"totalResults":1,"totalResults":1,"resources":[]}`:                           "the list response has totalresults twice",
+	} {
+		r := Run(context.Background(), fakeEnv(&fakeServer{body: body}, nil))
+		a, b := r.Get(NameAuth), r.Get(NameBasePath)
+		if a.Status != OK || b.Status != Fail || !strings.Contains(b.Detail, "answers a SCIM list that wbsync cannot read ("+why+")") || strings.Contains(b.Detail, "is the URL") {
+			t.Errorf("%s: auth %+v, base_path %+v", body, a, b)
+		}
+	}
+	// A JSON object that is no list at all still asks about the URL.
+	r = Run(context.Background(), fakeEnv(&fakeServer{body: `{"hello":"world"}`}, nil))
+	if b := r.Get(NameBasePath); b.Status != Fail || !strings.Contains(b.Detail, "is the URL https://HOST/scim?") {
+		t.Errorf("not a list: base_path %+v", b)
+	}
+	// An itemsPerPage that is not a count (a serializer's 5.0), which the
+	// client reading the organization does not use, keeps the page a
+	// list: the base path stays right (the paging check says it:
+	// TestPaging).
+	for _, ipp := range []string{`5.0`, `"x"`, `1e30`, `-1`} {
+		body := `{"totalResults":2,"itemsPerPage":` + ipp + `,"Resources":[{"id":"a","userName":"a"},{"id":"b","userName":"b"}]}`
+		if l, err := getList(context.Background(), &fakeServer{body: body}, "/Users", ""); err != nil || l.itemsPerPage != notACount {
+			t.Errorf("itemsPerPage %s: %+v, %v", ipp, l, err)
+		}
+		r := Run(context.Background(), fakeEnv(&fakeServer{body: body}, nil))
+		if a, b := r.Get(NameAuth), r.Get(NameBasePath); a.Status != OK || b.Status != OK {
+			t.Errorf("itemsPerPage %s: auth %+v, base_path %+v", ipp, a, b)
+		}
 	}
 	r = Run(context.Background(), fakeEnv(&fakeServer{body: zeros}, nil))
 	if c := r.Get(NameShapes); c.Status == OK {
