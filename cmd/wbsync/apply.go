@@ -577,37 +577,48 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 // (an error) or ended unknown (a warning), at most caps.Problems of them,
 // and the verification's verdict, through the logger, so that
 // --log-format and --log-level apply.
+// Each operation's entry carries its action, user, team (as the report
+// names them) and HTTP status as fields, for a log pipeline to group by.
 func logOutcome(log *zap.Logger, rep *apply.Report) {
-	var b strings.Builder
-	if rep.WriteText(&b) != nil {
-		return
-	}
 	listed, more := 0, 0
-	for line := range strings.Lines(b.String()) {
-		line = strings.TrimSuffix(line, "\n")
-		level := zapcore.InfoLevel
-		switch {
-		case strings.HasPrefix(line, "failed:"):
-			level = zapcore.ErrorLevel
-		case strings.HasPrefix(line, "unknown:"):
-			level = zapcore.WarnLevel
-		case strings.HasPrefix(line, "Verified:"):
-			if !strings.HasPrefix(line, "Verified: the organization matches") {
-				level = zapcore.WarnLevel
-			}
-			log.Log(level, line)
-			continue
-		default:
-			continue // skips, and the tally, which the JSON report holds
-		}
+	for o := range rep.Outcomes() {
 		if listed++; listed > caps.Problems {
 			more++
 			continue
 		}
-		log.Log(level, line)
+		level := zapcore.ErrorLevel
+		if o.Status == apply.StatusUnknown {
+			level = zapcore.WarnLevel
+		}
+		fields := []zap.Field{zap.String("action", string(o.Action)), zap.String("status", string(o.Status))}
+		if o.User != "" {
+			fields = append(fields, zap.String("user", sanitize.Controls(o.User)))
+		}
+		if o.Team != "" {
+			fields = append(fields, zap.String("team", sanitize.Controls(o.Team)))
+		}
+		if o.HTTPStatus != 0 {
+			fields = append(fields, zap.Int("http_status", o.HTTPStatus))
+		}
+		log.Log(level, o.Line, fields...)
 	}
 	if more > 0 {
 		log.Error(fmt.Sprintf("and %d more operation(s) failed or ended unknown: the JSON report lists each", more))
+	}
+	var b strings.Builder
+	if rep.WriteText(&b) != nil {
+		return
+	}
+	for line := range strings.Lines(b.String()) {
+		line = strings.TrimSuffix(line, "\n")
+		if !strings.HasPrefix(line, "Verified:") {
+			continue // skips, and the tally, which the JSON report holds
+		}
+		level := zapcore.InfoLevel
+		if !strings.HasPrefix(line, "Verified: the organization matches") {
+			level = zapcore.WarnLevel
+		}
+		log.Log(level, line)
 	}
 }
 

@@ -586,6 +586,14 @@ func TestWandbNameQuirks(t *testing.T) {
 				t.Errorf("stderr does not say %q:\n%s", want, r.stderr)
 			}
 		}
+		// With JSON logs the failure's entry carries its fields, for a log
+		// pipeline to group by (the create fails again; the rest is done).
+		r = wb(t, v, "apply", "-f", manifest("ml"), "--auto-approve", "-o", "json", "--log-format", "json")
+		e := errorsContaining(jsonLog(t, r.stderr), "failed:  create_user taken@example.com")
+		if r.code != exitFailed || len(e) != 1 || e[0]["action"] != "create_user" || e[0]["user"] != "taken@example.com" ||
+			e[0]["status"] != "failed" || e[0]["http_status"] != float64(409) || e[0]["team"] != nil {
+			t.Errorf("exit %d; the failure's entry %v\n%s", r.code, e, r.stderr)
+		}
 	})
 }
 

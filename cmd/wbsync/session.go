@@ -112,7 +112,7 @@ func (r *readProgress) page(collection string, read, total int) {
 	b.bar.Add(read - b.read)
 	b.read = read
 	if read >= total {
-		b.bar.Done(fmt.Sprintf("%d %s", total, collection))
+		b.bar.Done(progress.Thousands(total) + " " + collection)
 		delete(r.bars, collection)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -547,6 +548,42 @@ func (r *Report) roleWritesNotDone() int {
 	return n
 }
 
+// outcomeLine is the text report's line for a failed or unknown result.
+func (res *Result) outcomeLine() string {
+	if res.Status == StatusFailed {
+		return fmt.Sprintf("failed:  %s %s%s: %s", res.Action, sanitize.Controls(res.target()), res.unverifiedMark(), sanitize.Controls(res.Error))
+	}
+	note := "; " + unknownNote
+	if strings.Contains(res.Error, nextPlanShows) {
+		note = "" // the error says so already (a 2xx the client could not read)
+	}
+	return fmt.Sprintf("unknown: %s %s%s: %s%s", res.Action, sanitize.Controls(res.target()), res.unverifiedMark(), sanitize.Controls(res.Error), note)
+}
+
+// Outcome is an operation that failed or ended unknown, with the line the
+// text report gives it.
+type Outcome struct {
+	*Result
+	Line string
+}
+
+// Outcomes yields the operations that failed or ended unknown, in the
+// report's order, each with its text report line (apply -o json logs
+// them).
+func (r *Report) Outcomes() iter.Seq[Outcome] {
+	return func(yield func(Outcome) bool) {
+		for i := range r.Results {
+			res := &r.Results[i]
+			if res.Status != StatusFailed && res.Status != StatusUnknown {
+				continue
+			}
+			if !yield(Outcome{res, res.outcomeLine()}) {
+				return
+			}
+		}
+	}
+}
+
 // WriteText writes a line per failed, skipped or unknown operation, the
 // verification (when made), and a last line "Apply: N ok, N failed, N
 // skipped." (", N unknown" added before the period when there are any).
@@ -563,16 +600,11 @@ func (r *Report) WriteText(w io.Writer) error {
 			}
 		}
 		switch res.Status {
-		case StatusFailed:
-			fmt.Fprintf(&b, "failed:  %s %s%s: %s\n", res.Action, sanitize.Controls(res.target()), res.unverifiedMark(), sanitize.Controls(res.Error))
+		case StatusFailed, StatusUnknown:
+			b.WriteString(res.outcomeLine())
+			b.WriteByte('\n')
 		case StatusSkipped:
 			fmt.Fprintf(&b, "skipped: %s %s: %s\n", res.Action, sanitize.Controls(res.target()), sanitize.Controls(res.Reason))
-		case StatusUnknown:
-			note := "; " + unknownNote
-			if strings.Contains(res.Error, nextPlanShows) {
-				note = "" // the error says so already (a 2xx the client could not read)
-			}
-			fmt.Fprintf(&b, "unknown: %s %s%s: %s%s\n", res.Action, sanitize.Controls(res.target()), res.unverifiedMark(), sanitize.Controls(res.Error), note)
 		}
 	}
 	for _, reason := range countedReasons {

@@ -416,16 +416,16 @@ func (b *Bar) snapshot(now time.Time) string {
 // counts is "count/total", or "count" while the total is not known.
 func (b *Bar) counts() string {
 	if b.total == 0 {
-		return thousands(b.count)
+		return Thousands(b.count)
 	}
-	return thousands(b.count) + "/" + thousands(b.total)
+	return Thousands(b.count) + "/" + Thousands(b.total)
 }
 
 // formatRate shows a rate per second: whole numbers from 10 up, one decimal
 // below.
 func formatRate(r float64) string {
 	if r >= 10 {
-		return thousands(int(r+0.5)) + "/s"
+		return Thousands(int(r+0.5)) + "/s"
 	}
 	return fmt.Sprintf("%.1f/s", r)
 }
@@ -438,8 +438,9 @@ func roundDuration(d time.Duration) string {
 	return d.Round(time.Second).String()
 }
 
-// thousands formats n with commas between groups of three digits.
-func thousands(n int) string {
+// Thousands formats n with commas between groups of three digits, as the
+// bars show their counts.
+func Thousands(n int) string {
 	s := strconv.Itoa(n)
 	neg := strings.HasPrefix(s, "-")
 	if neg {
