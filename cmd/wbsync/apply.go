@@ -72,7 +72,7 @@ type applyRun struct {
 func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []string) (int, error) {
 	o := own.(*applyFlags)
 	if len(pos) > 1 {
-		return exitError, usageError{fmt.Sprintf("unexpected argument %q: apply takes at most one saved plan", pos[1])}
+		return exitError, usageError{fmt.Sprintf("unexpected argument %s: apply takes at most one saved plan", quoted(pos[1]))}
 	}
 	if len(pos) == 1 && len(f.files) > 0 {
 		return exitError, usageError{"give either a saved plan or -f manifests, not both"}
@@ -234,7 +234,7 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		if strings.Contains(pf.Target.URL, sanitize.Marker) {
 			// The URL held the key: the file records another URL, which
 			// no digest vouches for.
-			return nil, fmt.Errorf("%s: %w: its target.url %q holds %s: the --url it was planned with held 8 or more characters of the API key (wbsync never writes the key), "+
+			return nil, fmt.Errorf("%s: %w: its target.url %q holds %s: the --url it was planned with held the API key, or 8 or more characters of it (wbsync never writes the key), "+
 				"so the plan cannot be applied as saved; plan again with a --url that does not hold the key, or apply the manifest files with -f and that --url",
 				path, plan.ErrNotSavedPlan, model.ShowURL(pf.Target.URL), sanitize.Marker)
 		}
@@ -770,7 +770,7 @@ func readAnswer(r io.Reader) string {
 // redactedPlan is the likely reason a saved plan that holds the redaction
 // marker does not match what it was made from, when plan --out warned so
 // (a value may also be "[redacted]" in earnest).
-const redactedPlan = "the saved plan holds " + sanitize.Marker + ": if 'plan --out' warned that a value held 8 or more characters of the API key, " +
+const redactedPlan = "the saved plan holds " + sanitize.Marker + ": if 'plan --out' warned that a value held the API key, or 8 or more characters of it, " +
 	"that value was saved redacted (wbsync never writes the key) and the plan cannot be applied as saved: apply the manifest files with -f, or rotate the API key and plan again"
 
 // replanCommand is the command that makes the saved plan at path again:
@@ -809,15 +809,34 @@ func replanCommand(saved *plan.File, path string, conn *connFlags) string {
 	return strings.Join(args, " ")
 }
 
-// shellQuote quotes s for a POSIX shell when it needs it. A string with a
-// character a terminal or a CI log would act on (a line break that starts
-// a log command line, an escape sequence; a file name from a saved plan,
-// which anyone may edit) is quoted as $'...', whose escapes (\n, \x1b,
-// \u202e) bash, zsh and ksh read back as the characters, on one line.
+// shellQuote quotes s for a shell when it needs it: '...' as POSIX
+// shells read it. A string with a character a terminal or a CI log would
+// act on (a line break that starts a log command line, an escape sequence;
+// a file name from a saved plan, which anyone may edit) is quoted as
+// $'...' instead, on one line, every byte outside printable ASCII written
+// as \xNN: bash, zsh and ksh read that back byte for byte in any locale
+// (dash does not read $'...').
 func shellQuote(s string) string {
 	if sanitize.Controls(s) != s {
-		q := strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s)
-		return "$'" + sanitize.Controls(q) + "'"
+		var b strings.Builder
+		b.WriteString("$'")
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; {
+			case c == '\\' || c == '\'':
+				b.WriteByte('\\')
+				b.WriteByte(c)
+			case c == '\n':
+				b.WriteString(`\n`)
+			case c == '\t':
+				b.WriteString(`\t`)
+			case c >= 0x20 && c < 0x7f:
+				b.WriteByte(c)
+			default:
+				fmt.Fprintf(&b, `\x%02x`, c)
+			}
+		}
+		b.WriteByte('\'')
+		return b.String()
 	}
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@%+,", r))

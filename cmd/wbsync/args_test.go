@@ -286,23 +286,37 @@ func TestManifestDirSkipsDotfiles(t *testing.T) {
 		t.Errorf("validate -f DIR with only dotfiles: exit %d, want 1\n%s", r.code, r.stderr)
 	}
 	// With the manifest one level down (-f teams for teams/eng/*.yaml),
-	// the refusal names the sub-directory to give.
-	if err := os.MkdirAll(filepath.Join(only, "eng"), 0o755); err != nil {
+	// the refusal names a sub-directory that holds YAML files (escaped: a
+	// repository's name), not one that holds none.
+	for _, d := range []string{"archive", "eng\n::error::x"} {
+		if err := os.MkdirAll(filepath.Join(only, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := wb(t, nil, "validate", "-f", only); r.code != exitError || strings.Contains(r.stderr, "sub-directories") {
+		t.Errorf("validate -f DIR with sub-directories holding no YAML: exit %d, want 1 without a hint\n%s", r.code, r.stderr)
+	}
+	if err := os.WriteFile(filepath.Join(only, "eng\n::error::x", "a.yaml"), manifest, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if r := wb(t, nil, "validate", "-f", only); r.code != exitError || !strings.Contains(r.stderr, "its sub-directories are not read (a directory gives only its own files): name one with -f, such as -f "+filepath.Join(only, "eng")) {
-		t.Errorf("validate -f DIR with only a sub-directory: exit %d, want 1 naming it\n%s", r.code, r.stderr)
+	r = wb(t, nil, "validate", "-f", only)
+	if r.code != exitError || !strings.Contains(r.stderr, "its sub-directories are not read (a directory gives only its own files): name one with -f, such as -f "+filepath.Join(only, `eng\n::error::x`)) ||
+		strings.Contains(r.stderr, "\n::error") {
+		t.Errorf("validate -f DIR with only a sub-directory: exit %d, want 1 naming it escaped\n%s", r.code, r.stderr)
 	}
 }
 
 // TestManifestDirNameGoesOnPastTheExtension: -f DIR refuses a file a
-// listing shows as x.yaml whose name goes on past the extension (a space,
-// a dot, an invisible character), naming it quoted and escaped, instead of
-// skipping it (its users would be unmanaged); an editor's backup (~) and
-// other extensions are still skipped.
+// listing shows as x.yaml whose name is not one (a space or a dot after the
+// extension, an invisible character in it), naming it quoted and escaped,
+// and the name to give it, instead of skipping it (its users would be
+// unmanaged); an editor's backup (~) and other extensions are still
+// skipped.
 func TestManifestDirNameGoesOnPastTheExtension(t *testing.T) {
 	for name, shown := range map[string]string{
-		"org.yaml ": `"org.yaml "`, "org.yml.": `"org.yml."`, "org.yaml\u200b": `"org.yaml\u200b"`, "org.yaml\u00a0\t": `"org.yaml\u00a0\t"`,
+		"org.yaml ": `"org.yaml " is not read`, "org.yml.": `"org.yml." is not read`, "org.yaml\u200b": `"org.yaml\u200b" is not read`,
+		"org.yaml\u00a0\t": `"org.yaml\u00a0\t" is not read`, "org.ya\u200bml": `"org.ya\u200bml" is not read`,
+		"org.YAML ": `"org.YAML " is not read: its name reads as a YAML file's but is not one (a space or a dot after the extension, an invisible character): rename it to org.yaml,`,
 	} {
 		dir := t.TempDir()
 		for _, f := range []string{"a.yaml", "a.yaml~", "a.yaml.bak", name} {
@@ -311,7 +325,7 @@ func TestManifestDirNameGoesOnPastTheExtension(t *testing.T) {
 			}
 		}
 		r := wb(t, nil, "validate", "-f", dir)
-		if r.code != exitError || !strings.Contains(r.stderr, shown+" is not read: its name goes on past the extension") {
+		if r.code != exitError || !strings.Contains(r.stderr, shown) {
 			t.Errorf("validate -f DIR holding %q: exit %d, want 1 naming it as %s\n%s", name, r.code, shown, r.stderr)
 		}
 		if err := os.Remove(filepath.Join(dir, name)); err != nil {

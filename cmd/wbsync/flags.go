@@ -46,7 +46,7 @@ func (s *stringList) Set(v string) error {
 // noArgs refuses positional arguments for commands that take none.
 func noArgs(pos []string, hint string) error {
 	if len(pos) > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q%s", pos[0], hint)}
+		return usageError{fmt.Sprintf("unexpected argument %s%s", quoted(pos[0]), hint)}
 	}
 	return nil
 }
@@ -102,8 +102,8 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 			if m[3] == "value out of range" {
 				why = " (out of range)"
 			}
-			return nil, usageError{fmt.Sprintf("--%s %q: not a value --%s takes%s%s (see 'wbsync %s --help')",
-				m[2], sanitize.Truncate(v, caps.ShownID), m[2], why, durationHint(fs, m[2]), fs.Name())}
+			return nil, usageError{fmt.Sprintf("--%s %s: not a value --%s takes%s%s (see 'wbsync %s --help')",
+				m[2], quoted(sanitize.Truncate(v, caps.ShownID)), m[2], why, durationHint(fs, m[2]), fs.Name())}
 		}
 		// Package flag names every flag with one dash; the help spells
 		// long flags with two, as the README does.
@@ -116,7 +116,7 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 	if rest := fs.Args(); len(rest) > 0 {
 		// Unreachable while takesValue reads flags as package flag does.
-		return nil, usageError{fmt.Sprintf("unexpected argument %q", rest[0])}
+		return nil, usageError{fmt.Sprintf("unexpected argument %s", quoted(rest[0]))}
 	}
 	// A flag given an empty value (--out= or --out "$UNSET") would
 	// otherwise quietly mean "not given". The raw arguments say so, not
@@ -364,12 +364,12 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 	}
 	u, err := model.CanonicalURL(c.url)
 	if err != nil {
-		return r, usageError{fmt.Sprintf("--url (or WBSYNC_URL) %q: %v", model.ShowURL(c.url), err)}
+		return r, usageError{fmt.Sprintf("--url (or WBSYNC_URL) %s: %v", quoted(model.ShowURL(c.url)), err)}
 	}
 	if red != nil && red.Holds(u) {
 		// In the path, the key would go into every request line (and the
 		// server's, a proxy's access logs) and into plan files.
-		return r, usageError{fmt.Sprintf("--url (or WBSYNC_URL) %q holds the API key (8 characters or more of it): the key comes only from WANDB_API_KEY or --api-key-file; give the SCIM base URL alone (https://HOST/scim)",
+		return r, usageError{fmt.Sprintf("--url (or WBSYNC_URL) %q holds the API key (or 8 characters or more of it): the key comes only from WANDB_API_KEY or --api-key-file; give the SCIM base URL alone (https://HOST/scim)",
 			red.String(model.ShowURL(c.url)))}
 	}
 	r.url = u
@@ -377,7 +377,7 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 	case "bearer", "basic":
 		r.auth = c.auth
 	default:
-		return r, usageError{fmt.Sprintf("--auth (or WBSYNC_AUTH) %q: want bearer or basic", c.auth)}
+		return r, usageError{fmt.Sprintf("--auth (or WBSYNC_AUTH) %s: want bearer or basic", quoted(c.auth))}
 	}
 	if r.deployment, err = deploymentOf(c.deployment, u); err != nil {
 		return r, err
@@ -428,6 +428,13 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 		// of a key this short are redacted (every "x" in the output would
 		// be otherwise).
 		r.warnings = append(r.warnings, fmt.Sprintf("the API key from %s is %d character(s) long (W&B API keys are about 40): only its \"Bearer KEY\" and Basic forms are kept out of what wbsync prints", from, len(r.apiKey)))
+	} else if len(r.apiKey) < sanitize.Fragment {
+		// A test key ("test"): redacted wherever it appears whole, so
+		// that a manifest that holds the word is refused, and any text
+		// that holds it printed with [redacted] (a user's email, wbsync's
+		// own words): said once, since nothing else would explain it.
+		r.warnings = append(r.warnings, fmt.Sprintf("the API key from %s is %d characters long (W&B API keys are about 40): wherever it appears whole, in any case or backwards, what wbsync prints shows %s, and a manifest or URL that holds it is refused; a server that takes any key takes a longer one",
+			from, len(r.apiKey), sanitize.Marker))
 	}
 	return r, nil
 }
@@ -478,7 +485,7 @@ func deploymentOf(flagValue, canonicalURL string) (model.Deployment, error) {
 		}
 		return model.Dedicated, nil
 	}
-	return "", usageError{fmt.Sprintf("--deployment (or WBSYNC_DEPLOYMENT) %q: want saas or dedicated", flagValue)}
+	return "", usageError{fmt.Sprintf("--deployment (or WBSYNC_DEPLOYMENT) %s: want saas or dedicated", quoted(flagValue))}
 }
 
 // numberEnv names the environment variable of each numeric connection
@@ -502,7 +509,7 @@ func (c *connFlags) numbersFromEnv(f *flags, getenv func(string) string, red *sa
 		}
 		if err := f.fs.Set(n.flag, v); err != nil {
 			v = sanitize.Server(red, v, caps.ShownID) // the key redacted before the cut
-			return usageError{fmt.Sprintf("%s %q: not a value --%s takes%s (see 'wbsync %s --help')", n.env, v, n.flag, durationHint(f.fs, n.flag), f.fs.Name())}
+			return usageError{fmt.Sprintf("%s %s: not a value --%s takes%s (see 'wbsync %s --help')", n.env, quoted(v), n.flag, durationHint(f.fs, n.flag), f.fs.Name())}
 		}
 	}
 	return nil
@@ -545,6 +552,32 @@ func envKey(getenv func(string) string) string { return strings.TrimSpace(getenv
 // unusedEnvKeys are the words of WANDB_API_KEY that look like a key, when
 // --api-key-file gives the key used: they stay hidden too.
 func unusedEnvKeys(getenv func(string) string) []string { return keyWords(envKey(getenv)) }
+
+// quoted is v quoted for a message, or a note in its place when it looks
+// like an API key (looksLikeKey): a CI job whose secrets were swapped
+// gives the key as --url or another flag's value, and the redactor hides
+// only the key it was given (WANDB_API_KEY then holds something else).
+func quoted(v string) string {
+	if looksLikeKey(v) {
+		return "(a value not shown: it looks like an API key)"
+	}
+	return strconv.Quote(v)
+}
+
+// looksLikeKey reports whether s holds a run of 32 characters or more of
+// letters, digits, '-' and '_' with a letter and a digit in it: a W&B key
+// is 40 hexadecimal digits ("local-" before them on a local server), and
+// no URL, path, number, flag value or team name of a run is such a run.
+func looksLikeKey(s string) bool {
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	}) {
+		if len(w) >= 32 && strings.ContainsAny(w, "0123456789") && strings.ContainsFunc(w, unicode.IsLetter) {
+			return true
+		}
+	}
+	return false
+}
 
 // keyWords are the runs of s that look like an API key: 16 characters or
 // more of letters, digits, '-' and '_' (a W&B key is 40 hexadecimal
@@ -625,20 +658,27 @@ func (e fileError) Unwrap() error { return e.err }
 // (C0, DEL, C1) or a line or paragraph separator. Other characters that
 // are escaped where a name is shown (a joined emoji's U+200D, Persian's
 // ZWNJ) are part of real names.
+func controlInName(r rune) bool {
+	return r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == 0x2028 || r == 0x2029
+}
+
 // unseenTail reports whether r, ending a file name, may go unseen in a
-// listing: a space, a dot, an invisible character.
-func unseenTail(r rune) bool {
-	return r == '.' || unicode.IsSpace(r) || sanitize.Invisible(r)
+// listing: a space, a dot.
+func unseenTail(r rune) bool { return r == '.' || unicode.IsSpace(r) }
+
+// visible is r, or nothing for an invisible character (sanitize.Invisible:
+// a zero-width space, a bidirectional control), as strings.Map takes it.
+func visible(r rune) rune {
+	if sanitize.Invisible(r) {
+		return -1
+	}
+	return r
 }
 
 // isYAMLName reports whether name ends in .yaml or .yml, in any case.
 func isYAMLName(name string) bool {
 	low := strings.ToLower(filepath.Ext(name))
 	return low == ".yaml" || low == ".yml"
-}
-
-func controlInName(r rune) bool {
-	return r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == 0x2028 || r == 0x2029
 }
 
 // linkWithin reports whether the symbolic link p, in directory dir,
@@ -679,9 +719,9 @@ func within(dir, t string) bool {
 
 // linkedOut reports, for a relative -f path (the repository's own, in a
 // pipeline), whether a symbolic link on it leads outside the working
-// directory, and where: a pull request could replace wbsync.yaml or the
-// wbsync/ directory by a link to a runner's credentials, whose start the
-// problems printed would quote. A path that leaves the directory without
+// directory, and where ("" for a target that has no path): a pull
+// request could replace wbsync.yaml or the wbsync/ directory by a link to
+// a runner's credentials, whose start the problems printed would quote. A path that leaves the directory without
 // a link (../common/org.yaml), or an absolute one, is the user's word.
 // The path is resolved as the kernel opens it: a ".." after a link leaves
 // the link's target (link/../x.yaml), not the link. A link that cannot be
@@ -704,7 +744,7 @@ func linkedOut(p string) (string, bool) {
 	real, err := realPath(cwd + string(filepath.Separator) + p)
 	if err != nil {
 		if _, serr := os.Stat(p); serr == nil {
-			return "a target that has no path (such as a pipe, or a deleted file)", true
+			return "", true // no path to name
 		}
 		return "", false
 	}
@@ -747,6 +787,9 @@ func manifestPaths(files []string) ([]string, error) {
 			continue
 		}
 		fi, err := os.Stat(f)
+		if err != nil && looksLikeKey(f) && !strings.ContainsAny(f, `/\`) {
+			return nil, usageError{fmt.Sprintf("-f %s: %v", quoted(f), errors.Unwrap(err))}
+		}
 		if err != nil {
 			if byDefault && errors.Is(err, fs.ErrNotExist) {
 				return nil, fileError{f, fmt.Errorf("manifest %s: %w (the default, read when no -f is given: name the manifest with -f FILE or -f DIR)", f, errors.Unwrap(err))}
@@ -754,6 +797,9 @@ func manifestPaths(files []string) ([]string, error) {
 			return nil, fileError{f, fmt.Errorf("manifest %s: %w", f, errors.Unwrap(err))}
 		}
 		if real, out := linkedOut(f); out {
+			if real == "" {
+				return nil, fileError{f, fmt.Errorf("manifest %s leads through a symbolic link outside the working directory, to a target that has no path (such as a pipe, or a deleted file): not read (a pull request could point it at a runner's credentials); give the manifest as a file, or on standard input with -f -", f)}
+			}
 			return nil, fileError{f, fmt.Errorf("manifest %s leads through a symbolic link outside the working directory, to %s: not read (a pull request could point it at a runner's credentials); name that path itself to read it", f, real)}
 		}
 		if !fi.IsDir() {
@@ -765,21 +811,14 @@ func manifestPaths(files []string) ([]string, error) {
 			return nil, fileError{f, fmt.Errorf("manifest directory %s: %w", f, err)}
 		}
 		var found []string
-		subdir := ""                   // the first sub-directory, for a directory with no file to read
 		realDir, dirErr := realPath(f) // once per directory, for its links
 		for _, e := range entries {
 			name := e.Name()
 			ext := filepath.Ext(name)
-			if strings.HasPrefix(name, ".") {
+			if e.IsDir() || strings.HasPrefix(name, ".") {
 				continue
 			}
-			if e.IsDir() {
-				if subdir == "" {
-					subdir = name
-				}
-				continue
-			}
-			if low := strings.ToLower(ext); (low == ".yaml" || low == ".yml") && strings.ContainsFunc(name, controlInName) {
+			if isYAMLName(name) && strings.ContainsFunc(name, controlInName) {
 				// Messages about it are escaped line by line, and a
 				// message's own lines are split at its line breaks: a
 				// line break in the name would make lines of its
@@ -791,11 +830,12 @@ func manifestPaths(files []string) ([]string, error) {
 					f, sanitize.Controls(name))}
 			}
 			if ext != ".yaml" && ext != ".yml" {
-				if trimmed := strings.TrimRightFunc(name, unseenTail); trimmed != name && isYAMLName(trimmed) {
+				if seen := strings.TrimRightFunc(strings.Map(visible, name), unseenTail); seen != name && isYAMLName(seen) {
 					// Listed, it reads as x.yaml; skipped, its users
 					// would be unmanaged.
-					return nil, fileError{filepath.Join(f, name), fmt.Errorf("manifest directory %s: %s is not read: its name goes on past the extension (a space, a dot or an invisible character): rename it to %s, or name it with -f",
-						f, sanitize.Controls(strconv.Quote(name)), sanitize.Controls(trimmed))}
+					fix := strings.TrimSuffix(seen, filepath.Ext(seen)) + strings.ToLower(filepath.Ext(seen))
+					return nil, fileError{filepath.Join(f, name), fmt.Errorf("manifest directory %s: %s is not read: its name reads as a YAML file's but is not one (a space or a dot after the extension, an invisible character): rename it to %s, or name it with -f",
+						f, sanitize.Controls(strconv.Quote(name)), sanitize.Controls(fix))}
 				}
 				if low := strings.ToLower(ext); low == ".yaml" || low == ".yml" {
 					// Skipped, its users would be unmanaged (and
@@ -823,8 +863,12 @@ func manifestPaths(files []string) ([]string, error) {
 		}
 		if len(found) == 0 {
 			more := ""
-			if subdir != "" {
-				more = fmt.Sprintf("; its sub-directories are not read (a directory gives only its own files): name one with -f, such as -f %s", filepath.Join(f, subdir))
+			if below, _ := unreadSubdirs([]string{f}, nil, subdirBudget); len(below) > 0 {
+				// (-f teams for teams/eng/*.yaml) The name is the
+				// repository's: escaped, as a line break in it would make
+				// a line of its author's in the CI log.
+				more = fmt.Sprintf("; its sub-directories are not read (a directory gives only its own files): name one with -f, such as -f %s",
+					sanitize.Controls(below[0].dir))
 			}
 			return nil, fileError{f, fmt.Errorf("manifest directory %s holds no *.yaml or *.yml file (names starting with a dot are skipped)%s", f, more)}
 		}

@@ -342,17 +342,23 @@ func TestShellQuote(t *testing.T) {
 		t.Fatal("bash, to read the quoted names back: ", err)
 	}
 	for in, want := range map[string]string{
-		"evil\n::error::pwned.yaml": `$'evil\n::error::pwned.yaml'`,
-		"a\x1b[31m'b\\c\u202e.yaml": `$'a\x1b[31m\'b\\c\u202e.yaml'`,
-		"bad\xffbyte\t.yaml":        `$'bad\xffbyte\t.yaml'`,
+		"evil\n::error::pwned.yaml":     `$'evil\n::error::pwned.yaml'`,
+		"a\x1b[31m'b\\c\u202e.yaml":     `$'a\x1b[31m\'b\\c\xe2\x80\xae.yaml'`,
+		"bad\xffbyte\t.yaml":            `$'bad\xffbyte\t.yaml'`,
+		"caf\u00e9\u2028e\u0301\r.yaml": `$'caf\xc3\xa9\xe2\x80\xa8e\xcc\x81\x0d.yaml'`,
 	} {
 		got := shellQuote(in)
 		if got != want {
 			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
 		}
-		out, err := exec.Command(bash, "-c", "printf %s "+got).Output()
-		if err != nil || string(out) != in {
-			t.Errorf("bash reads %s back as %q (%v), want %q", got, out, err, in)
+		// Byte for byte in any locale: C, and UTF-8.
+		for _, lang := range []string{"C", "C.UTF-8"} {
+			cmd := exec.Command(bash, "-c", "printf %s "+got)
+			cmd.Env = append(os.Environ(), "LC_ALL="+lang)
+			out, err := cmd.Output()
+			if err != nil || string(out) != in {
+				t.Errorf("LC_ALL=%s bash reads %s back as %q (%v), want %q", lang, got, out, err, in)
+			}
 		}
 	}
 }

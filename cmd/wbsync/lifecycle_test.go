@@ -955,7 +955,7 @@ func TestKeyInManifestFileName(t *testing.T) {
 	v := vars(emu.url)
 	before := emu.requests(t)["GET"]
 	r := wb(t, v, "plan", "-f", m, "--out", out)
-	if r.code != exitError || !strings.Contains(r.stderr, "the manifest holds 8 or more characters of the API key") || strings.Contains(r.stderr, sanitize.Marker) {
+	if r.code != exitError || !strings.Contains(r.stderr, "the manifest holds the API key, or 8 or more characters of it") || strings.Contains(r.stderr, sanitize.Marker) {
 		t.Fatalf("plan --out: exit %d, want 1 refusing the manifest, naming nothing\n%s", r.code, r.stderr)
 	}
 	if _, err := os.Stat(out); err == nil || emu.requests(t)["GET"] != before {
@@ -1140,7 +1140,7 @@ func TestKeyFragmentInData(t *testing.T) {
 	held := writeFile(t, "held.yaml", "version: 1\nusers:\n  - email: a@example.com\n    orgRole: admin\n  - email: b@example.com\n    externalId: "+guid+
 		"\nteams:\n  - name: ml\n    members: [a@example.com, b@example.com]\n")
 	for _, args := range [][]string{{"plan", "-f", held}, {"validate", "-f", held}, {"apply", "-f", held, "--auto-approve"}} {
-		if r := wb(t, v, args...); r.code != exitError || !strings.Contains(r.stderr, "the manifest holds 8 or more characters of the API key") ||
+		if r := wb(t, v, args...); r.code != exitError || !strings.Contains(r.stderr, "the manifest holds the API key, or 8 or more characters of it") ||
 			strings.Contains(r.stdout+r.stderr, sanitize.Marker) {
 			t.Fatalf("%s of a manifest holding a piece of the key: exit %d\n%s%s", args[0], r.code, r.stdout, r.stderr)
 		}
@@ -1153,7 +1153,7 @@ func TestKeyFragmentInData(t *testing.T) {
 		"\n    name: Bee\nteams:\n  - name: ml\n    members: [a@example.com, b@example.com]\n")
 	out := filepath.Join(dir, "plan.json")
 	r := wb(t, v, "plan", "-f", m, "--out", out)
-	if r.code != exitOK || !strings.Contains(r.stderr, "a value held 8 or more characters of the API key, and is saved as [redacted]") ||
+	if r.code != exitOK || !strings.Contains(r.stderr, "a value held the API key, or 8 or more characters of it, and is saved as [redacted]") ||
 		!strings.Contains(r.stderr, `2f0c9d6e[redacted]`) || !strings.Contains(r.stderr, "apply will refuse this saved plan") {
 		t.Fatalf("plan --out: exit %d, want 0 with a warning naming the place\n%s", r.code, r.stderr)
 	}
@@ -1164,7 +1164,7 @@ func TestKeyFragmentInData(t *testing.T) {
 		t.Fatalf("the saved plan: %v, leaks %q", err, keyLeaks(string(b)))
 	}
 	r = wb(t, v, "apply", out, "--auto-approve")
-	if r.code != exitError || !strings.Contains(r.stderr, "the saved plan holds [redacted]: if 'plan --out' warned that a value held 8 or more characters of the API key") {
+	if r.code != exitError || !strings.Contains(r.stderr, "the saved plan holds [redacted]: if 'plan --out' warned that a value held the API key, or 8 or more characters of it") {
 		t.Fatalf("apply of the redacted plan: exit %d, want 1 saying why\n%s", r.code, r.stderr)
 	}
 	if n := writes(emu.requests(t)); n != 0 {
@@ -1173,7 +1173,7 @@ func TestKeyFragmentInData(t *testing.T) {
 
 	export := filepath.Join(dir, "wbsync.yaml")
 	r = wb(t, v, "export", "--out", export)
-	if r.code != exitOK || !strings.Contains(r.stderr, `user "b@example.com"`) || !strings.Contains(r.stderr, "its externalId holds 8 or more characters of the API key") {
+	if r.code != exitOK || !strings.Contains(r.stderr, `user "b@example.com"`) || !strings.Contains(r.stderr, "its externalId holds the API key, or 8 or more characters of it") {
 		t.Fatalf("export: exit %d, want 0 and b left out with a warning\n%s", r.code, r.stderr)
 	}
 	data, err := os.ReadFile(export)

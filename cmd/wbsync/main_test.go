@@ -291,7 +291,8 @@ func TestConnectionErrors(t *testing.T) {
 
 // TestShortKeyWarned: a test key too short to redact where it appears
 // alone ("x": every x of the output) is sent as given, as a server that
-// takes any key expects, with a warning saying what stays redacted.
+// takes any key expects, with a warning saying what stays redacted; one
+// redacted only whole ("test") is warned of too.
 func TestShortKeyWarned(t *testing.T) {
 	emu := startEmu(t, emulator.Options{}, "")
 	for _, key := range []string{"x", "xyz"} {
@@ -301,8 +302,20 @@ func TestShortKeyWarned(t *testing.T) {
 			t.Errorf("key %q: exit %d, want 0, a plan and %q on stderr\nstdout:\n%s\nstderr:\n%s", key, r.code, want, r.stdout, r.stderr)
 		}
 	}
-	r := wb(t, vars(emu.url), "plan", "-f", examplePath("wbsync.yaml"))
-	if r.code != exitOK || strings.Contains(r.stderr, "character(s) long") {
+	// A key of 4 to 7 characters ("test") is redacted wherever it appears
+	// whole: said, since a manifest holding the word is then refused as
+	// holding the key, and its refusal says so truly.
+	m := writeFile(t, "m.yaml", "version: 1\nteams:\n  - name: test-team\n    members: []\n")
+	r := wb(t, map[string]string{"WANDB_API_KEY": "test", "WBSYNC_URL": emu.url}, "plan", "-f", m)
+	if want := "the manifest holds the API key: a key shorter than 8 characters (a placeholder?) is hidden wherever it appears whole, and a word of the manifest holds it"; r.code != exitError || !strings.Contains(r.stderr, want) {
+		t.Errorf("key \"test\", a manifest holding it: exit %d, want 1 and %q\n%s", r.code, want, r.stderr)
+	}
+	r = wb(t, map[string]string{"WANDB_API_KEY": "test", "WBSYNC_URL": emu.url}, "plan", "-f", examplePath("wbsync.yaml"))
+	if want := "the API key from WANDB_API_KEY is 4 characters long (W&B API keys are about 40): wherever it appears whole"; r.code != exitOK || !strings.Contains(r.stderr, want) {
+		t.Errorf("key \"test\": exit %d, want 0 and %q\n%s", r.code, want, r.stderr)
+	}
+	r = wb(t, vars(emu.url), "plan", "-f", examplePath("wbsync.yaml"))
+	if r.code != exitOK || strings.Contains(r.stderr, "character(s) long") || strings.Contains(r.stderr, "characters long") {
 		t.Errorf("a key of usual length: exit %d, want 0 and no warning\n%s", r.code, r.stderr)
 	}
 }
@@ -690,5 +703,43 @@ func TestPromptReadsABoundedAnswer(t *testing.T) {
 	endless := &countingReader{b: 'y', n: 4 * caps.PromptDrain}
 	if got := readAnswer(endless); len(got) != caps.PromptAnswer || endless.read > caps.PromptDrain+4096 {
 		t.Errorf("an endless line: kept %d bytes, read %d; want %d kept, at most about %d read", len(got), endless.read, caps.PromptAnswer, caps.PromptDrain)
+	}
+}
+
+// TestKeyInTheWrongPlaceNotShown: a value that looks like an API key given
+// where a URL, a flag's value, an argument or a manifest goes (a CI job's
+// secrets swapped: WANDB_API_KEY then holds something else, so the
+// redactor does not know it) is refused without being shown.
+func TestKeyInTheWrongPlaceNotShown(t *testing.T) {
+	const key = "3f9a1c7e5b2d4a6f8e0c1b3d5f7a9c2e4b6d8f0a"
+	env := map[string]string{"WANDB_API_KEY": "another-secret-value", "WBSYNC_URL": "http://127.0.0.1:1/scim"}
+	with := func(k, v string) map[string]string {
+		m := maps.Clone(env)
+		m[k] = v
+		return m
+	}
+	m := examplePath("wbsync.yaml")
+	for _, tc := range []struct {
+		vars map[string]string
+		args []string
+	}{
+		{env, []string{"plan", "-f", m, "--url", key}},
+		{with("WBSYNC_URL", key), []string{"plan", "-f", m}},
+		{env, []string{"plan", "-f", m, "--auth", key}},
+		{with("WBSYNC_DEPLOYMENT", key), []string{"plan", "-f", m}},
+		{with("WBSYNC_TIMEOUT", key), []string{"plan", "-f", m}},
+		{env, []string{"plan", "-f", m, "--concurrency", key}},
+		{env, []string{"plan", "-f", m, key}},
+		{env, []string{"apply", "p.json", key}},
+		{env, []string{"validate", "-f", key}},
+	} {
+		r := wb(t, tc.vars, tc.args...)
+		if r.code != exitError || strings.Contains(r.stdout+r.stderr, key[:16]) || !strings.Contains(r.stderr, "(a value not shown: it looks like an API key)") {
+			t.Errorf("%q: exit %d, want 1 without the key\n%s", tc.args, r.code, r.stderr)
+		}
+	}
+	// A value that is no key is still quoted.
+	if r := wb(t, env, "plan", "-f", m, "--auth", "machine-learning-research"); !strings.Contains(r.stderr, `--auth (or WBSYNC_AUTH) "machine-learning-research": want bearer or basic`) {
+		t.Errorf("a team name as --auth:\n%s", r.stderr)
 	}
 }

@@ -118,7 +118,7 @@ func unreadSubdirs(files, read []string, budget int) (found []unread, unfinished
 				case strings.HasPrefix(d.Name(), ".") || isRead[p]:
 					return nil
 				}
-				if ext := strings.ToLower(filepath.Ext(d.Name())); ext == ".yaml" || ext == ".yml" {
+				if isYAMLName(d.Name()) {
 					dir := filepath.Dir(p)
 					if !seen[dir] {
 						seen[dir] = true
@@ -167,7 +167,20 @@ func readManifest(ctx context.Context, files []string, inv *invocation) (*desire
 // the key) could write candidate strings and learn from which are redacted,
 // and where, the key piece by piece. So nothing of it is read or printed,
 // and the refusal says neither which file nor where.
-var errKeyInManifest = errors.New("the manifest holds 8 or more characters of the API key, or of an encoded form of it: wbsync reads and prints nothing of such a manifest (from what it would redact, and where, the key could be learnt piece by piece); remove the key from the manifest, and find out who wrote it there (a value that holds a piece of it by chance, such as a GUID externalId, needs a new API key)")
+var errKeyInManifest = errors.New("the manifest holds the API key, or 8 or more characters of it or of an encoded form of it: wbsync reads and prints nothing of such a manifest (from what it would redact, and where, the key could be learnt piece by piece); remove the key from the manifest, and find out who wrote it there (a value that holds a piece of it by chance, such as a GUID externalId, needs a new API key)")
+
+// errShortKeyInManifest is errKeyInManifest for a key shorter than
+// sanitize.Fragment (a test key, "test"), which is redacted wherever it
+// appears whole: a word of the manifest is then all it takes.
+var errShortKeyInManifest = errors.New("the manifest holds the API key: a key shorter than 8 characters (a placeholder?) is hidden wherever it appears whole, and a word of the manifest holds it; wbsync reads and prints nothing of such a manifest: use a longer key (a server that takes any key takes a longer one)")
+
+// keyInManifest is the refusal of a manifest that holds what red redacts.
+func keyInManifest(red *sanitize.Redactor) error {
+	if red.WholeOnly() {
+		return errShortKeyInManifest
+	}
+	return errKeyInManifest
+}
 
 // readManifestWithin is readManifest with room for limit bytes in all,
 // calling expanded (when not nil) with the paths before they are read.
@@ -181,7 +194,7 @@ func readManifestWithin(ctx context.Context, files []string, limit int64, expand
 			return nil, err
 		}
 		if red != nil && slices.ContainsFunc(paths, red.Holds) {
-			return nil, errKeyInManifest
+			return nil, keyInManifest(red)
 		}
 		if expanded != nil {
 			expanded(paths)
@@ -203,7 +216,7 @@ func readManifestWithin(ctx context.Context, files []string, limit int64, expand
 			}
 			total += int64(len(b))
 			if red != nil && red.Index(b) >= 0 {
-				return nil, errKeyInManifest
+				return nil, keyInManifest(red)
 			}
 			srcs = append(srcs, desired.Source{Name: name, Data: b})
 		}

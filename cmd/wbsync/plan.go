@@ -186,7 +186,7 @@ func savePlan(ctx context.Context, path string, p plan.Plan, m *desired.Manifest
 			return err
 		}
 		if j := inv.redactor().Index(checked); j >= 0 {
-			inv.say(zapcore.WarnLevel, fmt.Sprintf("%s: a value held 8 or more characters of the API key, and is saved as %s (wbsync never writes the key), at %s: "+
+			inv.say(zapcore.WarnLevel, fmt.Sprintf("%s: a value held the API key, or 8 or more characters of it, and is saved as %s (wbsync never writes the key), at %s: "+
 				"apply will refuse this saved plan; apply the manifest files with -f, or rotate the API key and plan again", path, sanitize.Marker, keyContext(checked, j)))
 		}
 	}

@@ -217,6 +217,11 @@ type Verification struct {
 	// removals and deactivations of users whose email it updated away from
 	// what policy.protected names (the plan warned protected).
 	Lifted int `json:"unprotected_by_update,omitempty"`
+	// Unblocked counts those of New that this run brought about by ending
+	// an ambiguity: the changes of a manifest user the plan's
+	// ambiguous_user warning left alone, because a live user this run
+	// updated held its email.
+	Unblocked int `json:"unblocked_by_update,omitempty"`
 	// Undone counts the Changes the plan applied had and this run
 	// reported ok: made, then not found in effect (someone changed them
 	// back while apply ran, or the server did not keep them).
@@ -285,7 +290,7 @@ func Verify(before, after plan.Plan, results []Result, have model.State) *Verifi
 	}
 	v.Changes = append(v.Changes, stillListed(before, results, have, v.Changes)...)
 	v.Remaining = len(v.Changes)
-	v.New, v.Lifted, v.Undone, v.NotFound = pairChanges(before, results, v.Changes)
+	v.pairChanges(before, results)
 	v.Unseen = unseenRoleWrites(after, results, have)
 	key := func(w plan.Warning) string {
 		return string(w.Code) + "\x00" + w.Team + "\x00" + w.User + "\x00" + strings.Join(w.IDs, ",")
@@ -350,20 +355,24 @@ func stillListed(before plan.Plan, results []Result, have model.State, remaining
 	return out
 }
 
-// pairChanges pairs each change of remaining with a change of the plan
-// applied (by action, user and team), and counts:
-//   - n, those the plan applied did not have: not a change the run missed,
-//     but one the organization, or the clock (an unmanaged user's grace
-//     period running out), brought about while it ran;
-//   - lifted, of those, the removals and deactivations of a user whose
+// pairChanges pairs each of v.Changes with a change of the plan applied
+// (by action, user and team), and counts:
+//   - New, those the plan applied did not have: not a change the run
+//     missed, but one the organization, or the clock (an unmanaged user's
+//     grace period running out), brought about while it ran;
+//   - Lifted, of those, the removals and deactivations of a user whose
 //     email the plan applied updated while policy.protected spared the
 //     user by the email replaced (the plan's protected warning said later
 //     plans would no longer spare it): this run's own doing;
-//   - undone, those paired with a change results reports ok: made by this
-//     run, then not found in effect;
-//   - notFound, those paired with a change results reports ok because
+//   - Unblocked, of those, the changes of a manifest user the plan's
+//     ambiguous_user warning left alone, whose email a live user this run
+//     updated held: the update ended the ambiguity, this run's own doing
+//     too;
+//   - Undone, those paired with a change results reports ok: made by
+//     this run, then not found in effect;
+//   - NotFound, those paired with a change results reports ok because
 //     the server answered it had nothing to remove (Result.NotFound).
-func pairChanges(before plan.Plan, results []Result, remaining []plan.Change) (n, lifted, undone, notFound int) {
+func (v *Verification) pairChanges(before plan.Plan, results []Result) {
 	// A change is paired by its action, user and team, and by their ids
 	// where the plan applied had them: two live teams may share a name
 	// (pinned by id), two accounts a label; a user or team this run
@@ -374,13 +383,15 @@ func pairChanges(before plan.Plan, results []Result, remaining []plan.Change) (n
 		userID, teamID string
 	}
 	had := make(map[about]int, len(before.Changes))
-	made := map[about]int{}      // of had, those results reports ok
-	gone := map[about]int{}      // of made, those taken as done on a 404
-	emailed := map[string]bool{} // users whose email the plan updates
+	made := map[about]int{}        // of had, those results reports ok
+	gone := map[about]int{}        // of made, those taken as done on a 404
+	emailed := map[string]bool{}   // users whose email the plan updates
+	emailedID := map[string]bool{} // live user ids whose email this run updated
 	for i, c := range before.Changes {
 		k := about{c.Action, c.User, c.Team, c.UserID, c.TeamID}
 		had[k]++
-		if i < len(results) && results[i].Status == StatusOK {
+		ok := i < len(results) && results[i].Status == StatusOK
+		if ok {
 			made[k]++
 			if results[i].NotFound {
 				gone[k]++
@@ -388,12 +399,18 @@ func pairChanges(before plan.Plan, results []Result, remaining []plan.Change) (n
 		}
 		if c.Action == plan.UpdateUser && c.Email != "" {
 			emailed[c.User] = true
+			if ok && c.UserID != "" {
+				emailedID[c.UserID] = true
+			}
 		}
 	}
-	unprotected := map[string]bool{}
+	unprotected, unblocked := map[string]bool{}, map[string]bool{}
 	for _, w := range before.Warnings {
-		if w.Code == plan.WarnProtected && emailed[w.User] {
+		switch {
+		case w.Code == plan.WarnProtected && emailed[w.User]:
 			unprotected[w.User] = true
+		case w.Code == plan.WarnAmbiguousUser && slices.ContainsFunc(w.IDs, func(id string) bool { return emailedID[id] }):
+			unblocked[w.User] = true
 		}
 	}
 	pair := func(c plan.Change) (about, bool) {
@@ -404,26 +421,28 @@ func pairChanges(before plan.Plan, results []Result, remaining []plan.Change) (n
 		}
 		return about{}, false
 	}
-	for _, c := range remaining {
+	for _, c := range v.Changes {
 		if k, ok := pair(c); ok {
 			had[k]--
 			switch {
 			case gone[k] > 0:
 				gone[k]--
 				made[k]--
-				notFound++
+				v.NotFound++
 			case made[k] > 0:
 				made[k]--
-				undone++
+				v.Undone++
 			}
 			continue
 		}
-		n++
-		if c.Action.Destructive() && unprotected[c.User] {
-			lifted++
+		v.New++
+		switch {
+		case c.Action.Destructive() && unprotected[c.User]:
+			v.Lifted++
+		case unblocked[c.User]:
+			v.Unblocked++
 		}
 	}
-	return n, lifted, undone, notFound
 }
 
 // unseenRoleWrites counts the role writes of results that were not done
@@ -649,7 +668,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		if v.Lifted > 0 && v.Error == "" {
 			fmt.Fprintf(&b, "  (%d of them were not in the plan applied: this apply's email update took the user out of policy.protected, as the plan's protected warning said; the next apply makes them, unless the new email is added to policy.protected)\n", v.Lifted)
 		}
-		if n := v.New - v.Lifted; n > 0 && v.Error == "" {
+		if v.Unblocked > 0 && v.Error == "" {
+			fmt.Fprintf(&b, "  (%d of them were not in the plan applied: this apply's email update freed an email the plan's ambiguous_user warning said another live user held, so that its manifest user is no longer left alone; the next apply makes them)\n", v.Unblocked)
+		}
+		if n := v.New - v.Lifted - v.Unblocked; n > 0 && v.Error == "" {
 			fmt.Fprintf(&b, "  (%d of them were not in the plan applied: the organization, or the clock (an unmanaged user's grace period running out), changed while apply ran)\n", n)
 		}
 		if v.Undone > 0 && v.Error == "" {

@@ -577,6 +577,41 @@ func TestVerifyUnprotectedByUpdate(t *testing.T) {
 	}
 }
 
+// TestVerifyUnblockedByUpdate: the changes of a manifest user the plan
+// applied left alone (ambiguous_user: a live user matched to another
+// manifest user held its email), planned after this run updated that live
+// user's email away, are the run's own doing: counted and said apart. A
+// failed update frees nothing.
+func TestVerifyUnblockedByUpdate(t *testing.T) {
+	update := plan.Change{Action: plan.UpdateUser, User: "u15@x.com", UserID: "U27", Email: "u15@x.com", FromEmail: "u27@x.com"}
+	warned := plan.Warning{Code: plan.WarnAmbiguousUser, User: "u27@x.com", IDs: []string{"U27"}, Message: "u27@x.com matches live user ... is left alone"}
+	create := plan.Change{Action: plan.CreateUser, User: "u27@x.com"}
+	add := plan.Change{Action: plan.AddMember, User: "u27@x.com", Team: "ml", TeamID: "tml"}
+	due := plan.Change{Action: plan.DeactivateUser, User: "old@x.com", UserID: "uo"}
+	before := plan.Plan{Changes: []plan.Change{update}, Warnings: []plan.Warning{warned}}
+	v := Verify(before, plan.Plan{Changes: []plan.Change{create, add, due}}, []Result{{Action: plan.UpdateUser, Status: StatusOK}}, model.State{})
+	if v.New != 3 || v.Unblocked != 2 || v.Lifted != 0 {
+		t.Fatalf("New %d, Unblocked %d, Lifted %d; want 3, 2 and 0", v.New, v.Unblocked, v.Lifted)
+	}
+	var buf bytes.Buffer
+	if err := (&Report{Verification: v}).WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"  (2 of them were not in the plan applied: this apply's email update freed an email the plan's ambiguous_user warning said another live user held",
+		"  (1 of them were not in the plan applied: the organization, or the clock"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, buf.String())
+		}
+	}
+	buf.Reset()
+	if err := (&Report{Verification: v}).WriteJSON(&buf); err != nil || !strings.Contains(buf.String(), `"unblocked_by_update": 2`) {
+		t.Errorf("JSON (%v):\n%s", err, buf.String())
+	}
+	if v := Verify(before, plan.Plan{Changes: []plan.Change{create}}, []Result{{Action: plan.UpdateUser, Status: StatusFailed}}, model.State{}); v.New != 1 || v.Unblocked != 0 {
+		t.Errorf("a failed update: New %d, Unblocked %d; want 1 and 0", v.New, v.Unblocked)
+	}
+}
+
 // TestReportNamesTheRoleGiven: a role change's result and an add's carry
 // the role given, beside the role it replaced (from): the JSON report of a
 // promotion reads as one.

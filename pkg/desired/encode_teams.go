@@ -89,7 +89,7 @@ func (e *encoder) teams(ts []model.Team) {
 			if e.unwritable(string(r)) {
 				// Written redacted, the role would be applied as "[redacted]":
 				// the member is left out and the team written additive.
-				left = append(left, "member "+e.all[ui].Email+"'s role holds 8 or more characters of the API key")
+				left = append(left, "member "+e.all[ui].Email+"'s role holds the API key, or 8 or more characters of it")
 				continue
 			}
 			stamp[ui] = int32(ti + 1)

@@ -498,15 +498,15 @@ func TestEncodeLeavesOutKeyFragments(t *testing.T) {
 	for _, w := range rep.Warnings() {
 		switch {
 		case strings.HasPrefix(w, `team "reviewers" (id g6) exported as membership: additive`):
-			if !strings.HasSuffix(w, "(member zoe@example.com's role holds 8 or more characters of the API key)") {
+			if !strings.HasSuffix(w, "(member zoe@example.com's role holds the API key, or 8 or more characters of it)") {
 				t.Errorf("reviewers' warning does not say why: %q", w)
 			}
-		case strings.Contains(w, "characters of the API key"):
+		case strings.Contains(w, "holds the API key, or 8 or more characters of it"):
 			why = append(why, w)
 		}
 	}
-	if len(why) != 2 || !strings.Contains(why[0], `user "dev-bob" id u2 left out of the export: its externalId holds 8 or more characters`) ||
-		!strings.Contains(why[1], "left out of the export: its name holds 8 or more characters") {
+	if len(why) != 2 || !strings.Contains(why[0], `user "dev-bob" id u2 left out of the export: its externalId holds the API key, or 8 or more characters`) ||
+		!strings.Contains(why[1], "left out of the export: its name holds the API key, or 8 or more characters") {
 		t.Errorf("warnings %q, want dev-bob's externalId and team g5's name", why)
 	}
 	if names := additiveNames(rep); !slices.Contains(names, `"research" (id g2)`) || !slices.Contains(names, `"reviewers" (id g6)`) {

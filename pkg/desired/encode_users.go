@@ -204,7 +204,7 @@ func (e *encoder) user(u *model.User) {
 func keyProblem(unwritable func(string) bool, fields ...string) string {
 	for i := 0; i+1 < len(fields); i += 2 {
 		if unwritable(fields[i+1]) {
-			return "its " + fields[i] + " holds 8 or more characters of the API key, which wbsync never writes; rotate the API key to export it"
+			return "its " + fields[i] + " holds the API key, or 8 or more characters of it, which wbsync never writes; rotate the API key to export it"
 		}
 	}
 	return ""

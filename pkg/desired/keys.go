@@ -10,6 +10,10 @@ import (
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
+// atTopLevel names the manifest's root mapping in messages (and says to
+// the key checks which mapping they are in).
+const atTopLevel = "at the top level"
+
 // The keys each manifest object accepts, in documentation order, and their
 // indexes (the loader switches on them). The JSON Schema
 // (schema/manifest.schema.json) is tested against these tables.

@@ -1014,7 +1014,7 @@ func (l *loader) walk(fi int, root *yaml.Node) {
 		l.broken = true // not a manifest at all: no missing version said
 		return
 	}
-	for j, f := range l.fields(fi, root, topKeys, "at the top level") {
+	for j, f := range l.fields(fi, root, topKeys, atTopLevel) {
 		switch j {
 		case topVersion:
 			l.version(fi, f)

@@ -71,7 +71,7 @@ func (l *loader) key(fi int, n *yaml.Node, i int, s *keySet, known []string, wha
 		// key of the mapping above it.
 		name, fix := oddSpaceName(r)
 		l.addf(kp, "unknown key %q %s (it starts with %s, which looks like a space but is none to YAML: %s)", short(k.Value), in, name, fix)
-	} else if what == "at the top level" && slices.Contains(policyKeys, k.Value) {
+	} else if what == atTopLevel && slices.Contains(policyKeys, k.Value) {
 		// A policy split into a file of its own, its keys left unindented.
 		l.addf(kp, "unknown key %q %s (did you mean policy.%s? the policy's keys go under policy:, as in policy: {%s: ...})", short(k.Value), in, k.Value, k.Value)
 	} else if h := suggest(k.Value, known); h != "" {

@@ -283,22 +283,39 @@ type list struct {
 }
 
 // listShaped reports whether body, a 2xx answer refused as a list, is a
-// SCIM ListResponse all the same: it names the ListResponse schema, or has
-// a Resources key. Such a body says the URL is right and its server wrong.
+// SCIM ListResponse all the same: it names the ListResponse schema, or
+// its top-level object has both totalResults and Resources (any case).
+// Such a body says the URL is right and its server wrong; another API's
+// JSON (a "resources" key of its own) is not taken for one.
 func listShaped(body []byte) bool {
 	if bytes.Contains(body, []byte(listResponseSchema)) {
 		return true
 	}
-	for i := 0; ; {
-		j := bytes.IndexByte(body[i:], '"')
-		if j < 0 {
-			return false
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return false
+	}
+	total, resources := false, false
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			break
 		}
-		i += j + 1
-		if len(body)-i >= len(`resources"`) && bytes.EqualFold(body[i:i+len(`resources"`)], []byte(`resources"`)) {
+		switch k, _ := t.(string); strings.ToLower(k) {
+		case "totalresults":
+			total = true
+		case "resources":
+			resources = true
+		}
+		if total && resources {
 			return true
 		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			break // the value that made the list unreadable: the keys so far say
+		}
 	}
+	return false
 }
 
 // listResponseSchema is the schema URN of a SCIM list (RFC 7644 §3.4.2).

@@ -344,10 +344,13 @@ func TestGetListBounded(t *testing.T) {
 			t.Errorf("%s: auth %+v, base_path %+v", body, a, b)
 		}
 	}
-	// A JSON object that is no list at all still asks about the URL.
-	r = Run(context.Background(), fakeEnv(&fakeServer{body: `{"hello":"world"}`}, nil))
-	if b := r.Get(NameBasePath); b.Status != Fail || !strings.Contains(b.Detail, "is the URL https://HOST/scim?") {
-		t.Errorf("not a list: base_path %+v", b)
+	// A JSON object that is no SCIM list at all (another API's, with a
+	// "resources" of its own) still asks about the URL.
+	for _, body := range []string{`{"hello":"world"}`, `{"kind":"APIResourceList","resources":[{"name":"pods"}]}`, `{"data":{"totalResults":1,"Resources":[]}}`} {
+		r = Run(context.Background(), fakeEnv(&fakeServer{body: body}, nil))
+		if b := r.Get(NameBasePath); b.Status != Fail || !strings.Contains(b.Detail, "is the URL https://HOST/scim?") {
+			t.Errorf("%s: base_path %+v", body, b)
+		}
 	}
 	// An itemsPerPage that is not a count (a serializer's 5.0), which the
 	// client reading the organization does not use, keeps the page a

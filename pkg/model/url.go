@@ -11,9 +11,10 @@ import (
 // CanonicalURL returns the SCIM base URL raw in the one form wbsync compares
 // and records: scheme and host lower-cased, a default port (443 for https,
 // 80 for http) dropped, a trailing slash dropped. "/scim" and "/scim/v2"
-// stay different targets. It refuses what a base URL must not carry (user
-// information, a query, a fragment), a scheme other than http or https, and
-// a port outside 1..65535. Whether plain http is allowed (loopback only) is
+// stay different targets; a port loses its leading zeros. It refuses what a
+// base URL must not carry (user information, a query, a fragment), a
+// scheme other than http or https, a host outside ASCII or with an IPv6
+// zone, and a port outside 1..65535. Whether plain http is allowed (loopback only) is
 // the SCIM client's rule, not this one's.
 func CanonicalURL(raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
@@ -48,13 +49,25 @@ func CanonicalURL(raw string) (string, error) {
 	if host == "" {
 		return "", errors.New("the URL has no host")
 	}
+	if strings.ContainsFunc(host, func(r rune) bool { return r >= 0x80 }) {
+		// The dialer maps such a name (full-width letters, an ideographic
+		// full stop, a zero-width space or soft hyphen pasted with it) to
+		// another host, api.wandb.ai among them, than the one wbsync would
+		// judge and record; a look-alike letter spells another host
+		// outright.
+		q := strconv.QuoteToASCII(host)
+		return "", fmt.Errorf("the host %s holds characters outside ASCII (escaped): a look-alike or a pasted invisible character can make it reach another host than it reads as; write the host in ASCII (an internationalized name in its xn-- form)", q[1:len(q)-1])
+	}
+	if strings.Contains(host, "%") {
+		return "", errors.New("the host holds an IPv6 zone (%...): give the address without it")
+	}
 	port := u.Port()
 	if port != "" || strings.HasSuffix(u.Host, ":") { // "HOST:" has an empty port
-
 		n, err := strconv.Atoi(port)
 		if err != nil || n < 1 || n > 65535 {
 			return "", fmt.Errorf("invalid port %q: want 1 to 65535", port)
 		}
+		port = strconv.Itoa(n) // without leading zeros
 		if (scheme == "https" && n == 443) || (scheme == "http" && n == 80) {
 			port = ""
 		}

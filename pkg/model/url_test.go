@@ -19,6 +19,8 @@ func TestCanonicalURL(t *testing.T) {
 		"https://[::1]:443/scim":             "https://[::1]/scim",
 		"  https://h.example.com/scim//  ":   "https://h.example.com/scim",
 		"https://h.example.com/Scim/%2Fodd/": "https://h.example.com/Scim/%2Fodd",
+		"http://127.0.0.1:08080/scim":        "http://127.0.0.1:8080/scim", // as the dialer reads the port
+		"https://xn--pi-6kc.wandb.ai/scim":   "https://xn--pi-6kc.wandb.ai/scim",
 	} {
 		got, err := CanonicalURL(in)
 		if err != nil || got != want {
@@ -136,5 +138,29 @@ func TestKeyFoldsAsEqualFold(t *testing.T) {
 				t.Errorf("%U and %U fold alike (strings.EqualFold), but their keys are %q and %q", r, f, k, Key(string(f)))
 			}
 		}
+	}
+}
+
+// TestCanonicalURLHostOutsideASCII: a host with characters outside ASCII
+// is refused, escaped: the dialer maps full-width letters, an ideographic
+// full stop, a zero-width space or a soft hyphen to api.wandb.ai, which
+// wbsync would judge (deployment) and record as another host; a
+// look-alike letter reaches another host. An IPv6 zone is refused too.
+func TestCanonicalURLHostOutsideASCII(t *testing.T) {
+	for in, shown := range map[string]string{
+		"https://api\u3002wandb\u3002ai/scim": `api\u3002wandb\u3002ai`,
+		"https://\uff41pi.wandb.ai/scim":      `\uff41pi.wandb.ai`,
+		"https://api.wan\u200bdb.ai/scim":     `api.wan\u200bdb.ai`,
+		"https://api.wan\u00addb.ai/scim":     `api.wan\u00addb.ai`,
+		"https://\u0430pi.wandb.ai/scim":      `\u0430pi.wandb.ai`,
+		"https://%D0%B0pi.wandb.ai/scim":      `\u0430pi.wandb.ai`,
+	} {
+		_, err := CanonicalURL(in)
+		if err == nil || !strings.Contains(err.Error(), "the host "+shown+" holds characters outside ASCII (escaped)") {
+			t.Errorf("CanonicalURL(%q): %v", in, err)
+		}
+	}
+	if _, err := CanonicalURL("http://[::1%25lo]:8080/scim"); err == nil || !strings.Contains(err.Error(), "IPv6 zone") {
+		t.Errorf("a zone: %v", err)
 	}
 }

@@ -35,6 +35,11 @@ const Marker = "[redacted]"
 // redacted: any 8 consecutive bytes of the key or of its base64 forms.
 const gram = 8
 
+// Fragment is gram for the CLI: a key shorter than that (a test key) is
+// redacted only where it appears whole, which hides any text holding it
+// (a word of a manifest, a user's name, wbsync's own words).
+const Fragment = gram
+
 // MinKey is the shortest key form replaced whole. A key shorter than a
 // gram (only ever a test key) is redacted where it appears whole, as is its
 // Basic credential; a key under 4 characters is not redacted at all, since
@@ -209,6 +214,20 @@ func (r *Redactor) Index(b []byte) int {
 		i++
 	}
 	return i
+}
+
+// WholeOnly reports whether r was made for a key shorter than Fragment
+// (a test key), which it redacts only where it appears whole.
+func (r *Redactor) WholeOnly() bool {
+	if r == nil {
+		return false
+	}
+	for _, f := range r.short {
+		if len(f) < Fragment {
+			return true
+		}
+	}
+	return false
 }
 
 // Holds reports whether Bytes would change s.

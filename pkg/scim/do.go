@@ -185,9 +185,12 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 		f()
 	}
 	began := time.Now()
-	defer countTime(ctx, began) // the answer's body read included
 	resp, err := c.http.Do(req)
 	spent := time.Since(began)
+	// The request's own time: sending it, its headers, and reading its
+	// body, not the wait for a body slot between them.
+	took := spent
+	defer func() { countTime(ctx, took) }()
 	if cl.method != http.MethodGet && (err == nil || sent.Load()) {
 		countWrite(ctx)
 	}
@@ -236,7 +239,9 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 		<-c.bodies
 	}()
 	timer.Reset(max(c.timeout-spent, c.timeout/10))
+	reading := time.Now()
 	r, err := c.readBody(actx, cl, resp)
+	took += time.Since(reading)
 	if err != nil && ctx.Err() != nil {
 		err = ctx.Err()
 	}
@@ -286,9 +291,9 @@ type writes struct {
 // PATCH per attribute, included; the GETs of a look-up are not writes),
 // and a function that reads it, with the time every request made under
 // ctx took (look-ups included), from sending it to reading its answer:
-// waits for a turn (the rate limit, the concurrency, a 429's pause) and
-// the backoff between attempts are not in it. apply counts its requests
-// and times its operations so.
+// waits for a turn (the rate limit, the concurrency, a 429's pause, a
+// slot to read the body in) and the backoff between attempts are not in
+// it. apply counts its requests and times its operations so.
 func (c *Client) CountWrites(ctx context.Context) (context.Context, func() (int, time.Duration)) {
 	w := new(writes)
 	return context.WithValue(ctx, writesKey{}, w), func() (int, time.Duration) {
@@ -350,10 +355,10 @@ func countWrite(ctx context.Context) {
 	}
 }
 
-// countTime adds the time since began to ctx's counter, if it has one.
-func countTime(ctx context.Context, began time.Time) {
+// countTime adds d, a request's time, to ctx's counter, if it has one.
+func countTime(ctx context.Context, d time.Duration) {
 	if w, ok := ctx.Value(writesKey{}).(*writes); ok {
-		w.took.Add(int64(time.Since(began)))
+		w.took.Add(int64(d))
 	}
 }
 

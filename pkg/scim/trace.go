@@ -69,6 +69,7 @@ type tracer struct {
 type exchange struct {
 	t     *tracer
 	start time.Time
+	end   time.Time // zero: when the line is written
 	rec   TraceRecord
 
 	body    []byte // captured response body, up to caps.TraceBody plus a margin
@@ -319,15 +320,16 @@ func unescapeASCII(b []byte) []byte {
 
 // resentNote is the response body of an attempt net/http sent again by
 // itself.
-const resentNote = noResponse + "the server closed a kept-alive connection after this request, without answering; Go's HTTP library sent it again on a new connection (the next line)]"
+const resentNote = noResponse + "its connection failed before any answer, and Go's HTTP library sent the request again on another connection (the next line); the server may have received this attempt too]"
 
-// resent records an attempt of ex that net/http sent again by itself: a
-// line of its own, with no answer, before the exchange's, so that the
-// trace holds one line per request the server received.
-func (ex *exchange) resent() {
-	attempt := &exchange{t: ex.t, start: ex.start, rec: ex.rec}
+// resent records an attempt of ex that net/http sent again by itself at
+// next: a line of its own, with no answer, before the exchange's, and the
+// exchange's next attempt starts at next.
+func (ex *exchange) resent(next time.Time) {
+	attempt := &exchange{t: ex.t, start: ex.start, end: next, rec: ex.rec}
 	attempt.rec.ResponseBody = resentNote
 	ex.t.write(attempt)
+	ex.start = next
 }
 
 // fail ends an exchange that got no response.
@@ -406,7 +408,11 @@ func (b *tracedBody) Close() error {
 func (t *tracer) write(ex *exchange) {
 	rec := ex.rec
 	rec.Time = ex.start.UTC().Format(traceTime)
-	rec.DurationMS = time.Since(ex.start).Milliseconds()
+	end := ex.end
+	if end.IsZero() {
+		end = time.Now()
+	}
+	rec.DurationMS = end.Sub(ex.start).Milliseconds()
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -477,6 +483,12 @@ func (rt *replay) RoundTrip(req *http.Request) (*http.Response, error) {
 	k := req.Method + " " + u.String()
 	rt.mu.Lock()
 	q := rt.queue[k]
+	// An attempt net/http made again by itself: the client saw only the
+	// next one, which answers this request.
+	for len(q) > 1 && q[0].Status == 0 && q[0].ResponseBody == resentNote {
+		q = q[1:]
+		rt.queue[k] = q
+	}
 	var rec TraceRecord
 	if len(q) > 0 {
 		rec = q[0]

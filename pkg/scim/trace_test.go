@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -26,6 +27,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
@@ -552,7 +554,7 @@ func TestTraceWrittenInsideTheBodySlot(t *testing.T) {
 // itself (the server closed a kept-alive connection after reading the
 // request, without answering) has a trace line of its own, with no answer,
 // and an info log line, so that the trace and the log say what the server
-// received.
+// may have received.
 func TestTraceResentByTheHTTPLibrary(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -609,8 +611,82 @@ func TestTraceResentByTheHTTPLibrary(t *testing.T) {
 	if r := recs[2]; !strings.Contains(r.URL, "/Groups") || r.Status != 200 {
 		t.Errorf("want the Groups request sent again, answered: %+v", r)
 	}
+	// Replayed, the trace answers the client as the server did: the
+	// attempt the library made again is not served as a failure.
+	rc := testClient(t, "http://"+ln.Addr().String(), func(c *Config) {
+		c.HTTPClient = &http.Client{Transport: ReplayTransport(recs)}
+		c.Logger = zap.New(core)
+	})
+	before := len(logs.FilterMessage("SCIM request failed; retrying").All())
+	if _, err := rc.ListUsers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rc.ListGroups(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(logs.FilterMessage("SCIM request failed; retrying").All()); n != before {
+		t.Errorf("the replay retried %d time(s)", n-before)
+	}
 	e := logs.FilterMessageSnippet("sent again by the HTTP library").All()
 	if len(e) != 1 || e[0].ContextMap()["resent"] != int64(1) || e[0].ContextMap()["method"] != "GET" {
 		t.Errorf("want one info line for the request sent again:\n%s", logText(logs))
+	}
+}
+
+// failingConn fails its second Write with nothing written (EPIPE), as a
+// kept-alive socket whose peer reset it does.
+type failingConn struct {
+	net.Conn
+	writes atomic.Int32
+}
+
+func (c *failingConn) Write(p []byte) (int, error) {
+	if c.writes.Add(1) == 2 {
+		return 0, syscall.EPIPE
+	}
+	return c.Conn.Write(p)
+}
+
+// TestTraceResentNothingWritten: a request whose first attempt wrote
+// nothing (its kept-alive connection reset), which net/http sends again on
+// a new connection: a write has one trace line, as the server received one
+// request; a GET has the hedged line for the attempt before, since a GET
+// is sent again after it went out too, and the trace cannot tell which.
+func TestTraceResentNothingWritten(t *testing.T) {
+	for _, write := range []bool{true, false} {
+		f, srv := newFake(t)
+		var dials atomic.Int32
+		tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if err == nil && dials.Add(1) == 1 {
+				return &failingConn{Conn: c}, nil
+			}
+			return c, err
+		}}
+		var trace bytes.Buffer
+		c := testClient(t, srv.URL, func(cfg *Config) { cfg.Trace = &trace; cfg.HTTPClient = &http.Client{Transport: tr} })
+		if _, err := c.ListUsers(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if write {
+			if _, err := c.CreateUser(context.Background(), model.User{Email: "a@example.com", UserName: "a"}); err != nil {
+				t.Fatal(err)
+			}
+		} else if _, err := c.ListGroups(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		recs, err := ReadTrace(&trace)
+		if err != nil {
+			t.Fatal(err)
+		}
+		received, hedged := len(f.requests()), 0
+		for _, r := range recs {
+			if r.ResponseBody == resentNote {
+				hedged++
+			}
+		}
+		if dials.Load() != 2 || len(recs)-hedged != received || write && hedged != 0 || !write && hedged != 1 {
+			t.Errorf("write %v: %d connections, %d requests received; %d trace lines, %d of them an attempt sent again: %+v", write, dials.Load(), received, len(recs), hedged, recs)
+		}
 	}
 }

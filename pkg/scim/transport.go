@@ -4,8 +4,9 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"slices"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -59,17 +60,21 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, ErrReadOnly
 	}
-	// net/http sends an idempotent request (a GET) again by itself, on a
-	// new connection, when a kept-alive one closes after the request went
-	// out and before any answer: below this wrapper, the rate limit and
-	// the client's retries. Each request written is counted, so that the
-	// log and the trace (a line per request) say what the server received.
-	var written atomic.Int32
+	// net/http sends a request again by itself, on another connection,
+	// when the one it used failed before any answer: below this wrapper,
+	// the rate limit and the client's retries. It does so for a write only
+	// when nothing of it went out (or, over HTTP/2, when the server said
+	// it did not take it), and for a GET or HEAD also after the request
+	// went out: the server may then have received it twice. Each
+	// connection an attempt got is noted, so that the log and the trace say
+	// so for a GET or HEAD.
+	var mu sync.Mutex
+	var attempts []time.Time // when each attempt got its connection
 	r := req.Clone(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
-		WroteRequest: func(i httptrace.WroteRequestInfo) {
-			if i.Err == nil {
-				written.Add(1)
-			}
+		GotConn: func(httptrace.GotConnInfo) {
+			mu.Lock()
+			attempts = append(attempts, time.Now())
+			mu.Unlock()
 		},
 	}))
 	r.Header.Del("Authorization")
@@ -85,9 +90,17 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	start := time.Now()
 	resp, err := t.next.RoundTrip(r)
-	resent := max(int(written.Load())-1, 0)
+	mu.Lock()
+	again := slices.Clone(attempts)
+	mu.Unlock()
+	if len(again) > 0 && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		again = again[1:] // the attempts after the first
+	} else {
+		again = nil
+	}
+	resent := len(again)
 	if resent > 0 {
-		t.log.Info("SCIM request sent again by the HTTP library: the server closed a kept-alive connection without answering it",
+		t.log.Info("SCIM request sent again by the HTTP library: the connection of the attempt before failed before any answer (the server may have received both)",
 			zap.String("method", r.Method), zap.String("path", t.red.String(r.URL.EscapedPath())), zap.Int("resent", resent))
 	}
 	if ce := t.log.Check(zap.DebugLevel, "scim request"); ce != nil {
@@ -115,8 +128,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		hideBadLocation(r, resp)
 	}
 	if ex != nil {
-		for range resent {
-			ex.resent()
+		for _, at := range again {
+			ex.resent(at) // a line for the attempt that ended at
 		}
 		if err != nil {
 			ex.fail(err)
