@@ -235,6 +235,9 @@ func TestReadsReport(t *testing.T) {
 	full.Users[0].Created, full.Users[1].Created = created, created
 	want(t, Created(full, now, 3*time.Hour), NameCreated, Warn, []string{"meta.created is reported", "the server's clock (its Date header) is 3h ahead of this machine's"})
 	want(t, Created(full, now, -2*time.Hour), NameCreated, Warn, []string{"is 2h behind this machine's"})
+	// A Date in year 9999: the difference saturates; said as it is.
+	far := time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC).Sub(now)
+	want(t, Created(full, now, far), NameCreated, Warn, []string{"is more than a century ahead of this machine's"}, "106751")
 	want(t, Created(full, now, 2*time.Minute), NameCreated, OK, []string{"meta.created is reported"}, "Date header")
 }
 

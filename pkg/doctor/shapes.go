@@ -371,15 +371,21 @@ func ExternalID(st model.State) Check {
 // less this machine's, from an answer's Date header) apart from it by
 // more than clockSkew.
 func Created(st model.State, now time.Time, skew time.Duration) Check {
+	const century = 100 * 365 * 24 * time.Hour
 	c := created(st, now)
 	if skew.Abs() > clockSkew {
 		way := "ahead of"
 		if skew < 0 {
 			way = "behind"
 		}
+		amount := model.Rough(skew)
+		if skew.Abs() > century {
+			// (A difference of time.Time saturates near 292 years.)
+			amount = "more than a century"
+		}
 		c.Status = Warn
 		c.Detail += fmt.Sprintf("; the server's clock (its Date header) is %s %s this machine's, which the grace period (policy.unmanagedGracePeriod) is measured against: check this machine's clock",
-			model.Rough(skew), way)
+			amount, way)
 	}
 	return c
 }
