@@ -255,6 +255,10 @@ func TestPaging(t *testing.T) {
 	noIPP := honoured
 	noIPP.ItemsPerPage = -1
 	want(t, Paging(noIPP, nil), NamePaging, OK, []string{"no itemsPerPage"})
+	// A total below what the list holds: past the end answers users, and
+	// a page held more than the total; not an overcount.
+	under := PagingProbe{Total: 3, First: []string{"a"}, Second: []string{"b"}, PastEnd: []string{"d"}, PageSize: 9999, FullPage: 5, ItemsPerPage: 5}
+	want(t, Paging(under, nil), NamePaging, Warn, []string{"totalResults 3 counts fewer users than the server lists (a page held 5, and startIndex=4, past that count, answered users)"}, "overcounts")
 	noIPP.ItemsPerPage = notACount
 	want(t, Paging(noIPP, nil), NamePaging, OK, []string{"itemsPerPage is not a count (wbsync does not use it: it steps by what arrives)"})
 

@@ -116,6 +116,11 @@ func Paging(p PagingProbe, red *sanitize.Redactor) Check {
 			c.Detail += fmt.Sprintf(" and a page held %d of %d users: reads will fail closed", p.FullPage, p.Total)
 		}
 		return c
+	case len(p.PastEnd) > 0 && p.FullPage > p.Total:
+		// Not an overcount: the list holds more than its total says.
+		c.Status = Warn
+		c.Detail = fmt.Sprintf("totalResults %d counts fewer users than the server lists (a page held %d, and startIndex=%d, past that count, answered users): reads of such a list fail closed", p.Total, p.FullPage, p.Total+1)
+		return c
 	case len(p.PastEnd) > 0:
 		c.Status = Warn
 		again := "users"
