@@ -272,7 +272,9 @@ func TestEncodeEscapesBidiAndC1(t *testing.T) {
 
 // TestEncodeLeavesOutWhatAManifestCannotHold: users and teams a manifest
 // would refuse are reported, and teams holding a member that cannot be
-// written become additive; what is written validates.
+// written become additive; a team named with a space at an end is written
+// trimmed and pinned when it alone answers to that name; what is written
+// validates.
 func TestEncodeLeavesOutWhatAManifestCannotHold(t *testing.T) {
 	st := model.State{
 		Users: []model.User{
@@ -284,7 +286,9 @@ func TestEncodeLeavesOutWhatAManifestCannotHold(t *testing.T) {
 			{ID: "6", UserName: "twin", Email: "OK@X.IO", Active: true}, // same email as user 1, and sorts first
 		},
 		Teams: []model.Team{
-			{ID: "t1", Name: " padded", Members: []model.Member{{UserID: "1"}}},
+			{ID: "t1", Name: " padded", Members: []model.Member{{UserID: "1"}}}, // written trimmed, pinned
+			{Name: "unpinned ", Members: []model.Member{{UserID: "1"}}},         // no id to pin it
+			{ID: "t5", Name: "dup-id "},                                         // "dup-id" answers to its name too
 			{ID: "t2", Name: "shared", Members: []model.Member{{UserID: "1", Email: "ok"}}},
 			{Name: "Shared", Members: []model.Member{{UserID: "1", Email: "ok"}}},
 			{ID: "t2", Name: "dup-id"},
@@ -310,25 +314,32 @@ func TestEncodeLeavesOutWhatAManifestCannotHold(t *testing.T) {
 		"3: its userName has space contains whitespace or a control character: a W&B userName is one word, such as dev-user2",
 	}
 	wantTeams := []string{
-		" padded: its name has leading or trailing spaces, which a manifest refuses",
 		"Shared: it shares its name with another team and has no id to pin it",
+		"dup-id : its name has leading or trailing spaces, which a manifest cannot write, and another team answers to the name without them (or it has no id to pin it)",
 		"shared: another team has the same id",
+		"unpinned : its name has leading or trailing spaces, which a manifest cannot write, and another team answers to the name without them (or it has no id to pin it)",
 	}
+	slices.Sort(teams) // (the order teams are read in)
 	if d := cmp.Diff(wantUsers, users); d != "" {
 		t.Errorf("skipped users (-want +got):\n%s", d)
 	}
 	if d := cmp.Diff(wantTeams, teams); d != "" {
 		t.Errorf("skipped teams (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff([]string{`"desired-ref" (id t3)`, `"to-skipped" (id t4)`}, additiveNames(rep)); d != "" {
+	if d := cmp.Diff([]string{`"desired-ref" (id t3)`, `" padded" (id t1)`, `"to-skipped" (id t4)`}, additiveNames(rep)); d != "" {
 		t.Errorf("additive teams (-want +got):\n%s", d)
 	}
 	m, err := Parse([]Source{{"e.yaml", buf.Bytes()}})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, buf.String())
 	}
-	if u, tm, _ := m.Counts(); u != 3 || tm != 3 {
+	if u, tm, _ := m.Counts(); u != 3 || tm != 4 {
 		t.Errorf("%d users, %d teams:\n%s", u, tm, buf.String())
+	}
+	// The team named with a space at its start is written trimmed and
+	// pinned by its id, with a comment naming its live name.
+	if !strings.Contains(buf.String(), "  # the live name is \" padded\", with a space at an end, which a manifest cannot write: this name, pinned by the id, manages it\n  - name: padded\n    id: t1\n") {
+		t.Errorf("the padded team:\n%s", buf.String())
 	}
 }
 

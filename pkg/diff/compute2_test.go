@@ -620,3 +620,45 @@ func TestUnmanagedTeamWithEdgeSpaces(t *testing.T) {
 		}
 	}
 }
+
+// TestUnmanagedHolderOfAListedEmailSpared: under unmanagedUsers:
+// deactivate, an active account that holds an email the manifest lists
+// for another account (matched to that one by username; the emails differ
+// in case) is not deactivated, since the manifest may mean it and a
+// manifest cannot list both: an unmanaged_user warning says so and what to
+// do. policy.protected still speaks first; an account holding no listed
+// email is deactivated as before. On Multi-tenant Cloud as on Dedicated.
+func TestUnmanagedHolderOfAListedEmailSpared(t *testing.T) {
+	want := state(users(with(du("alice@x.com"), func(u *model.User) { u.UserName = "alice-sso" })))
+	have := state(users(
+		model.User{ID: "ua", UserName: "alice-sso", Email: "ALICE@x.com", Active: true},
+		model.User{ID: "ub", UserName: "alice-old", Email: "alice@x.com", Active: true},
+		lu("uc", "carol@x.com")))
+	for _, dep := range []model.Deployment{model.Dedicated, model.SaaS} {
+		p := Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, Options{Deployment: dep})
+		var deactivated []string
+		for _, c := range p.Changes {
+			if c.Action == plan.DeactivateUser {
+				deactivated = append(deactivated, c.UserID)
+			}
+		}
+		if !slices.Equal(deactivated, []string{"uc"}) {
+			t.Errorf("%s: deactivated %v, want only uc", dep, deactivated)
+		}
+		found := false
+		for _, w := range p.Warnings {
+			found = found || w.Code == plan.WarnUnmanagedUser && slices.Equal(w.IDs, []string{"ub"}) &&
+				strings.Contains(w.Message, "holds the email alice@x.com, which the manifest lists for alice@x.com, matched to another live user: not deactivated")
+		}
+		if !found {
+			t.Errorf("%s: no unmanaged_user warning for ub: %+v", dep, p.Warnings)
+		}
+		// Protected: the protected warning, as for any unmanaged user.
+		p = Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, Protected: []string{"alice-old"}}, Options{Deployment: dep})
+		for _, w := range p.Warnings {
+			if w.Code == plan.WarnUnmanagedUser && slices.Contains(w.IDs, "ub") {
+				t.Errorf("%s: protected ub still warned unmanaged: %s", dep, w.Message)
+			}
+		}
+	}
+}

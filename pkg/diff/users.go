@@ -508,8 +508,9 @@ func keepAdvice(l *model.User) string {
 
 // planUnmanaged handles live active users that match no desired user:
 // under unmanagedUsers: deactivate they are deactivated, unless created
-// within policy.unmanagedGracePeriod (just-in-time users from SSO); under
-// ignore they are warned about. A user without a creation date gets no
+// within policy.unmanagedGracePeriod (just-in-time users from SSO) or
+// holding an email the manifest lists for another account (listedEmail);
+// under ignore they are warned about. A user without a creation date gets no
 // grace: one created_unreported warning counts those deactivated
 // regardless (all of them when the read reports no date at all).
 func (p *planner) planUnmanaged() {
@@ -543,6 +544,19 @@ func (p *planner) planUnmanaged() {
 				"%s is not in the manifest but was created %s%s, within policy.unmanagedGracePeriod (%s): not deactivated before %s; %s to keep it",
 				who.text(), stamp(l.Created), future, graceText(p.policy.UnmanagedGracePeriod), stamp(until), keepAdvice(l))})
 		default: // deactivated, or protected, which deactivate says
+			if di, ok := p.listedEmail(l); ok && !p.protected(who.user, l) {
+				// Another account holds an email the manifest lists (an
+				// old password account beside an SSO one, a re-invite):
+				// the manifest names the email, matched to another
+				// account, and cannot name this one (the emails clash).
+				// Which account it means is the admin's to say; a
+				// deactivation, which Multi-tenant Cloud cannot undo,
+				// is not planned on a guess.
+				p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
+					"%s is active in W&B and holds the email %s, which the manifest lists for %s, matched to another live user: not deactivated (unmanagedUsers: deactivate), as the manifest may mean this account; deactivate it in W&B if it is not wanted, or name it in policy.protected to keep it",
+					who.text(), wantEmail(&p.want.Users[di]), p.wants[di].name)})
+				continue
+			}
 			reason := reasonUnmanaged
 			if !declarable(l) && !p.protected(who.user, l) {
 				reason = reasonUndeclarable // a protected one's warning quotes reasonUnmanaged
@@ -904,4 +918,17 @@ func (p *planner) warnUnmatchedProtected() {
 		p.warn(plan.Warning{Code: plan.WarnProtectedUnmatched, Entry: e, Message: fmt.Sprintf(
 			"policy.protected entry %q matches no user in the manifest or the organization: it protects no one; check its spelling", e)})
 	}
+}
+
+// listedEmail reports whether live user l, which matches no desired user,
+// holds an email (any of its emails, compared as keys) that a desired user
+// lists, and which one: that desired user matched another account.
+func (p *planner) listedEmail(l *model.User) (int, bool) {
+	di := int32(-1)
+	liveEmails(l, func(k string) {
+		if di < 0 {
+			di = p.wantByEmail.get(k)
+		}
+	})
+	return int(di), di >= 0
 }
