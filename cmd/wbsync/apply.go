@@ -814,8 +814,9 @@ func replanCommand(saved *plan.File, path string, conn *connFlags) string {
 // act on (a line break that starts a log command line, an escape sequence;
 // a file name from a saved plan, which anyone may edit) is quoted as
 // $'...' instead, on one line, every byte outside printable ASCII written
-// as \xNN: bash, zsh and ksh read that back byte for byte in any locale
-// (dash does not read $'...').
+// as \xNN: bash, zsh and ksh read that back byte for byte in any locale.
+// dash does not read $'...' (it reads a $, then '...'): no quote or
+// backslash is written inside, so that it still reads one argument.
 func shellQuote(s string) string {
 	if sanitize.Controls(s) != s {
 		var b strings.Builder
@@ -823,8 +824,9 @@ func shellQuote(s string) string {
 		for i := 0; i < len(s); i++ {
 			switch c := s[i]; {
 			case c == '\\' || c == '\'':
-				b.WriteByte('\\')
-				b.WriteByte(c)
+				// As \xNN, not \\ or \': a shell that does not read $'...'
+				// (dash) reads '...' after the $, and a \' would end it there.
+				fmt.Fprintf(&b, `\x%02x`, c)
 			case c == '\n':
 				b.WriteString(`\n`)
 			case c == '\t':

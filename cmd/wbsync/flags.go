@@ -366,6 +366,11 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 	if err != nil {
 		return r, usageError{fmt.Sprintf("--url (or WBSYNC_URL) %s: %v", quoted(model.ShowURL(c.url)), err)}
 	}
+	if looksLikeKey(u) {
+		// A key given as the URL's host or path (secrets swapped): the
+		// lookup of the host alone would send it to a DNS server.
+		return r, usageError{"--url (or WBSYNC_URL) holds a value shaped like an API key (32 or more hexadecimal digits) in its host or path, not shown: the key comes only from WANDB_API_KEY or --api-key-file; give the SCIM base URL alone (https://HOST/scim)"}
+	}
 	if red != nil && red.Holds(u) {
 		// In the path, the key would go into every request line (and the
 		// server's, a proxy's access logs) and into plan files.
@@ -433,7 +438,7 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 		// that a manifest that holds the word is refused, and any text
 		// that holds it printed with [redacted] (a user's email, wbsync's
 		// own words): said once, since nothing else would explain it.
-		r.warnings = append(r.warnings, fmt.Sprintf("the API key from %s is %d characters long (W&B API keys are about 40): wherever it appears whole, in any case or backwards, what wbsync prints shows %s, and a manifest or URL that holds it is refused; a server that takes any key takes a longer one",
+		r.warnings = append(r.warnings, fmt.Sprintf("the API key from %s is %d characters long (W&B API keys are about 40): wherever it appears whole, as given, in lower or upper case, or backwards, what wbsync prints shows %s, and a manifest or URL that holds it is refused; a server that takes any key takes a longer one",
 			from, len(r.apiKey), sanitize.Marker))
 	}
 	return r, nil
@@ -559,24 +564,56 @@ func unusedEnvKeys(getenv func(string) string) []string { return keyWords(envKey
 // only the key it was given (WANDB_API_KEY then holds something else).
 func quoted(v string) string {
 	if looksLikeKey(v) {
-		return "(a value not shown: it looks like an API key)"
+		return notShownKey
 	}
 	return strconv.Quote(v)
 }
 
-// looksLikeKey reports whether s holds a run of 32 characters or more of
-// letters, digits, '-' and '_' with a letter and a digit in it: a W&B key
-// is 40 hexadecimal digits ("local-" before them on a local server), and
-// no URL, path, number, flag value or team name of a run is such a run.
+// notShownKey stands for a value shaped like an API key in a message.
+const notShownKey = "(a value not shown: it looks like an API key)"
+
+// keyShape is the shape of a W&B API key: 32 or more hexadecimal digits
+// (40 in W&B's), after "local-" on a local server. A name of a run (a
+// team, a file, a host) is not one; a git commit hash is, and is hidden
+// too where keyShape decides.
+var keyShape = regexp.MustCompile(`^(?:[A-Za-z0-9]+-)?[0-9A-Fa-f]{32,}$`)
+
+// keyToken is a word keyShape is tried on.
+var keyToken = regexp.MustCompile(`[A-Za-z0-9_-]+`)
+
+// keyShaped reports whether word w has keyShape, with a letter and a digit
+// among its hexadecimal digits (a number of 32 digits is no key; a key of
+// 40 random hexadecimal digits lacks either about once in 100 million).
+func keyShaped(w string) bool {
+	if !keyShape.MatchString(w) {
+		return false
+	}
+	hex := w[strings.LastIndexByte(w, '-')+1:]
+	return strings.ContainsAny(hex, "0123456789") && strings.ContainsAny(hex, "abcdefABCDEF")
+}
+
+// looksLikeKey reports whether a word of s (split at anything but
+// letters, digits, '-' and '_': a URL's host or path segment, a path's
+// base name) has the shape of an API key.
 func looksLikeKey(s string) bool {
-	for _, w := range strings.FieldsFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
-	}) {
-		if len(w) >= 32 && strings.ContainsAny(w, "0123456789") && strings.ContainsFunc(w, unicode.IsLetter) {
+	for _, w := range keyToken.FindAllString(s, -1) {
+		if keyShaped(w) {
 			return true
 		}
 	}
 	return false
+}
+
+// hideKeyShapes is s with every word shaped like an API key replaced by a
+// note, for an error about what a run was given (a flag, an argument, a
+// path), printed before any server is contacted.
+func hideKeyShapes(s string) string {
+	return keyToken.ReplaceAllStringFunc(s, func(w string) string {
+		if keyShaped(w) {
+			return notShownKey
+		}
+		return w
+	})
 }
 
 // keyWords are the runs of s that look like an API key: 16 characters or
@@ -666,14 +703,20 @@ func controlInName(r rune) bool {
 // listing: a space, a dot.
 func unseenTail(r rune) bool { return r == '.' || unicode.IsSpace(r) }
 
-// visible is r, or nothing for an invisible character (sanitize.Invisible:
-// a zero-width space, a bidirectional control), as strings.Map takes it.
-func visible(r rune) rune {
-	if sanitize.Invisible(r) {
-		return -1
-	}
-	return r
+// asListed is name as a listing shows it: without its terminal escape
+// sequences (ESC [ ... m), control characters and invisible characters
+// (sanitize.Invisible: a zero-width space, a bidirectional control).
+func asListed(name string) string {
+	return strings.Map(func(r rune) rune {
+		if controlInName(r) || sanitize.Invisible(r) {
+			return -1
+		}
+		return r
+	}, csi.ReplaceAllString(name, ""))
 }
+
+// csi is a terminal's control sequence (ECMA-48 CSI).
+var csi = regexp.MustCompile("\x1b\\[[0-?]*[ -/]*[@-~]")
 
 // isYAMLName reports whether name ends in .yaml or .yml, in any case.
 func isYAMLName(name string) bool {
@@ -830,12 +873,16 @@ func manifestPaths(files []string) ([]string, error) {
 					f, sanitize.Controls(name))}
 			}
 			if ext != ".yaml" && ext != ".yml" {
-				if seen := strings.TrimRightFunc(strings.Map(visible, name), unseenTail); seen != name && isYAMLName(seen) {
+				if seen := strings.TrimRightFunc(asListed(name), unseenTail); seen != name && isYAMLName(seen) {
 					// Listed, it reads as x.yaml; skipped, its users
 					// would be unmanaged.
 					fix := strings.TrimSuffix(seen, filepath.Ext(seen)) + strings.ToLower(filepath.Ext(seen))
-					return nil, fileError{filepath.Join(f, name), fmt.Errorf("manifest directory %s: %s is not read: its name reads as a YAML file's but is not one (a space or a dot after the extension, an invisible character): rename it to %s, or name it with -f",
-						f, sanitize.Controls(strconv.Quote(name)), sanitize.Controls(fix))}
+					rename := "rename it to " + sanitize.Controls(fix)
+					if _, err := os.Lstat(filepath.Join(f, fix)); err == nil {
+						rename = "merge it into " + sanitize.Controls(fix) + ", which is read"
+					}
+					return nil, fileError{filepath.Join(f, name), fmt.Errorf("manifest directory %s: %s is not read: its name reads as a YAML file's but is not one (a space or a dot after the extension, an invisible or control character): %s, or name it with -f",
+						f, sanitize.Controls(strconv.Quote(name)), rename)}
 				}
 				if low := strings.ToLower(ext); low == ".yaml" || low == ".yml" {
 					// Skipped, its users would be unmanaged (and

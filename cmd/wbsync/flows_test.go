@@ -343,7 +343,8 @@ func TestShellQuote(t *testing.T) {
 	}
 	for in, want := range map[string]string{
 		"evil\n::error::pwned.yaml":     `$'evil\n::error::pwned.yaml'`,
-		"a\x1b[31m'b\\c\u202e.yaml":     `$'a\x1b[31m\'b\\c\xe2\x80\xae.yaml'`,
+		"a\x1b[31m'b\\c\u202e.yaml":     `$'a\x1b[31m\x27b\x5cc\xe2\x80\xae.yaml'`,
+		"a\x01'$(touch PWNED) #":        `$'a\x01\x27$(touch PWNED) #'`,
 		"bad\xffbyte\t.yaml":            `$'bad\xffbyte\t.yaml'`,
 		"caf\u00e9\u2028e\u0301\r.yaml": `$'caf\xc3\xa9\xe2\x80\xa8e\xcc\x81\x0d.yaml'`,
 	} {
@@ -358,6 +359,18 @@ func TestShellQuote(t *testing.T) {
 			out, err := cmd.Output()
 			if err != nil || string(out) != in {
 				t.Errorf("LC_ALL=%s bash reads %s back as %q (%v), want %q", lang, got, out, err, in)
+			}
+		}
+		// A POSIX sh that does not read $'...' (dash) reads a $ and one
+		// quoted word: one argument, nothing run.
+		if sh, err := exec.LookPath("dash"); err == nil {
+			dir := t.TempDir()
+			cmd := exec.Command(sh, "-c", "printf '%s\\n' "+got)
+			cmd.Dir = dir
+			out, err := cmd.Output()
+			entries, _ := os.ReadDir(dir)
+			if err != nil || strings.Count(string(out), "\n") != 1 || len(entries) != 0 {
+				t.Errorf("dash reads %s as %q (%v), %d file(s) made", got, out, err, len(entries))
 			}
 		}
 	}

@@ -336,7 +336,7 @@ func run(ctx context.Context, args []string, e env) int {
 	}
 	cmd := findCommand(name)
 	if cmd == nil {
-		fmt.Fprintf(e.stderr, "wbsync: unknown command %q\n\n%s", name, usage())
+		fmt.Fprintf(e.stderr, "wbsync: unknown command %s\n\n%s", quoted(name), usage())
 		return exitError
 	}
 	inv := &invocation{env: e, sinks: out, red: red}
@@ -376,6 +376,9 @@ func run(ctx context.Context, args []string, e env) int {
 		// environment").
 		lines := strings.Split(err.Error(), "\n")
 		for i, l := range lines {
+			if !inv.connecting {
+				l = hideKeyShapes(l)
+			}
 			lines[i] = sanitize.Controls(l)
 		}
 		if code == exitOK && !inv.wrote { // after apply's writes, its code stands
@@ -405,7 +408,7 @@ func help(e env, args []string) int {
 		fmt.Fprintf(e.stderr, "wbsync help: want one command name, got %q\n\n%s", strings.Join(args, " "), usage())
 		return exitError
 	case cmd == nil:
-		fmt.Fprintf(e.stderr, "wbsync help: unknown command %q\n\n%s", args[0], usage())
+		fmt.Fprintf(e.stderr, "wbsync help: unknown command %s\n\n%s", quoted(args[0]), usage())
 		return exitError
 	}
 	f, _ := cmd.flagSet(e.getenv)
@@ -430,6 +433,10 @@ type invocation struct {
 	wrote bool
 	// trace is --trace's file, when given (see lossWatch)
 	trace *lossWatch
+	// connecting is set once the connection flags passed (connect): an
+	// error before it is about what the run was given, and shows no value
+	// shaped like an API key (hideKeyShapes).
+	connecting bool
 }
 
 // writesStarted is invocation.wrote for the process, for the second

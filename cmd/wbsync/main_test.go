@@ -732,14 +732,27 @@ func TestKeyInTheWrongPlaceNotShown(t *testing.T) {
 		{env, []string{"plan", "-f", m, key}},
 		{env, []string{"apply", "p.json", key}},
 		{env, []string{"validate", "-f", key}},
+		{env, []string{"apply", key}},
+		{env, []string{key}},
+		{env, []string{"help", key}},
+		{env, []string{"plan", "-f", m, "-o", key}},
+		{env, []string{"plan", "-f", m, "--log-level", key}},
+		{env, []string{"plan", "-f", m, "--no-color=" + key}},
+		{env, []string{"validate", "-f", "./local-" + key}},
+		{env, []string{"emulate", "--deployment", key}},
+		{env, []string{"plan", "-f", m, "--url", "https://" + key + "/scim"}},
 	} {
 		r := wb(t, tc.vars, tc.args...)
-		if r.code != exitError || strings.Contains(r.stdout+r.stderr, key[:16]) || !strings.Contains(r.stderr, "(a value not shown: it looks like an API key)") {
+		if r.code != exitError || strings.Contains(r.stdout+r.stderr, key[:16]) || !strings.Contains(r.stderr, "not shown") {
 			t.Errorf("%q: exit %d, want 1 without the key\n%s", tc.args, r.code, r.stderr)
 		}
 	}
-	// A value that is no key is still quoted.
+	// Values that are no key are still quoted: a team's name, a file name
+	// with digits.
 	if r := wb(t, env, "plan", "-f", m, "--auth", "machine-learning-research"); !strings.Contains(r.stderr, `--auth (or WBSYNC_AUTH) "machine-learning-research": want bearer or basic`) {
 		t.Errorf("a team name as --auth:\n%s", r.stderr)
+	}
+	if r := wb(t, env, "validate", "-f", "org-2024-engineering-team-members-v2.yaml"); !strings.Contains(r.stderr, "manifest org-2024-engineering-team-members-v2.yaml: no such file") {
+		t.Errorf("a missing manifest with digits in its name:\n%s", r.stderr)
 	}
 }

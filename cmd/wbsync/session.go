@@ -47,6 +47,7 @@ func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*se
 	if err != nil {
 		return nil, err
 	}
+	inv.connecting = true
 	// The redactor already hides conf.apiKey: run made it from
 	// WANDB_API_KEY, and runWith from the key file (with what looks like
 	// a key in WANDB_API_KEY).
