@@ -764,8 +764,9 @@ func within(dir, t string) bool {
 // pipeline), whether a symbolic link on it leads outside the working
 // directory, and where ("" for a target that has no path): a pull
 // request could replace wbsync.yaml or the wbsync/ directory by a link to
-// a runner's credentials, whose start the problems printed would quote. A path that leaves the directory without
-// a link (../common/org.yaml), or an absolute one, is the user's word.
+// a runner's credentials, whose start the problems printed would quote. A
+// path that leaves the directory without a link (../common/org.yaml), or
+// an absolute one, is the user's word.
 // The path is resolved as the kernel opens it: a ".." after a link leaves
 // the link's target (link/../x.yaml), not the link. A link that cannot be
 // resolved to a name although the path opens (/proc/self/fd/N on a pipe,
@@ -830,7 +831,9 @@ func manifestPaths(files []string) ([]string, error) {
 			continue
 		}
 		fi, err := os.Stat(f)
-		if err != nil && looksLikeKey(f) && !strings.ContainsAny(f, `/\`) {
+		if err != nil && looksLikeKey(f) {
+			// (plan reads the manifest while it connects: hideKeyShapes
+			// may not see this error)
 			return nil, usageError{fmt.Sprintf("-f %s: %v", quoted(f), errors.Unwrap(err))}
 		}
 		if err != nil {
@@ -884,7 +887,8 @@ func manifestPaths(files []string) ([]string, error) {
 					return nil, fileError{filepath.Join(f, name), fmt.Errorf("manifest directory %s: %s is not read: its name reads as a YAML file's but is not one (a space or a dot after the extension, an invisible or control character): %s, or name it with -f",
 						f, sanitize.Controls(strconv.Quote(name)), rename)}
 				}
-				if low := strings.ToLower(ext); low == ".yaml" || low == ".yml" {
+				if isYAMLName(name) {
+					low := strings.ToLower(ext)
 					// Skipped, its users would be unmanaged (and
 					// deactivated under unmanagedUsers: deactivate).
 					return nil, fileError{filepath.Join(f, name), fmt.Errorf("manifest directory %s: %s is not read (a directory gives its *.yaml and *.yml files, in lower case): rename it to %s, or name it with -f",

@@ -38,8 +38,9 @@ const (
 )
 
 // notListError is a 2xx answer that is not a SCIM ListResponse; listShaped
-// when it is one all the same (it names the ListResponse schema, or has
-// Resources) with a value wbsync cannot read.
+// when it is one all the same (listShaped: it names the ListResponse
+// schema, or has totalResults and Resources) with a value wbsync cannot
+// read.
 type notListError struct {
 	path, why  string
 	listShaped bool
