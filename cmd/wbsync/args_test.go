@@ -317,6 +317,7 @@ func TestManifestDirNameGoesOnPastTheExtension(t *testing.T) {
 		"org.yaml ": `"org.yaml " is not read`, "org.yml.": `"org.yml." is not read`, "org.yaml\u200b": `"org.yaml\u200b" is not read`,
 		"org.yaml\u00a0\t": `"org.yaml\u00a0\t" is not read`, "org.ya\u200bml": `"org.ya\u200bml" is not read`,
 		"org.yaml\x01": `"org.yaml\x01" is not read`, "org.yaml\x7f": `"org.yaml\x7f" is not read`, "org.yaml\x1b[0m": `"org.yaml\x1b[0m" is not read`,
+		"org.yaml\x1b]0;title\a": `"org.yaml\x1b]0;title\a" is not read`, "org.yaml\x1bO5": `"org.yaml\x1bO5" is not read`,
 		"org.YAML ": `"org.YAML " is not read: its name reads as a YAML file's but is not one (a space or a dot after the extension, an invisible or control character): rename it to org.yaml,`,
 		"a.yaml ":   `"a.yaml " is not read: its name reads as a YAML file's but is not one (a space or a dot after the extension, an invisible or control character): merge it into a.yaml, which is read,`,
 	} {

@@ -579,7 +579,7 @@ const notShownKey = "(a value not shown: it looks like an API key)"
 var keyShape = regexp.MustCompile(`^(?:[A-Za-z0-9]+-)?[0-9A-Fa-f]{32,}$`)
 
 // keyToken is a word keyShape is tried on.
-var keyToken = regexp.MustCompile(`[A-Za-z0-9_-]+`)
+var keyToken = regexp.MustCompile(`[A-Za-z0-9_][A-Za-z0-9_-]*`)
 
 // keyShaped reports whether word w has keyShape, with a letter and a digit
 // among its hexadecimal digits (a number of 32 digits is no key; a key of
@@ -717,6 +717,20 @@ func asListed(name string) string {
 
 // csi is a terminal's control sequence (ECMA-48 CSI).
 var csi = regexp.MustCompile("\x1b\\[[0-?]*[ -/]*[@-~]")
+
+// asYAML is the name a listing shows for name, when that is a YAML file's
+// and name is not (a space or a dot after the extension, an invisible or
+// control character in it), else "". What follows a control character is
+// left out whole: a terminal may take all of it (a window title, a link,
+// a charset switch) and show nothing.
+func asYAML(name string) string {
+	for _, shown := range []string{asListed(name), name[:max(strings.IndexFunc(name, controlInName), 0)]} {
+		if seen := strings.TrimRightFunc(asListed(shown), unseenTail); seen != name && isYAMLName(seen) {
+			return seen
+		}
+	}
+	return ""
+}
 
 // isYAMLName reports whether name ends in .yaml or .yml, in any case.
 func isYAMLName(name string) bool {
@@ -876,12 +890,12 @@ func manifestPaths(files []string) ([]string, error) {
 					f, sanitize.Controls(name))}
 			}
 			if ext != ".yaml" && ext != ".yml" {
-				if seen := strings.TrimRightFunc(asListed(name), unseenTail); seen != name && isYAMLName(seen) {
+				if seen := asYAML(name); seen != "" {
 					// Listed, it reads as x.yaml; skipped, its users
 					// would be unmanaged.
 					fix := strings.TrimSuffix(seen, filepath.Ext(seen)) + strings.ToLower(filepath.Ext(seen))
 					rename := "rename it to " + sanitize.Controls(fix)
-					if _, err := os.Lstat(filepath.Join(f, fix)); err == nil {
+					if fi, err := os.Stat(filepath.Join(f, fix)); err == nil && fi.Mode().IsRegular() {
 						rename = "merge it into " + sanitize.Controls(fix) + ", which is read"
 					}
 					return nil, fileError{filepath.Join(f, name), fmt.Errorf("manifest directory %s: %s is not read: its name reads as a YAML file's but is not one (a space or a dot after the extension, an invisible or control character): %s, or name it with -f",

@@ -405,7 +405,7 @@ func help(e env, args []string) int {
 	cmd := findCommand(args[0])
 	switch {
 	case len(args) > 1:
-		fmt.Fprintf(e.stderr, "wbsync help: want one command name, got %q\n\n%s", strings.Join(args, " "), usage())
+		fmt.Fprintf(e.stderr, "wbsync help: want one command name, got %s\n\n%s", quoted(strings.Join(args, " ")), usage())
 		return exitError
 	case cmd == nil:
 		fmt.Fprintf(e.stderr, "wbsync help: unknown command %s\n\n%s", quoted(args[0]), usage())

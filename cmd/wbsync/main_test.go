@@ -741,6 +741,8 @@ func TestKeyInTheWrongPlaceNotShown(t *testing.T) {
 		{env, []string{"validate", "-f", "./local-" + key}},
 		{env, []string{"emulate", "--deployment", key}},
 		{env, []string{"plan", "-f", m, "--url", "https://" + key + "/scim"}},
+		{env, []string{"plan", "-f", m, "--" + key}},
+		{env, []string{"help", "plan", key}},
 	} {
 		r := wb(t, tc.vars, tc.args...)
 		if r.code != exitError || strings.Contains(r.stdout+r.stderr, key[:16]) || !strings.Contains(r.stderr, "not shown") {
@@ -754,5 +756,9 @@ func TestKeyInTheWrongPlaceNotShown(t *testing.T) {
 	}
 	if r := wb(t, env, "validate", "-f", "org-2024-engineering-team-members-v2.yaml"); !strings.Contains(r.stderr, "manifest org-2024-engineering-team-members-v2.yaml: no such file") {
 		t.Errorf("a missing manifest with digits in its name:\n%s", r.stderr)
+	}
+	// validate -o json's problem, too.
+	if r := wb(t, env, "validate", "-o", "json", "-f", key+".yaml"); r.code != exitError || strings.Contains(r.stdout+r.stderr, key[:16]) || !strings.Contains(r.stdout, "not shown") {
+		t.Errorf("validate -o json: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

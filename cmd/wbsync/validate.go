@@ -68,10 +68,12 @@ func runValidate(ctx context.Context, inv *invocation, f *flags, _ any, pos []st
 		res.Problems = pe.Problems
 		res.More = pe.More()
 	default:
-		// A file that cannot be read: the problem is that file's.
-		p := desired.Problem{Message: err.Error()}
+		// A file that cannot be read: the problem is that file's. (No
+		// server is contacted: a value shaped like an API key, a path
+		// holding one, is not shown, as the text error does not show it.)
+		p := desired.Problem{Message: hideKeyShapes(err.Error())}
 		if fe := (fileError{}); errors.As(err, &fe) {
-			p.File, p.Line, p.Column = fe.path, 1, 1
+			p.File, p.Line, p.Column = hideKeyShapes(fe.path), 1, 1
 			if l := (located{}); errors.As(err, &l) {
 				p.Line, p.Column = l.line, l.col
 			}

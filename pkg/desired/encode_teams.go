@@ -199,7 +199,7 @@ func (e *encoder) team(t *model.Team, sharing int, noRoles bool, ms []model.Memb
 	if name != t.Name {
 		// A manifest name has no space at either end; this one, the
 		// only team that answers to it, is pinned by its id.
-		e.buf = appendComment(e.buf, "  ", "the live name is "+strconv.Quote(t.Name)+", with a space at an end, which a manifest cannot write: this name, pinned by the id, manages it")
+		e.buf = appendComment(e.buf, "  ", "the live name is "+strconv.Quote(t.Name)+", with white space at an end, which a manifest cannot write: this name, pinned by the id, manages it")
 	}
 	e.kv("  - ", "name", name)
 	if t.ID != "" && (sharing > 1 || t.Membership != "" || name != t.Name) {

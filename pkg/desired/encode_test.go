@@ -338,7 +338,7 @@ func TestEncodeLeavesOutWhatAManifestCannotHold(t *testing.T) {
 	}
 	// The team named with a space at its start is written trimmed and
 	// pinned by its id, with a comment naming its live name.
-	if !strings.Contains(buf.String(), "  # the live name is \" padded\", with a space at an end, which a manifest cannot write: this name, pinned by the id, manages it\n  - name: padded\n    id: t1\n") {
+	if !strings.Contains(buf.String(), "  # the live name is \" padded\", with white space at an end, which a manifest cannot write: this name, pinned by the id, manages it\n  - name: padded\n    id: t1\n") {
 		t.Errorf("the padded team:\n%s", buf.String())
 	}
 }

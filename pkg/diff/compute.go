@@ -347,6 +347,7 @@ func (p *planner) held(li int32) bool { return p.lives[li].owner == ambiguous }
 // rewordHeld can say heldToo instead.
 type elsewhere struct {
 	warning   int
+	want      int32 // the desired user whose email the holders hold
 	holders   []int32
 	pre, post string
 }

@@ -622,42 +622,57 @@ func TestUnmanagedTeamWithEdgeSpaces(t *testing.T) {
 }
 
 // TestUnmanagedHolderOfAListedEmailSpared: under unmanagedUsers:
-// deactivate, an active account that holds an email the manifest lists
-// for another account (matched to that one by username; the emails differ
-// in case) is not deactivated, since the manifest may mean it and a
-// manifest cannot list both: an unmanaged_user warning says so and what to
-// do. policy.protected still speaks first; an account holding no listed
-// email is deactivated as before. On Multi-tenant Cloud as on Dedicated.
+// deactivate, an active account whose primary email the manifest lists
+// for an active user matched to another account (by username; the emails
+// differ in case) is not deactivated, since the manifest may mean it and
+// cannot list both: the email_elsewhere warning says so and what to do.
+// policy.protected still speaks first; an account holding such an email
+// only as a secondary one, or one the manifest's entry deactivates
+// (active: false), is deactivated; so is one holding no listed email. On
+// Multi-tenant Cloud as on Dedicated.
 func TestUnmanagedHolderOfAListedEmailSpared(t *testing.T) {
-	want := state(users(with(du("alice@x.com"), func(u *model.User) { u.UserName = "alice-sso" })))
+	alice := with(du("alice@x.com"), func(u *model.User) { u.UserName = "alice-sso" })
 	have := state(users(
 		model.User{ID: "ua", UserName: "alice-sso", Email: "ALICE@x.com", Active: true},
 		model.User{ID: "ub", UserName: "alice-old", Email: "alice@x.com", Active: true},
+		model.User{ID: "ud", UserName: "bob", Email: "bob@x.com", Emails: []string{"bob@x.com", "oncall@x.com"}, Active: true},
+		lu("uo", "oncall@x.com"),
 		lu("uc", "carol@x.com")))
-	for _, dep := range []model.Deployment{model.Dedicated, model.SaaS} {
-		p := Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, Options{Deployment: dep})
-		var deactivated []string
+	deactivated := func(p plan.Plan) []string {
+		var ids []string
 		for _, c := range p.Changes {
 			if c.Action == plan.DeactivateUser {
-				deactivated = append(deactivated, c.UserID)
+				ids = append(ids, c.UserID)
 			}
 		}
-		if !slices.Equal(deactivated, []string{"uc"}) {
-			t.Errorf("%s: deactivated %v, want only uc", dep, deactivated)
+		slices.Sort(ids)
+		return ids
+	}
+	deactivate := model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}
+	for _, dep := range []model.Deployment{model.Dedicated, model.SaaS} {
+		p := Compute(state(users(alice, du("oncall@x.com"))), have, deactivate, Options{Deployment: dep})
+		if got := deactivated(p); !slices.Equal(got, []string{"uc", "ud"}) {
+			t.Errorf("%s: deactivated %v, want uc and ud (bob holds oncall@x.com as a secondary email only)", dep, got)
 		}
 		found := false
 		for _, w := range p.Warnings {
-			found = found || w.Code == plan.WarnUnmanagedUser && slices.Equal(w.IDs, []string{"ub"}) &&
-				strings.Contains(w.Message, "holds the email alice@x.com, which the manifest lists for alice@x.com, matched to another live user: not deactivated")
+			found = found || w.Code == plan.WarnEmailElsewhere && slices.Contains(w.IDs, "ub") &&
+				strings.Contains(w.Message, "is treated as not in the manifest, and not deactivated (unmanagedUsers: deactivate), as the manifest may mean it")
 		}
 		if !found {
-			t.Errorf("%s: no unmanaged_user warning for ub: %+v", dep, p.Warnings)
+			t.Errorf("%s: no email_elsewhere warning sparing ub: %+v", dep, p.Warnings)
+		}
+		// The entry deactivates alice: her other account goes too.
+		gone := with(alice, func(u *model.User) { u.Active = false })
+		p = Compute(state(users(gone, du("oncall@x.com"))), have, deactivate, Options{Deployment: dep})
+		if got := deactivated(p); !slices.Contains(got, "ub") {
+			t.Errorf("%s: alice active: false, deactivated %v, want ub among them", dep, got)
 		}
 		// Protected: the protected warning, as for any unmanaged user.
-		p = Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, Protected: []string{"alice-old"}}, Options{Deployment: dep})
+		p = Compute(state(users(alice)), have, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, Protected: []string{"alice-old"}}, Options{Deployment: dep})
 		for _, w := range p.Warnings {
-			if w.Code == plan.WarnUnmanagedUser && slices.Contains(w.IDs, "ub") {
-				t.Errorf("%s: protected ub still warned unmanaged: %s", dep, w.Message)
+			if w.Code == plan.WarnEmailElsewhere && strings.Contains(w.Message, "not deactivated (unmanagedUsers") {
+				t.Errorf("%s: protected ub said spared by its email: %s", dep, w.Message)
 			}
 		}
 	}

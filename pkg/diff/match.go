@@ -170,7 +170,7 @@ func (m *matcher) warnEmailElsewhere() {
 			}
 			p.emailElsewhere[int32(di)] = len(p.elsewheres)
 		}
-		e := elsewhere{warning: len(p.warnings), holders: holders, post: update, pre: fmt.Sprintf(
+		e := elsewhere{warning: len(p.warnings), want: int32(di), holders: holders, post: update, pre: fmt.Sprintf(
 			"%s matches live user %s by %s, which wins over an email match: live user %s, which has the email %s, ",
 			p.wants[di].name, liveName(l), w.level, strings.Join(others, ", "), wantEmail(d))}
 		p.elsewheres = append(p.elsewheres, e)

@@ -545,16 +545,14 @@ func (p *planner) planUnmanaged() {
 				who.text(), stamp(l.Created), future, graceText(p.policy.UnmanagedGracePeriod), stamp(until), keepAdvice(l))})
 		default: // deactivated, or protected, which deactivate says
 			if di, ok := p.listedEmail(l); ok && !p.protected(who.user, l) {
-				// Another account holds an email the manifest lists (an
-				// old password account beside an SSO one, a re-invite):
-				// the manifest names the email, matched to another
-				// account, and cannot name this one (the emails clash).
-				// Which account it means is the admin's to say; a
-				// deactivation, which Multi-tenant Cloud cannot undo,
-				// is not planned on a guess.
-				p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
-					"%s is active in W&B and holds the email %s, which the manifest lists for %s, matched to another live user: not deactivated (unmanagedUsers: deactivate), as the manifest may mean this account; deactivate it in W&B if it is not wanted, or name it in policy.protected to keep it",
-					who.text(), wantEmail(&p.want.Users[di]), p.wants[di].name)})
+				// Another account's primary email is one the manifest
+				// lists for an active user (an old password account
+				// beside an SSO one, a re-invite): the manifest names the
+				// email, matched to another account, and cannot name this
+				// one (the emails clash). Which account it means is the
+				// admin's to say; a deactivation, which Multi-tenant
+				// Cloud cannot undo, is not planned on a guess.
+				p.spareHolder(int32(li), di, who)
 				continue
 			}
 			reason := reasonUnmanaged
@@ -921,14 +919,38 @@ func (p *planner) warnUnmatchedProtected() {
 }
 
 // listedEmail reports whether live user l, which matches no desired user,
-// holds an email (any of its emails, compared as keys) that a desired user
-// lists, and which one: that desired user matched another account.
+// has as its primary email (compared as keys) the email of an active
+// desired user, and which one: that desired user matched another account.
+// A secondary email does not count (the account's own email could be
+// listed), nor does an entry with active: false (its other accounts go
+// with it).
 func (p *planner) listedEmail(l *model.User) (int, bool) {
-	di := int32(-1)
-	liveEmails(l, func(k string) {
-		if di < 0 {
-			di = p.wantByEmail.get(k)
+	if l.Email == "" {
+		return -1, false
+	}
+	di := p.wantByEmail.get(model.Key(l.Email))
+	if di < 0 || !p.want.Users[di].Active {
+		return -1, false
+	}
+	return int(di), true
+}
+
+// spareHolder says, in the email_elsewhere warning that names live user
+// li (one is added when none does), that it is not deactivated: it holds
+// the email of desired user di, which matched another account.
+func (p *planner) spareHolder(li int32, di int, who subject) {
+	const spared = ", and not deactivated (unmanagedUsers: deactivate), as the manifest may mean it: deactivate it in W&B if it is not wanted, or name it in policy.protected to keep it"
+	for i := range p.elsewheres {
+		e := &p.elsewheres[i]
+		if int(e.want) == di && slices.Contains(e.holders, li) {
+			if !strings.HasPrefix(e.post, spared) {
+				e.post = spared + e.post
+				p.warnings[e.warning].Message = e.pre + notInManifest + e.post
+			}
+			return
 		}
-	})
-	return int(di), di >= 0
+	}
+	p.warn(plan.Warning{Code: plan.WarnEmailElsewhere, User: p.wants[di].name, IDs: []string{p.have.Users[li].ID}, Message: fmt.Sprintf(
+		"%s matches another live user, though live user %s has the email %s: it %s%s",
+		p.wants[di].name, who.text(), wantEmail(&p.want.Users[di]), notInManifest, spared)})
 }
