@@ -162,9 +162,9 @@ func teamProblem(t model.Team, sharing int, ids map[string]bool) string {
 		return "its name or id is not valid UTF-8"
 	case strings.TrimSpace(t.Name) == "":
 		return "it has no name"
-	case strings.TrimSpace(t.Name) != t.Name && (sharing > 1 || t.ID == ""):
-		// Alone, it is written trimmed and pinned by its id (team).
-		return "its name has leading or trailing spaces, which a manifest cannot write, and another team answers to the name without them (or it has no id to pin it)"
+	case strings.TrimSpace(t.Name) != t.Name && t.ID == "":
+		// With an id, it is written trimmed and pinned by it (team).
+		return "its name has leading or trailing spaces, which a manifest cannot write, and it has no id to pin it by"
 	case t.ID != "" && strings.TrimSpace(t.ID) == "":
 		return "its id is blank"
 	case sharing > 1 && t.ID == "":
@@ -197,8 +197,9 @@ func (e *encoder) team(t *model.Team, sharing int, noRoles bool, ms []model.Memb
 	}
 	name := strings.TrimSpace(t.Name)
 	if name != t.Name {
-		// A manifest name has no space at either end; this one, the
-		// only team that answers to it, is pinned by its id.
+		// A manifest name has no space at either end: pinned by its id,
+		// the trimmed name manages this team, whatever other team answers
+		// to it.
 		e.buf = appendComment(e.buf, "  ", "the live name is "+strconv.Quote(t.Name)+", with white space at an end, which a manifest cannot write: this name, pinned by the id, manages it")
 	}
 	e.kv("  - ", "name", name)

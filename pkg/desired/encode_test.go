@@ -288,7 +288,7 @@ func TestEncodeLeavesOutWhatAManifestCannotHold(t *testing.T) {
 		Teams: []model.Team{
 			{ID: "t1", Name: " padded", Members: []model.Member{{UserID: "1"}}}, // written trimmed, pinned
 			{Name: "unpinned ", Members: []model.Member{{UserID: "1"}}},         // no id to pin it
-			{ID: "t5", Name: "dup-id "},                                         // "dup-id" answers to its name too
+			{ID: "t5", Name: "dup-id "},                                         // pinned beside "dup-id"
 			{ID: "t2", Name: "shared", Members: []model.Member{{UserID: "1", Email: "ok"}}},
 			{Name: "Shared", Members: []model.Member{{UserID: "1", Email: "ok"}}},
 			{ID: "t2", Name: "dup-id"},
@@ -315,9 +315,8 @@ func TestEncodeLeavesOutWhatAManifestCannotHold(t *testing.T) {
 	}
 	wantTeams := []string{
 		"Shared: it shares its name with another team and has no id to pin it",
-		"dup-id : its name has leading or trailing spaces, which a manifest cannot write, and another team answers to the name without them (or it has no id to pin it)",
 		"shared: another team has the same id",
-		"unpinned : its name has leading or trailing spaces, which a manifest cannot write, and another team answers to the name without them (or it has no id to pin it)",
+		"unpinned : its name has leading or trailing spaces, which a manifest cannot write, and it has no id to pin it by",
 	}
 	slices.Sort(teams) // (the order teams are read in)
 	if d := cmp.Diff(wantUsers, users); d != "" {
@@ -333,7 +332,7 @@ func TestEncodeLeavesOutWhatAManifestCannotHold(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, buf.String())
 	}
-	if u, tm, _ := m.Counts(); u != 3 || tm != 4 {
+	if u, tm, _ := m.Counts(); u != 3 || tm != 5 {
 		t.Errorf("%d users, %d teams:\n%s", u, tm, buf.String())
 	}
 	// The team named with a space at its start is written trimmed and
