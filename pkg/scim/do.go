@@ -131,27 +131,35 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 		return nil, ctx.Err()
 	}
 	defer func() { <-c.sem }()
-	if d := c.paused(); d > 0 {
-		// A 429 asked this client to wait: every request does.
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-wait.Done():
-			t.Stop()
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
+	for {
+		if d := c.paused(); d > 0 {
+			// A 429 asked this client to wait: every request does.
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-wait.Done():
+				t.Stop()
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				return nil, stoppedErr()
 			}
-			return nil, stoppedErr()
 		}
-	}
-	if err := c.limiter.Wait(wait); err != nil {
-		switch {
-		case ctx.Err() != nil:
-			return nil, ctx.Err()
-		case wait.Err() != nil:
-			return nil, stoppedErr()
+		if err := c.limiter.Wait(wait); err != nil {
+			switch {
+			case ctx.Err() != nil:
+				return nil, ctx.Err()
+			case wait.Err() != nil:
+				return nil, stoppedErr()
+			}
+			return nil, fmt.Errorf("%s %s: wait for the rate limit: %w", cl.method, c.pathOf(cl), err)
 		}
-		return nil, fmt.Errorf("%s %s: wait for the rate limit: %w", cl.method, c.pathOf(cl), err)
+		// A 429 that came while this request waited for its turn (or one
+		// that made the pause longer) holds it back too: it is sent only
+		// once no pause is on, its turn taken again after the pause.
+		if c.paused() <= 0 {
+			break
+		}
 	}
 	if c.stopped.Err() != nil || write && c.writesStopped.Err() != nil || cl.seat && c.seatsStopped.Err() != nil {
 		return nil, stoppedErr()

@@ -698,6 +698,58 @@ func TestRateLimitPausesEveryRequest(t *testing.T) {
 	}
 }
 
+// TestRateLimitPauseHoldsQueuedRequests: a 429's pause holds back the
+// requests already waiting for the rate limit too: none reaches the server
+// before the pause ends. (At 2 requests a second, two go at once, the
+// first refused once the second has arrived; the two queued behind them
+// had their turns inside the pause.)
+func TestRateLimitPauseHoldsQueuedRequests(t *testing.T) {
+	f, srv := newFake(t)
+	c := testClient(t, srv.URL, func(c *Config) { c.RateLimit, c.Concurrency = 2, 4 })
+	var mu sync.Mutex
+	var refusedAt time.Time
+	var early []time.Duration // arrivals inside the pause
+	second := make(chan struct{})
+	var patches atomic.Int32
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPatch {
+			return false
+		}
+		switch patches.Add(1) {
+		case 1:
+			<-second // the other request of the burst is in
+			mu.Lock()
+			refusedAt = time.Now()
+			mu.Unlock()
+			status(429, "Retry-After", "2")(w)
+			return true
+		case 2:
+			close(second)
+			return false
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if d := time.Since(refusedAt); d < 1900*time.Millisecond {
+			early = append(early, d)
+		}
+		return false
+	}
+	var wg sync.WaitGroup
+	for _, id := range []string{"u1", "u2", "u3", "u4"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = c.SetOrgRole(context.Background(), id, "admin")
+		}()
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if patches.Load() != 5 || len(early) > 0 {
+		t.Fatalf("%d PATCHes; arrived inside the 2s pause, after the 429: %v", patches.Load(), early)
+	}
+}
+
 // TestUpdatePartlyMadeIsUnknown: an update whose first attribute was
 // changed and whose second waits out a 429 when the run is interrupted is
 // partly made: unknown, not "not done".
