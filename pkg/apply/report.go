@@ -222,6 +222,11 @@ type Verification struct {
 	// ambiguous_user warning left alone, because a live user this run
 	// updated held its email.
 	Unblocked int `json:"unblocked_by_update,omitempty"`
+	// Replaced counts those of New that this run brought about by inviting
+	// a deactivated user again on Multi-tenant Cloud: the removals of the
+	// old account, which the new one replaced, from a team that still
+	// lists it.
+	Replaced int `json:"replaced_by_invitation,omitempty"`
 	// Undone counts the Changes the plan applied had and this run
 	// reported ok: made, then not found in effect (someone changed them
 	// back while apply ran, or the server did not keep them).
@@ -368,6 +373,9 @@ func stillListed(before plan.Plan, results []Result, have model.State, remaining
 //     ambiguous_user warning left alone, whose email a live user this run
 //     updated held: the update ended the ambiguity, this run's own doing
 //     too;
+//   - Replaced, of those, the removals of an account this run replaced by
+//     inviting its user again (Multi-tenant Cloud), from a team that still
+//     lists it;
 //   - Undone, those paired with a change results reports ok: made by
 //     this run, then not found in effect;
 //   - NotFound, those paired with a change results reports ok because
@@ -387,6 +395,7 @@ func (v *Verification) pairChanges(before plan.Plan, results []Result) {
 	gone := map[about]int{}        // of made, those taken as done on a 404
 	emailed := map[string]bool{}   // users whose email the plan updates
 	emailedID := map[string]bool{} // live user ids whose email this run updated
+	replaced := map[string]bool{}  // old accounts of users this run invited again
 	for i, c := range before.Changes {
 		k := about{c.Action, c.User, c.Team, c.UserID, c.TeamID}
 		had[k]++
@@ -402,6 +411,9 @@ func (v *Verification) pairChanges(before plan.Plan, results []Result) {
 			if ok && c.UserID != "" {
 				emailedID[c.UserID] = true
 			}
+		}
+		if ok && c.Action == plan.CreateUser && c.Reason == plan.ReasonRecreate && c.From != "" {
+			replaced[c.From] = true
 		}
 	}
 	unprotected, unblocked := map[string]bool{}, map[string]bool{}
@@ -441,6 +453,8 @@ func (v *Verification) pairChanges(before plan.Plan, results []Result) {
 			v.Lifted++
 		case unblocked[c.User]:
 			v.Unblocked++
+		case c.Action == plan.RemoveMember && replaced[c.UserID]:
+			v.Replaced++
 		}
 	}
 }
@@ -671,7 +685,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		if v.Unblocked > 0 && v.Error == "" {
 			fmt.Fprintf(&b, "  (%d of them were not in the plan applied: this apply's email update freed an email the plan's ambiguous_user warning said another live user held, so that its manifest user is no longer left alone; the next apply makes them)\n", v.Unblocked)
 		}
-		if n := v.New - v.Lifted - v.Unblocked; n > 0 && v.Error == "" {
+		if v.Replaced > 0 && v.Error == "" {
+			fmt.Fprintf(&b, "  (%d of them were not in the plan applied: this apply invited a deactivated user again, as a new account, and a team still lists the old one; the next apply removes it)\n", v.Replaced)
+		}
+		if n := v.New - v.Lifted - v.Unblocked - v.Replaced; n > 0 && v.Error == "" {
 			fmt.Fprintf(&b, "  (%d of them were not in the plan applied: the organization, or the clock (an unmanaged user's grace period running out), changed while apply ran)\n", n)
 		}
 		if v.Undone > 0 && v.Error == "" {

@@ -612,6 +612,35 @@ func TestVerifyUnblockedByUpdate(t *testing.T) {
 	}
 }
 
+// TestVerifyReplacedByInvitation: a removal left after the run of the old
+// account of a user this run invited again (Multi-tenant Cloud: a new
+// account), from a team that still lists it, is the run's own doing:
+// counted and said apart. A create that failed replaced nothing.
+func TestVerifyReplacedByInvitation(t *testing.T) {
+	invite := plan.Change{Action: plan.CreateUser, User: "u2@x.com", From: "U2", Reason: plan.ReasonRecreate}
+	stale := plan.Change{Action: plan.RemoveMember, User: "u2@x.com", UserID: "U2", Team: "ml", TeamID: "tml"}
+	before := plan.Plan{Changes: []plan.Change{invite}}
+	v := Verify(before, plan.Plan{Changes: []plan.Change{stale}}, []Result{{Action: plan.CreateUser, Status: StatusOK}}, model.State{})
+	if v.New != 1 || v.Replaced != 1 {
+		t.Fatalf("New %d, Replaced %d; want 1 and 1", v.New, v.Replaced)
+	}
+	var buf bytes.Buffer
+	if err := (&Report{Verification: v}).WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "  (1 of them were not in the plan applied: this apply invited a deactivated user again, as a new account, and a team still lists the old one") ||
+		strings.Contains(buf.String(), "the organization, or the clock") {
+		t.Errorf("text:\n%s", buf.String())
+	}
+	buf.Reset()
+	if err := (&Report{Verification: v}).WriteJSON(&buf); err != nil || !strings.Contains(buf.String(), `"replaced_by_invitation": 1`) {
+		t.Errorf("JSON (%v):\n%s", err, buf.String())
+	}
+	if v := Verify(before, plan.Plan{Changes: []plan.Change{stale}}, []Result{{Action: plan.CreateUser, Status: StatusFailed}}, model.State{}); v.Replaced != 0 {
+		t.Errorf("a failed invitation: Replaced %d, want 0", v.Replaced)
+	}
+}
+
 // TestReportNamesTheRoleGiven: a role change's result and an add's carry
 // the role given, beside the role it replaced (from): the JSON report of a
 // promotion reads as one.
