@@ -99,7 +99,8 @@ func Run(ctx context.Context, env Env) Report {
 		pp.ItemsPerPage, pp.FullPage = full.itemsPerPage, len(full.resources)
 		shapes := Shapes(full.resources, sample)
 		if teamsErr != nil {
-			shapes.Detail += "; teams not inspected: " + errText(env.Redactor, teamsErr)
+			// Not "no team to inspect": the teams could not be read.
+			shapes.Detail = strings.Replace(shapes.Detail, noTeamToInspect, "teams not inspected: "+errText(env.Redactor, teamsErr), 1)
 			if shapes.Status == OK {
 				shapes.Status = Warn
 			}
@@ -233,6 +234,18 @@ func probeAccess(ctx context.Context, env Env) accessResult {
 		r.base, r.why = notChecked(NameBasePath, "the first request failed"), "the first request failed"
 		return r
 	case malformed:
+		if env.Other != nil {
+			// The other base path may serve a list wbsync reads: asked
+			// once, as an optional probe.
+			if l, oerr := getList(scim.OneAttempt(ctx), env.Other, "/Users", "startIndex=1&count=1"); oerr == nil {
+				r.auth.Status, r.auth.Detail = OK, "the key is accepted (at "+there+")"
+				r.client, r.first = env.Other, l
+				r.base = Check{Name: NameBasePath, Status: Warn, Detail: fmt.Sprintf(
+					"only %s answers a SCIM list wbsync can read (%s answers one it cannot: %s): pass --url %s",
+					there, here, why(err, env.Redactor), server(env.Redactor, env.OtherURL, caps.Detail))}
+				return r
+			}
+		}
 		r.auth = Check{Name: NameAuth, Status: OK, Detail: "the key is accepted (the list it answered cannot be read: see base_path)"}
 		r.base = Check{Name: NameBasePath, Status: Fail, Detail: fmt.Sprintf(
 			"%s answers a SCIM list that wbsync cannot read (%s): plan, apply and export would refuse it too; the URL is right, the server's answer is not",

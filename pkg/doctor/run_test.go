@@ -226,7 +226,7 @@ func TestRunProbes(t *testing.T) {
 		// stopped answering. The failed startIndex=2 probe, optional,
 		// stopped nothing but the paging probes after it, which the
 		// check would not read.
-		want(t, r.Get(NameShapes), NameShapes, Warn, []string{"no team to inspect", "teams not inspected: GET /scim/Users: connection reset"})
+		want(t, r.Get(NameShapes), NameShapes, Warn, []string{"teams not inspected: GET /scim/Users: connection reset"}, "no team to inspect")
 		want(t, r.Get(NamePaging), NamePaging, Warn, []string{"startIndex=2 failed"})
 		want(t, r.Get(NameLatency), NameLatency, OK, []string{"one page of 3 users", "2 pages"})
 		want(t, r.Get(NameCustomRoles), NameCustomRoles, Warn, []string{"not sent: an earlier request failed after its retries"})
@@ -343,6 +343,14 @@ func TestGetListBounded(t *testing.T) {
 		if a.Status != OK || b.Status != Fail || !strings.Contains(b.Detail, "answers a SCIM list that wbsync cannot read ("+why+")") || strings.Contains(b.Detail, "is the URL") {
 			t.Errorf("%s: auth %+v, base_path %+v", body, a, b)
 		}
+	}
+	// When the other base path answers a list wbsync reads, doctor sends
+	// the admin there.
+	bad := `{"schemas":["` + listResponseSchema + `"],"totalResults":5.0,"Resources":[]}`
+	r = Run(context.Background(), fakeEnv(&fakeServer{body: bad}, &fakeServer{users: fakeUsers(3)}))
+	if a, b := r.Get(NameAuth), r.Get(NameBasePath); a.Status != OK || b.Status != Warn ||
+		!strings.Contains(b.Detail, "answers a SCIM list wbsync can read (") || !strings.Contains(b.Detail, "answers one it cannot: totalResults is not a count): pass --url") {
+		t.Errorf("the other path reads: auth %+v, base_path %+v", a, b)
 	}
 	// A JSON object that is no SCIM list at all (another API's, with a
 	// "resources" of its own) still asks about the URL.

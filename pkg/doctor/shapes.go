@@ -166,6 +166,9 @@ func parseTeam(raw json.RawMessage) teamShape {
 	return teamShape{members: "list", keys: "no value key"}
 }
 
+// noTeamToInspect is what Shapes says of an empty team sample.
+const noTeamToInspect = "no team to inspect"
+
 // Shapes reports the shapes of the first users and teams the server lists:
 // the emails form, whether userName is an email or a handle, the member
 // key form and the form of an empty team's members. It warns when there is
@@ -243,7 +246,7 @@ func Shapes(users, teams []json.RawMessage) Check {
 			parts = append(parts, "no empty team seen")
 		}
 	} else {
-		parts = append(parts, "no team to inspect")
+		parts = append(parts, noTeamToInspect)
 	}
 	c.Detail = strings.Join(parts, "; ")
 	return c
