@@ -72,7 +72,7 @@ type applyRun struct {
 func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []string) (int, error) {
 	o := own.(*applyFlags)
 	if len(pos) > 1 {
-		return exitError, usageError{fmt.Sprintf("unexpected argument %s: apply takes at most one saved plan", quoted(pos[1]))}
+		return exitError, usageError{fmt.Sprintf("unexpected argument %q: apply takes at most one saved plan", pos[1])}
 	}
 	if len(pos) == 1 && len(f.files) > 0 {
 		return exitError, usageError{"give either a saved plan or -f manifests, not both"}
@@ -605,15 +605,8 @@ func logOutcome(log *zap.Logger, rep *apply.Report) {
 	if more > 0 {
 		log.Error(fmt.Sprintf("and %d more operation(s) failed or ended unknown: the JSON report lists each", more))
 	}
-	var b strings.Builder
-	if rep.WriteText(&b) != nil {
-		return
-	}
-	for line := range strings.Lines(b.String()) {
-		line = strings.TrimSuffix(line, "\n")
-		if !strings.HasPrefix(line, "Verified:") {
-			continue // skips, and the tally, which the JSON report holds
-		}
+	// (Skips and the tally are left out: the JSON report holds them.)
+	if line := rep.VerifiedLine(); line != "" {
 		level := zapcore.InfoLevel
 		if !strings.HasPrefix(line, "Verified: the organization matches") {
 			level = zapcore.WarnLevel

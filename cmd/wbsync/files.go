@@ -601,7 +601,7 @@ func resolveLinks(path string) (string, error) {
 	dest, rest := pathRoot(path)
 	for links := 0; rest != ""; {
 		comp := rest
-		if i := strings.IndexFunc(rest, func(r rune) bool { return r < utf8.RuneSelf && os.IsPathSeparator(byte(r)) }); i >= 0 {
+		if i := strings.IndexFunc(rest, isSeparator); i >= 0 {
 			comp, rest = rest[:i], rest[i+1:]
 		} else {
 			rest = ""
@@ -642,6 +642,10 @@ func resolveLinks(path string) (string, error) {
 	return filepath.Clean(dest), nil
 }
 
+// isSeparator reports whether r is a path separator of this system ('/',
+// and '\' on Windows).
+func isSeparator(r rune) bool { return r < utf8.RuneSelf && os.IsPathSeparator(byte(r)) }
+
 // pathRoot splits path into where its components start from and the
 // components: "." and path for a relative one; for an absolute one its
 // root, with the volume on Windows ("/" on Unix, `C:\` or
@@ -652,7 +656,7 @@ func pathRoot(path string) (root, rest string) {
 	vol := filepath.VolumeName(path)
 	rest = path[len(vol):]
 	if rest != "" && os.IsPathSeparator(rest[0]) {
-		return vol + string(filepath.Separator), strings.TrimLeftFunc(rest, func(r rune) bool { return r < utf8.RuneSelf && os.IsPathSeparator(byte(r)) })
+		return vol + string(filepath.Separator), strings.TrimLeftFunc(rest, isSeparator)
 	}
 	if vol != "" {
 		return vol, rest

@@ -46,7 +46,7 @@ func (s *stringList) Set(v string) error {
 // noArgs refuses positional arguments for commands that take none.
 func noArgs(pos []string, hint string) error {
 	if len(pos) > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %s%s", quoted(pos[0]), hint)}
+		return usageError{fmt.Sprintf("unexpected argument %q%s", pos[0], hint)}
 	}
 	return nil
 }
@@ -102,8 +102,8 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 			if m[3] == "value out of range" {
 				why = " (out of range)"
 			}
-			return nil, usageError{fmt.Sprintf("--%s %s: not a value --%s takes%s%s (see 'wbsync %s --help')",
-				m[2], quoted(sanitize.Truncate(v, caps.ShownID)), m[2], why, durationHint(fs, m[2]), fs.Name())}
+			return nil, usageError{fmt.Sprintf("--%s %q: not a value --%s takes%s%s (see 'wbsync %s --help')",
+				m[2], sanitize.Truncate(v, caps.ShownID), m[2], why, durationHint(fs, m[2]), fs.Name())}
 		}
 		// Package flag names every flag with one dash; the help spells
 		// long flags with two, as the README does.
@@ -116,7 +116,7 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 	if rest := fs.Args(); len(rest) > 0 {
 		// Unreachable while takesValue reads flags as package flag does.
-		return nil, usageError{fmt.Sprintf("unexpected argument %s", quoted(rest[0]))}
+		return nil, usageError{fmt.Sprintf("unexpected argument %q", rest[0])}
 	}
 	// A flag given an empty value (--out= or --out "$UNSET") would
 	// otherwise quietly mean "not given". The raw arguments say so, not
@@ -364,7 +364,7 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 	}
 	u, err := model.CanonicalURL(c.url)
 	if err != nil {
-		return r, usageError{fmt.Sprintf("--url (or WBSYNC_URL) %s: %v", quoted(model.ShowURL(c.url)), err)}
+		return r, usageError{fmt.Sprintf("--url (or WBSYNC_URL) %q: %v", model.ShowURL(c.url), err)}
 	}
 	if looksLikeKey(u) {
 		// A key given as the URL's host or path (secrets swapped): the
@@ -382,7 +382,7 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 	case "bearer", "basic":
 		r.auth = c.auth
 	default:
-		return r, usageError{fmt.Sprintf("--auth (or WBSYNC_AUTH) %s: want bearer or basic", quoted(c.auth))}
+		return r, usageError{fmt.Sprintf("--auth (or WBSYNC_AUTH) %q: want bearer or basic", c.auth)}
 	}
 	if r.deployment, err = deploymentOf(c.deployment, u); err != nil {
 		return r, err
@@ -490,7 +490,7 @@ func deploymentOf(flagValue, canonicalURL string) (model.Deployment, error) {
 		}
 		return model.Dedicated, nil
 	}
-	return "", usageError{fmt.Sprintf("--deployment (or WBSYNC_DEPLOYMENT) %s: want saas or dedicated", quoted(flagValue))}
+	return "", usageError{fmt.Sprintf("--deployment (or WBSYNC_DEPLOYMENT) %q: want saas or dedicated", flagValue)}
 }
 
 // numberEnv names the environment variable of each numeric connection
@@ -514,7 +514,7 @@ func (c *connFlags) numbersFromEnv(f *flags, getenv func(string) string, red *sa
 		}
 		if err := f.fs.Set(n.flag, v); err != nil {
 			v = sanitize.Server(red, v, caps.ShownID) // the key redacted before the cut
-			return usageError{fmt.Sprintf("%s %s: not a value --%s takes%s (see 'wbsync %s --help')", n.env, quoted(v), n.flag, durationHint(f.fs, n.flag), f.fs.Name())}
+			return usageError{fmt.Sprintf("%s %q: not a value --%s takes%s (see 'wbsync %s --help')", n.env, v, n.flag, durationHint(f.fs, n.flag), f.fs.Name())}
 		}
 	}
 	return nil
@@ -562,6 +562,8 @@ func unusedEnvKeys(getenv func(string) string) []string { return keyWords(envKey
 // like an API key (looksLikeKey): a CI job whose secrets were swapped
 // gives the key as --url or another flag's value, and the redactor hides
 // only the key it was given (WANDB_API_KEY then holds something else).
+// For what hideKeyShapes does not see: a message printed apart from the
+// run's final error, or one that may come after a server is contacted.
 func quoted(v string) string {
 	if looksLikeKey(v) {
 		return notShownKey
@@ -578,8 +580,13 @@ const notShownKey = "(a value not shown: it looks like an API key)"
 // too where keyShape decides.
 var keyShape = regexp.MustCompile(`^(?:[A-Za-z0-9]+-)?[0-9A-Fa-f]{32,}$`)
 
-// keyToken is a word keyShape is tried on.
-var keyToken = regexp.MustCompile(`[A-Za-z0-9_][A-Za-z0-9_-]*`)
+// keyToken is a word keyShape is tried on; keyOrQuoted the same, or in
+// double quotes (a %q of the value alone), which hideKeyShapes replaces
+// with them.
+var (
+	keyToken    = regexp.MustCompile(`[A-Za-z0-9_][A-Za-z0-9_-]*`)
+	keyOrQuoted = regexp.MustCompile(`"[A-Za-z0-9_][A-Za-z0-9_-]*"|[A-Za-z0-9_][A-Za-z0-9_-]*`)
+)
 
 // keyShaped reports whether word w has keyShape, with a letter and a digit
 // among its hexadecimal digits (a number of 32 digits is no key; a key of
@@ -604,12 +611,13 @@ func looksLikeKey(s string) bool {
 	return false
 }
 
-// hideKeyShapes is s with every word shaped like an API key replaced by a
-// note, for an error about what a run was given (a flag, an argument, a
-// path), printed before any server is contacted.
+// hideKeyShapes is s with every word shaped like an API key (quoted or
+// not) replaced by a note, for an error about what a run was given (a
+// flag, an argument, a path), printed before any server is contacted:
+// the one place the errors of the flags' checks are kept from showing one.
 func hideKeyShapes(s string) string {
-	return keyToken.ReplaceAllStringFunc(s, func(w string) string {
-		if keyShaped(w) {
+	return keyOrQuoted.ReplaceAllStringFunc(s, func(w string) string {
+		if keyShaped(strings.Trim(w, `"`)) {
 			return notShownKey
 		}
 		return w

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -385,8 +386,8 @@ func run(ctx context.Context, args []string, e env) int {
 			code = exitError
 		}
 		status := code
-		if e.endStatus != nil && e.endStatus() != 0 {
-			status = e.endStatus() // a second signal ends the process, whatever the command's code
+		if e.endStatus != nil {
+			status = cmp.Or(e.endStatus(), code) // a second signal ends the process, whatever the command's code
 		}
 		inv.say(zapcore.ErrorLevel, fmt.Sprintf("wbsync %s: %s", name, strings.Join(lines, "\n")), zap.Int("exit_code", status))
 	}

@@ -100,12 +100,18 @@ func (r *runner) create(ctx context.Context, i int, kind, name string, f func(co
 	if err != nil {
 		return "", err
 	}
-	replaces := ""
-	if c := r.changes[i]; c.Reason == plan.ReasonRecreate {
-		replaces = c.From
-	}
-	r.deps.created(kind, name, id, replaces)
+	r.deps.created(kind, name, id, replacedID(r.changes[i]))
 	return id, nil
+}
+
+// replacedID is the id of the account create_user c replaces: on
+// Multi-tenant Cloud, the invitation of a deactivated user
+// (plan.ReasonRecreate) makes a new account; "" otherwise.
+func replacedID(c plan.Change) string {
+	if c.Action == plan.CreateUser && c.Reason == plan.ReasonRecreate {
+		return c.From
+	}
+	return ""
 }
 
 // userOp sends changes[i], a change that writes one existing user resource.

@@ -412,8 +412,8 @@ func (v *Verification) pairChanges(before plan.Plan, results []Result) {
 				emailedID[c.UserID] = true
 			}
 		}
-		if ok && c.Action == plan.CreateUser && c.Reason == plan.ReasonRecreate && c.From != "" {
-			replaced[c.From] = true
+		if id := replacedID(c); ok && id != "" {
+			replaced[id] = true
 		}
 	}
 	unprotected, unblocked := map[string]bool{}, map[string]bool{}
@@ -617,6 +617,41 @@ func (r *Report) Outcomes() iter.Seq[Outcome] {
 	}
 }
 
+// VerifiedLine is the verification's verdict, the text report's
+// "Verified: ..." line ("" when no verification was made).
+func (r *Report) VerifiedLine() string {
+	line, _ := r.verdict()
+	return line
+}
+
+// verdict is VerifiedLine, and whether it is the plain "matches" (which
+// the text report follows with its exceptions).
+func (r *Report) verdict() (line string, matches bool) {
+	v := r.Verification
+	if v == nil {
+		return "", false
+	}
+	rolesNotDone := r.roleWritesNotDone()
+	switch {
+	case strings.HasPrefix(v.Error, NotRun):
+		return fmt.Sprintf("Verified: %s; run 'wbsync plan' to see what remains.", sanitize.Controls(v.Error)), false
+	case v.Error != "":
+		return fmt.Sprintf("Verified: not possible: the verification read failed (%s); run 'wbsync plan' to see what remains.", sanitize.Controls(v.Error)), false
+	case v.Matches() && v.Unseen > 0:
+		return fmt.Sprintf("Verified: no change remains that the read can show, but %s.", v.unseenNote()), false
+	case v.Matches() && v.Unchecked > 0 && rolesNotDone > 0:
+		// (policy.unreportedRoles: enforce: the next plan has them as
+		// unverified assertions, so they are not Unseen.)
+		return fmt.Sprintf("Verified: no change remains that the read can show, but the server does not report roles: the %d role write(s) above that were not done cannot be checked.", rolesNotDone), false
+	case v.Matches():
+		return "Verified: the organization matches the manifest.", true
+	case len(v.LeftAlone) == 0:
+		return fmt.Sprintf("Verified: %d change(s) remain.", len(v.Changes)), false
+	}
+	return fmt.Sprintf("Verified: %d change(s) remain, and the organization does not match the manifest where %d new warning(s) leave it alone.",
+		len(v.Changes), len(v.LeftAlone)), false
+}
+
 // WriteText writes a line per failed, skipped or unknown operation, the
 // verification (when made), and a last line "Apply: N ok, N failed, N
 // skipped." (", N unknown" added before the period when there are any).
@@ -646,20 +681,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	if v := r.Verification; v != nil {
-		rolesNotDone := r.roleWritesNotDone()
-		switch {
-		case strings.HasPrefix(v.Error, NotRun):
-			fmt.Fprintf(&b, "Verified: %s; run 'wbsync plan' to see what remains.\n", sanitize.Controls(v.Error))
-		case v.Error != "":
-			fmt.Fprintf(&b, "Verified: not possible: the verification read failed (%s); run 'wbsync plan' to see what remains.\n", sanitize.Controls(v.Error))
-		case v.Matches() && v.Unseen > 0:
-			fmt.Fprintf(&b, "Verified: no change remains that the read can show, but %s.\n", v.unseenNote())
-		case v.Matches() && v.Unchecked > 0 && rolesNotDone > 0:
-			// (policy.unreportedRoles: enforce: the next plan has them as
-			// unverified assertions, so they are not Unseen.)
-			fmt.Fprintf(&b, "Verified: no change remains that the read can show, but the server does not report roles: the %d role write(s) above that were not done cannot be checked.\n", rolesNotDone)
-		case v.Matches():
-			b.WriteString("Verified: the organization matches the manifest.\n")
+		line, matches := r.verdict()
+		b.WriteString(line)
+		b.WriteByte('\n')
+		if matches {
 			if len(v.StillLeftAlone) > 0 {
 				fmt.Fprintf(&b, "  (except where %d warning(s) of the plan leave a manifest team or user alone: %s; see the plan's warnings)\n",
 					len(v.StillLeftAlone), joinCodes(v.StillLeftAlone))
@@ -667,11 +692,6 @@ func (r *Report) WriteText(w io.Writer) error {
 			if r.UnknownSettled() {
 				fmt.Fprintf(&b, "  (what the %d operation(s) whose outcome was unknown would do is in effect: nothing remains)\n", r.Unknown)
 			}
-		case len(v.LeftAlone) == 0:
-			fmt.Fprintf(&b, "Verified: %d change(s) remain.\n", len(v.Changes))
-		default:
-			fmt.Fprintf(&b, "Verified: %d change(s) remain, and the organization does not match the manifest where %d new warning(s) leave it alone.\n",
-				len(v.Changes), len(v.LeftAlone))
 		}
 		for _, c := range v.Changes {
 			fmt.Fprintf(&b, "  %c %s\n", c.Action.Symbol(), sanitize.LTRArrows(sanitize.Controls(plan.Describe(c))))
