@@ -481,6 +481,20 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 	return 0, false
 }
 
+// windowSpent reads the rate-limit headers W&B sends (RateLimit-Remaining,
+// RateLimit-Reset, seconds): how long until the server's window resets
+// when the answer says no request is left in it, and whether it says so.
+// A Remaining that is not a count, or a Reset that is not a number of
+// seconds, says nothing.
+func windowSpent(h http.Header) (time.Duration, bool) {
+	left := strings.TrimSpace(h.Get("RateLimit-Remaining"))
+	if left == "" || strings.TrimLeft(left, "0") != "" {
+		return 0, false // not zero, or not a count
+	}
+	d, ok := seconds(strings.TrimSpace(h.Get("RateLimit-Reset")))
+	return d, ok && d > 0
+}
+
 // maxServerWait bounds a wait the server asks for: caps.ServerWaitSeconds.
 const maxServerWait = caps.ServerWaitSeconds * time.Second
 

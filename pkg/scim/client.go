@@ -479,6 +479,25 @@ func (c *Client) pause(d time.Duration) {
 	}
 }
 
+// heed holds every request back when an answer that was not a 429 says
+// the server's rate-limit window has no request left (windowSpent), until
+// the window resets: the request after it would be refused 429 and be
+// sent again, so waiting first costs the same time and no refusal. A wait
+// beyond the retry budget is not waited for here: the next request meets
+// the server's 429, which the retry rules judge (a request refused with a
+// wait beyond the budget gives up and says so).
+func (c *Client) heed(cl call, h http.Header) {
+	d, ok := windowSpent(h)
+	if !ok || d > c.maxElapsed {
+		return
+	}
+	if c.paused() <= 0 {
+		c.log.Info("SCIM server's rate-limit window is spent (RateLimit-Remaining: 0): every request waits for it to reset",
+			zap.String("method", cl.method), zap.String("path", c.pathOf(cl)), zap.Duration("wait", d))
+	}
+	c.pause(d)
+}
+
 // paused is how long requests are still held back by pause.
 func (c *Client) paused() time.Duration {
 	return time.Duration(c.pausedUntil.Load()) - time.Since(c.epoch)

@@ -217,6 +217,9 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 	if resp.StatusCode < 200 {
 		return nil, c.switched(cl, resp)
 	}
+	if resp.StatusCode != http.StatusTooManyRequests {
+		c.heed(cl, resp.Header) // a 429's own wait is the retry's (retrier.decide)
+	}
 
 	// The body takes one of caps.BodySlots, so that at most that many
 	// bodies are in memory whatever the concurrency, and what is left of

@@ -1000,3 +1000,84 @@ func TestCountWritesTimesRequestsOnly(t *testing.T) {
 		t.Errorf("the requests took %v of the call's %v; want their own time, without the 1 s pause", took, wall)
 	}
 }
+
+// TestWindowSpentHoldsRequests: an answer (not a 429) saying that no
+// request is left in the server's rate-limit window (RateLimit-Remaining:
+// 0) holds every request back until RateLimit-Reset, so that none is
+// refused 429; a reset beyond the retry budget holds nothing back (the
+// next request meets the server's 429, which the retry rules judge).
+func TestWindowSpentHoldsRequests(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		maxElapsed time.Duration
+		held       bool
+	}{
+		{"within the budget", time.Minute, true},
+		{"beyond the budget", 500 * time.Millisecond, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := newFake(t)
+			c := testClient(t, srv.URL, func(c *Config) { c.RateLimit, c.MaxElapsed = -1, tc.maxElapsed })
+			var mu sync.Mutex
+			var spentAt time.Time // when the server said the window was spent
+			var arrivals []time.Duration
+			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+				if r.Method != http.MethodPatch {
+					return false
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if spentAt.IsZero() {
+					spentAt = time.Now()
+					w.Header().Set("RateLimit-Remaining", "0")
+					w.Header().Set("RateLimit-Reset", "1")
+					return false // answered as usual, with the headers
+				}
+				arrivals = append(arrivals, time.Since(spentAt))
+				return false
+			}
+			for _, id := range []string{"u1", "u2", "u3"} {
+				if err := c.SetOrgRole(context.Background(), id, "admin"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(arrivals) != 2 {
+				t.Fatalf("%d later PATCHes, want 2", len(arrivals))
+			}
+			if early := arrivals[0] < 900*time.Millisecond; early == tc.held {
+				t.Fatalf("the next PATCH came %v after the answer that spent the window (held back: %v, want %v)", arrivals[0], !early, tc.held)
+			}
+		})
+	}
+}
+
+func TestWindowSpent(t *testing.T) {
+	for _, tc := range []struct {
+		left, reset string
+		want        time.Duration
+		ok          bool
+	}{
+		{"0", "3", 3 * time.Second, true},
+		{" 00 ", "2.5", 3 * time.Second, true},
+		{"0", "", 0, false},
+		{"0", "0", 0, false},
+		{"0", "soon", 0, false},
+		{"1", "3", 0, false},
+		{"-0", "3", 0, false},
+		{"0.0", "3", 0, false},
+		{"", "3", 0, false},
+	} {
+		h := http.Header{}
+		if tc.left != "" {
+			h.Set("RateLimit-Remaining", tc.left)
+		}
+		if tc.reset != "" {
+			h.Set("RateLimit-Reset", tc.reset)
+		}
+		if d, ok := windowSpent(h); d != tc.want || ok != tc.ok {
+			t.Errorf("Remaining %q, Reset %q: %v, %v; want %v, %v", tc.left, tc.reset, d, ok, tc.want, tc.ok)
+		}
+	}
+}
