@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -421,4 +423,43 @@ func stepName(run string) string {
 		return "reviewed-plan"
 	}
 	return "default-branch"
+}
+
+// TestRecipesSendBodiesFromFiles: the CI recipes send a comment, note or
+// issue body to the forge's API from a file, never as one command-line
+// argument: Linux refuses an argument over 128 KiB, and a markdown plan
+// within wbsync's 60,000-character cap can hold more bytes than that (three
+// per character in a script that is not Latin), which would end the job
+// with "Argument list too long" and post no plan.
+func TestRecipesSendBodiesFromFiles(t *testing.T) {
+	dir := filepath.Join("..", "..", "examples", "ci")
+	// A data argument that is a shell expansion: curl's -d, --data,
+	// --data-raw, --data-binary, --json; gh api's -f/-F/--field/--raw-field.
+	inline := regexp.MustCompile(`(?:\s-d|--data|--data-raw|--data-binary|--json)\s+"?\$|(?:\s-[fF]|--field|--raw-field)\s+"?\w+=\$`)
+	files := 0
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if ext := filepath.Ext(path); ext != ".yml" && ext != ".yaml" && ext != ".sh" {
+			return nil
+		}
+		files++
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(data), "\n") {
+			if m := inline.FindString(line); m != "" && !strings.HasPrefix(strings.TrimSpace(line), "#") {
+				t.Errorf("%s:%d: a request body from a shell expansion (%q), not a file: %s", path, i+1, m, strings.TrimSpace(line))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 4 {
+		t.Fatalf("%d recipe files under %s, want the GitHub, GitLab and cron recipes", files, dir)
+	}
 }
