@@ -94,7 +94,8 @@ func runEmulate(ctx context.Context, inv *invocation, f *flags, own any, pos []s
 	// The server's own complaints (a handler's panic, a bad request line)
 	// go to the emulator's log, not to Go's standard logger, which wbsync
 	// keeps for the client's messages.
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: zap.NewStdLog(log)}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: zap.NewStdLog(log),
+		ReadTimeout: caps.EmulatorReadSeconds * time.Second, IdleTimeout: caps.EmulatorIdleSeconds * time.Second}
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 	select {

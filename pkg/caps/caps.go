@@ -38,6 +38,18 @@ const (
 	// EmulatorRequest is the largest request body the emulator reads
 	// (bytes); a larger one is answered 413.
 	EmulatorRequest = 16 << 20
+	// EmulatorBodySlots is how many request bodies the emulator reads at
+	// once: at most that many times EmulatorRequest in memory, however
+	// many clients send (a request waits for a slot while its client is
+	// there, bounded by the server's read timeout).
+	EmulatorBodySlots = 4
+	// EmulatorReadSeconds bounds the time a client of the emulator takes to
+	// send a whole request (headers and body), and EmulatorIdleSeconds how
+	// long a kept-alive connection may wait for its next request: a client
+	// that sends slowly, or not at all, holds no slot or connection for
+	// ever.
+	EmulatorReadSeconds = 60
+	EmulatorIdleSeconds = 120
 	// EmulatorServiceAccounts is the most org service accounts, and
 	// EmulatorTeamServiceAccounts the most team-scoped ones per team, the
 	// emulator seeds: a real organization has a handful, and a count with

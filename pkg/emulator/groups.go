@@ -86,6 +86,12 @@ type groupIn struct {
 // the two forms W&B documents (a handle names no member). Service accounts
 // are refused: membership operations work for users only.
 func (s *Server) resolveMember(v string) (*user, *apiError) {
+	return s.resolveMemberIn(v, nil)
+}
+
+// resolveMemberIn is resolveMember with the emails indexed (emailIndex), or
+// not (nil).
+func (s *Server) resolveMemberIn(v string, emails *emailIndex) (*user, *apiError) {
 	if s.st.sas[v] != nil {
 		return nil, errf(http.StatusBadRequest, "mutability",
 			"member %s is a service account: group membership operations work for users only", v)
@@ -93,23 +99,41 @@ func (s *Server) resolveMember(v string) (*user, *apiError) {
 	if u := s.st.userByID[v]; u != nil {
 		return u, nil
 	}
-	if u := s.st.userByEmail(v); u != nil {
+	if u := s.st.userByEmailIn(v, emails); u != nil {
 		return u, nil
 	}
 	return nil, errf(http.StatusBadRequest, "invalidValue", "member %q is not a user of this organization", v)
 }
 
+// resolveMembers resolves a members value. Each value is resolved once
+// however often it is repeated, and the emails are indexed once for a
+// value of many members: a value of many emails that are not their users'
+// userNames does not walk every user per member under the server lock.
 func (s *Server) resolveMembers(in []memberIn) ([]*user, *apiError) {
 	out := make([]*user, 0, len(in))
+	var emails *emailIndex
+	if len(in) > indexedMembers {
+		emails = &emailIndex{st: s.st}
+	}
+	done := map[string]*user{}
 	for _, m := range in {
-		u, e := s.resolveMember(strings.TrimSpace(m.Value))
-		if e != nil {
-			return nil, e
+		v := strings.TrimSpace(m.Value)
+		u, ok := done[v]
+		if !ok {
+			var e *apiError
+			if u, e = s.resolveMemberIn(v, emails); e != nil {
+				return nil, e
+			}
+			done[v] = u
 		}
 		out = append(out, u)
 	}
 	return out, nil
 }
+
+// indexedMembers is the most members a value may hold before resolveMembers
+// indexes the emails (an index costs a walk over every user).
+const indexedMembers = 16
 
 func (s *Server) createGroup(req *request) (reply, *apiError) {
 	var in groupIn

@@ -63,35 +63,52 @@ type handler func(*request) (reply, *apiError)
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if e := s.authenticate(r); e != nil {
 		if e.status == http.StatusUnauthorized {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="scim"`)
+			// The scheme the emulator takes: Basic alone under BasicOnly.
+			w.Header().Set("WWW-Authenticate", cond(s.opts.BasicOnly, `Basic realm="scim"`, `Bearer realm="scim"`))
 		}
-		writeError(w, e)
+		s.refuse(w, r, e)
 		return
 	}
 	req, e := s.route(r)
 	if e == nil {
-		e = req.readBody()
+		e = s.readBody(req)
 	}
 	if e != nil {
-		writeError(w, e)
+		s.refuse(w, r, e)
 		return
 	}
 	h := s.handlerFor(req)
 	if h == nil {
-		writeError(w, errf(http.StatusNotFound, "", "no such endpoint %s %s", r.Method, r.URL.Path))
+		s.refuse(w, r, errf(http.StatusNotFound, "", "no such endpoint %s %s", r.Method, r.URL.Path))
 		return
 	}
 	rep, buf, e := s.dispatch(h, req)
 	if e != nil {
-		s.log.Debug("scim error", zap.String("method", r.Method), zap.String("path", r.URL.Path),
-			zap.Int("status", e.status), zap.String("detail", e.detail))
 		if e.status == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", allowed(req.kind, req.id != ""))
 		}
-		writeError(w, e)
+		s.refuse(w, r, e)
 		return
 	}
 	writeReply(w, req, rep, buf)
+}
+
+// refuse writes the SCIM error e, and logs it at debug: every error the
+// emulator answers (a refused key, an unknown endpoint, a body too large,
+// an injected fault, a handler's refusal) is in its debug log. The details
+// hold no key.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, e *apiError) {
+	s.log.Debug("scim error", zap.String("method", r.Method), zap.String("path", r.URL.Path),
+		zap.Int("status", e.status), zap.String("detail", e.detail))
+	writeError(w, e)
+}
+
+// cond is a if c, else b.
+func cond[T any](c bool, a, b T) T {
+	if c {
+		return a
+	}
+	return b
 }
 
 // authenticate checks the Authorization header: Bearer KEY or Basic
@@ -184,17 +201,25 @@ func (s *Server) route(r *http.Request) (*request, *apiError) {
 }
 
 // bodyOf reads r's body, up to one byte past maxBody (so that a larger one
-// can be told).
-func bodyOf(r *http.Request) ([]byte, error) {
+// can be told), in one of the server's body slots (caps.EmulatorBodySlots):
+// however many clients send at once, at most that many bodies are read
+// into memory.
+func (s *Server) bodyOf(r *http.Request) ([]byte, error) {
+	select {
+	case s.bodies <- struct{}{}:
+	case <-r.Context().Done():
+		return nil, r.Context().Err()
+	}
+	defer func() { <-s.bodies }()
 	return io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 }
 
 // readBody reads the request body, up to maxBody.
-func (req *request) readBody() *apiError {
+func (s *Server) readBody(req *request) *apiError {
 	if req.r.Body == nil {
 		return nil
 	}
-	b, err := bodyOf(req.r)
+	b, err := s.bodyOf(req.r)
 	if err != nil {
 		return errf(http.StatusBadRequest, "", "read body: %v", err)
 	}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/wbsync/wbsync/pkg/caps"
 )
 
 // Server is the emulated W&B SCIM API, an http.Handler. It is safe for
@@ -29,6 +31,8 @@ type Server struct {
 
 	faultMu sync.Mutex
 	rng     *rand.Rand
+
+	bodies chan struct{} // caps.EmulatorBodySlots: bodies being read
 }
 
 // Stats counts the requests served by method (GET, POST, PATCH, PUT and
@@ -48,7 +52,8 @@ func New(opts Options, seed *State, logger *zap.Logger) (*Server, error) {
 		logger = zap.NewNop()
 	}
 	s := &Server{opts: opts, log: logger, st: newStore(opts.Now), counts: map[string]int{},
-		rng: rand.New(rand.NewPCG(uint64(opts.Seed), 0x9e3779b97f4a7c15))}
+		rng:    rand.New(rand.NewPCG(uint64(opts.Seed), 0x9e3779b97f4a7c15)),
+		bodies: make(chan struct{}, caps.EmulatorBodySlots)}
 	if err := s.st.seed(seed, opts); err != nil {
 		return nil, fmt.Errorf("emulator seed: %w", err)
 	}
@@ -135,11 +140,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// The body is read first: net/http notices that the client went
 		// away (and cancels r.Context()) only once the handler has read
 		// the body, so a write the client gave up during the wait would
-		// otherwise still be served.
-		if r.Body != nil {
-			b, err := bodyOf(r)
+		// otherwise still be served. Only a request whose key passes is
+		// read (serve refuses the others unread, after the wait).
+		if r.Body != nil && s.authenticate(r) == nil {
+			b, err := s.bodyOf(r)
 			if err != nil {
-				return // the client went away while sending it
+				if r.Context().Err() != nil {
+					return // the client went away while sending it
+				}
+				// A body that cannot be read (a malformed chunk): the
+				// answer serve would give, never an empty 200.
+				s.refuse(w, r, errf(http.StatusBadRequest, "", "read body: %v", err))
+				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(b))
 		}
@@ -158,7 +170,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if fault != "" {
-		s.writeFault(w, fault)
+		s.writeFault(w, r, fault)
 		return
 	}
 	s.serve(w, r)
@@ -169,7 +181,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // taken ({"active_users": n}); no key, not counted, no fault.
 func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
-		writeError(w, errf(http.StatusMethodNotAllowed, "", "GET only"))
+		s.refuse(w, r, errf(http.StatusMethodNotAllowed, "", "GET only"))
 		return
 	}
 	if r.URL.Path == "/_emulator/seats" {
@@ -182,30 +194,34 @@ func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeFault answers an injected fault other than reset.
-func (s *Server) writeFault(w http.ResponseWriter, fault string) {
+func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, fault string) {
 	wait := strconv.Itoa(s.opts.retryAfterSeconds())
+	var e *apiError
 	switch fault {
-	case Fault429:
-		w.Header().Set("Retry-After", wait)
-		writeError(w, errf(http.StatusTooManyRequests, "", "rate limit exceeded (injected fault)"))
-	case Fault429Reset:
-		w.Header().Set("RateLimit-Remaining", "0")
-		w.Header().Set("RateLimit-Reset", wait)
-		writeError(w, errf(http.StatusTooManyRequests, "", "rate limit exceeded (injected fault)"))
-	case Fault429Bare:
-		writeError(w, errf(http.StatusTooManyRequests, "", "rate limit exceeded (injected fault)"))
+	case Fault429, Fault429Reset, Fault429Bare:
+		switch fault {
+		case Fault429:
+			w.Header().Set("Retry-After", wait)
+		case Fault429Reset:
+			w.Header().Set("RateLimit-Remaining", "0")
+			w.Header().Set("RateLimit-Reset", wait)
+		}
+		e = errf(http.StatusTooManyRequests, "", "rate limit exceeded (injected fault)")
 	case Fault500:
-		writeError(w, errf(http.StatusInternalServerError, "", "internal server error (injected fault)"))
+		e = errf(http.StatusInternalServerError, "", "internal server error (injected fault)")
 	case Fault502:
-		writeError(w, errf(http.StatusBadGateway, "", "bad gateway (injected fault)"))
+		e = errf(http.StatusBadGateway, "", "bad gateway (injected fault)")
 	case Fault503:
 		if s.opts.RetryAfter > 0 {
 			w.Header().Set("Retry-After", wait)
 		}
-		writeError(w, errf(http.StatusServiceUnavailable, "", "service unavailable (injected fault)"))
+		e = errf(http.StatusServiceUnavailable, "", "service unavailable (injected fault)")
 	case Fault504:
-		writeError(w, errf(http.StatusGatewayTimeout, "", "gateway timeout (injected fault)"))
+		e = errf(http.StatusGatewayTimeout, "", "gateway timeout (injected fault)")
+	default:
+		return
 	}
+	s.refuse(w, r, e)
 }
 
 // dropConnection closes the client connection without a response.

@@ -132,7 +132,12 @@ func jsonErrorAt(b []byte, err error) error {
 		off = max(int(se.Offset)-1, 0) // the offending byte is the last read
 	case errors.As(err, &te) && te.Field != "":
 		// In the seed's terms, not Go's ("Go struct field rawUser...").
-		off = max(int(te.Offset)-1, 0)
+		// Inside a team member (decoded on its own, by
+		// StateMember.UnmarshalJSON) the offset counts from the member,
+		// not from the file: no place is given.
+		if te.Field != "teams.members" && !strings.HasPrefix(te.Field, "teams.members.") {
+			off = max(int(te.Offset)-1, 0)
+		}
 		err = fmt.Errorf("%s holds a JSON %s, which is not what a seed holds there", te.Field, te.Value)
 	case errors.As(err, &pe):
 		// time.Time's own message names Go's layout, not the field.

@@ -65,6 +65,10 @@ func TestParseStateErrors(t *testing.T) {
 		{"unknown member key", "{\"users\":[{\"userName\":\"a@x.io\",\"email\":\"a@x.io\"}],\n\"teams\":[{\"name\":\"t\",\"members\":[{\"email\":\"a@x.io\"}]}]}", `parse state: json: unknown field "email"`},
 		// A name written as a value before it is written as a key.
 		{"key after value", "{\"users\":[{\"userName\":\"bogus\"},\n {\"userName\":\"b@x.io\", \"bogus\": 1}]}", `line 2, column 24: json: unknown field "bogus"`},
+		// A type error inside a team member (decoded on its own) has an
+		// offset from the member, not from the file: no place is given.
+		{"member of a wrong type", "{\"users\":[{\"userName\":\"a@x.io\"},\n{\"userName\":\"b@x.io\"}],\n\"teams\":[{\"name\":\"t\",\"members\":[\"a@x.io\",\n 42]}]}", "parse state: teams.members holds a JSON number"},
+		{"member role of a wrong type", "{\"users\":[{\"userName\":\"a@x.io\"},\n{\"userName\":\"b@x.io\"}],\n\"teams\":[{\"name\":\"t\",\"members\":[\"a@x.io\",\n {\"userName\":\"b@x.io\",\"role\":7}]}]}", "parse state: teams.members.role holds a JSON number"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseState(strings.NewReader(tc.in))

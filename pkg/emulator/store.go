@@ -300,9 +300,61 @@ func (s *store) teamsNamed(name string) []*team {
 // userByEmail finds the user holding email v (any of its emails),
 // case-insensitively. The userName index is only a short cut: a user whose
 // userName is v but whose emails are other is not v's holder.
-func (s *store) userByEmail(v string) *user {
+func (s *store) userByEmail(v string) *user { return s.userByEmailIn(v, nil) }
+
+// emailIndex maps every user's emails, lower-cased, to the first user (in
+// creation order) holding it, built on first use, for the store as it is
+// while the server lock is held. It answers only what the walk of
+// userByEmail would: not when any email is outside ASCII, as
+// strings.EqualFold folds some letters outside ASCII onto ASCII ones (the
+// Kelvin sign onto k) where lower-casing does not.
+type emailIndex struct {
+	st    *store
+	built bool
+	first map[string]*user // nil when an email is outside ASCII
+}
+
+// lookUp returns v's holder and true, or false when the index cannot tell.
+func (x *emailIndex) lookUp(v string) (*user, bool) {
+	if !x.built {
+		x.built = true
+		x.first = map[string]*user{}
+		for _, u := range x.st.users {
+			for _, e := range u.emails {
+				if !isASCII(e) {
+					x.first = nil
+					return nil, false
+				}
+				if k := strings.ToLower(e); x.first[k] == nil {
+					x.first[k] = u
+				}
+			}
+		}
+	}
+	if x.first == nil || !isASCII(v) {
+		return nil, false
+	}
+	return x.first[strings.ToLower(v)], true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// userByEmailIn is userByEmail, with the emails indexed (or nil).
+func (s *store) userByEmailIn(v string, emails *emailIndex) *user {
 	if u := s.byName[strings.ToLower(v)]; u != nil && slices.ContainsFunc(u.emails, func(e string) bool { return strings.EqualFold(e, v) }) {
 		return u
+	}
+	if emails != nil {
+		if u, ok := emails.lookUp(v); ok {
+			return u
+		}
 	}
 	for _, u := range s.users {
 		for _, e := range u.emails {
