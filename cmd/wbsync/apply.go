@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -92,7 +93,7 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		err error
 	)
 	if len(pos) == 1 {
-		a, err = prepareSaved(ctx, inv, f, o.dryRun, pos[0])
+		a, err = prepareSaved(ctx, inv, f, o.dryRun, pos[0], output{"--report", o.report}, output{"--trace", f.conn.trace})
 	} else {
 		a, err = prepareManifest(ctx, inv, f, o.dryRun)
 	}
@@ -128,7 +129,15 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		return exitBlocked, blockedError(a.p, "nothing was written")
 	}
 	if w := planStream(inv, f.format, !o.autoApprove && inv.isTerminal); w != nil {
-		if err := renderPlan(untilStopped{ctx, w}, a.p, "text", color); err != nil {
+		if w == io.Writer(inv.stdout) {
+			color = inv.color(inv.isTerminal, o.noColor)
+		}
+		out := &countingWriter{w: untilStopped{ctx, w}}
+		if err := renderPlan(out, a.p, "text", color); err != nil {
+			if errors.Is(err, errInterrupted) && out.n > 0 {
+				// The plan shown above is in part: said, as plan says it.
+				return exitError, errors.New(interrupted + " while the plan was printed: the plan shown is cut; nothing was written")
+			}
 			return exitError, unprinted(err)
 		}
 	}
@@ -204,7 +213,7 @@ func prepareManifest(ctx context.Context, inv *invocation, f *flags, dryRun bool
 // prepareSaved reads a saved plan with every check, binds the session to
 // the plan's recorded target (refusing another), re-plans, and refuses a
 // stale plan, printing what changed.
-func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, path string) (*applyRun, error) {
+func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, path string, outs ...output) (*applyRun, error) {
 	if path == "-" {
 		// -f - is standard input; a saved plan is a file, whose path the
 		// re-plan command of a stale plan names.
@@ -241,6 +250,12 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		return pf, nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	// The manifest files the plan was made from are inputs of this run
+	// too (noteManifestEdited reads them): no output may overwrite them.
+	files := slices.DeleteFunc(slices.Clone(saved.Desired.Files), func(name string) bool { return name == stdinName })
+	if err := distinctFiles(files, outs...); err != nil {
 		return nil, err
 	}
 	s, err := connect(ctx, inv, f, dryRun)
@@ -286,7 +301,7 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	if len(lines) > 0 && !now.HasDrift() && !now.IsBlocked() && saved.HasDrift() && !slices.ContainsFunc(lines, newlyPlanned) {
 		// Applied already (a re-run of the pipeline's apply job), or its
 		// changes made otherwise: no change is left that the read can
-		// show, none is planned that the saved plan did not have, and no
+		// show, none is planned but unverified role assertions, and no
 		// new warning holds a manifest user or team back (two accounts
 		// claiming one email, say: nothing is planned for it, yet it is
 		// not done). Still stale, as Terraform has a saved plan applied
@@ -325,7 +340,9 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	if err := noteManifestEdited(ctx, inv, saved); err != nil {
 		return nil, err
 	}
-	return &applyRun{s: s, p: p, want: want, policy: policy, replan: replanCommand(saved, path, &f.conn)}, nil
+	replan := replanCommand(saved, path, &f.conn)
+	planAgain.Store(&replan)
+	return &applyRun{s: s, p: p, want: want, policy: policy, replan: replan}, nil
 }
 
 // otherVersion says, for the refusal of a saved plan that records the
@@ -396,9 +413,15 @@ func noteManifestEdited(ctx context.Context, inv *invocation, saved *plan.File) 
 }
 
 // newlyPlanned reports whether a plan.Staleness line says something the
-// saved plan did not have: a change planned now ("+ ...") or a warning
-// given now ("+ now warned: ...").
-func newlyPlanned(line string) bool { return strings.HasPrefix(line, "+") }
+// saved plan did not have that matters once the plan has no drift left: a
+// warning given now ("+ now warned: ..."), or another new line. A change
+// planned now ("+ now planned: ...") does not count there: in a plan
+// without drift each is an unverified role assertion (a role the server
+// does not report, which the saved plan sent as a write), which is not
+// drift.
+func newlyPlanned(line string) bool {
+	return strings.HasPrefix(line, "+") && !strings.HasPrefix(line, "+ now planned: ")
+}
 
 // staleness is plan.Staleness, run under await: comparing a saved plan of
 // millions of changes takes seconds, and a signal must end the run within
@@ -518,6 +541,7 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	if rep == nil {
 		return exitError, runErr
 	}
+	rep.PlanAgain = a.replan
 	var verifyErr error
 	switch {
 	case runErr == nil && !o.noVerify && rep.KeyRefused():
@@ -555,6 +579,9 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	// (After a failed verification the writes were made; what remains is
 	// unknown: as for changes that remain, exit 4, not 1 "nothing written".)
 	if err := cmp.Or(runErr, verifyErr); err != nil {
+		if runErr != nil && a.replan != "" {
+			err = fmt.Errorf("%w; %s", err, seeWhere(a.replan))
+		}
 		if fileErr != nil {
 			err = fmt.Errorf("%w; and --report was not written: %w", err, fileErr)
 		}
@@ -644,8 +671,15 @@ func outcomeWarning(rep *apply.Report, replan string) string {
 	if v := rep.Verification; v != nil && v.Unseen > 0 {
 		return fmt.Sprintf("whether some operations were done is unknown: the verification says what remains, except the %d role write(s) the read cannot show, which apply again does not send", v.Unseen)
 	}
+	if replan != "" {
+		return "whether some operations were done is unknown: the verification says what remains; plan again (this saved plan is now stale: " + replan + ") and apply that plan"
+	}
 	return "whether some operations were done is unknown: the verification says what remains, and apply again converges"
 }
+
+// seeWhere says how to see where the organization stands after a run
+// (apply.PlanTo): replan is the saved plan's re-plan command, or "".
+func seeWhere(replan string) string { return apply.PlanTo("see where the organization stands", replan) }
 
 // verify reads the organization again, re-plans the same manifest and
 // records in the report what still differs (unverified role assertions do
@@ -672,7 +706,7 @@ func (a *applyRun) verify(ctx context.Context, rep *apply.Report) error {
 			why, rep.Interrupted = interrupted, true // not errInterrupted's "nothing was written"
 		}
 		rep.Verification = apply.VerifyFailed(why)
-		return fmt.Errorf("the apply ran (%d write request(s)), but the verification read failed (%s): run 'wbsync plan' to see where the organization stands", rep.Requests, why)
+		return fmt.Errorf("the apply ran (%d write request(s)), but the verification read failed (%s): %s", rep.Requests, why, seeWhere(a.replan))
 	}
 	rep.Verification = apply.Verify(a.p, after, rep.Results, have.state)
 	return nil
@@ -681,11 +715,16 @@ func (a *applyRun) verify(ctx context.Context, rep *apply.Report) error {
 // planStream is where apply shows the plan: stdout in text mode; stderr
 // when stdout carries the JSON report, for people: when apply is going to
 // ask on a terminal (prompt), or when stderr carries text (console logs at
-// info or debug level). Else nowhere (nil): JSON logs keep stderr to log
-// entries, and warn or error level asks for nothing but trouble.
+// info or debug level). A question asked on a terminal is asked about the
+// plan shown there: with stderr redirected (2>apply.log), the plan goes
+// to stdout, the terminal the question is on, before the JSON report.
+// Else nowhere (nil): JSON logs keep stderr to log entries, and warn or
+// error level asks for nothing but trouble.
 func planStream(inv *invocation, format string, prompt bool) io.Writer {
 	switch {
 	case format != "json":
+		return inv.stdout
+	case prompt && !inv.stderrTerminal:
 		return inv.stdout
 	case prompt || inv.humanStderr():
 		return inv.stderr
@@ -787,6 +826,11 @@ func replanCommand(saved *plan.File, path string, conn *connFlags) string {
 	// printed, does too (the key's file, never the key).
 	if conn != nil && strings.EqualFold(strings.TrimSpace(conn.auth), "basic") {
 		args = append(args, "--auth", "basic")
+	}
+	if conn != nil && conn.pageSize > 0 && conn.pageSize != caps.PageSize {
+		// An organization too large to read in pages of W&B's maximum
+		// is read in smaller ones: the re-plan must be too.
+		args = append(args, "--page-size", strconv.Itoa(conn.pageSize))
 	}
 	if conn != nil && conn.apiKeyFile != "" {
 		kf := conn.apiKeyFile

@@ -50,7 +50,7 @@ type untilStopped struct {
 }
 
 func (u untilStopped) Write(p []byte) (int, error) {
-	if u.ctx.Err() != nil {
+	if u.ctx.Err() != nil || signalled.Load() {
 		return 0, errInterrupted
 	}
 	return u.w.Write(p)
@@ -244,6 +244,12 @@ func jsonObject(head []byte) error {
 		rest, bom := bytes.CutPrefix(t, []byte("\ufeff")) // PowerShell's Set-Content and some editors add one
 		rest = bytes.TrimLeft(rest, " \t\r\n")
 		switch line, _, _ := bytes.Cut(rest, []byte("\n")); {
+		case bytes.HasPrefix(t, []byte("\x1f\x8b")), bytes.HasPrefix(t, []byte("PK\x03\x04")):
+			hint = " (a gzip or zip archive, as a CI artifact may be downloaded: unpack it, and give the plan file inside)"
+		case bytes.HasPrefix(line, []byte("### wbsync plan")), string(bytes.TrimRight(line, "\r")) == "wbsync plan":
+			// wbsync's own printed plans (markdown, text): views, not a
+			// saved plan; -f would not take them either.
+			hint = " (a plan as wbsync prints it, to read: the plan to apply is the one saved with --out)"
 		case len(rest) > 0 && (rest[0] == '#' || yamlKeyLine.Match(line) || bytes.HasPrefix(line, []byte("---")) || bytes.HasPrefix(line, []byte("%YAML"))):
 			hint = " (it reads like YAML: a manifest is planned and applied with -f FILE)"
 		case bom:

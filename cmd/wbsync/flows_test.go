@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/emulator"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
@@ -63,6 +64,16 @@ func TestReplanCommandNamesThePlanFileAbsolutely(t *testing.T) {
 		shellQuote(filepath.Join(cwd, "key.txt")) + " --out " + shellQuote(filepath.Join(cwd, "plan.json"))
 	if got != want {
 		t.Fatalf("replanCommand = %q, want %q", got, want)
+	}
+	// And a page size below W&B's maximum, which an organization too
+	// large to read in whole pages needs (the default is not written).
+	got = replanCommand(saved, "plan.json", &connFlags{auth: "bearer", pageSize: 500})
+	want = "wbsync plan -f wbsync/org.yaml --url https://x.example/scim --deployment dedicated --page-size 500 --out " + shellQuote(filepath.Join(cwd, "plan.json"))
+	if got != want {
+		t.Fatalf("replanCommand = %q, want %q", got, want)
+	}
+	if got := replanCommand(saved, "plan.json", &connFlags{auth: "bearer", pageSize: caps.PageSize}); strings.Contains(got, "--page-size") {
+		t.Fatalf("replanCommand = %q with the default page size", got)
 	}
 }
 

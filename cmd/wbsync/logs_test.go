@@ -120,30 +120,44 @@ func TestJSONLogsOnly(t *testing.T) {
 }
 
 // TestJSONLogsPlanShownForThePrompt: apply -o json with JSON logs shows the
-// text plan on stderr only when it asks for approval on a terminal: someone
-// reads it then. The refusal is an error entry.
+// text plan only when it asks for approval on a terminal: someone reads it
+// then. It shows it on stderr when stderr is that terminal too, and on
+// stdout, the terminal the question is on, when stderr is redirected
+// (2>apply.log): a question is asked about the plan shown. The refusal is
+// an error entry.
 func TestJSONLogsPlanShownForThePrompt(t *testing.T) {
-	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
-	v := vars(emu.url)
-	var out, errb bytes.Buffer
-	code := run(context.Background(), []string{"apply", "-f", examplePath("wbsync.yaml"), "-o", "json", "--log-format", "json"}, env{
-		stdin: strings.NewReader("no\n"), stdout: &out, stderr: &errb,
-		getenv: func(k string) string { return v[k] }, isTerminal: true,
-	})
-	if code != exitError || !strings.Contains(errb.String(), "ivan@example.com") {
-		t.Fatalf("exit %d, want 1 with the plan on stderr\nstderr:\n%s", code, errb.String())
-	}
-	var logs strings.Builder // the log entries among the plan's lines
-	for _, l := range strings.Split(errb.String(), "\n") {
-		if strings.HasPrefix(l, `{"level":`) {
-			logs.WriteString(l + "\n")
-		}
-	}
-	if e := errorsContaining(jsonLog(t, logs.String()), "Apply cancelled; nothing was written."); len(e) != 1 {
-		t.Errorf("no error entry for the refusal:\n%s", logs.String())
-	}
-	if writes(emu.requests(t)) != 0 {
-		t.Error("a refused apply wrote")
+	for _, stderrTerminal := range []bool{true, false} {
+		t.Run(fmt.Sprintf("stderr a terminal: %v", stderrTerminal), func(t *testing.T) {
+			emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+			v := vars(emu.url)
+			var out, errb bytes.Buffer
+			code := run(context.Background(), []string{"apply", "-f", examplePath("wbsync.yaml"), "-o", "json", "--log-format", "json"}, env{
+				stdin: strings.NewReader("no\n"), stdout: &out, stderr: &errb,
+				getenv: func(k string) string { return v[k] }, isTerminal: true, stderrTerminal: stderrTerminal,
+			})
+			shown, other := &errb, &out
+			if !stderrTerminal {
+				shown, other = &out, &errb
+			}
+			if code != exitError || !strings.Contains(shown.String(), "ivan@example.com") || strings.Contains(other.String(), "ivan@example.com") {
+				t.Fatalf("exit %d, want 1 with the plan where the question is asked\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
+			}
+			if q := strings.Index(out.String(), "Apply these changes?"); q < 0 || !stderrTerminal && strings.Index(out.String(), "ivan@example.com") > q {
+				t.Fatalf("the question, after the plan shown:\n%s", out.String())
+			}
+			var logs strings.Builder // the log entries among the plan's lines
+			for _, l := range strings.Split(errb.String(), "\n") {
+				if strings.HasPrefix(l, `{"level":`) {
+					logs.WriteString(l + "\n")
+				}
+			}
+			if e := errorsContaining(jsonLog(t, logs.String()), "Apply cancelled; nothing was written."); len(e) != 1 {
+				t.Errorf("no error entry for the refusal:\n%s", logs.String())
+			}
+			if writes(emu.requests(t)) != 0 {
+				t.Error("a refused apply wrote")
+			}
+		})
 	}
 }
 

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -109,10 +111,16 @@ func main() {
 		}
 		os.Exit(signalStatus(s))
 	})
+	stdout := io.Writer(os.Stdout)
+	if isTerminal(os.Stdout) && isTerminal(os.Stderr) {
+		s := &sharedScreen{w: os.Stdout}
+		screen.Store(s)
+		stdout = s
+	}
 	code := guard(os.Stderr, func() int {
 		return run(ctx, os.Args[1:], env{
 			stdin:          os.Stdin,
-			stdout:         os.Stdout,
+			stdout:         stdout,
 			stderr:         os.Stderr,
 			getenv:         os.Getenv,
 			isTerminal:     isTerminal(os.Stdin) && isTerminal(os.Stdout),
@@ -239,9 +247,15 @@ func watchSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, say fun
 		os.Remove(name.(string)) // a file being written: left half, it would hold the plan or the export
 		return true
 	})
-	sayWithin(secondSignalNotice(s, writesStarted.Load(), planSaved.Load(), reportSaved.Load(), reportPrinted.Load()))
+	sayWithin(secondSignalNotice(s, writesStarted.Load(), planSaved.Load(), reportSaved.Load(), reportPrinted.Load(), planAgain.Load()))
 	end(s)
 }
+
+// signalled is set once the process says a signal's notice (notice, the
+// say of watchSignals in main): a plan being printed stops there
+// (untilStopped), before the run's context is cancelled, which follows
+// the notice.
+var signalled atomic.Bool
 
 // abandoning is set while apply writes: a second signal calls it to give
 // up the writes in flight, and waits on the channel it returns, closed
@@ -273,14 +287,68 @@ func signalStatus(s os.Signal) int {
 // its own, in place of a progress line shown (which is drawn again below it
 // while the run goes on).
 func notice(msg string) {
-	if f := signalNotice.Load(); f != nil {
-		(*f)(msg)
+	// Set before the notice, which the cancel follows: nothing more of a
+	// plan being printed comes after it on the screen.
+	signalled.Store(true)
+	screen.Load().apart(func() {
+		if f := signalNotice.Load(); f != nil {
+			(*f)(msg)
+			return
+		}
+		if activeProgress.Load().Notice(msg) {
+			return
+		}
+		fmt.Fprintf(os.Stderr, "\n%s\n", msg)
+	})
+}
+
+// screen is standard output when it and standard error are both
+// terminals (nil otherwise): see sharedScreen.
+var screen atomic.Pointer[sharedScreen]
+
+// sharedScreen is standard output on the terminal standard error shares.
+// Each write to it is whole with respect to what apart writes: a notice or
+// the last message never lands inside a write of the plan (a plan cut by a
+// signal is left mid-line, or inside a colour's escape sequence), and
+// starts on a line of its own, in the terminal's normal rendition.
+type sharedScreen struct {
+	mu      sync.Mutex
+	w       io.Writer
+	midLine bool // the last byte written was not a line break
+	escaped bool // an escape sequence (colour) was written
+}
+
+func (s *sharedScreen) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, err := s.w.Write(p)
+	if n > 0 {
+		s.midLine = p[n-1] != '\n'
+		s.escaped = s.escaped || bytes.IndexByte(p[:n], 0x1b) >= 0
+	}
+	return n, err
+}
+
+// apart runs say, which writes to standard error, once no write to
+// standard output is in progress, after ending a line standard output left
+// open (with a reset of the colour, which also ends an escape sequence
+// left unfinished: ESC starts a new one). A nil screen runs say alone.
+func (s *sharedScreen) apart(say func()) {
+	if s == nil {
+		say()
 		return
 	}
-	if activeProgress.Load().Notice(msg) {
-		return
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.midLine {
+		end := "\n"
+		if s.escaped {
+			end = "\x1b[0m\n"
+		}
+		_, _ = io.WriteString(s.w, end)
+		s.midLine = false
 	}
-	fmt.Fprintf(os.Stderr, "\n%s\n", msg)
+	say()
 }
 
 // activeProgress is the run's progress display once it exists, for notice.
@@ -308,6 +376,7 @@ func run(ctx context.Context, args []string, e env) int {
 	defer stdLogTarget.Store(nil)
 	defer activeProgress.Store(nil)
 	planSaved.Store(nil) // (one process runs many commands in tests)
+	planAgain.Store(nil)
 	red := sanitize.NewRedactor(envKey(e.getenv))
 	panicRedactor.Store(red)
 	out := sinks{stdout: red.Writer(e.stdout), stderr: red.Writer(e.stderr), stderrUnit: red.UnitWriter(e.stderr)}
@@ -389,7 +458,9 @@ func run(ctx context.Context, args []string, e env) int {
 		if e.endStatus != nil {
 			status = cmp.Or(e.endStatus(), code) // a second signal ends the process, whatever the command's code
 		}
-		inv.say(zapcore.ErrorLevel, fmt.Sprintf("wbsync %s: %s", name, strings.Join(lines, "\n")), zap.Int("exit_code", status))
+		screen.Load().apart(func() {
+			inv.say(zapcore.ErrorLevel, fmt.Sprintf("wbsync %s: %s", name, strings.Join(lines, "\n")), zap.Int("exit_code", status))
+		})
 	}
 	return code
 }
@@ -452,27 +523,36 @@ var planSaved atomic.Pointer[string]
 // goroutine's notice must not deny a report that exists).
 var reportSaved atomic.Pointer[string]
 
+// planAgain is the command that plans the saved plan being applied again
+// (nil for a run of -f files): a second signal's notice gives it in place
+// of a bare 'wbsync plan'.
+var planAgain atomic.Pointer[string]
+
 // reportPrinted is set once apply printed its report on stdout.
 var reportPrinted atomic.Bool
 
 // secondSignalNotice is what a second signal says before the process
-// ends, given whether writes started, the report file saved (or nil) and
-// the report printed.
-func secondSignalNotice(s os.Signal, started bool, plan, report *string, printed bool) string {
+// ends, given whether writes started, the report file saved (or nil), the
+// report printed, and the command that plans a saved plan again (or nil).
+func secondSignalNotice(s os.Signal, started bool, plan, report *string, printed bool, again *string) string {
 	sig := signalName(s) // as the first notice names it
+	see := seeWhere("")
+	if again != nil {
+		see = seeWhere(*again)
+	}
 	switch {
 	case !started && plan != nil:
 		return fmt.Sprintf("wbsync: %s again: exiting now; no write request was sent, and the plan was saved in %s, but no file after it", sig, *plan)
 	case !started:
 		return fmt.Sprintf("wbsync: %s again: exiting now; nothing was written", sig)
 	case report != nil && printed:
-		return fmt.Sprintf("wbsync: %s again: exiting now; any write still in flight was given up (unknown), and the apply report was saved in %s and printed: run 'wbsync plan' to see where the organization stands", sig, *report)
+		return fmt.Sprintf("wbsync: %s again: exiting now; any write still in flight was given up (unknown), and the apply report was saved in %s and printed: %s", sig, *report, see)
 	case report != nil:
-		return fmt.Sprintf("wbsync: %s again: exiting now; the apply report was saved in %s (stdout may lack it): run 'wbsync plan' to see where the organization stands", sig, *report)
+		return fmt.Sprintf("wbsync: %s again: exiting now; the apply report was saved in %s (stdout may lack it): %s", sig, *report, see)
 	case printed:
-		return fmt.Sprintf("wbsync: %s again: exiting now; any write still in flight was given up (unknown), as the report above says: run 'wbsync plan' to see where the organization stands", sig)
+		return fmt.Sprintf("wbsync: %s again: exiting now; any write still in flight was given up (unknown), as the report above says: %s", sig, see)
 	}
-	return fmt.Sprintf("wbsync: %s again: exiting now; a write in flight may or may not have been applied, and no report is written: run 'wbsync plan' to see where the organization stands", sig)
+	return fmt.Sprintf("wbsync: %s again: exiting now; a write in flight may or may not have been applied, and no report is written: %s", sig, see)
 }
 
 // startWrites marks that apply sends its first write.

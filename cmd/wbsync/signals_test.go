@@ -556,13 +556,13 @@ func TestSecondSignalNotice(t *testing.T) {
 		{true, false, &report, "the apply report was saved in report.json (stdout may lack it)"},
 		{true, true, &report, "the apply report was saved in report.json and printed"},
 	} {
-		if got := secondSignalNotice(syscall.SIGINT, tc.started, nil, tc.report, tc.printed); !strings.Contains(got, tc.says) {
+		if got := secondSignalNotice(syscall.SIGINT, tc.started, nil, tc.report, tc.printed, nil); !strings.Contains(got, tc.says) {
 			t.Errorf("started %v, report %v, printed %v: %q, want it to say %q", tc.started, tc.report != nil, tc.printed, got, tc.says)
 		}
 	}
 	// A plan saved with --out before the metrics file: said, not denied.
 	out := "p.plan"
-	if got := secondSignalNotice(syscall.SIGINT, false, &out, nil, false); !strings.Contains(got, "the plan was saved in p.plan") || strings.Contains(got, "nothing was written") {
+	if got := secondSignalNotice(syscall.SIGINT, false, &out, nil, false, nil); !strings.Contains(got, "the plan was saved in p.plan") || strings.Contains(got, "nothing was written") {
 		t.Errorf("after the plan file was saved: %q", got)
 	}
 }

@@ -151,6 +151,10 @@ type Report struct {
 	// Interrupted is true when the run's context ended before the run did
 	// (a signal): what had not started is skipped.
 	Interrupted bool `json:"interrupted"`
+	// PlanAgain is the command that plans a saved plan again (its manifest
+	// files, target and deployment), which the verdict gives in place of a
+	// bare 'wbsync plan' to see what remains; "" for a run of -f files.
+	PlanAgain string `json:"-"`
 	// Requests is the number of write requests sent: as the Writer counts
 	// them (the SCIM client counts every attempt that went out, retries
 	// and an update's one PATCH per attribute included), else each Writer
@@ -617,6 +621,27 @@ func (r *Report) Outcomes() iter.Seq[Outcome] {
 	}
 }
 
+// PlanTo says how to plan again after a run, to do what ("see what
+// remains"): "run 'wbsync plan' to ...", or for a saved plan the command
+// that plans it again (planAgain), since a bare 'wbsync plan' reads
+// ./wbsync.yaml against the default URL, not the saved plan's manifest
+// and target.
+func PlanTo(what, planAgain string) string {
+	if planAgain == "" {
+		return "run 'wbsync plan' to " + what
+	}
+	return "plan again to " + what + " (this saved plan is now stale): " + planAgain
+}
+
+// seeWhatRemains ends a verdict: PlanTo, with a full stop after a bare
+// 'wbsync plan' (none after a command, which a reader copies).
+func seeWhatRemains(planAgain string) string {
+	if planAgain == "" {
+		return PlanTo("see what remains", "") + "."
+	}
+	return PlanTo("see what remains", planAgain)
+}
+
 // VerifiedLine is the verification's verdict, the text report's
 // "Verified: ..." line ("" when no verification was made).
 func (r *Report) VerifiedLine() string {
@@ -634,9 +659,9 @@ func (r *Report) verdict() (line string, matches bool) {
 	rolesNotDone := r.roleWritesNotDone()
 	switch {
 	case strings.HasPrefix(v.Error, NotRun):
-		return fmt.Sprintf("Verified: %s; run 'wbsync plan' to see what remains.", sanitize.Controls(v.Error)), false
+		return fmt.Sprintf("Verified: %s; %s", sanitize.Controls(v.Error), seeWhatRemains(r.PlanAgain)), false
 	case v.Error != "":
-		return fmt.Sprintf("Verified: not possible: the verification read failed (%s); run 'wbsync plan' to see what remains.", sanitize.Controls(v.Error)), false
+		return fmt.Sprintf("Verified: not possible: the verification read failed (%s); %s", sanitize.Controls(v.Error), seeWhatRemains(r.PlanAgain)), false
 	case v.Matches() && v.Unseen > 0:
 		return fmt.Sprintf("Verified: no change remains that the read can show, but %s.", v.unseenNote()), false
 	case v.Matches() && v.Unchecked > 0 && rolesNotDone > 0:

@@ -391,6 +391,19 @@ func TestReportVerificationNotRun(t *testing.T) {
 	}
 }
 
+// TestReportVerificationNamesTheReplan: for a saved plan, the verdict that
+// sends the reader to see what remains gives the command that plans it
+// again, not a bare 'wbsync plan' (./wbsync.yaml, the default URL).
+func TestReportVerificationNamesTheReplan(t *testing.T) {
+	again := "wbsync plan -f m.yaml --url https://x.example/scim --deployment dedicated --out /p/plan.json"
+	for _, v := range []*Verification{VerifyFailed(NotRun + "apply interrupted"), VerifyFailed("list users: 503")} {
+		r := &Report{Results: []Result{}, Verification: v, PlanAgain: again}
+		if got := r.VerifiedLine(); !strings.HasSuffix(got, "plan again to see what remains (this saved plan is now stale): "+again) || strings.Contains(got, "'wbsync plan'") {
+			t.Errorf("verdict: %s", got)
+		}
+	}
+}
+
 // TestUnknownSettled: operations that ended unknown are settled only when
 // none failed and the verification read the organization and found it as
 // the manifest says; an unknown unverified role assertion, which the

@@ -330,7 +330,10 @@ func short(s string) string { return sanitize.Truncate(s, caps.ShownID) }
 func decodeProblem(err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
-		return fmt.Sprintf("%s holds a JSON %s, which is not what a saved plan holds there (at byte %d)", te.Field, te.Value, te.Offset)
+		// encoding/json names a field of the embedded Plan "Plan.x": the
+		// file has no such key.
+		field := strings.TrimPrefix(te.Field, "Plan.")
+		return fmt.Sprintf("%s holds a JSON %s, which is not what a saved plan holds there (at byte %d)", field, te.Value, te.Offset)
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {

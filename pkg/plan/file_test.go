@@ -307,6 +307,12 @@ func TestParseFileWrongType(t *testing.T) {
 		strings.Contains(err.Error(), "Go struct") {
 		t.Errorf("err = %v", err)
 	}
+	// A field of the plan itself (Plan, embedded in File): named by its
+	// path in the file, which has no "Plan" key.
+	_, err = ParseFile([]byte(`{"format_version":"1","summary":{"create_users":1.5},"desired":{}}`))
+	if err == nil || !strings.Contains(err.Error(), "not a saved plan: summary.create_users holds a JSON number") {
+		t.Errorf("err = %v", err)
+	}
 }
 
 // TestParseFileSummaryCountsChanges: a saved plan whose summary is not

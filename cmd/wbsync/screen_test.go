@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/wbsync/wbsync/pkg/emulator"
+)
+
+// TestSharedScreenApart: what apart writes (a signal's notice, the last
+// message) starts on a line of its own, in the terminal's normal
+// rendition, after a plan cut inside a colour's escape sequence or
+// mid-line; and never inside a write to standard output in progress.
+func TestSharedScreenApart(t *testing.T) {
+	for _, tc := range []struct{ printed, want string }{
+		{"  \x1b[32m+\x1b[0", "  \x1b[32m+\x1b[0\x1b[0m\nnotice\n"}, // inside an escape: ESC starts a new one
+		{"  \x1b[32m+\x1b[0m ad", "  \x1b[32m+\x1b[0m ad\x1b[0m\nnotice\n"},
+		{"plain text, cut", "plain text, cut\nnotice\n"}, // no colour written: no reset
+		{"a whole line\n", "a whole line\nnotice\n"},
+		{"", "notice\n"},
+	} {
+		var screenBytes bytes.Buffer
+		s := &sharedScreen{w: &screenBytes}
+		if _, err := s.Write([]byte(tc.printed)); err != nil {
+			t.Fatal(err)
+		}
+		s.apart(func() { screenBytes.WriteString("notice\n") })
+		if got := screenBytes.String(); got != tc.want {
+			t.Errorf("after %q: %q, want %q", tc.printed, got, tc.want)
+		}
+	}
+
+	// A write in progress (the terminal slow to take it) holds apart back
+	// until it ends.
+	gate := make(chan struct{})
+	inWrite := make(chan struct{})
+	var screenBytes bytes.Buffer
+	s := &sharedScreen{w: writerFunc(func(p []byte) (int, error) {
+		screenBytes.Write(p[:len(p)/2])
+		close(inWrite)
+		<-gate
+		screenBytes.Write(p[len(p)/2:])
+		return len(p), nil
+	})}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.Write([]byte("first half|second half\n"))
+	}()
+	<-inWrite
+	if s.mu.TryLock() {
+		t.Fatal("a write in progress does not hold the screen: a notice could land inside it")
+	}
+	close(gate)
+	wg.Wait()
+	s.w = &screenBytes
+	s.apart(func() { screenBytes.WriteString("notice\n") })
+	if got := screenBytes.String(); got != "first half|second half\nnotice\n" {
+		t.Errorf("screen: %q", got)
+	}
+	var nilScreen *sharedScreen
+	said := false
+	nilScreen.apart(func() { said = true })
+	if !said {
+		t.Error("a nil screen did not say")
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestApplySignalWhilePrinting: an apply stopped by a signal while it
+// prints its plan says that the plan shown is cut, as plan does, and
+// writes nothing.
+func TestApplySignalWhilePrinting(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, "")
+	m := manyUsers(t, 2000)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout := &cancelOn{line: "", cancel: cancel} // the first write brings the signal
+	var errb strings.Builder
+	code := run(ctx, []string{"apply", "-f", m, "--auto-approve"},
+		env{stdin: strings.NewReader(""), stdout: stdout, stderr: &errb, getenv: func(k string) string { return vars(emu.url)[k] }})
+	want := "interrupted by a signal while the plan was printed: the plan shown is cut; nothing was written"
+	if code != exitError || !strings.Contains(errb.String(), want) {
+		t.Fatalf("exit %d, stderr:\n%s\nwant exit 1 and %q", code, errb.String(), want)
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("%d writes", n)
+	}
+}
