@@ -760,13 +760,26 @@ func confirm(ctx context.Context, inv *invocation, note string) (bool, error) {
 	if note != "" {
 		fmt.Fprint(inv.stdout, "\n"+note)
 	}
-	fmt.Fprint(inv.stdout, "\nApply these changes? Only 'yes' is accepted: ")
+	const question = "Apply these changes? Only 'yes' is accepted: "
+	// Stopped at the question (Ctrl-Z) and continued (fg): the question
+	// is asked again, on a line of its own, so that the user knows what
+	// wbsync waits for. (Set up before the question is asked.)
+	defer onContinue(func() {
+		fmt.Fprint(inv.stdout, "\n"+question)
+		_ = inv.sinks.stdout.Flush()
+	})()
+	fmt.Fprint(inv.stdout, "\n"+question)
 	_ = inv.sinks.stdout.Flush()
-	line, err := await(ctx, func() (string, error) { return readAnswer(inv.stdin), nil })
+	type answer struct {
+		line  string
+		ended bool
+	}
+	a, err := await(ctx, func() (answer, error) { l, ended := readLine(inv.stdin); return answer{l, ended}, nil })
+	line := a.line
 	if inv.flushInput != nil {
 		inv.flushInput() // what a long answer left past caps.PromptDrain goes too, never to the shell
 	}
-	if err != nil || !strings.HasSuffix(line, "\n") {
+	if err != nil || !a.ended {
 		fmt.Fprintln(inv.stdout) // the cursor is still after the question
 	}
 	if err != nil {
@@ -783,18 +796,26 @@ func confirm(ctx context.Context, inv *invocation, note string) (bool, error) {
 // a longer line is read and dropped, up to caps.PromptDrain bytes, so
 // that it is not left to the shell, which would run it as a command.
 func readAnswer(r io.Reader) string {
+	line, _ := readLine(r)
+	return line
+}
+
+// readLine is readAnswer, and whether the line ended (a line break was
+// read, kept or not: the terminal echoed it, and the cursor is at the
+// start of a line).
+func readLine(r io.Reader) (string, bool) {
 	br := bufio.NewReader(io.LimitReader(r, caps.PromptDrain))
 	var kept []byte
 	for {
 		c, err := br.ReadByte()
 		if err != nil {
-			return string(kept)
+			return string(kept), false
 		}
 		if len(kept) < caps.PromptAnswer {
 			kept = append(kept, c)
 		}
 		if c == '\n' {
-			return string(kept) // without its line break when cut: refused
+			return string(kept), true // without its line break when cut: refused
 		}
 	}
 }

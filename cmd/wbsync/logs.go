@@ -67,6 +67,9 @@ func (inv *invocation) progress() *progress.Progress {
 		if inv.stderrWidth != nil {
 			inv.prog.SetWidth(inv.stderrWidth)
 		}
+		if inv.stderrForeground != nil {
+			inv.prog.SetForeground(inv.stderrForeground)
+		}
 		inv.log = ls.logger(inv.prog.Writer())
 		if ls.json || (!terminal && ls.level > zapcore.InfoLevel) {
 			inv.prog.SetHook(logProgress(inv.log))

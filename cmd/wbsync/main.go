@@ -55,6 +55,9 @@ type env struct {
 	// discard); stderrWidth is stderr's width in columns (nil: unknown).
 	flushInput  func()
 	stderrWidth func() int
+	// stderrForeground reports whether the process is in the foreground
+	// of stderr's terminal (nil: always).
+	stderrForeground func() bool
 	// createTrace creates the --trace file (nil: a new file, mode 0600).
 	createTrace func(path string) (io.WriteCloser, error)
 	// endStatus is the status the process ends with, whatever run returns,
@@ -119,15 +122,16 @@ func main() {
 	}
 	code := guard(os.Stderr, func() int {
 		return run(ctx, os.Args[1:], env{
-			stdin:          os.Stdin,
-			stdout:         stdout,
-			stderr:         os.Stderr,
-			getenv:         os.Getenv,
-			isTerminal:     isTerminal(os.Stdin) && isTerminal(os.Stdout),
-			stderrTerminal: isTerminal(os.Stderr),
-			flushInput:     func() { flushInput(os.Stdin.Fd()) },
-			stderrWidth:    func() int { return termWidth(os.Stderr.Fd()) },
-			endStatus:      func() int { return int(ending.Load()) },
+			stdin:            os.Stdin,
+			stdout:           stdout,
+			stderr:           os.Stderr,
+			getenv:           os.Getenv,
+			isTerminal:       isTerminal(os.Stdin) && isTerminal(os.Stdout),
+			stderrTerminal:   isTerminal(os.Stderr),
+			flushInput:       func() { flushInput(os.Stdin.Fd()) },
+			stderrWidth:      func() int { return termWidth(os.Stderr.Fd()) },
+			stderrForeground: func() bool { return foreground(os.Stderr.Fd()) },
+			endStatus:        func() int { return int(ending.Load()) },
 		})
 	})
 	if ending.Load() != 0 {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/emulator"
 )
 
@@ -92,5 +93,26 @@ func TestApplySignalWhilePrinting(t *testing.T) {
 	}
 	if n := writes(emu.requests(t)); n != 0 {
 		t.Fatalf("%d writes", n)
+	}
+}
+
+// TestReadLineSaysWhetherTheLineEnded: an answer longer than the question
+// takes still ended with the Enter the terminal echoed (no line break is
+// added after it); one cut by the end of input did not.
+func TestReadLineSaysWhetherTheLineEnded(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		want  string
+		ended bool
+	}{
+		{"yes\n", "yes\n", true},
+		{strings.Repeat("y", 100) + "\n", strings.Repeat("y", caps.PromptAnswer), true},
+		{"yes", "yes", false},
+		{"", "", false},
+	} {
+		got, ended := readLine(strings.NewReader(tc.in))
+		if got != tc.want || ended != tc.ended {
+			t.Errorf("readLine(%q) = %q, %v; want %q, %v", tc.in, got, ended, tc.want, tc.ended)
+		}
 	}
 }

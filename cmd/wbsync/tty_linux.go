@@ -14,6 +14,7 @@ const (
 	tcgets     = 0x5401
 	tcflsh     = 0x540b
 	tiocgwinsz = 0x5413
+	tiocgpgrp  = 0x540f
 )
 
 // isTTY reports whether f is a terminal (it answers the terminal
@@ -37,4 +38,16 @@ func termWidth(fd uintptr) int {
 		return 0
 	}
 	return int(ws.col)
+}
+
+// foreground reports whether this process is in the foreground of
+// terminal fd (its process group is the terminal's): a job put in the
+// background (Ctrl-Z then bg, or &) is not, and must not redraw lines over
+// the shell's prompt. True when it cannot be told.
+func foreground(fd uintptr) bool {
+	var pgrp int32
+	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, fd, tiocgpgrp, uintptr(unsafe.Pointer(&pgrp))); e != 0 {
+		return true
+	}
+	return int(pgrp) == syscall.Getpgrp()
 }

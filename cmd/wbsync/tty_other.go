@@ -16,3 +16,6 @@ func flushInput(uintptr) {}
 
 // termWidth is unknown here.
 func termWidth(uintptr) int { return 0 }
+
+// foreground cannot be told here: true.
+func foreground(uintptr) bool { return true }

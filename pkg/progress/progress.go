@@ -53,6 +53,12 @@ type Progress struct {
 	// width, when set, is the terminal's width in columns: a line is cut
 	// to fit, since a line that wraps cannot be redrawn in place.
 	width func() int
+	// foreground, when set, reports whether the process is in the
+	// terminal's foreground: in the background (a job put there with
+	// Ctrl-Z and bg) no line is redrawn, since erasing it would erase the
+	// shell's prompt and what the user types; a task's last line is
+	// written as a plain line.
+	foreground func() bool
 
 	// hook, when set, receives each line instead of the stream (see
 	// SetHook).
@@ -96,6 +102,19 @@ func (p *Progress) SetWidth(width func() int) {
 	}
 }
 
+// SetForeground makes p ask fg before drawing on a terminal whether the
+// process is in the terminal's foreground (see Progress.foreground). Call
+// it before the first bar.
+func (p *Progress) SetForeground(fg func() bool) {
+	if p != nil {
+		p.foreground = fg
+	}
+}
+
+// behind reports whether the process is in the background of its
+// terminal. Callers hold p.mu.
+func (p *Progress) behind() bool { return p.foreground != nil && !p.foreground() }
+
 // Event is one progress line as data, for a hook (see SetHook).
 type Event struct {
 	// Task is the bar's label, such as "create_user" or "read users".
@@ -138,8 +157,15 @@ func (p *Progress) fit(line string) string {
 	if p.width == nil {
 		return line
 	}
-	w := p.width() - 1
-	if w <= 0 || utf8.RuneCountInString(line) <= w {
+	cols := p.width()
+	if cols <= 0 { // not known
+		return line
+	}
+	w := cols - 1
+	if w == 0 {
+		return "" // one column: nothing fits before the cursor would wrap
+	}
+	if utf8.RuneCountInString(line) <= w {
 		return line
 	}
 	for cut := strings.LastIndex(line, fieldGap); cut > 0; cut = strings.LastIndex(line[:cut], fieldGap) {
@@ -277,7 +303,11 @@ func (b *Bar) done(p *Progress, tally string) {
 		return
 	}
 	p.endMidLine()
-	io.WriteString(p.w, eraseLine+text+"\n")
+	if p.behind() {
+		io.WriteString(p.w, text+"\n") // no erase: the line is the shell's
+	} else {
+		io.WriteString(p.w, eraseLine+text+"\n")
+	}
 	other := p.shown
 	p.shown = nil
 	if other != nil && other != b {
@@ -351,6 +381,11 @@ func (b *Bar) setTotal(total int) {
 
 // draw shows b's line on a terminal. Callers hold p.mu.
 func (p *Progress) draw(b *Bar, now time.Time) {
+	if p.behind() {
+		// Not drawn: nothing of b's is on screen to erase or redraw.
+		p.shown, p.lastDraw, p.stale = nil, now, nil
+		return
+	}
 	p.endMidLine()
 	io.WriteString(p.w, eraseLine+p.fit(b.snapshot(now)))
 	p.shown, p.lastDraw, p.stale = b, now, nil

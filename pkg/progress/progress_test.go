@@ -282,6 +282,15 @@ func TestTerminalLineFitsTheWidth(t *testing.T) {
 	lines := strings.Split(buf.String(), "\r\x1b[K")
 	if last := lines[len(lines)-1]; last != "create_user  1,019/3,000" {
 		t.Errorf("on 30 columns: %q, want the fields that fit whole", last)
+	} // One column: nothing fits before the cursor would wrap; unknown (0):
+	// uncut.
+	for cols, want := range map[int]string{1: "", 0: "create_user  0/3"} {
+		buf, _, p = setup(true)
+		p.SetWidth(func() int { return cols })
+		p.Start("create_user", 3)
+		if got := strings.TrimPrefix(buf.String(), "\r\x1b[K"); got != want {
+			t.Errorf("on %d columns: %q, want %q", cols, got, want)
+		}
 	}
 }
 
@@ -485,5 +494,38 @@ func TestSkippedStepsDrawNothing(t *testing.T) {
 		"create_user  20/200  20/s  ETA 9s\n" +
 		"create_user  40/200  20/s  ETA 3s\n" +
 		"create_user  40/200  done in 2s: 40 ok, 0 failed, 160 skipped\n"
+	expectOutput(t, buf, want)
+}
+
+// TestTerminalInTheBackground: while the process is in the background of
+// its terminal (Ctrl-Z, then bg), no line is drawn or erased (an erase
+// would wipe the shell's prompt and what the user types there), a log
+// line is written plainly, and a task's last line is a plain line;
+// brought back to the foreground, the line is drawn again.
+func TestTerminalInTheBackground(t *testing.T) {
+	buf, clk, p := setup(true)
+	fg := true
+	p.SetForeground(func() bool { return fg })
+	bar := p.Start("create_user", 4)
+	fg = false
+	clk.advance(time.Second)
+	bar.Add(1)
+	fmt.Fprintf(p.Writer(), "INFO retrying\n")
+	clk.advance(time.Second)
+	bar.Add(1)
+	fg = true
+	clk.advance(time.Second)
+	bar.Add(1)
+	fg = false
+	clk.advance(time.Second)
+	bar.Add(1)
+	bar.Done("4 ok")
+	// (On a real terminal the shell's lines come between: "^Z", "[1]+
+	// Stopped", its prompt and "bg" end the line drawn before.)
+	want := "" +
+		"\r\x1b[Kcreate_user  0/4" +
+		"INFO retrying\n" + // no erase in the background
+		"\r\x1b[Kcreate_user  3/4  1.0/s  ETA 1s" +
+		"create_user  4/4  done in 4s: 4 ok\n"
 	expectOutput(t, buf, want)
 }
