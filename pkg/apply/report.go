@@ -265,9 +265,14 @@ func joinCodes(ws []plan.Warning) string {
 	return strings.Join(s, ", ")
 }
 
-// leftAloneCodes are the warnings that say a manifest team or user gets
-// no change because wbsync cannot tell which live one it is.
-var leftAloneCodes = []plan.WarningCode{plan.WarnDuplicateTeam, plan.WarnTeamPinNotFound, plan.WarnTeamPinMismatch, plan.WarnAmbiguousUser}
+// leftAloneCodes are the warnings that say what the manifest declares of a
+// team or user gets no change: wbsync cannot tell which live one it is
+// (duplicate_team, team pins, ambiguous_user), or W&B cannot make it (an
+// email or display name Multi-tenant Cloud does not change, team roles of a
+// team whose name another shares, a deactivated user listed in a team).
+// After an apply the organization does not match the manifest there.
+var leftAloneCodes = []plan.WarningCode{plan.WarnDuplicateTeam, plan.WarnTeamPinNotFound, plan.WarnTeamPinMismatch, plan.WarnAmbiguousUser,
+	plan.WarnUnsupportedUpdate, plan.WarnTeamRolesAmbiguous, plan.WarnInactiveMember}
 
 // NotRun starts a Verification.Error when the verification read was not
 // made at all (an interrupted apply), rather than failed.

@@ -240,6 +240,17 @@ func TestVerifyNewLeftAlone(t *testing.T) {
 	if d := cmp.Diff(want, buf.String()); d != "" {
 		t.Fatalf("text (-want +got):\n%s", d)
 	}
+	// So is a change W&B cannot make that the plan warned of (a display
+	// name on Multi-tenant Cloud): the organization does not match there.
+	unsupported := plan.Warning{Code: plan.WarnUnsupportedUpdate, User: "a@x.com", Message: `the manifest sets displayName "A B" (live "A")`}
+	v = Verify(plan.Plan{Warnings: []plan.Warning{unsupported}}, plan.Plan{Warnings: []plan.Warning{unsupported}}, nil, model.State{})
+	buf.Reset()
+	if err := (&Report{Verification: v}).WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !v.Matches() || !strings.Contains(buf.String(), "(except where 1 warning(s) of the plan leave a manifest team or user alone: unsupported_update;") {
+		t.Fatalf("unsupported_update: %+v\n%s", v, buf.String())
+	}
 	// Teams the manifest does not name, made twice meanwhile by someone
 	// else, leave nothing of the manifest alone.
 	scratch := plan.Warning{Code: plan.WarnDuplicateTeam, Team: "scratch", IDs: []string{"g5", "g6"}, Unmanaged: true}

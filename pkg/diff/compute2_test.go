@@ -677,3 +677,34 @@ func TestUnmanagedHolderOfAListedEmailSpared(t *testing.T) {
 		}
 	}
 }
+
+// TestUnmanagedTeamUnderItsEntityName: a live team whose name is the
+// entity name W&B gives a team the plan creates ("ml-research" for "ML
+// Research": a server that names teams so, after an earlier apply made
+// it) gets a warning that says to use that name, since the create would
+// be refused as taken; a live team of another name gets the usual hint.
+func TestUnmanagedTeamUnderItsEntityName(t *testing.T) {
+	want := state(users(), dt("ML Research", model.Additive), dt("Vision", model.Additive))
+	have := state(users(), lt("g1", "ml-research"), lt("g2", "vision-old"))
+	p := Compute(want, have, model.Policy{}, Options{Deployment: model.SaaS})
+	got := map[string]string{}
+	for _, w := range p.Warnings {
+		if w.Code == plan.WarnUnmanagedTeam {
+			got[w.IDs[0]] = w.Message
+		}
+	}
+	if m := got["g1"]; !strings.Contains(m, `it may be the manifest's team ML Research, made by an earlier apply under the name W&B gave it`) ||
+		!strings.Contains(m, "name the manifest's team ml-research to manage it") {
+		t.Errorf("ml-research: %s", m)
+	}
+	if m := got["g2"]; !strings.Contains(m, "list it to manage it") {
+		t.Errorf("vision-old: %s", m)
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"ML Research", "ml-research"}, {"  a__b--c  ", "a__b--c"}, {"Ünïcode team!", "n-code-team"}, {"***", ""},
+	} {
+		if got := entityName(tc.in); got != tc.want {
+			t.Errorf("entityName(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

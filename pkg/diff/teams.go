@@ -26,6 +26,7 @@ func (p *planner) planTeams() {
 	ts := &teamState{}
 	p.stays = make([]bool, len(p.have.Users))
 	claimed := make(map[int]string) // live team → the manifest team's name
+	var created map[string]string   // entity name (entityName) → a manifest team the plan creates
 	// Pinned teams first, so a name match never takes a pinned team.
 	for _, pinned := range []bool{true, false} {
 		for _, ti := range p.sortedWantTeams() {
@@ -40,6 +41,10 @@ func (p *planner) planTeams() {
 			}
 			if lt == none {
 				p.add(plan.Change{Action: plan.CreateTeam, Team: dt.Name})
+				if created == nil {
+					created = map[string]string{}
+				}
+				created[entityName(dt.Name)] = dt.Name
 			} else {
 				claimed[lt] = dt.Name
 			}
@@ -60,7 +65,7 @@ func (p *planner) planTeams() {
 	}
 	p.warnUnmanagedDuplicates(byKey)
 	p.warnCaseSiblings(byKey, claimed)
-	p.warnUnmanagedTeams(claimed)
+	p.warnUnmanagedTeams(claimed, created)
 }
 
 // warnUnmanagedTeams warns unmanaged_team for each live team whose name
@@ -71,7 +76,12 @@ func (p *planner) planTeams() {
 // should see that in the plan, not learn it from the UI. A live team the
 // manifest names but leaves alone (a duplicate, a pin elsewhere) has its
 // own warning, or the pin that chose its twin.
-func (p *planner) warnUnmanagedTeams(claimed map[int]string) {
+//
+// A live team whose name is the entity name of a team the plan creates
+// (created: "ml-research" for "ML Research") may be that team, made by an
+// earlier apply under the name W&B gave it: its warning says to use that
+// name, since the create would be refused as taken.
+func (p *planner) warnUnmanagedTeams(claimed map[int]string, created map[string]string) {
 	named := make(map[string]bool, len(p.want.Teams))
 	for i := range p.want.Teams {
 		named[model.Key(p.want.Teams[i].Name)] = true
@@ -113,6 +123,10 @@ func (p *planner) warnUnmanagedTeams(claimed map[int]string) {
 					break
 				}
 			}
+		}
+		if m, ok := created[t.Name]; ok {
+			listIt = fmt.Sprintf("it may be the manifest's team %s, made by an earlier apply under the name W&B gave it (W&B team names are lowercase entity names), and the create planned for %s would be refused as taken: name the manifest's team %s",
+				quoteSpaced(m), quoteSpaced(m), t.Name)
 		}
 		p.warn(plan.Warning{Code: plan.WarnUnmanagedTeam, Team: t.Name, IDs: []string{t.ID}, Count: len(t.Members), Unmanaged: true, Message: fmt.Sprintf(
 			"live team %s (id %s, %d member(s)) is not in the manifest: it is left alone and its members keep their access; %s to manage it, with members: [] to empty it (W&B cannot rename or delete a team)",
@@ -405,4 +419,25 @@ func (p *planner) liveTeamRole(m *model.Member, li int32, t teamRef) model.Role 
 		p.foldedRoles[li] = folded
 	}
 	return model.TeamRole(l.TeamRoles, t.name, folded).Norm()
+}
+
+// entityName is the name W&B would give a team named name, as its entity
+// names are written (lowercase letters, digits, hyphens and underscores;
+// "ML Research" → "ml-research"): each run of other characters becomes one
+// hyphen, and none is left at either end.
+func entityName(name string) string {
+	var b strings.Builder
+	hyphen := false
+	for _, r := range strings.ToLower(name) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-' {
+			if hyphen && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			hyphen = false
+			b.WriteRune(r)
+			continue
+		}
+		hyphen = true
+	}
+	return b.String()
 }
