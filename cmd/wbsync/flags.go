@@ -615,13 +615,26 @@ func looksLikeKey(s string) bool {
 // not) replaced by a note, for an error about what a run was given (a
 // flag, an argument, a path), printed before any server is contacted:
 // the one place the errors of the flags' checks are kept from showing one.
+// A SHA-256 digest written as wbsync writes its own ("sha256:" and 64
+// hexadecimal digits: a manifest digest, a fingerprint) is shown: a W&B
+// key is 40 digits.
 func hideKeyShapes(s string) string {
-	return keyOrQuoted.ReplaceAllStringFunc(s, func(w string) string {
-		if keyShaped(strings.Trim(w, `"`)) {
-			return notShownKey
+	var b strings.Builder
+	last := 0
+	for _, m := range keyOrQuoted.FindAllStringIndex(s, -1) {
+		w := s[m[0]:m[1]]
+		if !keyShaped(strings.Trim(w, `"`)) || len(w) == 64 && strings.HasSuffix(s[:m[0]], "sha256:") {
+			continue
 		}
-		return w
-	})
+		b.WriteString(s[last:m[0]])
+		b.WriteString(notShownKey)
+		last = m[1]
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // keyWords are the runs of s that look like an API key: 16 characters or

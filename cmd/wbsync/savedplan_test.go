@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -185,5 +186,28 @@ teams:
 	}
 	if n := writes(emu.requests(t)) - before; n != 0 {
 		t.Fatalf("the second apply wrote %d requests", n)
+	}
+}
+
+// TestDigestMismatchShowsTheDigests: a saved plan whose embedded manifest
+// was edited is refused with both digests shown: wbsync's own SHA-256
+// digests are no API key (a W&B key is 40 hexadecimal digits), which the
+// same message still hides.
+func TestDigestMismatchShowsTheDigests(t *testing.T) {
+	emu, planPath := savedExamplePlan(t)
+	data, err := os.ReadFile(planPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := writeFile(t, "edited.json", strings.ReplaceAll(string(data), "carol@example.com", "carla@example.com"))
+	r := wb(t, vars(emu.url), "apply", edited, "--auto-approve")
+	if r.code != exitError || !regexp.MustCompile(`manifest digest mismatch: the embedded manifest hashes to sha256:[0-9a-f]{64}, but the plan says sha256:[0-9a-f]{64}`).MatchString(r.stderr) {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	const key = "3f9a1c7e5b2d4a6f8e0c1b3d5f7a9c2e4b6d8f0a"
+	for _, s := range []string{"sha256:" + key, key, "sha256:" + key + key[:24] + "0"} {
+		if got := hideKeyShapes("x " + s + " y"); strings.Contains(got, key) {
+			t.Errorf("hideKeyShapes showed %q: %s", s, got)
+		}
 	}
 }
