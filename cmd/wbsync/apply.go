@@ -135,7 +135,13 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		out := &countingWriter{w: untilStopped{ctx, w}}
 		if err := renderPlan(out, a.p, "text", color); err != nil {
 			if errors.Is(err, errInterrupted) && out.n > 0 {
-				// The plan shown above is in part: said, as plan says it.
+				// The plan shown above is in part: said, as plan says it
+				// (and the rest of its cut line not printed after it).
+				if w == io.Writer(inv.stdout) {
+					inv.sinks.stdout.Drop()
+				} else {
+					inv.sinks.stderr.Drop()
+				}
 				return exitError, errors.New(interrupted + " while the plan was printed: the plan shown is cut; nothing was written")
 			}
 			return exitError, unprinted(err)
@@ -541,7 +547,11 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	if rep == nil {
 		return exitError, runErr
 	}
-	rep.PlanAgain = a.replan
+	if rep.Requests > 0 {
+		// A saved plan is stale once a write was sent: what remains is
+		// seen by planning it again. (Before any, it still holds.)
+		rep.PlanAgain = a.replan
+	}
 	var verifyErr error
 	switch {
 	case runErr == nil && !o.noVerify && rep.KeyRefused():
@@ -579,8 +589,8 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	// (After a failed verification the writes were made; what remains is
 	// unknown: as for changes that remain, exit 4, not 1 "nothing written".)
 	if err := cmp.Or(runErr, verifyErr); err != nil {
-		if runErr != nil && a.replan != "" {
-			err = fmt.Errorf("%w; %s", err, seeWhere(a.replan))
+		if runErr != nil && rep.PlanAgain != "" {
+			err = fmt.Errorf("%w; %s", err, seeWhere(rep.PlanAgain))
 		}
 		if fileErr != nil {
 			err = fmt.Errorf("%w; and --report was not written: %w", err, fileErr)
@@ -591,7 +601,7 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	case fileErr != nil:
 		return exitFailed, fmt.Errorf("the apply ran, but --report was not written: %w", fileErr)
 	case rep.Failed > 0 || rep.Unknown > 0 && !rep.UnknownSettled():
-		a.s.log.Warn(outcomeWarning(rep, a.replan), zap.Int("failed", rep.Failed), zap.Int("unknown", rep.Unknown))
+		a.s.log.Warn(outcomeWarning(rep, rep.PlanAgain), zap.Int("failed", rep.Failed), zap.Int("unknown", rep.Unknown))
 		return exitFailed, nil
 	case rep.Verification != nil && (rep.Verification.Remaining > 0 || len(rep.Verification.LeftAlone) > 0):
 		return exitFailed, nil
@@ -706,7 +716,7 @@ func (a *applyRun) verify(ctx context.Context, rep *apply.Report) error {
 			why, rep.Interrupted = interrupted, true // not errInterrupted's "nothing was written"
 		}
 		rep.Verification = apply.VerifyFailed(why)
-		return fmt.Errorf("the apply ran (%d write request(s)), but the verification read failed (%s): %s", rep.Requests, why, seeWhere(a.replan))
+		return fmt.Errorf("the apply ran (%d write request(s)), but the verification read failed (%s): %s", rep.Requests, why, seeWhere(rep.PlanAgain))
 	}
 	rep.Verification = apply.Verify(a.p, after, rep.Results, have.state)
 	return nil

@@ -115,7 +115,7 @@ func main() {
 		os.Exit(signalStatus(s))
 	})
 	stdout := io.Writer(os.Stdout)
-	if isTerminal(os.Stdout) && isTerminal(os.Stderr) {
+	if isTerminal(os.Stdout) {
 		s := &sharedScreen{w: os.Stdout}
 		screen.Store(s)
 		stdout = s
@@ -291,10 +291,15 @@ func signalStatus(s os.Signal) int {
 // its own, in place of a progress line shown (which is drawn again below it
 // while the run goes on).
 func notice(msg string) {
-	// Set before the notice, which the cancel follows: nothing more of a
-	// plan being printed comes after it on the screen.
+	// The run's last message waits for the notice (noticeSaid), and a plan
+	// being printed stops before it (signalled), which the cancel follows:
+	// nothing of the plan comes after the notice on the screen, and the
+	// run does not end before it is said.
+	said := make(chan struct{})
+	defer close(said)
+	noticeSaid.Store(&said)
 	signalled.Store(true)
-	screen.Load().apart(func() {
+	screen.Load().apart(func(ended bool) {
 		if f := signalNotice.Load(); f != nil {
 			(*f)(msg)
 			return
@@ -302,24 +307,35 @@ func notice(msg string) {
 		if activeProgress.Load().Notice(msg) {
 			return
 		}
+		if ended {
+			fmt.Fprintf(os.Stderr, "%s\n", msg) // the line was ended for it
+			return
+		}
 		fmt.Fprintf(os.Stderr, "\n%s\n", msg)
 	})
 }
 
-// screen is standard output when it and standard error are both
-// terminals (nil otherwise): see sharedScreen.
+// noticeSaid, once a signal's notice is being said, is closed when it has
+// been: the run's last message waits for it (at most noticeWait), so that
+// it follows the notice on the screen.
+var noticeSaid atomic.Pointer[chan struct{}]
+
+// screen is standard output when it is a terminal (nil otherwise): see
+// sharedScreen.
 var screen atomic.Pointer[sharedScreen]
 
-// sharedScreen is standard output on the terminal standard error shares.
-// Each write to it is whole with respect to what apart writes: a notice or
-// the last message never lands inside a write of the plan (a plan cut by a
-// signal is left mid-line, or inside a colour's escape sequence), and
-// starts on a line of its own, in the terminal's normal rendition.
+// sharedScreen is standard output on a terminal, which standard error
+// usually shares. Each write to it is whole with respect to what apart
+// writes: a notice or the last message never lands inside a write of the
+// plan (a plan cut by a signal is left mid-line, or inside a colour's
+// escape sequence), and starts on a line of its own, in the terminal's
+// normal rendition; with standard error elsewhere, the terminal's line is
+// ended all the same.
 type sharedScreen struct {
 	mu      sync.Mutex
 	w       io.Writer
 	midLine bool // the last byte written was not a line break
-	escaped bool // an escape sequence (colour) was written
+	colour  bool // the last escape sequence written is not the reset
 }
 
 func (s *sharedScreen) Write(p []byte) (int, error) {
@@ -328,31 +344,40 @@ func (s *sharedScreen) Write(p []byte) (int, error) {
 	n, err := s.w.Write(p)
 	if n > 0 {
 		s.midLine = p[n-1] != '\n'
-		s.escaped = s.escaped || bytes.IndexByte(p[:n], 0x1b) >= 0
+		if i := bytes.LastIndexByte(p[:n], 0x1b); i >= 0 {
+			// Colour left on, or an escape sequence left unfinished,
+			// unless the last sequence is the reset.
+			s.colour = !bytes.HasPrefix(p[i:n], []byte("\x1b[0m"))
+		}
 	}
 	return n, err
 }
 
 // apart runs say, which writes to standard error, once no write to
 // standard output is in progress, after ending a line standard output left
-// open (with a reset of the colour, which also ends an escape sequence
-// left unfinished: ESC starts a new one). A nil screen runs say alone.
-func (s *sharedScreen) apart(say func()) {
+// open, with a reset of the colour when one was left on or an escape
+// sequence unfinished (ESC starts a new one); ended tells say that a line
+// was so ended. A nil screen runs say alone.
+func (s *sharedScreen) apart(say func(ended bool)) {
 	if s == nil {
-		say()
+		say(false)
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	end := ""
+	if s.colour {
+		end = "\x1b[0m"
+		s.colour = false
+	}
 	if s.midLine {
-		end := "\n"
-		if s.escaped {
-			end = "\x1b[0m\n"
-		}
-		_, _ = io.WriteString(s.w, end)
+		end += "\n"
 		s.midLine = false
 	}
-	say()
+	if end != "" {
+		_, _ = io.WriteString(s.w, end)
+	}
+	say(strings.HasSuffix(end, "\n"))
 }
 
 // activeProgress is the run's progress display once it exists, for notice.
@@ -381,6 +406,8 @@ func run(ctx context.Context, args []string, e env) int {
 	defer activeProgress.Store(nil)
 	planSaved.Store(nil) // (one process runs many commands in tests)
 	planAgain.Store(nil)
+	signalled.Store(false)
+	noticeSaid.Store(nil)
 	red := sanitize.NewRedactor(envKey(e.getenv))
 	panicRedactor.Store(red)
 	out := sinks{stdout: red.Writer(e.stdout), stderr: red.Writer(e.stderr), stderrUnit: red.UnitWriter(e.stderr)}
@@ -462,7 +489,15 @@ func run(ctx context.Context, args []string, e env) int {
 		if e.endStatus != nil {
 			status = cmp.Or(e.endStatus(), code) // a second signal ends the process, whatever the command's code
 		}
-		screen.Load().apart(func() {
+		if said := noticeSaid.Load(); said != nil {
+			t := time.NewTimer(noticeWait)
+			select {
+			case <-*said:
+			case <-t.C:
+			}
+			t.Stop()
+		}
+		screen.Load().apart(func(bool) {
 			inv.say(zapcore.ErrorLevel, fmt.Sprintf("wbsync %s: %s", name, strings.Join(lines, "\n")), zap.Int("exit_code", status))
 		})
 	}

@@ -77,6 +77,9 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 	if errors.Is(printErr, errInterrupted) && out.n > 0 {
 		// Not errInterrupted's "nothing was written": stdout holds part
 		// of the plan (a pipeline reading it must not take it whole).
+		// What the redactor holds back of the cut line is not printed
+		// after the signal's notice.
+		inv.sinks.stdout.Drop()
 		return exitError, errors.New(interrupted + " while the plan was printed: standard output holds part of it, cut; no plan file or metrics were saved")
 	}
 	if printErr != nil && !errors.Is(printErr, syscall.EPIPE) {

@@ -16,21 +16,26 @@ import (
 // rendition, after a plan cut inside a colour's escape sequence or
 // mid-line; and never inside a write to standard output in progress.
 func TestSharedScreenApart(t *testing.T) {
-	for _, tc := range []struct{ printed, want string }{
-		{"  \x1b[32m+\x1b[0", "  \x1b[32m+\x1b[0\x1b[0m\nnotice\n"}, // inside an escape: ESC starts a new one
-		{"  \x1b[32m+\x1b[0m ad", "  \x1b[32m+\x1b[0m ad\x1b[0m\nnotice\n"},
-		{"plain text, cut", "plain text, cut\nnotice\n"}, // no colour written: no reset
-		{"a whole line\n", "a whole line\nnotice\n"},
-		{"", "notice\n"},
+	for _, tc := range []struct {
+		printed, want string
+		ended         bool
+	}{
+		{"  \x1b[32m+\x1b[0", "  \x1b[32m+\x1b[0\x1b[0m\nnotice\n", true},  // inside an escape: ESC starts a new one
+		{"  \x1b[32m+\x1b[0m ad", "  \x1b[32m+\x1b[0m ad\nnotice\n", true}, // colour reset already
+		{"\x1b[32mgreen, cut", "\x1b[32mgreen, cut\x1b[0m\nnotice\n", true},
+		{"plain text, cut", "plain text, cut\nnotice\n", true},
+		{"a whole line\n", "a whole line\nnotice\n", false},
+		{"", "notice\n", false},
 	} {
 		var screenBytes bytes.Buffer
 		s := &sharedScreen{w: &screenBytes}
 		if _, err := s.Write([]byte(tc.printed)); err != nil {
 			t.Fatal(err)
 		}
-		s.apart(func() { screenBytes.WriteString("notice\n") })
-		if got := screenBytes.String(); got != tc.want {
-			t.Errorf("after %q: %q, want %q", tc.printed, got, tc.want)
+		var ended bool
+		s.apart(func(e bool) { ended = e; screenBytes.WriteString("notice\n") })
+		if got := screenBytes.String(); got != tc.want || ended != tc.ended {
+			t.Errorf("after %q: %q (ended %v), want %q (%v)", tc.printed, got, ended, tc.want, tc.ended)
 		}
 	}
 
@@ -59,13 +64,13 @@ func TestSharedScreenApart(t *testing.T) {
 	close(gate)
 	wg.Wait()
 	s.w = &screenBytes
-	s.apart(func() { screenBytes.WriteString("notice\n") })
+	s.apart(func(bool) { screenBytes.WriteString("notice\n") })
 	if got := screenBytes.String(); got != "first half|second half\nnotice\n" {
 		t.Errorf("screen: %q", got)
 	}
 	var nilScreen *sharedScreen
 	said := false
-	nilScreen.apart(func() { said = true })
+	nilScreen.apart(func(bool) { said = true })
 	if !said {
 		t.Error("a nil screen did not say")
 	}

@@ -64,7 +64,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if e := s.authenticate(r); e != nil {
 		if e.status == http.StatusUnauthorized {
 			// The scheme the emulator takes: Basic alone under BasicOnly.
-			w.Header().Set("WWW-Authenticate", cond(s.opts.BasicOnly, `Basic realm="scim"`, `Bearer realm="scim"`))
+			challenge := `Bearer realm="scim"`
+			if s.opts.BasicOnly {
+				challenge = `Basic realm="scim"`
+			}
+			w.Header().Set("WWW-Authenticate", challenge)
 		}
 		s.refuse(w, r, e)
 		return
@@ -101,14 +105,6 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, e *apiError) {
 	s.log.Debug("scim error", zap.String("method", r.Method), zap.String("path", r.URL.Path),
 		zap.Int("status", e.status), zap.String("detail", e.detail))
 	writeError(w, e)
-}
-
-// cond is a if c, else b.
-func cond[T any](c bool, a, b T) T {
-	if c {
-		return a
-	}
-	return b
 }
 
 // authenticate checks the Authorization header: Bearer KEY or Basic

@@ -197,16 +197,17 @@ func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {
 func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, fault string) {
 	wait := strconv.Itoa(s.opts.retryAfterSeconds())
 	var e *apiError
+	tooMany := errf(http.StatusTooManyRequests, "", "rate limit exceeded (injected fault)")
 	switch fault {
-	case Fault429, Fault429Reset, Fault429Bare:
-		switch fault {
-		case Fault429:
-			w.Header().Set("Retry-After", wait)
-		case Fault429Reset:
-			w.Header().Set("RateLimit-Remaining", "0")
-			w.Header().Set("RateLimit-Reset", wait)
-		}
-		e = errf(http.StatusTooManyRequests, "", "rate limit exceeded (injected fault)")
+	case Fault429:
+		w.Header().Set("Retry-After", wait)
+		e = tooMany
+	case Fault429Reset:
+		w.Header().Set("RateLimit-Remaining", "0")
+		w.Header().Set("RateLimit-Reset", wait)
+		e = tooMany
+	case Fault429Bare:
+		e = tooMany
 	case Fault500:
 		e = errf(http.StatusInternalServerError, "", "internal server error (injected fault)")
 	case Fault502:

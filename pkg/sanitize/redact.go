@@ -631,6 +631,15 @@ func (w *Writer) Close() error {
 	return err
 }
 
+// Drop discards what is held back, unwritten: the end of a print cut
+// short (a plan a signal stopped), which a later Flush would write after
+// what was said about the cut.
+func (w *Writer) Drop() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = w.buf[:0]
+}
+
 // Flush writes what is held back.
 func (w *Writer) Flush() error {
 	w.mu.Lock()

@@ -171,6 +171,27 @@ func TestWriterHoldsBackUntilFlush(t *testing.T) {
 	}
 }
 
+// TestWriterDrop: Drop discards what is held back (the end of a print a
+// signal cut short): a later Flush writes nothing of it, and later writes
+// go through as before.
+func TestWriterDrop(t *testing.T) {
+	r := NewRedactor(testKey)
+	var sink bytes.Buffer
+	w := r.Writer(&sink)
+	w.Write([]byte("line one\nline two, cut " + testKey[:5]))
+	before := sink.String()
+	w.Drop()
+	w.Flush()
+	if got := sink.String(); got != before || strings.Contains(got, "cut") && strings.Contains(got, testKey[:5]) {
+		t.Fatalf("after Drop and Flush: %q (before %q)", got, before)
+	}
+	w.Write([]byte("after\n"))
+	w.Flush()
+	if got := sink.String(); !strings.HasSuffix(got, "after\n") {
+		t.Fatalf("a write after Drop: %q", got)
+	}
+}
+
 // TestWriterClose: Close writes what is held back (redacted), then drops
 // every later write without an error (work a command left running prints
 // nothing after its last line, and a logger sees no failure to report).

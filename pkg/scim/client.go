@@ -144,9 +144,12 @@ type Client struct {
 	// back after a 429 whose Retry-After asked to wait: the server limits
 	// the client, not one request, so the other workers wait too.
 	pausedUntil atomic.Int64
-	epoch       time.Time
-	sem         chan struct{} // requests in flight
-	bodies      chan struct{} // bodies being read and decoded
+	// windowLogged: a wait for the server's rate-limit window was logged
+	// at info (heed); later ones go to debug
+	windowLogged atomic.Bool
+	epoch        time.Time
+	sem          chan struct{} // requests in flight
+	bodies       chan struct{} // bodies being read and decoded
 	// lookUps holds the look-ups whose answer takes more than one page
 	// (caps.LookUps at once; see lookUp).
 	lookUps chan struct{}
@@ -468,13 +471,18 @@ func authHeader(auth, key string) (string, error) {
 }
 
 // pause holds every request back for d from now (a 429's Retry-After),
-// unless a longer pause is already set.
-func (c *Client) pause(d time.Duration) {
-	until := int64(time.Since(c.epoch) + d)
+// unless a longer pause is already set; it reports whether it started a
+// pause where none was on.
+func (c *Client) pause(d time.Duration) bool {
+	now := time.Since(c.epoch)
+	until := int64(now + d)
 	for {
 		cur := c.pausedUntil.Load()
-		if cur >= until || c.pausedUntil.CompareAndSwap(cur, until) {
-			return
+		if cur >= until {
+			return false
+		}
+		if c.pausedUntil.CompareAndSwap(cur, until) {
+			return cur <= int64(now)
 		}
 	}
 }
@@ -486,16 +494,21 @@ func (c *Client) pause(d time.Duration) {
 // beyond the retry budget is not waited for here: the next request meets
 // the server's 429, which the retry rules judge (a request refused with a
 // wait beyond the budget gives up and says so).
+//
+// The first such wait of a run is logged at info, later ones at debug (a
+// server that spends its window every few requests would fill the log).
 func (c *Client) heed(cl call, h http.Header) {
 	d, ok := windowSpent(h)
-	if !ok || d > c.maxElapsed {
+	if !ok || d > c.maxElapsed || !c.pause(d) {
 		return
 	}
-	if c.paused() <= 0 {
-		c.log.Info("SCIM server's rate-limit window is spent (RateLimit-Remaining: 0): every request waits for it to reset",
-			zap.String("method", cl.method), zap.String("path", c.pathOf(cl)), zap.Duration("wait", d))
+	log := c.log.Debug
+	msg := "SCIM server's rate-limit window is spent (RateLimit-Remaining: 0): requests wait for it to reset"
+	if c.windowLogged.CompareAndSwap(false, true) {
+		log = c.log.Info
+		msg += " (later windows are logged at debug)"
 	}
-	c.pause(d)
+	log(msg, zap.String("method", cl.method), zap.String("path", c.pathOf(cl)), zap.Duration("wait", d))
 }
 
 // paused is how long requests are still held back by pause.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,9 @@ import (
 
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // failN answers the first n requests matching method with fail, then lets
@@ -1079,5 +1083,36 @@ func TestWindowSpent(t *testing.T) {
 		if d, ok := windowSpent(h); d != tc.want || ok != tc.ok {
 			t.Errorf("Remaining %q, Reset %q: %v, %v; want %v, %v", tc.left, tc.reset, d, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// TestWindowSpentLoggedOnceAtInfo: the first wait for the server's window
+// is logged at info, later ones at debug (a server that spends its window
+// every few requests would fill the log); answers that come while a wait
+// is on log nothing more.
+func TestWindowSpentLoggedOnceAtInfo(t *testing.T) {
+	f, srv := newFake(t)
+	core, logs := observer.New(zapcore.DebugLevel)
+	c := testClient(t, srv.URL, func(c *Config) { c.Logger = zap.New(core) })
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method == http.MethodPatch {
+			w.Header().Set("RateLimit-Remaining", "0")
+			w.Header().Set("RateLimit-Reset", "1")
+		}
+		return false
+	}
+	for _, id := range []string{"u1", "u2"} {
+		if err := c.SetOrgRole(context.Background(), id, "admin"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var levels []zapcore.Level
+	for _, e := range logs.All() {
+		if strings.Contains(e.Message, "rate-limit window is spent") {
+			levels = append(levels, e.Level)
+		}
+	}
+	if !slices.Equal(levels, []zapcore.Level{zapcore.InfoLevel, zapcore.DebugLevel}) {
+		t.Fatalf("the waits were logged at %v, want info then debug", levels)
 	}
 }
