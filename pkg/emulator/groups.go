@@ -40,7 +40,7 @@ func (s *Server) groupReply(status int, t *team) reply {
 }
 
 func (s *Server) listGroups(req *request) (reply, *apiError) {
-	q := req.r.URL.Query()
+	q := req.query
 	teams := s.st.teams
 	if f := q.Get("filter"); f != "" {
 		attr, v, err := parseEq(f)

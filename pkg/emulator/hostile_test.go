@@ -277,3 +277,30 @@ func TestManyMembersByEmail(t *testing.T) {
 		t.Fatalf("%d members, want the 30 users named", got)
 	}
 }
+
+// TestUnreadableQueryRefused: a query the emulator cannot read whole (a
+// raw ';', a bad escape) or an empty filter is a SCIM 400, not read as
+// no filter, which would answer a look-up with every user.
+func TestUnreadableQueryRefused(t *testing.T) {
+	e := start(t, Options{}, `{"users":[{"userName":"a@x.io"},{"userName":"b@x.io"}]}`)
+	for _, q := range []string{`filter=userName%20eq%20%22a@x.io%22;x`, `filter=%zz`, `filter=`, `filter=%20`, `filter=userName%20eq%20%22a@x.io%22&filter=userName%20eq%20%22b@x.io%22`} {
+		for _, path := range []string{"/Users", "/Groups"} {
+			if r := e.do("GET", path+"?"+q, nil); r.status != http.StatusBadRequest || r.str("scimType") != "invalidFilter" {
+				t.Errorf("GET %s?%s: %d %s, want 400 invalidFilter", path, q, r.status, r.raw)
+			}
+		}
+	}
+	if r := e.do("GET", `/Users?filter=userName%20eq%20%22a@x.io%22`, nil); r.status != 200 || r.body["totalResults"] != float64(1) {
+		t.Errorf("a filter read whole: %d %s", r.status, r.raw)
+	}
+}
+
+// TestKeysMustDiffer: one key given as two of --api-key, --team-scoped-key
+// and --non-admin-key is refused: every request would be refused 403.
+func TestKeysMustDiffer(t *testing.T) {
+	for _, o := range []Options{{APIKey: "k1", TeamScopedKey: "k1"}, {APIKey: "k1", NonAdminKey: "k1"}, {TeamScopedKey: "k2", NonAdminKey: "k2"}} {
+		if _, err := New(o, nil, nil); err == nil || !strings.Contains(err.Error(), "must differ") {
+			t.Errorf("%+v: %v", o, err)
+		}
+	}
+}

@@ -282,6 +282,11 @@ func (o Options) normalise() (Options, error) {
 	if _, err := parseFaults(strings.Join(o.Faults, ",")); err != nil {
 		return o, err
 	}
+	for _, k := range [][2]string{{o.APIKey, o.TeamScopedKey}, {o.APIKey, o.NonAdminKey}, {o.TeamScopedKey, o.NonAdminKey}} {
+		if k[0] != "" && k[0] == k[1] {
+			return o, fmt.Errorf("--api-key, --team-scoped-key and --non-admin-key must differ: one key given twice is refused (403) on every request")
+		}
+	}
 	if o.FaultRate > 0 && len(o.Faults) == 0 {
 		o.Faults = []string{Fault429, Fault500, Fault503, FaultReset}
 	}

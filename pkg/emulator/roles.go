@@ -17,7 +17,7 @@ func (s *Server) routeRoles(method string, item bool) handler {
 
 func (s *Server) listRoles(req *request) (reply, *apiError) {
 	roles := s.st.roles
-	return s.listReply(req.r.URL.Query(), len(roles), func(i int) any { return renderRole(roles[i]) })
+	return s.listReply(req.query, len(roles), func(i int) any { return renderRole(roles[i]) })
 }
 
 func (s *Server) getRole(req *request) (reply, *apiError) {

@@ -44,7 +44,8 @@ type request struct {
 	kind   string // Users, Groups or Roles
 	id     string // unescaped resource id, "" for the collection
 	body   []byte
-	ifWant string // If-Match
+	ifWant string     // If-Match
+	query  url.Values // the query, parsed strictly (route)
 }
 
 // reply is a handler's answer.
@@ -185,7 +186,17 @@ func (s *Server) route(r *http.Request) (*request, *apiError) {
 	if base == "" || len(segs) > 2 {
 		return nil, errf(http.StatusNotFound, "", "no such endpoint %s", r.URL.Path)
 	}
-	req := &request{r: r, base: base, kind: segs[0], ifWant: r.Header.Get("If-Match")}
+	// Strictly: a query net/http would read in part (a raw ';', a bad
+	// escape) is refused, not read as no filter, which would answer a
+	// look-up with every resource.
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, errf(http.StatusBadRequest, "invalidFilter", "malformed query: %v", err)
+	}
+	if f, ok := q["filter"]; ok && (len(f) != 1 || strings.TrimSpace(f[0]) == "") {
+		return nil, errf(http.StatusBadRequest, "invalidFilter", "filter: want one non-empty filter")
+	}
+	req := &request{r: r, base: base, kind: segs[0], ifWant: r.Header.Get("If-Match"), query: q}
 	if len(segs) == 2 {
 		id, err := url.PathUnescape(segs[1])
 		if err != nil || id == "" {

@@ -36,7 +36,7 @@ func (s *Server) userReply(status int, u *user, v userView) reply {
 }
 
 func (s *Server) listUsers(req *request) (reply, *apiError) {
-	q := req.r.URL.Query()
+	q := req.query
 	users := s.st.users
 	if f := q.Get("filter"); f != "" {
 		attr, v, err := parseEq(f)
