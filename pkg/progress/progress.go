@@ -37,6 +37,12 @@ const (
 	// minRateElapsed is the least time a rate (and ETA) is measured over:
 	// a count that came at once, divided by microseconds, is no rate.
 	minRateElapsed = 250 * time.Millisecond
+	// rateWindow is how far back the rate (and so the ETA) looks once a
+	// task has run that long: a pause (a 429's wait, a stop with Ctrl-Z)
+	// weighs on it for that long, not for the rest of the task. Samples of
+	// the count are kept sampleEvery apart.
+	rateWindow  = 10 * time.Second
+	sampleEvery = time.Second
 )
 
 // eraseLine returns the cursor to the start of the line and clears it.
@@ -202,6 +208,42 @@ type Bar struct {
 	next     int       // off a terminal: the count the next line is due at
 	lastLine time.Time // off a terminal: when the last line was written
 	finished bool
+	// samples of the count, sampleEvery apart, of which the newest one at
+	// least rateWindow old is where the rate is measured from (at most
+	// one is older: see sample)
+	samples []sample
+}
+
+// sample is a bar's count at a time.
+type sample struct {
+	t time.Time
+	n int
+}
+
+// sample records the count at now, at most every sampleEvery, and drops
+// the samples the rate no longer needs. Callers hold p.mu.
+func (b *Bar) sample(now time.Time) {
+	if n := len(b.samples); n > 0 && now.Sub(b.samples[n-1].t) < sampleEvery || n == 0 && now.Sub(b.start) < sampleEvery {
+		return
+	}
+	b.samples = append(b.samples, sample{now, b.count})
+	for len(b.samples) >= 2 && now.Sub(b.samples[1].t) >= rateWindow {
+		b.samples = b.samples[1:]
+	}
+}
+
+// rateBase is where the rate is measured from at now: the newest sample
+// at least rateWindow old, or the start (and the steps done before it).
+// Callers hold p.mu.
+func (b *Bar) rateBase(now time.Time) (time.Time, int) {
+	from, base := b.start, b.initial
+	for _, s := range b.samples {
+		if now.Sub(s.t) < rateWindow {
+			break
+		}
+		from, base = s.t, s.n
+	}
+	return from, base
 }
 
 // Start begins a task of total steps (0 when not known: its line counts
@@ -271,6 +313,7 @@ func (b *Bar) update(f func(p *Progress)) {
 func (b *Bar) add(p *Progress, n int) {
 	b.count += n
 	now := p.now()
+	b.sample(now)
 	if p.terminal {
 		if since := now.Sub(p.lastDraw); p.shown == nil || since >= redrawEvery {
 			p.draw(b, now)
@@ -435,11 +478,12 @@ func (p *Progress) endMidLine() {
 // Callers hold p.mu.
 func (b *Bar) snapshot(now time.Time) string {
 	s := b.label + fieldGap + b.counts()
-	elapsed := now.Sub(b.start)
+	from, base := b.rateBase(now)
+	elapsed := now.Sub(from)
 	if b.count <= b.initial || elapsed < minRateElapsed {
 		return s
 	}
-	rate := float64(b.count-b.initial) / elapsed.Seconds()
+	rate := float64(b.count-base) / elapsed.Seconds()
 	s += fieldGap + formatRate(rate)
 	if left := b.total - b.count - b.skipped; left > 0 {
 		eta := time.Duration(float64(left) / rate * float64(time.Second))

@@ -129,7 +129,7 @@ func TestTerminalOneLineThrottled(t *testing.T) {
 		"\r\x1b[Kadd_member  0/10,000" +
 		"\r\x1b[Kadd_member  1,234/10,000  41/s  ETA 3m33s" +
 		"\r\x1b[Kadd_member  1,236/10,000  41/s  ETA 3m33s" +
-		"\r\x1b[Kadd_member  10,000/10,000  111/s" +
+		"\r\x1b[Kadd_member  10,000/10,000  146/s" + // over the last minute: the first 30s had no step
 		"\r\x1b[Kadd_member  10,000/10,000  done in 1m30s: 10,000 ok, 0 failed, 0 skipped\n"
 	expectOutput(t, buf, want)
 }
@@ -528,4 +528,31 @@ func TestTerminalInTheBackground(t *testing.T) {
 		"\r\x1b[Kcreate_user  3/4  1.0/s  ETA 1s" +
 		"create_user  4/4  done in 4s: 4 ok\n"
 	expectOutput(t, buf, want)
+}
+
+// TestRateRecoversAfterAPause: the rate (and so the ETA) is measured over
+// about the last rateWindow once a task has run that long: after a pause
+// (a 429's wait, a stop with Ctrl-Z), it is the pace the task goes at
+// again, not an average that keeps the pause for the rest of the task.
+func TestRateRecoversAfterAPause(t *testing.T) {
+	buf, clk, p := setup(false)
+	bar := p.Start("create_user", 2000)
+	for range 20 { // 20 s at 20/s
+		clk.advance(time.Second)
+		bar.Add(20)
+	}
+	clk.advance(30 * time.Second) // a pause
+	for range 20 {                // 20 s at 20/s again
+		clk.advance(time.Second)
+		bar.Add(20)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	last := lines[len(lines)-1]
+	// Over the whole task: 800 steps in 70 s, 11/s and an ETA of 1m45s.
+	if !strings.Contains(last, "create_user  800/2,000  20/s  ETA 1m0s") {
+		t.Fatalf("last line %q, want the pace since the pause (20/s)\n%s", last, buf.String())
+	}
+	if n := len(bar.samples); n > int(rateWindow/sampleEvery)+2 {
+		t.Fatalf("%d samples kept", n)
+	}
 }
