@@ -443,7 +443,7 @@ func TestManifestOnStandardInput(t *testing.T) {
 		t.Errorf("-f - beside a large file named -: exit %d\n%s", code, out)
 	}
 	out, code = run("version: 1\n\x00", "validate", "-f", "-", "-o", "json")
-	if code != exitError || !strings.Contains(out, `"file": "\u003cstdin\u003e",
+	if code != exitError || !strings.Contains(out, `"file": "<stdin>",
       "line": 2,
       "column": 1,`) || strings.Contains(out, `"file": "-"`) {
 		t.Errorf("a NUL on standard input, -o json: exit %d\n%s", code, out)

@@ -82,6 +82,7 @@ func runValidate(ctx context.Context, inv *invocation, f *flags, _ any, pos []st
 	}
 	enc := json.NewEncoder(sanitize.JSONWriter(inv.stdout))
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // "R&D", not "R\u0026D": as the plan JSON writes names
 	if err := enc.Encode(res); err != nil {
 		return exitError, err
 	}

@@ -790,6 +790,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // "R&D", not "R\u0026D": as the plan JSON writes names
 	if err := enc.Encode(out); err != nil {
 		return fmt.Errorf("write apply report: %w", err)
 	}

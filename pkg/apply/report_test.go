@@ -708,3 +708,19 @@ func jsonOf(t *testing.T, rep *Report) string {
 	}
 	return b.String()
 }
+
+// TestReportJSONWritesNamesAsTheyAre: the JSON report writes "<", ">" and
+// "&" in names as they are, as the plan JSON does ("R&D", not
+// "R\u0026D"), so that a search of one file finds what the other holds.
+func TestReportJSONWritesNamesAsTheyAre(t *testing.T) {
+	p := plan.Plan{Changes: []plan.Change{{Action: plan.CreateTeam, Team: "R&D <core>"}}}
+	r := NewReport(p, time.Now())
+	r.Results = []Result{{Action: plan.CreateTeam, Team: "R&D <core>", Status: StatusOK}}
+	var buf bytes.Buffer
+	if err := r.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"R&D <core>"`) {
+		t.Fatalf("report:\n%s", buf.String())
+	}
+}

@@ -272,7 +272,7 @@ func Staleness(saved, now Plan) []string {
 	if len(known) > 0 {
 		which = "so, apart from the lines below, it cannot say which"
 	}
-	lines = append(lines, fmt.Sprintf("~ the same changes, but the organization read differs from the one the plan was made from (observed_fingerprint %s, now %s): something the plan does not change did, such as a user's name or role or a member the manifest does not manage (a plan file holds no copy of the organization, %s)",
+	lines = append(lines, fmt.Sprintf("~ the same changes, but the organization read differs from the one the plan was made from (observed_fingerprint %s, now %s): something the plan does not change did, such as a user's name or role or a member the manifest does not manage (a plan holds no copy of the organization read, %s)",
 		saved.ObservedFingerprint, now.ObservedFingerprint, which))
 	return append(lines, known...)
 }

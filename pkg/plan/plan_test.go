@@ -140,7 +140,7 @@ func TestStaleness(t *testing.T) {
 	later[len(later)-1].Message = "j@x.com was created 3h ago"
 	now.Warnings = later
 	now.Seats = saved.Seats
-	if got := strings.Join(Staleness(saved, now), "\n"); strings.Contains(got, "warned") || !strings.HasSuffix(got, "(a plan file holds no copy of the organization, so it cannot say which)") {
+	if got := strings.Join(Staleness(saved, now), "\n"); strings.Contains(got, "warned") || !strings.HasSuffix(got, "(a plan holds no copy of the organization read, so it cannot say which)") {
 		t.Errorf("the same warning with another age is named as a difference, or the fingerprint line claims lines below:\n%s", got)
 	}
 	// Changed changes are named as ChangesDiff names them, whatever the
