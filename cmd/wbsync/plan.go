@@ -218,7 +218,17 @@ func writeOutput(ctx context.Context, path string, data []byte, inv *invocation)
 // whole output in memory.
 func streamOutput(ctx context.Context, path string, inv *invocation, write func(io.Writer) error) error {
 	if path == "" {
-		return write(untilStopped{ctx, inv.stdout})
+		out := &countingWriter{w: untilStopped{ctx, inv.stdout}}
+		err := write(out)
+		if errors.Is(err, errInterrupted) && out.n > 0 {
+			// Not "nothing was written": stdout holds part of it (a
+			// manifest cut short that a redirect would keep), and what the
+			// redactor holds back of the cut line is not printed after the
+			// signal's notice.
+			inv.sinks.stdout.Drop()
+			return errors.New(interrupted + " while it was printed: standard output holds part of it, cut")
+		}
+		return err
 	}
 	return writeAtomic(ctx, path, 0o644, func(w io.Writer) error {
 		rw := inv.redactor().Writer(w)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -118,6 +119,34 @@ func TestReadLineSaysWhetherTheLineEnded(t *testing.T) {
 		got, ended := readLine(strings.NewReader(tc.in))
 		if got != tc.want || ended != tc.ended {
 			t.Errorf("readLine(%q) = %q, %v; want %q, %v", tc.in, got, ended, tc.want, tc.ended)
+		}
+	}
+}
+
+// TestExportSignalWhilePrinting: an export to stdout stopped by a signal
+// while it prints says that stdout holds part of it (a redirect keeps a
+// manifest cut short), not that nothing was written.
+func TestExportSignalWhilePrinting(t *testing.T) {
+	var users strings.Builder
+	users.WriteString(`{"users": [`)
+	for i := range 3000 {
+		if i > 0 {
+			users.WriteString(",")
+		}
+		fmt.Fprintf(&users, `{"userName": "u%04d@example.com", "displayName": "User %d", "active": true}`, i, i)
+	}
+	users.WriteString(`], "teams": []}`)
+	emu := startEmu(t, emulator.Options{}, writeFile(t, "state.json", users.String()))
+	for _, format := range []string{"yaml", "csv"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		stdout := &cancelOn{line: "", cancel: cancel} // the first write brings the signal
+		var errb strings.Builder
+		code := run(ctx, []string{"export", "-o", format}, env{stdin: strings.NewReader(""), stdout: stdout, stderr: &errb,
+			getenv: func(k string) string { return vars(emu.url)[k] }})
+		cancel()
+		want := "interrupted by a signal while it was printed: standard output holds part of it, cut"
+		if code != exitError || !strings.Contains(errb.String(), want) {
+			t.Errorf("%s: exit %d, stderr:\n%s\nwant exit 1 and %q", format, code, errb.String(), want)
 		}
 	}
 }

@@ -485,7 +485,8 @@ func (b *Bar) snapshot(now time.Time) string {
 	}
 	rate := float64(b.count-base) / elapsed.Seconds()
 	s += fieldGap + formatRate(rate)
-	if left := b.total - b.count - b.skipped; left > 0 {
+	if left := b.total - b.count - b.skipped; left > 0 && rate > 0 { // none while no step came in the window
+
 		eta := time.Duration(float64(left) / rate * float64(time.Second))
 		s += fieldGap + "ETA " + eta.Round(time.Second).String()
 	}

@@ -556,3 +556,21 @@ func TestRateRecoversAfterAPause(t *testing.T) {
 		t.Fatalf("%d samples kept", n)
 	}
 }
+
+// TestStalledWindowShowsNoETA: when no step came in the last rateWindow
+// (a long Retry-After) and the line is drawn again (a log line above it),
+// the rate is 0.0/s and no time left is shown, never a nonsense one.
+func TestStalledWindowShowsNoETA(t *testing.T) {
+	buf, clk, p := setup(true)
+	bar := p.Start("add_member", 1000)
+	for range 20 {
+		clk.advance(time.Second)
+		bar.Add(10)
+	}
+	clk.advance(15 * time.Second)
+	fmt.Fprintf(p.Writer(), "INFO retrying\n")
+	lines := strings.Split(buf.String(), "\r\x1b[K")
+	if last := lines[len(lines)-1]; last != "add_member  200/1,000  0.0/s" {
+		t.Fatalf("last line %q", last)
+	}
+}
