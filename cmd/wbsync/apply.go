@@ -135,13 +135,7 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		out := &countingWriter{w: untilStopped{ctx, w}}
 		if err := renderPlan(out, a.p, "text", color); err != nil {
 			if errors.Is(err, errInterrupted) && out.n > 0 {
-				// The plan shown above is in part: said, as plan says it
-				// (and the rest of its cut line not printed after it).
-				if w == io.Writer(inv.stdout) {
-					inv.sinks.stdout.Drop()
-				} else {
-					inv.sinks.stderr.Drop()
-				}
+				// The plan shown above is in part: said, as plan says it.
 				return exitError, errors.New(interrupted + " while the plan was printed: the plan shown is cut; nothing was written")
 			}
 			return exitError, unprinted(err)

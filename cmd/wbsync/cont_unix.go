@@ -9,8 +9,9 @@ import (
 )
 
 // onContinue calls f each time the process is continued after a stop
-// (SIGCONT: Ctrl-Z, then fg or bg), until the returned function is
-// called.
+// (SIGCONT: Ctrl-Z, then fg) in the foreground of its terminal, until the
+// returned function is called: continued in the background (bg), it would
+// write over the shell's prompt, and what is typed there would answer it.
 func onContinue(f func()) (stop func()) {
 	c := make(chan os.Signal, 1)
 	signal.Notify(c, syscall.SIGCONT)
@@ -21,7 +22,9 @@ func onContinue(f func()) (stop func()) {
 		for {
 			select {
 			case <-c:
-				f()
+				if foreground(os.Stdin.Fd()) {
+					f()
+				}
 			case <-done:
 				return
 			}

@@ -51,6 +51,11 @@ type untilStopped struct {
 
 func (u untilStopped) Write(p []byte) (int, error) {
 	if u.ctx.Err() != nil || signalled.Load() {
+		// What the redactor holds back of the cut line is dropped: a
+		// later flush would print it after the signal's notice.
+		if d, ok := u.w.(interface{ Drop() }); ok {
+			d.Drop()
+		}
 		return 0, errInterrupted
 	}
 	return u.w.Write(p)

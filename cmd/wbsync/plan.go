@@ -77,9 +77,6 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 	if errors.Is(printErr, errInterrupted) && out.n > 0 {
 		// Not errInterrupted's "nothing was written": stdout holds part
 		// of the plan (a pipeline reading it must not take it whole).
-		// What the redactor holds back of the cut line is not printed
-		// after the signal's notice.
-		inv.sinks.stdout.Drop()
 		return exitError, errors.New(interrupted + " while the plan was printed: standard output holds part of it, cut; no plan file or metrics were saved")
 	}
 	if printErr != nil && !errors.Is(printErr, syscall.EPIPE) {
@@ -222,10 +219,7 @@ func streamOutput(ctx context.Context, path string, inv *invocation, write func(
 		err := write(out)
 		if errors.Is(err, errInterrupted) && out.n > 0 {
 			// Not "nothing was written": stdout holds part of it (a
-			// manifest cut short that a redirect would keep), and what the
-			// redactor holds back of the cut line is not printed after the
-			// signal's notice.
-			inv.sinks.stdout.Drop()
+			// manifest cut short that a redirect would keep).
 			return errors.New(interrupted + " while it was printed: standard output holds part of it, cut")
 		}
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/emulator"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // TestSharedScreenApart: what apart writes (a signal's notice, the last
@@ -148,5 +150,29 @@ func TestExportSignalWhilePrinting(t *testing.T) {
 		if code != exitError || !strings.Contains(errb.String(), want) {
 			t.Errorf("%s: exit %d, stderr:\n%s\nwant exit 1 and %q", format, code, errb.String(), want)
 		}
+	}
+}
+
+// TestUntilStoppedDropsTheHeldBack: a print a signal stops leaves nothing
+// the redactor held back of its cut line to be flushed after the notice,
+// for every print that goes through untilStopped (plan, apply, export).
+func TestUntilStoppedDropsTheHeldBack(t *testing.T) {
+	const key = "3f9a1c7e5b2d4a6f8e0c1b3d5f7a9c2e4b6d8f0a"
+	var sink bytes.Buffer
+	w := sanitize.NewRedactor(key).Writer(&sink)
+	ctx, cancel := context.WithCancel(context.Background())
+	u := untilStopped{ctx, w}
+	if _, err := u.Write([]byte("line\ncut here 3f9a")); err != nil { // "3f9a" may start the key: held
+		t.Fatal(err)
+	}
+	cancel()
+	if _, err := u.Write([]byte("1c7e more\n")); !errors.Is(err, errInterrupted) {
+		t.Fatalf("after the signal: %v", err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := sink.String(); strings.Contains(got, "3f9a") || !strings.HasPrefix(got, "line\n") {
+		t.Fatalf("printed %q", got)
 	}
 }

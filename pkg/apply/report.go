@@ -306,18 +306,24 @@ func Verify(before, after plan.Plan, results []Result, have model.State) *Verifi
 	v.Remaining = len(v.Changes)
 	v.pairChanges(before, results)
 	v.Unseen = unseenRoleWrites(after, results, have)
-	key := func(w plan.Warning) string {
-		return string(w.Code) + "\x00" + w.Team + "\x00" + w.User + "\x00" + strings.Join(w.IDs, ",")
+	key := func(w plan.Warning, ids bool) string {
+		k := string(w.Code) + "\x00" + w.Team + "\x00" + w.User
+		if ids {
+			k += "\x00" + strings.Join(w.IDs, ",")
+		}
+		return k
 	}
 	had := map[string]bool{}
 	for _, w := range before.Warnings {
-		had[key(w)] = true
+		// A warning that named no id (about a team the run then created,
+		// such as inactive_member) is the same warning naming its id now.
+		had[key(w, len(w.IDs) > 0)] = true
 	}
 	for _, w := range after.Warnings {
 		if !slices.Contains(leftAloneCodes, w.Code) || w.Unmanaged {
 			continue
 		}
-		if had[key(w)] {
+		if had[key(w, true)] || had[key(w, false)] {
 			v.StillLeftAlone = append(v.StillLeftAlone, w)
 		} else {
 			v.LeftAlone = append(v.LeftAlone, w)

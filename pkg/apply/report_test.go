@@ -724,3 +724,23 @@ func TestReportJSONWritesNamesAsTheyAre(t *testing.T) {
 		t.Fatalf("report:\n%s", buf.String())
 	}
 }
+
+// TestVerifyWarningOfACreatedTeam: a warning the plan gave about a team it
+// creates names no id; after the apply it names the team's id: the same
+// warning, still left alone, not a new one (which would exit 4 after an
+// apply that did everything).
+func TestVerifyWarningOfACreatedTeam(t *testing.T) {
+	before := plan.Warning{Code: plan.WarnInactiveMember, Team: "new", User: "gone@x.com", Message: "gone@x.com is listed in team new but is active: false"}
+	after := before
+	after.IDs = []string{"g9"}
+	v := Verify(plan.Plan{Warnings: []plan.Warning{before}}, plan.Plan{Warnings: []plan.Warning{after}}, nil, model.State{})
+	if !v.Matches() || len(v.LeftAlone) != 0 || len(v.StillLeftAlone) != 1 {
+		t.Fatalf("%+v: want a match, the warning still left alone", v)
+	}
+	// Another team's warning is new.
+	other := after
+	other.Team = "other"
+	if v := Verify(plan.Plan{Warnings: []plan.Warning{before}}, plan.Plan{Warnings: []plan.Warning{other}}, nil, model.State{}); len(v.LeftAlone) != 1 {
+		t.Fatalf("%+v: want the other team's warning new", v)
+	}
+}

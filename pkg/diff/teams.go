@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
@@ -41,10 +42,12 @@ func (p *planner) planTeams() {
 			}
 			if lt == none {
 				p.add(plan.Change{Action: plan.CreateTeam, Team: dt.Name})
-				if created == nil {
-					created = map[string]string{}
+				if e := entityName(dt.Name); e != "" {
+					if created == nil {
+						created = map[string]string{}
+					}
+					created[e] = dt.Name
 				}
-				created[entityName(dt.Name)] = dt.Name
 			} else {
 				claimed[lt] = dt.Name
 			}
@@ -424,8 +427,14 @@ func (p *planner) liveTeamRole(m *model.Member, li int32, t teamRef) model.Role 
 // entityName is the name W&B would give a team named name, as its entity
 // names are written (lowercase letters, digits, hyphens and underscores;
 // "ML Research" → "ml-research"): each run of other characters becomes one
-// hyphen, and none is left at either end.
+// hyphen, and none is left at either end. "" for a name with a letter
+// outside ASCII, whose entity name would be a guess.
 func entityName(name string) string {
+	for _, r := range name {
+		if r >= utf8.RuneSelf {
+			return ""
+		}
+	}
 	var b strings.Builder
 	hyphen := false
 	for _, r := range strings.ToLower(name) {
