@@ -430,6 +430,7 @@ func (p *Progress) draw(b *Bar, now time.Time) {
 		return
 	}
 	p.endMidLine()
+	b.sample(now) // a redraw in a stall (a log line above it) samples it too
 	io.WriteString(p.w, eraseLine+p.fit(b.snapshot(now)))
 	p.shown, p.lastDraw, p.stale = b, now, nil
 }

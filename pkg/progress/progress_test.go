@@ -574,3 +574,28 @@ func TestStalledWindowShowsNoETA(t *testing.T) {
 		t.Fatalf("last line %q", last)
 	}
 }
+
+// TestRateAfterAStallWithRedraws: a stall the line is redrawn in (log
+// lines above it, as retries write) is sampled, so that once steps come
+// again the rate is measured from inside the stall, not from before it.
+func TestRateAfterAStallWithRedraws(t *testing.T) {
+	buf, clk, p := setup(true)
+	bar := p.Start("create_user", 2000)
+	for range 20 { // 20 s at 20/s
+		clk.advance(time.Second)
+		bar.Add(20)
+	}
+	for range 6 { // a 30 s stall, a retry logged every 5 s
+		clk.advance(5 * time.Second)
+		fmt.Fprintf(p.Writer(), "INFO retrying\n")
+	}
+	for range 5 { // 5 s at 20/s again
+		clk.advance(time.Second)
+		bar.Add(20)
+	}
+	lines := strings.Split(buf.String(), "\r\x1b[K")
+	// From before the stall: 100 steps in 35 s, 2.9/s.
+	if last := lines[len(lines)-1]; last != "create_user  500/2,000  10/s  ETA 2m30s" {
+		t.Fatalf("last line %q", last)
+	}
+}
