@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -253,7 +254,7 @@ func probeAccess(ctx context.Context, env Env) accessResult {
 		r.why = "the server's SCIM list cannot be read"
 		return r
 	}
-	const askBase = "is the URL https://HOST/scim?"
+	askBase := baseHint(env.URL)
 	neither := Check{Name: NameBasePath, Status: Fail, Detail: fmt.Sprintf(
 		"%s does not answer a SCIM list (%s): %s", here, why(err, env.Redactor), askBase)}
 	if env.Other == nil {
@@ -499,4 +500,25 @@ func ids(resources []json.RawMessage) []string {
 		out[i] = v.ID
 	}
 	return out
+}
+
+// baseHint is what base_path asks of a URL at which no SCIM list answers,
+// naming what the URL itself shows of a common mistake, as plan's errors
+// do: a base URL ending with the resource wbsync adds (/Users, /Groups),
+// or one with no path at all.
+func baseHint(base string) string {
+	const ask = "is the URL https://HOST/scim?"
+	u, err := url.Parse(base)
+	if err != nil {
+		return ask
+	}
+	path := strings.TrimRight(u.Path, "/")
+	low := strings.ToLower(path)
+	switch {
+	case strings.HasSuffix(low, "/users") || strings.HasSuffix(low, "/groups"):
+		return fmt.Sprintf("--url ends with %s, which wbsync adds itself: drop it (the base URL is the one before it)", path[strings.LastIndex(path, "/"):])
+	case path == "":
+		return ask + " (this URL has no path: W&B serves SCIM at /scim)"
+	}
+	return ask
 }

@@ -379,3 +379,22 @@ func TestGetListBounded(t *testing.T) {
 		t.Errorf("shapes on a page of zeros = %s (%s), want it not ok", c.Status, c.Detail)
 	}
 }
+
+// TestBaseHint: base_path's failure names what the URL itself shows of a
+// common mistake, as plan's errors do.
+func TestBaseHint(t *testing.T) {
+	for _, tc := range []struct{ url, want string }{
+		{"https://acme.wandb.io/scim/Users", "--url ends with /Users, which wbsync adds itself: drop it (the base URL is the one before it)"},
+		{"https://acme.wandb.io/scim/v2/groups/", "--url ends with /groups, which wbsync adds itself: drop it"},
+		{"https://acme.wandb.io", "is the URL https://HOST/scim? (this URL has no path: W&B serves SCIM at /scim)"},
+		{"https://acme.wandb.io/", "(this URL has no path"},
+		{"https://acme.wandb.io/api", "is the URL https://HOST/scim?"},
+	} {
+		if got := baseHint(tc.url); !strings.HasPrefix(got, tc.want) && !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.url, got, tc.want)
+		}
+	}
+	if got := baseHint("https://acme.wandb.io/api"); got != "is the URL https://HOST/scim?" {
+		t.Errorf("/api: %q", got)
+	}
+}
