@@ -266,13 +266,21 @@ func joinCodes(ws []plan.Warning) string {
 }
 
 // leftAloneCodes are the warnings that say what the manifest declares of a
-// team or user gets no change: wbsync cannot tell which live one it is
-// (duplicate_team, team pins, ambiguous_user), or W&B cannot make it (an
-// email or display name Multi-tenant Cloud does not change, team roles of a
-// team whose name another shares, a deactivated user listed in a team).
-// After an apply the organization does not match the manifest there.
-var leftAloneCodes = []plan.WarningCode{plan.WarnDuplicateTeam, plan.WarnTeamPinNotFound, plan.WarnTeamPinMismatch, plan.WarnAmbiguousUser,
-	plan.WarnUnsupportedUpdate, plan.WarnTeamRolesAmbiguous, plan.WarnInactiveMember}
+// team or user gets no change because wbsync cannot tell which live one it
+// is (duplicate_team, team pins, ambiguous_user): one the plan applied did
+// not have makes the verification fail (a team create answered 409 after
+// the server made two).
+var leftAloneCodes = []plan.WarningCode{plan.WarnDuplicateTeam, plan.WarnTeamPinNotFound, plan.WarnTeamPinMismatch, plan.WarnAmbiguousUser}
+
+// cannotMakeCodes are the warnings that say W&B cannot make what the
+// manifest declares: an email or display name Multi-tenant Cloud does not
+// change, team roles of a team whose name another shares, a deactivated
+// user listed in a team. The organization does not match the manifest
+// there, which the verification's note says; but one that appears only
+// after the apply (a display name W&B kept for an account the create
+// linked, a team created beside another of its name) is no failure of the
+// run, whose next plan shows it: never LeftAlone.
+var cannotMakeCodes = []plan.WarningCode{plan.WarnUnsupportedUpdate, plan.WarnTeamRolesAmbiguous, plan.WarnInactiveMember}
 
 // NotRun starts a Verification.Error when the verification read was not
 // made at all (an interrupted apply), rather than failed.
@@ -320,10 +328,11 @@ func Verify(before, after plan.Plan, results []Result, have model.State) *Verifi
 		had[key(w, len(w.IDs) > 0)] = true
 	}
 	for _, w := range after.Warnings {
-		if !slices.Contains(leftAloneCodes, w.Code) || w.Unmanaged {
+		cannotMake := slices.Contains(cannotMakeCodes, w.Code)
+		if !cannotMake && !slices.Contains(leftAloneCodes, w.Code) || w.Unmanaged {
 			continue
 		}
-		if had[key(w, true)] || had[key(w, false)] {
+		if cannotMake || had[key(w, true)] || had[key(w, false)] {
 			v.StillLeftAlone = append(v.StillLeftAlone, w)
 		} else {
 			v.LeftAlone = append(v.LeftAlone, w)
