@@ -794,20 +794,14 @@ func confirm(ctx context.Context, inv *invocation, note string) (bool, error) {
 	return strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r") == "yes" && strings.HasSuffix(line, "\n"), nil
 }
 
-// readAnswer reads one line from r and returns at most its first
+// readLine reads one line from r and returns at most its first
 // caps.PromptAnswer bytes (with the line break when the line fits): an
 // answer longer than "yes" and a line break approves nothing. The rest of
 // a longer line is read and dropped, up to caps.PromptDrain bytes, so
-// that it is not left to the shell, which would run it as a command.
-func readAnswer(r io.Reader) string {
-	line, _ := readLine(r)
-	return line
-}
-
-// readLine is readAnswer, and whether the line ended (a line break was
-// read, kept or not: the terminal echoed it, and the cursor is at the
-// start of a line).
-func readLine(r io.Reader) (string, bool) {
+// that it is not left to the shell, which would run it as a command. ended
+// says whether the line ended (a line break was read, kept or not: the
+// terminal echoed it, and the cursor is at the start of a line).
+func readLine(r io.Reader) (line string, ended bool) {
 	br := bufio.NewReader(io.LimitReader(r, caps.PromptDrain))
 	var kept []byte
 	for {

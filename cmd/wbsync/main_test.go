@@ -692,8 +692,8 @@ func TestPromptReadsABoundedAnswer(t *testing.T) {
 		"yes": "yes",
 	} {
 		r := strings.NewReader(answer)
-		if got := readAnswer(r); got != want {
-			t.Errorf("readAnswer(%q) = %q, want %q", answer, got, want)
+		if got, _ := readLine(r); got != want {
+			t.Errorf("readLine(%q) = %q, want %q", answer, got, want)
 		}
 		if answer == strings.Repeat("y", 70)+"; echo INJECTED\nls\n" && r.Len() != 0 && !strings.HasPrefix(answer[len(answer)-r.Len():], "ls") {
 			t.Errorf("after a long answer, %q is left unread: want the line dropped", answer[len(answer)-r.Len():])
@@ -701,7 +701,7 @@ func TestPromptReadsABoundedAnswer(t *testing.T) {
 	}
 	// A line without end is read up to caps.PromptDrain only.
 	endless := &countingReader{b: 'y', n: 4 * caps.PromptDrain}
-	if got := readAnswer(endless); len(got) != caps.PromptAnswer || endless.read > caps.PromptDrain+4096 {
+	if got, _ := readLine(endless); len(got) != caps.PromptAnswer || endless.read > caps.PromptDrain+4096 {
 		t.Errorf("an endless line: kept %d bytes, read %d; want %d kept, at most about %d read", len(got), endless.read, caps.PromptAnswer, caps.PromptDrain)
 	}
 }

@@ -83,15 +83,10 @@ type groupIn struct {
 }
 
 // resolveMember finds the user a member value names: a user id or an email,
-// the two forms W&B documents (a handle names no member). Service accounts
-// are refused: membership operations work for users only.
-func (s *Server) resolveMember(v string) (*user, *apiError) {
-	return s.resolveMemberIn(v, nil)
-}
-
-// resolveMemberIn is resolveMember with the emails indexed (emailIndex), or
-// not (nil).
-func (s *Server) resolveMemberIn(v string, emails *emailIndex) (*user, *apiError) {
+// the two forms W&B documents (a handle names no member), with the emails
+// indexed (emailIndex) or not (nil). Service accounts are refused:
+// membership operations work for users only.
+func (s *Server) resolveMember(v string, emails *emailIndex) (*user, *apiError) {
 	if s.st.sas[v] != nil {
 		return nil, errf(http.StatusBadRequest, "mutability",
 			"member %s is a service account: group membership operations work for users only", v)
@@ -99,7 +94,7 @@ func (s *Server) resolveMemberIn(v string, emails *emailIndex) (*user, *apiError
 	if u := s.st.userByID[v]; u != nil {
 		return u, nil
 	}
-	if u := s.st.userByEmailIn(v, emails); u != nil {
+	if u := s.st.userByEmail(v, emails); u != nil {
 		return u, nil
 	}
 	return nil, errf(http.StatusBadRequest, "invalidValue", "member %q is not a user of this organization", v)
@@ -121,7 +116,7 @@ func (s *Server) resolveMembers(in []memberIn) ([]*user, *apiError) {
 		u, ok := done[v]
 		if !ok {
 			var e *apiError
-			if u, e = s.resolveMemberIn(v, emails); e != nil {
+			if u, e = s.resolveMember(v, emails); e != nil {
 				return nil, e
 			}
 			done[v] = u

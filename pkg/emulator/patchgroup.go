@@ -118,7 +118,7 @@ func (s *Server) groupOp(op patchOp) (groupAction, *apiError) {
 			if err != nil || !strings.EqualFold(attr, "value") {
 				return groupAction{}, errf(http.StatusBadRequest, "invalidPath", "path %q: want members[value eq \"ID\"]", path)
 			}
-			u, e := s.resolveMember(v)
+			u, e := s.resolveMember(v, nil)
 			if e != nil {
 				return groupAction{}, e
 			}

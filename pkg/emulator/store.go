@@ -297,15 +297,10 @@ func (s *store) teamsNamed(name string) []*team {
 	return out
 }
 
-// userByEmail finds the user holding email v (any of its emails),
-// case-insensitively. The userName index is only a short cut: a user whose
-// userName is v but whose emails are other is not v's holder.
-func (s *store) userByEmail(v string) *user { return s.userByEmailIn(v, nil) }
-
 // emailIndex maps every user's emails, lower-cased, to the first user (in
 // creation order) holding it, built on first use, for the store as it is
 // while the server lock is held. It answers only what the walk of
-// userByEmail would: not when any email is outside ASCII, as
+// userByEmail's walk would: not when any email is outside ASCII, as
 // strings.EqualFold folds some letters outside ASCII onto ASCII ones (the
 // Kelvin sign onto k) where lower-casing does not.
 type emailIndex struct {
@@ -346,8 +341,11 @@ func isASCII(s string) bool {
 	return true
 }
 
-// userByEmailIn is userByEmail, with the emails indexed (or nil).
-func (s *store) userByEmailIn(v string, emails *emailIndex) *user {
+// userByEmail finds the user holding email v (any of its emails),
+// case-insensitively, with the emails indexed (or nil: walked). The
+// userName index is only a short cut: a user whose userName is v but whose
+// emails are other is not v's holder.
+func (s *store) userByEmail(v string, emails *emailIndex) *user {
 	if u := s.byName[strings.ToLower(v)]; u != nil && slices.ContainsFunc(u.emails, func(e string) bool { return strings.EqualFold(e, v) }) {
 		return u
 	}

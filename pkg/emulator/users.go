@@ -271,7 +271,7 @@ func (s *Server) collisions(userName string, emails []string) (restored []*user,
 	if s.opts.Handles {
 		for _, e := range emails {
 			check(s.st.byName[strings.ToLower(e)])
-			check(s.st.userByEmail(e))
+			check(s.st.userByEmail(e, nil))
 		}
 	}
 	return restored, taken
