@@ -76,12 +76,14 @@ func appendQuoted(dst []byte, s string) []byte {
 }
 
 // appendEscaped appends s with what YAML cannot hold raw escaped as in a
-// double-quoted scalar: control characters, line and paragraph separators,
-// the byte-order mark and non-characters; and, so that no name reads
-// reordered or hides text in a terminal or an editor, the bidirectional
-// controls and invisible formatting characters (sanitize.Invisible), as
-// \uXXXX; quotes and backslashes too when quoted. A string holding any of
-// these is never plain (plainSafe), so it is always written quoted.
+// double-quoted scalar: control characters (as \n, \t, \r or \xNN), line
+// and paragraph separators, the byte-order mark and non-characters; and, so
+// that no name reads reordered or hides text in a terminal or an editor,
+// the bidirectional controls and invisible formatting characters
+// (sanitize.Invisible), as \uXXXX (never YAML's \L and \P, which the plan
+// and the CSV would spell otherwise); quotes and backslashes too when
+// quoted. A string holding any of these is never plain (plainSafe), so it
+// is always written quoted.
 func appendEscaped(dst []byte, s string, quoted bool) []byte {
 	for _, r := range s {
 		switch {
@@ -95,11 +97,7 @@ func appendEscaped(dst []byte, s string, quoted bool) []byte {
 			dst = append(dst, '\\', 'r')
 		case r < 0x20 || 0x7f <= r && r <= 0x9f:
 			dst = append(dst, '\\', 'x', hexDigits[r>>4], hexDigits[r&0xf])
-		case r == 0x2028:
-			dst = append(dst, '\\', 'L')
-		case r == 0x2029:
-			dst = append(dst, '\\', 'P')
-		case r == 0xfeff || r == 0xfffe || r == 0xffff || sanitize.Invisible(r):
+		case r == 0x2028 || r == 0x2029 || r == 0xfeff || r == 0xfffe || r == 0xffff || sanitize.Invisible(r):
 			dst = append(dst, '\\', 'u', hexDigits[r>>12], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
 		default:
 			dst = utf8.AppendRune(dst, r)

@@ -428,16 +428,20 @@ func (p *planner) liveTeamRole(m *model.Member, li int32, t teamRef) model.Role 
 // names are written (lowercase letters, digits, hyphens and underscores;
 // "ML Research" → "ml-research"): each run of other characters becomes one
 // hyphen, and none is left at either end. "" for a name with a letter
-// outside ASCII, whose entity name would be a guess.
+// outside ASCII once lower-cased, whose entity name would be a guess; a
+// capital whose lower case is ASCII (the dotted İ, the Kelvin sign) is
+// lowered, as a server lower-casing names lowers it, though the plan never
+// matches it to that letter (model.Key keeps look-alikes apart).
 func entityName(name string) string {
-	for _, r := range name {
+	lower := strings.ToLower(name)
+	for _, r := range lower {
 		if r >= utf8.RuneSelf {
 			return ""
 		}
 	}
 	var b strings.Builder
 	hyphen := false
-	for _, r := range strings.ToLower(name) {
+	for _, r := range lower {
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-' {
 			if hyphen && b.Len() > 0 {
 				b.WriteByte('-')
