@@ -20,9 +20,10 @@ step "staticcheck ($STATICCHECK)"
 $GO run "$STATICCHECK" ./... || status=1
 
 # The code and its tests build beyond linux/amd64: another OS (no named
-# pipes, no rusage, no uid) and a 32-bit int. go vet type-checks the tests
-# too, which go build would not.
-for target in windows/amd64 linux/386; do
+# pipes, no rusage, no uid; Windows' and macOS's own terminal requests)
+# and a 32-bit int. go vet type-checks the tests too, which go build would
+# not.
+for target in windows/amd64 darwin/arm64 linux/386; do
   step "go vet for $target"
   GOOS=${target%/*} GOARCH=${target#*/} $GO vet ./... || status=1
 done

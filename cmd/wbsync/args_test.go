@@ -367,6 +367,35 @@ func TestManifestDirUpperCaseExtension(t *testing.T) {
 	}
 }
 
+// TestManifestDirTextSuffix: -f DIR refuses org.yaml.txt, as Notepad or
+// TextEdit saves org.yaml and Explorer or the Finder shows it, naming the
+// name to give it, instead of skipping it (its users would be unmanaged);
+// a backup (org.yaml.bak) is still skipped, and the file named with -f is
+// read.
+func TestManifestDirTextSuffix(t *testing.T) {
+	manifest, err := os.ReadFile(examplePath("wbsync.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"org.yaml.txt", "org.yml.TXT"} {
+		dir := t.TempDir()
+		for _, n := range []string{name, "old.yaml.bak", "NOTES.txt"} {
+			if err := os.WriteFile(filepath.Join(dir, n), manifest, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := wb(t, nil, "validate", "-f", dir)
+		inner := strings.TrimSuffix(name, filepath.Ext(name))
+		if r.code != exitError || !strings.Contains(r.stderr, name+" is not read") || !strings.Contains(r.stderr, "rename it to "+inner+", or name it with -f") ||
+			strings.Contains(r.stderr, "old.yaml.bak") || strings.Contains(r.stderr, "NOTES") {
+			t.Errorf("validate -f DIR holding %s: exit %d, want 1 naming it alone\n%s", name, r.code, r.stderr)
+		}
+		if r := wb(t, nil, "validate", "-f", filepath.Join(dir, name)); r.code != exitOK {
+			t.Errorf("validate -f %s: exit %d, want 0 (a named file is read)\n%s", name, r.code, r.stderr)
+		}
+	}
+}
+
 // TestManifestDirControlInName: -f DIR refuses a manifest file whose name
 // holds a line break or another control character, naming it escaped: a
 // pull request's author names the files of a manifest directory, and a

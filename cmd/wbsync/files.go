@@ -12,11 +12,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 	"unicode/utf8"
 
 	"github.com/wbsync/wbsync/pkg/bug"
@@ -358,12 +360,38 @@ func writeAtomic(ctx context.Context, path string, perm os.FileMode, write func(
 	return inPlace(tmp.Name(), path, why)
 }
 
-// renameFile and newTemp are os.Rename and createTemp (tests make them
-// refuse, as a mount point and a read-only directory do).
+// renameFile and newTemp are os.Rename (tried again while Windows says
+// the file is in use) and createTemp (tests make them refuse, as a mount
+// point and a read-only directory do).
 var (
-	renameFile = os.Rename
+	renameFile = func(from, to string) error { return renameRetried(os.Rename, from, to, inUse, time.Sleep) }
 	newTemp    = createTemp
 )
+
+// renameRetried renames from to to, trying again for up to two seconds
+// while busy says the file is in use: on Windows a virus scanner, the
+// search indexer or a sync client (OneDrive) opens a file just written, or
+// the one it replaces, for a moment, and a rename meanwhile fails, as Go's
+// own toolchain finds (and retries for as long).
+func renameRetried(rename func(string, string) error, from, to string, busy func(error) bool, sleep func(time.Duration)) error {
+	wait, waited := 10*time.Millisecond, time.Duration(0)
+	for {
+		err := rename(from, to)
+		if err == nil || !busy(err) || waited >= 2*time.Second {
+			return err
+		}
+		sleep(wait)
+		waited += wait
+		wait = min(2*wait, 500*time.Millisecond)
+	}
+}
+
+// inUse reports whether err is Windows saying that a file is in use
+// (ERROR_ACCESS_DENIED, 5; ERROR_SHARING_VIOLATION, 32); false elsewhere.
+func inUse(err error) bool {
+	var no syscall.Errno
+	return runtime.GOOS == "windows" && errors.As(err, &no) && (no == 5 || no == 32)
+}
 
 // inPlace copies the file at from over the existing file path, which
 // cannot be replaced (why), as a shell's > would write it: a reader may

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/wbsync/wbsync/pkg/emulator"
 	"github.com/wbsync/wbsync/pkg/progress"
@@ -695,5 +696,46 @@ func TestPathRoot(t *testing.T) {
 		if root, rest := pathRoot(in); root != want.root || rest != want.rest {
 			t.Errorf("pathRoot(%q) = %q, %q; want %q, %q", in, root, rest, want.root, want.rest)
 		}
+	}
+}
+
+// TestRenameRetriedWhileInUse: a rename that fails while the file is in
+// use (a Windows virus scanner holding it) is tried again, waiting longer
+// each time, for up to two seconds; any other failure is returned at once.
+func TestRenameRetriedWhileInUse(t *testing.T) {
+	errBusy, errOther := errors.New("in use"), errors.New("read-only")
+	busy := func(err error) bool { return err == errBusy }
+	for _, tc := range []struct {
+		name      string
+		fails     int   // answers of errBusy before success
+		other     bool  // errOther instead
+		wantTries int   // rename calls
+		wantErr   error // what it returns
+	}{
+		{"busy twice", 2, false, 3, nil},
+		{"busy past two seconds", 1000, false, 0, errBusy},
+		{"other", 1, true, 1, errOther},
+	} {
+		tries := 0
+		var slept time.Duration
+		err := renameRetried(func(string, string) error {
+			tries++
+			switch {
+			case tc.other:
+				return errOther
+			case tries <= tc.fails:
+				return errBusy
+			}
+			return nil
+		}, "a", "b", busy, func(d time.Duration) { slept += d })
+		if err != tc.wantErr || tc.wantTries > 0 && tries != tc.wantTries {
+			t.Errorf("%s: %v after %d tries, want %v after %d", tc.name, err, tries, tc.wantErr, tc.wantTries)
+		}
+		if tc.name == "busy past two seconds" && (slept < 2*time.Second || slept > 3*time.Second || tries > 12) {
+			t.Errorf("%s: waited %v over %d tries, want about two seconds, growing waits", tc.name, slept, tries)
+		}
+	}
+	if inUse(errBusy) || runtime.GOOS != "windows" && inUse(syscall.Errno(32)) {
+		t.Error("inUse holds outside Windows")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -827,10 +828,17 @@ func linkedOut(p string) (string, bool) {
 		}
 		return "", false
 	}
-	if real == lexical || within(cwd, real) {
+	if samePath(real, lexical) || within(cwd, real) {
 		return "", false
 	}
 	return real, true
+}
+
+// samePath reports whether a and b name one path: on Windows, whose file
+// names ignore case and whose link resolution gives them the disk's case
+// (..\Shared\org.yaml typed, ..\shared\org.yaml resolved), ignoring case.
+func samePath(a, b string) bool {
+	return a == b || runtime.GOOS == "windows" && strings.EqualFold(a, b)
 }
 
 // manifestPaths expands -f values: a directory means every *.yaml and *.yml
@@ -921,6 +929,14 @@ func manifestPaths(files []string) ([]string, error) {
 					}
 					return nil, fileError{filepath.Join(f, name), fmt.Errorf("manifest directory %s: %s is not read: its name reads as a YAML file's but is not one (a space or a dot after the extension, an invisible or control character): %s, or name it with -f",
 						f, sanitize.Controls(strconv.Quote(name)), rename)}
+				}
+				if inner := strings.TrimSuffix(name, ext); strings.EqualFold(ext, ".txt") && isYAMLName(inner) {
+					// Notepad's "Save as" and TextEdit add .txt, and
+					// Explorer and Finder hide it: the file reads as
+					// x.yaml to its author. Skipped, its users would be
+					// unmanaged.
+					return nil, fileError{filepath.Join(f, name), fmt.Errorf("manifest directory %s: %s is not read: its name ends in .txt after the YAML extension, as an editor saving plain text adds it (Windows Explorer and the macOS Finder hide it): rename it to %s, or name it with -f",
+						f, sanitize.Controls(name), sanitize.Controls(inner))}
 				}
 				if isYAMLName(name) {
 					low := strings.ToLower(ext)

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -79,7 +80,7 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 		// of the plan (a pipeline reading it must not take it whole).
 		return exitError, errors.New(interrupted + " while the plan was printed: standard output holds part of it, cut; no plan file or metrics were saved")
 	}
-	if printErr != nil && !errors.Is(printErr, syscall.EPIPE) {
+	if printErr != nil && !readerGone(printErr) {
 		if (o.out != "" || o.metricsFile != "") && !errors.Is(printErr, errInterrupted) {
 			// A full disk: the files would likely fail too, and are not
 			// tried; said, as the closed pipe below says it saves them.
@@ -256,4 +257,16 @@ func planExit(p plan.Plan, detailed bool) int {
 		return exitChanges
 	}
 	return exitOK
+}
+
+// readerGone reports whether err is a write to a pipe whose reader has gone
+// (| head, a pager quit): EPIPE on Unix; on Windows ERROR_BROKEN_PIPE (109)
+// or ERROR_NO_DATA (232, "the pipe is being closed"), which Go passes on as
+// they are.
+func readerGone(err error) bool {
+	if errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	var no syscall.Errno
+	return runtime.GOOS == "windows" && errors.As(err, &no) && (no == 109 || no == 232)
 }

@@ -1,4 +1,4 @@
-//go:build !(linux && (amd64 || arm64 || 386 || arm || riscv64 || loong64 || s390x))
+//go:build !(linux && (amd64 || arm64 || 386 || arm || riscv64 || loong64 || s390x)) && !darwin && !windows
 
 package main
 
