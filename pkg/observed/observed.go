@@ -145,6 +145,9 @@ type userBatches struct {
 	// teamRoles: some user carries a teamRoles key, even empty (a
 	// W&B-shaped server; see readUnlisted)
 	teamRoles bool
+	// inGroups: group id → the userName of the first active user whose
+	// groups attribute names it (see emptyButNamed)
+	inGroups map[string]string
 }
 
 // add converts a page of users; two users with the same id are an error.
@@ -161,6 +164,16 @@ func (b *userBatches) add(page []scim.User, consume bool) error {
 		}
 		b.index[u.ID] = 0 // seen; the position is set once sorted
 		b.teamRoles = b.teamRoles || u.TeamRoles != nil
+		if u.Active {
+			for _, g := range u.Groups {
+				if _, ok := b.inGroups[g]; !ok {
+					if b.inGroups == nil {
+						b.inGroups = map[string]string{}
+					}
+					b.inGroups[g] = u.UserName
+				}
+			}
+		}
 		us[i] = userOf(u)
 		ks[i] = us[i].Key()
 		if consume {
@@ -175,7 +188,7 @@ func (b *userBatches) add(page []scim.User, consume bool) error {
 // resolve sorts the users into one slice and indexes them for the groups;
 // the batches are released.
 func (b *userBatches) resolve() *resolver {
-	r := &resolver{index: b.index, red: b.red, teamRoles: b.teamRoles}
+	r := &resolver{index: b.index, red: b.red, teamRoles: b.teamRoles, inGroups: b.inGroups}
 	if r.index == nil {
 		r.index = map[string]int32{}
 	}
@@ -230,6 +243,9 @@ func (r *resolver) finish(teams []model.Team) ([]model.Team, error) {
 	}
 	sortTeams(teams)
 	if err := r.unlistedMembers(teams); err != nil {
+		return nil, err
+	}
+	if err := r.emptyButNamed(teams); err != nil {
 		return nil, err
 	}
 	r.sharedNameRoles(teams)
@@ -292,6 +308,44 @@ func (r *resolver) unlistedMembers(teams []model.Team) error {
 		"the server leaves members out of its team list (as one that sends them only when asked, attributes=members, does), and wbsync will not read such a team as empty; "+
 		"or the user joined the team, empty until then, between the read of the teams and that of the users: if so, running again passes (see docs/troubleshooting.md)",
 		sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID), sanitize.Server(r.red, u.UserName, caps.ShownID), more)
+}
+
+// emptyButNamed fails the read when a team reads as empty, listed and, if
+// it was, read alone, while an active user's groups attribute (RFC 7643's
+// list of the groups a user is in) names it by id: the server keeps
+// memberships on its users and leaves them out of its groups, and taking
+// such a team as empty would plan adds of members it has and never a
+// removal, and export would write it as members: []. teams are sorted by
+// name: the error names the first such team.
+func (r *resolver) emptyButNamed(teams []model.Team) error {
+	if len(r.inGroups) == 0 {
+		return nil
+	}
+	first, more := -1, 0
+	for i := range teams {
+		if len(teams[i].Members) > 0 {
+			continue
+		}
+		if _, ok := r.inGroups[teams[i].ID]; ok {
+			if first < 0 {
+				first = i
+			} else {
+				more++
+			}
+		}
+	}
+	if first < 0 {
+		return nil
+	}
+	t := &teams[first]
+	also := ""
+	if more > 0 {
+		also = fmt.Sprintf(" (and %d other team(s) so read)", more)
+	}
+	return fmt.Errorf("read teams: team %q (id %s) reads as empty, though %s, an active user, names it in its groups%s: "+
+		"the server keeps memberships on its users and leaves them out of its teams, and wbsync will not read such a team as empty (it would add members the team has and remove none); "+
+		"or the user joined the team, empty until then, between the read of the teams and that of the users: if so, running again passes (see docs/troubleshooting.md)",
+		sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID), sanitize.Server(r.red, r.inGroups[t.ID], caps.ShownID), also)
 }
 
 // sharedNameRoles settles the member roles of teams whose name another live
@@ -507,6 +561,9 @@ type resolver struct {
 	absentMu sync.Mutex
 	// teamRoles: some user carries a teamRoles key (userBatches)
 	teamRoles bool
+	// inGroups: group id → an active user whose groups attribute names it
+	// (userBatches; emptyButNamed)
+	inGroups map[string]string
 	// membersListed: some group came with a members key (teamOf; teams
 	// are built in parallel, hence atomic)
 	membersListed atomic.Bool

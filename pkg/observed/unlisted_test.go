@@ -238,3 +238,51 @@ func TestTeamListedWithoutMembersWholeLists(t *testing.T) {
 		}
 	}
 }
+
+// A team that reads as empty, listed and read alone, while an active
+// user's groups attribute (RFC 7643) names it by id is not taken as empty:
+// the server keeps memberships on its users, and the plan would add
+// members the team has and remove none (export would write members: []).
+// The read fails, naming the team and the user. A team whose members come,
+// one an inactive user names, and one named by no one read as before.
+func TestEmptyTeamNamedInGroups(t *testing.T) {
+	user := func(id, name string, active bool, groups ...string) string {
+		refs := make([]string, len(groups))
+		for i, g := range groups {
+			refs[i] = fmt.Sprintf(`{"value":%q,"display":"x"}`, g)
+		}
+		return fmt.Sprintf(`{"id":%q,"userName":%q,"active":%t,"emails":[{"value":%q,"primary":true}],"groups":[%s]}`,
+			id, name, active, name, strings.Join(refs, ","))
+	}
+	groups := []string{`{"id":"g1","displayName":"ml"}`, `{"id":"g2","displayName":"cv"}`}
+	emptyAlone := map[string]string{"g1": `{"id":"g1","displayName":"ml"}`, "g2": `{"id":"g2","displayName":"cv","members":[]}`}
+	for _, tc := range []struct {
+		name   string
+		users  []string
+		groups []string
+		alone  map[string]string
+		err    string // "" when the read succeeds
+	}{
+		{"empty alone too, named", []string{user("u1", "alice@example.com", true, "g2"), user("u2", "bob@example.com", true, "g1", "g2")}, groups, emptyAlone,
+			`read teams: team "cv" (id g2) reads as empty, though alice@example.com, an active user, names it in its groups (and 1 other team(s) so read): `},
+		{"listed empty, named", []string{user("u1", "alice@example.com", true, "g1")}, []string{`{"id":"g1","displayName":"ml","members":[]}`}, nil,
+			`read teams: team "ml" (id g1) reads as empty, though alice@example.com, an active user, names it in its groups: `},
+		{"members read alone", []string{user("u1", "alice@example.com", true, "g1")}, groups[:1],
+			map[string]string{"g1": `{"id":"g1","displayName":"ml","members":[{"value":"u1"}]}`}, ""},
+		{"named by an inactive user only", []string{user("u1", "alice@example.com", false, "g1")}, groups, emptyAlone, ""},
+		{"named by no one", []string{user("u1", "alice@example.com", true, "g9")}, groups, emptyAlone, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := groupServer(t, tc.users, tc.groups, tc.alone)
+			st, _, err := Fetch(context.Background(), c)
+			switch {
+			case tc.err == "" && err != nil:
+				t.Fatalf("read failed: %v", err)
+			case tc.err != "" && err == nil:
+				t.Fatalf("read succeeded with teams %+v; want an error", st.Teams)
+			case tc.err != "" && !strings.HasPrefix(err.Error(), tc.err):
+				t.Fatalf("error:\n%v\nwant it to start:\n%s", err, tc.err)
+			}
+		})
+	}
+}

@@ -35,7 +35,7 @@ func TestDecodeUserShapes(t *testing.T) {
 	}{
 		{"legacy", legacyUser, User{ID: "VXNlcjoxNjg1NzA5", UserName: "dev-user1", DisplayName: "Dev User 1",
 			Emails: []Email{{Value: "dev-user1@example.com", Primary: true}}, Active: true,
-			OrganizationRole: "Member", TeamRoles: []TeamRole{{"ml", "admin"}}, ETag: `W/"v1"`,
+			OrganizationRole: "Member", TeamRoles: []TeamRole{{"ml", "admin"}}, Groups: []string{"g"}, ETag: `W/"v1"`,
 			Created: time.Date(2023, 10, 1, 0, 0, 0, 0, time.UTC)}},
 		{"rfc, upper keys, string active, primary first", rfcUser, User{ID: "u2", UserName: "b@x.com", ExternalID: "ext",
 			Emails:  []Email{{Value: "b@x.com", Primary: true, Type: "work"}, {Value: "other@x.com", Type: "home"}},

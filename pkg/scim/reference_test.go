@@ -242,7 +242,14 @@ type wireUser struct {
 	Active           *flexBool      `json:"active"`
 	OrganizationRole flexString     `json:"organizationRole"`
 	TeamRoles        []wireTeamRole `json:"teamRoles"`
+	Groups           []wireTeamRef  `json:"groups"`
 	Meta             *wireMeta      `json:"meta"`
+}
+
+// wireTeamRef is an entry of a user's groups attribute.
+type wireTeamRef struct {
+	Value   flexString `json:"value"`
+	Display flexString `json:"display"`
 }
 
 type wireTeamRole struct {
@@ -374,6 +381,11 @@ func (w *wireUser) user(in *interner, listed bool) (User, error) {
 			return User{}, err
 		}
 		u.TeamRoles = append(u.TeamRoles, TeamRole{TeamName: in.get(string(r.TeamName)), RoleName: in.get(string(r.RoleName))})
+	}
+	for _, g := range w.Groups {
+		if v := string(g.Value); strings.TrimSpace(v) != "" && len(v) <= caps.Field {
+			u.Groups = append(u.Groups, in.get(v))
+		}
 	}
 	return u, nil
 }

@@ -57,6 +57,8 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 			err = d.emails()
 		case "TEAMROLES":
 			err = d.pairs("teamRoles", &sc.teamRoles, "TEAMNAME", "ROLENAME", &sc.names, &sc.names, false)
+		case "GROUPS":
+			err = d.pairs("groups", &sc.userGroups, "VALUE", "DISPLAY", &sc.values, &sc.displays, false)
 		case "META":
 			err = d.meta(&meta)
 		default:
@@ -130,6 +132,13 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 			}
 			u.TeamRoles = append(u.TeamRoles, TeamRole{TeamName: in.bytes(team), RoleName: in.bytes(role)})
 		}
+	}
+	for _, g := range sc.userGroups.items() {
+		v := sc.values[g.a.off : g.a.off+g.a.n]
+		if blank(string(v)) || len(v) > caps.Field {
+			continue // names no group wbsync could read: no evidence
+		}
+		u.Groups = append(u.Groups, in.bytes(v))
 	}
 	return u, u.ID, nil
 }

@@ -22,6 +22,11 @@ type User struct {
 	// TeamRoles is W&B's teamRoles: nil if the key is absent, empty (not
 	// nil) if reported empty.
 	TeamRoles []TeamRole
+	// Groups are the ids of the groups the user's RFC 7643 groups
+	// attribute names (W&B's Multi-tenant create answer carries it): read
+	// only to tell a team whose members the server leaves out from an
+	// empty one. Nil when absent.
+	Groups []string
 	// ETag is meta.version ("" if none).
 	ETag string
 	// Created and LastModified are meta.created and meta.lastModified (zero
