@@ -116,7 +116,8 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 		s.log.Warn(sanitize.Controls(w))
 	}
 	if rep.Unresolved > 0 {
-		s.log.Info("team members that are no listed SCIM user (such as org service accounts) are left out of the export; wbsync never removes them",
+		s.log.Info("team members that are not listed SCIM users (such as org service accounts) are left out of the export, and a plan never removes them; "+
+			"one that is a user created while the export read (listed after the users were) is listed by the next export, and until then a plan of this one would remove it from an authoritative team",
 			zap.Int("members", rep.Unresolved), zap.Int("teams", rep.UnresolvedTeams))
 	}
 	if out != "" {

@@ -389,6 +389,8 @@ func TestOrgChecks(t *testing.T) {
 	notFound := &scim.Error{Method: "GET", Path: "/scim/Roles", Status: 404}
 	want(t, CustomRoles(model.Dedicated, nil, notFound, nil), NameCustomRoles, Warn, []string{"404", "custom_roles_unchecked"})
 	want(t, CustomRoles(model.Dedicated, nil, errors.New("boom"), nil), NameCustomRoles, Warn, []string{"will fail", "boom"})
+	// Never sent (an earlier request failed): nothing said of what a plan meets.
+	want(t, CustomRoles(model.Dedicated, nil, errGaveUp{&scim.Error{Method: "GET", Path: "/scim/Groups", Status: 503}}, nil), NameCustomRoles, Warn, []string{"/Roles not sent: an earlier request failed"}, "will fail")
 	want(t, CustomRoles(model.SaaS, nil, nil, nil), NameCustomRoles, OK, []string{"not available on Multi-tenant Cloud"})
 
 	many := make([]scim.Role, 8)

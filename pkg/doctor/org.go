@@ -45,6 +45,10 @@ func CustomRoles(d model.Deployment, roles []scim.Role, err error, red *sanitize
 	switch {
 	case d == model.SaaS:
 		c.Detail = "custom roles are not available on Multi-tenant Cloud (saas): team roles are admin, member or viewer"
+	case errors.As(err, new(errGaveUp)):
+		// Never asked: what a plan would meet is not known.
+		c.Status = Warn
+		c.Detail = "/Roles " + errText(red, err)
 	case errors.Is(err, scim.ErrNotFound):
 		c.Status = Warn
 		c.Detail = "/Roles answers 404: custom role names cannot be checked before apply (plans warn custom_roles_unchecked)"
