@@ -203,3 +203,46 @@ func TestDoctorPastTheEndProbeSentOnce(t *testing.T) {
 		t.Errorf("%d requests past the end, want 1", n)
 	}
 }
+
+// TestDoctorReadsTeamsAloneAsPlanDoes: on a server that lists its teams
+// without their members and sends no teamRoles, plan reads each team alone
+// (GET /Groups/{id}); doctor's full read does too, so that a refused
+// per-team read fails counts, as it fails plan, and the latency estimate
+// counts those requests.
+func TestDoctorReadsTeamsAloneAsPlanDoes(t *testing.T) {
+	emu := startEmu(t, emulator.Options{OmitRoles: true}, examplePath("emulator-state.json"))
+	for _, refuse := range []bool{false, true} {
+		var alone atomic.Int32
+		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/scim/Groups/") {
+				alone.Add(1)
+				if refuse {
+					http.Error(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"403","detail":"Forbidden"}`, http.StatusForbidden)
+					return
+				}
+			}
+			if r.URL.Path != "/scim/Groups" {
+				emu.srv.ServeHTTP(w, r)
+				return
+			}
+			editedPage(t, emu.srv, w, r, func(page map[string]any) {
+				rs, _ := page["Resources"].([]any)
+				for _, g := range rs {
+					delete(g.(map[string]any), "members")
+				}
+			})
+		}))
+		t.Cleanup(hs.Close)
+		rep, r := doctorJSON(t, vars(hs.URL+"/scim"))
+		teams := int(alone.Load())
+		switch {
+		case teams == 0:
+			t.Fatalf("refuse %t: no team read alone\nstderr:\n%s", refuse, r.stderr)
+		case refuse && (r.code != exitError || rep.Get(doctor.NameCounts).Status != doctor.Fail ||
+			!strings.Contains(rep.Get(doctor.NameCounts).Detail, "403")):
+			t.Errorf("per-team reads refused: exit %d, counts %+v; want exit 1, counts failed as plan fails", r.code, rep.Get(doctor.NameCounts))
+		case !refuse && (r.code != exitOK || !strings.Contains(rep.Get(doctor.NameLatency).Detail, strconv.Itoa(teams)+" teams read alone")):
+			t.Errorf("per-team reads answered: exit %d, latency %+v; want it to count the %d teams read alone", r.code, rep.Get(doctor.NameLatency), teams)
+		}
+	}
+}

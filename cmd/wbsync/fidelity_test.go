@@ -681,15 +681,9 @@ func TestReadAgainWhenTheOrganizationChanges(t *testing.T) {
 				emu.srv.ServeHTTP(w, r)
 				return
 			}
-			rec := httptest.NewRecorder()
-			emu.srv.ServeHTTP(rec, r)
-			var page map[string]any
-			if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil {
-				t.Error(err)
-			}
-			page["totalResults"] = page["totalResults"].(float64) + 1 // a user created meanwhile
-			w.Header().Set("Content-Type", "application/scim+json")
-			_ = json.NewEncoder(w).Encode(page)
+			editedPage(t, emu.srv, w, r, func(page map[string]any) {
+				page["totalResults"] = page["totalResults"].(float64) + 1 // a user created meanwhile
+			})
 		}))
 		r := wb(t, vars(hs.URL+"/scim"), "plan", "-f", m, "--page-size", "2")
 		hs.Close()
@@ -759,4 +753,18 @@ func seedOf(t *testing.T, m map[string]any) *emulator.State {
 		t.Fatal(err)
 	}
 	return seed
+}
+
+// editedPage answers r with h's answer, a JSON object, as edit changes it.
+func editedPage(t *testing.T, h http.Handler, w http.ResponseWriter, r *http.Request, edit func(page map[string]any)) {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	var page map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil {
+		t.Errorf("%s: %v", r.URL.Path, err)
+		return
+	}
+	edit(page)
+	w.Header().Set("Content-Type", "application/scim+json")
+	_ = json.NewEncoder(w).Encode(page)
 }

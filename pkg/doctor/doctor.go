@@ -75,6 +75,9 @@ type Client interface {
 	GetRaw(ctx context.Context, path, query string) (*scim.RawResponse, error)
 	// ListRoles reads /Roles; a server without it gives scim.ErrNotFound.
 	ListRoles(ctx context.Context) ([]scim.Role, error)
+	// GetGroup reads one group alone, as the full read does for groups
+	// listed without their members on a server that sends no teamRoles.
+	GetGroup(ctx context.Context, id string) (scim.Group, error)
 }
 
 // Env is what Run probes and what it judges against.

@@ -166,6 +166,9 @@ type LatencyProbe struct {
 	PageUsers int
 	// Users and Teams are the totalResults of /Users and /Groups.
 	Users, Teams int
+	// Alone is how many groups the full read read alone (listed without
+	// their members): one request each, beyond the pages.
+	Alone int
 	// PageSize is how many resources a page holds.
 	PageSize int
 	// RateLimit (requests per second, 0 or less: none) and Concurrency
@@ -179,12 +182,13 @@ const slowRead = 10 * time.Minute
 
 // Estimate is the time a full read (users and groups) should take: the
 // pages of each, at the rate limit, or at the measured latency spread over
-// the concurrency, whichever is slower. It returns the pages too.
+// the concurrency, whichever is slower. It returns the requests too (the
+// pages, and the groups read alone).
 func (p LatencyProbe) Estimate() (time.Duration, int) {
 	size := max(p.PageSize, 1)
 	// A claimed total is bounded as the client bounds it.
 	users, teams := min(max(p.Users, 0), caps.TotalResults), min(max(p.Teams, 0), caps.TotalResults)
-	pages := scim.PagesFor(users, size) + scim.PagesFor(teams, size)
+	pages := scim.PagesFor(users, size) + scim.PagesFor(teams, size) + max(p.Alone, 0)
 	var byRate time.Duration
 	if p.RateLimit > 0 {
 		byRate = time.Duration(math.Ceil(float64(pages) / p.RateLimit * float64(time.Second)))
@@ -198,10 +202,15 @@ func (p LatencyProbe) Estimate() (time.Duration, int) {
 // Latency reports the time of one full page and what it means for a full
 // read; it warns above 10 minutes.
 func Latency(p LatencyProbe) Check {
-	est, pages := p.Estimate()
+	est, requests := p.Estimate()
+	read := fmt.Sprintf("%d pages of up to %d", requests, max(p.PageSize, 1))
+	if p.Alone > 0 {
+		read = fmt.Sprintf("%d pages of up to %d, and %d teams read alone, one request each, since the server lists them without their members",
+			requests-p.Alone, max(p.PageSize, 1), p.Alone)
+	}
 	c := Check{Name: NameLatency, Status: OK, Detail: fmt.Sprintf(
-		"one page of %d users took %s; a full read (%d pages of up to %d) takes about %s at --rate-limit %s, --concurrency %d",
-		p.PageUsers, short(p.Took), pages, max(p.PageSize, 1), short(est), rate(p.RateLimit), max(p.Concurrency, 1))}
+		"one page of %d users took %s; a full read (%s) takes about %s at --rate-limit %s, --concurrency %d",
+		p.PageUsers, short(p.Took), read, short(est), rate(p.RateLimit), max(p.Concurrency, 1))}
 	if est > slowRead {
 		c.Status = Warn
 		c.Detail += ": every plan reads the whole organization; raise --concurrency or --rate-limit if the server allows"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/wbsync/wbsync/pkg/observed"
 	"github.com/wbsync/wbsync/pkg/sanitize"
@@ -18,6 +19,9 @@ import (
 type quitting struct {
 	mu  sync.Mutex
 	err error // the failure that stopped the probes
+	// alone counts the groups read alone (GetGroup): the full read's
+	// requests beyond the pages, which the latency estimate counts
+	alone atomic.Int64
 }
 
 // errGaveUp wraps the failure that stopped the probes.
@@ -75,6 +79,12 @@ type quitClient struct {
 func (c quitClient) GetRaw(ctx context.Context, path, query string) (r *scim.RawResponse, err error) {
 	err = c.q.do(c.trips, func() error { r, err = c.c.GetRaw(ctx, path, query); return err })
 	return r, err
+}
+
+func (c quitClient) GetGroup(ctx context.Context, id string) (g scim.Group, err error) {
+	c.q.alone.Add(1)
+	err = c.q.do(c.trips, func() error { g, err = c.c.GetGroup(ctx, id); return err })
+	return g, err
 }
 
 func (c quitClient) ListRoles(ctx context.Context) (r []scim.Role, err error) {

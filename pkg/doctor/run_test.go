@@ -75,6 +75,10 @@ func (f *fakeServer) GetRaw(_ context.Context, path, query string) (*scim.RawRes
 
 func (f *fakeServer) ListRoles(context.Context) ([]scim.Role, error) { return f.roles, f.rolesErr }
 
+func (f *fakeServer) GetGroup(context.Context, string) (scim.Group, error) {
+	return scim.Group{}, errors.New("the fake reads through Env.Fetch")
+}
+
 func (f *fakeServer) ListUsers(context.Context) ([]scim.User, error) {
 	return nil, errors.New("the fake lists through Env.Fetch")
 }
