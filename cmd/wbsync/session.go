@@ -181,12 +181,15 @@ const readAttempts = 3
 // read reads the live organization. A read that saw the organization
 // change between two of its pages (an SSO login creating a user, another
 // admin at work) is made again, up to readAttempts in all: each read is
-// whole or fails, never a mix of two.
+// whole or fails, never a mix of two. One that found a team without
+// members while a user names it (observed.MembersLeftOut) is made again
+// once.
 func (s *session) read(ctx context.Context) (live, error) {
 	type fetched struct {
 		state model.State
 		fp    string
 	}
+	leftOutSeen := false
 	for attempt := 1; ; attempt++ {
 		// The pages that have arrived are decoded and resolved without
 		// looking at ctx (a page of millions of members takes seconds):
@@ -205,6 +208,17 @@ func (s *session) read(ctx context.Context) (live, error) {
 			return live{}, errInterrupted
 		}
 		s.pages.stop()
+		if observed.MembersLeftOut(err) {
+			// A team emptied or joined between the read of the teams and
+			// that of the users reads so once: read again, once.
+			if leftOutSeen {
+				return live{}, fmt.Errorf("read the live organization at %s (read twice, and found so both times): %w", s.conf.url, err)
+			}
+			leftOutSeen = true
+			s.log.Warn("a team read without members while a user names it: reading the organization again, in case its members changed while it was read",
+				zap.String("found", err.Error()))
+			continue
+		}
 		if !errors.Is(err, scim.ErrChanged) {
 			return live{}, fmt.Errorf("read the live organization at %s: %w", s.conf.url, err)
 		}

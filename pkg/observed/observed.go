@@ -8,6 +8,7 @@ package observed
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -304,11 +305,24 @@ func (r *resolver) unlistedMembers(teams []model.Team) error {
 	if len(named) > 1 {
 		more = fmt.Sprintf(" (and %d other team(s) so listed)", len(named)-1)
 	}
-	return fmt.Errorf("read teams: team %q (id %s) is listed without a members key, though %s, an active user, names it in its teamRoles%s: "+
+	return leftOut{fmt.Errorf("read teams: team %q (id %s) is listed without a members key, though %s, an active user, names it in its teamRoles%s: "+
 		"the server leaves members out of its team list (as one that sends them only when asked, attributes=members, does), and wbsync will not read such a team as empty; "+
-		"or the user joined the team, empty until then, between the read of the teams and that of the users: if so, running again passes (see docs/troubleshooting.md)",
-		sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID), sanitize.Server(r.red, u.UserName, caps.ShownID), more)
+		"or the team's members changed while the organization was read (a user joining a team that was empty, or its last members leaving) (see docs/troubleshooting.md)",
+		sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID), sanitize.Server(r.red, u.UserName, caps.ShownID), more)}
 }
+
+// leftOut is the error of a read that found a team without members while
+// a user names it (unlistedMembers, emptyButNamed): a server that leaves
+// members out, or a team whose members changed while it was read, which a
+// second read tells apart (MembersLeftOut).
+type leftOut struct{ error }
+
+func (e leftOut) Unwrap() error { return e.error }
+
+// MembersLeftOut reports whether err is a read's that found a team
+// without members while an active user names it: made again, a read of a
+// team whose members changed meanwhile passes.
+func MembersLeftOut(err error) bool { return errors.As(err, new(leftOut)) }
 
 // emptyButNamed fails the read when a team reads as empty, listed and, if
 // it was, read alone, while an active user's groups attribute (RFC 7643's
@@ -342,10 +356,10 @@ func (r *resolver) emptyButNamed(teams []model.Team) error {
 	if more > 0 {
 		also = fmt.Sprintf(" (and %d other team(s) so read)", more)
 	}
-	return fmt.Errorf("read teams: team %q (id %s) reads as empty, though %s, an active user, names it in its groups%s: "+
+	return leftOut{fmt.Errorf("read teams: team %q (id %s) reads as empty, though %s, an active user, names it in its groups%s: "+
 		"the server keeps memberships on its users and leaves them out of its teams, and wbsync will not read such a team as empty (it would add members the team has and remove none); "+
-		"or the user joined the team, empty until then, between the read of the teams and that of the users: if so, running again passes (see docs/troubleshooting.md)",
-		sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID), sanitize.Server(r.red, r.inGroups[t.ID], caps.ShownID), also)
+		"or the team's members changed while the organization was read (a user joining a team that was empty, or its last members leaving) (see docs/troubleshooting.md)",
+		sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID), sanitize.Server(r.red, r.inGroups[t.ID], caps.ShownID), also)}
 }
 
 // sharedNameRoles settles the member roles of teams whose name another live
