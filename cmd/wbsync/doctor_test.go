@@ -246,3 +246,24 @@ func TestDoctorReadsTeamsAloneAsPlanDoes(t *testing.T) {
 		}
 	}
 }
+
+// TestDoctorRolesRefusedAlone: a key refused /Roles alone (403) gets the
+// hint plan gives, that it may not list custom roles, not the generic one
+// of a key that cannot use SCIM, beside auth ok.
+func TestDoctorRolesRefusedAlone(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/scim/Roles" {
+			http.Error(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"403","detail":"Forbidden"}`, http.StatusForbidden)
+			return
+		}
+		emu.srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(hs.Close)
+	rep, r := doctorJSON(t, vars(hs.URL+"/scim"), "--deployment", "dedicated")
+	roles := rep.Get(doctor.NameCustomRoles)
+	if r.code != exitOK || rep.Get(doctor.NameAuth).Status != doctor.OK || roles.Status != doctor.Warn ||
+		!strings.Contains(roles.Detail, "the key may not list custom roles") || strings.Contains(roles.Detail, "may not use SCIM") {
+		t.Errorf("exit %d, auth %+v, custom_roles %+v", r.code, rep.Get(doctor.NameAuth), roles)
+	}
+}

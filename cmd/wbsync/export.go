@@ -70,7 +70,7 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 		// The live custom team roles are checked as plan checks the
 		// manifest's: a member whose role /Roles does not list is left
 		// out, so that the export plans.
-		names, checked, err := s.customRoles(ctx, "the live")
+		names, checked, err := s.customRoles(ctx)
 		switch {
 		case errors.Is(err, errInterrupted):
 			return exitError, err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"sync"
 	"time"
@@ -267,7 +266,7 @@ func (s *session) checkRoles(ctx context.Context, want model.State) (unchecked b
 		checked bool
 	)
 	if s.conf.deployment != model.SaaS {
-		if names, checked, err = s.customRoles(ctx, "the manifest's"); err != nil {
+		if names, checked, err = s.customRoles(ctx); err != nil {
 			return false, err
 		}
 		unchecked = !checked
@@ -288,9 +287,9 @@ func (s *session) checkRoles(ctx context.Context, want model.State) (unchecked b
 
 // customRoles lists the server's custom team roles (/Roles, on Dedicated
 // Cloud and Self-Managed): checked is false when the server has no /Roles
-// (404); any other failure is an error. whose names the roles to be checked
-// in the 403 hint ("the manifest's").
-func (s *session) customRoles(ctx context.Context, whose string) (names []string, checked bool, err error) {
+// (404); any other failure is an error (a 403 with the client's hint for
+// /Roles).
+func (s *session) customRoles(ctx context.Context) (names []string, checked bool, err error) {
 	roles, err := s.client.ListRoles(ctx)
 	switch {
 	case errors.Is(err, scim.ErrNotFound):
@@ -298,14 +297,6 @@ func (s *session) customRoles(ctx context.Context, whose string) (names []string
 	case err != nil:
 		if ctx.Err() != nil {
 			return nil, false, errInterrupted
-		}
-		var se *scim.Error
-		if errors.As(err, &se) && se.Status == http.StatusForbidden {
-			// The generic 403 hint speaks of keys that cannot use SCIM
-			// at all; this one may read users and teams.
-			e := *se
-			e.Hint = "the key may not list custom roles, which only an org admin's key can; " + whose + " custom roles cannot be checked without it"
-			err = &e
 		}
 		return nil, false, fmt.Errorf("read the custom roles at %s/Roles: %w", s.conf.url, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
@@ -661,6 +662,26 @@ func TestUnmanagedHolderOfAListedEmailSpared(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("%s: no email_elsewhere warning sparing ub: %+v", dep, p.Warnings)
+		}
+		// Created within the grace period: spared the same, said once as
+		// that, not as a deactivation due at the period's end.
+		now := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)
+		recent := state(users(
+			model.User{ID: "ua", UserName: "alice-sso", Email: "ALICE@x.com", Active: true},
+			model.User{ID: "ub", UserName: "alice-old", Email: "alice@x.com", Active: true, Created: now.Add(-time.Hour)}))
+		graced := model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, UnmanagedGracePeriod: 7 * 24 * time.Hour}
+		p = Compute(state(users(alice)), recent, graced, Options{Deployment: dep, Now: now})
+		spared := 0
+		for _, w := range p.Warnings {
+			if w.Code == plan.WarnUnmanagedRecent {
+				t.Errorf("%s: ub within its grace period: %s", dep, w.Message)
+			}
+			if w.Code == plan.WarnEmailElsewhere && strings.Contains(w.Message, "and not deactivated (unmanagedUsers: deactivate), as the manifest may mean it") {
+				spared++
+			}
+		}
+		if spared != 1 {
+			t.Errorf("%s: ub within its grace period: %d sparing warnings, want 1: %+v", dep, spared, p.Warnings)
 		}
 		// The entry deactivates alice: her other account goes too.
 		gone := with(alice, func(u *model.User) { u.Active = false })

@@ -521,7 +521,16 @@ func (p *planner) planUnmanaged() {
 			continue
 		}
 		who := liveSubject(l)
-		switch p.unmanagedFate(l, who) {
+		fate := p.unmanagedFate(l, who)
+		if fate == fateInGrace || fate == fateGraceUnknown {
+			// Spared after its grace too (below): said once, as that,
+			// not as a deactivation to come that never does.
+			if di, ok := p.listedEmail(l); ok && !p.protected(who.user, l) {
+				p.spareHolder(int32(li), di, who)
+				continue
+			}
+		}
+		switch fate {
 		case fateIgnored:
 			if !p.protected(who.user, l) {
 				p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(

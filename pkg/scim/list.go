@@ -76,7 +76,16 @@ func (c *Client) ListGroups(ctx context.Context) ([]Group, error) {
 // ErrNotFound.
 func (c *Client) ListRoles(ctx context.Context) ([]Role, error) {
 	l := &lister[Role]{c: c, path: "/Roles", noun: "role", plural: "roles", rec: listedRole, id: roleID, optional: true}
-	return l.read(ctx)
+	roles, err := l.read(ctx)
+	var se *Error
+	if errors.As(err, &se) && se.Status == http.StatusForbidden {
+		// The generic 403 hint speaks of keys that cannot use SCIM at
+		// all; a key refused /Roles alone may read users and teams.
+		e := *se
+		e.Hint = "the key may not list custom roles, which only an org admin's key can; custom roles cannot be checked without it"
+		return nil, fmt.Errorf("list roles: %w", &e)
+	}
+	return roles, err
 }
 
 // FindUser returns the user whose userName equals userName
