@@ -309,7 +309,7 @@ func TestEncodeLeavesOutWhatAManifestCannotHold(t *testing.T) {
 		teams = append(teams, s.Team.Name+": "+s.Reason)
 	}
 	wantUsers := []string{
-		"2: its email not-an-email is not a well-formed address",
+		"2: its email not-an-email is not a well-formed address; policy.protected may name its userName as the glob \"[b]ad email\", to keep it from unmanagedUsers: deactivate",
 		"1: another user, \"twin\" id 6, has the same email ok@x.io and is written",
 		"3: its userName has space contains whitespace or a control character: a W&B userName is one word, such as dev-user2",
 	}

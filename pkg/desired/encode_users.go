@@ -134,6 +134,10 @@ func userProblem(u model.User, handle string) string {
 			return "its email " + u.Email + " is not one a manifest user may declare; policy.protected may name it " +
 				"(with \\ before any * ? [ \\ in it), to keep it from unmanagedUsers: deactivate"
 		}
+		if g := handleGlob(u.UserName); g != "" {
+			return "its email " + u.Email + " is not a well-formed address; policy.protected may name its userName as the glob " +
+				strconv.Quote(g) + ", to keep it from unmanagedUsers: deactivate"
+		}
 		return "its email " + u.Email + " is not a well-formed address"
 	case handle != "" && usernameProblem(handle) != "":
 		return "its userName " + handle + " " + usernameProblem(handle)

@@ -260,6 +260,7 @@ const flatExtra = len(" (team )")
 // Forms of the warnings, richest first.
 const (
 	warnFull       = iota // "! [code] message"
+	warnRare              // the rare codes in full, the routine ones (condensed) by name
 	warnNames             // bundled by code, by name (warningNames)
 	warnNamesDense        // the same, names wrapped at the widest of denserWraps
 	warnCounts            // "! code: n"
@@ -268,12 +269,23 @@ const (
 
 // warningForms writes the warnings in each form.
 func warningForms(ws []plan.Warning) [numWarnForms]string {
-	var full, counted strings.Builder
+	var full, rare, counted strings.Builder
 	counts := map[plan.WarningCode]int{}
+	var routine []plan.Warning
 	for _, w := range ws {
-		full.WriteString(code("! "+warningText(w)) + "\n")
+		line := code("! "+warningText(w)) + "\n"
+		full.WriteString(line)
 		counts[w.Code]++
+		if condensed[w.Code] {
+			routine = append(routine, w)
+		} else {
+			rare.WriteString(line)
+		}
 	}
+	// A rare warning (an irreversible deactivation, a member listed while
+	// active: false) keeps its message while the routine ones, which a
+	// real organization has by the hundred, are named only.
+	rare.WriteString(warningNames(routine, wrapWidth)[0])
 	byCode := make([]string, 0, len(counts))
 	for c, n := range counts {
 		byCode = append(byCode, code(fmt.Sprintf("! %s: %d", sanitize.Controls(string(c)), n))+"\n")
@@ -283,11 +295,13 @@ func warningForms(ws []plan.Warning) [numWarnForms]string {
 		counted.WriteString(s)
 	}
 	names := warningNames(ws, wrapWidth, denserWraps[len(denserWraps)-1])
-	return [numWarnForms]string{full.String(), names[0], names[1], counted.String()}
+	return [numWarnForms]string{full.String(), rare.String(), names[0], names[1], counted.String()}
 }
 
 func warningsTitle(n, form int) string {
 	switch form {
+	case warnRare:
+		return fmt.Sprintf("Warnings (%d, the routine ones listed by name: too many to show all with their messages here)", n)
 	case warnNames, warnNamesDense:
 		return fmt.Sprintf("Warnings (%d, listed by name: too many to show with their messages here)", n)
 	case warnCounts:

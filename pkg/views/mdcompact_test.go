@@ -110,17 +110,21 @@ func TestMarkdownCompactOverCap(t *testing.T) {
 }
 
 // 3,000 unmanaged_user warnings do not fit with their messages, but their
-// names do: listed by name under their code, not counted.
+// names do: listed by name under their code, not counted, while a rare
+// warning (inactive_member, about a user) keeps its message.
 func TestMarkdownWarningsByNameCompact(t *testing.T) {
 	p := sizedPlan(0, 5, 0, 3000)
-	p.Warnings = append(p.Warnings, plan.Warning{Code: plan.WarnLastAdmin, Message: "the last admin goes"})
+	p.Warnings = append(p.Warnings, plan.Warning{Code: plan.WarnLastAdmin, Message: "the last admin goes"},
+		plan.Warning{Code: plan.WarnInactiveMember, User: "leaver@ex.com", Team: "evals", Message: "leaver@ex.com is listed in team evals but is active: false"})
 	md := markdownOf(t, p)
 	if name := missing(md, "u%04d@ex.com", 3000); name != "" {
 		t.Errorf("warning about %s is not listed", name)
 	}
 	wantAll(t, md,
-		"Warnings (3001, listed by name", "! [last_admin] the last admin goes\n", "! [unmanaged_user]: 3000 warning(s)\n!     u0000@ex.com, u0001@ex.com,",
-		"The 3001 warnings are listed by name", "-     remove member0004@example.com (not listed in this authoritative team)\n",
+		"Warnings (3002, the routine ones listed by name", "! [last_admin] the last admin goes\n",
+		"! [inactive_member] leaver@ex.com is listed in team evals but is active: false\n",
+		"! [unmanaged_user]: 3000 warning(s)\n!     u0000@ex.com, u0001@ex.com,",
+		"Of the 3002 warnings, the routine ones", "-     remove member0004@example.com (not listed in this authoritative team)\n",
 	)
 	if strings.Contains(md, "unmanaged_user: 3000") || strings.Contains(md, "is active in W&B") {
 		t.Error("the warnings are listed by name, without their messages")
@@ -538,4 +542,20 @@ func TestShortTitlesKeepIDsWhenNamesCollide(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Rare warnings too many to show with their messages are listed by name
+// too, as the routine ones are.
+func TestMarkdownRareWarningsByName(t *testing.T) {
+	p := sizedPlan(0, 5, 0, 0)
+	for i := range 3000 {
+		u := fmt.Sprintf("r%04d@ex.com", i)
+		p.Warnings = append(p.Warnings, plan.Warning{Code: plan.WarnEmailElsewhere, User: u,
+			Message: u + " matches another live user, though live user x has the email " + u + ": it is treated as not in the manifest"})
+	}
+	md := markdownOf(t, p)
+	if name := missing(md, "r%04d@ex.com", 3000); name != "" {
+		t.Errorf("warning about %s is not listed", name)
+	}
+	wantAll(t, md, "Warnings (3000, listed by name", "! [email_elsewhere]: 3000 warning(s)\n", "The 3000 warnings are listed by name")
 }

@@ -390,6 +390,8 @@ choices:
 			}
 			switch f {
 			case warnFull:
+				r += 3
+			case warnRare:
 				r += 2
 			case warnNames:
 				r++
@@ -597,6 +599,8 @@ func cutNote(cut, all, warnings int, compacted, flattened bool, warnForm int) st
 	}
 	switch {
 	case warnings == 0:
+	case warnForm == warnRare:
+		s = append(s, fmt.Sprintf("Of the %d warnings, the routine ones (users in no team, unmanaged users and teams, members that are not listed users, protected users) are listed by name, by code, without their messages.", warnings))
 	case warnForm == warnNames, warnForm == warnNamesDense:
 		s = append(s, fmt.Sprintf("The %d warnings are listed by name, by code, without their messages.", warnings))
 	case warnForm == warnCounts:
