@@ -85,7 +85,7 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 	if len(pos) == 0 {
 		inputs, _ = manifestPaths(f.files) // a failure is reported by the load
 	}
-	if err := distinctFiles(f.conn.inputs(inputs...), output{"--report", o.report}, output{"--trace", f.conn.trace}); err != nil {
+	if err := distinct(f.conn.inputs(inputs...), len(pos) == 0, output{"--report", o.report, writesOther}, output{"--trace", f.conn.trace, writesOther}); err != nil {
 		return exitError, err
 	}
 	var (
@@ -93,7 +93,7 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		err error
 	)
 	if len(pos) == 1 {
-		a, err = prepareSaved(ctx, inv, f, o.dryRun, pos[0], output{"--report", o.report}, output{"--trace", f.conn.trace})
+		a, err = prepareSaved(ctx, inv, f, o.dryRun, pos[0], output{"--report", o.report, writesOther}, output{"--trace", f.conn.trace, writesOther})
 	} else {
 		a, err = prepareManifest(ctx, inv, f, o.dryRun)
 	}

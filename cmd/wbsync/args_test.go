@@ -377,16 +377,15 @@ func TestManifestDirTextSuffix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"org.yaml.txt", "org.yml.TXT"} {
+	for name, fix := range map[string]string{"org.yaml.txt": "rename it to org.yaml", "org.Yml.TXT": "rename it to org.yml", "team.yaml.txt": "merge it into team.yaml, which is read"} {
 		dir := t.TempDir()
-		for _, n := range []string{name, "old.yaml.bak", "NOTES.txt"} {
+		for _, n := range []string{name, "old.yaml.bak", "NOTES.txt", "team.yaml"} {
 			if err := os.WriteFile(filepath.Join(dir, n), manifest, 0o600); err != nil {
 				t.Fatal(err)
 			}
 		}
 		r := wb(t, nil, "validate", "-f", dir)
-		inner := strings.TrimSuffix(name, filepath.Ext(name))
-		if r.code != exitError || !strings.Contains(r.stderr, name+" is not read") || !strings.Contains(r.stderr, "rename it to "+inner+", or name it with -f") ||
+		if r.code != exitError || !strings.Contains(r.stderr, name+" is not read") || !strings.Contains(r.stderr, fix+", or name it with -f") ||
 			strings.Contains(r.stderr, "old.yaml.bak") || strings.Contains(r.stderr, "NOTES") {
 			t.Errorf("validate -f DIR holding %s: exit %d, want 1 naming it alone\n%s", name, r.code, r.stderr)
 		}

@@ -27,7 +27,7 @@ func runDoctor(ctx context.Context, inv *invocation, f *flags, _ any, pos []stri
 	if err := noArgs(pos, ""); err != nil {
 		return exitError, err
 	}
-	if err := distinctFiles(f.conn.inputs(), output{"--trace", f.conn.trace}); err != nil {
+	if err := distinctFiles(f.conn.inputs(), output{"--trace", f.conn.trace, writesOther}); err != nil {
 		return exitError, err
 	}
 	s, err := connect(ctx, inv, f, true)

@@ -35,10 +35,10 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 	if err := noArgs(pos, ""); err != nil {
 		return exitError, err
 	}
-	if err := distinctFiles(f.conn.inputs(), output{"--out", out}, output{"--trace", f.conn.trace}); err != nil {
+	if err := distinctFiles(f.conn.inputs(), output{"--out", out, writesExport}, output{"--trace", f.conn.trace, writesOther}); err != nil {
 		return exitError, err
 	}
-	if err := checkOutputs(output{"--out", out}); err != nil {
+	if err := checkOutputs(output{"--out", out, writesExport}); err != nil {
 		return exitError, err
 	}
 	s, err := connect(ctx, inv, f, true)

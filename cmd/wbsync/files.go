@@ -703,8 +703,84 @@ func pathRoot(path string) (root, rest string) {
 	return ".", path
 }
 
-// output is a file a run writes, named by the flag that gives it.
-type output struct{ flag, path string }
+// output is a file a run writes, named by the flag that gives it, and what
+// it writes there.
+type output struct {
+	flag, path string
+	writes     outKind
+}
+
+// outKind is what an output holds: a saved plan (plan --out), an export
+// (a manifest, CSV or JSON), or anything else (a report, a trace,
+// metrics).
+type outKind int
+
+const (
+	writesOther outKind = iota
+	writesPlan
+	writesExport
+)
+
+// overOtherKind refuses an output over an existing file of another kind
+// than the one it writes: a report, trace or metrics file over a saved
+// plan or a manifest, a saved plan over a manifest, an export over a
+// saved plan. With an output flag's value an empty variable (--report $R
+// plan.json, R unset) the flag takes the plan's name: the saved plan would
+// be overwritten with the report, and the run apply ./wbsync.yaml.
+func overOtherKind(o output) error {
+	plan, manifest := sniffKind(o.path)
+	var is string
+	switch {
+	case plan && o.writes != writesPlan:
+		is = "a saved plan"
+	case manifest && o.writes != writesExport:
+		is = "a manifest"
+	default:
+		return nil
+	}
+	return usageError{fmt.Sprintf("%s %s is %s: wbsync does not write over it (was the flag's value an empty or unset variable before a file's name? quote it: %s \"$VAR\"); remove the file first to reuse its name",
+		o.flag, o.path, is, o.flag)}
+}
+
+// sniffKind reports whether the regular file at path, if any, reads as a
+// saved plan (a JSON object naming its format_version that ends with
+// wbsync_version, as plan --out writes it) or a manifest (YAML whose lines at
+// the left margin, in its first 4 KiB, start with a manifest's top-level
+// keys).
+func sniffKind(path string) (plan, manifest bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return false, false
+	}
+	head := make([]byte, 4<<10)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	if t := bytes.TrimLeft(head, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+		if !bytes.Contains(head, []byte(`"format_version"`)) {
+			return false, false
+		}
+		tail := head
+		if size := fi.Size(); size > int64(len(head)) {
+			tail = make([]byte, min(size, 4<<10))
+			m, _ := f.ReadAt(tail, size-int64(len(tail)))
+			tail = tail[:m]
+		}
+		return bytes.Contains(tail, []byte(`"wbsync_version"`)), false
+	}
+	for _, line := range bytes.Split(head, []byte("\n")) {
+		for _, key := range []string{"version:", "users:", "teams:", "policy:"} {
+			if bytes.HasPrefix(line, []byte(key)) {
+				return false, true
+			}
+		}
+	}
+	return false, false
+}
 
 // stdinPath is how manifestPaths names standard input (-f -) among the
 // paths it returns, and so among a run's inputs: no file has this name (a
@@ -737,7 +813,13 @@ func stdinOnce(inputs []string) error {
 // a saved plan), another output of the same run, or the file the process's
 // standard output or error goes to (/dev/stdout with > file): writing it
 // would destroy what was read, or one output the other.
-func distinctFiles(inputs []string, outs ...output) error {
+func distinctFiles(inputs []string, outs ...output) error { return distinct(inputs, true, outs...) }
+
+// distinct is distinctFiles, refusing an output over a file of another
+// kind (overOtherKind) only with kinds: apply PLANFILE checks the plan
+// first, then, once it has read them, the manifest files the plan names,
+// which an output over one of them is said to be.
+func distinct(inputs []string, kinds bool, outs ...output) error {
 	same := func(a, b string) bool {
 		if fa, err := os.Stat(a); err == nil {
 			if fb, err := os.Stat(b); err == nil {
@@ -782,6 +864,12 @@ func distinctFiles(inputs []string, outs ...output) error {
 			if same(o.path, in) {
 				return usageError{fmt.Sprintf("%s %s is an input of this run: writing it would destroy it", o.flag, o.path)}
 			}
+		}
+		if !kinds {
+			continue
+		}
+		if err := overOtherKind(o); err != nil {
+			return err
 		}
 		for _, p := range outs[:i] {
 			if p.path != "" && same(o.path, p.path) {

@@ -141,7 +141,7 @@ func TestWriteInPlace(t *testing.T) {
 			// take the file, with room for it (an in-place write could
 			// not be tried first).
 			noNew := strings.Contains(tc.name, "takes")
-			if _, err := checkOutput(output{"--out", path}); (err == nil) != (tc.exists || !noNew) {
+			if _, err := checkOutput(output{"--out", path, writesPlan}); (err == nil) != (tc.exists || !noNew) {
 				t.Errorf("checkOutput: %v", err)
 			}
 			if err := checkWritable(context.Background(), path, 1<<10); (err == nil) != !noNew {
@@ -598,7 +598,7 @@ func TestLongOutputName(t *testing.T) {
 	dir := t.TempDir()
 	for _, base := range []string{strings.Repeat("p", 250) + ".json", strings.Repeat("計", 83) + ".json"} {
 		path := filepath.Join(dir, base)
-		if _, err := checkOutput(output{"--out", path}); err != nil {
+		if _, err := checkOutput(output{"--out", path, writesPlan}); err != nil {
 			t.Errorf("%d bytes: check: %v", len(base), err)
 		}
 		if err := writeFileAtomic(context.Background(), path, []byte("plan"), 0o644); err != nil {
@@ -737,5 +737,25 @@ func TestRenameRetriedWhileInUse(t *testing.T) {
 	}
 	if inUse(errBusy) || runtime.GOOS != "windows" && inUse(syscall.Errno(32)) {
 		t.Error("inUse holds outside Windows")
+	}
+}
+
+// TestPortablePredicates: a closed pipe is EPIPE here and, on Windows
+// only, ERROR_BROKEN_PIPE or ERROR_NO_DATA; paths differing in case are one
+// path on Windows only.
+func TestPortablePredicates(t *testing.T) {
+	windows := runtime.GOOS == "windows"
+	for err, want := range map[error]bool{
+		fmt.Errorf("write |1: %w", syscall.EPIPE):                       true,
+		syscall.Errno(109):                                              windows,
+		&os.PathError{Op: "write", Path: "|1", Err: syscall.Errno(232)}: windows,
+		errors.New("disk full"):                                         false,
+	} {
+		if got := readerGone(err); got != want {
+			t.Errorf("readerGone(%v) = %t, want %t", err, got, want)
+		}
+	}
+	if !samePath(`a/b.yaml`, `a/b.yaml`) || samePath(`..\Shared\org.yaml`, `..\shared\org.yaml`) != windows {
+		t.Error("samePath")
 	}
 }

@@ -30,7 +30,7 @@ func TestInPlaceWithoutTempDir(t *testing.T) {
 	if err := writeFileAtomic(context.Background(), path, []byte("new"), 0o644); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("write: %v, want %q", err, want)
 	}
-	if _, err := checkOutput(output{"--out", path}); err == nil || !strings.Contains(err.Error(), want) {
+	if _, err := checkOutput(output{"--out", path, writesPlan}); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("check: %v, want %q", err, want)
 	}
 	newTemp = refuseTemp(syscall.EACCES, dir)
@@ -38,7 +38,7 @@ func TestInPlaceWithoutTempDir(t *testing.T) {
 	if err := writeFileAtomic(context.Background(), path, []byte("new"), 0o644); err == nil || !strings.Contains(err.Error(), "cannot create a file in "+dir+": permission denied") {
 		t.Errorf("another user's file: %v", err)
 	}
-	if _, err := checkOutput(output{"--out", path}); err == nil {
+	if _, err := checkOutput(output{"--out", path, writesPlan}); err == nil {
 		t.Error("another user's file passed the check")
 	}
 	if b, _ := os.ReadFile(path); string(b) != "old" {
@@ -70,7 +70,7 @@ func TestOthersFileInStickyDir(t *testing.T) {
 			t.Fatal(err)
 		}
 		geteuid = func() int { return tc.euid }
-		_, err := checkOutput(output{"--out", path})
+		_, err := checkOutput(output{"--out", path, writesPlan})
 		if refused := err != nil && strings.Contains(err.Error(), "belongs to another user, in a directory where only a file's owner may replace it"); refused != tc.refused {
 			t.Errorf("sticky %v, euid %d: err = %v, want refused %v", tc.sticky, tc.euid, err, tc.refused)
 		}

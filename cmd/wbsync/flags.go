@@ -81,6 +81,12 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		flagArgs = append(flagArgs, a)
 		if takesValue(fs, a) && i+1 < len(args) {
 			i++
+			if next := args[i]; isFlag(fs, next) {
+				// --report $R --dry-run with R unset: the value would
+				// be --dry-run, and the run would write for real.
+				return nil, usageError{fmt.Sprintf("%s was given %s, one of this command's flags, as its value: an empty or unset variable before it? (quote it: %s \"$VAR\"; a file of that name is ./%s)",
+					a, next, a, next)}
+			}
 			flagArgs = append(flagArgs, args[i])
 			empty = cmp.Or(empty, emptyValue(a, args[i]))
 		} else if name, value, ok := strings.Cut(strings.TrimLeft(a, "-"), "="); ok {
@@ -191,6 +197,16 @@ var longFlag = regexp.MustCompile(`(^|[ :])-([a-zA-Z0-9][a-zA-Z0-9-]+)\b`)
 // takesValue reports whether the flag argument a (-name or --name) takes the
 // next argument as its value: a defined flag that is not boolean and has no
 // "=value". An unknown flag takes nothing: parsing refuses it.
+// isFlag reports whether a names one of fs's flags (--dry-run, -o,
+// --out=x) or asks for help (-h, --help): not a value another flag takes.
+func isFlag(fs *flag.FlagSet, a string) bool {
+	if len(a) < 2 || a[0] != '-' {
+		return false
+	}
+	name, _, _ := strings.Cut(strings.TrimPrefix(a[1:], "-"), "=")
+	return fs.Lookup(name) != nil || name == "h" || name == "help"
+}
+
 func takesValue(fs *flag.FlagSet, a string) bool {
 	name := strings.TrimPrefix(a[1:], "-")
 	if strings.Contains(name, "=") {
@@ -935,8 +951,13 @@ func manifestPaths(files []string) ([]string, error) {
 					// Explorer and Finder hide it: the file reads as
 					// x.yaml to its author. Skipped, its users would be
 					// unmanaged.
-					return nil, fileError{filepath.Join(f, name), fmt.Errorf("manifest directory %s: %s is not read: its name ends in .txt after the YAML extension, as an editor saving plain text adds it (Windows Explorer and the macOS Finder hide it): rename it to %s, or name it with -f",
-						f, sanitize.Controls(name), sanitize.Controls(inner))}
+					fix := strings.TrimSuffix(inner, filepath.Ext(inner)) + strings.ToLower(filepath.Ext(inner))
+					rename := "rename it to " + sanitize.Controls(fix)
+					if fi, err := os.Stat(filepath.Join(f, fix)); err == nil && fi.Mode().IsRegular() {
+						rename = "merge it into " + sanitize.Controls(fix) + ", which is read"
+					}
+					return nil, fileError{filepath.Join(f, name), fmt.Errorf("manifest directory %s: %s is not read: its name ends in .txt after the YAML extension, as an editor saving plain text adds it (Windows Explorer and the macOS Finder hide it): %s, or name it with -f",
+						f, sanitize.Controls(name), rename)}
 				}
 				if isYAMLName(name) {
 					low := strings.ToLower(ext)

@@ -449,7 +449,11 @@ func TestManifestOnStandardInput(t *testing.T) {
 		t.Errorf("a NUL on standard input, -o json: exit %d\n%s", code, out)
 	}
 	// Standard input redirected from a file: that file is the input, not
-	// ./-, which an output may then name.
+	// ./-, which an output may then name (no manifest now, which no
+	// output of another kind may be written over).
+	if err := os.WriteFile(filepath.Join(dir, "-"), []byte("notes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	m := filepath.Join(dir, "m.yaml")
 	if err := os.WriteFile(m, []byte("version: 1\nusers:\n  - email: a@example.com\n"), 0o644); err != nil {
 		t.Fatal(err)

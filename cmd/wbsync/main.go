@@ -51,6 +51,10 @@ type env struct {
 	// stderrTerminal says stderr is a terminal: progress is one line per
 	// phase, redrawn in place.
 	stderrTerminal bool
+	// noEscapes says a terminal wbsync writes to cannot show escape
+	// sequences (an old Windows console): as with TERM=dumb, no colour
+	// and no redrawn progress line, though the question is still asked.
+	noEscapes bool
 	// flushInput discards what was typed and not read (nil: nothing to
 	// discard); stderrWidth is stderr's width in columns (nil: unknown).
 	flushInput  func()
@@ -128,6 +132,7 @@ func main() {
 			getenv:           os.Getenv,
 			isTerminal:       isTerminal(os.Stdin) && isTerminal(os.Stdout),
 			stderrTerminal:   isTerminal(os.Stderr),
+			noEscapes:        !takesEscapes(os.Stdout) || !takesEscapes(os.Stderr),
 			flushInput:       func() { flushInput(os.Stdin.Fd()) },
 			stderrWidth:      func() int { return termWidth(os.Stderr.Fd()) },
 			stderrForeground: func() bool { return foreground(os.Stderr.Fd()) },
@@ -609,9 +614,10 @@ func (inv *invocation) exit() {
 	}
 }
 
-// dumbTerminal reports TERM=dumb: a terminal that cannot move the cursor
-// or show colour.
-func (inv *invocation) dumbTerminal() bool { return inv.getenv("TERM") == "dumb" }
+// dumbTerminal reports TERM=dumb, or a console that cannot take escape
+// sequences (env.noEscapes): a terminal that cannot move the cursor or
+// show colour.
+func (inv *invocation) dumbTerminal() bool { return inv.getenv("TERM") == "dumb" || inv.noEscapes }
 
 // color says whether text written to a stream that is (or not) a terminal
 // may be coloured: not with --no-color, NO_COLOR set (no-color.org) or

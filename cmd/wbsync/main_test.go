@@ -597,8 +597,9 @@ func savedExamplePlan(t *testing.T) (*testEmu, string) {
 }
 
 // TestColourFollowsTheStream: colour is decided for the stream the plan is
-// written to (stderr under apply -o json), and never with NO_COLOR or
-// TERM=dumb.
+// written to (stderr under apply -o json), and never with NO_COLOR,
+// TERM=dumb, or on a console that cannot take escape sequences (an old
+// Windows console: no progress line redrawn either).
 func TestColourFollowsTheStream(t *testing.T) {
 	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
 	runTerm := func(extra map[string]string, stdoutTerm, stderrTerm bool, args ...string) result {
@@ -606,7 +607,8 @@ func TestColourFollowsTheStream(t *testing.T) {
 		maps.Copy(v, extra)
 		var out, errb bytes.Buffer
 		code := run(context.Background(), args, env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
-			getenv: func(k string) string { return v[k] }, isTerminal: stdoutTerm, stderrTerminal: stderrTerm})
+			getenv: func(k string) string { return v[k] }, isTerminal: stdoutTerm, stderrTerminal: stderrTerm,
+			noEscapes: extra["(no escapes)"] != ""})
 		return result{code, out.String(), errb.String()}
 	}
 	m := examplePath("wbsync.yaml")
@@ -616,6 +618,7 @@ func TestColourFollowsTheStream(t *testing.T) {
 	for name, r := range map[string]result{
 		"NO_COLOR":                        runTerm(map[string]string{"NO_COLOR": "1"}, true, true, "plan", "-f", m),
 		"TERM=dumb":                       runTerm(map[string]string{"TERM": "dumb"}, true, true, "plan", "-f", m),
+		"a console without escapes":       runTerm(map[string]string{"(no escapes)": "1"}, true, true, "apply", "-f", m, "--auto-approve"),
 		"apply -o json, stderr to a file": runTerm(nil, true, false, "apply", "-f", m, "-o", "json", "--auto-approve"),
 	} {
 		if strings.Contains(r.stdout+r.stderr, "\x1b[") {

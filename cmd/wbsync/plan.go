@@ -55,10 +55,10 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 		return exitError, err
 	}
 	inputs, _ := manifestPaths(f.files) // a failure is reported by the load
-	if err := distinctFiles(f.conn.inputs(inputs...), output{"--out", o.out}, output{"--metrics-file", o.metricsFile}, output{"--trace", f.conn.trace}); err != nil {
+	if err := distinctFiles(f.conn.inputs(inputs...), output{"--out", o.out, writesPlan}, output{"--metrics-file", o.metricsFile, writesOther}, output{"--trace", f.conn.trace, writesOther}); err != nil {
 		return exitError, err
 	}
-	if err := checkOutputs(output{"--out", o.out}, output{"--metrics-file", o.metricsFile}); err != nil {
+	if err := checkOutputs(output{"--out", o.out, writesPlan}, output{"--metrics-file", o.metricsFile, writesOther}); err != nil {
 		return exitError, err
 	}
 	m, s, p, err := loadAndPlan(ctx, inv, f, true)

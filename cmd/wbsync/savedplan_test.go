@@ -111,6 +111,71 @@ func TestSavedPlanOutputOverItsManifest(t *testing.T) {
 	}
 }
 
+// TestOutputFlagTakingAFileOrAFlag: an output flag whose value was an
+// empty variable takes the next argument. When that is the saved plan
+// (apply --report $R plan.json), the plan would be overwritten with a
+// report of ./wbsync.yaml applied unreviewed; when it is a flag (--report
+// $R --dry-run), the run would write for real. Both are refused, with
+// nothing written; an output over a file of its own kind (a plan over an
+// older plan, an export over a manifest) is written.
+func TestOutputFlagTakingAFileOrAFlag(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	data, err := os.ReadFile(examplePath("wbsync.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	for _, f := range []string{"wbsync.yaml", "other.yaml"} {
+		if err := os.WriteFile(f, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v := vars(emu.url)
+	if r := wb(t, v, "plan", "--out", "plan.json"); r.code != exitOK {
+		t.Fatalf("plan --out: exit %d\n%s", r.code, r.stderr)
+	}
+	saved, err := os.ReadFile("plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := writes(emu.requests(t))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"apply", "--report", "plan.json", "--auto-approve"}, "--report plan.json is a saved plan: wbsync does not write over it"},
+		{[]string{"apply", "--trace", "plan.json", "--auto-approve"}, "--trace plan.json is a saved plan"},
+		{[]string{"apply", "--auto-approve", "--report", "--dry-run"}, "--report was given --dry-run, one of this command's flags, as its value"},
+		{[]string{"plan", "--metrics-file", "--detailed-exitcode"}, "--metrics-file was given --detailed-exitcode"},
+		{[]string{"plan", "--out", "other.yaml"}, "--out other.yaml is a manifest"},
+		{[]string{"export", "-o", "csv", "--out", "plan.json"}, "--out plan.json is a saved plan"},
+	} {
+		r := wb(t, v, tc.args...)
+		if r.code != exitError || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v: exit %d, want 1 and %q\n%s", tc.args, r.code, tc.want, r.stderr)
+		}
+	}
+	if n := writes(emu.requests(t)) - before; n != 0 {
+		t.Fatalf("%d writes", n)
+	}
+	for _, f := range []string{"plan.json", "other.yaml"} {
+		got, _ := os.ReadFile(f)
+		if want := map[string][]byte{"plan.json": saved, "other.yaml": data}[f]; !bytes.Equal(got, want) {
+			t.Errorf("%s was written", f)
+		}
+	}
+	if _, err := os.Stat("--dry-run"); err == nil {
+		t.Error("a file named --dry-run was written")
+	}
+	// Over its own kind: written.
+	if r := wb(t, v, "plan", "--out", "plan.json"); r.code != exitOK {
+		t.Errorf("plan --out over an older plan: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := wb(t, v, "export", "--out", "other.yaml"); r.code != exitOK {
+		t.Errorf("export --out over a manifest: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
 // TestSavedPlanArchivesAndPrintedPlans: a compressed artifact, or a plan
 // as wbsync prints it (text, markdown), is refused with what it is.
 func TestSavedPlanArchivesAndPrintedPlans(t *testing.T) {

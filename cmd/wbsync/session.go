@@ -59,7 +59,7 @@ func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*se
 		// (a failed run leaves its trace; one that fails before any
 		// request leaves an existing file as it was), every line
 		// redacted twice: by the client and here.
-		path, err := checkOutput(output{"--trace", f.conn.trace})
+		path, err := checkOutput(output{"--trace", f.conn.trace, writesOther})
 		if err != nil {
 			return nil, err
 		}
@@ -207,15 +207,17 @@ func (s *session) read(ctx context.Context) (live, error) {
 			return live{}, errInterrupted
 		}
 		s.pages.stop()
-		if observed.MembersLeftOut(err) {
+		if team, ok := observed.MembersLeftOut(err); ok {
 			// A team emptied or joined between the read of the teams and
-			// that of the users reads so once: read again, once.
+			// that of the users reads so once: read again, once, apart
+			// from the reads of a changing organization.
 			if leftOutSeen {
 				return live{}, fmt.Errorf("read the live organization at %s (read twice, and found so both times): %w", s.conf.url, err)
 			}
 			leftOutSeen = true
+			attempt--
 			s.log.Warn("a team read without members while a user names it: reading the organization again, in case its members changed while it was read",
-				zap.String("found", err.Error()))
+				zap.String("team", team))
 			continue
 		}
 		if !errors.Is(err, scim.ErrChanged) {

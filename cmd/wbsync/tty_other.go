@@ -19,3 +19,7 @@ func termWidth(uintptr) int { return 0 }
 
 // foreground cannot be told here: true.
 func foreground(uintptr) bool { return true }
+
+// takesEscapes reports whether terminal f shows escape sequences: a
+// terminal here does (TERM=dumb aside, which the run checks).
+func takesEscapes(*os.File) bool { return true }

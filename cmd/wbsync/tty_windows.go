@@ -9,19 +9,22 @@ import (
 )
 
 // isTTY reports whether f is a console (the NUL device, a character
-// device too, is not). A console wbsync writes to must also take the
-// escape sequences of colours and progress lines (virtual terminal
-// processing, which isTTY turns on): one that cannot, an old console
-// host, is no terminal here, and gets the plain output of a pipe rather
-// than ←[32m... on the screen. Standard input is asked only whether it is
-// a console: the same mode bit means echo there.
+// device too, is not).
 func isTTY(f *os.File) bool {
+	var mode uint32
+	return windows.GetConsoleMode(windows.Handle(f.Fd()), &mode) == nil
+}
+
+// takesEscapes reports whether console f shows the escape sequences of
+// colours and progress lines, turning on its virtual terminal processing
+// when it is off: an old console host cannot, and would show ←[32m...
+func takesEscapes(f *os.File) bool {
 	h := windows.Handle(f.Fd())
 	var mode uint32
 	if windows.GetConsoleMode(h, &mode) != nil {
-		return false
+		return true // no console: nothing to turn on
 	}
-	if f == os.Stdin || mode&windows.ENABLE_VIRTUAL_TERMINAL_PROCESSING != 0 {
+	if mode&windows.ENABLE_VIRTUAL_TERMINAL_PROCESSING != 0 {
 		return true
 	}
 	return windows.SetConsoleMode(h, mode|windows.ENABLE_VIRTUAL_TERMINAL_PROCESSING) == nil

@@ -179,6 +179,14 @@ const (
 	// malformed, so that a record of many MiB cannot hold half a million
 	// emails, each kept apart in memory.
 	UserEmails = 100
+	// UserGroups caps the group ids one User record's groups attribute
+	// gives (the teams it names; only evidence that a team read as empty
+	// is not): more are ignored, never an error.
+	UserGroups = 100
+	// GroupsNamed caps the distinct group ids a read keeps from users'
+	// groups attributes: more are ignored, so that a hostile list cannot
+	// grow it past what an organization's teams number.
+	GroupsNamed = 200_000
 	// ShownID is how much of a server-supplied id a message quotes, after
 	// redaction, in characters.
 	ShownID = 64

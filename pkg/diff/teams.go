@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/wbsync/wbsync/pkg/model"
@@ -42,11 +43,16 @@ func (p *planner) planTeams() {
 			}
 			if lt == none {
 				p.add(plan.Change{Action: plan.CreateTeam, Team: dt.Name})
-				if e := entityName(dt.Name); e != "" {
-					if created == nil {
-						created = map[string]string{}
+				// Under the names a server may have given it: W&B's entity
+				// name, and the name lower-cased where that is not the
+				// name ignoring case (İstanbul Team → istanbul team).
+				for _, e := range [...]string{entityName(dt.Name), lookAlikeLower(dt.Name)} {
+					if e != "" {
+						if created == nil {
+							created = map[string]string{}
+						}
+						created[e] = dt.Name
 					}
-					created[e] = dt.Name
 				}
 			} else {
 				claimed[lt] = dt.Name
@@ -128,8 +134,14 @@ func (p *planner) warnUnmanagedTeams(claimed map[int]string, created map[string]
 			}
 		}
 		if m, ok := created[t.Name]; ok {
-			listIt = fmt.Sprintf("it may be the manifest's team %s, made by an earlier apply under the name W&B gave it (W&B team names are lowercase entity names), and the create planned for %s would be refused as taken: name the manifest's team %s",
-				quoteSpaced(m), quoteSpaced(m), t.Name)
+			why := ""
+			if lookAlikeLower(m) != "" {
+				// The two read alike: say why the plan did not match them.
+				why = fmt.Sprintf(" (%s holds a letter that only looks like an ASCII one, %s, which wbsync never takes for it)",
+					quoteSpaced(m), lookAlikes(m))
+			}
+			listIt = fmt.Sprintf("it may be the manifest's team %s, made by an earlier apply under the name W&B gave it (W&B team names are lowercase entity names), and the create planned for %s would be refused as taken%s: name the manifest's team %s",
+				quoteSpaced(m), quoteSpaced(m), why, t.Name)
 		}
 		p.warn(plan.Warning{Code: plan.WarnUnmanagedTeam, Team: t.Name, IDs: []string{t.ID}, Count: len(t.Members), Unmanaged: true, Message: fmt.Sprintf(
 			"live team %s (id %s, %d member(s)) is not in the manifest: it is left alone and its members keep their access; %s to manage it, with members: [] to empty it (W&B cannot rename or delete a team)",
@@ -422,6 +434,29 @@ func (p *planner) liveTeamRole(m *model.Member, li int32, t teamRef) model.Role 
 		p.foldedRoles[li] = folded
 	}
 	return model.TeamRole(l.TeamRoles, t.name, folded).Norm()
+}
+
+// lookAlikeLower is name lower-cased as a server lower-casing names
+// lowers it, when that differs from name ignoring case as the plan
+// compares names (model.Key): a capital that lowers to an ASCII look-alike
+// (the dotted İ, the Kelvin sign). "" otherwise.
+func lookAlikeLower(name string) string {
+	if l := strings.ToLower(name); model.Key(l) != model.Key(name) {
+		return l
+	}
+	return ""
+}
+
+// lookAlikes names the characters of name whose lower case is an ASCII
+// letter though they are not ASCII, as U+NNNN.
+func lookAlikes(name string) string {
+	var out []string
+	for _, r := range name {
+		if l := unicode.ToLower(r); r >= utf8.RuneSelf && l < utf8.RuneSelf {
+			out = append(out, fmt.Sprintf("U+%04X", r))
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // entityName is the name W&B would give a team named name, as its entity

@@ -147,7 +147,8 @@ type userBatches struct {
 	// W&B-shaped server; see readUnlisted)
 	teamRoles bool
 	// inGroups: group id → the userName of the first active user whose
-	// groups attribute names it (see emptyButNamed)
+	// groups attribute names it (see emptyButNamed), at most
+	// caps.GroupsNamed ids
 	inGroups map[string]string
 }
 
@@ -167,7 +168,7 @@ func (b *userBatches) add(page []scim.User, consume bool) error {
 		b.teamRoles = b.teamRoles || u.TeamRoles != nil
 		if u.Active {
 			for _, g := range u.Groups {
-				if _, ok := b.inGroups[g]; !ok {
+				if _, ok := b.inGroups[g]; !ok && len(b.inGroups) < caps.GroupsNamed {
 					if b.inGroups == nil {
 						b.inGroups = map[string]string{}
 					}
@@ -305,7 +306,7 @@ func (r *resolver) unlistedMembers(teams []model.Team) error {
 	if len(named) > 1 {
 		more = fmt.Sprintf(" (and %d other team(s) so listed)", len(named)-1)
 	}
-	return leftOut{fmt.Errorf("read teams: team %q (id %s) is listed without a members key, though %s, an active user, names it in its teamRoles%s: "+
+	return leftOut{what: fmt.Sprintf("team %q (id %s)", sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID)), error: fmt.Errorf("read teams: team %q (id %s) is listed without a members key, though %s, an active user, names it in its teamRoles%s: "+
 		"the server leaves members out of its team list (as one that sends them only when asked, attributes=members, does), and wbsync will not read such a team as empty; "+
 		"or the team's members changed while the organization was read (a user joining a team that was empty, or its last members leaving) (see docs/troubleshooting.md)",
 		sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID), sanitize.Server(r.red, u.UserName, caps.ShownID), more)}
@@ -315,14 +316,23 @@ func (r *resolver) unlistedMembers(teams []model.Team) error {
 // a user names it (unlistedMembers, emptyButNamed): a server that leaves
 // members out, or a team whose members changed while it was read, which a
 // second read tells apart (MembersLeftOut).
-type leftOut struct{ error }
+type leftOut struct {
+	error
+	what string // the team, as messages name it
+}
 
 func (e leftOut) Unwrap() error { return e.error }
 
 // MembersLeftOut reports whether err is a read's that found a team
-// without members while an active user names it: made again, a read of a
-// team whose members changed meanwhile passes.
-func MembersLeftOut(err error) bool { return errors.As(err, new(leftOut)) }
+// without members while an active user names it, and names that team:
+// made again, a read of a team whose members changed meanwhile passes.
+func MembersLeftOut(err error) (string, bool) {
+	var e leftOut
+	if errors.As(err, &e) {
+		return e.what, true
+	}
+	return "", false
+}
 
 // emptyButNamed fails the read when a team reads as empty, listed and, if
 // it was, read alone, while an active user's groups attribute (RFC 7643's
@@ -356,7 +366,7 @@ func (r *resolver) emptyButNamed(teams []model.Team) error {
 	if more > 0 {
 		also = fmt.Sprintf(" (and %d other team(s) so read)", more)
 	}
-	return leftOut{fmt.Errorf("read teams: team %q (id %s) reads as empty, though %s, an active user, names it in its groups%s: "+
+	return leftOut{what: fmt.Sprintf("team %q (id %s)", sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID)), error: fmt.Errorf("read teams: team %q (id %s) reads as empty, though %s, an active user, names it in its groups%s: "+
 		"the server keeps memberships on its users and leaves them out of its teams, and wbsync will not read such a team as empty (it would add members the team has and remove none); "+
 		"or the team's members changed while the organization was read (a user joining a team that was empty, or its last members leaving) (see docs/troubleshooting.md)",
 		sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID), sanitize.Server(r.red, r.inGroups[t.ID], caps.ShownID), also)}

@@ -52,6 +52,9 @@ func TestDecodeUserShapes(t *testing.T) {
 			User{ID: "1", Active: true, Created: time.Date(2026, 12, 2, 0, 12, 21, 0, time.UTC), LastModified: time.Date(2026, 12, 2, 0, 12, 21, 500_000_000, time.UTC)}},
 		{"a lower-case t and z (RFC 3339 §5.6)", `{"id":"1","meta":{"created":"2026-12-04t16:07:54z","lastModified":"2026-12-04t16:07:54.25+01:00"}}`,
 			User{ID: "1", Active: true, Created: time.Date(2026, 12, 4, 16, 7, 54, 0, time.UTC), LastModified: time.Date(2026, 12, 4, 15, 7, 54, 250_000_000, time.UTC)}},
+		{"groups read leniently", `{"id":"1","groups":[{"value":"g1","display":7},"g2",null,{"value":3},{"Value":"g3","VALUE":"g4"},{"value":" "},{"$ref":"x"}]}`,
+			User{ID: "1", Active: true, Groups: []string{"g1", "g4"}}},
+		{"groups of another shape", `{"id":"1","groups":{"value":"g1"}}`, User{ID: "1", Active: true}},
 		{"every email kept", `{"id":"1","emails":[{"value":"a@x"},{"value":""},{"value":"b@x","primary":true},{"value":"c@x"}]}`,
 			User{ID: "1", Active: true, Emails: []Email{{Value: "b@x", Primary: true}, {Value: "a@x"}, {Value: "c@x"}}}},
 	}

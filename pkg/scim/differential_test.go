@@ -16,6 +16,8 @@ import (
 // repeated or folded, escapes, every kind where a string, a boolean, an
 // object or an array is expected.
 var differentialSeeds = []string{
+	`{"totalResults":1,"Resources":[{"id":"a","userName":"b","groups":[{"value":"g1","display":7},"g2",null,{"value":3},{"Value":"g3","VALUE":"g4"},[],{"value":""}],"Groups":"x"}]}`,
+	`{"totalResults":1,"Resources":[{"id":"a","userName":"b","groups":{"value":"g1"},"groups":[{"value":"g2"},{"value":"g\ud800"}]}]}`,
 	`{"totalResults":2,"Resources":[{"id":"a","ID":"b","userName":"u","USERNAME":"v","active":null,"Active":"  fAlSe "}]}`,
 	`{"totalResults":1,"Resources":[{"\u0069d":"a\u00e9\ud83d\ude00\ud800x","uſerName":"k\u212a","emails":"x@y","meta":{"version":1.5e3}}]}`,
 	`{"totalResults":1,"Resources":[{"id":"a","userName":"b","teamRoles":[{"teamName":"x","roleName":"a"},{"teamName":"y"}],"teamRoles":[null,{"roleName":"z"}],"teamRoles":[{},{},{}]}]}`,

@@ -99,7 +99,7 @@ type (
 		primary    bool
 	}
 	// pairF is an object of two string attributes: a teamRoles entry
-	// (teamName, roleName), a member or a user's group (value, display).
+	// (teamName, roleName) or a member (value, display).
 	pairF struct{ a, b span }
 	permF struct {
 		name      span
@@ -113,7 +113,7 @@ type recordScratch struct {
 	emails                        []emailF
 	teamRoles                     mergeSlice[pairF]
 	members                       mergeSlice[pairF]
-	userGroups                    mergeSlice[pairF] // a user's groups (value, display)
+	groupIDs                      []span // a user's groups' values (userGroups)
 	perms                         mergeSlice[permF]
 	// soft is the record's first value of the wrong kind (the record is
 	// read to its end, then fails with it).
@@ -124,7 +124,7 @@ func (sc *recordScratch) begin() {
 	sc.head, sc.values, sc.displays, sc.names = sc.head[:0], sc.values[:0], sc.displays[:0], sc.names[:0]
 	sc.teamRoles.reset()
 	sc.members.reset()
-	sc.userGroups.reset()
+	sc.groupIDs = sc.groupIDs[:0]
 	sc.perms.reset()
 	sc.soft = nil
 }

@@ -234,22 +234,41 @@ type wireMeta struct {
 }
 
 type wireUser struct {
-	ID               identString    `json:"id"`
-	UserName         identString    `json:"userName"`
-	DisplayName      flexString     `json:"displayName"`
-	ExternalID       identString    `json:"externalId"`
-	Emails           wireEmails     `json:"emails"`
-	Active           *flexBool      `json:"active"`
-	OrganizationRole flexString     `json:"organizationRole"`
-	TeamRoles        []wireTeamRole `json:"teamRoles"`
-	Groups           []wireTeamRef  `json:"groups"`
-	Meta             *wireMeta      `json:"meta"`
+	ID               identString     `json:"id"`
+	UserName         identString     `json:"userName"`
+	DisplayName      flexString      `json:"displayName"`
+	ExternalID       identString     `json:"externalId"`
+	Emails           wireEmails      `json:"emails"`
+	Active           *flexBool       `json:"active"`
+	OrganizationRole flexString      `json:"organizationRole"`
+	TeamRoles        []wireTeamRole  `json:"teamRoles"`
+	Groups           json.RawMessage `json:"groups"`
+	Meta             *wireMeta       `json:"meta"`
 }
 
-// wireTeamRef is an entry of a user's groups attribute.
-type wireTeamRef struct {
-	Value   flexString `json:"value"`
-	Display flexString `json:"display"`
+// groupIDs reads a user's groups attribute as the streaming decoder does:
+// leniently (another shape, an element that is no object, a value that is
+// no string: skipped), at most caps.UserGroups string values, the last
+// value key of an object.
+func groupIDs(raw json.RawMessage) []string {
+	var elems []json.RawMessage
+	if json.Unmarshal(raw, &elems) != nil {
+		return nil
+	}
+	var ids []string
+	for _, e := range elems {
+		var ref struct {
+			Value json.RawMessage `json:"value"`
+		}
+		var v string
+		if json.Unmarshal(e, &ref) != nil || json.Unmarshal(ref.Value, &v) != nil || len(ref.Value) == 0 || ref.Value[0] != '"' {
+			continue
+		}
+		if len(ids) < caps.UserGroups {
+			ids = append(ids, v)
+		}
+	}
+	return ids
 }
 
 type wireTeamRole struct {
@@ -382,8 +401,8 @@ func (w *wireUser) user(in *interner, listed bool) (User, error) {
 		}
 		u.TeamRoles = append(u.TeamRoles, TeamRole{TeamName: in.get(string(r.TeamName)), RoleName: in.get(string(r.RoleName))})
 	}
-	for _, g := range w.Groups {
-		if v := string(g.Value); strings.TrimSpace(v) != "" && len(v) <= caps.Field {
+	for _, v := range groupIDs(w.Groups) {
+		if strings.TrimSpace(v) != "" && len(v) <= caps.Field {
 			u.Groups = append(u.Groups, in.get(v))
 		}
 	}

@@ -58,7 +58,8 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 		case "TEAMROLES":
 			err = d.pairs("teamRoles", &sc.teamRoles, "TEAMNAME", "ROLENAME", &sc.names, &sc.names, false)
 		case "GROUPS":
-			err = d.pairs("groups", &sc.userGroups, "VALUE", "DISPLAY", &sc.values, &sc.displays, false)
+			sc.groupIDs = sc.groupIDs[:0] // a repeated key: the last one
+			err = d.userGroups(&sc.groupIDs, &sc.values)
 		case "META":
 			err = d.meta(&meta)
 		default:
@@ -133,14 +134,62 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 			u.TeamRoles = append(u.TeamRoles, TeamRole{TeamName: in.bytes(team), RoleName: in.bytes(role)})
 		}
 	}
-	for _, g := range sc.userGroups.items() {
-		v := sc.values[g.a.off : g.a.off+g.a.n]
+	for _, g := range sc.groupIDs {
+		v := sc.values[g.off : g.off+g.n]
 		if blank(string(v)) || len(v) > caps.Field {
 			continue // names no group wbsync could read: no evidence
 		}
 		u.Groups = append(u.Groups, in.bytes(v))
 	}
 	return u, u.ID, nil
+}
+
+// userGroups reads a user's groups attribute (RFC 7643: the groups it is
+// in, as objects whose value is a group id) into ids, their strings in the
+// arena a: at most caps.UserGroups values, an object's last value key
+// read. It is only evidence that a team read as empty is not (observed's
+// emptyButNamed), so it never fails the record: another shape, an element
+// that is no object and a value that is no string are skipped.
+func (d *jsonReader) userGroups(ids *[]span, a *[]byte) error {
+	c, err := d.next()
+	if err != nil {
+		return err
+	}
+	if c != '[' {
+		return d.skip()
+	}
+	return d.elements(func(c byte) error {
+		if c != '{' {
+			return d.skip()
+		}
+		var value span
+		found := false
+		err := d.fields(func() error {
+			if string(d.key) != "VALUE" {
+				return d.skip()
+			}
+			c, err := d.next()
+			if err != nil {
+				return err
+			}
+			if c != '"' {
+				found = false
+				return d.skip()
+			}
+			b, err := d.text()
+			if err == nil && len(*ids) < caps.UserGroups {
+				value, found = add(a, b), true
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if found {
+			*ids = append(*ids, value)
+		}
+		return nil
+	})
 }
 
 // garbledIf returns a check for the identities of a record (id, userName,
@@ -209,6 +258,29 @@ func (d *jsonReader) emails() error {
 	default:
 		return fmt.Errorf("emails: %w", d.wrongType("an array or an object", c))
 	}
+	return d.elements(func(c byte) error {
+		var e emailF
+		var err error
+		switch c {
+		case '{':
+			err = d.email(&e)
+		case 'n':
+			err = d.literal("null")
+		default:
+			err = fmt.Errorf("emails: %w", d.wrongType("objects in the array", c))
+		}
+		if err != nil {
+			return err
+		}
+		sc.emails = append(sc.emails, e)
+		return nil
+	})
+}
+
+// elements reads the array the reader is at, after its '[' was seen
+// (next), calling elem with each element's first character, not read yet:
+// elem reads the element.
+func (d *jsonReader) elements(elem func(c byte) error) error {
 	if err := d.open(); err != nil {
 		return err
 	}
@@ -218,22 +290,13 @@ func (d *jsonReader) emails() error {
 		if err != nil || !ok {
 			return err
 		}
-		var e emailF
 		c, err := d.next()
-		switch {
-		case err != nil:
-			return err
-		case c == '{':
-			err = d.email(&e)
-		case c == 'n':
-			err = d.literal("null")
-		default:
-			err = fmt.Errorf("emails: %w", d.wrongType("objects in the array", c))
-		}
 		if err != nil {
 			return err
 		}
-		sc.emails = append(sc.emails, e)
+		if err := elem(c); err != nil {
+			return err
+		}
 	}
 }
 
