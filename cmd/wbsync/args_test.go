@@ -62,6 +62,31 @@ func TestParseInterleaved(t *testing.T) {
 	}
 }
 
+// TestDidYouMean: a misspelt command or flag is answered with the one
+// meant, as kubectl and Terraform do; a flag given with no command says
+// flags follow one; --api-key says how the key is given.
+func TestDidYouMean(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"pln"}, `wbsync: unknown command "pln" (did you mean plan?)`},
+		{[]string{"Apply"}, `wbsync: unknown command "Apply" (did you mean apply?)`},
+		{[]string{"exprot"}, `wbsync: unknown command "exprot" (did you mean export?)`},
+		{[]string{"--log-level", "debug"}, `wbsync: unknown command "--log-level" (a flag with no command: flags follow a command, as in wbsync plan --log-level ...)`},
+		{[]string{"apply", "--auto-aprove"}, "wbsync apply: unknown flag --auto-aprove (did you mean --auto-approve? see 'wbsync apply --help')"},
+		{[]string{"plan", "--detailed-exit-code"}, "wbsync plan: unknown flag --detailed-exit-code (did you mean --detailed-exitcode? see 'wbsync plan --help')"},
+		{[]string{"plan", "--api-key", "x"}, "wbsync plan: unknown flag --api-key (the key is given in WANDB_API_KEY or with --api-key-file FILE"},
+	} {
+		if r := wb(t, nil, tc.args...); r.code != exitError || !strings.HasPrefix(r.stderr, tc.want) {
+			t.Errorf("%q: exit %d, want 1 and %q\n%s", tc.args, r.code, tc.want, r.stderr)
+		}
+	}
+	if r := wb(t, nil, "-v"); r.code != exitOK || !strings.HasPrefix(r.stdout, "wbsync ") {
+		t.Errorf("-v: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
 // TestUnknownFlagAsGiven: an unknown flag is named as it was given (one
 // dash or two); a value run into a one-letter flag (-fteams.yaml) is that
 // flag's value, as kubectl takes it.

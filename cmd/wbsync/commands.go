@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wbsync/wbsync/pkg/desired"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
@@ -47,6 +48,23 @@ var commands = []*command{
 
 	emulateCommand,
 	versionCommand,
+}
+
+// commandHint says what an unknown command name may have meant: a
+// command misspelt ("(did you mean plan?)"), or a flag given without a
+// command; "" otherwise.
+func commandHint(name string) string {
+	if strings.HasPrefix(name, "-") && name != "-" && name != "--" {
+		return " (a flag with no command: flags follow a command, as in wbsync plan " + sanitize.Controls(name) + " ...)"
+	}
+	names := []string{"help"}
+	for _, c := range commands {
+		names = append(names, c.name)
+	}
+	if s := desired.Suggest(name, names); s != "" {
+		return " (did you mean " + s + "?)"
+	}
+	return ""
 }
 
 func findCommand(name string) *command {

@@ -23,6 +23,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/desired"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
@@ -173,6 +174,18 @@ func unknownFlag(fs *flag.FlagSet, args []string, name string) string {
 			given, _, _ = strings.Cut(a, "=")
 			break
 		}
+	}
+	if name == "api-key" || name == "key" || name == "token" {
+		return fmt.Sprintf("unknown flag %s (the key is given in WANDB_API_KEY or with --api-key-file FILE, never on the command line, where other users of the machine see it)", given)
+	}
+	var names []string // long flags only: -ax is no misspelt -a
+	fs.VisitAll(func(fl *flag.Flag) {
+		if len(fl.Name) > 1 {
+			names = append(names, fl.Name)
+		}
+	})
+	if s := desired.Suggest(name, names); s != "" && len(name) > 2 {
+		return fmt.Sprintf("unknown flag %s (did you mean --%s? see 'wbsync %s --help')", given, s, fs.Name())
 	}
 	return fmt.Sprintf("unknown flag %s (see 'wbsync %s --help')", given, fs.Name())
 }
@@ -341,12 +354,12 @@ func (c *connFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	c.url = envOr(getenv, "WBSYNC_URL", c.url)
 	c.auth = envOr(getenv, "WBSYNC_AUTH", c.auth)
 	c.deployment = strings.TrimSpace(getenv("WBSYNC_DEPLOYMENT"))
-	fs.IntVar(&c.concurrency, "concurrency", 4, fmt.Sprintf("parallel requests (more than %d are capped; env WBSYNC_CONCURRENCY)", caps.Concurrency))
+	fs.Var(decimalOf(&c.concurrency, 4), "concurrency", fmt.Sprintf("parallel requests (more than %d are capped; env WBSYNC_CONCURRENCY)", caps.Concurrency))
 	fs.Float64Var(&c.rateLimit, "rate-limit", 10, fmt.Sprintf("requests per second (at least %v; env WBSYNC_RATE_LIMIT)", caps.MinRateLimit))
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, fmt.Sprintf("timeout per request (%s to %s; env WBSYNC_TIMEOUT)",
 		seconds(caps.MinTimeoutSeconds), seconds(caps.MaxTimeoutSeconds)))
-	fs.IntVar(&c.batchSize, "batch-size", 100, fmt.Sprintf("members per PATCH add (1 to %d; env WBSYNC_BATCH_SIZE)", caps.MaxBatchSize))
-	fs.IntVar(&c.pageSize, "page-size", caps.PageSize, fmt.Sprintf("resources asked per list page (1 to %d, W&B's maximum; env WBSYNC_PAGE_SIZE)", caps.PageSize))
+	fs.Var(decimalOf(&c.batchSize, 100), "batch-size", fmt.Sprintf("members per PATCH add (1 to %d; env WBSYNC_BATCH_SIZE)", caps.MaxBatchSize))
+	fs.Var(decimalOf(&c.pageSize, caps.PageSize), "page-size", fmt.Sprintf("resources asked per list page (1 to %d, W&B's maximum; env WBSYNC_PAGE_SIZE)", caps.PageSize))
 	fs.StringVar(&c.trace, "trace", "", "write every HTTP exchange to this file as JSON Lines (key redacted), for a bug report")
 }
 
@@ -510,6 +523,34 @@ func deploymentOf(flagValue, canonicalURL string) (model.Deployment, error) {
 	return "", usageError{fmt.Sprintf("--deployment (or WBSYNC_DEPLOYMENT) %q: want saas or dedicated", flagValue)}
 }
 
+// decimal is an int flag read in base 10 only, as a manifest's numbers
+// are: package flag reads 010 as octal 8 and 0x10 as 16, which a count of
+// requests or resources never means.
+type decimal int
+
+// decimalOf sets *p to def and returns it as a decimal flag value.
+func decimalOf(p *int, def int) *decimal {
+	*p = def
+	return (*decimal)(p)
+}
+
+func (d *decimal) String() string { return strconv.Itoa(int(*d)) }
+
+func (d *decimal) Get() any { return int(*d) }
+
+func (d *decimal) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		var ne *strconv.NumError
+		if errors.As(err, &ne) && errors.Is(ne.Err, strconv.ErrRange) {
+			return errors.New("value out of range")
+		}
+		return errors.New("parse error")
+	}
+	*d = decimal(n)
+	return nil
+}
+
 // numberEnv names the environment variable of each numeric connection
 // flag: the flag wins when both are given.
 var numberEnv = [...]struct{ flag, env string }{
@@ -522,7 +563,7 @@ var numberEnv = [...]struct{ flag, env string }{
 
 // numbersFromEnv sets each numeric connection flag not given on the
 // command line from its environment variable, when that is set, parsed by
-// the flag itself (an integer in any base Go writes, a Go duration).
+// the flag itself (a decimal integer, a Go duration).
 func (c *connFlags) numbersFromEnv(f *flags, getenv func(string) string, red *sanitize.Redactor) error {
 	for _, n := range numberEnv {
 		v := strings.TrimSpace(getenv(n.env))

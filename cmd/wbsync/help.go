@@ -39,6 +39,9 @@ var placeholders = map[string]string{
 	"auth":             "SCHEME",
 	"deployment":       "NAME",
 	"rate-limit":       "R",
+	"concurrency":      "N", // decimal flags: package flag names their type "value"
+	"batch-size":       "N",
+	"page-size":        "N",
 	"timeout":          "D",
 	"trace":            "FILE",
 	"out":              "FILE",

@@ -437,12 +437,12 @@ func run(ctx context.Context, args []string, e env) int {
 			return exitError
 		}
 		return code
-	case "--version":
+	case "--version", "-version", "-v":
 		name = "version"
 	}
 	cmd := findCommand(name)
 	if cmd == nil {
-		fmt.Fprintf(e.stderr, "wbsync: unknown command %s\n\n%s", quoted(name), usage())
+		fmt.Fprintf(e.stderr, "wbsync: unknown command %s%s\n\n%s", quoted(name), commandHint(name), usage())
 		return exitError
 	}
 	inv := &invocation{env: e, sinks: out, red: red}

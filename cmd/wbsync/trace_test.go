@@ -110,19 +110,23 @@ func TestReadProgress(t *testing.T) {
 
 // The numeric connection flags have environment variables, and the flag
 // wins: WBSYNC_PAGE_SIZE sets the page size a plan asks for, unless
-// --page-size is given.
+// --page-size is given. Both are decimal: 07 is 7 and 010 is 10, not
+// octal 8 as package flag reads it; 0x10 is refused.
 func TestNumberFlagsFromEnvironment(t *testing.T) {
 	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
 	for _, tc := range []struct {
+		env  string
 		args []string
 		want string
 	}{
-		{nil, "count=3"},
-		{[]string{"--page-size", "5"}, "count=5"},
+		{"3", nil, "count=3"},
+		{"3", []string{"--page-size", "5"}, "count=5"},
+		{"3", []string{"--page-size", "010"}, "count=10"},
+		{"07", nil, "count=7"},
 	} {
 		trace := filepath.Join(t.TempDir(), "trace.jsonl")
 		v := vars(emu.url)
-		v["WBSYNC_PAGE_SIZE"] = "3"
+		v["WBSYNC_PAGE_SIZE"] = tc.env
 		r := wb(t, v, append([]string{"plan", "-f", examplePath("wbsync.yaml"), "--trace", trace}, tc.args...)...)
 		if r.code != exitOK {
 			t.Fatalf("plan %v: exit %d\n%s", tc.args, r.code, r.stderr)
@@ -131,8 +135,14 @@ func TestNumberFlagsFromEnvironment(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(string(b), tc.want) {
-			t.Errorf("plan %v with WBSYNC_PAGE_SIZE=3: no request asks %s:\n%.2000s", tc.args, tc.want, b)
+		if !strings.Contains(string(b), tc.want+"&") && !strings.Contains(string(b), tc.want+`"`) {
+			t.Errorf("plan %v with WBSYNC_PAGE_SIZE=%s: no request asks %s:\n%.2000s", tc.args, tc.env, tc.want, b)
+		}
+	}
+	for _, args := range [][]string{{"--page-size", "0x10"}, {"--concurrency", "1e2"}} {
+		if r := wb(t, vars(emu.url), append([]string{"plan", "-f", examplePath("wbsync.yaml")}, args...)...); r.code != exitError ||
+			!strings.Contains(r.stderr, args[0]+` "`+args[1]+`": not a value `+args[0]+" takes") {
+			t.Errorf("plan %v: exit %d\n%s", args, r.code, r.stderr)
 		}
 	}
 }

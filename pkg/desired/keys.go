@@ -184,9 +184,12 @@ func invisible(s string) bool {
 	return strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsGraphic(r) })
 }
 
-// suggest returns the candidate closest to s when s is a likely misspelling
-// of it (same letters up to case, or at most two edits away), else "".
-func suggest(s string, candidates []string) string {
+// Suggest returns the candidate closest to s when s is a likely
+// misspelling of it (same letters up to case, or at most two edits away;
+// one for a candidate of four letters or fewer), else "": the one rule of
+// every "did you mean" for a name a person types (manifest keys and
+// values, commands, flags).
+func Suggest(s string, candidates []string) string {
 	best, bestD := "", 3
 	if len(s) > caps.SuggestKey {
 		return "" // no key is that long: nothing to suggest, and no quadratic work

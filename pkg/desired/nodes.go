@@ -74,7 +74,7 @@ func (l *loader) key(fi int, n *yaml.Node, i int, s *keySet, known []string, wha
 	} else if what == atTopLevel && slices.Contains(policyKeys, k.Value) {
 		// A policy split into a file of its own, its keys left unindented.
 		l.addf(kp, "unknown key %q %s (did you mean policy.%s? the policy's keys go under policy:, as in policy: {%s: ...})", short(k.Value), in, k.Value, k.Value)
-	} else if h := suggest(k.Value, known); h != "" {
+	} else if h := Suggest(k.Value, known); h != "" {
 		l.addf(kp, "unknown key %q %s (did you mean %s?)", short(k.Value), in, h)
 	} else {
 		l.addf(kp, "unknown key %q %s (known keys: %s)", short(k.Value), in, strings.Join(known, ", "))
@@ -189,7 +189,7 @@ func (l *loader) enum(fi int, name string, v *yaml.Node, allowed []string) (stri
 		}
 	}
 	msg := fmt.Sprintf("%s must be %s, got %q", name, oneOf(allowed), short(s))
-	if h := suggest(s, allowed); h != "" {
+	if h := Suggest(s, allowed); h != "" {
 		msg += fmt.Sprintf(" (did you mean %s?)", h)
 	}
 	l.add(at(fi, v), msg)
