@@ -729,7 +729,7 @@ func TestUnmanagedTeamUnderItsEntityName(t *testing.T) {
 	if m := got["g4"]; !strings.Contains(m, "it may be the manifest's team İzmir Team") || !strings.Contains(m, "name the manifest's team izmir team to manage it") {
 		t.Errorf("izmir team: %s", m)
 	}
-	if m := got["g2"]; !strings.Contains(m, "list it to manage it") {
+	if m := got["g2"]; !strings.Contains(m, "list it to manage it") || strings.Contains(m, "not listed users") {
 		t.Errorf("vision-old: %s", m)
 	}
 	for _, tc := range []struct{ in, want string }{
@@ -740,4 +740,23 @@ func TestUnmanagedTeamUnderItsEntityName(t *testing.T) {
 			t.Errorf("entityName(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
+}
+
+// TestUnmanagedTeamOfServiceAccounts: an unmanaged team's warning says how
+// many of its members are no listed user (service accounts, which no plan
+// removes), so that "its members keep their access" does not read as that
+// many people.
+func TestUnmanagedTeamOfServiceAccounts(t *testing.T) {
+	have := state(users(lu("u1", "a@x.com")),
+		lt("g1", "bots", model.Member{UserID: "sa-1"}, model.Member{UserID: "sa-2"}, model.Member{UserID: "u1", Email: "a@x.com"}))
+	p := Compute(state(users(du("a@x.com"))), have, model.Policy{}, Options{Deployment: model.Dedicated})
+	for _, w := range p.Warnings {
+		if w.Code == plan.WarnUnmanagedTeam {
+			if !strings.Contains(w.Message, "(id g1, 3 member(s), 2 of them not listed users, such as service accounts, which wbsync never removes)") || w.Count != 3 {
+				t.Errorf("%d: %s", w.Count, w.Message)
+			}
+			return
+		}
+	}
+	t.Fatalf("no unmanaged_team warning: %+v", p.Warnings)
 }

@@ -65,16 +65,34 @@ func (p *planner) planTeams() {
 		}
 	}
 	// The members of live teams the plan leaves alone stay in them.
+	var unlisted map[int]int // live team → its members that are no listed user
 	for i := range p.have.Teams {
 		if !isClaimed(claimed, i) {
 			ts.gen++
 			p.markLiveMembers(&p.have.Teams[i], ts)
 			p.markStaying(ts.members)
+			if n := countNone(ts.members); n > 0 {
+				if unlisted == nil {
+					unlisted = map[int]int{}
+				}
+				unlisted[i] = n
+			}
 		}
 	}
 	p.warnUnmanagedDuplicates(byKey)
 	p.warnCaseSiblings(byKey, claimed)
-	p.warnUnmanagedTeams(claimed, created)
+	p.warnUnmanagedTeams(claimed, created, unlisted)
+}
+
+// countNone counts the members that resolved to no listed user.
+func countNone(members []int32) int {
+	n := 0
+	for _, li := range members {
+		if li < 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // warnUnmanagedTeams warns unmanaged_team for each live team whose name
@@ -90,7 +108,7 @@ func (p *planner) planTeams() {
 // (created: "ml-research" for "ML Research") may be that team, made by an
 // earlier apply under the name W&B gave it: its warning says to use that
 // name, since the create would be refused as taken.
-func (p *planner) warnUnmanagedTeams(claimed map[int]string, created map[string]string) {
+func (p *planner) warnUnmanagedTeams(claimed map[int]string, created map[string]string, unlisted map[int]int) {
 	named := make(map[string]bool, len(p.want.Teams))
 	for i := range p.want.Teams {
 		named[model.Key(p.want.Teams[i].Name)] = true
@@ -143,9 +161,15 @@ func (p *planner) warnUnmanagedTeams(claimed map[int]string, created map[string]
 			listIt = fmt.Sprintf("it may be the manifest's team %s, made by an earlier apply under the name W&B gave it (W&B team names are lowercase entity names), and the create planned for %s would be refused as taken%s: name the manifest's team %s",
 				quoteSpaced(m), quoteSpaced(m), why, t.Name)
 		}
+		members := fmt.Sprintf("%d member(s)", len(t.Members))
+		if n := unlisted[i]; n > 0 {
+			// Service accounts, which no plan removes: a team of them
+			// alone keeps no person's access.
+			members += fmt.Sprintf(", %d of them not listed users, such as service accounts, which wbsync never removes", n)
+		}
 		p.warn(plan.Warning{Code: plan.WarnUnmanagedTeam, Team: t.Name, IDs: []string{t.ID}, Count: len(t.Members), Unmanaged: true, Message: fmt.Sprintf(
-			"live team %s (id %s, %d member(s)) is not in the manifest: it is left alone and its members keep their access; %s to manage it, with members: [] to empty it (W&B cannot rename or delete a team)",
-			quoteSpaced(t.Name), t.ID, len(t.Members), listIt)})
+			"live team %s (id %s, %s) is not in the manifest: it is left alone and its members keep their access; %s to manage it, with members: [] to empty it (W&B cannot rename or delete a team)",
+			quoteSpaced(t.Name), t.ID, members, listIt)})
 	}
 }
 
