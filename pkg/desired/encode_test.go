@@ -658,3 +658,22 @@ func TestEncodeTrimsEmails(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestEncodeSameEmailNewestWhenBothInactive: of two deactivated accounts
+// holding one email, neither named by it, the one created last is
+// written (the SSO account that replaced an old password one), whatever
+// the order they are listed in.
+func TestEncodeSameEmailNewestWhenBothInactive(t *testing.T) {
+	old := model.User{ID: "1", UserName: "pw-paul", Email: "PAUL@x.io", Created: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)}
+	sso := model.User{ID: "2", UserName: "paul-wood", Email: "paul@x.io", Created: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	for _, us := range [][]model.User{{old, sso}, {sso, old}} {
+		var buf bytes.Buffer
+		rep, err := Encode(&buf, model.State{Users: us}, EncodeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), "username: paul-wood") || len(rep.SkippedUsers) != 1 || rep.SkippedUsers[0].User.ID != "1" {
+			t.Errorf("listed %s first: wrote\n%s\nskipped %+v", us[0].UserName, buf.String(), rep.SkippedUsers)
+		}
+	}
+}

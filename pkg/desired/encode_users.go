@@ -39,6 +39,12 @@ func (e *encoder) users(us []model.User) {
 			// entry of that email matches it by userName first.
 			return hi
 		}
+		if ci, cj := us[i].Created, us[j].Created; !ci.IsZero() && !cj.IsZero() && !ci.Equal(cj) {
+			// Then the one created last: of an old password account and
+			// the SSO one that replaced it, both deactivated, the one
+			// that would be brought back.
+			return ci.After(cj)
+		}
 		if us[i].Email != us[j].Email {
 			return us[i].Email < us[j].Email
 		}
