@@ -748,6 +748,9 @@ func overOtherKind(o output) error {
 // the left margin, in its first 4 KiB, start with a manifest's top-level
 // keys).
 func sniffKind(path string) (plan, manifest bool) {
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		return false, false // not opened: opening a FIFO waits for a writer
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return false, false

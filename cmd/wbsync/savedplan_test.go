@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/wbsync/wbsync/pkg/emulator"
 )
@@ -166,6 +167,21 @@ func TestOutputFlagTakingAFileOrAFlag(t *testing.T) {
 	}
 	if _, err := os.Stat("--dry-run"); err == nil {
 		t.Error("a file named --dry-run was written")
+	}
+	// A named pipe is not opened to be looked at: opening one waits for a
+	// writer.
+	mkfifo(t, "pipe")
+	done := make(chan result, 1)
+	go func() { done <- wb(t, v, "plan", "--out", "pipe") }()
+	guard := time.NewTimer(time.Minute) // a failure guard only
+	defer guard.Stop()
+	select {
+	case r := <-done:
+		if r.code != exitError || !strings.Contains(r.stderr, "pipe is not a regular file") {
+			t.Errorf("plan --out pipe: exit %d\n%s", r.code, r.stderr)
+		}
+	case <-guard.C:
+		t.Fatal("plan --out pipe waited on the pipe")
 	}
 	// Over its own kind: written.
 	if r := wb(t, v, "plan", "--out", "plan.json"); r.code != exitOK {
