@@ -55,7 +55,7 @@ var commands = []*command{
 // command; "" otherwise.
 func commandHint(name string) string {
 	if strings.HasPrefix(name, "-") && name != "-" && name != "--" {
-		return " (a flag with no command: flags follow a command, as in wbsync plan " + sanitize.Controls(name) + " ...)"
+		return " (no command among the arguments: wbsync COMMAND [flags], the flags before or after it; see wbsync help)"
 	}
 	names := []string{"help"}
 	for _, c := range commands {

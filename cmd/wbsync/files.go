@@ -732,21 +732,21 @@ func overOtherKind(o output) error {
 	var is string
 	switch {
 	case plan && o.writes != writesPlan:
-		is = "a saved plan"
+		is = "a plan (saved, or printed as JSON)"
 	case manifest && o.writes != writesExport:
 		is = "a manifest"
 	default:
 		return nil
 	}
-	return usageError{fmt.Sprintf("%s %s is %s: wbsync does not write over it (was the flag's value an empty or unset variable before a file's name? quote it: %s \"$VAR\"); remove the file first to reuse its name",
+	return usageError{fmt.Sprintf("%s %s is %s, which wbsync does not write over (was the flag's value an empty or unset variable before a file's name? quote it: %s \"$VAR\"); remove the file first to reuse its name",
 		o.flag, o.path, is, o.flag)}
 }
 
 // sniffKind reports whether the regular file at path, if any, reads as a
-// saved plan (a JSON object naming its format_version that ends with
-// wbsync_version, as plan --out writes it) or a manifest (YAML whose lines at
-// the left margin, in its first 4 KiB, start with a manifest's top-level
-// keys).
+// plan (a JSON object with a plan's keys and no report's: saved with
+// --out, printed with -o json, or re-indented or sorted by jq) or a
+// manifest (YAML or JSON whose first top-level key, past comments, is one
+// of a manifest's), from its first 64 KiB.
 func sniffKind(path string) (plan, manifest bool) {
 	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
 		return false, false // not opened: opening a FIFO waits for a writer
@@ -756,33 +756,58 @@ func sniffKind(path string) (plan, manifest bool) {
 		return false, false
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
+	head := make([]byte, 64<<10)
+	n, _ := io.ReadFull(f, head)
+	head = bytes.TrimPrefix(head[:n], []byte("\ufeff"))
+	if t := bytes.TrimLeft(head, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+		// JSON, or YAML's flow style: by its first key (a plan sorted
+		// by jq -S starts with blocked; apply's report also starts with
+		// format_version, then operations).
+		switch k := firstKey(t[1:]); k {
+		case "version", "users", "teams", "policy":
+			return false, true
+		case "format_version", "blocked":
+			return !bytes.Contains(head, []byte(`"operations"`)), false
+		}
 		return false, false
 	}
-	head := make([]byte, 4<<10)
-	n, _ := io.ReadFull(f, head)
-	head = head[:n]
-	if t := bytes.TrimLeft(head, " \t\r\n"); len(t) > 0 && t[0] == '{' {
-		if !bytes.Contains(head, []byte(`"format_version"`)) {
-			return false, false
-		}
-		tail := head
-		if size := fi.Size(); size > int64(len(head)) {
-			tail = make([]byte, min(size, 4<<10))
-			m, _ := f.ReadAt(tail, size-int64(len(tail)))
-			tail = tail[:m]
-		}
-		return bytes.Contains(tail, []byte(`"wbsync_version"`)), false
-	}
 	for _, line := range bytes.Split(head, []byte("\n")) {
-		for _, key := range []string{"version:", "users:", "teams:", "policy:"} {
-			if bytes.HasPrefix(line, []byte(key)) {
-				return false, true
-			}
+		line = bytes.TrimRight(line, "\r")
+		if len(line) == 0 || line[0] == '#' || line[0] == ' ' || line[0] == '\t' || bytes.Equal(line, []byte("---")) {
+			continue
 		}
+		switch firstKey(line) {
+		case "version", "users", "teams", "policy":
+			return false, true
+		}
+		return false, false // the first key is another: no manifest
 	}
 	return false, false
+}
+
+// firstKey is the key b starts with (blanks skipped, quotes dropped),
+// followed by a colon; "" when b starts otherwise.
+func firstKey(b []byte) string {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	quote := byte(0)
+	if len(b) > 0 && (b[0] == '"' || b[0] == '\'') {
+		quote, b = b[0], b[1:]
+	}
+	end := bytes.IndexFunc(b, func(r rune) bool { return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') })
+	if end <= 0 {
+		return ""
+	}
+	key, rest := b[:end], b[end:]
+	if quote != 0 {
+		if len(rest) == 0 || rest[0] != quote {
+			return ""
+		}
+		rest = rest[1:]
+	}
+	if rest = bytes.TrimLeft(rest, " \t"); len(rest) == 0 || rest[0] != ':' {
+		return ""
+	}
+	return string(key)
 }
 
 // stdinPath is how manifestPaths names standard input (-f -) among the

@@ -759,3 +759,40 @@ func TestPortablePredicates(t *testing.T) {
 		t.Error("samePath")
 	}
 }
+
+// TestSniffKind: what an existing output file holds, as overOtherKind asks
+// it: plans in every shape apply reads or a person keeps (saved, printed,
+// compact, sorted by jq -S, with a byte-order mark), manifests in YAML
+// (past comments), JSON and flow style; not apply's reports (even one
+// naming a team wbsync_version), traces, metrics, CSV or other YAML.
+func TestSniffKind(t *testing.T) {
+	dir := t.TempDir()
+	comments := strings.Repeat("# a long comment line of the manifest's header\n", 200)
+	for body, want := range map[string]string{
+		"{\n  \"format_version\": \"1\",\n  \"manifest_digest\": \"sha256:00\"\n}\n":               "plan",
+		`{"format_version":"1","changes":[]}`:                                                      "plan",
+		"{\n  \"blocked\": [],\n  \"changes\": [],\n  \"format_version\": \"1\"\n}\n":              "plan",
+		"\ufeff{\"format_version\":\"1\"}":                                                         "plan",
+		`{"format_version":"1","operations":[{"team":"wbsync_version"}],"ok":1}`:                   "",
+		`{"duration_ms":3,"failed":0,"format_version":"1","operations":[]}`:                        "",
+		`{"time":"2026-12-06T00:00:00Z","request":{"method":"GET","url":"/scim/Users?version=1"}}`: "",
+		"# HELP wbsync_plan_changes ...\nwbsync_plan_changes 0\n":                                  "",
+		"email,username,name\nusers@x.io,u,U\n":                                                    "",
+		"version: 1\nusers: []\n":                                                                  "manifest",
+		comments + "teams:\n  - name: ml\n":                                                        "manifest",
+		"\ufeff---\n\"policy\": {}\n":                                                              "manifest",
+		`{"version": 1, "users": []}`:                                                              "manifest",
+		"{version: 1, users: []}":                                                                  "manifest",
+		"name: other tool\nusers: []\n":                                                            "",
+	} {
+		p := filepath.Join(dir, "f")
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		plan, manifest := sniffKind(p)
+		got := map[[2]bool]string{{true, false}: "plan", {false, true}: "manifest", {false, false}: ""}[[2]bool{plan, manifest}]
+		if got != want {
+			t.Errorf("%.60q: %q, want %q", body, got, want)
+		}
+	}
+}

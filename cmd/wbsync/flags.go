@@ -82,7 +82,7 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		flagArgs = append(flagArgs, a)
 		if takesValue(fs, a) && i+1 < len(args) {
 			i++
-			if next := args[i]; isFlag(fs, next) {
+			if next := args[i]; isFlag(fs, next) || len(next) > 2 && next[0] == '-' && attached(fs, next) {
 				// --report $R --dry-run with R unset: the value would
 				// be --dry-run, and the run would write for real.
 				return nil, usageError{fmt.Sprintf("%s was given %s, one of this command's flags, as its value: an empty or unset variable before it? (quote it: %s \"$VAR\"; a file of that name is ./%s)",
@@ -211,7 +211,8 @@ var longFlag = regexp.MustCompile(`(^|[ :])-([a-zA-Z0-9][a-zA-Z0-9-]+)\b`)
 // next argument as its value: a defined flag that is not boolean and has no
 // "=value". An unknown flag takes nothing: parsing refuses it.
 // isFlag reports whether a names one of fs's flags (--dry-run, -o,
-// --out=x) or asks for help (-h, --help): not a value another flag takes.
+// --out=x) or asks for help (-h, --help): not a value another flag takes
+// ("--" may be one, as package flag reads it).
 func isFlag(fs *flag.FlagSet, a string) bool {
 	if len(a) < 2 || a[0] != '-' {
 		return false
@@ -579,10 +580,13 @@ func (c *connFlags) numbersFromEnv(f *flags, getenv func(string) string, red *sa
 }
 
 // durationHint says, for a flag of fs that takes a duration, that the
-// value needs its unit ("5" is not one, as Go reads durations); "" for
-// other flags.
+// value needs its unit ("5" is not one, as Go reads durations), and for a
+// decimal one that it is a decimal number; "" for other flags.
 func durationHint(fs *flag.FlagSet, name string) string {
 	if fl := fs.Lookup(name); fl != nil {
+		if _, ok := fl.Value.(*decimal); ok {
+			return " (a decimal number, such as 100)"
+		}
 		if g, ok := fl.Value.(flag.Getter); ok {
 			if _, ok := g.Get().(time.Duration); ok {
 				return " (a duration with its unit, such as 30s or 2m)"

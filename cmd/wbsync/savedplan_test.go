@@ -139,17 +139,24 @@ func TestOutputFlagTakingAFileOrAFlag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A plan printed with -o json, kept as a file, is one too.
+	printed := wb(t, v, "plan", "-o", "json")
+	if err := os.WriteFile("printed.json", []byte(printed.stdout), 0o644); err != nil || printed.code != exitOK {
+		t.Fatalf("plan -o json: exit %d, %v", printed.code, err)
+	}
 	before := writes(emu.requests(t))
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"apply", "--report", "plan.json", "--auto-approve"}, "--report plan.json is a saved plan: wbsync does not write over it"},
-		{[]string{"apply", "--trace", "plan.json", "--auto-approve"}, "--trace plan.json is a saved plan"},
+		{[]string{"apply", "--report", "plan.json", "--auto-approve"}, "--report plan.json is a plan (saved, or printed as JSON), which wbsync does not write over"},
+		{[]string{"apply", "--trace", "plan.json", "--auto-approve"}, "--trace plan.json is a plan"},
 		{[]string{"apply", "--auto-approve", "--report", "--dry-run"}, "--report was given --dry-run, one of this command's flags, as its value"},
 		{[]string{"plan", "--metrics-file", "--detailed-exitcode"}, "--metrics-file was given --detailed-exitcode"},
-		{[]string{"plan", "--out", "other.yaml"}, "--out other.yaml is a manifest"},
-		{[]string{"export", "-o", "csv", "--out", "plan.json"}, "--out plan.json is a saved plan"},
+		{[]string{"apply", "--report", "-fother.yaml", "--auto-approve"}, "--report was given -fother.yaml, one of this command's flags, as its value"},
+		{[]string{"apply", "--report", "printed.json", "--auto-approve"}, "--report printed.json is a plan"},
+		{[]string{"plan", "--out", "other.yaml"}, "--out other.yaml is a manifest, which wbsync does not write over"},
+		{[]string{"export", "-o", "csv", "--out", "plan.json"}, "--out plan.json is a plan"},
 	} {
 		r := wb(t, v, tc.args...)
 		if r.code != exitError || !strings.Contains(r.stderr, tc.want) {
