@@ -308,7 +308,7 @@ func (r *resolver) unlistedMembers(teams []model.Team) error {
 	}
 	return leftOut{what: fmt.Sprintf("team %q (id %s)", sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID)), error: fmt.Errorf("read teams: team %q (id %s) is listed without a members key, though %s, an active user, names it in its teamRoles%s: "+
 		"the server leaves members out of its team list (as one that sends them only when asked, attributes=members, does), and wbsync will not read such a team as empty; "+
-		"or the team's members changed while the organization was read (a user joining a team that was empty, or its last members leaving) (see docs/troubleshooting.md)",
+		"or the team's members changed while the organization was read (a user joining a team that was empty, or its last members leaving; see docs/troubleshooting.md)",
 		sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID), sanitize.Server(r.red, u.UserName, caps.ShownID), more)}
 }
 
@@ -368,7 +368,7 @@ func (r *resolver) emptyButNamed(teams []model.Team) error {
 	}
 	return leftOut{what: fmt.Sprintf("team %q (id %s)", sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID)), error: fmt.Errorf("read teams: team %q (id %s) reads as empty, though %s, an active user, names it in its groups%s: "+
 		"the server keeps memberships on its users and leaves them out of its teams, and wbsync will not read such a team as empty (it would add members the team has and remove none); "+
-		"or the team's members changed while the organization was read (a user joining a team that was empty, or its last members leaving) (see docs/troubleshooting.md)",
+		"or the team's members changed while the organization was read (a user joining a team that was empty, or its last members leaving; see docs/troubleshooting.md)",
 		sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID), sanitize.Server(r.red, r.inGroups[t.ID], caps.ShownID), also)}
 }
 
