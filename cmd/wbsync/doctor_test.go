@@ -267,3 +267,28 @@ func TestDoctorRolesRefusedAlone(t *testing.T) {
 		t.Errorf("exit %d, auth %+v, custom_roles %+v", r.code, rep.Get(doctor.NameAuth), roles)
 	}
 }
+
+// TestDoctorRedirectToTheOtherBasePath: a server that serves SCIM at
+// /scim/v2 only and redirects /scim there gets the other base path probed
+// and named (pass --url .../scim/v2), not a failed auth check with nothing
+// else checked: wbsync still follows no redirect.
+func TestDoctorRedirectToTheOtherBasePath(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	var hs *httptest.Server
+	hs = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rest, ok := strings.CutPrefix(r.URL.Path, "/scim/v2/"); ok {
+			r.URL.Path = "/scim/" + rest
+			emu.srv.ServeHTTP(w, r)
+			return
+		}
+		http.Redirect(w, r, hs.URL+"/scim/v2"+strings.TrimPrefix(r.URL.Path, "/scim")+"?"+r.URL.RawQuery, http.StatusPermanentRedirect)
+	}))
+	t.Cleanup(hs.Close)
+	rep, r := doctorJSON(t, vars(hs.URL+"/scim"))
+	base := rep.Get(doctor.NameBasePath)
+	if rep.Get(doctor.NameAuth).Status != doctor.OK || base.Status != doctor.Warn ||
+		!strings.Contains(base.Detail, "only /scim/v2 answers: pass --url "+hs.URL+"/scim/v2 (/scim redirects there, and wbsync never follows a redirect)") ||
+		rep.Get(doctor.NameCounts).Status == doctor.Fail {
+		t.Errorf("exit %d, auth %+v, base_path %+v, counts %+v\n%s", r.code, rep.Get(doctor.NameAuth), base, rep.Get(doctor.NameCounts), r.stderr)
+	}
+}

@@ -202,7 +202,14 @@ func probeAccess(ctx context.Context, env Env) accessResult {
 	here, there := pathOf(env.URL), pathOf(env.OtherURL)
 	first, err := getList(ctx, env.Client, "/Users", "startIndex=1&count=1")
 	r := accessResult{auth: Auth(err, env.Redactor), base: Check{Name: NameBasePath}}
-	switch classify(err) {
+	outcome := classify(err)
+	redirected := outcome == broken && toOther(err, env.OtherURL)
+	if redirected {
+		// /scim pointing at /scim/v2: the base path to pass, which the
+		// other base path's probe below finds.
+		outcome = missing
+	}
+	switch outcome {
 	case answered:
 		r.client, r.first = env.Client, first
 		r.base.Status, r.base.Detail = OK, here+" answers"
@@ -265,6 +272,9 @@ func probeAccess(ctx context.Context, env Env) accessResult {
 	first, err = getList(ctx, env.Other, "/Users", "startIndex=1&count=1")
 	r.auth = Auth(err, env.Redactor)
 	only := Check{Name: NameBasePath, Status: Warn, Detail: fmt.Sprintf("only %s answers: pass --url %s", there, server(env.Redactor, env.OtherURL, caps.Detail))}
+	if redirected {
+		only.Detail += fmt.Sprintf(" (%s redirects there, and wbsync never follows a redirect)", here)
+	}
 	switch classify(err) {
 	case answered:
 		r.auth.Detail += " (at " + there + ")"
@@ -285,6 +295,17 @@ func probeAccess(ctx context.Context, env Env) accessResult {
 		r.auth, r.base, r.why = notChecked(NameAuth, "no SCIM API answers at the URL"), neither, "no SCIM API answers at the URL"
 	}
 	return r
+}
+
+// toOther reports whether err is a redirect to the same request at the
+// other base path other (a server serving SCIM at /scim/v2 only that
+// points /scim there).
+func toOther(err error, other string) bool {
+	var se *scim.Error
+	if other == "" || !errors.Is(err, scim.ErrRedirect) || !errors.As(err, &se) {
+		return false
+	}
+	return strings.HasPrefix(se.Location, strings.TrimSuffix(other, "/")+"/")
 }
 
 // list is a decoded ListResponse, its resources undecoded.
