@@ -343,7 +343,7 @@ func writeAtomic(ctx context.Context, path string, perm os.FileMode, write func(
 		return err
 	}
 	if why == "" {
-		err = renameFile(tmp.Name(), path)
+		err = renameRetried(renameFile, tmp.Name(), path, inUse, waitUnless(ctx))
 		if err == nil {
 			renamed = true
 			if d, derr := os.Open(dir); derr == nil {
@@ -360,11 +360,10 @@ func writeAtomic(ctx context.Context, path string, perm os.FileMode, write func(
 	return inPlace(tmp.Name(), path, why)
 }
 
-// renameFile and newTemp are os.Rename (tried again while Windows says
-// the file is in use) and createTemp (tests make them refuse, as a mount
-// point and a read-only directory do).
+// renameFile and newTemp are os.Rename and createTemp (tests make them
+// refuse, as a mount point and a read-only directory do).
 var (
-	renameFile = func(from, to string) error { return renameRetried(os.Rename, from, to, inUse, time.Sleep) }
+	renameFile = os.Rename
 	newTemp    = createTemp
 )
 
@@ -372,17 +371,32 @@ var (
 // while busy says the file is in use: on Windows a virus scanner, the
 // search indexer or a sync client (OneDrive) opens a file just written, or
 // the one it replaces, for a moment, and a rename meanwhile fails, as Go's
-// own toolchain finds (and retries for as long).
-func renameRetried(rename func(string, string) error, from, to string, busy func(error) bool, sleep func(time.Duration)) error {
-	wait, waited := 10*time.Millisecond, time.Duration(0)
+// own toolchain finds (and retries for as long). wait waits before each
+// new try, and says false when the run was stopped meanwhile: no file is
+// renamed into place after a signal.
+func renameRetried(rename func(string, string) error, from, to string, busy func(error) bool, wait func(time.Duration) bool) error {
+	pause, waited := 10*time.Millisecond, time.Duration(0)
 	for {
 		err := rename(from, to)
-		if err == nil || !busy(err) || waited >= 2*time.Second {
+		if err == nil || !busy(err) || waited >= 2*time.Second || !wait(pause) {
 			return err
 		}
-		sleep(wait)
-		waited += wait
-		wait = min(2*wait, 500*time.Millisecond)
+		waited += pause
+		pause = min(2*pause, 500*time.Millisecond)
+	}
+}
+
+// waitUnless waits d, and reports false at once when ctx ends first.
+func waitUnless(ctx context.Context) func(time.Duration) bool {
+	return func(d time.Duration) bool {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return true
+		case <-ctx.Done():
+			return false
+		}
 	}
 }
 

@@ -701,7 +701,8 @@ func TestPathRoot(t *testing.T) {
 
 // TestRenameRetriedWhileInUse: a rename that fails while the file is in
 // use (a Windows virus scanner holding it) is tried again, waiting longer
-// each time, for up to two seconds; any other failure is returned at once.
+// each time, for up to two seconds, unless the run is stopped meanwhile;
+// any other failure is returned at once.
 func TestRenameRetriedWhileInUse(t *testing.T) {
 	errBusy, errOther := errors.New("in use"), errors.New("read-only")
 	busy := func(err error) bool { return err == errBusy }
@@ -727,13 +728,20 @@ func TestRenameRetriedWhileInUse(t *testing.T) {
 				return errBusy
 			}
 			return nil
-		}, "a", "b", busy, func(d time.Duration) { slept += d })
+		}, "a", "b", busy, func(d time.Duration) bool { slept += d; return true })
 		if err != tc.wantErr || tc.wantTries > 0 && tries != tc.wantTries {
 			t.Errorf("%s: %v after %d tries, want %v after %d", tc.name, err, tries, tc.wantErr, tc.wantTries)
 		}
 		if tc.name == "busy past two seconds" && (slept < 2*time.Second || slept > 3*time.Second || tries > 12) {
 			t.Errorf("%s: waited %v over %d tries, want about two seconds, growing waits", tc.name, slept, tries)
 		}
+	}
+	// A signal while it waits: the rename is not tried again.
+	tries := 0
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := renameRetried(func(string, string) error { tries++; return errBusy }, "a", "b", busy, waitUnless(ctx)); err != errBusy || tries != 1 {
+		t.Errorf("stopped: %v after %d tries, want errBusy after 1", err, tries)
 	}
 	if inUse(errBusy) || runtime.GOOS != "windows" && inUse(syscall.Errno(32)) {
 		t.Error("inUse holds outside Windows")
