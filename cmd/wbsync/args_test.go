@@ -77,6 +77,8 @@ func TestDidYouMean(t *testing.T) {
 		{[]string{"apply", "--auto-aprove"}, "wbsync apply: unknown flag --auto-aprove (did you mean --auto-approve? see 'wbsync apply --help')"},
 		{[]string{"plan", "--detailed-exit-code"}, "wbsync plan: unknown flag --detailed-exit-code (did you mean --detailed-exitcode? see 'wbsync plan --help')"},
 		{[]string{"plan", "--api-key", "x"}, "wbsync plan: unknown flag --api-key (the key is given in WANDB_API_KEY or with --api-key-file FILE"},
+		{[]string{"plan", "--auto-approve"}, "wbsync plan: unknown flag --auto-approve (a flag of wbsync apply, not of wbsync plan; see 'wbsync plan --help')"},
+		{[]string{"validate", "--dry-run"}, "wbsync validate: unknown flag --dry-run (a flag of wbsync apply, not of wbsync validate;"},
 	} {
 		if r := wb(t, nil, tc.args...); r.code != exitError || !strings.HasPrefix(r.stderr, tc.want) {
 			t.Errorf("%q: exit %d, want 1 and %q\n%s", tc.args, r.code, tc.want, r.stderr)
@@ -129,8 +131,11 @@ func TestUnknownFlagAsGiven(t *testing.T) {
 	}
 	// A bool flag takes no value run into it: -ax is no flag; nor does -f
 	// take one that is no manifest (-fault-rate, a flag of another command).
-	for _, a := range []string{"-ax", "-fault-rate"} {
-		if _, err := parseInterleaved(fs, []string{a}); err == nil || err.Error() != "unknown flag "+a+" (see 'wbsync test --help')" {
+	for a, want := range map[string]string{
+		"-ax":         "unknown flag -ax (see 'wbsync test --help')",
+		"-fault-rate": "unknown flag -fault-rate (a flag of wbsync emulate, not of wbsync test; see 'wbsync test --help')",
+	} {
+		if _, err := parseInterleaved(fs, []string{a}); err == nil || err.Error() != want {
 			t.Errorf("%s: %v", a, err)
 		}
 	}

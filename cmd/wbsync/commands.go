@@ -67,6 +67,28 @@ func commandHint(name string) string {
 	return ""
 }
 
+// commandWithFlag names the first command other than except that takes
+// the long flag name, or a likely misspelling of it: --auto-approve given
+// to plan is apply's. "" when none does.
+func commandWithFlag(name, except string) string {
+	for _, c := range commands {
+		if c.name == except {
+			continue
+		}
+		f, _ := c.flagSet(func(string) string { return "" })
+		var names []string
+		f.fs.VisitAll(func(fl *flag.Flag) {
+			if len(fl.Name) > 1 {
+				names = append(names, fl.Name)
+			}
+		})
+		if desired.Suggest(name, names) != "" {
+			return c.name
+		}
+	}
+	return ""
+}
+
 func findCommand(name string) *command {
 	for _, c := range commands {
 		if c.name == name {

@@ -187,6 +187,9 @@ func unknownFlag(fs *flag.FlagSet, args []string, name string) string {
 	if s := desired.Suggest(name, names); s != "" && len(name) > 2 {
 		return fmt.Sprintf("unknown flag %s (did you mean --%s? see 'wbsync %s --help')", given, s, fs.Name())
 	}
+	if other := commandWithFlag(name, fs.Name()); other != "" && len(name) > 1 {
+		return fmt.Sprintf("unknown flag %s (a flag of wbsync %s, not of wbsync %s; see 'wbsync %s --help')", given, other, fs.Name(), fs.Name())
+	}
 	return fmt.Sprintf("unknown flag %s (see 'wbsync %s --help')", given, fs.Name())
 }
 
