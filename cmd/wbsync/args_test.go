@@ -73,6 +73,7 @@ func TestDidYouMean(t *testing.T) {
 		{[]string{"pln"}, `wbsync: unknown command "pln" (did you mean plan?)`},
 		{[]string{"Apply"}, `wbsync: unknown command "Apply" (did you mean apply?)`},
 		{[]string{"exprot"}, `wbsync: unknown command "exprot" (did you mean export?)`},
+		{[]string{"--versions"}, `wbsync: unknown command "--versions" (did you mean --version?)`},
 		{[]string{"--log-level", "debug"}, `wbsync: unknown command "--log-level" (no command among the arguments: wbsync COMMAND [flags], the flags before or after it; see wbsync help)`},
 		{[]string{"apply", "--auto-aprove"}, "wbsync apply: unknown flag --auto-aprove (did you mean --auto-approve? see 'wbsync apply --help')"},
 		{[]string{"plan", "--detailed-exit-code"}, "wbsync plan: unknown flag --detailed-exit-code (did you mean --detailed-exitcode? see 'wbsync plan --help')"},

@@ -55,6 +55,9 @@ var commands = []*command{
 // command; "" otherwise.
 func commandHint(name string) string {
 	if strings.HasPrefix(name, "-") && name != "-" && name != "--" {
+		if s := desired.Suggest(strings.TrimLeft(name, "-"), []string{"version", "help"}); s != "" {
+			return " (did you mean --" + s + "?)"
+		}
 		return " (no command among the arguments: wbsync COMMAND [flags], the flags before or after it; see wbsync help)"
 	}
 	names := []string{"help"}
