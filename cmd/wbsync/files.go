@@ -402,9 +402,14 @@ func waitUnless(ctx context.Context) func(time.Duration) bool {
 
 // inUse reports whether err is Windows saying that a file is in use
 // (ERROR_ACCESS_DENIED, 5; ERROR_SHARING_VIOLATION, 32); false elsewhere.
-func inUse(err error) bool {
+func inUse(err error) bool { return windowsErrno(err, 5, 32) }
+
+// windowsErrno reports whether err is one of the Windows error numbers
+// codes, which Go passes on as they are; false on other systems, where the
+// same numbers mean other things.
+func windowsErrno(err error, codes ...syscall.Errno) bool {
 	var no syscall.Errno
-	return runtime.GOOS == "windows" && errors.As(err, &no) && (no == 5 || no == 32)
+	return runtime.GOOS == "windows" && errors.As(err, &no) && slices.Contains(codes, no)
 }
 
 // inPlace copies the file at from over the existing file path, which

@@ -818,6 +818,17 @@ func asYAML(name string) string {
 	return ""
 }
 
+// renameAdvice says what to do with a file of directory dir that is not
+// read and should be named as (its extension lower-cased): rename it so,
+// or, when a file of that name is there already (read), merge it into it.
+func renameAdvice(dir, as string) string {
+	fix := strings.TrimSuffix(as, filepath.Ext(as)) + strings.ToLower(filepath.Ext(as))
+	if fi, err := os.Stat(filepath.Join(dir, fix)); err == nil && fi.Mode().IsRegular() {
+		return "merge it into " + sanitize.Controls(fix) + ", which is read"
+	}
+	return "rename it to " + sanitize.Controls(fix)
+}
+
 // isYAMLName reports whether name ends in .yaml or .yml, in any case.
 func isYAMLName(name string) bool {
 	low := strings.ToLower(filepath.Ext(name))
@@ -986,11 +997,7 @@ func manifestPaths(files []string) ([]string, error) {
 				if seen := asYAML(name); seen != "" {
 					// Listed, it reads as x.yaml; skipped, its users
 					// would be unmanaged.
-					fix := strings.TrimSuffix(seen, filepath.Ext(seen)) + strings.ToLower(filepath.Ext(seen))
-					rename := "rename it to " + sanitize.Controls(fix)
-					if fi, err := os.Stat(filepath.Join(f, fix)); err == nil && fi.Mode().IsRegular() {
-						rename = "merge it into " + sanitize.Controls(fix) + ", which is read"
-					}
+					rename := renameAdvice(f, seen)
 					return nil, fileError{filepath.Join(f, name), fmt.Errorf("manifest directory %s: %s is not read: its name reads as a YAML file's but is not one (a space or a dot after the extension, an invisible or control character): %s, or name it with -f",
 						f, sanitize.Controls(strconv.Quote(name)), rename)}
 				}
@@ -999,11 +1006,7 @@ func manifestPaths(files []string) ([]string, error) {
 					// Explorer and Finder hide it: the file reads as
 					// x.yaml to its author. Skipped, its users would be
 					// unmanaged.
-					fix := strings.TrimSuffix(inner, filepath.Ext(inner)) + strings.ToLower(filepath.Ext(inner))
-					rename := "rename it to " + sanitize.Controls(fix)
-					if fi, err := os.Stat(filepath.Join(f, fix)); err == nil && fi.Mode().IsRegular() {
-						rename = "merge it into " + sanitize.Controls(fix) + ", which is read"
-					}
+					rename := renameAdvice(f, inner)
 					return nil, fileError{filepath.Join(f, name), fmt.Errorf("manifest directory %s: %s is not read: its name ends in .txt after the YAML extension, as an editor saving plain text adds it (Windows Explorer and the macOS Finder hide it): %s, or name it with -f",
 						f, sanitize.Controls(name), rename)}
 				}

@@ -1294,16 +1294,11 @@ func TestSignalAfterTheRead(t *testing.T) {
 // as the first read does, and a read that fails ends its progress before
 // the error is printed.
 func TestReadProgressEachRead(t *testing.T) {
-	var users strings.Builder
-	users.WriteString(`{"users": [`)
-	for i := range 30 {
-		if i > 0 {
-			users.WriteString(",")
-		}
-		fmt.Fprintf(&users, `{"userName": "u%d@example.com", "active": true}`, i)
+	users := make([]any, 30)
+	for i := range users {
+		users[i] = map[string]any{"userName": fmt.Sprintf("u%d@example.com", i), "active": true}
 	}
-	users.WriteString(`], "teams": []}`)
-	seed := writeFile(t, "seed.json", users.String())
+	seed := writeState(t, map[string]any{"users": users, "teams": []any{}})
 	_, hs := emuServer(t, seed, emulator.Options{PageCap: 10})
 	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: new@example.com\nteams: []\n")
 	r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve")

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -264,9 +263,5 @@ func planExit(p plan.Plan, detailed bool) int {
 // or ERROR_NO_DATA (232, "the pipe is being closed"), which Go passes on as
 // they are.
 func readerGone(err error) bool {
-	if errors.Is(err, syscall.EPIPE) {
-		return true
-	}
-	var no syscall.Errno
-	return runtime.GOOS == "windows" && errors.As(err, &no) && (no == 109 || no == 232)
+	return errors.Is(err, syscall.EPIPE) || windowsErrno(err, 109, 232)
 }

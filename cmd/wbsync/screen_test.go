@@ -129,16 +129,11 @@ func TestReadLineSaysWhetherTheLineEnded(t *testing.T) {
 // while it prints says that stdout holds part of it (a redirect keeps a
 // manifest cut short), not that nothing was written.
 func TestExportSignalWhilePrinting(t *testing.T) {
-	var users strings.Builder
-	users.WriteString(`{"users": [`)
-	for i := range 3000 {
-		if i > 0 {
-			users.WriteString(",")
-		}
-		fmt.Fprintf(&users, `{"userName": "u%04d@example.com", "displayName": "User %d", "active": true}`, i, i)
+	users := make([]any, 3000)
+	for i := range users {
+		users[i] = map[string]any{"userName": fmt.Sprintf("u%04d@example.com", i), "displayName": fmt.Sprintf("User %d", i), "active": true}
 	}
-	users.WriteString(`], "teams": []}`)
-	emu := startEmu(t, emulator.Options{}, writeFile(t, "state.json", users.String()))
+	emu := startEmu(t, emulator.Options{}, writeState(t, map[string]any{"users": users, "teams": []any{}}))
 	for _, format := range []string{"yaml", "csv"} {
 		ctx, cancel := context.WithCancel(context.Background())
 		stdout := &cancelOn{line: "", cancel: cancel} // the first write brings the signal

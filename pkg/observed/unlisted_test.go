@@ -215,14 +215,7 @@ func TestTeamListedWithoutMembers(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, _, err := Fetch(context.Background(), listServer(t, tc.users, tc.groups))
-			switch {
-			case tc.err == "" && err != nil:
-				t.Fatalf("read failed: %v", err)
-			case tc.err != "" && err == nil:
-				t.Fatalf("read succeeded with teams %+v; want an error", st.Teams)
-			case tc.err != "" && !strings.HasPrefix(err.Error(), tc.err):
-				t.Fatalf("error:\n%v\nwant it to start:\n%s", err, tc.err)
-			}
+			wantRead(t, st, err, tc.err)
 		})
 	}
 }
@@ -275,14 +268,21 @@ func TestEmptyTeamNamedInGroups(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c, _ := groupServer(t, tc.users, tc.groups, tc.alone)
 			st, _, err := Fetch(context.Background(), c)
-			switch {
-			case tc.err == "" && err != nil:
-				t.Fatalf("read failed: %v", err)
-			case tc.err != "" && err == nil:
-				t.Fatalf("read succeeded with teams %+v; want an error", st.Teams)
-			case tc.err != "" && !strings.HasPrefix(err.Error(), tc.err):
-				t.Fatalf("error:\n%v\nwant it to start:\n%s", err, tc.err)
-			}
+			wantRead(t, st, err, tc.err)
 		})
+	}
+}
+
+// wantRead checks a read's outcome: it succeeds when want is "", else it
+// fails with an error starting with want.
+func wantRead(t *testing.T, st model.State, err error, want string) {
+	t.Helper()
+	switch {
+	case want == "" && err != nil:
+		t.Fatalf("read failed: %v", err)
+	case want != "" && err == nil:
+		t.Fatalf("read succeeded with teams %+v; want an error", st.Teams)
+	case want != "" && !strings.HasPrefix(err.Error(), want):
+		t.Fatalf("error:\n%v\nwant it to start:\n%s", err, want)
 	}
 }

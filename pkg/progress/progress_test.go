@@ -537,15 +537,9 @@ func TestTerminalInTheBackground(t *testing.T) {
 func TestRateRecoversAfterAPause(t *testing.T) {
 	buf, clk, p := setup(false)
 	bar := p.Start("create_user", 2000)
-	for range 20 { // 20 s at 20/s
-		clk.advance(time.Second)
-		bar.Add(20)
-	}
+	steady(clk, bar, 20, 20)      // 20 s at 20/s
 	clk.advance(30 * time.Second) // a pause
-	for range 20 {                // 20 s at 20/s again
-		clk.advance(time.Second)
-		bar.Add(20)
-	}
+	steady(clk, bar, 20, 20)      // 20 s at 20/s again
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	last := lines[len(lines)-1]
 	// Over the whole task: 800 steps in 70 s, 11/s and an ETA of 1m45s.
@@ -563,10 +557,7 @@ func TestRateRecoversAfterAPause(t *testing.T) {
 func TestStalledWindowShowsNoETA(t *testing.T) {
 	buf, clk, p := setup(true)
 	bar := p.Start("add_member", 1000)
-	for range 20 {
-		clk.advance(time.Second)
-		bar.Add(10)
-	}
+	steady(clk, bar, 20, 10)
 	clk.advance(15 * time.Second)
 	fmt.Fprintf(p.Writer(), "INFO retrying\n")
 	lines := strings.Split(buf.String(), "\r\x1b[K")
@@ -581,21 +572,23 @@ func TestStalledWindowShowsNoETA(t *testing.T) {
 func TestRateAfterAStallWithRedraws(t *testing.T) {
 	buf, clk, p := setup(true)
 	bar := p.Start("create_user", 2000)
-	for range 20 { // 20 s at 20/s
-		clk.advance(time.Second)
-		bar.Add(20)
-	}
-	for range 6 { // a 30 s stall, a retry logged every 5 s
+	steady(clk, bar, 20, 20) // 20 s at 20/s
+	for range 6 {            // a 30 s stall, a retry logged every 5 s
 		clk.advance(5 * time.Second)
 		fmt.Fprintf(p.Writer(), "INFO retrying\n")
 	}
-	for range 5 { // 5 s at 20/s again
-		clk.advance(time.Second)
-		bar.Add(20)
-	}
+	steady(clk, bar, 5, 20) // 5 s at 20/s again
 	lines := strings.Split(buf.String(), "\r\x1b[K")
 	// From before the stall: 100 steps in 35 s, 2.9/s.
 	if last := lines[len(lines)-1]; last != "create_user  500/2,000  10/s  ETA 2m30s" {
 		t.Fatalf("last line %q", last)
+	}
+}
+
+// steady adds perSecond steps to bar each second for secs seconds.
+func steady(clk *clock, bar *Bar, secs, perSecond int) {
+	for range secs {
+		clk.advance(time.Second)
+		bar.Add(perSecond)
 	}
 }
