@@ -81,9 +81,18 @@ func TestDidYouMean(t *testing.T) {
 		{[]string{"plan", "--auto-approve"}, "wbsync plan: unknown flag --auto-approve (a flag of wbsync apply, not of wbsync plan; see 'wbsync plan --help')"},
 		{[]string{"validate", "--dry-run"}, "wbsync validate: unknown flag --dry-run (a flag of wbsync apply, not of wbsync validate;"},
 	} {
-		if r := wb(t, nil, tc.args...); r.code != exitError || !strings.HasPrefix(r.stderr, tc.want) {
+		r := wb(t, nil, tc.args...)
+		if r.code != exitError || !strings.HasPrefix(r.stderr, tc.want) {
 			t.Errorf("%q: exit %d, want 1 and %q\n%s", tc.args, r.code, tc.want, r.stderr)
 		}
+		// The hint is the whole message: one line, no usage after it.
+		if strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("%q: want one line on stderr, got\n%s", tc.args, r.stderr)
+		}
+	}
+	// With nothing to suggest, the usage lists the commands.
+	if r := wb(t, nil, "zzzz"); r.code != exitError || !strings.HasPrefix(r.stderr, "wbsync: unknown command \"zzzz\"\n\n") || !strings.Contains(r.stderr, "Usage:") {
+		t.Errorf("zzzz: exit %d\n%s", r.code, r.stderr)
 	}
 	if r := wb(t, nil, "-v"); r.code != exitOK || !strings.HasPrefix(r.stdout, "wbsync ") {
 		t.Errorf("-v: exit %d\n%s%s", r.code, r.stdout, r.stderr)

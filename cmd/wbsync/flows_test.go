@@ -448,6 +448,11 @@ func TestManifestOnStandardInput(t *testing.T) {
       "column": 1,`) || strings.Contains(out, `"file": "-"`) {
 		t.Errorf("a NUL on standard input, -o json: exit %d\n%s", code, out)
 	}
+	// An invalid manifest still names the files it was read from, for CI
+	// annotations; counts and the digest are a valid manifest's only.
+	if err := json.Unmarshal([]byte(out), &v); err != nil || len(v.Files) != 1 || v.Files[0] != "<stdin>" || v.Users != 0 {
+		t.Errorf("files of an invalid manifest, -o json: %v\n%s", err, out)
+	}
 	// Standard input redirected from a file: that file is the input, not
 	// ./-, which an output may then name (no manifest now, which no
 	// output of another kind may be written over).

@@ -442,7 +442,13 @@ func run(ctx context.Context, args []string, e env) int {
 	}
 	cmd := findCommand(name)
 	if cmd == nil {
-		fmt.Fprintf(e.stderr, "wbsync: unknown command %s%s\n\n%s", quoted(name), commandHint(name), usage())
+		// A hint ("did you mean plan?") is the whole message, one line,
+		// as for a misspelt flag; without one, the usage lists the commands.
+		if hint := commandHint(name); hint != "" {
+			fmt.Fprintf(e.stderr, "wbsync: unknown command %s%s\n", quoted(name), hint)
+		} else {
+			fmt.Fprintf(e.stderr, "wbsync: unknown command %s\n\n%s", quoted(name), usage())
+		}
 		return exitError
 	}
 	inv := &invocation{env: e, sinks: out, red: red}

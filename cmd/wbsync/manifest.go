@@ -152,7 +152,26 @@ func (m manifestError) Unwrap() error { return m.pe }
 // paths are known, it warns through inv of the directories it does not
 // read (warnUnreadSubdirs).
 func readManifest(ctx context.Context, files []string, inv *invocation) (*desired.Manifest, error) {
-	m, err := readManifestWithin(ctx, files, caps.ManifestTotal, func(paths []string) { warnUnreadSubdirs(inv, files, paths) }, inv.redactor())
+	return readManifestListed(ctx, files, inv, nil)
+}
+
+// readManifestListed is readManifest that also hands listed the files -f
+// names once expanded (standard input as <stdin>), before any is read;
+// it is not called when they cannot be listed.
+func readManifestListed(ctx context.Context, files []string, inv *invocation, listed func(names []string)) (*desired.Manifest, error) {
+	expanded := func(paths []string) {
+		warnUnreadSubdirs(inv, files, paths)
+		if listed != nil {
+			names := slices.Clone(paths)
+			for i, p := range names {
+				if p == stdinPath {
+					names[i] = stdinName
+				}
+			}
+			listed(names)
+		}
+	}
+	m, err := readManifestWithin(ctx, files, caps.ManifestTotal, expanded, inv.redactor())
 	if err == nil {
 		for _, n := range m.Notes {
 			inv.say(zapcore.WarnLevel, sanitize.Controls(n))

@@ -54,7 +54,9 @@ func runValidate(ctx context.Context, inv *invocation, f *flags, _ any, pos []st
 		return exitOK, nil
 	}
 	res := validateResult{Problems: []desired.Problem{}, Files: []string{}}
-	m, err := readManifest(ctx, f.files, inv) // the problems go to stdout
+	// files names the manifest's files whether or not it is valid, so that
+	// a CI annotation knows what was checked.
+	m, err := readManifestListed(ctx, f.files, inv, func(names []string) { res.Files = names }) // the problems go to stdout
 	var pe *desired.ProblemsError
 	switch {
 	case err == nil:

@@ -311,7 +311,7 @@ func TestLatency(t *testing.T) {
 	if pages != 2 || est != 200*time.Millisecond {
 		t.Errorf("Estimate = %v, %d pages; want 200ms, 2", est, pages)
 	}
-	want(t, Latency(p), NameLatency, OK, []string{"one page of 11 users took 120ms", "2 pages of up to 9999", "about 200ms",
+	want(t, Latency(p), NameLatency, OK, []string{"one page of 11 users took 120ms", "1 page of users and 1 of teams, up to 9999 resources a page", "about 200ms",
 		"--rate-limit 10, --concurrency 4"})
 
 	// 100k users and 20k teams at 100 a page, each page after the first

@@ -66,7 +66,7 @@ var emuModes = []emuMode{
 		NamePaging:      {"count and startIndex are honoured", "itemsPerPage 5, as the page held"},
 		NameCustomRoles: {"2 custom role(s): Reviewer, Data Steward"},
 		NameCounts:      {"5 users (4 active), 3 teams"},
-		NameLatency:     {"one page of 5 users took 40ms", "2 pages of up to 9999", "about 200ms"},
+		NameLatency:     {"one page of 5 users took 40ms", "1 page of users and 1 of teams, up to 9999 resources a page", "about 200ms"},
 	}},
 	{name: "legacy_shapes", seed: "org.json", opts: emulator.Options{LegacyShapes: true}, has: map[string][]string{
 		NameShapes: {"emails: legacy single object with capitalised keys", "member keys: Value/Display", "empty members: null"},
@@ -146,7 +146,7 @@ var emuModes = []emuMode{
 		has: map[string][]string{NameBasePath: {"/scim answers (/scim/v2 does not)"}}},
 	{name: "page_cap", seed: "org.json", opts: emulator.Options{PageCap: 2}, has: map[string][]string{
 		NamePaging:  {"honoured", "pages hold at most 2 users (asked 9999)"},
-		NameLatency: {"one page of 2 users", "6 pages of up to 2"},
+		NameLatency: {"one page of 2 users", "4 pages of users and 2 of teams, up to 2 resources a page"},
 	}},
 	{name: "ignore_count", seed: "org.json", opts: emulator.Options{IgnoreCount: true}, has: map[string][]string{
 		NamePaging: {"count is ignored (count=1 answered 5 users)", "fits one page"},

@@ -185,10 +185,8 @@ const slowRead = 10 * time.Minute
 // the concurrency, whichever is slower. It returns the requests too (the
 // pages, and the groups read alone).
 func (p LatencyProbe) Estimate() (time.Duration, int) {
-	size := max(p.PageSize, 1)
-	// A claimed total is bounded as the client bounds it.
-	users, teams := min(max(p.Users, 0), caps.TotalResults), min(max(p.Teams, 0), caps.TotalResults)
-	pages := scim.PagesFor(users, size) + scim.PagesFor(teams, size) + max(p.Alone, 0)
+	users, teams := p.pages()
+	pages := users + teams + max(p.Alone, 0)
 	var byRate time.Duration
 	if p.RateLimit > 0 {
 		byRate = time.Duration(math.Ceil(float64(pages) / p.RateLimit * float64(time.Second)))
@@ -199,14 +197,22 @@ func (p LatencyProbe) Estimate() (time.Duration, int) {
 	return max(byRate, byLatency), pages
 }
 
+// pages is how many list pages a full read takes, of users and of
+// groups.
+func (p LatencyProbe) pages() (users, teams int) {
+	size := max(p.PageSize, 1)
+	// A claimed total is bounded as the client bounds it.
+	return scim.PagesFor(min(max(p.Users, 0), caps.TotalResults), size), scim.PagesFor(min(max(p.Teams, 0), caps.TotalResults), size)
+}
+
 // Latency reports the time of one full page and what it means for a full
 // read; it warns above 10 minutes.
 func Latency(p LatencyProbe) Check {
-	est, requests := p.Estimate()
-	read := fmt.Sprintf("%d pages of up to %d", requests, max(p.PageSize, 1))
+	est, _ := p.Estimate()
+	users, teams := p.pages()
+	read := fmt.Sprintf("%s of users and %d of teams, up to %d resources a page", pluralPages(users), teams, max(p.PageSize, 1))
 	if p.Alone > 0 {
-		read = fmt.Sprintf("%d pages of up to %d, and %d teams read alone, one request each, since the server lists them without their members",
-			requests-p.Alone, max(p.PageSize, 1), p.Alone)
+		read += fmt.Sprintf(", and %d teams read alone, one request each, since the server lists them without their members", p.Alone)
 	}
 	c := Check{Name: NameLatency, Status: OK, Detail: fmt.Sprintf(
 		"one page of %d users took %s; a full read (%s) takes about %s at --rate-limit %s, --concurrency %d",
@@ -219,6 +225,14 @@ func Latency(p LatencyProbe) Check {
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// pluralPages is "1 page" or "N pages".
+func pluralPages(n int) string {
+	if n == 1 {
+		return "1 page"
+	}
+	return fmt.Sprintf("%d pages", n)
+}
 
 // short formats a duration to a precision a person reads.
 func short(d time.Duration) string {
