@@ -272,6 +272,16 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	if err != nil {
 		return nil, err
 	}
+	// The deployment changes the warnings the reviewer saw (an
+	// irreversible deactivation on Multi-tenant) and how writes' answers
+	// are read, and no digest vouches for it: the file alone may only
+	// record the one its URL implies; another must be given again.
+	if implied, _ := deploymentOf("", target.URL); !s.conf.deploymentGiven && target.Deployment != implied {
+		return nil, fmt.Errorf("%w: %s records deployment %s, but its target %s is %s unless --deployment says otherwise, and neither --deployment nor WBSYNC_DEPLOYMENT is given: "+
+			"the deployment is not taken from the file alone (it decides the warnings shown and how the server's answers are read, and no digest vouches for it); nothing was written. "+
+			"Apply it with --deployment %s if it was planned so, or plan again",
+			plan.ErrTargetMismatch, path, target.Deployment, target.URL, implied, target.Deployment)
+	}
 	if err := s.retarget(target, f, dryRun); err != nil {
 		return nil, err
 	}

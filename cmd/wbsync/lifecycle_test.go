@@ -90,6 +90,46 @@ func TestSavedPlanBoundToTarget(t *testing.T) {
 	}
 }
 
+// TestSavedPlanDeploymentNotFromTheFileAlone: no digest covers a plan's
+// target.deployment, which decides the warnings shown (irreversible
+// deactivations on Multi-tenant) and how writes' answers are read: a file
+// may record only the deployment its URL implies, unless --deployment or
+// WBSYNC_DEPLOYMENT gives it again. A file edited to the other one is
+// refused with nothing written.
+func TestSavedPlanDeploymentNotFromTheFileAlone(t *testing.T) {
+	emu, planPath := savedExamplePlan(t) // dedicated: what 127.0.0.1 implies
+	b, err := os.ReadFile(planPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped := strings.Replace(string(b), `"deployment": "dedicated"`, `"deployment": "saas"`, 1)
+	if flipped == string(b) {
+		t.Fatal("the test could not edit target.deployment")
+	}
+	edited := writeFile(t, "flipped.json", flipped)
+	r := wb(t, vars(emu.url), "apply", edited, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "records deployment saas, but its target "+emu.url+" is dedicated unless --deployment says otherwise") ||
+		!strings.Contains(r.stderr, "nothing was written") {
+		t.Fatalf("a flipped deployment: exit %d\n%s", r.code, r.stderr)
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("%d writes from a plan whose deployment was edited", n)
+	}
+	// Planned with --deployment saas: applied with it too.
+	saas := filepath.Join(t.TempDir(), "saas.json")
+	if r := wb(t, vars(emu.url), "plan", "-f", examplePath("wbsync.yaml"), "--deployment", "saas", "--out", saas); r.code != exitOK {
+		t.Fatalf("plan --deployment saas: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := wb(t, vars(emu.url), "apply", saas, "--auto-approve"); r.code != exitError || !strings.Contains(r.stderr, "Apply it with --deployment saas if it was planned so") {
+		t.Fatalf("a saas plan applied without --deployment: exit %d\n%s", r.code, r.stderr)
+	}
+	v := vars(emu.url)
+	v["WBSYNC_DEPLOYMENT"] = "saas"
+	if r := wb(t, v, "apply", saas, "--auto-approve"); r.code != exitOK {
+		t.Fatalf("a saas plan applied with WBSYNC_DEPLOYMENT=saas: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
 // TestSavedPlanTampered: a plan file whose embedded manifest was edited
 // (deactivating one more user under the reviewed digest) is refused.
 func TestSavedPlanTampered(t *testing.T) {
