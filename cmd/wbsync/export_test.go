@@ -85,8 +85,9 @@ func TestExportEscapesServerControls(t *testing.T) {
 		t.Errorf("carol's teams: %q, want %q", got, want)
 	}
 
-	// The manifest: bob's userName cannot be declared (he is left out, and
-	// said so on stderr, escaped); carol and both teams read back exactly.
+	// The manifest: bob's userName cannot be declared, nor can a team name
+	// holding a control character (they are left out, and said so on
+	// stderr, escaped); carol reads back exactly.
 	out := filepath.Join(t.TempDir(), "wbsync.yaml")
 	r = wb(t, v, "export", "--out", out)
 	if r.code != exitOK {
@@ -109,12 +110,13 @@ func TestExportEscapesServerControls(t *testing.T) {
 	if len(m.State.Users) != 1 || m.State.Users[0].DisplayName != bidi {
 		t.Errorf("users read back as %+v, want carol named %q\n%s", m.State.Users, bidi, data)
 	}
-	var names []string
-	for _, tm := range m.State.Teams {
-		names = append(names, tm.Name)
+	if len(m.State.Teams) != 0 {
+		t.Errorf("teams read back as %+v, want none\n%s", m.State.Teams, data)
 	}
-	if !slices.Equal(names, []string{team1, team2}) && !slices.Equal(names, []string{team2, team1}) {
-		t.Errorf("teams read back as %q\n%s", names, data)
+	for _, want := range []string{`team "ml\x1b[5m"`, `team "t\u0085eam\x00x"`, "its name holds the control character or noncharacter"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr does not say %s:\n%s", want, r.stderr)
+		}
 	}
 }
 

@@ -16,7 +16,7 @@ const (
 	// before it is parsed.
 	ManifestFile = 256 << 20
 	// ManifestIndicators is the most YAML structure indicators (every , [
-	// and {, and - ? : before a space or line break) one manifest file may
+	// and {, - ? : before a space or line break, : after a quote) one manifest file may
 	// hold, checked before it is parsed: the YAML library's tree costs
 	// about 200 bytes per value and a value takes as little as one
 	// indicator (two bytes, such as "1,"), so the file size alone does not

@@ -165,8 +165,12 @@ func teamProblem(t model.Team, sharing int, ids map[string]bool) string {
 	case strings.TrimSpace(t.Name) != t.Name && t.ID == "":
 		// With an id, it is written trimmed and pinned by it (team).
 		return "its name has leading or trailing spaces, which a manifest cannot write, and it has no id to pin it by"
+	case teamNameProblem(strings.TrimSpace(t.Name)) != "":
+		return "its name " + teamNameProblem(strings.TrimSpace(t.Name))
 	case t.ID != "" && strings.TrimSpace(t.ID) == "":
 		return "its id is blank"
+	case strings.TrimSpace(t.ID) != t.ID:
+		return "its id has leading or trailing spaces, which a manifest cannot write"
 	case sharing > 1 && t.ID == "":
 		return "it shares its name with another team and has no id to pin it"
 	case ids[t.ID]:

@@ -234,7 +234,7 @@ func TestEncodeEscapesBidiAndC1(t *testing.T) {
 		name   = "A\u202eevil\u202c \u2066x\u2069 \u200e\u200f\u061c \u202a\u202b\u202d csi\u009b2J nel\u0085 \x1b[31m"
 		handle = "dev\u202ebob\u2067"
 		extID  = "00u\u202e1\u0085"
-		team   = "t\u0085eam\u202e"
+		team   = "t\u202eea\u200bm" // no control character, nothing invisible at either end: a manifest team name
 		role   = "Model\u202eReviewer"
 	)
 	st := model.State{
@@ -288,6 +288,9 @@ func TestEncodeLeavesOutWhatAManifestCannotHold(t *testing.T) {
 		Teams: []model.Team{
 			{ID: "t1", Name: " padded", Members: []model.Member{{UserID: "1"}}}, // written trimmed, pinned
 			{Name: "unpinned ", Members: []model.Member{{UserID: "1"}}},         // no id to pin it
+			{ID: "t6", Name: "ml-research\u200b"},                               // reads as ml-research
+			{ID: "t7", Name: "a\x00b"},                                          // a control character
+			{ID: " t8", Name: "spaced-id"},                                      // a pin that could never match
 			{ID: "t5", Name: "dup-id "},                                         // pinned beside "dup-id"
 			{ID: "t2", Name: "shared", Members: []model.Member{{UserID: "1", Email: "ok"}}},
 			{Name: "Shared", Members: []model.Member{{UserID: "1", Email: "ok"}}},
@@ -315,7 +318,10 @@ func TestEncodeLeavesOutWhatAManifestCannotHold(t *testing.T) {
 	}
 	wantTeams := []string{
 		"Shared: it shares its name with another team and has no id to pin it",
+		"a\x00b: its name holds the control character or noncharacter U+0000",
+		"ml-research\u200b: its name has the invisible character U+200B at one end, where it reads as the name without it",
 		"shared: another team has the same id",
+		"spaced-id: its id has leading or trailing spaces, which a manifest cannot write",
 		"unpinned : its name has leading or trailing spaces, which a manifest cannot write, and it has no id to pin it by",
 	}
 	slices.Sort(teams) // (the order teams are read in)

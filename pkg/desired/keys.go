@@ -5,9 +5,11 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // atTopLevel names the manifest's root mapping in messages (and says to
@@ -108,8 +110,22 @@ const spaceChars = "\\t\\n\\x0b\\f\\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u202
 // anchored: one character that is no space is enough.)
 const textPattern = "[^" + spaceChars + "]"
 
-// trimmedPattern is a team name or a team role: no space at either end.
+// trimmedPattern is a team role or a team's id pin: no space at either
+// end.
 const trimmedPattern = "^[^" + spaceChars + "]([\\s\\S]*[^" + spaceChars + "])?$"
+
+// unwritableChars is a class of what unwritable refuses up to U+FFFF, and
+// edgeChars adds what a team name may not start or end with either: white
+// space and the characters that draw nothing (teamNameProblem).
+const (
+	unwritableChars = "\\x00-\\x1f\\x7f-\\x9f\u2028\u2029\ufdd0-\ufdef\ufffe\uffff"
+	edgeChars       = "\\x00-\\x20\\x7f-\\xa0\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u1680\u17b4\u17b5\u180b-\u180f" +
+		"\u2000-\u200f\u2028-\u202f\u205f-\u206f\u2800\u3000\u3164\ufdd0-\ufdef\ufeff\uffa0\ufff9-\ufffb\ufffe\uffff"
+)
+
+// teamNamePattern is a team name: teamNameProblem's rule, and no space at
+// either end.
+const teamNamePattern = "^[^" + edgeChars + "]([^" + unwritableChars + "]*[^" + edgeChars + "])?$"
 
 var (
 	percentRE  = regexp.MustCompile(percentPattern)
@@ -175,6 +191,36 @@ func addressProblem(s string) string {
 		return "it contains white space, a control character or an invisible one"
 	}
 	return ""
+}
+
+// teamNameProblem returns why name cannot be a manifest team's, or "": a
+// control character or noncharacter anywhere (a team named NUL, or with a
+// line break, cannot be meant; YAML refuses them written raw, and an escape
+// writes them all the same), or a character that draws nothing at either
+// end (ml-research with a zero-width space after it reads as ml-research in
+// a diff, and is another team; spaces at either end have their own
+// message). The loader and export share it: what export cannot write, it
+// leaves out with its reason.
+func teamNameProblem(name string) string {
+	if i := strings.IndexFunc(name, unwritable); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(name[i:])
+		return fmt.Sprintf("holds the control character or noncharacter U+%04X", r)
+	}
+	first, _ := utf8.DecodeRuneInString(name)
+	last, _ := utf8.DecodeLastRuneInString(name)
+	for _, r := range []rune{first, last} {
+		if !unicode.IsSpace(r) && (sanitize.Invisible(r) || unicode.Is(unicode.Cf, r)) {
+			return fmt.Sprintf("has the invisible character U+%04X at one end, where it reads as the name without it", r)
+		}
+	}
+	return ""
+}
+
+// unwritable reports whether r is a control character (C0, DEL, C1), a
+// line or paragraph separator, or a Unicode noncharacter (U+FDD0 to
+// U+FDEF, and the last two code points of every plane).
+func unwritable(r rune) bool {
+	return unicode.IsControl(r) || r == 0x2028 || r == 0x2029 || r >= 0xfdd0 && r <= 0xfdef || r&0xfffe == 0xfffe
 }
 
 // invisible reports whether s holds a control or invisible character (a

@@ -151,6 +151,12 @@ func TestIndicatorCap(t *testing.T) {
 	if got := indicators([]byte("- email: jean-luc@acme-corp.com\n  name: Jean-Luc 10:30\n  id: 9f1c-4e2a\n- x:\n-")); got != 7 {
 		t.Errorf("indicators = %d, want 7", got)
 	}
+	// JSON's "k":"" separates with a : after a quote: each entry of
+	// {"a":"","b":''} is a key and a value, two indicators, not one ({ ,
+	// , , [ and four such :, not the one in "10:30").
+	if got := indicators([]byte(`{"a":"","b":'',[x]:y,"t":"10:30"}`)); got != 9 {
+		t.Errorf("indicators = %d, want 9", got)
+	}
 }
 
 // BenchmarkProblemFlood parses a 6 MB manifest of three million problems.

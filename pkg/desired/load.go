@@ -871,7 +871,7 @@ func (l *loader) loadFile(fi int, src Source) {
 	}
 	if n := indicators(src.Data); n > caps.ManifestIndicators {
 		l.broken = true
-		l.addf(pos{int32(fi), 1, 1}, "the file holds %d YAML indicators (, [ { and - ? : before a space or line break), more than the %d a manifest file may hold: its parse could need over a gigabyte; split it into several files", n, caps.ManifestIndicators)
+		l.addf(pos{int32(fi), 1, 1}, "the file holds %d YAML indicators (, [ { and - ? : before a space or line break, and : after a quote or bracket, as in JSON's \"k\":\"\"), more than the %d a manifest file may hold: its parse could need over a gigabyte; split it into several files", n, caps.ManifestIndicators)
 		return
 	}
 	if LooksUTF16(src.Data) {
@@ -986,9 +986,11 @@ func oddLineBreak(data []byte) (int, lineBreak) {
 }
 
 // indicators counts what may start or separate a YAML value: every , [
-// and {, and every - ? : followed by a space, a tab, a line break or the
-// end (a - or : inside a word, as in jean-luc or 10:30, starts nothing).
-// Twice that bounds how many values a parse makes.
+// and {, every - ? : followed by a space, a tab, a line break or the end
+// (a - or : inside a word, as in jean-luc or 10:30, starts nothing), and
+// every : right after a quote or a closing bracket, which JSON's
+// {"k":""} separates a key from its value with. Twice that bounds how
+// many values a parse makes.
 func indicators(data []byte) int {
 	n := bytes.Count(data, []byte{','}) + bytes.Count(data, []byte{'['}) + bytes.Count(data, []byte{'{'})
 	for _, c := range []byte("-?:") {
@@ -997,8 +999,12 @@ func indicators(data []byte) int {
 			if i < 0 {
 				break
 			}
-			off += i + 1
-			if off == len(data) || data[off] == ' ' || data[off] == '\t' || data[off] == '\n' || data[off] == '\r' {
+			at := off + i
+			off = at + 1
+			switch {
+			case off == len(data) || data[off] == ' ' || data[off] == '\t' || data[off] == '\n' || data[off] == '\r':
+				n++
+			case c == ':' && at > 0 && strings.IndexByte(`"']}`, data[at-1]) >= 0:
 				n++
 			}
 		}
@@ -1114,7 +1120,7 @@ func (l *loader) document(fi int, src Source) *yaml.Node {
 	}
 	if root.Kind != yaml.MappingNode {
 		l.broken = true
-		l.addf(at(fi, root), "the manifest must be a mapping with version, policy, users and teams, got %s", kind(root))
+		l.addf(at(fi, root), "the manifest must be a mapping with version, policy, users and teams, got %s", rootKind(root))
 		return nil
 	}
 	if !l.untagged(fi, "the manifest", root) {

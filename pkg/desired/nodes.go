@@ -271,6 +271,17 @@ func kind(n *yaml.Node) string {
 	}
 }
 
+// rootKind is kind for a document that is not a mapping: a single value
+// is described, not quoted, since such a file may be no manifest at all
+// (a -f pointed at a credentials file or a private key would have its
+// first characters quoted in a CI log).
+func rootKind(n *yaml.Node) string {
+	if n.Kind != yaml.ScalarNode {
+		return kind(n)
+	}
+	return fmt.Sprintf("a single value of %d bytes, not shown (is it a manifest?)", len(n.Value))
+}
+
 // short truncates s for a message to caps.ShownManifestValue characters,
 // the last three "...", without a copy of the whole of s (a value may be
 // the size of the file).

@@ -174,16 +174,18 @@ func TestSchemaMatchesLoader(t *testing.T) {
 	}
 	for name, s := range map[string]jsonSchema{
 		"user.name": prop(root, user, "name"), "user.externalId": prop(root, user, "externalId"),
-		"team.id": prop(root, team, "id"),
 	} {
 		if got := s["pattern"]; got != textPattern {
 			t.Errorf("%s pattern = %+q, want the loader's %+q", name, got, textPattern)
 		}
 	}
-	for name, s := range map[string]jsonSchema{"team.name": prop(root, team, "name"), "member.role": prop(root, memberObj, "role")} {
+	for name, s := range map[string]jsonSchema{"team.id": prop(root, team, "id"), "member.role": prop(root, memberObj, "role")} {
 		if got := s["pattern"]; got != trimmedPattern {
 			t.Errorf("%s pattern = %+q, want the loader's %+q", name, got, trimmedPattern)
 		}
+	}
+	if got := prop(root, team, "name")["pattern"]; got != teamNamePattern {
+		t.Errorf("team.name pattern = %+q, want the loader's %+q", got, teamNamePattern)
 	}
 	if got := prop(root, user, "username")["pattern"]; got != usernamePattern {
 		t.Errorf("username pattern = %+q, want the loader's %+q", got, usernamePattern)
@@ -353,6 +355,9 @@ func TestSchemaAgreesOnText(t *testing.T) {
 			manifests["policy.protected "+strconv.Quote(entry)] = "version: 1\npolicy:\n  protected: [" + strings.ReplaceAll(strconv.Quote(entry), "%", "%%") + "]\n# %s\n"
 		}
 	}
+	// Team names: controls and noncharacters anywhere, and characters
+	// that draw nothing at either end, are refused by both.
+	values = append(values, "ml-research\u200b", "\u202ex", "a\u200bb", "a\u202eb", "x\x1b", "x\uffff", "x\ufdd0y", "\u00adx")
 	for field, tmpl := range manifests {
 		for _, v := range values {
 			data := []byte(fmt.Sprintf(tmpl, strconv.Quote(v)))

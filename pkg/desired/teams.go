@@ -34,10 +34,17 @@ func (l *loader) loadTeam(fi int, n *yaml.Node) {
 			if r.nameOK && strings.TrimSpace(t.Name) != t.Name {
 				l.addf(at(fi, v), "team name %q has leading or trailing spaces", short(t.Name))
 				r.nameOK = false
+			} else if why := teamNameProblem(t.Name); r.nameOK && why != "" {
+				l.addf(at(fi, v), "team name %q %s", short(t.Name), why)
+				r.nameOK = false
 			}
 		case teamID:
 			r.idAt = at(fi, v)
-			t.ID, _ = l.nonEmpty(fi, "id", v, " (omit it to match the team by name)")
+			var ok bool
+			if t.ID, ok = l.nonEmpty(fi, "id", v, " (omit it to match the team by name)"); ok && strings.TrimSpace(t.ID) != t.ID {
+				// A pin pasted with a space never matches a live id.
+				l.addf(at(fi, v), "team id %q has leading or trailing spaces", short(t.ID))
+			}
 		case teamMembership:
 			if s, ok := l.enum(fi, "membership", v, membershipValues); ok {
 				t.Membership = model.Membership(s)

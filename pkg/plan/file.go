@@ -104,7 +104,7 @@ func ParseFile(b []byte) (*File, error) {
 		return nil, fmt.Errorf("%w: it is not JSON (%v); make one with 'wbsync plan --out FILE'", ErrNotSavedPlan, err)
 	}
 	if kp, bad := checkKeys(b, fileKeys()); bad {
-		shown := sanitize.Truncate(sanitize.Controls(kp.key), caps.ShownKey)
+		shown := sanitize.Server(nil, kp.key, caps.ShownKey) // never cut inside an escape
 		if kp.field != "" {
 			return nil, fmt.Errorf("%w: the key %q (byte %d) is the field %q only ignoring case, which is how wbsync's JSON decoder would read it, while jq and other readers would not: wbsync writes %q; was the file edited? plan again and review it",
 				ErrNotSavedPlan, shown, kp.off, kp.field, kp.field)

@@ -89,6 +89,8 @@ func TestReadFileRefuses(t *testing.T) {
 		{"a key twice in a change, in another case", tamper(`"action": "create_user"`, `"action": "create_user", "Action": "create_user"`), ErrNotSavedPlan, `"Action" appears twice`},
 		{"a key twice, with a long s", tamper(`"changes": [`, `"changes": [], "change\u017f": [`), ErrNotSavedPlan, `appears twice`},
 		{"a key twice, with a Kelvin sign", tamper(`"format_version": "1",`, "\"format_version\": \"1\", \"\u212aey\": 1, \"key\": 2,"), ErrNotSavedPlan, `appears twice`},
+		// A long key is cut before an escape, never inside one (\x1…).
+		{"a long key twice, cut", tamper(`"format_version": "1",`, `"format_version": "1", "`+strings.Repeat("A", 62)+`\u001b[2J": 1, "`+strings.Repeat("A", 62)+`\u001b[2J": 2,`), ErrNotSavedPlan, `the key "` + strings.Repeat("A", 62) + `…" appears twice`},
 		{"a key twice, escaped", tamper(`"format_version": "1",`, `"format_version": "1", "format_versio\u006e": "1",`), ErrNotSavedPlan, `"format_version" appears twice`},
 		// encoding/json takes a key for a field ignoring case; jq, and a
 		// pipeline reading the file, do not.
