@@ -793,8 +793,11 @@ func unseenTail(r rune) bool { return r == '.' || unicode.IsSpace(r) }
 // sequences (ESC [ ... m), control characters and invisible characters
 // (sanitize.Invisible: a zero-width space, a bidirectional control).
 func asListed(name string) string {
+	prev := rune(-1)
 	return strings.Map(func(r rune) rune {
-		if controlInName(r) || sanitize.Invisible(r) {
+		after := prev
+		prev = r
+		if controlInName(r) || sanitize.InvisibleAfter(after, r) {
 			return -1
 		}
 		return r

@@ -231,7 +231,7 @@ func TestEncodeSharedNameWritesNoRoles(t *testing.T) {
 // exactly the same strings.
 func TestEncodeEscapesBidiAndC1(t *testing.T) {
 	const (
-		name   = "A\u202eevil\u202c \u2066x\u2069 \u200e\u200f\u061c \u202a\u202b\u202d csi\u009b2J nel\u0085 \x1b[31m"
+		name   = "A\u202eevil\u202c \u2066x\u2069 \u200e\u200f\u061c \u202a\u202b\u202d csi\u009b2J nel\u0085 \x1b[31m tag\U000E0020 vs a\ufe0f ok❤\ufe0f"
 		handle = "dev\u202ebob\u2067"
 		extID  = "00u\u202e1\u0085"
 		team   = "t\u202eea\u200bm" // no control character, nothing invisible at either end: a manifest team name
@@ -251,10 +251,15 @@ func TestEncodeEscapesBidiAndC1(t *testing.T) {
 		t.Fatalf("warnings: %q", w)
 	}
 	out := buf.String()
+	prev := rune(-1)
 	for i, r := range out {
-		if r != '\n' && (r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || sanitize.Invisible(r)) {
+		if r != '\n' && (r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || sanitize.InvisibleAfter(prev, r)) {
 			t.Errorf("raw %U at byte %d of\n%s", r, i, out)
 		}
+		prev = r
+	}
+	if !strings.Contains(out, `tag\U000E0020 vs a\uFE0F ok❤`+"\ufe0f") {
+		t.Errorf("a tag character and a selector after a letter are not escaped, or one after an emoji is:\n%s", out)
 	}
 	m, err := Parse([]Source{{"bidi.yaml", buf.Bytes()}})
 	if err != nil {

@@ -34,13 +34,16 @@ func plainSafe(s string) bool {
 	default:
 		return false
 	}
+	prev := rune(-1)
 	for i, r := range s {
+		after := prev
+		prev = r
 		switch {
 		case r < 0x80:
 			if !plainASCII[r] || r == ' ' && s[i+1] == ' ' {
 				return false
 			}
-		case r == utf8.RuneError, sanitize.Invisible(r):
+		case r == utf8.RuneError, sanitize.InvisibleAfter(after, r):
 			return false
 		case !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r):
 			return false
@@ -80,12 +83,15 @@ func appendQuoted(dst []byte, s string) []byte {
 // and paragraph separators, the byte-order mark and non-characters; and, so
 // that no name reads reordered or hides text in a terminal or an editor,
 // the bidirectional controls and invisible formatting characters
-// (sanitize.Invisible), as \uXXXX (never YAML's \L and \P, which the plan
-// and the CSV would spell otherwise); quotes and backslashes too when
-// quoted. A string holding any of these is never plain (plainSafe), so it
+// (sanitize.InvisibleAfter), as \uXXXX or, above U+FFFF, \UXXXXXXXX (never
+// YAML's \L and \P, which the plan and the CSV would spell otherwise);
+// quotes and backslashes too when quoted. A string holding any of these is never plain (plainSafe), so it
 // is always written quoted.
 func appendEscaped(dst []byte, s string, quoted bool) []byte {
+	prev := rune(-1)
 	for _, r := range s {
+		after := prev
+		prev = r
 		switch {
 		case quoted && (r == '"' || r == '\\'):
 			dst = append(dst, '\\', byte(r))
@@ -97,7 +103,12 @@ func appendEscaped(dst []byte, s string, quoted bool) []byte {
 			dst = append(dst, '\\', 'r')
 		case r < 0x20 || 0x7f <= r && r <= 0x9f:
 			dst = append(dst, '\\', 'x', hexDigits[r>>4], hexDigits[r&0xf])
-		case r == 0x2028 || r == 0x2029 || r == 0xfeff || r == 0xfffe || r == 0xffff || sanitize.Invisible(r):
+		case r > 0xffff && sanitize.InvisibleAfter(after, r):
+			dst = append(dst, '\\', 'U')
+			for shift := 28; shift >= 0; shift -= 4 {
+				dst = append(dst, hexDigits[r>>shift&0xf])
+			}
+		case r == 0x2028 || r == 0x2029 || r == 0xfeff || r == 0xfffe || r == 0xffff || sanitize.InvisibleAfter(after, r):
 			dst = append(dst, '\\', 'u', hexDigits[r>>12], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
 		default:
 			dst = utf8.AppendRune(dst, r)

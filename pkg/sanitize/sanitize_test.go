@@ -250,19 +250,76 @@ func TestInvisible(t *testing.T) {
 		0x034f, 0x17b4, 0x17b5, 0x180b, 0x180c, 0x180d, 0x180f,
 		// the Braille pattern blank, and spaces that read as U+0020:
 		// no-break, en, figure, narrow no-break
-		0x2800, 0x00a0, 0x2002, 0x2007, 0x202f} {
+		0x2800, 0x00a0, 0x2002, 0x2007, 0x202f,
+		// above U+FFFF, the format characters: the language tag, the tag
+		// characters (even a subdivision flag's, shown escaped after its
+		// 🏴), a musical formatting control
+		0xe0001, 0xe0020, 0xe0067, 0xe007f, 0x1d173} {
 		if !Invisible(r) {
 			t.Errorf("Invisible(%U) = false", r)
 		}
 	}
-	// Above U+FFFF nothing is: the tag characters of a subdivision flag
-	// stay as they are (every escaper writes four hex digits).
 	// The ideographic space is as wide as a CJK character (山田\u3000太郎):
-	// no plain space; the Ogham space mark draws a dash.
-	for _, r := range []rune{'a', ' ', 0x3000, 0x1680, 0x05d0, 0x0627, 0x2028, 0x2070, 0xfe0f, 0xfe00, 0x0301, 0x00e9, 0x4e2d, 0xe0001, 0xe0067, 0xe007f, 0x1d173} {
+	// no plain space; the Ogham space mark draws a dash. Variation
+	// selectors depend on what they follow (InvisibleAfter).
+	for _, r := range []rune{'a', ' ', 0x3000, 0x1680, 0x05d0, 0x0627, 0x2028, 0x2070, 0xfe0f, 0xfe00, 0x0301, 0x00e9, 0x4e2d, 0x1f3f4, 0xe0100} {
 		if Invisible(r) {
 			t.Errorf("Invisible(%U) = true", r)
 		}
+	}
+}
+
+// TestInvisibleAfter: a variation selector draws nothing after an ASCII
+// character, at the start or after another selector (bob@example.com
+// followed by one reads as bob@example.com); after an emoji or an
+// ideograph it selects a glyph, and is kept.
+func TestInvisibleAfter(t *testing.T) {
+	for _, c := range []struct {
+		prev, r rune
+		want    bool
+	}{
+		{'m', 0xfe0f, true}, {-1, 0xfe0f, true}, {'a', 0xe0100, true}, {0xfe0f, 0xfe0f, true}, {0x2764, 0xfe0f, false},
+		{0x845b, 0xe0100, false}, {0x845b, 0xe0100 + 1, false}, {0xe0100, 0xe0101, true},
+		{'a', 0x200b, true}, {'a', 'b', false}, {0x2764, 0x200d, true},
+	} {
+		if got := InvisibleAfter(c.prev, c.r); got != c.want {
+			t.Errorf("InvisibleAfter(%U, %U) = %t, want %t", c.prev, c.r, got, c.want)
+		}
+	}
+	if got, want := Controls("bob@example.com\ufe0f ❤\ufe0f 葛\U000e0100"), `bob@example.com\ufe0f ❤`+"\ufe0f"+` 葛`+"\U000e0100"; got != want {
+		t.Errorf("Controls = %q, want %q", got, want)
+	}
+}
+
+// TestNameBackslash: a backslash that would make the text after it read
+// as an escape is doubled, so that a name holding U+202E and one holding
+// the six characters \u202e are not shown alike; another stays; Controls,
+// which messages quoting with %q go through, leaves them all, and leaves
+// what Name wrote.
+func TestNameBackslash(t *testing.T) {
+	for in, want := range map[string]string{
+		"eve\u202e@x":       `eve\u202e@x`,
+		`eve\u202e@x`:       `eve\\u202e@x`,
+		`eve\\u202e@x`:      `eve\\\\u202e@x`,
+		"eve\\\u202e@x":     `eve\\\u202e@x`,
+		`C:\Users\me`:       `C:\Users\me`,
+		`C:\new`:            `C:\\new`,
+		`a\x1b b\x1 c\`:     `a\\x1b b\x1 c\`,
+		"a\\\x1b":           `a\\\x1b`,
+		`\U000e0067 \U0001`: `\\U000e0067 \U0001`,
+	} {
+		if got := Name(in); got != want {
+			t.Errorf("Name(%q) = %q, want %q", in, got, want)
+		}
+		if got := Controls(want); got != want {
+			t.Errorf("Controls(Name(%q)) = %q, want it unchanged", in, got)
+		}
+	}
+	if Name("eve\u202e@x") == Name(`eve\u202e@x`) {
+		t.Error("U+202E and its escape written out are shown alike")
+	}
+	if got := Controls(`a\x1b` + "\x1b"); got != `a\x1b\x1b` {
+		t.Errorf("Controls doubled a backslash: %q", got)
 	}
 }
 
@@ -511,7 +568,8 @@ func TestRedactEscapedSpellings(t *testing.T) {
 }
 
 // TestEscapeJSONAboveBMP: characters above U+FFFF (a subdivision flag's
-// tag characters) come through EscapeJSON as the same string.
+// tag characters) come through EscapeJSON as the same string, escaped as
+// surrogate pairs, and Controls writes them as \UNNNNNNNN.
 func TestEscapeJSONAboveBMP(t *testing.T) {
 	in := "x \U0001F3F4\U000E0067\U000E0062\U000E007F \U0001D173"
 	b, _ := json.Marshal(in)
@@ -519,8 +577,11 @@ func TestEscapeJSONAboveBMP(t *testing.T) {
 	if err := json.Unmarshal(EscapeJSON(b), &out); err != nil || out != in {
 		t.Fatalf("round trip: %q, %v", out, err)
 	}
-	if got := Controls(in); got != in {
-		t.Errorf("Controls(%q) = %q", in, got)
+	if e := string(EscapeJSON(b)); strings.ContainsRune(e, 0xe0067) || !strings.Contains(e, `\udb40\udc67`) {
+		t.Errorf("EscapeJSON left the tag raw: %s", e)
+	}
+	if got, want := Controls(in), `x 🏴\U000e0067\U000e0062\U000e007f \U0001d173`; got != want {
+		t.Errorf("Controls(%q) = %q, want %q", in, got, want)
 	}
 }
 

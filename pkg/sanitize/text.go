@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -17,21 +18,35 @@ import (
 // controls, DEL and bad bytes \xNN, the rest \uNNNN.
 // Combining marks past MaxMarks in a row (a "Zalgo" name, whose stacked
 // marks draw over the lines above and below it) are escaped too, as
-// \uNNNN or, above U+FFFF, \UNNNNNNNN.
+// \uNNNN or, above U+FFFF, \UNNNNNNNN, as are invisible characters above
+// U+FFFF. Backslashes are left as they are: s may be a message that quotes
+// with %q already (Name escapes a name).
 // Text with nothing to escape is returned as is.
-func Controls(s string) string {
-	i, marks := 0, 0
+func Controls(s string) string { return controls(s, false) }
+
+// Name is Controls for one name shown on its own (a user's, a team's, a
+// CSV cell): a backslash that the text after it would make read as an
+// escape (\u202e written out, or one before a character escaped here) is
+// written \\ too, so that a name holding U+202E and one holding the six
+// characters \u202e are not shown alike; any other backslash (C:\Users)
+// stays as it is. Controls leaves what Name wrote as it is.
+func Name(s string) string { return controls(s, true) }
+
+func controls(s string, backslashes bool) string {
+	i, marks, prev := 0, 0, rune(-1)
 	for i < len(s) {
 		c := s[i]
-		if c >= 0x20 && c < 0x7f {
+		if c >= 0x20 && c < 0x7f && (c != '\\' || !backslashes || !escapeAhead(s, i+1)) {
 			i++
 			marks = 0
+			prev = rune(c)
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		before := marks
-		if !unsafeRune(r, n) && !Stacked(r, &marks) {
+		if (c != '\\' || !backslashes) && !unsafeRune(prev, r, n) && !Stacked(r, &marks) {
 			i += n
+			prev = r
 			continue
 		}
 		marks = before // r is counted again below
@@ -46,9 +61,13 @@ func Controls(s string) string {
 	for i < len(s) {
 		c := s[i]
 		if c >= 0x20 && c < 0x7f {
+			if c == '\\' && backslashes && escapeAhead(s, i+1) {
+				b.WriteByte('\\')
+			}
 			b.WriteByte(c)
 			i++
 			marks = 0
+			prev = rune(c)
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
@@ -64,15 +83,41 @@ func Controls(s string) string {
 		case r == utf8.RuneError && n <= 1, r < 0x20, r == 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, c)
 			i++
+			prev = utf8.RuneError
 			continue
-		case unsafeRune(r, n):
+		case unsafeRune(prev, r, n) && r > 0xffff:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		case unsafeRune(prev, r, n):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+n])
 		}
+		prev = r
 		i += n
 	}
 	return b.String()
+}
+
+// escapeAhead reports whether s[j:], after a backslash, would read as an
+// escape Controls writes (\n, \r, \t, \xNN, \uNNNN, \UNNNNNNNN or \\), or
+// begins with a character Controls escapes.
+func escapeAhead(s string, j int) bool {
+	if j >= len(s) {
+		return false
+	}
+	switch c := s[j]; {
+	case c == 'n' || c == 'r' || c == 't' || c == '\\':
+		return true
+	case c == 'x' || c == 'u' || c == 'U':
+		if e := escapeEnd(s, j-1); e-j-1 == map[byte]int{'x': 2, 'u': 4, 'U': 8}[c] {
+			return true
+		}
+		return false
+	case c >= 0x20 && c < 0x7f:
+		return false
+	}
+	r, n := utf8.DecodeRuneInString(s[j:])
+	return r < 0x20 || unsafeRune('\\', r, n)
 }
 
 // LTRArrows returns escaped line s with a left-to-right mark (U+200E) on
@@ -164,8 +209,9 @@ var bmpMarks = func() (bits [0x10000 / 64]uint64) {
 	return bits
 }()
 
-// unsafeRune reports whether the rune decoded with width n must be escaped.
-func unsafeRune(r rune, n int) bool {
+// unsafeRune reports whether the rune decoded with width n, after the
+// character prev (-1 at the start), must be escaped.
+func unsafeRune(prev, r rune, n int) bool {
 	switch {
 	case r == utf8.RuneError && n <= 1: // not UTF-8
 		return true
@@ -176,7 +222,7 @@ func unsafeRune(r rune, n int) bool {
 	case r == 0x2028 || r == 0x2029: // line and paragraph separators: a line break to some readers
 		return true
 	}
-	return Invisible(r)
+	return InvisibleAfter(prev, r)
 }
 
 // Invisible reports whether r is a Unicode bidirectional control or an
@@ -202,12 +248,14 @@ func Invisible(r rune) bool {
 	switch {
 	case r == 0xa0: // the no-break space, the one space below U+00AD
 		return true
-	case r < 0xad || r > 0xffff:
-		// Above U+FFFF: the tag characters of subdivision flags (🏴 and
-		// tags) among them, kept as they are; the escapers of invisible
-		// characters write four hex digits (Controls writes combining
-		// marks past MaxMarks above U+FFFF as \UNNNNNNNN).
+	case r < 0xad:
 		return false
+	case r > 0xffff:
+		// The format characters above U+FFFF draw nothing: the tag
+		// characters (U+E0001, U+E0020 to U+E007F, which a subdivision
+		// flag's 🏴 is followed by, and which escaped show it as 🏴 and
+		// its tags), the musical, shorthand and Egyptian format controls.
+		return unicode.Is(unicode.Cf, r)
 	case r == 0x2065, // unassigned, among the invisible operators and isolates
 		r == 0x115f || r == 0x1160 || r == 0x3164 || r == 0xffa0, // Hangul fillers
 		r == 0x034f, r == 0x17b4 || r == 0x17b5, r >= 0x180b && r <= 0x180f, // invisible marks
@@ -215,6 +263,23 @@ func Invisible(r rune) bool {
 		return true
 	}
 	return unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Zs, r) && r != 0x3000 && r != 0x1680
+}
+
+// InvisibleAfter is Invisible for r after the character prev (-1 at the
+// start of the text): a variation selector (U+FE00 to U+FE0F, U+E0100 to
+// U+E01EF) after an ASCII character, at the start, or after another
+// selector draws nothing, so that bob@example.com with one after it reads
+// as bob@example.com; after an emoji or an ideograph (❤️, the ideographic
+// variants of a Japanese name) it is kept.
+func InvisibleAfter(prev, r rune) bool {
+	if variationSelector(r) {
+		return prev < 0x80 || variationSelector(prev)
+	}
+	return Invisible(r)
+}
+
+func variationSelector(r rune) bool {
+	return r >= 0xfe00 && r <= 0xfe0f || r >= 0xe0100 && r <= 0xe01ef
 }
 
 // Truncate returns s cut to at most n characters (runes), ending with "…"
@@ -314,40 +379,51 @@ func EscapeJSON(b []byte) []byte {
 		return b
 	}
 	out := make([]byte, 0, len(b)+16)
+	prev := rune(-1)
+	if i > 0 {
+		prev, _ = utf8.DecodeLastRune(b[:i])
+	}
 	out, b = append(out, b[:i]...), b[i:]
 	for len(b) > 0 {
 		r, n := utf8.DecodeRune(b)
-		if needsJSONEscape(r, n) {
+		switch {
+		case needsJSONEscape(prev, r, n) && r > 0xffff:
+			hi, lo := utf16.EncodeRune(r)
+			out = fmt.Appendf(out, `\u%04x\u%04x`, hi, lo)
+		case needsJSONEscape(prev, r, n):
 			out = fmt.Appendf(out, `\u%04x`, r)
-		} else {
+		default:
 			out = append(out, b[:n]...)
 		}
-		b = b[n:]
+		prev, b = r, b[n:]
 	}
 	return out
 }
 
-// needsJSONEscape reports whether rune r (n bytes in UTF-8) is one that
-// EscapeJSON escapes.
-func needsJSONEscape(r rune, n int) bool {
-	return r == 0x7f || n > 1 && (r >= 0x80 && r <= 0x9f || Invisible(r))
+// needsJSONEscape reports whether rune r (n bytes in UTF-8), after prev, is
+// one that EscapeJSON escapes.
+func needsJSONEscape(prev, r rune, n int) bool {
+	return r == 0x7f || n > 1 && (r >= 0x80 && r <= 0x9f || InvisibleAfter(prev, r))
 }
 
 // firstJSONEscape is the offset of the first rune EscapeJSON escapes, or
 // -1: a pass without allocation for the usual text, which has none.
 func firstJSONEscape(b []byte) int {
+	prev := rune(-1)
 	for i := 0; i < len(b); {
 		if b[i] < utf8.RuneSelf {
 			if b[i] == 0x7f {
 				return i
 			}
+			prev = rune(b[i])
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRune(b[i:])
-		if needsJSONEscape(r, n) {
+		if needsJSONEscape(prev, r, n) {
 			return i
 		}
+		prev = r
 		i += n
 	}
 	return -1

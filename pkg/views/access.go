@@ -91,7 +91,7 @@ func WriteAccessReview(w io.Writer, st model.State) (noEmail []model.User, err e
 
 // cell is server string s as an access review cell: its controls
 // escaped, and inert.
-func cell(s string) string { return inert(sanitize.Controls(s)) }
+func cell(s string) string { return inert(sanitize.Name(s)) }
 
 // inert prefixes ' to a cell a spreadsheet would read as a formula, and to
 // one that starts with ' already, so that one leading ' is always ours.

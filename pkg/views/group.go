@@ -87,16 +87,17 @@ func groups(p plan.Plan, cut int) (users, teams []*group) {
 			// email) are told apart by id.
 			k := model.Key(plan.UserText(c)) + "\x00" + c.UserID
 			if g = byUser[k]; g == nil {
-				g = &group{title: sanitize.Controls(plan.UserText(shown)), key: k, id: shown.UserID, cut: wasCut}
+				g = &group{title: sanitize.Name(plan.UserText(shown)), key: k, id: shown.UserID, cut: wasCut}
 				byUser[k] = g
 				users = append(users, g)
 			}
 		} else {
 			k := model.Key(c.Team) + "\x00" + c.TeamID
 			if g = byTeam[k]; g == nil {
-				title, short := shown.Team+" (new)", shown.Team+" (new)"
+				team := sanitize.Name(shown.Team)
+				title, short := team+" (new)", team+" (new)"
 				if c.TeamID != "" {
-					title, short = fmt.Sprintf("%s (id %s)", shown.Team, shown.TeamID), shown.Team
+					title, short = fmt.Sprintf("%s (id %s)", team, shown.TeamID), team
 				}
 				g = &group{title: sanitize.Controls(title), short: sanitize.Controls(short), key: k}
 				byTeam[k] = g
@@ -105,9 +106,9 @@ func groups(p plan.Plan, cut int) (users, teams []*group) {
 		}
 		ln := line{sym: c.Action.Symbol(), action: c.Action, text: sanitize.LTRArrows(sanitize.Controls(lineText(shown)))}
 		if tierOf(c.Action) < mustTiers {
-			ln.who, ln.gist = sanitize.Controls(plan.UserText(shown)), ln.text // the user's group names the user
+			ln.who, ln.gist = sanitize.Name(plan.UserText(shown)), ln.text // the user's group names the user
 			if c.Action == plan.RemoveMember || c.Action == plan.SetTeamRole {
-				ln.gist, ln.team = sanitize.LTRArrows(sanitize.Controls(gistText(shown))), sanitize.Controls(shown.Team)
+				ln.gist, ln.team = sanitize.LTRArrows(sanitize.Controls(gistText(shown))), sanitize.Name(shown.Team)
 			}
 		}
 		g.lines = append(g.lines, ln)
@@ -280,7 +281,7 @@ func groupSymbol(ls []line) byte {
 // or team).
 func lineText(c plan.Change) string {
 	var s string
-	user := plan.UserText(c)
+	user := sanitize.Name(plan.UserText(c)) // the line is escaped again whole: Controls keeps this
 	switch c.Action {
 	case plan.CreateUser:
 		s = "create user" + plan.CreateAttrs(c)
@@ -394,9 +395,18 @@ func limitLines(p plan.Plan) []string {
 	return []string{sanitize.Controls(d), sanitize.Controls(r)}
 }
 
-// warningText is one warning on one line, control characters escaped.
+// warningText is one warning on one line, control characters escaped,
+// and its user and team, where the message names them as they are, escaped
+// as names (sanitize.Name: a backslash in them that would read as an escape
+// doubled, which only a name holding a backslash needs).
 func warningText(w plan.Warning) string {
-	return sanitize.Controls(fmt.Sprintf("[%s] %s", w.Code, w.Message))
+	msg := w.Message
+	for _, name := range []string{w.User, w.Team} {
+		if strings.Contains(name, `\`) {
+			msg = strings.ReplaceAll(msg, name, sanitize.Name(name))
+		}
+	}
+	return sanitize.Controls(fmt.Sprintf("[%s] %s", w.Code, msg))
 }
 
 // targetText is the target URL for a header, escaped.
@@ -424,10 +434,10 @@ func shortTitles(teams []*group, ws []plan.Warning, cut int) {
 	}
 	for _, w := range ws {
 		if w.Team != "" {
-			warned[fold(sanitize.Controls(w.Team))] = true
+			warned[fold(sanitize.Name(w.Team))] = true
 			if cut > 0 {
 				if short, ok := shortName(w.Team, cut); ok {
-					warned[fold(sanitize.Controls(short))] = true // as the groups show it
+					warned[fold(sanitize.Name(short))] = true // as the groups show it
 				}
 			}
 		}

@@ -70,6 +70,46 @@ func TestTextColourOnlyWhenAsked(t *testing.T) {
 	}
 }
 
+// TestTextLookAlikeNames: names that differ only by a character that
+// draws nothing (a tag character after the email, a variation selector
+// after an ASCII letter), or by U+202E against the six characters \u202e
+// written out, are not shown alike, in the groups, the lines or the
+// warnings; the text and markdown views hold no such character raw.
+func TestTextLookAlikeNames(t *testing.T) {
+	p := plan.Plan{
+		Changes: []plan.Change{
+			{Action: plan.RemoveMember, Team: "ml", TeamID: "g1", User: "bob@example.com\U000E0020", UserID: "u2"},
+			{Action: plan.RemoveMember, Team: "ml", TeamID: "g1", User: "eve\u202e@x.com", UserID: "u3"},
+			{Action: plan.RemoveMember, Team: "ml", TeamID: "g1", User: `eve\u202e@x.com`, UserID: "u4"},
+			{Action: plan.DeactivateUser, User: "bob@example.com\ufe0f", UserID: "u5"},
+		},
+		Warnings: []plan.Warning{
+			{Code: plan.WarnUnmanagedRecent, User: "eve\u202e@x.com", Message: "eve\u202e@x.com is not in the manifest"},
+			{Code: plan.WarnUnmanagedRecent, User: `eve\u202e@x.com`, Message: `eve\u202e@x.com is not in the manifest`},
+		},
+	}
+	var text, md bytes.Buffer
+	if err := WriteText(&text, p, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteMarkdown(&md, p); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`remove bob@example.com\U000e0020`, `remove eve\u202e@x.com`, `remove eve\\u202e@x.com`, `bob@example.com\ufe0f`,
+		`[unmanaged_recent] eve\u202e@x.com is not`, `[unmanaged_recent] eve\\u202e@x.com is not`} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text lacks %s:\n%s", want, text.String())
+		}
+	}
+	for name, out := range map[string]string{"text": text.String(), "markdown": md.String()} {
+		for _, r := range []rune{0xe0020, 0x202e, 0xfe0f} {
+			if strings.ContainsRune(out, r) {
+				t.Errorf("%s holds %U raw:\n%s", name, r, out)
+			}
+		}
+	}
+}
+
 func TestTextNoChanges(t *testing.T) {
 	var b bytes.Buffer
 	if err := WriteText(&b, plan.Plan{}, TextOptions{}); err != nil {
