@@ -220,6 +220,18 @@ func (c *Client) redirectError(e *Error, resp *http.Response) *Error {
 	}
 	if resp.Request != nil && resp.Request.URL != nil {
 		u = resp.Request.URL.ResolveReference(u)
+		// A redirect of /scim/Users/ID to https://other/scim/Users/ID
+		// points at a resource, which --url refuses: the base it implies
+		// is what to give.
+		if res, ok := strings.CutPrefix(resp.Request.URL.EscapedPath(), c.base.EscapedPath()); ok && res != "" && strings.HasSuffix(u.EscapedPath(), res) {
+			base := *u
+			base.RawPath, base.RawQuery, base.Fragment = "", "", ""
+			base.Path = strings.TrimSuffix(u.EscapedPath(), res)
+			if p, err := url.PathUnescape(base.Path); err == nil {
+				base.Path = p
+			}
+			e.Hint = "wbsync never follows redirects: fix --url (the server pointed to the base URL " + c.safe(locationText(&base, c.red)) + ", if you trust it)"
+		}
 	}
 	e.Location = c.safe(locationText(u, c.red))
 	e.Detail = "redirected to " + e.Location

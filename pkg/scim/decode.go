@@ -17,18 +17,20 @@ import (
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
 
 // idProblem says why a user or group id cannot be used, or nil: none; "."
-// or "..", which, escaped or not, is a path segment that a server or proxy
-// normalising the path (RFC 3986 §5.2.4) would resolve to another resource
-// than URL/Users/ID; or one holding control characters, which no SCIM
-// server mints. Such an id is never written to, whether a list or a
-// create's answer gave it. Spaces are allowed (RFC 7643 §3.1 does not
-// forbid them): the path escapes them, and a filter quotes them.
+// or "..", or one with such a segment between slashes or backslashes
+// (../Groups/ID), which, escaped or not, a server or proxy that decodes
+// %2F and normalises the path (RFC 3986 §5.2.4) would resolve to another
+// resource than URL/Users/ID (W&B's ids, base64, hold a slash but never a
+// dot); or one holding control characters, which no SCIM server mints.
+// Such an id is never written to, whether a list or a create's answer gave
+// it. Spaces are allowed (RFC 7643 §3.1 does not forbid them): the path
+// escapes them, and a filter quotes them.
 func idProblem(id string) error {
 	switch {
 	case blank(id):
 		return errors.New("no id")
-	case id == "." || id == "..":
-		return errors.New("its id is a path segment, not an id: wbsync would write to another resource")
+	case slices.ContainsFunc(strings.FieldsFunc(id, func(r rune) bool { return r == '/' || r == '\\' }), func(seg string) bool { return seg == "." || seg == ".." }):
+		return errors.New("its id is or holds a path segment . or .., not an id: wbsync would write to another resource")
 	case strings.ContainsFunc(id, func(r rune) bool { return r < ' ' || (r >= 0x7f && r <= 0x9f) }):
 		return errors.New("its id holds control characters")
 	}

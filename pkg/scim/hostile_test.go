@@ -69,6 +69,25 @@ func TestRedirectRefused(t *testing.T) {
 	if evilHits.Load() != 0 || evilKeys.Load() != 0 {
 		t.Fatalf("the redirect target got %d requests, %d with a key", evilHits.Load(), evilKeys.Load())
 	}
+	// A Location that mirrors the resource asked for names the base URL
+	// it implies, which --url takes (not the resource's URL).
+	t.Run("the base a resource's Location implies", func(t *testing.T) {
+		f, srv := newFake(t)
+		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			w.Header().Set("Location", "https://other.example/v2"+strings.TrimPrefix(r.URL.Path, "/scim")+"?x=1")
+			w.WriteHeader(308)
+			return true
+		}
+		c := testClient(t, srv.URL)
+		_, rerr := c.ListUsers(context.Background())
+		werr := c.SetActive(context.Background(), "u1", false)
+		for _, err := range []error{rerr, werr} {
+			var e *Error
+			if !errors.As(err, &e) || e.Hint != "wbsync never follows redirects: fix --url (the server pointed to the base URL https://other.example/v2, if you trust it)" {
+				t.Errorf("err = %v, want the base URL as the hint", err)
+			}
+		}
+	})
 	t.Run("relative Location", func(t *testing.T) {
 		f, srv := newFake(t)
 		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
@@ -585,7 +604,11 @@ func TestCreateAnswerChecked(t *testing.T) {
 		{"team id of another team", "/Groups", `{"id":"g-admins"}`, "id of an existing team (admins"},
 		{"team id with a control", "/Groups", `{"id":"Bearer abc\u001bdef","displayName":"newteam"}`, "control characters"},
 		{"user named otherwise", "/Users", `{"id":"u-ceo","userName":"ceo@example.com"}`, "names another user (ceo@example.com"},
-		{"user id a path segment", "/Users", `{"id":"..","userName":"new@example.com"}`, `its id is a path segment`},
+		{"user id a path segment", "/Users", `{"id":"..","userName":"new@example.com"}`, `its id is or holds a path segment`},
+		// A front end that decodes %2F and resolves .. would send the
+		// team's adds to an existing team.
+		{"team id through a dot segment", "/Groups", `{"id":"../Groups/g-admins","displayName":"newteam"}`, `its id is or holds a path segment`},
+		{"team id through a backslash dot segment", "/Groups", `{"id":"x\\..\\g-admins","displayName":"newteam"}`, `its id is or holds a path segment`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, c := setup(t)

@@ -245,9 +245,11 @@ func (r *retrier) decide(ctx context.Context, err error, e *Error) error {
 			// The run-wide budget of writes is spent: this write is not
 			// tried again, and holds no request back waiting for it.
 		case time.Since(r.start) >= r.c.maxElapsed:
-			// The budget is spent: this request gives up as for any other
-			// retry ("gave up after N attempts"), and its wait holds no
-			// other request back.
+			// The budget is spent (a slow answer came after it ran out):
+			// this request gives up as for any other retry ("gave up
+			// after N attempts", counted toward the run-wide budget), and
+			// its wait holds no other request back.
+			r.retrying = true
 			return err
 		case time.Since(r.start)+d > r.c.maxElapsed:
 			// The wait asked for, not the retries made, passes the budget.

@@ -905,6 +905,37 @@ func TestRetryBudgetCountsWaitsBeyondIt(t *testing.T) {
 	}
 }
 
+// TestRetryBudgetSpentDuringASlowAnswer: a 429 whose answer arrives after
+// the retry budget ran out (an overloaded gateway answering late) gives up
+// as any retried request does: "gave up after N attempts" with the hint,
+// and counted toward the run-wide budget, so that a server answering
+// every write so is not given a full budget per write.
+func TestRetryBudgetSpentDuringASlowAnswer(t *testing.T) {
+	f, srv := newFake(t)
+	var n atomic.Int32
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPatch {
+			return false
+		}
+		if n.Add(1) == 2 {
+			// The second answer comes after the budget (the scenario,
+			// not a wait for the test: the first answer is at once).
+			time.Sleep(1200 * time.Millisecond)
+		}
+		status(429, "Retry-After", "0")(w)
+		return true
+	}
+	c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed = time.Second })
+	err := c.SetActive(context.Background(), "u1", false)
+	var e *Error
+	if !errors.As(err, &e) || !strings.Contains(e.Detail, "gave up after 2 attempts") || e.Hint != hintGaveUp429 {
+		t.Fatalf("err = %v, want it to say it gave up after 2 attempts, with the 429 hint", err)
+	}
+	if got := c.failedInARow.Load(); got != 1 {
+		t.Errorf("failed writes in a row = %d, want the write counted", got)
+	}
+}
+
 // TestRetryBudgetStormOnCreates: creates answered 500 (a failure that may
 // follow the work) are looked up before each new attempt; the look-ups
 // succeed (nothing was made), but a read is no write that went through:
