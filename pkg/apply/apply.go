@@ -130,6 +130,12 @@ const reasonKeyNotRetried = "not tried again: the server refused the API key (40
 // the refusal.
 const reasonKeyRefused = "not sent: the server refused the API key (401) on an earlier write"
 
+// reasonMultiTenant is the Reason of every deactivation not sent once the
+// server said it is W&B Multi-tenant Cloud while the plan was made for
+// Dedicated Cloud: there a deactivation removes the user from the
+// organization for good, which the plan approved did not say.
+const reasonMultiTenant = "not sent: the server said on an earlier write that it is W&B Multi-tenant Cloud, where a deactivation removes the user from the organization for good, and the plan was made for Dedicated Cloud or self-managed: plan again with --deployment saas, and review its irreversible deactivations"
+
 // reasonSeatLimit is the Reason of every create and reactivation not sent
 // because an earlier one was refused for the organization's seat limit:
 // each would be refused alike (1,200 refusals, each with the hint), and a
@@ -231,6 +237,10 @@ type runner struct {
 	// server refused for the seat limit (0: none): no create or
 	// reactivation is sent after it (seatLimitReached).
 	seatsFull atomic.Int64
+	// multiTenant is 1 + the index of the first operation whose refusal
+	// said the server is W&B Multi-tenant Cloud while the plan was made
+	// for Dedicated Cloud (0: none): no deactivation is sent after it.
+	multiTenant atomic.Int64
 	// deactivated counts the deactivations the server made so far: when
 	// the key is then refused, its owner may be among them.
 	deactivated atomic.Int64

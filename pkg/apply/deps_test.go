@@ -352,6 +352,46 @@ func TestRunSeatLimitSendsNoMoreCreates(t *testing.T) {
 	}
 }
 
+// multiTenantError is a reactivation refused by a server that says it is
+// W&B Multi-tenant Cloud, the plan made for Dedicated Cloud.
+type multiTenantError struct{}
+
+func (multiTenantError) Error() string {
+	return "400 Bad Request: User reactivation operations are not supported in SaaS Cloud"
+}
+func (multiTenantError) HTTPStatus() int       { return 400 }
+func (multiTenantError) SaysMultiTenant() bool { return true }
+func (multiTenantError) OutcomeUnknown() bool  { return false }
+
+// TestRunMultiTenantSaidHoldsDeactivations: once the server says it is
+// Multi-tenant Cloud while the plan was made for Dedicated, no
+// deactivation is sent (each would remove its user from the organization
+// for good, which the plan approved did not say); the rest goes on.
+func TestRunMultiTenantSaidHoldsDeactivations(t *testing.T) {
+	changes := []plan.Change{
+		ch(plan.ReactivateUser, "r@x.com", "ur", "", ""),
+		ch(plan.RemoveMember, "d@x.com", "ud", "ml", "tml"),
+		ch(plan.DeactivateUser, "d@x.com", "ud", "", ""),
+		ch(plan.DeactivateUser, "e@x.com", "ue", "", ""),
+	}
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "SetActive" && c.ID == "ur" {
+			return multiTenantError{}
+		}
+		return nil
+	}}
+	rep := run(t, planOf(changes...), w, Options{Concurrency: 1})
+	if got := w.count("SetActive"); got != 1 {
+		t.Errorf("%d SetActive calls, want the reactivation alone", got)
+	}
+	check(t, rep, map[string]want{
+		"reactivate_user r@x.com@": {StatusFailed, "", -1},
+		"remove_member d@x.com@ml": {StatusOK, "", -1},
+		"deactivate_user d@x.com@": {StatusSkipped, reasonMultiTenant, 0},
+		"deactivate_user e@x.com@": {StatusSkipped, reasonMultiTenant, 0},
+	})
+}
+
 // adoptKey keys adoptingWriter's flag.
 type adoptKey struct{}
 

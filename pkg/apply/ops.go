@@ -34,6 +34,11 @@ func (r *runner) do(ctx context.Context, i int) error {
 			return errDependency{reasonSeatLimit, int(j - 1)}
 		}
 	}
+	if c.Action == plan.DeactivateUser {
+		if j := r.multiTenant.Load(); j > 0 {
+			return errDependency{reasonMultiTenant, int(j - 1)}
+		}
+	}
 	switch c.Action {
 	case plan.CreateUser:
 		name := c.Username
@@ -284,6 +289,9 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 		if s, ok := r.w.(seatStopper); ok {
 			s.StopSeatWrites() // those waiting for their turn are not sent either
 		}
+	}
+	if saysMultiTenant(err) {
+		r.multiTenant.CompareAndSwap(0, int64(i+1))
 	}
 	if res.deactivatedByServer() {
 		r.deactivated.Add(1)

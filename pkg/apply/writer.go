@@ -134,6 +134,17 @@ type seatStopper interface{ StopSeatWrites() }
 // the organization's seat limit (scim.Error: ErrSeatLimit).
 type seatLimiter interface{ SeatLimit() bool }
 
+// multiTenantSayer is a Writer error that can say the server refused it as
+// W&B Multi-tenant Cloud while the plan was made for Dedicated Cloud
+// (scim.Error).
+type multiTenantSayer interface{ SaysMultiTenant() bool }
+
+// saysMultiTenant reports whether err says so.
+func saysMultiTenant(err error) bool {
+	var m multiTenantSayer
+	return errors.As(err, &m) && m.SaysMultiTenant()
+}
+
 // seatLimit reports whether err says the seat limit is reached.
 func seatLimit(err error) bool {
 	var s seatLimiter

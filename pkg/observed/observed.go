@@ -266,6 +266,31 @@ func (r *resolver) finish(teams []model.Team) ([]model.Team, error) {
 // name: the error names the first such team, and the first such user of
 // it.
 func (r *resolver) unlistedMembers(teams []model.Team) error {
+	named := r.namedAbsent(teams)
+	if len(named) == 0 {
+		return nil
+	}
+	first := -1
+	for t := range named {
+		if first < 0 || t < first {
+			first = t
+		}
+	}
+	t, u := &teams[first], &r.users[named[first]]
+	more := ""
+	if len(named) > 1 {
+		more = fmt.Sprintf(" (and %d other team(s) so listed)", len(named)-1)
+	}
+	return leftOut{what: fmt.Sprintf("team %q (id %s)", sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID)), error: fmt.Errorf("read teams: team %q (id %s) is listed without a members key, though %s, an active user, names it in its teamRoles%s: "+
+		"the server leaves members out of its team list (as one that sends them only when asked, attributes=members, does), and wbsync will not read such a team as empty; "+
+		"or the team's members changed while the organization was read (a user joining a team that was empty, or its last members leaving; see docs/troubleshooting.md)",
+		sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID), sanitize.Server(r.red, u.UserName, caps.ShownID), more)}
+}
+
+// namedAbsent maps the position in teams of each team listed without a
+// members key that an active user names in its teamRoles (a name no other
+// team shares, ignoring case) to the first such user's position.
+func (r *resolver) namedAbsent(teams []model.Team) map[int]int {
 	if len(r.absent) == 0 {
 		return nil
 	}
@@ -284,32 +309,20 @@ func (r *resolver) unlistedMembers(teams []model.Team) error {
 	if len(absent) == 0 {
 		return nil
 	}
-	first, user, named := -1, -1, map[int]bool{}
+	named := map[int]int{}
 	for u := range r.users {
 		if !r.users[u].Active {
 			continue
 		}
 		for name := range r.users[u].TeamRoles {
 			if t, ok := absent[model.Key(name)]; ok {
-				named[t] = true
-				if first < 0 || t < first { // users come in order: the first user of a team names it first
-					first, user = t, u
+				if _, seen := named[t]; !seen { // users come in order: the first user of a team names it first
+					named[t] = u
 				}
 			}
 		}
 	}
-	if first < 0 {
-		return nil
-	}
-	t, u := &teams[first], &r.users[user]
-	more := ""
-	if len(named) > 1 {
-		more = fmt.Sprintf(" (and %d other team(s) so listed)", len(named)-1)
-	}
-	return leftOut{what: fmt.Sprintf("team %q (id %s)", sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID)), error: fmt.Errorf("read teams: team %q (id %s) is listed without a members key, though %s, an active user, names it in its teamRoles%s: "+
-		"the server leaves members out of its team list (as one that sends them only when asked, attributes=members, does), and wbsync will not read such a team as empty; "+
-		"or the team's members changed while the organization was read (a user joining a team that was empty, or its last members leaving; see docs/troubleshooting.md)",
-		sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID), sanitize.Server(r.red, u.UserName, caps.ShownID), more)}
+	return named
 }
 
 // leftOut is the error of a read that found a team without members while

@@ -2,6 +2,7 @@ package observed
 
 import (
 	"context"
+	"slices"
 
 	"golang.org/x/sync/errgroup"
 
@@ -26,25 +27,42 @@ type groupReader interface {
 // RFC 7644 allows, and send them only when a group is read alone. Taken
 // as empty, such a team would have every member it holds added again and
 // none removed, on every run. A group read alone without members too is
-// empty. A reader l without GetGroup leaves the teams as they were listed.
+// empty. When users carry teamRoles, only the groups an active user names
+// are read alone (namedAbsent: W&B leaves an empty team's key out, and no
+// one names it), and one that comes without members again, or that cannot
+// be read alone, stays as listed, for unlistedMembers to refuse. A reader l without GetGroup leaves the
+// teams as they were listed.
 func (r *resolver) readUnlisted(ctx context.Context, l any, teams []model.Team) ([]model.Team, error) {
 	gr, ok := l.(groupReader)
-	if !ok || len(r.absent) == 0 || r.teamRoles || r.membersListed.Load() {
-		return teams, nil // with teamRoles, unlistedMembers decides
+	if !ok || len(r.absent) == 0 || r.membersListed.Load() {
+		return teams, nil
 	}
 	var at []int // positions in teams of the groups to read, in team order
-	for i := range teams {
-		if _, ok := r.absent[teams[i].ID]; ok {
+	if r.teamRoles {
+		for i := range r.namedAbsent(teams) {
 			at = append(at, i)
 		}
+		slices.Sort(at)
+	} else {
+		for i := range teams {
+			if _, ok := r.absent[teams[i].ID]; ok {
+				at = append(at, i)
+			}
+		}
 	}
+	keep := make([]bool, len(at)) // read alone with a members key, or as a generic server's: no longer absent
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(caps.Concurrency) // the client's own bound holds the requests to --concurrency
-	for _, i := range at {
+	for j, i := range at {
 		id := teams[i].ID
 		g.Go(func() (err error) {
 			defer bug.Recover(&err)
 			group, err := gr.GetGroup(gctx, id)
+			if r.teamRoles && (err != nil && gctx.Err() == nil || err == nil && group.MembersAbsent) {
+				// Not read alone, or without members again: as listed,
+				// which unlistedMembers refuses with what it means.
+				return nil
+			}
 			if err != nil {
 				return err
 			}
@@ -53,6 +71,7 @@ func (r *resolver) readUnlisted(ctx context.Context, l any, teams []model.Team) 
 			t := r.teamOf(&group, &sc)
 			t.ETag = teams[i].ETag
 			teams[i] = t // each goroutine writes its own element
+			keep[j] = true
 			return nil
 		})
 	}
@@ -60,8 +79,10 @@ func (r *resolver) readUnlisted(ctx context.Context, l any, teams []model.Team) 
 		return nil, err
 	}
 	r.absentMu.Lock()
-	for _, i := range at {
-		delete(r.absent, teams[i].ID)
+	for j, i := range at {
+		if keep[j] {
+			delete(r.absent, teams[i].ID)
+		}
 	}
 	r.absentMu.Unlock()
 	return teams, nil

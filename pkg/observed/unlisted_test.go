@@ -161,6 +161,49 @@ func TestGroupsListedWithoutMembersAreReadAlone(t *testing.T) {
 	}
 }
 
+// A server whose users carry teamRoles but whose group list leaves every
+// group's members out, giving them on GET /Groups/{id}: the groups an
+// active user names are read alone, and their members are the teams';
+// one that comes without members again is refused as listed; a group no
+// one names (W&B's empty team) is not asked for.
+func TestNamedGroupsListedWithoutMembersAreReadAlone(t *testing.T) {
+	user := func(id, name string, teams ...string) string {
+		roles := make([]string, len(teams))
+		for i, tm := range teams {
+			roles[i] = fmt.Sprintf(`{"teamName":%q,"roleName":"member"}`, tm)
+		}
+		return fmt.Sprintf(`{"id":%q,"userName":%q,"active":true,"emails":[{"value":%q,"primary":true}],"teamRoles":[%s]}`, id, name, name, strings.Join(roles, ","))
+	}
+	users := []string{user("u1", "alice@example.com", "ml"), user("u2", "bob@example.com", "ml", "cv")}
+	groups := []string{`{"id":"g1","displayName":"ml"}`, `{"id":"g2","displayName":"cv"}`, `{"id":"g3","displayName":"empty"}`}
+	alone := map[string]string{
+		"g1": `{"id":"g1","displayName":"ml","members":[{"value":"u1"},{"value":"u2"}]}`,
+		"g2": `{"id":"g2","displayName":"cv","members":[{"value":"u2"}]}`,
+		"g3": `{"id":"g3","displayName":"empty","members":[{"value":"u1"}]}`, // never asked
+	}
+	c, asked := groupServer(t, users, groups, alone)
+	st, _, err := Fetch(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, tm := range st.Teams {
+		got[tm.Name] = len(tm.Members)
+	}
+	if diff := cmp.Diff(map[string]int{"ml": 2, "cv": 1, "empty": 0}, got); diff != "" {
+		t.Errorf("members (-want +got):\n%s", diff)
+	}
+	if slices.Contains(asked(), "/scim/Groups/g3") || !slices.Contains(asked(), "/scim/Groups/g1") {
+		t.Errorf("asked %v: want the named groups read alone, not the empty one", asked())
+	}
+	// Read alone without members again: refused, as when listed so.
+	alone["g2"] = `{"id":"g2","displayName":"cv"}`
+	c, _ = groupServer(t, users, groups, alone)
+	if _, _, err := Fetch(context.Background(), c); err == nil || !strings.Contains(err.Error(), `team "cv" (id g2) is listed without a members key, though bob@example.com`) {
+		t.Errorf("a named group without members alone too: err %v", err)
+	}
+}
+
 // groupFakeLister is a fakeLister that reads a group alone.
 type groupFakeLister struct {
 	fakeLister

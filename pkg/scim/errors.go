@@ -187,6 +187,12 @@ func (e *Error) RetryStopped() bool { return e.stopped }
 // error through an interface.
 func (e *Error) SeatLimit() bool { return e.kind == kindSeatLimit }
 
+// SaysMultiTenant reports whether the server's refusal says it is W&B
+// Multi-tenant Cloud ("not supported in SaaS Cloud") while the client was
+// configured for Dedicated Cloud or self-managed: a plan made for the
+// wrong deployment, whose deactivations would be irreversible there.
+func (e *Error) SaysMultiTenant() bool { return e.Hint == hintSaaSServer }
+
 // ExistingID is the id of an existing user that a user create's answer, or
 // the look-up after its 409, tied to the user created, where the client
 // refused to take it as the created user's (another name, or one the read

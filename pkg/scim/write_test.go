@@ -332,6 +332,11 @@ func TestServerAnswersInPlainWords(t *testing.T) {
 			if !errors.As(err, &se) || se.HTTPStatus() != tc.status || se.SCIMDetail() != tc.detail {
 				t.Fatalf("status error not carried: %v", err)
 			}
+			// What apply reads to hold deactivations back.
+			var mt interface{ SaysMultiTenant() bool }
+			if says := errors.As(err, &mt) && mt.SaysMultiTenant(); says != strings.Contains(tc.detail, "SaaS Cloud") {
+				t.Errorf("SaysMultiTenant = %t for %q", says, tc.detail)
+			}
 		})
 	}
 }
