@@ -182,7 +182,7 @@ func teamProblem(t model.Team, sharing int, ids map[string]bool) string {
 // team writes one team's entry.
 func (e *encoder) team(t *model.Team, sharing int, noRoles bool, ms []model.Member, left []string) {
 	if sharing > 1 {
-		msg := strconv.Itoa(sharing) + " teams share the name \"" + t.Name + "\" (ignoring case, how characters are encoded and spaces at either end): each is pinned to its SCIM group id"
+		msg := strconv.Itoa(sharing) + " teams share the name " + strconv.Quote(t.Name) + " (ignoring case, how characters are encoded and spaces at either end): each is pinned to its SCIM group id"
 		if noRoles {
 			msg += "; team roles are not written, since W&B reports them by team name"
 		}

@@ -688,3 +688,18 @@ func TestEncodeSameEmailNewestWhenBothInactive(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodeCommentsSpellNamesAlike: the comments of teams sharing a name
+// quote it as the other comments do (\u0085, not \x85 in one and \u0085
+// in the next).
+func TestEncodeCommentsSpellNamesAlike(t *testing.T) {
+	st := model.State{Teams: []model.Team{{ID: "g1", Name: "t\u0085"}, {ID: "g2", Name: " t\u0085"}}}
+	var buf bytes.Buffer
+	if _, err := Encode(&buf, st, EncodeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, `# 2 teams share the name "t\u0085"`) || !strings.Contains(out, `# the live name is " t\u0085"`) || strings.Contains(out, `\x85`) {
+		t.Errorf("comments spell the name two ways:\n%s", out)
+	}
+}

@@ -170,3 +170,22 @@ func BenchmarkProblemFlood(b *testing.B) {
 		}
 	}
 }
+
+// TestInComment: a stray line break in a comment is told to be deleted,
+// one in a value to be escaped; a # inside quotes or a word starts no
+// comment.
+func TestInComment(t *testing.T) {
+	for _, c := range []struct {
+		line string
+		want bool
+	}{
+		{"# note X", true}, {"a: b # note X", true}, {"a: b\t# X", true},
+		{`a: "b # c X"`, false}, {`a: 'it''s # X'`, false}, {"a: b#c X", false}, {`a: "q\" # X"`, false},
+		{`a: "q" # X`, true},
+	} {
+		data := []byte("version: 1\n" + c.line + "\n")
+		if got := inComment(data, bytes.IndexByte(data, 'X')); got != c.want {
+			t.Errorf("inComment(%q) = %t, want %t", c.line, got, c.want)
+		}
+	}
+}

@@ -890,7 +890,11 @@ func (l *loader) loadFile(fi int, src Source) {
 			l.add(pos{int32(fi), line, col}, "the file's lines end in a carriage return without a line feed (CR, or CR CR LF), which YAML and editors count differently: convert its line endings to LF (or CRLF)")
 			return
 		}
-		l.addf(pos{int32(fi), line, col}, "%s: YAML reads it as a line break, where editors and this message do not, so every later position would be off; write it as an escape (%s) in a double-quoted string", b.what, b.escape)
+		fix := fmt.Sprintf("write it as an escape (%s) in a double-quoted string", b.escape)
+		if inComment(src.Data, off) {
+			fix = "it is in a comment: delete it"
+		}
+		l.addf(pos{int32(fi), line, col}, "%s: YAML reads it as a line break, where editors and this message do not, so every later position would be off; %s", b.what, fix)
 		return
 	}
 	if off := conflictMarker(src.Data); off >= 0 {
@@ -983,6 +987,27 @@ func oddLineBreak(data []byte) (int, lineBreak) {
 		}
 	}
 	return first, found
+}
+
+// inComment reports whether data[off] is inside a comment: after a # that
+// starts its line or follows a space or tab, outside quotes (a quote
+// opened on an earlier line is not followed).
+func inComment(data []byte, off int) bool {
+	start := bytes.LastIndexByte(data[:off], '\n') + 1
+	var quote byte
+	for i := start; i < off; i++ {
+		switch c := data[i]; {
+		case quote != 0:
+			if c == quote && (quote == '\'' || data[i-1] != '\\') {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '#' && (i == start || data[i-1] == ' ' || data[i-1] == '\t'):
+			return true
+		}
+	}
+	return false
 }
 
 // indicators counts what may start or separate a YAML value: every , [

@@ -140,7 +140,7 @@ func (l *loader) limit(fi int, name string, v *yaml.Node) (model.Limit, bool) {
 			if !decimalRE.MatchString(v.Value) {
 				// yaml.v3 reads 010 as 8 (YAML 1.1 octal), where YAML 1.2
 				// tools, the schema's among them, read 10.
-				l.addf(at(fi, v), "%s must be written as a plain decimal integer (such as 10, without leading zeros, + or _), got %s", name, short(v.Value))
+				l.addf(at(fi, v), "%s must be written as a plain decimal integer (such as 10, without leading zeros, a sign on 0, + or _), got %s", name, short(v.Value))
 				return model.Limit{}, false
 			}
 			if err := v.Decode(&n); err == nil && n >= 0 && n <= maxLimit {
@@ -184,7 +184,7 @@ var graceRE = regexp.MustCompile(gracePattern)
 
 // decimalRE is an integer as YAML 1.1 and 1.2 read it alike (a negative one
 // is refused by its range).
-var decimalRE = regexp.MustCompile(`^-?(0|[1-9][0-9]*)$`)
+var decimalRE = regexp.MustCompile(`^(0|-?[1-9][0-9]*)$`) // -0 is not plain: 0 is
 
 // grace reads policy.unmanagedGracePeriod: a Go duration (36h, 90m) or
 // whole days (7d); 0, 0s and 0d disable it.

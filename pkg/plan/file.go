@@ -99,6 +99,7 @@ func ParseFile(b []byte) (*File, error) {
 	var head struct {
 		FormatVersion json.RawMessage  `json:"format_version"`
 		Desired       *json.RawMessage `json:"desired"`
+		Operations    *json.RawMessage `json:"operations"` // an apply report's
 	}
 	if err := json.Unmarshal(b, &head); err != nil {
 		return nil, fmt.Errorf("%w: it is not JSON (%v); make one with 'wbsync plan --out FILE'", ErrNotSavedPlan, err)
@@ -120,6 +121,8 @@ func ParseFile(b []byte) (*File, error) {
 		return nil, fmt.Errorf("%w: format_version must be a string, such as %q, and is not; make one with 'wbsync plan --out FILE'", ErrFormatVersion, FormatVersion)
 	case version != FormatVersion:
 		return nil, fmt.Errorf("%w %q: this wbsync reads format_version %q; plan again with this version", ErrFormatVersion, version, FormatVersion)
+	case (head.Desired == nil || string(*head.Desired) == "null") && head.Operations != nil:
+		return nil, fmt.Errorf("%w: it is an apply report (it lists \"operations\"), which records what an apply did, not what to do; save a plan with 'wbsync plan --out FILE'", ErrNotSavedPlan)
 	case head.Desired == nil || string(*head.Desired) == "null":
 		return nil, fmt.Errorf("%w: it has no embedded manifest (\"desired\"), as the output of 'plan -o json' has none; save a plan with 'wbsync plan --out FILE'", ErrNotSavedPlan)
 	}
@@ -134,6 +137,12 @@ func ParseFile(b []byte) (*File, error) {
 	}
 	if d := f.Target.Deployment; d != model.SaaS && d != model.Dedicated {
 		return nil, fmt.Errorf("%w: target.deployment must be %q or %q", ErrNotSavedPlan, model.SaaS, model.Dedicated)
+	}
+	for i, c := range f.Changes {
+		if c.Action.Phase() == len(actionOrder) {
+			// Refused before the organization is read: no plan holds it.
+			return nil, fmt.Errorf("%w: changes[%d] has the action %q, which wbsync never plans (was the file edited?)", ErrNotSavedPlan, i, sanitize.Server(nil, string(c.Action), caps.ShownKey))
+		}
 	}
 	if !isSHA256(f.ObservedFingerprint) {
 		return nil, fmt.Errorf("%w: observed_fingerprint is not a sha256:HEX digest", ErrNotSavedPlan)

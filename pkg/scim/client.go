@@ -147,9 +147,13 @@ type Client struct {
 	// windowLogged: a wait for the server's rate-limit window was logged
 	// at info (heed); later ones go to debug
 	windowLogged atomic.Bool
-	epoch        time.Time
-	sem          chan struct{} // requests in flight
-	bodies       chan struct{} // bodies being read and decoded
+	// windowWaits: the waits heed made, in all (nanoseconds); each whole
+	// minute of them is logged at info, so that a run the server holds
+	// back window after window is not silent (windowMinutes: logged).
+	windowWaits, windowMinutes atomic.Int64
+	epoch                      time.Time
+	sem                        chan struct{} // requests in flight
+	bodies                     chan struct{} // bodies being read and decoded
 	// lookUps holds the look-ups whose answer takes more than one page
 	// (caps.LookUps at once; see lookUp).
 	lookUps chan struct{}
@@ -496,7 +500,8 @@ func (c *Client) pause(d time.Duration) bool {
 // wait beyond the budget gives up and says so).
 //
 // The first such wait of a run is logged at info, later ones at debug (a
-// server that spends its window every few requests would fill the log).
+// server that spends its window every few requests would fill the log),
+// and each whole minute they come to in all at info.
 func (c *Client) heed(cl call, h http.Header) {
 	d, ok := windowSpent(h)
 	if !ok || d > c.maxElapsed || !c.pause(d) {
@@ -506,9 +511,16 @@ func (c *Client) heed(cl call, h http.Header) {
 	msg := "SCIM server's rate-limit window is spent (RateLimit-Remaining: 0): requests wait for it to reset"
 	if c.windowLogged.CompareAndSwap(false, true) {
 		log = c.log.Info
-		msg += " (later windows are logged at debug)"
+		msg += " (later windows are logged at debug, and each minute they come to in all at info)"
 	}
 	log(msg, zap.String("method", cl.method), zap.String("path", c.pathOf(cl)), zap.Duration("wait", d))
+	total := time.Duration(c.windowWaits.Add(int64(d)))
+	if m := int64(total / time.Minute); m > 0 {
+		if seen := c.windowMinutes.Load(); m > seen && c.windowMinutes.CompareAndSwap(seen, m) {
+			c.log.Info("the SCIM server's rate-limit windows have held requests back for "+total.Round(time.Second).String()+" in all so far",
+				zap.Int64("windows_waited_minutes", m))
+		}
+	}
 }
 
 // paused is how long requests are still held back by pause.

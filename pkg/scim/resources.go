@@ -365,6 +365,9 @@ func (d *jsonReader) group(listed bool) (Group, string, error) {
 		return Group{}, g.ID, err
 	}
 	if listed && blank(g.DisplayName) {
+		if g.DisplayName != "" {
+			return Group{}, g.ID, errors.New("its displayName is only white space")
+		}
 		return Group{}, g.ID, errors.New("no displayName")
 	}
 	if err := tooLong("id", g.ID, "displayName", g.DisplayName, "meta.version", g.ETag); err != nil {

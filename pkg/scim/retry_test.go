@@ -1147,3 +1147,26 @@ func TestWindowSpentLoggedOnceAtInfo(t *testing.T) {
 		t.Fatalf("the waits were logged at %v, want info then debug", levels)
 	}
 }
+
+// TestWindowWaitsLoggedByTheMinute: the waits for the server's windows
+// are logged at info for each whole minute they come to in all, so that a
+// run held back window after window (each logged at debug) is not silent.
+func TestWindowWaitsLoggedByTheMinute(t *testing.T) {
+	core, logs := observer.New(zapcore.InfoLevel)
+	c := testClient(t, "http://127.0.0.1:1", func(c *Config) { c.Logger, c.MaxElapsed = zap.New(core), time.Hour })
+	h := http.Header{"Ratelimit-Remaining": {"0"}, "Ratelimit-Reset": {"40"}}
+	cl := call{method: http.MethodPatch, path: "/Users/u1"}
+	for range 4 { // 40 s each, 2 min 40 s in all
+		c.heed(cl, h)
+		c.pausedUntil.Store(0) // as if the wait had passed (heed itself never sleeps)
+	}
+	var totals []string
+	for _, e := range logs.All() {
+		if strings.Contains(e.Message, "have held requests back for") {
+			totals = append(totals, strings.TrimSuffix(strings.SplitAfter(e.Message, "back for ")[1], " in all so far"))
+		}
+	}
+	if !slices.Equal(totals, []string{"1m20s", "2m0s"}) {
+		t.Errorf("the minutes logged at info: %q, want 1m20s then 2m0s", totals)
+	}
+}
