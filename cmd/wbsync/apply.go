@@ -66,8 +66,10 @@ type applyRun struct {
 	want   model.State
 	policy model.Policy
 	// replan is the command that plans a saved plan again ("" when the
-	// manifest files were given): what to run when it no longer holds.
-	replan string
+	// manifest files were given): what to run when it no longer holds;
+	// replanSaaS, the same for Multi-tenant Cloud, for when the server
+	// said it is that (apply.Report.MultiTenantSaid).
+	replan, replanSaaS string
 }
 
 func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []string) (int, error) {
@@ -262,10 +264,14 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	if err != nil {
 		return nil, err
 	}
-	target, err := saved.ResolveTarget(plan.Binding{
+	b := plan.Binding{
 		URL: s.conf.url, URLGiven: s.conf.urlGiven,
 		Deployment: s.conf.deployment, DeploymentGiven: s.conf.deploymentGiven,
-	})
+	}
+	if canon, err := model.CanonicalURL(saved.Target.URL); err == nil {
+		b.Implied, _ = deploymentOf("", canon)
+	}
+	target, err := saved.ResolveTarget(b)
 	if errors.Is(err, plan.ErrNotSavedPlan) {
 		return nil, fmt.Errorf("%s: %w", path, err) // its recorded target.url is not a URL wbsync takes
 	}
@@ -352,7 +358,9 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	}
 	replan := replanCommand(saved, path, &f.conn)
 	planAgain.Store(&replan)
-	return &applyRun{s: s, p: p, want: want, policy: policy, replan: replan}, nil
+	asSaaS := *saved
+	asSaaS.Target.Deployment = model.SaaS
+	return &applyRun{s: s, p: p, want: want, policy: policy, replan: replan, replanSaaS: replanCommand(&asSaaS, path, &f.conn)}, nil
 }
 
 // otherVersion says, for the refusal of a saved plan that records the
@@ -550,6 +558,11 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	writesOver.Store(true) // what is left is the verification and the report
 	if rep == nil {
 		return exitError, runErr
+	}
+	if rep.MultiTenantSaid() && a.replanSaaS != "" {
+		// The server said it is Multi-tenant Cloud: the plan to make
+		// again is that deployment's.
+		a.replan = a.replanSaaS
 	}
 	if rep.Requests > 0 {
 		// A saved plan is stale once a write was sent: what remains is
@@ -872,7 +885,18 @@ func replanCommand(saved *plan.File, path string, conn *connFlags) string {
 	for i, a := range args {
 		args[i] = shellQuote(a)
 	}
-	return strings.Join(args, " ")
+	cmd := strings.Join(args, " ")
+	for _, f := range saved.Desired.Files {
+		if f == stdinName || filepath.IsAbs(f) {
+			continue
+		}
+		if _, err := os.Lstat(f); err != nil {
+			// Run here, the command would not find the manifest (or would
+			// plan another): a comment, harmless when pasted, says where.
+			return cmd + "  # run in the directory the plan was made in: its -f paths are relative to it, and " + shellQuote(f) + " is not found here"
+		}
+	}
+	return cmd
 }
 
 // shellQuote quotes s for a shell when it needs it: '...' as POSIX

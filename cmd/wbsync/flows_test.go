@@ -54,21 +54,37 @@ func TestReplanCommandNamesThePlanFileAbsolutely(t *testing.T) {
 	}
 	got := replanCommand(saved, "plan.json", &connFlags{auth: "bearer"})
 	want := "wbsync plan -f wbsync/org.yaml --url https://x.example/scim --deployment dedicated --out " + shellQuote(filepath.Join(cwd, "plan.json"))
-	if got != want {
-		t.Fatalf("replanCommand = %q, want %q", got, want)
+	// wbsync/org.yaml is not found where this test runs: a comment says
+	// where to run the command.
+	const elsewhere = "  # run in the directory the plan was made in: its -f paths are relative to it, and wbsync/org.yaml is not found here"
+	if got != want+elsewhere {
+		t.Fatalf("replanCommand = %q, want %q", got, want+elsewhere)
 	}
+	// Where the manifest is found, no comment.
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "wbsync"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "wbsync", "org.yaml"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	if got := replanCommand(saved, "/p/plan.json", &connFlags{auth: "bearer"}); strings.Contains(got, "#") {
+		t.Errorf("replanCommand = %q where the manifest is found", got)
+	}
+	t.Chdir(cwd)
 	// How the refused run reached the server goes with it: Basic, and the
 	// key's file, named absolutely.
 	got = replanCommand(saved, "plan.json", &connFlags{auth: "Basic", apiKeyFile: "key.txt"})
 	want = "wbsync plan -f wbsync/org.yaml --url https://x.example/scim --deployment dedicated --auth basic --api-key-file " +
-		shellQuote(filepath.Join(cwd, "key.txt")) + " --out " + shellQuote(filepath.Join(cwd, "plan.json"))
+		shellQuote(filepath.Join(cwd, "key.txt")) + " --out " + shellQuote(filepath.Join(cwd, "plan.json")) + elsewhere
 	if got != want {
 		t.Fatalf("replanCommand = %q, want %q", got, want)
 	}
 	// And a page size below W&B's maximum, which an organization too
 	// large to read in whole pages needs (the default is not written).
 	got = replanCommand(saved, "plan.json", &connFlags{auth: "bearer", pageSize: 500})
-	want = "wbsync plan -f wbsync/org.yaml --url https://x.example/scim --deployment dedicated --page-size 500 --out " + shellQuote(filepath.Join(cwd, "plan.json"))
+	want = "wbsync plan -f wbsync/org.yaml --url https://x.example/scim --deployment dedicated --page-size 500 --out " + shellQuote(filepath.Join(cwd, "plan.json")) + elsewhere
 	if got != want {
 		t.Fatalf("replanCommand = %q, want %q", got, want)
 	}

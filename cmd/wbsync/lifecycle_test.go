@@ -123,6 +123,12 @@ func TestSavedPlanDeploymentNotFromTheFileAlone(t *testing.T) {
 	if r := wb(t, vars(emu.url), "apply", saas, "--auto-approve"); r.code != exitError || !strings.Contains(r.stderr, "Apply it with --deployment saas if it was planned so") {
 		t.Fatalf("a saas plan applied without --deployment: exit %d\n%s", r.code, r.stderr)
 	}
+	// Given the other deployment, the refusal does not send the user to
+	// drop --deployment, which the check above would refuse.
+	if r := wb(t, vars(emu.url), "apply", saas, "--deployment", "dedicated", "--auto-approve"); r.code != exitError ||
+		!strings.Contains(r.stderr, "give --deployment saas, the recorded one, which its URL does not imply") || strings.Contains(r.stderr, "drop --url and --deployment") {
+		t.Fatalf("a saas plan applied with --deployment dedicated: exit %d\n%s", r.code, r.stderr)
+	}
 	v := vars(emu.url)
 	v["WBSYNC_DEPLOYMENT"] = "saas"
 	if r := wb(t, v, "apply", saas, "--auto-approve"); r.code != exitOK {
@@ -1794,5 +1800,37 @@ func TestSavedPlanNamesTheVersionThatWroteIt(t *testing.T) {
 	}
 	if n := writes(emu.requests(t)); n != 1 { // the hand-made user
 		t.Fatalf("%d writes from refused plans", n-1)
+	}
+}
+
+// TestMultiTenantSaidHoldsDeactivations: a plan made for Dedicated Cloud,
+// applied to a server that says it is Multi-tenant Cloud (a refused
+// display-name update), sends none of its deactivations, which would
+// remove their users for good, and the command it gives to plan again is
+// for saas.
+func TestMultiTenantSaidHoldsDeactivations(t *testing.T) {
+	emu := startEmu(t, emulator.Options{Deployment: emulator.DeploymentSaaS}, writeState(t, map[string]any{
+		"users": []any{map[string]any{"userName": "a@example.com", "displayName": "A"}, map[string]any{"userName": "m@example.com"}},
+	}))
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n    name: A2\n  - email: m@example.com\n    active: false\n")
+	saved := filepath.Join(t.TempDir(), "p.json")
+	if r := wb(t, vars(emu.url), "plan", "-f", m, "--deployment", "dedicated", "--out", saved); r.code != exitOK {
+		t.Fatalf("plan: exit %d\n%s", r.code, r.stderr)
+	}
+	before := emu.requests(t)["PATCH"]
+	r := wb(t, vars(emu.url), "apply", saved, "--deployment", "dedicated", "--auto-approve")
+	if r.code != exitFailed {
+		t.Fatalf("apply: exit %d, want 4\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if n := emu.requests(t)["PATCH"] - before; n != 1 {
+		t.Errorf("%d PATCHes, want the refused update alone (no deactivation)", n)
+	}
+	for _, want := range []string{"not sent: the server said on an earlier write that it is W&B Multi-tenant Cloud", "--deployment saas --out"} {
+		if !strings.Contains(r.stdout+r.stderr, want) {
+			t.Errorf("apply does not say %q:\n%s%s", want, r.stdout, r.stderr)
+		}
+	}
+	if strings.Contains(r.stderr, "--deployment dedicated --out") {
+		t.Errorf("the command to plan again is still for dedicated:\n%s", r.stderr)
 	}
 }

@@ -593,6 +593,13 @@ func (r *Report) KeyRefused() bool {
 	return slices.ContainsFunc(r.Results, func(res Result) bool { return res.Reason == reasonKeyRefused })
 }
 
+// MultiTenantSaid reports whether deactivations were held back because
+// the server said it is W&B Multi-tenant Cloud while the plan was made for
+// Dedicated Cloud: a plan made again should be for saas.
+func (r *Report) MultiTenantSaid() bool {
+	return slices.ContainsFunc(r.Results, func(res Result) bool { return res.Reason == reasonMultiTenant })
+}
+
 // roleWritesNotDone counts the run's role writes that failed, were
 // skipped or are unknown.
 func (r *Report) roleWritesNotDone() int {

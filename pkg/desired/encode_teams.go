@@ -169,8 +169,9 @@ func teamProblem(t model.Team, sharing int, ids map[string]bool) string {
 		return "its name " + teamNameProblem(strings.TrimSpace(t.Name))
 	case t.ID != "" && strings.TrimSpace(t.ID) == "":
 		return "its id is blank"
-	case strings.TrimSpace(t.ID) != t.ID:
-		return "its id has leading or trailing spaces, which a manifest cannot write"
+	case strings.TrimSpace(t.ID) != t.ID && (sharing > 1 || strings.TrimSpace(t.Name) != t.Name):
+		// Only a pinned team's id is written.
+		return "its id has leading or trailing spaces, which a manifest cannot write, and it needs one to pin it by"
 	case sharing > 1 && t.ID == "":
 		return "it shares its name with another team and has no id to pin it"
 	case ids[t.ID]:

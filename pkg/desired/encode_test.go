@@ -295,8 +295,9 @@ func TestEncodeLeavesOutWhatAManifestCannotHold(t *testing.T) {
 			{Name: "unpinned ", Members: []model.Member{{UserID: "1"}}},         // no id to pin it
 			{ID: "t6", Name: "ml-research\u200b"},                               // reads as ml-research
 			{ID: "t7", Name: "a\x00b"},                                          // a control character
-			{ID: " t8", Name: "spaced-id"},                                      // a pin that could never match
-			{ID: "t5", Name: "dup-id "},                                         // pinned beside "dup-id"
+			{ID: " t8", Name: "spaced-id"},                                      // unique: written by name, no pin
+			{ID: " t9", Name: "twin"}, {ID: "t10", Name: "twin"},                // a pin that could never match
+			{ID: "t5", Name: "dup-id "}, // pinned beside "dup-id"
 			{ID: "t2", Name: "shared", Members: []model.Member{{UserID: "1", Email: "ok"}}},
 			{Name: "Shared", Members: []model.Member{{UserID: "1", Email: "ok"}}},
 			{ID: "t2", Name: "dup-id"},
@@ -326,7 +327,7 @@ func TestEncodeLeavesOutWhatAManifestCannotHold(t *testing.T) {
 		"a\x00b: its name holds the control character or noncharacter U+0000",
 		"ml-research\u200b: its name has the invisible character U+200B at one end, where it reads as the name without it",
 		"shared: another team has the same id",
-		"spaced-id: its id has leading or trailing spaces, which a manifest cannot write",
+		"twin: its id has leading or trailing spaces, which a manifest cannot write, and it needs one to pin it by",
 		"unpinned : its name has leading or trailing spaces, which a manifest cannot write, and it has no id to pin it by",
 	}
 	slices.Sort(teams) // (the order teams are read in)
@@ -343,8 +344,13 @@ func TestEncodeLeavesOutWhatAManifestCannotHold(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, buf.String())
 	}
-	if u, tm, _ := m.Counts(); u != 3 || tm != 5 {
+	if u, tm, _ := m.Counts(); u != 3 || tm != 7 {
 		t.Errorf("%d users, %d teams:\n%s", u, tm, buf.String())
+	}
+	// A unique name needs no pin: an id with spaces around it is not
+	// written, and does not keep the team out.
+	if !strings.Contains(buf.String(), "  - name: spaced-id\n    members: []\n") {
+		t.Errorf("spaced-id not written by name:\n%s", buf.String())
 	}
 	// The team named with a space at its start is written trimmed and
 	// pinned by its id, with a comment naming its live name.

@@ -207,9 +207,13 @@ func teamNameProblem(name string) string {
 		return fmt.Sprintf("holds the control character or noncharacter U+%04X", r)
 	}
 	first, _ := utf8.DecodeRuneInString(name)
-	last, _ := utf8.DecodeLastRuneInString(name)
-	for _, r := range []rune{first, last} {
-		if !unicode.IsSpace(r) && (sanitize.Invisible(r) || unicode.Is(unicode.Cf, r)) {
+	last, n := utf8.DecodeLastRuneInString(name)
+	beforeLast, _ := utf8.DecodeLastRuneInString(name[:len(name)-n])
+	if len(name) == n {
+		beforeLast = -1
+	}
+	for _, e := range [][2]rune{{-1, first}, {beforeLast, last}} {
+		if r := e[1]; !unicode.IsSpace(r) && (sanitize.InvisibleAfter(e[0], r) || unicode.Is(unicode.Cf, r)) {
 			return fmt.Sprintf("has the invisible character U+%04X at one end, where it reads as the name without it", r)
 		}
 	}

@@ -189,3 +189,19 @@ func TestInComment(t *testing.T) {
 		}
 	}
 }
+
+// TestTeamNameProblem: what a manifest team name may not hold: a control
+// character or noncharacter anywhere, a character that draws nothing at
+// either end (a variation selector after a letter among them; after an
+// emoji it selects its glyph).
+func TestTeamNameProblem(t *testing.T) {
+	for name, bad := range map[string]bool{
+		"ml-research": false, "love ❤\ufe0f": false, "葛\U000E0100": false, "a\u200bb": false, "t\u202eeam": false,
+		"ml-research\u200b": true, "ml-research\ufe0f": true, "café\ufe0f": true, "\ufe0fml": true, "a\x00b": true,
+		"a\nb": true, "x\U0001FFFE": true, "\U000E0001x": true, "x\U000E007F": true,
+	} {
+		if got := teamNameProblem(name) != ""; got != bad {
+			t.Errorf("teamNameProblem(%+q) = %q, want a problem: %t", name, teamNameProblem(name), bad)
+		}
+	}
+}

@@ -155,7 +155,7 @@ func TestShapes(t *testing.T) {
 		[]string{"emails: absent", "no user carries emails", "no email update", "export leaves out every user"})
 	inTeam := `{"id":"u6","userName":"e@x.com","active":true,"emails":[{"value":"e@x.com"}],"groups":[{"value":"g1"}]}`
 	want(t, Shapes(raws(rfcUser, inTeam), raws(`{"id":"g1"}`, `{"id":"g2"}`)), NameShapes, Warn,
-		[]string{"empty members: missing", "none of 2 teams carries a members key", "only when asked"})
+		[]string{"empty members: missing", "none of 2 teams carries a members key", "read each team an active user names alone (GET /Groups/{id}"})
 	// Without a user naming a team, teams without the key are W&B's empty
 	// teams (a new organization); "emails": [] is no email either.
 	want(t, Shapes(raws(rfcUser), raws(`{"id":"g1"}`, `{"id":"g2"}`)), NameShapes, OK, []string{"empty members: missing"})

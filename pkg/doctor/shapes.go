@@ -235,12 +235,12 @@ func Shapes(users, teams []json.RawMessage) Check {
 			if len(keys.order) == 0 && len(empty.order) == 1 && empty.order[0] == "missing" && inTeams {
 				// W&B may leave the key out of an empty team; teams that
 				// users say they are in are not empty: a server that sends
-				// members only when asked (attributes=members) looks like
-				// this, and wbsync never asks: the read fails on a team an
-				// active user names (observed), rather than take it as
-				// empty.
+				// members only when a team is read alone looks like this.
+				// plan, apply and export read each team an active user
+				// names alone (observed), one request each, and fail on one
+				// that comes without members then too.
 				c.Status = Warn
-				parts = append(parts, fmt.Sprintf("none of %d teams carries a members key, though users name teams they are in: the server sends members only when asked, and plan, apply and export fail on a team an active user names rather than read it as empty", len(teams)))
+				parts = append(parts, fmt.Sprintf("none of %d teams carries a members key, though users name teams they are in: the server leaves members out of its team list, so plan, apply and export read each team an active user names alone (GET /Groups/{id}, one request each; latency counts them), and fail on one that has no members then either", len(teams)))
 			}
 		} else {
 			parts = append(parts, "no empty team seen")

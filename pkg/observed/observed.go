@@ -281,6 +281,15 @@ func (r *resolver) unlistedMembers(teams []model.Team) error {
 	if len(named) > 1 {
 		more = fmt.Sprintf(" (and %d other team(s) so listed)", len(named)-1)
 	}
+	r.absentMu.Lock()
+	aloneErr, readAlone := r.alone[t.ID]
+	r.absentMu.Unlock()
+	switch {
+	case readAlone && aloneErr != nil:
+		more += "; read alone (GET /Groups/{id}), it failed: " + sanitize.Server(r.red, aloneErr.Error(), caps.Detail)
+	case readAlone:
+		more += "; read alone (GET /Groups/{id}), it came without members too"
+	}
 	return leftOut{what: fmt.Sprintf("team %q (id %s)", sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID)), error: fmt.Errorf("read teams: team %q (id %s) is listed without a members key, though %s, an active user, names it in its teamRoles%s: "+
 		"the server leaves members out of its team list (as one that sends them only when asked, attributes=members, does), and wbsync will not read such a team as empty; "+
 		"or the team's members changed while the organization was read (a user joining a team that was empty, or its last members leaving; see docs/troubleshooting.md)",
@@ -596,6 +605,10 @@ type resolver struct {
 	// unlistedMembers); teams are built in parallel, hence absentMu
 	absent   map[string]struct{}
 	absentMu sync.Mutex
+	// alone: each group readUnlisted read alone and kept as listed (it
+	// came without members again, nil, or the read failed), by id; under
+	// absentMu
+	alone map[string]error
 	// teamRoles: some user carries a teamRoles key (userBatches)
 	teamRoles bool
 	// inGroups: group id → an active user whose groups attribute names it

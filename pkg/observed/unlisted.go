@@ -60,7 +60,13 @@ func (r *resolver) readUnlisted(ctx context.Context, l any, teams []model.Team) 
 			group, err := gr.GetGroup(gctx, id)
 			if r.teamRoles && (err != nil && gctx.Err() == nil || err == nil && group.MembersAbsent) {
 				// Not read alone, or without members again: as listed,
-				// which unlistedMembers refuses with what it means.
+				// which unlistedMembers refuses, saying which.
+				r.absentMu.Lock()
+				if r.alone == nil {
+					r.alone = map[string]error{}
+				}
+				r.alone[id] = err
+				r.absentMu.Unlock()
 				return nil
 			}
 			if err != nil {

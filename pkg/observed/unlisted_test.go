@@ -196,11 +196,18 @@ func TestNamedGroupsListedWithoutMembersAreReadAlone(t *testing.T) {
 	if slices.Contains(asked(), "/scim/Groups/g3") || !slices.Contains(asked(), "/scim/Groups/g1") {
 		t.Errorf("asked %v: want the named groups read alone, not the empty one", asked())
 	}
-	// Read alone without members again: refused, as when listed so.
+	// Read alone without members again, or not at all: refused, as when
+	// listed so, saying what the read alone gave.
 	alone["g2"] = `{"id":"g2","displayName":"cv"}`
 	c, _ = groupServer(t, users, groups, alone)
-	if _, _, err := Fetch(context.Background(), c); err == nil || !strings.Contains(err.Error(), `team "cv" (id g2) is listed without a members key, though bob@example.com`) {
+	if _, _, err := Fetch(context.Background(), c); err == nil || !strings.Contains(err.Error(), `team "cv" (id g2) is listed without a members key, though bob@example.com`) ||
+		!strings.Contains(err.Error(), "; read alone (GET /Groups/{id}), it came without members too") {
 		t.Errorf("a named group without members alone too: err %v", err)
+	}
+	delete(alone, "g2")
+	c, _ = groupServer(t, users, groups, alone)
+	if _, _, err := Fetch(context.Background(), c); err == nil || !strings.Contains(err.Error(), "; read alone (GET /Groups/{id}), it failed: read team id g2: GET /scim/Groups/g2: 404") {
+		t.Errorf("a named group that cannot be read alone: err %v", err)
 	}
 }
 
@@ -239,7 +246,7 @@ func TestTeamListedWithoutMembers(t *testing.T) {
 	}{
 		{"named by an active user", []string{user("u1", "alice@example.com", true, "ml"), user("u2", "bob@example.com", true, "ml", "cv")},
 			[]string{`{"id":"g1","displayName":"ml"}`, `{"id":"g2","displayName":"cv"}`, `{"id":"g3","displayName":"empty"}`},
-			`read teams: team "cv" (id g2) is listed without a members key, though bob@example.com, an active user, names it in its teamRoles (and 1 other team(s) so listed)`},
+			`read teams: team "cv" (id g2) is listed without a members key, though bob@example.com, an active user, names it in its teamRoles (and 1 other team(s) so listed); read alone (GET /Groups/{id}), it failed: read team id g2: GET /scim/Groups/g2: 404`},
 		{"named by an inactive user only", []string{user("u1", "alice@example.com", false, "ml")},
 			[]string{`{"id":"g1","displayName":"ml"}`}, ""},
 		{"named by no one", []string{user("u1", "alice@example.com", true)},
@@ -252,7 +259,7 @@ func TestTeamListedWithoutMembers(t *testing.T) {
 			[]string{`{"id":"g1","displayName":"ml"}`, `{"id":"g2","displayName":"ML","members":[{"value":"u1"}]}`}, ""},
 		{"named in another case", []string{user("u1", "alice@example.com", true, "ML")},
 			[]string{`{"id":"g1","displayName":"ml"}`},
-			`read teams: team "ml" (id g1) is listed without a members key, though alice@example.com, an active user, names it in its teamRoles: `},
+			`read teams: team "ml" (id g1) is listed without a members key, though alice@example.com, an active user, names it in its teamRoles; read alone (GET /Groups/{id}), it failed: read team id g1: GET /scim/Groups/g1: 404`},
 		{"listed with members", []string{user("u1", "alice@example.com", true, "ml")},
 			[]string{`{"id":"g1","displayName":"ml","members":[{"value":"u1"}]}`}, ""},
 	} {

@@ -210,6 +210,10 @@ type Binding struct {
 	URLGiven        bool
 	Deployment      model.Deployment
 	DeploymentGiven bool
+	// Implied is the deployment the recorded URL implies when none is
+	// given (apply takes the recorded one only when it is that): the
+	// refusal's advice names --deployment when it is not.
+	Implied model.Deployment
 }
 
 // ResolveTarget returns the target `apply FILE` must use: the one the plan
@@ -237,8 +241,12 @@ func (f *File) ResolveTarget(b Binding) (Target, error) {
 		diffs = append(diffs, fmt.Sprintf("the plan was made for deployment %s, but --deployment (or WBSYNC_DEPLOYMENT) is %s", rec.Deployment, b.Deployment))
 	}
 	if len(diffs) > 0 {
-		return Target{}, fmt.Errorf("%w: %s; nothing was written. Apply it to the organization it was made for (drop --url and --deployment to use the recorded target), or plan again against the new target",
-			ErrTargetMismatch, strings.Join(diffs, "; "))
+		use := "drop --url and --deployment to use the recorded target"
+		if b.Implied != "" && rec.Deployment != b.Implied {
+			use = fmt.Sprintf("drop --url, and give --deployment %s, the recorded one, which its URL does not imply", rec.Deployment)
+		}
+		return Target{}, fmt.Errorf("%w: %s; nothing was written. Apply it to the organization it was made for (%s), or plan again against the new target",
+			ErrTargetMismatch, strings.Join(diffs, "; "), use)
 	}
 	return t, nil
 }

@@ -267,13 +267,14 @@ func Invisible(r rune) bool {
 
 // InvisibleAfter is Invisible for r after the character prev (-1 at the
 // start of the text): a variation selector (U+FE00 to U+FE0F, U+E0100 to
-// U+E01EF) after an ASCII character, at the start, or after another
-// selector draws nothing, so that bob@example.com with one after it reads
-// as bob@example.com; after an emoji or an ideograph (❤️, the ideographic
-// variants of a Japanese name) it is kept.
+// U+E01EF) selects a glyph only after a symbol or an ideograph (❤️, an
+// emoji; the ideographic variants of a Japanese name), and is kept there;
+// anywhere else (after a letter, ASCII or not, at the start, after another
+// selector or a character that is escaped) it draws nothing, so that
+// bob@example.com or café with one after it would read as without it.
 func InvisibleAfter(prev, r rune) bool {
 	if variationSelector(r) {
-		return prev < 0x80 || variationSelector(prev)
+		return !unicode.In(prev, unicode.So, unicode.Sm, unicode.Han)
 	}
 	return Invisible(r)
 }

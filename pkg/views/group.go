@@ -97,7 +97,7 @@ func groups(p plan.Plan, cut int) (users, teams []*group) {
 				team := sanitize.Name(shown.Team)
 				title, short := team+" (new)", team+" (new)"
 				if c.TeamID != "" {
-					title, short = fmt.Sprintf("%s (id %s)", team, shown.TeamID), team
+					title, short = fmt.Sprintf("%s (id %s)", team, sanitize.Name(shown.TeamID)), team
 				}
 				g = &group{title: sanitize.Controls(title), short: sanitize.Controls(short), key: k}
 				byTeam[k] = g
@@ -258,7 +258,7 @@ func idSuffix(id string) string {
 	if id == "" {
 		return " (new)"
 	}
-	return " (id " + sanitize.Controls(id) + ")"
+	return " (id " + sanitize.Name(id) + ")"
 }
 
 // groupSymbol marks what happens to the group's user or team itself, as
@@ -401,12 +401,45 @@ func limitLines(p plan.Plan) []string {
 // doubled, which only a name holding a backslash needs).
 func warningText(w plan.Warning) string {
 	msg := w.Message
-	for _, name := range []string{w.User, w.Team} {
+	for _, name := range []string{w.User, w.Team, strings.TrimSpace(w.Team)} {
 		if strings.Contains(name, `\`) {
-			msg = strings.ReplaceAll(msg, name, sanitize.Name(name))
+			msg = nameOutsideQuotes(msg, name)
 		}
 	}
 	return sanitize.Controls(fmt.Sprintf("[%s] %s", w.Code, msg))
+}
+
+// nameOutsideQuotes is msg with each occurrence of name written as a name
+// (sanitize.Name), but for those inside a double-quoted string (a %q,
+// whose backslashes are escaped already) and those already so written.
+func nameOutsideQuotes(msg, name string) string {
+	shown := sanitize.Name(name)
+	if shown == name {
+		return msg
+	}
+	var b strings.Builder
+	quoted := false
+	for i := 0; i < len(msg); {
+		switch {
+		case quoted && msg[i] == '\\' && i+1 < len(msg):
+			b.WriteString(msg[i : i+2])
+			i += 2
+			continue
+		case msg[i] == '"':
+			quoted = !quoted
+		case !quoted && strings.HasPrefix(msg[i:], shown):
+			b.WriteString(shown)
+			i += len(shown)
+			continue
+		case !quoted && strings.HasPrefix(msg[i:], name):
+			b.WriteString(shown)
+			i += len(name)
+			continue
+		}
+		b.WriteByte(msg[i])
+		i++
+	}
+	return b.String()
 }
 
 // targetText is the target URL for a header, escaped.

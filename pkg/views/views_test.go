@@ -86,6 +86,10 @@ func TestTextLookAlikeNames(t *testing.T) {
 		Warnings: []plan.Warning{
 			{Code: plan.WarnUnmanagedRecent, User: "eve\u202e@x.com", Message: "eve\u202e@x.com is not in the manifest"},
 			{Code: plan.WarnUnmanagedRecent, User: `eve\u202e@x.com`, Message: `eve\u202e@x.com is not in the manifest`},
+			// A message quoting the name with %q (spaces at an end) and
+			// naming it trimmed: quoted, it is escaped once, not twice.
+			{Code: plan.WarnUnmanagedTeam, Team: `\u202e `, Message: fmt.Sprintf("live team %q (id g1): list it (as %s)", `\u202e `, `\u202e`)},
+			{Code: plan.WarnUnmanagedTeam, Team: "\\\u202e ", Message: fmt.Sprintf("live team %q (id g2): list it (as %s)", "\\\u202e ", "\\\u202e")},
 		},
 	}
 	var text, md bytes.Buffer
@@ -96,7 +100,8 @@ func TestTextLookAlikeNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{`remove bob@example.com\U000e0020`, `remove eve\u202e@x.com`, `remove eve\\u202e@x.com`, `bob@example.com\ufe0f`,
-		`[unmanaged_recent] eve\u202e@x.com is not`, `[unmanaged_recent] eve\\u202e@x.com is not`} {
+		`[unmanaged_recent] eve\u202e@x.com is not`, `[unmanaged_recent] eve\\u202e@x.com is not`,
+		`live team "\\u202e " (id g1): list it (as \\u202e)`, `live team "\\\u202e " (id g2): list it (as \\\u202e)`} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text lacks %s:\n%s", want, text.String())
 		}
