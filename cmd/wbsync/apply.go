@@ -269,7 +269,7 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		Deployment: s.conf.deployment, DeploymentGiven: s.conf.deploymentGiven,
 	}
 	if canon, err := model.CanonicalURL(saved.Target.URL); err == nil {
-		b.Implied, _ = deploymentOf("", canon)
+		b.Implied, _ = deploymentOf("", canon) // (a URL that is not one is refused below)
 	}
 	target, err := saved.ResolveTarget(b)
 	if errors.Is(err, plan.ErrNotSavedPlan) {
@@ -282,7 +282,7 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	// irreversible deactivation on Multi-tenant) and how writes' answers
 	// are read, and no digest vouches for it: the file alone may only
 	// record the one its URL implies; another must be given again.
-	if implied, _ := deploymentOf("", target.URL); !s.conf.deploymentGiven && target.Deployment != implied {
+	if implied := b.Implied; !s.conf.deploymentGiven && target.Deployment != implied {
 		return nil, fmt.Errorf("%w: %s records deployment %s, but its target %s is %s unless --deployment says otherwise, and neither --deployment nor WBSYNC_DEPLOYMENT is given: "+
 			"the deployment is not taken from the file alone (it decides the warnings shown and how the server's answers are read, and no digest vouches for it); nothing was written. "+
 			"Apply it with --deployment %s if it was planned so, or plan again",

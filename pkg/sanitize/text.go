@@ -109,10 +109,7 @@ func escapeAhead(s string, j int) bool {
 	case c == 'n' || c == 'r' || c == 't' || c == '\\':
 		return true
 	case c == 'x' || c == 'u' || c == 'U':
-		if e := escapeEnd(s, j-1); e-j-1 == map[byte]int{'x': 2, 'u': 4, 'U': 8}[c] {
-			return true
-		}
-		return false
+		return escapeEnd(s, j-1) == j+1+escapeDigits(c) // whole: \x1b, not \x1
 	case c >= 0x20 && c < 0x7f:
 		return false
 	}
@@ -341,23 +338,31 @@ func cutWhole(s string, n int) string {
 	return t
 }
 
+// escapeDigits is how many hex digits follow \x, \u or \U in an escape
+// Controls writes; 0 after any other letter.
+func escapeDigits(c byte) int {
+	switch c {
+	case 'x':
+		return 2
+	case 'u':
+		return 4
+	case 'U':
+		return 8
+	}
+	return 0
+}
+
 // escapeEnd is where the escape Controls writes that starts at s[k] (a
 // backslash) ends; k+1 when none does.
 func escapeEnd(s string, k int) int {
 	if k+1 >= len(s) {
 		return k + 1
 	}
-	digits := 0
-	switch s[k+1] {
-	case 'n', 'r', 't':
+	if c := s[k+1]; c == 'n' || c == 'r' || c == 't' {
 		return k + 2
-	case 'x':
-		digits = 2
-	case 'u':
-		digits = 4
-	case 'U':
-		digits = 8
-	default:
+	}
+	digits := escapeDigits(s[k+1])
+	if digits == 0 {
 		return k + 1
 	}
 	e := k + 2
