@@ -561,8 +561,9 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	}
 	if rep.MultiTenantSaid() && a.replanSaaS != "" {
 		// The server said it is Multi-tenant Cloud: the plan to make
-		// again is that deployment's.
+		// again is that deployment's (a second signal's notice too).
 		a.replan = a.replanSaaS
+		planAgain.Store(&a.replanSaaS)
 	}
 	if rep.Requests > 0 {
 		// A saved plan is stale once a write was sent: what remains is

@@ -241,7 +241,7 @@ func TestDoctorReadsTeamsAloneAsPlanDoes(t *testing.T) {
 		case refuse && (r.code != exitError || rep.Get(doctor.NameCounts).Status != doctor.Fail ||
 			!strings.Contains(rep.Get(doctor.NameCounts).Detail, "403")):
 			t.Errorf("per-team reads refused: exit %d, counts %+v; want exit 1, counts failed as plan fails", r.code, rep.Get(doctor.NameCounts))
-		case !refuse && (r.code != exitOK || !strings.Contains(rep.Get(doctor.NameLatency).Detail, strconv.Itoa(teams)+" teams read alone")):
+		case !refuse && (r.code != exitOK || !strings.Contains(rep.Get(doctor.NameLatency).Detail, strconv.Itoa(teams)+" team(s) read alone")):
 			t.Errorf("per-team reads answered: exit %d, latency %+v; want it to count the %d teams read alone", r.code, rep.Get(doctor.NameLatency), teams)
 		}
 	}

@@ -196,7 +196,7 @@ func TestInComment(t *testing.T) {
 // emoji it selects its glyph).
 func TestTeamNameProblem(t *testing.T) {
 	for name, bad := range map[string]bool{
-		"ml-research": false, "love ❤\ufe0f": false, "葛\U000E0100": false, "a\u200bb": false, "t\u202eeam": false,
+		"ml-research": false, "love ❤\ufe0f": false, "葛\U000E0100": false, "a\u200bb": false, "t\u202eeam": false, "alerts‼\ufe0f": false, "info ℹ\ufe0f": false,
 		"ml-research\u200b": true, "ml-research\ufe0f": true, "café\ufe0f": true, "\ufe0fml": true, "a\x00b": true,
 		"a\nb": true, "x\U0001FFFE": true, "\U000E0001x": true, "x\U000E007F": true,
 	} {

@@ -1116,21 +1116,27 @@ func (l *loader) document(fi int, src Source) *yaml.Node {
 		l.syntax(fi, src.Data, err)
 		return nil
 	}
-	for {
-		var extra yaml.Node
-		err := decode(dec, &extra)
-		if errors.Is(err, io.EOF) {
+	// What follows the first document: a second one, or a syntax error.
+	// Not looked at when the first is a value other than a mapping or
+	// null: no manifest at all (an INI file's next line would only add
+	// noise to what is said of its first).
+	if first := doc.Content; doc.Kind != yaml.DocumentNode || len(first) == 0 || first[0].Kind == yaml.MappingNode || first[0].Kind == yaml.ScalarNode && first[0].ShortTag() == "!!null" {
+		for {
+			var extra yaml.Node
+			err := decode(dec, &extra)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				l.syntax(fi, src.Data, err)
+				break
+			}
+			if emptyDocument(&extra) {
+				continue // a trailing --- (formatters write one), skipped as kubectl skips it
+			}
+			l.add(at(fi, &extra), "a second YAML document is not allowed: one manifest per file (split it into files, or remove the ---)")
 			break
 		}
-		if err != nil {
-			l.syntax(fi, src.Data, err)
-			break
-		}
-		if emptyDocument(&extra) {
-			continue // a trailing --- (formatters write one), skipped as kubectl skips it
-		}
-		l.add(at(fi, &extra), "a second YAML document is not allowed: one manifest per file (split it into files, or remove the ---)")
-		break
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		l.broken = true

@@ -212,7 +212,7 @@ func Latency(p LatencyProbe) Check {
 	users, teams := p.pages()
 	read := fmt.Sprintf("%s of users and %d of teams, up to %d resources a page", pluralPages(users), teams, max(p.PageSize, 1))
 	if p.Alone > 0 {
-		read += fmt.Sprintf(", and %d teams read alone, one request each, since the server lists them without their members", p.Alone)
+		read += fmt.Sprintf(", and %d team(s) read alone, one request each, since the server lists them without their members", p.Alone)
 	}
 	c := Check{Name: NameLatency, Status: OK, Detail: fmt.Sprintf(
 		"one page of %d users took %s; a full read (%s) takes about %s at --rate-limit %s, --concurrency %d",

@@ -240,7 +240,7 @@ func Shapes(users, teams []json.RawMessage) Check {
 				// names alone (observed), one request each, and fail on one
 				// that comes without members then too.
 				c.Status = Warn
-				parts = append(parts, fmt.Sprintf("none of %d teams carries a members key, though users name teams they are in: the server leaves members out of its team list, so plan, apply and export read each team an active user names alone (GET /Groups/{id}, one request each; latency counts them), and fail on one that has no members then either", len(teams)))
+				parts = append(parts, fmt.Sprintf("none of %d teams carries a members key, though users name teams they are in: the server leaves members out of its team list, so plan, apply and export read each team an active user names alone (GET /Groups/{id}, one request each; latency counts them), and fail on one that has no members key then either", len(teams)))
 			}
 		} else {
 			parts = append(parts, "no empty team seen")

@@ -58,6 +58,12 @@ func (r *resolver) readUnlisted(ctx context.Context, l any, teams []model.Team) 
 		g.Go(func() (err error) {
 			defer bug.Recover(&err)
 			group, err := gr.GetGroup(gctx, id)
+			if r.teamRoles && err != nil && !scim.NotServed(err) {
+				// The server failed it (a 5xx, no answer): the read fails
+				// with that, not as a list that left members out, which
+				// a second whole read would not mend.
+				return err
+			}
 			if r.teamRoles && (err != nil && gctx.Err() == nil || err == nil && group.MembersAbsent) {
 				// Not read alone, or without members again: as listed,
 				// which unlistedMembers refuses, saying which.

@@ -32,6 +32,13 @@ func listServer(t *testing.T, users, groups []string) *scim.Client {
 // alone[id] (404 when absent), and returns the paths it was asked.
 func groupServer(t *testing.T, users, groups []string, alone map[string]string) (*scim.Client, func() []string) {
 	t.Helper()
+	return groupServerStatus(t, users, groups, alone, nil)
+}
+
+// groupServerStatus is groupServer whose answer to GET /Groups/{id} has
+// the status status[id] (200 when absent).
+func groupServerStatus(t *testing.T, users, groups []string, alone map[string]string, status map[string]int) (*scim.Client, func() []string) {
+	t.Helper()
 	var (
 		mu    sync.Mutex
 		paths []string
@@ -51,12 +58,16 @@ func groupServer(t *testing.T, users, groups []string, alone map[string]string) 
 		case "/scim/Groups":
 			page(w, groups)
 		default:
-			g, ok := alone[strings.TrimPrefix(r.URL.Path, "/scim/Groups/")]
+			id := strings.TrimPrefix(r.URL.Path, "/scim/Groups/")
+			g, ok := alone[id]
 			if !ok {
 				http.NotFound(w, r)
 				return
 			}
 			w.Header().Set("Content-Type", "application/scim+json")
+			if code, ok := status[id]; ok {
+				w.WriteHeader(code)
+			}
 			io.WriteString(w, g)
 		}
 	}))
@@ -208,6 +219,14 @@ func TestNamedGroupsListedWithoutMembersAreReadAlone(t *testing.T) {
 	c, _ = groupServer(t, users, groups, alone)
 	if _, _, err := Fetch(context.Background(), c); err == nil || !strings.Contains(err.Error(), "; read alone (GET /Groups/{id}), it failed: read team id g2: GET /scim/Groups/g2: 404") {
 		t.Errorf("a named group that cannot be read alone: err %v", err)
+	}
+	// A read alone the server fails otherwise (not a 404: it serves such
+	// reads) fails the read with what it answered, not as a list that
+	// left members out.
+	alone["g2"] = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","detail":"bad group"}`
+	c, _ = groupServerStatus(t, users, groups, alone, map[string]int{"g2": http.StatusBadRequest})
+	if _, _, err := Fetch(context.Background(), c); err == nil || !strings.HasPrefix(err.Error(), "read team id g2: GET /scim/Groups/g2: 400") {
+		t.Errorf("a read alone refused 400: err %v", err)
 	}
 }
 

@@ -241,9 +241,9 @@ func (f *File) ResolveTarget(b Binding) (Target, error) {
 		diffs = append(diffs, fmt.Sprintf("the plan was made for deployment %s, but --deployment (or WBSYNC_DEPLOYMENT) is %s", rec.Deployment, b.Deployment))
 	}
 	if len(diffs) > 0 {
-		use := "drop --url and --deployment to use the recorded target"
+		use := "drop --url and --deployment, and WBSYNC_URL and WBSYNC_DEPLOYMENT, to use the recorded target"
 		if b.Implied != "" && rec.Deployment != b.Implied {
-			use = fmt.Sprintf("drop --url, and give --deployment %s, the recorded one, which its URL does not imply", rec.Deployment)
+			use = fmt.Sprintf("drop --url and WBSYNC_URL, and give --deployment %s, the recorded one, which its URL does not imply", rec.Deployment)
 		}
 		return Target{}, fmt.Errorf("%w: %s; nothing was written. Apply it to the organization it was made for (%s), or plan again against the new target",
 			ErrTargetMismatch, strings.Join(diffs, "; "), use)

@@ -282,6 +282,7 @@ func TestInvisibleAfter(t *testing.T) {
 		{0x845b, 0xe0100, false}, {0x845b, 0xe0100 + 1, false}, {0xe0100, 0xe0101, true},
 		{'a', 0x200b, true}, {'a', 'b', false}, {0x2764, 0x200d, true},
 		{0xe9, 0xfe0f, true}, {0x200b, 0xfe0f, true}, {0x1f600, 0xfe0f, false}, {0x2211, 0xfe00, false}, {0x0431, 0xfe0f, true},
+		{0x203c, 0xfe0f, false}, {0x2049, 0xfe0f, false}, {0x2139, 0xfe0f, false}, {0x3030, 0xfe0f, false}, {0x303d, 0xfe0f, false}, {'!', 0xfe0f, true},
 	} {
 		if got := InvisibleAfter(c.prev, c.r); got != c.want {
 			t.Errorf("InvisibleAfter(%U, %U) = %t, want %t", c.prev, c.r, got, c.want)

@@ -264,14 +264,18 @@ func Invisible(r rune) bool {
 
 // InvisibleAfter is Invisible for r after the character prev (-1 at the
 // start of the text): a variation selector (U+FE00 to U+FE0F, U+E0100 to
-// U+E01EF) selects a glyph only after a symbol or an ideograph (❤️, an
-// emoji; the ideographic variants of a Japanese name), and is kept there;
-// anywhere else (after a letter, ASCII or not, at the start, after another
-// selector or a character that is escaped) it draws nothing, so that
-// bob@example.com or café with one after it would read as without it.
+// U+E01EF) selects a glyph only after a symbol, a punctuation mark outside
+// ASCII or an ideograph (❤️, ‼️, 〽️, the ideographic variants of a Japanese
+// name), or ℹ, and is kept there; anywhere else (after a letter, at the
+// start, after an ASCII character, another selector or a character that is
+// escaped) it draws nothing, so that bob@example.com or café with one after
+// it would read as without it. (After a symbol that has no variation, ★,
+// it draws nothing either; telling those apart needs Unicode's list of
+// variation sequences, which wbsync does not carry.)
 func InvisibleAfter(prev, r rune) bool {
 	if variationSelector(r) {
-		return !unicode.In(prev, unicode.So, unicode.Sm, unicode.Han)
+		return prev < 0x80 || variationSelector(prev) || Invisible(prev) ||
+			!unicode.In(prev, unicode.So, unicode.Sm, unicode.P, unicode.Han) && prev != 0x2139 // ℹ, a letter with an emoji form
 	}
 	return Invisible(r)
 }

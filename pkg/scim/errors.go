@@ -187,6 +187,14 @@ func (e *Error) RetryStopped() bool { return e.stopped }
 // error through an interface.
 func (e *Error) SeatLimit() bool { return e.kind == kindSeatLimit }
 
+// NotServed reports whether err is an answer saying the server does not
+// serve the request at all (404, 405, 501), as a server that only lists
+// groups answers a group read alone.
+func NotServed(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.Status == http.StatusNotFound || e.Status == http.StatusMethodNotAllowed || e.Status == http.StatusNotImplemented)
+}
+
 // SaysMultiTenant reports whether the server's refusal says it is W&B
 // Multi-tenant Cloud ("not supported in SaaS Cloud") while the client was
 // configured for Dedicated Cloud or self-managed: a plan made for the

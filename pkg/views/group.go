@@ -400,41 +400,41 @@ func limitLines(p plan.Plan) []string {
 // as names (sanitize.Name: a backslash in them that would read as an escape
 // doubled, which only a name holding a backslash needs).
 func warningText(w plan.Warning) string {
-	msg := w.Message
-	for _, name := range []string{w.User, w.Team, strings.TrimSpace(w.Team)} {
-		if strings.Contains(name, `\`) {
-			msg = nameOutsideQuotes(msg, name)
-		}
-	}
-	return sanitize.Controls(fmt.Sprintf("[%s] %s", w.Code, msg))
+	names := append([]string{w.User, w.Team, strings.TrimSpace(w.Team)}, w.IDs...)
+	return sanitize.Controls(fmt.Sprintf("[%s] %s", w.Code, namesEscaped(w.Message, names)))
 }
 
-// nameOutsideQuotes is msg with each occurrence of name written as a name
-// (sanitize.Name), but for those inside a double-quoted string (a %q,
-// whose backslashes are escaped already) and those already so written.
-func nameOutsideQuotes(msg, name string) string {
-	shown := sanitize.Name(name)
-	if shown == name {
+// namesEscaped is msg with each of names, where msg holds it as it is,
+// written as a name (sanitize.Name), and where msg quotes it (%q, whose
+// backslashes are escaped already) left as it is. Only a name holding a
+// backslash differs so written.
+func namesEscaped(msg string, names []string) string {
+	type form struct{ from, to string }
+	var quoted, shown, raw []form
+	for _, n := range names {
+		if !strings.Contains(n, `\`) {
+			continue
+		}
+		q, s := strconv.Quote(n), sanitize.Name(n)
+		quoted = append(quoted, form{q, q})
+		shown = append(shown, form{s, s})
+		raw = append(raw, form{n, s})
+	}
+	if len(raw) == 0 {
 		return msg
 	}
+	// Quoted forms first, then forms already written as names: a raw
+	// name is looked for only where neither begins.
+	forms := slices.Concat(quoted, shown, raw)
 	var b strings.Builder
-	quoted := false
+scan:
 	for i := 0; i < len(msg); {
-		switch {
-		case quoted && msg[i] == '\\' && i+1 < len(msg):
-			b.WriteString(msg[i : i+2])
-			i += 2
-			continue
-		case msg[i] == '"':
-			quoted = !quoted
-		case !quoted && strings.HasPrefix(msg[i:], shown):
-			b.WriteString(shown)
-			i += len(shown)
-			continue
-		case !quoted && strings.HasPrefix(msg[i:], name):
-			b.WriteString(shown)
-			i += len(name)
-			continue
+		for _, f := range forms {
+			if strings.HasPrefix(msg[i:], f.from) {
+				b.WriteString(f.to)
+				i += len(f.from)
+				continue scan
+			}
 		}
 		b.WriteByte(msg[i])
 		i++

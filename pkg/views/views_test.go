@@ -90,6 +90,10 @@ func TestTextLookAlikeNames(t *testing.T) {
 			// naming it trimmed: quoted, it is escaped once, not twice.
 			{Code: plan.WarnUnmanagedTeam, Team: `\u202e `, Message: fmt.Sprintf("live team %q (id g1): list it (as %s)", `\u202e `, `\u202e`)},
 			{Code: plan.WarnUnmanagedTeam, Team: "\\\u202e ", Message: fmt.Sprintf("live team %q (id g2): list it (as %s)", "\\\u202e ", "\\\u202e")},
+			// A name that starts with a quote, and ids that look alike.
+			{Code: plan.WarnUnmanagedTeam, Team: `"x\u202e`, Message: `live team "x\u202e (id g3)`},
+			{Code: plan.WarnUnmanagedTeam, Team: "\"x\u202e", Message: "live team \"x\u202e (id g4)"},
+			{Code: plan.WarnDuplicateTeam, Team: "dup", IDs: []string{"g\u202e1", `g\u202e1`}, Message: "2 live teams are named dup (ids g\u202e1, " + `g\u202e1` + ")"},
 		},
 	}
 	var text, md bytes.Buffer
@@ -101,7 +105,8 @@ func TestTextLookAlikeNames(t *testing.T) {
 	}
 	for _, want := range []string{`remove bob@example.com\U000e0020`, `remove eve\u202e@x.com`, `remove eve\\u202e@x.com`, `bob@example.com\ufe0f`,
 		`[unmanaged_recent] eve\u202e@x.com is not`, `[unmanaged_recent] eve\\u202e@x.com is not`,
-		`live team "\\u202e " (id g1): list it (as \\u202e)`, `live team "\\\u202e " (id g2): list it (as \\\u202e)`} {
+		`live team "\\u202e " (id g1): list it (as \\u202e)`, `live team "\\\u202e " (id g2): list it (as \\\u202e)`,
+		`live team "x\\u202e (id g3)`, `live team "x\u202e (id g4)`, `(ids g\u202e1, g\\u202e1)`} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text lacks %s:\n%s", want, text.String())
 		}
