@@ -309,6 +309,10 @@ func TestNameBackslash(t *testing.T) {
 		`a\x1b b\x1 c\`:     `a\\x1b b\x1 c\`,
 		"a\\\x1b":           `a\\\x1b`,
 		`\U000e0067 \U0001`: `\\U000e0067 \U0001`,
+		// Padding: a run of four spaces or more shows but for its first.
+		"a   b":                     "a   b",
+		"mallory    Plan: 0 to add": `mallory \u0020\u0020\u0020Plan: 0 to add`,
+		"x\u200b     ":              `x\u200b \u0020\u0020\u0020\u0020`,
 	} {
 		if got := Name(in); got != want {
 			t.Errorf("Name(%q) = %q, want %q", in, got, want)
@@ -319,6 +323,13 @@ func TestNameBackslash(t *testing.T) {
 	}
 	if Name("eve\u202e@x") == Name(`eve\u202e@x`) {
 		t.Error("U+202E and its escape written out are shown alike")
+	}
+	if got := Controls("a    b"); got != "a    b" {
+		t.Errorf("Controls escaped a message's spaces: %q", got)
+	}
+	// A long run is measured once: a megabyte of spaces is linear work.
+	if got := Name(strings.Repeat(" ", 1<<20)); len(got) != 1+6*(1<<20-1) {
+		t.Errorf("Name of a megabyte of spaces: %d bytes", len(got))
 	}
 	if got := Controls(`a\x1b` + "\x1b"); got != `a\x1b\x1b` {
 		t.Errorf("Controls doubled a backslash: %q", got)

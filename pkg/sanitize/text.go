@@ -29,22 +29,28 @@ func Controls(s string) string { return controls(s, false) }
 // escape (\u202e written out, or one before a character escaped here) is
 // written \\ too, so that a name holding U+202E and one holding the six
 // characters \u202e are not shown alike; any other backslash (C:\Users)
-// stays as it is. Controls leaves what Name wrote as it is.
+// stays as it is. A run of four spaces or more is written with its first
+// space only, the rest \u0020 (spaceRuns). Controls leaves what Name wrote
+// as it is.
 func Name(s string) string { return controls(s, true) }
 
 func controls(s string, backslashes bool) string {
 	i, marks, prev := 0, 0, rune(-1)
+	var runs, runs2 spaceRuns
 	for i < len(s) {
 		c := s[i]
-		if c >= 0x20 && c < 0x7f && (c != '\\' || !backslashes || !escapeAhead(s, i+1)) {
+		if c >= 0x20 && c < 0x7f && (c != '\\' || !backslashes || !escapeAhead(s, i+1)) && (c != ' ' || !backslashes || !runs.padding(s, i)) {
 			i++
 			marks = 0
 			prev = rune(c)
 			continue
 		}
+		if c == '\\' || c == ' ' {
+			break // a backslash that reads as an escape, or padding (Name)
+		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		before := marks
-		if (c != '\\' || !backslashes) && !unsafeRune(prev, r, n) && !Stacked(r, &marks) {
+		if !unsafeRune(prev, r, n) && !Stacked(r, &marks) {
 			i += n
 			prev = r
 			continue
@@ -61,6 +67,12 @@ func controls(s string, backslashes bool) string {
 	for i < len(s) {
 		c := s[i]
 		if c >= 0x20 && c < 0x7f {
+			if c == ' ' && backslashes && runs2.padding(s, i) {
+				b.WriteString(`\u0020`)
+				i++
+				prev = ' '
+				continue
+			}
 			if c == '\\' && backslashes && escapeAhead(s, i+1) {
 				b.WriteByte('\\')
 			}
@@ -340,6 +352,27 @@ func cutWhole(s string, n int) string {
 		}
 	}
 	return t
+}
+
+// spaceRuns tells, for Name, the spaces of a run of four or more but its
+// first: a name padded with spaces to the terminal's width pushes what
+// follows onto a line of its own, where it can pass for one of the plan's
+// ("Plan: 0 to add, ..."); written \u0020, the padding shows. It keeps the
+// run it last measured, so that a long run is measured once.
+type spaceRuns struct{ start, end int }
+
+// padding reports whether s[i], a space, is one to escape.
+func (r *spaceRuns) padding(s string, i int) bool {
+	if i >= r.end || i < r.start {
+		r.start, r.end = i, i
+		for r.start > 0 && s[r.start-1] == ' ' {
+			r.start--
+		}
+		for r.end < len(s) && s[r.end] == ' ' {
+			r.end++
+		}
+	}
+	return i > r.start && r.end-r.start >= 4
 }
 
 // escapeDigits is how many hex digits follow \x, \u or \U in an escape

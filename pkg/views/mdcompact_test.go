@@ -137,7 +137,7 @@ func TestMarkdownCompactEscapes(t *testing.T) {
 	p := sizedPlan(0, 800, 0, 0)
 	p.Changes = append(p.Changes, plan.Change{Action: plan.RemoveMember, Team: "big", TeamID: "g1", User: "x`y\x1b[2J\n-     z@x.com", UserID: "u", Reason: "not listed in this authoritative team"})
 	md := markdownOf(t, p)
-	if !strings.Contains(md, `, x\x60y\x1b[2J\n-     z@x.com`) || strings.Contains(md, "\x1b") || strings.Contains(md, "x`y") {
+	if !strings.Contains(md, `x\x60y\x1b[2J\n- \u0020\u0020\u0020\u0020z@x.com`) || strings.Contains(md, "\x1b") || strings.Contains(md, "x`y") {
 		t.Errorf("the name is not escaped:\n%s", md[max(0, strings.Index(md, "x\\x60y")-200):])
 	}
 }
