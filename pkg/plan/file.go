@@ -139,9 +139,13 @@ func ParseFile(b []byte) (*File, error) {
 		return nil, fmt.Errorf("%w: target.deployment must be %q or %q", ErrNotSavedPlan, model.SaaS, model.Dedicated)
 	}
 	for i, c := range f.Changes {
-		if c.Action.Phase() == len(actionOrder) {
+		switch {
+		case c.Action == "":
+			return nil, fmt.Errorf("%w: changes[%d] has no action (was the file edited?)", ErrNotSavedPlan, i)
+		case c.Action.Phase() == len(actionOrder):
 			// Refused before the organization is read: no plan holds it.
-			return nil, fmt.Errorf("%w: changes[%d] has the action %q, which wbsync never plans (was the file edited?)", ErrNotSavedPlan, i, sanitize.Server(nil, string(c.Action), caps.ShownKey))
+			// Cut, then quoted: %q escapes what Controls would, once.
+			return nil, fmt.Errorf("%w: changes[%d] has the action %q, which wbsync never plans (was the file edited?)", ErrNotSavedPlan, i, sanitize.Truncate(string(c.Action), caps.ShownKey))
 		}
 	}
 	if !isSHA256(f.ObservedFingerprint) {

@@ -81,6 +81,8 @@ func TestReadFileRefuses(t *testing.T) {
 		{"plain plan -o json", plainJSON.Bytes(), ErrNotSavedPlan, "output of 'plan -o json'"},
 		{"an apply report", []byte(`{"format_version": "1", "operations": [], "verification": null}`), ErrNotSavedPlan, "it is an apply report"},
 		{"an action no plan holds", tamper(`"action": "create_user"`, `"action": "delete_user"`), ErrNotSavedPlan, `changes[0] has the action "delete_user", which wbsync never plans`},
+		{"an action with a control", tamper(`"action": "create_user"`, `"action": "x\u001b[31m"`), ErrNotSavedPlan, `changes[0] has the action "x\x1b[31m"`},
+		{"no action", tamper(`"action": "create_user"`, `"action": ""`), ErrNotSavedPlan, `changes[0] has no action`},
 		{"other format", tamper(`"format_version": "1"`, `"format_version": "2"`), ErrFormatVersion, `"2"`},
 		{"no format", tamper(`"format_version": "1",`, ``), ErrNotSavedPlan, "no format_version"},
 		{"numeric format", tamper(`"format_version": "1"`, `"format_version": 1`), ErrFormatVersion, "format_version must be a string"},
