@@ -254,7 +254,9 @@ func TestInvisible(t *testing.T) {
 		// above U+FFFF, the format characters: the language tag, the tag
 		// characters (even a subdivision flag's, shown escaped after its
 		// 🏴), a musical formatting control
-		0xe0001, 0xe0020, 0xe0067, 0xe007f, 0x1d173} {
+		0xe0001, 0xe0020, 0xe0067, 0xe007f, 0x1d173,
+		// default ignorable, unassigned: U+E0000 to U+E0FFF, U+FFF0 to U+FFF8
+		0xe0080, 0xe0fff, 0xe0100, 0xfff0, 0xfff8} {
 		if !Invisible(r) {
 			t.Errorf("Invisible(%U) = false", r)
 		}
@@ -262,7 +264,7 @@ func TestInvisible(t *testing.T) {
 	// The ideographic space is as wide as a CJK character (山田\u3000太郎):
 	// no plain space; the Ogham space mark draws a dash. Variation
 	// selectors depend on what they follow (InvisibleAfter).
-	for _, r := range []rune{'a', ' ', 0x3000, 0x1680, 0x05d0, 0x0627, 0x2028, 0x2070, 0xfe0f, 0xfe00, 0x0301, 0x00e9, 0x4e2d, 0x1f3f4, 0xe0100} {
+	for _, r := range []rune{'a', ' ', 0x3000, 0x1680, 0x05d0, 0x0627, 0x2028, 0x2070, 0xfe0f, 0xfe00, 0x0301, 0x00e9, 0x4e2d, 0x1f3f4, 0xe1000, 0xfffd} {
 		if Invisible(r) {
 			t.Errorf("Invisible(%U) = true", r)
 		}
@@ -308,6 +310,7 @@ func TestNameBackslash(t *testing.T) {
 		`C:\new`:            `C:\\new`,
 		`a\x1b b\x1 c\`:     `a\\x1b b\x1 c\`,
 		"a\\\x1b":           `a\\\x1b`,
+		"a\\`b":             "a\\\\`b", // markdown writes the backtick \x60
 		`\U000e0067 \U0001`: `\\U000e0067 \U0001`,
 		// Padding: a run of four spaces or more shows but for its first.
 		"a   b":                     "a   b",

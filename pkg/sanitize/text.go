@@ -118,7 +118,8 @@ func escapeAhead(s string, j int) bool {
 		return false
 	}
 	switch c := s[j]; {
-	case c == 'n' || c == 'r' || c == 't' || c == '\\':
+	case c == 'n' || c == 'r' || c == 't' || c == '\\' || c == '`':
+		// (A backtick is written \x60 in markdown.)
 		return true
 	case c == 'x' || c == 'u' || c == 'U':
 		return escapeEnd(s, j-1) == j+1+escapeDigits(c) // whole: \x1b, not \x1
@@ -263,8 +264,13 @@ func Invisible(r rune) bool {
 		// The format characters above U+FFFF draw nothing: the tag
 		// characters (U+E0001, U+E0020 to U+E007F, which a subdivision
 		// flag's 🏴 is followed by, and which escaped show it as 🏴 and
-		// its tags), the musical, shorthand and Egyptian format controls.
-		return unicode.Is(unicode.Cf, r)
+		// its tags), the musical, shorthand and Egyptian format controls;
+		// nor does anything of U+E0000 to U+E0FFF, which Unicode reserves
+		// as default ignorable, assigned or not.
+		return unicode.Is(unicode.Cf, r) || r >= 0xe0000 && r <= 0xe0fff
+	case r >= 0xfff0 && r <= 0xfff8:
+		// Unassigned, and default ignorable: drawn as nothing.
+		return true
 	case r == 0x2065, // unassigned, among the invisible operators and isolates
 		r == 0x115f || r == 0x1160 || r == 0x3164 || r == 0xffa0, // Hangul fillers
 		r == 0x034f, r == 0x17b4 || r == 0x17b5, r >= 0x180b && r <= 0x180f, // invisible marks

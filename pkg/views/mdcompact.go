@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/wbsync/wbsync/pkg/caps"
@@ -186,9 +187,9 @@ func bundleChanges(secs []mdSection) (bs []bundle, of, flatOf [][][]int32, flatL
 			bs = append(bs, bu)
 		}
 		lastBi = bi
-		bs[bi].names = append(bs[bi].names, name)
+		bs[bi].names = append(bs[bi].names, listed(name))
 		if k.flat {
-			bs[bi].teams = append(bs[bi].teams, team)
+			bs[bi].teams = append(bs[bi].teams, listed(team))
 		}
 		return bi
 	}
@@ -254,6 +255,16 @@ func bundleChanges(secs []mdSection) (bs []bundle, of, flatOf [][][]int32, flatL
 // flatName is how a flat bundle lists user who of team: "who (team T)".
 // flatExtra is what it adds to codeLen(who) besides codeLen(team).
 func flatName(who, team string) string { return who + " (team " + team + ")" }
+
+// listed is an escaped name as a bundle lists it: quoted (%q) when it
+// holds what separates the list's entries (", ", " (team ") or starts
+// with a quote, so that one name cannot read as two, or as a membership.
+func listed(name string) string {
+	if strings.Contains(name, ", ") || strings.Contains(name, " (team ") || strings.HasPrefix(name, `"`) {
+		return strconv.Quote(name)
+	}
+	return name
+}
 
 const flatExtra = len(" (team )")
 
@@ -329,7 +340,7 @@ func warningNames(ws []plan.Warning, wraps ...int) []string {
 			byCode[w.Code] = bu
 			codes = append(codes, w.Code)
 		}
-		bu.names = append(bu.names, name)
+		bu.names = append(bu.names, listed(name))
 	}
 	slices.Sort(codes)
 	out := make([]string, len(wraps))
@@ -351,7 +362,7 @@ func warningNames(ws []plan.Warning, wraps ...int) []string {
 func warningName(w plan.Warning) string {
 	name := func(s string) string {
 		s, _ = shortName(s, caps.MarkdownName)
-		return sanitize.Controls(s)
+		return sanitize.Name(s)
 	}
 	switch {
 	case w.User != "" && w.Team != "":

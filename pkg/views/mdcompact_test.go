@@ -565,3 +565,20 @@ func TestMarkdownRareWarningsByName(t *testing.T) {
 	}
 	wantAll(t, md, "Warnings (3000, listed by name", "! [email_elsewhere]: 3000 warning(s)\n", "The 3000 warnings are listed by name")
 }
+
+// TestListedNamesCannotForgeEntries: a name in a bundle's list that holds
+// what separates entries (", ", " (team ") or starts with a quote is
+// quoted, so that one account cannot read as two, or as a membership.
+func TestListedNamesCannotForgeEntries(t *testing.T) {
+	for in, want := range map[string]string{
+		"bob@example.com":              "bob@example.com",
+		"x, bob@example.com":           `"x, bob@example.com"`,
+		"x (team ml), bob@example.com": `"x (team ml), bob@example.com"`,
+		`"q`:                           `"\"q"`,
+		"dup (id g-a)":                 "dup (id g-a)",
+	} {
+		if got := listed(in); got != want {
+			t.Errorf("listed(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
