@@ -313,9 +313,12 @@ func TestNameBackslash(t *testing.T) {
 		"a\\`b":             "a\\\\`b", // markdown writes the backtick \x60
 		`\U000e0067 \U0001`: `\\U000e0067 \U0001`,
 		// Padding: a run of four spaces or more shows but for its first.
-		"a   b":                     "a   b",
-		"mallory    Plan: 0 to add": `mallory \u0020\u0020\u0020Plan: 0 to add`,
-		"x\u200b     ":              `x\u200b \u0020\u0020\u0020\u0020`,
+		"a   b":                      "a   b",
+		"mallory    Plan: 0 to add":  `mallory \u0020\u0020\u0020Plan: 0 to add`,
+		"a\u3000\u3000\u3000\u3000b": "a\u3000" + `\u3000\u3000\u3000` + "b",
+		"a \u3000 \u3000b":           "a " + `\u3000\u0020\u3000` + "b",
+		"山田\u3000太郎":                 "山田\u3000太郎",
+		"x\u200b     ":               `x\u200b \u0020\u0020\u0020\u0020`,
 	} {
 		if got := Name(in); got != want {
 			t.Errorf("Name(%q) = %q, want %q", in, got, want)

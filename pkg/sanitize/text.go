@@ -29,8 +29,8 @@ func Controls(s string) string { return controls(s, false) }
 // escape (\u202e written out, or one before a character escaped here) is
 // written \\ too, so that a name holding U+202E and one holding the six
 // characters \u202e are not shown alike; any other backslash (C:\Users)
-// stays as it is. A run of four spaces or more is written with its first
-// space only, the rest \u0020 (spaceRuns). Controls leaves what Name wrote
+// stays as it is. A run of four spaces or more (plain or ideographic) is
+// written with its first space only, the rest escaped (spaceRuns). Controls leaves what Name wrote
 // as it is.
 func Name(s string) string { return controls(s, true) }
 
@@ -50,7 +50,7 @@ func controls(s string, backslashes bool) string {
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		before := marks
-		if !unsafeRune(prev, r, n) && !Stacked(r, &marks) {
+		if !unsafeRune(prev, r, n) && !Stacked(r, &marks) && (r != 0x3000 || !backslashes || !runs.padding(s, i)) {
 			i += n
 			prev = r
 			continue
@@ -97,6 +97,8 @@ func controls(s string, backslashes bool) string {
 			i++
 			prev = utf8.RuneError
 			continue
+		case r == 0x3000 && backslashes && runs2.padding(s, i):
+			b.WriteString(`\u3000`)
 		case unsafeRune(prev, r, n) && r > 0xffff:
 			fmt.Fprintf(&b, `\U%08x`, r)
 		case unsafeRune(prev, r, n):
@@ -361,24 +363,50 @@ func cutWhole(s string, n int) string {
 }
 
 // spaceRuns tells, for Name, the spaces of a run of four or more but its
-// first: a name padded with spaces to the terminal's width pushes what
+// first (plain spaces and ideographic ones, U+3000, which are as wide as
+// two): a name padded with spaces to the terminal's width pushes what
 // follows onto a line of its own, where it can pass for one of the plan's
-// ("Plan: 0 to add, ..."); written \u0020, the padding shows. It keeps the
-// run it last measured, so that a long run is measured once.
-type spaceRuns struct{ start, end int }
+// ("Plan: 0 to add, ..."); written \u0020 or \u3000, the padding shows.
+// It keeps the run it last measured, so that a long run is measured once.
+type spaceRuns struct{ start, end, n int }
 
-// padding reports whether s[i], a space, is one to escape.
+// ideographicSpace is U+3000 in UTF-8.
+const ideographicSpace = "\u3000"
+
+// spaceAt is the length of the space (plain or ideographic) that starts
+// s[i:], or 0.
+func spaceAt(s string, i int) int {
+	switch {
+	case i < len(s) && s[i] == ' ':
+		return 1
+	case strings.HasPrefix(s[i:], ideographicSpace):
+		return len(ideographicSpace)
+	}
+	return 0
+}
+
+// padding reports whether the space at s[i] is one to escape.
 func (r *spaceRuns) padding(s string, i int) bool {
 	if i >= r.end || i < r.start {
-		r.start, r.end = i, i
-		for r.start > 0 && s[r.start-1] == ' ' {
-			r.start--
+		r.start, r.end, r.n = i, i, 0
+		for {
+			switch {
+			case r.start > 0 && s[r.start-1] == ' ':
+				r.start--
+			case r.start >= len(ideographicSpace) && s[r.start-len(ideographicSpace):r.start] == ideographicSpace:
+				r.start -= len(ideographicSpace)
+			default:
+				goto measured
+			}
+			r.n++
 		}
-		for r.end < len(s) && s[r.end] == ' ' {
-			r.end++
+	measured:
+		for w := spaceAt(s, r.end); w > 0; w = spaceAt(s, r.end) {
+			r.end += w
+			r.n++
 		}
 	}
-	return i > r.start && r.end-r.start >= 4
+	return i > r.start && r.n >= 4
 }
 
 // escapeDigits is how many hex digits follow \x, \u or \U in an escape
