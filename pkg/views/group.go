@@ -150,11 +150,12 @@ func cutNames(c plan.Change, cut int) (plan.Change, bool) {
 		return c, false
 	}
 	var user, name bool
-	c.User, user = shortName(c.User, cut)
-	c.Username, name = shortName(c.Username, cut)
-	c.Team, _ = shortName(c.Team, cut)
-	c.TeamID, _ = shortName(c.TeamID, cut)
-	c.UserID, _ = shortName(c.UserID, cut)
+	// Names and ids are shown as names (sanitize.Name), and measured so.
+	c.User, user = shortNameWith(c.User, cut, nameWidth)
+	c.Username, name = shortNameWith(c.Username, cut, nameWidth)
+	c.Team, _ = shortNameWith(c.Team, cut, nameWidth)
+	c.TeamID, _ = shortNameWith(c.TeamID, cut, nameWidth)
+	c.UserID, _ = shortNameWith(c.UserID, cut, nameWidth)
 	role, _ := shortName(string(c.Role), cut) // a custom role's name comes from the server
 	c.Role = model.Role(role)
 	// An update's and a create's attributes, the manifest's and the
@@ -207,6 +208,13 @@ func shortNameWith(s string, n int, width func(string) int) (string, bool) {
 		tail += size
 		out = s[:head] + "…" + s[tail:] + nameHash(s)
 	}
+	// A head measured a character at a time can show wider whole (a run
+	// of spaces Name escapes but its first): give back from its end.
+	for width(out) > n-1 && head > 0 {
+		_, size := utf8.DecodeLastRuneInString(s[:head])
+		head -= size
+		out = s[:head] + "…" + s[tail:] + nameHash(s)
+	}
 	return out, true
 }
 
@@ -251,6 +259,9 @@ func nameHash(s string) string {
 
 // shownWidth is how many characters the markdown view shows s in.
 func shownWidth(s string) int { return codeLen(sanitize.Controls(s)) }
+
+// nameWidth is how many characters the markdown view shows a name in.
+func nameWidth(s string) int { return codeLen(sanitize.Name(s)) }
 
 // idSuffix tells apart users that share a name: their SCIM id, or that the
 // plan creates the user.
@@ -469,7 +480,7 @@ func shortTitles(teams []*group, ws []plan.Warning, cut int) {
 		if w.Team != "" {
 			warned[fold(sanitize.Name(w.Team))] = true
 			if cut > 0 {
-				if short, ok := shortName(w.Team, cut); ok {
+				if short, ok := shortNameWith(w.Team, cut, nameWidth); ok {
 					warned[fold(sanitize.Name(short))] = true // as the groups show it
 				}
 			}

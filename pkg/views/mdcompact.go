@@ -361,7 +361,7 @@ func warningNames(ws []plan.Warning, wraps ...int) []string {
 // each shortened as the change lists shorten names (shortName).
 func warningName(w plan.Warning) string {
 	name := func(s string) string {
-		s, _ = shortName(s, caps.MarkdownName)
+		s, _ = shortNameWith(s, caps.MarkdownName, nameWidth)
 		return sanitize.Name(s)
 	}
 	switch {

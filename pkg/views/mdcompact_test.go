@@ -582,3 +582,15 @@ func TestListedNamesCannotForgeEntries(t *testing.T) {
 		}
 	}
 }
+
+// TestShortNamesMeasuredAsShown: a name is cut to the markdown's width as
+// it is shown (sanitize.Name), so that one padded with spaces, which Name
+// escapes but for the first, is cut too, not shown six times as wide.
+func TestShortNamesMeasuredAsShown(t *testing.T) {
+	for _, s := range []string{strings.Repeat(" ", 300) + "x@example.com", "x" + strings.Repeat(`\n`, 200), strings.Repeat("\u3000", 200)} {
+		short, cut := shortNameWith(s, caps.MarkdownName, nameWidth)
+		if !cut || nameWidth(short) > caps.MarkdownName {
+			t.Errorf("%.20q: cut %t to %d characters shown, want at most %d", s, cut, nameWidth(short), caps.MarkdownName)
+		}
+	}
+}
