@@ -30,8 +30,8 @@ type groupReader interface {
 // empty. When users carry teamRoles, only the groups an active user names
 // are read alone (namedAbsent: W&B leaves an empty team's key out, and no
 // one names it), and one that comes without members again, or that cannot
-// be read alone, stays as listed, for unlistedMembers to refuse. A reader l without GetGroup leaves the
-// teams as they were listed.
+// be read alone, stays as listed, for unlistedMembers to refuse. A reader
+// l without GetGroup leaves the teams as they were listed.
 func (r *resolver) readUnlisted(ctx context.Context, l any, teams []model.Team) ([]model.Team, error) {
 	gr, ok := l.(groupReader)
 	if !ok || len(r.absent) == 0 || r.membersListed.Load() {

@@ -30,8 +30,8 @@ func Controls(s string) string { return controls(s, false) }
 // written \\ too, so that a name holding U+202E and one holding the six
 // characters \u202e are not shown alike; any other backslash (C:\Users)
 // stays as it is. A run of four spaces or more (plain or ideographic) is
-// written with its first space only, the rest escaped (spaceRuns). Controls leaves what Name wrote
-// as it is.
+// written with its first space only, the rest escaped (spaceRuns).
+// Controls leaves what Name wrote as it is.
 func Name(s string) string { return controls(s, true) }
 
 func controls(s string, backslashes bool) string {
@@ -389,18 +389,20 @@ func spaceAt(s string, i int) int {
 func (r *spaceRuns) padding(s string, i int) bool {
 	if i >= r.end || i < r.start {
 		r.start, r.end, r.n = i, i, 0
-		for {
+		for r.start > 0 {
+			w := 0
 			switch {
-			case r.start > 0 && s[r.start-1] == ' ':
-				r.start--
-			case r.start >= len(ideographicSpace) && s[r.start-len(ideographicSpace):r.start] == ideographicSpace:
-				r.start -= len(ideographicSpace)
-			default:
-				goto measured
+			case s[r.start-1] == ' ':
+				w = 1
+			case strings.HasSuffix(s[:r.start], ideographicSpace):
+				w = len(ideographicSpace)
 			}
+			if w == 0 {
+				break
+			}
+			r.start -= w
 			r.n++
 		}
-	measured:
 		for w := spaceAt(s, r.end); w > 0; w = spaceAt(s, r.end) {
 			r.end += w
 			r.n++

@@ -407,9 +407,8 @@ func limitLines(p plan.Plan) []string {
 }
 
 // warningText is one warning on one line, control characters escaped,
-// and its user and team, where the message names them as they are, escaped
-// as names (sanitize.Name: a backslash in them that would read as an escape
-// doubled, which only a name holding a backslash needs).
+// and its user, team and ids, where the message names them as they are,
+// escaped as names (namesEscaped).
 func warningText(w plan.Warning) string {
 	names := append([]string{w.User, w.Team, strings.TrimSpace(w.Team)}, w.IDs...)
 	return sanitize.Controls(fmt.Sprintf("[%s] %s", w.Code, namesEscaped(w.Message, names)))
@@ -417,16 +416,17 @@ func warningText(w plan.Warning) string {
 
 // namesEscaped is msg with each of names, where msg holds it as it is,
 // written as a name (sanitize.Name), and where msg quotes it (%q, whose
-// backslashes are escaped already) left as it is. Only a name holding a
-// backslash differs so written.
+// backslashes are escaped already) left as it is. Only a name that Name
+// writes otherwise than Controls (a backslash, padding) needs it.
 func namesEscaped(msg string, names []string) string {
 	type form struct{ from, to string }
 	var quoted, shown, raw []form
 	for _, n := range names {
-		if !strings.Contains(n, `\`) {
+		s := sanitize.Name(n)
+		if n == "" || s == sanitize.Controls(n) {
 			continue
 		}
-		q, s := strconv.Quote(n), sanitize.Name(n)
+		q := strconv.Quote(n)
 		quoted = append(quoted, form{q, q})
 		shown = append(shown, form{s, s})
 		raw = append(raw, form{n, s})

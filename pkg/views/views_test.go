@@ -94,6 +94,8 @@ func TestTextLookAlikeNames(t *testing.T) {
 			{Code: plan.WarnUnmanagedTeam, Team: `"x\u202e`, Message: `live team "x\u202e (id g3)`},
 			{Code: plan.WarnUnmanagedTeam, Team: "\"x\u202e", Message: "live team \"x\u202e (id g4)"},
 			{Code: plan.WarnDuplicateTeam, Team: "dup", IDs: []string{"g\u202e1", `g\u202e1`}, Message: "2 live teams are named dup (ids g\u202e1, " + `g\u202e1` + ")"},
+			// A userName padded to the terminal's width, in a warning.
+			{Code: plan.WarnUnmanagedUser, User: "mallory" + strings.Repeat(" ", 80) + "Plan: 0 to add", Message: "mallory" + strings.Repeat(" ", 80) + "Plan: 0 to add is active in W&B but not in the manifest"},
 		},
 	}
 	var text, md bytes.Buffer
@@ -106,7 +108,8 @@ func TestTextLookAlikeNames(t *testing.T) {
 	for _, want := range []string{`remove bob@example.com\U000e0020`, `remove eve\u202e@x.com`, `remove eve\\u202e@x.com`, `bob@example.com\ufe0f`,
 		`[unmanaged_recent] eve\u202e@x.com is not`, `[unmanaged_recent] eve\\u202e@x.com is not`,
 		`live team "\\u202e " (id g1): list it (as \\u202e)`, `live team "\\\u202e " (id g2): list it (as \\\u202e)`,
-		`live team "x\\u202e (id g3)`, `live team "x\u202e (id g4)`, `(ids g\u202e1, g\\u202e1)`} {
+		`live team "x\\u202e (id g3)`, `live team "x\u202e (id g4)`, `(ids g\u202e1, g\\u202e1)`,
+		"[unmanaged_user] mallory " + strings.Repeat(`\u0020`, 79) + "Plan: 0 to add is active"} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text lacks %s:\n%s", want, text.String())
 		}
