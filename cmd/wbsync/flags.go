@@ -797,7 +797,7 @@ func asListed(name string) string {
 	return strings.Map(func(r rune) rune {
 		after := prev
 		prev = r
-		if controlInName(r) || sanitize.InvisibleAfter(after, r) {
+		if controlInName(r) || sanitize.InvisibleAfter(after, r, "") {
 			return -1
 		}
 		return r

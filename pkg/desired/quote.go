@@ -43,7 +43,7 @@ func plainSafe(s string) bool {
 			if !plainASCII[r] || r == ' ' && s[i+1] == ' ' {
 				return false
 			}
-		case r == utf8.RuneError, sanitize.InvisibleAfter(after, r):
+		case r == utf8.RuneError, sanitize.InvisibleAfter(after, r, following(s, i)):
 			return false
 		case !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r):
 			return false
@@ -89,7 +89,7 @@ func appendQuoted(dst []byte, s string) []byte {
 // is always written quoted.
 func appendEscaped(dst []byte, s string, quoted bool) []byte {
 	prev := rune(-1)
-	for _, r := range s {
+	for i, r := range s {
 		after := prev
 		prev = r
 		switch {
@@ -103,12 +103,12 @@ func appendEscaped(dst []byte, s string, quoted bool) []byte {
 			dst = append(dst, '\\', 'r')
 		case r < 0x20 || 0x7f <= r && r <= 0x9f:
 			dst = append(dst, '\\', 'x', hexDigits[r>>4], hexDigits[r&0xf])
-		case r > 0xffff && sanitize.InvisibleAfter(after, r):
+		case r > 0xffff && sanitize.InvisibleAfter(after, r, ""):
 			dst = append(dst, '\\', 'U')
 			for shift := 28; shift >= 0; shift -= 4 {
 				dst = append(dst, hexDigits[r>>shift&0xf])
 			}
-		case r == 0x2028 || r == 0x2029 || r == 0xfeff || r == 0xfffe || r == 0xffff || sanitize.InvisibleAfter(after, r):
+		case r == 0x2028 || r == 0x2029 || r == 0xfeff || r == 0xfffe || r == 0xffff || sanitize.InvisibleAfter(after, r, following(s, i)):
 			dst = append(dst, '\\', 'u', hexDigits[r>>12], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
 		default:
 			dst = utf8.AppendRune(dst, r)
@@ -128,4 +128,10 @@ func appendComment(dst []byte, indent, text string) []byte {
 		dst = dst[:len(dst)-1]
 	}
 	return append(dst, '\n')
+}
+
+// following is what follows the character at s[i].
+func following(s string, i int) string {
+	_, w := utf8.DecodeRuneInString(s[i:])
+	return s[i+w:]
 }

@@ -286,8 +286,27 @@ func TestInvisibleAfter(t *testing.T) {
 		{0xe9, 0xfe0f, true}, {0x200b, 0xfe0f, true}, {0x1f600, 0xfe0f, false}, {0x2211, 0xfe00, false}, {0x0431, 0xfe0f, true},
 		{0x203c, 0xfe0f, false}, {0x2049, 0xfe0f, false}, {0x2139, 0xfe0f, false}, {0x3030, 0xfe0f, false}, {0x303d, 0xfe0f, false}, {'!', 0xfe0f, true},
 	} {
-		if got := InvisibleAfter(c.prev, c.r); got != c.want {
+		if got := InvisibleAfter(c.prev, c.r, ""); got != c.want {
 			t.Errorf("InvisibleAfter(%U, %U) = %t, want %t", c.prev, c.r, got, c.want)
+		}
+	}
+	// A keycap: a digit, # or *, the selector, then U+20E3; the selector
+	// after a digit without it draws nothing.
+	for _, c := range []struct {
+		prev rune
+		next string
+		want bool
+	}{{'1', "\u20e3", false}, {'#', "\u20e3 x", false}, {'*', "\u20e3", false}, {'1', "", true}, {'1', "x", true}, {'a', "\u20e3", true}} {
+		if got := InvisibleAfter(c.prev, 0xfe0f, c.next); got != c.want {
+			t.Errorf("InvisibleAfter(%q, U+FE0F, %q) = %t, want %t", c.prev, c.next, got, c.want)
+		}
+	}
+	for in, want := range map[string]string{"Player 1\ufe0f\u20e3": "Player 1\ufe0f\u20e3", "bob1\ufe0f": `bob1\ufe0f`} {
+		if got := Name(in); got != want {
+			t.Errorf("Name(%q) = %q, want %q", in, got, want)
+		}
+		if b, _ := json.Marshal(in); strings.Contains(want, "\ufe0f") != bytes.ContainsRune(EscapeJSON(b), 0xfe0f) {
+			t.Errorf("EscapeJSON(%q) = %s: escaped where Name does not, or kept where Name escapes", in, EscapeJSON(b))
 		}
 	}
 	if got, want := Controls("bob@example.com\ufe0f ❤\ufe0f 葛\U000e0100"), `bob@example.com\ufe0f ❤`+"\ufe0f"+` 葛`+"\U000e0100"; got != want {

@@ -50,7 +50,7 @@ func controls(s string, backslashes bool) string {
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		before := marks
-		if !unsafeRune(prev, r, n) && !Stacked(r, &marks) && (r != 0x3000 || !backslashes || !runs.padding(s, i)) {
+		if !unsafeRune(prev, r, n, s[i+n:]) && !Stacked(r, &marks) && (r != 0x3000 || !backslashes || !runs.padding(s, i)) {
 			i += n
 			prev = r
 			continue
@@ -99,9 +99,9 @@ func controls(s string, backslashes bool) string {
 			continue
 		case r == 0x3000 && backslashes && runs2.padding(s, i):
 			b.WriteString(`\u3000`)
-		case unsafeRune(prev, r, n) && r > 0xffff:
+		case unsafeRune(prev, r, n, s[i+n:]) && r > 0xffff:
 			fmt.Fprintf(&b, `\U%08x`, r)
-		case unsafeRune(prev, r, n):
+		case unsafeRune(prev, r, n, s[i+n:]):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+n])
@@ -129,7 +129,7 @@ func escapeAhead(s string, j int) bool {
 		return false
 	}
 	r, n := utf8.DecodeRuneInString(s[j:])
-	return r < 0x20 || unsafeRune('\\', r, n)
+	return r < 0x20 || unsafeRune('\\', r, n, s[j+n:])
 }
 
 // LTRArrows returns escaped line s with a left-to-right mark (U+200E) on
@@ -222,8 +222,9 @@ var bmpMarks = func() (bits [0x10000 / 64]uint64) {
 }()
 
 // unsafeRune reports whether the rune decoded with width n, after the
-// character prev (-1 at the start), must be escaped.
-func unsafeRune(prev, r rune, n int) bool {
+// character prev (-1 at the start) and before the text next, must be
+// escaped.
+func unsafeRune(prev, r rune, n int, next string) bool {
 	switch {
 	case r == utf8.RuneError && n <= 1: // not UTF-8
 		return true
@@ -234,7 +235,7 @@ func unsafeRune(prev, r rune, n int) bool {
 	case r == 0x2028 || r == 0x2029: // line and paragraph separators: a line break to some readers
 		return true
 	}
-	return InvisibleAfter(prev, r)
+	return InvisibleAfter(prev, r, next)
 }
 
 // Invisible reports whether r is a Unicode bidirectional control or an
@@ -292,13 +293,19 @@ func Invisible(r rune) bool {
 // it would read as without it. (After a symbol that has no variation, ★,
 // it draws nothing either; telling those apart needs Unicode's list of
 // variation sequences, which wbsync does not carry.)
-func InvisibleAfter(prev, r rune) bool {
+func InvisibleAfter(prev, r rune, next string) bool {
+	if r == 0xfe0f && (prev >= '0' && prev <= '9' || prev == '#' || prev == '*') && strings.HasPrefix(next, keycapMark) {
+		return false // a keycap, 1️⃣: digit, selector, U+20E3
+	}
 	if variationSelector(r) {
 		return prev < 0x80 || variationSelector(prev) || Invisible(prev) ||
 			!unicode.In(prev, unicode.So, unicode.Sm, unicode.P, unicode.Han) && prev != 0x2139 // ℹ, a letter with an emoji form
 	}
 	return Invisible(r)
 }
+
+// keycapMark is U+20E3, the combining enclosing keycap, in UTF-8.
+const keycapMark = "\u20e3"
 
 func variationSelector(r rune) bool {
 	return r >= 0xfe00 && r <= 0xfe0f || r >= 0xe0100 && r <= 0xe01ef
@@ -466,10 +473,10 @@ func EscapeJSON(b []byte) []byte {
 	for len(b) > 0 {
 		r, n := utf8.DecodeRune(b)
 		switch {
-		case needsJSONEscape(prev, r, n) && r > 0xffff:
+		case needsJSONEscape(prev, r, n, b[n:]) && r > 0xffff:
 			hi, lo := utf16.EncodeRune(r)
 			out = fmt.Appendf(out, `\u%04x\u%04x`, hi, lo)
-		case needsJSONEscape(prev, r, n):
+		case needsJSONEscape(prev, r, n, b[n:]):
 			out = fmt.Appendf(out, `\u%04x`, r)
 		default:
 			out = append(out, b[:n]...)
@@ -479,10 +486,14 @@ func EscapeJSON(b []byte) []byte {
 	return out
 }
 
-// needsJSONEscape reports whether rune r (n bytes in UTF-8), after prev, is
-// one that EscapeJSON escapes.
-func needsJSONEscape(prev, r rune, n int) bool {
-	return r == 0x7f || n > 1 && (r >= 0x80 && r <= 0x9f || InvisibleAfter(prev, r))
+// needsJSONEscape reports whether rune r (n bytes in UTF-8), after prev
+// and before rest, is one that EscapeJSON escapes.
+func needsJSONEscape(prev, r rune, n int, rest []byte) bool {
+	next := ""
+	if r == 0xfe0f && len(rest) >= len(keycapMark) {
+		next = string(rest[:len(keycapMark)]) // what a keycap needs to be told
+	}
+	return r == 0x7f || n > 1 && (r >= 0x80 && r <= 0x9f || InvisibleAfter(prev, r, next))
 }
 
 // firstJSONEscape is the offset of the first rune EscapeJSON escapes, or
@@ -499,7 +510,7 @@ func firstJSONEscape(b []byte) int {
 			continue
 		}
 		r, n := utf8.DecodeRune(b[i:])
-		if needsJSONEscape(prev, r, n) {
+		if needsJSONEscape(prev, r, n, b[i+n:]) {
 			return i
 		}
 		prev = r
