@@ -559,7 +559,7 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	if rep == nil {
 		return exitError, runErr
 	}
-	if rep.MultiTenantSaid() && a.replanSaaS != "" {
+	if rep.MultiTenantSaid && a.replanSaaS != "" {
 		// The server said it is Multi-tenant Cloud: the plan to make
 		// again is that deployment's (a second signal's notice too).
 		a.replan = a.replanSaaS

@@ -176,6 +176,11 @@ type Report struct {
 	ObservedFingerprint string      `json:"observed_fingerprint,omitempty"`
 	Target              plan.Target `json:"target"`
 	StartedAt           time.Time   `json:"started_at"`
+	// MultiTenantSaid: the server said, refusing a write, that it is W&B
+	// Multi-tenant Cloud while the plan was made for Dedicated Cloud
+	// (deactivations after it were held back): a plan made again should
+	// be for saas.
+	MultiTenantSaid bool `json:"-"`
 }
 
 // NewReport is an empty report of plan p's run, begun at start.
@@ -591,13 +596,6 @@ func (r *Report) UnknownSettled() bool {
 // refused too.
 func (r *Report) KeyRefused() bool {
 	return slices.ContainsFunc(r.Results, func(res Result) bool { return res.Reason == reasonKeyRefused })
-}
-
-// MultiTenantSaid reports whether deactivations were held back because
-// the server said it is W&B Multi-tenant Cloud while the plan was made for
-// Dedicated Cloud: a plan made again should be for saas.
-func (r *Report) MultiTenantSaid() bool {
-	return slices.ContainsFunc(r.Results, func(res Result) bool { return res.Reason == reasonMultiTenant })
 }
 
 // roleWritesNotDone counts the run's role writes that failed, were

@@ -157,6 +157,7 @@ func idSuffix(id string) string {
 
 // teamProblem returns why team t cannot be written, or "".
 func teamProblem(t model.Team, sharing int, ids map[string]bool) string {
+	nameProblem := teamNameProblem(strings.TrimSpace(t.Name))
 	switch {
 	case !utf8.ValidString(t.Name) || !utf8.ValidString(t.ID):
 		return "its name or id is not valid UTF-8"
@@ -165,8 +166,8 @@ func teamProblem(t model.Team, sharing int, ids map[string]bool) string {
 	case strings.TrimSpace(t.Name) != t.Name && t.ID == "":
 		// With an id, it is written trimmed and pinned by it (team).
 		return "its name has leading or trailing spaces, which a manifest cannot write, and it has no id to pin it by"
-	case teamNameProblem(strings.TrimSpace(t.Name)) != "":
-		return "its name " + teamNameProblem(strings.TrimSpace(t.Name))
+	case nameProblem != "":
+		return "its name " + nameProblem
 	case t.ID != "" && strings.TrimSpace(t.ID) == "":
 		return "its id is blank"
 	case strings.TrimSpace(t.ID) != t.ID && (sharing > 1 || strings.TrimSpace(t.Name) != t.Name):

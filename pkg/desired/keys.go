@@ -213,7 +213,7 @@ func teamNameProblem(name string) string {
 		beforeLast = -1
 	}
 	for _, e := range [][2]rune{{-1, first}, {beforeLast, last}} {
-		if r := e[1]; !unicode.IsSpace(r) && (sanitize.InvisibleAfter(e[0], r, "") || unicode.Is(unicode.Cf, r)) {
+		if r := e[1]; !unicode.IsSpace(r) && sanitize.InvisibleAfter(e[0], r, "") { // every format character among them
 			return fmt.Sprintf("has the invisible character U+%04X at one end, where it reads as the name without it", r)
 		}
 	}

@@ -290,10 +290,17 @@ func (r *resolver) unlistedMembers(teams []model.Team) error {
 	case readAlone:
 		more += "; read alone (GET /Groups/{id}), it came without members too"
 	}
-	return leftOut{what: fmt.Sprintf("team %q (id %s)", sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID)), error: fmt.Errorf("read teams: team %q (id %s) is listed without a members key, though %s, an active user, names it in its teamRoles%s: "+
+	what := r.teamShown(t)
+	return leftOut{what: what, error: fmt.Errorf("read teams: %s is listed without a members key, though %s, an active user, names it in its teamRoles%s: "+
 		"the server leaves members out of its team list (as one that sends them only when asked, attributes=members, does), and wbsync will not read such a team as empty; "+
 		"or the team's members changed while the organization was read (a user joining a team that was empty, or its last members leaving; see docs/troubleshooting.md)",
-		sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID), sanitize.Server(r.red, u.UserName, caps.ShownID), more)}
+		what, sanitize.Server(r.red, u.UserName, caps.ShownID), more)}
+}
+
+// teamShown is team t as the read's errors name it: its name quoted and
+// its id, each escaped, the key hidden, cut.
+func (r *resolver) teamShown(t *model.Team) string {
+	return fmt.Sprintf("team %q (id %s)", sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID))
 }
 
 // namedAbsent maps the position in teams of each team listed without a
@@ -388,10 +395,11 @@ func (r *resolver) emptyButNamed(teams []model.Team) error {
 	if more > 0 {
 		also = fmt.Sprintf(" (and %d other team(s) so read)", more)
 	}
-	return leftOut{what: fmt.Sprintf("team %q (id %s)", sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID)), error: fmt.Errorf("read teams: team %q (id %s) reads as empty, though %s, an active user, names it in its groups%s: "+
+	what := r.teamShown(t)
+	return leftOut{what: what, error: fmt.Errorf("read teams: %s reads as empty, though %s, an active user, names it in its groups%s: "+
 		"the server keeps memberships on its users and leaves them out of its teams, and wbsync will not read such a team as empty (it would add members the team has and remove none); "+
 		"or the team's members changed while the organization was read (a user joining a team that was empty, or its last members leaving; see docs/troubleshooting.md)",
-		sanitize.Server(r.red, t.Name, caps.ShownID), sanitize.Server(r.red, t.ID, caps.ShownID), sanitize.Server(r.red, r.inGroups[t.ID], caps.ShownID), also)}
+		what, sanitize.Server(r.red, r.inGroups[t.ID], caps.ShownID), also)}
 }
 
 // sharedNameRoles settles the member roles of teams whose name another live
