@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -117,6 +118,29 @@ func TestExportEscapesServerControls(t *testing.T) {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr does not say %s:\n%s", want, r.stderr)
 		}
+	}
+
+	// The plan of the exported manifest leaves those teams alone, and does
+	// not advise listing them, which the loader would refuse.
+	r = wb(t, v, "plan", "-f", out, "-o", "json")
+	var p struct {
+		Warnings []struct{ Code, Team, Message string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
+		t.Fatalf("plan: exit %d: %v\n%s\n%s", r.code, err, r.stdout, r.stderr)
+	}
+	unmanaged := 0
+	for _, w := range p.Warnings {
+		if w.Code != "unmanaged_team" {
+			continue
+		}
+		unmanaged++
+		if !strings.Contains(w.Message, "no manifest can name it, as its name holds the control character") || strings.Contains(w.Message, "list it") {
+			t.Errorf("team %q: %s", w.Team, w.Message)
+		}
+	}
+	if unmanaged != 2 {
+		t.Errorf("%d unmanaged_team warnings, want 2: %+v", unmanaged, p.Warnings)
 	}
 }
 

@@ -157,7 +157,7 @@ func idSuffix(id string) string {
 
 // teamProblem returns why team t cannot be written, or "".
 func teamProblem(t model.Team, sharing int, ids map[string]bool) string {
-	nameProblem := teamNameProblem(strings.TrimSpace(t.Name))
+	nameProblem := TeamNameProblem(strings.TrimSpace(t.Name))
 	switch {
 	case !utf8.ValidString(t.Name) || !utf8.ValidString(t.ID):
 		return "its name or id is not valid UTF-8"

@@ -116,14 +116,14 @@ const trimmedPattern = "^[^" + spaceChars + "]([\\s\\S]*[^" + spaceChars + "])?$
 
 // unwritableChars is a class of what unwritable refuses up to U+FFFF, and
 // edgeChars adds what a team name may not start or end with either: white
-// space and the characters that draw nothing (teamNameProblem).
+// space and the characters that draw nothing (TeamNameProblem).
 const (
 	unwritableChars = "\\x00-\\x1f\\x7f-\\x9f\u2028\u2029\ufdd0-\ufdef\ufffe\uffff"
 	edgeChars       = "\\x00-\\x20\\x7f-\\xa0\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u1680\u17b4\u17b5\u180b-\u180f" +
 		"\u2000-\u200f\u2028-\u202f\u205f-\u206f\u2800\u3000\u3164\ufdd0-\ufdef\ufeff\uffa0\ufff9-\ufffb\ufffe\uffff"
 )
 
-// teamNamePattern is a team name: teamNameProblem's rule, and no space at
+// teamNamePattern is a team name: TeamNameProblem's rule, and no space at
 // either end.
 const teamNamePattern = "^[^" + edgeChars + "]([^" + unwritableChars + "]*[^" + edgeChars + "])?$"
 
@@ -193,15 +193,16 @@ func addressProblem(s string) string {
 	return ""
 }
 
-// teamNameProblem returns why name cannot be a manifest team's, or "": a
+// TeamNameProblem returns why name cannot be a manifest team's, or "": a
 // control character or noncharacter anywhere (a team named NUL, or with a
 // line break, cannot be meant; YAML refuses them written raw, and an escape
 // writes them all the same), or a character that draws nothing at either
 // end (ml-research with a zero-width space after it reads as ml-research in
 // a diff, and is another team; spaces at either end have their own
 // message). The loader and export share it: what export cannot write, it
-// leaves out with its reason.
-func teamNameProblem(name string) string {
+// leaves out with its reason; the plan's advice for an unmanaged team
+// (diff.Options.TeamNameProblem) does not tell the user to list it.
+func TeamNameProblem(name string) string {
 	if i := strings.IndexFunc(name, unwritable); i >= 0 {
 		r, _ := utf8.DecodeRuneInString(name[i:])
 		return fmt.Sprintf("holds the control character or noncharacter U+%04X", r)

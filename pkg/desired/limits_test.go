@@ -200,8 +200,8 @@ func TestTeamNameProblem(t *testing.T) {
 		"ml-research\u200b": true, "ml-research\ufe0f": true, "café\ufe0f": true, "\ufe0fml": true, "a\x00b": true,
 		"a\nb": true, "x\U0001FFFE": true, "\U000E0001x": true, "x\U000E007F": true,
 	} {
-		if got := teamNameProblem(name) != ""; got != bad {
-			t.Errorf("teamNameProblem(%+q) = %q, want a problem: %t", name, teamNameProblem(name), bad)
+		if got := TeamNameProblem(name) != ""; got != bad {
+			t.Errorf("TeamNameProblem(%+q) = %q, want a problem: %t", name, TeamNameProblem(name), bad)
 		}
 	}
 }

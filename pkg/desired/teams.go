@@ -34,7 +34,7 @@ func (l *loader) loadTeam(fi int, n *yaml.Node) {
 			if r.nameOK && strings.TrimSpace(t.Name) != t.Name {
 				l.addf(at(fi, v), "team name %q has leading or trailing spaces", short(t.Name))
 				r.nameOK = false
-			} else if why := teamNameProblem(t.Name); r.nameOK && why != "" {
+			} else if why := TeamNameProblem(t.Name); r.nameOK && why != "" {
 				l.addf(at(fi, v), "team name %q %s", short(t.Name), why)
 				r.nameOK = false
 			}

@@ -26,6 +26,11 @@ type Options struct {
 	// it created with one make the server report them, and the externalId
 	// updates that plan could not make would read as remaining changes).
 	ExternalIDsUnreported bool
+	// TeamNameProblem says why a live team's name (trimmed) cannot be
+	// written in a manifest, or "" (the loader's rule, which this package
+	// may not import; nil: every name can be). An unmanaged team whose
+	// name cannot be written is not advised to be listed.
+	TeamNameProblem func(name string) string
 }
 
 // Markers in planner.match and planner.owner.

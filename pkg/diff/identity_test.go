@@ -711,6 +711,37 @@ func TestUnmanagedTeamNameQuoted(t *testing.T) {
 	}
 }
 
+// A live team whose name no manifest can write (the loader's rule, given as
+// Options.TeamNameProblem) is not advised to be listed: the warning says
+// why it cannot be, and other unmanaged teams keep their advice.
+func TestUnmanagedTeamNameUnwritable(t *testing.T) {
+	have := state(users(lu("ua", "a@x.com")), lt("g1", "ops\u200b", lm("ua", "a@x.com", "")), lt("g2", "ml", lm("ua", "a@x.com", "")))
+	want := state(users(du("a@x.com")), dt("x", model.Additive, dm("a@x.com", "")))
+	problem := func(name string) string {
+		if strings.HasSuffix(name, "\u200b") {
+			return "ends invisibly"
+		}
+		return ""
+	}
+	msgs := map[string]string{}
+	for _, w := range Compute(want, have, ignorePolicy, Options{TeamNameProblem: problem}).Warnings {
+		if w.Code == plan.WarnUnmanagedTeam {
+			msgs[w.IDs[0]] = w.Message
+		}
+	}
+	if m := msgs["g1"]; !strings.Contains(m, "no manifest can name it, as its name ends invisibly") || strings.Contains(m, "list it") || !strings.Contains(m, "1 member(s)") {
+		t.Errorf("unwritable team's warning: %q", m)
+	}
+	if m := msgs["g2"]; !strings.Contains(m, "list it to manage it") {
+		t.Errorf("writable team's warning: %q", m)
+	}
+	for _, w := range Compute(want, have, ignorePolicy, Options{}).Warnings {
+		if w.Code == plan.WarnUnmanagedTeam && !strings.Contains(w.Message, "list it") {
+			t.Errorf("without the rule every team is advised to be listed: %q", w.Message)
+		}
+	}
+}
+
 // A created user and a live account not in the manifest whose emails read
 // alike before the @ (a Kelvin sign, fullwidth letters) but are other
 // keys: possible_rename says so, with the live spelling escaped.

@@ -151,6 +151,12 @@ func (p *planner) warnUnmanagedTeams(claimed map[int]string, created map[string]
 				}
 			}
 		}
+		if why := p.teamNameProblem(t.Name); why != "" {
+			p.warn(plan.Warning{Code: plan.WarnUnmanagedTeam, Team: t.Name, IDs: []string{t.ID}, Count: len(t.Members), Unmanaged: true, Message: fmt.Sprintf(
+				"live team %s (id %s, %s) is not in the manifest: it is left alone and its members keep their access; no manifest can name it, as its name %s (W&B cannot rename or delete a team: manage its members in W&B's UI)",
+				quoteSpaced(t.Name), t.ID, membersOf(t, unlisted[i]), why)})
+			continue
+		}
 		if m, ok := created[t.Name]; ok {
 			why := ""
 			if lookAlikeLower(m) != "" {
@@ -161,16 +167,32 @@ func (p *planner) warnUnmanagedTeams(claimed map[int]string, created map[string]
 			listIt = fmt.Sprintf("it may be the manifest's team %s, made by an earlier apply under the name W&B gave it (W&B team names are lowercase entity names), and the create planned for %s would be refused as taken%s: name the manifest's team %s",
 				quoteSpaced(m), quoteSpaced(m), why, t.Name)
 		}
-		members := fmt.Sprintf("%d member(s)", len(t.Members))
-		if n := unlisted[i]; n > 0 {
-			// Service accounts, which no plan removes: a team of them
-			// alone keeps no person's access.
-			members += fmt.Sprintf(", %d of them not listed users, such as service accounts, which wbsync never removes", n)
-		}
 		p.warn(plan.Warning{Code: plan.WarnUnmanagedTeam, Team: t.Name, IDs: []string{t.ID}, Count: len(t.Members), Unmanaged: true, Message: fmt.Sprintf(
 			"live team %s (id %s, %s) is not in the manifest: it is left alone and its members keep their access; %s to manage it, with members: [] to empty it (W&B cannot rename or delete a team)",
-			quoteSpaced(t.Name), t.ID, members, listIt)})
+			quoteSpaced(t.Name), t.ID, membersOf(t, unlisted[i]), listIt)})
 	}
+}
+
+// membersOf says how many members live team t has, and how many of them
+// (unlisted) are not listed users.
+func membersOf(t *model.Team, unlisted int) string {
+	members := fmt.Sprintf("%d member(s)", len(t.Members))
+	if unlisted > 0 {
+		// Service accounts, which no plan removes: a team of them
+		// alone keeps no person's access.
+		members += fmt.Sprintf(", %d of them not listed users, such as service accounts, which wbsync never removes", unlisted)
+	}
+	return members
+}
+
+// teamNameProblem says why live team name cannot be written in a manifest,
+// or "" (Options.TeamNameProblem; a name with spaces at either end is
+// judged trimmed, as the manifest writes it with its id).
+func (p *planner) teamNameProblem(name string) string {
+	if p.opts.TeamNameProblem == nil {
+		return ""
+	}
+	return p.opts.TeamNameProblem(strings.TrimSpace(name))
 }
 
 // warnCaseSiblings warns team_name_case for each live team the manifest
