@@ -210,7 +210,17 @@ func (p *planner) warnUnreported() {
 		if p.policy.UnreportedRoles == model.RolesEnforce {
 			what = "those of existing users are sent anyway as unverified role assertions (policy.unreportedRoles: enforce)"
 		}
-		why := "the live read does not report roles (for no user, or not for some users)"
+		var why string
+		switch {
+		case none:
+			why = "the live read reports no roles (neither organizationRole nor teamRoles)"
+		case !p.teamRolesReported:
+			why = "the live read reports organizationRole but not teamRoles"
+		case !p.orgRolesReported:
+			why = "the live read reports teamRoles but not organizationRole"
+		default:
+			why = "the live read does not report roles for some users"
+		}
 		if len(p.have.Users) == 0 {
 			why = "the organization has no users yet: the live read reports no roles"
 		}

@@ -359,7 +359,7 @@ func TestCreatedUnreadable(t *testing.T) {
 
 func TestOrgChecks(t *testing.T) {
 	st := model.State{
-		Users: []model.User{{ID: "u1", UserName: "a@x", Active: true}, {ID: "u2", UserName: "b@x"}},
+		Users: []model.User{{ID: "u1", UserName: "a@x", Email: "a@x", Active: true}, {ID: "u2", UserName: "b@x", Email: "b@x"}},
 		Teams: []model.Team{
 			{ID: "g1", Name: "ml", Members: []model.Member{{UserID: "u1", Email: "a@x"}, {UserID: "sa1"}}},
 			{ID: "g2", Name: "ML", Members: []model.Member{{UserID: "sa1"}, {UserID: "sa2"}}},
@@ -382,6 +382,9 @@ func TestOrgChecks(t *testing.T) {
 	want(t, Counts(st, nil), NameCounts, Warn, []string{"differ only in case"}, "sharing")
 	st.Teams[1].Name = "ml-2"
 	want(t, Counts(st, nil), NameCounts, OK, []string{"2 users (1 active), 3 teams"}, "sharing")
+	// A user without email is one export leaves out.
+	st.Users = append(st.Users, model.User{ID: "u9", UserName: "svc-bot", Active: true})
+	want(t, Counts(st, nil), NameCounts, Warn, []string{"3 users (2 active), 3 teams", "1 user(s) have no email: export leaves them out", "membership: additive"}, "sharing")
 
 	roles := []scim.Role{{Name: "Reviewer"}, {Name: "a\x1bb"}}
 	want(t, CustomRoles(model.Dedicated, roles, nil, nil), NameCustomRoles, OK, []string{"2 custom role(s): Reviewer, a\\x1bb"})

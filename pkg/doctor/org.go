@@ -72,13 +72,23 @@ func CustomRoles(d model.Deployment, roles []scim.Role, err error, red *sanitize
 // id) or have names that differ only in case (a manifest team is the one it
 // names exactly; one that names neither is left alone).
 func Counts(st model.State, red *sanitize.Redactor) Check {
-	active := 0
+	active, noEmail := 0, 0
 	for _, u := range st.Users {
 		if u.Active {
 			active++
 		}
+		if u.Email == "" {
+			noEmail++
+		}
 	}
 	c := Check{Name: NameCounts, Status: OK, Detail: fmt.Sprintf("%d %s (%d active), %d %s", len(st.Users), plural(len(st.Users), "user"), active, len(st.Teams), plural(len(st.Teams), "team"))}
+	if noEmail > 0 {
+		// A manifest declares users by email: export leaves these out, and
+		// writes a team holding one as membership: additive.
+		c.Status = Warn
+		c.Detail += fmt.Sprintf("; %d user(s) have no email: export leaves them out (a manifest declares users by email) and writes a team that holds one as membership: additive, so that no plan removes them",
+			noEmail)
+	}
 	exact, folded := groupTeams(st.Teams, func(t *model.Team) string { return t.Name }), groupTeams(st.Teams, func(t *model.Team) string { return model.Key(t.Name) })
 	var shared, cased []string
 	for _, g := range exact {

@@ -96,7 +96,7 @@ func fakeUsers(n int) []string {
 }
 
 var fakeState = model.State{
-	Users: []model.User{{ID: "u0", UserName: "user0@example.com", Active: true, OrgRole: "member",
+	Users: []model.User{{ID: "u0", UserName: "user0@example.com", Email: "user0@example.com", Active: true, OrgRole: "member",
 		TeamRoles: map[string]model.Role{"ml": "member"}}},
 	Teams: []model.Team{{ID: "g0", Name: "ml", Members: []model.Member{{UserID: "u0", Email: "user0@example.com"}}}},
 }
