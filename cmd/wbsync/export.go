@@ -51,6 +51,9 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 	}
 	if f.format == "csv" {
 		// The access review: one row per user, with teams and roles.
+		if isYAMLName(out) {
+			s.log.Warn(sanitize.Controls("--out " + out + " gets the CSV access review (-o csv), though its name ends like a manifest's: plan -f on its directory would read it as one and fail"))
+		}
 		var noEmail []model.User
 		err := streamOutput(ctx, out, inv, func(w io.Writer) error {
 			var err error
@@ -62,6 +65,9 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 		}
 		for _, u := range noEmail {
 			s.log.Warn(sanitize.Controls(fmt.Sprintf("user %s has no email: listed with an empty email (a manifest export leaves it out)", desired.UserLabel(u))))
+		}
+		if out != "" {
+			s.log.Info("exported the access review", zap.String("file", out), zap.Int("users", len(have.state.Users)))
 		}
 		return exitOK, nil
 	}
@@ -80,7 +86,10 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 			// with the roles as read, and says what plan will check.
 			s.log.Warn(sanitize.Controls("the live custom team roles are written unchecked: " + err.Error() +
 				"; plan checks them against /Roles (and fails without it): planning this export needs a key that may list /Roles"))
-		case checked:
+		case !checked:
+			// No /Roles (404): plan cannot check them either, and warns.
+			s.log.Warn("the server has no /Roles (404), so the live custom team roles are written unchecked: plans of this export warn custom_roles_unchecked, and a role that does not exist fails when applied")
+		default:
 			roles = make(map[string]bool, len(names))
 			for _, n := range names {
 				roles[n] = true

@@ -203,3 +203,26 @@ func TestExportUsersWithoutEmail(t *testing.T) {
 		t.Fatalf("plan protecting nomail as an email: exit %d, want 1:\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestExportCSVOut: the access review written to a file is logged as the
+// manifest export is, and a file named like a manifest, which plan -f on
+// its directory would read as one, is warned.
+func TestExportCSVOut(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, writeState(t, map[string]any{
+		"users": []any{map[string]any{"userName": "a@example.com"}},
+	}))
+	dir := t.TempDir()
+	for name, warned := range map[string]bool{"review.csv": false, "review.YAML": true} {
+		out := filepath.Join(dir, name)
+		r := wb(t, vars(emu.url), "export", "-o", "csv", "--out", out)
+		if r.code != exitOK || !strings.Contains(r.stderr, "exported the access review") {
+			t.Fatalf("export -o csv --out %s: exit %d\n%s", name, r.code, r.stderr)
+		}
+		if got := strings.Contains(r.stderr, "though its name ends like a manifest's"); got != warned {
+			t.Errorf("--out %s warned: %t, want %t\n%s", name, got, warned, r.stderr)
+		}
+		if data, err := os.ReadFile(out); err != nil || !strings.HasPrefix(string(data), "email,username,") {
+			t.Errorf("%s: %v %q", name, err, data)
+		}
+	}
+}

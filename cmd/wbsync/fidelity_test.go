@@ -185,6 +185,26 @@ func TestExportRolesRefused(t *testing.T) {
 	}
 }
 
+// TestExportNoRolesEndpoint: a server without /Roles (404) exports the
+// custom roles as read, and says that plans will warn them unchecked; the
+// plan of that export does, with no change.
+func TestExportNoRolesEndpoint(t *testing.T) {
+	emu := startEmu(t, emulator.Options{NoRolesEndpoint: true}, writeState(t, map[string]any{
+		"users": []any{map[string]any{"userName": "a@example.com"}},
+		"teams": []any{map[string]any{"name": "ml", "members": []any{map[string]any{"userName": "a@example.com", "role": "Model Reviewer"}}}},
+	}))
+	v := vars(emu.url)
+	out := filepath.Join(t.TempDir(), "wbsync.yaml")
+	r := wb(t, v, "export", "--out", out)
+	if r.code != exitOK || !strings.Contains(r.stderr, "the server has no /Roles (404), so the live custom team roles are written unchecked") {
+		t.Fatalf("export: exit %d\n%s", r.code, r.stderr)
+	}
+	r = wb(t, v, "plan", "-f", out)
+	if r.code != exitOK || !strings.Contains(r.stdout, "[custom_roles_unchecked]") || !strings.Contains(r.stdout, "No changes.") {
+		t.Errorf("plan of the export: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
 // TestCustomRoles: a custom team role is refused before any write on
 // Multi-tenant Cloud, and on Dedicated when the server's /Roles does not
 // list it (with a suggestion); a server without /Roles leaves it unchecked

@@ -260,7 +260,8 @@ const (
 	// left to the shell (bytes).
 	PromptDrain = 1 << 20
 	// ShownNames is how many names (or ids) one doctor detail lists
-	// before "… and N more", and how many reasons export gives for the
+	// before "… and N more" (a plan warning's ids of the teams a pin may
+	// have meant too), and how many reasons export gives for the
 	// members it leaves out of one team before "; and N more", so that a
 	// message stays short whatever the server holds.
 	ShownNames = 5

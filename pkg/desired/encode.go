@@ -57,6 +57,10 @@ type EncodeReport struct {
 	// listed user (such as org service accounts, which W&B adds to every
 	// team: wbsync never removes them), in UnresolvedTeams teams.
 	Unresolved, UnresolvedTeams int
+	// Values written only as a comment, left unmanaged: org roles other
+	// than admin and member, externalIds two users share, and the team
+	// roles of teams that share a name (W&B reports team roles by name).
+	OtherOrgRoles, SharedExternalIDs, RolelessTeams int
 }
 
 // SkippedUser is a user Encode left out, and why.
@@ -83,6 +87,15 @@ func (r EncodeReport) Warnings() []string {
 	}
 	for _, t := range r.AdditiveTeams {
 		out = append(out, fmt.Sprintf("team %s exported as membership: additive: it holds members the export leaves out: %s", t.Name, t.Why))
+	}
+	if r.OtherOrgRoles > 0 {
+		out = append(out, fmt.Sprintf("%d user(s) have an org role other than admin or member, left unmanaged (wbsync sets only those two): each is said in a comment (# org role ... left unmanaged)", r.OtherOrgRoles))
+	}
+	if r.SharedExternalIDs > 0 {
+		out = append(out, fmt.Sprintf("%d user(s) share their externalId with another user, left unmanaged (a manifest gives each its own): each is said in a comment (# externalId ... left unmanaged)", r.SharedExternalIDs))
+	}
+	if r.RolelessTeams > 0 {
+		out = append(out, fmt.Sprintf("%d team(s) share a name with another: their team roles are not written, since W&B reports team roles by team name, and are left unmanaged (said in each team's comment)", r.RolelessTeams))
 	}
 	return out
 }

@@ -187,6 +187,7 @@ func (e *encoder) team(t *model.Team, sharing int, noRoles bool, ms []model.Memb
 		msg := strconv.Itoa(sharing) + " teams share the name " + strconv.Quote(t.Name) + " (ignoring case, how characters are encoded and spaces at either end): each is pinned to its SCIM group id"
 		if noRoles {
 			msg += "; team roles are not written, since W&B reports them by team name"
+			e.report.RolelessTeams++
 		}
 		e.buf = appendComment(e.buf, "  ", msg)
 	}

@@ -106,6 +106,7 @@ func TestEncodeExport(t *testing.T) {
 	wantWarnings := []string{
 		`user "ghost" ("Ghost") id u4 left out of the export: it has no email, and a manifest declares users by email; policy.protected may name its userName as the glob "[g]host", to keep it from unmanagedUsers: deactivate`,
 		`team "platform" (id g1) exported as membership: additive: it holds members the export leaves out: 1 member(s) cannot be declared (user ghost (id u4) is left out of the export)`,
+		"1 user(s) have an org role other than admin or member, left unmanaged (wbsync sets only those two): each is said in a comment (# org role ... left unmanaged)",
 	}
 	if d := cmp.Diff(wantWarnings, rep.Warnings()); d != "" {
 		t.Error(d)
@@ -200,6 +201,41 @@ func TestEncodeQuotesStringsThatLookLikeOtherTypes(t *testing.T) {
 	}
 }
 
+// TestEncodeUnmanagedValuesSaid: what an export writes only as a comment
+// (an org role wbsync does not set, an externalId two users share, the
+// team roles of teams sharing a name) is counted, and said on stderr once
+// per kind, not only in the file.
+func TestEncodeUnmanagedValuesSaid(t *testing.T) {
+	st := model.State{
+		Users: []model.User{
+			{ID: "u1", UserName: "a@b.co", Email: "a@b.co", ExternalID: "x1", OrgRole: "viewer", Active: true},
+			{ID: "u2", UserName: "c@b.co", Email: "c@b.co", ExternalID: "x1", OrgRole: "member", Active: true},
+			{ID: "u3", UserName: "d@b.co", Email: "d@b.co", OrgRole: "billing-admin", Active: true},
+		},
+		Teams: []model.Team{
+			{ID: "g1", Name: "dup", Members: []model.Member{{UserID: "u1", Role: "admin"}}},
+			{ID: "g2", Name: "dup", Members: []model.Member{{UserID: "u2", Role: "viewer"}}},
+			{ID: "g3", Name: "ml", Members: []model.Member{{UserID: "u3", Role: "admin"}}},
+		},
+	}
+	var buf bytes.Buffer
+	rep, err := Encode(&buf, st, EncodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OtherOrgRoles != 2 || rep.SharedExternalIDs != 2 || rep.RolelessTeams != 2 {
+		t.Errorf("counted %d org roles, %d externalIds, %d teams; want 2, 2, 2\n%s", rep.OtherOrgRoles, rep.SharedExternalIDs, rep.RolelessTeams, buf.String())
+	}
+	want := []string{
+		"2 user(s) have an org role other than admin or member, left unmanaged (wbsync sets only those two): each is said in a comment (# org role ... left unmanaged)",
+		"2 user(s) share their externalId with another user, left unmanaged (a manifest gives each its own): each is said in a comment (# externalId ... left unmanaged)",
+		"2 team(s) share a name with another: their team roles are not written, since W&B reports team roles by team name, and are left unmanaged (said in each team's comment)",
+	}
+	if d := cmp.Diff(want, rep.Warnings()); d != "" {
+		t.Errorf("warnings (-want +got):\n%s", d)
+	}
+}
+
 // TestEncodeSharedNameWritesNoRoles: W&B reports team roles by team name,
 // so in teams that share a name the role read may be the other team's:
 // their members are written as plain emails, with a comment saying why;
@@ -248,8 +284,8 @@ func TestEncodeEscapesBidiAndC1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := rep.Warnings(); len(w) != 0 {
-		t.Fatalf("warnings: %q", w)
+	if w := rep.Warnings(); len(w) != 1 || !strings.HasPrefix(w[0], "1 user(s) have an org role other than admin or member") {
+		t.Fatalf("warnings: %q, want the viewer role's only", w)
 	}
 	out := buf.String()
 	prev := rune(-1)

@@ -186,6 +186,7 @@ func (e *encoder) user(u *model.User) {
 	role := model.NormRole(string(u.OrgRole))
 	if u.OrgRole != "" && role != model.RoleAdmin && role != model.RoleMember {
 		e.buf = appendComment(e.buf, "  ", "org role \""+string(u.OrgRole)+"\" left unmanaged: wbsync sets only admin or member")
+		e.report.OtherOrgRoles++
 	}
 	e.kv("  - ", "email", u.Email)
 	if model.Key(u.UserName) != model.Key(u.Email) && u.UserName != "" {
@@ -196,6 +197,7 @@ func (e *encoder) user(u *model.User) {
 	}
 	if e.sharedExt[u.ExternalID] {
 		e.buf = appendComment(e.buf, "    ", "externalId \""+u.ExternalID+"\" left unmanaged: another user has it too, and a manifest gives each its own")
+		e.report.SharedExternalIDs++
 	} else if strings.TrimSpace(u.ExternalID) != "" {
 		e.kv("    ", "externalId", u.ExternalID)
 	}

@@ -214,6 +214,9 @@ func TeamNameProblem(name string) string {
 		beforeLast = -1
 	}
 	for _, e := range [][2]rune{{-1, first}, {beforeLast, last}} {
+		if e[1] == last && flagTagged(name) {
+			continue // a subdivision flag (🏴 and its tags) draws
+		}
 		if r := e[1]; !unicode.IsSpace(r) && sanitize.InvisibleAfter(e[0], r, "") { // every format character among them
 			return fmt.Sprintf("has the invisible character U+%04X at one end, where it reads as the name without it", r)
 		}
@@ -221,11 +224,31 @@ func TeamNameProblem(name string) string {
 	return ""
 }
 
+// flagTagged reports whether name ends with an emoji tag sequence: the
+// black flag U+1F3F4, tag characters (U+E0020 to U+E007E) and the cancel
+// tag U+E007F, as the flags of Scotland, Wales and England are written.
+// The tags draw as part of the flag.
+func flagTagged(name string) bool {
+	rest, ok := strings.CutSuffix(name, "\U000E007F")
+	if !ok {
+		return false
+	}
+	tags := 0
+	for {
+		r, n := utf8.DecodeLastRuneInString(rest)
+		if r < 0xe0020 || r > 0xe007e {
+			break
+		}
+		rest, tags = rest[:len(rest)-n], tags+1
+	}
+	return tags > 0 && strings.HasSuffix(rest, "\U0001F3F4")
+}
+
 // unwritable reports whether r is a control character (C0, DEL, C1), a
 // line or paragraph separator, or a Unicode noncharacter (U+FDD0 to
 // U+FDEF, and the last two code points of every plane).
 func unwritable(r rune) bool {
-	return unicode.IsControl(r) || r == 0x2028 || r == 0x2029 || r >= 0xfdd0 && r <= 0xfdef || r&0xfffe == 0xfffe
+	return unicode.IsControl(r) || r == 0x2028 || r == 0x2029 || sanitize.Noncharacter(r)
 }
 
 // invisible reports whether s holds a control or invisible character (a

@@ -199,6 +199,9 @@ func TestTeamNameProblem(t *testing.T) {
 		"ml-research": false, "love ❤\ufe0f": false, "葛\U000E0100": false, "a\u200bb": false, "t\u202eeam": false, "alerts‼\ufe0f": false, "info ℹ\ufe0f": false,
 		"ml-research\u200b": true, "ml-research\ufe0f": true, "café\ufe0f": true, "\ufe0fml": true, "a\x00b": true,
 		"a\nb": true, "x\U0001FFFE": true, "\U000E0001x": true, "x\U000E007F": true,
+		// A subdivision flag: the black flag, tags, the cancel tag.
+		"Scotland 🏴\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F": false,
+		"x\U000E0067\U000E007F": true, "🏴\U000E007F": true, "🏴\U000E0067": true,
 	} {
 		if got := TeamNameProblem(name) != ""; got != bad {
 			t.Errorf("TeamNameProblem(%+q) = %q, want a problem: %t", name, TeamNameProblem(name), bad)

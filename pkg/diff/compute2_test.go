@@ -117,6 +117,14 @@ func TestComputeTeams(t *testing.T) {
 			warnings: []plan.Warning{{Code: plan.WarnTeamPinNotFound, Team: "ml", IDs: []string{"nope"}}},
 		},
 		{
+			// The live teams of the name are not the pin's: said, as when
+			// the manifest did not name them.
+			name:     "pin to a missing id beside two live teams of the name: they are duplicates",
+			want:     state(users(du(a)), pinned(dt("ml", model.Authoritative, dm(a, "")), "nope")),
+			have:     state(users(lu("ua", a)), lt("g1", "ml"), lt("g2", "ml")),
+			warnings: []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "ml", IDs: []string{"g1", "g2"}, Unmanaged: true}, {Code: plan.WarnTeamPinNotFound, Team: "ml", IDs: []string{"nope"}}},
+		},
+		{
 			name:     "pin to a team of another name: left alone",
 			want:     state(users(du(a)), pinned(dt("ml", model.Authoritative, dm(a, "")), "g1")),
 			have:     state(users(lu("ua", a), lu("ub", b)), lt("g1", "infra", lm("ub", b, ""))),

@@ -252,8 +252,8 @@ func TestHoldRewordsEmailElsewhere(t *testing.T) {
 				continue
 			}
 			n++
-			said := strings.HasSuffix(w.Message, ", "+notInManifest) || strings.Contains(w.Message, ", "+notInManifest+" (")
-			held := strings.Contains(w.Message, ", "+heldToo) && !said
+			said := strings.HasSuffix(w.Message, ", is "+notInManifest) || strings.Contains(w.Message, ", is "+notInManifest+" (")
+			held := strings.Contains(w.Message, ", is "+heldToo) && !said
 			if held != (dep == model.SaaS) || !strings.Contains(w.Message, "live user "+holder+" ("+a) {
 				t.Errorf("%s: email_elsewhere says the holder is held: %v, want %v: %s", dep, held, dep == model.SaaS, w.Message)
 			}
@@ -293,7 +293,7 @@ func TestHoldRewordsOnlyTheHeld(t *testing.T) {
 	p := Compute(want, have, model.Policy{}, Options{Deployment: model.SaaS})
 	for _, w := range p.Warnings {
 		if w.Code == plan.WarnEmailElsewhere && w.User == b {
-			if want := notInManifest + ", but hone (" + a + ") " + heldToo; !strings.Contains(w.Message, want) {
+			if want := "are " + notInManifest + ", but hone (" + a + ") is " + heldToo; !strings.Contains(w.Message, want) {
 				t.Errorf("b's email_elsewhere: %s\nwant it to hold %q", w.Message, want)
 			}
 			return

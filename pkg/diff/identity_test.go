@@ -784,3 +784,30 @@ func TestPossibleRenameWordingWithoutEmail(t *testing.T) {
 		}
 	}
 }
+
+// A pin no live team has names the ids of the live teams of that name
+// (ignoring case), the first few of them, which the pin may have meant.
+func TestPinNotFoundNamesLiveIDs(t *testing.T) {
+	team := dt("ml", model.Authoritative, dm("a@x.com", ""))
+	team.ID = "nope"
+	want := state(users(du("a@x.com")), team)
+	for _, tc := range []struct {
+		have model.State
+		tail string
+	}{
+		{state(users(lu("ua", "a@x.com"))), "fix or remove the pin"},
+		{state(users(lu("ua", "a@x.com")), lt("g2", "ML"), lt("g1", "ml")), "fix or remove the pin (live team(s) named ml, ignoring case: id g1, g2)"},
+		{state(users(lu("ua", "a@x.com")), lt("g1", "ml"), lt("g2", "ml"), lt("g3", "ml"), lt("g4", "ml"), lt("g5", "ml"), lt("g6", "ml"), lt("g7", "ml")),
+			"(live team(s) named ml, ignoring case: id g1, g2, g3, g4, g5 and 2 more)"},
+	} {
+		var msg string
+		for _, w := range Compute(want, tc.have, ignorePolicy, Options{}).Warnings {
+			if w.Code == plan.WarnTeamPinNotFound {
+				msg = w.Message
+			}
+		}
+		if !strings.HasSuffix(msg, tc.tail) {
+			t.Errorf("team_pin_not_found %q, want it to end %q", msg, tc.tail)
+		}
+	}
+}

@@ -171,19 +171,30 @@ func (m *matcher) warnEmailElsewhere() {
 			p.emailElsewhere[int32(di)] = len(p.elsewheres)
 		}
 		e := elsewhere{warning: len(p.warnings), want: int32(di), holders: holders, post: update, pre: fmt.Sprintf(
-			"%s matches live user %s by %s, which wins over an email match: live user %s, which has the email %s, ",
-			p.wants[di].name, liveName(l), w.level, strings.Join(others, ", "), wantEmail(d))}
+			"%s matches live user %s by %s, which wins over an email match: live %s %s, which %s the email %s, ",
+			p.wants[di].name, liveName(l), w.level, plural(len(others), "user", "users"), strings.Join(others, ", "), plural(len(others), "has", "have"), wantEmail(d))}
 		p.elsewheres = append(p.elsewheres, e)
-		p.warn(plan.Warning{Code: plan.WarnEmailElsewhere, User: p.wants[di].name, IDs: ids, Message: e.pre + notInManifest + e.post})
+		p.warn(plan.Warning{Code: plan.WarnEmailElsewhere, User: p.wants[di].name, IDs: ids, Message: e.pre + e.are() + notInManifest + e.post})
 	}
 }
 
 // notInManifest is what email_elsewhere says of the other users; heldToo
 // what it says once a saas hold (deactivateDesired) left them alone.
 const (
-	notInManifest = "is treated as not in the manifest"
-	heldToo       = "is left alone with it, as identity_mismatch says"
+	notInManifest = "treated as not in the manifest"
+	heldToo       = "left alone with it, as identity_mismatch says"
 )
+
+// plural returns one when n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// are is the verb of e's message for its holders: "is " or "are ".
+func (e *elsewhere) are() string { return plural(len(e.holders), "is ", "are ") }
 
 // rewordHeld makes each email_elsewhere warning whose other users a saas
 // hold left alone (deactivateDesired) say so: of all of them, or naming
@@ -199,10 +210,10 @@ func (p *planner) rewordHeld() {
 		switch {
 		case len(held) == 0:
 		case len(held) == len(e.holders):
-			p.warnings[e.warning].Message = e.pre + heldToo + e.post
+			p.warnings[e.warning].Message = e.pre + e.are() + heldToo + e.post
 		default:
 			slices.Sort(held)
-			p.warnings[e.warning].Message = e.pre + notInManifest + ", but " + strings.Join(held, ", ") + " " + heldToo + e.post
+			p.warnings[e.warning].Message = e.pre + e.are() + notInManifest + ", but " + strings.Join(held, ", ") + " " + plural(len(held), "is ", "are ") + heldToo + e.post
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
@@ -79,7 +80,7 @@ func (p *planner) planTeams() {
 			}
 		}
 	}
-	p.warnUnmanagedDuplicates(byKey)
+	p.warnUnmanagedDuplicates(byKey, claimed)
 	p.warnCaseSiblings(byKey, claimed)
 	p.warnUnmanagedTeams(claimed, created, unlisted)
 }
@@ -246,14 +247,16 @@ func isClaimed(claimed map[int]string, i int) bool {
 }
 
 // warnUnmanagedDuplicates warns duplicate_team for each name two or more
-// live teams share exactly that no manifest team names exactly, unless
-// matchTeam warned of the teams of that name already (a manifest name
-// that matches them only ignoring case): a reviewer learns of them before
-// one is taken into the manifest, where it would be left alone unpinned.
-func (p *planner) warnUnmanagedDuplicates(byKey map[string][]int) {
-	skip := make(map[string]bool, len(p.want.Teams)) // exact names: named by the manifest, or warned of
-	for _, t := range p.want.Teams {
-		skip[t.Name] = true
+// live teams share exactly of which the manifest manages none, unless
+// matchTeam warned of the teams of that name already (an unpinned
+// manifest team of that name, or one that matches them only ignoring
+// case): a reviewer learns of them before one is taken into the manifest,
+// where it would be left alone unpinned. A manifest team whose pin matches
+// none of them (team_pin_not_found, team_pin_mismatch) leaves them warned.
+func (p *planner) warnUnmanagedDuplicates(byKey map[string][]int, claimed map[int]string) {
+	skip := make(map[string]bool, len(claimed)) // exact names: a managed team's, or warned of
+	for i := range claimed {
+		skip[p.have.Teams[i].Name] = true
 	}
 	warnedKeys := map[string]bool{} // matchTeam warned of every team of these keys
 	for _, w := range p.warnings {
@@ -334,8 +337,17 @@ func (p *planner) matchTeam(dt *model.Team, byID map[string]int, byKey map[strin
 	if dt.ID != "" {
 		lt, ok := byID[dt.ID]
 		if !ok {
+			named := "" // the live teams of the name, whose ids the pin may have meant
+			var ids []string
+			for _, c := range byKey[model.Key(dt.Name)] {
+				ids = append(ids, p.have.Teams[c].ID)
+			}
+			if len(ids) > 0 {
+				sort.Strings(ids)
+				named = fmt.Sprintf(" (live team(s) named %s, ignoring case: id %s)", dt.Name, listIDs(ids))
+			}
 			p.warn(plan.Warning{Code: plan.WarnTeamPinNotFound, Team: dt.Name, IDs: []string{dt.ID}, Message: fmt.Sprintf(
-				"team %s pins id %s, which no live team has: left alone (a new team would get another id); fix or remove the pin", dt.Name, dt.ID)})
+				"team %s pins id %s, which no live team has: left alone (a new team would get another id); fix or remove the pin%s", dt.Name, dt.ID, named)})
 			return ambiguous
 		}
 		live := p.have.Teams[lt]
@@ -534,4 +546,13 @@ func entityName(name string) string {
 		hyphen = true
 	}
 	return b.String()
+}
+
+// listIDs joins ids with ", ", the first caps.ShownNames of them, then how
+// many more there are.
+func listIDs(ids []string) string {
+	if len(ids) <= caps.ShownNames {
+		return strings.Join(ids, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(ids[:caps.ShownNames], ", "), len(ids)-caps.ShownNames)
 }

@@ -954,12 +954,12 @@ func (p *planner) spareHolder(li int32, di int, who subject) {
 		if int(e.want) == di && slices.Contains(e.holders, li) {
 			if !strings.HasPrefix(e.post, spared) {
 				e.post = spared + e.post
-				p.warnings[e.warning].Message = e.pre + notInManifest + e.post
+				p.warnings[e.warning].Message = e.pre + e.are() + notInManifest + e.post
 			}
 			return
 		}
 	}
 	p.warn(plan.Warning{Code: plan.WarnEmailElsewhere, User: p.wants[di].name, IDs: []string{p.have.Users[li].ID}, Message: fmt.Sprintf(
-		"%s matches another live user, though live user %s has the email %s: it %s%s",
+		"%s matches another live user, though live user %s has the email %s: it is %s%s",
 		p.wants[di].name, who.text(), wantEmail(&p.want.Users[di]), notInManifest, spared)})
 }

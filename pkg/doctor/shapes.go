@@ -315,7 +315,7 @@ func Roles(st model.State) Check {
 			}
 		}
 	}
-	const enforce = "plans will warn roles_unreported; set policy.unreportedRoles: enforce to send declared roles anyway"
+	const enforce = "plans of a manifest that declares roles will warn roles_unreported; set policy.unreportedRoles: enforce to send declared roles anyway"
 	c := Check{Name: NameRoles, Status: Warn}
 	n := len(st.Users)
 	switch {

@@ -216,8 +216,9 @@ func TestWriterClose(t *testing.T) {
 
 func TestControls(t *testing.T) {
 	for in, want := range map[string]string{
-		"alice":                "alice",
-		"ls\u2028ps\u2029":     `ls\u2028ps\u2029`,
+		"alice":            "alice",
+		"ls\u2028ps\u2029": `ls\u2028ps\u2029`,
+		"non\ufffe\uffff\ufdd0\U0010ffff\ufdcf\ufff0x": `non\ufffe\uffff\ufdd0\U0010ffff` + "\ufdcf" + `\ufff0x`,
 		"\x1b[2Jevil":          `\x1b[2Jevil`,
 		"line\nforged":         `line\nforged`,
 		"tab\there":            `tab\there`,

@@ -12,6 +12,7 @@ import (
 // Controls returns s with every character a terminal or a reader could be
 // fooled by escaped: the C0 controls (ESC, CR, LF, TAB and the rest), DEL,
 // the C1 controls, the line and paragraph separators (U+2028, U+2029), the
+// noncharacters (U+FFFE, U+FDD0, ...: Noncharacter), the
 // Unicode bidirectional and invisible formatting characters (a name that
 // reads backwards, or looks like another), and bytes
 // that are not UTF-8. LF, CR and TAB become \n, \r and \t, the other C0
@@ -234,8 +235,17 @@ func unsafeRune(prev, r rune, n int, next string) bool {
 		return true
 	case r == 0x2028 || r == 0x2029: // line and paragraph separators: a line break to some readers
 		return true
+	case Noncharacter(r): // never text: YAML refuses them raw, and a reader sees a box or nothing
+		return true
 	}
 	return InvisibleAfter(prev, r, next)
+}
+
+// Noncharacter reports whether r is one of the 66 code points Unicode
+// keeps out of text for good: U+FDD0 to U+FDEF, and the last two of every
+// plane (U+FFFE, U+FFFF, U+1FFFE, ...).
+func Noncharacter(r rune) bool {
+	return r >= 0xfdd0 && r <= 0xfdef || r&0xfffe == 0xfffe && r <= unicode.MaxRune
 }
 
 // Invisible reports whether r is a Unicode bidirectional control or an
