@@ -163,7 +163,7 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 			return exitError, err
 		}
 		if o.report != "" {
-			if err := writeOutput(ctx, o.report, buf.Bytes(), inv); err != nil {
+			if err := writeOutput(ctx, o.report, buf.Bytes(), inv, privateFile); err != nil {
 				return exitError, fmt.Errorf("--report %s was not written (nothing was written to the organization either): %w", o.report, err)
 			}
 		}
@@ -585,7 +585,7 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	if o.report != "" {
 		var buf bytes.Buffer
 		if fileErr = rep.WriteJSON(sanitize.JSONWriter(&buf)); fileErr == nil {
-			fileErr = writeOutput(context.Background(), o.report, buf.Bytes(), inv) // after an interrupt too
+			fileErr = writeOutput(context.Background(), o.report, buf.Bytes(), inv, privateFile) // after an interrupt too
 		}
 		if fileErr == nil {
 			reportSaved.Store(&o.report)
@@ -807,8 +807,15 @@ func confirm(ctx context.Context, inv *invocation, note string) (bool, error) {
 	if inv.flushInput != nil {
 		inv.flushInput() // what a long answer left past caps.PromptDrain goes too, never to the shell
 	}
-	if err != nil || !a.ended {
-		fmt.Fprintln(inv.stdout) // the cursor is still after the question
+	if a.ended {
+		// The terminal echoed the line break: a notice or a progress line
+		// that follows starts where the cursor is, with no blank line.
+		screen.Load().lineEnded()
+	}
+	if (err != nil || !a.ended) && screen.Load().open() {
+		// The cursor is still after the question (unless an interrupt's
+		// notice ended the line already).
+		fmt.Fprintln(inv.stdout)
 	}
 	if err != nil {
 		return false, err

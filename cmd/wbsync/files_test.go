@@ -449,10 +449,11 @@ func TestOutputsFollowTheUmask(t *testing.T) {
 	}
 }
 
-// TestTraceIsPrivate: under umask 000 a saved plan is 0644 and a trace
-// 0600, not the 0666 os.Create would give: the trace holds every body of
-// the run, and no other local user may alter it before it is attached to
-// a bug report.
+// TestTraceIsPrivate: under umask 000 a saved plan and a trace are 0600,
+// not the 0666 os.Create would give: the trace holds every body of the
+// run, the plan every planned user's email and name, and no other local
+// user may read them, or alter the trace before it is attached to a bug
+// report.
 func TestTraceIsPrivate(t *testing.T) {
 	emu := startEmu(t, emulator.Options{}, "")
 	dir := t.TempDir()
@@ -463,7 +464,7 @@ func TestTraceIsPrivate(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	for path, want := range map[string]os.FileMode{planFile: 0o644, trace: 0o600} {
+	for path, want := range map[string]os.FileMode{planFile: 0o600, trace: 0o600} {
 		fi, err := os.Stat(path)
 		if err != nil {
 			t.Fatal(err)

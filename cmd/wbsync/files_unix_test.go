@@ -277,3 +277,31 @@ func TestCheckWritableUnderFileLimit(t *testing.T) {
 		t.Errorf("checkWritable left %d file(s) after a failed write", len(entries))
 	}
 }
+
+// TestOutputModes: a plan file and a report, which hold every planned
+// user's email and name, are created 0600 (less the umask); a metrics file,
+// which node_exporter reads as another user, and an export 0644.
+func TestOutputModes(t *testing.T) {
+	emu, planPath := savedExamplePlan(t)
+	dir := t.TempDir()
+	report, metrics, export := filepath.Join(dir, "report.json"), filepath.Join(dir, "wbsync.prom"), filepath.Join(dir, "export.yaml")
+	if r := wb(t, vars(emu.url), "plan", "-f", examplePath("wbsync.yaml"), "--metrics-file", metrics); r.code != exitOK {
+		t.Fatalf("plan --metrics-file: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := wb(t, vars(emu.url), "apply", planPath, "--auto-approve", "--report", report); r.code != exitOK {
+		t.Fatalf("apply --report: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := wb(t, vars(emu.url), "export", "--out", export); r.code != exitOK {
+		t.Fatalf("export --out: exit %d\n%s", r.code, r.stderr)
+	}
+	mask := umask(t)
+	for path, want := range map[string]os.FileMode{planPath: 0o600, report: 0o600, metrics: 0o644, export: 0o644} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got != want&^mask {
+			t.Errorf("%s: mode %v, want %v less the umask %v", filepath.Base(path), got, want, mask)
+		}
+	}
+}

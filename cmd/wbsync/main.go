@@ -365,6 +365,29 @@ func (s *sharedScreen) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// lineEnded records that the terminal's cursor is at the start of a line
+// though no line break was written: the terminal echoed the one that ended
+// an answer typed after a question. A nil screen does nothing.
+func (s *sharedScreen) lineEnded() {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.midLine = false
+}
+
+// open reports whether the last write left a line open (true for a nil
+// screen, which does not know).
+func (s *sharedScreen) open() bool {
+	if s == nil {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.midLine
+}
+
 // apart runs say, which writes to standard error, once no write to
 // standard output is in progress, after ending a line standard output left
 // open, with a reset of the colour when one was left on or an escape

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -102,7 +103,7 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 		if err := views.WriteMetrics(&buf, p, time.Now()); err != nil {
 			return exitError, err
 		}
-		if err := writeOutput(ctx, o.metricsFile, buf.Bytes(), inv); err != nil {
+		if err := writeOutput(ctx, o.metricsFile, buf.Bytes(), inv, sharedFile); err != nil {
 			switch {
 			case o.out != "" && errors.Is(err, errInterrupted):
 				// Not "nothing was written": the plan file was.
@@ -190,7 +191,7 @@ func savePlan(ctx context.Context, path string, p plan.Plan, m *desired.Manifest
 				"apply will refuse this saved plan; apply the manifest files with -f, or rotate the API key and plan again", path, sanitize.Marker, keyContext(checked, j)))
 		}
 	}
-	return writeOutput(ctx, path, buf.Bytes(), inv)
+	return writeOutput(ctx, path, buf.Bytes(), inv, privateFile)
 }
 
 // keyContext shows where in b a key fragment starts (at i): the text
@@ -204,10 +205,21 @@ func keyContext(b []byte, i int) string {
 	return strconv.Quote("…" + string(b[start:i]) + sanitize.Marker)
 }
 
+// Modes of the files wbsync creates, less the umask. Plan files and
+// reports hold every planned user's email and name (a plan file the whole
+// manifest) and are read back by the user who made them: private, as a
+// trace is. A metrics file is read by another user (node_exporter's
+// textfile collector), and an export is a manifest to commit or a review
+// to share.
+const (
+	privateFile os.FileMode = 0o600
+	sharedFile  os.FileMode = 0o644
+)
+
 // writeOutput writes a file wbsync produces: redacted like every output,
-// and atomically.
-func writeOutput(ctx context.Context, path string, data []byte, inv *invocation) error {
-	return writeFileAtomic(ctx, path, inv.redactor().Bytes(data), 0o644)
+// and atomically, with mode perm.
+func writeOutput(ctx context.Context, path string, data []byte, inv *invocation, perm os.FileMode) error {
+	return writeFileAtomic(ctx, path, inv.redactor().Bytes(data), perm)
 }
 
 // streamOutput writes what write writes to path (or to stdout when path is
@@ -224,7 +236,7 @@ func streamOutput(ctx context.Context, path string, inv *invocation, write func(
 		}
 		return err
 	}
-	return writeAtomic(ctx, path, 0o644, func(w io.Writer) error {
+	return writeAtomic(ctx, path, sharedFile, func(w io.Writer) error {
 		rw := inv.redactor().Writer(w)
 		if err := write(rw); err != nil {
 			return err

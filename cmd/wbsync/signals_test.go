@@ -45,9 +45,18 @@ type child struct {
 
 func startOnPty(t *testing.T, env []string, args ...string) *child {
 	t.Helper()
+	return startPty(t, env, false, args...)
+}
+
+// startPty starts wbsync on a terminal, its standard error there too when
+// bothOnTTY (the child's stderr buffer then stays empty).
+func startPty(t *testing.T, env []string, bothOnTTY bool, args ...string) *child {
+	t.Helper()
 	c := &child{cmd: exec.Command(testBinary(t), args...), screen: make(chan string, 64), stderr: &safeBuffer{}, done: make(chan struct{})}
 	c.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
-	c.cmd.Stderr = c.stderr
+	if !bothOnTTY {
+		c.cmd.Stderr = c.stderr
+	}
 	tty, err := pty.Start(c.cmd)
 	if err != nil {
 		t.Fatal(err)
@@ -182,6 +191,82 @@ func TestPromptYes(t *testing.T) {
 	}
 	if writes(srv.Stats().Requests) == 0 {
 		t.Fatal("yes applied nothing")
+	}
+}
+
+// TestPromptYesThenSignal: after "yes" typed on the terminal (whose echo
+// ended the question's line), a signal's notice takes the place of the
+// progress line, as with --auto-approve, instead of leaving it half drawn
+// above the notice.
+func TestPromptYesThenSignal(t *testing.T) {
+	srv := newEmulator(t, "")
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			io.Copy(io.Discard, r.Body)
+			<-r.Context().Done() // never answers a write
+			return
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\nteams: []\n")
+	c := startPty(t, []string{"WANDB_API_KEY=" + testKey, "WBSYNC_URL=" + hs.URL + "/scim", "COLUMNS=100"}, true, "apply", "-f", m, "--timeout", "2s")
+	c.waitFor(t, "Only 'yes' is accepted")
+	if _, err := c.tty.WriteString("yes\r"); err != nil {
+		t.Fatal(err)
+	}
+	var seen strings.Builder
+	read := func(s string) {
+		t.Helper()
+		deadline := time.After(hangTimeout)
+		for !strings.Contains(seen.String(), s) {
+			select {
+			case chunk, ok := <-c.screen:
+				if !ok {
+					t.Fatalf("the terminal closed before showing %q:\n%q", s, seen.String())
+				}
+				seen.WriteString(chunk)
+			case <-deadline:
+				t.Fatalf("the terminal never showed %q:\n%q", s, seen.String())
+			}
+		}
+	}
+	read("create_user")
+	if err := c.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	read("stopping (")
+	out := seen.String()
+	i := strings.Index(out, "\r\x1b[Kwbsync: ")
+	if i < 0 || strings.HasSuffix(out[:i], "\n") {
+		t.Errorf("the notice does not replace the progress line:\n%q", out)
+	}
+	if ws := c.exit(t); ws.ExitStatus() != exitFailed {
+		t.Errorf("wait status %v, want exit %d", ws, exitFailed)
+	}
+}
+
+// TestPromptSignalOnOneScreen: Ctrl-C at the prompt, standard error on the
+// same terminal: the notice starts on the line after the question, and no
+// blank line follows it.
+func TestPromptSignalOnOneScreen(t *testing.T) {
+	_, hs := emuServer(t, examplePath("emulator-state.json"))
+	defer hs.Close()
+	c := startPty(t, []string{"WANDB_API_KEY=" + testKey, "WBSYNC_URL=" + hs.URL + "/scim"}, true, "apply", "-f", examplePath("wbsync.yaml"))
+	c.waitFor(t, "Only 'yes' is accepted: ")
+	if err := c.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	var seen strings.Builder
+	for chunk := range c.screen {
+		seen.WriteString(chunk)
+	}
+	if ws := c.exit(t); ws.ExitStatus() != exitError {
+		t.Fatalf("wait status %v, want exit 1:\n%q", ws, seen.String())
+	}
+	out := seen.String()
+	if !strings.HasPrefix(out, "\r\nwbsync: SIGINT: stopping") || strings.Contains(out, "\n\r\n") {
+		t.Errorf("after the question the terminal shows %q: want the notice on the next line, and no blank line", out)
 	}
 }
 

@@ -90,7 +90,7 @@ func RoleText(r model.Role) string {
 	if plainRole(s) {
 		return s
 	}
-	return strconv.Quote(s)
+	return Quote(s)
 }
 
 // plainRole reports whether RoleText shows s as it is.
@@ -114,13 +114,13 @@ func plainRole(s string) bool {
 func CreateAttrs(c Change) string {
 	var a []string
 	if c.Username != "" {
-		a = append(a, fmt.Sprintf("username %q", c.Username))
+		a = append(a, "username "+Quote(c.Username))
 	}
 	if c.Name != "" {
-		a = append(a, fmt.Sprintf("name %q", c.Name))
+		a = append(a, "name "+Quote(c.Name))
 	}
 	if c.ExternalID != "" {
-		a = append(a, fmt.Sprintf("externalId %q", c.ExternalID))
+		a = append(a, "externalId "+Quote(c.ExternalID))
 	}
 	if len(a) == 0 {
 		return ""
@@ -134,23 +134,57 @@ func UpdateText(c Change) string {
 	// The email first: a change of the account's identity must never sit
 	// past a long display name, out of a reviewer's view.
 	if c.Email != "" {
-		e := fmt.Sprintf("email %q → %q", c.FromEmail, c.Email)
+		e := "email " + Quote(c.FromEmail) + " → " + Quote(c.Email)
 		if dropped := c.DroppedEmails.Values(); len(dropped) > 0 {
 			q := make([]string, len(dropped))
 			for i, k := range dropped {
-				q[i] = fmt.Sprintf("%q", k)
+				q[i] = Quote(k)
 			}
 			e += ", removing the user's other email(s) " + strings.Join(q, ", ")
 		}
 		a = append(a, e)
 	}
 	if c.ExternalID != "" {
-		a = append(a, fmt.Sprintf("externalId %q → %q", c.FromExternalID, c.ExternalID))
+		a = append(a, "externalId "+Quote(c.FromExternalID)+" → "+Quote(c.ExternalID))
 	}
 	if c.Name != "" {
-		a = append(a, fmt.Sprintf("name %q → %q", c.From, c.Name))
+		a = append(a, "name "+Quote(c.From)+" → "+Quote(c.Name))
 	}
 	return strings.Join(a, ", ")
+}
+
+// Quote is s quoted as %q quotes it, with a run of four spaces or more
+// written as its first space and \u0020 for each of the rest (the same
+// string, read as Go reads a quoted one): a value padded to a terminal's
+// width cannot push what follows it onto a line of its own, where it
+// could pass for a line of the plan (a name under review, from a manifest
+// or a server).
+func Quote(s string) string {
+	q := strconv.Quote(s)
+	if !strings.Contains(q, "    ") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	for i := 0; i < len(q); {
+		if q[i] != ' ' {
+			b.WriteByte(q[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(q) && q[j] == ' ' {
+			j++
+		}
+		if j-i < 4 {
+			b.WriteString(q[i:j])
+		} else {
+			b.WriteByte(' ')
+			b.WriteString(strings.Repeat(`\u0020`, j-i-1))
+		}
+		i = j
+	}
+	return b.String()
 }
 
 // Equal reports whether two plans do the same thing: the same changes in
@@ -220,13 +254,50 @@ func ChangesDiff(saved, now Plan) []string {
 		}
 		return d
 	}
+	// A change both plans hold, a different number of times (a plan file
+	// edited to list one twice), is said as such: "no longer planned"
+	// would read as if it were not done at all.
+	count := func(cs []Change) map[Change]int {
+		n := map[Change]int{}
+		for _, c := range cs {
+			n[c]++
+		}
+		return n
+	}
+	var savedN, nowN map[Change]int
+	timesSaid := map[Change]bool{}
+	times := func(c Change) (string, bool) {
+		if savedN == nil {
+			savedN, nowN = count(saved.Changes), count(now.Changes)
+		}
+		if savedN[c] == 0 || nowN[c] == 0 {
+			return "", false
+		}
+		if timesSaid[c] {
+			return "", true
+		}
+		timesSaid[c] = true
+		return fmt.Sprintf("~ listed %d time(s) in the plan file, planned %d time(s) now: %s", savedN[c], nowN[c], Describe(c)), true
+	}
 	for i, c := range gone {
 		if !pairedGone[i] {
+			if l, ok := times(c); ok {
+				if l != "" {
+					lines = append(lines, l)
+				}
+				continue
+			}
 			lines = append(lines, "- no longer planned: "+withIDs(goneText[i], c, addedTexts[goneText[i]]))
 		}
 	}
 	for j, c := range added {
 		if _, lookAlike := goneByText[addedText[j]]; !pairedAdded[j] {
+			if l, ok := times(c); ok {
+				if l != "" {
+					lines = append(lines, l)
+				}
+				continue
+			}
 			lines = append(lines, "+ now planned: "+withIDs(addedText[j], c, lookAlike))
 		}
 	}

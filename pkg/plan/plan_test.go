@@ -156,6 +156,26 @@ func TestStaleness(t *testing.T) {
 // A change that reads the same before and after, but for its ids (the
 // team now exists), is one "~" line with both, after the real differences;
 // other lines show none.
+// TestChangesDiffCountsRepeats: a change a plan file lists more (or fewer)
+// times than the plan now holds it is said with both counts, once, not as
+// "no longer planned" or "now planned".
+func TestChangesDiffCountsRepeats(t *testing.T) {
+	saved, now := samplePlan(), samplePlan()
+	saved.Changes = append(saved.Changes, saved.Changes[0], saved.Changes[0])
+	want := "~ listed 3 time(s) in the plan file, planned 1 time(s) now: " + Describe(saved.Changes[0])
+	if got := ChangesDiff(saved, now); strings.Join(got, "\n") != want {
+		t.Errorf("ChangesDiff = %q, want %q", got, want)
+	}
+	if got := ChangesDiff(now, saved); len(got) != 1 || got[0] != "~ listed 1 time(s) in the plan file, planned 3 time(s) now: "+Describe(saved.Changes[0]) {
+		t.Errorf("ChangesDiff the other way = %q", got)
+	}
+	// A change the file lacks altogether is planned now.
+	saved.Changes = now.Changes[1:]
+	if got := ChangesDiff(saved, now); len(got) != 1 || !strings.HasPrefix(got[0], "+ now planned: ") {
+		t.Errorf("ChangesDiff of a change left out = %q", got)
+	}
+}
+
 func TestChangesDiffShowsIDsOfLookAlikes(t *testing.T) {
 	saved := samplePlan()
 	saved.Changes = append(saved.Changes, Change{Action: AddMember, User: "d@x.com", Team: "new", Role: "member"})
@@ -259,5 +279,30 @@ func TestChangesDiffShowsFromOfLookAlikes(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("ChangesDiff =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestQuoteEscapesPadding: a run of four spaces or more in a quoted value
+// keeps its first space and shows the rest as \u0020, which reads back as
+// the same string; shorter runs stay.
+func TestQuoteEscapesPadding(t *testing.T) {
+	for in, want := range map[string]string{
+		"Alice Smith": `"Alice Smith"`,
+		"a   b":       `"a   b"`,
+		"A" + strings.Repeat(" ", 6) + "Plan: 0 to add": `"A \u0020\u0020\u0020\u0020\u0020Plan: 0 to add"`,
+		"x\u3000\u3000\u3000\u3000y":                    `"x\u3000\u3000\u3000\u3000y"`,
+		"tab\t    ":                                     `"tab\t \u0020\u0020\u0020"`,
+	} {
+		got := Quote(in)
+		if got != want {
+			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
+		}
+		if back, err := strconv.Unquote(got); err != nil || back != in {
+			t.Errorf("Quote(%q) = %s reads back as %q (%v)", in, got, back, err)
+		}
+	}
+	c := Change{Action: CreateUser, User: "a@x.com", Name: "A" + strings.Repeat(" ", 120) + "Plan: 0 to add, 0 to change, 0 to remove."}
+	if got := CreateAttrs(c); strings.Contains(got, "    ") {
+		t.Errorf("CreateAttrs shows the padding: %q", got)
 	}
 }

@@ -42,7 +42,7 @@ func idProblem(id string) error {
 func tooLong(pairs ...string) error {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		if len(pairs[i+1]) > caps.Field {
-			return fmt.Errorf("%s is longer than %d bytes", pairs[i], caps.Field)
+			return fmt.Errorf("%s is longer than %d bytes (wbsync cuts no value it compares or writes back, so reads fail until it is shortened in W&B)", pairs[i], caps.Field)
 		}
 	}
 	return nil

@@ -184,7 +184,7 @@ func TestDecodeListEnvelope(t *testing.T) {
 			fmt.Sprintf("the user at position 5 (id u1): %d emails, more than the %d a user may list", caps.UserEmails+1, caps.UserEmails)},
 		{"as many emails as a user may list", "users", `{"totalResults":1,"Resources":[{"id":"u1","userName":"frank","emails":[` +
 			strings.TrimSuffix(strings.Repeat(`{"value":"f@x.com"},{"value":""},`, caps.UserEmails), ",") + `]}]}`, 1, 1, false, ""},
-		{"overlong displayName", "groups", `{"totalResults":1,"Resources":[{"id":"g1","displayName":"` + strings.Repeat("d", caps.Field+1) + `"}]}`, 0, 0, false, "displayName is longer than 4096 bytes"},
+		{"overlong displayName", "groups", `{"totalResults":1,"Resources":[{"id":"g1","displayName":"` + strings.Repeat("d", caps.Field+1) + `"}]}`, 0, 0, false, "displayName is longer than 4096 bytes (wbsync cuts no value it compares or writes back, so reads fail until it is shortened in W&B)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

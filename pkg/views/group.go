@@ -174,8 +174,8 @@ func cutNames(c plan.Change, cut int) (plan.Change, bool) {
 }
 
 // quotedWidth is how many characters the markdown view shows s in when a
-// line quotes it with %q.
-func quotedWidth(s string) int { return shownWidth(strconv.Quote(s)) - 2 }
+// line quotes it (plan.Quote, as %q with padding escaped).
+func quotedWidth(s string) int { return shownWidth(plan.Quote(s)) - 2 }
 
 // shortName returns s when the markdown view shows it in at most n
 // characters (escaped: sanitize.Controls, then a backtick as \x60), else
