@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 
 	"go.uber.org/zap"
 
@@ -51,7 +53,7 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 	}
 	if f.format == "csv" {
 		// The access review: one row per user, with teams and roles.
-		if isYAMLName(out) {
+		if isYAMLName(out) && !strings.HasPrefix(filepath.Base(out), ".") { // (a directory's dotfiles are not read)
 			s.log.Warn(sanitize.Controls("--out " + out + " gets the CSV access review (-o csv), though its name ends like a manifest's: plan -f on its directory would read it as one and fail"))
 		}
 		var noEmail []model.User

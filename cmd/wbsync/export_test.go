@@ -212,7 +212,7 @@ func TestExportCSVOut(t *testing.T) {
 		"users": []any{map[string]any{"userName": "a@example.com"}},
 	}))
 	dir := t.TempDir()
-	for name, warned := range map[string]bool{"review.csv": false, "review.YAML": true} {
+	for name, warned := range map[string]bool{"review.csv": false, "review.YAML": true, ".review.yaml": false} {
 		out := filepath.Join(dir, name)
 		r := wb(t, vars(emu.url), "export", "-o", "csv", "--out", out)
 		if r.code != exitOK || !strings.Contains(r.stderr, "exported the access review") {

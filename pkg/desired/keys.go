@@ -213,8 +213,8 @@ func TeamNameProblem(name string) string {
 	if len(name) == n {
 		beforeLast = -1
 	}
-	for _, e := range [][2]rune{{-1, first}, {beforeLast, last}} {
-		if e[1] == last && flagTagged(name) {
+	for k, e := range [][2]rune{{-1, first}, {beforeLast, last}} {
+		if k == 1 && flagTagged(name) {
 			continue // a subdivision flag (🏴 and its tags) draws
 		}
 		if r := e[1]; !unicode.IsSpace(r) && sanitize.InvisibleAfter(e[0], r, "") { // every format character among them

@@ -202,6 +202,7 @@ func TestTeamNameProblem(t *testing.T) {
 		// A subdivision flag: the black flag, tags, the cancel tag.
 		"Scotland 🏴\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F": false,
 		"x\U000E0067\U000E007F": true, "🏴\U000E007F": true, "🏴\U000E0067": true,
+		"\U000E007Fml🏴\U000E0067\U000E007F": true, // a cancel tag first is no flag's
 	} {
 		if got := TeamNameProblem(name) != ""; got != bad {
 			t.Errorf("TeamNameProblem(%+q) = %q, want a problem: %t", name, TeamNameProblem(name), bad)

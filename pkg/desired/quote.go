@@ -80,7 +80,8 @@ func appendQuoted(dst []byte, s string) []byte {
 
 // appendEscaped appends s with what YAML cannot hold raw escaped as in a
 // double-quoted scalar: control characters (as \n, \t, \r or \xNN), line
-// and paragraph separators, the byte-order mark and non-characters; and, so
+// and paragraph separators, the byte-order mark and noncharacters (U+FFFE,
+// U+FDD0, U+1FFFE: sanitize.Noncharacter); and, so
 // that no name reads reordered or hides text in a terminal or an editor,
 // the bidirectional controls and invisible formatting characters
 // (sanitize.InvisibleAfter), as \uXXXX or, above U+FFFF, \UXXXXXXXX (never
@@ -103,12 +104,12 @@ func appendEscaped(dst []byte, s string, quoted bool) []byte {
 			dst = append(dst, '\\', 'r')
 		case r < 0x20 || 0x7f <= r && r <= 0x9f:
 			dst = append(dst, '\\', 'x', hexDigits[r>>4], hexDigits[r&0xf])
-		case r > 0xffff && sanitize.InvisibleAfter(after, r, ""):
+		case r > 0xffff && (sanitize.InvisibleAfter(after, r, "") || sanitize.Noncharacter(r)):
 			dst = append(dst, '\\', 'U')
 			for shift := 28; shift >= 0; shift -= 4 {
 				dst = append(dst, hexDigits[r>>shift&0xf])
 			}
-		case r == 0x2028 || r == 0x2029 || r == 0xfeff || r == 0xfffe || r == 0xffff || sanitize.InvisibleAfter(after, r, following(s, i)):
+		case r == 0x2028 || r == 0x2029 || r == 0xfeff || sanitize.Noncharacter(r) || sanitize.InvisibleAfter(after, r, following(s, i)):
 			dst = append(dst, '\\', 'u', hexDigits[r>>12], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
 		default:
 			dst = utf8.AppendRune(dst, r)

@@ -18,7 +18,7 @@ var trickyStrings = []string{
 	"true", "True", "false", "yes", "no", "on", "off", "null", "Null", "~", "", " ", "  lead", "trail  ", "123", "0042",
 	"1e3", "0x1F", "0o17", "+1", "-1", ".5", ".inf", "-.inf", ".nan", "2001-12-14", "2001-12-14t21:59:43.10-05:00",
 	"line\nbreak", "cr\rlf", "tab\there", "bell\x07", "nul\x00", "del\x7f", "c1\u0085nel", "\u2028sep", "\u2029par",
-	"bom\ufeff", "\ufffe", "Zoë Müller", "日本語", "emoji 🎉", "nbsp\u00a0x", "Model Reviewer", "custom:role #1",
+	"bom\ufeff", "\ufffe", "\ufdd0\U0001fffe", "Zoë Müller", "日本語", "emoji 🎉", "nbsp\u00a0x", "Model Reviewer", "custom:role #1",
 	"<<", "=", "---", "...", "'", "\"", "a  b", "a\tb", "x:", ":x", "\\", "20%", "µs",
 	"rtl\u202eevil", "\u202a\u202b\u202c\u202d", "\u2066\u2067\u2068\u2069", "\u200e\u200f", "alm\u061c", "zw\u200bj",
 	"wj\u2060", "csi\u009b2J", "עברית", "عربي",
@@ -79,14 +79,15 @@ func TestAppendScalarQuotesYAML11Booleans(t *testing.T) {
 // character written as \uXXXX and never raw; C1 controls as \xNN.
 func TestAppendScalarEscapesInvisible(t *testing.T) {
 	for in, want := range map[string]string{
-		"rtl\u202eevil":        `"rtl\u202Eevil"`,
-		"\u202a\u202d":         `"\u202A\u202D"`,
-		"\u2066x\u2069":        `"\u2066x\u2069"`,
-		"\u200eA\u200f":        `"\u200EA\u200F"`,
-		"alm\u061c":            `"alm\u061C"`,
-		"c1\u009b\u0085":       `"c1\x9B\x85"`,
-		"Zoë \u202eMüller":     `"Zoë \u202EMüller"`,
-		"line\u2028para\u2029": `"line\u2028para\u2029"`, // as the plan and the CSV write them, not \L \P
+		"rtl\u202eevil":                       `"rtl\u202Eevil"`,
+		"\u202a\u202d":                        `"\u202A\u202D"`,
+		"\u2066x\u2069":                       `"\u2066x\u2069"`,
+		"\u200eA\u200f":                       `"\u200EA\u200F"`,
+		"alm\u061c":                           `"alm\u061C"`,
+		"c1\u009b\u0085":                      `"c1\x9B\x85"`,
+		"Zoë \u202eMüller":                    `"Zoë \u202EMüller"`,
+		"line\u2028para\u2029":                `"line\u2028para\u2029"`, // as the plan and the CSV write them, not \L \P
+		"non\ufdd0\ufffe\U0001fffe\U0010ffff": `"non\uFDD0\uFFFE\U0001FFFE\U0010FFFF"`,
 	} {
 		if got := string(appendScalar(nil, in)); got != want {
 			t.Errorf("appendScalar(%q) = %s, want %s", in, got, want)

@@ -796,9 +796,9 @@ func TestPinNotFoundNamesLiveIDs(t *testing.T) {
 		tail string
 	}{
 		{state(users(lu("ua", "a@x.com"))), "fix or remove the pin"},
-		{state(users(lu("ua", "a@x.com")), lt("g2", "ML"), lt("g1", "ml")), "fix or remove the pin (live team(s) named ml, ignoring case: id g1, g2)"},
+		{state(users(lu("ua", "a@x.com")), lt("g2", "ML"), lt("g1", "ml")), "fix or remove the pin (live team(s) named ml, ignoring case: ids g1, g2)"},
 		{state(users(lu("ua", "a@x.com")), lt("g1", "ml"), lt("g2", "ml"), lt("g3", "ml"), lt("g4", "ml"), lt("g5", "ml"), lt("g6", "ml"), lt("g7", "ml")),
-			"(live team(s) named ml, ignoring case: id g1, g2, g3, g4, g5 and 2 more)"},
+			"(live team(s) named ml, ignoring case: ids g1, g2, g3, g4, g5 and 2 more)"},
 	} {
 		var msg string
 		for _, w := range Compute(want, tc.have, ignorePolicy, Options{}).Warnings {
@@ -809,5 +809,41 @@ func TestPinNotFoundNamesLiveIDs(t *testing.T) {
 		if !strings.HasSuffix(msg, tc.tail) {
 			t.Errorf("team_pin_not_found %q, want it to end %q", msg, tc.tail)
 		}
+	}
+}
+
+// Live teams sharing a name are warned duplicate_team when the manifest
+// names them only by a pin that matched none of them, and when the
+// manifest team that takes one pins it under another case (as before);
+// a name no manifest may hold is not advised to be pinned.
+func TestDuplicateTeamWarnings(t *testing.T) {
+	a := "a@x.com"
+	dupIDs := func(p plan.Plan) (ids []string, msg string) {
+		for _, w := range p.Warnings {
+			if w.Code == plan.WarnDuplicateTeam {
+				return w.IDs, w.Message
+			}
+		}
+		return nil, ""
+	}
+	pin := func(tm model.Team, id string) model.Team { tm.ID = id; return tm }
+	have := state(users(lu("ua", a)), lt("g1", "ml"), lt("g2", "ml"))
+	for name, want := range map[string]model.State{
+		"pinned under another case": state(users(du(a)), pin(dt("Ml", model.Authoritative, dm(a, "")), "g1")),
+		"pin matching nothing":      state(users(du(a)), pin(dt("ml", model.Authoritative, dm(a, "")), "nope")),
+	} {
+		if ids, _ := dupIDs(Compute(want, have, ignorePolicy, Options{})); !slices.Equal(ids, []string{"g1", "g2"}) {
+			t.Errorf("%s: duplicate_team ids %v, want g1 g2", name, ids)
+		}
+	}
+	// The exact name pinned: the pin is the manifest's word.
+	if ids, _ := dupIDs(Compute(state(users(du(a)), pin(dt("ml", model.Authoritative, dm(a, "")), "g1")), have, ignorePolicy, Options{})); ids != nil {
+		t.Errorf("exact name pinned: duplicate_team %v", ids)
+	}
+	odd := state(users(lu("ua", a)), lt("g1", "ops\u200b"), lt("g2", "ops\u200b"))
+	problem := func(string) string { return "ends invisibly" }
+	_, msg := dupIDs(Compute(state(users(du(a))), odd, ignorePolicy, Options{TeamNameProblem: problem}))
+	if !strings.Contains(msg, "no manifest can name them, as the name ends invisibly") || strings.Contains(msg, "pin it") {
+		t.Errorf("unwritable duplicates: %q", msg)
 	}
 }

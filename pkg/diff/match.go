@@ -157,7 +157,7 @@ func (m *matcher) warnEmailElsewhere() {
 		}
 		slices.Sort(others)
 		slices.Sort(ids)
-		update := fmt.Sprintf(" (and an email update of %s may be refused while it holds the email)", liveName(l))
+		update := fmt.Sprintf(" (and an email update of %s may be refused while %s the email)", liveName(l), plural(len(others), "it holds", "they hold"))
 		switch {
 		case has:
 			update = fmt.Sprintf(" (%s holds the email too)", liveName(l))

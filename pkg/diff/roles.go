@@ -210,16 +210,24 @@ func (p *planner) warnUnreported() {
 		if p.policy.UnreportedRoles == model.RolesEnforce {
 			what = "those of existing users are sent anyway as unverified role assertions (policy.unreportedRoles: enforce)"
 		}
-		var why string
-		switch {
-		case none:
-			why = "the live read reports no roles (neither organizationRole nor teamRoles)"
-		case !p.teamRolesReported:
-			why = "the live read reports organizationRole but not teamRoles"
-		case !p.orgRolesReported:
-			why = "the live read reports teamRoles but not organizationRole"
-		default:
-			why = "the live read does not report roles for some users"
+		// Said of the kinds counted: not at all, or not for some users.
+		why := "the live read reports no roles (neither organizationRole nor teamRoles)"
+		if !none {
+			var missing []string
+			for _, k := range []struct {
+				n        int
+				reported bool
+				attr     string
+			}{{orgN, p.orgRolesReported, "organizationRole"}, {teamN, p.teamRolesReported, "teamRoles"}} {
+				switch {
+				case k.n == 0:
+				case k.reported:
+					missing = append(missing, k.attr+" for some users")
+				default:
+					missing = append(missing, k.attr)
+				}
+			}
+			why = "the live read does not report " + strings.Join(missing, ", nor ")
 		}
 		if len(p.have.Users) == 0 {
 			why = "the organization has no users yet: the live read reports no roles"

@@ -80,7 +80,7 @@ func (p *planner) planTeams() {
 			}
 		}
 	}
-	p.warnUnmanagedDuplicates(byKey, claimed)
+	p.warnUnmanagedDuplicates(byKey)
 	p.warnCaseSiblings(byKey, claimed)
 	p.warnUnmanagedTeams(claimed, created, unlisted)
 }
@@ -247,22 +247,30 @@ func isClaimed(claimed map[int]string, i int) bool {
 }
 
 // warnUnmanagedDuplicates warns duplicate_team for each name two or more
-// live teams share exactly of which the manifest manages none, unless
-// matchTeam warned of the teams of that name already (an unpinned
-// manifest team of that name, or one that matches them only ignoring
-// case): a reviewer learns of them before one is taken into the manifest,
-// where it would be left alone unpinned. A manifest team whose pin matches
-// none of them (team_pin_not_found, team_pin_mismatch) leaves them warned.
-func (p *planner) warnUnmanagedDuplicates(byKey map[string][]int, claimed map[int]string) {
-	skip := make(map[string]bool, len(claimed)) // exact names: a managed team's, or warned of
-	for i := range claimed {
-		skip[p.have.Teams[i].Name] = true
-	}
+// live teams share exactly that no manifest team names exactly, unless
+// matchTeam warned of the teams of that name already (a manifest name
+// that matches them only ignoring case): a reviewer learns of them before
+// one is taken into the manifest, where it would be left alone unpinned.
+// A manifest team whose pin matched no live team (team_pin_not_found,
+// team_pin_mismatch) does not count as naming them.
+func (p *planner) warnUnmanagedDuplicates(byKey map[string][]int) {
+	pinFailed := map[string]int{}   // manifest teams of each name whose pin matched no live team of it
 	warnedKeys := map[string]bool{} // matchTeam warned of every team of these keys
 	for _, w := range p.warnings {
-		if w.Code == plan.WarnDuplicateTeam {
+		switch w.Code {
+		case plan.WarnDuplicateTeam:
 			warnedKeys[model.Key(w.Team)] = true
+		case plan.WarnTeamPinNotFound, plan.WarnTeamPinMismatch:
+			pinFailed[w.Team]++
 		}
+	}
+	named := make(map[string]int, len(p.want.Teams))
+	for _, t := range p.want.Teams {
+		named[t.Name]++
+	}
+	skip := make(map[string]bool, len(named)) // exact names: named by the manifest (not by a failed pin alone), or warned of
+	for name, n := range named {
+		skip[name] = n > pinFailed[name]
 	}
 	for _, t := range p.have.Teams {
 		k := model.Key(t.Name)
@@ -280,9 +288,13 @@ func (p *planner) warnUnmanagedDuplicates(byKey map[string][]int, claimed map[in
 			continue
 		}
 		sort.Strings(ids)
+		advice := "to manage one, pin it with id: in the manifest"
+		if why := p.teamNameProblem(t.Name); why != "" {
+			advice = "no manifest can name them, as the name " + why + " (W&B cannot rename or delete a team: manage their members in W&B's UI)"
+		}
 		p.warn(plan.Warning{Code: plan.WarnDuplicateTeam, Team: t.Name, IDs: ids, Unmanaged: true, Message: fmt.Sprintf(
-			"%d live teams are named %s (ids %s); the manifest does not manage %s: to manage one, pin it with id: in the manifest",
-			len(ids), t.Name, strings.Join(ids, ", "), t.Name)})
+			"%d live teams are named %s (ids %s); the manifest does not manage %s: %s",
+			len(ids), t.Name, listIDs(ids), t.Name, advice)})
 	}
 }
 
@@ -337,14 +349,16 @@ func (p *planner) matchTeam(dt *model.Team, byID map[string]int, byKey map[strin
 	if dt.ID != "" {
 		lt, ok := byID[dt.ID]
 		if !ok {
-			named := "" // the live teams of the name, whose ids the pin may have meant
+			named := "" // the live teams of the name no pin took yet, whose ids the pin may have meant
 			var ids []string
 			for _, c := range byKey[model.Key(dt.Name)] {
-				ids = append(ids, p.have.Teams[c].ID)
+				if !isClaimed(claimed, c) {
+					ids = append(ids, p.have.Teams[c].ID)
+				}
 			}
 			if len(ids) > 0 {
 				sort.Strings(ids)
-				named = fmt.Sprintf(" (live team(s) named %s, ignoring case: id %s)", dt.Name, listIDs(ids))
+				named = fmt.Sprintf(" (live team(s) named %s, ignoring case: %s %s)", dt.Name, plural(len(ids), "id", "ids"), listIDs(ids))
 			}
 			p.warn(plan.Warning{Code: plan.WarnTeamPinNotFound, Team: dt.Name, IDs: []string{dt.ID}, Message: fmt.Sprintf(
 				"team %s pins id %s, which no live team has: left alone (a new team would get another id); fix or remove the pin%s", dt.Name, dt.ID, named)})

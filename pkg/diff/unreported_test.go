@@ -151,20 +151,22 @@ func TestComputeRolesUnreported(t *testing.T) {
 	if msg := p.Warnings[0].Message; !strings.Contains(msg, "1 role declaration(s)") || !strings.Contains(msg, "(1 team role(s))") {
 		t.Errorf("roles_unreported message %q should count a's team role only", msg)
 	}
-	if msg := p.Warnings[0].Message; !strings.HasPrefix(msg, "the live read does not report roles for some users, ") {
-		t.Errorf("roles_unreported message %q should say some users' roles are unreported", msg)
+	if msg := p.Warnings[0].Message; !strings.HasPrefix(msg, "the live read does not report teamRoles for some users, ") {
+		t.Errorf("roles_unreported message %q should say some users' team roles are unreported", msg)
 	}
-	// The warning says which kind of role the read reports.
+	// The warning says which kind of role the read does not report, of
+	// those whose declarations it counts: not at all, or for some users.
 	for _, tc := range []struct {
 		have model.State
 		why  string
 	}{
 		{have, "the live read reports no roles (neither organizationRole nor teamRoles), "},
 		{state(users(role(lu("ua", a), "admin"), role(lu("ub", b), "member"), role(lu("ud", d), "member")), lt("g", "ml", lm("ua", a, ""), lm("ub", b, ""), lm("ud", d, ""))),
-			"the live read reports organizationRole but not teamRoles, "},
+			"the live read does not report teamRoles, "},
 		{state(users(lu("ua", a), with(lu("ub", b), func(u *model.User) { u.TeamRoles = map[string]model.Role{"ml": "member"} }), lu("ud", d)),
 			lt("g", "ml", lm("ua", a, ""), lm("ub", b, ""), lm("ud", d, ""))),
-			"the live read reports teamRoles but not organizationRole, "},
+			"the live read does not report organizationRole, nor teamRoles for some users, "},
+		{state(users(role(lu("ua", a), "admin"), lu("ub", b))), "the live read does not report organizationRole for some users, "},
 	} {
 		p := Compute(want, tc.have, skipPolicy, Options{Deployment: model.Dedicated})
 		if len(p.Warnings) == 0 || p.Warnings[0].Code != plan.WarnRolesUnreported || !strings.HasPrefix(p.Warnings[0].Message, tc.why) {

@@ -288,6 +288,9 @@ func TestPaging(t *testing.T) {
 	wraps := honoured
 	wraps.PastEnd = []string{"a"}
 	want(t, Paging(wraps, nil), NamePaging, Warn, []string{"startIndex=6, past the end, answered the first page again"})
+	undercount := honoured // a user no page showed, past totalResults
+	undercount.PastEnd = []string{"f"}
+	want(t, Paging(undercount, nil), NamePaging, Warn, []string{"startIndex=6, past the end, answered users: totalResults 5 may count fewer users than the server lists", "fails closed"})
 
 	short := honoured
 	short.Second = []string{}

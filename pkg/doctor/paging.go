@@ -121,13 +121,13 @@ func Paging(p PagingProbe, red *sanitize.Redactor) Check {
 		c.Status = Warn
 		c.Detail = fmt.Sprintf("totalResults %d counts fewer users than the server lists (a page held %d, and startIndex=%d, past that count, answered users): reads of such a list fail closed", p.Total, p.FullPage, p.Total+1)
 		return c
+	case len(p.PastEnd) > 0 && p.PastEnd[0] == p.First[0]:
+		c.Status = Warn
+		c.Detail = fmt.Sprintf("startIndex=%d, past the end, answered the first page again: a read whose totalResults overcounts will fail closed", p.Total+1)
+		return c
 	case len(p.PastEnd) > 0:
 		c.Status = Warn
-		again := "users"
-		if p.PastEnd[0] == p.First[0] {
-			again = "the first page again"
-		}
-		c.Detail = fmt.Sprintf("startIndex=%d, past the end, answered %s: a read whose totalResults overcounts will fail closed", p.Total+1, again)
+		c.Detail = fmt.Sprintf("startIndex=%d, past the end, answered users: totalResults %d may count fewer users than the server lists, and a read that meets one past that count fails closed", p.Total+1, p.Total)
 		return c
 	}
 	if len(p.Pair) > 0 && p.Pair[0] == p.First[0] {

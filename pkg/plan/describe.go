@@ -246,9 +246,9 @@ func ChangesDiff(saved, now Plan) []string {
 	// version lacks).
 	withIDs := func(d string, c Change, lookAlike bool) string {
 		if lookAlike {
-			d += fmt.Sprintf(" [user_id %q, team_id %q", c.UserID, c.TeamID)
+			d += " [user_id " + Quote(c.UserID) + ", team_id " + Quote(c.TeamID)
 			if c.From != "" {
-				d += fmt.Sprintf(", from %q", c.From)
+				d += ", from " + Quote(c.From)
 			}
 			d += "]"
 		}
@@ -426,10 +426,10 @@ func missingIndexes[T comparable](a, b []T) []int {
 func idChanges(was, now Change) string {
 	var s []string
 	if was.UserID != now.UserID {
-		s = append(s, fmt.Sprintf("user_id %q → %q", was.UserID, now.UserID))
+		s = append(s, "user_id "+Quote(was.UserID)+" → "+Quote(now.UserID))
 	}
 	if was.TeamID != now.TeamID {
-		s = append(s, fmt.Sprintf("team_id %q → %q", was.TeamID, now.TeamID))
+		s = append(s, "team_id "+Quote(was.TeamID)+" → "+Quote(now.TeamID))
 	}
 	return strings.Join(s, ", ")
 }

@@ -153,9 +153,6 @@ func TestStaleness(t *testing.T) {
 	}
 }
 
-// A change that reads the same before and after, but for its ids (the
-// team now exists), is one "~" line with both, after the real differences;
-// other lines show none.
 // TestChangesDiffCountsRepeats: a change a plan file lists more (or fewer)
 // times than the plan now holds it is said with both counts, once, not as
 // "no longer planned" or "now planned".
@@ -176,6 +173,9 @@ func TestChangesDiffCountsRepeats(t *testing.T) {
 	}
 }
 
+// A change that reads the same before and after, but for its ids (the
+// team now exists), is one "~" line with both, after the real differences;
+// other lines show none.
 func TestChangesDiffShowsIDsOfLookAlikes(t *testing.T) {
 	saved := samplePlan()
 	saved.Changes = append(saved.Changes, Change{Action: AddMember, User: "d@x.com", Team: "new", Role: "member"})

@@ -38,11 +38,16 @@ func idProblem(id string) error {
 }
 
 // tooLong names the first of the (name, value) pairs whose value is longer
-// than caps.Field.
+// than caps.Field; of a value a W&B admin sets (a name, an email, an
+// externalId), it says that reads fail until it is shortened.
 func tooLong(pairs ...string) error {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		if len(pairs[i+1]) > caps.Field {
-			return fmt.Errorf("%s is longer than %d bytes (wbsync cuts no value it compares or writes back, so reads fail until it is shortened in W&B)", pairs[i], caps.Field)
+			switch pairs[i] {
+			case "userName", "displayName", "externalId", "an email":
+				return fmt.Errorf("%s is longer than %d bytes (wbsync cuts no value it compares or writes back, so reads fail until it is shortened in W&B)", pairs[i], caps.Field)
+			}
+			return fmt.Errorf("%s is longer than %d bytes", pairs[i], caps.Field)
 		}
 	}
 	return nil

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/wbsync/wbsync/pkg/model"
 )
@@ -16,12 +18,25 @@ func userID(u User) string   { return u.ID }
 func groupID(g Group) string { return g.ID }
 func roleID(r Role) string   { return r.ID }
 
+// sameUser and sameGroup say whether two reads of one resource (on two
+// overlapping pages) agree, apart from meta.version and
+// meta.lastModified, which a login may move and no plan reads.
+func sameUser(a, b User) bool {
+	a.ETag, b.ETag, a.LastModified, b.LastModified = "", "", time.Time{}, time.Time{}
+	return reflect.DeepEqual(a, b)
+}
+
+func sameGroup(a, b Group) bool {
+	a.ETag, b.ETag, a.LastModified, b.LastModified = "", "", time.Time{}, time.Time{}
+	return reflect.DeepEqual(a, b)
+}
+
 func (c *Client) users(filter string) *lister[User] {
-	return &lister[User]{c: c, path: "/Users", filter: filter, noun: "user", plural: "users", rec: listedUsers(newInterner()), id: userID}
+	return &lister[User]{c: c, path: "/Users", filter: filter, noun: "user", plural: "users", rec: listedUsers(newInterner()), id: userID, same: sameUser}
 }
 
 func (c *Client) groups(filter string) *lister[Group] {
-	return &lister[Group]{c: c, path: "/Groups", filter: filter, noun: "group", plural: "groups", rec: listedGroup, id: groupID}
+	return &lister[Group]{c: c, path: "/Groups", filter: filter, noun: "group", plural: "groups", rec: listedGroup, id: groupID, same: sameGroup}
 }
 
 // ListUsers reads every user, page by page, failing closed: any failed,

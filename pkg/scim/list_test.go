@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -584,5 +586,73 @@ func TestLooksHTML(t *testing.T) {
 		if got := looksHTML(tc.ctype, []byte(tc.body)); got != tc.html {
 			t.Errorf("looksHTML(%q, %q) = %v, want %v", tc.ctype, tc.body, got, tc.html)
 		}
+	}
+}
+
+// TestListTotalUndercountedAtAPageEnd: a server whose totalResults counts
+// one user fewer than it lists, its last page ending exactly at that
+// count, is not read as the smaller list: the page at the last position is
+// read again, and the user after it fails the read. A read whose last page
+// ends there with nothing after it costs that one request more.
+func TestListTotalUndercountedAtAPageEnd(t *testing.T) {
+	f, srv := newFake(t)
+	f.users, f.pageCap, f.totalDelta = mkUsers(5), 2, -1
+	c := testClient(t, srv.URL, func(c *Config) { c.Concurrency = 1 })
+	got, err := c.ListUsers(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "the page at startIndex 4 holds more resources than totalResults 4") || got != nil {
+		t.Fatalf("read %d users, err %v; want the read refused", len(got), err)
+	}
+
+	f, srv = newFake(t)
+	f.users, f.pageCap = mkUsers(4), 2
+	c = testClient(t, srv.URL, func(c *Config) { c.Concurrency = 1 })
+	got, err = c.ListUsers(context.Background())
+	if err != nil || len(got) != 4 {
+		t.Fatalf("read %d users, err %v", len(got), err)
+	}
+	var starts []string
+	for _, r := range f.reqs {
+		u, _ := url.Parse(strings.TrimPrefix(r, "GET "))
+		starts = append(starts, u.Query().Get("startIndex"))
+	}
+	if want := []string{"1", "2", "3", "4"}; !slices.Equal(starts, want) {
+		t.Errorf("pages read at startIndex %v, want %v", starts, want)
+	}
+}
+
+// TestListSameUserReadDifferently: a user read on two overlapping pages
+// with other attributes (the organization changed between them, or the
+// server answers inconsistently) fails the read as a change, whichever
+// page came first; a new meta.lastModified alone does not.
+func TestListSameUserReadDifferently(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		change  func(u map[string]any)
+		refused bool
+	}{
+		{"deactivated", func(u map[string]any) { u["active"] = false }, true},
+		{"renamed", func(u map[string]any) { u["displayName"] = "Changed" }, true},
+		{"last modified", func(u map[string]any) { u["meta"] = map[string]any{"lastModified": "2026-01-02T03:04:05Z"} }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := newFake(t)
+			f.users = mkUsers(250)
+			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+				if r.URL.Query().Get("startIndex") == "100" {
+					f.mu.Lock()
+					tc.change(f.users[99]) // position 100: the last of the first page
+					f.mu.Unlock()
+				}
+				return false
+			}
+			c := testClient(t, srv.URL, func(c *Config) { c.PageSize, c.Concurrency = 100, 1 })
+			got, err := c.ListUsers(context.Background())
+			if tc.refused != (err != nil) {
+				t.Fatalf("read %d users, err %v; want refused: %v", len(got), err, tc.refused)
+			}
+			if tc.refused && (!errors.Is(err, ErrChanged) || !strings.Contains(err.Error(), "at position 100 read differently on two pages")) {
+				t.Errorf("err = %v", err)
+			}
+		})
 	}
 }

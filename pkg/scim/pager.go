@@ -38,6 +38,9 @@ type lister[T any] struct {
 	plural string // "users"
 	rec    func(*jsonReader) (T, string, error)
 	id     func(T) string
+	// same says whether two reads of one resource agree on what a plan
+	// uses (nil: not compared).
+	same func(a, b T) bool
 	// optional marks a collection a server may lack (/Roles): its 404 gets
 	// no hint about the base URL.
 	optional bool
@@ -103,7 +106,7 @@ func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T]
 			l.plural, first.total, step, n, l.budget, hint)
 	}
 	l.size = step
-	a := &assembly[T]{plural: l.plural, idOf: l.id, red: l.c.red, total: first.total, seen: make(map[string]int, step), hand: hand}
+	a := &assembly[T]{plural: l.plural, idOf: l.id, red: l.c.red, total: first.total, seen: make(map[string]int, step), hand: hand, size: step, same: l.same}
 	if l.filter == "" && l.c.onPage != nil {
 		onPage := l.c.onPage
 		a.placed = func(count, total int) { onPage(l.plural, count, total) }
@@ -119,7 +122,28 @@ func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T]
 	if err := l.fillGaps(ctx, a); err != nil {
 		return nil, err
 	}
+	if err := l.confirmEnd(ctx, a); err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// confirmEnd reads the page at the last position again when the page that
+// ended there was full (it held as many resources as the first page, which
+// held fewer than totalResults): a server whose totalResults counts fewer
+// resources than it lists, its pages ending exactly at that count, would
+// otherwise be read as the smaller collection. The page must hold that
+// last resource and nothing after it. One request, only when a page ends
+// exactly at the count; a server of one resource a page cannot be so
+// checked (its page at the last position holds one resource either way).
+func (l *lister[T]) confirmEnd(ctx context.Context, a *assembly[T]) error {
+	a.mu.Lock()
+	full := a.endFull
+	a.mu.Unlock()
+	if !full || overlap(l.size) == 0 || l.aligned {
+		return nil
+	}
+	return l.fetchPlace(ctx, a, a.total)
 }
 
 // ErrChanged is in the error of a read that saw the collection change
@@ -396,6 +420,7 @@ func (l *lister[T]) fetch(ctx context.Context, start, limit int) (_ listPage[T],
 type assembly[T any] struct {
 	plural string
 	idOf   func(T) string
+	same   func(a, b T) bool // lister.same
 	red    *sanitize.Redactor
 	total  int
 
@@ -410,6 +435,16 @@ type assembly[T any] struct {
 	segs  []segment[T]   // disjoint, sorted by from
 	seen  map[string]int // id → position
 	count int            // positions filled
+	// edges are the resources at the first and last position of every
+	// page placed (two per page, however many pages the budget allows):
+	// where two pages overlap, a resource read on both must be the same
+	// record (same), or the organization changed between them.
+	edges map[int]T
+	// size is how many resources the first page held; endFull says a
+	// page that held that many ended at position total: the server may
+	// list more than totalResults says (see lister.confirmEnd).
+	size    int
+	endFull bool
 }
 
 // emptyPage is the error for an empty page at startIndex start, before
@@ -494,6 +529,10 @@ func (a *assembly[T]) place(start int, p listPage[T]) ([][]T, error) {
 				return nil, fmt.Errorf("list %s: position %d held %s, then %s: %w"+runAgain,
 					a.plural, pos+1, a.show(old), a.show(id), ErrChanged)
 			}
+			if e, ok := a.edges[pos]; ok && a.same != nil && !a.same(e, v) {
+				return nil, fmt.Errorf("list %s: %s at position %d read differently on two pages (the page at startIndex %d is the later): %w"+runAgain,
+					a.plural, a.show(id), pos+1, start, ErrChanged)
+			}
 			flush(i)
 			continue
 		}
@@ -506,6 +545,19 @@ func (a *assembly[T]) place(start int, p listPage[T]) ([][]T, error) {
 	flush(len(p.items))
 	if p.more {
 		return nil, fmt.Errorf("list %s: the page at startIndex %d holds more resources than totalResults %d", a.plural, start, a.total)
+	}
+	if n := len(p.items); n > 0 {
+		if a.edges == nil {
+			a.edges = map[int]T{}
+		}
+		for _, i := range [2]int{0, n - 1} {
+			if _, ok := a.edges[start-1+i]; !ok {
+				a.edges[start-1+i] = p.items[i]
+			}
+		}
+		if start-1+n == a.total && n >= a.size && start > 1 {
+			a.endFull = true
+		}
 	}
 	if a.placed != nil {
 		a.placed(a.count, a.total)

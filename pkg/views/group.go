@@ -416,8 +416,9 @@ func warningText(w plan.Warning) string {
 
 // namesEscaped is msg with each of names, where msg holds it as it is,
 // written as a name (sanitize.Name), and where msg quotes it (%q, whose
-// backslashes are escaped already) left as it is. Only a name that Name
-// writes otherwise than Controls (a backslash, padding) needs it.
+// backslashes are escaped already) with its padding escaped (plan.Quote).
+// Only a name that Name writes otherwise than Controls (a backslash,
+// padding) needs it.
 func namesEscaped(msg string, names []string) string {
 	type form struct{ from, to string }
 	var quoted, shown, raw []form
@@ -426,8 +427,8 @@ func namesEscaped(msg string, names []string) string {
 		if n == "" || s == sanitize.Controls(n) {
 			continue
 		}
-		q := strconv.Quote(n)
-		quoted = append(quoted, form{q, q})
+		q := plan.Quote(n)
+		quoted = append(quoted, form{strconv.Quote(n), q}, form{q, q})
 		shown = append(shown, form{s, s})
 		raw = append(raw, form{n, s})
 	}

@@ -96,6 +96,8 @@ func TestTextLookAlikeNames(t *testing.T) {
 			{Code: plan.WarnDuplicateTeam, Team: "dup", IDs: []string{"g\u202e1", `g\u202e1`}, Message: "2 live teams are named dup (ids g\u202e1, " + `g\u202e1` + ")"},
 			// A userName padded to the terminal's width, in a warning.
 			{Code: plan.WarnUnmanagedUser, User: "mallory" + strings.Repeat(" ", 80) + "Plan: 0 to add", Message: "mallory" + strings.Repeat(" ", 80) + "Plan: 0 to add is active in W&B but not in the manifest"},
+			// Padded and quoted (spaces at an end).
+			{Code: plan.WarnUnmanagedTeam, Team: " pad" + strings.Repeat(" ", 80) + "Plan: 1 to add ", Message: fmt.Sprintf("live team %q (id g5) is not in the manifest", " pad"+strings.Repeat(" ", 80)+"Plan: 1 to add ")},
 		},
 	}
 	var text, md bytes.Buffer
@@ -109,7 +111,8 @@ func TestTextLookAlikeNames(t *testing.T) {
 		`[unmanaged_recent] eve\u202e@x.com is not`, `[unmanaged_recent] eve\\u202e@x.com is not`,
 		`live team "\\u202e " (id g1): list it (as \\u202e)`, `live team "\\\u202e " (id g2): list it (as \\\u202e)`,
 		`live team "x\\u202e (id g3)`, `live team "x\u202e (id g4)`, `(ids g\u202e1, g\\u202e1)`,
-		"[unmanaged_user] mallory " + strings.Repeat(`\u0020`, 79) + "Plan: 0 to add is active"} {
+		"[unmanaged_user] mallory " + strings.Repeat(`\u0020`, 79) + "Plan: 0 to add is active",
+		`live team " pad ` + strings.Repeat(`\u0020`, 79) + `Plan: 1 to add " (id g5)`} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text lacks %s:\n%s", want, text.String())
 		}
