@@ -140,7 +140,9 @@ const (
 	LookUps = 1
 	// Attempts is the most attempts one request makes when what fails can
 	// heal (429, 5xx, a dropped connection): about 20 s of backoff, so a
-	// server that keeps failing is reported, not retried for minutes.
+	// server that keeps failing fast is reported within seconds. One that
+	// stalls instead costs each attempt its --timeout, within the retry
+	// budget (README "Retries": about two minutes at the default 30 s).
 	Attempts = 8
 	// FailedInARow is how many requests in a row may fail after all their
 	// attempts before the others are tried once each, until one succeeds:

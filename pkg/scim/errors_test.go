@@ -282,7 +282,7 @@ func TestOutcomeUnknown(t *testing.T) {
 }
 
 // TestRetriesLoggedAtInfo: each retry says what, why, which attempt and
-// how long it waits.
+// how long it waits; a read's, which page.
 func TestRetriesLoggedAtInfo(t *testing.T) {
 	f, srv := newFake(t)
 	f.users = mkUsers(3)
@@ -299,7 +299,8 @@ func TestRetriesLoggedAtInfo(t *testing.T) {
 	for i, e := range entries {
 		m := e.ContextMap()
 		if e.Level != zapcore.InfoLevel || m["method"] != "GET" || m["path"] != "/scim/Users" ||
-			!strings.Contains(m["reason"].(string), "503 Service Unavailable") || m["attempt"] != int64(i+1) || m["wait"] == nil {
+			!strings.Contains(m["reason"].(string), "503 Service Unavailable") || m["attempt"] != int64(i+1) || m["wait"] == nil ||
+			m["what"] != "the users list page at startIndex 1" {
 			t.Fatalf("retry line %d: %v", i, m)
 		}
 	}

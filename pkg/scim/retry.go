@@ -327,9 +327,12 @@ func (r *retrier) logRetry(wait time.Duration) {
 	if e == nil {
 		return
 	}
-	r.c.log.Info("SCIM request failed; retrying",
-		zap.String("method", e.Method), zap.String("path", e.Path), zap.String("reason", failureReason(e)),
-		zap.Int("attempt", r.attempts), zap.Duration("wait", wait.Round(time.Millisecond)))
+	fields := []zap.Field{zap.String("method", e.Method), zap.String("path", e.Path), zap.String("reason", failureReason(e)),
+		zap.Int("attempt", r.attempts), zap.Duration("wait", wait.Round(time.Millisecond))}
+	if strings.Contains(r.cl.what, " list page at startIndex ") {
+		fields = append(fields, zap.String("what", r.cl.what)) // which page of a read
+	}
+	r.c.log.Info("SCIM request failed; retrying", fields...)
 }
 
 // reason says why attempt e failed, for the log.
