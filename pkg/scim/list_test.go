@@ -656,3 +656,41 @@ func TestListSameUserReadDifferently(t *testing.T) {
 		})
 	}
 }
+
+// TestListOnePageAsFullAsAsked: a first page holding all --page-size asked
+// for, which totalResults says is all, is confirmed by one more request:
+// a user after it fails the read.
+func TestListOnePageAsFullAsAsked(t *testing.T) {
+	for _, tc := range []struct {
+		users, delta int
+		ok           bool
+	}{{4, 0, true}, {5, -1, false}, {3, 0, true}} {
+		f, srv := newFake(t)
+		f.users, f.totalDelta = mkUsers(tc.users), tc.delta
+		c := testClient(t, srv.URL, func(c *Config) { c.PageSize, c.Concurrency = 4, 1 })
+		got, err := c.ListUsers(context.Background())
+		if tc.ok != (err == nil) {
+			t.Fatalf("%d users, total %+d: read %d, err %v", tc.users, tc.delta, len(got), err)
+		}
+		// 4 users at 4 a page: one request more; 3: the page was not full.
+		if want := map[int]int{4: 2, 3: 1}[tc.users]; tc.ok && len(f.reqs) != want {
+			t.Errorf("%d users: %d requests, want %d: %v", tc.users, len(f.reqs), want, f.reqs)
+		}
+	}
+	// A server that answers every startIndex from its first user (count
+	// honoured) tells nothing there: its one full page is read as it was.
+	// So is one that ignores count, whose one page holds more than asked.
+	for _, ignore := range []func(f *fake){func(f *fake) { f.ignoreStart = true }, func(f *fake) { f.ignoreCount = true }} {
+		f, srv := newFake(t)
+		f.users = mkUsers(4)
+		ignore(f)
+		size := 4
+		if f.ignoreCount {
+			size = 2
+		}
+		c := testClient(t, srv.URL, func(c *Config) { c.PageSize, c.Concurrency = size, 1 })
+		if got, err := c.ListUsers(context.Background()); err != nil || len(got) != 4 {
+			t.Errorf("ignoreStart %v, ignoreCount %v: read %d, err %v", f.ignoreStart, f.ignoreCount, len(got), err)
+		}
+	}
+}

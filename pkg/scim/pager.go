@@ -116,6 +116,11 @@ func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T]
 	if err != nil {
 		return nil, err
 	}
+	if step == first.total && step == l.c.pageSize {
+		// One page, as full as asked (count honoured): the server may
+		// hold more than it counts (confirmEnd).
+		a.endFull = true
+	}
 	if err := l.parallel(ctx, a, step); err != nil {
 		return nil, err
 	}
@@ -129,13 +134,15 @@ func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T]
 }
 
 // confirmEnd reads the page at the last position again when the page that
-// ended there was full (it held as many resources as the first page, which
-// held fewer than totalResults): a server whose totalResults counts fewer
-// resources than it lists, its pages ending exactly at that count, would
-// otherwise be read as the smaller collection. The page must hold that
-// last resource and nothing after it. One request, only when a page ends
-// exactly at the count; a server of one resource a page cannot be so
-// checked (its page at the last position holds one resource either way).
+// ended there was full (a later page that held as many resources as the
+// first, or a first page that held all it was asked for): a server whose
+// totalResults counts fewer resources than it lists, its pages ending
+// exactly at that count, would otherwise be read as the smaller
+// collection. The page must hold that last resource and nothing after it.
+// One request, only when a page ends exactly at the count; a server of
+// one resource a page cannot be so checked (its page at the last position
+// holds one resource either way), nor one whose only page, shorter than
+// asked, ends at the count (as every small organization's does).
 func (l *lister[T]) confirmEnd(ctx context.Context, a *assembly[T]) error {
 	a.mu.Lock()
 	full := a.endFull
@@ -143,7 +150,22 @@ func (l *lister[T]) confirmEnd(ctx context.Context, a *assembly[T]) error {
 	if !full || overlap(l.size) == 0 || l.aligned {
 		return nil
 	}
-	return l.fetchPlace(ctx, a, a.total)
+	p, release, err := l.fetch(ctx, a.total, 1)
+	if err != nil {
+		return fmt.Errorf("list %s: %w", l.plural, err)
+	}
+	defer release()
+	a.mu.Lock()
+	first, ok := a.idAt(0)
+	a.mu.Unlock()
+	if ok && a.total > 1 && len(p.items) > 0 && l.id(p.items[0]) == first {
+		// Answered from the first resource: a server that does not take
+		// startIndex past its first page tells nothing here.
+		l.c.log.Debug("the page at the last position answered from the first resource: the end of the list is not confirmed",
+			zap.String("path", l.path), zap.Int("startIndex", a.total))
+		return nil
+	}
+	return place(a, a.total, p, "")
 }
 
 // ErrChanged is in the error of a read that saw the collection change
