@@ -832,8 +832,12 @@ func TestDuplicateTeamWarnings(t *testing.T) {
 		"pinned under another case": state(users(du(a)), pin(dt("Ml", model.Authoritative, dm(a, "")), "g1")),
 		"pin matching nothing":      state(users(du(a)), pin(dt("ml", model.Authoritative, dm(a, "")), "nope")),
 	} {
-		if ids, _ := dupIDs(Compute(want, have, ignorePolicy, Options{})); !slices.Equal(ids, []string{"g1", "g2"}) {
+		ids, msg := dupIDs(Compute(want, have, ignorePolicy, Options{}))
+		if !slices.Equal(ids, []string{"g1", "g2"}) {
 			t.Errorf("%s: duplicate_team ids %v, want g1 g2", name, ids)
+		}
+		if pinned := strings.Contains(msg, "pins an id that none of them has"); pinned != (want.Teams[0].Name == "ml") {
+			t.Errorf("%s: %q", name, msg)
 		}
 	}
 	// The exact name pinned: the pin is the manifest's word.

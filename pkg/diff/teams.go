@@ -289,6 +289,9 @@ func (p *planner) warnUnmanagedDuplicates(byKey map[string][]int) {
 		}
 		sort.Strings(ids)
 		advice := "to manage one, pin it with id: in the manifest"
+		if pinFailed[t.Name] > 0 {
+			advice = "the manifest's team of that name pins an id that none of them has (team_pin_not_found, team_pin_mismatch): to manage one, pin its id"
+		}
 		if why := p.teamNameProblem(t.Name); why != "" {
 			advice = "no manifest can name them, as the name " + why + " (W&B cannot rename or delete a team: manage their members in W&B's UI)"
 		}

@@ -533,12 +533,10 @@ func baseHint(base string) string {
 	if err != nil {
 		return ask
 	}
-	path := strings.TrimRight(u.Path, "/")
-	low := strings.ToLower(path)
-	switch {
-	case strings.HasSuffix(low, "/users") || strings.HasSuffix(low, "/groups"):
-		return fmt.Sprintf("--url ends with %s, which wbsync adds itself: drop it (the base URL is the one before it)", path[strings.LastIndex(path, "/"):])
-	case path == "":
+	if h := scim.ResourceInURL(*u); h != "" {
+		return h
+	}
+	if strings.TrimRight(u.Path, "/") == "" {
 		return ask + " (this URL has no path: W&B serves SCIM at /scim)"
 	}
 	return ask

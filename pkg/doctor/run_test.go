@@ -388,7 +388,8 @@ func TestGetListBounded(t *testing.T) {
 // common mistake, as plan's errors do.
 func TestBaseHint(t *testing.T) {
 	for _, tc := range []struct{ url, want string }{
-		{"https://acme.wandb.io/scim/Users", "--url ends with /Users, which wbsync adds itself: drop it (the base URL is the one before it)"},
+		{"https://acme.wandb.io/scim/Users", "--url ends with /Users, which wbsync adds itself: drop it, as in --url https://acme.wandb.io/scim"},
+		{"https://acme.wandb.io/scim/v2/groups/", "--url ends with /groups, which wbsync adds itself: drop it, as in --url https://acme.wandb.io/scim/v2"},
 		{"https://acme.wandb.io/scim/v2/groups/", "--url ends with /groups, which wbsync adds itself: drop it"},
 		{"https://acme.wandb.io", "is the URL https://HOST/scim? (this URL has no path: W&B serves SCIM at /scim)"},
 		{"https://acme.wandb.io/", "(this URL has no path"},

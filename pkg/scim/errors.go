@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -302,10 +303,25 @@ func (c *Client) baseURLHint(hint string) string {
 	case host == "wandb.ai" || host == "www.wandb.ai":
 		return "wandb.ai is the W&B web app: the SCIM API of Multi-tenant Cloud is https://api.wandb.ai/scim; " + hint
 	case strings.HasSuffix(low, "/users") || strings.HasSuffix(low, "/groups"):
-		return fmt.Sprintf("--url ends with %s, which wbsync adds itself: drop it (the base URL is the one before it); %s",
-			c.safe(path[strings.LastIndex(path, "/"):]), hint)
+		// The general hint, which names /scim, is left out.
+		return strings.TrimSuffix(hint, hintBaseURL) + c.safe(ResourceInURL(*c.base))
 	}
 	return hint
+}
+
+// ResourceInURL says, of a base URL that ends with a resource wbsync adds
+// itself (/Users, /Groups, in any case), to drop it, naming the base URL
+// before it (/scim or /scim/v2); "" for any other URL. The one rule of
+// plan's errors and doctor's base_path.
+func ResourceInURL(base url.URL) string {
+	path := strings.TrimRight(base.Path, "/")
+	low := strings.ToLower(path)
+	if !strings.HasSuffix(low, "/users") && !strings.HasSuffix(low, "/groups") {
+		return ""
+	}
+	i := strings.LastIndex(path, "/")
+	base.Path, base.RawPath, base.User, base.RawQuery, base.Fragment = path[:i], "", nil, "", ""
+	return fmt.Sprintf("--url ends with %s, which wbsync adds itself: drop it, as in --url %s", path[i:], base.String())
 }
 
 // hintHugeHeaders is the hint for an answer whose headers pass

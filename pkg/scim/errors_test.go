@@ -606,13 +606,13 @@ func TestBaseURLHintNamesTheMistake(t *testing.T) {
 		scimErr(w, http.StatusNotFound, "not found")
 		return true
 	}
-	_, err := testClient(t, srv.URL, func(c *Config) { c.BaseURL = srv.URL + "/scim/Users/" }).ListUsers(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "--url ends with /Users, which wbsync adds itself: drop it") || !strings.Contains(err.Error(), hintBaseURL) {
-		t.Errorf("--url .../Users: %v", err)
+	_, err := testClient(t, srv.URL, func(c *Config) { c.BaseURL = srv.URL + "/scim/v2/Users/" }).ListUsers(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "--url ends with /Users, which wbsync adds itself: drop it, as in --url "+srv.URL+"/scim/v2") || strings.Contains(err.Error(), hintBaseURL) {
+		t.Errorf("--url .../scim/v2/Users: %v", err)
 	}
 	for base, want := range map[string]string{
 		"https://wandb.ai/scim":             "wandb.ai is the W&B web app: the SCIM API of Multi-tenant Cloud is https://api.wandb.ai/scim; " + hintBaseURL,
-		"https://acme.wandb.io/scim/Groups": "--url ends with /Groups, which wbsync adds itself: drop it (the base URL is the one before it); " + hintHTML,
+		"https://acme.wandb.io/scim/Groups": "the server answered HTML, not SCIM JSON: --url ends with /Groups, which wbsync adds itself: drop it, as in --url https://acme.wandb.io/scim",
 		"https://acme.wandb.io/scim":        hintHTML,
 	} {
 		u, _ := url.Parse(base)

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/wbsync/wbsync/pkg/model"
 )
@@ -19,16 +17,38 @@ func groupID(g Group) string { return g.ID }
 func roleID(r Role) string   { return r.ID }
 
 // sameUser and sameGroup say whether two reads of one resource (on two
-// overlapping pages) agree, apart from meta.version and
-// meta.lastModified, which a login may move and no plan reads.
+// overlapping pages) agree on what they say: multi-valued attributes in
+// any order (RFC 7643 §2.4 gives them none), times as instants (Z and
+// +00:00 alike), and meta.version and meta.lastModified left out, which a
+// login may move and no plan reads.
 func sameUser(a, b User) bool {
-	a.ETag, b.ETag, a.LastModified, b.LastModified = "", "", time.Time{}, time.Time{}
-	return reflect.DeepEqual(a, b)
+	return a.ID == b.ID && a.UserName == b.UserName && a.DisplayName == b.DisplayName && a.ExternalID == b.ExternalID &&
+		a.Active == b.Active && a.OrganizationRole == b.OrganizationRole && a.CreatedUnreadable == b.CreatedUnreadable &&
+		a.Created.Equal(b.Created) && sameSet(a.Emails, b.Emails) && (a.TeamRoles == nil) == (b.TeamRoles == nil) &&
+		sameSet(a.TeamRoles, b.TeamRoles) && (a.Groups == nil) == (b.Groups == nil) && sameSet(a.Groups, b.Groups)
 }
 
 func sameGroup(a, b Group) bool {
-	a.ETag, b.ETag, a.LastModified, b.LastModified = "", "", time.Time{}, time.Time{}
-	return reflect.DeepEqual(a, b)
+	return a.ID == b.ID && a.DisplayName == b.DisplayName && a.MembersAbsent == b.MembersAbsent &&
+		a.Created.Equal(b.Created) && sameSet(a.Members, b.Members)
+}
+
+// sameSet says whether a and b hold the same values as many times each,
+// in any order.
+func sameSet[T comparable](a, b []T) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	n := make(map[T]int, len(a))
+	for _, v := range a {
+		n[v]++
+	}
+	for _, v := range b {
+		if n[v]--; n[v] < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *Client) users(filter string) *lister[User] {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -603,6 +604,15 @@ func TestListTotalUndercountedAtAPageEnd(t *testing.T) {
 		t.Fatalf("read %d users, err %v; want the read refused", len(got), err)
 	}
 
+	// Later pages shorter than the first: the last is full by theirs
+	// (1-100, 100-149, 149-198).
+	f, srv = newFake(t)
+	f.users, f.laterCap, f.totalDelta = mkUsers(199), 50, -1
+	c = testClient(t, srv.URL, func(c *Config) { c.PageSize, c.Concurrency = 100, 1 })
+	if got, err = c.ListUsers(context.Background()); err == nil || !strings.Contains(err.Error(), "the page at startIndex 198 holds more resources than totalResults 198") {
+		t.Fatalf("later pages of 50: read %d users, err %v; want the read refused", len(got), err)
+	}
+
 	f, srv = newFake(t)
 	f.users, f.pageCap = mkUsers(4), 2
 	c = testClient(t, srv.URL, func(c *Config) { c.Concurrency = 1 })
@@ -692,5 +702,77 @@ func TestListOnePageAsFullAsAsked(t *testing.T) {
 		if got, err := c.ListUsers(context.Background()); err != nil || len(got) != 4 {
 			t.Errorf("ignoreStart %v, ignoreCount %v: read %d, err %v", f.ignoreStart, f.ignoreCount, len(got), err)
 		}
+	}
+}
+
+// TestSameRecordOnTwoPages: two reads of one record agree whatever the
+// order of their multi-valued attributes and the offset their times are
+// written in; every other field counts, but meta.version and
+// meta.lastModified. A field added to User or Group fails here until
+// sameUser or sameGroup compares it (or says why not).
+func TestSameRecordOnTwoPages(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	u := User{ID: "u1", UserName: "a", Emails: []Email{{Value: "a@x", Primary: true}, {Value: "b@x"}, {Value: "c@x"}},
+		TeamRoles: []TeamRole{{"ml", "admin"}, {"ops", "member"}}, Groups: []string{"g1", "g2"}, Created: at, Active: true}
+	v := u
+	v.Emails = []Email{{Value: "a@x", Primary: true}, {Value: "c@x"}, {Value: "b@x"}}
+	v.TeamRoles = []TeamRole{{"ops", "member"}, {"ml", "admin"}}
+	v.Groups = []string{"g2", "g1"}
+	v.Created = at.In(time.FixedZone("+02:00", 2*3600))
+	v.ETag, v.LastModified = "W/\"2\"", at.Add(time.Hour)
+	if !sameUser(u, v) {
+		t.Errorf("one user read in another order and offset differs: %+v, %+v", u, v)
+	}
+	g := Group{ID: "g1", DisplayName: "ml", Members: []GroupMember{{"u1", "a"}, {"u2", "b"}}, Created: at}
+	h := g
+	h.Members = []GroupMember{{"u2", "b"}, {"u1", "a"}}
+	h.ETag, h.LastModified = "x", at.Add(time.Hour)
+	if !sameGroup(g, h) {
+		t.Errorf("one group read in another order differs")
+	}
+	// Each other field, changed, makes them differ.
+	changed := func(rec any, skip ...string) []reflect.Value {
+		var out []reflect.Value
+		rv := reflect.ValueOf(rec)
+		for i := 0; i < rv.NumField(); i++ {
+			if slices.Contains(skip, rv.Type().Field(i).Name) {
+				continue
+			}
+			c := reflect.New(rv.Type()).Elem()
+			c.Set(rv)
+			f := c.Field(i)
+			switch f.Kind() {
+			case reflect.String:
+				f.SetString(f.String() + "!")
+			case reflect.Bool:
+				f.SetBool(!f.Bool())
+			case reflect.Slice:
+				f.Set(f.Slice(0, f.Len()-1))
+			case reflect.Struct: // time.Time
+				f.Set(reflect.ValueOf(at.Add(time.Second)))
+			default:
+				t.Fatalf("%s.%s: a field of kind %s this test cannot change", rv.Type().Name(), rv.Type().Field(i).Name, f.Kind())
+			}
+			out = append(out, c)
+		}
+		return out
+	}
+	for _, c := range changed(u, "ETag", "LastModified") {
+		if sameUser(u, c.Interface().(User)) {
+			t.Errorf("a user differing in one field reads the same: %+v", c.Interface())
+		}
+	}
+	for _, c := range changed(g, "ETag", "LastModified") {
+		if sameGroup(g, c.Interface().(Group)) {
+			t.Errorf("a group differing in one field reads the same: %+v", c.Interface())
+		}
+	}
+	// Reported empty is not absent.
+	w := u
+	w.TeamRoles = nil
+	x := u
+	x.TeamRoles = []TeamRole{}
+	if sameUser(w, x) {
+		t.Error("teamRoles absent and reported empty read the same")
 	}
 }

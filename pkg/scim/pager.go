@@ -135,7 +135,8 @@ func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T]
 
 // confirmEnd reads the page at the last position again when the page that
 // ended there was full (a later page that held as many resources as the
-// first, or a first page that held all it was asked for): a server whose
+// first, or as another later page, or a first page that held all it was
+// asked for): a server whose
 // totalResults counts fewer resources than it lists, its pages ending
 // exactly at that count, would otherwise be read as the smaller
 // collection. The page must hold that last resource and nothing after it.
@@ -145,16 +146,22 @@ func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T]
 // asked, ends at the count (as every small organization's does).
 func (l *lister[T]) confirmEnd(ctx context.Context, a *assembly[T]) error {
 	a.mu.Lock()
-	full := a.endFull
+	// (A last page of one resource cannot show one more: the server's
+	// pages hold one.)
+	full := a.endFull || a.endN > 1 && (a.endN >= a.size || a.laterMax > 0 && a.endN >= a.laterMax)
 	a.mu.Unlock()
 	if !full || overlap(l.size) == 0 || l.aligned {
 		return nil
 	}
+	l.budget++ // not one of the pages the budget counts
 	p, release, err := l.fetch(ctx, a.total, 1)
 	if err != nil {
 		return fmt.Errorf("list %s: %w", l.plural, err)
 	}
 	defer release()
+	if len(p.items) == 0 && p.total == a.total {
+		return fmt.Errorf("list %s: the page at startIndex %d, the last position, came back empty when read again to confirm the end of the list: refusing a read the server does not confirm", l.plural, a.total)
+	}
 	a.mu.Lock()
 	first, ok := a.idAt(0)
 	a.mu.Unlock()
@@ -457,16 +464,20 @@ type assembly[T any] struct {
 	segs  []segment[T]   // disjoint, sorted by from
 	seen  map[string]int // id → position
 	count int            // positions filled
-	// edges are the resources at the first and last position of every
-	// page placed (two per page, however many pages the budget allows):
+	// edges are the resources at the first and last position of the
+	// pages placed whose neighbour at that position has not come yet:
 	// where two pages overlap, a resource read on both must be the same
-	// record (same), or the organization changed between them.
+	// record (same), or the organization changed between them. An edge
+	// goes once compared, so that what is held follows the pages in
+	// flight, not the collection.
 	edges map[int]T
-	// size is how many resources the first page held; endFull says a
-	// page that held that many ended at position total: the server may
-	// list more than totalResults says (see lister.confirmEnd).
-	size    int
-	endFull bool
+	// size is how many resources the first page held; endFull says the
+	// first page held all it was asked for and ended at position total;
+	// endN is how many the later page that ended there held, laterMax the
+	// most another later page held: a page as long as those that ended at
+	// total may not be the last (see lister.confirmEnd).
+	size, endN, laterMax int
+	endFull              bool
 }
 
 // emptyPage is the error for an empty page at startIndex start, before
@@ -515,7 +526,8 @@ func (a *assembly[T]) place(start int, p listPage[T]) ([][]T, error) {
 			a.plural, ErrChanged, a.total, p.total, start)
 	}
 	var runs [][]T
-	run := -1 // index in p.items where the current run of new resources began
+	firstMet, lastMet := false, false // the page's first (last) position was filled already
+	run := -1                         // index in p.items where the current run of new resources began
 	flush := func(end int) {
 		if run < 0 {
 			return
@@ -551,9 +563,18 @@ func (a *assembly[T]) place(start int, p listPage[T]) ([][]T, error) {
 				return nil, fmt.Errorf("list %s: position %d held %s, then %s: %w"+runAgain,
 					a.plural, pos+1, a.show(old), a.show(id), ErrChanged)
 			}
-			if e, ok := a.edges[pos]; ok && a.same != nil && !a.same(e, v) {
-				return nil, fmt.Errorf("list %s: %s at position %d read differently on two pages (the page at startIndex %d is the later): %w"+runAgain,
-					a.plural, a.show(id), pos+1, start, ErrChanged)
+			if e, ok := a.edges[pos]; ok {
+				if a.same != nil && !a.same(e, v) {
+					return nil, fmt.Errorf("list %s: %s at position %d read differently on two pages (the page at startIndex %d is the later): %w"+runAgain,
+						a.plural, a.show(id), pos+1, start, ErrChanged)
+				}
+				delete(a.edges, pos)
+			}
+			if i == 0 {
+				firstMet = true
+			}
+			if i == len(p.items)-1 {
+				lastMet = true
 			}
 			flush(i)
 			continue
@@ -572,13 +593,18 @@ func (a *assembly[T]) place(start int, p listPage[T]) ([][]T, error) {
 		if a.edges == nil {
 			a.edges = map[int]T{}
 		}
-		for _, i := range [2]int{0, n - 1} {
-			if _, ok := a.edges[start-1+i]; !ok {
-				a.edges[start-1+i] = p.items[i]
-			}
+		if !firstMet {
+			a.edges[start-1] = p.items[0]
 		}
-		if start-1+n == a.total && n >= a.size && start > 1 {
-			a.endFull = true
+		if !lastMet {
+			a.edges[start-1+n-1] = p.items[n-1]
+		}
+		switch {
+		case start == 1:
+		case start-1+n == a.total:
+			a.endN = n
+		default:
+			a.laterMax = max(a.laterMax, n)
 		}
 	}
 	if a.placed != nil {
