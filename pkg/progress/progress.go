@@ -505,7 +505,7 @@ func (b *Bar) counts() string {
 // formatRate shows a rate per second: whole numbers from 10 up, one decimal
 // below.
 func formatRate(r float64) string {
-	if r >= 10 {
+	if r >= 9.95 { // (9.96 would read 10.0/s beside 10/s)
 		return Thousands(int(r+0.5)) + "/s"
 	}
 	return fmt.Sprintf("%.1f/s", r)

@@ -592,3 +592,13 @@ func steady(clk *clock, bar *Bar, secs, perSecond int) {
 		bar.Add(perSecond)
 	}
 }
+
+// TestFormatRateOneForm: a rate that rounds to 10 reads as the rates above
+// it do, not 10.0/s beside 10/s.
+func TestFormatRateOneForm(t *testing.T) {
+	for r, want := range map[float64]string{0.25: "0.2/s", 9.94: "9.9/s", 9.96: "10/s", 10.4: "10/s", 1234.5: "1,235/s"} {
+		if got := formatRate(r); got != want {
+			t.Errorf("formatRate(%v) = %q, want %q", r, got, want)
+		}
+	}
+}

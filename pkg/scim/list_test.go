@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -774,5 +776,52 @@ func TestSameRecordOnTwoPages(t *testing.T) {
 	x.TeamRoles = []TeamRole{}
 	if sameUser(w, x) {
 		t.Error("teamRoles absent and reported empty read the same")
+	}
+}
+
+// TestListHonestServersRead: servers that page honestly, in any of the
+// ways the reader meets (page caps, later pages shorter, startIndex taken
+// for a page number, count ignored), and that list a user's emails and
+// teamRoles in another order on every answer (RFC 7643 gives them none),
+// are read whole and in order, never refused as changing.
+func TestListHonestServersRead(t *testing.T) {
+	for seed := int64(1); seed <= 60; seed++ {
+		rng := rand.New(rand.NewPCG(uint64(seed), 7))
+		n, pageSize := rng.IntN(300), 1+rng.IntN(120)
+		f, srv := newFake(t)
+		f.users = mkUsers(n)
+		for i, u := range f.users {
+			u["emails"] = []any{map[string]any{"value": u["userName"], "primary": true},
+				map[string]any{"value": fmt.Sprintf("alt%d@x.org", i)}, map[string]any{"value": fmt.Sprintf("old%d@y.org", i)}}
+			u["teamRoles"] = []any{map[string]any{"teamName": "ml", "roleName": "admin"}, map[string]any{"teamName": "ops", "roleName": "member"}}
+		}
+		switch rng.IntN(5) {
+		case 0:
+			f.pageCap = 2 + rng.IntN(40)
+		case 1:
+			f.laterCap = 2 + rng.IntN(40)
+		case 2:
+			f.pageNumbers = true
+		case 3:
+			f.ignoreCount = true
+		}
+		f.hook = func(http.ResponseWriter, *http.Request, []byte) bool {
+			f.mu.Lock()
+			for i, u := range f.users { // another order on every answer (a new map: answers in flight encode the old)
+				v := maps.Clone(u)
+				es, rs := u["emails"].([]any), u["teamRoles"].([]any)
+				v["emails"] = []any{es[0], es[2], es[1]}
+				v["teamRoles"] = []any{rs[1], rs[0]}
+				f.users[i] = v
+			}
+			f.mu.Unlock()
+			return false
+		}
+		c := testClient(t, srv.URL, func(c *Config) { c.PageSize, c.Concurrency = pageSize, 1+rng.IntN(4) })
+		got, err := c.ListUsers(context.Background())
+		if err != nil {
+			t.Fatalf("seed %d (%d users, page size %d, %+v): %v", seed, n, pageSize, f, err)
+		}
+		wantAll(t, got, n)
 	}
 }
