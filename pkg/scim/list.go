@@ -75,7 +75,10 @@ func (c *Client) ListUsers(ctx context.Context) ([]User, error) {
 // EachUser reads every user as ListUsers does, failing closed alike, but
 // hands them to fn page by page as they are read instead of returning them
 // at the end: fn gets every user once, in no particular order, one call at
-// a time, and owns what it is given; the client keeps only ids. If EachUser
+// a time, and owns what it is given, but for its slices' contents, which
+// it must not change (the client compares the users at page edges, where
+// two pages overlap, until both have come); the client keeps only ids and
+// those few users. If EachUser
 // returns an error (fn's own included), what fn was given is not the
 // organization: discard it.
 func (c *Client) EachUser(ctx context.Context, fn func([]User) error) error {

@@ -825,3 +825,39 @@ func TestListHonestServersRead(t *testing.T) {
 		wantAll(t, got, n)
 	}
 }
+
+// TestEdgesKeptOnlyWhereCompared: a read keeps the records at page edges
+// only while pages overlap and the neighbour has not come: none for a
+// server that takes startIndex for a page number or whose later pages
+// hold one resource, a handful for one that pages by position.
+func TestEdgesKeptOnlyWhereCompared(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		set  func(f *fake)
+		most int
+	}{
+		{"by position", func(f *fake) { f.pageCap = 10 }, 2},
+		{"page numbers", func(f *fake) { f.pageNumbers, f.pageCap = true, 10 }, 0},
+		{"later pages of one", func(f *fake) { f.laterCap = 1 }, 0},
+	} {
+		f, srv := newFake(t)
+		f.users = mkUsers(120)
+		tc.set(f)
+		c := testClient(t, srv.URL, func(c *Config) { c.PageSize, c.Concurrency = 100, 1 })
+		a, err := c.users("").run(context.Background(), func([]User) error { return nil })
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if len(a.edges) > tc.most {
+			t.Errorf("%s: %d edges kept after the read, want at most %d", tc.name, len(a.edges), tc.most)
+		}
+	}
+	// A server that takes startIndex for the page's number (1-based) answers
+	// the last position of one full page with nothing: that confirms it.
+	f, srv := newFake(t)
+	f.users, f.literalPages = mkUsers(4), true
+	c := testClient(t, srv.URL, func(c *Config) { c.PageSize, c.Concurrency = 4, 1 })
+	if got, err := c.ListUsers(context.Background()); err != nil || len(got) != 4 {
+		t.Errorf("literal page numbers: read %d, err %v", len(got), err)
+	}
+}

@@ -106,7 +106,8 @@ func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T]
 			l.plural, first.total, step, n, l.budget, hint)
 	}
 	l.size = step
-	a := &assembly[T]{plural: l.plural, idOf: l.id, red: l.c.red, total: first.total, seen: make(map[string]int, step), hand: hand, size: step, same: l.same}
+	a := &assembly[T]{plural: l.plural, idOf: l.id, red: l.c.red, total: first.total, seen: make(map[string]int, step), hand: hand, size: step, same: l.same,
+		noEdges: overlap(step) == 0}
 	if l.filter == "" && l.c.onPage != nil {
 		onPage := l.c.onPage
 		a.placed = func(count, total int) { onPage(l.plural, count, total) }
@@ -159,17 +160,23 @@ func (l *lister[T]) confirmEnd(ctx context.Context, a *assembly[T]) error {
 		return fmt.Errorf("list %s: %w", l.plural, err)
 	}
 	defer release()
-	if len(p.items) == 0 && p.total == a.total {
-		return fmt.Errorf("list %s: the page at startIndex %d, the last position, came back empty when read again to confirm the end of the list: refusing a read the server does not confirm", l.plural, a.total)
+	if len(p.items) > 0 {
+		a.mu.Lock()
+		pos, seen := a.seen[l.id(p.items[0])]
+		a.mu.Unlock()
+		if seen && pos != a.total-1 {
+			// Answered from another position (a server that does not take
+			// startIndex as a position past its first page, or in a
+			// stable order): it tells nothing here.
+			l.c.log.Debug("the page at the last position answered from another position: the end of the list is not confirmed",
+				zap.String("path", l.path), zap.Int("startIndex", a.total), zap.Int("answered from", pos+1))
+			return nil
+		}
 	}
-	a.mu.Lock()
-	first, ok := a.idAt(0)
-	a.mu.Unlock()
-	if ok && a.total > 1 && len(p.items) > 0 && l.id(p.items[0]) == first {
-		// Answered from the first resource: a server that does not take
-		// startIndex past its first page tells nothing here.
-		l.c.log.Debug("the page at the last position answered from the first resource: the end of the list is not confirmed",
-			zap.String("path", l.path), zap.Int("startIndex", a.total))
+	if len(p.items) == 0 && p.total == a.total {
+		// Nothing after the last position, nor the last position
+		// itself (a server that takes startIndex for a page number
+		// answers past its pages so): nothing more, as the count said.
 		return nil
 	}
 	return place(a, a.total, p, "")
@@ -252,6 +259,7 @@ func (l *lister[T]) parallel(ctx context.Context, a *assembly[T], step int) erro
 			return err
 		}
 		if aligned {
+			a.dropEdges()
 			l.aligned, ov, start = true, 0, 1+step
 		} else {
 			start += step - ov
@@ -334,7 +342,13 @@ func (l *lister[T]) fillGaps(ctx context.Context, a *assembly[T]) error {
 		l.fetchedMu.Lock()
 		asked := l.fetched[gap] // that page came back holding no more than the shared position
 		l.fetchedMu.Unlock()
-		if gap > 0 && overlapping && !asked {
+		if gap > 0 && overlapping && asked {
+			// That page held only the shared position: from here on,
+			// pages do not overlap.
+			overlapping = false
+			a.dropEdges()
+		}
+		if gap > 0 && overlapping {
 			before := a.count
 			if err := l.fetchPlace(ctx, a, gap); err != nil {
 				return err
@@ -343,6 +357,7 @@ func (l *lister[T]) fillGaps(ctx context.Context, a *assembly[T]) error {
 				continue
 			}
 			overlapping = false
+			a.dropEdges()
 		}
 		if err := l.fetchPlace(ctx, a, gap+1); err != nil {
 			return err
@@ -478,6 +493,18 @@ type assembly[T any] struct {
 	// total may not be the last (see lister.confirmEnd).
 	size, endN, laterMax int
 	endFull              bool
+	// noEdges: pages do not overlap (one resource a page, a server that
+	// takes startIndex for a page number, later pages of one): no edge
+	// is kept, as none would be compared.
+	noEdges bool
+}
+
+// dropEdges stops keeping edges, and lets go of those kept: pages no
+// longer overlap.
+func (a *assembly[T]) dropEdges() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.noEdges, a.edges = true, nil
 }
 
 // emptyPage is the error for an empty page at startIndex start, before
@@ -565,7 +592,7 @@ func (a *assembly[T]) place(start int, p listPage[T]) ([][]T, error) {
 			}
 			if e, ok := a.edges[pos]; ok {
 				if a.same != nil && !a.same(e, v) {
-					return nil, fmt.Errorf("list %s: %s at position %d read differently on two pages (the page at startIndex %d is the later): %w"+runAgain,
+					return nil, fmt.Errorf("list %s: %s at position %d read differently on two pages (the second to arrive: the page at startIndex %d): %w"+runAgain,
 						a.plural, a.show(id), pos+1, start, ErrChanged)
 				}
 				delete(a.edges, pos)
@@ -590,13 +617,13 @@ func (a *assembly[T]) place(start int, p listPage[T]) ([][]T, error) {
 		return nil, fmt.Errorf("list %s: the page at startIndex %d holds more resources than totalResults %d", a.plural, start, a.total)
 	}
 	if n := len(p.items); n > 0 {
-		if a.edges == nil {
+		if a.edges == nil && !a.noEdges {
 			a.edges = map[int]T{}
 		}
-		if !firstMet {
+		if !firstMet && !a.noEdges {
 			a.edges[start-1] = p.items[0]
 		}
-		if !lastMet {
+		if !lastMet && !a.noEdges {
 			a.edges[start-1+n-1] = p.items[n-1]
 		}
 		switch {
