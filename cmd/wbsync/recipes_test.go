@@ -53,6 +53,19 @@ type recipeRun struct {
 }
 
 // runDriftCheck runs the recipe with bash; extra are NAME=VALUE settings.
+// environWithoutSettings is this process's environment without wbsync's
+// settings (WBSYNC_*, WANDB_*): a developer's or a runner's own
+// WBSYNC_TIMEOUT must not reach the wbsync a recipe runs.
+func environWithoutSettings() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "WBSYNC") && !strings.HasPrefix(kv, "WANDB_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
 func runDriftCheck(t *testing.T, extra ...string) recipeRun {
 	t.Helper()
 	bash, err := exec.LookPath("bash")
@@ -60,13 +73,7 @@ func runDriftCheck(t *testing.T, extra ...string) recipeRun {
 		t.Fatal("the drift recipe needs bash: ", err)
 	}
 	cmd := exec.Command(bash, filepath.Join("..", "..", "examples", "ci", "cron", "drift-check.sh"))
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "WBSYNC") && !strings.HasPrefix(kv, "WANDB_") {
-			env = append(env, kv)
-		}
-	}
-	cmd.Env = append(env, extra...)
+	cmd.Env = append(environWithoutSettings(), extra...)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()
@@ -365,7 +372,7 @@ func TestRecipeGitHubApplyCancel(t *testing.T) {
 			if err := os.WriteFile(manifest, []byte(users.String()), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			env := append(os.Environ(), "PATH="+filepath.Dir(bin)+string(os.PathListSeparator)+os.Getenv("PATH"),
+			env := append(environWithoutSettings(), "PATH="+filepath.Dir(bin)+string(os.PathListSeparator)+os.Getenv("PATH"),
 				"WBSYNC_URL="+srv.URL+"/scim", "WANDB_API_KEY=recipe-test-key", "WBSYNC_MANIFEST="+manifest)
 			if strings.Contains(step, "plan.json") {
 				plan := exec.Command(bin, "plan", "-f", manifest, "--out", filepath.Join(dir, "plan.json"))
@@ -380,13 +387,22 @@ func TestRecipeGitHubApplyCancel(t *testing.T) {
 			// As the runner runs a run: step (shell: bash).
 			cmd := exec.Command(bash, "--noprofile", "--norc", "-eo", "pipefail", "step.sh")
 			cmd.Dir, cmd.Env = dir, env
-			var stderr strings.Builder
-			cmd.Stderr = &stderr
+			stderr := &safeBuffer{}
+			cmd.Stderr = stderr
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
 			select {
 			case <-wrote:
+			case err := <-exited:
+				select {
+				case <-wrote: // it wrote, then ended: judged below
+					exited <- err
+				default:
+					t.Fatalf("the step ended (%v) before its first write:\n%s", err, stderr.String())
+				}
 			case <-time.After(time.Minute):
 				cmd.Process.Kill()
 				t.Fatalf("no write within a minute:\n%s", stderr.String())
@@ -394,7 +410,7 @@ func TestRecipeGitHubApplyCancel(t *testing.T) {
 			if err := cmd.Process.Signal(os.Interrupt); err != nil { // the step's shell only
 				t.Fatal(err)
 			}
-			err = cmd.Wait()
+			err = <-exited
 			var ee *exec.ExitError
 			if !errors.As(err, &ee) || ee.ExitCode() != exitFailed {
 				t.Fatalf("the cancelled step ended %v, want exit %d:\n%s", err, exitFailed, stderr.String())
