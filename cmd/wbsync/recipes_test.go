@@ -198,6 +198,25 @@ func TestRecipeDriftCheck(t *testing.T) {
 		}
 	})
 
+	t.Run("no flock", func(t *testing.T) {
+		// A PATH of every command this machine has but flock: the run goes
+		// on unlocked, and says so.
+		noFlock := t.TempDir()
+		for _, d := range filepath.SplitList(os.Getenv("PATH")) {
+			entries, _ := os.ReadDir(d)
+			for _, e := range entries {
+				if e.Name() != "flock" {
+					_ = os.Symlink(filepath.Join(d, e.Name()), filepath.Join(noFlock, e.Name())) // the first of a name wins, as in PATH
+				}
+			}
+		}
+		s := settings(recipeEmulator(t, emulator.Options{}, recipeInSync), filepath.Join(dir, "noflock.prom"))
+		r := runDriftCheck(t, append(s, "PATH="+noFlock)...)
+		if r.code != 0 || !strings.Contains(r.stderr, "drift-check: flock not found: runs are not kept from overlapping") {
+			t.Fatalf("exit %d, want 0 and a word on the missing lock\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+		}
+	})
+
 	t.Run("lock in home", func(t *testing.T) {
 		// Without WBSYNC_LOCK the lock is in the job user's home, not in a
 		// shared /tmp where another user's file would fail every run.

@@ -984,3 +984,48 @@ func TestCreateAgainAfterDeactivatedLookUp(t *testing.T) {
 		}
 	}
 }
+
+// TestConflictLookUpCutShort: a create answered 409 whose look-up of the
+// existing account an interrupt cuts short is unknown, not failed: the
+// account exists, and whether it is the one this run meant is not known.
+func TestConflictLookUpCutShort(t *testing.T) {
+	for _, kind := range []string{"user", "team"} {
+		f, srv := newFake(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			if r.Method == http.MethodPost {
+				scimErr(w, http.StatusConflict, "exists")
+				return true
+			}
+			cancel() // the look-up: interrupted while it is asked
+			<-r.Context().Done()
+			return true
+		}
+		c := testClient(t, srv.URL)
+		var err error
+		if kind == "user" {
+			_, err = c.CreateUser(ctx, model.User{UserName: "alice@example.com"})
+		} else {
+			_, err = c.CreateTeam(ctx, "ml")
+		}
+		var u interface{ OutcomeUnknown() bool }
+		if err == nil || !errors.As(err, &u) || !u.OutcomeUnknown() {
+			t.Errorf("%s: err = %v, want the outcome unknown", kind, err)
+		}
+	}
+	// Not interrupted, a failed look-up leaves the 409 as it was.
+	f, srv := newFake(t)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method == http.MethodPost {
+			scimErr(w, http.StatusConflict, "exists")
+		} else {
+			scimErr(w, http.StatusForbidden, "no")
+		}
+		return true
+	}
+	_, err := testClient(t, srv.URL).CreateUser(context.Background(), model.User{UserName: "alice@example.com"})
+	var u interface{ OutcomeUnknown() bool }
+	if err == nil || !errors.As(err, &u) || u.OutcomeUnknown() {
+		t.Errorf("err = %v, want a known failure", err)
+	}
+}

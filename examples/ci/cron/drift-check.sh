@@ -32,6 +32,9 @@ if command -v flock >/dev/null 2>&1; then
     echo "drift-check: another run holds $lock; skipping" >&2
     exit 1
   fi
+else
+  # (macOS has no flock unless installed, as with Homebrew's util-linux)
+  echo "drift-check: flock not found: runs are not kept from overlapping" >&2
 fi
 
 args=(plan -f "$manifest" --detailed-exitcode --no-color --log-level warn)
