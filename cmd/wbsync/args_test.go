@@ -764,6 +764,15 @@ func TestDeploymentFromHost(t *testing.T) {
 			t.Errorf("%s: deployment %q (%v), want %q", raw, got, err, want)
 		}
 	}
+	// Given, in any case; anything else is refused.
+	for given, want := range map[string]model.Deployment{"SaaS": model.SaaS, "saas": model.SaaS, "Dedicated": model.Dedicated, "DEDICATED": model.Dedicated} {
+		if got, err := deploymentOf(given, "https://acme.wandb.io/scim"); err != nil || got != want {
+			t.Errorf("--deployment %s: %q (%v), want %q", given, got, err, want)
+		}
+	}
+	if _, err := deploymentOf("multi-tenant", "https://api.wandb.ai/scim"); err == nil {
+		t.Error("--deployment multi-tenant accepted")
+	}
 }
 
 // TestVersionOf: a release stamp wins; without one, the module version Go

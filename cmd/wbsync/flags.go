@@ -513,9 +513,9 @@ func keyProblem(key, from string) error {
 // and a trailing dot (api.wandb.ai. is the same host, with the same
 // certificate).
 func deploymentOf(flagValue, canonicalURL string) (model.Deployment, error) {
-	switch flagValue {
-	case "saas", "dedicated":
-		return model.Deployment(flagValue), nil
+	switch low := strings.ToLower(flagValue); low {
+	case "saas", "dedicated": // in any case: SaaS is how W&B writes it
+		return model.Deployment(low), nil
 	case "":
 		u, err := url.Parse(canonicalURL)
 		if err == nil && u.Scheme == "https" && u.Port() == "" &&

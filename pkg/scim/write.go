@@ -242,26 +242,29 @@ func (c *Client) foundAfterAnswer(ctx context.Context, cl call, kind, name strin
 	return ok, err
 }
 
-// lookUpCut is conflict, the answer that a create's user or team exists,
-// when the look-up for it failed: once the run was interrupted (ctx done)
-// that look-up was cut short, and whether the create is done (the account
-// exists, and may be this run's) is unknown, not failed. The answer is
-// marked so, as the first error the caller finds.
-func lookUpCut(ctx context.Context, conflict error) error {
-	var e *Error
-	if ctx.Err() == nil || !errors.As(conflict, &e) {
+// lookUpCut is conflict, a create's answer that its user or team exists
+// (a 409, or a team's 400 that may say its name is taken), when the
+// look-up for it failed (lookUp): if an interrupt cut that look-up short
+// (not sent, or not tried again, after the first signal; or the run's
+// context ended, after the second), whether the create is done (the
+// account exists, and may be this run's) is unknown, not failed. The
+// answer is then marked so, as the first error the caller finds.
+func lookUpCut(ctx context.Context, conflict, lookUp error) error {
+	var e, le *Error
+	cut := ctx.Err() != nil || errors.As(lookUp, &le) && le.stopped
+	if !cut || !errors.As(conflict, &e) {
 		return conflict
 	}
-	cut := *e
-	cut.unknown = true
-	return &cut
+	marked := *e
+	marked.unknown = true
+	return &marked
 }
 
 // adoptUser finds the user a 409 says exists.
 func (c *Client) adoptUser(ctx context.Context, cl call, name, email string, conflict error) (string, error) {
 	found, err := c.findCreatedUser(ctx, name, email)
 	if err != nil {
-		return "", fmt.Errorf("create user %s: %w; looking up the existing user: %w", name, lookUpCut(ctx, conflict), err)
+		return "", fmt.Errorf("create user %s: %w; looking up the existing user: %w", name, lookUpCut(ctx, conflict, err), err)
 	}
 	if found == nil {
 		why := "it may belong to a user this key cannot list"
@@ -345,7 +348,7 @@ func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
 		id, n, aerr := c.adoptTeam(ctx, name, known)
 		switch {
 		case aerr != nil:
-			return "", fmt.Errorf("create team %s: %w; looking up a team of that name: %w", name, lookUpCut(ctx, err), aerr)
+			return "", fmt.Errorf("create team %s: %w; looking up a team of that name: %w", name, lookUpCut(ctx, err, aerr), aerr)
 		case id != "":
 			c.rememberTeams([]Group{{ID: id, DisplayName: name}})
 			c.adopted(ctx, err, "team", name, id)

@@ -1013,6 +1013,30 @@ func TestConflictLookUpCutShort(t *testing.T) {
 			t.Errorf("%s: err = %v, want the outcome unknown", kind, err)
 		}
 	}
+	// The first signal (StopRetrying) as the 409 comes: the look-up is not
+	// sent, and the create is unknown too; so after a look-up's 503 that
+	// it keeps from being tried again.
+	for _, lookUp := range []int{0, http.StatusServiceUnavailable} {
+		f, srv := newFake(t)
+		c := testClient(t, srv.URL)
+		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			if r.Method == http.MethodPost {
+				if lookUp == 0 {
+					c.StopRetrying()
+				}
+				scimErr(w, http.StatusConflict, "exists")
+				return true
+			}
+			c.StopRetrying()
+			scimErr(w, lookUp, "busy")
+			return true
+		}
+		_, err := c.CreateUser(context.Background(), model.User{UserName: "alice@example.com"})
+		var u interface{ OutcomeUnknown() bool }
+		if err == nil || !errors.As(err, &u) || !u.OutcomeUnknown() {
+			t.Errorf("first signal, look-up answered %d: err = %v, want the outcome unknown", lookUp, err)
+		}
+	}
 	// Not interrupted, a failed look-up leaves the 409 as it was.
 	f, srv := newFake(t)
 	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {

@@ -32,9 +32,11 @@ if command -v flock >/dev/null 2>&1; then
     echo "drift-check: another run holds $lock; skipping" >&2
     exit 1
   fi
-else
-  # (macOS has no flock unless installed, as with Homebrew's util-linux)
-  echo "drift-check: flock not found: runs are not kept from overlapping" >&2
+elif [ -n "${WBSYNC_LOCK:-}" ]; then
+  # Asked for a lock that cannot be taken (macOS has no flock unless
+  # installed, as with Homebrew's util-linux). Said only then: cron mails
+  # whatever a run prints, and a run in sync prints nothing.
+  echo "drift-check: flock not found: runs are not kept from overlapping (WBSYNC_LOCK is not used)" >&2
 fi
 
 args=(plan -f "$manifest" --detailed-exitcode --no-color --log-level warn)
