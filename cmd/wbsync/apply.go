@@ -737,7 +737,32 @@ func (a *applyRun) verify(ctx context.Context, rep *apply.Report) error {
 		return fmt.Errorf("the apply ran (%d write request(s)), but the verification read failed (%s): %s", rep.Requests, why, seeWhere(rep.PlanAgain))
 	}
 	rep.Verification = apply.Verify(a.p, after, rep.Results, have.state)
+	a.warnGoneAfterDeactivation(rep, have.state)
 	return nil
+}
+
+// warnGoneAfterDeactivation warns, when the plan was for Dedicated Cloud or
+// self-managed, of users this run deactivated that the verification read
+// no longer lists at all: those keep deactivated users listed, and W&B
+// Multi-tenant Cloud is the one that removes a deactivated user from the
+// organization for good (which no saas write refused on, to tell, before).
+func (a *applyRun) warnGoneAfterDeactivation(rep *apply.Report, have model.State) {
+	if a.s.conf.deployment == model.SaaS || rep.Deactivated() == 0 {
+		return
+	}
+	listed := make(map[string]bool, len(have.Users))
+	for i := range have.Users {
+		listed[have.Users[i].ID] = true
+	}
+	gone := 0
+	for _, res := range rep.Results {
+		if res.Action == plan.DeactivateUser && res.Status == apply.StatusOK && !res.NotFound && res.UserID != "" && !listed[res.UserID] {
+			gone++
+		}
+	}
+	if gone > 0 {
+		a.s.log.Warn(fmt.Sprintf("%d user(s) this run deactivated are no longer listed at all, which is how W&B Multi-tenant Cloud deactivates (the user leaves the organization for good), not Dedicated Cloud or self-managed, which this plan was for: if this is Multi-tenant Cloud, plan with --deployment saas (or WBSYNC_DEPLOYMENT=saas) from now on", gone))
+	}
 }
 
 // planStream is where apply shows the plan: stdout in text mode; stderr

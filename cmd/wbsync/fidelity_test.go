@@ -838,3 +838,20 @@ func editedPage(t *testing.T, h http.Handler, w http.ResponseWriter, r *http.Req
 	w.Header().Set("Content-Type", "application/scim+json")
 	_ = json.NewEncoder(w).Encode(page)
 }
+
+// TestDeactivatedUserGoneWarnsSaaS: a plan for Dedicated Cloud whose
+// deactivations leave the users unlisted (as Multi-tenant Cloud does, for
+// good) says so after the verification, and to plan for saas; a server that
+// keeps them listed deactivated says nothing of it.
+func TestDeactivatedUserGoneWarnsSaaS(t *testing.T) {
+	const gone = "user(s) this run deactivated are no longer listed at all, which is how W&B Multi-tenant Cloud deactivates"
+	manifest := "version: 1\npolicy:\n  unmanagedUsers: deactivate\n  unmanagedGracePeriod: 0\nusers:\n  - email: a@example.com\n"
+	state := map[string]any{"users": []any{map[string]any{"userName": "a@example.com"}, map[string]any{"userName": "b@example.com"}}}
+	for _, dep := range []string{"saas", "dedicated"} {
+		emu := startEmu(t, emulator.Options{Deployment: dep}, writeState(t, state))
+		r := wb(t, vars(emu.url), "apply", "-f", writeFile(t, "m.yaml", manifest), "--auto-approve") // dedicated: the loopback URL's default
+		if r.code != exitOK || strings.Contains(r.stderr, gone) != (dep == "saas") || dep == "saas" && !strings.Contains(r.stderr, "plan with --deployment saas") {
+			t.Errorf("server %s: exit %d\n%s\n%s", dep, r.code, r.stdout, r.stderr)
+		}
+	}
+}
