@@ -851,3 +851,20 @@ func TestDuplicateTeamWarnings(t *testing.T) {
 		t.Errorf("unwritable duplicates: %q", msg)
 	}
 }
+
+// Two live accounts of one name (an old, deactivated one beside its
+// successor) are told apart in ambiguous_user by id and state.
+func TestAmbiguousUserNamesIDsAndState(t *testing.T) {
+	old := lu("U103", "erin@example.com")
+	old.Active = false
+	have := state(users(old, lu("U105", "erin@example.com")))
+	var msg string
+	for _, w := range Compute(state(users(du("erin@example.com"))), have, ignorePolicy, Options{}).Warnings {
+		if w.Code == plan.WarnAmbiguousUser {
+			msg = w.Message
+		}
+	}
+	if !strings.Contains(msg, "(erin@example.com (id U103, deactivated), erin@example.com (id U105))") {
+		t.Errorf("ambiguous_user: %q", msg)
+	}
+}

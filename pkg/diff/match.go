@@ -410,8 +410,27 @@ func (p *planner) warnAmbiguous(a ambiguity) {
 		msg = fmt.Sprintf("live user %s matches both %s and %s by %s: they are %s until only one matches",
 			strings.Join(lives, ", "), name, strings.Join(others, ", "), a.level, leftAlone)
 	default:
+		// Each with its id and whether it is active: two accounts of one
+		// name (an old one beside its successor) read alike otherwise, and
+		// the admin is to delete or rename one of them.
+		labels := make([]string, 0, len(a.lives))
+		for _, li := range a.lives {
+			u := &p.have.Users[li]
+			who := liveSubject(u)
+			l := who.user + ", id " + u.ID
+			if who.handle != "" {
+				l = who.handle + " (" + l // "alice (alice@example.com, id u1)"
+			} else {
+				l = who.user + " (id " + u.ID
+			}
+			if !u.Active {
+				l += ", deactivated"
+			}
+			labels = append(labels, l+")")
+		}
+		slices.Sort(labels)
 		msg = fmt.Sprintf("%d live users match %s by %s (%s): it is %s until only one matches",
-			len(ids), name, a.level, strings.Join(lives, ", "), leftAlone)
+			len(ids), name, a.level, strings.Join(labels, ", "), leftAlone)
 	}
 	p.warn(plan.Warning{Code: plan.WarnAmbiguousUser, User: name, IDs: ids, Message: msg})
 }
