@@ -756,7 +756,7 @@ func (a *applyRun) warnGoneAfterDeactivation(rep *apply.Report, have model.State
 	}
 	gone := 0
 	for _, res := range rep.Results {
-		if res.Action == plan.DeactivateUser && res.Status == apply.StatusOK && !res.NotFound && res.UserID != "" && !listed[res.UserID] {
+		if res.DeactivatedByServer() && res.UserID != "" && !listed[res.UserID] {
 			gone++
 		}
 	}

@@ -293,7 +293,7 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 	if saysMultiTenant(err) {
 		r.multiTenant.CompareAndSwap(0, int64(i+1))
 	}
-	if res.deactivatedByServer() {
+	if res.DeactivatedByServer() {
 		r.deactivated.Add(1)
 	}
 	if status, detail := statusOf(err); status != 0 || detail != "" {

@@ -103,9 +103,9 @@ type Result struct {
 	existing string
 }
 
-// deactivatedByServer reports whether res is a deactivation the server
+// DeactivatedByServer reports whether res is a deactivation the server
 // made (ok, not taken as done on a 404).
-func (res *Result) deactivatedByServer() bool {
+func (res *Result) DeactivatedByServer() bool {
 	return res.Action == plan.DeactivateUser && res.Status == StatusOK && !res.NotFound
 }
 
@@ -113,7 +113,7 @@ func (res *Result) deactivatedByServer() bool {
 func (r *Report) Deactivated() int {
 	n := 0
 	for i := range r.Results {
-		if r.Results[i].deactivatedByServer() {
+		if r.Results[i].DeactivatedByServer() {
 			n++
 		}
 	}

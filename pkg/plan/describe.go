@@ -3,10 +3,10 @@ package plan
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // UserText names the user of a change for a person: User, or
@@ -90,7 +90,7 @@ func RoleText(r model.Role) string {
 	if plainRole(s) {
 		return s
 	}
-	return Quote(s)
+	return sanitize.Quote(s)
 }
 
 // plainRole reports whether RoleText shows s as it is.
@@ -114,13 +114,13 @@ func plainRole(s string) bool {
 func CreateAttrs(c Change) string {
 	var a []string
 	if c.Username != "" {
-		a = append(a, "username "+Quote(c.Username))
+		a = append(a, "username "+sanitize.Quote(c.Username))
 	}
 	if c.Name != "" {
-		a = append(a, "name "+Quote(c.Name))
+		a = append(a, "name "+sanitize.Quote(c.Name))
 	}
 	if c.ExternalID != "" {
-		a = append(a, "externalId "+Quote(c.ExternalID))
+		a = append(a, "externalId "+sanitize.Quote(c.ExternalID))
 	}
 	if len(a) == 0 {
 		return ""
@@ -134,57 +134,23 @@ func UpdateText(c Change) string {
 	// The email first: a change of the account's identity must never sit
 	// past a long display name, out of a reviewer's view.
 	if c.Email != "" {
-		e := "email " + Quote(c.FromEmail) + " → " + Quote(c.Email)
+		e := "email " + sanitize.Quote(c.FromEmail) + " → " + sanitize.Quote(c.Email)
 		if dropped := c.DroppedEmails.Values(); len(dropped) > 0 {
 			q := make([]string, len(dropped))
 			for i, k := range dropped {
-				q[i] = Quote(k)
+				q[i] = sanitize.Quote(k)
 			}
 			e += ", removing the user's other email(s) " + strings.Join(q, ", ")
 		}
 		a = append(a, e)
 	}
 	if c.ExternalID != "" {
-		a = append(a, "externalId "+Quote(c.FromExternalID)+" → "+Quote(c.ExternalID))
+		a = append(a, "externalId "+sanitize.Quote(c.FromExternalID)+" → "+sanitize.Quote(c.ExternalID))
 	}
 	if c.Name != "" {
-		a = append(a, "name "+Quote(c.From)+" → "+Quote(c.Name))
+		a = append(a, "name "+sanitize.Quote(c.From)+" → "+sanitize.Quote(c.Name))
 	}
 	return strings.Join(a, ", ")
-}
-
-// Quote is s quoted as %q quotes it, with a run of four spaces or more
-// written as its first space and \u0020 for each of the rest (the same
-// string, read as Go reads a quoted one): a value padded to a terminal's
-// width cannot push what follows it onto a line of its own, where it
-// could pass for a line of the plan (a name under review, from a manifest
-// or a server).
-func Quote(s string) string {
-	q := strconv.Quote(s)
-	if !strings.Contains(q, "    ") {
-		return q
-	}
-	var b strings.Builder
-	b.Grow(len(q) + 16)
-	for i := 0; i < len(q); {
-		if q[i] != ' ' {
-			b.WriteByte(q[i])
-			i++
-			continue
-		}
-		j := i
-		for j < len(q) && q[j] == ' ' {
-			j++
-		}
-		if j-i < 4 {
-			b.WriteString(q[i:j])
-		} else {
-			b.WriteByte(' ')
-			b.WriteString(strings.Repeat(`\u0020`, j-i-1))
-		}
-		i = j
-	}
-	return b.String()
 }
 
 // Equal reports whether two plans do the same thing: the same changes in
@@ -246,9 +212,9 @@ func ChangesDiff(saved, now Plan) []string {
 	// version lacks).
 	withIDs := func(d string, c Change, lookAlike bool) string {
 		if lookAlike {
-			d += " [user_id " + Quote(c.UserID) + ", team_id " + Quote(c.TeamID)
+			d += " [user_id " + sanitize.Quote(c.UserID) + ", team_id " + sanitize.Quote(c.TeamID)
 			if c.From != "" {
-				d += ", from " + Quote(c.From)
+				d += ", from " + sanitize.Quote(c.From)
 			}
 			d += "]"
 		}
@@ -426,10 +392,10 @@ func missingIndexes[T comparable](a, b []T) []int {
 func idChanges(was, now Change) string {
 	var s []string
 	if was.UserID != now.UserID {
-		s = append(s, "user_id "+Quote(was.UserID)+" → "+Quote(now.UserID))
+		s = append(s, "user_id "+sanitize.Quote(was.UserID)+" → "+sanitize.Quote(now.UserID))
 	}
 	if was.TeamID != now.TeamID {
-		s = append(s, "team_id "+Quote(was.TeamID)+" → "+Quote(now.TeamID))
+		s = append(s, "team_id "+sanitize.Quote(was.TeamID)+" → "+sanitize.Quote(now.TeamID))
 	}
 	return strings.Join(s, ", ")
 }

@@ -282,25 +282,9 @@ func TestChangesDiffShowsFromOfLookAlikes(t *testing.T) {
 	}
 }
 
-// TestQuoteEscapesPadding: a run of four spaces or more in a quoted value
-// keeps its first space and shows the rest as \u0020, which reads back as
-// the same string; shorter runs stay.
-func TestQuoteEscapesPadding(t *testing.T) {
-	for in, want := range map[string]string{
-		"Alice Smith": `"Alice Smith"`,
-		"a   b":       `"a   b"`,
-		"A" + strings.Repeat(" ", 6) + "Plan: 0 to add": `"A \u0020\u0020\u0020\u0020\u0020Plan: 0 to add"`,
-		"x\u3000\u3000\u3000\u3000y":                    `"x\u3000\u3000\u3000\u3000y"`,
-		"tab\t    ":                                     `"tab\t \u0020\u0020\u0020"`,
-	} {
-		got := Quote(in)
-		if got != want {
-			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
-		}
-		if back, err := strconv.Unquote(got); err != nil || back != in {
-			t.Errorf("Quote(%q) = %s reads back as %q (%v)", in, got, back, err)
-		}
-	}
+// TestCreateAttrsEscapesPadding: a display name padded to a terminal's
+// width is shown with its padding escaped (sanitize.Quote).
+func TestCreateAttrsEscapesPadding(t *testing.T) {
 	c := Change{Action: CreateUser, User: "a@x.com", Name: "A" + strings.Repeat(" ", 120) + "Plan: 0 to add, 0 to change, 0 to remove."}
 	if got := CreateAttrs(c); strings.Contains(got, "    ") {
 		t.Errorf("CreateAttrs shows the padding: %q", got)

@@ -3,6 +3,7 @@ package sanitize
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -109,6 +110,30 @@ func controls(s string, backslashes bool) string {
 		}
 		prev = r
 		i += n
+	}
+	return b.String()
+}
+
+// Quote is s quoted as %q quotes it (strconv.Quote), with padding
+// written as Name writes it: a run of four spaces or more keeps its first
+// and shows the rest as \u0020 (the same string, read as Go reads a
+// quoted one), so that a value padded to a terminal's width cannot push
+// what follows it onto a line of its own, where it could pass for a line
+// of the plan. (%q escapes U+3000 already.)
+func Quote(s string) string {
+	q := strconv.Quote(s)
+	if !strings.Contains(q, "    ") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	var runs spaceRuns
+	for i := 0; i < len(q); i++ {
+		if q[i] == ' ' && runs.padding(q, i) {
+			b.WriteString(`\u0020`)
+			continue
+		}
+		b.WriteByte(q[i])
 	}
 	return b.String()
 }

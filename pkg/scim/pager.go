@@ -106,8 +106,8 @@ func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T]
 			l.plural, first.total, step, n, l.budget, hint)
 	}
 	l.size = step
-	a := &assembly[T]{plural: l.plural, idOf: l.id, red: l.c.red, total: first.total, seen: make(map[string]int, step), hand: hand, size: step, same: l.same,
-		noEdges: overlap(step) == 0}
+	a := &assembly[T]{plural: l.plural, idOf: l.id, red: l.c.red, total: first.total, seen: make(map[string]int, step), hand: hand, same: l.same,
+		noEdges: overlap(step) == 0 || l.same == nil}
 	if l.filter == "" && l.c.onPage != nil {
 		onPage := l.c.onPage
 		a.placed = func(count, total int) { onPage(l.plural, count, total) }
@@ -117,18 +117,16 @@ func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T]
 	if err != nil {
 		return nil, err
 	}
-	if step == first.total && step == l.c.pageSize {
-		// One page, as full as asked (count honoured): the server may
-		// hold more than it counts (confirmEnd).
-		a.endFull = true
-	}
+	// One page, as full as asked (count honoured): the server may hold
+	// more than it counts (confirmEnd).
+	oneFullPage := step == first.total && step == l.c.pageSize
 	if err := l.parallel(ctx, a, step); err != nil {
 		return nil, err
 	}
 	if err := l.fillGaps(ctx, a); err != nil {
 		return nil, err
 	}
-	if err := l.confirmEnd(ctx, a); err != nil {
+	if err := l.confirmEnd(ctx, a, oneFullPage); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -136,20 +134,20 @@ func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T]
 
 // confirmEnd reads the page at the last position again when the page that
 // ended there was full (a later page that held as many resources as the
-// first, or as another later page, or a first page that held all it was
-// asked for): a server whose
-// totalResults counts fewer resources than it lists, its pages ending
-// exactly at that count, would otherwise be read as the smaller
-// collection. The page must hold that last resource and nothing after it.
-// One request, only when a page ends exactly at the count; a server of
-// one resource a page cannot be so checked (its page at the last position
-// holds one resource either way), nor one whose only page, shorter than
-// asked, ends at the count (as every small organization's does).
-func (l *lister[T]) confirmEnd(ctx context.Context, a *assembly[T]) error {
+// first, or as another later page, or oneFullPage: a first page that held
+// all it was asked for): a server whose totalResults counts fewer
+// resources than it lists, its pages ending exactly at that count, would
+// otherwise be read as the smaller collection. The page must hold that
+// last resource and nothing after it. One request, only when a page ends
+// exactly at the count; a server of one resource a page cannot be so
+// checked (its page at the last position holds one resource either way),
+// nor one whose only page, shorter than asked, ends at the count (as
+// every small organization's does).
+func (l *lister[T]) confirmEnd(ctx context.Context, a *assembly[T], oneFullPage bool) error {
 	a.mu.Lock()
 	// (A last page of one resource cannot show one more: the server's
 	// pages hold one.)
-	full := a.endFull || a.endN > 1 && (a.endN >= a.size || a.laterMax > 0 && a.endN >= a.laterMax)
+	full := oneFullPage || a.endN > 1 && (a.endN >= l.size || a.laterMax > 0 && a.endN >= a.laterMax)
 	a.mu.Unlock()
 	if !full || overlap(l.size) == 0 || l.aligned {
 		return nil
@@ -486,16 +484,14 @@ type assembly[T any] struct {
 	// goes once compared, so that what is held follows the pages in
 	// flight, not the collection.
 	edges map[int]T
-	// size is how many resources the first page held; endFull says the
-	// first page held all it was asked for and ended at position total;
-	// endN is how many the later page that ended there held, laterMax the
-	// most another later page held: a page as long as those that ended at
-	// total may not be the last (see lister.confirmEnd).
-	size, endN, laterMax int
-	endFull              bool
+	// endN is how many resources the later page that ended at position
+	// total held, laterMax the most another later page held: a page as
+	// long as those (or as the first) that ended at total may not be the
+	// last (see lister.confirmEnd).
+	endN, laterMax int
 	// noEdges: pages do not overlap (one resource a page, a server that
-	// takes startIndex for a page number, later pages of one): no edge
-	// is kept, as none would be compared.
+	// takes startIndex for a page number, later pages of one), or records
+	// are not compared (same is nil): no edge is kept.
 	noEdges bool
 }
 
@@ -591,7 +587,7 @@ func (a *assembly[T]) place(start int, p listPage[T]) ([][]T, error) {
 					a.plural, pos+1, a.show(old), a.show(id), ErrChanged)
 			}
 			if e, ok := a.edges[pos]; ok {
-				if a.same != nil && !a.same(e, v) {
+				if !a.same(e, v) { // (edges are kept only when same is set)
 					return nil, fmt.Errorf("list %s: %s at position %d read differently on two pages (the second to arrive: the page at startIndex %d): %w"+runAgain,
 						a.plural, a.show(id), pos+1, start, ErrChanged)
 				}

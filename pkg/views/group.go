@@ -174,8 +174,8 @@ func cutNames(c plan.Change, cut int) (plan.Change, bool) {
 }
 
 // quotedWidth is how many characters the markdown view shows s in when a
-// line quotes it (plan.Quote, as %q with padding escaped).
-func quotedWidth(s string) int { return shownWidth(plan.Quote(s)) - 2 }
+// line quotes it (sanitize.Quote, as %q with padding escaped).
+func quotedWidth(s string) int { return shownWidth(sanitize.Quote(s)) - 2 }
 
 // shortName returns s when the markdown view shows it in at most n
 // characters (escaped: sanitize.Controls, then a backtick as \x60), else
@@ -416,7 +416,7 @@ func warningText(w plan.Warning) string {
 
 // namesEscaped is msg with each of names, where msg holds it as it is,
 // written as a name (sanitize.Name), and where msg quotes it (%q, whose
-// backslashes are escaped already) with its padding escaped (plan.Quote).
+// backslashes are escaped already) with its padding escaped (sanitize.Quote).
 // Only a name that Name writes otherwise than Controls (a backslash,
 // padding) needs it.
 func namesEscaped(msg string, names []string) string {
@@ -427,7 +427,7 @@ func namesEscaped(msg string, names []string) string {
 		if n == "" || s == sanitize.Controls(n) {
 			continue
 		}
-		q := plan.Quote(n)
+		q := sanitize.Quote(n)
 		quoted = append(quoted, form{strconv.Quote(n), q}, form{q, q})
 		shown = append(shown, form{s, s})
 		raw = append(raw, form{n, s})
