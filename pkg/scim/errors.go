@@ -274,7 +274,7 @@ const (
 	// answered that it went to a TLS port.
 	hintPlainToTLS = "if this port serves HTTPS, use https:// in --url"
 	hintRedirect   = "wbsync never follows redirects: fix --url (use the URL the server pointed to if you trust it)"
-	hintSeat       = "free a seat or raise the organization's seat limit; deactivations run after creates, so seats a plan's deactivations may free are usable from the next apply on"
+	hintSeat       = "free a seat or raise the organization's seat limit; deactivations run last, after creates, reactivations and role changes, so seats a plan's deactivations may free are usable from the next apply on"
 	hintTimeout    = "raise --timeout if the server is slow, or check that it is up"
 	// hintCutOff: the connection closed inside the answer's body (before
 	// the bytes its Content-Length announced); hintClosed: closed before

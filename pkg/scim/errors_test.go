@@ -381,6 +381,21 @@ func TestCreateTeamConflict(t *testing.T) {
 			t.Fatalf("adoption log lines: %v", l)
 		}
 	})
+	t.Run("made under another letter case: adopted, the live name said", func(t *testing.T) {
+		f, srv := newFake(t)
+		core, logs := observer.New(zapcore.InfoLevel)
+		c := testClient(t, srv.URL, func(c *Config) { c.Logger = zap.New(core) })
+		f.groups = []map[string]any{{"id": "theirs", "displayName": "ml-team"}}
+		conflict(f)
+		id, err := c.CreateTeam(context.Background(), "ML-Team")
+		if err != nil || id != "theirs" {
+			t.Fatalf("id %q, err %v", id, err)
+		}
+		l := logs.FilterMessageSnippet("the existing team is used, under the name the server has for it").All()
+		if len(l) != 1 || l[0].ContextMap()["team"] != "ML-Team" || l[0].ContextMap()["live_name"] != "ml-team" {
+			t.Fatalf("adoption log lines: %v", logs.All())
+		}
+	})
 	for _, tc := range []struct {
 		dep    model.Deployment
 		groups []map[string]any

@@ -211,8 +211,18 @@ func (c *Client) adopted(ctx context.Context, err error, kind, name, id string) 
 	if errors.As(err, &e) {
 		status = e.Status
 	}
-	c.log.Info(fmt.Sprintf("SCIM create answered %d (it exists): the existing %s is used", status, kind),
-		zap.String(kind, c.safe(name)), zap.String("id", c.safe(id)))
+	fields := []zap.Field{zap.String(kind, c.safe(name)), zap.String("id", c.safe(id))}
+	msg := fmt.Sprintf("SCIM create answered %d (it exists): the existing %s is used", status, kind)
+	c.mu.Lock()
+	live, other := c.createdAs[name]
+	c.mu.Unlock()
+	if other && kind == "team" {
+		// Adopted under another letter case (adoptTeam): the reviewer
+		// approved one name and the organization keeps the other.
+		msg += ", under the name the server has for it"
+		fields = append(fields, zap.String("live_name", c.safe(live)))
+	}
+	c.log.Info(msg, fields...)
 }
 
 // answeredUnread reports whether err is a write's 2xx answer whose body
