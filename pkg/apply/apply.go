@@ -262,6 +262,11 @@ type runner struct {
 	addLimit atomic.Int64
 
 	deps deps
+	// givers maps the index of an email update that takes an email
+	// another update of the run gives up to the index of that update
+	// (plan.EmailGivers): it is sent once that one is done (runHandovers).
+	// Set before the update_user phase starts its operations.
+	givers map[int]int
 	// admins is the plan's count of active org admins (holdAdminLosses).
 	admins int
 	// readBack holds, per promotion read back (holdAdminLosses), "" when

@@ -133,7 +133,7 @@ func (r *runner) reactivationNotDone(id string) error { return r.notDone(reactiv
 
 // dependsOn is the dependency error for a change that needs results[cause],
 // which was not done. results[cause] is final: it belongs to an earlier
-// phase.
+// phase, or an earlier round of this one (runHandovers).
 func (r *runner) dependsOn(cause int) error {
 	res := r.results[cause]
 	var msg string

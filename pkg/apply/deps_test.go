@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -610,4 +611,72 @@ func TestVerifyPairsByIDs(t *testing.T) {
 	if v.Undone != 2 || v.NotFound != 0 || v.New != 0 {
 		t.Fatalf("undone %d, not found %d, new %d; want 2, 0, 0", v.Undone, v.NotFound, v.New)
 	}
+}
+
+// TestRunEmailHandoverWaitsForTheGiver: an email update that takes the
+// email another update gives up is sent once that one is done, whatever
+// the plan's order and the concurrency (W&B keeps one account per email:
+// sent first it is refused), and is skipped when that one failed; updates
+// that go round are sent as they come (no order helps them).
+func TestRunEmailHandoverWaitsForTheGiver(t *testing.T) {
+	upd := func(user, id, from, to string) plan.Change {
+		c := ch(plan.UpdateUser, user, id, "", "")
+		c.FromEmail, c.Email = from, to
+		return c
+	}
+	changes := []plan.Change{
+		upd("b@x.com", "ua", "a@x.com", "b@x.com"),          // 0: a takes b's email...
+		upd("c@x.com", "ub", "b@x.com", "c@x.com"),          // 1: ...which b gives up for c's...
+		upd("d@x.com", "uc", "c@x.com", "d@x.com"),          // 2: ...which c gives up
+		upd("y@x.com", "ux", "x@x.com", "y@x.com"),          // 3: x and y swap
+		upd("x@x.com", "uy", "y@x.com", "x@x.com"),          // 4
+		ch(plan.RemoveMember, "y@x.com", "ux", "ml", "tml"), // x's update failed: waits
+	}
+	t.Run("in order", func(t *testing.T) {
+		holders := map[string]string{"a@x.com": "ua", "b@x.com": "ub", "c@x.com": "uc", "x@x.com": "ux", "y@x.com": "uy"}
+		var mu sync.Mutex
+		w := &fakeWriter{fail: func(c call) error {
+			if c.Method != "UpdateUser" {
+				return nil
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if h, ok := holders[c.Email]; ok && h != c.ID {
+				return fmt.Errorf("409 Conflict: another user has the email %s", c.Email)
+			}
+			for e, h := range holders {
+				if h == c.ID {
+					delete(holders, e)
+				}
+			}
+			holders[c.Email] = c.ID
+			return nil
+		}}
+		rep := run(t, planOf(changes...), w, Options{Concurrency: 8})
+		check(t, rep, map[string]want{
+			"update_user b@x.com@":     {StatusOK, "", -1},
+			"update_user c@x.com@":     {StatusOK, "", -1},
+			"update_user d@x.com@":     {StatusOK, "", -1},
+			"update_user y@x.com@":     {StatusFailed, "", -1},
+			"update_user x@x.com@":     {StatusFailed, "", -1},
+			"remove_member y@x.com@ml": {StatusSkipped, "", 3},
+		})
+	})
+	t.Run("the giver failed", func(t *testing.T) {
+		w := &fakeWriter{fail: func(c call) error {
+			if c.Method == "UpdateUser" && c.ID == "ub" {
+				return fmt.Errorf("500 Internal Server Error")
+			}
+			return nil
+		}}
+		rep := run(t, planOf(changes[:3]...), w, Options{Concurrency: 8})
+		check(t, rep, map[string]want{
+			"update_user d@x.com@": {StatusOK, "", -1},
+			"update_user c@x.com@": {StatusFailed, "", -1},
+			"update_user b@x.com@": {StatusSkipped, "depends on failed update_user c@x.com", 1},
+		})
+		if n := w.count("UpdateUser"); n != 2 {
+			t.Errorf("%d updates sent, want 2: a's would be refused while b holds the email", n)
+		}
+	})
 }

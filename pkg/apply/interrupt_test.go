@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
@@ -283,15 +284,27 @@ func (notSentError) Error() string { return "not sent: the run was interrupted" 
 func (notSentError) NotSent() bool { return true }
 
 // TestRunNotSentIsNotCounted: a request that never went out is no request
-// in the report, nor in the run's count.
+// in the report, nor in the run's count, and is said not started (not
+// "not tried again": it was never tried).
 func TestRunNotSentIsNotCounted(t *testing.T) {
-	w := addsFail(notSentError{})
+	w := &fakeWriter{}
+	w.fail = func(c call) error {
+		if c.Method == "AddMembers" || c.Method == "SetOrgRole" {
+			return notSentError{}
+		}
+		return nil
+	}
+	role := ch(plan.SetOrgRole, "b@x.com", "ub", "", "")
+	role.Role = model.RoleAdmin
 	rep := run(t, planOf(
 		ch(plan.CreateTeam, "", "", "ml", ""),
 		ch(plan.AddMember, "a@x.com", "ua", "ml", "tml"),
+		role,
 	), w, Options{})
-	if add := rep.Results[1]; add.Status != StatusSkipped || add.Requests != 0 || add.DurationMS != 0 {
-		t.Fatalf("add = %+v, want skipped, no request", add)
+	for _, i := range []int{1, 2} {
+		if r := rep.Results[i]; r.Status != StatusSkipped || r.Reason != reasonInterrupted || r.Requests != 0 || r.DurationMS != 0 {
+			t.Errorf("%s = %+v, want skipped (%s), no request", r.Action, r, reasonInterrupted)
+		}
 	}
 	if rep.Requests != 1 {
 		t.Fatalf("run requests = %d, want 1 (the create only)", rep.Requests)

@@ -140,6 +140,10 @@ func (r *runner) userOp(ctx context.Context, i int) error {
 			return err
 		}
 	case plan.UpdateUser:
+		if g, ok := r.givers[i]; ok && r.results[g].Status != StatusOK {
+			// Its round is over: the email it takes is still held.
+			return r.dependsOn(g)
+		}
 		u := model.User{ID: id, Email: c.Email, DisplayName: c.Name, ExternalID: c.ExternalID, Active: true}
 		f = func(ctx context.Context) error { return r.w.UpdateUser(ctx, id, u) }
 	case plan.SetOrgRole:
@@ -275,6 +279,10 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 		if cause := context.Cause(ctx); errors.Is(cause, errDrained) || errors.Is(cause, errAbandoned) {
 			res.Error = fmt.Sprintf("%v (%v)", err, cause)
 		}
+	case retryStopped(err) && res.Requests == 0:
+		// Waiting for its first turn (--rate-limit) when the run was
+		// interrupted: never sent.
+		res.Status, res.Reason = StatusSkipped, reasonInterrupted
 	case retryStopped(err):
 		// Not done, and not tried again because the run was interrupted.
 		res.Status, res.Reason = StatusSkipped, reasonNotRetried+": "+err.Error()

@@ -54,6 +54,9 @@ func (r *runner) runPhase(ctx context.Context, lo, hi int) {
 		r.runUnits(ctx, action, r.units(gains))
 		todo = rest
 	}
+	if action == plan.UpdateUser {
+		todo = r.runHandovers(ctx, lo, hi, todo)
+	}
 	todo = r.holdAdminLosses(ctx, todo)
 	r.runUnits(ctx, action, r.units(todo))
 
@@ -62,6 +65,35 @@ func (r *runner) runPhase(ctx context.Context, lo, hi int) {
 	r.bar.Done(tally(n.OK, n.Failed, n.Skipped, n.Unknown))
 	r.log.Log(level, "phase done", zap.String("action", string(action)),
 		zap.Int("ok", n.OK), zap.Int("failed", n.Failed), zap.Int("skipped", n.Skipped), zap.Int("unknown", n.Unknown))
+}
+
+// runHandovers runs the email updates among todo (changes[lo:hi], the
+// update_user phase) round by round (plan.EmailRounds): an update that
+// takes an email another update gives up is sent once that one is done
+// (W&B keeps one account per email and refuses it before), and is skipped
+// when that one was not done (userOp). It returns the last round's, for
+// the caller to run as any phase's; todo itself when no update waits.
+func (r *runner) runHandovers(ctx context.Context, lo, hi int, todo []int) []int {
+	updates := r.changes[lo:hi]
+	rounds := plan.EmailRounds(updates)
+	if rounds == nil {
+		return todo
+	}
+	r.givers = map[int]int{}
+	for i, g := range plan.EmailGivers(updates) {
+		if g >= 0 {
+			r.givers[lo+i] = lo + g
+		}
+	}
+	byRound := make([][]int, slices.Max(rounds)+1)
+	for _, i := range todo {
+		byRound[rounds[i-lo]] = append(byRound[rounds[i-lo]], i)
+	}
+	last := len(byRound) - 1
+	for _, round := range byRound[:last] {
+		r.runUnits(ctx, plan.UpdateUser, r.units(round))
+	}
+	return byRound[last]
 }
 
 // runUnits runs each unit (see units) in its own goroutine, at most

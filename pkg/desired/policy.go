@@ -96,6 +96,11 @@ func (l *loader) loadProtected(fi int, v *yaml.Node) {
 				continue
 			}
 		} else if why := addressProblem(s); why != "" {
+			if g := handleGlob(s); g != "" && !strings.Contains(s, "@") {
+				// A userName (a handle) is protected by a glob that
+				// matches it alone.
+				why += "; to protect the userName " + strconv.Quote(s) + " (a handle), write it as the glob " + strconv.Quote(g) + ", which matches it alone"
+			}
 			l.addf(p, "malformed email %q in protected: %s", short(s), why)
 			continue
 		}

@@ -136,6 +136,17 @@ func TestProtectedAddressesAUserCannotDeclare(t *testing.T) {
 			t.Errorf("%q: err = %v, want a refusal at p.yaml:4:7", bad, err)
 		}
 	}
+	// A bare handle is refused with the glob that protects it, which
+	// does.
+	doc := "version: 1\npolicy:\n  protected:\n    - Legacy-Handle-B\n"
+	_, err := Parse([]Source{{"p.yaml", []byte(doc)}})
+	if err == nil || !strings.Contains(err.Error(), `to protect the userName "Legacy-Handle-B" (a handle), write it as the glob "[l]egacy-handle-b", which matches it alone`) {
+		t.Errorf("bare handle: err = %v", err)
+	}
+	if m, err := Parse([]Source{{"p.yaml", []byte("version: 1\npolicy:\n  protected:\n    - '[l]egacy-handle-b'\n")}}); err != nil ||
+		!m.Policy.IsProtected(model.Key("Legacy-Handle-B")) || m.Policy.IsProtected("legacy-handle-bb") {
+		t.Errorf("the glob suggested: err = %v, protected %q", err, m.Policy.Protected)
+	}
 	// A glob with an invisible character or white space matches no one
 	// either. In a double-quoted YAML string, \_ is a no-break space: the
 	// handle glob [\_]svc written so would protect no one, without a word.

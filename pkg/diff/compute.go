@@ -181,6 +181,9 @@ func Compute(want, have model.State, policy model.Policy, opts Options) plan.Pla
 	p.warnUnmatchedProtected()
 	limits, blocked := p.limits()
 	changes := sortChanges(&p.changes)
+	if len(p.emailMoves) > 1 {
+		orderHandovers(changes)
+	}
 	noteDeactivatedRemovals(blocked, changes)
 	p.sortWarnings()
 	out := plan.Plan{

@@ -509,8 +509,22 @@ func TestEmailHandover(t *testing.T) {
 		t.Fatalf("email_handover warnings: %v", got)
 	}
 	if !strings.Contains(got["b@x.com"], `a (a@x.com) takes the email b@x.com, which b (b@x.com) gives up in its own update`) ||
-		!strings.Contains(got["b@x.com"], "a later apply completes it") {
+		!strings.Contains(got["b@x.com"], "so apply sends this update once that one is done") {
 		t.Errorf("chain: %q", got["b@x.com"])
+	}
+	// The changes are in the order apply sends them: the giver's update
+	// before the taker's, though the taker's (m@x.com) sorts first.
+	chain := Compute(state(users(byHandle("m@x.com", "a"), byHandle("z@x.com", "b"), byHandle("k2@x.com", "k"))),
+		state(users(live("ua", "a@x.com", "a"), live("ub", "m@x.com", "b"), live("uk", "k@x.com", "k"))),
+		model.Policy{}, Options{Deployment: model.Dedicated})
+	var updates []string
+	for _, c := range chain.Changes {
+		if c.Action == plan.UpdateUser {
+			updates = append(updates, c.User)
+		}
+	}
+	if want := []string{"k2@x.com", "z@x.com", "m@x.com"}; !slices.Equal(updates, want) {
+		t.Errorf("update order %v, want %v (the giver's before the taker's, the rest as sorted)", updates, want)
 	}
 	for _, u := range []string{"d@x.com", "c@x.com"} {
 		if !strings.Contains(got[u], "go round (") || !strings.Contains(got[u], "none completes") {

@@ -201,3 +201,32 @@ func first(s string) int32 {
 	}
 	return int32(s[0])
 }
+
+// orderHandovers puts the email updates among changes (sorted) in the
+// order apply sends them: an update that takes an email another update
+// gives up after that one (plan.EmailRounds), the rest as sorted.
+func orderHandovers(changes []plan.Change) {
+	lo := slices.IndexFunc(changes, func(c plan.Change) bool { return c.Action == plan.UpdateUser })
+	if lo < 0 {
+		return
+	}
+	hi := lo + 1
+	for hi < len(changes) && changes[hi].Action == plan.UpdateUser {
+		hi++
+	}
+	updates := changes[lo:hi]
+	rounds := plan.EmailRounds(updates)
+	if rounds == nil {
+		return
+	}
+	order := make([]int, len(updates))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(rounds[a], rounds[b]) })
+	sorted := make([]plan.Change, len(updates))
+	for i, j := range order {
+		sorted[i] = updates[j]
+	}
+	copy(updates, sorted)
+}

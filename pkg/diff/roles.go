@@ -100,7 +100,8 @@ func CheckRoles(want model.State, dep model.Deployment, existing []string, check
 	n := len(problems)
 	problems = problems[:min(n, maxRoleProblems)]
 	why := map[string]string{}
-	lines := make([]string, 0, len(problems)+1)
+	unsuggested := false // a role with no name close to it on the server
+	lines := make([]string, 0, len(problems)+2)
 	for _, pr := range problems {
 		w, ok := why[pr.role]
 		if !ok {
@@ -110,6 +111,8 @@ func CheckRoles(want model.State, dep model.Deployment, existing []string, check
 			}
 			if s := suggest(pr.role, candidates); s != "" {
 				w += "; did you mean " + strconv.Quote(s) + "?"
+			} else if dep != model.SaaS {
+				unsuggested = true
 			}
 			why[pr.role] = w
 		}
@@ -118,12 +121,39 @@ func CheckRoles(want model.State, dep model.Deployment, existing []string, check
 	if n > maxRoleProblems {
 		lines = append(lines, fmt.Sprintf("... and %d more problem(s)", n-maxRoleProblems))
 	}
+	if unsuggested {
+		lines = append(lines, customRoles(existing))
+	}
 	if where != nil {
 		// Lines that start FILE:LINE:COL, as the loader's problems do,
 		// for editors and CI problem matchers.
 		return fmt.Errorf("%d team role problem(s):\n%s", n, strings.Join(lines, "\n"))
 	}
 	return fmt.Errorf("%d team role problem(s):\n  %s", n, strings.Join(lines, "\n  "))
+}
+
+// customRoles says which custom roles existing (what /Roles lists) holds,
+// the first few by name: a role the manifest names and the server lacks
+// may have been deleted in W&B, or renamed.
+func customRoles(existing []string) string {
+	var custom []string
+	for _, n := range existing {
+		if !model.Role(n).Norm().Predefined() {
+			custom = append(custom, strconv.Quote(n))
+		}
+	}
+	if len(custom) == 0 {
+		return "the server has no custom role: a role the manifest names may have been deleted in W&B"
+	}
+	slices.Sort(custom)
+	custom = slices.Compact(custom)
+	const shownRoles = 10
+	more := ""
+	if len(custom) > shownRoles {
+		more = fmt.Sprintf(" and %d more", len(custom)-shownRoles)
+		custom = custom[:shownRoles]
+	}
+	return "the server's custom roles are " + strings.Join(custom, ", ") + more + ": a role the manifest names and the server lacks may have been deleted or renamed in W&B"
 }
 
 // suggest returns the candidate closest to name: one that differs only in

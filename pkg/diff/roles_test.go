@@ -78,7 +78,17 @@ func TestCheckRoles(t *testing.T) {
 			dep:      model.Dedicated,
 			existing: existing,
 			checked:  true,
-			errs:     []string{`role "Platform Owner": no such role on the server (/Roles)` + "\n"},
+			errs: []string{`role "Platform Owner": no such role on the server (/Roles)` + "\n",
+				// once, last: the roles the server has (one deleted in W&B?)
+				"\n  the server's custom roles are \"Data Scientist\", \"Labeler\", \"Reviewer\": a role the manifest names and the server lacks may have been deleted or renamed in W&B\n"},
+		},
+		{
+			name:     "dedicated, checked: no custom role left on the server",
+			want:     teams(dm("bob@x.com", "Platform Owner"), dm("amy@x.com", "Platform Owner")),
+			dep:      model.Dedicated,
+			existing: []string{"admin", "member", "viewer"},
+			checked:  true,
+			errs:     []string{"2 team role problem(s):", "\n  the server has no custom role: a role the manifest names may have been deleted in W&B\n"},
 		},
 		{
 			name: "dedicated, unchecked (/Roles 404): no error, Compute warns instead",

@@ -293,9 +293,9 @@ type emailMove struct {
 
 // warnEmailHandovers warns email_handover for each email update that takes
 // an email another planned email update gives up: W&B keeps one account
-// per email, so sent before the other it is refused (409) and a later
-// apply completes it; updates that go round (a swap), or wait for ones
-// that do, never complete.
+// per email, so apply sends it after the other (plan.EmailGivers; the
+// changes are in that order, orderHandovers); updates that go round (a
+// swap), or wait for ones that do, never complete.
 func (p *planner) warnEmailHandovers() {
 	if len(p.emailMoves) == 0 {
 		return
@@ -347,7 +347,7 @@ func (p *planner) warnEmailHandovers() {
 			msg = fmt.Sprintf("%s takes the email %s, which %s gives up in its own update, which waits in turn for updates that go round (%s): none of them completes; give one of those a temporary email first, apply, then the others",
 				m.live, shown(m.to), p.emailMoves[j].live, strings.Join(ring, " → "))
 		default:
-			msg = fmt.Sprintf("%s takes the email %s, which %s gives up in its own update: W&B keeps one account per email, so sent first this update is refused (409) while %s holds it, and a later apply completes it",
+			msg = fmt.Sprintf("%s takes the email %s, which %s gives up in its own update: W&B keeps one account per email, so apply sends this update once that one is done, and not when that one fails (it would be refused, 409, while %s holds the email)",
 				m.live, shown(m.to), p.emailMoves[j].live, p.emailMoves[j].live)
 		}
 		p.warn(plan.Warning{Code: plan.WarnEmailHandover, User: m.user, Message: msg})

@@ -57,8 +57,11 @@ type Redactor struct {
 	bloom []uint64            // prefilter over grams: at least 16 bits a gram, 65,536 at least
 	shift uint                // bloomIndex's: 64 - log2 of the bloom's bits
 	hold  int                 // the most bytes a Writer holds back
-	forms [][]byte            // every form, to tell whether a tail may begin one
-	twice [][]byte            // the key percent-encoded and escaped again, replaced whole
+	forms [][]byte            // every form
+	// folded is forms folded as windows are compared (foldBytes), to
+	// tell whether a tail may begin one
+	folded [][]byte
+	twice  [][]byte // the key percent-encoded and escaped again, replaced whole
 }
 
 // NewRedactor returns a Redactor for keys (empty ones are skipped; nil
@@ -87,6 +90,10 @@ func NewRedactor(keys ...string) *Redactor {
 		return nil
 	}
 	r.forms = forms
+	r.folded = make([][]byte, len(forms))
+	for i, f := range forms {
+		r.folded[i] = foldBytes(f)
+	}
 	for _, f := range forms {
 		if len(f) < MinKey {
 			continue
@@ -97,7 +104,7 @@ func NewRedactor(keys ...string) *Redactor {
 			continue
 		}
 		for i := 0; i+gram <= len(f); i++ {
-			r.grams[binary.LittleEndian.Uint64(f[i:])] = struct{}{}
+			r.grams[fold(binary.LittleEndian.Uint64(f[i:]))] = struct{}{}
 		}
 	}
 	// The prefilter keeps about one bit in sixteen set, whatever the key's
@@ -240,7 +247,8 @@ const (
 
 // spellings are f as the usual escapes write it: URL query and path
 // escaping (upper- and lower-case hex), a JSON or Go string's escapes
-// (with and without HTML escaping), and CSV's doubled quotes.
+// (with and without HTML escaping), CSV's doubled quotes, and the escapes
+// of wbsync's own views (the access review's teams cell, Markdown code).
 func spellings(f string) []string {
 	q, p := url.QueryEscape(f), url.PathEscape(f)
 	quoted := strconv.Quote(f)
@@ -250,12 +258,17 @@ func spellings(f string) []string {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(f)
 	plain := strings.TrimSuffix(buf.String(), "\n")
+	// The access review's teams cell escapes its separators, and CSV then
+	// doubles quotes; a Markdown code span writes a backtick \x60.
+	cell := strings.NewReplacer(`\`, `\\`, ";", `\;`, ":", `\:`).Replace(f)
 	return []string{
 		q, lowerEscapes(q), p, lowerEscapes(p),
 		quoted[1 : len(quoted)-1],
 		string(jsonHTML[1 : len(jsonHTML)-1]),
 		plain[1 : len(plain)-1],
 		strings.ReplaceAll(f, `"`, `""`),
+		cell, strings.ReplaceAll(cell, `"`, `""`),
+		strings.ReplaceAll(f, "`", `\x60`),
 	}
 }
 
@@ -286,17 +299,41 @@ func percentEncoded(f []byte, hex string) []byte {
 	return out
 }
 
-func (r *Redactor) bloomIndex(x uint64) uint64 { return (x * 0x9E3779B97F4A7C15) >> r.shift }
+func (r *Redactor) bloomIndex(x uint64) uint64 { return (x * bloomMul) >> r.shift }
 
-// hit reports whether the 8 bytes at b[i:] are a window of a key form.
+// bloomMul spreads a window's bits over the prefilter's index.
+const bloomMul = 0x9E3779B97F4A7C15
+
+// hit reports whether the 8 bytes at b[i:] are a window of a key form,
+// ASCII letters compared in any case (fold).
 func (r *Redactor) hit(b []byte, i int) bool {
-	x := binary.LittleEndian.Uint64(b[i:])
+	x := fold(binary.LittleEndian.Uint64(b[i:]))
 	h := r.bloomIndex(x)
 	if r.bloom[h>>6]&(1<<(h&63)) == 0 {
 		return false
 	}
 	_, ok := r.grams[x]
 	return ok
+}
+
+// fold is the 8 bytes x with the case bit (0x20) set in every byte that
+// has bit 0x40, all at once: ASCII capitals become small letters, so
+// windows compare ignoring case, since a W&B key is hex, which any case
+// spells, and an echo need not keep the key's case (Go's HTTP client
+// writes a header's name in its canonical case: X-Abcdef12 for
+// x-abcdef12). It also takes @[\]^_ for `{|}~ and DEL, and some bytes
+// above 0x7f for others: a text that differs from a key form only so is
+// redacted too, which costs nothing but a rare marker, where an exact
+// comparison of letters would cost the redactor half its speed.
+func fold(x uint64) uint64 { return x | (x&0x4040404040404040)>>1 }
+
+// foldBytes is a copy of b folded as fold folds each byte.
+func foldBytes(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		out[i] = c | (c&0x40)>>1
+	}
+	return out
 }
 
 // run returns where the run of key-form windows that begins at b[i:] (a
@@ -318,8 +355,17 @@ func (r *Redactor) Bytes(b []byte) []byte {
 	}
 	var out []byte
 	last := 0
+	bloom, shift := r.bloom, r.shift
 	for i := 0; i+gram <= len(b); {
-		if !r.hit(b, i) {
+		// hit, inline: every byte passes here, and most stop at the
+		// prefilter.
+		x := fold(binary.LittleEndian.Uint64(b[i:]))
+		h := (x * bloomMul) >> shift
+		if bloom[h>>6]&(1<<(h&63)) == 0 {
+			i++
+			continue
+		}
+		if _, ok := r.grams[x]; !ok {
 			i++
 			continue
 		}
@@ -566,8 +612,8 @@ func (r *Redactor) tail(out []byte) int {
 	}
 	keep := r.twiceRunTail(out)
 	for n := min(r.hold, len(out)); n > keep; n-- {
-		suffix := out[len(out)-n:]
-		for _, f := range r.forms {
+		suffix := foldBytes(out[len(out)-n:])
+		for _, f := range r.folded {
 			if bytes.Contains(f, suffix) {
 				return n
 			}

@@ -3,6 +3,7 @@ package sanitize
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -606,6 +607,24 @@ func TestRedactEscapedSpellings(t *testing.T) {
 	}
 }
 
+// TestRedactViewSpellings: a key holding what wbsync's own views escape is
+// found in their spellings too: the access review's teams cell (its
+// separators ; : and \ escaped with \, then CSV's doubled quotes) and a
+// Markdown code span (a backtick written \x60).
+func TestRedactViewSpellings(t *testing.T) {
+	cell := strings.NewReplacer(`\`, `\\`, ";", `\;`, ":", `\:`)
+	for _, c := range []struct{ key, echo string }{
+		{"q1;w2:e3;r4:t5;y6:u7", cell.Replace("q1;w2:e3;r4:t5;y6:u7") + ":member"},
+		{`x7"Q\9"Z\k2"M\p4"R\w8"T\`, `"` + strings.ReplaceAll(cell.Replace(`x7"Q\9"Z\k2"M\p4"R\w8"T\`), `"`, `""`) + `:member"`},
+		{"Zk`9m`Xp`4r`Lw`8t`Qn", "live team " + strings.ReplaceAll("Zk`9m`Xp`4r`Lw`8t`Qn", "`", `\x60`) + " (id 1)"},
+	} {
+		out := NewRedactor(c.key).String(c.echo)
+		if strings.Count(out, Marker) != 1 || strings.Contains(out, c.key[2:10]) {
+			t.Errorf("key %q, echo %q → %q: want one marker", c.key, c.echo, out)
+		}
+	}
+}
+
 // TestEscapeJSONAboveBMP: characters above U+FFFF (a subdivision flag's
 // tag characters) come through EscapeJSON as the same string, escaped as
 // surrogate pairs, and Controls writes them as \UNNNNNNNN.
@@ -672,6 +691,10 @@ func TestRedactOtherCaseAndURLSafe(t *testing.T) {
 		{hexKey, strings.ToUpper(hexKey)},
 		{hexKey, "detail: " + strings.ToUpper(hexKey)[5:14] + "."},
 		{"Wbk_MixedCase_0123456789", "WBK_MIXEDCASE_0123456789 and wbk_mixedcase_0123456789"},
+		// Any mix of cases: a hex key spelt so is the key, and Go writes a
+		// header's name so (X-Deadbeef for x-deadbeef).
+		{hexKey, "DeadBeef " + "0F3a9C2e7B1d4F6a8C0e2B4d6F8a1C3e5B7d9F0A"},
+		{hexKey, "X-" + strings.ToUpper(hexKey[:1]) + hexKey[1:9] + ": 1"},
 		{odd, base64.URLEncoding.EncodeToString([]byte(":" + odd))},
 		{odd, base64.RawURLEncoding.EncodeToString([]byte(odd))[2:12]},
 	} {
@@ -689,6 +712,57 @@ func TestRedactOtherCaseAndURLSafe(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestFold: fold sets the case bit of each of the 8 bytes that has bit
+// 0x40 (ASCII capitals become small letters), and nothing else, whatever
+// the bytes beside them; foldBytes folds alike.
+func TestFold(t *testing.T) {
+	for c := range 256 {
+		for pos := range 8 {
+			for _, fill := range []byte{0, 'A', 'z', 0x80, 0xff, '@', '['} {
+				var in, want [8]byte
+				for i := range in {
+					in[i] = fill
+				}
+				in[pos] = byte(c)
+				for i, b := range in {
+					want[i] = b
+					if b&0x40 != 0 {
+						want[i] = b | 0x20
+					}
+				}
+				if b := byte(c); b >= 'A' && b <= 'Z' && want[pos] != b+'a'-'A' {
+					t.Fatalf("%q folds to %q", b, want[pos])
+				}
+				got := fold(binary.LittleEndian.Uint64(in[:]))
+				if got != binary.LittleEndian.Uint64(want[:]) || string(foldBytes(in[:])) != string(want[:]) {
+					t.Fatalf("fold(% x) = %016x, foldBytes %x, want % x", in, got, foldBytes(in[:]), want)
+				}
+			}
+		}
+	}
+}
+
+// TestWriterHoldsAMixedCaseStart: a Writer holds back a tail that may
+// begin the key in another case, so that a key split between two writes
+// is found whole.
+func TestWriterHoldsAMixedCaseStart(t *testing.T) {
+	const key = "0f3a9c2e7b1d4f6a8c0e2b4d6f8a1c3e5b7d9f0a"
+	var out bytes.Buffer
+	w := NewRedactor(key).Writer(&out)
+	echo := "0F3a9C2e7B1d4F6a8C0e"
+	for _, part := range []string{"id: " + echo[:5], echo[5:] + " end\n"} {
+		if _, err := w.Write([]byte(part)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "id: "+Marker+" end\n" {
+		t.Fatalf("got %q", got)
 	}
 }
 

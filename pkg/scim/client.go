@@ -147,6 +147,9 @@ type Client struct {
 	// windowLogged: a wait for the server's rate-limit window was logged
 	// at info (heed); later ones go to debug
 	windowLogged atomic.Bool
+	// onePageWarned: a read of one resource a page was warned about
+	// (lister.run), once per client
+	onePageWarned atomic.Bool
 	// windowWaits: the waits heed made, in all (nanoseconds); each whole
 	// minute of them is logged at info, so that a run the server holds
 	// back window after window is not silent (windowMinutes: logged).

@@ -16,6 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
 	"github.com/wbsync/wbsync/pkg/bug"
 	"github.com/wbsync/wbsync/pkg/caps"
 )
@@ -859,5 +863,43 @@ func TestEdgesKeptOnlyWhereCompared(t *testing.T) {
 	c := testClient(t, srv.URL, func(c *Config) { c.PageSize, c.Concurrency = 4, 1 })
 	if got, err := c.ListUsers(context.Background()); err != nil || len(got) != 4 {
 		t.Errorf("literal page numbers: read %d, err %v", len(got), err)
+	}
+}
+
+// TestListOnePageWarns: pages of one resource cannot overlap, so a
+// resource that moves across pages goes unseen: said once per client, at
+// warn level, naming why (the flag, or the server's own cap).
+func TestListOnePageWarns(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		pageSize int
+		set      func(*fake)
+		want     string // "" = no warning
+	}{
+		{"--page-size 1", 1, func(*fake) {}, "list users: one resource a page (--page-size 1): pages cannot overlap"},
+		{"a server cap of one", 100, func(f *fake) { f.pageCap = 1 }, "(the server serves one where 100 were asked for)"},
+		{"two a page overlap", 2, func(*fake) {}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := newFake(t)
+			f.users = mkUsers(5)
+			tc.set(f)
+			core, logs := observer.New(zapcore.WarnLevel)
+			c := testClient(t, srv.URL, func(c *Config) { c.PageSize, c.Logger = tc.pageSize, zap.New(core) })
+			for range 2 {
+				got, err := c.ListUsers(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantAll(t, got, 5)
+			}
+			l := logs.FilterMessageSnippet("one resource a page").All()
+			switch {
+			case tc.want == "" && len(l) != 0:
+				t.Fatalf("warned: %v", l)
+			case tc.want != "" && (len(l) != 1 || !strings.Contains(l[0].Message, tc.want)):
+				t.Fatalf("warnings %v, want one containing %q", logs.All(), tc.want)
+			}
+		})
 	}
 }

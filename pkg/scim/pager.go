@@ -105,6 +105,13 @@ func (l *lister[T]) run(ctx context.Context, hand func([]T) error) (*assembly[T]
 		return nil, fmt.Errorf("list %s: totalResults %d at %d resource(s) per page would take %d pages, more than wbsync reads (%d): refusing (%s)",
 			l.plural, first.total, step, n, l.budget, hint)
 	}
+	if step == 1 && first.total > 1 && l.same != nil && l.c.onePageWarned.CompareAndSwap(false, true) {
+		why := "--page-size 1"
+		if l.c.pageSize > 1 {
+			why = fmt.Sprintf("the server serves one where %d were asked for", l.c.pageSize)
+		}
+		l.c.log.Warn(fmt.Sprintf("list %s: one resource a page (%s): pages cannot overlap, so a resource that moves from one page to another while they are read (another created or deleted before it) is not seen; if the organization may have changed during the read, plan again", l.plural, why))
+	}
 	l.size = step
 	a := &assembly[T]{plural: l.plural, idOf: l.id, red: l.c.red, total: first.total, seen: make(map[string]int, step), hand: hand, same: l.same,
 		noEdges: overlap(step) == 0 || l.same == nil}
@@ -574,12 +581,17 @@ func (a *assembly[T]) place(start int, p listPage[T]) ([][]T, error) {
 		}
 		id := a.idOf(v)
 		if prev, ok := a.seen[id]; ok && prev != pos {
-			if prev >= start-1 && prev < start-1+len(p.items) {
+			// Twice in this page only when this page put it at prev (an
+			// overlapping page may have placed it there first).
+			if j := prev - (start - 1); j >= 0 && j < i && a.idOf(p.items[j]) == id {
 				return nil, fmt.Errorf("list %s: id %s is listed twice in the page at startIndex %d, at positions %d and %d: refusing a partial read",
 					a.plural, a.show(id), start, prev+1, pos+1)
 			}
-			return nil, fmt.Errorf("list %s: id %s came back at positions %d and %d, on the page at startIndex %d (the server's order is not stable from one page to the next, or it answers a startIndex past the end with the first page again): refusing a partial read",
-				a.plural, a.show(id), prev+1, pos+1, start)
+			// Another page placed it at prev: a user created or deleted
+			// between the two pages moved it (or the server's order is
+			// not stable): read again, as for any other change.
+			return nil, fmt.Errorf("list %s: id %s came back at positions %d and %d, on the page at startIndex %d (a user created or deleted between the two pages moved it; or the server's order is not stable from one page to the next, or it answers a startIndex past the end with the first page again): %w"+runAgain,
+				a.plural, a.show(id), prev+1, pos+1, start, ErrChanged)
 		}
 		if old, ok := a.idAt(pos); ok {
 			if old != id {
