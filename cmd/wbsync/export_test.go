@@ -226,3 +226,32 @@ func TestExportCSVOut(t *testing.T) {
 		}
 	}
 }
+
+// TestExportCSVSaysWhatIsRedacted: the access review lists a user whose
+// values hold the key (shown [redacted]) and says so on stderr, as the
+// manifest export does of the users it leaves out.
+func TestExportCSVSaysWhatIsRedacted(t *testing.T) {
+	users := listBody(2,
+		map[string]any{"id": "u1", "userName": "alice@example.com", "emails": []any{map[string]any{"value": "alice@example.com", "primary": true}}, "active": true},
+		map[string]any{"id": "u2", "userName": "bob@example.com", "displayName": "Bob " + testKey, "emails": []any{map[string]any{"value": "bob@example.com", "primary": true}}, "active": true})
+	groups := listBody(1, map[string]any{"id": "g1", "displayName": "ml-" + testKey[:10], "members": []any{map[string]any{"value": "u1"}}})
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/scim+json")
+		switch {
+		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Users"):
+			_, _ = w.Write(users)
+		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Groups"):
+			_, _ = w.Write(groups)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer hs.Close()
+	r := wb(t, vars(hs.URL+"/scim"), "export", "-o", "csv")
+	if r.code != exitOK || strings.Count(r.stdout, "[redacted]") != 2 {
+		t.Fatalf("export -o csv: exit %d, want two values redacted:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if w := "1 user(s) and 1 team(s) hold text that looks like the API key: the access review shows it as [redacted]"; !strings.Contains(r.stderr, w) {
+		t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+	}
+}

@@ -190,6 +190,12 @@ func (r *runner) noteOutcome(i int) {
 		// it may be the same person under another name.
 		keys = append(keys, "id:"+res.existing)
 	}
+	if old, ok := d.replaced[createKey("user", c.User)]; ok && c.Action != plan.CreateUser {
+		// The user is this run's invitation of a deactivated account
+		// (Multi-tenant Cloud): the old account is the same person, and
+		// what the plan removes of it waits as the new account's would.
+		keys = append(keys, "id:"+old)
+	}
 	for _, k := range keys {
 		if j, ok := d.blocked[k]; !ok || i < j {
 			d.blocked[k] = i

@@ -680,3 +680,26 @@ func TestRunEmailHandoverWaitsForTheGiver(t *testing.T) {
 		}
 	})
 }
+
+// TestRunFailureOnReinvitedUserHoldsOldAccountRemoval: on Multi-tenant
+// Cloud a deactivated user is invited again (a new account); when the new
+// account's add then fails, the removal the plan makes of the old account
+// (the same person) waits too, as one of the new account's would.
+func TestRunFailureOnReinvitedUserHoldsOldAccountRemoval(t *testing.T) {
+	cr := ch(plan.CreateUser, "alice@x.com", "", "", "")
+	cr.Reason, cr.From = plan.ReasonRecreate, "old-a"
+	p := planOf(
+		cr, // 0
+		ch(plan.AddMember, "alice@x.com", "", "ml", "tml"),         // 1
+		ch(plan.RemoveMember, "alice@x.com", "old-a", "cv", "tcv"), // 2
+		ch(plan.RemoveMember, "bob@x.com", "ub", "cv", "tcv"),      // 3
+	)
+	w := addsFail(wrapped(&httpError{400, "cannot join"}))
+	rep := run(t, p, w, Options{})
+	check(t, rep, map[string]want{
+		"create_user alice@x.com@":     {StatusOK, "", -1},
+		"add_member alice@x.com@ml":    {StatusFailed, "", -1},
+		"remove_member alice@x.com@cv": {StatusSkipped, "", 1},
+		"remove_member bob@x.com@cv":   {StatusOK, "", -1},
+	})
+}

@@ -366,10 +366,7 @@ func (c *Client) bodyError(ctx context.Context, cl call, resp *http.Response, cr
 		// A create answered as done whose body broke off: it is not sent
 		// again (it would be made twice), and its outcome is unknown. (A
 		// PATCH is retried: it is safe to repeat.)
-		how := "did not arrive within the per-request timeout"
-		if context.Cause(ctx) != errAttemptTimeout {
-			how = "broke off (" + c.safe(cr.err.Error()) + ")"
-		}
+		how := c.brokeOff(ctx, cr.err)
 		return &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: true, unread: saysDone(status),
 			Detail: "the server answered " + strconv.Itoa(status) + ", but the rest of its answer " + how + ": whether the change was made is unknown; the next plan shows it"}
 	case context.Cause(ctx) == errAttemptTimeout:

@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/wbsync/wbsync/pkg/caps"
 )
 
@@ -483,8 +485,16 @@ func (c *Client) notDone(cl call, status int) error {
 // A body longer than that is over a cap as any other: the write's outcome
 // is unknown (it was answered 2xx), never done.
 func (c *Client) skipReply(ctx context.Context, cl call, resp *http.Response, ctype string, htmlErr *Error) (*reply, error) {
+	write := cl.method != http.MethodGet && saysDone(resp.StatusCode)
 	head, err := io.ReadAll(io.LimitReader(resp.Body, errorPeek))
 	if err != nil {
+		if write {
+			// Answered as done, but not whether its body states an
+			// error: not sent again (each attempt would be answered so,
+			// and read as far), its outcome unknown.
+			return nil, &Error{Method: cl.method, Path: c.pathOf(cl), Status: resp.StatusCode, fatal: true, unknown: true,
+				Detail: "the server answered " + strconv.Itoa(resp.StatusCode) + ", but its first bytes " + c.brokeOff(ctx, err) + ": whether the change was made is unknown; the next plan shows it"}
+		}
 		return nil, c.transportError(cl, err, true)
 	}
 	if len(head) == errorPeek && bytes.Contains(head, []byte(schemaError)) {
@@ -497,21 +507,38 @@ func (c *Client) skipReply(ctx context.Context, cl call, resp *http.Response, ct
 		head = append(head, rest...)
 	}
 	head = bytes.TrimPrefix(head, utf8BOM)
-	cr := &capReader{r: resp.Body, max: max(c.listBody-int64(len(head)), 0)}
-	if _, err := io.Copy(io.Discard, cr); err != nil {
-		if cr.over {
-			cr.max = c.listBody // the message names the cap, not what was left of it
-			return nil, c.bodyError(ctx, cl, resp, cr, err)
-		}
-		return nil, c.transportError(cl, err, true)
-	}
 	if len(bytes.TrimSpace(head)) > 0 && looksHTML(ctype, head) {
 		return nil, htmlErr
 	}
 	if err := c.errorBody(cl, resp, head); err != nil {
 		return nil, err
 	}
+	cr := &capReader{r: resp.Body, max: max(c.listBody-int64(len(head)), 0)}
+	if _, err := io.Copy(io.Discard, cr); err != nil {
+		if cr.over {
+			cr.max = c.listBody // the message names the cap, not what was left of it
+			return nil, c.bodyError(ctx, cl, resp, cr, err)
+		}
+		if !write {
+			return nil, c.transportError(cl, err, true)
+		}
+		// Answered as done, and its first bytes state no error: done.
+		// The rest (a large team, on a slow link) is not waited for,
+		// nor the write sent again to be answered so once more.
+		c.log.Debug("SCIM write answered as done; the rest of its answer, unused, was not read to its end",
+			zap.String("method", cl.method), zap.String("path", c.safe(c.pathOf(cl))), zap.Int("status", resp.StatusCode),
+			zap.String("why", c.brokeOff(ctx, err)))
+	}
 	return &reply{status: resp.StatusCode, header: resp.Header}, nil
+}
+
+// brokeOff says how a body's reading ended early: the per-request
+// timeout, or the error err.
+func (c *Client) brokeOff(ctx context.Context, err error) string {
+	if context.Cause(ctx) == errAttemptTimeout {
+		return "did not arrive within the per-request timeout"
+	}
+	return "broke off (" + c.safe(err.Error()) + ")"
 }
 
 // errorPeek is how much of a list answer is looked at for a SCIM error
