@@ -71,6 +71,9 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 			break
 		}
 		if len(a) < 2 || a[0] != '-' {
+			if flag := typographicFlag(fs, a); flag != "" {
+				return nil, usageError{fmt.Sprintf("argument %q starts with a typographic dash, as a word processor or chat writes \"--\": did you mean %s?", a, flag)}
+			}
 			pos = append(pos, a)
 			continue
 		}
@@ -216,6 +219,22 @@ var longFlag = regexp.MustCompile(`(^|[ :])-([a-zA-Z0-9][a-zA-Z0-9-]+)\b`)
 // isFlag reports whether a names one of fs's flags (--dry-run, -o,
 // --out=x) or asks for help (-h, --help): not a value another flag takes
 // ("--" may be one, as package flag reads it).
+// typographicFlag is the flag of fs that a, starting with an en or em
+// dash or a minus sign (U+2013, U+2014, U+2212: what an editor makes of a
+// flag's "--" or "-"), names, written as it should be; "" when a does not
+// start so or names no flag.
+func typographicFlag(fs *flag.FlagSet, a string) string {
+	for _, dash := range []string{"\u2013", "\u2014", "\u2212"} {
+		if rest, ok := strings.CutPrefix(a, dash); ok {
+			rest = strings.TrimLeft(strings.TrimPrefix(rest, dash), "-")
+			if name, _, _ := strings.Cut(rest, "="); name != "" && isFlag(fs, "--"+name) {
+				return "--" + rest
+			}
+		}
+	}
+	return ""
+}
+
 func isFlag(fs *flag.FlagSet, a string) bool {
 	if len(a) < 2 || a[0] != '-' {
 		return false
@@ -359,7 +378,7 @@ func (c *connFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	c.auth = envOr(getenv, "WBSYNC_AUTH", c.auth)
 	c.deployment = strings.TrimSpace(getenv("WBSYNC_DEPLOYMENT"))
 	fs.Var(decimalOf(&c.concurrency, 4), "concurrency", fmt.Sprintf("parallel requests (more than %d are capped; env WBSYNC_CONCURRENCY)", caps.Concurrency))
-	fs.Float64Var(&c.rateLimit, "rate-limit", 10, fmt.Sprintf("requests per second (at least %v; env WBSYNC_RATE_LIMIT)", caps.MinRateLimit))
+	fs.Var(decimalFloatOf(&c.rateLimit, 10), "rate-limit", fmt.Sprintf("requests per second (at least %v; env WBSYNC_RATE_LIMIT)", caps.MinRateLimit))
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, fmt.Sprintf("timeout per request (%s to %s; env WBSYNC_TIMEOUT)",
 		seconds(caps.MinTimeoutSeconds), seconds(caps.MaxTimeoutSeconds)))
 	fs.Var(decimalOf(&c.batchSize, 100), "batch-size", fmt.Sprintf("members per PATCH add (1 to %d; env WBSYNC_BATCH_SIZE)", caps.MaxBatchSize))
@@ -555,6 +574,38 @@ func (d *decimal) Set(s string) error {
 	return nil
 }
 
+// decimalFloat is a float flag read as a decimal number only: package
+// flag reads 0x1p4 as 16 and 1_000 as 1000 (Go literal syntax), which
+// README's "the numeric connection flags ... are decimal" refuses. NaN and
+// Inf still parse, for checkNumbers to name them.
+type decimalFloat float64
+
+// decimalFloatOf sets *p to def and returns it as a decimalFloat flag value.
+func decimalFloatOf(p *float64, def float64) *decimalFloat {
+	*p = def
+	return (*decimalFloat)(p)
+}
+
+func (d *decimalFloat) String() string { return strconv.FormatFloat(float64(*d), 'g', -1, 64) }
+
+func (d *decimalFloat) Get() any { return float64(*d) }
+
+func (d *decimalFloat) Set(s string) error {
+	if strings.ContainsAny(s, "_xXpP") {
+		return errors.New("parse error")
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		var ne *strconv.NumError
+		if errors.As(err, &ne) && errors.Is(ne.Err, strconv.ErrRange) {
+			return errors.New("value out of range")
+		}
+		return errors.New("parse error")
+	}
+	*d = decimalFloat(f)
+	return nil
+}
+
 // numberEnv names the environment variable of each numeric connection
 // flag: the flag wins when both are given.
 var numberEnv = [...]struct{ flag, env string }{
@@ -590,6 +641,9 @@ func durationHint(fs *flag.FlagSet, name string) string {
 		if _, ok := fl.Value.(*decimal); ok {
 			return " (a decimal number, such as 100)"
 		}
+		if _, ok := fl.Value.(*decimalFloat); ok {
+			return " (a decimal number, such as 2.5)"
+		}
 		if g, ok := fl.Value.(flag.Getter); ok {
 			if _, ok := g.Get().(time.Duration); ok {
 				return " (a duration with its unit, such as 30s or 2m)"
@@ -618,6 +672,18 @@ func (c *connFlags) checkNumbers() error {
 
 // envKey is WANDB_API_KEY, trimmed.
 func envKey(getenv func(string) string) string { return strings.TrimSpace(getenv("WANDB_API_KEY")) }
+
+// withoutEnvName is key without a leading "WANDB_API_KEY=" (any case), as
+// a .env line gives it: what the run redacts until the key is checked, so
+// that keyProblem's refusal of such a key can name WANDB_API_KEY, while
+// the key meant stays hidden.
+func withoutEnvName(key string) string {
+	const name = "WANDB_API_KEY="
+	if len(key) > len(name) && strings.EqualFold(key[:len(name)], name) {
+		return key[len(name):]
+	}
+	return key
+}
 
 // unusedEnvKeys are the words of WANDB_API_KEY that look like a key, when
 // --api-key-file gives the key used: they stay hidden too.

@@ -443,7 +443,7 @@ func run(ctx context.Context, args []string, e env) int {
 	planAgain.Store(nil)
 	signalled.Store(false)
 	noticeSaid.Store(nil)
-	red := sanitize.NewRedactor(envKey(e.getenv))
+	red := sanitize.NewRedactor(withoutEnvName(envKey(e.getenv)))
 	panicRedactor.Store(red)
 	out := sinks{stdout: red.Writer(e.stdout), stderr: red.Writer(e.stderr), stderrUnit: red.UnitWriter(e.stderr)}
 	defer out.close()
