@@ -564,14 +564,21 @@ func (d *decimal) Get() any { return int(*d) }
 func (d *decimal) Set(s string) error {
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		var ne *strconv.NumError
-		if errors.As(err, &ne) && errors.Is(ne.Err, strconv.ErrRange) {
-			return errors.New("value out of range")
-		}
-		return errors.New("parse error")
+		return numberError(err)
 	}
 	*d = decimal(n)
 	return nil
+}
+
+// numberError is a number flag's parse error as package flag words its
+// own ("value out of range", "parse error"), which parseInterleaved
+// rewords.
+func numberError(err error) error {
+	var ne *strconv.NumError
+	if errors.As(err, &ne) && errors.Is(ne.Err, strconv.ErrRange) {
+		return errors.New("value out of range")
+	}
+	return errors.New("parse error")
 }
 
 // decimalFloat is a float flag read as a decimal number only: package
@@ -596,11 +603,7 @@ func (d *decimalFloat) Set(s string) error {
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		var ne *strconv.NumError
-		if errors.As(err, &ne) && errors.Is(ne.Err, strconv.ErrRange) {
-			return errors.New("value out of range")
-		}
-		return errors.New("parse error")
+		return numberError(err)
 	}
 	*d = decimalFloat(f)
 	return nil
