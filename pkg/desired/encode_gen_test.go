@@ -56,10 +56,11 @@ func genOrg(r *rand.Rand, users, teams int) (have, want model.State, skipped int
 		if strings.EqualFold(u.UserName, u.Email) {
 			w.UserName = u.Email
 		}
-		if strings.TrimSpace(u.DisplayName) != "" {
+		// A name or externalId a manifest refuses is left unmanaged.
+		if strings.TrimSpace(u.DisplayName) != "" && TextProblem(u.DisplayName) == "" {
 			w.DisplayName = u.DisplayName
 		}
-		if strings.TrimSpace(u.ExternalID) != "" {
+		if strings.TrimSpace(u.ExternalID) != "" && TextProblem(u.ExternalID) == "" {
 			w.ExternalID = u.ExternalID
 		}
 		if r := u.OrgRole.Norm(); r == model.RoleAdmin || r == model.RoleMember {

@@ -268,9 +268,9 @@ func TestEncodeSharedNameWritesNoRoles(t *testing.T) {
 // exactly the same strings.
 func TestEncodeEscapesBidiAndC1(t *testing.T) {
 	const (
-		name   = "A\u202eevil\u202c \u2066x\u2069 \u200e\u200f\u061c \u202a\u202b\u202d csi\u009b2J nel\u0085 \x1b[31m tag\U000E0020 vs a\ufe0f ok❤\ufe0f"
+		name   = "A\u202eevil\u202c \u2066x\u2069 \u200e\u200f\u061c \u202a\u202b\u202d tag\U000E0020 vs a\ufe0f ok❤\ufe0f"
 		handle = "dev\u202ebob\u2067"
-		extID  = "00u\u202e1\u0085"
+		extID  = "00u\u202e1"
 		team   = "t\u202eea\u200bm" // no control character, nothing invisible at either end: a manifest team name
 		role   = "Model\u202eReviewer"
 	)
@@ -309,6 +309,71 @@ func TestEncodeEscapesBidiAndC1(t *testing.T) {
 	got := []string{u.UserName, u.DisplayName, u.ExternalID, tm.Name, string(tm.Members[0].Role)}
 	if d := cmp.Diff([]string{handle, name, extID, team, role}, got); d != "" {
 		t.Errorf("read back (-want +got):\n%s\n%s", d, out)
+	}
+}
+
+// TestEncodeLeavesControlTextsUnmanaged: a live name or externalId holding
+// a control character (C0 or C1: ESC, NEL, a CSI) or a noncharacter, which
+// a manifest refuses, is left unmanaged: said in a comment, never written
+// raw, counted in a warning, and what is written validates.
+func TestEncodeLeavesControlTextsUnmanaged(t *testing.T) {
+	st := model.State{Users: []model.User{
+		{ID: "u1", UserName: "bob@example.com", Email: "bob@example.com", DisplayName: "csi\u009b2J \x1b[31m", ExternalID: "00u1\u0085", Active: true},
+		{ID: "u2", UserName: "amy@example.com", Email: "amy@example.com", DisplayName: "Amy", ExternalID: "a\ufffeb", Active: true},
+		{ID: "u3", UserName: "cy@example.com", Email: "cy@example.com", DisplayName: "Cy", ExternalID: "00u3", Active: true},
+	}}
+	var buf bytes.Buffer
+	rep, err := Encode(&buf, st, EncodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{
+		"# name left unmanaged: it holds the control character or noncharacter U+009B, which a manifest refuses",
+		"# externalId left unmanaged: it holds the control character or noncharacter U+0085",
+		"# externalId left unmanaged: it holds the control character or noncharacter U+FFFE",
+		"name: Amy", "name: Cy", "externalId: 00u3",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("export lacks %q:\n%s", want, out)
+		}
+	}
+	if w := rep.Warnings(); len(w) != 1 || !strings.HasPrefix(w[0], "2 user(s) have a name or externalId holding a control character or noncharacter") {
+		t.Errorf("warnings %q", w)
+	}
+	m, err := Parse([]Source{{"ctl.yaml", buf.Bytes()}})
+	if err != nil || len(m.State.Users) != 3 {
+		t.Fatalf("read back: %v\n%s", err, out)
+	}
+	for _, u := range m.State.Users {
+		if TextProblem(u.DisplayName) != "" || TextProblem(u.ExternalID) != "" {
+			t.Errorf("written: %+v", u)
+		}
+	}
+}
+
+// TestParseRefusesControlTexts: a manifest's name or externalId holding a
+// control character or noncharacter is refused at its position (W&B would
+// keep it as written); bidirectional and other format characters inside
+// are text.
+func TestParseRefusesControlTexts(t *testing.T) {
+	for _, tc := range []struct{ field, value, want string }{
+		{"name", `"a\0b"`, `m.yaml:4:11: name "a\x00b" holds the control character or noncharacter U+0000`},
+		{"name", `"a\eb"`, "U+001B"},
+		{"name", `"two\nlines"`, "U+000A"},
+		{"externalId", `"x\ty"`, `m.yaml:4:17: externalId "x\ty" holds the control character or noncharacter U+0009`},
+		{"externalId", `"a\uFFFEb"`, "U+FFFE"},
+		{"externalId", `"a\u0085"`, "U+0085"},
+	} {
+		doc := "version: 1\nusers:\n  - email: a@example.com\n    " + tc.field + ": " + tc.value + "\n"
+		_, err := Parse([]Source{{"m.yaml", []byte(doc)}})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %s: err = %v, want %q", tc.field, tc.value, err, tc.want)
+		}
+	}
+	doc := "version: 1\nusers:\n  - email: a@example.com\n    name: \"A\\u202eB \\u200bC\"\n    externalId: \"x y\"\n"
+	if _, err := Parse([]Source{{"m.yaml", []byte(doc)}}); err != nil {
+		t.Errorf("format characters and a space inside: %v", err)
 	}
 }
 

@@ -192,14 +192,28 @@ func (e *encoder) user(u *model.User) {
 	if model.Key(u.UserName) != model.Key(u.Email) && u.UserName != "" {
 		e.kv("    ", "username", u.UserName)
 	}
+	unwritten := false // a name or externalId a manifest refuses
 	if strings.TrimSpace(u.DisplayName) != "" {
-		e.kv("    ", "name", u.DisplayName)
+		if why := TextProblem(u.DisplayName); why != "" {
+			e.buf = appendComment(e.buf, "    ", "name left unmanaged: it "+why+", which a manifest refuses")
+			unwritten = true
+		} else {
+			e.kv("    ", "name", u.DisplayName)
+		}
 	}
-	if e.sharedExt[u.ExternalID] {
+	switch {
+	case strings.TrimSpace(u.ExternalID) == "":
+	case TextProblem(u.ExternalID) != "":
+		e.buf = appendComment(e.buf, "    ", "externalId left unmanaged: it "+TextProblem(u.ExternalID)+", which a manifest refuses")
+		unwritten = true
+	case e.sharedExt[u.ExternalID]:
 		e.buf = appendComment(e.buf, "    ", "externalId \""+u.ExternalID+"\" left unmanaged: another user has it too, and a manifest gives each its own")
 		e.report.SharedExternalIDs++
-	} else if strings.TrimSpace(u.ExternalID) != "" {
+	default:
 		e.kv("    ", "externalId", u.ExternalID)
+	}
+	if unwritten {
+		e.report.UnwritableTexts++
 	}
 	if role == model.RoleAdmin || role == model.RoleMember {
 		e.kv("    ", "orgRole", string(role))

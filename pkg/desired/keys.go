@@ -105,10 +105,9 @@ const usernamePattern = "^[^\\s\\x00-\\x1f\\x7f-\\x9f\u00a0\u1680\u2000-\u200a\u
 // that Go and ECMAScript read it alike (ECMAScript's \s adds U+FEFF).
 const spaceChars = "\\t\\n\\x0b\\f\\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
-// textPattern is a free-text value (a user's name and externalId, a team's
-// id pin, a role): not only spaces. (JSON Schema patterns are not
-// anchored: one character that is no space is enough.)
-const textPattern = "[^" + spaceChars + "]"
+// textPattern is a user's name and externalId: not only spaces, and no
+// character unwritable refuses (TextProblem; up to U+FFFF).
+const textPattern = "^[^" + unwritableChars + "]*[^" + spaceChars + unwritableChars + "][^" + unwritableChars + "]*$"
 
 // trimmedPattern is a team role or a team's id pin: no space at either
 // end.
@@ -203,9 +202,8 @@ func addressProblem(s string) string {
 // leaves out with its reason; the plan's advice for an unmanaged team
 // (diff.Options.TeamNameProblem) does not tell the user to list it.
 func TeamNameProblem(name string) string {
-	if i := strings.IndexFunc(name, unwritable); i >= 0 {
-		r, _ := utf8.DecodeRuneInString(name[i:])
-		return fmt.Sprintf("holds the control character or noncharacter U+%04X", r)
+	if why := TextProblem(name); why != "" {
+		return why
 	}
 	first, _ := utf8.DecodeRuneInString(name)
 	last, n := utf8.DecodeLastRuneInString(name)
@@ -220,6 +218,17 @@ func TeamNameProblem(name string) string {
 		if r := e[1]; !unicode.IsSpace(r) && sanitize.InvisibleAfter(e[0], r, "") { // every format character among them
 			return fmt.Sprintf("has the invisible character U+%04X at one end, where it reads as the name without it", r)
 		}
+	}
+	return ""
+}
+
+// TextProblem returns why s, a name or externalId, cannot be written: it
+// holds a control character (a line break, ESC, NUL), a line or paragraph
+// separator, or a noncharacter; "" when it can.
+func TextProblem(s string) string {
+	if i := strings.IndexFunc(s, unwritable); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		return fmt.Sprintf("holds the control character or noncharacter U+%04X", r)
 	}
 	return ""
 }

@@ -88,10 +88,10 @@ func (l *loader) loadUser(fi int, n *yaml.Node) {
 		case userUsername:
 			handle = v
 		case userName:
-			u.DisplayName, _ = l.nonEmpty(fi, "name", v, " (omit it to leave the display name unmanaged)")
+			u.DisplayName, _ = l.text(fi, "name", v, " (omit it to leave the display name unmanaged)")
 		case userExternalID:
 			var ok bool
-			if u.ExternalID, ok = l.nonEmpty(fi, "externalId", v, " (omit it to leave the externalId unmanaged)"); ok {
+			if u.ExternalID, ok = l.text(fi, "externalId", v, " (omit it to leave the externalId unmanaged)"); ok {
 				l.externalID(u.ExternalID, at(fi, v))
 			}
 		case userOrgRole:
@@ -203,6 +203,21 @@ func (l *loader) username(fi int, v *yaml.Node) (string, bool) {
 	}
 	if why := usernameProblem(s); why != "" {
 		l.addf(at(fi, v), "username %q %s", short(s), why)
+		return "", false
+	}
+	return s, true
+}
+
+// text reads a user's free-text value (name, externalId): not empty, and
+// without a control character or noncharacter (TextProblem), which W&B
+// would keep as written and send to every tool that reads it.
+func (l *loader) text(fi int, name string, v *yaml.Node, hint string) (string, bool) {
+	s, ok := l.nonEmpty(fi, name, v, hint)
+	if !ok {
+		return "", false
+	}
+	if why := TextProblem(s); why != "" {
+		l.addf(at(fi, v), "%s %q %s%s", name, short(s), why, hint)
 		return "", false
 	}
 	return s, true
