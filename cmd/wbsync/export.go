@@ -146,7 +146,7 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 
 // keyHolders counts the users and teams of st with a value holds reports
 // (the redactor's: it would be shown redacted): a user's email, userName,
-// displayName or team roles, a team's name.
+// displayName, org role or team roles, a team's name.
 func keyHolders(st model.State, holds func(string) bool) (users, teams int) {
 	byID := make(map[string]bool)
 	for _, t := range st.Teams {
@@ -160,7 +160,7 @@ func keyHolders(st model.State, holds func(string) bool) (users, teams int) {
 		}
 	}
 	for _, u := range st.Users {
-		if byID[u.ID] || holds(u.Email) || holds(u.UserName) || holds(u.DisplayName) {
+		if byID[u.ID] || holds(u.Email) || holds(u.UserName) || holds(u.DisplayName) || holds(string(u.OrgRole)) {
 			users++
 		}
 	}

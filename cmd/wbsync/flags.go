@@ -91,6 +91,10 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 				return nil, usageError{fmt.Sprintf("%s was given %s, one of this command's flags, as its value: an empty or unset variable before it? (quote it: %s \"$VAR\"; a file of that name is ./%s)",
 					a, next, a, next)}
 			}
+			if flag := typographicFlag(fs, args[i]); flag != "" {
+				return nil, usageError{fmt.Sprintf("%s was given %q, which starts with a typographic dash, as a word processor or chat writes \"--\": did you mean %s? (an empty or unset variable before it? quote it: %s \"$VAR\")",
+					a, args[i], flag, a)}
+			}
 			flagArgs = append(flagArgs, args[i])
 			empty = cmp.Or(empty, emptyValue(a, args[i]))
 		} else if name, value, ok := strings.Cut(strings.TrimLeft(a, "-"), "="); ok {
@@ -676,12 +680,13 @@ func (c *connFlags) checkNumbers() error {
 // envKey is WANDB_API_KEY, trimmed.
 func envKey(getenv func(string) string) string { return strings.TrimSpace(getenv("WANDB_API_KEY")) }
 
-// withoutEnvName is key without a leading "WANDB_API_KEY=" (any case), as
-// a .env line gives it: what the run redacts until the key is checked, so
+// withoutEnvName is key without a leading "WANDB_API_KEY=" (any case, and
+// "export " before it), as a .env or shell line gives it: what the run redacts until the key is checked, so
 // that keyProblem's refusal of such a key can name WANDB_API_KEY, while
 // the key meant stays hidden.
 func withoutEnvName(key string) string {
 	const name = "WANDB_API_KEY="
+	key = strings.TrimPrefix(key, "export ") // a shell line pasted whole
 	if len(key) > len(name) && strings.EqualFold(key[:len(name)], name) {
 		return key[len(name):]
 	}

@@ -290,6 +290,10 @@ func TestConnectionErrors(t *testing.T) {
 	if want := "the API key from WANDB_API_KEY starts with a variable's name and '='"; r.code != exitError || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "x9f27c4e") {
 		t.Errorf(".env line in WANDB_API_KEY: exit %d, want 1 with %q:\n%s", r.code, want, r.stderr)
 	}
+	r = wb(t, map[string]string{"WBSYNC_URL": "http://127.0.0.1:1/scim", "WANDB_API_KEY": "export WANDB_API_KEY=x9f27c4e1b83d6a0"}, "plan", "-f", m)
+	if want := "the API key from WANDB_API_KEY holds a space"; r.code != exitError || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "x9f27c4e") {
+		t.Errorf("shell line in WANDB_API_KEY: exit %d, want 1 with %q:\n%s", r.code, want, r.stderr)
+	}
 	if b, err := os.ReadFile(keyFile); err != nil || string(b) != "k-0123456789" {
 		t.Errorf("the key file now holds %q (%v)", b, err)
 	}

@@ -96,10 +96,15 @@ func (l *loader) loadProtected(fi int, v *yaml.Node) {
 				continue
 			}
 		} else if why := addressProblem(s); why != "" {
-			if g := handleGlob(s); g != "" && !strings.Contains(s, "@") {
+			switch g := handleGlob(s); {
+			case strings.Contains(s, "@"):
+			case strings.Contains(s, ".") && !strings.ContainsAny(s, "*?[\\"):
+				// A domain: its users are *@domain.
+				why += "; to protect every user of the domain, write the glob " + strconv.Quote("*@"+s)
+			case g != "":
 				// A userName (a handle) is protected by a glob that
 				// matches it alone.
-				why += "; to protect the userName " + strconv.Quote(s) + " (a handle), write it as the glob " + strconv.Quote(g) + ", which matches it alone"
+				why += "; to protect the userName " + strconv.Quote(s) + " (a handle), write it as the glob " + strconv.Quote(g) + " (in double quotes, as here), which matches it alone"
 			}
 			l.addf(p, "malformed email %q in protected: %s", short(s), why)
 			continue

@@ -140,8 +140,13 @@ func TestProtectedAddressesAUserCannotDeclare(t *testing.T) {
 	// does.
 	doc := "version: 1\npolicy:\n  protected:\n    - Legacy-Handle-B\n"
 	_, err := Parse([]Source{{"p.yaml", []byte(doc)}})
-	if err == nil || !strings.Contains(err.Error(), `to protect the userName "Legacy-Handle-B" (a handle), write it as the glob "[l]egacy-handle-b", which matches it alone`) {
+	if err == nil || !strings.Contains(err.Error(), `to protect the userName "Legacy-Handle-B" (a handle), write it as the glob "[l]egacy-handle-b" (in double quotes, as here), which matches it alone`) {
 		t.Errorf("bare handle: err = %v", err)
+	}
+	// A bare domain is meant as its users.
+	doc = "version: 1\npolicy:\n  protected:\n    - svc.example.com\n"
+	if _, err := Parse([]Source{{"p.yaml", []byte(doc)}}); err == nil || !strings.Contains(err.Error(), `to protect every user of the domain, write the glob "*@svc.example.com"`) {
+		t.Errorf("bare domain: err = %v", err)
 	}
 	if m, err := Parse([]Source{{"p.yaml", []byte("version: 1\npolicy:\n  protected:\n    - '[l]egacy-handle-b'\n")}}); err != nil ||
 		!m.Policy.IsProtected(model.Key("Legacy-Handle-B")) || m.Policy.IsProtected("legacy-handle-bb") {

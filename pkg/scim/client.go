@@ -601,7 +601,7 @@ func parseBase(raw string) (*url.URL, error) {
 }
 
 func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") { // localhost. is the same name, fully qualified
 		return true
 	}
 	ip := net.ParseIP(host)

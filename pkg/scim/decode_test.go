@@ -160,6 +160,11 @@ func TestDecodeListEnvelope(t *testing.T) {
 		{"trailing data", "users", `{"totalResults":0,"Resources":[]} {"totalResults":0}`, 0, 0, false, "data after the list response"},
 		{"user without userName", "users", `{"totalResults":10,"Resources":[{"id":"a","userName":"a"},{"id":"u7"}]}`, 0, 0, false, "the user at position 6 (id u7): no userName"},
 		{"user without id", "users", `{"totalResults":10,"Resources":[{"userName":"x"}]}`, 0, 0, false, "the user at position 5: no id"},
+		// Parsers disagree on which of two values of one name counts.
+		{"user id twice", "users", `{"totalResults":10,"Resources":[{"id":"u1","userName":"x","ID":"u2"}]}`, 0, 0, false, "the user at position 5 (id u1): id is given twice (which one the server means is not known)"},
+		{"user active twice", "users", `{"totalResults":10,"Resources":[{"id":"u1","userName":"x","active":false,"active":true}]}`, 0, 0, false, "(id u1): active is given twice"},
+		{"user userName twice", "users", `{"totalResults":10,"Resources":[{"id":"u1","userName":"x","userName":"y"}]}`, 0, 0, false, "(id u1): userName is given twice"},
+		{"group displayName twice", "groups", `{"totalResults":10,"Resources":[{"id":"g1","displayName":"a","displayName":"b"}]}`, 0, 0, false, "the group at position 5 (id g1): displayName is given twice"},
 		{"user id ..", "users", `{"totalResults":10,"Resources":[{"id":"a","userName":"a"},{"id":"..","userName":"x"}]}`, 0, 0, false, "the user at position 6 (id ..): its id is or holds a path segment"},
 		{"group id .", "groups", `{"totalResults":10,"Resources":[{"id":".","displayName":"t"}]}`, 0, 0, false, "the group at position 5 (id .): its id is or holds a path segment"},
 		{"group named with white space only", "groups", `{"totalResults":10,"Resources":[{"id":"g","displayName":" \u2028 "}]}`, 0, 0, false, "the group at position 5 (id g): its displayName is only white space"},

@@ -22,8 +22,12 @@ import (
 //     unreadable for meta.created;
 //   - emails is an array of objects, W&B's legacy single object, a bare
 //     string (one primary email) or null;
-//   - a key met twice: the later value wins; objects and arrays of objects
-//     are decoded into what the earlier one left, as encoding/json does;
+//   - a single-valued attribute that names the resource or its state (a
+//     user's id, userName, displayName, externalId, organizationRole,
+//     active; a group's id and displayName) met twice fails the record
+//     (twice): parsers disagree on which value counts; any other key met
+//     twice: the later value wins, and objects and arrays of objects are
+//     decoded into what the earlier one left, as encoding/json does;
 //   - a value of the wrong kind for an object or an array fails the
 //     record once the record is read (its id is then known).
 //
@@ -127,6 +131,26 @@ func (sc *recordScratch) begin() {
 	sc.groupIDs = sc.groupIDs[:0]
 	sc.perms.reset()
 	sc.soft = nil
+}
+
+// scalars is a set of a record's single-valued attributes, a bit each.
+type scalars uint8
+
+// twice reports whether the attribute bit of seen (named what) came
+// before in the record, noting it as the record's soft failure if so:
+// JSON parsers disagree on which of two values of one name counts (the
+// last here, the first in others, such as a proxy's), so a record that
+// gives its id, userName or active flag twice says two things. The caller
+// skips the value.
+func (d *jsonReader) twice(seen *scalars, bit scalars, what string) bool {
+	if *seen&bit == 0 {
+		*seen |= bit
+		return false
+	}
+	if d.sc.soft == nil {
+		d.sc.soft = fmt.Errorf("%s is given twice (which one the server means is not known)", what)
+	}
+	return true
 }
 
 // wrongKind notes a value of the wrong kind and skips it.

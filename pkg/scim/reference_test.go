@@ -477,7 +477,47 @@ func refDecodeUser(b []byte) (User, error) {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return User{}, err
 	}
+	if err := refTwice(b, refUserScalars...); err != nil {
+		return User{}, err
+	}
 	return w.user(nil, false)
+}
+
+// refUserScalars and refGroupScalars are the single-valued attributes the
+// decoders refuse twice in one record (folded as keys are matched).
+var (
+	refUserScalars  = []string{"ID", "USERNAME", "DISPLAYNAME", "EXTERNALID", "ORGANIZATIONROLE", "ACTIVE"}
+	refGroupScalars = []string{"ID", "DISPLAYNAME"}
+)
+
+// refTwice is the error of the record raw (an object, else nil) when it
+// gives one of keys twice at its top level, matched as the decoders match
+// keys (foldKey).
+func refTwice(raw []byte, keys ...string) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		key, _ := tok.(string)
+		k := string(foldKey(nil, []byte(key)))
+		if slices.Contains(keys, k) {
+			if seen[k] {
+				return fmt.Errorf("%s is given twice", k)
+			}
+			seen[k] = true
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil
+		}
+	}
+	return nil
 }
 
 // decodeGroup decodes one Group resource (a create's answer): an id is
@@ -488,6 +528,9 @@ func refDecodeGroup(b []byte) (Group, error) {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return Group{}, err
 	}
+	if err := refTwice(b, refGroupScalars...); err != nil {
+		return Group{}, err
+	}
 	return w.group(false)
 }
 
@@ -496,10 +539,17 @@ func refDecodeGroup(b []byte) (Group, error) {
 
 // record decodes one resource into its wire form w (whose id field is id)
 // and converts it with conv.
-func refRecord[T any, I ~string](dec *json.Decoder, w any, id *I, conv func() (T, error)) (T, string, error) {
+func refRecord[T any, I ~string](dec *json.Decoder, w any, id *I, conv func() (T, error), scalars ...string) (T, string, error) {
 	refReplaced = 0
-	if err := dec.Decode(w); err != nil {
-		var zero T
+	var zero T
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return zero, string(*id), err
+	}
+	if err := json.Unmarshal(raw, w); err != nil {
+		return zero, string(*id), err
+	}
+	if err := refTwice(raw, scalars...); err != nil {
 		return zero, string(*id), err
 	}
 	v, err := conv()
@@ -511,13 +561,13 @@ func refRecord[T any, I ~string](dec *json.Decoder, w any, id *I, conv func() (T
 func refListedUsers(in *interner) func(dec *json.Decoder) (User, string, error) {
 	return func(dec *json.Decoder) (User, string, error) {
 		var w wireUser
-		return refRecord(dec, &w, &w.ID, func() (User, error) { return w.user(in, true) })
+		return refRecord(dec, &w, &w.ID, func() (User, error) { return w.user(in, true) }, refUserScalars...)
 	}
 }
 
 func refListedGroup(dec *json.Decoder) (Group, string, error) {
 	var w wireGroup
-	return refRecord(dec, &w, &w.ID, func() (Group, error) { return w.group(true) })
+	return refRecord(dec, &w, &w.ID, func() (Group, error) { return w.group(true) }, refGroupScalars...)
 }
 
 func refListedRole(dec *json.Decoder) (Role, string, error) {

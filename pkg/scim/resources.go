@@ -26,22 +26,41 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 		active                                         = -1 // absent or null
 		meta                                           metaF
 	)
+	var seen scalars
 	err := d.record("the user", func() (err error) {
 		switch string(d.key) {
 		case "ID":
+			if d.twice(&seen, 1<<0, "id") {
+				return d.skip()
+			}
 			id, err = d.flexStr(&sc.head)
 			d.identity()
 		case "USERNAME":
+			if d.twice(&seen, 1<<1, "userName") {
+				return d.skip()
+			}
 			userName, err = d.flexStr(&sc.head)
 			d.identity()
 		case "DISPLAYNAME":
+			if d.twice(&seen, 1<<2, "displayName") {
+				return d.skip()
+			}
 			displayName, err = d.flexStr(&sc.head)
 		case "EXTERNALID":
+			if d.twice(&seen, 1<<3, "externalId") {
+				return d.skip()
+			}
 			externalID, err = d.flexStr(&sc.head)
 			d.identity()
 		case "ORGANIZATIONROLE":
+			if d.twice(&seen, 1<<4, "organizationRole") {
+				return d.skip()
+			}
 			orgRole, err = d.flexStr(&sc.head)
 		case "ACTIVE":
+			if d.twice(&seen, 1<<5, "active") {
+				return d.skip()
+			}
 			if c, _ := d.next(); c == 'n' {
 				active = -1
 				return d.literal("null")
@@ -335,12 +354,19 @@ func (d *jsonReader) group(listed bool) (Group, string, error) {
 		meta            metaF
 		sawMembers      bool
 	)
+	var seen scalars
 	err := d.record("the group", func() (err error) {
 		switch string(d.key) {
 		case "ID":
+			if d.twice(&seen, 1<<0, "id") {
+				return d.skip()
+			}
 			id, err = d.flexStr(&sc.head)
 			d.identity()
 		case "DISPLAYNAME":
+			if d.twice(&seen, 1<<1, "displayName") {
+				return d.skip()
+			}
 			displayName, err = d.flexStr(&sc.head)
 			d.identity()
 		case "MEMBERS":

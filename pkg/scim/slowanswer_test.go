@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wbsync/wbsync/pkg/model"
 )
 
 // TestPatchAnsweredDoneIsNotSentAgain: a PATCH answered 200 whose body
@@ -49,5 +51,33 @@ func TestPatchAnsweredDoneIsNotSentAgain(t *testing.T) {
 				t.Fatalf("err = %v, want unknown, saying why", err)
 			}
 		})
+	}
+}
+
+// TestCreateAnswerWithAnIDTwiceIsLookedUp: a create answered 201 whose
+// body gives the id twice (parsers disagree on which counts) is not taken
+// at its word: the user is looked up, and the id found is used.
+func TestCreateAnswerWithAnIDTwiceIsLookedUp(t *testing.T) {
+	f, srv := newFake(t)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPost {
+			return false
+		}
+		f.mu.Lock()
+		f.users = append(f.users, map[string]any{"id": "real", "userName": "new@x.com", "active": true,
+			"emails": []any{map[string]any{"value": "new@x.com", "primary": true}}})
+		f.mu.Unlock()
+		w.Header().Set("Content-Type", "application/scim+json")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"id":"real","userName":"new@x.com","emails":[{"value":"new@x.com","primary":true}],"id":"bogus"}`))
+		return true
+	}
+	c := testClient(t, srv.URL)
+	id, err := c.CreateUser(context.Background(), model.User{UserName: "new@x.com", Email: "new@x.com", Active: true})
+	if err != nil || id != "real" {
+		t.Fatalf("id %q, err %v: want the id the look-up found", id, err)
+	}
+	if n := f.count("POST"); n != 1 {
+		t.Fatalf("%d POSTs, want 1", n)
 	}
 }
