@@ -146,15 +146,17 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 
 // keyHolders counts the users and teams of st with a value holds reports
 // (the redactor's: it would be shown redacted): a user's email, userName,
-// displayName, org role or team roles, a team's name.
+// displayName, org role, team roles or the name of a team it is in; a
+// team's name.
 func keyHolders(st model.State, holds func(string) bool) (users, teams int) {
 	byID := make(map[string]bool)
 	for _, t := range st.Teams {
-		if holds(t.Name) {
+		named := holds(t.Name) // its members' rows show the name redacted
+		if named {
 			teams++
 		}
 		for _, m := range t.Members {
-			if m.Role != "" && holds(string(m.Role)) {
+			if named || m.Role != "" && holds(string(m.Role)) {
 				byID[m.UserID] = true
 			}
 		}

@@ -251,7 +251,8 @@ func TestExportCSVSaysWhatIsRedacted(t *testing.T) {
 	if r.code != exitOK || strings.Count(r.stdout, "[redacted]") != 2 {
 		t.Fatalf("export -o csv: exit %d, want two values redacted:\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	if w := "1 user(s) and 1 team(s) hold text that looks like the API key: the access review shows it as [redacted]"; !strings.Contains(r.stderr, w) {
+	// bob's name, and alice's team: both rows show [redacted].
+	if w := "2 user(s) and 1 team(s) hold text that looks like the API key: the access review shows it as [redacted]"; !strings.Contains(r.stderr, w) {
 		t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
 	}
 }

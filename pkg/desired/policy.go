@@ -96,15 +96,14 @@ func (l *loader) loadProtected(fi int, v *yaml.Node) {
 				continue
 			}
 		} else if why := addressProblem(s); why != "" {
-			switch g := handleGlob(s); {
-			case strings.Contains(s, "@"):
-			case strings.Contains(s, ".") && !strings.ContainsAny(s, "*?[\\"):
-				// A domain: its users are *@domain.
-				why += "; to protect every user of the domain, write the glob " + strconv.Quote("*@"+s)
-			case g != "":
+			if g := handleGlob(s); g != "" && !strings.Contains(s, "@") {
 				// A userName (a handle) is protected by a glob that
-				// matches it alone.
+				// matches it alone; a dotted one may be a domain, whose
+				// users are *@domain.
 				why += "; to protect the userName " + strconv.Quote(s) + " (a handle), write it as the glob " + strconv.Quote(g) + " (in double quotes, as here), which matches it alone"
+				if strings.Contains(s, ".") {
+					why += "; to protect every user of the domain " + s + ", write " + strconv.Quote("*@"+s)
+				}
 			}
 			l.addf(p, "malformed email %q in protected: %s", short(s), why)
 			continue

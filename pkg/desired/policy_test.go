@@ -143,9 +143,9 @@ func TestProtectedAddressesAUserCannotDeclare(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `to protect the userName "Legacy-Handle-B" (a handle), write it as the glob "[l]egacy-handle-b" (in double quotes, as here), which matches it alone`) {
 		t.Errorf("bare handle: err = %v", err)
 	}
-	// A bare domain is meant as its users.
+	// A dotted entry may be a handle or a domain: both are said.
 	doc = "version: 1\npolicy:\n  protected:\n    - svc.example.com\n"
-	if _, err := Parse([]Source{{"p.yaml", []byte(doc)}}); err == nil || !strings.Contains(err.Error(), `to protect every user of the domain, write the glob "*@svc.example.com"`) {
+	if _, err := Parse([]Source{{"p.yaml", []byte(doc)}}); err == nil || !strings.Contains(err.Error(), `write it as the glob "[s]vc.example.com" (in double quotes, as here), which matches it alone; to protect every user of the domain svc.example.com, write "*@svc.example.com"`) {
 		t.Errorf("bare domain: err = %v", err)
 	}
 	if m, err := Parse([]Source{{"p.yaml", []byte("version: 1\npolicy:\n  protected:\n    - '[l]egacy-handle-b'\n")}}); err != nil ||

@@ -148,10 +148,15 @@ func (d *jsonReader) twice(seen *scalars, bit scalars, what string) bool {
 		return false
 	}
 	if d.sc.soft == nil {
-		d.sc.soft = fmt.Errorf("%s is given twice (which one the server means is not known)", what)
+		d.sc.soft = fmt.Errorf("%s is %w (which one the server means is not known)", what, errGivenTwice)
 	}
 	return true
 }
+
+// errGivenTwice marks a record that gives one of its scalars twice: an
+// answer so written says two things, and is no answer to take at its
+// status (roleAnswer).
+var errGivenTwice = errors.New("given twice")
 
 // wrongKind notes a value of the wrong kind and skips it.
 func (d *jsonReader) wrongKind(what, want string, c byte) error {

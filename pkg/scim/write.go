@@ -560,6 +560,11 @@ func (c *Client) SetOrgRole(ctx context.Context, id string, role model.Role) err
 func (c *Client) roleAnswer(cl call, rep *reply, id string, r model.Role) error {
 	u, err := decodeUser(rep.body)
 	switch {
+	case errors.Is(err, errGivenTwice):
+		// The answer says two things (two roles, or two ids): which one
+		// the server means is not known, so neither is the outcome.
+		return &Error{Method: cl.method, Path: c.pathOf(cl), Status: rep.status, fatal: true, unknown: true,
+			Detail: "the answer is ambiguous: " + c.safe(err.Error())}
 	case err != nil:
 		return nil
 	case u.ID != id && (u.UserName != "" || u.OrganizationRole != ""):
