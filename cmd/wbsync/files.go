@@ -873,6 +873,14 @@ func distinct(inputs []string, kinds bool, outs ...output) error {
 				return os.SameFile(fa, fb)
 			}
 		}
+		// Not there yet: compare where each would be written, with the
+		// links of its directories resolved (e/x and e2/x, e2 a link to
+		// e, are one file), not the names as given.
+		if ra, err := resolveLinks(a); err == nil {
+			if rb, err := resolveLinks(b); err == nil {
+				a, b = ra, rb
+			}
+		}
 		aa, err1 := filepath.Abs(a)
 		bb, err2 := filepath.Abs(b)
 		return err1 == nil && err2 == nil && aa == bb

@@ -38,7 +38,7 @@ func TestPatchAnsweredDoneIsNotSentAgain(t *testing.T) {
 				<-r.Context().Done() // the rest never comes
 				return true
 			}
-			c := testClient(t, srv.URL, func(c *Config) { c.Timeout = 300 * time.Millisecond })
+			c := testClient(t, srv.URL, func(c *Config) { c.Timeout = time.Second })
 			err := c.RemoveMember(context.Background(), "t1", "u1")
 			if n := f.count("PATCH"); n != 1 {
 				t.Fatalf("%d PATCHes sent, want 1: answered as done, it is not sent again (err %v)", n, err)
