@@ -249,7 +249,9 @@ func TestUnplacedWaitNotTimed(t *testing.T) {
 		return resp, err
 	})
 	c := testClient(t, "http://127.0.0.1:1", func(c *Config) {
-		c.Concurrency, c.HTTPClient, c.PageSize, c.Timeout = 16, &http.Client{Transport: counting}, 1, 200*time.Millisecond
+		// A timeout every other page's request meets on a loaded machine
+		// (200 ms was not: one was cut and fetched again).
+		c.Concurrency, c.HTTPClient, c.PageSize, c.Timeout = 16, &http.Client{Transport: counting}, 1, time.Second
 	})
 	full := make(chan struct{})
 	var once sync.Once
@@ -261,7 +263,7 @@ func TestUnplacedWaitNotTimed(t *testing.T) {
 			// A page waits for a slot; the hand-over outlasts the timeout
 			// (the condition under test, not a wait for the result).
 			<-full
-			time.Sleep(3 * 200 * time.Millisecond)
+			time.Sleep(3 * time.Second)
 		}
 		return nil
 	})
