@@ -153,18 +153,7 @@ func TestExportUsersWithoutEmail(t *testing.T) {
 		map[string]any{"id": "u1", "userName": "alice", "emails": []any{map[string]any{"value": "alice@example.com", "primary": true}}, "active": true},
 		map[string]any{"id": "u2", "userName": "nomail", "displayName": "No Mail", "emails": []any{}, "active": true})
 	groups := listBody(1, map[string]any{"id": "g1", "displayName": "ml", "members": []any{map[string]any{"value": "u1"}, map[string]any{"value": "u2"}}})
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/scim+json")
-		switch {
-		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Users"):
-			_, _ = w.Write(users)
-		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Groups"):
-			_, _ = w.Write(groups)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	defer hs.Close()
+	hs := listsServer(t, users, groups)
 	v := vars(hs.URL + "/scim")
 	r := wb(t, v, "export", "-o", "csv")
 	rows, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
@@ -235,6 +224,21 @@ func TestExportCSVSaysWhatIsRedacted(t *testing.T) {
 		map[string]any{"id": "u1", "userName": "alice@example.com", "emails": []any{map[string]any{"value": "alice@example.com", "primary": true}}, "active": true},
 		map[string]any{"id": "u2", "userName": "bob@example.com", "displayName": "Bob " + testKey, "emails": []any{map[string]any{"value": "bob@example.com", "primary": true}}, "active": true})
 	groups := listBody(1, map[string]any{"id": "g1", "displayName": "ml-" + testKey[:10], "members": []any{map[string]any{"value": "u1"}}})
+	hs := listsServer(t, users, groups)
+	r := wb(t, vars(hs.URL+"/scim"), "export", "-o", "csv")
+	if r.code != exitOK || strings.Count(r.stdout, "[redacted]") != 2 {
+		t.Fatalf("export -o csv: exit %d, want two values redacted:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	// bob's name, and alice's team: both rows show [redacted].
+	if w := "2 user(s) and 1 team(s) hold text that looks like the API key: the access review shows it as [redacted]"; !strings.Contains(r.stderr, w) {
+		t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+	}
+}
+
+// listsServer serves users and groups, each one list page whatever is
+// asked, and 404 for anything else; it closes when the test ends.
+func listsServer(t *testing.T, users, groups []byte) *httptest.Server {
+	t.Helper()
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/scim+json")
 		switch {
@@ -246,13 +250,6 @@ func TestExportCSVSaysWhatIsRedacted(t *testing.T) {
 			http.NotFound(w, r)
 		}
 	}))
-	defer hs.Close()
-	r := wb(t, vars(hs.URL+"/scim"), "export", "-o", "csv")
-	if r.code != exitOK || strings.Count(r.stdout, "[redacted]") != 2 {
-		t.Fatalf("export -o csv: exit %d, want two values redacted:\n%s\n%s", r.code, r.stdout, r.stderr)
-	}
-	// bob's name, and alice's team: both rows show [redacted].
-	if w := "2 user(s) and 1 team(s) hold text that looks like the API key: the access review shows it as [redacted]"; !strings.Contains(r.stderr, w) {
-		t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
-	}
+	t.Cleanup(hs.Close)
+	return hs
 }

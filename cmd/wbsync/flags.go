@@ -510,7 +510,7 @@ func keyProblem(key, from string) error {
 		return usageError{fmt.Sprintf("the API key from %s holds a control character (a line break inside it, or a byte-order mark?): it must be the key alone, on one line", from)}
 	case strings.ContainsFunc(key, unicode.IsSpace):
 		return usageError{fmt.Sprintf("the API key from %s holds a space: it must be the key alone (not \"Bearer KEY\" or two keys)", from)}
-	case len(key) > len("WANDB_API_KEY=") && strings.EqualFold(key[:len("WANDB_API_KEY=")], "WANDB_API_KEY="):
+	case hasEnvName(key):
 		// (Not quoted: every 8 characters of the key, its prefix too, are
 		// redacted from what wbsync prints.)
 		return usageError{fmt.Sprintf("the API key from %s starts with a variable's name and '=', as a .env file writes it: it must be the key alone", from)}
@@ -685,12 +685,20 @@ func envKey(getenv func(string) string) string { return strings.TrimSpace(getenv
 // that keyProblem's refusal of such a key can name WANDB_API_KEY, while
 // the key meant stays hidden.
 func withoutEnvName(key string) string {
-	const name = "WANDB_API_KEY="
 	key = strings.TrimPrefix(key, "export ") // a shell line pasted whole
-	if len(key) > len(name) && strings.EqualFold(key[:len(name)], name) {
-		return key[len(name):]
+	if hasEnvName(key) {
+		return key[len(envName):]
 	}
 	return key
+}
+
+// envName is what a .env line writes before the key.
+const envName = "WANDB_API_KEY="
+
+// hasEnvName reports whether key starts with envName (any case) and holds
+// more after it.
+func hasEnvName(key string) bool {
+	return len(key) > len(envName) && strings.EqualFold(key[:len(envName)], envName)
 }
 
 // unusedEnvKeys are the words of WANDB_API_KEY that look like a key, when

@@ -74,13 +74,12 @@ func (r *runner) runPhase(ctx context.Context, lo, hi int) {
 // when that one was not done (userOp). It returns the last round's, for
 // the caller to run as any phase's; todo itself when no update waits.
 func (r *runner) runHandovers(ctx context.Context, lo, hi int, todo []int) []int {
-	updates := r.changes[lo:hi]
-	rounds := plan.EmailRounds(updates)
+	rounds, givers := plan.EmailRounds(r.changes[lo:hi])
 	if rounds == nil {
 		return todo
 	}
 	r.givers = map[int]int{}
-	for i, g := range plan.EmailGivers(updates) {
+	for i, g := range givers {
 		if g >= 0 {
 			r.givers[lo+i] = lo + g
 		}

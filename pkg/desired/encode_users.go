@@ -201,10 +201,10 @@ func (e *encoder) user(u *model.User) {
 			e.kv("    ", "name", u.DisplayName)
 		}
 	}
-	switch {
+	switch extProblem := TextProblem(u.ExternalID); {
 	case strings.TrimSpace(u.ExternalID) == "":
-	case TextProblem(u.ExternalID) != "":
-		e.buf = appendComment(e.buf, "    ", "externalId left unmanaged: it "+TextProblem(u.ExternalID)+", which a manifest refuses")
+	case extProblem != "":
+		e.buf = appendComment(e.buf, "    ", "externalId left unmanaged: it "+extProblem+", which a manifest refuses")
 		unwritten = true
 	case e.sharedExt[u.ExternalID]:
 		e.buf = appendComment(e.buf, "    ", "externalId \""+u.ExternalID+"\" left unmanaged: another user has it too, and a manifest gives each its own")

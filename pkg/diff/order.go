@@ -215,7 +215,7 @@ func orderHandovers(changes []plan.Change) {
 		hi++
 	}
 	updates := changes[lo:hi]
-	rounds := plan.EmailRounds(updates)
+	rounds, _ := plan.EmailRounds(updates)
 	if rounds == nil {
 		return
 	}

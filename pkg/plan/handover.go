@@ -82,15 +82,15 @@ func EmailGivers(changes []Change) []int {
 }
 
 // EmailRounds returns, for each of changes, after how many other updates
-// it is sent (see EmailGivers): 0 for an update that waits for none and
-// for every other change, 1 for one that waits for such an update, and
-// so on. Nil when no change waits.
-func EmailRounds(changes []Change) []int {
-	givers := EmailGivers(changes)
+// it is sent: 0 for an update that waits for none and for every other
+// change, 1 for one that waits for such an update, and so on; and the
+// givers it follows (EmailGivers). Both nil when no change waits.
+func EmailRounds(changes []Change) (rounds, givers []int) {
+	givers = EmailGivers(changes)
 	if !slices.ContainsFunc(givers, func(g int) bool { return g >= 0 }) {
-		return nil
+		return nil, nil
 	}
-	rounds := make([]int, len(changes))
+	rounds = make([]int, len(changes))
 	for i := range rounds {
 		rounds[i] = -1
 	}
@@ -111,5 +111,5 @@ func EmailRounds(changes []Change) []int {
 			rounds[path[k]] = d
 		}
 	}
-	return rounds
+	return rounds, givers
 }

@@ -53,7 +53,7 @@ func TestEmailGiversAndRounds(t *testing.T) {
 			if got := EmailGivers(tc.changes); !slices.Equal(got, tc.givers) {
 				t.Errorf("givers %v, want %v", got, tc.givers)
 			}
-			if got := EmailRounds(tc.changes); !slices.Equal(got, tc.rounds) {
+			if got, _ := EmailRounds(tc.changes); !slices.Equal(got, tc.rounds) {
 				t.Errorf("rounds %v, want %v", got, tc.rounds)
 			}
 		})
@@ -69,7 +69,7 @@ func TestEmailRoundsLongChain(t *testing.T) {
 		// update i takes the email update i+1 gives up
 		cs[i] = upd("u", "e"+strconv.Itoa(i)+"@x", "e"+strconv.Itoa(i+1)+"@x")
 	}
-	rounds := EmailRounds(cs)
+	rounds, _ := EmailRounds(cs)
 	if rounds[n-1] != 0 || rounds[0] != n-1 {
 		t.Fatalf("rounds[0] %d, rounds[n-1] %d", rounds[0], rounds[n-1])
 	}

@@ -57,9 +57,8 @@ type Redactor struct {
 	bloom []uint64            // prefilter over grams: at least 16 bits a gram, 65,536 at least
 	shift uint                // bloomIndex's: 64 - log2 of the bloom's bits
 	hold  int                 // the most bytes a Writer holds back
-	forms [][]byte            // every form
-	// folded is forms folded as windows are compared (foldBytes), to
-	// tell whether a tail may begin one
+	// folded is every form, folded as windows are compared (foldBytes),
+	// to tell whether a tail may begin one
 	folded [][]byte
 	twice  [][]byte // the key percent-encoded and escaped again, replaced whole
 }
@@ -89,7 +88,6 @@ func NewRedactor(keys ...string) *Redactor {
 	if len(forms) == 0 {
 		return nil
 	}
-	r.forms = forms
 	r.folded = make([][]byte, len(forms))
 	for i, f := range forms {
 		r.folded[i] = foldBytes(f)
