@@ -587,10 +587,10 @@ func (a *assembly[T]) place(start int, p listPage[T]) ([][]T, error) {
 				return nil, fmt.Errorf("list %s: id %s is listed twice in the page at startIndex %d, at positions %d and %d: refusing a partial read",
 					a.plural, a.show(id), start, prev+1, pos+1)
 			}
-			// Another page placed it at prev: a user created or deleted
-			// between the two pages moved it (or the server's order is
+			// Another page placed it at prev: a resource created or
+			// deleted between the two pages moved it (or the server's order is
 			// not stable): read again, as for any other change.
-			return nil, fmt.Errorf("list %s: id %s came back at positions %d and %d, on the page at startIndex %d (a user created or deleted between the two pages moved it; or the server's order is not stable from one page to the next, or it answers a startIndex past the end with the first page again): %w"+runAgain,
+			return nil, fmt.Errorf("list %s: id %s came back at positions %d and %d, on the page at startIndex %d (one created or deleted between the two pages moved it; or the server's order is not stable from one page to the next, or it answers a startIndex past the end with the first page again): %w"+runAgain,
 				a.plural, a.show(id), prev+1, pos+1, start, ErrChanged)
 		}
 		if old, ok := a.idAt(pos); ok {

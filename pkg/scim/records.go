@@ -22,12 +22,12 @@ import (
 //     unreadable for meta.created;
 //   - emails is an array of objects, W&B's legacy single object, a bare
 //     string (one primary email) or null;
-//   - a single-valued attribute that names the resource or its state (a
-//     user's id, userName, displayName, externalId, organizationRole,
-//     active; a group's id and displayName) met twice fails the record
-//     (twice): parsers disagree on which value counts; any other key met
-//     twice: the later value wins, and objects and arrays of objects are
-//     decoded into what the earlier one left, as encoding/json does;
+//   - an attribute the decoder reads, at any depth (a user's id, userName,
+//     emails, an email's value, a member's value, meta.version, ...), met
+//     twice in its object fails the record (twice): parsers disagree on
+//     which value counts; a key the decoder does not read may come twice,
+//     and so may a user's groups, read leniently as a hint (the last
+//     counts);
 //   - a value of the wrong kind for an object or an array fails the
 //     record once the record is read (its id is then known).
 //
@@ -122,6 +122,8 @@ type recordScratch struct {
 	// soft is the record's first value of the wrong kind (the record is
 	// read to its end, then fails with it).
 	soft error
+	// elem is the keys seen in the element objects reads (see twice).
+	elem scalars
 }
 
 func (sc *recordScratch) begin() {
@@ -134,14 +136,14 @@ func (sc *recordScratch) begin() {
 }
 
 // scalars is a set of a record's single-valued attributes, a bit each.
-type scalars uint8
+type scalars uint16
 
 // twice reports whether the attribute bit of seen (named what) came
 // before in the record, noting it as the record's soft failure if so:
 // JSON parsers disagree on which of two values of one name counts (the
 // last here, the first in others, such as a proxy's), so a record that
-// gives its id, userName or active flag twice says two things. The caller
-// skips the value.
+// gives its id, userName, emails or a member's value twice says two
+// things. The caller skips the value.
 func (d *jsonReader) twice(seen *scalars, bit scalars, what string) bool {
 	if *seen&bit == 0 {
 		*seen |= bit
@@ -326,8 +328,7 @@ func daysIn(month, year int) int {
 	return 31
 }
 
-// meta reads meta into m (merged into what an earlier meta left; null
-// drops it).
+// meta reads meta into m (null drops it).
 func (d *jsonReader) meta(m *metaF) error {
 	c, err := d.next()
 	switch {
@@ -340,13 +341,23 @@ func (d *jsonReader) meta(m *metaF) error {
 		return d.wrongKind("meta", "an object", c)
 	}
 	m.set = true
+	var seen scalars
 	return d.fields(func() (err error) {
 		switch string(d.key) {
 		case "VERSION":
+			if d.twice(&seen, 1<<0, "meta.version") {
+				return d.skip()
+			}
 			m.version, err = d.flexStr(&d.sc.head)
 		case "CREATED":
+			if d.twice(&seen, 1<<1, "meta.created") {
+				return d.skip()
+			}
 			m.created, m.createdBad, err = d.flexTime()
 		case "LASTMODIFIED":
+			if d.twice(&seen, 1<<2, "meta.lastModified") {
+				return d.skip()
+			}
 			m.modified, _, err = d.flexTime()
 		default:
 			err = d.skip()
@@ -365,7 +376,10 @@ func (sc *recordScratch) ended(err error) (string, error) {
 }
 
 // objects reads an array of objects into m, decoding each object's keys
-// with field (given the element); null elements are left as they are.
+// with field (given the element; the keys it has seen so far are in
+// d.sc.elem, for twice: its attributes are strings and booleans, so no
+// other array's element is read meanwhile); null elements are left as
+// they are.
 func objects[E any](d *jsonReader, what string, m *mergeSlice[E], field func(e *E) error) error {
 	c, err := d.next()
 	switch {
@@ -396,6 +410,7 @@ func objects[E any](d *jsonReader, what string, m *mergeSlice[E], field func(e *
 		case err != nil:
 			return err
 		case c == '{':
+			d.sc.elem = 0
 			err = d.fields(func() error { return field(e) })
 		case c == 'n':
 			err = d.literal("null")
@@ -410,18 +425,34 @@ func objects[E any](d *jsonReader, what string, m *mergeSlice[E], field func(e *
 	return nil
 }
 
-// pairs reads an array of objects of two string attributes (keyA and keyB,
-// folded) into m, their strings in the arenas a and b; identA says the
-// first is an identity (see identity).
-func (d *jsonReader) pairs(what string, m *mergeSlice[pairF], keyA, keyB string, a, b *[]byte, identA bool) error {
-	return objects(d, what, m, func(p *pairF) (err error) {
+// pairKind names an array of objects of two string attributes: the
+// array (what), its attributes' keys (folded, as matched) and their names
+// in messages.
+type pairKind struct{ what, keyA, keyB, nameA, nameB string }
+
+var (
+	teamRolePairs = pairKind{"teamRoles", "TEAMNAME", "ROLENAME", "a teamRoles entry's teamName", "a teamRoles entry's roleName"}
+	memberPairs   = pairKind{"members", "VALUE", "DISPLAY", "a member's value", "a member's display"}
+)
+
+// pairs reads an array of objects of two string attributes (k) into m,
+// their strings in the arenas a and b; identA says the first is an
+// identity (see identity).
+func (d *jsonReader) pairs(k *pairKind, m *mergeSlice[pairF], a, b *[]byte, identA bool) error {
+	return objects(d, k.what, m, func(p *pairF) (err error) {
 		switch string(d.key) {
-		case keyA:
+		case k.keyA:
+			if d.twice(&d.sc.elem, 1<<0, k.nameA) {
+				return d.skip()
+			}
 			p.a, err = d.flexStr(a)
 			if identA {
 				d.identity()
 			}
-		case keyB:
+		case k.keyB:
+			if d.twice(&d.sc.elem, 1<<1, k.nameB) {
+				return d.skip()
+			}
 			p.b, err = d.flexStr(b)
 		default:
 			err = d.skip()

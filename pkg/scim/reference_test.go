@@ -477,44 +477,94 @@ func refDecodeUser(b []byte) (User, error) {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return User{}, err
 	}
-	if err := refTwice(b, refUserScalars...); err != nil {
+	if err := refTwice(b, refUserShape); err != nil {
 		return User{}, err
 	}
 	return w.user(nil, false)
 }
 
-// refUserScalars and refGroupScalars are the single-valued attributes the
-// decoders refuse twice in one record (folded as keys are matched).
+// refShape is the attributes a decoder reads in an object (folded as keys
+// are matched), each with the shape of its value when that is an object or
+// an array of objects (nil for a string or a boolean); the decoders refuse
+// any of them given twice in one object.
+type refShape map[string]refShape
+
+func refKeys(names ...string) refShape {
+	s := refShape{}
+	for _, n := range names {
+		s[n] = nil
+	}
+	return s
+}
+
+// with returns s with key k of shape sub.
+func (s refShape) with(k string, sub refShape) refShape {
+	s[k] = sub
+	return s
+}
+
 var (
-	refUserScalars  = []string{"ID", "USERNAME", "DISPLAYNAME", "EXTERNALID", "ORGANIZATIONROLE", "ACTIVE"}
-	refGroupScalars = []string{"ID", "DISPLAYNAME"}
+	refMeta      = refKeys("VERSION", "CREATED", "LASTMODIFIED")
+	refUserShape = refKeys("ID", "USERNAME", "DISPLAYNAME", "EXTERNALID", "ORGANIZATIONROLE", "ACTIVE").
+			with("EMAILS", refKeys("VALUE", "PRIMARY", "TYPE")).
+			with("TEAMROLES", refKeys("TEAMNAME", "ROLENAME")).
+			with("META", refMeta)
+	refGroupShape = refKeys("ID", "DISPLAYNAME").with("MEMBERS", refKeys("VALUE", "DISPLAY")).with("META", refMeta)
+	refRoleShape  = refKeys("ID", "NAME", "DESCRIPTION", "INHERITEDFROM").
+			with("PERMISSIONS", refKeys("NAME", "ISINHERITED")).
+			with("META", refMeta)
 )
 
-// refTwice is the error of the record raw (an object, else nil) when it
-// gives one of keys twice at its top level, matched as the decoders match
-// keys (foldKey).
-func refTwice(raw []byte, keys ...string) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+// refTwice is the error of the value raw, of shape, when it (an object)
+// or an object element of it (an array) gives one of the attributes the
+// decoders read twice, at any depth; nil for anything else (what does not
+// parse is encoding/json's to refuse).
+func refTwice(raw []byte, shape refShape) error {
+	b := bytes.TrimSpace(raw)
+	if len(b) == 0 || shape == nil {
 		return nil
 	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
+	switch b[0] {
+	case '[':
+		var elems []json.RawMessage
+		if json.Unmarshal(b, &elems) != nil {
 			return nil
 		}
-		key, _ := tok.(string)
-		k := string(foldKey(nil, []byte(key)))
-		if slices.Contains(keys, k) {
+		for _, e := range elems {
+			if e := bytes.TrimSpace(e); len(e) > 0 && e[0] == '{' {
+				if err := refTwice(e, shape); err != nil {
+					return err
+				}
+			}
+		}
+	case '{':
+		dec := json.NewDecoder(bytes.NewReader(b))
+		if _, err := dec.Token(); err != nil {
+			return nil
+		}
+		seen := map[string]bool{}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return nil
+			}
+			key, _ := tok.(string)
+			var v json.RawMessage
+			if err := dec.Decode(&v); err != nil {
+				return nil
+			}
+			k := string(foldKey(nil, []byte(key)))
+			sub, read := shape[k]
+			if !read {
+				continue
+			}
 			if seen[k] {
 				return fmt.Errorf("%s is given twice", k)
 			}
 			seen[k] = true
-		}
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return nil
+			if err := refTwice(v, sub); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -528,7 +578,7 @@ func refDecodeGroup(b []byte) (Group, error) {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return Group{}, err
 	}
-	if err := refTwice(b, refGroupScalars...); err != nil {
+	if err := refTwice(b, refGroupShape); err != nil {
 		return Group{}, err
 	}
 	return w.group(false)
@@ -539,7 +589,7 @@ func refDecodeGroup(b []byte) (Group, error) {
 
 // record decodes one resource into its wire form w (whose id field is id)
 // and converts it with conv.
-func refRecord[T any, I ~string](dec *json.Decoder, w any, id *I, conv func() (T, error), scalars ...string) (T, string, error) {
+func refRecord[T any, I ~string](dec *json.Decoder, w any, id *I, conv func() (T, error), shape refShape) (T, string, error) {
 	refReplaced = 0
 	var zero T
 	var raw json.RawMessage
@@ -549,7 +599,7 @@ func refRecord[T any, I ~string](dec *json.Decoder, w any, id *I, conv func() (T
 	if err := json.Unmarshal(raw, w); err != nil {
 		return zero, string(*id), err
 	}
-	if err := refTwice(raw, scalars...); err != nil {
+	if err := refTwice(raw, shape); err != nil {
 		return zero, string(*id), err
 	}
 	v, err := conv()
@@ -561,18 +611,18 @@ func refRecord[T any, I ~string](dec *json.Decoder, w any, id *I, conv func() (T
 func refListedUsers(in *interner) func(dec *json.Decoder) (User, string, error) {
 	return func(dec *json.Decoder) (User, string, error) {
 		var w wireUser
-		return refRecord(dec, &w, &w.ID, func() (User, error) { return w.user(in, true) }, refUserScalars...)
+		return refRecord(dec, &w, &w.ID, func() (User, error) { return w.user(in, true) }, refUserShape)
 	}
 }
 
 func refListedGroup(dec *json.Decoder) (Group, string, error) {
 	var w wireGroup
-	return refRecord(dec, &w, &w.ID, func() (Group, error) { return w.group(true) }, refGroupScalars...)
+	return refRecord(dec, &w, &w.ID, func() (Group, error) { return w.group(true) }, refGroupShape)
 }
 
 func refListedRole(dec *json.Decoder) (Role, string, error) {
 	var w wireRole
-	return refRecord(dec, &w, &w.ID, w.role)
+	return refRecord(dec, &w, &w.ID, w.role, refRoleShape)
 }
 
 // decodeList reads one ListResponse from r, resource by resource: nothing of

@@ -73,13 +73,22 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 				}
 			}
 		case "EMAILS":
+			if d.twice(&seen, 1<<6, "emails") {
+				return d.skip()
+			}
 			err = d.emails()
 		case "TEAMROLES":
-			err = d.pairs("teamRoles", &sc.teamRoles, "TEAMNAME", "ROLENAME", &sc.names, &sc.names, false)
+			if d.twice(&seen, 1<<7, "teamRoles") {
+				return d.skip()
+			}
+			err = d.pairs(&teamRolePairs, &sc.teamRoles, &sc.names, &sc.names, false)
 		case "GROUPS":
-			sc.groupIDs = sc.groupIDs[:0] // a repeated key: the last one
+			sc.groupIDs = sc.groupIDs[:0] // read leniently, as a hint (a repeated key: the last one)
 			err = d.userGroups(&sc.groupIDs, &sc.values)
 		case "META":
+			if d.twice(&seen, 1<<8, "meta") {
+				return d.skip()
+			}
 			err = d.meta(&meta)
 		default:
 			err = d.skip()
@@ -321,14 +330,24 @@ func (d *jsonReader) elements(elem func(c byte) error) error {
 
 // email reads one email object ('{' checked).
 func (d *jsonReader) email(e *emailF) error {
+	var seen scalars
 	return d.fields(func() (err error) {
 		switch string(d.key) {
 		case "VALUE":
+			if d.twice(&seen, 1<<0, "an email's value") {
+				return d.skip()
+			}
 			e.value, err = d.flexStr(&d.sc.head)
 			d.identity()
 		case "PRIMARY":
+			if d.twice(&seen, 1<<1, "an email's primary") {
+				return d.skip()
+			}
 			e.primary, err = d.flexBool()
 		case "TYPE":
+			if d.twice(&seen, 1<<2, "an email's type") {
+				return d.skip()
+			}
 			e.typ, err = d.flexStr(&d.sc.head)
 		default:
 			return d.skip()
@@ -370,9 +389,15 @@ func (d *jsonReader) group(listed bool) (Group, string, error) {
 			displayName, err = d.flexStr(&sc.head)
 			d.identity()
 		case "MEMBERS":
+			if d.twice(&seen, 1<<2, "members") {
+				return d.skip()
+			}
 			sawMembers = true
-			err = d.pairs("members", &sc.members, "VALUE", "DISPLAY", &sc.values, &sc.displays, true)
+			err = d.pairs(&memberPairs, &sc.members, &sc.values, &sc.displays, true)
 		case "META":
+			if d.twice(&seen, 1<<3, "meta") {
+				return d.skip()
+			}
 			err = d.meta(&meta)
 		default:
 			err = d.skip()
@@ -434,22 +459,44 @@ func (d *jsonReader) role() (Role, string, error) {
 		id, name, description, inheritedFrom span
 		meta                                 metaF
 	)
+	var seen scalars
 	err := d.record("the role", func() (err error) {
 		switch string(d.key) {
 		case "ID":
+			if d.twice(&seen, 1<<0, "id") {
+				return d.skip()
+			}
 			id, err = d.flexStr(&sc.head)
 		case "NAME":
+			if d.twice(&seen, 1<<1, "name") {
+				return d.skip()
+			}
 			name, err = d.flexStr(&sc.head)
 		case "DESCRIPTION":
+			if d.twice(&seen, 1<<2, "description") {
+				return d.skip()
+			}
 			description, err = d.flexStr(&sc.head)
 		case "INHERITEDFROM":
+			if d.twice(&seen, 1<<3, "inheritedFrom") {
+				return d.skip()
+			}
 			inheritedFrom, err = d.flexStr(&sc.head)
 		case "PERMISSIONS":
+			if d.twice(&seen, 1<<4, "permissions") {
+				return d.skip()
+			}
 			err = objects(d, "permissions", &sc.perms, func(p *permF) (err error) {
 				switch string(d.key) {
 				case "NAME":
+					if d.twice(&sc.elem, 1<<0, "a permission's name") {
+						return d.skip()
+					}
 					p.name, err = d.flexStr(&sc.head)
 				case "ISINHERITED":
+					if d.twice(&sc.elem, 1<<1, "a permission's isInherited") {
+						return d.skip()
+					}
 					p.inherited, err = d.flexBool()
 				default:
 					err = d.skip()
@@ -457,6 +504,9 @@ func (d *jsonReader) role() (Role, string, error) {
 				return err
 			})
 		case "META":
+			if d.twice(&seen, 1<<5, "meta") {
+				return d.skip()
+			}
 			err = d.meta(&meta)
 		default:
 			err = d.skip()

@@ -18,6 +18,8 @@ func TestRoleAnswerTwiceIsNotDone(t *testing.T) {
 		`{"id":"u1","userName":"a@x.com","organizationRole":"member","organizationRole":"member"}`,
 		`{"id":"u2","userName":"b@x.com","organizationRole":"admin"}`, // another user
 		`{"id":"u2","id":"u2","userName":"b@x.com","organizationRole":"admin"}`,
+		`{"id":"u1","userName":"a@x.com","organizationRole":"member","organizationRole":"admin"}`, // the last value counted would say done
+		`{"id":"u2","id":"u1","userName":"a@x.com","organizationRole":"admin"}`,                   // so would the last id
 	} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/scim+json")
