@@ -170,7 +170,7 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 		return exitOK, nil
 	}
 	if o.report != "" {
-		if err := checkWritable(ctx, o.report, reportSize(len(a.p.Changes))); err != nil {
+		if _, err := checkWritable(ctx, o.report, reportSize(len(a.p.Changes))); err != nil {
 			if ctx.Err() != nil {
 				return exitError, errInterrupted
 			}

@@ -469,18 +469,36 @@ func createTemp(dir, prefix string, perm os.FileMode) (*os.File, error) {
 	return nil, fmt.Errorf("no free temporary name in %s", dir)
 }
 
-// checkWritable makes sure path can be written atomically later, with
-// about size bytes: its directory exists and takes a new file of that size
-// (written and synced, so that a full disk or quota says so now), and path
-// is not a directory; path itself is not touched. apply checks --report
-// with it before any write request. The probe stops when ctx ends, and a
-// second signal removes it before the process ends (see writing).
-func checkWritable(ctx context.Context, path string, size int64) error {
+// checkWritable makes sure path can be written later, with about size
+// bytes, as writeAtomic writes it: path is a file that may be written, or
+// nothing, and its directory takes a new file of that size (written and
+// synced, so that a full disk or quota says so now); or, when that
+// directory takes no new file but path exists and may be written in
+// place, $TMPDIR takes one. path itself is not touched. It returns the
+// file path names (see outputTarget). apply checks --report with it
+// before any write request, and every run its other outputs (size 0)
+// before it reads the organization. The probe stops when ctx ends.
+func checkWritable(ctx context.Context, path string, size int64) (string, error) {
 	path, err := outputTarget(path)
 	if err != nil {
-		return err
+		return "", err
 	}
-	return probe(ctx, filepath.Dir(path), filepath.Base(path), size)
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	_, serr := os.Stat(path)
+	err = probe(ctx, dir, base, size)
+	if err != nil && ctx.Err() == nil && serr == nil && inPlaceOK(path) {
+		// It exists, and may be written: written in place from a
+		// temporary file in $TMPDIR (writeAtomic).
+		if terr := probe(ctx, os.TempDir(), base, size); terr != nil {
+			err = fmt.Errorf("%w, %w", err, norInTemp(errors.Unwrap(terr)))
+		} else {
+			err = nil
+		}
+	}
+	if err != nil {
+		return "", err
+	}
+	return path, nil
 }
 
 // probe makes sure dir takes a new file of size bytes, named after base,
@@ -491,11 +509,18 @@ func probe(ctx context.Context, dir, base string, size int64) error {
 		return noTempFile(dir, err)
 	}
 	name := tmp.Name()
-	writing.Store(name, true)
-	defer func() {
-		os.Remove(name)
-		writing.Delete(name)
-	}()
+	// Unlinked at once where the system lets an open file go (not
+	// Windows): its blocks are still taken as it is written, so that a
+	// full disk or quota still says so, and a process killed outright
+	// (kill -9) leaves no file behind. Elsewhere it is removed after, and
+	// by a second signal's exit (see writing).
+	if runtime.GOOS == "windows" || os.Remove(name) != nil {
+		writing.Store(name, true)
+		defer func() {
+			os.Remove(name)
+			writing.Delete(name)
+		}()
+	}
 	zeros := make([]byte, min(size, 64<<10))
 	for left := size; left > 0 && err == nil; left -= int64(len(zeros)) {
 		if err = ctx.Err(); err == nil {
@@ -532,27 +557,12 @@ func noTempFile(dir string, err error) error {
 }
 
 // checkOutput makes sure, before the run reads anything from the server,
-// that output o can be written where it is named, and returns the file it
-// is written to (see outputTarget): what is there is a regular file the
-// user may write, or nothing is and its directory takes a new file. A run
-// asked to save a file it cannot stops before it reads the organization,
-// rather than after printing a plan.
+// that output o can be written where it is named (checkWritable), and
+// returns the file it is written to. A run asked to save a file it cannot
+// stops before it reads the organization, rather than after printing a
+// plan.
 func checkOutput(o output) (string, error) {
-	path, err := outputTarget(o.path)
-	if err == nil {
-		ctx, dir, base := context.Background(), filepath.Dir(path), filepath.Base(path)
-		_, serr := os.Stat(path)
-		err = probe(ctx, dir, base, 0) // its directory takes a new file
-		if err != nil && serr == nil && inPlaceOK(path) {
-			// It exists, and may be written: written in place from a
-			// temporary file in $TMPDIR (writeAtomic).
-			if terr := probe(ctx, os.TempDir(), base, 0); terr != nil {
-				err = fmt.Errorf("%w, %w", err, norInTemp(errors.Unwrap(terr)))
-			} else {
-				err = nil
-			}
-		}
-	}
+	path, err := checkWritable(context.Background(), o.path, 0)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", o.flag, err)
 	}
@@ -609,6 +619,12 @@ func outputTarget(path string) (string, error) {
 	fi, err = os.Stat(target)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && link:
+		// /dev/stdout, /dev/fd/N and /proc/self/fd/N name an open pipe or
+		// socket by a link whose text ("pipe:[123]") is no path, though
+		// the kernel follows it: said as what it is.
+		if kfi, kerr := os.Stat(path); kerr == nil && !kfi.Mode().IsRegular() && !kfi.IsDir() {
+			return "", notRegular(path)
+		}
 		return "", fmt.Errorf("%s is a symbolic link to a file that cannot be reached: %w", path, withoutOp(err))
 	case errors.Is(err, fs.ErrNotExist):
 		return target, nil
@@ -620,7 +636,7 @@ func outputTarget(path string) (string, error) {
 	case fi.IsDir():
 		return "", fmt.Errorf("%s is a directory", path)
 	case !fi.Mode().IsRegular():
-		return "", fmt.Errorf("%s is not a regular file (a device, pipe or socket): wbsync writes a file whole and replaces it, which it does not do to %s", path, path)
+		return "", notRegular(path)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY, 0) // no truncation: only whether it may be written
 	if err != nil {
@@ -634,6 +650,11 @@ func outputTarget(path string) (string, error) {
 		return "", fmt.Errorf("%s belongs to another user, in a directory where only a file's owner may replace it (sticky, such as /tmp): name another file, or remove it first", path)
 	}
 	return path, nil
+}
+
+// notRegular refuses an output at path that is a device, pipe or socket.
+func notRegular(path string) error {
+	return fmt.Errorf("%s is not a regular file (a device, pipe or socket): wbsync writes a file whole and replaces it, which it does not do to %s", path, path)
 }
 
 // withoutOp is err without the system call a *fs.PathError names ("lstat

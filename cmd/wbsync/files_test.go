@@ -136,15 +136,15 @@ func TestWriteInPlace(t *testing.T) {
 					}
 				}
 			}
-			// plan's check of --out before its read agrees; apply's check
-			// of --report before its first write wants the directory to
-			// take the file, with room for it (an in-place write could
-			// not be tried first).
+			// plan's check of --out before its read agrees, and so does
+			// apply's check of --report before its first write, which
+			// wants room for the report (in $TMPDIR for an in-place
+			// write).
 			noNew := strings.Contains(tc.name, "takes")
 			if _, err := checkOutput(output{"--out", path, writesPlan}); (err == nil) != (tc.exists || !noNew) {
 				t.Errorf("checkOutput: %v", err)
 			}
-			if err := checkWritable(context.Background(), path, 1<<10); (err == nil) != !noNew {
+			if _, err := checkWritable(context.Background(), path, 1<<10); (err == nil) != (tc.exists || !noNew) {
 				t.Errorf("checkWritable: %v", err)
 			}
 		})
@@ -153,13 +153,13 @@ func TestWriteInPlace(t *testing.T) {
 
 func TestCheckWritable(t *testing.T) {
 	dir := t.TempDir()
-	if err := checkWritable(context.Background(), filepath.Join(dir, "report.json"), 1<<20); err != nil {
+	if _, err := checkWritable(context.Background(), filepath.Join(dir, "report.json"), 1<<20); err != nil {
 		t.Errorf("a writable path: %v", err)
 	}
-	if err := checkWritable(context.Background(), filepath.Join(dir, "no", "report.json"), 1); err == nil {
+	if _, err := checkWritable(context.Background(), filepath.Join(dir, "no", "report.json"), 1); err == nil {
 		t.Error("a path in a missing directory is writable?")
 	}
-	if err := checkWritable(context.Background(), dir, 1); err == nil {
+	if _, err := checkWritable(context.Background(), dir, 1); err == nil {
 		t.Error("a directory is writable as a file?")
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
@@ -174,7 +174,7 @@ func TestReportProbeLeavesNothing(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := checkWritable(ctx, filepath.Join(dir, "report.json"), 1<<20); !errors.Is(err, context.Canceled) {
+	if _, err := checkWritable(ctx, filepath.Join(dir, "report.json"), 1<<20); !errors.Is(err, context.Canceled) {
 		t.Errorf("an interrupted probe: %v", err)
 	}
 	probe := filepath.Join(dir, ".report.json.check-1")
@@ -392,7 +392,7 @@ func TestOutputTarget(t *testing.T) {
 		if err := writeFileAtomic(context.Background(), bad, []byte("x"), 0o600); err == nil {
 			t.Errorf("writeFileAtomic(%s) succeeded", bad)
 		}
-		if err := checkWritable(context.Background(), bad, 1); err == nil {
+		if _, err := checkWritable(context.Background(), bad, 1); err == nil {
 			t.Errorf("checkWritable(%s) succeeded", bad)
 		}
 		if after, _ := os.Lstat(bad); after.Mode() != before.Mode() {
@@ -476,24 +476,35 @@ func TestTraceIsPrivate(t *testing.T) {
 }
 
 // TestReportDirTakesNoFile: apply --report naming an existing file whose
-// directory takes no new file is refused before the first write (exit 1,
-// nothing written): its room could not be checked, nor an in-place write
-// tried first.
+// directory takes no new file writes the report in place (its room
+// checked in $TMPDIR before the first write), as plan --out does; when
+// $TMPDIR takes no file either, the apply is refused before the first
+// write (exit 1, nothing written).
 func TestReportDirTakesNoFile(t *testing.T) {
-	emu := startEmu(t, emulator.Options{}, "")
-	dir := t.TempDir()
-	report := filepath.Join(dir, "report.json")
-	if err := os.WriteFile(report, []byte("{}"), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	defer func() { newTemp = createTemp }()
-	newTemp = refuseTemp(syscall.EACCES, dir)
-	r := wb(t, vars(emu.url), "apply", "-f", examplePath("wbsync.yaml"), "--auto-approve", "--report", report)
-	if r.code != exitError || !strings.Contains(r.stderr, "cannot create a file in "+dir+": permission denied") {
-		t.Errorf("exit %d, want 1:\n%s", r.code, r.stderr)
-	}
-	if st := emu.srv.Stats(); writes(st.Requests) > 0 {
-		t.Errorf("a write was sent: %+v", st.Requests)
+	for _, tmpToo := range []bool{true, false} {
+		emu := startEmu(t, emulator.Options{}, "")
+		dir := t.TempDir()
+		report := filepath.Join(dir, "report.json")
+		if err := os.WriteFile(report, []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		refused := []string{dir}
+		if tmpToo {
+			refused = append(refused, os.TempDir())
+		}
+		newTemp = refuseTemp(syscall.EACCES, refused...)
+		r := wb(t, vars(emu.url), "apply", "-f", examplePath("wbsync.yaml"), "--auto-approve", "--report", report)
+		b, _ := os.ReadFile(report)
+		writesSent := writes(emu.srv.Stats().Requests)
+		switch {
+		case tmpToo && (r.code != exitError || !strings.Contains(r.stderr, "cannot create a file in "+dir+": permission denied, nor in "+os.TempDir())):
+			t.Errorf("$TMPDIR refusing too: exit %d, want 1:\n%s", r.code, r.stderr)
+		case tmpToo && (writesSent > 0 || string(b) != "{}"):
+			t.Errorf("$TMPDIR refusing too: %d write(s) sent, the report holds %q", writesSent, b)
+		case !tmpToo && (r.code != exitOK || writesSent == 0 || !strings.Contains(string(b), `"verification"`)):
+			t.Errorf("exit %d, %d write(s), the report holds %q:\n%s", r.code, writesSent, b, r.stderr)
+		}
 	}
 }
 

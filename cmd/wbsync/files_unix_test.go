@@ -84,7 +84,7 @@ func checkUnderFileLimit(path string) {
 		fmt.Println("setrlimit:", err)
 		os.Exit(1)
 	}
-	if err := checkWritable(context.Background(), path, 1<<20); err != nil {
+	if _, err := checkWritable(context.Background(), path, 1<<20); err != nil {
 		fmt.Println("refused:", err)
 		os.Exit(0)
 	}
@@ -303,5 +303,35 @@ func TestOutputModes(t *testing.T) {
 		if got := fi.Mode().Perm(); got != want&^mask {
 			t.Errorf("%s: mode %v, want %v less the umask %v", filepath.Base(path), got, want, mask)
 		}
+	}
+}
+
+// listingCtx is a context whose every Err call records what dir holds:
+// the probe asks it between its writes.
+type listingCtx struct {
+	context.Context
+	dir  string
+	seen []string
+}
+
+func (c *listingCtx) Err() error {
+	entries, _ := os.ReadDir(c.dir)
+	for _, e := range entries {
+		c.seen = append(c.seen, e.Name())
+	}
+	return c.Context.Err()
+}
+
+// TestProbeUnlinkedWhileWritten: the --report probe's file has no name
+// while its bytes are written (a process killed outright then leaves
+// nothing behind), and the probe still fails where the disk has no room.
+func TestProbeUnlinkedWhileWritten(t *testing.T) {
+	dir := t.TempDir()
+	ctx := &listingCtx{Context: context.Background(), dir: dir}
+	if _, err := checkWritable(ctx, filepath.Join(dir, "report.json"), 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	if len(ctx.seen) != 0 {
+		t.Errorf("while the probe was written, the directory held %v", ctx.seen)
 	}
 }
