@@ -175,7 +175,6 @@ func Compute(want, have model.State, policy model.Policy, opts Options) plan.Pla
 	p.planTeams()
 	p.planUnmanaged()
 	p.warnRenames()
-	p.warnEmailHandovers()
 	p.warnWithoutTeam()
 	p.warnUnreported()
 	p.warnUnmatchedProtected()
@@ -184,6 +183,7 @@ func Compute(want, have model.State, policy model.Policy, opts Options) plan.Pla
 	if len(p.emailMoves) > 1 {
 		orderHandovers(changes)
 	}
+	p.warnEmailHandovers(changes) // on the changes as apply sends them
 	noteDeactivatedRemovals(blocked, changes)
 	p.sortWarnings()
 	out := plan.Plan{

@@ -545,6 +545,25 @@ func TestEmailHandover(t *testing.T) {
 	if !strings.Contains(stuck, "waits in turn for updates that go round (h (h@x.com) → i (i@x.com) → h (h@x.com))") {
 		t.Errorf("f, stuck behind a swap: %q", stuck)
 	}
+	// Two live users give up one email in two letter cases (W&B refuses
+	// that state; an emulator seeds it): the warning names the update
+	// apply waits for (plan.EmailGivers), whichever order they come in.
+	for _, order := range [][2]string{{"Sam@x.com", "sam@x.com"}, {"sam@x.com", "Sam@x.com"}} {
+		tie := Compute(state(users(byHandle("a2@x.com", "a"), byHandle("b2@x.com", "b"), byHandle("sam@x.com", "c"))),
+			state(users(live("ua", order[0], "a"), live("ub", order[1], "b"), live("uc", "c@x.com", "c"))),
+			model.Policy{}, Options{Deployment: model.Dedicated})
+		g := plan.EmailGivers(tie.Changes)
+		taker := slices.IndexFunc(tie.Changes, func(c plan.Change) bool { return c.User == "sam@x.com" })
+		if taker < 0 || g[taker] < 0 {
+			t.Fatalf("%v: the taker waits for %v in %+v", order, g, tie.Changes)
+		}
+		giver := tie.Changes[g[taker]]
+		handle := strings.TrimPrefix(giver.UserID, "u") // ua's handle is a
+		says := messages(tie, plan.WarnEmailHandover)
+		if len(says) != 1 || !strings.Contains(says[0], "which "+handle+" ("+giver.FromEmail+") gives up in its own update") {
+			t.Errorf("%v: apply waits for %s (%s); the warning: %q", order, handle, giver.FromEmail, says)
+		}
+	}
 	// Multi-tenant Cloud plans no email update: nothing to hand over.
 	p = Compute(want, have, model.Policy{}, Options{Deployment: model.SaaS})
 	for _, w := range p.Warnings {

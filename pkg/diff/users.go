@@ -248,11 +248,11 @@ func (p *planner) update(d *model.User, l *model.User, level matchLevel) {
 // update of its gives it up: one the plan deactivates, say): W&B refuses
 // it (409) on every apply. (A holder the manifest does not match is
 // email_elsewhere's.)
-func (p *planner) warnEmailsKept(giver map[string]int) {
+func (p *planner) warnEmailsKept(given map[string]bool) {
 	wanted := make(map[string]int, len(p.emailMoves)) // an email key taken → its move
 	for i, m := range p.emailMoves {
 		if k := model.Key(m.to); k != "" {
-			if _, given := giver[k]; !given {
+			if !given[k] {
 				wanted[k] = i
 			}
 		}
@@ -291,37 +291,48 @@ type emailMove struct {
 	from           *model.User
 }
 
-// warnEmailHandovers warns email_handover for each email update that takes
-// an email another planned email update gives up: W&B keeps one account
-// per email, so apply sends it after the other (plan.EmailGivers; the
-// changes are in that order, orderHandovers); updates that go round (a
-// swap), or wait for ones that do, never complete.
-func (p *planner) warnEmailHandovers() {
+// warnEmailHandovers warns email_handover for each email update among
+// changes (sorted, in apply's order) that takes an email another planned
+// email update gives up: W&B keeps one account per email, so apply sends
+// it after the other, the one plan.EmailSources names (the warning and
+// apply agree on it); updates that go round (a swap), or wait for ones
+// that do, never complete. It warns too for an email another live user
+// holds and keeps (warnEmailsKept).
+func (p *planner) warnEmailHandovers(changes []plan.Change) {
 	if len(p.emailMoves) == 0 {
 		return
 	}
-	giver := make(map[string]int, len(p.emailMoves)) // an email key → the move giving it up
-	for i, m := range p.emailMoves {
+	given := make(map[string]bool, len(p.emailMoves)) // the email keys the moves give up
+	for _, m := range p.emailMoves {
 		for _, e := range append([]string{m.from.Email}, m.from.Emails...) {
 			if k := model.Key(e); k != "" && k != model.Key(m.to) {
-				giver[k] = i
+				given[k] = true
 			}
 		}
 	}
-	p.warnEmailsKept(giver)
+	p.warnEmailsKept(given)
+	if len(p.emailMoves) < 2 {
+		return
+	}
+	moveOf := make(map[string]int, len(p.emailMoves)) // a manifest user → its move
 	for i, m := range p.emailMoves {
-		j, ok := giver[model.Key(m.to)]
-		if !ok || j == i {
+		moveOf[m.user] = i
+	}
+	live := func(ci int) string { return p.emailMoves[moveOf[changes[ci].User]].live }
+	src := plan.EmailSources(changes)
+	for i, j := range src {
+		if j < 0 {
 			continue
 		}
+		m := p.emailMoves[moveOf[changes[i].User]]
 		// Walk the updates each waits for: back to this one (they go
 		// round), into updates that go round without it (stuck too), or
 		// to one that waits for none (a chain: it completes, step by step).
-		path := []int{i, j} // the moves walked, in order
+		path := []int{i, j} // the changes walked, in order
 		round, stuck := false, false
 		for k, seen := j, map[int]bool{i: true, j: true}; ; {
-			n, ok := giver[model.Key(p.emailMoves[k].to)]
-			if !ok || n == k {
+			n := src[k]
+			if n < 0 {
 				break
 			}
 			if round, stuck = n == i, seen[n]; round || stuck {
@@ -336,19 +347,19 @@ func (p *planner) warnEmailHandovers() {
 		}
 		ring := make([]string, len(path))
 		for x, n := range path {
-			ring[x] = p.emailMoves[n].live
+			ring[x] = live(n)
 		}
 		var msg string
 		switch {
 		case round:
 			msg = fmt.Sprintf("%s takes the email %s, which %s gives up in its own update, and these updates go round (%s): each waits for another, so none completes; give one of them a temporary email first, apply, then the others",
-				m.live, shown(m.to), p.emailMoves[j].live, strings.Join(ring, " → "))
+				m.live, shown(m.to), live(j), strings.Join(ring, " → "))
 		case stuck:
 			msg = fmt.Sprintf("%s takes the email %s, which %s gives up in its own update, which waits in turn for updates that go round (%s): none of them completes; give one of those a temporary email first, apply, then the others",
-				m.live, shown(m.to), p.emailMoves[j].live, strings.Join(ring, " → "))
+				m.live, shown(m.to), live(j), strings.Join(ring, " → "))
 		default:
 			msg = fmt.Sprintf("%s takes the email %s, which %s gives up in its own update: W&B keeps one account per email, so apply sends this update once that one is done, and not when that one fails (it would be refused, 409, while %s holds the email)",
-				m.live, shown(m.to), p.emailMoves[j].live, p.emailMoves[j].live)
+				m.live, shown(m.to), live(j), live(j))
 		}
 		p.warn(plan.Warning{Code: plan.WarnEmailHandover, User: m.user, Message: msg})
 	}

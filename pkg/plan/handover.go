@@ -6,16 +6,13 @@ import (
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
-// EmailGivers returns, for each of changes, the index in changes of the
+// EmailSources returns, for each of changes, the index in changes of the
 // update_user that gives up the email it takes, or -1. An update_user
-// that sets Email takes it; one gives up its FromEmail and DroppedEmails.
-// W&B keeps one account per email, so an update taking an email another
-// update gives up is refused (409) while the other has not been sent:
-// apply sends it once that one is done, and not when that one was not
-// done. Updates that go round (a swap: each takes the email another gives
-// up) get -1: no order helps them, and the plan warns so (email_handover).
-// An update that waits for such a round keeps its giver, and is not sent.
-func EmailGivers(changes []Change) []int {
+// that sets Email takes it; one gives up its FromEmail and DroppedEmails;
+// when two give up one email (two live users holding it in another letter
+// case, which W&B refuses), the first in changes counts. Updates that go
+// round (a swap) are included: see EmailGivers.
+func EmailSources(changes []Change) []int {
 	givers := make([]int, len(changes))
 	var byEmail map[string]int // an email key → the update giving it up
 	for i := range changes {
@@ -47,6 +44,19 @@ func EmailGivers(changes []Change) []int {
 			givers[i] = g
 		}
 	}
+	return givers
+}
+
+// EmailGivers returns, for each of changes, the update_user it waits for
+// (EmailSources), or -1. W&B keeps one account per email, so an update
+// taking an email another update gives up is refused (409) while the
+// other has not been sent: apply sends it once that one is done, and not
+// when that one was not done. Updates that go round (a swap: each takes
+// the email another gives up) get -1: no order helps them, and the plan
+// warns so (email_handover). An update that waits for such a round keeps
+// its giver, and is not sent.
+func EmailGivers(changes []Change) []int {
+	givers := EmailSources(changes)
 	// Each update waits for one at most: walk from each, and cut every
 	// round found (its updates wait for none).
 	const (
