@@ -316,6 +316,41 @@ func TestInvisibleAfter(t *testing.T) {
 	}
 }
 
+// TestNameLookAlike: a letter that passes for an ASCII one (a Cyrillic
+// or Greek letter in a Latin word, a full-width or mathematical form) is
+// escaped where a name is shown, so that big and bіg are not shown alike;
+// a word of one script, and other scripts beside Latin, stay as they are;
+// Controls (messages) leaves them all.
+func TestNameLookAlike(t *testing.T) {
+	for in, want := range map[string]string{
+		"b\u0456g":                    `b\u0456g`,
+		"\u0410lice Smith":            `\u0410lice Smith`,
+		"ML-R\u0435search":            `ML-R\u0435search`,
+		"\uff4d\uff4c-research":       `\uff4d\uff4c-research`,
+		"\u212aelvin":                 `\u212aelvin`,
+		"\U0001d5ba\U0001d5c5":        `\U0001d5ba\U0001d5c5`,
+		"\u0456\u0432\u0430\u043d B.": "\u0456\u0432\u0430\u043d B.", // a Cyrillic word beside a Latin one
+		"\u03b1\u03b2\u03b3":          "\u03b1\u03b2\u03b3",
+		"\u7814\u7a76-ml":             "\u7814\u7a76-ml",
+		"caf\u00e9 Zo\u00eb":          "caf\u00e9 Zo\u00eb",
+		"big":                         "big",
+	} {
+		if got := Name(in); got != want {
+			t.Errorf("Name(%q) = %q, want %q", in, got, want)
+		}
+		if got := Controls(in); got != in {
+			t.Errorf("Controls(%q) = %q, want it unchanged", in, got)
+		}
+	}
+	if Name("b\u0456g") == Name("big") || Name("\uff4d\uff4c") == Name("ml") {
+		t.Error("look-alike names are shown alike")
+	}
+	// A long word is looked at once: linear work.
+	if got := Name(strings.Repeat("\u0438", 1<<18) + "x"); len(got) != 6*(1<<18)+1 {
+		t.Errorf("Name of a long mixed word: %d bytes", len(got))
+	}
+}
+
 // TestNameBackslash: a backslash that would make the text after it read
 // as an escape is doubled, so that a name holding U+202E and one holding
 // the six characters \u202e are not shown alike; another stays; Controls,

@@ -32,13 +32,17 @@ func Controls(s string) string { return controls(s, false) }
 // written \\ too, so that a name holding U+202E and one holding the six
 // characters \u202e are not shown alike; any other backslash (C:\Users)
 // stays as it is. A run of four spaces or more (plain or ideographic) is
-// written with its first space only, the rest escaped (spaceRuns).
+// written with its first space only, the rest escaped (spaceRuns). A
+// letter that passes for an ASCII one is escaped too (lookAlikes: big
+// with a Cyrillic і shows as b\u0456g, a full-width ｍｌ as \uff4d\uff4c), so
+// that two names a reader would take for one are not shown alike.
 // Controls leaves what Name wrote as it is.
 func Name(s string) string { return controls(s, true) }
 
 func controls(s string, backslashes bool) string {
 	i, marks, prev := 0, 0, rune(-1)
 	var runs, runs2 spaceRuns
+	var alike, alike2 lookAlikes
 	for i < len(s) {
 		c := s[i]
 		if c >= 0x20 && c < 0x7f && (c != '\\' || !backslashes || !escapeAhead(s, i+1)) && (c != ' ' || !backslashes || !runs.padding(s, i)) {
@@ -52,7 +56,7 @@ func controls(s string, backslashes bool) string {
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		before := marks
-		if !unsafeRune(prev, r, n, s[i+n:]) && !Stacked(r, &marks) && (r != 0x3000 || !backslashes || !runs.padding(s, i)) {
+		if !unsafeRune(prev, r, n, s[i+n:]) && !Stacked(r, &marks) && (r != 0x3000 || !backslashes || !runs.padding(s, i)) && (!backslashes || !alike.at(s, i, r)) {
 			i += n
 			prev = r
 			continue
@@ -101,9 +105,9 @@ func controls(s string, backslashes bool) string {
 			continue
 		case r == 0x3000 && backslashes && runs2.padding(s, i):
 			b.WriteString(`\u3000`)
-		case unsafeRune(prev, r, n, s[i+n:]) && r > 0xffff:
+		case (unsafeRune(prev, r, n, s[i+n:]) || backslashes && alike2.at(s, i, r)) && r > 0xffff:
 			fmt.Fprintf(&b, `\U%08x`, r)
-		case unsafeRune(prev, r, n, s[i+n:]):
+		case unsafeRune(prev, r, n, s[i+n:]) || backslashes && alike2.at(s, i, r):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+n])
@@ -567,4 +571,57 @@ func (j jsonWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// lookAlikes tells, character by character from the start of a name,
+// whether one passes for an ASCII character where it stands: a
+// compatibility form of an ASCII character (the full-width forms U+FF01
+// to U+FF5E, the Kelvin and Angstrom signs, the mathematical letters and
+// digits U+1D400 to U+1D7FF), or a letter of a script whose letters look
+// like Latin ones (Cyrillic, Greek, Armenian, Cherokee, Coptic) in a word
+// that holds a Latin letter too (bіg, Аlice). A word of one script stays
+// as it is (Иван, αβγ), and so do other scripts beside Latin (研究-ml):
+// Unicode's full list of confusables (UTS #39) is not carried, so this
+// catches the common cases, not all. Each word is looked at once (end,
+// mixed), whatever its length.
+type lookAlikes struct {
+	end   int  // where the word last looked at ends
+	mixed bool // whether it holds a Latin letter
+}
+
+// at reports whether r, the character at s[i], passes for an ASCII one;
+// i grows from call to call.
+func (w *lookAlikes) at(s string, i int, r rune) bool {
+	switch {
+	case r < utf8.RuneSelf:
+		return false
+	case r >= 0xff01 && r <= 0xff5e, r == 0x212a, r == 0x212b, r >= 0x1d400 && r <= 0x1d7ff:
+		return true
+	case !unicode.In(r, unicode.Cyrillic, unicode.Greek, unicode.Armenian, unicode.Cherokee, unicode.Coptic):
+		return false
+	}
+	if i < w.end {
+		return w.mixed
+	}
+	inWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r) }
+	latin := func(r rune) bool { return r < utf8.RuneSelf && unicode.IsLetter(r) || unicode.Is(unicode.Latin, r) }
+	w.mixed = false
+	for j := i; j > 0; {
+		q, n := utf8.DecodeLastRuneInString(s[:j])
+		if !inWord(q) {
+			break
+		}
+		w.mixed = w.mixed || latin(q)
+		j -= n
+	}
+	w.end = i
+	for w.end < len(s) {
+		q, n := utf8.DecodeRuneInString(s[w.end:])
+		if !inWord(q) {
+			break
+		}
+		w.mixed = w.mixed || latin(q)
+		w.end += n
+	}
+	return w.mixed
 }

@@ -93,10 +93,12 @@ func WriteAccessReview(w io.Writer, st model.State) (noEmail []model.User, err e
 // escaped, and inert.
 func cell(s string) string { return inert(sanitize.Name(s)) }
 
-// inert prefixes ' to a cell a spreadsheet would read as a formula, and to
-// one that starts with ' already, so that one leading ' is always ours.
+// inert prefixes ' to a cell a spreadsheet would read as a formula, spaces
+// before it included (an import that trims cells would read " =1+1" as
+// one), and to one that starts with ' already, so that one leading ' is
+// always ours. (Name escaped a full-width ＝.)
 func inert(s string) string {
-	if s != "" && strings.ContainsRune("=+-@'", rune(s[0])) {
+	if t := strings.TrimLeft(s, " "); t != "" && strings.ContainsRune("=+-@", rune(t[0])) || s != "" && s[0] == '\'' {
 		return "'" + s
 	}
 	return s

