@@ -832,6 +832,11 @@ func TestTypographicDashFlag(t *testing.T) {
 	if want := "--report was given \"\u2014dry-run\", which starts with a typographic dash"; r.code != exitError || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "did you mean --dry-run?") {
 		t.Errorf("--report \u2014dry-run: exit %d, want 1 with %q:\n%s", r.code, want, r.stderr)
 	}
+	// A one-letter flag is suggested as the help writes it.
+	r = wb(t, map[string]string{"WANDB_API_KEY": "x9f27c4e1b83d6a0"}, "plan", "-f", m, "--url", "http://127.0.0.1:1/scim", "\u2013o", "json")
+	if r.code != exitError || !strings.Contains(r.stderr, "did you mean -o?") {
+		t.Errorf("\u2013o: exit %d, want 1 suggesting -o:\n%s", r.code, r.stderr)
+	}
 	r = wb(t, map[string]string{"WANDB_API_KEY": "x9f27c4e1b83d6a0"}, "plan", "-f", m, "--url", "http://127.0.0.1:1/scim", "\u2014nonsense")
 	if r.code != exitError || strings.Contains(r.stderr, "typographic") || !strings.Contains(r.stderr, "unexpected argument") {
 		t.Errorf("an argument naming no flag: exit %d\n%s", r.code, r.stderr)

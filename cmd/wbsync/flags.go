@@ -232,6 +232,9 @@ func typographicFlag(fs *flag.FlagSet, a string) string {
 		if rest, ok := strings.CutPrefix(a, dash); ok {
 			rest = strings.TrimLeft(strings.TrimPrefix(rest, dash), "-")
 			if name, _, _ := strings.Cut(rest, "="); name != "" && isFlag(fs, "--"+name) {
+				if len(name) == 1 { // -o, -f: as the help writes them
+					return "-" + rest
+				}
 				return "--" + rest
 			}
 		}
@@ -508,12 +511,12 @@ func keyProblem(key, from string) error {
 	switch {
 	case strings.ContainsFunc(key, func(c rune) bool { return c < ' ' || c == 0x7f || c == '\ufeff' }):
 		return usageError{fmt.Sprintf("the API key from %s holds a control character (a line break inside it, or a byte-order mark?): it must be the key alone, on one line", from)}
-	case strings.ContainsFunc(key, unicode.IsSpace):
-		return usageError{fmt.Sprintf("the API key from %s holds a space: it must be the key alone (not \"Bearer KEY\" or two keys)", from)}
-	case hasEnvName(key):
+	case hasEnvName(strings.TrimPrefix(key, "export ")):
 		// (Not quoted: every 8 characters of the key, its prefix too, are
 		// redacted from what wbsync prints.)
-		return usageError{fmt.Sprintf("the API key from %s starts with a variable's name and '=', as a .env file writes it: it must be the key alone", from)}
+		return usageError{fmt.Sprintf("the API key from %s starts with a variable's name and '=', as a .env file or a shell's export line writes it: it must be the key alone", from)}
+	case strings.ContainsFunc(key, unicode.IsSpace):
+		return usageError{fmt.Sprintf("the API key from %s holds a space: it must be the key alone (not \"Bearer KEY\" or two keys)", from)}
 	case len(key) >= 2 && (key[0] == '"' || key[0] == '\'') && key[len(key)-1] == key[0]:
 		// docker --env-file, systemd's EnvironmentFile= in some forms and
 		// hand-made exports keep the quotes of KEY="...": no W&B key holds
@@ -681,9 +684,10 @@ func (c *connFlags) checkNumbers() error {
 func envKey(getenv func(string) string) string { return strings.TrimSpace(getenv("WANDB_API_KEY")) }
 
 // withoutEnvName is key without a leading "WANDB_API_KEY=" (any case, and
-// "export " before it), as a .env or shell line gives it: what the run redacts until the key is checked, so
-// that keyProblem's refusal of such a key can name WANDB_API_KEY, while
-// the key meant stays hidden.
+// "export " before it), as a .env or shell line gives it: what the run
+// redacts until the key is checked, so that keyProblem's refusal of such
+// a key can name its source, WANDB_API_KEY, while the key meant stays
+// hidden.
 func withoutEnvName(key string) string {
 	key = strings.TrimPrefix(key, "export ") // a shell line pasted whole
 	if hasEnvName(key) {

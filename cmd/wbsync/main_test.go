@@ -281,7 +281,7 @@ func TestConnectionErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := wb(t, map[string]string{"WBSYNC_URL": "http://127.0.0.1:1/scim"}, "plan", "-f", m, "--api-key-file", envFile)
-	if want := "the API key from --api-key-file " + envFile + " starts with a variable's name and '=', as a .env file writes it: it must be the key alone"; r.code != exitError || !strings.Contains(r.stderr, want) {
+	if want := "the API key from --api-key-file " + envFile + " starts with a variable's name and '=', as a .env file or a shell's export line writes it: it must be the key alone"; r.code != exitError || !strings.Contains(r.stderr, want) {
 		t.Errorf(".env key file: exit %d, want 1 with %q:\n%s", r.code, want, r.stderr)
 	}
 	// So is WANDB_API_KEY written so, naming its source (the key meant
@@ -291,7 +291,7 @@ func TestConnectionErrors(t *testing.T) {
 		t.Errorf(".env line in WANDB_API_KEY: exit %d, want 1 with %q:\n%s", r.code, want, r.stderr)
 	}
 	r = wb(t, map[string]string{"WBSYNC_URL": "http://127.0.0.1:1/scim", "WANDB_API_KEY": "export WANDB_API_KEY=x9f27c4e1b83d6a0"}, "plan", "-f", m)
-	if want := "the API key from WANDB_API_KEY holds a space"; r.code != exitError || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "x9f27c4e") {
+	if want := "the API key from WANDB_API_KEY starts with a variable's name and '=', as a .env file or a shell's export line writes it"; r.code != exitError || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "x9f27c4e") {
 		t.Errorf("shell line in WANDB_API_KEY: exit %d, want 1 with %q:\n%s", r.code, want, r.stderr)
 	}
 	if b, err := os.ReadFile(keyFile); err != nil || string(b) != "k-0123456789" {
