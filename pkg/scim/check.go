@@ -190,10 +190,13 @@ func otherKeys(body []byte) bool {
 // mayFollowWork reports whether a write answered with status may still
 // have been done: a server error (500) or a gateway's answer for an origin
 // that failed or took too long (502, 504, and the 520–527 of a CDN such as
-// Cloudflare). A 503 is a refusal to take the request.
+// Cloudflare), and a 503: a server that is down says so before doing
+// anything, but a proxy in front of it (Envoy's "upstream connect error
+// or disconnect/reset before headers") answers 503 after it passed the
+// request on, and the write may be done.
 func mayFollowWork(status int) bool {
 	switch {
-	case status == http.StatusInternalServerError, status == http.StatusBadGateway, status == http.StatusGatewayTimeout:
+	case status == http.StatusInternalServerError, status == http.StatusBadGateway, status == http.StatusServiceUnavailable, status == http.StatusGatewayTimeout:
 		return true
 	case status >= 520 && status <= 527:
 		return true

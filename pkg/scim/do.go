@@ -558,7 +558,9 @@ func (c *Client) errorBody(cl call, resp *http.Response, body []byte) error {
 		as.StatusCode, as.Status = bodyStatus, statusLine(bodyStatus)
 		err := c.checkResponse(cl, &as, body)
 		if e := (*Error)(nil); errors.As(err, &e) {
-			e.answered = resp.StatusCode
+			// The server itself says the write failed, whatever the
+			// status it states (a proxy writes no SCIM error): not done.
+			e.answered, e.unknown = resp.StatusCode, false
 		}
 		return err
 	}

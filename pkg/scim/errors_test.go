@@ -217,7 +217,7 @@ func TestOutcomeUnknown(t *testing.T) {
 		{"PATCH dropped", drop, true, true},
 		{"PATCH 502", status(502), true, true},
 		{"PATCH 504", status(504), true, true},
-		{"PATCH 503", status(503), true, false},
+		{"PATCH 503", status(503), true, true}, // a proxy answers 503 after passing a request on
 		// A server error or a CDN's origin error may follow the work.
 		{"PATCH 500", status(500), true, true},
 		{"PATCH 524", status(524), true, true},
@@ -235,6 +235,16 @@ func TestOutcomeUnknown(t *testing.T) {
 		{"PATCH 202 stating 400", func(w http.ResponseWriter) {
 			writeJSON(w, "application/scim+json", 202, map[string]any{
 				"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:Error"}, "detail": "Seat limit reached", "status": "400"})
+		}, true, false},
+		// ... even one that may follow the work when a proxy answers it:
+		// the server itself wrote that the write failed.
+		{"PATCH 200 stating 500", func(w http.ResponseWriter) {
+			writeJSON(w, "application/scim+json", 200, map[string]any{
+				"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:Error"}, "detail": "internal error", "status": "500"})
+		}, true, false},
+		{"PATCH 200 stating 503", func(w http.ResponseWriter) {
+			writeJSON(w, "application/scim+json", 200, map[string]any{
+				"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:Error"}, "detail": "try later", "status": "503"})
 		}, true, false},
 	}
 	for _, tc := range cases {

@@ -267,7 +267,7 @@ func (r *retrier) decide(ctx context.Context, err error, e *Error) error {
 	switch {
 	case e.Status == http.StatusTooManyRequests:
 		return r.again(err)
-	case e.Status == 0, e.Status == http.StatusServiceUnavailable, mayFollowWork(e.Status):
+	case e.Status == 0, mayFollowWork(e.Status):
 	default:
 		return err
 	}

@@ -418,7 +418,6 @@ func TestAuthHeaders(t *testing.T) {
 // so, and a caller must not treat it as not done.
 func TestRetryLostAnswerStaysUnknown(t *testing.T) {
 	for name, last := range map[string]func(http.ResponseWriter){
-		"503 after the drop": status(503),
 		"400 after the drop": status(400),
 		"429 after the drop": status(429),
 	} {
