@@ -90,6 +90,12 @@ func runApply(ctx context.Context, inv *invocation, f *flags, own any, pos []str
 	if err := distinct(f.conn.inputs(inputs...), len(pos) == 0, output{"--report", o.report, writesOther}, output{"--trace", f.conn.trace, writesOther}); err != nil {
 		return exitError, err
 	}
+	// As plan's outputs: a report that cannot be written where it is
+	// named stops the run before it reads the organization (its room is
+	// checked again, for the report's size, before the first write).
+	if err := checkOutputs(output{"--report", o.report, writesOther}); err != nil {
+		return exitError, err
+	}
 	var (
 		a   *applyRun
 		err error

@@ -508,6 +508,27 @@ func TestReportDirTakesNoFile(t *testing.T) {
 	}
 }
 
+// TestReportCheckedBeforeTheRead: apply --report naming a file in a
+// missing directory is refused before any request, as plan --out is (a
+// large organization's read is not spent first), and a value shaped like
+// an API key is not shown then.
+func TestReportCheckedBeforeTheRead(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, "")
+	missing := filepath.Join(t.TempDir(), "no", "report.json")
+	r := wb(t, vars(emu.url), "apply", "-f", examplePath("wbsync.yaml"), "--auto-approve", "--report", missing)
+	if r.code != exitError || !strings.Contains(r.stderr, "--report: cannot create a file in "+filepath.Dir(missing)) {
+		t.Errorf("exit %d, want 1 naming --report:\n%s", r.code, r.stderr)
+	}
+	if st := emu.srv.Stats(); st.Requests["GET"]+writes(st.Requests) > 0 {
+		t.Errorf("requests were sent: %+v", st.Requests)
+	}
+	keyShaped := filepath.Join(t.TempDir(), "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "r.json")
+	r = wb(t, vars(emu.url), "apply", "-f", examplePath("wbsync.yaml"), "--auto-approve", "--report", keyShaped)
+	if r.code != exitError || strings.Contains(r.stderr, "9f8e7d6c5b4a") {
+		t.Errorf("a key-shaped --report: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
 // TestManifestDirUnreadSubdirs: a directory gives only its own files, and
 // each directory below it holding YAML files that no -f reads is named once
 // in a warning, with text and JSON validation alike (a linked one too);

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -241,8 +242,17 @@ func TestReportWhenNothingToDo(t *testing.T) {
 	if r.code != exitError || !strings.Contains(r.stderr, "--dry-run does nothing") {
 		t.Errorf("--dry-run --report: exit %d\n%s", r.code, r.stderr)
 	}
-	// A report file that cannot be written: the report is still printed.
-	r = wb(t, v, "apply", "-f", m, "--auto-approve", "-o", "json", "--report", filepath.Join(t.TempDir(), "missing", "r.json"))
+	// A report file that cannot be written when the run ends (the check
+	// before it passed: the disk filled meanwhile): the report is still
+	// printed.
+	defer func() { newTemp = createTemp }()
+	newTemp = func(in, prefix string, perm os.FileMode) (*os.File, error) {
+		if strings.Contains(prefix, ".tmp-") {
+			return nil, &fs.PathError{Op: "open", Path: filepath.Join(in, prefix), Err: syscall.ENOSPC}
+		}
+		return createTemp(in, prefix, perm)
+	}
+	r = wb(t, v, "apply", "-f", m, "--auto-approve", "-o", "json", "--report", filepath.Join(t.TempDir(), "r.json"))
 	if r.code != exitError || !strings.Contains(r.stderr, "was not written") {
 		t.Errorf("unwritable --report: exit %d\n%s", r.code, r.stderr)
 	}

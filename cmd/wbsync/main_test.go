@@ -756,6 +756,8 @@ func TestKeyInTheWrongPlaceNotShown(t *testing.T) {
 		{env, []string{"plan", "-f", m, "--url", "https://" + key + "/scim"}},
 		{env, []string{"plan", "-f", m, "--" + key}},
 		{env, []string{"help", "plan", key}},
+		{env, []string{"plan", "-f", m, "--trace", key + "/t.jsonl"}},
+		{env, []string{"doctor", "--trace", key + "/t.jsonl"}},
 	} {
 		r := wb(t, tc.vars, tc.args...)
 		if r.code != exitError || strings.Contains(r.stdout+r.stderr, key[:16]) || !strings.Contains(r.stderr, "not shown") {

@@ -46,7 +46,6 @@ func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*se
 	if err != nil {
 		return nil, err
 	}
-	inv.connecting = true
 	// The redactor already hides conf.apiKey: run made it from
 	// WANDB_API_KEY, and runWith from the key file (with what looks like
 	// a key in WANDB_API_KEY).
@@ -71,6 +70,10 @@ func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*se
 		inv.atExit(inv.trace.close)
 		s.trace = inv.redactor().UnitWriter(inv.trace)
 	}
+	// From here a server may be contacted: an error before it (the
+	// --trace check above included) is about what the run was given, and
+	// shows no value shaped like an API key (hideKeyShapes).
+	inv.connecting = true
 	if err := s.dial(f, readOnly); err != nil {
 		return nil, err
 	}

@@ -284,10 +284,15 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 // have been made (unknown).
 func (c *Client) switched(cl call, resp *http.Response) error {
 	resp.Body.Close()
-	return &Error{Method: cl.method, Path: c.pathOf(cl), Status: resp.StatusCode, fatal: true, sent: true,
+	e := &Error{Method: cl.method, Path: c.pathOf(cl), Status: resp.StatusCode, fatal: true, sent: true,
 		unknown: cl.method != http.MethodGet,
 		Detail:  "the server switched the connection to another protocol, which wbsync never asks for (it sends no Upgrade header); the answer was not read",
 		Hint:    hintSwitched}
+	if resp.StatusCode < 100 { // "HTTP/1.1 000 X": no status at all
+		e.Detail = fmt.Sprintf("the server's status line holds status %03d, which is no HTTP status (100 to 599); the answer was not read", resp.StatusCode)
+		e.Hint = ""
+	}
+	return e
 }
 
 // writesKey keys the counter CountWrites puts in a context.

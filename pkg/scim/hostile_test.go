@@ -1018,6 +1018,25 @@ func TestSwitchingProtocolsNotRead(t *testing.T) {
 	}
 }
 
+// TestStatusZero: a status line "HTTP/1.1 000 X", which net/http reads as
+// status 0, is said as no HTTP status (not as a protocol switch); a write
+// so answered is of unknown outcome.
+func TestStatusZero(t *testing.T) {
+	addr, _ := rawServer(t, func(conn net.Conn, _ []byte) {
+		_, _ = io.WriteString(conn, "HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n")
+	})
+	c := testClient(t, "http://"+addr)
+	_, err := c.ListUsers(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "holds status 000, which is no HTTP status") || strings.Contains(err.Error(), "switched") {
+		t.Fatalf("a read answered 000: err = %v", err)
+	}
+	err = c.SetActive(context.Background(), "u1", false)
+	var e *Error
+	if !errors.As(err, &e) || !e.OutcomeUnknown() {
+		t.Fatalf("a write answered 000: err = %v, want its outcome unknown", err)
+	}
+}
+
 // TestSwitchingProtocolsCreateLookedUp: a create answered 101 is never
 // sent again, but looked up as after a lost answer: what it made is used
 // when found, and it is failed (not unknown) when the look-up finds
