@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/desired"
 	"github.com/wbsync/wbsync/pkg/emulator"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
@@ -189,6 +190,21 @@ func TestValidate(t *testing.T) {
 	r = wb(t, nil, "validate", "-f", nokey)
 	if r.code != exitOK || !strings.Contains(r.stderr, nokey+":5:11: team ml has no members key") || strings.Contains(r.stdout, "no members key") {
 		t.Errorf("a team without a members key: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// validate -o json lists it too, for an editor or CI that reads only
+	// the JSON; a valid manifest with nothing to say has warnings [].
+	r = wb(t, nil, "validate", "-f", nokey, "-o", "json")
+	var warned struct {
+		Valid    bool              `json:"valid"`
+		Warnings []desired.Problem `json:"warnings"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &warned); err != nil || r.code != exitOK || !warned.Valid || len(warned.Warnings) != 1 ||
+		warned.Warnings[0] != (desired.Problem{File: nokey, Line: 5, Column: 11, Message: warned.Warnings[0].Message}) ||
+		!strings.HasPrefix(warned.Warnings[0].Message, "team ml has no members key") {
+		t.Errorf("validate -o json, a team without a members key: exit %d, %+v (%v)\n%s", r.code, warned, err, r.stdout)
+	}
+	if r := wb(t, nil, "validate", "-f", examplePath("wbsync.yaml"), "-o", "json"); !strings.Contains(r.stdout, `"warnings": []`) {
+		t.Errorf("validate -o json of the example: want warnings []:\n%s", r.stdout)
 	}
 	bad := writeFile(t, "bad.yaml", "version: 1\nusers:\n  - email: not-an-email\n  - emial: x@example.com\n")
 	r = wb(t, nil, "validate", "-f", bad)

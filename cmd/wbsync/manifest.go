@@ -174,7 +174,7 @@ func readManifestListed(ctx context.Context, files []string, inv *invocation, li
 	m, err := readManifestWithin(ctx, files, caps.ManifestTotal, expanded, inv.redactor())
 	if err == nil {
 		for _, n := range m.Notes {
-			inv.say(zapcore.WarnLevel, sanitize.Controls(n))
+			inv.say(zapcore.WarnLevel, sanitize.Controls(n.String()))
 		}
 	}
 	return m, err

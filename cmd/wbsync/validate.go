@@ -29,6 +29,10 @@ type validateResult struct {
 	Members  int               `json:"members"`
 	Problems []desired.Problem `json:"problems"`
 	More     int               `json:"more_problems"`
+	// Warnings are what the manifest means that a reader may not expect
+	// (a team without a members key loses every live member), also said
+	// on stderr; they do not make it invalid.
+	Warnings []desired.Problem `json:"warnings"`
 	Files    []string          `json:"files"`
 	// Digest is the manifest_digest a plan of this manifest records, so
 	// that a pipeline can check that a saved plan was made from the
@@ -53,7 +57,7 @@ func runValidate(ctx context.Context, inv *invocation, f *flags, _ any, pos []st
 		fmt.Fprintf(inv.stdout, "Manifest is valid: %d users, %d teams, %d memberships (%d file(s)).\n", users, teams, members, len(m.Files))
 		return exitOK, nil
 	}
-	res := validateResult{Problems: []desired.Problem{}, Files: []string{}}
+	res := validateResult{Problems: []desired.Problem{}, Warnings: []desired.Problem{}, Files: []string{}}
 	// files names the manifest's files whether or not it is valid, so that
 	// a CI annotation knows what was checked.
 	m, err := readManifestListed(ctx, f.files, inv, func(names []string) { res.Files = names }) // the problems go to stdout
@@ -64,6 +68,7 @@ func runValidate(ctx context.Context, inv *invocation, f *flags, _ any, pos []st
 		res.Users, res.Teams, res.Members = m.Counts()
 		res.Files = m.Files
 		res.Digest = m.Digest()
+		res.Warnings = append(res.Warnings, m.Notes...)
 	case errors.Is(err, errInterrupted):
 		return exitError, err
 	case errors.As(err, &pe):

@@ -46,11 +46,12 @@ type Manifest struct {
 	Policy model.Policy
 	// Files are the source names in the order given.
 	Files []string
-	// Notes are what the manifest means that a reader may not expect, as
-	// "FILE:LINE:COL: message", for a warning beside the plan: a team
-	// written without a members key is authoritative over no members, so
-	// every live member but the protected ones is removed.
-	Notes []string `json:",omitempty"`
+	// Notes are what the manifest means that a reader may not expect, by
+	// position, for a warning beside the plan (String: "FILE:LINE:COL:
+	// message"): a team written without a members key is authoritative
+	// over no members, so every live member but the protected ones is
+	// removed.
+	Notes []Problem `json:",omitempty"`
 
 	digest     string
 	digestOnce sync.Once

@@ -26,7 +26,7 @@ func (l *loader) merge() *Manifest {
 		return 0
 	})
 	for _, n := range l.notes {
-		m.Notes = append(m.Notes, l.where(n.pos)+": "+n.msg)
+		m.Notes = append(m.Notes, Problem{File: l.names[n.pos.fi], Line: int(n.pos.line), Column: int(n.pos.col), Message: n.msg})
 	}
 	return m
 }

@@ -168,7 +168,7 @@ func TestNoteTeamWithoutMembersKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m.Notes) != 1 || !strings.HasPrefix(m.Notes[0], "m.yaml:5:11: team ml has no members key: ") || !strings.Contains(m.Notes[0], "write members: [] to mean that") {
+	if len(m.Notes) != 1 || !strings.HasPrefix(m.Notes[0].String(), "m.yaml:5:11: team ml has no members key: ") || !strings.Contains(m.Notes[0].Message, "write members: [] to mean that") {
 		t.Fatalf("notes = %q", m.Notes)
 	}
 }
