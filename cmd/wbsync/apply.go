@@ -693,9 +693,14 @@ func unprinted(err error) error {
 // part, is stale, so the re-run is a new plan.
 func outcomeWarning(rep *apply.Report, replan string) string {
 	if rep.Failed > 0 {
-		rerun := "re-run apply after fixing the cause"
+		fix := "after fixing the cause, "
+		if n := rep.SeatLimited(); n > 0 {
+			// The cause the report names first, thousands of lines up.
+			fix = fmt.Sprintf("the organization's seat limit was reached, and %d create(s) or reactivation(s) were not sent: after freeing seats (deactivate users; this apply's deactivations count from the next apply on) or raising the limit with W&B, ", n)
+		}
+		rerun := fix + "re-run apply"
 		if replan != "" {
-			rerun = "after fixing the cause, plan again (this saved plan is now stale: " + replan + ") and apply that plan"
+			rerun = fix + "plan again (this saved plan is now stale: " + replan + ") and apply that plan"
 		}
 		if v := rep.Verification; v != nil && v.Unseen > 0 {
 			return fmt.Sprintf("some operations failed; %s (a re-run does not send the %d role write(s) the read cannot show: see the verification line)", rerun, v.Unseen)

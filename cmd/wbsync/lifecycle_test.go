@@ -1759,6 +1759,11 @@ func TestSeatLimitStopsWaitingCreates(t *testing.T) {
 		strings.Count(r.stdout, "not sent: the organization's seat limit was reached on an earlier create or reactivation") != 5 {
 		t.Errorf("stdout:\n%s", r.stdout)
 	}
+	// The last word names the cause, which the report gave thousands of
+	// lines up in a large onboarding.
+	if !strings.Contains(r.stderr, "the organization's seat limit was reached, and 5 create(s) or reactivation(s) were not sent: after freeing seats") {
+		t.Errorf("the closing warning does not name the seat limit:\n%s", r.stderr)
+	}
 }
 
 // TestSavedPlanNamesTheVersionThatWroteIt: a saved plan records the

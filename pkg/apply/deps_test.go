@@ -319,11 +319,11 @@ func TestRunSeatLimitSendsNoMoreCreates(t *testing.T) {
 	for i := range 30 {
 		changes = append(changes, ch(plan.CreateUser, fmt.Sprintf("n%d@x.com", i), "", "", ""))
 	}
-	changes = append(changes,
-		ch(plan.ReactivateUser, "r@x.com", "ur", "", ""),
-		ch(plan.AddMember, "n7@x.com", "", "ml", "tml"),
-		ch(plan.DeactivateUser, "d@x.com", "ud", "", ""),
-	)
+	changes = append(changes, ch(plan.ReactivateUser, "r@x.com", "ur", "", ""))
+	for i := range 30 { // each new user's add: one failed create, 29 held ones
+		changes = append(changes, ch(plan.AddMember, fmt.Sprintf("n%d@x.com", i), "", "ml", "tml"))
+	}
+	changes = append(changes, ch(plan.DeactivateUser, "d@x.com", "ud", "", ""))
 	w := &fakeWriter{fail: func(c call) error {
 		if c.Method == "CreateUser" {
 			return seatError{}
@@ -350,6 +350,17 @@ func TestRunSeatLimitSendsNoMoreCreates(t *testing.T) {
 	}
 	if !strings.Contains(text, "more operation(s): "+reasonSeatLimit) {
 		t.Errorf("the rest not counted:\n%s", text)
+	}
+	// Their 30 adds, each skipped for its create: the first few listed,
+	// the rest counted.
+	if n := strings.Count(text, "skipped: add_member"); n != caps.ListedNotStarted {
+		t.Errorf("%d skipped adds listed, want %d, then counted:\n%s", n, caps.ListedNotStarted, text)
+	}
+	if !strings.Contains(text, "skipped: 10 more operation(s): "+reasonDependents) {
+		t.Errorf("the dependent skips not counted:\n%s", text)
+	}
+	if n := rep.SeatLimited(); n != 30 {
+		t.Errorf("SeatLimited = %d, want the 29 creates and the reactivation not sent", n)
 	}
 }
 

@@ -138,6 +138,23 @@ const ReportFormat = "1"
 // interrupt, a refused key, the seat limit (one cause for many).
 var countedReasons = []string{reasonInterrupted, reasonKeyRefused, reasonSeatLimit}
 
+// reasonDependents counts, in the text report, the skips of operations
+// that depend on one not done (CausedBy), past the first
+// caps.ListedNotStarted of them.
+const reasonDependents = "each depends on an operation above that was not done"
+
+// SeatLimited is how many creates and reactivations the run did not send
+// once the organization's seat limit was reached.
+func (r *Report) SeatLimited() int {
+	n := 0
+	for _, res := range r.Results {
+		if res.Status == StatusSkipped && res.Reason == reasonSeatLimit {
+			n++
+		}
+	}
+	return n
+}
+
 // Report is the outcome of a Run: one Result per change, in apply order.
 type Report struct {
 	// FormatVersion is ReportFormat in the JSON report (WriteJSON sets it).
@@ -708,12 +725,18 @@ func (r *Report) verdict() (line string, matches bool) {
 // Names, errors and reasons are shown with control characters escaped.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	// Skipped by an interrupt, a refused key or the seat limit: after the
-	// first few of each, counted.
+	// Skipped by an interrupt, a refused key or the seat limit, or for an
+	// operation not done that they depend on (one failed create holds a
+	// user's every add; the creates the seat limit held, thousands): after
+	// the first few of each, counted.
 	notStarted := map[string]int{}
 	for _, res := range r.Results {
 		if res.Status == StatusSkipped && slices.Contains(countedReasons, res.Reason) {
 			if notStarted[res.Reason]++; notStarted[res.Reason] > caps.ListedNotStarted {
+				continue
+			}
+		} else if res.Status == StatusSkipped && res.CausedBy != nil {
+			if notStarted[reasonDependents]++; notStarted[reasonDependents] > caps.ListedNotStarted {
 				continue
 			}
 		}
@@ -725,7 +748,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "skipped: %s %s: %s\n", res.Action, sanitize.Controls(res.target()), sanitize.Controls(res.Reason))
 		}
 	}
-	for _, reason := range countedReasons {
+	for _, reason := range append(countedReasons, reasonDependents) {
 		if n := notStarted[reason] - caps.ListedNotStarted; n > 0 {
 			fmt.Fprintf(&b, "skipped: %d more operation(s): %s (the JSON report, -o json or --report, lists each)\n", n, reason)
 		}
