@@ -486,10 +486,17 @@ func checkWritable(ctx context.Context, path string, size int64) (string, error)
 	dir, base := filepath.Dir(path), filepath.Base(path)
 	_, serr := os.Stat(path)
 	err = probe(ctx, dir, base, size)
-	if err != nil && ctx.Err() == nil && serr == nil && inPlaceOK(path) {
+	var nc *noCreate
+	if err != nil && ctx.Err() == nil && serr == nil && errors.As(err, &nc) && inPlaceOK(path) {
+		// Only a directory that creates no file: one that creates it but
+		// has no room for its bytes (a full disk) will fail writeAtomic
+		// the same way.
 		// It exists, and may be written: written in place from a
 		// temporary file in $TMPDIR (writeAtomic).
 		if terr := probe(ctx, os.TempDir(), base, size); terr != nil {
+			if errors.As(terr, &nc) {
+				terr = nc.error
+			}
 			err = fmt.Errorf("%w, %w", err, norInTemp(errors.Unwrap(terr)))
 		} else {
 			err = nil
@@ -506,7 +513,7 @@ func checkWritable(ctx context.Context, path string, size int64) (string, error)
 func probe(ctx context.Context, dir, base string, size int64) error {
 	tmp, err := newTemp(dir, "."+tempBase(base)+".check-", 0o600)
 	if err != nil {
-		return noTempFile(dir, err)
+		return &noCreate{noTempFile(dir, err)}
 	}
 	name := tmp.Name()
 	// Unlinked at once where the system lets an open file go (not
@@ -535,6 +542,11 @@ func probe(ctx context.Context, dir, base string, size int64) error {
 	}
 	return err
 }
+
+// noCreate is probe's error when dir takes no new file at all.
+type noCreate struct{ error }
+
+func (e *noCreate) Unwrap() error { return e.error }
 
 // norInTemp says that the temporary file an in-place write needs could
 // not be created in $TMPDIR either (err, why).

@@ -508,6 +508,34 @@ func TestReportDirTakesNoFile(t *testing.T) {
 	}
 }
 
+// TestReportFullDiskExistingReport: a directory that creates a file but
+// has no room for the report (a full disk: the probe's writes fail) is
+// not one that "takes no new file": the report's write would fail there
+// too, so an existing report is refused before the first write, not
+// passed on the strength of $TMPDIR's room (the in-place fallback is for
+// a directory that creates no file at all).
+func TestReportFullDiskExistingReport(t *testing.T) {
+	dir := t.TempDir()
+	report := filepath.Join(dir, "report.json")
+	if err := os.WriteFile(report, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { newTemp = createTemp }()
+	newTemp = func(in, prefix string, perm os.FileMode) (*os.File, error) {
+		f, err := createTemp(in, prefix, perm)
+		if err != nil || in != dir {
+			return f, err
+		}
+		// Created, but its writes fail (EBADF here, ENOSPC on a full disk).
+		name := f.Name()
+		f.Close()
+		return os.Open(name)
+	}
+	if _, err := checkWritable(context.Background(), report, 1<<20); err == nil {
+		t.Error("checkWritable passed a report whose directory has no room for it")
+	}
+}
+
 // TestReportCheckedBeforeTheRead: apply --report naming a file in a
 // missing directory is refused before any request, as plan --out is (a
 // large organization's read is not spent first), and a value shaped like
