@@ -842,3 +842,25 @@ func TestTypographicDashFlag(t *testing.T) {
 		t.Errorf("an argument naming no flag: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestLongFlagValuesCut: a flag's or variable's value quoted in a refusal
+// is cut to caps.ShownValue characters, as a server's strings are cut: a
+// value pasted by mistake (a whole file) is not echoed whole.
+func TestLongFlagValuesCut(t *testing.T) {
+	long := strings.Repeat("x", 100_000)
+	m := writeFile(t, "m.yaml", "version: 1\n")
+	env := map[string]string{"WANDB_API_KEY": "x9f27c4e1b83d6a0"}
+	for _, args := range [][]string{
+		{"plan", "-f", m, "--url", "http://127.0.0.1:1/scim", "--log-level", long},
+		{"plan", "-f", m, "--url", "http://127.0.0.1:1/scim", "--log-format", long},
+		{"plan", "-f", m, "--url", "http://127.0.0.1:1/scim", "-o", long},
+		{"plan", "-f", m, "--url", "http://127.0.0.1:1/scim", "--deployment", long},
+		{"plan", "-f", m, "--url", "http://127.0.0.1:1/scim", "--auth", long},
+		{"plan", "-f", m, "--url", "http://127.0.0.1:1/" + long + "#x"},
+	} {
+		r := wb(t, env, args...)
+		if r.code != exitError || len(r.stderr) > 2*caps.ShownValue+500 || !strings.Contains(r.stderr, "x…") {
+			t.Errorf("%s: exit %d, %d bytes on stderr, want 1 and the value cut:\n%.300s", args[len(args)-2], r.code, len(r.stderr), r.stderr)
+		}
+	}
+}

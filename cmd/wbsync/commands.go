@@ -302,5 +302,5 @@ func checkFormat(format string, allowed ...string) error {
 			return nil
 		}
 	}
-	return usageError{fmt.Sprintf("-o %q: want one of %s", format, strings.Join(allowed, ", "))}
+	return usageError{fmt.Sprintf("-o %s: want one of %s", quoted(format), strings.Join(allowed, ", "))}
 }

@@ -309,10 +309,10 @@ func (l *logFlags) register(fs *flag.FlagSet) {
 func (l *logFlags) check() (logSetup, error) {
 	var lvl zapcore.Level
 	if err := lvl.UnmarshalText([]byte(l.level)); err != nil || lvl > zapcore.ErrorLevel {
-		return logSetup{}, usageError{fmt.Sprintf("--log-level %q: want debug, info, warn or error", l.level)}
+		return logSetup{}, usageError{fmt.Sprintf("--log-level %s: want debug, info, warn or error", quoted(l.level))}
 	}
 	if l.format != "console" && l.format != "json" {
-		return logSetup{}, usageError{fmt.Sprintf("--log-format %q: want console or json", l.format)}
+		return logSetup{}, usageError{fmt.Sprintf("--log-format %s: want console or json", quoted(l.format))}
 	}
 	return logSetup{level: lvl, json: l.format == "json"}, nil
 }
@@ -424,7 +424,7 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 	}
 	u, err := model.CanonicalURL(c.url)
 	if err != nil {
-		return r, usageError{fmt.Sprintf("--url (or WBSYNC_URL) %q: %v", model.ShowURL(c.url), err)}
+		return r, usageError{fmt.Sprintf("--url (or WBSYNC_URL) %s: %v", quoted(model.ShowURL(c.url)), err)}
 	}
 	if looksLikeKey(u) {
 		// A key given as the URL's host or path (secrets swapped): the
@@ -442,7 +442,7 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 	case "bearer", "basic":
 		r.auth = c.auth
 	default:
-		return r, usageError{fmt.Sprintf("--auth (or WBSYNC_AUTH) %q: want bearer or basic", c.auth)}
+		return r, usageError{fmt.Sprintf("--auth (or WBSYNC_AUTH) %s: want bearer or basic", quoted(c.auth))}
 	}
 	if r.deployment, err = deploymentOf(c.deployment, u); err != nil {
 		return r, err
@@ -550,7 +550,7 @@ func deploymentOf(flagValue, canonicalURL string) (model.Deployment, error) {
 		}
 		return model.Dedicated, nil
 	}
-	return "", usageError{fmt.Sprintf("--deployment (or WBSYNC_DEPLOYMENT) %q: want saas or dedicated", flagValue)}
+	return "", usageError{fmt.Sprintf("--deployment (or WBSYNC_DEPLOYMENT) %s: want saas or dedicated", quoted(flagValue))}
 }
 
 // decimal is an int flag read in base 10 only, as a manifest's numbers
@@ -636,7 +636,7 @@ func (c *connFlags) numbersFromEnv(f *flags, getenv func(string) string, red *sa
 			continue
 		}
 		if err := f.fs.Set(n.flag, v); err != nil {
-			v = sanitize.Server(red, v, caps.ShownID) // the key redacted before the cut
+			v = sanitize.Truncate(red.String(v), caps.ShownID) // the key redacted before the cut
 			return usageError{fmt.Sprintf("%s %q: not a value --%s takes%s (see 'wbsync %s --help')", n.env, v, n.flag, durationHint(f.fs, n.flag), f.fs.Name())}
 		}
 	}
@@ -719,7 +719,7 @@ func quoted(v string) string {
 	if looksLikeKey(v) {
 		return notShownKey
 	}
-	return strconv.Quote(v)
+	return strconv.Quote(sanitize.Truncate(v, caps.ShownValue))
 }
 
 // notShownKey stands for a value shaped like an API key in a message.

@@ -192,6 +192,11 @@ const (
 	// ShownID is how much of a server-supplied id a message quotes, after
 	// redaction, in characters.
 	ShownID = 64
+	// ShownValue is how much of a value given on the command line or in
+	// the environment (a flag's, a variable's, a file name) a message
+	// quotes, in characters: enough for any path or URL a person types,
+	// and a value pasted by mistake (a whole file) is not echoed whole.
+	ShownValue = 512
 	// Detail is how much of a server-supplied message (SCIM detail,
 	// scimType, a plain-text body, a snippet quoted in a decode error) is
 	// shown, after redaction, in characters.
