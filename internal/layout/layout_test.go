@@ -26,8 +26,9 @@ var allowed = map[string]struct {
 	// model's keys compare names in Unicode's composed form (NFC).
 	"pkg/model": {imports: []string{"golang.org/x/text/unicode/norm"}},
 	// sanitize takes its bound on what a redacting Writer holds back
-	// from caps, which imports nothing.
-	"pkg/sanitize": {imports: []string{"pkg/caps"}},
+	// from caps, which imports nothing, and tells look-alike characters
+	// by their compatibility form (NFKC).
+	"pkg/sanitize": {imports: []string{"pkg/caps", "golang.org/x/text/unicode/norm"}},
 	"pkg/progress": {},
 	// bug turns a goroutine's panic into its error: any package with
 	// goroutines may use it.

@@ -8,12 +8,12 @@ import (
 
 // TestRoleTextNeverReadsAlike: two different roles never read alike, and a
 // role's name never reads as a change: a role of plain characters is shown
-// as it is, any other quoted with its odd spaces escaped.
+// as it is, any other quoted with its odd spaces and look-alikes escaped.
 func TestRoleTextNeverReadsAlike(t *testing.T) {
 	for in, want := range map[model.Role]string{
 		"admin": "admin", "Data Scientist": "Data Scientist", "ml-ops_2.0:read/write": "ml-ops_2.0:read/write",
 		"Team\u00a0Admin": `"Team\u00a0Admin"`, "admin ": `"admin "`, " admin": `" admin"`, "Team  Admin": `"Team  Admin"`,
-		"viewer → admin": `"viewer → admin"`, "\u0430dmin": "\"\u0430dmin\"", `say "hi"`: `"say \"hi\""`, "": `""`,
+		"viewer → admin": `"viewer → admin"`, "\u0430dmin": `"\u0430dmin"`, // a look-alike, escaped `say "hi"`: `"say \"hi\""`, "": `""`,
 	} {
 		if got := RoleText(in); got != want {
 			t.Errorf("RoleText(%q) = %s, want %s", in, got, want)

@@ -334,6 +334,29 @@ func TestNameLookAlike(t *testing.T) {
 		"\u7814\u7a76-ml":             "\u7814\u7a76-ml",
 		"caf\u00e9 Zo\u00eb":          "caf\u00e9 Zo\u00eb",
 		"big":                         "big",
+		// Compatibility forms of ASCII letters and digits, always.
+		"\u2170nfra": `\u2170nfra`,
+		"\ufb01le":   `\ufb01le`,
+		"team\u2460": `team\u2460`,
+		// Punctuation that passes for ASCII, beside Latin only.
+		"ml\u2010research":       `ml\u2010research`,
+		"alice@example\u2024com": `alice@example\u2024com`,
+		"R\u2013D":               `R\u2013D`,
+		"\u5c71\u7530\u592a\u90ce\uff08\u55b6\u696d\u90e8\uff09": "\u5c71\u7530\u592a\u90ce\uff08\u55b6\u696d\u90e8\uff09", // 山田太郎（営業部）
+		"\u6771\u4eac\u2013\u5927\u962a":                         "\u6771\u4eac\u2013\u5927\u962a",                         // 東京–大阪
+		// Small capitals and IPA letters that pass for plain ones, and a
+		// word across "-" that mixes scripts.
+		"\u1d00lice":            `\u1d00lice`,
+		"bi\u0261":              `bi\u0261`,
+		"ml-\u0435\u0445\u0440": `ml-\u0435\u0445\u0440`,
+		"\ua4f2nfra":            `\ua4f2nfra`,
+		// People's names stay as they are.
+		"Nguy\u1ec5n V\u0103n Anh": "Nguy\u1ec5n V\u0103n Anh",
+		"I\u015f\u0131l":           "I\u015f\u0131l",
+		"\u025bwe":                 "\u025bwe",
+		"\u00c5ngstr\u00f6m":       "\u00c5ngstr\u00f6m",
+		"J. \u03a0\u03b1\u03c0\u03b1\u03b4\u03cc\u03c0\u03bf\u03c5\u03bb\u03bf\u03c2": "J. \u03a0\u03b1\u03c0\u03b1\u03b4\u03cc\u03c0\u03bf\u03c5\u03bb\u03bf\u03c2",
+		"5\u00b5m": "5\u00b5m", // the micro sign is no letter of another script
 	} {
 		if got := Name(in); got != want {
 			t.Errorf("Name(%q) = %q, want %q", in, got, want)
@@ -1002,6 +1025,10 @@ func TestQuoteEscapesPadding(t *testing.T) {
 		"A" + strings.Repeat(" ", 6) + "Plan: 0 to add": `"A \u0020\u0020\u0020\u0020\u0020Plan: 0 to add"`,
 		"x\u3000\u3000\u3000\u3000y":                    `"x\u3000\u3000\u3000\u3000y"`,
 		"tab\t    ":                                     `"tab\t \u0020\u0020\u0020"`,
+		// A look-alike is escaped as Name escapes it, and reads back.
+		"\u0410lice":                           `"\u0410lice"`,
+		"Team\u00a0\uff21dmin":                 `"Team\u00a0\uff21dmin"`,
+		"\u5c71\u7530\uff08\u55b6\u696d\uff09": "\"\u5c71\u7530\uff08\u55b6\u696d\uff09\"",
 	} {
 		got := Quote(in)
 		if got != want {

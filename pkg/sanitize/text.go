@@ -1,6 +1,7 @@
 package sanitize
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -8,6 +9,8 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Controls returns s with every character a terminal or a reader could be
@@ -123,9 +126,11 @@ func controls(s string, backslashes bool) string {
 // and shows the rest as \u0020 (the same string, read as Go reads a
 // quoted one), so that a value padded to a terminal's width cannot push
 // what follows it onto a line of its own, where it could pass for a line
-// of the plan. (%q escapes U+3000 already.)
+// of the plan. (%q escapes U+3000 already.) A character that passes for an
+// ASCII one is escaped too, as Name escapes it (LookAlikes), so that
+// update name "Alice" → "Аlice" does not read as a change of nothing.
 func Quote(s string) string {
-	q := strconv.Quote(s)
+	q := LookAlikes(strconv.Quote(s))
 	if !strings.Contains(q, "    ") {
 		return q
 	}
@@ -574,44 +579,70 @@ func (j jsonWriter) Write(p []byte) (int, error) {
 }
 
 // lookAlikes tells, character by character from the start of a name,
-// whether one passes for an ASCII character where it stands: a
-// compatibility form of an ASCII character (the full-width forms U+FF01
-// to U+FF5E, the Kelvin and Angstrom signs, the mathematical letters and
-// digits U+1D400 to U+1D7FF), or a letter of a script whose letters look
-// like Latin ones (Cyrillic, Greek, Armenian, Cherokee, Coptic) in a word
-// that holds a Latin letter too (bіg, Аlice). A word of one script stays
-// as it is (Иван, αβγ), and so do other scripts beside Latin (研究-ml):
+// whether one passes for an ASCII character where it stands:
+//   - a letter or digit whose compatibility form (NFKC) is ASCII: the
+//     full-width ｍ, the Roman numeral ⅰ, the ligature ﬁ, ™, ², the Kelvin
+//     sign, the mathematical letters; and the Angstrom sign;
+//   - punctuation whose compatibility form is ASCII (the full-width （ and
+//     ＝, the one-dot leader ․; not the ellipsis …, the mark Truncate
+//     leaves where it cut) and the hyphens and dashes that pass for
+//     "-" (U+2010 to U+2015, the minus sign), beside an ASCII letter or
+//     digit or a Latin letter only: 山田（営業部） stays as it is;
+//   - a letter of a script whose letters look like Latin ones (Cyrillic,
+//     Greek, Armenian, Cherokee, Coptic, Lisu), or a Latin small capital
+//     or IPA letter that passes for a plain one (ᴀ, ʟ, ɡ), in a word that
+//     holds a plain Latin letter too, a word running across "-", "_" and
+//     "." as a name's parts do: bіg, Аlice, ml-ехр. A word of one script
+//     stays as it is (Иван, αβγ), and so do other scripts beside Latin
+//     (研究-ml).
+//
 // Unicode's full list of confusables (UTS #39) is not carried, so this
 // catches the common cases, not all. Each word is looked at once (end,
 // mixed), whatever its length.
 type lookAlikes struct {
 	end   int  // where the word last looked at ends
-	mixed bool // whether it holds a Latin letter
+	mixed bool // whether it holds a plain Latin letter
 }
 
 // at reports whether r, the character at s[i], passes for an ASCII one;
 // i grows from call to call.
 func (w *lookAlikes) at(s string, i int, r rune) bool {
-	switch {
-	case r < utf8.RuneSelf:
+	if r < utf8.RuneSelf {
 		return false
-	case r >= 0xff01 && r <= 0xff5e, r == 0x212a, r == 0x212b, r >= 0x1d400 && r <= 0x1d7ff:
+	}
+	if r == '…' {
+		return false // wbsync's own mark where it cut a name (Truncate)
+	}
+	if d := norm.NFKC.PropertiesString(s[i:]).Decomposition(); len(d) > 0 && isASCII(d) {
+		switch {
+		case bytes.ContainsFunc(d, func(c rune) bool { return unicode.IsLetter(c) || unicode.IsDigit(c) }):
+			return true
+		case len(bytes.Trim(d, " ")) == 0: // a space: the rules of spaces decide (Controls, spaceRuns)
+			return false
+		}
+		return besideLatin(s, i, r)
+	}
+	switch {
+	case r == 0x212b: // the Angstrom sign, the letter Å
 		return true
-	case !unicode.In(r, unicode.Cyrillic, unicode.Greek, unicode.Armenian, unicode.Cherokee, unicode.Coptic):
+	case r >= 0x2010 && r <= 0x2015, r == 0x2212, r == 0x2043, r == 0xfe58:
+		return besideLatin(s, i, r)
+	case !latinLookAlike(r) && !unicode.In(r, unicode.Cyrillic, unicode.Greek, unicode.Armenian, unicode.Cherokee, unicode.Coptic, unicode.Lisu):
 		return false
 	}
 	if i < w.end {
 		return w.mixed
 	}
-	inWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r) }
-	latin := func(r rune) bool { return r < utf8.RuneSelf && unicode.IsLetter(r) || unicode.Is(unicode.Latin, r) }
+	inWord := func(r rune) bool {
+		return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == '.'
+	}
 	w.mixed = false
 	for j := i; j > 0; {
 		q, n := utf8.DecodeLastRuneInString(s[:j])
 		if !inWord(q) {
 			break
 		}
-		w.mixed = w.mixed || latin(q)
+		w.mixed = w.mixed || plainLatin(q)
 		j -= n
 	}
 	w.end = i
@@ -620,8 +651,81 @@ func (w *lookAlikes) at(s string, i int, r rune) bool {
 		if !inWord(q) {
 			break
 		}
-		w.mixed = w.mixed || latin(q)
+		w.mixed = w.mixed || plainLatin(q)
 		w.end += n
 	}
 	return w.mixed
+}
+
+// plainLatin reports whether r is a Latin letter a reader takes for
+// itself: ASCII, or Latin with accents (é, ß, ı), not a small capital or
+// IPA letter that passes for another (latinLookAlike).
+func plainLatin(r rune) bool {
+	return r < utf8.RuneSelf && unicode.IsLetter(r) || unicode.Is(unicode.Latin, r) && !latinLookAlike(r)
+}
+
+// latinLookAlike reports whether r is a Latin letter that passes for a
+// plain one: the small capitals (ᴀ, ʙ, ʜ, ɪ, ʟ, ɴ, ʀ, ʏ, and U+1D00 to
+// U+1D22) and the IPA ɑ and ɡ.
+func latinLookAlike(r rune) bool {
+	switch r {
+	case 0x0251, 0x0261, 0x026a, 0x0274, 0x0280, 0x028f, 0x0299, 0x029c, 0x029f:
+		return true
+	}
+	return r >= 0x1d00 && r <= 0x1d22
+}
+
+// besideLatin reports whether the character r at s[i] stands next to an
+// ASCII letter or digit or a Latin letter.
+func besideLatin(s string, i int, r rune) bool {
+	near := func(q rune) bool {
+		return q < utf8.RuneSelf && (unicode.IsLetter(q) || unicode.IsDigit(q)) || plainLatin(q)
+	}
+	before, _ := utf8.DecodeLastRuneInString(s[:i])
+	after, _ := utf8.DecodeRuneInString(s[i+utf8.RuneLen(r):])
+	return i > 0 && near(before) || i+utf8.RuneLen(r) < len(s) && near(after)
+}
+
+// isASCII reports whether b holds ASCII bytes only.
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// LookAlikes is s with each character that passes for an ASCII one where
+// it stands (see Name) written \uNNNN (above U+FFFF \UNNNNNNNN), and the
+// rest as it is: for text another rule escaped already, or whose
+// backslashes mean something of their own (an access review's teams
+// cell).
+func LookAlikes(s string) string {
+	var w lookAlikes
+	for i, r := range s {
+		if w.at(s, i, r) {
+			return lookAlikesFrom(s, i)
+		}
+	}
+	return s
+}
+
+// lookAlikesFrom is LookAlikes from s[i], the first look-alike, on.
+func lookAlikesFrom(s string, i int) string {
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	b.WriteString(s[:i])
+	var w lookAlikes
+	for j, r := range s[i:] {
+		switch j += i; {
+		case !w.at(s, j, r):
+			b.WriteRune(r)
+		case r > 0xffff:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
 }

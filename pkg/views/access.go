@@ -121,10 +121,11 @@ func timeText(t time.Time) string {
 // cellPart is a team or role name inside the teams cell, its separators
 // (";" between teams, ":" before a role) and backslash escaped with a
 // backslash, so that a team named "eng;admins:admin" cannot read as a
-// role in another team.
+// role in another team; then its controls and look-alikes escaped, as
+// Name escapes them (b\u0456g: a name's own backslash is doubled first).
 func cellPart(s string) string {
 	if strings.ContainsAny(s, `;:\`) {
 		s = strings.NewReplacer(`\`, `\\`, ";", `\;`, ":", `\:`).Replace(s)
 	}
-	return sanitize.Controls(s)
+	return sanitize.LookAlikes(sanitize.Controls(s))
 }

@@ -232,3 +232,32 @@ func TestAccessReviewLookAlikeUsername(t *testing.T) {
 		t.Errorf("row %q, want the look-alike userName in column %d", rows[1], col)
 	}
 }
+
+// TestAccessReviewTeamLookAlike: the teams column shows a team named bіg
+// (Cyrillic і) as the plan shows it, b\u0456g, not as "big", which a
+// reviewer would take for the team big; a team named with the six
+// characters \u0456 has its backslash doubled, as every backslash there.
+func TestAccessReviewTeamLookAlike(t *testing.T) {
+	st := model.State{
+		Users: []model.User{{ID: "u1", UserName: "a@example.com", Email: "a@example.com", Active: true}},
+		Teams: []model.Team{
+			{ID: "g1", Name: "b\u0456g", Members: []model.Member{{UserID: "u1", Role: "admin"}}},
+			{ID: "g2", Name: `c\u0456g`, Members: []model.Member{{UserID: "u1"}}},
+		},
+	}
+	if got, want := reviewRows(t, st)[1][5], `b\u0456g:admin;c\\u0456g`; got != want {
+		t.Errorf("teams %q, want %q", got, want)
+	}
+}
+
+// TestAccessReviewCJKName: a Japanese or Chinese display name with
+// full-width parentheses or a comma, ordinary CJK typography that passes
+// for no ASCII name, is written as it is.
+func TestAccessReviewCJKName(t *testing.T) {
+	for _, name := range []string{"山田太郎（営業部）", "张三，李四", "研究チーム：東京"} {
+		st := model.State{Users: []model.User{{ID: "u1", UserName: "a@example.com", Email: "a@example.com", DisplayName: name, Active: true}}}
+		if got := reviewRows(t, st)[1][2]; got != name {
+			t.Errorf("name %q written %q", name, got)
+		}
+	}
+}

@@ -410,8 +410,10 @@ func limitLines(p plan.Plan) []string {
 // and its user, team and ids, where the message names them as they are,
 // escaped as names (namesEscaped).
 func warningText(w plan.Warning) string {
-	names := append([]string{w.User, w.Team, strings.TrimSpace(w.Team)}, w.IDs...)
-	return sanitize.Controls(fmt.Sprintf("[%s] %s", w.Code, namesEscaped(w.Message, names)))
+	names := append([]string{w.User, w.Username, w.Team, strings.TrimSpace(w.Team)}, w.IDs...)
+	// Look-alikes anywhere: a message may name users it has no field for
+	// (the giver of an email handover).
+	return sanitize.LookAlikes(sanitize.Controls(fmt.Sprintf("[%s] %s", w.Code, namesEscaped(w.Message, names))))
 }
 
 // namesEscaped is msg with each of names, where msg holds it as it is,

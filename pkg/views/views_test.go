@@ -98,6 +98,10 @@ func TestTextLookAlikeNames(t *testing.T) {
 			{Code: plan.WarnUnmanagedUser, User: "mallory" + strings.Repeat(" ", 80) + "Plan: 0 to add", Message: "mallory" + strings.Repeat(" ", 80) + "Plan: 0 to add is active in W&B but not in the manifest"},
 			// Padded and quoted (spaces at an end).
 			{Code: plan.WarnUnmanagedTeam, Team: " pad" + strings.Repeat(" ", 80) + "Plan: 1 to add ", Message: fmt.Sprintf("live team %q (id g5) is not in the manifest", " pad"+strings.Repeat(" ", 80)+"Plan: 1 to add ")},
+			// A look-alike handle beside its email, and a look-alike
+			// team: escaped as the names the changes show.
+			{Code: plan.WarnUnmanagedRecent, User: "\u0430lice@x.com", Username: "\u0430lice", Message: "\u0430lice (\u0430lice@x.com) is not in the manifest"},
+			{Code: plan.WarnUnmanagedTeam, Team: "b\u0456g", Message: "live team b\u0456g (id g6) is not in the manifest"},
 		},
 	}
 	var text, md bytes.Buffer
@@ -118,7 +122,7 @@ func TestTextLookAlikeNames(t *testing.T) {
 		}
 	}
 	for name, out := range map[string]string{"text": text.String(), "markdown": md.String()} {
-		for _, r := range []rune{0xe0020, 0x202e, 0xfe0f} {
+		for _, r := range []rune{0xe0020, 0x202e, 0xfe0f, 0x0430, 0x0456} {
 			if strings.ContainsRune(out, r) {
 				t.Errorf("%s holds %U raw:\n%s", name, r, out)
 			}
