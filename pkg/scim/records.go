@@ -54,41 +54,32 @@ func (s span) of(rec string) string {
 	return rec[s.off : s.off+s.n]
 }
 
-// mergeSlice is an array of objects decoded as encoding/json decodes into
-// a slice it already holds (when a key comes twice in a record): element i
-// decoded into what is at i, elements past the length kept as they were up
-// to where the slice ever reached in the record, null making it nil.
-type mergeSlice[E any] struct {
-	s      []E // s[:len(s)] are this record's elements, its high-water mark
-	n      int // length
-	isNull bool
+// objSlice is the array of objects an attribute of the record being
+// decoded holds, its backing array reused from record to record (an
+// attribute given twice fails the record, and its second value is not
+// decoded: one array at most per record).
+type objSlice[E any] struct {
+	s      []E
+	isNull bool // null or absent
 }
 
-// reset starts a record: nil, nothing kept.
-func (m *mergeSlice[E]) reset() {
+// reset starts a record: null, nothing kept.
+func (m *objSlice[E]) reset() {
 	clear(m.s)
-	m.s, m.n, m.isNull = m.s[:0], 0, true
+	m.s, m.isNull = m.s[:0], true
 }
 
-// at returns element i (i ≤ the high-water mark), zero when new.
-func (m *mergeSlice[E]) at(i int) *E {
-	if i == len(m.s) {
-		var zero E
-		m.s = append(m.s, zero)
-	}
-	return &m.s[i]
+// next appends a zero element and returns it.
+func (m *objSlice[E]) next() *E {
+	var zero E
+	m.s = append(m.s, zero)
+	return &m.s[len(m.s)-1]
 }
 
-// done ends an array of n elements (an empty array is a new empty slice).
-func (m *mergeSlice[E]) done(n int) {
-	m.n, m.isNull = n, false
-	if n == 0 {
-		clear(m.s)
-		m.s = m.s[:0]
-	}
-}
+// done ends the array: an empty one is an empty slice, not null.
+func (m *objSlice[E]) done() { m.isNull = false }
 
-func (m *mergeSlice[E]) items() []E { return m.s[:m.n] }
+func (m *objSlice[E]) items() []E { return m.s }
 
 // The wire forms, as spans into the record's arenas.
 type (
@@ -115,10 +106,10 @@ type (
 type recordScratch struct {
 	head, values, displays, names []byte // arenas
 	emails                        []emailF
-	teamRoles                     mergeSlice[pairF]
-	members                       mergeSlice[pairF]
+	teamRoles                     objSlice[pairF]
+	members                       objSlice[pairF]
 	groupIDs                      []span // a user's groups' values (userGroups)
-	perms                         mergeSlice[permF]
+	perms                         objSlice[permF]
 	// soft is the record's first value of the wrong kind (the record is
 	// read to its end, then fails with it).
 	soft error
@@ -378,9 +369,9 @@ func (sc *recordScratch) ended(err error) (string, error) {
 // objects reads an array of objects into m, decoding each object's keys
 // with field (given the element; the keys it has seen so far are in
 // d.sc.elem, for twice: its attributes are strings and booleans, so no
-// other array's element is read meanwhile); null elements are left as
-// they are.
-func objects[E any](d *jsonReader, what string, m *mergeSlice[E], field func(e *E) error) error {
+// other array's element is read meanwhile); a null element is a zero
+// one.
+func objects[E any](d *jsonReader, what string, m *objSlice[E], field func(e *E) error) error {
 	c, err := d.next()
 	switch {
 	case err != nil:
@@ -394,7 +385,7 @@ func objects[E any](d *jsonReader, what string, m *mergeSlice[E], field func(e *
 	if err := d.open(); err != nil {
 		return err
 	}
-	first, i := true, 0
+	first := true
 	for {
 		ok, err := d.nextElem(&first)
 		if err != nil {
@@ -403,8 +394,7 @@ func objects[E any](d *jsonReader, what string, m *mergeSlice[E], field func(e *
 		if !ok {
 			break
 		}
-		e := m.at(i)
-		i++
+		e := m.next()
 		c, err := d.next()
 		switch {
 		case err != nil:
@@ -421,7 +411,7 @@ func objects[E any](d *jsonReader, what string, m *mergeSlice[E], field func(e *
 			return err
 		}
 	}
-	m.done(i)
+	m.done()
 	return nil
 }
 
@@ -438,7 +428,7 @@ var (
 // pairs reads an array of objects of two string attributes (k) into m,
 // their strings in the arenas a and b; identA says the first is an
 // identity (see identity).
-func (d *jsonReader) pairs(k *pairKind, m *mergeSlice[pairF], a, b *[]byte, identA bool) error {
+func (d *jsonReader) pairs(k *pairKind, m *objSlice[pairF], a, b *[]byte, identA bool) error {
 	return objects(d, k.what, m, func(p *pairF) (err error) {
 		switch string(d.key) {
 		case k.keyA:

@@ -272,7 +272,10 @@ func (r *retrier) decide(ctx context.Context, err error, e *Error) error {
 		return err
 	}
 	cl := r.cl
-	if cl.method == http.MethodGet || cl.idempotent || !e.sent {
+	if cl.method == http.MethodGet || cl.idempotent || !e.sent || e.answered != 0 {
+		// (A 2xx whose SCIM error body states the failure: the server
+		// itself says it was not done, so a create is sent again without
+		// a look-up, whose failure would make it unknown.)
 		return r.again(err)
 	}
 	if cl.ambiguous == nil {
