@@ -608,6 +608,23 @@ func (r *Report) UnknownSettled() bool {
 	return true
 }
 
+// FailedInEffect reports whether every operation that failed is in effect
+// all the same: the verification read the organization and found it as
+// the manifest says (the server answered an error for a change it made,
+// or someone made the change meanwhile). Exit 4 stays: a failure was
+// answered. An unverified role assertion is not checked by the read.
+func (r *Report) FailedInEffect() bool {
+	if r.Failed == 0 || r.Verification == nil || !r.Verification.Matches() || r.Verification.Unseen > 0 {
+		return false
+	}
+	for _, res := range r.Results {
+		if res.Status == StatusFailed && res.Reason == plan.ReasonUnverified {
+			return false
+		}
+	}
+	return true
+}
+
 // KeyRefused reports whether the run halted because the server refused
 // the key (an operation skipped for it): a verification read would be
 // refused too.
@@ -735,7 +752,10 @@ func (r *Report) WriteText(w io.Writer) error {
 			if notStarted[res.Reason]++; notStarted[res.Reason] > caps.ListedNotStarted {
 				continue
 			}
-		} else if res.Status == StatusSkipped && res.CausedBy != nil {
+		} else if res.Status == StatusSkipped && res.CausedBy != nil && !res.Action.Destructive() &&
+			!strings.HasPrefix(res.Reason, reasonKeepAdmin) && res.Reason != reasonMultiTenant {
+			// (A removal's or a deactivation's skip, and one held to keep
+			// an admin or for Multi-tenant Cloud, is always listed.)
 			if notStarted[reasonDependents]++; notStarted[reasonDependents] > caps.ListedNotStarted {
 				continue
 			}
@@ -764,6 +784,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			}
 			if r.UnknownSettled() {
 				fmt.Fprintf(&b, "  (what the %d operation(s) whose outcome was unknown would do is in effect: nothing remains)\n", r.Unknown)
+			}
+			if r.FailedInEffect() {
+				fmt.Fprintf(&b, "  (what the %d failed operation(s) would do is in effect all the same: nothing remains; the server answered an error for a change it made, or someone made it meanwhile)\n", r.Failed)
 			}
 		}
 		for _, c := range v.Changes {

@@ -444,6 +444,37 @@ func TestUnknownSettled(t *testing.T) {
 	}
 }
 
+// TestFailedInEffect: failed operations are said to be in effect all the
+// same (a server that answers an error for a change it made) only when
+// the verification read found the organization as the manifest says; the
+// text report says so under the Verified line.
+func TestFailedInEffect(t *testing.T) {
+	matches := &Verification{Changes: []plan.Change{}}
+	remains := &Verification{Remaining: 1, Changes: []plan.Change{{Action: plan.AddMember, Team: "ml", User: "a@x.com"}}}
+	failed := Result{Action: plan.AddMember, Team: "ml", User: "a@x.com", Status: StatusFailed, Error: "PATCH: 500 (stated in the SCIM error body of a 200 OK answer)"}
+	for _, tc := range []struct {
+		name string
+		r    Report
+		want bool
+	}{
+		{"failed, verified", Report{Results: []Result{failed}, Failed: 1, Verification: matches}, true},
+		{"nothing failed", Report{Verification: matches}, false},
+		{"a change remains", Report{Results: []Result{failed}, Failed: 1, Verification: remains}, false},
+		{"no verification", Report{Results: []Result{failed}, Failed: 1}, false},
+	} {
+		if got := tc.r.FailedInEffect(); got != tc.want {
+			t.Errorf("%s: FailedInEffect = %v, want %v", tc.name, got, tc.want)
+		}
+		var b strings.Builder
+		if err := tc.r.WriteText(&b); err != nil {
+			t.Fatal(err)
+		}
+		if says := strings.Contains(b.String(), "failed operation(s) would do is in effect all the same"); says != tc.want {
+			t.Errorf("%s: the text says it %v:\n%s", tc.name, says, b.String())
+		}
+	}
+}
+
 // A role write that was not done is unseen when the verification read
 // lists its user (and member) with no role there and the plan after the
 // run has no change for it: not when that plan has an unverified one
