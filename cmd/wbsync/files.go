@@ -473,7 +473,7 @@ func createTemp(dir, prefix string, perm os.FileMode) (*os.File, error) {
 // bytes, as writeAtomic writes it: path is a file that may be written, or
 // nothing, and its directory takes a new file of that size (written and
 // synced, so that a full disk or quota says so now); or, when that
-// directory takes no new file but path exists and may be written in
+// directory creates no file at all but path exists and may be written in
 // place, $TMPDIR takes one. path itself is not touched. It returns the
 // file path names (see outputTarget). apply checks --report with it
 // before any write request, and every run its other outputs (size 0)
@@ -488,11 +488,10 @@ func checkWritable(ctx context.Context, path string, size int64) (string, error)
 	err = probe(ctx, dir, base, size)
 	var nc *noCreate
 	if err != nil && ctx.Err() == nil && serr == nil && errors.As(err, &nc) && inPlaceOK(path) {
-		// Only a directory that creates no file: one that creates it but
-		// has no room for its bytes (a full disk) will fail writeAtomic
-		// the same way.
-		// It exists, and may be written: written in place from a
-		// temporary file in $TMPDIR (writeAtomic).
+		// A directory that creates no file at all, where path exists and
+		// may be written: written in place from a temporary file in
+		// $TMPDIR (writeAtomic). Not one that creates it but has no room
+		// for its bytes (a full disk): writeAtomic fails there alike.
 		if terr := probe(ctx, os.TempDir(), base, size); terr != nil {
 			if errors.As(terr, &nc) {
 				terr = nc.error

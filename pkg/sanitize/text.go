@@ -613,6 +613,9 @@ func (w *lookAlikes) at(s string, i int, r rune) bool {
 	if r == '…' {
 		return false // wbsync's own mark where it cut a name (Truncate)
 	}
+	if r == 'ª' || r == 'º' {
+		return false // the ordinal indicators of Spanish and Portuguese names: Mª José
+	}
 	if d := norm.NFKC.PropertiesString(s[i:]).Decomposition(); len(d) > 0 && isASCII(d) {
 		switch {
 		case bytes.ContainsFunc(d, func(c rune) bool { return unicode.IsLetter(c) || unicode.IsDigit(c) }):

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/sanitize"
@@ -96,9 +97,11 @@ func cell(s string) string { return inert(sanitize.Name(s)) }
 // inert prefixes ' to a cell a spreadsheet would read as a formula, spaces
 // before it included (an import that trims cells would read " =1+1" as
 // one), and to one that starts with ' already, so that one leading ' is
-// always ours. (Name escaped a full-width ＝.)
+// always ours.
 func inert(s string) string {
-	if t := strings.TrimLeft(s, " "); t != "" && strings.ContainsRune("=+-@", rune(t[0])) || s != "" && s[0] == '\'' {
+	// A full-width ＝ ＋ － ＠ too: Name escapes one beside a Latin letter
+	// or digit only (＝（1）, ＝ 1 stay as they are).
+	if t := strings.TrimLeft(s, " "); t != "" && strings.ContainsRune("=+-@\uff1d\uff0b\uff0d\uff20", firstRune(t)) || s != "" && s[0] == '\'' {
 		return "'" + s
 	}
 	return s
@@ -128,4 +131,10 @@ func cellPart(s string) string {
 		s = strings.NewReplacer(`\`, `\\`, ";", `\;`, ":", `\:`).Replace(s)
 	}
 	return sanitize.LookAlikes(sanitize.Controls(s))
+}
+
+// firstRune is s's first character.
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
 }
