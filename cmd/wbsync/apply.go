@@ -694,9 +694,12 @@ func unprinted(err error) error {
 func outcomeWarning(rep *apply.Report, replan string) string {
 	if rep.Failed > 0 {
 		fix := "after fixing the cause, "
-		if n := rep.SeatLimited(); n > 0 {
+		if rep.SeatLimitReached {
 			// The cause the report names first, thousands of lines up.
-			fix = fmt.Sprintf("the organization's seat limit was reached, and %d create(s) or reactivation(s) were not sent: after freeing seats (deactivate users; this apply's deactivations count from the next apply on) or raising the limit with W&B, ", n)
+			fix = "the organization's seat limit was reached: after freeing seats (deactivate users; this apply's deactivations count from the next apply on) or raising the limit with W&B, "
+			if n := rep.SeatLimited(); n > 0 {
+				fix = fmt.Sprintf("the organization's seat limit was reached, and %d create(s) or reactivation(s) were not sent: after freeing seats (deactivate users; this apply's deactivations count from the next apply on) or raising the limit with W&B, ", n)
+			}
 		}
 		rerun := fix + "re-run apply"
 		if replan != "" {

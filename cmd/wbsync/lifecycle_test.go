@@ -1764,6 +1764,13 @@ func TestSeatLimitStopsWaitingCreates(t *testing.T) {
 	if !strings.Contains(r.stderr, "the organization's seat limit was reached, and 5 create(s) or reactivation(s) were not sent: after freeing seats") {
 		t.Errorf("the closing warning does not name the seat limit:\n%s", r.stderr)
 	}
+	// One create, refused: nothing else held, and the cause still said.
+	emu = startEmu(t, emulator.Options{SeatLimit: 1}, writeState(t, map[string]any{
+		"users": []any{map[string]any{"userName": "admin@example.com", "organizationRole": "admin"}}}))
+	r = wb(t, vars(emu.url), "apply", "-f", manyUsers(t, 1), "--auto-approve", "--no-verify")
+	if r.code != exitFailed || !strings.Contains(r.stderr, "some operations failed; the organization's seat limit was reached: after freeing seats") {
+		t.Errorf("one create refused: exit %d\n%s", r.code, r.stderr)
+	}
 }
 
 // TestSavedPlanNamesTheVersionThatWroteIt: a saved plan records the

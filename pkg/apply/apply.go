@@ -182,6 +182,7 @@ func Run(ctx context.Context, p plan.Plan, w Writer, opts Options) (*Report, err
 	rep := NewReport(p, start)
 	rep.Results, rep.Requests, rep.DurationMS = r.results, int(r.requests.Load()), elapsed.Milliseconds()
 	rep.MultiTenantSaid = r.multiTenant.Load() > 0
+	rep.SeatLimitReached = r.seatsFull.Load() > 0
 	rep.count()
 	noun := "write requests"
 	if rep.Requests == 1 {

@@ -193,6 +193,10 @@ type Report struct {
 	ObservedFingerprint string      `json:"observed_fingerprint,omitempty"`
 	Target              plan.Target `json:"target"`
 	StartedAt           time.Time   `json:"started_at"`
+	// SeatLimitReached: the server refused a create or reactivation for
+	// the organization's seat limit (SeatLimited counts what was then
+	// not sent).
+	SeatLimitReached bool `json:"-"`
 	// MultiTenantSaid: the server said, refusing a write, that it is W&B
 	// Multi-tenant Cloud while the plan was made for Dedicated Cloud
 	// (deactivations after it were held back): a plan made again should
@@ -644,16 +648,18 @@ func (r *Report) roleWritesNotDone() int {
 	return n
 }
 
-// outcomeLine is the text report's line for a failed or unknown result.
+// outcomeLine is the text report's line for a failed or unknown result,
+// its controls and look-alikes escaped (a team b\u0456g, as the plan
+// shows it).
 func (res *Result) outcomeLine() string {
 	if res.Status == StatusFailed {
-		return fmt.Sprintf("failed:  %s %s%s: %s", res.Action, sanitize.Controls(res.target()), res.unverifiedMark(), sanitize.Controls(res.Error))
+		return sanitize.LookAlikes(fmt.Sprintf("failed:  %s %s%s: %s", res.Action, sanitize.Controls(res.target()), res.unverifiedMark(), sanitize.Controls(res.Error)))
 	}
 	note := "; " + unknownNote
 	if strings.Contains(res.Error, nextPlanShows) {
 		note = "" // the error says so already (a 2xx the client could not read)
 	}
-	return fmt.Sprintf("unknown: %s %s%s: %s%s", res.Action, sanitize.Controls(res.target()), res.unverifiedMark(), sanitize.Controls(res.Error), note)
+	return sanitize.LookAlikes(fmt.Sprintf("unknown: %s %s%s: %s%s", res.Action, sanitize.Controls(res.target()), res.unverifiedMark(), sanitize.Controls(res.Error), note))
 }
 
 // Outcome is an operation that failed or ended unknown, with the line the
@@ -739,7 +745,8 @@ func (r *Report) verdict() (line string, matches bool) {
 // WriteText writes a line per failed, skipped or unknown operation, the
 // verification (when made), and a last line "Apply: N ok, N failed, N
 // skipped." (", N unknown" added before the period when there are any).
-// Names, errors and reasons are shown with control characters escaped.
+// Names, errors and reasons are shown with control characters and
+// look-alikes escaped.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	// Skipped by an interrupt, a refused key or the seat limit, or for an
@@ -821,7 +828,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	fmt.Fprintf(&b, "Apply: %s.\n", tally(r.OK, r.Failed, r.Skipped, r.Unknown))
-	_, err := io.WriteString(w, b.String())
+	// Look-alikes escaped as the plan escapes them, in every line: a
+	// name, a reason or the verification's changes.
+	_, err := io.WriteString(w, sanitize.LookAlikes(b.String()))
 	return err
 }
 

@@ -475,6 +475,24 @@ func TestFailedInEffect(t *testing.T) {
 	}
 }
 
+// TestReportTextLookAlikes: the text report shows a look-alike team (a
+// Cyrillic і in big) escaped, as the plan does, in its failure lines and
+// the verification's changes.
+func TestReportTextLookAlikes(t *testing.T) {
+	rep := Report{
+		Results:      []Result{{Action: plan.AddMember, Team: "b\u0456g", User: "a@x.com", Status: StatusFailed, Error: "400 Bad Request"}},
+		Failed:       1,
+		Verification: &Verification{Remaining: 1, Changes: []plan.Change{{Action: plan.AddMember, Team: "b\u0456g", User: "a@x.com"}}},
+	}
+	var b strings.Builder
+	if err := rep.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsRune(b.String(), 0x0456) || strings.Count(b.String(), `b\u0456g`) != 2 {
+		t.Errorf("the report shows the look-alike raw, or not twice escaped:\n%s", b.String())
+	}
+}
+
 // A role write that was not done is unseen when the verification read
 // lists its user (and member) with no role there and the plan after the
 // run has no change for it: not when that plan has an unverified one

@@ -581,20 +581,24 @@ func (j jsonWriter) Write(p []byte) (int, error) {
 // lookAlikes tells, character by character from the start of a name,
 // whether one passes for an ASCII character where it stands:
 //   - a letter or digit whose compatibility form (NFKC) is ASCII: the
-//     full-width ｍ, the Roman numeral ⅰ, the ligature ﬁ, ™, ², the Kelvin
-//     sign, the mathematical letters; and the Angstrom sign;
+//     Roman numeral ⅰ, the ligature ﬁ, ™, ², ①, the Kelvin sign, the
+//     mathematical letters, and the Angstrom sign; a full-width one (ｍ, １)
+//     beside a Latin letter or an ASCII digit only (ｍｌ, but not 第１チーム);
 //   - punctuation whose compatibility form is ASCII (the full-width （ and
 //     ＝, the one-dot leader ․; not the ellipsis …, the mark Truncate
-//     leaves where it cut) and the hyphens and dashes that pass for
-//     "-" (U+2010 to U+2015, the minus sign), beside an ASCII letter or
-//     digit or a Latin letter only: 山田（営業部） stays as it is;
-//   - a letter of a script whose letters look like Latin ones (Cyrillic,
-//     Greek, Armenian, Cherokee, Coptic, Lisu), or a Latin small capital
-//     or IPA letter that passes for a plain one (ᴀ, ʟ, ɡ), in a word that
-//     holds a plain Latin letter too, a word running across "-", "_" and
-//     "." as a name's parts do: bіg, Аlice, ml-ехр. A word of one script
-//     stays as it is (Иван, αβγ), and so do other scripts beside Latin
-//     (研究-ml).
+//     leaves where it cut), beside a Latin letter or an ASCII digit only
+//     (山田（営業部） stays as it is), and the hyphens and dashes that pass
+//     for "-" (U+2010 to U+2015, the minus sign) beside a Latin letter
+//     (ml‐research, but not 2020–2024);
+//   - a letter that looks like a Latin one in a word that holds a plain
+//     Latin letter too, a word running across "-", "_" and "." as a
+//     name's parts do: the Cyrillic, Greek and Armenian letters drawn as
+//     Latin ones are (а, е, о, р, с, і, ѕ, Α, Ν, ο, օ, ...: confusable),
+//     any Cherokee, Coptic or Lisu letter, and a Latin small capital or
+//     IPA letter that passes for a plain one (ᴀ, ʟ, ɡ): bіg, Аlice,
+//     ml-ехр. A word of one script stays as it is (Иван, αβγ), and so do
+//     letters no Latin one looks like (π-team, 5μm) and other scripts
+//     beside Latin (研究-ml).
 //
 // Unicode's full list of confusables (UTS #39) is not carried, so this
 // catches the common cases, not all. Each word is looked at once (end,
@@ -603,6 +607,12 @@ type lookAlikes struct {
 	end   int  // where the word last looked at ends
 	mixed bool // whether it holds a plain Latin letter
 }
+
+// confusable are the Cyrillic, Greek and Armenian letters drawn as Latin
+// ones are.
+const confusable = "аеорсухѕіјһӏԁԛԝүАВЕКМНОРСТХЅІЈҮҺӀԚԜ" + // Cyrillic
+	"ΑΒΕΖΗΙΚΜΝΟΡΤΥΧαιορυν" + // Greek
+	"օսհոզցՍՕ" // Armenian
 
 // at reports whether r, the character at s[i], passes for an ASCII one;
 // i grows from call to call.
@@ -618,19 +628,21 @@ func (w *lookAlikes) at(s string, i int, r rune) bool {
 	}
 	if d := norm.NFKC.PropertiesString(s[i:]).Decomposition(); len(d) > 0 && isASCII(d) {
 		switch {
-		case bytes.ContainsFunc(d, func(c rune) bool { return unicode.IsLetter(c) || unicode.IsDigit(c) }):
-			return true
 		case len(bytes.Trim(d, " ")) == 0: // a space: the rules of spaces decide (Controls, spaceRuns)
 			return false
+		case r >= 0xff01 && r <= 0xff5e: // full width: the ordinary forms of CJK text
+			return besideLatin(s, i, r, true)
+		case bytes.ContainsFunc(d, func(c rune) bool { return unicode.IsLetter(c) || unicode.IsDigit(c) }):
+			return true
 		}
-		return besideLatin(s, i, r)
+		return besideLatin(s, i, r, true)
 	}
 	switch {
 	case r == 0x212b: // the Angstrom sign, the letter Å
 		return true
 	case r >= 0x2010 && r <= 0x2015, r == 0x2212, r == 0x2043, r == 0xfe58:
-		return besideLatin(s, i, r)
-	case !latinLookAlike(r) && !unicode.In(r, unicode.Cyrillic, unicode.Greek, unicode.Armenian, unicode.Cherokee, unicode.Coptic, unicode.Lisu):
+		return besideLatin(s, i, r, false)
+	case !latinLookAlike(r) && !strings.ContainsRune(confusable, r) && !unicode.In(r, unicode.Cherokee, unicode.Coptic, unicode.Lisu):
 		return false
 	}
 	if i < w.end {
@@ -678,11 +690,12 @@ func latinLookAlike(r rune) bool {
 	return r >= 0x1d00 && r <= 0x1d22
 }
 
-// besideLatin reports whether the character r at s[i] stands next to an
-// ASCII letter or digit or a Latin letter.
-func besideLatin(s string, i int, r rune) bool {
+// besideLatin reports whether the character r at s[i] stands next to a
+// Latin letter (a full-width one included), or, with digits, an ASCII
+// digit.
+func besideLatin(s string, i int, r rune, digits bool) bool {
 	near := func(q rune) bool {
-		return q < utf8.RuneSelf && (unicode.IsLetter(q) || unicode.IsDigit(q)) || plainLatin(q)
+		return plainLatin(q) || digits && q >= '0' && q <= '9'
 	}
 	before, _ := utf8.DecodeLastRuneInString(s[:i])
 	after, _ := utf8.DecodeRuneInString(s[i+utf8.RuneLen(r):])
