@@ -545,7 +545,7 @@ func (p *planner) planUnmanaged() {
 		case fateIgnored:
 			if !p.protected(who.user, l) {
 				p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
-					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): not deactivated", who.text())})
+					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): not deactivated (to offboard it, list it with active: false)", who.text())})
 			}
 		case fateGraceUnknown:
 			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
