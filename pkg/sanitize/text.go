@@ -164,7 +164,9 @@ func escapeAhead(s string, j int) bool {
 		return false
 	}
 	r, n := utf8.DecodeRuneInString(s[j:])
-	return r < 0x20 || unsafeRune('\\', r, n, s[j+n:])
+	// Or a look-alike, which Name escapes too: a\ before a Cyrillic і is
+	// written a\\\u0456, not a\\u0456, the name of six characters.
+	return r < 0x20 || unsafeRune('\\', r, n, s[j+n:]) || new(lookAlikes).at(s, j, r)
 }
 
 // LTRArrows returns escaped line s with a left-to-right mark (U+200E) on
@@ -606,6 +608,9 @@ func (j jsonWriter) Write(p []byte) (int, error) {
 type lookAlikes struct {
 	end   int  // where the word last looked at ends
 	mixed bool // whether it holds a plain Latin letter
+	// escaped: s is escaped text (LookAlikes, Quote), whose escapes
+	// (\u00a0, \t) are no letters of a word and no Latin neighbours.
+	escaped bool
 }
 
 // confusable are the Cyrillic, Greek and Armenian letters drawn as Latin
@@ -631,17 +636,17 @@ func (w *lookAlikes) at(s string, i int, r rune) bool {
 		case len(bytes.Trim(d, " ")) == 0: // a space: the rules of spaces decide (Controls, spaceRuns)
 			return false
 		case r >= 0xff01 && r <= 0xff5e: // full width: the ordinary forms of CJK text
-			return besideLatin(s, i, r, true)
+			return w.besideLatin(s, i, r, true)
 		case bytes.ContainsFunc(d, func(c rune) bool { return unicode.IsLetter(c) || unicode.IsDigit(c) }):
 			return true
 		}
-		return besideLatin(s, i, r, true)
+		return w.besideLatin(s, i, r, true)
 	}
 	switch {
 	case r == 0x212b: // the Angstrom sign, the letter Å
 		return true
 	case r >= 0x2010 && r <= 0x2015, r == 0x2212, r == 0x2043, r == 0xfe58:
-		return besideLatin(s, i, r, false)
+		return w.besideLatin(s, i, r, false)
 	case !latinLookAlike(r) && !strings.ContainsRune(confusable, r) && !unicode.In(r, unicode.Cherokee, unicode.Coptic, unicode.Lisu):
 		return false
 	}
@@ -654,7 +659,7 @@ func (w *lookAlikes) at(s string, i int, r rune) bool {
 	w.mixed = false
 	for j := i; j > 0; {
 		q, n := utf8.DecodeLastRuneInString(s[:j])
-		if !inWord(q) {
+		if !inWord(q) || w.escaped && inEscape(s, j-n) {
 			break
 		}
 		w.mixed = w.mixed || plainLatin(q)
@@ -693,13 +698,48 @@ func latinLookAlike(r rune) bool {
 // besideLatin reports whether the character r at s[i] stands next to a
 // Latin letter (a full-width one included), or, with digits, an ASCII
 // digit.
-func besideLatin(s string, i int, r rune, digits bool) bool {
+func (w *lookAlikes) besideLatin(s string, i int, r rune, digits bool) bool {
 	near := func(q rune) bool {
 		return plainLatin(q) || digits && q >= '0' && q <= '9'
 	}
-	before, _ := utf8.DecodeLastRuneInString(s[:i])
+	before, bn := utf8.DecodeLastRuneInString(s[:i])
 	after, _ := utf8.DecodeRuneInString(s[i+utf8.RuneLen(r):])
-	return i > 0 && near(before) || i+utf8.RuneLen(r) < len(s) && near(after)
+	return i > 0 && near(before) && !(w.escaped && inEscape(s, i-bn)) || i+utf8.RuneLen(r) < len(s) && near(after)
+}
+
+// inEscape reports whether s[j], an ASCII letter or digit, is part of a
+// backslash escape (\u0456, \U0001d41a, \xff, \t, \a as strconv.Quote
+// writes it) whose backslash is not itself escaped.
+func inEscape(s string, j int) bool {
+	for k := j - 1; k >= 0 && k >= j-9; k-- {
+		c := s[k]
+		if c != '\\' {
+			if c >= utf8.RuneSelf || !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+				return false
+			}
+			continue
+		}
+		run := 0
+		for m := k; m >= 0 && s[m] == '\\'; m-- {
+			run++
+		}
+		if run%2 == 0 {
+			return false
+		}
+		end := k + 2
+		switch s[k+1] {
+		case 'a', 'b', 'f', 'n', 'r', 't', 'v':
+		case 'x', 'u', 'U':
+			end = k + 2
+			for end < len(s) && end < k+2+escapeDigits(s[k+1]) && hexDigit(s[end]) >= 0 {
+				end++
+			}
+		default:
+			return false
+		}
+		return j < end
+	}
+	return false
 }
 
 // isASCII reports whether b holds ASCII bytes only.
@@ -712,13 +752,41 @@ func isASCII(b []byte) bool {
 	return true
 }
 
+// CutRuns is s with every run of more than n characters that holds no
+// space or line break cut to its first n-1 and "…": a message quoting a
+// value given by mistake (a file pasted as a flag's value, a path of
+// 100,000 characters) is not echoed whole, whichever message quotes it.
+func CutRuns(s string, n int) string {
+	if len(s) <= n { // bytes >= runes
+		return s
+	}
+	var b strings.Builder
+	for len(s) > 0 {
+		end := strings.IndexAny(s, " \n")
+		if end < 0 {
+			end = len(s)
+		}
+		run := s[:end]
+		if len(run) > n && utf8.RuneCountInString(run) > n {
+			run = Truncate(run, n) // n-1 characters and "…"
+		}
+		b.WriteString(run)
+		if end < len(s) {
+			b.WriteByte(s[end])
+			end++
+		}
+		s = s[end:]
+	}
+	return b.String()
+}
+
 // LookAlikes is s with each character that passes for an ASCII one where
 // it stands (see Name) written \uNNNN (above U+FFFF \UNNNNNNNN), and the
 // rest as it is: for text another rule escaped already, or whose
 // backslashes mean something of their own (an access review's teams
 // cell).
 func LookAlikes(s string) string {
-	var w lookAlikes
+	w := lookAlikes{escaped: true}
 	for i, r := range s {
 		if w.at(s, i, r) {
 			return lookAlikesFrom(s, i)
@@ -732,7 +800,7 @@ func lookAlikesFrom(s string, i int) string {
 	var b strings.Builder
 	b.Grow(len(s) + 16)
 	b.WriteString(s[:i])
-	var w lookAlikes
+	w := lookAlikes{escaped: true}
 	for j, r := range s[i:] {
 		switch j += i; {
 		case !w.at(s, j, r):
