@@ -27,6 +27,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/wbsync/wbsync/pkg/bug"
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/progress"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
@@ -521,7 +522,9 @@ func run(ctx context.Context, args []string, e env) int {
 			if !inv.connecting {
 				l = hideKeyShapes(l)
 			}
-			lines[i] = sanitize.Controls(l)
+			// A value quoted whole (a path, a flag's value) cut: the
+			// key's shapes were hidden first, on the whole value.
+			lines[i] = sanitize.Controls(sanitize.CutRuns(l, caps.ShownValue))
 		}
 		if code == exitOK && !inv.wrote { // after apply's writes, its code stands
 			code = exitError

@@ -1045,3 +1045,23 @@ func TestQuoteEscapesPadding(t *testing.T) {
 		}
 	}
 }
+
+// TestCutRuns: a run without a space of n characters or more is cut to its
+// first n-1 and "…", counted in characters; spaces and line breaks start
+// a new run; shorter text is returned as it is.
+func TestCutRuns(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short words stay", 5, "short words stay"},
+		{"abcdefgh ij", 4, "abc… ij"},
+		{"ééééé x\nyyyyyy", 3, "éé… x\nyy…"},
+		{strings.Repeat("x", 100_000), 512, strings.Repeat("x", 511) + "…"},
+	} {
+		if got := CutRuns(tc.in, tc.n); got != tc.want {
+			t.Errorf("CutRuns(%.20q, %d) = %.40q, want %.40q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}
