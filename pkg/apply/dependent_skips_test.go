@@ -65,3 +65,27 @@ func TestDependentSkipsKeepHeldRemovals(t *testing.T) {
 		t.Errorf("%d held removals listed, want 25:\n%s", n, text)
 	}
 }
+
+// TestDependentSkipsKeepHeldRoleChanges: an org role change held by a
+// failure (a demotion among them) is listed by name after 20 counted add
+// skips, as removals and deactivations are.
+func TestDependentSkipsKeepHeldRoleChanges(t *testing.T) {
+	var changes []plan.Change
+	for i := range 25 {
+		changes = append(changes, ch(plan.CreateUser, fmt.Sprintf("n%d@x.com", i), "", "", ""))
+	}
+	for i := range 25 {
+		changes = append(changes, ch(plan.AddMember, fmt.Sprintf("n%d@x.com", i), "", "ml", "tml"))
+	}
+	changes = append(changes, ch(plan.SetOrgRole, "n3@x.com", "", "", ""))
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "CreateUser" {
+			return errors.New("400 Bad Request: invalid")
+		}
+		return nil
+	}}
+	text := textOf(t, run(t, planOf(changes...), w, Options{Concurrency: 1}))
+	if !strings.Contains(text, "skipped: set_org_role n3@x.com") {
+		t.Errorf("the held role change is not listed:\n%s", text)
+	}
+}

@@ -653,13 +653,13 @@ func (r *Report) roleWritesNotDone() int {
 // shows it).
 func (res *Result) outcomeLine() string {
 	if res.Status == StatusFailed {
-		return sanitize.LookAlikes(fmt.Sprintf("failed:  %s %s%s: %s", res.Action, sanitize.Controls(res.target()), res.unverifiedMark(), sanitize.Controls(res.Error)))
+		return sanitize.LookAlikes(fmt.Sprintf("failed:  %s %s%s: %s", res.Action, res.shownTarget(), res.unverifiedMark(), sanitize.Controls(res.Error)))
 	}
 	note := "; " + unknownNote
 	if strings.Contains(res.Error, nextPlanShows) {
 		note = "" // the error says so already (a 2xx the client could not read)
 	}
-	return sanitize.LookAlikes(fmt.Sprintf("unknown: %s %s%s: %s%s", res.Action, sanitize.Controls(res.target()), res.unverifiedMark(), sanitize.Controls(res.Error), note))
+	return sanitize.LookAlikes(fmt.Sprintf("unknown: %s %s%s: %s%s", res.Action, res.shownTarget(), res.unverifiedMark(), sanitize.Controls(res.Error), note))
 }
 
 // Outcome is an operation that failed or ended unknown, with the line the
@@ -759,10 +759,11 @@ func (r *Report) WriteText(w io.Writer) error {
 			if notStarted[res.Reason]++; notStarted[res.Reason] > caps.ListedNotStarted {
 				continue
 			}
-		} else if res.Status == StatusSkipped && res.CausedBy != nil && !res.Action.Destructive() &&
+		} else if res.Status == StatusSkipped && res.CausedBy != nil && !res.Action.Destructive() && res.Action != plan.SetOrgRole &&
 			!strings.HasPrefix(res.Reason, reasonKeepAdmin) && res.Reason != reasonMultiTenant {
-			// (A removal's or a deactivation's skip, and one held to keep
-			// an admin or for Multi-tenant Cloud, is always listed.)
+			// (A removal's, a deactivation's or an org role change's skip
+			// (a demotion), and one held to keep an admin or for
+			// Multi-tenant Cloud, is always listed.)
 			if notStarted[reasonDependents]++; notStarted[reasonDependents] > caps.ListedNotStarted {
 				continue
 			}
@@ -772,7 +773,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			b.WriteString(res.outcomeLine())
 			b.WriteByte('\n')
 		case StatusSkipped:
-			fmt.Fprintf(&b, "skipped: %s %s: %s\n", res.Action, sanitize.Controls(res.target()), sanitize.Controls(res.Reason))
+			fmt.Fprintf(&b, "skipped: %s %s: %s\n", res.Action, res.shownTarget(), sanitize.Controls(res.Reason))
 		}
 	}
 	for _, reason := range append(countedReasons, reasonDependents) {
@@ -874,8 +875,16 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 // target names what the operation acted on ("alice@x.com to team ml"), as
 // data: callers that print it escape it.
-func (res Result) target() string {
-	user, team := res.User, res.Team
+func (res Result) target() string { return res.targetAs(func(s string) string { return s }) }
+
+// shownTarget is target with the user and team as the text report shows
+// names (sanitize.Name: controls and look-alikes escaped, a backslash that
+// would read as an escape doubled), as the plan shows them.
+func (res Result) shownTarget() string { return res.targetAs(sanitize.Name) }
+
+// targetAs is target with the user and team written by name.
+func (res Result) targetAs(name func(string) string) string {
+	user, team := name(res.User), name(res.Team)
 	switch res.Action {
 	case plan.CreateTeam:
 		return team

@@ -480,16 +480,20 @@ func TestFailedInEffect(t *testing.T) {
 // the verification's changes.
 func TestReportTextLookAlikes(t *testing.T) {
 	rep := Report{
-		Results:      []Result{{Action: plan.AddMember, Team: "b\u0456g", User: "a@x.com", Status: StatusFailed, Error: "400 Bad Request"}},
-		Failed:       1,
+		Results: []Result{
+			{Action: plan.AddMember, Team: "b\u0456g", User: "a@x.com", Status: StatusFailed, Error: "400 Bad Request"},
+			// A team named with the six characters \u0456: shown apart.
+			{Action: plan.AddMember, Team: `c\u0456g`, User: "a@x.com", Status: StatusFailed, Error: "400 Bad Request"},
+		},
+		Failed:       2,
 		Verification: &Verification{Remaining: 1, Changes: []plan.Change{{Action: plan.AddMember, Team: "b\u0456g", User: "a@x.com"}}},
 	}
 	var b strings.Builder
 	if err := rep.WriteText(&b); err != nil {
 		t.Fatal(err)
 	}
-	if strings.ContainsRune(b.String(), 0x0456) || strings.Count(b.String(), `b\u0456g`) != 2 {
-		t.Errorf("the report shows the look-alike raw, or not twice escaped:\n%s", b.String())
+	if strings.ContainsRune(b.String(), 0x0456) || strings.Count(b.String(), `b\u0456g`) != 2 || !strings.Contains(b.String(), `team c\\u0456g`) {
+		t.Errorf("the report shows the look-alike raw, or not twice escaped, or the six characters alike:\n%s", b.String())
 	}
 }
 
