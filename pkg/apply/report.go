@@ -773,7 +773,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			b.WriteString(res.outcomeLine())
 			b.WriteByte('\n')
 		case StatusSkipped:
-			fmt.Fprintf(&b, "skipped: %s %s: %s\n", res.Action, res.shownTarget(), sanitize.Controls(res.Reason))
+			fmt.Fprintf(&b, "skipped: %s %s: %s\n", res.Action, res.shownTarget(), sanitize.Controls(r.shownReason(res)))
 		}
 	}
 	for _, reason := range append(countedReasons, reasonDependents) {
@@ -833,6 +833,19 @@ func (r *Report) WriteText(w io.Writer) error {
 	// name, a reason or the verification's changes.
 	_, err := io.WriteString(w, sanitize.LookAlikes(b.String()))
 	return err
+}
+
+// shownReason is res.Reason with the operation it names (the one it was
+// held for, CausedBy) written as the report writes that operation's
+// target (shownTarget), not raw: a team named with the six characters
+// \u0456 and one holding U+0456 are told apart in a reason too.
+func (r *Report) shownReason(res Result) string {
+	if res.CausedBy == nil || *res.CausedBy < 0 || *res.CausedBy >= len(r.Results) {
+		return res.Reason
+	}
+	cause := r.Results[*res.CausedBy]
+	raw := string(cause.Action) + " " + cause.target()
+	return strings.Replace(res.Reason, raw, string(cause.Action)+" "+cause.shownTarget(), 1)
 }
 
 // tally is "N ok, N failed, N skipped", with ", N unknown" when any.

@@ -768,7 +768,14 @@ func CutRuns(s string, n int) string {
 		}
 		run := s[:end]
 		if len(run) > n && utf8.RuneCountInString(run) > n {
-			run = Truncate(run, n) // n-1 characters and "…"
+			// n-1 characters and "…", no escape or Marker cut in two
+			// (the line may quote text escaped already: %q, Server), and
+			// a FILE:LINE:COL position's line and column kept.
+			if tail := positionTail(run); tail != "" && len(tail) < n/2 {
+				run = cutWhole(run[:len(run)-len(tail)], n-len(tail)) + tail
+			} else {
+				run = cutWhole(run, n)
+			}
 		}
 		b.WriteString(run)
 		if end < len(s) {
@@ -778,6 +785,29 @@ func CutRuns(s string, n int) string {
 		s = s[end:]
 	}
 	return b.String()
+}
+
+// positionTail is the ":LINE:COL:" (or ":LINE:COL", ":LINE:") that ends
+// run, or "".
+func positionTail(run string) string {
+	i, fields := len(run), 0
+	if strings.HasSuffix(run, ":") {
+		i--
+	}
+	for fields < 2 {
+		j := i
+		for j > 0 && run[j-1] >= '0' && run[j-1] <= '9' {
+			j--
+		}
+		if j == i || j == 0 || run[j-1] != ':' {
+			break
+		}
+		i, fields = j-1, fields+1
+	}
+	if fields == 0 {
+		return ""
+	}
+	return run[i:]
 }
 
 // LookAlikes is s with each character that passes for an ASCII one where
