@@ -649,17 +649,18 @@ func (r *Report) roleWritesNotDone() int {
 }
 
 // outcomeLine is the text report's line for a failed or unknown result,
-// its controls and look-alikes escaped (a team b\u0456g, as the plan
-// shows it).
+// its controls escaped and its target written as names are (shownTarget);
+// the look-alikes of the error beside it are escaped by whoever prints the
+// line (WriteText over the whole text, Outcomes per line).
 func (res *Result) outcomeLine() string {
 	if res.Status == StatusFailed {
-		return sanitize.LookAlikes(fmt.Sprintf("failed:  %s %s%s: %s", res.Action, res.shownTarget(), res.unverifiedMark(), sanitize.Controls(res.Error)))
+		return fmt.Sprintf("failed:  %s %s%s: %s", res.Action, res.shownTarget(), res.unverifiedMark(), sanitize.Controls(res.Error))
 	}
 	note := "; " + unknownNote
 	if strings.Contains(res.Error, nextPlanShows) {
 		note = "" // the error says so already (a 2xx the client could not read)
 	}
-	return sanitize.LookAlikes(fmt.Sprintf("unknown: %s %s%s: %s%s", res.Action, res.shownTarget(), res.unverifiedMark(), sanitize.Controls(res.Error), note))
+	return fmt.Sprintf("unknown: %s %s%s: %s%s", res.Action, res.shownTarget(), res.unverifiedMark(), sanitize.Controls(res.Error), note)
 }
 
 // Outcome is an operation that failed or ended unknown, with the line the
@@ -679,7 +680,7 @@ func (r *Report) Outcomes() iter.Seq[Outcome] {
 			if res.Status != StatusFailed && res.Status != StatusUnknown {
 				continue
 			}
-			if !yield(Outcome{res, res.outcomeLine()}) {
+			if !yield(Outcome{res, sanitize.LookAlikes(res.outcomeLine())}) {
 				return
 			}
 		}

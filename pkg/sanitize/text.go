@@ -94,7 +94,7 @@ func controls(s string, backslashes bool) string {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case Stacked(r, &marks):
-			writeMarkEscape(&b, r)
+			writeEscape(&b, r)
 		case c == '\n':
 			b.WriteString(`\n`)
 		case c == '\r':
@@ -108,10 +108,8 @@ func controls(s string, backslashes bool) string {
 			continue
 		case r == 0x3000 && backslashes && runs2.padding(s, i):
 			b.WriteString(`\u3000`)
-		case (unsafeRune(prev, r, n, s[i+n:]) || backslashes && alike2.at(s, i, r)) && r > 0xffff:
-			fmt.Fprintf(&b, `\U%08x`, r)
 		case unsafeRune(prev, r, n, s[i+n:]) || backslashes && alike2.at(s, i, r):
-			fmt.Fprintf(&b, `\u%04x`, r)
+			writeEscape(&b, r)
 		default:
 			b.WriteString(s[i : i+n])
 		}
@@ -195,11 +193,12 @@ func RightToLeft(r rune) bool {
 // points and cantillation, Vietnamese tones).
 const MaxMarks = 4
 
-// writeMarkEscape writes how Controls shows a combining mark past
-// MaxMarks: \uNNNN, or \UNNNNNNNN above U+FFFF (as Go's %q does), so that
-// no escape reads as a shorter one followed by a digit. (No fmt: a Zalgo
-// name escapes thousands.)
-func writeMarkEscape(b *strings.Builder, r rune) {
+// writeEscape writes how Controls and Name show a character they escape
+// (a combining mark past MaxMarks, an invisible or look-alike one):
+// \uNNNN, or \UNNNNNNNN above U+FFFF (as Go's %q does), so that no escape
+// reads as a shorter one followed by a digit. (No fmt: a Zalgo name
+// escapes thousands.)
+func writeEscape(b *strings.Builder, r rune) {
 	const hex = "0123456789abcdef"
 	digits := 4
 	if r > 0xffff {
@@ -832,13 +831,10 @@ func lookAlikesFrom(s string, i int) string {
 	b.WriteString(s[:i])
 	w := lookAlikes{escaped: true}
 	for j, r := range s[i:] {
-		switch j += i; {
-		case !w.at(s, j, r):
+		if w.at(s, i+j, r) {
+			writeEscape(&b, r)
+		} else {
 			b.WriteRune(r)
-		case r > 0xffff:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		default:
-			fmt.Fprintf(&b, `\u%04x`, r)
 		}
 	}
 	return b.String()
