@@ -36,6 +36,7 @@ type group struct {
 type line struct {
 	sym    byte
 	action plan.Action
+	tier   int8 // the markdown view's tier (tierOf)
 	text   string
 	// removals, deactivations and role changes only: the user, and text
 	// without the user
@@ -104,8 +105,8 @@ func groups(p plan.Plan, cut int) (users, teams []*group) {
 				teams = append(teams, g)
 			}
 		}
-		ln := line{sym: c.Action.Symbol(), action: c.Action, text: sanitize.LTRArrows(sanitize.Controls(lineText(shown)))}
-		if tierOf(c.Action) < mustTiers {
+		ln := line{sym: c.Action.Symbol(), action: c.Action, tier: tierOf(c), text: sanitize.LTRArrows(sanitize.Controls(lineText(shown)))}
+		if ln.tier < mustTiers && bundled(int(ln.tier)) {
 			ln.who, ln.gist = sanitize.Name(plan.UserText(shown)), ln.text // the user's group names the user
 			if c.Action == plan.RemoveMember || c.Action == plan.SetTeamRole {
 				ln.gist, ln.team = sanitize.LTRArrows(sanitize.Controls(gistText(shown))), sanitize.Name(shown.Team)

@@ -42,8 +42,13 @@ func width(s string) int {
 // they degrade in steps, the richest form that fits winning, and a closing
 // note says what was shortened or left out and to run
 // `wbsync plan -o json` for all:
-//   - the + lines (creates and adds) are left out first, then the other ~
-//     lines (updates, reactivations);
+//   - the + lines are left out first (creates and adds to new teams, then
+//     adds to teams that exist), then the other ~ lines (display names);
+//   - reactivations (and invitations that stand for one) and updates of
+//     an account's email or externalId, which give an existing account
+//     back or to another address, are always listed, one line each,
+//     before the role changes: new teams make role changes cheap to
+//     multiply;
 //   - removals, deactivations and role changes are always listed by name:
 //     one line each with its reason, or, when those do not all fit, in
 //     bundles of one kind of change and reason that name every user
@@ -58,10 +63,11 @@ func width(s string) int {
 //     code ("duplicate_team: 12").
 //
 // Only when those names alone pass the limit (tens of thousands of
-// removals) are some of them left out too: all are bundled, deactivations
-// are listed first, then member removals, then role changes, as many as
-// fit, each bundle's head says how many of its names it lists, and a
-// CAUTION block at the top says how many of each are NOT listed.
+// removals) are some of them left out too: all but the account changes
+// are bundled, deactivations are listed first, then member removals, then
+// the account changes, then role changes, as many as fit, each bundle's
+// head says how many of its names it lists, and a CAUTION block at the
+// top says how many of each are NOT listed.
 //
 // The layout first keeps room for the largest frames and notes it may
 // write (l.reserve); when what it then wrote left room unused and less

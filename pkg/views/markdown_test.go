@@ -379,13 +379,13 @@ func TestMarkdownCapRandomMixes(t *testing.T) {
 		md := markdownOf(t, p)
 		destructive := 0
 		for _, c := range p.Changes {
-			if tierOf(c.Action) < mustTiers {
+			if tierOf(c) < mustTiers {
 				destructive++
 			}
 		}
 		shown, named := listedDestructive(md)
 		notListed := 0
-		for _, m := range regexp.MustCompile(`(\d+) of \d+ (deactivation|member removal|role change)`).FindAllStringSubmatch(md, -1) {
+		for _, m := range regexp.MustCompile(`(\d+) of \d+ (deactivation|member removal|reactivation|role change)`).FindAllStringSubmatch(md, -1) {
 			k, _ := strconv.Atoi(m[1])
 			notListed += k
 		}
@@ -402,7 +402,7 @@ func TestMarkdownCapRandomMixes(t *testing.T) {
 // user() names lists: in full lines, and in bundles as their heads say
 // (shown) and by the names under them (named).
 func listedDestructive(md string) (shown, named int) {
-	full := regexp.MustCompile(`(?m)^(-     remove \w+\.with|-     deactivate|~     org role|~     role of )`)
+	full := regexp.MustCompile(`(?m)^(-     remove \w+\.with|-     deactivate|~     org role|~     role of |~     reactivate)`)
 	shown = len(full.FindAllString(md, -1))
 	named = shown
 	// A bundle's head, with its names after it when they are inline.

@@ -193,12 +193,15 @@ func bundleChanges(secs []mdSection) (bs []bundle, of, flatOf [][][]int32, flatL
 		}
 		return bi
 	}
-	for tier := 0; tier < mustTiers; tier++ {
+	for tier := int8(0); tier < mustTiers; tier++ {
+		if !bundled(int(tier)) {
+			continue
+		}
 		for si, s := range secs {
 			for gi, g := range s.groups {
 				for li := range g.lines {
 					ln := &g.lines[li]
-					if tierOf(ln.action) != tier {
+					if ln.tier != tier {
 						continue
 					}
 					inGroup := !isUserAction(ln.action)
@@ -226,12 +229,15 @@ func bundleChanges(secs []mdSection) (bs []bundle, of, flatOf [][][]int32, flatL
 			}
 		}
 	}
-	for tier := 0; tier < mustTiers; tier++ {
+	for tier := int8(0); tier < mustTiers; tier++ {
+		if !bundled(int(tier)) {
+			continue
+		}
 		for si, s := range secs {
 			for gi, g := range s.groups {
 				for li := range g.lines {
 					ln := &g.lines[li]
-					if tierOf(ln.action) != tier || ln.team == "" {
+					if ln.tier != tier || ln.team == "" {
 						continue
 					}
 					team := ln.team

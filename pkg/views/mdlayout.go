@@ -15,15 +15,26 @@ import (
 const (
 	tierDeactivate = iota
 	tierRemove
+	tierAccount // reactivations, invitations standing for one, email and externalId updates
 	tierRole
-	tierChange // updates, reactivations
-	tierAdd    // creates, adds
+	tierChange // other updates (display names)
+	tierGrant  // adds to a team that exists
+	tierAdd    // creates, adds to a team the plan creates
 	numTiers
 )
 
 // mustTiers are the tiers listed by name whatever the other lines: the
-// ones that take access away or change it.
+// ones that take access away, give an account back or to another person,
+// or change a role. An account change comes before the role changes: new
+// teams make role changes cheap to multiply (a member added as admin is
+// also a role change), and they must not push out of the comment the one
+// line that hands an existing account to another address.
 const mustTiers = tierRole + 1
+
+// bundled reports whether the lines of must tier t may be listed in
+// bundles of names: an account change's line is its new values, which a
+// list of names would lose, so it is always written in full.
+func bundled(t int) bool { return t != tierAccount }
 
 // Forms of a must tier's lines, richest first.
 const (
@@ -33,35 +44,45 @@ const (
 	numForms
 )
 
-// numChoices is how many ways the must tiers can be laid out: a form each.
-const numChoices = numForms * numForms * numForms // numForms^mustTiers
+// numChoices is how many ways the must tiers can be laid out: a form each
+// for the bundled ones (numForms^3).
+const numChoices = numForms * numForms * numForms
 
 // tierForm is the form of must tier t in choice c.
 func tierForm(c, t int) int { return int(choiceForms[c][t]) }
 
 // choiceForms lists the form of each must tier in each choice: choice c
-// is the number whose base-numForms digits, lowest first, are the forms.
+// is the number whose base-numForms digits, lowest first, are the forms of
+// the bundled tiers (the others are formFull in every choice).
 var choiceForms = func() (fs [numChoices][mustTiers]int8) {
 	for c := range fs {
-		for t, d := 0, c; t < mustTiers; t, d = t+1, d/numForms {
-			fs[c][t] = int8(d % numForms)
+		d := c
+		for t := 0; t < mustTiers; t++ {
+			if bundled(t) {
+				fs[c][t], d = int8(d%numForms), d/numForms
+			}
 		}
 	}
 	return fs
 }()
 
 // tierNames name the must tiers in the NOT-listed block.
-var tierNames = [mustTiers]string{"deactivation(s)", "member removal(s)", "role change(s)"}
+var tierNames = [mustTiers]string{"deactivation(s)", "member removal(s)", "reactivation(s) or email or externalId change(s)", "role change(s)"}
 
-func tierOf(a plan.Action) int {
-	switch a {
-	case plan.DeactivateUser:
+// tierOf is the tier of c's line.
+func tierOf(c plan.Change) int8 {
+	switch {
+	case c.Action == plan.DeactivateUser:
 		return tierDeactivate
-	case plan.RemoveMember:
+	case c.Action == plan.RemoveMember:
 		return tierRemove
-	case plan.SetOrgRole, plan.SetTeamRole:
+	case c.Restores(), c.Action == plan.UpdateUser && (c.Email != "" || c.ExternalID != ""):
+		return tierAccount
+	case c.Action == plan.SetOrgRole, c.Action == plan.SetTeamRole:
 		return tierRole
-	case plan.CreateUser, plan.CreateTeam, plan.AddMember:
+	case c.Action == plan.AddMember && c.TeamID != "":
+		return tierGrant
+	case c.Action == plan.CreateUser, c.Action == plan.CreateTeam, c.Action == plan.AddMember:
 		return tierAdd
 	}
 	return tierChange
@@ -134,7 +155,7 @@ func newMarkdownLayout(secs []mdSection, ws []plan.Warning) *markdownLayout {
 			l.keep[si][gi] = make([]bool, len(g.lines))
 			l.total[si] += len(g.lines)
 			for li, ln := range g.lines {
-				t := tierOf(ln.action)
+				t := ln.tier
 				l.tierTotal[t]++
 				l.order[t] = append(l.order[t], lineAt{int32(si), int32(gi), int32(li)})
 			}
@@ -240,7 +261,7 @@ func (l *markdownLayout) newPlacement(compact int, partial bool) *placement {
 // bundleOfLine is the bundle a line is listed in under choice compact, or
 // -1 when it has its own line.
 func (l *markdownLayout) bundleOfLine(compact, si, gi, li int) int32 {
-	t := tierOf(l.secs[si].groups[gi].lines[li].action)
+	t := int(l.secs[si].groups[gi].lines[li].tier)
 	if t >= mustTiers {
 		return -1
 	}
@@ -467,8 +488,8 @@ func (l *markdownLayout) setInline() {
 	}
 }
 
-// unlisted counts the removals, deactivations and role changes fit left
-// out.
+// unlisted counts the lines of the must tiers (removals, deactivations,
+// account changes and role changes) fit left out.
 func (l *markdownLayout) unlisted() (n int) {
 	for t := 0; t < mustTiers; t++ {
 		n += l.notShown[t]
@@ -496,8 +517,8 @@ func (l *markdownLayout) flattened() bool {
 	return false
 }
 
-// writeNotListed writes the loud block that says how many removals,
-// deactivations and role changes are not listed, if any.
+// writeNotListed writes the loud block that says how many lines of the
+// must tiers are not listed, if any.
 func (l *markdownLayout) writeNotListed(b *strings.Builder) {
 	b.WriteString(l.notListedText(l.notShown))
 }
@@ -589,7 +610,7 @@ const frameClose = "```\n\n</details>\n\n"
 func cutNote(cut, all, warnings int, compacted, flattened bool, warnForm int) string {
 	var s []string
 	if cut > 0 {
-		s = append(s, fmt.Sprintf("**%d of %d change lines are not shown, to keep this comment under %d characters:** creates and adds are left out first, removals, deactivations and role changes last.", cut, all, caps.Markdown))
+		s = append(s, fmt.Sprintf("**%d of %d change lines are not shown, to keep this comment under %d characters:** creates and adds are left out first, removals, deactivations, account and role changes last.", cut, all, caps.Markdown))
 	}
 	if compacted {
 		s = append(s, "**Removals, deactivations or role changes are listed by name only,** under one line per kind of change and reason, to fit.")

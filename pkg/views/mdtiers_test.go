@@ -1,0 +1,97 @@
+package views
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
+)
+
+// newTeamsAsAdmin returns n users each created and added as admin to a
+// team the plan creates: a create, a team create, an add and a role
+// change each, which any pull request can multiply at no cost.
+func newTeamsAsAdmin(n int) []plan.Change {
+	var cs []plan.Change
+	for i := 0; i < n; i++ {
+		u, tm := fmt.Sprintf("u%05d@example.com", i), fmt.Sprintf("t%05d", i)
+		cs = append(cs, plan.Change{Action: plan.CreateUser, User: u},
+			plan.Change{Action: plan.CreateTeam, Team: tm},
+			plan.Change{Action: plan.AddMember, Team: tm, User: u, Role: model.RoleAdmin},
+			plan.Change{Action: plan.SetTeamRole, Team: tm, User: u, Role: model.RoleAdmin})
+	}
+	return cs
+}
+
+// TestMarkdownRoleFloodKeepsAccountChanges: role changes in new teams, as
+// many as fill the comment, do not push out the lines that hand an
+// existing account to another address (an email or externalId update) or
+// give one back (a reactivation, an invitation again on Multi-tenant
+// Cloud): those are listed in full, before the role changes.
+func TestMarkdownRoleFloodKeepsAccountChanges(t *testing.T) {
+	cs := []plan.Change{
+		{Action: plan.UpdateUser, User: "zz-evil@attacker.com", UserID: "u-alice", FromEmail: "alice@example.com", Email: "zz-evil@attacker.com"},
+		{Action: plan.UpdateUser, User: "bob@example.com", UserID: "u-bob", FromExternalID: "okta-bob", ExternalID: "okta-mallory"},
+		{Action: plan.ReactivateUser, User: "fired@example.com", UserID: "u-fired"},
+		{Action: plan.CreateUser, User: "gone@example.com", Reason: plan.ReasonRecreate},
+	}
+	md := markdownOf(t, plan.Plan{Changes: append(cs, newTeamsAsAdmin(3000)...)})
+	if !strings.Contains(md, "NOT LISTED: ") || !strings.Contains(md, " role change(s) do not fit") {
+		t.Fatalf("the flood fits: the test proves nothing\n%.2000s", md)
+	}
+	for _, want := range []string{
+		`update email "alice@example.com" → "zz-evil@attacker.com"`,
+		`update externalId "okta-bob" → "okta-mallory"`,
+		"fired@example.com", "gone@example.com",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the comment does not show %s", want)
+		}
+	}
+	if strings.Contains(md, "reactivation(s) or email") {
+		t.Errorf("account changes said not listed though they were:\n%.1500s", md)
+	}
+}
+
+// TestMarkdownAccountFloodCounted: when account changes alone pass the
+// cap, the NOT LISTED block counts the ones left out.
+func TestMarkdownAccountFloodCounted(t *testing.T) {
+	var cs []plan.Change
+	for i := 0; i < 2000; i++ {
+		u := fmt.Sprintf("user%05d@example.com", i)
+		cs = append(cs, plan.Change{Action: plan.UpdateUser, User: u, UserID: fmt.Sprintf("id%05d", i), FromEmail: u, Email: "x" + u})
+	}
+	md := markdownOf(t, plan.Plan{Changes: cs})
+	m := regexp.MustCompile(`NOT LISTED: (\d+) of 2000 reactivation\(s\) or email or externalId change\(s\) do not fit`).FindStringSubmatch(md)
+	if m == nil {
+		t.Fatalf("no NOT LISTED count of account changes:\n%.1500s", md)
+	}
+	var left int
+	fmt.Sscan(m[1], &left)
+	if shown := strings.Count(md, `~     update email "`); shown+left != 2000 || shown == 0 {
+		t.Errorf("%d listed + %d said not listed, want 2000", shown, left)
+	}
+}
+
+// TestMarkdownGrantsBeforeCreates: among the + lines, which go first when
+// the comment is cut, an add to a team that exists (access to its data)
+// is kept before creates and adds to new teams.
+func TestMarkdownGrantsBeforeCreates(t *testing.T) {
+	var cs []plan.Change
+	for i := 0; i < 2500; i++ {
+		u, tm := fmt.Sprintf("u%05d@example.com", i), fmt.Sprintf("t%05d", i)
+		cs = append(cs, plan.Change{Action: plan.CreateUser, User: u},
+			plan.Change{Action: plan.CreateTeam, Team: tm},
+			plan.Change{Action: plan.AddMember, Team: tm, User: u})
+	}
+	cs = append(cs, plan.Change{Action: plan.AddMember, Team: "prod-admins", TeamID: "g-prod", User: "zz-evil@attacker.com", UserID: "u-evil"})
+	md := markdownOf(t, plan.Plan{Changes: cs})
+	if !strings.Contains(md, " change lines are not shown") {
+		t.Fatalf("nothing was cut: the test proves nothing")
+	}
+	if !strings.Contains(md, "prod-admins (id g-prod)") || !strings.Contains(md, "add zz-evil@attacker.com as member") {
+		t.Errorf("the add to the existing team prod-admins is not shown")
+	}
+}
