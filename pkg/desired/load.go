@@ -853,6 +853,7 @@ func (l *loader) loadFile(fi int, src Source) {
 		l.add(pos{int32(fi), 1, 1}, "the file is UTF-32 (it starts with a UTF-32 byte-order mark): save it as UTF-8")
 		return
 	}
+	wasUTF16 := bytes.HasPrefix(src.Data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(src.Data, []byte{0xFE, 0xFF})
 	data, bad := fromUTF16(src.Data)
 	if bad >= 0 {
 		l.broken = true
@@ -905,8 +906,43 @@ func (l *loader) loadFile(fi int, src Source) {
 		l.add(pos{int32(fi), line, col}, "a merge conflict marker ("+string(src.Data[off:off+7])+"): the file holds both sides of a git merge conflict; resolve it, keeping one side, and remove the <<<<<<<, ======= and >>>>>>> lines")
 		return
 	}
+	if wasUTF16 {
+		// Read as its author meant, but reviewed blind: git takes a
+		// file with NUL bytes for binary.
+		l.notes = append(l.notes, problem{pos{int32(fi), 1, 1}, `the file is UTF-16: git and GitHub show a change to it only as "Binary files differ", so a review of its diff shows nothing of what changed; save it as UTF-8`})
+	}
+	if off, n := bidiControls(src.Data); n > 0 {
+		line, col := lineCol(src.Data, off)
+		r, _ := utf8.DecodeRune(src.Data[off:])
+		more := ""
+		if n > 1 {
+			more = fmt.Sprintf(" (and %d more in the file)", n-1)
+		}
+		l.notes = append(l.notes, problem{pos{int32(fi), line, col}, fmt.Sprintf("the file holds the bidirectional control U+%04X%s, which makes editors and diffs show the text around it in another order than it is read (Trojan Source), so a review of the file may be misled; plans show names with it escaped: delete it unless a name needs it (then write it as an escape in a double-quoted string)", r, more)})
+	}
 	if root := l.document(fi, src); root != nil {
 		l.walk(fi, root)
+	}
+}
+
+// bidiControls returns the offset of the first bidirectional embedding,
+// override or isolate (U+202A to U+202E, U+2066 to U+2069) in data, held
+// raw (not as an escape), and how many data holds; the offset is -1 when
+// there is none.
+func bidiControls(data []byte) (first, n int) {
+	first = -1
+	for off := 0; ; {
+		i := bytes.IndexByte(data[off:], 0xE2)
+		if i < 0 || off+i+2 >= len(data) {
+			return first, n
+		}
+		off += i
+		if b1, b2 := data[off+1], data[off+2]; b1 == 0x80 && b2 >= 0xAA && b2 <= 0xAE || b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9 {
+			if n++; first < 0 {
+				first = off
+			}
+		}
+		off++
 	}
 }
 
