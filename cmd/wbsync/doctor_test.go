@@ -187,7 +187,7 @@ func TestDoctorPastTheEndProbeSentOnce(t *testing.T) {
 	var pastEnd atomic.Int32
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		if start, _ := strconv.Atoi(q.Get("startIndex")); r.URL.Path == "/scim/Users" && q.Get("count") == "1" && start > 2 {
+		if start, _ := strconv.Atoi(q.Get("startIndex")); r.URL.Path == "/scim/Users" && q.Get("count") == "1" && start > 11 { // past the 11 users of the state
 			pastEnd.Add(1)
 			http.Error(w, "upstream error", http.StatusInternalServerError)
 			return

@@ -29,6 +29,10 @@ type PagingProbe struct {
 	// asked or failed): a server that takes startIndex for a page number
 	// answers them from its page start, the first user.
 	Pair []string
+	// Last are the ids answered at startIndex Total for count 1 (nil when
+	// not asked or failed): the last position holds one user, unless the
+	// server counts startIndex from 0 or totalResults overcounts.
+	Last []string
 	// PageSize is the count asked for a full page, FullPage how many users
 	// that page held, ItemsPerPage what it reported (-1: absent,
 	// notACount: not a count).
@@ -128,6 +132,11 @@ func Paging(p PagingProbe, red *sanitize.Redactor) Check {
 	case len(p.PastEnd) > 0:
 		c.Status = Warn
 		c.Detail = fmt.Sprintf("startIndex=%d, past the end, answered users: totalResults %d may count fewer users than the server lists, and a read that meets one past that count fails closed", p.Total+1, p.Total)
+		return c
+	}
+	if p.Last != nil && len(p.Last) == 0 {
+		c.Status = Fail
+		c.Detail = fmt.Sprintf("startIndex=%d, the last position of totalResults %d, answered no user: the server counts startIndex from 0 (its pages start one user late, so the first user is never listed) or totalResults counts more users than it lists: reads will fail closed", p.Total, p.Total)
 		return c
 	}
 	if len(p.Pair) > 0 && p.Pair[0] == p.First[0] {

@@ -80,6 +80,9 @@ func Run(ctx context.Context, env Env) Report {
 				if l, err := getList(octx, optional, "/Users", "startIndex=2&count=2"); err == nil {
 					pp.Pair = ids(l.resources)
 				}
+				if last, err := probeIDs(octx, optional, pp.Total); err == nil {
+					pp.Last = last
+				}
 			}
 		}
 	case len(pp.First) > 1 && len(pp.First) < pp.Total && !pp.Over: // (over a page: paging fails whatever it answers)

@@ -27,6 +27,9 @@ type fakeServer struct {
 	// literalPages takes startIndex for the number of a page of count
 	// resources: startIndex k answers from (k-1)*count+1.
 	literalPages bool
+	// zeroBased counts startIndex from 0: startIndex k answers from the
+	// (k+1)-th resource, so startIndex=1 skips the first one.
+	zeroBased bool
 	// errs answer a request with an error: keyed by path and query, by
 	// path and "?startIndex=N", or by path.
 	errs     map[string]error
@@ -65,6 +68,9 @@ func (f *fakeServer) GetRaw(_ context.Context, path, query string) (*scim.RawRes
 	}
 	if f.literalPages && count > 0 { // startIndex k: the k-th page of count
 		start = (start-1)*count + 1
+	}
+	if f.zeroBased {
+		start++
 	}
 	from := min(max(start, 1)-1, len(all))
 	to := min(from+count, len(all))
@@ -182,7 +188,7 @@ func TestRunProbes(t *testing.T) {
 		r := Run(ctx, fakeEnv(f, &fakeServer{users: fakeUsers(3)}))
 		want(t, r.Get(NamePaging), NamePaging, Warn, []string{"startIndex=4, past the end, answered the first page again"})
 		wantCalls := []string{"/Users?startIndex=1&count=1", "/Users?startIndex=1&count=9999", "/Users?startIndex=2&count=1",
-			"/Users?startIndex=4&count=1", "/Users?startIndex=2&count=2", "/Groups?startIndex=1&count=100"}
+			"/Users?startIndex=4&count=1", "/Users?startIndex=2&count=2", "/Users?startIndex=3&count=1", "/Groups?startIndex=1&count=100"}
 		if strings.Join(f.calls, " ") != strings.Join(wantCalls, " ") {
 			t.Errorf("calls %v, want %v", f.calls, wantCalls)
 		}
@@ -207,6 +213,16 @@ func TestRunProbes(t *testing.T) {
 		f := &fakeServer{users: fakeUsers(5), literalPages: true}
 		r := Run(ctx, fakeEnv(f, &fakeServer{users: fakeUsers(5)}))
 		want(t, r.Get(NamePaging), NamePaging, Warn, []string{"startIndex is not a position (startIndex=2 answered another user for count=2 than for count=1"})
+	})
+	t.Run("startIndex counted from 0", func(t *testing.T) {
+		// Every list page starts one resource late: the first user is never
+		// listed, and a read stops one short of totalResults. Paging must not
+		// say that count and startIndex are honoured.
+		f := &fakeServer{users: fakeUsers(5), zeroBased: true}
+		r := Run(ctx, fakeEnv(f, &fakeServer{users: fakeUsers(5)}))
+		if c := r.Get(NamePaging); c.Status == OK {
+			t.Errorf("paging = ok (%s) on a server that counts startIndex from 0", c.Detail)
+		}
 	})
 	t.Run("full read fails", func(t *testing.T) {
 		env := fakeEnv(&fakeServer{users: fakeUsers(3)}, &fakeServer{})
