@@ -10,6 +10,9 @@ import (
 // othersInSticky: directories have no sticky bit here.
 func othersInSticky(string, fs.FileInfo) bool { return false }
 
+// othersFileInSticky: directories have no sticky bit here.
+func othersFileInSticky(string, fs.FileInfo) bool { return false }
+
 // othersLinkInSticky: directories have no sticky bit here.
 func othersLinkInSticky(string, fs.FileInfo) bool { return false }
 

@@ -62,6 +62,11 @@ func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*se
 		if err != nil {
 			return nil, err
 		}
+		if fi, err := os.Stat(path); err == nil && othersFileInSticky(path, fi) {
+			// Written in place, the trace would stay that user's (root
+			// included: no rename replaces it).
+			return nil, fmt.Errorf("--trace: %s belongs to another user, in a directory where only a file's owner may replace it (sticky, such as /tmp): name another file, or remove it first", path)
+		}
 		create := inv.createTrace
 		if create == nil {
 			create = openTrace
@@ -417,7 +422,7 @@ func openTrace(p string) (io.WriteCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	if fi, err := f.Stat(); err != nil || othersInSticky(p, fi) {
+	if fi, err := f.Stat(); err != nil || othersInSticky(p, fi) || othersFileInSticky(p, fi) {
 		f.Close()
 		return nil, fmt.Errorf("%s became another user's file, in a directory where only a file's owner may replace it (sticky, such as /tmp), after it was checked", p)
 	}
