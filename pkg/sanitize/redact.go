@@ -374,7 +374,11 @@ func (r *Redactor) Bytes(b []byte) []byte {
 		if out == nil {
 			out = make([]byte, 0, len(b))
 		}
-		out = append(out, b[last:i]...)
+		// A run that starts inside an escape (\u009b + text: the
+		// escape's digits read as the key's) takes the escape whole: a
+		// marker after "\u009" would leave no JSON, nor a Go string.
+		start := escapeStart(b, last, i)
+		out = append(out, b[last:start]...)
 		out = append(out, Marker...)
 		last, i = end, end
 	}
@@ -403,6 +407,41 @@ func (r *Redactor) Bytes(b []byte) []byte {
 		}
 	}
 	return b
+}
+
+// escapeStart returns where the escape that position i of b falls inside
+// begins (a \uXXXX or \xXX whose backslash is at or after lo and is not
+// itself escaped), or i when i starts no such escape's digits.
+func escapeStart(b []byte, lo, i int) int {
+	for j := i - 1; j >= lo && j >= i-5; j-- {
+		if b[j] != '\\' {
+			continue
+		}
+		if j+1 >= len(b) || (b[j+1] != 'u' && b[j+1] != 'x') || j+1 >= i {
+			return i
+		}
+		width := 4
+		if b[j+1] == 'x' {
+			width = 2
+		}
+		if i-(j+2) > width || i-(j+2) < 1 {
+			return i
+		}
+		for _, c := range b[j+2 : i] {
+			if hexDigit(c) < 0 {
+				return i
+			}
+		}
+		slashes := 0
+		for k := j - 1; k >= 0 && b[k] == '\\'; k-- {
+			slashes++
+		}
+		if slashes%2 == 1 {
+			return i
+		}
+		return j
+	}
+	return i
 }
 
 // twiceSpans returns where b holds a fragment of a key form escaped twice,
