@@ -34,6 +34,7 @@ type session struct {
 	// (diff.Options.ExternalIDsUnreported; set for apply's verification)
 	extIDsUnreported bool
 	getenv           func(string) string // the environment, for the proxy variables
+	clockSaid        bool                // warnClockAhead spoke
 }
 
 // connect checks the connection flags, reads the key (from then on every
@@ -242,6 +243,27 @@ func (s *session) read(ctx context.Context) (live, error) {
 	}
 }
 
+// clockAhead is how far this machine's clock may run ahead of the
+// server's (by its Date header) before a plan that deactivates unmanaged
+// users after a grace period says so; clocks kept by NTP differ by less
+// than a second.
+const clockAhead = 5 * time.Minute
+
+// warnClockAhead says, once, that the grace period is measured against a
+// clock ahead of the server's: users the server created within the grace
+// period then look older than they are, and may be planned for
+// deactivation (irreversible on Multi-tenant Cloud). The grace period
+// stays measured against this machine's clock, as documented.
+func (s *session) warnClockAhead(policy model.Policy) {
+	lag, ok := s.client.ServerLag()
+	if !ok || lag > -clockAhead || s.clockSaid || policy.UnmanagedUsers != model.UnmanagedDeactivate || policy.UnmanagedGracePeriod <= 0 {
+		return
+	}
+	s.clockSaid = true
+	s.log.Warn("this machine's clock is "+model.Rough(-lag)+" ahead of the server's (by its Date header), and the grace period of unmanaged users (policy.unmanagedGracePeriod) is measured against this machine's clock: a user the server created within the grace period may look older than it and be planned for deactivation; check this machine's clock",
+		zap.Duration("ahead", -lag))
+}
+
 // planAgainst checks the manifest's custom team roles against the server
 // and plans want against what was read.
 func (s *session) planAgainst(ctx context.Context, have live, want model.State, policy model.Policy, digest string) (plan.Plan, error) {
@@ -249,6 +271,7 @@ func (s *session) planAgainst(ctx context.Context, have live, want model.State, 
 	if err != nil {
 		return plan.Plan{}, err
 	}
+	s.warnClockAhead(policy)
 	opts := diff.Options{Deployment: s.conf.deployment, Now: time.Now(), CustomRolesUnchecked: unchecked, ExternalIDsUnreported: s.extIDsUnreported, TeamNameProblem: desired.TeamNameProblem}
 	// Compute takes seconds at the largest sizes: a signal meanwhile ends
 	// the command at once, as it ends the read.

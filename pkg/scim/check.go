@@ -471,8 +471,8 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-// retryAfter reads Retry-After (seconds or an HTTP date) or RateLimit-Reset
-// (seconds).
+// retryAfter reads Retry-After (seconds, or an HTTP date, counted from the
+// answer's own Date when it has one) or RateLimit-Reset (seconds).
 func retryAfter(h http.Header) (time.Duration, bool) {
 	if h == nil {
 		return 0, false
@@ -482,7 +482,14 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 			return d, true
 		}
 		if t, err := http.ParseTime(v); err == nil {
-			return min(max(time.Until(t), 0), maxServerWait), true
+			// A date is a time on the server's clock: the wait is from
+			// the answer's own Date, when it has one, so that a clock
+			// apart from this machine's asks for the wait it means.
+			now := time.Now()
+			if d, err := http.ParseTime(h.Get("Date")); err == nil {
+				now = d
+			}
+			return min(max(t.Sub(now), 0), maxServerWait), true
 		}
 	}
 	if v := strings.TrimSpace(h.Get("RateLimit-Reset")); v != "" {

@@ -154,9 +154,14 @@ type Client struct {
 	// minute of them is logged at info, so that a run the server holds
 	// back window after window is not silent (windowMinutes: logged).
 	windowWaits, windowMinutes atomic.Int64
-	epoch                      time.Time
-	sem                        chan struct{} // requests in flight
-	bodies                     chan struct{} // bodies being read and decoded
+	// serverLag is the server's clock less this machine's (nanoseconds),
+	// by the Date header of the last answer that carried one; dated says
+	// one did (ServerLag).
+	serverLag atomic.Int64
+	dated     atomic.Bool
+	epoch     time.Time
+	sem       chan struct{} // requests in flight
+	bodies    chan struct{} // bodies being read and decoded
 	// lookUps holds the look-ups whose answer takes more than one page
 	// (caps.LookUps at once; see lookUp).
 	lookUps chan struct{}
@@ -721,4 +726,22 @@ func (c *Client) knownAt(id string, mark uint64) bool {
 	defer c.mu.Unlock()
 	seq, ok := c.teamSeen[id]
 	return ok && seq <= mark
+}
+
+// noteDate records the server's clock from an answer's Date header (any
+// of HTTP's three date forms), received at this machine's time at.
+func (c *Client) noteDate(h http.Header, at time.Time) {
+	d, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return
+	}
+	c.serverLag.Store(int64(d.Sub(at)))
+	c.dated.Store(true)
+}
+
+// ServerLag is the server's clock less this machine's, by the Date header
+// of the last answer (whole seconds: within a second or so), and whether
+// any answer carried one.
+func (c *Client) ServerLag() (lag time.Duration, ok bool) {
+	return time.Duration(c.serverLag.Load()), c.dated.Load()
 }

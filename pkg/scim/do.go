@@ -216,6 +216,7 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte) (*reply, 
 	if !c.answered.Load() {
 		c.answered.Store(true)
 	}
+	c.noteDate(resp.Header, time.Now())
 	if resp.StatusCode < 200 {
 		return nil, c.switched(cl, resp)
 	}
