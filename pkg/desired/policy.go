@@ -195,6 +195,10 @@ var graceRE = regexp.MustCompile(gracePattern)
 // is refused by its range).
 var decimalRE = regexp.MustCompile(`^(0|-?[1-9][0-9]*)$`) // -0 is not plain: 0 is
 
+// daysAndMore is a count of days followed by other units (1d12h), which
+// neither a Go duration nor whole days spell.
+var daysAndMore = regexp.MustCompile(`^[0-9]+d[0-9.]+(h|m|s|ms|us|µs|μs|ns)`)
+
 // grace reads policy.unmanagedGracePeriod: a Go duration (36h, 90m) or
 // whole days (7d); 0, 0s and 0d disable it.
 func (l *loader) grace(fi int, v *yaml.Node) (time.Duration, bool) {
@@ -224,6 +228,11 @@ func (l *loader) grace(fi int, v *yaml.Node) (time.Duration, bool) {
 				return time.Duration(n) * 24 * time.Hour, true
 			}
 		} else if d, err := time.ParseDuration(s); err == nil {
+			if d == 0 && strings.ContainsAny(s, "123456789") {
+				// 0.4ns: not 0, yet it would disable the grace period.
+				l.addf(p, "unmanagedGracePeriod %q is shorter than a nanosecond, so it would disable the grace period: write 0 to disable it, or a longer period", short(s))
+				return 0, false
+			}
 			return d, true
 		}
 		l.addf(p, "unmanagedGracePeriod %q is too long: at most %d days", short(s), maxGraceDays)
@@ -235,6 +244,8 @@ func (l *loader) grace(fi int, v *yaml.Node) (time.Duration, bool) {
 		why = "it must not be negative"
 	case body != s && body != "" && strings.Trim(body, "0123456789.") == "":
 		why = "days must be whole: write hours instead, such as 36h for a day and a half"
+	case daysAndMore.MatchString(s):
+		why = "days cannot be combined with other units: write it in hours, such as 36h for 1d12h"
 	default:
 		why = "it is not a duration" + hint
 	}

@@ -26,7 +26,7 @@ func TestGracePeriodForms(t *testing.T) {
 	}
 	for v, want := range map[string]time.Duration{
 		"": model.DefaultGracePeriod, "36h": 36 * time.Hour, "7d": 7 * 24 * time.Hour, "0": 0, "0d": 0, "0s": 0, `"0"`: 0,
-		"90m": 90 * time.Minute, "1h30m": 90 * time.Minute, "1.5h": 90 * time.Minute, "30d": 30 * 24 * time.Hour, "500ms": 500 * time.Millisecond,
+		"0.000s": 0, "90m": 90 * time.Minute, "1h30m": 90 * time.Minute, "1.5h": 90 * time.Minute, "30d": 30 * 24 * time.Hour, "500ms": 500 * time.Millisecond,
 	} {
 		if got, err := parse(v); err != "" || got != want {
 			t.Errorf("%q: got %v, %q; want %v", v, got, err, want)
@@ -35,7 +35,8 @@ func TestGracePeriodForms(t *testing.T) {
 	for v, want := range map[string]string{
 		"-1h": "must not be negative", "-0s": "must not be negative", "1.5d": "days must be whole", "abc": "not a duration",
 		"7": "needs a unit, such as 7d or 7h", "1.5": "36h for 1.5 days", "0.1": "144m for 0.1 days", "2.675": "3852m for 2.675 days", "1e-300": "such as 36h for a day and a half", "-5": "must not be negative",
-		"0.0": "write 0 to disable it", "-0": "write 0 to disable it", "1e300": "too long", "7D": "not a duration", "1w": "not a duration", "7d12h": "not a duration",
+		"0.0": "write 0 to disable it", "-0": "write 0 to disable it", "1e300": "too long", "7D": "not a duration", "1w": "not a duration", "7d12h": "days cannot be combined with other units: write it in hours", "1d12h": "such as 36h for 1d12h",
+		"0.4ns": "shorter than a nanosecond, so it would disable", "0.0000000000001h": "shorter than a nanosecond",
 		"true": "must be a duration", "~": "must be a duration", "999999h": "", "99999999999999999999h": "too long",
 		"999999999d": "too long",
 	} {
