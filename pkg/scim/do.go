@@ -44,6 +44,11 @@ type call struct {
 	read func(r io.Reader) error
 	// bodyCap overrides the cap of a whole body (0: the default cap).
 	bodyCap int64
+	// guard reads a whole body through a list page's JSON bounds
+	// (newJSONGuard): a body the list cap allows, held whole, is refused
+	// at the first over-long blank run or string rather than grown to the
+	// cap (a few kilobytes of gzip make 60 MiB of blanks).
+	guard bool
 	// seat marks a write that takes a seat (a user create, a
 	// reactivation): StopSeatWrites ends it unsent while it waits.
 	seat bool
@@ -386,6 +391,13 @@ func countTime(ctx context.Context, d time.Duration) {
 // skipReply drop it before anything looks at the body.
 var utf8BOM = []byte("\xef\xbb\xbf")
 
+// finalStatus reports whether an answer of status is the end of its
+// request: not retried (the retrier retries a 429 and the statuses that
+// may follow work, mayFollowWork).
+func finalStatus(status int) bool {
+	return status != http.StatusTooManyRequests && !mayFollowWork(status)
+}
+
 // readBody reads (or, for call.read, streams) the answer's body under its
 // cap and classifies anything but a 2xx.
 func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*reply, error) {
@@ -396,7 +408,18 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 			cr := &capReader{r: resp.Body, max: c.body}
 			b, err := io.ReadAll(cr)
 			if err != nil && !cr.over {
-				return nil, c.bodyError(ctx, cl, resp, cr, err)
+				if ctx.Err() != nil || !finalStatus(status) {
+					return nil, c.bodyError(ctx, cl, resp, cr, err)
+				}
+				// The status line is the answer (a 401 is a 401 whatever
+				// its body): a body that cannot be read (gzip declared
+				// and not sent, cut short) does not make it a dropped
+				// connection, retried and then said without its status.
+				e := c.checkResponse(cl, resp, nil)
+				if se := (*Error)(nil); errors.As(e, &se) && se.Detail == "" {
+					se.Detail = "its body could not be read (" + c.safe(err.Error()) + ")"
+				}
+				return nil, e
 			}
 			body = bytes.TrimPrefix(b, utf8BOM) // an error body over the cap is classified on its first bytes
 		}
@@ -456,7 +479,11 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 		limit = cl.bodyCap
 	}
 	cr := &capReader{r: resp.Body, max: limit}
-	body, err := io.ReadAll(cr)
+	var r io.Reader = cr
+	if cl.guard {
+		r = newJSONGuard(cr)
+	}
+	body, err := io.ReadAll(r)
 	if err != nil {
 		return nil, c.bodyError(ctx, cl, resp, cr, err)
 	}

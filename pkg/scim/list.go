@@ -199,8 +199,9 @@ func (c *Client) OrgRoleOf(ctx context.Context, id string) (model.Role, bool, er
 // lists its groups without their members (RFC 7644 lets a list leave out
 // what a read of the resource returns), the members.
 func (c *Client) GetGroup(ctx context.Context, id string) (Group, error) {
-	// A team with its members is as large as a list page may be.
-	cl := call{method: http.MethodGet, path: groupPath(id), what: "the team", bodyCap: c.listBody}
+	// A team with its members is as large as a list page may be, and as
+	// bounded.
+	cl := call{method: http.MethodGet, path: groupPath(id), what: "the team", bodyCap: c.listBody, guard: true}
 	rep, err := c.do(ctx, cl)
 	if err != nil {
 		return Group{}, fmt.Errorf("read %s: %w", c.team(id), err)

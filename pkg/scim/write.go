@@ -534,7 +534,7 @@ func (c *Client) SetOrgRole(ctx context.Context, id string, role model.Role) err
 		return fmt.Errorf("set the org role of %s: %q is not an org role (want admin or member)", c.who(id), role)
 	}
 	cl := patchCall(userPath(id), patchOp{Op: "replace", Path: "organizationRole", Value: r})
-	cl.skipBody, cl.bodyCap = false, c.listBody // the answer is read: roleAnswer
+	cl.skipBody = false // the answer is read (roleAnswer), under the cap of a body that is not a list: a user record
 	rep, err := c.do(ctx, cl)
 	if err == nil {
 		err = c.roleAnswer(cl, rep, id, r)
