@@ -417,14 +417,22 @@ func escapeStart(b []byte, lo, i int) int {
 		if b[j] != '\\' {
 			continue
 		}
-		if j+1 >= len(b) || (b[j+1] != 'u' && b[j+1] != 'x') || j+1 >= i {
+		if j+1 == i {
+			// The run starts at the escape's letter: \b and \f (JSON,
+			// Go), \a and \v (Go) are hex digits, as the key's may be.
+			if oddSlashes(b, j) {
+				return i
+			}
+			return j
+		}
+		if j+1 >= len(b) || (b[j+1] != 'u' && b[j+1] != 'x') {
 			return i
 		}
 		width := 4
 		if b[j+1] == 'x' {
 			width = 2
 		}
-		if i-(j+2) > width || i-(j+2) < 1 {
+		if i-(j+2) > width {
 			return i
 		}
 		for _, c := range b[j+2 : i] {
@@ -432,16 +440,22 @@ func escapeStart(b []byte, lo, i int) int {
 				return i
 			}
 		}
-		slashes := 0
-		for k := j - 1; k >= 0 && b[k] == '\\'; k-- {
-			slashes++
-		}
-		if slashes%2 == 1 {
+		if oddSlashes(b, j) {
 			return i
 		}
 		return j
 	}
 	return i
+}
+
+// oddSlashes reports whether the backslash at b[j] is itself escaped: an
+// odd number of backslashes precede it.
+func oddSlashes(b []byte, j int) bool {
+	slashes := 0
+	for k := j - 1; k >= 0 && b[k] == '\\'; k-- {
+		slashes++
+	}
+	return slashes%2 == 1
 }
 
 // twiceSpans returns where b holds a fragment of a key form escaped twice,
@@ -627,6 +641,11 @@ func (w *Writer) Write(p []byte) (int, error) {
 	keep := 0
 	if !w.unit {
 		keep = w.r.tail(out) // what precedes raw may be a form's start too
+		// An escape the tail (or the end) falls inside is held back
+		// whole: the next write may start a run in its digits.
+		if s := escapeStart(out, 0, len(out)-keep); s < len(out)-keep && !bytes.HasSuffix(out, []byte(Marker)) {
+			keep = len(out) - s
+		}
 	}
 	if _, err := w.w.Write(out[:len(out)-keep]); err != nil {
 		w.err, w.buf = err, nil
