@@ -42,8 +42,10 @@ func width(s string) int {
 // they degrade in steps, the richest form that fits winning, and a closing
 // note says what was shortened or left out and to run
 // `wbsync plan -o json` for all:
-//   - the + lines are left out first (creates and adds to new teams, then
-//     adds to teams that exist), then the other ~ lines (display names);
+//   - the + lines are left out first (creates and adds to new teams, with
+//     the roles those adds give, then adds to teams that exist, which
+//     the NOT-listed block counts), then the other ~ lines (display
+//     names);
 //   - reactivations (and invitations that stand for one) and updates of
 //     an account's email or externalId, which give an existing account
 //     back or to another address, are always listed, one line each,

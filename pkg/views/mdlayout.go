@@ -19,7 +19,7 @@ const (
 	tierRole
 	tierChange // other updates (display names)
 	tierGrant  // adds to a team that exists
-	tierAdd    // creates, adds to a team the plan creates
+	tierAdd    // creates, adds to a team the plan creates (and the roles they give)
 	numTiers
 )
 
@@ -78,6 +78,13 @@ func tierOf(c plan.Change) int8 {
 		return tierRemove
 	case c.Restores(), c.Action == plan.UpdateUser && (c.Email != "" || c.ExternalID != ""):
 		return tierAccount
+	case c.Action == plan.SetTeamRole && c.TeamID == "" && c.From == "":
+		// The role of a member the plan adds to a team it creates, which
+		// the add's line already gives ("add X as admin"): part of the
+		// team's creation, not a change of anyone's access to existing
+		// data. (As a role change it would make a flood of new teams a
+		// flood of must-list lines.)
+		return tierAdd
 	case c.Action == plan.SetOrgRole, c.Action == plan.SetTeamRole:
 		return tierRole
 	case c.Action == plan.AddMember && c.TeamID != "":
@@ -353,13 +360,27 @@ func (l *markdownLayout) place(pl *placement, from, to, room int, mark bool) (us
 //
 // When no choice names every removal, deactivation and role change, the
 // cheapest choice is used (the one that lists the most), the warnings are
-// counted by code, and lines are kept in tier order until one does not
-// fit: the rest are NOT listed.
+// counted by code unless a richer form fits beside the removals,
+// deactivations and role changes, and lines are kept in tier order until
+// one does not fit: the rest are NOT listed.
 func (l *markdownLayout) fit(room int) {
 	compact, form, ok := l.chooseForms(room)
 	if !ok {
 		l.compact, l.partial, l.warnForm = compact, true, warnCounts
-		l.place(l.newPlacement(compact, true), 0, numTiers, room, true)
+		// Warnings are listed by name unless the removals, deactivations
+		// and role changes alone leave no room for that: the account
+		// changes yield to them. The richest form that fits beside those
+		// three tiers is kept.
+		pl := l.newPlacement(compact, true)
+		named := l.place(pl, 0, tierAccount, math.MaxInt, false)
+		named += l.place(pl, tierRole, mustTiers, math.MaxInt, false)
+		for f := 0; f < warnCounts; f++ {
+			if named+l.warnExtra(f) <= room {
+				l.warnForm = f
+				break
+			}
+		}
+		l.place(l.newPlacement(compact, true), 0, numTiers, room-l.warnExtra(l.warnForm), true)
 		return
 	}
 	l.compact, l.warnForm = compact, form
@@ -529,6 +550,11 @@ func (l *markdownLayout) notListedText(cut [numTiers]int) string {
 		if cut[t] > 0 {
 			parts = append(parts, fmt.Sprintf("%d of %d %s", cut[t], l.tierTotal[t], tierNames[t]))
 		}
+	}
+	if cut[tierGrant] > 0 {
+		// Not a must tier (+ lines go first), but access to data that
+		// exists: said, not only counted among the lines cut.
+		parts = append(parts, fmt.Sprintf("%d of %d add(s) to existing teams", cut[tierGrant], l.tierTotal[tierGrant]))
 	}
 	if len(parts) == 0 {
 		return ""

@@ -25,11 +25,46 @@ func newTeamsAsAdmin(n int) []plan.Change {
 	return cs
 }
 
-// TestMarkdownRoleFloodKeepsAccountChanges: role changes in new teams, as
-// many as fill the comment, do not push out the lines that hand an
-// existing account to another address (an email or externalId update) or
-// give one back (a reactivation, an invitation again on Multi-tenant
-// Cloud): those are listed in full, before the role changes.
+// promotions returns n members of existing teams made admins: role
+// changes, which are listed by name.
+func promotions(n int) []plan.Change {
+	var cs []plan.Change
+	for i := 0; i < n; i++ {
+		cs = append(cs, plan.Change{Action: plan.SetTeamRole, Team: fmt.Sprintf("team%04d", i%500), TeamID: fmt.Sprintf("g%04d", i%500),
+			User: fmt.Sprintf("member%05d@example.com", i), UserID: fmt.Sprintf("id%05d", i), Role: model.RoleAdmin, From: "member"})
+	}
+	return cs
+}
+
+// TestMarkdownNewTeamRolesAreNoFlood: the role of a member the plan adds
+// to a team it creates is given by the add's line ("add X as admin"), so
+// thousands of new teams with an admin each do not pass as role changes,
+// which are listed by name before anything else, and push out an existing
+// user's promotion or an add to an existing team.
+func TestMarkdownNewTeamRolesAreNoFlood(t *testing.T) {
+	cs := append(newTeamsAsAdmin(3000),
+		plan.Change{Action: plan.SetTeamRole, Team: "prod-admins", TeamID: "g-prod", User: "alice@example.com", UserID: "u-alice", Role: model.RoleAdmin, From: "member"},
+		plan.Change{Action: plan.SetOrgRole, User: "sam@example.com", UserID: "u-sam", Role: model.RoleAdmin, From: "member"},
+		plan.Change{Action: plan.AddMember, Team: "prod-admins", TeamID: "g-prod", User: "dave@example.com", UserID: "u-dave"})
+	md := markdownOf(t, plan.Plan{Changes: cs})
+	if !strings.Contains(md, " change lines are not shown") {
+		t.Fatal("nothing was cut: the test proves nothing")
+	}
+	for _, want := range []string{"role of alice@example.com: member → admin", "org role member → admin", "add dave@example.com as member"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the comment does not show %q", want)
+		}
+	}
+	if strings.Contains(md, "NOT LISTED") {
+		t.Errorf("a NOT LISTED block, though only creates and new teams' members were cut")
+	}
+}
+
+// TestMarkdownRoleFloodKeepsAccountChanges: role changes, as many as fill
+// the comment, do not push out the lines that hand an existing account to
+// another address (an email or externalId update) or give one back (a
+// reactivation, an invitation again on Multi-tenant Cloud): those are
+// listed in full, before the role changes.
 func TestMarkdownRoleFloodKeepsAccountChanges(t *testing.T) {
 	cs := []plan.Change{
 		{Action: plan.UpdateUser, User: "zz-evil@attacker.com", UserID: "u-alice", FromEmail: "alice@example.com", Email: "zz-evil@attacker.com"},
@@ -37,7 +72,7 @@ func TestMarkdownRoleFloodKeepsAccountChanges(t *testing.T) {
 		{Action: plan.ReactivateUser, User: "fired@example.com", UserID: "u-fired"},
 		{Action: plan.CreateUser, User: "gone@example.com", Reason: plan.ReasonRecreate},
 	}
-	md := markdownOf(t, plan.Plan{Changes: append(cs, newTeamsAsAdmin(3000)...)})
+	md := markdownOf(t, plan.Plan{Changes: append(cs, promotions(3000)...)})
 	if !strings.Contains(md, "NOT LISTED: ") || !strings.Contains(md, " role change(s) do not fit") {
 		t.Fatalf("the flood fits: the test proves nothing\n%.2000s", md)
 	}
