@@ -110,6 +110,11 @@ type planner struct {
 	// emailMoves are the email updates planned, for email_handover
 	emailMoves []emailMove
 
+	// shownAs: on Multi-tenant Cloud, the live users matched (by
+	// username or externalId) to a manifest user whose email none of
+	// theirs is, by SCIM id, as their changes name them (see add)
+	shownAs map[string]subject
+
 	// inTeam: per live user, whether a live team lists it, built at the
 	// first call of inSomeTeam
 	inTeam []bool
@@ -385,6 +390,12 @@ func (p *planner) inSomeTeam(li int32) bool {
 }
 
 func (p *planner) add(c plan.Change) {
+	if s, ok := p.shownAs[c.UserID]; ok && c.UserID != "" {
+		// The change acts on this account, which keeps its own email:
+		// named by the manifest's, a swap of two username: lines would
+		// show every change as the other person's.
+		c.User, c.Username = s.user, s.handle
+	}
 	p.changes.add(c)
 	p.byPhase[c.Action.Phase()]++
 }

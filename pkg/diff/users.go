@@ -50,6 +50,7 @@ func (p *planner) planUsers() {
 			continue
 		}
 		l := &p.have.Users[li]
+		p.noteShownAs(d, l, w.level)
 		if !d.Active {
 			if l.Active {
 				p.deactivateDesired(int32(di), d, li, w.level)
@@ -72,6 +73,22 @@ func (p *planner) planUsers() {
 		p.update(d, l, w.level)
 		p.orgRole(d, l)
 	}
+}
+
+// noteShownAs records (planner.shownAs) live user l, matched to desired
+// user d at level, when the plan names its changes as the account is
+// rather than by d's email: on Multi-tenant Cloud, which cannot update an
+// email, when none of l's emails is d's (update warns unsupported_update).
+// Elsewhere the update gives the account d's email before any other change.
+func (p *planner) noteShownAs(d *model.User, l *model.User, level matchLevel) {
+	email := wantEmail(d)
+	if !p.saas || level == byEmail || !p.emailsReported || model.Key(email) == model.Key(l.Email) || containsKey(l.Emails, model.Key(email)) {
+		return
+	}
+	if p.shownAs == nil {
+		p.shownAs = map[string]subject{}
+	}
+	p.shownAs[l.ID] = liveSubject(l)
 }
 
 // create plans create_user for d, with the org role a new user needs.
