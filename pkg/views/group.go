@@ -57,7 +57,7 @@ func (g *group) measure() {
 	g.titleLen, g.shortLen = codeLen(g.title), codeLen(g.short)
 	for i := range g.lines {
 		ln := &g.lines[i]
-		ln.textLen, ln.whoLen = codeLen(ln.text), codeLen(ln.who)
+		ln.textLen, ln.whoLen = codeLen(ln.text), codeLen(listed(ln.who)) // as a bundle lists it
 	}
 	g.measured = true
 }
@@ -170,6 +170,15 @@ func cutNames(c plan.Change, cut int) (plan.Change, bool) {
 	}
 	for _, f := range []*string{&c.Name, &c.Email, &c.FromEmail, &c.ExternalID, &c.FromExternalID} {
 		*f, _ = shortNameWith(*f, cut, quotedWidth)
+	}
+	// The other live emails an email update drops come from the server
+	// (up to caps.UserEmails of caps.Field bytes each): shortened as the
+	// others, so that one record cannot fill the comment with its line.
+	if dropped := c.DroppedEmails.Values(); len(dropped) > 0 {
+		for i := range dropped {
+			dropped[i], _ = shortNameWith(dropped[i], cut, quotedWidth)
+		}
+		c.DroppedEmails = plan.NewEmailList(dropped)
 	}
 	return c, user || name
 }

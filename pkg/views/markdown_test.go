@@ -20,8 +20,12 @@ func markdownOf(t *testing.T, p plan.Plan) string {
 	t.Helper()
 	p.Summary = plan.Summarize(p.Changes)
 	var b bytes.Buffer
+	overruns := capOverruns.Load()
 	if err := WriteMarkdown(&b, p); err != nil {
 		t.Fatal(err)
+	}
+	if capOverruns.Load() != overruns {
+		t.Errorf("the first layout passed the cap: the layout prices what it writes short")
 	}
 	md := b.String()
 	if width(md) > caps.Markdown {

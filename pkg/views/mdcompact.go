@@ -244,7 +244,7 @@ func bundleChanges(secs []mdSection) (bs []bundle, of, flatOf [][][]int32, flatL
 					if named[team] > 1 {
 						team = g.title
 					}
-					ln.flatLen = ln.whoLen + flatExtra + codeLen(team)
+					ln.flatLen = ln.whoLen + flatExtra + codeLen(listed(team))
 					flatOf[si][gi][li] = add(key{si: si, gi: -1, action: ln.action, gist: ln.gist, flat: true}, ln, false, ln.who, team)
 					flatLines[tier]++
 				}
