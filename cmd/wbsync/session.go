@@ -378,6 +378,10 @@ func loadAndPlan(ctx context.Context, inv *invocation, f *flags, readOnly bool) 
 	if err != nil {
 		return nil, nil, plan.Plan{}, err
 	}
+	for _, n := range m.Unreviewable {
+		// Said on stderr too, but the reviewer reads the plan.
+		p.Warnings = append(p.Warnings, plan.Warning{Code: plan.WarnManifestUnreviewable, Message: n.String()})
+	}
 	return m, s, p, nil
 }
 

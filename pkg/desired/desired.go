@@ -52,6 +52,12 @@ type Manifest struct {
 	// over no members, so every live member but the protected ones is
 	// removed.
 	Notes []Problem `json:",omitempty"`
+	// Unreviewable are the notes (also in Notes) about files whose diff a
+	// review cannot read as wbsync reads them: a UTF-16 file, which git
+	// shows as binary, and raw bidirectional controls, which make a diff
+	// show lines reordered. A plan carries them as warnings, so that the
+	// reviewer of the plan sees them.
+	Unreviewable []Problem `json:"-"`
 
 	digest     string
 	digestOnce sync.Once

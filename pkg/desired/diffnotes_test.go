@@ -59,3 +59,20 @@ func TestBidiControlNoted(t *testing.T) {
 		}
 	}
 }
+
+// TestBidiFileNameNoted: a file whose name holds a bidirectional control
+// (README<U+202E>dm.yaml shows as READMElmay.md) is noted as unreviewable; a
+// directory's name is not the file's.
+func TestBidiFileNameNoted(t *testing.T) {
+	body := []byte("version: 1\nusers:\n  - email: a@example.com\n")
+	for name, noted := range map[string]bool{"wbsync/README\u202edm.yaml": true, "wbsync/org.yaml": false, "\u202ewbsync/org.yaml": false} {
+		m, err := Parse([]Source{{Name: name, Data: body}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := len(m.Unreviewable) == 1 && strings.Contains(m.Unreviewable[0].Message, "the file's name holds the bidirectional control U+202E")
+		if got != noted || !noted && len(m.Unreviewable) > 0 {
+			t.Errorf("%q: unreviewable %v, want noted %v", name, m.Unreviewable, noted)
+		}
+	}
+}

@@ -45,6 +45,8 @@ type loader struct {
 	// notes are what a reader may not expect the manifest to mean (see
 	// Manifest.Notes), by position.
 	notes []problem
+	// unreviewable: the notes of Manifest.Unreviewable
+	unreviewable []problem
 
 	state model.State
 	users []userRec // parallel to state.Users
@@ -909,7 +911,12 @@ func (l *loader) loadFile(fi int, src Source) {
 	if wasUTF16 {
 		// Read as its author meant, but reviewed blind: git takes a
 		// file with NUL bytes for binary.
-		l.notes = append(l.notes, problem{pos{int32(fi), 1, 1}, `the file is UTF-16: git and GitHub show a change to it only as "Binary files differ", so a review of its diff shows nothing of what changed; save it as UTF-8`})
+		l.noteUnreviewable(problem{pos{int32(fi), 1, 1}, `the file is UTF-16: git and GitHub show a change to it only as "Binary files differ", so a review of its diff shows nothing of what changed; save it as UTF-8`})
+	}
+	base := src.Name[strings.LastIndexAny(src.Name, `/\`)+1:]
+	if off, n := bidiControls([]byte(base)); n > 0 {
+		r, _ := utf8.DecodeRuneInString(base[off:])
+		l.noteUnreviewable(problem{pos{int32(fi), 1, 1}, fmt.Sprintf("the file's name holds the bidirectional control U+%04X, which makes it display as another name (a manifest file may pass for a README in a pull request): rename it", r)})
 	}
 	if off, n := bidiControls(src.Data); n > 0 {
 		line, col := lineCol(src.Data, off)
@@ -918,11 +925,18 @@ func (l *loader) loadFile(fi int, src Source) {
 		if n > 1 {
 			more = fmt.Sprintf(" (and %d more in the file)", n-1)
 		}
-		l.notes = append(l.notes, problem{pos{int32(fi), line, col}, fmt.Sprintf("the file holds the bidirectional control U+%04X%s, which makes editors and diffs show the text around it in another order than it is read (Trojan Source), so a review of the file may be misled; plans show names with it escaped: delete it unless a name needs it (then write it as an escape in a double-quoted string)", r, more)})
+		l.noteUnreviewable(problem{pos{int32(fi), line, col}, fmt.Sprintf("the file holds the bidirectional control U+%04X%s, which makes editors and diffs show the text around it in another order than it is read (Trojan Source), so a review of the file may be misled; plans show names with it escaped: delete it unless a name needs it (then write it as an escape in a double-quoted string)", r, more)})
 	}
 	if root := l.document(fi, src); root != nil {
 		l.walk(fi, root)
 	}
+}
+
+// noteUnreviewable notes n, about a file whose diff a review cannot read
+// as wbsync reads it (Manifest.Unreviewable).
+func (l *loader) noteUnreviewable(n problem) {
+	l.notes = append(l.notes, n)
+	l.unreviewable = append(l.unreviewable, n)
 }
 
 // bidiControls returns the offset of the first bidirectional embedding,

@@ -28,6 +28,9 @@ func (l *loader) merge() *Manifest {
 	for _, n := range l.notes {
 		m.Notes = append(m.Notes, Problem{File: l.names[n.pos.fi], Line: int(n.pos.line), Column: int(n.pos.col), Message: n.msg})
 	}
+	for _, n := range l.unreviewable { // in file order, each file's by position
+		m.Unreviewable = append(m.Unreviewable, Problem{File: l.names[n.pos.fi], Line: int(n.pos.line), Column: int(n.pos.col), Message: n.msg})
+	}
 	return m
 }
 

@@ -337,6 +337,11 @@ const (
 // by what a warning is about (code, team, user, ids, entry): a message that only
 // counts or dates differently is the same warning.
 func warningsDiff(saved, now []Warning) []string {
+	// A manifest_unreviewable warning is about the files a plan was made
+	// from, which a saved plan's embedded manifest and a plan made again
+	// from it do not have: never a difference.
+	aboutFiles := func(w Warning) bool { return w.Code == WarnManifestUnreviewable }
+	saved, now = slices.DeleteFunc(slices.Clone(saved), aboutFiles), slices.DeleteFunc(slices.Clone(now), aboutFiles)
 	type about struct{ code, team, user, username, ids, entry string }
 	keys := func(ws []Warning) []about {
 		out := make([]about, len(ws))

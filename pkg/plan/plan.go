@@ -235,6 +235,10 @@ const (
 	// manifest user's update gives up: sent first, it is refused while the
 	// other holds it; updates that go round never complete.
 	WarnEmailHandover WarningCode = "email_handover"
+	// WarnManifestUnreviewable: a manifest file whose diff a review cannot
+	// read as wbsync reads it (UTF-16, which git shows as binary; a raw
+	// bidirectional control, which makes the diff show lines reordered).
+	WarnManifestUnreviewable WarningCode = "manifest_unreviewable"
 )
 
 var warningCodes = []WarningCode{
@@ -243,7 +247,7 @@ var warningCodes = []WarningCode{
 	WarnTeamPinNotFound, WarnTeamPinMismatch, WarnExternalIDUnreported, WarnRolesUnreported,
 	WarnCustomRolesUnchecked, WarnUnmanagedRecent, WarnTeamRolesAmbiguous, WarnEmailElsewhere, WarnIdentityMismatch,
 	WarnExternalIDElsewhere, WarnInactiveMember, WarnCreatedUnreported, WarnPossibleRename, WarnUnmanagedTeam,
-	WarnProtectedUnmatched, WarnEmailHandover,
+	WarnProtectedUnmatched, WarnEmailHandover, WarnManifestUnreviewable,
 }
 
 // WarningCodes returns every warning code.
