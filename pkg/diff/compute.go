@@ -114,6 +114,9 @@ type planner struct {
 	// username or externalId) to a manifest user whose email none of
 	// theirs is, by SCIM id, as their changes name them (see add)
 	shownAs map[string]subject
+	// reinviteClash: the desired users noteReinviteClashes found, with
+	// the active live users that hold their email
+	reinviteClash map[int32][]int32
 
 	// inTeam: per live user, whether a live team lists it, built at the
 	// first call of inSomeTeam

@@ -109,11 +109,47 @@ func (p *planner) matchUsers() {
 		p.warnAmbiguous(a)
 	}
 	m.warnEmailElsewhere()
+	m.noteReinviteClashes()
 	// A live user whose desired user is ambiguous is left alone as much
 	// as a contested one: mark it so once, so that held reads one slot.
 	for li := range p.lives {
 		if o := p.lives[li].owner; o >= 0 && p.wants[o].match == ambiguous {
 			p.lives[li].owner = ambiguous
+		}
+	}
+}
+
+// noteReinviteClashes records (planner.reinviteClash), on Multi-tenant
+// Cloud, each active desired user matched by userName or externalId to a
+// deactivated account that does not hold the entry's email, while an
+// active live account does: the plan would invite the deactivated account
+// again under that email (holdReinvite).
+func (m *matcher) noteReinviteClashes() {
+	p := m.p
+	if !p.saas {
+		return
+	}
+	for di := range p.want.Users {
+		w, d := &p.wants[di], &p.want.Users[di]
+		if w.match < 0 || w.level == byEmail || !d.Active {
+			continue
+		}
+		l := &p.have.Users[w.match]
+		k := model.Key(wantEmail(d))
+		if l.Active || k == "" || k == model.Key(l.Email) || containsKey(l.Emails, k) {
+			continue
+		}
+		var holders []int32
+		m.byLevel[byEmail].each(k, func(li int32) {
+			if li != w.match && p.have.Users[li].Active {
+				holders = append(holders, li)
+			}
+		})
+		if len(holders) > 0 {
+			if p.reinviteClash == nil {
+				p.reinviteClash = map[int32][]int32{}
+			}
+			p.reinviteClash[int32(di)] = holders
 		}
 	}
 }

@@ -58,6 +58,10 @@ func (p *planner) planUsers() {
 			continue
 		}
 		if !l.Active {
+			if _, ok := p.reinviteClash[int32(di)]; ok && w.recreate {
+				p.holdReinvite(int32(di), d, li, w.level)
+				continue
+			}
 			if w.recreate {
 				p.create(d, plan.ReasonRecreate, l.ID)
 				if d.ExternalID != "" && p.extReported {
@@ -73,6 +77,30 @@ func (p *planner) planUsers() {
 		p.update(d, l, w.level)
 		p.orgRole(d, l)
 	}
+}
+
+// holdReinvite leaves desired user di alone where a Multi-tenant Cloud
+// plan would invite again the deactivated account li it matches by
+// userName (or externalId) while another live account holds the email the
+// entry names and li does not: the invitation sends li's handle, which
+// W&B links to that person's own account, under the other account's
+// email. Which person the entry means is not known: no invitation, and
+// no membership or role for the entry (identity_mismatch).
+func (p *planner) holdReinvite(di int32, d *model.User, li int32, level matchLevel) {
+	l := &p.have.Users[li]
+	holders := p.reinviteClash[di]
+	names := make([]string, 0, len(holders))
+	ids := []string{l.ID}
+	for _, h := range holders {
+		names = append(names, liveName(&p.have.Users[h]))
+		ids = append(ids, p.have.Users[h].ID)
+	}
+	slices.Sort(names)
+	slices.Sort(ids[1:])
+	p.wants[di].match, p.lives[li].owner = ambiguous, ambiguous
+	p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: p.wants[di].name, IDs: ids, Message: fmt.Sprintf(
+		"%s matches by %s the deactivated account %s, which W&B Multi-tenant Cloud removed from the organization, but live user %s holds the email %s: inviting it again would bring that handle's account back under another account's email, so it is not invited, nor added to a team; write the email of the account meant, with its username (username:), or remove the entry",
+		p.wants[di].name, level, liveName(l), strings.Join(names, ", "), wantEmail(d))})
 }
 
 // noteShownAs records (planner.shownAs) live user l, matched to desired
@@ -481,7 +509,11 @@ func (p *planner) deactivateDesired(di int32, d *model.User, li int32, level mat
 // protected; it reports whether it did.
 func (p *planner) deactivate(li int32, who subject, reason string) bool {
 	l := &p.have.Users[li]
-	if p.protected(who.user, l) {
+	protected := p.protected(who.user, l)
+	if s, ok := p.shownAs[l.ID]; ok {
+		who = s // named as the account is (noteShownAs), in the change and its warnings
+	}
+	if protected {
 		p.warn(plan.Warning{Code: plan.WarnProtected, User: who.user, Username: who.handle, Message: fmt.Sprintf(
 			"%s is protected (policy.protected): not deactivated, although %s", who.text(), reason)})
 		return false
@@ -921,9 +953,14 @@ func (p *planner) warnWithoutTeam() {
 		if !w.active || w.inTeam || w.match == ambiguous || w.match >= 0 && p.stays[w.match] && !w.recreate {
 			continue
 		}
-		name := p.wants[di].name
-		p.warn(plan.Warning{Code: plan.WarnUserWithoutTeam, User: name, Message: fmt.Sprintf(
-			"%s is active but in no team of the manifest: can log in, reaches no team's data", name)})
+		who := p.wantSubject(int32(di))
+		if w.match >= 0 && !w.recreate {
+			if s, ok := p.shownAs[p.have.Users[w.match].ID]; ok {
+				who = s // the account it is (noteShownAs)
+			}
+		}
+		p.warn(plan.Warning{Code: plan.WarnUserWithoutTeam, User: who.user, Username: who.handle, Message: fmt.Sprintf(
+			"%s is active but in no team of the manifest: can log in, reaches no team's data", who.text())})
 	}
 }
 
@@ -958,18 +995,32 @@ func (p *planner) warnUnmatchedProtected() {
 // listedEmail reports whether live user l, which matches no desired user,
 // has as its primary email (compared as keys) the email of an active
 // desired user, and which one: that desired user matched another account.
-// A secondary email does not count (the account's own email could be
-// listed), nor does an entry with active: false (its other accounts go
-// with it).
+// A secondary email counts only on Multi-tenant Cloud, where a wrong
+// deactivation is final, and only when the account that desired user
+// matched does not hold it too (else the entry is that account's, and
+// this one's other address is no claim). An entry with active: false
+// does not count (its other accounts go with it).
 func (p *planner) listedEmail(l *model.User) (int, bool) {
-	if l.Email == "" {
+	if l.Email != "" {
+		if di := p.wantByEmail.get(model.Key(l.Email)); di >= 0 && p.want.Users[di].Active {
+			return int(di), true
+		}
+	}
+	if !p.saas {
 		return -1, false
 	}
-	di := p.wantByEmail.get(model.Key(l.Email))
-	if di < 0 || !p.want.Users[di].Active {
-		return -1, false
+	for _, e := range l.Emails {
+		k := model.Key(e)
+		di := p.wantByEmail.get(k)
+		if di < 0 || !p.want.Users[di].Active {
+			continue
+		}
+		if m := p.wants[di].match; m >= 0 && (k == model.Key(p.have.Users[m].Email) || containsKey(p.have.Users[m].Emails, k)) {
+			continue
+		}
+		return int(di), true
 	}
-	return int(di), true
+	return -1, false
 }
 
 // spareHolder says, in the email_elsewhere warning that names live user
