@@ -752,7 +752,36 @@ func (a *applyRun) verify(ctx context.Context, rep *apply.Report) error {
 	}
 	rep.Verification = apply.Verify(a.p, after, rep.Results, have.state)
 	a.warnGoneAfterDeactivation(rep, have.state)
+	a.warnNoAdminLeft(rep, have.state)
 	return nil
+}
+
+// warnNoAdminLeft warns when this run took an organization admin's role
+// away (a demotion, or the deactivation of an org admin, done or maybe
+// done) and the verification read reports organization roles but no
+// active admin. The plan's lastAdmin check counted the admins of its own
+// read: another run at the same time, or someone in the UI, may have
+// taken the others (the limits and that check hold per run).
+func (a *applyRun) warnNoAdminLeft(rep *apply.Report, have model.State) {
+	took := slices.ContainsFunc(rep.Results, func(r apply.Result) bool {
+		return r.Status != apply.StatusFailed && r.Status != apply.StatusSkipped && r.From == string(model.RoleAdmin) &&
+			(r.Action == plan.SetOrgRole || r.Action == plan.DeactivateUser)
+	})
+	if !took {
+		return
+	}
+	reported := false
+	for i := range have.Users {
+		u := &have.Users[i]
+		role := u.OrgRole.Norm()
+		reported = reported || u.OrgRole != ""
+		if u.Active && role == model.RoleAdmin {
+			return
+		}
+	}
+	if reported {
+		a.s.log.Warn("the organization has no active admin now (by the verification read): this run took an admin role away, and its lastAdmin check counted the admins of the plan's read; another run or an admin in the UI may have taken the others meanwhile. Make an admin in W&B; serialize applies (docs/gitops.md)")
+	}
 }
 
 // warnGoneAfterDeactivation warns, when the plan was for Dedicated Cloud or
