@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestSetOrgRoleAnswerBounded: an org-role PATCH answered 200 with 48 MiB
@@ -96,5 +97,29 @@ func TestUnreadableErrorBodyKeepsStatus(t *testing.T) {
 		if c.is != nil && (!errors.Is(err, c.is) || !strings.Contains(err.Error(), fmt.Sprint(c.status)) || !strings.Contains(err.Error(), "its body could not be read (gzip: invalid header)")) {
 			t.Errorf("%d: %v, want the status with the body's failure", c.status, err)
 		}
+	}
+}
+
+// TestStalled401BodyKeepsStatus: a 401 whose body stalls past the
+// per-request timeout is the 401, with its hint, not a timeout retried
+// for the whole budget.
+func TestStalled401BodyKeepsStatus(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.Header().Set("Content-Type", "application/scim+json")
+		w.WriteHeader(401)
+		w.Write([]byte(`{"detail":"`))
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-time.After(3 * time.Second):
+		}
+	}))
+	defer srv.Close()
+	c := testClient(t, srv.URL, func(cfg *Config) { cfg.Timeout = 500 * time.Millisecond; cfg.MaxElapsed = 2 * time.Second })
+	_, err := c.GetGroup(context.Background(), "g1")
+	if !errors.Is(err, ErrUnauthorized) || !strings.Contains(err.Error(), "401") {
+		t.Errorf("GetGroup: %v after %d request(s); want the 401", err, n.Load())
 	}
 }

@@ -408,13 +408,15 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 			cr := &capReader{r: resp.Body, max: c.body}
 			b, err := io.ReadAll(cr)
 			if err != nil && !cr.over {
-				if ctx.Err() != nil || !finalStatus(status) {
+				if ctx.Err() != nil && context.Cause(ctx) != errAttemptTimeout || !finalStatus(status) {
 					return nil, c.bodyError(ctx, cl, resp, cr, err)
 				}
 				// The status line is the answer (a 401 is a 401 whatever
 				// its body): a body that cannot be read (gzip declared
-				// and not sent, cut short) does not make it a dropped
-				// connection, retried and then said without its status.
+				// and not sent, cut short, stalled past the attempt's
+				// timeout) does not make it a dropped connection, retried
+				// and then said without its status. (An interrupt still
+				// ends the run as one.)
 				e := c.checkResponse(cl, resp, nil)
 				if se := (*Error)(nil); errors.As(e, &se) && se.Detail == "" {
 					se.Detail = "its body could not be read (" + c.safe(err.Error()) + ")"
