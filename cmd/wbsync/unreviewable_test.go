@@ -39,6 +39,9 @@ func TestUnreviewableManifestInThePlan(t *testing.T) {
 	if r.code != exitOK || strings.Count(r.stdout, code) != 1 || !strings.Contains(r.stdout, "org.yaml:1:1: the file is UTF-16") {
 		t.Fatalf("UTF-16 manifest: exit %d, want one manifest_unreviewable warning:\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
+	if r := wb(t, vars(emu.url), "plan", "-f", m, "-o", "markdown"); !strings.Contains(r.stdout, "> **The manifest's diff does not show what wbsync reads:** 1 manifest file(s)") {
+		t.Errorf("the markdown comment has no banner for the unreviewable file:\n%s", r.stdout)
+	}
 	for _, o := range []string{"text", "markdown"} {
 		if r := wb(t, vars(emu.url), "plan", "-f", m, "-o", o); !strings.Contains(r.stdout, "manifest_unreviewable") || !strings.Contains(r.stdout, "Binary files differ") {
 			t.Errorf("-o %s does not show the warning:\n%s", o, r.stdout)

@@ -222,6 +222,11 @@ func markdownHead(p plan.Plan, s plan.Summary) (top, banner string) {
 		}
 		fmt.Fprintf(&b, "> [!WARNING]\n> **This plan takes admin rights away:** %s. Check that each one should lose them before approving.\n\n", strings.Join(what, " and "))
 	}
+	if n := unreviewable(p); n > 0 {
+		// The diff of the files under review does not show what this
+		// plan was made from: the comment is all a reviewer can read.
+		fmt.Fprintf(&b, "> [!WARNING]\n> **The manifest's diff does not show what wbsync reads:** %d manifest file(s) are UTF-16 (shown as binary) or hold bidirectional controls (shown reordered): review the changes below, not the diff, and see the `manifest_unreviewable` warnings.\n\n", n)
+	}
 	if p.IsBlocked() {
 		b.WriteString("> [!WARNING]\n> **BLOCKED: a safety limit stops this plan; nothing will be applied.**\n")
 		for _, bl := range p.Blocked {
@@ -230,6 +235,16 @@ func markdownHead(p plan.Plan, s plan.Summary) (top, banner string) {
 		b.WriteString("\n")
 	}
 	return top, b.String()
+}
+
+// unreviewable counts p's manifest_unreviewable warnings.
+func unreviewable(p plan.Plan) (n int) {
+	for _, w := range p.Warnings {
+		if w.Code == plan.WarnManifestUnreviewable {
+			n++
+		}
+	}
+	return n
 }
 
 // demoted counts the changes of p that take an admin right away

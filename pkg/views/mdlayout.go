@@ -25,10 +25,9 @@ const (
 
 // mustTiers are the tiers listed by name whatever the other lines: the
 // ones that take access away, give an account back or to another person,
-// or change a role. An account change comes before the role changes: new
-// teams make role changes cheap to multiply (a member added as admin is
-// also a role change), and they must not push out of the comment the one
-// line that hands an existing account to another address.
+// or change a role. An account change comes before the role changes, so
+// that no number of role changes pushes out of the comment the one line
+// that hands an existing account to another address.
 const mustTiers = tierRole + 1
 
 // bundled reports whether the lines of must tier t may be listed in
@@ -368,9 +367,12 @@ func (l *markdownLayout) fit(room int) {
 	if !ok {
 		l.compact, l.partial, l.warnForm = compact, true, warnCounts
 		// Warnings are listed by name unless the removals, deactivations
-		// and role changes alone leave no room for that: the account
-		// changes yield to them. The richest form that fits beside those
-		// three tiers is kept.
+		// and role changes alone leave no room for that (the account
+		// changes, which the markdown contract does not name, are not
+		// counted there): the richest form that fits beside those three
+		// tiers is kept. Its room comes off the last lines placed, in tier
+		// order: account changes stay before role changes, so that no
+		// flood of role changes hides one.
 		pl := l.newPlacement(compact, true)
 		named := l.place(pl, 0, tierAccount, math.MaxInt, false)
 		named += l.place(pl, tierRole, mustTiers, math.MaxInt, false)
