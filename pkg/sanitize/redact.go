@@ -410,8 +410,9 @@ func (r *Redactor) Bytes(b []byte) []byte {
 }
 
 // escapeStart returns where the escape that position i of b falls inside
-// begins (a \uXXXX or \xXX whose backslash is at or after lo and is not
-// itself escaped), or i when i starts no such escape's digits.
+// begins (a \uXXXX or \xXX, i at one of its digits, or any escape, i at
+// its letter: \b and \f are hex digits too; its backslash at or after lo
+// and not itself escaped), or i when i is inside no escape.
 func escapeStart(b []byte, lo, i int) int {
 	for j := i - 1; j >= lo && j >= i-5; j-- {
 		if b[j] != '\\' {
