@@ -114,3 +114,24 @@ func TestSaaSReinviteClashHeld(t *testing.T) {
 		t.Errorf("want the invitation again, got %+v", got.Changes)
 	}
 }
+
+// TestSaaSReinviteNamesReplacedAccount: an entry matched by username to a
+// deactivated account that went by another email (the person's address
+// changed) is invited again; the plan names the account it brings back,
+// whose email it does not otherwise show.
+func TestSaaSReinviteNamesReplacedAccount(t *testing.T) {
+	old := lh("ua", "alice", "alice@old.com")
+	old.Active = false
+	for _, c := range []struct {
+		entry, fromEmail string
+	}{{"alice@new.com", "alice@old.com"}, {"alice@old.com", ""}} {
+		want := state(users(hu("alice", c.entry)), dt("prod", model.Authoritative, dm(c.entry, "")))
+		got := Compute(want, state(users(old)), ignorePolicy, Options{Deployment: model.SaaS})
+		if len(got.Changes) == 0 || got.Changes[0].Action != plan.CreateUser || got.Changes[0].From != "ua" || got.Changes[0].FromEmail != c.fromEmail {
+			t.Fatalf("%s: want an invitation again replacing ua, from_email %q; got %+v", c.entry, c.fromEmail, got.Changes)
+		}
+		if d := plan.Describe(got.Changes[0]); c.fromEmail != "" && !strings.Contains(d, `in place of the deactivated account "alice@old.com"`) {
+			t.Errorf("%s: %s", c.entry, d)
+		}
+	}
+}

@@ -45,7 +45,7 @@ func (p *planner) planUsers() {
 		}
 		if li == none {
 			if d.Active {
-				p.create(d, "", "")
+				p.create(d, "", nil)
 			}
 			continue
 		}
@@ -63,7 +63,7 @@ func (p *planner) planUsers() {
 				continue
 			}
 			if w.recreate {
-				p.create(d, plan.ReasonRecreate, l.ID)
+				p.create(d, plan.ReasonRecreate, l)
 				if d.ExternalID != "" && p.extReported {
 					p.warnExternalIDElsewhere(d, l, "once the user is created again") // the create sends it
 				}
@@ -119,11 +119,18 @@ func (p *planner) noteShownAs(d *model.User, l *model.User, level matchLevel) {
 	p.shownAs[l.ID] = liveSubject(l)
 }
 
-// create plans create_user for d, with the org role a new user needs.
-// create plans the create of d, for reason; replaces is the id of the
-// deactivated account an invitation again replaces (plan.Change.From).
-func (p *planner) create(d *model.User, reason, replaces string) {
-	c := plan.Change{Action: plan.CreateUser, User: wantName(d), Name: d.DisplayName, ExternalID: d.ExternalID, Reason: reason, From: replaces}
+// create plans create_user for d, for reason, with the org role a new
+// user needs; replaces is the deactivated account an invitation again
+// replaces (its id in plan.Change.From, and in FromEmail its email when
+// that is not d's, so that the plan names the account it brings back).
+func (p *planner) create(d *model.User, reason string, replaces *model.User) {
+	c := plan.Change{Action: plan.CreateUser, User: wantName(d), Name: d.DisplayName, ExternalID: d.ExternalID, Reason: reason}
+	if replaces != nil {
+		c.From = replaces.ID
+		if was := liveSubject(replaces).user; model.Key(was) != model.Key(wantEmail(d)) {
+			c.FromEmail = was
+		}
+	}
 	if un := wantUserName(d); model.Key(un) != model.Key(wantEmail(d)) {
 		c.Username = un
 	}

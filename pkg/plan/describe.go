@@ -122,10 +122,15 @@ func CreateAttrs(c Change) string {
 	if c.ExternalID != "" {
 		a = append(a, "externalId "+sanitize.Quote(c.ExternalID))
 	}
-	if len(a) == 0 {
-		return ""
+	replaced := ""
+	if c.FromEmail != "" {
+		// An invitation again of an account that went by another email.
+		replaced = ", in place of the deactivated account " + sanitize.Quote(c.FromEmail)
 	}
-	return " with " + strings.Join(a, ", ")
+	if len(a) == 0 {
+		return replaced
+	}
+	return " with " + strings.Join(a, ", ") + replaced
 }
 
 // UpdateText shows what update_user changes.

@@ -87,7 +87,9 @@ type Change struct {
 	// changes.
 	FromExternalID string `json:"from_external_id,omitempty"`
 	// Email and FromEmail are the new and previous primary email of an
-	// update_user that changes it (a user matched by username).
+	// update_user that changes it (a user matched by username). On a
+	// create_user that invites a deactivated user again (ReasonRecreate),
+	// FromEmail is the replaced account's email when it is not User.
 	Email     string `json:"email,omitempty"`
 	FromEmail string `json:"from_email,omitempty"`
 	// DroppedEmails are the user's other live emails, besides FromEmail,
