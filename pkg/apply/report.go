@@ -293,10 +293,10 @@ func joinCodes(ws []plan.Warning) string {
 
 // leftAloneCodes are the warnings that say what the manifest declares of a
 // team or user gets no change because wbsync cannot tell which live one it
-// is (duplicate_team, team pins, ambiguous_user): one the plan applied did
+// is (duplicate_team, team pins, ambiguous_user, identity_mismatch): one the plan applied did
 // not have makes the verification fail (a team create answered 409 after
 // the server made two).
-var leftAloneCodes = []plan.WarningCode{plan.WarnDuplicateTeam, plan.WarnTeamPinNotFound, plan.WarnTeamPinMismatch, plan.WarnAmbiguousUser}
+var leftAloneCodes = []plan.WarningCode{plan.WarnDuplicateTeam, plan.WarnTeamPinNotFound, plan.WarnTeamPinMismatch, plan.WarnAmbiguousUser, plan.WarnIdentityMismatch}
 
 // cannotMakeCodes are the warnings that say W&B cannot make what the
 // manifest declares: an email or display name Multi-tenant Cloud does not

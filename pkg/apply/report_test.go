@@ -809,3 +809,20 @@ func TestVerifyWarningOfACreatedTeam(t *testing.T) {
 		t.Fatalf("%+v: want a match, noted", v)
 	}
 }
+
+// TestVerifyIdentityMismatchLeftAlone: an entry the plan held for not
+// knowing which account it means (identity_mismatch: not invited, not
+// deactivated) is said as left alone by the verification, not passed over
+// as if the organization matched it.
+func TestVerifyIdentityMismatchLeftAlone(t *testing.T) {
+	held := plan.Warning{Code: plan.WarnIdentityMismatch, User: "alice@x.com", IDs: []string{"us", "ua"}, Message: "alice@x.com matches by userName the deactivated account sam ...: so it is not invited, nor added to a team"}
+	p := plan.Plan{Warnings: []plan.Warning{held}}
+	v := Verify(p, p, nil, model.State{})
+	if len(v.StillLeftAlone) != 1 || v.Remaining != 0 {
+		t.Fatalf("StillLeftAlone %v, Remaining %d; want the held entry, 0", v.StillLeftAlone, v.Remaining)
+	}
+	var buf bytes.Buffer
+	if err := (&Report{Verification: v}).WriteText(&buf); err != nil || !strings.Contains(buf.String(), "identity_mismatch") {
+		t.Errorf("text (%v) does not name identity_mismatch:\n%s", err, buf.String())
+	}
+}

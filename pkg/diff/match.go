@@ -121,9 +121,9 @@ func (p *planner) matchUsers() {
 
 // noteReinviteClashes records (planner.reinviteClash), on Multi-tenant
 // Cloud, each active desired user matched by userName or externalId to a
-// deactivated account that does not hold the entry's email, while an
-// active live account does: the plan would invite the deactivated account
-// again under that email (holdReinvite).
+// deactivated account that does not hold the entry's email, while another
+// live account does: the plan would invite the deactivated account again
+// under that email (holdReinvite).
 func (m *matcher) noteReinviteClashes() {
 	p := m.p
 	if !p.saas {
@@ -141,7 +141,9 @@ func (m *matcher) noteReinviteClashes() {
 		}
 		var holders []int32
 		m.byLevel[byEmail].each(k, func(li int32) {
-			if li != w.match && p.have.Users[li].Active {
+			// A deactivated holder counts too: on Multi-tenant Cloud it
+			// left the organization, but its account still owns the email.
+			if li != w.match {
 				holders = append(holders, li)
 			}
 		})

@@ -271,7 +271,11 @@ func (p *planner) planRemovals(t teamRef, ts *teamState) {
 		} else {
 			who = liveSubject(&p.have.Users[li])
 		}
-		if p.protected(who.user, &p.have.Users[li]) {
+		protected := p.protected(who.user, &p.have.Users[li])
+		if s, ok := p.shownAs[p.lives[li].id]; ok {
+			who = s // named as the account is (noteShownAs)
+		}
+		if protected {
 			p.stays[li] = true
 			p.warn(plan.Warning{Code: plan.WarnProtected, Team: t.name, User: who.user, Username: who.handle, Message: fmt.Sprintf(
 				"%s is protected (policy.protected): not removed from team %s, although %s", who.text(), t.name, reason)})

@@ -79,6 +79,17 @@ func (p *planner) planUsers() {
 	}
 }
 
+// activeEntryEmail reports whether live user l holds (as any of its
+// emails) the email of an active desired user other than di, and which.
+func (p *planner) activeEntryEmail(l *model.User, di int32) (int32, bool) {
+	for _, e := range append([]string{l.Email}, l.Emails...) {
+		if dj := p.wantByEmail.get(model.Key(e)); dj >= 0 && dj != di && p.want.Users[dj].Active {
+			return dj, true
+		}
+	}
+	return -1, false
+}
+
 // holdReinvite leaves desired user di alone where a Multi-tenant Cloud
 // plan would invite again the deactivated account li it matches by
 // userName (or externalId) while another live account holds the email the
@@ -98,6 +109,13 @@ func (p *planner) holdReinvite(di int32, d *model.User, li int32, level matchLev
 	slices.Sort(names)
 	slices.Sort(ids[1:])
 	p.wants[di].match, p.lives[li].owner = ambiguous, ambiguous
+	for _, h := range holders {
+		if p.lives[h].owner == none {
+			// The entry may mean it: not removed from a team that lists
+			// the email, nor deactivated as unmanaged.
+			p.lives[h].owner = ambiguous
+		}
+	}
 	p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: p.wants[di].name, IDs: ids, Message: fmt.Sprintf(
 		"%s matches by %s the deactivated account %s, which W&B Multi-tenant Cloud removed from the organization, but live user %s holds the email %s: inviting it again would bring that handle's account back under another account's email, so it is not invited, nor added to a team; write the email of the account meant, with its username (username:), or remove the entry",
 		p.wants[di].name, level, liveName(l), strings.Join(names, ", "), wantEmail(d))})
@@ -439,9 +457,13 @@ func (p *planner) warnExternalIDElsewhere(d *model.User, l *model.User, when str
 	}
 	slices.Sort(names)
 	slices.Sort(ids)
-	p.warn(plan.Warning{Code: plan.WarnExternalIDElsewhere, User: wantName(d), IDs: ids, Message: fmt.Sprintf(
+	who := subject{user: wantName(d)}
+	if s, ok := p.shownAs[l.ID]; ok {
+		who = s // the account the update goes to (noteShownAs)
+	}
+	p.warn(plan.Warning{Code: plan.WarnExternalIDElsewhere, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
 		"%s: the manifest sets externalId %q, which live user %s holds already: %s two accounts carry it; check which account the identity provider means",
-		wantName(d), d.ExternalID, strings.Join(names, ", "), when)})
+		who.text(), d.ExternalID, strings.Join(names, ", "), when)})
 }
 
 // otherHandle reports whether the manifest sets d a username (a handle,
@@ -471,6 +493,17 @@ func (p *planner) deactivateDesired(di int32, d *model.User, li int32, level mat
 	}
 	if l.Key() != model.Key(un) {
 		who.handle = l.UserName
+	}
+	if dj, ok := p.activeEntryEmail(l, di); ok && p.saas && !p.protected(who.user, l) {
+		// A swap or ring of username: lines with an active: false one:
+		// the account the entry reaches by its handle is the one another,
+		// active entry names by its email. Deactivated, it would leave
+		// the organization for good.
+		p.lives[li].owner = ambiguous
+		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
+			"%s (active: false) matches live user %s by %s, but that account holds the email of %s, which the manifest lists as active: on W&B Multi-tenant Cloud a deactivation cannot be undone, so it is not deactivated or removed from a team; check the username: lines of both entries",
+			who.user, liveName(l), level, p.wants[dj].name)})
+		return
 	}
 	if ei, ok := p.emailElsewhere[di]; ok && p.saas && !p.protected(who.user, l) {
 		e := p.elsewheres[ei]
