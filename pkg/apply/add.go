@@ -25,6 +25,9 @@ func (r *runner) addUnit(ctx context.Context, idx []int) {
 				err = r.reactivationNotDone(uid)
 			}
 			if err == nil {
+				err = r.emailNotDone(uid)
+			}
+			if err == nil {
 				r.results[i].UserID, r.results[i].TeamID = uid, tid
 				ready = append(ready, i)
 				continue

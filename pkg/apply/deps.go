@@ -122,6 +122,16 @@ func (r *runner) notDone(key string) error {
 	return nil
 }
 
+// emailKey is the deps key of the email update of the user id.
+func emailKey(id string) string { return "email:" + id }
+
+// emailNotDone returns the dependency error of a change that gives user
+// id access (an add to a team, an org or team role) when the run's update
+// of its email was not done, or nil: the plan names the user by the new
+// email (on Dedicated Cloud the update gives it first), and the account
+// still has the old one, which may be another person's address.
+func (r *runner) emailNotDone(id string) error { return r.notDone(emailKey(id)) }
+
 // reactivateKey is the deps key of the reactivation of the user id.
 func reactivateKey(id string) string { return "reactivate:" + id }
 
@@ -165,6 +175,12 @@ func (r *runner) noteOutcome(i int) {
 		d.notDone[createKey("team", c.Team)] = i
 	case plan.AddMember:
 		d.notDone[addKey(c)] = i
+	case plan.UpdateUser:
+		if c.Email != "" && c.UserID != "" && res.Status != StatusUnknown { // unknown: it may be done
+			// The account keeps its old email: the access the plan gives
+			// it under the new one waits (emailNotDone).
+			d.notDone[emailKey(c.UserID)] = i
+		}
 	case plan.ReactivateUser:
 		for _, id := range []string{c.UserID, res.UserID} {
 			if id != "" {

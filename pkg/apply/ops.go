@@ -150,6 +150,9 @@ func (r *runner) userOp(ctx context.Context, i int) error {
 		if err := r.reactivationNotDone(id); err != nil {
 			return err
 		}
+		if err := r.emailNotDone(id); err != nil {
+			return err
+		}
 		f = func(ctx context.Context) error { return r.w.SetOrgRole(ctx, id, c.Role) }
 	default: // plan.SetTeamRole
 		if err := r.addNotDone(c); err != nil {
@@ -161,6 +164,9 @@ func (r *runner) userOp(ctx context.Context, i int) error {
 			r.results[i].TeamID = tid
 		}
 		if err := r.reactivationNotDone(id); err != nil {
+			return err
+		}
+		if err := r.emailNotDone(id); err != nil {
 			return err
 		}
 		f = func(ctx context.Context) error { return r.w.SetTeamRole(ctx, id, c.Team, c.Role) }

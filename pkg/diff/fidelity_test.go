@@ -124,7 +124,7 @@ func TestComputeWandbAddressing(t *testing.T) {
 			name:    "Dedicated: the same entry deactivates the account (it can be reactivated), said",
 			want:    state(users(inactive(du(a)))),
 			have:    state(users(lh("u1", a, "a.smith@x.com"), lh("u2", "asmith", a))),
-			changes: []plan.Change{{Action: plan.DeactivateUser, User: a, UserID: "u1", Reason: reasonInactive}},
+			changes: []plan.Change{{Action: plan.DeactivateUser, User: "a.smith@x.com", Username: a, UserID: "u1", Reason: reasonInactive}},
 			warnings: []plan.Warning{
 				{Code: plan.WarnEmailElsewhere, User: a, IDs: []string{"u2"}},
 				{Code: plan.WarnLastAdmin}, // (this org reports no roles)

@@ -187,7 +187,7 @@ func TestComputeDeactivationNamesTheAccount(t *testing.T) {
 			want: state(users(boss, func() model.User { u := off(du("someone@example.com")); u.ExternalID = "okta-9"; return u }())),
 			have: state(users(bossLive, func() model.User { u := lh("uk", "kim", "kim.old@example.com"); u.ExternalID = "okta-9"; return u }())),
 			changes: []plan.Change{
-				{Action: plan.DeactivateUser, User: "someone@example.com", Username: "kim", UserID: "uk", Reason: reasonInactive},
+				{Action: plan.DeactivateUser, User: "kim.old@example.com", Username: "kim", UserID: "uk", Reason: reasonInactive},
 			},
 			warnings: []plan.Warning{
 				{Code: plan.WarnIdentityMismatch, User: "someone@example.com", Username: "kim", IDs: []string{"uk"}},

@@ -125,10 +125,12 @@ func (p *planner) holdReinvite(di int32, d *model.User, li int32, level matchLev
 // user d at level, when the plan names its changes as the account is
 // rather than by d's email: on Multi-tenant Cloud, which cannot update an
 // email, when none of l's emails is d's (update warns unsupported_update).
-// Elsewhere the update gives the account d's email before any other change.
+// Elsewhere the update gives the account d's email before any other change;
+// not for an inactive entry, which gets no update: its deactivation and
+// removals are named as the account is, there too.
 func (p *planner) noteShownAs(d *model.User, l *model.User, level matchLevel) {
 	email := wantEmail(d)
-	if !p.saas || level == byEmail || !p.emailsReported || model.Key(email) == model.Key(l.Email) || containsKey(l.Emails, model.Key(email)) {
+	if (!p.saas && d.Active) || level == byEmail || !p.emailsReported || model.Key(email) == model.Key(l.Email) || containsKey(l.Emails, model.Key(email)) {
 		return
 	}
 	if p.shownAs == nil {

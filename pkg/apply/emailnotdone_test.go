@@ -1,0 +1,45 @@
+package apply
+
+import (
+	"testing"
+
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
+)
+
+// TestDedicatedGrantsWaitForEmailUpdate: on Dedicated Cloud the plan names
+// an account matched by username by the manifest's email, because its
+// update_user gives it that email "before any other change"
+// (diff.noteShownAs). When that update is refused (409: another account
+// holds the email, as in a swap or a handover whose giver failed), the
+// account keeps its old email; the access the plan grants under the new
+// email (an add to a team, org admin, a team role) must not go to the
+// holder of the old one. Today they are sent and reported ok.
+func TestDedicatedGrantsWaitForEmailUpdate(t *testing.T) {
+	upd := ch(plan.UpdateUser, "alice@x.com", "us", "", "")
+	upd.Email, upd.FromEmail = "alice@x.com", "sam@x.com"
+	add := ch(plan.AddMember, "alice@x.com", "us", "prod", "tprod")
+	org := ch(plan.SetOrgRole, "alice@x.com", "us", "", "")
+	org.Role, org.From = model.RoleAdmin, "member"
+	team := ch(plan.SetTeamRole, "alice@x.com", "us", "prod", "tprod")
+	team.Role = model.RoleAdmin
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "UpdateUser" {
+			return &httpError{status: 409, detail: `Resource already exists: another user has the email "alice@x.com"`}
+		}
+		return nil
+	}}
+	rep := run(t, planOf(upd, add, org, team), w, Options{Concurrency: 1})
+	for _, m := range []string{"AddMembers", "SetOrgRole", "SetTeamRole"} {
+		if n := w.count(m); n != 0 {
+			t.Errorf("%s sent %d time(s) for alice@x.com although its email update failed: the account still holds sam@x.com", m, n)
+		}
+	}
+	for i, r := range rep.Results[1:] {
+		if r.Status != StatusSkipped {
+			t.Errorf("%s %s: status %q, want skipped (depends on failed update_user)", r.Action, r.target(), r.Status)
+		} else if r.CausedBy == nil {
+			t.Errorf("result %d: no caused_by", i+1)
+		}
+	}
+}
