@@ -293,20 +293,23 @@ func joinCodes(ws []plan.Warning) string {
 
 // leftAloneCodes are the warnings that say what the manifest declares of a
 // team or user gets no change because wbsync cannot tell which live one it
-// is (duplicate_team, team pins, ambiguous_user, identity_mismatch): one the plan applied did
+// is (duplicate_team, team pins, ambiguous_user): one the plan applied did
 // not have makes the verification fail (a team create answered 409 after
 // the server made two).
-var leftAloneCodes = []plan.WarningCode{plan.WarnDuplicateTeam, plan.WarnTeamPinNotFound, plan.WarnTeamPinMismatch, plan.WarnAmbiguousUser, plan.WarnIdentityMismatch}
+var leftAloneCodes = []plan.WarningCode{plan.WarnDuplicateTeam, plan.WarnTeamPinNotFound, plan.WarnTeamPinMismatch, plan.WarnAmbiguousUser}
 
 // cannotMakeCodes are the warnings that say W&B cannot make what the
 // manifest declares: an email or display name Multi-tenant Cloud does not
 // change, team roles of a team whose name another shares, a deactivated
-// user listed in a team. The organization does not match the manifest
+// user listed in a team, an entry held for not knowing which account it
+// means (identity_mismatch: an offboarding done may leave its entry
+// matching another holder of its email, held after the run that did it
+// right). The organization does not match the manifest
 // there, which the verification's note says; but one that appears only
 // after the apply (a display name W&B kept for an account the create
 // linked, a team created beside another of its name) is no failure of the
 // run, whose next plan shows it: never LeftAlone.
-var cannotMakeCodes = []plan.WarningCode{plan.WarnUnsupportedUpdate, plan.WarnTeamRolesAmbiguous, plan.WarnInactiveMember}
+var cannotMakeCodes = []plan.WarningCode{plan.WarnUnsupportedUpdate, plan.WarnTeamRolesAmbiguous, plan.WarnInactiveMember, plan.WarnIdentityMismatch}
 
 // NotRun starts a Verification.Error when the verification read was not
 // made at all (an interrupted apply), rather than failed.

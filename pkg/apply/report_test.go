@@ -826,3 +826,16 @@ func TestVerifyIdentityMismatchLeftAlone(t *testing.T) {
 		t.Errorf("text (%v) does not name identity_mismatch:\n%s", err, buf.String())
 	}
 }
+
+// TestVerifyIdentityMismatchAfterOffboardingIsNoFailure: an offboarding
+// done may leave its active: false entry matching another account that
+// holds its email, which the plan made after the run holds
+// (identity_mismatch): said, but no failure of the run that did it right.
+func TestVerifyIdentityMismatchAfterOffboardingIsNoFailure(t *testing.T) {
+	deact := plan.Change{Action: plan.DeactivateUser, User: "bob@x.com", UserID: "ub"}
+	held := plan.Warning{Code: plan.WarnIdentityMismatch, User: "bob@x.com", IDs: []string{"ub2"}, Message: "bob@x.com (active: false) matches live user ... not deactivated"}
+	v := Verify(plan.Plan{Changes: []plan.Change{deact}}, plan.Plan{Warnings: []plan.Warning{held}}, []Result{{Action: plan.DeactivateUser, UserID: "ub", Status: StatusOK}}, model.State{})
+	if len(v.LeftAlone) != 0 || len(v.StillLeftAlone) != 1 {
+		t.Errorf("LeftAlone %v, StillLeftAlone %v: want the hold said, not failed", v.LeftAlone, v.StillLeftAlone)
+	}
+}
