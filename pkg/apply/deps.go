@@ -132,6 +132,34 @@ func emailKey(id string) string { return "email:" + id }
 // still has the old one, which may be another person's address.
 func (r *runner) emailNotDone(id string) error { return r.notDone(emailKey(id)) }
 
+// emailNotDoneForGrant is emailNotDone for a role change c, which waits
+// only when it may give access: a demotion the read reports (org admin to
+// member, a team role to a lower predefined one) takes access away from
+// the account matched, whatever its email, and is not held.
+func (r *runner) emailNotDoneForGrant(c plan.Change, id string) error {
+	if demotes(c) {
+		return nil
+	}
+	return r.emailNotDone(id)
+}
+
+// demotes reports whether role change c lowers a role the read reports.
+func demotes(c plan.Change) bool {
+	rank := func(r model.Role) int {
+		switch r.Norm() {
+		case model.RoleViewer:
+			return 1
+		case model.RoleMember:
+			return 2
+		case model.RoleAdmin:
+			return 3
+		}
+		return 0 // custom or unknown: not ranked
+	}
+	from, to := rank(model.Role(c.From)), rank(c.Role)
+	return from > 0 && to > 0 && to < from
+}
+
 // reactivateKey is the deps key of the reactivation of the user id.
 func reactivateKey(id string) string { return "reactivate:" + id }
 

@@ -150,7 +150,7 @@ func (r *runner) userOp(ctx context.Context, i int) error {
 		if err := r.reactivationNotDone(id); err != nil {
 			return err
 		}
-		if err := r.emailNotDone(id); err != nil {
+		if err := r.emailNotDoneForGrant(c, id); err != nil {
 			return err
 		}
 		f = func(ctx context.Context) error { return r.w.SetOrgRole(ctx, id, c.Role) }
@@ -166,7 +166,7 @@ func (r *runner) userOp(ctx context.Context, i int) error {
 		if err := r.reactivationNotDone(id); err != nil {
 			return err
 		}
-		if err := r.emailNotDone(id); err != nil {
+		if err := r.emailNotDoneForGrant(c, id); err != nil {
 			return err
 		}
 		f = func(ctx context.Context) error { return r.w.SetTeamRole(ctx, id, c.Team, c.Role) }

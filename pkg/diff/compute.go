@@ -117,6 +117,10 @@ type planner struct {
 	// reinviteClash: the desired users noteReinviteClashes found, with
 	// the active live users that hold their email
 	reinviteClash map[int32][]int32
+	// clashHolder: the live users holdReinvite keeps (as held) because a
+	// held entry may mean them, with that entry: kept only in the teams
+	// that list it (planRemovals)
+	clashHolder map[int32]int32
 
 	// inTeam: per live user, whether a live team lists it, built at the
 	// first call of inSomeTeam

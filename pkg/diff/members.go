@@ -259,8 +259,16 @@ func (p *planner) planRemovals(t teamRef, ts *teamState) {
 			unresolved = append(unresolved, id)
 			continue
 		}
-		if p.lives[li].keepGen == ts.gen || p.held(li) {
+		if p.lives[li].keepGen == ts.gen {
 			continue
+		}
+		if p.held(li) {
+			// A holder of a held entry's email (holdReinvite) is kept
+			// only where the manifest lists that entry: whoever the
+			// entry means, a team that does not list it lists neither.
+			if dj, ok := p.clashHolder[li]; !ok || p.wants[dj].teamGen == ts.gen {
+				continue
+			}
 		}
 		// The live record itself (a cache miss at scale) is read only for
 		// what the compact views lack.

@@ -114,6 +114,10 @@ func (p *planner) holdReinvite(di int32, d *model.User, li int32, level matchLev
 			// The entry may mean it: not removed from a team that lists
 			// the email, nor deactivated as unmanaged.
 			p.lives[h].owner = ambiguous
+			if p.clashHolder == nil {
+				p.clashHolder = map[int32]int32{}
+			}
+			p.clashHolder[h] = di
 		}
 	}
 	p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: p.wants[di].name, IDs: ids, Message: fmt.Sprintf(
@@ -460,8 +464,11 @@ func (p *planner) warnExternalIDElsewhere(d *model.User, l *model.User, when str
 	slices.Sort(names)
 	slices.Sort(ids)
 	who := subject{user: wantName(d)}
-	if s, ok := p.shownAs[l.ID]; ok {
-		who = s // the account the update goes to (noteShownAs)
+	if s, ok := p.shownAs[l.ID]; ok && l.Active {
+		// The account the update goes to (noteShownAs); not the
+		// deactivated account a re-invite replaces: the create is
+		// named by the entry's email.
+		who = s
 	}
 	p.warn(plan.Warning{Code: plan.WarnExternalIDElsewhere, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
 		"%s: the manifest sets externalId %q, which live user %s holds already: %s two accounts carry it; check which account the identity provider means",
