@@ -10,8 +10,8 @@ import (
 // othersInSticky: directories have no sticky bit here.
 func othersInSticky(string, fs.FileInfo) bool { return false }
 
-// othersFileInSticky: directories have no sticky bit here.
-func othersFileInSticky(string, fs.FileInfo) bool { return false }
+// othersFile: files have no owner uid here.
+func othersFile(string, fs.FileInfo) bool { return false }
 
 // othersLinkInSticky: directories have no sticky bit here.
 func othersLinkInSticky(string, fs.FileInfo) bool { return false }

@@ -32,18 +32,14 @@ func othersInSticky(path string, fi fs.FileInfo) bool {
 	return ok && int(ds.Uid) != euid
 }
 
-// othersFileInSticky reports whether the file at path (fi) is another
-// user's, in a sticky directory: a file written there in place (the
-// trace, opened with O_TRUNC, never renamed) would stay that user's, who
-// could then read it. Unlike othersInSticky, root is no exception: root's
-// rename may replace the file, but an in-place write does not.
-func othersFileInSticky(path string, fi fs.FileInfo) bool {
+// othersFile reports whether the file at path (fi) is another user's: a
+// file written there in place (the trace, never renamed) would stay that
+// user's, who could then read it. Unlike othersInSticky, root is no
+// exception, and the directory does not matter: root's rename may replace
+// the file, but an in-place write does not.
+func othersFile(_ string, fi fs.FileInfo) bool {
 	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok || int(st.Uid) == geteuid() {
-		return false
-	}
-	di, err := os.Stat(filepath.Dir(path))
-	return err == nil && di.Mode()&fs.ModeSticky != 0
+	return ok && int(st.Uid) != geteuid()
 }
 
 // othersLinkInSticky reports whether the symbolic link at path (li, from

@@ -63,10 +63,10 @@ func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*se
 		if err != nil {
 			return nil, err
 		}
-		if fi, err := os.Stat(path); err == nil && othersFileInSticky(path, fi) {
+		if fi, err := os.Stat(path); err == nil && othersFile(path, fi) {
 			// Written in place, the trace would stay that user's (root
 			// included: no rename replaces it).
-			return nil, fmt.Errorf("--trace: %s belongs to another user, in a directory where only a file's owner may replace it (sticky, such as /tmp): name another file, or remove it first", path)
+			return nil, fmt.Errorf("--trace: %s belongs to another user: written in place, the trace would stay theirs, for them to read; name another file, or remove it first", path)
 		}
 		create := inv.createTrace
 		if create == nil {
@@ -442,16 +442,20 @@ func (l *lossWatch) lost() error {
 // checked: 0600 less the umask, not os.Create's 0666 (a trace holds every
 // body of the run, the organization's names and emails whole, and is made
 // to be attached to a bug report). The file may have been swapped since
-// the check: it is never opened through a link, nor kept when it is then
-// another user's file in a sticky directory such as /tmp.
+// the check: it is never opened through a link, nor kept (nor emptied)
+// when it is then another user's file.
 func openTrace(p string) (io.WriteCloser, error) {
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|noFollow, 0o600)
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|noFollow, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	if fi, err := f.Stat(); err != nil || othersInSticky(p, fi) || othersFileInSticky(p, fi) {
+	if fi, err := f.Stat(); err != nil || othersInSticky(p, fi) || othersFile(p, fi) {
 		f.Close()
-		return nil, fmt.Errorf("%s became another user's file, in a directory where only a file's owner may replace it (sticky, such as /tmp), after it was checked", p)
+		return nil, fmt.Errorf("%s became another user's file after it was checked: written in place, the trace would stay theirs", p)
+	}
+	if err := f.Truncate(0); err != nil {
+		f.Close()
+		return nil, err
 	}
 	return f, nil
 }
