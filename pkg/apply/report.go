@@ -356,12 +356,23 @@ func Verify(before, after plan.Plan, results []Result, have model.State) *Verifi
 		// such as inactive_member) is the same warning naming its id now.
 		had[key(w, len(w.IDs) > 0)] = true
 	}
+	// Users this run deactivated: an offboarding done may leave the entry
+	// matching another account that holds its email too (as a secondary
+	// one, or in another letter case), which the next plan leaves alone
+	// (ambiguous_user): the run's own doing, done right, said but no
+	// failure.
+	offboarded := map[string]bool{}
+	for _, r := range results {
+		if r.Action == plan.DeactivateUser && r.Status == StatusOK {
+			offboarded[model.Key(r.User)] = true
+		}
+	}
 	for _, w := range after.Warnings {
 		cannotMake := slices.Contains(cannotMakeCodes, w.Code)
 		if !cannotMake && !slices.Contains(leftAloneCodes, w.Code) || w.Unmanaged {
 			continue
 		}
-		if cannotMake || had[key(w, true)] || had[key(w, false)] {
+		if cannotMake || had[key(w, true)] || had[key(w, false)] || w.Code == plan.WarnAmbiguousUser && offboarded[model.Key(w.User)] {
 			v.StillLeftAlone = append(v.StillLeftAlone, w)
 		} else {
 			v.LeftAlone = append(v.LeftAlone, w)

@@ -839,3 +839,22 @@ func TestVerifyIdentityMismatchAfterOffboardingIsNoFailure(t *testing.T) {
 		t.Errorf("LeftAlone %v, StillLeftAlone %v: want the hold said, not failed", v.LeftAlone, v.StillLeftAlone)
 	}
 }
+
+// TestVerifyAmbiguousAfterOffboardingIsNoFailure: once the run deactivated
+// bob's account, another account that holds bob's email too (in another
+// letter case, or as a secondary email) makes the next plan leave the
+// entry alone (ambiguous_user): said, but no failure of the run. The same
+// warning about a user the run did not deactivate still fails it.
+func TestVerifyAmbiguousAfterOffboardingIsNoFailure(t *testing.T) {
+	deact := plan.Change{Action: plan.DeactivateUser, User: "bob@x.com", UserID: "ub"}
+	amb := plan.Warning{Code: plan.WarnAmbiguousUser, User: "Bob@x.com", IDs: []string{"ub", "ub2"}, Message: "2 live users match bob@x.com ..."}
+	after := plan.Plan{Warnings: []plan.Warning{amb}}
+	v := Verify(plan.Plan{Changes: []plan.Change{deact}}, after, []Result{{Action: plan.DeactivateUser, User: "bob@x.com", UserID: "ub", Status: StatusOK}}, model.State{})
+	if len(v.LeftAlone) != 0 || len(v.StillLeftAlone) != 1 || !v.Matches() {
+		t.Errorf("after the offboarding: LeftAlone %v, StillLeftAlone %v; want it said, not failed", v.LeftAlone, v.StillLeftAlone)
+	}
+	v = Verify(plan.Plan{Changes: []plan.Change{deact}}, after, []Result{{Action: plan.DeactivateUser, User: "bob@x.com", UserID: "ub", Status: StatusFailed}}, model.State{})
+	if len(v.LeftAlone) != 1 {
+		t.Errorf("the deactivation failed: LeftAlone %v, want the new warning a failure", v.LeftAlone)
+	}
+}
