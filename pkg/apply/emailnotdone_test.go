@@ -14,7 +14,7 @@ import (
 // holds the email, as in a swap or a handover whose giver failed), the
 // account keeps its old email; the access the plan grants under the new
 // email (an add to a team, org admin, a team role) must not go to the
-// holder of the old one. Today they are sent and reported ok.
+// holder of the old one: they wait, and are skipped.
 func TestDedicatedGrantsWaitForEmailUpdate(t *testing.T) {
 	upd := ch(plan.UpdateUser, "alice@x.com", "us", "", "")
 	upd.Email, upd.FromEmail = "alice@x.com", "sam@x.com"
@@ -40,6 +40,32 @@ func TestDedicatedGrantsWaitForEmailUpdate(t *testing.T) {
 			t.Errorf("%s %s: status %q, want skipped (depends on failed update_user)", r.Action, r.target(), r.Status)
 		} else if r.CausedBy == nil {
 			t.Errorf("result %d: no caused_by", i+1)
+		}
+	}
+}
+
+// TestDemotionNotHeldByFailedEmailUpdate: emailNotDone is meant for
+// changes that *give* the account access under its new email. A demotion
+// (org admin -> member, team admin -> viewer) takes access away from the
+// account matched by username; holding it because the email update was
+// refused leaves an admin the manifest demotes in place.
+func TestDemotionNotHeldByFailedEmailUpdate(t *testing.T) {
+	upd := ch(plan.UpdateUser, "alice@x.com", "us", "", "")
+	upd.Email, upd.FromEmail = "alice@x.com", "sam@x.com"
+	org := ch(plan.SetOrgRole, "alice@x.com", "us", "", "")
+	org.Role, org.From = model.RoleMember, "admin"
+	team := ch(plan.SetTeamRole, "alice@x.com", "us", "prod", "tprod")
+	team.Role, team.From = model.RoleViewer, "admin"
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "UpdateUser" {
+			return &httpError{status: 409, detail: `Resource already exists`}
+		}
+		return nil
+	}}
+	rep := run(t, planOf(upd, org, team), w, Options{Concurrency: 1})
+	for _, r := range rep.Results[1:] {
+		if r.Status != StatusOK {
+			t.Errorf("%s %s (a demotion): %s (%s); the account keeps admin although the manifest demotes it", r.Action, r.target(), r.Status, r.Reason)
 		}
 	}
 }

@@ -803,6 +803,18 @@ func lineCol(data []byte, off int) (line, col int32) {
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
+// utf16Order is the byte order data's UTF-16 byte-order mark gives, or
+// nil when it starts with none.
+func utf16Order(data []byte) binary.ByteOrder {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}):
+		return binary.LittleEndian
+	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		return binary.BigEndian
+	}
+	return nil
+}
+
 // fromUTF16 returns data as UTF-8 when it starts with a UTF-16 byte-order
 // mark (as Windows PowerShell 5.1 redirections and Notepad's "Unicode"
 // write it), so that the byte scans here (line breaks, characters,
@@ -811,13 +823,8 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // that is no UTF-16 (a surrogate without its pair, an odd last byte) was
 // found, or -1.
 func fromUTF16(data []byte) (out []byte, bad int) {
-	var order binary.ByteOrder
-	switch {
-	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}):
-		order = binary.LittleEndian
-	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
-		order = binary.BigEndian
-	default:
+	order := utf16Order(data)
+	if order == nil {
 		return data, -1
 	}
 	out = make([]byte, 0, len(data)/2*3)
@@ -855,7 +862,7 @@ func (l *loader) loadFile(fi int, src Source) {
 		l.add(pos{int32(fi), 1, 1}, "the file is UTF-32 (it starts with a UTF-32 byte-order mark): save it as UTF-8")
 		return
 	}
-	wasUTF16 := bytes.HasPrefix(src.Data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(src.Data, []byte{0xFE, 0xFF})
+	wasUTF16 := utf16Order(src.Data) != nil
 	data, bad := fromUTF16(src.Data)
 	if bad >= 0 {
 		l.broken = true

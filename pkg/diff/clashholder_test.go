@@ -20,8 +20,8 @@ func dumpPlan(t *testing.T, p plan.Plan) {
 // TestReinviteExternalIDElsewhereNamesTheCreate: a re-invite (create,
 // named a@x.com, from_email sam@x.com) of the deactivated account sam,
 // whose externalId another live account holds: external_id_elsewhere is
-// about the create, named a@x.com; shownAs (set for the deactivated
-// account) makes it name sam (sam@x.com), the account the create replaces.
+// about the create, and names it a@x.com, not sam (sam@x.com), the
+// account the create replaces (which shownAs names elsewhere).
 func TestReinviteExternalIDElsewhereNamesTheCreate(t *testing.T) {
 	e := hu("sam", "a@x.com")
 	e.ExternalID = "E9"
@@ -49,11 +49,10 @@ func TestReinviteExternalIDElsewhereNamesTheCreate(t *testing.T) {
 	}
 }
 
-// TestReinviteHolderOnlyInTeamsListingTheEntry: holdReinvite says the holder
-// of the held entry's email is "not removed from a team that lists the
-// email", but it marks it held (owner ambiguous), which keeps it in every
-// authoritative team: here in dev, which does not list a@x.com. Whoever
-// the entry means, dev's manifest does not list that account.
+// TestReinviteHolderOnlyInTeamsListingTheEntry: holdReinvite keeps the
+// holder of the held entry's email in the teams that list the entry
+// (prod), not in every authoritative team: dev does not list a@x.com, so
+// whoever the entry means, dev's manifest does not list that account.
 func TestReinviteHolderOnlyInTeamsListingTheEntry(t *testing.T) {
 	sam := lh("us", "sam", "sam@x.com")
 	sam.Active = false

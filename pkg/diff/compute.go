@@ -397,14 +397,24 @@ func (p *planner) inSomeTeam(li int32) bool {
 }
 
 func (p *planner) add(c plan.Change) {
-	if s, ok := p.shownAs[c.UserID]; ok && c.UserID != "" {
-		// The change acts on this account, which keeps its own email:
+	if c.UserID != "" {
+		// The change acts on this account, which may keep its own email:
 		// named by the manifest's, a swap of two username: lines would
 		// show every change as the other person's.
+		s := p.asShown(c.UserID, subject{user: c.User, handle: c.Username})
 		c.User, c.Username = s.user, s.handle
 	}
 	p.changes.add(c)
 	p.byPhase[c.Action.Phase()]++
+}
+
+// asShown is who, or, when the live user id is one whose changes the plan
+// names as the account is (shownAs, noteShownAs), that account.
+func (p *planner) asShown(id string, who subject) subject {
+	if s, ok := p.shownAs[id]; ok {
+		return s
+	}
+	return who
 }
 
 // planned is how many changes of action a the plan has.

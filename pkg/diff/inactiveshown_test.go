@@ -11,11 +11,9 @@ import (
 // entry {email: alice@new.com, username: alice, active: false} matches the
 // live account alice (alice@old.com) by username, while another active
 // account, al, holds alice@new.com. No email update is planned for an
-// inactive entry, so the account keeps alice@old.com; yet the
-// deactivation is named alice@new.com, the email of the account it does
-// NOT deactivate (noteShownAs assumes an update gives the account the
-// manifest's email first: not so here). The change must name the account
-// it acts on, as on Multi-tenant Cloud.
+// inactive entry, so the account keeps alice@old.com: named alice@new.com,
+// the deactivation would carry the email of the account it does not
+// deactivate. It names the account it acts on, as on Multi-tenant Cloud.
 func TestDedicatedInactiveByUsernameNamesTheAccount(t *testing.T) {
 	entry := hu("alice", "alice@new.com")
 	entry.Active = false

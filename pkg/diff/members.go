@@ -280,9 +280,7 @@ func (p *planner) planRemovals(t teamRef, ts *teamState) {
 			who = liveSubject(&p.have.Users[li])
 		}
 		protected := p.protected(who.user, &p.have.Users[li])
-		if s, ok := p.shownAs[p.lives[li].id]; ok {
-			who = s // named as the account is (noteShownAs)
-		}
+		who = p.asShown(p.lives[li].id, who)
 		if protected {
 			p.stays[li] = true
 			p.warn(plan.Warning{Code: plan.WarnProtected, Team: t.name, User: who.user, Username: who.handle, Message: fmt.Sprintf(

@@ -79,6 +79,20 @@ func (p *planner) planUsers() {
 	}
 }
 
+// holderNames returns the sorted names of the live users holders, which
+// hold the email of an entry matched to live user l, and the ids an
+// identity_mismatch warning names: l's, then the holders' sorted.
+func (p *planner) holderNames(l *model.User, holders []int32) (names, ids []string) {
+	names, ids = make([]string, 0, len(holders)), []string{l.ID}
+	for _, h := range holders {
+		names = append(names, liveName(&p.have.Users[h]))
+		ids = append(ids, p.have.Users[h].ID)
+	}
+	slices.Sort(names)
+	slices.Sort(ids[1:])
+	return names, ids
+}
+
 // activeEntryEmail reports whether live user l holds (as any of its
 // emails) the email of an active desired user other than di, and which.
 func (p *planner) activeEntryEmail(l *model.User, di int32) (int32, bool) {
@@ -100,14 +114,7 @@ func (p *planner) activeEntryEmail(l *model.User, di int32) (int32, bool) {
 func (p *planner) holdReinvite(di int32, d *model.User, li int32, level matchLevel) {
 	l := &p.have.Users[li]
 	holders := p.reinviteClash[di]
-	names := make([]string, 0, len(holders))
-	ids := []string{l.ID}
-	for _, h := range holders {
-		names = append(names, liveName(&p.have.Users[h]))
-		ids = append(ids, p.have.Users[h].ID)
-	}
-	slices.Sort(names)
-	slices.Sort(ids[1:])
+	names, ids := p.holderNames(l, holders)
 	p.wants[di].match, p.lives[li].owner = ambiguous, ambiguous
 	for _, h := range holders {
 		if p.lives[h].owner == none {
@@ -464,11 +471,11 @@ func (p *planner) warnExternalIDElsewhere(d *model.User, l *model.User, when str
 	slices.Sort(names)
 	slices.Sort(ids)
 	who := subject{user: wantName(d)}
-	if s, ok := p.shownAs[l.ID]; ok && l.Active {
+	if l.Active {
 		// The account the update goes to (noteShownAs); not the
 		// deactivated account a re-invite replaces: the create is
 		// named by the entry's email.
-		who = s
+		who = p.asShown(l.ID, who)
 	}
 	p.warn(plan.Warning{Code: plan.WarnExternalIDElsewhere, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
 		"%s: the manifest sets externalId %q, which live user %s holds already: %s two accounts carry it; check which account the identity provider means",
@@ -523,15 +530,10 @@ func (p *planner) deactivateDesired(di int32, d *model.User, li int32, level mat
 		// are left alone (not deactivated, as unmanaged either, nor
 		// removed from teams).
 		p.lives[li].owner = ambiguous
-		names := make([]string, 0, len(e.holders))
-		ids := []string{l.ID}
+		names, ids := p.holderNames(l, e.holders)
 		for _, h := range e.holders {
 			p.lives[h].owner = ambiguous
-			names = append(names, liveName(&p.have.Users[h]))
-			ids = append(ids, p.have.Users[h].ID)
 		}
-		slices.Sort(names)
-		slices.Sort(ids[1:])
 		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
 			"%s (active: false) matches live user %s by %s, but live user %s holds the email %s: the entry may mean either account, and on W&B Multi-tenant Cloud a deactivation cannot be undone, so neither is deactivated or removed from a team; write the email of the account to deactivate, with its username (username:), or remove the entry",
 			who.user, liveName(l), level, strings.Join(names, ", "), wantEmail(d))})
@@ -559,9 +561,7 @@ func (p *planner) deactivateDesired(di int32, d *model.User, li int32, level mat
 func (p *planner) deactivate(li int32, who subject, reason string) bool {
 	l := &p.have.Users[li]
 	protected := p.protected(who.user, l)
-	if s, ok := p.shownAs[l.ID]; ok {
-		who = s // named as the account is (noteShownAs), in the change and its warnings
-	}
+	who = p.asShown(l.ID, who) // in the change and its warnings
 	if protected {
 		p.warn(plan.Warning{Code: plan.WarnProtected, User: who.user, Username: who.handle, Message: fmt.Sprintf(
 			"%s is protected (policy.protected): not deactivated, although %s", who.text(), reason)})
@@ -1004,9 +1004,7 @@ func (p *planner) warnWithoutTeam() {
 		}
 		who := p.wantSubject(int32(di))
 		if w.match >= 0 && !w.recreate {
-			if s, ok := p.shownAs[p.have.Users[w.match].ID]; ok {
-				who = s // the account it is (noteShownAs)
-			}
+			who = p.asShown(p.have.Users[w.match].ID, who) // the account it is
 		}
 		p.warn(plan.Warning{Code: plan.WarnUserWithoutTeam, User: who.user, Username: who.handle, Message: fmt.Sprintf(
 			"%s is active but in no team of the manifest: can log in, reaches no team's data", who.text())})
