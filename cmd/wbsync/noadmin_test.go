@@ -12,14 +12,18 @@ import (
 	"github.com/wbsync/wbsync/pkg/emulator"
 )
 
-// TestNoAdminLeftWarned: the plan demotes one of two admins, which its
-// lastAdmin check allows; meanwhile another writer demotes the other (as a
-// second apply of another manifest would). The verification read finds no
-// active admin, and apply says so. Without the other writer, it says
-// nothing.
+// TestNoAdminLeftWarned: the plan demotes or deactivates one of two
+// admins, which its lastAdmin check allows; meanwhile another writer
+// demotes the other (as a second apply of another manifest would). The
+// verification read finds no active admin, and apply says so. Without the
+// other writer, it says nothing.
 func TestNoAdminLeftWarned(t *testing.T) {
 	const warning = "the organization has no active admin now"
-	for _, other := range []bool{true, false} {
+	for _, tc := range []struct {
+		other bool
+		adm1  string // what the manifest says of adm1
+	}{{true, "orgRole: member"}, {false, "orgRole: member"}, {true, "active: false"}, {false, "active: false"}} {
+		other := tc.other
 		seed := seedOf(t, map[string]any{
 			"users": []any{
 				map[string]any{"userName": "adm1@example.com", "organizationRole": "admin"},
@@ -57,14 +61,14 @@ func TestNoAdminLeftWarned(t *testing.T) {
 			w.WriteHeader(rec.Code)
 			w.Write(rec.Body.Bytes())
 		}))
-		m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: adm1@example.com\n    orgRole: member\n  - email: adm2@example.com\n    orgRole: admin\n")
+		m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: adm1@example.com\n    "+tc.adm1+"\n  - email: adm2@example.com\n    orgRole: admin\n")
 		r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve")
 		hs.Close()
 		if id, _ := adm2.Load().(string); other && id == "" {
 			t.Fatal("adm2's id was not seen: the test proves nothing")
 		}
 		if got := strings.Contains(r.stderr, warning); got != other {
-			t.Errorf("other writer %v: warned %v (exit %d)\n%s", other, got, r.code, r.stderr)
+			t.Errorf("adm1 %s, other writer %v: warned %v (exit %d)\n%s", tc.adm1, other, got, r.code, r.stderr)
 		}
 	}
 }

@@ -204,9 +204,10 @@ func (r *runner) noteOutcome(i int) {
 	case plan.AddMember:
 		d.notDone[addKey(c)] = i
 	case plan.UpdateUser:
-		if c.Email != "" && c.UserID != "" && res.Status != StatusUnknown { // unknown: it may be done
-			// The account keeps its old email: the access the plan gives
-			// it under the new one waits (emailNotDone).
+		if c.Email != "" && c.UserID != "" {
+			// The account keeps its old email (or, the outcome unknown,
+			// may keep it): the access the plan gives it under the new
+			// one waits (emailNotDone), as after an unknown reactivation.
 			d.notDone[emailKey(c.UserID)] = i
 		}
 	case plan.ReactivateUser:

@@ -185,11 +185,12 @@ func TestRunFailedRemovalSkipsOnlyLaterPhases(t *testing.T) {
 func TestRunUnknownOutcomeBlocksByIDAndEarliestCauseWins(t *testing.T) {
 	// The update (renamed user, same id) ends unknown and the org role
 	// fails later: the deactivation names the update, the earliest. The
-	// org role itself still runs: only destructive changes wait.
+	// org role itself, a demotion, still runs: it takes access away
+	// whatever the account's email (a grant would wait for the update).
 	p := planOf(
-		plan.Change{Action: plan.UpdateUser, User: "alice@new.com", UserID: "ua", Email: "alice@new.com"}, // 0
-		plan.Change{Action: plan.SetOrgRole, User: "alice@new.com", UserID: "ua", Role: "admin"},          // 1
-		ch(plan.DeactivateUser, "alice@old.com", "ua", "", ""),                                            // 2
+		plan.Change{Action: plan.UpdateUser, User: "alice@new.com", UserID: "ua", Email: "alice@new.com"},        // 0
+		plan.Change{Action: plan.SetOrgRole, User: "alice@new.com", UserID: "ua", Role: "member", From: "admin"}, // 1
+		ch(plan.DeactivateUser, "alice@old.com", "ua", "", ""),                                                   // 2
 	)
 	w := &fakeWriter{fail: func(c call) error {
 		switch c.Method {

@@ -97,6 +97,11 @@ type planner struct {
 
 	// liveByExt: live users by externalId (the matcher's index)
 	liveByExt multiIndex
+	// wantByExt: active desired users by externalId, built at the first
+	// call of listedExternalID; extElsewhere: the live users an
+	// external_id_elsewhere warning names, with its index in warnings
+	wantByExt    map[string]int32
+	extElsewhere map[int32]int
 
 	// foldedRoles: model.FoldTeamRoles of live users whose team role was
 	// looked up ignoring case, built at the first such look-up

@@ -47,3 +47,28 @@ func TestSaaSUsernameSwapNamesLiveAccounts(t *testing.T) {
 		}
 	}
 }
+
+// TestSaaSNoEmailsReportedNamesByManifest: a server that reports no email
+// for any user gives the plan nothing to tell accounts apart by but their
+// handles: a user matched by username is then named by the manifest's
+// email, not as an account with no email (its bare handle).
+func TestSaaSNoEmailsReportedNamesByManifest(t *testing.T) {
+	a := "alice@x.com"
+	alice := lh("ua", "alice", "")
+	alice.Emails = nil
+	want := state(users(hu("alice", a)), dt("prod", model.Additive, dm(a, "")))
+	have := state(users(alice), lt("g", "prod"))
+	got := Compute(want, have, ignorePolicy, Options{Deployment: model.SaaS})
+	seen := false
+	for _, c := range got.Changes {
+		if c.Action == plan.AddMember {
+			seen = true
+			if c.UserID != "ua" || c.User != a {
+				t.Errorf("add names %q (id %q), want %q (ua)", c.User, c.UserID, a)
+			}
+		}
+	}
+	if !seen {
+		t.Fatalf("no add: %+v", got.Changes)
+	}
+}

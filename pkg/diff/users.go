@@ -454,6 +454,7 @@ func (p *planner) warnEmailHandovers(changes []plan.Change) {
 // once the user is created again) two accounts would carry it.
 func (p *planner) warnExternalIDElsewhere(d *model.User, l *model.User, when string) {
 	var names, ids []string
+	var holders []int32
 	p.liveByExt.each(d.ExternalID, func(li int32) {
 		o := &p.have.Users[li]
 		if o.ID == l.ID {
@@ -463,7 +464,7 @@ func (p *planner) warnExternalIDElsewhere(d *model.User, l *model.User, when str
 			p.want.Users[di].ExternalID != "" && p.want.Users[di].ExternalID != d.ExternalID {
 			return // the plan gives it another externalId (a user to deactivate, or created again on Multi-tenant Cloud, keeps its own)
 		}
-		names, ids = append(names, liveName(o)), append(ids, o.ID)
+		names, ids, holders = append(names, liveName(o)), append(ids, o.ID), append(holders, li)
 	})
 	if len(names) == 0 {
 		return
@@ -476,6 +477,12 @@ func (p *planner) warnExternalIDElsewhere(d *model.User, l *model.User, when str
 		// deactivated account a re-invite replaces: the create is
 		// named by the entry's email.
 		who = p.asShown(l.ID, who)
+	}
+	for _, li := range holders {
+		if p.extElsewhere == nil {
+			p.extElsewhere = map[int32]int{}
+		}
+		p.extElsewhere[li] = len(p.warnings)
 	}
 	p.warn(plan.Warning{Code: plan.WarnExternalIDElsewhere, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
 		"%s: the manifest sets externalId %q, which live user %s holds already: %s two accounts carry it; check which account the identity provider means",
@@ -618,7 +625,8 @@ func keepAdvice(l *model.User) string {
 // planUnmanaged handles live active users that match no desired user:
 // under unmanagedUsers: deactivate they are deactivated, unless created
 // within policy.unmanagedGracePeriod (just-in-time users from SSO) or
-// holding an email the manifest lists for another account (listedEmail);
+// holding an email or externalId the manifest lists for another account
+// (spareListed);
 // under ignore they are warned about. A user without a creation date gets no
 // grace: one created_unreported warning counts those deactivated
 // regardless (all of them when the read reports no date at all).
@@ -634,8 +642,7 @@ func (p *planner) planUnmanaged() {
 		if fate == fateInGrace || fate == fateGraceUnknown {
 			// Spared after its grace too (below): said once, as that,
 			// not as a deactivation to come that never does.
-			if di, ok := p.listedEmail(l); ok && !p.protected(who.user, l) {
-				p.spareHolder(int32(li), di, who)
+			if p.spareListed(int32(li), l, who) {
 				continue
 			}
 		}
@@ -662,15 +669,7 @@ func (p *planner) planUnmanaged() {
 				"%s is not in the manifest but was created %s%s, within policy.unmanagedGracePeriod (%s): not deactivated before %s; %s to keep it",
 				who.text(), stamp(l.Created), future, graceText(p.policy.UnmanagedGracePeriod), stamp(until), keepAdvice(l))})
 		default: // deactivated, or protected, which deactivate says
-			if di, ok := p.listedEmail(l); ok && !p.protected(who.user, l) {
-				// Another account's primary email is one the manifest
-				// lists for an active user (an old password account
-				// beside an SSO one, a re-invite): the manifest names the
-				// email, matched to another account, and cannot name this
-				// one (the emails clash). Which account it means is the
-				// admin's to say; a deactivation, which Multi-tenant
-				// Cloud cannot undo, is not planned on a guess.
-				p.spareHolder(int32(li), di, who)
+			if p.spareListed(int32(li), l, who) {
 				continue
 			}
 			reason := reasonUnmanaged
@@ -1039,14 +1038,85 @@ func (p *planner) warnUnmatchedProtected() {
 	}
 }
 
+// spareListed spares from deactivation as unmanaged live user li (l,
+// who), which matches no desired user, when it holds the email or the
+// externalId of an active desired user matched to another account (an
+// old password account beside an SSO one, a re-invite, an identity
+// provider's pin): the manifest names that email or externalId, matched
+// elsewhere, and cannot name this account too (they clash). Which account
+// it means is the admin's to say; a deactivation, which Multi-tenant Cloud
+// cannot undo, is not planned on a guess. It reports whether it spared it.
+func (p *planner) spareListed(li int32, l *model.User, who subject) bool {
+	if p.protected(who.user, l) {
+		return false // deactivate says it is protected
+	}
+	if di, ok := p.listedEmail(l); ok {
+		p.spareHolder(li, di, who)
+		return true
+	}
+	if di, ok := p.listedExternalID(l); ok {
+		p.spareExtHolder(li, di, who)
+		return true
+	}
+	return false
+}
+
+// listedExternalID reports whether live user l, which matches no desired
+// user, carries the externalId of an active desired user (compared
+// exactly, as matching compares it), and which one: that desired user
+// matched another account, by a stronger link, which does not carry it
+// too (active; else the pin is that account's, and this one's copy no
+// claim).
+func (p *planner) listedExternalID(l *model.User) (int, bool) {
+	if l.ExternalID == "" || p.wantExtIDs == 0 {
+		return -1, false
+	}
+	if p.wantByExt == nil {
+		p.wantByExt = make(map[string]int32, p.wantExtIDs)
+		for i := range p.want.Users {
+			d := &p.want.Users[i]
+			if d.ExternalID == "" || !d.Active {
+				continue
+			}
+			if j, ok := p.wantByExt[d.ExternalID]; !ok || p.wants[i].name < p.wants[j].name {
+				p.wantByExt[d.ExternalID] = int32(i)
+			}
+		}
+	}
+	di, ok := p.wantByExt[l.ExternalID]
+	if !ok {
+		return -1, false
+	}
+	if m := p.wants[di].match; m >= 0 && p.have.Users[m].Active && p.have.Users[m].ExternalID == l.ExternalID {
+		return -1, false // the matched account carries it already: the pin is that account's
+	}
+	return int(di), true
+}
+
+// spareExtHolder says, in the external_id_elsewhere warning that names
+// live user li (one is added when none does), that it is not deactivated:
+// it carries the externalId of desired user di, which matched another
+// account.
+func (p *planner) spareExtHolder(li int32, di int, who subject) {
+	spared := fmt.Sprintf("; %s is not deactivated (unmanagedUsers: deactivate), as the manifest may mean it: deactivate it in W&B if it is not wanted, or name it in policy.protected to keep it", who.text())
+	if wi, ok := p.extElsewhere[li]; ok {
+		p.warnings[wi].Message += spared
+		return
+	}
+	p.warn(plan.Warning{Code: plan.WarnExternalIDElsewhere, User: p.wants[di].name, IDs: []string{p.have.Users[li].ID}, Message: fmt.Sprintf(
+		"%s matches another live user, though live user %s carries its externalId %q%s",
+		p.wants[di].name, who.text(), p.want.Users[di].ExternalID, spared)})
+}
+
 // listedEmail reports whether live user l, which matches no desired user,
 // has as its primary email (compared as keys) the email of an active
 // desired user, and which one: that desired user matched another account.
 // A secondary email counts only on Multi-tenant Cloud, where a wrong
 // deactivation is final, and only when the account that desired user
-// matched does not hold it too (else the entry is that account's, and
-// this one's other address is no claim). An entry with active: false
-// does not count (its other accounts go with it).
+// matched, active, does not hold it too (else the entry is that account's,
+// and this one's other address is no claim; a deactivated one left the
+// organization, and this active account may be the person's now). An
+// entry with active: false does not count (its other accounts go with it).
 func (p *planner) listedEmail(l *model.User) (int, bool) {
 	if l.Email != "" {
 		if di := p.wantByEmail.get(model.Key(l.Email)); di >= 0 && p.want.Users[di].Active {
@@ -1062,7 +1132,7 @@ func (p *planner) listedEmail(l *model.User) (int, bool) {
 		if di < 0 || !p.want.Users[di].Active {
 			continue
 		}
-		if m := p.wants[di].match; m >= 0 && (k == model.Key(p.have.Users[m].Email) || containsKey(p.have.Users[m].Emails, k)) {
+		if m := p.wants[di].match; m >= 0 && p.have.Users[m].Active && (k == model.Key(p.have.Users[m].Email) || containsKey(p.have.Users[m].Emails, k)) {
 			continue
 		}
 		return int(di), true

@@ -265,6 +265,21 @@ func TestWarningsDiffTellsEntriesApart(t *testing.T) {
 	}
 }
 
+// TestWarningsDiffLeavesOutUnreviewable: manifest_unreviewable is about
+// the files a plan was made from, which a saved plan's embedded manifest
+// does not have: the plan made again at apply lacks it, and that is no
+// difference to show (other warnings still are).
+func TestWarningsDiffLeavesOutUnreviewable(t *testing.T) {
+	unrev := Warning{Code: WarnManifestUnreviewable, Message: "a.yaml: bidirectional control characters"}
+	other := Warning{Code: WarnUnmanagedUser, User: "x@x.com", Message: "x@x.com is active in W&B but not in the manifest"}
+	if got := warningsDiff([]Warning{unrev, other}, []Warning{other}); len(got) != 0 {
+		t.Errorf("saved with manifest_unreviewable, made again without: %q", got)
+	}
+	if got := warningsDiff([]Warning{other}, []Warning{unrev}); len(got) != 1 || got[0] != NoLongerWarned+"unmanaged_user: "+other.Message {
+		t.Errorf("only the other warning differs: %q", got)
+	}
+}
+
 // TestChangesDiffShowsFromOfLookAlikes: a removal saved without the team
 // role it takes away (a plan of an earlier wbsync version) reads as the
 // removal planned now; the from of the one that has it tells them apart.

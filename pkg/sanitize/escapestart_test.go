@@ -28,3 +28,25 @@ func TestRedactionKeepsJSONEscapesWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestEscapedBackslashBeforeRun: a literal backslash (JSON
+// "\\") followed by text that looks like an escape ("u009b") is no escape:
+// the marker must not swallow the second backslash of "\\", which would
+// leave a lone backslash before the marker (not JSON): escapeStart counts
+// the backslashes before a run.
+func TestEscapedBackslashBeforeRun(t *testing.T) {
+	key := "0123456789abcdef0123456789abcdef01234567"
+	r := NewRedactor(key)
+	for _, in := range []string{
+		`{"name":"Z\\u009b` + key[12:19] + `Z"}`,
+		`{"name":"Z\\` + key[11:19] + `Z"}`, // run at the letter after "\\"
+	} {
+		if !json.Valid([]byte(in)) {
+			t.Fatalf("input %s not JSON", in)
+		}
+		out := r.Bytes([]byte(in))
+		if !json.Valid(out) {
+			t.Errorf("Bytes(%s) = %s: not JSON", in, out)
+		}
+	}
+}
