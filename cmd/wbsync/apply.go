@@ -274,9 +274,6 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		URL: s.conf.url, URLGiven: s.conf.urlGiven,
 		Deployment: s.conf.deployment, DeploymentGiven: s.conf.deploymentGiven,
 	}
-	if canon, err := model.CanonicalURL(saved.Target.URL); err == nil {
-		b.Implied, _ = deploymentOf("", canon) // (a URL that is not one is refused below)
-	}
 	target, err := saved.ResolveTarget(b)
 	if errors.Is(err, plan.ErrNotSavedPlan) {
 		return nil, fmt.Errorf("%s: %w", path, err) // its recorded target.url is not a URL wbsync takes
@@ -284,15 +281,13 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	if err != nil {
 		return nil, err
 	}
-	// The deployment changes the warnings the reviewer saw (an
-	// irreversible deactivation on Multi-tenant) and how writes' answers
-	// are read, and no digest vouches for it: the file alone may only
-	// record the one its URL implies; another must be given again.
-	if implied := b.Implied; !s.conf.deploymentGiven && target.Deployment != implied {
-		return nil, fmt.Errorf("%w: %s records deployment %s, but its target %s is %s unless --deployment says otherwise, and neither --deployment nor WBSYNC_DEPLOYMENT is given: "+
-			"the deployment is not taken from the file alone (it decides the warnings shown and how the server's answers are read, and no digest vouches for it); nothing was written. "+
-			"Apply it with --deployment %s if it was planned so, or plan again",
-			plan.ErrTargetMismatch, path, target.Deployment, target.URL, implied, target.Deployment)
+	// Neither --deployment nor WBSYNC_DEPLOYMENT given: the recorded
+	// deployment is used, as the recorded URL is. Said when its URL alone
+	// would imply the other, so that a log shows where it came from (a
+	// job that gives it in both steps pins it: an edited file is then
+	// refused above).
+	if implied, _ := deploymentOf("", target.URL); !s.conf.deploymentGiven && target.Deployment != implied {
+		s.log.Info(fmt.Sprintf("deployment %s, as %s records it (its URL alone implies %s); give --deployment or WBSYNC_DEPLOYMENT to pin it", target.Deployment, path, implied))
 	}
 	if err := s.retarget(target, f, dryRun); err != nil {
 		return nil, err

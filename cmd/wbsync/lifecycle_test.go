@@ -91,49 +91,33 @@ func TestSavedPlanBoundToTarget(t *testing.T) {
 	}
 }
 
-// TestSavedPlanDeploymentNotFromTheFileAlone: no digest covers a plan's
-// target.deployment, which decides the warnings shown (irreversible
-// deactivations on Multi-tenant) and how writes' answers are read: a file
-// may record only the deployment its URL implies, unless --deployment or
-// WBSYNC_DEPLOYMENT gives it again. A file edited to the other one is
-// refused with nothing written.
-func TestSavedPlanDeploymentNotFromTheFileAlone(t *testing.T) {
-	emu, planPath := savedExamplePlan(t) // dedicated: what 127.0.0.1 implies
-	b, err := os.ReadFile(planPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	flipped := strings.Replace(string(b), `"deployment": "dedicated"`, `"deployment": "saas"`, 1)
-	if flipped == string(b) {
-		t.Fatal("the test could not edit target.deployment")
-	}
-	edited := writeFile(t, "flipped.json", flipped)
-	r := wb(t, vars(emu.url), "apply", edited, "--auto-approve")
-	if r.code != exitError || !strings.Contains(r.stderr, "records deployment saas, but its target "+emu.url+" is dedicated unless --deployment says otherwise") ||
-		!strings.Contains(r.stderr, "nothing was written") {
-		t.Fatalf("a flipped deployment: exit %d\n%s", r.code, r.stderr)
-	}
-	if n := writes(emu.requests(t)); n != 0 {
-		t.Fatalf("%d writes from a plan whose deployment was edited", n)
-	}
-	// Planned with --deployment saas: applied with it too.
+// TestSavedPlanDeploymentFromTheFile: a plan made with --deployment saas
+// against a host that does not imply it (any but api.wandb.ai) records
+// that deployment, and apply PLANFILE without --deployment or
+// WBSYNC_DEPLOYMENT uses it, as it uses the recorded URL, and says where it
+// came from. Given the other deployment, it refuses with nothing written;
+// given the same one, it applies.
+func TestSavedPlanDeploymentFromTheFile(t *testing.T) {
+	emu := startEmu(t, emulator.Options{Deployment: "saas"}, examplePath("emulator-state.json"))
 	saas := filepath.Join(t.TempDir(), "saas.json")
 	if r := wb(t, vars(emu.url), "plan", "-f", examplePath("wbsync.yaml"), "--deployment", "saas", "--out", saas); r.code != exitOK {
 		t.Fatalf("plan --deployment saas: exit %d\n%s", r.code, r.stderr)
 	}
-	if r := wb(t, vars(emu.url), "apply", saas, "--auto-approve"); r.code != exitError || !strings.Contains(r.stderr, "Apply it with --deployment saas if it was planned so") {
-		t.Fatalf("a saas plan applied without --deployment: exit %d\n%s", r.code, r.stderr)
-	}
-	// Given the other deployment, the refusal does not send the user to
-	// drop --deployment, which the check above would refuse.
-	if r := wb(t, vars(emu.url), "apply", saas, "--deployment", "dedicated", "--auto-approve"); r.code != exitError ||
-		!strings.Contains(r.stderr, "give --deployment saas, the recorded one, which its URL does not imply") || strings.Contains(r.stderr, "drop --url and --deployment") {
+	r := wb(t, vars(emu.url), "apply", saas, "--deployment", "dedicated", "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "the plan was made for deployment saas, but --deployment (or WBSYNC_DEPLOYMENT) is dedicated") ||
+		!strings.Contains(r.stderr, "nothing was written") {
 		t.Fatalf("a saas plan applied with --deployment dedicated: exit %d\n%s", r.code, r.stderr)
 	}
-	v := vars(emu.url)
-	v["WBSYNC_DEPLOYMENT"] = "saas"
-	if r := wb(t, v, "apply", saas, "--auto-approve"); r.code != exitOK {
-		t.Fatalf("a saas plan applied with WBSYNC_DEPLOYMENT=saas: exit %d\n%s", r.code, r.stderr)
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("%d writes after the refusal", n)
+	}
+	// Neither --url nor --deployment: the recorded target, whole.
+	r = wb(t, map[string]string{"WANDB_API_KEY": testKey}, "apply", saas, "--auto-approve")
+	if r.code != exitOK || !strings.Contains(r.stderr, "deployment saas, as "+saas+" records it (its URL alone implies dedicated)") {
+		t.Fatalf("a saas plan applied without --deployment: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if writes(emu.requests(t)) == 0 {
+		t.Fatal("no writes")
 	}
 }
 

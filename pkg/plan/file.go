@@ -214,10 +214,6 @@ type Binding struct {
 	URLGiven        bool
 	Deployment      model.Deployment
 	DeploymentGiven bool
-	// Implied is the deployment the recorded URL implies when none is
-	// given (apply takes the recorded one only when it is that): the
-	// refusal's advice names --deployment when it is not.
-	Implied model.Deployment
 }
 
 // ResolveTarget returns the target `apply FILE` must use: the one the plan
@@ -246,9 +242,6 @@ func (f *File) ResolveTarget(b Binding) (Target, error) {
 	}
 	if len(diffs) > 0 {
 		use := "drop --url and --deployment, and WBSYNC_URL and WBSYNC_DEPLOYMENT, to use the recorded target"
-		if b.Implied != "" && rec.Deployment != b.Implied {
-			use = fmt.Sprintf("drop --url and WBSYNC_URL, and give --deployment %s, the recorded one, which its URL does not imply", rec.Deployment)
-		}
 		return Target{}, fmt.Errorf("%w: %s; nothing was written. Apply it to the organization it was made for (%s), or plan again against the new target",
 			ErrTargetMismatch, strings.Join(diffs, "; "), use)
 	}
