@@ -48,6 +48,7 @@ func runDoctor(ctx context.Context, inv *invocation, f *flags, _ any, pos []stri
 		PageSize:        f.conn.pageSize,
 		RateLimit:       f.conn.rateLimit,
 		Concurrency:     f.conn.concurrency,
+		Timeout:         f.conn.timeout,
 		Redactor:        inv.redactor(),
 	}
 	other, otherURL, err := s.otherClient(f)

@@ -346,6 +346,13 @@ func TestLatency(t *testing.T) {
 		t.Errorf("two pages in one round: %v, %d pages; want 573ms, 2", est, pages)
 	}
 
+	// A page that takes more than half of --timeout warns, whatever the
+	// estimate: a slower day times it out. At half or less it does not.
+	near := LatencyProbe{Took: 4 * time.Second, PageUsers: 3, Users: 3, Teams: 1, PageSize: 9999, Concurrency: 4, Timeout: 5 * time.Second}
+	want(t, Latency(near), NameLatency, Warn, []string{"more than half of --timeout 5s", "raise --timeout, or lower --page-size"})
+	near.Took = 2500 * time.Millisecond
+	want(t, Latency(near), NameLatency, OK, []string{"one page of 3 users took 2.5s"})
+
 	// A claimed total is bounded as the client bounds it: no overflow.
 	huge := LatencyProbe{Took: 30 * time.Second, Users: math.MaxInt, Teams: -5, PageSize: 1, RateLimit: 10, Concurrency: 1}
 	if est, pages := huge.Estimate(); pages != 2_000_001 || est <= 0 {

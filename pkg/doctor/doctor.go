@@ -107,6 +107,8 @@ type Env struct {
 	PageSize    int
 	RateLimit   float64
 	Concurrency int
+	// Timeout is --timeout: a page that takes more than half of it warns.
+	Timeout time.Duration
 	// Fetch reads the whole organization through c (nil: observed.Fetch).
 	Fetch func(ctx context.Context, c Client) (model.State, error)
 	// Now is the clock that times a list page (nil: time.Now).

@@ -184,6 +184,8 @@ type LatencyProbe struct {
 	// are --rate-limit and --concurrency.
 	RateLimit   float64
 	Concurrency int
+	// Timeout is --timeout, each request's limit (0: none).
+	Timeout time.Duration
 }
 
 // slowRead is the estimated read time above which latency warns.
@@ -229,6 +231,12 @@ func Latency(p LatencyProbe) Check {
 	if est > slowRead {
 		c.Status = Warn
 		c.Detail += ": every plan reads the whole organization; raise --concurrency or --rate-limit if the server allows"
+	}
+	if p.Timeout > 0 && 2*p.Took > p.Timeout {
+		// A page near the limit times out on a slower day, and a read
+		// that fails is no plan at all.
+		c.Status = Warn
+		c.Detail += fmt.Sprintf("; that page took more than half of --timeout %s, so reads may time out: raise --timeout, or lower --page-size", short(p.Timeout))
 	}
 	return c
 }

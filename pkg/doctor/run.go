@@ -157,7 +157,7 @@ func Run(ctx context.Context, env Env) Report {
 		checks = append(checks, notChecked(NameLatency, "no read of this server can succeed (see paging)"))
 	default:
 		checks = append(checks, Latency(LatencyProbe{Took: took, PageUsers: pageUsers, Users: usersTotal, Teams: teamsTotal, Alone: int(q.alone.Load()),
-			PageSize: pp.PageSizeServed(), RateLimit: env.RateLimit, Concurrency: env.Concurrency}))
+			PageSize: pp.PageSizeServed(), RateLimit: env.RateLimit, Concurrency: env.Concurrency, Timeout: env.Timeout}))
 	}
 	return NewReport(checks...)
 }

@@ -290,15 +290,26 @@ func (o Options) normalise() (Options, error) {
 	if o.FaultRate > 0 && len(o.Faults) == 0 {
 		o.Faults = []string{Fault429, Fault500, Fault503, FaultReset}
 	}
-	if o.PageCap < 0 || o.ServiceAccounts < 0 || o.TeamServiceAccounts < 0 || o.MaxAddValues < 0 || o.SeatLimit < 0 {
-		return o, fmt.Errorf("page cap, service accounts, team service accounts, max add values and seat limit must not be negative")
+	for _, v := range []struct {
+		flag string
+		n    int
+	}{{"page cap", o.PageCap}, {"service accounts", o.ServiceAccounts}, {"team service accounts", o.TeamServiceAccounts},
+		{"max add values", o.MaxAddValues}, {"seat limit", o.SeatLimit}} {
+		if v.n < 0 {
+			return o, fmt.Errorf("%s %d: must not be negative", v.flag, v.n)
+		}
 	}
 	if o.ServiceAccounts > caps.EmulatorServiceAccounts || o.TeamServiceAccounts > caps.EmulatorTeamServiceAccounts {
 		return o, fmt.Errorf("service accounts %d, team service accounts %d: at most %d and %d (per team)",
 			o.ServiceAccounts, o.TeamServiceAccounts, caps.EmulatorServiceAccounts, caps.EmulatorTeamServiceAccounts)
 	}
-	if o.Latency < 0 || o.RetryAfter < 0 {
-		return o, fmt.Errorf("latency %v and retry-after %v must not be negative", o.Latency, o.RetryAfter)
+	for _, v := range []struct {
+		flag string
+		d    time.Duration
+	}{{"latency", o.Latency}, {"retry-after", o.RetryAfter}} {
+		if v.d < 0 {
+			return o, fmt.Errorf("%s %v: must not be negative", v.flag, v.d)
+		}
 	}
 	switch o.TakenTeamStatus {
 	case 0:

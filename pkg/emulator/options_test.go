@@ -1,0 +1,26 @@
+package emulator
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestNegativeOptionNamed: a negative count or duration is refused with a
+// message that names that option alone, not every option checked with it.
+func TestNegativeOptionNamed(t *testing.T) {
+	for _, tc := range []struct {
+		o         Options
+		want, not string
+	}{
+		{Options{PageCap: -1}, "page cap -1: must not be negative", "seat limit"},
+		{Options{SeatLimit: -2}, "seat limit -2: must not be negative", "page cap"},
+		{Options{Latency: -time.Second}, "latency -1s: must not be negative", "retry-after"},
+		{Options{RetryAfter: -time.Second}, "retry-after -1s: must not be negative", "latency"},
+	} {
+		_, err := tc.o.normalise()
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), tc.not) {
+			t.Errorf("%+v: %v; want %q, without %q", tc.o, err, tc.want, tc.not)
+		}
+	}
+}
