@@ -99,9 +99,11 @@ type planner struct {
 	liveByExt multiIndex
 	// wantByExt: active desired users by externalId, built at the first
 	// call of listedExternalID; extElsewhere: the live users an
-	// external_id_elsewhere warning names, with its index in warnings
+	// external_id_elsewhere warning names, with its index in warnings;
+	// extSpared: those warnings that say they spare some (spareExtHolder)
 	wantByExt    map[string]int32
 	extElsewhere map[int32]int
+	extSpared    []extSpared
 
 	// foldedRoles: model.FoldTeamRoles of live users whose team role was
 	// looked up ignoring case, built at the first such look-up

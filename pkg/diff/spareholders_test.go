@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,26 +85,91 @@ func TestExternalIDHolderSparedWithoutUpdate(t *testing.T) {
 	t.Errorf("no warning says u2 is spared: %+v", got.Warnings)
 }
 
-// TestSaaSSecondaryHolderSparedBesideReinvite: the entry alice@x.com
+// TestSaaSSecondaryHolderBesideReinviteSteady: the entry alice@x.com
 // (username Alice) matches by username account ua, deactivated (gone from
 // the Multi-tenant organization) and holding alice@x.com: the plan invites
-// it again. Account u2, active, holds alice@x.com as a secondary email:
-// the person's live account, perhaps. It is spared as a holder of the
-// email as its primary one would be.
-func TestSaaSSecondaryHolderSparedBesideReinvite(t *testing.T) {
+// it again. Account u2, active, holds alice@x.com as a secondary email
+// only. The entry names ua, which holds the email: u2's other address is
+// no claim, and under unmanagedUsers: deactivate u2 goes, as it does once
+// the invitation is applied. Whatever the plan decides, the next plan
+// (after the invitation) decides the same: a spare that lasted one run
+// would have said "not deactivated" of an account the next run removes.
+func TestSaaSSecondaryHolderBesideReinviteSteady(t *testing.T) {
+	pol := model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}
 	a := "alice@x.com"
+	want := state(users(hu("Alice", a), du("root@x.com")))
 	ua := with(lh("ua", "alice", a), func(u *model.User) { u.Active = false })
 	u2 := with(lh("u2", "alice2", "a2@x.com"), func(u *model.User) { u.Emails = []string{"a2@x.com", "ALICE@X.com"} })
-	want := state(users(hu("Alice", a), du("root@x.com")))
-	have := state(users(ua, u2, lu("ur", "root@x.com")))
+	run1 := deactivated(Compute(want, state(users(ua, u2, lu("ur", "root@x.com"))), pol, Options{Deployment: model.SaaS}))
+	// Applied: the invitation made account un (Alice, alice@x.com); the
+	// Multi-tenant organization no longer lists the old one.
+	un := lh("un", "Alice", a)
+	run2 := deactivated(Compute(want, state(users(un, u2, lu("ur", "root@x.com"))), pol, Options{Deployment: model.SaaS}))
+	if !slices.Equal(run1, []string{"u2"}) || !slices.Equal(run2, run1) {
+		t.Errorf("deactivated %v, then %v after the invitation; want u2 both times", run1, run2)
+	}
+}
+
+// TestExternalIDSpareLastsAfterApply: the spare of an account carrying the
+// entry's externalId holds once the plan's own update gave the matched
+// account that externalId too (two accounts carry it now): the next plan
+// does not deactivate it, and still says why.
+func TestExternalIDSpareLastsAfterApply(t *testing.T) {
+	pol := model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}
+	a := "alice@x.com"
+	want := state(users(with(du(a), func(u *model.User) { u.ExternalID = "E-NEW" }), du("root@x.com")))
+	for _, dep := range []model.Deployment{model.SaaS, model.Dedicated} {
+		ua := with(lh("ua", "alice", a), func(u *model.User) { u.ExternalID = "E-OLD" })
+		u2 := with(lh("u2", "alice2", "a2@x.com"), func(u *model.User) { u.ExternalID = "E-NEW" })
+		for run := 1; run <= 2; run++ {
+			got := Compute(want, state(users(ua, u2, lu("ur", "root@x.com"))), pol, Options{Deployment: dep})
+			if ids := deactivated(got); len(ids) > 0 {
+				t.Errorf("%s run %d deactivates %v", dep, run, ids)
+			}
+			if !slices.ContainsFunc(got.Warnings, func(w plan.Warning) bool {
+				return w.Code == plan.WarnExternalIDElsewhere && strings.Contains(w.Message, "alice2 (a2@x.com) is not deactivated")
+			}) {
+				t.Errorf("%s run %d: no warning says u2 is spared: %+v", dep, run, got.Warnings)
+			}
+			ua.ExternalID = "E-NEW" // run 1 applied, as planned
+		}
+	}
+}
+
+// TestExternalIDSpareOfAnInactiveEntry: an entry with active: false gives
+// its externalId to no one: an unmanaged account carrying it is
+// deactivated as any other (the entry's other accounts go with it).
+func TestExternalIDSpareOfAnInactiveEntry(t *testing.T) {
+	a := "alice@x.com"
+	off := with(du(a), func(u *model.User) { u.ExternalID = "E1"; u.Active = false })
+	ua := with(lh("ua", "alice", a), func(u *model.User) { u.ExternalID = "E0" })
+	u2 := with(lh("u2", "alice2", "a2@x.com"), func(u *model.User) { u.ExternalID = "E1" })
+	got := Compute(state(users(off, du("root@x.com"))), state(users(ua, u2, lu("ur", "root@x.com"))),
+		model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, Options{Deployment: model.Dedicated})
+	if ids := deactivated(got); !slices.Equal(ids, []string{"u2", "ua"}) && !slices.Equal(ids, []string{"ua", "u2"}) {
+		t.Errorf("deactivated %v, want ua (the entry) and u2 (unmanaged)", ids)
+	}
+}
+
+// TestExternalIDSpareNamesHoldersOnce: two unmanaged accounts carrying the
+// entry's externalId are spared in one clause, not one sentence each.
+func TestExternalIDSpareNamesHoldersOnce(t *testing.T) {
+	a := "alice@x.com"
+	want := state(users(with(du(a), func(u *model.User) { u.ExternalID = "E-NEW" })))
+	have := state(users(with(lh("ua", "alice", a), func(u *model.User) { u.ExternalID = "E-OLD" }),
+		with(lh("u2", "alice2", "a2@x.com"), func(u *model.User) { u.ExternalID = "E-NEW" }),
+		with(lh("u3", "alice3", "a3@x.com"), func(u *model.User) { u.ExternalID = "E-NEW" })))
 	got := Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, Options{Deployment: model.SaaS})
 	if ids := deactivated(got); len(ids) > 0 {
-		t.Fatalf("deactivates %v for good; u2 holds the entry's email", ids)
+		t.Fatalf("deactivates %v", ids)
 	}
 	for _, w := range got.Warnings {
-		if w.Code == plan.WarnEmailElsewhere && strings.Contains(w.Message, "not deactivated") && strings.Contains(w.Message, "alice2 (a2@x.com)") {
+		if w.Code == plan.WarnExternalIDElsewhere {
+			if strings.Count(w.Message, "not deactivated") != 1 || !strings.Contains(w.Message, "alice2 (a2@x.com), alice3 (a3@x.com) are not deactivated") {
+				t.Errorf("external_id_elsewhere: %s", w.Message)
+			}
 			return
 		}
 	}
-	t.Errorf("no email_elsewhere says u2 is spared: %+v", got.Warnings)
+	t.Errorf("no external_id_elsewhere: %+v", got.Warnings)
 }

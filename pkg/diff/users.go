@@ -485,8 +485,8 @@ func (p *planner) warnExternalIDElsewhere(d *model.User, l *model.User, when str
 		p.extElsewhere[li] = len(p.warnings)
 	}
 	p.warn(plan.Warning{Code: plan.WarnExternalIDElsewhere, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
-		"%s: the manifest sets externalId %q, which live user %s holds already: %s two accounts carry it; check which account the identity provider means",
-		who.text(), d.ExternalID, strings.Join(names, ", "), when)})
+		"%s: the manifest sets externalId %q, which live %s already: %s %d accounts carry it; check which account the identity provider means",
+		who.text(), d.ExternalID, plural(len(names), "user "+names[0]+" holds", "users "+strings.Join(names, ", ")+" hold"), when, len(names)+1)})
 }
 
 // otherHandle reports whether the manifest sets d a username (a handle,
@@ -1064,9 +1064,11 @@ func (p *planner) spareListed(li int32, l *model.User, who subject) bool {
 // listedExternalID reports whether live user l, which matches no desired
 // user, carries the externalId of an active desired user (compared
 // exactly, as matching compares it), and which one: that desired user
-// matched another account, by a stronger link, which does not carry it
-// too (active; else the pin is that account's, and this one's copy no
-// claim).
+// matched another account, by a stronger link. That account may carry it
+// too, most often because an earlier run of the plan set it there (an
+// update, an invitation again): two accounts carry the identity
+// provider's pin, and which one it means is still the admin's to say (a
+// spare that held for one run only would deactivate the account the next).
 func (p *planner) listedExternalID(l *model.User) (int, bool) {
 	if l.ExternalID == "" || p.wantExtIDs == 0 {
 		return -1, false
@@ -1084,28 +1086,41 @@ func (p *planner) listedExternalID(l *model.User) (int, bool) {
 		}
 	}
 	di, ok := p.wantByExt[l.ExternalID]
-	if !ok {
-		return -1, false
-	}
-	if m := p.wants[di].match; m >= 0 && p.have.Users[m].Active && p.have.Users[m].ExternalID == l.ExternalID {
-		return -1, false // the matched account carries it already: the pin is that account's
-	}
-	return int(di), true
+	return int(di), ok
 }
 
 // spareExtHolder says, in the external_id_elsewhere warning that names
 // live user li (one is added when none does), that it is not deactivated:
-// it carries the externalId of desired user di, which matched another
-// account.
+// it carries the externalId of desired user di, which is not matched to
+// it. A warning that names several holders names those spared in one
+// clause.
 func (p *planner) spareExtHolder(li int32, di int, who subject) {
-	spared := fmt.Sprintf("; %s is not deactivated (unmanagedUsers: deactivate), as the manifest may mean it: deactivate it in W&B if it is not wanted, or name it in policy.protected to keep it", who.text())
-	if wi, ok := p.extElsewhere[li]; ok {
-		p.warnings[wi].Message += spared
-		return
+	wi, ok := p.extElsewhere[li]
+	if !ok {
+		wi = len(p.warnings)
+		p.warn(plan.Warning{Code: plan.WarnExternalIDElsewhere, User: p.wants[di].name, IDs: []string{p.have.Users[li].ID}})
+		p.extSpared = append(p.extSpared, extSpared{warning: wi, base: fmt.Sprintf(
+			"%s: live user %s carries its externalId %q, though the entry is not matched to it", p.wants[di].name, who.text(), p.want.Users[di].ExternalID)})
 	}
-	p.warn(plan.Warning{Code: plan.WarnExternalIDElsewhere, User: p.wants[di].name, IDs: []string{p.have.Users[li].ID}, Message: fmt.Sprintf(
-		"%s matches another live user, though live user %s carries its externalId %q%s",
-		p.wants[di].name, who.text(), p.want.Users[di].ExternalID, spared)})
+	j := slices.IndexFunc(p.extSpared, func(e extSpared) bool { return e.warning == wi })
+	if j < 0 {
+		j = len(p.extSpared)
+		p.extSpared = append(p.extSpared, extSpared{warning: wi, base: p.warnings[wi].Message})
+	}
+	e := &p.extSpared[j]
+	e.names = append(e.names, who.text())
+	it := plural(len(e.names), "it", "them")
+	p.warnings[wi].Message = fmt.Sprintf("%s; %s %s not deactivated (unmanagedUsers: deactivate), as the manifest may mean %s: deactivate %s in W&B if not wanted, or name %s in policy.protected to keep %s",
+		e.base, strings.Join(e.names, ", "), plural(len(e.names), "is", "are"), it, it, it, it)
+}
+
+// extSpared is an external_id_elsewhere warning (its index in
+// planner.warnings) that spareExtHolder said spares live users: its
+// message before that, and the users spared, as named.
+type extSpared struct {
+	warning int
+	base    string
+	names   []string
 }
 
 // listedEmail reports whether live user l, which matches no desired user,
@@ -1113,10 +1128,12 @@ func (p *planner) spareExtHolder(li int32, di int, who subject) {
 // desired user, and which one: that desired user matched another account.
 // A secondary email counts only on Multi-tenant Cloud, where a wrong
 // deactivation is final, and only when the account that desired user
-// matched, active, does not hold it too (else the entry is that account's,
-// and this one's other address is no claim; a deactivated one left the
-// organization, and this active account may be the person's now). An
-// entry with active: false does not count (its other accounts go with it).
+// matched does not hold it too (else the entry is that account's, and
+// this one's other address is no claim). That holds for a deactivated
+// match the plan invites again as well: once invited, it holds the email,
+// and a spare that held for one run only would deactivate this account
+// the next. An entry with active: false does not count (its other
+// accounts go with it).
 func (p *planner) listedEmail(l *model.User) (int, bool) {
 	if l.Email != "" {
 		if di := p.wantByEmail.get(model.Key(l.Email)); di >= 0 && p.want.Users[di].Active {
@@ -1132,7 +1149,7 @@ func (p *planner) listedEmail(l *model.User) (int, bool) {
 		if di < 0 || !p.want.Users[di].Active {
 			continue
 		}
-		if m := p.wants[di].match; m >= 0 && p.have.Users[m].Active && (k == model.Key(p.have.Users[m].Email) || containsKey(p.have.Users[m].Emails, k)) {
+		if m := p.wants[di].match; m >= 0 && (k == model.Key(p.have.Users[m].Email) || containsKey(p.have.Users[m].Emails, k)) {
 			continue
 		}
 		return int(di), true

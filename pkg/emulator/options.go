@@ -299,9 +299,11 @@ func (o Options) normalise() (Options, error) {
 			return o, fmt.Errorf("%s %d: must not be negative", v.flag, v.n)
 		}
 	}
-	if o.ServiceAccounts > caps.EmulatorServiceAccounts || o.TeamServiceAccounts > caps.EmulatorTeamServiceAccounts {
-		return o, fmt.Errorf("service accounts %d, team service accounts %d: at most %d and %d (per team)",
-			o.ServiceAccounts, o.TeamServiceAccounts, caps.EmulatorServiceAccounts, caps.EmulatorTeamServiceAccounts)
+	if o.ServiceAccounts > caps.EmulatorServiceAccounts {
+		return o, fmt.Errorf("service accounts %d: at most %d", o.ServiceAccounts, caps.EmulatorServiceAccounts)
+	}
+	if o.TeamServiceAccounts > caps.EmulatorTeamServiceAccounts {
+		return o, fmt.Errorf("team service accounts %d: at most %d per team", o.TeamServiceAccounts, caps.EmulatorTeamServiceAccounts)
 	}
 	for _, v := range []struct {
 		flag string

@@ -17,6 +17,7 @@ func TestNegativeOptionNamed(t *testing.T) {
 		{Options{SeatLimit: -2}, "seat limit -2: must not be negative", "page cap"},
 		{Options{Latency: -time.Second}, "latency -1s: must not be negative", "retry-after"},
 		{Options{RetryAfter: -time.Second}, "retry-after -1s: must not be negative", "latency"},
+		{Options{TeamServiceAccounts: 1 << 30}, "team service accounts 1073741824: at most", "service accounts 0"},
 	} {
 		_, err := tc.o.normalise()
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), tc.not) {
