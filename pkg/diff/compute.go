@@ -95,8 +95,9 @@ type planner struct {
 	// when no live user carries one)
 	wantExtIDs int
 
-	// liveByExt: live users by externalId (the matcher's index)
-	liveByExt multiIndex
+	// liveByExt, liveByEmail: live users by externalId and by every
+	// email (the matcher's indexes)
+	liveByExt, liveByEmail multiIndex
 	// wantByExt: active desired users by externalId, built at the first
 	// call of listedExternalID; extElsewhere: the live users an
 	// external_id_elsewhere warning names, with its index in warnings;

@@ -100,7 +100,7 @@ type ambiguity struct {
 // created next to them.
 func (p *planner) matchUsers() {
 	m := p.newMatcher()
-	p.liveByExt = m.byLevel[byExternalID]
+	p.liveByExt, p.liveByEmail = m.byLevel[byExternalID], m.byLevel[byEmail]
 	for level := byUserName; level <= byExternalID; level++ {
 		m.matchLevel(level)
 	}

@@ -93,6 +93,57 @@ func (p *planner) holderNames(l *model.User, holders []int32) (names, ids []stri
 	return names, ids
 }
 
+// holdPrimaryHolders leaves desired user di (d, active: false, on
+// Multi-tenant Cloud) alone when it matches live user li (as who, at
+// level) by a userName that is d's email, and li holds that email, while
+// other active accounts have it as their primary one too (two accounts in
+// different case): the entry names the email, which both hold.
+// Deactivating the one matched would leave the others to the next plan,
+// which would match one by the email and remove it as well, though this
+// plan said nothing of it. It reports whether it held.
+func (p *planner) holdPrimaryHolders(di int32, d *model.User, li int32, who subject, level matchLevel) bool {
+	l := &p.have.Users[li]
+	k := model.Key(wantEmail(d))
+	if model.Key(wantUserName(d)) != k || model.Key(l.Email) != k && !containsKey(l.Emails, k) {
+		return false
+	}
+	hs := p.primaryHolders(di, li, d)
+	if len(hs) == 0 {
+		return false
+	}
+	p.lives[li].owner = ambiguous
+	names, ids := p.holderNames(l, hs)
+	for _, h := range hs {
+		if p.lives[h].owner == none {
+			p.lives[h].owner = ambiguous
+		}
+	}
+	p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
+		"%s (active: false) matches live user %s by %s, but live user %s has the email %s as its primary one too: the entry may mean either account, and on W&B Multi-tenant Cloud a deactivation cannot be undone, so neither is deactivated or removed from a team; write the username (username:) of the account to deactivate, or remove the entry",
+		who.user, liveName(l), level, strings.Join(names, ", "), wantEmail(d))})
+	return true
+}
+
+// primaryHolders returns the active live users other than li that have
+// desired user di's email (d's) as their primary one, but for those
+// another entry deactivates. Those no desired user matched are the ones a
+// hold may keep; the others are their own entries' to plan.
+func (p *planner) primaryHolders(di, li int32, d *model.User) []int32 {
+	k := model.Key(wantEmail(d))
+	var hs []int32
+	p.liveByEmail.each(k, func(h int32) {
+		u, o := &p.have.Users[h], p.lives[h].owner
+		if h == li || !u.Active || o == di || model.Key(u.Email) != k {
+			return
+		}
+		if o >= 0 && !p.want.Users[o].Active && (p.wants[o].level == byUserName || model.Key(u.Email) == model.Key(wantEmail(&p.want.Users[o]))) {
+			return // its own entry deactivates it in this plan (by a link the holds above leave be)
+		}
+		hs = append(hs, h)
+	})
+	return hs
+}
+
 // activeEntryEmail reports whether live user l holds (as any of its
 // emails) the email of an active desired user other than di, and which.
 func (p *planner) activeEntryEmail(l *model.User, di int32) (int32, bool) {
@@ -526,6 +577,19 @@ func (p *planner) deactivateDesired(di int32, d *model.User, li int32, level mat
 		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
 			"%s (active: false) matches live user %s by %s, but that account holds the email of %s, which the manifest lists as active: on W&B Multi-tenant Cloud a deactivation cannot be undone, so it is not deactivated or removed from a team; check the username: lines of both entries",
 			who.user, liveName(l), level, p.wants[dj].name)})
+		return
+	}
+	if dj, ok := p.activeEntryExternalID(l); ok && dj != di && p.saas && !p.protected(who.user, l) {
+		// The account carries the identity provider's pin of another
+		// entry, which the manifest lists as active (the entry reached
+		// it by a stronger link): which person it is, is not known.
+		p.lives[li].owner = ambiguous
+		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
+			"%s (active: false) matches live user %s by %s, but that account carries the externalId of %s, which the manifest lists as active: on W&B Multi-tenant Cloud a deactivation cannot be undone, so it is not deactivated or removed from a team; check the externalId of that entry, or write the username (username:) of the account to deactivate",
+			who.user, liveName(l), level, p.wants[dj].name)})
+		return
+	}
+	if p.saas && !p.protected(who.user, l) && p.holdPrimaryHolders(di, d, li, who, level) {
 		return
 	}
 	if ei, ok := p.emailElsewhere[di]; ok && p.saas && !p.protected(who.user, l) {
@@ -1070,6 +1134,13 @@ func (p *planner) spareListed(li int32, l *model.User, who subject) bool {
 // provider's pin, and which one it means is still the admin's to say (a
 // spare that held for one run only would deactivate the account the next).
 func (p *planner) listedExternalID(l *model.User) (int, bool) {
+	di, ok := p.activeEntryExternalID(l)
+	return int(di), ok
+}
+
+// activeEntryExternalID returns the active desired user whose externalId
+// live user l carries (compared exactly), if any.
+func (p *planner) activeEntryExternalID(l *model.User) (int32, bool) {
 	if l.ExternalID == "" || p.wantExtIDs == 0 {
 		return -1, false
 	}
@@ -1086,7 +1157,7 @@ func (p *planner) listedExternalID(l *model.User) (int, bool) {
 		}
 	}
 	di, ok := p.wantByExt[l.ExternalID]
-	return int(di), ok
+	return di, ok
 }
 
 // spareExtHolder says, in the external_id_elsewhere warning that names

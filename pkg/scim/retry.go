@@ -290,7 +290,8 @@ func (r *retrier) decide(ctx context.Context, err error, e *Error) error {
 // readBack looks up what a create sent and answered ambiguously (e, err)
 // may have made: errAdopted when it is found, which is used; err with the
 // look-up's failure, its outcome unknown, when the look-up fails; nil when
-// it was not made (e is then not unknown).
+// it was not made (e is then not unknown, unless the attempt timed out:
+// the server may still apply it after the look-up).
 func (r *retrier) readBack(ctx context.Context, err error, e *Error) error {
 	adopted, aerr := r.cl.ambiguous(ctx)
 	if aerr != nil {
@@ -309,8 +310,15 @@ func (r *retrier) readBack(ctx context.Context, err error, e *Error) error {
 			zap.Int("attempt", r.attempts))
 		return errAdopted
 	}
-	e.unknown = false // read back: it was not applied
-	r.notApplied = true
+	if !errors.Is(e, errAttemptTimeout) {
+		// Answered, or cut off by the server: it was done with the
+		// request, and the look-up found it not applied.
+		e.unknown, r.notApplied = false, true
+	}
+	// Else this side stopped waiting (--timeout): the server may still be
+	// at it, and apply it after the look-up (a slow backend, a queue at a
+	// proxy). It is sent again, and its outcome stays unknown unless a
+	// later attempt settles it (maybeApplied).
 	if !r.readBackEmpty {
 		r.readBackEmpty, r.readBackStatus = true, e.Status
 	}

@@ -1,0 +1,133 @@
+package diff
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
+)
+
+// What a plan leaves alone, the plan after it (once it is applied, with
+// the same manifest) leaves alone too: a hold that lasts one run would
+// have said "not deactivated" of an account the next run removes (on
+// Multi-tenant Cloud for good). The cases below are two accounts holding
+// one email as their primary one (in different case), which W&B
+// Multi-tenant Cloud can list.
+
+var nextOwner = model.User{ID: "uo", UserName: "owner@o.com", Email: "owner@o.com", Emails: []string{"owner@o.com"}, OrgRole: model.RoleAdmin, Active: true}
+
+func nextOwnerD() model.User {
+	return with(du("owner@o.com"), func(u *model.User) { u.OrgRole = model.RoleAdmin })
+}
+
+func inactive(u model.User) model.User { u.Active = false; return u }
+
+func member(u model.User) model.User { u.OrgRole = model.RoleMember; return u }
+
+// twoRuns plans, applies the plan (simulated, every write succeeding) and
+// plans again.
+func twoRuns(t *testing.T, want, have model.State, pol model.Policy, dep model.Deployment) (plan.Plan, plan.Plan) {
+	t.Helper()
+	opts := Options{Deployment: dep, Now: genNow}
+	p1 := Compute(want, have, pol, opts)
+	s1, err := simulate(have, p1, dep, server{orgRoles: true, teamRoles: true, extIDs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p1, Compute(want, s1, pol, opts)
+}
+
+// planText is a plan's changes and warnings, for failure messages.
+func planText(p plan.Plan) []string {
+	var out []string
+	for _, c := range p.Changes {
+		out = append(out, plan.Describe(c)+" ["+c.UserID+"]")
+	}
+	for _, w := range p.Warnings {
+		out = append(out, fmt.Sprintf("! %s %s %v: %s", w.Code, w.User, w.IDs, w.Message))
+	}
+	return out
+}
+
+// flips fails t when run 1 leaves live user id active and run 2
+// deactivates it.
+func flips(t *testing.T, p1, p2 plan.Plan, id string) {
+	t.Helper()
+	if !slices.Contains(deactivated(p1), id) && slices.Contains(deactivated(p2), id) {
+		t.Errorf("run 1 leaves %s active:\n%v\nrun 2 deactivates it:\n%v", id, planText(p1), planText(p2))
+	}
+}
+
+// TestNextPlanSameEmailTwoAccounts: the entry d@x.com (active: false, no
+// username) matches u1 (userName D@x.com) by userName; u2 (handle ann)
+// has d@x.com as its primary email too. Deactivating u1 alone would leave
+// u2 for the next plan, which matches it by the email and removes it,
+// though this plan said it was not in the manifest (or, under ignore,
+// "not deactivated"). Dedicated, where u1 stays listed, is the control.
+func TestNextPlanSameEmailTwoAccounts(t *testing.T) {
+	for _, tc := range []struct {
+		dep model.Deployment
+		pol model.UnmanagedPolicy
+	}{{model.SaaS, model.UnmanagedIgnore}, {model.SaaS, model.UnmanagedDeactivate}, {model.Dedicated, model.UnmanagedIgnore}} {
+		t.Run(string(tc.dep)+" "+string(tc.pol), func(t *testing.T) {
+			want := state(users(nextOwnerD(), inactive(du("d@x.com"))))
+			have := state(users(nextOwner, member(lh("u1", "D@x.com", "D@x.com")), member(lh("u2", "ann", "d@x.com"))))
+			p1, p2 := twoRuns(t, want, have, model.Policy{UnmanagedUsers: tc.pol}, tc.dep)
+			flips(t, p1, p2, "u2")
+		})
+	}
+}
+
+// TestNextPlanActiveEntrysAccount: as above, but u2 carries the
+// externalId of the active entry a@x.com, which matches it by that: run 2
+// would match u2 to d@x.com by the email (a stronger link) and remove the
+// account of a user the manifest lists as active.
+func TestNextPlanActiveEntrysAccount(t *testing.T) {
+	want := state(users(nextOwnerD(), inactive(du("d@x.com")), with(du("a@x.com"), func(u *model.User) { u.ExternalID = "e1" })))
+	have := state(users(nextOwner, member(lh("u1", "D@x.com", "D@x.com")),
+		with(member(lh("u2", "ann", "d@x.com")), func(u *model.User) { u.ExternalID = "e1" })))
+	for _, pol := range []model.UnmanagedPolicy{model.UnmanagedIgnore, model.UnmanagedDeactivate} {
+		p1, p2 := twoRuns(t, want, have, model.Policy{UnmanagedUsers: pol}, model.SaaS)
+		flips(t, p1, p2, "u2")
+		if slices.Contains(deactivated(p1), "u2") {
+			t.Errorf("%s: run 1 deactivates u2, the account of active a@x.com: %v", pol, planText(p1))
+		}
+	}
+}
+
+// TestNextPlanHeldByExternalID: run 1 holds u3 (b@x.com, active: false,
+// reaches it only by externalId: identity_mismatch) while a@x.com
+// (active: false) matches u2 (userName A@x.com) and u3 has a@x.com as its
+// primary email. Removing u2 would let the next plan match u3 to a@x.com
+// by the email and remove it, though run 1 said it was not deactivated.
+func TestNextPlanHeldByExternalID(t *testing.T) {
+	want := state(users(nextOwnerD(), inactive(du("a@x.com")), with(inactive(du("b@x.com")), func(u *model.User) { u.ExternalID = "e1" })))
+	have := state(users(nextOwner, member(lh("u2", "A@x.com", "A@x.com")),
+		with(member(lh("u3", "cat", "a@x.com")), func(u *model.User) { u.ExternalID = "e1" })))
+	p1, p2 := twoRuns(t, want, have, model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, model.SaaS)
+	flips(t, p1, p2, "u3")
+}
+
+// TestNextPlanGuardsHold: the same shape with a username in the manifest,
+// or with u2 holding the email as a secondary one only, was guarded
+// before: still no flip, and u1 is deactivated as the entry says.
+func TestNextPlanGuardsHold(t *testing.T) {
+	for name, tc := range map[string]struct{ want, have model.State }{
+		"username in the manifest": {
+			state(users(nextOwnerD(), inactive(hu("dee", "d@x.com")))),
+			state(users(nextOwner, lh("u1", "dee", "d@x.com"), lh("u2", "ann", "d@x.com")))},
+		"secondary email only": {
+			state(users(nextOwnerD(), inactive(du("d@x.com")))),
+			state(users(nextOwner, lh("u1", "d@x.com", "d@x.com"), lh("u2", "ann", "a2@x.com", "d@x.com")))},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p1, p2 := twoRuns(t, tc.want, tc.have, model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, model.SaaS)
+			flips(t, p1, p2, "u2")
+			if !slices.Contains(deactivated(p1), "u1") {
+				t.Errorf("u1 not deactivated: %v", planText(p1))
+			}
+		})
+	}
+}
