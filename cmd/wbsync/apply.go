@@ -584,10 +584,16 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	}
 	var fileErr error
 	if o.report != "" {
-		var buf bytes.Buffer
-		if fileErr = rep.WriteJSON(sanitize.JSONWriter(&buf)); fileErr == nil {
-			fileErr = writeOutput(context.Background(), o.report, buf.Bytes(), inv, privateFile) // after an interrupt too
-		}
+		// Streamed (a report of a million operations is not held whole),
+		// escaped and redacted as every output, and written after an
+		// interrupt too.
+		fileErr = writeAtomic(context.Background(), o.report, privateFile, func(w io.Writer) error {
+			rw := inv.redactor().Writer(w)
+			if err := rep.WriteJSON(sanitize.JSONWriter(rw)); err != nil {
+				return err
+			}
+			return rw.Flush()
+		})
 		if fileErr == nil {
 			reportSaved.Store(&o.report)
 		}

@@ -1,7 +1,6 @@
 package apply
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"iter"
@@ -875,6 +874,22 @@ func tally(ok, failed, skipped, unknown int) string {
 // WriteJSON writes the report as indented JSON ("operations" is [] when
 // empty, never null).
 func (r *Report) WriteJSON(w io.Writer) error {
+	out := r.jsonDoc()
+	// The operations, which may number a million, are written one by
+	// one (plan.StreamJSON), as the plan's changes are: the bytes of the
+	// whole document's indented encoding, "R&D" not "R\u0026D", without
+	// holding it in memory.
+	results := out.Results
+	out.Results = []Result{}
+	if err := plan.StreamJSON(w, out, plan.ListOf("operations", results)); err != nil {
+		return fmt.Errorf("write apply report: %w", err)
+	}
+	return nil
+}
+
+// jsonDoc is the report as its JSON holds it: the format version set,
+// empty lists [] (never null), and the verification's remaining count.
+func (r *Report) jsonDoc() Report {
 	out := *r
 	out.FormatVersion = ReportFormat
 	if out.Results == nil {
@@ -892,13 +907,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		}
 		out.Verification = &vc
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false) // "R&D", not "R\u0026D": as the plan JSON writes names
-	if err := enc.Encode(out); err != nil {
-		return fmt.Errorf("write apply report: %w", err)
-	}
-	return nil
+	return out
 }
 
 // target names what the operation acted on ("alice@x.com to team ml"), as

@@ -22,20 +22,40 @@ func (p Plan) WriteJSON(w io.Writer) error {
 	p = p.Normalized()
 	changes, warnings := p.Changes, p.Warnings
 	p.Changes, p.Warnings = []Change{}, []Warning{}
-	var head bytes.Buffer
-	if err := encodeIndented(&head, p, ""); err != nil {
+	return StreamJSON(w, p, ListOf("changes", changes), ListOf("warnings", warnings))
+}
+
+// JSONList is a top-level list that StreamJSON writes element by element:
+// its key, and a function that writes its elements with the encoder
+// given (see ListOf).
+type JSONList struct {
+	key    string
+	stream func(cw *chunkWriter, doc []byte) ([]byte, error)
+}
+
+// ListOf is the top-level list key of a document, holding list.
+func ListOf[E any](key string, list []E) JSONList {
+	return JSONList{key: key, stream: func(cw *chunkWriter, doc []byte) ([]byte, error) { return streamList(cw, doc, key, list) }}
+}
+
+// StreamJSON writes head, a value whose top-level lists named by lists
+// are empty, as indented JSON with a trailing newline, with those lists'
+// elements written in their place one by one (lists in the order their
+// keys come in head's encoding): the bytes of encoding/json's indented
+// encoding of the whole document, HTML characters left as they are,
+// without holding it in memory.
+func StreamJSON(w io.Writer, head any, lists ...JSONList) error {
+	var b bytes.Buffer
+	if err := encodeIndented(&b, head, ""); err != nil {
 		return err
 	}
-	doc := head.Bytes()
+	doc := b.Bytes()
 	cw := &chunkWriter{w: w}
-	var err error
-	doc, err = streamList(cw, doc, "changes", changes)
-	if err != nil {
-		return err
-	}
-	doc, err = streamList(cw, doc, "warnings", warnings)
-	if err != nil {
-		return err
+	for _, l := range lists {
+		var err error
+		if doc, err = l.stream(cw, doc); err != nil {
+			return err
+		}
 	}
 	cw.buf.Write(doc)
 	return cw.flush()
@@ -74,7 +94,7 @@ func streamList[E any](cw *chunkWriter, doc []byte, key string, list []E) ([]byt
 	marker := []byte("\n  \"" + key + "\": [")
 	i := bytes.Index(doc, marker)
 	if i < 0 || !bytes.HasPrefix(doc[i+len(marker):], []byte("]")) {
-		return nil, fmt.Errorf("plan JSON: no empty %s list to fill", key)
+		return nil, fmt.Errorf("JSON: no empty %s list to fill", key)
 	}
 	if err := cw.piece(doc[:i+len(marker)]); err != nil {
 		return nil, err
