@@ -37,7 +37,10 @@ type line struct {
 	sym    byte
 	action plan.Action
 	tier   int8 // the markdown view's tier (tierOf)
-	text   string
+	// late: kept after the other lines of its tier (a role in a team
+	// the plan creates: see newMarkdownLayout)
+	late bool
+	text string
 	// removals, deactivations and role changes only: the user, and text
 	// without the user
 	who, gist string
@@ -105,7 +108,7 @@ func groups(p plan.Plan, cut int) (users, teams []*group) {
 				teams = append(teams, g)
 			}
 		}
-		ln := line{sym: c.Action.Symbol(), action: c.Action, tier: tierOf(c), text: sanitize.LTRArrows(sanitize.Controls(lineText(shown)))}
+		ln := line{sym: c.Action.Symbol(), action: c.Action, tier: tierOf(c), late: newTeamRole(c), text: sanitize.LTRArrows(sanitize.Controls(lineText(shown)))}
 		if ln.tier < mustTiers && bundled(int(ln.tier)) {
 			ln.who, ln.gist = sanitize.Name(plan.UserText(shown)), ln.text // the user's group names the user
 			if c.Action == plan.RemoveMember || c.Action == plan.SetTeamRole {

@@ -19,7 +19,7 @@ const (
 	tierRole
 	tierChange // other updates (display names)
 	tierGrant  // adds to a team that exists
-	tierAdd    // creates, adds to a team the plan creates (and the roles they give)
+	tierAdd    // creates, adds to a team the plan creates
 	numTiers
 )
 
@@ -77,14 +77,10 @@ func tierOf(c plan.Change) int8 {
 		return tierRemove
 	case c.Restores(), c.Action == plan.UpdateUser && (c.Email != "" || c.ExternalID != ""):
 		return tierAccount
-	case c.Action == plan.SetTeamRole && c.TeamID == "" && c.From == "":
-		// The role of a member the plan adds to a team it creates, which
-		// the add's line already gives ("add X as admin"): part of the
-		// team's creation, not a change of anyone's access to existing
-		// data. (As a role change it would make a flood of new teams a
-		// flood of must-list lines.)
-		return tierAdd
 	case c.Action == plan.SetOrgRole, c.Action == plan.SetTeamRole:
+		// A role in a team the plan creates too: every role change is
+		// listed by name, as the plan JSON lists it as one (but after the
+		// others: newTeamRole).
 		return tierRole
 	case c.Action == plan.AddMember && c.TeamID != "":
 		return tierGrant
@@ -92,6 +88,15 @@ func tierOf(c plan.Change) int8 {
 		return tierAdd
 	}
 	return tierChange
+}
+
+// newTeamRole reports whether c is the role of a member the plan adds to
+// a team it creates, which the add's line gives too ("add X as admin"):
+// listed after the tier's other lines, so that a flood of new teams with
+// an admin each, which any pull request can make at no cost, never pushes
+// out of the comment a promotion in an existing team or the organization.
+func newTeamRole(c plan.Change) bool {
+	return c.Action == plan.SetTeamRole && c.TeamID == "" && c.From == ""
 }
 
 // mdSection is one collapsible section of change groups.
@@ -154,6 +159,7 @@ func (l *markdownLayout) reset() {
 // wrapWidth until setWrap.
 func newMarkdownLayout(secs []mdSection, ws []plan.Warning) *markdownLayout {
 	l := &markdownLayout{secs: secs, keep: make([][][]bool, len(secs)), total: make([]int, len(secs)), shown: make([]int, len(secs)), warnings: len(ws)}
+	var late [numTiers][]lineAt
 	for si, s := range secs {
 		l.keep[si] = make([][]bool, len(s.groups))
 		for gi, g := range s.groups {
@@ -163,9 +169,17 @@ func newMarkdownLayout(secs []mdSection, ws []plan.Warning) *markdownLayout {
 			for li, ln := range g.lines {
 				t := ln.tier
 				l.tierTotal[t]++
-				l.order[t] = append(l.order[t], lineAt{int32(si), int32(gi), int32(li)})
+				at := lineAt{int32(si), int32(gi), int32(li)}
+				if ln.late {
+					late[t] = append(late[t], at)
+				} else {
+					l.order[t] = append(l.order[t], at)
+				}
 			}
 		}
+	}
+	for t := range l.order {
+		l.order[t] = append(l.order[t], late[t]...)
 	}
 	l.bundles, l.bundleOf, l.flatOf, l.flatLines = bundleChanges(secs)
 	l.warnBody = warningForms(ws)

@@ -36,12 +36,14 @@ func promotions(n int) []plan.Change {
 	return cs
 }
 
-// TestMarkdownNewTeamRolesAreNoFlood: the role of a member the plan adds
-// to a team it creates is given by the add's line ("add X as admin"), so
-// thousands of new teams with an admin each do not pass as role changes,
-// which are listed by name before anything else, and push out an existing
-// user's promotion or an add to an existing team.
-func TestMarkdownNewTeamRolesAreNoFlood(t *testing.T) {
+// TestMarkdownNewTeamRolesAfterPromotions: the role of a member the plan
+// adds to a team it creates is a role change (set_team_role in the plan
+// JSON) and is listed by name as every role change is, but after the
+// others: thousands of new teams with an admin each, which any pull
+// request can make at no cost, do not push out an existing user's
+// promotion or an org role; those that do not fit are counted in the NOT
+// LISTED block as role changes, never left out unsaid.
+func TestMarkdownNewTeamRolesAfterPromotions(t *testing.T) {
 	cs := append(newTeamsAsAdmin(3000),
 		plan.Change{Action: plan.SetTeamRole, Team: "prod-admins", TeamID: "g-prod", User: "alice@example.com", UserID: "u-alice", Role: model.RoleAdmin, From: "member"},
 		plan.Change{Action: plan.SetOrgRole, User: "sam@example.com", UserID: "u-sam", Role: model.RoleAdmin, From: "member"},
@@ -50,13 +52,42 @@ func TestMarkdownNewTeamRolesAreNoFlood(t *testing.T) {
 	if !strings.Contains(md, " change lines are not shown") {
 		t.Fatal("nothing was cut: the test proves nothing")
 	}
-	for _, want := range []string{"role of alice@example.com: member → admin", "org role member → admin", "add dave@example.com as member"} {
+	for _, want := range []string{"role member → admin: 1 membership(s)\n~     alice@example.com (team prod-admins)", "org role member → admin: 1 user(s)\n~     sam@example.com"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the comment does not show %q", want)
 		}
 	}
+	listed := 0
+	for i := 0; i < 3000; i++ {
+		if strings.Contains(md, fmt.Sprintf("u%05d@example.com (team t%05d)", i, i)) {
+			listed++
+		}
+	}
+	m := regexp.MustCompile(`NOT LISTED: (\d+) of 3002 role change\(s\)`).FindStringSubmatch(md)
+	if listed == 0 || m == nil || m[1] != fmt.Sprint(3000-listed) {
+		t.Errorf("%d of the new teams' roles listed by name, NOT LISTED %v: want the rest counted there", listed, m)
+	}
+}
+
+// TestMarkdownNewTeamRolesListed: when they fit, the roles of members
+// added to teams the plan creates are all listed by name, though the
+// creates and adds around them are cut.
+func TestMarkdownNewTeamRolesListed(t *testing.T) {
+	cs := newTeamsAsAdmin(200)
+	for i := 0; i < 3000; i++ {
+		cs = append(cs, plan.Change{Action: plan.CreateUser, User: fmt.Sprintf("filler%05d-with-a-long-name@example.com", i)})
+	}
+	md := markdownOf(t, plan.Plan{Changes: cs})
+	if !strings.Contains(md, " change lines are not shown") {
+		t.Fatal("nothing was cut: the test proves nothing")
+	}
+	for i := 0; i < 200; i++ {
+		if u := fmt.Sprintf("u%05d@example.com", i); !strings.Contains(md, u) {
+			t.Fatalf("the role given to %s in a new team is not listed by name", u)
+		}
+	}
 	if strings.Contains(md, "NOT LISTED") {
-		t.Errorf("a NOT LISTED block, though only creates and new teams' members were cut")
+		t.Error("a NOT LISTED block, though only creates and adds were cut")
 	}
 }
 
