@@ -3,6 +3,7 @@ package diff
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wbsync/wbsync/pkg/model"
@@ -129,5 +130,107 @@ func TestNextPlanGuardsHold(t *testing.T) {
 				t.Errorf("u1 not deactivated: %v", planText(p1))
 			}
 		})
+	}
+}
+
+// TestPrimaryHoldIgnoresEntryOrder: Y (active: false, username ann)
+// matches u2 by userName and is held (u2 carries active Z's externalId,
+// or holds Z's email); X (d@x.com, active: false) matches u1, and u2 has
+// d@x.com as its primary email too. Whether X's account is removed for
+// good must not depend on which entry the manifest lists first.
+func TestPrimaryHoldIgnoresEntryOrder(t *testing.T) {
+	x := inactive(du("d@x.com"))
+	y := inactive(hu("ann", "ann@y.com"))
+	z := with(du("z@x.com"), func(u *model.User) { u.ExternalID = "E" })
+	have := state(users(nextOwner, member(lh("u1", "D@x.com", "D@x.com")),
+		with(member(lh("u2", "ann", "d@x.com")), func(u *model.User) { u.ExternalID = "E" }),
+		member(lh("uz", "zed", "z@x.com"))))
+	pol := model.Policy{UnmanagedUsers: model.UnmanagedIgnore}
+	p1 := Compute(state(users(nextOwnerD(), x, y, z)), have, pol, Options{Deployment: model.SaaS})
+	p2 := Compute(state(users(nextOwnerD(), y, x, z)), have, pol, Options{Deployment: model.SaaS})
+	d1, d2 := deactivated(p1), deactivated(p2)
+	slices.Sort(d1)
+	slices.Sort(d2)
+	if !slices.Equal(d1, d2) {
+		t.Errorf("manifest order changes the plan: X first deactivates %v\n%v\nY first deactivates %v\n%v", d1, planText(p1), d2, planText(p2))
+	}
+}
+
+// TestPrimaryHoldIgnoresEntryOrderActiveEmail: as above, Y held because u2
+// holds an active entry's email; in either order, no plan after it
+// removes u2.
+func TestPrimaryHoldIgnoresEntryOrderActiveEmail(t *testing.T) {
+	x := inactive(du("d@x.com"))
+	y := inactive(hu("ann", "ann@y.com"))
+	z := hu("zed2", "z@x.com")
+	have := state(users(nextOwner, member(lh("u1", "D@x.com", "D@x.com")),
+		member(lh("u2", "ann", "d@x.com", "z@x.com")),
+		member(lh("uz", "zed2", "zz@x.com"))))
+	pol := model.Policy{UnmanagedUsers: model.UnmanagedIgnore}
+	for _, order := range [][]model.User{{nextOwnerD(), x, y, z}, {nextOwnerD(), y, x, z}} {
+		p1, p2 := twoRuns(t, state(users(order...)), have, pol, model.SaaS)
+		flips(t, p1, p2, "u2")
+	}
+}
+
+// TestPrimaryHoldSaysWhatItDoes: a hold that says "neither is
+// deactivated" never comes with a deactivation of the holder by its own
+// entry (matched by a secondary email) in the same plan.
+func TestPrimaryHoldSaysWhatItDoes(t *testing.T) {
+	want := state(users(nextOwnerD(), inactive(du("d@x.com")), inactive(du("y@x.com"))))
+	have := state(users(nextOwner, member(lh("u1", "D@x.com", "D@x.com")), member(lh("u2", "ann", "d@x.com", "y@x.com"))))
+	p := Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, Options{Deployment: model.SaaS})
+	for _, w := range p.Warnings {
+		if w.Code == plan.WarnIdentityMismatch && strings.Contains(w.Message, "neither is deactivated") && slices.Contains(deactivated(p), "u2") {
+			t.Errorf("warning says neither is deactivated, yet u2 is:\n%v", planText(p))
+		}
+	}
+	t.Log(planText(p))
+}
+
+// TestInactiveEntryHeldByActiveEntrysExternalID: X (active: false)
+// matches u1, which carries the externalId of active A (matched to ua):
+// on Multi-tenant Cloud u1 is held, identity_mismatch naming A.
+func TestInactiveEntryHeldByActiveEntrysExternalID(t *testing.T) {
+	want := state(users(nextOwnerD(), inactive(du("d@x.com")), with(du("a@x.com"), func(u *model.User) { u.ExternalID = "e1" })))
+	have := state(users(nextOwner, with(member(lu("u1", "d@x.com")), func(u *model.User) { u.ExternalID = "e1" }),
+		member(lu("ua", "a@x.com"))))
+	p := Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, Options{Deployment: model.SaaS})
+	if slices.Contains(deactivated(p), "u1") || !slices.ContainsFunc(p.Warnings, func(w plan.Warning) bool {
+		return w.Code == plan.WarnIdentityMismatch && strings.Contains(w.Message, "carries the externalId of a@x.com")
+	}) {
+		t.Errorf("u1 carries active a@x.com's externalId: want held\n%v", planText(p))
+	}
+}
+
+// TestPrimaryHoldKeepsTeams: the primary-holder hold says "neither is
+// deactivated or removed from a team": an authoritative team holding both
+// accounts keeps them.
+func TestPrimaryHoldKeepsTeams(t *testing.T) {
+	for _, pol := range []model.UnmanagedPolicy{model.UnmanagedIgnore, model.UnmanagedDeactivate} {
+		want := state(users(nextOwnerD(), inactive(du("d@x.com"))), dt("ml", model.Authoritative, dm("owner@o.com", "")))
+		have := state(users(nextOwner, member(lh("u1", "D@x.com", "D@x.com")), member(lh("u2", "ann", "d@x.com"))),
+			lt("g", "ml", lm("uo", "owner@o.com", ""), lm("u1", "D@x.com", ""), lm("u2", "d@x.com", "")))
+		p := Compute(want, have, model.Policy{UnmanagedUsers: pol}, Options{Deployment: model.SaaS})
+		for _, c := range p.Changes {
+			if c.Action == plan.RemoveMember || c.Action == plan.DeactivateUser {
+				t.Errorf("%s: hold says neither is touched, plan has: %s [%s]", pol, plan.Describe(c), c.UserID)
+			}
+		}
+	}
+}
+
+// TestExternalIDHoldKeepsTeams: the externalId hold says "not deactivated
+// or removed from a team".
+func TestExternalIDHoldKeepsTeams(t *testing.T) {
+	want := state(users(nextOwnerD(), inactive(du("d@x.com")), with(du("a@x.com"), func(u *model.User) { u.ExternalID = "e1" })),
+		dt("ml", model.Authoritative, dm("owner@o.com", "")))
+	have := state(users(nextOwner, with(member(lu("u1", "d@x.com")), func(u *model.User) { u.ExternalID = "e1" }), member(lu("ua", "a@x.com"))),
+		lt("g", "ml", lm("uo", "owner@o.com", ""), lm("u1", "d@x.com", "")))
+	p := Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, Options{Deployment: model.SaaS})
+	for _, c := range p.Changes {
+		if c.Action == plan.RemoveMember && c.UserID == "u1" {
+			t.Errorf("ext hold says not removed from a team, plan has: %s", plan.Describe(c))
+		}
 	}
 }

@@ -93,6 +93,22 @@ func (p *planner) holderNames(l *model.User, holders []int32) (names, ids []stri
 	return names, ids
 }
 
+// inactiveMatches maps each live user that an active: false desired user
+// matched to that desired user, built at the first call. The holds of
+// planUsers change live users' owners but never an inactive entry's
+// match, so the map is the same whenever it is built.
+func (p *planner) inactiveMatches() map[int32]int32 {
+	if p.inactiveMatch == nil {
+		p.inactiveMatch = map[int32]int32{}
+		for di := range p.want.Users {
+			if m := p.wants[di].match; m >= 0 && !p.want.Users[di].Active {
+				p.inactiveMatch[m] = int32(di)
+			}
+		}
+	}
+	return p.inactiveMatch
+}
+
 // holdPrimaryHolders leaves desired user di (d, active: false, on
 // Multi-tenant Cloud) alone when it matches live user li (as who, at
 // level) by a userName that is d's email, and li holds that email, while
@@ -119,25 +135,31 @@ func (p *planner) holdPrimaryHolders(di int32, d *model.User, li int32, who subj
 		}
 	}
 	p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
-		"%s (active: false) matches live user %s by %s, but live user %s has the email %s as its primary one too: the entry may mean either account, and on W&B Multi-tenant Cloud a deactivation cannot be undone, so neither is deactivated or removed from a team; write the username (username:) of the account to deactivate, or remove the entry",
+		"%s (active: false) matches live user %s by %s, but live user %s has the email %s as its primary one too: the entry may mean either account, and on W&B Multi-tenant Cloud a deactivation cannot be undone, so neither is deactivated or removed from a team; to offboard an account with a handle of its own, write that handle (username:); else deactivate it in W&B, or remove the entry",
 		who.user, liveName(l), level, strings.Join(names, ", "), wantEmail(d))})
 	return true
 }
 
 // primaryHolders returns the active live users other than li that have
 // desired user di's email (d's) as their primary one, but for those
-// another entry deactivates. Those no desired user matched are the ones a
-// hold may keep; the others are their own entries' to plan.
+// another active: false entry matches by userName. Those no desired user
+// matched are the ones a hold may keep; the others are their own
+// entries' to plan. It reads only what matching decided, never what the
+// holds of entries planned before it changed, so that the order of the
+// manifest's entries decides nothing.
 func (p *planner) primaryHolders(di, li int32, d *model.User) []int32 {
 	k := model.Key(wantEmail(d))
 	var hs []int32
 	p.liveByEmail.each(k, func(h int32) {
-		u, o := &p.have.Users[h], p.lives[h].owner
-		if h == li || !u.Active || o == di || model.Key(u.Email) != k {
+		u := &p.have.Users[h]
+		if h == li || !u.Active || model.Key(u.Email) != k {
 			return
 		}
-		if o >= 0 && !p.want.Users[o].Active && (p.wants[o].level == byUserName || model.Key(u.Email) == model.Key(wantEmail(&p.want.Users[o]))) {
-			return // its own entry deactivates it in this plan (by a link the holds above leave be)
+		if o, ok := p.inactiveMatches()[h]; ok && p.wants[o].level == byUserName {
+			// Another active: false entry names it by its userName: it is
+			// that entry's, now and in the next plan (deactivated by it or
+			// held with it), whichever entry is planned first.
+			return
 		}
 		hs = append(hs, h)
 	})
@@ -1161,35 +1183,49 @@ func (p *planner) activeEntryExternalID(l *model.User) (int32, bool) {
 }
 
 // spareExtHolder says, in the external_id_elsewhere warning that names
-// live user li (one is added when none does), that it is not deactivated:
-// it carries the externalId of desired user di, which is not matched to
-// it. A warning that names several holders names those spared in one
+// live user li (one is added for desired user di when none does), that it
+// is not deactivated: it carries the externalId of desired user di, which
+// is not matched to it. A warning names all the holders it spares in one
 // clause.
 func (p *planner) spareExtHolder(li int32, di int, who subject) {
-	wi, ok := p.extElsewhere[li]
-	if !ok {
-		wi = len(p.warnings)
-		p.warn(plan.Warning{Code: plan.WarnExternalIDElsewhere, User: p.wants[di].name, IDs: []string{p.have.Users[li].ID}})
-		p.extSpared = append(p.extSpared, extSpared{warning: wi, base: fmt.Sprintf(
-			"%s: live user %s carries its externalId %q, though the entry is not matched to it", p.wants[di].name, who.text(), p.want.Users[di].ExternalID)})
-	}
-	j := slices.IndexFunc(p.extSpared, func(e extSpared) bool { return e.warning == wi })
-	if j < 0 {
-		j = len(p.extSpared)
-		p.extSpared = append(p.extSpared, extSpared{warning: wi, base: p.warnings[wi].Message})
+	j := -1
+	if wi, ok := p.extElsewhere[li]; ok {
+		j = slices.IndexFunc(p.extSpared, func(e extSpared) bool { return e.warning == wi })
+		if j < 0 {
+			j = len(p.extSpared)
+			p.extSpared = append(p.extSpared, extSpared{warning: wi, di: -1, base: p.warnings[wi].Message})
+		}
+	} else {
+		j = slices.IndexFunc(p.extSpared, func(e extSpared) bool { return e.di == di })
+		if j < 0 {
+			j = len(p.extSpared)
+			p.extSpared = append(p.extSpared, extSpared{warning: len(p.warnings), di: di})
+			p.warn(plan.Warning{Code: plan.WarnExternalIDElsewhere, User: p.wants[di].name})
+		}
+		w := &p.warnings[p.extSpared[j].warning]
+		w.IDs = append(w.IDs, p.have.Users[li].ID)
 	}
 	e := &p.extSpared[j]
 	e.names = append(e.names, who.text())
-	it := plural(len(e.names), "it", "them")
-	p.warnings[wi].Message = fmt.Sprintf("%s; %s %s not deactivated (unmanagedUsers: deactivate), as the manifest may mean %s: deactivate %s in W&B if not wanted, or name %s in policy.protected to keep %s",
-		e.base, strings.Join(e.names, ", "), plural(len(e.names), "is", "are"), it, it, it, it)
+	names, n := strings.Join(e.names, ", "), len(e.names)
+	it := plural(n, "it", "them")
+	advice := fmt.Sprintf("not deactivated (unmanagedUsers: deactivate), as the manifest may mean %s: deactivate %s in W&B if not wanted, or name %s in policy.protected to keep %s", it, it, it, it)
+	msg := fmt.Sprintf("%s; %s %s %s", e.base, names, plural(n, "is", "are"), advice)
+	if e.di >= 0 {
+		msg = fmt.Sprintf("%s: live %s %s %s its externalId %q, though the entry is not matched to %s: %s",
+			p.wants[di].name, plural(n, "user", "users"), names, plural(n, "carries", "carry"), p.want.Users[di].ExternalID, it, advice)
+	}
+	p.warnings[e.warning].Message = msg
 }
 
 // extSpared is an external_id_elsewhere warning (its index in
-// planner.warnings) that spareExtHolder said spares live users: its
-// message before that, and the users spared, as named.
+// planner.warnings) that spareExtHolder said spares live users: one
+// warnExternalIDElsewhere made (di -1, base its message before), or one
+// spareExtHolder added for desired user di; and the users spared, as
+// named.
 type extSpared struct {
 	warning int
+	di      int
 	base    string
 	names   []string
 }

@@ -208,7 +208,7 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		// itself): the first attempt may have made it.
 		r.maybeApplied, r.maybeStatus = true, r.readBackStatus
 	}
-	if err != nil && r.maybeApplied && errors.As(err, &e) && !e.unknown && e.Status != http.StatusRequestEntityTooLarge {
+	if err != nil && r.maybeApplied && errors.As(err, &e) && !e.unknown && e.Status != http.StatusRequestEntityTooLarge && !r.refusedAsRequest(e) {
 		// The last answer is definite, but an earlier attempt may have
 		// done the work: the outcome is unknown, not failed. Not so for a
 		// 413: the same request is too large whatever the server holds,
@@ -222,6 +222,14 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		e.Detail = strings.TrimPrefix(e.Detail+"; an earlier attempt "+why+", so it may have been applied", "; ")
 	}
 	return rep, err
+}
+
+// refusedAsRequest reports whether e, the answer to a user create, is a
+// 400: a refusal of the request itself (W&B's taken-name 400 is a
+// team's), which the earlier attempts of the same body got too, applied
+// by none, as a 413 is.
+func (r *retrier) refusedAsRequest(e *Error) bool {
+	return e.Status == http.StatusBadRequest && r.cl.method == http.MethodPost && r.cl.path == "/Users"
 }
 
 // decide returns err marked retryable when another attempt may heal it.

@@ -46,3 +46,31 @@ func TestTimedOutCreateStaysUnknown(t *testing.T) {
 		}
 	}
 }
+
+// TestTimedOutCreateThen400Failed: a user create whose first attempt timed
+// out, looked up (nothing), sent again and refused 400 (the request itself
+// is refused, as for a 413): the first attempt, the same request, was
+// refused too: failed, not unknown.
+func TestTimedOutCreateThen400Failed(t *testing.T) {
+	f, srv := newFake(t)
+	c := testClient(t, srv.URL, func(c *Config) { c.Timeout, c.MaxElapsed = 50*time.Millisecond, 2*time.Second })
+	var posts atomic.Int32
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method == http.MethodPost && r.URL.Path == "/scim/Users" {
+			if posts.Add(1) == 1 {
+				<-r.Context().Done()
+				return true
+			}
+			w.Header().Set("Content-Type", "application/scim+json")
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","detail":"invalid email"}`))
+			return true
+		}
+		return false
+	}
+	_, err := c.CreateUser(context.Background(), model.User{UserName: "new@x.com"})
+	var e *Error
+	if !errors.As(err, &e) || e.OutcomeUnknown() {
+		t.Errorf("%d POSTs: err %v: want failed (a 400 refuses the request itself)", posts.Load(), err)
+	}
+}
