@@ -105,9 +105,9 @@ type planner struct {
 	wantByExt    map[string]int32
 	extElsewhere map[int32]int
 	extSpared    []extSpared
-	// inactiveMatch: live users matched by an active: false desired user,
-	// with it (inactiveMatches)
-	inactiveMatch map[int32]int32
+	// userNameMatch: active live users a desired user matched by userName,
+	// with it (userNameMatches)
+	userNameMatch map[int32]int32
 
 	// foldedRoles: model.FoldTeamRoles of live users whose team role was
 	// looked up ignoring case, built at the first such look-up

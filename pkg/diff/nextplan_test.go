@@ -185,7 +185,6 @@ func TestPrimaryHoldSaysWhatItDoes(t *testing.T) {
 			t.Errorf("warning says neither is deactivated, yet u2 is:\n%v", planText(p))
 		}
 	}
-	t.Log(planText(p))
 }
 
 // TestInactiveEntryHeldByActiveEntrysExternalID: X (active: false)
@@ -233,4 +232,18 @@ func TestExternalIDHoldKeepsTeams(t *testing.T) {
 			t.Errorf("ext hold says not removed from a team, plan has: %s", plan.Describe(c))
 		}
 	}
+}
+
+// TestPrimaryHoldSkipsHolderNamedByHandle: the other account with the
+// email as its primary one is the one an active entry names by its
+// handle (ann): no plan matches it by the email, so the offboarding of
+// d@x.com is not held for it: u1 goes, ann stays, this plan and the next.
+func TestPrimaryHoldSkipsHolderNamedByHandle(t *testing.T) {
+	want := state(users(nextOwnerD(), inactive(du("d@x.com")), hu("ann", "ann@x.com")))
+	have := state(users(nextOwner, member(lh("u1", "D@x.com", "D@x.com")), member(lh("u2", "ann", "d@x.com"))))
+	p1, p2 := twoRuns(t, want, have, model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, model.SaaS)
+	if !slices.Equal(deactivated(p1), []string{"u1"}) {
+		t.Errorf("run 1 deactivates %v, want u1:\n%v", deactivated(p1), planText(p1))
+	}
+	flips(t, p1, p2, "u2")
 }

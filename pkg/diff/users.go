@@ -93,20 +93,21 @@ func (p *planner) holderNames(l *model.User, holders []int32) (names, ids []stri
 	return names, ids
 }
 
-// inactiveMatches maps each live user that an active: false desired user
-// matched to that desired user, built at the first call. The holds of
-// planUsers change live users' owners but never an inactive entry's
-// match, so the map is the same whenever it is built.
-func (p *planner) inactiveMatches() map[int32]int32 {
-	if p.inactiveMatch == nil {
-		p.inactiveMatch = map[int32]int32{}
+// userNameMatches maps each active live user that a desired user matched
+// by userName to that desired user, built at the first call. The holds of
+// planUsers change live users' owners but never the match of an entry
+// whose match is active (holdReinvite undoes matches to deactivated
+// accounts only), so the map is the same whenever it is built.
+func (p *planner) userNameMatches() map[int32]int32 {
+	if p.userNameMatch == nil {
+		p.userNameMatch = map[int32]int32{}
 		for di := range p.want.Users {
-			if m := p.wants[di].match; m >= 0 && !p.want.Users[di].Active {
-				p.inactiveMatch[m] = int32(di)
+			if w := &p.wants[di]; w.match >= 0 && w.level == byUserName && p.have.Users[w.match].Active {
+				p.userNameMatch[w.match] = int32(di)
 			}
 		}
 	}
-	return p.inactiveMatch
+	return p.userNameMatch
 }
 
 // holdPrimaryHolders leaves desired user di (d, active: false, on
@@ -135,18 +136,18 @@ func (p *planner) holdPrimaryHolders(di int32, d *model.User, li int32, who subj
 		}
 	}
 	p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
-		"%s (active: false) matches live user %s by %s, but live user %s has the email %s as its primary one too: the entry may mean either account, and on W&B Multi-tenant Cloud a deactivation cannot be undone, so neither is deactivated or removed from a team; to offboard an account with a handle of its own, write that handle (username:); else deactivate it in W&B, or remove the entry",
+		"%s (active: false) matches live user %s by %s, but live user %s has the email %s as its primary one too: the entry may mean either account, and on W&B Multi-tenant Cloud a deactivation cannot be undone, so neither is deactivated or removed from a team; to offboard the account with a handle of its own, write that handle (username:); to offboard the other, deactivate it in W&B and remove the entry (else the next plan matches the remaining account by the email)",
 		who.user, liveName(l), level, strings.Join(names, ", "), wantEmail(d))})
 	return true
 }
 
 // primaryHolders returns the active live users other than li that have
 // desired user di's email (d's) as their primary one, but for those
-// another active: false entry matches by userName. Those no desired user
-// matched are the ones a hold may keep; the others are their own
-// entries' to plan. It reads only what matching decided, never what the
-// holds of entries planned before it changed, so that the order of the
-// manifest's entries decides nothing.
+// another entry matches by userName. Those no desired user matched are
+// the ones a hold may keep; the others are their own entries' to plan. It
+// reads only what matching decided, never what the holds of entries
+// planned before it changed, so that the order of the manifest's entries
+// decides nothing.
 func (p *planner) primaryHolders(di, li int32, d *model.User) []int32 {
 	k := model.Key(wantEmail(d))
 	var hs []int32
@@ -155,10 +156,11 @@ func (p *planner) primaryHolders(di, li int32, d *model.User) []int32 {
 		if h == li || !u.Active || model.Key(u.Email) != k {
 			return
 		}
-		if o, ok := p.inactiveMatches()[h]; ok && p.wants[o].level == byUserName {
-			// Another active: false entry names it by its userName: it is
-			// that entry's, now and in the next plan (deactivated by it or
-			// held with it), whichever entry is planned first.
+		if _, ok := p.userNameMatches()[h]; ok {
+			// Another entry names it by its userName: it is that entry's,
+			// now and in the next plan (kept by it, or deactivated or held
+			// with it when the entry is active: false), whichever entry is
+			// planned first: no plan matches it by the email.
 			return
 		}
 		hs = append(hs, h)
@@ -607,7 +609,7 @@ func (p *planner) deactivateDesired(di int32, d *model.User, li int32, level mat
 		// it by a stronger link): which person it is, is not known.
 		p.lives[li].owner = ambiguous
 		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
-			"%s (active: false) matches live user %s by %s, but that account carries the externalId of %s, which the manifest lists as active: on W&B Multi-tenant Cloud a deactivation cannot be undone, so it is not deactivated or removed from a team; check the externalId of that entry, or write the username (username:) of the account to deactivate",
+			"%s (active: false) matches live user %s by %s, but that account carries the externalId of %s, which the manifest lists as active: on W&B Multi-tenant Cloud a deactivation cannot be undone, so it is not deactivated or removed from a team; check the externalId of that entry (which account the identity provider means), or deactivate this account in W&B and remove the entry",
 			who.user, liveName(l), level, p.wants[dj].name)})
 		return
 	}
