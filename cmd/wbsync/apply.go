@@ -287,6 +287,16 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	// job that gives it in both steps pins it: an edited file is then
 	// refused above).
 	if implied, _ := deploymentOf("", target.URL); !s.conf.deploymentGiven && target.Deployment != implied {
+		if s.conf.urlGiven {
+			// The URL is given (the recipes always pass --url): the
+			// deployment is the one it implies, as for every command,
+			// unless given too. A file edited to the other deployment,
+			// which no digest vouches for, is refused here, as a file
+			// edited to another URL is.
+			return nil, fmt.Errorf("%w: %s records deployment %s, but --url (or WBSYNC_URL) %s is %s unless --deployment says otherwise, and neither --deployment nor WBSYNC_DEPLOYMENT is given; nothing was written. "+
+				"Give --deployment %s (or WBSYNC_DEPLOYMENT) if it was planned so, or plan again",
+				plan.ErrTargetMismatch, path, target.Deployment, target.URL, implied, target.Deployment)
+		}
 		s.log.Info(fmt.Sprintf("deployment %s, as %s records it (its URL alone implies %s); give --deployment or WBSYNC_DEPLOYMENT to pin it", target.Deployment, path, implied))
 	}
 	if err := s.retarget(target, f, dryRun); err != nil {

@@ -1840,3 +1840,28 @@ func TestMultiTenantSaidHoldsDeactivations(t *testing.T) {
 		t.Errorf("the command to plan again is still for dedicated:\n%s", r.stderr)
 	}
 }
+
+// TestSavedPlanDeploymentFlipWithURLGiven: the recipes' apply job passes
+// --url and, by default, no deployment. A plan file edited to the deployment
+// its URL does not imply is refused there, with nothing written: otherwise an
+// edited artifact could apply a manifest as planned for Dedicated Cloud to
+// Multi-tenant Cloud (a deactivation the reviewed plan held back, made).
+func TestSavedPlanDeploymentFlipWithURLGiven(t *testing.T) {
+	emu := startEmu(t, emulator.Options{Deployment: "saas"}, examplePath("emulator-state.json"))
+	saas := filepath.Join(t.TempDir(), "saas.json")
+	if r := wb(t, vars(emu.url), "plan", "-f", examplePath("wbsync.yaml"), "--deployment", "saas", "--out", saas); r.code != exitOK {
+		t.Fatalf("plan --deployment saas: exit %d\n%s", r.code, r.stderr)
+	}
+	r := wb(t, vars(emu.url), "apply", saas, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "records deployment saas, but --url (or WBSYNC_URL) "+emu.url+" is dedicated") {
+		t.Fatalf("--url given, no deployment, file records the other: exit %d\n%s", r.code, r.stderr)
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Fatalf("%d writes after the refusal", n)
+	}
+	v := vars(emu.url)
+	v["WBSYNC_DEPLOYMENT"] = "saas"
+	if r := wb(t, v, "apply", saas, "--auto-approve"); r.code != exitOK {
+		t.Fatalf("given the recorded deployment: exit %d\n%s", r.code, r.stderr)
+	}
+}

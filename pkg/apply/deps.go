@@ -127,7 +127,8 @@ func emailKey(id string) string { return "email:" + id }
 
 // emailNotDone returns the dependency error of a change that gives user
 // id access (an add to a team, an org or team role) when the run's update
-// of its email was not done, or nil: the plan names the user by the new
+// of its email was not done (failed, skipped, or its outcome unknown), or
+// nil: the plan names the user by the new
 // email (on Dedicated Cloud the update gives it first), and the account
 // still has the old one, which may be another person's address.
 func (r *runner) emailNotDone(id string) error { return r.notDone(emailKey(id)) }

@@ -99,7 +99,7 @@ type planner struct {
 	// email (the matcher's indexes)
 	liveByExt, liveByEmail multiIndex
 	// wantByExt: active desired users by externalId, built at the first
-	// call of listedExternalID; extElsewhere: the live users an
+	// call of activeEntryExternalID; extElsewhere: the live users an
 	// external_id_elsewhere warning names, with its index in warnings;
 	// extSpared: those warnings that say they spare some (spareExtHolder)
 	wantByExt    map[string]int32

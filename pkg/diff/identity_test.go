@@ -335,7 +335,7 @@ func TestComputeExternalIDRecreatedOnSaaS(t *testing.T) {
 	offA := lu("A", a)
 	offA.Active = false
 	p := Compute(state(users(ext(du(a), "X"))), state(users(offA, ext(lu("O", o), "X"))), model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, Options{Deployment: model.SaaS})
-	if !hasWarning(p, plan.WarnExternalIDElsewhere, a) || !strings.Contains(p.Warnings[0].Message, "once the user is created again 2 accounts carry it") {
+	if !hasWarning(p, plan.WarnExternalIDElsewhere, a) || !strings.Contains(p.Warnings[0].Message, "once the user is created again, 2 accounts carry it") {
 		t.Errorf("recreated with a held externalId: %+v", p.Warnings)
 	}
 }

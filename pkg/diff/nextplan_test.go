@@ -81,11 +81,11 @@ func TestNextPlanSameEmailTwoAccounts(t *testing.T) {
 	}
 }
 
-// TestNextPlanActiveEntrysAccount: as above, but u2 carries the
+// TestNextPlanActiveEntryAccount: as above, but u2 carries the
 // externalId of the active entry a@x.com, which matches it by that: run 2
 // would match u2 to d@x.com by the email (a stronger link) and remove the
 // account of a user the manifest lists as active.
-func TestNextPlanActiveEntrysAccount(t *testing.T) {
+func TestNextPlanActiveEntryAccount(t *testing.T) {
 	want := state(users(nextOwnerD(), inactive(du("d@x.com")), with(du("a@x.com"), func(u *model.User) { u.ExternalID = "e1" })))
 	have := state(users(nextOwner, member(lh("u1", "D@x.com", "D@x.com")),
 		with(member(lh("u2", "ann", "d@x.com")), func(u *model.User) { u.ExternalID = "e1" })))
@@ -111,9 +111,10 @@ func TestNextPlanHeldByExternalID(t *testing.T) {
 	flips(t, p1, p2, "u3")
 }
 
-// TestNextPlanGuardsHold: the same shape with a username in the manifest,
-// or with u2 holding the email as a secondary one only, was guarded
-// before: still no flip, and u1 is deactivated as the entry says.
+// TestNextPlanGuardsHold: the same shape with a username in the manifest
+// (it names u1 alone), or with u2 holding the email as a secondary one
+// only (no claim on the entry), needs no hold: no flip, and u1 is
+// deactivated as the entry says.
 func TestNextPlanGuardsHold(t *testing.T) {
 	for name, tc := range map[string]struct{ want, have model.State }{
 		"username in the manifest": {
@@ -187,10 +188,10 @@ func TestPrimaryHoldSaysWhatItDoes(t *testing.T) {
 	}
 }
 
-// TestInactiveEntryHeldByActiveEntrysExternalID: X (active: false)
+// TestInactiveEntryHeldByActiveEntryExternalID: X (active: false)
 // matches u1, which carries the externalId of active A (matched to ua):
 // on Multi-tenant Cloud u1 is held, identity_mismatch naming A.
-func TestInactiveEntryHeldByActiveEntrysExternalID(t *testing.T) {
+func TestInactiveEntryHeldByActiveEntryExternalID(t *testing.T) {
 	want := state(users(nextOwnerD(), inactive(du("d@x.com")), with(du("a@x.com"), func(u *model.User) { u.ExternalID = "e1" })))
 	have := state(users(nextOwner, with(member(lu("u1", "d@x.com")), func(u *model.User) { u.ExternalID = "e1" }),
 		member(lu("ua", "a@x.com"))))

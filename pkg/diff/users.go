@@ -136,8 +136,9 @@ func (p *planner) holdPrimaryHolders(di int32, d *model.User, li int32, who subj
 		}
 	}
 	p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
-		"%s (active: false) matches live user %s by %s, but live user %s has the email %s as its primary one too: the entry may mean either account, and on W&B Multi-tenant Cloud a deactivation cannot be undone, so neither is deactivated or removed from a team; to offboard the account with a handle of its own, write that handle (username:); to offboard the other, deactivate it in W&B and remove the entry (else the next plan matches the remaining account by the email)",
-		who.user, liveName(l), level, strings.Join(names, ", "), wantEmail(d))})
+		"%s (active: false) matches live user %s by %s, but live %s the email %s as %s primary one too: the entry may mean %s, and on W&B Multi-tenant Cloud a deactivation cannot be undone, so %s deactivated or removed from a team; to offboard the account with a handle of its own, write that handle (username:); to offboard another, deactivate it in W&B and remove the entry (else the next plan matches the remaining account by the email)",
+		who.user, liveName(l), level, plural(len(names), "user "+strings.Join(names, ", ")+" has", "users "+strings.Join(names, ", ")+" have"), wantEmail(d),
+		plural(len(names), "its", "their"), plural(len(names), "either account", "any of these accounts"), plural(len(names), "neither is", "none is"))})
 	return true
 }
 
@@ -526,7 +527,7 @@ func (p *planner) warnEmailHandovers(changes []plan.Change) {
 // warnExternalIDElsewhere warns when the externalId the manifest gives d
 // (matched to live user l) is held by other live users: the identity
 // provider calls one of them that person, and when (after the update, or
-// once the user is created again) two accounts would carry it.
+// once the user is created again) how many accounts would carry it.
 func (p *planner) warnExternalIDElsewhere(d *model.User, l *model.User, when string) {
 	var names, ids []string
 	var holders []int32
@@ -560,7 +561,7 @@ func (p *planner) warnExternalIDElsewhere(d *model.User, l *model.User, when str
 		p.extElsewhere[li] = len(p.warnings)
 	}
 	p.warn(plan.Warning{Code: plan.WarnExternalIDElsewhere, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
-		"%s: the manifest sets externalId %q, which live %s already: %s %d accounts carry it; check which account the identity provider means",
+		"%s: the manifest sets externalId %q, which live %s already: %s, %d accounts carry it; check which account the identity provider means",
 		who.text(), d.ExternalID, plural(len(names), "user "+names[0]+" holds", "users "+strings.Join(names, ", ")+" hold"), when, len(names)+1)})
 }
 
@@ -609,7 +610,7 @@ func (p *planner) deactivateDesired(di int32, d *model.User, li int32, level mat
 		// it by a stronger link): which person it is, is not known.
 		p.lives[li].owner = ambiguous
 		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
-			"%s (active: false) matches live user %s by %s, but that account carries the externalId of %s, which the manifest lists as active: on W&B Multi-tenant Cloud a deactivation cannot be undone, so it is not deactivated or removed from a team; check the externalId of that entry (which account the identity provider means), or deactivate this account in W&B and remove the entry",
+			"%s (active: false) matches live user %s by %s, but that account carries the externalId of %s, which the manifest lists as active: on W&B Multi-tenant Cloud a deactivation cannot be undone, so it is not deactivated or removed from a team; check the externalId of that entry (which account the identity provider means); if this entry means another account, write that account's username (username:); if it means this one, deactivate it in W&B and remove the entry",
 			who.user, liveName(l), level, p.wants[dj].name)})
 		return
 	}
@@ -630,8 +631,9 @@ func (p *planner) deactivateDesired(di int32, d *model.User, li int32, level mat
 			p.lives[h].owner = ambiguous
 		}
 		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
-			"%s (active: false) matches live user %s by %s, but live user %s holds the email %s: the entry may mean either account, and on W&B Multi-tenant Cloud a deactivation cannot be undone, so neither is deactivated or removed from a team; write the email of the account to deactivate, with its username (username:), or remove the entry",
-			who.user, liveName(l), level, strings.Join(names, ", "), wantEmail(d))})
+			"%s (active: false) matches live user %s by %s, but live %s the email %s: the entry may mean %s, and on W&B Multi-tenant Cloud a deactivation cannot be undone, so %s deactivated or removed from a team; write the email of the account to deactivate, with its username (username:), or remove the entry",
+			who.user, liveName(l), level, plural(len(names), "user "+strings.Join(names, ", ")+" holds", "users "+strings.Join(names, ", ")+" hold"), wantEmail(d),
+			plural(len(names), "either account", "any of these accounts"), plural(len(names), "neither is", "none is"))})
 		return
 	}
 	if level != byUserName && model.Key(l.Email) != model.Key(wantEmail(d)) && !p.protected(who.user, l) {
@@ -1211,7 +1213,7 @@ func (p *planner) spareExtHolder(li int32, di int, who subject) {
 	e.names = append(e.names, who.text())
 	names, n := strings.Join(e.names, ", "), len(e.names)
 	it := plural(n, "it", "them")
-	advice := fmt.Sprintf("not deactivated (unmanagedUsers: deactivate), as the manifest may mean %s: deactivate %s in W&B if not wanted, or name %s in policy.protected to keep %s", it, it, it, it)
+	advice := fmt.Sprintf("not deactivated (unmanagedUsers: deactivate), as the manifest may mean %s: deactivate %s in W&B if %s not wanted, or name %s in policy.protected to keep %s", it, it, plural(n, "it is", "they are"), it, it)
 	msg := fmt.Sprintf("%s; %s %s %s", e.base, names, plural(n, "is", "are"), advice)
 	if e.di >= 0 {
 		msg = fmt.Sprintf("%s: live %s %s %s its externalId %q, though the entry is not matched to %s: %s",

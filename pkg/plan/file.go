@@ -241,9 +241,10 @@ func (f *File) ResolveTarget(b Binding) (Target, error) {
 		diffs = append(diffs, fmt.Sprintf("the plan was made for deployment %s, but --deployment (or WBSYNC_DEPLOYMENT) is %s", rec.Deployment, b.Deployment))
 	}
 	if len(diffs) > 0 {
-		use := "drop --url and --deployment, and WBSYNC_URL and WBSYNC_DEPLOYMENT, to use the recorded target"
-		return Target{}, fmt.Errorf("%w: %s; nothing was written. Apply it to the organization it was made for (%s), or plan again against the new target",
-			ErrTargetMismatch, strings.Join(diffs, "; "), use)
+		// Not "drop the flags": a file edited to another target would then
+		// be applied as it records.
+		return Target{}, fmt.Errorf("%w: %s; nothing was written. Apply it to the organization it was made for (--url %s --deployment %s, if the file is as the plan job wrote it), or plan again against the new target",
+			ErrTargetMismatch, strings.Join(diffs, "; "), recURL, rec.Deployment)
 	}
 	return t, nil
 }

@@ -26,16 +26,15 @@ func (p Plan) WriteJSON(w io.Writer) error {
 }
 
 // JSONList is a top-level list that StreamJSON writes element by element:
-// its key, and a function that writes its elements with the encoder
-// given (see ListOf).
+// the function that writes its elements in place of the empty list under
+// its key in the document's encoding (ListOf makes one).
 type JSONList struct {
-	key    string
 	stream func(cw *chunkWriter, doc []byte) ([]byte, error)
 }
 
 // ListOf is the top-level list key of a document, holding list.
 func ListOf[E any](key string, list []E) JSONList {
-	return JSONList{key: key, stream: func(cw *chunkWriter, doc []byte) ([]byte, error) { return streamList(cw, doc, key, list) }}
+	return JSONList{stream: func(cw *chunkWriter, doc []byte) ([]byte, error) { return streamList(cw, doc, key, list) }}
 }
 
 // StreamJSON writes head, a value whose top-level lists named by lists

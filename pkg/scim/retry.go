@@ -213,7 +213,7 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		// done the work: the outcome is unknown, not failed. Not so for a
 		// 413: the same request is too large whatever the server holds,
 		// so the earlier attempt was refused too (and an add chunk can be
-		// split).
+		// split); nor for a user create's 400 (refusedAsRequest).
 		e.unknown = true
 		why := "lost its answer after it was sent"
 		if r.maybeStatus != 0 {

@@ -48,16 +48,16 @@ var capOverruns atomic.Int64
 // they degrade in steps, the richest form that fits winning, and a closing
 // note says what was shortened or left out and to run
 // `wbsync plan -o json` for all:
-//   - the + lines are left out first (creates and adds to new teams, with
-//     the roles those adds give, then adds to teams that exist, which
-//     the NOT-listed block counts), then the other ~ lines (display
-//     names);
+//   - the + lines are left out first (creates and adds to new teams, then
+//     adds to teams that exist, which the NOT-listed block counts), then
+//     the other ~ lines (display names);
 //   - reactivations (and invitations that stand for one) and updates of
 //     an account's email or externalId, which give an existing account
 //     back or to another address, are always listed, one line each,
 //     before the role changes: new teams make role changes cheap to
 //     multiply;
-//   - removals, deactivations and role changes are always listed by name:
+//   - removals, deactivations and role changes are always listed by name
+//     (the roles given in teams the plan creates after the others):
 //     one line each with its reason, or, when those do not all fit, in
 //     bundles of one kind of change and reason that name every user
 //     ("remove (reason): 800 user(s)" over comma-separated names, see
