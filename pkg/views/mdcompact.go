@@ -167,6 +167,10 @@ func bundleChanges(secs []mdSection) (bs []bundle, of, flatOf [][][]int32, flatL
 		action plan.Action
 		gist   string
 		flat   bool
+		// late lines (roles in teams the plan creates) have bundles of
+		// their own: a bundle shows its first names when it cannot show
+		// all, and the others' must never be among those left out
+		late bool
 	}
 	index := map[key]int32{}
 	var last key // consecutive lines mostly share a bundle
@@ -183,6 +187,9 @@ func bundleChanges(secs []mdSection) (bs []bundle, of, flatOf [][][]int32, flatL
 			bu := bundle{sym: ln.sym, gist: ln.gist, noun: "user(s)", inGroup: inGroup, si: k.si, wrap: wrapWidth, flat: k.flat}
 			if k.flat {
 				bu.noun = "membership(s)"
+				if k.late {
+					bu.gist += ", in teams the plan creates"
+				}
 			}
 			bs = append(bs, bu)
 		}
@@ -205,7 +212,7 @@ func bundleChanges(secs []mdSection) (bs []bundle, of, flatOf [][][]int32, flatL
 						continue
 					}
 					inGroup := !isUserAction(ln.action)
-					k := key{si: si, gi: gi, action: ln.action, gist: ln.gist}
+					k := key{si: si, gi: gi, action: ln.action, gist: ln.gist, late: ln.late}
 					if !inGroup {
 						k.gi = -1
 					}
@@ -245,7 +252,7 @@ func bundleChanges(secs []mdSection) (bs []bundle, of, flatOf [][][]int32, flatL
 						team = g.title
 					}
 					ln.flatLen = ln.whoLen + flatExtra + codeLen(listed(team))
-					flatOf[si][gi][li] = add(key{si: si, gi: -1, action: ln.action, gist: ln.gist, flat: true}, ln, false, ln.who, team)
+					flatOf[si][gi][li] = add(key{si: si, gi: -1, action: ln.action, gist: ln.gist, flat: true, late: ln.late}, ln, false, ln.who, team)
 					flatLines[tier]++
 				}
 			}

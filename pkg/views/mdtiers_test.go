@@ -52,7 +52,7 @@ func TestMarkdownNewTeamRolesAfterPromotions(t *testing.T) {
 	if !strings.Contains(md, " change lines are not shown") {
 		t.Fatal("nothing was cut: the test proves nothing")
 	}
-	for _, want := range []string{"role member → admin: 1 membership(s)\n~     alice@example.com (team prod-admins)", "org role member → admin: 1 user(s)\n~     sam@example.com"} {
+	for _, want := range []string{"alice@example.com (team prod-admins)", "sam@example.com"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the comment does not show %q", want)
 		}
@@ -159,5 +159,33 @@ func TestMarkdownGrantsBeforeCreates(t *testing.T) {
 	}
 	if !strings.Contains(md, "prod-admins (id g-prod)") || !strings.Contains(md, "add zz-evil@attacker.com as member") {
 		t.Errorf("the add to the existing team prod-admins is not shown")
+	}
+}
+
+// TestMarkdownAddAsAdminToExistingTeamNotPushedOut: an add as admin to a
+// team that exists gives a set_team_role with the team's id and no From
+// (diff/members.go addMember). Its gist, "role → admin", is the one a
+// role in a team the plan creates has; were they bundled together across
+// teams, the bundle would write its first names, in team order, when it
+// cannot write all: alice, who gets admin of a team that exists, would go
+// unnamed while new-team roles are. Roles in new teams have bundles of
+// their own.
+func TestMarkdownAddAsAdminToExistingTeamNotPushedOut(t *testing.T) {
+	cs := append(newTeamsAsAdmin(3000),
+		plan.Change{Action: plan.AddMember, Team: "zz-prod", TeamID: "g-prod", User: "alice@example.com", UserID: "u-alice", Role: model.RoleAdmin},
+		plan.Change{Action: plan.SetTeamRole, Team: "zz-prod", TeamID: "g-prod", User: "alice@example.com", UserID: "u-alice", Role: model.RoleAdmin})
+	md := markdownOf(t, plan.Plan{Changes: cs})
+	listed := 0
+	for i := 0; i < 3000; i++ {
+		if strings.Contains(md, fmt.Sprintf("u%05d@example.com", i)) {
+			listed++
+		}
+	}
+	m := regexp.MustCompile(`NOT LISTED: (\d+) of 3001 role change\(s\)`).FindStringSubmatch(md)
+	if !strings.Contains(md, "alice@example.com") {
+		t.Errorf("alice's admin role in the existing team zz-prod is not named, while %d new-team roles are", listed)
+	}
+	if m == nil || m[1] != fmt.Sprint(3000-listed) {
+		t.Errorf("%d new-team roles listed, NOT LISTED %v: want the rest counted", listed, m)
 	}
 }
