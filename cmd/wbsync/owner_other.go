@@ -11,7 +11,7 @@ import (
 func othersInSticky(string, fs.FileInfo) bool { return false }
 
 // othersFile: files have no owner uid here.
-func othersFile(string, fs.FileInfo) bool { return false }
+func othersFile(fs.FileInfo) bool { return false }
 
 // othersLinkInSticky: directories have no sticky bit here.
 func othersLinkInSticky(string, fs.FileInfo) bool { return false }

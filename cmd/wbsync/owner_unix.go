@@ -32,12 +32,12 @@ func othersInSticky(path string, fi fs.FileInfo) bool {
 	return ok && int(ds.Uid) != euid
 }
 
-// othersFile reports whether the file at path (fi) is another user's: a
-// file written there in place (the trace, never renamed) would stay that
+// othersFile reports whether the file fi is another user's: a
+// file written in place (the trace, never renamed) would stay that
 // user's, who could then read it. Unlike othersInSticky, root is no
 // exception, and the directory does not matter: root's rename may replace
 // the file, but an in-place write does not.
-func othersFile(_ string, fi fs.FileInfo) bool {
+func othersFile(fi fs.FileInfo) bool {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	return ok && int(st.Uid) != geteuid()
 }

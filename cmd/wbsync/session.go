@@ -63,7 +63,7 @@ func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*se
 		if err != nil {
 			return nil, err
 		}
-		if fi, err := os.Stat(path); err == nil && othersFile(path, fi) {
+		if fi, err := os.Stat(path); err == nil && othersFile(fi) {
 			// Written in place, the trace would stay that user's (root
 			// included: no rename replaces it).
 			return nil, fmt.Errorf("--trace: %s belongs to another user: written in place, the trace would stay theirs, for them to read; name another file, or remove it first", path)
@@ -449,7 +449,7 @@ func openTrace(p string) (io.WriteCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	if fi, err := f.Stat(); err != nil || othersInSticky(p, fi) || othersFile(p, fi) {
+	if fi, err := f.Stat(); err != nil || othersInSticky(p, fi) || othersFile(fi) {
 		f.Close()
 		return nil, fmt.Errorf("%s became another user's file after it was checked: written in place, the trace would stay theirs", p)
 	}

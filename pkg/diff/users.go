@@ -128,13 +128,7 @@ func (p *planner) holdPrimaryHolders(di int32, d *model.User, li int32, who subj
 	if len(hs) == 0 {
 		return false
 	}
-	p.lives[li].owner = ambiguous
-	names, ids := p.holderNames(l, hs)
-	for _, h := range hs {
-		if p.lives[h].owner == none {
-			p.lives[h].owner = ambiguous
-		}
-	}
+	names, ids := p.holdAccounts(li, hs)
 	p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
 		"%s (active: false) matches live user %s by %s, but live %s the email %s as %s primary one too: the entry may mean %s, and on W&B Multi-tenant Cloud a deactivation cannot be undone, so %s deactivated or removed from a team; to offboard the account with a handle of its own, write that handle (username:); to offboard another, deactivate it in W&B and remove the entry (else the next plan matches the remaining account by the email)",
 		who.user, liveName(l), level, plural(len(names), "user "+strings.Join(names, ", ")+" has", "users "+strings.Join(names, ", ")+" have"), wantEmail(d),
@@ -172,8 +166,15 @@ func (p *planner) primaryHolders(di, li int32, d *model.User) []int32 {
 // activeEntryEmail reports whether live user l holds (as any of its
 // emails) the email of an active desired user other than di, and which.
 func (p *planner) activeEntryEmail(l *model.User, di int32) (int32, bool) {
-	for _, e := range append([]string{l.Email}, l.Emails...) {
-		if dj := p.wantByEmail.get(model.Key(e)); dj >= 0 && dj != di && p.want.Users[dj].Active {
+	active := func(e string) (int32, bool) {
+		dj := p.wantByEmail.get(model.Key(e))
+		return dj, dj >= 0 && dj != di && p.want.Users[dj].Active
+	}
+	if dj, ok := active(l.Email); ok {
+		return dj, true
+	}
+	for _, e := range l.Emails {
+		if dj, ok := active(e); ok {
 			return dj, true
 		}
 	}
@@ -554,10 +555,10 @@ func (p *planner) warnExternalIDElsewhere(d *model.User, l *model.User, when str
 		// named by the entry's email.
 		who = p.asShown(l.ID, who)
 	}
+	if p.extElsewhere == nil {
+		p.extElsewhere = map[int32]int{}
+	}
 	for _, li := range holders {
-		if p.extElsewhere == nil {
-			p.extElsewhere = map[int32]int{}
-		}
 		p.extElsewhere[li] = len(p.warnings)
 	}
 	p.warn(plan.Warning{Code: plan.WarnExternalIDElsewhere, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
@@ -593,50 +594,11 @@ func (p *planner) deactivateDesired(di int32, d *model.User, li int32, level mat
 	if l.Key() != model.Key(un) {
 		who.handle = l.UserName
 	}
-	if dj, ok := p.activeEntryEmail(l, di); ok && p.saas && !p.protected(who.user, l) {
-		// A swap or ring of username: lines with an active: false one:
-		// the account the entry reaches by its handle is the one another,
-		// active entry names by its email. Deactivated, it would leave
-		// the organization for good.
-		p.lives[li].owner = ambiguous
-		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
-			"%s (active: false) matches live user %s by %s, but that account holds the email of %s, which the manifest lists as active: on W&B Multi-tenant Cloud a deactivation cannot be undone, so it is not deactivated or removed from a team; check the username: lines of both entries",
-			who.user, liveName(l), level, p.wants[dj].name)})
+	protected := p.protected(who.user, l) // deactivate says so
+	if p.saas && !protected && p.holdOffboarding(di, d, li, who, level) {
 		return
 	}
-	if dj, ok := p.activeEntryExternalID(l); ok && dj != di && p.saas && !p.protected(who.user, l) {
-		// The account carries the identity provider's pin of another
-		// entry, which the manifest lists as active (the entry reached
-		// it by a stronger link): which person it is, is not known.
-		p.lives[li].owner = ambiguous
-		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
-			"%s (active: false) matches live user %s by %s, but that account carries the externalId of %s, which the manifest lists as active: on W&B Multi-tenant Cloud a deactivation cannot be undone, so it is not deactivated or removed from a team; check the externalId of that entry (which account the identity provider means); if this entry means another account, write that account's username (username:); if it means this one, deactivate it in W&B and remove the entry",
-			who.user, liveName(l), level, p.wants[dj].name)})
-		return
-	}
-	if p.saas && !p.protected(who.user, l) && p.holdPrimaryHolders(di, d, li, who, level) {
-		return
-	}
-	if ei, ok := p.emailElsewhere[di]; ok && p.saas && !p.protected(who.user, l) {
-		e := p.elsewheres[ei]
-		// Matched by userName, while another live user holds the email
-		// the entry names and this one does not: which of them the
-		// entry means is not known, and a removal could not be taken
-		// back. None is touched: the matched account and the holders
-		// are left alone (not deactivated, as unmanaged either, nor
-		// removed from teams).
-		p.lives[li].owner = ambiguous
-		names, ids := p.holderNames(l, e.holders)
-		for _, h := range e.holders {
-			p.lives[h].owner = ambiguous
-		}
-		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
-			"%s (active: false) matches live user %s by %s, but live %s the email %s: the entry may mean %s, and on W&B Multi-tenant Cloud a deactivation cannot be undone, so %s deactivated or removed from a team; write the email of the account to deactivate, with its username (username:), or remove the entry",
-			who.user, liveName(l), level, plural(len(names), "user "+strings.Join(names, ", ")+" holds", "users "+strings.Join(names, ", ")+" hold"), wantEmail(d),
-			plural(len(names), "either account", "any of these accounts"), plural(len(names), "neither is", "none is"))})
-		return
-	}
-	if level != byUserName && model.Key(l.Email) != model.Key(wantEmail(d)) && !p.protected(who.user, l) {
+	if level != byUserName && model.Key(l.Email) != model.Key(wantEmail(d)) && !protected {
 		if p.saas {
 			// Reached by a secondary email or an externalId only: on
 			// Multi-tenant Cloud the account the entry named is likely
@@ -651,6 +613,65 @@ func (p *planner) deactivateDesired(di int32, d *model.User, li int32, level mat
 			"%s (active: false) matches live user %s by %s: that account is deactivated", who.user, liveName(l), level)})
 	}
 	p.deactivate(li, who, reasonInactive)
+}
+
+// holdOffboarding leaves desired user di (d, active: false) alone on
+// Multi-tenant Cloud, where a deactivation cannot be undone, when the
+// account it matches (li, as who, at level) may not be the one it means,
+// with an identity_mismatch warning saying why; it reports whether it
+// held. The account it reaches by its handle holds the email, or carries
+// the externalId, of an active entry (a swap or ring of username: lines);
+// or another account has the entry's email as its primary one too
+// (holdPrimaryHolders); or, matched by userName, another live user holds
+// the entry's email and this one does not.
+func (p *planner) holdOffboarding(di int32, d *model.User, li int32, who subject, level matchLevel) bool {
+	l := &p.have.Users[li]
+	if dj, ok := p.activeEntryEmail(l, di); ok {
+		p.lives[li].owner = ambiguous
+		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
+			"%s (active: false) matches live user %s by %s, but that account holds the email of %s, which the manifest lists as active: on W&B Multi-tenant Cloud a deactivation cannot be undone, so it is not deactivated or removed from a team; check the username: lines of both entries",
+			who.user, liveName(l), level, p.wants[dj].name)})
+		return true
+	}
+	if dj, ok := p.activeEntryExternalID(l); ok && dj != di {
+		p.lives[li].owner = ambiguous
+		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
+			"%s (active: false) matches live user %s by %s, but that account carries the externalId of %s, which the manifest lists as active: on W&B Multi-tenant Cloud a deactivation cannot be undone, so it is not deactivated or removed from a team; check the externalId of that entry (which account the identity provider means); if this entry means another account, write that account's username (username:); if it means this one, deactivate it in W&B and remove the entry",
+			who.user, liveName(l), level, p.wants[dj].name)})
+		return true
+	}
+	if p.holdPrimaryHolders(di, d, li, who, level) {
+		return true
+	}
+	ei, ok := p.emailElsewhere[di]
+	if !ok {
+		return false
+	}
+	// Matched by userName, while another live user holds the email the
+	// entry names and this one does not: which of them the entry means is
+	// not known. None is touched: the matched account and the holders are
+	// left alone (not deactivated, as unmanaged either, nor removed from
+	// teams).
+	names, ids := p.holdAccounts(li, p.elsewheres[ei].holders)
+	p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
+		"%s (active: false) matches live user %s by %s, but live %s the email %s: the entry may mean %s, and on W&B Multi-tenant Cloud a deactivation cannot be undone, so %s deactivated or removed from a team; write the email of the account to deactivate, with its username (username:), or remove the entry",
+		who.user, liveName(l), level, plural(len(names), "user "+strings.Join(names, ", ")+" holds", "users "+strings.Join(names, ", ")+" hold"), wantEmail(d),
+		plural(len(names), "either account", "any of these accounts"), plural(len(names), "neither is", "none is"))})
+	return true
+}
+
+// holdAccounts leaves live user li and the live users holders alone (held:
+// not deactivated, nor removed from a team), but for holders a desired user
+// matched, which are that entry's to plan; it returns the names and ids an
+// identity_mismatch warning gives them (holderNames).
+func (p *planner) holdAccounts(li int32, holders []int32) (names, ids []string) {
+	p.lives[li].owner = ambiguous
+	for _, h := range holders {
+		if p.lives[h].owner == none {
+			p.lives[h].owner = ambiguous
+		}
+	}
+	return p.holderNames(&p.have.Users[li], holders)
 }
 
 // deactivate plans deactivate_user for live user li, who, unless it is
@@ -1144,24 +1165,16 @@ func (p *planner) spareListed(li int32, l *model.User, who subject) bool {
 		p.spareHolder(li, di, who)
 		return true
 	}
-	if di, ok := p.listedExternalID(l); ok {
-		p.spareExtHolder(li, di, who)
+	if di, ok := p.activeEntryExternalID(l); ok {
+		// That entry matched another account, by a stronger link, which
+		// may carry the externalId too (most often because an earlier run
+		// set it there): two accounts carry the identity provider's pin,
+		// and which one it means is still the admin's to say (a spare
+		// that held for one run only would deactivate this one the next).
+		p.spareExtHolder(li, int(di), who)
 		return true
 	}
 	return false
-}
-
-// listedExternalID reports whether live user l, which matches no desired
-// user, carries the externalId of an active desired user (compared
-// exactly, as matching compares it), and which one: that desired user
-// matched another account, by a stronger link. That account may carry it
-// too, most often because an earlier run of the plan set it there (an
-// update, an invitation again): two accounts carry the identity
-// provider's pin, and which one it means is still the admin's to say (a
-// spare that held for one run only would deactivate the account the next).
-func (p *planner) listedExternalID(l *model.User) (int, bool) {
-	di, ok := p.activeEntryExternalID(l)
-	return int(di), ok
 }
 
 // activeEntryExternalID returns the active desired user whose externalId
