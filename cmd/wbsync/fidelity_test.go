@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
@@ -638,6 +639,60 @@ func TestSaaSRemovedUserInvitedAgain(t *testing.T) {
 	}
 	if r := wb(t, v, "plan", "-f", m, "--detailed-exitcode"); r.code != exitOK {
 		t.Fatalf("plan after apply: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+// TestSecondaryEmailUnshownKeepsTheAccount: on Multi-tenant Cloud a user
+// may hold several emails, and a server may list only the primary one
+// (the single emails object of W&B's documented shape). A manifest that
+// names zed by a secondary email plans zed's create, while the read's zed
+// is unmanaged: removed from its team and deactivated. The create is
+// refused 409 (the email is zed's), and the look-up by that email
+// answers zed: the create fails saying so, and nothing that removes or
+// deactivates zed is sent in the run.
+func TestSecondaryEmailUnshownKeepsTheAccount(t *testing.T) {
+	old := time.Now().Add(-30 * 24 * time.Hour).UTC() // past the grace period
+	seed := writeState(t, map[string]any{
+		"users": []any{
+			map[string]any{"userName": "admin1", "emails": []string{"admin1@example.com"}, "organizationRole": "admin", "active": true, "created": old},
+			map[string]any{"userName": "zed", "emails": []string{"zed@example.com", "zed.home@gmail.com"}, "active": true, "created": old},
+			map[string]any{"userName": "amy", "emails": []string{"amy@example.com"}, "active": true, "created": old},
+		},
+		"teams": []any{map[string]any{"name": "core", "members": []any{"admin1", "zed", "amy"}}},
+	})
+	m := writeFile(t, "m.yaml", "version: 1\npolicy:\n  unmanagedUsers: deactivate\nusers:\n  - email: admin1@example.com\n    orgRole: admin\n"+
+		"  - email: zed.home@gmail.com\n  - email: amy@example.com\nteams:\n  - name: core\n    members: [admin1@example.com, zed.home@gmail.com, amy@example.com]\n")
+	emu := startEmu(t, emulator.Options{Deployment: "saas", LegacyShapes: true, Handles: true}, seed)
+	v := vars(emu.url)
+	v["WBSYNC_DEPLOYMENT"] = "saas"
+	p := wb(t, v, "plan", "-f", m)
+	if !strings.Contains(p.stdout, "- zed (zed@example.com)\n      - deactivate") || !strings.Contains(p.stdout, "- remove zed (zed@example.com)") {
+		t.Fatalf("plan: exit %d, want zed removed and deactivated (the read does not show the secondary email)\n%s\n%s", p.code, p.stdout, p.stderr)
+	}
+	r := wb(t, v, "apply", "-f", m, "--auto-approve", "-o", "json")
+	rep := decodeReport(t, r.stdout)
+	got := map[string]string{}
+	for _, op := range rep.Operations {
+		got[op.Action+" "+op.User] = op.Status
+	}
+	if r.code != exitFailed || got["create_user zed.home@gmail.com"] != "failed" ||
+		got["remove_member zed@example.com"] != "skipped" || got["deactivate_user zed@example.com"] != "skipped" {
+		t.Fatalf("exit %d, operations %v, want the create failed and zed's removal and deactivation skipped\n%s\n%s", r.code, got, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "its look-up by email zed.home@gmail.com answers user zed@example.com") ||
+		!strings.Contains(r.stdout, "list the user in the manifest by the email its record shows") {
+		t.Errorf("the failure does not say whose email it is:\n%s", r.stdout)
+	}
+	snap := emu.srv.Snapshot()
+	for _, u := range snap.Users {
+		if u.UserName == "zed" && !u.Active {
+			t.Fatalf("zed was deactivated: %+v", snap.Users)
+		}
+	}
+	for _, tm := range snap.Teams {
+		if tm.Name == "core" && len(tm.Members) != 3 {
+			t.Fatalf("core lost a member: %+v", tm.Members)
+		}
 	}
 }
 

@@ -145,6 +145,15 @@ func TestShapes(t *testing.T) {
 		[]string{"emails: RFC array;", "userName: the email", "member keys: value/display", "empty members: []"})
 	want(t, Shapes(raws(legacyUser), raws(`{"Members":[{"Value":"u1","Display":"bob"}]}`, `{"members":null}`, `{"id":"g3"}`)),
 		NameShapes, OK, []string{"legacy single object", "member keys: Value/Display", "empty members: mixed: null (1), missing (1)"})
+	// A single emails object shows one email: a secondary one, which a
+	// manifest may name on Multi-tenant Cloud, never reads.
+	const oneShown = "one email shown per user: on Multi-tenant Cloud, where a user may hold several, name each user in the manifest by the email the read shows"
+	if d := Shapes(raws(legacyUser, noMail), nil).Detail; !strings.Contains(d, oneShown) {
+		t.Errorf("legacy emails: detail %q does not say one email shows", d)
+	}
+	if d := Shapes(raws(rfcUser, legacyUser), nil).Detail; strings.Contains(d, oneShown) {
+		t.Errorf("an RFC array seen too: detail %q says one email shows", d)
+	}
 	want(t, Shapes(raws(rfcUser, handleUser, noMail), nil), NameShapes, OK,
 		[]string{"mixed: RFC array (1), RFC array with capitalised keys (1), absent (1)",
 			"a handle for 2 of the first 3 users listed", "username:", "wbsync export", "no team to inspect"})

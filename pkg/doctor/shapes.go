@@ -197,6 +197,10 @@ func Shapes(users, teams []json.RawMessage) Check {
 			inTeams = inTeams || u.inTeams
 		}
 		parts = append(parts, "emails: "+forms.String())
+		if single := forms.n[emailsLegacy] + forms.n[emailsObject]; single > 0 && single+forms.n[emailsAbsent] == len(users) {
+			// One email shows per user: a secondary one never does.
+			parts = append(parts, "one email shown per user: on Multi-tenant Cloud, where a user may hold several, name each user in the manifest by the email the read shows (wbsync export writes it), as another of its emails matches nothing")
+		}
 		if len(forms.order) == 1 && forms.order[0] == emailsAbsent {
 			// Nothing to match or export by but userName.
 			c.Status = Warn

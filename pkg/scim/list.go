@@ -135,7 +135,14 @@ func (c *Client) FindUser(ctx context.Context, userName string) (*User, error) {
 // FindUserByEmail returns the user with an email equal to email
 // (case-insensitively), or nil when there is none.
 func (c *Client) FindUserByEmail(ctx context.Context, email string) (*User, error) {
-	return c.findUser(ctx, "emails.value", email, func(u User) []string {
+	found, _, err := c.findUserByEmail(ctx, email)
+	return found, err
+}
+
+// findUserByEmail is FindUserByEmail that also returns the one user the
+// server answered whose record does not show email (findUserOr).
+func (c *Client) findUserByEmail(ctx context.Context, email string) (found, unshown *User, err error) {
+	return c.findUserOr(ctx, "emails.value", email, func(u User) []string {
 		out := make([]string, len(u.Emails))
 		for i, e := range u.Emails {
 			out[i] = e.Value
@@ -250,29 +257,42 @@ func lookUp[T any](ctx context.Context, newL func() *lister[T]) ([]T, error) {
 // findUser lists the users matching attr eq value and re-checks the match
 // itself (a server may ignore the filter).
 func (c *Client) findUser(ctx context.Context, attr, value string, keys func(User) []string) (*User, error) {
+	found, _, err := c.findUserOr(ctx, attr, value, keys)
+	return found, err
+}
+
+// findUserOr is findUser that also returns, when the server's answer
+// holds no user whose keys equal value, the one user it answered instead,
+// if it answered exactly one: the server found that user by value, where
+// its record does not show it (a server may list only each user's primary
+// email). Never taken as the user looked for; it may be that user.
+func (c *Client) findUserOr(ctx context.Context, attr, value string, keys func(User) []string) (found, unshown *User, err error) {
 	users, err := lookUp(ctx, func() *lister[User] { return c.users(Filter(attr, value)) })
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	want := model.Key(value)
-	var found []User
+	var hits []User
 	for _, u := range users {
 		for _, k := range keys(u) {
 			if model.Key(k) == want {
-				found = append(found, u)
+				hits = append(hits, u)
 				break
 			}
 		}
 	}
-	switch len(found) {
+	switch len(hits) {
 	case 0:
-		return nil, nil
+		if len(users) == 1 {
+			return nil, &users[0], nil
+		}
+		return nil, nil, nil
 	case 1:
 		// Not remembered here: the caller checks the id against what the
 		// read listed before it adopts the user.
-		return &found[0], nil
+		return &hits[0], nil, nil
 	}
-	return nil, fmt.Errorf("find user with %s %q: %d users match", attr, c.safe(value), len(found))
+	return nil, nil, fmt.Errorf("find user with %s %q: %d users match", attr, c.safe(value), len(hits))
 }
 
 // findGroupsFold returns the groups the server finds by displayName whose

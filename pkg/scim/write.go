@@ -107,7 +107,7 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 			DisplayName: u.DisplayName, ExternalID: u.ExternalID, Active: true},
 		ambiguous: func(ctx context.Context) (bool, error) {
 			// By email too: W&B may have given the user a handle of its own.
-			found, err := c.findCreatedUser(ctx, name, email)
+			found, _, err := c.findCreatedUser(ctx, name, email)
 			if err != nil || found == nil {
 				return false, err
 			}
@@ -177,13 +177,15 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 }
 
 // findCreatedUser looks up the user a create of name and email may have
-// made: by userName, else by email.
-func (c *Client) findCreatedUser(ctx context.Context, name, email string) (*User, error) {
-	found, err := c.FindUser(ctx, name)
+// made: by userName, else by email. When neither finds it, unshown is the
+// one user the server's look-up by email answered whose record does not
+// show that email, if it answered one (see findUserOr).
+func (c *Client) findCreatedUser(ctx context.Context, name, email string) (found, unshown *User, err error) {
+	found, err = c.FindUser(ctx, name)
 	if err == nil && found == nil {
-		found, err = c.FindUserByEmail(ctx, email) // under a handle the server chose, if the email was the userName sent
+		found, unshown, err = c.findUserByEmail(ctx, email) // under a handle the server chose, if the email was the userName sent
 	}
-	return found, err
+	return found, unshown, err
 }
 
 // checkUser refuses a user that a create's answer (status) or a look-up
@@ -272,9 +274,28 @@ func lookUpCut(ctx context.Context, conflict, lookUp error) error {
 
 // adoptUser finds the user a 409 says exists.
 func (c *Client) adoptUser(ctx context.Context, cl call, name, email string, conflict error) (string, error) {
-	found, err := c.findCreatedUser(ctx, name, email)
+	found, unshown, err := c.findCreatedUser(ctx, name, email)
 	if err != nil {
 		return "", fmt.Errorf("create user %s: %w; looking up the existing user: %w", name, lookUpCut(ctx, conflict, err), err)
+	}
+	var e *Error
+	if found == nil && unshown != nil && idProblem(unshown.ID) == nil && errors.As(conflict, &e) {
+		// The server found a user by the email whose record does not show
+		// it: on Multi-tenant Cloud a user may hold several emails, and a
+		// server may list only the primary one. It may be this user's
+		// account, which the plan, not seeing the email, may remove and
+		// deactivate as unmanaged: nothing of it is removed in this run
+		// (ExistingID).
+		shown := unshown.UserName
+		if len(unshown.Emails) > 0 {
+			shown = unshown.Emails[0].Value
+		}
+		marked := *e
+		marked.existing = unshown.ID
+		return "", fmt.Errorf("create user %s: the server says it exists, and its look-up by email %s answers user %s (id %s), whose record does not list that email "+
+			"(a server may list only each user's primary email): it may be that user's account, so nothing that removes or deactivates it is sent in this run; "+
+			"if it is, list the user in the manifest by the email its record shows: %w",
+			name, c.safe(email), c.safe(shown), c.safe(unshown.ID), &marked)
 	}
 	if found == nil {
 		why := "it may belong to a user this key cannot list"
