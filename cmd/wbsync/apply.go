@@ -390,11 +390,11 @@ func otherVersion(by string) string {
 // files to be read: the note is advice, and never holds the run longer.
 var noteReadWait = 5 * time.Second
 
-// regularFile reports whether name is a regular file (a variable: tests
-// stand in one that blocks, as /proc/kmsg does).
+// regularFile reports whether name is a regular file or a directory (a
+// variable: tests stand in one that blocks, as /proc/kmsg does).
 var regularFile = func(name string) bool {
 	fi, err := os.Stat(name)
-	return err == nil && fi.Mode().IsRegular()
+	return err == nil && (fi.Mode().IsRegular() || fi.IsDir())
 }
 
 // noteManifestEdited warns when the manifest files a saved plan was made
@@ -405,13 +405,14 @@ var regularFile = func(name string) bool {
 // standard input, a manifest with problems) say nothing: the plan file is
 // what is applied. Only an interrupt is an error.
 func noteManifestEdited(ctx context.Context, inv *invocation, saved *plan.File) error {
-	files := saved.Desired.Files
+	files := saved.Desired.Inputs()
 	if len(files) == 0 || slices.Contains(files, stdinName) {
 		return nil
 	}
-	// Only regular files: a named pipe here would hold the run (and the
-	// names come from the plan file, which anyone may edit: /dev/zero, a
-	// device).
+	// Only regular files and directories (whose files the loader lists:
+	// one added since counts): a named pipe here would hold the run (and
+	// the names come from the plan file, which anyone may edit:
+	// /dev/zero, a device).
 	if slices.ContainsFunc(files, func(name string) bool { return !regularFile(name) }) {
 		return nil
 	}
@@ -935,14 +936,20 @@ const redactedPlan = "the saved plan holds " + sanitize.Marker + ": if 'plan --o
 	"that value was saved redacted (wbsync never writes the key) and the plan cannot be applied as saved: apply the manifest files with -f, or rotate the API key and plan again"
 
 // replanCommand is the command that makes the saved plan at path again:
-// its manifest files, its target and its deployment.
+// its manifest files, its target and its deployment. Of a plan file
+// recording more than caps.ReplanInputs manifest arguments (edited by
+// hand), it names that many, each cut at caps.Field bytes, and a comment
+// counts the others.
 func replanCommand(saved *plan.File, path string, conn *connFlags) string {
+	inputs := saved.Desired.Inputs()
+	more := max(0, len(inputs)-caps.ReplanInputs)
+	inputs = inputs[:len(inputs)-more]
 	args := []string{"wbsync", "plan"}
-	for _, f := range saved.Desired.Files {
+	for _, f := range inputs {
 		if f == stdinName {
 			f = "-" // the manifest came on standard input: it must again
 		}
-		args = append(args, "-f", f)
+		args = append(args, "-f", sanitize.Truncate(f, caps.Field))
 	}
 	// The -f paths are relative to where the plan was made, which need
 	// not be where apply runs: the plan file is named absolutely, so that
@@ -973,14 +980,17 @@ func replanCommand(saved *plan.File, path string, conn *connFlags) string {
 		args[i] = shellQuote(a)
 	}
 	cmd := strings.Join(args, " ")
-	for _, f := range saved.Desired.Files {
+	if more > 0 {
+		cmd += fmt.Sprintf("  # and %d more -f arguments the plan file records (desired.sources, or desired.files)", more)
+	}
+	for _, f := range inputs {
 		if f == stdinName || filepath.IsAbs(f) {
 			continue
 		}
 		if _, err := os.Lstat(f); err != nil {
 			// Run here, the command would not find the manifest (or would
 			// plan another): a comment, harmless when pasted, says where.
-			return cmd + "  # run in the directory the plan was made in: its -f paths are relative to it, and " + shellQuote(f) + " is not found here"
+			return cmd + "  # run in the directory the plan was made in: its -f paths are relative to it, and " + shellQuote(sanitize.Truncate(f, caps.Field)) + " is not found here"
 		}
 	}
 	return cmd

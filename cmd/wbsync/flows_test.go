@@ -92,6 +92,19 @@ func TestReplanCommandNamesThePlanFileAbsolutely(t *testing.T) {
 	if got := replanCommand(saved, "plan.json", &connFlags{auth: "bearer", pageSize: caps.PageSize}); strings.Contains(got, "--page-size") {
 		t.Fatalf("replanCommand = %q with the default page size", got)
 	}
+	// A plan file edited to record any number of manifest arguments, of
+	// any length: the command names caps.ReplanInputs of them, each cut,
+	// and counts the others.
+	many := *saved
+	many.Desired = &plan.Desired{Files: []string{"a.yaml"}}
+	for i := range caps.ReplanInputs + 150 {
+		many.Desired.Sources = append(many.Desired.Sources, fmt.Sprintf("%s-%d.yaml", strings.Repeat("m", 2*caps.Field), i))
+	}
+	got = replanCommand(&many, "plan.json", &connFlags{auth: "bearer"})
+	command, _, _ := strings.Cut(got, "  #")
+	if n := strings.Count(command, " -f "); n != caps.ReplanInputs || !strings.Contains(got, "  # and 150 more -f arguments the plan file records") || len(got) > (caps.ReplanInputs+2)*(caps.Field+10) {
+		t.Fatalf("replanCommand of %d arguments: %d -f, %d bytes:\n%.300s", len(many.Desired.Sources), n, len(got), got)
+	}
 }
 
 // TestStalePlanRefused: a change made in the org between plan --out and

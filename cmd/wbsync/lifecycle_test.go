@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -723,6 +724,57 @@ func TestSavedPlanManifestEditedSince(t *testing.T) {
 	regularFile, noteReadWait = func(string) bool { return true }, 50*time.Millisecond
 	if r := wb(t, v, "apply", planPath, "--auto-approve"); r.code != exitOK || strings.Contains(r.stderr, "hold another manifest") {
 		t.Errorf("a file that blocks: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestSavedPlanManifestDirGainsAFile: a plan made from a directory
+// (-f m/) records the directory as given: a file added to it after the
+// plan, which keeps a user the plan deactivates, is a manifest edited
+// since, and said so; the command that plans again names the directory,
+// not the files it held then.
+func TestSavedPlanManifestDirGainsAFile(t *testing.T) {
+	seed := map[string]any{
+		"users": []any{map[string]any{"userName": "admin@example.com", "active": true, "organizationRole": "admin"},
+			map[string]any{"userName": "old@example.com", "active": true, "created": "2020-01-01T00:00:00Z"}},
+		"teams": []any{},
+	}
+	emu := startEmu(t, emulator.Options{}, writeState(t, seed))
+	v := vars(emu.url)
+	dir := t.TempDir()
+	m := filepath.Join(dir, "m")
+	for name, body := range map[string]string{
+		"00-policy.yaml": "version: 1\npolicy:\n  unmanagedUsers: deactivate\n",
+		"admin.yaml":     "users:\n  - email: admin@example.com\n    orgRole: admin\n",
+	} {
+		if err := os.MkdirAll(m, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(m, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	planPath := filepath.Join(dir, "plan.json")
+	if r := wb(t, v, "plan", "-f", m, "--out", planPath); r.code != exitOK || !strings.Contains(r.stdout, "old@example.com") {
+		t.Fatalf("plan --out: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	saved, err := os.ReadFile(planPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(saved), "\"sources\": [\n      "+strconv.Quote(m)+"\n    ]") {
+		t.Fatalf("the plan file does not record -f as given:\n%s", saved[len(saved)-400:])
+	}
+	if err := os.WriteFile(filepath.Join(m, "old.yaml"), []byte("users:\n  - email: old@example.com\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := wb(t, v, "apply", planPath, "--dry-run")
+	if want := "the manifest files this plan was made from (" + m + ") hold another manifest now"; r.code != exitOK || !strings.Contains(r.stderr, want) {
+		t.Errorf("a file added to the directory: exit %d, want it to say %q\n%s", r.code, want, r.stderr)
+	}
+	got := replanCommand(&plan.File{Plan: plan.Plan{Target: plan.Target{URL: "https://x.example/scim", Deployment: model.Dedicated}},
+		Desired: &plan.Desired{Files: []string{filepath.Join(m, "00-policy.yaml"), filepath.Join(m, "admin.yaml")}, Sources: []string{m}}}, planPath, &connFlags{auth: "bearer"})
+	if want := "wbsync plan -f " + shellQuote(m) + " --url"; !strings.HasPrefix(got, want) {
+		t.Errorf("replanCommand = %q, want it to start %q", got, want)
 	}
 }
 

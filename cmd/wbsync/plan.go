@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -89,7 +90,7 @@ func runPlan(ctx context.Context, inv *invocation, f *flags, own any, pos []stri
 		return blockedUnprinted(p, printErr, "nothing would be applied")
 	}
 	if o.out != "" {
-		if err := savePlan(ctx, o.out, p, m, inv); err != nil {
+		if err := savePlan(ctx, o.out, p, m, f.files, inv); err != nil {
 			if errors.Is(err, errInterrupted) && printErr == nil {
 				err = errInterruptedAfterPrint
 			}
@@ -161,11 +162,22 @@ func blockedError(p plan.Plan, outcome string) error {
 	return fmt.Errorf("a safety limit blocks the plan (%s): %s; the plan says why", sanitize.Controls(strings.Join(limits, ", ")), outcome)
 }
 
-// savePlan writes the saved plan file (the plan and its manifest).
-func savePlan(ctx context.Context, path string, p plan.Plan, m *desired.Manifest, inv *invocation) error {
-	var buf bytes.Buffer
-	d := plan.Desired{State: m.State, Policy: m.Policy, Files: m.Files}
-	if err := plan.WriteFile(sanitize.JSONWriter(&buf), p, d, wbsyncVersion()); err != nil {
+// savePlan writes the saved plan file (the plan and its manifest),
+// streamed as the plan JSON is: redacted like every output, and
+// atomically.
+func savePlan(ctx context.Context, path string, p plan.Plan, m *desired.Manifest, sources []string, inv *invocation) error {
+	d := plan.Desired{State: m.State, Policy: m.Policy, Files: m.Files, Sources: savedSources(sources)}
+	redacted := false
+	err := writeAtomic(ctx, path, privateFile, func(w io.Writer) error {
+		rw := inv.redactor().Writer(w)
+		if err := plan.WriteFile(sanitize.JSONWriter(rw), p, d, wbsyncVersion()); err != nil {
+			return err
+		}
+		err := rw.Flush()
+		redacted = rw.Redacted()
+		return err
+	})
+	if err != nil || !redacted {
 		return err
 	}
 	// A redacted value in what apply checks (the manifest, by its digest;
@@ -175,23 +187,37 @@ func savePlan(ctx context.Context, path string, p plan.Plan, m *desired.Manifest
 	// itself is fine to show and to apply from the manifest files. A
 	// redacted warning, seat count or manifest file name is harmless:
 	// apply recomputes the first two and only quotes the names.
-	if inv.redactor().Index(buf.Bytes()) >= 0 {
-		checked, err := json.Marshal(struct {
-			D plan.Desired
-			C []plan.Change
-			B []plan.Block
-			T plan.Target
-			S []string
-		}{plan.Desired{State: d.State, Policy: d.Policy}, p.Changes, p.Blocked, p.Target, []string{p.ManifestDigest, p.ObservedFingerprint}})
-		if err != nil {
-			return err
-		}
-		if j := inv.redactor().Index(checked); j >= 0 {
-			inv.say(zapcore.WarnLevel, fmt.Sprintf("%s: a value held the API key, or 8 or more characters of it, and is saved as %s (wbsync never writes the key), at %s: "+
-				"apply will refuse this saved plan; apply the manifest files with -f, or rotate the API key and plan again", path, sanitize.Marker, keyContext(checked, j)))
+	checked, err := json.Marshal(struct {
+		D plan.Desired
+		C []plan.Change
+		B []plan.Block
+		T plan.Target
+		S []string
+	}{plan.Desired{State: d.State, Policy: d.Policy}, p.Changes, p.Blocked, p.Target, []string{p.ManifestDigest, p.ObservedFingerprint}})
+	if err != nil {
+		return err
+	}
+	if j := inv.redactor().Index(checked); j >= 0 {
+		inv.say(zapcore.WarnLevel, fmt.Sprintf("%s: a value held the API key, or 8 or more characters of it, and is saved as %s (wbsync never writes the key), at %s: "+
+			"apply will refuse this saved plan; apply the manifest files with -f, or rotate the API key and plan again", path, sanitize.Marker, keyContext(checked, j)))
+	}
+	return nil
+}
+
+// savedSources are the -f arguments as a saved plan records them: as
+// given, standard input as the loader names it, none given as the
+// default manifest.
+func savedSources(files []string) []string {
+	if len(files) == 0 {
+		return []string{"wbsync.yaml"}
+	}
+	out := slices.Clone(files)
+	for i, f := range out {
+		if f == "-" {
+			out[i] = stdinName
 		}
 	}
-	return writeOutput(ctx, path, buf.Bytes(), inv, privateFile)
+	return out
 }
 
 // keyContext shows where in b a key fragment starts (at i): the text

@@ -254,6 +254,11 @@ const (
 	// appears twice in an object) a message quotes, in characters: as
 	// much as of an id (ShownID); wbsync's own keys are far shorter.
 	ShownKey = 64
+	// ReplanInputs is how many manifest arguments (-f) the command that
+	// plans a stale saved plan again names; a comment counts the others.
+	// A plan records its -f arguments as given (a directory stays one),
+	// but a plan file edited by hand may record any number.
+	ReplanInputs = 100
 	// TwiceHold is the most of a run of doubly escaped bytes (%25HH) a
 	// redacting Writer holds back, in bytes: 64 of them (a W&B key is 40),
 	// and the start of one more.

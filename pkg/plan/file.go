@@ -37,6 +37,22 @@ type Desired struct {
 	Policy model.Policy `json:"policy"`
 	// Files are the manifest files it was loaded from, for people.
 	Files []string `json:"files"`
+	// Sources are the manifest arguments (-f) as given, a directory kept
+	// a directory: apply reads them again to tell whether they hold
+	// another manifest now (a file added to a directory too), and
+	// names them in the command that plans again. Absent from files
+	// written before it was added (apply then uses Files). Neither is in
+	// the digest: they say where the manifest came from, not what it is.
+	Sources []string `json:"sources,omitempty"`
+}
+
+// Inputs are the manifest arguments apply reads the manifest from again:
+// Sources, or Files in a file that records no Sources.
+func (d Desired) Inputs() []string {
+	if len(d.Sources) > 0 {
+		return d.Sources
+	}
+	return d.Files
 }
 
 // The reasons ReadFile refuses a file; match them with errors.Is.
@@ -56,21 +72,18 @@ var (
 
 // WriteFile writes p with the manifest it came from as a saved plan
 // (indented JSON, trailing newline); by is the version of wbsync writing
-// it.
+// it. As WriteJSON does, it writes the long lists (the changes, the
+// warnings, the manifest's users and teams) element by element: the
+// bytes of the whole file's indented encoding, without holding it.
 func WriteFile(w io.Writer, p Plan, d Desired, by string) error {
-	if d.State.Users == nil {
-		d.State.Users = []model.User{}
-	}
-	if d.State.Teams == nil {
-		d.State.Teams = []model.Team{}
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(File{Plan: p.Normalized(), Desired: &d, WrittenBy: by}); err != nil {
-		return fmt.Errorf("encode the saved plan: %w", err)
-	}
-	return nil
+	p = p.Normalized()
+	changes, warnings := p.Changes, p.Warnings
+	p.Changes, p.Warnings = []Change{}, []Warning{}
+	users, teams := d.State.Users, d.State.Teams
+	d.State.Users, d.State.Teams = []model.User{}, []model.Team{}
+	return StreamJSON(w, File{Plan: p, Desired: &d, WrittenBy: by},
+		ListOf("changes", changes), ListOf("warnings", warnings),
+		ListAt(users, "desired", "state", "users"), ListAt(teams, "desired", "state", "teams"))
 }
 
 // ReadFile reads a saved plan and checks everything it can without the

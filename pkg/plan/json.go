@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // WriteJSON writes the plan as indented JSON (README "The plan") with a trailing
@@ -25,24 +26,31 @@ func (p Plan) WriteJSON(w io.Writer) error {
 	return StreamJSON(w, p, ListOf("changes", changes), ListOf("warnings", warnings))
 }
 
-// JSONList is a top-level list that StreamJSON writes element by element:
-// the function that writes its elements in place of the empty list under
-// its key in the document's encoding (ListOf makes one).
+// JSONList is a list that StreamJSON writes element by element: the
+// function that writes its elements in place of the empty list at its
+// path in the document's encoding (ListOf and ListAt make one).
 type JSONList struct {
-	stream func(cw *chunkWriter, doc []byte) ([]byte, error)
+	path   []string // the object keys leading to the list, then its own key
+	stream func(cw *chunkWriter, doc []byte, depth int) ([]byte, error)
 }
 
 // ListOf is the top-level list key of a document, holding list.
-func ListOf[E any](key string, list []E) JSONList {
-	return JSONList{stream: func(cw *chunkWriter, doc []byte) ([]byte, error) { return streamList(cw, doc, key, list) }}
+func ListOf[E any](key string, list []E) JSONList { return ListAt(list, key) }
+
+// ListAt is the list at path (object keys, the list's own last) of a
+// document, holding list: ListAt(users, "desired", "state", "users").
+func ListAt[E any](list []E, path ...string) JSONList {
+	return JSONList{path: path, stream: func(cw *chunkWriter, doc []byte, depth int) ([]byte, error) {
+		return streamList(cw, doc, depth, path[len(path)-1], list)
+	}}
 }
 
-// StreamJSON writes head, a value whose top-level lists named by lists
-// are empty, as indented JSON with a trailing newline, with those lists'
-// elements written in their place one by one (lists in the order their
-// keys come in head's encoding): the bytes of encoding/json's indented
-// encoding of the whole document, HTML characters left as they are,
-// without holding it in memory.
+// StreamJSON writes head, a value whose lists named by lists are empty,
+// as indented JSON with a trailing newline, with those lists' elements
+// written in their place one by one (lists in the order they come in
+// head's encoding): the bytes of encoding/json's indented encoding of the
+// whole document, HTML characters left as they are, without holding it in
+// memory.
 func StreamJSON(w io.Writer, head any, lists ...JSONList) error {
 	var b bytes.Buffer
 	if err := encodeIndented(&b, head, ""); err != nil {
@@ -50,15 +58,39 @@ func StreamJSON(w io.Writer, head any, lists ...JSONList) error {
 	}
 	doc := b.Bytes()
 	cw := &chunkWriter{w: w}
+	var in []string // the objects the previous list lies in, entered already
 	for _, l := range lists {
+		outer := l.path[:len(l.path)-1]
+		same := 0
+		for same < len(in) && same < len(outer) && in[same] == outer[same] {
+			same++
+		}
+		// Find the objects still to enter, each after the one before
+		// (only their offsets: what precedes the list is written with it).
+		at := 0
+		for d := same; d < len(outer); d++ {
+			marker := []byte("\n" + indent(d+1) + "\"" + outer[d] + "\": {")
+			i := bytes.Index(doc[at:], marker)
+			if i < 0 {
+				return fmt.Errorf("JSON: no object %s to fill", strings.Join(outer[:d+1], "."))
+			}
+			at += i + len(marker)
+		}
+		in = outer
+		if err := cw.piece(doc[:at]); err != nil {
+			return err
+		}
 		var err error
-		if doc, err = l.stream(cw, doc); err != nil {
+		if doc, err = l.stream(cw, doc[at:], len(l.path)); err != nil {
 			return err
 		}
 	}
 	cw.buf.Write(doc)
 	return cw.flush()
 }
+
+// indent is the indentation of a key at depth (1: top-level).
+func indent(depth int) string { return strings.Repeat("  ", depth) }
 
 // chunkSize is about how many bytes WriteJSON hands its writer at once.
 const chunkSize = 64 << 10
@@ -84,13 +116,14 @@ func (c *chunkWriter) flush() error {
 	return err
 }
 
-// streamList writes doc up to the top-level key's empty list, then the
-// list's elements, indented as encoding/json indents them inside a
-// top-level key, and returns the rest of doc (from the closing bracket).
-func streamList[E any](cw *chunkWriter, doc []byte, key string, list []E) ([]byte, error) {
-	// Top-level keys are indented by two spaces, nested ones by more, and
-	// a quote inside a string is escaped: the marker occurs once.
-	marker := []byte("\n  \"" + key + "\": [")
+// streamList writes doc up to the empty list of key at depth (1:
+// top-level), then the list's elements, indented as encoding/json indents
+// them there, and returns the rest of doc (from the closing bracket).
+func streamList[E any](cw *chunkWriter, doc []byte, depth int, key string, list []E) ([]byte, error) {
+	// A key at depth is indented by two spaces per level after a newline,
+	// a newline inside a string is escaped, and doc begins inside the
+	// object that holds the list: the first marker is the list's.
+	marker := []byte("\n" + indent(depth) + "\"" + key + "\": [")
 	i := bytes.Index(doc, marker)
 	if i < 0 || !bytes.HasPrefix(doc[i+len(marker):], []byte("]")) {
 		return nil, fmt.Errorf("JSON: no empty %s list to fill", key)
@@ -102,12 +135,13 @@ func streamList[E any](cw *chunkWriter, doc []byte, key string, list []E) ([]byt
 		return doc[i+len(marker):], nil
 	}
 	var elem bytes.Buffer
+	in := indent(depth + 1)
 	enc := json.NewEncoder(&elem) // one for the list: it keeps its buffers
-	enc.SetIndent("    ", "  ")
+	enc.SetIndent(in, "  ")
 	enc.SetEscapeHTML(false)
 	for j := range list {
 		elem.Reset()
-		elem.WriteString("\n    ")
+		elem.WriteString("\n" + in)
 		if err := enc.Encode(list[j]); err != nil {
 			return nil, err
 		}
@@ -119,7 +153,7 @@ func streamList[E any](cw *chunkWriter, doc []byte, key string, list []E) ([]byt
 			return nil, err
 		}
 	}
-	if err := cw.piece([]byte("\n  ")); err != nil {
+	if err := cw.piece([]byte("\n" + indent(depth))); err != nil {
 		return nil, err
 	}
 	return doc[i+len(marker):], nil

@@ -211,7 +211,7 @@ func (r *Redactor) formsOf(key string) [][]byte {
 // redacted, it would no longer be what it stands for.
 func (r *Redactor) Index(b []byte) int {
 	out := r.Bytes(b) // b itself when there is nothing to redact
-	if len(out) == len(b) && (len(b) == 0 || &out[0] == &b[0]) {
+	if !changed(b, out) {
 		return -1
 	}
 	i := 0 // Bytes copies what precedes the first redaction as it is
@@ -601,6 +601,22 @@ type Writer struct {
 	err  error // the underlying writer's first failure: every later Write and Flush returns it
 	// closed: Close was called; later writes are dropped
 	closed bool
+	// redacted: something written was redacted (see Redacted)
+	redacted bool
+}
+
+// Redacted says whether anything written through w so far was redacted
+// (held-back bytes count once flushed).
+func (w *Writer) Redacted() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.redacted
+}
+
+// changed says whether out, what Bytes returned for in, is a redacted
+// copy rather than in itself.
+func changed(in, out []byte) bool {
+	return len(out) != len(in) || len(in) > 0 && &out[0] != &in[0]
 }
 
 // Write redacts and writes p, holding back a short tail. It reports len(p)
@@ -639,6 +655,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 	}
 	raw := w.buf[hp:]
 	out := w.r.Bytes(w.buf[:hp])
+	w.redacted = w.redacted || changed(w.buf[:hp], out)
 	keep := 0
 	if !w.unit {
 		keep = w.r.tail(out) // what precedes raw may be a form's start too
@@ -751,6 +768,7 @@ func (w *Writer) Flush() error {
 		return w.err
 	}
 	out := w.r.Bytes(w.buf)
+	w.redacted = w.redacted || changed(w.buf, out)
 	w.buf = w.buf[:0]
 	_, err := w.w.Write(out)
 	w.err = err
