@@ -254,3 +254,110 @@ func TestPrimaryHoldSkipsHolderNamedByHandle(t *testing.T) {
 	}
 	flips(t, p1, p2, "u2")
 }
+
+// TestSwapHoldKeepsPrimaryHolder: an active: false entry d@x.com matches
+// u1 by its handle; u1 also holds the email of an active entry (y@x.com),
+// so the swap hold leaves it alone. ann (u2) has d@x.com (other case) as
+// its primary email too: as without the swap (TestPrimaryHoldKeepsTeams),
+// the entry may mean it, and it is held too, never deactivated as "not in
+// the manifest" (irreversible on Multi-tenant Cloud) while the entry that
+// names its email is held. The same when u1 carries an active entry's
+// externalId instead.
+func TestSwapHoldKeepsPrimaryHolder(t *testing.T) {
+	want := state(users(nextOwnerD(), inactive(du("d@x.com")), hu("yuser", "y@x.com")))
+	have := state(users(nextOwner,
+		member(lh("u1", "d@x.com", "d@x.com", "y@x.com")),
+		member(lh("u2", "ann", "D@x.com")),
+		member(lh("uy", "yuser", "y2@x.com"))))
+	p := Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, Options{Deployment: model.SaaS})
+	if slices.Contains(deactivated(p), "u2") || !holdWarned(p, "nor is live user ann (D@x.com), which has the email d@x.com as its primary one too") {
+		t.Errorf("u2 (primary D@x.com) deactivated, or not said held, while the entry d@x.com is held:\n%v", planText(p))
+	}
+	ext := state(users(nextOwnerD(), inactive(du("d@x.com")), with(hu("yuser", "y@x.com"), func(u *model.User) { u.ExternalID = "ext-y" })))
+	have = state(users(nextOwner, with(member(lh("u1", "d@x.com", "d@x.com")), func(u *model.User) { u.ExternalID = "ext-y" }),
+		member(lh("u2", "ann", "D@x.com")), member(lh("uy", "yuser", "y2@x.com"))))
+	p = Compute(ext, have, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, Options{Deployment: model.SaaS})
+	if slices.Contains(deactivated(p), "u2") || slices.Contains(deactivated(p), "u1") || !holdWarned(p, "carries the externalId of") {
+		t.Errorf("externalId hold: u1 or u2 deactivated, or no hold said:\n%v", planText(p))
+	}
+}
+
+// holdWarned reports whether p has an identity_mismatch warning saying sub.
+func holdWarned(p plan.Plan, sub string) bool {
+	return slices.ContainsFunc(p.Warnings, func(w plan.Warning) bool {
+		return w.Code == plan.WarnIdentityMismatch && strings.Contains(w.Message, sub)
+	})
+}
+
+// The matched account holds the entry's email as a secondary one only,
+// while another active account has it as its primary one: the
+// primary-holder hold applies (the comment: "li holds that email").
+func TestPrimaryHoldMatchedHoldsItAsSecondary(t *testing.T) {
+	want := state(users(nextOwnerD(), inactive(du("d@x.com"))))
+	have := state(users(nextOwner,
+		member(lh("u1", "d@x.com", "old@x.com", "d@x.com")), // handle d@x.com, e as secondary
+		member(lh("u2", "ann", "D@x.com"))))                 // e (other case) as primary
+	p := Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, Options{Deployment: model.SaaS})
+	if ids := deactivated(p); len(ids) > 0 {
+		t.Errorf("deactivates %v though u2 has d@x.com as its primary email too:\n%v", ids, planText(p))
+	}
+	if !holdWarned(p, "as its primary one too") {
+		t.Errorf("no primary-holder hold:\n%v", planText(p))
+	}
+}
+
+// Another account with the email as its primary one, but deactivated,
+// does not hold the offboarding (primaryHolders: active only).
+func TestPrimaryHoldIgnoresInactiveHolder(t *testing.T) {
+	want := state(users(nextOwnerD(), inactive(du("d@x.com"))))
+	have := state(users(nextOwner,
+		member(lh("u1", "d@x.com", "d@x.com")),
+		inactive(member(lh("u2", "ann", "D@x.com")))))
+	p := Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, Options{Deployment: model.SaaS})
+	if !slices.Equal(deactivated(p), []string{"u1"}) {
+		t.Errorf("deactivates %v, want u1 (u2 is deactivated already):\n%v", deactivated(p), planText(p))
+	}
+	if holdWarned(p, "primary one too") {
+		t.Errorf("held for an inactive holder:\n%v", planText(p))
+	}
+}
+
+// A swap of username: lines where the account reached by handle holds an
+// active entry's email as a SECONDARY email: held on Multi-tenant Cloud.
+func TestSwapHoldsOnSecondaryEmail(t *testing.T) {
+	want := state(users(nextOwnerD(),
+		inactive(hu("bob", "x@x.com")),
+		hu("yuser", "y@x.com")))
+	have := state(users(nextOwner,
+		member(lh("ub", "bob", "bob@x.com", "y@x.com")),
+		member(lh("uy", "yuser", "y2@x.com"))))
+	p := Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedIgnore}, Options{Deployment: model.SaaS})
+	if slices.Contains(deactivated(p), "ub") {
+		t.Errorf("deactivates ub, which holds y@x.com of an active entry:\n%v", planText(p))
+	}
+	if !holdWarned(p, "holds the email of") {
+		t.Errorf("no swap hold:\n%v", planText(p))
+	}
+}
+
+// A protected account is not held with identity_mismatch: deactivate says
+// it is protected (deactivateDesired: "protected checked once").
+func TestProtectedOffboardingSaidProtected(t *testing.T) {
+	want := state(users(nextOwnerD(),
+		inactive(hu("bob", "x@x.com")),
+		hu("yuser", "y@x.com")))
+	have := state(users(nextOwner,
+		member(lh("ub", "bob", "y@x.com")),
+		member(lh("uy", "yuser", "y2@x.com"))))
+	pol := model.Policy{UnmanagedUsers: model.UnmanagedIgnore, Protected: []string{"y@x.com"}}
+	p := Compute(want, have, pol, Options{Deployment: model.SaaS})
+	if len(deactivated(p)) > 0 {
+		t.Errorf("deactivates %v:\n%v", deactivated(p), planText(p))
+	}
+	if !slices.ContainsFunc(p.Warnings, func(w plan.Warning) bool { return w.Code == plan.WarnProtected }) {
+		t.Errorf("no protected warning:\n%v", planText(p))
+	}
+	if holdWarned(p, "active: false") {
+		t.Errorf("a protected account got an identity_mismatch hold:\n%v", planText(p))
+	}
+}

@@ -120,11 +120,7 @@ func (p *planner) userNameMatches() map[int32]int32 {
 // plan said nothing of it. It reports whether it held.
 func (p *planner) holdPrimaryHolders(di int32, d *model.User, li int32, who subject, level matchLevel) bool {
 	l := &p.have.Users[li]
-	k := model.Key(wantEmail(d))
-	if model.Key(wantUserName(d)) != k || model.Key(l.Email) != k && !containsKey(l.Emails, k) {
-		return false
-	}
-	hs := p.primaryHolders(di, li, d)
+	hs := p.otherPrimaryHolders(di, d, li)
 	if len(hs) == 0 {
 		return false
 	}
@@ -134,6 +130,21 @@ func (p *planner) holdPrimaryHolders(di int32, d *model.User, li int32, who subj
 		who.user, liveName(l), level, plural(len(names), "user "+strings.Join(names, ", ")+" has", "users "+strings.Join(names, ", ")+" have"), wantEmail(d),
 		plural(len(names), "its", "their"), plural(len(names), "either account", "any of these accounts"), plural(len(names), "neither is", "none is"))})
 	return true
+}
+
+// otherPrimaryHolders returns primaryHolders when desired user di (d,
+// active: false) has no username of its own (or its email), and li, the
+// account it matched, holds that email: the accounts the entry may mean
+// as well as li, which an offboarding held for any reason holds too (left
+// unheld, they would be deactivated as not in the manifest while the
+// entry naming their email is held).
+func (p *planner) otherPrimaryHolders(di int32, d *model.User, li int32) []int32 {
+	l := &p.have.Users[li]
+	k := model.Key(wantEmail(d))
+	if model.Key(wantUserName(d)) != k || model.Key(l.Email) != k && !containsKey(l.Emails, k) {
+		return nil
+	}
+	return p.primaryHolders(di, li, d)
 }
 
 // primaryHolders returns the active live users other than li that have
@@ -627,17 +638,17 @@ func (p *planner) deactivateDesired(di int32, d *model.User, li int32, level mat
 func (p *planner) holdOffboarding(di int32, d *model.User, li int32, who subject, level matchLevel) bool {
 	l := &p.have.Users[li]
 	if dj, ok := p.activeEntryEmail(l, di); ok {
-		p.lives[li].owner = ambiguous
-		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
-			"%s (active: false) matches live user %s by %s, but that account holds the email of %s, which the manifest lists as active: on W&B Multi-tenant Cloud a deactivation cannot be undone, so it is not deactivated or removed from a team; check the username: lines of both entries",
-			who.user, liveName(l), level, p.wants[dj].name)})
+		alsoHeld, ids := p.holdWithPrimaryHolders(di, d, li)
+		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
+			"%s (active: false) matches live user %s by %s, but that account holds the email of %s, which the manifest lists as active: on W&B Multi-tenant Cloud a deactivation cannot be undone, so it is not deactivated or removed from a team%s; check the username: lines of both entries",
+			who.user, liveName(l), level, p.wants[dj].name, alsoHeld)})
 		return true
 	}
 	if dj, ok := p.activeEntryExternalID(l); ok && dj != di {
-		p.lives[li].owner = ambiguous
-		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
-			"%s (active: false) matches live user %s by %s, but that account carries the externalId of %s, which the manifest lists as active: on W&B Multi-tenant Cloud a deactivation cannot be undone, so it is not deactivated or removed from a team; check the externalId of that entry (which account the identity provider means); if this entry means another account, write that account's username (username:); if it means this one, deactivate it in W&B and remove the entry",
-			who.user, liveName(l), level, p.wants[dj].name)})
+		alsoHeld, ids := p.holdWithPrimaryHolders(di, d, li)
+		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
+			"%s (active: false) matches live user %s by %s, but that account carries the externalId of %s, which the manifest lists as active: on W&B Multi-tenant Cloud a deactivation cannot be undone, so it is not deactivated or removed from a team%s; check the externalId of that entry (which account the identity provider means); if this entry means another account, write that account's username (username:); if it means this one, deactivate it in W&B and remove the entry",
+			who.user, liveName(l), level, p.wants[dj].name, alsoHeld)})
 		return true
 	}
 	if p.holdPrimaryHolders(di, d, li, who, level) {
@@ -658,6 +669,20 @@ func (p *planner) holdOffboarding(di int32, d *model.User, li int32, who subject
 		who.user, liveName(l), level, plural(len(names), "user "+strings.Join(names, ", ")+" holds", "users "+strings.Join(names, ", ")+" hold"), wantEmail(d),
 		plural(len(names), "either account", "any of these accounts"), plural(len(names), "neither is", "none is"))})
 	return true
+}
+
+// holdWithPrimaryHolders holds live user li, which desired user di (d,
+// active: false) matched, with the other accounts that have the entry's
+// email as their primary one (otherPrimaryHolders): it returns what the
+// warning says of those ("" when there are none) and the ids it gives.
+func (p *planner) holdWithPrimaryHolders(di int32, d *model.User, li int32) (said string, ids []string) {
+	names, ids := p.holdAccounts(li, p.otherPrimaryHolders(di, d, li))
+	if len(names) == 0 {
+		return "", ids
+	}
+	return fmt.Sprintf(", nor is %s, which %s the email %s as %s primary one too (the entry may mean %s)",
+		plural(len(names), "live user "+strings.Join(names, ", "), "live users "+strings.Join(names, ", ")),
+		plural(len(names), "has", "have"), wantEmail(d), plural(len(names), "its", "their"), plural(len(names), "it", "any of them")), ids
 }
 
 // holdAccounts leaves live user li and the live users holders alone (held:

@@ -189,3 +189,19 @@ func TestMarkdownAddAsAdminToExistingTeamNotPushedOut(t *testing.T) {
 		t.Errorf("%d new-team roles listed, NOT LISTED %v: want the rest counted", listed, m)
 	}
 }
+
+// TestNewTeamRoleBundleSaysSo: the compact bundle of roles given in
+// teams the plan creates says so in its header, apart from the bundle of
+// the same role given in a team that exists.
+func TestNewTeamRoleBundleSaysSo(t *testing.T) {
+	cs := append(newTeamsAsAdmin(3000),
+		plan.Change{Action: plan.AddMember, Team: "zz-prod", TeamID: "g-prod", User: "alice@example.com", UserID: "u-alice", Role: model.RoleAdmin},
+		plan.Change{Action: plan.SetTeamRole, Team: "zz-prod", TeamID: "g-prod", User: "alice@example.com", UserID: "u-alice", Role: model.RoleAdmin})
+	md := markdownOf(t, plan.Plan{Changes: cs})
+	if !strings.Contains(md, "~ role → admin, in teams the plan creates: ") {
+		t.Errorf("no bundle header for roles in new teams")
+	}
+	if !strings.Contains(md, "~ role → admin: 1 membership(s): alice@example.com (team zz-prod)") {
+		t.Errorf("alice's role in the existing team is not in a bundle of its own")
+	}
+}
