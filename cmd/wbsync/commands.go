@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -245,6 +246,12 @@ func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (
 	}
 	if err == nil {
 		err = inv.useLogs(f.log)
+	} else {
+		// A usage error is said in the log format the arguments ask for,
+		// when they name a valid one (the parse stopped at the bad flag:
+		// the others are read from the arguments), so that a CI step
+		// reading stderr as JSON lines reads a misspelt flag too.
+		_ = inv.useLogs(logFlags{level: cmp.Or(flagValue(f.fs, args, "log-level"), "info"), format: cmp.Or(flagValue(f.fs, args, "log-format"), "console")})
 	}
 	if c.groups.conn {
 		// The key file before anything else the command does, so that

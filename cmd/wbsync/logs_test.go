@@ -185,6 +185,17 @@ func TestJSONLogsErrors(t *testing.T) {
 	if r.code != exitError || !strings.HasPrefix(r.stderr, `wbsync plan: --log-format "xml"`) {
 		t.Errorf("bad --log-format: exit %d, want a text error\n%s", r.code, r.stderr)
 	}
+	// A flag the parse stops at is said in the format the arguments ask
+	// for, given before or after it.
+	for _, args := range [][]string{{"--log-format", "json", "--bogus"}, {"--bogus", "--log-format=json"}, {"--log-format", "json", "--url"}} {
+		r = wb(t, vars(emu.url), append([]string{"plan", "-f", m}, args...)...)
+		if e := errorsContaining(jsonLog(t, r.stderr), "wbsync plan: "); r.code != exitError || len(e) != 1 || e[0]["exit_code"] != float64(exitError) {
+			t.Errorf("%v: exit %d, want one JSON error entry\n%s", args, r.code, r.stderr)
+		}
+	}
+	if r = wb(t, vars(emu.url), "plan", "-f", m, "--bogus"); r.code != exitError || !strings.HasPrefix(r.stderr, "wbsync plan: unknown flag --bogus") {
+		t.Errorf("no --log-format: exit %d, want a text error\n%s", r.code, r.stderr)
+	}
 
 	bad := writeFile(t, "bad.yaml", "version: 1\nusers:\n  - email: a@example.com\n    \"\\e[31mcolour\": 1\n  - email: nope\n")
 	for _, cmd := range []string{"validate", "plan"} {

@@ -10,12 +10,10 @@ import (
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
-// TestReportFileRedacted: a live value holding 8 or more characters
-// of the API key (an unmanaged user's handle) reaches the --report file
-// only redacted: apply's report writer goes through the redactor.
-func TestReportFileRedacted(t *testing.T) {
-	piece := testKey[16:24]
-	handle := "old" + piece + "@example.com"
+// reportDeactivating applies a manifest that deactivates the unmanaged
+// live user handle, with --report, and returns the report file and the run.
+func reportDeactivating(t *testing.T, handle string) ([]byte, result) {
+	t.Helper()
 	emu := startEmu(t, emulator.Options{}, writeState(t, map[string]any{
 		"users": []any{
 			map[string]any{"userName": "a@example.com", "organizationRole": "admin"},
@@ -29,6 +27,15 @@ func TestReportFileRedacted(t *testing.T) {
 	if err != nil {
 		t.Fatalf("apply: exit %d, no report: %v\n%s", r.code, err, r.stderr)
 	}
+	return b, r
+}
+
+// TestReportFileRedacted: a live value holding 8 or more characters of
+// the API key (an unmanaged user's handle) reaches the --report file only
+// redacted: apply's report writer goes through the redactor.
+func TestReportFileRedacted(t *testing.T) {
+	piece := testKey[16:24]
+	b, r := reportDeactivating(t, "old"+piece+"@example.com")
 	if strings.Contains(string(b), piece) {
 		t.Fatalf("the report holds the key's piece %q:\n%s", piece, b)
 	}
@@ -37,23 +44,10 @@ func TestReportFileRedacted(t *testing.T) {
 	}
 }
 
-// TestReportFileEscaped: a live value holding a bidi override
-// reaches the --report file escaped (\u202e), as in every JSON output.
+// TestReportFileEscaped: a live value holding a bidi override reaches the
+// --report file escaped (\u202e), as in every JSON output.
 func TestReportFileEscaped(t *testing.T) {
-	handle := "old\u202egpj.exe@example.com"
-	emu := startEmu(t, emulator.Options{}, writeState(t, map[string]any{
-		"users": []any{
-			map[string]any{"userName": "a@example.com", "organizationRole": "admin"},
-			map[string]any{"userName": handle},
-		},
-	}))
-	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n    orgRole: admin\npolicy:\n  unmanagedUsers: deactivate\n  unmanagedGracePeriod: 0s\n  limits:\n    maxDeactivations: 5\n")
-	rep := filepath.Join(t.TempDir(), "report.json")
-	r := wb(t, vars(emu.url), "apply", "-f", m, "--auto-approve", "--report", rep)
-	b, err := os.ReadFile(rep)
-	if err != nil {
-		t.Fatalf("apply: exit %d, no report: %v\n%s", r.code, err, r.stderr)
-	}
+	b, r := reportDeactivating(t, "old\u202egpj.exe@example.com")
 	if strings.ContainsRune(string(b), '\u202e') {
 		t.Fatalf("the report holds a raw U+202E:\n%q", b)
 	}
