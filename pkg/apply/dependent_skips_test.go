@@ -89,3 +89,61 @@ func TestDependentSkipsKeepHeldRoleChanges(t *testing.T) {
 		t.Errorf("the held role change is not listed:\n%s", text)
 	}
 }
+
+// unseenHolderError is a create's 409 that nothing listed explains
+// (scim.Error.UnseenHolder).
+type unseenHolderError struct{}
+
+func (unseenHolderError) Error() string      { return "409 Conflict: Resource already exists" }
+func (unseenHolderError) UnseenHolder() bool { return true }
+
+// TestUnseenHolderHoldsUsersNotInManifest: a create answered that the
+// user exists, where nothing listed shows who holds it (on Multi-tenant
+// Cloud, a secondary email the read does not show), holds every removal
+// and deactivation of a user not in the manifest, who may be that holder,
+// naming the create; the other destructive changes go ahead, and so does
+// everything when the create's failure is another.
+func TestUnseenHolderHoldsUsersNotInManifest(t *testing.T) {
+	notIn := func(c plan.Change, why string) plan.Change {
+		c.Reason = plan.ReasonNotInManifest + why
+		return c
+	}
+	changes := []plan.Change{
+		ch(plan.CreateUser, "asmith@legacy.org", "", "", ""),
+		ch(plan.CreateUser, "new@x.com", "", "", ""),
+		ch(plan.AddMember, "asmith@legacy.org", "", "ml", "tml"),
+		notIn(ch(plan.RemoveMember, "alice@corp.com", "ua", "ml", "tml"), "; the team is authoritative"),
+		with(ch(plan.RemoveMember, "bob@corp.com", "ub", "ml", "tml"), "not listed in this authoritative team"),
+		notIn(ch(plan.DeactivateUser, "alice@corp.com", "ua", "", ""), "; unmanagedUsers: deactivate"),
+		with(ch(plan.DeactivateUser, "old@corp.com", "uo", "", ""), "active: false"),
+	}
+	for _, unseen := range []bool{true, false} {
+		w := &fakeWriter{fail: func(c call) error {
+			if c.Method == "CreateUser" && c.User == "asmith@legacy.org" {
+				if unseen {
+					return unseenHolderError{}
+				}
+				return errors.New("409 Conflict: Resource already exists")
+			}
+			return nil
+		}}
+		res := byKey(run(t, planOf(changes...), w, Options{Concurrency: 1}))
+		for _, k := range []string{"remove_member alice@corp.com@ml", "deactivate_user alice@corp.com@"} {
+			r := res[k]
+			held := r.Status == StatusSkipped && strings.HasPrefix(r.Reason, "not run: create_user asmith@legacy.org was answered that the user exists, and no user listed shows its email")
+			if held != unseen {
+				t.Errorf("unseen %t: %s %s %q, want held %t", unseen, k, r.Status, r.Reason, unseen)
+			}
+		}
+		for _, k := range []string{"remove_member bob@corp.com@ml", "deactivate_user old@corp.com@", "create_user new@x.com@"} {
+			if r := res[k]; r.Status != StatusOK {
+				t.Errorf("unseen %t: %s %s %q, want ok", unseen, k, r.Status, r.Reason)
+			}
+		}
+	}
+}
+
+func with(c plan.Change, reason string) plan.Change {
+	c.Reason = reason
+	return c
+}

@@ -31,10 +31,15 @@ type deps struct {
 	// that user that failed, ended unknown, or was skipped for a
 	// dependency.
 	blocked map[string]int
+	// unseen is the index of the first create_user answered that the
+	// user exists where nothing listed shows who holds it (-1: none): the
+	// destructive changes of users not in the manifest wait for it
+	// (skipBlocked).
+	unseen int
 }
 
 func newDeps() deps {
-	return deps{ids: map[string]string{}, replaced: map[string]string{}, notDone: map[string]int{}, blocked: map[string]int{}}
+	return deps{ids: map[string]string{}, replaced: map[string]string{}, notDone: map[string]int{}, blocked: map[string]int{}, unseen: -1}
 }
 
 // errDependency is a failure recorded without sending anything because
@@ -200,6 +205,9 @@ func (r *runner) noteOutcome(i int) {
 	switch c.Action {
 	case plan.CreateUser:
 		d.notDone[createKey("user", c.User)] = i
+		if res.unseenHolder && (d.unseen < 0 || i < d.unseen) {
+			d.unseen = i
+		}
 	case plan.CreateTeam:
 		d.notDone[createKey("team", c.Team)] = i
 	case plan.AddMember:
@@ -250,11 +258,17 @@ func (r *runner) noteOutcome(i int) {
 }
 
 // blocker returns the index of the earliest operation before index lo (an
-// earlier phase) that failed or ended unknown on c's user.
+// earlier phase) that failed or ended unknown on c's user; for a change
+// of a user not in the manifest, also a create_user answered that the
+// user exists where nothing listed shows who holds it (the user may hold
+// its email unseen).
 func (d *deps) blocker(c plan.Change, lo int) (int, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	best, found := 0, false
+	if d.unseen >= 0 && d.unseen < lo && c.NotInManifest() {
+		best, found = d.unseen, true
+	}
 	for _, k := range userKeys(c.User, c.UserID) {
 		if j, ok := d.blocked[k]; ok && j < lo && (!found || j < best) {
 			best, found = j, true

@@ -296,7 +296,7 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 		res.Status, res.Error = StatusFailed, err.Error()
 	}
 	if c.Action == plan.CreateUser && err != nil {
-		res.existing = existingID(err)
+		res.existing, res.unseenHolder = existingID(err), unseenHolder(err)
 	}
 	if takesSeat(c) && res.Status == StatusFailed && seatLimit(err) &&
 		r.seatsFull.CompareAndSwap(0, int64(i+1)) {

@@ -195,7 +195,12 @@ func (r *runner) skipBlocked(lo, hi int) []int {
 			todo = append(todo, i)
 			continue
 		}
-		r.skip(i, blockedReason(r.results[cause], r.opts.Redactor), &cause)
+		reason := blockedReason(r.results[cause], r.opts.Redactor)
+		if cr := r.results[cause]; cr.unseenHolder && cr.User != r.changes[i].User {
+			reason = fmt.Sprintf("not run: %s %s was answered that the user exists, and no user listed shows its email: it may be an email of this user the read does not show (held: on Multi-tenant Cloud a deactivation cannot be undone)",
+				cr.Action, cr.target())
+		}
+		r.skip(i, reason, &cause)
 		skipped++
 	}
 	if skipped > 0 {

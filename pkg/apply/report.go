@@ -100,6 +100,9 @@ type Result struct {
 	// tied to the user it created, not taken as its (existingID): the
 	// run's removals and deactivation of that account are skipped.
 	existing string
+	// unseenHolder: a create_user answered that the user exists, where
+	// nothing listed shows who holds it (unseenHolder).
+	unseenHolder bool
 }
 
 // DeactivatedByServer reports whether res is a deactivation the server
@@ -876,12 +879,22 @@ func tally(ok, failed, skipped, unknown int) string {
 func (r *Report) WriteJSON(w io.Writer) error {
 	out := r.jsonDoc()
 	// The operations, which may number a million, are written one by
-	// one (plan.StreamJSON), as the plan's changes are: the bytes of the
+	// one (plan.StreamJSON), as the plan's changes are, and so are the
+	// verification's changes: the bytes of the
 	// whole document's indented encoding, "R&D" not "R\u0026D", without
 	// holding it in memory.
 	results := out.Results
 	out.Results = []Result{}
-	if err := plan.StreamJSON(w, out, plan.ListOf("operations", results)); err != nil {
+	lists := []plan.JSONList{plan.ListOf("operations", results)}
+	if v := out.Verification; v != nil && len(v.Changes) > 0 {
+		// And the changes the verification still finds, as many as an
+		// apply that failed throughout leaves.
+		vc := *v
+		vc.Changes = []plan.Change{}
+		out.Verification = &vc
+		lists = append(lists, plan.ListAt(v.Changes, "verification", "changes"))
+	}
+	if err := plan.StreamJSON(w, out, lists...); err != nil {
 		return fmt.Errorf("write apply report: %w", err)
 	}
 	return nil

@@ -21,10 +21,21 @@ func (p *pieces) Write(b []byte) (int, error) { p.got = append(p.got, string(b))
 // verification beside them.
 func TestReportJSONStreamsTheSameBytes(t *testing.T) {
 	tricky := "R&D \"operations\": [] <b>\n\x1b\u2028 é"
-	for _, n := range []int{0, 1, 3, 5000} {
-		rep := &Report{Verification: &Verification{Changes: []plan.Change{{Action: plan.AddMember, User: "v@x.io", Team: tricky}}}}
+	for _, n := range []int{0, 1, 2, 3, 5000} {
+		// The verification's changes too: none, one, many; none at all
+		// (no verification), and a read that failed.
+		rep := &Report{Verification: &Verification{}}
+		switch n {
+		case 1:
+			rep.Verification = nil
+		case 2:
+			rep.Verification.Error = "read failed " + tricky
+		}
 		for i := range n {
 			rep.Results = append(rep.Results, Result{Action: plan.AddMember, User: fmt.Sprintf("u%06d@x.io", i), Team: tricky, Status: StatusOK})
+			if rep.Verification != nil && i%2 == 0 {
+				rep.Verification.Changes = append(rep.Verification.Changes, plan.Change{Action: plan.AddMember, User: fmt.Sprintf("v%06d@x.io", i), Team: tricky})
+			}
 		}
 		rep.count()
 		var want strings.Builder
@@ -43,6 +54,9 @@ func TestReportJSONStreamsTheSameBytes(t *testing.T) {
 		}
 		if n == 5000 && len(w.got) < 5 {
 			t.Errorf("%d writes for 5000 operations: not streamed", len(w.got))
+		}
+		if n == 5000 && len(w.got[len(w.got)-1]) > 128<<10 { // a chunk is about 64 KiB
+			t.Errorf("the last write is %d bytes: the verification's changes were not streamed", len(w.got[len(w.got)-1]))
 		}
 	}
 }

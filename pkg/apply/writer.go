@@ -165,6 +165,17 @@ func existingID(err error) string {
 	return ""
 }
 
+// unseenHolderer is a Writer error of a user create answered that the
+// user exists, where nothing the read or the look-ups list shows who
+// holds it (see scim.Error.UnseenHolder).
+type unseenHolderer interface{ UnseenHolder() bool }
+
+// unseenHolder reports whether err says so through unseenHolderer.
+func unseenHolder(err error) bool {
+	var x unseenHolderer
+	return errors.As(err, &x) && x.UnseenHolder()
+}
+
 // notSender is a Writer error that can say its request never went out.
 type notSender interface{ NotSent() bool }
 

@@ -16,7 +16,7 @@ import (
 // Reasons carried by changes.
 const (
 	reasonInactive  = "active: false"
-	reasonUnmanaged = "not in the manifest; unmanagedUsers: deactivate"
+	reasonUnmanaged = plan.ReasonNotInManifest + "; unmanagedUsers: deactivate"
 	// reasonUndeclarable is reasonUnmanaged for a user whose email no
 	// manifest user may declare (not ASCII, a dotless domain, a quoted
 	// local part: model.ValidEmail): adding it to the manifest is no way
@@ -24,7 +24,7 @@ const (
 	reasonUndeclarable = reasonUnmanaged + "; a manifest cannot declare its email: policy.protected may name it (or a glob that matches it), to keep it"
 	reasonNewAdmin     = "new users join as member"
 	reasonNotListed    = "not listed in this authoritative team"
-	reasonNotManaged   = "not in the manifest; the team is authoritative"
+	reasonNotManaged   = plan.ReasonNotInManifest + "; the team is authoritative"
 )
 
 // planUsers plans the per-user changes of every desired user: create,

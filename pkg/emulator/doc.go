@@ -91,7 +91,7 @@
 //     on a clash. Seed members still name users by their seed userName.
 //     userName eq matches handles only, emails.value eq every email, both
 //     case-insensitively. A create is then 409 also when one of its emails
-//     belongs to another user.
+//     belongs to another user, as it is on saas whatever Handles.
 //   - Several emails (seed "emails", ExtraEmails) are seed-only: create and
 //     PATCH on dedicated still allow one email per user. LegacyShapes'
 //     single emails object shows the primary one.

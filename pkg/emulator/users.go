@@ -252,9 +252,11 @@ func (s *Server) removed(u *user) bool {
 	return u != nil && !u.active && s.opts.Deployment == DeploymentSaaS
 }
 
-// collisions returns the users a create collides with, by userName and
-// with Handles also by any email (W&B accounts are one per email): those
-// it restores (removed) and the others, which make it a 409.
+// collisions returns the users a create collides with, by userName and,
+// with Handles or on saas (where a user may hold several emails, and the
+// read shows one with LegacyShapes), also by any email (W&B accounts are
+// one per email): those it restores (removed) and the others, which make
+// it a 409.
 func (s *Server) collisions(userName string, emails []string) (restored []*user, taken bool) {
 	check := func(u *user) {
 		switch {
@@ -268,7 +270,7 @@ func (s *Server) collisions(userName string, emails []string) (restored []*user,
 		}
 	}
 	check(s.st.byName[strings.ToLower(userName)])
-	if s.opts.Handles {
+	if s.opts.Handles || s.opts.Deployment == DeploymentSaaS {
 		for _, e := range emails {
 			check(s.st.byName[strings.ToLower(e)])
 			check(s.st.userByEmail(e, nil))

@@ -1,6 +1,10 @@
 package plan
 
-import "github.com/wbsync/wbsync/pkg/model"
+import (
+	"strings"
+
+	"github.com/wbsync/wbsync/pkg/model"
+)
 
 // FormatVersion is the version of the plan JSON format. Fields may be added
 // within a version, none removed. Kept for a format 2: the limit names mix
@@ -122,6 +126,16 @@ func (c Change) Unverified() bool { return c.Reason == ReasonUnverified }
 // a Multi-tenant Cloud organization: W&B cannot reactivate there, so the
 // user is invited again, which restores access as a reactivation does.
 const ReasonRecreate = "deactivated on Multi-tenant Cloud, which removed the user from the organization and cannot reactivate: invited again"
+
+// ReasonNotInManifest begins the reason of a removal or deactivation of a
+// live user no manifest user matched ("not in the manifest; ...").
+const ReasonNotInManifest = "not in the manifest"
+
+// NotInManifest reports whether the change removes from a team, or
+// deactivates, a live user no manifest user matched.
+func (c Change) NotInManifest() bool {
+	return c.Action.Destructive() && strings.HasPrefix(c.Reason, ReasonNotInManifest)
+}
 
 // Restores reports whether the change gives a deactivated user access
 // again: a reactivation, or a create that stands for one (ReasonRecreate).

@@ -83,6 +83,9 @@ type Error struct {
 	// 409's look-up) gave, which the create did not take as its own
 	// (ExistingID).
 	existing string
+	// unseenHolder: a Multi-tenant user create answered 409 that no
+	// listed user explains (UnseenHolder).
+	unseenHolder bool
 }
 
 // errKind is what the classifier recognised in a response body.
@@ -209,6 +212,15 @@ func (e *Error) SaysMultiTenant() bool { return e.Hint == hintSaaSServer }
 // created user's, renamed; apply removes and deactivates nothing of it in
 // the run.
 func (e *Error) ExistingID() string { return e.existing }
+
+// UnseenHolder reports that a user create on Multi-tenant Cloud was
+// answered that the user exists (409), and that neither the read nor the
+// look-ups by userName and email show who holds it: the email may be a
+// secondary one of a user the read lists under another (a server may show
+// one email per user), whom the plan, not seeing it, may remove and
+// deactivate as not in the manifest. Apply sends nothing that removes a
+// user not in the manifest from a team, or deactivates one, in the run.
+func (e *Error) UnseenHolder() bool { return e.unseenHolder }
 
 // NotSent reports that the request never went out: the run was interrupted
 // while it waited for its turn (the rate limit, a Retry-After hold).

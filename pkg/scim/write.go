@@ -107,7 +107,14 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 			DisplayName: u.DisplayName, ExternalID: u.ExternalID, Active: true},
 		ambiguous: func(ctx context.Context) (bool, error) {
 			// By email too: W&B may have given the user a handle of its own.
-			found, _, err := c.findCreatedUser(ctx, name, email)
+			found, unshown, err := c.findCreatedUser(ctx, name, email)
+			if err == nil && found == nil && unshown != nil && idProblem(unshown.ID) == nil {
+				// As after a 409 (adoptUser): the email may be a secondary
+				// one of that user, whose record does not show it. Whether
+				// the create was made is unknown, and nothing that removes
+				// or deactivates that user is sent in this run (ExistingID).
+				return false, &Error{Method: http.MethodGet, Path: "/Users", existing: unshown.ID, Detail: c.unshownHolder(email, unshown)}
+			}
 			if err != nil || found == nil {
 				return false, err
 			}
@@ -174,6 +181,18 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 	}
 	c.rememberName(created.ID, name)
 	return created.ID, nil
+}
+
+// unshownHolder says that the look-up by email answered user u, whose
+// record does not show email, and what apply does of it.
+func (c *Client) unshownHolder(email string, u *User) string {
+	shown := u.UserName
+	if len(u.Emails) > 0 {
+		shown = u.Emails[0].Value
+	}
+	return fmt.Sprintf("its look-up by email %s answers user %s (id %s), whose record does not list that email "+
+		"(a server may list only each user's primary email): it may be that user's account, so nothing that removes or deactivates it is sent in this run",
+		c.safe(email), c.safe(shown), c.safe(u.ID))
 }
 
 // findCreatedUser looks up the user a create of name and email may have
@@ -286,22 +305,30 @@ func (c *Client) adoptUser(ctx context.Context, cl call, name, email string, con
 		// account, which the plan, not seeing the email, may remove and
 		// deactivate as unmanaged: nothing of it is removed in this run
 		// (ExistingID).
-		shown := unshown.UserName
-		if len(unshown.Emails) > 0 {
-			shown = unshown.Emails[0].Value
-		}
 		marked := *e
 		marked.existing = unshown.ID
-		return "", fmt.Errorf("create user %s: the server says it exists, and its look-up by email %s answers user %s (id %s), whose record does not list that email "+
-			"(a server may list only each user's primary email): it may be that user's account, so nothing that removes or deactivates it is sent in this run; "+
-			"if it is, list the user in the manifest by the email its record shows: %w",
-			name, c.safe(email), c.safe(shown), c.safe(unshown.ID), &marked)
+		return "", fmt.Errorf("create user %s: the server says it exists, and %s; if it is, list the user in the manifest by the email its record shows: %w",
+			name, c.unshownHolder(email, unshown), &marked)
 	}
 	if found == nil {
 		why := "it may belong to a user this key cannot list"
-		if c.deployment == model.SaaS {
-			why = "on Multi-tenant Cloud user names are global: it may be the handle of a W&B account outside the organization; " +
-				"choose another username: in the manifest, or the person's own W&B handle if they have an account"
+		if c.deployment == model.SaaS && errors.As(conflict, &e) {
+			// On Multi-tenant Cloud the email may be a secondary one of
+			// an account the read lists under its primary email (a server
+			// may show one email per user, and its look-up by email may
+			// not see the others): the plan, not seeing it, may remove
+			// and deactivate that account as not in the manifest. Apply
+			// sends none of those in this run (UnseenHolder).
+			why = "on Multi-tenant Cloud the email may be a secondary email of a user the read lists under another (the read may show one email per user), " +
+				"so nothing that removes a user not in the manifest from a team, or deactivates one, is sent in this run; " +
+				"if it is, list that user in the manifest by the email its record shows (wbsync export writes it)"
+			if model.Key(name) != model.Key(email) || !strings.Contains(name, "@") { // a handle
+				why = "on Multi-tenant Cloud user names are global: it may be the handle of a W&B account outside the organization; " +
+					"choose another username: in the manifest, or the person's own W&B handle if they have an account; or " + strings.TrimPrefix(why, "on Multi-tenant Cloud ")
+			}
+			marked := *e
+			marked.unseenHolder = true
+			conflict = &marked
 		}
 		return "", fmt.Errorf("create user %s: the server says it exists, but no user with that userName or email is listed (%s): %w", name, why, conflict)
 	}

@@ -384,9 +384,28 @@ func TestCreateUserConflictAdopts(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	failN(f, "POST", 1, status(409))
-	if _, err := saas.CreateUser(context.Background(), model.User{UserName: "ghost"}); err == nil ||
+	_, err = saas.CreateUser(context.Background(), model.User{UserName: "ghost"})
+	if err == nil ||
 		!strings.Contains(err.Error(), "user names are global: it may be the handle of a W&B account outside the organization; choose another username: in the manifest") {
 		t.Fatalf("saas: err = %v", err)
+	}
+	// There the email may be a secondary one of a listed user, which the
+	// read does not show: apply then holds what removes or deactivates a
+	// user not in the manifest (UnseenHolder). Not on Dedicated, where a
+	// user has one email.
+	var e *Error
+	if !errors.As(err, &e) || !e.UnseenHolder() || !strings.Contains(err.Error(), "or the email may be a secondary email of a user the read lists under another") {
+		t.Fatalf("saas: err = %v, want it marked UnseenHolder", err)
+	}
+	failN(f, "POST", 1, status(409))
+	_, err = saas.CreateUser(context.Background(), model.User{UserName: "zed.home@gmail.com"})
+	if !errors.As(err, &e) || !e.UnseenHolder() || strings.Contains(err.Error(), "choose another username") {
+		t.Fatalf("saas, the email as userName: err = %v, want UnseenHolder and no handle advice", err)
+	}
+	failN(f, "POST", 1, status(409))
+	_, err = c.CreateUser(context.Background(), model.User{UserName: "ghost@example.com"})
+	if !errors.As(err, &e) || e.UnseenHolder() {
+		t.Fatalf("dedicated: err = %v, want it not marked UnseenHolder", err)
 	}
 }
 
@@ -1051,5 +1070,41 @@ func TestConflictLookUpCutShort(t *testing.T) {
 	var u interface{ OutcomeUnknown() bool }
 	if err == nil || !errors.As(err, &u) || u.OutcomeUnknown() {
 		t.Errorf("err = %v, want a known failure", err)
+	}
+}
+
+// TestCreateUserAmbiguousHoldsUnshownHolder: a create answered 500 (it
+// may have been made) whose look-up by userName finds nothing and by
+// email answers one user whose record does not show that email (a
+// secondary email the single emails object hides) names that user
+// (ExistingID), as after a 409: apply removes and deactivates nothing of
+// it in the run.
+func TestCreateUserAmbiguousHoldsUnshownHolder(t *testing.T) {
+	f, srv := newFake(t)
+	alice := map[string]any{"id": "u-alice", "userName": "alice@corp.com", "active": true,
+		"emails": map[string]any{"Value": "alice@corp.com", "Primary": true}}
+	f.users = []map[string]any{alice}
+	c := testClient(t, srv.URL, func(c *Config) { c.Deployment = model.SaaS })
+	if _, err := c.ListUsers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		filter := r.URL.Query().Get("filter")
+		switch {
+		case r.Method == http.MethodPost:
+			status(500)(w)
+		case r.Method == http.MethodGet && strings.HasPrefix(filter, "emails.value"):
+			writeJSON(w, "application/scim+json", 200, map[string]any{"totalResults": 1, "Resources": []any{alice}})
+		case r.Method == http.MethodGet && filter != "":
+			writeJSON(w, "application/scim+json", 200, map[string]any{"totalResults": 0, "Resources": []any{}})
+		default:
+			return false
+		}
+		return true
+	}
+	_, err := c.CreateUser(context.Background(), model.User{UserName: "asmith@legacy.org"})
+	var e *Error
+	if err == nil || !errors.As(err, &e) || e.ExistingID() != "u-alice" || !strings.Contains(err.Error(), "its look-up by email asmith@legacy.org answers user alice@corp.com (id u-alice)") {
+		t.Fatalf("err %v; want alice named (ExistingID), as after a 409", err)
 	}
 }
