@@ -406,7 +406,9 @@ var regularFile = func(name string) bool {
 // what is applied. Only an interrupt is an error.
 func noteManifestEdited(ctx context.Context, inv *invocation, saved *plan.File) error {
 	files := saved.Desired.Inputs()
-	if len(files) == 0 || slices.Contains(files, stdinName) {
+	if len(files) == 0 || slices.Contains(files, stdinName) || slices.Contains(files, "-") {
+		// Standard input ("-" only in a file edited by hand: the loader
+		// reads it as standard input) was read by the plan, not here.
 		return nil
 	}
 	// Only regular files and directories (whose files the loader lists:
@@ -936,20 +938,31 @@ const redactedPlan = "the saved plan holds " + sanitize.Marker + ": if 'plan --o
 	"that value was saved redacted (wbsync never writes the key) and the plan cannot be applied as saved: apply the manifest files with -f, or rotate the API key and plan again"
 
 // replanCommand is the command that makes the saved plan at path again:
-// its manifest files, its target and its deployment. Of a plan file
-// recording more than caps.ReplanInputs manifest arguments (edited by
-// hand), it names that many, each cut at caps.Field bytes, and a comment
-// counts the others.
+// its manifest arguments, its target and its deployment. When it cannot
+// name every manifest argument the plan file records (more than
+// caps.ReplanArgs bytes of them, or one longer than caps.ShownValue, which
+// a message would cut), it is printed commented out, saying so: run as
+// printed, it would plan a part of the manifest (the users of the others
+// unmanaged, deactivated under unmanagedUsers: deactivate) and replace
+// the plan file with that plan.
 func replanCommand(saved *plan.File, path string, conn *connFlags) string {
-	inputs := saved.Desired.Inputs()
-	more := max(0, len(inputs)-caps.ReplanInputs)
-	inputs = inputs[:len(inputs)-more]
+	all := saved.Desired.Inputs()
+	var inputs []string
+	budget := caps.ReplanArgs
+	for _, f := range all {
+		n := len(f) + len(" -f ''") // quoted
+		if len(f) > caps.ShownValue || n > budget {
+			break
+		}
+		budget -= n
+		inputs = append(inputs, f)
+	}
 	args := []string{"wbsync", "plan"}
 	for _, f := range inputs {
 		if f == stdinName {
 			f = "-" // the manifest came on standard input: it must again
 		}
-		args = append(args, "-f", sanitize.Truncate(f, caps.Field))
+		args = append(args, "-f", f)
 	}
 	// The -f paths are relative to where the plan was made, which need
 	// not be where apply runs: the plan file is named absolutely, so that
@@ -980,8 +993,9 @@ func replanCommand(saved *plan.File, path string, conn *connFlags) string {
 		args[i] = shellQuote(a)
 	}
 	cmd := strings.Join(args, " ")
-	if more > 0 {
-		cmd += fmt.Sprintf("  # and %d more -f arguments the plan file records (desired.sources, or desired.files)", more)
+	if len(inputs) < len(all) {
+		return fmt.Sprintf("# %s  (not runnable as printed: it names %d of the %d manifest arguments the plan file records in desired.sources, or desired.files, which a message cannot show whole; give them all)",
+			cmd, len(inputs), len(all))
 	}
 	for _, f := range inputs {
 		if f == stdinName || filepath.IsAbs(f) {
@@ -990,7 +1004,7 @@ func replanCommand(saved *plan.File, path string, conn *connFlags) string {
 		if _, err := os.Lstat(f); err != nil {
 			// Run here, the command would not find the manifest (or would
 			// plan another): a comment, harmless when pasted, says where.
-			return cmd + "  # run in the directory the plan was made in: its -f paths are relative to it, and " + shellQuote(sanitize.Truncate(f, caps.Field)) + " is not found here"
+			return cmd + "  # run in the directory the plan was made in: its -f paths are relative to it, and " + shellQuote(f) + " is not found here"
 		}
 	}
 	return cmd

@@ -92,18 +92,26 @@ func TestReplanCommandNamesThePlanFileAbsolutely(t *testing.T) {
 	if got := replanCommand(saved, "plan.json", &connFlags{auth: "bearer", pageSize: caps.PageSize}); strings.Contains(got, "--page-size") {
 		t.Fatalf("replanCommand = %q with the default page size", got)
 	}
-	// A plan file edited to record any number of manifest arguments, of
-	// any length: the command names caps.ReplanInputs of them, each cut,
-	// and counts the others.
-	many := *saved
-	many.Desired = &plan.Desired{Files: []string{"a.yaml"}}
-	for i := range caps.ReplanInputs + 150 {
-		many.Desired.Sources = append(many.Desired.Sources, fmt.Sprintf("%s-%d.yaml", strings.Repeat("m", 2*caps.Field), i))
+	// A plan file that records more manifest arguments than a message can
+	// show (edited by hand, or made with that many), or one longer than a
+	// message shows whole: the command names those that fit and is
+	// printed commented out, as run it would plan a part of the manifest
+	// (the others' users unmanaged) and replace the plan file.
+	for _, sources := range [][]string{manyArgs(2000, 40), {"a.yaml", strings.Repeat("m", caps.ShownValue+1) + ".yaml"}} {
+		many := *saved
+		many.Desired = &plan.Desired{Files: []string{"a.yaml"}, Sources: sources}
+		got = replanCommand(&many, "plan.json", &connFlags{auth: "bearer"})
+		runs, _, _ := strings.Cut(got, "#") // what a shell runs
+		if strings.TrimSpace(runs) != "" || !strings.HasPrefix(got, "# wbsync plan ") ||
+			!strings.Contains(got, fmt.Sprintf("of the %d manifest arguments the plan file records", len(sources))) || len(got) > caps.ReplanArgs+4096 {
+			t.Fatalf("replanCommand of %d arguments: %d bytes:\n%.300s", len(sources), len(got), got)
+		}
 	}
-	got = replanCommand(&many, "plan.json", &connFlags{auth: "bearer"})
-	command, _, _ := strings.Cut(got, "  #")
-	if n := strings.Count(command, " -f "); n != caps.ReplanInputs || !strings.Contains(got, "  # and 150 more -f arguments the plan file records") || len(got) > (caps.ReplanInputs+2)*(caps.Field+10) {
-		t.Fatalf("replanCommand of %d arguments: %d -f, %d bytes:\n%.300s", len(many.Desired.Sources), n, len(got), got)
+	// As many as fit are named whole, runnable.
+	many := *saved
+	many.Desired = &plan.Desired{Files: []string{"a.yaml"}, Sources: manyArgs(500, 40)}
+	if got = replanCommand(&many, "plan.json", &connFlags{auth: "bearer"}); !strings.HasPrefix(got, "wbsync plan ") || strings.Count(got, " -f ") != 500 {
+		t.Fatalf("replanCommand of 500 arguments: %.300s", got)
 	}
 }
 
@@ -552,4 +560,13 @@ func TestManifestOnStandardInput(t *testing.T) {
 	if got := replanCommand(saved, "/p/plan.json", nil); !strings.HasPrefix(got, "wbsync plan -f - -f teams.yaml --url") {
 		t.Errorf("replanCommand = %q, want the manifest piped again (-f -)", got)
 	}
+}
+
+// manyArgs is n manifest arguments of about size bytes each.
+func manyArgs(n, size int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("/m/%s-%d.yaml", strings.Repeat("m", size), i)
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/wbsync/wbsync/pkg/apply"
 	"github.com/wbsync/wbsync/pkg/caps"
+	"github.com/wbsync/wbsync/pkg/desired"
 	"github.com/wbsync/wbsync/pkg/emulator"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
@@ -701,9 +703,42 @@ func TestSavedPlanManifestEditedSince(t *testing.T) {
 			t.Errorf("edited %t: exit %d, warned %t\n%s\n%s", edited, r.code, warned, r.stdout, r.stderr)
 		}
 	}
+	// Sources edited to "-" (the loader reads it as standard input, which
+	// apply's prompt reads): not read, even where a file of that name
+	// holds another manifest.
+	_, v, m, planPath := savedPlanOf(t, seed, manifest)
+	b, err := os.ReadFile(planPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.Replace(b, []byte(`"sources": [`+"\n      "+strconv.Quote(m)), []byte(`"sources": [`+"\n      \"-\""), 1)
+	if err := os.WriteFile(planPath, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(filepath.Dir(m))
+	other := manifest + "  - email: dave@example.com\n"
+	if err := os.WriteFile("-", []byte(other), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The process's standard input, which the loader reads for "-",
+	// holds the other manifest too.
+	in, feed, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin := os.Stdin
+	os.Stdin = in
+	t.Cleanup(func() { os.Stdin = stdin; in.Close() })
+	if _, err := feed.WriteString(other); err != nil {
+		t.Fatal(err)
+	}
+	feed.Close()
+	if r := wb(t, v, "apply", planPath, "--auto-approve"); r.code != exitOK || strings.Contains(r.stderr, "hold another manifest") {
+		t.Errorf("sources [-]: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
 	// The file replaced by a named pipe no one writes: not read (it would
 	// hold the run), and nothing said of it.
-	_, v, m, planPath := savedPlanOf(t, seed, manifest)
+	_, v, m, planPath = savedPlanOf(t, seed, manifest)
 	if err := os.Remove(m); err != nil {
 		t.Fatal(err)
 	}
@@ -1915,5 +1950,27 @@ func TestSavedPlanDeploymentFlipWithURLGiven(t *testing.T) {
 	v["WBSYNC_DEPLOYMENT"] = "saas"
 	if r := wb(t, v, "apply", saas, "--auto-approve"); r.code != exitOK {
 		t.Fatalf("given the recorded deployment: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestSavePlanStopsWhenInterrupted: a signal stops the saved plan's
+// write where it is (a plan of 100,000 users is a file of 140 MB), not
+// once it is whole: the write fails as interrupted, and no file, nor any
+// temporary one, is left.
+func TestSavePlanStopsWhenInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "plan.json")
+	p := plan.Plan{FormatVersion: plan.FormatVersion, Target: plan.Target{URL: "https://x.example/scim", Deployment: model.Dedicated}}
+	for i := range 20000 {
+		p.Changes = append(p.Changes, plan.Change{Action: plan.CreateUser, User: fmt.Sprintf("u%06d@x.io", i)})
+	}
+	err := savePlan(ctx, path, p, &desired.Manifest{}, []string{"m.yaml"}, &invocation{})
+	if !errors.Is(err, errInterrupted) || !strings.HasPrefix(err.Error(), "write "+path+": ") {
+		t.Fatalf("err = %v, want the write itself interrupted", err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
 	}
 }

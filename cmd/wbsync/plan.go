@@ -169,7 +169,9 @@ func savePlan(ctx context.Context, path string, p plan.Plan, m *desired.Manifest
 	d := plan.Desired{State: m.State, Policy: m.Policy, Files: m.Files, Sources: savedSources(sources)}
 	redacted := false
 	err := writeAtomic(ctx, path, privateFile, func(w io.Writer) error {
-		rw := inv.redactor().Writer(w)
+		// A signal stops the write (a plan of 100,000 users is a file of
+		// 140 MB): the file is then not saved.
+		rw := inv.redactor().Writer(untilStopped{ctx, w})
 		if err := plan.WriteFile(sanitize.JSONWriter(rw), p, d, wbsyncVersion()); err != nil {
 			return err
 		}

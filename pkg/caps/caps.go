@@ -254,11 +254,14 @@ const (
 	// appears twice in an object) a message quotes, in characters: as
 	// much as of an id (ShownID); wbsync's own keys are far shorter.
 	ShownKey = 64
-	// ReplanInputs is how many manifest arguments (-f) the command that
-	// plans a stale saved plan again names; a comment counts the others.
-	// A plan records its -f arguments as given (a directory stays one),
-	// but a plan file edited by hand may record any number.
-	ReplanInputs = 100
+	// ReplanArgs is how many bytes of manifest arguments (-f) the command
+	// that plans a stale saved plan again names, each at most ShownValue
+	// bytes (a message cuts longer runs): a plan records its -f arguments
+	// as given (a directory stays one), but a plan file edited by hand may
+	// record any number, of any length. A command that cannot name them
+	// all is printed commented out, as run it would plan a part of the
+	// manifest.
+	ReplanArgs = 64 << 10
 	// TwiceHold is the most of a run of doubly escaped bytes (%25HH) a
 	// redacting Writer holds back, in bytes: 64 of them (a W&B key is 40),
 	// and the start of one more.

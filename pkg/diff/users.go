@@ -680,8 +680,8 @@ func (p *planner) holdWithPrimaryHolders(di int32, d *model.User, li int32) (sai
 	if len(names) == 0 {
 		return "", ids
 	}
-	return fmt.Sprintf(", nor is %s, which %s the email %s as %s primary one too (the entry may mean %s)",
-		plural(len(names), "live user "+strings.Join(names, ", "), "live users "+strings.Join(names, ", ")),
+	return fmt.Sprintf(", nor %s, which %s the email %s as %s primary one too (the entry may mean %s)",
+		plural(len(names), "is live user "+strings.Join(names, ", "), "are live users "+strings.Join(names, ", ")),
 		plural(len(names), "has", "have"), wantEmail(d), plural(len(names), "its", "their"), plural(len(names), "it", "any of them")), ids
 }
 

@@ -520,3 +520,24 @@ func TestTextTally(t *testing.T) {
 		}
 	}
 }
+
+// oneEmailNote is the start of what Shapes says when each user shows one
+// email at most.
+const oneEmailNote = "one email shown per user"
+
+// TestShapesOneEmailNoteForLowercaseSingleObject: a single emails object
+// with lowercase keys shows one email per user as the legacy one does.
+func TestShapesOneEmailNoteForLowercaseSingleObject(t *testing.T) {
+	objectUser := `{"id":"u5","userName":"dan","emails":{"value":"dan@example.com","primary":true}}`
+	if d := Shapes(raws(objectUser, noMail), nil).Detail; !strings.Contains(d, oneEmailNote) {
+		t.Errorf("single object with lowercase keys: detail %q does not say one email shows", d)
+	}
+}
+
+// TestShapesNoOneEmailNoteWithoutEmails: users that show no email at all
+// are not said to show one (the absent-emails warning speaks of them).
+func TestShapesNoOneEmailNoteWithoutEmails(t *testing.T) {
+	if d := Shapes(raws(noMail, noMail), nil).Detail; strings.Contains(d, oneEmailNote) {
+		t.Errorf("no user shows an email: detail %q says one email shows", d)
+	}
+}
