@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -700,66 +701,76 @@ func TestSecondaryEmailUnshownKeepsTheAccount(t *testing.T) {
 // TestSecondaryEmailUnshownKeepsTheAccount, against a server whose
 // look-up by email sees primary emails only (whether W&B's sees the
 // others is not documented): the 409 then names no one, yet on
-// Multi-tenant Cloud nothing that removes or deactivates a user not in
-// the manifest is sent in the run, as alice may hold the email unseen;
-// the removal of a user the manifest lists goes ahead.
+// Multi-tenant Cloud, where the read shows one email per user (W&B's
+// single emails object), nothing that removes or deactivates a user not
+// in the manifest is sent in the run, as alice may hold the email unseen;
+// the removal of a user the manifest lists goes ahead. Where the read
+// shows every email (arrays), no listed user can hold it unseen: the other
+// users' removals and deactivations go ahead, as for any failed create.
 func TestSecondaryEmailFilterBlindKeepsTheAccount(t *testing.T) {
-	user := func(id, name string, admin bool) map[string]any {
-		u := map[string]any{"id": id, "userName": name, "active": true, "emails": map[string]any{"Value": name, "Primary": true}}
-		if admin {
-			u["organizationRole"] = "admin"
+	for _, single := range []bool{true, false} {
+		user := func(id, name string, admin bool) map[string]any {
+			u := map[string]any{"id": id, "userName": name, "active": true, "emails": []any{map[string]any{"value": name, "primary": true}}}
+			if single {
+				u["emails"] = map[string]any{"Value": name, "Primary": true}
+			}
+			if admin {
+				u["organizationRole"] = "admin"
+			}
+			return u
 		}
-		return u
-	}
-	users := []any{user("ur", "root@corp.com", true), user("ua", "alice@corp.com", false), user("ub", "bob@corp.com", false)}
-	var mu sync.Mutex
-	var writes []string
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		w.Header().Set("Content-Type", "application/scim+json")
-		switch {
-		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Users") && r.URL.Query().Get("filter") != "":
-			_, _ = w.Write(listBody(0)) // a look-up that sees no secondary email
-		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Users"):
-			_, _ = w.Write(listBody(len(users), users...))
-		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Groups"):
-			_, _ = w.Write(listBody(1, map[string]any{"id": "g1", "displayName": "ml", "members": []any{
-				map[string]any{"value": "ur"}, map[string]any{"value": "ua"}, map[string]any{"value": "ub"}}}))
-		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Users"):
-			w.WriteHeader(http.StatusConflict)
-			_, _ = w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","detail":"Resource already exists"}`))
-		case r.Method == http.MethodPatch:
-			body, _ := io.ReadAll(r.Body)
-			writes = append(writes, r.URL.Path+" "+string(body))
-			w.WriteHeader(http.StatusNoContent)
-		default:
-			http.NotFound(w, r)
+		users := []any{user("ur", "root@corp.com", true), user("ua", "alice@corp.com", false), user("ub", "bob@corp.com", false)}
+		var mu sync.Mutex
+		var writes []string
+		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			defer mu.Unlock()
+			w.Header().Set("Content-Type", "application/scim+json")
+			switch {
+			case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Users") && r.URL.Query().Get("filter") != "":
+				_, _ = w.Write(listBody(0)) // a look-up that sees no secondary email
+			case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Users"):
+				_, _ = w.Write(listBody(len(users), users...))
+			case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Groups"):
+				_, _ = w.Write(listBody(1, map[string]any{"id": "g1", "displayName": "ml", "members": []any{
+					map[string]any{"value": "ur"}, map[string]any{"value": "ua"}, map[string]any{"value": "ub"}}}))
+			case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Users"):
+				w.WriteHeader(http.StatusConflict)
+				_, _ = w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","detail":"Resource already exists"}`))
+			case r.Method == http.MethodPatch:
+				body, _ := io.ReadAll(r.Body)
+				writes = append(writes, r.URL.Path+" "+string(body))
+				w.WriteHeader(http.StatusNoContent)
+			default:
+				http.NotFound(w, r)
+			}
+		}))
+		m := writeFile(t, "m.yaml", "version: 1\npolicy:\n  unmanagedUsers: deactivate\nusers:\n  - email: root@corp.com\n    orgRole: admin\n"+
+			"  - email: asmith@legacy.org\n  - email: bob@corp.com\nteams:\n  - name: ml\n    members: [root@corp.com, asmith@legacy.org]\n")
+		v := vars(hs.URL + "/scim")
+		v["WBSYNC_DEPLOYMENT"] = "saas"
+		r := wb(t, v, "apply", "-f", m, "--auto-approve", "-o", "json", "--no-verify")
+		hs.Close()
+		got := map[string]string{}
+		for _, op := range decodeReport(t, r.stdout).Operations {
+			got[op.Action+" "+op.User] = op.Status
 		}
-	}))
-	defer hs.Close()
-	m := writeFile(t, "m.yaml", "version: 1\npolicy:\n  unmanagedUsers: deactivate\nusers:\n  - email: root@corp.com\n    orgRole: admin\n"+
-		"  - email: asmith@legacy.org\n  - email: bob@corp.com\nteams:\n  - name: ml\n    members: [root@corp.com, asmith@legacy.org]\n")
-	v := vars(hs.URL + "/scim")
-	v["WBSYNC_DEPLOYMENT"] = "saas"
-	r := wb(t, v, "apply", "-f", m, "--auto-approve", "-o", "json", "--no-verify")
-	got := map[string]string{}
-	for _, op := range decodeReport(t, r.stdout).Operations {
-		got[op.Action+" "+op.User] = op.Status
-	}
-	if r.code != exitFailed || got["create_user asmith@legacy.org"] != "failed" || got["remove_member alice@corp.com"] != "skipped" ||
-		got["deactivate_user alice@corp.com"] != "skipped" || got["remove_member bob@corp.com"] != "ok" {
-		t.Fatalf("exit %d, operations %v: want the create failed, alice's removal and deactivation skipped, bob's removal done\n%s\n%s", r.code, got, r.stdout, r.stderr)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	for _, w := range writes {
-		if strings.Contains(w, "ua") {
-			t.Errorf("a write touched alice: %s", w)
+		aliceOps := "skipped"
+		if !single {
+			aliceOps = "ok"
 		}
-	}
-	if !strings.Contains(r.stdout, "on Multi-tenant Cloud the email may be a secondary email of a user the read lists under another") {
-		t.Errorf("the failure does not say the email may be a secondary one:\n%s", r.stdout)
+		if r.code != exitFailed || got["create_user asmith@legacy.org"] != "failed" || got["remove_member alice@corp.com"] != aliceOps ||
+			got["deactivate_user alice@corp.com"] != aliceOps || got["remove_member bob@corp.com"] != "ok" {
+			t.Fatalf("one email shown %t: exit %d, operations %v: want the create failed, alice's removal and deactivation %s, bob's removal done\n%s\n%s",
+				single, r.code, got, aliceOps, r.stdout, r.stderr)
+		}
+		touched := slices.ContainsFunc(writes, func(w string) bool { return strings.Contains(w, "ua") })
+		if touched != !single {
+			t.Errorf("one email shown %t: a write touched alice %t: %v", single, touched, writes)
+		}
+		if said := strings.Contains(r.stdout, "on Multi-tenant Cloud the email may be a secondary email of a user the read lists under another"); said != single {
+			t.Errorf("one email shown %t: the failure says the email may be a secondary one: %t\n%s", single, said, r.stdout)
+		}
 	}
 }
 

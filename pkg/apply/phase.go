@@ -188,7 +188,7 @@ func (r *runner) units(idx []int) [][]int {
 // others.
 func (r *runner) skipBlocked(lo, hi int) []int {
 	var todo []int
-	skipped := 0
+	skipped, unseen := 0, 0
 	for i := lo; i < hi; i++ {
 		cause, ok := r.deps.blocker(r.changes[i], lo)
 		if !ok {
@@ -197,15 +197,22 @@ func (r *runner) skipBlocked(lo, hi int) []int {
 		}
 		reason := blockedReason(r.results[cause], r.opts.Redactor)
 		if cr := r.results[cause]; cr.unseenHolder && cr.User != r.changes[i].User {
-			reason = fmt.Sprintf("not run: %s %s was answered that the user exists, and no user listed shows its email: it may be an email of this user the read does not show (held: on Multi-tenant Cloud a deactivation cannot be undone)",
+			reason = fmt.Sprintf("not run: %s %s was answered that the user exists, and no user listed shows its email: it may be an email of this user the read does not show "+
+				"(held: on Multi-tenant Cloud a deactivation cannot be undone; list the person the create is for by the email the read shows, or apply once that create is done)",
 				cr.Action, cr.target())
+			unseen++
+		} else {
+			skipped++
 		}
 		r.skip(i, reason, &cause)
-		skipped++
 	}
 	if skipped > 0 {
 		r.log.Info("destructive operations skipped: an earlier operation on the same user was not done",
 			zap.String("action", string(r.changes[lo].Action)), zap.Int("operations", skipped))
+	}
+	if unseen > 0 {
+		r.log.Info("destructive operations held: a user create was answered that its user exists, and no user listed shows its email, which may be one of these users'",
+			zap.String("action", string(r.changes[lo].Action)), zap.Int("operations", unseen))
 	}
 	return todo
 }

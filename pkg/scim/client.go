@@ -128,17 +128,22 @@ type Client struct {
 	// answered: some request of this client got an HTTP answer (any
 	// status), so something listens at the URL: a connection refused
 	// after that is a server restarting, and is retried
-	answered   atomic.Bool
-	readOnly   bool
-	pageSize   int
-	conc       int
-	timeout    time.Duration
-	maxElapsed time.Duration
-	listBody   int64 // cap of a list page body
-	body       int64 // cap of every other body
-	log        *zap.Logger
-	http       *http.Client
-	limiter    *rate.Limiter
+	answered atomic.Bool
+	// oneEmailShown: a user a read listed showed its emails as one
+	// object or string (W&B's documented shape), not an array: a user
+	// holding several (on Multi-tenant Cloud) shows one, and a secondary
+	// email may be unseen (UnseenHolder)
+	oneEmailShown atomic.Bool
+	readOnly      bool
+	pageSize      int
+	conc          int
+	timeout       time.Duration
+	maxElapsed    time.Duration
+	listBody      int64 // cap of a list page body
+	body          int64 // cap of every other body
+	log           *zap.Logger
+	http          *http.Client
+	limiter       *rate.Limiter
 	// pausedUntil (nanoseconds since epoch, on the monotonic clock, so
 	// that a step of the wall clock moves nothing) holds every request
 	// back after a 429 whose Retry-After asked to wait: the server limits

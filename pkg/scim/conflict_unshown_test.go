@@ -129,3 +129,30 @@ func TestCreateConflictUnshownAnswerRedacted(t *testing.T) {
 		t.Errorf("err %q shows the key", err)
 	}
 }
+
+// TestCreateConflictFilterIgnoredOneUserHoldsNoAccount: a server that
+// ignores the filter, in an organization of one user, answers both
+// look-ups with that user: that is no user found by an email its record
+// does not show, and none is named or held; on Multi-tenant Cloud the
+// advice for a handle taken outside the organization stays.
+func TestCreateConflictFilterIgnoredOneUserHoldsNoAccount(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = zedUsers("zed@example.com", "zed-id")[:1]
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method == http.MethodPost {
+			scimErr(w, http.StatusConflict, "exists")
+			return true
+		}
+		q := r.URL.Query()
+		q.Del("filter") // ignored: the whole organization
+		r.URL.RawQuery = q.Encode()
+		return false
+	}
+	c := testClient(t, srv.URL, func(c *Config) { c.Deployment = model.SaaS })
+	_, err := c.CreateUser(context.Background(), model.User{UserName: "newbie", Emails: []string{"newbie@example.com"}, Email: "newbie@example.com", Active: true})
+	var e *Error
+	if err == nil || !errors.As(err, &e) || e.ExistingID() != "" || strings.Contains(err.Error(), "answers user") ||
+		!strings.Contains(err.Error(), "user names are global") {
+		t.Fatalf("err %v: want no account named or held, and the handle advice", err)
+	}
+}

@@ -52,7 +52,15 @@ func sameSet[T comparable](a, b []T) bool {
 }
 
 func (c *Client) users(filter string) *lister[User] {
-	return &lister[User]{c: c, path: "/Users", filter: filter, noun: "user", plural: "users", rec: listedUsers(newInterner()), id: userID, same: sameUser}
+	user := listedUsers(newInterner())
+	rec := func(d *jsonReader) (User, string, error) {
+		u, id, err := user(d)
+		if err == nil && d.sc.oneEmail {
+			c.oneEmailShown.Store(true)
+		}
+		return u, id, err
+	}
+	return &lister[User]{c: c, path: "/Users", filter: filter, noun: "user", plural: "users", rec: rec, id: userID, same: sameUser}
 }
 
 func (c *Client) groups(filter string) *lister[Group] {

@@ -106,6 +106,7 @@ type (
 type recordScratch struct {
 	head, values, displays, names []byte // arenas
 	emails                        []emailF
+	oneEmail                      bool // emails came as one object or string, not an array
 	teamRoles                     objSlice[pairF]
 	members                       objSlice[pairF]
 	groupIDs                      []span // a user's groups' values (userGroups)

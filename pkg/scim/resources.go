@@ -20,7 +20,7 @@ func (d *jsonReader) user(in *interner, listed bool) (User, string, error) {
 	replaced := d.replaced
 	sc := &d.sc
 	sc.begin()
-	sc.emails = sc.emails[:0]
+	sc.emails, sc.oneEmail = sc.emails[:0], false
 	var (
 		id, userName, displayName, externalID, orgRole span
 		active                                         = -1 // absent or null
@@ -262,6 +262,7 @@ func (d *jsonReader) emails() error {
 	if err != nil {
 		return err
 	}
+	sc.oneEmail = c == '"' || c == '{'
 	switch c {
 	case 'n':
 		return d.literal("null")

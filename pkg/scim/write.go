@@ -200,9 +200,16 @@ func (c *Client) unshownHolder(email string, u *User) string {
 // one user the server's look-up by email answered whose record does not
 // show that email, if it answered one (see findUserOr).
 func (c *Client) findCreatedUser(ctx context.Context, name, email string) (found, unshown *User, err error) {
-	found, err = c.FindUser(ctx, name)
+	var byName *User
+	found, byName, err = c.findUserOr(ctx, "userName", name, func(u User) []string { return []string{u.UserName} })
 	if err == nil && found == nil {
 		found, unshown, err = c.findUserByEmail(ctx, email) // under a handle the server chose, if the email was the userName sent
+	}
+	if unshown != nil && byName != nil && byName.ID == unshown.ID {
+		// Both look-ups answered the same user, which shows neither the
+		// name nor the email: a server that ignores the filter and lists
+		// its one user, not a user found by an email it does not show.
+		unshown = nil
 	}
 	return found, unshown, err
 }
@@ -294,10 +301,20 @@ func lookUpCut(ctx context.Context, conflict, lookUp error) error {
 // adoptUser finds the user a 409 says exists.
 func (c *Client) adoptUser(ctx context.Context, cl call, name, email string, conflict error) (string, error) {
 	found, unshown, err := c.findCreatedUser(ctx, name, email)
-	if err != nil {
-		return "", fmt.Errorf("create user %s: %w; looking up the existing user: %w", name, lookUpCut(ctx, conflict, err), err)
-	}
 	var e *Error
+	if err != nil {
+		cut := lookUpCut(ctx, conflict, err)
+		if c.deployment == model.SaaS && c.oneEmailShown.Load() && errors.As(cut, &e) {
+			// Nothing explains the 409 when its look-up fails either: the
+			// email may be a secondary one of a listed user (UnseenHolder,
+			// as below).
+			marked := *e
+			marked.unseenHolder = true
+			return "", fmt.Errorf("create user %s: %w; looking up the existing user: %w (on Multi-tenant Cloud the email may be a secondary email of a user the read lists under another, "+
+				"so nothing that removes a user not in the manifest from a team, or deactivates one, is sent in this run)", name, &marked, err)
+		}
+		return "", fmt.Errorf("create user %s: %w; looking up the existing user: %w", name, cut, err)
+	}
 	if found == nil && unshown != nil && idProblem(unshown.ID) == nil && errors.As(conflict, &e) {
 		// The server found a user by the email whose record does not show
 		// it: on Multi-tenant Cloud a user may hold several emails, and a
@@ -312,23 +329,30 @@ func (c *Client) adoptUser(ctx context.Context, cl call, name, email string, con
 	}
 	if found == nil {
 		why := "it may belong to a user this key cannot list"
-		if c.deployment == model.SaaS && errors.As(conflict, &e) {
-			// On Multi-tenant Cloud the email may be a secondary one of
-			// an account the read lists under its primary email (a server
-			// may show one email per user, and its look-up by email may
-			// not see the others): the plan, not seeing it, may remove
-			// and deactivate that account as not in the manifest. Apply
-			// sends none of those in this run (UnseenHolder).
-			why = "on Multi-tenant Cloud the email may be a secondary email of a user the read lists under another (the read may show one email per user), " +
-				"so nothing that removes a user not in the manifest from a team, or deactivates one, is sent in this run; " +
-				"if it is, list that user in the manifest by the email its record shows (wbsync export writes it)"
-			if model.Key(name) != model.Key(email) || !strings.Contains(name, "@") { // a handle
-				why = "on Multi-tenant Cloud user names are global: it may be the handle of a W&B account outside the organization; " +
-					"choose another username: in the manifest, or the person's own W&B handle if they have an account; or " + strings.TrimPrefix(why, "on Multi-tenant Cloud ")
+		if c.deployment == model.SaaS {
+			handle := model.Key(name) != model.Key(email) || !strings.Contains(name, "@")
+			why = "on Multi-tenant Cloud user names are global: it may be the handle of a W&B account outside the organization; " +
+				"choose another username: in the manifest, or the person's own W&B handle if they have an account"
+			if c.oneEmailShown.Load() && errors.As(conflict, &e) {
+				// The email may be a secondary one of an account the read
+				// lists under its primary email (the read showed one email
+				// per user, and the look-up by email may not see the
+				// others): the plan, not seeing it, may remove and
+				// deactivate that account as not in the manifest. Apply
+				// sends none of those in this run (UnseenHolder). A read
+				// that shows every email (an array) leaves no such account.
+				secondary := "the email may be a secondary email of a user the read lists under another (the read shows one email per user), " +
+					"so nothing that removes a user not in the manifest from a team, or deactivates one, is sent in this run; " +
+					"if it is, list that user in the manifest by the email its record shows (wbsync export writes it)"
+				if handle {
+					why += "; or " + secondary
+				} else {
+					why = "on Multi-tenant Cloud " + secondary
+				}
+				marked := *e
+				marked.unseenHolder = true
+				conflict = &marked
 			}
-			marked := *e
-			marked.unseenHolder = true
-			conflict = &marked
 		}
 		return "", fmt.Errorf("create user %s: the server says it exists, but no user with that userName or email is listed (%s): %w", name, why, conflict)
 	}

@@ -389,11 +389,25 @@ func TestCreateUserConflictAdopts(t *testing.T) {
 		!strings.Contains(err.Error(), "user names are global: it may be the handle of a W&B account outside the organization; choose another username: in the manifest") {
 		t.Fatalf("saas: err = %v", err)
 	}
-	// There the email may be a secondary one of a listed user, which the
-	// read does not show: apply then holds what removes or deactivates a
-	// user not in the manifest (UnseenHolder). Not on Dedicated, where a
-	// user has one email.
+	// The read showed every email (arrays): no listed user holds it unseen.
 	var e *Error
+	if !errors.As(err, &e) || e.UnseenHolder() || strings.Contains(err.Error(), "secondary") {
+		t.Fatalf("saas, emails read as arrays: err = %v, want it not marked UnseenHolder", err)
+	}
+	// Once a read showed one email per user (W&B's single emails object),
+	// the email may be a secondary one of a listed user, which the read
+	// does not show: apply then holds what removes or deactivates a user
+	// not in the manifest (UnseenHolder). Not on Dedicated, where a user
+	// has one email.
+	f.users = []map[string]any{{"id": "u-zed", "userName": "zed", "active": true, "emails": map[string]any{"Value": "zed@example.com", "Primary": true}}}
+	if _, err := saas.ListUsers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListUsers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	failN(f, "POST", 1, status(409))
+	_, err = saas.CreateUser(context.Background(), model.User{UserName: "ghost"})
 	if !errors.As(err, &e) || !e.UnseenHolder() || !strings.Contains(err.Error(), "or the email may be a secondary email of a user the read lists under another") {
 		t.Fatalf("saas: err = %v, want it marked UnseenHolder", err)
 	}
@@ -1106,5 +1120,40 @@ func TestCreateUserAmbiguousHoldsUnshownHolder(t *testing.T) {
 	var e *Error
 	if err == nil || !errors.As(err, &e) || e.ExistingID() != "u-alice" || !strings.Contains(err.Error(), "its look-up by email asmith@legacy.org answers user alice@corp.com (id u-alice)") {
 		t.Fatalf("err %v; want alice named (ExistingID), as after a 409", err)
+	}
+}
+
+// TestCreateUserConflictLookUpFailsHolds: on Multi-tenant Cloud, once a
+// read showed one email per user, a create answered 409 whose look-up
+// fails (a 400 for a filter the server does not take, a 5xx) is explained
+// by nothing listed either: it is marked UnseenHolder, so that apply holds
+// what removes or deactivates a user not in the manifest. Not on
+// Dedicated.
+func TestCreateUserConflictLookUpFailsHolds(t *testing.T) {
+	for _, lookUp := range []int{http.StatusBadRequest, http.StatusInternalServerError} {
+		for _, dep := range []model.Deployment{model.SaaS, model.Dedicated} {
+			f, srv := newFake(t)
+			f.users = []map[string]any{{"id": "u-zed", "userName": "zed", "active": true, "emails": map[string]any{"Value": "zed@example.com", "Primary": true}}}
+			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+				if r.Method == http.MethodPost {
+					scimErr(w, http.StatusConflict, "Resource already exists")
+					return true
+				}
+				if r.URL.Query().Get("filter") != "" {
+					scimErr(w, lookUp, "invalidFilter")
+					return true
+				}
+				return false
+			}
+			c := testClient(t, srv.URL, func(c *Config) { c.Deployment = dep; c.MaxElapsed = 300_000_000 })
+			if _, err := c.ListUsers(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			_, err := c.CreateUser(context.Background(), model.User{UserName: "asmith@legacy.org"})
+			var e *Error
+			if err == nil || !errors.As(err, &e) || e.UnseenHolder() != (dep == model.SaaS) {
+				t.Errorf("look-up %d, %s: err %v, want UnseenHolder %t", lookUp, dep, err, dep == model.SaaS)
+			}
+		}
 	}
 }
