@@ -950,8 +950,9 @@ func replanCommand(saved *plan.File, path string, conn *connFlags) string {
 	var inputs []string
 	budget := caps.ReplanArgs
 	for _, f := range all {
-		n := len(f) + len(" -f ''") // quoted
-		if len(f) > caps.ShownValue || n > budget {
+		q := len(shellQuote(f)) // as printed: a message cuts a longer run
+		n := q + len(" -f ")
+		if q > caps.ShownValue || n > budget {
 			break
 		}
 		budget -= n

@@ -245,13 +245,20 @@ func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (
 		return exitOK, err
 	}
 	if err == nil {
-		err = inv.useLogs(f.log)
+		if err = inv.useLogs(f.log); err != nil {
+			// A bad --log-level: its error said in the format asked for.
+			_ = inv.useLogs(logFlags{level: "info", format: f.log.format})
+		}
 	} else {
 		// A usage error is said in the log format the arguments ask for,
 		// when they name a valid one (the parse stopped at the bad flag:
 		// the others are read from the arguments), so that a CI step
 		// reading stderr as JSON lines reads a misspelt flag too.
-		_ = inv.useLogs(logFlags{level: cmp.Or(flagValue(f.fs, args, "log-level"), "info"), format: cmp.Or(flagValue(f.fs, args, "log-format"), "console")})
+		lf := logFlags{level: cmp.Or(flagValue(f.fs, args, "log-level"), "info"), format: cmp.Or(flagValue(f.fs, args, "log-format"), "console")}
+		if inv.useLogs(lf) != nil {
+			lf.level = "info" // a bad level too: the format still holds
+			_ = inv.useLogs(lf)
+		}
 	}
 	if c.groups.conn {
 		// The key file before anything else the command does, so that

@@ -113,7 +113,7 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 				// one of that user, whose record does not show it. Whether
 				// the create was made is unknown, and nothing that removes
 				// or deactivates that user is sent in this run (ExistingID).
-				return false, &Error{Method: http.MethodGet, Path: "/Users", existing: unshown.ID, Detail: c.unshownHolder(email, unshown)}
+				return false, &Error{Method: http.MethodGet, Path: c.pathOf(call{path: "/Users"}), existing: unshown.ID, Detail: c.unshownHolder(email, unshown)}
 			}
 			if err != nil || found == nil {
 				return false, err
