@@ -260,8 +260,9 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	if err != nil {
 		return nil, err
 	}
-	// The manifest files the plan was made from are inputs of this run
-	// too (noteManifestEdited reads them): no output may overwrite them.
+	// The manifest files the plan was loaded from are inputs of this run
+	// too (noteManifestEdited reads its -f arguments again, Inputs, which
+	// list them or their directories): no output may overwrite them.
 	files := slices.DeleteFunc(slices.Clone(saved.Desired.Files), func(name string) bool { return name == stdinName })
 	if err := distinctFiles(files, outs...); err != nil {
 		return nil, err
@@ -390,9 +391,10 @@ func otherVersion(by string) string {
 // files to be read: the note is advice, and never holds the run longer.
 var noteReadWait = 5 * time.Second
 
-// regularFile reports whether name is a regular file or a directory (a
-// variable: tests stand in one that blocks, as /proc/kmsg does).
-var regularFile = func(name string) bool {
+// fileOrDir reports whether name is a regular file or a directory: what
+// noteManifestEdited may read again without being held (a variable:
+// tests stand in one that blocks, as /proc/kmsg does).
+var fileOrDir = func(name string) bool {
 	fi, err := os.Stat(name)
 	return err == nil && (fi.Mode().IsRegular() || fi.IsDir())
 }
@@ -415,7 +417,7 @@ func noteManifestEdited(ctx context.Context, inv *invocation, saved *plan.File) 
 	// one added since counts): a named pipe here would hold the run (and
 	// the names come from the plan file, which anyone may edit:
 	// /dev/zero, a device).
-	if slices.ContainsFunc(files, func(name string) bool { return !regularFile(name) }) {
+	if slices.ContainsFunc(files, func(name string) bool { return !fileOrDir(name) }) {
 		return nil
 	}
 	// And not for long: a regular file can block too (/proc/kmsg), or be

@@ -246,7 +246,8 @@ func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (
 	}
 	if err == nil {
 		if err = inv.useLogs(f.log); err != nil {
-			// A bad --log-level: its error said in the format asked for.
+			// A bad --log-level: its error said in the format asked for
+			// (a bad --log-format fails again here: said as text).
 			_ = inv.useLogs(logFlags{level: "info", format: f.log.format})
 		}
 	} else {

@@ -1015,7 +1015,7 @@ func samePath(a, b string) bool {
 func manifestPaths(files []string) ([]string, error) {
 	byDefault := len(files) == 0
 	if byDefault {
-		files = []string{"wbsync.yaml"}
+		files = []string{defaultManifest}
 	}
 	var out []string
 	// A file reached twice (-f d -f d/a.yaml, or through a symbolic link)

@@ -754,9 +754,9 @@ func TestSavedPlanManifestEditedSince(t *testing.T) {
 		t.Fatal(err)
 	}
 	mkfifo(t, m)
-	regular, wait := regularFile, noteReadWait
-	t.Cleanup(func() { regularFile, noteReadWait = regular, wait })
-	regularFile, noteReadWait = func(string) bool { return true }, 50*time.Millisecond
+	regular, wait := fileOrDir, noteReadWait
+	t.Cleanup(func() { fileOrDir, noteReadWait = regular, wait })
+	fileOrDir, noteReadWait = func(string) bool { return true }, 50*time.Millisecond
 	if r := wb(t, v, "apply", planPath, "--auto-approve"); r.code != exitOK || strings.Contains(r.stderr, "hold another manifest") {
 		t.Errorf("a file that blocks: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}

@@ -206,12 +206,15 @@ func savePlan(ctx context.Context, path string, p plan.Plan, m *desired.Manifest
 	return nil
 }
 
+// defaultManifest is the manifest read when no -f is given.
+const defaultManifest = "wbsync.yaml"
+
 // savedSources are the -f arguments as a saved plan records them: as
-// given, standard input as the loader names it, none given as the
-// default manifest.
+// given, standard input as the loader names it (stdinName: replanCommand
+// prints it as - again), none given as the default manifest.
 func savedSources(files []string) []string {
 	if len(files) == 0 {
-		return []string{"wbsync.yaml"}
+		return []string{defaultManifest}
 	}
 	out := slices.Clone(files)
 	for i, f := range out {

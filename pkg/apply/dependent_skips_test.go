@@ -130,7 +130,7 @@ func TestUnseenHolderHoldsUsersNotInManifest(t *testing.T) {
 		res := byKey(run(t, planOf(changes...), w, Options{Concurrency: 1}))
 		for _, k := range []string{"remove_member alice@corp.com@ml", "deactivate_user alice@corp.com@"} {
 			r := res[k]
-			held := r.Status == StatusSkipped && strings.HasPrefix(r.Reason, "not run: create_user asmith@legacy.org was answered that the user exists, and no user listed shows its email")
+			held := r.Status == StatusSkipped && strings.HasPrefix(r.Reason, "not run: create_user asmith@legacy.org was answered that the user exists, and no user listed explains it")
 			if held != unseen {
 				t.Errorf("unseen %t: %s %s %q, want held %t", unseen, k, r.Status, r.Reason, unseen)
 			}

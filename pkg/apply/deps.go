@@ -33,8 +33,8 @@ type deps struct {
 	blocked map[string]int
 	// unseen is the index of the first create_user answered that the
 	// user exists where nothing listed shows who holds it (-1: none): the
-	// destructive changes of users not in the manifest wait for it
-	// (skipBlocked).
+	// destructive changes of users not in the manifest in later phases
+	// are skipped, naming it (blocker, skipBlocked).
 	unseen int
 }
 
@@ -327,4 +327,13 @@ func blockedReason(cause Result, red *sanitize.Redactor) string {
 		why = fmt.Sprintf("HTTP %d: %s", cause.HTTPStatus, detail)
 	}
 	return fmt.Sprintf("not run: %s %s %s earlier (%s)", cause.Action, cause.target(), outcome, sanitize.Server(red, why, caps.Detail))
+}
+
+// unseenHolderReason is the reason of a change of a user not in the
+// manifest skipped because create_user cause was answered that its user
+// exists where nothing listed shows who holds it (deps.unseen, blocker).
+func unseenHolderReason(cause Result) string {
+	return fmt.Sprintf("not run: %s %s was answered that the user exists, and no user listed explains it: its email may be one of this user's that the read does not show "+
+		"(held: on Multi-tenant Cloud a deactivation cannot be undone; list the person the create is for by the email the read shows, choose another username if the create's is taken, or apply once that create is done)",
+		cause.Action, cause.target())
 }

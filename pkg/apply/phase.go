@@ -195,13 +195,12 @@ func (r *runner) skipBlocked(lo, hi int) []int {
 			todo = append(todo, i)
 			continue
 		}
-		reason := blockedReason(r.results[cause], r.opts.Redactor)
+		var reason string
 		if cr := r.results[cause]; cr.unseenHolder && cr.User != r.changes[i].User {
-			reason = fmt.Sprintf("not run: %s %s was answered that the user exists, and no user listed shows its email: it may be an email of this user the read does not show "+
-				"(held: on Multi-tenant Cloud a deactivation cannot be undone; list the person the create is for by the email the read shows, or apply once that create is done)",
-				cr.Action, cr.target())
+			reason = unseenHolderReason(cr)
 			unseen++
 		} else {
+			reason = blockedReason(cr, r.opts.Redactor)
 			skipped++
 		}
 		r.skip(i, reason, &cause)
@@ -211,7 +210,7 @@ func (r *runner) skipBlocked(lo, hi int) []int {
 			zap.String("action", string(r.changes[lo].Action)), zap.Int("operations", skipped))
 	}
 	if unseen > 0 {
-		r.log.Info("destructive operations held: a user create was answered that its user exists, and no user listed shows its email, which may be one of these users'",
+		r.log.Info("destructive operations held: a user create was answered that its user exists, and no user listed explains it: its email may be one of these users'",
 			zap.String("action", string(r.changes[lo].Action)), zap.Int("operations", unseen))
 	}
 	return todo

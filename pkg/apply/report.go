@@ -878,11 +878,11 @@ func tally(ok, failed, skipped, unknown int) string {
 // empty, never null).
 func (r *Report) WriteJSON(w io.Writer) error {
 	out := r.jsonDoc()
-	// The operations, which may number a million, are written one by
-	// one (plan.StreamJSON), as the plan's changes are, and so are the
-	// verification's changes: the bytes of the
-	// whole document's indented encoding, "R&D" not "R\u0026D", without
-	// holding it in memory.
+	// The operations, which may number a million, and the changes the
+	// verification still finds are written one by one (plan.StreamJSON),
+	// as the plan's changes are: the bytes of the whole document's
+	// indented encoding, "R&D" not "R\u0026D", without holding it in
+	// memory.
 	results := out.Results
 	out.Results = []Result{}
 	lists := []plan.JSONList{plan.ListOf("operations", results)}

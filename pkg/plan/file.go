@@ -35,7 +35,9 @@ type File struct {
 type Desired struct {
 	State  model.State  `json:"state"`
 	Policy model.Policy `json:"policy"`
-	// Files are the manifest files it was loaded from, for people.
+	// Files are the manifest files it was loaded from: named in messages,
+	// kept from being overwritten by apply's outputs, and read again by
+	// apply (Inputs) from a file that records no Sources.
 	Files []string `json:"files"`
 	// Sources are the manifest arguments (-f) as given, a directory kept
 	// a directory: apply reads them again to tell whether they hold

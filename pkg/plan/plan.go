@@ -132,7 +132,10 @@ const ReasonRecreate = "deactivated on Multi-tenant Cloud, which removed the use
 const ReasonNotInManifest = "not in the manifest"
 
 // NotInManifest reports whether the change removes from a team, or
-// deactivates, a live user no manifest user matched.
+// deactivates, a live user no manifest user matched. It reads the reason's
+// words (a saved plan carries no other mark): a reason of such a change
+// must begin with ReasonNotInManifest, or apply's hold after a create
+// refused 409 that no listed user explains (UnseenHolder) misses it.
 func (c Change) NotInManifest() bool {
 	return c.Action.Destructive() && strings.HasPrefix(c.Reason, ReasonNotInManifest)
 }

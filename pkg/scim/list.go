@@ -148,9 +148,9 @@ func (c *Client) FindUserByEmail(ctx context.Context, email string) (*User, erro
 }
 
 // findUserByEmail is FindUserByEmail that also returns the one user the
-// server answered whose record does not show email (findUserOr).
+// server answered whose record does not show email (findUserOrUnshown).
 func (c *Client) findUserByEmail(ctx context.Context, email string) (found, unshown *User, err error) {
-	return c.findUserOr(ctx, "emails.value", email, func(u User) []string {
+	return c.findUserOrUnshown(ctx, "emails.value", email, func(u User) []string {
 		out := make([]string, len(u.Emails))
 		for i, e := range u.Emails {
 			out[i] = e.Value
@@ -265,16 +265,16 @@ func lookUp[T any](ctx context.Context, newL func() *lister[T]) ([]T, error) {
 // findUser lists the users matching attr eq value and re-checks the match
 // itself (a server may ignore the filter).
 func (c *Client) findUser(ctx context.Context, attr, value string, keys func(User) []string) (*User, error) {
-	found, _, err := c.findUserOr(ctx, attr, value, keys)
+	found, _, err := c.findUserOrUnshown(ctx, attr, value, keys)
 	return found, err
 }
 
-// findUserOr is findUser that also returns, when the server's answer
+// findUserOrUnshown is findUser that also returns, when the server's answer
 // holds no user whose keys equal value, the one user it answered instead,
 // if it answered exactly one: the server found that user by value, where
 // its record does not show it (a server may list only each user's primary
 // email). Never taken as the user looked for; it may be that user.
-func (c *Client) findUserOr(ctx context.Context, attr, value string, keys func(User) []string) (found, unshown *User, err error) {
+func (c *Client) findUserOrUnshown(ctx context.Context, attr, value string, keys func(User) []string) (found, unshown *User, err error) {
 	users, err := lookUp(ctx, func() *lister[User] { return c.users(Filter(attr, value)) })
 	if err != nil {
 		return nil, nil, err

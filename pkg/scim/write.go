@@ -108,12 +108,13 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 		ambiguous: func(ctx context.Context) (bool, error) {
 			// By email too: W&B may have given the user a handle of its own.
 			found, unshown, err := c.findCreatedUser(ctx, name, email)
-			if err == nil && found == nil && unshown != nil && idProblem(unshown.ID) == nil {
+			if err == nil && found == nil && unshown != nil {
 				// As after a 409 (adoptUser): the email may be a secondary
 				// one of that user, whose record does not show it. Whether
 				// the create was made is unknown, and nothing that removes
 				// or deactivates that user is sent in this run (ExistingID).
-				return false, &Error{Method: http.MethodGet, Path: c.pathOf(call{path: "/Users"}), existing: unshown.ID, Detail: c.unshownHolder(email, unshown)}
+				return false, &Error{Method: http.MethodGet, Path: c.pathOf(call{path: "/Users"}), existing: unshown.ID,
+					Detail: c.unshownHolder(email, unshown) + "; if it is, list the user in the manifest by the email its record shows"}
 			}
 			if err != nil || found == nil {
 				return false, err
@@ -198,10 +199,11 @@ func (c *Client) unshownHolder(email string, u *User) string {
 // findCreatedUser looks up the user a create of name and email may have
 // made: by userName, else by email. When neither finds it, unshown is the
 // one user the server's look-up by email answered whose record does not
-// show that email, if it answered one (see findUserOr).
+// show that email, if it answered one with a usable id (see
+// findUserOrUnshown).
 func (c *Client) findCreatedUser(ctx context.Context, name, email string) (found, unshown *User, err error) {
 	var byName *User
-	found, byName, err = c.findUserOr(ctx, "userName", name, func(u User) []string { return []string{u.UserName} })
+	found, byName, err = c.findUserOrUnshown(ctx, "userName", name, func(u User) []string { return []string{u.UserName} })
 	if err == nil && found == nil {
 		found, unshown, err = c.findUserByEmail(ctx, email) // under a handle the server chose, if the email was the userName sent
 	}
@@ -211,7 +213,30 @@ func (c *Client) findCreatedUser(ctx context.Context, name, email string) (found
 		// its one user, not a user found by an email it does not show.
 		unshown = nil
 	}
+	if unshown != nil && idProblem(unshown.ID) != nil {
+		unshown = nil // no account to name or hold
+	}
 	return found, unshown, err
+}
+
+// mayHideEmails reports whether a listed user may hold an email no read
+// showed: on Multi-tenant Cloud, where a user may hold several, once a
+// read showed a user's emails as one object or string (oneEmailShown).
+func (c *Client) mayHideEmails() bool {
+	return c.deployment == model.SaaS && c.oneEmailShown.Load()
+}
+
+// The words of a create failure marked UnseenHolder.
+const (
+	unseenEmail = "the email may be a secondary email of a user the read lists under another"
+	unseenHeld  = "so nothing that removes a user not in the manifest from a team, or deactivates one, is sent in this run"
+)
+
+// markedUnseen returns a copy of e marked UnseenHolder.
+func markedUnseen(e *Error) *Error {
+	marked := *e
+	marked.unseenHolder = true
+	return &marked
 }
 
 // checkUser refuses a user that a create's answer (status) or a look-up
@@ -304,18 +329,15 @@ func (c *Client) adoptUser(ctx context.Context, cl call, name, email string, con
 	var e *Error
 	if err != nil {
 		cut := lookUpCut(ctx, conflict, err)
-		if c.deployment == model.SaaS && c.oneEmailShown.Load() && errors.As(cut, &e) {
+		if c.mayHideEmails() && errors.As(cut, &e) {
 			// Nothing explains the 409 when its look-up fails either: the
 			// email may be a secondary one of a listed user (UnseenHolder,
 			// as below).
-			marked := *e
-			marked.unseenHolder = true
-			return "", fmt.Errorf("create user %s: %w; looking up the existing user: %w (on Multi-tenant Cloud the email may be a secondary email of a user the read lists under another, "+
-				"so nothing that removes a user not in the manifest from a team, or deactivates one, is sent in this run)", name, &marked, err)
+			return "", fmt.Errorf("create user %s: %w; looking up the existing user: %w (on Multi-tenant Cloud "+unseenEmail+", "+unseenHeld+")", name, markedUnseen(e), err)
 		}
 		return "", fmt.Errorf("create user %s: %w; looking up the existing user: %w", name, cut, err)
 	}
-	if found == nil && unshown != nil && idProblem(unshown.ID) == nil && errors.As(conflict, &e) {
+	if found == nil && unshown != nil && errors.As(conflict, &e) {
 		// The server found a user by the email whose record does not show
 		// it: on Multi-tenant Cloud a user may hold several emails, and a
 		// server may list only the primary one. It may be this user's
@@ -333,7 +355,7 @@ func (c *Client) adoptUser(ctx context.Context, cl call, name, email string, con
 			handle := model.Key(name) != model.Key(email) || !strings.Contains(name, "@")
 			why = "on Multi-tenant Cloud user names are global: it may be the handle of a W&B account outside the organization; " +
 				"choose another username: in the manifest, or the person's own W&B handle if they have an account"
-			if c.oneEmailShown.Load() && errors.As(conflict, &e) {
+			if c.mayHideEmails() && errors.As(conflict, &e) {
 				// The email may be a secondary one of an account the read
 				// lists under its primary email (the read showed one email
 				// per user, and the look-up by email may not see the
@@ -341,17 +363,14 @@ func (c *Client) adoptUser(ctx context.Context, cl call, name, email string, con
 				// deactivate that account as not in the manifest. Apply
 				// sends none of those in this run (UnseenHolder). A read
 				// that shows every email (an array) leaves no such account.
-				secondary := "the email may be a secondary email of a user the read lists under another (the read shows one email per user), " +
-					"so nothing that removes a user not in the manifest from a team, or deactivates one, is sent in this run; " +
+				secondary := unseenEmail + " (the read shows one email per user), " + unseenHeld + "; " +
 					"if it is, list that user in the manifest by the email its record shows (wbsync export writes it)"
 				if handle {
 					why += "; or " + secondary
 				} else {
 					why = "on Multi-tenant Cloud " + secondary
 				}
-				marked := *e
-				marked.unseenHolder = true
-				conflict = &marked
+				conflict = markedUnseen(e)
 			}
 		}
 		return "", fmt.Errorf("create user %s: the server says it exists, but no user with that userName or email is listed (%s): %w", name, why, conflict)
