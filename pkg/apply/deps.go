@@ -337,3 +337,12 @@ func unseenHolderReason(cause Result) string {
 		"(held: on Multi-tenant Cloud a deactivation cannot be undone; list the person the create is for by the email the read shows, choose another username if the create's is taken, or apply once that create is done)",
 		cause.Action, cause.target())
 }
+
+// existingHolderReason is the reason of a change of a user skipped because
+// create_user cause tied the user it creates to this user's account,
+// which it did not take as its own (the look-up by email answered it,
+// whose record does not show that email; or the answer named it): the
+// account may be the person the create is for (deps.noteOutcome).
+func existingHolderReason(cause Result, red *sanitize.Redactor) string {
+	return blockedReason(cause, red) + "; it tied the user it creates to this account, which may be the person the create is for (held: on Multi-tenant Cloud a deactivation cannot be undone)"
+}

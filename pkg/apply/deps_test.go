@@ -283,7 +283,8 @@ func TestRunCreateTiedToExistingAccountSparesIt(t *testing.T) {
 		return nil
 	}}
 	rep := run(t, p, w, Options{})
-	reason := "not run: create_user n@x.com ended with an unknown outcome earlier (scim: the answer gives the id of an existing user (id10))"
+	reason := "not run: create_user n@x.com ended with an unknown outcome earlier (scim: the answer gives the id of an existing user (id10)); " +
+		"it tied the user it creates to this account, which may be the person the create is for (held: on Multi-tenant Cloud a deactivation cannot be undone)"
 	check(t, rep, map[string]want{
 		"create_user n@x.com@":       {StatusUnknown, "", -1},
 		"remove_member u10@x.com@t2": {StatusSkipped, reason, 0},

@@ -196,10 +196,15 @@ func (r *runner) skipBlocked(lo, hi int) []int {
 			continue
 		}
 		var reason string
-		if cr := r.results[cause]; cr.unseenHolder && cr.User != r.changes[i].User {
+		c, cr := r.changes[i], r.results[cause]
+		switch {
+		case cr.unseenHolder && cr.User != c.User:
 			reason = unseenHolderReason(cr)
 			unseen++
-		} else {
+		case cr.Action == plan.CreateUser && cr.existing != "" && cr.existing == c.UserID && cr.User != c.User:
+			reason = existingHolderReason(cr, r.opts.Redactor)
+			skipped++
+		default:
 			reason = blockedReason(cr, r.opts.Redactor)
 			skipped++
 		}
