@@ -344,5 +344,5 @@ func unseenHolderReason(cause Result) string {
 // whose record does not show that email; or the answer named it): the
 // account may be the person the create is for (deps.noteOutcome).
 func existingHolderReason(cause Result, red *sanitize.Redactor) string {
-	return blockedReason(cause, red) + "; it tied the user it creates to this account, which may be the person the create is for (held: on Multi-tenant Cloud a deactivation cannot be undone)"
+	return blockedReason(cause, red) + "; its answer or look-up tied the user it is for to this account, which may be that person (held until the create is settled: its failure says what to do)"
 }

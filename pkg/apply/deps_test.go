@@ -284,7 +284,7 @@ func TestRunCreateTiedToExistingAccountSparesIt(t *testing.T) {
 	}}
 	rep := run(t, p, w, Options{})
 	reason := "not run: create_user n@x.com ended with an unknown outcome earlier (scim: the answer gives the id of an existing user (id10)); " +
-		"it tied the user it creates to this account, which may be the person the create is for (held: on Multi-tenant Cloud a deactivation cannot be undone)"
+		"its answer or look-up tied the user it is for to this account, which may be that person (held until the create is settled: its failure says what to do)"
 	check(t, rep, map[string]want{
 		"create_user n@x.com@":       {StatusUnknown, "", -1},
 		"remove_member u10@x.com@t2": {StatusSkipped, reason, 0},

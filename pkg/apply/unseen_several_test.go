@@ -81,7 +81,7 @@ func TestUnseenHolderOwnUserKeepsItsFailure(t *testing.T) {
 		return nil
 	}}
 	r := byKey(run(t, planOf(changes...), w, Options{Concurrency: 1}))["deactivate_user asmith@legacy.org@"]
-	if r.Status != StatusSkipped || !strings.Contains(r.Reason, "failed earlier") || strings.Contains(r.Reason, "it may be an email of this user") {
+	if r.Status != StatusSkipped || !strings.Contains(r.Reason, "failed earlier") || strings.Contains(r.Reason, "no user listed explains it") {
 		t.Errorf("%s %q, want skipped for the create's failure", r.Status, r.Reason)
 	}
 }
