@@ -168,7 +168,10 @@ type wantUser struct {
 	level    matchLevel
 	active   bool
 	recreate bool // live but deactivated on SaaS: created again
-	inTeam   bool // listed in some desired team
+	inTeam   bool // listed in some desired team the plan manages
+	// leftAlone: listed in a desired team the plan leaves alone (two live
+	// teams of its name, a pin that matches none)
+	leftAlone bool
 }
 
 // liveUser is the planner's compact view of one live user (32 bytes): its

@@ -16,10 +16,20 @@ func TestComputeTeams(t *testing.T) {
 	pinned := func(tm model.Team, id string) model.Team { tm.ID = id; return tm }
 	runCompute(t, []computeCase{
 		{
-			name:     "duplicate live teams: warned, untouched",
+			name: "duplicate live teams: warned, untouched",
+			want: state(users(du(a)), dt("ml", model.Authoritative, dm(a, ""))),
+			have: state(users(lu("ua", a), lu("ub", b)), lt("g2", "ml", lm("ub", b, "")), lt("g1", "ml")),
+			// a is listed in ml alone, which the plan leaves alone, and is in
+			// no live team: it ends in none.
+			warnings: []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "ml", IDs: []string{"g1", "g2"}}, {Code: plan.WarnUnmanagedUser, User: b, IDs: []string{"ub"}},
+				{Code: plan.WarnUserWithoutTeam, User: a}},
+		},
+		{
+			// Unless a live team of the name keeps it: it stays there.
+			name:     "duplicate live teams, the user in one of them: it stays, not warned",
 			want:     state(users(du(a)), dt("ml", model.Authoritative, dm(a, ""))),
-			have:     state(users(lu("ua", a), lu("ub", b)), lt("g2", "ml", lm("ub", b, "")), lt("g1", "ml")),
-			warnings: []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "ml", IDs: []string{"g1", "g2"}}, {Code: plan.WarnUnmanagedUser, User: b, IDs: []string{"ub"}}},
+			have:     state(users(lu("ua", a)), lt("g2", "ml", lm("ua", a, "")), lt("g1", "ml")),
+			warnings: []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "ml", IDs: []string{"g1", "g2"}}},
 		},
 		{
 			// A name the manifest does not manage is warned of too, once;
@@ -86,10 +96,11 @@ func TestComputeTeams(t *testing.T) {
 			have: state(users(lu("ua", a), lu("ub", b)), lt("g2", "ml", lm("ua", a, "")), lt("g1", "ML", lm("ub", b, ""))),
 		},
 		{
-			name:     "live team names that differ only in case, none as the manifest writes it: warned, untouched",
-			want:     state(users(du(a)), dt("Ml", model.Authoritative, dm(a, ""))),
-			have:     state(users(lu("ua", a), lu("ub", b)), lt("g2", "ml", lm("ub", b, "")), lt("g1", "ML")),
-			warnings: []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "Ml", IDs: []string{"g1", "g2"}}, {Code: plan.WarnUnmanagedUser, User: b, IDs: []string{"ub"}}},
+			name: "live team names that differ only in case, none as the manifest writes it: warned, untouched",
+			want: state(users(du(a)), dt("Ml", model.Authoritative, dm(a, ""))),
+			have: state(users(lu("ua", a), lu("ub", b)), lt("g2", "ml", lm("ub", b, "")), lt("g1", "ML")),
+			warnings: []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "Ml", IDs: []string{"g1", "g2"}}, {Code: plan.WarnUnmanagedUser, User: b, IDs: []string{"ub"}},
+				{Code: plan.WarnUserWithoutTeam, User: a}},
 		},
 		{
 			name: "duplicate live teams: the pinned one is managed",
@@ -114,21 +125,23 @@ func TestComputeTeams(t *testing.T) {
 			name:     "pin to a missing id: left alone",
 			want:     state(users(du(a)), pinned(dt("ml", model.Authoritative, dm(a, "")), "nope")),
 			have:     state(users(lu("ua", a)), lt("g1", "ml")),
-			warnings: []plan.Warning{{Code: plan.WarnTeamPinNotFound, Team: "ml", IDs: []string{"nope"}}},
+			warnings: []plan.Warning{{Code: plan.WarnTeamPinNotFound, Team: "ml", IDs: []string{"nope"}}, {Code: plan.WarnUserWithoutTeam, User: a}},
 		},
 		{
 			// The live teams of the name are not the pin's: said, as when
 			// the manifest did not name them.
-			name:     "pin to a missing id beside two live teams of the name: they are duplicates",
-			want:     state(users(du(a)), pinned(dt("ml", model.Authoritative, dm(a, "")), "nope")),
-			have:     state(users(lu("ua", a)), lt("g1", "ml"), lt("g2", "ml")),
-			warnings: []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "ml", IDs: []string{"g1", "g2"}, Unmanaged: true}, {Code: plan.WarnTeamPinNotFound, Team: "ml", IDs: []string{"nope"}}},
+			name: "pin to a missing id beside two live teams of the name: they are duplicates",
+			want: state(users(du(a)), pinned(dt("ml", model.Authoritative, dm(a, "")), "nope")),
+			have: state(users(lu("ua", a)), lt("g1", "ml"), lt("g2", "ml")),
+			warnings: []plan.Warning{{Code: plan.WarnDuplicateTeam, Team: "ml", IDs: []string{"g1", "g2"}, Unmanaged: true}, {Code: plan.WarnTeamPinNotFound, Team: "ml", IDs: []string{"nope"}},
+				{Code: plan.WarnUserWithoutTeam, User: a}},
 		},
 		{
-			name:     "pin to a team of another name: left alone",
-			want:     state(users(du(a)), pinned(dt("ml", model.Authoritative, dm(a, "")), "g1")),
-			have:     state(users(lu("ua", a), lu("ub", b)), lt("g1", "infra", lm("ub", b, ""))),
-			warnings: []plan.Warning{{Code: plan.WarnTeamPinMismatch, Team: "ml", IDs: []string{"g1"}}, {Code: plan.WarnUnmanagedUser, User: b, IDs: []string{"ub"}}},
+			name: "pin to a team of another name: left alone",
+			want: state(users(du(a)), pinned(dt("ml", model.Authoritative, dm(a, "")), "g1")),
+			have: state(users(lu("ua", a), lu("ub", b)), lt("g1", "infra", lm("ub", b, ""))),
+			warnings: []plan.Warning{{Code: plan.WarnTeamPinMismatch, Team: "ml", IDs: []string{"g1"}}, {Code: plan.WarnUnmanagedUser, User: b, IDs: []string{"ub"}},
+				{Code: plan.WarnUserWithoutTeam, User: a}},
 		},
 		{
 			name:     "protected members are never removed",

@@ -39,7 +39,7 @@ func (p *planner) planTeams() {
 			}
 			lt := p.matchTeam(dt, byID, byKey, claimed)
 			if lt == ambiguous {
-				p.markListed(dt) // listed users are in a team, even if it is left alone
+				p.markLeftAlone(dt)
 				continue
 			}
 			if lt == none {
@@ -475,11 +475,14 @@ func nameDifference(a, b string) (string, string, string) {
 	return a, b, "only in " + strings.Join(parts, " and ")
 }
 
-// markListed records the desired team's members as being in a team.
-func (p *planner) markListed(dt *model.Team) {
+// markLeftAlone records the members of desired team dt, which the plan
+// leaves alone, as listed there: a user the plan puts in no team but such
+// ones, and whom no live team it leaves alone keeps (planner.stays), ends
+// in no team (warnWithoutTeam).
+func (p *planner) markLeftAlone(dt *model.Team) {
 	for _, m := range dt.Members {
 		if di := p.wantByEmail.get(model.Key(m.Email)); di >= 0 {
-			p.wants[di].inTeam = true
+			p.wants[di].leftAlone = true
 		}
 	}
 }

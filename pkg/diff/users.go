@@ -1141,8 +1141,14 @@ func (p *planner) warnWithoutTeam() {
 		if w.match >= 0 && !w.recreate {
 			who = p.asShown(p.have.Users[w.match].ID, who) // the account it is
 		}
+		where := "in no team of the manifest"
+		if w.leftAlone {
+			// Listed only in teams the plan leaves alone, which it
+			// does not add the user to (their warnings say why).
+			where = "listed only in teams of the manifest the plan leaves alone (their warnings say why), so in none"
+		}
 		p.warn(plan.Warning{Code: plan.WarnUserWithoutTeam, User: who.user, Username: who.handle, Message: fmt.Sprintf(
-			"%s is active but in no team of the manifest: can log in, reaches no team's data", who.text())})
+			"%s is active but %s: can log in, reaches no team's data", who.text(), where)})
 	}
 }
 
