@@ -17,6 +17,7 @@ import (
 	"github.com/wbsync/wbsync/pkg/emulator"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // writeState writes an emulator seed to a file and returns its path.
@@ -569,4 +570,44 @@ func manyArgs(n, size int) []string {
 		out[i] = fmt.Sprintf("/m/%s-%d.yaml", strings.Repeat("m", size), i)
 	}
 	return out
+}
+
+// TestReplanCommandRunnableOnlyWhenShownWhole: the re-plan command is
+// printed runnable only when the error printer (CutRuns at
+// caps.ShownValue) shows every argument whole: an argument that fits
+// caps.ShownValue unquoted but not once shell-quoted (two quotes, or a
+// quote written '\”) is cut with "…", so the command is commented out.
+func TestReplanCommandRunnableOnlyWhenShownWhole(t *testing.T) {
+	for _, f := range []string{
+		"/m/" + strings.Repeat("m", caps.ShownValue-4-6) + "~.yaml", // 511 bytes: 513 quoted
+		"/m/" + strings.Repeat("it's-", 100) + ".yaml",              // 508 bytes: 810 quoted
+	} {
+		saved := &plan.File{Plan: plan.Plan{Target: plan.Target{URL: "https://x.example/scim", Deployment: model.Dedicated}},
+			Desired: &plan.Desired{Files: []string{"a.yaml"}, Sources: []string{f}}}
+		got := replanCommand(saved, "/p/plan.json", &connFlags{auth: "bearer"})
+		shown := sanitize.CutRuns(got, caps.ShownValue)
+		if !strings.HasPrefix(got, "#") && shown != got {
+			t.Errorf("argument of %d bytes: printed runnable, but shown cut:\n%.200s…", len(f), shown)
+		}
+	}
+}
+
+// TestSavedSourcesNameStandardInputAndTheDefault: a saved plan records
+// the -f arguments as given, standard input as the loader names it (so
+// that apply reads nothing from it and the re-plan command reads -
+// again, with no "not found here" comment), and no -f as the default
+// manifest.
+func TestSavedSourcesNameStandardInputAndTheDefault(t *testing.T) {
+	if got := savedSources([]string{"-", "m/"}); !slices.Equal(got, []string{stdinName, "m/"}) {
+		t.Errorf("savedSources(-, m/) = %q", got)
+	}
+	if got := savedSources(nil); !slices.Equal(got, []string{"wbsync.yaml"}) {
+		t.Errorf("savedSources() = %q, want the default manifest", got)
+	}
+	saved := &plan.File{Plan: plan.Plan{Target: plan.Target{URL: "https://x.example/scim", Deployment: model.Dedicated}},
+		Desired: &plan.Desired{Files: []string{stdinName}, Sources: savedSources([]string{"-"})}}
+	got := replanCommand(saved, "/p/plan.json", &connFlags{auth: "bearer"})
+	if !strings.HasPrefix(got, "wbsync plan -f - --url") || strings.Contains(got, "#") {
+		t.Errorf("replanCommand of a plan made from standard input = %q", got)
+	}
 }

@@ -55,7 +55,7 @@ func (c *Client) users(filter string) *lister[User] {
 	user := listedUsers(newInterner())
 	rec := func(d *jsonReader) (User, string, error) {
 		u, id, err := user(d)
-		if err == nil && d.sc.oneEmail {
+		if err == nil && d.sc.oneEmail && !c.oneEmailShown.Load() { // a read, not a write, per user
 			c.oneEmailShown.Store(true)
 		}
 		return u, id, err

@@ -114,7 +114,7 @@ func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
 				// the create was made is unknown, and nothing that removes
 				// or deactivates that user is sent in this run (ExistingID).
 				return false, &Error{Method: http.MethodGet, Path: c.pathOf(call{path: "/Users"}), existing: unshown.ID,
-					Detail: c.unshownHolder(email, unshown) + "; if it is, list the user in the manifest by the email its record shows"}
+					Detail: c.unshownHolder(email, unshown) + "; " + listByShownEmail}
 			}
 			if err != nil || found == nil {
 				return false, err
@@ -226,10 +226,12 @@ func (c *Client) mayHideEmails() bool {
 	return c.deployment == model.SaaS && c.oneEmailShown.Load()
 }
 
-// The words of a create failure marked UnseenHolder.
+// The words of a create failure marked UnseenHolder, or naming the user
+// its look-up answered (unshownHolder).
 const (
-	unseenEmail = "the email may be a secondary email of a user the read lists under another"
-	unseenHeld  = "so nothing that removes a user not in the manifest from a team, or deactivates one, is sent in this run"
+	unseenEmail      = "the email may be a secondary email of a user the read lists under another"
+	unseenHeld       = "so nothing that removes a user not in the manifest from a team, or deactivates one, is sent in this run"
+	listByShownEmail = "if it is, list the user in the manifest by the email its record shows"
 )
 
 // markedUnseen returns a copy of e marked UnseenHolder.
@@ -346,8 +348,8 @@ func (c *Client) adoptUser(ctx context.Context, cl call, name, email string, con
 		// (ExistingID).
 		marked := *e
 		marked.existing = unshown.ID
-		return "", fmt.Errorf("create user %s: the server says it exists, and %s; if it is, list the user in the manifest by the email its record shows: %w",
-			name, c.unshownHolder(email, unshown), &marked)
+		return "", fmt.Errorf("create user %s: the server says it exists, and %s; %s: %w",
+			name, c.unshownHolder(email, unshown), listByShownEmail, &marked)
 	}
 	if found == nil {
 		why := "it may belong to a user this key cannot list"
