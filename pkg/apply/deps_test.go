@@ -3,12 +3,16 @@ package apply
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
@@ -282,7 +286,8 @@ func TestRunCreateTiedToExistingAccountSparesIt(t *testing.T) {
 		}
 		return nil
 	}}
-	rep := run(t, p, w, Options{})
+	core, logs := observer.New(zapcore.InfoLevel)
+	rep := run(t, p, w, Options{Logger: zap.New(core)})
 	reason := "not run: create_user n@x.com ended with an unknown outcome earlier (scim: the answer gives the id of an existing user (id10)); " +
 		"its answer or look-up tied the user it is for to this account, which may be that person (held until the create is settled: its failure says what to do)"
 	check(t, rep, map[string]want{
@@ -299,6 +304,19 @@ func TestRunCreateTiedToExistingAccountSparesIt(t *testing.T) {
 	}
 	if got := rep.Results[0].UserID; got != "" {
 		t.Errorf("the create's user_id = %q: the account it was tied to is not the created user's", got)
+	}
+	// The log counts these holds as what they are, not as skips for an
+	// earlier operation on the same user.
+	if n := logs.FilterMessageSnippet("same user").Len(); n != 0 {
+		t.Errorf("%d log lines count the holds as skips for the same user", n)
+	}
+	held := logs.FilterMessageSnippet("tied by its answer to an account not listed").AllUntimed()
+	var ops []int64
+	for _, e := range held {
+		ops = append(ops, e.ContextMap()["operations"].(int64))
+	}
+	if !slices.Equal(ops, []int64{1, 1}) {
+		t.Errorf("hold log lines count %v operations, want [1 1] (one removal, one deactivation)", ops)
 	}
 }
 

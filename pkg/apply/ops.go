@@ -298,6 +298,9 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 	if c.Action == plan.CreateUser && err != nil {
 		res.existing, res.unseenHolder = existingID(err), unseenHolder(err)
 	}
+	if (c.Action == plan.SetOrgRole || c.Action == plan.SetTeamRole) && err != nil {
+		res.roleRefused = roleAttributeRefused(err)
+	}
 	if takesSeat(c) && res.Status == StatusFailed && seatLimit(err) &&
 		r.seatsFull.CompareAndSwap(0, int64(i+1)) {
 		if s, ok := r.w.(seatStopper); ok {

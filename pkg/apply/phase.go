@@ -188,7 +188,7 @@ func (r *runner) units(idx []int) [][]int {
 // others.
 func (r *runner) skipBlocked(lo, hi int) []int {
 	var todo []int
-	skipped, unseen := 0, 0
+	skipped, unseen, existing := 0, 0, 0
 	for i := lo; i < hi; i++ {
 		cause, ok := r.deps.blocker(r.changes[i], lo)
 		if !ok {
@@ -203,7 +203,7 @@ func (r *runner) skipBlocked(lo, hi int) []int {
 			unseen++
 		case cr.Action == plan.CreateUser && cr.existing != "" && cr.existing == c.UserID && cr.User != c.User:
 			reason = existingHolderReason(cr, r.opts.Redactor)
-			skipped++
+			existing++
 		default:
 			reason = blockedReason(cr, r.opts.Redactor)
 			skipped++
@@ -213,6 +213,10 @@ func (r *runner) skipBlocked(lo, hi int) []int {
 	if skipped > 0 {
 		r.log.Info("destructive operations skipped: an earlier operation on the same user was not done",
 			zap.String("action", string(r.changes[lo].Action)), zap.Int("operations", skipped))
+	}
+	if existing > 0 {
+		r.log.Info("destructive operations held: a user create was tied by its answer to an account not listed, which may be the person it is for",
+			zap.String("action", string(r.changes[lo].Action)), zap.Int("operations", existing))
 	}
 	if unseen > 0 {
 		r.log.Info("destructive operations held: a user create was answered that its user exists, and no user listed explains it: its email may be one of these users'",

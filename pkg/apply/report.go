@@ -103,6 +103,10 @@ type Result struct {
 	// unseenHolder: a create_user answered that the user exists, where
 	// nothing listed shows who holds it (unseenHolder).
 	unseenHolder bool
+	// roleRefused: a role write the server refused for its attribute, as
+	// a server without W&B's role attributes does
+	// (roleAttributeRefused).
+	roleRefused bool
 }
 
 // DeactivatedByServer reports whether res is a deactivation the server
@@ -242,6 +246,10 @@ type Verification struct {
 	// even an unverified one. The next plan will not send them again
 	// (policy.unreportedRoles: skip), though they may be missing.
 	Unseen int `json:"unseen_role_writes,omitempty"`
+	// RefusedRoles counts those of Unseen the server refused for their
+	// attribute (Result.roleRefused): it does not take roles, and
+	// sending them again fails alike.
+	RefusedRoles int `json:"refused_role_writes,omitempty"`
 	// New counts the Changes the plan applied did not have: planned now
 	// because the organization, or the clock, changed during the run.
 	New int `json:"new_changes,omitempty"`
@@ -272,6 +280,11 @@ type Verification struct {
 
 // unseenNote says what the verification's unseen role writes mean.
 func (v *Verification) unseenNote() string {
+	if v.RefusedRoles > 0 {
+		return fmt.Sprintf("the read shows no role for the %d role write(s) above that were not done, and the server refused %d of them for their attribute: it does not take roles; "+
+			"leave the roles out of the manifest for this server (the next plan will not send them again under policy.unreportedRoles: skip; enforce would send them on every apply, to fail alike)",
+			v.Unseen, v.RefusedRoles)
+	}
 	return fmt.Sprintf("the read shows no role for the %d role write(s) above that were not done: they may be missing, and the next plan will not send them again "+
 		"(policy.unreportedRoles: skip); set them in W&B, or set policy.unreportedRoles: enforce to send declared roles on every apply", v.Unseen)
 }
@@ -344,7 +357,7 @@ func Verify(before, after plan.Plan, results []Result, have model.State) *Verifi
 	v.Changes = append(v.Changes, stillListed(before, results, have, v.Changes)...)
 	v.Remaining = len(v.Changes)
 	v.pairChanges(before, results)
-	v.Unseen = unseenRoleWrites(after, results, have)
+	v.Unseen, v.RefusedRoles = unseenRoleWrites(after, results, have)
 	key := func(w plan.Warning, ids bool) string {
 		k := string(w.Code) + "\x00" + w.Team + "\x00" + w.User
 		if ids {
@@ -529,8 +542,9 @@ func (v *Verification) pairChanges(before plan.Plan, results []Result) {
 // and that have cannot show: its user (for a team role, the member in
 // that team) is listed with no role reported there, and after has no
 // change of that action for that user and team. A user, team or member
-// have lacks is no such case: after plans it anew, role included.
-func unseenRoleWrites(after plan.Plan, results []Result, have model.State) int {
+// have lacks is no such case: after plans it anew, role included. refused
+// counts those of them the server refused for their attribute.
+func unseenRoleWrites(after plan.Plan, results []Result, have model.State) (n, refused int) {
 	type target struct {
 		action     plan.Action
 		user, team string
@@ -540,7 +554,6 @@ func unseenRoleWrites(after plan.Plan, results []Result, have model.State) int {
 		teams   map[string]*model.Team
 		planned map[target]bool // after's role changes
 	)
-	n := 0
 	for _, res := range results {
 		if res.Action != plan.SetOrgRole && res.Action != plan.SetTeamRole || res.Status == StatusOK || res.UserID == "" {
 			continue
@@ -559,9 +572,12 @@ func unseenRoleWrites(after plan.Plan, results []Result, have model.State) int {
 		}
 		if u := users[res.UserID]; u != nil && roleUnshown(res, u, teams[res.TeamID]) && !planned[target{res.Action, res.User, res.Team}] {
 			n++
+			if res.roleRefused {
+				refused++
+			}
 		}
 	}
-	return n
+	return n, refused
 }
 
 // roleUnshown reports whether the read shows no role for what role write

@@ -517,31 +517,34 @@ func TestVerifyUnseenRoleWrites(t *testing.T) {
 	assertion := plan.Change{Action: plan.SetTeamRole, User: "b@x.com", Team: "ml", Role: "admin", Reason: plan.ReasonUnverified}
 	other := plan.Change{Action: plan.SetTeamRole, User: "b@x.com", Team: "cv", Role: "admin", Reason: plan.ReasonUnverified}
 	withStatus := func(r Result, s Status) Result { r.Status = s; return r }
+	refused := func(r Result) Result { r.roleRefused = true; return r }
 	for _, tc := range []struct {
-		name    string
-		after   plan.Plan
-		have    model.State
-		results []Result
-		unseen  int
+		name            string
+		after           plan.Plan
+		have            model.State
+		results         []Result
+		unseen, refused int
 	}{
-		{"team role failed, unreported", plan.Plan{}, have("", true, ""), []Result{team}, 1},
-		{"team role unknown", plan.Plan{}, have("", true, ""), []Result{withStatus(team, StatusUnknown)}, 1},
-		{"team role skipped (its add ended unknown)", plan.Plan{}, have("", true, ""), []Result{withStatus(team, StatusSkipped)}, 1},
-		{"an assertion of another team", plan.Plan{Changes: []plan.Change{other}}, have("", true, ""), []Result{team}, 1},
-		{"asserted again (enforce)", plan.Plan{Changes: []plan.Change{assertion}}, have("", true, ""), []Result{team}, 0},
-		{"team role reported", plan.Plan{}, have("", true, "admin"), []Result{team}, 0},
-		{"not a member (the add is planned again)", plan.Plan{}, have("", false, ""), []Result{team}, 0},
-		{"no such user (the create is planned again)", plan.Plan{}, model.State{}, []Result{team}, 0},
-		{"team role done", plan.Plan{}, have("", true, ""), []Result{withStatus(team, StatusOK)}, 0},
-		{"org role failed, unreported", plan.Plan{}, have("", true, ""), []Result{org}, 1},
-		{"org role W&B does not define", plan.Plan{}, have("owner", true, ""), []Result{org}, 1},
-		{"org role reported", plan.Plan{}, have("member", true, ""), []Result{org}, 0},
-		{"not a role write", plan.Plan{}, have("", true, ""), []Result{{Action: plan.AddMember, User: "b@x.com", UserID: "ub", Team: "ml", TeamID: "tml", Status: StatusFailed}}, 0},
+		{"team role failed, unreported", plan.Plan{}, have("", true, ""), []Result{team}, 1, 0},
+		{"team role unknown", plan.Plan{}, have("", true, ""), []Result{withStatus(team, StatusUnknown)}, 1, 0},
+		{"team role skipped (its add ended unknown)", plan.Plan{}, have("", true, ""), []Result{withStatus(team, StatusSkipped)}, 1, 0},
+		{"an assertion of another team", plan.Plan{Changes: []plan.Change{other}}, have("", true, ""), []Result{team}, 1, 0},
+		{"asserted again (enforce)", plan.Plan{Changes: []plan.Change{assertion}}, have("", true, ""), []Result{team}, 0, 0},
+		{"team role reported", plan.Plan{}, have("", true, "admin"), []Result{team}, 0, 0},
+		{"not a member (the add is planned again)", plan.Plan{}, have("", false, ""), []Result{team}, 0, 0},
+		{"no such user (the create is planned again)", plan.Plan{}, model.State{}, []Result{team}, 0, 0},
+		{"team role done", plan.Plan{}, have("", true, ""), []Result{withStatus(team, StatusOK)}, 0, 0},
+		{"org role failed, unreported", plan.Plan{}, have("", true, ""), []Result{org}, 1, 0},
+		{"org role W&B does not define", plan.Plan{}, have("owner", true, ""), []Result{org}, 1, 0},
+		{"org role reported", plan.Plan{}, have("member", true, ""), []Result{org}, 0, 0},
+		{"not a role write", plan.Plan{}, have("", true, ""), []Result{{Action: plan.AddMember, User: "b@x.com", UserID: "ub", Team: "ml", TeamID: "tml", Status: StatusFailed}}, 0, 0},
+		{"role attribute refused", plan.Plan{}, have("", true, ""), []Result{refused(team), org}, 2, 1},
+		{"role attribute refused, role reported", plan.Plan{}, have("member", true, "admin"), []Result{refused(team), refused(org)}, 0, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := Verify(plan.Plan{}, tc.after, tc.results, tc.have)
-			if v.Unseen != tc.unseen {
-				t.Fatalf("Unseen %d, want %d", v.Unseen, tc.unseen)
+			if v.Unseen != tc.unseen || v.RefusedRoles != tc.refused {
+				t.Fatalf("Unseen %d, RefusedRoles %d, want %d, %d", v.Unseen, v.RefusedRoles, tc.unseen, tc.refused)
 			}
 			rep := &Report{Results: tc.results, Verification: v}
 			rep.count()
@@ -552,6 +555,9 @@ func TestVerifyUnseenRoleWrites(t *testing.T) {
 			if got := strings.Contains(js.String(), fmt.Sprintf(`"unseen_role_writes": %d`, tc.unseen)); got != (tc.unseen > 0) {
 				t.Fatalf("JSON:\n%s", js.String())
 			}
+			if got := strings.Contains(js.String(), fmt.Sprintf(`"refused_role_writes": %d`, tc.refused)); got != (tc.refused > 0) {
+				t.Fatalf("JSON, refused_role_writes:\n%s", js.String())
+			}
 			if err := rep.WriteText(&text); err != nil {
 				t.Fatal(err)
 			}
@@ -561,8 +567,12 @@ func TestVerifyUnseenRoleWrites(t *testing.T) {
 			if matches := strings.Contains(text.String(), "Verified: the organization matches the manifest"); matches != (tc.unseen == 0 && v.Matches() && !unchecked) {
 				t.Fatalf("text:\n%s", text.String())
 			}
-			if tc.unseen > 0 && (rep.UnknownSettled() || !strings.Contains(text.String(), "Verified: no change remains that the read can show, but the read shows no role for the 1 role write(s) above that were not done")) {
+			if tc.unseen > 0 && (rep.UnknownSettled() || !strings.Contains(text.String(), fmt.Sprintf("Verified: no change remains that the read can show, but the read shows no role for the %d role write(s) above that were not done", tc.unseen))) {
 				t.Fatalf("an unseen role write is not said, or counts as settled:\n%s", text.String())
+			}
+			if said := strings.Contains(text.String(), fmt.Sprintf("the server refused %d of them for their attribute: it does not take roles", tc.refused)); said != (tc.refused > 0) ||
+				tc.refused > 0 && strings.Contains(text.String(), "set policy.unreportedRoles: enforce") {
+				t.Fatalf("the refused role attribute is said %v, want %v, or enforce is advised for it:\n%s", said, tc.refused > 0, text.String())
 			}
 		})
 	}

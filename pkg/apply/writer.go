@@ -176,6 +176,18 @@ func unseenHolder(err error) bool {
 	return errors.As(err, &x) && x.UnseenHolder()
 }
 
+// roleAttributeRefuser is a Writer error of a role write that can say the
+// server refused the role attribute itself (see
+// scim.Error.RoleAttributeRefused).
+type roleAttributeRefuser interface{ RoleAttributeRefused() bool }
+
+// roleAttributeRefused reports whether err says so through
+// roleAttributeRefuser.
+func roleAttributeRefused(err error) bool {
+	var x roleAttributeRefuser
+	return errors.As(err, &x) && x.RoleAttributeRefused()
+}
+
 // notSender is a Writer error that can say its request never went out.
 type notSender interface{ NotSent() bool }
 

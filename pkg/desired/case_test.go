@@ -180,6 +180,25 @@ func TestRoleSpacesAtEitherEndRefused(t *testing.T) {
 	}
 }
 
+// TestRoleInvisibleOrControlRefused: a team role with a control character
+// or a noncharacter anywhere, or a character that draws nothing at an end,
+// is refused as a team name is: "admin" with a zero-width space after it
+// reads as admin in a diff and is another (custom) role.
+func TestRoleInvisibleOrControlRefused(t *testing.T) {
+	for _, r := range []string{`"admin\u200b"`, `"\u200badmin"`, `"admin\u00ad"`, `"a\0b"`, `"a\e[31mb"`, `"a\nb"`, `"a\tb"`, `"x\uFFFE"`} {
+		src := "version: 1\nusers:\n  - email: a@b.co\nteams:\n  - name: t\n    members:\n      - email: a@b.co\n        role: " + r + "\n"
+		_, err := Parse([]Source{{"m.yaml", []byte(src)}})
+		if err == nil || !strings.Contains(err.Error(), "m.yaml:8:15: role ") {
+			t.Errorf("role %s: want a problem at m.yaml:8:15, got %v", r, err)
+		}
+	}
+	// Inside a custom role, a zero-width joiner (emoji) is the role's own.
+	src := "version: 1\nusers:\n  - email: a@b.co\nteams:\n  - name: t\n    members:\n      - email: a@b.co\n        role: \"Model\u200dReviewer\"\n"
+	if _, err := Parse([]Source{{"m.yaml", []byte(src)}}); err != nil {
+		t.Errorf("a joiner inside a role: %v", err)
+	}
+}
+
 // TestTeamMembersCap: a team may list at most caps.TeamMembers members (a
 // larger team would be too large for wbsync to read back); the problem is
 // at the team's members, and a team at the cap passes.

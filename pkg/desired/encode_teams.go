@@ -78,6 +78,13 @@ func (e *encoder) teams(ts []model.Team) {
 				left = append(left, "member "+e.all[ui].Email+"'s role \""+string(r)+"\" has white space at an end, which a manifest role cannot hold")
 				continue
 			}
+			if r != "" && TeamNameProblem(string(r)) != "" {
+				// The loader refuses it (a control character, or one that
+				// draws nothing at an end): written, the export would not
+				// load.
+				left = append(left, "member "+e.all[ui].Email+"'s role "+strconv.Quote(string(r))+" "+TeamNameProblem(string(r))+", which a manifest role cannot hold")
+				continue
+			}
 			if r != "" && !r.Predefined() && e.noCustomRoles {
 				left = append(left, "member "+e.all[ui].Email+"'s role \""+string(r)+"\" is a custom role, which Multi-tenant Cloud does not have")
 				continue

@@ -164,6 +164,13 @@ func (l *loader) member(fi int, n *yaml.Node, mp, rp *pos) (model.Member, bool) 
 						l.addf(at(fi, v), "role %q has leading or trailing spaces (did you mean %q?)", short(s), short(string(role(t))))
 						break
 					}
+					if why := TeamNameProblem(s); why != "" {
+						// As for a team name: a control character cannot be
+						// meant, and admin with a zero-width space after it
+						// reads as admin in a diff but is a custom role.
+						l.addf(at(fi, v), "role %q %s", short(s), why)
+						break
+					}
 					m.Role = role(s)
 					*rp = at(fi, v)
 				}

@@ -197,9 +197,16 @@ func Shapes(users, teams []json.RawMessage) Check {
 			inTeams = inTeams || u.inTeams
 		}
 		parts = append(parts, "emails: "+forms.String())
-		if single := forms.n[emailsLegacy] + forms.n[emailsObject]; single > 0 && single+forms.n[emailsAbsent] == len(users) {
-			// One email shows per user: a secondary one never does.
-			parts = append(parts, "one email shown per user: on Multi-tenant Cloud, where a user may hold several, name each user in the manifest by the email the read shows (wbsync export writes it), as another of its emails matches nothing")
+		// One email shows per user: a secondary one never does. Said of
+		// some users too, as one such user is enough for apply to hold
+		// offboarding after a create it cannot explain
+		// (docs/troubleshooting.md).
+		const oneShown = ": on Multi-tenant Cloud, where a user may hold several, name each user in the manifest by the email the read shows (wbsync export writes it), as another of its emails matches nothing"
+		switch single := forms.n[emailsLegacy] + forms.n[emailsObject]; {
+		case single > 0 && single+forms.n[emailsAbsent] == len(users):
+			parts = append(parts, "one email shown per user"+oneShown)
+		case single > 0:
+			parts = append(parts, fmt.Sprintf("one email shown for %d of the first %d users listed", single, len(users))+oneShown)
 		}
 		if len(forms.order) == 1 && forms.order[0] == emailsAbsent {
 			// Nothing to match or export by but userName.
@@ -326,7 +333,7 @@ func Roles(st model.State) Check {
 	case org == n && team == members:
 		c.Status, c.Detail = OK, "reads report organizationRole and teamRoles"
 	case org == 0 && anyTeam == 0:
-		c.Detail = "reads do not report roles: " + enforce
+		c.Detail = "reads do not report roles: " + enforce + " (a SCIM server other than W&B's may have no role attributes at all and refuse role writes: then declare no roles)"
 	case org == 0:
 		c.Detail = "reads report teamRoles but not organizationRole: org roles are unknown; " + enforce
 	case org == n && anyTeam == 0 && members > 0:

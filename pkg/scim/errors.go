@@ -44,6 +44,11 @@ var (
 	ErrRateLimited = errors.New("scim: rate limited")
 	// ErrRedirect: a 3xx answer, which wbsync never follows.
 	ErrRedirect = errors.New("scim: redirect refused")
+	// ErrRoleAttributeRefused: a role write refused for its path (400
+	// invalidPath): the server has no organizationRole or teamRoles
+	// attribute (a SCIM server other than W&B's), so no role write can
+	// succeed there.
+	ErrRoleAttributeRefused = errors.New("scim: role attribute refused")
 )
 
 // Error is a failed SCIM request: an HTTP status with the SCIM error body, or
@@ -97,6 +102,7 @@ const (
 	kindReactivation
 	kindTeamScoped
 	kindNotAdmin
+	kindRoleAttribute
 )
 
 // StatusLine is the HTTP status with its text ("401 Unauthorized"), or ""
@@ -165,6 +171,8 @@ func (e *Error) Is(target error) bool {
 		return e.Status == http.StatusTooManyRequests
 	case ErrRedirect:
 		return e.Status >= 300 && e.Status <= 399
+	case ErrRoleAttributeRefused:
+		return e.kind == kindRoleAttribute
 	}
 	return false
 }
@@ -190,6 +198,11 @@ func (e *Error) RetryStopped() bool { return e.stopped }
 // organization's seat limit (ErrSeatLimit), for callers that see the
 // error through an interface.
 func (e *Error) SeatLimit() bool { return e.kind == kindSeatLimit }
+
+// RoleAttributeRefused reports whether the server refused a role write
+// for its path (ErrRoleAttributeRefused), for callers that see the error
+// through an interface.
+func (e *Error) RoleAttributeRefused() bool { return e.kind == kindRoleAttribute }
 
 // NotServed reports whether err is an answer saying the server does not
 // serve the request at all (404, 405, 501), as a server that only lists
@@ -302,6 +315,10 @@ const (
 	// supported in SaaS Cloud") while wbsync plans for Dedicated Cloud.
 	hintSaaSServer = "the server says it is W&B Multi-tenant Cloud, and wbsync planned for Dedicated Cloud or self-managed: " +
 		"set --deployment saas (or WBSYNC_DEPLOYMENT=saas) and plan again"
+	// hintRoleAttribute: a role write refused for its path (%s: the
+	// attribute sent).
+	hintRoleAttribute = "the server has no %s attribute (W&B's own): it does not take roles, and sending them again fails alike; " +
+		"leave the roles out of the manifest for this server, and keep policy.unreportedRoles: skip"
 )
 
 // baseURLHint is hint (hintBaseURL, or hintHTML which ends with it) with

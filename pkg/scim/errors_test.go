@@ -25,7 +25,7 @@ import (
 // with errors.Is and errors.As.
 func TestClassifier(t *testing.T) {
 	sentinels := []error{ErrSeatLimit, ErrReactivationRefused, ErrNameTaken, ErrNotFound, ErrUnauthorized, ErrForbidden,
-		ErrRateLimited, ErrRedirect}
+		ErrRateLimited, ErrRedirect, ErrRoleAttributeRefused}
 	cases := []struct {
 		name   string
 		method string

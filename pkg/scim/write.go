@@ -638,7 +638,20 @@ func (c *Client) SetOrgRole(ctx context.Context, id string, role model.Role) err
 	case errors.Is(err, ErrSeatLimit):
 		return fmt.Errorf("set the org role of %s to %s: the organization's seat limit is reached: %w", c.who(id), r, err)
 	}
+	roleAttributeRefused(err, "organizationRole")
 	return fmt.Errorf("set the org role of %s to %s: %w", c.who(id), r, err)
+}
+
+// roleAttributeRefused marks err, a failed role write through attr
+// (organizationRole or teamRoles), when the server refused the path itself
+// (400 invalidPath, RFC 7644: a path that is malformed or names no
+// attribute the server has): a SCIM server other than W&B's, which has no
+// such attribute (ErrRoleAttributeRefused). W&B sends no scimType.
+func roleAttributeRefused(err error, attr string) {
+	var e *Error
+	if errors.As(err, &e) && e.Status == http.StatusBadRequest && strings.EqualFold(e.ScimType, "invalidPath") {
+		e.kind, e.Hint = kindRoleAttribute, fmt.Sprintf(hintRoleAttribute, attr)
+	}
 }
 
 // roleAnswer checks the answer to an org role PATCH of user id to r.
@@ -684,6 +697,7 @@ func (c *Client) SetTeamRole(ctx context.Context, id, team string, role model.Ro
 	err := c.patch(ctx, userPath(id), patchOp{Op: "replace", Path: "teamRoles",
 		Value: []teamRoleBody{{TeamName: team, RoleName: string(role)}}})
 	if err != nil {
+		roleAttributeRefused(err, "teamRoles")
 		return fmt.Errorf("set the role of %s in team %s to %s: %w", c.who(id), team, role, err)
 	}
 	return nil

@@ -935,6 +935,48 @@ func TestSetOrgRoleChecksTheAnswer(t *testing.T) {
 	}
 }
 
+// TestRoleWriteRefusedForItsPath: a server without W&B's role attributes
+// (a SCIM server other than W&B's) refuses the path of a role write, 400
+// invalidPath: the error says so (ErrRoleAttributeRefused) and that
+// sending it again fails alike. Any other refusal of a role write keeps
+// its own meaning.
+func TestRoleWriteRefusedForItsPath(t *testing.T) {
+	for _, tc := range []struct {
+		name, scimType string
+		status         int
+		refused        bool
+	}{
+		{"invalidPath", "invalidPath", 400, true},
+		{"invalidPath in another case", "INVALIDPATH", 400, true},
+		{"invalidValue: the role, not the path", "invalidValue", 400, false},
+		{"no scimType (W&B sends none)", "", 400, false},
+		{"invalidPath with another status", "invalidPath", 422, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := newFake(t)
+			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+				w.Header().Set("Content-Type", "application/scim+json")
+				w.WriteHeader(tc.status)
+				fmt.Fprintf(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"%d","scimType":%q,"detail":"unknown attribute in path"}`, tc.status, tc.scimType)
+				return true
+			}
+			c := testClient(t, srv.URL)
+			for attr, err := range map[string]error{
+				"organizationRole": c.SetOrgRole(context.Background(), "u1", model.RoleAdmin),
+				"teamRoles":        c.SetTeamRole(context.Background(), "u1", "ml", model.RoleAdmin),
+			} {
+				if err == nil {
+					t.Fatalf("%s: refused write returned nil", attr)
+				}
+				said := strings.Contains(err.Error(), "the server has no "+attr+" attribute (W&B's own): it does not take roles")
+				if errors.Is(err, ErrRoleAttributeRefused) != tc.refused || said != tc.refused {
+					t.Errorf("%s: %v: is ErrRoleAttributeRefused = %v, says so = %v, want %v", attr, err, errors.Is(err, ErrRoleAttributeRefused), said, tc.refused)
+				}
+			}
+		})
+	}
+}
+
 // TestCreateTeamCostIndependentOfKnownTeams: what a create allocates does
 // not grow with the teams the client knows (a copy of them per create made
 // creating 50,000 teams quadratic: 4 minutes where 5,000 took 3 seconds).
