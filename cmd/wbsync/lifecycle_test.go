@@ -1974,3 +1974,51 @@ func TestSavePlanStopsWhenInterrupted(t *testing.T) {
 		t.Errorf("left behind: %v", left)
 	}
 }
+
+// TestSkippedWithoutVerifyIsNotSuccess: a promotion answered done that
+// reads back as "member" holds the old admin's demotion (skipped, nothing
+// failed). With --no-verify nothing else says the plan was not made whole:
+// the exit code must not be 0, nor 2 ("and all of them were made").
+func TestSkippedWithoutVerifyIsNotSuccess(t *testing.T) {
+	seed := writeState(t, map[string]any{
+		"users": []any{
+			map[string]any{"userName": "alice@example.com", "organizationRole": "admin"},
+			map[string]any{"userName": "bob@example.com", "organizationRole": "member"},
+		},
+		"teams": []any{},
+	})
+	srv := newEmulator(t, seed)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch && strings.Contains(r.URL.Path, "/Users/") {
+			body, _ := io.ReadAll(r.Body)
+			if bytes.Contains(body, []byte("organizationRole")) && bytes.Contains(body, []byte(`"admin"`)) {
+				// Answer the user as it is, said to be admin, having changed nothing.
+				get, _ := http.NewRequest(http.MethodGet, r.URL.String(), nil)
+				get.Header = r.Header.Clone()
+				get.URL.Path, get.RequestURI = r.URL.Path, r.URL.Path
+				rec := httptest.NewRecorder()
+				srv.ServeHTTP(rec, get)
+				out := bytes.ReplaceAll(rec.Body.Bytes(), []byte(`"organizationRole":"member"`), []byte(`"organizationRole":"admin"`))
+				for k, v := range rec.Header() {
+					if k != "Content-Length" {
+						w.Header()[k] = v
+					}
+				}
+				w.WriteHeader(rec.Code)
+				_, _ = w.Write(out)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: alice@example.com\n    orgRole: member\n  - email: bob@example.com\n    orgRole: admin\n")
+	r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve", "--no-verify", "--detailed-exitcode")
+	if !strings.Contains(r.stdout, "1 skipped") {
+		t.Fatalf("want the demotion held (1 skipped):\n%s\n%s", r.stdout, r.stderr)
+	}
+	if r.code != exitFailed {
+		t.Errorf("exit %d with an operation skipped and --no-verify, want 4\n%s", r.code, r.stdout)
+	}
+}

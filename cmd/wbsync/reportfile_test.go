@@ -1,9 +1,12 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/wbsync/wbsync/pkg/emulator"
@@ -53,5 +56,37 @@ func TestReportFileEscaped(t *testing.T) {
 	}
 	if !strings.Contains(strings.ToLower(string(b)), `\u202e`) {
 		t.Fatalf("the report does not name the deactivated user escaped (exit %d); the test proves nothing:\n%s\n%s", r.code, b, r.stderr)
+	}
+}
+
+// TestReportLostAfterCleanApply: the --report directory disappears during
+// the writes; the apply itself goes well and verifies. The report cannot be
+// written at the end: exit 4 (not 0), saying so, and the report is still
+// printed on stdout.
+func TestReportLostAfterCleanApply(t *testing.T) {
+	reportDir := filepath.Join(t.TempDir(), "out")
+	if err := os.Mkdir(reportDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	srv := newEmulator(t, "")
+	var once sync.Once
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			once.Do(func() {
+				if err := os.Remove(reportDir); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\nteams:\n  - name: ml\n    members: [a@example.com]\n")
+	r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve", "--report", filepath.Join(reportDir, "report.json"))
+	if r.code != exitFailed || !strings.Contains(r.stderr, "the apply ran, but --report was not written") {
+		t.Fatalf("exit %d, want 4 saying --report was not written:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "Verified: the organization matches the manifest.") {
+		t.Fatalf("the report was not printed:\n%s", r.stdout)
 	}
 }

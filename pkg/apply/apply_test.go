@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -687,5 +688,81 @@ func TestRunSetTeamRoleNamesACreatedTeam(t *testing.T) {
 	tid := res["create_team @ml"].TeamID
 	if tid == "" || res["add_member a@x.com@ml"].TeamID != tid || res["set_team_role a@x.com@ml"].TeamID != tid {
 		t.Fatalf("team ids: create %q, add %q, set role %q; want the created team's everywhere", tid, res["add_member a@x.com@ml"].TeamID, res["set_team_role a@x.com@ml"].TeamID)
+	}
+}
+
+// noIDWriter answers every create done, with no id.
+type noIDWriter struct{ *fakeWriter }
+
+func (w noIDWriter) CreateUser(ctx context.Context, u model.User) (string, error) {
+	_, err := w.fakeWriter.CreateUser(ctx, u)
+	return "", err
+}
+
+// TestRunCreateWithoutIDFails: a create answered without an id is not
+// done: nothing that needs the id (an add of the user) is sent with an
+// empty one.
+func TestRunCreateWithoutIDFails(t *testing.T) {
+	w := noIDWriter{&fakeWriter{}}
+	rep := run(t, planOf(
+		ch(plan.CreateUser, "n@x.com", "", "", ""),
+		ch(plan.AddMember, "n@x.com", "", "ml", "tml"),
+	), w, Options{})
+	if r := rep.Results[0]; r.Status != StatusFailed || !strings.Contains(r.Error, "no id") {
+		t.Fatalf("create = %+v, want failed: the server returned no id", r)
+	}
+	if r := rep.Results[1]; r.Status != StatusSkipped || r.CausedBy == nil || *r.CausedBy != 0 {
+		t.Fatalf("add = %+v, want skipped for the create", r)
+	}
+	if n := w.count("AddMembers"); n != 0 {
+		t.Fatalf("AddMembers sent %d time(s) for a user with no id", n)
+	}
+}
+
+// TestRunRemovalsFromOneTeamOneAtATime: member removals write the team
+// resource, so two removals from one team never run at the same time,
+// while a removal from another team runs beside them. With two slots, the
+// first removal waits, in flight, until a second call is in flight too:
+// the removal from cv, or (were removals not one unit per team) the next
+// one from ml, whose unit would have taken the second slot.
+func TestRunRemovalsFromOneTeamOneAtATime(t *testing.T) {
+	var (
+		mu       sync.Mutex
+		inFlight = map[string]int{}
+		total    int
+		overlap  string
+	)
+	two := make(chan struct{})
+	w := &fakeWriter{hook: func(ctx context.Context, c call) error {
+		if c.Method != "RemoveMember" {
+			return nil
+		}
+		mu.Lock()
+		inFlight[c.Team]++
+		if inFlight[c.Team] > 1 {
+			overlap = c.Team
+		}
+		if total++; total == 2 {
+			close(two)
+		}
+		mu.Unlock()
+		<-two
+		mu.Lock()
+		inFlight[c.Team]--
+		mu.Unlock()
+		return nil
+	}}
+	p := planOf(
+		ch(plan.RemoveMember, "a@x.com", "ua", "ml", "tml"),
+		ch(plan.RemoveMember, "b@x.com", "ub", "ml", "tml"),
+		ch(plan.RemoveMember, "c@x.com", "uc", "ml", "tml"),
+		ch(plan.RemoveMember, "d@x.com", "ud", "cv", "tcv"),
+	)
+	rep := run(t, p, w, Options{Concurrency: 2})
+	if rep.OK != 4 {
+		t.Fatalf("ok = %d, want 4", rep.OK)
+	}
+	if overlap != "" {
+		t.Fatalf("two removals from team %s ran at the same time", overlap)
 	}
 }

@@ -394,3 +394,33 @@ func TestRunInterruptRefusedAddChunkKeepsAnswer(t *testing.T) {
 		t.Errorf("stopped = %d, want 3", rep.stopped())
 	}
 }
+
+// TestRunInterruptWithinAUnit: a unit holds several changes of one user
+// (two team roles of u), sent one after another. An interrupt while the
+// first is in flight keeps the second from starting, though its unit had
+// started before the signal.
+func TestRunInterruptWithinAUnit(t *testing.T) {
+	a := ch(plan.SetTeamRole, "u@x.com", "uu", "a", "ta")
+	a.Role = "admin"
+	b := ch(plan.SetTeamRole, "u@x.com", "uu", "b", "tb")
+	b.Role = "admin"
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	f := newInFlight(nil)
+	w := &fakeWriter{hook: f.hook}
+	done := make(chan *Report, 1)
+	go func() {
+		rep, _ := Run(ctx, planOf(a, b), w, Options{Logger: zaptest.NewLogger(t)})
+		done <- rep
+	}()
+	<-f.entered
+	cancel(errSignal)
+	close(f.release)
+	rep := <-done
+	if got := w.count("SetTeamRole"); got != 1 {
+		t.Fatalf("SetTeamRole calls = %d, want 1: nothing starts after the interrupt (calls %v)", got, w.methods())
+	}
+	if r := rep.Results[1]; r.Status != StatusSkipped || r.Reason != reasonInterrupted {
+		t.Fatalf("second change of the unit = %+v, want skipped: %s", r, reasonInterrupted)
+	}
+}

@@ -199,6 +199,11 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 			e.unknown = true
 		}
 		e.Detail = strings.TrimPrefix(e.Detail+"; not tried again: the run was interrupted", "; ")
+		if r.notApplied && r.cl.method != http.MethodGet && e.sent && e.Status != http.StatusTooManyRequests {
+			// Why a 5xx is not unknown here: as above, once the retries
+			// are spent.
+			e.Detail += "; a look-up after the last answer found it not made"
+		}
 	}
 	if err != nil && !r.maybeApplied && r.readBackEmpty && errors.As(err, &e) && !e.unknown &&
 		(e.Status == http.StatusConflict || e.Status == http.StatusBadRequest && r.cl.path == "/Groups") {

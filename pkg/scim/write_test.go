@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/zap"
@@ -519,6 +521,48 @@ func TestCreateGaveUpSaysNotMade(t *testing.T) {
 	}
 	if n := f.count("GET /scim/Users?filter=userName%20eq%20%22new%40x.com%22"); n < 2 {
 		t.Fatalf("%d look-ups: want one after each answer", n)
+	}
+}
+
+// TestCreateInterruptedSaysNotMade: a create answered 503 (which may
+// follow the work), looked up and not found, then interrupted while it
+// waits the Retry-After to be sent again, is not
+// unknown, and its error says why: the look-up found it not made.
+func TestCreateInterruptedSaysNotMade(t *testing.T) {
+	f, srv := newFake(t)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPost || r.URL.Path != "/scim/Users" {
+			return false
+		}
+		w.Header().Set("Retry-After", "600")
+		scimErr(w, 503, "unavailable")
+		return true
+	}
+	// The retry is logged once the look-up is done, before the wait.
+	waiting := make(chan struct{})
+	var once sync.Once
+	obs, _ := observer.New(zapcore.InfoLevel)
+	core := zapcore.RegisterHooks(obs, func(e zapcore.Entry) error {
+		if strings.Contains(e.Message, "retrying") {
+			once.Do(func() { close(waiting) })
+		}
+		return nil
+	})
+	c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed, c.Logger = time.Hour, zap.New(core) })
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.CreateUser(context.Background(), model.User{UserName: "new@x.com"})
+		done <- err
+	}()
+	<-waiting
+	c.StopRetrying()
+	err := <-done
+	var e *Error
+	if err == nil || !errors.As(err, &e) || e.OutcomeUnknown() || !e.RetryStopped() {
+		t.Fatalf("err %v: want not done, not unknown, its retries stopped", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "not tried again: the run was interrupted; a look-up after the last answer found it not made") {
+		t.Fatalf("err %q: want the interrupt and the look-up named", msg)
 	}
 }
 

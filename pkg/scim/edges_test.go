@@ -1,0 +1,136 @@
+package scim
+
+// The client's bounds and ranges at their exact edges: the page budget,
+// the page count, a page one larger than asked, every 3xx, the statuses
+// after which a write may have been made, the JSON depth cap.
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestPagesForValues: PagesFor counts overlapping pages, rounding up
+// (pageBudget uses it too, so comparing the two cannot tell).
+func TestPagesForValues(t *testing.T) {
+	for _, tc := range []struct{ total, step, want int }{
+		{0, 100, 1}, {100, 100, 1}, {101, 100, 2}, {199, 100, 2}, {200, 100, 3},
+		{250, 100, 3}, {6, 3, 3}, {5, 3, 2}, {7, 3, 3}, {3, 1, 3}, {5, 0, 1},
+	} {
+		if got := PagesFor(tc.total, tc.step); got != tc.want {
+			t.Errorf("PagesFor(%d, %d) = %d, want %d", tc.total, tc.step, got, tc.want)
+		}
+	}
+}
+
+// TestFetchPageBudgetExact: a read takes at most budget pages: the page
+// after the budget is refused, the last within it is not.
+func TestFetchPageBudgetExact(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = mkUsers(10)
+	c := testClient(t, srv.URL)
+	l := c.users("")
+	l.budget = 2
+	for i := 1; i <= 2; i++ {
+		_, release, err := l.fetch(context.Background(), 1, 10)
+		if err != nil {
+			t.Fatalf("page %d within the budget: %v", i, err)
+		}
+		release()
+	}
+	if _, _, err := l.fetch(context.Background(), 1, 10); err == nil || !strings.Contains(err.Error(), "more than 2 pages") {
+		t.Fatalf("page 3 of a budget of 2: %v", err)
+	}
+}
+
+// TestListServerServesOneMoreThanAsked: a server whose pages hold one more
+// resource than count asks (pageSize 10, pages of 11) honours startIndex:
+// the page at the first page's last position starts with that resource,
+// which is the overlap, not a page number server's answer from its page
+// start. It is read with overlap, in 3 GETs.
+func TestListServerServesOneMoreThanAsked(t *testing.T) {
+	f, srv := newFake(t)
+	f.users = mkUsers(30)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodGet {
+			return false
+		}
+		q := r.URL.Query()
+		n, _ := strconv.Atoi(q.Get("count"))
+		q.Set("count", strconv.Itoa(n+1))
+		r.URL.RawQuery = q.Encode()
+		f.list(w, r, f.snapshot(&f.users))
+		return true
+	}
+	c := testClient(t, srv.URL, func(c *Config) { c.PageSize = 10 })
+	got, err := c.ListUsers(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAll(t, got, 30)
+	if n := f.count("GET /scim/Users"); n != 3 {
+		t.Fatalf("%d GETs, want 3 (pages at 1, 11, 21, overlapping): %v", n, f.requests())
+	}
+}
+
+// TestRetryAfterPastDate: a Retry-After date before the answer's Date asks
+// for no wait, never a negative one (the retrier would cope, taking
+// max(backoff, wait), but RateLimitError.Wait is exported).
+func TestRetryAfterPastDate(t *testing.T) {
+	h := http.Header{}
+	h.Set("Date", "Mon, 07 Dec 2026 08:00:00 GMT")
+	h.Set("Retry-After", "Mon, 07 Dec 2026 07:59:00 GMT")
+	if d, ok := retryAfter(h); !ok || d != 0 {
+		t.Fatalf("retryAfter(past date) = %v, %v; want 0, true", d, ok)
+	}
+}
+
+// TestRedirect300And304: every 3xx is a redirect refused naming its
+// Location, 300 Multiple Choices and 304 too (SPEC 6.1 "a 3xx answer";
+// the range starting at 301; TestRedirectRefused covers
+// 301/302/303/307/308 only).
+func TestRedirect300And304(t *testing.T) {
+	for _, code := range []int{300, 304, 305, 399} {
+		t.Run(strconv.Itoa(code), func(t *testing.T) {
+			f, srv := newFake(t)
+			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+				w.Header().Set("Location", "http://127.0.0.1:9/elsewhere/scim?x=1")
+				w.WriteHeader(code)
+				return true
+			}
+			c := testClient(t, srv.URL)
+			_, err := c.ListUsers(context.Background())
+			if !errors.Is(err, ErrRedirect) || !strings.Contains(err.Error(), "redirected to http://127.0.0.1:9/elsewhere/scim") {
+				t.Fatalf("err = %v, want ErrRedirect naming the Location", err)
+			}
+		})
+	}
+}
+
+// TestMayFollowWorkBounds: 500, 502, 503, 504 and a CDN's 520-527 may
+// follow work; 501, 505, 519 and 528 do not.
+func TestMayFollowWorkBounds(t *testing.T) {
+	for s, want := range map[int]bool{500: true, 501: false, 502: true, 503: true, 504: true, 505: false,
+		519: false, 520: true, 523: true, 527: true, 528: false} {
+		if got := mayFollowWork(s); got != want {
+			t.Errorf("mayFollowWork(%d) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// TestDepthCapExact: arrays nested maxDepth-1 deep in a record (the record
+// itself is one level) are read; one more level is refused.
+func TestDepthCapExact(t *testing.T) {
+	nest := func(n int) []byte {
+		return []byte(`{"id":"1","userName":"a","x":` + strings.Repeat("[", n) + strings.Repeat("]", n) + `}`)
+	}
+	if _, err := decodeUser(nest(maxDepth - 1)); err != nil {
+		t.Fatalf("%d levels refused: %v", maxDepth, err)
+	}
+	if _, err := decodeUser(nest(maxDepth)); err == nil || !strings.Contains(err.Error(), "nested too deep") {
+		t.Fatalf("%d levels: %v", maxDepth+1, err)
+	}
+}
