@@ -21,6 +21,49 @@ type Protector struct {
 	starts  affixIndex     // other globs by their literal start
 	ends    affixIndex     // globs without one, by their literal end
 	globs   []int          // positions of the globs with neither, in order
+	// globLits: for each of globs, the longest run of literal text in
+	// it ("bot" in "*bot*"), which a key it covers holds: a key without
+	// it is not tried (10,000 such globs against 10,000 users took 15 s
+	// of CPU to validate when each was tried).
+	globLits []string
+}
+
+// longestLiteral returns the longest run of pat's literal characters
+// outside its classes ("bot" in "*bot*", "" in "*"): every key pat
+// matches (MatchesProtected) holds it. An escaped character ends a run,
+// which only makes the run shorter.
+func longestLiteral(pat string) string {
+	best, start := "", 0
+	for i := 0; i < len(pat); {
+		switch c := pat[i]; c {
+		case '*', '?', '\\', '[':
+			if i-start > len(best) {
+				best = pat[start:i]
+			}
+			i++
+			switch c {
+			case '\\':
+				i++ // the escaped character
+			case '[':
+				// The class, up to its ] (path.Match refuses a ] or -
+				// first in it: such a pattern matches nothing).
+				for i < len(pat) && pat[i] != ']' {
+					if pat[i] == '\\' {
+						i++
+					}
+					i++
+				}
+				i++ // the ]
+			}
+			start = min(i, len(pat))
+		default:
+			i++
+		}
+	}
+	if len(pat)-start > len(best) {
+		best = pat[start:]
+	}
+	return best
 }
 
 // affixIndex holds glob positions by a literal start (or end) of theirs.
@@ -84,6 +127,7 @@ func NewProtector(pats []string) *Protector {
 			p.ends.add(pat[strings.LastIndexAny(pat, globEnd)+1:], i)
 		default:
 			p.globs = append(p.globs, i)
+			p.globLits = append(p.globLits, longestLiteral(pat))
 		}
 	}
 	return p
@@ -124,7 +168,15 @@ func (p *Protector) Match(k string) int {
 	}
 	p.starts.each(k, false, try)
 	p.ends.each(k, true, try)
-	try(p.globs)
+	for j, i := range p.globs {
+		if best >= 0 && i > best {
+			break
+		}
+		if strings.Contains(k, p.globLits[j]) && MatchesProtected(p.pats[i], k) {
+			best = i
+			break
+		}
+	}
 	return best
 }
 
@@ -182,7 +234,11 @@ func (p *Protector) Unmatched(each func(key func(k string))) []string {
 		}
 		p.starts.each(k, false, try)
 		p.ends.each(k, true, try)
-		try(p.globs)
+		for j, i := range p.globs {
+			if !marked[i] && strings.Contains(k, p.globLits[j]) && MatchesProtected(p.pats[i], k) {
+				mark(i)
+			}
+		}
 	})
 	var out []string
 	seen := map[string]bool{}

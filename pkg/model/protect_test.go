@@ -77,6 +77,36 @@ func TestProtectorAgreesWithMatchesProtected(t *testing.T) {
 	}
 }
 
+// TestProtectorGlobLiterals: a glob with neither a literal start nor a
+// literal end is tried only on keys holding its longest literal run,
+// which is never taken from inside a class (escapes included) or across
+// an escape.
+func TestProtectorGlobLiterals(t *testing.T) {
+	for _, tc := range []struct{ pat, lit, key string }{
+		{"*bot*", "bot", "ci-bot-1@x.io"},
+		{"*[\\]a]x*", "x", "ax"},
+		{"*\\[ab]c*", "ab]c", "q[ab]c"},
+		{"*b[^a]t*", "b", "xbzt"},
+		{"?o*t?", "o", "bolts"},
+		{"*", "", "a@x.io"},
+		{"*[ab]*", "", "b"},
+	} {
+		if got := longestLiteral(tc.pat); got != tc.lit {
+			t.Errorf("longestLiteral(%q) = %q, want %q", tc.pat, got, tc.lit)
+		}
+		if !MatchesProtected(tc.pat, tc.key) {
+			t.Fatalf("%q does not match %q: a bad case", tc.pat, tc.key)
+		}
+		p := NewProtector([]string{"nobody@x.io", tc.pat})
+		if got := p.Match(tc.key); got != 1 {
+			t.Errorf("%q, key %q: Match = %d, want 1", tc.pat, tc.key, got)
+		}
+		if un := p.Unmatched(func(key func(string)) { key(tc.key) }); !slices.Equal(un, []string{"nobody@x.io"}) {
+			t.Errorf("%q, key %q: Unmatched = %q", tc.pat, tc.key, un)
+		}
+	}
+}
+
 // BenchmarkProtected matches 10,000 keys against 1,000 domain globs
 // ("*@dN.example.com"), 500 globs by their start ("svc-N-*"), 500 by
 // their end ("*-botN@ci.example") and 10 others ("*opsN*"): "each" tries
