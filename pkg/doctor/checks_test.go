@@ -540,6 +540,15 @@ func TestShapesOneEmailNoteForLowercaseSingleObject(t *testing.T) {
 	}
 }
 
+// TestShapesOneEmailNoteForAString: emails as one string (which the read
+// takes as the user's one email) shows one email per user too.
+func TestShapesOneEmailNoteForAString(t *testing.T) {
+	stringUser := `{"id":"u6","userName":"eve","emails":"eve@example.com"}`
+	if d := Shapes(raws(stringUser, noMail), nil).Detail; !strings.Contains(d, oneEmailNote) || !strings.Contains(d, "emails: mixed: a string (1), absent (1)") {
+		t.Errorf("emails as a string: detail %q does not say one email shows", d)
+	}
+}
+
 // TestShapesNoOneEmailNoteWithoutEmails: users that show no email at all
 // are not said to show one (the absent-emails warning speaks of them).
 func TestShapesNoOneEmailNoteWithoutEmails(t *testing.T) {

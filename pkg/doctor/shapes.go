@@ -24,6 +24,7 @@ const (
 	emailsArrayCap = "RFC array with capitalised keys"
 	emailsLegacy   = "legacy single object with capitalised keys"
 	emailsObject   = "single object"
+	emailsString   = "a string"
 	emailsAbsent   = "absent"
 	emailsOther    = "not an array or object"
 )
@@ -106,6 +107,8 @@ func emailsForm(m []member) string {
 			return emailsLegacy
 		}
 		return emailsObject
+	case t[0] == '"':
+		return emailsString // one email, as the read takes it
 	case t[0] == '[':
 		var items []json.RawMessage
 		if json.Unmarshal(t, &items) == nil && len(items) == 0 {
@@ -202,7 +205,7 @@ func Shapes(users, teams []json.RawMessage) Check {
 		// offboarding after a create it cannot explain
 		// (docs/troubleshooting.md).
 		const oneShown = ": on Multi-tenant Cloud, where a user may hold several, name each user in the manifest by the email the read shows (wbsync export writes it), as another of its emails matches nothing"
-		switch single := forms.n[emailsLegacy] + forms.n[emailsObject]; {
+		switch single := forms.n[emailsLegacy] + forms.n[emailsObject] + forms.n[emailsString]; {
 		case single > 0 && single+forms.n[emailsAbsent] == len(users):
 			parts = append(parts, "one email shown per user"+oneShown)
 		case single > 0:

@@ -318,7 +318,7 @@ const (
 	// hintRoleAttribute: a role write refused for its path (%s: the
 	// attribute sent).
 	hintRoleAttribute = "the server has no %s attribute (W&B's own): it does not take roles, and sending them again fails alike; " +
-		"leave the roles out of the manifest for this server, and keep policy.unreportedRoles: skip"
+		"leave the roles out of the manifest for this server (policy.unreportedRoles: enforce would send them, to fail, on every apply)"
 )
 
 // baseURLHint is hint (hintBaseURL, or hintHTML which ends with it) with

@@ -645,11 +645,12 @@ func (c *Client) SetOrgRole(ctx context.Context, id string, role model.Role) err
 // roleAttributeRefused marks err, a failed role write through attr
 // (organizationRole or teamRoles), when the server refused the path itself
 // (400 invalidPath, RFC 7644: a path that is malformed or names no
-// attribute the server has): a SCIM server other than W&B's, which has no
-// such attribute (ErrRoleAttributeRefused). W&B sends no scimType.
+// attribute the server has): a SCIM server other than W&B's, without W&B's
+// role attributes (ErrRoleAttributeRefused). W&B sends no scimType. What
+// the body said of itself (the seat limit) is kept.
 func roleAttributeRefused(err error, attr string) {
 	var e *Error
-	if errors.As(err, &e) && e.Status == http.StatusBadRequest && strings.EqualFold(e.ScimType, "invalidPath") {
+	if errors.As(err, &e) && e.kind == kindNone && e.Status == http.StatusBadRequest && strings.EqualFold(e.ScimType, "invalidPath") {
 		e.kind, e.Hint = kindRoleAttribute, fmt.Sprintf(hintRoleAttribute, attr)
 	}
 }

@@ -566,6 +566,44 @@ func TestCreateInterruptedSaysNotMade(t *testing.T) {
 	}
 }
 
+// TestPatchInterruptedSaysNoLookUp: a PATCH answered 503 (which may follow
+// the work) is not looked up; interrupted while it waits to be sent again,
+// it is unknown, and its error does not claim a look-up found it not made
+// (only a create is looked up: TestCreateInterruptedSaysNotMade).
+func TestPatchInterruptedSaysNoLookUp(t *testing.T) {
+	f, srv := newFake(t)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		if r.Method != http.MethodPatch {
+			return false
+		}
+		w.Header().Set("Retry-After", "600")
+		scimErr(w, 503, "unavailable")
+		return true
+	}
+	waiting := make(chan struct{})
+	var once sync.Once
+	obs, _ := observer.New(zapcore.InfoLevel)
+	core := zapcore.RegisterHooks(obs, func(e zapcore.Entry) error {
+		if strings.Contains(e.Message, "retrying") {
+			once.Do(func() { close(waiting) })
+		}
+		return nil
+	})
+	c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed, c.Logger = time.Hour, zap.New(core) })
+	done := make(chan error, 1)
+	go func() { done <- c.SetOrgRole(context.Background(), "u1", model.RoleAdmin) }()
+	<-waiting
+	c.StopRetrying()
+	err := <-done
+	var e *Error
+	if err == nil || !errors.As(err, &e) || !e.OutcomeUnknown() || !e.RetryStopped() {
+		t.Fatalf("err %v: want unknown (a 503 may follow the work), its retries stopped", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "not tried again: the run was interrupted") || strings.Contains(msg, "look-up") {
+		t.Fatalf("err %q: want the interrupt named, and no look-up claimed (a PATCH is not looked up)", msg)
+	}
+}
+
 // TestCreateExistsAfterEmptyLookUp: a create whose answer was lost, looked
 // up and not found (a look-up that lags the write, or compares names
 // otherwise than the server), sent again and answered that it exists
@@ -989,19 +1027,26 @@ func TestRoleWriteRefusedForItsPath(t *testing.T) {
 		name, scimType string
 		status         int
 		refused        bool
+		detail         string
 	}{
-		{"invalidPath", "invalidPath", 400, true},
-		{"invalidPath in another case", "INVALIDPATH", 400, true},
-		{"invalidValue: the role, not the path", "invalidValue", 400, false},
-		{"no scimType (W&B sends none)", "", 400, false},
-		{"invalidPath with another status", "invalidPath", 422, false},
+		{"invalidPath", "invalidPath", 400, true, ""},
+		{"invalidPath in another case", "INVALIDPATH", 400, true, ""},
+		{"invalidValue: the role, not the path", "invalidValue", 400, false, ""},
+		{"no scimType (W&B sends none)", "", 400, false, ""},
+		{"invalidPath with another status", "invalidPath", 422, false, ""},
+		// What the body says of itself is kept.
+		{"invalidPath saying the seat limit", "invalidPath", 400, false, "Seat limit reached"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, srv := newFake(t)
 			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
 				w.Header().Set("Content-Type", "application/scim+json")
 				w.WriteHeader(tc.status)
-				fmt.Fprintf(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"%d","scimType":%q,"detail":"unknown attribute in path"}`, tc.status, tc.scimType)
+				detail := tc.detail
+				if detail == "" {
+					detail = "unknown attribute in path"
+				}
+				fmt.Fprintf(w, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"%d","scimType":%q,"detail":%q}`, tc.status, tc.scimType, detail)
 				return true
 			}
 			c := testClient(t, srv.URL)
@@ -1015,6 +1060,9 @@ func TestRoleWriteRefusedForItsPath(t *testing.T) {
 				said := strings.Contains(err.Error(), "the server has no "+attr+" attribute (W&B's own): it does not take roles")
 				if errors.Is(err, ErrRoleAttributeRefused) != tc.refused || said != tc.refused {
 					t.Errorf("%s: %v: is ErrRoleAttributeRefused = %v, says so = %v, want %v", attr, err, errors.Is(err, ErrRoleAttributeRefused), said, tc.refused)
+				}
+				if tc.detail != "" && !errors.Is(err, ErrSeatLimit) {
+					t.Errorf("%s: %v: the seat limit the body says is lost", attr, err)
 				}
 			}
 		})
