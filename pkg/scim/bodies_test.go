@@ -200,7 +200,7 @@ func TestPageOverWandBMaximum(t *testing.T) {
 		return true
 	}
 	_, err := testClient(t, srv.URL).ListUsers(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "holds more than 9999 resources") {
+	if err == nil || !strings.Contains(err.Error(), "holds more than 9999 resources, W&B's most per request: refusing it (asked for 100 a page: a server that sends more than it is asked for is not helped by any --page-size") {
 		t.Fatalf("err = %v", err)
 	}
 }

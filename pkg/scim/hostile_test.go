@@ -260,7 +260,7 @@ func TestLyingTotalFailsFast(t *testing.T) {
 		total int
 		want  string
 	}{
-		{4_000_000, "totalResults 4000000 is beyond what wbsync reads (2000000)"},
+		{4_000_000, "totalResults 4000000 is beyond what wbsync reads (2000000): no organization holds that many; is --url the SCIM endpoint of the organization (wbsync doctor checks it)?"},
 		{caps.TotalResults, "would take 2000000 pages, more than wbsync reads (20000): refusing (the server serves 1 a page where 100 were asked for: no --page-size helps)"},
 	} {
 		t.Run(fmt.Sprint(tc.total), func(t *testing.T) {

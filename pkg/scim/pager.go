@@ -452,8 +452,8 @@ func (l *lister[T]) fetch(ctx context.Context, start, limit int) (_ listPage[T],
 	}
 	if capped && p.more && len(p.items) >= caps.PageSize {
 		release()
-		return listPage[T]{}, nil, fmt.Errorf("the %s list page at startIndex %d holds more than %d resources, W&B's most per request: refusing it",
-			l.plural, start, caps.PageSize)
+		return listPage[T]{}, nil, fmt.Errorf("the %s list page at startIndex %d holds more than %d resources, W&B's most per request: refusing it (asked for %d a page: a server that sends more than it is asked for is not helped by any --page-size; wbsync doctor's paging check shows what it sends)",
+			l.plural, start, caps.PageSize, l.c.pageSize)
 	}
 	if p.hasItems && p.itemsPerPage != len(p.items) {
 		l.c.log.Debug("list page itemsPerPage differs from the resources it holds",

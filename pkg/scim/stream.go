@@ -151,7 +151,7 @@ func decodeListSized[T any](r io.Reader, red *sanitize.Redactor, noun string, st
 				return p, fmt.Errorf("totalResults: %w", err)
 			}
 			if n > caps.TotalResults {
-				return p, fmt.Errorf("totalResults %d is beyond what wbsync reads (%d)", n, caps.TotalResults)
+				return p, fmt.Errorf("totalResults %d is beyond what wbsync reads (%d): no organization holds that many; is --url the SCIM endpoint of the organization (wbsync doctor checks it)?", n, caps.TotalResults)
 			}
 			p.total, hasTotal = n, true
 			limit = min(limit, max(p.total-(start-1), 0))

@@ -524,21 +524,21 @@ func TestCreateGaveUpSaysNotMade(t *testing.T) {
 	}
 }
 
-// TestCreateInterruptedSaysNotMade: a create answered 503 (which may
-// follow the work), looked up and not found, then interrupted while it
-// waits the Retry-After to be sent again, is not
-// unknown, and its error says why: the look-up found it not made.
-func TestCreateInterruptedSaysNotMade(t *testing.T) {
+// interruptedWhileWaiting runs write against a server that answers every
+// request of method 503 with a Retry-After of 10 minutes, stops the
+// client's retries once the retry is logged (after any look-up, before the
+// wait), and returns write's error.
+func interruptedWhileWaiting(t *testing.T, method string, write func(c *Client) error) error {
+	t.Helper()
 	f, srv := newFake(t)
 	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
-		if r.Method != http.MethodPost || r.URL.Path != "/scim/Users" {
+		if r.Method != method {
 			return false
 		}
 		w.Header().Set("Retry-After", "600")
 		scimErr(w, 503, "unavailable")
 		return true
 	}
-	// The retry is logged once the look-up is done, before the wait.
 	waiting := make(chan struct{})
 	var once sync.Once
 	obs, _ := observer.New(zapcore.InfoLevel)
@@ -550,13 +550,21 @@ func TestCreateInterruptedSaysNotMade(t *testing.T) {
 	})
 	c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed, c.Logger = time.Hour, zap.New(core) })
 	done := make(chan error, 1)
-	go func() {
-		_, err := c.CreateUser(context.Background(), model.User{UserName: "new@x.com"})
-		done <- err
-	}()
+	go func() { done <- write(c) }()
 	<-waiting
 	c.StopRetrying()
-	err := <-done
+	return <-done
+}
+
+// TestCreateInterruptedSaysNotMade: a create answered 503 (which may
+// follow the work), looked up and not found, then interrupted while it
+// waits the Retry-After to be sent again, is not unknown, and its error
+// says why: the look-up found it not made.
+func TestCreateInterruptedSaysNotMade(t *testing.T) {
+	err := interruptedWhileWaiting(t, http.MethodPost, func(c *Client) error {
+		_, err := c.CreateUser(context.Background(), model.User{UserName: "new@x.com"})
+		return err
+	})
 	var e *Error
 	if err == nil || !errors.As(err, &e) || e.OutcomeUnknown() || !e.RetryStopped() {
 		t.Fatalf("err %v: want not done, not unknown, its retries stopped", err)
@@ -568,33 +576,11 @@ func TestCreateInterruptedSaysNotMade(t *testing.T) {
 
 // TestPatchInterruptedSaysNoLookUp: a PATCH answered 503 (which may follow
 // the work) is not looked up; interrupted while it waits to be sent again,
-// it is unknown, and its error does not claim a look-up found it not made
-// (only a create is looked up: TestCreateInterruptedSaysNotMade).
+// it is unknown, and its error does not claim a look-up found it not made.
 func TestPatchInterruptedSaysNoLookUp(t *testing.T) {
-	f, srv := newFake(t)
-	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
-		if r.Method != http.MethodPatch {
-			return false
-		}
-		w.Header().Set("Retry-After", "600")
-		scimErr(w, 503, "unavailable")
-		return true
-	}
-	waiting := make(chan struct{})
-	var once sync.Once
-	obs, _ := observer.New(zapcore.InfoLevel)
-	core := zapcore.RegisterHooks(obs, func(e zapcore.Entry) error {
-		if strings.Contains(e.Message, "retrying") {
-			once.Do(func() { close(waiting) })
-		}
-		return nil
+	err := interruptedWhileWaiting(t, http.MethodPatch, func(c *Client) error {
+		return c.SetOrgRole(context.Background(), "u1", model.RoleAdmin)
 	})
-	c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed, c.Logger = time.Hour, zap.New(core) })
-	done := make(chan error, 1)
-	go func() { done <- c.SetOrgRole(context.Background(), "u1", model.RoleAdmin) }()
-	<-waiting
-	c.StopRetrying()
-	err := <-done
 	var e *Error
 	if err == nil || !errors.As(err, &e) || !e.OutcomeUnknown() || !e.RetryStopped() {
 		t.Fatalf("err %v: want unknown (a 503 may follow the work), its retries stopped", err)
