@@ -645,9 +645,9 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 		return exitFailed, nil
 	case rep.Verification != nil && (rep.Verification.Remaining > 0 || len(rep.Verification.LeftAlone) > 0):
 		return exitFailed, nil
-	case rep.Skipped > 0 && rep.Verification == nil:
+	case rep.Skipped > 0 && o.noVerify:
 		// Not all was made (an admin's loss held back), and no read says
-		// it is in effect all the same (--no-verify): not a success.
+		// it is in effect all the same: not a success.
 		a.s.log.Warn("some operations were skipped: the report says why", zap.Int("skipped", rep.Skipped))
 		return exitFailed, nil
 	}

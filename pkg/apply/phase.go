@@ -210,17 +210,17 @@ func (r *runner) skipBlocked(lo, hi int) []int {
 		}
 		r.skip(i, reason, &cause)
 	}
-	if skipped > 0 {
-		r.log.Info("destructive operations skipped: an earlier operation on the same user was not done",
-			zap.String("action", string(r.changes[lo].Action)), zap.Int("operations", skipped))
-	}
-	if existing > 0 {
-		r.log.Info("destructive operations held: a user create was tied by its answer to an account not listed, which may be the person it is for",
-			zap.String("action", string(r.changes[lo].Action)), zap.Int("operations", existing))
-	}
-	if unseen > 0 {
-		r.log.Info("destructive operations held: a user create was answered that its user exists, and no user listed explains it: its email may be one of these users'",
-			zap.String("action", string(r.changes[lo].Action)), zap.Int("operations", unseen))
+	for _, l := range []struct {
+		n   int
+		msg string
+	}{
+		{skipped, "destructive operations skipped: an earlier operation on the same user was not done"},
+		{existing, "destructive operations held: a user create was tied by its answer to an account not listed, which may be the person it is for"},
+		{unseen, "destructive operations held: a user create was answered that its user exists, and no user listed explains it: its email may be one of these users'"},
+	} {
+		if l.n > 0 {
+			r.log.Info(l.msg, zap.String("action", string(r.changes[lo].Action)), zap.Int("operations", l.n))
+		}
 	}
 	return todo
 }

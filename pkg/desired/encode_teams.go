@@ -78,11 +78,11 @@ func (e *encoder) teams(ts []model.Team) {
 				left = append(left, "member "+e.all[ui].Email+"'s role \""+string(r)+"\" has white space at an end, which a manifest role cannot hold")
 				continue
 			}
-			if r != "" && TeamNameProblem(string(r)) != "" {
+			if why := teamRoleProblem(r); why != "" {
 				// The loader refuses it (a control character, or one that
 				// draws nothing at an end): written, the export would not
 				// load.
-				left = append(left, "member "+e.all[ui].Email+"'s role "+strconv.Quote(string(r))+" "+TeamNameProblem(string(r))+", which a manifest role cannot hold")
+				left = append(left, "member "+e.all[ui].Email+"'s role "+strconv.Quote(string(r))+" "+why+", which a manifest role cannot hold")
 				continue
 			}
 			if r != "" && !r.Predefined() && e.noCustomRoles {
@@ -112,6 +112,15 @@ func (e *encoder) teams(ts []model.Team) {
 	if n == 0 {
 		e.line("teams: []")
 	}
+}
+
+// teamRoleProblem is TeamNameProblem for a member's role; "" for no role
+// (a plain email).
+func teamRoleProblem(r model.Role) string {
+	if r == "" {
+		return ""
+	}
+	return TeamNameProblem(string(r))
 }
 
 // leftOut says why a team's members are left out: how many, and the

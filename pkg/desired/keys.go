@@ -109,8 +109,7 @@ const spaceChars = "\\t\\n\\x0b\\f\\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u202
 // character unwritable refuses (TextProblem; up to U+FFFF).
 const textPattern = "^[^" + unwritableChars + "]*[^" + spaceChars + unwritableChars + "][^" + unwritableChars + "]*$"
 
-// trimmedPattern is a team role or a team's id pin: no space at either
-// end.
+// trimmedPattern is a team's id pin: no space at either end.
 const trimmedPattern = "^[^" + spaceChars + "]([\\s\\S]*[^" + spaceChars + "])?$"
 
 // unwritableChars is a class of what unwritable refuses up to U+FFFF, and
@@ -122,8 +121,8 @@ const (
 		"\u2000-\u200f\u2028-\u202f\u205f-\u206f\u2800\u3000\u3164\ufdd0-\ufdef\ufeff\uffa0\ufff9-\ufffb\ufffe\uffff"
 )
 
-// teamNamePattern is a team name: TeamNameProblem's rule, and no space at
-// either end.
+// teamNamePattern is a team name or a member's team role:
+// TeamNameProblem's rule, and no space at either end.
 const teamNamePattern = "^[^" + edgeChars + "]([^" + unwritableChars + "]*[^" + edgeChars + "])?$"
 
 var (
@@ -198,8 +197,10 @@ func addressProblem(s string) string {
 // writes them all the same), or a character that draws nothing at either
 // end (ml-research with a zero-width space after it reads as ml-research in
 // a diff, and is another team; spaces at either end have their own
-// message). The loader and export share it: what export cannot write, it
-// leaves out with its reason; the plan's advice for an unmanaged team
+// message). A member's team role follows the same rule (admin with a
+// zero-width space after it reads as admin, and is a custom role). The
+// loader and export share it: what export cannot write, it leaves out with
+// its reason; the plan's advice for an unmanaged team
 // (diff.Options.TeamNameProblem) does not tell the user to list it.
 func TeamNameProblem(name string) string {
 	if why := TextProblem(name); why != "" {

@@ -88,11 +88,11 @@ func TestRetryAfterPastDate(t *testing.T) {
 	}
 }
 
-// TestRedirect300And304: every 3xx is a redirect refused naming its
+// TestRedirectEvery3xx: every 3xx is a redirect refused naming its
 // Location, 300 Multiple Choices and 304 too (SPEC 6.1 "a 3xx answer";
 // the range starting at 301; TestRedirectRefused covers
 // 301/302/303/307/308 only).
-func TestRedirect300And304(t *testing.T) {
+func TestRedirectEvery3xx(t *testing.T) {
 	for _, code := range []int{300, 304, 305, 399} {
 		t.Run(strconv.Itoa(code), func(t *testing.T) {
 			f, srv := newFake(t)

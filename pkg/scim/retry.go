@@ -72,6 +72,11 @@ func OnSend(ctx context.Context, f func()) context.Context {
 	return context.WithValue(ctx, onSendKey{}, f)
 }
 
+// lookedUpNotMade ends the detail of a create that may have followed the
+// work (a 5xx) and that a look-up after its last answer found not made:
+// failed, not unknown.
+const lookedUpNotMade = "; a look-up after the last answer found it not made"
+
 func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 	exp := retry.NewExponential(r.c.backoffBase)
 	exp = retry.WithCappedDuration(max(r.c.backoffBase*32, time.Second), exp)
@@ -177,7 +182,7 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 			// A create answered with what may follow the work was looked
 			// up after its last answer: say so, or "failed" after a 504
 			// leaves the admin wondering whether it was made.
-			e.Detail += "; a look-up after the last answer found it not made"
+			e.Detail += lookedUpNotMade
 		}
 		if e.Hint == "" {
 			// What to do next, once the retries are spent.
@@ -195,14 +200,15 @@ func (r *retrier) run(ctx context.Context, payload []byte) (*reply, error) {
 		// done; any other failure of a write that was sent may follow the
 		// work (a 5xx): unknown.
 		e.stopped = true
-		if r.cl.method != http.MethodGet && e.sent && e.Status != http.StatusTooManyRequests && !r.notApplied {
+		mayFollow := r.cl.method != http.MethodGet && e.sent && e.Status != http.StatusTooManyRequests
+		if mayFollow && !r.notApplied {
 			e.unknown = true
 		}
 		e.Detail = strings.TrimPrefix(e.Detail+"; not tried again: the run was interrupted", "; ")
-		if r.notApplied && r.cl.method != http.MethodGet && e.sent && e.Status != http.StatusTooManyRequests {
+		if mayFollow && r.notApplied {
 			// Why a 5xx is not unknown here: as above, once the retries
 			// are spent.
-			e.Detail += "; a look-up after the last answer found it not made"
+			e.Detail += lookedUpNotMade
 		}
 	}
 	if err != nil && !r.maybeApplied && r.readBackEmpty && errors.As(err, &e) && !e.unknown &&
