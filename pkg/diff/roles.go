@@ -109,7 +109,12 @@ func CheckRoles(want model.State, dep model.Deployment, existing []string, check
 			if dep != model.SaaS {
 				w = "no such role on the server (/Roles)"
 			}
-			if s := suggest(pr.role, candidates); s != "" {
+			if s := suggest(pr.role, candidates); s != "" && model.Composed(pr.role) == model.Composed(s) {
+				// Two spellings that look alike: an accent typed as its
+				// own character (as macOS input and file names give it).
+				w += "; the server's " + strconv.QuoteToASCII(s) + " is the same text with each accented letter as one character, where the manifest has " +
+					strconv.QuoteToASCII(pr.role) + ": write the role as the server spells it"
+			} else if s != "" {
 				w += "; did you mean " + strconv.Quote(s) + "?"
 			} else if dep != model.SaaS {
 				unsuggested = true
@@ -163,8 +168,8 @@ func suggest(name string, candidates []string) string {
 	best, bestD := "", maxSuggestDistance+1
 	for _, c := range candidates {
 		d := editDistance(name, c)
-		if c != name && strings.EqualFold(c, name) {
-			d = 0 // a case-only difference is the best guess
+		if c != name && (strings.EqualFold(c, name) || model.Composed(c) == model.Composed(name)) {
+			d = 0 // a case-only difference, or accents composed otherwise, is the best guess
 		}
 		if d < bestD || (d == bestD && c < best) {
 			best, bestD = c, d

@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -71,6 +72,17 @@ func TestCheckRoles(t *testing.T) {
 			existing: existing,
 			checked:  true,
 			errs:     []string{`role "DATA SCIENTIST": no such role on the server (/Roles); did you mean "Data Scientist"?`},
+		},
+		{
+			// An accent typed as its own character (macOS input) looks the
+			// same: the message spells both out.
+			name:     "dedicated, checked: a role decomposed where the server's is composed",
+			want:     teams(dm("bob@x.com", "E\u0301quipe \u2615")),
+			dep:      model.Dedicated,
+			existing: append(slices.Clone(existing), "\u00c9quipe \u2615"),
+			checked:  true,
+			errs: []string{`no such role on the server (/Roles); the server's "\u00c9quipe \u2615" is the same text with each accented letter as one character, ` +
+				`where the manifest has "E\u0301quipe \u2615": write the role as the server spells it`},
 		},
 		{
 			name:     "dedicated, checked: nothing close, no suggestion",
