@@ -1975,11 +1975,15 @@ func TestSavePlanStopsWhenInterrupted(t *testing.T) {
 	}
 }
 
-// TestSkippedWithoutVerifyIsNotSuccess: a promotion answered done that
-// reads back as "member" holds the old admin's demotion (skipped, nothing
-// failed). With --no-verify nothing else says the plan was not made whole:
-// the exit code must not be 0, nor 2 ("and all of them were made").
-func TestSkippedWithoutVerifyIsNotSuccess(t *testing.T) {
+// heldDemotion serves an emulator where alice is the admin and bob a
+// member, behind a proxy that answers bob's promotion to admin as done
+// without making it (the read-back shows member), so that apply holds
+// alice's demotion (skipped, nothing failed). afterReadBack, when set,
+// runs once after the first read of one user (the promotion's read-back),
+// with that request's headers and the emulator. It returns the proxy's
+// base URL and the manifest that asks for bob as admin and alice member.
+func heldDemotion(t *testing.T, afterReadBack func(h http.Header, srv *emulator.Server)) (url, manifest string) {
+	t.Helper()
 	seed := writeState(t, map[string]any{
 		"users": []any{
 			map[string]any{"userName": "alice@example.com", "organizationRole": "admin"},
@@ -1988,6 +1992,7 @@ func TestSkippedWithoutVerifyIsNotSuccess(t *testing.T) {
 		"teams": []any{},
 	})
 	srv := newEmulator(t, seed)
+	var once sync.Once
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPatch && strings.Contains(r.URL.Path, "/Users/") {
 			body, _ := io.ReadAll(r.Body)
@@ -2011,14 +2016,63 @@ func TestSkippedWithoutVerifyIsNotSuccess(t *testing.T) {
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		srv.ServeHTTP(w, r)
+		if afterReadBack != nil && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/scim/Users/") {
+			once.Do(func() { afterReadBack(r.Header, srv) })
+		}
 	}))
-	defer hs.Close()
-	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: alice@example.com\n    orgRole: member\n  - email: bob@example.com\n    orgRole: admin\n")
-	r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve", "--no-verify", "--detailed-exitcode")
+	t.Cleanup(hs.Close)
+	return hs.URL + "/scim", writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: alice@example.com\n    orgRole: member\n  - email: bob@example.com\n    orgRole: admin\n")
+}
+
+// TestSkippedWithoutVerifyIsNotSuccess: a promotion answered done that
+// reads back as "member" holds the old admin's demotion (skipped, nothing
+// failed). With --no-verify nothing else says the plan was not made whole:
+// the exit code must not be 0, nor 2 ("and all of them were made").
+func TestSkippedWithoutVerifyIsNotSuccess(t *testing.T) {
+	url, m := heldDemotion(t, nil)
+	r := wb(t, vars(url), "apply", "-f", m, "--auto-approve", "--no-verify", "--detailed-exitcode")
 	if !strings.Contains(r.stdout, "1 skipped") {
 		t.Fatalf("want the demotion held (1 skipped):\n%s\n%s", r.stdout, r.stderr)
 	}
 	if r.code != exitFailed {
 		t.Errorf("exit %d with an operation skipped and --no-verify, want 4\n%s", r.code, r.stdout)
+	}
+}
+
+// TestSkippedButVerifiedIsSuccess: the same held demotion, but someone
+// else makes bob admin and alice member before the verification read,
+// which finds nothing remaining: exit 0, not 4 (the skip alone is no
+// failure when a read shows its change in effect).
+func TestSkippedButVerifiedIsSuccess(t *testing.T) {
+	url, m := heldDemotion(t, func(h http.Header, srv *emulator.Server) {
+		list := httptest.NewRequest(http.MethodGet, "/scim/Users?count=100", nil)
+		list.Header = h.Clone()
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, list)
+		var l struct {
+			Resources []struct{ ID, UserName string }
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &l); err != nil {
+			t.Errorf("list: %v", err)
+		}
+		for _, u := range l.Resources {
+			role := map[string]string{"alice@example.com": "member", "bob@example.com": "admin"}[u.UserName]
+			req := httptest.NewRequest(http.MethodPatch, "/scim/Users/"+u.ID, strings.NewReader(
+				`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"organizationRole","value":"`+role+`"}]}`))
+			req.Header = h.Clone()
+			req.Header.Set("Content-Type", "application/scim+json")
+			rec := httptest.NewRecorder()
+			srv.ServeHTTP(rec, req)
+			if rec.Code/100 != 2 {
+				t.Errorf("side PATCH of %s: %d %s", u.UserName, rec.Code, rec.Body)
+			}
+		}
+	})
+	r := wb(t, vars(url), "apply", "-f", m, "--auto-approve")
+	if !strings.Contains(r.stdout, "1 skipped") {
+		t.Fatalf("want the demotion held (1 skipped):\n%s\n%s", r.stdout, r.stderr)
+	}
+	if r.code != exitOK {
+		t.Errorf("exit %d with the skipped change verified in effect, want 0\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }

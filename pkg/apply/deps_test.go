@@ -734,3 +734,55 @@ func TestRunFailureOnReinvitedUserHoldsOldAccountRemoval(t *testing.T) {
 		"remove_member bob@x.com@cv":   {StatusOK, "", -1},
 	})
 }
+
+// TestSkipBlockedLogsEachKind: skipBlocked's log table says each kind of
+// hold with its count: skips for an earlier failure on the same user, and
+// holds for a create's unexplained "exists", one line per phase.
+func TestSkipBlockedLogsEachKind(t *testing.T) {
+	counts := func(logs *observer.ObservedLogs, snippet string) []int64 {
+		var ops []int64
+		for _, e := range logs.FilterMessageSnippet(snippet).AllUntimed() {
+			ops = append(ops, e.ContextMap()["operations"].(int64))
+		}
+		return ops
+	}
+	// Same user: alice's add fails; her removal and deactivation wait.
+	p := planOf(
+		ch(plan.CreateTeam, "", "", "ml", ""),
+		ch(plan.AddMember, "alice@x.com", "ua", "ml", ""),
+		ch(plan.RemoveMember, "alice@x.com", "ua", "old", "told"),
+		ch(plan.DeactivateUser, "alice@x.com", "ua", "", ""),
+	)
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "AddMembers" && has(c.IDs, "ua") {
+			return wrapped(&httpError{400, "user ua cannot join"})
+		}
+		return nil
+	}}
+	core, logs := observer.New(zapcore.InfoLevel)
+	run(t, p, w, Options{Logger: zap.New(core)})
+	if got := counts(logs, "an earlier operation on the same user was not done"); !slices.Equal(got, []int64{1, 1}) {
+		t.Errorf("same-user skip log lines count %v, want [1 1]", got)
+	}
+
+	// Unseen holder: a create answered "exists", nothing listed explains it.
+	notIn := func(c plan.Change) plan.Change {
+		c.Reason = plan.ReasonNotInManifest + "; unmanagedUsers: deactivate"
+		return c
+	}
+	p = planOf(
+		ch(plan.CreateUser, "asmith@legacy.org", "", "", ""),
+		notIn(ch(plan.DeactivateUser, "alice@corp.com", "ua", "", "")),
+	)
+	w = &fakeWriter{fail: func(c call) error {
+		if c.Method == "CreateUser" {
+			return unseenHolderError{}
+		}
+		return nil
+	}}
+	core, logs = observer.New(zapcore.InfoLevel)
+	run(t, p, w, Options{Logger: zap.New(core), Concurrency: 1})
+	if got := counts(logs, "no user listed explains it"); !slices.Equal(got, []int64{1}) {
+		t.Errorf("unseen-holder log lines count %v, want [1]", got)
+	}
+}

@@ -192,3 +192,15 @@ func FuzzProtector(f *testing.F) {
 		}
 	})
 }
+
+// TestLongestLiteralTrailingRun: a glob whose last character is
+// a literal ] ("*x]": no literal end for the ends index, as ] is in
+// globEnd) keeps its trailing literal run as the prefilter, not "" (which
+// tries it on every key).
+func TestLongestLiteralTrailingRun(t *testing.T) {
+	for pat, want := range map[string]string{"*x]": "x]", "*[ab]cd]": "cd]", "?a*bcd]": "bcd]"} {
+		if got := longestLiteral(pat); got != want {
+			t.Errorf("longestLiteral(%q) = %q, want %q", pat, got, want)
+		}
+	}
+}

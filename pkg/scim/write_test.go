@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"runtime"
 	"strings"
@@ -524,6 +525,21 @@ func TestCreateGaveUpSaysNotMade(t *testing.T) {
 	}
 }
 
+// retryLogged returns a logger and a channel closed once the logger is
+// told of a retry ("retrying": after any look-up, before the wait).
+func retryLogged() (*zap.Logger, <-chan struct{}) {
+	waiting := make(chan struct{})
+	var once sync.Once
+	obs, _ := observer.New(zapcore.InfoLevel)
+	core := zapcore.RegisterHooks(obs, func(e zapcore.Entry) error {
+		if strings.Contains(e.Message, "retrying") {
+			once.Do(func() { close(waiting) })
+		}
+		return nil
+	})
+	return zap.New(core), waiting
+}
+
 // interruptedWhileWaiting runs write against a server that answers every
 // request of method 503 with a Retry-After of 10 minutes, stops the
 // client's retries once the retry is logged (after any look-up, before the
@@ -539,16 +555,8 @@ func interruptedWhileWaiting(t *testing.T, method string, write func(c *Client) 
 		scimErr(w, 503, "unavailable")
 		return true
 	}
-	waiting := make(chan struct{})
-	var once sync.Once
-	obs, _ := observer.New(zapcore.InfoLevel)
-	core := zapcore.RegisterHooks(obs, func(e zapcore.Entry) error {
-		if strings.Contains(e.Message, "retrying") {
-			once.Do(func() { close(waiting) })
-		}
-		return nil
-	})
-	c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed, c.Logger = time.Hour, zap.New(core) })
+	logger, waiting := retryLogged()
+	c := testClient(t, srv.URL, func(c *Config) { c.MaxElapsed, c.Logger = time.Hour, logger })
 	done := make(chan error, 1)
 	go func() { done <- write(c) }()
 	<-waiting
@@ -1276,5 +1284,61 @@ func TestCreateUserConflictLookUpFailsHolds(t *testing.T) {
 				t.Errorf("look-up %d, %s: err %v, want UnseenHolder %t", lookUp, dep, err, dep == model.SaaS)
 			}
 		}
+	}
+}
+
+// TestUnsentWriteInterruptedIsNotUnknown: a PATCH that never reached the
+// server (its TLS handshake timed out: not sent), interrupted while it
+// waits to be tried again, is not unknown.
+func TestUnsentWriteInterruptedIsNotUnknown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A TCP listener that accepts and never answers: an https client's
+	// TLS handshake times out, and the request is never written (not sent).
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+	)
+	accepted := make(chan struct{})
+	go func() {
+		defer close(accepted)
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, conn)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		<-accepted
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	url := "https://" + ln.Addr().String()
+	logger, waiting := retryLogged()
+	c := testClient(t, url, func(c *Config) { c.MaxElapsed, c.Logger, c.Timeout = time.Hour, logger, 300*time.Millisecond })
+	c.backoffBase = time.Minute
+	done := make(chan error, 1)
+	go func() { done <- c.SetOrgRole(context.Background(), "u1", model.RoleAdmin) }()
+	select {
+	case <-waiting:
+	case err := <-done:
+		t.Fatalf("ended before a retry: %v", err)
+	}
+	c.StopRetrying()
+	err = <-done
+	var e *Error
+	if err == nil || !errors.As(err, &e) || !e.RetryStopped() {
+		t.Fatalf("err %v: want its retries stopped", err)
+	}
+	if e.OutcomeUnknown() {
+		t.Fatalf("err %v: a write never sent is not unknown", err)
 	}
 }
