@@ -647,10 +647,10 @@ func (c *Client) SetOrgRole(ctx context.Context, id string, role model.Role) err
 // (400 invalidPath, RFC 7644: a path that is malformed or names no
 // attribute the server has): a SCIM server other than W&B's, without W&B's
 // role attributes (ErrRoleAttributeRefused). W&B sends no scimType. What
-// the body said of itself (the seat limit) is kept.
+// the body said of itself (the seat limit, Multi-tenant Cloud) is kept.
 func roleAttributeRefused(err error, attr string) {
 	var e *Error
-	if errors.As(err, &e) && e.kind == kindNone && e.Status == http.StatusBadRequest && strings.EqualFold(e.ScimType, "invalidPath") {
+	if errors.As(err, &e) && e.kind == kindNone && !e.SaysMultiTenant() && e.Status == http.StatusBadRequest && strings.EqualFold(e.ScimType, "invalidPath") {
 		e.kind, e.Hint = kindRoleAttribute, fmt.Sprintf(hintRoleAttribute, attr)
 	}
 }
