@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -283,7 +284,13 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 		// A panic (a bug) may come after the request was sent.
 		res.Status, res.Error = StatusUnknown, err.Error()
 		if cause := context.Cause(ctx); errors.Is(cause, errDrained) || errors.Is(cause, errAbandoned) {
-			res.Error = fmt.Sprintf("%v (%v)", err, cause)
+			// Go's "context canceled" says less than the cause: the cause
+			// takes its place.
+			if msg := err.Error(); errors.Is(err, context.Canceled) && strings.HasSuffix(msg, context.Canceled.Error()) {
+				res.Error = strings.TrimSuffix(msg, context.Canceled.Error()) + cause.Error()
+			} else {
+				res.Error = fmt.Sprintf("%v (%v)", err, cause)
+			}
 		}
 	case retryStopped(err) && res.Requests == 0:
 		// Waiting for its first turn (--rate-limit) when the run was
