@@ -168,8 +168,8 @@ func (l *loader) limit(fi int, name string, v *yaml.Node) (model.Limit, bool) {
 		// " 5 %"): say what is refused, as the range is not it. A quoted
 		// integer ("5") is told both spellings.
 		t := strings.TrimLeft(strings.TrimPrefix(strings.Join(strings.Fields(v.Value), ""), "+"), "0")
-		if strings.HasPrefix(t, "%") {
-			t = "0" + t // 00%
+		if strings.HasPrefix(t, "%") && strings.ContainsRune(v.Value, '0') {
+			t = "0" + t // 00%, not a bare %
 		}
 		switch n := strings.TrimSpace(v.Value); {
 		case t != v.Value && percentRE.MatchString(t):
