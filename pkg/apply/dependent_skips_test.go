@@ -78,12 +78,7 @@ func TestDependentSkipsKeepHeldRoleChanges(t *testing.T) {
 		changes = append(changes, ch(plan.AddMember, fmt.Sprintf("n%d@x.com", i), "", "ml", "tml"))
 	}
 	changes = append(changes, ch(plan.SetOrgRole, "n3@x.com", "", "", ""))
-	w := &fakeWriter{fail: func(c call) error {
-		if c.Method == "CreateUser" {
-			return errors.New("400 Bad Request: invalid")
-		}
-		return nil
-	}}
+	w := createsFail(errors.New("400 Bad Request: invalid"))
 	text := textOf(t, run(t, planOf(changes...), w, Options{Concurrency: 1}))
 	if !strings.Contains(text, "skipped: set_org_role n3@x.com") {
 		t.Errorf("the held role change is not listed:\n%s", text)

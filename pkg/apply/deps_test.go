@@ -280,12 +280,7 @@ func TestRunCreateTiedToExistingAccountSparesIt(t *testing.T) {
 		ch(plan.DeactivateUser, "u10@x.com", "id10", "", ""),    // 3
 		ch(plan.DeactivateUser, "u9@x.com", "id9", "", ""),      // 4
 	)
-	w := &fakeWriter{fail: func(c call) error {
-		if c.Method == "CreateUser" {
-			return wrapped(&tiedError{"id10"})
-		}
-		return nil
-	}}
+	w := createsFail(wrapped(&tiedError{"id10"}))
 	core, logs := observer.New(zapcore.InfoLevel)
 	rep := run(t, p, w, Options{Logger: zap.New(core)})
 	reason := "not run: create_user n@x.com ended with an unknown outcome earlier (scim: the answer gives the id of an existing user (id10)); " +
@@ -310,14 +305,19 @@ func TestRunCreateTiedToExistingAccountSparesIt(t *testing.T) {
 	if n := logs.FilterMessageSnippet("same user").Len(); n != 0 {
 		t.Errorf("%d log lines count the holds as skips for the same user", n)
 	}
-	held := logs.FilterMessageSnippet("tied by its answer to an account not listed").AllUntimed()
-	var ops []int64
-	for _, e := range held {
-		ops = append(ops, e.ContextMap()["operations"].(int64))
-	}
-	if !slices.Equal(ops, []int64{1, 1}) {
+	if ops := opsLogged(logs, "tied by its answer to an account not listed"); !slices.Equal(ops, []int64{1, 1}) {
 		t.Errorf("hold log lines count %v operations, want [1 1] (one removal, one deactivation)", ops)
 	}
+}
+
+// opsLogged returns the "operations" count of each log line holding
+// snippet, in order.
+func opsLogged(logs *observer.ObservedLogs, snippet string) []int64 {
+	var ops []int64
+	for _, e := range logs.FilterMessageSnippet(snippet).AllUntimed() {
+		ops = append(ops, e.ContextMap()["operations"].(int64))
+	}
+	return ops
 }
 
 // seatError is a create refused for the organization's seat limit.
@@ -344,12 +344,7 @@ func TestRunSeatLimitSendsNoMoreCreates(t *testing.T) {
 		changes = append(changes, ch(plan.AddMember, fmt.Sprintf("n%d@x.com", i), "", "ml", "tml"))
 	}
 	changes = append(changes, ch(plan.DeactivateUser, "d@x.com", "ud", "", ""))
-	w := &fakeWriter{fail: func(c call) error {
-		if c.Method == "CreateUser" {
-			return seatError{}
-		}
-		return nil
-	}}
+	w := createsFail(seatError{})
 	rep := run(t, planOf(changes...), w, Options{Concurrency: 1})
 	if got := w.count("CreateUser"); got != 1 {
 		t.Errorf("%d creates sent, want 1: the others would be refused alike", got)
@@ -739,13 +734,6 @@ func TestRunFailureOnReinvitedUserHoldsOldAccountRemoval(t *testing.T) {
 // hold with its count: skips for an earlier failure on the same user, and
 // holds for a create's unexplained "exists", one line per phase.
 func TestSkipBlockedLogsEachKind(t *testing.T) {
-	counts := func(logs *observer.ObservedLogs, snippet string) []int64 {
-		var ops []int64
-		for _, e := range logs.FilterMessageSnippet(snippet).AllUntimed() {
-			ops = append(ops, e.ContextMap()["operations"].(int64))
-		}
-		return ops
-	}
 	// Same user: alice's add fails; her removal and deactivation wait.
 	p := planOf(
 		ch(plan.CreateTeam, "", "", "ml", ""),
@@ -761,7 +749,7 @@ func TestSkipBlockedLogsEachKind(t *testing.T) {
 	}}
 	core, logs := observer.New(zapcore.InfoLevel)
 	run(t, p, w, Options{Logger: zap.New(core)})
-	if got := counts(logs, "an earlier operation on the same user was not done"); !slices.Equal(got, []int64{1, 1}) {
+	if got := opsLogged(logs, "an earlier operation on the same user was not done"); !slices.Equal(got, []int64{1, 1}) {
 		t.Errorf("same-user skip log lines count %v, want [1 1]", got)
 	}
 
@@ -774,15 +762,10 @@ func TestSkipBlockedLogsEachKind(t *testing.T) {
 		ch(plan.CreateUser, "asmith@legacy.org", "", "", ""),
 		notIn(ch(plan.DeactivateUser, "alice@corp.com", "ua", "", "")),
 	)
-	w = &fakeWriter{fail: func(c call) error {
-		if c.Method == "CreateUser" {
-			return unseenHolderError{}
-		}
-		return nil
-	}}
+	w = createsFail(unseenHolderError{})
 	core, logs = observer.New(zapcore.InfoLevel)
 	run(t, p, w, Options{Logger: zap.New(core), Concurrency: 1})
-	if got := counts(logs, "no user listed explains it"); !slices.Equal(got, []int64{1}) {
+	if got := opsLogged(logs, "no user listed explains it"); !slices.Equal(got, []int64{1}) {
 		t.Errorf("unseen-holder log lines count %v, want [1]", got)
 	}
 }

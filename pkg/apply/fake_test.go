@@ -158,8 +158,16 @@ func lines(s string) []string {
 
 // addsFail is a fakeWriter whose every AddMembers fails with err.
 func addsFail(err error) *fakeWriter {
+	return failing("AddMembers", err)
+}
+
+// createsFail is a fakeWriter whose every user create fails with err.
+func createsFail(err error) *fakeWriter { return failing("CreateUser", err) }
+
+// failing is a fakeWriter whose every call of method fails with err.
+func failing(method string, err error) *fakeWriter {
 	return &fakeWriter{fail: func(c call) error {
-		if c.Method == "AddMembers" {
+		if c.Method == method {
 			return err
 		}
 		return nil

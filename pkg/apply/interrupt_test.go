@@ -188,12 +188,7 @@ func TestRunOutcomeUnknownError(t *testing.T) {
 		{"HTTP error", &httpError{500, "boom"}, StatusFailed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			w := &fakeWriter{fail: func(c call) error {
-				if c.Method == "CreateUser" {
-					return tc.err
-				}
-				return nil
-			}}
+			w := createsFail(tc.err)
 			rep := run(t, planOf(
 				ch(plan.CreateUser, "a@x.com", "", "", ""),
 				ch(plan.AddMember, "a@x.com", "", "ml", "tml"),

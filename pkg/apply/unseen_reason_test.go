@@ -18,12 +18,7 @@ func TestUnseenHolderReasonWhole(t *testing.T) {
 		with(ch(plan.RemoveMember, "alice@corp.com", "ua", "ml", "tml"), plan.ReasonNotInManifest+"; the team is authoritative"),
 		with(ch(plan.DeactivateUser, "asmith@legacy.org", "ux", "", ""), plan.ReasonNotInManifest+"; unmanagedUsers: deactivate"),
 	}
-	w := &fakeWriter{fail: func(c call) error {
-		if c.Method == "CreateUser" {
-			return unseenHolderError{}
-		}
-		return nil
-	}}
+	w := createsFail(unseenHolderError{})
 	res := byKey(run(t, planOf(changes...), w, Options{Concurrency: 1}))
 	want := "not run: create_user asmith@legacy.org was answered that the user exists, and no user listed explains it: " +
 		"its email may be one of this user's that the read does not show (held: on Multi-tenant Cloud a deactivation cannot be undone; " +

@@ -27,12 +27,7 @@ func TestUnseenHolderHoldNamesTheFirstCreate(t *testing.T) {
 		with(ch(plan.DeactivateUser, "alice@corp.com", "ua", "", ""), plan.ReasonNotInManifest+"; unmanagedUsers: deactivate"),
 	}
 	for _, conc := range []int{1, 4} {
-		w := &fakeWriter{fail: func(c call) error {
-			if c.Method == "CreateUser" {
-				return unseenHolderError{}
-			}
-			return nil
-		}}
+		w := createsFail(unseenHolderError{})
 		r := byKey(run(t, planOf(changes...), w, Options{Concurrency: conc}))["deactivate_user alice@corp.com@"]
 		if r.Status != StatusSkipped || r.CausedBy == nil || *r.CausedBy != 0 || !strings.Contains(r.Reason, "create_user asmith@legacy.org") {
 			t.Errorf("concurrency %d: %s caused_by %v %q, want skipped naming the first create (0)", conc, r.Status, r.CausedBy, r.Reason)
@@ -74,12 +69,7 @@ func TestUnseenHolderOwnUserKeepsItsFailure(t *testing.T) {
 		ch(plan.CreateUser, "asmith@legacy.org", "", "", ""),
 		with(ch(plan.DeactivateUser, "asmith@legacy.org", "ux", "", ""), plan.ReasonNotInManifest+"; unmanagedUsers: deactivate"),
 	}
-	w := &fakeWriter{fail: func(c call) error {
-		if c.Method == "CreateUser" {
-			return unseenHolderError{}
-		}
-		return nil
-	}}
+	w := createsFail(unseenHolderError{})
 	r := byKey(run(t, planOf(changes...), w, Options{Concurrency: 1}))["deactivate_user asmith@legacy.org@"]
 	if r.Status != StatusSkipped || !strings.Contains(r.Reason, "failed earlier") || strings.Contains(r.Reason, "no user listed explains it") {
 		t.Errorf("%s %q, want skipped for the create's failure", r.Status, r.Reason)
@@ -96,12 +86,7 @@ func TestOtherCreateFailureHoldsNoUserNotInManifest(t *testing.T) {
 		with(ch(plan.RemoveMember, "alice@corp.com", "ua", "ml", "tml"), plan.ReasonNotInManifest+"; the team is authoritative"),
 		with(ch(plan.DeactivateUser, "alice@corp.com", "ua", "", ""), plan.ReasonNotInManifest+"; unmanagedUsers: deactivate"),
 	}
-	w := &fakeWriter{fail: func(c call) error {
-		if c.Method == "CreateUser" {
-			return errors.New("409 Conflict: Resource already exists")
-		}
-		return nil
-	}}
+	w := createsFail(errors.New("409 Conflict: Resource already exists"))
 	res := byKey(run(t, planOf(changes...), w, Options{Concurrency: 2}))
 	for _, k := range []string{"remove_member alice@corp.com@ml", "deactivate_user alice@corp.com@"} {
 		if r := res[k]; r.Status != StatusOK {

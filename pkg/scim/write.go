@@ -365,8 +365,7 @@ func (c *Client) adoptUser(ctx context.Context, cl call, name, email string, con
 				// deactivate that account as not in the manifest. Apply
 				// sends none of those in this run (UnseenHolder). A read
 				// that shows every email (an array) leaves no such account.
-				secondary := unseenEmail + " (the read shows one email per user), " + unseenHeld + "; " +
-					"if it is, list that user in the manifest by the email its record shows (wbsync export writes it)"
+				secondary := unseenEmail + " (the read shows one email per user), " + unseenHeld + "; " + listByShownEmail + " (wbsync export writes it)"
 				if handle {
 					why += "; or " + secondary
 				} else {
