@@ -393,11 +393,11 @@ func TestOrgChecks(t *testing.T) {
 	}
 	want(t, ServiceAccounts(st), NameServiceAccounts, OK, []string{"2 team member(s) are not listed users", "never removes"})
 	want(t, ServiceAccounts(model.State{}), NameServiceAccounts, OK, []string{"none"})
-	want(t, Counts(st, nil), NameCounts, Warn, []string{"2 users (1 active), 3 teams", "differ only in case, in white space at either end, or in how a character is encoded: ML, ml (ids g1, g2)", "names exactly"}, "sharing")
+	want(t, Counts(st, nil), NameCounts, Warn, []string{"2 users (1 active), 3 teams", "differ only in case, in white space at either end, or in how a character is encoded: ML (id g2), ml (id g1)", "names exactly"}, "sharing")
 	// White space at an end is shown: quoted, a no-break space escaped.
 	st.Teams[1].Name = "ml "
 	st.Teams[2].Name = "ml\u00a0"
-	want(t, Counts(st, nil), NameCounts, Warn, []string{`encoded: ml, "ml ", "ml\u00a0" (ids g1, g2, g3)`}, "sharing")
+	want(t, Counts(st, nil), NameCounts, Warn, []string{`encoded: ml (id g1), "ml " (id g2), "ml\u00a0" (id g3)`}, "sharing")
 	st.Teams[2].Name = "ops"
 	st.Teams[1].Name = "ml"
 	want(t, Counts(st, nil), NameCounts, Warn, []string{"teams sharing a name: ml (ids g1, g2)", "pins an id"}, "differ only in case")

@@ -95,20 +95,26 @@ func Counts(st model.State, red *sanitize.Redactor) Check {
 		shared = append(shared, fmt.Sprintf("%s (ids %s)", server(red, g[0].Name, nameWidth), teamIDs(g, red)))
 	}
 	for _, g := range folded {
-		names := map[string]bool{} // the raw names: shown ones may be cut alike
+		names := map[string][]model.Team{} // the raw names: shown ones may be cut alike
 		for _, t := range g {
-			names[t.Name] = true
+			names[t.Name] = append(names[t.Name], t)
 		}
 		if len(names) > 1 {
+			// Each name with its own id(s), so that a reader pinning an id
+			// pins the team that bears the name.
 			shown := make([]string, 0, len(names))
 			for _, n := range slices.Sorted(maps.Keys(names)) {
 				v := server(red, n, nameWidth)
 				if strings.TrimSpace(n) != n {
 					v = `"` + v + `"` // white space at an end, seen
 				}
-				shown = append(shown, v)
+				word := "id"
+				if len(names[n]) > 1 {
+					word = "ids"
+				}
+				shown = append(shown, fmt.Sprintf("%s (%s %s)", v, word, teamIDs(names[n], red)))
 			}
-			cased = append(cased, fmt.Sprintf("%s (ids %s)", listNames(shown, 0, nil), teamIDs(g, red)))
+			cased = append(cased, listNames(shown, 0, nil))
 		}
 	}
 	if len(shared) > 0 {
