@@ -638,6 +638,19 @@ func TestComputeUnicodeSpellings(t *testing.T) {
 			have:     state(users(lu("u1", a)), lt("g", "cafe\u0301", lm("u1", a, ""))),
 			warnings: []plan.Warning{{Code: plan.WarnTeamNameCase, Team: "cafe\u0301", IDs: []string{"g"}}},
 		},
+		{
+			name:     "a team pinned by id whose live name has white space at an end, which no manifest can write: no warning",
+			want:     state(users(du(a)), pinnedTeam("ml", "g", dm(a, "")), pinnedTeam("ops", "g2", dm(a, ""))),
+			have:     state(users(lu("u1", a)), lt("g", "ml\u00a0", lm("u1", a, "")), lt("g2", " ops ", lm("u1", a, ""))),
+			warnings: []plan.Warning{},
+		},
+		{
+			name: "a team pinned by id whose live name differs in case too, or unpinned, is still warned",
+			want: state(users(du(a)), pinnedTeam("ml", "g", dm(a, "")), dt("ops", model.Additive, dm(a, ""))),
+			have: state(users(lu("u1", a)), lt("g", "ML ", lm("u1", a, "")), lt("g2", "ops ", lm("u1", a, ""))),
+			warnings: []plan.Warning{{Code: plan.WarnTeamNameCase, Team: "ML ", IDs: []string{"g"}},
+				{Code: plan.WarnTeamNameCase, Team: "ops ", IDs: []string{"g2"}}},
+		},
 	})
 }
 
@@ -869,5 +882,26 @@ func TestAmbiguousUserNamesIDsAndState(t *testing.T) {
 	}
 	if !strings.Contains(msg, "(erin@example.com (id U103, deactivated), erin@example.com (id U105))") {
 		t.Errorf("ambiguous_user: %q", msg)
+	}
+}
+
+// email_elsewhere speaks of an email update only where one is planned: on
+// Dedicated Cloud for an active entry, never for an active: false one,
+// whose account is deactivated, not updated.
+func TestEmailElsewhereNamesOnlyPlannedUpdates(t *testing.T) {
+	for _, active := range []bool{true, false} {
+		entry := hu("ahandle", "a@x.com")
+		entry.Active = active
+		want := state(users(nextOwnerD(), entry))
+		have := state(users(nextOwner, lh("ua", "ahandle", "old@x.com"), lh("uo", "other", "a@x.com")))
+		p := Compute(want, have, ignorePolicy, Options{Deployment: model.Dedicated})
+		updates := slices.ContainsFunc(p.Changes, func(c plan.Change) bool { return c.Action == plan.UpdateUser && c.UserID == "ua" })
+		i := slices.IndexFunc(p.Warnings, func(w plan.Warning) bool { return w.Code == plan.WarnEmailElsewhere })
+		if i < 0 || updates != active {
+			t.Fatalf("active %v: update planned %v, warnings %+v", active, updates, p.Warnings)
+		}
+		if said := strings.Contains(p.Warnings[i].Message, "email update of ahandle"); said != active {
+			t.Errorf("active %v: the warning speaks of an email update %v: %s", active, said, p.Warnings[i].Message)
+		}
 	}
 }

@@ -201,6 +201,8 @@ func (m *matcher) warnEmailElsewhere() {
 			update = fmt.Sprintf(" (%s holds the email too)", liveName(l))
 		case p.saas:
 			update = "" // no email update is planned there (unsupported_update)
+		case !d.Active:
+			update = "" // an active: false entry's account is deactivated, not updated
 		}
 		if !has {
 			if p.emailElsewhere == nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
 )
 
 // TestSwapHoldNamesEveryPrimaryHolder: the swap hold on an active: false
@@ -26,5 +27,50 @@ func TestSwapHoldNamesEveryPrimaryHolder(t *testing.T) {
 	if !holdWarned(p, "which have the email d@x.com as their primary one too (the entry may mean any of them)") ||
 		!holdWarned(p, "ann (D@x.com)") || !holdWarned(p, "bea (d@X.com)") {
 		t.Errorf("the hold does not name both holders:\n%v", planText(p))
+	}
+}
+
+// TestSwapHoldAlsoHoldsEmailElsewhereHolder: on Multi-tenant Cloud the
+// entry b@x.com (username: ahandle, active: false) matches by userName the
+// account ahandle, which does not hold b@x.com but holds the email of the
+// active entry a@x.com (the swap hold). Account bh holds b@x.com
+// (email_elsewhere). README: "an account matched by userName that does not
+// hold the entry's email while another live account does ...: the entry may
+// mean either, so neither is deactivated (under unmanagedUsers: deactivate
+// neither), nor removed from a team". bh must not be deactivated for good,
+// nor removed from a team, whichever hold applies to the matched account.
+func TestSwapHoldAlsoHoldsEmailElsewhereHolder(t *testing.T) {
+	off := inactive(hu("ahandle", "b@x.com"))
+	want := state(users(nextOwnerD(), du("a@x.com"), off), dt("ml", model.Authoritative, dm("a@x.com", "")))
+	have := state(users(nextOwner, member(lh("ua", "ahandle", "a@x.com")), member(lh("ub", "bh", "b@x.com"))),
+		lt("g", "ml", lm("ua", "ahandle", ""), lm("ub", "bh", "")))
+	p := Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, Options{Deployment: model.SaaS})
+	if slices.Contains(deactivated(p), "ub") {
+		t.Errorf("ub (bh, b@x.com) deactivated for good while the entry b@x.com is held:\n%v", planText(p))
+	}
+	for _, c := range p.Changes {
+		if c.Action == plan.RemoveMember && c.UserID == "ub" {
+			t.Errorf("ub removed from a team while the entry b@x.com is held: %s", plan.Describe(c))
+		}
+	}
+	if !holdWarned(p, "nor is live user bh (b@x.com), which holds the email the entry names") {
+		t.Errorf("the hold does not name bh:\n%v", planText(p))
+	}
+}
+
+// TestExternalIDHoldAlsoHoldsEmailElsewhereHolder: the same with the
+// externalId form of the hold: ahandle carries the externalId of the active
+// entry a@x.com; bh holds the inactive entry's email.
+func TestExternalIDHoldAlsoHoldsEmailElsewhereHolder(t *testing.T) {
+	off := inactive(hu("ahandle", "b@x.com"))
+	a := du("a@x.com")
+	a.ExternalID = "EA"
+	ua := member(lh("ua", "ahandle", "old@x.com"))
+	ua.ExternalID = "EA"
+	want := state(users(nextOwnerD(), a, off))
+	have := state(users(nextOwner, ua, member(lh("ub", "bh", "b@x.com"))))
+	p := Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, Options{Deployment: model.SaaS})
+	if slices.Contains(deactivated(p), "ub") {
+		t.Errorf("ub (bh, b@x.com) deactivated for good while the entry b@x.com is held:\n%v", planText(p))
 	}
 }

@@ -428,6 +428,12 @@ func (p *planner) warnCase(dt, live *model.Team) {
 	if live.Name == dt.Name {
 		return
 	}
+	if dt.ID != "" && strings.TrimSpace(live.Name) == dt.Name {
+		// White space at an end, which no manifest name can hold: the
+		// pin names the team as closely as a manifest can (export writes
+		// it so), and a warning on every plan could not be silenced.
+		return
+	}
 	a, b, how := nameDifference(dt.Name, live.Name)
 	p.warn(plan.Warning{Code: plan.WarnTeamNameCase, Team: live.Name, IDs: []string{live.ID}, Message: fmt.Sprintf(
 		"manifest team %s differs from live team %s %s: the live team is used (W&B cannot rename teams)", a, b, how)})

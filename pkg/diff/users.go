@@ -639,6 +639,7 @@ func (p *planner) holdOffboarding(di int32, d *model.User, li int32, who subject
 	l := &p.have.Users[li]
 	if dj, ok := p.activeEntryEmail(l, di); ok {
 		alsoHeld, ids := p.holdWithPrimaryHolders(di, d, li)
+		alsoHeld, ids = p.holdElsewhereToo(di, li, alsoHeld, ids)
 		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
 			"%s (active: false) matches live user %s by %s, but that account holds the email of %s, which the manifest lists as active: on W&B Multi-tenant Cloud a deactivation cannot be undone, so it is not deactivated or removed from a team%s; check the username: lines of both entries",
 			who.user, liveName(l), level, p.wants[dj].name, alsoHeld)})
@@ -646,6 +647,7 @@ func (p *planner) holdOffboarding(di int32, d *model.User, li int32, who subject
 	}
 	if dj, ok := p.activeEntryExternalID(l); ok && dj != di {
 		alsoHeld, ids := p.holdWithPrimaryHolders(di, d, li)
+		alsoHeld, ids = p.holdElsewhereToo(di, li, alsoHeld, ids)
 		p.warn(plan.Warning{Code: plan.WarnIdentityMismatch, User: who.user, Username: who.handle, IDs: ids, Message: fmt.Sprintf(
 			"%s (active: false) matches live user %s by %s, but that account carries the externalId of %s, which the manifest lists as active: on W&B Multi-tenant Cloud a deactivation cannot be undone, so it is not deactivated or removed from a team%s; check the externalId of that entry (which account the identity provider means); if this entry means another account, write that account's username (username:); if it means this one, deactivate it in W&B and remove the entry",
 			who.user, liveName(l), level, p.wants[dj].name, alsoHeld)})
@@ -669,6 +671,43 @@ func (p *planner) holdOffboarding(di int32, d *model.User, li int32, who subject
 		who.user, liveName(l), level, plural(len(names), "user "+strings.Join(names, ", ")+" holds", "users "+strings.Join(names, ", ")+" hold"), wantEmail(d),
 		plural(len(names), "either account", "any of these accounts"), plural(len(names), "neither is", "none is"))})
 	return true
+}
+
+// holdElsewhereToo holds, with live user li, the live users that hold the
+// email of desired user di (active: false) while li, matched by userName,
+// does not (email_elsewhere): the entry may mean one of them, and a swap
+// hold on li must not leave them to unmanagedUsers: deactivate or to an
+// authoritative team's removals. It adds what the warning says of them.
+func (p *planner) holdElsewhereToo(di, li int32, said string, ids []string) (string, []string) {
+	ei, ok := p.emailElsewhere[di]
+	if !ok {
+		return said, ids
+	}
+	var hs []int32
+	for _, h := range p.elsewheres[ei].holders {
+		if p.lives[h].owner == none {
+			hs = append(hs, h)
+		}
+	}
+	if len(hs) == 0 {
+		return said, ids
+	}
+	names, hids := p.holdAccounts(li, hs)
+	for _, id := range hids {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	var others []string
+	for _, n := range names {
+		if n != liveName(&p.have.Users[li]) {
+			others = append(others, n)
+		}
+	}
+	if len(others) > 0 {
+		said += fmt.Sprintf(", nor %s, which %s the email the entry names", plural(len(others), "is live user "+strings.Join(others, ", "), "are live users "+strings.Join(others, ", ")), plural(len(others), "holds", "hold"))
+	}
+	return said, ids
 }
 
 // holdWithPrimaryHolders holds live user li, which desired user di (d,
