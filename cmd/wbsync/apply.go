@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -228,11 +229,13 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		return nil, usageError{"a saved plan is read from a file, not from standard input (\"-\" is standard input only for -f, a manifest); give its path, or /dev/stdin"}
 	}
 	redacted := false // the file holds the redaction marker (see redactedPlan)
+	var planInfo fs.FileInfo
 	saved, err := await(ctx, func() (*plan.File, error) {
-		b, _, err := readCapped(path, caps.PlanFile, "saved plan", jsonObject)
+		b, fi, err := readCapped(path, caps.PlanFile, "saved plan", jsonObject)
 		if err != nil {
 			return nil, err
 		}
+		planInfo = fi
 		if j := inv.redactor().Index(b); j >= 0 {
 			// wbsync writes the marker, never the key: this file was made
 			// or edited elsewhere. Nothing of it is quoted, since a value
@@ -299,6 +302,9 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 				plan.ErrTargetMismatch, path, target.Deployment, target.URL, implied, target.Deployment)
 		}
 		s.log.Info(fmt.Sprintf("deployment %s, as %s records it (its URL alone implies %s); give --deployment or WBSYNC_DEPLOYMENT to pin it", target.Deployment, path, implied))
+	}
+	if w := planFileWarning(path, planInfo, s.conf.urlGiven); w != "" {
+		s.log.Warn(w) // before the first request, which carries the key
 	}
 	if err := s.retarget(target, f, dryRun); err != nil {
 		return nil, err
@@ -373,6 +379,26 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	asSaaS := *saved
 	asSaaS.Target.Deployment = model.SaaS
 	return &applyRun{s: s, p: p, want: want, policy: policy, replan: replan, replanSaaS: replanCommand(&asSaaS, path, &f.conn)}, nil
+}
+
+// planFileWarning says when a saved plan whose recorded target.url gets
+// the API key (neither --url nor WBSYNC_URL given) could have been written
+// by someone else: a file other users may write, or another user's. The
+// file's digest is a checksum, not a signature: whoever can write it
+// chooses where the key goes. Said, not refused, as a key file readable by
+// others is (keyWarning): a shared group's umask makes such files often.
+func planFileWarning(path string, fi fs.FileInfo, urlGiven bool) string {
+	if urlGiven || !modesTell || fi == nil || !fi.Mode().IsRegular() {
+		return ""
+	}
+	const risk = "and its target.url receives the API key, since neither --url nor WBSYNC_URL is given: whoever can write the file chooses where the key goes. "
+	switch {
+	case othersFile(fi):
+		return fmt.Sprintf("saved plan %s belongs to another user, %sGive --url (a plan for another target is then refused before any request), or apply a plan file of your own", path, risk)
+	case fi.Mode().Perm()&0o022 != 0:
+		return fmt.Sprintf("saved plan %s can be written by other users (mode %v), %sGive --url (a plan for another target is then refused before any request), or chmod go-w it", path, fi.Mode().Perm(), risk)
+	}
+	return ""
 }
 
 // otherVersion says, for the refusal of a saved plan that records the

@@ -335,3 +335,47 @@ func TestProbeUnlinkedWhileWritten(t *testing.T) {
 		t.Errorf("while the probe was written, the directory held %v", ctx.seen)
 	}
 }
+
+// TestSavedPlanOthersCanWrite: a saved plan whose recorded target.url
+// gets the key (no --url, no WBSYNC_URL) is said to be unsafe when other
+// users may write it or it is another user's; with --url, which a plan for another target cannot pass, nothing is
+// said.
+func TestSavedPlanOthersCanWrite(t *testing.T) {
+	emu, planPath := savedExamplePlan(t)
+	noURL := map[string]string{"WANDB_API_KEY": testKey}
+	warned := func(r result) bool {
+		return strings.Contains(r.stderr, "whoever can write the file chooses where the key goes")
+	}
+	for _, tc := range []struct {
+		mode os.FileMode
+		vars map[string]string
+		args []string
+		euid int // 0: this process's
+		want string
+	}{
+		{mode: 0o600, vars: noURL},
+		{mode: 0o644, vars: noURL},
+		{mode: 0o664, vars: noURL, want: "can be written by other users (mode -rw-rw-r--)"},
+		{mode: 0o646, vars: noURL, want: "can be written by other users (mode -rw-r--rw-)"},
+		{mode: 0o666, vars: vars(emu.url)},
+		{mode: 0o666, vars: noURL, args: []string{"--url", emu.url}},
+		{mode: 0o600, vars: noURL, euid: 54321, want: "belongs to another user"},
+		{mode: 0o600, vars: vars(emu.url), euid: 54321},
+	} {
+		if err := os.Chmod(planPath, tc.mode); err != nil {
+			t.Fatal(err)
+		}
+		if tc.euid != 0 {
+			geteuid = func() int { return tc.euid }
+		}
+		before := emu.requests(t)["GET"]
+		r := wb(t, tc.vars, append([]string{"apply", planPath, "--dry-run"}, tc.args...)...)
+		geteuid = os.Geteuid
+		if r.code != exitOK || emu.requests(t)["GET"] == before {
+			t.Fatalf("mode %v, euid %d, args %v: exit %d, no read\n%s", tc.mode, tc.euid, tc.args, r.code, r.stderr)
+		}
+		if warned(r) != (tc.want != "") || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("mode %v, euid %d, args %v: want %q said\n%s", tc.mode, tc.euid, tc.args, tc.want, r.stderr)
+		}
+	}
+}
