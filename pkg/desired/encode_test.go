@@ -811,3 +811,34 @@ func TestEncodeCommentsSpellNamesAlike(t *testing.T) {
 		t.Errorf("comments spell the name two ways:\n%s", out)
 	}
 }
+
+// TestEncodeNoUsersListedKeepsTeamsAdditive: a read that lists no user at
+// all while its teams have members does not show the users (a key or a
+// proxy that filters /Users): the teams holding members are written
+// membership: additive, so that a plan of the export against a read that
+// shows them removes none; a team without members stays authoritative.
+// With one user listed, members that match none are service accounts,
+// left out silently, as before.
+func TestEncodeNoUsersListedKeepsTeamsAdditive(t *testing.T) {
+	teams := []model.Team{
+		{ID: "t1", Name: "ml", Members: []model.Member{{UserID: "u1"}, {UserID: "u2"}}},
+		{ID: "t2", Name: "ops"},
+	}
+	var buf bytes.Buffer
+	rep, err := Encode(&buf, model.State{Teams: teams}, EncodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{`"ml" (id t1)`}, additiveNames(rep)); d != "" {
+		t.Errorf("additive teams (-want +got):\n%s", d)
+	}
+	if !strings.Contains(buf.String(), "# membership: additive because 2 member(s) cannot be declared (member u1 matches no user, and the read lists none; member u2 matches no user, and the read lists none): applying this export never removes them\n  - name: ml\n    membership: additive\n    members: []\n") ||
+		!strings.Contains(buf.String(), "  - name: ops\n    members: []\n") {
+		t.Errorf("export:\n%s", buf.String())
+	}
+	buf.Reset()
+	st := model.State{Users: []model.User{{ID: "u9", UserName: "a@x.io", Email: "a@x.io", Active: true}}, Teams: teams}
+	if rep, err = Encode(&buf, st, EncodeOptions{}); err != nil || len(rep.AdditiveTeams) != 0 || rep.Unresolved != 2 {
+		t.Errorf("one user listed: err %v, additive %v, unresolved %d:\n%s", err, rep.AdditiveTeams, rep.Unresolved, buf.String())
+	}
+}

@@ -393,6 +393,9 @@ func TestOrgChecks(t *testing.T) {
 	}
 	want(t, ServiceAccounts(st), NameServiceAccounts, OK, []string{"2 team member(s) are not listed users", "never removes"})
 	want(t, ServiceAccounts(model.State{}), NameServiceAccounts, OK, []string{"none"})
+	// Teams with members and no user listed at all: the read does not show
+	// the users.
+	want(t, ServiceAccounts(model.State{Teams: st.Teams}), NameServiceAccounts, Warn, []string{"2 team member(s) are not listed users, and /Users lists no user at all", "membership: additive"})
 	want(t, Counts(st, nil), NameCounts, Warn, []string{"2 users (1 active), 3 teams", "differ only in case, in white space at either end, or in how a character is encoded: ML (id g2), ml (id g1)", "names exactly"}, "sharing")
 	// White space at an end is shown: quoted, a no-break space escaped.
 	st.Teams[1].Name = "ml "
