@@ -905,3 +905,38 @@ func TestEmailElsewhereNamesOnlyPlannedUpdates(t *testing.T) {
 		}
 	}
 }
+
+// unmanaged_user advises listing the account with active: false; for an
+// account without any email, which an entry is declared by, it says how:
+// by its userName, with an email no account holds.
+func TestUnmanagedWithoutEmailAdvice(t *testing.T) {
+	want := state(users(nextOwnerD()))
+	have := state(users(nextOwner, lh("un", "noemail-4805"), lh("ue", "kim", "kim@x.com")))
+	p := Compute(want, have, ignorePolicy, Options{Deployment: model.Dedicated})
+	said := map[string]string{}
+	for _, w := range p.Warnings {
+		if w.Code == plan.WarnUnmanagedUser {
+			said[w.IDs[0]] = w.Message
+		}
+	}
+	if m := said["un"]; !strings.HasSuffix(m, "(to offboard it, list it with active: false: it has no email, so write its userName (username: noemail-4805) with an email no account holds)") {
+		t.Errorf("no-email account: %q", m)
+	}
+	if m := said["ue"]; !strings.HasSuffix(m, "(to offboard it, list it with active: false)") {
+		t.Errorf("account with an email: %q", m)
+	}
+	// The advice, followed, deactivates that account and plans nothing else for it.
+	off := inactive(hu("noemail-4805", "placeholder-4805@x.com"))
+	for _, dep := range []model.Deployment{model.Dedicated, model.SaaS} {
+		p = Compute(state(users(nextOwnerD(), off)), have, ignorePolicy, Options{Deployment: dep})
+		var got []string
+		for _, c := range p.Changes {
+			if c.UserID == "un" {
+				got = append(got, string(c.Action))
+			}
+		}
+		if !slices.Equal(got, []string{string(plan.DeactivateUser)}) {
+			t.Errorf("%s: following the advice planned %v for the account", dep, got)
+		}
+	}
+}

@@ -797,6 +797,17 @@ func keepAdvice(l *model.User) string {
 	return "name it in policy.protected, or a glob that matches it (a manifest cannot declare its email)"
 }
 
+// offboardNoEmail completes the advice to list live user l with active:
+// false when it has no email, which a manifest entry is declared by: the
+// entry names it by its userName, with an email no account holds (an
+// active: false entry's account is deactivated, never updated).
+func offboardNoEmail(l *model.User) string {
+	if l.Email != "" || len(l.Emails) > 0 || l.UserName == "" {
+		return ""
+	}
+	return fmt.Sprintf(": it has no email, so write its userName (username: %s) with an email no account holds", l.UserName)
+}
+
 // planUnmanaged handles live active users that match no desired user:
 // under unmanagedUsers: deactivate they are deactivated, unless created
 // within policy.unmanagedGracePeriod (just-in-time users from SSO) or
@@ -825,7 +836,7 @@ func (p *planner) planUnmanaged() {
 		case fateIgnored:
 			if !p.protected(who.user, l) {
 				p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
-					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): not deactivated (to offboard it, list it with active: false)", who.text())})
+					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): not deactivated (to offboard it, list it with active: false%s)", who.text(), offboardNoEmail(l))})
 			}
 		case fateGraceUnknown:
 			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
