@@ -214,6 +214,7 @@ func (c *Client) redirectError(e *Error, resp *http.Response) *Error {
 	}
 	if loc == "" {
 		e.Detail = "redirected without a Location"
+		e.Hint = hintRedirectNowhere
 		return e
 	}
 	u, err := url.Parse(loc)
@@ -223,6 +224,13 @@ func (c *Client) redirectError(e *Error, resp *http.Response) *Error {
 	}
 	if resp.Request != nil && resp.Request.URL != nil {
 		u = resp.Request.URL.ResolveReference(u)
+		if sameResource(u, resp.Request.URL) {
+			// Pointed back at what was asked: no other URL to give.
+			e.Hint = hintRedirectLoop
+			e.Location = c.safe(locationText(u, c.red))
+			e.Detail = "redirected to " + e.Location + ", the URL it was asked for"
+			return e
+		}
 		// A redirect of /scim/Users/ID to https://other/scim/Users/ID
 		// points at a resource, which --url refuses: the base it implies
 		// is what to give.
@@ -239,6 +247,14 @@ func (c *Client) redirectError(e *Error, resp *http.Response) *Error {
 	e.Location = c.safe(locationText(u, c.red))
 	e.Detail = "redirected to " + e.Location
 	return e
+}
+
+// sameResource reports whether a resolved Location u names the URL asked
+// for (req): scheme and host compared as URLs compare them, the path and
+// query as sent.
+func sameResource(u, req *url.URL) bool {
+	return strings.EqualFold(u.Scheme, req.Scheme) && strings.EqualFold(u.Host, req.Host) &&
+		u.EscapedPath() == req.EscapedPath() && u.RawQuery == req.RawQuery
 }
 
 // errAttemptTimeout is the cause of an attempt's context when its

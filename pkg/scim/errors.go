@@ -299,8 +299,12 @@ const (
 	// answered that it went to a TLS port.
 	hintPlainToTLS = "if this port serves HTTPS, use https:// in --url"
 	hintRedirect   = "wbsync never follows redirects: fix --url (use the URL the server pointed to if you trust it)"
-	hintSeat       = "free a seat or raise the organization's seat limit; deactivations run last, after creates, reactivations and role changes, so seats a plan's deactivations may free are usable from the next apply on"
-	hintTimeout    = "raise --timeout if the server is slow, or check that it is up"
+	// hintRedirectNowhere and hintRedirectLoop: a 3xx that names no URL,
+	// or the one asked for, gives --url nothing to change to.
+	hintRedirectNowhere = "wbsync never follows redirects, and this one names no URL: check --url, and any proxy or gateway in between"
+	hintRedirectLoop    = "wbsync never follows redirects, and this one points back at the URL asked for (a redirect loop, or a proxy or gateway that wants a login): --url is not what to change; check the server or what stands in between"
+	hintSeat            = "free a seat or raise the organization's seat limit; deactivations run last, after creates, reactivations and role changes, so seats a plan's deactivations may free are usable from the next apply on"
+	hintTimeout         = "raise --timeout if the server is slow, or check that it is up"
 	// hintCutOff: the connection closed inside the answer's body (before
 	// the bytes its Content-Length announced); hintClosed: closed before
 	// any answer.

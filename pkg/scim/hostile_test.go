@@ -88,6 +88,33 @@ func TestRedirectRefused(t *testing.T) {
 			}
 		}
 	})
+	// A 3xx that names no URL, or the one asked for, gives --url nothing
+	// to change to: the hint does not say to change it.
+	for name, loc := range map[string]string{"no Location": "", "itself": "SELF"} {
+		t.Run(name, func(t *testing.T) {
+			f, srv := newFake(t)
+			f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+				if loc != "" {
+					w.Header().Set("Location", r.URL.String())
+				}
+				w.WriteHeader(302)
+				return true
+			}
+			c := testClient(t, srv.URL)
+			_, rerr := c.ListUsers(context.Background())
+			werr := c.SetActive(context.Background(), "u1", false)
+			want, detail := hintRedirectNowhere, "redirected without a Location"
+			if loc != "" {
+				want, detail = hintRedirectLoop, ", the URL it was asked for"
+			}
+			for _, err := range []error{rerr, werr} {
+				var e *Error
+				if !errors.Is(err, ErrRedirect) || !errors.As(err, &e) || e.Hint != want || !strings.Contains(e.Detail, detail) || strings.Contains(err.Error(), "fix --url") {
+					t.Errorf("err = %v (hint %q)", err, e.Hint)
+				}
+			}
+		})
+	}
 	t.Run("relative Location", func(t *testing.T) {
 		f, srv := newFake(t)
 		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
