@@ -218,6 +218,15 @@ func TestReadFileRefusesImpossibleManifest(t *testing.T) {
 			d.State.Teams[0].ID = "g1"
 			d.State.Teams = append(d.State.Teams, model.Team{Name: "other", ID: "g1", Membership: model.Additive})
 		}, `team id "g1" pinned twice`},
+		{"empty protected entry", func(d *Desired) { d.Policy.Protected = []string{""} }, `protected entry ""`},
+		{"email without @", func(d *Desired) { // no space, so not caught as unprintable
+			d.State.Users[0].Email, d.State.Users[0].UserName = "nobody", "nobody"
+			d.State.Teams[0].Members[0].Email = "nobody"
+		}, `user email "nobody"`},
+		{"team name twice, one pinned", func(d *Desired) {
+			d.State.Teams[0].ID = "g1"
+			d.State.Teams = append(d.State.Teams, model.Team{Name: "ML", Membership: model.Additive})
+		}, `team name "ml" twice`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, d := savedFile(t)
