@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wbsync/wbsync/pkg/emulator"
 )
 
 // TestEmulateCommand: `wbsync emulate` prints its base URL first, serves the
@@ -163,5 +165,60 @@ func TestEmulateStateNotAnObject(t *testing.T) {
 		if r.code != exitError || !strings.Contains(r.stderr, "a seed is a JSON object") {
 			t.Errorf("--state %s: exit %d\n%s", state, r.code, r.stderr)
 		}
+	}
+}
+
+// TestSeededUsersAreNotJustInTime: a user seeded as SPEC's seed example
+// writes it (no "created") is an existing user: unmanagedUsers: deactivate
+// deactivates it, where a user created through the API within the grace
+// period is spared (unmanaged_recent).
+func TestSeededUsersAreNotJustInTime(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, writeState(t, map[string]any{
+		"users": []map[string]any{
+			{"userName": "alice@example.com", "displayName": "Alice", "active": true},
+			{"userName": "bob@example.com", "displayName": "Bob", "active": true},
+		},
+		"teams": []map[string]any{{"name": "ml-research", "members": []string{"alice@example.com"}}},
+	}))
+	// jit@example.com is created now, through the API (by an apply).
+	withJIT := writeFile(t, "jit.yaml", "version: 1\nusers:\n  - email: alice@example.com\n  - email: jit@example.com\n")
+	if r := wb(t, vars(emu.url), "apply", "-f", withJIT, "--auto-approve"); r.code != exitOK {
+		t.Fatalf("apply: exit %d\n%s", r.code, r.stderr)
+	}
+	m := writeFile(t, "m.yaml", `version: 1
+policy:
+  unmanagedUsers: deactivate
+users:
+  - email: alice@example.com
+    name: Alice
+    orgRole: admin
+teams:
+  - name: ml-research
+    members: [alice@example.com]
+`)
+	r := wb(t, vars(emu.url), "plan", "-f", m, "-o", "json", "--detailed-exitcode")
+	if r.code != exitChanges {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	var p struct {
+		Changes []struct {
+			Action, User string
+		}
+		Warnings []struct {
+			Code, User string
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
+		t.Fatal(err)
+	}
+	deact, recent := map[string]bool{}, map[string]bool{}
+	for _, c := range p.Changes {
+		deact[c.User] = deact[c.User] || c.Action == "deactivate_user"
+	}
+	for _, w := range p.Warnings {
+		recent[w.User] = recent[w.User] || w.Code == "unmanaged_recent"
+	}
+	if !deact["bob@example.com"] || recent["bob@example.com"] || deact["jit@example.com"] || !recent["jit@example.com"] {
+		t.Errorf("deactivated %v, unmanaged_recent %v", deact, recent)
 	}
 }

@@ -65,7 +65,9 @@
 //     A stale If-Match on PATCH, PUT or DELETE is 412.
 //   - meta.created and meta.lastModified are RFC 3339 UTC, from Options.Now.
 //     Seeding is no change: a seeded resource's lastModified is its created
-//     (the seed's "created", else the clock at seeding). Create responses
+//     (the seed's "created"; else, for a user, a year before the clock at
+//     seeding, an existing user out of any grace period, and for a team
+//     the clock at seeding). Create responses
 //     (User and Group) carry no lastModified, as W&B's User create example;
 //     a later GET does.
 //   - replace teamRoles for a team the user is not a member of is 400: use

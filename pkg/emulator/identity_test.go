@@ -273,7 +273,9 @@ func TestMetaTimes(t *testing.T) {
 	old, team := "/Users/"+p(e.userID("old@example.com")), "/Groups/"+p(e.teamID("t"))
 	for path, want := range map[string]string{
 		old: "2024-03-01T09:00:00Z",
-		"/Users/" + p(e.userID("new@example.com")): "2026-05-04T08:00:00Z",
+		// Seeded without a date: a year before the clock (an existing
+		// user, out of any grace period).
+		"/Users/" + p(e.userID("new@example.com")): "2025-05-04T08:00:00Z",
 		team: "2023-01-02T02:04:05Z",
 	} {
 		m := metaOf(e.do("GET", path, nil).want(t, 200))

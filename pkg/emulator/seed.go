@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // seed loads the service accounts and a parsed State. Seeding is no
@@ -39,6 +40,13 @@ func (s *store) seed(st *State, o Options) error {
 	return nil
 }
 
+// seedAge is how long before the emulator's clock a seeded user without a
+// "created" was created: a seed is the organization as it stood before the
+// run, not users that just joined (which policy.unmanagedGracePeriod, 7
+// days by default, would spare from deactivation). Users created through
+// the API get the clock.
+const seedAge = 365 * 24 * time.Hour
+
 // seedUsers adds the seeded users and returns them by lower-cased seed
 // userName (which Handles may have changed into a handle).
 func (s *store) seedUsers(users []StateUser, o Options) (map[string]*user, error) {
@@ -66,7 +74,9 @@ func (s *store) seedUsers(users []StateUser, o Options) (map[string]*user, error
 			u.externalID = ""
 		}
 		s.addUser(u)
-		if !su.Created.IsZero() {
+		if su.Created.IsZero() {
+			u.created = u.created.Add(-seedAge)
+		} else {
 			u.created = su.Created
 		}
 		bySeedName[strings.ToLower(su.UserName)] = u

@@ -50,7 +50,8 @@ type StateUser struct {
 	Active bool `json:"active"`
 	// OrganizationRole is admin or member; a seed defaults it to member.
 	OrganizationRole string `json:"organizationRole,omitempty"`
-	// Created is meta.created; a seed defaults it to the emulator's clock.
+	// Created is meta.created; a seed defaults it to a year before the
+	// emulator's clock (a user that existed before the run).
 	Created time.Time `json:"created,omitzero"`
 }
 
