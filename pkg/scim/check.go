@@ -242,11 +242,24 @@ func (c *Client) redirectError(e *Error, resp *http.Response) *Error {
 				base.Path = p
 			}
 			e.Hint = "wbsync never follows redirects: fix --url (the server pointed to the base URL " + c.safe(locationText(&base, c.red)) + ", if you trust it)"
+			if sameBase(&base, c.base) {
+				// The base it implies is the one given (the Location
+				// dropped or changed only the query): no other URL to give.
+				e.Hint = hintRedirectLoop
+			}
 		}
 	}
 	e.Location = c.safe(locationText(u, c.red))
 	e.Detail = "redirected to " + e.Location
 	return e
+}
+
+// sameBase reports whether the base URL a redirect implies (b) is the
+// configured one (base): scheme and host as URLs compare them, the path
+// without a trailing slash.
+func sameBase(b, base *url.URL) bool {
+	return strings.EqualFold(b.Scheme, base.Scheme) && strings.EqualFold(b.Host, base.Host) &&
+		strings.TrimSuffix(b.EscapedPath(), "/") == strings.TrimSuffix(base.EscapedPath(), "/")
 }
 
 // sameResource reports whether a resolved Location u names the URL asked

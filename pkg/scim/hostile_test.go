@@ -115,6 +115,23 @@ func TestRedirectRefused(t *testing.T) {
 			}
 		})
 	}
+	// A Location that names the URL asked for without its query (a proxy
+	// that drops it) implies the base URL already given: the hint does
+	// not say to change --url to it.
+	t.Run("itself without the query", func(t *testing.T) {
+		f, srv := newFake(t)
+		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+			w.Header().Set("Location", r.URL.Path)
+			w.WriteHeader(302)
+			return true
+		}
+		c := testClient(t, srv.URL)
+		_, err := c.ListUsers(context.Background())
+		var e *Error
+		if !errors.Is(err, ErrRedirect) || !errors.As(err, &e) || strings.Contains(err.Error(), "fix --url") {
+			t.Errorf("err = %v", err)
+		}
+	})
 	t.Run("relative Location", func(t *testing.T) {
 		f, srv := newFake(t)
 		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
