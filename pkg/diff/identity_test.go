@@ -907,11 +907,12 @@ func TestEmailElsewhereNamesOnlyPlannedUpdates(t *testing.T) {
 }
 
 // unmanaged_user advises listing the account with active: false; for an
-// account without any email, which an entry is declared by, it says how:
-// by its userName, with an email no account holds.
+// account without any email a manifest can declare an entry by, it says
+// how: by its userName, with an email no account holds.
 func TestUnmanagedWithoutEmailAdvice(t *testing.T) {
 	want := state(users(nextOwnerD()))
-	have := state(users(nextOwner, lh("un", "noemail-4805"), lh("ue", "kim", "kim@x.com")))
+	have := state(users(nextOwner, lh("un", "noemail-4805"), lh("ue", "kim", "kim@x.com"),
+		lh("uz", "zmuller", "zo\u00eb.m\u00fcller@x.com"), lh("uh", "zoe@x.com", "zo\u00eb@x.com")))
 	p := Compute(want, have, ignorePolicy, Options{Deployment: model.Dedicated})
 	said := map[string]string{}
 	for _, w := range p.Warnings {
@@ -922,8 +923,14 @@ func TestUnmanagedWithoutEmailAdvice(t *testing.T) {
 	if m := said["un"]; !strings.HasSuffix(m, "(to offboard it, list it with active: false: it has no email, so write its userName (username: noemail-4805) with an email no account holds)") {
 		t.Errorf("no-email account: %q", m)
 	}
-	if m := said["ue"]; !strings.HasSuffix(m, "(to offboard it, list it with active: false)") {
-		t.Errorf("account with an email: %q", m)
+	if m := said["uz"]; !strings.HasSuffix(m, "(to offboard it, list it with active: false: a manifest cannot declare its email, so write its userName (username: zmuller) with an email no account holds)") {
+		t.Errorf("account with an email a manifest cannot declare: %q", m)
+	}
+	// An email of its own, or a userName that is one, declares the entry.
+	for _, id := range []string{"ue", "uh"} {
+		if m := said[id]; !strings.HasSuffix(m, "(to offboard it, list it with active: false)") {
+			t.Errorf("%s: %q", id, m)
+		}
 	}
 	// The advice, followed, deactivates that account and plans nothing else for it.
 	off := inactive(hu("noemail-4805", "placeholder-4805@x.com"))

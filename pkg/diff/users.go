@@ -777,15 +777,23 @@ func (p *planner) deactivate(li int32, who subject, reason string) bool {
 // of its emails or its userName, which matching tries (docs/manifest.md),
 // when one is an email a manifest may declare; else by its username.
 func declarable(l *model.User) bool {
-	ok := func(s string) bool { return len(s) <= caps.Email && model.ValidEmail(s) }
-	if ok(l.Email) || ok(l.UserName) || slices.ContainsFunc(l.Emails, ok) {
+	if declarableEmail(l.Email) || declarableEmail(l.UserName) || slices.ContainsFunc(l.Emails, declarableEmail) {
 		return true
 	}
-	// By username: one a manifest may write (no white space or control
-	// character), and a handle, not an email, unless the user has none
-	// (naming an email userName by username: would replace its email).
-	writable := l.UserName != "" && !strings.ContainsFunc(l.UserName, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
-	return writable && (!strings.Contains(l.UserName, "@") || l.Email == "" && len(l.Emails) == 0)
+	// By username: one a manifest may write, and a handle, not an email,
+	// unless the user has none (naming an email userName by username:
+	// would replace its email).
+	return writableUserName(l.UserName) && (!strings.Contains(l.UserName, "@") || l.Email == "" && len(l.Emails) == 0)
+}
+
+// declarableEmail reports whether a manifest entry may be declared by the
+// email s.
+func declarableEmail(s string) bool { return len(s) <= caps.Email && model.ValidEmail(s) }
+
+// writableUserName reports whether a manifest may write the userName n
+// (username:): no white space or control character.
+func writableUserName(n string) bool {
+	return n != "" && !strings.ContainsFunc(n, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 }
 
 // keepAdvice says how to keep the unmanaged user l from deactivation:
@@ -797,15 +805,20 @@ func keepAdvice(l *model.User) string {
 	return "name it in policy.protected, or a glob that matches it (a manifest cannot declare its email)"
 }
 
-// offboardNoEmail completes the advice to list live user l with active:
-// false when it has no email, which a manifest entry is declared by: the
+// offboardAdvice completes the advice to list live user l with active:
+// false when no entry can name it by an email of its own (it has none, or
+// none a manifest can declare, and its userName is no email either): the
 // entry names it by its userName, with an email no account holds (an
 // active: false entry's account is deactivated, never updated).
-func offboardNoEmail(l *model.User) string {
-	if l.Email != "" || len(l.Emails) > 0 || l.UserName == "" {
+func offboardAdvice(l *model.User) string {
+	if declarableEmail(l.Email) || declarableEmail(l.UserName) || slices.ContainsFunc(l.Emails, declarableEmail) || !writableUserName(l.UserName) {
 		return ""
 	}
-	return fmt.Sprintf(": it has no email, so write its userName (username: %s) with an email no account holds", l.UserName)
+	why := "it has no email"
+	if l.Email != "" || len(l.Emails) > 0 {
+		why = "a manifest cannot declare its email"
+	}
+	return fmt.Sprintf(": %s, so write its userName (username: %s) with an email no account holds", why, l.UserName)
 }
 
 // planUnmanaged handles live active users that match no desired user:
@@ -836,7 +849,7 @@ func (p *planner) planUnmanaged() {
 		case fateIgnored:
 			if !p.protected(who.user, l) {
 				p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
-					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): not deactivated (to offboard it, list it with active: false%s)", who.text(), offboardNoEmail(l))})
+					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): not deactivated (to offboard it, list it with active: false%s)", who.text(), offboardAdvice(l))})
 			}
 		case fateGraceUnknown:
 			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
