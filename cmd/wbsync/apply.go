@@ -393,7 +393,7 @@ func planFileWarning(path string, fi fs.FileInfo, urlGiven bool) string {
 	}
 	const risk = "and its target.url receives the API key, since neither --url nor WBSYNC_URL is given: whoever can write the file chooses where the key goes. "
 	switch {
-	case othersFile(fi):
+	case othersFile(fi) && !rootsFile(fi): // root may write any file anyway
 		return fmt.Sprintf("saved plan %s belongs to another user, %sGive --url (a plan for another target is then refused before any request), or apply a plan file of your own", path, risk)
 	case fi.Mode().Perm()&0o022 != 0:
 		return fmt.Sprintf("saved plan %s can be written by other users (mode %v), %sGive --url (a plan for another target is then refused before any request), or chmod go-w it", path, fi.Mode().Perm(), risk)

@@ -13,6 +13,9 @@ func othersInSticky(string, fs.FileInfo) bool { return false }
 // othersFile: files have no owner uid here.
 func othersFile(fs.FileInfo) bool { return false }
 
+// rootsFile: files have no owner uid here.
+func rootsFile(fs.FileInfo) bool { return false }
+
 // othersLinkInSticky: directories have no sticky bit here.
 func othersLinkInSticky(string, fs.FileInfo) bool { return false }
 

@@ -42,6 +42,13 @@ func othersFile(fi fs.FileInfo) bool {
 	return ok && int(st.Uid) != geteuid()
 }
 
+// rootsFile reports whether the file fi is root's, who may write any
+// file anyway.
+func rootsFile(fi fs.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && st.Uid == 0
+}
+
 // othersLinkInSticky reports whether the symbolic link at path (li, from
 // Lstat) is another user's, in a directory where anyone may make one
 // (sticky and writable by all, such as /tmp): another user may have
