@@ -223,6 +223,9 @@ func (m *matcher) warnEmailElsewhere() {
 const (
 	notInManifest = "treated as not in the manifest"
 	heldToo       = "left alone with it, as identity_mismatch says"
+	// heldBesideProtected: held beside a matched account that is protected
+	// (holdProtectedMatch), where no identity_mismatch is said
+	heldBesideProtected = "left alone, as the entry may mean it: on W&B Multi-tenant Cloud a deactivation cannot be undone, and the account the entry matched is protected; write the email of the account to deactivate, with its username (username:), or remove the entry"
 )
 
 // plural returns one when n is 1, else many.
@@ -247,13 +250,17 @@ func (p *planner) rewordHeld() {
 				held = append(held, liveName(&p.have.Users[h]))
 			}
 		}
+		said := heldToo
+		if e.protectedMatch {
+			said = heldBesideProtected
+		}
 		switch {
 		case len(held) == 0:
 		case len(held) == len(e.holders):
-			p.warnings[e.warning].Message = e.pre + e.are() + heldToo + e.post
+			p.warnings[e.warning].Message = e.pre + e.are() + said + e.post
 		default:
 			slices.Sort(held)
-			p.warnings[e.warning].Message = e.pre + e.are() + notInManifest + ", but " + strings.Join(held, ", ") + " " + plural(len(held), "is ", "are ") + heldToo + e.post
+			p.warnings[e.warning].Message = e.pre + e.are() + notInManifest + ", but " + strings.Join(held, ", ") + " " + plural(len(held), "is ", "are ") + said + e.post
 		}
 	}
 }

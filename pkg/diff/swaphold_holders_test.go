@@ -2,6 +2,7 @@ package diff
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wbsync/wbsync/pkg/model"
@@ -72,5 +73,37 @@ func TestExternalIDHoldAlsoHoldsEmailElsewhereHolder(t *testing.T) {
 	p := Compute(want, have, model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, Options{Deployment: model.SaaS})
 	if slices.Contains(deactivated(p), "ub") {
 		t.Errorf("ub (bh, b@x.com) deactivated for good while the entry b@x.com is held:\n%v", planText(p))
+	}
+}
+
+// TestProtectedMatchHoldsEmailElsewhereHolder: on Multi-tenant Cloud the
+// entry b@x.com (username: ahandle, active: false) matches by userName the
+// protected account ahandle, which does not hold b@x.com; bh holds it
+// (email_elsewhere). The entry may mean either, so neither is deactivated
+// nor removed from a team: protecting ahandle must not leave bh to
+// unmanagedUsers: deactivate (irreversible) or to an authoritative team's
+// removals, with or without the swap hold's active entry a@x.com; the
+// email_elsewhere warning says bh is held, and why (no identity_mismatch
+// is said: ahandle is protected, which the protected warning says).
+func TestProtectedMatchHoldsEmailElsewhereHolder(t *testing.T) {
+	for _, swap := range []bool{false, true} {
+		us := []model.User{nextOwnerD(), inactive(hu("ahandle", "b@x.com"))}
+		if swap {
+			us = append(us, du("a@x.com"))
+		}
+		want := state(users(us...), dt("ml", model.Authoritative))
+		have := state(users(nextOwner, member(lh("ua", "ahandle", "a@x.com")), member(lh("ub", "bh", "b@x.com"))),
+			lt("g", "ml", lm("ua", "ahandle", ""), lm("ub", "bh", "")))
+		pol := model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, Protected: []string{"a@x.com"}}
+		p := Compute(want, have, pol, Options{Deployment: model.SaaS})
+		for _, c := range p.Changes {
+			if c.UserID == "ub" {
+				t.Errorf("swap %v: %s, while the entry b@x.com may mean bh:\n%v", swap, plan.Describe(c), planText(p))
+			}
+		}
+		i := slices.IndexFunc(p.Warnings, func(w plan.Warning) bool { return w.Code == plan.WarnEmailElsewhere })
+		if i < 0 || !strings.Contains(p.Warnings[i].Message, "bh (b@x.com), which has the email b@x.com, is left alone, as the entry may mean it") || holdWarned(p, "") {
+			t.Errorf("swap %v: the hold of bh is not said as such:\n%v", swap, planText(p))
+		}
 	}
 }

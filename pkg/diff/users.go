@@ -609,6 +609,9 @@ func (p *planner) deactivateDesired(di int32, d *model.User, li int32, level mat
 	if p.saas && !protected && p.holdOffboarding(di, d, li, who, level) {
 		return
 	}
+	if p.saas && protected {
+		p.holdProtectedMatch(di)
+	}
 	if level != byUserName && model.Key(l.Email) != model.Key(wantEmail(d)) && !protected {
 		if p.saas {
 			// Reached by a secondary email or an externalId only: on
@@ -708,6 +711,27 @@ func (p *planner) holdElsewhereToo(di, li int32, said string, ids []string) (str
 		said += fmt.Sprintf(", nor %s, which %s the email the entry names", plural(len(others), "is live user "+strings.Join(others, ", "), "are live users "+strings.Join(others, ", ")), plural(len(others), "holds", "hold"))
 	}
 	return said, ids
+}
+
+// holdProtectedMatch holds, on Multi-tenant Cloud, the live users that
+// hold the email of desired user di (active: false) when the account it
+// matched, which does not hold that email, is protected (and so kept,
+// which deactivate says): the entry may mean one of them, and a
+// deactivation there cannot be undone, so they are neither deactivated
+// (as unmanaged either) nor removed from a team, as holdOffboarding holds
+// them beside an account not protected. Holders a desired user matched
+// are that entry's to plan.
+func (p *planner) holdProtectedMatch(di int32) {
+	ei, ok := p.emailElsewhere[di]
+	if !ok {
+		return
+	}
+	for _, h := range p.elsewheres[ei].holders {
+		if p.lives[h].owner == none {
+			p.lives[h].owner = ambiguous
+		}
+	}
+	p.elsewheres[ei].protectedMatch = true
 }
 
 // holdWithPrimaryHolders holds live user li, which desired user di (d,
