@@ -611,3 +611,23 @@ func TestSavedSourcesNameStandardInputAndTheDefault(t *testing.T) {
 		t.Errorf("replanCommand of a plan made from standard input = %q", got)
 	}
 }
+
+// TestReadWithoutUsersSaysSo: a read that lists no user while its teams
+// hold members (a key or a proxy that does not show /Users) is said on
+// every command that reads, as the plan of it would create users that
+// may exist; a read with a user says nothing of it.
+func TestReadWithoutUsersSaysSo(t *testing.T) {
+	const said = "the read lists no user, yet its teams hold 2 member(s)"
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: alice@example.com\nteams:\n  - name: ml\n    members: [alice@example.com]\n")
+	for _, users := range [][]map[string]any{nil, {{"userName": "bob@example.com", "active": true}}} {
+		emu := startEmu(t, emulator.Options{ServiceAccounts: 2}, writeState(t, map[string]any{
+			"users": users, "teams": []map[string]any{{"name": "ml", "members": []string{}}},
+		}))
+		for _, args := range [][]string{{"plan", "-f", m}, {"export"}} {
+			r := wb(t, vars(emu.url), args...)
+			if r.code != exitOK || strings.Contains(r.stderr, said) != (users == nil) {
+				t.Errorf("%d users, %v: exit %d\n%s", len(users), args, r.code, r.stderr)
+			}
+		}
+	}
+}

@@ -209,6 +209,10 @@ func (s *session) read(ctx context.Context) (live, error) {
 		have, fp := f.state, f.fp
 		if err == nil {
 			s.log.Info("read the live organization", zap.Int("users", len(have.Users)), zap.Int("teams", len(have.Teams)))
+			if n := teamMembers(have); len(have.Users) == 0 && n > 0 {
+				// W&B lists at least the user whose key reads.
+				s.log.Warn(fmt.Sprintf("the read lists no user, yet its teams hold %d member(s): the key (or a proxy in between) may not see /Users, and a plan of this read would create users that may exist (doctor's service_accounts check says the same; export writes those teams membership: additive)", n))
+			}
 			return live{have, fp}, nil
 		}
 		if ctx.Err() != nil {
@@ -241,6 +245,15 @@ func (s *session) read(ctx context.Context) (live, error) {
 		s.log.Warn("the organization changed while it was read: reading it again",
 			zap.Int("attempt", attempt+1), zap.Int("of", readAttempts), zap.String("change", scim.ReadAgain(err).Error()))
 	}
+}
+
+// teamMembers counts the memberships of st's teams.
+func teamMembers(st model.State) int {
+	n := 0
+	for _, t := range st.Teams {
+		n += len(t.Members)
+	}
+	return n
 }
 
 // clockAhead is how far this machine's clock may run ahead of the
