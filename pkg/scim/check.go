@@ -234,17 +234,20 @@ func (c *Client) redirectError(e *Error, resp *http.Response) *Error {
 		// A redirect of /scim/Users/ID to https://other/scim/Users/ID
 		// points at a resource, which --url refuses: the base it implies
 		// is what to give.
-		if res, ok := strings.CutPrefix(resp.Request.URL.EscapedPath(), c.base.EscapedPath()); ok && res != "" && strings.HasSuffix(u.EscapedPath(), res) {
+		// (A trailing slash after the resource is the same resource.)
+		at := strings.TrimSuffix(u.EscapedPath(), "/")
+		if res, ok := strings.CutPrefix(resp.Request.URL.EscapedPath(), c.base.EscapedPath()); ok && res != "" && strings.HasSuffix(at, res) {
 			base := *u
 			base.RawPath, base.RawQuery, base.Fragment = "", "", ""
-			base.Path = strings.TrimSuffix(u.EscapedPath(), res)
+			base.Path = strings.TrimSuffix(at, res)
 			if p, err := url.PathUnescape(base.Path); err == nil {
 				base.Path = p
 			}
 			e.Hint = "wbsync never follows redirects: fix --url (the server pointed to the base URL " + c.safe(locationText(&base, c.red)) + ", if you trust it)"
 			if sameBase(&base, c.base) {
 				// The base it implies is the one given (the Location
-				// dropped or changed only the query): no other URL to give.
+				// dropped or changed only the query, or added a slash):
+				// no other URL to give.
 				e.Hint = hintRedirectLoop
 			}
 		}
@@ -263,11 +266,12 @@ func sameBase(b, base *url.URL) bool {
 }
 
 // sameResource reports whether a resolved Location u names the URL asked
-// for (req): scheme and host compared as URLs compare them, the path and
+// for (req): scheme and host compared as URLs compare them, the path as
+// sent but for a trailing slash (which --url cannot take either), and the
 // query as sent.
 func sameResource(u, req *url.URL) bool {
 	return strings.EqualFold(u.Scheme, req.Scheme) && strings.EqualFold(u.Host, req.Host) &&
-		u.EscapedPath() == req.EscapedPath() && u.RawQuery == req.RawQuery
+		strings.TrimSuffix(u.EscapedPath(), "/") == strings.TrimSuffix(req.EscapedPath(), "/") && u.RawQuery == req.RawQuery
 }
 
 // errAttemptTimeout is the cause of an attempt's context when its

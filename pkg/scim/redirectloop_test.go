@@ -27,6 +27,7 @@ func TestRedirectLoopNeedsTheSameURL(t *testing.T) {
 		"query":           {loc: func(r *http.Request) string { return "http://" + r.Host + r.URL.Path + "?login=1" }, loop: true}, // the base it implies is the one given
 		"scheme case":     {loc: func(r *http.Request) string { return "HTTP://" + r.Host + r.URL.RequestURI() }, loop: true},
 		"with a fragment": {loc: func(r *http.Request) string { return r.URL.RequestURI() + "#top" }, loop: true},
+		"trailing slash":  {loc: func(r *http.Request) string { return r.URL.Path + "/" }, loop: true},
 	} {
 		t.Run(name, func(t *testing.T) {
 			f, srv := newFake(t)
