@@ -396,11 +396,11 @@ func TestOrgChecks(t *testing.T) {
 	// Teams with members and no user listed at all: the read does not show
 	// the users.
 	want(t, ServiceAccounts(model.State{Teams: st.Teams}), NameServiceAccounts, Warn, []string{"2 team member(s) are not listed users, and /Users lists no user at all", "membership: additive"})
-	want(t, Counts(st, nil), NameCounts, Warn, []string{"2 users (1 active), 3 teams", "differ only in case, in white space at either end, or in how a character is encoded: ML (id g2), ml (id g1)", "names exactly"}, "sharing")
+	want(t, Counts(st, nil), NameCounts, Warn, []string{"2 users (1 active), 3 teams", "differ only in case, in white space at either end, or in how a character is encoded: ML (id g2) / ml (id g1)", "names exactly"}, "sharing")
 	// White space at an end is shown: quoted, a no-break space escaped.
 	st.Teams[1].Name = "ml "
 	st.Teams[2].Name = "ml\u00a0"
-	want(t, Counts(st, nil), NameCounts, Warn, []string{`encoded: ml (id g1), "ml " (id g2), "ml\u00a0" (id g3)`}, "sharing")
+	want(t, Counts(st, nil), NameCounts, Warn, []string{`encoded: ml (id g1) / "ml " (id g2) / "ml\u00a0" (id g3)`}, "sharing")
 	st.Teams[2].Name = "ops"
 	st.Teams[1].Name = "ml"
 	want(t, Counts(st, nil), NameCounts, Warn, []string{"teams sharing a name: ml (ids g1, g2)", "pins an id"}, "differ only in case")

@@ -160,7 +160,7 @@ var emuModes = []emuMode{
 	{name: "duplicate_teams", seed: "duplicates.json",
 		notOK: map[string]Status{NameCounts: Warn},
 		has: map[string][]string{
-			NameCounts:      {"3 users (3 active), 4 teams", "teams sharing a name: data-eng (ids ", "pins an id", "differ only in case, in white space at either end, or in how a character is encoded: Vision (id RW50aXR5OjIyMTgyMjQ=), vision (id "},
+			NameCounts:      {"3 users (3 active), 4 teams", "teams sharing a name: data-eng (ids ", "pins an id", "differ only in case, in white space at either end, or in how a character is encoded: Vision (id RW50aXR5OjIyMTgyMjQ=) / vision (id "},
 			NameCustomRoles: {"no custom roles"},
 		}},
 	{name: "service_accounts", seed: "org.json", opts: emulator.Options{ServiceAccounts: 2, TeamServiceAccounts: 1},

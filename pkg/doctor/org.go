@@ -122,7 +122,12 @@ func Counts(st model.State, red *sanitize.Redactor) Check {
 				}
 				shown = append(shown, fmt.Sprintf("%s (%s %s)", v, word, teamIDs(names[n], red)))
 			}
-			cased = append(cased, listNames(shown, 0, nil))
+			// " / " within a group, ", " between groups: where one
+			// group ends shows.
+			if n := len(shown) - caps.ShownNames; n > 0 {
+				shown = append(shown[:caps.ShownNames], fmt.Sprintf("… and %d more", n))
+			}
+			cased = append(cased, strings.Join(shown, " / "))
 		}
 	}
 	if len(shared) > 0 {
