@@ -118,6 +118,10 @@ type planner struct {
 	// not hold the manifest email, which of them is theirs
 	elsewheres     []elsewhere
 	emailElsewhere map[int32]int
+	// heldBeside: the live users holdProtectedMatch held, with the
+	// desired user (active: false) whose protected match held them: no
+	// identity_mismatch says so, and rewordHeld names that entry
+	heldBeside map[int32]int32
 	// emailMoves are the email updates planned, for email_handover
 	emailMoves []emailMove
 
@@ -378,16 +382,12 @@ func (p *planner) held(li int32) bool { return p.lives[li].owner == ambiguous }
 // elsewhere is an email_elsewhere warning: its index in
 // planner.warnings, the other live users holding the email, and its
 // message around what it says of them (notInManifest), so that
-// rewordHeld can say heldToo instead.
+// rewordHeld can say instead that they are held, and by what.
 type elsewhere struct {
 	warning   int
 	want      int32 // the desired user whose email the holders hold
 	holders   []int32
 	pre, post string
-	// protectedMatch: the desired user is active: false on Multi-tenant
-	// Cloud and the account it matched is protected; the holders are held
-	// (holdProtectedMatch), which no identity_mismatch warning says
-	protectedMatch bool
 }
 
 // inSomeTeam reports whether a live team lists live user li. Only rare

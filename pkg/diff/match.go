@@ -224,8 +224,9 @@ const (
 	notInManifest = "treated as not in the manifest"
 	heldToo       = "left alone with it, as identity_mismatch says"
 	// heldBesideProtected: held beside a matched account that is protected
-	// (holdProtectedMatch), where no identity_mismatch is said
-	heldBesideProtected = "left alone, as the entry may mean it: on W&B Multi-tenant Cloud a deactivation cannot be undone, and the account the entry matched is protected; write the email of the account to deactivate, with its username (username:), or remove the entry"
+	// (holdProtectedMatch), where no identity_mismatch is said: "it" or
+	// "any of them", and the active: false entry that may mean them
+	heldBesideProtected = "left alone, as the active: false entry %[2]s may mean %[1]s: its match by userName is protected, and on W&B Multi-tenant Cloud a deactivation cannot be undone; write in that entry the email of the account to deactivate, with its username (username:), or remove the entry"
 )
 
 // plural returns one when n is 1, else many.
@@ -245,14 +246,20 @@ func (e *elsewhere) are() string { return plural(len(e.holders), "is ", "are ") 
 func (p *planner) rewordHeld() {
 	for _, e := range p.elsewheres {
 		var held []string
+		beside, besideAll := int32(none), true // the one entry whose protected match held them all
 		for _, h := range e.holders {
 			if p.held(h) {
 				held = append(held, liveName(&p.have.Users[h]))
+				if di, ok := p.heldBeside[h]; ok && (beside == none || beside == di) {
+					beside = di
+				} else {
+					besideAll = false
+				}
 			}
 		}
 		said := heldToo
-		if e.protectedMatch {
-			said = heldBesideProtected
+		if besideAll && beside != none {
+			said = fmt.Sprintf(heldBesideProtected, plural(len(held), "it", "any of them"), p.wants[beside].name)
 		}
 		switch {
 		case len(held) == 0:

@@ -102,7 +102,7 @@ func TestProtectedMatchHoldsEmailElsewhereHolder(t *testing.T) {
 			}
 		}
 		i := slices.IndexFunc(p.Warnings, func(w plan.Warning) bool { return w.Code == plan.WarnEmailElsewhere })
-		if i < 0 || !strings.Contains(p.Warnings[i].Message, "bh (b@x.com), which has the email b@x.com, is left alone, as the entry may mean it") || holdWarned(p, "") {
+		if i < 0 || !strings.Contains(p.Warnings[i].Message, "bh (b@x.com), which has the email b@x.com, is left alone, as the active: false entry b@x.com may mean it: its match by userName is protected") || holdWarned(p, "") {
 			t.Errorf("swap %v: the hold of bh is not said as such:\n%v", swap, planText(p))
 		}
 	}

@@ -729,9 +729,12 @@ func (p *planner) holdProtectedMatch(di int32) {
 	for _, h := range p.elsewheres[ei].holders {
 		if p.lives[h].owner == none {
 			p.lives[h].owner = ambiguous
+			if p.heldBeside == nil {
+				p.heldBeside = map[int32]int32{}
+			}
+			p.heldBeside[h] = di
 		}
 	}
-	p.elsewheres[ei].protectedMatch = true
 }
 
 // holdWithPrimaryHolders holds live user li, which desired user di (d,
