@@ -617,11 +617,11 @@ func TestSavedSourcesNameStandardInputAndTheDefault(t *testing.T) {
 // every command that reads, as the plan of it would create users that
 // may exist; a read with a user says nothing of it.
 func TestReadWithoutUsersSaysSo(t *testing.T) {
-	const said = "the read lists no user, yet its teams hold 2 member(s)"
+	const said = "the read lists no user, yet its teams hold 2 member(s)" // the same 2 service accounts in both teams
 	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: alice@example.com\nteams:\n  - name: ml\n    members: [alice@example.com]\n")
 	for _, users := range [][]map[string]any{nil, {{"userName": "bob@example.com", "active": true}}} {
 		emu := startEmu(t, emulator.Options{ServiceAccounts: 2}, writeState(t, map[string]any{
-			"users": users, "teams": []map[string]any{{"name": "ml", "members": []string{}}},
+			"users": users, "teams": []map[string]any{{"name": "ml", "members": []string{}}, {"name": "ops", "members": []string{}}},
 		}))
 		for _, args := range [][]string{{"plan", "-f", m}, {"export"}} {
 			r := wb(t, vars(emu.url), args...)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -247,13 +248,16 @@ func (s *session) read(ctx context.Context) (live, error) {
 	}
 }
 
-// teamMembers counts the memberships of st's teams.
+// teamMembers counts the distinct members of st's teams (by id, else by
+// the name the server gave), as doctor's service_accounts check does.
 func teamMembers(st model.State) int {
-	n := 0
+	seen := map[string]bool{}
 	for _, t := range st.Teams {
-		n += len(t.Members)
+		for _, m := range t.Members {
+			seen[cmp.Or(m.UserID, "\x00"+m.Email)] = true
+		}
 	}
-	return n
+	return len(seen)
 }
 
 // clockAhead is how far this machine's clock may run ahead of the

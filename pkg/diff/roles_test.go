@@ -299,3 +299,25 @@ func TestCheckRolesNeverSuggestsAnEdgeSpace(t *testing.T) {
 		t.Fatalf("err = %v, want the role refused, never offered %q", err, "Reviewer ")
 	}
 }
+
+// roles_unreported on a read with no user: "no users yet" of an empty
+// organization, but not of one whose teams have members, which a read
+// that does not show /Users gives.
+func TestRolesUnreportedReadWithoutUsers(t *testing.T) {
+	a := du("a@x.com")
+	a.OrgRole = model.RoleAdmin
+	want := state(users(a), dt("ml", model.Authoritative, dm("a@x.com", model.RoleAdmin)))
+	for _, tc := range []struct {
+		have model.State
+		says string
+	}{
+		{state(users()), "the organization has no users yet: the live read reports no roles"},
+		{state(users(), lt("g", "ml", model.Member{UserID: "sa1"})), "the live read lists no user, though its teams have members"},
+	} {
+		p := Compute(want, tc.have, ignorePolicy, Options{})
+		i := slices.IndexFunc(p.Warnings, func(w plan.Warning) bool { return w.Code == plan.WarnRolesUnreported })
+		if i < 0 || !strings.HasPrefix(p.Warnings[i].Message, tc.says) {
+			t.Errorf("want %q: %+v", tc.says, p.Warnings)
+		}
+	}
+}
