@@ -492,7 +492,9 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 		// key expects, and said once, since only the Authorization forms
 		// of a key this short are redacted (every "x" in the output would
 		// be otherwise).
-		r.warnings = append(r.warnings, fmt.Sprintf("the API key from %s is %d character(s) long (W&B API keys are about 40): only its \"Bearer KEY\" and Basic forms are kept out of what wbsync prints", from, len(r.apiKey)))
+		// (The words name no form as "Bearer KEY" would: with the key
+		// "K", that is its Bearer form, and the warning printed redacted.)
+		r.warnings = append(r.warnings, fmt.Sprintf("the API key from %s is %d character(s) long (W&B API keys are about 40): only its Authorization header values (after Basic, or after Bearer) are kept out of what wbsync prints", from, len(r.apiKey)))
 	} else if len(r.apiKey) < sanitize.Fragment {
 		// A test key ("test"): redacted wherever it appears whole, so
 		// that a manifest that holds the word is refused, and any text

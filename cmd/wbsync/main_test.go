@@ -305,9 +305,15 @@ func TestConnectionErrors(t *testing.T) {
 // redacted only whole ("test") is warned of too.
 func TestShortKeyWarned(t *testing.T) {
 	emu := startEmu(t, emulator.Options{}, "")
-	for _, key := range []string{"x", "xyz"} {
+	// Every key of one letter or digit: the warning's own words are no form
+	// of it (with "K", "Bearer KEY" would be, and print redacted).
+	keys := []string{"xyz"}
+	for _, c := range "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" {
+		keys = append(keys, string(c))
+	}
+	for _, key := range keys {
 		r := wb(t, map[string]string{"WANDB_API_KEY": key, "WBSYNC_URL": emu.url}, "plan", "-f", examplePath("wbsync.yaml"))
-		want := fmt.Sprintf("the API key from WANDB_API_KEY is %d character(s) long", len(key))
+		want := fmt.Sprintf("the API key from WANDB_API_KEY is %d character(s) long (W&B API keys are about 40): only its Authorization header values (after Basic, or after Bearer) are kept out of what wbsync prints", len(key))
 		if r.code != exitOK || !strings.Contains(r.stderr, want) || !strings.Contains(r.stdout, "Plan: ") {
 			t.Errorf("key %q: exit %d, want 0, a plan and %q on stderr\nstdout:\n%s\nstderr:\n%s", key, r.code, want, r.stdout, r.stderr)
 		}
