@@ -686,12 +686,7 @@ func (p *planner) holdElsewhereToo(di, li int32, said string, ids []string) (str
 	if !ok {
 		return said, ids
 	}
-	var hs []int32
-	for _, h := range p.elsewheres[ei].holders {
-		if p.lives[h].owner == none {
-			hs = append(hs, h)
-		}
-	}
+	hs := p.unownedHolders(ei)
 	if len(hs) == 0 {
 		return said, ids
 	}
@@ -726,15 +721,26 @@ func (p *planner) holdProtectedMatch(di int32) {
 	if !ok {
 		return
 	}
+	for _, h := range p.unownedHolders(ei) {
+		p.lives[h].owner = ambiguous
+		if p.heldBeside == nil {
+			p.heldBeside = map[int32]int32{}
+		}
+		p.heldBeside[h] = di
+	}
+}
+
+// unownedHolders returns the live users of email_elsewhere warning ei
+// (p.elsewheres) that no desired user matched: a hold may hold those (the
+// others are their entries' to plan).
+func (p *planner) unownedHolders(ei int) []int32 {
+	var hs []int32
 	for _, h := range p.elsewheres[ei].holders {
 		if p.lives[h].owner == none {
-			p.lives[h].owner = ambiguous
-			if p.heldBeside == nil {
-				p.heldBeside = map[int32]int32{}
-			}
-			p.heldBeside[h] = di
+			hs = append(hs, h)
 		}
 	}
+	return hs
 }
 
 // holdWithPrimaryHolders holds live user li, which desired user di (d,
@@ -804,13 +810,20 @@ func (p *planner) deactivate(li int32, who subject, reason string) bool {
 // of its emails or its userName, which matching tries (docs/manifest.md),
 // when one is an email a manifest may declare; else by its username.
 func declarable(l *model.User) bool {
-	if declarableEmail(l.Email) || declarableEmail(l.UserName) || slices.ContainsFunc(l.Emails, declarableEmail) {
+	if namedByEmail(l) {
 		return true
 	}
 	// By username: one a manifest may write, and a handle, not an email,
 	// unless the user has none (naming an email userName by username:
 	// would replace its email).
 	return writableUserName(l.UserName) && (!strings.Contains(l.UserName, "@") || l.Email == "" && len(l.Emails) == 0)
+}
+
+// namedByEmail reports whether a manifest entry may name live user l by
+// an email: one of its emails, or its userName, that a manifest may
+// declare.
+func namedByEmail(l *model.User) bool {
+	return declarableEmail(l.Email) || declarableEmail(l.UserName) || slices.ContainsFunc(l.Emails, declarableEmail)
 }
 
 // declarableEmail reports whether a manifest entry may be declared by the
@@ -838,7 +851,7 @@ func keepAdvice(l *model.User) string {
 // entry names it by its userName, with an email no account holds (an
 // active: false entry's account is deactivated, never updated).
 func offboardAdvice(l *model.User) string {
-	if declarableEmail(l.Email) || declarableEmail(l.UserName) || slices.ContainsFunc(l.Emails, declarableEmail) || !writableUserName(l.UserName) {
+	if namedByEmail(l) || !writableUserName(l.UserName) {
 		return ""
 	}
 	why := "it has no email"

@@ -124,10 +124,7 @@ func Counts(st model.State, red *sanitize.Redactor) Check {
 			}
 			// " / " within a group, ", " between groups: where one
 			// group ends shows.
-			if n := len(shown) - caps.ShownNames; n > 0 {
-				shown = append(shown[:caps.ShownNames], fmt.Sprintf("… and %d more", n))
-			}
-			cased = append(cased, strings.Join(shown, " / "))
+			cased = append(cased, joinNames(shown, 0, nil, " / "))
 		}
 	}
 	if len(shared) > 0 {
@@ -172,6 +169,11 @@ func teamIDs(teams []model.Team, red *sanitize.Redactor) string {
 // listNames joins the first names, each redacted with red, escaped and
 // cut to n characters (0: names already made fit), and counts the rest.
 func listNames(names []string, n int, red *sanitize.Redactor) string {
+	return joinNames(names, n, red, ", ")
+}
+
+// joinNames is listNames joined with sep.
+func joinNames(names []string, n int, red *sanitize.Redactor, sep string) string {
 	shown := make([]string, 0, caps.ShownNames)
 	for i, name := range names {
 		if i == caps.ShownNames {
@@ -183,7 +185,7 @@ func listNames(names []string, n int, red *sanitize.Redactor) string {
 		}
 		shown = append(shown, name)
 	}
-	return strings.Join(shown, ", ")
+	return strings.Join(shown, sep)
 }
 
 // plural is word for n of them: "1 team", "2 teams".
