@@ -224,6 +224,14 @@ func (c *Client) redirectError(e *Error, resp *http.Response) *Error {
 	}
 	if resp.Request != nil && resp.Request.URL != nil {
 		u = resp.Request.URL.ResolveReference(u)
+		if samePlace(u, c.base) {
+			// Pointed at the base URL given (a gateway that sends every
+			// path to its root): what it names is --url already.
+			e.Hint = hintRedirectToBase
+			e.Location = c.safe(locationText(u, c.red))
+			e.Detail = "redirected to " + e.Location + ", the base URL given"
+			return e
+		}
 		if sameResource(u, resp.Request.URL) {
 			// Pointed back at what was asked: no other URL to give.
 			e.Hint = hintRedirectLoop
@@ -244,7 +252,7 @@ func (c *Client) redirectError(e *Error, resp *http.Response) *Error {
 				base.Path = p
 			}
 			e.Hint = "wbsync never follows redirects: fix --url (the server pointed to the base URL " + c.safe(locationText(&base, c.red)) + ", if you trust it)"
-			if sameBase(&base, c.base) {
+			if samePlace(&base, c.base) { // the query is cleared from base
 				// The base it implies is the one given (the Location
 				// dropped or changed only the query, or added a slash):
 				// no other URL to give.
@@ -257,22 +265,19 @@ func (c *Client) redirectError(e *Error, resp *http.Response) *Error {
 	return e
 }
 
-// sameBase reports whether the base URL a redirect implies (b) is the
-// configured one (base): scheme and host as URLs compare them, the path
-// without a trailing slash.
-func sameBase(b, base *url.URL) bool {
-	return strings.EqualFold(b.Scheme, base.Scheme) && strings.EqualFold(b.Host, base.Host) &&
-		strings.TrimSuffix(b.EscapedPath(), "/") == strings.TrimSuffix(base.EscapedPath(), "/")
+// samePlace reports whether URLs a and b name one place: one origin
+// (scheme, host and port, a default port written out or not), the path
+// but for a trailing slash (the query is not compared).
+func samePlace(a, b *url.URL) bool {
+	return originOf(a) == originOf(b) && // a default port written out or not
+		strings.TrimSuffix(a.EscapedPath(), "/") == strings.TrimSuffix(b.EscapedPath(), "/")
 }
 
 // sameResource reports whether a resolved Location u names the URL asked
 // for (req): scheme and host compared as URLs compare them, the path as
 // sent but for a trailing slash (which --url cannot take either), and the
 // query as sent.
-func sameResource(u, req *url.URL) bool {
-	return strings.EqualFold(u.Scheme, req.Scheme) && strings.EqualFold(u.Host, req.Host) &&
-		strings.TrimSuffix(u.EscapedPath(), "/") == strings.TrimSuffix(req.EscapedPath(), "/") && u.RawQuery == req.RawQuery
-}
+func sameResource(u, req *url.URL) bool { return samePlace(u, req) && u.RawQuery == req.RawQuery }
 
 // errAttemptTimeout is the cause of an attempt's context when its
 // per-request timeout ran out.

@@ -302,6 +302,7 @@ const (
 	// hintRedirectNowhere and hintRedirectLoop: a 3xx that names no URL,
 	// or the one asked for, gives --url nothing to change to.
 	hintRedirectNowhere = "wbsync never follows redirects, and this one names no URL: check --url, and any proxy or gateway in between"
+	hintRedirectToBase  = "wbsync never follows redirects, and this one points at the base URL given: --url is not what to change; check the server or what stands in between (a proxy or gateway that sends every path to its root)"
 	hintRedirectLoop    = "wbsync never follows redirects, and this one points back at the URL asked for (a redirect loop, or a proxy or gateway that wants a login): --url is not what to change; check the server or what stands in between"
 	hintSeat            = "free a seat or raise the organization's seat limit; deactivations run last, after creates, reactivations and role changes, so seats a plan's deactivations may free are usable from the next apply on"
 	hintTimeout         = "raise --timeout if the server is slow, or check that it is up"
