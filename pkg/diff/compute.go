@@ -388,6 +388,10 @@ type elsewhere struct {
 	want      int32 // the desired user whose email the holders hold
 	holders   []int32
 	pre, post string
+	// protectedMatch: the desired user is active: false on Multi-tenant
+	// Cloud and the account it matched is protected (holdProtectedMatch):
+	// every holder held is one the entry may mean, whichever hold held it
+	protectedMatch bool
 }
 
 // inSomeTeam reports whether a live team lists live user li. Only rare

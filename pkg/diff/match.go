@@ -257,6 +257,11 @@ func (p *planner) rewordHeld() {
 				}
 			}
 		}
+		if e.protectedMatch && len(held) > 0 {
+			// The entry's own protected match: it may mean every holder
+			// held, whatever hold came first.
+			beside, besideAll = e.want, true
+		}
 		said := heldToo
 		if besideAll && beside != none {
 			said = fmt.Sprintf(heldBesideProtected, plural(len(held), "it", "any of them"), p.wants[beside].name)

@@ -49,21 +49,6 @@ func TestOffboardAdviceNeedsAWritableUserName(t *testing.T) {
 	}
 }
 
-// TestProtectedMatchWordingTwoHolders: two accounts hold the entry's
-// email beside a protected match; the email_elsewhere warning speaks of
-// them as two ("any of them"), not as one ("it").
-func TestProtectedMatchWordingTwoHolders(t *testing.T) {
-	want := state(users(nextOwnerD(), inactive(hu("ahandle", "b@x.com"))))
-	have := state(users(nextOwner, member(lh("ua", "ahandle", "a@x.com")), member(lh("ub", "bh", "b@x.com")), member(lh("uc", "ch", "B@x.com"))))
-	pol := model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, Protected: []string{"a@x.com"}}
-	p := Compute(want, have, pol, Options{Deployment: model.SaaS})
-	for _, w := range p.Warnings {
-		if w.Code == plan.WarnEmailElsewhere && strings.Contains(w.Message, "are left alone, as the entry may mean it:") {
-			t.Errorf("two holders called it: %q", w.Message)
-		}
-	}
-}
-
 // TestHeldByAnotherEntryNotSaidAsIdentityMismatch: xh holds b@x.com (the
 // email of an active: false entry whose match, ahandle, is protected) and
 // c@x.com (the email of an active entry matched by userName elsewhere).
@@ -82,5 +67,63 @@ func TestHeldByAnotherEntryNotSaidAsIdentityMismatch(t *testing.T) {
 		if w.Code == plan.WarnEmailElsewhere && w.User == "c@x.com" && !mismatch && strings.Contains(w.Message, "as identity_mismatch says") {
 			t.Errorf("points at an identity_mismatch the plan does not hold: %q", w.Message)
 		}
+	}
+}
+
+func elsewhereOf(p plan.Plan, user string) string {
+	for _, w := range p.Warnings {
+		if w.Code == plan.WarnEmailElsewhere && w.User == user {
+			return w.Message
+		}
+	}
+	return ""
+}
+
+// TestHeldBesideTwoProtectedNamesOwnEntry: xh holds b@x.com and c@x.com,
+// the emails of two active: false entries whose matches by userName are
+// both protected. Each email_elsewhere warning names its own entry: the
+// c@x.com entry may mean xh as much as the b@x.com one.
+func TestHeldBesideTwoProtectedNamesOwnEntry(t *testing.T) {
+	want := state(users(nextOwnerD(), inactive(hu("ahandle", "b@x.com")), inactive(hu("chandle", "c@x.com"))))
+	have := state(users(nextOwner, member(lh("ua", "ahandle", "a@x.com")), member(lh("uc", "chandle", "c2@x.com")), member(lh("ux", "xh", "b@x.com", "c@x.com"))))
+	pol := model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, Protected: []string{"a@x.com", "c2@x.com"}}
+	p := Compute(want, have, pol, Options{Deployment: model.SaaS})
+	for _, e := range []string{"b@x.com", "c@x.com"} {
+		if m := elsewhereOf(p, e); !strings.Contains(m, "as the active: false entry "+e+" may mean it:") {
+			t.Errorf("%s: %q", e, m)
+		}
+	}
+}
+
+// TestHeldBesideAfterSwapHold: xh holds b@x.com (an active: false entry
+// whose match is protected) and e@x.com (an active: false entry that a swap
+// hold holds, listed first); zh holds b@x.com only. The swap hold holds xh,
+// the protected match zh: no identity_mismatch names zh or b@x.com, so the
+// b@x.com warning must not send the reader to one; the b@x.com entry may
+// mean either.
+func TestHeldBesideAfterSwapHold(t *testing.T) {
+	want := state(users(nextOwnerD(), inactive(hu("ehandle", "e@x.com")), inactive(hu("ahandle", "b@x.com")), hu("yuser", "y@x.com")))
+	have := state(users(nextOwner, member(lh("ua", "ahandle", "a@x.com")),
+		member(lh("ue", "ehandle", "e2@x.com", "y@x.com")),
+		member(lh("uy", "yuser", "y2@x.com")),
+		member(lh("ux", "xh", "b@x.com", "e@x.com")),
+		member(lh("uz", "zh", "B@x.com"))))
+	pol := model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, Protected: []string{"a@x.com"}}
+	p := Compute(want, have, pol, Options{Deployment: model.SaaS})
+	if m := elsewhereOf(p, "b@x.com"); !strings.Contains(m, "as the active: false entry b@x.com may mean any of them:") {
+		t.Errorf("b@x.com: %q", m)
+	}
+}
+
+// TestProtectedMatchTwoHoldersSaysAnyOfThem: the wording test of two
+// holders, against the current words (TestProtectedMatchWordingTwoHolders
+// looks for words no longer produced).
+func TestProtectedMatchTwoHoldersSaysAnyOfThem(t *testing.T) {
+	want := state(users(nextOwnerD(), inactive(hu("ahandle", "b@x.com"))))
+	have := state(users(nextOwner, member(lh("ua", "ahandle", "a@x.com")), member(lh("ub", "bh", "b@x.com")), member(lh("uc", "ch", "B@x.com"))))
+	pol := model.Policy{UnmanagedUsers: model.UnmanagedDeactivate, Protected: []string{"a@x.com"}}
+	p := Compute(want, have, pol, Options{Deployment: model.SaaS})
+	if m := elsewhereOf(p, "b@x.com"); !strings.Contains(m, "are left alone, as the active: false entry b@x.com may mean any of them:") {
+		t.Errorf("b@x.com: %q", m)
 	}
 }

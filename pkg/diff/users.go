@@ -728,6 +728,7 @@ func (p *planner) holdProtectedMatch(di int32) {
 		}
 		p.heldBeside[h] = di
 	}
+	p.elsewheres[ei].protectedMatch = true
 }
 
 // unownedHolders returns the live users of email_elsewhere warning ei
