@@ -1,7 +1,9 @@
 package scim
 
 import (
+	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -14,6 +16,31 @@ func TestSamePlaceDefaultPort(t *testing.T) {
 		b, _ := url.Parse(tc[1])
 		if !samePlace(a, b) || !sameResource(a, b) {
 			t.Errorf("%s and %s: not the same base", tc[0], tc[1])
+		}
+	}
+}
+
+// TestRedirectOtherQueryIsNotTheURLAskedFor: a Location with the path
+// asked for and another query is not "the URL it was asked for" (the hint
+// is still the loop's: the base it implies is the one given).
+func TestRedirectOtherQueryIsNotTheURLAskedFor(t *testing.T) {
+	c := testClient(t, "https://h")
+	req, _ := url.Parse("https://h/scim/Users?startIndex=1&count=100")
+	resp := &http.Response{StatusCode: 302, Header: http.Header{"Location": {"/scim/Users?startIndex=99"}}, Request: &http.Request{URL: req}}
+	e := c.redirectError(&Error{}, resp)
+	if strings.HasSuffix(e.Detail, "the URL it was asked for") || e.Hint != hintRedirectLoop {
+		t.Errorf("detail %q, hint %q", e.Detail, e.Hint)
+	}
+}
+
+// TestSamePlaceSchemeCounts: one host and port under two schemes are two
+// places (http://h and https://h:80).
+func TestSamePlaceSchemeCounts(t *testing.T) {
+	for _, tc := range [][2]string{{"http://h/scim", "https://h:80/scim"}, {"https://h/scim", "http://h:443/scim"}} {
+		a, _ := url.Parse(tc[0])
+		b, _ := url.Parse(tc[1])
+		if samePlace(a, b) {
+			t.Errorf("%s and %s: the same place", tc[0], tc[1])
 		}
 	}
 }
