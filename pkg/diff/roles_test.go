@@ -312,6 +312,7 @@ func TestRolesUnreportedReadWithoutUsers(t *testing.T) {
 		says string
 	}{
 		{state(users()), "the organization has no users yet: the live read reports no roles"},
+		{state(users(), lt("g", "ml")), "the organization has no users yet: the live read reports no roles"},
 		{state(users(), lt("g", "ml", model.Member{UserID: "sa1"})), "the live read lists no user, though its teams have members"},
 	} {
 		p := Compute(want, tc.have, ignorePolicy, Options{})
