@@ -398,6 +398,25 @@ func planFileWarning(path string, fi fs.FileInfo, urlGiven bool) string {
 	case fi.Mode().Perm()&0o022 != 0:
 		return fmt.Sprintf("saved plan %s can be written by other users (mode %v), %sGive --url (a plan for another target is then refused before any request), or chmod go-w it", path, fi.Mode().Perm(), risk)
 	}
+	if dir := openDir(path); dir != "" {
+		return fmt.Sprintf("saved plan %s is in %s, where any user may replace it (a directory writable by all, without the sticky bit), %sGive --url (a plan for another target is then refused before any request), or keep the plan in a directory of your own", path, dir, risk)
+	}
+	return ""
+}
+
+// openDir returns the directory of path, or of the file a link at path
+// names, in which any user may create and rename files (writable by all,
+// without the sticky bit /tmp has), or "".
+func openDir(path string) string {
+	dirs := []string{filepath.Dir(path)}
+	if real, err := filepath.EvalSymlinks(path); err == nil && filepath.Dir(real) != dirs[0] {
+		dirs = append(dirs, filepath.Dir(real))
+	}
+	for _, d := range dirs {
+		if fi, err := os.Stat(d); err == nil && fi.Mode().Perm()&0o002 != 0 && fi.Mode()&fs.ModeSticky == 0 {
+			return d
+		}
+	}
 	return ""
 }
 

@@ -372,6 +372,54 @@ func TestSavedPlanOthersCanWrite(t *testing.T) {
 	}
 }
 
+// TestPlanFileInOpenDirectory: a plan file of mode 0600 in a directory any
+// user may write, without the sticky bit, can be replaced by anyone: said
+// (of a link, for the directory of the file it names too); in a sticky
+// one, as /tmp, or with --url, not.
+func TestPlanFileInOpenDirectory(t *testing.T) {
+	_, saved := savedExamplePlan(t)
+	data, err := os.ReadFile(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	open, sticky, mine := filepath.Join(root, "open"), filepath.Join(root, "sticky"), filepath.Join(root, "mine")
+	for dir, mode := range map[string]os.FileMode{open: 0o777, sticky: 0o777 | os.ModeSticky, mine: 0o700} {
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(dir, mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "plan.json"), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := filepath.Join(mine, "link.json")
+	if err := os.Symlink(filepath.Join(open, "plan.json"), link); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path     string
+		urlGiven bool
+		want     string
+	}{
+		{path: filepath.Join(open, "plan.json"), want: "is in " + open + ", where any user may replace it"},
+		{path: link, want: "is in " + open + ", where any user may replace it"},
+		{path: filepath.Join(open, "plan.json"), urlGiven: true},
+		{path: filepath.Join(sticky, "plan.json")},
+		{path: filepath.Join(mine, "plan.json")},
+	} {
+		fi, err := os.Stat(tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := planFileWarning(tc.path, fi, tc.urlGiven); !strings.Contains(got, tc.want) || (got == "") != (tc.want == "") {
+			t.Errorf("%s, url given %v: %q, want %q", tc.path, tc.urlGiven, got, tc.want)
+		}
+	}
+}
+
 // TestPlanFileWarningOwner: a plan file another user owns is said to be
 // unsafe, unless that user is root (who may write any file anyway) or the
 // URL is given.
