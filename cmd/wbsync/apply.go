@@ -391,15 +391,16 @@ func planFileWarning(path string, fi fs.FileInfo, urlGiven bool) string {
 	if urlGiven || !modesTell || fi == nil || !fi.Mode().IsRegular() {
 		return ""
 	}
-	const risk = "and its target.url receives the API key, since neither --url nor WBSYNC_URL is given: whoever can write the file chooses where the key goes. "
+	const risk = "and its target.url receives the API key, since neither --url nor WBSYNC_URL is given: whoever can write the file chooses where the key goes. " +
+		"Give --url (a plan for another target is then refused before any request), or "
 	switch {
 	case othersFile(fi) && !rootsFile(fi): // root may write any file anyway
-		return fmt.Sprintf("saved plan %s belongs to another user, %sGive --url (a plan for another target is then refused before any request), or apply a plan file of your own", path, risk)
+		return fmt.Sprintf("saved plan %s belongs to another user, %sapply a plan file of your own", path, risk)
 	case fi.Mode().Perm()&0o022 != 0:
-		return fmt.Sprintf("saved plan %s can be written by other users (mode %v), %sGive --url (a plan for another target is then refused before any request), or chmod go-w it", path, fi.Mode().Perm(), risk)
+		return fmt.Sprintf("saved plan %s can be written by other users (mode %v), %schmod go-w it", path, fi.Mode().Perm(), risk)
 	}
 	if dir := openDir(path); dir != "" {
-		return fmt.Sprintf("saved plan %s is in %s, where any user may replace it (a directory writable by all, without the sticky bit), %sGive --url (a plan for another target is then refused before any request), or keep the plan in a directory of your own", path, dir, risk)
+		return fmt.Sprintf("saved plan %s is in %s, where any user may replace it (a directory writable by all, without the sticky bit), %skeep the plan in a directory of your own", path, dir, risk)
 	}
 	return ""
 }

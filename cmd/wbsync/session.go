@@ -210,12 +210,8 @@ func (s *session) read(ctx context.Context) (live, error) {
 		have, fp := f.state, f.fp
 		if err == nil {
 			s.log.Info("read the live organization", zap.Int("users", len(have.Users)), zap.Int("teams", len(have.Teams)))
-			// W&B lists at least the user whose key reads. (Members are
-			// counted only then: a read of 500,000 memberships pays nothing.)
-			if len(have.Users) == 0 {
-				if n := teamMembers(have); n > 0 {
-					s.log.Warn(fmt.Sprintf("the read lists no user, yet its teams hold %d member(s): the key (or a proxy in between) may not see /Users, and a plan of this read would create users that may exist (doctor's service_accounts check says the same; export writes those teams membership: additive)", n))
-				}
+			if have.UsersHidden() { // (members counted only then)
+				s.log.Warn(fmt.Sprintf("the read lists no user, yet its teams hold %d member(s): the key (or a proxy in between) may not see /Users, and a plan of this read would create users that may exist (doctor's service_accounts check says the same; export writes those teams membership: additive)", teamMembers(have)))
 			}
 			return live{have, fp}, nil
 		}

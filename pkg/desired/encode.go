@@ -155,7 +155,7 @@ func UserLabel(u model.User) string {
 // report lists).
 func Encode(w io.Writer, st model.State, opts EncodeOptions) (EncodeReport, error) {
 	e := &encoder{w: bufio.NewWriterSize(w, 64<<10), unwritable: opts.Unwritable, noCustomRoles: opts.NoCustomRoles,
-		customRoles: opts.CustomRoles}
+		customRoles: opts.CustomRoles, usersHidden: st.UsersHidden()}
 	if e.unwritable == nil {
 		e.unwritable = func(string) bool { return false }
 	}
@@ -210,6 +210,9 @@ type encoder struct {
 	unwritable    func(string) bool // EncodeOptions.Unwritable, never nil
 	noCustomRoles bool              // EncodeOptions.NoCustomRoles
 	customRoles   map[string]bool   // EncodeOptions.CustomRoles
+	// usersHidden: the read shows no user, yet its teams have members
+	// (model.State.UsersHidden)
+	usersHidden bool
 }
 
 // line writes s and a newline.

@@ -55,12 +55,10 @@ func (e *encoder) teams(ts []model.Team) {
 			case why != "":
 				left = append(left, why)
 				continue
-			case ui < 0 && len(e.all) == 0 && m.UserID != "":
-				// The read lists no user at all, yet the team has members:
-				// a read that does not show the users (a key or a proxy
-				// that filters /Users), not service accounts. Written
-				// authoritative and empty, the team would lose them all to
-				// a plan against a read that shows them.
+			case ui < 0 && e.usersHidden && m.UserID != "":
+				// Not service accounts: written authoritative and empty,
+				// the team would lose them all to a plan against a read
+				// that shows the users.
 				left = append(left, "member "+m.UserID+" matches no user, and the read lists none")
 				continue
 			case ui < 0:

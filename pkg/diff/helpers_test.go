@@ -1,6 +1,21 @@
 package diff
 
-import "github.com/wbsync/wbsync/pkg/model"
+import (
+	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/plan"
+)
+
+// warnedByID maps the first id each warning of code in p gives to its
+// message.
+func warnedByID(p plan.Plan, code plan.WarningCode) map[string]string {
+	said := map[string]string{}
+	for _, w := range p.Warnings {
+		if w.Code == code && len(w.IDs) > 0 {
+			said[w.IDs[0]] = w.Message
+		}
+	}
+	return said
+}
 
 // Builders for hand-made states.
 

@@ -914,12 +914,7 @@ func TestUnmanagedWithoutEmailAdvice(t *testing.T) {
 	have := state(users(nextOwner, lh("un", "noemail-4805"), lh("ue", "kim", "kim@x.com"),
 		lh("uz", "zmuller", "zo\u00eb.m\u00fcller@x.com"), lh("uh", "zoe@x.com", "zo\u00eb@x.com")))
 	p := Compute(want, have, ignorePolicy, Options{Deployment: model.Dedicated})
-	said := map[string]string{}
-	for _, w := range p.Warnings {
-		if w.Code == plan.WarnUnmanagedUser {
-			said[w.IDs[0]] = w.Message
-		}
-	}
+	said := warnedByID(p, plan.WarnUnmanagedUser)
 	if m := said["un"]; !strings.HasSuffix(m, "(to offboard it, list it with active: false: it has no email, so write its userName (username: noemail-4805) with an email no account holds)") {
 		t.Errorf("no-email account: %q", m)
 	}

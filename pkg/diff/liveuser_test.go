@@ -185,12 +185,7 @@ func TestComputeUndeclarableUnmanaged(t *testing.T) {
 	if diff := cmp.Diff(want, reasons); diff != "" {
 		t.Errorf("deactivation reasons (-want +got):\n%s", diff)
 	}
-	recent := map[string]string{}
-	for _, w := range p.Warnings {
-		if w.Code == plan.WarnUnmanagedRecent {
-			recent[w.IDs[0]] = w.Message
-		}
-	}
+	recent := warnedByID(p, plan.WarnUnmanagedRecent)
 	if m := recent["ur"]; !strings.HasSuffix(m, "; name it in policy.protected, or a glob that matches it (a manifest cannot declare its email) to keep it") {
 		t.Errorf("unmanaged_recent for zoë: %q, want the policy.protected advice", m)
 	}

@@ -244,27 +244,18 @@ func (e *elsewhere) are() string { return plural(len(e.holders), "is ", "are ") 
 // hold left alone (deactivateDesired) say so: of all of them, or naming
 // those held when only some are.
 func (p *planner) rewordHeld() {
-	for _, e := range p.elsewheres {
+	for i := range p.elsewheres {
+		e := &p.elsewheres[i]
 		var held []string
-		beside, besideAll := int32(none), true // the one entry whose protected match held them all
+		var heldAt []int32
 		for _, h := range e.holders {
 			if p.held(h) {
-				held = append(held, liveName(&p.have.Users[h]))
-				if di, ok := p.heldBeside[h]; ok && (beside == none || beside == di) {
-					beside = di
-				} else {
-					besideAll = false
-				}
+				held, heldAt = append(held, liveName(&p.have.Users[h])), append(heldAt, h)
 			}
 		}
-		if e.protectedMatch && len(held) > 0 {
-			// The entry's own protected match: it may mean every holder
-			// held, whatever hold came first.
-			beside, besideAll = e.want, true
-		}
 		said := heldToo
-		if besideAll && beside != none {
-			said = fmt.Sprintf(heldBesideProtected, plural(len(held), "it", "any of them"), p.wants[beside].name)
+		if by := p.heldByProtectedMatch(e, heldAt); by != none {
+			said = fmt.Sprintf(heldBesideProtected, plural(len(held), "it", "any of them"), p.wants[by].name)
 		}
 		switch {
 		case len(held) == 0:
@@ -275,6 +266,28 @@ func (p *planner) rewordHeld() {
 			p.warnings[e.warning].Message = e.pre + e.are() + notInManifest + ", but " + strings.Join(held, ", ") + " " + plural(len(held), "is ", "are ") + said + e.post
 		}
 	}
+}
+
+// heldByProtectedMatch returns the active: false entry whose protected
+// match holds the held holders of e (e's own entry when its match is the
+// protected one, whatever hold came first), or none when no such one
+// entry holds them all (another hold, said by identity_mismatch).
+func (p *planner) heldByProtectedMatch(e *elsewhere, held []int32) int32 {
+	if len(held) == 0 {
+		return none
+	}
+	if e.protectedMatch {
+		return e.want
+	}
+	by := int32(none)
+	for _, h := range held {
+		di, ok := p.heldBeside[h]
+		if !ok || by != none && by != di {
+			return none
+		}
+		by = di
+	}
+	return by
 }
 
 // matcher is the state of matchUsers.

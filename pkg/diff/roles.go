@@ -266,8 +266,7 @@ func (p *planner) warnUnreported() {
 		}
 		if len(p.have.Users) == 0 {
 			why = "the organization has no users yet: the live read reports no roles"
-			if slices.ContainsFunc(p.have.Teams, func(t model.Team) bool { return len(t.Members) > 0 }) {
-				// W&B lists at least the user whose key reads.
+			if p.have.UsersHidden() {
 				why = "the live read lists no user, though its teams have members (a key or a proxy that does not show /Users?): it reports no roles"
 			}
 		}

@@ -33,11 +33,8 @@ func ServiceAccounts(st model.State) Check {
 	if len(seen) == 0 {
 		return Check{Name: NameServiceAccounts, Status: OK, Detail: "none: every team member is a listed user"}
 	}
-	if len(st.Users) == 0 {
-		// W&B lists at least the user whose key reads: teams with members
-		// and no users is a read that does not show the users (a key or
-		// a proxy that filters /Users), not an organization of service
-		// accounts.
+	if st.UsersHidden() {
+		// Not an organization of service accounts.
 		return Check{Name: NameServiceAccounts, Status: Warn, Detail: fmt.Sprintf(
 			"%d team member(s) are not listed users, and /Users lists no user at all: the key (or a proxy in between) may not see the users; export writes the teams that hold them as membership: additive, so that no plan of it removes them", len(seen))}
 	}

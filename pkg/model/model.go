@@ -7,6 +7,7 @@ package model
 
 import (
 	"path"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -174,6 +175,14 @@ type Team struct {
 type State struct {
 	Users []User `json:"users"`
 	Teams []Team `json:"teams"`
+}
+
+// UsersHidden reports whether s, a live read, lists no user while its
+// teams have members: W&B lists at least the user whose key reads, so the
+// key, or a proxy in between, does not show /Users (docs/troubleshooting.md).
+// Export, doctor, the plan and every read say so.
+func (s State) UsersHidden() bool {
+	return len(s.Users) == 0 && slices.ContainsFunc(s.Teams, func(t Team) bool { return len(t.Members) > 0 })
 }
 
 // Limit is a safety limit: an absolute count or a percentage.
