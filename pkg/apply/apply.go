@@ -192,6 +192,13 @@ func Run(ctx context.Context, p plan.Plan, w Writer, opts Options) (*Report, err
 		"finished", zap.Int("write_requests", rep.Requests), zap.Duration("elapsed", elapsed))
 	if ctx.Err() != nil {
 		rep.Interrupted = true
+		if rep.stopped() == 0 && rep.Unknown == 0 {
+			// The signal came while the last operations were in flight:
+			// they all finished. Said so, so that a reader does not take
+			// it for a partial run (verification is still not run).
+			return rep, fmt.Errorf("apply interrupted after its last operation had started: every operation finished (%d ok, %d failed), none was skipped and no outcome is unknown: %w",
+				rep.OK, rep.Failed, context.Cause(ctx))
+		}
 		return rep, fmt.Errorf("apply interrupted: %d operation(s) not started (or not tried again), %d with an unknown outcome: %w",
 			rep.stopped(), rep.Unknown, context.Cause(ctx))
 	}

@@ -419,3 +419,33 @@ func TestRunInterruptWithinAUnit(t *testing.T) {
 		t.Fatalf("second change of the unit = %+v, want skipped: %s", r, reasonInterrupted)
 	}
 }
+
+// An interrupt that arrives while the plan's only operation is in flight
+// stops nothing: the error says every operation finished, not "0 not
+// started", which reads as a partial run.
+func TestRunInterruptDuringLastOperationSaysAllFinished(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	f := newInFlight(nil)
+	w := &fakeWriter{hook: f.hook}
+	done := make(chan error, 1)
+	var rep *Report
+	go func() {
+		var err error
+		rep, err = Run(ctx, planOf(ch(plan.CreateUser, "u0@x.com", "", "", "")), w, Options{Concurrency: 1, Logger: zaptest.NewLogger(t)})
+		done <- err
+	}()
+	<-f.entered
+	cancel(errSignal)
+	close(f.release)
+	err := <-done
+	if !errors.Is(err, errSignal) || !rep.Interrupted {
+		t.Fatalf("err = %v, interrupted = %v: want the interrupt reported", err, rep.Interrupted)
+	}
+	if rep.OK != 1 || rep.Skipped != 0 || rep.Unknown != 0 {
+		t.Fatalf("ok/skipped/unknown = %d/%d/%d, want 1/0/0", rep.OK, rep.Skipped, rep.Unknown)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "every operation finished (1 ok, 0 failed)") || strings.Contains(msg, "not started") {
+		t.Fatalf("err = %q, want it to say every operation finished", msg)
+	}
+}
