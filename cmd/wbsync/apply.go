@@ -286,22 +286,20 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		return nil, err
 	}
 	// Neither --deployment nor WBSYNC_DEPLOYMENT given: the recorded
-	// deployment is used, as the recorded URL is. Said when its URL alone
-	// would imply the other, so that a log shows where it came from (a
-	// job that gives it in both steps pins it: an edited file is then
-	// refused above).
+	// deployment is used, as the recorded URL is, also when --url names
+	// that URL (a deployment is refused only when one is given: it is the
+	// plan the reviewer saw, with its warnings). Said when its URL alone
+	// would imply the other, so that a log shows where it came from; a
+	// job that gives the deployment in both steps pins it, and an edited
+	// file is then refused above.
 	if implied, _ := deploymentOf("", target.URL); !s.conf.deploymentGiven && target.Deployment != implied {
+		msg := fmt.Sprintf("deployment %s, as %s records it (its URL alone implies %s); give --deployment or WBSYNC_DEPLOYMENT to pin it", target.Deployment, path, implied)
 		if s.conf.urlGiven {
-			// The URL is given (the recipes always pass --url): the
-			// deployment is the one it implies, as for every command,
-			// unless given too. A file edited to the other deployment,
-			// which no digest vouches for, is refused here, as a file
-			// edited to another URL is.
-			return nil, fmt.Errorf("%w: %s records deployment %s, but --url (or WBSYNC_URL) %s is %s unless --deployment says otherwise, and neither --deployment nor WBSYNC_DEPLOYMENT is given; nothing was written. "+
-				"Give --deployment %s (or WBSYNC_DEPLOYMENT) if it was planned so, or plan again",
-				plan.ErrTargetMismatch, path, target.Deployment, target.URL, implied, target.Deployment)
+			// The file, which no digest vouches for, chose it: louder.
+			s.log.Warn(msg + " in the apply step too, so that a file edited to the other deployment is refused")
+		} else {
+			s.log.Info(msg)
 		}
-		s.log.Info(fmt.Sprintf("deployment %s, as %s records it (its URL alone implies %s); give --deployment or WBSYNC_DEPLOYMENT to pin it", target.Deployment, path, implied))
 	}
 	if w := planFileWarning(path, planInfo, s.conf.urlGiven); w != "" {
 		s.log.Warn(w) // before the first request, which carries the key

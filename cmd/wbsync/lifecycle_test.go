@@ -1928,28 +1928,32 @@ func TestMultiTenantSaidHoldsDeactivations(t *testing.T) {
 	}
 }
 
-// TestSavedPlanDeploymentFlipWithURLGiven: the recipes' apply job passes
-// --url and, by default, no deployment. A plan file edited to the deployment
-// its URL does not imply is refused there, with nothing written: otherwise an
-// edited artifact could apply a manifest as planned for Dedicated Cloud to
-// Multi-tenant Cloud (a deactivation the reviewed plan held back, made).
-func TestSavedPlanDeploymentFlipWithURLGiven(t *testing.T) {
+// TestSavedPlanDeploymentWithURLGiven: the recipes' apply job passes --url
+// and, by default, no deployment. A plan file recording the deployment its
+// URL does not imply is applied as it records (as the reviewer saw it), with
+// a warning that the file alone chose it; given the other deployment, it
+// is refused with nothing written.
+func TestSavedPlanDeploymentWithURLGiven(t *testing.T) {
 	emu := startEmu(t, emulator.Options{Deployment: "saas"}, examplePath("emulator-state.json"))
 	saas := filepath.Join(t.TempDir(), "saas.json")
 	if r := wb(t, vars(emu.url), "plan", "-f", examplePath("wbsync.yaml"), "--deployment", "saas", "--out", saas); r.code != exitOK {
 		t.Fatalf("plan --deployment saas: exit %d\n%s", r.code, r.stderr)
 	}
-	r := wb(t, vars(emu.url), "apply", saas, "--auto-approve")
-	if r.code != exitError || !strings.Contains(r.stderr, "records deployment saas, but --url (or WBSYNC_URL) "+emu.url+" is dedicated") {
-		t.Fatalf("--url given, no deployment, file records the other: exit %d\n%s", r.code, r.stderr)
+	v := vars(emu.url)
+	v["WBSYNC_DEPLOYMENT"] = "dedicated"
+	r := wb(t, v, "apply", saas, "--url", emu.url, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "the plan was made for deployment saas, but --deployment (or WBSYNC_DEPLOYMENT) is dedicated") {
+		t.Fatalf("--url given, the other deployment given: exit %d\n%s", r.code, r.stderr)
 	}
 	if n := writes(emu.requests(t)); n != 0 {
 		t.Fatalf("%d writes after the refusal", n)
 	}
-	v := vars(emu.url)
-	v["WBSYNC_DEPLOYMENT"] = "saas"
-	if r := wb(t, v, "apply", saas, "--auto-approve"); r.code != exitOK {
-		t.Fatalf("given the recorded deployment: exit %d\n%s", r.code, r.stderr)
+	r = wb(t, vars(emu.url), "apply", saas, "--url", emu.url, "--auto-approve")
+	if r.code != exitOK || !strings.Contains(r.stderr, "deployment saas, as "+saas+" records it (its URL alone implies dedicated); give --deployment or WBSYNC_DEPLOYMENT to pin it in the apply step too") {
+		t.Fatalf("--url given, no deployment: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if writes(emu.requests(t)) == 0 {
+		t.Fatal("no writes")
 	}
 }
 
