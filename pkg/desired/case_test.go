@@ -160,6 +160,38 @@ func TestUsernameLookAlikeIsKept(t *testing.T) {
 	}
 }
 
+// TestUsernameInvisibleEndRefused: a username with a character that draws
+// nothing at either end (pasted with a zero-width space after it) reads as
+// the handle without it in a diff, and would match no account: the plan
+// would create another. It is refused where it is written, raw or escaped,
+// as a team name's is; inside the name such a character is kept, as a team
+// name's is.
+func TestUsernameInvisibleEndRefused(t *testing.T) {
+	doc := func(u string) []byte {
+		return []byte("version: 1\nusers:\n  - email: a@example.com\n    username: \"" + u + "\"\n")
+	}
+	for u, r := range map[string]string{ // as YAML escapes, and raw
+		`dev-user2\u200b`: "U+200B", `\u00addev-user2`: "U+00AD", `dev-user2\u200e`: "U+200E",
+		`dev-user2\u2060`: "U+2060", `\u061cdev`: "U+061C", `dev-user2\u200d`: "U+200D",
+		"dev-user2\u200b": "U+200B", "\u00addev-user2": "U+00AD",
+	} {
+		_, err := Parse([]Source{{"m.yaml", doc(u)}})
+		if err == nil || !strings.Contains(err.Error(), "m.yaml:4:15: username ") ||
+			!strings.Contains(err.Error(), "has the invisible character "+r+" at one end") {
+			t.Errorf("username %q: err = %v", u, err)
+		}
+	}
+	raw := []byte("version: 1\nusers:\n  - email: a@example.com\n    username: dev-user2\u200b\n")
+	if _, err := Parse([]Source{{"m.yaml", raw}}); err == nil || !strings.Contains(err.Error(), "U+200B at one end") {
+		t.Errorf("a raw zero-width space after a plain username: err = %v", err)
+	}
+	for _, u := range []string{`dev\u200buser2`, "dev-user2", `d\u00e9v`} {
+		if _, err := Parse([]Source{{"m.yaml", doc(u)}}); err != nil {
+			t.Errorf("username %q refused: %v", u, err)
+		}
+	}
+}
+
 // TestRoleSpacesAtEitherEndRefused: a team role with a space at either end
 // is refused where it is written, as orgRole " admin" is, rather than
 // trimmed (a custom role's spaces are its own); spaces inside a custom

@@ -269,7 +269,7 @@ func TestEncodeSharedNameWritesNoRoles(t *testing.T) {
 func TestEncodeEscapesBidiAndC1(t *testing.T) {
 	const (
 		name   = "A\u202eevil\u202c \u2066x\u2069 \u200e\u200f\u061c \u202a\u202b\u202d tag\U000E0020 vs a\ufe0f ok❤\ufe0f"
-		handle = "dev\u202ebob\u2067"
+		handle = "dev\u202ebob\u2067x" // nothing invisible at either end: a manifest username
 		extID  = "00u\u202e1"
 		team   = "t\u202eea\u200bm" // no control character, nothing invisible at either end: a manifest team name
 		role   = "Model\u202eReviewer"
@@ -390,7 +390,8 @@ func TestEncodeLeavesOutWhatAManifestCannotHold(t *testing.T) {
 			{ID: "3", UserName: "has space", Email: "space@x.io", Active: true},
 			{ID: "4", UserName: "OK@x.io", Email: "other@x.io", Active: true}, // its handle is user 5's email
 			{ID: "5", UserName: "ok@x.io.", Email: "ok2@x.io", Active: true},
-			{ID: "6", UserName: "twin", Email: "OK@X.IO", Active: true}, // same email as user 1, and sorts first
+			{ID: "6", UserName: "twin", Email: "OK@X.IO", Active: true},            // same email as user 1, and sorts first
+			{ID: "7", UserName: "dev-user2\u200b", Email: "zw@x.io", Active: true}, // reads as dev-user2
 		},
 		Teams: []model.Team{
 			{ID: "t1", Name: " padded", Members: []model.Member{{UserID: "1"}}}, // written trimmed, pinned
@@ -423,6 +424,7 @@ func TestEncodeLeavesOutWhatAManifestCannotHold(t *testing.T) {
 		"2: its email not-an-email is not a well-formed address; policy.protected may name its userName as the glob \"[b]ad email\", to keep it from unmanagedUsers: deactivate",
 		"1: another user, \"twin\" id 6, has the same email ok@x.io and is written",
 		"3: its userName has space contains whitespace or a control character: a W&B userName is one word, such as dev-user2",
+		"7: its userName dev-user2\u200b has the invisible character U+200B at one end, where it reads as the name without it, and names another account than the one it reads as",
 	}
 	wantTeams := []string{
 		"Shared: it shares its name with another team and has no id to pin it",

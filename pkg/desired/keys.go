@@ -206,6 +206,17 @@ func TeamNameProblem(name string) string {
 	if why := TextProblem(name); why != "" {
 		return why
 	}
+	return invisibleEnd(name)
+}
+
+// invisibleEnd says which character at one end of name draws nothing
+// (a zero-width space or joiner, a soft hyphen, a direction mark, any
+// format character), where it reads as the name without it: "" when
+// neither does. A space has its own messages.
+func invisibleEnd(name string) string {
+	if name == "" {
+		return ""
+	}
 	first, _ := utf8.DecodeRuneInString(name)
 	last, n := utf8.DecodeLastRuneInString(name)
 	beforeLast, _ := utf8.DecodeLastRuneInString(name[:len(name)-n])

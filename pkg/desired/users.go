@@ -235,6 +235,14 @@ func usernameProblem(s string) string {
 	if !plain && !usernameRE.MatchString(s) {
 		return "contains whitespace or a control character: a W&B userName is one word, such as dev-user2"
 	}
+	if !plain {
+		// dev-user2 with a zero-width space after it (pasted from a chat
+		// or a web page) reads as dev-user2 in a diff, and would match no
+		// account: the plan would create another one.
+		if why := invisibleEnd(s); why != "" {
+			return why + ", and names another account than the one it reads as"
+		}
+	}
 	if n := utf8.RuneCountInString(s); n > caps.Username {
 		return "is " + strconv.Itoa(n) + " characters long: at most " + strconv.Itoa(caps.Username)
 	}
