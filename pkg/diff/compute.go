@@ -392,6 +392,9 @@ type elsewhere struct {
 	// Cloud and the account it matched is protected (holdProtectedMatch):
 	// every holder held is one the entry may mean, whichever hold held it
 	protectedMatch bool
+	// spared: the holders no hold left alone are not deactivated under
+	// unmanagedUsers: deactivate (spareHolder), which the message says
+	spared bool
 }
 
 // inSomeTeam reports whether a live team lists live user li. Only rare

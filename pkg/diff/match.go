@@ -246,26 +246,39 @@ func (e *elsewhere) are() string { return plural(len(e.holders), "is ", "are ") 
 func (p *planner) rewordHeld() {
 	for i := range p.elsewheres {
 		e := &p.elsewheres[i]
-		var held []string
-		var heldAt []int32
-		for _, h := range e.holders {
-			if p.held(h) {
-				held, heldAt = append(held, liveName(&p.have.Users[h])), append(heldAt, h)
-			}
-		}
-		said := heldToo
-		if by := p.heldByProtectedMatch(e, heldAt); by != none {
-			said = fmt.Sprintf(heldBesideProtected, plural(len(held), "it", "any of them"), p.wants[by].name)
-		}
-		switch {
-		case len(held) == 0:
-		case len(held) == len(e.holders):
-			p.warnings[e.warning].Message = e.pre + e.are() + said + e.post
-		default:
-			slices.Sort(held)
-			p.warnings[e.warning].Message = e.pre + e.are() + notInManifest + ", but " + strings.Join(held, ", ") + " " + plural(len(held), "is ", "are ") + said + e.post
+		p.warnings[e.warning].Message = p.elsewhereText(e)
+	}
+}
+
+// elsewhereText is the message of email_elsewhere warning e: what it
+// says of its holders (not in the manifest; with spared, not deactivated
+// either), those a hold left alone said apart, or all of them when a hold
+// left them all alone. rewordHeld and spareHolder both write it, so that
+// neither loses what the other says.
+func (p *planner) elsewhereText(e *elsewhere) string {
+	var held []string
+	var heldAt []int32
+	for _, h := range e.holders {
+		if p.held(h) {
+			held, heldAt = append(held, liveName(&p.have.Users[h])), append(heldAt, h)
 		}
 	}
+	said := heldToo
+	if by := p.heldByProtectedMatch(e, heldAt); by != none {
+		said = fmt.Sprintf(heldBesideProtected, plural(len(held), "it", "any of them"), p.wants[by].name)
+	}
+	rest := notInManifest
+	if e.spared {
+		rest += sparedHolders
+	}
+	switch {
+	case len(held) == 0:
+		return e.pre + e.are() + rest + e.post
+	case len(held) == len(e.holders):
+		return e.pre + e.are() + said + e.post
+	}
+	slices.Sort(held)
+	return e.pre + e.are() + rest + ", but " + strings.Join(held, ", ") + " " + plural(len(held), "is ", "are ") + said + e.post
 }
 
 // heldByProtectedMatch returns the active: false entry whose protected

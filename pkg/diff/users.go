@@ -1420,18 +1420,21 @@ func (p *planner) listedEmail(l *model.User) (int, bool) {
 // li (one is added when none does), that it is not deactivated: it holds
 // the email of desired user di, which matched another account.
 func (p *planner) spareHolder(li int32, di int, who subject) {
-	const spared = ", and not deactivated (unmanagedUsers: deactivate), as the manifest may mean it: deactivate it in W&B if it is not wanted, or name it in policy.protected to keep it"
 	for i := range p.elsewheres {
 		e := &p.elsewheres[i]
 		if int(e.want) == di && slices.Contains(e.holders, li) {
-			if !strings.HasPrefix(e.post, spared) {
-				e.post = spared + e.post
-				p.warnings[e.warning].Message = e.pre + e.are() + notInManifest + e.post
+			if !e.spared {
+				e.spared = true
+				p.warnings[e.warning].Message = p.elsewhereText(e)
 			}
 			return
 		}
 	}
 	p.warn(plan.Warning{Code: plan.WarnEmailElsewhere, User: p.wants[di].name, IDs: []string{p.have.Users[li].ID}, Message: fmt.Sprintf(
 		"%s matches another live user, though live user %s has the email %s: it is %s%s",
-		p.wants[di].name, who.text(), wantEmail(&p.want.Users[di]), notInManifest, spared)})
+		p.wants[di].name, who.text(), wantEmail(&p.want.Users[di]), notInManifest, sparedHolders)})
 }
+
+// sparedHolders is what email_elsewhere adds of the holders spareHolder
+// spares.
+const sparedHolders = ", and not deactivated (unmanagedUsers: deactivate), as the manifest may mean it: deactivate it in W&B if it is not wanted, or name it in policy.protected to keep it"
