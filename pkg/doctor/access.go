@@ -139,6 +139,20 @@ func Deployment(base string, d model.Deployment, given bool, suggests model.Depl
 	return c
 }
 
+// SeveralEmails amends deployment check c, made for Dedicated Cloud or
+// Self-Managed, when n users of the read hold more than one email, which
+// W&B allows on Multi-tenant Cloud only: the organization may be there,
+// behind another host name, where wbsync would send deactivations without
+// saying they cannot be undone.
+func SeveralEmails(c Check, n int) Check {
+	if n == 0 {
+		return c
+	}
+	c.Status = Warn
+	c.Detail += fmt.Sprintf("; but %d user(s) hold more than one email, which W&B allows on Multi-tenant Cloud only: if this organization is on Multi-tenant Cloud (behind another host name), pass --deployment saas (a deactivation there cannot be undone)", n)
+	return c
+}
+
 func product(d model.Deployment) string {
 	if d == model.SaaS {
 		return "Multi-tenant Cloud"

@@ -161,13 +161,13 @@ func TestShapes(t *testing.T) {
 		t.Errorf("arrays only: detail %q says one email shows", d)
 	}
 	want(t, Shapes(raws(rfcUser, handleUser, noMail), nil), NameShapes, OK,
-		[]string{"mixed: RFC array (1), RFC array with capitalised keys (1), absent (1)",
+		[]string{"mixed: RFC array (1), RFC array with capitalised keys (1), absent or empty (1)",
 			"a handle for 2 of the first 3 users listed", "username:", "wbsync export", "no team to inspect"})
 	want(t, Shapes(nil, raws(`{"members":[{"value":"u1"}]}`)), NameShapes, OK, []string{"no user to inspect", "no empty team seen"})
 	// No user carries emails, no team a members key: each is a warning
 	// that says what plans then do.
 	want(t, Shapes(raws(noMail, noMail), raws(`{"members":[{"value":"u1"}]}`)), NameShapes, Warn,
-		[]string{"emails: absent", "no user carries emails", "no email update", "export leaves out every user"})
+		[]string{"emails: absent or empty", "no user carries emails", "no email update", "export leaves out every user"})
 	inTeam := `{"id":"u6","userName":"e@x.com","active":true,"emails":[{"value":"e@x.com"}],"groups":[{"value":"g1"}]}`
 	want(t, Shapes(raws(rfcUser, inTeam), raws(`{"id":"g1"}`, `{"id":"g2"}`)), NameShapes, Warn,
 		[]string{"empty members: missing", "none of 2 teams carries a members key", "read each team an active user names alone (GET /Groups/{id}"})
@@ -191,7 +191,7 @@ func TestShapes(t *testing.T) {
 	want(t, Shapes(raws(rfcUser), raws(`{"members":[{"VALUE":"u1","DISPLAY":"a"}]}`)), NameShapes, OK, []string{"member keys: value in another case (read as value)"})
 	// What a hostile server sends is described, never a panic.
 	want(t, Shapes(raws(`not json`, `[]`, `{"emails": 5}`, `{"emails": {"value": "a@x"}}`), raws(`{"members": 7}`, `{"members": [{"id": 1}]}`)),
-		NameShapes, Warn, []string{"absent (2)", "not an array or object (1)", "single object (1)", "not a list of objects", "no value key"})
+		NameShapes, Warn, []string{"absent or empty (2)", "not an array or object (1)", "single object (1)", "not a list of objects", "no value key"})
 }
 
 func TestReadsReport(t *testing.T) {
@@ -547,7 +547,7 @@ func TestShapesOneEmailNoteForLowercaseSingleObject(t *testing.T) {
 // takes as the user's one email) shows one email per user too.
 func TestShapesOneEmailNoteForAString(t *testing.T) {
 	stringUser := `{"id":"u6","userName":"eve","emails":"eve@example.com"}`
-	if d := Shapes(raws(stringUser, noMail), nil).Detail; !strings.Contains(d, oneEmailNote) || !strings.Contains(d, "emails: mixed: a string (1), absent (1)") {
+	if d := Shapes(raws(stringUser, noMail), nil).Detail; !strings.Contains(d, oneEmailNote) || !strings.Contains(d, "emails: mixed: a string (1), absent or empty (1)") {
 		t.Errorf("emails as a string: detail %q does not say one email shows", d)
 	}
 }

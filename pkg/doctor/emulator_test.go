@@ -225,7 +225,11 @@ func runEmulator(t *testing.T, m emuMode) (Report, emulator.Stats, string) {
 	t.Helper()
 	var seed *emulator.State
 	if m.seed != "" {
-		f, err := os.Open(filepath.Join("testdata", "seeds", m.seed))
+		path := filepath.Join("testdata", "seeds", m.seed)
+		if p, ok := strings.CutPrefix(m.seed, "@"); ok {
+			path = p // a seed file a test wrote
+		}
+		f, err := os.Open(path)
 		if err != nil {
 			t.Fatal(err)
 		}

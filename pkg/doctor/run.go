@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -134,6 +135,9 @@ func Run(ctx context.Context, env Env) Report {
 		}
 	} else {
 		checks = append(checks, Roles(st), ExternalID(st), Created(st, env.Now(), skew), ServiceAccounts(st))
+		if env.Deployment != model.SaaS {
+			checks[2] = SeveralEmails(checks[2], severalEmails(st)) // the deployment check
+		}
 	}
 
 	if env.Deployment == model.SaaS {
@@ -543,4 +547,16 @@ func baseHint(base string) string {
 		return ask + " (this URL has no path: W&B serves SCIM at /scim)"
 	}
 	return ask
+}
+
+// severalEmails counts the users of st that hold two addresses or more
+// (not one sent twice, in another case).
+func severalEmails(st model.State) int {
+	n := 0
+	for i := range st.Users {
+		if es := st.Users[i].Emails; len(es) > 1 && slices.ContainsFunc(es[1:], func(e string) bool { return model.Key(e) != model.Key(es[0]) }) {
+			n++
+		}
+	}
+	return n
 }

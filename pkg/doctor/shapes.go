@@ -25,7 +25,7 @@ const (
 	emailsLegacy   = "legacy single object with capitalised keys"
 	emailsObject   = "single object"
 	emailsString   = "a string"
-	emailsAbsent   = "absent"
+	emailsAbsent   = "absent or empty"
 	emailsOther    = "not an array or object"
 )
 
