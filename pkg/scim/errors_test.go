@@ -412,8 +412,8 @@ func TestCreateTeamConflict(t *testing.T) {
 		want   string
 		not    string
 	}{
-		{model.SaaS, nil, "team names are global across W&B Multi-tenant Cloud: the name may be taken by another organization or user", ""},
-		{model.Dedicated, nil, "a team with this name already exists on the instance", "Multi-tenant"},
+		{model.SaaS, nil, "team names are global across W&B Multi-tenant Cloud: the name may be taken by another organization or user; choose another name for the team in the manifest", ""},
+		{model.Dedicated, nil, "a team with this name already exists on the instance; choose another name for the team in the manifest", "Multi-tenant"},
 		{model.Dedicated, []map[string]any{{"id": "a", "displayName": "ml"}, {"id": "b", "displayName": "ml"}}, "2 teams have it", "Multi-tenant"},
 	} {
 		t.Run(string(tc.dep)+" not adopted", func(t *testing.T) {
@@ -440,7 +440,7 @@ func TestCreateTeamRefused400(t *testing.T) {
 		want string
 	}{
 		{model.SaaS, "400 Bad Request: team name ml is not available (if the name is taken, which W&B may answer with 400: team names are global across W&B Multi-tenant Cloud"},
-		{model.Dedicated, "(if the name is taken, which W&B may answer with 400: a team with this name already exists on the instance)"},
+		{model.Dedicated, "(if the name is taken, which W&B may answer with 400: a team with this name already exists on the instance; choose another name for the team in the manifest)"},
 	} {
 		f, srv := newFake(t)
 		refuse(f)

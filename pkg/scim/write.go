@@ -529,9 +529,9 @@ func (c *Client) nameTaken(n int) string {
 	case n == 1:
 		return "the name is taken by a team this run already knew: re-read and plan again"
 	case c.deployment == model.SaaS:
-		return "the name is taken: team names are global across W&B Multi-tenant Cloud: the name may be taken by another organization or user"
+		return "the name is taken: team names are global across W&B Multi-tenant Cloud: the name may be taken by another organization or user; choose another name for the team in the manifest"
 	}
-	return "the name is taken: a team with this name already exists on the instance"
+	return "the name is taken: a team with this name already exists on the instance; choose another name for the team in the manifest"
 }
 
 // hasStatus reports whether err is a server's answer with status.
