@@ -375,7 +375,7 @@ func (c *connFlags) inputs(paths ...string) []string {
 }
 
 func (c *connFlags) register(fs *flag.FlagSet, getenv func(string) string) {
-	fs.StringVar(&c.url, "url", defaultURL, "SCIM base URL (env WBSYNC_URL)")
+	fs.StringVar(&c.url, "url", "https://api.wandb.ai/scim", "SCIM base URL (env WBSYNC_URL)")
 	fs.StringVar(&c.apiKeyFile, "api-key-file", "", "file holding the API key (default: env WANDB_API_KEY)")
 	fs.StringVar(&c.auth, "auth", "bearer", "authorization scheme: bearer|basic (env WBSYNC_AUTH)")
 	fs.StringVar(&c.deployment, "deployment", "", "W&B deployment: saas|dedicated (env WBSYNC_DEPLOYMENT; default saas for api.wandb.ai, else dedicated)")
@@ -392,10 +392,6 @@ func (c *connFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.Var(decimalOf(&c.pageSize, caps.PageSize), "page-size", fmt.Sprintf("resources asked per list page (1 to %d, W&B's maximum; env WBSYNC_PAGE_SIZE)", caps.PageSize))
 	fs.StringVar(&c.trace, "trace", "", "write every HTTP exchange to this file as JSON Lines (key redacted), for a bug report")
 }
-
-// defaultURL is the SCIM base URL of W&B Multi-tenant Cloud, used when
-// neither --url nor WBSYNC_URL is given.
-const defaultURL = "https://api.wandb.ai/scim"
 
 func envOr(getenv func(string) string, key, def string) string {
 	if v := strings.TrimSpace(getenv(key)); v != "" {
@@ -421,18 +417,10 @@ type resolved struct {
 
 // resolve checks the connection flags and reads the API key (watching ctx:
 // a key file that is a pipe never blocks a signal).
-func (c *connFlags) resolve(ctx context.Context, f *flags, e env, red *sanitize.Redactor) (resolved, error) {
-	getenv := e.getenv
+func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) string, red *sanitize.Redactor) (resolved, error) {
 	r := resolved{
 		urlGiven:        f.set("url") || strings.TrimSpace(getenv("WBSYNC_URL")) != "",
 		deploymentGiven: c.deployment != "",
-	}
-	if !r.urlGiven && e.envSet != nil && e.envSet("WBSYNC_URL") {
-		// Set to nothing: most often a CI variable that did not expand
-		// (a secret missing from this repository or environment). The
-		// default is Multi-tenant Cloud's URL: a Dedicated Cloud key
-		// would go there.
-		return r, usageError{"WBSYNC_URL is set but empty: give the SCIM base URL in it (or --url), or unset it to use the default " + defaultURL}
 	}
 	u, err := model.CanonicalURL(c.url)
 	if err != nil {

@@ -44,13 +44,10 @@ const (
 // env is everything run may touch of the outside world, so tests run the CLI
 // in process.
 type env struct {
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
-	getenv func(string) string
-	// envSet reports whether an environment variable is set, even to
-	// nothing (nil: set when getenv gives more than white space).
-	envSet     func(string) bool
+	stdin      io.Reader
+	stdout     io.Writer
+	stderr     io.Writer
+	getenv     func(string) string
 	isTerminal bool // stdin and stdout are a terminal: prompts and colour
 	// stderrTerminal says stderr is a terminal: progress is one line per
 	// phase, redrawn in place.
@@ -141,7 +138,6 @@ func main() {
 			stdout:           stdout,
 			stderr:           os.Stderr,
 			getenv:           os.Getenv,
-			envSet:           func(k string) bool { _, ok := os.LookupEnv(k); return ok },
 			isTerminal:       isTerminal(os.Stdin) && isTerminal(os.Stdout),
 			stderrTerminal:   isTerminal(os.Stderr),
 			noEscapes:        !takesEscapes(os.Stdout) || !takesEscapes(os.Stderr),

@@ -44,7 +44,7 @@ type session struct {
 func connect(ctx context.Context, inv *invocation, f *flags, readOnly bool) (*session, error) {
 	log := inv.logger()
 	stdLogTarget.Store(log) // what net/http logs goes through the redacting logger
-	conf, err := f.conn.resolve(ctx, f, inv.env, inv.redactor())
+	conf, err := f.conn.resolve(ctx, f, inv.getenv, inv.redactor())
 	if err != nil {
 		return nil, err
 	}
