@@ -194,10 +194,12 @@ func Run(ctx context.Context, p plan.Plan, w Writer, opts Options) (*Report, err
 		rep.Interrupted = true
 		if rep.stopped() == 0 && rep.Unknown == 0 {
 			// The signal came while the last operations were in flight:
-			// they all finished. Said so, so that a reader does not take
-			// it for a partial run (verification is still not run).
-			return rep, fmt.Errorf("apply interrupted after its last operation had started: every operation finished (%d ok, %d failed), none was skipped and no outcome is unknown: %w",
-				rep.OK, rep.Failed, context.Cause(ctx))
+			// it stopped none of them. Said so, so that a reader does not
+			// take it for a partial run (verification is still not run);
+			// skips for reasons of their own (an operation they depend
+			// on failed) are counted as such.
+			return rep, fmt.Errorf("apply interrupted after its last operation had started: the interrupt stopped no operation (%d ok, %d failed, %d skipped for reasons the report gives, none with an unknown outcome): %w",
+				rep.OK, rep.Failed, rep.Skipped, context.Cause(ctx))
 		}
 		return rep, fmt.Errorf("apply interrupted: %d operation(s) not started (or not tried again), %d with an unknown outcome: %w",
 			rep.stopped(), rep.Unknown, context.Cause(ctx))

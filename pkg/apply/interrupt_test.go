@@ -420,32 +420,83 @@ func TestRunInterruptWithinAUnit(t *testing.T) {
 	}
 }
 
-// An interrupt that arrives while the plan's only operation is in flight
-// stops nothing: the error says every operation finished, not "0 not
-// started", which reads as a partial run.
-func TestRunInterruptDuringLastOperationSaysAllFinished(t *testing.T) {
+// interruptLast runs p with Concurrency 1 and a Writer whose hook holds
+// the call hold picks (an earlier call first answers as hook answers it),
+// interrupts the run while that call is in flight, then lets it return
+// after's error. It returns the report and Run's error.
+func interruptLast(t *testing.T, p plan.Plan, hook func(c call) error, hold func(c call) bool, after error) (*Report, error) {
+	t.Helper()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
-	f := newInFlight(nil)
-	w := &fakeWriter{hook: f.hook}
+	entered, release := make(chan struct{}), make(chan struct{})
+	w := &fakeWriter{hook: func(_ context.Context, c call) error {
+		if hold(c) {
+			close(entered)
+			<-release
+			return after
+		}
+		if hook != nil {
+			return hook(c)
+		}
+		return nil
+	}}
 	done := make(chan error, 1)
 	var rep *Report
 	go func() {
 		var err error
-		rep, err = Run(ctx, planOf(ch(plan.CreateUser, "u0@x.com", "", "", "")), w, Options{Concurrency: 1, Logger: zaptest.NewLogger(t)})
+		rep, err = Run(ctx, p, w, Options{Concurrency: 1, Logger: zaptest.NewLogger(t)})
 		done <- err
 	}()
-	<-f.entered
+	<-entered
 	cancel(errSignal)
-	close(f.release)
+	close(release)
 	err := <-done
 	if !errors.Is(err, errSignal) || !rep.Interrupted {
 		t.Fatalf("err = %v, interrupted = %v: want the interrupt reported", err, rep.Interrupted)
 	}
+	return rep, err
+}
+
+// An interrupt that arrives while the plan's last operation is in flight
+// stops nothing: the error says the interrupt stopped no operation, not "0
+// not started", which reads as a partial run; skips for reasons of their
+// own (an add whose create failed) are counted as such; an outcome the
+// interrupt left unknown is said as one.
+func TestRunInterruptDuringLastOperation(t *testing.T) {
+	createOnly := func(c call) bool { return c.Method == "CreateUser" }
+	rep, err := interruptLast(t, planOf(ch(plan.CreateUser, "u0@x.com", "", "", "")), nil, createOnly, nil)
 	if rep.OK != 1 || rep.Skipped != 0 || rep.Unknown != 0 {
 		t.Fatalf("ok/skipped/unknown = %d/%d/%d, want 1/0/0", rep.OK, rep.Skipped, rep.Unknown)
 	}
-	if msg := err.Error(); !strings.Contains(msg, "every operation finished (1 ok, 0 failed)") || strings.Contains(msg, "not started") {
-		t.Fatalf("err = %q, want it to say every operation finished", msg)
+	if msg := err.Error(); !strings.Contains(msg, "the interrupt stopped no operation (1 ok, 0 failed, 0 skipped for reasons the report gives, none with an unknown outcome)") || strings.Contains(msg, "not started") {
+		t.Fatalf("err = %q, want it to say the interrupt stopped no operation", msg)
+	}
+
+	p := planOf(
+		ch(plan.CreateUser, "u0@x.com", "", "", ""),
+		ch(plan.AddMember, "u0@x.com", "", "ml", "tml"),
+		ch(plan.AddMember, "old@x.com", "uold", "cv", "tcv"),
+	)
+	failCreate := func(c call) error {
+		if c.Method == "CreateUser" {
+			return &httpError{status: 400, detail: "bad"}
+		}
+		return nil
+	}
+	lastAdd := func(c call) bool { return c.Method == "AddMembers" && len(c.IDs) == 1 && c.IDs[0] == "uold" }
+	rep, err = interruptLast(t, p, failCreate, lastAdd, nil)
+	if rep.OK != 1 || rep.Failed != 1 || rep.Skipped != 1 {
+		t.Fatalf("ok/failed/skipped = %d/%d/%d, want 1/1/1", rep.OK, rep.Failed, rep.Skipped)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "(1 ok, 1 failed, 1 skipped for reasons the report gives, none with an unknown outcome)") {
+		t.Fatalf("err = %q, want the skip counted as one for a reason of its own", msg)
+	}
+
+	rep, err = interruptLast(t, planOf(ch(plan.CreateUser, "u0@x.com", "", "", "")), nil, createOnly, fmt.Errorf("POST /Users: %w", context.DeadlineExceeded))
+	if rep.Unknown != 1 {
+		t.Fatalf("unknown = %d, want 1", rep.Unknown)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "0 operation(s) not started (or not tried again), 1 with an unknown outcome") || strings.Contains(msg, "stopped no operation") {
+		t.Fatalf("err = %q, want the unknown outcome counted", msg)
 	}
 }
