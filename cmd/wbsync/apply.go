@@ -287,12 +287,22 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	}
 	// Neither --deployment nor WBSYNC_DEPLOYMENT given: the recorded
 	// deployment is used, as the recorded URL is, also when --url names
-	// that URL (a deployment is refused only when one is given: it is the
-	// plan the reviewer saw, with its warnings). Said when its URL alone
-	// would imply the other, so that a log shows where it came from; a
-	// job that gives the deployment in both steps pins it, and an edited
-	// file is then refused above.
+	// that URL (it is the plan the reviewer saw, with its warnings), but
+	// for one case: a file recording dedicated for a URL that implies
+	// Multi-tenant Cloud (api.wandb.ai) is refused. No digest vouches for
+	// the deployment, the recipes' plan and apply jobs read the same
+	// WBSYNC_DEPLOYMENT, and planned as Dedicated a Multi-tenant
+	// organization loses the holds that keep deactivations, which cannot
+	// be undone there, from accounts the manifest may mean. The other way
+	// (saas recorded for another host: Multi-tenant Cloud behind a proxy)
+	// only holds back more, and is said. A job that gives the deployment
+	// in both steps pins it: an edited file is then refused above.
 	if implied, _ := deploymentOf("", target.URL); !s.conf.deploymentGiven && target.Deployment != implied {
+		if s.conf.urlGiven && implied == model.SaaS {
+			return nil, fmt.Errorf("%w: %s records deployment %s, but --url (or WBSYNC_URL) %s is %s unless --deployment says otherwise, and neither --deployment nor WBSYNC_DEPLOYMENT is given; nothing was written. "+
+				"Give --deployment %s (or WBSYNC_DEPLOYMENT) if it was planned so, or plan again",
+				plan.ErrTargetMismatch, path, target.Deployment, target.URL, implied, target.Deployment)
+		}
 		msg := fmt.Sprintf("deployment %s, as %s records it (its URL alone implies %s); give --deployment or WBSYNC_DEPLOYMENT to pin it", target.Deployment, path, implied)
 		if s.conf.urlGiven {
 			// The file, which no digest vouches for, chose it: louder.

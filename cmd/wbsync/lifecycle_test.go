@@ -1957,6 +1957,42 @@ func TestSavedPlanDeploymentWithURLGiven(t *testing.T) {
 	}
 }
 
+// TestSavedPlanDedicatedForMultiTenantURLRefused: the one case where the
+// recorded deployment is not taken without a deployment given: a file
+// recording dedicated for a URL that implies Multi-tenant Cloud
+// (api.wandb.ai), where planned as Dedicated the holds that keep
+// irreversible deactivations from accounts the manifest may mean are lost.
+// It is refused before any request, with nothing written.
+func TestSavedPlanDedicatedForMultiTenantURLRefused(t *testing.T) {
+	_, planPath := savedExamplePlan(t)
+	b, err := os.ReadFile(planPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f map[string]any
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	const saasURL = "https://api.wandb.ai/scim"
+	target := f["target"].(map[string]any)
+	if target["deployment"] != "dedicated" {
+		t.Fatalf("target = %v, want dedicated", target)
+	}
+	target["url"] = saasURL
+	edited, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := writeFile(t, "plan.json", string(edited))
+	// Any request would go to a closed loopback port, never to the host.
+	v := map[string]string{"WANDB_API_KEY": testKey, "HTTPS_PROXY": "http://127.0.0.1:1", "HTTP_PROXY": "http://127.0.0.1:1"}
+	r := wb(t, v, "apply", path, "--url", saasURL, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "records deployment dedicated, but --url (or WBSYNC_URL) "+saasURL+" is saas unless --deployment says otherwise") ||
+		!strings.Contains(r.stderr, "nothing was written") || strings.Contains(r.stderr, "127.0.0.1:1") {
+		t.Fatalf("a dedicated plan for api.wandb.ai: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
 // TestSavePlanStopsWhenInterrupted: a signal stops the saved plan's
 // write where it is (a plan of 100,000 users is a file of 140 MB), not
 // once it is whole: the write fails as interrupted, and no file, nor any
