@@ -288,7 +288,7 @@ func (s *session) planAgainst(ctx context.Context, have live, want model.State, 
 		return plan.Plan{}, err
 	}
 	s.warnClockAhead(policy)
-	opts := diff.Options{Deployment: s.conf.deployment, Now: time.Now(), CustomRolesUnchecked: unchecked, ExternalIDsUnreported: s.extIDsUnreported, TeamNameProblem: desired.TeamNameProblem}
+	opts := diff.Options{Deployment: s.conf.deployment, Now: time.Now(), CustomRolesUnchecked: unchecked, ExternalIDsUnreported: s.extIDsUnreported, TeamNameProblem: desired.TeamNameProblem, UsernameProblem: desired.UsernameProblem}
 	// Compute takes seconds at the largest sizes: a signal meanwhile ends
 	// the command at once, as it ends the read.
 	p, err := await(ctx, func() (plan.Plan, error) { return diff.Compute(want, have.state, policy, opts), nil })

@@ -423,7 +423,7 @@ func TestEncodeLeavesOutWhatAManifestCannotHold(t *testing.T) {
 	wantUsers := []string{
 		"2: its email not-an-email is not a well-formed address; policy.protected may name its userName as the glob \"[b]ad email\", to keep it from unmanagedUsers: deactivate",
 		"1: another user, \"twin\" id 6, has the same email ok@x.io and is written",
-		"3: its userName has space contains whitespace or a control character: a W&B userName is one word, such as dev-user2",
+		"3: its userName has space contains whitespace, a control character or a noncharacter: a W&B userName is one word, such as dev-user2",
 		"7: its userName dev-user2\u200b has the invisible character U+200B at one end, where it reads as the name without it, and names another account than the one it reads as",
 	}
 	wantTeams := []string{

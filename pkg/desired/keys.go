@@ -94,11 +94,20 @@ const percentPattern = "^(100|[1-9]?[0-9])%$"
 // non-negative Go duration (time.ParseDuration's units).
 const gracePattern = `^(0|[0-9]+d|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$`
 
-// usernamePattern is a username: no whitespace (Unicode White_Space, and
-// U+FEFF, as ECMAScript's \s has it) and no control characters. It is
+// usernameChars is a class of what a username may not hold anywhere:
+// whitespace (Unicode White_Space, and U+FEFF, as ECMAScript's \s has it),
+// control characters and noncharacters; usernameSpacePattern is a username made of
+// anything else (the loader's first check, with its own message).
+const (
+	usernameChars        = "\\s\\x00-\\x1f\\x7f-\\x9f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\ufdd0-\ufdef\ufffe\uffff"
+	usernameSpacePattern = "^[^" + usernameChars + "]+$"
+)
+
+// usernamePattern is a username: usernameSpacePattern, and no character
+// that draws nothing at either end (edgeChars, as a team name). It is
 // written so that Go and ECMAScript read it alike (the JSON Schema holds the
 // same pattern, with maxLength for the length).
-const usernamePattern = "^[^\\s\\x00-\\x1f\\x7f-\\x9f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+$"
+const usernamePattern = "^[^" + usernameChars + edgeChars + "]([^" + usernameChars + "]*[^" + usernameChars + edgeChars + "])?$"
 
 // spaceChars is a regular expression class's contents: what the loader
 // takes as space (strings.TrimSpace's Unicode White_Space), spelled out so
@@ -127,7 +136,7 @@ const teamNamePattern = "^[^" + edgeChars + "]([^" + unwritableChars + "]*[^" + 
 
 var (
 	percentRE  = regexp.MustCompile(percentPattern)
-	usernameRE = regexp.MustCompile(usernamePattern)
+	usernameRE = regexp.MustCompile(usernameSpacePattern)
 )
 
 // validEmail reports whether s matches emailPattern and is at most

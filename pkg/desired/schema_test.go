@@ -350,6 +350,7 @@ func TestSchemaAgreesOnText(t *testing.T) {
 		"user.externalId": "version: 1\nusers:\n  - email: a@example.com\n    externalId: %s\n",
 		"team.id":         "version: 1\nteams:\n  - name: t\n    id: %s\n",
 		"team.name":       "version: 1\nteams:\n  - name: %s\n",
+		"user.username":   "version: 1\nusers:\n  - email: a@example.com\n    username: %s\n",
 		"member.role":     "version: 1\nusers:\n  - email: a@example.com\nteams:\n  - name: t\n    members:\n      - email: a@example.com\n        role: %s\n",
 	}
 	// A protected entry: the schema refuses what would make it protect no
@@ -360,8 +361,9 @@ func TestSchemaAgreesOnText(t *testing.T) {
 			manifests["policy.protected "+strconv.Quote(entry)] = "version: 1\npolicy:\n  protected: [" + strings.ReplaceAll(strconv.Quote(entry), "%", "%%") + "]\n# %s\n"
 		}
 	}
-	// Team names: controls and noncharacters anywhere, and characters
-	// that draw nothing at either end, are refused by both.
+	// Team names and usernames: controls (and, in a team name,
+	// noncharacters) anywhere, and characters that draw nothing at either
+	// end, are refused by both.
 	values = append(values, "ml-research\u200b", "\u202ex", "a\u200bb", "a\u202eb", "x\x1b", "x\uffff", "x\ufdd0y", "\u00adx")
 	for field, tmpl := range manifests {
 		for _, v := range values {

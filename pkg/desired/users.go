@@ -223,6 +223,11 @@ func (l *loader) text(fi int, name string, v *yaml.Node, hint string) (string, b
 	return s, true
 }
 
+// UsernameProblem returns why s cannot be a manifest's username, or ""
+// (the plan's advice for an unmanaged user does not name it by one it
+// refuses: diff.Options.UsernameProblem).
+func UsernameProblem(s string) string { return usernameProblem(s) }
+
 // usernameProblem returns why s cannot be a username, or "".
 func usernameProblem(s string) string {
 	plain := true
@@ -233,7 +238,7 @@ func usernameProblem(s string) string {
 		}
 	}
 	if !plain && !usernameRE.MatchString(s) {
-		return "contains whitespace or a control character: a W&B userName is one word, such as dev-user2"
+		return "contains whitespace, a control character or a noncharacter: a W&B userName is one word, such as dev-user2"
 	}
 	if !plain {
 		// dev-user2 with a zero-width space after it (pasted from a chat

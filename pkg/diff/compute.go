@@ -31,6 +31,11 @@ type Options struct {
 	// may not import; nil: every name can be). An unmanaged team whose
 	// name cannot be written is not advised to be listed.
 	TeamNameProblem func(name string) string
+	// UsernameProblem says why a live userName cannot be written in a
+	// manifest as username: (the loader's rule; nil: white space and
+	// control characters only). An unmanaged user is not advised to be
+	// named by a username the loader refuses.
+	UsernameProblem func(name string) string
 }
 
 // Markers in planner.match and planner.owner.

@@ -69,7 +69,7 @@ func TestDeclarableEmailLikeUserNameOnlyWithoutEmails(t *testing.T) {
 		{model.User{UserName: "ann@host", Email: "zoë@müller.example"}, false},
 		{model.User{UserName: "ann-4805", Emails: []string{"zoë@müller.example"}}, true},
 	} {
-		if got := declarable(&tc.l); got != tc.want {
+		if got := (&planner{}).declarable(&tc.l); got != tc.want {
 			t.Errorf("%+v: declarable %v, want %v", tc.l, got, tc.want)
 		}
 	}

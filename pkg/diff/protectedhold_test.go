@@ -43,7 +43,7 @@ func TestOffboardAdviceNeedsAWritableUserName(t *testing.T) {
 		{l: model.User{UserName: "ann-4805", Email: strings.Repeat("a", 60) + "@" + strings.Repeat("b", 60) + "." + strings.Repeat("c", 60) + "." + strings.Repeat("d", 60) + "." + strings.Repeat("e", 60) + ".example"}, want: ": a manifest cannot declare its email"}, // longer than caps.Email (254)
 		{l: model.User{UserName: "ann-4805"}, want: ": it has no email, so write its userName (username: ann-4805)"},
 	} {
-		if got := offboardAdvice(&tc.l); !strings.HasPrefix(got, tc.want) || (got == "") != (tc.want == "") {
+		if got := (&planner{}).offboardAdvice(&tc.l); !strings.HasPrefix(got, tc.want) || (got == "") != (tc.want == "") {
 			t.Errorf("%q: %q, want %q", tc.l.UserName, got, tc.want)
 		}
 	}
@@ -125,5 +125,34 @@ func TestProtectedMatchTwoHoldersSaysAnyOfThem(t *testing.T) {
 	p := Compute(want, have, pol, Options{Deployment: model.SaaS})
 	if m := elsewhereOf(p, "b@x.com"); !strings.Contains(m, "are left alone, as the active: false entry b@x.com may mean any of them:") {
 		t.Errorf("b@x.com: %q", m)
+	}
+}
+
+// TestOffboardAdviceAsksTheLoaderRule: with Options.UsernameProblem (the
+// loader's rule, which refuses a userName with an invisible character at
+// either end), a userName it refuses is not offered as username:, nor
+// does it make the account declarable; without the hook only white space
+// and control characters count.
+func TestOffboardAdviceAsksTheLoaderRule(t *testing.T) {
+	refuse := func(n string) string {
+		if strings.HasSuffix(n, "\u200b") {
+			return "has the invisible character U+200B at one end"
+		}
+		return ""
+	}
+	l := model.User{UserName: "svc-bot\u200b"}
+	p := &planner{opts: Options{UsernameProblem: refuse}}
+	if got := p.offboardAdvice(&l); got != "" {
+		t.Errorf("advice %q names a username the loader refuses", got)
+	}
+	if p.declarable(&l) {
+		t.Error("declarable by a username the loader refuses")
+	}
+	if got := (&planner{}).offboardAdvice(&l); !strings.Contains(got, "username: svc-bot") {
+		t.Errorf("without the hook: %q", got)
+	}
+	ok := model.User{UserName: "svc-bot"}
+	if got := p.offboardAdvice(&ok); !strings.Contains(got, "username: svc-bot)") {
+		t.Errorf("a userName the loader takes: %q", got)
 	}
 }

@@ -810,14 +810,14 @@ func (p *planner) deactivate(li int32, who subject, reason string) bool {
 // declarable reports whether a manifest user may name l as it is: by one
 // of its emails or its userName, which matching tries (docs/manifest.md),
 // when one is an email a manifest may declare; else by its username.
-func declarable(l *model.User) bool {
+func (p *planner) declarable(l *model.User) bool {
 	if namedByEmail(l) {
 		return true
 	}
 	// By username: one a manifest may write, and a handle, not an email,
 	// unless the user has none (naming an email userName by username:
 	// would replace its email).
-	return writableUserName(l.UserName) && (!strings.Contains(l.UserName, "@") || l.Email == "" && len(l.Emails) == 0)
+	return p.writableUserName(l.UserName) && (!strings.Contains(l.UserName, "@") || l.Email == "" && len(l.Emails) == 0)
 }
 
 // namedByEmail reports whether a manifest entry may name live user l by
@@ -832,15 +832,22 @@ func namedByEmail(l *model.User) bool {
 func declarableEmail(s string) bool { return len(s) <= caps.Email && model.ValidEmail(s) }
 
 // writableUserName reports whether a manifest may write the userName n
-// (username:): no white space or control character.
-func writableUserName(n string) bool {
-	return n != "" && !strings.ContainsFunc(n, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
+// (username:): Options.UsernameProblem finds nothing in it, or, without
+// that, it holds no white space or control character.
+func (p *planner) writableUserName(n string) bool {
+	if n == "" {
+		return false
+	}
+	if p.opts.UsernameProblem != nil {
+		return p.opts.UsernameProblem(n) == ""
+	}
+	return !strings.ContainsFunc(n, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 }
 
 // keepAdvice says how to keep the unmanaged user l from deactivation:
 // declare it, or, when no manifest user may declare its email, protect it.
-func keepAdvice(l *model.User) string {
-	if declarable(l) {
+func (p *planner) keepAdvice(l *model.User) string {
+	if p.declarable(l) {
 		return "add the user to the manifest"
 	}
 	return "name it in policy.protected, or a glob that matches it (a manifest cannot declare its email)"
@@ -851,8 +858,8 @@ func keepAdvice(l *model.User) string {
 // none a manifest can declare, and its userName is no email either): the
 // entry names it by its userName, with an email no account holds (an
 // active: false entry's account is deactivated, never updated).
-func offboardAdvice(l *model.User) string {
-	if namedByEmail(l) || !writableUserName(l.UserName) {
+func (p *planner) offboardAdvice(l *model.User) string {
+	if namedByEmail(l) || !p.writableUserName(l.UserName) {
 		return ""
 	}
 	why := "it has no email"
@@ -890,12 +897,12 @@ func (p *planner) planUnmanaged() {
 		case fateIgnored:
 			if !p.protected(who.user, l) {
 				p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
-					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): not deactivated (to offboard it, list it with active: false%s)", who.text(), offboardAdvice(l))})
+					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): not deactivated (to offboard it, list it with active: false%s)", who.text(), p.offboardAdvice(l))})
 			}
 		case fateGraceUnknown:
 			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
 				"%s is not in the manifest, but the server sent a meta.created that is not a date, so whether it is within policy.unmanagedGracePeriod (%s) is unknown: not deactivated; %s, or deactivate it in W&B",
-				who.text(), graceText(p.policy.UnmanagedGracePeriod), keepAdvice(l))})
+				who.text(), graceText(p.policy.UnmanagedGracePeriod), p.keepAdvice(l))})
 		case fateInGrace:
 			until := l.Created.Add(p.policy.UnmanagedGracePeriod)
 			future := ""
@@ -907,13 +914,13 @@ func (p *planner) planUnmanaged() {
 			}
 			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
 				"%s is not in the manifest but was created %s%s, within policy.unmanagedGracePeriod (%s): not deactivated before %s; %s to keep it",
-				who.text(), stamp(l.Created), future, graceText(p.policy.UnmanagedGracePeriod), stamp(until), keepAdvice(l))})
+				who.text(), stamp(l.Created), future, graceText(p.policy.UnmanagedGracePeriod), stamp(until), p.keepAdvice(l))})
 		default: // deactivated, or protected, which deactivate says
 			if p.spareListed(int32(li), l, who) {
 				continue
 			}
 			reason := reasonUnmanaged
-			if !declarable(l) && !p.protected(who.user, l) {
+			if !p.declarable(l) && !p.protected(who.user, l) {
 				reason = reasonUndeclarable // a protected one's warning quotes reasonUnmanaged
 			}
 			if !p.deactivate(int32(li), who, reason) {
