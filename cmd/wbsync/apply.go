@@ -298,10 +298,11 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 	// only holds back more, and is said. A job that gives the deployment
 	// in both steps pins it: an edited file is then refused above.
 	if implied, _ := deploymentOf("", target.URL); !s.conf.deploymentGiven && target.Deployment != implied {
-		if s.conf.urlGiven && implied == model.SaaS {
-			return nil, fmt.Errorf("%w: %s records deployment %s, but --url (or WBSYNC_URL) %s is %s unless --deployment says otherwise, and neither --deployment nor WBSYNC_DEPLOYMENT is given; nothing was written. "+
-				"Give --deployment %s (or WBSYNC_DEPLOYMENT) if it was planned so, or plan again",
-				plan.ErrTargetMismatch, path, target.Deployment, target.URL, implied, target.Deployment)
+		if implied == model.SaaS {
+			// (with the URL given or taken from the file alike)
+			return nil, fmt.Errorf("%w: %s records deployment %s for %s, which is W&B Multi-tenant Cloud (%s), and neither --deployment nor WBSYNC_DEPLOYMENT is given; nothing was written. "+
+				"Planned as Dedicated, a Multi-tenant organization loses the holds that keep deactivations, which cannot be undone there, from accounts the manifest may mean: plan again without --deployment %s, or give --deployment %s here too if it is really meant",
+				plan.ErrTargetMismatch, path, target.Deployment, target.URL, implied, target.Deployment, target.Deployment)
 		}
 		msg := fmt.Sprintf("deployment %s, as %s records it (its URL alone implies %s); give --deployment or WBSYNC_DEPLOYMENT to pin it", target.Deployment, path, implied)
 		if s.conf.urlGiven {

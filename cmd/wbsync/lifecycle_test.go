@@ -1962,7 +1962,10 @@ func TestSavedPlanDeploymentWithURLGiven(t *testing.T) {
 // recording dedicated for a URL that implies Multi-tenant Cloud
 // (api.wandb.ai), where planned as Dedicated the holds that keep
 // irreversible deactivations from accounts the manifest may mean are lost.
-// It is refused before any request, with nothing written.
+// It is refused before any request, with nothing written, whether the URL
+// is given or taken from the file. The binary runs with
+// HTTPS_PROXY on a closed loopback port, so that no request can leave the
+// machine, whatever the code does.
 func TestSavedPlanDedicatedForMultiTenantURLRefused(t *testing.T) {
 	_, planPath := savedExamplePlan(t)
 	b, err := os.ReadFile(planPath)
@@ -1984,12 +1987,13 @@ func TestSavedPlanDedicatedForMultiTenantURLRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := writeFile(t, "plan.json", string(edited))
-	// Any request would go to a closed loopback port, never to the host.
-	v := map[string]string{"WANDB_API_KEY": testKey, "HTTPS_PROXY": "http://127.0.0.1:1", "HTTP_PROXY": "http://127.0.0.1:1"}
-	r := wb(t, v, "apply", path, "--url", saasURL, "--auto-approve")
-	if r.code != exitError || !strings.Contains(r.stderr, "records deployment dedicated, but --url (or WBSYNC_URL) "+saasURL+" is saas unless --deployment says otherwise") ||
-		!strings.Contains(r.stderr, "nothing was written") || strings.Contains(r.stderr, "127.0.0.1:1") {
-		t.Fatalf("a dedicated plan for api.wandb.ai: exit %d\n%s", r.code, r.stderr)
+	env := []string{"WANDB_API_KEY=" + testKey, "HTTPS_PROXY=http://127.0.0.1:1", "HTTP_PROXY=http://127.0.0.1:1"}
+	for _, args := range [][]string{{"--url", saasURL}, nil} {
+		r := runBinary(t, env, append([]string{"apply", path, "--auto-approve", "--timeout", "1s"}, args...)...)
+		if r.code != exitError || !strings.Contains(r.stderr, "records deployment dedicated for "+saasURL+", which is W&B Multi-tenant Cloud (saas)") ||
+			!strings.Contains(r.stderr, "nothing was written") || strings.Contains(r.stderr, "127.0.0.1:1") {
+			t.Errorf("a dedicated plan for api.wandb.ai, %v: exit %d\n%s", args, r.code, r.stderr)
+		}
 	}
 }
 
