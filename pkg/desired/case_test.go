@@ -185,6 +185,13 @@ func TestUsernameInvisibleEndRefused(t *testing.T) {
 	if _, err := Parse([]Source{{"m.yaml", raw}}); err == nil || !strings.Contains(err.Error(), "U+200B at one end") {
 		t.Errorf("a raw zero-width space after a plain username: err = %v", err)
 	}
+	// Noncharacters anywhere, above U+FFFF too (the schema's class stops
+	// there), as in a name.
+	for _, u := range []string{"dev\U0001FFFEuser", "dev\U0010FFFFuser", "dev\U0001FFFF", "dev\ufffeuser", "dev\ufdd0user"} {
+		if why := usernameProblem(u); !strings.Contains(why, "a noncharacter") {
+			t.Errorf("username %+q: %q, want it refused as a noncharacter", u, why)
+		}
+	}
 	for _, u := range []string{`dev\u200buser2`, "dev-user2", `d\u00e9v`} {
 		if _, err := Parse([]Source{{"m.yaml", doc(u)}}); err != nil {
 			t.Errorf("username %q refused: %v", u, err)

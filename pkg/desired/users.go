@@ -237,7 +237,7 @@ func usernameProblem(s string) string {
 			break
 		}
 	}
-	if !plain && !usernameRE.MatchString(s) {
+	if !plain && (!usernameRE.MatchString(s) || strings.ContainsFunc(s, unwritable)) { // (the pattern's class stops at U+FFFF)
 		return "contains whitespace, a control character or a noncharacter: a W&B userName is one word, such as dev-user2"
 	}
 	if !plain {
