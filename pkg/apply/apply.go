@@ -201,8 +201,12 @@ func Run(ctx context.Context, p plan.Plan, w Writer, opts Options) (*Report, err
 			return rep, fmt.Errorf("apply interrupted after its last operation had started: the interrupt stopped no operation (%d ok, %d failed, %d skipped for reasons the report gives, none with an unknown outcome): %w",
 				rep.OK, rep.Failed, rep.Skipped, context.Cause(ctx))
 		}
-		return rep, fmt.Errorf("apply interrupted: %d operation(s) not started (or not tried again), %d with an unknown outcome: %w",
-			rep.stopped(), rep.Unknown, context.Cause(ctx))
+		own := ""
+		if n := rep.Skipped - rep.stopped(); n > 0 {
+			own = fmt.Sprintf(", %d skipped for reasons the report gives", n)
+		}
+		return rep, fmt.Errorf("apply interrupted: %d operation(s) not started (or not tried again), %d with an unknown outcome%s: %w",
+			rep.stopped(), rep.Unknown, own, context.Cause(ctx))
 	}
 	return rep, nil
 }

@@ -496,7 +496,15 @@ func TestRunInterruptDuringLastOperation(t *testing.T) {
 	if rep.Unknown != 1 {
 		t.Fatalf("unknown = %d, want 1", rep.Unknown)
 	}
-	if msg := err.Error(); !strings.Contains(msg, "0 operation(s) not started (or not tried again), 1 with an unknown outcome") || strings.Contains(msg, "stopped no operation") {
+	if msg := err.Error(); !strings.Contains(msg, "0 operation(s) not started (or not tried again), 1 with an unknown outcome: ") || strings.Contains(msg, "stopped no operation") {
 		t.Fatalf("err = %q, want the unknown outcome counted", msg)
+	}
+	// An outcome left unknown after a skip of its own: both are counted.
+	rep, err = interruptLast(t, p, failCreate, lastAdd, fmt.Errorf("PATCH /Groups/tcv: %w", context.DeadlineExceeded))
+	if rep.Unknown != 1 || rep.Failed != 1 || rep.Skipped != 1 {
+		t.Fatalf("unknown/failed/skipped = %d/%d/%d, want 1/1/1", rep.Unknown, rep.Failed, rep.Skipped)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "0 operation(s) not started (or not tried again), 1 with an unknown outcome, 1 skipped for reasons the report gives: ") {
+		t.Fatalf("err = %q, want the skip of its own counted beside the unknown outcome", msg)
 	}
 }
