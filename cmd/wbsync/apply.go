@@ -408,26 +408,46 @@ func planFileWarning(path string, fi fs.FileInfo, urlGiven bool) string {
 	case fi.Mode().Perm()&0o022 != 0:
 		return fmt.Sprintf("saved plan %s can be written by other users (mode %v), %schmod go-w it", path, fi.Mode().Perm(), risk)
 	}
-	if dir := openDir(path); dir != "" {
+	switch dir, holds := openDir(path); {
+	case dir != "" && holds:
 		return fmt.Sprintf("saved plan %s is in %s, where any user may replace it (a directory writable by all, without the sticky bit), %skeep the plan in a directory of your own", path, dir, risk)
+	case dir != "":
+		return fmt.Sprintf("saved plan %s is under %s, where any user may rename the directory that holds it and put another in its place (a directory writable by all, without the sticky bit), %skeep the plan in a directory of your own", path, dir, risk)
 	}
 	return ""
 }
 
-// openDir returns the directory of path, or of the file a link at path
-// names, in which any user may create and rename files (writable by all,
-// without the sticky bit /tmp has), or "".
-func openDir(path string) string {
-	dirs := []string{filepath.Dir(path)}
-	if real, err := filepath.EvalSymlinks(path); err == nil && filepath.Dir(real) != dirs[0] {
-		dirs = append(dirs, filepath.Dir(real))
+// openDir returns the first directory, from the one that holds path (or
+// the file a link at path names) up to the root, in which any user may
+// create and rename entries (writable by all, without the sticky bit /tmp
+// has), and whether it is the one that holds the file; "" when there is
+// none. Above the file's own directory such a directory lets anyone
+// rename the one below it and put another, with another plan, in its place.
+func openDir(path string) (dir string, holds bool) {
+	starts := []string{filepath.Dir(path)}
+	if real, err := filepath.EvalSymlinks(path); err == nil && filepath.Dir(real) != starts[0] {
+		starts = append(starts, filepath.Dir(real))
 	}
-	for _, d := range dirs {
-		if fi, err := os.Stat(d); err == nil && fi.Mode().Perm()&0o002 != 0 && fi.Mode()&fs.ModeSticky == 0 {
-			return d
+	for _, start := range starts {
+		d, err := filepath.Abs(start)
+		if err != nil {
+			continue
+		}
+		for first := true; ; first = false {
+			if fi, err := os.Stat(d); err == nil && fi.Mode().Perm()&0o002 != 0 && fi.Mode()&fs.ModeSticky == 0 {
+				if first {
+					return start, true
+				}
+				return d, false
+			}
+			parent := filepath.Dir(d)
+			if parent == d {
+				break
+			}
+			d = parent
 		}
 	}
-	return ""
+	return "", false
 }
 
 // otherVersion says, for the refusal of a saved plan that records the

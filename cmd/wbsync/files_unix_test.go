@@ -374,8 +374,9 @@ func TestSavedPlanOthersCanWrite(t *testing.T) {
 
 // TestPlanFileInOpenDirectory: a plan file of mode 0600 in a directory any
 // user may write, without the sticky bit, can be replaced by anyone: said
-// (of a link, for the directory of the file it names too); in a sticky
-// one, as /tmp, or with --url, not.
+// (of a link, for the directory of the file it names too), and so is one
+// in a directory of its owner's under such a directory, which anyone may
+// rename; in or under a sticky one, as /tmp, or with --url, not.
 func TestPlanFileInOpenDirectory(t *testing.T) {
 	_, saved := savedExamplePlan(t)
 	data, err := os.ReadFile(saved)
@@ -399,6 +400,17 @@ func TestPlanFileInOpenDirectory(t *testing.T) {
 	if err := os.Symlink(filepath.Join(open, "plan.json"), link); err != nil {
 		t.Fatal(err)
 	}
+	// A directory of one's own under the open one: anyone may rename it
+	// and put another in its place. Under the sticky one, nobody may.
+	for _, parent := range []string{open, sticky} {
+		own := filepath.Join(parent, "own")
+		if err := os.Mkdir(own, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(own, "plan.json"), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tc := range []struct {
 		path     string
 		urlGiven bool
@@ -409,6 +421,8 @@ func TestPlanFileInOpenDirectory(t *testing.T) {
 		{path: filepath.Join(open, "plan.json"), urlGiven: true},
 		{path: filepath.Join(sticky, "plan.json")},
 		{path: filepath.Join(mine, "plan.json")},
+		{path: filepath.Join(open, "own", "plan.json"), want: "is under " + open + ", where any user may rename the directory that holds it"},
+		{path: filepath.Join(sticky, "own", "plan.json")},
 	} {
 		fi, err := os.Stat(tc.path)
 		if err != nil {
