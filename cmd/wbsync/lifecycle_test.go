@@ -94,6 +94,19 @@ func TestSavedPlanBoundToTarget(t *testing.T) {
 	}
 }
 
+// savedSaasPlan starts a Multi-tenant emulator on loopback, where the URL
+// alone implies dedicated, and saves the example manifest's plan made with
+// --deployment saas.
+func savedSaasPlan(t *testing.T) (*testEmu, string) {
+	t.Helper()
+	emu := startEmu(t, emulator.Options{Deployment: "saas"}, examplePath("emulator-state.json"))
+	saas := filepath.Join(t.TempDir(), "saas.json")
+	if r := wb(t, vars(emu.url), "plan", "-f", examplePath("wbsync.yaml"), "--deployment", "saas", "--out", saas); r.code != exitOK {
+		t.Fatalf("plan --deployment saas: exit %d\n%s", r.code, r.stderr)
+	}
+	return emu, saas
+}
+
 // TestSavedPlanDeploymentFromTheFile: a plan made with --deployment saas
 // against a host that does not imply it (any but api.wandb.ai) records
 // that deployment, and apply PLANFILE without --deployment or
@@ -101,11 +114,7 @@ func TestSavedPlanBoundToTarget(t *testing.T) {
 // came from. Given the other deployment, it refuses with nothing written;
 // given the same one, it applies.
 func TestSavedPlanDeploymentFromTheFile(t *testing.T) {
-	emu := startEmu(t, emulator.Options{Deployment: "saas"}, examplePath("emulator-state.json"))
-	saas := filepath.Join(t.TempDir(), "saas.json")
-	if r := wb(t, vars(emu.url), "plan", "-f", examplePath("wbsync.yaml"), "--deployment", "saas", "--out", saas); r.code != exitOK {
-		t.Fatalf("plan --deployment saas: exit %d\n%s", r.code, r.stderr)
-	}
+	emu, saas := savedSaasPlan(t)
 	r := wb(t, vars(emu.url), "apply", saas, "--deployment", "dedicated", "--auto-approve")
 	if r.code != exitError || !strings.Contains(r.stderr, "the plan was made for deployment saas, but --deployment (or WBSYNC_DEPLOYMENT) is dedicated") ||
 		!strings.Contains(r.stderr, "nothing was written") {
@@ -1934,11 +1943,7 @@ func TestMultiTenantSaidHoldsDeactivations(t *testing.T) {
 // a warning that the file alone chose it; given the other deployment, it
 // is refused with nothing written.
 func TestSavedPlanDeploymentWithURLGiven(t *testing.T) {
-	emu := startEmu(t, emulator.Options{Deployment: "saas"}, examplePath("emulator-state.json"))
-	saas := filepath.Join(t.TempDir(), "saas.json")
-	if r := wb(t, vars(emu.url), "plan", "-f", examplePath("wbsync.yaml"), "--deployment", "saas", "--out", saas); r.code != exitOK {
-		t.Fatalf("plan --deployment saas: exit %d\n%s", r.code, r.stderr)
-	}
+	emu, saas := savedSaasPlan(t)
 	v := vars(emu.url)
 	v["WBSYNC_DEPLOYMENT"] = "dedicated"
 	r := wb(t, v, "apply", saas, "--url", emu.url, "--auto-approve")

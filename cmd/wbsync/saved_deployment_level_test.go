@@ -1,11 +1,8 @@
 package main
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/wbsync/wbsync/pkg/emulator"
 )
 
 // TestSavedPlanDeploymentFromTheFileLogLevel: a plan file recording the
@@ -14,11 +11,7 @@ import (
 // as an info line when the recorded URL is used too; with the deployment
 // given (the same one), it says nothing of it.
 func TestSavedPlanDeploymentFromTheFileLogLevel(t *testing.T) {
-	emu := startEmu(t, emulator.Options{Deployment: "saas"}, examplePath("emulator-state.json"))
-	saas := filepath.Join(t.TempDir(), "saas.json")
-	if r := wb(t, vars(emu.url), "plan", "-f", examplePath("wbsync.yaml"), "--deployment", "saas", "--out", saas); r.code != exitOK {
-		t.Fatalf("plan --deployment saas: exit %d\n%s", r.code, r.stderr)
-	}
+	emu, saas := savedSaasPlan(t)
 	line := func(stderr string) string {
 		for _, l := range strings.Split(stderr, "\n") {
 			if strings.Contains(l, "records it (its URL alone implies dedicated)") {

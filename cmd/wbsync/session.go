@@ -248,7 +248,8 @@ func (s *session) read(ctx context.Context) (live, error) {
 }
 
 // teamMembers counts the distinct members of st's teams (by id, else by
-// the name the server gave), as doctor's service_accounts check does.
+// the name the server gave), for the warning of a read whose users are
+// hidden (model.State.UsersHidden), where none is a listed user.
 func teamMembers(st model.State) int {
 	seen := map[string]bool{}
 	for _, t := range st.Teams {

@@ -192,21 +192,21 @@ func Run(ctx context.Context, p plan.Plan, w Writer, opts Options) (*Report, err
 		"finished", zap.Int("write_requests", rep.Requests), zap.Duration("elapsed", elapsed))
 	if ctx.Err() != nil {
 		rep.Interrupted = true
-		if rep.stopped() == 0 && rep.Unknown == 0 {
+		stopped := rep.stopped()
+		own := rep.Skipped - stopped // skipped for reasons of their own (an operation they depend on failed)
+		if stopped == 0 && rep.Unknown == 0 {
 			// The signal came while the last operations were in flight:
 			// it stopped none of them. Said so, so that a reader does not
-			// take it for a partial run (verification is still not run);
-			// skips for reasons of their own (an operation they depend
-			// on failed) are counted as such.
+			// take it for a partial run (verification is still not run).
 			return rep, fmt.Errorf("apply interrupted after its last operation had started: the interrupt stopped no operation (%d ok, %d failed, %d skipped for reasons the report gives, none with an unknown outcome): %w",
-				rep.OK, rep.Failed, rep.Skipped, context.Cause(ctx))
+				rep.OK, rep.Failed, own, context.Cause(ctx))
 		}
-		own := ""
-		if n := rep.Skipped - rep.stopped(); n > 0 {
-			own = fmt.Sprintf(", %d skipped for reasons the report gives", n)
+		ownText := ""
+		if own > 0 {
+			ownText = fmt.Sprintf(", %d skipped for reasons the report gives", own)
 		}
 		return rep, fmt.Errorf("apply interrupted: %d operation(s) not started (or not tried again), %d with an unknown outcome%s: %w",
-			rep.stopped(), rep.Unknown, own, context.Cause(ctx))
+			stopped, rep.Unknown, ownText, context.Cause(ctx))
 	}
 	return rep, nil
 }

@@ -237,10 +237,10 @@ func usernameProblem(s string) string {
 			break
 		}
 	}
-	if !plain && (!usernameRE.MatchString(s) || strings.ContainsFunc(s, unwritable)) { // (the pattern's class stops at U+FFFF)
-		return "contains whitespace, a control character or a noncharacter: a W&B userName is one word, such as dev-user2"
-	}
 	if !plain {
+		if !usernameRE.MatchString(s) || strings.ContainsFunc(s, unwritable) { // (the pattern's class stops at U+FFFF)
+			return "contains whitespace, a control character or a noncharacter: a W&B userName is one word, such as dev-user2"
+		}
 		// dev-user2 with a zero-width space after it (pasted from a chat
 		// or a web page) reads as dev-user2 in a diff, and would match no
 		// account: the plan would create another one.

@@ -227,6 +227,8 @@ const (
 	// (holdProtectedMatch), where no identity_mismatch is said: "it" or
 	// "any of them", and the active: false entry that may mean them
 	heldBesideProtected = "left alone, as the active: false entry %[2]s may mean %[1]s: its match by userName is protected, and on W&B Multi-tenant Cloud a deactivation cannot be undone; write in that entry the email of the account to deactivate, with its username (username:), or remove the entry"
+	// sparedHolders: what it adds of the holders spareHolder spares
+	sparedHolders = ", and not deactivated (unmanagedUsers: deactivate), as the manifest may mean it: deactivate it in W&B if it is not wanted, or name it in policy.protected to keep it"
 )
 
 // plural returns one when n is 1, else many.

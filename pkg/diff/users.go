@@ -1441,7 +1441,3 @@ func (p *planner) spareHolder(li int32, di int, who subject) {
 		"%s matches another live user, though live user %s has the email %s: it is %s%s",
 		p.wants[di].name, who.text(), wantEmail(&p.want.Users[di]), notInManifest, sparedHolders)})
 }
-
-// sparedHolders is what email_elsewhere adds of the holders spareHolder
-// spares.
-const sparedHolders = ", and not deactivated (unmanagedUsers: deactivate), as the manifest may mean it: deactivate it in W&B if it is not wanted, or name it in policy.protected to keep it"
