@@ -301,7 +301,7 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		if implied == model.SaaS {
 			// (with the URL given or taken from the file alike)
 			return nil, fmt.Errorf("%w: %s records deployment %s for %s, which is W&B Multi-tenant Cloud (%s), and neither --deployment nor WBSYNC_DEPLOYMENT is given; nothing was written. "+
-				"Planned as Dedicated, a Multi-tenant organization loses the holds that keep deactivations, which cannot be undone there, from accounts the manifest may mean: plan again without --deployment %s, or give --deployment %s here too if it is really meant",
+				"Planned as Dedicated, a Multi-tenant organization loses the holds that keep deactivations, which cannot be undone there, from accounts the manifest may mean: plan again without --deployment %s (or WBSYNC_DEPLOYMENT=%s), or give it here too if it is really meant",
 				plan.ErrTargetMismatch, path, target.Deployment, target.URL, implied, target.Deployment, target.Deployment)
 		}
 		msg := fmt.Sprintf("deployment %s, as %s records it (its URL alone implies %s); give --deployment or WBSYNC_DEPLOYMENT to pin it", target.Deployment, path, implied)
@@ -425,8 +425,12 @@ func planFileWarning(path string, fi fs.FileInfo, urlGiven bool) string {
 // rename the one below it and put another, with another plan, in its place.
 func openDir(path string) (dir string, holds bool) {
 	starts := []string{filepath.Dir(path)}
-	if real, err := filepath.EvalSymlinks(path); err == nil && filepath.Dir(real) != starts[0] {
-		starts = append(starts, filepath.Dir(real))
+	// The real directory, from an absolute path: a relative one is read
+	// from the working directory, which PWD may name through a link.
+	if abs, err := filepath.Abs(path); err == nil {
+		if real, err := filepath.EvalSymlinks(abs); err == nil && filepath.Dir(real) != filepath.Dir(abs) {
+			starts = append(starts, filepath.Dir(real))
+		}
 	}
 	for _, start := range starts {
 		d, err := filepath.Abs(start)

@@ -548,9 +548,9 @@ func TestCommandHelp(t *testing.T) {
 // password or a token, and help is pasted into bug reports), while the
 // environment still sets the value.
 func TestHelpShowsDefaultsNotEnvironment(t *testing.T) {
-	env := []string{"WBSYNC_URL=https://admin:hunter2pass@acme.example/scim?token=s3cr3t", "WBSYNC_AUTH=Basic", "WBSYNC_DEPLOYMENT=saas"}
+	env := []string{"WBSYNC_URL=https://admin:hunter2pass@acme.example/scim?token=s3cr3t", "WBSYNC_AUTH=Bassic", "WBSYNC_DEPLOYMENT=saas"}
 	r := runBinary(t, env, "plan", "--help")
-	for _, leak := range []string{"hunter2pass", "s3cr3t", "Basic"} {
+	for _, leak := range []string{"hunter2pass", "s3cr3t", "Bassic"} {
 		if strings.Contains(r.stdout+r.stderr, leak) {
 			t.Errorf("help shows %q:\n%s", leak, r.stdout)
 		}
@@ -558,9 +558,9 @@ func TestHelpShowsDefaultsNotEnvironment(t *testing.T) {
 	if !strings.Contains(flagLine(r.stdout, "--url"), "(default https://api.wandb.ai/scim)") || !strings.Contains(flagLine(r.stdout, "--auth"), "(default bearer)") {
 		t.Errorf("help lacks the defaults:\n%s", r.stdout)
 	}
-	// The environment still sets the value: WBSYNC_AUTH=Basic is refused.
-	if r := runBinary(t, append(env[1:], "WANDB_API_KEY=k3y-0123"), "plan", "-f", "../../examples"); r.code != exitError || !strings.Contains(r.stderr, `"Basic": want bearer or basic`) {
-		t.Errorf("WBSYNC_AUTH=Basic: exit %d\n%s", r.code, r.stderr)
+	// The environment still sets the value: WBSYNC_AUTH=Bassic is refused.
+	if r := runBinary(t, append(env[1:], "WANDB_API_KEY=k3y-0123"), "plan", "-f", "../../examples"); r.code != exitError || !strings.Contains(r.stderr, `"Bassic": want bearer or basic`) {
+		t.Errorf("WBSYNC_AUTH=Bassic: exit %d\n%s", r.code, r.stderr)
 	}
 }
 

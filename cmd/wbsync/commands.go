@@ -293,9 +293,11 @@ func (c *command) runWith(ctx context.Context, inv *invocation, args []string) (
 		return exitError, err
 	}
 	if len(c.formats) > 0 {
-		if err := checkFormat(f.format, c.formats...); err != nil {
+		format, err := checkFormat(f.format, c.formats...)
+		if err != nil {
 			return exitError, err
 		}
+		f.format = format
 	}
 	return c.run(ctx, inv, f, own, pos)
 }
@@ -311,11 +313,13 @@ func (f *flags) set(name string) bool {
 	return found
 }
 
-func checkFormat(format string, allowed ...string) error {
+// checkFormat returns the -o value as the command spells it, or refuses
+// it naming the values the command takes.
+func checkFormat(format string, allowed ...string) (string, error) {
 	for _, a := range allowed {
-		if format == a {
-			return nil
+		if strings.EqualFold(format, a) { // in any case, as --deployment and --auth: -o JSON is json
+			return a, nil
 		}
 	}
-	return usageError{fmt.Sprintf("-o %s: want one of %s", quoted(format), strings.Join(allowed, ", "))}
+	return "", usageError{fmt.Sprintf("-o %s: want one of %s", quoted(format), strings.Join(allowed, ", "))}
 }

@@ -91,6 +91,77 @@ func TestExportRoundTripHandles(t *testing.T) {
 	}
 }
 
+// TestExportLegacyViewer: a user that still shows the deprecated org role
+// viewer is exported with its role said in a comment and no orgRole (a
+// manifest holds admin or member only, and wbsync never sends viewer), and
+// the export plans as no change: the role is left alone.
+func TestExportLegacyViewer(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, writeState(t, map[string]any{
+		"users": []any{
+			map[string]any{"userName": "ann@example.com", "organizationRole": "admin"},
+			map[string]any{"userName": "vic@example.com", "organizationRole": "viewer"},
+		},
+		"teams": []any{map[string]any{"name": "ml", "members": []any{"ann@example.com", "vic@example.com"}}},
+	}))
+	v := vars(emu.url)
+	out := filepath.Join(t.TempDir(), "wbsync.yaml")
+	if r := wb(t, v, "export", "--out", out); r.code != exitOK {
+		t.Fatalf("export: %d\n%s", r.code, r.stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vic := string(b[strings.Index(string(b), "vic@example.com"):])
+	vic, _, _ = strings.Cut(vic, "teams:")
+	if !strings.Contains(string(b), `# org role "viewer" left unmanaged`) || strings.Contains(vic, "orgRole") {
+		t.Errorf("export of a viewer:\n%s", b)
+	}
+	if r := wb(t, v, "plan", "-f", out, "--detailed-exitcode"); r.code != exitOK || !strings.Contains(r.stdout, "No changes.") {
+		t.Errorf("plan of the export: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if n := writes(emu.requests(t)); n != 0 {
+		t.Errorf("export and plan wrote %d requests", n)
+	}
+}
+
+// TestPlanAdviceAsksTheLoaderRule: the plan's advice for an unmanaged
+// account never offers a username the loader refuses (a zero-width space
+// at its end), since plan hands the loader's rule to the planner.
+func TestPlanAdviceAsksTheLoaderRule(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, writeState(t, map[string]any{
+		"users": []any{
+			map[string]any{"userName": "ann@example.com", "organizationRole": "admin"},
+			map[string]any{"userName": "svc-bot\u200b"},
+			map[string]any{"userName": "svc-cron"},
+		},
+		"teams": []any{},
+	}))
+	m := writeFile(t, "wbsync.yaml", "version: 1\nusers:\n  - email: ann@example.com\n    orgRole: admin\n")
+	r := wb(t, vars(emu.url), "plan", "-f", m, "-o", "json")
+	if r.code != exitOK {
+		t.Fatalf("plan: exit %d\n%s", r.code, r.stderr)
+	}
+	var p struct {
+		Warnings []struct{ Code, User, Message string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
+		t.Fatal(err)
+	}
+	said := map[string]string{}
+	for _, w := range p.Warnings {
+		if w.Code == "unmanaged_user" {
+			said[w.User] = w.Message
+		}
+	}
+	if m := said["svc-bot\u200b"]; m == "" || strings.Contains(m, "username:") {
+		t.Errorf("advice for svc-bot<U+200B>: %q", m)
+	}
+	if m := said["svc-cron"]; !strings.Contains(m, "(username: svc-cron)") {
+		t.Errorf("advice for svc-cron: %q", m)
+	}
+}
+
 // TestExportStaleCustomRoles: on Dedicated, a live team role that the
 // server's /Roles does not list (one it no longer has, or spells in another
 // case) is not written, as plan would refuse it: the member is left out and

@@ -432,6 +432,21 @@ func TestPlanFileInOpenDirectory(t *testing.T) {
 			t.Errorf("%s, url given %v: %q, want %q", tc.path, tc.urlGiven, got, tc.want)
 		}
 	}
+	// Named relative to a working directory reached through a link to
+	// open/own (PWD the link's path, as a shell keeps it): the real
+	// directory's parents are looked at too.
+	cwd := filepath.Join(root, "cwd")
+	if err := os.Symlink(filepath.Join(open, "own"), cwd); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(cwd)
+	fi, err := os.Stat("plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := planFileWarning("plan.json", fi, false), "is under "+open+", where any user may rename the directory that holds it"; !strings.Contains(got, want) {
+		t.Errorf("plan.json in %s (really in %s): %q, want %q", cwd, filepath.Join(open, "own"), got, want)
+	}
 }
 
 // TestPlanFileWarningOwner: a plan file another user owns is said to be

@@ -311,10 +311,11 @@ func (l *logFlags) check() (logSetup, error) {
 	if err := lvl.UnmarshalText([]byte(l.level)); err != nil || lvl > zapcore.ErrorLevel {
 		return logSetup{}, usageError{fmt.Sprintf("--log-level %s: want debug, info, warn or error", quoted(l.level))}
 	}
-	if l.format != "console" && l.format != "json" {
+	// In any case, as zap reads the level (INFO is info).
+	if !strings.EqualFold(l.format, "console") && !strings.EqualFold(l.format, "json") {
 		return logSetup{}, usageError{fmt.Sprintf("--log-format %s: want console or json", quoted(l.format))}
 	}
-	return logSetup{level: lvl, json: l.format == "json"}, nil
+	return logSetup{level: lvl, json: strings.EqualFold(l.format, "json")}, nil
 }
 
 // connFlags are the connection flags (README "Commands, flags and
@@ -438,9 +439,10 @@ func (c *connFlags) resolve(ctx context.Context, f *flags, getenv func(string) s
 			red.String(model.ShowURL(c.url)))}
 	}
 	r.url = u
-	switch c.auth {
+	// In any case: HTTP writes the schemes Bearer and Basic.
+	switch low := strings.ToLower(c.auth); low {
 	case "bearer", "basic":
-		r.auth = c.auth
+		r.auth = low
 	default:
 		return r, usageError{fmt.Sprintf("--auth (or WBSYNC_AUTH) %s: want bearer or basic", quoted(c.auth))}
 	}

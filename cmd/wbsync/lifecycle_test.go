@@ -1996,7 +1996,8 @@ func TestSavedPlanDedicatedForMultiTenantURLRefused(t *testing.T) {
 	for _, args := range [][]string{{"--url", saasURL}, nil} {
 		r := runBinary(t, env, append([]string{"apply", path, "--auto-approve", "--timeout", "1s"}, args...)...)
 		if r.code != exitError || !strings.Contains(r.stderr, "records deployment dedicated for "+saasURL+", which is W&B Multi-tenant Cloud (saas)") ||
-			!strings.Contains(r.stderr, "nothing was written") || strings.Contains(r.stderr, "127.0.0.1:1") {
+			!strings.Contains(r.stderr, "nothing was written") || strings.Contains(r.stderr, "127.0.0.1:1") ||
+			!strings.Contains(r.stderr, "plan again without --deployment dedicated (or WBSYNC_DEPLOYMENT=dedicated), or give it here too") {
 			t.Errorf("a dedicated plan for api.wandb.ai, %v: exit %d\n%s", args, r.code, r.stderr)
 		}
 	}

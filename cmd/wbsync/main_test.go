@@ -412,6 +412,30 @@ func TestEnvironmentValuesTrimmed(t *testing.T) {
 	}
 }
 
+// TestChoicesInAnyCase: the values of --auth, --deployment, -o and
+// --log-format are read in any case, as HTTP writes its schemes (Basic)
+// and W&B its deployment (SaaS): WBSYNC_AUTH=Basic against a server that
+// takes only Basic is basic, not a refusal.
+func TestChoicesInAnyCase(t *testing.T) {
+	emu := startEmu(t, emulator.Options{BasicOnly: true}, "")
+	v := vars(emu.url)
+	v["WBSYNC_AUTH"], v["WBSYNC_DEPLOYMENT"] = "Basic", "Dedicated"
+	r := wb(t, v, "plan", "-f", examplePath("wbsync.yaml"), "-o", "JSON", "--log-format", "JSON", "--detailed-exitcode")
+	if r.code != exitChanges || !json.Valid([]byte(r.stdout)) {
+		t.Fatalf("plan --auth Basic -o JSON: exit %d, want %d and a JSON plan\n%s\n%s", r.code, exitChanges, r.stdout, r.stderr)
+	}
+	// Each log line on stderr is a JSON object, as with --log-format json.
+	for _, l := range strings.Split(strings.TrimSpace(r.stderr), "\n") {
+		if l != "" && !json.Valid([]byte(l)) {
+			t.Errorf("--log-format JSON wrote a line that is not JSON: %q", l)
+		}
+	}
+	// What is no choice in any case is still refused, quoted as given.
+	if r := wb(t, vars(emu.url), "plan", "-f", examplePath("wbsync.yaml"), "-o", "Yaml"); r.code != exitError || !strings.Contains(r.stderr, `-o "Yaml": want one of text, json, markdown`) {
+		t.Errorf("-o Yaml: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
 // TestEnvKeyBesideKeyFile: with the key from --api-key-file, a key left in
 // WANDB_API_KEY stays hidden in what the server sends (a display name
 // holding it), and a placeholder there ("team") hides nothing: it was

@@ -116,6 +116,11 @@ func TestRunInterruptLetsInFlightFinish(t *testing.T) {
 	if !strings.Contains(err.Error(), "4 operation(s) not started (or not tried again)") {
 		t.Fatalf("err = %v", err)
 	}
+	// The four stopped are not also counted as skipped for reasons of
+	// their own.
+	if strings.Contains(err.Error(), "skipped for reasons") {
+		t.Fatalf("err = %v, counts the stopped operations twice", err)
+	}
 }
 
 func TestRunInterruptContextErrorIsUnknown(t *testing.T) {

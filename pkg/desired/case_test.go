@@ -185,6 +185,16 @@ func TestUsernameInvisibleEndRefused(t *testing.T) {
 	if _, err := Parse([]Source{{"m.yaml", raw}}); err == nil || !strings.Contains(err.Error(), "U+200B at one end") {
 		t.Errorf("a raw zero-width space after a plain username: err = %v", err)
 	}
+	// DEL (U+007F), written "\x7f" in a quoted YAML string, is a control
+	// character like the others below the ASCII fast path's range.
+	for _, u := range []string{"dev\x7fuser2", "\x7f", "dev-user2\x7f"} {
+		if usernameProblem(u) == "" {
+			t.Errorf("username %+q taken", u)
+		}
+	}
+	if why := usernameProblem("~a_b.c"); why != "" {
+		t.Errorf("username ~a_b.c: %q", why)
+	}
 	// Noncharacters anywhere, above U+FFFF too (the schema's class stops
 	// there), as in a name.
 	for _, u := range []string{"dev\U0001FFFEuser", "dev\U0010FFFFuser", "dev\U0001FFFF", "dev\ufffeuser", "dev\ufdd0user"} {

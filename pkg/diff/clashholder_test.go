@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/wbsync/wbsync/pkg/model"
@@ -75,5 +76,22 @@ func TestReinviteHolderOnlyInTeamsListingTheEntry(t *testing.T) {
 	if !removed {
 		dumpPlan(t, got)
 		t.Errorf("holder ua (a@x.com) kept in authoritative team dev, which lists neither a@x.com nor alice")
+	}
+}
+
+// A holder spared for an entry that matches no account, because it matches
+// several by userName (ambiguous_user), gets an email_elsewhere warning of
+// its own that says so, not that the entry matches another user, and that
+// the holder is not deactivated.
+func TestSpareHolderOfAnAmbiguousEntry(t *testing.T) {
+	a := "alice@x.com"
+	p := Compute(state(users(hu("alice", a))), state(users(lh("u1", "alice", "e1@x.com"), lh("u2", "Alice", "e2@x.com"), lh("u3", "zed", a))),
+		model.Policy{UnmanagedUsers: model.UnmanagedDeactivate}, Options{Deployment: model.Dedicated})
+	said := warnedByID(p, plan.WarnEmailElsewhere)
+	if len(said) != 1 || !strings.HasPrefix(said["u3"], "alice@x.com matches more than one live user by a stronger link (ambiguous_user says which), though live user zed (alice@x.com) has the email alice@x.com: it is treated as not in the manifest, and not deactivated (unmanagedUsers: deactivate), as the manifest may mean it") {
+		t.Errorf("email_elsewhere: %q", said)
+	}
+	if d := deactivated(p); len(d) != 0 {
+		t.Errorf("deactivated %v", d)
 	}
 }

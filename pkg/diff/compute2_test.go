@@ -81,14 +81,16 @@ func TestComputeTeams(t *testing.T) {
 			},
 		},
 		{
-			name: "two live ML, one pinned, and a managed ml: the other ML is not said (the pin is the manifest's word)",
-			want: state(users(du(a)), pinnedTeam("ML", "g1", dm(a, "")), pinnedTeam("ml", "g3")),
-			have: state(users(lu("ua", a)), lt("g1", "ML", lm("ua", a, "")), lt("g2", "ML"), lt("g3", "ml")),
+			name:     "two live ML, one pinned, and a managed ml: the other ML is an unmanaged twin, not a case variant",
+			want:     state(users(du(a)), pinnedTeam("ML", "g1", dm(a, "")), pinnedTeam("ml", "g3")),
+			have:     state(users(lu("ua", a)), lt("g1", "ML", lm("ua", a, "")), lt("g2", "ML"), lt("g3", "ml")),
+			warnings: []plan.Warning{{Code: plan.WarnUnmanagedTeam, Team: "ML", IDs: []string{"g2"}, Unmanaged: true}},
 		},
 		{
-			name: "the same with the case swapped: the same answer",
-			want: state(users(du(a)), pinnedTeam("ml", "g1", dm(a, "")), pinnedTeam("ML", "g3")),
-			have: state(users(lu("ua", a)), lt("g1", "ml", lm("ua", a, "")), lt("g2", "ml"), lt("g3", "ML")),
+			name:     "the same with the case swapped: the same answer",
+			want:     state(users(du(a)), pinnedTeam("ml", "g1", dm(a, "")), pinnedTeam("ML", "g3")),
+			have:     state(users(lu("ua", a)), lt("g1", "ml", lm("ua", a, "")), lt("g2", "ml"), lt("g3", "ML")),
+			warnings: []plan.Warning{{Code: plan.WarnUnmanagedTeam, Team: "ml", IDs: []string{"g2"}, Unmanaged: true}},
 		},
 		{
 			name: "both live teams named exactly by the manifest: each managed, nothing said of case",
@@ -110,7 +112,9 @@ func TestComputeTeams(t *testing.T) {
 				{Action: plan.AddMember, Team: "ml", TeamID: "g2", User: a, UserID: "ua", Role: "member"},
 				{Action: plan.RemoveMember, Team: "ml", TeamID: "g2", User: b, UserID: "ub", Reason: reasonNotManaged},
 			},
-			warnings: []plan.Warning{{Code: plan.WarnUnmanagedUser, User: b, IDs: []string{"ub"}}},
+			// The twin the pin did not choose is said: its members keep
+			// their access.
+			warnings: []plan.Warning{{Code: plan.WarnUnmanagedTeam, Team: "ml", IDs: []string{"g1"}, Unmanaged: true}, {Code: plan.WarnUnmanagedUser, User: b, IDs: []string{"ub"}}},
 		},
 		{
 			name:    "team name differs only in case: live team used, live name in changes",
@@ -813,4 +817,25 @@ func TestUnmanagedTeamOfServiceAccounts(t *testing.T) {
 		}
 	}
 	t.Fatalf("no unmanaged_team warning: %+v", p.Warnings)
+}
+
+// The twin of a pinned team is said with what manages it: another team of
+// that name pinned to its id; followed, the advice manages both (the
+// second, listed empty, loses its member) and says no more of either.
+func TestPinnedTwinAdvice(t *testing.T) {
+	a, b := "a@x.com", "b@x.com"
+	have := state(users(lu("ua", a), lu("ub", b)), lt("g1", "ml", lm("ua", a, "")), lt("g2", "ml", lm("ub", b, "")))
+	want := state(users(du(a), du(b)), pinnedTeam("ml", "g1", dm(a, "")))
+	p := Compute(want, have, ignorePolicy, Options{Deployment: model.Dedicated})
+	got := warnedByID(p, plan.WarnUnmanagedTeam)["g2"]
+	if w := "live team ml (id g2, 1 member(s)) is not the team ml the manifest pins (id g1): it is left alone and its members keep their access; list it as another team ml with id: g2 to manage it, with members: [] to empty it (W&B cannot rename or delete a team)"; got != w {
+		t.Errorf("the twin: %q\nwant %q", got, w)
+	}
+	twin := dt("ml", model.Authoritative)
+	twin.ID = "g2"
+	want.Teams = append(want.Teams, twin)
+	p = Compute(want, have, ignorePolicy, Options{Deployment: model.Dedicated})
+	if len(warnedByID(p, plan.WarnUnmanagedTeam)) != 0 || len(p.Changes) != 1 || p.Changes[0].Action != plan.RemoveMember || p.Changes[0].TeamID != "g2" {
+		t.Errorf("advice followed: changes %v, warnings %v", planText(p), p.Warnings)
+	}
 }

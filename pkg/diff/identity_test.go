@@ -942,3 +942,42 @@ func TestUnmanagedWithoutEmailAdvice(t *testing.T) {
 		}
 	}
 }
+
+// unmanaged_user's advice for an account whose every email is another
+// entry's (an SSO account, alice-sso, beside the password account the
+// manifest lists, holding the same address in another case): a second
+// entry with that email is a duplicate the loader refuses, so the advice
+// is the userName on Dedicated Cloud, which, followed, deactivates that
+// account and nothing else, and W&B itself on Multi-tenant Cloud, where
+// such an entry is held. An account with an email of its own that no
+// entry lists keeps the plain advice.
+func TestUnmanagedWithListedEmailAdvice(t *testing.T) {
+	alice := with(du("alice@x.com"), func(u *model.User) { u.OrgRole = model.RoleAdmin })
+	want := state(users(alice))
+	have := state(users(with(lh("ua", "alice@x.com", "alice@x.com"), func(u *model.User) { u.OrgRole = model.RoleAdmin }),
+		lh("us", "alice-sso", "Alice@X.com"), lh("uf", "al-free", "Alice@X.com", "al@x.com")))
+	for _, tc := range []struct {
+		dep            model.Deployment
+		sso, withOther string
+	}{
+		{model.Dedicated, "(to offboard it, list it with active: false: its email is alice@x.com's in the manifest, so write its userName (username: alice-sso) with an email no account holds)", "(to offboard it, list it with active: false)"},
+		{model.SaaS, "(to offboard it, deactivate it in W&B: its email is alice@x.com's in the manifest, so no entry can name it)", "(to offboard it, list it with active: false)"},
+	} {
+		said := warnedByID(Compute(want, have, ignorePolicy, Options{Deployment: tc.dep}), plan.WarnUnmanagedUser)
+		if m := said["us"]; !strings.HasSuffix(m, tc.sso) {
+			t.Errorf("%s: the SSO account: %q", tc.dep, m)
+		}
+		if m := said["uf"]; !strings.HasSuffix(m, tc.withOther) {
+			t.Errorf("%s: an account with an email no entry lists: %q", tc.dep, m)
+		}
+	}
+	// Followed on Dedicated Cloud, the advice deactivates alice-sso only.
+	p := Compute(state(users(alice, inactive(hu("alice-sso", "alice-sso-gone@x.com")))), have, ignorePolicy, Options{Deployment: model.Dedicated})
+	var got []string
+	for _, c := range p.Changes {
+		got = append(got, c.UserID+" "+string(c.Action))
+	}
+	if !slices.Equal(got, []string{"us " + string(plan.DeactivateUser)}) {
+		t.Errorf("following the advice planned %v", got)
+	}
+}

@@ -103,7 +103,8 @@ func countNone(members []int32) int {
 // deleted from it keeps its members and their access, and a reviewer
 // should see that in the plan, not learn it from the UI. A live team the
 // manifest names but leaves alone (a duplicate, a pin elsewhere) has its
-// own warning, or the pin that chose its twin.
+// own warning; the twin of a team the manifest pins (two live teams of one
+// name) has this one, which names the pinned team.
 //
 // A live team whose name is the entity name of a team the plan creates
 // (created: "ml-research" for "ML Research") may be that team, made by an
@@ -125,10 +126,29 @@ func (p *planner) warnUnmanagedTeams(claimed map[int]string, created map[string]
 			}
 		}
 	}
-	var byKey map[string][]int // live teams by key, built for a name with edge spaces only
+	var byKey map[string][]int      // live teams by key, built for a name with edge spaces only
+	var pinnedByName map[string]int // live team a manifest team manages, by its exact name, built for a twin only
 	for i := range p.have.Teams {
 		t := &p.have.Teams[i]
-		if isClaimed(claimed, i) || covered[t.ID] || named[model.Key(t.Name)] {
+		if isClaimed(claimed, i) || covered[t.ID] {
+			continue
+		}
+		if named[model.Key(t.Name)] {
+			if pinnedByName == nil {
+				pinnedByName = make(map[string]int, len(claimed))
+				for j := range claimed {
+					pinnedByName[p.have.Teams[j].Name] = j
+				}
+			}
+			// The twin of a team the manifest pins (both named so): the
+			// pin chose the other, and this one's members keep their
+			// access unseen unless a plan says so, as it says of a team
+			// the manifest does not name.
+			if j, ok := pinnedByName[t.Name]; ok {
+				p.warn(plan.Warning{Code: plan.WarnUnmanagedTeam, Team: t.Name, IDs: []string{t.ID}, Count: len(t.Members), Unmanaged: true, Message: fmt.Sprintf(
+					"live team %s (id %s, %s) is not the team %s the manifest pins (id %s): it is left alone and its members keep their access; list it as another team %s with id: %s to manage it, with members: [] to empty it (W&B cannot rename or delete a team)",
+					quoteSpaced(t.Name), t.ID, membersOf(t, unlisted[i]), quoteSpaced(claimed[j]), p.have.Teams[j].ID, quoteSpaced(t.Name), t.ID)})
+			}
 			continue
 		}
 		listIt := "list it"

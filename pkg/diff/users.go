@@ -869,6 +869,53 @@ func (p *planner) offboardAdvice(l *model.User) string {
 	return fmt.Sprintf(": %s, so write its userName (username: %s) with an email no account holds", why, l.UserName)
 }
 
+// offboardHint says how to offboard the unmanaged live user l: list it
+// with active: false, by an email of its own or (offboardAdvice) by its
+// userName. When every email it could be listed by is another entry's
+// already (an SSO account beside a password account, holding the same
+// address in another case), the loader refuses a second entry with it:
+// on Dedicated Cloud the entry names the account by its userName, with
+// an email no account holds; on Multi-tenant Cloud, where such an entry
+// is held (identity_mismatch: the account holds an active entry's
+// email), and where no userName can be written, only W&B can deactivate
+// it.
+func (p *planner) offboardHint(l *model.User) string {
+	const list = "to offboard it, list it with active: false"
+	di, listed := p.everyEmailListed(l)
+	if !listed {
+		return list + p.offboardAdvice(l)
+	}
+	if !p.saas && p.writableUserName(l.UserName) && !model.ValidEmail(l.UserName) {
+		return fmt.Sprintf("%s: its email is %s's in the manifest, so write its userName (username: %s) with an email no account holds",
+			list, p.wants[di].name, l.UserName)
+	}
+	return fmt.Sprintf("to offboard it, deactivate it in W&B: its email is %s's in the manifest, so no entry can name it", p.wants[di].name)
+}
+
+// everyEmailListed returns a desired user (active or not) that lists an
+// email of live user l, when every email a manifest could name l by is
+// listed so; false when l has none (offboardAdvice speaks of those) or
+// one that no entry lists.
+func (p *planner) everyEmailListed(l *model.User) (int32, bool) {
+	if p.wantByEmail == nil || !namedByEmail(l) {
+		return none, false
+	}
+	first := int32(none)
+	for _, e := range append([]string{l.Email, l.UserName}, l.Emails...) {
+		if !declarableEmail(e) {
+			continue
+		}
+		di := p.wantByEmail.get(model.Key(e))
+		if di < 0 {
+			return none, false
+		}
+		if first < 0 {
+			first = di
+		}
+	}
+	return first, first >= 0
+}
+
 // planUnmanaged handles live active users that match no desired user:
 // under unmanagedUsers: deactivate they are deactivated, unless created
 // within policy.unmanagedGracePeriod (just-in-time users from SSO) or
@@ -897,7 +944,7 @@ func (p *planner) planUnmanaged() {
 		case fateIgnored:
 			if !p.protected(who.user, l) {
 				p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
-					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): not deactivated (to offboard it, list it with active: false%s)", who.text(), p.offboardAdvice(l))})
+					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): not deactivated (%s)", who.text(), p.offboardHint(l))})
 			}
 		case fateGraceUnknown:
 			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
@@ -1437,7 +1484,11 @@ func (p *planner) spareHolder(li int32, di int, who subject) {
 			return
 		}
 	}
+	matches := "matches another live user"
+	if p.wants[di].match == ambiguous {
+		matches = "matches more than one live user by a stronger link (ambiguous_user says which)"
+	}
 	p.warn(plan.Warning{Code: plan.WarnEmailElsewhere, User: p.wants[di].name, IDs: []string{p.have.Users[li].ID}, Message: fmt.Sprintf(
-		"%s matches another live user, though live user %s has the email %s: it is %s%s",
-		p.wants[di].name, who.text(), wantEmail(&p.want.Users[di]), notInManifest, sparedHolders)})
+		"%s %s, though live user %s has the email %s: it is %s%s",
+		p.wants[di].name, matches, who.text(), wantEmail(&p.want.Users[di]), notInManifest, sparedHolders)})
 }

@@ -139,17 +139,28 @@ func Deployment(base string, d model.Deployment, given bool, suggests model.Depl
 	return c
 }
 
-// SeveralEmails amends deployment check c, made for Dedicated Cloud or
-// Self-Managed, when n users of the read hold more than one email, which
-// W&B allows on Multi-tenant Cloud only: the organization may be there,
-// behind another host name, where wbsync would send deactivations without
-// saying they cannot be undone.
-func SeveralEmails(c Check, n int) Check {
-	if n == 0 {
-		return c
+// SeveralEmails amends deployment check c, made for deployment d, when n
+// users of the read hold more than one email, which W&B allows on
+// Multi-tenant Cloud only. For Dedicated Cloud or Self-Managed it warns:
+// the organization may be on Multi-tenant Cloud, behind another host
+// name, where wbsync would send deactivations without saying they cannot
+// be undone. For a --deployment saas that the host's name did not
+// suggest (a warning), the emails bear it out: the check passes, so that
+// the advice above, followed, ends in a clean check.
+func SeveralEmails(c Check, d model.Deployment, n int) Check {
+	switch {
+	case n == 0:
+	case d != model.SaaS && c.Status == Warn:
+		// Given against a host that suggests saas (api.wandb.ai): the
+		// emails bear the host out.
+		c.Detail += fmt.Sprintf("; and %d user(s) hold more than one email, which W&B allows on Multi-tenant Cloud only: pass --deployment saas (a deactivation there cannot be undone)", n)
+	case d != model.SaaS:
+		c.Status = Warn
+		c.Detail += fmt.Sprintf("; but %d user(s) hold more than one email, which W&B allows on Multi-tenant Cloud only: if this organization is on Multi-tenant Cloud (behind another host name), pass --deployment saas (a deactivation there cannot be undone)", n)
+	case c.Status == Warn:
+		c.Status = OK
+		c.Detail += fmt.Sprintf("; %d user(s) hold more than one email, which W&B allows on Multi-tenant Cloud only: saas is borne out", n)
 	}
-	c.Status = Warn
-	c.Detail += fmt.Sprintf("; but %d user(s) hold more than one email, which W&B allows on Multi-tenant Cloud only: if this organization is on Multi-tenant Cloud (behind another host name), pass --deployment saas (a deactivation there cannot be undone)", n)
 	return c
 }
 

@@ -279,6 +279,15 @@ func TestPaging(t *testing.T) {
 
 	ignored := PagingProbe{Total: 5, First: []string{"a", "b", "c", "d", "e"}, PageSize: 9999, FullPage: 5}
 	want(t, Paging(ignored, nil), NamePaging, OK, []string{"count is ignored", "fits one page"})
+	// A page that holds more than totalResults says is not a list that
+	// fits one page.
+	pageOverTotal := ignored
+	pageOverTotal.Total = 4
+	want(t, Paging(pageOverTotal, nil), NamePaging, Warn, []string{"count is ignored (count=1 answered 5 users), and totalResults 4 counts fewer users than the server lists (a page held 5): reads of such a list fail closed"}, "fine while")
+	// Every page empty though totalResults counts users: the first one
+	// is named, not startIndex=2.
+	emptyPages := PagingProbe{Total: 6, PageSize: 9999, Second: []string{}}
+	want(t, Paging(emptyPages, nil), NamePaging, Fail, []string{"the first page (startIndex=1) answered no user though totalResults is 6: reads fail closed"}, "startIndex=2")
 	ignored.Total, ignored.FullPage = 12000, 9999
 	want(t, Paging(ignored, nil), NamePaging, Fail, []string{"count is ignored", "9999 of 12000", "fail closed"})
 

@@ -84,6 +84,11 @@ func Paging(p PagingProbe, red *sanitize.Redactor) Check {
 	case len(p.First) > 1:
 		c.Detail = fmt.Sprintf("count is ignored (count=1 answered %d users)", len(p.First))
 		switch {
+		case max(p.FullPage, len(p.First)) > p.Total:
+			// Not a list that fits one page: totalResults undercounts
+			// what a page lists (counts says so too), as below.
+			c.Status = Warn
+			c.Detail += fmt.Sprintf(", and totalResults %d counts fewer users than the server lists (a page held %d): reads of such a list fail closed", p.Total, max(p.FullPage, len(p.First)))
 		case fits:
 			c.Detail += fmt.Sprintf(": fine while every list fits one page (all %d users did, at most %d)", p.Total, caps.PageSize)
 		case p.SecondErr == nil && len(p.Second) > 0 && !slices.Contains(p.First, p.Second[0]):
@@ -102,6 +107,9 @@ func Paging(p PagingProbe, red *sanitize.Redactor) Check {
 				c.Detail += fmt.Sprintf(" (startIndex=%d answered no next user)", p.secondAt())
 			}
 		}
+		return c
+	case p.Total > 0 && len(p.First) == 0 && p.FullPage == 0:
+		c.Status, c.Detail = Fail, fmt.Sprintf("the first page (startIndex=1) answered no user though totalResults is %d: reads fail closed", p.Total)
 		return c
 	case p.Total < 2:
 		return notChecked(NamePaging, fmt.Sprintf("%d user(s): too few to page through", p.Total))

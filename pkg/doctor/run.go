@@ -135,9 +135,7 @@ func Run(ctx context.Context, env Env) Report {
 		}
 	} else {
 		checks = append(checks, Roles(st), ExternalID(st), Created(st, env.Now(), skew), ServiceAccounts(st))
-		if env.Deployment != model.SaaS {
-			checks[2] = SeveralEmails(checks[2], severalEmails(st)) // the deployment check
-		}
+		checks[2] = SeveralEmails(checks[2], env.Deployment, severalEmails(st)) // the deployment check
 	}
 
 	if env.Deployment == model.SaaS {

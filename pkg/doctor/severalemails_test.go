@@ -14,7 +14,8 @@ import (
 // which W&B allows on Multi-tenant Cloud only, make the deployment check
 // warn when wbsync assumes Dedicated Cloud (an organization on Multi-tenant
 // Cloud behind another host name), and not when it assumes Multi-tenant
-// Cloud; one address sent twice (in another case) is one email.
+// Cloud, where they bear out a --deployment saas that the host's name does
+// not suggest; one address sent twice (in another case) is one email.
 func TestDeploymentWarnsOfSeveralEmails(t *testing.T) {
 	seed := filepath.Join(t.TempDir(), "seed.json")
 	state := `{"users": [
@@ -43,13 +44,28 @@ func TestDeploymentWarnsOfSeveralEmails(t *testing.T) {
 				}
 				return
 			}
-			if strings.Contains(d.Detail, "more than one email") {
-				t.Fatalf("deployment saas: %q speaks of several emails", d.Detail)
+			// Given for a host that suggests dedicated (127.0.0.1), saas
+			// is borne out by the emails: the advice, followed, passes.
+			if d.Status != OK || !strings.Contains(d.Detail, "--deployment saas, but the host 127.0.0.1 suggests dedicated") || !strings.Contains(d.Detail, "1 user(s) hold more than one email, which W&B allows on Multi-tenant Cloud only: saas is borne out") {
+				t.Fatalf("deployment saas: %s %q, want ok, borne out by the emails", d.Status, d.Detail)
 			}
 		})
 	}
-	if c := SeveralEmails(Check{Name: NameDeployment, Status: OK, Detail: "x"}, 0); c.Status != OK || c.Detail != "x" {
+	if c := SeveralEmails(Check{Name: NameDeployment, Status: OK, Detail: "x"}, model.Dedicated, 0); c.Status != OK || c.Detail != "x" {
 		t.Fatalf("no user with several emails: %+v", c)
+	}
+	// dedicated given against api.wandb.ai (a warning already): the emails
+	// bear the host out, with no word of another host name.
+	if c := SeveralEmails(Check{Name: NameDeployment, Status: Warn, Detail: "x"}, model.Dedicated, 3); c.Status != Warn || c.Detail != "x; and 3 user(s) hold more than one email, which W&B allows on Multi-tenant Cloud only: pass --deployment saas (a deactivation there cannot be undone)" {
+		t.Fatalf("dedicated given against api.wandb.ai: %+v", c)
+	}
+	// saas given without a warning (the host api.wandb.ai): nothing to add.
+	if c := SeveralEmails(Check{Name: NameDeployment, Status: OK, Detail: "x"}, model.SaaS, 2); c.Status != OK || c.Detail != "x" {
+		t.Fatalf("saas as the host suggests: %+v", c)
+	}
+	// saas with no user holding several emails keeps its warning.
+	if c := SeveralEmails(Check{Name: NameDeployment, Status: Warn, Detail: "x"}, model.SaaS, 0); c.Status != Warn || c.Detail != "x" {
+		t.Fatalf("saas, nothing bears it out: %+v", c)
 	}
 	st := model.State{Users: []model.User{
 		{Emails: []string{"a@x.com", "b@x.com"}}, {Emails: []string{"c@x.com", "C@X.com"}}, {Emails: []string{"d@x.com"}}, {},

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -48,7 +49,8 @@ type StateUser struct {
 	ExternalID string `json:"externalId,omitempty"`
 	// Active is whether the user is active; a seed defaults it to true.
 	Active bool `json:"active"`
-	// OrganizationRole is admin or member; a seed defaults it to member.
+	// OrganizationRole is admin or member, or viewer (deprecated) in a
+	// seed, which defaults it to member.
 	OrganizationRole string `json:"organizationRole,omitempty"`
 	// Created is meta.created; a seed defaults it to a year before the
 	// emulator's clock (a user that existed before the run).
@@ -118,6 +120,48 @@ type rawUser struct {
 	Created          time.Time `json:"created"`
 }
 
+// jsonWant says in JSON's words what a seed holds where Go type t is
+// decoded ("a list of strings"), or "" for a type it does not name.
+func jsonWant(t reflect.Type) string {
+	if t == nil {
+		return ""
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Struct:
+		if t == reflect.TypeFor[time.Time]() {
+			return "an RFC 3339 date string"
+		}
+		return "an object"
+	case reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		if e := jsonWant(t.Elem()); e != "" {
+			return "a list of " + plural(e)
+		}
+		return "a list"
+	}
+	return ""
+}
+
+// plural turns "a string" into "strings", "an object" into "objects".
+func plural(kind string) string {
+	switch kind {
+	case "true or false":
+		return "booleans"
+	case "an RFC 3339 date string":
+		return "RFC 3339 date strings"
+	}
+	_, noun, _ := strings.Cut(kind, " ")
+	return noun + "s"
+}
+
 // jsonErrorAt adds to err, decoding seed b, the line and column it is at
 // where that is sure: a syntax error's offset (the whole seed is scanned
 // first), or an unknown field written as a key once in the whole seed;
@@ -139,7 +183,11 @@ func jsonErrorAt(b []byte, err error) error {
 		if te.Field != "teams.members" && !strings.HasPrefix(te.Field, "teams.members.") {
 			off = max(int(te.Offset)-1, 0)
 		}
-		err = fmt.Errorf("%s holds a JSON %s, which is not what a seed holds there", te.Field, te.Value)
+		if want := jsonWant(te.Type); want != "" && !strings.HasPrefix(te.Field, "teams.members") {
+			err = fmt.Errorf("%s holds a JSON %s where a seed holds %s", te.Field, te.Value, want)
+		} else { // a member is a userName or an object: no one kind to name
+			err = fmt.Errorf("%s holds a JSON %s, which is not what a seed holds there", te.Field, te.Value)
+		}
 	case errors.As(err, &pe):
 		// time.Time's own message names Go's layout, not the field.
 		err = fmt.Errorf("created %q is not an RFC 3339 date (such as 2025-01-02T15:04:05Z)", pe.Value)
@@ -316,8 +364,12 @@ func (p *seedParser) user(i int, u rawUser) {
 	case "":
 		su.OrganizationRole = roleMember
 	case roleAdmin, roleMember:
+	case roleViewer:
+		// The deprecated org role, which a user given it before W&B
+		// turned it into member with viewer seats may still show (a
+		// PATCH that sets it now gives member: patchuser.go).
 	default:
-		p.fail("%s: organizationRole %q: want admin or member", where, u.OrganizationRole)
+		p.fail("%s: organizationRole %q: want admin, member or viewer (the deprecated role a user may still show)", where, u.OrganizationRole)
 	}
 	p.st.Users = append(p.st.Users, su)
 }

@@ -212,6 +212,11 @@ func (c *Client) redirectError(e *Error, resp *http.Response) *Error {
 		e.Detail = "redirected to an unparsable Location (not shown: it may carry credentials)"
 		return e
 	}
+	if loc == "" && resp.StatusCode == http.StatusNotModified {
+		// No redirect: an answer to a question wbsync never asks.
+		e.Detail, e.Hint = "an answer for a cached copy, to a request that asked for none", hintNotModified
+		return e
+	}
 	if loc == "" {
 		e.Detail = "redirected without a Location"
 		e.Hint = hintRedirectNowhere
@@ -396,6 +401,9 @@ func (c *Client) bodyError(ctx context.Context, cl call, resp *http.Response, cr
 		done := cl.method != http.MethodGet && status >= 200 && status <= 299
 		e := &Error{Method: cl.method, Path: c.pathOf(cl), Status: status, fatal: true, unknown: done, unread: done && saysDone(status),
 			Detail: "response body larger than " + strconv.FormatInt(cr.max, 10) + " bytes: refusing it"}
+		if cr.declared > cr.max && cr.n == 0 {
+			e.Detail = "response body announced as " + strconv.FormatInt(cr.declared, 10) + " bytes (Content-Length), more than the " + strconv.FormatInt(cr.max, 10) + " wbsync reads: refusing it unread"
+		}
 		switch {
 		case cl.read != nil && !strings.Contains(cl.query, "filter="): // a list page, any of them
 			e.Hint = pageBodyHint(cl.path, c.pageSize)

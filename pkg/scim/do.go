@@ -405,7 +405,7 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 	if status < 200 || status > 299 {
 		var body []byte
 		if status < 300 || status > 399 {
-			cr := &capReader{r: resp.Body, max: c.body}
+			cr := &capReader{r: resp.Body, max: c.body, declared: -1} // classified on its first bytes, whatever its length
 			b, err := io.ReadAll(cr)
 			if err != nil && !cr.over {
 				if ctx.Err() != nil && context.Cause(ctx) != errAttemptTimeout || !finalStatus(status) {
@@ -444,7 +444,7 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 		htmlErr.Detail += " (the server answered " + strconv.Itoa(status) + ": whether the change was made is unknown; the next plan shows it)"
 	}
 	if cl.read != nil {
-		cr := &capReader{r: resp.Body, max: c.listBody}
+		cr := &capReader{r: resp.Body, max: c.listBody, declared: resp.ContentLength}
 		br := bufio.NewReaderSize(newJSONGuard(cr), errorPeek)
 		head, _ := br.Peek(errorPeek)
 		if bytes.HasPrefix(head, utf8BOM) {
@@ -480,7 +480,7 @@ func (c *Client) readBody(ctx context.Context, cl call, resp *http.Response) (*r
 	if cl.bodyCap > 0 {
 		limit = cl.bodyCap
 	}
-	cr := &capReader{r: resp.Body, max: limit}
+	cr := &capReader{r: resp.Body, max: limit, declared: resp.ContentLength}
 	var r io.Reader = cr
 	if cl.guard {
 		r = newJSONGuard(cr)
@@ -534,7 +534,7 @@ func (c *Client) skipReply(ctx context.Context, cl call, resp *http.Response, ct
 	}
 	if len(head) == errorPeek && bytes.Contains(head, []byte(schemaError)) {
 		// Possibly a long error message: read as any answer is, to its cap.
-		cr := &capReader{r: resp.Body, max: c.body - errorPeek}
+		cr := &capReader{r: resp.Body, max: c.body - errorPeek, declared: -1}
 		rest, err := io.ReadAll(cr)
 		if err != nil {
 			return nil, c.bodyError(ctx, cl, resp, cr, err)
@@ -548,7 +548,7 @@ func (c *Client) skipReply(ctx context.Context, cl call, resp *http.Response, ct
 	if err := c.errorBody(cl, resp, head); err != nil {
 		return nil, err
 	}
-	cr := &capReader{r: resp.Body, max: max(c.listBody-int64(len(head)), 0)}
+	cr := &capReader{r: resp.Body, max: max(c.listBody-int64(len(head)), 0), declared: -1}
 	if _, err := io.Copy(io.Discard, cr); err != nil {
 		if cr.over {
 			cr.max = c.listBody // the message names the cap, not what was left of it
@@ -636,17 +636,25 @@ func scimErrorBody(body []byte) (detail string, status int, ok bool) {
 // the underlying read error, so that a body cut by the network is told
 // from one that does not decode.
 type capReader struct {
-	r    io.Reader
-	max  int64
-	n    int64
-	over bool
-	err  error
+	r   io.Reader
+	max int64
+	// declared is the answer's Content-Length (-1: none): one over max
+	// is over the cap before a byte is read, so that a server that
+	// announces more than wbsync reads and then stops sending is refused
+	// at once, not retried as a connection that broke off.
+	declared int64
+	n        int64
+	over     bool
+	err      error
 }
 
 // errBodyTooLarge is what a capReader returns past its cap.
 var errBodyTooLarge = errors.New("response body over the cap")
 
 func (c *capReader) Read(p []byte) (int, error) {
+	if c.n == 0 && c.declared > c.max {
+		c.over = true
+	}
 	if c.over {
 		return 0, errBodyTooLarge
 	}

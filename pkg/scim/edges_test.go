@@ -8,8 +8,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -107,6 +109,54 @@ func TestRedirectEvery3xx(t *testing.T) {
 				t.Fatalf("err = %v, want ErrRedirect naming the Location", err)
 			}
 		})
+	}
+}
+
+// TestNotModifiedWithoutLocation: a 304 without a Location is refused as
+// the 3xx it is, but said as the answer to a conditional request that
+// wbsync never sends, not as a redirect that names no URL.
+func TestNotModifiedWithoutLocation(t *testing.T) {
+	f, srv := newFake(t)
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		w.WriteHeader(http.StatusNotModified)
+		return true
+	}
+	_, err := testClient(t, srv.URL).ListUsers(context.Background())
+	var e *Error
+	if !errors.Is(err, ErrRedirect) || !errors.As(err, &e) || e.Hint != hintNotModified ||
+		!strings.Contains(err.Error(), "304 Not Modified: an answer for a cached copy, to a request that asked for none") || strings.Contains(err.Error(), "redirected") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestContentLengthOverTheCap: an answer whose Content-Length announces
+// more than wbsync reads is refused at once, unread and not retried, even
+// when the server then stops sending (retried, that would be eight
+// attempts of a connection that broke off); a list page, a record and a
+// write's answer alike.
+func TestContentLengthOverTheCap(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.Header().Set("Content-Type", "application/scim+json")
+		w.Header().Set("Content-Length", "99999999999999")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,"Resources":[`))
+	}))
+	t.Cleanup(srv.Close)
+	c := testClient(t, srv.URL)
+	for _, tc := range []struct {
+		name string
+		call func() error
+	}{
+		{"list", func() error { _, err := c.ListUsers(context.Background()); return err }},
+		{"record", func() error { _, err := c.GetGroup(context.Background(), "g1"); return err }},
+	} {
+		n.Store(0)
+		err := tc.call()
+		if err == nil || !strings.Contains(err.Error(), "response body announced as 99999999999999 bytes (Content-Length), more than the") || n.Load() != 1 {
+			t.Errorf("%s: %d request(s), err = %v", tc.name, n.Load(), err)
+		}
 	}
 }
 

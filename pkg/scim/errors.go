@@ -276,7 +276,7 @@ const (
 	hintNotAdminSaaS = "the key's owner is not an org admin (the server says so), or their \"Default API organization\" " +
 		"(user settings of the CoreWeave console) is another organization: " + hintUseAdmin
 	// hintBaseURL: a list answered 404, or a body that is not a SCIM list.
-	hintBaseURL = "is the URL https://HOST/scim? (a server that answers only https://HOST/scim/v2 needs that: 'wbsync doctor' tries both)"
+	hintBaseURL = "is the URL https://HOST/scim? (a server that answers only at https://HOST/scim/v2 needs --url ending /scim/v2: 'wbsync doctor' tries both)"
 	hint412     = "changed under us: re-read and plan again"
 	// hintPageSize follows a 400 to the first page of an unfiltered list
 	// that asked for more than 100 resources (%d).
@@ -299,6 +299,9 @@ const (
 	// answered that it went to a TLS port.
 	hintPlainToTLS = "if this port serves HTTPS, use https:// in --url"
 	hintRedirect   = "wbsync never follows redirects: fix --url (use the URL the server pointed to if you trust it)"
+	// hintNotModified: a 304 without a Location, which answers only a
+	// conditional request.
+	hintNotModified = "wbsync sends no conditional request (If-None-Match, If-Modified-Since): a cache or proxy in between answered for the server, or the server is broken; check --url and any proxy or gateway in between"
 	// hintRedirectNowhere and hintRedirectLoop: a 3xx that names no URL,
 	// or the one asked for, gives --url nothing to change to.
 	hintRedirectNowhere = "wbsync never follows redirects, and this one names no URL: check --url, and any proxy or gateway in between"
