@@ -401,7 +401,7 @@ func planFileWarning(path string, fi fs.FileInfo, urlGiven bool) string {
 		return ""
 	}
 	const risk = "and its target.url receives the API key, since neither --url nor WBSYNC_URL is given: whoever can write the file chooses where the key goes. " +
-		"Give --url (a plan for another target is then refused before any request), or "
+		"Give --url (a plan for another URL is then refused before any request), or "
 	switch {
 	case othersFile(fi) && !rootsFile(fi): // root may write any file anyway
 		return fmt.Sprintf("saved plan %s belongs to another user, %sapply a plan file of your own", path, risk)

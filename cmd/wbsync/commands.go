@@ -317,7 +317,7 @@ func (f *flags) set(name string) bool {
 // it naming the values the command takes.
 func checkFormat(format string, allowed ...string) (string, error) {
 	for _, a := range allowed {
-		if strings.EqualFold(format, a) { // in any case, as --deployment and --auth: -o JSON is json
+		if strings.ToLower(format) == a { // in any case, as --deployment and --auth: -o JSON is json
 			return a, nil
 		}
 	}

@@ -312,10 +312,11 @@ func (l *logFlags) check() (logSetup, error) {
 		return logSetup{}, usageError{fmt.Sprintf("--log-level %s: want debug, info, warn or error", quoted(l.level))}
 	}
 	// In any case, as zap reads the level (INFO is info).
-	if !strings.EqualFold(l.format, "console") && !strings.EqualFold(l.format, "json") {
+	format := strings.ToLower(l.format)
+	if format != "console" && format != "json" {
 		return logSetup{}, usageError{fmt.Sprintf("--log-format %s: want console or json", quoted(l.format))}
 	}
-	return logSetup{level: lvl, json: strings.EqualFold(l.format, "json")}, nil
+	return logSetup{level: lvl, json: format == "json"}, nil
 }
 
 // connFlags are the connection flags (README "Commands, flags and

@@ -430,9 +430,13 @@ func TestChoicesInAnyCase(t *testing.T) {
 			t.Errorf("--log-format JSON wrote a line that is not JSON: %q", l)
 		}
 	}
-	// What is no choice in any case is still refused, quoted as given.
-	if r := wb(t, vars(emu.url), "plan", "-f", examplePath("wbsync.yaml"), "-o", "Yaml"); r.code != exitError || !strings.Contains(r.stderr, `-o "Yaml": want one of text, json, markdown`) {
-		t.Errorf("-o Yaml: exit %d\n%s", r.code, r.stderr)
+	// What is no choice in any case is still refused, quoted as given;
+	// so is a letter that folds to an ASCII one only in Unicode (the long
+	// s, ſ), as --auth and --deployment refuse it.
+	for _, args := range [][]string{{"-o", "Yaml"}, {"-o", "j\u017fon"}, {"--log-format", "j\u017fon"}, {"--auth", "ba\u017fic"}} {
+		if r := wb(t, vars(emu.url), append([]string{"plan", "-f", examplePath("wbsync.yaml")}, args...)...); r.code != exitError || !strings.Contains(r.stderr, args[0]+" ") || !strings.Contains(r.stderr, "want ") {
+			t.Errorf("%q: exit %d\n%s", args, r.code, r.stderr)
+		}
 	}
 }
 
@@ -805,5 +809,17 @@ func TestKeyInTheWrongPlaceNotShown(t *testing.T) {
 	// validate -o json's problem, too.
 	if r := wb(t, env, "validate", "-o", "json", "-f", key+".yaml"); r.code != exitError || strings.Contains(r.stdout+r.stderr, key[:16]) || !strings.Contains(r.stdout, "not shown") {
 		t.Errorf("validate -o json: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// --auth Bearer is --auth bearer in what doctor does with it too: against a
+// server that takes Basic only, it tries Basic and says so.
+func TestDoctorAuthInAnyCase(t *testing.T) {
+	emu := startEmu(t, emulator.Options{BasicOnly: true}, "")
+	v := vars(emu.url)
+	v["WBSYNC_AUTH"], v["WBSYNC_DEPLOYMENT"] = "Bearer", "dedicated"
+	r := wb(t, v, "doctor")
+	if !strings.Contains(r.stdout, "but the key is accepted with Basic") {
+		t.Fatalf("doctor --auth Bearer: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }

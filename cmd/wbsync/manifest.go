@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -223,6 +225,7 @@ func readManifestWithin(ctx context.Context, files []string, limit int64, expand
 		}
 		srcs := make([]desired.Source, 0, len(paths))
 		total := int64(0)
+		decode := false // a file may mean strings its bytes do not spell
 		for _, p := range paths {
 			room := limit - total
 			name, read := p, readCapped
@@ -237,10 +240,45 @@ func readManifestWithin(ctx context.Context, files []string, limit int64, expand
 			if red != nil && red.Index(b) >= 0 {
 				return nil, keyInManifest(red)
 			}
+			decode = decode || spellsOtherwise(b)
 			srcs = append(srcs, desired.Source{Name: name, Data: b})
 		}
-		return desired.Parse(srcs)
+		m, err := desired.Parse(srcs)
+		if red != nil && decode && decodedHolds(red, m, err) {
+			return nil, keyInManifest(red)
+		}
+		return m, err
 	})
+}
+
+// spellsOtherwise reports whether manifest text b may mean strings that
+// none of its runs of bytes spells: a double-quoted escape ("\x30") or
+// line continuation, a doubled quote in a single-quoted string, a tag
+// (!!binary decodes base64), or a file in UTF-16 or UTF-32 (NUL bytes).
+// Folded lines join with a space or a line break, which no key holds.
+func spellsOtherwise(b []byte) bool {
+	return bytes.ContainsAny(b, "\\!\x00") || bytes.Contains(b, []byte("''"))
+}
+
+// decodedHolds reports whether what manifest m means (its users, teams,
+// policy and notes), or the problems of err, hold what red redacts.
+func decodedHolds(red *sanitize.Redactor, m *desired.Manifest, err error) bool {
+	if err != nil && red.Holds(err.Error()) {
+		return true
+	}
+	if m == nil {
+		return false
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // <, > and & as written
+	for _, v := range []any{m.State, m.Policy, m.Notes} {
+		buf.Reset()
+		if enc.Encode(v) != nil || red.Index(buf.Bytes()) >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // stdinName names the manifest read from standard input (-f -) in

@@ -222,6 +222,8 @@ func (l *loader) syntax(fi int, data []byte, err error) {
 		case tab && bytes.IndexByte(text, '\t') >= 0 && len(bytes.Trim(text, " \t\r")) == 0:
 			// Editors take such a line for an empty one; YAML does not.
 			msg += " (this line holds only white space with a tab: delete the tab, or the line)"
+		case strings.Contains(msg, "found a tab character that violates indentation"):
+			msg += " (YAML indents with spaces only; replace the tab with spaces)"
 		case strings.Contains(msg, "cannot start any token"):
 			// yaml.v3 says this of a tab that indents a line or follows
 			// a "- " or "? " indicator, and of a plain value starting

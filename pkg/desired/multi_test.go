@@ -45,3 +45,17 @@ func TestPolicyKeyAtTheTopLevel(t *testing.T) {
 		t.Errorf("%v; want %s", err, want)
 	}
 }
+
+// TestLimitKeyMisplaced: a limit written beside the policy's keys, or at
+// the top level, is unknown there, with the hint to put it under
+// policy.limits.
+func TestLimitKeyMisplaced(t *testing.T) {
+	for doc, want := range map[string]string{
+		"version: 1\npolicy:\n  maxDeactivations: 5\n": `m.yaml:3:3: unknown key "maxDeactivations" in policy (did you mean policy.limits.maxDeactivations? limits go under limits:, as in limits: {maxDeactivations: ...})`,
+		"version: 1\nmaxMemberRemovals: 5\n":           `m.yaml:2:1: unknown key "maxMemberRemovals" at the top level (did you mean policy.limits.maxMemberRemovals? limits go under policy: limits:)`,
+	} {
+		if _, err := Parse([]Source{{"m.yaml", []byte(doc)}}); err == nil || err.Error() != want {
+			t.Errorf("%q: %v; want %s", doc, err, want)
+		}
+	}
+}

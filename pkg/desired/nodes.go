@@ -74,6 +74,11 @@ func (l *loader) key(fi int, n *yaml.Node, i int, s *keySet, known []string, wha
 	} else if what == atTopLevel && slices.Contains(policyKeys, k.Value) {
 		// A policy split into a file of its own, its keys left unindented.
 		l.addf(kp, "unknown key %q %s (did you mean policy.%s? the policy's keys go under policy:, as in policy: {%s: ...})", short(k.Value), in, k.Value, k.Value)
+	} else if what == "policy" && slices.Contains(limitKeys, k.Value) {
+		// A limit written beside the policy's keys, not under limits:.
+		l.addf(kp, "unknown key %q %s (did you mean policy.limits.%s? limits go under limits:, as in limits: {%s: ...})", short(k.Value), in, k.Value, k.Value)
+	} else if what == atTopLevel && slices.Contains(limitKeys, k.Value) {
+		l.addf(kp, "unknown key %q %s (did you mean policy.limits.%s? limits go under policy: limits:)", short(k.Value), in, k.Value)
 	} else if h := Suggest(k.Value, known); h != "" {
 		l.addf(kp, "unknown key %q %s (did you mean %s?)", short(k.Value), in, h)
 	} else {

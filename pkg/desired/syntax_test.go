@@ -130,8 +130,8 @@ func TestOddSpaceInALargeFileNamed(t *testing.T) {
 func TestTabErrorAtTheTab(t *testing.T) {
 	data := "version: 1\nusers:\n  - email: a@example.com\n    name: A\n  - email: b@example.com\n  \tname: B\n"
 	p := oneProblem(t, "t.yaml", data)
-	if p.Line != 6 || p.Column != 3 {
-		t.Errorf("problem at %d:%d (%s), want the tab at 6:3", p.Line, p.Column, p.Message)
+	if p.Line != 6 || p.Column != 3 || !strings.HasSuffix(p.Message, "(YAML indents with spaces only; replace the tab with spaces)") {
+		t.Errorf("problem at %d:%d (%s), want the tab at 6:3, with the fix", p.Line, p.Column, p.Message)
 	}
 }
 

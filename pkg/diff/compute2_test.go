@@ -828,7 +828,7 @@ func TestPinnedTwinAdvice(t *testing.T) {
 	want := state(users(du(a), du(b)), pinnedTeam("ml", "g1", dm(a, "")))
 	p := Compute(want, have, ignorePolicy, Options{Deployment: model.Dedicated})
 	got := warnedByID(p, plan.WarnUnmanagedTeam)["g2"]
-	if w := "live team ml (id g2, 1 member(s)) is not the team ml the manifest pins (id g1): it is left alone and its members keep their access; list it as another team ml with id: g2 to manage it, with members: [] to empty it (W&B cannot rename or delete a team)"; got != w {
+	if w := "live team ml (id g2, 1 member(s)) is not the team ml the manifest pins (id g1): it is left alone and its members keep their access; list it as another team ml with id: g2 to manage it, with members: [] to empty it (W&B's SCIM API cannot rename or delete a team)"; got != w {
 		t.Errorf("the twin: %q\nwant %q", got, w)
 	}
 	twin := dt("ml", model.Authoritative)
@@ -837,5 +837,27 @@ func TestPinnedTwinAdvice(t *testing.T) {
 	p = Compute(want, have, ignorePolicy, Options{Deployment: model.Dedicated})
 	if len(warnedByID(p, plan.WarnUnmanagedTeam)) != 0 || len(p.Changes) != 1 || p.Changes[0].Action != plan.RemoveMember || p.Changes[0].TeamID != "g2" {
 		t.Errorf("advice followed: changes %v, warnings %v", planText(p), p.Warnings)
+	}
+}
+
+// Of three live twins, two pinned, the third's warning names the same
+// pinned team on every plan (the first in live order), not one chosen by
+// a map's order.
+func TestPinnedTwinAdviceStable(t *testing.T) {
+	a := "a@x.com"
+	have := state(users(lu("ua", a)), lt("g1", "ml"), lt("g2", "ml"), lt("g3", "ml"), lt("g4", "ml"), lt("g5", "ml"))
+	want := state(users(du(a)), pinnedTeam("ml", "g2"), pinnedTeam("ml", "g3"), pinnedTeam("ml", "g4"), pinnedTeam("ml", "g5"))
+	first := ""
+	for i := 0; i < 50; i++ {
+		p := Compute(want, have, ignorePolicy, Options{Deployment: model.Dedicated})
+		got := warnedByID(p, plan.WarnUnmanagedTeam)["g1"]
+		if i == 0 {
+			first = got
+			if !strings.Contains(got, "the manifest pins (id g2)") {
+				t.Fatalf("the twin: %q, want the first pinned team, g2", got)
+			}
+		} else if got != first {
+			t.Fatalf("plan %d: %q\nfirst: %q", i, got, first)
+		}
 	}
 }

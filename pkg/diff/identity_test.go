@@ -829,9 +829,9 @@ func TestPinNotFoundNamesLiveIDs(t *testing.T) {
 }
 
 // Live teams sharing a name are warned duplicate_team when the manifest
-// names them only by a pin that matched none of them, and when the
-// manifest team that takes one pins it under another case (as before);
-// a name no manifest may hold is not advised to be pinned.
+// names them only by a pin that matched none of them; a pin that takes
+// one, under its name in any case, leaves its twin to unmanaged_team; a
+// name no manifest may hold is not advised to be pinned.
 func TestDuplicateTeamWarnings(t *testing.T) {
 	a := "a@x.com"
 	dupIDs := func(p plan.Plan) (ids []string, msg string) {
@@ -844,25 +844,26 @@ func TestDuplicateTeamWarnings(t *testing.T) {
 	}
 	pin := func(tm model.Team, id string) model.Team { tm.ID = id; return tm }
 	have := state(users(lu("ua", a)), lt("g1", "ml"), lt("g2", "ml"))
-	for name, want := range map[string]model.State{
-		"pinned under another case": state(users(du(a)), pin(dt("Ml", model.Authoritative, dm(a, "")), "g1")),
-		"pin matching nothing":      state(users(du(a)), pin(dt("ml", model.Authoritative, dm(a, "")), "nope")),
-	} {
-		ids, msg := dupIDs(Compute(want, have, ignorePolicy, Options{}))
-		if !slices.Equal(ids, []string{"g1", "g2"}) {
-			t.Errorf("%s: duplicate_team ids %v, want g1 g2", name, ids)
-		}
-		if pinned := strings.Contains(msg, "pins an id that none of them has"); pinned != (want.Teams[0].Name == "ml") {
-			t.Errorf("%s: %q", name, msg)
-		}
+	ids, msg := dupIDs(Compute(state(users(du(a)), pin(dt("ml", model.Authoritative, dm(a, "")), "nope")), have, ignorePolicy, Options{}))
+	if !slices.Equal(ids, []string{"g1", "g2"}) || !strings.Contains(msg, "pins an id that none of them has") {
+		t.Errorf("pin matching nothing: duplicate_team ids %v: %q", ids, msg)
 	}
-	// The exact name pinned: the pin is the manifest's word.
-	if ids, _ := dupIDs(Compute(state(users(du(a)), pin(dt("ml", model.Authoritative, dm(a, "")), "g1")), have, ignorePolicy, Options{})); ids != nil {
-		t.Errorf("exact name pinned: duplicate_team %v", ids)
+	// One pinned, under the exact name or another case: the pin is the
+	// manifest's word, and it manages that one; its twin is said as
+	// unmanaged_team, naming the pinned one, not as a name the manifest
+	// does not manage.
+	for _, name := range []string{"ml", "Ml"} {
+		p := Compute(state(users(du(a)), pin(dt(name, model.Authoritative, dm(a, "")), "g1")), have, ignorePolicy, Options{})
+		if ids, _ := dupIDs(p); ids != nil {
+			t.Errorf("%s pinned: duplicate_team %v", name, ids)
+		}
+		if got := warnedByID(p, plan.WarnUnmanagedTeam)["g2"]; !strings.Contains(got, "is not the team "+name+" the manifest pins (id g1)") {
+			t.Errorf("%s pinned: the twin: %q", name, got)
+		}
 	}
 	odd := state(users(lu("ua", a)), lt("g1", "ops\u200b"), lt("g2", "ops\u200b"))
 	problem := func(string) string { return "ends invisibly" }
-	_, msg := dupIDs(Compute(state(users(du(a))), odd, ignorePolicy, Options{TeamNameProblem: problem}))
+	_, msg = dupIDs(Compute(state(users(du(a))), odd, ignorePolicy, Options{TeamNameProblem: problem}))
 	if !strings.Contains(msg, "no manifest can name them, as the name ends invisibly") || strings.Contains(msg, "pin it") {
 		t.Errorf("unwritable duplicates: %q", msg)
 	}
@@ -949,8 +950,9 @@ func TestUnmanagedWithoutEmailAdvice(t *testing.T) {
 // entry with that email is a duplicate the loader refuses, so the advice
 // is the userName on Dedicated Cloud, which, followed, deactivates that
 // account and nothing else, and W&B itself on Multi-tenant Cloud, where
-// such an entry is held. An account with an email of its own that no
-// entry lists keeps the plain advice.
+// an entry naming an account that holds an active entry's email is held,
+// even by an email of its own. On Dedicated Cloud an account with an email
+// of its own that no entry lists keeps the plain advice.
 func TestUnmanagedWithListedEmailAdvice(t *testing.T) {
 	alice := with(du("alice@x.com"), func(u *model.User) { u.OrgRole = model.RoleAdmin })
 	want := state(users(alice))
@@ -961,7 +963,9 @@ func TestUnmanagedWithListedEmailAdvice(t *testing.T) {
 		sso, withOther string
 	}{
 		{model.Dedicated, "(to offboard it, list it with active: false: its email is alice@x.com's in the manifest, so write its userName (username: alice-sso) with an email no account holds)", "(to offboard it, list it with active: false)"},
-		{model.SaaS, "(to offboard it, deactivate it in W&B: its email is alice@x.com's in the manifest, so no entry can name it)", "(to offboard it, list it with active: false)"},
+		// An entry naming either is held there: each holds alice's email.
+		{model.SaaS, "(to offboard it, deactivate it in W&B: it holds the email of alice@x.com, which the manifest lists as active, so an entry naming it would be held (identity_mismatch))",
+			"(to offboard it, deactivate it in W&B: it holds the email of alice@x.com, which the manifest lists as active, so an entry naming it would be held (identity_mismatch))"},
 	} {
 		said := warnedByID(Compute(want, have, ignorePolicy, Options{Deployment: tc.dep}), plan.WarnUnmanagedUser)
 		if m := said["us"]; !strings.HasSuffix(m, tc.sso) {
@@ -979,5 +983,84 @@ func TestUnmanagedWithListedEmailAdvice(t *testing.T) {
 	}
 	if !slices.Equal(got, []string{"us " + string(plan.DeactivateUser)}) {
 		t.Errorf("following the advice planned %v", got)
+	}
+}
+
+// The same advice for an account whose userName is an email, the one an
+// entry's username: names another account by: on Dedicated Cloud the
+// email-shaped userName is written as username:, and, followed, the
+// entry deactivates that account alone (an active: false entry's account
+// is deactivated, never updated).
+func TestUnmanagedWithListedEmailUserNameAdvice(t *testing.T) {
+	want := state(users(hu("sso-bob", "bob@x.com")))
+	have := state(users(lh("usb", "sso-bob", "Bob@x.com"), lh("ub", "bob@x.com", "bob@x.com")))
+	said := warnedByID(Compute(want, have, ignorePolicy, Options{Deployment: model.Dedicated}), plan.WarnUnmanagedUser)
+	if m := said["ub"]; !strings.HasSuffix(m, "(to offboard it, list it with active: false: its email is bob@x.com's in the manifest, so write its userName (username: bob@x.com) with an email no account holds)") {
+		t.Errorf("advice: %q", m)
+	}
+	p := Compute(state(users(hu("sso-bob", "bob@x.com"), inactive(hu("bob@x.com", "nobody@x.com")))), have, ignorePolicy, Options{Deployment: model.Dedicated})
+	var got []string
+	for _, c := range p.Changes {
+		got = append(got, c.UserID+" "+string(c.Action))
+	}
+	if !slices.Equal(got, []string{"ub " + string(plan.DeactivateUser)}) {
+		t.Errorf("following the advice planned %v", got)
+	}
+}
+
+// On Multi-tenant Cloud the advice for an account holding an active
+// entry's email beside one of its own is W&B itself: followed, "list it
+// with active: false" by its own email would be held, deactivating
+// nothing.
+func TestUnmanagedAdviceFollowableOnMultiTenant(t *testing.T) {
+	have := state(users(lh("ua", "alice@x.com", "alice@x.com"), lh("uf", "al-free", "Alice@X.com", "al@x.com")))
+	advice := warnedByID(Compute(state(users(du("alice@x.com"))), have, ignorePolicy, Options{Deployment: model.SaaS}), plan.WarnUnmanagedUser)["uf"]
+	if !strings.Contains(advice, "deactivate it in W&B") {
+		t.Errorf("advice: %q", advice)
+	}
+	followed := Compute(state(users(du("alice@x.com"), inactive(du("al@x.com")))), have, ignorePolicy, Options{Deployment: model.SaaS})
+	if d := deactivated(followed); len(d) != 0 {
+		t.Errorf("listing it by its own email deactivated %v: the advice not to is wrong", d)
+	}
+}
+
+// everyEmailListed looks at the userName too when it is an email: an
+// account whose email is alice@x.com's in another case but whose userName,
+// al@x.com, is an address no entry lists can be listed by that address
+// (matching tries the userName), and the plain advice, followed,
+// deactivates it.
+func TestUnmanagedAdviceUserNameEmail(t *testing.T) {
+	have := state(users(lh("ua", "alice@x.com", "alice@x.com"), lh("uu", "al@x.com", "Alice@X.com")))
+	p := Compute(state(users(du("alice@x.com"))), have, ignorePolicy, Options{Deployment: model.Dedicated})
+	if m := warnedByID(p, plan.WarnUnmanagedUser)["uu"]; !strings.HasSuffix(m, "(to offboard it, list it with active: false)") {
+		t.Fatalf("advice: %q", m)
+	}
+	p = Compute(state(users(du("alice@x.com"), inactive(du("al@x.com")))), have, ignorePolicy, Options{Deployment: model.Dedicated})
+	var got []string
+	for _, c := range p.Changes {
+		got = append(got, c.UserID+" "+string(c.Action))
+	}
+	if len(got) != 1 || got[0] != "uu "+string(plan.DeactivateUser) {
+		t.Errorf("followed: %v", planText(p))
+	}
+}
+
+// An account whose emails are two entries' names the entry of its primary
+// email (the first one looked at), not the last.
+func TestUnmanagedAdviceNamesPrimaryEntry(t *testing.T) {
+	have := state(users(lh("ua", "alice@x.com", "alice@x.com"), lh("ub", "bob@x.com", "bob@x.com"), lh("us", "alice-sso", "Alice@X.com", "Bob@X.com")))
+	p := Compute(state(users(du("alice@x.com"), du("bob@x.com"))), have, ignorePolicy, Options{Deployment: model.Dedicated})
+	if m := warnedByID(p, plan.WarnUnmanagedUser)["us"]; !strings.Contains(m, "its email is alice@x.com's in the manifest") {
+		t.Fatalf("advice: %q", m)
+	}
+}
+
+// On Dedicated Cloud an account whose userName a manifest cannot write (a
+// space in it) gets no username: advice either.
+func TestUnmanagedAdviceUnwritableUserName(t *testing.T) {
+	have := state(users(lh("ua", "alice@x.com", "alice@x.com"), lh("us", "alice sso", "Alice@X.com")))
+	p := Compute(state(users(du("alice@x.com"))), have, ignorePolicy, Options{Deployment: model.Dedicated})
+	if m := warnedByID(p, plan.WarnUnmanagedUser)["us"]; !strings.HasSuffix(m, "(to offboard it, deactivate it in W&B: its email is alice@x.com's in the manifest, so no entry can name it)") {
+		t.Fatalf("advice: %q\n%v", m, planText(p))
 	}
 }

@@ -80,7 +80,7 @@ func (p *planner) planTeams() {
 			}
 		}
 	}
-	p.warnUnmanagedDuplicates(byKey)
+	p.warnUnmanagedDuplicates(byKey, claimed)
 	p.warnCaseSiblings(byKey, claimed)
 	p.warnUnmanagedTeams(claimed, created, unlisted)
 }
@@ -136,8 +136,15 @@ func (p *planner) warnUnmanagedTeams(claimed map[int]string, created map[string]
 		if named[model.Key(t.Name)] {
 			if pinnedByName == nil {
 				pinnedByName = make(map[string]int, len(claimed))
-				for j := range claimed {
-					pinnedByName[p.have.Teams[j].Name] = j
+				// In live order, the first of several pinned twins: a
+				// map's order would name another on every plan.
+				for j := range p.have.Teams {
+					if _, ok := claimed[j]; !ok {
+						continue
+					}
+					if _, seen := pinnedByName[p.have.Teams[j].Name]; !seen {
+						pinnedByName[p.have.Teams[j].Name] = j
+					}
 				}
 			}
 			// The twin of a team the manifest pins (both named so): the
@@ -146,7 +153,7 @@ func (p *planner) warnUnmanagedTeams(claimed map[int]string, created map[string]
 			// the manifest does not name.
 			if j, ok := pinnedByName[t.Name]; ok {
 				p.warn(plan.Warning{Code: plan.WarnUnmanagedTeam, Team: t.Name, IDs: []string{t.ID}, Count: len(t.Members), Unmanaged: true, Message: fmt.Sprintf(
-					"live team %s (id %s, %s) is not the team %s the manifest pins (id %s): it is left alone and its members keep their access; list it as another team %s with id: %s to manage it, with members: [] to empty it (W&B cannot rename or delete a team)",
+					"live team %s (id %s, %s) is not the team %s the manifest pins (id %s): it is left alone and its members keep their access; list it as another team %s with id: %s to manage it, with members: [] to empty it (W&B's SCIM API cannot rename or delete a team)",
 					quoteSpaced(t.Name), t.ID, membersOf(t, unlisted[i]), quoteSpaced(claimed[j]), p.have.Teams[j].ID, quoteSpaced(t.Name), t.ID)})
 			}
 			continue
@@ -174,7 +181,7 @@ func (p *planner) warnUnmanagedTeams(claimed map[int]string, created map[string]
 		}
 		if why := p.teamNameProblem(t.Name); why != "" {
 			p.warn(plan.Warning{Code: plan.WarnUnmanagedTeam, Team: t.Name, IDs: []string{t.ID}, Count: len(t.Members), Unmanaged: true, Message: fmt.Sprintf(
-				"live team %s (id %s, %s) is not in the manifest: it is left alone and its members keep their access; no manifest can name it, as its name %s (W&B cannot rename or delete a team: manage its members in W&B's UI)",
+				"live team %s (id %s, %s) is not in the manifest: it is left alone and its members keep their access; no manifest can name it, as its name %s (W&B's SCIM API cannot rename or delete a team: manage its members in W&B's UI)",
 				quoteSpaced(t.Name), t.ID, membersOf(t, unlisted[i]), why)})
 			continue
 		}
@@ -189,7 +196,7 @@ func (p *planner) warnUnmanagedTeams(claimed map[int]string, created map[string]
 				quoteSpaced(m), quoteSpaced(m), why, t.Name)
 		}
 		p.warn(plan.Warning{Code: plan.WarnUnmanagedTeam, Team: t.Name, IDs: []string{t.ID}, Count: len(t.Members), Unmanaged: true, Message: fmt.Sprintf(
-			"live team %s (id %s, %s) is not in the manifest: it is left alone and its members keep their access; %s to manage it, with members: [] to empty it (W&B cannot rename or delete a team)",
+			"live team %s (id %s, %s) is not in the manifest: it is left alone and its members keep their access; %s to manage it, with members: [] to empty it (W&B's SCIM API cannot rename or delete a team)",
 			quoteSpaced(t.Name), t.ID, membersOf(t, unlisted[i]), listIt)})
 	}
 }
@@ -273,7 +280,7 @@ func isClaimed(claimed map[int]string, i int) bool {
 // one is taken into the manifest, where it would be left alone unpinned.
 // A manifest team whose pin matched no live team (team_pin_not_found,
 // team_pin_mismatch) does not count as naming them.
-func (p *planner) warnUnmanagedDuplicates(byKey map[string][]int) {
+func (p *planner) warnUnmanagedDuplicates(byKey map[string][]int, claimed map[int]string) {
 	pinFailed := map[string]int{}   // manifest teams of each name whose pin matched no live team of it
 	warnedKeys := map[string]bool{} // matchTeam warned of every team of these keys
 	for _, w := range p.warnings {
@@ -291,6 +298,11 @@ func (p *planner) warnUnmanagedDuplicates(byKey map[string][]int) {
 	skip := make(map[string]bool, len(named)) // exact names: named by the manifest (not by a failed pin alone), or warned of
 	for name, n := range named {
 		skip[name] = n > pinFailed[name]
+	}
+	for i := range claimed {
+		// A live team a pin manages under a name in another case (ML
+		// pinning the live ml): its twins are unmanaged_team's.
+		skip[p.have.Teams[i].Name] = true
 	}
 	for _, t := range p.have.Teams {
 		k := model.Key(t.Name)
@@ -313,7 +325,7 @@ func (p *planner) warnUnmanagedDuplicates(byKey map[string][]int) {
 			advice = "the manifest's team of that name pins an id that none of them has (team_pin_not_found, team_pin_mismatch): to manage one, pin its id"
 		}
 		if why := p.teamNameProblem(t.Name); why != "" {
-			advice = "no manifest can name them, as the name " + why + " (W&B cannot rename or delete a team: manage their members in W&B's UI)"
+			advice = "no manifest can name them, as the name " + why + " (W&B's SCIM API cannot rename or delete a team: manage their members in W&B's UI)"
 		}
 		p.warn(plan.Warning{Code: plan.WarnDuplicateTeam, Team: t.Name, IDs: ids, Unmanaged: true, Message: fmt.Sprintf(
 			"%d live teams are named %s (ids %s); the manifest does not manage %s: %s",

@@ -874,18 +874,26 @@ func (p *planner) offboardAdvice(l *model.User) string {
 // userName. When every email it could be listed by is another entry's
 // already (an SSO account beside a password account, holding the same
 // address in another case), the loader refuses a second entry with it:
-// on Dedicated Cloud the entry names the account by its userName, with
-// an email no account holds; on Multi-tenant Cloud, where such an entry
-// is held (identity_mismatch: the account holds an active entry's
-// email), and where no userName can be written, only W&B can deactivate
-// it.
+// on Dedicated Cloud the entry names the account by its userName (an
+// email-shaped one too: an active: false entry's account is deactivated,
+// never updated), with an email no account holds; where no userName can
+// be written, only W&B can deactivate it. On Multi-tenant Cloud an entry
+// naming an account that holds an active entry's email, by any of its
+// emails, is held (identity_mismatch): only W&B can deactivate it.
 func (p *planner) offboardHint(l *model.User) string {
 	const list = "to offboard it, list it with active: false"
+	if p.saas && p.wantByEmail != nil {
+		// An entry naming l, by any email, is held there while l holds
+		// an active entry's email too (holdOffboarding).
+		if ai, held := p.activeEntryEmail(l, none); held {
+			return fmt.Sprintf("to offboard it, deactivate it in W&B: it holds the email of %s, which the manifest lists as active, so an entry naming it would be held (identity_mismatch)", p.wants[ai].name)
+		}
+	}
 	di, listed := p.everyEmailListed(l)
 	if !listed {
 		return list + p.offboardAdvice(l)
 	}
-	if !p.saas && p.writableUserName(l.UserName) && !model.ValidEmail(l.UserName) {
+	if !p.saas && p.writableUserName(l.UserName) {
 		return fmt.Sprintf("%s: its email is %s's in the manifest, so write its userName (username: %s) with an email no account holds",
 			list, p.wants[di].name, l.UserName)
 	}

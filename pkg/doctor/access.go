@@ -133,8 +133,7 @@ func Deployment(base string, d model.Deployment, given bool, suggests model.Depl
 		c.Detail = fmt.Sprintf("%s (%s), as the host %s suggests", d, product(d), host)
 	default:
 		c.Status = Warn
-		c.Detail = fmt.Sprintf("--deployment %s, but the host %s suggests %s (only api.wandb.ai is Multi-tenant Cloud): check --deployment and WBSYNC_DEPLOYMENT",
-			d, host, suggests)
+		c.Detail = fmt.Sprintf("--deployment %s, but the host %s suggests %s (only api.wandb.ai is Multi-tenant Cloud)", d, host, suggests) + checkDeployment
 	}
 	return c
 }
@@ -158,11 +157,15 @@ func SeveralEmails(c Check, d model.Deployment, n int) Check {
 		c.Status = Warn
 		c.Detail += fmt.Sprintf("; but %d user(s) hold more than one email, which W&B allows on Multi-tenant Cloud only: if this organization is on Multi-tenant Cloud (behind another host name), pass --deployment saas (a deactivation there cannot be undone)", n)
 	case c.Status == Warn:
-		c.Status = OK
-		c.Detail += fmt.Sprintf("; %d user(s) hold more than one email, which W&B allows on Multi-tenant Cloud only: saas is borne out", n)
+		c.Status = OK // nothing left to check: the advice is not repeated
+		c.Detail = strings.TrimSuffix(c.Detail, checkDeployment) + fmt.Sprintf("; %d user(s) hold more than one email, which W&B allows on Multi-tenant Cloud only: saas is borne out", n)
 	}
 	return c
 }
+
+// checkDeployment ends the deployment check's warning when --deployment
+// contradicts the host.
+const checkDeployment = ": check --deployment and WBSYNC_DEPLOYMENT"
 
 func product(d model.Deployment) string {
 	if d == model.SaaS {

@@ -568,3 +568,17 @@ func TestShapesNoOneEmailNoteWithoutEmails(t *testing.T) {
 		t.Errorf("no user shows an email: detail %q says one email shows", d)
 	}
 }
+
+// TestPagingEdges: a full page over totalResults while count=1's page is
+// not is still no list that fits one page; one user counted and the first
+// page empty is named as the first page; count=1 answering no user beside
+// a full page that held them all says paging was not probed (doctor sends
+// no startIndex=2 request then), not what startIndex=2 answered.
+func TestPagingEdges(t *testing.T) {
+	want(t, Paging(PagingProbe{Total: 4, First: []string{"a", "b", "c"}, FullPage: 5, PageSize: 9999}, nil), NamePaging, Warn,
+		[]string{"totalResults 4 counts fewer users than the server lists (a page held 5)"}, "fine while")
+	want(t, Paging(PagingProbe{Total: 1, PageSize: 9999}, nil), NamePaging, Fail,
+		[]string{"the first page (startIndex=1) answered no user though totalResults is 1"}, "too few")
+	want(t, Paging(PagingProbe{Total: 6, FullPage: 6, PageSize: 9999}, nil), NamePaging, Warn,
+		[]string{"count=1 answered no user though totalResults is 6 (a page of 9999 held 6): paging not probed"}, "startIndex=2")
+}

@@ -111,6 +111,11 @@ func Paging(p PagingProbe, red *sanitize.Redactor) Check {
 	case p.Total > 0 && len(p.First) == 0 && p.FullPage == 0:
 		c.Status, c.Detail = Fail, fmt.Sprintf("the first page (startIndex=1) answered no user though totalResults is %d: reads fail closed", p.Total)
 		return c
+	case p.Total > 0 && len(p.First) == 0:
+		// count=1 answered none, a full page answered users: paging
+		// was not probed (no startIndex=2 request was sent).
+		c.Status, c.Detail = Warn, fmt.Sprintf("count=1 answered no user though totalResults is %d (a page of %d held %d): paging not probed; reads past one page may fail closed", p.Total, p.PageSize, p.FullPage)
+		return c
 	case p.Total < 2:
 		return notChecked(NamePaging, fmt.Sprintf("%d user(s): too few to page through", p.Total))
 	case p.SecondErr != nil:

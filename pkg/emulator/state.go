@@ -192,6 +192,10 @@ func jsonErrorAt(b []byte, err error) error {
 		// time.Time's own message names Go's layout, not the field.
 		err = fmt.Errorf("created %q is not an RFC 3339 date (such as 2025-01-02T15:04:05Z)", pe.Value)
 		off = valueAt(b, `"`+pe.Value+`"`) // as written, when it has no escapes
+	case strings.Contains(err.Error(), "Time.UnmarshalJSON"):
+		// time.Time's own words for a date that is no string: the
+		// field is a user's or a team's created.
+		err = errors.New("created holds a JSON value that is not a string where a seed holds an RFC 3339 date string (such as \"2025-01-02T15:04:05Z\")")
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		err = errors.New("the file ends inside a JSON value (cut off?)")
 	default:

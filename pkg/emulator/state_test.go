@@ -62,6 +62,7 @@ func TestParseStateErrors(t *testing.T) {
 		{"a role as a string", `{"roles": ["Reviewer"]}`, "roles holds a JSON string where a seed holds an object"},
 		{"a number as a name", `{"teams": [{"name": 7, "members": []}]}`, "teams.name holds a JSON number where a seed holds a string"},
 		{"cut off", `{"users": [{"userName": "a@ex`, "parse state: the file ends inside a JSON value (cut off?)"},
+		{"a date as a number", `{"users": [{"userName": "a@x.io", "created": 5}]}`, "parse state: created holds a JSON value that is not a string where a seed holds an RFC 3339 date string"},
 		{"empty", " \n", "parse state: the file is empty"},
 		{"bad date", "{\"users\": [{\"userName\": \"a@x.io\",\n \"created\": \"yesterday\"}]}", `line 2, column 13: created "yesterday" is not an RFC 3339 date`},
 		// The first holder of an id is the one named, however many follow.
@@ -162,5 +163,22 @@ func TestParseStateErrorsCapped(t *testing.T) {
 	lines := strings.Split(err.Error(), "\n")
 	if len(lines) != caps.Problems+1 || !strings.HasSuffix(lines[len(lines)-1], " more problem(s)") {
 		t.Fatalf("%d lines, the last %q; want %d and a count", len(lines), lines[len(lines)-1], caps.Problems+1)
+	}
+}
+
+// A seed may hold the deprecated org role viewer, served as it is.
+func TestSeedViewerRole(t *testing.T) {
+	st, err := ParseState(strings.NewReader(`{"users":[{"userName":"a","email":"a@x.io","organizationRole":"viewer"}]}`))
+	if err != nil || len(st.Users) != 1 || st.Users[0].OrganizationRole != "viewer" {
+		t.Fatalf("%+v, %v", st, err)
+	}
+}
+
+// A member of the wrong kind names no single kind: a member is a userName
+// or an object.
+func TestSeedMemberWrongKind(t *testing.T) {
+	_, err := ParseState(strings.NewReader(`{"users":[{"userName":"a"}],"teams":[{"name":"t","members":[5]}]}`))
+	if err == nil || !strings.Contains(err.Error(), "teams.members holds a JSON number, which is not what a seed holds there") {
+		t.Fatalf("err = %v", err)
 	}
 }

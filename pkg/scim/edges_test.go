@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/wbsync/wbsync/pkg/model"
 )
 
 // TestPagesForValues: PagesFor counts overlapping pages, rounding up
@@ -182,5 +184,60 @@ func TestDepthCapExact(t *testing.T) {
 	}
 	if _, err := decodeUser(nest(maxDepth)); err == nil || !strings.Contains(err.Error(), "nested too deep") {
 		t.Fatalf("%d levels: %v", maxDepth+1, err)
+	}
+}
+
+// A write answered 2xx whose Content-Length announces more than the cap is
+// refused unread, sent once, and its outcome is unknown (not failed).
+func TestContentLengthOverTheCapWrite(t *testing.T) {
+	var posts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			posts.Add(1)
+		}
+		w.Header().Set("Content-Type", "application/scim+json")
+		w.Header().Set("Content-Length", "99999999999999")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"id":"u1",`))
+	}))
+	t.Cleanup(srv.Close)
+	_, err := testClient(t, srv.URL).CreateUser(context.Background(), model.User{UserName: "a", Email: "a@x.com", Active: true})
+	var e *Error
+	if !errors.As(err, &e) || !e.OutcomeUnknown() || posts.Load() != 1 || !strings.Contains(err.Error(), "announced as 99999999999999 bytes") {
+		t.Fatalf("%d POST(s), err = %v", posts.Load(), err)
+	}
+}
+
+// A body of exactly the cap, announced so, is read, not refused.
+func TestContentLengthAtTheCap(t *testing.T) {
+	body := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"id":"g1","displayName":"t","members":[]}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/scim+json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	c := testClient(t, srv.URL, func(cfg *Config) { cfg.MaxBody = int64(len(body)) })
+	if _, err := c.GetGroup(context.Background(), "g1"); err != nil {
+		t.Fatalf("a body of exactly the cap: %v", err)
+	}
+}
+
+// An error answer is classified on its first bytes whatever length it
+// announces: a 404 with a SCIM error and a Content-Length over the cap is
+// a 404 with the server's detail, not a body refused unread.
+func TestErrorAnswerOverTheCapClassified(t *testing.T) {
+	msg := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"detail":"no such group","status":"404"}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/scim+json")
+		body := msg + strings.Repeat(" ", 400)
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	_, err := testClient(t, srv.URL, func(cfg *Config) { cfg.MaxBody = 200 }).GetGroup(context.Background(), "g1")
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "no such group") || strings.Contains(err.Error(), "announced") {
+		t.Fatalf("err = %v", err)
 	}
 }
