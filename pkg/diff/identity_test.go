@@ -962,7 +962,8 @@ func TestUnmanagedWithListedEmailAdvice(t *testing.T) {
 		dep            model.Deployment
 		sso, withOther string
 	}{
-		{model.Dedicated, "(to offboard it, list it with active: false: its email is alice@x.com's in the manifest, so write its userName (username: alice-sso) with an email no account holds)", "(to offboard it, list it with active: false)"},
+		{model.Dedicated, "(to offboard it, list it with active: false: its email Alice@X.com is alice@x.com's in the manifest, so write its userName (username: alice-sso) with an email no account holds)",
+			"(to offboard it, list it with active: false, as email: al@x.com (its email Alice@X.com is alice@x.com's in the manifest))"},
 		// An entry naming either is held there: each holds alice's email.
 		{model.SaaS, "(to offboard it, deactivate it in W&B: it holds the email of alice@x.com, which the manifest lists as active, so an entry naming it would be held (identity_mismatch))",
 			"(to offboard it, deactivate it in W&B: it holds the email of alice@x.com, which the manifest lists as active, so an entry naming it would be held (identity_mismatch))"},
@@ -995,7 +996,7 @@ func TestUnmanagedWithListedEmailUserNameAdvice(t *testing.T) {
 	want := state(users(hu("sso-bob", "bob@x.com")))
 	have := state(users(lh("usb", "sso-bob", "Bob@x.com"), lh("ub", "bob@x.com", "bob@x.com")))
 	said := warnedByID(Compute(want, have, ignorePolicy, Options{Deployment: model.Dedicated}), plan.WarnUnmanagedUser)
-	if m := said["ub"]; !strings.HasSuffix(m, "(to offboard it, list it with active: false: its email is bob@x.com's in the manifest, so write its userName (username: bob@x.com) with an email no account holds)") {
+	if m := said["ub"]; !strings.HasSuffix(m, "(to offboard it, list it with active: false: its email bob@x.com is an entry's in the manifest already, so write its userName (username: bob@x.com) with an email no account holds)") {
 		t.Errorf("advice: %q", m)
 	}
 	p := Compute(state(users(hu("sso-bob", "bob@x.com"), inactive(hu("bob@x.com", "nobody@x.com")))), have, ignorePolicy, Options{Deployment: model.Dedicated})
@@ -1024,15 +1025,15 @@ func TestUnmanagedAdviceFollowableOnMultiTenant(t *testing.T) {
 	}
 }
 
-// everyEmailListed looks at the userName too when it is an email: an
+// nameableEmail looks at the userName too when it is an email: an
 // account whose email is alice@x.com's in another case but whose userName,
 // al@x.com, is an address no entry lists can be listed by that address
-// (matching tries the userName), and the plain advice, followed,
-// deactivates it.
+// (matching tries the userName), as the advice says, and, followed, it
+// deactivates that account.
 func TestUnmanagedAdviceUserNameEmail(t *testing.T) {
 	have := state(users(lh("ua", "alice@x.com", "alice@x.com"), lh("uu", "al@x.com", "Alice@X.com")))
 	p := Compute(state(users(du("alice@x.com"))), have, ignorePolicy, Options{Deployment: model.Dedicated})
-	if m := warnedByID(p, plan.WarnUnmanagedUser)["uu"]; !strings.HasSuffix(m, "(to offboard it, list it with active: false)") {
+	if m := warnedByID(p, plan.WarnUnmanagedUser)["uu"]; !strings.HasSuffix(m, "(to offboard it, list it with active: false, as email: al@x.com (its email Alice@X.com is alice@x.com's in the manifest))") {
 		t.Fatalf("advice: %q", m)
 	}
 	p = Compute(state(users(du("alice@x.com"), inactive(du("al@x.com")))), have, ignorePolicy, Options{Deployment: model.Dedicated})
@@ -1050,7 +1051,7 @@ func TestUnmanagedAdviceUserNameEmail(t *testing.T) {
 func TestUnmanagedAdviceNamesPrimaryEntry(t *testing.T) {
 	have := state(users(lh("ua", "alice@x.com", "alice@x.com"), lh("ub", "bob@x.com", "bob@x.com"), lh("us", "alice-sso", "Alice@X.com", "Bob@X.com")))
 	p := Compute(state(users(du("alice@x.com"), du("bob@x.com"))), have, ignorePolicy, Options{Deployment: model.Dedicated})
-	if m := warnedByID(p, plan.WarnUnmanagedUser)["us"]; !strings.Contains(m, "its email is alice@x.com's in the manifest") {
+	if m := warnedByID(p, plan.WarnUnmanagedUser)["us"]; !strings.Contains(m, "its email Alice@X.com is alice@x.com's in the manifest") {
 		t.Fatalf("advice: %q", m)
 	}
 }
@@ -1060,7 +1061,38 @@ func TestUnmanagedAdviceNamesPrimaryEntry(t *testing.T) {
 func TestUnmanagedAdviceUnwritableUserName(t *testing.T) {
 	have := state(users(lh("ua", "alice@x.com", "alice@x.com"), lh("us", "alice sso", "Alice@X.com")))
 	p := Compute(state(users(du("alice@x.com"))), have, ignorePolicy, Options{Deployment: model.Dedicated})
-	if m := warnedByID(p, plan.WarnUnmanagedUser)["us"]; !strings.HasSuffix(m, "(to offboard it, deactivate it in W&B: its email is alice@x.com's in the manifest, so no entry can name it)") {
+	if m := warnedByID(p, plan.WarnUnmanagedUser)["us"]; !strings.HasSuffix(m, "(to offboard it, deactivate it in W&B: its email Alice@X.com is alice@x.com's in the manifest, so no entry can name it)") {
 		t.Fatalf("advice: %q\n%v", m, planText(p))
+	}
+}
+
+// An account whose email is another live account's userName (p@x.com,
+// the userName of the account whose email is p@corp.com) cannot be named
+// by that email: an entry with it matches the other account by userName,
+// which wins, and would deactivate that one. The advice is its own
+// userName, and, followed, deactivates it alone, on both deployments. So
+// for an email another live account holds too.
+func TestUnmanagedAdviceEmailThatNamesAnotherAccount(t *testing.T) {
+	admin := with(du("admin@x.com"), func(u *model.User) { u.OrgRole = model.RoleAdmin })
+	liveAdmin := with(lh("ua", "admin@x.com", "admin@x.com"), func(u *model.User) { u.OrgRole = model.RoleAdmin })
+	for _, tc := range []struct {
+		name  string
+		other model.User
+		why   string
+	}{
+		{"a userName", lh("uo", "p@x.com", "p@corp.com"), "its email p@x.com is the userName of live user p@x.com (p@corp.com), which an entry with it would name"},
+		{"an email", lh("uo", "pother", "P@x.com"), "live user pother (P@x.com) holds its email p@x.com too"},
+	} {
+		have := state(users(liveAdmin, tc.other, lh("up", "phandle", "p@x.com")))
+		for _, dep := range []model.Deployment{model.Dedicated, model.SaaS} {
+			said := warnedByID(Compute(state(users(admin)), have, ignorePolicy, Options{Deployment: dep}), plan.WarnUnmanagedUser)
+			if m := said["up"]; !strings.HasSuffix(m, "(to offboard it, list it with active: false: "+tc.why+", so write its userName (username: phandle) with an email no account holds)") {
+				t.Errorf("%s, %s: advice %q", tc.name, dep, m)
+			}
+			p := Compute(state(users(admin, inactive(hu("phandle", "phandle-gone@x.com")))), have, ignorePolicy, Options{Deployment: dep})
+			if d := deactivated(p); !slices.Equal(d, []string{"up"}) {
+				t.Errorf("%s, %s: following the advice deactivated %v:\n%v", tc.name, dep, d, planText(p))
+			}
+		}
 	}
 }

@@ -869,19 +869,24 @@ func (p *planner) offboardAdvice(l *model.User) string {
 	return fmt.Sprintf(": %s, so write its userName (username: %s) with an email no account holds", why, l.UserName)
 }
 
-// offboardHint says how to offboard the unmanaged live user l: list it
-// with active: false, by an email of its own or (offboardAdvice) by its
-// userName. When every email it could be listed by is another entry's
-// already (an SSO account beside a password account, holding the same
-// address in another case), the loader refuses a second entry with it:
-// on Dedicated Cloud the entry names the account by its userName (an
-// email-shaped one too: an active: false entry's account is deactivated,
-// never updated), with an email no account holds; where no userName can
-// be written, only W&B can deactivate it. On Multi-tenant Cloud an entry
-// naming an account that holds an active entry's email, by any of its
-// emails, is held (identity_mismatch): only W&B can deactivate it.
-func (p *planner) offboardHint(l *model.User) string {
+// offboardHint says how to offboard the unmanaged live user li: list it
+// with active: false, by an email that names it and no other account, or
+// (offboardAdvice) by its userName when it has no email a manifest can
+// declare. An email names another account instead when an entry lists it
+// already (the loader refuses a second entry with it: an SSO account
+// beside a password account, holding the same address in another case),
+// when it is another live account's userName (a match by userName wins),
+// or when another live account holds it too. When no email of its own is
+// left, the entry names the account by its userName (an email-shaped one
+// too: an active: false entry's account is deactivated, never updated),
+// with an email no account holds; where no userName can be written, only
+// W&B can deactivate it. On Multi-tenant Cloud an entry naming an account
+// that holds an active entry's email, by any of its emails, is held
+// (identity_mismatch): only W&B can deactivate it; and only the primary
+// email (or an email-shaped userName) names it there without a hold.
+func (p *planner) offboardHint(li int32) string {
 	const list = "to offboard it, list it with active: false"
+	l := &p.have.Users[li]
 	if p.saas && p.wantByEmail != nil {
 		// An entry naming l, by any email, is held there while l holds
 		// an active entry's email too (holdOffboarding).
@@ -889,39 +894,70 @@ func (p *planner) offboardHint(l *model.User) string {
 			return fmt.Sprintf("to offboard it, deactivate it in W&B: it holds the email of %s, which the manifest lists as active, so an entry naming it would be held (identity_mismatch)", p.wants[ai].name)
 		}
 	}
-	di, listed := p.everyEmailListed(l)
-	if !listed {
-		return list + p.offboardAdvice(l)
+	e, why := p.nameableEmail(li)
+	switch {
+	case why == "":
+		return list + p.offboardAdvice(l) // by its email, or by its userName when it has none
+	case e != "":
+		return fmt.Sprintf("%s, as email: %s (%s)", list, e, why)
+	case p.writableUserName(l.UserName):
+		return fmt.Sprintf("%s: %s, so write its userName (username: %s) with an email no account holds", list, why, l.UserName)
 	}
-	if !p.saas && p.writableUserName(l.UserName) {
-		return fmt.Sprintf("%s: its email is %s's in the manifest, so write its userName (username: %s) with an email no account holds",
-			list, p.wants[di].name, l.UserName)
-	}
-	return fmt.Sprintf("to offboard it, deactivate it in W&B: its email is %s's in the manifest, so no entry can name it", p.wants[di].name)
+	return fmt.Sprintf("to offboard it, deactivate it in W&B: %s, so no entry can name it", why)
 }
 
-// everyEmailListed returns a desired user (active or not) that lists an
-// email of live user l, when every email a manifest could name l by is
-// listed so; false when l has none (offboardAdvice speaks of those) or
-// one that no entry lists.
-func (p *planner) everyEmailListed(l *model.User) (int32, bool) {
-	if p.wantByEmail == nil || !namedByEmail(l) {
-		return none, false
+// nameableEmail returns an email that an entry may name live user li by,
+// and no other account: the first of its declarable ones (on Multi-tenant
+// Cloud its primary email or an email-shaped userName only) that no entry
+// lists, that is no other live account's userName and that no other live
+// account holds. why says, of the first declarable one that fails, which
+// account it names instead ("" when the first one does not fail, or li
+// has no declarable email: offboardAdvice speaks of those).
+func (p *planner) nameableEmail(li int32) (e, why string) {
+	l := &p.have.Users[li]
+	cands := []string{l.Email, l.UserName}
+	if !p.saas {
+		cands = append(cands, l.Emails...)
 	}
-	first := int32(none)
-	for _, e := range append([]string{l.Email, l.UserName}, l.Emails...) {
-		if !declarableEmail(e) {
+	for _, c := range cands {
+		if !declarableEmail(c) {
 			continue
 		}
-		di := p.wantByEmail.get(model.Key(e))
-		if di < 0 {
-			return none, false
+		k := model.Key(c)
+		blocked := ""
+		if di := p.wantByEmail.get(k); di >= 0 {
+			blocked = fmt.Sprintf("its email %s is %s's in the manifest", c, p.wants[di].name)
+			if p.wants[di].name == c {
+				blocked = fmt.Sprintf("its email %s is an entry's in the manifest already", c)
+			}
+		} else if o := p.otherLive(p.liveKeys, k, li); o >= 0 {
+			blocked = fmt.Sprintf("its email %s is the userName of live user %s, which an entry with it would name", c, liveName(&p.have.Users[o]))
+		} else if o := p.otherLive(p.liveByEmail, k, li); o >= 0 {
+			blocked = fmt.Sprintf("live user %s holds its email %s too", liveName(&p.have.Users[o]), c)
 		}
-		if first < 0 {
-			first = di
+		if blocked == "" {
+			return c, why
+		}
+		if why == "" {
+			why = blocked
 		}
 	}
-	return first, first >= 0
+	return "", why
+}
+
+// otherLive returns a live user other than li under key k in m, or none
+// (m not built: none).
+func (p *planner) otherLive(m multiIndex, k string, li int32) int32 {
+	o := int32(none)
+	if m.one == nil {
+		return o
+	}
+	m.each(k, func(j int32) {
+		if j != li && o < 0 {
+			o = j
+		}
+	})
+	return o
 }
 
 // planUnmanaged handles live active users that match no desired user:
@@ -952,7 +988,7 @@ func (p *planner) planUnmanaged() {
 		case fateIgnored:
 			if !p.protected(who.user, l) {
 				p.warn(plan.Warning{Code: plan.WarnUnmanagedUser, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
-					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): not deactivated (%s)", who.text(), p.offboardHint(l))})
+					"%s is active in W&B but not in the manifest (unmanagedUsers: ignore): not deactivated (%s)", who.text(), p.offboardHint(int32(li)))})
 			}
 		case fateGraceUnknown:
 			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
