@@ -17,11 +17,7 @@ import (
 // UTF-16 file, base64 under !!binary) is refused as one that writes it out: printed, the problems
 // would show which candidates came out [redacted], an oracle for the key.
 func TestKeyInManifestDecoded(t *testing.T) {
-	piece := testKey[len(testKey)-8:]
-	var esc strings.Builder
-	for _, c := range piece {
-		fmt.Fprintf(&esc, `\x%02x`, c)
-	}
+	piece, esc := keyPieceEscaped()
 	utf := func(s string) string {
 		u := utf16.Encode([]rune(s))
 		b := []byte{0xff, 0xfe}
@@ -31,8 +27,8 @@ func TestKeyInManifestDecoded(t *testing.T) {
 		return string(b)
 	}
 	for name, text := range map[string]string{
-		"escape":       "version: 1\nusers:\n  - email: \"" + esc.String() + "\"\n",
-		"escapeName":   "version: 1\nusers:\n  - email: a@example.com\n    name: \"" + esc.String() + "\"\n",
+		"escape":       "version: 1\nusers:\n  - email: \"" + esc + "\"\n",
+		"escapeName":   "version: 1\nusers:\n  - email: a@example.com\n    name: \"" + esc + "\"\n",
 		"continuation": "version: 1\nusers:\n  - email: \"" + piece[:4] + "\\\n    " + piece[4:] + "\"\n",
 		"utf16":        utf("version: 1\nusers:\n  - email: \"" + piece + "\"\n"),
 		"binary":       "version: 1\nusers:\n  - email: a@example.com\n    name: !!binary " + base64.StdEncoding.EncodeToString([]byte(piece)) + "\n",
@@ -48,4 +44,15 @@ func TestKeyInManifestDecoded(t *testing.T) {
 			}
 		})
 	}
+}
+
+// keyPieceEscaped returns the last 8 characters of testKey, and the same
+// written as YAML's double-quoted \xNN escapes.
+func keyPieceEscaped() (piece, escaped string) {
+	piece = testKey[len(testKey)-8:]
+	var b strings.Builder
+	for _, c := range piece {
+		fmt.Fprintf(&b, `\x%02x`, c)
+	}
+	return piece, b.String()
 }

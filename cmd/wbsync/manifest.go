@@ -10,13 +10,16 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/desired"
+	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
@@ -44,9 +47,24 @@ func loadManifest(ctx context.Context, files []string, inv *invocation) (*desire
 // kubectl -f without -R), and a manifest split as teams/eng/*.yaml would
 // otherwise be half read without a word, the users of the rest unmanaged.
 // Each directory is named once, at most maxUnreadDirs of them. paths are
-// the files the manifest is read from (manifestPaths of files).
-func warnUnreadSubdirs(inv *invocation, files, paths []string) {
+// the files the manifest is read from (manifestPaths of files). A name
+// that holds what the redactor cuts is refused (keyInManifest), as a
+// file's name is, before any is said.
+func warnUnreadSubdirs(inv *invocation, files, paths []string) error {
 	found, unfinished := unreadSubdirs(files, paths, subdirBudget)
+	// Named, a directory's name could tell its author what the redactor
+	// cuts from it: refused as a file's name is (readManifestWithin).
+	if red := inv.redactor(); red != nil {
+		holds := func(s string) bool { return red.Holds(s) || shownHolds(red, s) }
+		for i, u := range found {
+			if i < maxUnreadDirs && (holds(u.dir) || holds(u.parent)) {
+				return keyInManifest(red)
+			}
+		}
+		if slices.ContainsFunc(unfinished, holds) {
+			return keyInManifest(red)
+		}
+	}
 	for _, d := range unfinished {
 		inv.say(zapcore.WarnLevel, sanitize.Controls(fmt.Sprintf("manifest directory %s: stopped looking below it for YAML files no -f reads after %d entries (a directory gives only its own files): check that no part of the manifest sits in a sub-directory",
 			d, subdirBudget)), zap.String("directory", d))
@@ -59,6 +77,7 @@ func warnUnreadSubdirs(inv *invocation, files, paths []string) {
 		inv.say(zapcore.WarnLevel, sanitize.Controls(fmt.Sprintf("manifest directory %s: %s holds YAML files, which are not read (a directory gives only its own *.yaml and *.yml files, not its sub-directories'): name that directory with another -f to read them",
 			u.parent, u.dir)), zap.String("directory", u.dir))
 	}
+	return nil
 }
 
 // subdirBudget is how many entries unreadSubdirs visits below each -f
@@ -161,8 +180,10 @@ func readManifest(ctx context.Context, files []string, inv *invocation) (*desire
 // names once expanded (standard input as <stdin>), before any is read;
 // it is not called when they cannot be listed.
 func readManifestListed(ctx context.Context, files []string, inv *invocation, listed func(names []string)) (*desired.Manifest, error) {
-	expanded := func(paths []string) {
-		warnUnreadSubdirs(inv, files, paths)
+	expanded := func(paths []string) error {
+		if err := warnUnreadSubdirs(inv, files, paths); err != nil {
+			return err
+		}
 		if listed != nil {
 			names := slices.Clone(paths)
 			for i, p := range names {
@@ -172,6 +193,7 @@ func readManifestListed(ctx context.Context, files []string, inv *invocation, li
 			}
 			listed(names)
 		}
+		return nil
 	}
 	m, err := readManifestWithin(ctx, files, caps.ManifestTotal, expanded, inv.redactor())
 	if err == nil {
@@ -208,17 +230,22 @@ func keyInManifest(red *sanitize.Redactor) error {
 //
 // With red, a manifest that holds what red redacts, in its text or in a
 // file's name, is refused (errKeyInManifest).
-func readManifestWithin(ctx context.Context, files []string, limit int64, expanded func(paths []string), red *sanitize.Redactor) (*desired.Manifest, error) {
+func readManifestWithin(ctx context.Context, files []string, limit int64, expanded func(paths []string) error, red *sanitize.Redactor) (*desired.Manifest, error) {
 	return await(ctx, func() (*desired.Manifest, error) {
 		paths, err := manifestPaths(files)
 		if err != nil {
+			if red != nil && (red.Holds(err.Error()) || shownHolds(red, err.Error())) {
+				return nil, keyInManifest(red) // a name it shows, escaped
+			}
 			return nil, err
 		}
-		if red != nil && slices.ContainsFunc(paths, red.Holds) {
+		if red != nil && slices.ContainsFunc(paths, func(p string) bool { return red.Holds(p) || shownHolds(red, p) }) {
 			return nil, keyInManifest(red)
 		}
 		if expanded != nil {
-			expanded(paths)
+			if err := expanded(paths); err != nil {
+				return nil, err
+			}
 		}
 		if err := sizesWithin(paths, limit); err != nil {
 			return nil, err
@@ -226,6 +253,7 @@ func readManifestWithin(ctx context.Context, files []string, limit int64, expand
 		srcs := make([]desired.Source, 0, len(paths))
 		total := int64(0)
 		decode := false // a file may mean strings its bytes do not spell
+		shown := false  // a file may hold strings wbsync shows otherwise
 		for _, p := range paths {
 			room := limit - total
 			name, read := p, readCapped
@@ -241,34 +269,79 @@ func readManifestWithin(ctx context.Context, files []string, limit int64, expand
 				return nil, keyInManifest(red)
 			}
 			decode = decode || spellsOtherwise(b)
+			shown = shown || showsOtherwise(b)
 			srcs = append(srcs, desired.Source{Name: name, Data: b})
 		}
 		m, err := desired.Parse(srcs)
-		if red != nil && decode && decodedHolds(red, m, err) {
+		if red != nil && meantHolds(red, m, err, decode, shown) {
 			return nil, keyInManifest(red)
 		}
 		return m, err
 	})
 }
 
-// spellsOtherwise reports whether manifest text b may mean strings that
-// none of its runs of bytes spells: a double-quoted escape ("\x30") or
-// line continuation, a doubled quote in a single-quoted string, a tag
-// (!!binary decodes base64), or a file in UTF-16 or UTF-32 (NUL bytes).
-// Folded lines join with a space or a line break, which no key holds.
-func spellsOtherwise(b []byte) bool {
-	return bytes.ContainsAny(b, "\\!\x00") || bytes.Contains(b, []byte("''"))
+// What a manifest holds is checked for the key as written (its bytes,
+// above), as YAML reads it (decodedHolds), and as wbsync shows it
+// (shownHolds): each may spell a piece of the key that the others do not,
+// and what the redactor then cut from the output, and where, would tell
+// the manifest's author the key piece by piece. wbsync's own escapes are
+// such a way: a zero-width space before "ef01" is shown \u200bef01, whose
+// "200bef01" neither the file nor the value holds.
+
+// showsOtherwise reports whether manifest text b may hold strings that
+// wbsync shows otherwise than they are written: with a byte outside
+// printable ASCII (a control, a character escaped as \uNNNN or \xNN), or
+// with a run of four spaces inside a line (shown \u0020 after the first).
+func showsOtherwise(b []byte) bool {
+	for _, c := range b {
+		if (c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c >= 0x7f {
+			return true
+		}
+	}
+	for i := 0; ; {
+		j := bytes.Index(b[i:], []byte("    "))
+		if j < 0 {
+			return false
+		}
+		j += i
+		if j > 0 && b[j-1] != '\n' && b[j-1] != ' ' {
+			return true // not indentation: padding inside a line
+		}
+		i = j + 4
+		for i < len(b) && b[i] == ' ' {
+			i++
+		}
+	}
 }
 
-// decodedHolds reports whether what manifest m means (its users, teams,
-// policy and notes), or the problems of err, hold what red redacts.
-func decodedHolds(red *sanitize.Redactor, m *desired.Manifest, err error) bool {
-	if err != nil && red.Holds(err.Error()) {
+// meantHolds reports whether manifest m or the problems of err hold what
+// red redacts, as YAML read it (when decode: a file spells some of it
+// otherwise) or as wbsync shows it (when shown, every string of m shown
+// otherwise; the problems and the policy always: they are few, and a
+// duration is shown in digits of its own, 3123.45678ms as 3.12345678s).
+func meantHolds(red *sanitize.Redactor, m *desired.Manifest, err error, decode, shown bool) bool {
+	if err != nil && (red.Holds(err.Error()) || shownHolds(red, err.Error())) {
 		return true
 	}
 	if m == nil {
 		return false
 	}
+	if decode && decodedHolds(red, m) {
+		return true
+	}
+	if d := m.Policy.UnmanagedGracePeriod; red.Holds(d.String()) || red.Holds(model.Short(d)) || red.Holds(strconv.FormatInt(int64(d/(24*time.Hour)), 10)+"d") {
+		return true
+	}
+	holds := func(s string) bool { return red.Holds(s) || shownHolds(red, s) }
+	if slices.ContainsFunc(m.Policy.Protected, holds) || slices.ContainsFunc(m.Notes, func(n desired.Problem) bool { return holds(n.String()) }) {
+		return true
+	}
+	return shown && manifestStrings(m, func(s string) bool { return shownHolds(red, s) })
+}
+
+// decodedHolds reports whether what manifest m means (its users, teams,
+// policy and notes) holds what red redacts.
+func decodedHolds(red *sanitize.Redactor, m *desired.Manifest) bool {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false) // <, > and & as written
@@ -279,6 +352,58 @@ func decodedHolds(red *sanitize.Redactor, m *desired.Manifest, err error) bool {
 		}
 	}
 	return false
+}
+
+// shownHolds reports whether s, as wbsync shows it (a name, a quoted
+// value, text with its controls escaped, a JSON string), holds what red
+// redacts, when it is shown otherwise than it is: with a byte outside
+// printable ASCII or four spaces in a row.
+func shownHolds(red *sanitize.Redactor, s string) bool {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r >= 0x7f }) && !strings.Contains(s, "    ") {
+		return false // shown as written, but for backslashes before quotes
+	}
+	if red.Holds(sanitize.Controls(s)) || red.Holds(sanitize.Name(s)) || red.Holds(sanitize.Quote(s)) || red.Holds(sanitize.LookAlikes(s)) {
+		return true
+	}
+	b, err := json.Marshal(s)
+	return err != nil || red.Index(sanitize.EscapeJSON(b)) >= 0
+}
+
+// manifestStrings calls f with each string of m's users and teams until
+// it returns true, and reports whether it did.
+func manifestStrings(m *desired.Manifest, f func(string) bool) bool {
+	for i := range m.State.Users {
+		u := &m.State.Users[i]
+		if f(u.UserName) || f(u.Email) || f(u.DisplayName) || f(u.ExternalID) || f(string(u.OrgRole)) || slices.ContainsFunc(u.Emails, f) {
+			return true
+		}
+		for t, r := range u.TeamRoles {
+			if f(t) || f(string(r)) {
+				return true
+			}
+		}
+	}
+	for i := range m.State.Teams {
+		t := &m.State.Teams[i]
+		if f(t.ID) || f(t.Name) {
+			return true
+		}
+		for _, mb := range t.Members {
+			if f(mb.Email) || f(mb.Display) || f(string(mb.Role)) || f(mb.UserID) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// spellsOtherwise reports whether manifest text b may mean strings that
+// none of its runs of bytes spells: a double-quoted escape ("\x30") or
+// line continuation, a doubled quote in a single-quoted string, a tag
+// (!!binary decodes base64), or a file in UTF-16 or UTF-32 (NUL bytes).
+// Folded lines join with a space or a line break, which no key holds.
+func spellsOtherwise(b []byte) bool {
+	return bytes.ContainsAny(b, "\\!\x00") || bytes.Contains(b, []byte("''"))
 }
 
 // stdinName names the manifest read from standard input (-f -) in

@@ -861,3 +861,32 @@ func TestPinnedTwinAdviceStable(t *testing.T) {
 		}
 	}
 }
+
+// The twin of a pinned team whose live name has a space at an end is
+// advised under the name a manifest can write (trimmed), which its pin
+// matches.
+func TestPinnedTwinWithEdgeSpaces(t *testing.T) {
+	have := state(nil, lt("g1", " ml"), lt("g3", " ml"))
+	got := warnedByID(Compute(state(nil, pinnedTeam("ml", "g1")), have, ignorePolicy, Options{Deployment: model.Dedicated}), plan.WarnUnmanagedTeam)["g3"]
+	if !strings.Contains(got, "list it as another team ml with id: g3") {
+		t.Errorf("the twin: %q", got)
+	}
+	p := Compute(state(nil, pinnedTeam("ml", "g1"), pinnedTeam("ml", "g3")), have, ignorePolicy, Options{Deployment: model.Dedicated})
+	if len(warnedByID(p, plan.WarnUnmanagedTeam)) != 0 || len(warnedByID(p, plan.WarnTeamPinMismatch)) != 0 {
+		t.Errorf("advice followed: %v", p.Warnings)
+	}
+}
+
+// Live teams sharing a name with a space at an end are named quoted in
+// duplicate_team, as in the other team warnings, so that the space shows.
+func TestDuplicateTeamEdgeSpacesQuoted(t *testing.T) {
+	p := Compute(state(nil), state(nil, lt("g1", " ml"), lt("g2", " ml")), ignorePolicy, Options{Deployment: model.Dedicated})
+	for _, w := range p.Warnings {
+		if w.Code == plan.WarnDuplicateTeam && !strings.HasPrefix(w.Message, `2 live teams are named " ml" (ids g1, g2); the manifest does not manage " ml": `) {
+			t.Errorf("duplicate_team: %q", w.Message)
+		}
+	}
+	if len(p.Warnings) == 0 {
+		t.Error("no warning")
+	}
+}

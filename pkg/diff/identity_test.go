@@ -1096,3 +1096,40 @@ func TestUnmanagedAdviceEmailThatNamesAnotherAccount(t *testing.T) {
 		}
 	}
 }
+
+// On Multi-tenant Cloud an account carrying an active entry's externalId
+// is held whichever entry names it (identity_mismatch), so its advice is
+// W&B's deactivation; on Dedicated Cloud listing it by its email works.
+func TestUnmanagedAdviceExternalIDHolder(t *testing.T) {
+	alice := hu("alice-h", "alice@x.com")
+	alice.ExternalID = "E1"
+	bob := lh("ub", "bob", "bob@x.com")
+	bob.ExternalID = "E1"
+	have := state(users(lh("ua", "alice-h", "alice@x.com"), bob))
+	for dep, want := range map[model.Deployment]string{
+		model.SaaS:      "(to offboard it, deactivate it in W&B: it carries the externalId of alice@x.com, which the manifest lists as active, so an entry naming it would be held (identity_mismatch))",
+		model.Dedicated: "(to offboard it, list it with active: false)",
+	} {
+		if m := warnedByID(Compute(state(users(alice)), have, ignorePolicy, Options{Deployment: dep}), plan.WarnUnmanagedUser)["ub"]; !strings.HasSuffix(m, want) {
+			t.Errorf("%s: advice %q", dep, m)
+		}
+	}
+	p := Compute(state(users(alice, inactive(du("bob@x.com")))), have, ignorePolicy, Options{Deployment: model.Dedicated})
+	if d := deactivated(p); !slices.Equal(d, []string{"ub"}) {
+		t.Errorf("Dedicated, advice followed: deactivated %v", d)
+	}
+}
+
+// On Multi-tenant Cloud an account holding an active entry's
+// email only as a secondary one is advised W&B's deactivation: an entry by
+// its primary email would be held.
+func TestUnmanagedAdviceSecondaryActiveEmailSaaS(t *testing.T) {
+	have := state(users(lh("ua", "alice-h", "alice@x.com"), lh("uq", "q-h", "q@x.com", "alice@x.com")))
+	adv := warnedByID(Compute(state(users(hu("alice-h", "alice@x.com"))), have, ignorePolicy, Options{Deployment: model.SaaS}), plan.WarnUnmanagedUser)["uq"]
+	if !strings.Contains(adv, "deactivate it in W&B: it holds the email of alice@x.com") {
+		t.Errorf("advice: %q", adv)
+	}
+	if d := deactivated(Compute(state(users(hu("alice-h", "alice@x.com"), inactive(du("q@x.com")))), have, ignorePolicy, Options{Deployment: model.SaaS})); len(d) != 0 {
+		t.Errorf("listing it deactivated %v", d)
+	}
+}

@@ -154,7 +154,7 @@ func (p *planner) warnUnmanagedTeams(claimed map[int]string, created map[string]
 			if j, ok := pinnedByName[t.Name]; ok {
 				p.warn(plan.Warning{Code: plan.WarnUnmanagedTeam, Team: t.Name, IDs: []string{t.ID}, Count: len(t.Members), Unmanaged: true, Message: fmt.Sprintf(
 					"live team %s (id %s, %s) is not the team %s the manifest pins (id %s): it is left alone and its members keep their access; list it as another team %s with id: %s to manage it, with members: [] to empty it (W&B's SCIM API cannot rename or delete a team)",
-					quoteSpaced(t.Name), t.ID, membersOf(t, unlisted[i]), quoteSpaced(claimed[j]), p.have.Teams[j].ID, quoteSpaced(t.Name), t.ID)})
+					quoteSpaced(t.Name), t.ID, membersOf(t, unlisted[i]), quoteSpaced(claimed[j]), p.have.Teams[j].ID, quoteSpaced(strings.TrimSpace(t.Name)), t.ID)})
 			}
 			continue
 		}
@@ -329,7 +329,7 @@ func (p *planner) warnUnmanagedDuplicates(byKey map[string][]int, claimed map[in
 		}
 		p.warn(plan.Warning{Code: plan.WarnDuplicateTeam, Team: t.Name, IDs: ids, Unmanaged: true, Message: fmt.Sprintf(
 			"%d live teams are named %s (ids %s); the manifest does not manage %s: %s",
-			len(ids), t.Name, listIDs(ids), t.Name, advice)})
+			len(ids), quoteSpaced(t.Name), listIDs(ids), quoteSpaced(t.Name), advice)})
 	}
 }
 

@@ -893,6 +893,9 @@ func (p *planner) offboardHint(li int32) string {
 		if ai, held := p.activeEntryEmail(l, none); held {
 			return fmt.Sprintf("to offboard it, deactivate it in W&B: it holds the email of %s, which the manifest lists as active, so an entry naming it would be held (identity_mismatch)", p.wants[ai].name)
 		}
+		if ai, held := p.activeEntryExternalID(l); held {
+			return fmt.Sprintf("to offboard it, deactivate it in W&B: it carries the externalId of %s, which the manifest lists as active, so an entry naming it would be held (identity_mismatch)", p.wants[ai].name)
+		}
 	}
 	e, why := p.nameableEmail(li)
 	switch {

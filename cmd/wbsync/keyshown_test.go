@@ -1,0 +1,116 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wbsync/wbsync/pkg/sanitize"
+)
+
+// TestKeyInManifestDecodedMore: more of what YAML reads otherwise than
+// written: an escape in the first of two files, in the policy, and a key
+// holding a single quote written doubled in a single-quoted string.
+func TestKeyInManifestDecodedMore(t *testing.T) {
+	_, esc := keyPieceEscaped()
+	refuse := func(t *testing.T, v map[string]string, texts ...string) {
+		t.Helper()
+		dir := t.TempDir()
+		args := []string{"validate"}
+		for i, text := range texts {
+			m := filepath.Join(dir, fmt.Sprintf("m%d.yaml", i))
+			if err := os.WriteFile(m, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			args = append(args, "-f", m)
+		}
+		r := wb(t, v, args...)
+		if r.code != exitError || !strings.Contains(r.stderr, "the manifest holds the API key") || strings.Contains(r.stderr+r.stdout, sanitize.Marker) {
+			t.Fatalf("validate: exit %d, want 1 refusing the manifest, showing no [redacted]\n%s%s", r.code, r.stdout, r.stderr)
+		}
+	}
+	v := vars("http://127.0.0.1:1/scim")
+	// The escape in the first of two files (mutant: decode only from the last file).
+	t.Run("firstOfTwoFiles", func(t *testing.T) {
+		refuse(t, v, "version: 1\nusers:\n  - email: a@example.com\n    name: \""+esc+"\"\n", "teams: []\n")
+	})
+	// The piece in the policy (mutant: m.Policy not checked).
+	t.Run("policy", func(t *testing.T) {
+		refuse(t, v, "version: 1\npolicy:\n  protected: [\"a"+esc+"@example.com\"]\nusers: []\n")
+	})
+	// A key holding a single quote (mutant: '' dropped from spellsOtherwise).
+	t.Run("doubledQuote", func(t *testing.T) {
+		q := map[string]string{"WBSYNC_URL": "http://127.0.0.1:1/scim", "WANDB_API_KEY": "k3y'quoted-0123456789"}
+		refuse(t, q, "version: 1\nusers:\n  - email: a@example.com\n    name: '3y''quote'\n")
+	})
+}
+
+// TestEscapeWithProblemNotRefused: a manifest with a YAML escape and an
+// ordinary problem gets its problem, not the key refusal.
+func TestEscapeWithProblemNotRefused(t *testing.T) {
+	m := filepath.Join(t.TempDir(), "m.yaml")
+	if err := os.WriteFile(m, []byte("version: 1\nusers:\n  - email: \"a\\x40example.com\"\n    bogus: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := wb(t, vars("http://127.0.0.1:1/scim"), "validate", "-f", m)
+	if r.code != exitError || strings.Contains(r.stderr, "holds the API key") || !strings.Contains(r.stderr, "bogus") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestKeyInManifestAsShown: a manifest whose key piece appears only as
+// wbsync shows it is refused before anything is printed: the hex digits
+// of wbsync's own escape for a zero-width space (\u200b) or a control
+// byte in a file name (\x1d) run into the text after them, and a grace
+// period is shown in digits of its own (3123.45678ms as 3.12345678s); a
+// directory holding YAML files that no -f reads is named, so its name
+// counts as a file's.
+func TestKeyInManifestAsShown(t *testing.T) {
+	v := vars("http://127.0.0.1:1/scim")
+	v["WANDB_API_KEY"] = "k3y-1d200bef01-12345678"
+	check := func(t *testing.T, args ...string) {
+		t.Helper()
+		r := wb(t, v, append([]string{"validate"}, args...)...)
+		if r.code != exitError || !strings.Contains(r.stderr, "the manifest holds the API key") || strings.Contains(r.stderr+r.stdout, sanitize.Marker) {
+			t.Fatalf("validate %q: exit %d, want 1 refusing the manifest, showing no [redacted]\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	write := func(t *testing.T, dir, name, text string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	t.Run("escape in a problem", func(t *testing.T) {
+		check(t, "-f", write(t, t.TempDir(), "m.yaml", "version: 1\nusers:\n  - email: \"\u200bef01@example.com\"\n"))
+	})
+	t.Run("escape in a valid name", func(t *testing.T) {
+		check(t, "-f", write(t, t.TempDir(), "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n    name: \"x\u200bef01 zz\"\n"))
+	})
+	t.Run("control byte in a file name", func(t *testing.T) {
+		dir := t.TempDir()
+		write(t, dir, "\x1d200bef.yaml", "version: 1\n")
+		check(t, "-f", dir)
+	})
+	t.Run("directory not read", func(t *testing.T) {
+		dir := t.TempDir()
+		write(t, dir, "m.yaml", "version: 1\n")
+		write(t, dir, "200bef01/x.yaml", "version: 1\n")
+		check(t, "-f", dir)
+	})
+	t.Run("grace period", func(t *testing.T) {
+		check(t, "-f", write(t, t.TempDir(), "m.yaml", "version: 1\npolicy:\n  unmanagedGracePeriod: 100000h3123.45678ms\nusers: []\n"))
+	})
+	// A manifest with none of them is read as ever.
+	r := wb(t, v, "validate", "-f", write(t, t.TempDir(), "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n    name: \"Zo\u00eb    Smith\"\n"))
+	if r.code != exitOK {
+		t.Fatalf("a plain manifest: exit %d\n%s", r.code, r.stderr)
+	}
+}
