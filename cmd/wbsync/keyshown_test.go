@@ -94,6 +94,14 @@ func TestKeyInManifestAsShown(t *testing.T) {
 	t.Run("escape in a valid name", func(t *testing.T) {
 		check(t, "-f", write(t, t.TempDir(), "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n    name: \"x\u200bef01 zz\"\n"))
 	})
+	t.Run("backtick in a name (markdown)", func(t *testing.T) {
+		v := vars("http://127.0.0.1:1/scim")
+		v["WANDB_API_KEY"] = "k3y-60ef0123-4567"
+		r := wb(t, v, "validate", "-f", write(t, t.TempDir(), "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n    name: \"x`ef0123\"\n"))
+		if r.code != exitError || !strings.Contains(r.stderr, "the manifest holds the API key") {
+			t.Fatalf("exit %d\n%s", r.code, r.stderr)
+		}
+	})
 	t.Run("control byte in a file name", func(t *testing.T) {
 		dir := t.TempDir()
 		write(t, dir, "\x1d200bef.yaml", "version: 1\n")

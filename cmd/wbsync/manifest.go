@@ -290,11 +290,12 @@ func readManifestWithin(ctx context.Context, files []string, limit int64, expand
 
 // showsOtherwise reports whether manifest text b may hold strings that
 // wbsync shows otherwise than they are written: with a byte outside
-// printable ASCII (a control, a character escaped as \uNNNN or \xNN), or
-// with a run of four spaces inside a line (shown \u0020 after the first).
+// printable ASCII (a control, a character escaped as \uNNNN or \xNN), a
+// backtick (\x60 in a markdown code span), or a run of four spaces inside
+// a line (shown \u0020 after the first).
 func showsOtherwise(b []byte) bool {
 	for _, c := range b {
-		if (c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c >= 0x7f {
+		if (c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c >= 0x7f || c == '`' {
 			return true
 		}
 	}
@@ -355,15 +356,18 @@ func decodedHolds(red *sanitize.Redactor, m *desired.Manifest) bool {
 }
 
 // shownHolds reports whether s, as wbsync shows it (a name, a quoted
-// value, text with its controls escaped, a JSON string), holds what red
-// redacts, when it is shown otherwise than it is: with a byte outside
-// printable ASCII or four spaces in a row.
+// value, text with its controls escaped, in a markdown code span, a JSON
+// string), holds what red redacts, when it is shown otherwise than it is:
+// with a byte outside printable ASCII, a backtick or four spaces in a row.
 func shownHolds(red *sanitize.Redactor, s string) bool {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r >= 0x7f }) && !strings.Contains(s, "    ") {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r >= 0x7f || r == '`' }) && !strings.Contains(s, "    ") {
 		return false // shown as written, but for backslashes before quotes
 	}
-	if red.Holds(sanitize.Controls(s)) || red.Holds(sanitize.Name(s)) || red.Holds(sanitize.Quote(s)) || red.Holds(sanitize.LookAlikes(s)) {
-		return true
+	code := func(t string) string { return strings.ReplaceAll(t, "`", `\x60`) } // a markdown code span's backtick
+	for _, t := range []string{sanitize.Controls(s), sanitize.Name(s), sanitize.Quote(s), sanitize.LookAlikes(s)} {
+		if red.Holds(t) || red.Holds(code(t)) {
+			return true
+		}
 	}
 	b, err := json.Marshal(s)
 	return err != nil || red.Index(sanitize.EscapeJSON(b)) >= 0
