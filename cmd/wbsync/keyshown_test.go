@@ -122,3 +122,31 @@ func TestKeyInManifestAsShown(t *testing.T) {
 		t.Fatalf("a plain manifest: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestKeyInManifestShownFromEscapes: a value's characters that wbsync
+// shows escaped may come from the file's own escapes ("\u200b", "\ ",
+// split from the text after them by a line continuation) or from a block
+// scalar's indentation indicator (|2-), with no byte outside printable
+// ASCII nor four spaces inside a line in the file: the value is checked
+// as shown all the same.
+func TestKeyInManifestShownFromEscapes(t *testing.T) {
+	v := vars("http://127.0.0.1:1/scim")
+	v["WANDB_API_KEY"] = "3a7f20c9e1b54d6820aa9f1c0b7e5d3c2f1e0d9c"
+	for name, text := range map[string]string{
+		"zero-width space escaped, continued": "version: 1\nusers:\n  - email: a@example.com\n    name: \"Bob \\u200b\\\n      7e5d3c\"\n",
+		"look-alike escaped, continued":       "version: 1\nusers:\n  - email: a@example.com\n    name: \"b\\u0456\\\n      820aa9f\"\n",
+		"escaped spaces":                      "version: 1\nusers:\n  - email: a@example.com\n    name: \"Alice\\ \\ \\ \\ c9e1b5\"\n",
+		"indentation indicator":               "version: 1\nusers:\n  - email: a@example.com\n    externalId: |2-\n          c9e1b5\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "m.yaml")
+			if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r := wb(t, v, "validate", "-f", p)
+			if r.code != exitError || !strings.Contains(r.stderr, "the manifest holds the API key") {
+				t.Fatalf("exit %d, want 1 refusing the manifest\n%s%s", r.code, r.stdout, r.stderr)
+			}
+		})
+	}
+}

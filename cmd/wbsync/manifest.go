@@ -253,7 +253,6 @@ func readManifestWithin(ctx context.Context, files []string, limit int64, expand
 		srcs := make([]desired.Source, 0, len(paths))
 		total := int64(0)
 		decode := false // a file may mean strings its bytes do not spell
-		shown := false  // a file may hold strings wbsync shows otherwise
 		for _, p := range paths {
 			room := limit - total
 			name, read := p, readCapped
@@ -269,11 +268,10 @@ func readManifestWithin(ctx context.Context, files []string, limit int64, expand
 				return nil, keyInManifest(red)
 			}
 			decode = decode || spellsOtherwise(b)
-			shown = shown || showsOtherwise(b)
 			srcs = append(srcs, desired.Source{Name: name, Data: b})
 		}
 		m, err := desired.Parse(srcs)
-		if red != nil && meantHolds(red, m, err, decode, shown) {
+		if red != nil && meantHolds(red, m, err, decode) {
 			return nil, keyInManifest(red)
 		}
 		return m, err
@@ -288,39 +286,16 @@ func readManifestWithin(ctx context.Context, files []string, limit int64, expand
 // such a way: a zero-width space before "ef01" is shown \u200bef01, whose
 // "200bef01" neither the file nor the value holds.
 
-// showsOtherwise reports whether manifest text b may hold strings that
-// wbsync shows otherwise than they are written: with a byte outside
-// printable ASCII (a control, a character escaped as \uNNNN or \xNN), a
-// backtick (\x60 in a markdown code span), or a run of four spaces inside
-// a line (shown \u0020 after the first).
-func showsOtherwise(b []byte) bool {
-	for _, c := range b {
-		if (c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c >= 0x7f || c == '`' {
-			return true
-		}
-	}
-	for i := 0; ; {
-		j := bytes.Index(b[i:], []byte("    "))
-		if j < 0 {
-			return false
-		}
-		j += i
-		if j > 0 && b[j-1] != '\n' && b[j-1] != ' ' {
-			return true // not indentation: padding inside a line
-		}
-		i = j + 4
-		for i < len(b) && b[i] == ' ' {
-			i++
-		}
-	}
-}
-
 // meantHolds reports whether manifest m or the problems of err hold what
 // red redacts, as YAML read it (when decode: a file spells some of it
-// otherwise) or as wbsync shows it (when shown, every string of m shown
-// otherwise; the problems and the policy always: they are few, and a
-// duration is shown in digits of its own, 3123.45678ms as 3.12345678s).
-func meantHolds(red *sanitize.Redactor, m *desired.Manifest, err error, decode, shown bool) bool {
+// otherwise) or as wbsync shows it (every string of m, the problems and
+// the policy; a duration is shown in digits of its own, 3123.45678ms as
+// 3.12345678s). Whether a string is shown otherwise is decided on the
+// string, not on the file's bytes: an escape ("\u200b", "\ ") or a block
+// scalar's indentation indicator (|2-) gives a value characters or a run
+// of spaces that its file's bytes do not hold; shownHolds passes a string
+// of printable ASCII without four spaces in a row at once.
+func meantHolds(red *sanitize.Redactor, m *desired.Manifest, err error, decode bool) bool {
 	if err != nil && (red.Holds(err.Error()) || shownHolds(red, err.Error())) {
 		return true
 	}
@@ -337,7 +312,7 @@ func meantHolds(red *sanitize.Redactor, m *desired.Manifest, err error, decode, 
 	if slices.ContainsFunc(m.Policy.Protected, holds) || slices.ContainsFunc(m.Notes, func(n desired.Problem) bool { return holds(n.String()) }) {
 		return true
 	}
-	return shown && manifestStrings(m, func(s string) bool { return shownHolds(red, s) })
+	return manifestStrings(m, func(s string) bool { return shownHolds(red, s) })
 }
 
 // decodedHolds reports whether what manifest m means (its users, teams,
