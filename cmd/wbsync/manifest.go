@@ -10,9 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -55,7 +53,7 @@ func warnUnreadSubdirs(inv *invocation, files, paths []string) error {
 	// Named, a directory's name could tell its author what the redactor
 	// cuts from it: refused as a file's name is (readManifestWithin).
 	if red := inv.redactor(); red != nil {
-		holds := func(s string) bool { return red.Holds(s) || shownHolds(red, s) }
+		holds := func(s string) bool { return holdsAsShown(red, s) }
 		for i, u := range found {
 			if i < maxUnreadDirs && (holds(u.dir) || holds(u.parent)) {
 				return keyInManifest(red)
@@ -234,12 +232,12 @@ func readManifestWithin(ctx context.Context, files []string, limit int64, expand
 	return await(ctx, func() (*desired.Manifest, error) {
 		paths, err := manifestPaths(files)
 		if err != nil {
-			if red != nil && (red.Holds(err.Error()) || shownHolds(red, err.Error())) {
+			if red != nil && holdsAsShown(red, err.Error()) {
 				return nil, keyInManifest(red) // a name it shows, escaped
 			}
 			return nil, err
 		}
-		if red != nil && slices.ContainsFunc(paths, func(p string) bool { return red.Holds(p) || shownHolds(red, p) }) {
+		if red != nil && slices.ContainsFunc(paths, func(p string) bool { return holdsAsShown(red, p) }) {
 			return nil, keyInManifest(red)
 		}
 		if expanded != nil {
@@ -296,7 +294,7 @@ func readManifestWithin(ctx context.Context, files []string, limit int64, expand
 // of spaces that its file's bytes do not hold; shownHolds passes a string
 // of printable ASCII without four spaces in a row at once.
 func meantHolds(red *sanitize.Redactor, m *desired.Manifest, err error, decode bool) bool {
-	if err != nil && (red.Holds(err.Error()) || shownHolds(red, err.Error())) {
+	if err != nil && holdsAsShown(red, err.Error()) {
 		return true
 	}
 	if m == nil {
@@ -305,11 +303,11 @@ func meantHolds(red *sanitize.Redactor, m *desired.Manifest, err error, decode b
 	if decode && decodedHolds(red, m) {
 		return true
 	}
-	if d := m.Policy.UnmanagedGracePeriod; red.Holds(d.String()) || red.Holds(model.Short(d)) || red.Holds(strconv.FormatInt(int64(d/(24*time.Hour)), 10)+"d") {
+	if red.Holds(model.Grace(m.Policy.UnmanagedGracePeriod)) { // as plans show it
 		return true
 	}
-	holds := func(s string) bool { return red.Holds(s) || shownHolds(red, s) }
-	if slices.ContainsFunc(m.Policy.Protected, holds) || slices.ContainsFunc(m.Notes, func(n desired.Problem) bool { return holds(n.String()) }) {
+	if slices.ContainsFunc(m.Policy.Protected, func(s string) bool { return holdsAsShown(red, s) }) ||
+		slices.ContainsFunc(m.Notes, func(n desired.Problem) bool { return holdsAsShown(red, n.String()) }) {
 		return true
 	}
 	return manifestStrings(m, func(s string) bool { return shownHolds(red, s) })
@@ -328,6 +326,13 @@ func decodedHolds(red *sanitize.Redactor, m *desired.Manifest) bool {
 		}
 	}
 	return false
+}
+
+// holdsAsShown reports whether s, as it is or as wbsync shows it, holds
+// what red redacts: for text whose bytes no earlier check read (a name, a
+// problem, a note).
+func holdsAsShown(red *sanitize.Redactor, s string) bool {
+	return red.Holds(s) || shownHolds(red, s)
 }
 
 // shownHolds reports whether s, as wbsync shows it (a name, a quoted

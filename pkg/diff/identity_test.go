@@ -978,10 +978,7 @@ func TestUnmanagedWithListedEmailAdvice(t *testing.T) {
 	}
 	// Followed on Dedicated Cloud, the advice deactivates alice-sso only.
 	p := Compute(state(users(alice, inactive(hu("alice-sso", "alice-sso-gone@x.com")))), have, ignorePolicy, Options{Deployment: model.Dedicated})
-	var got []string
-	for _, c := range p.Changes {
-		got = append(got, c.UserID+" "+string(c.Action))
-	}
+	got := changeList(p)
 	if !slices.Equal(got, []string{"us " + string(plan.DeactivateUser)}) {
 		t.Errorf("following the advice planned %v", got)
 	}
@@ -1000,10 +997,7 @@ func TestUnmanagedWithListedEmailUserNameAdvice(t *testing.T) {
 		t.Errorf("advice: %q", m)
 	}
 	p := Compute(state(users(hu("sso-bob", "bob@x.com"), inactive(hu("bob@x.com", "nobody@x.com")))), have, ignorePolicy, Options{Deployment: model.Dedicated})
-	var got []string
-	for _, c := range p.Changes {
-		got = append(got, c.UserID+" "+string(c.Action))
-	}
+	got := changeList(p)
 	if !slices.Equal(got, []string{"ub " + string(plan.DeactivateUser)}) {
 		t.Errorf("following the advice planned %v", got)
 	}
@@ -1037,10 +1031,7 @@ func TestUnmanagedAdviceUserNameEmail(t *testing.T) {
 		t.Fatalf("advice: %q", m)
 	}
 	p = Compute(state(users(du("alice@x.com"), inactive(du("al@x.com")))), have, ignorePolicy, Options{Deployment: model.Dedicated})
-	var got []string
-	for _, c := range p.Changes {
-		got = append(got, c.UserID+" "+string(c.Action))
-	}
+	got := changeList(p)
 	if len(got) != 1 || got[0] != "uu "+string(plan.DeactivateUser) {
 		t.Errorf("followed: %v", planText(p))
 	}

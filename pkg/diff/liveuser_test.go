@@ -221,18 +221,6 @@ func TestComputeUndeclarableUnmanaged(t *testing.T) {
 	}
 }
 
-// TestGraceText: the grace period reads as a manifest writes it.
-func TestGraceText(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		7 * 24 * time.Hour: "7d", 36 * time.Hour: "36h", 90 * time.Minute: "1h30m", 10 * time.Minute: "10m",
-		90 * time.Second: "1m30s", 45 * time.Second: "45s", 1500 * time.Millisecond: "1.5s", 36*time.Hour + time.Second: "36h0m1s",
-	} {
-		if got := graceText(d); got != want {
-			t.Errorf("graceText(%v) = %q, want %q", d, got, want)
-		}
-	}
-}
-
 // TestComputeCreatedInTheFuture: an unmanaged user created more than an
 // hour ahead of the local clock is spared, as any recent one, and its
 // warning says a clock (or the date) is wrong; one created minutes ago,

@@ -20,6 +20,15 @@ func deactivated(p plan.Plan) []string {
 	return ids
 }
 
+// changeList lists every change of p as "USERID ACTION", in plan order.
+func changeList(p plan.Plan) []string {
+	var got []string
+	for _, c := range p.Changes {
+		got = append(got, c.UserID+" "+string(c.Action))
+	}
+	return got
+}
+
 // TestExternalIDHolderSpared: the entry alice@x.com (externalId E-NEW)
 // matches by email account ua, which carries another externalId (and, in
 // some cases, is deactivated: invited again on Multi-tenant Cloud,

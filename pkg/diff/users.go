@@ -866,7 +866,14 @@ func (p *planner) offboardAdvice(l *model.User) string {
 	if l.Email != "" || len(l.Emails) > 0 {
 		why = "a manifest cannot declare its email"
 	}
-	return fmt.Sprintf(": %s, so write its userName (username: %s) with an email no account holds", why, l.UserName)
+	return namingUserName(why, l.UserName)
+}
+
+// namingUserName completes the advice to list an account with active: false
+// when no email of its own can name it (why): by its userName, with an
+// email no account holds.
+func namingUserName(why, userName string) string {
+	return fmt.Sprintf(": %s, so write its userName (username: %s) with an email no account holds", why, userName)
 }
 
 // offboardHint says how to offboard the unmanaged live user li: list it
@@ -904,7 +911,7 @@ func (p *planner) offboardHint(li int32) string {
 	case e != "":
 		return fmt.Sprintf("%s, as email: %s (%s)", list, e, why)
 	case p.writableUserName(l.UserName):
-		return fmt.Sprintf("%s: %s, so write its userName (username: %s) with an email no account holds", list, why, l.UserName)
+		return list + namingUserName(why, l.UserName)
 	}
 	return fmt.Sprintf("to offboard it, deactivate it in W&B: %s, so no entry can name it", why)
 }
@@ -996,7 +1003,7 @@ func (p *planner) planUnmanaged() {
 		case fateGraceUnknown:
 			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
 				"%s is not in the manifest, but the server sent a meta.created that is not a date, so whether it is within policy.unmanagedGracePeriod (%s) is unknown: not deactivated; %s, or deactivate it in W&B",
-				who.text(), graceText(p.policy.UnmanagedGracePeriod), p.keepAdvice(l))})
+				who.text(), model.Grace(p.policy.UnmanagedGracePeriod), p.keepAdvice(l))})
 		case fateInGrace:
 			until := l.Created.Add(p.policy.UnmanagedGracePeriod)
 			future := ""
@@ -1008,7 +1015,7 @@ func (p *planner) planUnmanaged() {
 			}
 			p.warn(plan.Warning{Code: plan.WarnUnmanagedRecent, User: who.user, Username: who.handle, IDs: []string{l.ID}, Message: fmt.Sprintf(
 				"%s is not in the manifest but was created %s%s, within policy.unmanagedGracePeriod (%s): not deactivated before %s; %s to keep it",
-				who.text(), stamp(l.Created), future, graceText(p.policy.UnmanagedGracePeriod), stamp(until), p.keepAdvice(l))})
+				who.text(), stamp(l.Created), future, model.Grace(p.policy.UnmanagedGracePeriod), stamp(until), p.keepAdvice(l))})
 		default: // deactivated, or protected, which deactivate says
 			if p.spareListed(int32(li), l, who) {
 				continue
@@ -1027,7 +1034,7 @@ func (p *planner) planUnmanaged() {
 		}
 	}
 	if ungraced > 0 {
-		grace := graceText(p.policy.UnmanagedGracePeriod)
+		grace := model.Grace(p.policy.UnmanagedGracePeriod)
 		msg := fmt.Sprintf("the server reports no meta.created for any user, so policy.unmanagedGracePeriod (%s) cannot spare users added by SSO or domain capture: %d unmanaged user(s) are deactivated whatever their age",
 			grace, ungraced)
 		if p.createdReported {
@@ -1321,16 +1328,6 @@ func (p *planner) graceUnknown(l *model.User) bool {
 
 // stamp shows a time in UTC, to the second.
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-// graceText shows a grace period as the manifest may write it: whole days
-// as "7d", anything else as a Go duration.
-func graceText(d time.Duration) string {
-	const day = 24 * time.Hour
-	if d%day == 0 {
-		return fmt.Sprintf("%dd", d/day)
-	}
-	return model.Short(d) // 36h, not Go's 36h0m0s
-}
 
 // warnWithoutTeam warns about active managed users listed in no team and
 // left in none: a user who stays in a live team (an additive or unmanaged

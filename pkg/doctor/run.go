@@ -135,7 +135,9 @@ func Run(ctx context.Context, env Env) Report {
 		}
 	} else {
 		checks = append(checks, Roles(st), ExternalID(st), Created(st, env.Now(), skew), ServiceAccounts(st))
-		checks[2] = SeveralEmails(checks[2], env.Deployment, severalEmails(st)) // the deployment check
+		if i := slices.IndexFunc(checks, func(c Check) bool { return c.Name == NameDeployment }); i >= 0 {
+			checks[i] = SeveralEmails(checks[i], env.Deployment, severalEmails(st))
+		}
 	}
 
 	if env.Deployment == model.SaaS {

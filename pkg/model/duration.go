@@ -21,6 +21,16 @@ func Rough(d time.Duration) string {
 	return Short(d.Round(time.Minute))
 }
 
+// Grace is a grace period as a manifest may write it and plans show it:
+// whole days as "7d", anything else as Short ("36h", not Go's 36h0m0s).
+func Grace(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d%day == 0 {
+		return fmt.Sprintf("%dd", d/day)
+	}
+	return Short(d)
+}
+
 // Short is d as a manifest writes it: Go's form without its zero units
 // at the end ("36h", not "36h0m0s"; "1h30m", "7m", "1m30s", "1.5s").
 func Short(d time.Duration) string {

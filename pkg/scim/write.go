@@ -528,10 +528,12 @@ func (c *Client) nameTaken(n int) string {
 		return fmt.Sprintf("the name is taken and %d teams have it: re-read and plan again", n)
 	case n == 1:
 		return "the name is taken by a team this run already knew: re-read and plan again"
-	case c.deployment == model.SaaS:
-		return "the name is taken: team names are global across W&B Multi-tenant Cloud: the name may be taken by another organization or user; choose another name for the team in the manifest"
 	}
-	return "the name is taken: a team with this name already exists on the instance; choose another name for the team in the manifest"
+	const choose = "; choose another name for the team in the manifest"
+	if c.deployment == model.SaaS {
+		return "the name is taken: team names are global across W&B Multi-tenant Cloud: the name may be taken by another organization or user" + choose
+	}
+	return "the name is taken: a team with this name already exists on the instance" + choose
 }
 
 // hasStatus reports whether err is a server's answer with status.
