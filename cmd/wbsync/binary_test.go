@@ -1,17 +1,22 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
+	"github.com/wbsync/wbsync/internal/rawserve"
 	"github.com/wbsync/wbsync/pkg/emulator"
 )
 
@@ -278,5 +283,44 @@ func TestUnusableProxyRefusedAtOnce(t *testing.T) {
 	if ee := (*exec.ExitError)(nil); !errors.As(err, &ee) || ee.ExitCode() != exitError ||
 		!strings.Contains(string(out), "REQUEST_METHOD is set (a CGI environment), where Go refuses HTTP_PROXY for http:// URLs (unset HTTP_PROXY or REQUEST_METHOD)") {
 		t.Errorf("HTTP_PROXY under REQUEST_METHOD: %v, want exit 1 saying why\n%s", err, out)
+	}
+}
+
+// TestProxyRefusalThroughTheBinary: an HTTPS_PROXY that refuses the tunnel
+// with 407 (its credentials wrong) fails the plan at once, saying so in
+// wbsync's words: no retry, and nothing of the proxy's reason phrase,
+// which here echoes the Proxy-Authorization it was sent (the password in
+// HTTPS_PROXY, in Basic form). (The URL is under .invalid, which never
+// resolves: only the proxy on loopback is asked.)
+func TestProxyRefusalThroughTheBinary(t *testing.T) {
+	bin := testBinary(t)
+	var connects atomic.Int32
+	proxy := rawserve.Serve(t, func(conn net.Conn) {
+		req, err := http.ReadRequest(bufio.NewReader(conn))
+		if err != nil {
+			return
+		}
+		connects.Add(1)
+		fmt.Fprintf(conn, "HTTP/1.1 407 denied %s\r\nContent-Length: 0\r\n\r\n", req.Header.Get("Proxy-Authorization"))
+	})
+	cmd := exec.Command(bin, "plan", "-f", examplePath("wbsync.yaml"), "--url", "https://wandb.invalid/scim")
+	cmd.Env = []string{"WANDB_API_KEY=" + testKey, "HTTPS_PROXY=http://proxyuser:Pr0xyPassw0rd99@" + proxy, "PATH=" + os.Getenv("PATH")}
+	out, err := cmd.CombinedOutput()
+	if ee := (*exec.ExitError)(nil); !errors.As(err, &ee) || ee.ExitCode() != exitError {
+		t.Fatalf("exit %v, want 1\n%s", err, out)
+	}
+	const want = "the proxy answered the tunnel request (CONNECT) 407 Proxy Authentication Required (the proxy HTTPS_PROXY (or https_proxy) names wants credentials it was not given or did not accept"
+	if !strings.Contains(string(out), want) {
+		t.Errorf("want %q in\n%s", want, out)
+	}
+	for _, leak := range []string{"denied", "Basic", "Pr0xyPassw0rd99", "proxyuser", "retrying"} {
+		if strings.Contains(string(out), leak) {
+			t.Errorf("%q in\n%s", leak, out)
+		}
+	}
+	// One tunnel request per read the plan starts (users, teams), each
+	// once: a retried one is asked again and again.
+	if n := connects.Load(); n < 1 || n > 3 {
+		t.Errorf("%d tunnel requests, want 1 to 3 (none asked again)\n%s", n, out)
 	}
 }

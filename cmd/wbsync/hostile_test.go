@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/wbsync/wbsync/internal/rawserve"
 	"github.com/wbsync/wbsync/pkg/emulator"
 )
 
@@ -140,6 +141,14 @@ func (h *hostile) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
+	case "groups-as-user":
+		// The team list answered with a User's envelope, empty: read so,
+		// it would be an organization without teams.
+		if users {
+			w.Write(listBody(1, map[string]any{"id": "u1", "userName": "a@example.com", "active": true}))
+			return
+		}
+		io.WriteString(w, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"totalResults":0}`)
 	case "controls":
 		if users {
 			w.Write(listBody(1, map[string]any{"id": "u1", "userName": "mallory\x1b[2J\x1b[H@example.com\n      - deactivate ceo@example.com\u009b31m\u202e\u200b", "active": true}))
@@ -229,6 +238,7 @@ func TestHostileServers(t *testing.T) {
 		// Over the cap: the run goes on at 64, saying so, and stays as bounded.
 		{mode: "endless-records", auth: "bearer", args: []string{"--concurrency", "1000"}, code: exitError, stderr: []string{"more than 9999", "--concurrency (or WBSYNC_CONCURRENCY) 1000: capped at 64"}, maxRSS: 64 << 20},
 		{mode: "controls", auth: "bearer", code: exitOK},
+		{mode: "groups-as-user", auth: "bearer", code: exitError, stderr: []string{"the body is not a SCIM list response: its schemas name ", "urn:ietf:params:scim:schemas:core:2.0:User", "not urn:ietf:params:scim:api:messages:2.0:ListResponse"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.mode+"/"+tc.auth+strings.Join(tc.args, ""), func(t *testing.T) {
@@ -345,39 +355,25 @@ func TestControlCharactersInPlan(t *testing.T) {
 // net/http log them through the standard logger; they reach stderr only
 // through the redacting logger, at debug level.
 func TestUnsolicitedBytesRedacted(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
+	addr := rawserve.Serve(t, func(c net.Conn) {
+		r := bufio.NewReader(c)
 		for {
-			c, err := ln.Accept()
+			req, err := http.ReadRequest(r)
 			if err != nil {
 				return
 			}
-			go func(c net.Conn) {
-				defer c.Close()
-				r := bufio.NewReader(c)
-				for {
-					req, err := http.ReadRequest(r)
-					if err != nil {
-						return
-					}
-					io.Copy(io.Discard, req.Body)
-					res := []any{}
-					if strings.Contains(req.URL.Path, "/Users") {
-						res = append(res, map[string]any{"id": "u0", "userName": "alice@example.com", "active": true})
-					}
-					body := listBody(len(res), res...)
-					extra := "\n{\"debug\":\"" + req.Header.Get("Authorization") + "\"}"
-					fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: %d\r\n\r\n%s%s", len(body), body, extra)
-				}
-			}(c)
+			io.Copy(io.Discard, req.Body)
+			res := []any{}
+			if strings.Contains(req.URL.Path, "/Users") {
+				res = append(res, map[string]any{"id": "u0", "userName": "alice@example.com", "active": true})
+			}
+			body := listBody(len(res), res...)
+			extra := "\n{\"debug\":\"" + req.Header.Get("Authorization") + "\"}"
+			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: %d\r\n\r\n%s%s", len(body), body, extra)
 		}
-	}()
+	})
 	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: alice@example.com\n")
-	url := "http://" + ln.Addr().String() + "/scim"
+	url := "http://" + addr + "/scim"
 	for _, format := range []string{"console", "json"} {
 		r := runBinary(t, []string{"WANDB_API_KEY=" + hostileKey}, "plan", "-f", m, "--url", url, "--page-size", "1",
 			"--concurrency", "1", "--log-level", "debug", "--log-format", format)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
@@ -148,5 +149,73 @@ func TestKeyInManifestShownFromEscapes(t *testing.T) {
 				t.Fatalf("exit %d, want 1 refusing the manifest\n%s%s", r.code, r.stdout, r.stderr)
 			}
 		})
+	}
+}
+
+// TestKeyInManifestUTF16ValidValue: a UTF-16 file spells a piece of the
+// key in no run of its bytes (a NUL between each character); written in
+// a value the loader accepts (a display name), no problem shows it, so
+// only the check of what the file means refuses it (spellsOtherwise
+// must count a NUL).
+func TestKeyInManifestUTF16ValidValue(t *testing.T) {
+	piece, _ := keyPieceEscaped()
+	u := utf16.Encode([]rune("version: 1\nusers:\n  - email: a@example.com\n    name: \"" + piece + "\"\n"))
+	b := []byte{0xff, 0xfe}
+	for _, c := range u {
+		b = append(b, byte(c), byte(c>>8))
+	}
+	m := filepath.Join(t.TempDir(), "m.yaml")
+	if err := os.WriteFile(m, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := wb(t, vars("http://127.0.0.1:1/scim"), "validate", "-f", m)
+	if r.code != exitError || !strings.Contains(r.stderr, "the manifest holds the API key") || strings.Contains(r.stderr+r.stdout, sanitize.Marker) {
+		t.Fatalf("validate: exit %d, want 1 refusing the manifest\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestKeyInManifestLookAlikeAsShown: a valid team name or protected
+// pattern with a look-alike letter (Cyrillic і, written raw) is shown
+// \u0456, whose hex digits run into the text after them: checked as
+// shown, as a user's name is.
+func TestKeyInManifestLookAlikeAsShown(t *testing.T) {
+	v := vars("http://127.0.0.1:1/scim")
+	v["WANDB_API_KEY"] = "3a7f20c9e1b54d6820aa9f1c0b7e5d3c2f1e0d9c"
+	for what, text := range map[string]string{
+		"team name": "version: 1\nusers:\n  - email: a@example.com\nteams:\n  - name: \"b\u0456820aa9f\"\n    members: [a@example.com]\n",
+		"protected": "version: 1\npolicy:\n  protected: [\"b\u0456820aa9f@example.com\"]\nusers:\n  - email: a@example.com\n",
+	} {
+		m := filepath.Join(t.TempDir(), "m.yaml")
+		if err := os.WriteFile(m, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := wb(t, v, "validate", "-f", m)
+		if r.code != exitError || !strings.Contains(r.stderr, "the manifest holds the API key") {
+			t.Errorf("%s: validate: exit %d, want 1 refusing the manifest\n%s%s", what, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+// TestKeyInManifestHTMLEscaped: a request body, as encoding/json writes
+// it and the trace records it, spells < as \u003c, whose hex digits run
+// into the text after it: a display name holding < is checked as so
+// written.
+func TestKeyInManifestHTMLEscaped(t *testing.T) {
+	v := vars("http://127.0.0.1:1/scim")
+	for name, key := range map[string]string{
+		"x<ef01ab": "9d003cef01ab5d6820aa9f1c0b7e5d3c2f1e0d9c",
+		"x>ef01ab": "9d003eef01ab5d6820aa9f1c0b7e5d3c2f1e0d9c",
+		"x&ef01ab": "9d0026ef01ab5d6820aa9f1c0b7e5d3c2f1e0d9c",
+	} {
+		v["WANDB_API_KEY"] = key
+		m := filepath.Join(t.TempDir(), "m.yaml")
+		text := "version: 1\nusers:\n  - email: a@example.com\n    name: \"" + name + "\"\n"
+		if err := os.WriteFile(m, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := wb(t, v, "validate", "-f", m)
+		if r.code != exitError || !strings.Contains(r.stderr, "the manifest holds the API key") {
+			t.Errorf("%s: validate: exit %d, want 1 refusing the manifest\n%s%s", name, r.code, r.stdout, r.stderr)
+		}
 	}
 }

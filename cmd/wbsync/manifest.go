@@ -337,10 +337,12 @@ func holdsAsShown(red *sanitize.Redactor, s string) bool {
 
 // shownHolds reports whether s, as wbsync shows it (a name, a quoted
 // value, text with its controls escaped, in a markdown code span, a JSON
-// string), holds what red redacts, when it is shown otherwise than it is:
-// with a byte outside printable ASCII, a backtick or four spaces in a row.
+// string, a request body in the trace), holds what red redacts, when it
+// is shown otherwise than it is: with a byte outside printable ASCII, a
+// backtick, four spaces in a row, or <, > or & (a request body, encoded
+// by encoding/json, writes them \u003c, \u003e and \u0026).
 func shownHolds(red *sanitize.Redactor, s string) bool {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r >= 0x7f || r == '`' }) && !strings.Contains(s, "    ") {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r >= 0x7f || strings.ContainsRune("`<>&", r) }) && !strings.Contains(s, "    ") {
 		return false // shown as written, but for backslashes before quotes
 	}
 	code := func(t string) string { return strings.ReplaceAll(t, "`", `\x60`) } // a markdown code span's backtick

@@ -581,4 +581,8 @@ func TestPagingEdges(t *testing.T) {
 		[]string{"the first page (startIndex=1) answered no user though totalResults is 1"}, "too few")
 	want(t, Paging(PagingProbe{Total: 6, FullPage: 6, PageSize: 9999}, nil), NamePaging, Warn,
 		[]string{"count=1 answered no user though totalResults is 6 (a page of 9999 held 6): paging not probed"}, "startIndex=2")
+	// count=1 answered more users than totalResults counts, and no full
+	// page was read: that page alone shows the undercount.
+	want(t, Paging(PagingProbe{Total: 2, First: []string{"a", "b", "c"}, PageSize: 100}, nil), NamePaging, Warn,
+		[]string{"totalResults 2 counts fewer users than the server lists (a page held 3)"}, "fine while")
 }

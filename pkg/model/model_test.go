@@ -26,13 +26,11 @@ func TestMatchesProtectedSlash(t *testing.T) {
 	}
 }
 
-// TestTeamRoleFolded: for a user with many teamRoles entries, the folded
-// index gives what a scan gives (exact name first, else the smallest name
-// equal ignoring case), for names in any case, including runes whose case
-// TestGrace: the grace period reads as a manifest writes it.
+// TestGrace: the grace period reads as a manifest writes it (whole days in
+// days, one day included).
 func TestGrace(t *testing.T) {
 	for d, want := range map[time.Duration]string{
-		7 * 24 * time.Hour: "7d", 36 * time.Hour: "36h", 90 * time.Minute: "1h30m", 10 * time.Minute: "10m",
+		7 * 24 * time.Hour: "7d", 24 * time.Hour: "1d", 48 * time.Hour: "2d", 36 * time.Hour: "36h", 90 * time.Minute: "1h30m", 10 * time.Minute: "10m",
 		90 * time.Second: "1m30s", 45 * time.Second: "45s", 1500 * time.Millisecond: "1.5s", 36*time.Hour + time.Second: "36h0m1s",
 	} {
 		if got := Grace(d); got != want {
@@ -41,6 +39,9 @@ func TestGrace(t *testing.T) {
 	}
 }
 
+// TestTeamRoleFolded: for a user with many teamRoles entries, the folded
+// index gives what a scan gives (exact name first, else the smallest name
+// equal ignoring case), for names in any case, including runes whose case
 // folding has three members (k, K, the Kelvin sign; σ, ς, Σ).
 func TestTeamRoleFolded(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))

@@ -309,13 +309,14 @@ func (c *Client) transportError(cl call, err error, sent bool) *Error {
 		e.Hint = strings.TrimPrefix(e.Hint+"; "+hintPlainToTLS, "; ")
 	}
 	var (
-		dns  *net.DNSError
-		cv   *tls.CertificateVerificationError
-		ua   x509.UnknownAuthorityError
-		hn   x509.HostnameError
-		ci   x509.CertificateInvalidError
-		rh   tls.RecordHeaderError
-		alrt tls.AlertError
+		dns     *net.DNSError
+		cv      *tls.CertificateVerificationError
+		ua      x509.UnknownAuthorityError
+		hn      x509.HostnameError
+		ci      x509.CertificateInvalidError
+		rh      tls.RecordHeaderError
+		alrt    tls.AlertError
+		proxied *proxyRefusal
 	)
 	switch {
 	case errors.Is(err, ErrReadOnly):
@@ -327,6 +328,10 @@ func (c *Client) transportError(cl call, err error, sent bool) *Error {
 		// password or query. Not shown, and not asked again: the server
 		// answers so every time.
 		e.fatal, e.Err, e.Detail = true, nil, malformedAnswer
+	case errors.As(err, &proxied):
+		// The tunnel refused: retried when the proxy's answer may pass.
+		e.fatal = !proxied.heals()
+		e.Hint = hintProxyRefused(proxied, proxyVars(c.base.Scheme), c.safe(c.base.Hostname()))
 	case errors.As(err, &dns) && dns.IsNotFound && viaProxy(err):
 		e.fatal, e.Hint = true, hintProxyDNS(c.safe(dns.Name), proxyVars(c.base.Scheme))
 	case errors.As(err, &dns) && dns.IsNotFound:

@@ -458,6 +458,7 @@ func (c *Client) httpClient(cfg Config, header string) *http.Client {
 	if inner == nil {
 		dt := http.DefaultTransport.(*http.Transport).Clone()
 		dt.MaxResponseHeaderBytes = caps.ResponseHeaders
+		dt.OnProxyConnectResponse = proxyAnswer
 		inner = dt
 	}
 	cp := *hc

@@ -148,7 +148,16 @@ func TestDecodeListEnvelope(t *testing.T) {
 		{"string numbers, lower-case resources", "users", `{"totalResults":"3","itemsPerPage":"9999","startIndex":1,"resources":[{"id":"a","userName":"a"}]}`, 3, 1, false, ""},
 		{"Resources before totalResults", "users", `{"Resources":[{"id":"a","userName":"a"}],"totalResults":1}`, 1, 1, false, ""},
 		{"null Resources", "groups", `{"totalResults":0,"Resources":null}`, 0, 0, false, ""},
-		{"unknown keys skipped", "groups", `{"schemas":["x"],"extra":{"deep":[1,{"a":[]}]},"totalResults":1,"Resources":[{"id":"g","displayName":"t"}]}`, 1, 1, false, ""},
+		{"unknown keys skipped", "groups", `{"schemas":["x","urn:ietf:params:scim:api:messages:2.0:ListResponse"],"extra":{"deep":[1,{"a":[]}]},"totalResults":1,"Resources":[{"id":"g","displayName":"t"}]}`, 1, 1, false, ""},
+		// A body whose schemas name something else is no list, whatever it
+		// holds: with totalResults 0 it would read as an empty organization.
+		{"a User's schema", "groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"totalResults":0}`, 0, 0, false, `the body is not a SCIM list response: its schemas name "urn:ietf:params:scim:schemas:core:2.0:User", not urn:ietf:params:scim:api:messages:2.0:ListResponse`},
+		{"a PatchOp's schema", "users", `{"totalResults":0,"Resources":[],"schemas":["","urn:ietf:params:scim:api:messages:2.0:PatchOp"]}`, 0, 0, false, `its schemas name "urn:ietf:params:scim:api:messages:2.0:PatchOp"`},
+		{"another schema, escaped", "users", "{\"schemas\":[\"x\\u001b[31m\"],\"totalResults\":0}", 0, 0, false, `its schemas name "x\\x1b[31m"`},
+		{"list schema in another case", "users", `{"schemas":["URN:ietf:params:scim:api:messages:2.0:listresponse"],"totalResults":0}`, 0, 0, false, ""},
+		{"empty schema names none", "users", `{"schemas":[""," "],"totalResults":0}`, 0, 0, false, ""},
+		{"schemas not an array", "users", `{"schemas":"x","totalResults":0}`, 0, 0, false, ""},
+		{"roles: other schemas not checked", "roles", `{"schemas":["urn:example:Role"],"totalResults":0}`, 0, 0, false, ""},
 		{"more than totalResults: skipped", "users", `{"totalResults":1,"Resources":[{"id":"a","userName":"a"},{"id":"b","userName":"b"},{"id":"c"}]}`, 1, 1, true, ""},
 		{"more than totalResults, Resources first", "users", `{"Resources":[{"id":"a","userName":"a"},{"id":"b","userName":"b"}],"totalResults":1}`, 1, 1, true, ""},
 		{"no totalResults", "users", `{"Resources":[]}`, 0, 0, false, "without totalResults"},

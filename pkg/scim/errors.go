@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -374,6 +375,47 @@ func hintDNS(host string) string {
 // that does not resolve: --url is not what is wrong.
 func hintProxyDNS(host, vars string) string {
 	return fmt.Sprintf("the proxy host %s does not resolve: check %s, or name --url's host in NO_PROXY", host, vars)
+}
+
+// proxyRefusal is a proxy's answer other than 200 to the tunnel request
+// (CONNECT) for an https:// URL. Only its code is kept: net/http would
+// make the proxy's reason phrase the error, text wbsync does not trust (a
+// proxy may echo its Proxy-Authorization, the password of HTTPS_PROXY,
+// there).
+type proxyRefusal struct{ code int }
+
+func (e *proxyRefusal) Error() string {
+	return strings.TrimSpace(fmt.Sprintf("the proxy answered the tunnel request (CONNECT) %d %s", e.code, http.StatusText(e.code)))
+}
+
+// heals reports whether a proxy's refusal may pass by itself: its own
+// overload or time-out (408, 429, 5xx: the proxy could not reach the
+// server, or is down for a moment). Any other answer (407: the
+// credentials in HTTPS_PROXY are missing or wrong; 403: the proxy does
+// not tunnel to that host) comes again on every attempt.
+func (e *proxyRefusal) heals() bool {
+	return e.code >= 500 || e.code == http.StatusTooManyRequests || e.code == http.StatusRequestTimeout
+}
+
+// proxyAnswer is the transport's OnProxyConnectResponse: a refusal of the
+// tunnel becomes a proxyRefusal, never the proxy's own words.
+func proxyAnswer(_ context.Context, _ *url.URL, _ *http.Request, res *http.Response) error {
+	if res.StatusCode == http.StatusOK { // what net/http accepts
+		return nil
+	}
+	return &proxyRefusal{code: res.StatusCode}
+}
+
+// hintProxyRefused is the hint for a proxy's refusal of the tunnel to
+// host; vars names the proxy's variables.
+func hintProxyRefused(e *proxyRefusal, vars, host string) string {
+	switch {
+	case e.heals():
+		return fmt.Sprintf("the proxy %s names could not pass the request on to %s", vars, host)
+	case e.code == http.StatusProxyAuthRequired:
+		return fmt.Sprintf("the proxy %s names wants credentials it was not given or did not accept: check the user and password in the variable, or name %s in NO_PROXY if it needs no proxy", vars, host)
+	}
+	return fmt.Sprintf("the proxy %s names does not tunnel to %s: ask its administrators, or name the host in NO_PROXY if it needs no proxy", vars, host)
 }
 
 // proxyVars names the environment variables that choose the proxy for

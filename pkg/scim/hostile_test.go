@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wbsync/wbsync/internal/rawserve"
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 )
@@ -494,6 +496,70 @@ func TestUnresolvableProxyFailsFast(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "the proxy host proxy.invalid does not resolve: check HTTPS_PROXY (or https_proxy), or name --url's host in NO_PROXY") ||
 		strings.Contains(err.Error(), "check --url") || dials.Load() != 1 {
 		t.Fatalf("%d attempts, err = %v", dials.Load(), err)
+	}
+}
+
+// refusingProxy is a proxy on loopback that answers every tunnel request
+// (CONNECT) with code, its reason phrase echoing the request's
+// Proxy-Authorization (the password of HTTPS_PROXY) and an escape
+// sequence. It returns the proxy's URL, with credentials, and the count of
+// tunnel requests.
+func refusingProxy(t *testing.T, code int) (*url.URL, *atomic.Int32) {
+	t.Helper()
+	var n atomic.Int32
+	addr := rawserve.Serve(t, func(conn net.Conn) {
+		req, err := http.ReadRequest(bufio.NewReader(conn))
+		if err != nil {
+			return
+		}
+		n.Add(1)
+		fmt.Fprintf(conn, "HTTP/1.1 %d denied \x1b[31m %s\r\nContent-Length: 0\r\n\r\n", code, req.Header.Get("Proxy-Authorization"))
+	})
+	return &url.URL{Scheme: "http", User: url.UserPassword("proxyuser", "Pr0xyPassw0rd99"), Host: addr}, &n
+}
+
+// TestProxyRefusal: a proxy's refusal of the tunnel is said in wbsync's
+// words, never the proxy's (its reason phrase may echo the credentials of
+// HTTPS_PROXY); a refusal that comes again on every attempt (407: wrong
+// or missing credentials; 403: no tunnel to that host) is one attempt,
+// where one that may pass (502: the proxy could not reach the server) is
+// retried. (TestProxyRefusalThroughTheBinary in cmd/wbsync shows the
+// binary's own transport answers so.)
+func TestProxyRefusal(t *testing.T) {
+	for _, tc := range []struct {
+		code  int
+		want  string
+		fatal bool
+	}{
+		{http.StatusProxyAuthRequired, "the proxy answered the tunnel request (CONNECT) 407 Proxy Authentication Required (the proxy HTTPS_PROXY (or https_proxy) names wants credentials it was not given or did not accept: check the user and password in the variable, or name wandb.example in NO_PROXY if it needs no proxy)", true},
+		{http.StatusForbidden, "the proxy answered the tunnel request (CONNECT) 403 Forbidden (the proxy HTTPS_PROXY (or https_proxy) names does not tunnel to wandb.example: ask its administrators", true},
+		{http.StatusBadGateway, "(the proxy HTTPS_PROXY (or https_proxy) names could not pass the request on to wandb.example)", false},
+		{599, "the proxy answered the tunnel request (CONNECT) 599; gave up", false},
+	} {
+		proxy, connects := refusingProxy(t, tc.code)
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.Proxy = http.ProxyURL(proxy)
+		tr.OnProxyConnectResponse = proxyAnswer
+		c := testClient(t, "https://wandb.example", func(c *Config) {
+			c.HTTPClient = &http.Client{Transport: tr}
+			c.MaxElapsed = time.Second
+		})
+		_, err := c.ListUsers(context.Background())
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Fatalf("%d: err = %v, want %q", tc.code, err, tc.want)
+		}
+		for _, leak := range []string{"denied", "\x1b", `\x1b`, "Basic", "Pr0xyPassw0rd99"} {
+			if strings.Contains(err.Error(), leak) {
+				t.Errorf("%d: the proxy's words (%q) in %q", tc.code, leak, err)
+			}
+		}
+		if got := connects.Load(); tc.fatal && got != 1 || !tc.fatal && got < 2 {
+			t.Errorf("%d: %d tunnel requests, want %s", tc.code, got, map[bool]string{true: "1", false: "more than 1 (retried)"}[tc.fatal])
+		}
+		var e *Error
+		if !errors.As(err, &e) || e.OutcomeUnknown() {
+			t.Errorf("%d: a request refused at the tunnel never reached the server: %v", tc.code, err)
+		}
 	}
 }
 
@@ -1119,28 +1185,14 @@ func TestSwitchingProtocolsCreateLookedUp(t *testing.T) {
 // the count of connections accepted.
 func rawServer(t *testing.T, answer func(conn net.Conn, buf []byte)) (string, *atomic.Int32) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
 	conns := new(atomic.Int32)
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			go func() {
-				defer conn.Close()
-				buf := make([]byte, 4096)
-				_, _ = conn.Read(buf)
-				answer(conn, buf)
-			}()
-		}
-	}()
-	return ln.Addr().String(), conns
+	addr := rawserve.Serve(t, func(conn net.Conn) {
+		conns.Add(1)
+		buf := make([]byte, 4096)
+		_, _ = conn.Read(buf)
+		answer(conn, buf)
+	})
+	return addr, conns
 }
 
 // TestUnaskedEncodingNamed: a body in an encoding wbsync did not ask for

@@ -49,39 +49,57 @@ func (e *recordError) Unwrap() error { return e.err }
 // message: a failed read, never an empty list.
 var errErrorList = errors.New("the answer is a SCIM error message, not a list (a success status with an error body)")
 
-// errorSchema reads a schemas value and reports whether it names the SCIM
-// error message schema (anything but an array of strings is skipped).
-func (d *jsonReader) errorSchema() (bool, error) {
+// schemaList is the schema of a SCIM list response (RFC 7644, 3.4.2).
+const schemaList = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+
+// listSchemas is what a list answer's top-level schemas name.
+type listSchemas struct {
+	isErr bool   // the SCIM error message schema
+	list  bool   // the list response schema (compared ignoring case)
+	other string // the first other schema named, "" for none (an empty string names none)
+}
+
+// readSchemas reads a schemas value (anything but an array of strings is
+// skipped).
+func (d *jsonReader) readSchemas() (listSchemas, error) {
+	var s listSchemas
 	c, err := d.next()
 	if err != nil {
-		return false, err
+		return s, err
 	}
 	if c != '[' {
-		return false, d.skip()
+		return s, d.skip()
 	}
 	if err := d.open(); err != nil {
-		return false, err
+		return s, err
 	}
-	found, first := false, true
+	first := true
 	for {
 		ok, err := d.nextElem(&first)
 		if err != nil || !ok {
-			return found, err
+			return s, err
 		}
 		if c, err = d.next(); err != nil {
-			return false, err
+			return s, err
 		}
 		if c != '"' {
 			if err := d.skip(); err != nil {
-				return false, err
+				return s, err
 			}
 			continue
 		}
 		b, err := d.text()
 		if err != nil {
-			return false, err
+			return s, err
 		}
-		found = found || string(b) == schemaError
+		switch {
+		case string(b) == schemaError:
+			s.isErr = true
+		case strings.EqualFold(string(b), schemaList):
+			s.list = true
+		case s.other == "" && len(bytes.TrimSpace(b)) > 0:
+			s.other = string(b)
+		}
 	}
 }
 
@@ -138,12 +156,18 @@ func decodeListSized[T any](r io.Reader, red *sanitize.Redactor, noun string, st
 		}
 		switch k {
 		case "schemas":
-			isErr, err := d.errorSchema()
-			if err != nil {
+			s, err := d.readSchemas()
+			switch {
+			case err != nil:
 				return p, err
-			}
-			if isErr {
+			case s.isErr:
 				return p, errErrorList
+			case s.other != "" && !s.list && noun != "role":
+				// A single resource or a PatchOp, answered for a list
+				// (totalResults 0 would read as an empty organization).
+				// W&B's /Roles writes schemas [""], and what else it may
+				// name there is not known: not checked.
+				return p, fmt.Errorf("%w: its schemas name %q, not %s", errNotList, sanitize.Server(red, s.other, shownID), schemaList)
 			}
 		case "totalresults":
 			n, err := d.count()

@@ -26,6 +26,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/wbsync/wbsync/internal/rawserve"
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/sanitize"
@@ -556,42 +557,28 @@ func TestTraceWrittenInsideTheBodySlot(t *testing.T) {
 // and an info log line, so that the trace and the log say what the server
 // may have received.
 func TestTraceResentByTheHTTPLibrary(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
 	var received atomic.Int32
-	go func() {
-		for {
-			conn, err := ln.Accept()
+	addr := rawserve.Serve(t, func(conn net.Conn) {
+		// Answers a connection's first request, and closes it unanswered
+		// after reading its second.
+		br := bufio.NewReader(conn)
+		for n := 1; ; n++ {
+			req, err := http.ReadRequest(br)
 			if err != nil {
 				return
 			}
-			go func() {
-				// Answers a connection's first request, and closes it
-				// unanswered after reading its second.
-				defer conn.Close()
-				br := bufio.NewReader(conn)
-				for n := 1; ; n++ {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					received.Add(1)
-					if n == 2 {
-						return
-					}
-					body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}`
-					fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
-					_ = req.Body.Close()
-				}
-			}()
+			received.Add(1)
+			if n == 2 {
+				return
+			}
+			body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}`
+			fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+			_ = req.Body.Close()
 		}
-	}()
+	})
 	var trace bytes.Buffer
 	core, logs := observer.New(zapcore.InfoLevel)
-	c := testClient(t, "http://"+ln.Addr().String(), func(c *Config) { c.Trace = &trace; c.Logger = zap.New(core) })
+	c := testClient(t, "http://"+addr, func(c *Config) { c.Trace = &trace; c.Logger = zap.New(core) })
 	if _, err := c.ListUsers(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -613,7 +600,7 @@ func TestTraceResentByTheHTTPLibrary(t *testing.T) {
 	}
 	// Replayed, the trace answers the client as the server did: the
 	// attempt the library made again is not served as a failure.
-	rc := testClient(t, "http://"+ln.Addr().String(), func(c *Config) {
+	rc := testClient(t, "http://"+addr, func(c *Config) {
 		c.HTTPClient = &http.Client{Transport: ReplayTransport(recs)}
 		c.Logger = zap.New(core)
 	})
