@@ -136,7 +136,7 @@ func runExport(ctx context.Context, inv *invocation, f *flags, own any, pos []st
 	if rep.Unresolved > 0 {
 		s.log.Info("team members that are not listed SCIM users (such as org service accounts) are left out of the export, and a plan never removes them; "+
 			"one that is a user created while the export read (listed after the users were) is listed by the next export, and until then a plan of this one would remove it from an authoritative team",
-			zap.Int("members", rep.Unresolved), zap.Int("teams", rep.UnresolvedTeams))
+			zap.Int("memberships", rep.Unresolved), zap.Int("teams", rep.UnresolvedTeams))
 	}
 	if out != "" {
 		s.log.Info("exported the organization", zap.String("file", out), zap.Int("users", len(have.state.Users)-len(rep.SkippedUsers)), zap.Int("teams", len(have.state.Teams)-len(rep.SkippedTeams)))

@@ -253,3 +253,24 @@ func listsServer(t *testing.T, users, groups []byte) *httptest.Server {
 	t.Cleanup(hs.Close)
 	return hs
 }
+
+// TestExportCountsUnlistedMemberships: the info line on team members that
+// are no listed user counts memberships (an account in two teams counts
+// twice) and teams, and says which it counts.
+func TestExportCountsUnlistedMemberships(t *testing.T) {
+	users := listBody(1, map[string]any{"id": "u1", "userName": "alice@example.com", "active": true})
+	groups := listBody(2,
+		map[string]any{"id": "g1", "displayName": "ml", "members": []any{map[string]any{"value": "u1"}, map[string]any{"value": "sa1"}, map[string]any{"value": "sa2"}}},
+		map[string]any{"id": "g2", "displayName": "ops", "members": []any{map[string]any{"value": "sa1"}}})
+	hs := listsServer(t, users, groups)
+	r := wb(t, vars(hs.URL+"/scim"), "export", "--log-format", "json")
+	var found []logEntry
+	for _, e := range jsonLog(t, r.stderr) {
+		if strings.HasPrefix(e.msg(), "team members that are not listed SCIM users") {
+			found = append(found, e)
+		}
+	}
+	if r.code != exitOK || len(found) != 1 || found[0]["memberships"] != float64(3) || found[0]["teams"] != float64(2) {
+		t.Fatalf("export: exit %d, entries %v, want one with memberships 3 and teams 2\n%s", r.code, found, r.stderr)
+	}
+}

@@ -158,6 +158,11 @@ func TestDecodeListEnvelope(t *testing.T) {
 		{"empty schema names none", "users", `{"schemas":[""," "],"totalResults":0}`, 0, 0, false, ""},
 		{"schemas not an array", "users", `{"schemas":"x","totalResults":0}`, 0, 0, false, ""},
 		{"roles: other schemas not checked", "roles", `{"schemas":["urn:example:Role"],"totalResults":0}`, 0, 0, false, ""},
+		// Values that are not strings are passed over, and the strings
+		// after them still read; the first other schema is the one named.
+		{"a number in schemas", "users", `{"schemas":[42,{"a":[1]},null],"totalResults":0}`, 0, 0, false, ""},
+		{"a number, then another schema", "users", `{"schemas":[42,{"a":[1]},"urn:example:A","urn:example:B"],"totalResults":0}`, 0, 0, false, `its schemas name "urn:example:A", not`},
+		{"a number, then the list schema", "groups", `{"schemas":[true,"urn:example:A","urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,"Resources":[{"id":"g","displayName":"t"}]}`, 1, 1, false, ""},
 		{"more than totalResults: skipped", "users", `{"totalResults":1,"Resources":[{"id":"a","userName":"a"},{"id":"b","userName":"b"},{"id":"c"}]}`, 1, 1, true, ""},
 		{"more than totalResults, Resources first", "users", `{"Resources":[{"id":"a","userName":"a"},{"id":"b","userName":"b"}],"totalResults":1}`, 1, 1, true, ""},
 		{"no totalResults", "users", `{"Resources":[]}`, 0, 0, false, "without totalResults"},

@@ -392,9 +392,10 @@ func (e *proxyRefusal) Error() string {
 // overload or time-out (408, 429, 5xx: the proxy could not reach the
 // server, or is down for a moment). Any other answer (407: the
 // credentials in HTTPS_PROXY are missing or wrong; 403: the proxy does
-// not tunnel to that host) comes again on every attempt.
+// not tunnel to that host; a 1xx, 3xx, another 2xx or a code HTTP does
+// not define) comes again on every attempt.
 func (e *proxyRefusal) heals() bool {
-	return e.code >= 500 || e.code == http.StatusTooManyRequests || e.code == http.StatusRequestTimeout
+	return e.code >= 500 && e.code < 600 || e.code == http.StatusTooManyRequests || e.code == http.StatusRequestTimeout
 }
 
 // proxyAnswer is the transport's OnProxyConnectResponse: a refusal of the

@@ -535,6 +535,15 @@ func TestProxyRefusal(t *testing.T) {
 		{http.StatusForbidden, "the proxy answered the tunnel request (CONNECT) 403 Forbidden (the proxy HTTPS_PROXY (or https_proxy) names does not tunnel to wandb.example: ask its administrators", true},
 		{http.StatusBadGateway, "(the proxy HTTPS_PROXY (or https_proxy) names could not pass the request on to wandb.example)", false},
 		{599, "the proxy answered the tunnel request (CONNECT) 599; gave up", false},
+		// A 2xx other than 200 is no tunnel either (net/http would make
+		// its reason phrase the error); 500, 408 and 429 may pass.
+		{http.StatusNoContent, "the proxy answered the tunnel request (CONNECT) 204 No Content (the proxy HTTPS_PROXY (or https_proxy) names does not tunnel to wandb.example", true},
+		{http.StatusInternalServerError, "500 Internal Server Error; gave up", false},
+		{http.StatusRequestTimeout, "408 Request Timeout; gave up", false},
+		{http.StatusTooManyRequests, "429 Too Many Requests; gave up", false},
+		// A code HTTP does not define (three digits, as net/http reads a
+		// status line) is no answer that passes.
+		{999, "the proxy answered the tunnel request (CONNECT) 999 (the proxy HTTPS_PROXY (or https_proxy) names does not tunnel to wandb.example", true},
 	} {
 		proxy, connects := refusingProxy(t, tc.code)
 		tr := http.DefaultTransport.(*http.Transport).Clone()
