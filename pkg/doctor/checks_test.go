@@ -422,6 +422,10 @@ func TestOrgChecks(t *testing.T) {
 	// A user without email is one export leaves out.
 	st.Users = append(st.Users, model.User{ID: "u9", UserName: "svc-bot", Active: true})
 	want(t, Counts(st, nil), NameCounts, Warn, []string{"3 users (2 active), 3 teams", "1 user(s) have no email: export leaves them out", "membership: additive"}, "sharing")
+	// Two accounts of one userName, in another case: a manifest entry
+	// naming it is ambiguous in every plan.
+	st.Users = append(st.Users, model.User{ID: "u7", UserName: "A@X", Email: "a.old@x"})
+	want(t, Counts(st, nil), NameCounts, Warn, []string{"users sharing a userName, ignoring case: a@x (ids u1, u7): a manifest entry naming one is left alone until only one account bears the name (ambiguous_user)"})
 
 	roles := []scim.Role{{Name: "Reviewer"}, {Name: "a\x1bb"}}
 	want(t, CustomRoles(model.Dedicated, roles, nil, nil), NameCustomRoles, OK, []string{"2 custom role(s): Reviewer, a\\x1bb"})

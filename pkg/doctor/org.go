@@ -94,6 +94,12 @@ func Counts(st model.State, red *sanitize.Redactor) Check {
 		c.Detail += fmt.Sprintf("; %d user(s) have no email: export leaves them out (a manifest declares users by email) and writes a team that holds one as membership: additive, so that no plan removes them",
 			noEmail)
 	}
+	if shared := sharedUserNames(st.Users, red); shared != "" {
+		// Every plan warns ambiguous_user for a manifest entry that names
+		// one of them, and leaves it alone.
+		c.Status = Warn
+		c.Detail += fmt.Sprintf("; users sharing a userName, ignoring case: %s: a manifest entry naming one is left alone until only one account bears the name (ambiguous_user)", shared)
+	}
 	exact, folded := groupTeams(st.Teams, func(t *model.Team) string { return t.Name }), groupTeams(st.Teams, func(t *model.Team) string { return model.Key(t.Name) })
 	var shared, cased []string
 	for _, g := range exact {
@@ -134,6 +140,30 @@ func Counts(st model.State, red *sanitize.Redactor) Check {
 			listNames(cased, 0, nil))
 	}
 	return c
+}
+
+// sharedUserNames lists the userNames (compared as wbsync matches them,
+// model.Key) that two or more users bear, each with their ids, or "".
+func sharedUserNames(users []model.User, red *sanitize.Redactor) string {
+	byKey := map[string][]int{}
+	for i := range users {
+		if users[i].UserName != "" {
+			k := model.Key(users[i].UserName)
+			byKey[k] = append(byKey[k], i)
+		}
+	}
+	var shared []string
+	for _, k := range slices.Sorted(maps.Keys(byKey)) {
+		if g := byKey[k]; len(g) > 1 {
+			ids := make([]string, len(g))
+			for j, i := range g {
+				ids[j] = server(red, users[i].ID, nameWidth)
+			}
+			sort.Strings(ids)
+			shared = append(shared, fmt.Sprintf("%s (ids %s)", server(red, users[g[0]].UserName, nameWidth), listNames(ids, 0, nil)))
+		}
+	}
+	return listNames(shared, 0, nil)
 }
 
 // groupTeams returns the groups of two or more teams with the same key,

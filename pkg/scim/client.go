@@ -129,6 +129,10 @@ type Client struct {
 	// status), so something listens at the URL: a connection refused
 	// after that is a server restarting, and is retried
 	answered atomic.Bool
+	// proxied: the requests go through a proxy the environment names
+	// (HTTPS_PROXY, HTTP_PROXY), which a connection that stalls or closes
+	// may be the work of
+	proxied bool
 	// oneEmailShown: a user a read listed showed its emails as one
 	// object or string (W&B's documented shape), not an array: a user
 	// holding several (on Multi-tenant Cloud) shows one, and a secondary
@@ -277,6 +281,8 @@ func New(cfg Config) (*Client, error) {
 		if err := proxyProblem(base, cfg.Getenv); err != nil {
 			return nil, err
 		}
+		p, _ := http.ProxyFromEnvironment(&http.Request{URL: base})
+		c.proxied = p != nil
 	}
 	return c, nil
 }

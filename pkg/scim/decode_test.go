@@ -156,7 +156,12 @@ func TestDecodeListEnvelope(t *testing.T) {
 		{"another schema, escaped", "users", "{\"schemas\":[\"x\\u001b[31m\"],\"totalResults\":0}", 0, 0, false, `its schemas name "x\\x1b[31m"`},
 		{"list schema in another case", "users", `{"schemas":["URN:ietf:params:scim:api:messages:2.0:listresponse"],"totalResults":0}`, 0, 0, false, ""},
 		{"empty schema names none", "users", `{"schemas":[""," "],"totalResults":0}`, 0, 0, false, ""},
-		{"schemas not an array", "users", `{"schemas":"x","totalResults":0}`, 0, 0, false, ""},
+		// One string alone is read as an array of it.
+		{"schemas a string", "users", `{"schemas":"urn:ietf:params:scim:schemas:core:2.0:User","totalResults":0}`, 0, 0, false, `its schemas name "urn:ietf:params:scim:schemas:core:2.0:User", not`},
+		{"schemas the list schema alone", "users", `{"schemas":"urn:ietf:params:scim:api:messages:2.0:ListResponse","totalResults":0}`, 0, 0, false, ""},
+		{"schemas an empty string", "users", `{"schemas":"","totalResults":0}`, 0, 0, false, ""},
+		{"schemas the error schema alone", "users", `{"schemas":"urn:ietf:params:scim:api:messages:2.0:Error","totalResults":0}`, 0, 0, false, "is a SCIM error message, not a list"},
+		{"schemas neither array nor string", "users", `{"schemas":{"a":["x"]},"totalResults":0}`, 0, 0, false, ""},
 		{"roles: other schemas not checked", "roles", `{"schemas":["urn:example:Role"],"totalResults":0}`, 0, 0, false, ""},
 		// Values that are not strings are passed over, and the strings
 		// after them still read; the first other schema is the one named.

@@ -419,6 +419,12 @@ func hintProxyRefused(e *proxyRefusal, vars, host string) string {
 	return fmt.Sprintf("the proxy %s names does not tunnel to %s: ask its administrators, or name the host in NO_PROXY if it needs no proxy", vars, host)
 }
 
+// hintThroughProxy is added to the hint for a request that stalled or
+// whose connection closed, when it went through a proxy.
+func hintThroughProxy(vars string) string {
+	return fmt.Sprintf("the request went through the proxy %s names, which may be what stopped: check it, or name --url's host in NO_PROXY if it needs no proxy", vars)
+}
+
 // proxyVars names the environment variables that choose the proxy for
 // a URL of scheme, for messages.
 func proxyVars(scheme string) string {

@@ -572,6 +572,29 @@ func TestProxyRefusal(t *testing.T) {
 	}
 }
 
+// TestProxyNamedWhenTheConnectionStops: a request that went through a
+// proxy and whose connection closed (here the proxy closes the tunnel
+// request unanswered, which net/http reads as an answer cut off) says the
+// proxy may be what stopped; one that went straight to the server does
+// not.
+func TestProxyNamedWhenTheConnectionStops(t *testing.T) {
+	closing := rawserve.Serve(t, func(conn net.Conn) {
+		_, _ = http.ReadRequest(bufio.NewReader(conn))
+	})
+	const note = "; the request went through the proxy HTTPS_PROXY (or https_proxy) names, which may be what stopped: check it, or name --url's host in NO_PROXY if it needs no proxy"
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = http.ProxyURL(&url.URL{Scheme: "http", Host: closing})
+	c := testClient(t, "https://wandb.example", func(c *Config) { c.HTTPClient = &http.Client{Transport: tr} })
+	c.proxied = true // as New sets it when the environment names a proxy for the URL
+	if _, err := c.ListUsers(context.Background()); err == nil || !strings.Contains(err.Error(), note) {
+		t.Errorf("through a proxy: err = %v, want %q", err, note)
+	}
+	direct := testClient(t, "http://"+closing)
+	if _, err := direct.ListUsers(context.Background()); err == nil || !strings.Contains(err.Error(), "the server closed the connection without answering") || strings.Contains(err.Error(), "proxy") {
+		t.Errorf("straight to the server: err = %v, want the server named, no proxy", err)
+	}
+}
+
 // TestUnparsedProxy: a proxy value that does not parse, which net/http
 // drops without a word (every request would go straight to the server),
 // is found, unless the host would not go through the proxy anyway

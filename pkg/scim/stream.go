@@ -59,13 +59,21 @@ type listSchemas struct {
 	other string // the first other schema named, "" for none (an empty string names none)
 }
 
-// readSchemas reads a schemas value (anything but an array of strings is
-// skipped).
+// readSchemas reads a schemas value: an array of strings, or one string
+// alone, read as an array of it (other values are skipped).
 func (d *jsonReader) readSchemas() (listSchemas, error) {
 	var s listSchemas
 	c, err := d.next()
 	if err != nil {
 		return s, err
+	}
+	if c == '"' {
+		b, err := d.text()
+		if err != nil {
+			return s, err
+		}
+		s.add(b)
+		return s, nil
 	}
 	if c != '[' {
 		return s, d.skip()
@@ -92,14 +100,19 @@ func (d *jsonReader) readSchemas() (listSchemas, error) {
 		if err != nil {
 			return s, err
 		}
-		switch {
-		case string(b) == schemaError:
-			s.isErr = true
-		case strings.EqualFold(string(b), schemaList):
-			s.list = true
-		case s.other == "" && len(bytes.TrimSpace(b)) > 0:
-			s.other = string(b)
-		}
+		s.add(b)
+	}
+}
+
+// add notes one schema name.
+func (s *listSchemas) add(b []byte) {
+	switch {
+	case string(b) == schemaError:
+		s.isErr = true
+	case strings.EqualFold(string(b), schemaList):
+		s.list = true
+	case s.other == "" && len(bytes.TrimSpace(b)) > 0:
+		s.other = string(b)
 	}
 }
 
