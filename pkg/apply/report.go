@@ -11,6 +11,7 @@ import (
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
+	"github.com/wbsync/wbsync/pkg/progress"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
@@ -881,11 +882,13 @@ func (r *Report) shownReason(res Result) string {
 	return strings.Replace(res.Reason, raw, string(cause.Action)+" "+cause.shownTarget(), 1)
 }
 
-// tally is "N ok, N failed, N skipped", with ", N unknown" when any.
+// tally is "N ok, N failed, N skipped", with ", N unknown" when any, each
+// count written as the progress line writes its counts (1,234).
 func tally(ok, failed, skipped, unknown int) string {
-	s := fmt.Sprintf("%d ok, %d failed, %d skipped", ok, failed, skipped)
+	n := progress.Thousands
+	s := fmt.Sprintf("%s ok, %s failed, %s skipped", n(ok), n(failed), n(skipped))
 	if unknown > 0 {
-		s += fmt.Sprintf(", %d unknown", unknown)
+		s += fmt.Sprintf(", %s unknown", n(unknown))
 	}
 	return s
 }

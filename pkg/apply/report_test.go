@@ -868,3 +868,14 @@ func TestVerifyAmbiguousAfterOffboardingIsNoFailure(t *testing.T) {
 		t.Errorf("the deactivation failed: LeftAlone %v, want the new warning a failure", v.LeftAlone)
 	}
 }
+
+// TestTallyThousands: the tally writes its counts as the progress line
+// beside it does ("5,000/5,000 ... 5,000 ok").
+func TestTallyThousands(t *testing.T) {
+	if got, want := tally(5000, 0, 1234, 12345), "5,000 ok, 0 failed, 1,234 skipped, 12,345 unknown"; got != want {
+		t.Errorf("tally = %q, want %q", got, want)
+	}
+	if got, want := tally(3, 1, 0, 0), "3 ok, 1 failed, 0 skipped"; got != want {
+		t.Errorf("tally = %q, want %q", got, want)
+	}
+}
