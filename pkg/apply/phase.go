@@ -14,6 +14,7 @@ import (
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
+	"github.com/wbsync/wbsync/pkg/progress"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
@@ -62,7 +63,7 @@ func (r *runner) runPhase(ctx context.Context, lo, hi int) {
 
 	n := Report{Results: r.results[lo:hi]}
 	n.count()
-	r.bar.Done(tally(n.OK, n.Failed, n.Skipped, n.Unknown))
+	r.bar.Done(tally(progress.Thousands, n.OK, n.Failed, n.Skipped, n.Unknown))
 	r.log.Log(level, "phase done", zap.String("action", string(action)),
 		zap.Int("ok", n.OK), zap.Int("failed", n.Failed), zap.Int("skipped", n.Skipped), zap.Int("unknown", n.Unknown))
 }

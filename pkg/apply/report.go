@@ -5,13 +5,13 @@ import (
 	"io"
 	"iter"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
-	"github.com/wbsync/wbsync/pkg/progress"
 	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
@@ -862,7 +862,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "  (and %s)\n", v.unseenNote())
 		}
 	}
-	fmt.Fprintf(&b, "Apply: %s.\n", tally(r.OK, r.Failed, r.Skipped, r.Unknown))
+	fmt.Fprintf(&b, "Apply: %s.\n", tally(strconv.Itoa, r.OK, r.Failed, r.Skipped, r.Unknown))
 	// Look-alikes escaped as the plan escapes them, in every line: a
 	// name, a reason or the verification's changes.
 	_, err := io.WriteString(w, sanitize.LookAlikes(b.String()))
@@ -883,9 +883,10 @@ func (r *Report) shownReason(res Result) string {
 }
 
 // tally is "N ok, N failed, N skipped", with ", N unknown" when any, each
-// count written as the progress line writes its counts (1,234).
-func tally(ok, failed, skipped, unknown int) string {
-	n := progress.Thousands
+// count written by n: strconv.Itoa in the report's lines, as its other
+// counts are (1234), progress.Thousands on the progress line, beside its
+// "1,234/5,000".
+func tally(n func(int) string, ok, failed, skipped, unknown int) string {
 	s := fmt.Sprintf("%s ok, %s failed, %s skipped", n(ok), n(failed), n(skipped))
 	if unknown > 0 {
 		s += fmt.Sprintf(", %s unknown", n(unknown))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
+	"github.com/wbsync/wbsync/pkg/progress"
 )
 
 func intp(i int) *int { return &i }
@@ -869,13 +871,17 @@ func TestVerifyAmbiguousAfterOffboardingIsNoFailure(t *testing.T) {
 	}
 }
 
-// TestTallyThousands: the tally writes its counts as the progress line
-// beside it does ("5,000/5,000 ... 5,000 ok").
+// TestTallyThousands: the progress line's tally writes its counts as the
+// line does ("5,000/5,000 ... 5,000 ok"); the report's Apply line writes
+// them plain, as its other lines do ("Finished: 5000 write requests").
 func TestTallyThousands(t *testing.T) {
-	if got, want := tally(5000, 0, 1234, 12345), "5,000 ok, 0 failed, 1,234 skipped, 12,345 unknown"; got != want {
+	if got, want := tally(progress.Thousands, 5000, 2000, 1234, 12345), "5,000 ok, 2,000 failed, 1,234 skipped, 12,345 unknown"; got != want {
 		t.Errorf("tally = %q, want %q", got, want)
 	}
-	if got, want := tally(3, 1, 0, 0), "3 ok, 1 failed, 0 skipped"; got != want {
+	if got, want := tally(strconv.Itoa, 5000, 2000, 1234, 12345), "5000 ok, 2000 failed, 1234 skipped, 12345 unknown"; got != want {
+		t.Errorf("tally = %q, want %q", got, want)
+	}
+	if got, want := tally(progress.Thousands, 3, 1, 0, 0), "3 ok, 1 failed, 0 skipped"; got != want {
 		t.Errorf("tally = %q, want %q", got, want)
 	}
 }

@@ -590,3 +590,26 @@ func TestPagingEdges(t *testing.T) {
 	want(t, Paging(PagingProbe{Total: 2, First: []string{"a", "b", "c"}, PageSize: 100}, nil), NamePaging, Warn,
 		[]string{"totalResults 2 counts fewer users than the server lists (a page held 3)"}, "fine while")
 }
+
+// TestSharedUserNamesShown: the userNames two accounts share are warned
+// even when nothing else is (every user has an email), shown escaped, with
+// their ids escaped and sorted, a few groups and ids only, and users
+// without a userName are not one group.
+func TestSharedUserNamesShown(t *testing.T) {
+	st := model.State{Users: []model.User{
+		{ID: "u9", UserName: "Bob\x1b[2J@x", Email: "b1@x", Active: true},
+		{ID: "u2\x07", UserName: "bob\x1b[2j@x", Email: "b2@x", Active: true},
+		{ID: "s1", Email: "s1@x", Active: true},
+		{ID: "s2", Email: "s2@x", Active: true},
+	}}
+	want(t, Counts(st, nil), NameCounts, Warn, []string{`users sharing a userName, ignoring case: Bob\x1b[2J@x (ids u2\x07, u9): a manifest`}, "\x1b", "\x07", " (ids s1")
+	st.Users = nil
+	for i := range 12 {
+		st.Users = append(st.Users, model.User{ID: fmt.Sprintf("a%02d", i), UserName: fmt.Sprintf("n%02d@x", i), Email: fmt.Sprintf("a%d@x", i)},
+			model.User{ID: fmt.Sprintf("b%02d", i), UserName: fmt.Sprintf("N%02d@x", i), Email: fmt.Sprintf("b%d@x", i)})
+	}
+	for i := range 12 {
+		st.Users = append(st.Users, model.User{ID: fmt.Sprintf("z%02d", i), UserName: "AA@x", Email: fmt.Sprintf("z%d@x", i)})
+	}
+	want(t, Counts(st, nil), NameCounts, Warn, []string{"ignoring case: AA@x (ids z00, z01, z02, z03, z04, … and 7 more), n00@x (ids a00, b00), n01@x (ids a01, b01)", "n03@x (ids a03, b03), … and 8 more: a manifest"}, "n04@x")
+}

@@ -301,10 +301,11 @@ func (c *Client) transportError(cl call, err error, sent bool) *Error {
 	case errors.Is(err, io.EOF):
 		e.Hint = hintClosed
 	}
-	if e.Hint != "" && c.proxied {
-		// The proxy may be what stalled or closed, even before the
-		// server was reached (a tunnel never answered).
-		e.Hint += "; " + hintThroughProxy(proxyVars(c.base.Scheme))
+	if c.proxied && (e.Hint != "" || strings.Contains(err.Error(), "connection reset")) {
+		// The proxy may be what stalled, closed or reset, even before
+		// the server was reached (a tunnel never answered). net/http
+		// gives a reset as text only.
+		e.Hint = strings.TrimPrefix(e.Hint+"; "+hintThroughProxy(proxyVars(c.base.Scheme)), "; ")
 	}
 	if c.base.Scheme == "http" && !c.accepted.Load() && (errors.Is(err, io.EOF) || strings.Contains(err.Error(), "connection reset")) {
 		// A TLS port closes or resets a plain HTTP request unanswered

@@ -589,6 +589,21 @@ func TestProxyNamedWhenTheConnectionStops(t *testing.T) {
 	if _, err := c.ListUsers(context.Background()); err == nil || !strings.Contains(err.Error(), note) {
 		t.Errorf("through a proxy: err = %v, want %q", err, note)
 	}
+	// A proxy that resets the tunnel request (net/http says so in text
+	// only) is named too.
+	resetting := rawserve.Serve(t, func(conn net.Conn) {
+		_, _ = http.ReadRequest(bufio.NewReader(conn))
+		if tc, ok := conn.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0) // closed with a reset
+		}
+	})
+	tr2 := http.DefaultTransport.(*http.Transport).Clone()
+	tr2.Proxy = http.ProxyURL(&url.URL{Scheme: "http", Host: resetting})
+	rc := testClient(t, "https://wandb.example", func(c *Config) { c.HTTPClient = &http.Client{Transport: tr2} })
+	rc.proxied = true
+	if _, err := rc.ListUsers(context.Background()); err == nil || !strings.Contains(err.Error(), "connection reset") || !strings.Contains(err.Error(), "(the request went through the proxy HTTPS_PROXY") {
+		t.Errorf("reset by a proxy: err = %v, want the reset and the proxy named", err)
+	}
 	direct := testClient(t, "http://"+closing)
 	if _, err := direct.ListUsers(context.Background()); err == nil || !strings.Contains(err.Error(), "the server closed the connection without answering") || strings.Contains(err.Error(), "proxy") {
 		t.Errorf("straight to the server: err = %v, want the server named, no proxy", err)
