@@ -885,3 +885,17 @@ func TestTallyThousands(t *testing.T) {
 		t.Errorf("tally = %q, want %q", got, want)
 	}
 }
+
+// TestReportTextApplyLinePlainDigits: the report's Apply line writes its
+// counts plain at 1,000 and more, as "Finished: N write requests" does
+// (a script reading it would break on "1,234").
+func TestReportTextApplyLinePlainDigits(t *testing.T) {
+	rep := &Report{OK: 1234, Failed: 1000, Skipped: 5000, Unknown: 12345}
+	var buf bytes.Buffer
+	if err := rep.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if got := buf.String(); !strings.Contains(got, "Apply: 1234 ok, 1000 failed, 5000 skipped, 12345 unknown.") {
+		t.Fatalf("Apply line:\n%s", got)
+	}
+}
