@@ -342,6 +342,10 @@ func (c *Client) transportError(cl call, err error, sent bool) *Error {
 		e.fatal, e.Hint = true, hintProxyDNS(c.safe(dns.Name), proxyVars(c.base.Scheme))
 	case errors.As(err, &dns) && dns.IsNotFound:
 		e.fatal, e.Hint = true, hintDNS(c.safe(dns.Name))
+	case viaProxy(err) && refusedText(err):
+		// The proxy the environment names refused the connection: it
+		// may come back (retried), and --url is not what to check.
+		e.Hint = hintProxyRefusedConn(proxyVars(c.base.Scheme))
 	case refused(err) && !c.answered.Load():
 		// Refused before anything at the URL answered: nothing listens
 		// there, as kubectl says at once. (Refused after an answer is a
@@ -373,7 +377,14 @@ func (c *Client) transportError(cl call, err error, sent bool) *Error {
 // proxy may come back, and the host to name would be another.
 func refused(err error) bool {
 	var op *net.OpError
-	if !errors.As(err, &op) || op.Op != "dial" || op.Err == nil {
+	return errors.As(err, &op) && op.Op == "dial" && refusedText(err)
+}
+
+// refusedText reports whether err's innermost network error is a refused
+// connection, in the net package's words.
+func refusedText(err error) bool {
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Err == nil {
 		return false
 	}
 	s := op.Err.Error()

@@ -419,6 +419,11 @@ func hintProxyRefused(e *proxyRefusal, vars, host string) string {
 	return fmt.Sprintf("the proxy %s names does not tunnel to %s: ask its administrators, or name the host in NO_PROXY if it needs no proxy", vars, host)
 }
 
+// hintProxyRefusedConn is the hint for a connection the proxy refused.
+func hintProxyRefusedConn(vars string) string {
+	return fmt.Sprintf("nothing accepts connections at the proxy %s names: is it running? (retried, as it may come back); or name --url's host in NO_PROXY if it needs no proxy", vars)
+}
+
 // hintThroughProxy is added to the hint for a request that stalled or
 // whose connection closed, when it went through a proxy.
 func hintThroughProxy(vars string) string {

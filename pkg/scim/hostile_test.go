@@ -610,6 +610,35 @@ func TestProxyNamedWhenTheConnectionStops(t *testing.T) {
 	}
 }
 
+// TestProxyRefusingConnections: a proxy that refuses the connection (not
+// running) is named, and retried, as it may come back; --url is not what
+// the hint questions.
+func TestProxyRefusingConnections(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = http.ProxyURL(&url.URL{Scheme: "http", Host: addr})
+	var dials atomic.Int32
+	dial := tr.DialContext
+	tr.DialContext = func(ctx context.Context, network, a string) (net.Conn, error) {
+		dials.Add(1)
+		return dial(ctx, network, a)
+	}
+	c := testClient(t, "https://wandb.example", func(c *Config) { c.HTTPClient = &http.Client{Transport: tr} })
+	_, err = c.ListUsers(context.Background())
+	const want = "(nothing accepts connections at the proxy HTTPS_PROXY (or https_proxy) names: is it running? (retried, as it may come back); or name --url's host in NO_PROXY if it needs no proxy)"
+	if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "check --url") {
+		t.Fatalf("err = %v, want %q", err, want)
+	}
+	if n := dials.Load(); n < 2 {
+		t.Errorf("%d dials, want the proxy tried again", n)
+	}
+}
+
 // TestUnparsedProxy: a proxy value that does not parse, which net/http
 // drops without a word (every request would go straight to the server),
 // is found, unless the host would not go through the proxy anyway
