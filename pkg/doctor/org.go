@@ -94,11 +94,11 @@ func Counts(st model.State, red *sanitize.Redactor) Check {
 		c.Detail += fmt.Sprintf("; %d user(s) have no email: export leaves them out (a manifest declares users by email) and writes a team that holds one as membership: additive, so that no plan removes them",
 			noEmail)
 	}
-	if shared := sharedUserNames(st.Users, red); shared != "" {
+	if names := sharedUserNames(st.Users, red); names != "" {
 		// Every plan warns ambiguous_user for a manifest entry that names
 		// one of them, and leaves it alone.
 		c.Status = Warn
-		c.Detail += fmt.Sprintf("; users sharing a userName, ignoring case: %s: a manifest entry naming one is left alone until only one account bears the name (ambiguous_user)", shared)
+		c.Detail += fmt.Sprintf("; users sharing a userName, ignoring case: %s: a manifest entry naming one is left alone until only one account bears the name (ambiguous_user)", names)
 	}
 	exact, folded := groupTeams(st.Teams, func(t *model.Team) string { return t.Name }), groupTeams(st.Teams, func(t *model.Team) string { return model.Key(t.Name) })
 	var shared, cased []string
