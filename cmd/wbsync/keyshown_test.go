@@ -1,14 +1,10 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"unicode/utf16"
-
-	"github.com/wbsync/wbsync/pkg/sanitize"
 )
 
 // TestKeyInManifestDecodedMore: more of what YAML reads otherwise than
@@ -16,35 +12,19 @@ import (
 // holding a single quote written doubled in a single-quoted string.
 func TestKeyInManifestDecodedMore(t *testing.T) {
 	_, esc := keyPieceEscaped()
-	refuse := func(t *testing.T, v map[string]string, texts ...string) {
-		t.Helper()
-		dir := t.TempDir()
-		args := []string{"validate"}
-		for i, text := range texts {
-			m := filepath.Join(dir, fmt.Sprintf("m%d.yaml", i))
-			if err := os.WriteFile(m, []byte(text), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			args = append(args, "-f", m)
-		}
-		r := wb(t, v, args...)
-		if r.code != exitError || !strings.Contains(r.stderr, "the manifest holds the API key") || strings.Contains(r.stderr+r.stdout, sanitize.Marker) {
-			t.Fatalf("validate: exit %d, want 1 refusing the manifest, showing no [redacted]\n%s%s", r.code, r.stdout, r.stderr)
-		}
-	}
 	v := vars("http://127.0.0.1:1/scim")
 	// The escape in the first of two files (mutant: decode only from the last file).
 	t.Run("firstOfTwoFiles", func(t *testing.T) {
-		refuse(t, v, "version: 1\nusers:\n  - email: a@example.com\n    name: \""+esc+"\"\n", "teams: []\n")
+		refusesManifest(t, v, "version: 1\nusers:\n  - email: a@example.com\n    name: \""+esc+"\"\n", "teams: []\n")
 	})
 	// The piece in the policy (mutant: m.Policy not checked).
 	t.Run("policy", func(t *testing.T) {
-		refuse(t, v, "version: 1\npolicy:\n  protected: [\"a"+esc+"@example.com\"]\nusers: []\n")
+		refusesManifest(t, v, "version: 1\npolicy:\n  protected: [\"a"+esc+"@example.com\"]\nusers: []\n")
 	})
 	// A key holding a single quote (mutant: '' dropped from spellsOtherwise).
 	t.Run("doubledQuote", func(t *testing.T) {
 		q := map[string]string{"WBSYNC_URL": "http://127.0.0.1:1/scim", "WANDB_API_KEY": "k3y'quoted-0123456789"}
-		refuse(t, q, "version: 1\nusers:\n  - email: a@example.com\n    name: '3y''quote'\n")
+		refusesManifest(t, q, "version: 1\nusers:\n  - email: a@example.com\n    name: '3y''quote'\n")
 	})
 }
 
@@ -73,10 +53,7 @@ func TestKeyInManifestAsShown(t *testing.T) {
 	v["WANDB_API_KEY"] = "k3y-1d200bef01-12345678"
 	check := func(t *testing.T, args ...string) {
 		t.Helper()
-		r := wb(t, v, append([]string{"validate"}, args...)...)
-		if r.code != exitError || !strings.Contains(r.stderr, "the manifest holds the API key") || strings.Contains(r.stderr+r.stdout, sanitize.Marker) {
-			t.Fatalf("validate %q: exit %d, want 1 refusing the manifest, showing no [redacted]\n%s%s", args, r.code, r.stdout, r.stderr)
-		}
+		validateRefused(t, v, args...)
 	}
 	write := func(t *testing.T, dir, name, text string) string {
 		t.Helper()
@@ -139,16 +116,7 @@ func TestKeyInManifestShownFromEscapes(t *testing.T) {
 		"escaped spaces":                      "version: 1\nusers:\n  - email: a@example.com\n    name: \"Alice\\ \\ \\ \\ c9e1b5\"\n",
 		"indentation indicator":               "version: 1\nusers:\n  - email: a@example.com\n    externalId: |2-\n          c9e1b5\n",
 	} {
-		t.Run(name, func(t *testing.T) {
-			p := filepath.Join(t.TempDir(), "m.yaml")
-			if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			r := wb(t, v, "validate", "-f", p)
-			if r.code != exitError || !strings.Contains(r.stderr, "the manifest holds the API key") {
-				t.Fatalf("exit %d, want 1 refusing the manifest\n%s%s", r.code, r.stdout, r.stderr)
-			}
-		})
+		t.Run(name, func(t *testing.T) { refusesManifest(t, v, text) })
 	}
 }
 
@@ -159,19 +127,7 @@ func TestKeyInManifestShownFromEscapes(t *testing.T) {
 // must count a NUL).
 func TestKeyInManifestUTF16ValidValue(t *testing.T) {
 	piece, _ := keyPieceEscaped()
-	u := utf16.Encode([]rune("version: 1\nusers:\n  - email: a@example.com\n    name: \"" + piece + "\"\n"))
-	b := []byte{0xff, 0xfe}
-	for _, c := range u {
-		b = append(b, byte(c), byte(c>>8))
-	}
-	m := filepath.Join(t.TempDir(), "m.yaml")
-	if err := os.WriteFile(m, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	r := wb(t, vars("http://127.0.0.1:1/scim"), "validate", "-f", m)
-	if r.code != exitError || !strings.Contains(r.stderr, "the manifest holds the API key") || strings.Contains(r.stderr+r.stdout, sanitize.Marker) {
-		t.Fatalf("validate: exit %d, want 1 refusing the manifest\n%s%s", r.code, r.stdout, r.stderr)
-	}
+	refusesManifest(t, vars("http://127.0.0.1:1/scim"), utf16LE("version: 1\nusers:\n  - email: a@example.com\n    name: \""+piece+"\"\n"))
 }
 
 // TestKeyInManifestLookAlikeAsShown: a valid team name or protected
@@ -185,14 +141,7 @@ func TestKeyInManifestLookAlikeAsShown(t *testing.T) {
 		"team name": "version: 1\nusers:\n  - email: a@example.com\nteams:\n  - name: \"b\u0456820aa9f\"\n    members: [a@example.com]\n",
 		"protected": "version: 1\npolicy:\n  protected: [\"b\u0456820aa9f@example.com\"]\nusers:\n  - email: a@example.com\n",
 	} {
-		m := filepath.Join(t.TempDir(), "m.yaml")
-		if err := os.WriteFile(m, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		r := wb(t, v, "validate", "-f", m)
-		if r.code != exitError || !strings.Contains(r.stderr, "the manifest holds the API key") {
-			t.Errorf("%s: validate: exit %d, want 1 refusing the manifest\n%s%s", what, r.code, r.stdout, r.stderr)
-		}
+		t.Run(what, func(t *testing.T) { refusesManifest(t, v, text) })
 	}
 }
 
@@ -208,14 +157,8 @@ func TestKeyInManifestHTMLEscaped(t *testing.T) {
 		"x&ef01ab": "9d0026ef01ab5d6820aa9f1c0b7e5d3c2f1e0d9c",
 	} {
 		v["WANDB_API_KEY"] = key
-		m := filepath.Join(t.TempDir(), "m.yaml")
-		text := "version: 1\nusers:\n  - email: a@example.com\n    name: \"" + name + "\"\n"
-		if err := os.WriteFile(m, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		r := wb(t, v, "validate", "-f", m)
-		if r.code != exitError || !strings.Contains(r.stderr, "the manifest holds the API key") {
-			t.Errorf("%s: validate: exit %d, want 1 refusing the manifest\n%s%s", name, r.code, r.stdout, r.stderr)
-		}
+		t.Run(name, func(t *testing.T) {
+			refusesManifest(t, v, "version: 1\nusers:\n  - email: a@example.com\n    name: \""+name+"\"\n")
+		})
 	}
 }

@@ -53,7 +53,7 @@ func warnUnreadSubdirs(inv *invocation, files, paths []string) error {
 	// Named, a directory's name could tell its author what the redactor
 	// cuts from it: refused as a file's name is (readManifestWithin).
 	if red := inv.redactor(); red != nil {
-		holds := func(s string) bool { return holdsAsShown(red, s) }
+		holds := shownBy(red)
 		for i, u := range found {
 			if i < maxUnreadDirs && (holds(u.dir) || holds(u.parent)) {
 				return keyInManifest(red)
@@ -237,7 +237,7 @@ func readManifestWithin(ctx context.Context, files []string, limit int64, expand
 			}
 			return nil, err
 		}
-		if red != nil && slices.ContainsFunc(paths, func(p string) bool { return holdsAsShown(red, p) }) {
+		if red != nil && slices.ContainsFunc(paths, shownBy(red)) {
 			return nil, keyInManifest(red)
 		}
 		if expanded != nil {
@@ -306,7 +306,7 @@ func meantHolds(red *sanitize.Redactor, m *desired.Manifest, err error, decode b
 	if red.Holds(model.Grace(m.Policy.UnmanagedGracePeriod)) { // as plans show it
 		return true
 	}
-	if slices.ContainsFunc(m.Policy.Protected, func(s string) bool { return holdsAsShown(red, s) }) ||
+	if slices.ContainsFunc(m.Policy.Protected, shownBy(red)) ||
 		slices.ContainsFunc(m.Notes, func(n desired.Problem) bool { return holdsAsShown(red, n.String()) }) {
 		return true
 	}
@@ -333,6 +333,11 @@ func decodedHolds(red *sanitize.Redactor, m *desired.Manifest) bool {
 // problem, a note).
 func holdsAsShown(red *sanitize.Redactor, s string) bool {
 	return red.Holds(s) || shownHolds(red, s)
+}
+
+// shownBy is holdsAsShown of red, for a list's strings.
+func shownBy(red *sanitize.Redactor) func(string) bool {
+	return func(s string) bool { return holdsAsShown(red, s) }
 }
 
 // shownHolds reports whether s, as wbsync shows it (a name, a quoted

@@ -301,17 +301,17 @@ func (c *Client) transportError(cl call, err error, sent bool) *Error {
 	case errors.Is(err, io.EOF):
 		e.Hint = hintClosed
 	}
-	if c.proxied && (e.Hint != "" || strings.Contains(err.Error(), "connection reset")) {
+	// net/http gives a reset as text only, so the words are matched.
+	reset := strings.Contains(err.Error(), "connection reset")
+	if c.proxied && (e.Hint != "" || reset) {
 		// The proxy may be what stalled, closed or reset, even before
-		// the server was reached (a tunnel never answered). net/http
-		// gives a reset as text only.
+		// the server was reached (a tunnel never answered).
 		e.Hint = strings.TrimPrefix(e.Hint+"; "+hintThroughProxy(proxyVars(c.base.Scheme)), "; ")
 	}
-	if c.base.Scheme == "http" && !c.accepted.Load() && (errors.Is(err, io.EOF) || strings.Contains(err.Error(), "connection reset")) {
+	if c.base.Scheme == "http" && !c.accepted.Load() && (errors.Is(err, io.EOF) || reset) {
 		// A TLS port closes or resets a plain HTTP request unanswered
 		// (a server that has answered a request 2xx in this run is not
-		// one). net/http gives a reset as text only, so the words are
-		// matched.
+		// one).
 		e.Hint = strings.TrimPrefix(e.Hint+"; "+hintPlainToTLS, "; ")
 	}
 	var (
