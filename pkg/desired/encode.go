@@ -61,9 +61,9 @@ type EncodeReport struct {
 	// than admin and member, externalIds two users share, and the team
 	// roles of teams that share a name (W&B reports team roles by name).
 	OtherOrgRoles, SharedExternalIDs, RolelessTeams int
-	// UnwritableTexts counts the users whose name or externalId holds a
-	// control character or noncharacter (TextProblem), which a manifest
-	// refuses: left unmanaged, said in a comment.
+	// UnwritableTexts counts the users whose name or externalId a manifest
+	// refuses (TextProblem, ExternalIDProblem): left unmanaged, said in a
+	// comment.
 	UnwritableTexts int
 }
 
@@ -99,7 +99,7 @@ func (r EncodeReport) Warnings() []string {
 		out = append(out, fmt.Sprintf("%d user(s) share their externalId with another user, left unmanaged (a manifest gives each its own): each is said in a comment (# externalId ... left unmanaged)", r.SharedExternalIDs))
 	}
 	if r.UnwritableTexts > 0 {
-		out = append(out, fmt.Sprintf("%d user(s) have a name or externalId holding a control character or noncharacter, which a manifest refuses: left unmanaged, each said in a comment (# name ... left unmanaged)", r.UnwritableTexts))
+		out = append(out, fmt.Sprintf("%d user(s) have a name or externalId a manifest refuses (a control character or noncharacter, or an externalId with a space at one end): left unmanaged, each said in a comment (# name ... left unmanaged)", r.UnwritableTexts))
 	}
 	if r.RolelessTeams > 0 {
 		out = append(out, fmt.Sprintf("%d team(s) share a name with another: their team roles are not written, since W&B reports team roles by team name, and are left unmanaged (said in each team's comment)", r.RolelessTeams))

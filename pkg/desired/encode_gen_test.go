@@ -60,7 +60,7 @@ func genOrg(r *rand.Rand, users, teams int) (have, want model.State, skipped int
 		if strings.TrimSpace(u.DisplayName) != "" && TextProblem(u.DisplayName) == "" {
 			w.DisplayName = u.DisplayName
 		}
-		if strings.TrimSpace(u.ExternalID) != "" && TextProblem(u.ExternalID) == "" {
+		if strings.TrimSpace(u.ExternalID) != "" && ExternalIDProblem(u.ExternalID) == "" {
 			w.ExternalID = u.ExternalID
 		}
 		if r := u.OrgRole.Norm(); r == model.RoleAdmin || r == model.RoleMember {

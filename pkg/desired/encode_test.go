@@ -313,14 +313,16 @@ func TestEncodeEscapesBidiAndC1(t *testing.T) {
 }
 
 // TestEncodeLeavesControlTextsUnmanaged: a live name or externalId holding
-// a control character (C0 or C1: ESC, NEL, a CSI) or a noncharacter, which
-// a manifest refuses, is left unmanaged: said in a comment, never written
-// raw, counted in a warning, and what is written validates.
+// a control character (C0 or C1: ESC, NEL, a CSI) or a noncharacter, and an
+// externalId with a space at one end, which a manifest refuses, are left
+// unmanaged: said in a comment, never written raw, counted in a warning,
+// and what is written validates.
 func TestEncodeLeavesControlTextsUnmanaged(t *testing.T) {
 	st := model.State{Users: []model.User{
 		{ID: "u1", UserName: "bob@example.com", Email: "bob@example.com", DisplayName: "csi\u009b2J \x1b[31m", ExternalID: "00u1\u0085", Active: true},
 		{ID: "u2", UserName: "amy@example.com", Email: "amy@example.com", DisplayName: "Amy", ExternalID: "a\ufffeb", Active: true},
 		{ID: "u3", UserName: "cy@example.com", Email: "cy@example.com", DisplayName: "Cy", ExternalID: "00u3", Active: true},
+		{ID: "u4", UserName: "di@example.com", Email: "di@example.com", DisplayName: "Di", ExternalID: "00u4\u00a0", Active: true},
 	}}
 	var buf bytes.Buffer
 	rep, err := Encode(&buf, st, EncodeOptions{})
@@ -332,21 +334,22 @@ func TestEncodeLeavesControlTextsUnmanaged(t *testing.T) {
 		"# name left unmanaged: it holds the control character or noncharacter U+009B, which a manifest refuses",
 		"# externalId left unmanaged: it holds the control character or noncharacter U+0085",
 		"# externalId left unmanaged: it holds the control character or noncharacter U+FFFE",
-		"name: Amy", "name: Cy", "externalId: 00u3",
+		"# externalId left unmanaged: it has a space at one end, which a manifest refuses",
+		"name: Amy", "name: Cy", "externalId: 00u3", "name: Di",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("export lacks %q:\n%s", want, out)
 		}
 	}
-	if w := rep.Warnings(); len(w) != 1 || !strings.HasPrefix(w[0], "2 user(s) have a name or externalId holding a control character or noncharacter") {
+	if w := rep.Warnings(); len(w) != 1 || !strings.HasPrefix(w[0], "3 user(s) have a name or externalId a manifest refuses") {
 		t.Errorf("warnings %q", w)
 	}
 	m, err := Parse([]Source{{"ctl.yaml", buf.Bytes()}})
-	if err != nil || len(m.State.Users) != 3 {
+	if err != nil || len(m.State.Users) != 4 {
 		t.Fatalf("read back: %v\n%s", err, out)
 	}
 	for _, u := range m.State.Users {
-		if TextProblem(u.DisplayName) != "" || TextProblem(u.ExternalID) != "" {
+		if TextProblem(u.DisplayName) != "" || ExternalIDProblem(u.ExternalID) != "" {
 			t.Errorf("written: %+v", u)
 		}
 	}
@@ -364,6 +367,11 @@ func TestParseRefusesControlTexts(t *testing.T) {
 		{"externalId", `"x\ty"`, `m.yaml:4:17: externalId "x\ty" holds the control character or noncharacter U+0009`},
 		{"externalId", `"a\uFFFEb"`, "U+FFFE"},
 		{"externalId", `"a\u0085"`, "U+0085"},
+		// compared exactly: a pasted space would replace the live id
+		{"externalId", `"00u1 "`, `m.yaml:4:17: externalId "00u1 " has a space at one end: an identity provider's ids have none`},
+		{"externalId", `" 00u1"`, "has a space at one end"},
+		{"externalId", `"00u1\u00a0"`, "has a space at one end"},
+		{"externalId", `"00u1\u3000"`, "has a space at one end"},
 	} {
 		doc := "version: 1\nusers:\n  - email: a@example.com\n    " + tc.field + ": " + tc.value + "\n"
 		_, err := Parse([]Source{{"m.yaml", []byte(doc)}})

@@ -201,7 +201,7 @@ func (e *encoder) user(u *model.User) {
 			e.kv("    ", "name", u.DisplayName)
 		}
 	}
-	switch extProblem := TextProblem(u.ExternalID); {
+	switch extProblem := ExternalIDProblem(u.ExternalID); {
 	case strings.TrimSpace(u.ExternalID) == "":
 	case extProblem != "":
 		e.buf = appendComment(e.buf, "    ", "externalId left unmanaged: it "+extProblem+", which a manifest refuses")

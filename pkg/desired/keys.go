@@ -114,9 +114,13 @@ const usernamePattern = "^[^" + usernameChars + edgeChars + "]([^" + usernameCha
 // that Go and ECMAScript read it alike (ECMAScript's \s adds U+FEFF).
 const spaceChars = "\\t\\n\\x0b\\f\\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
-// textPattern is a user's name and externalId: not only spaces, and no
-// character unwritable refuses (TextProblem; up to U+FFFF).
+// textPattern is a user's name: not only spaces, and no character
+// unwritable refuses (TextProblem; up to U+FFFF).
 const textPattern = "^[^" + unwritableChars + "]*[^" + spaceChars + unwritableChars + "][^" + unwritableChars + "]*$"
+
+// externalIDPattern is a user's externalId: textPattern, and no space at
+// either end (ExternalIDProblem).
+const externalIDPattern = "^[^" + spaceChars + unwritableChars + "]([^" + unwritableChars + "]*[^" + spaceChars + unwritableChars + "])?$"
 
 // trimmedPattern is a team's id pin: no space at either end.
 const trimmedPattern = "^[^" + spaceChars + "]([\\s\\S]*[^" + spaceChars + "])?$"
@@ -250,6 +254,21 @@ func TextProblem(s string) string {
 	if i := strings.IndexFunc(s, unwritable); i >= 0 {
 		r, _ := utf8.DecodeRuneInString(s[i:])
 		return fmt.Sprintf("holds the control character or noncharacter U+%04X", r)
+	}
+	return ""
+}
+
+// ExternalIDProblem returns why s cannot be a manifest's externalId: what
+// TextProblem refuses, or a space at one end (an identity provider's ids
+// have none, and externalId is compared exactly: one pasted with a space
+// would replace the live id with one the identity provider never sends);
+// "" when it can.
+func ExternalIDProblem(s string) string {
+	if why := TextProblem(s); why != "" {
+		return why
+	}
+	if strings.TrimSpace(s) != s {
+		return "has a space at one end"
 	}
 	return ""
 }

@@ -92,7 +92,12 @@ func (l *loader) loadUser(fi int, n *yaml.Node) {
 		case userExternalID:
 			var ok bool
 			if u.ExternalID, ok = l.text(fi, "externalId", v, " (omit it to leave the externalId unmanaged)"); ok {
-				l.externalID(u.ExternalID, at(fi, v))
+				if why := ExternalIDProblem(u.ExternalID); why != "" {
+					// compared exactly: it would replace the live one
+					l.addf(at(fi, v), "externalId %q %s: an identity provider's ids have none, and it would replace the live externalId with one the identity provider never sends", short(u.ExternalID), why)
+				} else {
+					l.externalID(u.ExternalID, at(fi, v))
+				}
 			}
 		case userOrgRole:
 			if isStr(v) && strings.EqualFold(v.Value, string(model.RoleViewer)) {
