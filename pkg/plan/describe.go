@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -193,10 +194,6 @@ func ChangesDiff(saved, now Plan) []string {
 	for i, d := range goneText {
 		goneByText[d] = append(goneByText[d], i)
 	}
-	addedTexts := make(map[string]bool, len(added))
-	for _, d := range addedText {
-		addedTexts[d] = true
-	}
 	pairedGone, pairedAdded := make([]bool, len(gone)), make([]bool, len(added))
 	var relabelled []string
 	withoutIDs := func(c Change) Change {
@@ -212,18 +209,31 @@ func ChangesDiff(saved, now Plan) []string {
 			relabelled = append(relabelled, fmt.Sprintf("~ the same change, with other ids: %s [%s]", d, idChanges(gone[i], c)))
 		}
 	}
-	// A look-alike left unpaired ends with its ids, and its from when it
-	// has one (a removal's team role, which a plan of an earlier wbsync
-	// version lacks).
-	withIDs := func(d string, c Change, lookAlike bool) string {
-		if lookAlike {
-			d += " [user_id " + sanitize.Quote(c.UserID) + ", team_id " + sanitize.Quote(c.TeamID)
-			if c.From != "" {
-				d += ", from " + sanitize.Quote(c.From)
+	// A look-alike left unpaired ends with its ids, and every other field
+	// in which it differs from the first change of the other plan that
+	// reads the same (a removal's from, its team role, which a plan of an
+	// earlier wbsync version lacks; a field edited into the file): the two
+	// lines never read alike.
+	firstOf := func(cs []Change, texts []string) map[string]Change {
+		m := map[string]Change{}
+		for i, d := range texts {
+			if _, ok := m[d]; !ok {
+				m[d] = cs[i]
 			}
-			d += "]"
 		}
-		return d
+		return m
+	}
+	firstGone, firstAdded := firstOf(gone, goneText), firstOf(added, addedText)
+	withIDs := func(d string, c Change, other map[string]Change) string {
+		o, lookAlike := other[d]
+		if !lookAlike {
+			return d
+		}
+		parts := []string{"user_id " + sanitize.Quote(c.UserID), "team_id " + sanitize.Quote(c.TeamID)}
+		for _, f := range otherFields(c, o) {
+			parts = append(parts, f.name+" "+sanitize.Quote(f.value))
+		}
+		return d + " [" + strings.Join(parts, ", ") + "]"
 	}
 	// A change both plans hold, a different number of times (a plan file
 	// edited to list one twice), is said as such: "no longer planned"
@@ -258,18 +268,18 @@ func ChangesDiff(saved, now Plan) []string {
 				}
 				continue
 			}
-			lines = append(lines, "- no longer planned: "+withIDs(goneText[i], c, addedTexts[goneText[i]]))
+			lines = append(lines, "- no longer planned: "+withIDs(goneText[i], c, firstAdded))
 		}
 	}
 	for j, c := range added {
-		if _, lookAlike := goneByText[addedText[j]]; !pairedAdded[j] {
+		if !pairedAdded[j] {
 			if l, ok := times(c); ok {
 				if l != "" {
 					lines = append(lines, l)
 				}
 				continue
 			}
-			lines = append(lines, "+ now planned: "+withIDs(addedText[j], c, lookAlike))
+			lines = append(lines, "+ now planned: "+withIDs(addedText[j], c, firstGone))
 		}
 	}
 	lines = append(lines, relabelled...)
@@ -391,6 +401,28 @@ func missingIndexes[T comparable](a, b []T) []int {
 			continue
 		}
 		out = append(out, i)
+	}
+	return out
+}
+
+// field is one field of a Change, by its JSON name, and c's value of it.
+type field struct{ name, value string }
+
+// otherFields lists the fields of c, but for its action and ids, whose
+// value differs in o, by their JSON names (every field of a Change is a
+// string).
+func otherFields(c, o Change) []field {
+	var out []field
+	cv, ov := reflect.ValueOf(c), reflect.ValueOf(o)
+	for i := range cv.NumField() {
+		f := cv.Type().Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "action" || name == "user_id" || name == "team_id" {
+			continue
+		}
+		if v := cv.Field(i).String(); v != ov.Field(i).String() {
+			out = append(out, field{name, v})
+		}
 	}
 	return out
 }

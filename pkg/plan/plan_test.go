@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -218,7 +219,7 @@ func TestChangesDiffShowsIDsOfLookAlikes(t *testing.T) {
 	got = ChangesDiff(saved, now)
 	want = []string{
 		`- no longer planned: add e@x.com to team t as member [user_id "u1", team_id "g1", from "x"]`,
-		`+ now planned: add e@x.com to team t as member [user_id "u1", team_id "g1"]`,
+		`+ now planned: add e@x.com to team t as member [user_id "u1", team_id "g1", from ""]`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("ChangesDiff =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -289,11 +290,36 @@ func TestChangesDiffShowsFromOfLookAlikes(t *testing.T) {
 	withFrom.From = "member"
 	got := ChangesDiff(Plan{Changes: []Change{rm}}, Plan{Changes: []Change{withFrom}})
 	want := []string{
-		`- no longer planned: remove a@x.com from team ml [user_id "ua", team_id "g"]`,
+		`- no longer planned: remove a@x.com from team ml [user_id "ua", team_id "g", from ""]`,
 		`+ now planned: remove a@x.com from team ml [user_id "ua", team_id "g", from "member"]`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("ChangesDiff =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestChangesDiffShowsEditedFieldsOfLookAlikes: a change a plan file was
+// edited in, in a field its line does not show (a role added to a
+// create_user), reads as two lines that differ: each names that
+// field with its own value. Every field of a Change is a string, as
+// otherFields reads them.
+func TestChangesDiffShowsEditedFieldsOfLookAlikes(t *testing.T) {
+	create := Change{Action: CreateUser, User: "dave@x.com"}
+	edited := create
+	edited.Role = "admin"
+	got := ChangesDiff(Plan{Changes: []Change{edited}}, Plan{Changes: []Change{create}})
+	want := []string{
+		`- no longer planned: create user dave@x.com [user_id "", team_id "", role "admin"]`,
+		`+ now planned: create user dave@x.com [user_id "", team_id "", role ""]`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("ChangesDiff =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	typ := reflect.TypeFor[Change]()
+	for i := range typ.NumField() {
+		if f := typ.Field(i); f.Type.Kind() != reflect.String || f.Tag.Get("json") == "" {
+			t.Errorf("Change.%s is a %s tagged %q: otherFields reads every field as a string named by its JSON tag", f.Name, f.Type, f.Tag.Get("json"))
+		}
 	}
 }
 
