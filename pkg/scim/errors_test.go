@@ -319,7 +319,9 @@ func TestRetriesLoggedAtInfo(t *testing.T) {
 }
 
 // TestCreateAfterAmbiguousFailure: a POST that may have been applied is
-// read back before it is sent again; a 429 is sent again as is.
+// read back before it is sent again; a 429 is sent again as is; a 504 (a
+// gateway stopped waiting, the server may still be at it) is read back
+// and, not found, not sent again.
 func TestCreateAfterAmbiguousFailure(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -332,7 +334,7 @@ func TestCreateAfterAmbiguousFailure(t *testing.T) {
 		{"500", status(500), 2, 2},
 		{"502", status(502), 2, 2},
 		{"503", status(503), 2, 2},
-		{"504", status(504), 2, 2},
+		{"504", status(504), 2, 1},
 		{"429", status(429, "Retry-After", "0"), 0, 2},
 		{"400", status(400), 0, 1},
 	} {
@@ -341,7 +343,7 @@ func TestCreateAfterAmbiguousFailure(t *testing.T) {
 			failN(f, "POST", 1, tc.fail)
 			c := testClient(t, srv.URL)
 			_, err := c.CreateUser(context.Background(), model.User{UserName: "new@x.com"})
-			if (err == nil) != (tc.wantPost == 2) {
+			if (err == nil) != (tc.wantPost == 2) || tc.name == "504" && (err == nil || !strings.Contains(err.Error(), "not sent again")) {
 				t.Fatalf("err = %v", err)
 			}
 			if n := f.count("POST"); n != tc.wantPost {

@@ -35,8 +35,8 @@ type retrier struct {
 	// answer's status (0: lost)
 	maybeApplied bool
 	maybeStatus  int
-	// readBackEmpty: a create sent and answered ambiguously was looked up
-	// and not found, and sent again; readBackStatus is that answer's
+	// readBackEmpty: a create sent and answered ambiguously (by the
+	// server: not stillAtWork) was looked up and not found, and sent again; readBackStatus is that answer's
 	// status (0: lost). A look-up may lag the write, or compare names
 	// otherwise than the server's uniqueness check: a later "exists"
 	// (409, or 400, which W&B may answer for a taken name) then says the
@@ -308,9 +308,9 @@ func (r *retrier) decide(ctx context.Context, err error, e *Error) error {
 
 // readBack looks up what a create sent and answered ambiguously (e, err)
 // may have made: errAdopted when it is found, which is used; err with the
-// look-up's failure, its outcome unknown, when the look-up fails; nil when
-// it was not made (e is then not unknown, unless the attempt timed out:
-// the server may still apply it after the look-up).
+// look-up's failure, its outcome unknown, when the look-up fails; err, its
+// outcome unknown, when it was not found but the server may still be at it
+// (stillAtWork); nil when it was not made (e is then not unknown).
 func (r *retrier) readBack(ctx context.Context, err error, e *Error) error {
 	adopted, aerr := r.cl.ambiguous(ctx)
 	if aerr != nil {
@@ -329,19 +329,37 @@ func (r *retrier) readBack(ctx context.Context, err error, e *Error) error {
 			zap.Int("attempt", r.attempts))
 		return errAdopted
 	}
-	if !errors.Is(e, errAttemptTimeout) {
-		// Answered, or cut off by the server: it was done with the
-		// request, and the look-up found it not applied.
-		e.unknown, r.notApplied = false, true
+	if stillAtWork(e) {
+		// Someone stopped waiting (this side's --timeout, a gateway's
+		// 504 or 524), not the server: it may still be at the request
+		// and make the user or team after the look-up (a slow backend,
+		// a queue at a proxy). Sent again, a server that enforces no
+		// unique name (SCIM requires none of a group's displayName) would
+		// make a second one once both attempts finish: not sent again,
+		// its outcome unknown (the next plan shows whether it was made).
+		e.unknown = true
+		e.Detail = strings.TrimPrefix(e.Detail+lookedUpStillAtWork, "; ")
+		return err
 	}
-	// Else this side stopped waiting (--timeout): the server may still be
-	// at it, and apply it after the look-up (a slow backend, a queue at a
-	// proxy). It is sent again, and its outcome stays unknown unless a
-	// later attempt settles it (maybeApplied).
+	// Answered, or cut off by the server: it was done with the request,
+	// and the look-up found it not applied.
+	e.unknown, r.notApplied = false, true
 	if !r.readBackEmpty {
 		r.readBackEmpty, r.readBackStatus = true, e.Status
 	}
 	return nil
+}
+
+// lookedUpStillAtWork ends the detail of a create not sent again because
+// the server may still be at it (stillAtWork).
+const lookedUpStillAtWork = "; a look-up found it not made yet, but the server may still be at the request: not sent again, so as not to make it twice (the next plan shows whether it was made)"
+
+// stillAtWork reports whether e, the failure of a request that was sent,
+// came from someone who stopped waiting for the server rather than from
+// the server: this side's --timeout, or a gateway's 504 (or a CDN's 524,
+// the origin's answer took too long). The server may still be at it.
+func stillAtWork(e *Error) bool {
+	return errors.Is(e, errAttemptTimeout) || e.Status == http.StatusGatewayTimeout || e.Status == 524
 }
 
 // again marks err to be tried again.

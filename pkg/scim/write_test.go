@@ -500,16 +500,17 @@ func TestCreateUser400AfterEmptyLookUp(t *testing.T) {
 	}
 }
 
-// TestCreateGaveUpSaysNotMade: a create answered 504 every time, looked up
-// after each answer and never found, fails (not unknown), and its error
-// says the look-up found it not made; a 504 to a read says nothing of it.
+// TestCreateGaveUpSaysNotMade: a create answered 500 every time (by the
+// server, done with the request), looked up after each answer and never
+// found, fails (not unknown), and its error says the look-up found it not
+// made.
 func TestCreateGaveUpSaysNotMade(t *testing.T) {
 	f, srv := newFake(t)
 	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
 		if r.Method != http.MethodPost || r.URL.Path != "/scim/Users" {
 			return false
 		}
-		scimErr(w, 504, "gateway timeout")
+		scimErr(w, 500, "internal error")
 		return true
 	}
 	_, err := testClient(t, srv.URL).CreateUser(context.Background(), model.User{UserName: "new@x.com"})
