@@ -2126,3 +2126,42 @@ func TestSkippedButVerifiedIsSuccess(t *testing.T) {
 		t.Errorf("exit %d with the skipped change verified in effect, want 0\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestVerificationLeftAloneOnlyExits4: every write is answered done, but
+// the verification's plan leaves a manifest team alone (the create made
+// two teams of its name): nothing remains, yet the organization does not
+// match the manifest, so exit 4, with no failure beside it to give that
+// exit on its own (as TestVerificationSeesTeamLeftAlone has).
+func TestVerificationLeftAloneOnlyExits4(t *testing.T) {
+	user := map[string]any{"id": "ua", "userName": "a@example.com", "emails": []any{map[string]any{"value": "a@example.com", "primary": true}}, "active": true}
+	var mu sync.Mutex
+	var groups []any
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "application/scim+json")
+		switch {
+		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Users"):
+			_, _ = w.Write(listBody(1, user))
+		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Groups"):
+			_, _ = w.Write(listBody(len(groups), groups...))
+		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Groups"):
+			member := []any{map[string]any{"value": "ua"}}
+			groups = append(groups, map[string]any{"id": "g1", "displayName": "ml", "members": member},
+				map[string]any{"id": "g2", "displayName": "ml", "members": member})
+			w.WriteHeader(http.StatusCreated)
+			_, _ = w.Write([]byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"id":"g1","displayName":"ml","members":[]}`))
+		case r.Method == http.MethodPatch && strings.HasSuffix(r.URL.Path, "/Groups/g1"):
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer hs.Close()
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\nteams:\n  - name: ml\n    members: [a@example.com]\n")
+	r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve")
+	if r.code != exitFailed || strings.Contains(r.stdout, "matches the manifest") ||
+		!strings.Contains(r.stdout, "new warning(s) leave it alone") || strings.Contains(r.stdout, "failed:") {
+		t.Fatalf("exit %d, want 4: every write done, the team left alone by the verification:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}

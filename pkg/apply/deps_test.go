@@ -769,3 +769,120 @@ func TestSkipBlockedLogsEachKind(t *testing.T) {
 		t.Errorf("unseen-holder log lines count %v, want [1]", got)
 	}
 }
+
+// TestRunUnknownAdminLossCountsAsLost: a demotion of an admin whose
+// outcome is unknown may have been done: it counts as a loss when a later
+// phase decides which admin losses may run, so the last admin is not
+// deactivated beside it.
+func TestRunUnknownAdminLossCountsAsLost(t *testing.T) {
+	p := planOf(
+		plan.Change{Action: plan.SetOrgRole, User: "carl@x.com", UserID: "uc", Role: "admin", From: "member"},
+		plan.Change{Action: plan.SetOrgRole, User: "alice@x.com", UserID: "ua", Role: "member", From: "admin"},
+		plan.Change{Action: plan.DeactivateUser, User: "bob@x.com", UserID: "ub", From: "admin"},
+	)
+	p.Limits.ActiveAdmins = 2 // alice and bob
+	w := &fakeWriter{fail: func(c call) error {
+		switch {
+		case c.Method == "SetOrgRole" && c.ID == "uc":
+			return &httpError{400, "no"}
+		case c.Method == "SetOrgRole" && c.ID == "ua":
+			return &unknownError{true}
+		}
+		return nil
+	}}
+	res := byKey(run(t, p, w, Options{Concurrency: 1}))
+	if r := res["set_org_role alice@x.com@"]; r.Status != StatusUnknown {
+		t.Fatalf("alice's demotion = %+v, want unknown", r)
+	}
+	if r := res["deactivate_user bob@x.com@"]; r.Status != StatusSkipped || !strings.HasPrefix(r.Reason, reasonKeepAdmin) {
+		t.Errorf("bob's deactivation = %+v, want held back: alice's demotion may have been done, leaving bob the last admin", r)
+	}
+	if n := w.count("SetActive"); n != 0 {
+		t.Errorf("%d SetActive call(s), want none", n)
+	}
+}
+
+// TestRunEmailHandoverGiverUnknown: an email update that takes the email
+// another update gives up waits for that one to be done, not only for it
+// not to have failed: when the giver's outcome is unknown, the email may
+// still be held, and the taker's update is not sent.
+func TestRunEmailHandoverGiverUnknown(t *testing.T) {
+	upd := func(user, id, from, to string) plan.Change {
+		c := ch(plan.UpdateUser, user, id, "", "")
+		c.FromEmail, c.Email = from, to
+		return c
+	}
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "UpdateUser" && c.ID == "ub" {
+			return &unknownError{true}
+		}
+		return nil
+	}}
+	rep := run(t, planOf(
+		upd("b@x.com", "ua", "a@x.com", "b@x.com"), // a takes b's email...
+		upd("c@x.com", "ub", "b@x.com", "c@x.com"), // ...which b gives up
+	), w, Options{Concurrency: 4})
+	res := byKey(rep)
+	if r := res["update_user c@x.com@"]; r.Status != StatusUnknown {
+		t.Fatalf("b's update = %+v, want unknown", r)
+	}
+	if r := res["update_user b@x.com@"]; r.Status != StatusSkipped || causedBy(r) != 1 {
+		t.Errorf("a's update = %+v, want skipped, caused by b's update whose outcome is unknown", r)
+	}
+	if n := w.count("UpdateUser"); n != 1 {
+		t.Errorf("%d updates sent, want 1: a's may be refused, or make two accounts share an email, while b may hold it", n)
+	}
+}
+
+// TestRunFailedReactivationNoTeamRole: a team role for a user already in
+// the team (no add in the plan) waits for the user's reactivation too
+// (TestRunFailedReactivationGrantsNothing has the role wait on the add).
+func TestRunFailedReactivationNoTeamRole(t *testing.T) {
+	c := ch(plan.SetTeamRole, "i@x.com", "ui", "ml", "tml")
+	c.Role = "admin"
+	p := planOf(ch(plan.ReactivateUser, "i@x.com", "ui", "", ""), c)
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "SetActive" && c.ID == "ui" {
+			return &httpError{400, "Seat limit reached"}
+		}
+		return nil
+	}}
+	rep := run(t, p, w, Options{})
+	check(t, rep, map[string]want{
+		"reactivate_user i@x.com@": {StatusFailed, "", -1},
+		"set_team_role i@x.com@ml": {StatusSkipped, "depends on failed reactivate_user i@x.com", 0},
+	})
+	if n := w.count("SetTeamRole"); n != 0 {
+		t.Errorf("%d SetTeamRole call(s) for the user whose reactivation failed, want none", n)
+	}
+}
+
+// TestRunNoReadBackWhenNoneNeeded: when the admin losses the read reports
+// leave an admin without any promotion (none needed), nothing is read
+// back and a promotion answered done counts: a deactivation of a user
+// whose role is unreported runs.
+func TestRunNoReadBackWhenNoneNeeded(t *testing.T) {
+	p := planOf(
+		plan.Change{Action: plan.SetOrgRole, User: "bob@x.com", UserID: "ub", Role: "admin", From: "member"},
+		plan.Change{Action: plan.SetOrgRole, User: "dora@x.com", UserID: "ud", Role: "admin", From: "member"},
+		plan.Change{Action: plan.DeactivateUser, User: "eve@x.com", UserID: "ue", From: "admin"},
+		plan.Change{Action: plan.DeactivateUser, User: "fay@x.com", UserID: "uf", From: plan.RoleUnreported},
+	)
+	p.Limits.ActiveAdmins = 2 // alice and eve
+	w := &readingWriter{roles: map[string]model.Role{"ub": model.RoleAdmin}}
+	w.fail = func(c call) error {
+		if c.Method == "SetOrgRole" && c.ID == "ud" {
+			return &httpError{400, "refused"}
+		}
+		return nil
+	}
+	res := byKey(run(t, p, w, Options{Concurrency: 1}))
+	for _, k := range []string{"deactivate_user eve@x.com@", "deactivate_user fay@x.com@"} {
+		if r := res[k]; r.Status != StatusOK {
+			t.Errorf("%s = %+v, want done: alice stays admin and bob's promotion was answered done", k, r)
+		}
+	}
+	if n := w.count("OrgRoleOf"); n != 0 {
+		t.Errorf("%d reads back, want none: no promotion is needed to keep an admin", n)
+	}
+}

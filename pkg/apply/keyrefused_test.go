@@ -180,14 +180,16 @@ func (waitingErr) NotSent() bool { return true }
 // unsent (StopWrites): skipped for the refused key, naming the write the
 // server refused, not failed.
 func TestRunWaitingWriteSkippedWhenKeyRefused(t *testing.T) {
-	release := make(chan struct{})
+	release, waiting := make(chan struct{}), make(chan struct{})
 	w := &probingWriter{refused: true}
 	w.fakeWriter = &fakeWriter{hook: func(_ context.Context, c call) error {
 		switch c.User {
 		case "wait@x.com":
+			close(waiting)
 			<-release // waits for its turn until writes are stopped
 			return waitingErr{}
 		case "refused@x.com":
+			<-waiting // refused only once the other write waits: never skipped before it is tried
 			return &httpError{status: http.StatusUnauthorized, detail: "invalid API key"}
 		}
 		return nil

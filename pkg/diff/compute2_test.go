@@ -890,3 +890,28 @@ func TestDuplicateTeamEdgeSpacesQuoted(t *testing.T) {
 		t.Error("no warning")
 	}
 }
+
+// TestComputeRemovalsAtTheLimit: member removals exactly at the limit
+// (the default, and a manifest's) are allowed, as deactivations at theirs
+// are (TestComputeLimits, "small org").
+func TestComputeRemovalsAtTheLimit(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		n      int
+		policy model.Policy
+	}{
+		{"10 removals at the default 10", 10, model.Policy{UnmanagedUsers: model.UnmanagedIgnore}},
+		{"12 removals at a manifest's 12", 12, model.Policy{UnmanagedUsers: model.UnmanagedIgnore, MaxMemberRemovals: model.Limit{Set: true, Value: 12}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want, have := limitsState(tc.n)
+			p := Compute(want, have, tc.policy, Options{Deployment: model.Dedicated})
+			if p.Limits.MaxMemberRemovals != tc.n || p.Summary.RemoveMembers != tc.n {
+				t.Fatalf("limit %d, %d removals planned; want %d and %d", p.Limits.MaxMemberRemovals, p.Summary.RemoveMembers, tc.n, tc.n)
+			}
+			if p.IsBlocked() {
+				t.Errorf("blocked: %+v; want removals at the limit allowed", p.Blocked)
+			}
+		})
+	}
+}

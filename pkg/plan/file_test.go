@@ -351,3 +351,24 @@ func TestParseFileSummaryCountsChanges(t *testing.T) {
 		t.Fatalf("the plan as written: %v, %q", err, f.SummaryProblem())
 	}
 }
+
+// TestProblemPercentBound: a saved plan's percentage limit of 100 is one a
+// manifest may set; 101 is not, for either limit.
+func TestProblemPercentBound(t *testing.T) {
+	_, d := savedFile(t)
+	for _, tc := range []struct {
+		v   int
+		bad bool
+	}{{100, false}, {101, true}} {
+		for _, set := range []func(*model.Policy, model.Limit){
+			func(p *model.Policy, l model.Limit) { p.MaxDeactivations = l },
+			func(p *model.Policy, l model.Limit) { p.MaxMemberRemovals = l },
+		} {
+			e := d
+			set(&e.Policy, model.Limit{Set: true, Value: tc.v, Percent: true})
+			if got := e.Problem(); (got != "") != tc.bad {
+				t.Errorf("%d%%: Problem() = %q, want a problem: %v", tc.v, got, tc.bad)
+			}
+		}
+	}
+}
