@@ -800,6 +800,35 @@ func TestUnmanagedTeamUnderItsEntityName(t *testing.T) {
 	}
 }
 
+// TestCreatedTeamWithCapitalWarns: a team the plan creates whose name
+// holds a capital letter is warned team_name_uppercase, with the
+// lower-cased name to write (W&B's team names are lowercase, and a team
+// cannot be renamed); a lowercase one, and a live team matched ignoring
+// case (no create), are not.
+func TestCreatedTeamWithCapitalWarns(t *testing.T) {
+	want := state(users(), dt("ML-Ops", model.Additive), dt("ml-infra", model.Additive), dt("Vision", model.Additive), dt("Équipe A", model.Additive))
+	have := state(users(), lt("g1", "vision"))
+	for _, d := range []model.Deployment{model.SaaS, model.Dedicated} {
+		p := Compute(want, have, model.Policy{}, Options{Deployment: d})
+		got := map[string]string{}
+		for _, w := range p.Warnings {
+			if w.Code == plan.WarnTeamNameUppercase {
+				got[w.Team] = w.Message
+			}
+		}
+		if len(got) != 2 {
+			t.Errorf("%s: warned %q, want ML-Ops and Équipe A only", d, got)
+		}
+		if m := got["ML-Ops"]; !strings.HasPrefix(m, "team ML-Ops is created with a capital letter, but W&B's team names are lowercase") ||
+			!strings.HasSuffix(m, "write ml-ops in the manifest to create it as W&B names it") {
+			t.Errorf("%s: ML-Ops: %q", d, m)
+		}
+		if m := got["Équipe A"]; !strings.Contains(m, "write équipe a in the manifest") {
+			t.Errorf("%s: Équipe A: %q", d, m)
+		}
+	}
+}
+
 // TestUnmanagedTeamOfServiceAccounts: an unmanaged team's warning says how
 // many of its members are no listed user (service accounts, which no plan
 // removes), so that "its members keep their access" does not read as that

@@ -204,6 +204,9 @@ func generate(r *rand.Rand, o genOptions) genInput {
 
 	for t := 0; t < o.teams; t++ {
 		name := fmt.Sprintf("team-%04d", t)
+		if t%7 == 3 {
+			name = fmt.Sprintf("Team-%04d", t) // (drawing nothing: the other draws stay as they were)
+		}
 		dtm := model.Team{Name: name, Membership: model.Authoritative, Members: []model.Member{}}
 		if pick(30) {
 			dtm.Membership = model.Additive

@@ -44,6 +44,7 @@ func (p *planner) planTeams() {
 			}
 			if lt == none {
 				p.add(plan.Change{Action: plan.CreateTeam, Team: dt.Name})
+				p.warnUppercase(dt.Name)
 				// Under the names a server may have given it: W&B's entity
 				// name, and the name lower-cased where that is not the
 				// name ignoring case (İstanbul Team → istanbul team).
@@ -469,6 +470,21 @@ func (p *planner) warnCase(dt, live *model.Team) {
 	a, b, how := nameDifference(dt.Name, live.Name)
 	p.warn(plan.Warning{Code: plan.WarnTeamNameCase, Team: live.Name, IDs: []string{live.ID}, Message: fmt.Sprintf(
 		"manifest team %s differs from live team %s %s: the live team is used (W&B cannot rename teams)", a, b, how)})
+}
+
+// warnUppercase warns team_name_uppercase for a team the plan creates
+// whose name holds a capital letter: W&B documents its team names as
+// lowercase (docs/wandb-api.md), and whether it lowers such a name or
+// refuses it is not documented; either way the team cannot be renamed
+// after, and the name the manifest should hold is the lower-cased one.
+func (p *planner) warnUppercase(name string) {
+	lower := strings.ToLower(name)
+	if lower == name {
+		return
+	}
+	p.warn(plan.Warning{Code: plan.WarnTeamNameUppercase, Team: name, Message: fmt.Sprintf(
+		"team %s is created with a capital letter, but W&B's team names are lowercase: W&B may keep it as %s or refuse the create, and cannot rename a team after; write %s in the manifest to create it as W&B names it",
+		quoteSpaced(name), quoteSpaced(lower), quoteSpaced(lower))})
 }
 
 // quoteSpaced quotes a name with white space at either end, which would

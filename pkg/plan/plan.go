@@ -254,6 +254,10 @@ const (
 	// manifest user's update gives up: sent first, it is refused while the
 	// other holds it; updates that go round never complete.
 	WarnEmailHandover WarningCode = "email_handover"
+	// WarnTeamNameUppercase: the plan creates a team whose name holds a
+	// capital letter, where W&B's team names are lowercase: W&B may keep
+	// it lower-cased (or refuse it), and cannot rename it after.
+	WarnTeamNameUppercase WarningCode = "team_name_uppercase"
 	// WarnManifestUnreviewable: a manifest file whose diff a review cannot
 	// read as wbsync reads it (UTF-16, which git shows as binary; a raw
 	// bidirectional control, which makes the diff show lines reordered).
@@ -266,7 +270,7 @@ var warningCodes = []WarningCode{
 	WarnTeamPinNotFound, WarnTeamPinMismatch, WarnExternalIDUnreported, WarnRolesUnreported,
 	WarnCustomRolesUnchecked, WarnUnmanagedRecent, WarnTeamRolesAmbiguous, WarnEmailElsewhere, WarnIdentityMismatch,
 	WarnExternalIDElsewhere, WarnInactiveMember, WarnCreatedUnreported, WarnPossibleRename, WarnUnmanagedTeam,
-	WarnProtectedUnmatched, WarnEmailHandover, WarnManifestUnreviewable,
+	WarnProtectedUnmatched, WarnEmailHandover, WarnManifestUnreviewable, WarnTeamNameUppercase,
 }
 
 // WarningCodes returns every warning code.
