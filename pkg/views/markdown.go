@@ -40,9 +40,9 @@ func width(s string) int {
 var capOverruns atomic.Int64
 
 // WriteMarkdown writes the plan for a pull-request comment: a summary table
-// (counting every change), the summary and seats lines, a banner when the
-// plan removes access, any BLOCKED section, then the details in collapsible
-// sections: user changes, team changes, warnings.
+// (counting every change), the summary and seats lines, any BLOCKED
+// section, a banner when the plan removes access, then the details in
+// collapsible sections: user changes, team changes, warnings.
 //
 // The output is at most caps.Markdown characters. When the details do not fit,
 // they degrade in steps, the richest form that fits winning, and a closing
@@ -157,8 +157,8 @@ func writeMarkdown(w io.Writer, p plan.Plan, denser []int) error {
 }
 
 // markdownHead returns what goes above the details: the table, the
-// summary and seats lines and the target (top), then the access banners
-// (removed, restored) and any BLOCKED section (banner).
+// summary and seats lines and the target (top), then any BLOCKED section
+// and the access banners (removed, restored) (banner).
 func markdownHead(p plan.Plan, s plan.Summary) (top, banner string) {
 	var b strings.Builder
 	b.WriteString("### wbsync plan\n\n")
@@ -182,6 +182,15 @@ func markdownHead(p plan.Plan, s plan.Summary) (top, banner string) {
 	fmt.Fprintf(&b, "Target: `%s` · deployment: %s · limits: %s; %s\n\n", code(targetText(p)), deploymentText(p.Target.Deployment), ls[0], ls[1])
 	top = b.String()
 	b.Reset()
+	// BLOCKED first: nothing will be applied, whatever the banners after
+	// it say the plan would do.
+	if p.IsBlocked() {
+		b.WriteString("> [!WARNING]\n> **BLOCKED: a safety limit stops this plan; nothing will be applied.**\n")
+		for _, bl := range p.Blocked {
+			fmt.Fprintf(&b, "> - `%s`: %s\n", code(sanitize.Controls(string(bl.Limit))), html.EscapeString(sanitize.Controls(bl.Message)))
+		}
+		b.WriteString("\n")
+	}
 	if s.RemoveMembers+s.DeactivateUsers > 0 {
 		var what []string // only what the plan does: a zero is noise in a banner
 		if s.DeactivateUsers > 0 {
@@ -226,13 +235,6 @@ func markdownHead(p plan.Plan, s plan.Summary) (top, banner string) {
 		// The diff of the files under review does not show what this
 		// plan was made from: the comment is all a reviewer can read.
 		fmt.Fprintf(&b, "> [!WARNING]\n> **The manifest's diff does not show what wbsync reads:** %d manifest file(s) are UTF-16 (shown as binary) or hold bidirectional controls (shown reordered): review the changes below, not the diff, and see the `manifest_unreviewable` warnings.\n\n", n)
-	}
-	if p.IsBlocked() {
-		b.WriteString("> [!WARNING]\n> **BLOCKED: a safety limit stops this plan; nothing will be applied.**\n")
-		for _, bl := range p.Blocked {
-			fmt.Fprintf(&b, "> - `%s`: %s\n", code(sanitize.Controls(string(bl.Limit))), html.EscapeString(sanitize.Controls(bl.Message)))
-		}
-		b.WriteString("\n")
 	}
 	return top, b.String()
 }

@@ -523,3 +523,19 @@ func TestMarkdownDemotionBanner(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkdownBlockedLeads: a blocked plan's BLOCKED section comes before
+// the banners that say what the plan would do (removes access, takes admin
+// rights away): a reviewer reads first that nothing will be applied.
+func TestMarkdownBlockedLeads(t *testing.T) {
+	p := plan.Plan{Changes: []plan.Change{
+		{Action: plan.DeactivateUser, User: "g@x.com", UserID: "u7", From: "admin"},
+		{Action: plan.RemoveMember, User: "e@x.com", UserID: "u5", Team: "ml", TeamID: "t1", From: "admin"},
+	}, Blocked: []plan.Block{{Limit: plan.LimitMaxDeactivations, Planned: 1, Allowed: 0, Message: "1 deactivation planned, 0 allowed"}}}
+	md := markdownOf(t, p)
+	blocked := strings.Index(md, "**BLOCKED: a safety limit stops this plan; nothing will be applied.**")
+	removes, demotes := strings.Index(md, "**This plan removes access:**"), strings.Index(md, "**This plan takes admin rights away:**")
+	if blocked < 0 || removes < 0 || demotes < 0 || blocked > removes || blocked > demotes {
+		t.Errorf("BLOCKED at %d, removes access at %d, takes admin rights at %d: want BLOCKED first:\n%s", blocked, removes, demotes, md)
+	}
+}
