@@ -792,6 +792,21 @@ func unprinted(err error) error {
 // saved plan again ("" for manifest files): a saved plan, once applied in
 // part, is stale, so the re-run is a new plan.
 func outcomeWarning(rep *apply.Report, replan string) string {
+	if n := rep.StillAtWork; n > 0 {
+		// The verification, read at once, cannot tell whether the server
+		// is still making them: applying again now may make them twice.
+		wait := fmt.Sprintf("%d create(s) were not sent again because the server may still be making them: wait until it is done with them (longer than its or its gateway's timeout), then plan again to see whether they were made, before applying again (a plan made sooner shows them not made, and applying it would make them twice)", n)
+		if rep.Failed > 0 {
+			return outcomeWarningRest(rep, replan) + "; " + wait
+		}
+		return "whether some operations were done is unknown, and the verification, read at once, cannot tell for all: " + wait
+	}
+	return outcomeWarningRest(rep, replan)
+}
+
+// outcomeWarningRest is outcomeWarning for a run without creates the
+// server may still be at.
+func outcomeWarningRest(rep *apply.Report, replan string) string {
 	if rep.Failed > 0 {
 		fix := "after fixing the cause, "
 		if rep.SeatLimitReached {

@@ -1615,6 +1615,41 @@ func TestOutcomeWarning(t *testing.T) {
 	if w := outcomeWarning(&apply.Report{Unknown: 2}, ""); strings.Contains(w, "failed") || !strings.Contains(w, "unknown") {
 		t.Errorf("unknown only: %q", w)
 	}
+	// Creates the server may still be at: never "apply again converges".
+	for _, rep := range []*apply.Report{{Unknown: 2, StillAtWork: 1}, {Failed: 1, Unknown: 1, StillAtWork: 1}} {
+		if w := outcomeWarning(rep, ""); strings.Contains(w, "converges") || !strings.Contains(w, "1 create(s) were not sent again because the server may still be making them: wait until it is done with them") {
+			t.Errorf("%+v: %q, want the wait said and no apply again at once", rep, w)
+		}
+	}
+}
+
+// TestApplyCreateStillAtWorkSaysWait: a create whose answer does not come
+// within --timeout, and which a look-up does not find, is sent once, ends
+// unknown, and apply's last word says to wait until the server is done
+// with it before planning or applying again: a plan made at once would
+// show it not made, and applying that would make it twice.
+func TestApplyCreateStillAtWorkSaysWait(t *testing.T) {
+	var posts atomic.Int32
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/scim+json")
+		switch {
+		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Users"):
+			posts.Add(1)
+			_, _ = io.Copy(io.Discard, r.Body) // (read: a closed connection then ends the context)
+			<-r.Context().Done()               // still at it when wbsync stops waiting
+		case r.Method == http.MethodGet && (strings.HasSuffix(r.URL.Path, "/Users") || strings.HasSuffix(r.URL.Path, "/Groups")):
+			_, _ = w.Write(listBody(0))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer hs.Close()
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n")
+	r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve", "--timeout", "1s")
+	if r.code != exitFailed || posts.Load() != 1 || strings.Contains(r.stderr, "converges") ||
+		!strings.Contains(r.stderr, "1 create(s) were not sent again because the server may still be making them: wait until it is done with them") {
+		t.Errorf("exit %d, %d POSTs; want 4, 1 POST, and the wait said:\n%s\n%s", r.code, posts.Load(), r.stdout, r.stderr)
+	}
 }
 
 // manyUsers writes a manifest of n users (u0@example.com ...) and returns

@@ -108,6 +108,9 @@ type Result struct {
 	// a server without W&B's role attributes does
 	// (roleAttributeRefused).
 	roleRefused bool
+	// atWork: ended unknown, not sent again because the server may still
+	// be at it (stillAtWork).
+	atWork bool
 }
 
 // DeactivatedByServer reports whether res is a deactivation the server
@@ -204,6 +207,11 @@ type Report struct {
 	// the organization's seat limit (SeatLimited counts what was then
 	// not sent).
 	SeatLimitReached bool `json:"-"`
+	// StillAtWork counts the operations that ended unknown because the
+	// server may still be at them (a create not sent again after a
+	// --timeout, a 504 or a 524): a verification read at once cannot tell
+	// whether they were done, and an apply at once may do them twice.
+	StillAtWork int `json:"-"`
 	// MultiTenantSaid: the server said, refusing a write, that it is W&B
 	// Multi-tenant Cloud while the plan was made for Dedicated Cloud
 	// (deactivations after it were held back): a plan made again should
@@ -614,8 +622,11 @@ func (r *Report) stopped() int {
 
 // count adds up the results' statuses into r's counters.
 func (r *Report) count() {
-	r.OK, r.Failed, r.Skipped, r.Unknown = 0, 0, 0, 0
+	r.OK, r.Failed, r.Skipped, r.Unknown, r.StillAtWork = 0, 0, 0, 0, 0
 	for _, res := range r.Results {
+		if res.atWork {
+			r.StillAtWork++
+		}
 		switch res.Status {
 		case StatusOK:
 			r.OK++

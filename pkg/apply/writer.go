@@ -106,6 +106,17 @@ func statusOf(err error) (int, string) {
 // request may have reached the server (see Writer).
 type outcomeUnknowner interface{ OutcomeUnknown() bool }
 
+// atWorker is implemented by Writer errors that can say the server may
+// still be at the request, which was not sent again (scim.Error): a read
+// made at once cannot tell whether it was done.
+type atWorker interface{ StillAtWork() bool }
+
+// stillAtWork reports whether err says the server may still be at it.
+func stillAtWork(err error) bool {
+	var a atWorker
+	return errors.As(err, &a) && a.StillAtWork()
+}
+
 // retryStopper is implemented by Writer errors of a call whose retries the
 // interrupt ended (see Writer): not unknown, it was not done.
 type retryStopper interface{ RetryStopped() bool }

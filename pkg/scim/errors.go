@@ -78,6 +78,9 @@ type Error struct {
 	fatal   bool        // cannot heal: never retried
 	sent    bool        // the request may have reached the server
 	unknown bool        // a write whose outcome is unknown
+	// atWork: a create not sent again because the server may still be at
+	// it (stillAtWork): applying again at once may make it twice.
+	atWork bool
 	// unread: a write answered 200, 201 or 204 whose body did not arrive
 	// whole or did not decode: the server said it made the change.
 	unread  bool
@@ -189,6 +192,12 @@ func (e *Error) SCIMDetail() string { return e.Detail }
 // (a transport error after sending) or came from a gateway (502, 504), and
 // no read-back settled it. Reads are never unknown.
 func (e *Error) OutcomeUnknown() bool { return e.unknown }
+
+// StillAtWork reports that the write is a create not sent again because
+// the server may still be at it (a --timeout, a gateway's 504 or a CDN's
+// 524, and a look-up that found nothing yet): its outcome is unknown, and
+// a read made at once cannot settle it.
+func (e *Error) StillAtWork() bool { return e.atWork }
 
 // RetryStopped reports that the request would have been tried again, had
 // StopRetrying (an interrupted run) not ended its retries: when its

@@ -337,7 +337,7 @@ func (r *retrier) readBack(ctx context.Context, err error, e *Error) error {
 		// unique name (SCIM requires none of a group's displayName) would
 		// make a second one once both attempts finish: not sent again,
 		// its outcome unknown (the next plan shows whether it was made).
-		e.unknown = true
+		e.unknown, e.atWork = true, true
 		e.Detail = strings.TrimPrefix(e.Detail+lookedUpStillAtWork, "; ")
 		return err
 	}
@@ -352,7 +352,7 @@ func (r *retrier) readBack(ctx context.Context, err error, e *Error) error {
 
 // lookedUpStillAtWork ends the detail of a create not sent again because
 // the server may still be at it (stillAtWork).
-const lookedUpStillAtWork = "; a look-up found it not made yet, but the server may still be at the request: not sent again, so as not to make it twice (the next plan shows whether it was made)"
+const lookedUpStillAtWork = "; a look-up found it not made yet, but the server may still be at the request: not sent again, so as not to make it twice (once the server is done with it, a plan shows whether it was made)"
 
 // stillAtWork reports whether e, the failure of a request that was sent,
 // came from someone who stopped waiting for the server rather than from

@@ -83,8 +83,10 @@ func patchCall(path string, ops ...patchOp) call {
 // empty), displayName and externalId when set. A 409 adopts the existing
 // user (found by userName, else by email). After a failure that may have
 // been applied (a transport error after sending, 500, 502, 503, 504,
-// 520–527), the user is looked up the same way before the create is sent
-// again, and adopted if found. A user the look-up answers is never adopted
+// 520–527), the user is looked up the same way and adopted if found; not
+// found, the create is sent again, unless someone stopped waiting while the
+// server may still be at it (--timeout, 504, 524: stillAtWork), when it
+// ends unknown. A user the look-up answers is never adopted
 // when it names another user or has an id the read listed under another
 // name (checkUser).
 func (c *Client) CreateUser(ctx context.Context, u model.User) (string, error) {
@@ -404,7 +406,8 @@ func (c *Client) adoptUser(ctx context.Context, cl call, name, email string, con
 // looked up by displayName: it is adopted when exactly one live team has
 // that name and its id was not known to this client before the create (from
 // ListGroups or an earlier lookup). Otherwise an ambiguous failure is sent
-// again when no team has the name, and a 409 fails with a message that fits
+// again when no team has the name (unless the server may still be at it:
+// stillAtWork, unknown), and a 409 fails with a message that fits
 // the deployment. A 400, which W&B may answer for a taken name, is looked
 // up as a 409 is, and fails saying what it may mean.
 func (c *Client) CreateTeam(ctx context.Context, name string) (string, error) {
