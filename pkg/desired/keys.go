@@ -118,9 +118,9 @@ const spaceChars = "\\t\\n\\x0b\\f\\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u202
 // unwritable refuses (TextProblem; up to U+FFFF).
 const textPattern = "^[^" + unwritableChars + "]*[^" + spaceChars + unwritableChars + "][^" + unwritableChars + "]*$"
 
-// externalIDPattern is a user's externalId: textPattern, and no space at
-// either end (ExternalIDProblem).
-const externalIDPattern = "^[^" + spaceChars + unwritableChars + "]([^" + unwritableChars + "]*[^" + spaceChars + unwritableChars + "])?$"
+// externalIDPattern is a user's externalId: ExternalIDProblem's rule, a
+// team name's (teamNamePattern).
+const externalIDPattern = teamNamePattern
 
 // trimmedPattern is a team's id pin: no space at either end.
 const trimmedPattern = "^[^" + spaceChars + "]([\\s\\S]*[^" + spaceChars + "])?$"
@@ -259,10 +259,10 @@ func TextProblem(s string) string {
 }
 
 // ExternalIDProblem returns why s cannot be a manifest's externalId: what
-// TextProblem refuses, or a space at one end (an identity provider's ids
-// have none, and externalId is compared exactly: one pasted with a space
-// would replace the live id with one the identity provider never sends);
-// "" when it can.
+// TextProblem refuses, or a space or a character that draws nothing at
+// one end (an identity provider's ids have neither, and externalId is
+// compared exactly: one pasted with either would replace the live id with
+// one the identity provider never sends); "" when it can.
 func ExternalIDProblem(s string) string {
 	if why := TextProblem(s); why != "" {
 		return why
@@ -270,7 +270,7 @@ func ExternalIDProblem(s string) string {
 	if strings.TrimSpace(s) != s {
 		return "has a space at one end"
 	}
-	return ""
+	return invisibleEnd(s)
 }
 
 // flagTagged reports whether name ends with an emoji tag sequence: the

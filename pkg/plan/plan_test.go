@@ -331,3 +331,17 @@ func TestCreateAttrsEscapesPadding(t *testing.T) {
 		t.Errorf("CreateAttrs shows the padding: %q", got)
 	}
 }
+
+// TestChangesDiffComparesWithTheFirstLookAlike: with two look-alikes on the
+// other side, a line shows the fields in which it differs from the first
+// (firstOf), not the last.
+func TestChangesDiffComparesWithTheFirstLookAlike(t *testing.T) {
+	saved := Change{Action: CreateUser, User: "dave@x.com", Role: "admin", From: "a"}
+	first, last := saved, saved
+	first.From = "b"
+	last.Role = "member"
+	got := ChangesDiff(Plan{Changes: []Change{saved}}, Plan{Changes: []Change{first, last}})
+	if len(got) == 0 || got[0] != `- no longer planned: create user dave@x.com [user_id "", team_id "", from "a"]` {
+		t.Errorf("ChangesDiff =\n%s\nwant its first line to name the from in which it differs from the first look-alike", strings.Join(got, "\n"))
+	}
+}
