@@ -886,3 +886,29 @@ func TestRunNoReadBackWhenNoneNeeded(t *testing.T) {
 		t.Errorf("%d reads back, want none: no promotion is needed to keep an admin", n)
 	}
 }
+
+// atWorkError is a create's failure the server may still be at (as
+// scim.Error says of one not sent again after a timeout).
+type atWorkError struct{ unknownError }
+
+func (atWorkError) StillAtWork() bool { return true }
+
+// TestRunCountsCreatesStillAtWork: the report counts the operations that
+// ended unknown because the server may still be at them (StillAtWork), and
+// no other unknown one, so that the advice after the run can say to wait.
+func TestRunCountsCreatesStillAtWork(t *testing.T) {
+	w := &fakeWriter{fail: func(c call) error {
+		switch c.User {
+		case "slow@x.com":
+			return &atWorkError{unknownError{true}}
+		case "lost@x.com":
+			return &unknownError{true}
+		}
+		return nil
+	}}
+	rep := run(t, planOf(ch(plan.CreateUser, "slow@x.com", "", "", ""), ch(plan.CreateUser, "lost@x.com", "", "", ""),
+		ch(plan.CreateUser, "ok@x.com", "", "", "")), w, Options{})
+	if rep.Unknown != 2 || rep.StillAtWork != 1 {
+		t.Errorf("unknown %d, still at work %d; want 2 and 1", rep.Unknown, rep.StillAtWork)
+	}
+}
