@@ -806,7 +806,7 @@ func TestUnmanagedTeamUnderItsEntityName(t *testing.T) {
 // cannot be renamed); a lowercase one, and a live team matched ignoring
 // case (no create), are not.
 func TestCreatedTeamWithCapitalWarns(t *testing.T) {
-	want := state(users(), dt("ML-Ops", model.Additive), dt("ml-infra", model.Additive), dt("Vision", model.Additive), dt("Équipe A", model.Additive))
+	want := state(users(), dt("ML-Ops", model.Additive), dt("ml-infra", model.Additive), dt("Vision", model.Additive), dt("Équipe A", model.Additive), dt("ML Research", model.Additive))
 	have := state(users(), lt("g1", "vision"))
 	for _, d := range []model.Deployment{model.SaaS, model.Dedicated} {
 		p := Compute(want, have, model.Policy{}, Options{Deployment: d})
@@ -816,8 +816,12 @@ func TestCreatedTeamWithCapitalWarns(t *testing.T) {
 				got[w.Team] = w.Message
 			}
 		}
-		if len(got) != 2 {
-			t.Errorf("%s: warned %q, want ML-Ops and Équipe A only", d, got)
+		if len(got) != 3 {
+			t.Errorf("%s: warned %q, want ML-Ops, Équipe A and ML Research only", d, got)
+		}
+		// the entity name unmanaged_team advises, not "ml research"
+		if m := got["ML Research"]; !strings.HasSuffix(m, "write ml-research in the manifest to create it as W&B names it") {
+			t.Errorf("%s: ML Research: %q", d, m)
 		}
 		if m := got["ML-Ops"]; !strings.HasPrefix(m, "team ML-Ops is created with a capital letter, but W&B's team names are lowercase") ||
 			!strings.HasSuffix(m, "write ml-ops in the manifest to create it as W&B names it") {

@@ -482,6 +482,12 @@ func (p *planner) warnUppercase(name string) {
 	if lower == name {
 		return
 	}
+	// The name to write is W&B's entity name when it has one ("ML
+	// Research" → ml-research, as unmanaged_team advises once a server
+	// made it so), else the name lower-cased.
+	if e := entityName(name); e != "" {
+		lower = e
+	}
 	p.warn(plan.Warning{Code: plan.WarnTeamNameUppercase, Team: name, Message: fmt.Sprintf(
 		"team %s is created with a capital letter, but W&B's team names are lowercase: W&B may keep it as %s or refuse the create, and cannot rename a team after; write %s in the manifest to create it as W&B names it",
 		quoteSpaced(name), quoteSpaced(lower), quoteSpaced(lower))})
