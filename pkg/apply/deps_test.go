@@ -893,9 +893,11 @@ type atWorkError struct{ unknownError }
 
 func (atWorkError) StillAtWork() bool { return true }
 
-// TestRunCountsCreatesStillAtWork: the report counts the operations that
-// ended unknown because the server may still be at them (StillAtWork), and
-// no other unknown one, so that the advice after the run can say to wait.
+// TestRunCountsCreatesStillAtWork: the report marks and counts the
+// operations that ended unknown because the server may still be at them
+// (StillAtWork, still_at_work in JSON), and no other unknown one, so that
+// the advice after the run can say to wait; their text line does not add
+// that the next plan shows what was done (a plan made at once would not).
 func TestRunCountsCreatesStillAtWork(t *testing.T) {
 	w := &fakeWriter{fail: func(c call) error {
 		switch c.User {
@@ -908,7 +910,18 @@ func TestRunCountsCreatesStillAtWork(t *testing.T) {
 	}}
 	rep := run(t, planOf(ch(plan.CreateUser, "slow@x.com", "", "", ""), ch(plan.CreateUser, "lost@x.com", "", "", ""),
 		ch(plan.CreateUser, "ok@x.com", "", "", "")), w, Options{})
-	if rep.Unknown != 2 || rep.StillAtWork != 1 {
-		t.Errorf("unknown %d, still at work %d; want 2 and 1", rep.Unknown, rep.StillAtWork)
+	if rep.Unknown != 2 || rep.StillAtWork != 1 || !rep.Results[0].StillAtWork || rep.Results[1].StillAtWork {
+		t.Errorf("unknown %d, still at work %d (%v, %v); want 2 and 1, the first create's", rep.Unknown, rep.StillAtWork,
+			rep.Results[0].StillAtWork, rep.Results[1].StillAtWork)
+	}
+	if l := rep.Results[0].outcomeLine(); strings.Contains(l, nextPlanShows) {
+		t.Errorf("line %q: says the next plan shows it", l)
+	}
+	if l := rep.Results[1].outcomeLine(); !strings.Contains(l, nextPlanShows) {
+		t.Errorf("line %q: want the usual note", l)
+	}
+	var b strings.Builder
+	if err := rep.WriteJSON(&b); err != nil || strings.Count(b.String(), `"still_at_work": true`) != 1 {
+		t.Errorf("JSON report (err %v): want still_at_work on the first create only:\n%s", err, b.String())
 	}
 }

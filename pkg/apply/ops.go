@@ -282,7 +282,7 @@ func (r *runner) finish(ctx context.Context, i int, err error) {
 		res.Status, res.Reason, res.CausedBy = StatusSkipped, reasonSeatLimit, &cause
 	case outcomeUnknown(err), errors.As(err, new(*bug.Error)):
 		// A panic (a bug) may come after the request was sent.
-		res.Status, res.Error, res.atWork = StatusUnknown, err.Error(), stillAtWork(err)
+		res.Status, res.Error, res.StillAtWork = StatusUnknown, err.Error(), stillAtWork(err)
 		if cause := context.Cause(ctx); errors.Is(cause, errDrained) || errors.Is(cause, errAbandoned) {
 			// Go's "context canceled" says less than the cause: the cause
 			// takes its place.

@@ -87,6 +87,12 @@ type Result struct {
 	// Multi-tenant Cloud), which is taken as done. HTTPStatus and Detail
 	// then give that answer.
 	NotFound bool `json:"not_found,omitempty"`
+	// StillAtWork marks an unknown create that was not sent again because
+	// the server may still be at it (no answer within --timeout, a
+	// gateway's 504 or a CDN's 524, and a look-up that found nothing yet):
+	// a read made at once cannot tell whether it was done, and an apply
+	// made at once may make it twice.
+	StillAtWork bool `json:"still_at_work,omitempty"`
 	// DurationMS is the time spent in the requests that carried it, from
 	// sending each to reading its answer: the waits for a turn
 	// (--rate-limit, --concurrency) and the backoff between attempts are
@@ -108,9 +114,6 @@ type Result struct {
 	// a server without W&B's role attributes does
 	// (roleAttributeRefused).
 	roleRefused bool
-	// atWork: ended unknown, not sent again because the server may still
-	// be at it (stillAtWork).
-	atWork bool
 }
 
 // DeactivatedByServer reports whether res is a deactivation the server
@@ -207,10 +210,9 @@ type Report struct {
 	// the organization's seat limit (SeatLimited counts what was then
 	// not sent).
 	SeatLimitReached bool `json:"-"`
-	// StillAtWork counts the operations that ended unknown because the
-	// server may still be at them (a create not sent again after a
-	// --timeout, a 504 or a 524): a verification read at once cannot tell
-	// whether they were done, and an apply at once may do them twice.
+	// StillAtWork counts the Results marked StillAtWork: a verification
+	// read at once cannot tell whether they were done, and an apply at
+	// once may do them twice.
 	StillAtWork int `json:"-"`
 	// MultiTenantSaid: the server said, refusing a write, that it is W&B
 	// Multi-tenant Cloud while the plan was made for Dedicated Cloud
@@ -624,7 +626,7 @@ func (r *Report) stopped() int {
 func (r *Report) count() {
 	r.OK, r.Failed, r.Skipped, r.Unknown, r.StillAtWork = 0, 0, 0, 0, 0
 	for _, res := range r.Results {
-		if res.atWork {
+		if res.StillAtWork {
 			r.StillAtWork++
 		}
 		switch res.Status {
@@ -701,8 +703,10 @@ func (res *Result) outcomeLine() string {
 		return fmt.Sprintf("failed:  %s %s%s: %s", res.Action, res.shownTarget(), res.unverifiedMark(), sanitize.Controls(res.Error))
 	}
 	note := "; " + unknownNote
-	if strings.Contains(res.Error, nextPlanShows) {
-		note = "" // the error says so already (a 2xx the client could not read)
+	if strings.Contains(res.Error, nextPlanShows) || res.StillAtWork {
+		// The error says so already (a 2xx the client could not read), or
+		// says to wait until the server is done first.
+		note = ""
 	}
 	return fmt.Sprintf("unknown: %s %s%s: %s%s", res.Action, res.shownTarget(), res.unverifiedMark(), sanitize.Controls(res.Error), note)
 }

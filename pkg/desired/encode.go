@@ -99,7 +99,7 @@ func (r EncodeReport) Warnings() []string {
 		out = append(out, fmt.Sprintf("%d user(s) share their externalId with another user, left unmanaged (a manifest gives each its own): each is said in a comment (# externalId ... left unmanaged)", r.SharedExternalIDs))
 	}
 	if r.UnwritableTexts > 0 {
-		out = append(out, fmt.Sprintf("%d user(s) have a name or externalId a manifest refuses (a control character or noncharacter, or an externalId with a space at one end): left unmanaged, each said in a comment (# name ... left unmanaged)", r.UnwritableTexts))
+		out = append(out, fmt.Sprintf("%d user(s) have a name or externalId a manifest refuses (a control character or noncharacter, or an externalId with a space or an invisible character at one end): left unmanaged, each said in a comment (# name left unmanaged: ..., # externalId left unmanaged: ...)", r.UnwritableTexts))
 	}
 	if r.RolelessTeams > 0 {
 		out = append(out, fmt.Sprintf("%d team(s) share a name with another: their team roles are not written, since W&B reports team roles by team name, and are left unmanaged (said in each team's comment)", r.RolelessTeams))

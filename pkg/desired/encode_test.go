@@ -372,7 +372,7 @@ func TestParseRefusesControlTexts(t *testing.T) {
 		{"externalId", `" 00u1"`, "has a space at one end"},
 		{"externalId", `"00u1\u00a0"`, "has a space at one end"},
 		{"externalId", `"00u1\u3000"`, "has a space at one end"},
-		{"externalId", `"00u1\u200b"`, "has the invisible character U+200B at one end"},
+		{"externalId", `"00u1\u200b"`, "has the invisible character U+200B at one end, where it reads as the id without it"},
 	} {
 		doc := "version: 1\nusers:\n  - email: a@example.com\n    " + tc.field + ": " + tc.value + "\n"
 		_, err := Parse([]Source{{"m.yaml", []byte(doc)}})

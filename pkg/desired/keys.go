@@ -219,14 +219,15 @@ func TeamNameProblem(name string) string {
 	if why := TextProblem(name); why != "" {
 		return why
 	}
-	return invisibleEnd(name)
+	return invisibleEnd(name, "the name")
 }
 
 // invisibleEnd says which character at one end of name draws nothing
 // (a zero-width space or joiner, a soft hyphen, a direction mark, any
 // format character), where it reads as the name without it: "" when
-// neither does. A space has its own messages.
-func invisibleEnd(name string) string {
+// neither does. A space has its own messages. what names the value in the
+// message ("the name", "the id").
+func invisibleEnd(name, what string) string {
 	if name == "" {
 		return ""
 	}
@@ -241,7 +242,7 @@ func invisibleEnd(name string) string {
 			continue // a subdivision flag (🏴 and its tags) draws
 		}
 		if r := e[1]; !unicode.IsSpace(r) && sanitize.InvisibleAfter(e[0], r, "") { // every format character among them
-			return fmt.Sprintf("has the invisible character U+%04X at one end, where it reads as the name without it", r)
+			return fmt.Sprintf("has the invisible character U+%04X at one end, where it reads as %s without it", r, what)
 		}
 	}
 	return ""
@@ -270,7 +271,7 @@ func ExternalIDProblem(s string) string {
 	if strings.TrimSpace(s) != s {
 		return "has a space at one end"
 	}
-	return invisibleEnd(s)
+	return invisibleEnd(s, "the id")
 }
 
 // flagTagged reports whether name ends with an emoji tag sequence: the

@@ -94,7 +94,7 @@ func (l *loader) loadUser(fi int, n *yaml.Node) {
 			if u.ExternalID, ok = l.text(fi, "externalId", v, " (omit it to leave the externalId unmanaged)"); ok {
 				if why := ExternalIDProblem(u.ExternalID); why != "" {
 					// compared exactly: it would replace the live one
-					l.addf(at(fi, v), "externalId %q %s: an identity provider's ids have none, and it would replace the live externalId with one the identity provider never sends", short(u.ExternalID), why)
+					l.addf(at(fi, v), "externalId %q %s: an identity provider's ids have none, and it would replace the live externalId with one the identity provider never sends (remove the character, or omit externalId to leave it unmanaged)", short(u.ExternalID), why)
 				} else {
 					l.externalID(u.ExternalID, at(fi, v))
 				}
@@ -249,7 +249,7 @@ func usernameProblem(s string) string {
 		// dev-user2 with a zero-width space after it (pasted from a chat
 		// or a web page) reads as dev-user2 in a diff, and would match no
 		// account: the plan would create another one.
-		if why := invisibleEnd(s); why != "" {
+		if why := invisibleEnd(s, "the name"); why != "" {
 			return why + ", and names another account than the one it reads as"
 		}
 	}

@@ -476,21 +476,20 @@ func (p *planner) warnCase(dt, live *model.Team) {
 // whose name holds a capital letter: W&B documents its team names as
 // lowercase (docs/wandb-api.md), and whether it lowers such a name or
 // refuses it is not documented; either way the team cannot be renamed
-// after, and the name the manifest should hold is the lower-cased one.
+// after. The name to write is W&B's entity name when it has one ("ML
+// Research" → ml-research, as unmanaged_team advises once a server made
+// it so), else the name lower-cased.
 func (p *planner) warnUppercase(name string) {
-	lower := strings.ToLower(name)
-	if lower == name {
+	write := strings.ToLower(name)
+	if write == name {
 		return
 	}
-	// The name to write is W&B's entity name when it has one ("ML
-	// Research" → ml-research, as unmanaged_team advises once a server
-	// made it so), else the name lower-cased.
 	if e := entityName(name); e != "" {
-		lower = e
+		write = e
 	}
 	p.warn(plan.Warning{Code: plan.WarnTeamNameUppercase, Team: name, Message: fmt.Sprintf(
 		"team %s is created with a capital letter, but W&B's team names are lowercase: W&B may keep it as %s or refuse the create, and cannot rename a team after; write %s in the manifest to create it as W&B names it",
-		quoteSpaced(name), quoteSpaced(lower), quoteSpaced(lower))})
+		quoteSpaced(name), quoteSpaced(write), quoteSpaced(write))})
 }
 
 // quoteSpaced quotes a name with white space at either end, which would
