@@ -795,7 +795,11 @@ func outcomeWarning(rep *apply.Report, replan string) string {
 	if n := rep.StillAtWork; n > 0 {
 		// The verification, read at once, cannot tell whether the server
 		// is still making them: applying again now may make them twice.
-		wait := fmt.Sprintf("%d create(s) were not sent again because the server may still be making them: wait until it is done with them (longer than its or its gateway's timeout), then plan again to see whether they were made, before applying again (a plan made sooner shows them not made, and applying it would make them twice)", n)
+		again := "plan again"
+		if replan != "" {
+			again = "plan again (this saved plan is now stale: " + replan + ")"
+		}
+		wait := fmt.Sprintf("%d create(s) were not sent again because the server may still be making them: wait until it is done with them (longer than its or its gateway's timeout), then %s to see whether they were made, before applying again (a plan made sooner shows them not made, and applying it would make them twice)", n, again)
 		if rep.Failed > 0 {
 			return outcomeWarningRest(rep, replan) + "; " + wait
 		}

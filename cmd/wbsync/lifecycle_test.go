@@ -1621,6 +1621,14 @@ func TestOutcomeWarning(t *testing.T) {
 			t.Errorf("%+v: %q, want the wait said and no apply again at once", rep, w)
 		}
 	}
+	// A saved plan's: the command that plans it again.
+	if w := outcomeWarning(&apply.Report{Unknown: 1, StillAtWork: 1}, "wbsync plan -f m.yaml --out p.plan"); !strings.Contains(w, "then plan again (this saved plan is now stale: wbsync plan -f m.yaml --out p.plan) to see whether they were made") {
+		t.Errorf("a saved plan's creates still at work: %q, want the command that plans it again", w)
+	}
+	// A failure beside them is still said, with its cause to fix.
+	if w := outcomeWarning(&apply.Report{Failed: 1, Unknown: 1, StillAtWork: 1}, ""); !strings.HasPrefix(w, "some operations failed; after fixing the cause, re-run apply") {
+		t.Errorf("failed and still at work: %q, want the failure said first", w)
+	}
 }
 
 // TestApplyCreateStillAtWorkSaysWait: a create whose answer does not come

@@ -925,3 +925,25 @@ func TestRunCountsCreatesStillAtWork(t *testing.T) {
 		t.Errorf("JSON report (err %v): want still_at_work on the first create only:\n%s", err, b.String())
 	}
 }
+
+// notAtWorkError is an unknown failure whose error can say whether the
+// server may still be at it, and says it is not (a PATCH that timed out).
+type notAtWorkError struct{ unknownError }
+
+func (notAtWorkError) StillAtWork() bool { return false }
+
+// TestRunCountsOnlyWhatSaysStillAtWork: an unknown operation whose error
+// says the server is not still at it is not counted among the creates to
+// wait for.
+func TestRunCountsOnlyWhatSaysStillAtWork(t *testing.T) {
+	w := &fakeWriter{fail: func(c call) error {
+		if c.User == "lost@x.com" {
+			return &notAtWorkError{unknownError{true}}
+		}
+		return nil
+	}}
+	rep := run(t, planOf(ch(plan.CreateUser, "lost@x.com", "", "", "")), w, Options{})
+	if rep.Unknown != 1 || rep.StillAtWork != 0 {
+		t.Errorf("unknown %d, still at work %d; want 1 and 0", rep.Unknown, rep.StillAtWork)
+	}
+}

@@ -833,6 +833,28 @@ func TestCreatedTeamWithCapitalWarns(t *testing.T) {
 	}
 }
 
+// TestCreatedTeamWithCapitalWarnsWhole: the warning names W&B's entity
+// name both as what W&B may keep and as what to write, and a name in
+// capitals only is warned as any other.
+func TestCreatedTeamWithCapitalWarnsWhole(t *testing.T) {
+	want := state(users(), dt("ML Research", model.Additive), dt("QA", model.Additive))
+	p := Compute(want, state(users()), model.Policy{}, Options{})
+	got := map[string]string{}
+	for _, w := range p.Warnings {
+		if w.Code == plan.WarnTeamNameUppercase {
+			got[w.Team] = w.Message
+		}
+	}
+	for team, msg := range map[string]string{
+		"ML Research": "team ML Research is created with a capital letter, but W&B's team names are lowercase: W&B may keep it as ml-research or refuse the create, and cannot rename a team after; write ml-research in the manifest to create it as W&B names it",
+		"QA":          "team QA is created with a capital letter, but W&B's team names are lowercase: W&B may keep it as qa or refuse the create, and cannot rename a team after; write qa in the manifest to create it as W&B names it",
+	} {
+		if got[team] != msg {
+			t.Errorf("%s: %q\nwant %q", team, got[team], msg)
+		}
+	}
+}
+
 // TestUnmanagedTeamOfServiceAccounts: an unmanaged team's warning says how
 // many of its members are no listed user (service accounts, which no plan
 // removes), so that "its members keep their access" does not read as that

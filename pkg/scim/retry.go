@@ -315,8 +315,10 @@ func (r *retrier) readBack(ctx context.Context, err error, e *Error) error {
 	adopted, aerr := r.cl.ambiguous(ctx)
 	if aerr != nil {
 		// Sent, answered with a failure that may follow the work, and the
-		// look-up that would tell failed too: the outcome is unknown.
-		e.unknown = true
+		// look-up that would tell failed too: the outcome is unknown. Not
+		// sent again: when someone stopped waiting (stillAtWork), the
+		// server may still be making it, as after an empty look-up.
+		e.unknown, e.atWork = true, stillAtWork(e)
 		var ae *Error
 		if errors.As(aerr, &ae) {
 			e.existing = ae.existing // the look-up found an account it did not take

@@ -103,3 +103,84 @@ func TestCreateNotSentAgainWhileTheServerMayBeAtIt(t *testing.T) {
 		}
 	}
 }
+
+// TestStillAtWorkOnlyForCreatesNotSentAgain: StillAtWork says which writes
+// ended unknown because the server may still be at them (a create someone
+// stopped waiting for, found by no look-up, not sent again), so that apply
+// can say to wait before applying again. A PATCH that timed out,
+// unknown as well, is not a create the server may still be making, and a
+// 504 without a body says why it was not sent again without a dangling
+// separator.
+func TestStillAtWorkOnlyForCreatesNotSentAgain(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		answer func(w http.ResponseWriter, r *http.Request) bool
+		write  func(c *Client) error
+		atWork bool
+	}{
+		{"create timed out", func(w http.ResponseWriter, r *http.Request) bool {
+			if r.Method == http.MethodPost {
+				<-r.Context().Done()
+				return true
+			}
+			return false
+		}, func(c *Client) error {
+			_, err := c.CreateUser(context.Background(), model.User{UserName: "new@x.com"})
+			return err
+		}, true},
+		{"create 504 without a body", func(w http.ResponseWriter, r *http.Request) bool {
+			if r.Method == http.MethodPost {
+				w.WriteHeader(http.StatusGatewayTimeout)
+				return true
+			}
+			return false
+		}, func(c *Client) error { _, err := c.CreateTeam(context.Background(), "new-team"); return err }, true},
+		{"deactivation timed out", func(w http.ResponseWriter, r *http.Request) bool {
+			if r.Method == http.MethodPatch {
+				<-r.Context().Done()
+				return true
+			}
+			return false
+		}, func(c *Client) error { return c.SetActive(context.Background(), "u", false) }, false},
+	} {
+		f, srv := newFake(t)
+		c := testClient(t, srv.URL, func(c *Config) { c.Timeout, c.MaxElapsed = 50*time.Millisecond, 300*time.Millisecond })
+		f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool { return tc.answer(w, r) }
+		err := tc.write(c)
+		var e *Error
+		if !errors.As(err, &e) || !e.OutcomeUnknown() || e.StillAtWork() != tc.atWork {
+			t.Errorf("%s: err %v: want unknown, StillAtWork %v", tc.name, err, tc.atWork)
+			continue
+		}
+		if msg := err.Error(); strings.Contains(msg, ": ;") || strings.Contains(msg, ":  ") {
+			t.Errorf("%s: %q: a separator with nothing before it", tc.name, msg)
+		}
+	}
+}
+
+// TestTimedOutCreateWhoseLookUpFailedIsStillAtWork: a create cut off by
+// --timeout whose look-up then failed is not sent again either, and the
+// server may still be making it: StillAtWork, so that apply says to wait
+// rather than that applying again converges.
+func TestTimedOutCreateWhoseLookUpFailedIsStillAtWork(t *testing.T) {
+	f, srv := newFake(t)
+	c := testClient(t, srv.URL, func(c *Config) { c.Timeout, c.MaxElapsed = 50*time.Millisecond, 300*time.Millisecond })
+	var posts atomic.Int32
+	f.hook = func(w http.ResponseWriter, r *http.Request, _ []byte) bool {
+		switch {
+		case r.Method == http.MethodPost:
+			posts.Add(1)
+			<-r.Context().Done()
+			return true
+		case r.Method == http.MethodGet && r.URL.Query().Get("filter") != "":
+			scimErr(w, http.StatusBadRequest, "filter refused")
+			return true
+		}
+		return false
+	}
+	_, err := c.CreateTeam(context.Background(), "new-team")
+	var e *Error
+	if !errors.As(err, &e) || !e.OutcomeUnknown() || !e.StillAtWork() || posts.Load() != 1 {
+		t.Errorf("%d POSTs, err %v: want one POST, unknown, still at work", posts.Load(), err)
+	}
+}
