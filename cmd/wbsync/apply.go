@@ -714,6 +714,12 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 		if fileErr != nil {
 			err = fmt.Errorf("%w; and --report was not written: %w", err, fileErr)
 		}
+		if rep.StillAtWork > 0 {
+			// The error says to plan: a plan made before the server is done
+			// shows those creates not made, and applying it would make them
+			// twice. Say to wait first.
+			a.s.log.Warn(outcomeWarning(rep, rep.PlanAgain), zap.Int("failed", rep.Failed), zap.Int("unknown", rep.Unknown))
+		}
 		return exitFailed, err
 	}
 	switch {

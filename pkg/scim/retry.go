@@ -319,6 +319,9 @@ func (r *retrier) readBack(ctx context.Context, err error, e *Error) error {
 		// sent again: when someone stopped waiting (stillAtWork), the
 		// server may still be making it, as after an empty look-up.
 		e.unknown, e.atWork = true, stillAtWork(e)
+		if e.atWork {
+			e.Detail = strings.TrimPrefix(e.Detail+notSentAtWork, "; ")
+		}
 		var ae *Error
 		if errors.As(aerr, &ae) {
 			e.existing = ae.existing // the look-up found an account it did not take
@@ -353,8 +356,12 @@ func (r *retrier) readBack(ctx context.Context, err error, e *Error) error {
 }
 
 // lookedUpStillAtWork ends the detail of a create not sent again because
-// the server may still be at it (stillAtWork).
-const lookedUpStillAtWork = "; a look-up found it not made yet, but the server may still be at the request: not sent again, so as not to make it twice (once the server is done with it, a plan shows whether it was made)"
+// the server may still be at it (stillAtWork), and notSentAtWork that of
+// one whose look-up failed.
+const (
+	lookedUpStillAtWork = "; a look-up found it not made yet, but the server may still be at the request: not sent again, so as not to make it twice (once the server is done with it, a plan shows whether it was made)"
+	notSentAtWork       = "; the server may still be at the request: not sent again, so as not to make it twice"
+)
 
 // stillAtWork reports whether e, the failure of a request that was sent,
 // came from someone who stopped waiting for the server rather than from
