@@ -1635,58 +1635,35 @@ func TestOutcomeWarning(t *testing.T) {
 // within --timeout, and which a look-up does not find, is sent once, ends
 // unknown, and apply's last word says to wait until the server is done
 // with it before planning or applying again: a plan made at once would
-// show it not made, and applying that would make it twice.
+// show it not made, and applying that would make it twice. The wait is
+// said also when the read after the apply fails, whose error's advice to
+// plan would otherwise be the last word.
 func TestApplyCreateStillAtWorkSaysWait(t *testing.T) {
-	var posts atomic.Int32
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/scim+json")
-		switch {
-		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Users"):
-			posts.Add(1)
-			_, _ = io.Copy(io.Discard, r.Body) // (read: a closed connection then ends the context)
-			<-r.Context().Done()               // still at it when wbsync stops waiting
-		case r.Method == http.MethodGet && (strings.HasSuffix(r.URL.Path, "/Users") || strings.HasSuffix(r.URL.Path, "/Groups")):
-			_, _ = w.Write(listBody(0))
-		default:
-			http.NotFound(w, r)
+	for _, readFails := range []bool{false, true} {
+		var posts atomic.Int32
+		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/scim+json")
+			switch {
+			case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Users"):
+				posts.Add(1)
+				_, _ = io.Copy(io.Discard, r.Body) // (read: a closed connection then ends the context)
+				<-r.Context().Done()               // still at it when wbsync stops waiting
+			case r.Method == http.MethodGet && readFails && posts.Load() > 0 && r.URL.Query().Get("filter") == "":
+				w.WriteHeader(http.StatusBadRequest) // the read after the apply fails
+				_, _ = w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","detail":"refused"}`))
+			case r.Method == http.MethodGet && (strings.HasSuffix(r.URL.Path, "/Users") || strings.HasSuffix(r.URL.Path, "/Groups")):
+				_, _ = w.Write(listBody(0))
+			default:
+				http.NotFound(w, r)
+			}
+		}))
+		m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n")
+		r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve", "--timeout", "1s")
+		hs.Close()
+		if r.code != exitFailed || posts.Load() != 1 || strings.Contains(r.stderr, "converges") ||
+			!strings.Contains(r.stderr, "1 create(s) were not sent again because the server may still be making them: wait until it is done with them") {
+			t.Errorf("read after the apply fails %v: exit %d, %d POSTs; want 4, 1 POST, and the wait said:\n%s\n%s", readFails, r.code, posts.Load(), r.stdout, r.stderr)
 		}
-	}))
-	defer hs.Close()
-	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n")
-	r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve", "--timeout", "1s")
-	if r.code != exitFailed || posts.Load() != 1 || strings.Contains(r.stderr, "converges") ||
-		!strings.Contains(r.stderr, "1 create(s) were not sent again because the server may still be making them: wait until it is done with them") {
-		t.Errorf("exit %d, %d POSTs; want 4, 1 POST, and the wait said:\n%s\n%s", r.code, posts.Load(), r.stdout, r.stderr)
-	}
-}
-
-// TestApplyCreateStillAtWorkWaitsThoughVerifyFails: when the read after
-// the apply fails too, the wait is still said: the error's advice to plan
-// would otherwise be the last word, and a plan made before the server is
-// done shows the create not made.
-func TestApplyCreateStillAtWorkWaitsThoughVerifyFails(t *testing.T) {
-	var posted atomic.Bool
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/scim+json")
-		switch {
-		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Users"):
-			posted.Store(true)
-			_, _ = io.Copy(io.Discard, r.Body) // (read: a closed connection then ends the context)
-			<-r.Context().Done()               // still at it when wbsync stops waiting
-		case r.Method == http.MethodGet && posted.Load() && r.URL.Query().Get("filter") == "":
-			w.WriteHeader(http.StatusBadRequest) // the read after the apply fails
-			_, _ = w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","detail":"refused"}`))
-		case r.Method == http.MethodGet && (strings.HasSuffix(r.URL.Path, "/Users") || strings.HasSuffix(r.URL.Path, "/Groups")):
-			_, _ = w.Write(listBody(0))
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	defer hs.Close()
-	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\n")
-	r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve", "--timeout", "1s")
-	if r.code != exitFailed || !strings.Contains(r.stderr, "1 create(s) were not sent again because the server may still be making them: wait until it is done with them") {
-		t.Errorf("exit %d; want 4 and the wait said:\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
 
