@@ -707,6 +707,9 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	// of an earlier run would pass for this one's.
 	// (After a failed verification the writes were made; what remains is
 	// unknown: as for changes that remain, exit 4, not 1 "nothing written".)
+	warnOutcome := func() {
+		a.s.log.Warn(outcomeWarning(rep, rep.PlanAgain), zap.Int("failed", rep.Failed), zap.Int("unknown", rep.Unknown))
+	}
 	if err := cmp.Or(runErr, verifyErr); err != nil {
 		if runErr != nil && rep.PlanAgain != "" {
 			err = fmt.Errorf("%w; %s", err, seeWhere(rep.PlanAgain))
@@ -718,7 +721,7 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 			// The error says to plan: a plan made before the server is done
 			// shows those creates not made, and applying it would make them
 			// twice. Say to wait first.
-			a.s.log.Warn(outcomeWarning(rep, rep.PlanAgain), zap.Int("failed", rep.Failed), zap.Int("unknown", rep.Unknown))
+			warnOutcome()
 		}
 		return exitFailed, err
 	}
@@ -726,7 +729,7 @@ func execute(ctx context.Context, inv *invocation, f *flags, o *applyFlags, a *a
 	case fileErr != nil:
 		return exitFailed, fmt.Errorf("the apply ran, but --report was not written: %w", fileErr)
 	case rep.Failed > 0 || rep.Unknown > 0 && !rep.UnknownSettled():
-		a.s.log.Warn(outcomeWarning(rep, rep.PlanAgain), zap.Int("failed", rep.Failed), zap.Int("unknown", rep.Unknown))
+		warnOutcome()
 		return exitFailed, nil
 	case rep.Verification != nil && (rep.Verification.Remaining > 0 || len(rep.Verification.LeftAlone) > 0):
 		return exitFailed, nil
@@ -801,11 +804,7 @@ func outcomeWarning(rep *apply.Report, replan string) string {
 	if n := rep.StillAtWork; n > 0 {
 		// The verification, read at once, cannot tell whether the server
 		// is still making them: applying again now may make them twice.
-		again := "plan again"
-		if replan != "" {
-			again = "plan again (this saved plan is now stale: " + replan + ")"
-		}
-		wait := fmt.Sprintf("%d create(s) were not sent again because the server may still be making them: wait until it is done with them (longer than its or its gateway's timeout), then %s to see whether they were made, before applying again (a plan made sooner shows them not made, and applying it would make them twice)", n, again)
+		wait := fmt.Sprintf("%d create(s) were not sent again because the server may still be making them: wait until it is done with them (longer than its or its gateway's timeout), then %s to see whether they were made, before applying again (a plan made sooner shows them not made, and applying it would make them twice)", n, planAgainText(replan))
 		if rep.Failed > 0 {
 			return outcomeWarningRest(rep, replan) + "; " + wait
 		}
@@ -828,7 +827,7 @@ func outcomeWarningRest(rep *apply.Report, replan string) string {
 		}
 		rerun := fix + "re-run apply"
 		if replan != "" {
-			rerun = fix + "plan again (this saved plan is now stale: " + replan + ") and apply that plan"
+			rerun = fix + planAgainText(replan) + " and apply that plan"
 		}
 		if v := rep.Verification; v != nil && v.Unseen > 0 {
 			return fmt.Sprintf("some operations failed; %s (a re-run does not send the %d role write(s) the read cannot show: see the verification line)", rerun, v.Unseen)
@@ -839,9 +838,18 @@ func outcomeWarningRest(rep *apply.Report, replan string) string {
 		return fmt.Sprintf("whether some operations were done is unknown: the verification says what remains, except the %d role write(s) the read cannot show, which apply again does not send", v.Unseen)
 	}
 	if replan != "" {
-		return "whether some operations were done is unknown: the verification says what remains; plan again (this saved plan is now stale: " + replan + ") and apply that plan"
+		return "whether some operations were done is unknown: the verification says what remains; " + planAgainText(replan) + " and apply that plan"
 	}
 	return "whether some operations were done is unknown: the verification says what remains, and apply again converges"
+}
+
+// planAgainText says to plan again: with a saved plan's re-plan command
+// (replan), which a bare 'wbsync plan' is not.
+func planAgainText(replan string) string {
+	if replan == "" {
+		return "plan again"
+	}
+	return "plan again (this saved plan is now stale: " + replan + ")"
 }
 
 // seeWhere says how to see where the organization stands after a run

@@ -365,28 +365,7 @@ func TestVerificationCatchesDroppedWrite(t *testing.T) {
 // verification, whose plan now leaves ml alone (duplicate_team) and so has
 // no change, does not say the organization matches the manifest: exit 4.
 func TestVerificationSeesTeamLeftAlone(t *testing.T) {
-	user := map[string]any{"id": "ua", "userName": "a@example.com", "emails": []any{map[string]any{"value": "a@example.com", "primary": true}}, "active": true}
-	var mu sync.Mutex
-	var groups []any
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		w.Header().Set("Content-Type", "application/scim+json")
-		switch {
-		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Users"):
-			_, _ = w.Write(listBody(1, user))
-		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Groups"):
-			_, _ = w.Write(listBody(len(groups), groups...))
-		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Groups"):
-			groups = append(groups, map[string]any{"id": "g1", "displayName": "ml", "members": []any{}},
-				map[string]any{"id": "g2", "displayName": "ml", "members": []any{}})
-			w.WriteHeader(http.StatusConflict)
-			_, _ = w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","detail":"Resource already exists"}`))
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	defer hs.Close()
+	hs := twoTeamsOnCreate(t, false)
 	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\nteams:\n  - name: ml\n    members: [a@example.com]\n")
 	r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve")
 	if r.code != exitFailed || strings.Contains(r.stdout, "matches the manifest") ||
@@ -2183,6 +2162,20 @@ func TestSkippedButVerifiedIsSuccess(t *testing.T) {
 // match the manifest, so exit 4, with no failure beside it to give that
 // exit on its own (as TestVerificationSeesTeamLeftAlone has).
 func TestVerificationLeftAloneOnlyExits4(t *testing.T) {
+	hs := twoTeamsOnCreate(t, true)
+	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\nteams:\n  - name: ml\n    members: [a@example.com]\n")
+	r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve")
+	if r.code != exitFailed || strings.Contains(r.stdout, "matches the manifest") ||
+		!strings.Contains(r.stdout, "new warning(s) leave it alone") || strings.Contains(r.stdout, "failed:") {
+		t.Fatalf("exit %d, want 4: every write done, the team left alone by the verification:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// twoTeamsOnCreate serves user a@example.com (id ua) and no team, until a
+// create of team ml, which makes two teams of that name (g1, g2): answered
+// 409 with both empty (done false), or 201 as g1 with ua a member of both,
+// a PATCH of g1 then answered 204 (done true).
+func twoTeamsOnCreate(t *testing.T, done bool) *httptest.Server {
 	user := map[string]any{"id": "ua", "userName": "a@example.com", "emails": []any{map[string]any{"value": "a@example.com", "primary": true}}, "active": true}
 	var mu sync.Mutex
 	var groups []any
@@ -2196,22 +2189,25 @@ func TestVerificationLeftAloneOnlyExits4(t *testing.T) {
 		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/Groups"):
 			_, _ = w.Write(listBody(len(groups), groups...))
 		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Groups"):
-			member := []any{map[string]any{"value": "ua"}}
-			groups = append(groups, map[string]any{"id": "g1", "displayName": "ml", "members": member},
-				map[string]any{"id": "g2", "displayName": "ml", "members": member})
+			members := []any{}
+			if done {
+				members = []any{map[string]any{"value": "ua"}}
+			}
+			groups = append(groups, map[string]any{"id": "g1", "displayName": "ml", "members": members},
+				map[string]any{"id": "g2", "displayName": "ml", "members": members})
+			if !done {
+				w.WriteHeader(http.StatusConflict)
+				_, _ = w.Write([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","detail":"Resource already exists"}`))
+				return
+			}
 			w.WriteHeader(http.StatusCreated)
 			_, _ = w.Write([]byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"id":"g1","displayName":"ml","members":[]}`))
-		case r.Method == http.MethodPatch && strings.HasSuffix(r.URL.Path, "/Groups/g1"):
+		case done && r.Method == http.MethodPatch && strings.HasSuffix(r.URL.Path, "/Groups/g1"):
 			w.WriteHeader(http.StatusNoContent)
 		default:
 			http.NotFound(w, r)
 		}
 	}))
-	defer hs.Close()
-	m := writeFile(t, "m.yaml", "version: 1\nusers:\n  - email: a@example.com\nteams:\n  - name: ml\n    members: [a@example.com]\n")
-	r := wb(t, vars(hs.URL+"/scim"), "apply", "-f", m, "--auto-approve")
-	if r.code != exitFailed || strings.Contains(r.stdout, "matches the manifest") ||
-		!strings.Contains(r.stdout, "new warning(s) leave it alone") || strings.Contains(r.stdout, "failed:") {
-		t.Fatalf("exit %d, want 4: every write done, the team left alone by the verification:\n%s\n%s", r.code, r.stdout, r.stderr)
-	}
+	t.Cleanup(hs.Close)
+	return hs
 }

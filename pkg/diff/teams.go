@@ -44,11 +44,12 @@ func (p *planner) planTeams() {
 			}
 			if lt == none {
 				p.add(plan.Change{Action: plan.CreateTeam, Team: dt.Name})
-				p.warnUppercase(dt.Name)
+				entity := entityName(dt.Name)
+				p.warnUppercase(dt.Name, entity)
 				// Under the names a server may have given it: W&B's entity
 				// name, and the name lower-cased where that is not the
 				// name ignoring case (İstanbul Team → istanbul team).
-				for _, e := range [...]string{entityName(dt.Name), lookAlikeLower(dt.Name)} {
+				for _, e := range [...]string{entity, lookAlikeLower(dt.Name)} {
 					if e != "" {
 						if created == nil {
 							created = map[string]string{}
@@ -476,16 +477,17 @@ func (p *planner) warnCase(dt, live *model.Team) {
 // whose name holds a capital letter: W&B documents its team names as
 // lowercase (docs/wandb-api.md), and whether it lowers such a name or
 // refuses it is not documented; either way the team cannot be renamed
-// after. The name to write is W&B's entity name when it has one ("ML
-// Research" → ml-research, as unmanaged_team advises once a server made
-// it so), else the name lower-cased.
-func (p *planner) warnUppercase(name string) {
+// after. The name to write is W&B's entity name (entity, from
+// entityName) when it has one ("ML Research" → ml-research, as
+// unmanaged_team advises once a server made it so), else the name
+// lower-cased.
+func (p *planner) warnUppercase(name, entity string) {
 	write := strings.ToLower(name)
 	if write == name {
 		return
 	}
-	if e := entityName(name); e != "" {
-		write = e
+	if entity != "" {
+		write = entity
 	}
 	p.warn(plan.Warning{Code: plan.WarnTeamNameUppercase, Team: name, Message: fmt.Sprintf(
 		"team %s is created with a capital letter, but W&B's team names are lowercase: W&B may keep it as %s or refuse the create, and cannot rename a team after; write %s in the manifest to create it as W&B names it",

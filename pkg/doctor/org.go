@@ -100,7 +100,7 @@ func Counts(st model.State, red *sanitize.Redactor) Check {
 		c.Status = Warn
 		c.Detail += fmt.Sprintf("; users sharing a userName, ignoring case: %s: a manifest entry naming one is left alone until only one account bears the name (ambiguous_user)", names)
 	}
-	exact, folded := groupTeams(st.Teams, func(t *model.Team) string { return t.Name }), groupTeams(st.Teams, func(t *model.Team) string { return model.Key(t.Name) })
+	exact, folded := groupBy(st.Teams, func(t *model.Team) string { return t.Name }), groupBy(st.Teams, func(t *model.Team) string { return model.Key(t.Name) })
 	var shared, cased []string
 	for _, g := range exact {
 		shared = append(shared, fmt.Sprintf("%s (ids %s)", server(red, g[0].Name, nameWidth), teamIDs(g, red)))
@@ -145,36 +145,23 @@ func Counts(st model.State, red *sanitize.Redactor) Check {
 // sharedUserNames lists the userNames (compared as wbsync matches them,
 // model.Key) that two or more users bear, each with their ids, or "".
 func sharedUserNames(users []model.User, red *sanitize.Redactor) string {
-	byKey := map[string][]int{}
-	for i := range users {
-		if users[i].UserName != "" {
-			k := model.Key(users[i].UserName)
-			byKey[k] = append(byKey[k], i)
-		}
-	}
+	named := slices.DeleteFunc(slices.Clone(users), func(u model.User) bool { return u.UserName == "" })
 	var shared []string
-	for _, k := range slices.Sorted(maps.Keys(byKey)) {
-		if g := byKey[k]; len(g) > 1 {
-			ids := make([]string, len(g))
-			for j, i := range g {
-				ids[j] = server(red, users[i].ID, nameWidth)
-			}
-			sort.Strings(ids)
-			shared = append(shared, fmt.Sprintf("%s (ids %s)", server(red, users[g[0]].UserName, nameWidth), listNames(ids, 0, nil)))
-		}
+	for _, g := range groupBy(named, func(u *model.User) string { return model.Key(u.UserName) }) {
+		shared = append(shared, fmt.Sprintf("%s (ids %s)", server(red, g[0].UserName, nameWidth), idList(g, func(u model.User) string { return u.ID }, red)))
 	}
 	return listNames(shared, 0, nil)
 }
 
-// groupTeams returns the groups of two or more teams with the same key,
-// sorted by key.
-func groupTeams(teams []model.Team, key func(*model.Team) string) [][]model.Team {
-	byKey := map[string][]model.Team{}
-	for i := range teams {
-		k := key(&teams[i])
-		byKey[k] = append(byKey[k], teams[i])
+// groupBy returns the groups of two or more of xs with the same key,
+// sorted by key (teams sharing a name, users sharing a userName).
+func groupBy[T any](xs []T, key func(*T) string) [][]T {
+	byKey := map[string][]T{}
+	for i := range xs {
+		k := key(&xs[i])
+		byKey[k] = append(byKey[k], xs[i])
 	}
-	var groups [][]model.Team
+	var groups [][]T
 	for _, k := range slices.Sorted(maps.Keys(byKey)) {
 		if len(byKey[k]) > 1 {
 			groups = append(groups, byKey[k])
@@ -185,9 +172,14 @@ func groupTeams(teams []model.Team, key func(*model.Team) string) [][]model.Team
 
 // teamIDs lists the ids of teams, sorted, each redacted with red.
 func teamIDs(teams []model.Team, red *sanitize.Redactor) string {
-	ids := make([]string, len(teams))
-	for j, t := range teams {
-		ids[j] = server(red, t.ID, nameWidth)
+	return idList(teams, func(t model.Team) string { return t.ID }, red)
+}
+
+// idList lists the ids (id) of xs, sorted, each redacted with red.
+func idList[T any](xs []T, id func(T) string, red *sanitize.Redactor) string {
+	ids := make([]string, len(xs))
+	for j, x := range xs {
+		ids[j] = server(red, id(x), nameWidth)
 	}
 	sort.Strings(ids)
 	return listNames(ids, 0, nil)

@@ -313,14 +313,15 @@ func (r *retrier) decide(ctx context.Context, err error, e *Error) error {
 // (stillAtWork); nil when it was not made (e is then not unknown).
 func (r *retrier) readBack(ctx context.Context, err error, e *Error) error {
 	adopted, aerr := r.cl.ambiguous(ctx)
+	atWork := stillAtWork(e)
 	if aerr != nil {
 		// Sent, answered with a failure that may follow the work, and the
 		// look-up that would tell failed too: the outcome is unknown. Not
 		// sent again: when someone stopped waiting (stillAtWork), the
 		// server may still be making it, as after an empty look-up.
-		e.unknown, e.atWork = true, stillAtWork(e)
-		if e.atWork {
-			e.Detail = strings.TrimPrefix(e.Detail+notSentAtWork, "; ")
+		e.unknown, e.atWork = true, atWork
+		if atWork {
+			e.Detail = strings.TrimPrefix(e.Detail+"; "+atWorkNotSent, "; ")
 		}
 		var ae *Error
 		if errors.As(aerr, &ae) {
@@ -334,7 +335,7 @@ func (r *retrier) readBack(ctx context.Context, err error, e *Error) error {
 			zap.Int("attempt", r.attempts))
 		return errAdopted
 	}
-	if stillAtWork(e) {
+	if atWork {
 		// Someone stopped waiting (this side's --timeout, a gateway's
 		// 504 or 524), not the server: it may still be at the request
 		// and make the user or team after the look-up (a slow backend,
@@ -343,7 +344,7 @@ func (r *retrier) readBack(ctx context.Context, err error, e *Error) error {
 		// make a second one once both attempts finish: not sent again,
 		// its outcome unknown (the next plan shows whether it was made).
 		e.unknown, e.atWork = true, true
-		e.Detail = strings.TrimPrefix(e.Detail+lookedUpStillAtWork, "; ")
+		e.Detail = strings.TrimPrefix(e.Detail+"; a look-up found it not made yet, but "+atWorkNotSent+" (once the server is done with it, a plan shows whether it was made)", "; ")
 		return err
 	}
 	// Answered, or cut off by the server: it was done with the request,
@@ -355,13 +356,10 @@ func (r *retrier) readBack(ctx context.Context, err error, e *Error) error {
 	return nil
 }
 
-// lookedUpStillAtWork ends the detail of a create not sent again because
-// the server may still be at it (stillAtWork), and notSentAtWork that of
-// one whose look-up failed.
-const (
-	lookedUpStillAtWork = "; a look-up found it not made yet, but the server may still be at the request: not sent again, so as not to make it twice (once the server is done with it, a plan shows whether it was made)"
-	notSentAtWork       = "; the server may still be at the request: not sent again, so as not to make it twice"
-)
+// atWorkNotSent is what the detail of a create not sent again because the
+// server may still be at it (stillAtWork) says, after what its look-up
+// found.
+const atWorkNotSent = "the server may still be at the request: not sent again, so as not to make it twice"
 
 // stillAtWork reports whether e, the failure of a request that was sent,
 // came from someone who stopped waiting for the server rather than from
