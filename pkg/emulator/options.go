@@ -262,6 +262,8 @@ func parseFaults(v string) ([]string, error) {
 
 // normalise checks the options and fills the defaults.
 func (o Options) normalise() (Options, error) {
+	// In any case, as wbsync's own --deployment: SaaS is how W&B writes it.
+	o.Deployment = strings.ToLower(o.Deployment)
 	switch o.Deployment {
 	case "":
 		o.Deployment = DeploymentDedicated

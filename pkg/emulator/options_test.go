@@ -25,3 +25,18 @@ func TestNegativeOptionNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestDeploymentAnyCase: the deployment is read in any case, as wbsync's
+// own --deployment reads it ("SaaS" is how W&B writes it); anything else
+// is refused.
+func TestDeploymentAnyCase(t *testing.T) {
+	for in, want := range map[string]string{"SaaS": DeploymentSaaS, "SAAS": DeploymentSaaS, "Dedicated": DeploymentDedicated, "": DeploymentDedicated} {
+		o, err := Options{Deployment: in}.normalise()
+		if err != nil || o.Deployment != want {
+			t.Errorf("deployment %q: got %q, %v; want %q", in, o.Deployment, err, want)
+		}
+	}
+	if _, err := (Options{Deployment: "server"}).normalise(); err == nil || !strings.Contains(err.Error(), `deployment "server": want saas or dedicated`) {
+		t.Errorf("deployment server: %v", err)
+	}
+}
