@@ -329,6 +329,14 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		return nil, fmt.Errorf("%s: %w: its embedded manifest is not one wbsync loads: %v (was the file edited?); plan again from the manifest%s", path, plan.ErrNotSavedPlan, err, otherVersion(saved.WrittenBy))
 	}
 	want, policy := saved.Desired.State, saved.Desired.Policy
+	if saved.IsBlocked() {
+		// Planned blocked: nothing of it is applied whatever the
+		// organization reads now, as Terraform refuses a plan made with
+		// errors. Refused without a request (the plan as saved is what the
+		// reviewer saw, printed by the caller with its blocks).
+		s.log.Info(fmt.Sprintf("%s was planned blocked by a safety limit: refused without reading the organization; fix the manifest and plan again", path))
+		return &applyRun{s: s, p: saved.Plan, want: want, policy: policy}, nil
+	}
 	now, err := s.computePlan(ctx, want, policy, saved.ManifestDigest)
 	if err != nil {
 		if !s.conf.urlGiven && !errors.Is(err, errInterrupted) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -276,6 +277,34 @@ func TestBlockedPlanJSON(t *testing.T) {
 	}
 	if n := writes(emu.requests(t)); n != 0 {
 		t.Fatalf("%d writes from a blocked plan", n)
+	}
+}
+
+// TestSavedBlockedPlanRefusedUnread: a plan saved blocked is refused (exit
+// 3, printed as saved, with its blocks) without a request to the
+// organization, with or without --dry-run, whatever the organization
+// reads now.
+func TestSavedBlockedPlanRefusedUnread(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	v := vars(emu.url)
+	m := writeFile(t, "m.yaml", "version: 1\npolicy:\n  unmanagedUsers: deactivate\n  limits: {maxDeactivations: 1}\nusers:\n  - email: alice@example.com\n    orgRole: admin\nteams: []\n")
+	saved := filepath.Join(t.TempDir(), "plan.json")
+	if r := wb(t, v, "plan", "-f", m, "--out", saved); r.code != exitBlocked {
+		t.Fatalf("plan: exit %d\n%s", r.code, r.stderr)
+	}
+	before := emu.requests(t)
+	for _, args := range [][]string{{"-o", "json"}, {"--dry-run"}, {}} {
+		r := wb(t, v, append([]string{"apply", saved, "--auto-approve"}, args...)...)
+		if r.code != exitBlocked || !strings.Contains(r.stderr, "a safety limit blocks the plan (maxDeactivations)") ||
+			!strings.Contains(r.stderr, "planned blocked by a safety limit: refused without reading the organization") {
+			t.Errorf("apply %v: exit %d\n%s", args, r.code, r.stderr)
+		}
+		if !strings.Contains(r.stdout, "maxDeactivations") {
+			t.Errorf("apply %v: the plan's blocks are not printed:\n%s", args, r.stdout)
+		}
+	}
+	if after := emu.requests(t); !maps.Equal(before, after) {
+		t.Errorf("requests by method: %v before the applies, %v after", before, after)
 	}
 }
 
