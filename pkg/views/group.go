@@ -38,7 +38,7 @@ type line struct {
 	action plan.Action
 	tier   int8 // the markdown view's tier (tierOf)
 	// late: kept after the other lines of its tier (a role in a team
-	// the plan creates: see newMarkdownLayout)
+	// or of a user the plan creates: newcomerRole)
 	late bool
 	text string
 	// removals, deactivations and role changes only: the user, and text
@@ -108,7 +108,7 @@ func groups(p plan.Plan, cut int) (users, teams []*group) {
 				teams = append(teams, g)
 			}
 		}
-		ln := line{sym: c.Action.Symbol(), action: c.Action, tier: tierOf(c), late: newTeamRole(c), text: sanitize.LTRArrows(sanitize.Controls(lineText(shown)))}
+		ln := line{sym: c.Action.Symbol(), action: c.Action, tier: tierOf(c), late: newcomerRole(c), text: sanitize.LTRArrows(sanitize.Controls(lineText(shown)))}
 		if ln.tier < mustTiers && bundled(int(ln.tier)) {
 			ln.who, ln.gist = sanitize.Name(plan.UserText(shown)), ln.text // the user's group names the user
 			if c.Action == plan.RemoveMember || c.Action == plan.SetTeamRole {

@@ -80,7 +80,7 @@ func tierOf(c plan.Change) int8 {
 	case c.Action == plan.SetOrgRole, c.Action == plan.SetTeamRole:
 		// A role in a team the plan creates too: every role change is
 		// listed by name, as the plan JSON lists it as one (but after the
-		// others: newTeamRole).
+		// others: newcomerRole).
 		return tierRole
 	case c.Action == plan.AddMember && c.TeamID != "":
 		return tierGrant
@@ -90,13 +90,21 @@ func tierOf(c plan.Change) int8 {
 	return tierChange
 }
 
-// newTeamRole reports whether c is the role of a member the plan adds to
-// a team it creates, which the add's line gives too ("add X as admin"):
-// listed after the tier's other lines, so that a flood of new teams with
-// an admin each, which any pull request can make at no cost, never pushes
-// out of the comment a promotion in an existing team or the organization.
-func newTeamRole(c plan.Change) bool {
-	return c.Action == plan.SetTeamRole && c.TeamID == "" && c.From == ""
+// newcomerRole reports whether c is a role the plan gives in a team it
+// creates or to a user it creates (a member added to a new team as admin,
+// which the add's line gives too, "add X as admin"; a new user's org
+// role): listed after the tier's other lines, so that a flood of new
+// teams or users with an admin role each, which any pull request can make
+// at no cost, never pushes out of the comment a promotion of an existing
+// account, in a team that exists or in the organization.
+func newcomerRole(c plan.Change) bool {
+	switch c.Action {
+	case plan.SetTeamRole:
+		return c.From == "" && (c.TeamID == "" || c.UserID == "")
+	case plan.SetOrgRole:
+		return c.From == "" && c.UserID == ""
+	}
+	return false
 }
 
 // mdSection is one collapsible section of change groups.

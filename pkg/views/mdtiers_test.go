@@ -205,3 +205,45 @@ func TestNewTeamRoleBundleSaysSo(t *testing.T) {
 		t.Errorf("alice's role in the existing team is not in a bundle of its own")
 	}
 }
+
+// TestMarkdownNewUserRolesAfterPromotions: the org role of a user the
+// plan creates, and its role in a team that exists, are role changes
+// listed by name, but after the promotions of existing accounts: thousands
+// of new admins, which any pull request can add at no cost, do not push
+// a member made admin out of the comment; those that do not fit are
+// counted in the NOT LISTED block.
+func TestMarkdownNewUserRolesAfterPromotions(t *testing.T) {
+	var cs []plan.Change
+	for i := 0; i < 3000; i++ {
+		u := fmt.Sprintf("new%05d@example.com", i)
+		cs = append(cs, plan.Change{Action: plan.CreateUser, User: u},
+			plan.Change{Action: plan.SetOrgRole, User: u, Role: model.RoleAdmin, Reason: "new users join as member"},
+			plan.Change{Action: plan.AddMember, Team: "prod", TeamID: "g-prod", User: u},
+			plan.Change{Action: plan.SetTeamRole, Team: "prod", TeamID: "g-prod", User: u, Role: model.RoleAdmin})
+	}
+	var promoted []string
+	for i := 0; i < 100; i++ {
+		u := fmt.Sprintf("old%04d@example.com", i)
+		promoted = append(promoted, u)
+		cs = append(cs, plan.Change{Action: plan.SetOrgRole, User: u, UserID: fmt.Sprintf("id%04d", i), Role: model.RoleAdmin, From: "member"})
+	}
+	cs = append(cs, plan.Change{Action: plan.SetTeamRole, Team: "prod", TeamID: "g-prod", User: "alice@example.com", UserID: "u-alice", Role: model.RoleAdmin, From: "member"})
+	promoted = append(promoted, "alice@example.com")
+	md := markdownOf(t, plan.Plan{Changes: cs})
+	m := regexp.MustCompile(`NOT LISTED: (\d+) of 6101 role change\(s\)`).FindStringSubmatch(md)
+	if m == nil {
+		t.Fatalf("no role change was cut: the test proves nothing\n%.2000s", md)
+	}
+	for _, u := range promoted {
+		if !strings.Contains(md, u) {
+			t.Errorf("the promotion of %s, an existing account, is not listed", u)
+		}
+	}
+	listed := 0
+	for i := 0; i < 3000; i++ {
+		listed += strings.Count(md, fmt.Sprintf("new%05d@example.com", i))
+	}
+	if listed == 0 {
+		t.Error("no new user's role listed by name, though there was room after the promotions")
+	}
+}
