@@ -16,10 +16,10 @@
 //	GET    /Users          list; startIndex, count; filter userName eq "x" or emails.value eq "x"
 //	POST   /Users          create: userName and emails with a primary entry; 409 "Resource already exists"
 //	GET    /Users/{id}     one user
-//	PATCH  /Users/{id}     active, organizationRole, teamRoles, displayName, emails, externalId
+//	PATCH  /Users/{id}     active, organizationRole, teamRoles, displayName, emails, externalId; add/remove registryRoles
 //	DELETE /Users/{id}     204, hard delete (also out of every team); PUT is 405
 //	GET    /Groups         list; filter displayName eq "x"
-//	POST   /Groups         create a team: displayName, optional members; service accounts auto-added
+//	POST   /Groups         create a team: displayName, optional members and storageBucket (checked, not kept); service accounts auto-added
 //	GET    /Groups/{id}    one team
 //	PATCH  /Groups/{id}    add members / remove members[value eq "ID"] / remove members (empties!) / replace
 //	PUT    /Groups/{id}    replace the members (displayName ignored: no rename)
@@ -77,6 +77,17 @@
 //     CheckRoles any roleName is taken
 //     (predefined ones lower-cased); with it, an unknown one is 400 "role
 //     "X" not found".
+//   - registryRoles: add sets one role per registry (one or several
+//     {registryName, roleName} per value, both non-empty), a filtered
+//     remove (registryRoles[registryName eq "R"]) drops one, a bare remove
+//     drops all. Registry names are compared exactly; role names are not
+//     checked. replace is 400: W&B's operation tables use add and remove,
+//     only its JSON examples show replace. Reads list them on both
+//     deployments, OmitRoles or not. The seed holds none.
+//   - A team create's storageBucket is checked first, before the name: a
+//     provider other than COREWEAVE, AWS, AZURE, GCP or MINIO (exact case)
+//     or none, or no name, is 400 (the provider's detail lists the allowed
+//     values). The bucket is not kept; reads show none.
 //   - /Roles is read-only here (W&B also creates, updates and deletes
 //     roles). A role's permissions are those the seed lists, each with
 //     isInherited false: the predefined roles' own permissions are not

@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -80,6 +81,40 @@ type groupIn struct {
 	Schemas     []string    `json:"schemas"`
 	DisplayName string      `json:"displayName"`
 	Members     *[]memberIn `json:"members"`
+	// StorageBucket is checked on a create only (checkStorageBucket).
+	StorageBucket json.RawMessage `json:"storageBucket"`
+}
+
+// bucketProviders are the storage providers W&B takes for a team's own
+// bucket, spelt exactly so: the provider is case-sensitive.
+var bucketProviders = []string{"COREWEAVE", "AWS", "AZURE", "GCP", "MINIO"}
+
+// checkStorageBucket checks a team create's storageBucket (bring your own
+// bucket), as W&B does before anything else of the create: an object
+// with a name and a provider of bucketProviders (exact case); any other
+// provider, or none, is 400 listing the allowed ones. Absent or null is
+// no bucket. The optional keys (path, kmsKeyId, awsExternalId,
+// azureTenantId, azureClientId) are not checked, and the bucket is not
+// stored: W&B's Group reads show none.
+func checkStorageBucket(raw json.RawMessage) *apiError {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var b struct {
+		Name     string `json:"name"`
+		Provider string `json:"provider"`
+	}
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return errf(http.StatusBadRequest, "invalidValue", "storageBucket must be an object {name, provider, ...}: %v", err)
+	}
+	if !slices.Contains(bucketProviders, b.Provider) {
+		return errf(http.StatusBadRequest, "invalidValue", "storageBucket.provider %q is invalid: allowed values are %s",
+			b.Provider, strings.Join(bucketProviders, ", "))
+	}
+	if strings.TrimSpace(b.Name) == "" {
+		return errf(http.StatusBadRequest, "invalidValue", "storageBucket.name is required")
+	}
+	return nil
 }
 
 // resolveMember finds the user a member value names: a user id or an email,
@@ -134,6 +169,9 @@ func (s *Server) createGroup(req *request) (reply, *apiError) {
 	var in groupIn
 	if err := json.Unmarshal(req.body, &in); err != nil {
 		return reply{}, errf(http.StatusBadRequest, "invalidSyntax", "malformed Group body: %v", err)
+	}
+	if e := checkStorageBucket(in.StorageBucket); e != nil {
+		return reply{}, e
 	}
 	name := strings.TrimSpace(in.DisplayName)
 	if name == "" {

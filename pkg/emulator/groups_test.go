@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"encoding/json"
 	"net/url"
 	"slices"
 	"strings"
@@ -193,4 +194,93 @@ func TestGroupDeleteAndMethods(t *testing.T) {
 		t.Errorf("Allow %q", r.header.Get("Allow"))
 	}
 	e.do("GET", "/Groups?filter="+url.QueryEscape(`id eq "x"`), nil).wantError(t, 400, "displayName")
+}
+
+// TestCreateGroupStorageBucket: a team create's storageBucket needs a name
+// and a provider W&B lists, in its exact case; anything else is 400 naming
+// the allowed providers, checked before the team name, and creates nothing.
+func TestCreateGroupStorageBucket(t *testing.T) {
+	const allowed = "allowed values are COREWEAVE, AWS, AZURE, GCP, MINIO"
+	cases := []struct {
+		name   string
+		team   string
+		bucket any
+		status int
+		detail string // of a refusal (scimType invalidValue), which creates nothing
+	}{
+		{"no bucket", "t-none", nil, 201, ""},
+		{"null bucket", "t-null", json.RawMessage("null"), 201, ""},
+		{"COREWEAVE", "t-cw", map[string]any{"name": "b", "provider": "COREWEAVE"}, 201, ""},
+		{"AWS with optional keys", "t-aws", map[string]any{"name": "b", "provider": "AWS", "path": "teams/x",
+			"kmsKeyId": "k", "awsExternalId": "e"}, 201, ""},
+		{"AZURE", "t-az", map[string]any{"name": "b", "provider": "AZURE", "azureTenantId": "t", "azureClientId": "c"}, 201, ""},
+		{"GCP", "t-gcp", map[string]any{"name": "b", "provider": "GCP"}, 201, ""},
+		{"MINIO", "t-minio", map[string]any{"name": "b", "provider": "MINIO"}, 201, ""},
+		{"provider in lower case", "t-1", map[string]any{"name": "b", "provider": "aws"}, 400, `provider "aws" is invalid: ` + allowed},
+		{"unknown provider", "t-2", map[string]any{"name": "b", "provider": "S3"}, 400, `provider "S3" is invalid: ` + allowed},
+		{"provider with a blank", "t-3", map[string]any{"name": "b", "provider": "GCP "}, 400, allowed},
+		{"no provider", "t-4", map[string]any{"name": "b"}, 400, `provider "" is invalid: ` + allowed},
+		{"no name", "t-5", map[string]any{"provider": "AWS"}, 400, "storageBucket.name is required"},
+		{"blank name", "t-6", map[string]any{"name": " ", "provider": "AWS"}, 400, "storageBucket.name is required"},
+		{"not an object", "t-7", "AWS", 400, "storageBucket must be an object"},
+		{"bucket before a taken name", "platform", map[string]any{"name": "b", "provider": "aws"}, 400, allowed},
+		{"bucket before a missing name", "", map[string]any{"name": "b", "provider": "aws"}, 400, allowed},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := start(t, Options{}, seedBasic)
+			body := map[string]any{"schemas": []string{schemaGroup}, "displayName": c.team, "members": []any{}}
+			if c.bucket != nil {
+				body["storageBucket"] = c.bucket
+			}
+			before := len(e.do("GET", "/Groups", nil).want(t, 200).list())
+			r := e.do("POST", "/Groups", body)
+			if c.status != 201 {
+				r.wantError(t, c.status, c.detail)
+				if got := r.str("scimType"); got != "invalidValue" {
+					t.Errorf("scimType %q, want invalidValue", got)
+				}
+			} else if _, ok := r.want(t, 201).body["storageBucket"]; ok {
+				t.Errorf("the answer shows the bucket: %s", r.raw)
+			}
+			want := before
+			if c.status == 201 {
+				want++
+			}
+			if n := len(e.do("GET", "/Groups", nil).want(t, 200).list()); n != want {
+				t.Errorf("%d teams after the create, want %d", n, want)
+			}
+		})
+	}
+}
+
+// TestTeamRenameIgnored: a PATCH or PUT naming the team otherwise is
+// answered 200 with the name unchanged (W&B: team names cannot be changed).
+func TestTeamRenameIgnored(t *testing.T) {
+	cases := []struct {
+		name   string
+		method string
+		body   any
+	}{
+		{"replace path displayName", "PATCH", patchOps(op("replace", "displayName", "renamed"))},
+		{"add path displayName", "PATCH", patchOps(op("add", "displayName", "renamed"))},
+		{"pathless replace", "PATCH", patchOps(op("replace", "", map[string]any{"displayName": "renamed"}))},
+		{"PUT", "PUT", map[string]any{"schemas": []string{schemaGroup}, "displayName": "renamed",
+			"members": members("dan@corp.example.com")}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := start(t, Options{}, seedBasic)
+			team := "/Groups/" + p(e.teamID("platform"))
+			if r := e.do(c.method, team, c.body).want(t, 200); r.str("displayName") != "platform" {
+				t.Errorf("answer displayName %q, want platform", r.str("displayName"))
+			}
+			if got := e.do("GET", team, nil).want(t, 200).str("displayName"); got != "platform" {
+				t.Errorf("read displayName %q, want platform", got)
+			}
+			if n := len(e.do("GET", "/Groups?filter="+url.QueryEscape(`displayName eq "renamed"`), nil).want(t, 200).list()); n != 0 {
+				t.Errorf("%d teams named renamed", n)
+			}
+		})
+	}
 }

@@ -20,6 +20,8 @@ type userEdit struct {
 	modelsSeat string
 	weaveRole  string
 	teamRoles  map[*team]string
+	// registryRoles is a copy of the user's, in order of addition.
+	registryRoles []registryRole
 	// rolesTouched: an operation set organizationRole or teamRoles, so the
 	// response carries the roles even with OmitRoles.
 	rolesTouched bool
@@ -38,7 +40,8 @@ func (s *Server) patchUser(req *request) (reply, *apiError) {
 		return reply{}, e
 	}
 	ed := &userEdit{u: u, emails: slices.Clone(u.emails), display: u.displayName, externalID: u.externalID,
-		active: u.active, orgRole: u.orgRole, modelsSeat: u.modelsSeat, weaveRole: u.weaveRole, teamRoles: map[*team]string{}}
+		active: u.active, orgRole: u.orgRole, modelsSeat: u.modelsSeat, weaveRole: u.weaveRole, teamRoles: map[*team]string{},
+		registryRoles: slices.Clone(u.registryRoles)}
 	for t := range u.teams {
 		ed.teamRoles[t] = t.roles[u.id]
 	}
@@ -54,7 +57,7 @@ func (s *Server) applyUserOp(ed *userEdit, op patchOp) *apiError {
 	switch op.Op {
 	case "replace", "add":
 		if op.Path != "" {
-			return s.setUserAttr(ed, op.Path, op.Value)
+			return s.setUserAttr(ed, op.Op, op.Path, op.Value)
 		}
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(op.Value, &m); err != nil {
@@ -64,12 +67,15 @@ func (s *Server) applyUserOp(ed *userEdit, op patchOp) *apiError {
 			if strings.EqualFold(k, "schemas") || strings.EqualFold(k, "id") {
 				continue
 			}
-			if e := s.setUserAttr(ed, k, m[k]); e != nil {
+			if e := s.setUserAttr(ed, op.Op, k, m[k]); e != nil {
 				return e
 			}
 		}
 		return nil
 	case "remove":
+		if isRegistryRolesPath(op.Path) {
+			return removeRegistryRoles(ed, op.Path)
+		}
 		switch strings.ToLower(op.Path) {
 		case "externalid":
 			if !s.opts.IgnoreExternalID {
@@ -96,8 +102,9 @@ func jsonString(attr string, raw json.RawMessage) (string, *apiError) {
 	return v, nil
 }
 
-// setUserAttr applies one replace of a User attribute.
-func (s *Server) setUserAttr(ed *userEdit, path string, raw json.RawMessage) *apiError {
+// setUserAttr applies one add or replace (opName) of a User attribute;
+// the two differ for registryRoles only.
+func (s *Server) setUserAttr(ed *userEdit, opName, path string, raw json.RawMessage) *apiError {
 	saas := s.opts.Deployment == DeploymentSaaS
 	switch strings.ToLower(path) {
 	case "active":
@@ -136,6 +143,13 @@ func (s *Server) setUserAttr(ed *userEdit, path string, raw json.RawMessage) *ap
 	case "teamroles":
 		ed.rolesTouched = true
 		return s.setTeamRoles(ed, raw)
+	case "registryroles":
+		// W&B's operation tables and example code use add and remove; the
+		// replace of its JSON examples is refused (docs/wandb-api.md).
+		if opName != "add" {
+			return errf(http.StatusBadRequest, "invalidPath", "registryRoles is changed with add and remove, not %s", opName)
+		}
+		return addRegistryRoles(ed, raw)
 	case "displayname":
 		if saas {
 			return errf(http.StatusBadRequest, "mutability", "displayName updates are not supported in SaaS Cloud")
@@ -293,7 +307,8 @@ func (s *Server) commitUser(ed *userEdit) (reply, *apiError) {
 		return reply{}, e
 	}
 	changed := !slices.Equal(ed.emails, u.emails) || ed.display != u.displayName || ed.externalID != u.externalID ||
-		ed.active != u.active || ed.orgRole != u.orgRole || ed.modelsSeat != u.modelsSeat || ed.weaveRole != u.weaveRole
+		ed.active != u.active || ed.orgRole != u.orgRole || ed.modelsSeat != u.modelsSeat || ed.weaveRole != u.weaveRole ||
+		!slices.Equal(ed.registryRoles, u.registryRoles)
 	for t, r := range ed.teamRoles {
 		if t.roles[u.id] != r {
 			t.roles[u.id] = r
@@ -301,7 +316,7 @@ func (s *Server) commitUser(ed *userEdit) (reply, *apiError) {
 		}
 	}
 	u.emails, u.displayName, u.externalID, u.active = ed.emails, ed.display, ed.externalID, ed.active
-	u.orgRole, u.modelsSeat, u.weaveRole = ed.orgRole, ed.modelsSeat, ed.weaveRole
+	u.orgRole, u.modelsSeat, u.weaveRole, u.registryRoles = ed.orgRole, ed.modelsSeat, ed.weaveRole, ed.registryRoles
 	if changed {
 		s.st.touchUser(u)
 	}

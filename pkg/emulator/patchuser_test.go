@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -97,7 +98,7 @@ func TestOrgAndTeamRoles(t *testing.T) {
 				t.Errorf("custom role must keep its case: %v", got)
 			}
 			e.do("PATCH", path, patchOps(op("replace", "teamRoles",
-				[]map[string]string{{"teamName": "platform", "roleName": "admin"}}))).wantError(t, 400, "not a member")
+				[]map[string]string{{"teamName": "platform", "roleName": "admin"}}))).wantError(t, 400, `not a member of team "platform": add the user to the team first`)
 			e.do("PATCH", path, patchOps(op("replace", "teamRoles",
 				[]map[string]string{{"teamName": "nope", "roleName": "admin"}}))).wantError(t, 400, "not found")
 			// viewer: member, and every team role becomes viewer.
@@ -206,5 +207,148 @@ func TestTeamRoleExactNameFirst(t *testing.T) {
 	r = e.do("PATCH", path, patchOps(op("replace", "teamRoles", []map[string]string{{"teamName": "ml", "roleName": "viewer"}}))).want(t, 200)
 	if got := teamRoles(r.body); got["ML"] != "viewer" {
 		t.Errorf("teamRoles %v: want ML viewer (no team is named ml exactly)", got)
+	}
+}
+
+// registryRoles returns a user answer's registryRoles as name=role, in
+// the order listed.
+func registryRoles(t *testing.T, u map[string]any) []string {
+	t.Helper()
+	out := []string{}
+	rrs, _ := u["registryRoles"].([]any)
+	for _, x := range rrs {
+		m := x.(map[string]any)
+		if len(m) != 2 {
+			t.Errorf("registry role %v: want registryName and roleName only", m)
+		}
+		out = append(out, m["registryName"].(string)+"="+m["roleName"].(string))
+	}
+	return out
+}
+
+func rr(registry, role string) map[string]any {
+	return map[string]any{"registryName": registry, "roleName": role}
+}
+
+// TestRegistryRoles: add sets a user's role per registry (one or several
+// in a value, replacing the one a registry had), remove with a filter
+// drops one registry (its name compared exactly), a bare remove drops
+// all; every read lists them, on both deployments.
+func TestRegistryRoles(t *testing.T) {
+	steps := []struct {
+		name string
+		op   map[string]any
+		want []string
+		same bool // no change: the ETag stays
+	}{
+		{"add one", op("add", "registryRoles", []any{rr("models", "admin")}), []string{"models=admin"}, false},
+		{"add two, one replacing", op("add", "registryRoles", []any{rr("datasets", "viewer"), rr("models", "member")}),
+			[]string{"models=member", "datasets=viewer"}, false},
+		{"pathless add", op("add", "", map[string]any{"registryRoles": []any{rr(" evals ", "Viewer")}}),
+			[]string{"models=member", "datasets=viewer", "evals=Viewer"}, false},
+		{"attribute name in another case", op("add", "RegistryRoles", []any{rr("evals", "admin")}),
+			[]string{"models=member", "datasets=viewer", "evals=admin"}, false},
+		{"remove names another case", op("remove", `registryRoles[registryName eq "Models"]`, nil),
+			[]string{"models=member", "datasets=viewer", "evals=admin"}, true},
+		{"remove one", op("remove", `registryRoles[registryName eq "models"]`, nil), []string{"datasets=viewer", "evals=admin"}, false},
+		{"remove one the user has not", op("remove", `registryRoles[registryName eq "models"]`, nil),
+			[]string{"datasets=viewer", "evals=admin"}, true},
+		{"remove all", op("remove", "registryRoles", nil), []string{}, false},
+		{"add after remove all", op("add", "registryRoles", []any{rr("models", "viewer")}), []string{"models=viewer"}, false},
+		{"remove all with a value", op("remove", "registryRoles", []any{rr("other", "admin")}), []string{}, false},
+	}
+	for _, dep := range []string{"dedicated", "saas"} {
+		t.Run(dep, func(t *testing.T) {
+			e := start(t, Options{Deployment: dep, OmitRoles: true}, seedBasic)
+			bob := e.userID("bob@example.com")
+			path := "/Users/" + p(bob)
+			for _, st := range steps {
+				tag := e.do("GET", path, nil).want(t, 200).header.Get("ETag")
+				r := e.do("PATCH", path, patchOps(st.op)).want(t, 200)
+				if got := registryRoles(t, r.body); !slices.Equal(got, st.want) {
+					t.Fatalf("%s: PATCH answered %v, want %v", st.name, got, st.want)
+				}
+				if got := registryRoles(t, e.do("GET", path, nil).want(t, 200).body); !slices.Equal(got, st.want) {
+					t.Errorf("%s: GET /Users/{id} read %v, want %v", st.name, got, st.want)
+				}
+				for _, u := range e.do("GET", "/Users", nil).want(t, 200).list() {
+					if u["id"] == bob {
+						if got := registryRoles(t, u); !slices.Equal(got, st.want) {
+							t.Errorf("%s: GET /Users listed %v, want %v", st.name, got, st.want)
+						}
+					} else if got := registryRoles(t, u); len(got) != 0 {
+						t.Errorf("%s: %v holds %v", st.name, u["userName"], got)
+					}
+				}
+				if changed := r.header.Get("ETag") != tag; changed == st.same {
+					t.Errorf("%s: ETag %s → %s", st.name, tag, r.header.Get("ETag"))
+				}
+			}
+		})
+	}
+}
+
+// TestRegistryRolesLegacyShapes: with the legacy shapes the list keeps
+// its keys, and an empty one is null.
+func TestRegistryRolesLegacyShapes(t *testing.T) {
+	e := start(t, Options{LegacyShapes: true}, seedBasic)
+	path := "/Users/" + p(e.userID("bob@example.com"))
+	r := e.do("PATCH", path, patchOps(op("add", "registryRoles", []any{rr("models", "admin")}))).want(t, 200)
+	if got := registryRoles(t, r.body); !slices.Equal(got, []string{"models=admin"}) {
+		t.Errorf("legacy registryRoles %v", got)
+	}
+	r = e.do("PATCH", path, patchOps(op("remove", "registryRoles", nil))).want(t, 200)
+	if v, ok := r.body["registryRoles"]; !ok || v != nil {
+		t.Errorf("legacy empty registryRoles = %#v (present %v), want null", v, ok)
+	}
+}
+
+// TestRegistryRolesRefused: a replace (the op of W&B's JSON examples, not
+// of its operation tables), a value of another shape, an empty name and
+// an unknown filter are 400, and a refused PATCH changes nothing.
+func TestRegistryRolesRefused(t *testing.T) {
+	cases := []struct {
+		name     string
+		op       map[string]any
+		scimType string
+		detail   string
+	}{
+		{"replace", op("replace", "registryRoles", []any{rr("models", "admin")}), "invalidPath", "add and remove, not replace"},
+		{"pathless replace", op("replace", "", map[string]any{"registryRoles": []any{rr("models", "admin")}}),
+			"invalidPath", "add and remove, not replace"},
+		{"object, not array", op("add", "registryRoles", rr("models", "admin")), "invalidValue", "array of {registryName, roleName}"},
+		{"empty array", op("add", "registryRoles", []any{}), "invalidValue", "registryRoles is empty"},
+		{"no registryName", op("add", "registryRoles", []any{map[string]any{"roleName": "admin"}}),
+			"invalidValue", "registryName is required"},
+		{"blank registryName", op("add", "registryRoles", []any{rr("  ", "admin")}), "invalidValue", "registryName is required"},
+		{"no roleName", op("add", "registryRoles", []any{map[string]any{"registryName": "models"}}),
+			"invalidValue", `roleName is required for registry "models"`},
+		{"empty roleName", op("add", "registryRoles", []any{rr("models", "")}), "invalidValue", "roleName is required"},
+		{"roleName not a string", op("add", "registryRoles", []any{map[string]any{"registryName": "models", "roleName": 1}}),
+			"invalidValue", "array of {registryName, roleName}"},
+		{"second object bad", op("add", "registryRoles", []any{rr("datasets", "admin"), rr("", "admin")}),
+			"invalidValue", "registryName is required"},
+		{"remove by roleName", op("remove", `registryRoles[roleName eq "admin"]`, nil), "invalidPath", `registryName eq "NAME"`},
+		{"remove without closing bracket", op("remove", `registryRoles[registryName eq "models"`, nil),
+			"invalidPath", `registryName eq "NAME"`},
+		{"add with a filter", op("add", `registryRoles[registryName eq "models"]`, []any{rr("models", "admin")}),
+			"invalidPath", "cannot be changed"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := start(t, Options{}, seedBasic)
+			path := "/Users/" + p(e.userID("bob@example.com"))
+			e.do("PATCH", path, patchOps(op("add", "registryRoles", []any{rr("models", "viewer")}))).want(t, 200)
+			tag := e.do("GET", path, nil).header.Get("ETag")
+			r := e.do("PATCH", path, patchOps(c.op))
+			r.wantError(t, 400, c.detail)
+			if got := r.str("scimType"); got != c.scimType {
+				t.Errorf("scimType %q, want %q", got, c.scimType)
+			}
+			after := e.do("GET", path, nil).want(t, 200)
+			if got := registryRoles(t, after.body); !slices.Equal(got, []string{"models=viewer"}) || after.header.Get("ETag") != tag {
+				t.Errorf("a refused PATCH changed the user: %v, ETag %s → %s", got, tag, after.header.Get("ETag"))
+			}
+		})
 	}
 }

@@ -39,7 +39,12 @@ func (s *Server) renderUser(u *user, v userView) userOut {
 	if s.opts.OmitCreated {
 		out.Meta.Created = ""
 	}
-	if !s.opts.LegacyShapes {
+	// Registry roles are on every read (W&B v0.75), OmitRoles or not; an
+	// empty list is null with the legacy shapes.
+	for _, rr := range u.registryRoles {
+		out.RegistryRoles = append(out.RegistryRoles, registryRoleOut{RegistryName: rr.registry, RoleName: rr.role})
+	}
+	if out.RegistryRoles == nil && !s.opts.LegacyShapes {
 		out.RegistryRoles = []registryRoleOut{}
 	}
 	switch {

@@ -67,10 +67,12 @@ type user struct {
 	orgRole     string
 	modelsSeat  string // dedicated only
 	weaveRole   string // dedicated only
-	teams       map[*team]bool
-	created     time.Time
-	modified    time.Time
-	version     int64
+	// registryRoles: one role per registry, in order of addition.
+	registryRoles []registryRole
+	teams         map[*team]bool
+	created       time.Time
+	modified      time.Time
+	version       int64
 }
 
 type team struct {

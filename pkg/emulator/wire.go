@@ -114,8 +114,9 @@ type userOut struct {
 	WeaveRole  string `json:"weaveRole,omitempty"`
 	// DaysActive, LastActiveAt (null: never active) and RegistryRoles are
 	// on every User W&B returns (docs/wandb-api.md); the emulator keeps
-	// no activity and no registries, so they are 0, null and [] (null
-	// with the legacy shapes, as W&B wrote empty lists).
+	// no activity, so the first two are 0 and null. RegistryRoles lists
+	// the roles PATCHes set; empty, it is [] (null with the legacy shapes,
+	// as W&B wrote empty lists).
 	DaysActive    int               `json:"daysActive"`
 	LastActiveAt  *string           `json:"lastActiveAt"`
 	RegistryRoles []registryRoleOut `json:"registryRoles"`
