@@ -2,6 +2,7 @@ package observed
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"golang.org/x/sync/errgroup"
@@ -9,6 +10,7 @@ import (
 	"github.com/wbsync/wbsync/pkg/bug"
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
+	"github.com/wbsync/wbsync/pkg/sanitize"
 	"github.com/wbsync/wbsync/pkg/scim"
 )
 
@@ -78,7 +80,14 @@ func (r *resolver) readUnlisted(ctx context.Context, l any, teams []model.Team) 
 			if err != nil {
 				return err
 			}
-			group.DisplayName = teams[i].Name // the list's name: the one every other read saw
+			if group.DisplayName != teams[i].Name {
+				// Another team's record (or the team renamed between the
+				// two reads): its members are not this team's, and taken
+				// for them an authoritative team's removals would drop
+				// out of the plan unsaid.
+				return fmt.Errorf("read teams: %s, read alone (GET /Groups/{id}), is named %q there: the server's answers disagree (another team's record, or the team renamed while the organization was read); plan again",
+					r.teamShown(&teams[i]), sanitize.Server(r.red, group.DisplayName, caps.ShownID))
+			}
 			var sc teamScratch
 			t := r.teamOf(&group, &sc)
 			t.ETag = teams[i].ETag

@@ -230,6 +230,23 @@ func TestNamedGroupsListedWithoutMembersAreReadAlone(t *testing.T) {
 	}
 }
 
+// TestGroupReadAloneNamedOtherwise: a group read alone whose answer names
+// another team than the list did (a server answering with another team's
+// record) fails the read: its members are not the listed team's.
+func TestGroupReadAloneNamedOtherwise(t *testing.T) {
+	users := []string{`{"id":"u1","userName":"alice@example.com","active":true}`}
+	groups := []string{`{"id":"g1","displayName":"ml"}`, `{"id":"g2","displayName":"cv"}`}
+	alone := map[string]string{
+		"g1": `{"id":"g1","displayName":"ml","members":[{"value":"u1"}]}`,
+		"g2": `{"id":"g2","displayName":"\u001b[31mml","members":[]}`,
+	}
+	c, _ := groupServer(t, users, groups, alone)
+	_, _, err := Fetch(context.Background(), c)
+	if err == nil || !strings.Contains(err.Error(), `team "cv" (id g2), read alone (GET /Groups/{id}), is named "\\x1b[31mml" there: the server's answers disagree`) {
+		t.Errorf("err = %v", err)
+	}
+}
+
 // groupFakeLister is a fakeLister that reads a group alone.
 type groupFakeLister struct {
 	fakeLister

@@ -241,3 +241,21 @@ func TestErrorAnswerOverTheCapClassified(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestGetGroupWithoutDisplayNameRefused: a team read alone whose answer is
+// not a team (an id alone, a user's record) is an error, not an empty team
+// whose members an authoritative plan would then not remove.
+func TestGetGroupWithoutDisplayNameRefused(t *testing.T) {
+	for _, body := range []string{`{"id":"g1"}`, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"g1","userName":"a@example.com"}`} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/scim+json")
+			w.Write([]byte(body))
+		}))
+		c := testClient(t, srv.URL)
+		g, err := c.GetGroup(context.Background(), "g1")
+		srv.Close()
+		if err == nil || !strings.Contains(err.Error(), "displayName") {
+			t.Errorf("GetGroup(%s) = %+v, %v; want no displayName refused", body, g, err)
+		}
+	}
+}

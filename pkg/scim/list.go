@@ -228,6 +228,12 @@ func (c *Client) GetGroup(ctx context.Context, id string) (Group, error) {
 	if g.ID != id {
 		return Group{}, fmt.Errorf("read %s: the answer describes another team (id %s)", c.team(id), strconv.Quote(c.safe(g.ID)))
 	}
+	if blank(g.DisplayName) {
+		// Not a team (a user's record, an id alone): its members, absent,
+		// would read as an empty team, and an authoritative team's
+		// removals would drop out of the plan unsaid.
+		return Group{}, fmt.Errorf("read %s: %w", c.team(id), c.decodeErr(cl, rep.status, rep.header, errors.New("no displayName")))
+	}
 	return g, nil
 }
 
