@@ -207,7 +207,7 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 // and first-contact behaviours.
 func (o *Options) registerFidelityFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.Handles, "handles", o.Handles,
-		"seeded userNames that are emails become handles (local part, made unique), the email kept in emails")
+		"seeded userNames that are emails become handles (local part, made unique), the email kept in emails; a create or email update giving a user another user's email is 409 (without it, only on saas)")
 	fs.BoolVar(&o.ExtraEmails, "extra-emails", o.ExtraEmails, "every seeded user gets a second, non-primary email LOCAL@alias.DOMAIN")
 	fs.BoolVar(&o.OmitRoles, "omit-roles", o.OmitRoles,
 		"organizationRole and teamRoles absent from GET responses (still in role PATCH responses)")
