@@ -37,10 +37,14 @@ type line struct {
 	sym    byte
 	action plan.Action
 	tier   int8 // the markdown view's tier (tierOf)
-	// late: kept after the other lines of its tier (a role in a team
-	// or of a user the plan creates: newcomerRole)
+	// late: kept after the other lines of its tier, and after the
+	// removals (a role in a team or of a user the plan creates:
+	// newcomerRole)
 	late bool
-	text string
+	// early: kept before the other lines of its tier (it takes an admin
+	// right away)
+	early bool
+	text  string
 	// removals, deactivations and role changes only: the user, and text
 	// without the user
 	who, gist string
@@ -50,6 +54,17 @@ type line struct {
 	// the markdown view's measures (group.measure): codeLen of text, who;
 	// flatLen: codeLen of the name listed across teams (bundleChanges)
 	textLen, whoLen, flatLen int
+}
+
+// rank is where the markdown view keeps ln within its tier (mustOrder).
+func (ln *line) rank() int8 {
+	switch {
+	case ln.late:
+		return rankLate
+	case ln.early:
+		return rankEarly
+	}
+	return rankNormal
 }
 
 // measure sets the markdown view's measures of g and its lines, once.
@@ -108,7 +123,7 @@ func groups(p plan.Plan, cut int) (users, teams []*group) {
 				teams = append(teams, g)
 			}
 		}
-		ln := line{sym: c.Action.Symbol(), action: c.Action, tier: tierOf(c), late: newcomerRole(c), text: sanitize.LTRArrows(sanitize.Controls(lineText(shown)))}
+		ln := line{sym: c.Action.Symbol(), action: c.Action, tier: tierOf(c), late: newcomerRole(c), early: c.TakesAdmin(), text: sanitize.LTRArrows(sanitize.Controls(lineText(shown)))}
 		if ln.tier < mustTiers && bundled(int(ln.tier)) {
 			ln.who, ln.gist = sanitize.Name(plan.UserText(shown)), ln.text // the user's group names the user
 			if c.Action == plan.RemoveMember || c.Action == plan.SetTeamRole {

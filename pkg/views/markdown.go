@@ -57,7 +57,8 @@ var capOverruns atomic.Int64
 //     before the role changes: new teams make role changes cheap to
 //     multiply;
 //   - removals, deactivations and role changes are always listed by name
-//     (the roles given in teams the plan creates after the others):
+//     (the roles given in teams or to users the plan creates after the
+//     others):
 //     one line each with its reason, or, when those do not all fit, in
 //     bundles of one kind of change and reason that name every user
 //     ("remove (reason): 800 user(s)" over comma-separated names, see
@@ -70,12 +71,13 @@ var capOverruns atomic.Int64
 //     removals, deactivations and role changes: then they are counted by
 //     code ("duplicate_team: 12").
 //
-// Only when those names alone pass the limit (tens of thousands of
+// Only when those names alone pass the limit (some thousands of
 // removals) are some of them left out too: all but the account changes
-// are bundled, deactivations are listed first, then member removals, then
-// the account changes, then role changes, as many as fit, each bundle's
-// head says how many of its names it lists, and a CAUTION block at the
-// top says how many of each are NOT listed.
+// are bundled, kept in mustOrder (mdlayout.go: deactivations, account
+// changes, role changes of existing accounts, removals, then the roles
+// given in teams or to users the plan creates) as many as fit, each
+// bundle's head says how many of its names it lists, and a CAUTION block
+// at the top says how many of each are NOT listed.
 //
 // The layout first keeps room for the largest frames and notes it may
 // write (l.reserve); when what it then wrote left room unused and less

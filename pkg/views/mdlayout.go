@@ -4,14 +4,16 @@ import (
 	"fmt"
 	"html"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
 
-// Tiers of markdown detail lines, in the order they are kept when the
-// comment must be cut (the last tier is left out first).
+// Tiers of markdown detail lines. When the comment must be cut, the must
+// tiers' lines are kept first, in mustOrder, then the others', in this
+// order (the last tier is left out first).
 const (
 	tierDeactivate = iota
 	tierRemove
@@ -25,10 +27,57 @@ const (
 
 // mustTiers are the tiers listed by name whatever the other lines: the
 // ones that take access away, give an account back or to another person,
-// or change a role. An account change comes before the role changes, so
-// that no number of role changes pushes out of the comment the one line
-// that hands an existing account to another address.
+// or change a role.
 const mustTiers = tierRole + 1
+
+// Ranks of the lines within a tier, in the order they are kept.
+const (
+	rankEarly  = iota // takes an admin right away (plan.Change.TakesAdmin)
+	rankNormal        //
+	rankLate          // a role given in a team or to a user the plan creates (newcomerRole)
+	numRanks
+)
+
+// span is the lines of one tier and rank.
+type span struct{ tier, rank int8 }
+
+// mustOrder is the order in which the lines of the must tiers are kept
+// when not all of them fit (the rest are counted as NOT listed), the
+// ones no safety limit counts before the removals, which maxMemberRemovals
+// bounds: deactivations (which Multi-tenant Cloud cannot undo); account
+// changes, so that no number of role changes pushes out of the comment the
+// one line that hands an existing account to another address; the role
+// changes of existing accounts, demotions first, so that a reorganisation's
+// thousands of removals never hide an admin made or unmade; the removals,
+// of team admins first; last, the roles given in teams or to users the
+// plan creates, which any pull request can multiply at no cost and whose
+// add or create the comment lists too.
+var mustOrder = []span{
+	{tierDeactivate, rankEarly}, {tierDeactivate, rankNormal}, {tierDeactivate, rankLate},
+	{tierAccount, rankEarly}, {tierAccount, rankNormal}, {tierAccount, rankLate},
+	{tierRole, rankEarly}, {tierRole, rankNormal},
+	{tierRemove, rankEarly}, {tierRemove, rankNormal}, {tierRemove, rankLate},
+	{tierRole, rankLate},
+}
+
+// namedOrder is mustOrder without the account changes: the lines the
+// markdown contract names (removals, deactivations and role changes),
+// which the warnings' form is chosen beside.
+var namedOrder = slices.DeleteFunc(slices.Clone(mustOrder), func(s span) bool { return s.tier == tierAccount })
+
+// restOrder is the order of the other tiers' lines, kept after the must
+// tiers' in tier order as they fit.
+var restOrder = func() (o []span) {
+	for t := int8(mustTiers); t < numTiers; t++ {
+		for r := int8(0); r < numRanks; r++ {
+			o = append(o, span{t, r})
+		}
+	}
+	return o
+}()
+
+// allOrder is every line: mustOrder, then restOrder.
+var allOrder = slices.Concat(mustOrder, restOrder)
 
 // bundled reports whether the lines of must tier t may be listed in
 // bundles of names: an account change's line is its new values, which a
@@ -136,8 +185,9 @@ type markdownLayout struct {
 	warnForm  int
 
 	tierTotal, notShown [numTiers]int
-	// order lists the lines of each tier in the order place visits them
-	order [numTiers][]lineAt
+	// order lists the lines of each tier and rank in the order place
+	// visits them
+	order [numTiers][numRanks][]lineAt
 	// pl is the placement newPlacement reuses
 	pl *placement
 
@@ -167,7 +217,6 @@ func (l *markdownLayout) reset() {
 // wrapWidth until setWrap.
 func newMarkdownLayout(secs []mdSection, ws []plan.Warning) *markdownLayout {
 	l := &markdownLayout{secs: secs, keep: make([][][]bool, len(secs)), total: make([]int, len(secs)), shown: make([]int, len(secs)), warnings: len(ws)}
-	var late [numTiers][]lineAt
 	for si, s := range secs {
 		l.keep[si] = make([][]bool, len(s.groups))
 		for gi, g := range s.groups {
@@ -177,17 +226,10 @@ func newMarkdownLayout(secs []mdSection, ws []plan.Warning) *markdownLayout {
 			for li, ln := range g.lines {
 				t := ln.tier
 				l.tierTotal[t]++
-				at := lineAt{int32(si), int32(gi), int32(li)}
-				if ln.late {
-					late[t] = append(late[t], at)
-				} else {
-					l.order[t] = append(l.order[t], at)
-				}
+				r := ln.rank()
+				l.order[t][r] = append(l.order[t][r], lineAt{int32(si), int32(gi), int32(li)})
 			}
 		}
-	}
-	for t := range l.order {
-		l.order[t] = append(l.order[t], late[t]...)
 	}
 	l.bundles, l.bundleOf, l.flatOf, l.flatLines = bundleChanges(secs)
 	l.warnBody = warningForms(ws)
@@ -305,14 +347,15 @@ func (l *markdownLayout) bundleOfLine(compact, si, gi, li int) int32 {
 	return -1
 }
 
-// place walks the lines of tiers [from, to) in order and charges each its
-// cost in pl's forms against room; once a line does not fit, no later one
-// does. With mark it keeps the lines that fit and counts the others as not
+// place walks the lines of spans in order and charges each its cost in
+// pl's forms against room; once a line does not fit, no later one does.
+// With mark it keeps the lines that fit and counts the others as not
 // shown. It returns the characters charged.
-func (l *markdownLayout) place(pl *placement, from, to, room int, mark bool) (used int) {
+func (l *markdownLayout) place(pl *placement, spans []span, room int, mark bool) (used int) {
 	full := false
-	for tier := from; tier < to; tier++ {
-		for _, at := range l.order[tier] {
+	for _, sp := range spans {
+		tier := sp.tier
+		for _, at := range l.order[tier][sp.rank] {
 			si, gi, li := int(at.si), int(at.gi), int(at.li)
 			g := l.secs[si].groups[gi]
 			ln := &g.lines[li]
@@ -382,8 +425,8 @@ func (l *markdownLayout) place(pl *placement, from, to, room int, mark bool) (us
 // When no choice names every removal, deactivation and role change, the
 // cheapest choice is used (the one that lists the most), the warnings are
 // counted by code unless a richer form fits beside the removals,
-// deactivations and role changes, and lines are kept in tier order until
-// one does not fit: the rest are NOT listed.
+// deactivations and role changes, and lines are kept in mustOrder, then
+// in tier order, until one does not fit: the rest are NOT listed.
 func (l *markdownLayout) fit(room int) {
 	compact, form, ok := l.chooseForms(room)
 	if !ok {
@@ -392,26 +435,23 @@ func (l *markdownLayout) fit(room int) {
 		// and role changes alone leave no room for that (the account
 		// changes, which the markdown contract does not name, are not
 		// counted there): the richest form that fits beside those three
-		// tiers is kept. Its room comes off the last lines placed, in tier
-		// order: account changes stay before role changes, so that no
-		// flood of role changes hides one.
-		pl := l.newPlacement(compact, true)
-		named := l.place(pl, 0, tierAccount, math.MaxInt, false)
-		named += l.place(pl, tierRole, mustTiers, math.MaxInt, false)
+		// tiers is kept. Its room comes off the last lines placed, in
+		// mustOrder.
+		named := l.place(l.newPlacement(compact, true), namedOrder, math.MaxInt, false)
 		for f := 0; f < warnCounts; f++ {
 			if named+l.warnExtra(f) <= room {
 				l.warnForm = f
 				break
 			}
 		}
-		l.place(l.newPlacement(compact, true), 0, numTiers, room-l.warnExtra(l.warnForm), true)
+		l.place(l.newPlacement(compact, true), allOrder, room-l.warnExtra(l.warnForm), true)
 		return
 	}
 	l.compact, l.warnForm = compact, form
 	pl := l.newPlacement(compact, false)
 	room -= l.warnExtra(form)
-	used := l.place(pl, 0, mustTiers, room, true)
-	l.place(pl, mustTiers, numTiers, room-used, true)
+	used := l.place(pl, mustOrder, room, true)
+	l.place(pl, restOrder, room-used, true)
 }
 
 // chooseForms picks the form of each must tier and the warnings' form.
@@ -469,7 +509,7 @@ choices:
 			continue // cannot win: not priced (the cheapest matters only when nothing fits)
 		}
 		if l.mustCost[c] < 0 {
-			l.mustCost[c] = l.place(l.newPlacement(c, false), 0, mustTiers, math.MaxInt, false)
+			l.mustCost[c] = l.place(l.newPlacement(c, false), mustOrder, math.MaxInt, false)
 		}
 		cost := l.mustCost[c]
 		if cost < cheapestCost {

@@ -3,6 +3,7 @@ package views
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -245,5 +246,58 @@ func TestMarkdownNewUserRolesAfterPromotions(t *testing.T) {
 	}
 	if listed == 0 {
 		t.Error("no new user's role listed by name, though there was room after the promotions")
+	}
+}
+
+// TestMarkdownReorgKeepsAdminChanges: a reorganisation whose removals
+// and deactivations alone pass the cap (thousands of names) still names
+// every role change of an existing account, promotions and demotions
+// alike, and every removal of a team admin: no safety limit counts a
+// role change, while maxMemberRemovals bounds the removals, which are
+// the ones counted as NOT listed. The roles given to new users come last.
+func TestMarkdownReorgKeepsAdminChanges(t *testing.T) {
+	var cs []plan.Change
+	for i := 0; i < 1000; i++ {
+		cs = append(cs, plan.Change{Action: plan.DeactivateUser, User: fmt.Sprintf("gone%05d@example.com", i), UserID: fmt.Sprintf("gid%05d", i), Reason: "active: false in the manifest"})
+	}
+	for i := 0; i < 3000; i++ {
+		team := fmt.Sprintf("team%04d", i%1500)
+		cs = append(cs, plan.Change{Action: plan.RemoveMember, Team: team, TeamID: "g" + team, User: fmt.Sprintf("moved%05d@example.com", i), UserID: fmt.Sprintf("mid%05d", i), Reason: "not listed in this authoritative team"})
+	}
+	var named []string
+	for i := 0; i < 50; i++ {
+		team := fmt.Sprintf("team%04d", i*7)
+		u := fmt.Sprintf("lead%03d@example.com", i)
+		named = append(named, u)
+		cs = append(cs, plan.Change{Action: plan.RemoveMember, Team: team, TeamID: "g" + team, User: u, UserID: "lid" + u, From: "admin", Reason: "not listed in this authoritative team"})
+	}
+	for i := 0; i < 100; i++ {
+		team := fmt.Sprintf("team%04d", i*11%1500)
+		up, down := fmt.Sprintf("up%03d@example.com", i), fmt.Sprintf("down%03d@example.com", i)
+		named = append(named, up, down)
+		cs = append(cs, plan.Change{Action: plan.SetTeamRole, Team: team, TeamID: "g" + team, User: up, UserID: "uid" + up, Role: model.RoleAdmin, From: "member"},
+			plan.Change{Action: plan.SetTeamRole, Team: team, TeamID: "g" + team, User: down, UserID: "did" + down, Role: model.RoleMember, From: "admin"})
+	}
+	cs = append(cs, plan.Change{Action: plan.SetOrgRole, User: "boss@example.com", UserID: "u-boss", Role: model.RoleAdmin, From: "member"})
+	named = append(named, "boss@example.com")
+	for i := 0; i < 300; i++ {
+		u := fmt.Sprintf("hire%04d@example.com", i)
+		cs = append(cs, plan.Change{Action: plan.CreateUser, User: u}, plan.Change{Action: plan.SetOrgRole, User: u, Role: model.RoleAdmin, Reason: "new users join as member"})
+	}
+	md := markdownOf(t, plan.Plan{Changes: cs})
+	m := regexp.MustCompile(`NOT LISTED: (?:\d+ of 1000 deactivation\(s\), )?(\d+) of 3050 member removal\(s\)`).FindStringSubmatch(md)
+	if m == nil {
+		t.Fatalf("no removal was cut: the test proves nothing\n%.3000s", md)
+	}
+	for _, u := range named {
+		if !strings.Contains(md, u) {
+			t.Errorf("%s, whose admin right the plan gives or takes away, is not listed", u)
+		}
+	}
+	// Only the new users' roles may be cut (counted as NOT listed).
+	if r := regexp.MustCompile(`(\d+) of 501 role change\(s\)`).FindStringSubmatch(md); r != nil {
+		if n, _ := strconv.Atoi(r[1]); n > 300 {
+			t.Errorf("%d of the role changes not listed: more than the 300 new users' roles", n)
+		}
 	}
 }
