@@ -279,11 +279,10 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		Deployment: s.conf.deployment, DeploymentGiven: s.conf.deploymentGiven,
 	}
 	target, err := saved.ResolveTarget(b)
-	if errors.Is(err, plan.ErrNotSavedPlan) {
-		return nil, fmt.Errorf("%s: %w", path, err) // its recorded target.url is not a URL wbsync takes
-	}
 	if err != nil {
-		return nil, err
+		// its recorded target.url is not a URL wbsync takes, or another
+		// target is given
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	// Neither --deployment nor WBSYNC_DEPLOYMENT given: the recorded
 	// deployment is used, as the recorded URL is, also when --url names
@@ -316,6 +315,10 @@ func prepareSaved(ctx context.Context, inv *invocation, f *flags, dryRun bool, p
 		s.log.Warn(w) // before the first request, which carries the key
 	}
 	if err := s.retarget(target, f, dryRun); err != nil {
+		if !s.conf.urlGiven {
+			// As the read's errors: the URL refused is the file's.
+			return nil, usageError{fmt.Sprintf("%v (the URL is %s's target.url, taken as neither --url nor WBSYNC_URL is given)", err, path)}
+		}
 		return nil, err
 	}
 	// The loader's rules, last of the file's checks: they cost a parse of

@@ -75,12 +75,32 @@ func TestSavedPlanBoundToTarget(t *testing.T) {
 	a, planPath := savedExamplePlan(t)
 	b := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
 	r := wb(t, vars(b.url), "apply", planPath, "--auto-approve")
-	if r.code != exitError || !strings.Contains(r.stderr, a.url) || !strings.Contains(r.stderr, b.url) {
-		t.Fatalf("apply to another target: exit %d, want 1 naming both URLs:\n%s", r.code, r.stderr)
+	if r.code != exitError || !strings.Contains(r.stderr, a.url) || !strings.Contains(r.stderr, b.url) ||
+		!strings.Contains(r.stderr, planPath+": the plan was made for another target") {
+		t.Fatalf("apply to another target: exit %d, want 1 naming the file and both URLs:\n%s", r.code, r.stderr)
 	}
 	r = wb(t, vars(a.url), "apply", planPath, "--auto-approve", "--deployment", "saas")
-	if r.code != exitError || !strings.Contains(r.stderr, "deployment dedicated") {
+	if r.code != exitError || !strings.Contains(r.stderr, "deployment dedicated") || !strings.Contains(r.stderr, planPath+": the plan was made for another target") {
 		t.Fatalf("apply with another deployment: exit %d\n%s", r.code, r.stderr)
+	}
+	// A recorded target.url that wbsync refuses as a URL to send the key
+	// to (plain http off loopback) is said to be the file's, not --url.
+	b0, err := os.ReadFile(planPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offLoopback := filepath.Join(t.TempDir(), "off.json")
+	edited := bytes.Replace(b0, []byte(`"url": "`+a.url+`"`), []byte(`"url": "http://example.com/scim"`), 1)
+	if bytes.Equal(edited, b0) {
+		t.Fatal("no target.url in the file")
+	}
+	if err := os.WriteFile(offLoopback, edited, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = wb(t, map[string]string{"WANDB_API_KEY": testKey}, "apply", offLoopback, "--auto-approve")
+	if r.code != exitError || !strings.Contains(r.stderr, "plain http:// is refused") ||
+		!strings.Contains(r.stderr, "(the URL is "+offLoopback+"'s target.url, taken as neither --url nor WBSYNC_URL is given)") {
+		t.Fatalf("apply of a file whose target.url is plain http off loopback: exit %d\n%s", r.code, r.stderr)
 	}
 	if n := writes(a.requests(t)) + writes(b.requests(t)); n != 0 {
 		t.Fatalf("%d writes after refusals", n)
@@ -305,6 +325,22 @@ func TestSavedBlockedPlanRefusedUnread(t *testing.T) {
 	}
 	if after := emu.requests(t); !maps.Equal(before, after) {
 		t.Errorf("requests by method: %v before the applies, %v after", before, after)
+	}
+	// A block whose limit the file no longer names is still refused, and
+	// said so.
+	b, err := os.ReadFile(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unnamed := bytes.Replace(b, []byte(`"limit": "maxDeactivations"`), []byte(`"limit": ""`), 1)
+	if bytes.Equal(unnamed, b) {
+		t.Fatal("no maxDeactivations block in the file")
+	}
+	if err := os.WriteFile(saved, unnamed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := wb(t, v, "apply", saved, "--auto-approve"); r.code != exitBlocked || !strings.Contains(r.stderr, "a safety limit blocks the plan (a limit not named): nothing was written") {
+		t.Errorf("a block without its limit: exit %d\n%s", r.code, r.stderr)
 	}
 }
 

@@ -158,6 +158,9 @@ func blockedError(p plan.Plan, outcome string) error {
 	limits := make([]string, len(p.Blocked))
 	for i, b := range p.Blocked {
 		limits[i] = string(b.Limit)
+		if strings.TrimSpace(limits[i]) == "" {
+			limits[i] = "a limit not named" // a saved plan edited so
+		}
 	}
 	return fmt.Errorf("a safety limit blocks the plan (%s): %s; the plan says why", sanitize.Controls(strings.Join(limits, ", ")), outcome)
 }
