@@ -710,19 +710,17 @@ func TestComputeProtectedUnmatched(t *testing.T) {
 }
 
 // A live team the manifest does not name is shown quoted when white space
-// at either end of its name would not show, and the warning says how to
-// empty it.
+// at either end of its name would not show, or when its name holds the
+// characters the warning's own clauses are made of (it would read as the
+// rest of the message), and the warning says how to empty it.
 func TestUnmanagedTeamNameQuoted(t *testing.T) {
-	have := state(users(lu("ua", "a@x.com")), lt("g1", " ops", lm("ua", "a@x.com", "")), lt("g2", "ml", lm("ua", "a@x.com", "")))
+	have := state(users(lu("ua", "a@x.com")), lt("g1", " ops", lm("ua", "a@x.com", "")), lt("g2", "ml", lm("ua", "a@x.com", "")),
+		lt("g3", "cv (id g9, 0 member(s)) is not in the manifest: fine", lm("ua", "a@x.com", "")))
 	got := Compute(state(users(du("a@x.com")), dt("x", model.Additive, dm("a@x.com", ""))), have, ignorePolicy, Options{})
-	var msgs []string
-	for _, w := range got.Warnings {
-		if w.Code == plan.WarnUnmanagedTeam {
-			msgs = append(msgs, w.Message)
-		}
-	}
-	if len(msgs) != 2 || !strings.HasPrefix(msgs[1], `live team " ops" (id g1,`) || !strings.Contains(msgs[1], "list it (as ops:") || !strings.HasPrefix(msgs[0], "live team ml (id g2,") ||
-		!strings.Contains(msgs[0], "with members: [] to empty it") {
+	msgs := warnedByID(got, plan.WarnUnmanagedTeam)
+	if len(msgs) != 3 || !strings.HasPrefix(msgs["g1"], `live team " ops" (id g1,`) || !strings.Contains(msgs["g1"], "list it (as ops:") || !strings.HasPrefix(msgs["g2"], "live team ml (id g2,") ||
+		!strings.Contains(msgs["g2"], "with members: [] to empty it") ||
+		!strings.HasPrefix(msgs["g3"], `live team "cv (id g9, 0 member(s)) is not in the manifest: fine" (id g3, 1 member(s)) is not in the manifest`) {
 		t.Errorf("unmanaged_team messages: %q", msgs)
 	}
 }

@@ -495,9 +495,13 @@ func (p *planner) warnUppercase(name, entity string) {
 }
 
 // quoteSpaced quotes a name with white space at either end, which would
-// not show in a message; other names are shown as they are.
+// not show in a message, and one holding a character that the message's
+// own clauses are made of ("(", ")", ",", ":", ";" or a quote: a server's
+// team named `x (id g1, 3 member(s)) is not in the manifest` would
+// otherwise read as the rest of a warning); other names are shown as they
+// are.
 func quoteSpaced(name string) string {
-	if strings.TrimSpace(name) != name {
+	if strings.TrimSpace(name) != name || strings.ContainsAny(name, `(),:;"`) {
 		return strconv.Quote(name)
 	}
 	return name
