@@ -344,6 +344,33 @@ func TestSavedBlockedPlanRefusedUnread(t *testing.T) {
 	}
 }
 
+// TestSavedBlockedPlanOtherTargetRefusedAsSuch: a plan saved blocked and
+// applied to another target (URL or deployment) is refused as for another
+// target (exit 1, naming both), as README's Saved plans says, not as
+// blocked (exit 3); one whose embedded manifest the loader refuses is
+// refused as such (exit 1), not printed as the reviewer's plan.
+func TestSavedBlockedPlanOtherTargetRefusedAsSuch(t *testing.T) {
+	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	other := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
+	m := writeFile(t, "m.yaml", "version: 1\npolicy:\n  unmanagedUsers: deactivate\n  limits: {maxDeactivations: 1}\nusers:\n  - email: alice@example.com\n    orgRole: admin\nteams: []\n")
+	saved := filepath.Join(t.TempDir(), "plan.json")
+	if r := wb(t, vars(emu.url), "plan", "-f", m, "--out", saved); r.code != exitBlocked {
+		t.Fatalf("plan: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, args := range [][]string{{"--url", other.url}, {"--deployment", "saas"}, {"--url", other.url, "--dry-run"}} {
+		r := wb(t, vars(other.url), append([]string{"apply", saved, "--auto-approve"}, args...)...)
+		if r.code != exitError || !strings.Contains(r.stderr, "another target") {
+			t.Errorf("apply %v of a blocked plan: exit %d, want 1 for another target\n%s", args, r.code, r.stderr)
+		}
+	}
+	f := parsedPlan(t, saved)
+	f.Desired.State.Users[0].Email = strings.Repeat("a", 5000) + "@example.com"
+	rewritePlan(t, saved, f)
+	if r := wb(t, vars(emu.url), "apply", saved, "--auto-approve"); r.code != exitError || !strings.Contains(r.stderr, "its embedded manifest is not one wbsync loads") {
+		t.Errorf("apply of a blocked plan the loader refuses: exit %d, want 1\n%s", r.code, r.stderr)
+	}
+}
+
 // TestPersistentFailureStillOffboards: the create of a new team fails for
 // good (its name is taken elsewhere). The user moving into it keeps its old
 // team (its removal depends on the add, skipped for the failed create), but an unrelated departed

@@ -352,3 +352,24 @@ func TestRegistryRolesRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestRegistryRolesBlanksAndAttributeCase: blanks around a role name are
+// trimmed as around a registry name, a filtered remove's value is trimmed
+// as the add's was, and the attribute name of a bare remove or a path
+// with blanks around it is read as SCIM reads attribute names.
+func TestRegistryRolesBlanksAndAttributeCase(t *testing.T) {
+	e := start(t, Options{}, seedBasic)
+	path := "/Users/" + p(e.userID("bob@example.com"))
+	r := e.do("PATCH", path, patchOps(op("add", "registryRoles", []any{rr("models", " admin "), rr("evals", "viewer")}))).want(t, 200)
+	if got := registryRoles(t, r.body); !slices.Equal(got, []string{"models=admin", "evals=viewer"}) {
+		t.Errorf("add with a padded role: %v", got)
+	}
+	r = e.do("PATCH", path, patchOps(op("remove", ` registryRoles[registryName eq " evals "]`, nil))).want(t, 200)
+	if got := registryRoles(t, r.body); !slices.Equal(got, []string{"models=admin"}) {
+		t.Errorf("remove with a padded path and value: %v", got)
+	}
+	r = e.do("PATCH", path, patchOps(op("remove", "RegistryRoles", nil))).want(t, 200)
+	if got := registryRoles(t, r.body); len(got) != 0 {
+		t.Errorf("bare remove in another case: %v", got)
+	}
+}

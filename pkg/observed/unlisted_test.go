@@ -372,3 +372,20 @@ func wantRead(t *testing.T, st model.State, err error, want string) {
 		t.Fatalf("error:\n%v\nwant it to start:\n%s", err, want)
 	}
 }
+
+// TestGroupReadAloneNamedInAnotherCaseOrWithBlanks: a team names itself
+// exactly (two live teams may differ only in case, team_name_case), so a
+// group read alone whose name differs from the list's in case or blanks
+// alone is not the listed team either.
+func TestGroupReadAloneNamedInAnotherCaseOrWithBlanks(t *testing.T) {
+	for _, name := range []string{"ML", "ml "} {
+		users := []string{`{"id":"u1","userName":"alice@example.com","active":true}`}
+		groups := []string{`{"id":"g1","displayName":"ml"}`}
+		alone := map[string]string{"g1": `{"id":"g1","displayName":"` + name + `","members":[{"value":"u1"}]}`}
+		c, _ := groupServer(t, users, groups, alone)
+		_, _, err := Fetch(context.Background(), c)
+		if err == nil || !strings.Contains(err.Error(), "the server's answers disagree") {
+			t.Errorf("alone as %q: err = %v", name, err)
+		}
+	}
+}

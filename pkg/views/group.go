@@ -37,10 +37,11 @@ type line struct {
 	sym    byte
 	action plan.Action
 	tier   int8 // the markdown view's tier (tierOf)
-	// late: kept after the other lines of its tier, and after the
-	// removals (a role in a team or of a user the plan creates:
-	// newcomerRole)
-	late bool
+	// late: for a line kept after the other lines of its tier, and after
+	// the removals (a role in a team or of a user the plan creates:
+	// newcomerRole), what its compact bundle says of it (lateLabel); ""
+	// for the others
+	late string
 	// early: kept before the other lines of its tier (it takes an admin
 	// right away)
 	early bool
@@ -59,7 +60,7 @@ type line struct {
 // rank is where the markdown view keeps ln within its tier (mustOrder).
 func (ln *line) rank() int8 {
 	switch {
-	case ln.late:
+	case ln.late != "":
 		return rankLate
 	case ln.early:
 		return rankEarly
@@ -123,7 +124,7 @@ func groups(p plan.Plan, cut int) (users, teams []*group) {
 				teams = append(teams, g)
 			}
 		}
-		ln := line{sym: c.Action.Symbol(), action: c.Action, tier: tierOf(c), late: newcomerRole(c), early: c.TakesAdmin(), text: sanitize.LTRArrows(sanitize.Controls(lineText(shown)))}
+		ln := line{sym: c.Action.Symbol(), action: c.Action, tier: tierOf(c), late: lateLabel(c), early: c.TakesAdmin(), text: sanitize.LTRArrows(sanitize.Controls(lineText(shown)))}
 		if ln.tier < mustTiers && bundled(int(ln.tier)) {
 			ln.who, ln.gist = sanitize.Name(plan.UserText(shown)), ln.text // the user's group names the user
 			if c.Action == plan.RemoveMember || c.Action == plan.SetTeamRole {

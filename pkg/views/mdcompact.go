@@ -167,10 +167,11 @@ func bundleChanges(secs []mdSection) (bs []bundle, of, flatOf [][][]int32, flatL
 		action plan.Action
 		gist   string
 		flat   bool
-		// late lines (roles in teams the plan creates) have bundles of
-		// their own: a bundle shows its first names when it cannot show
-		// all, and the others' must never be among those left out
-		late bool
+		// late lines (roles in teams or of users the plan creates) have
+		// bundles of their own, one per label (line.late): a bundle
+		// shows its first names when it cannot show all, and the
+		// others' must never be among those left out
+		late string
 	}
 	index := map[key]int32{}
 	var last key // consecutive lines mostly share a bundle
@@ -187,9 +188,7 @@ func bundleChanges(secs []mdSection) (bs []bundle, of, flatOf [][][]int32, flatL
 			bu := bundle{sym: ln.sym, gist: ln.gist, noun: "user(s)", inGroup: inGroup, si: k.si, wrap: wrapWidth, flat: k.flat}
 			if k.flat {
 				bu.noun = "membership(s)"
-				if k.late {
-					bu.gist += ", in teams the plan creates"
-				}
+				bu.gist += k.late
 			}
 			bs = append(bs, bu)
 		}

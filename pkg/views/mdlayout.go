@@ -156,6 +156,20 @@ func newcomerRole(c plan.Change) bool {
 	return false
 }
 
+// lateLabel is what a compact bundle of newcomerRole lines says of them:
+// a role in a team the plan creates, or a new user's role in a team that
+// exists (not "in teams the plan creates").
+func lateLabel(c plan.Change) string {
+	switch {
+	case !newcomerRole(c):
+		return ""
+	case c.Action == plan.SetOrgRole || c.TeamID != "":
+		return ", for users the plan creates"
+	default:
+		return ", in teams the plan creates"
+	}
+}
+
 // mdSection is one collapsible section of change groups.
 type mdSection struct {
 	title  string

@@ -207,6 +207,21 @@ func TestNewTeamRoleBundleSaysSo(t *testing.T) {
 	}
 }
 
+// newAdmins returns n users the plan creates, each made an org admin and
+// added as admin to prod, a team that exists: a create, an org role, an
+// add and a team role each.
+func newAdmins(n int) []plan.Change {
+	var cs []plan.Change
+	for i := 0; i < n; i++ {
+		u := fmt.Sprintf("new%05d@example.com", i)
+		cs = append(cs, plan.Change{Action: plan.CreateUser, User: u},
+			plan.Change{Action: plan.SetOrgRole, User: u, Role: model.RoleAdmin, Reason: "new users join as member"},
+			plan.Change{Action: plan.AddMember, Team: "prod", TeamID: "g-prod", User: u},
+			plan.Change{Action: plan.SetTeamRole, Team: "prod", TeamID: "g-prod", User: u, Role: model.RoleAdmin})
+	}
+	return cs
+}
+
 // TestMarkdownNewUserRolesAfterPromotions: the org role of a user the
 // plan creates, and its role in a team that exists, are role changes
 // listed by name, but after the promotions of existing accounts: thousands
@@ -214,14 +229,7 @@ func TestNewTeamRoleBundleSaysSo(t *testing.T) {
 // a member made admin out of the comment; those that do not fit are
 // counted in the NOT LISTED block.
 func TestMarkdownNewUserRolesAfterPromotions(t *testing.T) {
-	var cs []plan.Change
-	for i := 0; i < 3000; i++ {
-		u := fmt.Sprintf("new%05d@example.com", i)
-		cs = append(cs, plan.Change{Action: plan.CreateUser, User: u},
-			plan.Change{Action: plan.SetOrgRole, User: u, Role: model.RoleAdmin, Reason: "new users join as member"},
-			plan.Change{Action: plan.AddMember, Team: "prod", TeamID: "g-prod", User: u},
-			plan.Change{Action: plan.SetTeamRole, Team: "prod", TeamID: "g-prod", User: u, Role: model.RoleAdmin})
-	}
+	cs := newAdmins(3000)
 	var promoted []string
 	for i := 0; i < 100; i++ {
 		u := fmt.Sprintf("old%04d@example.com", i)
@@ -299,5 +307,118 @@ func TestMarkdownReorgKeepsAdminChanges(t *testing.T) {
 		if n, _ := strconv.Atoi(r[1]); n > 300 {
 			t.Errorf("%d of the role changes not listed: more than the 300 new users' roles", n)
 		}
+	}
+}
+
+// TestMarkdownExistingAccountRolesWithoutFromOrIDKept: a role change on an
+// existing account that has no From (an unverified assertion, under
+// unreportedRoles: enforce) or no UserID (a Multi-tenant account invited
+// again, whose old role is known) is no newcomer's role: thousands of new
+// admins do not push it out of the comment.
+func TestMarkdownExistingAccountRolesWithoutFromOrIDKept(t *testing.T) {
+	cs := newAdmins(3000)
+	cs = append(cs,
+		plan.Change{Action: plan.SetOrgRole, User: "zz-unverified@example.com", UserID: "u-zz", Role: model.RoleAdmin, Reason: plan.ReasonUnverified},
+		plan.Change{Action: plan.SetTeamRole, Team: "prod", TeamID: "g-prod", User: "zz-reinvited@example.com", Role: model.RoleAdmin, From: "member"})
+	md := markdownOf(t, plan.Plan{Changes: cs})
+	if !strings.Contains(md, "NOT LISTED") {
+		t.Fatalf("nothing was cut: the test proves nothing")
+	}
+	for _, u := range []string{"zz-unverified@example.com", "zz-reinvited@example.com"} {
+		if !strings.Contains(md, u) {
+			t.Errorf("the role change of %s, an existing account, is not listed", u)
+		}
+	}
+}
+
+// TestMarkdownNewUserRoleInExistingTeamNotCalledNewTeam: cut to its
+// compact form, a new user's role in a team that exists is not bundled
+// with, nor counted among, the roles "in teams the plan creates".
+func TestMarkdownNewUserRoleInExistingTeamNotCalledNewTeam(t *testing.T) {
+	var cs []plan.Change
+	for i := 0; i < 3000; i++ {
+		u := fmt.Sprintf("new%05d@example.com", i)
+		team := fmt.Sprintf("nt-%05d", i)
+		cs = append(cs, plan.Change{Action: plan.CreateUser, User: u},
+			plan.Change{Action: plan.CreateTeam, Team: team},
+			plan.Change{Action: plan.AddMember, Team: team, User: u, Role: model.RoleAdmin},
+			plan.Change{Action: plan.SetTeamRole, Team: team, User: u, Role: model.RoleAdmin})
+	}
+	cs = append(cs, plan.Change{Action: plan.CreateUser, User: "zz-new@example.com"},
+		plan.Change{Action: plan.AddMember, Team: "prod", TeamID: "g-prod", User: "zz-new@example.com", Role: model.RoleAdmin},
+		plan.Change{Action: plan.SetTeamRole, Team: "prod", TeamID: "g-prod", User: "zz-new@example.com", Role: model.RoleAdmin})
+	md := markdownOf(t, plan.Plan{Changes: cs})
+	m := regexp.MustCompile(`in teams the plan creates: (?:\d+ of )?(\d+) membership`).FindStringSubmatch(md)
+	if m == nil {
+		t.Fatalf("no compact bundle of new teams' roles\n%.3000s", md)
+	}
+	if m[1] != "3000" {
+		t.Errorf("the bundle of roles in teams the plan creates counts %s membership(s), want 3000 (prod exists)", m[1])
+	}
+	for _, ln := range strings.Split(md, "\n") {
+		if strings.Contains(ln, "in teams the plan creates") && strings.Contains(ln, "(team prod)") {
+			t.Errorf("a role in prod, a team that exists, is said to be in a team the plan creates: %.200s", ln)
+		}
+	}
+}
+
+// TestMarkdownAdminLossesFirstWithinTheirTier: when not every
+// deactivation or role change of an existing account fits, those that
+// take an admin right away (an admin deactivated, an admin demoted) are
+// kept before the others, whatever their names' order.
+func TestMarkdownAdminLossesFirstWithinTheirTier(t *testing.T) {
+	var cs []plan.Change
+	var named []string
+	for i := 0; i < 4000; i++ {
+		cs = append(cs, plan.Change{Action: plan.DeactivateUser, User: fmt.Sprintf("gone%05d@example.com", i), UserID: fmt.Sprintf("gid%05d", i), Reason: "active: false in the manifest"})
+	}
+	for i := 0; i < 5; i++ {
+		u := fmt.Sprintf("zz-admin-gone%d@example.com", i)
+		named = append(named, u)
+		cs = append(cs, plan.Change{Action: plan.DeactivateUser, User: u, UserID: "zid" + u, From: "admin", Reason: "active: false in the manifest"})
+	}
+	md := markdownOf(t, plan.Plan{Changes: cs})
+	if !strings.Contains(md, "NOT LISTED") {
+		t.Fatalf("nothing was cut: the test proves nothing")
+	}
+	cs = nil
+	for i := 0; i < 3000; i++ {
+		cs = append(cs, plan.Change{Action: plan.SetOrgRole, User: fmt.Sprintf("up%05d@example.com", i), UserID: fmt.Sprintf("uid%05d", i), Role: model.RoleAdmin, From: "member"})
+	}
+	for i := 0; i < 5; i++ {
+		u := fmt.Sprintf("zz-down%d@example.com", i)
+		named = append(named, u)
+		cs = append(cs, plan.Change{Action: plan.SetOrgRole, User: u, UserID: "did" + u, Role: model.RoleMember, From: "admin"})
+	}
+	md2 := markdownOf(t, plan.Plan{Changes: cs})
+	if !strings.Contains(md2, "NOT LISTED") {
+		t.Fatalf("nothing was cut: the test proves nothing")
+	}
+	for _, u := range named {
+		if !strings.Contains(md+md2, u) {
+			t.Errorf("%s, who loses an admin right, is not listed", u)
+		}
+	}
+}
+
+// TestMarkdownNewcomerRolesAfterRemovals: the roles given to users the
+// plan creates are kept after the removals: while a removal is not
+// listed, no newcomer's role is.
+func TestMarkdownNewcomerRolesAfterRemovals(t *testing.T) {
+	var cs []plan.Change
+	for i := 0; i < 4000; i++ {
+		team := fmt.Sprintf("team%04d", i%1500)
+		cs = append(cs, plan.Change{Action: plan.RemoveMember, Team: team, TeamID: "g" + team, User: fmt.Sprintf("moved%05d@example.com", i), UserID: fmt.Sprintf("mid%05d", i), Reason: "not listed in this authoritative team"})
+	}
+	for i := 0; i < 300; i++ {
+		u := fmt.Sprintf("hire%04d@example.com", i)
+		cs = append(cs, plan.Change{Action: plan.CreateUser, User: u}, plan.Change{Action: plan.SetOrgRole, User: u, Role: model.RoleAdmin, Reason: "new users join as member"})
+	}
+	md := markdownOf(t, plan.Plan{Changes: cs})
+	if !regexp.MustCompile(`NOT LISTED: \d+ of 4000 member removal\(s\)`).MatchString(md) {
+		t.Fatalf("no removal was cut: the test proves nothing\n%.2000s", md)
+	}
+	if !strings.Contains(md, "300 of 300 role change(s)") {
+		t.Errorf("a newcomer's role is listed while removals are not:\n%.1500s", md)
 	}
 }
