@@ -725,6 +725,48 @@ func TestUnmanagedTeamNameQuoted(t *testing.T) {
 	}
 }
 
+// TestTeamWarningsQuotePunctuatedNames: in every team warning, a team's
+// name holding the characters the warning's own clauses are made of is
+// quoted, the manifest's and the server's alike.
+func TestTeamWarningsQuotePunctuatedNames(t *testing.T) {
+	pinned := func(name, id string) model.Team {
+		tm := dt(name, model.Additive, dm("a@x.com", ""))
+		tm.ID = id
+		return tm
+	}
+	ua := users(lu("ua", "a@x.com"))
+	for _, tc := range []struct {
+		code       plan.WarningCode
+		want, have model.State
+		says       string
+	}{
+		{plan.WarnTeamNameCase, state(users(du("a@x.com")), dt("A (b)", model.Additive, dm("a@x.com", ""))), state(ua, lt("g1", "a (b)", lm("ua", "a@x.com", ""))),
+			`manifest team "A (b)" differs from live team "a (b)" only in case`},
+		{plan.WarnTeamPinNotFound, state(users(du("a@x.com")), pinned("x (y)", "g9")), state(ua, lt("g1", "X (y)")),
+			`team "x (y)" pins id g9, which no live team has: left alone (a new team would get another id); fix or remove the pin (live team(s) named "x (y)", ignoring case: id g1)`},
+		{plan.WarnTeamPinMismatch, state(users(du("a@x.com")), pinned("x (y)", "g1")), state(ua, lt("g1", "z: w")),
+			`team "x (y)" pins id g1, but that live team is named "z: w"`},
+		{plan.WarnDuplicateTeam, state(users(du("a@x.com")), dt("d, e", model.Additive, dm("a@x.com", ""))), state(ua, lt("g2", "d, e"), lt("g3", "d, e")),
+			`2 live teams are named "d, e" (ids g2, g3)`},
+		{plan.WarnUnresolvedMember, state(users(du("a@x.com")), dt("u;v", model.Authoritative, dm("a@x.com", ""))), state(ua, lt("g4", "u;v", lm("ua", "a@x.com", ""), lm("sa1", "", ""))),
+			`1 member(s) of team "u;v" are not listed SCIM users`},
+	} {
+		got := Compute(tc.want, tc.have, ignorePolicy, Options{})
+		found := false
+		for _, w := range got.Warnings {
+			if w.Code == tc.code {
+				found = true
+				if !strings.HasPrefix(w.Message, tc.says) {
+					t.Errorf("%s: %q\nwant it to start %q", tc.code, w.Message, tc.says)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: not warned: %+v", tc.code, got.Warnings)
+		}
+	}
+}
+
 // A live team whose name no manifest can write (the loader's rule, given as
 // Options.TeamNameProblem) is not advised to be listed: the warning says
 // why it cannot be, and other unmanaged teams keep their advice.

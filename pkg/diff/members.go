@@ -78,7 +78,7 @@ func (p *planner) planMembers(dt *model.Team, lt int, shared sharing, ts *teamSt
 	if ts.rolesSkipped > 0 {
 		p.warn(plan.Warning{Code: plan.WarnTeamRolesAmbiguous, Team: t.name, IDs: []string{t.id}, Message: fmt.Sprintf(
 			"team %s (id %s) shares its name with another live team, and W&B reads and sets team roles by team name only: %d role(s) the manifest declares in it are neither checked nor set; set them in W&B (W&B cannot rename teams)",
-			t.name, t.id, ts.rolesSkipped)})
+			quoteSpaced(t.name), t.id, ts.rolesSkipped)})
 	}
 }
 
@@ -297,7 +297,7 @@ func (p *planner) planRemovals(t teamRef, ts *teamState) {
 	}
 	if len(unresolved) > 0 {
 		slices.Sort(unresolved)
-		name := t.name
+		name := quoteSpaced(t.name)
 		if t.sharedName || t.foldedName { // which of the teams of that name
 			name += " (id " + t.id + ")"
 		}

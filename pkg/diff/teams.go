@@ -169,14 +169,14 @@ func (p *planner) warnUnmanagedTeams(claimed map[int]string, created map[string]
 					byKey[k] = append(byKey[k], j)
 				}
 			}
-			listIt = "list it (as " + trimmed + ": a manifest name has no space at either end, and matches this one)"
+			listIt = "list it (as " + quoteSpaced(trimmed) + ": a manifest name has no space at either end, and matches this one)"
 			for _, j := range byKey[model.Key(t.Name)] {
 				if j != i {
 					// The trimmed name would manage that team: only the
 					// id tells them apart.
 					o := &p.have.Teams[j]
 					listIt = fmt.Sprintf("list it as %s with id: %s (a manifest name has no space at either end, and live team %s (id %s) answers to %s too: without the id the manifest would manage that one)",
-						trimmed, t.ID, quoteSpaced(o.Name), o.ID, trimmed)
+						quoteSpaced(trimmed), t.ID, quoteSpaced(o.Name), o.ID, quoteSpaced(trimmed))
 					break
 				}
 			}
@@ -195,7 +195,7 @@ func (p *planner) warnUnmanagedTeams(claimed map[int]string, created map[string]
 					quoteSpaced(m), lookAlikes(m))
 			}
 			listIt = fmt.Sprintf("it may be the manifest's team %s, made by an earlier apply under the name W&B gave it (W&B team names are lowercase entity names), and the create planned for %s would be refused as taken%s: name the manifest's team %s",
-				quoteSpaced(m), quoteSpaced(m), why, t.Name)
+				quoteSpaced(m), quoteSpaced(m), why, quoteSpaced(t.Name))
 		}
 		p.warn(plan.Warning{Code: plan.WarnUnmanagedTeam, Team: t.Name, IDs: []string{t.ID}, Count: len(t.Members), Unmanaged: true, Message: fmt.Sprintf(
 			"live team %s (id %s, %s) is not in the manifest: it is left alone and its members keep their access; %s to manage it, with members: [] to empty it (W&B's SCIM API cannot rename or delete a team)",
@@ -395,16 +395,16 @@ func (p *planner) matchTeam(dt *model.Team, byID map[string]int, byKey map[strin
 			}
 			if len(ids) > 0 {
 				sort.Strings(ids)
-				named = fmt.Sprintf(" (live team(s) named %s, ignoring case: %s %s)", dt.Name, plural(len(ids), "id", "ids"), listIDs(ids))
+				named = fmt.Sprintf(" (live team(s) named %s, ignoring case: %s %s)", quoteSpaced(dt.Name), plural(len(ids), "id", "ids"), listIDs(ids))
 			}
 			p.warn(plan.Warning{Code: plan.WarnTeamPinNotFound, Team: dt.Name, IDs: []string{dt.ID}, Message: fmt.Sprintf(
-				"team %s pins id %s, which no live team has: left alone (a new team would get another id); fix or remove the pin%s", dt.Name, dt.ID, named)})
+				"team %s pins id %s, which no live team has: left alone (a new team would get another id); fix or remove the pin%s", quoteSpaced(dt.Name), dt.ID, named)})
 			return ambiguous
 		}
 		live := p.have.Teams[lt]
 		if model.Key(live.Name) != model.Key(dt.Name) {
 			p.warn(plan.Warning{Code: plan.WarnTeamPinMismatch, Team: dt.Name, IDs: []string{dt.ID}, Message: fmt.Sprintf(
-				"team %s pins id %s, but that live team is named %s and W&B cannot rename teams: left alone; fix the name or the pin", dt.Name, dt.ID, live.Name)})
+				"team %s pins id %s, but that live team is named %s and W&B cannot rename teams: left alone; fix the name or the pin", quoteSpaced(dt.Name), dt.ID, quoteSpaced(live.Name))})
 			return ambiguous
 		}
 		p.warnCase(dt, &live)
@@ -427,18 +427,18 @@ func (p *planner) matchTeam(dt *model.Team, byID map[string]int, byKey map[strin
 		}
 		sort.Strings(ids)
 		msg := fmt.Sprintf("%d live teams are named %s (ids %s): left alone; pin the one to manage with id: in the manifest",
-			len(cands), dt.Name, strings.Join(ids, ", "))
+			len(cands), quoteSpaced(dt.Name), strings.Join(ids, ", "))
 		if len(exact) == 0 {
 			names := make([]string, 0, len(cands))
 			for _, c := range cands {
-				names = append(names, p.have.Teams[c].Name)
+				names = append(names, quoteSpaced(p.have.Teams[c].Name))
 			}
 			sort.Strings(names)
 			msg = fmt.Sprintf("%d live teams are named %s ignoring case (%s; ids %s), none exactly as the manifest writes it: left alone; name one exactly, or pin it with id: in the manifest",
-				len(cands), dt.Name, strings.Join(names, ", "), strings.Join(ids, ", "))
+				len(cands), quoteSpaced(dt.Name), strings.Join(names, ", "), strings.Join(ids, ", "))
 		}
 		if len(cands) == 1 {
-			msg = fmt.Sprintf("live team %s (id %s) is already managed through an id pin: left alone", dt.Name, ids[0])
+			msg = fmt.Sprintf("live team %s (id %s) is already managed through an id pin: left alone", quoteSpaced(dt.Name), ids[0])
 		}
 		p.warn(plan.Warning{Code: plan.WarnDuplicateTeam, Team: dt.Name, IDs: ids, Message: msg})
 		return ambiguous
@@ -533,6 +533,8 @@ func nameDifference(a, b string) (string, string, string) {
 	if ta != a || tb != b {
 		parts = append(parts, "white space at either end")
 		a, b = strconv.Quote(a), strconv.Quote(b)
+	} else {
+		a, b = quoteSpaced(a), quoteSpaced(b)
 	}
 	if len(parts) == 0 {
 		parts = append(parts, "case")
