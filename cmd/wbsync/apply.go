@@ -531,7 +531,7 @@ func noteManifestEdited(ctx context.Context, inv *invocation, saved *plan.File) 
 		// they may be other files than the plan's.
 		where = ", read from " + dir + ","
 	}
-	inv.say(zapcore.WarnLevel, fmt.Sprintf("the manifest files this plan was made from (%s)%s hold another manifest now: apply applies the one embedded in the plan, as reviewed; to apply the files as they are, plan again",
+	inv.say(zapcore.WarnLevel, fmt.Sprintf("the manifest files this plan was made from (%s)%s hold another manifest now: apply applies the one embedded in the plan file, which the plan shows; to apply the files as they are, plan again",
 		sanitize.Controls(named), sanitize.Controls(where)))
 	return nil
 }

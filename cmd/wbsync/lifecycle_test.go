@@ -778,7 +778,7 @@ func TestSavedPlanManifestEditedSince(t *testing.T) {
 			}
 		}
 		r := wb(t, v, "apply", planPath, "--auto-approve")
-		warned := strings.Contains(r.stderr, "the manifest files this plan was made from ("+m+") hold another manifest now: apply applies the one embedded in the plan, as reviewed")
+		warned := strings.Contains(r.stderr, "the manifest files this plan was made from ("+m+") hold another manifest now: apply applies the one embedded in the plan file, which the plan shows")
 		if r.code != exitOK || warned != edited || strings.Contains(r.stdout, "dave@") {
 			t.Errorf("edited %t: exit %d, warned %t\n%s\n%s", edited, r.code, warned, r.stdout, r.stderr)
 		}
