@@ -263,13 +263,14 @@ func parseFaults(v string) ([]string, error) {
 // normalise checks the options and fills the defaults.
 func (o Options) normalise() (Options, error) {
 	// In any case, as wbsync's own --deployment: SaaS is how W&B writes it.
+	given := o.Deployment
 	o.Deployment = strings.ToLower(o.Deployment)
 	switch o.Deployment {
 	case "":
 		o.Deployment = DeploymentDedicated
 	case DeploymentSaaS, DeploymentDedicated:
 	default:
-		return o, fmt.Errorf("deployment %q: want saas or dedicated", o.Deployment)
+		return o, fmt.Errorf("deployment %q: want saas or dedicated", given)
 	}
 	switch o.BasePaths {
 	case "":

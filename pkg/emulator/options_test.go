@@ -36,7 +36,7 @@ func TestDeploymentAnyCase(t *testing.T) {
 			t.Errorf("deployment %q: got %q, %v; want %q", in, o.Deployment, err, want)
 		}
 	}
-	if _, err := (Options{Deployment: "server"}).normalise(); err == nil || !strings.Contains(err.Error(), `deployment "server": want saas or dedicated`) {
-		t.Errorf("deployment server: %v", err)
+	if _, err := (Options{Deployment: "Server"}).normalise(); err == nil || !strings.Contains(err.Error(), `deployment "Server": want saas or dedicated`) {
+		t.Errorf("deployment Server: %v", err)
 	}
 }
