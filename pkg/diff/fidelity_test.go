@@ -218,18 +218,7 @@ func TestUnresolvedMemberNamesTheTeam(t *testing.T) {
 		p := Compute(state(users(du(a)), pinned),
 			state(users(lu("ua", a)), lt("g1", "dup", lm("ua", a, ""), lm("sa-1", "", "")), lt("g2", tc.other)),
 			model.Policy{}, Options{})
-		found := false
-		for _, w := range p.Warnings {
-			if w.Code == plan.WarnUnresolvedMember {
-				found = true
-				if !strings.HasPrefix(w.Message, tc.want) {
-					t.Errorf("other team %q: %q, want it to start %q", tc.other, w.Message, tc.want)
-				}
-			}
-		}
-		if !found {
-			t.Errorf("other team %q: no unresolved_member warning in %+v", tc.other, p.Warnings)
-		}
+		wantWarningStart(t, p, plan.WarnUnresolvedMember, tc.want, "other team "+tc.other)
 	}
 }
 

@@ -1,6 +1,9 @@
 package diff
 
 import (
+	"strings"
+	"testing"
+
 	"github.com/wbsync/wbsync/pkg/model"
 	"github.com/wbsync/wbsync/pkg/plan"
 )
@@ -15,6 +18,24 @@ func warnedByID(p plan.Plan, code plan.WarningCode) map[string]string {
 		}
 	}
 	return said
+}
+
+// wantWarningStart checks that p warns code, and that each such warning's
+// message starts with want (what names the case in a failure).
+func wantWarningStart(t *testing.T, p plan.Plan, code plan.WarningCode, want, what string) {
+	t.Helper()
+	found := false
+	for _, w := range p.Warnings {
+		if w.Code == code {
+			found = true
+			if !strings.HasPrefix(w.Message, want) {
+				t.Errorf("%s: %s %q, want it to start %q", what, code, w.Message, want)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("%s: no %s warning in %+v", what, code, p.Warnings)
+	}
 }
 
 // Builders for hand-made states.

@@ -751,19 +751,7 @@ func TestTeamWarningsQuotePunctuatedNames(t *testing.T) {
 		{plan.WarnUnresolvedMember, state(users(du("a@x.com")), dt("u;v", model.Authoritative, dm("a@x.com", ""))), state(ua, lt("g4", "u;v", lm("ua", "a@x.com", ""), lm("sa1", "", ""))),
 			`1 member(s) of team "u;v" are not listed SCIM users`},
 	} {
-		got := Compute(tc.want, tc.have, ignorePolicy, Options{})
-		found := false
-		for _, w := range got.Warnings {
-			if w.Code == tc.code {
-				found = true
-				if !strings.HasPrefix(w.Message, tc.says) {
-					t.Errorf("%s: %q\nwant it to start %q", tc.code, w.Message, tc.says)
-				}
-			}
-		}
-		if !found {
-			t.Errorf("%s: not warned: %+v", tc.code, got.Warnings)
-		}
+		wantWarningStart(t, Compute(tc.want, tc.have, ignorePolicy, Options{}), tc.code, tc.says, string(tc.code))
 	}
 }
 
