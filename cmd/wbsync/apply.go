@@ -491,9 +491,9 @@ var fileOrDir = func(name string) bool {
 
 // noteManifestEdited warns when the manifest files a saved plan was made
 // from, read where apply runs, now hold another manifest: apply applies
-// the one embedded in the plan, as reviewed, which an admin who edited the
-// files since may not expect (a user the edited files keep, deactivated
-// by the plan). Files that cannot be read here (another directory,
+// the one embedded in the plan file, which the plan shows, and which an
+// admin who edited the files since may not expect (a user the edited
+// files keep, deactivated by the plan). Files that cannot be read here (another directory,
 // standard input, a manifest with problems) say nothing: the plan file is
 // what is applied. Only an interrupt is an error.
 func noteManifestEdited(ctx context.Context, inv *invocation, saved *plan.File) error {

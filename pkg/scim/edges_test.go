@@ -246,7 +246,8 @@ func TestErrorAnswerOverTheCapClassified(t *testing.T) {
 // not a team (an id alone, a user's record) is an error, not an empty team
 // whose members an authoritative plan would then not remove.
 func TestGetGroupWithoutDisplayNameRefused(t *testing.T) {
-	for _, body := range []string{`{"id":"g1"}`, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"g1","userName":"a@example.com"}`} {
+	for _, body := range []string{`{"id":"g1"}`, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"g1","userName":"a@example.com"}`,
+		`{"id":"g1","displayName":"  ","members":[]}`} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/scim+json")
 			w.Write([]byte(body))

@@ -714,7 +714,7 @@ const frameClose = "```\n\n</details>\n\n"
 func cutNote(cut, all, warnings int, compacted, flattened bool, warnForm int) string {
 	var s []string
 	if cut > 0 {
-		s = append(s, fmt.Sprintf("**%d of %d change lines are not shown, to keep this comment under %d characters:** creates and adds are left out first; deactivations, account changes, role changes and removals last, in that order.", cut, all, caps.Markdown))
+		s = append(s, fmt.Sprintf("**%d of %d change lines are not shown, to keep this comment under %d characters:** creates and adds are left out first; removals, deactivations, account and role changes are kept longest.", cut, all, caps.Markdown))
 	}
 	if compacted {
 		s = append(s, "**Removals, deactivations or role changes are listed by name only,** under one line per kind of change and reason, to fit.")
