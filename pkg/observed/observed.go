@@ -582,10 +582,16 @@ func userOf(u *scim.User) model.User {
 		mu.TeamRoles = make(map[string]model.Role, len(u.TeamRoles))
 		for _, r := range u.TeamRoles {
 			role := model.NormRole(r.RoleName)
-			if have, ok := mu.TeamRoles[r.TeamName]; ok && have < role {
-				// Teams that share a name (W&B keys team roles by
-				// name): whichever order they come in, the same one
-				// is kept. Roles in such teams are never planned.
+			if have, ok := mu.TeamRoles[r.TeamName]; ok {
+				if have != role {
+					// Two roles for one name: two teams that share it
+					// (W&B keys team roles by name), whose roles are
+					// never planned, or a server contradicting itself.
+					// Either way the role is unknown (""), whatever
+					// order they come in: never the higher one taken
+					// for granted. The name stays named.
+					mu.TeamRoles[r.TeamName] = ""
+				}
 				continue
 			}
 			mu.TeamRoles[r.TeamName] = role

@@ -210,6 +210,41 @@ func TestNoTeamRolesIsNil(t *testing.T) {
 	}
 }
 
+// TestTwoRolesForOneTeamUnknown: a user whose teamRoles give one team name
+// two roles (two teams sharing the name, or a server contradicting itself)
+// has no known role there, in whatever order they come: never the higher
+// one taken for granted; the name stays named, and one role given twice
+// is that role.
+func TestTwoRolesForOneTeamUnknown(t *testing.T) {
+	tr := func(roles ...string) []scim.TeamRole {
+		var out []scim.TeamRole
+		for _, r := range roles {
+			out = append(out, scim.TeamRole{TeamName: "base", RoleName: r})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		roles []string
+		want  model.Role
+	}{
+		{[]string{"admin", "member"}, ""},
+		{[]string{"member", "admin"}, ""},
+		{[]string{"viewer", "admin", "viewer"}, ""},
+		{[]string{"admin", "ADMIN"}, "admin"},
+		{[]string{"admin"}, "admin"},
+	} {
+		users := []scim.User{{ID: "u", UserName: "u@x", Active: true, TeamRoles: tr(tc.roles...)}}
+		st, err := Build(users, []scim.Group{{ID: "g", DisplayName: "base", Members: []scim.GroupMember{{Value: "u"}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, named := st.Users[0].TeamRoles["base"]
+		if !named || got != tc.want || st.Teams[0].Members[0].Role != tc.want {
+			t.Errorf("roles %v: user's %q (named %v), member's %q; want %q", tc.roles, got, named, st.Teams[0].Members[0].Role, tc.want)
+		}
+	}
+}
+
 // TestFingerprintCoversEmails: every email counts; dates do not.
 func TestFingerprintCoversEmails(t *testing.T) {
 	users, groups := sample()
