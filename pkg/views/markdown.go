@@ -2,7 +2,6 @@ package views
 
 import (
 	"fmt"
-	"html"
 	"io"
 	"strings"
 	"sync/atomic"
@@ -189,7 +188,7 @@ func markdownHead(p plan.Plan, s plan.Summary) (top, banner string) {
 	if p.IsBlocked() {
 		b.WriteString("> [!WARNING]\n> **BLOCKED: a safety limit stops this plan; nothing will be applied.**\n")
 		for _, bl := range p.Blocked {
-			fmt.Fprintf(&b, "> - `%s`: %s\n", code(sanitize.Controls(string(bl.Limit))), html.EscapeString(sanitize.Controls(bl.Message)))
+			fmt.Fprintf(&b, "> - `%s`: %s\n", code(sanitize.Controls(string(bl.Limit))), htmlText(sanitize.Controls(bl.Message)))
 		}
 		b.WriteString("\n")
 	}
@@ -287,3 +286,8 @@ func code(s string) string { return strings.ReplaceAll(s, "`", `\x60`) }
 
 // codeLen is width(code(s)), without building it.
 func codeLen(s string) int { return width(s) + 3*strings.Count(s, "`") }
+
+// htmlText escapes what markdown would read as HTML in running text (&, <
+// and >), and nothing else: quotes mean nothing there, and escaped
+// (&#39;) they make the raw comment, which job logs show, hard to read.
+var htmlText = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace

@@ -531,8 +531,13 @@ func TestMarkdownBlockedLeads(t *testing.T) {
 	p := plan.Plan{Changes: []plan.Change{
 		{Action: plan.DeactivateUser, User: "g@x.com", UserID: "u7", From: "admin"},
 		{Action: plan.RemoveMember, User: "e@x.com", UserID: "u5", Team: "ml", TeamID: "t1", From: "admin"},
-	}, Blocked: []plan.Block{{Limit: plan.LimitMaxDeactivations, Planned: 1, Allowed: 0, Message: "1 deactivation planned, 0 allowed"}}}
+	}, Blocked: []plan.Block{{Limit: plan.LimitMaxDeactivations, Planned: 1, Allowed: 0, Message: `1 deactivation planned, 0 allowed: 'wbsync export' writes "a manifest" <b>&</b>`}}}
 	md := markdownOf(t, p)
+	// What markdown reads as HTML is escaped; quotes, which mean nothing
+	// in running text, are kept as they are.
+	if !strings.Contains(md, "0 allowed: 'wbsync export' writes \"a manifest\" &lt;b&gt;&amp;&lt;/b&gt;\n") {
+		t.Errorf("the block's message is not escaped as running text:\n%s", md)
+	}
 	blocked := strings.Index(md, "**BLOCKED: a safety limit stops this plan; nothing will be applied.**")
 	removes, demotes := strings.Index(md, "**This plan removes access:**"), strings.Index(md, "**This plan takes admin rights away:**")
 	if blocked < 0 || removes < 0 || demotes < 0 || blocked > removes || blocked > demotes {
