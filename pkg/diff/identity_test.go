@@ -750,9 +750,17 @@ func TestTeamWarningsQuotePunctuatedNames(t *testing.T) {
 			`2 live teams are named "d, e" (ids g2, g3)`},
 		{plan.WarnUnresolvedMember, state(users(du("a@x.com")), dt("u;v", model.Authoritative, dm("a@x.com", ""))), state(ua, lt("g4", "u;v", lm("ua", "a@x.com", ""), lm("sa1", "", ""))),
 			`1 member(s) of team "u;v" are not listed SCIM users`},
+		{plan.WarnInactiveMember, state(users(du("a@x.com"), inactive(du("b@x.com"))), dt("m (n)", model.Additive, dm("a@x.com", ""), dm("b@x.com", ""))), state(ua, lt("g5", "m (n)", lm("ua", "a@x.com", ""))),
+			`b@x.com is listed in team "m (n)" but is active: false in the manifest`},
 	} {
 		wantWarningStart(t, Compute(tc.want, tc.have, ignorePolicy, Options{}), tc.code, tc.says, string(tc.code))
 	}
+	// A protected member an authoritative team would drop.
+	protect := ignorePolicy
+	protect.Protected = []string{"c@x.com"}
+	got := Compute(state(users(du("a@x.com"), du("c@x.com")), dt("p: q", model.Authoritative, dm("a@x.com", ""))),
+		state(users(lu("ua", "a@x.com"), lu("uc", "c@x.com")), lt("g6", "p: q", lm("ua", "a@x.com", ""), lm("uc", "c@x.com", ""))), protect, Options{})
+	wantWarningStart(t, got, plan.WarnProtected, `c@x.com is protected (policy.protected): not removed from team "p: q"`, "protected")
 }
 
 // A live team whose name no manifest can write (the loader's rule, given as

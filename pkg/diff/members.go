@@ -169,7 +169,7 @@ func (p *planner) planListed(t teamRef, di int32, ts *teamState) {
 			}
 			p.warn(plan.Warning{Code: plan.WarnInactiveMember, Team: t.name, User: p.wants[di].name, IDs: ids, Message: fmt.Sprintf(
 				"%s is listed in team %s but is active: false in the manifest: not added (wbsync adds no deactivated user to a team); drop it from the team, or make it active",
-				p.wants[di].name, t.name)})
+				p.wants[di].name, quoteSpaced(t.name))})
 		}
 		return
 	}
@@ -284,7 +284,7 @@ func (p *planner) planRemovals(t teamRef, ts *teamState) {
 		if protected {
 			p.stays[li] = true
 			p.warn(plan.Warning{Code: plan.WarnProtected, Team: t.name, User: who.user, Username: who.handle, Message: fmt.Sprintf(
-				"%s is protected (policy.protected): not removed from team %s, although %s", who.text(), t.name, reason)})
+				"%s is protected (policy.protected): not removed from team %s, although %s", who.text(), quoteSpaced(t.name), reason)})
 			continue
 		}
 		// The role the membership held, where the read reports it (W&B
