@@ -282,7 +282,7 @@ func TestReportWhenNothingToDo(t *testing.T) {
 // with its blocks and exits 3.
 func TestBlockedPlanJSON(t *testing.T) {
 	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
-	m := writeFile(t, "m.yaml", "version: 1\npolicy:\n  unmanagedUsers: deactivate\n  limits: {maxDeactivations: 1}\nusers:\n  - email: alice@example.com\n    orgRole: admin\nteams: []\n")
+	m := writeFile(t, "m.yaml", blockedManifest)
 	r := wb(t, vars(emu.url), "apply", "-f", m, "--auto-approve", "-o", "json")
 	var p struct {
 		Blocked []struct {
@@ -300,6 +300,21 @@ func TestBlockedPlanJSON(t *testing.T) {
 	}
 }
 
+// blockedManifest deactivates the example organization's users but one,
+// beyond a maxDeactivations of 1: its plan is blocked.
+const blockedManifest = "version: 1\npolicy:\n  unmanagedUsers: deactivate\n  limits: {maxDeactivations: 1}\nusers:\n  - email: alice@example.com\n    orgRole: admin\nteams: []\n"
+
+// savedBlockedPlan saves the plan of blockedManifest against emu, which
+// is blocked (exit 3), and returns the plan file's path.
+func savedBlockedPlan(t *testing.T, emu *testEmu) string {
+	t.Helper()
+	saved := filepath.Join(t.TempDir(), "plan.json")
+	if r := wb(t, vars(emu.url), "plan", "-f", writeFile(t, "m.yaml", blockedManifest), "--out", saved); r.code != exitBlocked {
+		t.Fatalf("plan: exit %d\n%s", r.code, r.stderr)
+	}
+	return saved
+}
+
 // TestSavedBlockedPlanRefusedUnread: a plan saved blocked is refused (exit
 // 3, printed as saved, with its blocks) without a request to the
 // organization, with or without --dry-run, whatever the organization
@@ -307,11 +322,7 @@ func TestBlockedPlanJSON(t *testing.T) {
 func TestSavedBlockedPlanRefusedUnread(t *testing.T) {
 	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
 	v := vars(emu.url)
-	m := writeFile(t, "m.yaml", "version: 1\npolicy:\n  unmanagedUsers: deactivate\n  limits: {maxDeactivations: 1}\nusers:\n  - email: alice@example.com\n    orgRole: admin\nteams: []\n")
-	saved := filepath.Join(t.TempDir(), "plan.json")
-	if r := wb(t, v, "plan", "-f", m, "--out", saved); r.code != exitBlocked {
-		t.Fatalf("plan: exit %d\n%s", r.code, r.stderr)
-	}
+	saved := savedBlockedPlan(t, emu)
 	before := emu.requests(t)
 	for _, args := range [][]string{{"-o", "json"}, {"--dry-run"}, {}} {
 		r := wb(t, v, append([]string{"apply", saved, "--auto-approve"}, args...)...)
@@ -352,11 +363,7 @@ func TestSavedBlockedPlanRefusedUnread(t *testing.T) {
 func TestSavedBlockedPlanOtherTargetRefusedAsSuch(t *testing.T) {
 	emu := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
 	other := startEmu(t, emulator.Options{}, examplePath("emulator-state.json"))
-	m := writeFile(t, "m.yaml", "version: 1\npolicy:\n  unmanagedUsers: deactivate\n  limits: {maxDeactivations: 1}\nusers:\n  - email: alice@example.com\n    orgRole: admin\nteams: []\n")
-	saved := filepath.Join(t.TempDir(), "plan.json")
-	if r := wb(t, vars(emu.url), "plan", "-f", m, "--out", saved); r.code != exitBlocked {
-		t.Fatalf("plan: exit %d\n%s", r.code, r.stderr)
-	}
+	saved := savedBlockedPlan(t, emu)
 	for _, args := range [][]string{{"--url", other.url}, {"--deployment", "saas"}, {"--url", other.url, "--dry-run"}} {
 		r := wb(t, vars(other.url), append([]string{"apply", saved, "--auto-approve"}, args...)...)
 		if r.code != exitError || !strings.Contains(r.stderr, "another target") {
