@@ -98,8 +98,18 @@ func report(w io.Writer, steps []step, users, teams, per int) {
 	v, p, e := by["validate"], by["plan"], by["export"]
 	fmt.Fprintf(w, "| validate | %s | %s | F %s | %.2f× (≤ 1.5×) | %.2f× F (≤ 1.2×) |\n",
 		sec(v), mb(v.maxRSS), sec(f), v.elapsed.Seconds()/f.elapsed.Seconds(), float64(v.maxRSS)/float64(f.maxRSS))
-	fmt.Fprintf(w, "| plan | %s | %s | F+R %.2f s | %.2f× (≤ 1.5×) | F + %.2f KB/user (≤ 1.5 KB) |\n",
-		sec(p), mb(p.maxRSS), fr.Seconds(), p.elapsed.Seconds()/fr.Seconds(), float64(p.maxRSS-f.maxRSS)/1024/float64(users))
+	fmt.Fprintf(w, "| plan | %s | %s | F+R %.2f s | %.2f× (≤ 1.5×) | %s KB/user (≤ 1.5 KB) |\n",
+		sec(p), mb(p.maxRSS), fr.Seconds(), p.elapsed.Seconds()/fr.Seconds(), overF(float64(p.maxRSS-f.maxRSS)/1024/float64(users)))
 	fmt.Fprintf(w, "| export | %s | %s | F+R %.2f s | %.2f× (≤ 2×) | %.2f KB/user (≤ 2 KB) |\n",
 		sec(e), mb(e.maxRSS), fr.Seconds(), e.elapsed.Seconds()/fr.Seconds(), float64(e.maxRSS)/1024/float64(users))
+}
+
+// overF writes a per-user difference from F's peak as "F + 0.52" or
+// "F − 0.07", two decimals, so that a difference that rounds to zero reads
+// "F + 0.00" rather than "F + -0.00".
+func overF(kb float64) string {
+	if s := fmt.Sprintf("%.2f", -kb); kb < 0 && s != "0.00" && s != "-0.00" {
+		return "F − " + s
+	}
+	return fmt.Sprintf("F + %.2f", max(kb, 0))
 }
