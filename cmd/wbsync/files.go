@@ -164,7 +164,11 @@ func readCappedFrom(f *os.File, path string, max int64, what string, checks ...f
 		}
 	}
 	if !ended {
-		if b, err = io.ReadAll(r); err != nil {
+		size := 0
+		if fi.Mode().IsRegular() {
+			size = int(fi.Size())
+		}
+		if b, err = readAllSized(r, size); err != nil {
 			return nil, nil, fmt.Errorf("read %s: %w", what, err)
 		}
 	}
@@ -172,6 +176,28 @@ func readCappedFrom(f *os.File, path string, max int64, what string, checks ...f
 		return nil, nil, fmt.Errorf("%s %s is larger than the %d bytes wbsync accepts", what, path, max)
 	}
 	return b, fi, nil
+}
+
+// readAllSized is io.ReadAll into a buffer with room for size bytes and
+// the end of input: a regular file is read into one allocation of its
+// size, where io.ReadAll doubles its buffer about twenty times over
+// (a 140 MB saved plan), allocating twice the file. The buffer still
+// grows for what the file gained since its size was read.
+func readAllSized(r io.Reader, size int) ([]byte, error) {
+	b := make([]byte, 0, size+1)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // tooLarge is readCapped's refusal of a file of size bytes, over max.

@@ -252,6 +252,27 @@ func TestReadCapped(t *testing.T) {
 	}
 }
 
+// TestReadCappedAllocatesTheFileOnce: a regular file is read into one
+// buffer of its size (a 140 MB saved plan, a 23 MB manifest), not into
+// one that doubles twenty times over, allocating twice the file; with
+// and without the checks that peek at its head.
+func TestReadCappedAllocatesTheFileOnce(t *testing.T) {
+	const size = 8 << 20
+	p := writeFile(t, "plan.json", "{"+strings.Repeat(" ", size-2)+"}")
+	for _, checks := range [][]func([]byte) error{nil, {jsonObject}} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		b, _, err := readCapped(p, size, "saved plan", checks...)
+		runtime.ReadMemStats(&after)
+		if err != nil || len(b) != size {
+			t.Fatalf("read %d bytes, %v", len(b), err)
+		}
+		if got := float64(after.TotalAlloc-before.TotalAlloc) / size; got > 1.1 {
+			t.Errorf("%d check(s): reading an %d-byte file allocated %.2f× its size, want about once", len(checks), size, got)
+		}
+	}
+}
+
 // TestManifestNotText: a manifest whose first bytes hold NULs (binaryNULs)
 // is refused from them, at the place the loader would name (/dev/zero at
 // once, not after the 256 MiB cap), while a UTF-16 one, whose ASCII is

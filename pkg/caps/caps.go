@@ -74,6 +74,14 @@ const (
 	TeamMembers = 500_000
 	// PlanFile is the largest saved plan accepted by apply (bytes).
 	PlanFile = 1 << 30
+	// PlanElements is the most list elements and map entries a saved plan
+	// may hold in all. Each decodes into a record of up to 240 bytes
+	// whatever its size in the file, so a file of PlanFile bytes holding
+	// `{},{},…` would take a hundred gigabytes; at this cap the records
+	// take about 1.2 GB. A first run at 100,000 users (101,000 creates,
+	// 505,000 adds, the manifest's 100,000 users and 500,000 members)
+	// holds about 1.2 million.
+	PlanElements = 5_000_000
 	// Problems is how many manifest problems are printed; the rest are
 	// counted in one line.
 	Problems = 100

@@ -2,6 +2,7 @@ package model
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
@@ -24,35 +25,40 @@ import (
 func Digest(st State, p Policy) string {
 	h := sha256.New()
 	w := bufio.NewWriterSize(h, 64<<10)
+	// One encoder and buffer for every element, and pointers to them: no
+	// copy of an element nor of its JSON per element.
+	var buf bytes.Buffer
+	je := json.NewEncoder(&buf)
 	enc := func(v any) {
-		b, err := json.Marshal(v)
-		if err != nil { // cannot happen: plain data
+		buf.Reset()
+		if err := je.Encode(v); err != nil { // cannot happen: plain data
 			panic(fmt.Sprintf("model: marshal digest: %v", err))
 		}
-		w.Write(b)
+		w.Write(buf.Bytes()[:buf.Len()-1]) // json.Marshal's JSON: Encode adds a newline
 	}
 	io.WriteString(w, `{"state":{"users":[`)
-	for i, u := range sortedUsers(st.Users) {
+	for i, j := range sortedOrder(st.Users, userKey, userTie) {
 		if i > 0 {
 			w.WriteByte(',')
 		}
-		enc(u)
+		enc(&st.Users[j])
 	}
 	io.WriteString(w, `],"teams":[`)
-	for i, t := range sortedTeams(st.Teams) {
+	for i, j := range sortedOrder(st.Teams, teamKey, teamTie) {
 		if i > 0 {
 			w.WriteByte(',')
 		}
+		t := st.Teams[j]
 		t.Members = sortedMembers(t.Members)
 		if t.Members == nil {
 			t.Members = []Member{}
 		}
-		enc(t)
+		enc(&t)
 	}
 	io.WriteString(w, `]},"policy":`)
 	p.Protected = slices.Clone(p.Protected)
 	sort.Strings(p.Protected)
-	enc(p)
+	enc(&p)
 	w.WriteByte('}')
 	w.Flush()
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
@@ -84,12 +90,10 @@ func SortTeams(ts []Team) { copy(ts, sortedTeams(ts)) }
 // SortMembers sorts members by email key, then email, then role.
 func SortMembers(ms []Member) { copy(ms, sortedMembers(ms)) }
 
-// sortedBy returns a sorted copy of xs, ordered by the key each element
-// gives (computed once per element), then by tie; the sort is stable.
-func sortedBy[T any](xs []T, key func(*T) string, tie func(a, b *T) int) []T {
-	if xs == nil {
-		return nil
-	}
+// sortedOrder returns the positions of xs's elements in sorted order:
+// by the key each element gives (computed once per element), then by
+// tie; the sort is stable.
+func sortedOrder[T any](xs []T, key func(*T) string, tie func(a, b *T) int) []int {
 	type keyed struct {
 		k string
 		i int
@@ -101,22 +105,31 @@ func sortedBy[T any](xs []T, key func(*T) string, tie func(a, b *T) int) []T {
 	slices.SortStableFunc(ks, func(a, b keyed) int {
 		return cmp.Or(cmp.Compare(a.k, b.k), tie(&xs[a.i], &xs[b.i]))
 	})
-	out := make([]T, len(xs))
+	order := make([]int, len(xs))
 	for j, k := range ks {
-		out[j] = xs[k.i]
+		order[j] = k.i
+	}
+	return order
+}
+
+// sortedBy returns a sorted copy of xs, as sortedOrder orders it.
+func sortedBy[T any](xs []T, key func(*T) string, tie func(a, b *T) int) []T {
+	if xs == nil {
+		return nil
+	}
+	out := make([]T, len(xs))
+	for j, i := range sortedOrder(xs, key, tie) {
+		out[j] = xs[i]
 	}
 	return out
 }
 
-func sortedUsers(us []User) []User {
-	return sortedBy(us, func(u *User) string { return u.Key() },
-		func(a, b *User) int { return cmp.Compare(a.UserName, b.UserName) })
-}
-
-func sortedTeams(ts []Team) []Team {
-	return sortedBy(ts, func(t *Team) string { return Key(t.Name) },
-		func(a, b *Team) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
-}
+func userKey(u *User) string       { return u.Key() }
+func userTie(a, b *User) int       { return cmp.Compare(a.UserName, b.UserName) }
+func teamKey(t *Team) string       { return Key(t.Name) }
+func teamTie(a, b *Team) int       { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) }
+func sortedUsers(us []User) []User { return sortedBy(us, userKey, userTie) }
+func sortedTeams(ts []Team) []Team { return sortedBy(ts, teamKey, teamTie) }
 
 func sortedMembers(ms []Member) []Member {
 	return sortedBy(ms, func(m *Member) string { return Key(m.Email) },

@@ -16,15 +16,19 @@ type keyProblem struct {
 	key string
 	off int
 	// field is the name of the field the key is taken for ignoring case
-	// (not the key itself); "" for a key given twice in one object.
+	// (not the key itself); "" for a key given twice in one object, or
+	// unknown.
 	field string
+	// unknown: the key names no field of its object, which encoding/json
+	// would ignore.
+	unknown bool
 }
 
 // keySchema is what checkKeys knows of the keys of one kind of object in
 // a saved plan: its fields, by name folded (foldKey); or, for an object
 // keyed by data (a map: teamRoles, by team name), that its keys are no
-// field names and what its values hold. A nil schema knows nothing (an
-// unknown key's value, which the decoder refuses anyway).
+// field names and what its values hold. A nil schema knows nothing (what
+// reads itself, a json.Unmarshaler, and an unknown key's value).
 type keySchema struct {
 	fields map[string]keyField
 	data   bool
@@ -107,10 +111,15 @@ func schemaOf(t reflect.Type, memo map[reflect.Type]*keySchema) *keySchema {
 // would show a reader one plan and apply another. The problems: a key
 // given twice in one object (compared after unescaping, ignoring case but
 // in a map, whose keys encoding/json takes as they are),
-// and a key that names a field of its object (as schema, the top
-// object's, says) only ignoring case (`"DEACTIVATE_USERS"`,
-// `"deactivate_u\u017fers"` with a long s).
-func checkKeys(b []byte, schema *keySchema) (p keyProblem, ok bool) {
+// a key that names a field of its object (as schema, the top object's,
+// says) only ignoring case (`"DEACTIVATE_USERS"`, `"deactivate_u\u017fers"`
+// with a long s), and a key that names none (unknown: encoding/json would
+// ignore it, and a file wbsync wrote holds none). It returns the first
+// unknown key only when b holds no other problem.
+//
+// When sizes is not nil, checkKeys also counts the elements of b's lists
+// and maps into it.
+func checkKeys(b []byte, schema *keySchema, sizes *listSizes) (p keyProblem, ok bool) {
 	const maxSpareKeys = 64
 	type level struct {
 		object, wantKey bool
@@ -118,9 +127,11 @@ func checkKeys(b []byte, schema *keySchema) (p keyProblem, ok bool) {
 		// the schema of the value of the key last read.
 		schema, next *keySchema
 		keys         map[string]struct{}
+		elements     int // a list's: commas so far, plus one when it is not empty
 	}
 	var stack []level
 	var spare []map[string]struct{} // key sets of closed objects, reused
+	var unknown keyProblem          // the first unknown key: returned when nothing worse is found
 	// valueSchema is the schema of a value that opens now: the file's,
 	// its key's in an object, a list's elements'.
 	valueSchema := func() *keySchema {
@@ -162,9 +173,17 @@ func checkKeys(b []byte, schema *keySchema) (p keyProblem, ok bool) {
 				case sc == nil:
 				case sc.data:
 					top.next = sc.elem
+					if sizes != nil {
+						sizes.all++
+					}
 				default:
 					fd, known := sc.fields[f]
-					if known && fd.name != k {
+					switch {
+					case !known:
+						if !unknown.unknown {
+							unknown = keyProblem{key: k, off: i, unknown: true}
+						}
+					case fd.name != k:
 						return keyProblem{key: k, off: i, field: fd.name}, true
 					}
 					top.next = fd.value
@@ -182,9 +201,16 @@ func checkKeys(b []byte, schema *keySchema) (p keyProblem, ok bool) {
 			}
 			stack = append(stack, level{object: true, wantKey: true, schema: valueSchema(), keys: keys})
 		case '[':
-			stack = append(stack, level{schema: valueSchema()})
+			l := level{schema: valueSchema()}
+			if j := skipSpace(b, i+1); j < len(b) && b[j] != ']' {
+				l.elements = 1
+			}
+			stack = append(stack, l)
 		case '}', ']':
 			if n := len(stack); n > 0 {
+				if l := stack[n-1]; !l.object && sizes != nil {
+					sizes.add(l.schema, l.elements)
+				}
 				if k := stack[n-1].keys; k != nil && len(k) <= maxSpareKeys {
 					// clear costs as much as the map's largest size: a
 					// large map is dropped, not reused for small ones.
@@ -195,10 +221,54 @@ func checkKeys(b []byte, schema *keySchema) (p keyProblem, ok bool) {
 		case ',':
 			if n := len(stack); n > 0 && stack[n-1].object {
 				stack[n-1].wantKey = true
+			} else if n > 0 {
+				stack[n-1].elements++
 			}
 		}
 	}
-	return keyProblem{}, false
+	return unknown, unknown.unknown
+}
+
+// listSizes is what checkKeys counts of a saved plan's lists: the
+// elements of all lists and the entries of all maps (all), and the
+// elements of the lists whose elements each schema describes, which
+// ParseFile allocates at once: encoding/json grows a long list by a
+// quarter at a time, allocating five times what the list holds.
+type listSizes struct {
+	all      int
+	bySchema map[*keySchema]int
+}
+
+func (s *listSizes) add(elem *keySchema, n int) {
+	s.all += n
+	if elem == nil || n == 0 {
+		return
+	}
+	if s.bySchema == nil {
+		s.bySchema = map[*keySchema]int{}
+	}
+	s.bySchema[elem] += n
+}
+
+// skipSpace returns the index of the first byte of b from i on that is
+// not JSON white space.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// at returns the schema of the value at the path of field names from s
+// (nil when s has no such field).
+func (s *keySchema) at(path ...string) *keySchema {
+	for _, name := range path {
+		if s == nil {
+			return nil
+		}
+		s = s.fields[foldKey(name)].value
+	}
+	return s
 }
 
 // foldKey is k folded so that two keys fold alike exactly when

@@ -37,7 +37,7 @@ func BenchmarkDuplicateKey(b *testing.B) {
 			buf := []byte(tc.in)
 			b.SetBytes(int64(len(buf)))
 			for b.Loop() {
-				if _, dup := checkKeys(buf, fileKeys()); dup {
+				if _, dup := checkKeys(buf, fileKeys(), nil); dup {
 					b.Fatal("a duplicate where there is none")
 				}
 			}

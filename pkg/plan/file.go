@@ -112,15 +112,17 @@ func ParseFile(b []byte) (*File, error) {
 	// The format version first, so that a plan of another version is named
 	// as such rather than as a decoding error.
 	var head struct {
-		FormatVersion json.RawMessage  `json:"format_version"`
-		Desired       *json.RawMessage `json:"desired"`
-		Operations    *json.RawMessage `json:"operations"` // an apply report's
+		FormatVersion json.RawMessage `json:"format_version"`
+		Desired       *given          `json:"desired"`
+		Operations    *given          `json:"operations"` // an apply report's
 	}
 	if err := json.Unmarshal(b, &head); err != nil {
 		return nil, fmt.Errorf("%w: it is not JSON (%v); make one with 'wbsync plan --out FILE'", ErrNotSavedPlan, err)
 	}
-	if kp, bad := checkKeys(b, fileKeys()); bad {
-		shown := sanitize.Server(nil, kp.key, caps.ShownKey) // never cut inside an escape
+	var sizes listSizes
+	kp, bad := checkKeys(b, fileKeys(), &sizes)
+	shown := sanitize.Server(nil, kp.key, caps.ShownKey) // never cut inside an escape
+	if bad && !kp.unknown {
 		if kp.field != "" {
 			return nil, fmt.Errorf("%w: the key %q (byte %d) is the field %q only ignoring case, which is how wbsync's JSON decoder would read it, while jq and other readers would not: wbsync writes %q; was the file edited? plan again and review it",
 				ErrNotSavedPlan, shown, kp.off, kp.field, kp.field)
@@ -136,16 +138,32 @@ func ParseFile(b []byte) (*File, error) {
 		return nil, fmt.Errorf("%w: format_version must be a string, such as %q, and is not; make one with 'wbsync plan --out FILE'", ErrFormatVersion, FormatVersion)
 	case version != FormatVersion:
 		return nil, fmt.Errorf("%w %q: this wbsync reads format_version %q; plan again with this version", ErrFormatVersion, version, FormatVersion)
-	case (head.Desired == nil || string(*head.Desired) == "null") && head.Operations != nil:
+	case head.Desired == nil && head.Operations != nil:
 		return nil, fmt.Errorf("%w: it is an apply report (it lists \"operations\"), which records what an apply did, not what to do; save a plan with 'wbsync plan --out FILE'", ErrNotSavedPlan)
-	case head.Desired == nil || string(*head.Desired) == "null":
+	case head.Desired == nil:
 		return nil, fmt.Errorf("%w: it has no embedded manifest (\"desired\"), as the output of 'plan -o json' has none; save a plan with 'wbsync plan --out FILE'", ErrNotSavedPlan)
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var f File
-	if err := dec.Decode(&f); err != nil {
+	if sizes.all > caps.PlanElements {
+		return nil, fmt.Errorf("%w: it holds %d list elements and map entries, more than the %d a saved plan may hold (a first run at 100,000 users holds about 1.2 million)",
+			ErrNotSavedPlan, sizes.all, caps.PlanElements)
+	}
+	// json.Unmarshal, not a Decoder: a Decoder copies the whole file into
+	// its own buffer first (twice its size at 100,000 users' creates).
+	// checkKeys has refused unknown keys, as DisallowUnknownFields would.
+	// The long lists are allocated at their size (encoding/json appends
+	// to a list's capacity).
+	keys := fileKeys()
+	f := File{Plan: Plan{Changes: sized[Change](sizes.bySchema[keys.at("changes")])}, Desired: &Desired{}}
+	f.Desired.State.Users = sized[model.User](sizes.bySchema[keys.at("desired", "state", "users")])
+	f.Desired.State.Teams = sized[model.Team](sizes.bySchema[keys.at("desired", "state", "teams")])
+	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, fmt.Errorf("%w: %s (was it written by another wbsync version, or edited?)", ErrNotSavedPlan, decodeProblem(err))
+	}
+	if kp.unknown {
+		// After the decoding, which names a value of the wrong type
+		// first, as a Decoder refusing unknown fields would.
+		return nil, fmt.Errorf("%w: unknown field %q (byte %d): wbsync writes no such key there (was it written by another wbsync version, or edited?)",
+			ErrNotSavedPlan, shown, kp.off)
 	}
 	if f.Target.URL == "" {
 		return nil, fmt.Errorf("%w: it records no target.url", ErrNotSavedPlan)
@@ -179,6 +197,23 @@ func ParseFile(b []byte) (*File, error) {
 	}
 	return &f, nil
 }
+
+// sized is an empty list with room for n elements; nil for none, as
+// encoding/json leaves a list the file does not hold.
+func sized[T any](n int) []T {
+	if n == 0 {
+		return nil
+	}
+	return make([]T, 0, n)
+}
+
+// given is a key's value that is only told apart from null: a pointer to
+// it stays nil for a key absent or null, and no copy of the value is kept
+// (the embedded manifest is most of a saved plan).
+type given struct{}
+
+// UnmarshalJSON keeps nothing of b (encoding/json has checked it).
+func (*given) UnmarshalJSON([]byte) error { return nil }
 
 // WrittenByOf returns the wbsync_version a saved plan's bytes b record,
 // as they hold it (untrusted), or "" when they record none or are not a

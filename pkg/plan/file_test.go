@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/wbsync/wbsync/pkg/caps"
 	"github.com/wbsync/wbsync/pkg/model"
 )
 
@@ -29,7 +31,13 @@ func savedFile(t *testing.T) ([]byte, Desired) {
 // fileOf is a saved plan of samplePlan embedding d, with its digest.
 func fileOf(t *testing.T, d Desired) []byte {
 	t.Helper()
-	p := samplePlan()
+	return savedOf(t, samplePlan(), d)
+}
+
+// savedOf is the saved plan of p embedding d, with its summary and
+// digest, for a Dedicated target.
+func savedOf(t testing.TB, p Plan, d Desired) []byte {
+	t.Helper()
 	p.Summary = Summarize(p.Changes) // as the planner sets it
 	p.ManifestDigest = model.Digest(d.State, d.Policy)
 	p.ObservedFingerprint = "sha256:" + strings.Repeat("ab", 32)
@@ -105,6 +113,9 @@ func TestReadFileRefuses(t *testing.T) {
 		{"dropped_emails not a list", tamper(`"dropped_emails": [`, `"dropped_emails": "x", "k": [`), ErrNotSavedPlan, "dropped_emails: want a list of strings"},
 		{"dropped_emails with a null", tamper(`"dropped_emails": [`, `"dropped_emails": [null, `), ErrNotSavedPlan, "dropped_emails: entry 1 is empty"},
 		{"dropped_emails too long", tamper(`"dropped_emails": [`, `"dropped_emails": [`+strings.Repeat(`"a@x.com", `, 100)), ErrNotSavedPlan, "more than the 100 a user may list"},
+		// Each element decodes into a record of up to 240 bytes: refused
+		// before any is decoded.
+		{"too many elements", tamper(`"changes": [`, `"changes": [`+strings.Repeat("{},", caps.PlanElements)), ErrNotSavedPlan, fmt.Sprintf("more than the %d a saved plan may hold", caps.PlanElements)},
 		{"trailing data", append(append([]byte{}, good...), []byte("{}")...), ErrNotSavedPlan, "after top-level value"},
 		{"no target", tamper(`"url": "https://acme.wandb.io/scim",`, ``), ErrNotSavedPlan, "target.url"},
 		{"no deployment", tamper(`"deployment": "dedicated"`, `"deployment": ""`), ErrNotSavedPlan, "target.deployment"},
@@ -257,7 +268,7 @@ func TestDuplicateKeyFoldsAsEncodingJSON(t *testing.T) {
 		{`{"a":"x\",\"a\":1"}`, false},
 		{`[{"a":1},{"a":1}]`, false},
 	} {
-		if _, dup := checkKeys([]byte(tc.in), nil); dup != tc.dup {
+		if _, dup := checkKeys([]byte(tc.in), nil, nil); dup != tc.dup {
 			t.Errorf("%s: duplicate %v, want %v", tc.in, dup, tc.dup)
 		}
 	}
@@ -265,21 +276,54 @@ func TestDuplicateKeyFoldsAsEncodingJSON(t *testing.T) {
 
 // TestCheckKeysByObject: a key is checked against its own object's
 // fields (userName in a user, username in a change), and a map's keys
-// (teamRoles: team names) are data: any case, one only when equal.
+// (teamRoles: team names) are data: any case, one only when equal. A key
+// that names no field is unknown, and named only when nothing else is
+// wrong.
 func TestCheckKeysByObject(t *testing.T) {
 	for _, tc := range []struct {
-		in  string
-		bad bool
+		in      string
+		bad     bool
+		unknown string
 	}{
-		{`{"changes":[{"username":"a"}],"desired":{"state":{"users":[{"userName":"a"}]}}}`, false},
-		{`{"changes":[{"userName":"a"}]}`, true},
-		{`{"desired":{"state":{"users":[{"teamRoles":{"ID":"admin","Name":"member","name":"x"}}]}}}`, false},
-		{`{"desired":{"state":{"users":[{"teamRoles":{"ml":"admin","ml":"member"}}]}}}`, true},
-		{`{"desired":{"state":{"users":[{"TeamRoles":{}}]}}}`, true},
-		{`{"surprise":{"Changes":1}}`, false}, // an unknown key: the decoder refuses it, by name
+		{`{"changes":[{"username":"a"}],"desired":{"state":{"users":[{"userName":"a"}]}}}`, false, ""},
+		{`{"changes":[{"userName":"a"}]}`, true, ""},
+		{`{"desired":{"state":{"users":[{"teamRoles":{"ID":"admin","Name":"member","name":"x"}}]}}}`, false, ""},
+		{`{"desired":{"state":{"users":[{"teamRoles":{"ml":"admin","ml":"member"}}]}}}`, true, ""},
+		{`{"desired":{"state":{"users":[{"TeamRoles":{}}]}}}`, true, ""},
+		{`{"surprise":{"Changes":1}}`, true, "surprise"}, // what an unknown key holds is not checked
+		{`{"changes":[{"action":"create_user","extra":1,"later":2}]}`, true, "extra"},
+		{`{"desired":{"state":{"users":[{"userName":"a","nickname":"b"}]}}}`, true, "nickname"},
+		{`{"surprise":1,"changes":[],"changes":[]}`, true, ""}, // the key given twice, though after
 	} {
-		if _, bad := checkKeys([]byte(tc.in), fileKeys()); bad != tc.bad {
+		kp, bad := checkKeys([]byte(tc.in), fileKeys(), nil)
+		if bad != tc.bad {
 			t.Errorf("%s: refused %v, want %v", tc.in, bad, tc.bad)
+		}
+		if got := map[bool]string{true: kp.key}[kp.unknown]; got != tc.unknown {
+			t.Errorf("%s: unknown key %q, want %q", tc.in, got, tc.unknown)
+		}
+	}
+}
+
+// TestCheckKeysCountsLists: the elements of every list and the entries
+// of every map are counted in all, and each list's elements by their
+// schema, which ParseFile sizes its lists by.
+func TestCheckKeysCountsLists(t *testing.T) {
+	keys := fileKeys()
+	in := `{"changes": [ {}, {"action":"add_member"} ,{}], "blocked": [],
+		"desired": {"files": [ ], "state": {"users": [{"teamRoles": {"ml": "admin", "cv": "member"}}],
+		"teams": [{"members": [1, "a,]", [2, 3]]}, {"members": [ ]}]}}}`
+	var sizes listSizes
+	if _, bad := checkKeys([]byte(in), keys, &sizes); bad {
+		t.Fatal("refused")
+	}
+	// 3 changes, 1 user, 2 teams, 3 members (one a list of 2), 2 team roles
+	if sizes.all != 3+1+2+3+2+2 {
+		t.Errorf("all = %d, want 13", sizes.all)
+	}
+	for path, want := range map[string]int{"changes": 3, "desired state users": 1, "desired state teams": 2} {
+		if got := sizes.bySchema[keys.at(strings.Fields(path)...)]; got != want {
+			t.Errorf("%s: %d elements, want %d", path, got, want)
 		}
 	}
 }
@@ -305,10 +349,10 @@ func TestSchemaOfPromotesEmbedded(t *testing.T) {
 	}
 	s := schemaOf(reflect.TypeFor[holder](), map[reflect.Type]*keySchema{})
 	for _, key := range []string{"deep_key", "hidden_key", "own"} {
-		if _, bad := checkKeys([]byte(`{"`+key+`":"x"}`), s); bad {
+		if _, bad := checkKeys([]byte(`{"`+key+`":"x"}`), s, nil); bad {
 			t.Errorf("%s refused", key)
 		}
-		if _, bad := checkKeys([]byte(`{"`+strings.ToUpper(key)+`":"x"}`), s); !bad {
+		if _, bad := checkKeys([]byte(`{"`+strings.ToUpper(key)+`":"x"}`), s, nil); !bad {
 			t.Errorf("%s in upper case passed", key)
 		}
 	}
