@@ -132,26 +132,38 @@ func TestRunAddOtherErrorDoesNotSplit(t *testing.T) {
 
 // TestRunAddLimitLearned: once the server refused a chunk as too large
 // (413), the teams after it start at the halved size instead of finding
-// the cap again: 10 teams of 20 members against a cap of 7 take 7 requests
-// for the first team (20 → 10 → 5) and 4 for each other (chunks of 5),
-// 43 in all instead of 70.
+// the cap again, against a cap of 7:
+//   - 10 teams of 20 members take 7 requests for the first team (20 → 10
+//     → 5) and 4 for each other (chunks of 5), 43 in all instead of 70;
+//   - an odd-sized chunk whose halves then go through teaches the larger
+//     half's size: 13 members to the first team (split 6+7, 3 requests),
+//     then three teams of 14 at 7 a chunk (2 requests each): 9, where 6 a
+//     chunk would take 12.
 func TestRunAddLimitLearned(t *testing.T) {
-	var changes []plan.Change
-	for team := range 10 {
-		for m := range 20 {
-			changes = append(changes, ch(plan.AddMember, fmt.Sprintf("m%d@x.com", m), fmt.Sprintf("u%d", m),
-				fmt.Sprintf("team%d", team), fmt.Sprintf("t%d", team)))
+	for _, tc := range []struct {
+		sizes     []int
+		calls, ok int
+	}{
+		{[]int{20, 20, 20, 20, 20, 20, 20, 20, 20, 20}, 43, 200},
+		{[]int{13, 14, 14, 14}, 9, 55},
+	} {
+		var changes []plan.Change
+		for team, n := range tc.sizes {
+			for m := range n {
+				changes = append(changes, ch(plan.AddMember, fmt.Sprintf("m%d@x.com", m), fmt.Sprintf("u%d", m),
+					fmt.Sprintf("team%d", team), fmt.Sprintf("t%d", team)))
+			}
 		}
-	}
-	w := &fakeWriter{fail: func(c call) error {
-		if c.Method == "AddMembers" && len(c.IDs) > 7 {
-			return wrapped(&httpError{413, "request too large"})
+		w := &fakeWriter{fail: func(c call) error {
+			if c.Method == "AddMembers" && len(c.IDs) > 7 {
+				return wrapped(&httpError{413, "request too large"})
+			}
+			return nil
+		}}
+		rep := run(t, planOf(changes...), w, Options{Concurrency: 1})
+		if got := w.count("AddMembers"); got != tc.calls || rep.OK != tc.ok || rep.Failed != 0 {
+			t.Errorf("teams of %v: AddMembers calls = %d, ok %d, failed %d; want %d, %d, 0", tc.sizes, got, rep.OK, rep.Failed, tc.calls, tc.ok)
 		}
-		return nil
-	}}
-	rep := run(t, planOf(changes...), w, Options{Concurrency: 1})
-	if got := w.count("AddMembers"); got != 43 || rep.OK != 200 || rep.Failed != 0 {
-		t.Fatalf("AddMembers calls = %d, ok %d, failed %d; want 43, 200, 0", got, rep.OK, rep.Failed)
 	}
 }
 

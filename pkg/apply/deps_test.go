@@ -947,3 +947,26 @@ func TestRunCountsOnlyWhatSaysStillAtWork(t *testing.T) {
 		t.Errorf("unknown %d, still at work %d; want 1 and 0", rep.Unknown, rep.StillAtWork)
 	}
 }
+
+// TestRunRemovalOfReplacedAccountUnknown400: a removal of the account this
+// run's invitation replaced (Multi-tenant Cloud) that ends with a 400 after
+// an earlier attempt that may have been applied stays unknown: only a
+// definite 400 is taken as "the old account is gone".
+func TestRunRemovalOfReplacedAccountUnknown400(t *testing.T) {
+	c := ch(plan.CreateUser, "gone@x.com", "", "", "")
+	c.Reason, c.From = plan.ReasonRecreate, "old"
+	p := planOf(c, ch(plan.RemoveMember, "gone@x.com", "old", "infra", "ti"))
+	w := &fakeWriter{fail: func(c call) error {
+		if c.Method == "RemoveMember" {
+			return &maybeAppliedError{httpError{400, "member is not a user of this organization"}}
+		}
+		return nil
+	}}
+	rep := run(t, p, w, Options{})
+	check(t, rep, map[string]want{"remove_member gone@x.com@infra": {StatusUnknown, "", -1}})
+	for _, r := range rep.Results {
+		if r.Action == plan.RemoveMember && r.NotFound {
+			t.Errorf("%+v: an unknown 400 is not taken as not_found", r)
+		}
+	}
+}

@@ -137,7 +137,7 @@ func ParseFile(b []byte) (*File, error) {
 	case json.Unmarshal(head.FormatVersion, &version) != nil:
 		return nil, fmt.Errorf("%w: format_version must be a string, such as %q, and is not; make one with 'wbsync plan --out FILE'", ErrFormatVersion, FormatVersion)
 	case version != FormatVersion:
-		return nil, fmt.Errorf("%w %q: this wbsync reads format_version %q; plan again with this version", ErrFormatVersion, version, FormatVersion)
+		return nil, fmt.Errorf("%w %q: this wbsync reads format_version %q; plan again with this version", ErrFormatVersion, sanitize.Truncate(version, caps.ShownKey), FormatVersion)
 	case head.Desired == nil && head.Operations != nil:
 		return nil, fmt.Errorf("%w: it is an apply report (it lists \"operations\"), which records what an apply did, not what to do; save a plan with 'wbsync plan --out FILE'", ErrNotSavedPlan)
 	case head.Desired == nil:
@@ -398,7 +398,10 @@ func decodeProblem(err error) string {
 		// encoding/json names a field of the embedded Plan "Plan.x": the
 		// file has no such key.
 		field := strings.TrimPrefix(te.Field, "Plan.")
-		return fmt.Sprintf("%s holds a JSON %s, which is not what a saved plan holds there (at byte %d)", field, te.Value, te.Offset)
+		// te.Value is a number's digits whole, and the field a path of
+		// the file's keys: both cut.
+		return fmt.Sprintf("%s holds a JSON %s, which is not what a saved plan holds there (at byte %d)",
+			sanitize.Truncate(field, caps.ShownKey), sanitize.Truncate(te.Value, caps.ShownKey), te.Offset)
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {

@@ -95,7 +95,7 @@ func WriteMarkdown(w io.Writer, p plan.Plan) error {
 // writeMarkdown is WriteMarkdown trying the denser wraps given.
 func writeMarkdown(w io.Writer, p plan.Plan, denser []int) error {
 	s := plan.Summarize(p.Changes)
-	top, banner := markdownHead(p, s)
+	top, blocked, banner := markdownHead(p, s)
 	users, teams := groups(p, caps.MarkdownName)
 	l := newMarkdownLayout([]mdSection{{title: "User changes", groups: users}, {title: "Team changes", groups: teams}}, p.Warnings)
 	render := func(room int) (string, bool, int) {
@@ -104,12 +104,13 @@ func writeMarkdown(w io.Writer, p plan.Plan, denser []int) error {
 		var b strings.Builder
 		b.Grow(caps.Markdown)
 		b.WriteString(top)
+		b.WriteString(blocked)
 		l.writeNotListed(&b)
 		b.WriteString(banner)
 		l.writeDetails(&b)
 		return b.String(), l.whole(), l.unlisted()
 	}
-	start := caps.Markdown - width(top) - width(banner) - l.reserve()
+	start := caps.Markdown - width(top) - width(blocked) - width(banner) - l.reserve()
 	layOut := func() (string, int) {
 		room := start
 		out, whole, unlisted := render(room)
@@ -158,9 +159,11 @@ func writeMarkdown(w io.Writer, p plan.Plan, denser []int) error {
 }
 
 // markdownHead returns what goes above the details: the table, the
-// summary and seats lines and the target (top), then any BLOCKED section
-// and the access banners (removed, restored) (banner).
-func markdownHead(p plan.Plan, s plan.Summary) (top, banner string) {
+// summary and seats lines and the target (top), any BLOCKED section
+// (blocked), and the access banners (removed, restored) (banner). A
+// NOT LISTED block goes between the last two: below BLOCKED, which says
+// that nothing will be applied whatever comes after it.
+func markdownHead(p plan.Plan, s plan.Summary) (top, blocked, banner string) {
 	var b strings.Builder
 	b.WriteString("### wbsync plan\n\n")
 	b.WriteString("| change | count |\n|---|---:|\n")
@@ -192,6 +195,8 @@ func markdownHead(p plan.Plan, s plan.Summary) (top, banner string) {
 		}
 		b.WriteString("\n")
 	}
+	blocked = b.String()
+	b.Reset()
 	if s.RemoveMembers+s.DeactivateUsers > 0 {
 		var what []string // only what the plan does: a zero is noise in a banner
 		if s.DeactivateUsers > 0 {
@@ -237,7 +242,7 @@ func markdownHead(p plan.Plan, s plan.Summary) (top, banner string) {
 		// plan was made from: the comment is all a reviewer can read.
 		fmt.Fprintf(&b, "> [!WARNING]\n> **The manifest's diff does not show what wbsync reads:** %d manifest file(s) are UTF-16 (shown as binary) or hold bidirectional controls (shown reordered): review the changes below, not the diff, and see the `manifest_unreviewable` warnings.\n\n", n)
 	}
-	return top, b.String()
+	return top, blocked, b.String()
 }
 
 // unreviewable counts p's manifest_unreviewable warnings.

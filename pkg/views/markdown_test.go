@@ -544,3 +544,24 @@ func TestMarkdownBlockedLeads(t *testing.T) {
 		t.Errorf("BLOCKED at %d, removes access at %d, takes admin rights at %d: want BLOCKED first:\n%s", blocked, removes, demotes, md)
 	}
 }
+
+// TestMarkdownBlockedBeforeNotListed: in a blocked plan too large for one
+// comment, BLOCKED still comes first, before the NOT LISTED block that
+// counts what the comment leaves out: nothing will be applied, whatever
+// is listed or not.
+func TestMarkdownBlockedBeforeNotListed(t *testing.T) {
+	var cs []plan.Change
+	for i := range 6000 {
+		cs = append(cs, plan.Change{Action: plan.RemoveMember, User: fmt.Sprintf("member-with-a-long-name-%05d@example.com", i),
+			UserID: fmt.Sprintf("u%d", i), Team: fmt.Sprintf("team-%02d", i%10), TeamID: fmt.Sprintf("t%d", i%10)})
+	}
+	p := plan.Plan{Changes: cs, Blocked: []plan.Block{{Limit: plan.LimitMaxMemberRemovals, Planned: 6000, Allowed: 1000, Message: "6000 member removals planned, 1000 allowed"}}}
+	md := markdownOf(t, p)
+	blocked, notListed := strings.Index(md, "**BLOCKED: "), strings.Index(md, "**NOT LISTED: ")
+	if blocked < 0 || notListed < 0 || blocked > notListed {
+		t.Errorf("BLOCKED at %d, NOT LISTED at %d: want both, BLOCKED first:\n%.3000s", blocked, notListed, md)
+	}
+	if removes := strings.Index(md, "**This plan removes access:**"); removes < notListed {
+		t.Errorf("the access banner at %d, NOT LISTED at %d: want NOT LISTED between BLOCKED and the banners", removes, notListed)
+	}
+}
