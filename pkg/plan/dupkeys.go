@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -118,7 +119,8 @@ func schemaOf(t reflect.Type, memo map[reflect.Type]*keySchema) *keySchema {
 // unknown key only when b holds no other problem.
 //
 // When sizes is not nil, checkKeys also counts the elements of b's lists
-// and maps into it.
+// and maps into it, and stops (with no problem found) as soon as they
+// pass sizes.max: the caller refuses the file for that.
 func checkKeys(b []byte, schema *keySchema, sizes *listSizes) (p keyProblem, ok bool) {
 	const maxSpareKeys = 64
 	type level struct {
@@ -173,8 +175,8 @@ func checkKeys(b []byte, schema *keySchema, sizes *listSizes) (p keyProblem, ok 
 				case sc == nil:
 				case sc.data:
 					top.next = sc.elem
-					if sizes != nil {
-						sizes.all++
+					if sizes.count() {
+						return keyProblem{}, false
 					}
 				default:
 					fd, known := sc.fields[f]
@@ -202,14 +204,17 @@ func checkKeys(b []byte, schema *keySchema, sizes *listSizes) (p keyProblem, ok 
 			stack = append(stack, level{object: true, wantKey: true, schema: valueSchema(), keys: keys})
 		case '[':
 			l := level{schema: valueSchema()}
-			if j := skipSpace(b, i+1); j < len(b) && b[j] != ']' {
+			if rest := bytes.TrimLeft(b[i+1:], " \t\r\n"); len(rest) > 0 && rest[0] != ']' {
 				l.elements = 1
+				if sizes.count() {
+					return keyProblem{}, false
+				}
 			}
 			stack = append(stack, l)
 		case '}', ']':
 			if n := len(stack); n > 0 {
-				if l := stack[n-1]; !l.object && sizes != nil {
-					sizes.add(l.schema, l.elements)
+				if l := stack[n-1]; !l.object {
+					sizes.byElements(l.schema, l.elements)
 				}
 				if k := stack[n-1].keys; k != nil && len(k) <= maxSpareKeys {
 					// clear costs as much as the map's largest size: a
@@ -223,6 +228,9 @@ func checkKeys(b []byte, schema *keySchema, sizes *listSizes) (p keyProblem, ok 
 				stack[n-1].wantKey = true
 			} else if n > 0 {
 				stack[n-1].elements++
+				if sizes.count() {
+					return keyProblem{}, false
+				}
 			}
 		}
 	}
@@ -230,33 +238,36 @@ func checkKeys(b []byte, schema *keySchema, sizes *listSizes) (p keyProblem, ok 
 }
 
 // listSizes is what checkKeys counts of a saved plan's lists: the
-// elements of all lists and the entries of all maps (all), and the
-// elements of the lists whose elements each schema describes, which
-// ParseFile allocates at once: encoding/json grows a long list by a
-// quarter at a time, allocating five times what the list holds.
+// elements of all lists and the entries of all maps (all, counted up to
+// one past max when max is set), and the elements of the lists whose
+// elements each schema describes, which ParseFile allocates at once:
+// encoding/json grows a long list by a quarter at a time, allocating
+// five times what the list holds.
 type listSizes struct {
-	all      int
+	all, max int
 	bySchema map[*keySchema]int
 }
 
-func (s *listSizes) add(elem *keySchema, n int) {
-	s.all += n
-	if elem == nil || n == 0 {
+// count counts one element or entry; it reports whether all has passed
+// max. A nil s counts nothing.
+func (s *listSizes) count() bool {
+	if s == nil {
+		return false
+	}
+	s.all++
+	return s.max > 0 && s.all > s.max
+}
+
+// byElements counts a closed list's n elements under its elements'
+// schema.
+func (s *listSizes) byElements(elem *keySchema, n int) {
+	if s == nil || elem == nil || n == 0 {
 		return
 	}
 	if s.bySchema == nil {
 		s.bySchema = map[*keySchema]int{}
 	}
 	s.bySchema[elem] += n
-}
-
-// skipSpace returns the index of the first byte of b from i on that is
-// not JSON white space.
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
 }
 
 // at returns the schema of the value at the path of field names from s

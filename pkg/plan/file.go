@@ -119,7 +119,7 @@ func ParseFile(b []byte) (*File, error) {
 	if err := json.Unmarshal(b, &head); err != nil {
 		return nil, fmt.Errorf("%w: it is not JSON (%v); make one with 'wbsync plan --out FILE'", ErrNotSavedPlan, err)
 	}
-	var sizes listSizes
+	sizes := listSizes{max: caps.PlanElements}
 	kp, bad := checkKeys(b, fileKeys(), &sizes)
 	shown := sanitize.Server(nil, kp.key, caps.ShownKey) // never cut inside an escape
 	if bad && !kp.unknown {
@@ -144,7 +144,8 @@ func ParseFile(b []byte) (*File, error) {
 		return nil, fmt.Errorf("%w: it has no embedded manifest (\"desired\"), as the output of 'plan -o json' has none; save a plan with 'wbsync plan --out FILE'", ErrNotSavedPlan)
 	}
 	if sizes.all > caps.PlanElements {
-		return nil, fmt.Errorf("%w: it holds %d list elements and map entries, more than the %d a saved plan may hold (a first run at 100,000 users holds about 1.2 million)",
+		// Counted only so far: checkKeys stops there.
+		return nil, fmt.Errorf("%w: it holds %d list elements and map entries or more, more than the %d a saved plan may hold (a first run at 100,000 users holds about 1.2 million)",
 			ErrNotSavedPlan, sizes.all, caps.PlanElements)
 	}
 	// json.Unmarshal, not a Decoder: a Decoder copies the whole file into

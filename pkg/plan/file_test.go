@@ -326,6 +326,15 @@ func TestCheckKeysCountsLists(t *testing.T) {
 			t.Errorf("%s: %d elements, want %d", path, got, want)
 		}
 	}
+	// Past max the scan stops, before what comes after (a key given twice)
+	// and without keeping more keys of a map: the caller refuses the file.
+	for _, in := range []string{`{"changes": [{}, {}, {}, {}, {"action": 1, "action": 2}]}`,
+		`{"desired": {"state": {"users": [{"teamRoles": {"a": "admin", "b": "admin", "c": "admin", "d": "admin", "d": "admin"}}]}}}`} {
+		small := listSizes{max: 3}
+		if _, bad := checkKeys([]byte(in), keys, &small); bad || small.all != 4 {
+			t.Errorf("%s: refused %v, counted %d: want the scan stopped at 4, past max 3", in, bad, small.all)
+		}
+	}
 }
 
 // embedded and hidden are embedded in a type schemaOf reads as
